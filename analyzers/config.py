@@ -1,0 +1,61 @@
+"""Settings shared by every surface (CLI, LSP, MCP): one typed model with defaults."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ModelProfile(BaseModel):
+    """How token counts translate for a target model.
+
+    ``factor`` corrects counts for models whose tokenizer is unpublished (Claude's counts run
+    above cl100k's); 1.0 means the encoding's own count.
+    """
+
+    name: str = "generic"
+    context_window: int = 200_000
+    factor: float = 1.0
+
+
+PROFILES: dict[str, ModelProfile] = {
+    "generic": ModelProfile(name="generic", context_window=200_000, factor=1.0),
+    "claude": ModelProfile(name="claude", context_window=200_000, factor=1.2),
+    "gpt-4": ModelProfile(name="gpt-4", context_window=128_000, factor=1.0),
+}
+
+
+class Settings(BaseModel):
+    """Every knob of the analysis core, validated once at the edge."""
+
+    encoding: str = "cl100k_base"
+    profile: str = "generic"
+    context_window: int | None = Field(
+        default=None, description="Overrides the profile's context window when set."
+    )
+    max_file_size: int = Field(default=1_048_576, ge=1)
+    large_commit_limit: int = Field(
+        default=30, ge=1, description="Commits touching more files are ignored for co-change."
+    )
+    exclude: list[str] = Field(default_factory=list, description="Extra gitignore-style globs.")
+    workers: int | None = Field(default=None, description="Parse processes; default: all cores.")
+    default_budget: int = 16_000
+    instruction_files: list[str] = Field(
+        default_factory=lambda: [
+            "CLAUDE.md",
+            "CLAUDE.local.md",
+            ".claude/CLAUDE.md",
+            "AGENTS.md",
+            "GEMINI.md",
+            ".github/copilot-instructions.md",
+            ".github/instructions/*.instructions.md",
+            ".cursorrules",
+            ".cursor/rules/*.mdc",
+            ".windsurfrules",
+        ]
+    )
+
+    def model_profile(self) -> ModelProfile:
+        base = PROFILES.get(self.profile, PROFILES["generic"])
+        if self.context_window:
+            return base.model_copy(update={"context_window": self.context_window})
+        return base

@@ -1,0 +1,114 @@
+"""Reading one file into the facts the index stores: content hash, language, tokens, syntax.
+
+Runs in worker processes during a cold index, so everything here is plain, picklable data.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import languages, lexical, syntax
+from .tokens import encoding
+
+BINARY_SNIFF = 8192
+
+
+@dataclass(slots=True)
+class FileRecord:
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str = ""
+    lang: str | None = None
+    tokens: int = 0  # raw tokens in the encoding (profile factor is applied when shown)
+    lines: int = 0
+    has_errors: bool = False
+    definitions: list[syntax.Definition] = field(default_factory=list)
+    references: dict[str, list[int]] = field(default_factory=dict)
+    imports: list[syntax.ImportRef] = field(default_factory=list)
+    terms: dict[str, int] = field(default_factory=dict)
+    skip_reason: str | None = None
+    skip_detail: str = ""
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """``(text, "")`` for UTF-8 text, else ``(None, why)``."""
+    if b"\0" in data[:BINARY_SNIFF]:
+        return None, "binary"
+    try:
+        return data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"), ""
+    except UnicodeDecodeError as e:
+        return None, f"undecodable: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
+
+
+def read_file(root: str, path: str, encoding_name: str, max_size: int) -> FileRecord:
+    """Read, classify and analyse ``root/path``; a problem becomes ``skip_reason``, never raises."""
+    full = Path(root) / path
+    try:
+        st = full.stat()
+        if st.st_size > max_size:
+            return FileRecord(path, st.st_size, st.st_mtime_ns, skip_reason="too_large",
+                              skip_detail=f"{st.st_size:,} bytes > limit {max_size:,}")
+        data = full.read_bytes()
+    except FileNotFoundError:
+        return FileRecord(path, 0, 0, skip_reason="vanished", skip_detail="deleted while indexing")
+    except OSError as e:
+        return FileRecord(path, 0, 0, skip_reason="unreadable", skip_detail=str(e))
+    rec = FileRecord(path, len(data), st.st_mtime_ns, hash=content_hash(data))
+    text, why = decode(data)
+    if text is None:
+        rec.skip_reason = "binary" if why == "binary" else "undecodable"
+        rec.skip_detail = why
+        return rec
+    analyse(rec, text, data, encoding_name)
+    return rec
+
+
+def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None:
+    rec.lang = languages.detect(rec.path, data[:256])
+    enc = encoding(encoding_name)
+    toks = enc.encode_ordinary(text)
+    rec.tokens = len(toks)
+    rec.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    if languages.has_grammar(rec.lang):
+        source = text.encode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data
+        facts = syntax.parse(source, rec.lang)
+        rec.definitions = facts.definitions
+        rec.references = facts.references
+        rec.imports = facts.imports
+        rec.has_errors = facts.has_errors
+        if rec.definitions:
+            _definition_tokens(rec.definitions, source, enc.decode_tokens_bytes(toks))
+        terms: Counter[str] = Counter()
+        for name, lines in rec.references.items():
+            for w in lexical.words(name):
+                terms[w] += len(lines)
+        for d in rec.definitions:
+            for w in lexical.words(d.name):
+                terms[w] += 2
+        rec.terms = dict(terms)
+    else:
+        rec.terms = dict(lexical.bag(text))
+
+
+def _definition_tokens(defs: list[syntax.Definition], source: bytes, pieces: list[bytes]) -> None:
+    ends = list(itertools.accumulate(map(len, pieces)))
+    line_starts = [0]
+    pos = source.find(b"\n")
+    while pos != -1:
+        line_starts.append(pos + 1)
+        pos = source.find(b"\n", pos + 1)
+    line_starts.append(len(source) + 1)
+    for d in defs:
+        start = line_starts[min(d.start_line - 1, len(line_starts) - 1)]
+        end = line_starts[min(d.end_line, len(line_starts) - 1)]
+        d.tokens = max(1, bisect.bisect_right(ends, end) - bisect.bisect_right(ends, start))

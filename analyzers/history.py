@@ -1,0 +1,158 @@
+"""Git history from one streamed ``git log`` (gitpython), with renames followed.
+
+We read ``git log --name-status -M -z`` once, newest first, and map every path to its newest name,
+so a file's history survives a move. Incremental runs read only ``last..HEAD``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from .cancel import NEVER, CancelToken
+
+
+@dataclass(slots=True)
+class Change:
+    status: str  # A, M, D, R, C, T
+    path: str
+    old_path: str | None = None
+
+
+@dataclass(slots=True)
+class Commit:
+    sha: str
+    time: int
+    subject: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RepoState:
+    head: str | None  # None for an empty repository (no commits)
+    branch: str | None  # None for a detached HEAD
+    shallow: bool
+    notes: list[str]
+
+
+class NotAGitRepository(Exception):
+    pass
+
+
+class HistoryError(Exception):
+    pass
+
+
+def open_repo(root: Path) -> git.Repo:
+    try:
+        return git.Repo(root, search_parent_directories=False)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
+        raise NotAGitRepository(f"{root} is not a git repository") from e
+
+
+def repo_state(repo: git.Repo) -> RepoState:
+    notes: list[str] = []
+    try:
+        head: str | None = repo.head.commit.hexsha
+    except ValueError:
+        head = None
+        notes.append("the repository has no commits yet: no history to read")
+    branch = None if repo.head.is_detached else repo.head.ref.name
+    if head is not None and repo.head.is_detached:
+        notes.append(f"detached HEAD at {head[:12]}")
+    shallow = (Path(repo.git_dir) / "shallow").exists()
+    if shallow:
+        notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
+    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes)
+
+
+def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+        return True
+    except git.GitCommandError:
+        return False
+
+
+def stream_log(
+    repo: git.Repo, rev_range: str, *, token: CancelToken = NEVER, renames: bool = True
+) -> Iterator[Commit]:
+    """Commits of ``rev_range``, newest first, with their name-status changes.
+
+    Rename detection reads blobs; in a partial or damaged clone that lacks some, call again with
+    ``renames=False``.
+    """
+    proc = repo.git.log(
+        rev_range, "-z", "--name-status", "-M" if renames else "--no-renames", "--no-merges",
+        "--format=%x01%H %ct %s", "--no-color", as_process=True,
+    )
+    stdout = proc.proc.stdout
+    assert stdout is not None
+    pending: list[str] = []
+    buf = b""
+    current: Commit | None = None
+    try:
+        while True:
+            token.check()
+            chunk = stdout.read(1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            *parts, buf = buf.split(b"\0")
+            for raw in parts:
+                pending.append(raw.decode("utf-8", "surrogateescape"))
+            current = yield from _consume(pending, current, final=False)
+        if buf:
+            pending.append(buf.decode("utf-8", "surrogateescape"))
+        current = yield from _consume(pending, current, final=True)
+        if current is not None:
+            yield current
+        code = proc.proc.wait()
+        if code != 0:
+            err = proc.proc.stderr.read().decode("utf-8", "replace").strip() if proc.proc.stderr else ""
+            raise HistoryError(f"git log {rev_range} failed: {err or f'exit status {code}'}")
+    finally:
+        try:
+            proc.proc.kill()
+        except OSError:
+            pass
+        proc.proc.wait()
+
+
+def _consume(
+    pending: list[str], current: Commit | None, *, final: bool
+) -> Iterator[Commit]:
+    i = 0
+    n = len(pending)
+    while i < n:
+        tok = pending[i].lstrip("\n")
+        if tok.startswith("\x01"):
+            if current is not None:
+                yield current
+            sha, _, rest = tok[1:].partition(" ")
+            ctime, _, subject = rest.partition(" ")
+            current = Commit(sha=sha, time=int(ctime or 0), subject=subject)
+            i += 1
+            continue
+        if not tok:
+            i += 1
+            continue
+        status = tok[0]
+        need = 2 if status in "RC" else 1
+        if i + need >= n and not final:
+            break  # wait for the rest of this record
+        if current is None:
+            i += 1 + need
+            continue
+        if status in "RC" and i + 2 < n + 1:
+            old = pending[i + 1] if i + 1 < n else ""
+            new = pending[i + 2] if i + 2 < n else ""
+            current.changes.append(Change(status, new, old))
+        elif i + 1 < n:
+            current.changes.append(Change(status, pending[i + 1]))
+        i += 1 + need
+    del pending[:i]
+    return current

@@ -1,0 +1,470 @@
+"""The repository index: build it (incrementally) and query it.
+
+Input state is the work tree and git history; everything in ``.ctxsteward/index.sqlite`` is derived
+from them and can be rebuilt at any time. :func:`build` brings the cache up to date, re-reading only
+files whose size or mtime changed (and re-parsing only those whose content hash changed) and only
+commits new since the last run. :class:`Index` answers queries over the cache.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import history as hist
+from .cancel import NEVER, Cancelled, CancelToken
+from .config import Settings
+from .filefacts import FileRecord, read_file
+from .imports import Resolver
+from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
+from .store import Store, unpack
+from .syntax import Definition
+from .walk import walk
+
+Progress = Callable[[int, int, str], None]
+POOL_THRESHOLD = 64  # parse serially below this many files: a pool costs more than it saves
+BATCH = 32
+
+
+def _noop(done: int, total: int, message: str) -> None:
+    return None
+
+
+# -- building -----------------------------------------------------------------------------------
+
+def _worker_init() -> None:
+    from .tokens import encoding
+
+    encoding("cl100k_base")
+
+
+def _read_batch(args: tuple[str, list[str], str, int]) -> list[FileRecord]:
+    root, paths, encoding_name, max_size = args
+    return [read_file(root, p, encoding_name, max_size) for p in paths]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    # fork is fastest, but unsafe once other threads run (the language server): use forkserver.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+
+
+def _parse_all(
+    root: Path, paths: list[str], settings: Settings, token: CancelToken, progress: Progress,
+) -> Iterator[list[FileRecord]]:
+    total = len(paths)
+    batches = [paths[i:i + BATCH] for i in range(0, total, BATCH)]
+    workers = settings.workers or os.cpu_count() or 1
+    done = 0
+    if total < POOL_THRESHOLD or workers <= 1:
+        for b in batches:
+            token.check()
+            recs = _read_batch((str(root), b, settings.encoding, settings.max_file_size))
+            done += len(recs)
+            progress(done, total, b[-1])
+            yield recs
+        return
+    ctx = _pool_context()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                             initializer=_worker_init) as pool:
+        args = ((str(root), b, settings.encoding, settings.max_file_size) for b in batches)
+        try:
+            for recs in pool.map(_read_batch, args):
+                token.check()
+                done += len(recs)
+                progress(done, total, recs[-1].path if recs else "")
+                yield recs
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+@dataclass
+class _HistoryResult:
+    commits: list[hist.Commit] = field(default_factory=list)
+    state: hist.RepoState | None = None
+    incremental: bool = False
+    error: str | None = None
+    renames: dict[str, str] = field(default_factory=dict)
+
+
+def _follow_renames(
+    commits: Iterator[hist.Commit],
+) -> tuple[list[hist.Commit], dict[str, str]]:
+    """Rewrite every path to its newest name (commits arrive newest first)."""
+    alias: dict[str, str] = {}
+    out = []
+    for c in commits:
+        for ch in c.changes:
+            if ch.status == "R" and ch.old_path is not None:
+                alias[ch.old_path] = alias.get(ch.path, ch.path)
+            ch.path = alias.get(ch.path, ch.path)
+        out.append(c)
+    return out, alias
+
+
+def _read_history(root: Path, last_head: str | None, token: CancelToken) -> _HistoryResult:
+    out = _HistoryResult()
+    try:
+        repo = hist.open_repo(root)
+    except hist.NotAGitRepository:
+        return out
+    try:
+        state = hist.repo_state(repo)
+        out.state = state
+        if state.head is None or state.head == last_head:
+            out.incremental = state.head is not None
+            return out
+        rev = state.head
+        if last_head and hist.is_ancestor(repo, last_head, state.head):
+            rev = f"{last_head}..{state.head}"
+            out.incremental = True
+        try:
+            out.commits, out.renames = _follow_renames(hist.stream_log(repo, rev, token=token))
+        except hist.HistoryError as e:
+            if "unable to read" not in str(e):
+                raise
+            # Missing blobs (a partial or damaged clone): rename detection cannot read them.
+            state.notes.append("some git objects are missing; history read without rename "
+                               "detection, so moved files lose their earlier history")
+            out.commits, out.renames = _follow_renames(
+                hist.stream_log(repo, rev, token=token, renames=False))
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a git failure is reported, never a crash
+        out.error = f"git history could not be read: {e}"
+    return out
+
+
+def _store_history(store: Store, result: _HistoryResult) -> None:
+    c = store.conn
+    if not result.incremental:
+        c.execute("DELETE FROM commits")
+        c.execute("DELETE FROM commit_files")
+    for old, new in result.renames.items():
+        c.execute("UPDATE commit_files SET path=? WHERE path=?", (new, old))
+    next_id = (c.execute("SELECT max(id) FROM commits").fetchone()[0] or 0) + 1
+    rows, files = [], []
+    # Oldest first, so ids grow with time.
+    for commit in reversed(result.commits):
+        paths = sorted({ch.path for ch in commit.changes})
+        rows.append((next_id, commit.sha, commit.time, len(paths), commit.subject[:300]))
+        files.extend((next_id, p) for p in paths)
+        next_id += 1
+    c.executemany("INSERT OR IGNORE INTO commits VALUES (?,?,?,?,?)", rows)
+    c.executemany("INSERT INTO commit_files VALUES (?,?)", files)
+    if result.state is not None:
+        store.set_meta("head", result.state.head)
+
+
+def build(
+    root: Path,
+    settings: Settings | None = None,
+    *,
+    token: CancelToken = NEVER,
+    progress: Progress = _noop,
+) -> IndexReport:
+    """Bring the index of ``root`` up to date and summarise it."""
+    t0 = time.perf_counter()
+    settings = settings or Settings()
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root} is not a folder")
+    from .tokens import encoding
+
+    encoding(settings.encoding)  # fail early, with a clear message, on an unknown encoding
+    store = Store.open(root)
+    warnings = list(store.warnings)
+    try:
+        walked = walk(root, max_file_size=settings.max_file_size, exclude=settings.exclude,
+                      token=token)
+        warnings.extend(walked.notes)
+        fingerprint = f"{settings.encoding}|{settings.max_file_size}"
+        if store.get_meta("fingerprint") != fingerprint:
+            with store.transaction():
+                store.conn.execute("DELETE FROM files")
+                store.conn.execute("DELETE FROM defs")
+                store.conn.execute("DELETE FROM skipped")
+                store.conn.execute("DELETE FROM resolved_imports")
+                store.set_meta("fingerprint", fingerprint)
+
+        hist_result = _HistoryResult()
+        hist_thread: threading.Thread | None = None
+        if walked.in_git:
+            last_head = store.get_meta("head")
+
+            def run_history() -> None:
+                nonlocal hist_result
+                try:
+                    hist_result = _read_history(root, last_head, token)
+                except Cancelled as e:
+                    hist_result = _HistoryResult(error=f"history reading cancelled: {e}")
+
+            hist_thread = threading.Thread(target=run_history, name="ctxsteward-history",
+                                           daemon=True)
+            hist_thread.start()
+
+        known = store.file_stats()
+        present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
+        removed = [p for p in known if p not in present]
+        to_read = [e.path for e in walked.entries
+                   if known.get(e.path, (None, None, None))[:2] != (e.size, e.mtime_ns)]
+        walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
+
+        parsed: list[str] = []
+        with store.transaction():
+            store.delete_files(removed)
+            store.put_skips(walk_skips)
+        for recs in _parse_all(root, to_read, settings, token, progress):
+            fresh = []
+            with store.transaction():
+                for r in recs:
+                    old = known.get(r.path)
+                    if old is not None and old[2] and old[2] == r.hash and not r.skip_reason:
+                        store.touch(r.path, r.size, r.mtime_ns)
+                    else:
+                        fresh.append(r)
+                store.put_records(fresh)
+            parsed.extend(r.path for r in fresh if not r.skip_reason)
+
+        file_set_changed = bool(removed) or any(p not in known for p in parsed)
+        if parsed or removed or store.get_meta("imports_resolved") != "1":
+            _resolve_imports(store, root, None if file_set_changed else parsed)
+
+        history_summary = None
+        if hist_thread is not None:
+            while hist_thread.is_alive():
+                hist_thread.join(0.1)
+                token.check()
+            if hist_result.error:
+                warnings.append(hist_result.error)
+            elif hist_result.state is not None:
+                warnings.extend(hist_result.state.notes)
+                with store.transaction():
+                    _store_history(store, hist_result)
+                total = store.conn.execute("SELECT count(*) FROM commits").fetchone()[0]
+                history_summary = HistorySummary(
+                    head=hist_result.state.head, branch=hist_result.state.branch,
+                    commits_read=len(hist_result.commits), commits_total=total,
+                    shallow=hist_result.state.shallow, incremental=hist_result.incremental,
+                )
+        elif not walked.in_git:
+            warnings.append(f"{root} is not a git repository: no history, co-change or renames")
+        return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
+                       history_summary, time.perf_counter() - t0, warnings)
+    finally:
+        store.close()
+
+
+def _resolve_imports(store: Store, root: Path, only: list[str] | None) -> None:
+    c = store.conn
+    files = [r[0] for r in c.execute("SELECT path FROM files")]
+    resolver = Resolver(root, files)
+    if only is None:
+        rows = c.execute("SELECT path, lang, imports FROM files WHERE imports IS NOT NULL")
+    else:
+        rows = (c.execute("SELECT path, lang, imports FROM files WHERE path=?", (p,)).fetchone()
+                for p in only)
+    from .syntax import ImportRef
+
+    out = []
+    targets = []
+    for row in rows:
+        if row is None:
+            continue
+        path, lang, blob = row
+        imports = [ImportRef(k, t, ln) for k, t, ln in (unpack(blob) or [])]
+        targets.append((path,))
+        if imports:
+            out.extend((path, dst) for dst in resolver.resolve(path, lang, imports))
+    with store.transaction():
+        if only is None:
+            c.execute("DELETE FROM resolved_imports")
+        else:
+            c.executemany("DELETE FROM resolved_imports WHERE src=?", targets)
+        c.executemany("INSERT INTO resolved_imports VALUES (?,?)", out)
+        store.set_meta("imports_resolved", "1")
+
+
+def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: int,
+            removed: int, history_summary: HistorySummary | None, seconds: float,
+            warnings: list[str]) -> IndexReport:
+    c = store.conn
+    langs = {
+        (lang or "other"): [files, tokens, 0]
+        for lang, files, tokens in c.execute(
+            "SELECT lang, count(*), sum(tokens) FROM files GROUP BY lang")
+    }
+    for lang, n in c.execute(
+        "SELECT f.lang, count(*) FROM defs d JOIN files f ON f.path=d.path GROUP BY f.lang"
+    ):
+        langs.setdefault(lang or "other", [0, 0, 0])[2] = n
+    skipped = [SkippedFile(path=p, reason=r, detail=d or "")
+               for p, r, d in c.execute("SELECT path, reason, detail FROM skipped ORDER BY path")]
+    by_reason = Counter(s.reason for s in skipped)
+    nfiles = sum(v[0] for v in langs.values())
+    return IndexReport(
+        root=str(root), in_git=in_git, encoding=settings.encoding, files=nfiles,
+        files_parsed=parsed, files_removed=removed,
+        definitions=sum(v[2] for v in langs.values()),
+        tokens=sum(v[1] or 0 for v in langs.values()),
+        languages=sorted((LanguageCount(language=k, files=v[0], tokens=v[1] or 0,
+                                        definitions=v[2]) for k, v in langs.items()),
+                         key=lambda x: -x.tokens),
+        skipped=skipped, skipped_by_reason=dict(sorted(by_reason.items())),
+        history=history_summary, seconds=round(seconds, 3), warnings=warnings,
+    )
+
+
+# -- querying -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    path: str
+    lang: str | None
+    tokens: int
+    lines: int
+    size: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CoChange:
+    path: str
+    together: int  # commits touching both
+    seed_commits: int  # commits touching the seed (small commits only)
+    weight: float  # age-decayed support
+    last_time: int
+
+
+class Index:
+    """Read-only queries over an up-to-date cache. Cheap to open; load what you ask for."""
+
+    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.settings = settings or Settings()
+        self.store = Store.open(self.root)
+        self._files: dict[str, FileInfo] | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self):  # noqa: ANN201 - sqlite3.Connection
+        return self.store.conn
+
+    def files(self) -> dict[str, FileInfo]:
+        if self._files is None:
+            self._files = {
+                r[0]: FileInfo(*r)
+                for r in self.conn.execute(
+                    "SELECT path, lang, tokens, lines, size, hash FROM files ORDER BY path")
+            }
+        return self._files
+
+    def skipped(self) -> dict[str, tuple[str, str]]:
+        return {p: (r, d or "") for p, r, d in
+                self.conn.execute("SELECT path, reason, detail FROM skipped")}
+
+    def definitions(self, path: str) -> list[Definition]:
+        return self.store.definitions(path)
+
+    def all_definitions(self) -> Iterator[tuple[str, Definition]]:
+        for row in self.conn.execute(
+            "SELECT path, name, kind, start_line, end_line, name_line, name_col, signature,"
+            " parent, tokens FROM defs ORDER BY path, start_line"
+        ):
+            yield row[0], Definition(*row[1:])
+
+    def definitions_named(self, name: str) -> list[tuple[str, Definition]]:
+        return [
+            (row[0], Definition(*row[1:]))
+            for row in self.conn.execute(
+                "SELECT path, name, kind, start_line, end_line, name_line, name_col, signature,"
+                " parent, tokens FROM defs WHERE name=?", (name,))
+        ]
+
+    def references(self, path: str) -> dict[str, list[int]]:
+        row = self.conn.execute("SELECT refs FROM files WHERE path=?", (path,)).fetchone()
+        return (unpack(row[0]) or {}) if row else {}
+
+    def all_references(self) -> Iterator[tuple[str, dict[str, list[int]]]]:
+        for path, blob in self.conn.execute("SELECT path, refs FROM files"):
+            yield path, unpack(blob) or {}
+
+    def all_terms(self) -> Iterator[tuple[str, dict[str, int]]]:
+        for path, blob in self.conn.execute("SELECT path, terms FROM files"):
+            yield path, unpack(blob) or {}
+
+    def imports_of(self, path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT dst FROM resolved_imports WHERE src=? ORDER BY dst", (path,))]
+
+    def imported_by(self, path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT src FROM resolved_imports WHERE dst=? ORDER BY src", (path,))]
+
+    def import_edges(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT src, dst FROM resolved_imports"))
+
+    def head(self) -> str | None:
+        return self.store.get_meta("head")
+
+    def file_history(self, path: str) -> tuple[int, int | None]:
+        """(commit count, last change time) of ``path``."""
+        row = self.conn.execute(
+            "SELECT count(*), max(c.time) FROM commit_files f JOIN commits c ON c.id=f.commit_id"
+            " WHERE f.path=?", (path,)).fetchone()
+        return int(row[0] or 0), row[1]
+
+    def co_changes(self, path: str, *, half_life_days: float = 180.0,
+                   recent: int | None = None) -> list[CoChange]:
+        """Files changed together with ``path`` in commits of at most ``large_commit_limit`` files.
+
+        Support is decayed by the commit's age relative to the newest commit touching ``path``.
+        """
+        limit = self.settings.large_commit_limit
+        commits = self.conn.execute(
+            "SELECT c.id, c.time FROM commit_files f JOIN commits c ON c.id=f.commit_id"
+            " WHERE f.path=? AND c.nfiles<=? ORDER BY c.id DESC", (path, limit)).fetchall()
+        if recent is not None:
+            commits = commits[:recent]
+        if not commits:
+            return []
+        newest = commits[0][1]
+        decay = {cid: 0.5 ** (max(0, newest - t) / (half_life_days * 86400.0))
+                 for cid, t in commits}
+        together: dict[str, int] = defaultdict(int)
+        weight: dict[str, float] = defaultdict(float)
+        last: dict[str, int] = {}
+        times = dict(commits)
+        ids = list(decay)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for cid, other in self.conn.execute(
+                f"SELECT commit_id, path FROM commit_files WHERE commit_id IN ({marks})", chunk
+            ):
+                if other == path:
+                    continue
+                together[other] += 1
+                weight[other] += decay[cid]
+                last[other] = max(last.get(other, 0), times[cid])
+        n = len(commits)
+        out = [CoChange(p, together[p], n, weight[p], last[p]) for p in together]
+        out.sort(key=lambda c: (-c.weight, c.path))
+        return out

@@ -1,0 +1,241 @@
+"""Language detection (extension, then shebang) and the tree-sitter grammars behind each language.
+
+Grammars come from the official per-language wheels; each is loaded lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata, resources
+
+from tree_sitter import Language, Parser, Query
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    name: str
+    module: str
+    function: str = "language"
+    tag_sources: tuple[str, ...] = ()  # packages whose queries/tags.scm we load, in order
+    extra_query: str | None = None  # our own analyzers/queries/<file>.scm
+    identifiers: tuple[str, ...] = ("identifier",)
+
+
+SPECS: dict[str, LanguageSpec] = {
+    "python": LanguageSpec(
+        "python", "tree_sitter_python", tag_sources=("tree_sitter_python",),
+        extra_query="python.scm", identifiers=("identifier",),
+    ),
+    "javascript": LanguageSpec(
+        "javascript", "tree_sitter_javascript", tag_sources=("tree_sitter_javascript",),
+        identifiers=("identifier", "property_identifier", "shorthand_property_identifier"),
+    ),
+    "typescript": LanguageSpec(
+        "typescript", "tree_sitter_typescript", "language_typescript",
+        tag_sources=("tree_sitter_typescript",), extra_query="typescript.scm",
+        identifiers=("identifier", "property_identifier", "type_identifier",
+                     "shorthand_property_identifier"),
+    ),
+    "tsx": LanguageSpec(
+        "tsx", "tree_sitter_typescript", "language_tsx",
+        tag_sources=("tree_sitter_typescript",), extra_query="typescript.scm",
+        identifiers=("identifier", "property_identifier", "type_identifier",
+                     "shorthand_property_identifier"),
+    ),
+    "go": LanguageSpec(
+        "go", "tree_sitter_go", tag_sources=("tree_sitter_go",),
+        identifiers=("identifier", "type_identifier", "field_identifier"),
+    ),
+    "rust": LanguageSpec(
+        "rust", "tree_sitter_rust", tag_sources=("tree_sitter_rust",), extra_query="rust.scm",
+        identifiers=("identifier", "type_identifier", "field_identifier"),
+    ),
+    "java": LanguageSpec(
+        "java", "tree_sitter_java", tag_sources=("tree_sitter_java",),
+        identifiers=("identifier", "type_identifier"),
+    ),
+    "c": LanguageSpec(
+        "c", "tree_sitter_c", tag_sources=("tree_sitter_c",),
+        identifiers=("identifier", "type_identifier", "field_identifier"),
+    ),
+    "cpp": LanguageSpec(
+        "cpp", "tree_sitter_cpp", tag_sources=("tree_sitter_cpp",),
+        identifiers=("identifier", "type_identifier", "field_identifier",
+                     "namespace_identifier"),
+    ),
+    "csharp": LanguageSpec(
+        "csharp", "tree_sitter_c_sharp", tag_sources=("tree_sitter_c_sharp",),
+        identifiers=("identifier",),
+    ),
+    "ruby": LanguageSpec(
+        "ruby", "tree_sitter_ruby", tag_sources=("tree_sitter_ruby",),
+        identifiers=("identifier", "constant"),
+    ),
+    "php": LanguageSpec(
+        "php", "tree_sitter_php", "language_php", tag_sources=("tree_sitter_php",),
+        identifiers=("name",),
+    ),
+    "bash": LanguageSpec(
+        "bash", "tree_sitter_bash", extra_query="bash.scm",
+        identifiers=("command_name", "variable_name"),
+    ),
+}
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".pyw": "python",
+    ".js": "javascript", ".jsx": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".rs": "rust", ".java": "java",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".cs": "csharp", ".rb": "ruby", ".rake": "ruby", ".php": "php",
+    ".sh": "bash", ".bash": "bash", ".zsh": "bash",
+    # Languages we index for tokens and history only.
+    ".md": "markdown", ".mdx": "markdown", ".rst": "rst", ".txt": "text",
+    ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".ini": "ini",
+    ".cfg": "ini", ".html": "html", ".htm": "html", ".css": "css", ".scss": "css",
+    ".sql": "sql", ".graphql": "graphql", ".proto": "protobuf", ".kt": "kotlin",
+    ".swift": "swift", ".scala": "scala", ".lua": "lua", ".vue": "vue", ".svelte": "svelte",
+    ".mdc": "markdown", ".xml": "xml", ".dockerfile": "dockerfile",
+}
+
+FILENAMES: dict[str, str] = {
+    "Makefile": "make", "makefile": "make", "GNUmakefile": "make", "Dockerfile": "dockerfile",
+    "Rakefile": "ruby", "Gemfile": "ruby", "Justfile": "just", "justfile": "just",
+    ".cursorrules": "markdown", ".windsurfrules": "markdown",
+}
+
+_SHEBANG = re.compile(rb"^#!\s*(?:/usr/bin/env\s+(?:-\S+\s+)*)?(?:\S*/)?([A-Za-z0-9_.+-]+)")
+_INTERPRETERS = {
+    "python": "python", "python3": "python", "python2": "python", "node": "javascript",
+    "nodejs": "javascript", "deno": "typescript", "bash": "bash", "sh": "bash", "zsh": "bash",
+    "dash": "bash", "ksh": "bash", "ruby": "ruby", "php": "php",
+}
+
+
+def detect(path: str, head: bytes = b"") -> str | None:
+    """The language of ``path`` by file name, extension, then the shebang in ``head``."""
+    name = path.rsplit("/", 1)[-1]
+    if name in FILENAMES:
+        return FILENAMES[name]
+    dot = name.rfind(".")
+    if dot > 0 or (dot == 0 and name.count(".") > 1):
+        lang = EXTENSIONS.get(name[dot:].lower())
+        if lang:
+            return lang
+    if head.startswith(b"#!"):
+        m = _SHEBANG.match(head.split(b"\n", 1)[0])
+        if m:
+            interp = m.group(1).decode("ascii", "replace")
+            interp = re.sub(r"[0-9.]+$", "", interp) or interp
+            return _INTERPRETERS.get(interp) or _INTERPRETERS.get(m.group(1).decode())
+    return None
+
+
+def has_grammar(lang: str | None) -> bool:
+    return lang in SPECS
+
+
+@cache
+def language(lang: str) -> Language:
+    spec = SPECS[lang]
+    module = importlib.import_module(spec.module)
+    return Language(getattr(module, spec.function)())
+
+
+@cache
+def parser(lang: str) -> Parser:
+    return Parser(language(lang))
+
+
+def _read_package_query(package: str) -> str:
+    try:
+        return (resources.files(package) / "queries" / "tags.scm").read_text("utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        pass
+    # Some wheels (tree-sitter-c-sharp) install their queries beside the package under the
+    # distribution's name; find them through the distribution's file list.
+    dist = package.replace("_", "-")
+    try:
+        for f in metadata.files(dist) or []:
+            if str(f).endswith("queries/tags.scm"):
+                return f.read_text("utf-8")
+    except (metadata.PackageNotFoundError, OSError):
+        pass
+    return ""
+
+
+def _read_own_query(name: str) -> str:
+    return (resources.files("analyzers") / "queries" / name).read_text("utf-8")
+
+
+@cache
+def tags_query(lang: str) -> Query | None:
+    """The tags query for ``lang``: the grammar's own ``tags.scm`` plus ours, if any."""
+    spec = SPECS[lang]
+    parts = [_read_package_query(p) for p in spec.tag_sources]
+    if spec.extra_query:
+        parts.append(_read_own_query(spec.extra_query))
+    source = "\n".join(p for p in parts if p.strip())
+    if not source:
+        return None
+    return Query(language(lang), source)
+
+
+@cache
+def identifier_query(lang: str) -> Query:
+    """A query capturing every identifier-like leaf, for references."""
+    lg = language(lang)
+    kinds = []
+    for kind in SPECS[lang].identifiers:
+        try:
+            Query(lg, f"({kind}) @ref")
+        except Exception:  # noqa: BLE001 - the node kind is absent from this grammar version
+            continue
+        kinds.append(kind)
+    return Query(lg, "\n".join(f"({k}) @ref" for k in kinds))
+
+
+IMPORT_QUERIES: dict[str, str] = {
+    "python": """
+        (import_statement name: (dotted_name) @import)
+        (import_statement name: (aliased_import name: (dotted_name) @import))
+        (import_from_statement module_name: (_) @from)
+        (import_from_statement module_name: (_) name: (dotted_name) @from_name)
+        (import_from_statement module_name: (_)
+            name: (aliased_import name: (dotted_name) @from_name))
+    """,
+    "javascript": """
+        (import_statement source: (string (string_fragment) @import))
+        (export_statement source: (string (string_fragment) @import))
+        (call_expression function: (identifier) @_f
+            arguments: (arguments . (string (string_fragment) @import))
+            (#eq? @_f "require"))
+        (call_expression function: (import)
+            arguments: (arguments . (string (string_fragment) @import)))
+    """,
+    "typescript": """
+        (import_statement source: (string (string_fragment) @import))
+        (export_statement source: (string (string_fragment) @import))
+        (call_expression function: (identifier) @_f
+            arguments: (arguments . (string (string_fragment) @import))
+            (#eq? @_f "require"))
+    """,
+    "go": """(import_spec path: (interpreted_string_literal) @import)""",
+    "rust": """
+        (mod_item name: (identifier) @mod !body)
+        (use_declaration argument: (_) @use)
+    """,
+}
+IMPORT_QUERIES["tsx"] = IMPORT_QUERIES["typescript"]
+
+
+@cache
+def import_query(lang: str) -> Query | None:
+    source = IMPORT_QUERIES.get(lang)
+    if not source:
+        return None
+    return Query(language(lang), source)

@@ -1,0 +1,70 @@
+"""Pydantic models for everything that leaves the process (CLI ``--json``, LSP, MCP).
+
+``ctxsteward schema NAME`` prints the JSON Schema of these models.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SkippedFile(BaseModel):
+    path: str
+    reason: str = Field(description="binary, too_large, undecodable, symlink, vanished, ...")
+    detail: str = ""
+
+
+class LanguageCount(BaseModel):
+    language: str
+    files: int
+    tokens: int
+    definitions: int
+
+
+class HistorySummary(BaseModel):
+    head: str | None
+    branch: str | None
+    commits_read: int = Field(description="Commits read by this run (0 when nothing was new).")
+    commits_total: int
+    shallow: bool
+    incremental: bool
+
+
+class IndexReport(BaseModel):
+    """The summary of one ``ctxsteward index`` run."""
+
+    root: str
+    in_git: bool
+    encoding: str
+    files: int
+    files_parsed: int = Field(description="Files read and parsed by this run (the rest were cached).")
+    files_removed: int
+    definitions: int
+    tokens: int
+    languages: list[LanguageCount]
+    skipped: list[SkippedFile]
+    skipped_by_reason: dict[str, int]
+    history: HistorySummary | None
+    seconds: float
+    warnings: list[str]
+
+
+class BudgetNode(BaseModel):
+    path: str = Field(description="Folder (ending in '/') or file path relative to the root; '.' is the root.")
+    kind: str = Field(description="'dir' or 'file'")
+    tokens: int
+    files: int
+    share: float = Field(description="tokens / context window")
+    children: list[BudgetNode] = Field(default_factory=list)
+
+
+class BudgetReport(BaseModel):
+    """``ctxsteward budget``: a token tree, largest first, like a disk-usage view."""
+
+    root: str
+    encoding: str
+    profile: str
+    context_window: int
+    total_tokens: int
+    tree: list[BudgetNode]
+    missing: list[str] = Field(default_factory=list, description="Requested paths not indexed.")

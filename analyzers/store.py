@@ -1,0 +1,241 @@
+"""The persistent cache: one SQLite database under ``.ctxsteward/`` at the repository root.
+
+Rows are keyed by path and content hash. The folder carries its own ``.gitignore`` (``*``), so the
+cache never shows up in ``git status``. A truncated or corrupt database is moved aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .filefacts import FileRecord
+from .syntax import Definition, ImportRef
+from .walk import STATE_DIR
+
+SCHEMA_VERSION = 3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, lang TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
+    tokens INTEGER, lines INTEGER, has_errors INTEGER, refs BLOB, imports BLOB, terms BLOB
+);
+CREATE TABLE IF NOT EXISTS defs (
+    path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT, start_line INTEGER, end_line INTEGER,
+    name_line INTEGER, name_col INTEGER, signature TEXT, parent TEXT, tokens INTEGER
+);
+CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE TABLE IF NOT EXISTS skipped (
+    path TEXT PRIMARY KEY, reason TEXT, detail TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT
+);
+CREATE TABLE IF NOT EXISTS resolved_imports (src TEXT NOT NULL, dst TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS resolved_src ON resolved_imports(src);
+CREATE INDEX IF NOT EXISTS resolved_dst ON resolved_imports(dst);
+CREATE TABLE IF NOT EXISTS commits (
+    id INTEGER PRIMARY KEY, sha TEXT UNIQUE, time INTEGER, nfiles INTEGER, subject TEXT
+);
+CREATE TABLE IF NOT EXISTS commit_files (commit_id INTEGER NOT NULL, path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS commit_files_path ON commit_files(path);
+CREATE INDEX IF NOT EXISTS commit_files_commit ON commit_files(commit_id);
+"""
+
+
+class CacheCorrupt(Exception):
+    pass
+
+
+def pack(obj: Any) -> bytes:
+    return zlib.compress(json.dumps(obj, separators=(",", ":")).encode(), 1)
+
+
+def unpack(blob: bytes | None) -> Any:
+    if not blob:
+        return None
+    return json.loads(zlib.decompress(blob))
+
+
+def state_dir(root: Path) -> Path:
+    return root / STATE_DIR
+
+
+def ensure_state_dir(root: Path) -> Path:
+    d = state_dir(root)
+    d.mkdir(exist_ok=True)
+    ignore = d / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
+    return d
+
+
+class Store:
+    """A connection to the cache database, opened (and rebuilt when corrupt) by :meth:`open`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, warnings: list[str]) -> None:
+        self.conn = conn
+        self.path = path
+        self.warnings = warnings
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path, *, readonly: bool = False) -> Store:
+        path = state_dir(root) / "index.sqlite"
+        warnings: list[str] = []
+        if not readonly:
+            ensure_state_dir(root)
+        try:
+            conn = cls._connect(path)
+        except (sqlite3.DatabaseError, CacheCorrupt) as e:
+            if readonly:
+                raise CacheCorrupt(f"the cache {path} is unreadable ({e})") from e
+            warnings.append(f"the cache {path} was corrupt ({e}); rebuilding it")
+            cls._discard(path)
+            conn = cls._connect(path)
+        return cls(conn, path, warnings)
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            p = path.with_name(path.name + suffix)
+            if p.exists():
+                p.unlink()
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        if path.exists() and path.stat().st_size > 0:
+            with path.open("rb") as f:
+                if f.read(16) != b"SQLite format 3\x00":
+                    raise CacheCorrupt("not a SQLite database")
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key='schema_version'"
+            ).fetchone() if _has_table(conn, "meta") else None
+            if row is not None and int(row[0]) != SCHEMA_VERSION:
+                conn.close()
+                Store._discard(path)
+                conn = sqlite3.connect(path, timeout=30, check_same_thread=False,
+                                       isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            # Touch every table so a truncated file fails here rather than mid-query.
+            for table in ("files", "defs", "skipped", "commits", "commit_files"):
+                conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- meta --------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- files -------------------------------------------------------------------------------
+    def file_stats(self) -> dict[str, tuple[int, int, str]]:
+        """path -> (size, mtime_ns, hash) for indexed and skipped files."""
+        out = {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.conn.execute("SELECT path, size, mtime_ns, hash FROM files")
+        }
+        for r in self.conn.execute("SELECT path, size, mtime_ns, hash FROM skipped"):
+            out[r[0]] = (r[1], r[2], r[3] or "")
+        return out
+
+    def delete_files(self, paths: Iterable[str]) -> None:
+        rows = [(p,) for p in paths]
+        self.conn.executemany("DELETE FROM files WHERE path=?", rows)
+        self.conn.executemany("DELETE FROM defs WHERE path=?", rows)
+        self.conn.executemany("DELETE FROM skipped WHERE path=?", rows)
+        self.conn.executemany("DELETE FROM resolved_imports WHERE src=?", rows)
+
+    def touch(self, path: str, size: int, mtime_ns: int) -> None:
+        self.conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+        self.conn.execute(
+            "UPDATE skipped SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path)
+        )
+
+    def put_records(self, records: Iterable[FileRecord]) -> None:
+        files, defs, skipped, paths = [], [], [], []
+        for r in records:
+            paths.append((r.path,))
+            if r.skip_reason:
+                skipped.append((r.path, r.skip_reason, r.skip_detail, r.size, r.mtime_ns, r.hash))
+                continue
+            files.append((
+                r.path, r.lang, r.size, r.mtime_ns, r.hash, r.tokens, r.lines, int(r.has_errors),
+                pack(r.references),
+                pack([[i.kind, i.text, i.line] for i in r.imports]),
+                pack(r.terms),
+            ))
+            defs.extend(
+                (r.path, d.name, d.kind, d.start_line, d.end_line, d.name_line, d.name_col,
+                 d.signature, d.parent, d.tokens)
+                for d in r.definitions
+            )
+        c = self.conn
+        c.executemany("DELETE FROM files WHERE path=?", paths)
+        c.executemany("DELETE FROM defs WHERE path=?", paths)
+        c.executemany("DELETE FROM skipped WHERE path=?", paths)
+        c.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?)", files)
+        c.executemany("INSERT INTO defs VALUES (?,?,?,?,?,?,?,?,?,?)", defs)
+        c.executemany("INSERT OR REPLACE INTO skipped VALUES (?,?,?,?,?,?)", skipped)
+
+    def put_skips(self, skips: Iterable[tuple[str, str, str]]) -> None:
+        """Walk-level skips (no content read): replace any row for these paths."""
+        rows = list(skips)
+        self.conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p, _, _ in rows])
+        self.conn.executemany("DELETE FROM defs WHERE path=?", [(p,) for p, _, _ in rows])
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO skipped VALUES (?,?,?,NULL,NULL,NULL)", rows
+        )
+
+    def definitions(self, path: str) -> list[Definition]:
+        return [
+            Definition(*row)
+            for row in self.conn.execute(
+                "SELECT name, kind, start_line, end_line, name_line, name_col, signature, parent,"
+                " tokens FROM defs WHERE path=? ORDER BY start_line, end_line DESC",
+                (path,),
+            )
+        ]
+
+    def imports(self, path: str) -> list[ImportRef]:
+        row = self.conn.execute("SELECT imports FROM files WHERE path=?", (path,)).fetchone()
+        return [ImportRef(k, t, ln) for k, t, ln in (unpack(row[0]) or [])] if row else []
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+    ).fetchone() is not None

@@ -1,0 +1,156 @@
+"""Per-file syntax facts from tree-sitter: definitions, references and raw import statements.
+
+Parsing never fails: a file with syntax errors still yields what the tree holds, and a file in a
+language without a grammar yields empty facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, QueryCursor
+
+from . import languages
+
+
+@dataclass(slots=True)
+class Definition:
+    name: str
+    kind: str  # function, method, class, interface, module, constant, type, ...
+    start_line: int  # 1-based, inclusive
+    end_line: int
+    name_line: int
+    name_col: int  # 0-based character column of the name (UTF-8 bytes for non-ASCII lines)
+    signature: str
+    parent: str | None = None
+    tokens: int = 0
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.parent}.{self.name}" if self.parent else self.name
+
+
+@dataclass(slots=True)
+class ImportRef:
+    kind: str  # import, from, from_name, mod, use
+    text: str
+    line: int
+
+
+@dataclass(slots=True)
+class SyntaxFacts:
+    definitions: list[Definition] = field(default_factory=list)
+    references: dict[str, list[int]] = field(default_factory=dict)  # name -> 1-based lines
+    imports: list[ImportRef] = field(default_factory=list)
+    has_errors: bool = False
+
+
+_SIGNATURE_MAX = 200
+
+
+def _text(node: Node) -> str:
+    raw = node.text or b""
+    return raw.decode("utf-8", "replace")
+
+
+def _signature(node: Node, source: bytes) -> str:
+    start = node.start_byte
+    end = source.find(b"\n", start)
+    if end == -1 or end > node.end_byte:
+        end = node.end_byte
+    line = source[start:end].decode("utf-8", "replace").strip()
+    if len(line) > _SIGNATURE_MAX:
+        line = line[: _SIGNATURE_MAX - 1] + "…"
+    return line
+
+
+def _kind(capture: str) -> str:
+    return capture.split(".", 1)[1] if "." in capture else capture
+
+
+def _fix_method_kinds(defs: list[Definition]) -> None:
+    """Functions nested directly in a class are methods; record the parent of every definition."""
+    stack: list[Definition] = []
+    for d in defs:
+        while stack and not (stack[-1].start_line <= d.start_line <= stack[-1].end_line
+                             and d.end_line <= stack[-1].end_line):
+            stack.pop()
+        if stack:
+            d.parent = stack[-1].qualified
+            if d.kind == "function" and stack[-1].kind in ("class", "interface", "module"):
+                d.kind = "method"
+        stack.append(d)
+
+
+def parse(source: bytes, lang: str | None) -> SyntaxFacts:
+    """Definitions, references and imports of ``source`` in ``lang``."""
+    facts = SyntaxFacts()
+    if not languages.has_grammar(lang):
+        return facts
+    assert lang is not None
+    tree = languages.parser(lang).parse(source)
+    root = tree.root_node
+    facts.has_errors = root.has_error
+
+    defs: dict[tuple[int, int], Definition] = {}
+    name_positions: set[tuple[int, int]] = set()
+    query = languages.tags_query(lang)
+    if query is not None:
+        for _, caps in QueryCursor(query).matches(root):
+            name_nodes = caps.get("name")
+            if not name_nodes:
+                continue
+            name_node = name_nodes[0]
+            for cap, nodes in caps.items():
+                if not cap.startswith("definition."):
+                    continue
+                node = nodes[0]
+                key = (node.start_byte, name_node.start_byte)
+                if key in defs:
+                    continue
+                name = _text(name_node)
+                if not name or len(name) > 200:
+                    continue
+                defs[key] = Definition(
+                    name=name,
+                    kind=_kind(cap),
+                    start_line=node.start_point.row + 1,
+                    end_line=node.end_point.row + 1,
+                    name_line=name_node.start_point.row + 1,
+                    name_col=name_node.start_point.column,
+                    signature=_signature(node, source),
+                )
+                name_positions.add((name_node.start_byte, name_node.end_byte))
+    ordered = sorted(defs.values(), key=lambda d: (d.start_line, -d.end_line))
+    # Keep one definition per name position (e.g. a decorated class matched twice).
+    seen: set[tuple[int, int]] = set()
+    unique: list[Definition] = []
+    for d in ordered:
+        pos = (d.name_line, d.name_col)
+        if pos in seen:
+            continue
+        seen.add(pos)
+        unique.append(d)
+    _fix_method_kinds(unique)
+    facts.definitions = unique
+
+    refs: dict[str, list[int]] = {}
+    for node in QueryCursor(languages.identifier_query(lang)).captures(root).get("ref", []):
+        if (node.start_byte, node.end_byte) in name_positions:
+            continue
+        name = _text(node)
+        if 1 < len(name) <= 100:
+            refs.setdefault(name, []).append(node.start_point.row + 1)
+    facts.references = refs
+
+    iq = languages.import_query(lang)
+    if iq is not None:
+        for cap, nodes in QueryCursor(iq).captures(root).items():
+            if cap.startswith("_"):
+                continue
+            for node in nodes:
+                facts.imports.append(
+                    ImportRef(kind=cap, text=_text(node), line=node.start_point.row + 1)
+                )
+        facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
+    return facts

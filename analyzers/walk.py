@@ -1,0 +1,192 @@
+"""The workspace walk: which files belong to the repository, and which we skip and why.
+
+In a git work tree: tracked files plus untracked files git does not ignore (one ``git ls-files``).
+Outside git: every file minus ``.gitignore`` matches (pathspec's gitignore semantics). Either way,
+settings' ``exclude`` globs apply too. Reading and classifying content (binary, undecodable) happens
+where the file is read, in :mod:`analyzers.filefacts`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from .cancel import NEVER, CancelToken
+
+STATE_DIR = ".ctxsteward"
+ALWAYS_SKIPPED_DIRS = frozenset({".git", STATE_DIR, ".hg", ".svn"})
+
+
+@dataclass(slots=True, frozen=True)
+class Entry:
+    path: str  # POSIX path relative to the root
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True, frozen=True)
+class Skip:
+    path: str
+    reason: str  # too_large, symlink_outside_root, symlink, broken_symlink, vanished, ...
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class WalkResult:
+    root: Path
+    entries: list[Entry]
+    skipped: list[Skip]
+    in_git: bool
+    notes: list[str]
+
+
+def git_toplevel(path: Path) -> Path | None:
+    """The git work tree containing ``path``, or None outside git (or without git installed)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    return Path(out.stdout.strip())
+
+
+def _git_files(root: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", "-C", str(root), "-c", "core.quotePath=false", "ls-files", "-z", "--cached",
+         "--others", "--exclude-standard", "--full-name", "."],
+        capture_output=True, timeout=300, check=True,
+    )
+    names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({n for n in names if n})
+
+
+def _gitignore_spec(root: Path, rel_dir: str, specs: dict[str, pathspec.PathSpec]) -> None:
+    ignore = root / rel_dir / ".gitignore"
+    if ignore.is_file():
+        try:
+            lines = ignore.read_text("utf-8", "replace").splitlines()
+        except OSError:
+            return
+        specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(rel: str, is_dir: bool, specs: dict[str, pathspec.PathSpec]) -> bool:
+    probe = rel + "/" if is_dir else rel
+    for base, spec in specs.items():
+        if base and not probe.startswith(base + "/"):
+            continue
+        sub = probe[len(base) + 1:] if base else probe
+        if spec.match_file(sub):
+            return True
+    return False
+
+
+def _plain_files(root: Path, token: CancelToken) -> list[str]:
+    specs: dict[str, pathspec.PathSpec] = {}
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        token.check()
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        _gitignore_spec(root, rel_dir, specs)
+        keep = []
+        for d in sorted(dirnames):
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if d in ALWAYS_SKIPPED_DIRS or _ignored(rel, True, specs):
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            rel = f"{rel_dir}/{f}" if rel_dir else f
+            if not _ignored(rel, False, specs):
+                out.append(rel)
+    return out
+
+
+def walk(
+    root: Path,
+    *,
+    max_file_size: int = 1_048_576,
+    exclude: list[str] | None = None,
+    token: CancelToken = NEVER,
+) -> WalkResult:
+    """List the files of the workspace at ``root`` with their size and mtime."""
+    root = root.resolve()
+    notes: list[str] = []
+    top = git_toplevel(root)
+    in_git = top is not None and top.resolve() == root
+    if top is not None and not in_git:
+        notes.append(f"{root} is inside the git work tree {top}; indexing only this folder")
+    names: list[str]
+    if top is not None:
+        try:
+            names = _git_files(root)
+            if not in_git:
+                prefix = os.path.relpath(root, top.resolve()).replace(os.sep, "/") + "/"
+                names = [n[len(prefix):] for n in names if n.startswith(prefix)]
+            in_git = True
+        except (OSError, subprocess.SubprocessError) as e:
+            notes.append(f"git ls-files failed ({e}); walking the folder instead")
+            names = _plain_files(root, token)
+            in_git = False
+    else:
+        names = _plain_files(root, token)
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+
+    entries: list[Entry] = []
+    skipped: list[Skip] = []
+    for i, rel in enumerate(names):
+        if i % 512 == 0:
+            token.check()
+        first = rel.split("/", 1)[0]
+        if first in ALWAYS_SKIPPED_DIRS:
+            continue
+        if exclude_spec is not None and exclude_spec.match_file(rel):
+            skipped.append(Skip(rel, "excluded", "matches an exclude glob"))
+            continue
+        full = root / rel
+        try:
+            st = full.lstat()
+        except FileNotFoundError:
+            skipped.append(Skip(rel, "vanished", "listed by git but not on disk"))
+            continue
+        except OSError as e:
+            skipped.append(Skip(rel, "unreadable", str(e)))
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            skipped.append(_classify_link(root, rel))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            if stat.S_ISDIR(st.st_mode):
+                continue  # a submodule or nested repository
+            skipped.append(Skip(rel, "not_a_file", "special file"))
+            continue
+        if st.st_size > max_file_size:
+            skipped.append(
+                Skip(rel, "too_large", f"{st.st_size:,} bytes > limit {max_file_size:,}")
+            )
+            continue
+        entries.append(Entry(rel, st.st_size, st.st_mtime_ns))
+    return WalkResult(root=root, entries=entries, skipped=skipped, in_git=in_git, notes=notes)
+
+
+def _classify_link(root: Path, rel: str) -> Skip:
+    full = root / rel
+    try:
+        target = full.resolve(strict=True)
+    except (OSError, RuntimeError) as e:  # a loop raises RuntimeError or OSError(ELOOP)
+        return Skip(rel, "broken_symlink", f"symlink does not resolve ({e.__class__.__name__})")
+    try:
+        inside = target.relative_to(root).as_posix()
+    except ValueError:
+        return Skip(rel, "symlink_outside_root", f"points to {target}")
+    return Skip(rel, "symlink", f"link to {inside}, indexed there")

@@ -1,0 +1,134 @@
+"""``ctxsteward``: the command-line edge. Parses arguments, calls ``analyzers``, prints results.
+
+Each subcommand lives in its own module under :mod:`server.commands` and exposes
+``register(subparsers)`` (and optionally ``schemas()``); this module finds them, parses argv and
+turns errors into one clear message with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from pydantic import BaseModel, ValidationError
+
+from analyzers import __version__
+from analyzers.cancel import Cancelled
+from analyzers.config import Settings
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one clear message, exit status 2."""
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    values: dict[str, object] = {}
+    for name in ("encoding", "profile", "context_window", "max_file_size"):
+        v = getattr(args, name, None)
+        if v is not None:
+            values[name] = v
+    if getattr(args, "exclude", None):
+        values["exclude"] = args.exclude
+    try:
+        return Settings(**values)
+    except ValidationError as e:
+        raise UserError(f"invalid setting: {e.errors()[0]['msg']}") from e
+
+
+def find_root(start: Path) -> Path:
+    """The workspace for ``start``: its git work tree, else the folder itself."""
+    from analyzers.walk import git_toplevel
+
+    start = start.resolve()
+    if not start.exists():
+        raise UserError(f"{start} does not exist")
+    if start.is_file():
+        start = start.parent
+    return git_toplevel(start) or start
+
+
+def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
+    """Paths given on the command line, made relative to ``root``; outside it is an error."""
+    out = []
+    for p in paths:
+        full = Path(p).resolve()
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError as e:
+            raise UserError(f"{p} is outside the workspace {root}") from e
+        out.append("." if rel in ("", ".") else rel)
+    return out
+
+
+def emit(text: str, out: str | None = None) -> None:
+    """Print ``text``, or write it atomically to ``out``."""
+    if out:
+        from analyzers.fsutil import write_atomic
+
+        write_atomic(Path(out), text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def dump(model: BaseModel) -> str:
+    return model.model_dump_json(indent=2)
+
+
+def add_settings_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", help="tokenizer encoding (default cl100k_base, offline)")
+    p.add_argument("--profile", help="model profile: generic, claude, gpt-4")
+    p.add_argument("--context-window", type=int, help="context window size in tokens")
+    p.add_argument("--max-file-size", type=int, help="skip files larger than this (bytes)")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style glob")
+
+
+def command_modules() -> list[ModuleType]:
+    from . import commands
+
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    return [importlib.import_module(f"{commands.__name__}.{n}") for n in names
+            if not n.startswith("_")]
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="ctxsteward",
+        description="Context Steward: the right context for AI coding agents.",
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in command_modules():
+        module.register(sub)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from analyzers.tokens import EncodingUnavailable
+
+    args = parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except (UserError, EncodingUnavailable, NotADirectoryError, FileNotFoundError,
+            PermissionError) as e:
+        sys.stderr.write(f"ctxsteward: {e}\n")
+        return 2
+    except Cancelled as e:
+        sys.stderr.write(f"ctxsteward: stopped ({e})\n")
+        return 130
+    except KeyboardInterrupt:
+        sys.stderr.write("ctxsteward: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""``ctxsteward index [ROOT] [--json]``: bring the index up to date and summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ..cli import UserError, add_settings_options, dump, emit, settings_from
+from ..progress import progress_bar
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="index a repository (incremental)")
+    p.add_argument("root", nargs="?", help="repository folder (default: current folder)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_settings_options(p)
+    p.set_defaults(func=run)
+
+
+def schemas() -> dict[str, type[BaseModel]]:
+    from analyzers.models import IndexReport
+
+    return {"index": IndexReport}
+
+
+def run(args: argparse.Namespace) -> int:
+    from analyzers.index import build
+
+    root = Path(args.root or ".").resolve()
+    if not root.exists():
+        raise UserError(f"{root} does not exist")
+    if not root.is_dir():
+        raise UserError(f"{root} is not a folder: give the repository's folder")
+    settings = settings_from(args)
+    with progress_bar("indexing", enabled=None if not args.json else False) as bar:
+        report = build(root, settings, progress=bar)
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    if args.json:
+        emit(dump(report))
+        return 0
+    w = sys.stdout.write
+    w(f"Indexed {report.root}{'' if report.in_git else ' (not a git repository)'}\n")
+    removed = f", {report.files_removed:,} removed" if report.files_removed else ""
+    w(f"  files      {report.files:>10,}  ({report.files_parsed:,} parsed this run{removed})\n")
+    w(f"  definitions{report.definitions:>10,}\n")
+    w(f"  tokens     {report.tokens:>10,}  ({report.encoding})\n")
+    if report.history:
+        h = report.history
+        shallow = ", shallow clone" if h.shallow else ""
+        w(f"  commits    {h.commits_total:>10,}  ({h.commits_read:,} read this run{shallow})\n")
+    w(f"  seconds    {report.seconds:>10.2f}\n")
+    if report.languages:
+        w("\n  language        files   definitions        tokens\n")
+        for lang in report.languages:
+            w(f"  {lang.language:<12}{lang.files:>9,}{lang.definitions:>14,}{lang.tokens:>14,}\n")
+    if report.skipped:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in report.skipped_by_reason.items())
+        w(f"\n  skipped {len(report.skipped):,} file(s): {reasons}\n")
+        for s in report.skipped[:10]:
+            detail = f" ({s.detail})" if s.detail and s.detail != s.reason else ""
+            w(f"    {s.path}: {s.reason}{detail}\n")
+        if len(report.skipped) > 10:
+            w(f"    …and {len(report.skipped) - 10:,} more (--json lists them all)\n")
+    return 0

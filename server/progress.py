@@ -1,0 +1,33 @@
+"""A progress bar on stderr for long CLI work (only on a terminal; silent in pipes and CI)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from analyzers.index import Progress as ProgressFn
+
+
+@contextmanager
+def progress_bar(label: str, *, enabled: bool | None = None) -> Iterator[ProgressFn]:
+    console = Console(stderr=True)
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda done, total, message: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TextColumn("{task.fields[current]}", style="dim"),
+        console=console, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None, current="")
+
+        def update(done: int, total: int, message: str) -> None:
+            bar.update(task, completed=done, total=total or None, current=message[-50:])
+
+        yield update
