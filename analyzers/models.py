@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -37,7 +39,7 @@ class IndexReport(BaseModel):
     in_git: bool
     encoding: str
     files: int
-    files_parsed: int = Field(description="Files read and parsed by this run (the rest were cached).")
+    files_parsed: int = Field(description="Files parsed by this run (the rest were cached).")
     files_removed: int
     definitions: int
     tokens: int
@@ -50,7 +52,9 @@ class IndexReport(BaseModel):
 
 
 class BudgetNode(BaseModel):
-    path: str = Field(description="Folder (ending in '/') or file path relative to the root; '.' is the root.")
+    path: str = Field(
+        description="Folder (ending in '/') or file path relative to the root; '.' is the root."
+    )
     kind: str = Field(description="'dir' or 'file'")
     tokens: int
     files: int
@@ -68,3 +72,63 @@ class BudgetReport(BaseModel):
     total_tokens: int
     tree: list[BudgetNode]
     missing: list[str] = Field(default_factory=list, description="Requested paths not indexed.")
+
+
+class BundleItem(BaseModel):
+    path: str
+    tier: Literal["core", "related", "peripheral"]
+    granularity: Literal["file", "symbols", "skeleton"]
+    ranges: list[tuple[int, int]] = Field(description="1-based inclusive line ranges included.")
+    symbols: list[str] = Field(default_factory=list)
+    tokens: int = Field(description="Tokens of this item as rendered (header and all).")
+    score: float
+    reasons: list[str]
+
+
+class ExcludedFile(BaseModel):
+    path: str
+    reason: str
+
+
+class Bundle(BaseModel):
+    """A ranked, explained context bundle packed to a token budget (items best first)."""
+
+    task: str | None
+    seeds: list[str]
+    budget: int = Field(description="Token budget; 0 means rank only (no packing limit).")
+    total_tokens: int = Field(description="Tokens of the rendered bundle, headers and all.")
+    encoding: str
+    items: list[BundleItem]
+    excluded: list[ExcludedFile]
+
+
+class SavedItem(BaseModel):
+    path: str
+    ranges: list[tuple[int, int]]
+    file_hash: str
+    content_hash: str = Field(description="Hash of exactly the lines the agent saw.")
+
+
+class SavedBundle(BaseModel):
+    name: str
+    created_at: str
+    head: str | None
+    bundle: Bundle
+    hashes: list[SavedItem]
+
+
+class VerifiedItem(BaseModel):
+    path: str
+    status: Literal["unchanged", "changed", "vanished", "moved"]
+    detail: str = ""
+
+
+class VerifyReport(BaseModel):
+    name: str
+    created_at: str
+    head_then: str | None
+    head_now: str | None
+    unchanged: int
+    changed: int
+    vanished: int
+    items: list[VerifiedItem]

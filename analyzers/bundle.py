@@ -1,0 +1,301 @@
+"""Context bundles: what an agent should see for a task, ranked, packed to a budget, explained.
+
+``make_bundle`` is the one entry point; ``save_bundle`` / ``verify_bundle`` answer "what did the
+agent see, and is it still true?" from content hashes kept under ``.ctxsteward/bundles/``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from .cancel import NEVER, CancelToken
+from .fsutil import write_atomic
+from .index import Index
+from .models import (
+    Bundle,
+    BundleItem,
+    ExcludedFile,
+    SavedBundle,
+    SavedItem,
+    VerifiedItem,
+    VerifyReport,
+)
+from .pack import Candidate, pack
+from .rank import RankQuery, rank
+from .render import Piece, footer, header, render, select_lines
+from .secrets import secret_reason
+from .store import state_dir
+from .tokens import Counter
+
+DEFAULT_BUDGET = 16_000
+RANK_ONLY_LIMIT = 50
+CANDIDATE_POOL = 60
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+class BundleError(ValueError):
+    """Bad input to a bundle request: the message says what to do."""
+
+
+@dataclass
+class BundleRequest:
+    seeds: list[str] = field(default_factory=list)  # path, path:line or path::symbol
+    task: str | None = None
+    budget: int = DEFAULT_BUDGET
+    limit: int | None = None
+    pins: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    format: str = "markdown"  # the rendering the budget is measured in (json uses markdown)
+
+
+@dataclass
+class BundleResult:
+    bundle: Bundle
+    rendered: str  # the Markdown or XML document the agent reads
+    pieces: list[Piece]
+
+
+@dataclass
+class Seed:
+    path: str
+    symbols: list[str]
+    spec: str
+
+
+def parse_seed(index: Index, spec: str) -> Seed:
+    """``path``, ``path:line`` or ``path::symbol`` -> a seed file and the symbols in focus."""
+    raw = spec.strip()
+    symbol: str | None = None
+    line: int | None = None
+    path = raw
+    if "::" in raw:
+        path, symbol = raw.split("::", 1)
+    else:
+        m = re.match(r"^(.*):(\d+)$", raw)
+        if m:
+            path, line = m.group(1), int(m.group(2))
+    rel = _relative(index.root, path)
+    files = index.files()
+    if rel not in files:
+        skipped = index.skipped().get(rel)
+        if skipped:
+            raise BundleError(f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]})")
+        if (index.root / rel).is_dir():
+            raise BundleError(f"seed {spec!r} is a folder; give a file inside it")
+        raise BundleError(f"seed {spec!r}: no such file in the index of {index.root}")
+    symbols: list[str] = []
+    defs = index.definitions(rel)
+    if symbol:
+        hits = [d for d in defs if d.name == symbol or d.qualified == symbol]
+        if not hits:
+            close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
+            hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+            raise BundleError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}")
+        symbols = [hits[0].qualified]
+    elif line is not None:
+        inner = [d for d in defs if d.start_line <= line <= d.end_line]
+        if inner:
+            best = min(inner, key=lambda d: d.end_line - d.start_line)
+            symbols = [best.qualified]
+    return Seed(rel, symbols, spec)
+
+
+def _relative(root: Path, path: str) -> str:
+    p = Path(path)
+    full = p if p.is_absolute() else (root / p)
+    try:
+        rel = full.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError as e:
+        raise BundleError(f"{path} is outside the workspace {root}") from e
+    except OSError as e:
+        raise BundleError(f"{path}: {e}") from e
+    return rel
+
+
+def _read_lines(root: Path, path: str) -> list[str] | None:
+    try:
+        return (root / path).read_text("utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
+    """Rank, filter, pack and render a bundle for ``request``."""
+    if request.budget < 0:
+        raise BundleError("budget must be 0 (rank only) or a positive number of tokens")
+    if request.limit is not None and request.limit < 1:
+        raise BundleError("limit must be at least 1")
+    if not request.seeds and not (request.task and request.task.strip()):
+        raise BundleError("give at least one seed (--seed PATH) or a task (--task TEXT)")
+    fmt = "xml" if request.format == "xml" else "markdown"
+    settings = index.settings
+    counter = Counter(settings.encoding, settings.model_profile())
+    seeds = [parse_seed(index, s) for s in request.seeds]
+    seed_paths = list(dict.fromkeys(s.path for s in seeds))
+    focus: dict[str, list[str]] = {}
+    for s in seeds:
+        focus.setdefault(s.path, []).extend(s.symbols)
+    pins = [_relative(index.root, p) for p in request.pins]
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude) if request.exclude else None
+
+    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
+                                   seed_symbols=focus), token)
+    files = index.files()
+    excluded: list[ExcludedFile] = []
+    ordered: list[tuple[str, float, list[str], str, bool, object]] = []
+    for p in seed_paths:
+        ordered.append((p, 1.0, ["seed"], "core", True, None))
+    for p in pins:
+        if p in files and p not in seed_paths:
+            ordered.append((p, 1.0, ["pinned"], "core", True, None))
+    top = ranked[0].score if ranked else 1.0
+    pool = ranked if request.budget == 0 else ranked[:CANDIDATE_POOL]
+    for rf in pool:
+        if rf.path in seed_paths or rf.path in pins:
+            continue
+        tier = ("core" if rf.score >= 0.6 * top else
+                "related" if rf.score >= 0.3 * top else "peripheral")
+        ordered.append((rf.path, rf.score, rf.reasons, tier, False, rf))
+
+    candidates: list[Candidate] = []
+    for path, score, reasons, tier, forced, rf in ordered:
+        token.check()
+        if exclude_spec is not None and exclude_spec.match_file(path):
+            excluded.append(ExcludedFile(path=path, reason="matches an exclude glob"))
+            continue
+        why = secret_reason(index.root, path)
+        if why:
+            excluded.append(ExcludedFile(path=path, reason=why))
+            continue
+        if request.budget == 0:
+            candidates.append(Candidate(path, score, reasons, counter.scale(files[path].tokens),
+                                        [], [], tier, forced))
+            continue
+        lines = _read_lines(index.root, path)
+        if lines is None:
+            excluded.append(ExcludedFile(path=path, reason="unreadable or changed since indexing"))
+            continue
+        defs = index.definitions(path)
+        cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines, defs,
+                         tier, forced, focus=focus.get(path, []))
+        if rf is not None:
+            cand.names = list(getattr(rf, "names_used", []))
+            cand.task_words = list(getattr(rf, "task_terms", []))
+            refs = index.references(path)
+            cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+        candidates.append(cand)
+    for s in index.skipped():
+        if s in seed_paths:
+            excluded.append(ExcludedFile(path=s, reason="not indexed"))
+
+    if request.budget == 0:
+        limit = request.limit or RANK_ONLY_LIMIT
+        items = [
+            BundleItem(path=c.path, tier=c.tier, granularity="file",  # type: ignore[arg-type]
+                       ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
+                       score=round(c.score, 4), reasons=c.reasons)
+            for c in candidates[:limit]
+        ]
+        bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=0,
+                        total_tokens=sum(i.tokens for i in items), encoding=counter.label,
+                        items=items, excluded=excluded)
+        return BundleResult(bundle, "", [])
+
+    overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
+    packed = pack(candidates, budget=request.budget, fmt=fmt, overhead=overhead,
+                  count=counter.count, limit=request.limit)
+    # The whole document is measured again: tokens can merge across item boundaries.
+    while True:
+        pieces = [p.piece for p in packed]
+        rendered = render(fmt, request.task, pieces)
+        total = counter.count(rendered)
+        if total <= request.budget or not packed:
+            break
+        packed.pop()
+    items = [
+        BundleItem(path=p.candidate.path, tier=p.candidate.tier,  # type: ignore[arg-type]
+                   granularity=p.piece.granularity,  # type: ignore[arg-type]
+                   ranges=list(p.piece.ranges), symbols=p.symbols, tokens=p.tokens,
+                   score=round(p.candidate.score, 4), reasons=p.candidate.reasons)
+        for p in packed
+    ]
+    bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=request.budget,
+                    total_tokens=total, encoding=counter.label, items=items, excluded=excluded)
+    return BundleResult(bundle, rendered, pieces)
+
+
+# -- saving and verifying -----------------------------------------------------------------------
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def bundles_dir(root: Path) -> Path:
+    return state_dir(root) / "bundles"
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name) or ".." in name:
+        raise BundleError(f"bundle name {name!r}: use letters, digits, '.', '_' or '-' only")
+
+
+def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
+    """Store ``result`` with each item's content hash under ``.ctxsteward/bundles/NAME.json``."""
+    _check_name(name)
+    hashes = []
+    for item in result.bundle.items:
+        lines = _read_lines(index.root, item.path) or []
+        text = "".join(lines)
+        hashes.append(SavedItem(path=item.path, ranges=item.ranges, file_hash=_hash(text),
+                                content_hash=_hash(select_lines(lines, item.ranges))))
+    saved = SavedBundle(name=name, created_at=_dt.datetime.now(_dt.UTC).isoformat(
+        timespec="seconds"), head=index.head(), bundle=result.bundle, hashes=hashes)
+    path = bundles_dir(index.root) / f"{name}.json"
+    write_atomic(path, saved.model_dump_json(indent=2))
+    return path
+
+
+def load_saved(root: Path, name: str) -> SavedBundle:
+    _check_name(name)
+    path = bundles_dir(root) / f"{name}.json"
+    if not path.exists():
+        have = sorted(p.stem for p in bundles_dir(root).glob("*.json")) \
+            if bundles_dir(root).exists() else []
+        hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
+        raise BundleError(f"no saved bundle named {name!r}{hint}")
+    try:
+        return SavedBundle.model_validate_json(path.read_text("utf-8"))
+    except ValueError as e:
+        raise BundleError(f"saved bundle {path} is unreadable ({e}); save it again") from e
+
+
+def verify_bundle(index: Index, name: str) -> VerifyReport:
+    """Which items of a saved bundle changed or vanished since it was saved."""
+    saved = load_saved(index.root, name)
+    items: list[VerifiedItem] = []
+    for h in saved.hashes:
+        lines = _read_lines(index.root, h.path)
+        if lines is None:
+            items.append(VerifiedItem(path=h.path, status="vanished",
+                                      detail="the file no longer exists or is unreadable"))
+            continue
+        if _hash("".join(lines)) == h.file_hash:
+            items.append(VerifiedItem(path=h.path, status="unchanged"))
+            continue
+        if _hash(select_lines(lines, h.ranges)) == h.content_hash:
+            items.append(VerifiedItem(path=h.path, status="unchanged",
+                                      detail="the file changed outside the lines the agent saw"))
+            continue
+        items.append(VerifiedItem(path=h.path, status="changed",
+                                  detail="the lines the agent saw differ now"))
+    count = {s: sum(1 for i in items if i.status == s) for s in ("unchanged", "changed",
+                                                                 "vanished")}
+    return VerifyReport(name=name, created_at=saved.created_at, head_then=saved.head,
+                        head_now=index.head(), unchanged=count["unchanged"],
+                        changed=count["changed"], vanished=count["vanished"], items=items)

@@ -1,0 +1,150 @@
+"""The repository graph behind ranking: who references what, who defines it, and the lexical index.
+
+Built from the index on first use after it changes and kept in ``.ctxsteward/graph.pickle`` (keyed
+by the index generation), so a warm query loads prepared sparse matrices instead of re-reading every
+file's facts.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from . import lexical
+from .cancel import NEVER, CancelToken
+from .index import Index
+from .store import state_dir
+
+GRAPH_VERSION = 2
+MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
+MIN_NAME_LEN = 2
+
+
+@dataclass
+class RepoGraph:
+    generation: str
+    files: list[str]
+    file_index: dict[str, int]
+    names: list[str]
+    name_index: dict[str, int]
+    refs: sparse.csr_matrix  # files x names: reference counts (names defined in the repo only)
+    defs: sparse.csr_matrix  # files x names: 1 where the file defines the name
+    name_idf: np.ndarray  # specificity of each name: rarer definitions weigh more
+    imports: sparse.csr_matrix  # files x files: 1 where row imports column
+    bm25: object  # bm25s.BM25 over path words + terms
+    tokens: np.ndarray  # tokens per file
+
+    def bm25_scores(self, words: list[str]) -> np.ndarray:
+        if not words:
+            return np.zeros(len(self.files))
+        scores: np.ndarray = self.bm25.get_scores(words)  # type: ignore[attr-defined]
+        return scores[: len(self.files)]
+
+
+def _generation(index: Index) -> str:
+    return index.store.get_meta("generation") or "0"
+
+
+def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
+    """The graph for the index's current generation, from the cache when it is current."""
+    gen = _generation(index)
+    path = state_dir(index.root) / "graph.pickle"
+    try:
+        with path.open("rb") as f:
+            version, cached_gen, graph = pickle.load(f)
+        if version == GRAPH_VERSION and cached_gen == gen:
+            return graph  # type: ignore[no-any-return]
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
+        pass  # missing or corrupt: rebuild below
+    graph = build_graph(index, gen, token)
+    tmp = path.with_suffix(".tmp")
+    try:
+        with tmp.open("wb") as f:
+            pickle.dump((GRAPH_VERSION, gen, graph), f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache folder: still answer from memory
+    return graph
+
+
+def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> RepoGraph:
+    import bm25s
+
+    infos = index.files()
+    files = list(infos)
+    file_index = {p: i for i, p in enumerate(files)}
+
+    name_index: dict[str, int] = {}
+    d_rows: list[int] = []
+    d_cols: list[int] = []
+    definers: dict[int, set[int]] = {}
+    for path, d in index.all_definitions():
+        fi = file_index.get(path)
+        if fi is None or len(d.name) < MIN_NAME_LEN:
+            continue
+        ni = name_index.setdefault(d.name, len(name_index))
+        d_rows.append(fi)
+        d_cols.append(ni)
+        definers.setdefault(ni, set()).add(fi)
+    token.check()
+    n_files, n_names = len(files), len(name_index)
+    defs = sparse.csr_matrix(
+        (np.ones(len(d_rows), dtype=np.float32), (d_rows, d_cols)), shape=(n_files, n_names)
+    )
+    defs.data[:] = 1.0  # duplicates (overloads) collapse to one definition
+
+    r_rows: list[int] = []
+    r_cols: list[int] = []
+    r_vals: list[float] = []
+    for path, refs in index.all_references():
+        fi = file_index.get(path)
+        if fi is None:
+            continue
+        for name, lines in refs.items():
+            ni = name_index.get(name)
+            if ni is not None:
+                r_rows.append(fi)
+                r_cols.append(ni)
+                r_vals.append(float(len(lines)))
+    token.check()
+    refs_m = sparse.csr_matrix(
+        (np.array(r_vals, dtype=np.float32), (r_rows, r_cols)), shape=(n_files, n_names)
+    )
+    idf = np.zeros(n_names, dtype=np.float32)
+    for ni, fs in definers.items():
+        idf[ni] = math.log(1.0 + n_files / len(fs)) / (1.0 + math.log(len(fs)))
+
+    i_rows: list[int] = []
+    i_cols: list[int] = []
+    for src, dst in index.import_edges():
+        if src in file_index and dst in file_index:
+            i_rows.append(file_index[src])
+            i_cols.append(file_index[dst])
+    imports = sparse.csr_matrix(
+        (np.ones(len(i_rows), dtype=np.float32), (i_rows, i_cols)), shape=(n_files, n_files)
+    )
+
+    corpus: list[list[str]] = [[] for _ in files]
+    for path, terms in index.all_terms():
+        fi = file_index.get(path)
+        if fi is None:
+            continue
+        doc = corpus[fi]
+        for w in lexical.path_words(path):
+            doc.extend([w] * 3)
+        for term, n in terms.items():
+            doc.extend([term] * min(n, MAX_TERM_REPEAT))
+    token.check()
+    bm25 = bm25s.BM25()
+    if any(corpus):
+        bm25.index([doc or [""] for doc in corpus], show_progress=False)
+    tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
+    return RepoGraph(
+        generation=generation, files=files, file_index=file_index,
+        names=list(name_index), name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
+        imports=imports, bm25=bm25, tokens=tokens,
+    )

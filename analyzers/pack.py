@@ -1,0 +1,186 @@
+"""Packing ranked files into a token budget, best first, at the right granularity.
+
+A file goes in whole when it is small or central; otherwise only its relevant definitions (linked
+to the seed or matching the task) with their line ranges; otherwise a skeleton (signatures only).
+Every item is measured as rendered, and the finished document is measured again, so the bundle's
+own token count never exceeds the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import lexical
+from .render import Piece, render_piece, select_lines
+from .syntax import Definition
+
+SMALL_FILE = 1_200  # tokens: a file this small goes in whole when it fits
+CENTRAL_SHARE = 0.35  # a central file may take this share of what is left
+SYMBOLS_SHARE = 0.45
+
+
+@dataclass
+class Candidate:
+    path: str
+    score: float
+    reasons: list[str]
+    tokens: int  # whole file, scaled
+    lines: list[str]  # file content, keepends
+    definitions: list[Definition]
+    tier: str
+    forced: bool = False  # seeds and pins: always try to include
+    names: list[str] = field(default_factory=list)  # names linking it to the seed
+    ref_lines: list[int] = field(default_factory=list)  # lines referencing seed names
+    task_words: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)  # symbols asked for explicitly
+
+
+@dataclass
+class Packed:
+    candidate: Candidate
+    piece: Piece
+    tokens: int
+    symbols: list[str]
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _innermost(defs: list[Definition], line: int) -> Definition | None:
+    best = None
+    for d in defs:
+        if d.start_line <= line <= d.end_line and (
+            best is None or d.end_line - d.start_line < best.end_line - best.start_line
+        ):
+            best = d
+    return best
+
+
+def relevant_definitions(c: Candidate) -> list[Definition]:
+    """Definitions of ``c`` that matter for this bundle, most relevant first."""
+    if c.focus:
+        wanted = set(c.focus)
+        return [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+    scored: dict[int, float] = {}
+    names = set(c.names)
+    task = set(c.task_words)
+    for i, d in enumerate(c.definitions):
+        s = 0.0
+        if d.name in names:
+            s += 3.0
+        overlap = task & set(lexical.words(d.name))
+        s += 1.0 * len(overlap)
+        if s:
+            scored[i] = s
+    for line in c.ref_lines:
+        d = _innermost(c.definitions, line)
+        if d is not None:
+            i = c.definitions.index(d)
+            scored[i] = scored.get(i, 0.0) + 1.0
+    order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
+    chosen: list[Definition] = []
+    for i in order:
+        d = c.definitions[i]
+        # Skip a definition already inside a chosen one.
+        if any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
+            continue
+        chosen.append(d)
+    return chosen
+
+
+def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
+    ranges = []
+    for d in c.definitions:
+        if d.kind in ("constant",) and d.parent:
+            continue
+        ranges.append((d.start_line, _signature_end(c.lines, d)))
+    return _merge(ranges)
+
+
+def _signature_end(lines: list[str], d: Definition) -> int:
+    """The last line of ``d``'s signature: up to the line opening its body (a few lines at most)."""
+    last = min(d.end_line, d.start_line + 6, len(lines))
+    for n in range(max(d.start_line, d.name_line), last + 1):
+        text = lines[n - 1].rstrip()
+        if text.endswith((":", "{", "=>", ";", "}")) or n == d.end_line:
+            return n
+    return max(d.start_line, d.name_line)
+
+
+def pack(
+    candidates: list[Candidate],
+    *,
+    budget: int,
+    fmt: str,
+    overhead: int,
+    count: Callable[[str], int],
+    limit: int | None,
+) -> list[Packed]:
+    """Fill ``budget`` (minus the document's ``overhead``) with the best renderable items."""
+    remaining = budget - overhead
+    out: list[Packed] = []
+    if not candidates:
+        return out
+    top_score = max((c.score for c in candidates if not c.forced), default=1.0) or 1.0
+    for c in candidates:
+        if limit is not None and len(out) >= limit:
+            break
+        if remaining <= 0:
+            break
+        index = len(out) + 1
+        options = _options(c, remaining, top_score)
+        for gran, ranges, symbols in options:
+            if not ranges:
+                continue
+            piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges))
+            tokens = count(render_piece(fmt, piece, index))
+            if tokens <= remaining:
+                out.append(Packed(c, piece, tokens, symbols))
+                remaining -= tokens
+                break
+    return out
+
+
+def _options(c: Candidate, remaining: int, top_score: float
+             ) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
+    n = len(c.lines)
+    whole = [(1, n)] if n else []
+    central = c.forced or c.score >= 0.6 * top_score
+    options: list[tuple[str, list[tuple[int, int]], list[str]]] = []
+    if c.focus:
+        defs = relevant_definitions(c)
+        options.append(("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
+                        [d.qualified for d in defs]))
+    if c.tokens <= SMALL_FILE or (central and c.tokens <= CENTRAL_SHARE * remaining) or (
+        c.forced and c.tokens <= remaining
+    ):
+        options.append(("file", whole, []))
+    defs = relevant_definitions(c) if not c.focus else []
+    if defs:
+        cap = SYMBOLS_SHARE * remaining
+        chosen: list[Definition] = []
+        used = 0
+        for d in defs:
+            if used + d.tokens > cap and chosen:
+                continue
+            chosen.append(d)
+            used += d.tokens
+        chosen.sort(key=lambda d: d.start_line)
+        options.append(("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
+                        [d.qualified for d in chosen]))
+        if len(chosen) > 1:
+            first = min(chosen, key=lambda d: defs.index(d))
+            options.append(("symbols", [(first.start_line, first.end_line)], [first.qualified]))
+    sk = skeleton_ranges(c)
+    if sk:
+        options.append(("skeleton", sk, [d.qualified for d in c.definitions
+                                         if d.kind not in ("constant",)][:50]))
+    return options

@@ -1,0 +1,324 @@
+"""Ranking the files an agent needs for a task: signals from the index, fused into one score.
+
+Every signal is kept on the result so the bundle can explain itself:
+
+* ``defines``   the file defines names the seed references (weighted by how specific the name is);
+* ``uses``      the file references names the seed defines;
+* ``imports``   the seed imports the file / the file imports the seed (resolved imports);
+* ``cochange``  the file changed together with the seed (age-decayed confidence);
+* ``lexical``   BM25 of the task text against the file's identifiers, path and docs;
+* ``test``      the file is the seed's test, or the source the seed tests;
+* ``dirty``     the file has uncommitted changes.
+
+With no seed, the best lexical matches become weighted pseudo-seeds and the graph and co-change
+signals are computed from them. Weights are judged by ``bench/relevance.py``, not by intuition.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import lexical
+from .cancel import NEVER, CancelToken
+from .graph import RepoGraph, load_graph
+from .index import Index
+
+
+@dataclass
+class RankQuery:
+    seeds: list[str] = field(default_factory=list)  # repository-relative file paths
+    task: str | None = None
+    seed_symbols: dict[str, list[str]] = field(default_factory=dict)  # path -> symbols in focus
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RankedFile:
+    path: str
+    score: float
+    signals: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    names_used: list[str] = field(default_factory=list)  # seed names this file defines / uses
+    task_terms: list[str] = field(default_factory=list)
+
+
+WEIGHTS: dict[str, float] = {
+    "defines": 1.0,
+    "uses": 0.6,
+    "imports": 0.8,
+    "cochange": 1.6,
+    "lexical": 1.0,
+    "test": 0.9,
+    "dirty": 0.3,
+}
+
+_TEST_PATTERNS = (
+    (re.compile(r"^(?P<d>.*?)(?:tests?/)?test_(?P<n>[^/]+)\.py$"), "{n}.py"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)_test\.(?P<e>go|py|rb|rs|exs?)$"), "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?:__tests__/)?(?P<n>[^/]+)\.(?:test|spec)\.(?P<e>[jt]sx?|mjs)$"),
+     "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)Test\.(?P<e>java|kt|cs)$"), "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)_spec\.rb$"), "{n}.rb"),
+)
+
+
+def _stem(path: str) -> str:
+    return posixpath.basename(path)
+
+
+def test_partner_names(path: str) -> set[str]:
+    """File names that pair with ``path`` as test <-> source (either direction)."""
+    base = _stem(path)
+    out: set[str] = set()
+    for pattern, fmt in _TEST_PATTERNS:
+        m = pattern.match(base)
+        if m:
+            out.add(fmt.format(**m.groupdict()))
+    name, dot, ext = base.rpartition(".")
+    if dot:
+        out |= {f"test_{base}", f"{name}_test.{ext}", f"{name}.test.{ext}", f"{name}.spec.{ext}",
+                f"{name}Test.{ext}", f"{name}_spec.{ext}"}
+    out.discard(base)
+    return out
+
+
+_TEST_NAME = re.compile(
+    r"^(test_.*\.py|.*_test\.\w+|.*\.(test|spec)\.\w+|.*Test\.\w+|.*_spec\.rb)$")
+
+
+def is_test_file(path: str) -> bool:
+    base = _stem(path)
+    return bool(_TEST_NAME.match(base)) or "/tests/" in f"/{path}" or "/__tests__/" in f"/{path}"
+
+
+def dirty_files(root: str) -> set[str]:
+    """Files with uncommitted changes (empty outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "-z", "--untracked-files=no"],
+            capture_output=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if out.returncode != 0:
+        return set()
+    entries = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    result: set[str] = set()
+    skip = False
+    for e in entries:
+        if skip:
+            skip = False
+            continue
+        if len(e) > 3:
+            result.add(e[3:])
+            if e[0] in "RC":
+                skip = True
+    return result
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    m = float(v.max()) if v.size else 0.0
+    return v / m if m > 0 else v
+
+
+def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
+         graph: RepoGraph | None = None) -> list[RankedFile]:
+    """Every candidate file for ``query``, best first (seeds excluded)."""
+    g = graph or load_graph(index, token)
+    n = len(g.files)
+    if n == 0:
+        return []
+    seeds = [s for s in query.seeds if s in g.file_index]
+    task_words = lexical.words(query.task or "")
+    signals: dict[str, np.ndarray] = {k: np.zeros(n, dtype=np.float64) for k in WEIGHTS}
+
+    lexical_raw = g.bm25_scores(task_words) if task_words else np.zeros(n)
+    signals["lexical"] = _normalise(np.asarray(lexical_raw, dtype=np.float64))
+
+    # Seeds, or (task only) the best lexical matches as weighted pseudo-seeds.
+    weighted_seeds: list[tuple[int, float]] = [(g.file_index[s], 1.0) for s in seeds]
+    if not weighted_seeds and task_words:
+        top = np.argsort(-lexical_raw)[:3]
+        weighted_seeds = [(int(i), float(signals["lexical"][i])) for i in top
+                          if lexical_raw[i] > 0]
+    token.check()
+
+    defines_detail: dict[int, list[str]] = {}
+    uses_detail: dict[int, list[str]] = {}
+    cochange_detail: dict[int, tuple[int, int]] = {}
+    for si, w in weighted_seeds:
+        seed_refs = g.refs[si]  # names the seed references
+        seed_defs = g.defs[si]
+        # defines: files defining names the seed uses (not names the seed defines itself)
+        ref_vec = seed_refs.multiply(g.name_idf).tocsr()
+        own = set(seed_defs.indices.tolist())
+        if ref_vec.nnz:
+            mask = np.array([c not in own for c in ref_vec.indices])
+            ref_vec.data = np.where(mask, np.log1p(ref_vec.data), 0.0)
+            d = np.asarray(g.defs @ ref_vec.T.toarray()).ravel()
+            signals["defines"] += w * d
+        # uses: files referencing names the seed defines
+        if seed_defs.nnz:
+            def_vec = np.zeros(len(g.names), dtype=np.float64)
+            def_vec[seed_defs.indices] = g.name_idf[seed_defs.indices]
+            u = np.asarray(g.refs.astype(np.float64).log1p() @ def_vec).ravel()
+            signals["uses"] += w * u
+        # imports, both directions
+        imp_out = g.imports[si].indices
+        imp_in = g.imports[:, si].nonzero()[0]
+        signals["imports"][imp_out] += w * 1.0
+        signals["imports"][imp_in] += w * 0.5
+        # co-change
+        path = g.files[si]
+        for c in index.co_changes(path):
+            ci = g.file_index.get(c.path)
+            if ci is None:
+                continue
+            conf = c.weight / max(1.0, _decayed_total(c))
+            signals["cochange"][ci] += w * (0.7 * conf + 0.3 * min(1.0, c.together / 5.0))
+            if ci not in cochange_detail or cochange_detail[ci][0] < c.together:
+                cochange_detail[ci] = (c.together, c.seed_commits)
+        # test pairing
+        partners = test_partner_names(path)
+        if partners:
+            base_dir = posixpath.dirname(path)
+            for name in partners:
+                for fi in _files_named(g, name):
+                    near = _dir_distance(base_dir, posixpath.dirname(g.files[fi]))
+                    signals["test"][fi] = max(signals["test"][fi], w / (1.0 + near))
+        token.check()
+
+    for key in ("defines", "uses", "imports", "cochange"):
+        signals[key] = _normalise(signals[key])
+    dirty = dirty_files(str(index.root)) if weighted_seeds or task_words else set()
+    for p in dirty:
+        fi = g.file_index.get(p)
+        if fi is not None:
+            signals["dirty"][fi] = 1.0
+
+    total = np.zeros(n, dtype=np.float64)
+    for key, weight in WEIGHTS.items():
+        total += weight * signals[key]
+    seed_set = {si for si, _ in weighted_seeds if g.files[si] in seeds}
+    order = [int(i) for i in np.argsort(-total, kind="stable") if total[i] > 0
+             and int(i) not in seed_set]
+    # Explanations only for what a caller will plausibly show.
+    results: list[RankedFile] = []
+    seed_rows = [si for si, _ in weighted_seeds]
+    for fi in order:
+        rf = RankedFile(path=g.files[fi], score=round(float(total[fi]), 4),
+                        signals={k: round(float(v[fi]), 4) for k, v in signals.items() if v[fi]})
+        results.append(rf)
+    for rf in results[:200]:
+        _explain(g, rf, seed_rows, task_words, cochange_detail, defines_detail, uses_detail,
+                 bool(seeds))
+    return results
+
+
+def _decayed_total(c) -> float:  # noqa: ANN001 - CoChange
+    return float(c.seed_commits)
+
+
+def _files_named(g: RepoGraph, name: str) -> list[int]:
+    cache = getattr(g, "_by_basename", None)
+    if cache is None:
+        cache = {}
+        for i, p in enumerate(g.files):
+            cache.setdefault(posixpath.basename(p), []).append(i)
+        g._by_basename = cache  # type: ignore[attr-defined]
+    return list(cache.get(name, []))
+
+
+def _dir_distance(a: str, b: str) -> int:
+    pa, pb = a.split("/") if a else [], b.split("/") if b else []
+    common = 0
+    for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        common += 1
+    return (len(pa) - common) + (len(pb) - common)
+
+
+def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: list[str],
+             cochange_detail: dict[int, tuple[int, int]], defines_detail: dict[int, list[str]],
+             uses_detail: dict[int, list[str]], seeded: bool) -> None:
+    fi = g.file_index[rf.path]
+    what = "the seed" if seeded else "the best task matches"
+    s = rf.signals
+    if s.get("defines") and seed_rows:
+        names = _shared_names(g, seed_rows, fi, seed_uses=True)
+        if names:
+            rf.names_used.extend(n for n, _ in names)
+            shown = ", ".join(f"`{n}`" + (f" ({c}×)" if c > 1 else "") for n, c in names[:3])
+            rf.reasons.append(f"defines {shown}, used in {what}")
+    if s.get("uses") and seed_rows:
+        names = _shared_names(g, seed_rows, fi, seed_uses=False)
+        if names:
+            rf.names_used.extend(n for n, _ in names)
+            shown = ", ".join(f"`{n}`" for n, _ in names[:3])
+            rf.reasons.append(f"uses {shown}, defined in {what}")
+    if s.get("imports"):
+        if any(g.imports[si, fi] for si in seed_rows):
+            rf.reasons.append(f"imported by {what}")
+        else:
+            rf.reasons.append(f"imports {what}")
+    if fi in cochange_detail:
+        together, total = cochange_detail[fi]
+        rf.reasons.append(f"changed together with {what} in {together} of its last {total} commits")
+    if s.get("test"):
+        rf.reasons.append("test for the seed" if is_test_file(rf.path) else "source the seed tests")
+    if s.get("lexical") and task_words:
+        matched = _matched_terms(g, fi, task_words)
+        if matched:
+            rf.task_terms = matched
+            rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
+                              + " from the task")
+    if s.get("dirty"):
+        rf.reasons.append("has uncommitted changes")
+
+
+def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,
+                  seed_uses: bool) -> list[tuple[str, int]]:
+    out: dict[str, int] = {}
+    for si in seed_rows:
+        if seed_uses:  # names seed references that fi defines
+            seed_refs = g.refs[si]
+            file_defs = set(g.defs[fi].indices.tolist())
+            own = set(g.defs[si].indices.tolist())
+            for ni, cnt in zip(seed_refs.indices, seed_refs.data, strict=True):
+                if ni in file_defs and ni not in own:
+                    out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
+        else:  # names seed defines that fi references
+            file_refs = g.refs[fi]
+            seed_defs = set(g.defs[si].indices.tolist())
+            for ni, cnt in zip(file_refs.indices, file_refs.data, strict=True):
+                if ni in seed_defs:
+                    out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
+    ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[g.name_index[kv[0]]]),
+                                                 kv[0]))
+    return ranked
+
+
+def _matched_terms(g: RepoGraph, fi: int, task_words: list[str]) -> list[str]:
+    vocab = getattr(g.bm25, "vocab_dict", None)
+    path_words = set(lexical.path_words(g.files[fi]))
+    seen: list[str] = []
+    for w in task_words:
+        if w in seen:
+            continue
+        if w in path_words:
+            seen.append(w)
+            continue
+        if vocab is not None and w in vocab:
+            try:
+                score = g.bm25.get_scores([w])  # type: ignore[attr-defined]
+                if score[fi] > 0:
+                    seen.append(w)
+            except (IndexError, KeyError, ValueError):
+                continue
+    return seen

@@ -1,0 +1,86 @@
+"""Rendering a bundle for an agent: Markdown (a fenced block per item) or XML (``<documents>``).
+
+Packing measures each item in the same rendering it will be shown in, so the document's own token
+count (headers and all) is what the budget bounds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .languages import detect
+
+FENCE_LANG = {
+    "python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
+    "go": "go", "rust": "rust", "java": "java", "c": "c", "cpp": "cpp", "csharp": "csharp",
+    "ruby": "ruby", "php": "php", "bash": "bash", "markdown": "markdown", "json": "json",
+    "yaml": "yaml", "toml": "toml", "html": "html", "css": "css", "sql": "sql",
+}
+GAP = "⋮"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One item's content: the file's lines for ``ranges`` (1-based, inclusive)."""
+
+    path: str
+    granularity: str
+    ranges: Sequence[tuple[int, int]]
+    text: str  # the selected lines, ranges separated by a gap marker
+
+
+def select_lines(lines: list[str], ranges: Sequence[tuple[int, int]]) -> str:
+    parts: list[str] = []
+    for start, end in ranges:
+        chunk = "".join(lines[start - 1:end])
+        parts.append(chunk if chunk.endswith("\n") or not chunk else chunk + "\n")
+    return f"{GAP}\n".join(parts)
+
+
+def ranges_label(ranges: Sequence[tuple[int, int]]) -> str:
+    return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
+def header(fmt: str, task: str | None) -> str:
+    if fmt == "xml":
+        return "<documents>\n"
+    head = "# Context bundle\n"
+    if task:
+        head += f"\nTask: {task.strip()}\n"
+    return head + "\n"
+
+
+def footer(fmt: str) -> str:
+    return "</documents>\n" if fmt == "xml" else ""
+
+
+def render_piece(fmt: str, piece: Piece, index: int) -> str:
+    label = ranges_label(piece.ranges)
+    if fmt == "xml":
+        body = piece.text.replace("]]>", "]]]]><![CDATA[>")
+        if piece.granularity == "skeleton":
+            label = "signatures"
+        return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
+                f'granularity="{piece.granularity}">\n<document_content><![CDATA[\n{body}]]>'
+                f"</document_content>\n</document>\n")
+    lang = FENCE_LANG.get(detect(piece.path) or "", "")
+    longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2)
+    fence = "`" * max(3, longest + 1)
+    if piece.granularity == "skeleton":
+        title = f"## {piece.path} (skeleton: signatures only)"
+    elif piece.granularity == "symbols":
+        title = f"## {piece.path} (lines {label}, relevant definitions)"
+    else:
+        title = f"## {piece.path}"
+    return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def render(fmt: str, task: str | None, pieces: Sequence[Piece]) -> str:
+    return header(fmt, task) + "".join(
+        render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + footer(fmt)

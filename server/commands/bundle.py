@@ -1,0 +1,122 @@
+"""``ctxsteward bundle``: a ranked, explained context bundle packed to a token budget."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
+from ..progress import progress_bar
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bundle", help="suggest the context an agent needs for a task, packed to a budget",
+        description="Rank the files and definitions an agent needs for the seed file(s) and/or "
+        "task, pack them into the token budget and render them. A seed is PATH, PATH:LINE or "
+        "PATH::SYMBOL.",
+    )
+    p.add_argument("--seed", action="append", default=[], metavar="PATH",
+                   help="file at hand (repeatable): PATH, PATH:LINE or PATH::SYMBOL")
+    task = p.add_mutually_exclusive_group()
+    task.add_argument("--task", help="what the agent is asked to do")
+    task.add_argument("--task-file", help="read the task text from this file")
+    p.add_argument("--budget", type=int, default=None,
+                   help="token budget (default 16000; 0 = rank only, no packing)")
+    p.add_argument("--limit", type=int, help="at most this many items")
+    p.add_argument("--pin", action="append", default=[], metavar="PATH",
+                   help="always include this file")
+    p.add_argument("--exclude-glob", action="append", default=[], metavar="GLOB",
+                   help="never include files matching this gitignore-style glob")
+    p.add_argument("--format", choices=("json", "markdown", "xml"), default="markdown")
+    p.add_argument("--out", help="write the output to this file (atomically)")
+    p.add_argument("--root", help="repository folder (default: the git work tree here)")
+    p.add_argument("--save", metavar="NAME", help="store it under .ctxsteward/bundles/NAME.json")
+    p.add_argument("--verify", metavar="NAME",
+                   help="report which items of a saved bundle changed or vanished since")
+    add_settings_options(p)
+    p.set_defaults(func=run)
+
+
+def schemas() -> dict[str, type[BaseModel]]:
+    from analyzers.models import Bundle, VerifyReport
+
+    return {"bundle": Bundle, "verify": VerifyReport}
+
+
+def run(args: argparse.Namespace) -> int:
+    from analyzers.bundle import (
+        BundleError,
+        BundleRequest,
+        make_bundle,
+        save_bundle,
+        verify_bundle,
+    )
+    from analyzers.index import Index, build
+
+    settings = settings_from(args)
+    root = find_root(Path(args.root) if args.root else Path.cwd())
+    task = args.task
+    if args.task_file:
+        try:
+            task = Path(args.task_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read --task-file {args.task_file}: {e}") from e
+    if not args.verify and not args.seed and not (task and task.strip()):
+        raise UserError("give at least one --seed PATH or a --task TEXT (or --verify NAME)")
+    budget = settings.default_budget if args.budget is None else args.budget
+    with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
+        report = build(root, settings, progress=bar)
+    for w in report.warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    with Index(root, settings) as index:
+        try:
+            if args.verify:
+                vr = verify_bundle(index, args.verify)
+                if args.format == "json":
+                    emit(dump(vr), args.out)
+                else:
+                    lines = [f"Bundle {vr.name!r} saved {vr.created_at}: {vr.unchanged} unchanged,"
+                             f" {vr.changed} changed, {vr.vanished} vanished"]
+                    lines += [f"  {i.status:<9} {i.path}{f'  ({i.detail})' if i.detail else ''}"
+                              for i in vr.items]
+                    emit("\n".join(lines), args.out)
+                return 1 if vr.changed or vr.vanished else 0
+            cwd_seeds = [_from_cwd(root, s) for s in args.seed]
+            result = make_bundle(index, BundleRequest(
+                seeds=cwd_seeds, task=task, budget=budget, limit=args.limit,
+                pins=[_from_cwd(root, p) for p in args.pin], exclude=args.exclude_glob,
+                format=args.format,
+            ))
+            if args.save:
+                saved = save_bundle(index, args.save, result)
+                sys.stderr.write(f"saved as {saved}\n")
+        except BundleError as e:
+            raise UserError(str(e)) from e
+    if args.format == "json" or budget == 0:
+        emit(dump(result.bundle), args.out)
+    else:
+        emit(result.rendered, args.out)
+    if args.out:
+        b = result.bundle
+        sys.stderr.write(f"wrote {len(b.items)} items, {b.total_tokens:,} of {b.budget:,} tokens"
+                         f" to {args.out}\n")
+    return 0
+
+
+def _from_cwd(root: Path, spec: str) -> str:
+    """Seeds are given relative to the current folder; the core wants them from the root."""
+    path, sep, rest = spec.partition("::")
+    if not sep:
+        head, colon, line = spec.rpartition(":")
+        if colon and line.isdigit():
+            path, sep, rest = head, ":", line
+    full = (Path.cwd() / path).resolve() if not Path(path).is_absolute() else Path(path)
+    try:
+        rel = full.relative_to(root).as_posix()
+    except ValueError:
+        rel = path  # let the core report it as outside the workspace
+    return f"{rel}{sep}{rest}" if sep else rel
