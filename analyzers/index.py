@@ -258,6 +258,11 @@ def build(
                 )
         elif not walked.in_git:
             warnings.append(f"{root} is not a git repository: no history, co-change or renames")
+        changed = bool(parsed or removed or (history_summary and history_summary.commits_read))
+        if changed or store.get_meta("generation") is None:
+            # Derived caches (the ranking graph) are keyed by this counter.
+            gen = int(store.get_meta("generation") or 0) + 1
+            store.set_meta("generation", str(gen))
         return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
                        history_summary, time.perf_counter() - t0, warnings)
     finally:
