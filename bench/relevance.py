@@ -1,0 +1,644 @@
+"""Relevance benchmark: replay a repository's own history as ground truth for ranking and packing.
+
+For the most recent non-merge commits touching 3-8 files, at least 2 of them code (a language with a
+tree-sitter grammar), we check out the commit's parent in one detached git worktree per repository,
+bring its index up to date (incrementally: samples run oldest first) and ask each ranker:
+
+* **seeded** mode: seed = the changed file with the most changed lines (numstat) among those that
+  existed at the parent, task = the commit message (subject + body), truth = the other changed files
+  that existed at the parent;
+* **task** mode: no seed, task = the commit message, truth = every changed file that existed at the
+  parent.
+
+Metrics per sample: recall@5/@10/@20, reciprocal rank of the first truth file (MRR), recall within a
+16k and a 64k token budget (a truth file counts when any part of it is in the packed bundle), query
+time. Rankers: ``ours`` (``analyzers.rank`` + ``analyzers.bundle``), ``cochange`` (the seed's git
+co-change list; in task mode seeded with the BM25 top hit) and ``bm25`` (task text against path
+words + stored terms of every file). Baselines pack whole files best-first (first fit: a file that
+does not fit is skipped, later smaller ones may still go in); in seeded mode the seed is packed
+first by default, as our bundle carries its seed too (``--seed-budget free`` leaves it out).
+
+Usage: ``python bench/relevance.py [--repos PATH...] [--samples N] [--rankers ours,cochange,bm25]
+[--json out.json]``. The benchmark repositories' own work trees and branches are never touched:
+everything happens in ``/tmp/relbench-<repo>``, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzers.config import Settings
+from analyzers.index import Index, build
+from analyzers.languages import detect, has_grammar
+from analyzers.lexical import path_words, words
+
+DEFAULT_REPOS = [
+    "/work/benchrepos/saleor", "/work/benchrepos/click", "/work/benchrepos/requests",
+    "/work/benchrepos/gin", "/work/benchrepos/typer", "/work/benchrepos/express",
+    "/work/benchrepos/axum",
+]
+RANKERS = ("ours", "cochange", "bm25")
+MODES = ("seeded", "task")
+KS = (5, 10, 20)
+BUDGETS = (16_000, 64_000)
+METRICS = ("r@5", "r@10", "r@20", "mrr", "r16k", "r64k")
+MIN_FILES, MAX_FILES, MIN_CODE = 3, 8, 2
+
+Log = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- git ----------------------------------------------------------------------------------------
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(
+        ["git", "-c", "core.quotepath=off", "-C", str(repo), *args],
+        capture_output=True, text=True, encoding="utf-8", errors="replace",
+    )
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed in {repo}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+# -- samples ------------------------------------------------------------------------------------
+
+@dataclass
+class Sample:
+    sha: str
+    parent: str
+    time: int
+    changed: dict[str, int]  # path -> changed lines (added + deleted; binary counts 0)
+    added: set[str]  # paths that did not exist at the parent
+    message: str = ""
+
+    @property
+    def existed(self) -> list[str]:
+        return sorted(p for p in self.changed if p not in self.added)
+
+    @property
+    def seed(self) -> str | None:
+        """The changed file with the most changed lines among those that existed at the parent."""
+        cands = self.existed
+        if not cands:
+            return None
+        return min(cands, key=lambda p: (-self.changed[p], p))
+
+    def truth(self, mode: str) -> list[str]:
+        seed = self.seed
+        if mode == "seeded":
+            return [p for p in self.existed if p != seed]
+        return self.existed
+
+
+def is_code(path: str) -> bool:
+    return has_grammar(detect(path))
+
+
+def qualifies(paths: Iterable[str]) -> bool:
+    paths = list(paths)
+    return MIN_FILES <= len(paths) <= MAX_FILES and sum(map(is_code, paths)) >= MIN_CODE
+
+
+def find_samples(repo: Path, n: int, rev: str = "HEAD") -> list[Sample]:
+    """The ``n`` most recent qualifying commits reachable from ``rev``, newest first.
+
+    One streamed ``git log --raw --numstat`` (stopped as soon as enough are found).
+    """
+    cmd = ["git", "-c", "core.quotepath=off", "-C", str(repo), "log", "--no-merges",
+           "--no-renames", "--format=%x00%H %P %ct", "--raw", "--numstat", rev, "--"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8", errors="replace")
+    assert proc.stdout is not None
+    out: list[Sample] = []
+    cur: Sample | None = None
+
+    def finish(s: Sample | None) -> None:
+        if s is not None and s.parent and qualifies(s.changed):
+            out.append(s)
+
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("\x00"):
+                finish(cur)
+                cur = None
+                if len(out) >= n:
+                    break
+                head = line[1:].split()
+                if len(head) == 3:  # exactly one parent: skip root commits
+                    cur = Sample(sha=head[0], parent=head[1], time=int(head[2]), changed={},
+                                 added=set())
+            elif cur is None or not line:
+                continue
+            elif line.startswith(":"):
+                meta, _, path = line.partition("\t")
+                cur.changed.setdefault(path, 0)
+                if meta.split()[-1].startswith("A"):
+                    cur.added.add(path)
+            else:
+                parts = line.split("\t", 2)
+                if len(parts) == 3:
+                    a, d, path = parts
+                    lines = (int(a) if a.isdigit() else 0) + (int(d) if d.isdigit() else 0)
+                    cur.changed[path] = lines
+        else:
+            finish(cur)
+    finally:
+        proc.kill()
+        proc.wait()
+    out = out[:n]
+    for s in out:
+        s.message = git(repo, "log", "-1", "--format=%B", s.sha).strip()
+    return out
+
+
+# -- metrics ------------------------------------------------------------------------------------
+
+def recall_at(ranking: Sequence[str], truth: Iterable[str], k: int) -> float:
+    t = set(truth)
+    if not t:
+        return 0.0
+    return len(t & set(ranking[:k])) / len(t)
+
+
+def reciprocal_rank(ranking: Sequence[str], truth: Iterable[str]) -> float:
+    t = set(truth)
+    for i, p in enumerate(ranking, 1):
+        if p in t:
+            return 1.0 / i
+    return 0.0
+
+
+def recall_in(packed: Iterable[str], truth: Iterable[str]) -> float:
+    t = set(truth)
+    return len(t & set(packed)) / len(t) if t else 0.0
+
+
+def pack_whole(order: Sequence[str], tokens: dict[str, int], budget: int) -> list[str]:
+    """Whole files best-first, first fit: a file that does not fit is skipped, not a stop."""
+    left = budget
+    out: list[str] = []
+    seen: set[str] = set()
+    for p in order:
+        if p in seen or p not in tokens:
+            continue
+        seen.add(p)
+        cost = tokens[p]
+        if cost <= left:
+            out.append(p)
+            left -= cost
+    return out
+
+
+# -- rankers ------------------------------------------------------------------------------------
+
+class Bm25:
+    """BM25 (bm25s) over identifier-split words: path words + the file's stored terms."""
+
+    def __init__(self, index: Index) -> None:
+        import bm25s
+
+        self.paths: list[str] = []
+        corpus: list[list[str]] = []
+        files = index.files()
+        for path, terms in index.all_terms():
+            if path not in files:
+                continue
+            doc = list(path_words(path))
+            for w, c in terms.items():
+                doc.extend([w] * int(c))
+            if not doc:
+                continue
+            self.paths.append(path)
+            corpus.append(doc)
+        self.retriever = bm25s.BM25()
+        self.vocab: set[str] = set()
+        if corpus:
+            self.retriever.index(corpus, show_progress=False)
+            self.vocab = set(self.retriever.vocab_dict)
+
+    def rank(self, task: str, exclude: Iterable[str] = ()) -> list[str]:
+        query = [w for w in words(task) if w in self.vocab]
+        if not query:
+            return []
+        scores = self.retriever.get_scores(query)
+        skip = set(exclude)
+        order = sorted(((-float(s), p) for s, p in zip(scores, self.paths, strict=True)
+                        if s > 0 and p not in skip))
+        return [p for _, p in order]
+
+
+def cochange_ranking(index: Index, seed: str) -> list[str]:
+    files = index.files()
+    return [c.path for c in index.co_changes(seed) if c.path in files and c.path != seed]
+
+
+@dataclass
+class Outcome:
+    ranking: list[str]
+    packed: dict[int, list[str]]  # budget -> paths with any part in the bundle
+    ms: float  # ranking time
+    bundle_ms: float | None = None
+
+
+def _load_ours() -> tuple[Any, str | None]:
+    try:
+        rank_mod = importlib.import_module("analyzers.rank")
+        bundle_mod = importlib.import_module("analyzers.bundle")
+
+        _ = (rank_mod.rank, rank_mod.RankQuery,  # fail here, not per sample
+             bundle_mod.make_bundle, bundle_mod.BundleRequest)
+    except Exception as e:  # noqa: BLE001 - reported, then the ranker is left out
+        return None, f"{type(e).__name__}: {e}"
+    return (rank_mod, bundle_mod), None
+
+
+class Runner:
+    """Runs every requested ranker on one sample, sharing one Index and one BM25 model."""
+
+    def __init__(self, index: Index, rankers: Sequence[str], ours: Any,
+                 charge_seed: bool = True) -> None:
+        self.index = index
+        self.rankers = rankers
+        self.ours = ours
+        self.charge_seed = charge_seed
+        self.tokens = {p: f.tokens for p, f in index.files().items()}
+        self._bm25: Bm25 | None = None
+        self.bm25_build_ms = 0.0
+
+    def bm25(self) -> Bm25:
+        if self._bm25 is None:
+            t0 = time.perf_counter()
+            self._bm25 = Bm25(self.index)
+            self.bm25_build_ms = (time.perf_counter() - t0) * 1000
+        return self._bm25
+
+    def _pack(self, order: list[str], seeds: Sequence[str] = ()) -> dict[int, list[str]]:
+        first = list(seeds) if self.charge_seed else []
+        return {b: pack_whole(first + order, self.tokens, b) for b in BUDGETS}
+
+    def run(self, ranker: str, mode: str, seed: str | None, task: str) -> Outcome:
+        seeds = [seed] if mode == "seeded" and seed else []
+        if ranker == "bm25":
+            model = self.bm25()
+            t0 = time.perf_counter()
+            ranking = model.rank(task, exclude=seeds)
+            ms = (time.perf_counter() - t0) * 1000 + self.bm25_build_ms
+            return Outcome(ranking, self._pack(ranking, seeds), ms)
+        if ranker == "cochange":
+            if mode == "seeded":
+                assert seed is not None
+                t0 = time.perf_counter()
+                ranking = cochange_ranking(self.index, seed)
+                ms = (time.perf_counter() - t0) * 1000
+                return Outcome(ranking, self._pack(ranking, seeds), ms)
+            # Task mode: co-change has no seed of its own; seed it with the BM25 top hit.
+            model = self.bm25()
+            t0 = time.perf_counter()
+            hits = model.rank(task)
+            ranking = [hits[0], *cochange_ranking(self.index, hits[0])] if hits else []
+            ms = (time.perf_counter() - t0) * 1000 + self.bm25_build_ms
+            return Outcome(ranking, self._pack(ranking), ms)
+        if ranker == "ours":
+            rank_mod, bundle_mod = self.ours
+            t0 = time.perf_counter()
+            ranked = rank_mod.rank(self.index, rank_mod.RankQuery(seeds=seeds, task=task))
+            ms = (time.perf_counter() - t0) * 1000
+            ranking = [r.path for r in ranked if r.path not in seeds]
+            packed: dict[int, list[str]] = {}
+            bundle_ms = None
+            for b in BUDGETS:
+                t1 = time.perf_counter()
+                bundle = bundle_mod.make_bundle(
+                    self.index, bundle_mod.BundleRequest(seeds=seeds, task=task, budget=b))
+                if b == BUDGETS[0]:
+                    bundle_ms = (time.perf_counter() - t1) * 1000
+                packed[b] = [it.path for it in bundle.items]
+            return Outcome(ranking, packed, ms, bundle_ms)
+        raise ValueError(f"unknown ranker {ranker!r}")
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+@dataclass
+class SampleResult:
+    sha: str
+    seed: str | None
+    truth: list[str]
+    ranks: dict[str, int | None]  # truth file -> 1-based rank in the ranking, None when absent
+    metrics: dict[str, float]
+    ms: float
+    bundle_ms: float | None = None
+
+
+@dataclass
+class RankerResult:
+    samples: list[SampleResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": len(self.samples), "errors": len(self.errors)}
+        for m in METRICS:
+            vals = [s.metrics[m] for s in self.samples]
+            out[m] = round(statistics.fmean(vals), 4) if vals else None
+        times = [s.ms for s in self.samples]
+        out["median_ms"] = round(statistics.median(times), 1) if times else None
+        bms = [s.bundle_ms for s in self.samples if s.bundle_ms is not None]
+        out["median_bundle_ms"] = round(statistics.median(bms), 1) if bms else None
+        return out
+
+
+@dataclass
+class RepoResult:
+    repo: str
+    head: str
+    samples: int = 0  # qualifying commits evaluated
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    sample_errors: list[str] = field(default_factory=list)  # checkout/index failures
+    first_index_s: float = 0.0
+    median_index_ms: float | None = None
+    results: dict[str, dict[str, RankerResult]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "repo": self.repo, "head": self.head, "samples": self.samples,
+            "skipped": self.skipped, "sample_errors": len(self.sample_errors),
+            "first_index_s": round(self.first_index_s, 2), "median_index_ms": self.median_index_ms,
+            "results": {r: {m: res.summary() for m, res in modes.items()}
+                        for r, modes in self.results.items()},
+        }
+
+
+def score(ranking: list[str], packed: dict[int, list[str]], truth: list[str]) -> dict[str, float]:
+    m = {f"r@{k}": recall_at(ranking, truth, k) for k in KS}
+    m["mrr"] = reciprocal_rank(ranking, truth)
+    for b in BUDGETS:
+        m[f"r{b // 1000}k"] = recall_in(packed.get(b, []), truth)
+    return m
+
+
+def _worktrees(repo: Path) -> set[str]:
+    out = git(repo, "worktree", "list", "--porcelain", check=False)
+    return {str(Path(line[9:]).resolve()) for line in out.splitlines()
+            if line.startswith("worktree ")}
+
+
+def remove_worktree(repo: Path, wt: Path) -> None:
+    if str(wt.resolve()) in _worktrees(repo):
+        git(repo, "worktree", "remove", "--force", str(wt), check=False)
+    git(repo, "worktree", "prune", check=False)
+
+
+def add_worktree(repo: Path, wt: Path, rev: str) -> None:
+    if wt.exists():
+        if str(wt.resolve()) not in _worktrees(repo):
+            raise RuntimeError(f"{wt} exists and is not a worktree of {repo}: remove it first")
+        remove_worktree(repo, wt)
+        if wt.exists():
+            shutil.rmtree(wt)
+    git(repo, "worktree", "prune", check=False)
+    git(repo, "worktree", "add", "--detach", "--force", str(wt), rev)
+
+
+def evaluate_repo(
+    repo: Path,
+    *,
+    samples: int = 50,
+    rankers: Sequence[str] = RANKERS,
+    worktree: Path | None = None,
+    settings: Settings | None = None,
+    log: Log = _stderr,
+    ours: Any = None,
+    charge_seed: bool = True,
+) -> RepoResult:
+    """Run the benchmark on one repository; the worktree is removed before returning."""
+    repo = Path(repo).resolve()
+    settings = settings or Settings()
+    name = repo.name
+    wt = Path(worktree) if worktree else Path(f"/tmp/relbench-{name}")
+    if "ours" in rankers and ours is None:
+        ours, why = _load_ours()
+        if ours is None:
+            raise RuntimeError(f"ranker 'ours' unavailable: {why}")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    result = RepoResult(repo=str(repo), head=head)
+    result.results = {r: {m: RankerResult() for m in MODES} for r in rankers}
+    found = find_samples(repo, samples, head)
+    skipped: Counter[str] = Counter()
+    todo = []
+    for s in found:
+        if not s.truth("seeded"):
+            skipped["no truth file existed at the parent"] += 1
+        else:
+            todo.append(s)
+    result.skipped = dict(skipped)
+    log(f"{name}: {len(found)} qualifying commits, {len(todo)} evaluated")
+    if not todo:
+        return result
+    todo.reverse()  # oldest first: the index moves forward incrementally
+    index_ms: list[float] = []
+    try:
+        add_worktree(repo, wt, todo[0].parent)
+        for i, s in enumerate(todo, 1):
+            try:
+                git(wt, "checkout", "-q", "--detach", "--force", s.parent)
+                t0 = time.perf_counter()
+                build(wt, settings)
+                took = time.perf_counter() - t0
+                if i == 1:
+                    result.first_index_s = took
+                else:
+                    index_ms.append(took * 1000)
+            except Exception as e:  # noqa: BLE001 - counted, the run goes on
+                result.sample_errors.append(f"{s.sha[:10]}: {type(e).__name__}: {e}")
+                continue
+            result.samples += 1
+            with Index(wt, settings) as index:
+                runner = Runner(index, rankers, ours, charge_seed)
+                seed = s.seed
+                for mode in MODES:
+                    truth = s.truth(mode)
+                    for r in rankers:
+                        try:
+                            o = runner.run(r, mode, seed, s.message)
+                        except Exception as e:  # noqa: BLE001 - counted, the run goes on
+                            tb = traceback.format_exc(limit=-2).strip().splitlines()
+                            result.results[r][mode].errors.append(
+                                f"{s.sha[:10]}: {type(e).__name__}: {e} [{tb[-3:] if tb else ''}]")
+                            continue
+                        pos = {p: n for n, p in enumerate(o.ranking, 1)}
+                        result.results[r][mode].samples.append(SampleResult(
+                            sha=s.sha, seed=seed if mode == "seeded" else None, truth=truth,
+                            ranks={t: pos.get(t) for t in truth},
+                            metrics=score(o.ranking, o.packed, truth),
+                            ms=round(o.ms, 2),
+                            bundle_ms=None if o.bundle_ms is None else round(o.bundle_ms, 2)))
+            if i % 10 == 0 or i == len(todo):
+                log(f"{name}: {i}/{len(todo)} samples")
+    finally:
+        remove_worktree(repo, wt)
+    result.median_index_ms = round(statistics.median(index_ms), 1) if index_ms else None
+    return result
+
+
+# -- reporting ----------------------------------------------------------------------------------
+
+def _fmt(v: Any, width: int, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a".rjust(width)
+    if isinstance(v, float):
+        return f"{v:.{digits}f}".rjust(width)
+    return str(v).rjust(width)
+
+
+HEADER = (f"{'ranker':<9} {'mode':<7} {'n':>4} {'R@5':>6} {'R@10':>6} {'R@20':>6} {'MRR':>6} "
+          f"{'R16k':>6} {'R64k':>6} {'med ms':>8} {'err':>4}")
+
+
+def table(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
+    lines = [HEADER]
+    for ranker, modes in rows.items():
+        for mode, s in modes.items():
+            lines.append(
+                f"{ranker:<9} {mode:<7} {_fmt(s['n'], 4)} "
+                + " ".join(_fmt(s[m], 6) for m in METRICS)
+                + f" {_fmt(s['median_ms'], 8, 1)} {_fmt(s['errors'], 4)}")
+    return "\n".join(lines)
+
+
+def macro(repos: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Mean over repositories of each repository's mean (repositories with samples only)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for rep in repos:
+        for ranker, modes in rep["results"].items():
+            for mode, s in modes.items():
+                acc = out.setdefault(ranker, {}).setdefault(mode, {"_rows": []})
+                acc["_rows"].append(s)
+    for modes in out.values():
+        for mode, acc in modes.items():
+            rows = [r for r in acc.pop("_rows") if r["n"]]
+            acc["repos"] = len(rows)
+            acc["n"] = sum(r["n"] for r in rows)
+            acc["errors"] = sum(r["errors"] for r in rows)
+            for m in METRICS:
+                vals = [r[m] for r in rows if r[m] is not None]
+                acc[m] = round(statistics.fmean(vals), 4) if vals else None
+            times = [r["median_ms"] for r in rows if r["median_ms"] is not None]
+            acc["median_ms"] = round(statistics.median(times), 1) if times else None
+            modes[mode] = acc
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="bench/relevance.py",
+        description="Replay repositories' history as ground truth for context ranking.")
+    ap.add_argument("--repos", nargs="+", default=DEFAULT_REPOS, metavar="PATH")
+    ap.add_argument("--samples", type=int, default=50, help="commits per repository (default 50)")
+    ap.add_argument("--rankers", default=",".join(RANKERS),
+                    help="comma-separated subset of: " + ", ".join(RANKERS))
+    ap.add_argument("--json", dest="json_out", metavar="FILE", help="write all results here")
+    ap.add_argument("--worktree-dir", default="/tmp", metavar="DIR",
+                    help="where the temporary worktree DIR/relbench-<repo> goes (default /tmp)")
+    ap.add_argument("--seed-budget", choices=("charge", "free"), default="charge",
+                    help="baselines, seeded mode: pack the seed first (charge, default) or "
+                         "give the whole budget to the other files (free)")
+    ap.add_argument("--details", action="store_true",
+                    help="include every sample (truth, ranks, metrics) in --json output")
+    args = ap.parse_args(argv)
+    rankers = [r.strip() for r in args.rankers.split(",") if r.strip()]
+    bad = [r for r in rankers if r not in RANKERS]
+    if bad or not rankers:
+        ap.error(f"unknown ranker(s) {', '.join(bad) or '(none)'};"
+                 f" choose from {', '.join(RANKERS)}")
+    if args.samples < 1:
+        ap.error("--samples must be at least 1")
+    ours = None
+    if "ours" in rankers:
+        ours, why = _load_ours()
+        if ours is None:
+            _stderr(f"warning: ranker 'ours' left out ({why})")
+            rankers.remove("ours")
+            if not rankers:
+                return 2
+    repos = [Path(p) for p in args.repos]
+    missing = [str(p) for p in repos if not (p / ".git").exists()]
+    if missing:
+        ap.error(f"not git repositories: {', '.join(missing)}")
+    summaries: list[dict[str, Any]] = []
+    details: dict[str, Any] = {}
+    started = time.perf_counter()
+    for repo in repos:
+        t0 = time.perf_counter()
+        wt = Path(args.worktree_dir) / f"relbench-{repo.resolve().name}"
+        try:
+            res = evaluate_repo(repo, samples=args.samples, rankers=rankers, ours=ours,
+                               worktree=wt,
+                               charge_seed=args.seed_budget == "charge")
+        except Exception as e:  # noqa: BLE001 - one broken repository does not stop the run
+            _stderr(f"{repo}: failed: {type(e).__name__}: {e}")
+            continue
+        summ = res.summary()
+        summ["seconds"] = round(time.perf_counter() - t0, 1)
+        summaries.append(summ)
+        if args.details:
+            details[res.repo] = {r: {m: [asdict(s) for s in rr.samples] for m, rr in mm.items()}
+                                 for r, mm in res.results.items()}
+            details[res.repo]["errors"] = {
+                r: {m: rr.errors for m, rr in mm.items()} for r, mm in res.results.items()}
+        skipped = sum(res.skipped.values())
+        print(f"\n== {repo.name} @ {res.head[:10]}: {res.samples} samples"
+              f" ({skipped} skipped, {len(res.sample_errors)} failed to index),"
+              f" first index {res.first_index_s:.1f} s, then median {res.median_index_ms} ms;"
+              f" {summ['seconds']} s ==")
+        print(table(summ["results"]))
+        for modes in res.results.values():
+            for rr in modes.values():
+                for err in rr.errors[:3]:
+                    _stderr(f"  error: {err}")
+        for err in res.sample_errors[:3]:
+            _stderr(f"  sample error: {err}")
+    agg = macro(summaries)
+    print(f"\n== macro-average over {len(summaries)} repositories ==")
+    print(table(agg))
+    print("(cochange in task mode is seeded with the BM25 top hit; bm25 times include building "
+          "its index; baselines pack whole files first-fit, seed "
+          + ("packed first)" if args.seed_budget == "charge" else "not charged)"))
+    if args.json_out:
+        out = {
+            "protocol": {
+                "commits": f"non-merge, {MIN_FILES}-{MAX_FILES} files, >= {MIN_CODE} code files",
+                "samples_per_repo": args.samples, "budgets": list(BUDGETS), "ks": list(KS),
+                "cochange_task_mode": "seeded with the BM25 top hit (ranked first)",
+                "baseline_packing": "whole files best-first, first fit"
+                + ("; seed packed first when seeded" if args.seed_budget == "charge"
+                   else "; seed not charged to the budget"),
+            },
+            "rankers": rankers, "seconds": round(time.perf_counter() - started, 1),
+            "repos": summaries, "macro": agg,
+        }
+        if args.details:
+            out["details"] = details
+        Path(args.json_out).write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
