@@ -27,7 +27,7 @@ from .models import (
     VerifyReport,
 )
 from .pack import Candidate, pack
-from .rank import RankQuery, rank
+from .rank import RankedFile, RankQuery, rank
 from .render import Piece, footer, header, render, select_lines
 from .secrets import secret_reason
 from .store import state_dir
@@ -148,7 +148,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                                    seed_symbols=focus), token)
     files = index.files()
     excluded: list[ExcludedFile] = []
-    ordered: list[tuple[str, float, list[str], str, bool, object]] = []
+    ordered: list[tuple[str, float, list[str], str, bool, RankedFile | None]] = []
     for p in seed_paths:
         ordered.append((p, 1.0, ["seed"], "core", True, None))
     for p in pins:
@@ -164,7 +164,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         ordered.append((rf.path, rf.score, rf.reasons, tier, False, rf))
 
     candidates: list[Candidate] = []
-    for path, score, reasons, tier, forced, rf in ordered:
+    for path, score, reasons, tier, forced, ranked_file in ordered:
         token.check()
         if exclude_spec is not None and exclude_spec.match_file(path):
             excluded.append(ExcludedFile(path=path, reason="matches an exclude glob"))
@@ -184,15 +184,12 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         defs = index.definitions(path)
         cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines, defs,
                          tier, forced, focus=focus.get(path, []))
-        if rf is not None:
-            cand.names = list(getattr(rf, "names_used", []))
-            cand.task_words = list(getattr(rf, "task_terms", []))
+        if ranked_file is not None:
+            cand.names = list(ranked_file.names_used)
+            cand.task_words = list(ranked_file.task_terms)
             refs = index.references(path)
             cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
         candidates.append(cand)
-    for s in index.skipped():
-        if s in seed_paths:
-            excluded.append(ExcludedFile(path=s, reason="not indexed"))
 
     if request.budget == 0:
         limit = request.limit or RANK_ONLY_LIMIT

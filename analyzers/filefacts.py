@@ -8,8 +8,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from . import languages, lexical, syntax
@@ -87,21 +88,57 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
         rec.imports = facts.imports
         rec.has_errors = facts.has_errors
         if rec.definitions:
-            _definition_tokens(rec.definitions, source, enc.decode_tokens_bytes(toks))
-        terms: Counter[str] = Counter()
+            _definition_tokens(rec.definitions, source,
+                               map(token_byte_lengths(encoding_name).__getitem__, toks))
+        terms: dict[str, int] = {}
+        get = terms.get
         for name, lines in rec.references.items():
-            for w in lexical.words(name):
-                terms[w] += len(lines)
+            n = len(lines)
+            for w in _words(name):
+                terms[w] = get(w, 0) + n
         for d in rec.definitions:
-            for w in lexical.words(d.name):
-                terms[w] += 2
-        rec.terms = dict(terms)
+            for w in _words(d.name):
+                terms[w] = get(w, 0) + 2
+        rec.terms = terms
     else:
         rec.terms = dict(lexical.bag(text))
 
 
-def _definition_tokens(defs: list[syntax.Definition], source: bytes, pieces: list[bytes]) -> None:
-    ends = list(itertools.accumulate(map(len, pieces)))
+@cache
+def token_byte_lengths(encoding_name: str) -> list[int]:
+    """Byte length of every token id of the encoding (0 for ids it does not use).
+
+    Summing these over an encoding gives each token's end offset without decoding the tokens.
+    """
+    enc = encoding(encoding_name)
+    out = [0] * enc.n_vocab
+    for i in range(enc.n_vocab):
+        try:
+            out[i] = len(enc.decode_single_token_bytes(i))
+        except KeyError:
+            pass
+    return out
+
+
+_WORDS: dict[str, list[str]] = {}
+_WORDS_MAX = 200_000
+
+
+def _words(name: str) -> list[str]:
+    """``lexical.words(name)``, remembered: the same identifiers recur across a repository."""
+    w = _WORDS.get(name)
+    if w is None:
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        w = _WORDS[name] = lexical.words(name)
+    return w
+
+
+def _definition_tokens(
+    defs: list[syntax.Definition], source: bytes, lengths: Iterable[int]
+) -> None:
+    """Tokens per definition, from the byte length of each token of the whole file."""
+    ends = list(itertools.accumulate(lengths))
     line_starts = [0]
     pos = source.find(b"\n")
     while pos != -1:

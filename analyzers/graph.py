@@ -57,7 +57,7 @@ def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
         with path.open("rb") as f:
             version, cached_gen, graph = pickle.load(f)
         if version == GRAPH_VERSION and cached_gen == gen:
-            return graph  # type: ignore[no-any-return]
+            return graph
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
         pass  # missing or corrupt: rebuild below
     graph = build_graph(index, gen, token)
@@ -101,14 +101,14 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     r_cols: list[int] = []
     r_vals: list[float] = []
     for path, refs in index.all_references():
-        fi = file_index.get(path)
-        if fi is None:
+        row = file_index.get(path)
+        if row is None:
             continue
         for name, lines in refs.items():
-            ni = name_index.get(name)
-            if ni is not None:
-                r_rows.append(fi)
-                r_cols.append(ni)
+            col = name_index.get(name)
+            if col is not None:
+                r_rows.append(row)
+                r_cols.append(col)
                 r_vals.append(float(len(lines)))
     token.check()
     refs_m = sparse.csr_matrix(
@@ -130,10 +130,10 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
 
     corpus: list[list[str]] = [[] for _ in files]
     for path, terms in index.all_terms():
-        fi = file_index.get(path)
-        if fi is None:
+        doc_row = file_index.get(path)
+        if doc_row is None:
             continue
-        doc = corpus[fi]
+        doc = corpus[doc_row]
         for w in lexical.path_words(path):
             doc.extend([w] * 3)
         for term, n in terms.items():

@@ -1,7 +1,8 @@
 """Resolving import statements to repository files, where the language makes that possible.
 
 Python (absolute and relative), JavaScript/TypeScript relative specifiers, Go packages of modules
-declared in the repository's ``go.mod`` files, and Rust ``mod`` items and ``crate::`` paths.
+declared in the repository's ``go.mod`` files, Rust ``mod`` items and ``crate::`` paths, and paths
+spelled out in C/C++ ``#include "..."``, Java imports, Ruby/PHP requires and Bash ``source``.
 Imports of third-party code resolve to nothing, which is the right answer for a repository index.
 """
 
@@ -27,8 +28,10 @@ class Resolver:
         self.files = set(files)
         self._py_modules: dict[str, list[str]] = defaultdict(list)
         self._dirs: dict[str, list[str]] = defaultdict(list)
+        self._names: dict[str, list[str]] = defaultdict(list)
         for f in self.files:
             self._dirs[posixpath.dirname(f)].append(f)
+            self._names[posixpath.basename(f)].append(f)
             if f.endswith((".py", ".pyi")):
                 mod = f.rsplit(".", 1)[0]
                 if mod.endswith("/__init__"):
@@ -64,8 +67,72 @@ class Resolver:
         elif lang == "rust":
             for imp in imports:
                 out |= self._rust(src, imp)
+        else:
+            for imp in imports:
+                out |= self._spelled_out(src, lang, imp)
         out.discard(src)
         return sorted(out)
+
+    # -- Paths spelled out: C/C++ includes, Java imports, Ruby/PHP requires, Bash source -----
+    def _near(self, cands: list[str], near: str) -> set[str]:
+        if not cands:
+            return set()
+        return {max(cands, key=lambda c: (len(posixpath.commonprefix([c, near])), -len(c), c))}
+
+    def _suffix(self, rel: str, near: str) -> set[str]:
+        """The repository file whose path ends with ``rel`` (the closest to ``near``)."""
+        rel = rel.lstrip("/")
+        cands = [f for f in self._names.get(posixpath.basename(rel), [])
+                 if f == rel or f.endswith("/" + rel)]
+        return self._near(cands, near)
+
+    def _relative(self, src: str, spec: str) -> str | None:
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(src), spec))
+        return path if path in self.files else None
+
+    def _spelled_out(self, src: str, lang: str | None, imp: ImportRef) -> set[str]:
+        text = imp.text.strip().strip("'\"")
+        if not text or "$" in text:
+            return set()
+        if imp.kind == "include" and lang in ("c", "cpp"):
+            hit = self._relative(src, text)
+            return {hit} if hit else self._suffix(text, src)
+        if lang == "java" and imp.kind in ("import", "package"):
+            parts = text.split(".")
+            if imp.kind == "package":
+                d = "/".join(parts)
+                return {f for dd, fs in self._dirs.items() if dd == d or dd.endswith("/" + d)
+                        for f in fs if f.endswith(".java")}
+            for n in range(len(parts), 1, -1):  # a.b.C or a.b.C.member (static import)
+                hit = self._suffix("/".join(parts[:n]) + ".java", src)
+                if hit:
+                    return hit
+            return set()
+        if lang == "ruby" and imp.kind in ("require", "require_relative"):
+            name = text if text.endswith(".rb") else text + ".rb"
+            if imp.kind == "require_relative":
+                hit = self._relative(src, name)
+                return {hit} if hit else set()
+            for cand in (name, f"lib/{name}"):
+                if cand in self.files:
+                    return {cand}
+            return self._suffix(f"lib/{name}", src)
+        if lang == "php" and imp.kind == "require":
+            hit = self._relative(src, text.lstrip("/")) or (text if text in self.files else None)
+            return {hit} if hit else set()
+        if lang == "php" and imp.kind == "use":  # PSR-4: App\Models\User -> */Models/User.php
+            parts = [p for p in text.split("\\") if p]
+            for k in range(len(parts)):
+                if k and len(parts) - k < 2:
+                    break
+                hit = self._suffix("/".join(parts[k:]) + ".php", src)
+                if hit:
+                    return hit
+            return set()
+        if lang == "bash" and imp.kind == "source":
+            hit = self._relative(src, text) or (text if text in self.files else None)
+            return {hit} if hit else set()
+        return set()
 
     # -- Python ------------------------------------------------------------------------------
     def _py_lookup(self, dotted: str, near: str) -> list[str]:
@@ -98,23 +165,29 @@ class Resolver:
 
     def _python(self, src: str, imports: list[ImportRef]) -> set[str]:
         out: set[str] = set()
-        current_from: str | None = None
-        current_line = -1
+        groups: list[tuple[ImportRef, list[ImportRef]]] = []  # from-statement, its names
         for imp in imports:
             if imp.kind == "import":
                 out.update(self._py_lookup(imp.text, src))
             elif imp.kind == "from":
-                current_from, current_line = imp.text, imp.line
-                if imp.text.startswith("."):
-                    out.update(self._py_path(self._py_relative(src, imp.text)))
+                groups.append((imp, []))
+            elif imp.kind == "from_name" and groups and imp.line >= groups[-1][0].line:
+                groups[-1][1].append(imp)
+        for frm, names in groups:
+            relative = frm.text.startswith(".")
+            base = self._py_relative(src, frm.text) if relative else ""
+            # ``from pkg import mod`` depends on pkg/mod.py; the package itself (its
+            # ``__init__``) only when a name is not a submodule, or for ``import *``.
+            module_needed = not names
+            for n in names:
+                if relative:
+                    hits = self._py_path(posixpath.join(base, n.text.replace(".", "/")))
                 else:
-                    out.update(self._py_lookup(imp.text, src))
-            elif imp.kind == "from_name" and current_from is not None and imp.line >= current_line:
-                if current_from.startswith("."):
-                    base = self._py_relative(src, current_from)
-                    out.update(self._py_path(posixpath.join(base, imp.text.replace(".", "/"))))
-                else:
-                    out.update(self._py_lookup(f"{current_from}.{imp.text}", src))
+                    hits = self._py_lookup(f"{frm.text}.{n.text}", src)
+                out.update(hits)
+                module_needed = module_needed or not hits
+            if module_needed:
+                out.update(self._py_path(base) if relative else self._py_lookup(frm.text, src))
         return out
 
     # -- JavaScript / TypeScript ------------------------------------------------------------

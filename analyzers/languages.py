@@ -54,21 +54,21 @@ SPECS: dict[str, LanguageSpec] = {
         identifiers=("identifier", "type_identifier", "field_identifier"),
     ),
     "java": LanguageSpec(
-        "java", "tree_sitter_java", tag_sources=("tree_sitter_java",),
+        "java", "tree_sitter_java", tag_sources=("tree_sitter_java",), extra_query="java.scm",
         identifiers=("identifier", "type_identifier"),
     ),
     "c": LanguageSpec(
-        "c", "tree_sitter_c", tag_sources=("tree_sitter_c",),
+        "c", "tree_sitter_c", tag_sources=("tree_sitter_c",), extra_query="c.scm",
         identifiers=("identifier", "type_identifier", "field_identifier"),
     ),
     "cpp": LanguageSpec(
-        "cpp", "tree_sitter_cpp", tag_sources=("tree_sitter_cpp",),
+        "cpp", "tree_sitter_cpp", tag_sources=("tree_sitter_cpp",), extra_query="cpp.scm",
         identifiers=("identifier", "type_identifier", "field_identifier",
                      "namespace_identifier"),
     ),
     "csharp": LanguageSpec(
         "csharp", "tree_sitter_c_sharp", tag_sources=("tree_sitter_c_sharp",),
-        identifiers=("identifier",),
+        extra_query="csharp.scm", identifiers=("identifier",),
     ),
     "ruby": LanguageSpec(
         "ruby", "tree_sitter_ruby", tag_sources=("tree_sitter_ruby",),
@@ -231,6 +231,43 @@ IMPORT_QUERIES: dict[str, str] = {
     """,
 }
 IMPORT_QUERIES["tsx"] = IMPORT_QUERIES["typescript"]
+# Import statements of the other languages: recorded, and resolved where a path is spelled out.
+IMPORT_QUERIES.update({
+    "java": """
+        (import_declaration [(identifier) (scoped_identifier)] @import .)
+        (import_declaration [(identifier) (scoped_identifier)] @package (asterisk))
+    """,
+    "c": """
+        (preproc_include path: (string_literal (string_content) @include))
+        (preproc_include path: (system_lib_string) @system_include)
+    """,
+    "csharp": """(using_directive [(identifier) (qualified_name)] @using .)""",
+    "ruby": """
+        (call method: (identifier) @_m
+            arguments: (argument_list . (string . (string_content) @require .))
+            (#any-of? @_m "require" "load"))
+        (call method: (identifier) @_m
+            arguments: (argument_list . (string . (string_content) @require_relative .))
+            (#eq? @_m "require_relative"))
+    """,
+    "php": """
+        (namespace_use_declaration (namespace_use_clause [(name) (qualified_name)] @use))
+    """ + "".join(
+        f"""
+        ({kind} [(string (string_content) @require) (encapsed_string (string_content) @require)
+                 (parenthesized_expression [(string (string_content) @require)
+                                            (encapsed_string (string_content) @require)])
+                 (binary_expression right: [(string (string_content) @require)
+                                            (encapsed_string (string_content) @require)])])"""
+        for kind in ("require_expression", "require_once_expression", "include_expression",
+                     "include_once_expression")
+    ),
+    "bash": """
+        (command name: (command_name) @_c . argument: [(word) (raw_string) (string)] @source
+            (#any-of? @_c "source" "."))
+    """,
+})
+IMPORT_QUERIES["cpp"] = IMPORT_QUERIES["c"]
 
 
 @cache

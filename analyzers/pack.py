@@ -81,9 +81,9 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
         if s:
             scored[i] = s
     for line in c.ref_lines:
-        d = _innermost(c.definitions, line)
-        if d is not None:
-            i = c.definitions.index(d)
+        inner = _innermost(c.definitions, line)
+        if inner is not None:
+            i = c.definitions.index(inner)
             scored[i] = scored.get(i, 0.0) + 1.0
     order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
     chosen: list[Definition] = []

@@ -197,9 +197,9 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         signals[key] = _normalise(signals[key])
     dirty = dirty_files(str(index.root)) if weighted_seeds or task_words else set()
     for p in dirty:
-        fi = g.file_index.get(p)
-        if fi is not None:
-            signals["dirty"][fi] = 1.0
+        row = g.file_index.get(p)
+        if row is not None:
+            signals["dirty"][row] = 1.0
 
     total = np.zeros(n, dtype=np.float64)
     for key, weight in WEIGHTS.items():

@@ -43,7 +43,7 @@ def secret_by_name(path: str) -> str | None:
 def _plugin_settings() -> dict[str, list[dict[str, str]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    available = {c.__name__ for c in get_mapping_from_secret_type_to_class().values()}
+    available = {str(cls.__name__) for cls in get_mapping_from_secret_type_to_class().values()}
     return {"plugins_used": [{"name": n} for n in DETECTORS if n in available]}
 
 

@@ -68,17 +68,54 @@ def _kind(capture: str) -> str:
     return capture.split(".", 1)[1] if "." in capture else capture
 
 
+def _first_type_name(node: Node | None) -> str | None:
+    """The first ``type_identifier`` in ``node`` (breadth first): ``*Stack[T]`` -> ``Stack``."""
+    queue = [node] if node is not None else []
+    while queue:
+        n = queue.pop(0)
+        if n.type == "type_identifier":
+            return _text(n)
+        queue.extend(n.named_children)
+    return None
+
+
+def _owner(lang: str, node: Node, name_node: Node) -> str | None:
+    """The type a definition belongs to when that is not its enclosing definition.
+
+    Go methods name their type in the receiver, Rust methods sit in an ``impl`` block (not a
+    definition), C++ methods defined out of line are qualified (``Circle::area``).
+    """
+    if lang == "go" and node.type == "method_declaration":
+        return _first_type_name(node.child_by_field_name("receiver"))
+    if lang == "rust" and node.type == "function_item":
+        body = node.parent
+        impl = body.parent if body is not None and body.type == "declaration_list" else None
+        if impl is not None and impl.type == "impl_item":
+            return _first_type_name(impl.child_by_field_name("type"))
+    if lang == "cpp" and name_node.parent is not None \
+            and name_node.parent.type == "qualified_identifier":
+        scope = name_node.parent.child_by_field_name("scope")
+        return _text(scope) if scope is not None else None
+    return None
+
+
 def _fix_method_kinds(defs: list[Definition]) -> None:
-    """Functions nested directly in a class are methods; record the parent of every definition."""
+    """Functions nested directly in a class (or owned by a type) are methods; methods with no
+    owner at all are functions; record the parent of every definition."""
     stack: list[Definition] = []
     for d in defs:
         while stack and not (stack[-1].start_line <= d.start_line <= stack[-1].end_line
                              and d.end_line <= stack[-1].end_line):
             stack.pop()
-        if stack:
-            d.parent = stack[-1].qualified
-            if d.kind == "function" and stack[-1].kind in ("class", "interface", "module"):
+        if d.parent is not None:  # an owner found by _owner
+            if d.kind == "function":
                 d.kind = "method"
+        elif stack:
+            d.parent = stack[-1].qualified
+            if d.kind == "function" and stack[-1].kind in ("class", "interface"):
+                d.kind = "method"
+        if d.parent is None and d.kind == "method":
+            d.kind = "function"  # e.g. a Ruby ``def`` at the top level
         stack.append(d)
 
 
@@ -111,14 +148,20 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
                 name = _text(name_node)
                 if not name or len(name) > 200:
                     continue
+                kind = _kind(cap)
+                if kind == "method" and lang == "rust" and node.parent is not None \
+                        and node.parent.parent is not None \
+                        and node.parent.parent.type == "mod_item":
+                    kind = "function"  # tags.scm calls every fn in a declaration_list a method
                 defs[key] = Definition(
                     name=name,
-                    kind=_kind(cap),
+                    kind=kind,
                     start_line=node.start_point.row + 1,
                     end_line=node.end_point.row + 1,
                     name_line=name_node.start_point.row + 1,
                     name_col=name_node.start_point.column,
                     signature=_signature(node, source),
+                    parent=_owner(lang, node, name_node),
                 )
                 name_positions.add((name_node.start_byte, name_node.end_byte))
     ordered = sorted(defs.values(), key=lambda d: (d.start_line, -d.end_line))
@@ -141,7 +184,8 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
         name = _text(node)
         if 1 < len(name) <= 100:
             refs.setdefault(name, []).append(node.start_point.row + 1)
-    facts.references = refs
+    # Captures arrive grouped by pattern, not in source order: sorted, one entry per line.
+    facts.references = {name: sorted(set(lines)) for name, lines in refs.items()}
 
     iq = languages.import_query(lang)
     if iq is not None:
