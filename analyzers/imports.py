@@ -104,9 +104,9 @@ class Resolver:
                 return {f for dd, fs in self._dirs.items() if dd == d or dd.endswith("/" + d)
                         for f in fs if f.endswith(".java")}
             for n in range(len(parts), 1, -1):  # a.b.C or a.b.C.member (static import)
-                hit = self._suffix("/".join(parts[:n]) + ".java", src)
-                if hit:
-                    return hit
+                found = self._suffix("/".join(parts[:n]) + ".java", src)
+                if found:
+                    return found
             return set()
         if lang == "ruby" and imp.kind in ("require", "require_relative"):
             name = text if text.endswith(".rb") else text + ".rb"
@@ -125,9 +125,9 @@ class Resolver:
             for k in range(len(parts)):
                 if k and len(parts) - k < 2:
                     break
-                hit = self._suffix("/".join(parts[k:]) + ".php", src)
-                if hit:
-                    return hit
+                found = self._suffix("/".join(parts[k:]) + ".php", src)
+                if found:
+                    return found
             return set()
         if lang == "bash" and imp.kind == "source":
             hit = self._relative(src, text) or (text if text in self.files else None)

@@ -1,0 +1,635 @@
+"""Definitions, references and raw imports from the real tree-sitter grammars, per language."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzers import languages, syntax
+
+
+def defs(source: str, lang: str) -> set[tuple[str, str, str | None, int, int]]:
+    facts = syntax.parse(source.encode(), lang)
+    return {(d.name, d.kind, d.parent, d.start_line, d.end_line) for d in facts.definitions}
+
+
+def imports(source: str, lang: str) -> list[tuple[str, str, int]]:
+    return [(i.kind, i.text, i.line) for i in syntax.parse(source.encode(), lang).imports]
+
+
+PYTHON = '''\
+import os
+import pkg.sub as ps
+from . import sibling
+from ..core import engine, helpers as h
+
+class Store(Base):
+    """A store."""
+
+    def get(self, key):
+        return lookup(key)
+
+    @property
+    def size(self):
+        return len(self.items)
+
+    class Inner:
+        def deep(self):
+            pass
+
+def lookup(key):
+    def local():
+        return key
+    return Store()
+
+@dataclass
+class Point:
+    x: int = 0
+
+LIMIT = 10
+'''
+
+
+def test_python_definitions_imports_references() -> None:
+    assert defs(PYTHON, "python") == {
+        ("Store", "class", None, 6, 18),
+        ("get", "method", "Store", 9, 10),
+        ("size", "method", "Store", 13, 14),  # a decorated def starts at its ``def`` line
+        ("Inner", "class", "Store", 16, 18),
+        ("deep", "method", "Store.Inner", 17, 18),
+        ("lookup", "function", None, 20, 23),
+        ("local", "function", "lookup", 21, 22),
+        ("Point", "class", None, 26, 27),
+        ("LIMIT", "constant", None, 29, 29),
+    }
+    facts = syntax.parse(PYTHON.encode(), "python")
+    store = next(d for d in facts.definitions if d.name == "Store")
+    assert store.signature == "class Store(Base):"
+    assert (store.name_line, store.name_col) == (6, 6)
+    assert store.qualified == "Store"
+    assert next(d for d in facts.definitions if d.name == "deep").qualified == "Store.Inner.deep"
+    # A decorated class is one definition, starting at the class line.
+    assert [d.name for d in facts.definitions].count("Point") == 1
+    assert imports(PYTHON, "python") == [
+        ("import", "os", 1), ("import", "pkg.sub", 2),
+        ("from", ".", 3), ("from_name", "sibling", 3),
+        ("from", "..core", 4), ("from_name", "engine", 4), ("from_name", "helpers", 4),
+    ]
+    refs = facts.references
+    assert refs["lookup"] == [10]  # the call; the definition's own name is not a reference
+    assert refs["Store"] == [23]
+    assert refs["Base"] == [6]
+    assert refs["dataclass"] == [25]
+    assert refs["self"] == [9, 13, 14, 17]  # sorted, one entry per line
+    assert refs["key"] == [9, 10, 20, 22]
+    assert "x" not in refs  # one-letter names are noise
+
+
+JAVASCRIPT = '''\
+import { a } from "./a";
+import def from "../lib/b.js";
+const c = require("./c");
+export * from "./d";
+
+class Animal extends Base {
+  speak() {
+    return noise(this.name);
+  }
+}
+
+function noise(n) { return n; }
+const arrow = (x) => x + 1;
+module.exports = { Animal };
+'''
+
+
+def test_javascript() -> None:
+    assert defs(JAVASCRIPT, "javascript") == {
+        ("Animal", "class", None, 6, 10),
+        ("speak", "method", "Animal", 7, 9),
+        ("noise", "function", None, 12, 12),
+        ("arrow", "function", None, 13, 13),
+    }
+    assert imports(JAVASCRIPT, "javascript") == [
+        ("import", "./a", 1), ("import", "../lib/b.js", 2), ("import", "./c", 3),
+        ("import", "./d", 4),
+    ]
+    refs = syntax.parse(JAVASCRIPT.encode(), "javascript").references
+    assert refs["noise"] == [8]
+    assert refs["Base"] == [6]
+    assert refs["Animal"] == [14]
+
+
+TYPESCRIPT = '''\
+import { Shape } from "./shape";
+export interface Named { name(): string; }
+type Id = string;
+enum Color { Red, Green }
+export class Circle implements Shape {
+  constructor(private r: number) {}
+  area(): number {
+    return Math.PI * this.r ** 2;
+  }
+}
+export function make(r: number): Circle {
+  return new Circle(r);
+}
+'''
+
+
+def test_typescript() -> None:
+    assert defs(TYPESCRIPT, "typescript") == {
+        ("Named", "interface", None, 2, 2),
+        ("name", "method", "Named", 2, 2),
+        ("Id", "type", None, 3, 3),
+        ("Color", "enum", None, 4, 4),
+        ("Circle", "class", None, 5, 10),
+        ("constructor", "method", "Circle", 6, 6),
+        ("area", "method", "Circle", 7, 9),
+        ("make", "function", None, 11, 13),
+    }
+    assert imports(TYPESCRIPT, "typescript") == [("import", "./shape", 1)]
+    refs = syntax.parse(TYPESCRIPT.encode(), "typescript").references
+    assert refs["Circle"] == [11, 12]
+    assert refs["Shape"] == [1, 5]
+
+
+TSX = '''\
+import React from "react";
+import { Button } from "./button";
+
+export function App(props: { title: string }) {
+  return <div className="app"><Button label={props.title} /></div>;
+}
+
+const Footer = () => <footer>bye</footer>;
+'''
+
+
+def test_tsx() -> None:
+    assert defs(TSX, "tsx") == {
+        ("App", "function", None, 4, 6),
+        ("Footer", "function", None, 8, 8),
+    }
+    assert imports(TSX, "tsx") == [("import", "react", 1), ("import", "./button", 2)]
+    facts = syntax.parse(TSX.encode(), "tsx")
+    assert not facts.has_errors  # JSX parses with the TSX grammar
+    assert facts.references["Button"] == [2, 5]
+    assert facts.references["div"] == [5]  # opening and closing tag: one line
+    # The same JSX is a syntax error for the plain TypeScript grammar: the grammars differ.
+    assert syntax.parse(TSX.encode(), "typescript").has_errors
+
+
+GO = '''\
+package server
+
+import (
+\t"fmt"
+\tu "example.com/app/util"
+)
+
+type Server struct {
+\tName string
+}
+
+type Handler interface {
+\tServe()
+}
+
+func (s *Server) Start() error {
+\tfmt.Println(s.Name)
+\treturn nil
+}
+
+func (s *Stack[T]) Push(v T) {}
+
+func New() *Server {
+\treturn &Server{Name: u.Default()}
+}
+'''
+
+
+def test_go() -> None:
+    assert defs(GO, "go") == {
+        ("Server", "type", None, 8, 10),
+        ("Handler", "type", None, 12, 14),
+        ("Start", "method", "Server", 16, 19),  # the receiver type is the parent
+        ("Push", "method", "Stack", 21, 21),
+        ("New", "function", None, 23, 25),
+    }
+    assert imports(GO, "go") == [("import", '"fmt"', 4), ("import", '"example.com/app/util"', 5)]
+    refs = syntax.parse(GO.encode(), "go").references
+    assert refs["Server"] == [16, 23, 24]
+    assert refs["Default"] == [24]
+
+
+RUST = '''\
+mod util;
+mod net {
+    pub fn connect() {}
+}
+use crate::util::helper;
+
+pub struct Point {
+    x: i32,
+}
+
+pub trait Shape {
+    fn area(&self) -> f64;
+    fn name(&self) -> String { String::new() }
+}
+
+impl Point {
+    pub fn new(x: i32) -> Self {
+        Point { x }
+    }
+}
+
+impl Shape for Point {
+    fn area(&self) -> f64 { 0.0 }
+}
+
+const MAX: u32 = 3;
+
+fn main() {
+    helper();
+}
+'''
+
+
+def test_rust() -> None:
+    assert defs(RUST, "rust") == {
+        ("util", "module", None, 1, 1),
+        ("net", "module", None, 2, 4),
+        ("connect", "function", "net", 3, 3),  # a fn in a mod is not a method
+        ("Point", "class", None, 7, 9),
+        ("Shape", "interface", None, 11, 14),
+        ("area", "method", "Shape", 12, 12),  # a signature without a body
+        ("name", "method", "Shape", 13, 13),
+        ("new", "method", "Point", 17, 19),  # the impl's type is the parent
+        ("area", "method", "Point", 23, 23),
+        ("MAX", "constant", None, 26, 26),
+        ("main", "function", None, 28, 30),
+    }
+    assert imports(RUST, "rust") == [
+        ("mod", "util", 1), ("use", "crate::util::helper", 5),
+    ]
+    refs = syntax.parse(RUST.encode(), "rust").references
+    assert refs["helper"] == [5, 29]
+    assert refs["Point"] == [16, 18, 22]
+
+
+JAVA = '''\
+package com.example.app;
+
+import java.util.List;
+import com.example.util.Strings;
+import com.example.model.*;
+
+public class Greeter extends Base {
+    private final String name;
+
+    public Greeter(String name) {
+        this.name = name;
+    }
+
+    public String greet() {
+        return Strings.upper(name);
+    }
+}
+
+interface Speaker {
+    void speak();
+}
+
+enum Mood { HAPPY, SAD }
+'''
+
+
+def test_java() -> None:
+    assert defs(JAVA, "java") == {
+        ("Greeter", "class", None, 7, 17),
+        ("Greeter", "method", "Greeter", 10, 12),  # the constructor
+        ("greet", "method", "Greeter", 14, 16),
+        ("Speaker", "interface", None, 19, 21),
+        ("speak", "method", "Speaker", 20, 20),
+        ("Mood", "enum", None, 23, 23),
+    }
+    assert imports(JAVA, "java") == [
+        ("import", "java.util.List", 3), ("import", "com.example.util.Strings", 4),
+        ("package", "com.example.model", 5),
+    ]
+    refs = syntax.parse(JAVA.encode(), "java").references
+    assert refs["Strings"] == [4, 15]
+    assert refs["upper"] == [15]
+
+
+C = '''\
+#include <stdio.h>
+#include "util.h"
+
+struct point { int x; };
+
+typedef int myint;
+
+int add(int a, int b);
+
+static int
+add(int a, int b)
+{
+    return a + b;
+}
+
+char *name(void) { return "c"; }
+
+int main(void) {
+    printf("%d", add(1, 2));
+    return 0;
+}
+'''
+
+
+def test_c() -> None:
+    facts = syntax.parse(C.encode(), "c")
+    assert defs(C, "c") == {
+        ("point", "class", None, 4, 4),
+        ("myint", "type", None, 6, 6),
+        ("add", "function", None, 8, 8),  # the prototype
+        ("add", "function", None, 10, 14),  # the definition: its whole body, from the type line
+        ("name", "function", None, 16, 16),  # returns a pointer
+        ("main", "function", None, 18, 21),
+    }
+    main = next(d for d in facts.definitions if d.name == "main")
+    assert main.signature == "int main(void) {"
+    assert (main.name_line, main.name_col) == (18, 4)
+    assert imports(C, "c") == [("system_include", "<stdio.h>", 1), ("include", "util.h", 2)]
+    assert facts.references["printf"] == [19]
+    assert facts.references["add"] == [19]
+
+
+CPP = '''\
+#include <vector>
+#include "shape.hpp"
+
+namespace geo {
+class Shape {
+public:
+    virtual double area() const = 0;
+};
+
+class Circle : public Shape {
+public:
+    double area() const override { return 3.14; }
+};
+
+double total(const std::vector<Shape*>& v) {
+    return 0;
+}
+}
+
+double geo::Circle::perimeter() const { return 1; }
+double Square::side() { return 2; }
+'''
+
+
+def test_cpp() -> None:
+    assert defs(CPP, "cpp") == {
+        ("geo", "module", None, 4, 18),
+        ("Shape", "class", "geo", 5, 8),
+        ("area", "method", "geo.Shape", 7, 7),
+        ("Circle", "class", "geo", 10, 13),
+        ("area", "method", "geo.Circle", 12, 12),
+        ("total", "function", "geo", 15, 17),
+        ("perimeter", "method", "Circle", 20, 20),
+        ("side", "method", "Square", 21, 21),  # out-of-line: the scope is the parent
+    }
+    assert imports(CPP, "cpp") == [
+        ("system_include", "<vector>", 1), ("include", "shape.hpp", 2),
+    ]
+    refs = syntax.parse(CPP.encode(), "cpp").references
+    assert refs["Shape"] == [10, 15]
+    assert "perimeter" not in refs  # a definition's name is not a reference
+
+
+CSHARP = '''\
+using System;
+using System.Collections.Generic;
+using Json = Newtonsoft.Json;
+
+namespace App.Core {
+    public class Greeter {
+        public Greeter(string name) { Name = name; }
+        public string Name { get; set; }
+        public void Greet() { Console.WriteLine(Name); }
+    }
+
+    interface IThing { void Do(); }
+
+    public struct Pair { public int A; }
+
+    enum Kind { One, Two }
+}
+'''
+
+
+def test_csharp() -> None:
+    assert defs(CSHARP, "csharp") == {
+        ("App.Core", "module", None, 5, 17),
+        ("Greeter", "class", "App.Core", 6, 10),
+        ("Greeter", "method", "App.Core.Greeter", 7, 7),
+        ("Name", "property", "App.Core.Greeter", 8, 8),
+        ("Greet", "method", "App.Core.Greeter", 9, 9),
+        ("IThing", "interface", "App.Core", 12, 12),
+        ("Do", "method", "App.Core.IThing", 12, 12),
+        ("Pair", "class", "App.Core", 14, 14),
+        ("Kind", "enum", "App.Core", 16, 16),
+    }
+    assert imports(CSHARP, "csharp") == [
+        ("using", "System", 1), ("using", "System.Collections.Generic", 2),
+        ("using", "Newtonsoft.Json", 3),
+    ]
+    refs = syntax.parse(CSHARP.encode(), "csharp").references
+    assert refs["Console"] == [9]
+    assert refs["WriteLine"] == [9]
+
+
+RUBY = '''\
+require "json"
+require_relative "shapes/base"
+
+module Shapes
+  class Circle < Base
+    def initialize(r)
+      @r = r
+    end
+
+    def area
+      3.14 * @r * @r
+    end
+
+    def self.unit
+      new(1)
+    end
+  end
+end
+
+def top_level
+  Shapes::Circle.unit
+end
+'''
+
+
+def test_ruby() -> None:
+    assert defs(RUBY, "ruby") == {
+        ("Shapes", "module", None, 4, 18),
+        ("Circle", "class", "Shapes", 5, 17),
+        ("initialize", "method", "Shapes.Circle", 6, 8),
+        ("area", "method", "Shapes.Circle", 10, 12),
+        ("unit", "method", "Shapes.Circle", 14, 16),
+        ("top_level", "function", None, 20, 22),  # a def outside any class is a function
+    }
+    assert imports(RUBY, "ruby") == [
+        ("require", "json", 1), ("require_relative", "shapes/base", 2),
+    ]
+    refs = syntax.parse(RUBY.encode(), "ruby").references
+    assert refs["Base"] == [5]
+    assert refs["Circle"] == [21]
+
+
+PHP = '''\
+<?php
+namespace App\\Http;
+
+use App\\Models\\User;
+use Psr\\Log\\LoggerInterface;
+require_once __DIR__ . "/helpers.php";
+
+class Controller {
+    private $logger;
+
+    public function show($id) {
+        return User::find($id);
+    }
+}
+
+function helper($value) {
+    return strlen($value);
+}
+
+interface Named {
+    public function getName();
+}
+'''
+
+
+def test_php() -> None:
+    assert defs(PHP, "php") == {
+        ("App\\Http", "module", None, 2, 2),
+        ("Controller", "class", None, 8, 14),
+        ("logger", "field", "Controller", 9, 9),
+        ("show", "method", "Controller", 11, 13),
+        ("helper", "function", None, 16, 18),
+        ("Named", "interface", None, 20, 22),
+        ("getName", "method", "Named", 21, 21),
+    }
+    assert imports(PHP, "php") == [
+        ("use", "App\\Models\\User", 4), ("use", "Psr\\Log\\LoggerInterface", 5),
+        ("require", "/helpers.php", 6),  # __DIR__ . "/helpers.php"
+    ]
+    refs = syntax.parse(PHP.encode(), "php").references
+    assert refs["User"] == [4, 12]
+    assert refs["strlen"] == [17]
+
+
+BASH = '''\
+#!/usr/bin/env bash
+source ./lib/common.sh
+. "$HOME/.profile"
+
+greet() {
+  echo "hello $1"
+}
+
+function deploy {
+  greet "world"
+  rsync -a build/ "$TARGET"
+}
+
+deploy
+'''
+
+
+def test_bash() -> None:
+    assert defs(BASH, "bash") == {
+        ("greet", "function", None, 5, 7),
+        ("deploy", "function", None, 9, 12),
+    }
+    assert imports(BASH, "bash") == [
+        ("source", "./lib/common.sh", 2), ("source", '"$HOME/.profile"', 3),
+    ]
+    refs = syntax.parse(BASH.encode(), "bash").references
+    assert refs["greet"] == [10]
+    assert refs["deploy"] == [14]
+    assert refs["rsync"] == [11]
+    assert refs["TARGET"] == [11]
+
+
+def test_every_grammar_loads_with_tags_and_identifier_queries() -> None:
+    for lang in languages.SPECS:
+        assert languages.tags_query(lang) is not None, lang
+        assert languages.identifier_query(lang) is not None, lang
+        assert languages.import_query(lang) is not None, lang
+
+
+def test_syntax_errors_still_yield_facts() -> None:
+    broken = b"def ok(a):\n    return a\n\ndef broken(:\n    pass\n\nclass Fine:\n    pass\n"
+    facts = syntax.parse(broken, "python")
+    assert facts.has_errors
+    names = {d.name for d in facts.definitions}
+    assert {"ok", "Fine"} <= names
+
+
+def test_language_without_grammar_gives_empty_facts() -> None:
+    facts = syntax.parse(b"# Title\n\nSome text.\n", "markdown")
+    assert facts.definitions == [] and facts.references == {} and facts.imports == []
+    assert syntax.parse(b"anything", None).definitions == []
+
+
+def test_signature_is_first_line_and_capped() -> None:
+    long_args = ", ".join(f"argument_{i}" for i in range(60))
+    src = f"def wide({long_args}):\n    pass\n".encode()
+    (d,) = syntax.parse(src, "python").definitions
+    assert d.signature.startswith("def wide(argument_0")
+    assert len(d.signature) == 200 and d.signature.endswith("…")
+
+
+def test_non_ascii_names_and_columns() -> None:
+    src = "# é\nclass Café:\n    def naïve(self):\n        return 'ü'\n".encode()
+    facts = syntax.parse(src, "python")
+    assert [(d.name, d.kind, d.parent, d.name_line) for d in facts.definitions] == [
+        ("Café", "class", None, 2), ("naïve", "method", "Café", 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "head", "expected"),
+    [
+        ("a/b.py", b"", "python"), ("x.pyi", b"", "python"), ("m.mjs", b"", "javascript"),
+        ("c.tsx", b"", "tsx"), ("c.ts", b"", "typescript"), ("d.go", b"", "go"),
+        ("e.rs", b"", "rust"), ("F.java", b"", "java"), ("g.h", b"", "c"),
+        ("g.hpp", b"", "cpp"), ("h.cs", b"", "csharp"), ("i.rb", b"", "ruby"),
+        ("j.php", b"", "php"), ("k.sh", b"", "bash"), ("README.md", b"", "markdown"),
+        ("Makefile", b"", "make"), ("UPPER.PY", b"", "python"),
+        ("bin/tool", b"#!/usr/bin/env python3\nprint()\n", "python"),
+        ("bin/run", b"#!/bin/bash\necho\n", "bash"),
+        ("bin/srv", b"#!/usr/bin/env -S node --harmony\n", "javascript"),
+        ("bin/r", b"#!/usr/bin/ruby -w\n", "ruby"),
+        ("bin/p", b"#!/usr/bin/python3.11\n", "python"),
+        ("bin/unknown", b"#!/usr/bin/env perl\n", None),
+        ("bin/noshebang", b"just text\n", None),
+        (".bashrc", b"", None),
+        # The extension wins over a shebang.
+        ("script.py", b"#!/bin/sh\n", "python"),
+    ],
+)
+def test_language_detection(path: str, head: bytes, expected: str | None) -> None:
+    assert languages.detect(path, head) == expected
