@@ -50,8 +50,27 @@ class Settings(BaseModel):
             ".github/instructions/*.instructions.md",
             ".cursorrules",
             ".cursor/rules/*.mdc",
+            ".claude/rules/**/*.md",
             ".windsurfrules",
-        ]
+        ],
+        description="Instruction files: a name without '/' matches at any depth; a pattern with "
+        "'/' is relative to the root (start it with '**/' to match at any depth).",
+    )
+    instruction_budget: int = Field(
+        default=5_000, ge=1,
+        description="Token budget of one instruction file with its @imports expanded, and of "
+        "everything an agent loads for one folder.",
+    )
+    import_depth: int = Field(
+        default=5, ge=0, description="@import hops Claude Code follows; deeper imports are dropped."
+    )
+    drift_threshold: int = Field(
+        default=40, ge=1,
+        description="Changed lines in a section's referenced files, since the instruction file "
+        "last changed, from which the section is reported as drifting.",
+    )
+    agents_max_bytes: int = Field(
+        default=32_768, ge=1, description="Bytes of AGENTS.md files Codex reads (its default)."
     )
 
     def model_profile(self) -> ModelProfile:
