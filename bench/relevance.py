@@ -326,10 +326,11 @@ class Runner:
             bundle_ms = None
             for b in BUDGETS:
                 t1 = time.perf_counter()
-                bundle = bundle_mod.make_bundle(
+                made = bundle_mod.make_bundle(
                     self.index, bundle_mod.BundleRequest(seeds=seeds, task=task, budget=b))
                 if b == BUDGETS[0]:
                     bundle_ms = (time.perf_counter() - t1) * 1000
+                bundle = getattr(made, "bundle", made)  # BundleResult.bundle, or a Bundle
                 packed[b] = [it.path for it in bundle.items]
             return Outcome(ranking, packed, ms, bundle_ms)
         raise ValueError(f"unknown ranker {ranker!r}")
@@ -509,7 +510,7 @@ def _fmt(v: Any, width: int, digits: int = 3) -> str:
 
 
 HEADER = (f"{'ranker':<9} {'mode':<7} {'n':>4} {'R@5':>6} {'R@10':>6} {'R@20':>6} {'MRR':>6} "
-          f"{'R16k':>6} {'R64k':>6} {'med ms':>8} {'err':>4}")
+          f"{'R16k':>6} {'R64k':>6} {'rank ms':>8} {'16k ms':>8} {'err':>4}")
 
 
 def table(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -519,7 +520,8 @@ def table(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
             lines.append(
                 f"{ranker:<9} {mode:<7} {_fmt(s['n'], 4)} "
                 + " ".join(_fmt(s[m], 6) for m in METRICS)
-                + f" {_fmt(s['median_ms'], 8, 1)} {_fmt(s['errors'], 4)}")
+                + f" {_fmt(s['median_ms'], 8, 1)} {_fmt(s.get('median_bundle_ms'), 8, 1)}"
+                + f" {_fmt(s['errors'], 4)}")
     return "\n".join(lines)
 
 
@@ -540,8 +542,9 @@ def macro(repos: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
             for m in METRICS:
                 vals = [r[m] for r in rows if r[m] is not None]
                 acc[m] = round(statistics.fmean(vals), 4) if vals else None
-            times = [r["median_ms"] for r in rows if r["median_ms"] is not None]
-            acc["median_ms"] = round(statistics.median(times), 1) if times else None
+            for key in ("median_ms", "median_bundle_ms"):
+                times = [r[key] for r in rows if r.get(key) is not None]
+                acc[key] = round(statistics.median(times), 1) if times else None
             modes[mode] = acc
     return out
 
