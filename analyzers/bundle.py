@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from .models import (
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
 from .render import Piece, footer, header, render, select_lines
-from .secrets import secret_reason
+from .secrets import ScanCache
 from .store import state_dir
 from .tokens import Counter
 
@@ -144,8 +146,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     pins = [_relative(index.root, p) for p in request.pins]
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude) if request.exclude else None
 
-    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
-                                   seed_symbols=focus), token)
+    explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else CANDIDATE_POOL
+    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task, seed_symbols=focus),
+                  token, explain=explain)
     files = index.files()
     excluded: list[ExcludedFile] = []
     ordered: list[tuple[str, float, list[str], str, bool, RankedFile | None]] = []
@@ -163,33 +166,35 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 "related" if rf.score >= 0.3 * top else "peripheral")
         ordered.append((rf.path, rf.score, rf.reasons, tier, False, rf))
 
-    candidates: list[Candidate] = []
-    for path, score, reasons, tier, forced, ranked_file in ordered:
-        token.check()
-        if exclude_spec is not None and exclude_spec.match_file(path):
-            excluded.append(ExcludedFile(path=path, reason="matches an exclude glob"))
-            continue
-        why = secret_reason(index.root, path)
-        if why:
-            excluded.append(ExcludedFile(path=path, reason=why))
-            continue
-        if request.budget == 0:
-            candidates.append(Candidate(path, score, reasons, counter.scale(files[path].tokens),
-                                        [], [], tier, forced))
-            continue
-        lines = _read_lines(index.root, path)
-        if lines is None:
-            excluded.append(ExcludedFile(path=path, reason="unreadable or changed since indexing"))
-            continue
-        defs = index.definitions(path)
-        cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines, defs,
-                         tier, forced, focus=focus.get(path, []))
-        if ranked_file is not None:
-            cand.names = list(ranked_file.names_used)
-            cand.task_words = list(ranked_file.task_terms)
-            refs = index.references(path)
-            cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-        candidates.append(cand)
+    scans = ScanCache(state_dir(index.root) / "secrets.json")
+
+    def candidates() -> Iterator[Candidate]:
+        for path, score, reasons, tier, forced, ranked_file in ordered:
+            token.check()
+            if exclude_spec is not None and exclude_spec.match_file(path):
+                excluded.append(ExcludedFile(path=path, reason="matches an exclude glob"))
+                continue
+            why = scans.reason(index.root, path, files[path].hash)
+            if why:
+                excluded.append(ExcludedFile(path=path, reason=why))
+                continue
+            if request.budget == 0:
+                yield Candidate(path, score, reasons, counter.scale(files[path].tokens), [], [],
+                                tier, forced)
+                continue
+            lines = _read_lines(index.root, path)
+            if lines is None:
+                excluded.append(ExcludedFile(path=path,
+                                             reason="unreadable or changed since indexing"))
+                continue
+            cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines,
+                             index.definitions(path), tier, forced, focus=focus.get(path, []))
+            if ranked_file is not None:
+                cand.names = list(ranked_file.names_used)
+                cand.task_words = list(ranked_file.task_terms)
+                refs = index.references(path)
+                cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+            yield cand
 
     if request.budget == 0:
         limit = request.limit or RANK_ONLY_LIMIT
@@ -197,16 +202,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             BundleItem(path=c.path, tier=c.tier, granularity="file",  # type: ignore[arg-type]
                        ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
                        score=round(c.score, 4), reasons=c.reasons)
-            for c in candidates[:limit]
+            for c in itertools.islice(candidates(), limit)
         ]
+        scans.save()
         bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=0,
                         total_tokens=sum(i.tokens for i in items), encoding=counter.label,
                         items=items, excluded=excluded)
         return BundleResult(bundle, "", [])
 
     overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
-    packed = pack(candidates, budget=request.budget, fmt=fmt, overhead=overhead,
-                  count=counter.count, limit=request.limit)
+    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
+    packed = pack(candidates(), budget=request.budget, fmt=fmt, overhead=overhead,
+                  count=counter.count, limit=request.limit, top_score=top_score)
+    scans.save()
     # The whole document is measured again: tokens can merge across item boundaries.
     while True:
         pieces = [p.piece for p in packed]

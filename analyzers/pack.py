@@ -8,7 +8,7 @@ own token count never exceeds the budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import lexical
@@ -80,10 +80,11 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
         s += 1.0 * len(overlap)
         if s:
             scored[i] = s
+    position = {id(d): i for i, d in enumerate(c.definitions)}
     for line in c.ref_lines:
         inner = _innermost(c.definitions, line)
         if inner is not None:
-            i = c.definitions.index(inner)
+            i = position[id(inner)]
             scored[i] = scored.get(i, 0.0) + 1.0
     order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
     chosen: list[Definition] = []
@@ -116,20 +117,22 @@ def _signature_end(lines: list[str], d: Definition) -> int:
 
 
 def pack(
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     *,
     budget: int,
     fmt: str,
     overhead: int,
     count: Callable[[str], int],
     limit: int | None,
+    top_score: float = 1.0,
 ) -> list[Packed]:
-    """Fill ``budget`` (minus the document's ``overhead``) with the best renderable items."""
+    """Fill ``budget`` (minus the document's ``overhead``) with the best renderable items.
+
+    ``candidates`` may be lazy: it is consumed only until the budget or ``limit`` is reached.
+    """
     remaining = budget - overhead
     out: list[Packed] = []
-    if not candidates:
-        return out
-    top_score = max((c.score for c in candidates if not c.forced), default=1.0) or 1.0
+    top_score = top_score or 1.0
     for c in candidates:
         if limit is not None and len(out) >= limit:
             break
@@ -138,7 +141,7 @@ def pack(
         index = len(out) + 1
         options = _options(c, remaining, top_score)
         for gran, ranges, symbols in options:
-            if not ranges:
+            if not ranges or _estimate(c, ranges) > remaining * 1.15 + 50:
                 continue
             piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges))
             tokens = count(render_piece(fmt, piece, index))
@@ -147,6 +150,13 @@ def pack(
                 remaining -= tokens
                 break
     return out
+
+
+def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
+    """A cheap token estimate for ``ranges`` (exact counting happens only for plausible fits)."""
+    n = max(1, len(c.lines))
+    covered = sum(b - a + 1 for a, b in ranges)
+    return c.tokens * covered / n
 
 
 def _options(c: Candidate, remaining: int, top_score: float

@@ -19,6 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,8 +128,12 @@ def _normalise(v: np.ndarray) -> np.ndarray:
 
 
 def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
-         graph: RepoGraph | None = None) -> list[RankedFile]:
+         graph: RepoGraph | None = None, explain: int = 100) -> list[RankedFile]:
     """Every candidate file for ``query``, best first (seeds excluded)."""
+    dirty_result: list[set[str]] = []
+    dirty_thread = threading.Thread(
+        target=lambda: dirty_result.append(dirty_files(str(index.root))), daemon=True)
+    dirty_thread.start()  # git status runs while the graph loads
     g = graph or load_graph(index, token)
     n = len(g.files)
     if n == 0:
@@ -195,7 +200,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
 
     for key in ("defines", "uses", "imports", "cochange"):
         signals[key] = _normalise(signals[key])
-    dirty = dirty_files(str(index.root)) if weighted_seeds or task_words else set()
+    dirty_thread.join()
+    dirty = dirty_result[0] if dirty_result and (weighted_seeds or task_words) else set()
     for p in dirty:
         row = g.file_index.get(p)
         if row is not None:
@@ -214,7 +220,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         rf = RankedFile(path=g.files[fi], score=round(float(total[fi]), 4),
                         signals={k: round(float(v[fi]), 4) for k, v in signals.items() if v[fi]})
         results.append(rf)
-    for rf in results[:200]:
+    for rf in results[:explain]:
         _explain(g, rf, seed_rows, task_words, cochange_detail, defines_detail, uses_detail,
                  bool(seeds))
     return results

@@ -8,6 +8,7 @@ fixtures and hashes far more often than real secrets.
 from __future__ import annotations
 
 import fnmatch
+import json
 import posixpath
 import re
 from functools import cache
@@ -91,5 +92,47 @@ def secret_in_content(full_path: Path) -> str | None:
     return None
 
 
-def secret_reason(root: Path, path: str) -> str | None:
-    return secret_by_name(path) or secret_in_content(root / path)
+def secret_reason(root: Path, path: str, content_hash: str | None = None,
+                  cache: dict[str, str | None] | None = None) -> str | None:
+    """Why ``path`` must not reach an agent, or None. ``cache`` maps content hashes to answers."""
+    by_name = secret_by_name(path)
+    if by_name:
+        return by_name
+    if cache is not None and content_hash and content_hash in cache:
+        return cache[content_hash]
+    found = secret_in_content(root / path)
+    if cache is not None and content_hash:
+        cache[content_hash] = found
+    return found
+
+
+class ScanCache:
+    """Secret-scan answers by content hash, kept in ``.ctxsteward/secrets.json``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, str | None] = {}
+        self.dirty = False
+        try:
+            loaded = json.loads(path.read_text("utf-8"))
+            if isinstance(loaded, dict):
+                self.data = {str(k): (v if isinstance(v, str) else None)
+                             for k, v in loaded.items()}
+        except (OSError, ValueError):
+            pass
+
+    def reason(self, root: Path, path: str, content_hash: str) -> str | None:
+        before = len(self.data)
+        answer = secret_reason(root, path, content_hash, self.data)
+        self.dirty = self.dirty or len(self.data) != before
+        return answer
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        from .fsutil import write_atomic
+
+        try:
+            write_atomic(self.path, json.dumps(self.data, separators=(",", ":")))
+        except OSError:
+            pass
