@@ -1,0 +1,63 @@
+"""A suggested context bundle for the next session: seeds = the most-changed files, task = the goal.
+
+Uses :mod:`analyzers.bundle` when it is installed (imported at run time); otherwise the note says
+"bundle: unavailable".
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from ..cancel import NEVER, Cancelled, CancelToken
+from ..config import Settings
+from .models import BundleSuggestion, FileChange
+
+MAX_SEEDS = 3
+
+
+def most_changed(changes: list[FileChange], limit: int = MAX_SEEDS) -> list[str]:
+    """Paths that still exist, by lines added plus removed over committed and uncommitted work."""
+    weight: dict[str, int] = {}
+    for c in changes:
+        if c.status == "deleted":
+            continue
+        weight[c.path] = weight.get(c.path, 0) + (c.added or 0) + (c.removed or 0)
+    return [p for p, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))][:limit * 4]
+
+
+def suggest(
+    root: Path, settings: Settings, changes: list[FileChange], goal: str | None,
+    token: CancelToken = NEVER,
+) -> BundleSuggestion:
+    try:
+        bundle_mod = importlib.import_module("analyzers.bundle")
+        make_bundle = bundle_mod.make_bundle
+        request_type = bundle_mod.BundleRequest
+    except (ImportError, AttributeError):
+        return BundleSuggestion(available=False, reason="the bundle module is not installed")
+    from ..index import Index, build
+
+    task = goal.strip() if goal and goal.strip() else None
+    try:
+        build(root, settings, token=token)
+        with Index(root, settings) as index:
+            files = index.files()
+            seeds = [p for p in most_changed(changes) if p in files][:MAX_SEEDS]
+            if not seeds and not task:
+                return BundleSuggestion(available=False,
+                                        reason="no changed file to seed it and no goal written")
+            budget = settings.default_budget
+            result = make_bundle(index, request_type(seeds=seeds, task=task, budget=budget),
+                                 token)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note
+        return BundleSuggestion(available=False, reason=f"{e.__class__.__name__}: {e}")
+    b = result.bundle
+    files_out = []
+    for item in b.items:
+        label = item.path if item.granularity == "file" else f"{item.path} ({item.granularity})"
+        files_out.append(label)
+    return BundleSuggestion(available=True, task=task, seeds=seeds, budget=b.budget,
+                            total_tokens=b.total_tokens, files=files_out)

@@ -1,0 +1,159 @@
+"""Build a :class:`HandoffNote` from git state, tree-sitter, an optional test run and the note file.
+
+:func:`generate` raises :class:`~analyzers.handoff.gitstate.HandoffError` for input it cannot work
+with (not a git work tree, an unknown ``--base``); everything else that cannot be derived lands in
+``note.problems`` and the note is still produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..cancel import NEVER, CancelToken
+from ..config import Settings
+from ..store import STATE_DIR
+from ..tokens import Counter
+from . import budget as budget_mod
+from . import bundle as bundle_mod
+from . import testrun
+from .definitions import touched_definitions
+from .gitstate import (
+    diff_raw,
+    head_and_branch,
+    open_repository,
+    read_state,
+    status_text,
+)
+from .instructionfiles import applicable_files, with_diagnostics
+from .markdown import parse_note, render_markdown
+from .models import HandoffNote, HumanSections
+from .todos import added_todos
+
+DEFAULT_NOTE = "HANDOFF.md"
+
+
+def note_file(root: Path, path: str | Path | None) -> Path:
+    """The note file: ``path`` (relative to ``root`` when relative), else ``root/HANDOFF.md``."""
+    p = Path(path) if path is not None else Path(DEFAULT_NOTE)
+    return p if p.is_absolute() else root / p
+
+
+def beside_candidates(path: Path) -> list[Path]:
+    """Where a new note goes when ``path`` holds a note we must not overwrite."""
+    stem, suffix = path.stem, path.suffix or ".md"
+    return [path.with_name(f"{stem}.generated{suffix}")] + [
+        path.with_name(f"{stem}.generated-{i}{suffix}") for i in range(2, 10)
+    ]
+
+
+def _excludes(top: Path, note: Path, extra: Sequence[str | Path] = ()) -> list[str]:
+    out = [STATE_DIR]
+    for p in [note, *beside_candidates(note), *(note_file(top, e) for e in extra)]:
+        try:
+            out.append(p.resolve().relative_to(top).as_posix())
+        except (ValueError, OSError):
+            continue
+    return out
+
+
+def read_existing(path: Path) -> tuple[str | None, list[str]]:
+    """The note file's text (None when absent) and why it cannot be updated, if so."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, []
+    except IsADirectoryError:
+        return None, [f"{path} is a folder"]
+    except OSError as e:
+        return None, [f"{path} cannot be read: {e}"]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [f"{path} is not UTF-8 text"]
+    if not text.strip():
+        return text, []
+    return text, parse_note(text).problems
+
+
+def generate(
+    root: Path, base: str | None = None, settings: Settings | None = None,
+    test_cmd: str | None = None, token: CancelToken = NEVER, *,
+    note_path: str | Path | None = None, budget: int = budget_mod.DEFAULT_BUDGET,
+    bundle: bool = True, test_timeout: float | None = None,
+    exclude_paths: Sequence[str | Path] = (),
+) -> HandoffNote:
+    """The handoff note for the git work tree holding ``root``.
+
+    ``note_path`` (default ``HANDOFF.md`` at the root) is the note being updated: its human
+    sections are read (the goal becomes the bundle's task), its rendering counts toward the
+    budget, and it is left out of the changed files (as are ``exclude_paths``). ``test_cmd``
+    runs through the shell at the root; without it, the last recorded run is reported and
+    marked stale if files changed since.
+    """
+    settings = settings or Settings()
+    repo, top = open_repository(Path(root))
+    note_file_path = note_file(top, note_path)
+    excludes = _excludes(top, note_file_path, exclude_paths)
+    problems: list[str] = []
+
+    evidence = None
+    if test_cmd:
+        head, _ = head_and_branch(repo)
+        dirty = bool(status_text(repo, excludes).strip("\0"))
+        evidence = testrun.run_tests(top, test_cmd, head=head, dirty=dirty,
+                                     timeout=test_timeout, token=token)
+    token.check()
+    state = read_state(top, base, excludes=excludes, max_file_size=settings.max_file_size,
+                       token=token)
+    fp = testrun.fingerprint(top, state.head, state.status_text)
+    if evidence is not None:
+        try:
+            testrun.save(top, evidence, fp)
+        except OSError as e:
+            problems.append(f"the test run could not be recorded under {STATE_DIR}/: {e}")
+    else:
+        stored = testrun.load(top)
+        if stored is not None:
+            evidence = testrun.mark_staleness(stored[0], stored[1], fp, state.head)
+
+    token.check()
+    raws, _ = diff_raw(state.repo, state.diff_base, None, excludes, numstat=False)
+    defs, def_problems = touched_definitions(
+        state.repo, top, raws, state.untracked, max_file_size=settings.max_file_size, token=token)
+    problems += def_problems
+    token.check()
+    todos = added_todos(state.repo, top, state.diff_base, state.untracked, excludes,
+                        max_file_size=settings.max_file_size, token=token)
+
+    touched = sorted({c.path for c in state.committed + state.uncommitted}
+                     | {c.old_path for c in state.committed + state.uncommitted if c.old_path})
+    instructions = with_diagnostics(top, applicable_files(top, touched, settings), settings, token)
+
+    existing, existing_problems = read_existing(note_file_path)
+    human = HumanSections()
+    if existing is not None and not existing_problems:
+        human = parse_note(existing).human
+    elif existing_problems:
+        problems.append(f"{note_file_path.name} cannot be updated in place "
+                        f"({existing_problems[0]}); its human sections were not read")
+        existing = None
+
+    if bundle:
+        suggestion = bundle_mod.suggest(top, settings, state.committed + state.uncommitted,
+                                        human.goal, token)
+    else:
+        suggestion = bundle_mod.BundleSuggestion(available=False, reason="not requested")
+
+    note = HandoffNote(
+        repository=top.name, remote=state.remote, branch=state.branch, head=state.head,
+        base_ref=state.base.ref, base_source=state.base.source, base_reason=state.base.reason,
+        merge_base=state.base.merge_base, generated_at=testrun.now_iso(),
+        commits=state.commits, commits_total=state.commits_total,
+        committed_changes=state.committed, uncommitted_changes=state.uncommitted,
+        touched_definitions=defs, todos=todos, instructions=instructions, tests=evidence,
+        bundle=suggestion, human=human, problems=state.problems + problems,
+    )
+    counter = Counter(settings.encoding, settings.model_profile())
+    return budget_mod.fit(note, lambda n: render_markdown(n, existing), counter, budget,
+                          token=token)

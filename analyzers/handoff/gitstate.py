@@ -1,0 +1,349 @@
+"""Git state for a handoff note: repository, branch, base and merge-base, commits, changed files.
+
+One git command per kind of fact (never one per commit or per file): ``git log`` for the commits,
+``git diff --raw --numstat`` for committed and for uncommitted changes, ``git ls-files --others``
+for untracked files, ``git status`` for dirtiness.
+
+Base resolution, unless ``--base`` names one: the upstream branch's merge-base with HEAD (a feature
+branch's own remote copy, ``origin/<same name>``, is not a base when a default branch exists);
+else the default branch (``origin/HEAD``, ``main``, ``master``, ``origin/main``, ``origin/master``)
+unless HEAD is on it; else the root commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import git
+
+from ..cancel import NEVER, CancelToken
+from ..walk import git_toplevel
+from .models import BaseSource, CommitInfo, FileChange, FileStatus
+
+
+class HandoffError(Exception):
+    """Input we cannot work with (not a git repository, an unknown base): one clear message."""
+
+
+@dataclass(slots=True)
+class BaseInfo:
+    ref: str | None
+    source: BaseSource
+    merge_base: str | None  # None only in a repository without commits
+    reason: str
+
+
+@dataclass(slots=True)
+class RawChange:
+    """One entry of ``git diff --raw``: status letter, paths and the blob at the old side."""
+
+    status: str
+    path: str
+    old_path: str | None
+    old_blob: str | None
+
+
+@dataclass(slots=True)
+class GitState:
+    root: Path
+    repo: git.Repo
+    head: str | None
+    branch: str | None
+    remote: str | None
+    base: BaseInfo
+    commits: list[CommitInfo] = field(default_factory=list)
+    commits_total: int = 0
+    committed: list[FileChange] = field(default_factory=list)
+    uncommitted: list[FileChange] = field(default_factory=list)
+    untracked: list[str] = field(default_factory=list)
+    dirty: bool = False
+    status_text: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def diff_base(self) -> str:
+        """What to diff against for "all work since the base": the merge-base or the empty tree."""
+        return self.base.merge_base or empty_tree(self.repo)
+
+
+_STATUS: dict[str, FileStatus] = {
+    "A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "copied",
+    "T": "type_changed", "U": "modified", "X": "modified",
+}
+
+
+def run_git(repo: git.Repo, *args: str) -> str:
+    """``git args`` in the work tree, stdout decoded and never stripped (``-z`` stays exact)."""
+    out = repo.git.execute(
+        ["git", "-c", "core.quotepath=off", *args],
+        stdout_as_string=False, strip_newline_in_stdout=False,
+    )
+    assert isinstance(out, bytes)
+    return out.decode("utf-8", "replace")
+
+
+def try_git(repo: git.Repo, *args: str) -> str | None:
+    try:
+        return run_git(repo, *args).strip()
+    except git.GitCommandError:
+        return None
+
+
+def open_repository(root: Path) -> tuple[git.Repo, Path]:
+    """The repository whose work tree holds ``root``, and that work tree's top folder."""
+    root = Path(root).resolve()
+    if not root.exists():
+        raise HandoffError(f"{root} does not exist")
+    top = git_toplevel(root if root.is_dir() else root.parent)
+    if top is None:
+        raise HandoffError(
+            f"{root} is not inside a git work tree: a handoff note is built from git state "
+            "(run it in a repository, or pass --root)"
+        )
+    try:
+        return git.Repo(top), top.resolve()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
+        raise HandoffError(f"{top} is not a usable git repository ({e})") from e
+
+
+def empty_tree(repo: git.Repo) -> str:
+    return run_git(repo, "hash-object", "-t", "tree", os.devnull).strip()
+
+
+def sanitize_url(url: str) -> str:
+    """A remote URL without credentials (``https://user:token@host/...`` -> ``https://host/...``)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", r"\1", url.strip())
+
+
+def head_and_branch(repo: git.Repo) -> tuple[str | None, str | None]:
+    try:
+        head: str | None = repo.head.commit.hexsha
+    except ValueError:
+        head = None
+    try:
+        branch = None if repo.head.is_detached else repo.head.ref.name
+    except TypeError:
+        branch = None
+    return head, branch
+
+
+def default_branch(repo: git.Repo) -> str | None:
+    """The default branch as a ref name: origin/HEAD's target, else main, master, origin/..."""
+    sym = try_git(repo, "symbolic-ref", "-q", "refs/remotes/origin/HEAD")
+    if sym and sym.startswith("refs/remotes/"):
+        return sym.removeprefix("refs/remotes/")
+    for ref, name in (("refs/heads/main", "main"), ("refs/heads/master", "master"),
+                      ("refs/remotes/origin/main", "origin/main"),
+                      ("refs/remotes/origin/master", "origin/master")):
+        if try_git(repo, "rev-parse", "-q", "--verify", ref) is not None:
+            return name
+    return None
+
+
+def _merge_base(repo: git.Repo, a: str, b: str) -> str | None:
+    return try_git(repo, "merge-base", a, b) or None
+
+
+def resolve_base(
+    repo: git.Repo, head: str | None, branch: str | None, explicit: str | None = None,
+) -> BaseInfo:
+    """Which commit the work is measured from; raises :class:`HandoffError` for a bad ``--base``."""
+    if head is None:
+        return BaseInfo(None, "empty", None, "the repository has no commits yet")
+    if explicit:
+        sha = try_git(repo, "rev-parse", "-q", "--verify", f"{explicit}^{{commit}}")
+        if not sha:
+            raise HandoffError(f"--base {explicit!r} does not name a commit in this repository")
+        mb = _merge_base(repo, sha, head)
+        if mb is None:
+            raise HandoffError(f"--base {explicit!r} shares no history with HEAD")
+        return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (--base)")
+
+    default = default_branch(repo)
+    on_default = branch is not None and default is not None and (
+        default == branch or default.split("/", 1)[-1] == branch
+    )
+    upstream = (
+        try_git(repo, "rev-parse", "--abbrev-ref", "--symbolic-full-name", f"{branch}@{{upstream}}")
+        if branch else None
+    )
+    skipped_upstream = ""
+    if upstream:
+        own_copy = upstream.split("/", 1)[-1] == branch and "/" in upstream
+        if own_copy and default and not on_default:
+            skipped_upstream = f" ({upstream} is this branch's own remote copy)"
+        else:
+            mb = _merge_base(repo, upstream, head)
+            if mb:
+                why = f"merge-base of HEAD and its upstream {upstream}"
+                return BaseInfo(upstream, "upstream", mb, why)
+    if default and default != branch:
+        mb = _merge_base(repo, default, head)
+        if mb:
+            why = f"merge-base of HEAD and the default branch {default}"
+            return BaseInfo(default, "default_branch", mb, why + skipped_upstream)
+    roots = (try_git(repo, "rev-list", "--max-parents=0", head) or "").split()
+    root = roots[-1] if roots else head
+    why = "no upstream and no other default branch" if not upstream else "upstream unusable"
+    if on_default or default == branch:
+        why = f"HEAD is on the default branch {branch} and has no upstream"
+    return BaseInfo(root, "root_commit", root, f"the root commit: {why}")
+
+
+def pathspecs(excludes: list[str]) -> list[str]:
+    return ["--", ":/"] + [f":(top,exclude,literal){p}" for p in excludes]
+
+
+def commits_between(
+    repo: git.Repo, base: str | None, head: str | None, limit: int = 500,
+) -> tuple[list[CommitInfo], int]:
+    """Commits in ``base..head``, newest first (at most ``limit``), and how many there are."""
+    if head is None:
+        return [], 0
+    rng = f"{base}..{head}" if base else head
+    total = int(try_git(repo, "rev-list", "--count", rng) or 0)
+    if total == 0:
+        return [], 0
+    out = run_git(repo, "log", "--no-color", f"--max-count={limit}", "--format=%H%x00%s%x00", rng)
+    parts = out.split("\0")
+    commits = []
+    for i in range(0, len(parts) - 1, 2):
+        sha = parts[i].strip()
+        if sha:
+            commits.append(CommitInfo(sha=sha, subject=parts[i + 1].strip()))
+    return commits, total
+
+
+def parse_raw_numstat(out: str) -> tuple[list[RawChange], dict[str, tuple[int | None, int | None]]]:
+    """Parse ``git diff --raw --numstat -z`` output into raw entries and line counts by path."""
+    toks = out.split("\0")
+    raws: list[RawChange] = []
+    counts: dict[str, tuple[int | None, int | None]] = {}
+    i, n = 0, len(toks)
+    while i < n:
+        tok = toks[i].lstrip("\n")
+        if not tok:
+            i += 1
+            continue
+        if tok.startswith(":"):
+            fields = tok[1:].split()
+            if len(fields) < 5:
+                i += 1
+                continue
+            old_blob, letter = fields[2], fields[4][0]
+            blob = None if set(old_blob) == {"0"} else old_blob
+            if letter in "RC" and i + 2 < n:
+                raws.append(RawChange(letter, toks[i + 2], toks[i + 1], blob))
+                i += 3
+            elif i + 1 < n:
+                raws.append(RawChange(letter, toks[i + 1], None, blob))
+                i += 2
+            else:
+                i += 1
+            continue
+        cols = tok.split("\t")
+        if len(cols) < 3:
+            i += 1
+            continue
+        added = int(cols[0]) if cols[0].isdigit() else None
+        removed = int(cols[1]) if cols[1].isdigit() else None
+        if cols[2] == "" and i + 2 < n:  # a rename: old and new paths follow
+            counts[toks[i + 2]] = (added, removed)
+            i += 3
+        else:
+            counts[cols[2]] = (added, removed)
+            i += 1
+    return raws, counts
+
+
+def diff_raw(
+    repo: git.Repo, a: str, b: str | None, excludes: list[str], *, numstat: bool = True,
+) -> tuple[list[RawChange], dict[str, tuple[int | None, int | None]]]:
+    """Changes from tree-ish ``a`` to ``b`` (or to the working tree when ``b`` is None)."""
+    args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--raw", "-z",
+            "--abbrev=40"]
+    if numstat:
+        args.append("--numstat")
+    args.append(a)
+    if b:
+        args.append(b)
+    return parse_raw_numstat(run_git(repo, *args, *pathspecs(excludes)))
+
+
+def to_changes(
+    raws: list[RawChange], counts: dict[str, tuple[int | None, int | None]],
+) -> list[FileChange]:
+    out = []
+    for r in raws:
+        added, removed = counts.get(r.path, (None, None))
+        out.append(FileChange(
+            path=r.path, status=_STATUS.get(r.status, "modified"),
+            old_path=r.old_path, added=added, removed=removed,
+        ))
+    out.sort(key=lambda c: (c.path, c.old_path or ""))
+    return out
+
+
+def untracked_files(repo: git.Repo, excludes: list[str]) -> list[str]:
+    out = run_git(repo, "ls-files", "--others", "--exclude-standard", "-z", *pathspecs(excludes))
+    return sorted({p for p in out.split("\0") if p})
+
+
+def count_lines(path: Path, max_size: int) -> int | None:
+    """Lines in a text file; None for binary, unreadable or oversized files."""
+    try:
+        if path.stat().st_size > max_size or not path.is_file():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def status_text(repo: git.Repo, excludes: list[str]) -> str:
+    """``git status --porcelain -z``; it refreshes git's stat cache, so later diffs are exact."""
+    return run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                   "--ignore-submodules=dirty", *pathspecs(excludes))
+
+
+def read_state(
+    root: Path, base: str | None = None, *, excludes: list[str] | None = None,
+    max_file_size: int = 1_048_576, token: CancelToken = NEVER,
+) -> GitState:
+    """Everything the note needs from git, for the work tree holding ``root``."""
+    repo, top = open_repository(root)
+    excludes = list(excludes or [])
+    head, branch = head_and_branch(repo)
+    remote = None
+    try:
+        if "origin" in [r.name for r in repo.remotes]:
+            remote = sanitize_url(repo.remotes.origin.url)
+    except (git.GitCommandError, ValueError):
+        remote = None
+    info = resolve_base(repo, head, branch, base)
+    state = GitState(root=top, repo=repo, head=head, branch=branch, remote=remote, base=info)
+    token.check()
+    state.status_text = status_text(repo, excludes)
+    state.dirty = bool(state.status_text.strip("\0"))
+    token.check()
+    state.commits, state.commits_total = commits_between(repo, info.merge_base, head)
+    token.check()
+    if head is not None and info.merge_base is not None and info.merge_base != head:
+        raws, counts = diff_raw(repo, info.merge_base, head, excludes)
+        state.committed = to_changes(raws, counts)
+    token.check()
+    raws, counts = diff_raw(repo, head or empty_tree(repo), None, excludes)
+    uncommitted = to_changes(raws, counts)
+    state.untracked = untracked_files(repo, excludes)
+    for p in state.untracked:
+        n = count_lines(top / p, max_file_size)
+        uncommitted.append(FileChange(path=p, status="added", added=n, removed=0 if n is not None
+                                      else None, untracked=True))
+    uncommitted.sort(key=lambda c: (c.path, c.old_path or ""))
+    state.uncommitted = uncommitted
+    return state

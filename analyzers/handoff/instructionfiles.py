@@ -1,0 +1,121 @@
+"""Instruction files (CLAUDE.md, AGENTS.md, ...) that apply to the touched paths.
+
+A plain name in ``settings.instruction_files`` (``CLAUDE.md``, ``AGENTS.md``, ...) applies to its
+folder and everything below, so a touched path picks up the ones in each of its ancestor folders;
+a fixed path (``.github/copilot-instructions.md``, ``.claude/CLAUDE.md``) applies to the whole
+repository. Glob entries (scoped rules) are left to the instruction checker.
+
+Open staleness diagnostics come from :mod:`analyzers.instructions` when that module is installed;
+otherwise the files are listed without them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..cancel import NEVER, CancelToken
+from ..config import Settings
+from .models import InstructionDiagnostic, InstructionFile, InstructionSummary
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = PurePosixPath(path).parts[:-1]
+    return [""] + ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _is_glob(p: str) -> bool:
+    return any(c in p for c in "*?[")
+
+
+def applicable_files(
+    root: Path, touched: Iterable[str], settings: Settings,
+) -> list[InstructionFile]:
+    """Instruction files applying to ``touched`` paths, with how many of them each applies to."""
+    names = [p for p in settings.instruction_files if "/" not in p and not _is_glob(p)]
+    fixed = [p for p in settings.instruction_files if "/" in p and not _is_glob(p)]
+    counts: dict[str, int] = {}
+    exists: dict[str, bool] = {}
+
+    def present(rel: str) -> bool:
+        if rel not in exists:
+            exists[rel] = (root / rel).is_file()
+        return exists[rel]
+
+    touched = sorted(set(touched))
+    for path in touched:
+        found: set[str] = set()
+        for folder in _ancestors(path):
+            for name in names:
+                rel = f"{folder}/{name}" if folder else name
+                if present(rel):
+                    found.add(rel)
+            for fx in fixed:
+                # .claude/CLAUDE.md style entries also work per folder; others are repository-wide.
+                rel = f"{folder}/{fx}" if folder and fx.startswith(".claude/") else fx
+                if (folder == "" or fx.startswith(".claude/")) and present(rel):
+                    found.add(rel)
+        for rel in found:
+            counts[rel] = counts.get(rel, 0) + 1
+    return [InstructionFile(path=p, applies_to=n) for p, n in sorted(counts.items())]
+
+
+def _diagnostic(d: Any) -> InstructionDiagnostic | None:
+    """Adapt one diagnostic from the instruction checker (model or dict, LSP 0-based range)."""
+    get = (lambda k: d.get(k)) if isinstance(d, dict) else (lambda k: getattr(d, k, None))
+    rng = get("range")
+    line = None
+    if rng is not None:
+        start = rng.get("start") if isinstance(rng, dict) else getattr(rng, "start", None)
+        if start is not None:
+            raw = start.get("line") if isinstance(start, dict) else getattr(start, "line", None)
+            line = raw + 1 if isinstance(raw, int) else None
+    if line is None and isinstance(get("line"), int):
+        line = get("line")
+    message = get("message")
+    if not message:
+        return None
+    return InstructionDiagnostic(line=line or 1, code=str(get("code") or ""),
+                                 severity=str(get("severity") or "information"),
+                                 message=str(message))
+
+
+def with_diagnostics(
+    root: Path, files: list[InstructionFile], settings: Settings, token: CancelToken = NEVER,
+) -> InstructionSummary:
+    """``files`` with their open diagnostics when the instruction checker is available."""
+    if not files:
+        return InstructionSummary(files=files)
+    try:
+        module = importlib.import_module("analyzers.instructions")
+        check_file = module.check_file
+    except (ImportError, AttributeError):
+        why = "staleness diagnostics: unavailable (no instruction checker)"
+        return InstructionSummary(files=files, checked=False, note=why)
+    params = inspect.signature(check_file).parameters
+    out: list[InstructionFile] = []
+    failures: list[str] = []
+    for f in files:
+        token.check()
+        kwargs: dict[str, Any] = {}
+        if "settings" in params:
+            kwargs["settings"] = settings
+        if "token" in params:
+            kwargs["token"] = token
+        try:
+            result = check_file(root, f.path, **kwargs)
+        except Exception as e:  # noqa: BLE001 - another module's failure must not sink the note
+            failures.append(f"{f.path}: {e.__class__.__name__}: {e}")
+            out.append(f)
+            continue
+        diags = getattr(result, "diagnostics", result)
+        if isinstance(result, tuple):
+            diags = result[0]
+        converted = [c for c in (_diagnostic(d) for d in (diags or [])) if c is not None]
+        converted.sort(key=lambda d: (d.line, d.code, d.message))
+        out.append(f.model_copy(update={"diagnostics": converted}))
+    note = f"checker failed on {len(failures)} file(s): {failures[0]}" if failures else ""
+    return InstructionSummary(files=out, checked=not failures, note=note)

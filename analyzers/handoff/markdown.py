@@ -1,0 +1,412 @@
+"""The handoff note as Markdown: derived content in marked generated blocks, human sections outside.
+
+A generated block is the text between two marker lines::
+
+    <!-- ctxsteward:generated:begin NAME -->
+    ...replaced on every regeneration...
+    <!-- ctxsteward:generated:end NAME -->
+
+Everything outside the blocks belongs to people. Regenerating against an existing note replaces
+only the inside of each block (the marker lines themselves stay as they were), so every byte
+outside them survives. A note whose markers do not pair up cannot be updated safely:
+:func:`parse_note` reports why and :func:`render_markdown` refuses it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+
+from .models import FileChange, HandoffNote, HumanSections, TouchedDefinition
+
+BEGIN = "<!-- ctxsteward:generated:begin {} -->"
+END = "<!-- ctxsteward:generated:end {} -->"
+_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) ([A-Za-z0-9_-]+) -->[ \t]*$")
+_LOOSE_MARKER = re.compile(r"ctxsteward:generated:(begin|end)")
+BLOCKS = ("summary", "work", "checks")
+
+# Human sections: the heading we write, the names we recognise, the prompt shown when empty.
+SECTIONS: list[tuple[str, str, tuple[str, ...], str]] = [
+    ("goal", "Goal", ("goal", "goals", "objective"),
+     "What this work is for, in a sentence or two."),
+    ("status", "Status", ("status", "status summary", "where things stand", "state"),
+     "Where things stand: what is done, what is half done, what is not started."),
+    ("decisions", "Decisions", ("decisions", "decisions made", "design decisions"),
+     "What was decided, why, and what was rejected."),
+    ("open_questions", "Open questions", ("open questions", "questions"),
+     "What is still undecided or unknown."),
+    ("blockers", "Blockers", ("blockers", "blocked on", "blocked by"),
+     "What stops progress, and who or what can unblock it."),
+    ("next_steps", "Next steps", ("next steps", "next", "todo next", "next actions"),
+     "The next concrete actions, in order."),
+    ("how_to_verify", "How to verify", ("how to verify", "verification", "verify", "testing"),
+     "Commands that show the work is right."),
+]
+_ALIASES = {alias: key for key, _, aliases, _ in SECTIONS for alias in aliases}
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+class NoteParseError(ValueError):
+    """An existing note whose generated blocks cannot be located safely."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(slots=True)
+class Block:
+    name: str
+    content_start: int  # offset just after the begin marker's line break
+    content_end: int  # offset of the start of the end marker line
+
+
+@dataclass(slots=True)
+class ParsedNote:
+    blocks: list[Block] = field(default_factory=list)
+    human: HumanSections = field(default_factory=HumanSections)
+    other_sections: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    newline: str = "\n"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    """Lines split at ``\n`` only (as Markdown parsers count them), with their offsets."""
+    return [(m.start(), m.group()) for m in re.finditer(r"[^\n]*\n|[^\n]+$", text)]
+
+
+def _normalise_heading(s: str) -> str:
+    s = re.sub(r"[*_`]", "", s).strip().rstrip(":").strip().lower()
+    return re.sub(r"\s+", " ", s)
+
+
+def parse_note(text: str) -> ParsedNote:
+    """Locate the generated blocks and the human sections of an existing note."""
+    note = ParsedNote(newline="\r\n" if "\r\n" in text else "\n")
+    lines = _lines_with_offsets(text)
+    open_block: tuple[str, int, int] | None = None  # name, line number, content start
+    names: set[str] = set()
+    block_lines: set[int] = set()
+    for no, (offset, line) in enumerate(lines, start=1):
+        bare = line.rstrip("\r\n")
+        m = _MARKER.match(bare)
+        if not m:
+            if _LOOSE_MARKER.search(bare) and bare.lstrip().startswith("<!--"):
+                note.problems.append(f"line {no}: a damaged generated-block marker: "
+                                     f"{bare.strip()!r}")
+            if open_block is not None:
+                block_lines.add(no)
+            continue
+        kind, name = m.groups()
+        block_lines.add(no)
+        if kind == "begin":
+            if open_block is not None:
+                note.problems.append(
+                    f"line {no}: block {name!r} begins inside block {open_block[0]!r} "
+                    f"(opened on line {open_block[1]})")
+                continue
+            if name in names:
+                note.problems.append(f"line {no}: block {name!r} appears twice")
+            open_block = (name, no, offset + len(line))
+        else:
+            if open_block is None:
+                note.problems.append(f"line {no}: block {name!r} ends without a begin marker")
+                continue
+            if open_block[0] != name:
+                note.problems.append(
+                    f"line {no}: block {open_block[0]!r} (line {open_block[1]}) ends with "
+                    f"an end marker for {name!r}")
+                open_block = None
+                continue
+            names.add(name)
+            note.blocks.append(Block(name, open_block[2], offset))
+            open_block = None
+    if open_block is not None:
+        note.problems.append(f"line {open_block[1]}: block {open_block[0]!r} is never closed")
+    if not note.blocks and not note.problems:
+        note.problems.append(
+            "no ctxsteward generated blocks: this file was not written by `ctxsteward handoff`")
+    _read_sections(text, lines, block_lines, note)
+    return note
+
+
+def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int],
+                   note: ParsedNote) -> None:
+    # Blank out generated blocks so their headings are not taken for human sections.
+    masked = "".join("\n" if no in block_lines else line
+                     for no, (_, line) in enumerate(lines, start=1))
+    tokens = MarkdownIt("commonmark").parse(masked)
+    headings: list[tuple[int, int, int, str]] = []  # start line, end line (0-based), level, text
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map:
+            level = int(tok.tag[1:])
+            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            headings.append((tok.map[0], tok.map[1], level, inline))
+    stops = sorted({h[0] for h in headings if h[2] <= 2} | {no - 1 for no in block_lines})
+    values: dict[str, str] = {}
+    for _start, end, level, title in headings:
+        if level != 2:
+            continue
+        key = _ALIASES.get(_normalise_heading(title))
+        nxt = next((s for s in stops if s >= end), len(lines))
+        body_start = lines[end][0] if end < len(lines) else len(text)
+        body_end = lines[nxt][0] if nxt < len(lines) else len(text)
+        body = text[body_start:body_end]
+        if key is None:
+            note.other_sections.append(title.strip())
+            continue
+        cleaned = _COMMENT.sub("", body).strip()
+        if key in values and cleaned:
+            values[key] = values[key] + "\n\n" + cleaned
+        elif cleaned or key not in values:
+            values[key] = cleaned
+    note.human = HumanSections(**values)
+
+
+def parse_human_sections(text: str) -> tuple[HumanSections, list[str]]:
+    """The human sections of a note (prompts removed), and why it cannot be updated (if so)."""
+    parsed = parse_note(text)
+    return parsed.human, parsed.problems
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def code(s: str) -> str:
+    """``s`` as an inline code span, whatever backticks it holds."""
+    if "`" not in s:
+        return f"`{s}`"
+    run = max(len(m) for m in re.findall(r"`+", s)) + 1
+    return f"{'`' * run} {s} {'`' * run}"
+
+
+def plain(s: str) -> str:
+    """Derived free text (commit subjects, messages): no HTML or markers can leak into the note."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def short(sha: str | None) -> str:
+    return sha[:10] if sha else "none"
+
+
+def _lines(n: int | None) -> str:
+    return "binary" if n is None else str(n)
+
+
+def _count(changes: list[FileChange]) -> str:
+    added = sum(c.added or 0 for c in changes)
+    removed = sum(c.removed or 0 for c in changes)
+    return f"+{added} −{removed}"
+
+
+def _more(note: HandoffNote, name: str, what: str) -> list[str]:
+    for t in note.truncated:
+        if t.name == name and t.total > t.shown:
+            return [f"- …and {t.total - t.shown} more {what}"]
+    return []
+
+
+def _total(note: HandoffNote, name: str, shown: int) -> int:
+    for t in note.truncated:
+        if t.name == name:
+            return t.total
+    return shown
+
+
+def render_summary(note: HandoffNote) -> list[str]:
+    where = note.branch or f"detached HEAD at {short(note.head)}"
+    out = [f"# Handoff: {plain(where)} ({plain(note.repository)})", ""]
+    out.append("> Generated by `ctxsteward handoff`. Text inside `ctxsteward:generated` blocks is "
+               "replaced when the note is regenerated; everything else is yours and is kept "
+               "exactly as written.")
+    out.append("")
+    repo = plain(note.repository) + (f" ({plain(note.remote)})" if note.remote else "")
+    out.append(f"- **Repository**: {repo}")
+    out.append(f"- **Branch**: {plain(note.branch) if note.branch else 'detached HEAD'}"
+               f" · **HEAD**: {code(short(note.head))}")
+    if note.merge_base:
+        ref = code(note.base_ref) if note.base_ref else "none"
+        out.append(f"- **Base**: {ref}, merge-base {code(short(note.merge_base))} — "
+                   f"{plain(note.base_reason)}")
+    else:
+        out.append(f"- **Base**: none — {plain(note.base_reason)}")
+    committed, uncommitted = note.committed_changes, note.uncommitted_changes
+    n_committed = _total(note, "committed_changes", len(committed))
+    n_uncommitted = _total(note, "uncommitted_changes", len(uncommitted))
+    out.append(f"- **Work**: {note.commits_total} commit(s); {n_committed} file(s) changed in "
+               f"commits ({_count(committed)}); {n_uncommitted} file(s) with uncommitted "
+               f"changes ({_count(uncommitted)})")
+    if note.tests is not None:
+        t = note.tests
+        verdict = "passed" if t.passed else "failed"
+        stale = " (stale)" if t.stale else ""
+        out.append(f"- **Tests**: {verdict}{stale} — {code(t.command)}")
+    out.append(f"- **Generated**: {note.generated_at} · **Note size**: {note.token_count:,} of "
+               f"{note.token_budget:,} tokens ({note.encoding})")
+    for p in note.problems:
+        out.append(f"- **Problem**: {plain(p)}")
+    return out
+
+
+def _change_line(c: FileChange) -> str:
+    if c.status in ("renamed", "copied") and c.old_path:
+        what = f"{code(c.old_path)} → {code(c.path)} {c.status}"
+    else:
+        what = f"{code(c.path)} {c.status}"
+    if c.untracked:
+        what += " (untracked)"
+    if c.added is None and c.removed is None:
+        return f"- {what}, binary"
+    return f"- {what} +{_lines(c.added)} −{_lines(c.removed)}"
+
+
+def _definitions(defs: list[TouchedDefinition]) -> list[str]:
+    by_path: dict[str, list[TouchedDefinition]] = {}
+    for d in defs:
+        by_path.setdefault(d.path, []).append(d)
+    out = []
+    for path, items in by_path.items():
+        parts = [f"{d.change} {code(d.name)} ({d.kind}, L{d.line})" for d in items]
+        out.append(f"- {code(path)}: " + "; ".join(parts))
+    return out
+
+
+def render_work(note: HandoffNote) -> list[str]:
+    out = [f"## Commits since the base ({note.commits_total})", ""]
+    out += [f"- {code(c.sha[:10])} {plain(c.subject)}" for c in note.commits] or ["- none"]
+    out += _more(note, "commits", "commits")
+    out += ["", "## Files changed", ""]
+    n = _total(note, "committed_changes", len(note.committed_changes))
+    out += [f"Committed since the base ({n}):", ""]
+    out += [_change_line(c) for c in note.committed_changes] or ["- none"]
+    out += _more(note, "committed_changes", "files")
+    n = _total(note, "uncommitted_changes", len(note.uncommitted_changes))
+    out += ["", f"Uncommitted ({n}):", ""]
+    out += [_change_line(c) for c in note.uncommitted_changes] or ["- none"]
+    out += _more(note, "uncommitted_changes", "files")
+    n = _total(note, "touched_definitions", len(note.touched_definitions))
+    out += ["", f"## Touched definitions ({n})", ""]
+    out += _definitions(note.touched_definitions) or ["- none"]
+    out += _more(note, "touched_definitions", "definitions")
+    n = _total(note, "todos", len(note.todos))
+    out += ["", f"## TODO, FIXME and XXX lines added ({n})", ""]
+    out += [f"- {code(f'{t.path}:{t.line}')} {code(t.text)}" for t in note.todos] or ["- none"]
+    out += _more(note, "todos", "lines")
+    return out
+
+
+def render_checks(note: HandoffNote) -> list[str]:
+    out = ["## Tests", ""]
+    t = note.tests
+    if t is None:
+        out.append("- no test run recorded (pass `--test-cmd CMD` to run one)")
+    else:
+        verdict = "**passed**" if t.passed else "**failed**"
+        status = "not run" if t.exit_status is None else f"exit {t.exit_status}"
+        state = short(t.commit) + (" with uncommitted changes" if t.dirty else ", clean")
+        out.append(f"- {code(t.command)}: {verdict} ({status}) on {code(state)} at {t.ran_at}")
+        if t.summary:
+            out.append(f"- output ends: {code(t.summary)}")
+        if t.stale:
+            out.append(f"- **stale**: {plain(t.stale_reason)}")
+        if t.failing:
+            out.append("- failing:")
+            out += [f"  - {code(f)}" for f in t.failing]
+            for tr in note.truncated:
+                if tr.name == "tests.failing" and tr.total > tr.shown:
+                    out.append(f"  - …and {tr.total - tr.shown} more failing tests")
+    out += ["", "## Instruction files for the touched paths", ""]
+    ins = note.instructions
+    if not ins.files:
+        out.append("- none apply")
+    for f in ins.files:
+        diag = ""
+        if ins.checked:
+            n = len(f.diagnostics)
+            diag = f"; {n} open diagnostic(s)" if n else "; no open diagnostics"
+        out.append(f"- {code(f.path)} (applies to {f.applies_to} touched path(s){diag})")
+        out += [f"  - L{d.line} {d.severity} {code(d.code)}: {plain(d.message)}"
+                for d in f.diagnostics]
+    out += _more(note, "instructions.files", "instruction files")
+    if ins.note:
+        out.append(f"- {plain(ins.note)}")
+    out += ["", "## Suggested context bundle", ""]
+    b = note.bundle
+    if not b.available:
+        out.append(f"- bundle: unavailable ({plain(b.reason)})")
+    else:
+        task = plain(b.task) if b.task else "none"
+        out.append(f"- task: {task}")
+        out.append(f"- seeds: {', '.join(code(s) for s in b.seeds) or 'none'}")
+        out.append(f"- {b.total_tokens:,} tokens of a {b.budget:,} budget; files:")
+        out += [f"  - {code(f)}" for f in b.files]
+        for tr in note.truncated:
+            if tr.name == "bundle.files" and tr.total > tr.shown:
+                out.append(f"  - …and {tr.total - tr.shown} more files")
+    return out
+
+
+def render_blocks(note: HandoffNote) -> dict[str, str]:
+    """The content of each generated block (without its markers), ending in a newline."""
+    return {
+        "summary": "\n".join(render_summary(note)) + "\n",
+        "work": "\n".join(render_work(note)) + "\n",
+        "checks": "\n".join(render_checks(note)) + "\n",
+    }
+
+
+def _human_template(human: HumanSections) -> str:
+    parts = []
+    for key, title, _, prompt in SECTIONS:
+        value = getattr(human, key)
+        parts.append(f"## {title}\n\n{value.strip() if value.strip() else f'<!-- {prompt} -->'}\n")
+    return "\n".join(parts)
+
+
+def _wrap(name: str, content: str) -> str:
+    return f"{BEGIN.format(name)}\n{content}{END.format(name)}\n"
+
+
+def render_fresh(note: HandoffNote) -> str:
+    blocks = render_blocks(note)
+    return (_wrap("summary", blocks["summary"]) + "\n" + _human_template(note.human) + "\n"
+            + _wrap("work", blocks["work"]) + "\n" + _wrap("checks", blocks["checks"]))
+
+
+def render_markdown(note: HandoffNote, existing_text: str | None = None) -> str:
+    """The note as Markdown; with ``existing_text``, only its generated blocks are replaced.
+
+    Raises :class:`NoteParseError` when ``existing_text`` has unpaired or damaged markers.
+    """
+    if existing_text is None or not existing_text.strip():
+        return render_fresh(note)
+    parsed = parse_note(existing_text)
+    if not parsed.ok:
+        raise NoteParseError(parsed.problems)
+    blocks = render_blocks(note)
+    nl = parsed.newline
+    out: list[str] = []
+    pos = 0
+    for b in parsed.blocks:
+        out.append(existing_text[pos:b.content_start])
+        content = blocks.get(b.name, "")
+        out.append(content.replace("\n", nl) if nl != "\n" else content)
+        pos = b.content_end
+    out.append(existing_text[pos:])
+    present = {b.name for b in parsed.blocks}
+    missing = [name for name in BLOCKS if name not in present]
+    text = "".join(out)
+    if missing:
+        if not text.endswith(("\n", "\r")):
+            text += nl
+        for name in missing:
+            extra = nl + _wrap(name, blocks[name])
+            text += extra.replace("\n", nl) if nl != "\n" else extra
+    return text

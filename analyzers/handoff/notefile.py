@@ -1,0 +1,69 @@
+"""Writing the note file: update in place when safe, otherwise write beside it and say so.
+
+:func:`plan_note_file` computes what would be written (the language server applies it as a
+workspace edit); :func:`update_note_file` writes it atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..fsutil import write_atomic
+from .generate import beside_candidates, note_file, read_existing
+from .markdown import render_markdown
+from .models import HandoffNote, WriteResult
+
+
+@dataclass(slots=True)
+class NotePlan:
+    requested: Path
+    target: Path
+    text: str
+    previous: str | None  # the target's current text, None when it does not exist
+    wrote_beside: bool
+    message: str
+    problems: list[str] = field(default_factory=list)
+
+
+def _show(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> NotePlan:
+    """The text to write for ``note`` at ``path`` (default ``HANDOFF.md``), keeping human text."""
+    requested = note_file(Path(root), path)
+    existing, problems = read_existing(requested)
+    if not problems:
+        text = render_markdown(note, existing)
+        verb = "created" if existing is None else "updated"
+        return NotePlan(requested, requested, text, existing, False,
+                        f"{verb} {_show(root, requested)}")
+    for candidate in beside_candidates(requested):
+        other, other_problems = read_existing(candidate)
+        if other_problems:
+            continue
+        text = render_markdown(note, other)
+        message = (f"{_show(root, requested)} was not overwritten: {problems[0]}. The new note "
+                   f"is in {_show(root, candidate)}; move your sections over and delete one.")
+        return NotePlan(requested, candidate, text, other, True, message, problems)
+    raise OSError(f"{_show(root, requested)} cannot be updated ({problems[0]}) and every file "
+                  "beside it is taken")
+
+
+def update_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> WriteResult:
+    """Write ``note`` to ``path`` atomically, never overwriting a note it cannot parse."""
+    plan = plan_note_file(root, path, note)
+    changed = plan.previous != plan.text
+    if changed:
+        write_atomic(plan.target, plan.text)
+    return WriteResult(
+        requested=_show(root, plan.requested), path=_show(root, plan.target),
+        wrote_beside=plan.wrote_beside, created=plan.previous is None, changed=changed,
+        message=plan.message if changed or plan.wrote_beside else
+        f"{_show(root, plan.target)} is already up to date",
+        problems=plan.problems,
+    )
