@@ -102,17 +102,20 @@ def stream_log(
                 break
             buf += chunk
             *parts, buf = buf.split(b"\0")
+            # "replace": a Latin-1 commit message or a non-UTF-8 file name must not break the
+            # SQLite cache (which rejects lone surrogates) or the JSON output.
             for raw in parts:
-                pending.append(raw.decode("utf-8", "surrogateescape"))
+                pending.append(raw.decode("utf-8", "replace"))
             current = yield from _consume(pending, current, final=False)
         if buf:
-            pending.append(buf.decode("utf-8", "surrogateescape"))
+            pending.append(buf.decode("utf-8", "replace"))
         current = yield from _consume(pending, current, final=True)
         if current is not None:
             yield current
         code = proc.proc.wait()
         if code != 0:
-            err = proc.proc.stderr.read().decode("utf-8", "replace").strip() if proc.proc.stderr else ""
+            stderr = proc.proc.stderr
+            err = stderr.read().decode("utf-8", "replace").strip() if stderr else ""
             raise HistoryError(f"git log {rev_range} failed: {err or f'exit status {code}'}")
     finally:
         try:

@@ -12,7 +12,10 @@ from pydantic import BaseModel, Field
 
 class SkippedFile(BaseModel):
     path: str
-    reason: str = Field(description="binary, too_large, undecodable, symlink, vanished, ...")
+    reason: str = Field(
+        description="binary, too_large, undecodable, undecodable_name, excluded, symlink, "
+        "symlink_outside_root, symlink_loop, broken_symlink, vanished, unreadable, not_a_file"
+    )
     detail: str = ""
 
 

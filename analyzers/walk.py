@@ -8,6 +8,7 @@ where the file is read, in :mod:`analyzers.filefacts`.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -32,7 +33,7 @@ class Entry:
 @dataclass(slots=True, frozen=True)
 class Skip:
     path: str
-    reason: str  # too_large, symlink_outside_root, symlink, broken_symlink, vanished, ...
+    reason: str  # too_large, symlink_outside_root, symlink, broken_symlink, symlink_loop, ...
     detail: str = ""
 
 
@@ -80,13 +81,16 @@ def _gitignore_spec(root: Path, rel_dir: str, specs: dict[str, pathspec.PathSpec
 
 
 def _ignored(rel: str, is_dir: bool, specs: dict[str, pathspec.PathSpec]) -> bool:
+    """Git's rule: the deepest ``.gitignore`` with a matching pattern decides (so a nested
+    ``!keep.log`` re-includes what a parent's ``*.log`` ignores); within a file the last match."""
     probe = rel + "/" if is_dir else rel
-    for base, spec in specs.items():
+    for base in sorted(specs, key=len, reverse=True):
         if base and not probe.startswith(base + "/"):
             continue
         sub = probe[len(base) + 1:] if base else probe
-        if spec.match_file(sub):
-            return True
+        decision = specs[base].check_file(sub).include
+        if decision is not None:
+            return decision
     return False
 
 
@@ -102,6 +106,9 @@ def _plain_files(root: Path, token: CancelToken) -> list[str]:
         for d in sorted(dirnames):
             rel = f"{rel_dir}/{d}" if rel_dir else d
             if d in ALWAYS_SKIPPED_DIRS or _ignored(rel, True, specs):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                out.append(rel)  # not descended: classified (and recorded) as a symlink
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -153,12 +160,19 @@ def walk(
         if exclude_spec is not None and exclude_spec.match_file(rel):
             skipped.append(Skip(rel, "excluded", "matches an exclude glob"))
             continue
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            skipped.append(Skip(shown, "undecodable_name", "the file name is not valid UTF-8"))
+            continue
         full = root / rel
         try:
             st = full.lstat()
         except FileNotFoundError:
-            skipped.append(Skip(rel, "vanished", "listed by git but not on disk"))
-            continue
+            if not in_git:
+                skipped.append(Skip(rel, "vanished", "deleted while listing the folder"))
+            continue  # in git: tracked but deleted from the work tree, so not part of it
         except OSError as e:
             skipped.append(Skip(rel, "unreadable", str(e)))
             continue
@@ -184,7 +198,13 @@ def _classify_link(root: Path, rel: str) -> Skip:
     try:
         target = full.resolve(strict=True)
     except (OSError, RuntimeError) as e:  # a loop raises RuntimeError or OSError(ELOOP)
-        return Skip(rel, "broken_symlink", f"symlink does not resolve ({e.__class__.__name__})")
+        try:
+            link = os.readlink(full)
+        except OSError:
+            link = "?"
+        if isinstance(e, RuntimeError) or getattr(e, "errno", None) == errno.ELOOP:
+            return Skip(rel, "symlink_loop", f"symlink loop: {rel} -> {link} never resolves")
+        return Skip(rel, "broken_symlink", f"symlink to a missing target: {rel} -> {link}")
     try:
         inside = target.relative_to(root).as_posix()
     except ValueError:
