@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class ModelProfile(BaseModel):
@@ -72,6 +72,15 @@ class Settings(BaseModel):
     agents_max_bytes: int = Field(
         default=32_768, ge=1, description="Bytes of AGENTS.md files Codex reads (its default)."
     )
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError(
+                f"unknown profile {value!r}; choose one of: {', '.join(sorted(PROFILES))}"
+            )
+        return value
 
     def model_profile(self) -> ModelProfile:
         base = PROFILES.get(self.profile, PROFILES["generic"])
