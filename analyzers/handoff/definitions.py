@@ -1,9 +1,9 @@
 """Touched definitions: tree-sitter definitions at the merge-base compared with the working tree.
 
 A definition is keyed by its qualified name (``Class.method``; a repeated name gets an occurrence
-number). It is *modified* when its own text changed — its lines with nested definitions cut out and
-trailing spaces ignored — so editing one method reports that method, not its class too, and code
-that only moved is not reported.
+number). It is *modified* when its own text changed (its lines with nested definitions cut
+out, blank lines and trailing spaces ignored), so editing, adding or removing one method reports
+that method and not its class too, and code that only moved is not reported.
 """
 
 from __future__ import annotations
@@ -24,17 +24,16 @@ Key = tuple[str, int]
 
 
 def _own_text(d: Definition, children: list[Definition], lines: list[str]) -> str:
-    """The definition's lines with its direct children replaced by their names."""
-    out: list[str] = []
+    """The definition's own non-blank lines: its direct children's lines are cut out."""
+    keep: list[str] = []
     i = d.start_line
     for c in sorted(children, key=lambda c: c.start_line):
         if c.start_line < i:
             continue
-        out.extend(line.rstrip() for line in lines[i - 1:c.start_line - 1])
-        out.append(f"<{c.kind} {c.name}>")
+        keep.extend(lines[i - 1:c.start_line - 1])
         i = c.end_line + 1
-    out.extend(line.rstrip() for line in lines[i - 1:d.end_line])
-    return "\n".join(out)
+    keep.extend(lines[i - 1:d.end_line])
+    return "\n".join(line.rstrip() for line in keep if line.strip())
 
 
 def definition_texts(text: str, lang: str) -> dict[Key, tuple[Definition, str]]:

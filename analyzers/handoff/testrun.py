@@ -30,7 +30,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _PYTEST = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - .*)?$")
 _UNITTEST = re.compile(r"^(?:FAIL|ERROR): (\S+) \(([^)]+)\)")
 _GO = re.compile(r"^\s*--- FAIL: (\S+)")
-_CARGO = re.compile(r"^test (\S+) \.\.\. FAILED\s*$")
+_CARGO = re.compile(r"^test (\S+) \.\.\. FAILED\s*$|^---- (\S+) stdout ----$")
+_TAP = re.compile(r"^\s*not ok \d+ - (.+?)(?:\s+#\s.*)?\s*$")
 _JEST = re.compile(r"^\s*● (.+?)\s*$")
 _VITEST = re.compile(r"^\s*FAIL\s+(\S+ > .+?)\s*$")
 _CROSS = re.compile(r"^\s*[✕×] (.+?)(?: \(?\d+(?:\.\d+)?\s*m?s\)?)?\s*$")
@@ -41,7 +42,7 @@ def now_iso() -> str:
 
 
 def failing_tests(output: str) -> list[str]:
-    """Failing test ids printed by pytest, unittest, go test, cargo test, jest or vitest."""
+    """Failing test ids printed by pytest, unittest, go test, cargo test, jest, vitest or TAP."""
     found: list[str] = []
     jest: list[str] = []
     cross: list[str] = []
@@ -54,8 +55,10 @@ def failing_tests(output: str) -> list[str]:
         elif m := _UNITTEST.match(line):
             name, where = m.group(1), m.group(2)
             found.append(where if where.endswith(name) else f"{where}.{name}")
-        elif (m := _GO.match(line)) or (m := _CARGO.match(line)) or (m := _VITEST.match(line)):
+        elif (m := _GO.match(line)) or (m := _VITEST.match(line)) or (m := _TAP.match(line)):
             found.append(m.group(1))
+        elif m := _CARGO.match(line):
+            found.append(m.group(1) or m.group(2))
         elif m := _JEST.match(line):
             if m.group(1) not in ("Test suite failed to run",) and not m.group(1).startswith(
                     "Console"):
