@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
@@ -24,7 +25,7 @@ from .config import Settings
 from .filefacts import FileRecord, read_file
 from .imports import Resolver
 from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
-from .store import Store, unpack
+from .store import Store, is_corruption, state_dir, unpack
 from .syntax import Definition
 from .walk import walk
 
@@ -172,7 +173,30 @@ def build(
     token: CancelToken = NEVER,
     progress: Progress = _noop,
 ) -> IndexReport:
-    """Bring the index of ``root`` up to date and summarise it."""
+    """Bring the index of ``root`` up to date and summarise it.
+
+    A cache found damaged midway (a page the opening checks did not reach) is deleted and the
+    index rebuilt once, with a warning, as when the damage shows at opening.
+    """
+    try:
+        return _build(root, settings, token=token, progress=progress)
+    except sqlite3.DatabaseError as e:
+        if not is_corruption(e):
+            raise
+        path = state_dir(Path(root).resolve()) / "index.sqlite"
+        Store._discard(path)  # noqa: SLF001 - the store's own way to drop a damaged file
+        report = _build(root, settings, token=token, progress=progress)
+        report.warnings.insert(0, f"the cache {path} was corrupt ({e}); rebuilding it")
+        return report
+
+
+def _build(
+    root: Path,
+    settings: Settings | None,
+    *,
+    token: CancelToken,
+    progress: Progress,
+) -> IndexReport:
     t0 = time.perf_counter()
     settings = settings or Settings()
     root = Path(root).resolve()
@@ -213,6 +237,7 @@ def build(
             hist_thread.start()
 
         known = store.file_stats()
+        indexed_before = {r[0] for r in store.conn.execute("SELECT path FROM files")}
         present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
         removed = [p for p in known if p not in present]
         to_read = [e.path for e in walked.entries
@@ -220,6 +245,8 @@ def build(
         walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
 
         parsed: list[str] = []
+        # Files that were indexed and now are skipped (became binary, too large, excluded...).
+        left = [s.path for s in walked.skipped if s.path in indexed_before]
         with store.transaction():
             store.delete_files(removed)
             store.put_skips(walk_skips)
@@ -234,9 +261,12 @@ def build(
                         fresh.append(r)
                 store.put_records(fresh)
             parsed.extend(r.path for r in fresh if not r.skip_reason)
+            left.extend(r.path for r in fresh if r.skip_reason and r.path in indexed_before)
 
-        file_set_changed = bool(removed) or any(p not in known for p in parsed)
-        if parsed or removed or store.get_meta("imports_resolved") != "1":
+        # Imports of every file are resolved again when the set of indexed files changes: a
+        # file joining can satisfy an import that resolved to nothing, one leaving breaks edges.
+        file_set_changed = bool(removed or left) or any(p not in indexed_before for p in parsed)
+        if parsed or removed or left or store.get_meta("imports_resolved") != "1":
             _resolve_imports(store, root, None if file_set_changed else parsed)
 
         history_summary = None
@@ -258,7 +288,8 @@ def build(
                 )
         elif not walked.in_git:
             warnings.append(f"{root} is not a git repository: no history, co-change or renames")
-        changed = bool(parsed or removed or (history_summary and history_summary.commits_read))
+        changed = bool(parsed or removed or left
+                       or (history_summary and history_summary.commits_read))
         if changed or store.get_meta("generation") is None:
             # Derived caches (the ranking graph) are keyed by this counter.
             gen = int(store.get_meta("generation") or 0) + 1

@@ -92,6 +92,8 @@ class Store:
         try:
             conn = cls._connect(path)
         except (sqlite3.DatabaseError, CacheCorrupt) as e:
+            if not is_corruption(e):
+                raise  # busy (locked by another process) or unwritable: not ours to delete
             if readonly:
                 raise CacheCorrupt(f"the cache {path} is unreadable ({e})") from e
             warnings.append(f"the cache {path} was corrupt ({e}); rebuilding it")
@@ -233,6 +235,18 @@ class Store:
     def imports(self, path: str) -> list[ImportRef]:
         row = self.conn.execute("SELECT imports FROM files WHERE path=?", (path,)).fetchone()
         return [ImportRef(k, t, ln) for k, t, ln in (unpack(row[0]) or [])] if row else []
+
+
+def is_corruption(e: BaseException) -> bool:
+    """Whether ``e`` means the database file is damaged, as opposed to busy or unwritable."""
+    if isinstance(e, CacheCorrupt):
+        return True
+    if not isinstance(e, sqlite3.DatabaseError):
+        return False
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+    return not isinstance(e, sqlite3.OperationalError)
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
