@@ -1,0 +1,26 @@
+"""Checks for agent instruction files (CLAUDE.md, AGENTS.md, Cursor/Copilot rules ...).
+
+Entry points for the CLI and the language server:
+
+- :func:`check_file` (one file, possibly an unsaved buffer) and :func:`check_workspace`
+  (every instruction file) return diagnostics with stable codes CS001-CS010
+  (:data:`models.CODES`), 0-based ranges and optional quick fixes;
+- :func:`document_links`, :func:`hover`, :func:`file_summary` (code lens and inlay hints) and
+  :func:`loaded_for` (what each agent loads in a folder) feed the editor;
+- :class:`Workspace` holds what a run learnt (files, parsed documents, git answers); keep one
+  alive to make repeated calls cheap.
+
+Module map: ``discover`` (which files), ``markdown`` (positions), ``references`` (paths,
+symbols, commands), one module per check (``paths``, ``symbols``, ``commands``, ``drift``,
+``size``, ``imports``, ``scoping``, ``loaded``, ``conflicts``), ``gitinfo`` (batched git),
+``manifests`` (build files), ``models`` (output), ``sarif`` (SARIF 2.1.0).
+"""
+
+from .checks import check_file, check_workspace
+from .links import document_links, file_summary, hover, loaded_markdown
+from .loaded import loaded_for
+from .models import CODES, CheckReport, Diagnostic
+from .workspace import Workspace
+
+__all__ = ["CODES", "CheckReport", "Diagnostic", "Workspace", "check_file", "check_workspace",
+           "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown"]

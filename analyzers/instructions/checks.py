@@ -1,0 +1,195 @@
+"""Run every check on one instruction file (:func:`check_file`) or a workspace
+(:func:`check_workspace`).
+
+Each check is a function of a :class:`FileContext` that appends diagnostics. A check that fails
+unexpectedly costs its own findings and a note, never the run. :func:`check_workspace` asks git
+its questions for all files at once before checking them one by one, so a run costs a handful of
+``git`` calls whatever the number of files and references.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..cancel import NEVER, Cancelled, CancelToken
+from ..config import Settings
+from . import commands, conflicts, drift, imports, loaded, paths, scoping, size, symbols
+from .context import FileContext
+from .markdown import MARKDOWN_SUFFIXES
+from .models import CheckReport, Diagnostic
+from .workspace import Workspace, is_outside, normalise
+
+if TYPE_CHECKING:
+    from ..index import Index
+
+CHECKS: list[tuple[str, Callable[[FileContext], None]]] = [
+    ("CS001/CS008 paths and anchors", paths.check),
+    ("CS002 symbols", symbols.check),
+    ("CS003 commands", commands.check),
+    ("CS004 drift", drift.check),
+    ("CS005 size", size.check),
+    ("CS006 imports", imports.check),
+    ("CS007 scoping", scoping.check),
+    ("CS009 loaded files", loaded.check),
+    ("CS010 contradictions", conflicts.check),
+]
+
+
+def relative_path(root: Path, path: str | Path) -> str:
+    """``path`` (absolute, or relative to the root) as a root-relative '/'-path."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return normalise(p.resolve().relative_to(root).as_posix())
+        except ValueError:
+            try:
+                return normalise(p.relative_to(root).as_posix())
+            except ValueError as e:
+                raise ValueError(f"{path} is outside the workspace {root}") from e
+    rel = normalise(p.as_posix())
+    if is_outside(rel):
+        raise ValueError(f"{path} is outside the workspace {root}")
+    return rel
+
+
+def context(ws: Workspace, path: str, text: str | None = None) -> FileContext | None:
+    """A check context for ``path`` (its unsaved ``text`` when given); None when unreadable."""
+    if text is not None:
+        ws.set_text(path, text)
+    doc = ws.document(path, text)
+    if doc is None:
+        return None
+    return FileContext(ws=ws, path=path, doc=doc)
+
+
+def run_checks(ctx: FileContext, token: CancelToken = NEVER) -> list[Diagnostic]:
+    ctx.diagnostics.clear()
+    for name, fn in CHECKS:
+        token.check()
+        try:
+            fn(ctx)
+        except Cancelled:
+            raise
+        except Exception as e:  # noqa: BLE001 - one failing check must not cost the others
+            note = f"{name} failed on {ctx.path}: {e.__class__.__name__}: {e}"
+            if note not in ctx.ws.notes:
+                ctx.ws.notes.append(note)
+    return _unique_sorted(ctx.diagnostics)
+
+
+def _unique_sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple] = set()
+    out = []
+    for d in diags:
+        key = (d.path, d.range.start.line, d.range.start.character, d.range.end.line,
+               d.range.end.character, d.code, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    out.sort(key=lambda d: (d.path, d.range.start.line, d.range.start.character, d.code))
+    return out
+
+
+def check_file(root: Path | str, path: str | Path, text: str | None = None,
+               index: Index | None = None, settings: Settings | None = None, *,
+               workspace: Workspace | None = None, token: CancelToken = NEVER) -> list[Diagnostic]:
+    """Diagnostics of one instruction file; ``text`` is its (possibly unsaved) content.
+
+    Pass a long-lived ``workspace`` to reuse file lists, parsed documents and git answers
+    between calls (the language server does); otherwise one is made for this call.
+    """
+    ws = workspace or Workspace(root, settings, index, token=token)
+    rel = relative_path(ws.root, path)
+    ctx = context(ws, rel, text)
+    if ctx is None:
+        return []
+    diags = run_checks(ctx, token)
+    ws.finish()
+    return diags
+
+
+def _targets(ws: Workspace, wanted: Iterable[str] | None) -> tuple[list[str], list[str]]:
+    """Files to check for the requested paths (files or folders), and problems."""
+    instr = ws.instruction_files()
+    if wanted is None:
+        return instr, []
+    out: list[str] = []
+    problems: list[str] = []
+    for w in wanted:
+        rel = normalise(w)
+        if rel == ".":
+            out.extend(instr)
+        elif ws.is_dir(rel):
+            under = [p for p in instr if p.startswith(rel + "/")]
+            out.extend(under)
+            if not under:
+                problems.append(f"{w}: no instruction files in this folder")
+        elif ws.exists(rel):
+            if rel in instr or rel.lower().endswith(MARKDOWN_SUFFIXES) or \
+                    posixpath.basename(rel) in (".cursorrules", ".windsurfrules"):
+                out.append(rel)
+            else:
+                problems.append(f"{w}: not an instruction file (not Markdown); skipped")
+        else:
+            problems.append(f"{w}: no such file or folder")
+    return sorted(dict.fromkeys(out)), problems
+
+
+def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
+    """Ask git and the code everything the files' checks will need, in one batch each."""
+    if not contexts:
+        return
+    ws = contexts[0].ws
+    wanted_names: set[str] = set()
+    for ctx in contexts:
+        wanted_names |= symbols.wanted(ctx)
+    if wanted_names:
+        symbols.known_names(ws, wanted_names)
+    token.check()
+    git = ws.git
+    if git is None:
+        return
+    missing: list[str] = []
+    for ctx in contexts:
+        missing.extend(paths.history_candidates(ctx))
+    if missing:
+        paths.removals(ws, missing)
+    token.check()
+    bases = git.last_changes([c.path for c in contexts])
+    since: dict[str, int] = {}
+    for ctx in contexts:
+        base = bases.get(ctx.path)
+        if base is None:
+            continue
+        for group in drift.section_paths(ctx).values():
+            for p in group:
+                since[p] = min(since.get(p, base.time), base.time)
+    if since:
+        git.changes_since(since)
+
+
+def check_workspace(root: Path | str, paths_: Iterable[str] | None = None,
+                    settings: Settings | None = None, *, index: Index | None = None,
+                    workspace: Workspace | None = None,
+                    token: CancelToken = NEVER) -> CheckReport:
+    """Check every instruction file of the workspace (or those under ``paths_``)."""
+    ws = workspace or Workspace(root, settings, index, token=token)
+    targets, problems = _targets(ws, paths_)
+    contexts = []
+    for p in targets:
+        token.check()
+        ctx = context(ws, p)
+        if ctx is None:
+            problems.append(f"{p}: could not be read")
+            continue
+        contexts.append(ctx)
+    prefetch(contexts, token)
+    diagnostics: list[Diagnostic] = []
+    for ctx in contexts:
+        diagnostics.extend(run_checks(ctx, token))
+    ws.finish()
+    return CheckReport(files_checked=len(contexts), diagnostics=diagnostics,
+                       notes=[*problems, *ws.notes])

@@ -1,0 +1,564 @@
+"""CS003: a command that names what no longer exists.
+
+Checked: ``npm run X`` / ``npm test``, ``pnpm X``, ``yarn X``, ``bun run X`` (package.json
+scripts), ``make X`` (Makefile targets), ``just X`` (justfile recipes), ``uv run X`` /
+``poetry run X`` (pyproject scripts and dependencies), ``python -m pkg.mod``, ``python x.py``,
+``pytest path::test``, ``cargo run --bin X`` / ``--example X``, ``go run|build|test ./path``.
+
+A command is reported only when nothing in the workspace could satisfy it: a script missing from
+the nearest package.json but defined in another one passes, and so does anything when the build
+file cannot be read fully (``include``, pattern rules) or does not exist at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Iterable
+
+from . import manifests as mf
+from .context import FileContext
+from .references import Command, Word
+from .workspace import normalise
+
+NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
+PNPM_BUILTINS = frozenset("""
+    add audit bin c cache cat-file cat-index config create deploy dedupe dlx doctor env exec
+    fetch find-hash help i import init install install-test it licenses link list ln login
+    logout ls outdated pack patch patch-commit patch-remove prune publish rb rebuild recursive
+    remove rm root run server setup start store un uninstall unlink up update upgrade why
+    self-update licenses approve-builds ignored-builds
+""".split())
+YARN_BUILTINS = frozenset("""
+    add audit autoclean bin cache check config constraints create dedupe dlx exec explain
+    generate-lock-entry global help import info init install licenses link list login logout node
+    npm outdated owner pack plugin policies publish rebuild remove run set start tag team unlink
+    unplug up upgrade upgrade-interactive version versions why workspace workspaces
+""".split())
+COMMON_TOOLS = frozenset("""
+    python python3 pip pytest ruff mypy black isort flake8 pylint coverage tox nox pre-commit
+    ipython jupyter sphinx-build mkdocs uvicorn gunicorn hypercorn alembic celery django-admin
+    pyright bandit twine build hatch maturin pdoc pyinstaller
+""".split())
+_ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_WRAPPERS = frozenset({"sudo", "time", "env", "nohup", "exec", "command"})
+
+
+def check(ctx: FileContext) -> None:
+    for cmd in ctx.refs.commands:
+        words = _strip_prefix(cmd.words)
+        if not words:
+            continue
+        head = words[0].text
+        try:
+            handler = _HANDLERS.get(head)
+            if handler is not None:
+                handler(ctx, cmd, words[1:])
+        except IndexError:
+            continue
+    for text, loc in ctx.refs.node_ids:
+        _node_id(ctx, text, loc, cwd=None)
+
+
+def _strip_prefix(words: list[Word]) -> list[Word]:
+    i = 0
+    while i < len(words) and (_ENV_ASSIGN.match(words[i].text) or words[i].text in _WRAPPERS):
+        i += 1
+    out = []
+    skip = False
+    for w in words[i:]:
+        if skip:
+            skip = False
+            continue
+        if re.match(r"^\d*[<>]", w.text):
+            skip = w.text.rstrip("0123456789&") in (">", ">>", "<", "2>", "1>", "2>>", "&>")
+            continue
+        out.append(w)
+    return out
+
+
+def _folders(ctx: FileContext, cmd: Command, explicit: str | None = None) -> list[str]:
+    """Where the command runs: an explicit ``-C DIR`` or ``cd DIR`` relative to this file's
+    folder or the root; else this file's folder and the root."""
+    rel = explicit or cmd.cwd
+    if rel:
+        if cmd.cwd and explicit and not explicit.startswith("/"):
+            rel = f"{cmd.cwd}/{explicit}"
+        out = [d for d in (ctx.join(rel), normalise(rel)) if ctx.ws.is_dir(d)]
+        return list(dict.fromkeys(out))
+    return list(dict.fromkeys([ctx.folder, "."]))
+
+
+def _options(args: list[Word], with_value: Iterable[str]) -> tuple[dict[str, str], list[Word]]:
+    """Split ``args`` into options (``--x v``, ``--x=v``, ``-Cdir``) and positional words."""
+    takes = set(with_value)
+    opts: dict[str, str] = {}
+    pos: list[Word] = []
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t == "--":
+            pos.extend(args[i + 1:])
+            break
+        if t.startswith("-") and len(t) > 1:
+            name, eq, value = t.partition("=")
+            if eq:
+                opts[name] = value
+            elif name in takes and i + 1 < len(args):
+                opts[name] = args[i + 1].text
+                i += 1
+            elif len(name) > 2 and name[1] != "-" and name[:2] in takes:
+                opts[name[:2]] = name[2:]
+            else:
+                opts[name] = ""
+            i += 1
+            continue
+        pos.append(args[i])
+        # Everything after the first positional word belongs to the script (npm run x -- y)
+        i += 1
+    return opts, pos
+
+
+def _suggest(name: str, pool: Iterable[str]) -> str | None:
+    hits = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.6)
+    return hits[0] if hits else None
+
+
+def _report_name(ctx: FileContext, word: Word, what: str, where: str,
+                 pool: Iterable[str]) -> None:
+    pool = sorted(set(pool))
+    close = _suggest(word.text, pool)
+    listing = ", ".join(pool[:8]) + (" ..." if len(pool) > 8 else "") if pool else "none"
+    if close:
+        ctx.report(word.loc, "CS003",
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}); did you "
+                   f"mean {close!r}?", fix=close, fix_title=f"Replace with {close}")
+    else:
+        ctx.report(word.loc, "CS003",
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}): update "
+                   "the command or remove it.")
+
+
+# -- JavaScript package managers ----------------------------------------------------------------
+
+def _script(ctx: FileContext, cmd: Command, word: Word, explicit: str | None,
+            anywhere: bool) -> None:
+    if word.dynamic:
+        return
+    ws = ctx.ws
+    name = word.text
+    folders = _folders(ctx, cmd, explicit)
+    if (explicit or cmd.cwd) and not folders:
+        return
+    nearest = None
+    for folder in folders:
+        path = mf.in_dir(ws, folder, ("package.json",)) if (explicit or cmd.cwd) else \
+            mf.nearest(ws, folder, ("package.json",))
+        if path:
+            nearest = nearest or path
+            names = mf.package_scripts(ws, path)
+            if names is None or names.has(name):
+                return
+    everyone = [mf.package_scripts(ws, p) for p in mf.find_all(ws, ("package.json",))]
+    if not everyone:
+        return
+    if (anywhere or not (explicit or cmd.cwd)) and any(n is None or n.has(name)
+                                                        for n in everyone):
+        return
+    if nearest is None:
+        return
+    scripts = mf.package_scripts(ws, nearest)
+    _report_name(ctx, word, "script", nearest, scripts.names if scripts else [])
+
+
+def _npm(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("--prefix", "-w", "--workspace", "-C"))
+    anywhere = any(o in opts for o in ("-w", "--workspace", "--workspaces", "-ws"))
+    if not pos:
+        return
+    sub = pos[0].text
+    if sub in ("run", "run-script", "rum", "urn"):
+        rest = [w for w in pos[1:]]
+        if rest and not rest[0].text.startswith("-"):
+            _script(ctx, cmd, rest[0], opts.get("--prefix"), anywhere)
+    elif sub in NPM_SCRIPT_ALIASES and len(pos) == 1:
+        _script(ctx, cmd, Word("test", pos[0].loc, pos[0].dynamic), opts.get("--prefix"),
+                anywhere)
+
+
+def _pnpm(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("-C", "--dir", "--filter", "-F", "--workspace"))
+    anywhere = any(o in opts for o in ("--filter", "-F", "-r", "--recursive", "-w",
+                                       "--workspace-root"))
+    if not pos:
+        return
+    sub = pos[0]
+    explicit = opts.get("-C") or opts.get("--dir")
+    if sub.text == "run" and len(pos) > 1:
+        _script(ctx, cmd, pos[1], explicit, anywhere)
+    elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
+        _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, anywhere)
+    elif sub.text not in PNPM_BUILTINS and _plain_name(sub.text):
+        _script(ctx, cmd, sub, explicit, anywhere)
+
+
+def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("--cwd",))
+    if not pos:
+        return
+    sub = pos[0]
+    explicit = opts.get("--cwd")
+    if sub.text in ("workspace", "workspaces"):
+        return
+    if sub.text == "run" and len(pos) > 1:
+        _script(ctx, cmd, pos[1], explicit, False)
+    elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
+        _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, False)
+    elif sub.text not in YARN_BUILTINS and _plain_name(sub.text):
+        _script(ctx, cmd, sub, explicit, False)
+
+
+def _bun(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("--cwd", "--filter"))
+    if len(pos) >= 2 and pos[0].text == "run" and _plain_name(pos[1].text) \
+            and "." not in pos[1].text:
+        _script(ctx, cmd, pos[1], opts.get("--cwd"), "--filter" in opts)
+
+
+def _plain_name(text: str) -> bool:
+    return bool(re.fullmatch(r"[\w:@.-]+", text)) and "/" not in text and not text.startswith(".")
+
+
+# -- make and just ------------------------------------------------------------------------------
+
+def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("-C", "--directory", "-f", "--file", "--makefile", "-I",
+                                "-o", "-W", "-l"))
+    targets = [w for w in pos if "=" not in w.text and not w.text.isdigit()]
+    if not targets:
+        return
+    ws = ctx.ws
+    explicit = opts.get("-C") or opts.get("--directory")
+    mfile = opts.get("-f") or opts.get("--file") or opts.get("--makefile")
+    folders = _folders(ctx, cmd, explicit)
+    paths: list[str] = []
+    if mfile:
+        paths = [p for p in (ctx.join(mfile), normalise(mfile)) if ws.exists(p)]
+        if not paths:
+            return
+    else:
+        for folder in folders:
+            hit = mf.in_dir(ws, folder, mf.MAKEFILES) if (explicit or cmd.cwd) else \
+                mf.nearest(ws, folder, mf.MAKEFILES)
+            if hit:
+                paths.append(hit)
+    if not paths:
+        return
+    defined = [mf.make_targets(ws, p) for p in paths]
+    if any(d is None or d.open for d in defined):
+        return
+    others = [] if (explicit or cmd.cwd or mfile) else \
+        [mf.make_targets(ws, p) for p in mf.find_all(ws, mf.MAKEFILES)]
+    for t in targets:
+        if t.dynamic or any(d is not None and d.has(t.text) for d in defined):
+            continue
+        if any(o is None or o.has(t.text) for o in others):
+            continue
+        pool = set().union(*(d.names for d in defined if d is not None))
+        _report_name(ctx, t, "make target", paths[0], {n for n in pool if not n.startswith(".")})
+
+
+def _just(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    opts, pos = _options(args, ("-f", "--justfile", "-d", "--working-directory", "--set",
+                                "--shell", "--dotenv-path", "--dotenv-filename"))
+    if not pos or any(o in opts for o in ("-l", "--list", "--summary", "--evaluate", "--show",
+                                          "-s", "--dump", "--init", "--edit", "--choose")):
+        return
+    recipe = pos[0]
+    if recipe.dynamic or "::" in recipe.text or "/" in recipe.text or "=" in recipe.text:
+        return
+    ws = ctx.ws
+    jfile = opts.get("-f") or opts.get("--justfile")
+    if jfile:
+        paths = [p for p in (ctx.join(jfile), normalise(jfile)) if ws.exists(p)]
+    else:
+        paths = [h for f in _folders(ctx, cmd) if (h := mf.nearest(ws, f, mf.JUSTFILES))]
+    if not paths:
+        return
+    defined = [mf.just_recipes(ws, p) for p in paths]
+    if any(d is None or d.has(recipe.text) for d in defined):
+        return
+    if not (jfile or cmd.cwd) and any(
+            n is None or n.has(recipe.text)
+            for n in (mf.just_recipes(ws, p) for p in mf.find_all(ws, mf.JUSTFILES))):
+        return
+    pool = set().union(*(d.names for d in defined if d is not None))
+    _report_name(ctx, recipe, "just recipe", paths[0], pool)
+
+
+# -- Python ---------------------------------------------------------------------------------------
+
+_UV_RUN_OPTS = ("--with", "--with-editable", "--with-requirements", "--extra", "--group",
+                "--only-group", "--no-group", "--package", "-p", "--python", "--env-file",
+                "--index", "--directory", "--project", "--no-extra", "--index-url",
+                "--extra-index-url", "-E", "--extras", "-C", "--config-setting")
+
+
+def _runner(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    """``uv run X ...`` and ``poetry run X ...``."""
+    if not args or args[0].text != "run":
+        return
+    opts, pos = _options(args[1:], _UV_RUN_OPTS)
+    if not pos:
+        return
+    exe, rest = pos[0], pos[1:]
+    folder = opts.get("--directory")
+    sub = Command(words=[exe, *rest], cwd=folder or cmd.cwd, in_fence=cmd.in_fence)
+    if exe.text in ("python", "python3"):
+        _python(ctx, sub, rest)
+        return
+    if exe.text == "pytest":
+        _pytest(ctx, sub, rest)
+        return
+    if exe.dynamic:
+        return
+    if exe.text.endswith(".py") or "/" in exe.text:
+        _script_file(ctx, sub, exe)
+        return
+    projects = mf.pyprojects(ctx.ws)
+    if not projects or any(p.broken for p in projects):
+        return
+    if not any(p.has_scripts_table for p in projects):
+        return
+    name = mf.normalise_dist(exe.text)
+    if exe.text in COMMON_TOOLS or any(exe.text in p.scripts for p in projects):
+        return
+    deps = set().union(*(p.dependencies for p in projects))
+    if name in deps or name.split("-")[0] in deps or any(d.split("-")[0] == name for d in deps):
+        return
+    if any(ctx.ws.exists(f"{v}/bin/{exe.text}") for v in (".venv", "venv")):
+        return
+    scripts = set().union(*(p.scripts for p in projects))
+    where = " and ".join(p.path for p in projects if p.has_scripts_table)
+    _report_name(ctx, exe, "console script", f"{where} ([project.scripts])", scripts)
+
+
+def _python(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t == "-m" and i + 1 < len(args):
+            mod = args[i + 1]
+            if mod.text == "pytest":
+                _pytest(ctx, cmd, args[i + 2:])
+            else:
+                _module(ctx, mod)
+            return
+        if t.startswith("-m") and len(t) > 2:
+            return
+        if t in ("-c",):
+            return
+        if t.startswith("-"):
+            i += 1
+            continue
+        if t.endswith(".py"):
+            _script_file(ctx, cmd, args[i])
+        return
+
+
+def _module(ctx: FileContext, mod: Word) -> None:
+    if mod.dynamic or not re.fullmatch(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*", mod.text):
+        return
+    ws = ctx.ws
+    parts = mod.text.split(".")
+    top = parts[0]
+    bases = set()
+    for p in ws.by_name().get(top, []) + ws.by_name().get(f"{top}.py", []):
+        if p.endswith(".py") or ws.is_dir(p):
+            bases.add(posixpath.dirname(p))
+    if not bases:
+        return  # not ours: the standard library or an installed package
+    rel = "/".join(parts)
+    for b in bases:
+        stem = f"{b}/{rel}" if b else rel
+        if any(ws.exists(c) for c in (f"{stem}.py", f"{stem}/__main__.py", f"{stem}/__init__.py")):
+            return
+    tried = sorted(f"{b}/{rel}.py" if b else f"{rel}.py" for b in bases)
+    from .paths import removals
+
+    gone = removals(ws, tried)
+    for path in tried:
+        r = gone.get(path)
+        if r is not None and r.new_path and r.new_path.endswith(".py"):
+            base = path[: -len(rel) - 3]
+            if r.new_path.startswith(base):
+                new_mod = r.new_path[len(base):-3].replace("/", ".")
+                ctx.report(mod.loc, "CS003",
+                           f"module {mod.text} was renamed to {new_mod} ({path} → {r.new_path} in "
+                           f"{r.commit.describe()}): update the command.", fix=new_mod,
+                           fix_title=f"Replace with {new_mod}")
+                return
+        if r is not None:
+            ctx.report(mod.loc, "CS003", f"module {mod.text} was deleted ({path} in "
+                                         f"{r.commit.describe()}): update or remove the command.")
+            return
+    ctx.report(mod.loc, "CS003", f"module {mod.text} does not exist (no {tried[0]}): update or "
+                                 "remove the command.")
+
+
+def _script_file(ctx: FileContext, cmd: Command, word: Word) -> None:
+    if word.dynamic:
+        return
+    ws = ctx.ws
+    p = word.text
+    tries = [f"{f}/{p}" if f not in ("", ".") else p for f in _folders(ctx, cmd)] or [p]
+    if any(ws.exists(normalise(t)) for t in tries):
+        return
+    if "/" not in p and ws.by_name().get(p):
+        return
+    _missing_file(ctx, word, [normalise(t) for t in tries], "script")
+
+
+def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> None:
+    from .paths import removals
+
+    gone = removals(ctx.ws, tries)
+    r = next((gone[t] for t in tries if t in gone), None)
+    if r is not None and r.new_path:
+        written = normalise(word.text)
+        if r.path.endswith(written):
+            base = r.path[: len(r.path) - len(written)].rstrip("/") or "."
+            new_text = posixpath.relpath(r.new_path, base)
+        else:
+            new_text = r.new_path
+        if word.text.startswith("./") and not new_text.startswith("."):
+            new_text = "./" + new_text
+        ctx.report(word.loc, "CS003", f"{what} {word.text} was renamed to {r.new_path} in "
+                                      f"{r.commit.describe()}: update the command.",
+                   fix=new_text, fix_title=f"Replace with {new_text}")
+    elif r is not None:
+        ctx.report(word.loc, "CS003", f"{what} {word.text} was deleted in {r.commit.describe()}: "
+                                      "update or remove the command.")
+    else:
+        ctx.report(word.loc, "CS003", f"{what} {word.text} does not exist: update or remove the "
+                                      "command.")
+
+
+_PYTEST_OPTS = ("-k", "-m", "-p", "-c", "-o", "--rootdir", "--maxfail", "--tb", "-n",
+                "--durations", "--junitxml", "--cov", "--cov-report", "--confcutdir",
+                "--basetemp", "-W", "--log-level", "--ignore", "--deselect", "--import-mode")
+
+
+def _pytest(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    _, pos = _options(args, _PYTEST_OPTS)
+    for w in pos:
+        if w.dynamic:
+            continue
+        if "::" in w.text:
+            _node_id(ctx, w.text, w.loc, cmd.cwd, cmd)
+        elif "/" in w.text or w.text.endswith(".py"):
+            tries = [normalise(f"{f}/{w.text}" if f not in ("", ".") else w.text)
+                     for f in _folders(ctx, cmd)]
+            if not any(ctx.ws.exists(t) for t in tries):
+                _missing_file(ctx, w, tries, "test path")
+
+
+def _node_id(ctx: FileContext, text: str, loc, cwd: str | None,  # noqa: ANN001
+             cmd: Command | None = None) -> None:
+    from .markdown import Loc
+
+    file_part, *names = text.split("::")
+    ws = ctx.ws
+    folders = _folders(ctx, cmd) if cmd is not None else [ctx.folder, "."]
+    tries = [normalise(f"{f}/{file_part}" if f not in ("", ".") else file_part) for f in folders]
+    path = next((t for t in tries if ws.exists(t)), None)
+    file_loc = Loc(loc.line, loc.col, loc.line, loc.col + len(file_part))
+    if path is None:
+        _missing_file(ctx, Word(file_part, file_loc), tries, "test file")
+        return
+    source = ws.read(path)
+    if source is None:
+        return
+    col = loc.col + len(file_part)
+    for raw in names:
+        col += 2
+        name = raw.split("[", 1)[0]
+        if name and not re.search(rf"^\s*(?:async\s+def|def|class)\s+{re.escape(name)}\b",
+                                  source, re.M):
+            defined = re.findall(r"^\s*(?:async\s+def|def|class)\s+(\w+)", source, re.M)
+            word = Word(name, Loc(loc.line, col, loc.line, col + len(name)))
+            _report_name(ctx, word, "test", path, [d for d in defined
+                                                  if d.startswith(("test", "Test"))])
+            return
+        col += len(raw)
+
+
+# -- Rust and Go ----------------------------------------------------------------------------------
+
+def _cargo(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    if not args or args[0].text not in ("run", "build", "test", "install"):
+        return
+    opts: dict[str, Word] = {}
+    for i, w in enumerate(args[1:-1], start=1):
+        if w.text in ("--bin", "--example"):
+            opts[w.text] = args[i + 1]
+    for w in args[1:]:
+        for flag in ("--bin", "--example"):
+            if w.text.startswith(flag + "="):
+                name = w.text[len(flag) + 1:]
+                start = w.loc.col + len(flag) + 1
+                opts[flag] = Word(name, type(w.loc)(w.loc.line, start, w.loc.line,
+                                                    start + len(name)))
+    targets = mf.cargo_targets(ctx.ws)
+    if not targets:
+        return
+    for flag, index in (("--bin", 0), ("--example", 1)):
+        chosen = opts.get(flag)
+        if chosen is None or chosen.dynamic:
+            continue
+        w = chosen
+        names = [t[index] for t in targets]
+        if any(n.has(w.text) for n in names):
+            continue
+        pool = set().union(*(n.names for n in names))
+        where = " or ".join(n.path for n in names[:3])
+        _report_name(ctx, w, "binary" if index == 0 else "example", where, pool)
+
+
+def _go(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    if not args or args[0].text not in ("run", "build", "test", "vet", "install", "generate"):
+        return
+    _, pos = _options(args[1:], ("-o", "-tags", "-ldflags", "-gcflags", "-run", "-bench",
+                                 "-count", "-timeout", "-p", "-C"))
+    ws = ctx.ws
+    for w in pos:
+        t = w.text
+        if w.dynamic or not (t.startswith(("./", "../")) or t.endswith(".go")):
+            if args[0].text == "run":
+                break  # program arguments follow
+            continue
+        target = t[:-4] if t.endswith("/...") else t
+        if target in (".", "./", ""):
+            continue
+        tries = [normalise(f"{f}/{target}" if f not in ("", ".") else target)
+                 for f in _folders(ctx, cmd)]
+        ok = False
+        for tr in tries:
+            if target.endswith(".go"):
+                ok = ok or ws.exists(tr)
+            elif ws.is_dir(tr):
+                ok = ok or any(f.startswith(tr + "/") and f.endswith(".go") for f in ws.files())
+        if not ok:
+            _missing_file(ctx, Word(target, type(w.loc)(w.loc.line, w.loc.col, w.loc.line,
+                                                        w.loc.col + len(target))),
+                          tries, "Go package" if not target.endswith(".go") else "Go file")
+        if args[0].text == "run":
+            break
+
+
+_HANDLERS = {
+    "npm": _npm, "pnpm": _pnpm, "yarn": _yarn, "bun": _bun, "make": _make, "just": _just,
+    "uv": _runner, "poetry": _runner, "python": _python, "python3": _python,
+    "pytest": _pytest, "cargo": _cargo, "go": _go,
+}

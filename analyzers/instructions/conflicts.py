@@ -1,0 +1,200 @@
+"""CS010 (information): files that apply to the same folder disagree.
+
+- the same purpose (test, lint, format, build, type-check, install) with different commands;
+- the same setting with different values (language versions, indentation, line length, the
+  package manager to use);
+- a near-duplicate section (same heading or mostly the same words) that has drifted apart;
+- a ``CLAUDE.md`` beside an ``AGENTS.md`` that it does not ``@import`` (quick fix: import it).
+
+"Files that apply to the same folder" are everything :func:`loaded.loaded_for` lists for the
+file's folder, across agents, with imports.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from .context import FileContext
+from .imports import expansion
+from .loaded import loaded_for
+from .markdown import Document, Loc
+from .references import RUNNERS
+
+PURPOSES = {
+    "test": re.compile(r"\btests?\b|\btesting\b", re.I),
+    "lint": re.compile(r"\blint(?:s|ing|er)?\b", re.I),
+    "format": re.compile(r"\bformat(?:ting|ter)?\b", re.I),
+    "build": re.compile(r"\bbuild(?:ing|s)?\b", re.I),
+    "type-check": re.compile(r"\btype[- ]?check(?:s|ing|er)?\b", re.I),
+    "install": re.compile(r"\binstall(?:ing)?\b", re.I),
+}
+TOOLS = RUNNERS | {"tox", "nox", "ruff", "mypy", "black", "eslint", "prettier", "jest", "vitest",
+                   "pyright", "tsc", "gradle", "./gradlew", "mvn", "bundle", "rake", "dotnet",
+                   "pip", "swift", "mix", "composer"}
+SETTINGS = [
+    ("version of {0}", re.compile(
+        r"\b(Python|Node(?:\.js)?|Go|Rust|Java|Ruby|TypeScript|PHP)\s+v?(\d+(?:\.\d+)?)\b")),
+    ("indentation", re.compile(r"\bindent\w*\b\D{0,30}?\b(\d)[- ]spaces?\b|\b(\d)[- ]spaces? "
+                               r"(?:for )?indent", re.I)),
+    ("line length", re.compile(r"\b(?:max(?:imum)?[- ])?line[- ](?:length|width)\D{0,20}?"
+                               r"\b(\d{2,3})\b", re.I)),
+    ("JavaScript package manager", re.compile(
+        r"\b(?:use|using|prefer|always use)\s+`?(npm|pnpm|yarn|bun)\b`?(?! run)", re.I)),
+    ("Python package manager", re.compile(
+        r"\b(?:use|using|prefer|always use)\s+`?(uv|poetry|pipenv|pdm|hatch|pip)\b`?", re.I)),
+]
+
+
+@dataclass
+class _Facts:
+    commands: dict[str, list[tuple[tuple[str, ...], str, Loc]]] = field(default_factory=dict)
+    settings: dict[str, list[tuple[str, Loc]]] = field(default_factory=dict)
+    sections: list[tuple[str, list[str], Loc]] = field(default_factory=list)
+
+
+def facts(doc: Document) -> _Facts:
+    out = _Facts()
+    fence_lines = {i for f in doc.fences for i in range(f.start, f.end)}
+    spans_by_line: dict[int, list] = {}
+    for s in doc.code_spans:
+        if s.loc.line == s.loc.end_line:
+            spans_by_line.setdefault(s.loc.line, []).append(s)
+    for i, line in enumerate(doc.lines):
+        if i in fence_lines or i in doc.html_lines:
+            continue
+        spans = spans_by_line.get(i, [])
+        cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS]
+        if cmds:
+            prose = line
+            for s in spans:
+                prose = prose.replace(s.content, " ")
+            purposes = [p for p, rx in PURPOSES.items() if rx.search(prose)]
+            if len(purposes) == 1:
+                for s in cmds:
+                    out.commands.setdefault(purposes[0], []).append(
+                        (tuple(s.content.split()), s.content, s.loc))
+        for label, rx in SETTINGS:
+            for m in rx.finditer(line):
+                groups = [g for g in m.groups() if g]
+                if not groups:
+                    continue
+                if "{0}" in label:
+                    key = label.format(groups[0].lower().replace(".js", ""))
+                    value = groups[1] if len(groups) > 1 else ""
+                else:
+                    key, value = label, groups[0].lower()
+                if value:
+                    out.settings.setdefault(key, []).append((value, Loc(i, m.start(), i, m.end())))
+    for sec in doc.sections():
+        if sec.heading is None:
+            continue
+        words = re.findall(r"\w+", doc.section_text(sec).lower())
+        if len(words) >= 25:
+            h = sec.heading
+            out.sections.append((h.text.strip().lower(), words,
+                                 Loc(h.line, 0, h.line, len(doc.lines[h.line]))))
+    return out
+
+
+_WRAPPERS = (("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("python", "-m"),
+             ("python3", "-m"), ("npx",), ("bunx",), ("pnpm", "exec"), ("yarn", "exec"))
+
+
+def _core(words: tuple[str, ...]) -> tuple[str, ...]:
+    changed = True
+    while changed:
+        changed = False
+        for w in _WRAPPERS:
+            if words[: len(w)] == w and len(words) > len(w):
+                words = words[len(w):]
+                changed = True
+    return words
+
+
+def _agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    a, b = _core(a), _core(b)
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _versions_agree(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def check(ctx: FileContext) -> None:
+    _claude_beside_agents(ctx)
+    report = loaded_for(ctx.ws, ctx.folder)
+    own = set(expansion(ctx).files)
+    others = sorted({f.path for a in report.agents for f in a.files} - own)
+    if not others:
+        return
+    mine = facts(ctx.doc)
+    for other in others:
+        doc = ctx.ws.document(other)
+        if doc is None:
+            continue
+        theirs = facts(doc)
+        for purpose, cmds in mine.commands.items():
+            other_cmds = theirs.commands.get(purpose)
+            if not other_cmds or any(_agree(a, b) for a, _, _ in cmds for b, _, _ in other_cmds):
+                continue
+            _, text, loc = cmds[0]
+            ctx.report(loc, "CS010",
+                       f"for {purpose}, this file says `{text}` but {other} (which applies "
+                       f"here too) says `{other_cmds[0][1]}`: make them agree.")
+        for key, values in mine.settings.items():
+            other_values = theirs.settings.get(key)
+            if not other_values:
+                continue
+            value, loc = values[0]
+            if not any(_versions_agree(value, v) for v, _ in other_values):
+                ctx.report(loc, "CS010",
+                           f"{key}: this file says {value} but {other} (which applies here "
+                           f"too) says {other_values[0][0]}: make them agree.")
+        _duplicates(ctx, mine, theirs, other)
+
+
+def _duplicates(ctx: FileContext, mine: _Facts, theirs: _Facts, other: str) -> None:
+    for title, words, loc in mine.sections:
+        for otitle, owords, _ in theirs.sections:
+            if title != otitle and len(set(words) & set(owords)) < 0.6 * min(
+                    len(set(words)), len(set(owords))):
+                continue
+            sm = difflib.SequenceMatcher(None, words, owords, autojunk=False)
+            if sm.real_quick_ratio() < 0.6 or sm.quick_ratio() < 0.6:
+                continue
+            ratio = sm.ratio()
+            if 0.6 <= ratio < 0.98:
+                ctx.report(loc, "CS010",
+                           f"this section nearly duplicates \"{otitle}\" in {other} "
+                           f"({ratio:.0%} alike) but has drifted from it: keep one copy and "
+                           "@import or link it, or make them agree.")
+                return
+
+
+def _claude_beside_agents(ctx: FileContext) -> None:
+    if posixpath.basename(ctx.path) != "CLAUDE.md":
+        return
+    folder = posixpath.dirname(ctx.path)
+    agents = f"{folder}/AGENTS.md" if folder else "AGENTS.md"
+    if folder.endswith(".claude"):
+        agents = posixpath.join(posixpath.dirname(folder), "AGENTS.md") if \
+            posixpath.dirname(folder) else "AGENTS.md"
+    ws = ctx.ws
+    if not ws.exists(agents) or agents in expansion(ctx).files:
+        return
+    try:
+        if os.path.realpath(ws.root / ctx.path) == os.path.realpath(ws.root / agents):
+            return
+    except OSError:
+        pass
+    rel = posixpath.relpath(agents, folder or ".")
+    at = ctx.doc.frontmatter.end if ctx.doc.frontmatter else 0
+    ctx.report(ctx.first_line(), "CS010",
+               f"{agents} sits beside this CLAUDE.md, which does not import it, so Claude Code "
+               f"never reads it: add @{rel} to share one set of instructions.",
+               fix=f"@{rel}\n\n", fix_title=f"Import {rel}", fix_loc=Loc(at, 0, at, 0))

@@ -1,0 +1,64 @@
+"""What every check receives (one instruction file in its workspace) and how it reports."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from . import discover
+from .markdown import Document, Loc
+from .models import CODES, Diagnostic, Fix, Range, Severity
+from .references import References, extract
+from .workspace import Workspace
+
+
+def to_range(loc: Loc) -> Range:
+    return Range.of(loc.line, loc.col, loc.end_line, loc.end_col)
+
+
+@dataclass
+class FileContext:
+    ws: Workspace
+    path: str  # root-relative
+    doc: Document
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.path) or "."
+
+    @property
+    def kind(self) -> str:
+        return discover.kind_of(self.path)
+
+    @cached_property
+    def refs(self) -> References:
+        return extract(self.doc)
+
+    def join(self, rel: str) -> str:
+        """``rel`` (as written in this file) relative to this file's folder, root-relative."""
+        from .workspace import normalise
+
+        if self.folder == ".":
+            return normalise(rel)
+        return normalise(f"{self.folder}/{rel}")
+
+    def report(self, loc: Loc, code: str, message: str, *, severity: Severity | None = None,
+               fix: str | None = None, fix_title: str = "", fix_loc: Loc | None = None) -> None:
+        rng = to_range(loc)
+        f = None
+        if fix is not None:
+            f = Fix(replacement=fix, title=fix_title or f"Replace with {fix!r}",
+                    range=to_range(fix_loc) if fix_loc is not None else rng)
+        self.diagnostics.append(Diagnostic(
+            path=self.path, range=rng, code=code,
+            severity=severity or CODES[code].severity, message=message, fix=f))
+
+    def first_line(self) -> Loc:
+        """The first non-blank line after the frontmatter (where file-level findings go)."""
+        start = self.doc.frontmatter.end if self.doc.frontmatter else 0
+        for i in range(start, len(self.doc.lines)):
+            if self.doc.lines[i].strip():
+                return Loc(i, 0, i, len(self.doc.lines[i]))
+        return Loc(0, 0, 0, len(self.doc.lines[0]) if self.doc.lines else 0)

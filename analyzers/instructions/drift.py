@@ -1,0 +1,81 @@
+"""CS004: a section whose referenced files changed substantially after the instruction file last
+changed. The section may describe code that is no longer there.
+
+The baseline is the instruction file's last commit; changes are the commits and changed lines
+(``git log --numstat``) of the files and folders the section references, newer than that commit.
+Information from ``drift_threshold`` changed lines, a warning from five times as many.
+"""
+
+from __future__ import annotations
+
+from .context import FileContext
+from .gitinfo import CommitRef, Touch
+from .markdown import Loc
+from .paths import resolved_refs
+
+
+def section_paths(ctx: FileContext) -> dict[int, set[str]]:
+    """Section index -> existing referenced paths (not instruction files) in that section."""
+    sections = ctx.doc.sections()
+    out: dict[int, set[str]] = {}
+    for r in resolved_refs(ctx):
+        if r.target is None or r.target == ctx.path or r.target == ".":
+            continue
+        if ctx.ws.is_instruction_file(r.target):
+            continue
+        line = r.ref.loc.line
+        for i, s in enumerate(sections):
+            if s.start <= line < s.end:
+                out.setdefault(i, set()).add(r.target)
+                break
+    return out
+
+
+def baseline(ctx: FileContext) -> CommitRef | None:
+    git = ctx.ws.git
+    if git is None:
+        return None
+    return git.last_changes([ctx.path]).get(ctx.path)
+
+
+def check(ctx: FileContext) -> None:
+    git = ctx.ws.git
+    if git is None:
+        return
+    base = baseline(ctx)
+    if base is None:
+        return
+    by_section = section_paths(ctx)
+    if not by_section:
+        return
+    wanted = sorted(set().union(*by_section.values()))
+    changes = git.changes_since({p: base.time for p in wanted})
+    threshold = ctx.ws.settings.drift_threshold
+    sections = ctx.doc.sections()
+    for i, paths in sorted(by_section.items()):
+        per_path = {p: changes.get(p, []) for p in sorted(paths)}
+        total = sum(t.added + t.deleted for ts in per_path.values() for t in ts)
+        commits = {t.commit.sha for ts in per_path.values() for t in ts}
+        if total < threshold and not (total == 0 and len(commits) >= threshold):
+            continue
+        s = sections[i]
+        line = s.start
+        loc = Loc(line, 0, line, len(ctx.doc.lines[line]) if line < len(ctx.doc.lines) else 0)
+        ctx.report(loc, "CS004", _message(ctx.path, base, per_path, total, len(commits)),
+                   severity="warning" if total >= 5 * threshold else "information")
+
+
+def _message(path: str, base: CommitRef, per_path: dict[str, list[Touch]], total: int,
+             ncommits: int) -> str:
+    busy = sorted(((p, ts) for p, ts in per_path.items() if ts),
+                  key=lambda x: -sum(t.added + t.deleted for t in x[1]))
+    parts = []
+    for p, ts in busy[:3]:
+        added = sum(t.added for t in ts)
+        deleted = sum(t.deleted for t in ts)
+        parts.append(f"{p} +{added}/-{deleted} in {len(ts)} commit{'s' * (len(ts) != 1)} "
+                     f"(latest {ts[0].commit.short})")
+    more = f" and {len(busy) - 3} more" if len(busy) > 3 else ""
+    return (f"Since {path} last changed in {base.describe()}, files this section references "
+            f"changed by {total:,} lines in {ncommits} commit{'s' * (ncommits != 1)}: "
+            f"{'; '.join(parts)}{more}. Check that the section still holds, then commit it.")

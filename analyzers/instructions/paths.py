@@ -1,0 +1,206 @@
+"""CS001 (a referenced path does not exist) and CS008 (a heading anchor does not exist).
+
+Links resolve against the file's folder (or the root for ``/x``), like GitHub; ``@imports``
+against the importing file, like Claude Code; inline code against the file's folder, the root,
+or any path ending with it. Inline code is reported only with evidence that it meant a path of
+this repository: its first folder exists here, or git history knows the path. Whatever lies
+outside the workspace (``../other-repo/x``, ``~/...``) is never read and never reported here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .context import FileContext
+from .gitinfo import Removal
+from .markdown import MARKDOWN_SUFFIXES, anchors
+from .models import Severity
+from .references import PathRef
+from .workspace import Workspace, is_outside, normalise
+
+
+@dataclass(slots=True)
+class Resolved:
+    ref: PathRef
+    target: str | None  # root-relative path that exists (None when missing or outside)
+    candidates: list[str] = field(default_factory=list)  # root-relative tries, in order
+    outside: bool = False
+    home: bool = False
+    absolute: str | None = None  # the outside path, for messages
+
+
+def resolve(ws: Workspace, folder: str, ref: PathRef) -> Resolved:
+    p = ref.path
+    if ref.kind == "import":
+        if p.startswith("~/") or p == "~":
+            return Resolved(ref, None, outside=True, home=True, absolute=p)
+        if p.startswith("/"):
+            try:
+                rel = posixpath.relpath(p, ws.root.as_posix())
+            except ValueError:
+                rel = "../"
+            if is_outside(rel):
+                return Resolved(ref, None, outside=True, absolute=p)
+            cands = [normalise(rel)]
+        else:
+            cands = [_join(folder, p)]
+    elif ref.kind == "link":
+        if p.startswith("/"):
+            cands = [normalise(p.lstrip("/"))]
+        else:
+            cands = [_join(folder, p), normalise(p)]
+    else:
+        cands = [_join(folder, p), normalise(p)]
+    cands = list(dict.fromkeys(cands))
+    inside = [c for c in cands if not is_outside(c)]
+    if not inside:
+        return Resolved(ref, None, cands, outside=True, absolute=cands[0])
+    for c in inside:
+        if ws.exists(c):
+            return Resolved(ref, c, inside)
+    if ref.kind == "code":
+        hit = _by_suffix(ws, normalise(p))
+        if hit:
+            return Resolved(ref, hit, inside)
+    return Resolved(ref, None, inside)
+
+
+def _join(folder: str, p: str) -> str:
+    return normalise(p if folder in ("", ".") else f"{folder}/{p}")
+
+
+def _by_suffix(ws: Workspace, p: str) -> str | None:
+    if p.startswith("../") or p == ".":
+        return None
+    p = p.removeprefix("./")
+    for q in ws.by_name().get(posixpath.basename(p), []):
+        if q == p or q.endswith("/" + p):
+            return q
+    return None
+
+
+def _anchored(ws: Workspace, folder: str, ref: PathRef) -> bool:
+    """Inline code with a '/' whose first folder exists here: it meant this repository."""
+    first = ref.path.removeprefix("./").split("/", 1)[0]
+    if "/" not in ref.path or first in ("", "..", "."):
+        return ref.path.startswith(("./", "../")) and "/" in ref.path.removeprefix("./")
+    return ws.is_dir(_join(folder, first)) or ws.is_dir(first)
+
+
+def resolved_refs(ctx: FileContext) -> list[Resolved]:
+    key = "paths.resolved"
+    hit = ctx.__dict__.get(key)
+    if hit is None:
+        hit = [resolve(ctx.ws, ctx.folder, r) for r in ctx.refs.paths if r.path]
+        ctx.__dict__[key] = hit
+    return hit
+
+
+def history_candidates(ctx: FileContext) -> list[str]:
+    """Missing paths whose git history we want (batched across files by the caller)."""
+    out: list[str] = []
+    for r in resolved_refs(ctx):
+        if r.target is None and not r.outside:
+            out.extend(r.candidates)
+    return out
+
+
+def removals(ws: Workspace, paths: list[str]) -> dict[str, Removal]:
+    git = ws.git
+    if git is None or not paths:
+        return {}
+    return git.removals(sorted(set(paths)), ws.exists)
+
+
+def check(ctx: FileContext) -> None:
+    resolved = resolved_refs(ctx)
+    missing = [r for r in resolved if r.target is None and not r.outside]
+    gone = removals(ctx.ws, [c for r in missing for c in r.candidates]) if missing else {}
+    for r in missing:
+        ref = r.ref
+        removal = next((gone[c] for c in r.candidates if c in gone), None)
+        if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
+            continue
+        _report_missing(ctx, r, removal)
+    _check_anchors(ctx, resolved)
+
+
+def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> None:
+    ref = r.ref
+    shown = f"@{ref.path}" if ref.kind == "import" else ref.path
+    severity: Severity = "warning" if ref.kind == "code" else "error"
+    if removal is not None and removal.new_path:
+        new_text = _rewrite(ref, r.candidates, removal, ctx.folder)
+        ctx.report(ref.loc, "CS001",
+                   f"{shown} was renamed to {removal.new_path} in {removal.commit.describe()}: "
+                   f"update the reference.", severity=severity, fix=new_text,
+                   fix_title=f"Replace with {new_text}")
+        return
+    if removal is not None:
+        ctx.report(ref.loc, "CS001",
+                   f"{shown} was deleted in {removal.commit.describe()}: remove the reference "
+                   "or point it at what replaced it.", severity=severity)
+        return
+    if ref.kind == "import":
+        msg = (f"{shown} does not exist, and Claude Code skips a missing import silently: fix "
+               "the path (relative to this file) or remove the import.")
+    elif ref.kind == "link":
+        msg = f"{ref.path} does not exist: fix the link or remove it."
+    else:
+        msg = f"{ref.path} does not exist in this repository: update or remove the reference."
+    ctx.report(ref.loc, "CS001", msg, severity=severity)
+
+
+def _rewrite(ref: PathRef, candidates: list[str], removal: Removal, folder: str) -> str:
+    """The new path written the way the reference was written."""
+    assert removal.new_path is not None
+    new = removal.new_path
+    relative_to_file = candidates and removal.path == candidates[0] and folder not in ("", ".")
+    if ref.kind == "import" or relative_to_file:
+        text = posixpath.relpath(new, folder if folder not in ("", ".") else ".")
+        if ref.path.startswith("./") and not text.startswith("../"):
+            text = "./" + text
+    elif ref.path.startswith("/"):
+        text = "/" + new
+    else:
+        text = new
+    if ref.path.endswith("/") and not text.endswith("/"):
+        text += "/"
+    if ref.kind == "link":
+        text = quote(text, safe="/._-~()+@!$&'*,;=:")
+    elif ref.kind == "import":
+        text = text.replace(" ", "\\ ")
+    return text
+
+
+def _check_anchors(ctx: FileContext, resolved: list[Resolved]) -> None:
+    targets: list[tuple[PathRef, str]] = [
+        (r.ref, r.target) for r in resolved
+        if r.target and r.ref.anchor and r.ref.kind in ("link", "import")]
+    targets.extend((ref, ctx.path) for ref in ctx.refs.paths
+                   if ref.kind == "link" and not ref.path and ref.anchor)
+    for ref, target in targets:
+        if not target.lower().endswith(MARKDOWN_SUFFIXES) or ctx.ws.is_dir(target):
+            continue
+        doc = ctx.doc if target == ctx.path else ctx.ws.document(target)
+        if doc is None:
+            continue
+        known = anchors(doc)
+        anchor = ref.anchor or ""
+        if anchor in known or anchor.lower() in {k.lower() for k in known}:
+            continue
+        if anchor.startswith("L") and anchor[1:].split("-")[0].isdigit():
+            continue  # a line anchor
+        close = difflib.get_close_matches(anchor.lower(), list(known), n=1, cutoff=0.6)
+        where = "this file" if target == ctx.path else target
+        loc = ref.anchor_loc or ref.loc
+        if close:
+            ctx.report(loc, "CS008", f"#{anchor} is not a heading of {where}; did you mean "
+                                     f"#{close[0]}?", fix=close[0] if ref.anchor_loc else None,
+                       fix_title=f"Link to #{close[0]}")
+        else:
+            ctx.report(loc, "CS008", f"#{anchor} is not a heading of {where}: link to an existing "
+                                     "heading or drop the anchor.")

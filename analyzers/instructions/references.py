@@ -1,0 +1,327 @@
+"""What an instruction file refers to: paths, symbols and commands, each with its source range.
+
+Only unambiguous shapes count, so valid prose never becomes a false reference: URLs, globs,
+flags, ``$VARS``, home paths and anything in a non-shell fenced block are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import unquote
+
+from .markdown import CodeSpan, Document, Loc, has_file_extension
+
+RefKind = Literal["link", "import", "code"]
+
+
+@dataclass(slots=True)
+class PathRef:
+    kind: RefKind
+    path: str  # as written (percent-decoded for links), without anchor or line suffix
+    loc: Loc  # of the path as written
+    anchor: str | None = None  # "sec" of "file.md#sec"
+    anchor_loc: Loc | None = None
+    dir_hint: bool = False  # written with a trailing '/'
+
+
+@dataclass(slots=True)
+class SymbolRef:
+    text: str  # the code span's content
+    parts: list[tuple[str, Loc]]  # identifier components with their ranges
+    call: bool  # written as a call: name() / name(args)
+
+
+@dataclass(slots=True)
+class Word:
+    text: str  # with quotes and escapes removed
+    loc: Loc
+    dynamic: bool = False  # contains $VAR, globs or command substitution
+
+
+@dataclass(slots=True)
+class Command:
+    words: list[Word]
+    cwd: str | None = None  # set by a preceding ``cd DIR`` (as written)
+    in_fence: bool = False
+
+
+@dataclass(slots=True)
+class References:
+    paths: list[PathRef] = field(default_factory=list)
+    symbols: list[SymbolRef] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    node_ids: list[tuple[str, Loc]] = field(default_factory=list)  # `tests/x.py::test_y`
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SHELL_INFO = frozenset({"", "bash", "sh", "shell", "console", "zsh", "fish", "shell-session",
+                         "sh-session", "terminal", "bash-session", "shellsession", "make"})
+RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "make", "just", "uv", "poetry", "python",
+                     "python3", "pytest", "cargo", "go", "cd"})
+_PATH_CHARS = re.compile(r"^[\w.@+~/-]+$")
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_SYMBOL = re.compile(rf"^(?P<chain>{_IDENT}(?:(?:\.|::|#){_IDENT})*)(?P<call>\((?:[^()]*)\))?$")
+_LINE_SUFFIX = re.compile(r"(?::\d+(?::\d+)?|#L\d+(?:-L?\d+)?)$")
+
+
+def extract(doc: Document) -> References:
+    refs = References()
+    for link in doc.links:
+        ref = _link_ref(link.dest, link.loc)
+        if ref is not None:
+            refs.paths.append(ref)
+    for imp in doc.imports:
+        path, _, anchor = imp.path.partition("#")
+        if path:
+            loc = Loc(imp.loc.line, imp.loc.col, imp.loc.line, imp.loc.col + len(path)) \
+                if imp.loc.line == imp.loc.end_line else imp.loc
+            refs.paths.append(PathRef("import", path, loc, anchor or None))
+    for span in doc.code_spans:
+        _code_span(doc, span, refs)
+    _fences(doc, refs)
+    return refs
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+def _link_ref(dest: str, loc: Loc) -> PathRef | None:
+    if not dest or _SCHEME.match(dest) or dest.startswith("//"):
+        return None
+    written_path, hash_, anchor = dest.partition("#")
+    written_path = written_path.split("?", 1)[0]
+    path = unquote(written_path)
+    single = loc.line == loc.end_line
+    if not path:
+        if not hash_ or not anchor:
+            return None
+        aloc = Loc(loc.line, loc.col + 1, loc.line, loc.end_col) if single else None
+        return PathRef("link", "", loc, unquote(anchor), aloc)
+    ploc = Loc(loc.line, loc.col, loc.line, loc.col + len(written_path)) if single else loc
+    aloc = None
+    if hash_ and single:
+        a = loc.col + len(dest.partition("#")[0]) + 1
+        aloc = Loc(loc.line, a, loc.line, loc.end_col)
+    return PathRef("link", path, ploc, unquote(anchor) if anchor else None, aloc,
+                   dir_hint=path.endswith("/"))
+
+
+def looks_like_path(text: str) -> bool:
+    """Inline code that names a file or folder: ``src/app.py``, ``docs/``, ``Makefile``."""
+    if not text or len(text) > 240 or not _PATH_CHARS.match(text):
+        return False
+    if text.startswith(("-", "@", "~", "/", "$")) or "//" in text or text.endswith("."):
+        return False
+    if re.fullmatch(r"[\d.]+|v\d[\w.-]*", text):  # versions
+        return False
+    if "/" in text:
+        segments = [s for s in text.split("/") if s]
+        if not segments or any(s.startswith("-") for s in segments):
+            return False
+        return not all(s in (".", "..") for s in segments)
+    return has_file_extension(text) and not text.startswith(".") or text in (
+        ".cursorrules", ".windsurfrules", ".editorconfig", ".gitignore", ".env.example")
+
+
+def _code_span(doc: Document, span: CodeSpan, refs: References) -> None:
+    text = span.content
+    single = span.loc.line == span.loc.end_line
+    offset = span.raw.find(text) if single else -1
+    if offset < 0:
+        offset = 0
+    base = Loc(span.loc.line, span.loc.col + offset, span.loc.line,
+               span.loc.col + offset + len(text)) if single else span.loc
+    if text != text.strip() or not text:
+        return
+    if " " not in text and "\t" not in text:
+        if "::" in text and ".py" in text.split("::", 1)[0]:
+            refs.node_ids.append((text, base))
+            return
+        candidate = _LINE_SUFFIX.sub("", text)
+        if looks_like_path(candidate) and not _SCHEME.match(candidate):
+            loc = Loc(base.line, base.col, base.line, base.col + len(candidate)) if single \
+                else base
+            refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/")))
+            return
+        sym = _symbol(text, base if single else None)
+        if sym is not None:
+            refs.symbols.append(sym)
+        return
+    if single:
+        refs.commands.extend(split_commands(text, [(base.line, base.col + i)
+                                                   for i in range(len(text) + 1)]))
+
+
+_NOT_SYMBOLS = frozenset("""
+    true false null none None True False nil undefined self this super async await
+    stdin stdout stderr utf_8 utf8 snake_case camelCase PascalCase kebab_case
+""".split())
+
+
+def _symbol(text: str, loc: Loc | None) -> SymbolRef | None:
+    m = _SYMBOL.match(text)
+    if m is None or loc is None:
+        return None
+    chain = m.group("chain")
+    call = m.group("call") is not None
+    names = re.split(r"\.|::|#", chain)
+    if any(n in _NOT_SYMBOLS for n in names):
+        return None
+    if not call:
+        if len(names) == 1 and not _identifier_shaped(names[0]):
+            return None
+        if len(names) > 1 and not (_is_class_name(names[0]) or
+                                   any(_identifier_shaped(n) for n in names[1:])):
+            return None
+        if len(names) > 1 and has_file_extension(chain):
+            return None
+    parts: list[tuple[str, Loc]] = []
+    pos = 0
+    for n in names:
+        i = chain.index(n, pos)
+        parts.append((n, Loc(loc.line, loc.col + i, loc.line, loc.col + i + len(n))))
+        pos = i + len(n)
+    return SymbolRef(text=text, parts=parts, call=call)
+
+
+def _identifier_shaped(name: str) -> bool:
+    """``UserService``, ``getUser``, ``create_user``: not ``pytest``, ``README``, ``API_KEY``."""
+    if name.isupper() or name.lstrip("_").isupper():
+        return False
+    core = name.strip("_")
+    if "_" in core:
+        return any(c.islower() for c in core)
+    humps = sum(1 for a, b in zip(core, core[1:], strict=False) if a.islower() and b.isupper())
+    return humps >= 1 and len(core) >= 4
+
+
+def _is_class_name(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+|[A-Z][a-z]{3,}", name))
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def _fences(doc: Document, refs: References) -> None:
+    for fence in doc.fences:
+        info = fence.info.split()[0].lower() if fence.info.split() else ""
+        if info not in _SHELL_INFO:
+            continue
+        cwd: str | None = None
+        logical: list[tuple[str, list[tuple[int, int]]]] = []
+        buf, pos = "", []  # type: ignore[var-annotated]
+        for i, content in enumerate(fence.lines):
+            line_no = fence.content_start + i
+            src = doc.lines[line_no] if line_no < len(doc.lines) else ""
+            col0 = len(src) - len(content) if content and src.endswith(content) else None
+            if col0 is None:
+                continue  # tabs expanded by the parser: positions would be wrong
+            text = content
+            m = re.match(r"^\s*[$%]\s+", text)
+            start = m.end() if m else 0
+            chunk = text[start:]
+            cont = chunk.endswith("\\")
+            if cont:
+                chunk = chunk[:-1]
+            buf += chunk + (" " if cont else "")
+            pos.extend((line_no, col0 + start + k) for k in range(len(chunk)))
+            if cont:
+                pos.append((line_no, col0 + start + len(chunk)))
+                continue
+            pos.append((line_no, col0 + start + len(chunk)))
+            logical.append((buf, pos))
+            buf, pos = "", []
+        if buf:
+            pos.append(pos[-1] if pos else (fence.content_start, 0))
+            logical.append((buf, pos))
+        for text, positions in logical:
+            stripped = text.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            for cmd in split_commands(text, positions, cwd):
+                cmd.in_fence = True
+                if cmd.words and cmd.words[0].text == "cd":
+                    cwd = _cd_target(cmd, cwd)
+                refs.commands.append(cmd)
+
+
+def _cd_target(cmd: Command, cwd: str | None) -> str | None:
+    args = [w for w in cmd.words[1:] if not w.text.startswith("-")]
+    if not args or args[0].dynamic or args[0].text in ("-", "~") or args[0].text.startswith("~"):
+        return None
+    target = args[0].text
+    if cwd and not target.startswith("/"):
+        return f"{cwd.rstrip('/')}/{target}"
+    return target
+
+
+_OPERATORS = ("&&", "||", ";", "|", "&")
+
+
+def split_commands(text: str, positions: list[tuple[int, int]],
+                   cwd: str | None = None) -> list[Command]:
+    """Split a shell line into simple commands of words (with their ranges).
+
+    ``positions[i]`` is the (line, column) of ``text[i]`` (one extra entry for the end). A line
+    with command substitution or heredocs yields nothing rather than a guess.
+    """
+    if "$(" in text or "`" in text or "<<" in text:
+        return []
+    commands: list[Command] = []
+    words: list[Word] = []
+    i, n = 0, len(text)
+
+    def loc(a: int, b: int) -> Loc:
+        la, ca = positions[min(a, len(positions) - 1)]
+        lb, cb = positions[min(b, len(positions) - 1)]
+        if lb != la:
+            lb, cb = la, ca + (b - a)
+        return Loc(la, ca, lb, cb)
+
+    def flush() -> None:
+        nonlocal words, cwd
+        if words:
+            cmd = Command(words=words, cwd=cwd)
+            commands.append(cmd)
+            if words[0].text == "cd":
+                cwd = _cd_target(cmd, cwd)
+        words = []
+
+    while i < n:
+        ch = text[i]
+        if ch in " \t":
+            i += 1
+            continue
+        if ch == "#" and (i == 0 or text[i - 1] in " \t"):
+            break
+        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        if op is not None or ch in "()":
+            flush()
+            i += len(op) if op else 1
+            continue
+        start = i
+        out: list[str] = []
+        dynamic = False
+        while i < n and text[i] not in " \t;|&()":
+            c = text[i]
+            if c in "'\"":
+                close = text.find(c, i + 1)
+                if close == -1:
+                    return []  # unbalanced quotes: not a command we can read
+                inner = text[i + 1:close]
+                if c == '"' and "$" in inner:
+                    dynamic = True
+                out.append(inner)
+                i = close + 1
+                continue
+            if c == "\\" and i + 1 < n:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if c in "$*?[{<>":
+                dynamic = True
+            out.append(c)
+            i += 1
+        words.append(Word("".join(out), loc(start, i), dynamic))
+    flush()
+    return commands

@@ -1,0 +1,115 @@
+"""CS007: scoping that never fires, and malformed rule frontmatter.
+
+- ``.cursor/rules/*.mdc``: ``globs`` matching no file; ``alwaysApply`` that is not a bare
+  boolean (``"true"`` is a string); no way to apply (no globs, no description, not
+  alwaysApply); no frontmatter at all.
+- ``.cursor/rules/*.md``: Cursor reads only ``.mdc`` there.
+- ``.claude/rules/*.md``: ``paths`` matching no file.
+- ``.github/instructions/*.instructions.md``: ``applyTo`` matching no file, or missing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from . import discover
+from .context import FileContext
+from .markdown import FrontmatterEntry, Loc
+
+
+def _glob_fires(ctx: FileContext, globs: list[str]) -> bool:
+    files = ctx.ws.files()
+    if discover.matches_any(globs, files):
+        return True
+    # Rules in a nested .cursor/rules may be written relative to that folder.
+    base = ctx.path.split("/.cursor/")[0] if "/.cursor/" in ctx.path else ""
+    if base:
+        return discover.matches_any([f"{base}/{g.lstrip('/')}" for g in globs], files)
+    return False
+
+
+def _entry_loc(ctx: FileContext, e: FrontmatterEntry) -> Loc:
+    if e.value_loc is not None:
+        return e.value_loc
+    return Loc(e.line, 0, e.line, len(ctx.doc.lines[e.line]))
+
+
+def _check_globs(ctx: FileContext, e: FrontmatterEntry, key: str, agent: str) -> None:
+    globs = discover.split_globs(e.value)
+    if not globs:
+        return
+    dead = [g for g in globs if not _glob_fires(ctx, [g])]
+    if len(dead) == len(globs):
+        ctx.report(_entry_loc(ctx, e), "CS007",
+                   f"{key} {', '.join(globs)} match{'es' * (len(globs) == 1)} no file in the "
+                   f"workspace, so {agent} never applies this rule: fix the pattern(s).")
+    elif dead:
+        ctx.report(_entry_loc(ctx, e), "CS007",
+                   f"{key} pattern{'s' * (len(dead) != 1)} {', '.join(dead)} match no file: "
+                   "fix or remove them.", severity="information")
+
+
+def check(ctx: FileContext) -> None:
+    kind = ctx.kind
+    fm = ctx.doc.frontmatter
+    if kind == discover.CURSOR_MISPLACED:
+        new = posixpath.basename(ctx.path)[:-3] + ".mdc"
+        ctx.report(ctx.first_line(), "CS007",
+                   f"Cursor reads only .mdc files in .cursor/rules, so it ignores this file: "
+                   f"rename it to {new} (and add frontmatter with globs or alwaysApply).")
+        return
+    if kind not in (discover.CURSOR_RULE, discover.CLAUDE_RULE, discover.COPILOT_SCOPED):
+        return
+    if fm is not None:
+        for loc, problem in fm.problems:
+            ctx.report(loc, "CS007", f"malformed frontmatter: {problem}; use 'key: value' lines.")
+    entries = fm.entries if fm is not None else {}
+    if kind == discover.CURSOR_RULE:
+        _cursor(ctx, entries, fm is not None)
+    elif kind == discover.CLAUDE_RULE:
+        e = entries.get("paths")
+        if e is not None:
+            _check_globs(ctx, e, "paths", "Claude Code")
+    else:
+        e = entries.get("applyTo")
+        if e is None:
+            ctx.report(ctx.first_line() if fm is None else Loc(0, 0, 0, 3), "CS007",
+                       "no applyTo in the frontmatter, so Copilot applies these instructions "
+                       "only when attached by hand: add applyTo: \"**/*.py\" (or the files they "
+                       "are for).", severity="information")
+        else:
+            _check_globs(ctx, e, "applyTo", "Copilot")
+
+
+def _cursor(ctx: FileContext, entries: dict[str, FrontmatterEntry], has_fm: bool) -> None:
+    if not has_fm:
+        ctx.report(ctx.first_line(), "CS007",
+                   "no frontmatter: Cursor applies this rule only when you @-mention it. Add "
+                   "---/description/globs/alwaysApply/--- to have it applied.",
+                   severity="information")
+        return
+    always = entries.get("alwaysApply")
+    always_on = False
+    if always is not None:
+        if isinstance(always.value, bool):
+            always_on = always.value
+        elif isinstance(always.value, str) and always.value.lower() in ("true", "false"):
+            fixed = always.value.lower()
+            always_on = fixed == "true"
+            ctx.report(_entry_loc(ctx, always), "CS007",
+                       f"alwaysApply is the string \"{always.value}\", not a boolean: write "
+                       f"alwaysApply: {fixed} (without quotes).", fix=fixed,
+                       fix_title=f"Use the boolean {fixed}")
+        else:
+            ctx.report(_entry_loc(ctx, always), "CS007",
+                       f"alwaysApply must be true or false, not {always.value!r}.")
+    globs = entries.get("globs")
+    if globs is not None and not always_on:
+        _check_globs(ctx, globs, "globs", "Cursor")
+    has_globs = globs is not None and bool(discover.split_globs(globs.value))
+    desc = entries.get("description")
+    has_desc = desc is not None and isinstance(desc.value, str) and bool(desc.value.strip())
+    if not (always_on or has_globs or has_desc):
+        ctx.report(Loc(0, 0, 0, len(ctx.doc.lines[0])), "CS007",
+                   "this rule has no globs, no description and alwaysApply is not true, so "
+                   "Cursor never applies it by itself: add one of them.")
