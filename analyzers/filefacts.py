@@ -6,17 +6,21 @@ Runs in worker processes during a cold index, so everything here is plain, pickl
 from __future__ import annotations
 
 import bisect
+import errno
 import hashlib
 import itertools
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 from . import languages, lexical, syntax
 from .tokens import encoding
 
 BINARY_SNIFF = 8192
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(slots=True)
@@ -52,18 +56,46 @@ def decode(data: bytes) -> tuple[str | None, str]:
 
 
 def read_file(root: str, path: str, encoding_name: str, max_size: int) -> FileRecord:
-    """Read, classify and analyse ``root/path``; a problem becomes ``skip_reason``, never raises."""
-    full = Path(root) / path
+    """Read, classify and analyse ``root/path``; a problem becomes ``skip_reason``, never raises.
+
+    One descriptor serves the stat and the read, opened without following a symlink and without
+    blocking, so a file swapped for a link, a pipe or something huge after the walk is skipped
+    with a reason instead of read (or waited on forever).
+    """
+    full = os.path.join(root, path)
     try:
-        st = full.stat()
-        if st.st_size > max_size:
-            return FileRecord(path, st.st_size, st.st_mtime_ns, skip_reason="too_large",
-                              skip_detail=f"{st.st_size:,} bytes > limit {max_size:,}")
-        data = full.read_bytes()
+        fd = os.open(full, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
     except FileNotFoundError:
         return FileRecord(path, 0, 0, skip_reason="vanished", skip_detail="deleted while indexing")
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            return FileRecord(path, 0, 0, skip_reason="symlink",
+                              skip_detail="replaced by a symlink while indexing")
         return FileRecord(path, 0, 0, skip_reason="unreadable", skip_detail=str(e))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return FileRecord(path, 0, st.st_mtime_ns, skip_reason="not_a_file",
+                              skip_detail="not a regular file (a pipe, socket or device)")
+        if st.st_size > max_size:
+            return FileRecord(path, st.st_size, st.st_mtime_ns, skip_reason="too_large",
+                              skip_detail=f"{st.st_size:,} bytes > limit {max_size:,}")
+        chunks = []
+        left = max_size + 1  # never read more than the limit, even from a growing file
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 22))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as e:
+        return FileRecord(path, 0, 0, skip_reason="unreadable", skip_detail=str(e))
+    finally:
+        os.close(fd)
+    if len(data) > max_size:
+        return FileRecord(path, len(data), st.st_mtime_ns, skip_reason="too_large",
+                          skip_detail=f"grew past the limit of {max_size:,} bytes while indexing")
     rec = FileRecord(path, len(data), st.st_mtime_ns, hash=content_hash(data))
     text, why = decode(data)
     if text is None:

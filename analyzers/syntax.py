@@ -99,24 +99,29 @@ def _owner(lang: str, node: Node, name_node: Node) -> str | None:
     return None
 
 
-def _fix_method_kinds(defs: list[Definition]) -> None:
+def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
     """Functions nested directly in a class (or owned by a type) are methods; methods with no
-    owner at all are functions; record the parent of every definition."""
-    stack: list[Definition] = []
-    for d in defs:
-        while stack and not (stack[-1].start_line <= d.start_line <= stack[-1].end_line
-                             and d.end_line <= stack[-1].end_line):
+    owner at all are functions; record the parent of every definition.
+
+    ``defs`` are ``(start_byte, end_byte, definition)`` sorted by start, outermost first.
+    Nesting is by byte range: by lines, every definition of a minified one-line file would
+    nest in the one before it (parents ``a.a.a...``, quadratic in the file's size).
+    """
+    stack: list[tuple[int, int, Definition]] = []
+    for start, end, d in defs:
+        while stack and not (stack[-1][0] <= start and end <= stack[-1][1]):
             stack.pop()
         if d.parent is not None:  # an owner found by _owner
             if d.kind == "function":
                 d.kind = "method"
         elif stack:
-            d.parent = stack[-1].qualified
-            if d.kind == "function" and stack[-1].kind in ("class", "interface"):
+            outer = stack[-1][2]
+            d.parent = outer.qualified
+            if d.kind == "function" and outer.kind in ("class", "interface"):
                 d.kind = "method"
         if d.parent is None and d.kind == "method":
             d.kind = "function"  # e.g. a Ruby ``def`` at the top level
-        stack.append(d)
+        stack.append((start, end, d))
 
 
 def parse(source: bytes, lang: str | None) -> SyntaxFacts:
@@ -129,7 +134,7 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
     root = tree.root_node
     facts.has_errors = root.has_error
 
-    defs: dict[tuple[int, int], Definition] = {}
+    defs: dict[tuple[int, int], tuple[int, int, Definition]] = {}
     name_positions: set[tuple[int, int]] = set()
     query = languages.tags_query(lang)
     if query is not None:
@@ -153,7 +158,7 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
                         and node.parent.parent is not None \
                         and node.parent.parent.type == "mod_item":
                     kind = "function"  # tags.scm calls every fn in a declaration_list a method
-                defs[key] = Definition(
+                defs[key] = (node.start_byte, node.end_byte, Definition(
                     name=name,
                     kind=kind,
                     start_line=node.start_point.row + 1,
@@ -162,20 +167,21 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
                     name_col=name_node.start_point.column,
                     signature=_signature(node, source),
                     parent=_owner(lang, node, name_node),
-                )
+                ))
                 name_positions.add((name_node.start_byte, name_node.end_byte))
-    ordered = sorted(defs.values(), key=lambda d: (d.start_line, -d.end_line))
+    ordered = sorted(defs.values(), key=lambda e: (e[0], -e[1]))
     # Keep one definition per name position (e.g. a decorated class matched twice).
     seen: set[tuple[int, int]] = set()
-    unique: list[Definition] = []
-    for d in ordered:
+    unique: list[tuple[int, int, Definition]] = []
+    for entry in ordered:
+        d = entry[2]
         pos = (d.name_line, d.name_col)
         if pos in seen:
             continue
         seen.add(pos)
-        unique.append(d)
+        unique.append(entry)
     _fix_method_kinds(unique)
-    facts.definitions = unique
+    facts.definitions = [d for _, _, d in unique]
 
     refs: dict[str, list[int]] = {}
     for node in QueryCursor(languages.identifier_query(lang)).captures(root).get("ref", []):

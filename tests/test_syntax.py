@@ -633,3 +633,15 @@ def test_non_ascii_names_and_columns() -> None:
 )
 def test_language_detection(path: str, head: bytes, expected: str | None) -> None:
     assert languages.detect(path, head) == expected
+
+
+def test_one_line_definitions_nest_by_range_not_by_line() -> None:
+    """Minified code: hundreds of sibling functions on one line are siblings, not a chain."""
+    src = b"var a=function(b){return b+1};" * 500
+    facts = syntax.parse(src, "javascript")
+    assert len(facts.definitions) == 500
+    assert {d.parent for d in facts.definitions} == {None}
+    nested = b"class A{m(){return function inner(){}}}class B{n(){}}"
+    assert [(d.name, d.kind, d.parent) for d in syntax.parse(nested, "javascript").definitions] \
+        == [("A", "class", None), ("m", "method", "A"), ("inner", "function", "A.m"),
+            ("B", "class", None), ("n", "method", "B")]
