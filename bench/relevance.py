@@ -57,6 +57,7 @@ KS = (5, 10, 20)
 BUDGETS = (16_000, 64_000)
 METRICS = ("r@5", "r@10", "r@20", "mrr", "r16k", "r64k")
 MIN_FILES, MAX_FILES, MIN_CODE = 3, 8, 2
+MAX_BUILD_FAILURES = 5  # consecutive: the index itself is broken, stop this repository
 
 Log = Callable[[str], None]
 
@@ -214,25 +215,28 @@ class Bm25:
 
     def __init__(self, index: Index) -> None:
         import bm25s
+        from bm25s.tokenization import Tokenized
 
         self.paths: list[str] = []
-        corpus: list[list[str]] = []
+        # Token ids built here (bm25s would otherwise re-derive them from ~10^6 strings).
+        vocab: dict[str, int] = {}
+        ids: list[list[int]] = []
         files = index.files()
         for path, terms in index.all_terms():
             if path not in files:
                 continue
-            doc = list(path_words(path))
+            doc = [vocab.setdefault(w, len(vocab)) for w in path_words(path)]
             for w, c in terms.items():
-                doc.extend([w] * int(c))
+                doc.extend([vocab.setdefault(w, len(vocab))] * int(c))
             if not doc:
                 continue
             self.paths.append(path)
-            corpus.append(doc)
+            ids.append(doc)
         self.retriever = bm25s.BM25()
         self.vocab: set[str] = set()
-        if corpus:
-            self.retriever.index(corpus, show_progress=False)
-            self.vocab = set(self.retriever.vocab_dict)
+        if ids:
+            self.retriever.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
+            self.vocab = set(vocab)
 
     def rank(self, task: str, exclude: Iterable[str] = ()) -> list[str]:
         query = [w for w in words(task) if w in self.vocab]
@@ -455,21 +459,30 @@ def evaluate_repo(
         return result
     todo.reverse()  # oldest first: the index moves forward incrementally
     index_ms: list[float] = []
+    failures = 0  # consecutive samples whose index could not be built
     try:
         add_worktree(repo, wt, todo[0].parent)
         for i, s in enumerate(todo, 1):
+            if failures >= MAX_BUILD_FAILURES:
+                result.sample_errors.append(
+                    f"gave up after {failures} consecutive index failures; "
+                    f"{len(todo) - i + 1} samples not run")
+                log(f"{name}: {result.sample_errors[-1]}")
+                break
             try:
                 git(wt, "checkout", "-q", "--detach", "--force", s.parent)
                 t0 = time.perf_counter()
                 build(wt, settings)
                 took = time.perf_counter() - t0
-                if i == 1:
+                if result.samples == 0:  # the first (cold) build
                     result.first_index_s = took
                 else:
                     index_ms.append(took * 1000)
             except Exception as e:  # noqa: BLE001 - counted, the run goes on
+                failures += 1
                 result.sample_errors.append(f"{s.sha[:10]}: {type(e).__name__}: {e}")
                 continue
+            failures = 0
             result.samples += 1
             with Index(wt, settings) as index:
                 runner = Runner(index, rankers, ours, charge_seed)
