@@ -31,18 +31,26 @@ def _get(note: HandoffNote, name: str) -> list[Any] | None:
 
 
 def _with_limits(note: HandoffNote, shown: dict[str, int], totals: dict[str, int]) -> HandoffNote:
-    out = note.model_copy(deep=True)
+    """A copy of ``note`` with each list cut to ``shown`` items (items are shared, not copied)."""
+    top: dict[str, Any] = {"problems": list(note.problems)}
+    nested: dict[str, dict[str, Any]] = {}
     truncated = []
     for name in LISTS:
-        items = _get(out, name)
+        items = _get(note, name)
         if items is None or name not in shown:
             continue
-        if shown[name] < len(items):
-            del items[shown[name]:]
-        if totals[name] > len(items):
-            truncated.append(Truncation(name=name, shown=len(items), total=totals[name]))
-    out.truncated = truncated
-    return out
+        kept = items[:shown[name]]
+        if "." in name:
+            owner, attr = name.split(".", 1)
+            nested.setdefault(owner, {})[attr] = kept
+        else:
+            top[name] = kept
+        if totals[name] > len(kept):
+            truncated.append(Truncation(name=name, shown=len(kept), total=totals[name]))
+    for owner, update in nested.items():
+        top[owner] = getattr(note, owner).model_copy(update=update)
+    top["truncated"] = truncated
+    return note.model_copy(update=top)
 
 
 def fit(
@@ -56,10 +64,11 @@ def fit(
     """
     shown: dict[str, int] = {}
     totals: dict[str, int] = {}
+    cap = max(MIN_ITEMS, budget // 8)  # no list item renders in fewer than ~8 tokens
     for name in LISTS:
         items = _get(note, name)
         if items is not None:
-            shown[name] = len(items)
+            shown[name] = min(len(items), cap)
             totals[name] = len(items)
     if "commits" in totals:
         totals["commits"] = max(note.commits_total, len(note.commits))

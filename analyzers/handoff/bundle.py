@@ -1,16 +1,17 @@
 """A suggested context bundle for the next session: seeds = the most-changed files, task = the goal.
 
 Uses :mod:`analyzers.bundle` when it is installed (imported at run time); otherwise the note says
-"bundle: unavailable".
+"bundle: unavailable". The caller brings the index up to date and shares it with the instruction
+checks.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
+from ..index import Index
 from .models import BundleSuggestion, FileChange
 
 MAX_SEEDS = 3
@@ -26,30 +27,32 @@ def most_changed(changes: list[FileChange], limit: int = MAX_SEEDS) -> list[str]
     return [p for p, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))][:limit * 4]
 
 
-def suggest(
-    root: Path, settings: Settings, changes: list[FileChange], goal: str | None,
-    token: CancelToken = NEVER,
-) -> BundleSuggestion:
+def available() -> bool:
     try:
         bundle_mod = importlib.import_module("analyzers.bundle")
-        make_bundle = bundle_mod.make_bundle
-        request_type = bundle_mod.BundleRequest
-    except (ImportError, AttributeError):
-        return BundleSuggestion(available=False, reason="the bundle module is not installed")
-    from ..index import Index, build
+    except ImportError:
+        return False
+    return hasattr(bundle_mod, "make_bundle") and hasattr(bundle_mod, "BundleRequest")
 
+
+def suggest(
+    index: Index, settings: Settings, changes: list[FileChange], goal: str | None,
+    token: CancelToken = NEVER,
+) -> BundleSuggestion:
+    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files."""
+    if not available():
+        return BundleSuggestion(available=False, reason="the bundle module is not installed")
+    bundle_mod = importlib.import_module("analyzers.bundle")
     task = goal.strip() if goal and goal.strip() else None
     try:
-        build(root, settings, token=token)
-        with Index(root, settings) as index:
-            files = index.files()
-            seeds = [p for p in most_changed(changes) if p in files][:MAX_SEEDS]
-            if not seeds and not task:
-                return BundleSuggestion(available=False,
-                                        reason="no changed file to seed it and no goal written")
-            budget = settings.default_budget
-            result = make_bundle(index, request_type(seeds=seeds, task=task, budget=budget),
-                                 token)
+        files = index.files()
+        seeds = [p for p in most_changed(changes) if p in files][:MAX_SEEDS]
+        if not seeds and not task:
+            return BundleSuggestion(available=False,
+                                    reason="no changed file to seed it and no goal written")
+        budget = settings.default_budget
+        request = bundle_mod.BundleRequest(seeds=seeds, task=task, budget=budget)
+        result = bundle_mod.make_bundle(index, request, token)
     except Cancelled:
         raise
     except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note

@@ -21,6 +21,7 @@ from .gitstate import RawChange
 from .models import TouchedDefinition
 
 Key = tuple[str, int]
+MAX_FILES = 500  # source files compared per note; past it the note says how many were left out
 
 
 def _own_text(d: Definition, children: list[Definition], lines: list[str]) -> str:
@@ -115,6 +116,13 @@ def touched_definitions(
     problems: list[str] = []
     work = [(c.path, c.old_path or c.path, c.old_blob, c.status != "D") for c in changes]
     work += [(p, p, None, True) for p in untracked]
+    work = [w for w in work
+            if languages.has_grammar(languages.detect(w[0])) or
+            languages.has_grammar(languages.detect(w[1])) or "." not in w[0].rsplit("/", 1)[-1]]
+    if len(work) > MAX_FILES:
+        problems.append(f"definitions compared in {MAX_FILES} of {len(work)} changed source "
+                        "files (by path order); give --base a closer ref for all of them")
+        work = work[:MAX_FILES]
     for path, old_path, blob, exists in work:
         token.check()
         new_text, new_why = _file_text(root / path, max_file_size) if exists else (None, "")

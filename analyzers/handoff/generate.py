@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..cancel import NEVER, CancelToken
+from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
+from ..index import Index, build
 from ..store import STATE_DIR
 from ..tokens import Counter
 from . import budget as budget_mod
@@ -27,7 +28,7 @@ from .gitstate import (
 )
 from .instructionfiles import applicable_files, with_diagnostics
 from .markdown import parse_note, render_markdown
-from .models import HandoffNote, HumanSections
+from .models import BundleSuggestion, HandoffNote, HumanSections
 from .todos import added_todos
 
 DEFAULT_NOTE = "HANDOFF.md"
@@ -80,7 +81,7 @@ def generate(
     root: Path, base: str | None = None, settings: Settings | None = None,
     test_cmd: str | None = None, token: CancelToken = NEVER, *,
     note_path: str | Path | None = None, budget: int = budget_mod.DEFAULT_BUDGET,
-    bundle: bool = True, test_timeout: float | None = None,
+    bundle: bool = True, checks: bool = True, test_timeout: float | None = None,
     exclude_paths: Sequence[str | Path] = (),
 ) -> HandoffNote:
     """The handoff note for the git work tree holding ``root``.
@@ -89,7 +90,9 @@ def generate(
     sections are read (the goal becomes the bundle's task), its rendering counts toward the
     budget, and it is left out of the changed files (as are ``exclude_paths``). ``test_cmd``
     runs through the shell at the root; without it, the last recorded run is reported and
-    marked stale if files changed since.
+    marked stale if files changed since. ``bundle`` brings the index up to date (shared with the
+    instruction checks) and suggests a context bundle; ``checks`` runs the instruction checker on
+    the instruction files that apply.
     """
     settings = settings or Settings()
     repo, top = open_repository(Path(root))
@@ -126,10 +129,6 @@ def generate(
     todos = added_todos(state.repo, top, state.diff_base, state.untracked, excludes,
                         max_file_size=settings.max_file_size, token=token)
 
-    touched = sorted({c.path for c in state.committed + state.uncommitted}
-                     | {c.old_path for c in state.committed + state.uncommitted if c.old_path})
-    instructions = with_diagnostics(top, applicable_files(top, touched, settings), settings, token)
-
     existing, existing_problems = read_existing(note_file_path)
     human = HumanSections()
     if existing is not None and not existing_problems:
@@ -139,11 +138,30 @@ def generate(
                         f"({existing_problems[0]}); its human sections were not read")
         existing = None
 
-    if bundle:
-        suggestion = bundle_mod.suggest(top, settings, state.committed + state.uncommitted,
-                                        human.goal, token)
-    else:
-        suggestion = bundle_mod.BundleSuggestion(available=False, reason="not requested")
+    changes = state.committed + state.uncommitted
+    touched = sorted({c.path for c in changes} | {c.old_path for c in changes if c.old_path})
+    applicable = applicable_files(top, touched, settings)
+    index = None
+    suggestion = BundleSuggestion(available=False, reason="not requested")
+    if bundle and bundle_mod.available():
+        try:
+            build(top, settings, token=token)
+            index = Index(top, settings)
+        except Cancelled:
+            raise
+        except Exception as e:  # noqa: BLE001 - the index is optional here
+            suggestion = BundleSuggestion(available=False,
+                                          reason=f"no index ({e.__class__.__name__}: {e})")
+    elif bundle:
+        suggestion = BundleSuggestion(available=False, reason="the bundle module is not installed")
+    try:
+        if index is not None:
+            suggestion = bundle_mod.suggest(index, settings, changes, human.goal, token)
+        instructions = with_diagnostics(top, applicable, settings, token, index=index,
+                                        run_checks=checks)
+    finally:
+        if index is not None:
+            index.close()
 
     note = HandoffNote(
         repository=top.name, remote=state.remote, branch=state.branch, head=state.head,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..cancel import NEVER, CancelToken
+from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
 from .models import InstructionDiagnostic, InstructionFile, InstructionSummary
 
@@ -83,39 +83,65 @@ def _diagnostic(d: Any) -> InstructionDiagnostic | None:
                                  message=str(message))
 
 
+MAX_DIAGNOSTICS = 10
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "information": 2, "hint": 3}
+
+
+def _diagnostics_by_file(
+    root: Path, paths: list[str], settings: Settings, index: Any, token: CancelToken,
+) -> tuple[dict[str, list[Any]], list[str]]:
+    """Run the instruction checker on ``paths``: diagnostics per path, and notes."""
+    module = importlib.import_module("analyzers.instructions")
+    check_workspace = getattr(module, "check_workspace", None)
+    if check_workspace is not None:
+        report = check_workspace(root, paths, settings, index=index, token=token)
+        out: dict[str, list[Any]] = {p: [] for p in paths}
+        for d in report.diagnostics:
+            out.setdefault(getattr(d, "path", ""), []).append(d)
+        return out, list(getattr(report, "notes", []))
+    check_file = module.check_file
+    params = inspect.signature(check_file).parameters
+    kwargs: dict[str, Any] = {}
+    if "settings" in params:
+        kwargs["settings"] = settings
+    if "index" in params and index is not None:
+        kwargs["index"] = index
+    if "token" in params:
+        kwargs["token"] = token
+    out = {}
+    for p in paths:
+        token.check()
+        result = check_file(root, p, **kwargs)
+        out[p] = list(getattr(result, "diagnostics", result) or [])
+    return out, []
+
+
 def with_diagnostics(
-    root: Path, files: list[InstructionFile], settings: Settings, token: CancelToken = NEVER,
+    root: Path, files: list[InstructionFile], settings: Settings, token: CancelToken = NEVER, *,
+    index: Any = None, run_checks: bool = True,
 ) -> InstructionSummary:
     """``files`` with their open diagnostics when the instruction checker is available."""
     if not files:
         return InstructionSummary(files=files)
+    if not run_checks:
+        return InstructionSummary(files=files, note="staleness diagnostics: not requested")
     try:
-        module = importlib.import_module("analyzers.instructions")
-        check_file = module.check_file
-    except (ImportError, AttributeError):
+        importlib.import_module("analyzers.instructions")
+    except ImportError:
         why = "staleness diagnostics: unavailable (no instruction checker)"
         return InstructionSummary(files=files, checked=False, note=why)
-    params = inspect.signature(check_file).parameters
+    try:
+        found, _notes = _diagnostics_by_file(root, [f.path for f in files], settings, index,
+                                             token)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - another module's failure must not sink the note
+        return InstructionSummary(files=files, checked=False,
+                                  note=f"staleness diagnostics failed: {e.__class__.__name__}: {e}")
     out: list[InstructionFile] = []
-    failures: list[str] = []
     for f in files:
-        token.check()
-        kwargs: dict[str, Any] = {}
-        if "settings" in params:
-            kwargs["settings"] = settings
-        if "token" in params:
-            kwargs["token"] = token
-        try:
-            result = check_file(root, f.path, **kwargs)
-        except Exception as e:  # noqa: BLE001 - another module's failure must not sink the note
-            failures.append(f"{f.path}: {e.__class__.__name__}: {e}")
-            out.append(f)
-            continue
-        diags = getattr(result, "diagnostics", result)
-        if isinstance(result, tuple):
-            diags = result[0]
-        converted = [c for c in (_diagnostic(d) for d in (diags or [])) if c is not None]
-        converted.sort(key=lambda d: (d.line, d.code, d.message))
-        out.append(f.model_copy(update={"diagnostics": converted}))
-    note = f"checker failed on {len(failures)} file(s): {failures[0]}" if failures else ""
-    return InstructionSummary(files=out, checked=not failures, note=note)
+        converted = [c for c in (_diagnostic(d) for d in found.get(f.path, [])) if c is not None]
+        converted.sort(key=lambda d: (_SEVERITY_ORDER.get(d.severity, 9), d.line, d.code))
+        out.append(f.model_copy(update={"diagnostics": converted[:MAX_DIAGNOSTICS],
+                                        "diagnostics_total": len(converted)}))
+    return InstructionSummary(files=out, checked=True)

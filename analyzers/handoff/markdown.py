@@ -329,11 +329,13 @@ def render_checks(note: HandoffNote) -> list[str]:
     for f in ins.files:
         diag = ""
         if ins.checked:
-            n = len(f.diagnostics)
+            n = max(f.diagnostics_total, len(f.diagnostics))
             diag = f"; {n} open diagnostic(s)" if n else "; no open diagnostics"
         out.append(f"- {code(f.path)} (applies to {f.applies_to} touched path(s){diag})")
         out += [f"  - L{d.line} {d.severity} {code(d.code)}: {plain(d.message)}"
                 for d in f.diagnostics]
+        if f.diagnostics_total > len(f.diagnostics):
+            out.append(f"  - …and {f.diagnostics_total - len(f.diagnostics)} more diagnostics")
     out += _more(note, "instructions.files", "instruction files")
     if ins.note:
         out.append(f"- {plain(ins.note)}")

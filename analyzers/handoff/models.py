@@ -53,7 +53,9 @@ class InstructionDiagnostic(BaseModel):
 class InstructionFile(BaseModel):
     path: str
     applies_to: int = Field(description="How many touched paths this file applies to.")
-    diagnostics: list[InstructionDiagnostic] = Field(default_factory=list)
+    diagnostics: list[InstructionDiagnostic] = Field(
+        default_factory=list, description="Open diagnostics, errors first (at most 10).")
+    diagnostics_total: int = 0
 
 
 class InstructionSummary(BaseModel):

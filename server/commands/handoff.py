@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="token budget of the note (default 2000)")
     p.add_argument("--no-bundle", action="store_true",
                    help="skip the suggested context bundle (no index build)")
+    p.add_argument("--no-checks", action="store_true",
+                   help="list the instruction files that apply without checking them")
     add_settings_options(p)
     p.set_defaults(func=run)
 
@@ -86,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out} is a folder; give a file name")
     try:
         note = generate(root, args.base, settings, args.test_cmd, note_path=markdown_out,
-                        budget=budget, bundle=not args.no_bundle, test_timeout=args.test_timeout,
+                        budget=budget, bundle=not args.no_bundle, checks=not args.no_checks,
+                        test_timeout=args.test_timeout,
                         exclude_paths=[out] if out is not None else [])
     except HandoffError as e:
         raise UserError(str(e)) from e

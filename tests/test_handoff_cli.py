@@ -1,0 +1,107 @@
+"""``ctxsteward handoff`` end to end: the real command on real repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gitutil import make_folder, run_cli, snapshot, write_files
+from handoff_repos import feature_repo
+
+from analyzers.handoff import HandoffNote, parse_note
+
+
+def test_markdown_to_stdout_writes_nothing_else(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    before = snapshot(repo.root)
+    proc = run_cli("handoff", "--no-bundle", cwd=repo.root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("<!-- ctxsteward:generated:begin summary -->\n# Handoff: feature")
+    assert parse_note(proc.stdout).ok
+    assert "`Engine.stop` (method" in proc.stdout
+    assert snapshot(repo.root) == before
+
+
+def test_out_file_keeps_human_sections(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    proc = run_cli("handoff", "--no-bundle", "--out", "HANDOFF.md", cwd=repo.root)
+    assert proc.returncode == 0 and "created HANDOFF.md" in proc.stderr
+    note = repo.root / "HANDOFF.md"
+    text = note.read_text("utf-8").replace("<!-- The next concrete actions, in order. -->",
+                                           "1. Wire `stop()` into the CLI.")
+    note.write_text(text, "utf-8")
+    write_files(repo.root, {"app/new.py": "def brand_new():\n    pass\n"})
+    proc = run_cli("handoff", "--no-bundle", "--out", "HANDOFF.md", cwd=repo.root)
+    assert proc.returncode == 0 and "updated HANDOFF.md" in proc.stderr
+    after = note.read_text("utf-8")
+    assert "1. Wire `stop()` into the CLI." in after and "`brand_new`" in after
+    assert "HANDOFF.md" not in after.split("## Files changed")[1]  # the note is not "work"
+
+
+def test_json_format_and_schema(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    proc = run_cli("handoff", "--no-bundle", "--format", "json", cwd=repo.root)
+    assert proc.returncode == 0, proc.stderr
+    note = HandoffNote.model_validate_json(proc.stdout)
+    assert note.branch == "feature" and note.commits_total == 2
+    schema = run_cli("schema", "handoff", cwd=repo.root)
+    assert schema.returncode == 0
+    assert json.loads(schema.stdout)["title"] == "HandoffNote"
+
+
+def test_json_out_never_replaces_a_markdown_note(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    (repo.root / "HANDOFF.md").write_text("# mine\n", "utf-8")
+    proc = run_cli("handoff", "--no-bundle", "--format", "json", "--out", "HANDOFF.md",
+                   cwd=repo.root)
+    assert proc.returncode == 2 and "not overwriting" in proc.stderr
+    assert (repo.root / "HANDOFF.md").read_text("utf-8") == "# mine\n"
+    ok = run_cli("handoff", "--no-bundle", "--format", "json", "--out", "handoff.json",
+                 cwd=repo.root)
+    assert ok.returncode == 0
+    assert HandoffNote.model_validate_json((repo.root / "handoff.json").read_text()).branch
+
+
+def test_unparseable_note_goes_beside(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    damaged = "# Notes\n<!-- ctxsteward:generated:begin work -->\nno end marker\n"
+    (repo.root / "HANDOFF.md").write_text(damaged, "utf-8")
+    proc = run_cli("handoff", "--no-bundle", "--out", "HANDOFF.md", cwd=repo.root)
+    assert proc.returncode == 1
+    assert "HANDOFF.md was not overwritten" in proc.stderr
+    assert "HANDOFF.generated.md" in proc.stderr
+    assert (repo.root / "HANDOFF.md").read_text("utf-8") == damaged
+    assert parse_note((repo.root / "HANDOFF.generated.md").read_text("utf-8")).ok
+
+
+def test_errors_exit_2(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "plain", {"a.py": "x = 1\n"})
+    proc = run_cli("handoff", cwd=folder)
+    assert proc.returncode == 2
+    assert "is not inside a git work tree" in proc.stderr and "Traceback" not in proc.stderr
+    repo = feature_repo(tmp_path / "r")
+    proc = run_cli("handoff", "--base", "nope", cwd=repo.root)
+    assert proc.returncode == 2 and "'nope' does not name a commit" in proc.stderr
+    proc = run_cli("handoff", "--root", str(tmp_path / "missing"), cwd=tmp_path)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_bundle_seeds_are_the_most_changed_files_and_goal_is_the_task(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    first = run_cli("handoff", "--out", "HANDOFF.md", cwd=repo.root)
+    assert first.returncode == 0, first.stderr
+    note = repo.root / "HANDOFF.md"
+    note.write_text(note.read_text("utf-8").replace(
+        "<!-- What this work is for, in a sentence or two. -->", "Let the engine stop cleanly."),
+        "utf-8")
+    proc = run_cli("handoff", "--format", "json", cwd=repo.root)
+    assert proc.returncode == 0, proc.stderr
+    data = HandoffNote.model_validate_json(proc.stdout)
+    b = data.bundle
+    assert b.available, b.reason
+    assert b.task == "Let the engine stop cleanly."
+    # Most lines changed: app/core.py (committed), app/util.py and app/extra.py (uncommitted).
+    assert b.seeds[0] == "app/core.py"
+    assert set(b.seeds) == {"app/core.py", "app/util.py", "app/extra.py"}
+    assert b.total_tokens is not None and 0 < b.total_tokens <= (b.budget or 0)
+    assert any(f.startswith("app/core.py") for f in b.files)
