@@ -132,7 +132,8 @@ def walk(
     top = git_toplevel(root)
     in_git = top is not None and top.resolve() == root
     if top is not None and not in_git:
-        notes.append(f"{root} is inside the git work tree {top}; indexing only this folder")
+        notes.append(f"{root} is inside the git work tree {top}; indexing only this folder, "
+                     "without git history (index the work tree's top folder for history)")
     names: list[str]
     if top is not None:
         try:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..cli import UserError, add_settings_options, dump, emit, settings_from
+from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index a repository (incremental)")
-    p.add_argument("root", nargs="?", help="repository folder (default: current folder)")
+    p.add_argument("root", nargs="?",
+                   help="folder to index (default: the git work tree around the current folder)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_settings_options(p)
     p.set_defaults(func=run)
@@ -29,7 +30,9 @@ def schemas() -> dict[str, type[BaseModel]]:
 def run(args: argparse.Namespace) -> int:
     from analyzers.index import build
 
-    root = Path(args.root or ".").resolve()
+    # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
+    # it from a subfolder does not start a second, history-less index there.
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     if not root.exists():
         raise UserError(f"{root} does not exist")
     if not root.is_dir():
