@@ -78,4 +78,5 @@ def _message(path: str, base: CommitRef, per_path: dict[str, list[Touch]], total
     more = f" and {len(busy) - 3} more" if len(busy) > 3 else ""
     return (f"Since {path} last changed in {base.describe()}, files this section references "
             f"changed by {total:,} lines in {ncommits} commit{'s' * (ncommits != 1)}: "
-            f"{'; '.join(parts)}{more}. Check that the section still holds, then commit it.")
+            f"{'; '.join(parts)}{more}. Review the section; committing the file marks it "
+            "reviewed.")

@@ -6,7 +6,7 @@ All take the file's (possibly unsaved) text and return plain models; positions a
 from __future__ import annotations
 
 from .checks import context, relative_path
-from .context import to_range
+from .context import FileContext, to_range
 from .imports import expand
 from .loaded import loaded_for
 from .markdown import MARKDOWN_SUFFIXES, anchors
@@ -16,19 +16,27 @@ from .size import summary
 from .workspace import Workspace
 
 
-def _resolved(ws: Workspace, path: str, text: str | None) -> tuple[str, list[Resolved]]:
+def _resolved(ws: Workspace, path: str, text: str | None
+              ) -> tuple[FileContext | None, list[Resolved]]:
     rel = relative_path(ws.root, path)
     ctx = context(ws, rel, text)
     if ctx is None:
-        return rel, []
-    return rel, resolved_refs(ctx)
+        return None, []
+    return ctx, resolved_refs(ctx)
 
 
 def document_links(ws: Workspace, path: str, text: str | None = None) -> list[DocumentLink]:
     """Every link, ``@import`` and path-like inline code that resolves to a file or folder
     (with the anchor's heading line when it has one)."""
-    _, resolved = _resolved(ws, path, text)
+    ctx, resolved = _resolved(ws, path, text)
     out = []
+    if ctx is not None:
+        own = anchors(ctx.doc)
+        for ref in ctx.refs.paths:
+            if ref.kind == "link" and not ref.path and ref.anchor:
+                out.append(DocumentLink(range=to_range(ref.loc), target=ctx.path, kind="link",
+                                        exists=True, anchor=ref.anchor,
+                                        line=own.get(ref.anchor)))
     for r in resolved:
         if r.target is None:
             continue
@@ -39,13 +47,14 @@ def document_links(ws: Workspace, path: str, text: str | None = None) -> list[Do
                 line = anchors(doc).get(r.ref.anchor)
         out.append(DocumentLink(range=to_range(r.ref.loc), target=r.target, kind=r.ref.kind,
                                 exists=True, anchor=r.ref.anchor, line=line))
+    out.sort(key=lambda d: (d.range.start.line, d.range.start.character))
     return out
 
 
 def hover(ws: Workspace, path: str, line: int, character: int,
           text: str | None = None) -> HoverInfo | None:
     """What the reference under the cursor points at: exists?, tokens (with imports)."""
-    rel, resolved = _resolved(ws, path, text)
+    _, resolved = _resolved(ws, path, text)
     for r in resolved:
         loc = r.ref.loc
         inside = (loc.line, loc.col) <= (line, character) <= (loc.end_line, loc.end_col)

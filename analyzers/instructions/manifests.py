@@ -124,7 +124,7 @@ def make_targets(ws: Workspace, path: str) -> Names | None:
 
 # -- justfile -----------------------------------------------------------------------------------
 
-_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:\s+[^:=]*?)?\s*:(?!=)")
+_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:\s+[^:]*?)?\s*:(?!=)")
 _ALIAS = re.compile(r"^alias\s+([A-Za-z_][\w-]*)\s*:=")
 
 
@@ -136,7 +136,8 @@ def _read_just(path: str, text: str) -> Names:
         if re.match(r"^(?:import|mod)\b", line) or re.match(r"^set\s+fallback", line):
             out.open = True
             continue
-        m = _ALIAS.match(line) or _RECIPE.match(line)
+        unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "''", line)
+        m = _ALIAS.match(unquoted) or _RECIPE.match(unquoted)
         if m is not None and not line.startswith(("set ", "export ")):
             out.names.add(m.group(1))
     return out

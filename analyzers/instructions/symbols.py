@@ -156,7 +156,6 @@ def _close_name(ws: Workspace, name: str) -> str | None:
         names = sorted({r[0] for r in ws.index.conn.execute("SELECT DISTINCT name FROM defs")})
         ws.cache["symbols.all"] = names
     assert isinstance(names, list)
-    low = name.lower()
-    pool = [n for n in names if abs(len(n) - len(name)) <= 4 and n[:1].lower() == low[:1]]
+    pool = [n for n in names if abs(len(n) - len(name)) <= 4]
     hits = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
     return hits[0] if hits else None

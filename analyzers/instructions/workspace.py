@@ -68,9 +68,12 @@ class Workspace:
         else:
             self.overlay[path] = text
 
-    def invalidate(self) -> None:
+    def invalidate(self, index: Index | None = None) -> None:
         """Forget the file list, git facts and caches (after files were added, removed or
-        committed). Parsed documents stay cached by content."""
+        committed), and use ``index`` from now on when given (an :class:`Index` caches its file
+        list, so reopen it after a build). Parsed documents stay cached by content."""
+        if index is not None:
+            self.index = index
         self._files = self._dirs = self._names = None
         self._in_git = None
         self._texts.clear()

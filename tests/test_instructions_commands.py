@@ -1,0 +1,157 @@
+"""CS003: commands naming scripts, targets, recipes, modules, tests, binaries that are gone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gitutil import commit, make_repo
+from instructions_util import apply_fix, of, recheck, run, text_at
+
+PACKAGE = json.dumps({"name": "app", "scripts": {"build": "tsc", "test": "vitest",
+                                                 "lint": "eslint ."}})
+MAKEFILE = "VAR := 1\n.PHONY: test docs\n\ntest:\n\tpytest\n\ndocs: build\n\tmkdocs build\n"
+JUSTFILE = ("default:\n    just --list\n\n# Serve it\nserve port='8000' url='http://x':\n"
+            "    python -m http.server\n")
+PYPROJECT = """[project]
+name = "app"
+dependencies = ["httpx>=0.27", "Django>=5"]
+
+[project.scripts]
+app-cli = "app.cli:main"
+
+[dependency-groups]
+dev = ["pytest>=8", "ruff"]
+"""
+CARGO = ('[package]\nname = "tool"\nversion = "0.1.0"\n\n'
+         '[[bin]]\nname = "server"\npath = "src/server.rs"\n')
+
+
+def _repo(tmp_path: Path, claude: str, extra: dict[str, str] | None = None) -> Path:
+    files = {
+        "package.json": PACKAGE, "Makefile": MAKEFILE, "justfile": JUSTFILE,
+        "pyproject.toml": PYPROJECT, "Cargo.toml": CARGO,
+        "src/main.rs": "fn main() {}\n", "src/server.rs": "fn main() {}\n",
+        "app/__init__.py": "", "app/cli.py": "def main():\n    pass\n",
+        "tests/test_api.py": "def test_get():\n    pass\n\nclass TestPost:\n"
+                            "    def test_create(self):\n        pass\n",
+        "cmd/server/main.go": "package main\nfunc main() {}\n", "go.mod": "module x\n",
+        "web/package.json": json.dumps({"scripts": {"dev": "vite"}}),
+        "CLAUDE.md": claude,
+    }
+    files.update(extra or {})
+    return make_repo(tmp_path / "r", files)
+
+
+def test_valid_commands_pass(tmp_path: Path) -> None:
+    claude = """# Commands
+
+- Build: `npm run build`, `npm test`, `pnpm lint`, `yarn build`, `npm run build -- --watch`
+- `cd web && npm run dev`, `pnpm --filter web dev`, `npm run dev` (defined in web/)
+- `make test docs`, `make -j4 test`, `just serve 9000`, `just`
+- `uv run app-cli --help`, `uv run pytest -q`, `uv run ruff check`, `poetry run django-admin`
+- `python -m app.cli`, `python -m pytest tests/test_api.py::TestPost::test_create`,
+  `python -m http.server`, `pytest tests/test_api.py::test_get[1-2]`
+- `cargo run --bin server`, `cargo run --bin=tool`, `go run ./cmd/server`, `go test ./...`
+
+```bash
+$ make test
+cd web
+npm run dev
+cd ..
+npm run lint 2>&1 | tee out.log
+VAR=1 make docs > /dev/null
+npm run "$SCRIPT"
+```
+
+```text
+npm run not-a-command-in-a-text-block
+```
+"""
+    report = run(_repo(tmp_path, claude))
+    assert of(report, "CS003") == [], [d.message for d in of(report, "CS003")]
+
+
+def test_npm_script_typo_gets_a_fix(tmp_path: Path) -> None:
+    claude = "Build with `npm run biuld` before committing.\n"
+    root = _repo(tmp_path, claude)
+    (d,) = of(run(root), "CS003")
+    assert text_at(claude, d) == "biuld" and d.severity == "error"
+    assert "package.json" in d.message and d.fix is not None and d.fix.replacement == "build"
+    assert of(recheck(root, "CLAUDE.md", apply_fix(claude, d)), "CS003") == []
+
+
+def test_removed_script_in_every_package_manager(tmp_path: Path) -> None:
+    claude = ("`npm run deploy`, `pnpm deploy:prod`, `yarn release`, `npm run-script dist`, "
+              "`bun run serve`\n\n```sh\ncd web\nnpm run build\n```\n")
+    found = of(run(_repo(tmp_path, claude)), "CS003")
+    assert [text_at(claude, d) for d in found] == [
+        "deploy", "deploy:prod", "release", "dist", "serve", "build"]
+    assert "web/package.json" in found[-1].message  # `cd web` scoped the lookup
+
+
+def test_make_target_and_just_recipe(tmp_path: Path) -> None:
+    claude = "Run `make lint` and `make -C . tset`, then `just serv`.\n"
+    found = of(run(_repo(tmp_path, claude)), "CS003")
+    assert [text_at(claude, d) for d in found] == ["lint", "tset", "serv"]
+    assert found[1].fix is not None and found[1].fix.replacement == "test"
+    assert found[2].fix is not None and found[2].fix.replacement == "serve"
+
+
+def test_makefile_with_include_is_never_guessed(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "Run `make anything`.\n",
+                 {"Makefile": "include common.mk\n\ntest:\n\tpytest\n"})
+    assert of(run(root), "CS003") == []
+
+
+def test_console_script_and_python_module(tmp_path: Path) -> None:
+    claude = "Use `uv run app-tool` or `poetry run app_cli`; debug with `python -m app.shell`.\n"
+    found = of(run(_repo(tmp_path, claude)), "CS003")
+    assert [text_at(claude, d) for d in found] == ["app-tool", "app_cli", "app.shell"]
+    assert found[0].fix is not None and found[0].fix.replacement == "app-cli"
+
+
+def test_renamed_module_gets_the_new_dotted_name(tmp_path: Path) -> None:
+    claude = "Seed data with `python -m app.seed`.\n"
+    root = _repo(tmp_path, claude, {"app/seed.py": "print('seed')\n"})
+    sha = commit(root, "move seeding", {"app/seed.py": None,
+                                        "app/data/seed.py": "print('seed')\n",
+                                        "app/data/__init__.py": ""})
+    (d,) = of(run(root), "CS003")
+    assert d.fix is not None and d.fix.replacement == "app.data.seed"
+    assert sha[:7] in d.message
+    assert of(recheck(root, "CLAUDE.md", apply_fix(claude, d)), "CS003") == []
+
+
+def test_pytest_node_ids(tmp_path: Path) -> None:
+    claude = ("`pytest tests/test_api.py::test_gett`, `pytest tests/test_api.py::TestPost::test_"
+              "update`, `tests/test_gone.py::test_x`, `pytest tests/nowhere/`\n")
+    found = of(run(_repo(tmp_path, claude)), "CS003")
+    assert [text_at(claude, d) for d in found] == [
+        "test_gett", "test_update", "tests/test_gone.py", "tests/nowhere/"]
+    assert found[0].fix is not None and found[0].fix.replacement == "test_get"
+
+
+def test_cargo_and_go(tmp_path: Path) -> None:
+    claude = "`cargo run --bin worker`, `cargo run --example demo`, `go run ./cmd/api`\n"
+    root = _repo(tmp_path, claude, {"examples/hello.rs": "fn main() {}\n"})
+    found = of(run(root), "CS003")
+    assert [text_at(claude, d) for d in found] == ["worker", "demo", "./cmd/api"]
+    assert "server" in found[0].message and "tool" in found[0].message
+
+
+def test_renamed_go_package_gets_a_fix(tmp_path: Path) -> None:
+    claude = "Start it with `go run ./cmd/server`.\n"
+    root = _repo(tmp_path, claude)
+    commit(root, "rename server to api", {"cmd/server/main.go": None,
+                                          "cmd/api/main.go": "package main\nfunc main() {}\n"})
+    (d,) = of(run(root), "CS003")
+    assert d.fix is not None and d.fix.replacement == "./cmd/api"
+
+
+def test_nothing_to_check_against_means_no_finding(tmp_path: Path) -> None:
+    # No package.json, Makefile or pyproject at all: the commands may belong elsewhere.
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": "`npm run x`, `make y`, `just z`, "
+                                                   "`uv run w`, `cargo run --bin v`\n",
+                                      "main.c": "int main(){}\n"})
+    assert of(run(root), "CS003") == []

@@ -1,0 +1,71 @@
+"""CS010: contradictions between files that apply together; CLAUDE.md not importing AGENTS.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import make_repo
+from instructions_util import apply_fix, of, recheck, run, text_at
+
+SECTION = ("## Database\n\nAll queries go through the repository layer in the data package. "
+           "Never open raw connections from request handlers; use the pooled session factory "
+           "and close sessions in a finally block. Migrations are generated with the migration "
+           "tool and reviewed by a second person before they are merged into main.\n")
+
+
+def test_claude_beside_agents_gets_an_import_fix(tmp_path: Path) -> None:
+    claude = "# Claude notes\n\nBe brief.\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "AGENTS.md": "# Agents\n\nBe kind.\n"})
+    (d,) = of(run(root), "CS010")
+    assert d.severity == "information" and "does not import it" in d.message
+    assert d.fix is not None and d.fix.replacement == "@AGENTS.md\n\n"
+    fixed = apply_fix(claude, d)
+    assert fixed.startswith("@AGENTS.md\n\n# Claude notes")
+    assert of(recheck(root, "CLAUDE.md", fixed), "CS010") == []
+
+
+def test_nested_claude_imports_with_a_relative_path(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"svc/CLAUDE.md": "Svc.\n", "svc/AGENTS.md": "Agents.\n",
+                                      "lib/CLAUDE.md": "@AGENTS.md\n", "lib/AGENTS.md": "A.\n"})
+    found = of(run(root), "CS010")
+    assert [(d.path, d.fix.replacement if d.fix else None) for d in found] == [
+        ("svc/CLAUDE.md", "@AGENTS.md\n\n")]
+
+
+def test_commands_and_settings_that_disagree(tmp_path: Path) -> None:
+    agents = ("# Agents\n\n- Run the tests with `npm test`.\n- Lint with `npm run lint`.\n"
+              "- Requires Node 20 and Python 3.12.\n- Indent with 2 spaces.\n")
+    claude = ("@AGENTS.md\n")
+    sub = ("# Service\n\n- Run the tests with `pytest -q`.\n- Lint with `npm run lint -- --fix`.\n"
+           "- Requires Node 18 and Python 3.12.1.\n- Indent with 4 spaces.\n")
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "CLAUDE.md": claude,
+                                      "svc/AGENTS.md": sub})
+    found = of(run(root), "CS010", "svc/AGENTS.md")
+    texts = [text_at(sub, d) for d in found]
+    assert texts == ["pytest -q", "Node 18", "indent with 4 spaces".capitalize()]
+    assert "`npm test`" in found[0].message and "AGENTS.md" in found[0].message
+    assert "version of node" in found[1].message and "says 20" in found[1].message
+    assert all(d.severity == "information" for d in found)
+    # Agreeing statements (lint with extra flags, Python 3.12 vs 3.12.1) are not reported.
+    assert not [d for d in found if "lint" in d.message or "python" in d.message]
+
+
+def test_near_duplicate_section_that_drifted(tmp_path: Path) -> None:
+    drifted = SECTION.replace("a second person", "the team lead").replace("finally block",
+                                                                          "context manager")
+    root = make_repo(tmp_path / "r", {
+        "AGENTS.md": "# Agents\n\n" + SECTION, "api/AGENTS.md": "# API\n\n" + drifted,
+        "web/AGENTS.md": "# Web\n\n" + SECTION,  # identical copy: not a drift
+    })
+    report = run(root)
+    (d,) = of(report, "CS010", "api/AGENTS.md")
+    assert "nearly duplicates \"database\" in AGENTS.md" in d.message and d.range.start.line == 2
+    assert of(report, "CS010", "web/AGENTS.md") == []
+
+
+def test_files_that_never_apply_together_are_not_compared(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "a/AGENTS.md": "- Run the tests with `npm test`.\n",
+        "b/AGENTS.md": "- Run the tests with `pytest`.\n",
+    })
+    assert of(run(root), "CS010") == []

@@ -1,0 +1,61 @@
+"""CS004: sections whose referenced files changed a lot after the instruction file did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import commit, make_repo
+from instructions_util import of, run, text_at
+
+CLAUDE = """# Project
+
+## API
+
+Handlers live in `src/api.py`; see [routes](src/routes/).
+
+## Utilities
+
+Helpers are in `src/util.py`.
+"""
+
+
+def _lines(n: int, tag: str) -> str:
+    return "".join(f"def {tag}_{i}():\n    return {i}\n" for i in range(n))
+
+
+def test_section_drifts_after_big_changes_to_its_files(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "CLAUDE.md": CLAUDE, "src/api.py": _lines(5, "a"), "src/util.py": _lines(5, "u"),
+        "src/routes/users.py": "x = 1\n",
+    })
+    commit(root, "grow the api", {"src/api.py": _lines(20, "a")})
+    commit(root, "add routes", {"src/routes/orders.py": _lines(6, "o")})
+    commit(root, "tweak util", {"src/util.py": _lines(6, "u")})
+    report = run(root)
+    (d,) = of(report, "CS004")
+    assert text_at(CLAUDE, d) == "## API" and d.severity == "information"
+    assert "src/api.py +30/-0 in 1 commit" in d.message
+    assert "src/routes +12/-0" in d.message and "2 commits" in d.message
+
+    # Much more change: a warning. Then touching the instruction file resets the baseline.
+    commit(root, "rewrite the api", {"src/api.py": _lines(150, "b")})
+    (d,) = of(run(root), "CS004")
+    assert d.severity == "warning"
+    commit(root, "review CLAUDE.md", {"CLAUDE.md": CLAUDE + "\nReviewed.\n"})
+    assert of(run(root), "CS004") == []
+
+
+def test_threshold_is_a_setting(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": CLAUDE, "src/api.py": "x = 1\n",
+                                      "src/util.py": "y = 1\n"})
+    commit(root, "small change", {"src/util.py": "y = 2\nz = 3\n"})
+    assert of(run(root), "CS004") == []
+    (d,) = of(run(root, drift_threshold=3), "CS004")
+    assert text_at(CLAUDE, d) == "## Utilities"
+
+
+def test_untracked_instruction_file_has_no_baseline(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"src/api.py": "x = 1\n"})
+    commit(root, "grow", {"src/api.py": _lines(100, "a")})
+    (root / "CLAUDE.md").write_text(CLAUDE)
+    assert of(run(root), "CS004") == []

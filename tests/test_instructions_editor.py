@@ -1,0 +1,91 @@
+"""The plain functions the language server calls: links, hover, summaries, reuse of a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import commit, make_repo
+
+from analyzers.config import Settings
+from analyzers.index import Index, build
+from analyzers.instructions import (
+    Workspace,
+    check_file,
+    document_links,
+    hover,
+    loaded_for,
+    loaded_markdown,
+)
+
+CLAUDE = """# Guide
+
+See [setup](docs/setup.md#install) and @docs/style.md and `src/app.py` and `src/`.
+Missing: [gone](docs/gone.md). Jump to [top](#guide).
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "r", {
+        "CLAUDE.md": CLAUDE, "docs/setup.md": "# Setup\n\n## Install\n\nSteps.\n",
+        "docs/style.md": "Style rules.\n@nested.md\n", "docs/nested.md": "Nested rule.\n",
+        "src/app.py": "def main():\n    return 0\n", "src/util.py": "x = 1\n",
+    })
+
+
+def test_document_links_resolve_targets_and_anchors(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    links = document_links(Workspace(root), "CLAUDE.md")
+    lines = CLAUDE.split("\n")
+    spans = [lines[k.range.start.line][k.range.start.character:k.range.end.character]
+             for k in links]
+    assert spans == ["docs/setup.md", "docs/style.md", "src/app.py", "src/", "#guide"]
+    got = [(link.kind, link.target, link.anchor, link.line, link.range.start.line,
+            link.range.start.character) for link in links]
+    assert got == [
+        ("link", "docs/setup.md", "install", 2, 2, 12),
+        ("import", "docs/style.md", None, None, 2, 40),
+        ("code", "src/app.py", None, None, 2, 59),
+        ("code", "src", None, None, 2, 76),
+        ("link", "CLAUDE.md", "guide", 0, 3, 45),
+    ]
+
+
+def test_hover_shows_existence_and_tokens(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    ws = Workspace(root)
+    imp = hover(ws, "CLAUDE.md", 2, 45)
+    assert imp is not None and imp.exists and imp.kind == "import"
+    assert imp.tokens is not None and "with its 1 import(s)" in imp.markdown
+    on_at = hover(ws, "CLAUDE.md", 2, 39)  # on the '@' itself
+    assert on_at is not None and on_at.target == "docs/style.md"
+    folder = hover(ws, "CLAUDE.md", 2, 77)
+    assert folder is not None and folder.is_dir and "2 files" in folder.markdown
+    gone = hover(ws, "CLAUDE.md", 3, 18)
+    assert gone is not None and not gone.exists and "does not exist" in gone.markdown
+    assert hover(ws, "CLAUDE.md", 0, 2) is None
+
+
+def test_loaded_markdown_for_hover(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    md = loaded_markdown(loaded_for(Workspace(root), "src"))
+    assert "**What agents load in `src/`**" in md
+    assert "- `CLAUDE.md`" in md and "- `docs/nested.md`" in md and "imported by CLAUDE.md" in md
+
+
+def test_a_kept_workspace_follows_edits_and_commits(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    build(root)
+    with Index(root) as index:
+        ws = Workspace(root, Settings(), index)
+        first = check_file(root, "CLAUDE.md", CLAUDE, index, workspace=ws)
+        assert [d.code for d in first] == ["CS001"]
+        # An unsaved edit that renames the link target: checked from the buffer.
+        edited = CLAUDE.replace("docs/gone.md", "docs/setup.md")
+        assert check_file(root, root / "CLAUDE.md", edited, index, workspace=ws) == []
+        # A commit deletes style.md: after invalidate(), the import is reported with the commit.
+    sha = commit(root, "drop style", {"docs/style.md": None})
+    build(root)
+    with Index(root) as index:
+        ws.invalidate(index)
+        diags = check_file(root, "CLAUDE.md", edited, index, workspace=ws)
+        assert [d.code for d in diags] == ["CS001"] and sha[:7] in diags[0].message

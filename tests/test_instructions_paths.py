@@ -1,0 +1,145 @@
+"""CS001 (missing paths, with renames and deletions from real git history) and CS008 (anchors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import commit, make_repo
+from instructions_util import apply_fix, of, recheck, run, text_at
+
+
+def test_renamed_file_gets_a_fix_that_applies_cleanly(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "src/old_name.py": "def f():\n    return 1\n",
+        "CLAUDE.md": "# Notes\n\nThe entry is `src/old_name.py`; see [it](src/old_name.py).\n",
+    })
+    sha = commit(root, "move the module", {"src/old_name.py": None,
+                                           "src/new_name.py": "def f():\n    return 1\n"})
+    report = run(root)
+    found = of(report, "CS001")
+    assert len(found) == 2
+    text = (root / "CLAUDE.md").read_text()
+    for d in found:
+        assert text_at(text, d) == "src/old_name.py"
+        assert "renamed to src/new_name.py" in d.message and sha[:7] in d.message
+        assert d.fix is not None and d.fix.replacement == "src/new_name.py"
+    fixed = apply_fix(text, found[1])
+    fixed = apply_fix(fixed, found[0])
+    assert fixed.count("src/new_name.py") == 2
+    assert not of(recheck(root, "CLAUDE.md", fixed), "CS001")
+
+
+def test_rename_in_a_nested_file_is_written_relative_to_it(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "pkg/docs/usage.md": "# Usage\n",
+        "pkg/AGENTS.md": "Read [usage](docs/usage.md) and @docs/usage.md first.\n",
+    })
+    commit(root, "rename docs", {"pkg/docs/usage.md": None, "pkg/guide/usage.md": "# Usage\n"})
+    found = of(run(root), "CS001", "pkg/AGENTS.md")
+    assert [d.fix.replacement for d in found if d.fix] == ["guide/usage.md", "guide/usage.md"]
+
+
+def test_rename_chain_leads_to_the_current_name(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n" * 20,
+                                      "CLAUDE.md": "Config lives in `lib/a.py`.\n"})
+    commit(root, "into lib", {"a.py": None, "lib/a.py": "x = 1\n" * 20})
+    commit(root, "rename again", {"lib/a.py": None, "lib/b.py": "x = 1\n" * 20})
+    text = (root / "CLAUDE.md").read_text()
+    # The reference names lib/a.py, which existed only in between.
+    (found,) = of(run(root), "CS001")
+    assert found.fix is not None and found.fix.replacement == "lib/b.py"
+    assert text_at(text, found) == "lib/a.py"
+
+
+def test_deleted_file_names_the_commit(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"scripts/seed.sh": "echo seed\n",
+                                      "CLAUDE.md": "Run `scripts/seed.sh` to seed the db.\n"})
+    sha = commit(root, "drop the seed script", {"scripts/seed.sh": None,
+                                                "scripts/other.sh": "echo\n"})
+    (d,) = of(run(root), "CS001")
+    assert "deleted in " + sha[:7] in d.message and "drop the seed script" in d.message
+    assert d.fix is None and d.severity == "warning"
+
+
+def test_missing_link_and_import_are_errors_with_exact_ranges(tmp_path: Path) -> None:
+    text = "# Rules\n\nSee [the guide](docs/guide.md).\n\n- Style: @docs/style.md.\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": text, "src/x.py": "x = 1\n"})
+    found = of(run(root), "CS001")
+    assert [(text_at(text, d), d.severity) for d in found] == [
+        ("docs/guide.md", "error"), ("docs/style.md", "error")]
+    assert "skips a missing import silently" in found[1].message
+    assert (found[1].range.start.line, found[1].range.start.character) == (4, 10)
+
+
+def test_no_false_positives(tmp_path: Path) -> None:
+    text = """# Valid references
+
+Links: [site](https://example.com/src/x.py), <https://example.com/a.md>, [mail](mailto:a@b.c),
+[top](#valid-references), [code](src/app.py#L10), [dir](src/).
+Paths: `src/app.py`, `app.py`, `src/app.py:12`, `lib/app.py` (suffix of src/lib/app.py),
+`./src/`, globs `src/**/*.py` and `*.md`, other repos `other-repo/src/main.py`,
+`../sibling/README.md`, MIME `text/html`, `origin/main`, version `3.11.2`, `~/.config/x.md`,
+`$HOME/bin`, `--flag`, `@scope/pkg`, `e.g.`, email a@b.com, decorator @pytest.fixture,
+mention @alice, `http://localhost:8000/api/x.json`.
+
+```python
+open("src/missing.py")  # `src/missing.py` and @docs/missing.md in a fence
+```
+
+    indented code: `src/missing.py` @docs/missing.md
+
+<!-- html: [x](docs/missing.md) @docs/missing.md -->
+"""
+    root = make_repo(tmp_path / "r", {
+        "CLAUDE.md": text, "src/app.py": "x = 1\n", "src/lib/app.py": "y = 2\n",
+    })
+    report = run(root)
+    assert of(report, "CS001") == [] and of(report, "CS008") == [], report.diagnostics
+    # The references were seen (and resolved), not skipped wholesale.
+    from analyzers.instructions import Workspace, document_links
+
+    targets = {link.target for link in document_links(Workspace(root), "CLAUDE.md")}
+    assert {"src/app.py", "src/lib/app.py", "src", "CLAUDE.md"} <= targets
+
+
+def test_inline_code_path_needs_evidence(tmp_path: Path) -> None:
+    # src/ exists, so `src/gone.py` meant this repository; `vendor/x.py` did not.
+    root = make_repo(tmp_path / "r", {"src/a.py": "a = 1\n",
+                                      "CLAUDE.md": "Edit `src/gone.py`, not `vendor/x.py`.\n"})
+    (d,) = of(run(root), "CS001")
+    assert "src/gone.py does not exist" in d.message
+
+
+def test_anchor_of_a_renamed_heading(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "docs/dev.md": "# Dev\n\n## Running tests\n\n## Release\n",
+        "AGENTS.md": "See [tests](docs/dev.md#running-test) and [release](docs/dev.md#release)"
+                     " and [here](#nowhere).\n\n# Top\n",
+    })
+    found = of(run(root), "CS008")
+    assert len(found) == 2
+    text = (root / "AGENTS.md").read_text()
+    first = found[0]
+    assert text_at(text, first) == "running-test" and first.fix is not None
+    assert first.fix.replacement == "running-tests"
+    after = of(recheck(root, "AGENTS.md", apply_fix(text, first)), "CS008")
+    assert [d.message for d in after if "running" in d.message] == []
+    assert len(after) == 1
+    assert "#nowhere" in found[1].message and "this file" in found[1].message
+
+
+def test_unsaved_buffer_is_checked_not_the_disk(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"README.md": "# R\n", "CLAUDE.md": "See [r](README.md).\n"})
+    assert of(run(root), "CS001") == []
+    diags = recheck(root, "CLAUDE.md", "See [r](READ_ME.md).\n")
+    assert [d.code for d in diags] == ["CS001"]
+
+
+def test_plain_folder_without_git(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    (root / "docs").mkdir(parents=True)
+    (root / "CLAUDE.md").write_text("See [a](docs/a.md) and [b](docs/b.md).\n")
+    (root / "docs/a.md").write_text("# A\n")
+    report = run(root)
+    assert [d.message.split()[0] for d in of(report, "CS001")] == ["docs/b.md"]
+    assert any("not a git repository" in n for n in report.notes)

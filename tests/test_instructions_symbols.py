@@ -1,0 +1,67 @@
+"""CS002: symbols named in inline code that appear nowhere in the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import commit, make_repo
+from instructions_util import apply_fix, of, run, text_at
+
+SERVICE = """from pydantic import BaseModel
+
+
+class UserService:
+    def create_user(self, name: str) -> str:
+        return name
+
+    def delete_user(self, uid: int) -> None:
+        pass
+
+
+def load_settings() -> dict:
+    return {}
+"""
+
+
+def test_renamed_function_is_reported_with_the_close_name(tmp_path: Path) -> None:
+    claude = "Create users through `UserService.create_user()`; config: `load_settings()`.\n"
+    root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
+    assert of(run(root, index=True), "CS002") == []
+    commit(root, "rename", {"app/service.py": SERVICE.replace("load_settings", "read_settings")})
+    (d,) = of(run(root, index=True), "CS002")
+    assert text_at(claude, d) == "load_settings" and d.severity == "warning"
+    assert d.fix is not None and d.fix.replacement == "read_settings"
+    fixed = apply_fix(claude, d)
+    assert "`read_settings()`" in fixed
+
+
+def test_method_of_our_class_and_a_renamed_class(tmp_path: Path) -> None:
+    claude = ("Use `UserService.remove_user()` and `UserSrvice`; `AccountService.create_user` "
+              "is gone.\n")
+    root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
+    found = of(run(root, index=True), "CS002")
+    assert [text_at(claude, d) for d in found] == ["remove_user", "UserSrvice", "AccountService"]
+    assert found[1].fix is not None and found[1].fix.replacement == "UserService"
+
+
+def test_no_false_positives_on_libraries_words_and_fences(tmp_path: Path) -> None:
+    claude = """# Style
+
+Models extend `BaseModel` (pydantic); use `BaseModel.model_dump()` and `os.path.join()`.
+Plain words: `pytest`, `main`, `README`, `API_KEY`, `DATABASE_URL`, `true`, `None`, `snake_case`.
+Browser APIs: `setTimeout()`, `useState`. External: `requests.get()`, `np.array`.
+
+```python
+not_a_real_function()  # `AlsoNotReal` in a fence
+```
+"""
+    root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
+    assert of(run(root, index=True), "CS002") == []
+
+
+def test_works_without_the_index_through_git_grep(tmp_path: Path) -> None:
+    claude = "Call `parse_config()` and `parseConfigFile()`.\n"
+    root = make_repo(tmp_path / "r", {"lib/config.go": "package lib\n\nfunc parseConfigFile()"
+                                                        " {}\n", "CLAUDE.md": claude})
+    (d,) = of(run(root), "CS002")
+    assert text_at(claude, d) == "parse_config" and d.fix is None  # no index, no suggestion
