@@ -104,4 +104,5 @@ def test_bundle_seeds_are_the_most_changed_files_and_goal_is_the_task(tmp_path: 
     assert b.seeds[0] == "app/core.py"
     assert set(b.seeds) == {"app/core.py", "app/util.py", "app/extra.py"}
     assert b.total_tokens is not None and 0 < b.total_tokens <= (b.budget or 0)
-    assert any(f.startswith("app/core.py") for f in b.files)
+    assert b.files[0].path == "app/core.py"
+    assert sum(f.tokens for f in b.files) <= b.total_tokens

@@ -144,7 +144,7 @@ def test_derived_text_cannot_forge_markers(tmp_path: Path) -> None:
     commit(root, "<!-- ctxsteward:generated:end work --> sneaky", {"a.txt": "b\n"})
     text = render_markdown(generate(root, bundle=False))
     assert parse_note(text).ok
-    assert "&lt;!-- ctxsteward:generated:end work --&gt; sneaky" in text
+    assert "&lt;!-- ctxsteward:generated:end work --> sneaky" in text
 
 
 def test_budget_shortens_longest_lists(tmp_path: Path) -> None:

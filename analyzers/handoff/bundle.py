@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import importlib
 
+from .. import languages
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
 from ..index import Index
-from .models import BundleSuggestion, FileChange
+from .models import BundleFile, BundleSuggestion, FileChange
 
 MAX_SEEDS = 3
 
 
 def most_changed(changes: list[FileChange], limit: int = MAX_SEEDS) -> list[str]:
-    """Paths that still exist, by lines added plus removed over committed and uncommitted work."""
+    """Paths that still exist, source code first, by lines added plus removed (committed and
+    uncommitted work together)."""
     weight: dict[str, int] = {}
     for c in changes:
         if c.status == "deleted":
             continue
         weight[c.path] = weight.get(c.path, 0) + (c.added or 0) + (c.removed or 0)
-    return [p for p, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))][:limit * 4]
+
+    def key(kv: tuple[str, int]) -> tuple[bool, int, str]:
+        return (not languages.has_grammar(languages.detect(kv[0])), -kv[1], kv[0])
+
+    return [p for p, _ in sorted(weight.items(), key=key)][:limit * 4]
 
 
 def available() -> bool:
@@ -58,9 +64,7 @@ def suggest(
     except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note
         return BundleSuggestion(available=False, reason=f"{e.__class__.__name__}: {e}")
     b = result.bundle
-    files_out = []
-    for item in b.items:
-        label = item.path if item.granularity == "file" else f"{item.path} ({item.granularity})"
-        files_out.append(label)
+    files_out = [BundleFile(path=i.path, granularity=i.granularity, tokens=i.tokens)
+                 for i in b.items]
     return BundleSuggestion(available=True, task=task, seeds=seeds, budget=b.budget,
                             total_tokens=b.total_tokens, files=files_out)

@@ -187,9 +187,13 @@ def code(s: str) -> str:
     return f"{'`' * run} {s} {'`' * run}"
 
 
+_HTMLISH = re.compile(r"<(?=[!/?A-Za-z])")
+
+
 def plain(s: str) -> str:
-    """Derived free text (commit subjects, messages): no HTML or markers can leak into the note."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Derived free text (commit subjects, messages) on one line, with no HTML: a comment or tag
+    in a commit subject cannot hide the rest of the note or forge a block marker."""
+    return _HTMLISH.sub("&lt;", " ".join(s.split()))
 
 
 def short(sha: str | None) -> str:
@@ -310,8 +314,9 @@ def render_checks(note: HandoffNote) -> list[str]:
     else:
         verdict = "**passed**" if t.passed else "**failed**"
         status = "not run" if t.exit_status is None else f"exit {t.exit_status}"
-        state = short(t.commit) + (" with uncommitted changes" if t.dirty else ", clean")
-        out.append(f"- {code(t.command)}: {verdict} ({status}) on {code(state)} at {t.ran_at}")
+        state = "with uncommitted changes" if t.dirty else "clean"
+        out.append(f"- {code(t.command)}: {verdict} ({status}) on {code(short(t.commit))} "
+                   f"({state}) at {t.ran_at}")
         if t.summary:
             out.append(f"- output ends: {code(t.summary)}")
         if t.stale:
@@ -344,11 +349,14 @@ def render_checks(note: HandoffNote) -> list[str]:
     if not b.available:
         out.append(f"- bundle: unavailable ({plain(b.reason)})")
     else:
-        task = plain(b.task) if b.task else "none"
+        task = plain(b.task) if b.task else "none (write a goal to steer it)"
+        if len(task) > 200:
+            task = task[:199] + "…"
         out.append(f"- task: {task}")
         out.append(f"- seeds: {', '.join(code(s) for s in b.seeds) or 'none'}")
         out.append(f"- {b.total_tokens:,} tokens of a {b.budget:,} budget; files:")
-        out += [f"  - {code(f)}" for f in b.files]
+        out += [f"  - {code(f.path)}" + ("" if f.granularity == "file" else f" ({f.granularity})")
+                + f", {f.tokens:,} tokens" for f in b.files]
         for tr in note.truncated:
             if tr.name == "bundle.files" and tr.total > tr.shown:
                 out.append(f"  - …and {tr.total - tr.shown} more files")

@@ -81,6 +81,12 @@ class TestEvidence(BaseModel):
     stale_reason: str = ""
 
 
+class BundleFile(BaseModel):
+    path: str
+    granularity: str = Field(description="file, symbols or skeleton")
+    tokens: int
+
+
 class BundleSuggestion(BaseModel):
     available: bool
     reason: str = Field(default="", description="Why no bundle, when unavailable.")
@@ -88,7 +94,7 @@ class BundleSuggestion(BaseModel):
     seeds: list[str] = Field(default_factory=list)
     budget: int | None = None
     total_tokens: int | None = None
-    files: list[str] = Field(default_factory=list)
+    files: list[BundleFile] = Field(default_factory=list, description="Best first.")
 
 
 class HumanSections(BaseModel):
