@@ -125,3 +125,14 @@ def test_parse_diff_handles_quoted_paths_and_hunks() -> None:
                                                          ('we"ird.py', 12, "TODO")]
     assert removed["# TODO old"] == 1
     assert unquote_path('"caf\\303\\251.py"') == "café.py"
+
+
+def test_symlinks_and_nested_repositories_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("def secret():\n    pass  # TODO: outside\n")
+    root = make_repo(tmp_path / "r", {"a.py": "def a():\n    pass\n"})
+    (root / "link.py").symlink_to(outside)
+    make_repo(root / "nested", {"n.py": "def n():\n    pass\n"})  # an untracked nested repo
+    note = generate(root, bundle=False)
+    assert note.touched_definitions == [] and note.todos == []
+    assert note.problems == []

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from gitutil import commit, git, make_repo, write_files
 from handoff_repos import feature_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzers.config import Settings
 from analyzers.handoff import (
@@ -180,3 +182,27 @@ def test_blocks_are_named_and_complete(tmp_path: Path) -> None:
     again = render_markdown(generate(root, bundle=False), no_checks)
     assert again.startswith(outside_blocks(no_checks).split("<!-- ctxsteward:generated:begin")[0])
     assert [m.group(2) for m in BLOCK.finditer(again)] == ["summary", "work", "checks"]
+
+
+@pytest.fixture(scope="module")
+def small_note(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    root = make_repo(tmp_path_factory.mktemp("h") / "r", {"a.py": "def a():\n    pass\n"})
+    write_files(root, {"a.py": "def a():\n    return 1  # TODO: x\n"})
+    return generate(root, bundle=False, checks=False)
+
+
+_human_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300,
+).filter(lambda s: "ctxsteward:generated" not in s)
+
+
+@settings(max_examples=150, deadline=None)
+@given(goal=_human_text, tail=_human_text)
+def test_any_human_text_survives(small_note, goal: str, tail: str) -> None:  # noqa: ANN001
+    text = render_markdown(small_note).replace(
+        "<!-- What this work is for, in a sentence or two. -->", goal) + tail
+    human, problems = parse_human_sections(text)
+    assert problems == []
+    again = render_markdown(small_note, text)
+    assert outside_blocks(again) == outside_blocks(text)
+    assert parse_note(again).ok

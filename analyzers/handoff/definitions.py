@@ -93,7 +93,10 @@ def _blob_text(repo: git.Repo, sha: str | None, max_size: int) -> tuple[str | No
 
 
 def _file_text(path: Path, max_size: int) -> tuple[str | None, str]:
+    """A regular file's text; symlinks, folders (submodules) and vanished files read as missing."""
     try:
+        if path.is_symlink() or not path.is_file():
+            return None, "missing"
         if path.stat().st_size > max_size:
             return None, "too large"
         data = path.read_bytes()

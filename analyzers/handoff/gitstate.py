@@ -295,7 +295,7 @@ def untracked_files(repo: git.Repo, excludes: list[str]) -> list[str]:
 def count_lines(path: Path, max_size: int) -> int | None:
     """Lines in a text file; None for binary, unreadable or oversized files."""
     try:
-        if path.stat().st_size > max_size or not path.is_file():
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > max_size:
             return None
         data = path.read_bytes()
     except OSError:

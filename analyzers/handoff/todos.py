@@ -113,7 +113,7 @@ def added_todos(
         token.check()
         full = root / p
         try:
-            if full.stat().st_size > max_file_size:
+            if full.is_symlink() or not full.is_file() or full.stat().st_size > max_file_size:
                 continue
             text, _ = decode(full.read_bytes())
         except OSError:
