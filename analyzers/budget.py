@@ -17,7 +17,7 @@ def _selected(files: dict[str, FileInfo], wanted: list[str]) -> tuple[list[FileI
     chosen: dict[str, FileInfo] = {}
     missing: list[str] = []
     for w in wanted:
-        w = w.strip("/")
+        w = posixpath.normpath(w).strip("/")  # "./src/" -> "src"
         if w in ("", "."):
             return list(files.values()), []
         hits = [f for p, f in files.items() if p == w or p.startswith(w + "/")]

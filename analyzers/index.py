@@ -112,7 +112,8 @@ def _follow_renames(
     return out, alias
 
 
-def _read_history(root: Path, last_head: str | None, token: CancelToken) -> _HistoryResult:
+def _read_history(root: Path, last_head: str | None, token: CancelToken,
+                  last_shallow: str | None = None) -> _HistoryResult:
     out = _HistoryResult()
     try:
         repo = hist.open_repo(root)
@@ -121,6 +122,8 @@ def _read_history(root: Path, last_head: str | None, token: CancelToken) -> _His
     try:
         state = hist.repo_state(repo)
         out.state = state
+        if last_shallow is not None and last_shallow != str(state.shallow):
+            last_head = None  # a shallow clone deepened (or made shallow): read it all again
         if state.head is None or state.head == last_head:
             out.incremental = state.head is not None
             return out
@@ -164,6 +167,7 @@ def _store_history(store: Store, result: _HistoryResult) -> None:
     c.executemany("INSERT INTO commit_files VALUES (?,?)", files)
     if result.state is not None:
         store.set_meta("head", result.state.head)
+        store.set_meta("shallow", str(result.state.shallow))
 
 
 def build(
@@ -224,11 +228,12 @@ def _build(
         hist_thread: threading.Thread | None = None
         if walked.in_git:
             last_head = store.get_meta("head")
+            last_shallow = store.get_meta("shallow")
 
             def run_history() -> None:
                 nonlocal hist_result
                 try:
-                    hist_result = _read_history(root, last_head, token)
+                    hist_result = _read_history(root, last_head, token, last_shallow)
                 except Cancelled as e:
                     hist_result = _HistoryResult(error=f"history reading cancelled: {e}")
 

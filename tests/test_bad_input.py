@@ -67,10 +67,14 @@ def test_shallow_clone(tmp_path: Path) -> None:
     assert any(w.startswith("shallow clone: history is truncated") for w in report.warnings)
     with Index(clone) as index:
         assert index.file_history("a.py")[0] == 1
-    # Deepening the clone is a history that does not contain the old head: read again.
+    # Deepened, the same HEAD has a longer history: it is read again, in full.
     git("fetch", "-q", "--unshallow", cwd=clone)
     report = build(clone)
     assert report.history is not None and not report.history.shallow
+    assert (report.history.commits_read, report.history.commits_total) == (4, 4)
+    assert not any(w.startswith("shallow clone") for w in report.warnings)
+    with Index(clone) as index:
+        assert index.file_history("a.py")[0] == 3
 
 
 def test_detached_head(tmp_path: Path) -> None:

@@ -188,3 +188,19 @@ def test_settings_change_reindexes(repo: Path) -> None:
     with Index(repo, smaller) as index:
         assert "app/models.py" not in index.files()
         assert index.imports_of("app/views.py") == []
+
+
+def test_budget_tree_from_the_index(repo: Path) -> None:
+    from analyzers.budget import budget
+
+    build(repo)
+    with Index(repo) as index:
+        files = index.files()
+        report = budget(repo, files, Settings(), ["./app/", "web", "nowhere"])
+        assert [n.path for n in report.tree] == ["app/", "web/"]
+        assert report.missing == ["nowhere"]
+        assert report.total_tokens == sum(f.tokens for p, f in files.items()
+                                          if p.startswith(("app/", "web/")))
+        everything = budget(repo, files, Settings(), ["."])
+        assert everything.total_tokens == sum(f.tokens for f in files.values())
+        assert everything.tree[0].tokens >= everything.tree[-1].tokens
