@@ -67,6 +67,10 @@ def state_dir(root: Path) -> Path:
 
 def ensure_state_dir(root: Path) -> Path:
     d = state_dir(root)
+    if (d.exists() or d.is_symlink()) and not d.is_dir():
+        raise NotADirectoryError(
+            f"{d} exists and is not a folder: Context Steward keeps its cache there; move it away"
+        )
     d.mkdir(exist_ok=True)
     ignore = d / ".gitignore"
     if not ignore.exists():

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -128,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # the disk, not the input: still one clear line, never a traceback
+        sys.stderr.write(f"ctxsteward: {e}\n")
+        return 1
+    except sqlite3.Error as e:  # e.g. the cache stayed locked by another process
+        sys.stderr.write(f"ctxsteward: the cache could not be used ({e})\n")
+        return 1
 
 
 if __name__ == "__main__":

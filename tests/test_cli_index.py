@@ -216,3 +216,12 @@ def test_corrupt_cache_warning_on_the_command_line(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert f"warning: the cache {db} was corrupt" in proc.stderr
     assert json.loads(proc.stdout)["files_parsed"] == 1
+
+
+def test_state_path_taken_by_a_file(tmp_path: Path) -> None:
+    root = make_folder(tmp_path / "taken", {"a.py": "x = 1\n", ".ctxsteward": "mine\n"})
+    proc = run_cli("index", cwd=root)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"ctxsteward: {root.resolve() / '.ctxsteward'} exists and is not a "
+                           "folder: Context Steward keeps its cache there; move it away\n")
+    assert (root / ".ctxsteward").read_text() == "mine\n"
