@@ -223,6 +223,8 @@ IMPORT_QUERIES: dict[str, str] = {
         (call_expression function: (identifier) @_f
             arguments: (arguments . (string (string_fragment) @import))
             (#eq? @_f "require"))
+        (call_expression function: (import)
+            arguments: (arguments . (string (string_fragment) @import)))
     """,
     "go": """(import_spec path: (interpreted_string_literal) @import)""",
     "rust": """

@@ -121,6 +121,8 @@ def test_javascript() -> None:
 
 TYPESCRIPT = '''\
 import { Shape } from "./shape";
+import type { Id as IdType } from "./types";
+const lazy = () => import("./lazy");
 export interface Named { name(): string; }
 type Id = string;
 enum Color { Red, Green }
@@ -138,19 +140,22 @@ export function make(r: number): Circle {
 
 def test_typescript() -> None:
     assert defs(TYPESCRIPT, "typescript") == {
-        ("Named", "interface", None, 2, 2),
-        ("name", "method", "Named", 2, 2),
-        ("Id", "type", None, 3, 3),
-        ("Color", "enum", None, 4, 4),
-        ("Circle", "class", None, 5, 10),
-        ("constructor", "method", "Circle", 6, 6),
-        ("area", "method", "Circle", 7, 9),
-        ("make", "function", None, 11, 13),
+        ("lazy", "function", None, 3, 3),
+        ("Named", "interface", None, 4, 4),
+        ("name", "method", "Named", 4, 4),
+        ("Id", "type", None, 5, 5),
+        ("Color", "enum", None, 6, 6),
+        ("Circle", "class", None, 7, 12),
+        ("constructor", "method", "Circle", 8, 8),
+        ("area", "method", "Circle", 9, 11),
+        ("make", "function", None, 13, 15),
     }
-    assert imports(TYPESCRIPT, "typescript") == [("import", "./shape", 1)]
+    assert imports(TYPESCRIPT, "typescript") == [
+        ("import", "./shape", 1), ("import", "./types", 2), ("import", "./lazy", 3),
+    ]
     refs = syntax.parse(TYPESCRIPT.encode(), "typescript").references
-    assert refs["Circle"] == [11, 12]
-    assert refs["Shape"] == [1, 5]
+    assert refs["Circle"] == [13, 14]
+    assert refs["Shape"] == [1, 7]
 
 
 TSX = '''\
