@@ -10,6 +10,7 @@ import errno
 import hashlib
 import itertools
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from .tokens import encoding
 BINARY_SNIFF = 8192
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CPP_HEADER = re.compile(
+    r"^\s*(?:class\s+\w+\s*[:{]|namespace\s+\w+|template\s*<|(?:public|private|protected)\s*:)"
+    r"|\w::\w", re.M)
 
 
 @dataclass(slots=True)
@@ -108,6 +112,8 @@ def read_file(root: str, path: str, encoding_name: str, max_size: int) -> FileRe
 
 def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None:
     rec.lang = languages.detect(rec.path, data[:256])
+    if rec.lang == "c" and rec.path.endswith(".h") and _CPP_HEADER.search(text):
+        rec.lang = "cpp"  # ``.h`` is shared by C and C++: C++ syntax decides
     enc = encoding(encoding_name)
     toks = enc.encode_ordinary(text)
     rec.tokens = len(toks)

@@ -204,3 +204,23 @@ def test_budget_tree_from_the_index(repo: Path) -> None:
         everything = budget(repo, files, Settings(), ["."])
         assert everything.total_tokens == sum(f.tokens for f in files.values())
         assert everything.tree[0].tokens >= everything.tree[-1].tokens
+
+
+def test_dot_h_headers_are_c_or_cpp_by_content(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "include/shape.h": "#pragma once\nnamespace geo {\nclass Shape {\npublic:\n"
+                           "    virtual double area() const = 0;\n};\n}\n",
+        "include/util.h": "#ifndef UTIL_H\n#define UTIL_H\nint add(int a, int b);\n#endif\n",
+        "bin/tool": "#!/usr/bin/env python3\ndef main():\n    pass\n",
+    })
+    build(root)
+    with Index(root) as index:
+        files = index.files()
+        assert {p: f.lang for p, f in files.items()} == {
+            "include/shape.h": "cpp", "include/util.h": "c", "bin/tool": "python",
+        }
+        assert [(d.name, d.kind, d.parent) for d in index.definitions("include/shape.h")] == [
+            ("geo", "module", None), ("Shape", "class", "geo"), ("area", "method", "geo.Shape"),
+        ]
+        assert [d.name for d in index.definitions("include/util.h")] == ["add"]
+        assert [d.name for d in index.definitions("bin/tool")] == ["main"]  # by its shebang
