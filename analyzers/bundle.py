@@ -31,7 +31,7 @@ from .models import (
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
 from .render import Piece, footer, header, render, select_lines
-from .secrets import ScanCache
+from .secrets import ScanCache, secret_by_name
 from .store import state_dir
 from .tokens import Counter
 
@@ -57,10 +57,21 @@ class BundleRequest:
 
 
 @dataclass
+class LeftOut:
+    """A ranked candidate the budget had no room for (best first)."""
+
+    path: str
+    tokens: int  # the whole file
+    score: float
+    reasons: list[str]
+
+
+@dataclass
 class BundleResult:
     bundle: Bundle
     rendered: str  # the Markdown or XML document the agent reads
     pieces: list[Piece]
+    left_out: list[LeftOut] = field(default_factory=list)
 
 
 @dataclass
@@ -232,7 +243,11 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     ]
     bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=request.budget,
                     total_tokens=total, encoding=counter.label, items=items, excluded=excluded)
-    return BundleResult(bundle, rendered, pieces)
+    skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
+    left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
+                for path, score, reasons, *_ in ordered
+                if path not in skipped and not secret_by_name(path)]
+    return BundleResult(bundle, rendered, pieces, left_out)
 
 
 # -- saving and verifying -----------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""``ctxsteward mcp [--root DIR] [--print-tool-cost]``: the MCP server over stdio."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ..cli import add_settings_options, find_root, settings_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "mcp", help="serve the Model Context Protocol over stdio (for coding agents)",
+        description="Serve tools (suggest_bundle, verify_bundle, find_context, token_budget...), "
+        "saved bundles as resources and the start-task prompt to an MCP client over stdio. "
+        "See docs/mcp.md for Claude Code, Cursor and Codex.",
+    )
+    p.add_argument("--root", help="workspace folder (default: the git work tree here)")
+    p.add_argument("--print-tool-cost", action="store_true",
+                   help="print the tokens of the tools/list answer and exit")
+    add_settings_options(p)
+    p.set_defaults(func=run)
+
+
+def schemas() -> dict[str, type[BaseModel]]:
+    from ..mcp_models import BudgetAnswer, BundleAnswer, FindAnswer, VerifyAnswer
+
+    return {"mcp-suggest_bundle": BundleAnswer, "mcp-verify_bundle": VerifyAnswer,
+            "mcp-find_context": FindAnswer, "mcp-token_budget": BudgetAnswer}
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..mcp_server import build_server, tool_cost
+
+    settings = settings_from(args)
+    root = find_root(Path(args.root) if args.root else Path.cwd())
+    server = build_server(root, settings)
+    if args.print_tool_cost:
+        total, per = asyncio.run(tool_cost(server, settings))
+        w = sys.stdout.write
+        w(f"tools/list: {total:,} tokens ({settings.encoding}) for {len(per)} tools\n")
+        for name, tokens in sorted(per.items(), key=lambda kv: -kv[1]):
+            w(f"  {tokens:>6,}  {name}\n")
+        return 0
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("ctxsteward mcp: %(message)s"))
+    logger = logging.getLogger("ctxsteward.mcp")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    # bm25s sets its own logger to DEBUG when imported: keep its chatter off the client's log.
+    logging.getLogger("bm25s").addFilter(lambda record: record.levelno >= logging.WARNING)
+    server.run("stdio")
+    return 0

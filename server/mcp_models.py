@@ -1,0 +1,121 @@
+"""What the MCP tools answer: pydantic models, published as each tool's output schema.
+
+Kept small on purpose: every field costs tokens in every client's ``tools/list``. Each answer has
+``tokens`` (its own size: the larger of its text block and the JSON of its structured content, as
+clients hand a model one or the other), ``warnings``, and a count or list of what it left out to
+stay within its budget.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Omitted(BaseModel):
+    path: str
+    tokens: int
+    why: str
+
+
+class BundleEntry(BaseModel):
+    path: str
+    ranges: list[tuple[int, int]]
+    symbols: list[str]
+    tokens: int
+    reasons: list[str]
+
+
+class BundleAnswer(BaseModel):
+    rendered: str
+    items: list[BundleEntry]
+    left_out: list[Omitted]
+    more_left_out: int = 0
+    saved: str | None = None
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class VerifiedEntry(BaseModel):
+    path: str
+    status: str
+    detail: str = ""
+
+
+class VerifyAnswer(BaseModel):
+    name: str
+    created_at: str
+    unchanged: int
+    changed: int
+    vanished: int
+    items: list[VerifiedEntry]
+    more_items: int = 0
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class DefinitionHit(BaseModel):
+    name: str
+    kind: str
+    lines: tuple[int, int]
+
+
+class ContextHit(BaseModel):
+    path: str
+    score: float
+    tokens: int
+    reasons: list[str]
+    definitions: list[DefinitionHit]
+
+
+class FindAnswer(BaseModel):
+    results: list[ContextHit]
+    more_results: int = 0
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class PathTokens(BaseModel):
+    path: str
+    tokens: int
+    files: int
+
+
+class InstructionLoad(BaseModel):
+    path: str
+    tokens: int
+    agents: list[str]
+
+
+class BudgetAnswer(BaseModel):
+    total_tokens: int
+    paths: list[PathTokens]
+    more_paths: int = 0
+    instructions: list[InstructionLoad]
+    instruction_tokens: int
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class InstructionProblem(BaseModel):
+    path: str
+    line: int
+    code: str
+    severity: str
+    message: str
+    fix: str | None = None
+
+
+class CheckAnswer(BaseModel):
+    files_checked: int
+    problems: list[InstructionProblem]
+    more_problems: int = 0
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)
+
+
+class HandoffAnswer(BaseModel):
+    note: str
+    path: str
+    written: bool
+    tokens: int
+    warnings: list[str] = Field(default_factory=list)

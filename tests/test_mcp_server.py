@@ -1,0 +1,326 @@
+"""The MCP server end to end: the real ``ctxsteward mcp`` over stdio, driven by the SDK's own
+client, on git repositories (and a plain folder) built here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gitutil import commit, make_folder, make_repo, run_cli, snapshot, write_files
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, ListToolsResult, TextResourceContents
+from mcp_client import data, session, structured_json, text
+
+from analyzers.config import Settings
+from analyzers.tokens import Counter
+
+TOOLS = {"suggest_bundle", "verify_bundle", "find_context", "token_budget", "check_instructions",
+         "handoff"}
+COUNT = Counter("cl100k_base", Settings().model_profile()).count
+
+UTIL = '''\
+def parse_header(line):
+    """Split 'Name: value' into its two parts."""
+    name, _, value = line.partition(":")
+    return name.strip(), value.strip()
+
+
+def format_header(name, value):
+    return f"{name}: {value}"
+'''
+
+MAIN = '''\
+from app.util import parse_header
+from app.tables_a import lookup_a
+from app.tables_b import lookup_b
+from app.tables_c import lookup_c
+
+
+def handle(lines):
+    out = dict(parse_header(line) for line in lines)
+    return lookup_a(out) or lookup_b(out) or lookup_c(out)
+'''
+
+
+def table(name: str, n: int = 120) -> str:
+    """A module of ``n`` small functions plus ``lookup_<name>`` (roughly 20 tokens a function)."""
+    body = "".join(f"def {name}_rule_{i}(value):\n    return value.get('k{i}', {i} * 7)\n\n\n"
+                   for i in range(n))
+    return body + f"def lookup_{name}(headers):\n    return {name}_rule_0(headers)\n"
+
+
+CLAUDE = """\
+# Project rules
+
+Header parsing lives in `app/util.py`; the old parser was `app/legacy_parser.py`.
+"""
+
+AGENTS = """\
+# Agents
+
+Run `pytest` before committing. Keep `app/main.py` small.
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "CLAUDE.md").write_text("# Parent folder rule\n\nAlways answer in English.\n")
+    root = make_repo(tmp_path / "repo", {
+        "app/__init__.py": "",
+        "app/util.py": UTIL,
+        "app/main.py": "from app.util import parse_header\n\n\ndef handle(lines):\n"
+                       "    return dict(parse_header(line) for line in lines)\n",
+        "app/other.py": "def weather_report():\n    return 'sunny'\n",
+        "app/tables_a.py": table("a"), "app/tables_b.py": table("b"), "app/tables_c.py": table("c"),
+        "tests/test_util.py": "from app.util import parse_header\n\n\n"
+                              "def test_parse_header():\n"
+                              "    assert parse_header('A: b') == ('A', 'b')\n",
+        "CLAUDE.md": CLAUDE,
+        "AGENTS.md": AGENTS,
+        ".env": "API_KEY=sk-live-0123456789abcdef\n",
+    })
+    commit(root, "handle several tables", {"app/main.py": MAIN, "app/util.py": UTIL + "\n"})
+    return root
+
+
+@pytest.fixture
+def log(tmp_path: Path):  # noqa: ANN201 - a text file
+    with (tmp_path / "server.log").open("w+") as f:
+        yield f
+
+
+async def test_lists_tools_resources_and_prompts_within_the_tool_budget(
+        repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        listed = await s.list_tools()
+        assert {t.name for t in listed.tools} == TOOLS
+        for t in listed.tools:
+            assert t.description and t.input_schema["type"] == "object"
+            assert t.output_schema is not None and t.output_schema["type"] == "object"
+            assert "tokens" in t.output_schema["properties"]
+        wire = ListToolsResult(tools=listed.tools).model_dump_json(by_alias=True,
+                                                                   exclude_none=True)
+        assert COUNT(wire) <= 1500
+        by_name = {t.name: t for t in listed.tools}
+        assert by_name["suggest_bundle"].input_schema["properties"]["budget"]["minimum"] == 500
+        assert by_name["find_context"].input_schema["required"] == ["query"]
+
+        templates = await s.list_resource_templates()
+        assert [t.uri_template for t in templates.resource_templates] == [
+            "ctxsteward://bundles/{name}"]
+        resources = await s.list_resources()
+        assert "ctxsteward://handoff" in {r.uri for r in resources.resources}
+
+        prompts = await s.list_prompts()
+        assert [p.name for p in prompts.prompts] == ["start-task"]
+        assert [(a.name, a.required) for a in prompts.prompts[0].arguments or []] == [
+            ("task", True)]
+
+    proc = run_cli("mcp", "--root", str(repo), "--print-tool-cost", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    figure = int(proc.stdout.split()[1].replace(",", ""))
+    assert proc.stdout.startswith("tools/list: ") and 0 < figure <= 1500
+    assert all(name in proc.stdout for name in TOOLS)
+
+
+async def test_suggest_bundle_holds_what_the_seed_imports_and_verify_sees_an_edit(
+        repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        result = await s.call_tool("suggest_bundle", {"seeds": ["app/main.py"], "save": "work"})
+        answer = data(result)
+        paths = [i["path"] for i in answer["items"]]
+        assert paths[0] == "app/main.py"
+        assert "app/util.py" in paths
+        util = next(i for i in answer["items"] if i["path"] == "app/util.py")
+        assert any("parse_header" in r for r in util["reasons"])
+        assert "def parse_header(line):" in answer["rendered"]
+        assert "def parse_header(line):" in text(result)
+        assert answer["tokens"] <= 8000 and answer["saved"] == "ctxsteward://bundles/work"
+        assert ".env" not in paths
+
+        listed = await s.list_resources()
+        assert "ctxsteward://bundles/work" in {r.uri for r in listed.resources}
+        saved = await s.read_resource("ctxsteward://bundles/work")
+        content = saved.contents[0]
+        assert isinstance(content, TextResourceContents)
+        assert json.loads(content.text)["bundle"]["items"][0]["path"] == "app/main.py"
+
+        clean = data(await s.call_tool("verify_bundle", {"name": "work"}))
+        assert clean["changed"] == 0 and clean["vanished"] == 0
+        assert clean["unchanged"] == len(answer["items"])
+
+        edited = UTIL.replace("return name.strip(), value.strip()",
+                              "return name.strip().lower(), value.strip()")
+        write_files(repo, {"app/util.py": edited + "\n"})
+        report = data(await s.call_tool("verify_bundle", {"name": "work"}))
+        assert report["changed"] == 1
+        assert report["items"][0] == {"path": "app/util.py", "status": "changed",
+                                      "detail": "the lines the agent saw differ now"}
+        assert "changed: app/util.py" in text(await s.call_tool("verify_bundle",
+                                                                {"name": "work"}))
+
+
+async def test_answers_stay_within_the_budget_and_say_what_they_left_out(
+        repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for fmt in ("markdown", "xml", "json"):
+            result = await s.call_tool("suggest_bundle", {
+                "seeds": ["app/main.py"], "budget": 900, "format": fmt})
+            answer = data(result)
+            assert COUNT(text(result)) <= 900 and COUNT(structured_json(result)) <= 900
+            assert answer["tokens"] == max(COUNT(text(result)), COUNT(structured_json(result)))
+            shown = {i["path"] for i in answer["items"]}
+            dropped = {o["path"] for o in answer["left_out"] if o["why"].startswith("did not fit")}
+            tables = {"app/tables_a.py", "app/tables_b.py", "app/tables_c.py"}
+            assert dropped and tables <= shown | dropped, (shown, dropped)
+            if fmt == "markdown":
+                assert "Left out (did not fit):" in text(result)
+            if fmt == "xml":
+                assert answer["rendered"].startswith("<documents>")
+            if fmt == "json":
+                assert json.loads(text(result)) == answer
+
+        big = await s.call_tool("suggest_bundle", {"seeds": ["app/main.py"], "budget": 20000})
+        assert {"app/tables_a.py", "app/tables_b.py", "app/tables_c.py"} <= {
+            i["path"] for i in data(big)["items"]}
+
+
+async def test_find_context_and_token_budget_match_the_repository(
+        repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        found = data(await s.call_tool("find_context", {"query": "parse a header line",
+                                                        "limit": 3}))
+        assert len(found["results"]) <= 3
+        first = found["results"][0]
+        assert first["path"] == "app/util.py" and first["reasons"]
+        assert {"name": "parse_header", "kind": "function", "lines": [1, 4]} in \
+            first["definitions"]
+        assert first["tokens"] == COUNT((repo / "app/util.py").read_text())
+
+        budget = data(await s.call_tool("token_budget", {"paths": ["app", "AGENTS.md"]}))
+        app_files = [p for p in (repo / "app").iterdir() if p.is_file()]
+        assert budget["paths"][0] == {"path": "app/", "files": len(app_files),
+                                      "tokens": sum(COUNT(p.read_text()) for p in app_files)}
+        assert budget["paths"][1]["path"] == "AGENTS.md"
+        loads = {x["path"]: x for x in budget["instructions"]}
+        assert loads["CLAUDE.md"]["tokens"] == COUNT(CLAUDE)
+        assert "Claude Code" in loads["CLAUDE.md"]["agents"]
+        assert "Codex" in loads["AGENTS.md"]["agents"]
+        parent = str(repo.parent / "CLAUDE.md")
+        assert loads[parent]["agents"] == ["Claude Code"]
+        assert budget["instruction_tokens"] == sum(x["tokens"] for x in loads.values())
+
+        whole = data(await s.call_tool("token_budget", {}))
+        assert whole["total_tokens"] == sum(x["tokens"] for x in whole["paths"])
+        assert {"path": "app/", "files": len(app_files),
+                "tokens": budget["paths"][0]["tokens"]} in whole["paths"]
+
+
+async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
+    write_files(repo, {"app/other.py": "def weather_report():\n    # TODO: add rain\n"
+                                       "    return 'rainy'\n"})
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        checked = data(await s.call_tool("check_instructions", {}))
+        assert checked["files_checked"] == 2
+        stale = [p for p in checked["problems"] if p["code"] == "CS001"]
+        assert stale and stale[0]["path"] == "CLAUDE.md" and "legacy_parser" in stale[0]["message"]
+        assert stale[0]["line"] == 3
+        only = data(await s.call_tool("check_instructions", {"paths": ["AGENTS.md"]}))
+        assert only["files_checked"] == 1
+
+        before = snapshot(repo)
+        note = data(await s.call_tool("handoff", {}))
+        assert note["written"] is False and note["path"] == "HANDOFF.md"
+        assert "app/other.py" in note["note"] and "add rain" in note["note"]
+        assert snapshot(repo) == before  # nothing written without write=true
+
+        written = data(await s.call_tool("handoff", {"write": True}))
+        assert written["written"] is True
+        on_disk = (repo / "HANDOFF.md").read_text()
+        assert written["note"] == on_disk
+        resource = await s.read_resource("ctxsteward://handoff")
+        content = resource.contents[0]
+        assert isinstance(content, TextResourceContents) and content.text == on_disk
+
+        refused = await s.call_tool("handoff", {"base": "--output=/tmp/x"})
+        assert refused.is_error and "not a git ref" in text(refused)
+        unknown = await s.call_tool("handoff", {"base": "no-such-branch"})
+        assert unknown.is_error and "no-such-branch" in text(unknown)
+
+
+async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        prompt = await s.get_prompt("start-task", {"task": "parse header lines case-insensitively"})
+        assert len(prompt.messages) == 1 and prompt.messages[0].role == "user"
+        body = prompt.messages[0].content.text  # type: ignore[union-attr]
+        assert "parse header lines case-insensitively" in body
+        assert "Always answer in English." in body  # CLAUDE.md above the workspace
+        assert "Header parsing lives in `app/util.py`" in body  # CLAUDE.md at the root
+        assert "Run `pytest` before committing." in body  # AGENTS.md
+        assert "## app/util.py" in body and "def parse_header(line):" in body
+        assert body.index("# Instruction files that apply") < body.index("# Suggested context")
+        assert COUNT(body) <= 8000
+
+        with pytest.raises(MCPError) as err:
+            await s.get_prompt("start-task", {"task": "  "})
+        assert err.value.error.code == INVALID_PARAMS and "task is empty" in err.value.error.message
+
+
+async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
+        repo: Path, log: object, tmp_path: Path) -> None:
+    outside = make_folder(tmp_path / "elsewhere", {"notes.txt": "not yours\n"})
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        await s.call_tool("suggest_bundle", {"seeds": ["app/main.py"]})  # index is warm now
+        before = snapshot(repo)
+        cases = [
+            ("suggest_bundle", {"seeds": ["app/missing.py"]}, "no such file"),
+            ("suggest_bundle", {"seeds": ["../../etc/passwd"]}, "outside the workspace"),
+            ("suggest_bundle", {"seeds": ["/etc/passwd:3"]}, "outside the workspace"),
+            ("suggest_bundle", {"seeds": [".env"]}, "may hold secrets"),
+            ("suggest_bundle", {"seeds": ["app/main.py"], "budget": -1}, "budget"),
+            ("suggest_bundle", {"seeds": ["app/main.py"], "format": "pdf"}, "format"),
+            ("suggest_bundle", {"seeds": ["app/main.py::nope"]}, "defines no"),
+            ("suggest_bundle", {"seeds": 5}, "seeds"),
+            ("suggest_bundle", {}, "give seeds"),
+            ("suggest_bundle", {"task": "x", "save": "../escape"}, "bundle name"),
+            ("verify_bundle", {"name": "never-saved"}, "no saved bundle"),
+            ("verify_bundle", {}, "name"),
+            ("find_context", {"query": ""}, "query"),
+            ("find_context", {"query": "x", "limit": 0}, "limit"),
+            ("token_budget", {"paths": [str(outside)]}, "outside the workspace"),
+            ("token_budget", {"paths": ["../elsewhere/notes.txt"]}, "outside the workspace"),
+            ("token_budget", {"paths": [".git/config"]}, "refused"),
+            ("check_instructions", {"paths": ["/etc"]}, "outside the workspace"),
+            ("no_such_tool", {}, "Unknown tool"),
+        ]
+        for name, args, expected in cases:
+            result = await s.call_tool(name, args)
+            assert result.is_error, (name, args, text(result))
+            assert expected in text(result), (name, args, text(result))
+
+        with pytest.raises(MCPError) as err:
+            await s.read_resource("ctxsteward://bundles/never-saved")
+        assert err.value.error.code == INVALID_PARAMS
+        assert "no saved bundle" in err.value.error.message
+
+        still = data(await s.call_tool("suggest_bundle", {"seeds": ["app/main.py"]}))
+        assert still["items"][0]["path"] == "app/main.py"
+        assert snapshot(repo) == before  # read-only outside .ctxsteward/
+
+
+async def test_a_plain_folder_is_served_without_history(tmp_path: Path, log: object) -> None:
+    folder = make_folder(tmp_path / "plain", {
+        "lib/util.py": UTIL,
+        "lib/main.py": "from lib.util import parse_header\n\n\ndef handle(line):\n"
+                       "    return parse_header(line)\n",
+    })
+    async with session(folder, log) as s:  # type: ignore[arg-type]
+        answer = data(await s.call_tool("suggest_bundle", {"seeds": ["lib/main.py"]}))
+        assert [i["path"] for i in answer["items"]][:2] == ["lib/main.py", "lib/util.py"]
+        assert any("not a git repository" in w for w in answer["warnings"])
+        handoff = await s.call_tool("handoff", {})
+        assert handoff.is_error and "not inside a git work tree" in text(handoff)
+        refused = await s.call_tool("token_budget", {"paths": [str(tmp_path)]})
+        assert refused.is_error and "outside the workspace" in text(refused)
+        assert data(await s.call_tool("token_budget", {}))["total_tokens"] > 0
