@@ -132,7 +132,7 @@ def snapshot(root: Path, *, ignore: Sequence[str] = (".git", ".ctxsteward")) -> 
             elif os.path.isfile(full):
                 h = hashlib.blake2b(digest_size=16)
                 with open(full, "rb") as f:
-                    for chunk in iter(lambda f=f: f.read(1 << 20), b""):
+                    while chunk := f.read(1 << 20):
                         h.update(chunk)
                 st = os.stat(full)
                 out[rel] = f"{h.hexdigest()}:{st.st_mtime_ns}"

@@ -24,8 +24,8 @@ def skipped(report: IndexReport) -> dict[str, tuple[str, str]]:
 def build_clean(root: Path, **kw: object) -> IndexReport:
     """build() twice (cold, then warm), asserting nothing outside .ctxsteward/ changed."""
     before = snapshot(root)
-    report = build(root, **kw)  # type: ignore[arg-type]
-    again = build(root, **kw)  # type: ignore[arg-type]
+    report = build(root, **kw)
+    again = build(root, **kw)
     assert again.files == report.files and again.files_parsed == 0
     assert snapshot(root) == before
     return report

@@ -13,7 +13,7 @@ from analyzers.config import PROFILES, Settings
 from analyzers.index import Index, build
 from analyzers.tokens import Counter
 
-SOURCES = {
+SOURCES: dict[str, str | bytes | None] = {
     "app/models.py": (
         "class User:\n"
         "    def __init__(self, name):\n"
@@ -65,7 +65,7 @@ def test_index_queries(repo: Path) -> None:
         assert sorted(files) == sorted(p for p in SOURCES if p != "logo.png")
         info = files["app/models.py"]
         assert info.lang == "python" and info.lines == 6
-        assert info.size == len(SOURCES["app/models.py"])
+        assert info.size == len(str(SOURCES["app/models.py"]))
         assert info.tokens == counter.count(str(SOURCES["app/models.py"]))
         assert len(info.hash) == 32
         assert index.skipped() == {"logo.png": ("binary", "binary")}
@@ -114,8 +114,9 @@ def test_plain_folder_is_indexed_without_history(tmp_path: Path) -> None:
 
 
 def test_process_pool_gives_the_same_index_as_one_process(tmp_path: Path) -> None:
-    files = {f"pkg/m{i:03}.py": f"def f{i}(x):\n    return helper_{i % 7}(x) + {i}\n"
-             for i in range(90)}
+    files: dict[str, str | bytes | None] = {
+        f"pkg/m{i:03}.py": f"def f{i}(x):\n    return helper_{i % 7}(x) + {i}\n" for i in range(90)
+    }
     files["pkg/bad.py"] = b"\x00\x01binary"
     one = make_repo(tmp_path / "one", files)
     two = make_repo(tmp_path / "two", files)

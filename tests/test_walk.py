@@ -11,11 +11,11 @@ from analyzers.walk import walk
 
 
 def listed(root: Path, **kw: object) -> set[str]:
-    return {e.path for e in walk(root, **kw).entries}  # type: ignore[arg-type]
+    return {e.path for e in walk(root, **kw).entries}
 
 
 def skips(root: Path, **kw: object) -> dict[str, tuple[str, str]]:
-    return {s.path: (s.reason, s.detail) for s in walk(root, **kw).skipped}  # type: ignore[arg-type]
+    return {s.path: (s.reason, s.detail) for s in walk(root, **kw).skipped}
 
 
 def test_git_tracked_plus_untracked_not_ignored(tmp_path: Path) -> None:
