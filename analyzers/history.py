@@ -78,16 +78,18 @@ def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
 
 
 def stream_log(
-    repo: git.Repo, rev_range: str, *, token: CancelToken = NEVER, renames: bool = True
+    repo: git.Repo, rev_range: str, *, token: CancelToken = NEVER, renames: bool = True,
+    skip: int = 0,
 ) -> Iterator[Commit]:
     """Commits of ``rev_range``, newest first, with their name-status changes.
 
     Rename detection reads blobs; in a partial or damaged clone that lacks some, call again with
-    ``renames=False``.
+    ``renames=False`` (and ``skip`` the commits already read: the order is the same).
     """
     proc = repo.git.log(
         rev_range, "-z", "--name-status", "-M" if renames else "--no-renames", "--no-merges",
-        "--format=%x01%H %ct %s", "--no-color", as_process=True,
+        "--format=%x01%H %ct %s", "--no-color", *([f"--skip={skip}"] if skip else []),
+        as_process=True,
     )
     stdout = proc.proc.stdout
     assert stdout is not None
@@ -123,6 +125,20 @@ def stream_log(
         except OSError:
             pass
         proc.proc.wait()
+
+
+def without_renames(changes: list[Change]) -> list[Change]:
+    """The changes as ``--no-renames`` reports them: a rename is a deletion and an addition."""
+    out: list[Change] = []
+    for ch in changes:
+        if ch.status == "R" and ch.old_path is not None:
+            out.append(Change("D", ch.old_path))
+            out.append(Change("A", ch.path))
+        elif ch.status == "C":
+            out.append(Change("A", ch.path))
+        else:
+            out.append(ch)
+    return out
 
 
 def _consume(

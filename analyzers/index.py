@@ -18,20 +18,24 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
-from .filefacts import FileRecord, read_file
+from .filefacts import read_file, token_byte_lengths
 from .imports import Resolver
 from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
-from .store import Store, is_corruption, state_dir, unpack
+from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
 from .syntax import Definition
 from .walk import walk
 
 Progress = Callable[[int, int, str], None]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 POOL_THRESHOLD = 64  # parse serially below this many files: a pool costs more than it saves
 BATCH = 32
+FLUSH = 512  # files written to SQLite per transaction
 
 
 def _noop(done: int, total: int, message: str) -> None:
@@ -40,15 +44,14 @@ def _noop(done: int, total: int, message: str) -> None:
 
 # -- building -----------------------------------------------------------------------------------
 
-def _worker_init() -> None:
-    from .tokens import encoding
-
-    encoding("cl100k_base")
+def _worker_init(encoding_name: str) -> None:
+    token_byte_lengths(encoding_name)  # loads the encoding too
 
 
-def _read_batch(args: tuple[str, list[str], str, int]) -> list[FileRecord]:
+def _read_batch(args: tuple[str, list[str], str, int]) -> list[RecordRows]:
+    """Read and analyse a batch of files into SQLite rows (in a worker: rows pickle cheaply)."""
     root, paths, encoding_name, max_size = args
-    return [read_file(root, p, encoding_name, max_size) for p in paths]
+    return [record_rows(read_file(root, p, encoding_name, max_size)) for p in paths]
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -58,34 +61,54 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
 
 
-def _parse_all(
-    root: Path, paths: list[str], settings: Settings, token: CancelToken, progress: Progress,
-) -> Iterator[list[FileRecord]]:
-    total = len(paths)
-    batches = [paths[i:i + BATCH] for i in range(0, total, BATCH)]
-    workers = settings.workers or os.cpu_count() or 1
-    done = 0
-    if total < POOL_THRESHOLD or workers <= 1:
-        for b in batches:
-            token.check()
-            recs = _read_batch((str(root), b, settings.encoding, settings.max_file_size))
-            done += len(recs)
-            progress(done, total, b[-1])
-            yield recs
-        return
-    ctx = _pool_context()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                             initializer=_worker_init) as pool:
-        args = ((str(root), b, settings.encoding, settings.max_file_size) for b in batches)
+class _Parser:
+    """Reads files into rows, in a process pool when there are enough of them.
+
+    Create it before starting any thread: the pool then forks its workers from a single-threaded
+    process (fast, and they inherit every module already imported) instead of a forkserver.
+    """
+
+    def __init__(self, root: Path, paths: list[str], settings: Settings) -> None:
+        self.total = len(paths)
+        self.args = [(str(root), paths[i:i + BATCH], settings.encoding, settings.max_file_size)
+                     for i in range(0, self.total, BATCH)]
+        workers = min(settings.workers or os.cpu_count() or 1, len(self.args))
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.results: Iterator[list[RecordRows]]
+        if self.total < POOL_THRESHOLD or workers <= 1:
+            self.results = map(_read_batch, self.args)
+            return
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                        initializer=_worker_init, initargs=(settings.encoding,))
         try:
-            for recs in pool.map(_read_batch, args):
-                token.check()
-                done += len(recs)
-                progress(done, total, recs[-1].path if recs else "")
-                yield recs
+            self.results = self.pool.map(_read_batch, self.args)  # submits (and forks) now
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            self.close(cancel=True)
             raise
+
+    def batches(self, token: CancelToken, progress: Progress) -> Iterator[list[RecordRows]]:
+        done = 0
+        try:
+            for rows in self.results:
+                token.check()
+                done += len(rows)
+                progress(done, self.total, rows[-1].path if rows else "")
+                yield rows
+        except BaseException:
+            self.close(cancel=True)
+            raise
+
+    def map(self, fn: Callable[[_T], _R], args: list[_T]) -> list[_R]:
+        """``fn`` over ``args``, on the pool's workers when there is a pool."""
+        if self.pool is None:
+            return [fn(a) for a in args]
+        return list(self.pool.map(fn, args))
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self.pool = None
 
 
 @dataclass
@@ -131,16 +154,24 @@ def _read_history(root: Path, last_head: str | None, token: CancelToken,
         if last_head and hist.is_ancestor(repo, last_head, state.head):
             rev = f"{last_head}..{state.head}"
             out.incremental = True
+        commits: list[hist.Commit] = []
         try:
-            out.commits, out.renames = _follow_renames(hist.stream_log(repo, rev, token=token))
+            for c in hist.stream_log(repo, rev, token=token):
+                commits.append(c)
         except hist.HistoryError as e:
             if "unable to read" not in str(e):
                 raise
             # Missing blobs (a partial or damaged clone): rename detection cannot read them.
             state.notes.append("some git objects are missing; history read without rename "
                                "detection, so moved files lose their earlier history")
-            out.commits, out.renames = _follow_renames(
-                hist.stream_log(repo, rev, token=token, renames=False))
+            # Keep what was read (all but the last commit, which may be cut short) as if read
+            # without renames, and read only the rest again.
+            commits = commits[:-1]
+            for c in commits:
+                c.changes = hist.without_renames(c.changes)
+            commits.extend(hist.stream_log(repo, rev, token=token, renames=False,
+                                           skip=len(commits)))
+        out.commits, out.renames = _follow_renames(iter(commits))
     except Cancelled:
         raise
     except Exception as e:  # noqa: BLE001 - a git failure is reported, never a crash
@@ -208,21 +239,37 @@ def _build(
         raise NotADirectoryError(f"{root} is not a folder")
     from .tokens import encoding
 
-    encoding(settings.encoding)  # fail early, with a clear message, on an unknown encoding
+    if not (state_dir(root) / "index.sqlite").exists():
+        encoding(settings.encoding)  # fail early, before writing anything, on an unknown encoding
     store = Store.open(root)
     warnings = list(store.warnings)
+    reader: _Parser | None = None
     try:
         walked = walk(root, max_file_size=settings.max_file_size, exclude=settings.exclude,
                       token=token)
         warnings.extend(walked.notes)
         fingerprint = f"{settings.encoding}|{settings.max_file_size}"
         if store.get_meta("fingerprint") != fingerprint:
+            # Fail early, with a clear message, on an unknown encoding (an unchanged fingerprint
+            # means it loaded before: a warm run need not load it at all).
+            encoding(settings.encoding)
             with store.transaction():
                 store.conn.execute("DELETE FROM files")
                 store.conn.execute("DELETE FROM defs")
                 store.conn.execute("DELETE FROM skipped")
                 store.conn.execute("DELETE FROM resolved_imports")
                 store.set_meta("fingerprint", fingerprint)
+
+        known = store.file_stats()
+        indexed_before = {r[0] for r in store.conn.execute("SELECT path FROM files")}
+        present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
+        removed = [p for p in known if p not in present]
+        to_read = [e.path for e in walked.entries
+                   if known.get(e.path, (None, None, None))[:2] != (e.size, e.mtime_ns)]
+        walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
+        if to_read:
+            encoding(settings.encoding)  # before the pool forks: its workers inherit it
+        reader = _Parser(root, to_read, settings)  # before the history thread starts
 
         hist_result = _HistoryResult()
         hist_thread: threading.Thread | None = None
@@ -241,44 +288,32 @@ def _build(
                                            daemon=True)
             hist_thread.start()
 
-        known = store.file_stats()
-        indexed_before = {r[0] for r in store.conn.execute("SELECT path FROM files")}
-        present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
-        removed = [p for p in known if p not in present]
-        to_read = [e.path for e in walked.entries
-                   if known.get(e.path, (None, None, None))[:2] != (e.size, e.mtime_ns)]
-        walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
-
         parsed: list[str] = []
         # Files that were indexed and now are skipped (became binary, too large, excluded...).
         left = [s.path for s in walked.skipped if s.path in indexed_before]
         with store.transaction():
             store.delete_files(removed)
             store.put_skips(walk_skips)
-        for recs in _parse_all(root, to_read, settings, token, progress):
-            fresh = []
-            with store.transaction():
-                for r in recs:
-                    old = known.get(r.path)
-                    if old is not None and old[2] and old[2] == r.hash and not r.skip_reason:
-                        store.touch(r.path, r.size, r.mtime_ns)
-                    else:
-                        fresh.append(r)
-                store.put_records(fresh)
-            parsed.extend(r.path for r in fresh if not r.skip_reason)
-            left.extend(r.path for r in fresh if r.skip_reason and r.path in indexed_before)
+        fresh: list[RecordRows] = []
+        touched: list[RecordRows] = []
 
-        # Imports of every file are resolved again when the set of indexed files changes: a
-        # file joining can satisfy an import that resolved to nothing, one leaving breaks edges.
-        file_set_changed = bool(removed or left) or any(p not in indexed_before for p in parsed)
-        if parsed or removed or left or store.get_meta("imports_resolved") != "1":
-            _resolve_imports(store, root, None if file_set_changed else parsed)
+        def flush() -> None:
+            with store.transaction():
+                for r in touched:
+                    store.touch(r.path, r.size, r.mtime_ns)
+                store.put_rows(fresh)
+            parsed.extend(r.path for r in fresh if r.skipped is None)
+            left.extend(r.path for r in fresh if r.skipped is not None and r.path in indexed_before)
+            fresh.clear()
+            touched.clear()
 
         history_summary = None
-        if hist_thread is not None:
-            while hist_thread.is_alive():
-                hist_thread.join(0.1)
-                token.check()
+        history_pending = hist_thread is not None
+
+        def take_history() -> None:
+            """Store the history read by the thread (which must have finished)."""
+            nonlocal history_summary, history_pending
+            history_pending = False
             if hist_result.error:
                 warnings.append(hist_result.error)
             elif hist_result.state is not None:
@@ -291,6 +326,33 @@ def _build(
                     commits_read=len(hist_result.commits), commits_total=total,
                     shallow=hist_result.state.shallow, incremental=hist_result.incremental,
                 )
+
+        for rows in reader.batches(token, progress):
+            for r in rows:
+                old = known.get(r.path)
+                if old is not None and old[2] and old[2] == r.hash and r.skipped is None:
+                    touched.append(r)  # same content, new mtime: nothing to re-parse
+                else:
+                    fresh.append(r)
+            if len(fresh) + len(touched) >= FLUSH:
+                flush()
+                if history_pending and hist_thread is not None and not hist_thread.is_alive():
+                    take_history()  # while the workers go on parsing
+        flush()
+
+        # Imports of every file are resolved again when the set of indexed files changes: a
+        # file joining can satisfy an import that resolved to nothing, one leaving breaks edges.
+        file_set_changed = bool(removed or left) or any(p not in indexed_before for p in parsed)
+        if parsed or removed or left or store.get_meta("imports_resolved") != "1":
+            _resolve_imports(store, root, None if file_set_changed else parsed, reader)
+        reader.close()
+
+        if hist_thread is not None:
+            while hist_thread.is_alive():
+                hist_thread.join(0.1)
+                token.check()
+            if history_pending:
+                take_history()
         elif not walked.in_git:
             warnings.append(f"{root} is not a git repository: no history, co-change or renames")
         changed = bool(parsed or removed or left
@@ -302,30 +364,49 @@ def _build(
         return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
                        history_summary, time.perf_counter() - t0, warnings)
     finally:
+        if reader is not None:
+            reader.close(cancel=True)
         store.close()
 
 
-def _resolve_imports(store: Store, root: Path, only: list[str] | None) -> None:
-    c = store.conn
-    files = [r[0] for r in c.execute("SELECT path FROM files")]
-    resolver = Resolver(root, files)
-    if only is None:
-        rows = c.execute("SELECT path, lang, imports FROM files WHERE imports IS NOT NULL")
-    else:
-        rows = (c.execute("SELECT path, lang, imports FROM files WHERE path=?", (p,)).fetchone()
-                for p in only)
+_ImportRows = list[tuple[str, str | None, bytes | None]]  # path, lang, packed imports
+
+
+def _resolve_rows(args: tuple[str, list[str], _ImportRows]) -> list[tuple[str, str]]:
+    """Import edges of some files, resolved against the set of indexed ``files``."""
     from .syntax import ImportRef
 
-    out = []
-    targets = []
-    for row in rows:
-        if row is None:
-            continue
-        path, lang, blob = row
+    root, files, rows = args
+    resolver = Resolver(Path(root), files)
+    out: list[tuple[str, str]] = []
+    for path, lang, blob in rows:
         imports = [ImportRef(k, t, ln) for k, t, ln in (unpack(blob) or [])]
-        targets.append((path,))
         if imports:
             out.extend((path, dst) for dst in resolver.resolve(path, lang, imports))
+    return out
+
+
+def _resolve_imports(
+    store: Store, root: Path, only: list[str] | None, reader: _Parser | None = None
+) -> None:
+    c = store.conn
+    files = [r[0] for r in c.execute("SELECT path FROM files")]
+    if only is None:
+        rows: _ImportRows = list(
+            c.execute("SELECT path, lang, imports FROM files WHERE imports IS NOT NULL"))
+    else:
+        found = (c.execute("SELECT path, lang, imports FROM files WHERE path=?", (p,)).fetchone()
+                 for p in only)
+        rows = [r for r in found if r is not None]
+    targets = [(r[0],) for r in rows]
+    if reader is not None and reader.pool is not None and len(rows) >= POOL_THRESHOLD:
+        # Split over the workers (in order, so the edges come out as from one loop).
+        n = reader.workers
+        size = -(-len(rows) // n)
+        chunks = [(str(root), files, rows[i:i + size]) for i in range(0, len(rows), size)]
+        out = [edge for part in reader.map(_resolve_rows, chunks) for edge in part]
+    else:
+        out = _resolve_rows((str(root), files, rows))
     with store.transaction():
         if only is None:
             c.execute("DELETE FROM resolved_imports")

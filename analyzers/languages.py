@@ -173,13 +173,18 @@ def _read_own_query(name: str) -> str:
 
 
 @cache
-def tags_query(lang: str) -> Query | None:
-    """The tags query for ``lang``: the grammar's own ``tags.scm`` plus ours, if any."""
+def _tags_source(lang: str) -> str:
     spec = SPECS[lang]
     parts = [_read_package_query(p) for p in spec.tag_sources]
     if spec.extra_query:
         parts.append(_read_own_query(spec.extra_query))
-    source = "\n".join(p for p in parts if p.strip())
+    return "\n".join(p for p in parts if p.strip())
+
+
+@cache
+def tags_query(lang: str) -> Query | None:
+    """The tags query for ``lang``: the grammar's own ``tags.scm`` plus ours, if any."""
+    source = _tags_source(lang)
     if not source:
         return None
     return Query(language(lang), source)
@@ -278,3 +283,14 @@ def import_query(lang: str) -> Query | None:
     if not source:
         return None
     return Query(language(lang), source)
+
+
+@cache
+def tags_and_imports_query(lang: str) -> tuple[Query | None, int]:
+    """The tags patterns followed by the import patterns in one query, and the index of the
+    first import pattern: matching both in one walk of the tree costs about what one does."""
+    tags, imports = _tags_source(lang), IMPORT_QUERIES.get(lang, "")
+    if not tags.strip() and not imports.strip():
+        return None, 0
+    first_import = Query(language(lang), tags).pattern_count if tags.strip() else 0
+    return Query(language(lang), f"{tags}\n{imports}"), first_import

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .filefacts import FileRecord
 from .syntax import Definition, ImportRef
@@ -114,13 +114,19 @@ class Store:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        if path.exists() and path.stat().st_size > 0:
-            with path.open("rb") as f:
-                if f.read(16) != b"SQLite format 3\x00":
-                    raise CacheCorrupt("not a SQLite database")
+        # Never open the file ourselves to check its header: closing that descriptor would drop
+        # the POSIX locks SQLite holds for this process's other connections (the language server
+        # keeps several), and another process could then delete the WAL under them ("disk I/O
+        # error"). SQLite's own NOTADB error on the first statement says the same.
         conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as e:
+                if getattr(e, "sqlite_errorcode", None) == 26 or "not a database" in str(e):
+                    conn.close()
+                    raise CacheCorrupt("not a SQLite database") from e
+                raise
             conn.execute("PRAGMA synchronous=NORMAL")
             row = conn.execute(
                 "SELECT value FROM meta WHERE key='schema_version'"
@@ -186,29 +192,29 @@ class Store:
         self.conn.executemany("DELETE FROM resolved_imports WHERE src=?", rows)
 
     def touch(self, path: str, size: int, mtime_ns: int) -> None:
-        self.conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+        self.conn.execute(
+            "UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path)
+        )
         self.conn.execute(
             "UPDATE skipped SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path)
         )
 
     def put_records(self, records: Iterable[FileRecord]) -> None:
-        files, defs, skipped, paths = [], [], [], []
-        for r in records:
+        self.put_rows(record_rows(r) for r in records)
+
+    def put_rows(self, rows: Iterable[RecordRows]) -> None:
+        """Store files prepared by :func:`record_rows` (replacing any earlier row of each)."""
+        files: list[tuple[Any, ...]] = []
+        defs: list[tuple[Any, ...]] = []
+        skipped: list[tuple[Any, ...]] = []
+        paths: list[tuple[str]] = []
+        for r in rows:
             paths.append((r.path,))
-            if r.skip_reason:
-                skipped.append((r.path, r.skip_reason, r.skip_detail, r.size, r.mtime_ns, r.hash))
-                continue
-            files.append((
-                r.path, r.lang, r.size, r.mtime_ns, r.hash, r.tokens, r.lines, int(r.has_errors),
-                pack(r.references),
-                pack([[i.kind, i.text, i.line] for i in r.imports]),
-                pack(r.terms),
-            ))
-            defs.extend(
-                (r.path, d.name, d.kind, d.start_line, d.end_line, d.name_line, d.name_col,
-                 d.signature, d.parent, d.tokens)
-                for d in r.definitions
-            )
+            if r.skipped is not None:
+                skipped.append(r.skipped)
+            elif r.file is not None:
+                files.append(r.file)
+                defs.extend(r.defs)
         c = self.conn
         c.executemany("DELETE FROM files WHERE path=?", paths)
         c.executemany("DELETE FROM defs WHERE path=?", paths)
@@ -239,6 +245,36 @@ class Store:
     def imports(self, path: str) -> list[ImportRef]:
         row = self.conn.execute("SELECT imports FROM files WHERE path=?", (path,)).fetchone()
         return [ImportRef(k, t, ln) for k, t, ln in (unpack(row[0]) or [])] if row else []
+
+
+class RecordRows(NamedTuple):
+    """One file's rows, ready for SQLite: small and cheap to send from a worker process."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    file: tuple[Any, ...] | None  # the ``files`` row, None when the file is skipped
+    defs: list[tuple[Any, ...]]
+    skipped: tuple[Any, ...] | None  # the ``skipped`` row of a file that could not be indexed
+
+
+def record_rows(r: FileRecord) -> RecordRows:
+    if r.skip_reason:
+        return RecordRows(r.path, r.size, r.mtime_ns, r.hash, None, [],
+                          (r.path, r.skip_reason, r.skip_detail, r.size, r.mtime_ns, r.hash))
+    file = (
+        r.path, r.lang, r.size, r.mtime_ns, r.hash, r.tokens, r.lines, int(r.has_errors),
+        pack(r.references),
+        pack([[i.kind, i.text, i.line] for i in r.imports]),
+        pack(r.terms),
+    )
+    defs = [
+        (r.path, d.name, d.kind, d.start_line, d.end_line, d.name_line, d.name_col,
+         d.signature, d.parent, d.tokens)
+        for d in r.definitions
+    ]
+    return RecordRows(r.path, r.size, r.mtime_ns, r.hash, file, defs, None)
 
 
 def is_corruption(e: BaseException) -> bool:

@@ -136,9 +136,18 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
 
     defs: dict[tuple[int, int], tuple[int, int, Definition]] = {}
     name_positions: set[tuple[int, int]] = set()
-    query = languages.tags_query(lang)
+    query, first_import = languages.tags_and_imports_query(lang)
     if query is not None:
-        for _, caps in QueryCursor(query).matches(root):
+        for pattern, caps in QueryCursor(query).matches(root):
+            if pattern >= first_import:
+                for cap, nodes in caps.items():
+                    if cap.startswith("_"):
+                        continue
+                    for node in nodes:
+                        facts.imports.append(
+                            ImportRef(kind=cap, text=_text(node), line=node.start_point.row + 1)
+                        )
+                continue
             name_nodes = caps.get("name")
             if not name_nodes:
                 continue
@@ -185,22 +194,13 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
 
     refs: dict[str, list[int]] = {}
     for node in QueryCursor(languages.identifier_query(lang)).captures(root).get("ref", []):
-        if (node.start_byte, node.end_byte) in name_positions:
+        start, end = node.start_byte, node.end_byte
+        if (start, end) in name_positions:
             continue
-        name = _text(node)
+        name = source[start:end].decode("utf-8", "replace")  # node.text, without a copy
         if 1 < len(name) <= 100:
             refs.setdefault(name, []).append(node.start_point.row + 1)
     # Captures arrive grouped by pattern, not in source order: sorted, one entry per line.
     facts.references = {name: sorted(set(lines)) for name, lines in refs.items()}
-
-    iq = languages.import_query(lang)
-    if iq is not None:
-        for cap, nodes in QueryCursor(iq).captures(root).items():
-            if cap.startswith("_"):
-                continue
-            for node in nodes:
-                facts.imports.append(
-                    ImportRef(kind=cap, text=_text(node), line=node.start_point.row + 1)
-                )
-        facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
+    facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
     return facts
