@@ -45,3 +45,29 @@ def test_no_instruction_files(tmp_path: Path) -> None:
     note = generate(root, bundle=False)
     assert note.instructions.files == []
     assert "- none apply" in render_markdown(note)
+
+
+def test_many_diagnostics_are_shortened_to_fit(tmp_path: Path) -> None:
+    repo = feature_repo(tmp_path / "r")
+    missing = "".join(f"- See [part {i}](docs/missing_{i}.md) for details.\n" for i in range(12))
+    write_files(repo.root, {"CLAUDE.md": "# Rules\n\n" + missing})
+    full = generate(repo.root, bundle=False, budget=20_000)
+    [claude] = [f for f in full.instructions.files if f.path == "CLAUDE.md"]
+    assert claude.diagnostics_total >= 12 and len(claude.diagnostics) == 10  # capped per file
+    small = generate(repo.root, bundle=False, budget=900)
+    [claude] = [f for f in small.instructions.files if f.path == "CLAUDE.md"]
+    assert small.token_count <= 900
+    assert 1 <= len(claude.diagnostics) < 10
+    hidden = claude.diagnostics_total - len(claude.diagnostics)
+    assert f"…and {hidden} more diagnostics" in render_markdown(small)
+
+
+def test_symlinked_instruction_file_is_listed_once(tmp_path: Path) -> None:
+    from gitutil import make_repo
+
+    root = make_repo(tmp_path / "r", {"AGENTS.md": "# Rules\n", "a.py": "x = 1\n"})
+    (root / "CLAUDE.md").symlink_to("AGENTS.md")
+    write_files(root, {"a.py": "x = 2\n"})
+    note = generate(root, bundle=False, checks=False)
+    assert [(f.path, f.aliases) for f in note.instructions.files] == [("AGENTS.md", ["CLAUDE.md"])]
+    assert "`AGENTS.md`, also as `CLAUDE.md`" in render_markdown(note)

@@ -1,7 +1,8 @@
 """Keep a note within its token budget by shortening its longest derived lists ("…and N more").
 
 The count is of the rendered Markdown (human sections included), in the configured encoding. Lists
-shrink by a quarter at a time, the longest first, never below :data:`MIN_ITEMS`; when even that is
+shrink by a quarter at a time, the one spending the most tokens first, never below
+:data:`MIN_ITEMS` (one diagnostic per instruction file); when even that is
 over budget (long human sections), the note says so in ``problems``.
 """
 
@@ -16,12 +17,17 @@ from .models import HandoffNote, Truncation
 
 DEFAULT_BUDGET = 2000
 MIN_ITEMS = 3
-# Derived lists that may be shortened: (name, getter path).
+# Derived lists that may be shortened, and how few items each keeps at least.
+# "instructions.diagnostics" is the number of diagnostics shown per instruction file.
 LISTS = ("commits", "committed_changes", "uncommitted_changes", "touched_definitions", "todos",
-         "instructions.files", "tests.failing", "bundle.files")
+         "instructions.files", "instructions.diagnostics", "tests.failing", "bundle.files")
+MINIMUM = {"instructions.diagnostics": 1}
 
 
 def _get(note: HandoffNote, name: str) -> list[Any] | None:
+    if name == "instructions.diagnostics":
+        longest = max((len(f.diagnostics) for f in note.instructions.files), default=0)
+        return [None] * longest
     obj: Any = note
     for part in name.split("."):
         obj = getattr(obj, part, None)
@@ -39,6 +45,8 @@ def _with_limits(note: HandoffNote, shown: dict[str, int], totals: dict[str, int
         items = _get(note, name)
         if items is None or name not in shown:
             continue
+        if name == "instructions.diagnostics":
+            continue  # applied with instructions.files below; each file says what it left out
         kept = items[:shown[name]]
         if "." in name:
             owner, attr = name.split(".", 1)
@@ -47,17 +55,36 @@ def _with_limits(note: HandoffNote, shown: dict[str, int], totals: dict[str, int
             top[name] = kept
         if totals[name] > len(kept):
             truncated.append(Truncation(name=name, shown=len(kept), total=totals[name]))
+    if "instructions.diagnostics" in shown:
+        k = shown["instructions.diagnostics"]
+        files = nested.get("instructions", {}).get("files", note.instructions.files)
+        nested.setdefault("instructions", {})["files"] = [
+            f.model_copy(update={"diagnostics": f.diagnostics[:k]}) for f in files]
     for owner, update in nested.items():
         top[owner] = getattr(note, owner).model_copy(update=update)
     top["truncated"] = truncated
     return note.model_copy(update=top)
 
 
+def _item_costs(base: HandoffNote, shown: dict[str, int], totals: dict[str, int],
+                render: Callable[[HandoffNote], str], counter: Counter) -> dict[str, float]:
+    """Tokens each list spends per shown item (rendering the note without it, once per list)."""
+    full = counter.count(render(_with_limits(base, shown, totals)))
+    costs: dict[str, float] = {}
+    for name, k in shown.items():
+        if k == 0:
+            costs[name] = 0.0
+            continue
+        without = counter.count(render(_with_limits(base, {**shown, name: 0}, totals)))
+        costs[name] = max(1.0, (full - without) / k)
+    return costs
+
+
 def fit(
     note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter,
     budget: int = DEFAULT_BUDGET, *, token: CancelToken = NEVER,
 ) -> HandoffNote:
-    """``note`` with its longest lists shortened until ``render(note)`` fits ``budget`` tokens.
+    """``note`` with its longest lists (in tokens) shortened until ``render(note)`` fits ``budget``.
 
     The returned note carries ``token_count`` (of its own rendering), ``token_budget`` and
     ``truncated``.
@@ -73,22 +100,25 @@ def fit(
     if "commits" in totals:
         totals["commits"] = max(note.commits_total, len(note.commits))
     base = note.model_copy(update={"token_budget": budget, "encoding": counter.label})
+    costs: dict[str, float] | None = None
     while True:
         token.check()
         current = _with_limits(base, shown, totals)
         tokens = _settle(current, render, counter)
         if tokens <= budget:
             return current
-        candidates = [n for n, k in shown.items() if k > MIN_ITEMS]
+        candidates = [n for n, k in shown.items() if k > MINIMUM.get(n, MIN_ITEMS)]
         if not candidates:
             current.problems.append(
-                f"the note takes {tokens:,} tokens, over its budget of {budget:,}, even with "
-                "every derived list shortened: the human sections are long")
+                f"the note is over its budget of {budget:,} tokens even with every derived list "
+                "shortened: the human sections are long")
             _settle(current, render, counter)
             return current
-        longest = max(candidates, key=lambda n: (shown[n], -LISTS.index(n)))
+        if costs is None:
+            costs = _item_costs(base, shown, totals, render, counter)
+        longest = max(candidates, key=lambda n: (shown[n] * costs[n], -LISTS.index(n)))
         k = shown[longest]
-        shown[longest] = max(MIN_ITEMS, k - max(1, k // 4))
+        shown[longest] = max(MINIMUM.get(longest, MIN_ITEMS), k - max(1, k // 4))
 
 
 def _settle(note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter) -> int:

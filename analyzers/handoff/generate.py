@@ -28,7 +28,7 @@ from .gitstate import (
 )
 from .instructionfiles import applicable_files, with_diagnostics
 from .markdown import parse_note, render_markdown
-from .models import BundleSuggestion, HandoffNote, HumanSections
+from .models import BundleSuggestion, ChangeTotals, FileChange, HandoffNote, HumanSections
 from .todos import added_todos
 
 DEFAULT_NOTE = "HANDOFF.md"
@@ -56,6 +56,11 @@ def _excludes(top: Path, note: Path, extra: Sequence[str | Path] = ()) -> list[s
         except (ValueError, OSError):
             continue
     return out
+
+
+def totals(changes: list[FileChange]) -> ChangeTotals:
+    return ChangeTotals(files=len(changes), added=sum(c.added or 0 for c in changes),
+                        removed=sum(c.removed or 0 for c in changes))
 
 
 def read_existing(path: Path) -> tuple[str | None, list[str]]:
@@ -168,7 +173,8 @@ def generate(
         base_ref=state.base.ref, base_source=state.base.source, base_reason=state.base.reason,
         merge_base=state.base.merge_base, generated_at=testrun.now_iso(),
         commits=state.commits, commits_total=state.commits_total,
-        committed_changes=state.committed, uncommitted_changes=state.uncommitted,
+        committed_totals=totals(state.committed), committed_changes=state.committed,
+        uncommitted_totals=totals(state.uncommitted), uncommitted_changes=state.uncommitted,
         touched_definitions=defs, todos=todos, instructions=instructions, tests=evidence,
         bundle=suggestion, human=human, problems=state.problems + problems,
     )

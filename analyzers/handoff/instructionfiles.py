@@ -60,7 +60,22 @@ def applicable_files(
                     found.add(rel)
         for rel in found:
             counts[rel] = counts.get(rel, 0) + 1
-    return [InstructionFile(path=p, applies_to=n) for p, n in sorted(counts.items())]
+    # A symlink to another listed file (CLAUDE.md -> AGENTS.md) is the same text: list it once.
+    aliases: dict[str, list[str]] = {}
+    real_root = root.resolve()
+    for rel in sorted(counts):
+        full = root / rel
+        if not full.is_symlink():
+            continue
+        try:
+            target = full.resolve().relative_to(real_root).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            continue
+        if target in counts and not (root / target).is_symlink():
+            aliases.setdefault(target, []).append(rel)
+    hidden = {a for names in aliases.values() for a in names}
+    return [InstructionFile(path=p, applies_to=n, aliases=aliases.get(p, []))
+            for p, n in sorted(counts.items()) if p not in hidden]
 
 
 def _diagnostic(d: Any) -> InstructionDiagnostic | None:

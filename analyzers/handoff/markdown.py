@@ -196,18 +196,16 @@ def plain(s: str) -> str:
     return _HTMLISH.sub("&lt;", " ".join(s.split()))
 
 
+def _clip(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
 def short(sha: str | None) -> str:
     return sha[:10] if sha else "none"
 
 
 def _lines(n: int | None) -> str:
     return "binary" if n is None else str(n)
-
-
-def _count(changes: list[FileChange]) -> str:
-    added = sum(c.added or 0 for c in changes)
-    removed = sum(c.removed or 0 for c in changes)
-    return f"+{added} −{removed}"
 
 
 def _more(note: HandoffNote, name: str, what: str) -> list[str]:
@@ -241,12 +239,10 @@ def render_summary(note: HandoffNote) -> list[str]:
                    f"{plain(note.base_reason)}")
     else:
         out.append(f"- **Base**: none — {plain(note.base_reason)}")
-    committed, uncommitted = note.committed_changes, note.uncommitted_changes
-    n_committed = _total(note, "committed_changes", len(committed))
-    n_uncommitted = _total(note, "uncommitted_changes", len(uncommitted))
-    out.append(f"- **Work**: {note.commits_total} commit(s); {n_committed} file(s) changed in "
-               f"commits ({_count(committed)}); {n_uncommitted} file(s) with uncommitted "
-               f"changes ({_count(uncommitted)})")
+    c, u = note.committed_totals, note.uncommitted_totals
+    out.append(f"- **Work**: {note.commits_total} commit(s); {c.files} file(s) changed in "
+               f"commits (+{c.added} −{c.removed}); {u.files} file(s) with uncommitted "
+               f"changes (+{u.added} −{u.removed})")
     if note.tests is not None:
         t = note.tests
         verdict = "passed" if t.passed else "failed"
@@ -336,8 +332,9 @@ def render_checks(note: HandoffNote) -> list[str]:
         if ins.checked:
             n = max(f.diagnostics_total, len(f.diagnostics))
             diag = f"; {n} open diagnostic(s)" if n else "; no open diagnostics"
-        out.append(f"- {code(f.path)} (applies to {f.applies_to} touched path(s){diag})")
-        out += [f"  - L{d.line} {d.severity} {code(d.code)}: {plain(d.message)}"
+        also = "".join(f", also as {code(a)}" for a in f.aliases)
+        out.append(f"- {code(f.path)}{also} (applies to {f.applies_to} touched path(s){diag})")
+        out += [f"  - L{d.line} {d.severity} {code(d.code)}: {_clip(plain(d.message), 200)}"
                 for d in f.diagnostics]
         if f.diagnostics_total > len(f.diagnostics):
             out.append(f"  - …and {f.diagnostics_total - len(f.diagnostics)} more diagnostics")

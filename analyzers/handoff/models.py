@@ -28,6 +28,12 @@ class FileChange(BaseModel):
     untracked: bool = Field(default=False, description="A new file git does not track yet.")
 
 
+class ChangeTotals(BaseModel):
+    files: int = 0
+    added: int = 0
+    removed: int = 0
+
+
 class TouchedDefinition(BaseModel):
     path: str = Field(description="The file now (for a removed definition, where it was).")
     name: str = Field(description="Qualified name: Class.method for a method.")
@@ -53,6 +59,8 @@ class InstructionDiagnostic(BaseModel):
 class InstructionFile(BaseModel):
     path: str
     applies_to: int = Field(description="How many touched paths this file applies to.")
+    aliases: list[str] = Field(
+        default_factory=list, description="Symlinks to this file that apply too (CLAUDE.md ...).")
     diagnostics: list[InstructionDiagnostic] = Field(
         default_factory=list, description="Open diagnostics, errors first (at most 10).")
     diagnostics_total: int = 0
@@ -133,7 +141,10 @@ class HandoffNote(BaseModel):
         default_factory=list, description="Commits from the merge-base to HEAD, newest first."
     )
     commits_total: int = 0
+    committed_totals: ChangeTotals = Field(
+        default_factory=ChangeTotals, description="Over every committed change, listed or not.")
     committed_changes: list[FileChange] = Field(default_factory=list)
+    uncommitted_totals: ChangeTotals = Field(default_factory=ChangeTotals)
     uncommitted_changes: list[FileChange] = Field(default_factory=list)
     touched_definitions: list[TouchedDefinition] = Field(default_factory=list)
     todos: list[TodoLine] = Field(default_factory=list)
