@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from gitutil import commit, git, make_folder, make_repo, snapshot
 
+from analyzers.config import Settings
 from analyzers.filefacts import read_file
 from analyzers.index import Index, build
 from analyzers.models import IndexReport
@@ -98,30 +99,34 @@ def test_file_vanished_before_reading() -> None:
 
 
 def test_file_deleted_and_rewritten_while_indexing(tmp_path: Path) -> None:
-    files = {f"f{i:02}.py": f"def f{i}():\n    return {i}\n" for i in range(40)}
-    root = make_repo(tmp_path / "r", files)
-    acted: list[int] = []
+    names = [f"f{i:03}.py" for i in range(150)]
+    root = make_repo(tmp_path / "r", {n: f"def f{i}():\n    return {i}\n"
+                                      for i, n in enumerate(names)})
+    acted: list[str] = []
 
     def meddle(done: int, total: int, message: str) -> None:
-        # After the first batch (files f00..f31 read): change files of both batches.
-        if not acted:
-            acted.append(done)
-            (root / "f35.py").unlink()  # not read yet: vanishes
-            (root / "f36.py").write_text("def rewritten():\n    pass\n")  # not read yet
-            (root / "f01.py").write_text("def changed_after_read():\n    pass\n")  # read already
+        # Progress comes after each batch (files are read in path order): change files on both
+        # sides of the reading front, once.
+        if not acted and done < total:
+            gone, rewritten = names[done + 3], names[done + 4]
+            (root / gone).unlink()  # not read yet: vanishes
+            (root / rewritten).write_text("def rewritten():\n    pass\n")  # not read yet
+            (root / names[1]).write_text("def changed_after_read():\n    pass\n")  # read
+            acted.extend([gone, rewritten])
 
-    report = build(root, progress=meddle)
-    assert acted == [32]
-    assert skipped(report) == {"f35.py": ("vanished", "deleted while indexing")}
+    report = build(root, Settings(workers=1), progress=meddle)
+    assert len(acted) == 2, "progress must be reported before the last file is read"
+    gone, rewritten = acted
+    assert skipped(report) == {gone: ("vanished", "deleted while indexing")}
     with Index(root) as index:
-        assert [d.name for d in index.definitions("f36.py")] == ["rewritten"]
-        assert [d.name for d in index.definitions("f01.py")] == ["f1"]  # as it was when read
+        assert [d.name for d in index.definitions(rewritten)] == ["rewritten"]
+        assert [d.name for d in index.definitions(names[1])] == ["f1"]  # as it was when read
     # The next run settles everything: the deletion and the late rewrite.
     report = build(root)
-    assert report.skipped == [] and report.files == 39
+    assert report.skipped == [] and report.files == len(names) - 1
     assert report.files_parsed == 1
     with Index(root) as index:
-        assert [d.name for d in index.definitions("f01.py")] == ["changed_after_read"]
+        assert [d.name for d in index.definitions(names[1])] == ["changed_after_read"]
 
 
 def test_file_replaced_by_a_symlink_or_pipe_before_reading(tmp_path: Path) -> None:
