@@ -29,7 +29,9 @@ import argparse
 import importlib
 import json
 import math
+import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -411,15 +413,47 @@ def remove_worktree(repo: Path, wt: Path) -> None:
     git(repo, "worktree", "prune", check=False)
 
 
+class WorktreeBusy(RuntimeError):
+    """The worktree path belongs to another benchmark process that is still running."""
+
+
+OWNER_FILE = ".ctxsteward/relbench.pid"  # inside the state folder: never walked or indexed
+
+
+def _live_owner(wt: Path) -> int | None:
+    try:
+        pid = int((wt / OWNER_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
 def add_worktree(repo: Path, wt: Path, rev: str) -> None:
+    """A detached worktree of ``repo`` at ``wt`` owned by this process; stale ones are replaced."""
     if wt.exists():
         if str(wt.resolve()) not in _worktrees(repo):
             raise RuntimeError(f"{wt} exists and is not a worktree of {repo}: remove it first")
+        owner = _live_owner(wt)
+        if owner is not None:
+            raise WorktreeBusy(f"{wt} is in use by benchmark process {owner}")
         remove_worktree(repo, wt)
         if wt.exists():
             shutil.rmtree(wt)
     git(repo, "worktree", "prune", check=False)
     git(repo, "worktree", "add", "--detach", "--force", str(wt), rev)
+    state = wt / ".ctxsteward"
+    state.mkdir(exist_ok=True)
+    if not (state / ".gitignore").exists():
+        (state / ".gitignore").write_text("*\n")
+    (wt / OWNER_FILE).write_text(f"{os.getpid()}\n")
 
 
 def evaluate_repo(
@@ -461,7 +495,12 @@ def evaluate_repo(
     index_ms: list[float] = []
     failures = 0  # consecutive samples whose index could not be built
     try:
-        add_worktree(repo, wt, todo[0].parent)
+        try:
+            add_worktree(repo, wt, todo[0].parent)
+        except WorktreeBusy as e:
+            wt = wt.with_name(f"{wt.name}-{os.getpid()}")
+            log(f"{name}: {e}; using {wt}")
+            add_worktree(repo, wt, todo[0].parent)
         for i, s in enumerate(todo, 1):
             if failures >= MAX_BUILD_FAILURES:
                 result.sample_errors.append(
@@ -579,6 +618,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--details", action="store_true",
                     help="include every sample (truth, ranks, metrics) in --json output")
     args = ap.parse_args(argv)
+    if argv is None:  # run as a program: SIGTERM unwinds, so worktrees are removed
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     rankers = [r.strip() for r in args.rankers.split(",") if r.strip()]
     bad = [r for r in rankers if r not in RANKERS]
     if bad or not rankers:

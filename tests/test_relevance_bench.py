@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -127,6 +128,24 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
     summary = res.summary()["results"]["cochange"]["seeded"]
     assert summary["n"] == 2 and summary["errors"] == 0
     assert summary["mrr"] == pytest.approx((1 + 1 / 3) / 2, abs=1e-4)
+
+
+def test_a_worktree_in_use_by_another_run_is_left_alone(
+        history: dict[str, object], tmp_path: Path) -> None:
+    root = history["root"]
+    wt = tmp_path / "busy"
+    git("worktree", "add", "--detach", str(wt), "HEAD", cwd=root)
+    (wt / ".ctxsteward").mkdir()
+    (wt / rb.OWNER_FILE).write_text(f"{os.getppid()}\n")  # a live process that is not us
+    try:
+        res = rb.evaluate_repo(root, samples=2, rankers=("cochange",), worktree=wt,
+                               log=lambda m: None)
+        assert res.samples == 1 and not res.sample_errors
+        assert (wt / rb.OWNER_FILE).read_text() == f"{os.getppid()}\n"
+        listed = git("worktree", "list", cwd=root)
+        assert str(wt) in listed and f"busy-{os.getpid()}" not in listed
+    finally:
+        git("worktree", "remove", "--force", str(wt), cwd=root)
 
 
 def test_cli_writes_json(history: dict[str, object], tmp_path: Path,
