@@ -112,6 +112,8 @@ def parse_seed(index: Index, spec: str) -> Seed:
             raise BundleError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}")
         symbols = [hits[0].qualified]
     elif line is not None:
+        if not 1 <= line <= max(1, files[rel].lines):
+            raise BundleError(f"seed {spec!r}: {rel} has {files[rel].lines} lines")
         inner = [d for d in defs if d.start_line <= line <= d.end_line]
         if inner:
             best = min(inner, key=lambda d: d.end_line - d.start_line)
@@ -132,10 +134,14 @@ def _relative(root: Path, path: str) -> str:
 
 
 def _read_lines(root: Path, path: str) -> list[str] | None:
+    """The file's lines, split at newlines only (as the index counts them: str.splitlines would
+    also split at form feeds and other separators, shifting every line number after them)."""
     try:
-        return (root / path).read_text("utf-8").splitlines(keepends=True)
+        with (root / path).open(encoding="utf-8", newline="") as f:
+            text = f.read().replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return None
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
 
 
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
@@ -149,12 +155,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     fmt = "xml" if request.format == "xml" else "markdown"
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
+    bare = counter.count(render(fmt, request.task, []))
+    if 0 < request.budget < bare:
+        raise BundleError(f"budget {request.budget} is too small: the bundle's header alone "
+                          f"takes {bare} tokens (0 ranks only)")
     seeds = [parse_seed(index, s) for s in request.seeds]
     seed_paths = list(dict.fromkeys(s.path for s in seeds))
     focus: dict[str, list[str]] = {}
     for s in seeds:
         focus.setdefault(s.path, []).extend(s.symbols)
     pins = [_relative(index.root, p) for p in request.pins]
+    for spec, p in zip(request.pins, pins, strict=True):
+        if p not in index.files():
+            raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}")
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude) if request.exclude else None
 
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else CANDIDATE_POOL
@@ -298,6 +311,8 @@ def load_saved(root: Path, name: str) -> SavedBundle:
 def verify_bundle(index: Index, name: str) -> VerifyReport:
     """Which items of a saved bundle changed or vanished since it was saved."""
     saved = load_saved(index.root, name)
+    # A whole-file item changes with any edit (lines added at the end included).
+    whole = {i.path for i in saved.bundle.items if i.granularity == "file"}
     items: list[VerifiedItem] = []
     for h in saved.hashes:
         lines = _read_lines(index.root, h.path)
@@ -308,7 +323,7 @@ def verify_bundle(index: Index, name: str) -> VerifyReport:
         if _hash("".join(lines)) == h.file_hash:
             items.append(VerifiedItem(path=h.path, status="unchanged"))
             continue
-        if _hash(select_lines(lines, h.ranges)) == h.content_hash:
+        if h.path not in whole and _hash(select_lines(lines, h.ranges)) == h.content_hash:
             items.append(VerifiedItem(path=h.path, status="unchanged",
                                       detail="the file changed outside the lines the agent saw"))
             continue

@@ -359,6 +359,8 @@ def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: lis
         rf.reasons.append("has uncommitted changes")
     if s.get("recent", 0) >= 0.5:
         rf.reasons.append("one of the most actively changed files lately")
+    elif s.get("recent") and not rf.reasons:  # recency alone ranked it: say so
+        rf.reasons.append("changed recently")
 
 
 def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,

@@ -19,6 +19,8 @@ FENCE_LANG = {
     "yaml": "yaml", "toml": "toml", "html": "html", "css": "css", "sql": "sql",
 }
 GAP = "⋮"
+# Characters XML 1.0 forbids even in CDATA (form feeds do occur in source files).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def footer(fmt: str) -> str:
 def render_piece(fmt: str, piece: Piece, index: int) -> str:
     label = ranges_label(piece.ranges)
     if fmt == "xml":
-        body = piece.text.replace("]]>", "]]]]><![CDATA[>")
+        body = _XML_INVALID.sub("\ufffd", piece.text).replace("]]>", "]]]]><![CDATA[>")
         if piece.granularity == "skeleton":
             label = "signatures"
         return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
@@ -78,6 +80,7 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
 
 
 def _attr(value: str) -> str:
+    value = _XML_INVALID.sub("\ufffd", value)
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 

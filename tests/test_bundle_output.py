@@ -1,0 +1,334 @@
+"""Bundle output: secret exclusion, Markdown and XML rendering, the JSON schema, save/verify, bad
+input, and the ``ctxsteward bundle`` command end to end on real git repositories.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+from gitutil import make_folder, make_repo, run_cli, write_files
+from markdown_it import MarkdownIt
+
+from analyzers.bundle import (
+    BundleError,
+    BundleRequest,
+    BundleResult,
+    make_bundle,
+    save_bundle,
+    verify_bundle,
+)
+from analyzers.index import Index, build
+from analyzers.render import GAP
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+GH_TOKEN = "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"
+ENV_SECRET = "hunter2-database-password"
+PEM = ("-----BEGIN RSA PRIVATE KEY-----\n"
+       "MIIEowIBAAKCAQEA1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN\n"
+       "-----END RSA PRIVATE KEY-----\n")
+SECRET_TEXTS = (AWS_KEY, GH_TOKEN, ENV_SECRET, "PRIVATE KEY")
+
+UTIL = "def normalise_amount(x):\n    return round(x, 2)\n"
+BILLING = (
+    "from core.util import normalise_amount\n\n\n"
+    "def bill(customer):\n"
+    '    """Bill a customer: ```fenced``` text and ]]> in a docstring."""\n'
+    "    return normalise_amount(customer)\n"
+)
+# A module with a form feed (as in many older sources): XML 1.0 forbids it, even in CDATA.
+FORMFEED = "from core.billing import bill\n\x0c\n\ndef bill_all(customers):\n" \
+           "    return [bill(c) for c in customers]\n"
+LEDGER = "".join(
+    f'def ledger_step_{i}(value):\n    """Step {i} of the ledger."""\n'
+    + "".join(f"    value = value * {j} + {i}  # accumulate part {j}\n" for j in range(8))
+    + "    return value\n\n\n" for i in range(20)
+) + "def settle(invoice):\n    return invoice\n"
+USES_LEDGER = "from core.ledger import settle\n\n\ndef close(invoice):\n" \
+              "    return settle(invoice)\n"
+
+
+def secrets_history() -> list[tuple[str, dict[str, str | bytes | None]]]:
+    # Each secret-bearing file changes together with the seed, so it ranks high.
+    return [
+        ("util", {"core/__init__.py": "", "core/util.py": UTIL}),
+        ("billing", {"core/billing.py": BILLING, "core/formfeed.py": FORMFEED}),
+        ("secrets", {
+            "core/billing.py": BILLING + "# 2\n",
+            ".env": f"DATABASE_PASSWORD={ENV_SECRET}\nDEBUG=1\n",
+            ".env.example": "DATABASE_PASSWORD=change-me\nDEBUG=1\n",
+            "deploy/server.pem": PEM,
+            "core/aws.py": "from core.util import normalise_amount\n\n"
+                           f"AWS_ACCESS_KEY_ID = '{AWS_KEY}'\n\n\n"
+                           "def upload_bill(x):\n    return normalise_amount(x)\n",
+            "core/gh.py": "from core.billing import bill\n\n"
+                          f"GITHUB_TOKEN = '{GH_TOKEN}'\n\n\n"
+                          "def bill_from_github(c):\n    return bill(c)\n",
+        }),
+        ("more secrets", {"core/billing.py": BILLING + "# 3\n", ".env": "DEBUG=0\n"
+                          f"DATABASE_PASSWORD={ENV_SECRET}\n", "core/aws.py": None}),
+        ("aws back", {"core/billing.py": BILLING, "core/aws.py":
+                      "from core.util import normalise_amount\n\n"
+                      f"AWS_ACCESS_KEY_ID = '{AWS_KEY}'\n\n\n"
+                      "def upload_bill(x):\n    return normalise_amount(x)\n"}),
+        ("ledger", {"core/ledger.py": LEDGER, "core/close.py": USES_LEDGER}),
+    ]
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("out") / "repo", None, commits=secrets_history())
+    build(root)
+    return root
+
+
+def file_lines(path: Path) -> list[str]:
+    """Lines split at newlines only, as the index numbers them (not at form feeds)."""
+    parts = path.read_text("utf-8").split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def make(root: Path, **request: object) -> BundleResult:
+    with Index(root) as index:
+        return make_bundle(index, BundleRequest(**request))  # type: ignore[arg-type]
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+EXPECTED_EXCLUDED = {
+    ".env": "secret-bearing file name (.env)",
+    "deploy/server.pem": "secret-bearing file name (*.pem)",
+    "core/aws.py": "AWS Access Key detected on line 3",
+    "core/gh.py": "GitHub Token detected on line 3",
+}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "xml"])
+def test_secrets_are_listed_as_excluded_and_never_rendered(repo: Path, fmt: str) -> None:
+    for _ in range(2):  # the second run answers from the scan cache
+        result = make(repo, seeds=["core/billing.py"], task="upload the bill", budget=16_000,
+                      format=fmt)
+        excluded = {e.path: e.reason for e in result.bundle.excluded}
+        assert excluded == EXPECTED_EXCLUDED
+        paths = [i.path for i in result.bundle.items]
+        assert not set(paths) & set(EXPECTED_EXCLUDED)
+        for text in SECRET_TEXTS:
+            assert text not in result.rendered
+        # Not everything is withheld: the example dotenv and the plain modules go in.
+        assert ".env.example" in paths and "core/util.py" in paths
+    assert (repo / ".ctxsteward" / "secrets.json").exists()
+
+
+def test_secrets_stay_out_when_pinned_seeded_or_ranked_only(repo: Path) -> None:
+    result = make(repo, seeds=["core/gh.py"], pins=[".env"], task="upload", budget=16_000)
+    excluded = {e.path: e.reason for e in result.bundle.excluded}
+    assert excluded["core/gh.py"] == EXPECTED_EXCLUDED["core/gh.py"]
+    assert excluded[".env"] == EXPECTED_EXCLUDED[".env"]
+    assert all(t not in result.rendered for t in SECRET_TEXTS)
+    ranked = make(repo, seeds=["core/billing.py"], task="upload the bill", budget=0).bundle
+    assert {e.path for e in ranked.excluded} == set(EXPECTED_EXCLUDED)
+    assert not {i.path for i in ranked.items} & set(EXPECTED_EXCLUDED)
+
+
+@pytest.mark.parametrize("budget", [0, 16_000])
+def test_every_item_explains_itself(repo: Path, budget: int) -> None:
+    for request in ({"seeds": ["core/billing.py"], "task": "bill"}, {"task": "settle"}):
+        b = make(repo, budget=budget, **request).bundle
+        assert b.items
+        unexplained = [(i.path, i.score) for i in b.items if not i.reasons]
+        assert not unexplained, f"items without reasons: {unexplained}"
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def test_markdown_has_one_fenced_block_per_item_with_its_path(repo: Path) -> None:
+    result = make(repo, seeds=["core/billing.py", "core/close.py"], budget=3000)
+    items = result.bundle.items
+    fences = [t for t in MarkdownIt().parse(result.rendered) if t.type == "fence"]
+    headings = [line[3:] for line in result.rendered.splitlines() if line.startswith("## ")]
+    assert len(fences) == len(items) == len(headings) >= 3
+    files = {p: file_lines(repo / p) for p in {i.path for i in items}}
+    for it, fence, heading in zip(items, fences, headings, strict=True):
+        assert heading.split(" ")[0] == it.path
+        assert fence.info == ("python" if it.path.endswith(".py") else "")
+        expected = f"{GAP}\n".join("".join(files[it.path][a - 1:b]) for a, b in it.ranges)
+        assert fence.content == expected
+        if it.granularity == "symbols":
+            assert heading == f"{it.path} (lines {','.join(f'{a}-{b}' for a, b in it.ranges)}" \
+                              ", relevant definitions)"
+    # The docstring's triple backticks did not close the block early.
+    billing = items[0]
+    assert billing.path == "core/billing.py" and "```fenced```" in fences[0].content
+    ledger = next(i for i in items if i.path == "core/ledger.py")
+    assert ledger.granularity == "symbols" and ledger.symbols == ["settle"]
+
+
+def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
+    result = make(repo, seeds=["core/formfeed.py", "core/close.py"], task="bill",
+                  budget=16_000, format="xml")
+    root = ET.fromstring(result.rendered)
+    assert root.tag == "documents"
+    docs = root.findall("document")
+    assert len(docs) == len(result.bundle.items) >= 3
+    for i, (doc, it) in enumerate(zip(docs, result.bundle.items, strict=True), 1):
+        assert doc.get("path") == it.path and doc.get("index") == str(i)
+        assert doc.get("granularity") == it.granularity
+        if it.granularity != "skeleton":
+            assert doc.get("lines") == ",".join(f"{a}-{b}" if a != b else str(a)
+                                                 for a, b in it.ranges)
+        content = doc.findtext("document_content")
+        assert content is not None
+        lines = file_lines(repo / it.path)
+        expected = f"{GAP}\n".join("".join(lines[a - 1:b]) for a, b in it.ranges)
+        # CDATA keeps the text verbatim, except characters XML cannot carry at all.
+        assert content == "\n" + expected.replace("\x0c", "\ufffd")
+    texts = {d.get("path"): d.findtext("document_content") or "" for d in docs}
+    assert "]]>" in texts["core/billing.py"]  # split across CDATA sections, read back whole
+    assert "def bill_all(customers):" in texts["core/formfeed.py"]
+
+
+# -- save and verify ----------------------------------------------------------------------------
+
+def test_save_then_verify_reports_changed_and_vanished(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=secrets_history())
+    build(root)
+    result = make(root, seeds=["core/close.py"], task="bill", budget=3000)
+    by_path = {i.path: i for i in result.bundle.items}
+    assert by_path["core/ledger.py"].granularity == "symbols"
+    assert by_path["core/close.py"].granularity == "file"
+    with Index(root) as index:
+        saved = save_bundle(index, "before-fix", result)
+        assert saved == root / ".ctxsteward" / "bundles" / "before-fix.json"
+        report = verify_bundle(index, "before-fix")
+    assert (report.unchanged, report.changed, report.vanished) == (len(by_path), 0, 0)
+
+    # Outside the lines the agent saw of the big file: still true.
+    ledger = (root / "core/ledger.py").read_text()
+    write_files(root, {"core/ledger.py": ledger.replace("Step 3 of", "Third step of")})
+    # Appending to a file the agent saw whole changes what it saw.
+    write_files(root, {"core/close.py": USES_LEDGER + "# appended\n"})
+    with Index(root) as index:
+        status = {i.path: (i.status, i.detail) for i in verify_bundle(index, "before-fix").items}
+    assert status["core/ledger.py"] == ("unchanged",
+                                        "the file changed outside the lines the agent saw")
+    assert status["core/close.py"][0] == "changed"
+
+    # Inside the definition the agent saw, and a file gone.
+    write_files(root, {"core/ledger.py": ledger.replace("    return invoice\n",
+                                                        "    return invoice * 2\n")})
+    gone = next(p for p in by_path if p not in ("core/close.py", "core/ledger.py"))
+    (root / gone).unlink()
+    with Index(root) as index:
+        report = verify_bundle(index, "before-fix")
+    status = {i.path: i.status for i in report.items}
+    assert status["core/ledger.py"] == "changed" and status[gone] == "vanished"
+    assert (report.changed, report.vanished) == (2, 1)
+
+
+@pytest.mark.parametrize(("request_args", "message"), [
+    ({"task": "   "}, "give at least one seed"),
+    ({"seeds": []}, "give at least one seed"),
+    ({"task": "bill", "limit": 0}, "limit must be at least 1"),
+    ({"task": "bill", "budget": -1}, "budget must be 0"),
+    ({"task": "bill", "pins": ["../outside.py"]}, "outside the workspace"),
+    ({"seeds": ["core/billing.py:0"]}, "has 6 lines"),
+])
+def test_bad_requests_are_clear_errors(repo: Path, request_args: dict[str, object],
+                                       message: str) -> None:
+    with pytest.raises(BundleError, match=message):
+        make(repo, **request_args)
+
+
+def test_verify_and_save_names_are_checked(repo: Path) -> None:
+    with Index(repo) as index:
+        with pytest.raises(BundleError, match="no saved bundle named 'nothing'"):
+            verify_bundle(index, "nothing")
+        result = make(repo, task="bill", budget=2000)
+        for bad in ("../escape", "a/b", "", ".hidden"):
+            with pytest.raises(BundleError, match="use letters"):
+                save_bundle(index, bad, result)
+
+
+# -- the command, end to end --------------------------------------------------------------------
+
+def test_cli_json_validates_against_the_published_schema(repo: Path) -> None:
+    schema = run_cli("schema", "bundle", cwd=repo)
+    assert schema.returncode == 0, schema.stderr
+    validator = jsonschema.Draft202012Validator(json.loads(schema.stdout))
+    for args in (["--seed", "core/billing.py", "--task", "bill", "--budget", "3000"],
+                 ["--task", "bill the customer", "--budget", "0", "--limit", "3"]):
+        proc = run_cli("bundle", *args, "--format", "json", cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads(proc.stdout)
+        validator.validate(data)
+        assert data["budget"] == int(args[args.index("--budget") + 1])
+        assert data["items"]
+    assert len(data["items"]) == 3
+
+
+def test_cli_seed_relative_to_the_current_folder_and_out_file(repo: Path, tmp_path: Path
+                                                             ) -> None:
+    out = tmp_path / "bundle.xml"
+    proc = run_cli("bundle", "--seed", "billing.py::bill", "--format", "xml", "--out", str(out),
+                   "--budget", "2000", cwd=repo / "core")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and "wrote" in proc.stderr
+    doc = ET.fromstring(out.read_text("utf-8")).find("document")
+    assert doc is not None and doc.get("path") == "core/billing.py"
+    assert doc.get("granularity") == "symbols"
+
+
+def test_cli_save_then_verify_exit_codes(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=secrets_history())
+    saved = run_cli("bundle", "--seed", "core/close.py", "--save", "s1", cwd=root)
+    assert saved.returncode == 0, saved.stderr
+    assert "## core/close.py" in saved.stdout
+    clean = run_cli("bundle", "--verify", "s1", cwd=root)
+    assert clean.returncode == 0 and "0 changed, 0 vanished" in clean.stdout
+    write_files(root, {"core/close.py": USES_LEDGER.replace("settle(invoice)", "settle(None)")})
+    (root / "core/ledger.py").unlink()
+    proc = run_cli("bundle", "--verify", "s1", "--format", "json", cwd=root)
+    assert proc.returncode == 1, proc.stderr
+    status = {i["path"]: i["status"] for i in json.loads(proc.stdout)["items"]}
+    assert status["core/close.py"] == "changed" and status["core/ledger.py"] == "vanished"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--seed", "core/missing.py"], "seed 'core/missing.py': no such file"),
+    (["--seed", "../../etc/passwd"], "outside the workspace"),
+    (["--task", "bill", "--budget", "-5"], "budget must be 0"),
+    ([], "give at least one --seed"),
+    (["--task", "bill", "--pin", "nope.py"], "pin 'nope.py'"),
+])
+def test_cli_bad_input_is_one_clear_message(repo: Path, args: list[str], message: str) -> None:
+    proc = run_cli("bundle", *args, cwd=repo)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("ctxsteward: ") and message in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "plain", {
+        "net.py": "def connect_with_timeout(host, timeout):\n    return host\n",
+        "client.py": "from net import connect_with_timeout\n\n\n"
+                     "def fetch(host):\n    return connect_with_timeout(host, 5)\n",
+        "colors.py": "def paint(x):\n    return x\n",
+    })
+    proc = run_cli("bundle", "--task", "raise the connect timeout", "--format", "json",
+                   cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    assert "not a git repository" in proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["items"][0]["path"] == "net.py"
+    assert "matches 'connect', 'timeout' from the task" in data["items"][0]["reasons"]
+    reasons = [r for i in data["items"] for r in i["reasons"]]
+    assert not any("changed together" in r for r in reasons)
+    client = next(i for i in data["items"] if i["path"] == "client.py")
+    assert any("connect_with_timeout" in r for r in client["reasons"])
+    seeded = run_cli("bundle", "--seed", "client.py", "--budget", "0", cwd=folder)
+    assert seeded.returncode == 0, seeded.stderr
+    assert [i["path"] for i in json.loads(seeded.stdout)["items"]][:2] == ["client.py", "net.py"]

@@ -1,0 +1,199 @@
+"""Bundle packing: the rendered document never exceeds the budget, granularity fits the file.
+
+Token counts are taken independently here with :class:`analyzers.tokens.Counter` on the rendered
+text the agent would read, not trusted from the bundle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzers.bundle import BundleError, BundleRequest, BundleResult, make_bundle
+from analyzers.config import Settings
+from analyzers.index import Index, build
+from analyzers.models import Bundle, BundleItem
+from analyzers.tokens import Counter
+
+COUNTER = Counter(Settings().encoding, Settings().model_profile())
+
+
+def _helpers(prefix: str, count: int, body_lines: int) -> str:
+    out = []
+    for i in range(count):
+        body = "".join(f"    value = value + {j} * {i}  # step {j} of the {prefix} pass\n"
+                       for j in range(body_lines))
+        out.append(f'def {prefix}_{i}(value):\n    """Step {i} of the {prefix} pipeline."""\n'
+                   f"{body}    return value\n\n\n")
+    return "".join(out)
+
+
+# ledger.py is big (~15k tokens); settle_invoice is the one definition the seed calls.
+LEDGER = (
+    "from core.util import normalise_amount\n\n\n"
+    + _helpers("ledger_helper", 60, 12)
+    + 'def settle_invoice(invoice):\n    """Settle an invoice."""\n'
+      "    return normalise_amount(invoice)\n"
+)
+# archive.py is big and shares no names with the seed: it only changed together with it.
+ARCHIVE = _helpers("archive_step", 40, 10)
+BILLING = (
+    "from core.util import normalise_amount\n"
+    "from core.ledger import settle_invoice\n\n\n"
+    "def bill(customer):\n"
+    "    return settle_invoice(normalise_amount(customer))\n"
+)
+UTIL = "def normalise_amount(x):\n    return round(x, 2)\n"
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("pack") / "repo"
+    make_repo(root, None, commits=[
+        ("util", {"core/__init__.py": "", "core/util.py": UTIL}),
+        ("ledger", {"core/ledger.py": LEDGER}),
+        ("billing", {"core/billing.py": BILLING, "core/archive.py": ARCHIVE}),
+        ("billing and archive", {"core/billing.py": BILLING + "# v2\n",
+                                 "core/archive.py": ARCHIVE + "# v2\n"}),
+        ("billing and archive again", {"core/billing.py": BILLING + "# v3\n",
+                                       "core/archive.py": ARCHIVE + "# v3\n"}),
+        ("docs", {"docs/notes.md": "# Notes\n\nInvoices are settled nightly.\n"}),
+        ("misc", {"misc/colors.py": "def paint(x):\n    return x\n"}),
+    ])
+    build(root)
+    return root
+
+
+def make(root: Path, **request: object) -> BundleResult:
+    with Index(root) as index:
+        return make_bundle(index, BundleRequest(**request))  # type: ignore[arg-type]
+
+
+def item(b: Bundle, path: str) -> BundleItem:
+    found = [i for i in b.items if i.path == path]
+    assert found, f"{path} not in bundle: {[(i.path, i.granularity) for i in b.items]}"
+    return found[0]
+
+
+def check_document(result: BundleResult, budget: int, fmt: str) -> None:
+    """The rendered text is within budget, measured here, and holds exactly the items listed."""
+    counted = COUNTER.count(result.rendered)
+    assert counted <= budget
+    assert result.bundle.total_tokens == counted
+    for it in result.bundle.items:
+        marker = f'path="{it.path}"' if fmt == "xml" else f"## {it.path}"
+        assert marker in result.rendered, it.path
+        assert it.tokens > 0
+    assert sum(i.tokens for i in result.bundle.items) <= counted
+
+
+# -- the budget is never exceeded ---------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(budget=st.integers(min_value=200, max_value=20_000),
+       fmt=st.sampled_from(["markdown", "xml"]),
+       seeded=st.booleans())
+def test_rendered_bundle_never_exceeds_the_budget(repo: Path, budget: int, fmt: str,
+                                                  seeded: bool) -> None:
+    request: dict[str, object] = {"task": "settle the invoice amount", "budget": budget,
+                                  "format": fmt}
+    if seeded:
+        request["seeds"] = ["core/billing.py"]
+    result = make(repo, **request)
+    check_document(result, budget, fmt)
+    assert result.bundle.items, "a 200+ token budget holds at least one small item"
+    if seeded:
+        assert result.bundle.items[0].path == "core/billing.py"
+
+
+@pytest.mark.parametrize("budget", [1, 5, 12])
+def test_a_budget_smaller_than_the_header_is_refused(repo: Path, budget: int) -> None:
+    with pytest.raises(BundleError, match="too small"):
+        make(repo, seeds=["core/billing.py"], task="settle the invoice amount for every customer",
+             budget=budget)
+
+
+def test_a_tiny_budget_still_gets_what_fits(repo: Path) -> None:
+    result = make(repo, seeds=["core/billing.py"], budget=40)
+    check_document(result, 40, "markdown")
+
+
+# -- granularity --------------------------------------------------------------------------------
+
+def test_granularity_small_whole_big_symbols_unrelated_big_skeleton(repo: Path) -> None:
+    result = make(repo, seeds=["core/billing.py"], task="settle the invoice", budget=8000)
+    b = result.bundle
+    check_document(result, 8000, "markdown")
+    seed = item(b, "core/billing.py")
+    assert (seed.granularity, seed.tier, seed.ranges) == ("file", "core", [(1, 7)])
+    util = item(b, "core/util.py")
+    assert (util.granularity, util.ranges) == ("file", [(1, 2)])
+    # The big ledger: only the definition the seed calls, with its real line range.
+    ledger = item(b, "core/ledger.py")
+    assert ledger.granularity == "symbols"
+    assert ledger.symbols == ["settle_invoice"]
+    start = LEDGER.splitlines().index("def settle_invoice(invoice):") + 1
+    assert ledger.ranges == [(start, start + 2)]
+    assert "def settle_invoice(invoice):" in result.rendered
+    assert "def ledger_helper_3(" not in result.rendered
+    # The big co-changed file shares nothing with the seed: signatures only.
+    archive = item(b, "core/archive.py")
+    assert archive.granularity == "skeleton"
+    assert "def archive_step_0(value):" in result.rendered
+    assert "# step 5 of the archive_step pass" not in result.rendered
+    assert {i.tier for i in b.items} <= {"core", "related", "peripheral"}
+    assert b.items[0].tier == "core"
+    scores = [i.score for i in b.items[1:]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_tiers_follow_the_score(repo: Path) -> None:
+    b = make(repo, seeds=["core/billing.py"], task="paint colors", budget=0).bundle
+    tiers = {i.path: i.tier for i in b.items}
+    top = max(i.score for i in b.items[1:])
+    for i in b.items[1:]:
+        expected = ("core" if i.score >= 0.6 * top else
+                    "related" if i.score >= 0.3 * top else "peripheral")
+        assert i.tier == expected, (i.path, i.score, top)
+    assert len(set(tiers.values())) >= 2, tiers
+
+
+def test_budget_zero_ranks_only(repo: Path) -> None:
+    result = make(repo, seeds=["core/billing.py"], task="settle the invoice", budget=0)
+    b = result.bundle
+    assert b.budget == 0 and result.rendered == ""
+    assert all(i.granularity == "file" for i in b.items)
+    ledger = item(b, "core/ledger.py")
+    with Index(repo) as index:
+        info = index.files()["core/ledger.py"]
+    # Whole files, however big: nothing is packed.
+    assert ledger.ranges == [(1, info.lines)] and ledger.tokens == info.tokens > 10_000
+    assert b.total_tokens == sum(i.tokens for i in b.items) > 16_000
+
+
+@pytest.mark.parametrize("budget", [0, 16_000])
+def test_limit_caps_the_items(repo: Path, budget: int) -> None:
+    unlimited = make(repo, seeds=["core/billing.py"], task="settle", budget=budget).bundle
+    assert len(unlimited.items) > 2
+    limited = make(repo, seeds=["core/billing.py"], task="settle", budget=budget,
+                   limit=2).bundle
+    assert [i.path for i in limited.items] == [i.path for i in unlimited.items[:2]]
+
+
+def test_pins_and_exclude_globs(repo: Path) -> None:
+    b = make(repo, seeds=["core/billing.py"], pins=["misc/colors.py"],
+             exclude=["core/archive.py"], budget=16_000).bundle
+    assert item(b, "misc/colors.py").reasons == ["pinned"]
+    assert "core/archive.py" not in [i.path for i in b.items]
+    assert {"path": "core/archive.py", "reason": "matches an exclude glob"} in [
+        e.model_dump() for e in b.excluded]
+
+
+def test_a_pin_that_does_not_exist_is_an_error(repo: Path) -> None:
+    with pytest.raises(BundleError, match="no-such-file.py"):
+        make(repo, seeds=["core/billing.py"], pins=["core/no-such-file.py"], budget=1000)
