@@ -1,0 +1,254 @@
+"""The language server's shared state: workspace root, settings, scheduler, open-buffer facts.
+
+Handlers run on the asyncio message loop and only capture the request (document text, version,
+position) before handing the work to the scheduler; everything here that touches the index or
+parses text runs on a scheduler worker. Messages to the client from workers go through
+:meth:`ServerState.call_soon` (the loop is the only writer of the output stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import unquote, urlparse
+
+from analyzers.config import Settings
+from analyzers.index import Index
+from analyzers.models import IndexReport
+from analyzers.tokens import Counter
+
+from ..scheduler import Job, JobContext, Priority, Scheduler
+from .documents import DocFacts, facts_from_index_or_disk, facts_from_text
+from .settings import ServerOptions
+
+T = TypeVar("T")
+
+# Deadlines (seconds) by kind of request: past them the job is cancelled and reported.
+DEADLINES = {"hover": 5.0, "inlay-hints": 5.0, "code-lens": 5.0, "command": 60.0,
+             "analyse-buffer": 30.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """An open document's text as the client last sent it (captured on the loop)."""
+
+    uri: str
+    text: str
+    version: int | None
+    language_id: str | None = None
+
+
+def uri_to_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("file", ""):
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
+        path = path[1:]
+    return Path(path)
+
+
+class ServerState:
+    """Everything the features share. One per server process."""
+
+    def __init__(self, scheduler: Scheduler | None = None) -> None:
+        self.scheduler = scheduler or Scheduler()
+        self.root: Path | None = None
+        self.settings = Settings()
+        self.options = ServerOptions()
+        self.counter = Counter(self.settings.encoding, self.settings.model_profile())
+        self.settings_generation = 0  # bumps when settings change
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.inlay_hint_support = True
+        self.last_report: IndexReport | None = None
+        self.last_index_error: str | None = None
+        self._local = threading.local()
+        self._facts: dict[str, DocFacts] = {}  # uri -> facts of the open buffer's newest version
+        self._pending: dict[str, tuple[int | None, Job]] = {}
+        self._facts_lock = threading.Lock()
+
+    # -- settings ----------------------------------------------------------------------------
+    def apply_settings(self, settings: Settings, options: ServerOptions) -> None:
+        self.settings = settings
+        self.options = options
+        self.counter = Counter(settings.encoding, settings.model_profile())
+        self.settings_generation += 1
+        with self._facts_lock:
+            self._facts.clear()
+
+    @property
+    def context_window(self) -> int:
+        return self.settings.model_profile().context_window
+
+    def scaled(self, raw_tokens: int) -> int:
+        return self.counter.scale(raw_tokens)
+
+    def share(self, scaled_tokens: int) -> float:
+        window = self.context_window
+        return scaled_tokens / window if window else 0.0
+
+    def window_label(self) -> str:
+        w = self.context_window
+        if w >= 1_000_000 and w % 100_000 == 0:
+            return f"{w / 1_000_000:g}M"
+        if w >= 1000 and w % 1000 == 0:
+            return f"{w // 1000}k"
+        return f"{w:,}"
+
+    # -- paths -------------------------------------------------------------------------------
+    def rel_path(self, uri: str) -> str | None:
+        """The workspace-relative POSIX path of ``uri``; its absolute path when outside the root;
+        None for a non-file URI."""
+        p = uri_to_path(uri)
+        if p is None:
+            return None
+        if self.root is not None:
+            try:
+                return Path(os.path.realpath(p)).relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return p.as_posix()
+
+    # -- the index, one connection per worker thread ----------------------------------------
+    def index(self) -> Index | None:
+        if self.root is None:
+            return None
+        db = self.root / ".ctxsteward" / "index.sqlite"
+        try:
+            ino = db.stat().st_ino
+        except OSError:
+            ino = -1
+        key = (self.settings_generation, ino)
+        cur: Index | None = getattr(self._local, "index", None)
+        if cur is not None and self._local.key == key:
+            return cur
+        if cur is not None:
+            cur.close()
+        self._local.index = None
+        idx = Index(self.root, self.settings)
+        try:
+            key = (self.settings_generation, db.stat().st_ino)
+        except OSError:
+            pass
+        self._local.index, self._local.key = idx, key
+        return idx
+
+    def index_generation(self, index: Index | None) -> int:
+        if index is None:
+            return 0
+        value = index.store.get_meta("generation")
+        return int(value) if value and value.isdigit() else 0
+
+    # -- document facts ----------------------------------------------------------------------
+    def ensure_analysis(self, buf: Buffer, *, delay: float = 0.0) -> Job | None:
+        """Schedule analysis of ``buf`` unless its facts are known (call on the loop).
+
+        Returns the job to depend on, or None when the facts for this version are cached.
+        """
+        with self._facts_lock:
+            cached = self._facts.get(buf.uri)
+        if cached is not None and cached.version == buf.version and buf.version is not None:
+            return None
+        pending = self._pending.get(buf.uri)
+        if pending is not None and pending[0] == buf.version and pending[1].state.value in (
+                "queued", "running", "done"):
+            return pending[1]
+
+        def run(ctx: JobContext) -> DocFacts:
+            return self._analyse(ctx, buf)
+
+        job = self.scheduler.submit(
+            run, kind="analyse-buffer", key=f"analyse:{buf.uri}", priority=Priority.OPEN_FILE,
+            delay=delay, deadline=DEADLINES["analyse-buffer"])
+        self._pending[buf.uri] = (buf.version, job)
+        return job
+
+    def _analyse(self, ctx: JobContext, buf: Buffer) -> DocFacts:
+        path = self.rel_path(buf.uri) or buf.uri
+        index = self.index()
+        facts = facts_from_text(index, path, buf.text, self.settings.encoding, buf.version,
+                                self.index_generation(index), ctx.token)
+        with self._facts_lock:
+            old = self._facts.get(buf.uri)
+            if old is None or old.version is None or buf.version is None or \
+                    buf.version >= old.version:
+                self._facts[buf.uri] = facts
+        return facts
+
+    def facts_for(self, buf: Buffer | None, uri: str, ctx: JobContext
+                  ) -> tuple[DocFacts | None, str | None]:
+        """Facts for ``uri`` inside a job: the open buffer's (cached or computed now), else the
+        index's or the file on disk's."""
+        if buf is not None:
+            with self._facts_lock:
+                cached = self._facts.get(uri)
+            if cached is not None and cached.version == buf.version and buf.version is not None \
+                    and (cached.source != "index"
+                         or cached.generation == self.index_generation(self.index())):
+                return cached, None
+            return self._analyse(ctx, buf), None
+        path = self.rel_path(uri)
+        if path is None:
+            return None, f"{uri} is not a file"
+        index = self.index()
+        return facts_from_index_or_disk(index, self.root, path, self.settings.encoding,
+                                        self.settings.max_file_size,
+                                        self.index_generation(index), ctx.token)
+
+    def forget(self, uri: str) -> None:
+        with self._facts_lock:
+            self._facts.pop(uri, None)
+        self._pending.pop(uri, None)
+        self.scheduler.cancel_key(f"analyse:{uri}", "document closed")
+
+    def drop_index_facts(self) -> None:
+        """After the index changed: facts read from it may be stale (buffer facts stay)."""
+        with self._facts_lock:
+            for uri in [u for u, f in self._facts.items() if f.source == "index"]:
+                del self._facts[uri]
+
+    # -- running work ------------------------------------------------------------------------
+    async def run(
+        self,
+        fn: Callable[[JobContext], T],
+        *,
+        kind: str,
+        priority: Priority = Priority.INTERACTIVE,
+        lane: Literal["cpu", "io"] = "cpu",
+        depends_on: Iterable[Job | str] = (),
+        deadline: float | None = None,
+        request: Future[Any] | asyncio.Future[Any] | None = None,
+    ) -> T:
+        """Run ``fn`` on the scheduler and await it; a cancelled request cancels the job.
+
+        ``request``: the future pygls answers the client from, when it is not the awaiting task
+        itself (``workspace/executeCommand`` runs the command inside a wrapper).
+        """
+        job = self.scheduler.submit(
+            fn, kind=kind, priority=priority, lane=lane, depends_on=[d for d in depends_on if d],
+            deadline=deadline if deadline is not None else DEADLINES.get(kind))
+        if request is not None:
+            def on_done(f: Any) -> None:
+                if f.cancelled():
+                    job.cancel("request cancelled by the client")
+            request.add_done_callback(on_done)
+        try:
+            return await asyncio.wrap_future(job.future)
+        except asyncio.CancelledError:
+            job.cancel("request cancelled by the client")
+            raise
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the message loop (from any thread)."""
+        loop = self.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(fn, *args)
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=False)
