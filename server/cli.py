@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import pkgutil
 import sqlite3
@@ -78,7 +79,12 @@ def emit(text: str, out: str | None = None) -> None:
 
 
 def dump(model: BaseModel) -> str:
-    return model.model_dump_json(indent=2)
+    text = model.model_dump_json(indent=2)
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+    if encoding != "utf8" and not text.isascii():
+        # \u escapes keep the JSON valid where the terminal cannot show the characters.
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=True)
+    return text
 
 
 def add_settings_options(p: argparse.ArgumentParser) -> None:
@@ -112,6 +118,14 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from analyzers.tokens import EncodingUnavailable
 
+    for stream in (sys.stdout, sys.stderr):
+        # A path a terminal's encoding cannot show is escaped, not a UnicodeEncodeError.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
     args = parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

@@ -225,3 +225,15 @@ def test_state_path_taken_by_a_file(tmp_path: Path) -> None:
     assert proc.stderr == (f"ctxsteward: {root.resolve() / '.ctxsteward'} exists and is not a "
                            "folder: Context Steward keeps its cache there; move it away\n")
     assert (root / ".ctxsteward").read_text() == "mine\n"
+
+
+def test_non_ascii_paths_on_a_terminal_that_cannot_show_them(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"données/café.py": "def crème():\n    pass\n",
+                                      "données/bin.py": b"\xff\xfe\x00"})
+    for args in (["index"], ["budget"]):
+        proc = run_cli(*args, cwd=root, env={"PYTHONIOENCODING": "ascii"})
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+    assert "donn\\xe9es/caf\\xe9.py" in proc.stdout
+    proc = run_cli("index", "--json", cwd=root, env={"PYTHONIOENCODING": "ascii"})
+    assert json.loads(proc.stdout)["skipped"][0]["path"] == "données/bin.py"
