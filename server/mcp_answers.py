@@ -44,8 +44,10 @@ from .scheduler import JobContext
 
 DEFAULT_ANSWER_BUDGET = 8_000
 MIN_ANSWER_BUDGET = 500
-MAX_LEFT_OUT = 10
+MAX_LEFT_OUT = 8
 BUNDLE_SHARE = 0.72  # first guess of the bundle document's share of the answer
+ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadata of its items
+LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,7 +93,7 @@ def fit(counter: Counter, budget: int, n: int,
     model = model.model_copy(update={"tokens": size})
     for _ in range(3):
         exact = max(counter.count(text), counter.count(structured_json(model)))
-        if exact == model.tokens:
+        if exact == getattr(model, "tokens", None):
             break
         model = model.model_copy(update={"tokens": exact})
     return model, text
@@ -118,16 +120,19 @@ def bundle_answer(ws: Workspace, index: Index, request: BundleRequest, budget: i
     inner = max(100, int(budget * BUNDLE_SHARE))
     result = make_bundle(index, replace(request, budget=inner), jc.token)
     first, text = _bundle_model(counter, result, budget, fmt, warnings, saved, sizes)
-    size = answer_tokens(counter, first, text)
-    if size > budget and inner > 100:  # one re-pack, allowing for the measured overhead
+    slack = budget - answer_tokens(counter, first, text)
+    # One re-pack with the measured overhead: smaller when over the budget, larger when the
+    # answer has room and ranked files were left out. JSON escaping makes a document's tokens
+    # count about 1.15 times in the structured channel, items and left-out entries cost more.
+    if slack < 0 or (slack > budget * 0.05 and result.left_out):
         jc.check()
-        inner = max(100, inner - int((size - budget) * 1.2) - 20)
+        inner = max(100, inner + int(slack / ESCAPE_FACTOR) - (20 if slack < 0 else 0))
         result = make_bundle(index, replace(request, budget=inner), jc.token)
     prefixes: dict[int, BundleResult] = {}
 
     def build(k: int) -> tuple[BundleAnswer, str]:
         if k not in prefixes:
-            prefixes[k] = _prefix(counter, result, k)
+            prefixes[k] = _prefix(counter, result, k, sizes)
         return _bundle_model(counter, prefixes[k], budget, fmt, warnings, saved, sizes)
 
     model, text = fit(counter, budget, len(result.pieces), build)
@@ -136,14 +141,17 @@ def bundle_answer(ws: Workspace, index: Index, request: BundleRequest, budget: i
     return model, text, prefixes.get(len(model.items), result)
 
 
-def _prefix(counter: Counter, result: BundleResult, k: int) -> BundleResult:
-    """``result`` with only its first ``k`` items (the others join the left-out list)."""
+def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int]
+            ) -> BundleResult:
+    """``result`` with only its first ``k`` items (the others join the left-out list, with their
+    whole file's tokens)."""
     if k >= len(result.pieces):
         return result
     fmt = "xml" if result.rendered.startswith("<documents>") else "markdown"
     pieces = result.pieces[:k]
     rendered = render(fmt, result.bundle.task, pieces)
-    dropped = [LeftOut(i.path, i.tokens, i.score, i.reasons) for i in result.bundle.items[k:]]
+    dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
+               for i in result.bundle.items[k:]]
     bundle = result.bundle.model_copy(update={"items": result.bundle.items[:k],
                                               "total_tokens": counter.count(rendered)})
     return BundleResult(bundle, rendered, pieces, dropped + result.left_out)
@@ -155,7 +163,7 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
                for e in b.excluded]
     omitted += [Omitted(path=lo.path, tokens=lo.tokens,
-                        why="did not fit" + (f"; {lo.reasons[0]}" if lo.reasons else ""))
+                        why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
                 for lo in r.left_out[:MAX_LEFT_OUT]]
     model = BundleAnswer(
         rendered=r.rendered,
@@ -166,6 +174,10 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
     if fmt == "json":
         return model, structured_json(model)
     return model, r.rendered + _bundle_footer(model, b.total_tokens, b.encoding)
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= LEFT_OUT_REASON else reason[:LEFT_OUT_REASON - 1] + "…"
 
 
 def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:

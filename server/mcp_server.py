@@ -69,6 +69,17 @@ INSTRUCTIONS = (
 _REF = re.compile(r"^[A-Za-z0-9_./@{}~^:+-]{1,200}$")
 
 
+_CLI_WORDS = (("--save NAME", "suggest_bundle's save argument"), ("--seed PATH", "seeds"),
+              ("--task TEXT", "task"), ("--base", "base"), (" (0 ranks only)", ""))
+
+
+def _for_mcp(message: str) -> str:
+    """A core message that names command-line options, in the tools' terms."""
+    for cli, mcp in _CLI_WORDS:
+        message = message.replace(cli, mcp)
+    return message
+
+
 def _has_handoff() -> bool:
     try:
         from analyzers.handoff import generate, update_note_file  # noqa: F401
@@ -151,12 +162,12 @@ def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
 
             return await ws.run(kind, job, progress)
         except (Refused, BundleError, JobFailed, Cancelled, AnswerTooLarge) as e:
-            raise ToolError(str(e)) from e
+            raise ToolError(_for_mcp(str(e))) from e
         except (ToolError, MCPError):
             raise
         except Exception as e:  # noqa: BLE001 - reported to the caller, logged here
             if type(e).__name__ in ("HandoffError", "NoteParseError"):
-                raise ToolError(str(e)) from e
+                raise ToolError(_for_mcp(str(e))) from e
             log.exception("%s failed", kind)
             raise ToolError(f"{kind} failed: {type(e).__name__}: {e}") from e
 

@@ -191,6 +191,8 @@ class Workspace:
         try:
             while not job.future.done():
                 await waker.wait(PROGRESS_EVERY)
+                if job.future.done():
+                    break
                 percent = job.percent
                 if report is not None and percent is not None and percent > sent:
                     sent = percent

@@ -324,3 +324,9 @@ async def test_a_plain_folder_is_served_without_history(tmp_path: Path, log: obj
         refused = await s.call_tool("token_budget", {"paths": [str(tmp_path)]})
         assert refused.is_error and "outside the workspace" in text(refused)
         assert data(await s.call_tool("token_budget", {}))["total_tokens"] > 0
+
+
+def test_a_missing_root_is_refused_before_serving(tmp_path: Path) -> None:
+    proc = run_cli("mcp", "--root", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"ctxsteward: {tmp_path / 'nowhere'} does not exist"
