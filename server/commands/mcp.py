@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -41,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(Path(args.root) if args.root else Path.cwd())
     server = build_server(root, settings)
     if args.print_tool_cost:
+        import asyncio  # here, not at the top: every CLI start imports this module
+
         total, per = asyncio.run(tool_cost(server, settings))
         w = sys.stdout.write
         w(f"tools/list: {total:,} tokens ({settings.encoding}) for {len(per)} tools\n")
