@@ -37,7 +37,7 @@ def test_renamed_function_is_reported_with_the_close_name(tmp_path: Path) -> Non
 
 def test_method_of_our_class_and_a_renamed_class(tmp_path: Path) -> None:
     claude = ("Use `UserService.remove_user()` and `UserSrvice`; `AccountService.create_user` "
-              "is gone.\n")
+              "makes accounts.\n")
     root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
     found = of(run(root, index=True), "CS002")
     assert [text_at(claude, d) for d in found] == ["remove_user", "UserSrvice", "AccountService"]
@@ -57,6 +57,19 @@ not_a_real_function()  # `AlsoNotReal` in a fence
 """
     root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
     assert of(run(root, index=True), "CS002") == []
+
+
+def test_examples_and_counter_examples_are_not_references(tmp_path: Path) -> None:
+    claude = """# Naming
+
+- Do not use signals (e.g. `post_save`, `pre_delete`); call `UserService.create_user()`.
+- No cryptic abbreviations (`usr_svc` → `user_service_instance`).
+- Never write `test_create_user_with_x` but `test_with_x`.
+- `legacy_loader()` is deprecated. Call `load_settings()` and `load_setings()`.
+"""
+    root = make_repo(tmp_path / "r", {"app/service.py": SERVICE, "CLAUDE.md": claude})
+    (d,) = of(run(root, index=True), "CS002")
+    assert text_at(claude, d) == "load_setings"
 
 
 def test_works_without_the_index_through_git_grep(tmp_path: Path) -> None:

@@ -158,10 +158,10 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
     if missing:
         paths.removals(ws, missing)
     token.check()
-    bases = git.last_changes([c.path for c in contexts])
+    bases = git.last_changes([c.real_path for c in contexts])
     since: dict[str, int] = {}
     for ctx in contexts:
-        base = bases.get(ctx.path)
+        base = bases.get(ctx.real_path)
         if base is None:
             continue
         for group in drift.section_paths(ctx).values():
@@ -181,6 +181,10 @@ def check_workspace(root: Path | str, paths_: Iterable[str] | None = None,
     contexts = []
     for p in targets:
         token.check()
+        real = ws.real_path(p)
+        if real != p and real in targets:
+            problems.append(f"{p}: a symlink to {real}, checked there")
+            continue
         ctx = context(ws, p)
         if ctx is None:
             problems.append(f"{p}: could not be read")

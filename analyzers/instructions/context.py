@@ -33,6 +33,12 @@ class FileContext:
         return discover.kind_of(self.path)
 
     @cached_property
+    def real_path(self) -> str:
+        """The root-relative file a symlinked instruction file points at (else its own path):
+        its git history is the content's history."""
+        return self.ws.real_path(self.path)
+
+    @cached_property
     def refs(self) -> References:
         return extract(self.doc)
 

@@ -19,7 +19,7 @@ def section_paths(ctx: FileContext) -> dict[int, set[str]]:
     sections = ctx.doc.sections()
     out: dict[int, set[str]] = {}
     for r in resolved_refs(ctx):
-        if r.target is None or r.target == ctx.path or r.target == ".":
+        if r.target is None or r.target in (ctx.path, ctx.real_path, "."):
             continue
         if ctx.ws.is_instruction_file(r.target):
             continue
@@ -35,7 +35,7 @@ def baseline(ctx: FileContext) -> CommitRef | None:
     git = ctx.ws.git
     if git is None:
         return None
-    return git.last_changes([ctx.path]).get(ctx.path)
+    return git.last_changes([ctx.real_path]).get(ctx.real_path)
 
 
 def check(ctx: FileContext) -> None:

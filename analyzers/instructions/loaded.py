@@ -198,7 +198,7 @@ def check(ctx: FileContext) -> None:
     for agent in report.agents:
         always = [f for f in agent.files if not f.conditional]
         entries = [f for f in always if not f.reason.startswith("imported by")]
-        if not entries or entries[-1].path != ctx.path:
+        if not entries or ctx.ws.real_path(entries[-1].path) != ctx.real_path:
             continue
         if agent.truncated_at is not None:
             _truncation(ctx, agent.agent, always, agent.truncated_at, agent.total_bytes)

@@ -10,8 +10,10 @@ from libraries the code uses are never reported. For a dotted name the first par
 from __future__ import annotations
 
 import difflib
+import re
 import subprocess
 
+from ..lexical import split_identifier
 from .context import FileContext
 from .references import SymbolRef
 from .workspace import Workspace
@@ -38,28 +40,83 @@ def _defined(ws: Workspace, names: set[str]) -> set[str]:
     return out
 
 
-def _grep(ws: Workspace, names: set[str]) -> set[str] | None:
-    """Names found as whole words in the workspace's non-Markdown files; None without git."""
-    if not names:
-        return set()
-    args = ["git", "-C", str(ws.root), "grep", "-I", "-o", "-h", "-w", "-F", "--untracked",
-            "--no-color"]
+GREP_OUTPUT_CAP = 32 << 20  # bytes of matches read before giving up on the rest
+
+
+def _grep_args(ws: Workspace, names: set[str], first_line_only: bool,
+               in_git: bool) -> list[str]:
+    args = ["git", "-C", str(ws.root), "grep", "-I", "-o", "-h", "-w", "-F", "--no-color"]
+    args.extend(["--untracked"] if in_git else ["--no-index", "--exclude-standard"])
+    if first_line_only:
+        args.extend(["-m", "1"])
     for n in sorted(names):
         args.extend(["-e", n])
     args.extend(["--", ".", ":(exclude)*.md", ":(exclude)*.mdc", ":(exclude)*.markdown",
                  ":(exclude).cursorrules", ":(exclude).windsurfrules", ":(exclude).ctxsteward"])
-    try:
-        proc = subprocess.run(args, capture_output=True, timeout=120, check=False)
-        if proc.returncode not in (0, 1):  # not a git work tree: search the folder itself
-            plain = [a for a in args if a != "--untracked"]
-            plain[4:4] = ["--no-index", "--exclude-standard"]
-            proc = subprocess.run(plain, capture_output=True, timeout=120, check=False)
-    except (OSError, subprocess.SubprocessError):
+    return args
+
+
+def _grep_pass(ws: Workspace, names: set[str], first_line_only: bool
+               ) -> tuple[set[str], bool] | None:
+    """(names found, whether the search finished); None when git cannot search here.
+
+    Reads the matches as they stream and stops as soon as every name is found."""
+    for in_git in (True, False):
+        try:
+            proc = subprocess.Popen(_grep_args(ws, names, first_line_only, in_git),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError:
+            return None
+        found: set[str] = set()
+        read = 0
+        complete = True
+        assert proc.stdout is not None
+        try:
+            for raw in proc.stdout:
+                read += len(raw)
+                word = raw.decode("utf-8", "replace").strip()
+                if word in names:
+                    found.add(word)
+                    if len(found) == len(names):
+                        break
+                if read > GREP_OUTPUT_CAP:
+                    complete = False
+                    break
+                ws.token.check()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+        if len(found) == len(names) or proc.returncode in (0, 1) or not complete:
+            return found, complete
+        if in_git is False:
+            return None
+    return None
+
+
+def _grep(ws: Workspace, names: set[str]) -> set[str] | None:
+    """Names found as whole words in the workspace's non-Markdown files; None without git.
+
+    The first pass reads one matching line per file (``-m 1``), which finds common names at
+    once without reading their every use; the names it misses get a full second pass. A search
+    cut short counts the names it did not reach as present: we never report on a guess."""
+    if not names:
+        return set()
+    first = _grep_pass(ws, names, True)
+    if first is None:
         return None
-    if proc.returncode not in (0, 1):
-        return None
-    found = set(proc.stdout.decode("utf-8", "replace").split("\n"))
-    return names & found
+    found, complete = first
+    rest = names - found
+    if rest and complete:
+        second = _grep_pass(ws, rest, False)
+        if second is None:
+            return None
+        more, complete = second
+        found |= more
+        rest -= more
+    if rest and not complete:
+        found |= rest
+    return found
 
 
 def known_names(ws: Workspace, names: set[str]) -> set[str]:
@@ -70,26 +127,34 @@ def known_names(ws: Workspace, names: set[str]) -> set[str]:
     if todo:
         defined = _defined(ws, todo)
         rest = todo - defined
+        if rest and ws.index is not None:
+            defined |= _referenced(ws, rest)
+            rest -= defined
         found = _grep(ws, rest)
         if found is None:
+            found = set(rest)  # no way to know: treat as present, never guess
+            note = "symbols checked against the index only: git grep is unavailable"
             if ws.index is None:
-                found = set(rest)  # no way to know: treat as present, never guess
                 note = "symbols not checked: no git and no index"
-                if note not in ws.notes:
-                    ws.notes.append(note)
-            else:
-                found = _referenced(ws, rest)
+            if note not in ws.notes:
+                ws.notes.append(note)
         for n in todo:
             cache[n] = n in defined or n in found
     return {n for n in names if cache.get(n)}
 
 
 def _referenced(ws: Workspace, names: set[str]) -> set[str]:
+    """Names some indexed file uses (one pass over the index, kept for the workspace)."""
     assert ws.index is not None
-    out: set[str] = set()
-    for _, refs in ws.index.all_references():
-        out.update(names.intersection(refs))
-    return out
+    cached = ws.cache.get("symbols.referenced")
+    if not isinstance(cached, set):
+        every: set[str] = set()
+        for i, (_, refs) in enumerate(ws.index.all_references()):
+            every.update(refs)
+            if i % 256 == 0:
+                ws.token.check()
+        ws.cache["symbols.referenced"] = cached = every
+    return names & cached
 
 
 def _is_module(ws: Workspace, name: str) -> bool:
@@ -105,16 +170,47 @@ def _candidates(sym: SymbolRef) -> list[tuple[str, int]]:
     return [(names[0], 0), (names[-1], len(names) - 1)]
 
 
+def _is_hedged(ctx: FileContext, sym: SymbolRef) -> bool:
+    first, last = sym.parts[0][1], sym.parts[-1][1]
+    if first.line >= len(ctx.doc.lines):
+        return False
+    return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
+
+
 def wanted(ctx: FileContext) -> set[str]:
     out: set[str] = set()
     for sym in ctx.refs.symbols:
-        out.update(n for n, _ in _candidates(sym) if n not in COMMON_APIS)
+        if _is_hedged(ctx, sym):
+            continue
+        out.update(n for n, _ in _candidates(sym) if _checked(n))
     return out
+
+
+def _checked(name: str) -> bool:
+    """Names worth checking: not a well-known API, not one or two letters (``F``, ``qs``)."""
+    return name not in COMMON_APIS and len(name) >= 3
+
+
+_HEDGE_BEFORE = re.compile(
+    r"\b(?:do not|don't|never|avoid|instead of|rather than|eg|ie|for example|such as|not|no|"
+    r"deprecated|formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+_HEDGE_AFTER = re.compile(r"^[^.!?;]*?\b(?:is|are|was|were) (?:deprecated|removed|gone|renamed)\b|"
+                          r"^[^.!?;]*?\bno longer\b", re.I)
+
+
+def hedged(line: str, col: int, end: int) -> bool:
+    """Is the inline code at ``col..end`` an example, a counter-example or a past name?
+
+    ``Do not use signals (e.g. `post_save`)``, ```gc_brand` → `gift_card_brand```,
+    ```old_api()` is deprecated``: such names need not exist in the code."""
+    prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
+    clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
+    return bool(_HEDGE_BEFORE.search(clause) or _HEDGE_AFTER.search(line[end:]))
 
 
 def check(ctx: FileContext) -> None:
     ws = ctx.ws
-    syms = ctx.refs.symbols
+    syms = [s for s in ctx.refs.symbols if not _is_hedged(ctx, s)]
     if not syms:
         return
     known = known_names(ws, wanted(ctx))
@@ -122,16 +218,16 @@ def check(ctx: FileContext) -> None:
         names = [p[0] for p in sym.parts]
         first = names[0]
         if len(names) == 1:
-            if first in COMMON_APIS or first in known:
+            if not _checked(first) or first in known:
                 continue
             _report(ctx, sym, 0)
             continue
         ours = first in known and (_defined(ws, {first}) or _is_module(ws, first))
         if ours:
             last = names[-1]
-            if last not in known and last not in COMMON_APIS:
+            if _checked(last) and last not in known:
                 _report(ctx, sym, len(names) - 1)
-        elif first not in known and first[:1].isupper() and first not in COMMON_APIS:
+        elif _checked(first) and first not in known and first[:1].isupper():
             _report(ctx, sym, 0)
 
 
@@ -149,13 +245,26 @@ def _report(ctx: FileContext, sym: SymbolRef, index: int) -> None:
 
 
 def _close_name(ws: Workspace, name: str) -> str | None:
+    """The defined name closest to ``name``: candidates share a word with it (``load_settings``
+    -> ``read_settings``) or, failing that, its first letter and about its length."""
     if ws.index is None:
         return None
-    names = ws.cache.get("symbols.all")
-    if names is None:
-        names = sorted({r[0] for r in ws.index.conn.execute("SELECT DISTINCT name FROM defs")})
-        ws.cache["symbols.all"] = names
-    assert isinstance(names, list)
-    pool = [n for n in names if abs(len(n) - len(name)) <= 4]
-    hits = difflib.get_close_matches(name, pool, n=1, cutoff=0.75)
+    cached = ws.cache.get("symbols.by_word")
+    if not isinstance(cached, dict):
+        index: dict[str, set[str]] = {}
+        for (n,) in ws.index.conn.execute("SELECT DISTINCT name FROM defs"):
+            for w in set(split_identifier(n)):
+                if len(w) >= 3:
+                    index.setdefault(w, set()).add(n)
+            index.setdefault("\0" + n[:1].lower(), set()).add(n)
+        ws.cache["symbols.by_word"] = cached = index
+    by_word: dict[str, set[str]] = cached
+    pool: set[str] = set()
+    for w in set(split_identifier(name)):
+        if len(w) >= 3:
+            pool |= by_word.get(w, set())
+    if not pool:
+        pool = {n for n in by_word.get("\0" + name[:1].lower(), set())
+                if abs(len(n) - len(name)) <= 2}
+    hits = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.75)
     return hits[0] if hits else None

@@ -51,6 +51,7 @@ class Workspace:
         self._files: set[str] | None = None
         self._dirs: set[str] | None = None
         self._names: dict[str, list[str]] | None = None
+        self._instr: list[str] | None = None
         self._in_git: bool | None = None
         self._docs: dict[str, tuple[str, Document]] = {}
         self._texts: dict[str, tuple[tuple[int, int], str | None]] = {}
@@ -67,6 +68,9 @@ class Workspace:
             self.overlay.pop(path, None)
         else:
             self.overlay[path] = text
+            if self._files is not None and path not in self._files and not is_outside(path):
+                self._files.add(path)  # a new, unsaved file
+                self._dirs = self._names = self._instr = None
 
     def invalidate(self, index: Index | None = None) -> None:
         """Forget the file list, git facts and caches (after files were added, removed or
@@ -74,7 +78,7 @@ class Workspace:
         list, so reopen it after a build). Parsed documents stay cached by content."""
         if index is not None:
             self.index = index
-        self._files = self._dirs = self._names = None
+        self._files = self._dirs = self._names = self._instr = None
         self._in_git = None
         self._texts.clear()
         self._git = None
@@ -132,6 +136,18 @@ class Workspace:
         if rel in self.files() or rel in self.dirs():
             return True
         return os.path.exists(self.root / rel)
+
+    def real_path(self, rel: str) -> str:
+        """``rel`` with symlinks resolved, when the target lies inside the workspace."""
+        rel = normalise(rel)
+        full = self.root / rel
+        try:
+            if not full.is_symlink():
+                return rel
+            target = full.resolve(strict=True).relative_to(self.root).as_posix()
+        except (OSError, RuntimeError, ValueError):
+            return rel
+        return normalise(target)
 
     def is_dir(self, rel: str) -> bool:
         rel = normalise(rel)
@@ -192,13 +208,16 @@ class Workspace:
     def instruction_files(self) -> list[str]:
         """Instruction files present in the workspace (plus open buffers, and the gitignored
         ``CLAUDE.local.md`` files beside other instruction files)."""
+        if self._instr is not None:
+            return self._instr
         found = set(discover.discover(self.files(), self.settings.instruction_files))
         if "CLAUDE.local.md" in self.settings.instruction_files:
             for d in {posixpath.dirname(p) for p in found} | {""}:
                 local = posixpath.join(d, "CLAUDE.local.md") if d else "CLAUDE.local.md"
                 if local not in found and (self.root / local).is_file():
                     found.add(local)
-        return sorted(found)
+        self._instr = sorted(found)
+        return self._instr
 
     def is_instruction_file(self, rel: str) -> bool:
         return discover.is_instruction_file(normalise(rel), self.settings.instruction_files)

@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     files = f"{report.files_checked} instruction file{'s' * (report.files_checked != 1)}"
     lines.append(f"{summary} in {files}")
     emit("\n".join(lines), args.out)
+    sys.stdout.flush()
     for n in report.notes:
         sys.stderr.write(f"note: {n}\n")
     return status
