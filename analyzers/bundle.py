@@ -170,7 +170,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}")
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude) if request.exclude else None
 
-    explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else CANDIDATE_POOL
+    # Enough candidates to fill the budget with small items (the pool grows with the budget).
+    pool_size = max(CANDIDATE_POOL, request.budget // 250)
+    explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
     ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task, seed_symbols=focus),
                   token, explain=explain)
     files = index.files()
@@ -182,7 +184,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         if p in files and p not in seed_paths:
             ordered.append((p, 1.0, ["pinned"], "core", True, None))
     top = ranked[0].score if ranked else 1.0
-    pool = ranked if request.budget == 0 else ranked[:CANDIDATE_POOL]
+    pool = ranked if request.budget == 0 else ranked[:pool_size]
     for rf in pool:
         if rf.path in seed_paths or rf.path in pins:
             continue
