@@ -27,10 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def schemas() -> dict[str, type[BaseModel]]:
-    from ..mcp_models import BudgetAnswer, BundleAnswer, FindAnswer, VerifyAnswer
+    from ..mcp_models import (
+        BudgetAnswer,
+        BundleAnswer,
+        CheckAnswer,
+        FindAnswer,
+        HandoffAnswer,
+        VerifyAnswer,
+    )
 
     return {"mcp-suggest_bundle": BundleAnswer, "mcp-verify_bundle": VerifyAnswer,
-            "mcp-find_context": FindAnswer, "mcp-token_budget": BudgetAnswer}
+            "mcp-find_context": FindAnswer, "mcp-token_budget": BudgetAnswer,
+            "mcp-check_instructions": CheckAnswer, "mcp-handoff": HandoffAnswer}
 
 
 def run(args: argparse.Namespace) -> int:
