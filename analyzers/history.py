@@ -6,13 +6,16 @@ so a file's history survives a move. Incremental runs read only ``last..HEAD``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from .cancel import NEVER, CancelToken
+
+if TYPE_CHECKING:
+    import git  # imported where used: a warm run with nothing new never needs gitpython
 
 
 @dataclass(slots=True)
@@ -47,6 +50,8 @@ class HistoryError(Exception):
 
 
 def open_repo(root: Path) -> git.Repo:
+    import git
+
     try:
         return git.Repo(root, search_parent_directories=False)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
@@ -69,7 +74,42 @@ def repo_state(repo: git.Repo) -> RepoState:
     return RepoState(head=head, branch=branch, shallow=shallow, notes=notes)
 
 
+def quick_state(root: Path) -> RepoState | None:
+    """:func:`repo_state` of the repository whose top folder is ``root``, from one ``git
+    rev-parse`` and without gitpython: for the common case of a branch or a detached HEAD with
+    commits. None when anything is unusual (no commits, not a repository, a HEAD on another kind
+    of ref, git missing): ask :func:`repo_state` then."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--git-dir", "HEAD",
+             "--symbolic-full-name", "HEAD"],
+            capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 or len(lines) != 3:
+        return None
+    git_dir, head, ref = lines
+    if len(head) not in (40, 64) or not all(c in "0123456789abcdef" for c in head):
+        return None
+    notes: list[str] = []
+    if ref == "HEAD":
+        branch = None
+        notes.append(f"detached HEAD at {head[:12]}")
+    elif ref.startswith("refs/heads/"):
+        branch = ref[len("refs/heads/"):]
+    else:
+        return None
+    shallow = (root / git_dir / "shallow").exists()
+    if shallow:
+        notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
+    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes)
+
+
 def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
+    import git
+
     try:
         repo.git.merge_base("--is-ancestor", older, newer)
         return True
@@ -143,7 +183,7 @@ def without_renames(changes: list[Change]) -> list[Change]:
 
 def _consume(
     pending: list[str], current: Commit | None, *, final: bool
-) -> Iterator[Commit]:
+) -> Generator[Commit, None, Commit | None]:
     i = 0
     n = len(pending)
     while i < n:

@@ -138,6 +138,12 @@ def _follow_renames(
 def _read_history(root: Path, last_head: str | None, token: CancelToken,
                   last_shallow: str | None = None) -> _HistoryResult:
     out = _HistoryResult()
+    if last_head is not None:
+        quick = hist.quick_state(root)
+        if quick is not None and quick.head == last_head \
+                and last_shallow in (None, str(quick.shallow)):
+            out.state, out.incremental = quick, True  # nothing new: no need for gitpython
+            return out
     try:
         repo = hist.open_repo(root)
     except hist.NotAGitRepository:
@@ -187,7 +193,8 @@ def _store_history(store: Store, result: _HistoryResult) -> None:
     for old, new in result.renames.items():
         c.execute("UPDATE commit_files SET path=? WHERE path=?", (new, old))
     next_id = (c.execute("SELECT max(id) FROM commits").fetchone()[0] or 0) + 1
-    rows, files = [], []
+    rows: list[tuple[int, str, int, int, str]] = []
+    files: list[tuple[int, str]] = []
     # Oldest first, so ids grow with time.
     for commit in reversed(result.commits):
         paths = sorted({ch.path for ch in commit.changes})
@@ -425,9 +432,14 @@ def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: 
         for lang, files, tokens in c.execute(
             "SELECT lang, count(*), sum(tokens) FROM files GROUP BY lang")
     }
-    for lang, n in c.execute(
-        "SELECT f.lang, count(*) FROM defs d JOIN files f ON f.path=d.path GROUP BY f.lang"
-    ):
+    # Definitions per language: per file from the defs_path index, the language from files_stat
+    # (a join would read every wide files row).
+    lang_of = dict(c.execute("SELECT path, lang FROM files"))
+    per_lang: dict[str | None, int] = {}
+    for path, n in c.execute("SELECT path, count(*) FROM defs GROUP BY path"):
+        if path in lang_of:
+            per_lang[lang_of[path]] = per_lang.get(lang_of[path], 0) + n
+    for lang, n in per_lang.items():
         langs.setdefault(lang or "other", [0, 0, 0])[2] = n
     skipped = [SkippedFile(path=p, reason=r, detail=d or "")
                for p, r, d in c.execute("SELECT path, reason, detail FROM skipped ORDER BY path")]

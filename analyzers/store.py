@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, lang TEXT, size INTEGER, mtime_ns INTEGER, hash TEXT,
     tokens INTEGER, lines INTEGER, has_errors INTEGER, refs BLOB, imports BLOB, terms BLOB
 );
+-- Covers the per-run scans (stats of every file, languages and tokens for the report) without
+-- reading the wide rows.
+CREATE INDEX IF NOT EXISTS files_stat ON files(path, size, mtime_ns, hash, lang, tokens, lines);
 CREATE TABLE IF NOT EXISTS defs (
     path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT, start_line INTEGER, end_line INTEGER,
     name_line INTEGER, name_col INTEGER, signature TEXT, parent TEXT, tokens INTEGER
@@ -138,9 +141,11 @@ class Store:
                                        isolation_level=None)
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
-            conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
+            if row is None or int(row[0]) != SCHEMA_VERSION:  # no write (and WAL) when current
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
             # Touch every table so a truncated file fails here rather than mid-query.
             for table in ("files", "defs", "skipped", "commits", "commit_files"):
                 conn.execute(f"SELECT count(*) FROM {table}").fetchone()

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
-
-import tiktoken
-from tiktoken import registry
+from typing import TYPE_CHECKING
 
 from .config import ModelProfile
+
+if TYPE_CHECKING:
+    import tiktoken  # imported on first use: a warm index run counts nothing
 
 
 class EncodingUnavailable(ValueError):
@@ -24,6 +25,9 @@ class EncodingUnavailable(ValueError):
 @cache
 def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     """The tiktoken encoding ``name``, from offline data only."""
+    import tiktoken
+    from tiktoken import registry
+
     registry._find_constructors()  # noqa: SLF001 - populate the plugin registry without I/O
     constructors = registry.ENCODING_CONSTRUCTORS or {}
     for candidate in (f"{name}_offline", name):

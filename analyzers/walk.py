@@ -14,10 +14,12 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from .cancel import NEVER, CancelToken
+
+if TYPE_CHECKING:
+    import pathspec
 
 STATE_DIR = ".ctxsteward"
 ALWAYS_SKIPPED_DIRS = frozenset({".git", STATE_DIR, ".hg", ".svn"})
@@ -77,6 +79,8 @@ def _gitignore_spec(root: Path, rel_dir: str, specs: dict[str, pathspec.PathSpec
             lines = ignore.read_text("utf-8", "replace").splitlines()
         except OSError:
             return
+        import pathspec  # only outside git, or with exclude globs: not on every warm start
+
         specs[rel_dir] = pathspec.GitIgnoreSpec.from_lines(lines)
 
 
@@ -148,7 +152,12 @@ def walk(
             in_git = False
     else:
         names = _plain_files(root, token)
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    exclude_spec = None
+    if exclude:
+        import pathspec
+
+        exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    root_prefix = os.path.join(root, "")  # os.lstat on strings: Path joins cost more than the stat
 
     entries: list[Entry] = []
     skipped: list[Skip] = []
@@ -167,9 +176,8 @@ def walk(
             shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             skipped.append(Skip(shown, "undecodable_name", "the file name is not valid UTF-8"))
             continue
-        full = root / rel
         try:
-            st = full.lstat()
+            st = os.lstat(root_prefix + rel)
         except FileNotFoundError:
             if not in_git:
                 skipped.append(Skip(rel, "vanished", "deleted while listing the folder"))

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from analyzers.index import Progress as ProgressFn
+ProgressFn = Callable[[int, int, str], None]  # analyzers.index.Progress
 
 
 @contextmanager
 def progress_bar(label: str, *, enabled: bool | None = None) -> Iterator[ProgressFn]:
-    console = Console(stderr=True)
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
         yield lambda done, total, message: None
         return
+    # rich only when a bar is shown: its import is a good part of a warm run's start-up.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(stderr=True)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TextColumn("{task.fields[current]}", style="dim"),
