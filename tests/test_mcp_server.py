@@ -310,10 +310,12 @@ async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
 
 
 async def test_a_plain_folder_is_served_without_history(tmp_path: Path, log: object) -> None:
+    notes = {f"note_{i:03d}_about_something_long.txt": f"note {i}\n" for i in range(600)}
     folder = make_folder(tmp_path / "plain", {
         "lib/util.py": UTIL,
         "lib/main.py": "from lib.util import parse_header\n\n\ndef handle(line):\n"
                        "    return parse_header(line)\n",
+        **notes,
     })
     async with session(folder, log) as s:  # type: ignore[arg-type]
         answer = data(await s.call_tool("suggest_bundle", {"seeds": ["lib/main.py"]}))
@@ -323,7 +325,12 @@ async def test_a_plain_folder_is_served_without_history(tmp_path: Path, log: obj
         assert handoff.is_error and "not inside a git work tree" in text(handoff)
         refused = await s.call_tool("token_budget", {"paths": [str(tmp_path)]})
         assert refused.is_error and "outside the workspace" in text(refused)
-        assert data(await s.call_tool("token_budget", {}))["total_tokens"] > 0
+        whole = await s.call_tool("token_budget", {})
+        listing = data(whole)
+        assert listing["more_paths"] > 0  # 602 entries do not fit 8,000 tokens
+        assert len(listing["paths"]) + listing["more_paths"] == len(notes) + 1
+        assert listing["tokens"] <= 8000 and COUNT(structured_json(whole)) <= 8000
+        assert f"(+{listing['more_paths']} more paths left out)" in text(whole)
 
 
 def test_a_missing_root_is_refused_before_serving(tmp_path: Path) -> None:
