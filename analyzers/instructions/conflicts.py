@@ -23,6 +23,7 @@ from .imports import expansion
 from .loaded import loaded_for
 from .markdown import Document, Loc
 from .references import RUNNERS
+from .workspace import Workspace
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -54,6 +55,15 @@ class _Facts:
     commands: dict[str, list[tuple[tuple[str, ...], str, Loc]]] = field(default_factory=dict)
     settings: dict[str, list[tuple[str, Loc]]] = field(default_factory=dict)
     sections: list[tuple[str, list[str], Loc]] = field(default_factory=list)
+
+
+def cached_facts(ws: Workspace, doc: Document) -> _Facts:
+    cache = ws.cache.setdefault("conflicts.facts", {})
+    assert isinstance(cache, dict)
+    hit = cache.get(id(doc))
+    if hit is None or hit[0] is not doc:
+        hit = cache[id(doc)] = (doc, facts(doc))
+    return hit[1]
 
 
 def facts(doc: Document) -> _Facts:
@@ -115,10 +125,27 @@ def _core(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
+_SUBCOMMANDS = {"npm": 2, "pnpm": 2, "yarn": 2, "bun": 2, "make": 2, "just": 2, "cargo": 2,
+                "go": 2, "uv": 2, "poetry": 2, "tox": 1, "nox": 1, "dotnet": 2, "mvn": 2,
+                "gradle": 2, "./gradlew": 2, "bundle": 3, "rake": 2, "mix": 2, "swift": 2}
+
+
+def _key(words: tuple[str, ...]) -> tuple[str, ...]:
+    """What a command does, without its arguments: ``pytest -q tests/x.py`` -> ``(pytest,)``,
+    ``npm run build -- --watch`` -> ``(npm, run, build)``."""
+    core = [w for w in _core(words) if not w.startswith("-")]
+    if not core:
+        return ()
+    size = _SUBCOMMANDS.get(core[0], 1)
+    if size == 2 and len(core) > 1 and core[1] in ("run", "run-script", "exec"):
+        size = 3
+    return tuple(core[:size])
+
+
 def _agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    a, b = _core(a), _core(b)
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
+    ka, kb = _key(a), _key(b)
+    n = min(len(ka), len(kb))
+    return ka[:n] == kb[:n]
 
 
 def _versions_agree(a: str, b: str) -> bool:
@@ -132,12 +159,12 @@ def check(ctx: FileContext) -> None:
     others = sorted({f.path for a in report.agents for f in a.files} - own)
     if not others:
         return
-    mine = facts(ctx.doc)
+    mine = cached_facts(ctx.ws, ctx.doc)
     for other in others:
         doc = ctx.ws.document(other)
         if doc is None:
             continue
-        theirs = facts(doc)
+        theirs = cached_facts(ctx.ws, doc)
         for purpose, cmds in mine.commands.items():
             other_cmds = theirs.commands.get(purpose)
             if not other_cmds or any(_agree(a, b) for a, _, _ in cmds for b, _, _ in other_cmds):

@@ -54,7 +54,11 @@ def _under(folder: str, path: str) -> bool:
 
 
 def _files_under(ws: Workspace, folder: str) -> list[str]:
-    return [f for f in ws.files() if _under(folder, f)]
+    cache = ws.cache.setdefault("loaded.files_under", {})
+    assert isinstance(cache, dict)
+    if folder not in cache:
+        cache[folder] = [f for f in ws.files() if _under(folder, f)]
+    return cache[folder]
 
 
 def _scoped(ws: Workspace, path: str, key: str, folder: str) -> tuple[bool, bool]:
@@ -149,6 +153,15 @@ def _plan(ws: Workspace, folder: str, instr: set[str]) -> dict[str, list[_Entry]
 def loaded_for(ws: Workspace, folder: str) -> LoadedReport:
     """What each agent loads when working in ``folder`` (root-relative; '.' is the root)."""
     folder = normalise(folder)
+    cache = ws.cache.setdefault("loaded.for", {})
+    assert isinstance(cache, dict)
+    key = (folder, ws.overlay_key())
+    if key not in cache:
+        cache[key] = _loaded_for(ws, folder)
+    return cache[key]  # shared: callers must not modify it
+
+
+def _loaded_for(ws: Workspace, folder: str) -> LoadedReport:
     instr = set(ws.instruction_files())
     budget = ws.settings.instruction_budget
     agents: list[AgentLoad] = []

@@ -9,6 +9,7 @@ from libraries the code uses are never reported. For a dotted name the first par
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import subprocess
@@ -244,27 +245,43 @@ def _report(ctx: FileContext, sym: SymbolRef, index: int) -> None:
                    "remove the reference if it was renamed or deleted.")
 
 
+MAX_POOL = 200
+NEIGHBOURS = 60
+
+
 def _close_name(ws: Workspace, name: str) -> str | None:
-    """The defined name closest to ``name``: candidates share a word with it (``load_settings``
-    -> ``read_settings``) or, failing that, its first letter and about its length."""
+    memo = ws.cache.setdefault("symbols.close", {})
+    assert isinstance(memo, dict)
+    if name not in memo:
+        memo[name] = _closest(ws, name)
+    return memo[name]
+
+
+def _closest(ws: Workspace, name: str) -> str | None:
+    """The defined name closest to ``name`` among its neighbours in sorted order (the names
+    sharing its longest prefix) and the names sharing a rare word with it (``load_settings``
+    -> ``read_settings``)."""
     if ws.index is None:
         return None
     cached = ws.cache.get("symbols.by_word")
     if not isinstance(cached, dict):
         index: dict[str, set[str]] = {}
+        everything: set[str] = set()
         for (n,) in ws.index.conn.execute("SELECT DISTINCT name FROM defs"):
+            everything.add(n)
             for w in set(split_identifier(n)):
                 if len(w) >= 3:
                     index.setdefault(w, set()).add(n)
-            index.setdefault("\0" + n[:1].lower(), set()).add(n)
+        ws.cache["symbols.sorted"] = sorted(everything)
         ws.cache["symbols.by_word"] = cached = index
     by_word: dict[str, set[str]] = cached
-    pool: set[str] = set()
+    ordered = ws.cache["symbols.sorted"]
+    assert isinstance(ordered, list)
+    i = bisect.bisect_left(ordered, name)
+    pool = set(ordered[max(0, i - NEIGHBOURS):i + NEIGHBOURS])
     for w in set(split_identifier(name)):
-        if len(w) >= 3:
-            pool |= by_word.get(w, set())
-    if not pool:
-        pool = {n for n in by_word.get("\0" + name[:1].lower(), set())
-                if abs(len(n) - len(name)) <= 2}
+        names = by_word.get(w, set())
+        if len(w) >= 3 and len(names) <= MAX_POOL:
+            pool |= names
     hits = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.75)
     return hits[0] if hits else None

@@ -72,6 +72,10 @@ class Workspace:
                 self._files.add(path)  # a new, unsaved file
                 self._dirs = self._names = self._instr = None
 
+    def overlay_key(self) -> int:
+        """Changes whenever an unsaved buffer does (a key for caches that read buffers)."""
+        return hash(tuple(sorted((p, hash(t)) for p, t in self.overlay.items())))
+
     def invalidate(self, index: Index | None = None) -> None:
         """Forget the file list, git facts and caches (after files were added, removed or
         committed), and use ``index`` from now on when given (an :class:`Index` caches its file
