@@ -58,8 +58,7 @@ class _Facts:
 
 
 def cached_facts(ws: Workspace, doc: Document) -> _Facts:
-    cache = ws.cache.setdefault("conflicts.facts", {})
-    assert isinstance(cache, dict)
+    cache = ws.memo("conflicts.facts")
     hit = cache.get(id(doc))
     if hit is None or hit[0] is not doc:
         hit = cache[id(doc)] = (doc, facts(doc))

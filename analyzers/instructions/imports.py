@@ -115,10 +115,11 @@ def check(ctx: FileContext) -> None:
         chain = " → ".join([*e.via, e.target or e.written])
         if e.status == "outside":
             if direct:
-                what = "your home folder" if e.written.startswith("~") else "the workspace"
+                where = "in your home folder, outside the workspace" if \
+                    e.written.startswith("~") else "outside the workspace"
                 ctx.report(e.loc, "CS006",
-                           f"@{e.written} is outside {what}: Claude Code loads it only on "
-                           "machines that have it, and it is not checked or counted here.",
+                           f"@{e.written} is {where}: Claude Code loads it only on machines "
+                           "that have it, and it is not checked or counted here.",
                            severity="information")
         elif e.status == "cycle":
             key = tuple(sorted([*e.via, e.target or ""]))

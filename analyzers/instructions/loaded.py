@@ -153,8 +153,7 @@ def _plan(ws: Workspace, folder: str, instr: set[str]) -> dict[str, list[_Entry]
 def loaded_for(ws: Workspace, folder: str) -> LoadedReport:
     """What each agent loads when working in ``folder`` (root-relative; '.' is the root)."""
     folder = normalise(folder)
-    cache = ws.cache.setdefault("loaded.for", {})
-    assert isinstance(cache, dict)
+    cache = ws.memo("loaded.for")
     key = (folder, ws.overlay_key())
     if key not in cache:
         cache[key] = _loaded_for(ws, folder)
@@ -215,7 +214,7 @@ def check(ctx: FileContext) -> None:
             continue
         if agent.truncated_at is not None:
             _truncation(ctx, agent.agent, always, agent.truncated_at, agent.total_bytes)
-        if agent.over_budget and len(always) > 1:
+        if agent.over_budget and len(entries) > 1:  # one file and its imports: CS005
             listing = ", ".join(f"{f.path} {f.tokens:,}" for f in
                                 sorted(always, key=lambda f: -f.tokens)[:4])
             where = "the root" if ctx.folder == "." else f"{ctx.folder}/"

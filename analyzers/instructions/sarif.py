@@ -61,7 +61,8 @@ def to_sarif(report: CheckReport, root: Path) -> dict[str, Any]:
         "shortDescription": {"text": CODES[c].summary.split(";")[0].rstrip(".") + "."},
         "fullDescription": {"text": CODES[c].summary},
         "defaultConfiguration": {"level": LEVELS[CODES[c].severity]},
-        "help": {"text": f"See docs/checks.md#{c.lower()} in the ctxsteward documentation."},
+        "help": {"text": f"See docs/checks.md#{c.lower()}-{CODES[c].name} in the ctxsteward "
+                         "documentation."},
     } for c in codes]
     root_uri = Path(root).resolve().as_uri().rstrip("/") + "/"
     run: dict[str, Any] = {

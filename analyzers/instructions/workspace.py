@@ -72,6 +72,15 @@ class Workspace:
                 self._files.add(path)  # a new, unsaved file
                 self._dirs = self._names = self._instr = None
 
+    def memo(self, name: str, limit: int = 512) -> dict:
+        """A named cache dict, emptied when it grows past ``limit`` entries (edits in a
+        long-lived workspace keep adding keys)."""
+        d = self.cache.setdefault(name, {})
+        assert isinstance(d, dict)
+        if len(d) > limit:
+            d.clear()
+        return d
+
     def overlay_key(self) -> int:
         """Changes whenever an unsaved buffer does (a key for caches that read buffers)."""
         return hash(tuple(sorted((p, hash(t)) for p, t in self.overlay.items())))
