@@ -15,6 +15,7 @@ from analyzers.instructions import (
     hover,
     loaded_for,
     loaded_markdown,
+    to_utf16,
 )
 
 CLAUDE = """# Guide
@@ -89,3 +90,32 @@ def test_a_kept_workspace_follows_edits_and_commits(tmp_path: Path) -> None:
         ws.invalidate(index)
         diags = check_file(root, "CLAUDE.md", edited, index, workspace=ws)
         assert [d.code for d in diags] == ["CS001"] and sha[:7] in diags[0].message
+
+
+def test_which_files_are_instruction_files(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "CLAUDE.md": "a\n", "deep/er/CLAUDE.md": "b\n", "x/AGENTS.md": "c\n",
+        ".claude/CLAUDE.md": "d\n", ".github/instructions/py.instructions.md": "e\n",
+        ".cursor/rules/a.mdc": "f\n", ".cursor/rules/b.md": "g\n", ".claude/rules/x/y.md": "h\n",
+        "docs/CLAUDE.md.bak": "i\n", "notes/instructions/z.instructions.md": "j\n",
+        ".gitignore": "CLAUDE.local.md\n", "README.md": "k\n",
+    })
+    (root / "CLAUDE.local.md").write_text("personal, gitignored\n")
+    assert Workspace(root).instruction_files() == [
+        ".claude/CLAUDE.md", ".claude/rules/x/y.md", ".cursor/rules/a.mdc", ".cursor/rules/b.md",
+        ".github/instructions/py.instructions.md", "CLAUDE.local.md", "CLAUDE.md",
+        "deep/er/CLAUDE.md", "x/AGENTS.md"]
+    custom = Settings(instruction_files=["**/RULES.md", "docs/*.md"])
+    root2 = make_repo(tmp_path / "r2", {"a/RULES.md": "x\n", "docs/a.md": "y\n",
+                                        "docs/b/c.md": "z\n", "CLAUDE.md": "w\n"})
+    assert Workspace(root2, custom).instruction_files() == ["a/RULES.md", "docs/a.md"]
+
+
+def test_positions_convert_to_utf16_and_outside_paths_are_ignored(tmp_path: Path) -> None:
+    text = "Emoji 😀 then [x](missing.md)\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": text})
+    (d,) = check_file(root, "CLAUDE.md", text)
+    assert (d.range.start.character, d.range.end.character) == (17, 27)
+    wide = to_utf16(text, d.range)
+    assert (wide.start.character, wide.end.character) == (18, 28)
+    assert check_file(root, tmp_path / "elsewhere.md", "[x](nope.md)\n") == []

@@ -7,6 +7,7 @@ Entry points for the CLI and the language server:
   (:data:`models.CODES`), 0-based ranges and optional quick fixes;
 - :func:`document_links`, :func:`hover`, :func:`file_summary` (code lens and inlay hints) and
   :func:`loaded_for` (what each agent loads in a folder) feed the editor;
+- positions are code points; :func:`to_utf16` converts a range for LSP clients;
 - :class:`Workspace` holds what a run learnt (files, parsed documents, git answers); keep one
   alive to make repeated calls cheap.
 
@@ -19,8 +20,8 @@ symbols, commands), one module per check (``paths``, ``symbols``, ``commands``, 
 from .checks import check_file, check_workspace
 from .links import document_links, file_summary, hover, loaded_markdown
 from .loaded import loaded_for
-from .models import CODES, CheckReport, Diagnostic
+from .models import CODES, CheckReport, Diagnostic, to_utf16
 from .workspace import Workspace
 
 __all__ = ["CODES", "CheckReport", "Diagnostic", "Workspace", "check_file", "check_workspace",
-           "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown"]
+           "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown", "to_utf16"]

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
-from . import commands, conflicts, drift, imports, loaded, paths, scoping, size, symbols
+from . import commands, conflicts, drift, imports, loaded, scoping, size, symbols
+from . import paths as path_checks
 from .context import FileContext
 from .markdown import MARKDOWN_SUFFIXES
 from .models import CheckReport, Diagnostic
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from ..index import Index
 
 CHECKS: list[tuple[str, Callable[[FileContext], None]]] = [
-    ("CS001/CS008 paths and anchors", paths.check),
+    ("CS001/CS008 paths and anchors", path_checks.check),
     ("CS002 symbols", symbols.check),
     ("CS003 commands", commands.check),
     ("CS004 drift", drift.check),
@@ -102,7 +103,10 @@ def check_file(root: Path | str, path: str | Path, text: str | None = None,
     between calls (the language server does); otherwise one is made for this call.
     """
     ws = workspace or Workspace(root, settings, index, token=token)
-    rel = relative_path(ws.root, path)
+    try:
+        rel = relative_path(ws.root, path)
+    except ValueError:
+        return []  # not a file of this workspace: nothing to say about it
     ctx = context(ws, rel, text)
     if ctx is None:
         return []
@@ -154,9 +158,9 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
         return
     missing: list[str] = []
     for ctx in contexts:
-        missing.extend(paths.history_candidates(ctx))
+        missing.extend(path_checks.history_candidates(ctx))
     if missing:
-        paths.removals(ws, missing)
+        path_checks.removals(ws, missing)
     token.check()
     bases = git.last_changes([c.real_path for c in contexts])
     since: dict[str, int] = {}
@@ -171,13 +175,14 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
         git.changes_since(since)
 
 
-def check_workspace(root: Path | str, paths_: Iterable[str] | None = None,
+def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
                     settings: Settings | None = None, *, index: Index | None = None,
                     workspace: Workspace | None = None,
                     token: CancelToken = NEVER) -> CheckReport:
-    """Check every instruction file of the workspace (or those under ``paths_``)."""
+    """Check every instruction file of the workspace (or those under ``paths``: files or
+    folders, root-relative)."""
     ws = workspace or Workspace(root, settings, index, token=token)
-    targets, problems = _targets(ws, paths_)
+    targets, problems = _targets(ws, paths)
     contexts = []
     for p in targets:
         token.check()
