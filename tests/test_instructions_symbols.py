@@ -78,3 +78,14 @@ def test_works_without_the_index_through_git_grep(tmp_path: Path) -> None:
                                                         " {}\n", "CLAUDE.md": claude})
     (d,) = of(run(root), "CS002")
     assert text_at(claude, d) == "parse_config" and d.fix is None  # no index, no suggestion
+
+
+def test_a_missing_method_is_matched_against_its_class(tmp_path: Path) -> None:
+    # `defs_named` is too far from every name for a suggestion from the whole index (cutoff
+    # 0.75), not from the members of the class it is called on.
+    code = "class Index:\n    def definitions_named(self, n):\n        return n\n"
+    claude = "Look names up with `Index.defs_named()`.\n"
+    root = make_repo(tmp_path / "r", {"app/index.py": code, "CLAUDE.md": claude})
+    (d,) = of(run(root, index=True), "CS002")
+    assert text_at(claude, d) == "defs_named"
+    assert d.fix is not None and d.fix.replacement == "definitions_named"

@@ -227,14 +227,15 @@ def check(ctx: FileContext) -> None:
         if ours:
             last = names[-1]
             if _checked(last) and last not in known:
-                _report(ctx, sym, len(names) - 1)
+                _report(ctx, sym, len(names) - 1, owner=names[-2])
         elif _checked(first) and first not in known and first[:1].isupper():
             _report(ctx, sym, 0)
 
 
-def _report(ctx: FileContext, sym: SymbolRef, index: int) -> None:
+def _report(ctx: FileContext, sym: SymbolRef, index: int, owner: str | None = None) -> None:
     name, loc = sym.parts[index]
-    close = _close_name(ctx.ws, name)
+    close = _member(ctx.ws, owner, name) if owner else None
+    close = close or _close_name(ctx.ws, name)
     if close:
         ctx.report(loc, "CS002",
                    f"{name} appears nowhere in the code (no definition or use); did you mean "
@@ -243,6 +244,16 @@ def _report(ctx: FileContext, sym: SymbolRef, index: int) -> None:
         ctx.report(loc, "CS002",
                    f"{name} appears nowhere in the code (no definition or use): update or "
                    "remove the reference if it was renamed or deleted.")
+
+
+def _member(ws: Workspace, owner: str, name: str) -> str | None:
+    """The closest member of class ``owner`` (``Index.defs_named`` -> ``definitions_named``)."""
+    if ws.index is None:
+        return None
+    members = sorted({r[0] for r in ws.index.conn.execute(
+        "SELECT name FROM defs WHERE parent=?", (owner,))})
+    hits = difflib.get_close_matches(name, members, n=1, cutoff=0.6)
+    return hits[0] if hits else None
 
 
 MAX_POOL = 200
