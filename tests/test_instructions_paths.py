@@ -80,7 +80,7 @@ Paths: `src/app.py`, `app.py`, `src/app.py:12`, `lib/app.py` (suffix of src/lib/
 `./src/`, globs `src/**/*.py` and `*.md`, other repos `other-repo/src/main.py`,
 `../sibling/README.md`, MIME `text/html`, `origin/main`, version `3.11.2`, `~/.config/x.md`,
 `$HOME/bin`, `--flag`, `@scope/pkg`, `e.g.`, email a@b.com, decorator @pytest.fixture,
-mention @alice, `http://localhost:8000/api/x.json`.
+mention @alice, team @acme/backend-team, `http://localhost:8000/api/x.json`.
 
 ```python
 open("src/missing.py")  # `src/missing.py` and @docs/missing.md in a fence

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .context import FileContext
 from .gitinfo import Removal
-from .markdown import MARKDOWN_SUFFIXES, anchors
+from .markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
 from .models import Severity
 from .references import PathRef
 from .workspace import Workspace, is_outside, normalise
@@ -90,6 +90,13 @@ def _anchored(ws: Workspace, folder: str, ref: PathRef) -> bool:
     return ws.is_dir(_join(folder, first)) or ws.is_dir(first)
 
 
+def _mention(ws: Workspace, folder: str, ref: PathRef) -> bool:
+    """``@acme/backend``: no file extension and no such folder, so a team mention rather than
+    an import (Claude Code tries it and silently finds nothing, which is what was meant)."""
+    return not has_file_extension(ref.path) and not ref.path.startswith(("./", "../")) and \
+        not _anchored(ws, folder, ref)
+
+
 def resolved_refs(ctx: FileContext) -> list[Resolved]:
     key = "paths.resolved"
     hit = ctx.__dict__.get(key)
@@ -123,6 +130,8 @@ def check(ctx: FileContext) -> None:
         ref = r.ref
         removal = next((gone[c] for c in r.candidates if c in gone), None)
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
+            continue
+        if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)
     _check_anchors(ctx, resolved)

@@ -52,7 +52,6 @@ class Workspace:
         self._dirs: set[str] | None = None
         self._names: dict[str, list[str]] | None = None
         self._instr: list[str] | None = None
-        self._in_git: bool | None = None
         self._docs: dict[str, tuple[str, Document]] = {}
         self._texts: dict[str, tuple[tuple[int, int], str | None]] = {}
         self._tokens: dict[str, int] = {}
@@ -92,7 +91,6 @@ class Workspace:
         if index is not None:
             self.index = index
         self._files = self._dirs = self._names = self._instr = None
-        self._in_git = None
         self._texts.clear()
         self._git = None
         self._git_made = False
@@ -105,14 +103,12 @@ class Workspace:
             if self.index is not None:
                 names = set(self.index.files())
                 names.update(self.index.skipped())
-                self._in_git = self.index.head() is not None or None
             else:
                 from ..walk import walk
 
                 w = walk(self.root, max_file_size=1 << 62, exclude=self.settings.exclude,
                          token=self.token)
                 names = {e.path for e in w.entries} | {s.path for s in w.skipped}
-                self._in_git = w.in_git
             names.update(p for p in self.overlay if not is_outside(p))
             self._files = names
         return self._files
