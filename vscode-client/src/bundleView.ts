@@ -1,0 +1,94 @@
+/** The "Context Bundle" tree view in the explorer (nodes built by logic/tree.ts). */
+
+import * as vscode from "vscode";
+import type { Bundle } from "./logic/bundle";
+import { buildTree, type TreeNode, viewDescription, viewMessage } from "./logic/tree";
+
+export const VIEW_ID = "contextSteward.bundle";
+
+const TIER_ICONS = { core: "circle-filled", related: "circle-outline", peripheral: "circle-small" } as const;
+
+export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private bundle: Bundle | undefined;
+  private nodes: TreeNode[] = [];
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<TreeNode>;
+
+  constructor(private readonly root: () => vscode.Uri | undefined) {
+    this.view = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+  }
+
+  get current(): Bundle | undefined {
+    return this.bundle;
+  }
+
+  set(bundle: Bundle | undefined): void {
+    this.bundle = bundle;
+    this.nodes = buildTree(bundle);
+    this.view.description = viewDescription(bundle);
+    this.view.message = viewMessage(bundle);
+    void vscode.commands.executeCommand("setContext", "contextSteward.hasBundle", bundle !== undefined);
+    this.changed.fire(undefined);
+  }
+
+  uriOf(path: string): vscode.Uri | undefined {
+    const root = this.root();
+    return root ? vscode.Uri.joinPath(root, ...path.split("/")) : undefined;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case "tier":
+      case "excludedGroup": {
+        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        t.id = node.id;
+        t.description = node.description;
+        t.tooltip = node.tooltip;
+        t.iconPath = new vscode.ThemeIcon(node.kind === "tier" ? TIER_ICONS[node.tier] : "circle-slash");
+        t.contextValue = node.kind;
+        return t;
+      }
+      case "item": {
+        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        t.id = node.id;
+        t.description = node.description;
+        t.tooltip = new vscode.MarkdownString(undefined, true);
+        t.tooltip.appendText(node.tooltip);
+        t.contextValue = node.contextValue;
+        const uri = this.uriOf(node.item.path);
+        if (uri) {
+          t.resourceUri = uri;
+          t.command = { command: "contextSteward.openItem", title: "Open", arguments: [node] };
+        }
+        if (node.item.pinned) t.iconPath = new vscode.ThemeIcon("pinned");
+        return t;
+      }
+      case "excluded": {
+        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        t.id = node.id;
+        t.description = node.description;
+        t.tooltip = node.tooltip;
+        t.contextValue = node.contextValue;
+        t.iconPath = new vscode.ThemeIcon("eye-closed");
+        return t;
+      }
+    }
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) return this.nodes;
+    if (node.kind === "tier" || node.kind === "excludedGroup") return node.children;
+    return [];
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === "tier" || node.kind === "excludedGroup") return undefined;
+    return this.nodes.find((n) => (n.kind === "tier" || n.kind === "excludedGroup") && (n.children as TreeNode[]).includes(node));
+  }
+
+  dispose(): void {
+    this.view.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The bundle JSON the server returns from `ctxsteward.suggestBundle` (and the bundle commands that
+ * change it), parsed defensively: the server is a separate process and may be newer or older.
+ * No `vscode` import here: unit-tested with vitest.
+ */
+
+export type Tier = "core" | "related" | "peripheral";
+export type Granularity = "file" | "symbols" | "skeleton";
+
+export interface BundleItem {
+  path: string;
+  tier: Tier;
+  granularity: Granularity;
+  /** 1-based inclusive line ranges. */
+  ranges: [number, number][];
+  symbols: string[];
+  tokens: number;
+  score: number;
+  reasons: string[];
+  /** Pinned by the user (kept by every later suggestion); from the server when it says so. */
+  pinned: boolean;
+}
+
+export interface ExcludedFile {
+  path: string;
+  reason: string;
+}
+
+export interface Bundle {
+  task: string | null;
+  seeds: string[];
+  budget: number;
+  totalTokens: number;
+  encoding: string;
+  items: BundleItem[];
+  excluded: ExcludedFile[];
+}
+
+export const TIERS: readonly Tier[] = ["core", "related", "peripheral"];
+const GRANULARITIES: readonly Granularity[] = ["file", "symbols", "skeleton"];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function num(v: unknown, fallback = 0): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : fallback;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+}
+
+function ranges(v: unknown): [number, number][] {
+  if (!Array.isArray(v)) return [];
+  const out: [number, number][] = [];
+  for (const r of v) {
+    if (Array.isArray(r) && r.length === 2 && typeof r[0] === "number" && typeof r[1] === "number") {
+      out.push([r[0], r[1]]);
+    }
+  }
+  return out;
+}
+
+function item(v: unknown, pinnedPaths: ReadonlySet<string>): BundleItem | undefined {
+  if (!isRecord(v) || typeof v.path !== "string" || v.path === "") return undefined;
+  const tier = TIERS.includes(v.tier as Tier) ? (v.tier as Tier) : "peripheral";
+  const granularity = GRANULARITIES.includes(v.granularity as Granularity)
+    ? (v.granularity as Granularity)
+    : "file";
+  const reasons = strings(v.reasons);
+  const pinned =
+    v.pinned === true || pinnedPaths.has(v.path) || reasons.some((r) => /^pinned\b/i.test(r));
+  return {
+    path: v.path,
+    tier,
+    granularity,
+    ranges: ranges(v.ranges),
+    symbols: strings(v.symbols),
+    tokens: num(v.tokens),
+    score: num(v.score),
+    reasons,
+    pinned,
+  };
+}
+
+/**
+ * The bundle in a command's result: the bundle object itself, or an object holding it under
+ * `bundle` (with other fields beside it). Undefined when the value holds no bundle.
+ */
+export function parseBundle(value: unknown, pinnedPaths: Iterable<string> = []): Bundle | undefined {
+  let v = value;
+  if (isRecord(v) && isRecord(v.bundle)) v = v.bundle;
+  if (!isRecord(v) || !Array.isArray(v.items)) return undefined;
+  const pins = new Set(pinnedPaths);
+  const items = v.items
+    .map((i) => item(i, pins))
+    .filter((i): i is BundleItem => i !== undefined);
+  const excluded = Array.isArray(v.excluded)
+    ? v.excluded
+        .filter(isRecord)
+        .filter((e) => typeof e.path === "string")
+        .map((e) => ({ path: e.path as string, reason: typeof e.reason === "string" ? e.reason : "" }))
+    : [];
+  return {
+    task: typeof v.task === "string" ? v.task : null,
+    seeds: strings(v.seeds),
+    budget: num(v.budget),
+    totalTokens: num(v.total_tokens ?? v.totalTokens, items.reduce((s, i) => s + i.tokens, 0)),
+    encoding: typeof v.encoding === "string" ? v.encoding : "",
+    items,
+    excluded,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Starts `ctxsteward serve` through vscode-languageclient, restarts it with backoff when it
+ * crashes, and explains what to do when it cannot start.
+ */
+
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  type CloseHandlerResult,
+  ErrorAction,
+  type ErrorHandlerResult,
+  ExecuteCommandRequest,
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+import { RestartPolicy } from "./logic/backoff";
+import { firstWorking } from "./logic/probe";
+import { advertisedCommands, BUDGET_NOTIFICATION } from "./logic/protocol";
+import { type Candidate, candidates, displayArgv, startAdvice } from "./logic/serverCommand";
+import { mapSettings, type MappedSettings } from "./logic/settings";
+import type { ServerState } from "./logic/status";
+import { onInterpreterChange, pythonExtensionPresent, selectedInterpreter } from "./python";
+
+export const CLIENT_ID = "ctxsteward";
+
+export function readSettings(): MappedSettings {
+  const c = vscode.workspace.getConfiguration("ctxsteward");
+  return mapSettings({
+    encoding: c.get("encoding"),
+    profile: c.get("profile"),
+    budget: c.get("budget"),
+    contextWindow: c.get("contextWindow"),
+    maxFileSize: c.get("maxFileSize"),
+    exclude: c.get("exclude"),
+    instructionFiles: c.get("instructionFiles"),
+    handoff: { path: c.get("handoff.path"), testCommand: c.get("handoff.testCommand") },
+    copyFormat: c.get("copyFormat"),
+  });
+}
+
+export class ServerManager implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private generation = 0;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly policy = new RestartPolicy();
+  private readonly disposables: vscode.Disposable[] = [];
+  private _state: ServerState = "stopped";
+  private _detail: string | undefined;
+  private _commands = new Set<string>();
+  private _version: string | undefined;
+  private starting: Promise<void> | undefined;
+
+  private readonly stateEmitter = new vscode.EventEmitter<{ state: ServerState; detail?: string }>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly budgetEmitter = new vscode.EventEmitter<unknown>();
+  /** The `ctxsteward/budget` notification's params. */
+  readonly onBudget = this.budgetEmitter.event;
+
+  constructor(readonly output: vscode.OutputChannel, private readonly trace: vscode.OutputChannel) {
+    this.disposables.push(this.stateEmitter, this.budgetEmitter);
+    void onInterpreterChange(() => {
+      const setting = vscode.workspace.getConfiguration("ctxsteward").get("server.command");
+      if (!setting || (Array.isArray(setting) && setting.length === 0)) {
+        this.output.appendLine("The selected Python interpreter changed: restarting the server.");
+        void this.restart();
+      }
+    }).then((d) => d && this.disposables.push(d));
+  }
+
+  get state(): ServerState {
+    return this._state;
+  }
+  get detail(): string | undefined {
+    return this._detail;
+  }
+  get version(): string | undefined {
+    return this._version;
+  }
+  get running(): LanguageClient | undefined {
+    return this._state === "running" && this.client?.state === State.Running ? this.client : undefined;
+  }
+  /** Commands the running server advertises (`executeCommandProvider.commands`). */
+  get commands(): ReadonlySet<string> {
+    return this._commands;
+  }
+
+  private setState(state: ServerState, detail?: string): void {
+    this._state = state;
+    this._detail = detail;
+    this.stateEmitter.fire({ state, detail });
+  }
+
+  private folder(): vscode.WorkspaceFolder | undefined {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    return (active && vscode.workspace.getWorkspaceFolder(active)) ?? vscode.workspace.workspaceFolders?.[0];
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.doStart().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState("starting");
+    const folder = this.folder();
+    const cwd = folder?.uri.scheme === "file" ? folder.uri.fsPath : undefined;
+    const setting = vscode.workspace.getConfiguration("ctxsteward").get<unknown>("server.command");
+    const interpreter = await selectedInterpreter(folder?.uri);
+    const cands = candidates({ setting, pythonInterpreter: interpreter });
+    this.output.appendLine(`Looking for the server: ${cands.map((c) => `${displayArgv([c.command, ...c.args])} (${c.origin})`).join("; then ")}`);
+    const found = await firstWorking(cands, { cwd });
+    if (gen !== this.generation) return;
+    for (const t of found.tried) {
+      this.output.appendLine(`  ${displayArgv([t.candidate.command, ...t.candidate.args])}: ${t.result.ok ? `ok (${t.result.version})` : `${t.result.failure}: ${t.result.detail ?? ""}`}`);
+    }
+    if (!found.chosen) {
+      const advice = startAdvice(found.tried, pythonExtensionPresent());
+      this.setState("failed", "not installed or not found");
+      this.output.appendLine(advice.message);
+      void this.explain(advice.message, advice.actions, advice.installCommand);
+      return;
+    }
+    this._version = found.version;
+    await this.launch(found.chosen, gen, cwd);
+  }
+
+  private async launch(chosen: Candidate, gen: number, cwd: string | undefined): Promise<void> {
+    const settings = readSettings();
+    for (const p of settings.problems) this.output.appendLine(`Setting ignored: ${p}`);
+    const serverOptions: ServerOptions = { command: chosen.command, args: chosen.args, options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } } };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file" }],
+      outputChannel: this.output,
+      traceOutputChannel: this.trace,
+      revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: problems come as notifications
+      initializationOptions: settings.server,
+      workspaceFolder: this.folder(),
+      errorHandler: {
+        error: (_e, _m, count): ErrorHandlerResult => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
+        closed: (): CloseHandlerResult => {
+          this.onClosed(gen);
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+      middleware: {
+        workspace: {
+          // The server may pull the `ctxsteward` section: give it the mapped settings, not the raw
+          // section (which holds client-only keys such as server.command).
+          configuration: (params, token, next) => {
+            const items = params.items;
+            if (items.every((i) => i.section === "ctxsteward")) return items.map(() => readSettings().server);
+            return next(params, token);
+          },
+        },
+      },
+    };
+    const client = new LanguageClient(CLIENT_ID, "Context Steward", serverOptions, clientOptions);
+    this.client = client;
+    client.onNotification(BUDGET_NOTIFICATION, (params: unknown) => this.budgetEmitter.fire(params));
+    this.output.appendLine(`Starting ${displayArgv([chosen.command, ...chosen.args])} (${chosen.origin})${cwd ? ` in ${cwd}` : ""}`);
+    this.startedAt = Date.now();
+    try {
+      await client.start();
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.output.appendLine(`The server did not start: ${e instanceof Error ? e.message : String(e)}`);
+      this.onClosed(gen);
+      return;
+    }
+    if (gen !== this.generation) return;
+    this._commands = advertisedCommands(client.initializeResult);
+    this.output.appendLine(`Server running (${this._version ?? "version unknown"}); commands: ${[...this._commands].sort().join(", ") || "none"}`);
+    this.setState("running");
+  }
+
+  private onClosed(gen: number): void {
+    if (gen !== this.generation || this._state === "restarting" || this._state === "failed") return;
+    const decision = this.policy.onCrash(Date.now(), this.startedAt);
+    if (decision.action === "give-up") {
+      const msg = `Context Steward: the server stopped ${decision.crashes} times within ${Math.round(decision.windowMs / 60000)} minutes and will not be restarted automatically. The output channel has its log.`;
+      this.setState("failed", "crashed repeatedly");
+      this.output.appendLine(msg);
+      void this.explain(msg, ["Show Log", "Restart Server"], "");
+      return;
+    }
+    const secs = (decision.delayMs / 1000).toFixed(decision.delayMs < 10_000 ? 1 : 0);
+    this.output.appendLine(`The server stopped unexpectedly; restart ${decision.attempt} in ${secs} s.`);
+    this.setState("restarting", `attempt ${decision.attempt} in ${secs} s`);
+    const old = this.client;
+    this.client = undefined;
+    this._commands = new Set();
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void old?.dispose().catch(() => undefined);
+      void this.start();
+    }, decision.delayMs);
+  }
+
+  private async explain(message: string, actions: string[], installCommand: string): Promise<void> {
+    const picked = await vscode.window.showErrorMessage(message, ...actions);
+    switch (picked) {
+      case "Open Settings":
+        await vscode.commands.executeCommand("workbench.action.openSettings", "ctxsteward.server.command");
+        break;
+      case "Select Interpreter":
+        await vscode.commands.executeCommand("python.setInterpreter");
+        break;
+      case "Copy Install Command":
+        await vscode.env.clipboard.writeText(installCommand);
+        void vscode.window.showInformationMessage(`Copied: ${installCommand}. Run it in a terminal, then “Context Steward: Restart Server”.`);
+        break;
+      case "Show Log":
+        this.output.show(true);
+        break;
+      case "Restart Server":
+        await this.restart();
+        break;
+    }
+  }
+
+  /** Stop the running server (if any) and start again, forgetting earlier crashes. */
+  async restart(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.policy.reset();
+    const old = this.client;
+    this.client = undefined;
+    this.generation++;
+    this.setState("starting");
+    if (old) {
+      try {
+        if (old.state !== State.Stopped) await old.stop(5000);
+      } catch (e) {
+        this.output.appendLine(`Stopping the server: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      await old.dispose().catch(() => undefined);
+    }
+    await this.start();
+  }
+
+  /** Send the current settings to the running server. */
+  sendSettings(): void {
+    const client = this.running;
+    if (!client) return;
+    const settings = readSettings();
+    for (const p of settings.problems) this.output.appendLine(`Setting ignored: ${p}`);
+    void client.sendNotification("workspace/didChangeConfiguration", { settings: { ctxsteward: settings.server } });
+  }
+
+  /** Run one of the server's `workspace/executeCommand` commands. */
+  async execute(command: string, args: unknown[], token?: vscode.CancellationToken): Promise<unknown> {
+    const client = this.running;
+    if (!client) {
+      if (this._state === "starting" || this._state === "restarting") {
+        throw new UserFacingError("Context Steward: the server is still starting; try again in a moment.");
+      }
+      throw new UserFacingError("Context Steward: the server is not running. Run “Context Steward: Restart Server” (the output channel says why it stopped).");
+    }
+    if (this._commands.size > 0 && !this._commands.has(command)) {
+      throw new UserFacingError(`Context Steward: this server (${this._version ?? "unknown version"}) has no command ${command}; update Context Steward (pip install -U ctxsteward) and restart the server.`);
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
+  }
+
+  async request(method: string, params: unknown, token?: vscode.CancellationToken): Promise<unknown> {
+    const client = this.running;
+    if (!client) throw new UserFacingError("Context Steward: the server is not running.");
+    return client.sendRequest(method, params, token);
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.generation++;
+    const c = this.client;
+    this.client = undefined;
+    for (const d of this.disposables) d.dispose();
+    if (c) await c.dispose().catch(() => undefined);
+  }
+}
+
+/** An error whose message is meant for the user as it is. */
+export class UserFacingError extends Error {}

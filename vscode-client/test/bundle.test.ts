@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { parseBundle } from "../src/logic/bundle";
+import { buildTree, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
+
+// The shape `ctxsteward bundle --format json` prints (analyzers.models.Bundle).
+const raw = {
+  task: "add retry with backoff to the http client",
+  seeds: ["src/http/client.py"],
+  budget: 8000,
+  total_tokens: 5230,
+  encoding: "cl100k_base",
+  items: [
+    { path: "src/http/client.py", tier: "core", granularity: "file", ranges: [[1, 120]], symbols: [], tokens: 2100, score: 1.0, reasons: ["seed"] },
+    { path: "src/http/retry.py", tier: "core", granularity: "symbols", ranges: [[10, 40], [55, 55]], symbols: ["Retry", "Retry.sleep", "backoff", "jitter"], tokens: 900, score: 0.81, reasons: ["imported by the seed", "co-changed 7 times with src/http/client.py"] },
+    { path: "tests/test_client.py", tier: "related", granularity: "skeleton", ranges: [[1, 80]], symbols: ["test_get"], tokens: 1300, score: 0.44, reasons: ["tests the seed"] },
+    { path: "docs/http.md", tier: "peripheral", granularity: "file", ranges: [[1, 30]], symbols: [], tokens: 930, score: 0.12, reasons: ["pinned by you", "mentions 'retry'"] },
+  ],
+  excluded: [{ path: ".env", reason: "may contain secrets" }],
+};
+
+describe("parseBundle", () => {
+  it("reads the server's bundle JSON", () => {
+    const b = parseBundle(raw)!;
+    expect(b.totalTokens).toBe(5230);
+    expect(b.budget).toBe(8000);
+    expect(b.items.map((i) => i.path)).toEqual(["src/http/client.py", "src/http/retry.py", "tests/test_client.py", "docs/http.md"]);
+    expect(b.items[1].ranges).toEqual([[10, 40], [55, 55]]);
+    expect(b.items[3].pinned).toBe(true); // "pinned by you" reason
+    expect(b.items[0].pinned).toBe(false);
+    expect(b.excluded).toEqual([{ path: ".env", reason: "may contain secrets" }]);
+  });
+
+  it("accepts the bundle nested under `bundle` and marks pins given by the caller", () => {
+    const b = parseBundle({ bundle: raw, rendered: "..." }, ["src/http/client.py"])!;
+    expect(b.items[0].pinned).toBe(true);
+    expect(b.task).toBe(raw.task);
+  });
+
+  it("drops malformed items and defaults unknown tiers, and refuses non-bundles", () => {
+    const b = parseBundle({ items: [{ path: "a.py", tier: "weird", tokens: "x" }, { tier: "core" }, 7], excluded: [{ reason: "no path" }] })!;
+    expect(b.items).toHaveLength(1);
+    expect(b.items[0]).toMatchObject({ path: "a.py", tier: "peripheral", granularity: "file", tokens: 0 });
+    expect(b.excluded).toEqual([]);
+    expect(b.totalTokens).toBe(0);
+    expect(parseBundle(null)).toBeUndefined();
+    expect(parseBundle({ text: "markdown" })).toBeUndefined();
+    expect(parseBundle("items")).toBeUndefined();
+  });
+});
+
+describe("buildTree", () => {
+  it("groups items by tier in tier order, best first, with token totals", () => {
+    const nodes = buildTree(parseBundle(raw));
+    expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);
+    const core = nodes[0];
+    if (core.kind !== "tier") throw new Error("expected a tier");
+    expect(core.description).toBe("2 items · 3,000 tokens");
+    expect(core.children.map((c) => c.label)).toEqual(["src/http/client.py", "src/http/retry.py"]);
+    expect(core.children[1].description).toBe("900 tokens · symbols: Retry, Retry.sleep, backoff, …");
+    expect(core.children[0].description).toBe("2,100 tokens · file");
+    expect(core.children[1].openLine).toBe(9);
+    expect(core.children[0].openLine).toBe(0);
+    const peripheral = nodes[2];
+    if (peripheral.kind !== "tier") throw new Error("expected a tier");
+    expect(peripheral.children[0].contextValue).toBe("bundleItem.pinned");
+    expect(peripheral.children[0].description).toContain("pinned");
+    expect(core.children[0].contextValue).toBe("bundleItem");
+    const excluded = nodes[3];
+    if (excluded.kind !== "excludedGroup") throw new Error("expected the excluded group");
+    expect(excluded.children[0]).toMatchObject({ label: ".env", description: "may contain secrets", contextValue: "bundleExcluded" });
+  });
+
+  it("leaves out empty tiers and has no nodes without a bundle", () => {
+    const b = parseBundle({ ...raw, items: raw.items.filter((i) => i.tier === "related"), excluded: [] });
+    expect(buildTree(b).map((n) => n.label)).toEqual(["Related"]);
+    expect(buildTree(undefined)).toEqual([]);
+    const empty = parseBundle({ ...raw, items: [], excluded: [] });
+    expect(buildTree(empty)).toEqual([]);
+    expect(viewMessage(empty)).toContain("No items");
+  });
+
+  it("puts the reasons, ranges and symbols in the tooltip", () => {
+    const item = parseBundle(raw)!.items[1];
+    const tip = itemTooltip(item);
+    expect(tip).toContain("Why:\n• imported by the seed\n• co-changed 7 times with src/http/client.py");
+    expect(tip).toContain("Lines 10–40, 55");
+    expect(tip).toContain("Symbols: Retry, Retry.sleep, backoff, jitter");
+    expect(tip).toContain("900 tokens · symbols · core · score 0.810");
+  });
+
+  it("describes the view with totals against the budget", () => {
+    const b = parseBundle(raw);
+    expect(viewDescription(b)).toBe("5,230 / 8,000 tokens");
+    expect(viewMessage(b)).toBe("Task: add retry with backoff to the http client · Seeds: src/http/client.py · 65% of the budget");
+    expect(viewDescription(parseBundle({ ...raw, budget: 0 }))).toBe("5,230 tokens");
+    expect(viewDescription(undefined)).toBe("");
+  });
+});
