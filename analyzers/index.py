@@ -23,7 +23,7 @@ from typing import TypeVar
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
-from .filefacts import read_file, token_byte_lengths
+from .filefacts import read_file, token_length_array
 from .imports import Resolver
 from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
 from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
@@ -45,7 +45,7 @@ def _noop(done: int, total: int, message: str) -> None:
 # -- building -----------------------------------------------------------------------------------
 
 def _worker_init(encoding_name: str) -> None:
-    token_byte_lengths(encoding_name)  # loads the encoding too
+    token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
 
 def _read_batch(args: tuple[str, list[str], str, int]) -> list[RecordRows]:

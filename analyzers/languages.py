@@ -293,4 +293,13 @@ def tags_and_imports_query(lang: str) -> tuple[Query | None, int]:
     if not tags.strip() and not imports.strip():
         return None, 0
     first_import = Query(language(lang), tags).pattern_count if tags.strip() else 0
-    return Query(language(lang), f"{tags}\n{imports}"), first_import
+    source = f"{tags}\n{imports}"
+    query = Query(language(lang), source)
+    # tags.scm also tags references (every call, every type use): we read definitions only, so
+    # patterns without a @definition capture are switched off rather than matched and dropped.
+    raw = source.encode("utf-8")
+    for i in range(first_import):
+        pattern = raw[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)]
+        if b"@definition." not in pattern:
+            query.disable_pattern(i)
+    return query, first_import

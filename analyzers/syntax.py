@@ -192,14 +192,21 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
 
-    refs: dict[str, list[int]] = {}
+    # Grouped by the identifier's bytes first, decoded once per distinct identifier.
+    by_bytes: dict[bytes, list[int]] = {}
     for node in QueryCursor(languages.identifier_query(lang)).captures(root).get("ref", []):
         start, end = node.start_byte, node.end_byte
         if (start, end) in name_positions:
             continue
-        name = source[start:end].decode("utf-8", "replace")  # node.text, without a copy
+        by_bytes.setdefault(source[start:end], []).append(node.start_point.row + 1)
+    refs: dict[str, list[int]] = {}
+    for raw, rows in by_bytes.items():
+        name = raw.decode("utf-8", "replace")  # node.text, decoded
         if 1 < len(name) <= 100:
-            refs.setdefault(name, []).append(node.start_point.row + 1)
+            if name in refs:  # two invalid byte strings that decode alike
+                refs[name].extend(rows)
+            else:
+                refs[name] = rows
     # Captures arrive grouped by pattern, not in source order: sorted, one entry per line.
     facts.references = {name: sorted(set(lines)) for name, lines in refs.items()}
     facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
