@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitutil import commit, make_repo
-from instructions_util import of, run, text_at
+from instructions_util import of, recheck, run, text_at
 
 CLAUDE = """# Project
 
@@ -41,6 +41,10 @@ def test_section_drifts_after_big_changes_to_its_files(tmp_path: Path) -> None:
     commit(root, "rewrite the api", {"src/api.py": _lines(150, "b")})
     (d,) = of(run(root), "CS004")
     assert d.severity == "warning"
+    # Editing the section (unsaved, or saved but not committed) counts as reviewing it.
+    edited = CLAUDE.replace("see [routes]", "the routes are in [routes]")
+    assert of(recheck(root, "CLAUDE.md", edited), "CS004") == []
+    assert of(recheck(root, "CLAUDE.md", CLAUDE + "\nMore notes.\n"), "CS004") != []
     commit(root, "review CLAUDE.md", {"CLAUDE.md": CLAUDE + "\nReviewed.\n"})
     assert of(run(root), "CS004") == []
 
@@ -58,4 +62,17 @@ def test_untracked_instruction_file_has_no_baseline(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"src/api.py": "x = 1\n"})
     commit(root, "grow", {"src/api.py": _lines(100, "a")})
     (root / "CLAUDE.md").write_text(CLAUDE)
+    assert of(run(root), "CS004") == []
+
+
+def test_commits_in_the_same_second_are_ordered_by_history(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r")
+    when = 1_750_000_000
+    commit(root, "write", {"CLAUDE.md": CLAUDE, "src/api.py": "x = 1\n", "src/util.py": "y\n"},
+           when=when)
+    commit(root, "grow in the same second", {"src/api.py": _lines(40, "a")}, when=when)
+    (d,) = of(run(root), "CS004")
+    assert text_at(CLAUDE, d) == "## API" and "+80/-1" in d.message
+    # And a change committed together with the instruction file is not "after" it.
+    commit(root, "both", {"CLAUDE.md": CLAUDE + "\n", "src/api.py": _lines(90, "b")}, when=when)
     assert of(run(root), "CS004") == []

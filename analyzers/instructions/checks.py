@@ -162,17 +162,14 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
     if missing:
         path_checks.removals(ws, missing)
     token.check()
-    bases = git.last_changes([c.real_path for c in contexts])
-    since: dict[str, int] = {}
+    wanted: dict[str, set[str]] = {}
     for ctx in contexts:
-        base = bases.get(ctx.real_path)
-        if base is None:
-            continue
-        for group in drift.section_paths(ctx).values():
-            for p in group:
-                since[p] = min(since.get(p, base.time), base.time)
-    if since:
-        git.changes_since(since)
+        groups = drift.section_paths(ctx).values()
+        if groups:
+            wanted.setdefault(ctx.real_path, set()).update(*groups)
+    if wanted:
+        git.modified(sorted(wanted))
+        git.drift(wanted)
 
 
 def check_workspace(root: Path | str, paths: Iterable[str] | None = None,

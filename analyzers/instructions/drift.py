@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .context import FileContext
 from .gitinfo import CommitRef, Touch
-from .markdown import Loc
+from .markdown import Loc, normalise_newlines, parse
 from .paths import resolved_refs
 
 
@@ -31,25 +31,21 @@ def section_paths(ctx: FileContext) -> dict[int, set[str]]:
     return out
 
 
-def baseline(ctx: FileContext) -> CommitRef | None:
-    git = ctx.ws.git
-    if git is None:
-        return None
-    return git.last_changes([ctx.real_path]).get(ctx.real_path)
-
-
 def check(ctx: FileContext) -> None:
     git = ctx.ws.git
     if git is None:
         return
-    base = baseline(ctx)
-    if base is None:
-        return
     by_section = section_paths(ctx)
+    edited = _edited_sections(ctx) if by_section else set()
+    by_section = {i: ps for i, ps in by_section.items() if i not in edited}
     if not by_section:
         return
-    wanted = sorted(set().union(*by_section.values()))
-    changes = git.changes_since({p: base.time for p in wanted})
+    wanted = set().union(*by_section.values())
+    found = git.drift({ctx.real_path: wanted}).get(ctx.real_path)
+    if found is None or found.baseline is None:
+        return
+    base = found.baseline
+    changes = found.touches
     threshold = ctx.ws.settings.drift_threshold
     sections = ctx.doc.sections()
     for i, paths in sorted(by_section.items()):
@@ -63,6 +59,23 @@ def check(ctx: FileContext) -> None:
         loc = Loc(line, 0, line, len(ctx.doc.lines[line]) if line < len(ctx.doc.lines) else 0)
         ctx.report(loc, "CS004", _message(ctx.path, base, per_path, total, len(commits)),
                    severity="warning" if total >= 5 * threshold else "information")
+
+
+def _edited_sections(ctx: FileContext) -> set[int]:
+    """Sections whose text differs from the committed file: being reviewed right now."""
+    git = ctx.ws.git
+    if git is None:
+        return set()
+    unsaved = ctx.path in ctx.ws.overlay or ctx.real_path in ctx.ws.overlay
+    if not unsaved and not git.modified([ctx.real_path]):
+        return set()
+    committed = git.committed_text(ctx.real_path)
+    if committed is None or normalise_newlines(committed) == ctx.doc.text:
+        return set()
+    old = parse(committed)
+    before = {(s.heading.text if s.heading else ""): old.section_text(s) for s in old.sections()}
+    return {i for i, s in enumerate(ctx.doc.sections())
+            if before.get(s.heading.text if s.heading else "") != ctx.doc.section_text(s)}
 
 
 def _message(path: str, base: CommitRef, per_path: dict[str, list[Touch]], total: int,

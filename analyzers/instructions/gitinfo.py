@@ -3,9 +3,11 @@
 - :meth:`GitInfo.removals`: for paths that no longer exist, the commit that deleted them and, when
   it was a rename, the new name (followed through later renames). One ``git log --diff-filter=D``
   over all missing paths, then one ``git show -M`` over the deleting commits.
-- :meth:`GitInfo.last_changes`: the last commit of each instruction file (one ``git log``).
-- :meth:`GitInfo.changes_since`: the commits and changed lines of referenced paths since a time
-  (one ``git log --numstat``).
+- :meth:`GitInfo.drift`: for each instruction file, its last commit (the baseline) and the commits
+  and changed lines of the paths it references made after it. One ``git log --numstat`` over the
+  instruction files and every referenced path, read newest first until every baseline is seen;
+  "after" is the log's order (a child before its parent), so commits made in the same second as
+  the baseline are placed correctly.
 
 Answers depend only on HEAD, so they are cached in memory and in ``.ctxsteward/`` keyed by HEAD.
 Every failure (no git, a partial clone missing blobs) degrades to fewer facts plus a note.
@@ -57,9 +59,12 @@ class Touch:
 
 
 @dataclass(slots=True)
-class _PathLog:
-    since: int  # commits newer than this time are all present
-    touches: list[Touch] = field(default_factory=list)
+class Drift:
+    """An instruction file's baseline and what changed in its referenced paths after it."""
+
+    baseline: CommitRef | None
+    paths: set[str] = field(default_factory=set)  # the referenced paths this answer covers
+    touches: dict[str, list[Touch]] = field(default_factory=dict)  # newest first
 
 
 class GitInfo:
@@ -72,8 +77,9 @@ class GitInfo:
         self.notes: list[str] = []
         self.head = self._rev_parse()
         self._removals: dict[str, Removal | None] = {}
-        self._last: dict[str, CommitRef | None] = {}
-        self._logs: dict[str, _PathLog] = {}
+        self._drift: dict[str, Drift] = {}
+        self._committed: dict[str, str | None] = {}
+        self._modified: dict[str, bool] = {}
         self._dirty = False
         if self.head:
             self._load_cache()
@@ -124,15 +130,15 @@ class GitInfo:
             for p, r in data.get("removals", {}).items():
                 self._removals[p] = None if r is None else Removal(
                     path=r["path"], commit=CommitRef(**r["commit"]), new_path=r["new_path"])
-            for p, c in data.get("last", {}).items():
-                self._last[p] = None if c is None else CommitRef(**c)
-            for p, log in data.get("logs", {}).items():
-                self._logs[p] = _PathLog(since=log["since"], touches=[
-                    Touch(CommitRef(*t[:3]), t[3], t[4]) for t in log["touches"]])
+            for p, d in data.get("drift", {}).items():
+                self._drift[p] = Drift(
+                    baseline=None if d["baseline"] is None else CommitRef(**d["baseline"]),
+                    paths=set(d["paths"]),
+                    touches={q: [Touch(CommitRef(*t[:3]), t[3], t[4]) for t in ts]
+                             for q, ts in d["touches"].items()})
         except (KeyError, TypeError, ValueError):
             self._removals.clear()
-            self._last.clear()
-            self._logs.clear()
+            self._drift.clear()
 
     def save(self) -> None:
         """Write what was learnt to ``.ctxsteward/`` (only when something new was asked)."""
@@ -147,10 +153,12 @@ class GitInfo:
                 "version": CACHE_VERSION, "head": self.head,
                 "removals": {p: None if r is None else asdict(r)
                              for p, r in self._removals.items()},
-                "last": {p: None if c is None else asdict(c) for p, c in self._last.items()},
-                "logs": {p: {"since": log.since, "touches": [
-                    [t.commit.sha, t.commit.time, t.commit.subject, t.added, t.deleted]
-                    for t in log.touches]} for p, log in self._logs.items()},
+                "drift": {p: {
+                    "baseline": None if d.baseline is None else asdict(d.baseline),
+                    "paths": sorted(d.paths),
+                    "touches": {q: [[t.commit.sha, t.commit.time, t.commit.subject, t.added,
+                                     t.deleted] for t in ts] for q, ts in d.touches.items()},
+                } for p, d in self._drift.items()},
             }
             write_atomic(self._cache_path(), json.dumps(data, separators=(",", ":")))
             self._dirty = False
@@ -252,6 +260,29 @@ class GitInfo:
             return later.new_path
         return None
 
+    def modified(self, paths: list[str]) -> set[str]:
+        """Which of ``paths`` differ from HEAD in the work tree (one ``git diff`` per new set)."""
+        if not self.available or not paths:
+            return set()
+        todo = [p for p in paths if p not in self._modified]
+        if todo:
+            proc = self._git("diff", "--name-only", "-z", "--relative", "HEAD", "--", *todo)
+            changed = set() if proc is None else set(
+                proc.stdout.decode("utf-8", "surrogateescape").split("\x00"))
+            for p in todo:
+                self._modified[p] = p in changed
+        return {p for p in paths if self._modified.get(p)}
+
+    def committed_text(self, path: str) -> str | None:
+        """The content of ``path`` at HEAD (None when untracked), cached."""
+        if not self.available:
+            return None
+        if path not in self._committed:
+            proc = self._git("show", f"HEAD:./{path}")
+            self._committed[path] = None if proc is None else \
+                proc.stdout.decode("utf-8", "replace")
+        return self._committed[path]
+
     # -- baselines and changes ---------------------------------------------------------------
     def tracked(self, paths: list[str]) -> set[str]:
         if not self.available or not paths:
@@ -261,67 +292,108 @@ class GitInfo:
             return set()
         return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\x00") if p}
 
-    def last_changes(self, paths: list[str]) -> dict[str, CommitRef]:
-        """The newest commit touching each path (paths git does not track are left out)."""
-        if not self.available:
+    def drift(self, wanted: dict[str, set[str]]) -> dict[str, Drift]:
+        """For each instruction file (key): its baseline and the touches of its paths after it."""
+        if not self.available or not wanted:
             return {}
-        todo = [p for p in paths if p not in self._last]
+        todo = {i: ps for i, ps in wanted.items()
+                if i not in self._drift or not ps <= self._drift[i].paths}
         if todo:
-            tracked = self.tracked(todo)
-            for p in todo:
-                if p not in tracked:
-                    self._last[p] = None
-            want = sorted(tracked)
-            if want:
-                proc = self._git("log", "-z", "--relative", "--no-merges", "--name-only",
-                                 "--format=%x01%H %ct %s", "--", *want)
-                if proc is not None:
-                    for commit, files in self._records(proc.stdout):
-                        for f in files:
-                            if f in tracked and f not in self._last:
-                                self._last[f] = commit
-                for p in want:
-                    self._last.setdefault(p, None)
+            tracked = self.tracked(sorted(todo))
+            for i in todo:
+                if i not in tracked:
+                    self._drift[i] = Drift(None, set(todo[i]))
+            if tracked:
+                self._read_drift({i: todo[i] for i in tracked})
             self._dirty = True
-        return {p: c for p in paths if (c := self._last.get(p)) is not None}
+        return {i: self._drift[i] for i in wanted if i in self._drift}
 
-    def changes_since(self, since: dict[str, int]) -> dict[str, list[Touch]]:
-        """Commits touching each path (file or folder) newer than its time, with line counts."""
-        if not self.available or not since:
-            return {}
-        todo = {p: t for p, t in since.items()
-                if p not in self._logs or self._logs[p].since > t}
-        if todo:
-            oldest = min(todo.values())
-            paths = sorted(todo)
-            found: dict[str, dict[str, Touch]] = {p: {} for p in paths}
-            proc = self._git("log", "-z", "--relative", "--no-merges", "--no-renames",
-                             "--numstat", f"--since={oldest}", "--format=%x01%H %ct %s",
-                             "--", *paths)
-            if proc is None:
-                proc = self._git("log", "-z", "--relative", "--no-merges", "--no-renames",
-                                 "--name-only", f"--since={oldest}", "--format=%x01%H %ct %s",
-                                 "--", *paths)
-                if proc is not None:
-                    self.notes.append("line counts unavailable (a partial clone?); drift counts "
-                                      "commits only")
-            if proc is not None:
-                for commit, fields in self._records(proc.stdout):
-                    if commit.time <= oldest:
-                        continue
-                    for f in fields:
-                        added, deleted, name = _numstat(f)
-                        for p in paths:
-                            if name == p or name.startswith(p.rstrip("/") + "/"):
-                                t = found[p].setdefault(commit.sha, Touch(commit, 0, 0))
-                                t.added += added
-                                t.deleted += deleted
-            for p in paths:
-                self._logs[p] = _PathLog(since=oldest, touches=sorted(
-                    found[p].values(), key=lambda t: -t.commit.time))
-            self._dirty = True
-        return {p: [x for x in self._logs[p].touches if x.commit.time > t]
-                for p, t in since.items()}
+    def _read_drift(self, todo: dict[str, set[str]]) -> None:
+        referenced = set().union(*todo.values())
+        spec = sorted(set(todo) | referenced)
+        position: dict[str, int] = {}  # baseline sha -> position in the log
+        baseline: dict[str, CommitRef] = {}
+        seen: dict[str, dict[str, tuple[int, Touch]]] = {p: {} for p in referenced}
+        for n, (commit, fields) in enumerate(self._stream_log(spec, numstat=True)):
+            for f in fields:
+                added, deleted, name = _numstat(f)
+                if name in todo and name not in baseline:
+                    baseline[name] = commit
+                    position[commit.sha] = n
+                for p in _covering(name, referenced):
+                    hit = seen[p].get(commit.sha)
+                    if hit is None:
+                        seen[p][commit.sha] = (n, Touch(commit, added, deleted))
+                    else:
+                        hit[1].added += added
+                        hit[1].deleted += deleted
+            if len(baseline) == len(todo):
+                break
+        for i, paths in todo.items():
+            base = baseline.get(i)
+            limit = position[base.sha] if base is not None else -1
+            self._drift[i] = Drift(base, set(paths), {
+                p: [t for n, t in sorted(seen[p].values(), key=lambda x: x[0]) if n < limit]
+                for p in paths})
+
+    def _stream_log(self, spec: list[str], *, numstat: bool):  # noqa: ANN202 - a generator
+        """``git log`` records over ``spec``, newest first, read as they come (the caller may
+        stop early). Falls back to names only when line counts cannot be computed."""
+        kinds = ("--numstat", "--name-only") if numstat else ("--name-only",)
+        for i, kind in enumerate(kinds):
+            self.token.check()
+            args = ["git", "-C", str(self.root), "-c", "core.quotePath=false", "log", "-z",
+                    "--relative", "--no-merges", "--no-renames", kind,
+                    "--format=%x01%H %ct %s", "--", *spec]
+            try:
+                proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            except OSError as e:
+                self.notes.append(f"git log failed: {e}")
+                return
+            assert proc.stdout is not None
+            buf = b""
+            emitted = 0
+            try:
+                while True:
+                    chunk = proc.stdout.read(1 << 16)
+                    if not chunk:
+                        break
+                    buf += chunk
+                    parts = buf.split(b"\x01")
+                    buf = parts.pop()
+                    for part in parts:
+                        if part:
+                            for record in self._records(b"\x01" + part):
+                                emitted += 1
+                                yield record
+                    self.token.check()
+                if buf:
+                    for record in self._records(b"\x01" + buf):
+                        emitted += 1
+                        yield record
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                _, err = proc.communicate()
+            if proc.returncode in (0, None, -9) or emitted:
+                return
+            if i + 1 < len(kinds):
+                self.notes.append("line counts unavailable (a partial clone?); drift counts "
+                                  "commits only")
+            else:
+                msg = err.decode("utf-8", "replace").strip().splitlines()
+                self.notes.append(f"git log failed: {msg[-1] if msg else proc.returncode}")
+
+
+def _covering(name: str, paths: set[str]) -> list[str]:
+    """The requested paths that ``name`` is or lies under."""
+    out = [name] if name in paths else []
+    d = name
+    while "/" in d:
+        d = d.rsplit("/", 1)[0]
+        if d in paths:
+            out.append(d)
+    return out
 
 
 def _numstat(field_: str) -> tuple[int, int, str]:
