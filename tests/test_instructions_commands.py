@@ -67,6 +67,12 @@ npm run "$SCRIPT"
 ```text
 npm run not-a-command-in-a-text-block
 ```
+
+```console
+$ npm test
+npm run echo-of-the-output
+make no-such-target-in-output
+```
 """
     report = run(_repo(tmp_path, claude))
     assert of(report, "CS003") == [], [d.message for d in of(report, "CS003")]

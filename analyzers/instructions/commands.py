@@ -115,7 +115,6 @@ def _options(args: list[Word], with_value: Iterable[str]) -> tuple[dict[str, str
             i += 1
             continue
         pos.append(args[i])
-        # Everything after the first positional word belongs to the script (npm run x -- y)
         i += 1
     return opts, pos
 

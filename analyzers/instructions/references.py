@@ -58,6 +58,9 @@ class References:
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SHELL_INFO = frozenset({"", "bash", "sh", "shell", "console", "zsh", "fish", "shell-session",
                          "sh-session", "terminal", "bash-session", "shellsession", "make"})
+_SESSION_INFO = frozenset({"console", "shell-session", "sh-session", "terminal", "bash-session",
+                           "shellsession"})
+_PROMPT = re.compile(r"^\s*[$%]\s+")
 RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "make", "just", "uv", "poetry", "python",
                      "python3", "pytest", "cargo", "go", "cd"})
 _PATH_CHARS = re.compile(r"^[\w.@+~/-]+$")
@@ -209,7 +212,10 @@ def _fences(doc: Document, refs: References) -> None:
             continue
         cwd: str | None = None
         logical: list[tuple[str, list[tuple[int, int]]]] = []
-        buf, pos = "", []  # type: ignore[var-annotated]
+        buf = ""
+        pos: list[tuple[int, int]] = []
+        # A session transcript: only the lines after a prompt are commands, the rest is output.
+        session = info in _SESSION_INFO or any(_PROMPT.match(x) for x in fence.lines)
         for i, content in enumerate(fence.lines):
             line_no = fence.content_start + i
             src = doc.lines[line_no] if line_no < len(doc.lines) else ""
@@ -217,7 +223,9 @@ def _fences(doc: Document, refs: References) -> None:
             if col0 is None:
                 continue  # tabs expanded by the parser: positions would be wrong
             text = content
-            m = re.match(r"^\s*[$%]\s+", text)
+            m = _PROMPT.match(text)
+            if session and m is None and not buf:
+                continue
             start = m.end() if m else 0
             chunk = text[start:]
             cont = chunk.endswith("\\")
