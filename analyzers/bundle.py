@@ -79,6 +79,8 @@ class Seed:
     path: str
     symbols: list[str]
     spec: str
+    indexed: bool = True
+    note: str = ""
 
 
 def parse_seed(index: Index, spec: str) -> Seed:
@@ -97,6 +99,9 @@ def parse_seed(index: Index, spec: str) -> Seed:
     files = index.files()
     if rel not in files:
         skipped = index.skipped().get(rel)
+        if skipped and skipped[0] == "too_large" and symbol is None and line is None:
+            # Too large to show, but its history still says what changes with it.
+            return Seed(rel, [], spec, indexed=False, note=f"{skipped[0]} ({skipped[1]})")
         if skipped:
             raise BundleError(f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]})")
         if (index.root / rel).is_dir():
@@ -178,7 +183,12 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     files = index.files()
     excluded: list[ExcludedFile] = []
     ordered: list[tuple[str, float, list[str], str, bool, RankedFile | None]] = []
+    unindexed = {s.path: s.note for s in seeds if not s.indexed}
     for p in seed_paths:
+        if p in unindexed:
+            excluded.append(ExcludedFile(
+                path=p, reason=f"seed not indexed: {unindexed[p]}; ranked from its history"))
+            continue
         ordered.append((p, 1.0, ["seed"], "core", True, None))
     for p in pins:
         if p in files and p not in seed_paths:

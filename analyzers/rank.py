@@ -215,16 +215,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         imp_in = g.imports[:, si].nonzero()[0]
         signals["imports"][imp_out] += w * 1.0
         signals["imports"][imp_in] += w * 0.5
-        # co-change
         path = g.files[si]
-        for c in index.co_changes(path):
-            ci = g.file_index.get(c.path)
-            if ci is None:
-                continue
-            conf = c.weight / max(1.0, _decayed_total(c))
-            signals["cochange"][ci] += w * (0.7 * conf + 0.3 * min(1.0, c.together / 5.0))
-            if ci not in cochange_detail or cochange_detail[ci][0] < c.together:
-                cochange_detail[ci] = (c.together, c.seed_commits)
+        _add_cochange(index, g, path, w, signals["cochange"], cochange_detail)
         # test pairing
         partners = test_partner_names(path)
         if partners:
@@ -235,6 +227,9 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
                     signals["test"][fi] = max(signals["test"][fi], w / (1.0 + near))
         token.check()
 
+    for path in query.seeds:
+        if path not in g.file_index:  # a seed too large to index still has a history
+            _add_cochange(index, g, path, 1.0, signals["cochange"], cochange_detail)
     for key in ("defines", "uses", "imports", "cochange"):
         signals[key] = _normalise(signals[key])
     for path, activity in recent_activity(index).items():
@@ -291,6 +286,18 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
 
 def _decayed_total(c) -> float:  # noqa: ANN001 - CoChange
     return float(c.seed_commits)
+
+
+def _add_cochange(index: Index, g: RepoGraph, path: str, w: float, out: np.ndarray,
+                  detail: dict[int, tuple[int, int]]) -> None:
+    for c in index.co_changes(path):
+        ci = g.file_index.get(c.path)
+        if ci is None:
+            continue
+        conf = c.weight / max(1.0, _decayed_total(c))
+        out[ci] += w * (0.7 * conf + 0.3 * min(1.0, c.together / 5.0))
+        if ci not in detail or detail[ci][0] < c.together:
+            detail[ci] = (c.together, c.seed_commits)
 
 
 def _test_mask(g: RepoGraph) -> np.ndarray:
