@@ -38,7 +38,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "exclude", None):
         values["exclude"] = args.exclude
     try:
-        return Settings(**values)
+        return Settings.model_validate(values)
     except ValidationError as e:
         raise UserError(f"invalid setting: {e.errors()[0]['msg']}") from e
 

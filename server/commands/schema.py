@@ -28,6 +28,7 @@ def all_schemas() -> dict[str, type[BaseModel]]:
 def run(args: argparse.Namespace) -> int:
     schemas = all_schemas()
     if args.name not in schemas:
-        raise UserError(f"unknown schema {args.name!r}; choose one of: {', '.join(sorted(schemas))}")
+        known = ", ".join(sorted(schemas))
+        raise UserError(f"unknown schema {args.name!r}; choose one of: {known}")
     emit(json.dumps(schemas[args.name].model_json_schema(), indent=2))
     return 0
