@@ -475,6 +475,20 @@ def test_progress_is_reported_and_visible_in_snapshots(sched: Scheduler) -> None
     assert report.model_dump(mode="json")["jobs"][0]["state"] in {"done", "queued", "running"}
 
 
+def test_the_last_job_of_each_kind_stays_visible() -> None:
+    s = Scheduler(cpu_workers=1, io_workers=1, keep_finished=5)
+    try:
+        index = s.submit(lambda ctx: "indexed", kind="index", lane="io")
+        index.result(WAIT)
+        for _ in range(20):
+            s.submit(lambda ctx: None, kind="hover", priority=Priority.INTERACTIVE).result(WAIT)
+        report = s.snapshot(finished=3)
+        assert [j.kind for j in report.jobs] == ["hover", "hover", "hover", "index"]
+        assert report.jobs[-1].id == index.id and report.jobs[-1].state is JobState.DONE
+    finally:
+        s.shutdown(timeout=2)
+
+
 def test_shutdown_cancels_queued_work() -> None:
     s = Scheduler(cpu_workers=1, io_workers=1)
     _, _, release = gate_job(s)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import subprocess
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from analyzers.config import Settings
 from analyzers.index import build
 from analyzers.models import IndexReport
 
@@ -141,7 +143,7 @@ class Indexer:
                 progress.start()
             ok = False
             try:
-                report = build(root, self.state.settings, token=ctx.token,
+                report = build(root, self.build_settings(), token=ctx.token,
                                progress=lambda done, total, path: ctx.progress(done, total, path))
                 ok = True
             finally:
@@ -165,6 +167,15 @@ class Indexer:
             self._progress_jobs[token] = job
         job.future.add_done_callback(lambda f: self._built(job, token))
         return job
+
+    def build_settings(self) -> Settings:
+        """The settings for a background build: unless the user chose ``workers``, the parse pool
+        leaves one core to the editor's requests (all cores when there is only one)."""
+        settings = self.state.settings
+        if settings.workers is None:
+            cores = os.cpu_count() or 1
+            settings = settings.model_copy(update={"workers": max(1, cores - 1)})
+        return settings
 
     def cancel_progress(self, token: str) -> None:
         job = self._progress_jobs.get(token)

@@ -76,6 +76,7 @@ class Scheduler:
         }
         self._live: dict[int, Job] = {}
         self._finished: deque[Job] = deque(maxlen=keep_finished)
+        self._last_of_kind: dict[str, Job] = {}  # so a rare kind never drops out of sight
         self._by_key: dict[str, Job] = {}
         self._ids = itertools.count(1)
         self._deadlines: list[tuple[float, int, Job]] = []
@@ -208,12 +209,17 @@ class Scheduler:
             return self._by_key.get(key)
 
     def snapshot(self, finished: int = 50) -> JobsReport:
-        """Live jobs (running first), then up to ``finished`` finished ones, newest first."""
+        """Live jobs (running first), then up to ``finished`` finished ones, newest first, then
+        the last finished job of every kind not listed yet (the last index build stays visible
+        however many hovers followed it)."""
         now = time.monotonic()
         with self._cond:
             live = sorted(self._live.values(),
                           key=lambda j: (j.state is not JobState.RUNNING, j.priority, j.id))
             done = list(self._finished)[::-1][: max(0, finished)]
+            kinds = {j.kind for j in live} | {j.kind for j in done}
+            done += sorted((j for k, j in self._last_of_kind.items() if k not in kinds),
+                           key=lambda j: -j.id)
             snaps = [j.snapshot(now) for j in live + done]
             lanes = [LaneLoad(lane=ln.name, workers=ln.workers, busy=ln.busy,
                               background_cap=ln.background_cap) for ln in self._lanes.values()]
@@ -450,6 +456,7 @@ class Scheduler:
             job.percent = 100.0
         self._live.pop(job.id, None)
         self._finished.append(job)
+        self._last_of_kind[job.kind] = job
 
         def resolve() -> None:
             fut = job.future
