@@ -10,7 +10,8 @@ Features: hover (definition/reference token costs, co-change partners; paths and
 Markdown), inlay hints (tokens after each top-level definition), code lenses (file total; per
 definition for clients without inlay hints), commands ``ctxsteward.showBudget`` and
 ``ctxsteward.showJobs``, the custom request ``ctxsteward/jobs``, index progress through
-``window/workDoneProgress``, and an index kept current from document events, watched files and
+``window/workDoneProgress``, diagnostics of instruction files (CLAUDE.md, AGENTS.md, ...) from
+:mod:`analyzers.instructions`, and an index kept current from document events, watched files and
 git HEAD.
 """
 
@@ -36,6 +37,7 @@ from .lsp_features.commands import (
     show_file_budget,
     show_workspace_budget,
 )
+from .lsp_features.diagnostics import InstructionChecks
 from .lsp_features.documents import split_lines
 from .lsp_features.hover import hover
 from .lsp_features.indexing import INDEX_KEY, Indexer
@@ -59,6 +61,8 @@ class StewardServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.state = ServerState()
         self.indexer = Indexer(self, self.state)
+        self.checks = InstructionChecks(self, self.state)
+        self.indexer.on_indexed.append(self._after_index)
         self.problems: list[str] = []
         self.dynamic_watchers = False
         self.pull_configuration = False
@@ -71,6 +75,18 @@ class StewardServer(LanguageServer):
         elif event == "failed" and job.kind != "index":
             self.state.call_soon(self._log, types.MessageType.Error,
                                  f"job {job.id} ({job.kind}) failed: {job.error}")
+
+    def _after_index(self, report: Any) -> None:
+        self.checks.invalidate()
+        self.state.call_soon(self.recheck_open_documents)
+
+    def recheck_open_documents(self) -> None:
+        """Check every open instruction file again (on the loop): files or settings changed."""
+        for uri in list(self.workspace.text_documents):
+            buf = self.buffer(uri)
+            if buf is not None:
+                self.checks.schedule(buf, self.workspace.position_codec,
+                                     priority=Priority.BACKGROUND)
 
     def _log(self, kind: types.MessageType, message: str) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -204,12 +220,14 @@ def create_server() -> StewardServer:
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
             ls.state.ensure_analysis(buf)
+            ls.checks.schedule(buf, ls.workspace.position_codec)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams) -> None:
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
             ls.state.ensure_analysis(buf, delay=0.15)
+            ls.checks.schedule(buf, ls.workspace.position_codec, delay=0.3)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: StewardServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -218,6 +236,8 @@ def create_server() -> StewardServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: StewardServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.state.forget(params.text_document.uri)
+        if ls.checks.applies_to(params.text_document.uri):
+            ls.checks.closed(params.text_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: StewardServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -258,6 +278,8 @@ def create_server() -> StewardServer:
         ls.state.apply_settings(settings, options)
         if index_affecting_change(old, settings):
             ls.indexer.schedule("settings changed")
+        else:
+            ls.recheck_open_documents()
         ls.indexer._refresh()
 
     @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)

@@ -19,6 +19,7 @@ from pytest_lsp import LanguageClient
 from analyzers.config import Settings
 from analyzers.filefacts import FileRecord, analyse
 from analyzers.index import Index
+from analyzers.instructions import check_file
 from analyzers.tokens import Counter
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -279,6 +280,32 @@ async def test_show_budget_for_a_file_and_the_workspace(client: LanguageClient,
     missing = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="ctxsteward.showBudget", arguments=[{"uri": (repo / "nope.py").as_uri()}]))
     assert missing["file"] is None and "cannot be read" in missing["problem"]
+
+
+async def test_instruction_files_get_diagnostics_from_their_buffer(client: LanguageClient,
+                                                                   repo: Path) -> None:
+    uri = open_doc(client, repo / "CLAUDE.md", "markdown")
+    expected = check_file(repo, "CLAUDE.md")
+    assert [d.code for d in expected] == ["CS001"]  # @docs/gone.md
+
+    def published() -> list[types.Diagnostic] | None:
+        return list(client.diagnostics.get(uri, [])) or None
+
+    diags = await wait_for(published, what="diagnostics of CLAUDE.md")
+    assert [(d.code, d.source, d.range.start.line, d.range.start.character,
+             d.range.end.character, d.message) for d in diags] == [
+        (e.code, "ctxsteward", e.range.start.line, e.range.start.character,
+         e.range.end.character, e.message) for e in expected]
+    assert diags[0].severity == types.DiagnosticSeverity.Error
+    # An unsaved fix clears the diagnostic; putting the text back brings it back.
+    text = (repo / "CLAUDE.md").read_text()
+    for version, new_text, count in ((20, text.replace(" the old @docs/gone.md was removed", ""),
+                                      0), (21, text, 1)):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)]))
+        await wait_for(lambda c=count: len(client.diagnostics.get(uri, [])) == c,
+                       what=f"{count} diagnostics")
 
 
 # -- a server of its own: unsaved buffers, watched files, git HEAD, settings --------------------
