@@ -26,20 +26,34 @@ def split_identifier(word: str) -> list[str]:
     return out
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# identifier -> its words, per keep_stopwords: identifiers recur (indexing splits every file's).
+_IDENT_WORDS: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = ({}, {})
+_IDENT_WORDS_MAX = 200_000
+
+
+def _ident_words(ident: str, keep_stopwords: bool) -> tuple[str, ...]:
+    memo = _IDENT_WORDS[keep_stopwords]
+    got = memo.get(ident)
+    if got is None:
+        parts = split_identifier(ident)
+        got = tuple(p for p in parts if len(p) > 1 and (keep_stopwords or p not in STOPWORDS))
+        if len(parts) > 1:
+            got += (ident.lower().strip("_"),)
+        if len(memo) >= _IDENT_WORDS_MAX:
+            memo.clear()
+        memo[ident] = got
+    return got
+
+
 def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Every identifier in ``text`` split into lower-case words, plus the whole identifier.
 
     Whole identifiers let an exact name in a task ("fix parse_header") outrank its parts.
     """
     out: list[str] = []
-    for m in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", text):
-        ident = m.group(0)
-        parts = split_identifier(ident)
-        for p in parts:
-            if len(p) > 1 and (keep_stopwords or p not in STOPWORDS):
-                out.append(p)
-        if len(parts) > 1:
-            out.append(ident.lower().strip("_"))
+    for ident in _IDENT.findall(text):
+        out.extend(_ident_words(ident, keep_stopwords))
     return out
 
 

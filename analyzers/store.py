@@ -54,8 +54,13 @@ class CacheCorrupt(Exception):
     pass
 
 
+# json.dumps(obj, separators=(",", ":")), minus the per-call encoder set-up and the cycle check
+# (our blobs are plain trees of dicts, lists, strings and numbers).
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
 def pack(obj: Any) -> bytes:
-    return zlib.compress(json.dumps(obj, separators=(",", ":")).encode(), 1)
+    return zlib.compress(_ENCODE(obj).encode(), 1)
 
 
 def unpack(blob: bytes | None) -> Any:
