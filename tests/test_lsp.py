@@ -354,7 +354,7 @@ async def test_unsaved_buffers_are_analysed_from_their_text(
     md = hover.contents.value
     assert f"**`brand_new`** · function · **{claude.scale(d.tokens):,} tokens**" in md
     assert f"Defined here `app/main.py:{d.start_line}`" in md
-    assert f"file {claude.scale(rec.tokens):,} tokens" in md and "unsaved buffer" in md
+    assert f"file {claude.scale(rec.tokens):,} tokens" in md and "editor's text (unsaved" in md
     lenses = await lenses_of(client, uri)
     assert lenses[0].command.title.endswith("(unsaved)")
     # The index still holds the saved file, without brand_new.

@@ -92,7 +92,8 @@ def show_workspace_budget(state: ServerState, ctx: JobContext, top: int = 15) ->
         "SELECT path, lang, tokens, lines, size, hash FROM files ORDER BY path")}
     report = budget(state.root, files, state.settings)
     lines = [f"{report.total_tokens:,} tokens · {_pct(report.total_tokens / report.context_window)}"
-             f" of {report.context_window:,} ({report.encoding}) · {len(files):,} files"]
+             f" of {report.context_window:,} ({report.encoding}) · {len(files):,} "
+             f"file{'' if len(files) == 1 else 's'}"]
 
     def show(nodes: list[BudgetNode], depth: int) -> None:
         for node in nodes[:top]:

@@ -120,7 +120,7 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
             listed = ", ".join(f"`{c.path}` ({c.together}×)" for c in partners)
             out.append(f"Changes with: {listed}")
     if facts.source == "buffer":
-        out.append("_counted from the unsaved buffer_")
+        out.append("_counted from the editor's text (unsaved, or not in the index)_")
     return "\n\n".join(out)
 
 

@@ -46,7 +46,7 @@ class Buffer:
 
 def uri_to_path(uri: str) -> Path | None:
     parsed = urlparse(uri)
-    if parsed.scheme not in ("file", ""):
+    if parsed.scheme != "file":
         return None
     path = unquote(parsed.path)
     if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
