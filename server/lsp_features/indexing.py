@@ -188,9 +188,11 @@ class Indexer:
         if fut.cancelled() or fut.exception() is not None:
             exc = None if fut.cancelled() else fut.exception()
             if exc is not None and job.state.value == "failed":
-                self.state.last_index_error = f"indexing failed: {exc}"
-                self.state.call_soon(self._tell, types.MessageType.Error,
-                                     f"Context Steward: indexing failed: {exc}")
+                message = f"indexing failed: {exc}"
+                if message != self.state.last_index_error:  # say it once, not on every save
+                    self.state.call_soon(self._tell, types.MessageType.Error,
+                                         f"Context Steward: {message}")
+                self.state.last_index_error = message
             return
         report: IndexReport = fut.result()
         self.state.last_report = report

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -131,7 +132,12 @@ class ServerState:
         if cur is not None:
             cur.close()
         self._local.index = None
-        idx = Index(self.root, self.settings)
+        try:
+            idx = Index(self.root, self.settings)
+        except (OSError, sqlite3.Error) as e:
+            # An unwritable or locked cache: features fall back to the open buffers' own text.
+            self.last_index_error = f"the index cannot be opened: {e}"
+            return None
         try:
             key = (self.settings_generation, db.stat().st_ino)
         except OSError:
