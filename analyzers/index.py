@@ -276,6 +276,8 @@ def _build(
         walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
         if to_read:
             encoding(settings.encoding)  # before the pool forks: its workers inherit it
+        if len(to_read) >= POOL_THRESHOLD:
+            store.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: fewer spills in bulk writes
         reader = _Parser(root, to_read, settings)  # before the history thread starts
 
         hist_result = _HistoryResult()

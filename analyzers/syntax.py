@@ -208,6 +208,7 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
             else:
                 refs[name] = rows
     # Captures arrive grouped by pattern, not in source order: sorted, one entry per line.
-    facts.references = {name: sorted(set(lines)) for name, lines in refs.items()}
+    facts.references = {name: lines if len(lines) == 1 else sorted(set(lines))
+                        for name, lines in refs.items()}
     facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
     return facts
