@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -402,6 +403,9 @@ def create_server() -> StewardServer:
 
 def serve() -> int:
     """Run the server over stdio until the client says exit."""
+    # Background work (the index build's own thread: git log parsing, SQLite writes) holds the
+    # GIL in long stretches; a shorter switch interval lets a request thread in sooner.
+    sys.setswitchinterval(0.001)
     server = create_server()
     try:
         server.start_io()
