@@ -24,6 +24,11 @@ export default tseslint.config(
   {
     files: ["**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly", fetch: "readonly" } },
+  },
+  {
+    // Functions the end-to-end test runs inside the page.
+    files: ["e2e/**/*.mjs"],
+    languageOptions: { globals: { document: "readonly", navigator: "readonly" } },
   },
 );

@@ -10,7 +10,7 @@
 // $CTXSTEWARD. Browser: $CHROMIUM or /usr/bin/chromium.
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -153,7 +153,8 @@ mkdirSync(join(userData, "User"), { recursive: true });
 mkdirSync(join(userData, "Machine"), { recursive: true });
 // code-server is a remote setup: machine-scoped settings (ctxsteward.server.command) are read from
 // the Machine settings, as they would be from "Remote" settings over SSH.
-writeFileSync(join(userData, "Machine", "settings.json"), JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }, null, 2));
+const machineSettings = join(userData, "Machine", "settings.json");
+writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }, null, 2));
 writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({
   "workbench.startupEditor": "none",
   "workbench.colorTheme": "Default Dark Modern",
@@ -198,9 +199,55 @@ const cleanup = async () => {
   }
   cs.kill();
   mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "extension.log"), extensionLog());
+  mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "code-server.log"), csLog);
   if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
 };
+
+/** The `ctxsteward serve` process among the descendants of `root` (the one this test started). */
+function serverPid(root) {
+  const children = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift();
+    for (const c of children.get(pid) ?? []) {
+      try {
+        const cmd = readFileSync(`/proc/${c}/cmdline`, "utf8").split("\0");
+        if (cmd.some((a) => a.endsWith("ctxsteward")) && cmd.includes("serve")) return c;
+      } catch {
+        continue;
+      }
+      queue.push(c);
+    }
+  }
+  return undefined;
+}
+
+function extensionLog() {
+  const logs = join(userData, "logs");
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith("-Context Steward.log")) found.push(p);
+    }
+  };
+  if (existsSync(logs)) walk(logs);
+  return found.map((f) => readFileSync(f, "utf8")).join("\n");
+}
 
 async function check(name, fn) {
   try {
@@ -296,7 +343,12 @@ try {
 
   await check("screenshot of the view and the status bar", async () => {
     await page.keyboard.press("Escape");
+    // Give the bundle view the explorer's height: collapse the folder's pane for the picture.
+    const folderHeader = page.locator(".pane-header", { hasText: "demo-shop" }).first();
+    await folderHeader.click();
+    await page.waitForTimeout(400);
     await page.screenshot({ path: join(mediaDir, "bundle-view.png") });
+    await folderHeader.click();
     const box = await statusItem().boundingBox();
     if (box) {
       const vp = page.viewportSize();
@@ -334,6 +386,34 @@ try {
     await page.locator(".pane-header", { hasText: "Context Bundle" }).first().click(); // collapse
     await statusItem().click();
     await bundlePane().locator(".monaco-list-row", { hasText: "shop/cart.py" }).first().waitFor({ timeout: 10_000 });
+  });
+
+  await check("a crashed server is restarted with backoff", async () => {
+    const pid = serverPid(cs.pid);
+    if (!pid) throw new Error("no `ctxsteward serve` process under code-server");
+    process.kill(pid, "SIGKILL");
+    let again;
+    for (let i = 0; i < 600; i++) {
+      again = serverPid(cs.pid);
+      if (again && again !== pid) break;
+      await page.waitForTimeout(100);
+    }
+    if (!again || again === pid) throw new Error("the server was not started again");
+    await page.waitForFunction(() => !/spin|error/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.innerHTML ?? "error"), null, { timeout: 60_000 });
+    const log = extensionLog();
+    if (!/stopped unexpectedly; restart 1 in 1\.0 s/.test(log)) throw new Error(`no restart in the log:\n${log}`);
+  });
+
+  await check("a wrong server command gives a notification with the fix", async () => {
+    writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": "/nonexistent/bin/ctxsteward" }));
+    const toast = page.locator(".notification-toast", { hasText: "was not found" }).first();
+    await toast.waitFor({ timeout: 60_000 });
+    const text = (await toast.textContent()) ?? "";
+    for (const t of ["ctxsteward.server.command", "Open Settings"]) if (!text.includes(t)) throw new Error(`notification lacks “${t}”: ${text}`);
+    await page.waitForTimeout(800); // the toast slides in
+    await page.screenshot({ path: join(mediaDir, "not-installed.png") });
+    writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }));
+    await page.waitForFunction(() => !/error|spin/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.innerHTML ?? "error"), null, { timeout: 60_000 });
   });
 
   mkdirSync(outDir, { recursive: true });

@@ -144,8 +144,12 @@ export class ServerManager implements vscode.Disposable {
       errorHandler: {
         error: (_e, _m, count): ErrorHandlerResult => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true }),
         closed: (): CloseHandlerResult => {
-          this.onClosed(gen);
-          return { action: CloseAction.DoNotRestart, handled: true };
+          const restarting = this.onClosed(gen);
+          return {
+            action: CloseAction.DoNotRestart,
+            handled: true,
+            message: restarting ? "The connection to the server closed; Context Steward restarts it (see above)." : "The connection to the server closed.",
+          };
         },
       },
       middleware: {
@@ -179,15 +183,16 @@ export class ServerManager implements vscode.Disposable {
     this.setState("running");
   }
 
-  private onClosed(gen: number): void {
-    if (gen !== this.generation || this._state === "restarting" || this._state === "failed") return;
+  /** The server of generation `gen` stopped: restart it after a delay, or give up. True when a restart is scheduled. */
+  private onClosed(gen: number): boolean {
+    if (gen !== this.generation || this._state === "restarting" || this._state === "failed") return false;
     const decision = this.policy.onCrash(Date.now(), this.startedAt);
     if (decision.action === "give-up") {
       const msg = `Context Steward: the server stopped ${decision.crashes} times within ${Math.round(decision.windowMs / 60000)} minutes and will not be restarted automatically. The output channel has its log.`;
       this.setState("failed", "crashed repeatedly");
       this.output.appendLine(msg);
       void this.explain(msg, ["Show Log", "Restart Server"], "");
-      return;
+      return false;
     }
     const secs = (decision.delayMs / 1000).toFixed(decision.delayMs < 10_000 ? 1 : 0);
     this.output.appendLine(`The server stopped unexpectedly; restart ${decision.attempt} in ${secs} s.`);
@@ -200,6 +205,7 @@ export class ServerManager implements vscode.Disposable {
       void old?.dispose().catch(() => undefined);
       void this.start();
     }, decision.delayMs);
+    return true;
   }
 
   private async explain(message: string, actions: string[], installCommand: string): Promise<void> {
