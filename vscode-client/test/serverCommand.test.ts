@@ -40,6 +40,8 @@ describe("classifyProbe and startAdvice", () => {
   it("classifies failures", () => {
     expect(classifyProbe("ENOENT", null, "", false).failure).toBe("not-found");
     expect(classifyProbe(undefined, 1, "Traceback...\nModuleNotFoundError: No module named 'server'\n", false).failure).toBe("no-module");
+    // What `python -m server.cli --version` prints in an interpreter without Context Steward:
+    expect(classifyProbe(undefined, 1, "/usr/bin/python3: Error while finding module specification for 'server.cli' (ModuleNotFoundError: No module named 'server')\n", false).failure).toBe("no-module");
     expect(classifyProbe(undefined, 1, "  File x\n    match x:\nSyntaxError: invalid syntax", false).failure).toBe("old-python");
     expect(classifyProbe(undefined, 2, "usage: boom", false)).toMatchObject({ ok: false, failure: "exit", detail: "exit code 2: usage: boom" });
     expect(classifyProbe(undefined, null, "", true).failure).toBe("timeout");
