@@ -13,6 +13,7 @@ import posixpath
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 SECRET_NAME_PATTERNS = (
     ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
@@ -44,7 +45,8 @@ def secret_by_name(path: str) -> str | None:
 def _plugin_settings() -> dict[str, list[dict[str, str]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    available = {str(cls.__name__) for cls in get_mapping_from_secret_type_to_class().values()}
+    mapping: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
+    available = {str(getattr(plugin, "__name__", "")) for plugin in mapping.values()}
     return {"plugins_used": [{"name": n} for n in DETECTORS if n in available]}
 
 
