@@ -145,7 +145,8 @@ export class Commands {
     const editor = vscode.window.activeTextEditor;
     const args: Record<string, unknown> = { uri: uri.toString() };
     // From the editor with a selection: the definition under the cursor rather than the whole file.
-    if (!target && editor && !editor.selection.isEmpty) {
+    const fromEditor = !target || (target instanceof vscode.Uri && editor?.document.uri.toString() === target.toString());
+    if (fromEditor && editor && !editor.selection.isEmpty) {
       args.position = { line: editor.selection.active.line, character: editor.selection.active.character };
     }
     const rel = vscode.workspace.asRelativePath(uri);
