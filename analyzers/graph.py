@@ -1,7 +1,7 @@
 """The repository graph behind ranking: who references what, who defines it, and the lexical index.
 
 Built from the index on first use after it changes and kept in ``.ctxsteward/graph.pickle`` (keyed
-by the index generation), so a warm query loads prepared sparse matrices instead of re-reading every
+by the index generation), so a warm query loads prepared sparse arrays instead of re-reading every
 file's facts.
 """
 
@@ -12,14 +12,14 @@ import pickle
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from . import lexical
 from .cancel import NEVER, CancelToken
 from .index import Index
+from .sparse import Csr
 from .store import state_dir
 
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
 MIN_NAME_LEN = 2
 
@@ -31,18 +31,45 @@ class RepoGraph:
     file_index: dict[str, int]
     names: list[str]
     name_index: dict[str, int]
-    refs: sparse.csr_matrix  # files x names: reference counts (names defined in the repo only)
-    defs: sparse.csr_matrix  # files x names: 1 where the file defines the name
+    refs: Csr  # files x names: reference counts (names defined in the repo only)
+    defs: Csr  # files x names: 1 where the file defines the name
     name_idf: np.ndarray  # specificity of each name: rarer definitions weigh more
-    imports: sparse.csr_matrix  # files x files: 1 where row imports column
-    bm25: object  # bm25s.BM25 over path words + terms
+    imports: Csr  # files x files: 1 where row imports column
+    imported_by: Csr  # the transpose of ``imports``
+    lexical: LexicalIndex  # BM25 over path words + terms
     tokens: np.ndarray  # tokens per file
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
-        if not words:
-            return np.zeros(len(self.files))
-        scores: np.ndarray = self.bm25.get_scores(words)  # type: ignore[attr-defined]
-        return scores[: len(self.files)]
+        return self.lexical.scores(words, len(self.files))
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 term scores, term-major (computed with bm25s at build time; scored with numpy)."""
+
+    vocab: dict[str, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def scores(self, words: list[str], n_docs: int) -> np.ndarray:
+        out = np.zeros(n_docs, dtype=np.float64)
+        for w in words:
+            t = self.vocab.get(w)
+            if t is None:
+                continue
+            a, b = self.indptr[t], self.indptr[t + 1]
+            idx = self.indices[a:b]
+            keep = idx < n_docs
+            np.add.at(out, idx[keep], self.data[a:b][keep])
+        return out
+
+    def matches(self, doc: int, word: str) -> bool:
+        t = self.vocab.get(word)
+        if t is None:
+            return False
+        a, b = self.indptr[t], self.indptr[t + 1]
+        return bool(np.any(self.indices[a:b] == doc))
 
 
 def _generation(index: Index) -> str:
@@ -92,10 +119,8 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         definers.setdefault(ni, set()).add(fi)
     token.check()
     n_files, n_names = len(files), len(name_index)
-    defs = sparse.csr_matrix(
-        (np.ones(len(d_rows), dtype=np.float32), (d_rows, d_cols)), shape=(n_files, n_names)
-    )
-    defs.data[:] = 1.0  # duplicates (overloads) collapse to one definition
+    # Duplicates (overloads) collapse to one definition.
+    defs = Csr.from_coo(d_rows, d_cols, None, (n_files, n_names), binary=True)
 
     r_rows: list[int] = []
     r_cols: list[int] = []
@@ -111,9 +136,7 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
                 r_cols.append(col)
                 r_vals.append(float(len(lines)))
     token.check()
-    refs_m = sparse.csr_matrix(
-        (np.array(r_vals, dtype=np.float32), (r_rows, r_cols)), shape=(n_files, n_names)
-    )
+    refs_m = Csr.from_coo(r_rows, r_cols, r_vals, (n_files, n_names))
     idf = np.zeros(n_names, dtype=np.float32)
     for ni, fs in definers.items():
         idf[ni] = math.log(1.0 + n_files / len(fs)) / (1.0 + math.log(len(fs)))
@@ -124,9 +147,7 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         if src in file_index and dst in file_index:
             i_rows.append(file_index[src])
             i_cols.append(file_index[dst])
-    imports = sparse.csr_matrix(
-        (np.ones(len(i_rows), dtype=np.float32), (i_rows, i_cols)), shape=(n_files, n_files)
-    )
+    imports = Csr.from_coo(i_rows, i_cols, None, (n_files, n_files), binary=True)
 
     corpus: list[list[str]] = [[] for _ in files]
     for path, terms in index.all_terms():
@@ -139,12 +160,16 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         for term, n in terms.items():
             doc.extend([term] * min(n, MAX_TERM_REPEAT))
     token.check()
-    bm25 = bm25s.BM25()
+    lex = LexicalIndex({}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0))
     if any(corpus):
+        bm25 = bm25s.BM25()
         bm25.index([doc or [""] for doc in corpus], show_progress=False)
+        sc = bm25.scores
+        lex = LexicalIndex(dict(bm25.vocab_dict), np.asarray(sc["indptr"]),
+                           np.asarray(sc["indices"]), np.asarray(sc["data"]))
     tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
     return RepoGraph(
         generation=generation, files=files, file_index=file_index,
         names=list(name_index), name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
-        imports=imports, bm25=bm25, tokens=tokens,
+        imports=imports, imported_by=imports.transpose(), lexical=lex, tokens=tokens,
     )

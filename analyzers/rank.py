@@ -194,27 +194,23 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     uses_detail: dict[int, list[str]] = {}
     cochange_detail: dict[int, tuple[int, int]] = {}
     for si, w in weighted_seeds:
-        seed_refs = g.refs[si]  # names the seed references
-        seed_defs = g.defs[si]
+        ref_idx, ref_cnt = g.refs.row(si)  # names the seed references
+        own = g.defs.row_set(si)
         # defines: files defining names the seed uses (not names the seed defines itself)
-        ref_vec = seed_refs.multiply(g.name_idf).tocsr()
-        own = set(seed_defs.indices.tolist())
-        if ref_vec.nnz:
-            mask = np.array([c not in own for c in ref_vec.indices])
-            ref_vec.data = np.where(mask, np.log1p(ref_vec.data), 0.0)
-            d = np.asarray(g.defs @ ref_vec.T.toarray()).ravel()
-            signals["defines"] += w * d
+        if len(ref_idx):
+            mask = np.array([c not in own for c in ref_idx.tolist()])
+            vec = np.zeros(len(g.names), dtype=np.float64)
+            vec[ref_idx] = np.where(mask, np.log1p(ref_cnt) * g.name_idf[ref_idx], 0.0)
+            signals["defines"] += w * g.defs.matvec(vec)
         # uses: files referencing names the seed defines
-        if seed_defs.nnz:
+        def_idx, _ = g.defs.row(si)
+        if len(def_idx):
             def_vec = np.zeros(len(g.names), dtype=np.float64)
-            def_vec[seed_defs.indices] = g.name_idf[seed_defs.indices]
-            u = np.asarray(g.refs.astype(np.float64).log1p() @ def_vec).ravel()
-            signals["uses"] += w * u
+            def_vec[def_idx] = g.name_idf[def_idx]
+            signals["uses"] += w * g.refs.matvec(def_vec, np.log1p)
         # imports, both directions
-        imp_out = g.imports[si].indices
-        imp_in = g.imports[:, si].nonzero()[0]
-        signals["imports"][imp_out] += w * 1.0
-        signals["imports"][imp_in] += w * 0.5
+        signals["imports"][g.imports.row(si)[0]] += w * 1.0
+        signals["imports"][g.imported_by.row(si)[0]] += w * 0.5
         path = g.files[si]
         _add_cochange(index, g, path, w, signals["cochange"], cochange_detail)
         # test pairing
@@ -239,7 +235,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     signals["recent"] = _normalise(signals["recent"])
     tests = _test_mask(g)
     signals["test_uses"] = _normalise(signals["uses"] * tests)
-    if weighted_seeds:
+    if weighted_seeds and WEIGHTS.get("path_sim"):
         seed_words = [set(lexical.path_words(g.files[si])) for si, _ in weighted_seeds]
         sim = signals["path_sim"]
         for fi, path in enumerate(g.files):
@@ -347,7 +343,7 @@ def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: lis
             shown = ", ".join(f"`{n}`" for n, _ in names[:3])
             rf.reasons.append(f"uses {shown}, defined in {what}")
     if s.get("imports"):
-        if any(g.imports[si, fi] for si in seed_rows):
+        if any(g.imports.has(si, fi) for si in seed_rows):
             rf.reasons.append(f"imported by {what}")
         else:
             rf.reasons.append(f"imports {what}")
@@ -375,16 +371,16 @@ def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,
     out: dict[str, int] = {}
     for si in seed_rows:
         if seed_uses:  # names seed references that fi defines
-            seed_refs = g.refs[si]
-            file_defs = set(g.defs[fi].indices.tolist())
-            own = set(g.defs[si].indices.tolist())
-            for ni, cnt in zip(seed_refs.indices, seed_refs.data, strict=True):
+            ref_idx, ref_cnt = g.refs.row(si)
+            file_defs = g.defs.row_set(fi)
+            own = g.defs.row_set(si)
+            for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
                 if ni in file_defs and ni not in own:
                     out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
         else:  # names seed defines that fi references
-            file_refs = g.refs[fi]
-            seed_defs = set(g.defs[si].indices.tolist())
-            for ni, cnt in zip(file_refs.indices, file_refs.data, strict=True):
+            ref_idx, ref_cnt = g.refs.row(fi)
+            seed_defs = g.defs.row_set(si)
+            for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
                 if ni in seed_defs:
                     out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
     ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[g.name_index[kv[0]]]),
@@ -393,20 +389,9 @@ def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,
 
 
 def _matched_terms(g: RepoGraph, fi: int, task_words: list[str]) -> list[str]:
-    vocab = getattr(g.bm25, "vocab_dict", None)
     path_words = set(lexical.path_words(g.files[fi]))
     seen: list[str] = []
     for w in task_words:
-        if w in seen:
-            continue
-        if w in path_words:
+        if w not in seen and (w in path_words or g.lexical.matches(fi, w)):
             seen.append(w)
-            continue
-        if vocab is not None and w in vocab:
-            try:
-                score = g.bm25.get_scores([w])  # type: ignore[attr-defined]
-                if score[fi] > 0:
-                    seen.append(w)
-            except (IndexError, KeyError, ValueError):
-                continue
     return seen

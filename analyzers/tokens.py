@@ -8,9 +8,13 @@ message instead of letting tiktoken download it.
 from __future__ import annotations
 
 import os
+import pickle
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import ModelProfile
 
@@ -25,18 +29,13 @@ class EncodingUnavailable(ValueError):
 @cache
 def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     """The tiktoken encoding ``name``, from offline data only."""
-    import tiktoken
     from tiktoken import registry
 
     registry._find_constructors()  # noqa: SLF001 - populate the plugin registry without I/O
     constructors = registry.ENCODING_CONSTRUCTORS or {}
     for candidate in (f"{name}_offline", name):
         if candidate in constructors and candidate.endswith("_offline"):
-            return tiktoken.get_encoding(candidate)
-    # A name provided by tiktoken itself loads from its cache only when the cache already holds it.
-    cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR")
-    if candidate_cached(name, cache_dir):
-        return tiktoken.get_encoding(name)
+            return _load_offline(candidate, constructors[candidate])
     offline = sorted(c.removesuffix("_offline") for c in constructors if c.endswith("_offline"))
     raise EncodingUnavailable(
         f"encoding {name!r} is not available offline; choose one of: {', '.join(offline)} "
@@ -44,8 +43,53 @@ def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     )
 
 
-def candidate_cached(name: str, cache_dir: str | None) -> bool:
-    return bool(cache_dir) and name != "cl100k_base" and False  # only offline plugins for now
+def _cache_dir() -> Path | None:
+    """Where parsed encodings are kept (``CTXSTEWARD_CACHE_DIR``; ``off`` disables it)."""
+    configured = os.environ.get("CTXSTEWARD_CACHE_DIR")
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ctxsteward"
+
+
+def _load_offline(candidate: str, constructor: Callable[[], dict[str, Any]]) -> tiktoken.Encoding:
+    """Build the encoding, parsing its bundled data once per machine.
+
+    Parsing the 100,000-line rank file costs more than a whole warm bundle query, so the parsed
+    ranks are pickled in the user's cache folder, keyed by the data files' size and mtime.
+    """
+    import tiktoken
+
+    module = sys.modules.get(getattr(constructor, "__module__", ""), None)
+    data_dir = Path(getattr(module, "__file__", "") or ".").parent / "data"
+    try:
+        stamp = tuple(sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                             for f in data_dir.iterdir()))
+    except OSError:
+        stamp = ()
+    folder = _cache_dir()
+    path = folder / f"{candidate}.pickle" if folder is not None and stamp else None
+    if path is not None:
+        try:
+            with path.open("rb") as f:
+                cached_stamp, kwargs = pickle.load(f)
+            if cached_stamp == stamp:
+                return tiktoken.Encoding(**kwargs)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            pass  # absent or unreadable: parse below
+    kwargs = constructor()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as out:
+                pickle.dump((stamp, kwargs), out, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only home: parse every time
+    return tiktoken.Encoding(**kwargs)
 
 
 @dataclass(frozen=True, slots=True)

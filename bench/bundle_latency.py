@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -44,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     repo = args.repo.resolve()
-    exe = shutil.which("ctxsteward") or "ctxsteward"
+    beside = Path(sys.executable).with_name("ctxsteward")
+    exe = str(beside) if beside.exists() else (shutil.which("ctxsteward") or "ctxsteward")
     seeds = pick_seeds(repo, args.seeds)
-    timed([exe, "bundle", "--seed", seeds[0], "--task", TASK, "--out", "/dev/null"], repo)  # warm
+    timed([exe, "bundle", "--seed", seeds[0], "--task", TASK, "--out", os.devnull], repo)  # warm
     python = [timed([sys.executable, "-c", "pass"], repo) for _ in range(5)]
     index = [timed([exe, "index"], repo) for _ in range(5)]
-    bundle = [timed([exe, "bundle", "--seed", s, "--task", TASK, "--out", "/dev/null"], repo)
+    bundle = [timed([exe, "bundle", "--seed", s, "--task", TASK, "--out", os.devnull], repo)
               for s in seeds]
     med = statistics.median(bundle)
     result = {

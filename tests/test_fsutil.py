@@ -1,0 +1,41 @@
+"""write_atomic on real files, links and devices."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from analyzers.fsutil import write_atomic
+
+
+def test_replaces_a_regular_file_and_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.md"
+    target.write_text("old")
+    target.chmod(0o640)
+    write_atomic(target, "new text")
+    assert target.read_text() == "new text"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["out.md"]  # no temporary left behind
+
+
+def test_creates_missing_folders(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "note.md"
+    write_atomic(target, "x")
+    assert target.read_text() == "x"
+
+
+def test_a_device_is_written_to_not_replaced() -> None:
+    before = os.stat("/dev/null")
+    write_atomic(Path("/dev/null"), "discarded")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+
+
+def test_a_symlink_survives_and_its_target_is_replaced(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
