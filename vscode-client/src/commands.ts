@@ -96,7 +96,11 @@ export class Commands {
     void vscode.commands.executeCommand("contextSteward.bundle.focus");
   }
 
-  private bundleFrom = (r: unknown) => parseBundle(r);
+  private bundleFrom = (r: unknown) => parseBundle(r, this.view.pinned);
+
+  private rel(uri: vscode.Uri): string {
+    return vscode.workspace.asRelativePath(uri, false);
+  }
 
   async suggestForFile(uri?: vscode.Uri): Promise<void> {
     const editor = vscode.window.activeTextEditor;
@@ -149,13 +153,16 @@ export class Commands {
     if (fromEditor && editor && !editor.selection.isEmpty) {
       args.position = { line: editor.selection.active.line, character: editor.selection.active.character };
     }
-    const rel = vscode.workspace.asRelativePath(uri);
+    const rel = this.rel(uri);
     let command: string = SERVER_COMMANDS.addToBundle;
     if (pin) {
       if (this.server.commands.has(SERVER_COMMANDS.pinInBundle)) command = SERVER_COMMANDS.pinInBundle;
       else args.pin = true;
     }
-    const bundle = await this.run(`${pin ? "pinning" : "adding"} ${rel}`, command, [args], this.bundleFrom);
+    const bundle = await this.run(`${pin ? "pinning" : "adding"} ${rel}`, command, [args], (r) => {
+      if (pin && !args.position) this.view.pinned.add(rel);
+      return this.bundleFrom(r);
+    });
     if (bundle) this.view.set(bundle);
     else await this.refresh();
   }
@@ -173,7 +180,11 @@ export class Commands {
       uri = this.view.uriOf(picked.path);
     }
     if (!uri) throw new UserFacingError("Context Steward: nothing to remove (suggest a bundle first).");
-    const bundle = await this.run(`removing ${vscode.workspace.asRelativePath(uri)}`, SERVER_COMMANDS.removeFromBundle, [{ uri: uri.toString() }], this.bundleFrom);
+    const rel = this.rel(uri);
+    const bundle = await this.run(`removing ${rel}`, SERVER_COMMANDS.removeFromBundle, [{ uri: uri.toString() }], (r) => {
+      this.view.pinned.delete(rel);
+      return this.bundleFrom(r);
+    });
     if (bundle) this.view.set(bundle);
     else await this.refresh();
   }
@@ -181,7 +192,7 @@ export class Commands {
   async refresh(): Promise<void> {
     if (!this.server.commands.has(SERVER_COMMANDS.currentBundle)) return;
     const result = await this.server.execute(SERVER_COMMANDS.currentBundle, [{}]);
-    this.view.set(parseBundle(result));
+    this.view.set(parseBundle(result, this.view.pinned));
   }
 
   async copy(format?: "markdown" | "xml"): Promise<void> {

@@ -31,6 +31,11 @@ export function activate(context: vscode.ExtensionContext): void {
   server.onDidChangeState(({ state, detail }) => {
     status.setServer(state, detail);
     void vscode.commands.executeCommand("setContext", "contextSteward.serverRunning", state === "running");
+    if (state === "starting") {
+      // A new server process has no current bundle and no pins.
+      view.pinned.clear();
+      status.setTotals(undefined);
+    }
     if (state === "running") {
       void commands.refresh().catch(() => undefined);
     }
@@ -40,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const totals = parseBudget(params);
     if (totals) status.setTotals(totals);
     // A notification that carries the bundle itself (or says there is none) updates the view too.
-    const bundle = parseBundle(params);
+    const bundle = parseBundle(params, view.pinned);
     if (bundle) view.set(bundle);
     else if (totals && !totals.present) view.set(undefined);
     else if (totals && view.current && totals.totalTokens !== view.current.totalTokens) {

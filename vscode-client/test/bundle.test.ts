@@ -13,7 +13,7 @@ const raw = {
     { path: "src/http/client.py", tier: "core", granularity: "file", ranges: [[1, 120]], symbols: [], tokens: 2100, score: 1.0, reasons: ["seed"] },
     { path: "src/http/retry.py", tier: "core", granularity: "symbols", ranges: [[10, 40], [55, 55]], symbols: ["Retry", "Retry.sleep", "backoff", "jitter"], tokens: 900, score: 0.81, reasons: ["imported by the seed", "co-changed 7 times with src/http/client.py"] },
     { path: "tests/test_client.py", tier: "related", granularity: "skeleton", ranges: [[1, 80]], symbols: ["test_get"], tokens: 1300, score: 0.44, reasons: ["tests the seed"] },
-    { path: "docs/http.md", tier: "peripheral", granularity: "file", ranges: [[1, 30]], symbols: [], tokens: 930, score: 0.12, reasons: ["pinned by you", "mentions 'retry'"] },
+    { path: "docs/http.md", tier: "peripheral", granularity: "file", ranges: [[1, 30]], symbols: [], tokens: 930, score: 0.12, reasons: ["pinned", "mentions 'retry'"] },
   ],
   excluded: [{ path: ".env", reason: "may contain secrets" }],
 };
@@ -25,8 +25,11 @@ describe("parseBundle", () => {
     expect(b.budget).toBe(8000);
     expect(b.items.map((i) => i.path)).toEqual(["src/http/client.py", "src/http/retry.py", "tests/test_client.py", "docs/http.md"]);
     expect(b.items[1].ranges).toEqual([[10, 40], [55, 55]]);
-    expect(b.items[3].pinned).toBe(true); // "pinned by you" reason
+    // A "pinned" reason alone is not a pin: the server gives it to files merely added, too.
+    expect(b.items[3].pinned).toBe(false);
     expect(b.items[0].pinned).toBe(false);
+    expect(parseBundle(raw, ["docs/http.md"])!.items[3].pinned).toBe(true);
+    expect(parseBundle({ ...raw, items: [{ ...raw.items[0], pinned: true }] })!.items[0].pinned).toBe(true);
     expect(b.excluded).toEqual([{ path: ".env", reason: "may contain secrets" }]);
   });
 
@@ -50,7 +53,7 @@ describe("parseBundle", () => {
 
 describe("buildTree", () => {
   it("groups items by tier in tier order, best first, with token totals", () => {
-    const nodes = buildTree(parseBundle(raw));
+    const nodes = buildTree(parseBundle(raw, ["docs/http.md"]));
     expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);
     const core = nodes[0];
     if (core.kind !== "tier") throw new Error("expected a tier");

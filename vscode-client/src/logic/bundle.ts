@@ -17,7 +17,7 @@ export interface BundleItem {
   tokens: number;
   score: number;
   reasons: string[];
-  /** Pinned by the user (kept by every later suggestion); from the server when it says so. */
+  /** Pinned by the user (kept by every later suggestion). */
   pinned: boolean;
 }
 
@@ -69,8 +69,9 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>): BundleItem | undefi
     ? (v.granularity as Granularity)
     : "file";
   const reasons = strings(v.reasons);
-  const pinned =
-    v.pinned === true || pinnedPaths.has(v.path) || reasons.some((r) => /^pinned\b/i.test(r));
+  // The server's "pinned" reason also marks files merely added to this bundle; pins that every
+  // later suggestion keeps are known to the caller (or flagged by a `pinned` field).
+  const pinned = v.pinned === true || pinnedPaths.has(v.path);
   return {
     path: v.path,
     tier,
