@@ -233,9 +233,11 @@ export class Commands {
     const args: Record<string, unknown> = { path: handoffPath };
     if (handoffTestCommand) args.testCommand = handoffTestCommand;
     const result = await this.run(`writing the handoff note ${handoffPath}`, SERVER_COMMANDS.generateHandoff, [args], (r) => r);
+    const r = (typeof result === "object" && result !== null ? result : {}) as { applied?: boolean; method?: string; message?: string };
     const path = resultPath(result) ?? handoffPath;
+    if (r.applied === false) throw new UserFacingError(`Context Steward: ${r.message ?? "the handoff note was not written"}`);
     await this.openPath(path);
-    void vscode.window.showInformationMessage(`Context Steward: handoff note written to ${path}; its human sections were kept.`);
+    void vscode.window.showInformationMessage(`Context Steward: ${r.message ?? `handoff note written to ${path}`}`);
   }
 
   async previewHandoff(): Promise<void> {

@@ -23,6 +23,7 @@ describe("mapSettings", () => {
       maxFileSize: 500000,
       exclude: ["vendor/**", "*.min.js"],
       instructionFiles: ["AGENTS.md"],
+      handoffPath: "notes/HANDOFF.md",
     });
     expect(m.client).toEqual({ handoffPath: "notes/HANDOFF.md", handoffTestCommand: "pytest -q", copyFormat: "xml" });
     expect(m.problems).toEqual(["ctxsteward.exclude: entries that are not non-empty strings were dropped"]);
@@ -30,14 +31,14 @@ describe("mapSettings", () => {
 
   it("leaves defaults to the server: empty instruction files, no or zero window", () => {
     const m = mapSettings({ encoding: "cl100k_base", budget: 16000, contextWindow: null, exclude: [], instructionFiles: [] });
-    expect(m.server).toEqual({ encoding: "cl100k_base", defaultBudget: 16000, exclude: [] });
-    expect(mapSettings({ contextWindow: 0 }).server).toEqual({});
+    expect(m.server).toEqual({ encoding: "cl100k_base", defaultBudget: 16000, exclude: [], handoffPath: "HANDOFF.md" });
+    expect(mapSettings({ contextWindow: 0 }).server).toEqual({ handoffPath: "HANDOFF.md" });
     expect(m.client).toEqual({ handoffPath: "HANDOFF.md", handoffTestCommand: undefined, copyFormat: "ask" });
   });
 
   it("reports bad values instead of sending them", () => {
     const m = mapSettings({ budget: -5, maxFileSize: 1.5, exclude: "vendor", contextWindow: "big" });
-    expect(m.server).toEqual({});
+    expect(m.server).toEqual({ handoffPath: "HANDOFF.md" });
     expect(m.problems).toHaveLength(4);
     expect(m.problems[0]).toContain("ctxsteward.budget must be a positive whole number");
   });

@@ -2,7 +2,8 @@
  * VS Code settings (`ctxsteward.*`) -> the server's settings, sent as `initializationOptions` and
  * with `workspace/didChangeConfiguration`. The server accepts camelCase keys (it converts them to
  * its snake_case names) and reports any key it does not know, so only the analysis settings go
- * there; client-only settings (server command, handoff path, copy format) stay here.
+ * there, with the handoff note's path; client-only settings (server command, handoff test command,
+ * copy format) stay here.
  * No `vscode` import: unit-tested with vitest.
  */
 
@@ -29,6 +30,8 @@ export interface ServerSettings {
   maxFileSize?: number;
   exclude?: string[];
   instructionFiles?: string[];
+  /** The note `ctxsteward.generateHandoff` writes (root-relative). */
+  handoffPath?: string;
 }
 
 export interface ClientSettings {
@@ -92,6 +95,7 @@ export function mapSettings(config: ClientConfig): MappedSettings {
     ? (config.handoff as { path?: unknown; testCommand?: unknown })
     : {};
   const handoffPath = text(handoff.path) ?? DEFAULT_HANDOFF_PATH;
+  server.handoffPath = handoffPath;
   const copyFormat = config.copyFormat === "markdown" || config.copyFormat === "xml" ? config.copyFormat : "ask";
   return {
     server,
