@@ -7,12 +7,16 @@ answer on the loop because they must answer even when every worker is busy: ``ct
 ``ctxsteward.showJobs`` copy the scheduler's table.
 
 Features: hover (definition/reference token costs, co-change partners; paths and ``@imports`` in
-Markdown), inlay hints (tokens after each top-level definition), code lenses (file total; per
-definition for clients without inlay hints), commands ``ctxsteward.showBudget`` and
-``ctxsteward.showJobs``, the custom request ``ctxsteward/jobs``, index progress through
-``window/workDoneProgress``, diagnostics of instruction files (CLAUDE.md, AGENTS.md, ...) from
-:mod:`analyzers.instructions`, and an index kept current from document events, watched files and
-git HEAD.
+Markdown; what each agent loads, on an instruction file), inlay hints (tokens after each top-level
+definition; per section of an instruction file), code lenses (file total; per definition for
+clients without inlay hints; an instruction file's total with its imports), code actions (quick
+fixes of instruction files; add to / exclude from / suggest a context bundle), document links
+(paths and ``@imports`` in Markdown), diagnostics of instruction files (CLAUDE.md, AGENTS.md, ...)
+from :mod:`analyzers.instructions`, pushed or pulled, commands (bundles:
+:mod:`.lsp_features.bundles`; handoff: :mod:`.lsp_features.handoff`; ``checkInstructions``,
+``showBudget``, ``showJobs``), the custom request ``ctxsteward/jobs`` and notification
+``ctxsteward/budget``, index progress through ``window/workDoneProgress``, and an index kept
+current from document events, watched files and git HEAD.
 """
 
 from __future__ import annotations
@@ -24,13 +28,31 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
 from analyzers.cancel import Cancelled
 from analyzers.filefacts import decode
 
+from .lsp_features import bundles as bundle_cmds
+from .lsp_features import handoff as handoff_cmds
+from .lsp_features import instruction_editor as instr
+from .lsp_features.args import (
+    REQUEST_FAILED,
+    CommandError,
+    Located,
+    first_object,
+    located,
+    opt_int,
+    opt_position,
+    opt_str,
+    to_jsonrpc,
+    uri_arg,
+)
 from .lsp_features.budget import code_lenses, inlay_hints
+from .lsp_features.bundles import ACTION_KIND, BundleSession, wanted
+from .lsp_features.chain import index_deps, run_after
 from .lsp_features.commands import (
     ShowJobsResult,
     budget_args,
@@ -63,10 +85,12 @@ class StewardServer(LanguageServer):
         self.state = ServerState()
         self.indexer = Indexer(self, self.state)
         self.checks = InstructionChecks(self, self.state)
+        self.bundles = BundleSession(self, self.state)
         self.indexer.on_indexed.append(self._after_index)
         self.problems: list[str] = []
         self.dynamic_watchers = False
         self.pull_configuration = False
+        self.client_caps = types.ClientCapabilities()
         self.state.scheduler.add_listener(self._on_job_event)
 
     def _on_job_event(self, job: Job, event: str) -> None:
@@ -80,9 +104,15 @@ class StewardServer(LanguageServer):
     def _after_index(self, report: Any) -> None:
         self.checks.invalidate()
         self.state.call_soon(self.recheck_open_documents)
+        self.state.call_soon(self.bundles.refresh)
 
     def recheck_open_documents(self) -> None:
-        """Check every open instruction file again (on the loop): files or settings changed."""
+        """Check every open instruction file again (on the loop): files or settings changed.
+        A client that pulls diagnostics is asked to pull again instead."""
+        if not self.checks.push:
+            if self.checks.refresh_support:
+                self.protocol.send_request(types.WORKSPACE_DIAGNOSTIC_REFRESH, None)
+            return
         for uri in list(self.workspace.text_documents):
             buf = self.buffer(uri)
             if buf is not None:
@@ -121,6 +151,34 @@ def _analysis_deps(ls: StewardServer, buf: Buffer | None) -> list[Job]:
     return [dep] if dep is not None else []
 
 
+def _doc_text(state: ServerState, buf: Buffer | None, uri: str) -> str | None:
+    return buf.text if buf is not None else _disk_text(state, uri)
+
+
+async def _command_job(ls: StewardServer, fn: Any, *, kind: str, request: Any,
+                       depends_on: list[Job] | None = None, lane: str = "cpu",
+                       deadline: float = 120.0, chain: bool = False) -> Any:
+    """Run a command's work on the scheduler; a :class:`CommandError` becomes a JSON-RPC error
+    with its message (the job itself ends as done, so chained commands go on)."""
+
+    def guarded(ctx: JobContext) -> tuple[bool, Any]:
+        try:
+            return True, fn(ctx)
+        except CommandError as e:
+            return False, str(e)
+
+    try:
+        ok, value = await run_after(
+            ls.state, guarded, kind=kind, depends_on=depends_on or [],
+            lane="io" if lane == "io" else "cpu", deadline=deadline, request=request,
+            chain=ls.bundles.chain if chain else None)
+    except Cancelled as e:
+        raise JsonRpcException(f"{kind} stopped: {e}", code=-32800) from e
+    if not ok:
+        raise JsonRpcException(value, code=REQUEST_FAILED)
+    return value
+
+
 def _command_request(ls: StewardServer) -> Any:
     """The future pygls answers an ``executeCommand`` from: the command runs in a wrapper task
     that ``$/cancelRequest`` does not reach, so cancellation is taken from this future."""
@@ -132,7 +190,10 @@ def _command_request(ls: StewardServer) -> Any:
 
 
 def _client_caps(ls: StewardServer, caps: types.ClientCapabilities) -> None:
+    ls.client_caps = caps
     td, ws, win = caps.text_document, caps.workspace, caps.window
+    ls.checks.push = not (td is not None and td.diagnostic is not None)
+    ls.checks.refresh_support = bool(ws and ws.diagnostics and ws.diagnostics.refresh_support)
     ls.state.inlay_hint_support = td is not None and td.inlay_hint is not None
     ls.indexer.progress_supported = bool(win and win.work_done_progress)
     ls.indexer.refresh_inlay = bool(ws and ws.inlay_hint and ws.inlay_hint.refresh_support)
@@ -218,6 +279,7 @@ def create_server() -> StewardServer:
     # -- documents ------------------------------------------------------------------------------
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: StewardServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.checks.opened(params.text_document.uri)
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
             ls.state.ensure_analysis(buf)
@@ -236,9 +298,12 @@ def create_server() -> StewardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: StewardServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.state.forget(params.text_document.uri)
-        if ls.checks.applies_to(params.text_document.uri):
-            ls.checks.closed(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.state.forget(uri)
+        if ls.checks.applies_to(uri):
+            ls.checks.closed(uri)
+        elif instr.is_markdown(uri):
+            ls.checks.closed(uri, publish=False)  # back to the file on disk for links, imports
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls: StewardServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -304,7 +369,11 @@ def create_server() -> StewardServer:
             pos = codec.position_from_client_units(lines, position)
             ans = hover(state, ctx, buf, uri, text, pos.line, pos.character)
             if ans is None:
-                return None
+                loaded = instr.loaded_hover(ls.checks, ctx, uri, text)
+                if loaded is None:
+                    return None
+                return types.Hover(contents=types.MarkupContent(
+                    kind=types.MarkupKind.Markdown, value=loaded))
             row = lines[ans.line]
             rng = types.Range(
                 start=types.Position(line=ans.line,
@@ -332,6 +401,8 @@ def create_server() -> StewardServer:
             text = buf.text if buf is not None else _disk_text(state, uri)
             if text is None:
                 return []
+            if ls.checks.applies_to(uri):
+                return instr.section_hints(ls.checks, ctx, uri, text, first, last, codec)
             return inlay_hints(state, ctx, buf, uri, text, first, last, codec)
 
         try:
@@ -348,11 +419,85 @@ def create_server() -> StewardServer:
         per_def = state.options.code_lens_per_definition
         if per_def is None:
             per_def = not state.inlay_hint_support
+
+        def run(ctx: JobContext) -> list[types.CodeLens]:
+            if ls.checks.applies_to(uri):
+                text = _doc_text(state, buf, uri)
+                return [] if text is None else instr.summary_lens(ls.checks, ctx, uri, text)
+            return code_lenses(state, ctx, buf, uri, bool(per_def))
+
         try:
-            return await state.run(lambda ctx: code_lenses(state, ctx, buf, uri, bool(per_def)),
-                                   kind="code-lens", depends_on=_analysis_deps(ls, buf))
+            return await state.run(run, kind="code-lens", depends_on=_analysis_deps(ls, buf))
         except Cancelled:
             return None
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, ACTION_KIND],
+        resolve_provider=False))
+    async def on_code_action(ls: StewardServer, params: types.CodeActionParams
+                             ) -> list[types.CodeAction] | None:
+        state = ls.state
+        uri = params.text_document.uri
+        buf = ls.buffer(uri)
+        codec = ls.workspace.position_codec
+        only = [str(k) for k in params.context.only] if params.context.only else None
+        diags = list(params.context.diagnostics)
+        where = Located(uri, params.range.start)
+
+        def run(ctx: JobContext) -> list[types.CodeAction]:
+            out: list[types.CodeAction] = []
+            if wanted(only, types.CodeActionKind.QuickFix.value):
+                out.extend(instr.quick_fixes(uri, diags))
+            if wanted(only, ACTION_KIND) and state.root is not None:
+                out.extend(ls.bundles.code_actions(ctx, buf, where, codec))
+            return out
+
+        try:
+            return await state.run(run, kind="code-action", depends_on=_analysis_deps(ls, buf),
+                                   deadline=5.0)
+        except Cancelled:
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK,
+                    types.DocumentLinkOptions(resolve_provider=False))
+    async def on_document_link(ls: StewardServer, params: types.DocumentLinkParams
+                               ) -> list[types.DocumentLink] | None:
+        state = ls.state
+        uri = params.text_document.uri
+        buf = ls.buffer(uri)
+        codec = ls.workspace.position_codec
+
+        td = ls.client_caps.text_document
+        tips = bool(td and td.document_link and td.document_link.tooltip_support)
+
+        def run(ctx: JobContext) -> list[types.DocumentLink]:
+            text = _doc_text(state, buf, uri)
+            return [] if text is None else instr.links(ls.checks, ctx, uri, text, codec, tips)
+
+        try:
+            return await state.run(run, kind="document-link", lane="io", deadline=10.0)
+        except Cancelled:
+            return None
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
+        identifier="ctxsteward", inter_file_dependencies=True, workspace_diagnostics=False))
+    async def on_diagnostic(ls: StewardServer, params: types.DocumentDiagnosticParams) -> Any:
+        state = ls.state
+        uri = params.text_document.uri
+        buf = ls.buffer(uri)
+        codec = ls.workspace.position_codec
+        previous = params.previous_result_id
+
+        def run(ctx: JobContext) -> Any:
+            return instr.pull_report(ls.checks, ctx, uri, _doc_text(state, buf, uri), codec,
+                                     previous)
+
+        try:
+            return await state.run(run, kind="pull-diagnostics", lane="io",
+                                   priority=Priority.OPEN_FILE, deadline=60.0)
+        except Cancelled as e:
+            raise JsonRpcException(f"diagnostics stopped: {e}", code=-32802,
+                                   data={"retriggerRequest": True}) from e
 
     # -- commands and custom requests -----------------------------------------------------------
     @server.command(SHOW_BUDGET)
@@ -380,6 +525,163 @@ def create_server() -> StewardServer:
         if show:
             ls._show(types.MessageType.Info, result.text)
         return result.model_dump(mode="json")
+
+    # -- bundles ------------------------------------------------------------------------------
+    @server.command(bundle_cmds.SUGGEST)
+    async def suggest_bundle(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        name = bundle_cmds.SUGGEST
+        try:
+            obj = first_object(name, args)
+            uri = uri_arg(name, obj, required=False)
+            where = Located(uri, opt_position(name, obj)) if uri is not None else None
+            task = opt_str(name, obj, "task")
+            budget = opt_int(name, obj, "budget")
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        buf = ls.buffer(uri) if uri is not None else None
+        codec = ls.workspace.position_codec
+        return await _command_job(
+            ls, lambda ctx: ls.bundles.suggest(ctx, buf, where, task, budget, codec),
+            kind="bundle", request=request, chain=True,
+            depends_on=index_deps(ls.state) + _analysis_deps(ls, buf))
+
+    @server.command(bundle_cmds.ADD)
+    async def add_to_bundle(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            where, obj = located(bundle_cmds.ADD, args)
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        pin = obj.get("pin") is True
+        buf = ls.buffer(where.uri)
+        codec = ls.workspace.position_codec
+        return await _command_job(
+            ls, lambda ctx: ls.bundles.add(ctx, buf, where, pin, codec), kind="bundle",
+            request=request, chain=True, depends_on=index_deps(ls.state) + _analysis_deps(ls, buf))
+
+    @server.command(bundle_cmds.REMOVE)
+    async def remove_from_bundle(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            where, _ = located(bundle_cmds.REMOVE, args)
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        buf = ls.buffer(where.uri)
+        codec = ls.workspace.position_codec
+        return await _command_job(
+            ls, lambda ctx: ls.bundles.remove(ctx, buf, where, codec), kind="bundle",
+            request=request, chain=True, depends_on=index_deps(ls.state) + _analysis_deps(ls, buf))
+
+    @server.command(bundle_cmds.COPY)
+    async def copy_bundle(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            obj = first_object(bundle_cmds.COPY, args)
+            fmt = opt_str(bundle_cmds.COPY, obj, "format") or "markdown"
+            if fmt not in ("markdown", "xml"):
+                raise CommandError(f"{bundle_cmds.COPY}: 'format' is 'markdown' or 'xml', "
+                                   f"not {fmt!r}")
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        return await _command_job(ls, lambda ctx: ls.bundles.copy(fmt), kind="bundle",
+                                  request=request, chain=True)
+
+    @server.command(bundle_cmds.CURRENT)
+    async def current_bundle(ls: StewardServer, *args: Any) -> Any:
+        return await _command_job(ls, lambda ctx: ls.bundles.current(), kind="bundle",
+                                  request=_command_request(ls), chain=True)
+
+    @server.command(bundle_cmds.SAVE)
+    async def save_bundle(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            obj = first_object(bundle_cmds.SAVE, args, required=True)
+            name = opt_str(bundle_cmds.SAVE, obj, "name")
+            if not name:
+                raise CommandError(f'{bundle_cmds.SAVE}: give a name, {{"name": "my-task"}}')
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        return await _command_job(ls, lambda ctx: ls.bundles.save(ctx, name), kind="bundle",
+                                  request=request, chain=True, lane="io")
+
+    # -- instruction files ----------------------------------------------------------------------
+    @server.command(instr.CHECK_INSTRUCTIONS)
+    async def check_instructions(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            obj = first_object(instr.CHECK_INSTRUCTIONS, args)
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        buffers = {u: d.source for u, d in ls.workspace.text_documents.items()}
+        codec = ls.workspace.position_codec
+
+        def run(ctx: JobContext) -> tuple[Any, dict[str, list[types.Diagnostic]], bool]:
+            paths = instr.check_paths(instr.CHECK_INSTRUCTIONS, obj, ls.state)
+            result, by_uri = instr.check_all(ls.checks, ctx, paths, buffers, codec)
+            return result, by_uri, paths is None
+
+        result, by_uri, complete = await _command_job(
+            ls, run, kind="check-instructions", request=request, lane="io",
+            depends_on=index_deps(ls.state))
+        ls.checks.publish_closed(by_uri, complete=complete)
+        return result.model_dump(mode="json")
+
+    # -- handoff --------------------------------------------------------------------------------
+    @server.command(handoff_cmds.GENERATE)
+    async def generate_handoff(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            hargs = handoff_cmds.parse_args(handoff_cmds.GENERATE, args)
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        buffers = {u: b for u in list(ls.workspace.text_documents)
+                   if (b := ls.buffer(u)) is not None}
+        codec = ls.workspace.position_codec
+        state = ls.state
+        plan = await _command_job(
+            ls, lambda ctx: handoff_cmds.plan(state, ctx, hargs, buffers, codec),
+            kind="handoff", request=request, lane="io", depends_on=index_deps(state),
+            deadline=900.0 if hargs.test_command else 180.0)
+        shown = handoff_cmds.result_of(plan, applied=True, method="none").path
+        if plan.previous == plan.text:
+            return handoff_cmds.result_of(plan, applied=True, method="none",
+                                          message=f"{shown} is already up to date"
+                                          ).model_dump(mode="json")
+        edit = handoff_cmds.workspace_edit(plan, ls.client_caps)
+        if edit is None:
+            await _command_job(ls, lambda ctx: handoff_cmds.write(plan), kind="handoff-write",
+                               request=request, lane="io", deadline=30.0)
+            return handoff_cmds.result_of(
+                plan, applied=True, method="write",
+                message=f"{plan.message} (written to disk: the editor takes no workspace edits "
+                        "that create or change files)").model_dump(mode="json")
+        answer = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+            edit=edit, label="Context Steward: handoff note"))
+        if not answer.applied:
+            why = answer.failure_reason or "no reason given"
+            return handoff_cmds.result_of(
+                plan, applied=False, method="none",
+                message=f"the editor did not apply the handoff note to {shown}: {why}",
+                problems=[f"the edit was not applied: {why}"]).model_dump(mode="json")
+        return handoff_cmds.result_of(
+            plan, applied=True, method="applyEdit",
+            message=f"{plan.message} (in the editor: save it to keep it)").model_dump(mode="json")
+
+    @server.command(handoff_cmds.PREVIEW)
+    async def preview_handoff(ls: StewardServer, *args: Any) -> Any:
+        request = _command_request(ls)
+        try:
+            hargs = handoff_cmds.parse_args(handoff_cmds.PREVIEW, args)
+        except CommandError as e:
+            raise to_jsonrpc(e) from e
+        buffers = {u: b for u in list(ls.workspace.text_documents)
+                   if (b := ls.buffer(u)) is not None}
+        state = ls.state
+        return await _command_job(
+            ls, lambda ctx: handoff_cmds.preview(state, ctx, hargs, buffers), kind="handoff",
+            request=request, lane="io", depends_on=index_deps(state),
+            deadline=900.0 if hargs.test_command else 180.0)
 
     @server.command(SHOW_JOBS)
     def show_jobs(ls: StewardServer, *args: Any) -> dict[str, Any]:

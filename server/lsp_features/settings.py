@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from analyzers.config import Settings
 
@@ -29,6 +29,20 @@ class ServerOptions(BaseModel):
         "inlay hints.")
     head_poll_seconds: float = Field(default=1.0, ge=0.1,
                                      description="How often to look for a moved git HEAD.")
+    handoff_path: str = Field(
+        default="HANDOFF.md", min_length=1,
+        description="The handoff note ctxsteward.generateHandoff writes, relative to the root.")
+    handoff_budget: int = Field(default=2_000, ge=100,
+                                description="Token budget of the handoff note.")
+
+    @field_validator("handoff_path")
+    @classmethod
+    def _relative_note(cls, value: str) -> str:
+        v = value.strip().replace("\\", "/")
+        parts = [p for p in v.split("/") if p not in ("", ".")]
+        if not parts or v.startswith("/") or ".." in parts or re.match(r"^[A-Za-z]:", v):
+            raise ValueError("give a file path relative to the workspace root, inside it")
+        return "/".join(parts)
 
 
 def _snake(key: str) -> str:

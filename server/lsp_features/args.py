@@ -1,0 +1,112 @@
+"""Arguments of ``workspace/executeCommand`` commands, checked on the message loop (no I/O), and the
+error a command answers with when its input cannot be used.
+
+A command's argument is one JSON object (``{"uri": ..., "position": {"line", "character"}}``);
+anything else gets a :class:`CommandError` whose message says what was expected. The server turns
+it into a JSON-RPC error (code -32803, RequestFailed) so the editor shows the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
+
+
+class CommandError(Exception):
+    """Input a command cannot use, or a state it cannot work in; the message says what to do."""
+
+
+def to_jsonrpc(e: CommandError) -> JsonRpcException:
+    return JsonRpcException(str(e), code=REQUEST_FAILED)
+
+
+def _plain(value: Any) -> Any:
+    """pygls may hand nested objects over as named tuples: make them dicts again."""
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def first_object(command: str, args: tuple[Any, ...], *, required: bool = False
+                 ) -> dict[str, Any]:
+    """The command's one argument object (``{}`` when absent and not ``required``)."""
+    if not args or args[0] is None:
+        if required:
+            raise CommandError(f"{command} takes one argument, a JSON object such as "
+                               '{"uri": "file:///path/to/file"}')
+        return {}
+    first = _plain(args[0])
+    if not isinstance(first, dict):
+        raise CommandError(f"{command}: the argument must be a JSON object, got "
+                           f"{type(first).__name__}")
+    return first
+
+
+def opt_str(command: str, obj: dict[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` present in ``obj`` (camelCase and snake_case spellings)."""
+    for k in keys:
+        if k in obj and obj[k] is not None:
+            v = obj[k]
+            if not isinstance(v, str):
+                raise CommandError(f"{command}: {k!r} must be a string, got {type(v).__name__}")
+            return v
+    return None
+
+
+def opt_int(command: str, obj: dict[str, Any], key: str, *, minimum: int = 0) -> int | None:
+    if key not in obj or obj[key] is None:
+        return None
+    v = obj[key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise CommandError(f"{command}: {key!r} must be a whole number ≥ {minimum}, got {v!r}")
+    return v
+
+
+def opt_position(command: str, obj: dict[str, Any]) -> types.Position | None:
+    raw = obj.get("position")
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        line, character = raw.get("line"), raw.get("character")
+        if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+               for v in (line, character)):
+            return types.Position(line=line, character=character)  # type: ignore[arg-type]
+    raise CommandError(f"{command}: 'position' must be {{\"line\": N, \"character\": N}} "
+                       f"(0-based), got {raw!r}")
+
+
+def uri_arg(command: str, obj: dict[str, Any], *, required: bool) -> str | None:
+    uri = opt_str(command, obj, "uri")
+    if uri is None and required:
+        raise CommandError(f'{command}: give the file as {{"uri": "file:///..."}}')
+    if uri is not None and not uri.startswith("file:"):
+        raise CommandError(f"{command}: {uri} is not a file: URI")
+    return uri
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A file (or folder) of the workspace and, optionally, a position in it (client units)."""
+
+    uri: str
+    position: types.Position | None = None
+
+
+def located(command: str, args: tuple[Any, ...]) -> tuple[Located, dict[str, Any]]:
+    """``{"uri", "position"?}`` (a bare URI string is accepted too) and the whole object."""
+    if args and isinstance(args[0], str):
+        obj: dict[str, Any] = {"uri": args[0]}
+    else:
+        obj = first_object(command, args, required=True)
+    uri = uri_arg(command, obj, required=True)
+    assert uri is not None
+    return Located(uri, opt_position(command, obj)), obj
