@@ -39,3 +39,11 @@ def test_a_symlink_survives_and_its_target_is_replaced(tmp_path: Path) -> None:
     link.symlink_to(real)
     write_atomic(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_a_new_file_follows_the_umask(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    target = tmp_path / "new.md"
+    write_atomic(target, "x")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600

@@ -106,3 +106,5 @@ def test_bundle_seeds_are_the_most_changed_files_and_goal_is_the_task(tmp_path: 
     assert b.total_tokens is not None and 0 < b.total_tokens <= (b.budget or 0)
     assert b.files[0].path == "app/core.py"
     assert sum(f.tokens for f in b.files) <= b.total_tokens
+    # The note being updated is never suggested to the next session as context.
+    assert "HANDOFF.md" not in {f.path for f in b.files}

@@ -43,9 +43,12 @@ def available() -> bool:
 
 def suggest(
     index: Index, settings: Settings, changes: list[FileChange], goal: str | None,
-    token: CancelToken = NEVER,
+    token: CancelToken = NEVER, exclude: list[str] | None = None,
 ) -> BundleSuggestion:
-    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files."""
+    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files.
+
+    ``exclude`` lists paths never to suggest, such as the note itself.
+    """
     if not available():
         return BundleSuggestion(available=False, reason="the bundle module is not installed")
     bundle_mod = importlib.import_module("analyzers.bundle")
@@ -57,7 +60,8 @@ def suggest(
             return BundleSuggestion(available=False,
                                     reason="no changed file to seed it and no goal written")
         budget = settings.default_budget
-        request = bundle_mod.BundleRequest(seeds=seeds, task=task, budget=budget)
+        request = bundle_mod.BundleRequest(seeds=seeds, task=task, budget=budget,
+                                           exclude=["/" + e for e in (exclude or [])])
         result = bundle_mod.make_bundle(index, request, token)
     except Cancelled:
         raise

@@ -161,7 +161,8 @@ def generate(
         suggestion = BundleSuggestion(available=False, reason="the bundle module is not installed")
     try:
         if index is not None:
-            suggestion = bundle_mod.suggest(index, settings, changes, human.goal, token)
+            suggestion = bundle_mod.suggest(index, settings, changes, human.goal, token,
+                                            exclude=[e for e in excludes if e != STATE_DIR])
         instructions = with_diagnostics(top, applicable, settings, token, index=index,
                                         run_checks=checks)
     finally:
