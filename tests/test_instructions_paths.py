@@ -143,3 +143,25 @@ def test_plain_folder_without_git(tmp_path: Path) -> None:
     report = run(root)
     assert [d.message.split()[0] for d in of(report, "CS001")] == ["docs/b.md"]
     assert any("not a git repository" in n for n in report.notes)
+
+
+def test_missing_at_path_outside_claude_files_is_not_called_an_import(tmp_path: Path) -> None:
+    files = {"CLAUDE.md": "Style: @missing.md\n", ".claude/rules/a.md": "See @gone.md\n",
+             ".cursorrules": "Style: @missing.md\n", ".windsurfrules": "Style: @missing.md\n",
+             ".github/copilot-instructions.md": "Style: @missing.md\n",
+             "AGENTS.md": "Style: @missing.md and @~/elsewhere.md\n", "src/x.py": "x = 1\n"}
+    root = make_repo(tmp_path / "r", files)
+    report = run(root)
+    claude = {d.path: d.message for d in of(report, "CS001")
+              if d.path in ("CLAUDE.md", ".claude/rules/a.md")}
+    assert len(claude) == 2
+    assert all("Claude Code skips a missing import silently" in m for m in claude.values())
+    readers = {"AGENTS.md": "Codex", ".cursorrules": "Cursor", ".windsurfrules": "Windsurf",
+               ".github/copilot-instructions.md": "GitHub Copilot"}
+    for path, reader in readers.items():
+        (d,) = of(report, "CS001", path)
+        assert text_at(files[path], d) == "missing.md"
+        assert "Claude Code skips" not in d.message and "plain text" in d.message
+        assert reader in d.message
+    # AGENTS.md's @paths are not followed, so no Claude Code import findings for it either.
+    assert not of(report, "CS006", "AGENTS.md")

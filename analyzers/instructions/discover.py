@@ -55,6 +55,21 @@ def kind_of(path: str) -> str:
     return OTHER
 
 
+def expands_imports(path: str) -> bool:
+    """Whether the agent reading this file expands ``@path`` imports: only Claude Code does
+    (CLAUDE.md, CLAUDE.local.md and everything under ``.claude/``); elsewhere ``@x`` is text."""
+    return kind_of(path) in (CLAUDE, CLAUDE_RULE) or path.startswith(".claude/") or \
+        "/.claude/" in path
+
+
+def reader_of(path: str) -> str:
+    """Who reads this instruction file, for messages."""
+    return {AGENTS: "Codex and other AGENTS.md readers", GEMINI: "Gemini CLI",
+            COPILOT: "GitHub Copilot", COPILOT_SCOPED: "GitHub Copilot",
+            CURSOR_LEGACY: "Cursor", CURSOR_RULE: "Cursor", CURSOR_MISPLACED: "Cursor",
+            WINDSURF: "Windsurf"}.get(kind_of(path), "the agent reading it")
+
+
 def glob_to_regex(pattern: str) -> str:
     """A glob as a regular expression over '/'-separated paths (``**`` crosses folders)."""
     out: list[str] = []

@@ -12,6 +12,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from .context import FileContext
+from .discover import expands_imports
 from .markdown import MARKDOWN_SUFFIXES, Document, Loc
 from .references import PathRef
 from .workspace import Workspace
@@ -99,9 +100,14 @@ def expand(ws: Workspace, entry: str, doc: Document) -> Expansion:
 
 
 def expansion(ctx: FileContext) -> Expansion:
+    """The file with its imports, when its agent expands them (Claude Code's files only)."""
     hit = ctx.__dict__.get("imports.expansion")
     if hit is None:
-        hit = expand(ctx.ws, ctx.path, ctx.doc)
+        if expands_imports(ctx.path):
+            hit = expand(ctx.ws, ctx.path, ctx.doc)
+        else:
+            hit = Expansion(entry=ctx.path, files=[ctx.path], edges=[],
+                            tokens={ctx.path: ctx.ws.tokens(ctx.doc.text)})
         ctx.__dict__["imports.expansion"] = hit
     return hit
 

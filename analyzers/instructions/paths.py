@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .context import FileContext
+from .discover import expands_imports, reader_of
 from .gitinfo import Removal
 from .markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
 from .models import Severity
@@ -153,9 +154,13 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
                    f"{shown} was deleted in {removal.commit.describe()}: remove the reference "
                    "or point it at what replaced it.", severity=severity)
         return
-    if ref.kind == "import":
+    if ref.kind == "import" and expands_imports(ctx.path):
         msg = (f"{shown} does not exist, and Claude Code skips a missing import silently: fix "
                "the path (relative to this file) or remove the import.")
+    elif ref.kind == "import":
+        msg = (f"{shown} does not exist: fix the path (relative to this file) or remove it. "
+               f"Only Claude Code expands @imports; to {reader_of(ctx.path)} @paths in this "
+               "file are plain text.")
     elif ref.kind == "link":
         msg = f"{ref.path} does not exist: fix the link or remove it."
     else:
