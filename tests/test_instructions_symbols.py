@@ -89,3 +89,22 @@ def test_a_missing_method_is_matched_against_its_class(tmp_path: Path) -> None:
     (d,) = of(run(root, index=True), "CS002")
     assert text_at(claude, d) == "defs_named"
     assert d.fix is not None and d.fix.replacement == "definitions_named"
+
+
+def test_builtins_and_standard_names_of_the_languages_present(tmp_path: Path) -> None:
+    claude = ("Read with `open()` or `Path.read_text`, measure with `len()`, log with "
+              "`print()`, join with `os.path.join`; `Array.prototype.map` in the docs site. "
+              "Build through `make_widget()` and `Path.read_txt`.\n")
+    root = make_repo(tmp_path / "py", {"app/service.py": SERVICE, "CLAUDE.md": claude})
+    found = of(run(root, index=True), "CS002")
+    # A genuinely unknown project function is still reported; so is a chain that does not
+    # resolve in the standard library (its unknown first part, as before).
+    assert [text_at(claude, d) for d in found] == ["make_widget", "Path"]
+
+    js = ("Use `JSON.parse()`, `Promise.all()`, `Object.entries`, `Array.prototype.map` and "
+          "`len()`; then `renderWidget()`.\n")
+    root = make_repo(tmp_path / "js", {"src/app.js": "export function render() {}\n",
+                                       "CLAUDE.md": js})
+    found = of(run(root, index=True), "CS002")
+    # Python's builtins are not skipped where no Python code lives.
+    assert [text_at(js, d) for d in found] == ["len", "renderWidget"]

@@ -17,6 +17,7 @@ import subprocess
 from ..lexical import split_identifier
 from .context import FileContext
 from .references import SymbolRef
+from .stdnames import is_standard
 from .workspace import Workspace
 
 COMMON_APIS = frozenset("""
@@ -178,10 +179,14 @@ def _is_hedged(ctx: FileContext, sym: SymbolRef) -> bool:
     return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
 
 
+def _standard(ctx: FileContext, sym: SymbolRef) -> bool:
+    return is_standard(ctx.ws, [p[0] for p in sym.parts])
+
+
 def wanted(ctx: FileContext) -> set[str]:
     out: set[str] = set()
     for sym in ctx.refs.symbols:
-        if _is_hedged(ctx, sym):
+        if _is_hedged(ctx, sym) or _standard(ctx, sym):
             continue
         out.update(n for n, _ in _candidates(sym) if _checked(n))
     return out
@@ -211,7 +216,7 @@ def hedged(line: str, col: int, end: int) -> bool:
 
 def check(ctx: FileContext) -> None:
     ws = ctx.ws
-    syms = [s for s in ctx.refs.symbols if not _is_hedged(ctx, s)]
+    syms = [s for s in ctx.refs.symbols if not _is_hedged(ctx, s) and not _standard(ctx, s)]
     if not syms:
         return
     known = known_names(ws, wanted(ctx))
