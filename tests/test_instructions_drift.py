@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from gitutil import commit, make_repo
+from gitutil import commit, make_repo, run_cli
 from instructions_util import of, recheck, run, text_at
 
 CLAUDE = """# Project
@@ -56,6 +57,18 @@ def test_threshold_is_a_setting(tmp_path: Path) -> None:
     assert of(run(root), "CS004") == []
     (d,) = of(run(root, drift_threshold=3), "CS004")
     assert text_at(CLAUDE, d) == "## Utilities"
+
+    def cli_drift(*extra: str) -> list[str]:
+        proc = run_cli("check", "--no-index", "--format", "json", *extra, cwd=root)
+        assert proc.returncode in (0, 1), proc.stderr
+        return [d["message"] for d in json.loads(proc.stdout)["diagnostics"]
+                if d["code"] == "CS004"]
+
+    assert cli_drift() == []
+    (msg,) = cli_drift("--drift-threshold", "3")
+    assert "src/util.py" in msg
+    proc = run_cli("check", "--drift-threshold", "0", cwd=root)
+    assert proc.returncode == 2 and "--drift-threshold" in proc.stderr
 
 
 def test_untracked_instruction_file_has_no_baseline(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from gitutil import make_repo
+from gitutil import make_repo, run_cli
 from instructions_util import of, run, text_at
 
 from analyzers.config import Settings
@@ -55,6 +56,11 @@ def test_import_cycle_depth_and_outside(tmp_path: Path) -> None:
     # A deeper limit loads f.md and g.md: no depth finding.
     assert [d for d in of(run(root, import_depth=6), "CS006") if "hops deep" in d.message]
     assert not [d for d in of(run(root, import_depth=7), "CS006") if "hops deep" in d.message]
+    for depth, deep_found in (("5", True), ("7", False)):
+        proc = run_cli("check", "--no-index", "--format", "json", "--import-depth", depth,
+                       cwd=root)
+        msgs = [d["message"] for d in json.loads(proc.stdout)["diagnostics"]]
+        assert any("hops deep" in m for m in msgs) is deep_found
 
 
 def test_missing_nested_import_is_reported_at_the_first_hop(tmp_path: Path) -> None:

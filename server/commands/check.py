@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--budget", type=int, help="token budget per file and per folder "
                                               "(default 5000)")
+    p.add_argument("--drift-threshold", type=int, metavar="N",
+                   help="changed lines in a section's files, since the instruction file last "
+                        "changed, from which the section drifts (CS004; default 40)")
+    p.add_argument("--import-depth", type=int, metavar="N",
+                   help="@import hops Claude Code follows (CS006; default 5)")
     p.add_argument("--no-index", action="store_true",
                    help="do not build or use the index (no symbol suggestions)")
     add_settings_options(p)
@@ -60,6 +65,14 @@ def run(args: argparse.Namespace) -> int:
         if args.budget < 1:
             raise UserError("--budget must be a positive number of tokens")
         settings = settings.model_copy(update={"instruction_budget": args.budget})
+    if args.drift_threshold is not None:
+        if args.drift_threshold < 1:
+            raise UserError("--drift-threshold must be a positive number of changed lines")
+        settings = settings.model_copy(update={"drift_threshold": args.drift_threshold})
+    if args.import_depth is not None:
+        if args.import_depth < 0:
+            raise UserError("--import-depth must be 0 or more")
+        settings = settings.model_copy(update={"import_depth": args.import_depth})
     start = Path(args.root) if args.root else (Path(args.paths[0]) if args.paths else Path.cwd())
     root = find_root(start) if not args.root else Path(args.root).resolve()
     if not root.is_dir():
