@@ -131,6 +131,17 @@ def test_total_with_discount() -> None:
     cart.add(Product("a", "Apple", 10.0), 2)
     assert cart.total("WELCOME10") == 19.44
 `,
+  "shop/catalog.py": `"""The product catalogue: a long table the cart does not need."""
+from shop.models import Product
+
+CATALOG = [
+${Array.from({ length: 120 }, (_, i) => `    Product("sku-${i}", "Item number ${i} of the spring collection", ${(i * 1.37 + 2).toFixed(2)}),`).join("\n")}
+]
+
+
+def find(sku: str) -> Product | None:
+    return next((p for p in CATALOG if p.sku == sku), None)
+`,
   "README.md": "# Demo shop\n\nA cart with discounts (`shop/cart.py`, `shop/pricing.py`).\n",
   "AGENTS.md": "# Notes for agents\n\n- Run `pytest -q`.\n- Prices live in `shop/pricing.py`; carts in `shop/cart.py`.\n",
 };
@@ -191,6 +202,7 @@ cs.stderr.on("data", (b) => (csLog += b));
 
 const results = [];
 let browser;
+let currentPage;
 const cleanup = async () => {
   try {
     await browser?.close();
@@ -256,6 +268,8 @@ async function check(name, fn) {
     console.log(`  ok    ${name}`);
   } catch (e) {
     results.push({ name, ok: false, error: String(e?.message ?? e) });
+    mkdirSync(outDir, { recursive: true });
+    await currentPage?.screenshot({ path: join(outDir, `fail-${results.length}.png`) }).catch(() => undefined);
     console.log(`  FAIL  ${name}: ${String(e?.message ?? e).split("\n")[0]}`);
   }
 }
@@ -280,6 +294,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, deviceScaleFactor: 1 });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
   const page = await context.newPage();
+  currentPage = page;
   await page.goto(`${base}/?folder=${encodeURIComponent(repo)}`);
   await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
   const mod = "Control";
@@ -291,7 +306,8 @@ try {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor({ state: "visible" });
     await input.fill(`>${text}`);
-    await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+    // The first row must be the command asked for before Enter (the list filters asynchronously).
+    await page.locator(".quick-input-list .monaco-list-row").first().filter({ hasText: text.replace(/^Context Steward: /, "") }).waitFor();
   };
   const openFile = async (path) => {
     await page.keyboard.press("Escape");
@@ -299,7 +315,7 @@ try {
     const input = page.locator(".quick-input-widget input");
     await input.waitFor({ state: "visible" });
     await input.fill(path);
-    await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+    await page.locator(".quick-input-list .monaco-list-row").first().filter({ hasText: path.split("/").pop() }).waitFor();
     await page.keyboard.press("Enter");
     await page.locator(`.tab[data-resource-name="${path.split("/").pop()}"]`).first().waitFor({ timeout: 20_000 });
   };
@@ -336,6 +352,7 @@ try {
   });
 
   let statusText = "";
+  let statusAfterAdd = "";
   await check("the status bar shows the bundle's tokens against the budget", async () => {
     await page.waitForFunction(() => /\d(\.\d)?k? \/ 1\.2k/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.textContent ?? ""), null, { timeout: 30_000 });
     statusText = (await statusItem().textContent())?.trim() ?? "";
@@ -348,7 +365,6 @@ try {
     await folderHeader.click();
     await page.waitForTimeout(400);
     await page.screenshot({ path: join(mediaDir, "bundle-view.png") });
-    await folderHeader.click();
     const box = await statusItem().boundingBox();
     if (box) {
       const vp = page.viewportSize();
@@ -362,8 +378,30 @@ try {
     await row.hover();
     const hover = page.locator(".monaco-hover, .workbench-hover, .custom-hover").filter({ hasText: "Why:" }).first();
     await hover.waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(300);
     await page.screenshot({ path: join(mediaDir, "tooltip.png") });
-    await page.mouse.move(5, 5);
+    await page.mouse.move(700, 500);
+    await page.locator(".pane-header", { hasText: "demo-shop" }).first().click(); // the folder again
+  });
+
+  await check("Add to Bundle adds the open file (packed to fit the budget)", async () => {
+    const before = (await statusItem().textContent())?.trim();
+    await openFile("shop/catalog.py");
+    await palette("Context Steward: Add to Bundle");
+    await page.keyboard.press("Enter");
+    const row = bundlePane().locator(".monaco-list-row", { hasText: "shop/catalog.py" }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const text = (await row.textContent()) ?? "";
+    if (!/tokens · (skeleton|symbols|file)/.test(text)) throw new Error(`row: ${text}`);
+    statusAfterAdd = `${before} -> ${(await statusItem().textContent())?.trim()}`;
+  });
+
+  await check("the tree's inline remove action takes the item out", async () => {
+    const row = bundlePane().locator(".monaco-list-row", { hasText: "shop/catalog.py" }).first();
+    await row.hover();
+    await row.locator('.action-label[aria-label="Remove from Bundle"]').click();
+    await bundlePane().locator(".monaco-list-row", { hasText: "shop/catalog.py" }).waitFor({ state: "detached", timeout: 30_000 });
+    await page.waitForFunction(() => !/codicon-warning/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.innerHTML ?? "codicon-warning"), null, { timeout: 30_000 });
   });
 
   await check("Copy Bundle as Prompt (Markdown) puts the bundle on the clipboard", async () => {
@@ -410,6 +448,7 @@ try {
     await toast.waitFor({ timeout: 60_000 });
     const text = (await toast.textContent()) ?? "";
     for (const t of ["ctxsteward.server.command", "Open Settings"]) if (!text.includes(t)) throw new Error(`notification lacks “${t}”: ${text}`);
+    await page.mouse.move(700, 300); // no status bar tooltip over the toast
     await page.waitForTimeout(800); // the toast slides in
     await page.screenshot({ path: join(mediaDir, "not-installed.png") });
     writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }));
@@ -417,7 +456,7 @@ try {
   });
 
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "result.json"), JSON.stringify({ results, rows, statusText }, null, 2));
+  writeFileSync(join(outDir, "result.json"), JSON.stringify({ results, rows, statusText, statusAfterAdd }, null, 2));
   await page.screenshot({ path: join(outDir, "final.png") });
 } catch (e) {
   results.push({ name: "setup", ok: false, error: String(e?.stack ?? e) });

@@ -55,8 +55,7 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
         const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         t.id = node.id;
         t.description = node.description;
-        t.tooltip = new vscode.MarkdownString(undefined, true);
-        t.tooltip.appendText(node.tooltip);
+        t.tooltip = node.tooltip;
         t.contextValue = node.contextValue;
         const uri = this.uriOf(node.item.path);
         if (uri) {

@@ -1,7 +1,7 @@
 /** The palette commands: each maps to a server `workspace/executeCommand` (logic/protocol.ts). */
 
 import * as vscode from "vscode";
-import { type Bundle, parseBundle } from "./logic/bundle";
+import { type Bundle, missingAfterAdd, parseBundle } from "./logic/bundle";
 import { formatTokens } from "./logic/format";
 import { JOBS_REQUEST, resultPath, resultProblem, resultText, SERVER_COMMANDS, suggestArgs } from "./logic/protocol";
 import type { ItemNode, TreeNode } from "./logic/tree";
@@ -163,8 +163,11 @@ export class Commands {
       if (pin && !args.position) this.view.pinned.add(rel);
       return this.bundleFrom(r);
     });
-    if (bundle) this.view.set(bundle);
-    else await this.refresh();
+    if (bundle) {
+      this.view.set(bundle);
+      const why = missingAfterAdd(bundle, rel);
+      if (why) void vscode.window.showWarningMessage(`Context Steward: ${why}`);
+    } else await this.refresh();
   }
 
   async remove(target: vscode.Uri | TreeNode | undefined): Promise<void> {
@@ -185,8 +188,11 @@ export class Commands {
       this.view.pinned.delete(rel);
       return this.bundleFrom(r);
     });
-    if (bundle) this.view.set(bundle);
-    else await this.refresh();
+    if (bundle) {
+      this.view.set(bundle);
+      const why = missingAfterAdd(bundle, rel);
+      if (why) void vscode.window.showWarningMessage(`Context Steward: ${why}`);
+    } else await this.refresh();
   }
 
   async refresh(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseBundle } from "../src/logic/bundle";
+import { missingAfterAdd, parseBundle } from "../src/logic/bundle";
 import { buildTree, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
 
 // The shape `ctxsteward bundle --format json` prints (analyzers.models.Bundle).
@@ -97,5 +97,14 @@ describe("buildTree", () => {
     expect(viewMessage(b)).toBe("Task: add retry with backoff to the http client · Seeds: src/http/client.py · 65% of the budget");
     expect(viewDescription(parseBundle({ ...raw, budget: 0 }))).toBe("5,230 tokens");
     expect(viewDescription(undefined)).toBe("");
+  });
+});
+
+describe("missingAfterAdd", () => {
+  it("says why an added file is not in the bundle", () => {
+    const b = parseBundle(raw)!;
+    expect(missingAfterAdd(b, "src/http/retry.py")).toBeUndefined();
+    expect(missingAfterAdd(b, ".env")).toBe(".env was not added: may contain secrets.");
+    expect(missingAfterAdd(b, "big.py")).toBe("big.py did not fit in the budget (5,230 of 8,000 tokens used): raise ctxsteward.budget and suggest again, or remove other items.");
   });
 });

@@ -113,3 +113,15 @@ export function parseBundle(value: unknown, pinnedPaths: Iterable<string> = []):
     excluded,
   };
 }
+
+/**
+ * Why `path` is not in the bundle after “Add to Bundle” (the server packs to the budget and may
+ * leave it out), or undefined when it is there.
+ */
+export function missingAfterAdd(bundle: Bundle, path: string): string | undefined {
+  if (bundle.items.some((i) => i.path === path)) return undefined;
+  const excluded = bundle.excluded.find((e) => e.path === path);
+  if (excluded) return `${path} was not added: ${excluded.reason}.`;
+  return `${path} did not fit in the budget (${bundle.totalTokens.toLocaleString("en-US")} of ` +
+    `${bundle.budget.toLocaleString("en-US")} tokens used): raise ctxsteward.budget and suggest again, or remove other items.`;
+}
