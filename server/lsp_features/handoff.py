@@ -258,6 +258,7 @@ def _rel_path(p: Plan) -> str:
 def write(p: Plan) -> None:
     """Write the note atomically (for clients without workspace edits)."""
     try:
+        p.target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(p.target, p.text)
     except OSError as e:
         raise CommandError(f"{p.target} could not be written: {e}") from e
