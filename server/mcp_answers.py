@@ -20,6 +20,7 @@ from analyzers.bundle import BundleRequest, BundleResult, LeftOut, make_bundle
 from analyzers.index import Index
 from analyzers.models import BudgetNode
 from analyzers.render import render
+from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 
 from . import mcp_instructions
@@ -160,8 +161,11 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
 def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],
                   saved: str | None, sizes: dict[str, int]) -> tuple[BundleAnswer, str]:
     b = r.bundle
+    secret = [e for e in b.excluded if secret_by_name(e.path)]
+    if secret:
+        warnings = [*warnings, _secrets_note(len(secret), "never shown")]
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
-               for e in b.excluded]
+               for e in b.excluded if not secret_by_name(e.path)]
     omitted += [Omitted(path=lo.path, tokens=lo.tokens,
                         why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
                 for lo in r.left_out[:MAX_LEFT_OUT]]
@@ -232,7 +236,6 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
                 jc: JobContext) -> tuple[FindAnswer, str]:
     from analyzers import lexical
     from analyzers.rank import RankQuery, rank
-    from analyzers.secrets import secret_by_name
 
     words = set(lexical.words(query))
     if not words:
@@ -240,14 +243,13 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
     ranked = rank(index, RankQuery(task=query), jc.token) if words else []
     files = index.files()
     hits: list[ContextHit] = []
-    never: list[str] = []
+    never = 0
     for rf in ranked:
         if len(hits) >= limit:
             break
         jc.check()
-        why = secret_by_name(rf.path)
-        if why:
-            never.append(f"{rf.path} ({why})")
+        if secret_by_name(rf.path):
+            never += 1
             continue
         defs = [DefinitionHit(name=d.qualified, kind=d.kind or "", lines=(d.start_line, d.end_line))
                 for d in index.definitions(rf.path) if words & set(lexical.words(d.name))]
@@ -256,7 +258,7 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
                                tokens=ws.counter.scale(info.tokens) if info else 0,
                                reasons=rf.reasons, definitions=defs[:8]))
     if never:
-        warnings = [*warnings, "never shown: " + ", ".join(never)]
+        warnings = [*warnings, _secrets_note(never, "never shown")]
 
     def build(k: int) -> tuple[FindAnswer, str]:
         m = FindAnswer(results=hits[:k], more_results=len(hits) - k, tokens=0, warnings=warnings)
@@ -275,11 +277,26 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
 
 # -- token_budget -------------------------------------------------------------------------------
 
+def _secrets_note(n: int, what: str) -> str:
+    """Secret-bearing files are never named in an answer: only how many were left out."""
+    return f"{n} secret-bearing file{'s' if n != 1 else ''} (by name) {what}"
+
+
+def _within(path: str, rels: list[str]) -> bool:
+    return not rels or any(r == "." or path == r or path.startswith(r.rstrip("/") + "/")
+                           for r in rels)
+
+
 def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
                   jc: JobContext) -> tuple[BudgetAnswer, str]:
     from analyzers.budget import budget
 
-    report = budget(ws.root, index.files(), ws.settings, rels)
+    files = index.files()
+    hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
+    report = budget(ws.root, {p: f for p, f in files.items() if not secret_by_name(p)},
+                    ws.settings, rels)
+    if hidden:
+        warnings = [*warnings, _secrets_note(len(hidden), "not counted")]
     if not rels or rels == ["."]:
         entries = [PathTokens(path=n.path, tokens=n.tokens, files=n.files) for n in report.tree]
     else:

@@ -25,12 +25,24 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.exceptions import (
+    ResourceError,
+    ResourceNotFoundError,
+    ToolError,
+    UnexpectedToolError,
+)
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, ListToolsResult, ToolAnnotations
+from mcp.types import (
+    INVALID_PARAMS,
+    CallToolResult,
+    GetPromptResult,
+    InputRequiredResult,
+    ListToolsResult,
+    ToolAnnotations,
+)
 from mcp.types import Resource as MCPResource
 from mcp.types import Tool as MCPTool
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from analyzers import __version__
 from analyzers.bundle import BundleError, BundleRequest, bundles_dir
@@ -113,6 +125,33 @@ class StewardServer(MCPServer[Workspace]):
                 t.description = " ".join(t.description.split())
         return tools
 
+    async def call_tool(self, name: str, arguments: dict[str, Any],
+                        context: Context[Workspace, Any] | None = None
+                        ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as e:
+            if isinstance(e, UnexpectedToolError) or not isinstance(e.__cause__, ValidationError):
+                raise
+            raise ToolError(_argument_errors(name, e.__cause__)) from e.__cause__
+
+    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
+                         context: Context[Workspace, Any] | None = None
+                         ) -> GetPromptResult | InputRequiredResult:
+        prompt = self._prompt_manager.get_prompt(name)
+        if prompt is None:
+            known = ", ".join(sorted(p.name for p in self._prompt_manager.list_prompts()))
+            raise MCPError(code=INVALID_PARAMS, message=f"unknown prompt {name!r}; prompts: "
+                                                        f"{known}")
+        missing = sorted(a.name for a in prompt.arguments or []
+                         if a.required and not (arguments or {}).get(a.name))
+        if missing:
+            raise MCPError(code=INVALID_PARAMS, message=(
+                f"prompt {name} needs the argument {', '.join(missing)}"
+                + (": say what you are about to do, e.g. 'add retries to the HTTP client'"
+                   if missing == ["task"] else "")))
+        return await super().get_prompt(name, arguments, context)
+
     async def list_resources(self) -> list[MCPResource]:
         out = await super().list_resources()
         folder = bundles_dir(self.workspace.root)
@@ -123,6 +162,34 @@ class StewardServer(MCPServer[Workspace]):
                     description="A saved context bundle (items, line ranges, content hashes).",
                     mime_type="application/json"))
         return out
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _argument_errors(tool: str, error: ValidationError) -> str:
+    """pydantic's validation errors as one line per argument: what is wrong, what to do."""
+    lines = []
+    for err in error.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "arguments"
+        ctx = err.get("ctx") or {}
+        kind = err["type"]
+        if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            bound = {"greater_than_equal": "at least", "greater_than": "more than",
+                     "less_than_equal": "at most", "less_than": "less than"}[kind]
+            limit = next(iter(ctx.values()), "?")
+            lines.append(f"{where} must be {bound} {limit} (got {_shown(err['input'])}): pass "
+                         "a number in range, or leave it out for the default")
+        elif kind == "missing":
+            lines.append(f"{where} is required: pass it")
+        elif kind == "literal_error":
+            lines.append(f"{where} must be one of {ctx.get('expected', '?')} "
+                         f"(got {_shown(err['input'])})")
+        else:
+            lines.append(f"{where}: {err['msg'].rstrip('.')} (got {_shown(err['input'])})")
+    return f"{tool}: bad argument{'s' if len(lines) > 1 else ''}: " + "; ".join(lines)
 
 
 def build_server(root: Path, settings: Settings | None = None) -> StewardServer:

@@ -217,6 +217,24 @@ async def test_find_context_and_token_budget_match_the_repository(
                 "tokens": budget["paths"][0]["tokens"]} in whole["paths"]
 
 
+async def test_secret_bearing_files_are_never_listed(repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        answers = [await s.call_tool("token_budget", {}),
+                   await s.call_tool("token_budget", {"paths": ["."]}),
+                   await s.call_tool("find_context", {"query": "api key live", "limit": 50}),
+                   await s.call_tool("suggest_bundle", {"task": "api key live", "budget": 2000})]
+        for result in answers:
+            assert ".env" not in text(result) and ".env" not in structured_json(result)
+            assert not result.is_error
+        whole = data(answers[0])
+        assert whole["total_tokens"] == sum(x["tokens"] for x in whole["paths"])
+        assert whole["total_tokens"] == data(answers[1])["total_tokens"]
+        assert "1 secret-bearing file (by name) not counted" in whole["warnings"]
+        # The refusal of the file itself stands.
+        refused = await s.call_tool("token_budget", {"paths": [".env"]})
+        assert refused.is_error and "may hold secrets" in text(refused)
+
+
 async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
     write_files(repo, {"app/other.py": "def weather_report():\n    # TODO: add rain\n"
                                        "    return 'rainy'\n"})
@@ -265,6 +283,16 @@ async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log
         with pytest.raises(MCPError) as err:
             await s.get_prompt("start-task", {"task": "  "})
         assert err.value.error.code == INVALID_PARAMS and "task is empty" in err.value.error.message
+        for args in (None, {}, {"task": ""}):
+            with pytest.raises(MCPError) as err:
+                await s.get_prompt("start-task", args)
+            assert err.value.error.code == INVALID_PARAMS
+            assert "needs the argument task" in err.value.error.message
+        with pytest.raises(MCPError) as err:
+            await s.get_prompt("no-such-prompt", {})
+        assert err.value.error.code == INVALID_PARAMS and "start-task" in err.value.error.message
+    log.seek(0)  # type: ignore[attr-defined]
+    assert "Traceback" not in log.read()  # type: ignore[attr-defined]
 
 
 async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
@@ -278,8 +306,10 @@ async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
             ("suggest_bundle", {"seeds": ["../../etc/passwd"]}, "outside the workspace"),
             ("suggest_bundle", {"seeds": ["/etc/passwd:3"]}, "outside the workspace"),
             ("suggest_bundle", {"seeds": [".env"]}, "may hold secrets"),
-            ("suggest_bundle", {"seeds": ["app/main.py"], "budget": -1}, "budget"),
-            ("suggest_bundle", {"seeds": ["app/main.py"], "format": "pdf"}, "format"),
+            ("suggest_bundle", {"seeds": ["app/main.py"], "budget": -1},
+             "budget must be at least 500 (got -1): pass a number in range"),
+            ("suggest_bundle", {"seeds": ["app/main.py"], "format": "pdf"},
+             "format must be one of 'markdown', 'xml' or 'json' (got 'pdf')"),
             ("suggest_bundle", {"seeds": ["app/main.py::nope"]}, "defines no"),
             ("suggest_bundle", {"seeds": 5}, "seeds"),
             ("suggest_bundle", {}, "give seeds"),
@@ -298,6 +328,7 @@ async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
             result = await s.call_tool(name, args)
             assert result.is_error, (name, args, text(result))
             assert expected in text(result), (name, args, text(result))
+            assert "validation error" not in text(result), (name, args, text(result))
 
         with pytest.raises(MCPError) as err:
             await s.read_resource("ctxsteward://bundles/never-saved")
