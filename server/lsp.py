@@ -104,7 +104,9 @@ class StewardServer(LanguageServer):
     def _after_index(self, report: Any) -> None:
         self.checks.invalidate()
         self.state.call_soon(self.recheck_open_documents)
-        self.state.call_soon(self.bundles.refresh)
+        if report.files_parsed or report.files_removed or (
+                report.history and report.history.commits_read):
+            self.state.call_soon(self.bundles.refresh)
 
     def recheck_open_documents(self) -> None:
         """Check every open instruction file again (on the loop): files or settings changed.

@@ -359,8 +359,8 @@ class BundleSession:
             return []
         if t.is_dir:
             return []
-        with self._lock:
-            items = {i.path: i for i in self.result.bundle.items} if self.result else {}
+        result = self.result  # no lock: a bundle job may hold it for a while; a read is atomic
+        items = {i.path: i for i in result.bundle.items} if result is not None else {}
         whole = items.get(t.path) is not None and items[t.path].granularity == "file"
         out: list[types.CodeAction] = []
 
