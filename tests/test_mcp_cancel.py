@@ -4,13 +4,15 @@ indexing and ranking take a while (about 1,500 files)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import anyio
 import pytest
 from gitutil import commit, make_repo
-from mcp_client import data, session, text
+from mcp_client import data, server_params, session, text
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +122,41 @@ async def test_a_client_that_goes_away_mid_call_stops_the_work_and_the_server(
     assert outcome == ["MCPError"]
     assert "(mcp:suggest_bundle) cancelled after" in server_log
     assert "server stopped" in server_log  # it shut down by itself, not killed
+
+
+def test_a_killed_client_mid_index_leaves_the_server_exiting_quietly(
+        big: Path, tmp_path: Path) -> None:
+    # A client killed with SIGKILL closes its ends of the pipes without a word: the server's
+    # stdin ends and its next write to stdout fails. That is what this client does, in raw
+    # JSON-RPC, while a call waits for the first index.
+    _cold(big)
+    params = server_params(big)
+    with (tmp_path / "server.log").open("w+") as log:
+        proc = subprocess.Popen([params.command, *params.args], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=log, env=params.env)
+        assert proc.stdin is not None and proc.stdout is not None
+
+        def send(message: dict) -> None:
+            assert proc.stdin is not None
+            proc.stdin.write((json.dumps(message) + "\n").encode())
+            proc.stdin.flush()
+
+        send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "killed", "version": "0"}}})
+        assert json.loads(proc.stdout.readline())["id"] == 1
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "suggest_bundle", "arguments": {"task": "helper functions"},
+            "_meta": {"progressToken": "p"}}})
+        first = json.loads(proc.stdout.readline())
+        assert first["method"] == "notifications/progress"
+        assert first["params"]["message"].startswith("indexing")
+        proc.stdin.close()
+        proc.stdout.close()  # the client is gone
+        status = proc.wait(timeout=60)
+        log.seek(0)
+        server_log = log.read()
+    assert status == 0, server_log
+    assert "server stopped" in server_log and "the client went away" in server_log
+    assert "Traceback" not in server_log and "BrokenPipeError" not in server_log

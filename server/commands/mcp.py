@@ -64,5 +64,32 @@ def run(args: argparse.Namespace) -> int:
     logger.propagate = False
     # bm25s sets its own logger to DEBUG when imported: keep its chatter off the client's log.
     logging.getLogger("bm25s").addFilter(lambda record: record.levelno >= logging.WARNING)
-    server.run("stdio")
+    try:
+        server.run("stdio")
+    except (BaseExceptionGroup, OSError) as e:
+        if not _client_gone(e):
+            raise
+        # The client died (kill -9) with answers in flight: the work is already cancelled and
+        # the server stopped; nobody is left to read stdout, so leave quietly.
+        logger.info("the client went away; exiting")
+        _silence_stdout()
     return 0
+
+
+def _client_gone(e: BaseException) -> bool:
+    """True when ``e`` (or every exception in a group) is a closed pipe to the client."""
+    if isinstance(e, BaseExceptionGroup):
+        return all(_client_gone(x) for x in e.exceptions)
+    return isinstance(e, (BrokenPipeError, ConnectionResetError))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush of a dead pipe stays quiet."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
