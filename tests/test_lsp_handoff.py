@@ -269,6 +269,14 @@ async def test_a_path_argument_and_bad_input(client: LanguageClient, repo: Path)
         await command(client, "ctxsteward.previewHandoff", {"base": "no-such-branch"})
 
 
+async def test_a_test_command_is_run_and_recorded(client: LanguageClient, repo: Path) -> None:
+    result = await command(client, "ctxsteward.generateHandoff",
+                           {"path": "notes/TESTED.md", "testCommand": "echo checking; exit 3"})
+    assert result["applied"] and result["path"] == "notes/TESTED.md"
+    text = (repo / "notes/TESTED.md").read_text()
+    assert "echo checking; exit 3" in text and "**failed** (exit 3)" in text
+
+
 # -- a client without workspace edits -----------------------------------------------------------
 
 async def test_without_apply_edit_the_note_is_written_atomically(

@@ -77,6 +77,7 @@ class Plan:
     previous: str | None  # the target's current text (buffer or disk); None: no such file
     open_version: int | None  # the target's buffer version when it is open
     is_open: bool
+    on_disk: bool  # the target exists on disk (checked in the job, not on the loop)
     wrote_beside: bool
     message: str
     problems: list[str] = field(default_factory=list)
@@ -157,7 +158,7 @@ def plan(state: ServerState, ctx: JobContext, args: HandoffArgs, buffers: dict[s
     text = render_markdown(note, existing)
     p = Plan(requested=shown, target=target, uri=target.as_uri(), text=text, previous=existing,
              open_version=buf.version if buf is not None else None, is_open=buf is not None,
-             wrote_beside=wrote_beside, message=message,
+             on_disk=target.exists(), wrote_beside=wrote_beside, message=message,
              problems=problems if wrote_beside else [], notes=list(note.problems),
              tokens=note.token_count)
     if existing is not None and existing != text:
@@ -219,7 +220,7 @@ def workspace_edit(p: Plan, caps: types.ClientCapabilities) -> types.WorkspaceEd
                       and types.ResourceOperationKind.Create in we.resource_operations)
     zero = types.Range(start=types.Position(line=0, character=0),
                        end=types.Position(line=0, character=0))
-    if p.previous is None or (not p.is_open and not p.target.exists()):
+    if p.previous is None or (not p.is_open and not p.on_disk):
         if not (document_changes and can_create):
             return None
         return types.WorkspaceEdit(document_changes=[
