@@ -371,7 +371,7 @@ def create_server() -> StewardServer:
             pos = codec.position_from_client_units(lines, position)
             ans = hover(state, ctx, buf, uri, text, pos.line, pos.character)
             if ans is None:
-                loaded = instr.loaded_hover(ls.checks, ctx, uri, text)
+                loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
                 if loaded is None:
                     return None
                 return types.Hover(contents=types.MarkupContent(
@@ -404,7 +404,8 @@ def create_server() -> StewardServer:
             if text is None:
                 return []
             if ls.checks.applies_to(uri):
-                return instr.section_hints(ls.checks, ctx, uri, text, first, last, codec)
+                return instr.section_hints(ls.checks, ctx, uri, text, first, last, codec,
+                                           buffer=buf is not None)
             return inlay_hints(state, ctx, buf, uri, text, first, last, codec)
 
         try:
@@ -425,7 +426,8 @@ def create_server() -> StewardServer:
         def run(ctx: JobContext) -> list[types.CodeLens]:
             if ls.checks.applies_to(uri):
                 text = _doc_text(state, buf, uri)
-                return [] if text is None else instr.summary_lens(ls.checks, ctx, uri, text)
+                return [] if text is None else instr.summary_lens(ls.checks, ctx, uri, text,
+                                                                  buffer=buf is not None)
             return code_lenses(state, ctx, buf, uri, bool(per_def))
 
         try:
@@ -474,7 +476,8 @@ def create_server() -> StewardServer:
 
         def run(ctx: JobContext) -> list[types.DocumentLink]:
             text = _doc_text(state, buf, uri)
-            return [] if text is None else instr.links(ls.checks, ctx, uri, text, codec, tips)
+            return [] if text is None else instr.links(ls.checks, ctx, uri, text, codec, tips,
+                                                       buffer=buf is not None)
 
         try:
             return await state.run(run, kind="document-link", lane="io", deadline=10.0)
@@ -492,7 +495,7 @@ def create_server() -> StewardServer:
 
         def run(ctx: JobContext) -> Any:
             return instr.pull_report(ls.checks, ctx, uri, _doc_text(state, buf, uri), codec,
-                                     previous)
+                                     previous, buffer=buf is not None)
 
         try:
             return await state.run(run, kind="pull-diagnostics", lane="io",

@@ -303,6 +303,48 @@ async def test_check_instructions_reports_and_publishes_closed_files(client: Lan
     assert d.code == "CS001" and "tools.md does not exist" in d.message
 
 
+async def test_a_file_that_is_not_open_leaves_no_stale_text_behind(client: LanguageClient,
+                                                                   repo: Path) -> None:
+    agents = repo / "AGENTS.md"
+    uri = agents.as_uri()
+    original = agents.read_text()
+
+    async def lens_title() -> str:
+        lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+            text_document=doc(uri)))
+        assert lenses and lenses[0].command is not None
+        return lenses[0].command.title
+
+    def expected_title() -> str:
+        s = file_summary(Workspace(repo), "AGENTS.md")
+        assert s is not None
+        return (f"{s.tokens_with_imports:,} tokens · {s.tokens_with_imports / s.budget:.1%} of "
+                "the 5,000-token instruction budget")
+
+    assert await lens_title() == expected_title()  # read from disk: AGENTS.md is not open
+    stale = loaded_markdown(loaded_for(Workspace(repo), "."))
+    before = (await wait_indexed(client))["id"]
+    agents.write_text(original + "\n## More\n\n" + "Always run the whole test suite. " * 20 + "\n")
+    try:
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=uri, type=types.FileChangeType.Changed)]))
+        await wait_indexed(client, after=before)
+        # What agents load at the root counts the new AGENTS.md, not the text the lens read.
+        claude = (repo / "CLAUDE.md").as_uri()
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=doc(claude), position=types.Position(line=10, character=3)))
+        assert hover is not None
+        fresh = loaded_markdown(loaded_for(Workspace(repo), "."))
+        assert fresh != stale and hover.contents.value == fresh
+        assert await lens_title() == expected_title()
+        hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=doc(uri), range=types.Range(start=types.Position(line=0, character=0),
+                                                       end=types.Position(line=9, character=0))))
+        assert [h.position.line for h in hints] == [0, 4]
+    finally:
+        agents.write_text(original)
+
+
 # -- pull mode ----------------------------------------------------------------------------------
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -117,15 +117,18 @@ class InstructionChecks:
             self._settings_generation = self.state.settings_generation
         return self._ws
 
-    def diagnostics(self, ctx: JobContext, uri: str, text: str, codec: PositionCodec
-                    ) -> list[types.Diagnostic]:
-        """The diagnostics of ``text``, the content of the instruction file ``uri``."""
+    def diagnostics(self, ctx: JobContext, uri: str, text: str, codec: PositionCodec,
+                    *, buffer: bool = True) -> list[types.Diagnostic]:
+        """The diagnostics of ``text``, the content of the instruction file ``uri`` (an open
+        buffer's, or with ``buffer=False`` the file on disk, which is then not kept as an
+        unsaved buffer)."""
         root = self.state.root
         path = self.state.rel_path(uri)
         if root is None or path is None:
             return []
-        with self.using(ctx.token, {path: text}) as ws:
-            found = check_file(root, path, text, workspace=ws, token=ctx.token)
+        with self.using(ctx.token, {path: text} if buffer else {}) as ws:
+            found = check_file(root, path, text if buffer else None, workspace=ws,
+                               token=ctx.token)
         lines = split_lines(text)
         return [to_lsp(d, lines, codec) for d in found if d.path == path]
 

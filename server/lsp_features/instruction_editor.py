@@ -88,12 +88,12 @@ def quick_fixes(uri: str, diagnostics: list[types.Diagnostic]) -> list[types.Cod
 # -- pull diagnostics -----------------------------------------------------------------------------
 
 def pull_report(checks: InstructionChecks, ctx: JobContext, uri: str, text: str | None,
-                codec: PositionCodec, previous: str | None
+                codec: PositionCodec, previous: str | None, *, buffer: bool = True
                 ) -> types.RelatedFullDocumentDiagnosticReport | \
         types.RelatedUnchangedDocumentDiagnosticReport:
     diags: list[types.Diagnostic] = []
     if text is not None and checks.applies_to(uri):
-        diags = checks.diagnostics(ctx, uri, text, codec)
+        diags = checks.diagnostics(ctx, uri, text, codec, buffer=buffer)
     rid = result_id(diags)
     if previous is not None and previous == rid:
         return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
@@ -102,15 +102,23 @@ def pull_report(checks: InstructionChecks, ctx: JobContext, uri: str, text: str 
 
 # -- document links -----------------------------------------------------------------------------
 
+def _overlay(path: str, text: str, buffer: bool) -> tuple[dict[str, str], str | None]:
+    """What to hand the analyser: an open buffer's text (kept as unsaved text), or nothing for a
+    file read from disk (the workspace reads it, and nothing stale stays behind)."""
+    return ({path: text}, text) if buffer else ({}, None)
+
+
 def links(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
-          codec: PositionCodec, tooltips: bool = True) -> list[types.DocumentLink]:
+          codec: PositionCodec, tooltips: bool = True, *, buffer: bool = True
+          ) -> list[types.DocumentLink]:
     state = checks.state
     path = _rel(state, uri)
     root = state.root
     if path is None or root is None or not (is_markdown(path) or checks.applies_to(uri)):
         return []
-    with checks.using(ctx.token, {path: text}) as ws:
-        found = document_links(ws, path, text)
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        found = document_links(ws, path, own)
     lines = split_lines(text)
     out = []
     for link in found:
@@ -129,7 +137,8 @@ def links(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
 
 # -- hover: what agents load here ---------------------------------------------------------------
 
-def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str) -> str | None:
+def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
+                 buffer: bool = True) -> str | None:
     """What each agent loads in the folder of the instruction file ``uri`` (hover Markdown)."""
     path = _rel(checks.state, uri)
     if path is None or not checks.applies_to(uri):
@@ -143,20 +152,21 @@ def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
             if marker in parts:
                 folder = "/".join(parts[:parts.index(marker)]) or "."
                 break
-    with checks.using(ctx.token, {path: text}) as ws:
+    with checks.using(ctx.token, _overlay(path, text, buffer)[0]) as ws:
         report = loaded_for(ws, folder)
         return loaded_markdown(report)
 
 
 # -- code lens and inlay hints ------------------------------------------------------------------
 
-def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
-                 ) -> list[types.CodeLens]:
+def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
+                 buffer: bool = True) -> list[types.CodeLens]:
     path = _rel(checks.state, uri)
     if path is None:
         return []
-    with checks.using(ctx.token, {path: text}) as ws:
-        s = file_summary(ws, path, text)
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        s = file_summary(ws, path, own)
     if s is None:
         return []
     n = s.tokens_with_imports
@@ -175,13 +185,15 @@ def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
 
 
 def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, first: int,
-                  last: int, codec: PositionCodec) -> list[types.InlayHint]:
+                  last: int, codec: PositionCodec, *, buffer: bool = True
+                  ) -> list[types.InlayHint]:
     """Tokens of each section (heading to next heading) at the end of its heading line."""
     path = _rel(checks.state, uri)
     if path is None:
         return []
-    with checks.using(ctx.token, {path: text}) as ws:
-        s = file_summary(ws, path, text)
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        s = file_summary(ws, path, own)
     if s is None:
         return []
     lines = split_lines(text)
