@@ -143,7 +143,7 @@ def find(sku: str) -> Product | None:
     return next((p for p in CATALOG if p.sku == sku), None)
 `,
   "README.md": "# Demo shop\n\nA cart with discounts (`shop/cart.py`, `shop/pricing.py`).\n",
-  "AGENTS.md": "# Notes for agents\n\n- Run `pytest -q`.\n- Prices live in `shop/pricing.py`; carts in `shop/cart.py`.\n",
+  "AGENTS.md": "# Notes for agents\n\n- Run `pytest -q`.\n- Prices live in `shop/pricing.py`; carts in `shop/cart.py`; coupons in `shop/coupons.py`.\n",
 };
 for (const [p, text] of Object.entries(files)) {
   mkdirSync(dirname(join(repo, p)), { recursive: true });
@@ -320,6 +320,22 @@ try {
     await page.locator(`.tab[data-resource-name="${path.split("/").pop()}"]`).first().waitFor({ timeout: 20_000 });
   };
   const bundlePane = () => page.locator(".pane").filter({ has: page.locator(".pane-header", { hasText: "Context Bundle" }) });
+  const toasts = (text) => page.locator(".notification-toast", { hasText: text });
+  const toast = (text) => toasts(text).first();
+  // A headless page never has focus, so toasts never time out; VS Code shows at most three at a
+  // time and hides newer ones: clear them before a check that looks for a new one.
+  const clearToasts = async () => {
+    await palette("Notifications: Clear All Notifications");
+    await page.keyboard.press("Enter");
+    await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+  };
+  const inputBox = async (value) => {
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(value);
+    await page.keyboard.press("Enter");
+  };
+
 
   await check("the status bar item appears once the server runs", async () => {
     await statusItem().waitFor({ timeout: 60_000 });
@@ -405,6 +421,7 @@ try {
   });
 
   await check("Copy Bundle as Prompt (Markdown) puts the bundle on the clipboard", async () => {
+    await clearToasts();
     await palette("Context Steward: Copy Bundle as Prompt (Markdown)");
     await page.keyboard.press("Enter");
     await page.locator(".notification-toast", { hasText: "on the clipboard as Markdown" }).first().waitFor({ timeout: 30_000 });
@@ -417,6 +434,103 @@ try {
     await page.keyboard.press("Enter");
     await page.locator(".tab", { hasText: "Context Steward Jobs" }).first().waitFor({ timeout: 20_000 });
     await page.locator(".view-lines", { hasText: "STATE" }).first().waitFor({ timeout: 10_000 });
+  });
+
+  await check("Suggest Bundle for Task… asks for the task and ranks for it", async () => {
+    await palette("Context Steward: Suggest Bundle for Task…");
+    await page.keyboard.press("Enter");
+    await inputBox("add a spring discount code");
+    await bundlePane().locator(".pane-body", { hasText: "Task: add a spring discount code" }).first().waitFor({ timeout: 30_000 });
+    await bundlePane().locator(".monaco-list-row", { hasText: "shop/pricing.py" }).first().waitFor({ timeout: 10_000 });
+  });
+
+  await check("the tree's inline pin action pins an item", async () => {
+    const folderHeader = page.locator(".pane-header", { hasText: "demo-shop" }).first();
+    await folderHeader.click(); // room for the tree
+    const pinned = bundlePane().locator(".monaco-list-row", { hasText: "shop/pricing.py" }).filter({ hasText: "pinned" }).first();
+    try {
+      // The row may re-render under the pointer (a budget notification): try the click again.
+      for (let attempt = 1; ; attempt++) {
+        const row = bundlePane().locator(".monaco-list-row", { hasText: "shop/pricing.py" }).first();
+        await row.hover();
+        await row.locator('.action-label[aria-label="Pin in Bundle"]').click();
+        try {
+          await pinned.waitFor({ timeout: 10_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+        }
+      }
+    } finally {
+      await folderHeader.click();
+    }
+  });
+
+  await check("Save Bundle… stores it under .ctxsteward/bundles", async () => {
+    await clearToasts();
+    await palette("Context Steward: Save Bundle…");
+    await page.keyboard.press("Enter");
+    await inputBox("e2e-demo");
+    await toast("saved the bundle as .ctxsteward/bundles/e2e-demo.json").waitFor({ timeout: 30_000 });
+    const saved = JSON.parse(readFileSync(join(repo, ".ctxsteward/bundles/e2e-demo.json"), "utf8"));
+    if (!saved.bundle?.items?.length) throw new Error("the saved bundle has no items");
+  });
+
+  await check("Check Instruction Files reports the stale path in AGENTS.md", async () => {
+    await clearToasts();
+    await palette("Context Steward: Check Instruction Files");
+    await page.keyboard.press("Enter");
+    // The summary comes as a toast with “Show Problems”; the toast may be held back in a page
+    // without focus, so the Problems panel is opened from the palette.
+    for (let i = 0; i < 300 && !/instruction files? checked/.test(extensionLog()); i++) await page.waitForTimeout(100);
+    await palette("Problems: Focus on Problems View");
+    await page.keyboard.press("Enter");
+    const problems = page.locator(".markers-panel");
+    await problems.locator(".monaco-list-row", { hasText: "coupons.py" }).first().waitFor({ timeout: 30_000 });
+    await page.mouse.move(700, 300);
+    await page.waitForTimeout(600); // the palette fades out
+    await page.screenshot({ path: join(mediaDir, "instruction-check.png") });
+  });
+
+  await check("Preview Handoff Note shows the note without writing it", async () => {
+    await palette("Context Steward: Preview Handoff Note");
+    await page.keyboard.press("Enter");
+    await page.locator(".tab", { hasText: "Handoff Preview" }).first().waitFor({ timeout: 60_000 });
+    if (existsSync(join(repo, "HANDOFF.md"))) throw new Error("the preview wrote HANDOFF.md");
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: join(mediaDir, "handoff-preview.png") });
+  });
+
+  await check("Generate Handoff Note writes HANDOFF.md (saved from the editor)", async () => {
+    await clearToasts();
+    await palette("Context Steward: Generate Handoff Note");
+    await page.keyboard.press("Enter");
+    await page.locator(".tab", { hasText: "HANDOFF.md" }).first().waitFor({ timeout: 60_000 });
+    await toast("HANDOFF.md").waitFor({ timeout: 30_000 });
+    await page.locator(".tab.active", { hasText: "HANDOFF.md" }).first().waitFor({ timeout: 10_000 });
+    await page.locator(".editor-instance .view-lines").first().click();
+    await page.keyboard.press(`${mod}+S`);
+    const read = () => (existsSync(join(repo, "HANDOFF.md")) ? readFileSync(join(repo, "HANDOFF.md"), "utf8") : "");
+    for (let i = 0; i < 100 && !/shop\//.test(read()); i++) await page.waitForTimeout(100);
+    const note = read();
+    if (!/shop\/(cart|pricing)\.py/.test(note)) throw new Error(`HANDOFF.md: ${note.slice(0, 300)}`);
+  });
+
+  await check("Restart Server starts a new server process", async () => {
+    const before = serverPid(cs.pid);
+    await palette("Context Steward: Restart Server");
+    await page.keyboard.press("Enter");
+    let after;
+    for (let i = 0; i < 600; i++) {
+      after = serverPid(cs.pid);
+      if (after && after !== before) break;
+      await page.waitForTimeout(100);
+    }
+    if (!after || after === before) throw new Error("no new server process");
+    await page.waitForFunction(() => /no bundle/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.textContent ?? ""), null, { timeout: 60_000 });
+    await palette("Context Steward: Suggest Bundle for Current File");
+    await page.keyboard.press("Enter");
+    await bundlePane().locator(".monaco-list-row", { hasText: "tokens" }).first().waitFor({ timeout: 60_000 });
   });
 
   await check("clicking the status bar item opens the view", async () => {
@@ -443,6 +557,7 @@ try {
   });
 
   await check("a wrong server command gives a notification with the fix", async () => {
+    await clearToasts();
     writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": "/nonexistent/bin/ctxsteward" }));
     const toast = page.locator(".notification-toast", { hasText: "was not found" }).first();
     await toast.waitFor({ timeout: 60_000 });
