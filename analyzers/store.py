@@ -1,7 +1,7 @@
 """The persistent cache: one SQLite database under ``.ctxsteward/`` at the repository root.
 
 Rows are keyed by path and content hash. The folder carries its own ``.gitignore`` (``*``), so the
-cache never shows up in ``git status``. A truncated or corrupt database is moved aside and rebuilt.
+cache never shows up in ``git status``. A truncated or corrupt database is deleted and rebuilt.
 """
 
 from __future__ import annotations

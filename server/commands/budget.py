@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     root = find_root(Path(args.root) if args.root else Path.cwd())
     wanted = relative_paths(root, args.paths)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        build(root, settings, progress=bar)
+        built = build(root, settings, progress=bar)
+    for warning in built.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
     with Index(root, settings) as index:
         report = budget(root, index.files(), settings, wanted)
     for m in report.missing:
