@@ -6,6 +6,7 @@ so a file's history survives a move. Incremental runs read only ``last..HEAD``.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -33,12 +34,24 @@ class Commit:
     changes: list[Change] = field(default_factory=list)
 
 
+def _shallow(path: Path) -> tuple[bool, str]:
+    """Whether the clone is shallow, and a mark of its boundary (the ``shallow`` file's hash)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False, ""
+    except OSError:
+        return True, "unreadable"
+    return True, hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
 @dataclass(slots=True)
 class RepoState:
     head: str | None  # None for an empty repository (no commits)
     branch: str | None  # None for a detached HEAD
     shallow: bool
     notes: list[str]
+    shallow_mark: str = ""  # identifies the shallow boundary: changes when a clone is deepened
 
 
 class NotAGitRepository(Exception):
@@ -68,10 +81,10 @@ def repo_state(repo: git.Repo) -> RepoState:
     branch = None if repo.head.is_detached else repo.head.ref.name
     if head is not None and repo.head.is_detached:
         notes.append(f"detached HEAD at {head[:12]}")
-    shallow = (Path(repo.git_dir) / "shallow").exists()
+    shallow, mark = _shallow(Path(repo.git_dir) / "shallow")
     if shallow:
         notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
-    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes)
+    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes, shallow_mark=mark)
 
 
 def quick_state(root: Path) -> RepoState | None:
@@ -101,10 +114,10 @@ def quick_state(root: Path) -> RepoState | None:
         branch = ref[len("refs/heads/"):]
     else:
         return None
-    shallow = (root / git_dir / "shallow").exists()
+    shallow, mark = _shallow(root / git_dir / "shallow")
     if shallow:
         notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
-    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes)
+    return RepoState(head=head, branch=branch, shallow=shallow, notes=notes, shallow_mark=mark)
 
 
 def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:

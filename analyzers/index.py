@@ -141,7 +141,7 @@ def _read_history(root: Path, last_head: str | None, token: CancelToken,
     if last_head is not None:
         quick = hist.quick_state(root)
         if quick is not None and quick.head == last_head \
-                and last_shallow in (None, str(quick.shallow)):
+                and last_shallow in (None, quick.shallow_mark):
             out.state, out.incremental = quick, True  # nothing new: no need for gitpython
             return out
     try:
@@ -151,7 +151,7 @@ def _read_history(root: Path, last_head: str | None, token: CancelToken,
     try:
         state = hist.repo_state(repo)
         out.state = state
-        if last_shallow is not None and last_shallow != str(state.shallow):
+        if last_shallow is not None and last_shallow != state.shallow_mark:
             last_head = None  # a shallow clone deepened (or made shallow): read it all again
         if state.head is None or state.head == last_head:
             out.incremental = state.head is not None
@@ -205,7 +205,7 @@ def _store_history(store: Store, result: _HistoryResult) -> None:
     c.executemany("INSERT INTO commit_files VALUES (?,?)", files)
     if result.state is not None:
         store.set_meta("head", result.state.head)
-        store.set_meta("shallow", str(result.state.shallow))
+        store.set_meta("shallow", result.state.shallow_mark)
 
 
 def build(

@@ -68,7 +68,12 @@ def test_shallow_clone(tmp_path: Path) -> None:
     assert any(w.startswith("shallow clone: history is truncated") for w in report.warnings)
     with Index(clone) as index:
         assert index.file_history("a.py")[0] == 1
-    # Deepened, the same HEAD has a longer history: it is read again, in full.
+    # Deepened but still shallow: the boundary moved, so the longer history is read.
+    git("fetch", "-q", "--deepen", "1", cwd=clone)
+    report = build(clone)
+    assert report.history is not None and report.history.shallow
+    assert report.history.commits_total == 2
+    # Deepened fully, the same HEAD has a longer history: it is read again, in full.
     git("fetch", "-q", "--unshallow", cwd=clone)
     report = build(clone)
     assert report.history is not None and not report.history.shallow
