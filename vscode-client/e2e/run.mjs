@@ -5,6 +5,7 @@
 //
 //   npm run test:e2e                 # run (skips, saying why, when a tool is missing)
 //   npm run test:e2e -- --install    # first install Node 24 and code-server into the tools folder
+//   npm run test:e2e -- --screenshots  # also refresh the screenshots in media/
 //
 // Tools folder: $CTXSTEWARD_E2E_TOOLS or ~/.cache/ctxsteward-e2e. Server: `ctxsteward` on PATH or
 // $CTXSTEWARD. Browser: $CHROMIUM or /usr/bin/chromium.
@@ -24,8 +25,10 @@ const node24 = join(tools, "node_modules", "node", "bin", "node");
 const codeServer = join(tools, "node_modules", "code-server", "out", "node", "entry.js");
 const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const vsix = join(pkgDir, `${pkg.name}-${pkg.version}.vsix`);
-const mediaDir = join(pkgDir, "media");
 const outDir = join(here, "out");
+// Screenshots go to e2e/out/screenshots; with --screenshots they replace the ones in media/.
+const mediaDir = process.argv.includes("--screenshots") ? join(pkgDir, "media") : join(outDir, "screenshots");
+mkdirSync(mediaDir, { recursive: true });
 const CODE_SERVER_VERSION = "4.139.1";
 
 function skip(reason) {
