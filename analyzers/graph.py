@@ -99,7 +99,11 @@ def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
 
 
 def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> RepoGraph:
+    import logging
+
     import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # its DEBUG lines reach servers' logs
 
     infos = index.files()
     files = list(infos)
