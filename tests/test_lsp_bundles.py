@@ -23,6 +23,7 @@ from analyzers.bundle import BundleRequest, make_bundle
 from analyzers.config import Settings
 from analyzers.index import Index
 from analyzers.render import render
+from server.lsp_features.args import plain
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -118,27 +119,17 @@ async def client(repo: Path) -> AsyncIterator[LanguageClient]:
 
     @c.feature("ctxsteward/budget")
     def on_budget(params: Any) -> None:
-        c.budgets.append(_plain(params))  # type: ignore[attr-defined]
+        c.budgets.append(plain(params))  # type: ignore[attr-defined]
 
     await wait_indexed(c)
     yield c
     await stop(c)
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 async def command(client: LanguageClient, name: str, *args: Any) -> Any:
     result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
         command=name, arguments=list(args)))
-    return _plain(result)
+    return plain(result)
 
 
 def expected(repo: Path, **kwargs: Any) -> Any:

@@ -192,13 +192,19 @@ def _pnpm(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
                                        "--workspace-root"))
     if not pos:
         return
+    _run_or_script(ctx, cmd, pos, opts.get("-C") or opts.get("--dir"), anywhere,
+                   PNPM_BUILTINS)
+
+
+def _run_or_script(ctx: FileContext, cmd: Command, pos: list[Word], explicit: str | None,
+                   anywhere: bool, builtins: frozenset[str] | set[str]) -> None:
+    """pnpm/yarn: ``run X``, a test alias, or a bare script name that is not a builtin."""
     sub = pos[0]
-    explicit = opts.get("-C") or opts.get("--dir")
     if sub.text == "run" and len(pos) > 1:
         _script(ctx, cmd, pos[1], explicit, anywhere)
     elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
         _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, anywhere)
-    elif sub.text not in PNPM_BUILTINS and _plain_name(sub.text):
+    elif sub.text not in builtins and _plain_name(sub.text):
         _script(ctx, cmd, sub, explicit, anywhere)
 
 
@@ -206,16 +212,9 @@ def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     opts, pos = _options(args, ("--cwd",))
     if not pos:
         return
-    sub = pos[0]
-    explicit = opts.get("--cwd")
-    if sub.text in ("workspace", "workspaces"):
+    if pos[0].text in ("workspace", "workspaces"):
         return
-    if sub.text == "run" and len(pos) > 1:
-        _script(ctx, cmd, pos[1], explicit, False)
-    elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
-        _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, False)
-    elif sub.text not in YARN_BUILTINS and _plain_name(sub.text):
-        _script(ctx, cmd, sub, explicit, False)
+    _run_or_script(ctx, cmd, pos, opts.get("--cwd"), False, YARN_BUILTINS)
 
 
 def _bun(ctx: FileContext, cmd: Command, args: list[Word]) -> None:

@@ -25,14 +25,14 @@ def to_jsonrpc(e: CommandError) -> JsonRpcException:
     return JsonRpcException(str(e), code=REQUEST_FAILED)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """pygls may hand nested objects over as named tuples: make them dicts again."""
     if hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}
+        return {k: plain(v) for k, v in value._asdict().items()}
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -44,7 +44,7 @@ def first_object(command: str, args: tuple[Any, ...], *, required: bool = False
             raise CommandError(f"{command} takes one argument, a JSON object such as "
                                '{"uri": "file:///path/to/file"}')
         return {}
-    first = _plain(args[0])
+    first = plain(args[0])
     if not isinstance(first, dict):
         raise CommandError(f"{command}: the argument must be a JSON object, got "
                            f"{type(first).__name__}")

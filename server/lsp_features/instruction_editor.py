@@ -25,6 +25,7 @@ from analyzers.instructions import (
     loaded_for,
     loaded_markdown,
 )
+from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
 
 from ..scheduler import JobContext
@@ -159,14 +160,20 @@ def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
 
 # -- code lens and inlay hints ------------------------------------------------------------------
 
-def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
-                 buffer: bool = True) -> list[types.CodeLens]:
+def _token_summary(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
+                   buffer: bool) -> FileSummary | None:
+    """The instruction file's token summary (``None`` outside the workspace or for other files)."""
     path = _rel(checks.state, uri)
     if path is None:
-        return []
+        return None
     texts, own = _overlay(path, text, buffer)
     with checks.using(ctx.token, texts) as ws:
-        s = file_summary(ws, path, own)
+        return file_summary(ws, path, own)
+
+
+def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
+                 buffer: bool = True) -> list[types.CodeLens]:
+    s = _token_summary(checks, ctx, uri, text, buffer)
     if s is None:
         return []
     n = s.tokens_with_imports
@@ -188,12 +195,7 @@ def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: st
                   last: int, codec: PositionCodec, *, buffer: bool = True
                   ) -> list[types.InlayHint]:
     """Tokens of each section (heading to next heading) at the end of its heading line."""
-    path = _rel(checks.state, uri)
-    if path is None:
-        return []
-    texts, own = _overlay(path, text, buffer)
-    with checks.using(ctx.token, texts) as ws:
-        s = file_summary(ws, path, own)
+    s = _token_summary(checks, ctx, uri, text, buffer)
     if s is None:
         return []
     lines = split_lines(text)
