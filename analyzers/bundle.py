@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pathspec
 
@@ -25,12 +26,13 @@ from .models import (
     ExcludedFile,
     SavedBundle,
     SavedItem,
+    SavedRange,
     VerifiedItem,
     VerifyReport,
 )
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
-from .render import Piece, footer, header, render, select_lines
+from .render import Piece, footer, header, ranges_label, render, select_lines
 from .secrets import ScanCache, secret_by_name
 from .store import state_dir
 from .tokens import Counter
@@ -290,17 +292,40 @@ def _check_name(name: str) -> None:
         raise BundleError(f"bundle name {name!r}: use letters, digits, '.', '_' or '-' only")
 
 
+SAVED_FORMAT = 2  # 2: a hash per line range too, so verify can tell "moved" from "changed"
+Status = Literal["unchanged", "moved", "changed", "vanished"]
+
+
+def _range_hash(lines: list[str], lines_range: tuple[int, int]) -> str:
+    return _hash(select_lines(lines, [lines_range]))
+
+
+def _line_hash(line: str) -> str:
+    return _hash(line.rstrip("\n"))
+
+
 def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
-    """Store ``result`` with each item's content hash under ``.ctxsteward/bundles/NAME.json``."""
+    """Store ``result`` with each item's content hashes under ``.ctxsteward/bundles/NAME.json``.
+
+    Each item keeps a hash of the whole file, of all the lines the agent saw, and of each line
+    range on its own (with its first line's), so :func:`verify_bundle` can find a range again
+    after lines were added or removed above it.
+    """
     _check_name(name)
     hashes = []
     for item in result.bundle.items:
         lines = _read_lines(index.root, item.path) or []
         text = "".join(lines)
+        ranges = [SavedRange(lines=r, hash=_range_hash(lines, r),
+                             first_line_hash=_line_hash(lines[r[0] - 1])
+                             if 0 < r[0] <= len(lines) else "")
+                  for r in item.ranges]
         hashes.append(SavedItem(path=item.path, ranges=item.ranges, file_hash=_hash(text),
-                                content_hash=_hash(select_lines(lines, item.ranges))))
-    saved = SavedBundle(name=name, created_at=_dt.datetime.now(_dt.UTC).isoformat(
-        timespec="seconds"), head=index.head(), bundle=result.bundle, hashes=hashes)
+                                content_hash=_hash(select_lines(lines, item.ranges)),
+                                range_hashes=ranges))
+    saved = SavedBundle(format_version=SAVED_FORMAT, name=name,
+                        created_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                        head=index.head(), bundle=result.bundle, hashes=hashes)
     path = bundles_dir(index.root) / f"{name}.json"
     write_atomic(path, saved.model_dump_json(indent=2))
     return path
@@ -315,34 +340,111 @@ def load_saved(root: Path, name: str) -> SavedBundle:
         hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
         raise BundleError(f"no saved bundle named {name!r}{hint}")
     try:
-        return SavedBundle.model_validate_json(path.read_text("utf-8"))
+        saved = SavedBundle.model_validate_json(path.read_text("utf-8"))
     except ValueError as e:
         raise BundleError(f"saved bundle {path} is unreadable ({e}); save it again") from e
+    if saved.format_version > SAVED_FORMAT:
+        raise BundleError(f"saved bundle {path} has format {saved.format_version}, newer than "
+                          f"this ctxsteward reads ({SAVED_FORMAT}): upgrade, or save it again")
+    return saved
 
 
-def verify_bundle(index: Index, name: str) -> VerifyReport:
-    """Which items of a saved bundle changed or vanished since it was saved."""
+def _find_range(lines: list[str], saved: SavedRange, near: int,
+                taken: list[tuple[int, int]], line_hashes: list[str]) -> tuple[int, int] | None:
+    """Where the saved range's lines are now: the match nearest line ``near`` that does not
+    overlap a range already placed (``taken``), or None."""
+    a, b = saved.lines
+    span = b - a
+    starts = [i + 1 for i, h in enumerate(line_hashes) if h == saved.first_line_hash]
+    for s in sorted(starts, key=lambda s: (abs(s - near), s)):
+        if s + span > len(lines) or any(s <= y and x <= s + span for x, y in taken):
+            continue
+        if _range_hash(lines, (s, s + span)) == saved.hash:
+            return (s, s + span)
+    return None
+
+
+def _locate_per_range(lines: list[str], h: SavedItem) -> tuple[list[tuple[int, int] | None], bool]:
+    """Each saved range's lines now (None where not found), and whether all are in place."""
+    found: list[tuple[int, int] | None] = []
+    line_hashes: list[str] | None = None
+    shift = 0
+    for r in h.range_hashes:
+        if _range_hash(lines, r.lines) == r.hash:
+            found.append(r.lines)
+            shift = 0
+            continue
+        if line_hashes is None:
+            line_hashes = [_line_hash(line) for line in lines]
+        taken = [f for f in found if f is not None]
+        where = _find_range(lines, r, r.lines[0] + shift, taken, line_hashes)
+        found.append(where)
+        if where is not None:
+            shift = where[0] - r.lines[0]
+    return found, all(f == r.lines for f, r in zip(found, h.range_hashes, strict=True))
+
+
+def _locate_uniform(lines: list[str], h: SavedItem) -> list[tuple[int, int]] | None:
+    """For bundles saved before per-range hashes (format 1): the item's ranges shifted by one
+    common offset, the smallest that gives back its content hash (None if none does)."""
+    if not h.ranges:
+        return None
+    first, last = h.ranges[0][0], max(b for _, b in h.ranges)
+    offsets = range(1 - first, len(lines) - last + 1)
+    for d in sorted(offsets, key=lambda d: (abs(d), d)):
+        moved = [(a + d, b + d) for a, b in h.ranges]
+        if _hash(select_lines(lines, moved)) == h.content_hash:
+            return moved
+    return None
+
+
+def verify_item(root: Path, h: SavedItem, whole: bool) -> VerifiedItem:
+    """Whether the lines an item showed are still there: unchanged, moved, changed or vanished.
+
+    ``whole``: the item showed the whole file, so any edit changes what the agent saw.
+    """
+    def result(status: Status, detail: str = "",
+               now: list[tuple[int, int]] | None = None) -> VerifiedItem:
+        return VerifiedItem(path=h.path, status=status, detail=detail, ranges=h.ranges,
+                            ranges_now=now or [])
+
+    lines = _read_lines(root, h.path)
+    if lines is None:
+        return result("vanished", "the file no longer exists or is unreadable")
+    if _hash("".join(lines)) == h.file_hash:
+        return result("unchanged", now=h.ranges)
+    if whole:
+        return result("changed", "the lines the agent saw differ now")
+    if h.range_hashes:
+        found, in_place = _locate_per_range(lines, h)
+        missing = [r.lines for r, f in zip(h.range_hashes, found, strict=True) if f is None]
+        now = [f for f in found if f is not None]
+    else:
+        in_place = _hash(select_lines(lines, h.ranges)) == h.content_hash
+        located = h.ranges if in_place else _locate_uniform(lines, h)
+        missing = [] if located is not None else list(h.ranges)
+        now = located or []
+    if in_place:
+        return result("unchanged", "the file changed outside the lines the agent saw", h.ranges)
+    if missing:
+        return result("changed",
+                      f"the lines the agent saw differ now: {ranges_label(missing)} as saved")
+    return result("moved", f"the same lines are now at {ranges_label(now)} "
+                           f"(were {ranges_label(h.ranges)})", now)
+
+
+def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> VerifyReport:
+    """Which items of a saved bundle are unchanged, moved, changed or vanished since it was
+    saved."""
     saved = load_saved(index.root, name)
     # A whole-file item changes with any edit (lines added at the end included).
     whole = {i.path for i in saved.bundle.items if i.granularity == "file"}
     items: list[VerifiedItem] = []
     for h in saved.hashes:
-        lines = _read_lines(index.root, h.path)
-        if lines is None:
-            items.append(VerifiedItem(path=h.path, status="vanished",
-                                      detail="the file no longer exists or is unreadable"))
-            continue
-        if _hash("".join(lines)) == h.file_hash:
-            items.append(VerifiedItem(path=h.path, status="unchanged"))
-            continue
-        if h.path not in whole and _hash(select_lines(lines, h.ranges)) == h.content_hash:
-            items.append(VerifiedItem(path=h.path, status="unchanged",
-                                      detail="the file changed outside the lines the agent saw"))
-            continue
-        items.append(VerifiedItem(path=h.path, status="changed",
-                                  detail="the lines the agent saw differ now"))
-    count = {s: sum(1 for i in items if i.status == s) for s in ("unchanged", "changed",
-                                                                 "vanished")}
+        token.check()
+        items.append(verify_item(index.root, h, h.path in whole))
+    count = {s: sum(1 for i in items if i.status == s)
+             for s in ("unchanged", "moved", "changed", "vanished")}
     return VerifyReport(name=name, created_at=saved.created_at, head_then=saved.head,
-                        head_now=index.head(), unchanged=count["unchanged"],
+                        head_now=index.head(), unchanged=count["unchanged"], moved=count["moved"],
                         changed=count["changed"], vanished=count["vanished"], items=items)

@@ -105,14 +105,27 @@ class Bundle(BaseModel):
     excluded: list[ExcludedFile]
 
 
+class SavedRange(BaseModel):
+    """One line range of a saved item, hashed on its own so it can be found again if it moves."""
+
+    lines: tuple[int, int] = Field(description="1-based inclusive lines when saved.")
+    hash: str = Field(description="Hash of exactly these lines.")
+    first_line_hash: str = Field(description="Hash of the range's first line (a quick filter).")
+
+
 class SavedItem(BaseModel):
     path: str
     ranges: list[tuple[int, int]]
     file_hash: str
     content_hash: str = Field(description="Hash of exactly the lines the agent saw.")
+    range_hashes: list[SavedRange] = Field(
+        default_factory=list,
+        description="Per-range hashes (format 2 on); empty in bundles saved by format 1.")
 
 
 class SavedBundle(BaseModel):
+    format_version: int = Field(
+        default=1, description="1: one hash per item; 2: also one hash per line range.")
     name: str
     created_at: str
     head: str | None
@@ -122,16 +135,28 @@ class SavedBundle(BaseModel):
 
 class VerifiedItem(BaseModel):
     path: str
-    status: Literal["unchanged", "changed", "vanished", "moved"]
+    status: Literal["unchanged", "changed", "vanished", "moved"] = Field(
+        description="unchanged: the lines the agent saw are where they were; moved: the same "
+        "lines are in the file at other line numbers (see ranges_now); changed: they differ now "
+        "(or, for an item shown whole, the file changed at all); vanished: the file is gone.")
     detail: str = ""
+    ranges: list[tuple[int, int]] = Field(
+        default_factory=list, description="The lines the agent saw (1-based, inclusive).")
+    ranges_now: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="Where those lines are now, pairwise with ranges (unchanged and moved items; "
+        "empty when changed or vanished).")
 
 
 class VerifyReport(BaseModel):
+    """``ctxsteward bundle --verify NAME``: is what the agent saw still true?"""
+
     name: str
     created_at: str
     head_then: str | None
     head_now: str | None
     unchanged: int
+    moved: int = 0
     changed: int
     vanished: int
     items: list[VerifiedItem]

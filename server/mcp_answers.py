@@ -216,11 +216,11 @@ def verify_answer(ws: Workspace, index: Index, name: str, warnings: list[str]
 
     def build(k: int) -> tuple[VerifyAnswer, str]:
         m = VerifyAnswer(name=report.name, created_at=report.created_at,
-                         unchanged=report.unchanged, changed=report.changed,
+                         unchanged=report.unchanged, moved=report.moved, changed=report.changed,
                          vanished=report.vanished, items=items[:k], more_items=len(items) - k,
                          tokens=0, warnings=warnings)
         lines = [f"Bundle {m.name!r} saved {m.created_at}{heads}: {m.unchanged} unchanged, "
-                 f"{m.changed} changed, {m.vanished} vanished."]
+                 f"{m.moved} moved, {m.changed} changed, {m.vanished} vanished."]
         lines += [f"- {i.status}: {i.path}" + (f" ({i.detail})" if i.detail else "")
                   for i in m.items]
         if m.more_items:

@@ -45,6 +45,7 @@ class VerifyAnswer(BaseModel):
     name: str
     created_at: str
     unchanged: int
+    moved: int = 0
     changed: int
     vanished: int
     items: list[VerifiedEntry]

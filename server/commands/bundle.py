@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
+
+if TYPE_CHECKING:
+    from analyzers.models import VerifyReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,7 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", help="repository folder (default: the git work tree here)")
     p.add_argument("--save", metavar="NAME", help="store it under .ctxsteward/bundles/NAME.json")
     p.add_argument("--verify", metavar="NAME",
-                   help="report which items of a saved bundle changed or vanished since")
+                   help="report which items of a saved bundle are unchanged, moved (same lines, "
+                        "other line numbers), changed or vanished since (exit 1 if any changed "
+                        "or vanished)")
     add_settings_options(p)
     p.set_defaults(func=run)
 
@@ -79,11 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.format == "json":
                     emit(dump(vr), args.out)
                 else:
-                    lines = [f"Bundle {vr.name!r} saved {vr.created_at}: {vr.unchanged} unchanged,"
-                             f" {vr.changed} changed, {vr.vanished} vanished"]
-                    lines += [f"  {i.status:<9} {i.path}{f'  ({i.detail})' if i.detail else ''}"
-                              for i in vr.items]
-                    emit("\n".join(lines), args.out)
+                    emit(_verify_text(vr), args.out)
                 return 1 if vr.changed or vr.vanished else 0
             cwd_seeds = [_from_cwd(root, s) for s in args.seed]
             result = make_bundle(index, BundleRequest(
@@ -105,6 +107,26 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"wrote {len(b.items)} items, {b.total_tokens:,} of {b.budget:,} tokens"
                          f" to {args.out}\n")
     return 0
+
+
+def _verify_text(vr: VerifyReport) -> str:
+    """The verify report for people: counts, then one line per item (moved items with where
+    their lines are now)."""
+    from analyzers.render import ranges_label
+
+    heads = ""
+    if vr.head_then and vr.head_now and vr.head_then != vr.head_now:
+        heads = f" (HEAD then {vr.head_then[:10]}, now {vr.head_now[:10]})"
+    lines = [f"Bundle {vr.name!r} saved {vr.created_at}{heads}: {vr.unchanged} unchanged, "
+             f"{vr.moved} moved, {vr.changed} changed, {vr.vanished} vanished"]
+    for i in vr.items:
+        where, detail = "", f"  ({i.detail})" if i.detail else ""
+        if i.status == "moved":  # the detail says the same in words
+            where, detail = f"  lines {ranges_label(i.ranges)} -> {ranges_label(i.ranges_now)}", ""
+        elif i.ranges and i.status != "vanished":
+            where = f"  lines {ranges_label(i.ranges)}"
+        lines.append(f"  {i.status:<9} {i.path}{where}{detail}")
+    return "\n".join(lines)
 
 
 def _from_cwd(root: Path, spec: str) -> str:
