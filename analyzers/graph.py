@@ -19,7 +19,7 @@ from .index import Index
 from .sparse import Csr
 from .store import state_dir
 
-GRAPH_VERSION = 3
+GRAPH_VERSION = 5
 MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
 MIN_NAME_LEN = 2
 
@@ -38,6 +38,10 @@ class RepoGraph:
     imported_by: Csr  # the transpose of ``imports``
     lexical: LexicalIndex  # BM25 over path words + terms
     tokens: np.ndarray  # tokens per file
+    history: LexicalIndex  # BM25 over the subjects of the commits that touched each file
+    commit_subjects: LexicalIndex  # BM25 over commit subjects, one document per commit
+    commit_files: Csr  # commits x files: what each commit touched (age-decayed, per file share)
+    commit_ids: np.ndarray  # the index's id of each commit row (for its subject, in reasons)
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
         return self.lexical.scores(words, len(self.files))
@@ -164,16 +168,62 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         for term, n in terms.items():
             doc.extend([term] * min(n, MAX_TERM_REPEAT))
     token.check()
-    lex = LexicalIndex({}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0))
-    if any(corpus):
-        bm25 = bm25s.BM25()
-        bm25.index([doc or [""] for doc in corpus], show_progress=False)
-        sc = bm25.scores
-        lex = LexicalIndex(dict(bm25.vocab_dict), np.asarray(sc["indptr"]),
-                           np.asarray(sc["indices"]), np.asarray(sc["data"]))
+    lex = _lexical_index(bm25s, corpus)
     tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
+    token.check()
+    history, commit_subjects, commit_files, commit_ids = _history_views(index, file_index, bm25s)
     return RepoGraph(
         generation=generation, files=files, file_index=file_index,
         names=list(name_index), name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
         imports=imports, imported_by=imports.transpose(), lexical=lex, tokens=tokens,
+        history=history, commit_subjects=commit_subjects,
+        commit_files=commit_files, commit_ids=commit_ids,
     )
+
+
+def _lexical_index(bm25s, docs: list[list[str]]) -> LexicalIndex:  # noqa: ANN001
+    if not any(docs):
+        return LexicalIndex({}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0))
+    bm25 = bm25s.BM25()
+    bm25.index([doc or [""] for doc in docs], show_progress=False)
+    sc = bm25.scores
+    return LexicalIndex(dict(bm25.vocab_dict), np.asarray(sc["indptr"]),
+                        np.asarray(sc["indices"]), np.asarray(sc["data"]))
+
+
+def _history_views(index: Index, file_index: dict[str, int], bm25s  # noqa: ANN001
+                   ) -> tuple[LexicalIndex, LexicalIndex, Csr, np.ndarray]:
+    """What the history says about a task's words: BM25 over each file's commit subjects and
+    over the commits themselves, the files of each commit (a vote shared among them, decayed by
+    age) and the commits' ids in the index. Large commits are left out, as for co-change."""
+    n = len(file_index)
+    limit = index.settings.large_commit_limit
+    rows = index.conn.execute(
+        "SELECT c.id, c.time, c.subject, f.path FROM commits c JOIN commit_files f"
+        " ON f.commit_id=c.id WHERE c.nfiles<=? ORDER BY c.id", (limit,)).fetchall()
+    commits: dict[int, tuple[int, str, list[int]]] = {}
+    for cid, t, subject, path in rows:
+        fi = file_index.get(path)
+        entry = commits.setdefault(cid, (t, subject or "", []))
+        if fi is not None:
+            entry[2].append(fi)
+    docs: list[list[str]] = [[] for _ in range(n)]
+    subjects: list[list[str]] = []
+    cf_rows: list[int] = []
+    cf_cols: list[int] = []
+    cf_vals: list[float] = []
+    newest = max((t for t, _, _ in commits.values()), default=0)
+    ids: list[int] = []
+    for cid, (t, subject, fis) in commits.items():
+        ids.append(cid)
+        decay = 0.5 ** (max(0, newest - t) / (365 * 86400.0))
+        words = lexical.words(subject)
+        for fi in fis:
+            docs[fi].extend(words)
+            cf_rows.append(len(subjects))
+            cf_cols.append(fi)
+            cf_vals.append(decay / math.sqrt(len(fis)))
+        subjects.append(words)
+    commit_files = Csr.from_coo(cf_rows, cf_cols, cf_vals, (len(subjects), n))
+    return (_lexical_index(bm25s, docs), _lexical_index(bm25s, subjects),
+            commit_files, np.asarray(ids, dtype=np.int64))

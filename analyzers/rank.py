@@ -8,7 +8,16 @@ Every signal is kept on the result so the bundle can explain itself:
 * ``cochange``  the file changed together with the seed (age-decayed confidence);
 * ``lexical``   BM25 of the task text against the file's identifiers, path and docs;
 * ``test``      the file is the seed's test, or the source the seed tests;
-* ``dirty``     the file has uncommitted changes.
+* ``dirty``     the file has uncommitted changes;
+* ``recent``    the file changed often lately;
+* ``history``   BM25 of the task text against the subjects of the commits that touched the file;
+* ``commits``   the past commits whose subjects best match the task vote for the files they
+  touched (a task like one done before tends to touch the same files).
+
+A ``path::symbol`` or ``path:line`` seed narrows ``defines``/``uses`` to that definition.
+Personalised PageRank over the reference graph (with and without whole-history co-change edges)
+was measured as a further signal and left out: seeded recall@10 +0.004, task-only MRR -0.04, and
+weights fitted with it did worse on held-out repositories (see bench/README.md).
 
 With no seed, the best lexical matches become weighted pseudo-seeds and the graph and co-change
 signals are computed from them. Weights are judged by ``bench/relevance.py``, not by intuition.
@@ -66,6 +75,8 @@ WEIGHTS: dict[str, float] = {
     "graph_rr": 0.0,
     "test_uses": 0.0,  # a test file that exercises the seed's definitions
     "path_sim": 0.0,  # shares path words with the seed (tests/docs named after it)
+    "history": 2.0,  # the task matches subjects of commits that touched the file
+    "commits": 1.0,  # files of the past commits whose subjects best match the task
 }
 
 _TEST_PATTERNS = (
@@ -154,8 +165,10 @@ def _reciprocal_rank(v: np.ndarray, k: float = 3.0) -> np.ndarray:
     out = np.zeros_like(v)
     positive = np.flatnonzero(v > 0)
     if positive.size:
-        order = positive[np.argsort(-v[positive], kind="stable")]
-        out[order] = (k + 1.0) / (k + np.arange(1, order.size + 1))
+        desc = np.sort(-v[positive])
+        # ties share the best rank: 1 + how many score strictly higher
+        ranks = 1 + np.searchsorted(desc, -v[positive], side="left")
+        out[positive] = (k + 1.0) / (k + ranks)
     return out
 
 
@@ -196,6 +209,11 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     for si, w in weighted_seeds:
         ref_idx, ref_cnt = g.refs.row(si)  # names the seed references
         own = g.defs.row_set(si)
+        focus = _focus(index, g, g.files[si], query.seed_symbols.get(g.files[si], []))
+        if focus is not None:  # path::symbol / path:line: what that definition uses and is
+            ref_idx, ref_cnt, def_focus = focus
+        else:
+            def_focus = None
         # defines: files defining names the seed uses (not names the seed defines itself)
         if len(ref_idx):
             mask = np.array([c not in own for c in ref_idx.tolist()])
@@ -203,7 +221,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
             vec[ref_idx] = np.where(mask, np.log1p(ref_cnt) * g.name_idf[ref_idx], 0.0)
             signals["defines"] += w * g.defs.matvec(vec)
         # uses: files referencing names the seed defines
-        def_idx, _ = g.defs.row(si)
+        def_idx = g.defs.row(si)[0] if def_focus is None else def_focus
         if len(def_idx):
             def_vec = np.zeros(len(g.names), dtype=np.float64)
             def_vec[def_idx] = g.name_idf[def_idx]
@@ -243,6 +261,12 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
             if words:
                 sim[fi] = max(len(words & sw) / len(words | sw) for sw in seed_words if sw) \
                     if any(seed_words) else 0.0
+    if task_words and WEIGHTS.get("history"):
+        signals["history"] = _normalise(g.history.scores(task_words, n))
+    similar: list[tuple[int, float]] = []  # (commit row, score): past commits like the task
+    if task_words and WEIGHTS.get("commits"):
+        votes, similar = _similar_commits(g, task_words)
+        signals["commits"] = _normalise(votes)
     signals["cochange_rr"] = _reciprocal_rank(signals["cochange"])
     signals["lexical_rr"] = _reciprocal_rank(signals["lexical"])
     signals["graph_rr"] = _reciprocal_rank(signals["defines"] + signals["uses"]
@@ -277,7 +301,51 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     for rf in results[:explain]:
         _explain(g, rf, seed_rows, task_words, cochange_detail, defines_detail, uses_detail,
                  bool(seeds))
+    if similar:
+        _explain_history(index, g, results[:explain], similar)
     return results
+
+
+def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For a seed narrowed to definitions: the names referenced inside them (with counts) and
+    the names they define (themselves and what is nested in them); ``None`` for a whole file."""
+    if not symbols:
+        return None
+    wanted = set(symbols)
+    spans = [(d.start_line, d.end_line) for d in index.definitions(path)
+             if d.qualified in wanted or d.name in wanted]
+    if not spans:
+        return None
+    inside = [d.name for d in index.definitions(path)
+              if any(a <= d.start_line and d.end_line <= b for a, b in spans)]
+    counts: dict[int, int] = {}
+    for name, lines in index.references(path).items():
+        col = g.name_index.get(name)
+        if col is None:
+            continue
+        n = sum(1 for ln in lines if any(a <= ln <= b for a, b in spans))
+        if n:
+            counts[col] = n
+    ref_idx = np.array(sorted(counts), dtype=np.int32)
+    ref_cnt = np.array([counts[c] for c in ref_idx.tolist()], dtype=np.float32)
+    def_idx = np.array(sorted({g.name_index[n] for n in inside if n in g.name_index}),
+                       dtype=np.int32)
+    return ref_idx, ref_cnt, def_idx
+
+
+def _similar_commits(g: RepoGraph, task_words: list[str], top: int = 30
+                     ) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """Votes for files from the past commits whose subjects match the task best (each commit's
+    vote is shared among its files and decayed by its age), and those commits, best first."""
+    m = g.commit_files
+    scores = g.commit_subjects.scores(task_words, m.shape[0])
+    best = np.argsort(-scores, kind="stable")[:top]
+    best = best[scores[best] > 0]
+    weights = np.zeros(m.shape[0], dtype=np.float64)
+    weights[best] = scores[best]
+    votes = np.bincount(m.indices, weights=m.data * weights[m._row_ids()], minlength=m.shape[1])
+    return votes, [(int(c), float(scores[c])) for c in best]
 
 
 def _decayed_total(c) -> float:  # noqa: ANN001 - CoChange
@@ -351,7 +419,7 @@ def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: lis
         together, total = cochange_detail[fi]
         rf.reasons.append(f"changed together with {what} in {together} of its last {total} commits")
     if s.get("test"):
-        rf.reasons.append("test for the seed" if is_test_file(rf.path) else "source the seed tests")
+        rf.reasons.append(f"test for {what}" if is_test_file(rf.path) else f"source {what} tests")
     if s.get("lexical") and task_words:
         matched = _matched_terms(g, fi, task_words)
         if matched:
@@ -364,6 +432,34 @@ def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: lis
         rf.reasons.append("one of the most actively changed files lately")
     elif s.get("recent") and not rf.reasons:  # recency alone ranked it: say so
         rf.reasons.append("changed recently")
+
+
+def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
+                     similar: list[tuple[int, float]]) -> None:
+    """Name the best-matching past commit that touched each file the commits signal lifted."""
+    wanted = [rf for rf in results if rf.signals.get("commits", 0) >= 0.05]
+    if not wanted:
+        return
+    m = g.commit_files
+    touched: dict[int, list[int]] = {}  # file row -> similar commit rows touching it, best first
+    for row, _ in similar:
+        for fi in m.row(row)[0].tolist():
+            touched.setdefault(fi, []).append(row)
+    ids = {int(g.commit_ids[row]) for rows in touched.values() for row in rows[:1]}
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    subjects = dict(index.conn.execute(
+        f"SELECT id, subject FROM commits WHERE id IN ({marks})", sorted(ids)).fetchall())
+    for rf in wanted:
+        rows = touched.get(g.file_index[rf.path], [])
+        if not rows:
+            continue
+        subject = (subjects.get(int(g.commit_ids[rows[0]])) or "").strip()
+        if len(subject) > 60:
+            subject = subject[:57] + "…"
+        more = f" and {len(rows) - 1} more like it" if len(rows) > 1 else ""
+        rf.reasons.append(f"changed in a past commit like this task: '{subject}'{more}")
 
 
 def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,

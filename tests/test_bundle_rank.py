@@ -283,6 +283,47 @@ def test_path_symbol_seed_packs_only_that_symbol(shop: Path) -> None:
     assert "shop/pricing.py" in [i.path for i in result.bundle.items]
 
 
+def test_past_commits_like_the_task_lift_their_files(tmp_path: Path) -> None:
+    """A file whose text never mentions the task's words still ranks when past commits with
+    matching messages changed it, and the reason names such a commit."""
+    make_repo(tmp_path, None, commits=[
+        ("start", {"core/engine.py": "def run(job):\n    return job()\n",
+                   "core/limits.py": "MAX = 3\n", "core/report.py": "def show(x):\n    print(x)\n",
+                   "core/other.py": "def unrelated():\n    return 0\n"}),
+        ("Fix flaky webhook delivery", {"core/engine.py": "def run(job):\n    return job() or 0\n",
+                                        "core/limits.py": "MAX = 5\n"}),
+        ("Tidy the report", {"core/report.py": "def show(x):\n    print(x, end='')\n"}),
+    ])
+    build(tmp_path)
+    got = ranked(tmp_path, task="webhook delivery is flaky again")
+    assert "core/limits.py" in got, got
+    assert got["core/limits.py"][0] < got.get("core/other.py", (99,))[0]
+    assert got["core/limits.py"][1].get("commits", 0) > 0
+    assert any("past commit like this task: 'Fix flaky webhook delivery'" in r
+               for r in got["core/limits.py"][2]), got["core/limits.py"][2]
+    assert not got.get("core/report.py", (0, {}))[1].get("commits")
+
+
+def test_symbol_seed_ranks_what_that_symbol_uses(tmp_path: Path) -> None:
+    """A whole-file seed ranks the helper it calls most; ``path::symbol``, what that one calls."""
+    make_repo(tmp_path, None, commits=[("helpers and jobs", {
+        "app/alpha.py": "def alpha_helper(x):\n    return x + 1\n",
+        "app/beta.py": "def beta_helper(x):\n    return x * 2\n",
+        "app/jobs.py": (
+            "from app.alpha import alpha_helper\nfrom app.beta import beta_helper\n\n\n"
+            "def small_job(x):\n    return alpha_helper(x)\n\n\n"
+            "def big_job(x):\n    y = beta_helper(x)\n    y = beta_helper(y)\n"
+            "    return beta_helper(beta_helper(y))\n"),
+    })])
+    build(tmp_path)
+    whole = ranked(tmp_path, seeds=["app/jobs.py"])
+    assert whole["app/beta.py"][0] < whole["app/alpha.py"][0], [(p, v[1]) for p, v in whole.items()]
+    focused = ranked(tmp_path, seeds=["app/jobs.py"], seed_symbols={"app/jobs.py": ["small_job"]})
+    assert focused["app/alpha.py"][0] < focused.get("app/beta.py", (99,))[0], focused
+    assert focused["app/alpha.py"][1]["defines"] > focused.get("app/beta.py", (0, {}))[1].get(
+        "defines", 0.0)
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ("shop/checkout.py::nothing", "defines no 'nothing'"),
     ("shop/checkout.py::check", "did you mean checkout"),
