@@ -448,7 +448,8 @@ def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: 
     by_reason = Counter(s.reason for s in skipped)
     nfiles = sum(v[0] for v in langs.values())
     return IndexReport(
-        root=str(root), in_git=in_git, encoding=settings.encoding, files=nfiles,
+        root=str(root), in_git=in_git, encoding=settings.encoding, profile=settings.profile,
+        files=nfiles,
         files_parsed=parsed, files_removed=removed,
         definitions=sum(v[2] for v in langs.values()),
         tokens=sum(v[1] or 0 for v in langs.values()),

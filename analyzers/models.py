@@ -40,7 +40,11 @@ class IndexReport(BaseModel):
 
     root: str
     in_git: bool
-    encoding: str
+    encoding: str = Field(description="The tokenizer encoding of every token count here.")
+    profile: str = Field(
+        default="generic",
+        description="The model profile in the settings. Counts here are the encoding's own; a "
+        "profile with a correction factor scales them where bundles and budgets are measured.")
     files: int
     files_parsed: int = Field(description="Files parsed by this run (the rest were cached).")
     files_removed: int

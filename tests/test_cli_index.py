@@ -77,7 +77,7 @@ def test_index_text_output(repo: Path) -> None:
     out = proc.stdout
     assert out.startswith(f"Indexed {repo.resolve()}\n")
     assert "  files               5" in out
-    assert "(cl100k_base)" in out
+    assert "(cl100k_base, profile generic)" in out
     assert "  commits             1" in out
     assert "language        files   definitions        tokens" in out
     assert "  python              2" in out

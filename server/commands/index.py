@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
+
+if TYPE_CHECKING:
+    from analyzers.config import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     removed = f", {report.files_removed:,} removed" if report.files_removed else ""
     w(f"  files      {report.files:>10,}  ({report.files_parsed:,} parsed this run{removed})\n")
     w(f"  definitions{report.definitions:>10,}\n")
-    w(f"  tokens     {report.tokens:>10,}  ({report.encoding})\n")
+    w(f"  tokens     {report.tokens:>10,}  ({_tokens_label(report.tokens, settings)})\n")
     if report.history:
         h = report.history
         shallow = ", shallow clone" if h.shallow else ""
@@ -69,3 +73,16 @@ def run(args: argparse.Namespace) -> int:
         if len(report.skipped) > 10:
             w(f"    …and {len(report.skipped) - 10:,} more (--json lists them all)\n")
     return 0
+
+
+def _tokens_label(raw: int, settings: Settings) -> str:
+    """Which encoding and profile the count is in: always both, with the profile's scaled count
+    when its factor is not 1 (the figures here are the encoding's own)."""
+    from analyzers.tokens import Counter
+
+    profile = settings.model_profile()
+    counter = Counter(settings.encoding, profile)
+    if profile.factor == 1.0:
+        return f"{settings.encoding}, profile {profile.name}"
+    return (f"{settings.encoding}, profile {profile.name}: ×{profile.factor:g} ≈ "
+            f"{counter.scale(raw):,}")
