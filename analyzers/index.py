@@ -457,6 +457,9 @@ def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: 
                                         definitions=v[2]) for k, v in langs.items()),
                          key=lambda x: -x.tokens),
         skipped=skipped, skipped_by_reason=dict(sorted(by_reason.items())),
+        large_commit_limit=settings.large_commit_limit,
+        large_commits=c.execute("SELECT count(*) FROM commits WHERE nfiles > ?",
+                                (settings.large_commit_limit,)).fetchone()[0],
         history=history_summary, seconds=round(seconds, 3), warnings=warnings,
     )
 

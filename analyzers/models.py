@@ -54,6 +54,10 @@ class IndexReport(BaseModel):
     skipped: list[SkippedFile]
     skipped_by_reason: dict[str, int]
     history: HistorySummary | None
+    large_commit_limit: int = Field(
+        default=30, description="Commits touching more files are ignored for co-change.")
+    large_commits: int = Field(
+        default=0, description="Commits over that limit: kept as history, ignored for co-change.")
     seconds: float
     warnings: list[str]
 

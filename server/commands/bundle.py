@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
+from ._history_options import add_large_commit_limit, with_large_commit_limit
 
 if TYPE_CHECKING:
     from analyzers.models import VerifyReport
@@ -44,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "other line numbers), changed or vanished since (exit 1 if any changed "
                         "or vanished)")
     add_settings_options(p)
+    add_large_commit_limit(p)
     p.set_defaults(func=run)
 
 
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from analyzers.index import Index, build
 
-    settings = settings_from(args)
+    settings = with_large_commit_limit(settings_from(args), args)
     root = find_root(Path(args.root) if args.root else Path.cwd())
     task = args.task
     if args.task_file:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
+from ._history_options import add_large_commit_limit, with_large_commit_limit
 
 if TYPE_CHECKING:
     from analyzers.config import Settings
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder to index (default: the git work tree around the current folder)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_settings_options(p)
+    add_large_commit_limit(p)
     p.set_defaults(func=run)
 
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{root} does not exist")
     if not root.is_dir():
         raise UserError(f"{root} is not a folder: give the repository's folder")
-    settings = settings_from(args)
+    settings = with_large_commit_limit(settings_from(args), args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         report = build(root, settings, progress=bar)
     for warning in report.warnings:
@@ -58,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if report.history:
         h = report.history
         shallow = ", shallow clone" if h.shallow else ""
-        w(f"  commits    {h.commits_total:>10,}  ({h.commits_read:,} read this run{shallow})\n")
+        large = (f"; {report.large_commits:,} touching more than {report.large_commit_limit:,} "
+                 "files ignored for co-change" if report.large_commits else "")
+        w(f"  commits    {h.commits_total:>10,}  ({h.commits_read:,} read this run{shallow}"
+          f"{large})\n")
     w(f"  seconds    {report.seconds:>10.2f}\n")
     if report.languages:
         w("\n  language        files   definitions        tokens\n")
