@@ -1,9 +1,15 @@
-"""Keep a note within its token budget by shortening its longest derived lists ("…and N more").
+"""Keep a note within its token budget: shorten the longest derived lists ("…and N more"), then
+give up generated parts, lowest priority first.
 
-The count is of the rendered Markdown (human sections included), in the configured encoding. Lists
-shrink by a quarter at a time, the one spending the most tokens first, never below
-:data:`MIN_ITEMS` (one diagnostic per instruction file); when even that is
-over budget (long human sections), the note says so in ``problems``.
+The count is of the rendered Markdown (human sections included), in the configured encoding.
+First, lists shrink by a quarter at a time, the one spending the most tokens first, down to
+:data:`MIN_ITEMS` (one diagnostic per instruction file). If that is not enough, generated parts
+go in :data:`DROP_ORDER`: the introduction, the prompts of empty human sections, then whole
+sections from the least to the most useful to the next session (each section's lists shrink to
+nothing before its heading goes too), and last the summary's details. Once the note fits, lists
+of the sections still shown grow back into the room left, most useful first. Text people wrote
+is never shortened or left out: when it alone is over the budget, or the note's skeleton (block
+markers, headings, the summary) is, the note says so in ``problems`` and stays over budget.
 """
 
 from __future__ import annotations
@@ -80,45 +86,164 @@ def _item_costs(base: HandoffNote, shown: dict[str, int], totals: dict[str, int]
     return costs
 
 
+# Generated parts given up when shortening lists is not enough, lowest priority first, with the
+# lists each one holds. The summary block's verdict lines (work totals, tests) always stay.
+DROP_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("intro", ()),
+    ("prompts", ()),
+    ("bundle", ("bundle.files",)),
+    ("instructions", ("instructions.diagnostics", "instructions.files")),
+    ("tests", ("tests.failing",)),
+    ("todos", ("todos",)),
+    ("touched_definitions", ("touched_definitions",)),
+    ("commits", ("commits",)),
+    ("uncommitted_changes", ("uncommitted_changes",)),
+    ("committed_changes", ("committed_changes",)),
+    ("details", ()),
+)
+
+
+class _Fitter:
+    """The state of one fit: how many items each list shows, which parts are left out."""
+
+    def __init__(self, note: HandoffNote, render: Callable[[HandoffNote], str],
+                 counter: Counter, budget: int, token: CancelToken) -> None:
+        self.render, self.counter, self.budget, self.token = render, counter, budget, token
+        self.shown: dict[str, int] = {}
+        self.totals: dict[str, int] = {}
+        self.cap = max(MIN_ITEMS, budget // 8)  # no list item renders in fewer than ~8 tokens
+        for name in LISTS:
+            items = _get(note, name)
+            if items is not None:
+                self.shown[name] = min(len(items), self.cap)
+                self.totals[name] = len(items)
+        if "commits" in self.totals:
+            self.totals["commits"] = max(note.commits_total, len(note.commits))
+        self.base = note.model_copy(update={"token_budget": budget, "encoding": counter.label})
+        self.omitted: list[str] = []
+
+    def note(self) -> HandoffNote:
+        current = _with_limits(self.base, self.shown, self.totals)
+        current.omitted = list(self.omitted)
+        return current
+
+    def tokens(self) -> tuple[HandoffNote, int]:
+        self.token.check()
+        current = self.note()
+        return current, _settle(current, self.render, self.counter)
+
+    def fits(self) -> bool:
+        return self.tokens()[1] <= self.budget
+
+    def shorten_longest(self) -> bool:
+        """Lists down to their minimum, the one spending the most tokens first (True: fits)."""
+        costs: dict[str, float] | None = None
+        while True:
+            if self.fits():
+                return True
+            candidates = [n for n, k in self.shown.items() if k > MINIMUM.get(n, MIN_ITEMS)]
+            if not candidates:
+                return False
+            if costs is None:
+                costs = _item_costs(self.base, self.shown, self.totals, self.render, self.counter)
+            longest = max(candidates,
+                          key=lambda n: (self.shown[n] * costs[n], -LISTS.index(n)))
+            k = self.shown[longest]
+            self.shown[longest] = max(MINIMUM.get(longest, MIN_ITEMS), k - max(1, k // 4))
+
+    def give_up_parts(self) -> bool:
+        """Generated parts left out, lowest priority first, each section's lists emptied before
+        its heading goes (True: fits)."""
+        for part, lists in DROP_ORDER:
+            for name in lists:
+                while self.shown.get(name, 0) > 0:
+                    k = self.shown[name]
+                    self.shown[name] = k - max(1, k // 4)
+                    if self.fits():
+                        return True
+            _, before = self.tokens()
+            self.omitted.append(part)
+            _, after = self.tokens()
+            if after >= before:  # nothing of it was shown (e.g. no prompts in an existing note)
+                self.omitted.pop()
+            elif after <= self.budget:
+                return True
+        return False
+
+    def grow_back(self) -> None:
+        """Lists of the sections still shown take back the room left, most useful first; then the
+        introduction, prompts and summary details, if they fit."""
+        dropped = {name for part, lists in DROP_ORDER if part in self.omitted for name in lists}
+        for _part, lists in reversed(DROP_ORDER):
+            for name in lists:
+                if name in dropped or name not in self.shown:
+                    continue
+                low, high = self.shown[name], min(self.cap, self.totals[name])
+                while low < high:  # the largest count that still fits
+                    mid = (low + high + 1) // 2
+                    self.shown[name] = mid
+                    if self.fits():
+                        low = mid
+                    else:
+                        high = mid - 1
+                self.shown[name] = low
+        # Then the presentation parts, if there is room for them after all.
+        for part in ("details", "prompts", "intro"):
+            if part in self.omitted:
+                at = self.omitted.index(part)
+                del self.omitted[at]
+                if not self.fits():
+                    self.omitted.insert(at, part)
+
+    def over_budget_problem(self, current: HandoffNote, tokens: int) -> str:
+        human = _human_tokens(self.render(current), self.counter)
+        if human > self.budget:
+            return (f"over the budget of {self.budget:,} tokens: the text people wrote takes "
+                    f"{human:,} tokens by itself and is kept as written; every generated part "
+                    "that could go was left out")
+        return (f"over the budget of {self.budget:,} tokens: the note cannot be shorter than "
+                f"about {tokens:,} (block markers, headings and the summary stay); raise the "
+                "budget")
+
+
+def _human_tokens(text: str, counter: Counter) -> int:
+    """Tokens of the note's text outside its generated blocks (block markers excluded)."""
+    from .markdown import parse_note
+
+    parsed = parse_note(text)
+    if not parsed.blocks:
+        return counter.count(text)
+    kept, pos = [], 0
+    for b in parsed.blocks:
+        kept.append(text[pos:b.content_start])
+        pos = b.content_end
+    kept.append(text[pos:])
+    outside = "".join(kept)
+    outside = "".join(line for line in outside.splitlines(keepends=True)
+                      if "ctxsteward:generated:" not in line)
+    return counter.count(outside)
+
+
 def fit(
     note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter,
     budget: int = DEFAULT_BUDGET, *, token: CancelToken = NEVER,
 ) -> HandoffNote:
-    """``note`` with its longest lists (in tokens) shortened until ``render(note)`` fits ``budget``.
+    """``note`` shortened until ``render(note)`` fits ``budget``: its longest lists first, then
+    generated parts by priority (see the module's docstring); human text is never touched.
 
-    The returned note carries ``token_count`` (of its own rendering), ``token_budget`` and
-    ``truncated``.
+    The returned note carries ``token_count`` (of its own rendering), ``token_budget``,
+    ``truncated`` and ``omitted``; when it cannot fit, a problem says why.
     """
-    shown: dict[str, int] = {}
-    totals: dict[str, int] = {}
-    cap = max(MIN_ITEMS, budget // 8)  # no list item renders in fewer than ~8 tokens
-    for name in LISTS:
-        items = _get(note, name)
-        if items is not None:
-            shown[name] = min(len(items), cap)
-            totals[name] = len(items)
-    if "commits" in totals:
-        totals["commits"] = max(note.commits_total, len(note.commits))
-    base = note.model_copy(update={"token_budget": budget, "encoding": counter.label})
-    costs: dict[str, float] | None = None
-    while True:
-        token.check()
-        current = _with_limits(base, shown, totals)
-        tokens = _settle(current, render, counter)
-        if tokens <= budget:
-            return current
-        candidates = [n for n, k in shown.items() if k > MINIMUM.get(n, MIN_ITEMS)]
-        if not candidates:
-            current.problems.append(
-                f"the note is over its budget of {budget:,} tokens even with every derived list "
-                "shortened: the human sections are long")
-            _settle(current, render, counter)
-            return current
-        if costs is None:
-            costs = _item_costs(base, shown, totals, render, counter)
-        longest = max(candidates, key=lambda n: (shown[n] * costs[n], -LISTS.index(n)))
-        k = shown[longest]
-        shown[longest] = max(MINIMUM.get(longest, MIN_ITEMS), k - max(1, k // 4))
+    f = _Fitter(note, render, counter, budget, token)
+    if f.shorten_longest():
+        return f.tokens()[0]
+    if f.give_up_parts():
+        f.grow_back()
+        return f.tokens()[0]
+    current, tokens = f.tokens()
+    current.problems.append(f.over_budget_problem(current, tokens))
+    _settle(current, render, counter)
+    return current
 
 
 def _settle(note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter) -> int:

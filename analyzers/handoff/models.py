@@ -158,6 +158,13 @@ class HandoffNote(BaseModel):
     token_budget: int = 2000
     encoding: str = "cl100k_base"
     truncated: list[Truncation] = Field(default_factory=list)
+    omitted: list[str] = Field(
+        default_factory=list,
+        description="Generated parts the Markdown leaves out to keep within the budget, in the "
+        "order they were given up (lowest priority first): intro, prompts (of empty human "
+        "sections), bundle, instructions, tests, todos, touched_definitions, commits, "
+        "uncommitted_changes, committed_changes, details (summary lines). Text people wrote is "
+        "never left out.")
     problems: list[str] = Field(
         default_factory=list, description="What could not be derived, and why."
     )

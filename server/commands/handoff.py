@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop the test command after this long")
     p.add_argument("--root", help="repository folder (default: the git work tree here)")
     p.add_argument("--budget", type=int, default=None, metavar="TOKENS",
-                   help="token budget of the note (default 2000)")
+                   help="token budget of the note (default 2000, at least 100): long lists are "
+                        "shortened, then the least useful generated parts left out; text people "
+                        "wrote is always kept")
     p.add_argument("--no-bundle", action="store_true",
                    help="skip the suggested context bundle (no index build)")
     p.add_argument("--no-checks", action="store_true",
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from analyzers.handoff.budget import DEFAULT_BUDGET
     from analyzers.handoff.generate import read_existing
+    from analyzers.handoff.markdown import OMITTED_LABELS
 
     settings = settings_from(args)
     root = find_root(Path(args.root) if args.root else Path.cwd())
@@ -93,6 +96,14 @@ def run(args: argparse.Namespace) -> int:
                         exclude_paths=[out] if out is not None else [])
     except HandoffError as e:
         raise UserError(str(e)) from e
+    if note.token_count > note.token_budget:
+        why = note.problems[-1] if note.problems else f"over the budget of {note.token_budget:,}"
+        sys.stderr.write(f"warning: the note takes {note.token_count:,} tokens, {why}\n")
+    elif note.omitted:
+        labels = [OMITTED_LABELS[n] for n in note.omitted if n in OMITTED_LABELS]
+        if labels:
+            sys.stderr.write(f"note: left out to fit the budget of {note.token_budget:,} tokens: "
+                             f"{', '.join(labels)}\n")
 
     if args.format == "json":
         emit(dump(note), str(out) if out else None)
