@@ -14,13 +14,29 @@ Metrics per sample: recall@5/@10/@20, reciprocal rank of the first truth file (M
 16k and a 64k token budget (a truth file counts when any part of it is in the packed bundle), query
 time. Rankers: ``ours`` (``analyzers.rank`` + ``analyzers.bundle``), ``cochange`` (the seed's git
 co-change list; in task mode seeded with the BM25 top hit) and ``bm25`` (task text against path
-words + stored terms of every file). Baselines pack whole files best-first (first fit: a file that
-does not fit is skipped, later smaller ones may still go in); in seeded mode the seed is packed
-first by default, as our bundle carries its seed too (``--seed-budget free`` leaves it out).
+words + stored terms of every file) and ``aider`` (a re-implementation of aider's repository map
+ranking, ``RepoMap.get_ranked_tags`` in aider/repomap.py: personalised PageRank over a
+referencer -> definer graph of identifiers; see ``AiderMap``). Baselines pack whole files
+best-first (first fit: a file that does not fit is skipped, later smaller ones may still go in); in
+seeded mode the seed is packed first by default, as our bundle carries its seed too
+(``--seed-budget free`` leaves it out).
 
-Usage: ``python bench/relevance.py [--repos PATH...] [--samples N] [--rankers ours,cochange,bm25]
-[--json out.json]``. The benchmark repositories' own work trees and branches are never touched:
-everything happens in ``/tmp/relbench-<repo>``, removed at the end.
+The ``aider`` ranker differs from aider itself in what it is fed and what it returns, not in how it
+ranks: its definitions and references come from our index (``Index.all_definitions()``,
+``Index.all_references()``), not from aider's tags.scm queries. Our definitions come from the same
+family of tags queries, but our references are every identifier-like leaf (aider's Python query
+takes only call names, Go's calls and type names), and a file's reference count is its number of
+distinct referencing lines, not of occurrences; there is no pygments back-fill (every language we
+parse has references). The chat file is the seed; the mentioned files and identifiers are taken
+from the task text as aider's ``Coder.get_repo_map`` takes them from the chat message. It ranks
+files: aider renders the ranked definitions as a token-budgeted tree (files in path order) with
+its "important files" (README, pyproject.toml...) prepended; here the ranking is the order in
+which files first appear among the ranked definitions, packed whole like the other baselines.
+
+Usage: ``python bench/relevance.py [--repos PATH...] [--samples N]
+[--rankers ours,cochange,bm25,aider] [--json out.json]``. The benchmark repositories' own work
+trees and branches are never touched: everything happens in ``/tmp/relbench-<repo>``, removed at
+the end.
 """
 
 from __future__ import annotations
@@ -30,6 +46,7 @@ import importlib
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -43,6 +60,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from analyzers.config import Settings
 from analyzers.index import Index, build
 from analyzers.languages import detect, has_grammar
@@ -53,7 +72,7 @@ DEFAULT_REPOS = [
     "/work/benchrepos/gin", "/work/benchrepos/typer", "/work/benchrepos/express",
     "/work/benchrepos/axum",
 ]
-RANKERS = ("ours", "cochange", "bm25")
+RANKERS = ("ours", "cochange", "bm25", "aider")
 MODES = ("seeded", "task")
 KS = (5, 10, 20)
 BUDGETS = (16_000, 64_000)
@@ -256,6 +275,267 @@ def cochange_ranking(index: Index, seed: str) -> list[str]:
     return [c.path for c in index.co_changes(seed) if c.path in files and c.path != seed]
 
 
+# -- aider's repository map ---------------------------------------------------------------------
+# A re-implementation of aider's ranking (aider/repomap.py, RepoMap.get_ranked_tags, and the
+# mention extraction of aider/coders/base_coder.py), fed from our index instead of aider's tags.
+
+PAGERANK_ALPHA, PAGERANK_MAX_ITER, PAGERANK_TOL = 0.85, 100, 1e-6  # networkx.pagerank defaults
+
+
+def pagerank(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
+             personalization: np.ndarray | None = None, alpha: float = PAGERANK_ALPHA,
+             max_iter: int = PAGERANK_MAX_ITER, tol: float = PAGERANK_TOL) -> np.ndarray:
+    """``networkx.pagerank`` (its scipy power iteration) over a weighted multigraph edge list.
+
+    Parallel edges add up; the dangling nodes' mass goes to the personalization vector (aider passes
+    ``dangling=personalization``; networkx's default is the same vector). Stops when the L1 change
+    is below ``n * tol``; networkx raises after ``max_iter`` iterations, here the last iterate is
+    returned. Raises ZeroDivisionError when the personalization puts no mass on any node, as
+    networkx does.
+    """
+    if n == 0:
+        return np.zeros(0)
+    out_w = np.bincount(src, weights=weight, minlength=n)
+    linked = out_w != 0
+    inv = np.zeros(n)
+    inv[linked] = 1.0 / out_w[linked]
+    norm = weight * inv[src]
+    if personalization is None:
+        p = np.full(n, 1.0 / n)
+    else:
+        total = float(personalization.sum())
+        if total == 0:
+            raise ZeroDivisionError("personalization has no mass on the graph's nodes")
+        p = personalization / total
+    dangling = ~linked
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        last = x
+        spread = np.bincount(dst, weights=last[src] * norm, minlength=n)
+        x = alpha * (spread + float(last[dangling].sum()) * p) + (1 - alpha) * p
+        if float(np.abs(x - last).sum()) < n * tol:
+            break
+    return x
+
+
+def aider_ident_mentions(text: str) -> set[str]:
+    """``Coder.get_ident_mentions``: the text split on non-word characters."""
+    return set(re.split(r"\W+", text))
+
+
+def aider_file_mentions(text: str, files: Iterable[str], chat: Iterable[str]) -> set[str]:
+    """``Coder.get_file_mentions``: files not in the chat named in the text by their repository
+    path, or by a basename that is unique and not a plain word (it has one of ``. _ - /``) and is
+    not the basename of a chat file."""
+    words = {w.rstrip(",.!;:?") for w in text.split()}
+    words = {w.strip("\"'`*_") for w in words}
+    normalized = {w.replace("\\", "/") for w in words}
+    chat_set = set(chat)
+    in_chat = {os.path.basename(p) for p in chat_set}
+    out: set[str] = set()
+    by_base: dict[str, list[str]] = {}
+    for path in files:
+        if path in chat_set:
+            continue
+        if path.replace("\\", "/") in normalized:
+            out.add(path)
+        base = os.path.basename(path)
+        if any(c in base for c in "/\\._-"):
+            by_base.setdefault(base, []).append(path)
+    for base, paths in by_base.items():
+        if base not in in_chat and len(paths) == 1 and base in words:
+            out.add(paths[0])
+    return out
+
+
+def aider_ident_filename_matches(idents: Iterable[str], files: Iterable[str]) -> set[str]:
+    """``Coder.get_ident_filename_matches``: files whose stem (lowercased, >= 5 characters) equals a
+    mentioned identifier."""
+    by_stem: dict[str, set[str]] = {}
+    for path in files:
+        stem = Path(path).stem.lower()
+        if len(stem) >= 5:
+            by_stem.setdefault(stem, set()).add(path)
+    out: set[str] = set()
+    for ident in idents:
+        if len(ident) >= 5:
+            out |= by_stem.get(ident.lower(), set())
+    return out
+
+
+def aider_ident_mul(ident: str, definers: int) -> float:
+    """The query-independent part of an identifier's edge multiplier in ``get_ranked_tags``."""
+    mul = 1.0
+    is_snake = "_" in ident and any(c.isalpha() for c in ident)
+    is_kebab = "-" in ident and any(c.isalpha() for c in ident)
+    is_camel = any(c.isupper() for c in ident) and any(c.islower() for c in ident)
+    if (is_snake or is_kebab or is_camel) and len(ident) >= 8:
+        mul *= 10
+    if ident.startswith("_"):
+        mul *= 0.1
+    if definers > 5:
+        mul *= 0.1
+    return mul
+
+
+class AiderMap:
+    """aider's repository-map ranking (``RepoMap.get_ranked_tags``) over our index.
+
+    Graph: one node per file with definitions or references; for every identifier defined in some
+    file and referenced in some file, an edge referencer -> definer per (referencer, definer) pair
+    with weight ``mul * sqrt(refs)``, where ``mul`` is x10 when the task mentions the identifier,
+    x10 for snake/kebab/camel identifiers of >= 8 characters, x0.1 for a leading ``_``, x0.1 when
+    more than 5 files define it, x50 when the referencer is a chat file (our seed). Like aider, the
+    ``sqrt`` is applied again for each further definer of the same identifier (aider reassigns
+    ``num_refs`` inside its loop over definers; we take definers in path order, aider in set
+    order). Definitions nobody references get a self-edge of weight 0.1. Personalised PageRank: the
+    seed, files the task mentions (full path, unique basename, stem equal to a mentioned identifier)
+    and files with a path component equal to a mentioned word; no personalization at all when none
+    applies. Each node's rank is spread over its out-edges to (definer, identifier) pairs; files are
+    ranked by the first appearance of their pairs (rank descending, ties by path then identifier
+    descending, as aider sorts), then the other graph nodes by rank, then files outside the graph
+    (aider: set order; here path order). The seed never appears in the ranking.
+
+    Edges are built once per index (the query only changes weights), so a seeded and a task-mode
+    query of the same sample share the build.
+    """
+
+    def __init__(self, index: Index) -> None:
+        self.files = sorted(index.files())
+        fid = {p: i for i, p in enumerate(self.files)}
+        nfiles = len(self.files)
+        definers: dict[str, set[int]] = {}
+        for path, d in index.all_definitions():
+            i = fid.get(path)
+            if i is not None:
+                definers.setdefault(d.name, set()).add(i)
+        self.names = sorted(definers)
+        nid = {n: k for k, n in enumerate(self.names)}
+        nnames = len(self.names)
+        # (identifier, definer) pairs grouped by identifier, definers in path order
+        pair_name: list[int] = []
+        pair_file: list[int] = []
+        for k, name in enumerate(self.names):
+            for f in sorted(definers[name]):
+                pair_name.append(k)
+                pair_file.append(f)
+        self.pair_name = np.array(pair_name, dtype=np.int64)
+        self.pair_file = np.array(pair_file, dtype=np.int64)
+        count = np.bincount(self.pair_name, minlength=nnames).astype(np.int64)
+        start = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64)
+        # (identifier, referencer, number of referencing lines)
+        ref_name: list[int] = []
+        ref_src: list[int] = []
+        ref_n: list[int] = []
+        for path, refs in index.all_references():
+            i = fid.get(path)
+            if i is None:
+                continue
+            for name, lines in refs.items():
+                known = nid.get(name)
+                if known is not None:
+                    ref_name.append(known)
+                    ref_src.append(i)
+                    ref_n.append(len(lines))
+        if not ref_name:  # aider: "if not references: references = defines"
+            ref_name, ref_src, ref_n = pair_name, pair_file, [1] * len(pair_name)
+        rn = np.array(ref_name, dtype=np.int64)
+        rs = np.array(ref_src, dtype=np.int64)
+        rc = np.array(ref_n, dtype=np.float64)
+        mul = np.array([aider_ident_mul(n, int(c)) for n, c in zip(self.names, count,
+                                                                     strict=True)])
+        # One edge per (reference pair, definer of that identifier); j = the definer's position.
+        per = count[rn]
+        total = int(per.sum())
+        which = np.repeat(np.arange(len(rn)), per)
+        j = np.arange(total) - np.repeat(np.cumsum(per) - per, per)
+        ref_pair = start[rn[which]] + j
+        ref_w = mul[rn[which]] * rc[which] ** (0.5 ** (j + 1))
+        # Self-edges of weight 0.1 for every definition of an identifier nobody references.
+        referenced = np.zeros(nnames, dtype=bool)
+        referenced[rn] = True
+        lonely = np.flatnonzero(~referenced[self.pair_name])
+        self.e_src = np.concatenate((rs[which], self.pair_file[lonely]))
+        self.e_dst = np.concatenate((self.pair_file[ref_pair], self.pair_file[lonely]))
+        self.e_pair = np.concatenate((ref_pair, lonely))
+        self.e_name = self.pair_name[self.e_pair]
+        self.e_w = np.concatenate((ref_w, np.full(len(lonely), 0.1)))
+        self.e_ref = np.concatenate((np.ones(total, dtype=bool), np.zeros(len(lonely), dtype=bool)))
+        # Graph nodes, numbered compactly.
+        self.nodes = np.unique(np.concatenate((self.e_src, self.e_dst)))
+        self.node_of = np.full(nfiles, -1, dtype=np.int64)
+        self.node_of[self.nodes] = np.arange(len(self.nodes))
+        self.n_src = self.node_of[self.e_src]
+        self.n_dst = self.node_of[self.e_dst]
+        # Tie order of (file, identifier) pairs: aider sorts (rank, (file, ident)) descending.
+        by_path = sorted(range(len(pair_name)),
+                         key=lambda q: (self.files[pair_file[q]], self.names[pair_name[q]]))
+        self.pair_pos = np.empty(len(pair_name), dtype=np.int64)
+        self.pair_pos[by_path] = np.arange(len(pair_name))
+        self.components: list[set[str]] = []
+        for path in self.files:
+            p = Path(path)
+            self.components.append(set(p.parts) | {p.name, os.path.splitext(p.name)[0]})
+        self.name_id = nid
+        self.fid = fid
+
+    def rank(self, task: str, seeds: Sequence[str] = ()) -> list[str]:
+        nfiles = len(self.files)
+        if not nfiles:
+            return []
+        chat = {s for s in seeds if s in self.fid}
+        idents = aider_ident_mentions(task)
+        mentioned = (aider_file_mentions(task, self.files, chat)
+                     | aider_ident_filename_matches(idents, self.files))
+        personalize = 100 / nfiles
+        pers = np.zeros(nfiles)
+        for i, path in enumerate(self.files):
+            cur = personalize if path in chat else 0.0
+            if path in mentioned:
+                cur = max(cur, personalize)
+            if self.components[i] & idents:
+                cur += personalize
+            pers[i] = cur
+        chat_ids = np.array(sorted(self.fid[s] for s in chat), dtype=np.int64)
+        is_chat = np.zeros(nfiles, dtype=bool)
+        is_chat[chat_ids] = True
+        ment = np.zeros(len(self.names), dtype=bool)
+        for ident in idents:
+            k = self.name_id.get(ident)
+            if k is not None:
+                ment[k] = True
+        w = self.e_w.copy()
+        w[self.e_ref & ment[self.e_name]] *= 10
+        w[self.e_ref & is_chat[self.e_src]] *= 50
+        n = len(self.nodes)
+        ranked = np.zeros(n)
+        if n:
+            try:
+                ranked = pagerank(n, self.n_src, self.n_dst, w,
+                                  pers[self.nodes] if pers.any() else None)
+            except ZeroDivisionError:  # aider: retry without personalization (issue #1536)
+                ranked = pagerank(n, self.n_src, self.n_dst, w)
+        # Spread each node's rank over its out-edges, onto (definer, identifier) pairs.
+        out_w = np.bincount(self.n_src, weights=w, minlength=n)
+        contrib = ranked[self.n_src] * w / out_w[self.n_src]
+        pair_rank = np.bincount(self.e_pair, weights=contrib, minlength=len(self.pair_file))
+        order = np.lexsort((-self.pair_pos, -pair_rank))
+        ordered_files = self.pair_file[order]
+        ordered_files = ordered_files[~is_chat[ordered_files]]
+        _, first = np.unique(ordered_files, return_index=True)
+        out = [self.files[i] for i in ordered_files[np.sort(first)]]
+        seen = set(out) | chat
+        # Then the graph's nodes by rank (descending, ties by path descending)...
+        for _, path in sorted(((float(ranked[k]), self.files[f])
+                               for k, f in enumerate(self.nodes)), reverse=True):
+            if path not in seen:
+                seen.add(path)
+                out.append(path)
+        # ... then every other file (aider appends them in set order).
+        out.extend(p for p in self.files if p not in seen)
+        return out
+
+
 @dataclass
 class Outcome:
     ranking: list[str]
@@ -288,6 +568,8 @@ class Runner:
         self.tokens = {p: f.tokens for p, f in index.files().items()}
         self._bm25: Bm25 | None = None
         self.bm25_build_ms = 0.0
+        self._aider: AiderMap | None = None
+        self.aider_build_ms = 0.0
 
     def bm25(self) -> Bm25:
         if self._bm25 is None:
@@ -295,6 +577,13 @@ class Runner:
             self._bm25 = Bm25(self.index)
             self.bm25_build_ms = (time.perf_counter() - t0) * 1000
         return self._bm25
+
+    def aider(self) -> AiderMap:
+        if self._aider is None:
+            t0 = time.perf_counter()
+            self._aider = AiderMap(self.index)
+            self.aider_build_ms = (time.perf_counter() - t0) * 1000
+        return self._aider
 
     def _pack(self, order: list[str], seeds: Sequence[str] = ()) -> dict[int, list[str]]:
         first = list(seeds) if self.charge_seed else []
@@ -322,6 +611,12 @@ class Runner:
             ranking = [hits[0], *cochange_ranking(self.index, hits[0])] if hits else []
             ms = (time.perf_counter() - t0) * 1000 + self.bm25_build_ms
             return Outcome(ranking, self._pack(ranking), ms)
+        if ranker == "aider":
+            amap = self.aider()
+            t0 = time.perf_counter()
+            ranking = amap.rank(task, seeds)
+            ms = (time.perf_counter() - t0) * 1000 + self.aider_build_ms
+            return Outcome(ranking, self._pack(ranking, seeds), ms)
         if ranker == "ours":
             rank_mod, bundle_mod = self.ours
             t0 = time.perf_counter()

@@ -8,8 +8,12 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gitutil import commit, git, make_repo, snapshot
+
+from analyzers.config import Settings
+from analyzers.index import Index, build
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "relevance.py"
 
@@ -89,7 +93,7 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
     before = snapshot(root)
     head = git("rev-parse", "HEAD", cwd=root)
     wt = tmp_path / "wt"
-    res = rb.evaluate_repo(root, samples=50, rankers=("cochange", "bm25"), worktree=wt,
+    res = rb.evaluate_repo(root, samples=50, rankers=("cochange", "bm25", "aider"), worktree=wt,
                            log=lambda m: None)
     # The benchmark repository is untouched and the worktree is gone.
     assert snapshot(root) == before
@@ -124,6 +128,12 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
     ct = {s.sha: s for s in res.results["cochange"]["task"].samples}[history["s2"]]
     assert ct.ranks == {"d.py": 1, "c.py": 4, "notes.md": 9}
     assert ct.metrics["r@5"] == pytest.approx(2 / 3) and ct.metrics["r@10"] == 1.0
+
+    # aider's map ranks every indexed file but the seed: each truth file has a rank.
+    for mode in rb.MODES:
+        ar = res.results["aider"][mode]
+        assert not ar.errors and len(ar.samples) == 2
+        assert all(r is not None for s in ar.samples for r in s.ranks.values())
 
     summary = res.summary()["results"]["cochange"]["seeded"]
     assert summary["n"] == 2 and summary["errors"] == 0
@@ -160,3 +170,71 @@ def test_cli_writes_json(history: dict[str, object], tmp_path: Path,
     assert data["repos"][0]["samples"] == 2
     assert data["macro"]["cochange"]["seeded"]["r@5"] == pytest.approx(0.75)
     assert not (tmp_path / "relbench-benchrepo").exists()
+
+
+def test_pagerank_is_networkx_power_iteration() -> None:
+    # 0 -> 1 (twice: parallel edges add up), 0 -> 2, 1 -> 0, 2 -> 2, 3 dangling (only a target).
+    src = np.array([0, 0, 0, 1, 2, 1])
+    dst = np.array([1, 1, 2, 0, 2, 3])
+    w = np.array([1.0, 2.0, 1.0, 4.0, 0.5, 1.0])
+    pers = np.array([1.0, 0.0, 0.0, 3.0])
+    x = rb.pagerank(4, src, dst, w, pers, tol=1e-13, max_iter=1000)
+    # The fixed point solved directly: x = a (x A + (x . d) p) + (1 - a) p, sum(x) = 1.
+    a, n = 0.85, 4
+    dense = np.zeros((n, n))
+    np.add.at(dense, (src, dst), w)
+    dense /= np.where(dense.sum(1) > 0, dense.sum(1), 1)[:, None]
+    p = pers / pers.sum()
+    d = (dense.sum(1) == 0).astype(float)
+    want = np.linalg.solve((np.eye(n) - a * dense - a * np.outer(d, p)).T, (1 - a) * p)
+    assert np.allclose(x, want, atol=1e-9) and x.sum() == pytest.approx(1.0)
+    with pytest.raises(ZeroDivisionError):
+        rb.pagerank(4, src, dst, w, np.zeros(4))
+
+
+AIDER_FILES = {
+    "app/seed.py": "from helpers import parse_header_block\nfrom misc import run\n\n\n"
+                   "def main():\n    parse_header_block()\n    run()\n    run()\n    run()\n",
+    "helpers.py": "def parse_header_block():\n    return 1\n",
+    "misc.py": "def run():\n    return 2\n",
+    "other.py": "from misc import run\n\n\ndef loop():\n    run()\n    run()\n",
+    "lib/widgets.py": "class Widget:\n    pass\n",
+    "pkg/__init__.py": "", "tools/__init__.py": "", "README.md": "A small repository.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def aider_map(tmp_path_factory: pytest.TempPathFactory):
+    root = make_repo(tmp_path_factory.mktemp("aider") / "repo", AIDER_FILES)
+    build(root, Settings())
+    with Index(root, Settings()) as index:
+        yield rb.AiderMap(index)
+
+
+def test_aider_map_follows_the_seeds_references(aider_map) -> None:
+    seed = ["app/seed.py"]
+    everything = set(AIDER_FILES) - set(seed)
+    ranking = aider_map.rank("Tidy up", seed)
+    assert set(ranking) == everything and len(ranking) == len(everything)
+    # The seed references parse_header_block (long snake case, x10) and run (x1), both x50 as a
+    # chat file's references: the definer of the long identifier comes first.
+    assert ranking[:2] == ["helpers.py", "misc.py"]
+    # Then the other definers, then the files outside the graph (no definitions or references).
+    assert set(ranking[2:4]) == {"other.py", "lib/widgets.py"}
+    assert ranking[4:] == ["README.md", "pkg/__init__.py", "tools/__init__.py"]
+    # A task mentioning `run` multiplies its edges by 10: misc.py overtakes helpers.py.
+    assert aider_map.rank("Make `run` faster", seed)[:2] == ["misc.py", "helpers.py"]
+
+
+def test_aider_map_personalizes_mentioned_files(aider_map) -> None:
+    seed = ["app/seed.py"]
+    # Named by its unique basename: personalized, its self-edge (Widget is never referenced)
+    # keeps the rank, and it comes first.
+    assert aider_map.rank("Adjust the spacing in widgets.py.", seed)[0] == "lib/widgets.py"
+    # Task mode: a path component equal to a word of the task personalizes the file.
+    assert aider_map.rank("Fix the lib code")[0] == "lib/widgets.py"
+    files = list(AIDER_FILES)
+    assert rb.aider_file_mentions("see `lib/widgets.py`, helpers.py! and __init__.py or seed.py",
+                                  files, {"app/seed.py"}) == {"lib/widgets.py", "helpers.py"}
+    assert rb.aider_ident_filename_matches(rb.aider_ident_mentions("the Helpers, misc"),
+                                           files) == {"helpers.py"}
