@@ -195,12 +195,23 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     lexical_raw = g.bm25_scores(task_words) if task_words else np.zeros(n)
     signals["lexical"] = _normalise(np.asarray(lexical_raw, dtype=np.float64))
 
-    # Seeds, or (task only) the best lexical matches as weighted pseudo-seeds.
+    # What the history says about the task's words (the files of past commits like it).
+    similar: list[tuple[int, float]] = []  # (commit row, score): past commits like the task
+    if task_words and WEIGHTS.get("history"):
+        signals["history"] = _normalise(g.history.scores(task_words, n))
+    if task_words and WEIGHTS.get("commits"):
+        votes, similar = _similar_commits(g, task_words)
+        signals["commits"] = _normalise(votes)
+
+    # Seeds, or (task only) the best task matches as weighted pseudo-seeds: the files the text
+    # and the history agree on. Bench, task mode, 7 repos x 30 (lexical alone -> this):
+    # MRR 0.593 -> 0.696, recall@5 0.439 -> 0.481, recall@10 0.622 -> 0.624.
     weighted_seeds: list[tuple[int, float]] = [(g.file_index[s], 1.0) for s in seeds]
     if not weighted_seeds and task_words:
-        top = np.argsort(-lexical_raw)[:3]
-        weighted_seeds = [(int(i), float(signals["lexical"][i])) for i in top
-                          if lexical_raw[i] > 0]
+        match = _normalise(sum((WEIGHTS[k] * signals[k] for k in ("lexical", "history", "commits")),
+                               np.zeros(n)))
+        top = np.argsort(-match, kind="stable")[:3]
+        weighted_seeds = [(int(i), float(match[i])) for i in top if match[i] > 0]
     token.check()
 
     defines_detail: dict[int, list[str]] = {}
@@ -261,12 +272,6 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
             if words:
                 sim[fi] = max(len(words & sw) / len(words | sw) for sw in seed_words if sw) \
                     if any(seed_words) else 0.0
-    if task_words and WEIGHTS.get("history"):
-        signals["history"] = _normalise(g.history.scores(task_words, n))
-    similar: list[tuple[int, float]] = []  # (commit row, score): past commits like the task
-    if task_words and WEIGHTS.get("commits"):
-        votes, similar = _similar_commits(g, task_words)
-        signals["commits"] = _normalise(votes)
     signals["cochange_rr"] = _reciprocal_rank(signals["cochange"])
     signals["lexical_rr"] = _reciprocal_rank(signals["lexical"])
     signals["graph_rr"] = _reciprocal_rank(signals["defines"] + signals["uses"]
