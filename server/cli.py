@@ -11,18 +11,20 @@ import argparse
 import importlib
 import json
 import os
-import pkgutil
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING
 
 from analyzers import __version__
 from analyzers.cancel import Cancelled
-from analyzers.config import Settings
+
+if TYPE_CHECKING:  # pydantic and the settings load with the command that needs them
+    from pydantic import BaseModel
+
+    from analyzers.config import Settings
 
 
 class UserError(Exception):
@@ -30,6 +32,10 @@ class UserError(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    from pydantic import ValidationError
+
+    from analyzers.config import Settings
+
     values: dict[str, object] = {}
     for name in ("encoding", "profile", "context_window", "max_file_size"):
         v = getattr(args, name, None)
@@ -96,6 +102,8 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
 
 
 def command_modules() -> list[ModuleType]:
+    import pkgutil
+
     from . import commands
 
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
@@ -103,15 +111,35 @@ def command_modules() -> list[ModuleType]:
             if not n.startswith("_")]
 
 
-def parser() -> argparse.ArgumentParser:
+def _command_module(argv: Sequence[str]) -> ModuleType | None:
+    """The module of the subcommand ``argv`` names (each lives in the module of its own name), or
+    None when there is none or it is unknown: then every module registers (help, error lists)."""
+    name = next((a for a in argv if not a.startswith("-") or a in ("-h", "--help")), None)
+    if not name or not name.isidentifier() or name.startswith("_"):
+        return None
+    qualified = f"{__package__}.commands.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as e:
+        if e.name != qualified:
+            raise
+        return None
+
+
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Given the arguments, it registers only the subcommand they name (a
+    warm ``bundle`` call need not import every other command), else all of them."""
     ap = argparse.ArgumentParser(
         prog="ctxsteward",
         description="Context Steward: the right context for AI coding agents.",
     )
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in command_modules():
+    only = _command_module(argv) if argv is not None else None
+    for module in [only] if only is not None else command_modules():
         module.register(sub)
+    if only is not None and set(sub.choices) != {only.__name__.rpartition(".")[2]}:
+        return parser()  # the module registers other names: fall back to every command
     return ap
 
 
@@ -126,7 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 reconfigure(errors="backslashreplace")
             except (ValueError, OSError):
                 pass
-    args = parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = parser(argv).parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from analyzers.models import VerifyReport
 
 
