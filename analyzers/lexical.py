@@ -12,7 +12,9 @@ STOPWORDS = frozenset(
     """a an and are as at be but by for from has have if in into is it its of on or that the
     their then there these this to was were will with not no we you i our use used using
     self cls this none null true false def return import from class function func var let const
-    fn pub end else elif new public private static void int str""".split()
+    fn pub end else elif new public private static void int str
+    when what which where why how should would could can does do did also only so than too very
+    just some such any each after before about again been being into onto via""".split()
 )
 
 
