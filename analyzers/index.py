@@ -18,17 +18,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
 from .filefacts import read_file, token_length_array
 from .imports import Resolver
-from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
 from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
 from .syntax import Definition
 from .walk import walk
+
+if TYPE_CHECKING:  # the report's models load only when a report is made (not for a query)
+    from .models import IndexReport
 
 Progress = Callable[[int, int, str], None]
 _T = TypeVar("_T")
@@ -220,16 +222,41 @@ def build(
     A cache found damaged midway (a page the opening checks did not reach) is deleted and the
     index rebuilt once, with a warning, as when the damage shows at opening.
     """
+    out = _build_once_more(root, settings, token, progress, summary=True)
+    assert not isinstance(out, list)
+    return out
+
+
+def refresh(
+    root: Path,
+    settings: Settings | None = None,
+    *,
+    token: CancelToken = NEVER,
+    progress: Progress = _noop,
+) -> list[str]:
+    """Bring the index of ``root`` up to date, as :func:`build` does; return only its warnings.
+
+    For callers that go on to query the index: the summary (statistics read from every row) is
+    what a warm :func:`build` spends most of its time on.
+    """
+    out = _build_once_more(root, settings, token, progress, summary=False)
+    assert isinstance(out, list)
+    return out
+
+
+def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
+                     progress: Progress, *, summary: bool) -> IndexReport | list[str]:
     try:
-        return _build(root, settings, token=token, progress=progress)
+        return _build(root, settings, token=token, progress=progress, summary=summary)
     except sqlite3.DatabaseError as e:
         if not is_corruption(e):
             raise
         path = state_dir(Path(root).resolve()) / "index.sqlite"
         Store._discard(path)  # noqa: SLF001 - the store's own way to drop a damaged file
-        report = _build(root, settings, token=token, progress=progress)
-        report.warnings.insert(0, f"the cache {path} was corrupt ({e}); rebuilding it")
-        return report
+        out = _build(root, settings, token=token, progress=progress, summary=summary)
+        warnings = out if isinstance(out, list) else out.warnings
+        warnings.insert(0, f"the cache {path} was corrupt ({e}); rebuilding it")
+        return out
 
 
 def _build(
@@ -238,7 +265,8 @@ def _build(
     *,
     token: CancelToken,
     progress: Progress,
-) -> IndexReport:
+    summary: bool = True,
+) -> IndexReport | list[str]:
     t0 = time.perf_counter()
     settings = settings or Settings()
     root = Path(root).resolve()
@@ -316,7 +344,7 @@ def _build(
             fresh.clear()
             touched.clear()
 
-        history_summary = None
+        history_summary: dict[str, Any] | None = None  # HistorySummary's fields
         history_pending = hist_thread is not None
 
         def take_history() -> None:
@@ -329,12 +357,11 @@ def _build(
                 warnings.extend(hist_result.state.notes)
                 with store.transaction():
                     _store_history(store, hist_result)
-                total = store.conn.execute("SELECT count(*) FROM commits").fetchone()[0]
-                history_summary = HistorySummary(
-                    head=hist_result.state.head, branch=hist_result.state.branch,
-                    commits_read=len(hist_result.commits), commits_total=total,
-                    shallow=hist_result.state.shallow, incremental=hist_result.incremental,
-                )
+                history_summary = {
+                    "head": hist_result.state.head, "branch": hist_result.state.branch,
+                    "commits_read": len(hist_result.commits),
+                    "shallow": hist_result.state.shallow, "incremental": hist_result.incremental,
+                }
 
         for rows in reader.batches(token, progress):
             for r in rows:
@@ -365,11 +392,13 @@ def _build(
         elif not walked.in_git:
             warnings.append(f"{root} is not a git repository: no history, co-change or renames")
         changed = bool(parsed or removed or left
-                       or (history_summary and history_summary.commits_read))
+                       or (history_summary and history_summary["commits_read"]))
         if changed or store.get_meta("generation") is None:
             # Derived caches (the ranking graph) are keyed by this counter.
             gen = int(store.get_meta("generation") or 0) + 1
             store.set_meta("generation", str(gen))
+        if not summary:
+            return warnings
         return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
                        history_summary, time.perf_counter() - t0, warnings)
     finally:
@@ -426,8 +455,10 @@ def _resolve_imports(
 
 
 def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: int,
-            removed: int, history_summary: HistorySummary | None, seconds: float,
+            removed: int, history_summary: dict[str, Any] | None, seconds: float,
             warnings: list[str]) -> IndexReport:
+    from .models import HistorySummary, IndexReport, LanguageCount, SkippedFile
+
     c = store.conn
     langs = {
         (lang or "other"): [files, tokens, 0]
@@ -460,7 +491,10 @@ def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: 
         large_commit_limit=settings.large_commit_limit,
         large_commits=c.execute("SELECT count(*) FROM commits WHERE nfiles > ?",
                                 (settings.large_commit_limit,)).fetchone()[0],
-        history=history_summary, seconds=round(seconds, 3), warnings=warnings,
+        history=None if history_summary is None else HistorySummary(
+            commits_total=c.execute("SELECT count(*) FROM commits").fetchone()[0],
+            **history_summary),
+        seconds=round(seconds, 3), warnings=warnings,
     )
 
 

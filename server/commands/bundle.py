@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         save_bundle,
         verify_bundle,
     )
-    from analyzers.index import Index, build
+    from analyzers.index import Index, refresh
 
     settings = with_large_commit_limit(settings_from(args), args)
     root = find_root(Path(args.root) if args.root else Path.cwd())
@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give at least one --seed PATH or a --task TEXT (or --verify NAME)")
     budget = settings.default_budget if args.budget is None else args.budget
     with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
-        report = build(root, settings, progress=bar)
-    for w in report.warnings:
+        warnings = refresh(root, settings, progress=bar)
+    for w in warnings:
         sys.stderr.write(f"warning: {w}\n")
     with Index(root, settings) as index:
         try:
