@@ -295,12 +295,20 @@ def _build(
                 store.conn.execute("DELETE FROM resolved_imports")
                 store.set_meta("fingerprint", fingerprint)
 
-        known = store.file_stats()
-        indexed_before = {r[0] for r in store.conn.execute("SELECT path FROM files")}
+        # Files to read again: those whose (path, size, mtime) differs from the cache's row. An
+        # Entry is that very tuple, so sets compare thousands of them in C on every warm start.
+        file_rows = store.conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        skip_rows = store.conn.execute("SELECT path, size, mtime_ns FROM skipped").fetchall()
+        indexed_before = {r[0] for r in file_rows}
+        skip_paths = {r[0] for r in skip_rows}
+        stats = set(file_rows) if not skip_paths & indexed_before else {
+            r for r in file_rows if r[0] not in skip_paths}  # a skipped row wins (file_stats)
+        stats.update(skip_rows)
         present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
-        removed = [p for p in known if p not in present]
-        to_read = [e.path for e in walked.entries
-                   if known.get(e.path, (None, None, None))[:2] != (e.size, e.mtime_ns)]
+        removed = sorted((indexed_before | skip_paths) - present)
+        to_read = [] if stats.issuperset(walked.entries) else [
+            e.path for e in walked.entries if e not in stats]
+        known = store.file_stats() if to_read else {}  # with content hashes: same text, new mtime
         walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
         if to_read:
             encoding(settings.encoding)  # before the pool forks: its workers inherit it

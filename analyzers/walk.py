@@ -14,7 +14,7 @@ import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .cancel import NEVER, CancelToken
 
@@ -25,8 +25,7 @@ STATE_DIR = ".ctxsteward"
 ALWAYS_SKIPPED_DIRS = frozenset({".git", STATE_DIR, ".hg", ".svn"})
 
 
-@dataclass(slots=True, frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: thousands are made on every warm start
     path: str  # POSIX path relative to the root
     size: int
     mtime_ns: int
@@ -161,29 +160,36 @@ def walk(
 
     entries: list[Entry] = []
     skipped: list[Skip] = []
+    # The loop runs for every file on every warm start: locals, and the common case first.
+    lstat = os.lstat
+    regular = stat.S_IFREG
+    add = entries.append
     for i, rel in enumerate(names):
-        if i % 512 == 0:
+        if not i & 511:
             token.check()
-        first = rel.split("/", 1)[0]
-        if first in ALWAYS_SKIPPED_DIRS:
+        if rel[0] == "." and rel.split("/", 1)[0] in ALWAYS_SKIPPED_DIRS:
             continue
         if exclude_spec is not None and exclude_spec.match_file(rel):
             skipped.append(Skip(rel, "excluded", "matches an exclude glob"))
             continue
+        if not rel.isascii():
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                skipped.append(Skip(shown, "undecodable_name", "the file name is not valid UTF-8"))
+                continue
         try:
-            rel.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            skipped.append(Skip(shown, "undecodable_name", "the file name is not valid UTF-8"))
-            continue
-        try:
-            st = os.lstat(root_prefix + rel)
+            st = lstat(root_prefix + rel)
         except FileNotFoundError:
             if not in_git:
                 skipped.append(Skip(rel, "vanished", "deleted while listing the folder"))
             continue  # in git: tracked but deleted from the work tree, so not part of it
         except OSError as e:
             skipped.append(Skip(rel, "unreadable", str(e)))
+            continue
+        if st.st_mode & 0o170000 == regular and st.st_size <= max_file_size:
+            add(Entry(rel, st.st_size, st.st_mtime_ns))
             continue
         if stat.S_ISLNK(st.st_mode):
             skipped.append(_classify_link(root, rel))
