@@ -1,19 +1,19 @@
 """The repository graph behind ranking: who references what, who defines it, and the lexical index.
 
-Built from the index on first use after it changes and kept in ``.ctxsteward/graph.pickle`` (keyed
-by the index generation), so a warm query loads prepared sparse arrays instead of re-reading every
-file's facts.
+Built from the index on first use after it changes and kept in ``.ctxsteward/graph.bin`` (keyed
+by the index generation; format in :mod:`analyzers.graphcache`), so a warm query loads prepared
+sparse arrays instead of re-reading every file's facts.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import lexical
+from . import graphcache, lexical
 from .cancel import NEVER, CancelToken
 from .index import Index
 from .sparse import Csr
@@ -29,8 +29,8 @@ class RepoGraph:
     generation: str
     files: list[str]
     file_index: dict[str, int]
-    names: list[str]
-    name_index: dict[str, int]
+    names: Sequence[str]  # a list, or a graphcache.StrList once loaded from the cache
+    name_index: Mapping[str, int]  # a dict, or a graphcache.StrIndex once loaded from the cache
     refs: Csr  # files x names: reference counts (names defined in the repo only)
     defs: Csr  # files x names: 1 where the file defines the name
     name_idf: np.ndarray  # specificity of each name: rarer definitions weigh more
@@ -51,7 +51,7 @@ class RepoGraph:
 class LexicalIndex:
     """BM25 term scores, term-major (computed with bm25s at build time; scored with numpy)."""
 
-    vocab: dict[str, int]
+    vocab: Mapping[str, int]  # a dict, or a graphcache.StrIndex once loaded from the cache
     indptr: np.ndarray
     indices: np.ndarray
     data: np.ndarray
@@ -83,20 +83,14 @@ def _generation(index: Index) -> str:
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
     gen = _generation(index)
-    path = state_dir(index.root) / "graph.pickle"
-    try:
-        with path.open("rb") as f:
-            version, cached_gen, graph = pickle.load(f)
-        if version == GRAPH_VERSION and cached_gen == gen:
-            return graph
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, TypeError):
-        pass  # missing or corrupt: rebuild below
+    path = state_dir(index.root) / "graph.bin"
+    cached = graphcache.load(path, GRAPH_VERSION, gen)  # None: missing, stale or corrupt
+    if isinstance(cached, RepoGraph):
+        return cached
     graph = build_graph(index, gen, token)
-    tmp = path.with_suffix(".tmp")
     try:
-        with tmp.open("wb") as f:
-            pickle.dump((GRAPH_VERSION, gen, graph), f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        graphcache.dump(path, GRAPH_VERSION, gen, graph)
+        (path.parent / "graph.pickle").unlink(missing_ok=True)  # the earlier format's file
     except OSError:
         pass  # a read-only cache folder: still answer from memory
     return graph

@@ -77,7 +77,7 @@ async def test_the_first_index_reports_progress_and_a_cancelled_wait_leaves_it_r
 
 
 async def test_cancelling_a_call_cancels_its_job(big: Path, tmp_path: Path) -> None:
-    (big / ".ctxsteward" / "graph.pickle").unlink(missing_ok=True)  # make ranking slow again
+    (big / ".ctxsteward" / "graph.bin").unlink(missing_ok=True)  # make ranking slow again
     with (tmp_path / "server.log").open("w+") as log:
         async with session(big, log) as s:
             data(await s.call_tool("token_budget", {}))  # the index is up to date
@@ -96,7 +96,7 @@ async def test_cancelling_a_call_cancels_its_job(big: Path, tmp_path: Path) -> N
 
 async def test_a_client_that_goes_away_mid_call_stops_the_work_and_the_server(
         big: Path, tmp_path: Path) -> None:
-    (big / ".ctxsteward" / "graph.pickle").unlink(missing_ok=True)
+    (big / ".ctxsteward" / "graph.bin").unlink(missing_ok=True)
     outcome: list[str] = []
     with (tmp_path / "server.log").open("w+") as log:
         async with anyio.create_task_group() as outer, session(big, log) as s:
