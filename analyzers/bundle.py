@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import pathspec
-
 from .cancel import NEVER, CancelToken
 from .fsutil import write_atomic
 from .index import Index
@@ -152,7 +150,11 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
 
 
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
-    """Rank, filter, pack and render a bundle for ``request``."""
+    """Rank, filter, pack and render a bundle for ``request``.
+
+    The result's models are built with ``model_construct`` from our own typed values: validating
+    them would first build their validators, which costs a CLI call more than its ranking.
+    """
     if request.budget < 0:
         raise BundleError("budget must be 0 (rank only) or a positive number of tokens")
     if request.limit is not None and request.limit < 1:
@@ -175,7 +177,11 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     for spec, p in zip(request.pins, pins, strict=True):
         if p not in index.files():
             raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}")
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude) if request.exclude else None
+    exclude_spec = None
+    if request.exclude:
+        import pathspec  # only with exclude globs: not on every query's start
+
+        exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude)
 
     # Enough candidates to fill the budget with small items (the pool grows with the budget).
     pool_size = max(CANDIDATE_POOL, request.budget // 250)
@@ -188,7 +194,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     unindexed = {s.path: s.note for s in seeds if not s.indexed}
     for p in seed_paths:
         if p in unindexed:
-            excluded.append(ExcludedFile(
+            excluded.append(ExcludedFile.model_construct(
                 path=p, reason=f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
         ordered.append((p, 1.0, ["seed"], "core", True, None))
@@ -210,11 +216,12 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         for path, score, reasons, tier, forced, ranked_file in ordered:
             token.check()
             if exclude_spec is not None and exclude_spec.match_file(path):
-                excluded.append(ExcludedFile(path=path, reason="matches an exclude glob"))
+                excluded.append(ExcludedFile.model_construct(
+                    path=path, reason="matches an exclude glob"))
                 continue
             why = scans.reason(index.root, path, files[path].hash)
             if why:
-                excluded.append(ExcludedFile(path=path, reason=why))
+                excluded.append(ExcludedFile.model_construct(path=path, reason=why))
                 continue
             if request.budget == 0:
                 yield Candidate(path, score, reasons, counter.scale(files[path].tokens), [], [],
@@ -222,8 +229,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             lines = _read_lines(index.root, path)
             if lines is None:
-                excluded.append(ExcludedFile(path=path,
-                                             reason="unreadable or changed since indexing"))
+                excluded.append(ExcludedFile.model_construct(
+                    path=path, reason="unreadable or changed since indexing"))
                 continue
             cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines,
                              index.definitions(path), tier, forced, focus=focus.get(path, []))
@@ -237,15 +244,17 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     if request.budget == 0:
         limit = request.limit or RANK_ONLY_LIMIT
         items = [
-            BundleItem(path=c.path, tier=c.tier, granularity="file",  # type: ignore[arg-type]
-                       ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
-                       score=round(c.score, 4), reasons=c.reasons)
+            BundleItem.model_construct(
+                path=c.path, tier=c.tier, granularity="file",
+                ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
+                score=round(c.score, 4), reasons=list(c.reasons))
             for c in itertools.islice(candidates(), limit)
         ]
         scans.save()
-        bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=0,
-                        total_tokens=sum(i.tokens for i in items), encoding=counter.label,
-                        items=items, excluded=excluded)
+        bundle = Bundle.model_construct(
+            task=request.task, seeds=list(request.seeds), budget=0,
+            total_tokens=sum(i.tokens for i in items), encoding=counter.label, items=items,
+            excluded=excluded)
         return BundleResult(bundle, "", [])
 
     overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
@@ -262,14 +271,15 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             break
         packed.pop()
     items = [
-        BundleItem(path=p.candidate.path, tier=p.candidate.tier,  # type: ignore[arg-type]
-                   granularity=p.piece.granularity,  # type: ignore[arg-type]
-                   ranges=list(p.piece.ranges), symbols=p.symbols, tokens=p.tokens,
-                   score=round(p.candidate.score, 4), reasons=p.candidate.reasons)
+        BundleItem.model_construct(
+            path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
+            ranges=list(p.piece.ranges), symbols=list(p.symbols), tokens=p.tokens,
+            score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]
-    bundle = Bundle(task=request.task, seeds=list(request.seeds), budget=request.budget,
-                    total_tokens=total, encoding=counter.label, items=items, excluded=excluded)
+    bundle = Bundle.model_construct(
+        task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
+        encoding=counter.label, items=items, excluded=excluded)
     skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
     left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered

@@ -1,8 +1,13 @@
-"""Settings shared by every surface (CLI, LSP, MCP): one typed model with defaults."""
+"""Settings shared by every surface (CLI, LSP, MCP): one typed model with defaults.
+
+The models build their validators when first validating (``defer_build``): a CLI call that only
+needs the defaults takes ``Settings.model_construct()`` and never pays for pydantic's schema
+machinery.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ModelProfile(BaseModel):
@@ -12,20 +17,25 @@ class ModelProfile(BaseModel):
     above cl100k's); 1.0 means the encoding's own count.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     name: str = "generic"
     context_window: int = 200_000
     factor: float = 1.0
 
 
+# Literal, valid values: constructed without validation (which would build the validator on import).
 PROFILES: dict[str, ModelProfile] = {
-    "generic": ModelProfile(name="generic", context_window=200_000, factor=1.0),
-    "claude": ModelProfile(name="claude", context_window=200_000, factor=1.2),
-    "gpt-4": ModelProfile(name="gpt-4", context_window=128_000, factor=1.0),
+    "generic": ModelProfile.model_construct(name="generic", context_window=200_000, factor=1.0),
+    "claude": ModelProfile.model_construct(name="claude", context_window=200_000, factor=1.2),
+    "gpt-4": ModelProfile.model_construct(name="gpt-4", context_window=128_000, factor=1.0),
 }
 
 
 class Settings(BaseModel):
     """Every knob of the analysis core, validated once at the edge."""
+
+    model_config = ConfigDict(defer_build=True)
 
     encoding: str = "cl100k_base"
     profile: str = "generic"

@@ -8,14 +8,12 @@ commits new since the last run. :class:`Index` answers queries over the cache.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sqlite3
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,14 +21,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
-from .filefacts import read_file, token_length_array
-from .imports import Resolver
 from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
 from .syntax import Definition
 from .walk import walk
 
-if TYPE_CHECKING:  # the report's models load only when a report is made (not for a query)
-    from .models import IndexReport
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .models import IndexReport  # the report's models load only when a report is made
+
+# Reading files (filefacts: tree-sitter, the tokenizer), resolving imports and the process pool
+# are imported where used: a warm run with nothing to read needs none of them.
 
 Progress = Callable[[int, int, str], None]
 _T = TypeVar("_T")
@@ -47,16 +49,22 @@ def _noop(done: int, total: int, message: str) -> None:
 # -- building -----------------------------------------------------------------------------------
 
 def _worker_init(encoding_name: str) -> None:
+    from .filefacts import token_length_array
+
     token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
 
 def _read_batch(args: tuple[str, list[str], str, int]) -> list[RecordRows]:
     """Read and analyse a batch of files into SQLite rows (in a worker: rows pickle cheaply)."""
+    from .filefacts import read_file
+
     root, paths, encoding_name, max_size = args
     return [record_rows(read_file(root, p, encoding_name, max_size)) for p in paths]
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork is fastest, but unsafe once other threads run (the language server): use forkserver.
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
@@ -81,6 +89,10 @@ class _Parser:
         if self.total < POOL_THRESHOLD or workers <= 1:
             self.results = map(_read_batch, self.args)
             return
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import filefacts  # noqa: F401 - before the fork: the workers inherit it
+
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                         initializer=_worker_init, initargs=(settings.encoding,))
         try:
@@ -423,6 +435,8 @@ def _resolve_rows(args: tuple[str, list[str], _ImportRows]) -> list[tuple[str, s
     from .syntax import ImportRef
 
     root, files, rows = args
+    from .imports import Resolver
+
     resolver = Resolver(Path(root), files)
     out: list[tuple[str, str]] = []
     for path, lang, blob in rows:

@@ -9,7 +9,7 @@ import importlib
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 
 from tree_sitter import Language, Parser, Query
 
@@ -159,6 +159,8 @@ def _read_package_query(package: str) -> str:
     # Some wheels (tree-sitter-c-sharp) install their queries beside the package under the
     # distribution's name; find them through the distribution's file list.
     dist = package.replace("_", "-")
+    from importlib import metadata  # costs more than a warm query's other imports: only here
+
     try:
         for f in metadata.files(dist) or []:
             if str(f).endswith("queries/tags.scm"):

@@ -1,13 +1,22 @@
 """Pydantic models for everything that leaves the process (CLI ``--json``, LSP, MCP).
 
-``ctxsteward schema NAME`` prints the JSON Schema of these models.
+``ctxsteward schema NAME`` prints the JSON Schema of these models. Each builds its validator when
+first used (``defer_build``), not on import: a CLI call that makes one bundle does not pay for the
+schemas of every other output.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel as _PydanticModel
+from pydantic import ConfigDict, Field
+
+
+class BaseModel(_PydanticModel):
+    """pydantic's BaseModel, validators built on first use."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class SkippedFile(BaseModel):

@@ -12,13 +12,16 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .filefacts import FileRecord
 from .syntax import Definition, ImportRef
 from .walk import STATE_DIR
 
-SCHEMA_VERSION = 3
+if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a query's business
+    from .filefacts import FileRecord
+
+# 4: references leave out uses of names bound inside their function (parameters, locals).
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -119,6 +122,9 @@ class Store:
             p = path.with_name(path.name + suffix)
             if p.exists():
                 p.unlink()
+        # Caches derived from the index are keyed by its generation counter, which a new
+        # database starts again from 1: the ranking graph of the old one must not pass for it.
+        path.with_name("graph.bin").unlink(missing_ok=True)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:

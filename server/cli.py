@@ -43,6 +43,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
             values[name] = v
     if getattr(args, "exclude", None):
         values["exclude"] = args.exclude
+    if not values:
+        return Settings.model_construct()  # the defaults, as Settings() gives, without a validator
     try:
         return Settings.model_validate(values)
     except ValidationError as e:
