@@ -77,7 +77,10 @@ class LexicalIndex:
 
 
 def _generation(index: Index) -> str:
-    return index.store.get_meta("generation") or "0"
+    """The cache key: the index generation and the settings the graph depends on (the history
+    views leave out commits over the large-commit limit)."""
+    gen = index.store.get_meta("generation") or "0"
+    return f"{gen}/limit={index.settings.large_commit_limit}"
 
 
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:

@@ -72,9 +72,6 @@ def test_large_commit_limit_on_bundle_changes_co_change(repo: Path) -> None:
     assert cochanged(repo) == wide
 
 
-@pytest.mark.xfail(strict=True, reason="analyzers/graph.py keys its cache (.ctxsteward/graph.bin) "
-                   "by the index generation only, not by large_commit_limit: a graph built "
-                   "under another limit is reused (remove this mark once the key includes it)")
 def test_a_limit_does_not_stick_to_the_next_call_through_the_graph_cache(repo: Path) -> None:
     def ranking(*limit: str) -> list[tuple[str, list[str]]]:
         proc = run_cli("bundle", "--task", "reformat", "--budget", "0", "--format", "json",
