@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import background
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
@@ -56,14 +57,7 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzers.bundle import (
-        BundleError,
-        BundleRequest,
-        make_bundle,
-        save_bundle,
-        verify_bundle,
-    )
-    from analyzers.index import Index, refresh
+    from analyzers.index import refresh
 
     settings = with_large_commit_limit(settings_from(args), args)
     root = find_root(Path(args.root) if args.root else Path.cwd())
@@ -76,8 +70,28 @@ def run(args: argparse.Namespace) -> int:
     if not args.verify and not args.seed and not (task and task.strip()):
         raise UserError("give at least one --seed PATH or a --task TEXT (or --verify NAME)")
     budget = settings.default_budget if args.budget is None else args.budget
-    with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
-        warnings = refresh(root, settings, progress=bar)
+
+    def refreshed() -> list[str]:
+        with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
+            return refresh(root, settings, progress=bar)
+
+    # The index is brought up to date in a child process while this one loads the ranking code
+    # and the tokenizer: the two are independent until the query starts.
+    with background.start(refreshed) as pending:
+        from analyzers.bundle import (
+            BundleError,
+            BundleRequest,
+            make_bundle,
+            save_bundle,
+            verify_bundle,
+        )
+        from analyzers.index import Index
+
+        if not args.verify:
+            from analyzers.tokens import encoding
+
+            encoding(settings.encoding)
+        warnings = pending.result()
     for w in warnings:
         sys.stderr.write(f"warning: {w}\n")
     with Index(root, settings) as index:
