@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import itertools
 import re
 from collections.abc import Iterator
@@ -146,7 +147,7 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
             text = f.read().replace("\r\n", "\n")
     except (OSError, UnicodeDecodeError):
         return None
-    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+    return io.StringIO(text, newline="\n").readlines()  # ends lines at "\n" only, kept as read
 
 
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
@@ -237,8 +238,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             if ranked_file is not None:
                 cand.names = list(ranked_file.names_used)
                 cand.task_words = list(ranked_file.task_terms)
-                refs = index.references(path)
-                cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+                if cand.names:  # else no line refers to them: skip reading the references
+                    refs = index.references(path)
+                    cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
             yield cand
 
     if request.budget == 0:

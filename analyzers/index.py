@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
@@ -522,8 +522,7 @@ def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: 
 
 # -- querying -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class FileInfo:
+class FileInfo(NamedTuple):  # a tuple: Index.files() makes one per file on every query
     path: str
     lang: str | None
     tokens: int

@@ -8,7 +8,8 @@ own token count never exceeds the budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import lexical
@@ -64,6 +65,21 @@ def _innermost(defs: list[Definition], line: int) -> Definition | None:
     return best
 
 
+def _innermost_by_line(defs: list[Definition], lines: list[int]) -> dict[int, int]:
+    """For each of ``lines`` inside some definition, the index of :func:`_innermost`'s answer
+    (the shortest span; the first such on a tie): one pass over the definitions, not one per line.
+    """
+    wanted = sorted(set(lines))
+    best: dict[int, tuple[int, int]] = {}  # line -> (span, index)
+    for i, d in enumerate(defs):
+        span = d.end_line - d.start_line
+        for line in wanted[bisect_left(wanted, d.start_line):bisect_right(wanted, d.end_line)]:
+            held = best.get(line)
+            if held is None or span < held[0]:
+                best[line] = (span, i)
+    return {line: i for line, (_, i) in best.items()}
+
+
 def relevant_definitions(c: Candidate) -> list[Definition]:
     """Definitions of ``c`` that matter for this bundle, most relevant first."""
     if c.focus:
@@ -76,16 +92,16 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
         s = 0.0
         if d.name in names:
             s += 3.0
-        overlap = task & set(lexical.words(d.name))
-        s += 1.0 * len(overlap)
+        if task:
+            s += 1.0 * len(task.intersection(lexical.words(d.name)))
         if s:
             scored[i] = s
-    position = {id(d): i for i, d in enumerate(c.definitions)}
-    for line in c.ref_lines:
-        inner = _innermost(c.definitions, line)
-        if inner is not None:
-            i = position[id(inner)]
-            scored[i] = scored.get(i, 0.0) + 1.0
+    if c.ref_lines:
+        inner = _innermost_by_line(c.definitions, c.ref_lines)
+        for line in c.ref_lines:
+            at = inner.get(line)
+            if at is not None:
+                scored[at] = scored.get(at, 0.0) + 1.0
     order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
     chosen: list[Definition] = []
     for i in order:
@@ -160,19 +176,20 @@ def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
 
 
 def _options(c: Candidate, remaining: int, top_score: float
-             ) -> list[tuple[str, list[tuple[int, int]], list[str]]]:
+             ) -> Iterator[tuple[str, list[tuple[int, int]], list[str]]]:
+    """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
+    first that fits ends the search, so later ones are often never needed)."""
     n = len(c.lines)
     whole = [(1, n)] if n else []
     central = c.forced or c.score >= 0.6 * top_score
-    options: list[tuple[str, list[tuple[int, int]], list[str]]] = []
     if c.focus:
         defs = relevant_definitions(c)
-        options.append(("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
-                        [d.qualified for d in defs]))
+        yield ("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
+               [d.qualified for d in defs])
     if c.tokens <= SMALL_FILE or (central and c.tokens <= CENTRAL_SHARE * remaining) or (
         c.forced and c.tokens <= remaining
     ):
-        options.append(("file", whole, []))
+        yield ("file", whole, [])
     defs = relevant_definitions(c) if not c.focus else []
     if defs:
         cap = SYMBOLS_SHARE * remaining
@@ -184,13 +201,12 @@ def _options(c: Candidate, remaining: int, top_score: float
             chosen.append(d)
             used += d.tokens
         chosen.sort(key=lambda d: d.start_line)
-        options.append(("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
-                        [d.qualified for d in chosen]))
+        yield ("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
+               [d.qualified for d in chosen])
         if len(chosen) > 1:
             first = min(chosen, key=lambda d: defs.index(d))
-            options.append(("symbols", [(first.start_line, first.end_line)], [first.qualified]))
+            yield ("symbols", [(first.start_line, first.end_line)], [first.qualified])
     sk = skeleton_ranges(c)
     if sk:
-        options.append(("skeleton", sk, [d.qualified for d in c.definitions
-                                         if d.kind not in ("constant",)][:50]))
-    return options
+        yield ("skeleton", sk, [d.qualified for d in c.definitions
+                                if d.kind not in ("constant",)][:50])

@@ -68,7 +68,8 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
                 f'granularity="{piece.granularity}">\n<document_content><![CDATA[\n{body}]]>'
                 f"</document_content>\n</document>\n")
     lang = FENCE_LANG.get(detect(piece.path) or "", "")
-    longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2)
+    longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2) \
+        if "```" in piece.text else 2
     fence = "`" * max(3, longest + 1)
     if piece.granularity == "skeleton":
         title = f"## {piece.path} (skeleton: signatures only)"

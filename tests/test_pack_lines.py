@@ -1,0 +1,55 @@
+"""Two faster paths of packing checked against their plain definitions on generated inputs: the
+innermost definition around each referencing line, and a file's lines split at newlines only."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzers.bundle import _read_lines
+from analyzers.pack import _innermost, _innermost_by_line
+from analyzers.syntax import Definition
+
+
+@st.composite
+def definitions(draw: st.DrawFn) -> list[Definition]:
+    out = []
+    for i in range(draw(st.integers(0, 12))):
+        start = draw(st.integers(1, 40))
+        end = draw(st.integers(start - 2, start + 30))  # a few malformed (end < start) too
+        out.append(Definition(name=f"f{i}", kind="function", start_line=start, end_line=end,
+                              name_line=start, name_col=0, signature="", parent=None, tokens=1))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(definitions(), st.lists(st.integers(0, 75), max_size=30))
+def test_innermost_by_line_is_innermost_for_every_line(defs: list[Definition],
+                                                       lines: list[int]) -> None:
+    got = _innermost_by_line(defs, lines)
+    for line in lines:
+        want = _innermost(defs, line)
+        if want is None:
+            assert line not in got
+        else:
+            assert defs[got[line]] is want
+
+
+LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")  # the definition: split at "\n" only
+
+
+PIECES = ["a", "é", " ", "\n", "\r", "\r\n", "\x0c", "\x0b", "\u2028", "\u0085", "\x1c", "\t"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_read_lines_splits_at_newlines_only(tmp_path_factory: pytest.TempPathFactory,
+                                            text: str) -> None:
+    folder = tmp_path_factory.mktemp("lines")
+    (folder / "f.txt").write_bytes(text.encode("utf-8"))
+    expected = LINES.findall(text.replace("\r\n", "\n"))
+    assert _read_lines(folder, "f.txt") == expected
+    assert "".join(expected) == text.replace("\r\n", "\n")
