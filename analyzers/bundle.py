@@ -14,27 +14,24 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .cancel import NEVER, CancelToken
 from .fsutil import write_atomic
 from .index import Index
-from .models import (
-    Bundle,
-    BundleItem,
-    ExcludedFile,
-    SavedBundle,
-    SavedItem,
-    SavedRange,
-    VerifiedItem,
-    VerifyReport,
-)
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
 from .render import Piece, footer, header, ranges_label, render, select_lines
 from .secrets import ScanCache, secret_by_name
 from .store import state_dir
 from .tokens import Counter
+
+if TYPE_CHECKING:
+    from .models import Bundle, SavedBundle, SavedItem, SavedRange, VerifiedItem, VerifyReport
+
+# The pydantic models (analyzers.models) are imported where they are made: importing pydantic costs
+# a warm CLI query more than its ranking, and a Markdown bundle never needs them (BundleResult
+# makes its Bundle model only when asked for it).
 
 DEFAULT_BUDGET = 16_000
 RANK_ONLY_LIMIT = 50
@@ -67,12 +64,60 @@ class LeftOut:
     reasons: list[str]
 
 
+class Excluded(NamedTuple):
+    path: str
+    reason: str
+
+
 @dataclass
+class BundleDraft:
+    """A Bundle's values, before they are made into the pydantic model (see BundleResult)."""
+
+    task: str | None
+    seeds: list[str]
+    budget: int
+    total_tokens: int
+    encoding: str
+    items: list[dict[str, Any]]  # BundleItem's fields
+    excluded: list[Excluded]
+
+    def build(self) -> Bundle:
+        """The model, constructed from our own typed values (validating would first build the
+        validators, which costs more than the query)."""
+        from .models import Bundle, BundleItem, ExcludedFile
+
+        return Bundle.model_construct(
+            task=self.task, seeds=self.seeds, budget=self.budget, total_tokens=self.total_tokens,
+            encoding=self.encoding, items=[BundleItem.model_construct(**i) for i in self.items],
+            excluded=[ExcludedFile.model_construct(path=e.path, reason=e.reason)
+                      for e in self.excluded])
+
+
 class BundleResult:
-    bundle: Bundle
-    rendered: str  # the Markdown or XML document the agent reads
-    pieces: list[Piece]
-    left_out: list[LeftOut] = field(default_factory=list)
+    """A made bundle: its ``bundle`` model (made on first use), the rendered document the agent
+    reads, its pieces, and the ranked candidates the budget had no room for."""
+
+    def __init__(self, bundle: Bundle | BundleDraft, rendered: str, pieces: list[Piece],
+                 left_out: list[LeftOut] | None = None) -> None:
+        self._bundle = bundle
+        self.rendered = rendered
+        self.pieces = pieces
+        self.left_out: list[LeftOut] = [] if left_out is None else left_out
+
+    @property
+    def bundle(self) -> Bundle:
+        if isinstance(self._bundle, BundleDraft):
+            self._bundle = self._bundle.build()
+        return self._bundle
+
+    def counts(self) -> tuple[int, int, int]:
+        """(items, total tokens, budget), without making the model."""
+        b = self._bundle
+        return len(b.items), b.total_tokens, b.budget
+
+    def __repr__(self) -> str:
+        items, total, budget = self.counts()
+        return f"BundleResult({items} items, {total} of {budget} tokens)"
 
 
 @dataclass
@@ -153,8 +198,7 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
     """Rank, filter, pack and render a bundle for ``request``.
 
-    The result's models are built with ``model_construct`` from our own typed values: validating
-    them would first build their validators, which costs a CLI call more than its ranking.
+    The result's Bundle model is made only when asked for (see BundleResult).
     """
     if request.budget < 0:
         raise BundleError("budget must be 0 (rank only) or a positive number of tokens")
@@ -190,13 +234,13 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task, seed_symbols=focus),
                   token, explain=explain)
     files = index.files()
-    excluded: list[ExcludedFile] = []
+    excluded: list[Excluded] = []
     ordered: list[tuple[str, float, list[str], str, bool, RankedFile | None]] = []
     unindexed = {s.path: s.note for s in seeds if not s.indexed}
     for p in seed_paths:
         if p in unindexed:
-            excluded.append(ExcludedFile.model_construct(
-                path=p, reason=f"seed not indexed: {unindexed[p]}; ranked from its history"))
+            excluded.append(Excluded(
+                p, f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
         ordered.append((p, 1.0, ["seed"], "core", True, None))
     for p in pins:
@@ -217,12 +261,11 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         for path, score, reasons, tier, forced, ranked_file in ordered:
             token.check()
             if exclude_spec is not None and exclude_spec.match_file(path):
-                excluded.append(ExcludedFile.model_construct(
-                    path=path, reason="matches an exclude glob"))
+                excluded.append(Excluded(path, "matches an exclude glob"))
                 continue
             why = scans.reason(index.root, path, files[path].hash)
             if why:
-                excluded.append(ExcludedFile.model_construct(path=path, reason=why))
+                excluded.append(Excluded(path, why))
                 continue
             if request.budget == 0:
                 yield Candidate(path, score, reasons, counter.scale(files[path].tokens), [], [],
@@ -230,8 +273,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             lines = _read_lines(index.root, path)
             if lines is None:
-                excluded.append(ExcludedFile.model_construct(
-                    path=path, reason="unreadable or changed since indexing"))
+                excluded.append(Excluded(path, "unreadable or changed since indexing"))
                 continue
             cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines,
                              index.definitions(path), tier, forced, focus=focus.get(path, []))
@@ -245,19 +287,18 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 
     if request.budget == 0:
         limit = request.limit or RANK_ONLY_LIMIT
-        items = [
-            BundleItem.model_construct(
-                path=c.path, tier=c.tier, granularity="file",
-                ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
-                score=round(c.score, 4), reasons=list(c.reasons))
+        items: list[dict[str, Any]] = [
+            dict(path=c.path, tier=c.tier, granularity="file",
+                 ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
+                 score=round(c.score, 4), reasons=list(c.reasons))
             for c in itertools.islice(candidates(), limit)
         ]
         scans.save()
-        bundle = Bundle.model_construct(
+        draft = BundleDraft(
             task=request.task, seeds=list(request.seeds), budget=0,
-            total_tokens=sum(i.tokens for i in items), encoding=counter.label, items=items,
+            total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
             excluded=excluded)
-        return BundleResult(bundle, "", [])
+        return BundleResult(draft, "", [])
 
     overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
     top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
@@ -273,20 +314,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             break
         packed.pop()
     items = [
-        BundleItem.model_construct(
-            path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
-            ranges=list(p.piece.ranges), symbols=list(p.symbols), tokens=p.tokens,
-            score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
+        dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
+             ranges=list(p.piece.ranges), symbols=list(p.symbols), tokens=p.tokens,
+             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]
-    bundle = Bundle.model_construct(
+    draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=excluded)
     skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
     left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered
                 if path not in skipped and not secret_by_name(path)]
-    return BundleResult(bundle, rendered, pieces, left_out)
+    return BundleResult(draft, rendered, pieces, left_out)
 
 
 # -- saving and verifying -----------------------------------------------------------------------
@@ -323,6 +363,8 @@ def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
     range on its own (with its first line's), so :func:`verify_bundle` can find a range again
     after lines were added or removed above it.
     """
+    from .models import SavedBundle, SavedItem, SavedRange
+
     _check_name(name)
     hashes = []
     for item in result.bundle.items:
@@ -344,6 +386,8 @@ def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
 
 
 def load_saved(root: Path, name: str) -> SavedBundle:
+    from .models import SavedBundle
+
     _check_name(name)
     path = bundles_dir(root) / f"{name}.json"
     if not path.exists():
@@ -415,6 +459,8 @@ def verify_item(root: Path, h: SavedItem, whole: bool) -> VerifiedItem:
 
     ``whole``: the item showed the whole file, so any edit changes what the agent saw.
     """
+    from .models import VerifiedItem
+
     def result(status: Status, detail: str = "",
                now: list[tuple[int, int]] | None = None) -> VerifiedItem:
         return VerifiedItem(path=h.path, status=status, detail=detail, ranges=h.ranges,
@@ -448,6 +494,8 @@ def verify_item(root: Path, h: SavedItem, whole: bool) -> VerifiedItem:
 def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> VerifyReport:
     """Which items of a saved bundle are unchanged, moved, changed or vanished since it was
     saved."""
+    from .models import VerifyReport
+
     saved = load_saved(index.root, name)
     # A whole-file item changes with any edit (lines added at the end included).
     whole = {i.path for i in saved.bundle.items if i.granularity == "file"}

@@ -1,99 +1,172 @@
 """Settings shared by every surface (CLI, LSP, MCP): one typed model with defaults.
 
-The models build their validators when first validating (``defer_build``): a CLI call that only
-needs the defaults takes ``Settings.model_construct()`` and never pays for pydantic's schema
-machinery.
+Plain dataclasses, so that reading the defaults imports nothing: a warm CLI query never loads
+pydantic, which costs it more than its whole ranking. Values given from outside (``Settings(...)``,
+``Settings.model_validate``: command-line options, editor settings) are validated and coerced by a
+pydantic model generated from these very fields on first use, and a bad value raises pydantic's
+``ValidationError`` with pydantic's message, as when Settings was a pydantic model. The pydantic
+methods the edges use (``model_validate``, ``model_construct``, ``model_copy``, ``model_dump``,
+``model_fields``) keep their meaning.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, ClassVar, TypeVar
+
+_S = TypeVar("_S", bound="Settings")
 
 
-class ModelProfile(BaseModel):
+@dataclass
+class ModelProfile:
     """How token counts translate for a target model.
 
     ``factor`` corrects counts for models whose tokenizer is unpublished (Claude's counts run
     above cl100k's); 1.0 means the encoding's own count.
     """
 
-    model_config = ConfigDict(defer_build=True)
-
     name: str = "generic"
     context_window: int = 200_000
     factor: float = 1.0
 
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> ModelProfile:
+        return dataclasses.replace(self, **(update or {}))
 
-# Literal, valid values: constructed without validation (which would build the validator on import).
+
 PROFILES: dict[str, ModelProfile] = {
-    "generic": ModelProfile.model_construct(name="generic", context_window=200_000, factor=1.0),
-    "claude": ModelProfile.model_construct(name="claude", context_window=200_000, factor=1.2),
-    "gpt-4": ModelProfile.model_construct(name="gpt-4", context_window=128_000, factor=1.0),
+    "generic": ModelProfile(name="generic", context_window=200_000, factor=1.0),
+    "claude": ModelProfile(name="claude", context_window=200_000, factor=1.2),
+    "gpt-4": ModelProfile(name="gpt-4", context_window=128_000, factor=1.0),
 }
 
 
-class Settings(BaseModel):
-    """Every knob of the analysis core, validated once at the edge."""
+def _rule(description: str = "", **constraints: Any) -> dict[str, Any]:
+    """A field's metadata: its description and pydantic constraints (``ge=1``...)."""
+    return {"description": description, "constraints": constraints}
 
-    model_config = ConfigDict(defer_build=True)
+
+def _instruction_files() -> list[str]:
+    return [
+        "CLAUDE.md",
+        "CLAUDE.local.md",
+        ".claude/CLAUDE.md",
+        "AGENTS.md",
+        "GEMINI.md",
+        ".github/copilot-instructions.md",
+        ".github/instructions/*.instructions.md",
+        ".cursorrules",
+        ".cursor/rules/*.mdc",
+        ".claude/rules/**/*.md",
+        ".windsurfrules",
+    ]
+
+
+@dataclass(init=False)
+class Settings:
+    """Every knob of the analysis core, validated once at the edge."""
 
     encoding: str = "cl100k_base"
     profile: str = "generic"
-    context_window: int | None = Field(
-        default=None, description="Overrides the profile's context window when set."
-    )
-    max_file_size: int = Field(default=1_048_576, ge=1)
-    large_commit_limit: int = Field(
-        default=30, ge=1, description="Commits touching more files are ignored for co-change."
-    )
-    exclude: list[str] = Field(default_factory=list, description="Extra gitignore-style globs.")
-    workers: int | None = Field(default=None, description="Parse processes; default: all cores.")
+    context_window: int | None = field(
+        default=None, metadata=_rule("Overrides the profile's context window when set."))
+    max_file_size: int = field(default=1_048_576, metadata=_rule(ge=1))
+    large_commit_limit: int = field(default=30, metadata=_rule(
+        "Commits touching more files are ignored for co-change.", ge=1))
+    exclude: list[str] = field(default_factory=list,
+                               metadata=_rule("Extra gitignore-style globs."))
+    workers: int | None = field(default=None,
+                                metadata=_rule("Parse processes; default: all cores."))
     default_budget: int = 16_000
-    instruction_files: list[str] = Field(
-        default_factory=lambda: [
-            "CLAUDE.md",
-            "CLAUDE.local.md",
-            ".claude/CLAUDE.md",
-            "AGENTS.md",
-            "GEMINI.md",
-            ".github/copilot-instructions.md",
-            ".github/instructions/*.instructions.md",
-            ".cursorrules",
-            ".cursor/rules/*.mdc",
-            ".claude/rules/**/*.md",
-            ".windsurfrules",
-        ],
-        description="Instruction files: a name without '/' matches at any depth; a pattern with "
-        "'/' is relative to the root (start it with '**/' to match at any depth).",
-    )
-    instruction_budget: int = Field(
-        default=5_000, ge=1,
-        description="Token budget of one instruction file with its @imports expanded, and of "
-        "everything an agent loads for one folder.",
-    )
-    import_depth: int = Field(
-        default=5, ge=0, description="@import hops Claude Code follows; deeper imports are dropped."
-    )
-    drift_threshold: int = Field(
-        default=40, ge=1,
-        description="Changed lines in a section's referenced files, since the instruction file "
-        "last changed, from which the section is reported as drifting.",
-    )
-    agents_max_bytes: int = Field(
-        default=32_768, ge=1, description="Bytes of AGENTS.md files Codex reads (its default)."
-    )
+    instruction_files: list[str] = field(default_factory=_instruction_files, metadata=_rule(
+        "Instruction files: a name without '/' matches at any depth; a pattern with '/' is "
+        "relative to the root (start it with '**/' to match at any depth)."))
+    instruction_budget: int = field(default=5_000, metadata=_rule(
+        "Token budget of one instruction file with its @imports expanded, and of everything an "
+        "agent loads for one folder.", ge=1))
+    import_depth: int = field(default=5, metadata=_rule(
+        "@import hops Claude Code follows; deeper imports are dropped.", ge=0))
+    drift_threshold: int = field(default=40, metadata=_rule(
+        "Changed lines in a section's referenced files, since the instruction file last changed, "
+        "from which the section is reported as drifting.", ge=1))
+    agents_max_bytes: int = field(default=32_768, metadata=_rule(
+        "Bytes of AGENTS.md files Codex reads (its default).", ge=1))
 
-    @field_validator("profile")
+    # The fields by name (membership tests, as with pydantic's ``model_fields``).
+    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def __init__(self, **values: Any) -> None:
+        """Defaults for what is not given; what is given is validated and coerced by pydantic's
+        rules (unknown names are ignored, as pydantic does)."""
+        given = {k: v for k, v in values.items() if k in self.model_fields}
+        checked = _validator().model_validate(given) if given else None
+        for name, f in self.model_fields.items():
+            validated = checked is not None and name in given
+            object.__setattr__(self, name, getattr(checked, name) if validated else _default(f))
+
     @classmethod
-    def _known_profile(cls, value: str) -> str:
-        if value not in PROFILES:
-            raise ValueError(
-                f"unknown profile {value!r}; choose one of: {', '.join(sorted(PROFILES))}"
-            )
-        return value
+    def model_validate(cls: type[_S], values: dict[str, Any]) -> _S:
+        return cls(**values)
+
+    @classmethod
+    def model_construct(cls: type[_S], **values: Any) -> _S:
+        """Without validation: for values known to be valid."""
+        out = cls.__new__(cls)
+        for name, f in cls.model_fields.items():
+            object.__setattr__(out, name, values[name] if name in values else _default(f))
+        return out
+
+    def model_copy(self: _S, *, update: dict[str, Any] | None = None) -> _S:
+        """A shallow copy with ``update`` applied, not validated (as pydantic's)."""
+        values = {name: getattr(self, name) for name in self.model_fields}
+        return type(self).model_construct(**{**values, **(update or {})})
+
+    def model_dump(self) -> dict[str, Any]:
+        return {name: list(v) if isinstance(v, list) else v
+                for name in self.model_fields for v in (getattr(self, name),)}
 
     def model_profile(self) -> ModelProfile:
         base = PROFILES.get(self.profile, PROFILES["generic"])
         if self.context_window:
             return base.model_copy(update={"context_window": self.context_window})
         return base
+
+
+Settings.model_fields = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+def _known_profile(cls: type, value: str) -> str:  # a pydantic field validator
+    if value not in PROFILES:
+        raise ValueError(
+            f"unknown profile {value!r}; choose one of: {', '.join(sorted(PROFILES))}"
+        )
+    return value
+
+
+@cache
+def _validator() -> Any:
+    """The pydantic model of :class:`Settings` (same name, fields, defaults and constraints)."""
+    from pydantic import Field, create_model, field_validator
+
+    hints = typing.get_type_hints(Settings)
+    fields: dict[str, Any] = {}
+    for name, f in Settings.model_fields.items():
+        rule = f.metadata or _rule()
+        kwargs: dict[str, Any] = dict(rule["constraints"])
+        if rule["description"]:
+            kwargs["description"] = rule["description"]
+        if f.default_factory is not dataclasses.MISSING:
+            kwargs["default_factory"] = f.default_factory
+        else:
+            kwargs["default"] = f.default
+        fields[name] = (hints[name], Field(**kwargs))
+    validators = {"_known_profile": field_validator("profile")(_known_profile)}
+    return create_model("Settings", __validators__=validators, **fields)

@@ -32,8 +32,6 @@ class UserError(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    from pydantic import ValidationError
-
     from analyzers.config import Settings
 
     values: dict[str, object] = {}
@@ -44,7 +42,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "exclude", None):
         values["exclude"] = args.exclude
     if not values:
-        return Settings.model_construct()  # the defaults, as Settings() gives, without a validator
+        return Settings()  # the defaults: nothing to validate (pydantic is not even imported)
+    from pydantic import ValidationError
+
     try:
         return Settings.model_validate(values)
     except ValidationError as e:

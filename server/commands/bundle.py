@@ -119,9 +119,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(result.rendered, args.out)
     if args.out:
-        b = result.bundle
-        sys.stderr.write(f"wrote {len(b.items)} items, {b.total_tokens:,} of {b.budget:,} tokens"
-                         f" to {args.out}\n")
+        items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
+        sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}\n")
     return 0
 
 

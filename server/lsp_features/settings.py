@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from analyzers.config import Settings
 
 SECTION = "ctxsteward"
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel | Settings")
 
 # Settings whose change makes the cached index stale (a rebuild follows).
 INDEX_FIELDS = ("encoding", "max_file_size", "exclude", "large_commit_limit")
