@@ -90,7 +90,7 @@ _TEST_PATTERNS = (
 
 
 def _stem(path: str) -> str:
-    return posixpath.basename(path)
+    return path.rpartition("/")[2]  # posixpath.basename, without its per-call overhead
 
 
 def test_partner_names(path: str) -> set[str]:
@@ -294,14 +294,18 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         for si, w in weighted_seeds:
             total[si] += w * lead
     seed_set = {si for si, _ in weighted_seeds if g.files[si] in seeds}
-    order = [int(i) for i in np.argsort(-total, kind="stable") if total[i] > 0
-             and int(i) not in seed_set]
+    best = np.argsort(-total, kind="stable")
+    order = [i for i in best[total[best] > 0].tolist() if i not in seed_set]
     # Explanations only for what a caller will plausibly show.
     results: list[RankedFile] = []
     seed_rows = [si for si, _ in weighted_seeds]
-    for fi in order:
-        rf = RankedFile(path=g.files[fi], score=round(float(total[fi]), 4),
-                        signals={k: round(float(v[fi]), 4) for k, v in signals.items() if v[fi]})
+    # Per file, as Python floats (indexing numpy arrays one value at a time costs more).
+    keys = list(signals)
+    columns = np.stack([signals[k] for k in keys])[:, order].T.tolist() if order else []
+    scores = total[order].tolist() if order else []
+    for fi, score, values in zip(order, scores, columns, strict=True):
+        rf = RankedFile(path=g.files[fi], score=round(score, 4),
+                        signals={k: round(x, 4) for k, x in zip(keys, values, strict=True) if x})
         results.append(rf)
     for rf in results[:explain]:
         _explain(g, rf, seed_rows, task_words, cochange_detail, defines_detail, uses_detail,
@@ -382,7 +386,7 @@ def _files_named(g: RepoGraph, name: str) -> list[int]:
     if cache is None:
         cache = {}
         for i, p in enumerate(g.files):
-            cache.setdefault(posixpath.basename(p), []).append(i)
+            cache.setdefault(p.rpartition("/")[2], []).append(i)
         g._by_basename = cache  # type: ignore[attr-defined]
     return list(cache.get(name, []))
 
