@@ -7,7 +7,6 @@ agent see, and is it still true?" from content hashes kept under ``.ctxsteward/b
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 import itertools
 import re
@@ -332,6 +331,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 # -- saving and verifying -----------------------------------------------------------------------
 
 def _hash(text: str) -> str:
+    import hashlib  # saving and verifying only: its OpenSSL start-up costs every query
+
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 

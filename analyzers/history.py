@@ -6,7 +6,6 @@ so a file's history survives a move. Incremental runs read only ``last..HEAD``.
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +41,8 @@ def _shallow(path: Path) -> tuple[bool, str]:
         return False, ""
     except OSError:
         return True, "unreadable"
+    import hashlib  # only for shallow clones: its OpenSSL start-up costs every warm query
+
     return True, hashlib.blake2b(data, digest_size=8).hexdigest()
 
 

@@ -29,6 +29,11 @@ class EncodingUnavailable(ValueError):
 @cache
 def encoding(name: str = "cl100k_base") -> tiktoken.Encoding:
     """The tiktoken encoding ``name``, from offline data only."""
+    for candidate in (f"{name}_offline", name):
+        if candidate.endswith("_offline"):
+            cached = _cached_offline(candidate)
+            if cached is not None:
+                return cached
     from tiktoken import registry
 
     registry._find_constructors()  # noqa: SLF001 - populate the plugin registry without I/O
@@ -54,38 +59,81 @@ def _cache_dir() -> Path | None:
     return Path(base) / "ctxsteward"
 
 
+_CACHE_FORMAT = 2  # (format, encoding name, data folder, data files' stamp, Encoding's kwargs)
+
+
+def _stamp(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """The data files' names, sizes and mtimes (empty when the folder cannot be read)."""
+    try:
+        return tuple(sorted((f.name, st.st_size, st.st_mtime_ns)
+                            for f in data_dir.iterdir() for st in (f.stat(),)))
+    except OSError:
+        return ()
+
+
+def _cache_file(candidate: str) -> Path | None:
+    folder = _cache_dir()
+    return folder / f"{candidate}.pickle" if folder is not None else None
+
+
+def _read_cache(path: Path, candidate: str) -> tuple[str, tuple[Any, ...], dict[str, Any]] | None:
+    """(data folder, stamp, kwargs) cached for ``candidate``; None when absent or unreadable."""
+    try:
+        with path.open("rb") as f:
+            fmt, name, data_dir, stamp, kwargs = pickle.load(f)
+    except Exception:  # noqa: BLE001 - absent, damaged or of another format: parse again
+        return None
+    if fmt != _CACHE_FORMAT or name != candidate or not isinstance(kwargs, dict) or not stamp:
+        return None
+    return str(data_dir), tuple(stamp), kwargs
+
+
+def _cached_offline(candidate: str) -> tiktoken.Encoding | None:
+    """The encoding from the parsed-ranks cache alone, when the data files it was parsed from
+    are unchanged: no plugin scan (it imports every tiktoken plugin, a tenth of a warm query)."""
+    path = _cache_file(candidate)
+    cached = _read_cache(path, candidate) if path is not None else None
+    if cached is None:
+        return None
+    data_dir, stamp, kwargs = cached
+    if _stamp(Path(data_dir)) != stamp:
+        return None
+    import tiktoken
+
+    try:
+        return tiktoken.Encoding(**kwargs)
+    except Exception:  # noqa: BLE001 - a damaged cache: the plugin path parses the data again
+        return None
+
+
 def _load_offline(candidate: str, constructor: Callable[[], dict[str, Any]]) -> tiktoken.Encoding:
     """Build the encoding, parsing its bundled data once per machine.
 
     Parsing the 100,000-line rank file costs more than a whole warm bundle query, so the parsed
-    ranks are pickled in the user's cache folder, keyed by the data files' size and mtime.
+    ranks are pickled in the user's cache folder with the data folder they came from and its
+    files' sizes and mtimes (:func:`encoding` reads them back without the plugin registry).
     """
     import tiktoken
 
     module = sys.modules.get(getattr(constructor, "__module__", ""), None)
     data_dir = Path(getattr(module, "__file__", "") or ".").parent / "data"
-    try:
-        stamp = tuple(sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns)
-                             for f in data_dir.iterdir()))
-    except OSError:
-        stamp = ()
-    folder = _cache_dir()
-    path = folder / f"{candidate}.pickle" if folder is not None and stamp else None
+    stamp = _stamp(data_dir)
+    path = _cache_file(candidate) if stamp else None
     if path is not None:
-        try:
-            with path.open("rb") as f:
-                cached_stamp, kwargs = pickle.load(f)
-            if cached_stamp == stamp:
-                return tiktoken.Encoding(**kwargs)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-            pass  # absent or unreadable: parse below
+        cached = _read_cache(path, candidate)
+        if cached is not None and cached[:2] == (str(data_dir), stamp):
+            try:
+                return tiktoken.Encoding(**cached[2])
+            except Exception:  # noqa: BLE001, S110 - damaged: parse below
+                pass
     kwargs = constructor()
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as out:
-                pickle.dump((stamp, kwargs), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((_CACHE_FORMAT, candidate, str(data_dir), stamp, kwargs), out,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             tmp.replace(path)
         except OSError:
             pass  # a read-only home: parse every time

@@ -17,7 +17,6 @@ import os
 import pickle
 import sys
 import threading
-import traceback
 from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, TypeVar
@@ -55,6 +54,8 @@ class Pending(Generic[T]):
                 try:
                     answer: tuple[bool, object] = (True, self._fn())
                 except BaseException as e:  # noqa: BLE001 - carried to the parent and raised there
+                    import traceback
+
                     e.add_note("(raised in ctxsteward's background process:\n"
                                + "".join(traceback.format_exception(e)).rstrip() + ")")
                     answer = (False, e)
