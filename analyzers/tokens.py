@@ -140,6 +140,12 @@ def _load_offline(candidate: str, constructor: Callable[[], dict[str, Any]]) -> 
     return tiktoken.Encoding(**kwargs)
 
 
+# Counts may be answered elsewhere: encoding name -> a function giving a text's raw token count
+# in that encoding, or None to count here instead. The CLI installs one backed by a child process
+# that loads the encoding while the command does other work (server/token_service.py).
+EXTERNAL: dict[str, Callable[[str], int | None]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Counter:
     """Counts tokens in one encoding, scaled by a model profile's correction factor."""
@@ -154,6 +160,11 @@ class Counter:
         return self.encoding_name
 
     def raw(self, text: str) -> int:
+        external = EXTERNAL.get(self.encoding_name)
+        if external is not None:
+            counted = external(text)
+            if counted is not None:
+                return counted
         return len(encoding(self.encoding_name).encode_ordinary(text))
 
     def count(self, text: str) -> int:

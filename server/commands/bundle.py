@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import background
+from .. import background, token_service
 from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
@@ -15,6 +15,7 @@ from ._history_options import add_large_commit_limit, with_large_commit_limit
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from analyzers.config import Settings
     from analyzers.models import VerifyReport
 
 
@@ -57,9 +58,18 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = with_large_commit_limit(settings_from(args), args)
+    if args.verify:  # counts no tokens
+        return _run(args, settings)
+    # From here on the tokenizer loads in a child process, and the counts go there: loading it is
+    # the largest single step of a warm call, and it depends on nothing else.
+    with token_service.counting_elsewhere(settings.encoding):
+        return _run(args, settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     from analyzers.index import refresh
 
-    settings = with_large_commit_limit(settings_from(args), args)
     root = find_root(Path(args.root) if args.root else Path.cwd())
     task = args.task
     if args.task_file:
@@ -75,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
             return refresh(root, settings, progress=bar)
 
-    # The index is brought up to date in a child process while this one loads the ranking code
-    # and the tokenizer: the two are independent until the query starts.
+    # The index is brought up to date in a child process while this one loads the ranking code:
+    # the two are independent until the query starts.
     with background.start(refreshed) as pending:
         from analyzers.bundle import (
             BundleError,
@@ -87,10 +97,6 @@ def run(args: argparse.Namespace) -> int:
         )
         from analyzers.index import Index
 
-        if not args.verify:
-            from analyzers.tokens import encoding
-
-            encoding(settings.encoding)
         warnings = pending.result()
     for w in warnings:
         sys.stderr.write(f"warning: {w}\n")
