@@ -133,7 +133,17 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
                                token_length_array(encoding_name)[toks])
         terms: dict[str, int] = {}
         get = terms.get
+        # Words count every line a name appears on, uses of parameters and locals included
+        # (``facts.shadowed``: not references to a definition, but words of the file).
+        shadowed = facts.shadowed
         for name, lines in rec.references.items():
+            extra = shadowed.get(name)
+            n = len(lines) if extra is None else len(set(lines).union(extra))
+            for w in _words(name):
+                terms[w] = get(w, 0) + n
+        for name, lines in shadowed.items():
+            if name in rec.references:
+                continue
             n = len(lines)
             for w in _words(name):
                 terms[w] = get(w, 0) + n

@@ -20,8 +20,9 @@ from .walk import STATE_DIR
 if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a query's business
     from .filefacts import FileRecord
 
-# 4: references leave out uses of names bound inside their function (parameters, locals).
-SCHEMA_VERSION = 4
+# 5: references leave out uses of names bound inside their function (parameters, locals)
+# and keyword argument names.
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

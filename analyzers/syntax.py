@@ -6,6 +6,7 @@ language without a grammar yields empty facts.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
@@ -43,6 +44,10 @@ class SyntaxFacts:
     references: dict[str, list[int]] = field(default_factory=dict)  # name -> 1-based lines
     imports: list[ImportRef] = field(default_factory=list)
     has_errors: bool = False
+    # Uses of names bound inside the function around them (parameters, locals) and keyword
+    # argument names: not references to definitions elsewhere, but still words of the file.
+    # Name -> 1-based lines.
+    shadowed: dict[str, list[int]] = field(default_factory=dict)
 
 
 _SIGNATURE_MAX = 200
@@ -192,13 +197,43 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
 
-    # Grouped by the identifier's bytes first, decoded once per distinct identifier.
+    # Grouped by the identifier's bytes first, decoded once per distinct identifier. A use of a
+    # name bound inside the function around it (a parameter, a local) is not a reference to a
+    # definition elsewhere, nor is a keyword argument's name (the callee's parameter): those go
+    # to ``shadowed`` instead (still words of the file).
+    caps = QueryCursor(languages.references_query(lang)).captures(root)
+    bound = _bound_names(lang, caps, source)
     by_bytes: dict[bytes, list[int]] = {}
-    for node in QueryCursor(languages.identifier_query(lang)).captures(root).get("ref", []):
+    shadowed: dict[bytes, list[int]] = {}
+    keywords = {n.start_byte for n in caps.get("keyword", ())}
+    for node in caps.get("ref", []):
         start, end = node.start_byte, node.end_byte
         if (start, end) in name_positions:
             continue
-        by_bytes.setdefault(source[start:end], []).append(node.start_point.row + 1)
+        raw = source[start:end]
+        spans = bound.get(raw) if bound else None
+        if spans is not None:
+            starts, ends = spans
+            if len(starts) == 1:
+                inside = starts[0] <= start < ends[0]
+            else:
+                k = bisect_right(starts, start) - 1
+                inside = k >= 0 and start < ends[k]
+            if inside and not _is_member(lang, node, source, start, end):
+                shadowed.setdefault(raw, []).append(node.start_point.row + 1)
+                continue
+        if keywords and start in keywords:
+            shadowed.setdefault(raw, []).append(node.start_point.row + 1)
+            continue
+        by_bytes.setdefault(raw, []).append(node.start_point.row + 1)
+    facts.references = _decoded(by_bytes)
+    facts.shadowed = _decoded(shadowed)
+    facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
+    return facts
+
+
+def _decoded(by_bytes: dict[bytes, list[int]]) -> dict[str, list[int]]:
+    """Identifier bytes -> sorted distinct lines, as names (2 to 100 characters)."""
     refs: dict[str, list[int]] = {}
     for raw, rows in by_bytes.items():
         name = raw.decode("utf-8", "replace")  # node.text, decoded
@@ -208,7 +243,122 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
             else:
                 refs[name] = rows
     # Captures arrive grouped by pattern, not in source order: sorted, one entry per line.
-    facts.references = {name: lines if len(lines) == 1 else sorted(set(lines))
-                        for name, lines in refs.items()}
-    facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
-    return facts
+    return {name: lines if len(lines) == 1 else sorted(set(lines)) for name, lines in refs.items()}
+
+
+def _bound_names(lang: str, caps: dict[str, list[Node]],
+                 source: bytes) -> dict[bytes, tuple[list[int], list[int]]]:
+    """Name -> the byte ranges (starts, ends; sorted, disjoint) of the functions (scopes) that
+    bind it: a parameter or a local target.
+
+    A binding belongs to the innermost scope around it. Parameters of pytest tests and fixtures
+    are not bindings (pytest passes the fixture of that name), nor are names a scope declares
+    ``global`` or ``nonlocal``.
+    """
+    scope_nodes = caps.get("scope")
+    if not scope_nodes:
+        return {}
+    params, local_nodes = caps.get("param", []), caps.get("local", [])
+    if not params and not local_nodes:
+        return {}
+    fixtures = _pytest_functions(caps, source) if params and lang == "python" else set()
+    # (start, end, kind): 0 local, 1 parameter, 2 global declaration.
+    items = [(n.start_byte, n.end_byte, 0) for n in local_nodes]
+    items += [(n.start_byte, n.end_byte, 1) for n in params]
+    items += [(n.start_byte, n.end_byte, 2) for n in caps.get("global", ())]
+    items.sort()
+    scopes = sorted({(n.start_byte, n.end_byte) for n in scope_nodes},
+                    key=lambda s: (s[0], -s[1]))
+    bound: dict[bytes, set[tuple[int, int]]] = {}
+    declared: set[tuple[bytes, tuple[int, int]]] = set()
+    stack: list[tuple[int, int]] = []
+    i = 0
+    for start, end, kind in items:
+        while i < len(scopes) and scopes[i][0] <= start:
+            while stack and stack[-1][1] <= scopes[i][0]:
+                stack.pop()
+            stack.append(scopes[i])
+            i += 1
+        while stack and stack[-1][1] <= start:
+            stack.pop()
+        if not stack:
+            continue  # module level: a definition of the file, not a local
+        scope = stack[-1]
+        name = source[start:end]
+        if kind == 2:
+            declared.add((name, scope))
+        elif kind == 1 and scope in fixtures:
+            continue
+        elif lang == "rust" and name[:1].isupper():
+            continue  # a pattern naming an enum variant or a constant (``None``, ``Some(x)``)
+        else:
+            bound.setdefault(name, set()).add(scope)
+    for name, scope in declared:
+        if name in bound:
+            bound[name].discard(scope)
+    out: dict[bytes, tuple[list[int], list[int]]] = {}
+    for name, found in bound.items():
+        starts: list[int] = []
+        ends: list[int] = []
+        for a, b in sorted(found, key=lambda s: (s[0], -s[1])):
+            if not ends or a >= ends[-1]:  # scopes nest or are apart: keep the outermost
+                starts.append(a)
+                ends.append(b)
+        if starts:
+            out[name] = (starts, ends)
+    return out
+
+
+def _pytest_functions(caps: dict[str, list[Node]], source: bytes) -> set[tuple[int, int]]:
+    """Byte ranges of pytest tests (``test*`` functions) and fixtures (a decorator naming
+    ``fixture``): their parameters are the fixtures pytest passes, references to them."""
+    found: set[tuple[int, int]] = set()
+    for n in caps.get("function_name", ()):
+        if source.startswith(b"test", n.start_byte):
+            fn = n.parent
+            if fn is not None:
+                found.add((fn.start_byte, fn.end_byte))
+    for n in caps.get("decorator", ()):
+        if source.find(b"fixture", n.start_byte, n.end_byte) != -1:
+            decorated = n.parent
+            fn = decorated.child_by_field_name("definition") if decorated is not None else None
+            if fn is not None:
+                found.add((fn.start_byte, fn.end_byte))
+    return found
+
+
+_SPACE = frozenset(b" \t\r\n\\")
+
+
+def _is_member(lang: str, node: Node, source: bytes, start: int, end: int) -> bool:
+    """Whether identifier ``node`` names a member (``obj.name``, ``Type::name``, a Java method),
+    not a variable, where the grammar uses the same node kind for both. The bytes before it
+    decide; the tree only when white space stands between it and a ``.`` or ``::`` (which may
+    then end a comment)."""
+    if lang not in ("python", "java", "rust"):
+        return False
+    j = start - 1
+    while j >= 0 and source[j] in _SPACE:
+        j -= 1
+    if j < 0:
+        return False
+    if source.startswith(b"::", j - 1) if lang == "rust" else source[j] == 46:  # :: or .
+        return j == start - 1 or _is_member_node(lang, node)
+    return lang == "java" and source.startswith(b"(", end)  # a method: ``count()``
+
+
+def _is_member_node(lang: str, node: Node) -> bool:
+    parent = node.parent
+    if parent is None:
+        return False
+    kind = parent.type
+    if kind == "method_invocation":  # Java: methods and variables are apart, ``count()`` too
+        name = parent.child_by_field_name("name")
+        return name is not None and name.start_byte == node.start_byte
+    if parent.start_byte == node.start_byte:
+        return False  # the object or path comes first
+    if lang == "python":
+        return kind == "attribute"
+    if lang == "rust":
+        return kind == "scoped_identifier"
+    return kind == "field_access"

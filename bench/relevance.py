@@ -24,8 +24,9 @@ seeded mode the seed is packed first by default, as our bundle carries its seed 
 The ``aider`` ranker differs from aider itself in what it is fed and what it returns, not in how it
 ranks: its definitions and references come from our index (``Index.all_definitions()``,
 ``Index.all_references()``), not from aider's tags.scm queries. Our definitions come from the same
-family of tags queries, but our references are every identifier-like leaf (aider's Python query
-takes only call names, Go's calls and type names), and a file's reference count is its number of
+family of tags queries, but our references are every identifier-like leaf but uses of a
+function's own parameters and locals and keyword argument names (aider's Python query takes only
+call names, Go's calls and type names), and a file's reference count is its number of
 distinct referencing lines, not of occurrences; there is no pygments back-fill (every language we
 parse has references). The chat file is the seed; the mentioned files and identifiers are taken
 from the task text as aider's ``Coder.get_repo_map`` takes them from the chat message. It ranks

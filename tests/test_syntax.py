@@ -79,8 +79,11 @@ def test_python_definitions_imports_references() -> None:
     assert refs["Store"] == [23]
     assert refs["Base"] == [6]
     assert refs["dataclass"] == [25]
-    assert refs["self"] == [9, 13, 14, 17]  # sorted, one entry per line
-    assert refs["key"] == [9, 10, 20, 22]
+    # Parameters are bound in their function: their uses are not references to a definition
+    # elsewhere, but they are kept apart (sorted, one entry per line), as words of the file.
+    assert "self" not in refs and "key" not in refs
+    assert facts.shadowed["self"] == [9, 13, 14, 17]
+    assert facts.shadowed["key"] == [9, 10, 20, 22]
     assert "x" not in refs  # one-letter names are noise
 
 
@@ -650,3 +653,218 @@ def test_one_line_definitions_nest_by_range_not_by_line() -> None:
     assert [(d.name, d.kind, d.parent) for d in syntax.parse(nested, "javascript").definitions] \
         == [("A", "class", None), ("m", "method", "A"), ("inner", "function", "A.m"),
             ("B", "class", None), ("n", "method", "B")]
+
+
+# -- scope: names bound inside a function are not references ---------------------------------
+# Each source binds ``order`` (a parameter) and ``price`` (a local) inside one function and uses
+# both there; elsewhere in the file ``order`` and ``price`` are real uses of definitions (a call,
+# a read of a module-level name), which stay references.
+
+SCOPED: dict[str, str] = {
+    "python": '''\
+def total(order, *rest, **options):
+    price = order.amount
+    for item in order.items:
+        price += item.cost
+    return price, [line for line in order.lines]
+
+def report():
+    return order(price)
+''',
+    "javascript": '''\
+function total(order, {discount}, ...rest) {
+  const price = order.price;
+  for (const item of order.items) { price.add(item); }
+  return price;
+}
+const apply = (order) => order.apply();
+
+export function report() {
+  return order(price);
+}
+''',
+    "typescript": '''\
+function total(order: Order, rate?: number): number {
+  let price = order.price;
+  const [first, second] = order.items;
+  return price * rate;
+}
+
+export function report(): number {
+  return order(price);
+}
+''',
+    "tsx": '''\
+export function Total({ order }: Props) {
+  const price = order.price;
+  return <span>{price}</span>;
+}
+
+export function Report() {
+  return order(price);
+}
+''',
+    "go": '''\
+package shop
+
+func Total(order Order, items ...Item) (sum int) {
+	price := order.Price
+	var count int
+	for _, item := range items {
+		price += item.Cost
+	}
+	return price + count
+}
+
+func Report() int {
+	return order(price)
+}
+''',
+    "rust": '''\
+fn total(order: &Order) -> u32 {
+    let price = order.price;
+    if let Some(item) = order.items.first() {
+        return price + item.cost;
+    }
+    price
+}
+
+fn report() -> u32 {
+    order(price)
+}
+''',
+    "java": '''\
+class Shop {
+  int total(Order order, Item... items) {
+    int price = order.amount;
+    for (Item item : items) { price += item.cost; }
+    return price;
+  }
+
+  int report() {
+    return order(price);
+  }
+}
+''',
+}
+
+SCOPED_LINES: dict[str, tuple[list[int], list[int], list[int]]] = {
+    # lang: (lines where order/price are real references, lines of uses of the parameter
+    # order, lines of uses of the local price) - every line of the file that names them.
+    "python": ([8], [1, 2, 3, 5], [2, 4, 5]),
+    "javascript": ([9], [1, 2, 3, 6], [2, 3, 4]),
+    "typescript": ([8], [1, 2, 3], [2, 4]),
+    "tsx": ([7], [2], [2, 3]),  # line 1 destructures a property: no identifier
+    "go": ([13], [3, 4], [4, 7, 9]),
+    "rust": ([10], [1, 2, 3], [2, 4, 6]),
+    "java": ([9], [2, 3], [3, 4, 5]),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SCOPED))
+def test_parameters_and_locals_shadow_names_inside_their_function(lang: str) -> None:
+    facts = syntax.parse(SCOPED[lang].encode(), lang)
+    real, order_uses, price_uses = SCOPED_LINES[lang]
+    # The call ``order(price)`` in report() still references both names...
+    assert facts.references["order"] == real, facts.references
+    assert facts.references["price"] == real, facts.references
+    # ...while the function binding them uses its own parameter and local.
+    assert facts.shadowed["order"] == order_uses
+    assert facts.shadowed["price"] == price_uses
+
+
+def test_members_of_a_shadowed_name_are_still_references() -> None:
+    python = '''\
+class Cart:
+    def add(self, order):
+        self.order = order
+        return Invoice.order(order)
+'''
+    facts = syntax.parse(python.encode(), "python")
+    assert facts.references["order"] == [3, 4]  # self.order, Invoice.order: attributes
+    assert facts.shadowed["order"] == [2, 3, 4]
+    java = '''\
+class Cart {
+  Cart(Order order) { this.order = order; order(); }
+  int count() { int count = 1; return count() + count; }
+}
+'''
+    facts = syntax.parse(java.encode(), "java")
+    assert facts.references["order"] == [2]  # this.order and the method order()
+    assert facts.references["count"] == [3]  # a method call, not the local
+    assert facts.shadowed["count"] == [3]
+    rust = "fn new_cart(new: u32) -> Cart {\n    Cart::new(new)\n}\n"
+    facts = syntax.parse(rust.encode(), "rust")
+    assert facts.references["new"] == [2]  # Cart::new
+    assert facts.shadowed["new"] == [1, 2]
+
+
+def test_pytest_parameters_name_fixtures_and_globals_are_not_locals() -> None:
+    source = '''\
+@pytest.fixture
+def customer(address):
+    return address
+
+def test_checkout(customer, order):
+    total = order.total
+    return customer, total
+
+def reset():
+    global total, registry
+    total = 0
+    registry = {}
+
+def helper(customer):
+    return customer
+'''
+    facts = syntax.parse(source.encode(), "python")
+    refs, shadowed = facts.references, facts.shadowed
+    # pytest passes fixtures by parameter name: a test's or fixture's parameters are references.
+    assert refs["customer"] == [5, 7]
+    assert refs["order"] == [5, 6]
+    assert refs["address"] == [2, 3]
+    assert shadowed["customer"] == [14, 15]  # a plain function's parameter
+    # A local inside the test is still local; ``global`` names are module-level names.
+    assert shadowed["total"] == [6, 7]
+    assert refs["total"] == [6, 10, 11]  # line 6: the attribute order.total
+    assert refs["registry"] == [10, 12]
+
+
+def test_bindings_outside_functions_stay_references() -> None:
+    # Module-level names are the file's own definitions (or uses of imported ones): kept.
+    python = "order = make()\nfor item in order:\n    use(item)\n"
+    assert syntax.parse(python.encode(), "python").references["item"] == [2, 3]
+    go = "package p\n\nvar order = Make()\n\nfunc Use() { Take(order) }\n"
+    assert syntax.parse(go.encode(), "go").references["order"] == [3, 5]
+    js = "const order = make();\nexport const use = () => take(order);\n"
+    assert syntax.parse(js.encode(), "javascript").references["order"] == [1, 2]
+
+
+def test_a_comprehension_binds_its_own_names_only() -> None:
+    source = "items = [order for order in orders]\nlast = order\n"
+    facts = syntax.parse(source.encode(), "python")
+    assert facts.references["order"] == [2]
+    assert facts.shadowed["order"] == [1]
+
+
+@pytest.mark.parametrize("lang", sorted(SCOPED))
+def test_locals_query_compiles_for_every_scoped_language(lang: str) -> None:
+    query = languages.references_query(lang)
+    assert query is not languages.identifier_query(lang)
+    assert {query.capture_name(i) for i in range(query.capture_count)} >= {
+        "ref", "scope", "param", "local"}
+
+
+def test_keyword_argument_names_are_not_references() -> None:
+    # ``help=`` names a parameter of the callee, not a definition; the value is a real use.
+    source = '''\
+def helper():
+    return 1
+
+OPTION = Option(help=helper, callback=helper())
+'''
+    facts = syntax.parse(source.encode(), "python")
+    assert "callback" not in facts.references
+    assert facts.shadowed["help"] == [4] and facts.shadowed["callback"] == [4]
+    assert facts.references["helper"] == [4]
+    assert facts.references["Option"] == [4]

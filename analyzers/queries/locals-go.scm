@@ -1,0 +1,13 @@
+; Names bound inside a function (see locals-python.scm for the captures).
+(function_declaration) @scope
+(method_declaration) @scope
+(func_literal) @scope
+
+(parameter_declaration name: (identifier) @param)
+(variadic_parameter_declaration name: (identifier) @param)
+
+(short_var_declaration left: (expression_list (identifier) @local))
+(var_spec name: (identifier) @local)
+(const_spec name: (identifier) @local)
+(range_clause left: (expression_list (identifier) @local))
+(type_switch_statement alias: (expression_list (identifier) @local))

@@ -1,0 +1,20 @@
+; Names bound inside a function (see locals-python.scm for the captures). Patterns name enum
+; variants and constants too (`None`, `Some(x)`): only lower-case names count as bindings.
+(function_item) @scope
+(closure_expression) @scope
+
+(parameter pattern: (identifier) @param)
+(closure_parameters (identifier) @param)
+
+(let_declaration pattern: (identifier) @local)
+(for_expression pattern: (identifier) @local)
+(let_condition pattern: (identifier) @local)
+(tuple_pattern (identifier) @local)
+(ref_pattern (identifier) @local)
+(mut_pattern (identifier) @local)
+(slice_pattern (identifier) @local)
+(captured_pattern (identifier) @local)
+(tuple_struct_pattern type: (_) (identifier) @local)
+(field_pattern pattern: (identifier) @local)
+(field_pattern name: (shorthand_field_identifier) @local)
+((match_pattern (identifier) @local) (#match? @local "^[a-z_]"))
