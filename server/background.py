@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -49,6 +49,7 @@ class Pending(Generic[T]):
         pid = os.fork()
         if pid == 0:  # the child: run, answer, leave without running the parent's exit code
             status = 0
+            inherited = _process_children()
             try:
                 os.close(read)
                 try:
@@ -59,6 +60,7 @@ class Pending(Generic[T]):
                     e.add_note("(raised in ctxsteward's background process:\n"
                                + "".join(traceback.format_exception(e)).rstrip() + ")")
                     answer = (False, e)
+                _end_process_children(inherited)
                 try:
                     data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception:  # noqa: BLE001 - unpicklable: the parent runs fn itself
@@ -122,6 +124,27 @@ class Pending(Generic[T]):
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _process_children() -> set[Any]:
+    """The multiprocessing children this process knows of (none unless it is imported)."""
+    mp = sys.modules.get("multiprocessing")
+    return set(mp.active_children()) if mp is not None else set()
+
+
+def _end_process_children(inherited: set[Any]) -> None:
+    """End the processes the child started and left running, such as a process pool abandoned
+    on an error or an interrupt: ``os._exit`` skips the interpreter's exit, which would end them,
+    and they would otherwise wait forever for work from a parent that is gone."""
+    left = [p for p in _process_children() if p not in inherited]
+    if not left:
+        return
+    # A pool's manager thread reports its ended workers as errors: nobody is there to read them.
+    threading.excepthook = lambda args: None
+    for p in left:
+        p.terminate()
+    for p in left:
+        p.join(5)
 
 
 def start(fn: Callable[[], T]) -> Pending[T]:

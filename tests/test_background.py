@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -84,7 +88,12 @@ def test_an_abandoned_child_is_waited_for(tmp_path: Path) -> None:
 def test_without_fork_the_work_runs_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(background, "can_fork", lambda: False)
     calls: list[int] = []
-    pending = background.start(lambda: calls.append(os.getpid()) or "v")
+
+    def work() -> str:
+        calls.append(os.getpid())
+        return "v"
+
+    pending = background.start(work)
     assert calls == []  # not yet
     assert pending.result() == "v" and calls == [os.getpid()]
 
@@ -118,3 +127,48 @@ def test_bundle_errors_from_the_refresh_are_one_clear_message(tmp_path: Path) ->
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("ctxsteward:") and ".ctxsteward" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_pool_left_running_by_an_interrupted_child_is_ended(tmp_path: Path) -> None:
+    pids = tmp_path / "workers"
+    code = textwrap.dedent(f"""
+        import os, time, multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from server import background
+
+        def work(i):
+            time.sleep(30)
+            return os.getpid()
+
+        def interrupted():
+            pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+            futures = [pool.submit(work, i) for i in range(4)]
+            time.sleep(0.5)  # the workers are busy
+            with open({str(pids)!r}, "w") as f:
+                f.write(" ".join(str(p.pid) for p in multiprocessing.active_children()))
+            pool.shutdown(wait=False, cancel_futures=True)  # what an interrupted index build does
+            raise KeyboardInterrupt
+
+        assert background.can_fork()
+        with background.start(interrupted) as pending:
+            try:
+                pending.result()
+            except KeyboardInterrupt:
+                print("interrupted")
+    """)
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=30, check=False)
+        assert proc.returncode == 0 and "interrupted" in proc.stdout, proc.stderr
+        assert "Traceback" not in proc.stderr
+        workers = [int(p) for p in pids.read_text().split()]
+        assert len(workers) == 2
+        for pid in workers:  # ended, not left waiting for work from a parent that is gone
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:  # a failure must not leave them behind either
+        for pid in (int(p) for p in pids.read_text().split()) if pids.exists() else ():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
