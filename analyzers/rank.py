@@ -248,7 +248,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
             base_dir = posixpath.dirname(path)
             for name in partners:
                 for fi in _files_named(g, name):
-                    near = _dir_distance(base_dir, posixpath.dirname(g.files[fi]))
+                    other = posixpath.dirname(g.files[fi])
+                    near = min(_dir_distance(base_dir, other), _mirror_distance(base_dir, other))
                     signals["test"][fi] = max(signals["test"][fi], w / (1.0 + near))
         token.check()
 
@@ -395,6 +396,36 @@ def _dir_distance(a: str, b: str) -> int:
     pa, pb = a.split("/") if a else [], b.split("/") if b else []
     common = 0
     for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        common += 1
+    return (len(pa) - common) + (len(pb) - common)
+
+
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "src", "lib"})
+
+
+def _test_neutral(d: str) -> list[str]:
+    """Folder names with their test markers taken off: ``tests/test_cli/test_help`` ->
+    ``[cli, help]``, so a mirrored test tree lines up with the source tree."""
+    out: list[str] = []
+    for part in d.split("/") if d else []:
+        if part in _TEST_DIRS:
+            continue
+        for affix in ("test_", "tests_"):
+            part = part.removeprefix(affix)
+        for affix in ("_tests", "_test"):
+            part = part.removesuffix(affix)
+        out.append(part)
+    return out
+
+
+def _mirror_distance(a: str, b: str) -> int:
+    """Folders apart when both trees are read from the deepest folder up, test markers ignored:
+    ``pkg/cli/help`` and ``tests/test_cli/test_help`` are 1 apart (``pkg``), not 5."""
+    pa, pb = _test_neutral(a), _test_neutral(b)
+    common = 0
+    for x, y in zip(reversed(pa), reversed(pb), strict=False):
         if x != y:
             break
         common += 1

@@ -304,6 +304,23 @@ def test_past_commits_like_the_task_lift_their_files(tmp_path: Path) -> None:
     assert not got.get("core/report.py", (0, {}))[1].get("commits")
 
 
+def test_a_mirrored_test_tree_pairs_with_its_source(tmp_path: Path) -> None:
+    """``tests/test_cli/test_help.py`` tests ``pkg/cli/help.py``, not ``pkg/api/help.py``, though
+    both test files are four folders away from the seed's when compared from the root."""
+    make_repo(tmp_path, None, commits=[("tree", {
+        "pkg/cli/help.py": "def show_help():\n    return 'usage'\n",
+        "pkg/api/help.py": "def api_help():\n    return 'api'\n",
+        "tests/test_cli/test_help.py": "def test_show():\n    assert True\n",
+        "tests/test_api/test_help.py": "def test_api():\n    assert True\n",
+    })])
+    build(tmp_path)
+    got = ranked(tmp_path, seeds=["pkg/cli/help.py"])
+    mirrored, other = got["tests/test_cli/test_help.py"], got["tests/test_api/test_help.py"]
+    assert mirrored[1]["test"] > other[1]["test"], (mirrored, other)
+    assert mirrored[0] < other[0]
+    assert "test for the seed" in mirrored[2]
+
+
 def test_symbol_seed_ranks_what_that_symbol_uses(tmp_path: Path) -> None:
     """A whole-file seed ranks the helper it calls most; ``path::symbol``, what that one calls."""
     make_repo(tmp_path, None, commits=[("helpers and jobs", {
