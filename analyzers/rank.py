@@ -214,9 +214,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         weighted_seeds = [(int(i), float(match[i])) for i in top if match[i] > 0]
     token.check()
 
-    defines_detail: dict[int, list[str]] = {}
-    uses_detail: dict[int, list[str]] = {}
     cochange_detail: dict[int, tuple[int, int]] = {}
+    views: dict[int, SeedView] = {}  # what each seed (or its focus) references and defines
     for si, w in weighted_seeds:
         ref_idx, ref_cnt = g.refs.row(si)  # names the seed references
         own = g.defs.row_set(si)
@@ -225,6 +224,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
             ref_idx, ref_cnt, def_focus = focus
         else:
             def_focus = None
+        views[si] = SeedView(ref_idx, ref_cnt, own,
+                             own if def_focus is None else set(def_focus.tolist()))
         # defines: files defining names the seed uses (not names the seed defines itself)
         if len(ref_idx):
             mask = np.array([c not in own for c in ref_idx.tolist()])
@@ -299,7 +300,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     order = [i for i in best[total[best] > 0].tolist() if i not in seed_set]
     # Explanations only for what a caller will plausibly show.
     results: list[RankedFile] = []
-    seed_rows = [si for si, _ in weighted_seeds]
+    seeded = bool(query.seeds)
     # Per file, as Python floats (indexing numpy arrays one value at a time costs more).
     keys = list(signals)
     columns = np.stack([signals[k] for k in keys])[:, order].T.tolist() if order else []
@@ -309,8 +310,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
                         signals={k: round(x, 4) for k, x in zip(keys, values, strict=True) if x})
         results.append(rf)
     for rf in results[:explain]:
-        _explain(g, rf, seed_rows, task_words, cochange_detail, defines_detail, uses_detail,
-                 bool(seeds))
+        _explain(g, rf, views, task_words, cochange_detail, seeded)
     if similar:
         _explain_history(index, g, results[:explain], similar)
     return results
@@ -432,20 +432,20 @@ def _mirror_distance(a: str, b: str) -> int:
     return (len(pa) - common) + (len(pb) - common)
 
 
-def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: list[str],
-             cochange_detail: dict[int, tuple[int, int]], defines_detail: dict[int, list[str]],
-             uses_detail: dict[int, list[str]], seeded: bool) -> None:
+def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], task_words: list[str],
+             cochange_detail: dict[int, tuple[int, int]], seeded: bool) -> None:
     fi = g.file_index[rf.path]
     what = "the seed" if seeded else "the best task matches"
+    seed_rows = list(views)
     s = rf.signals
     if s.get("defines") and seed_rows:
-        names = _shared_names(g, seed_rows, fi, seed_uses=True)
+        names = _shared_names(g, views, fi, seed_uses=True)
         if names:
             rf.names_used.extend(n for n, _ in names)
             shown = ", ".join(f"`{n}`" + (f" ({c}×)" if c > 1 else "") for n, c in names[:3])
             rf.reasons.append(f"defines {shown}, used in {what}")
     if s.get("uses") and seed_rows:
-        names = _shared_names(g, seed_rows, fi, seed_uses=False)
+        names = _shared_names(g, views, fi, seed_uses=False)
         if names:
             rf.names_used.extend(n for n, _ in names)
             shown = ", ".join(f"`{n}`" for n, _ in names[:3])
@@ -457,7 +457,10 @@ def _explain(g: RepoGraph, rf: RankedFile, seed_rows: list[int], task_words: lis
             rf.reasons.append(f"imports {what}")
     if fi in cochange_detail:
         together, total = cochange_detail[fi]
-        rf.reasons.append(f"changed together with {what} in {together} of its last {total} commits")
+        # (task only: the match is not named, it may be a file the bundle must not mention)
+        with_what = what if seeded else "one of the best task matches"
+        rf.reasons.append(
+            f"changed together with {with_what} in {together} of its last {total} commits")
     if s.get("test"):
         rf.reasons.append(f"test for {what}" if is_test_file(rf.path) else f"source {what} tests")
     if s.get("lexical") and task_words:
@@ -502,20 +505,29 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
         rf.reasons.append(f"changed in a past commit like this task: '{subject}'{more}")
 
 
-def _shared_names(g: RepoGraph, seed_rows: list[int], fi: int,
+@dataclass
+class SeedView:
+    """What a seed references (with counts) and defines; narrowed to the definition in focus for
+    ``path::symbol`` and ``path:line`` seeds, so explanations match what ranked."""
+
+    ref_idx: np.ndarray
+    ref_cnt: np.ndarray
+    own: set[int]  # every name the seed file defines (never credited to another file)
+    defines: set[int]  # the names it offers to others (the focus's, or the file's)
+
+
+def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
                   seed_uses: bool) -> list[tuple[str, int]]:
     out: dict[str, int] = {}
-    for si in seed_rows:
+    for view in views.values():
         if seed_uses:  # names seed references that fi defines
-            ref_idx, ref_cnt = g.refs.row(si)
             file_defs = g.defs.row_set(fi)
-            own = g.defs.row_set(si)
-            for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
-                if ni in file_defs and ni not in own:
+            for ni, cnt in zip(view.ref_idx.tolist(), view.ref_cnt.tolist(), strict=True):
+                if ni in file_defs and ni not in view.own:
                     out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
         else:  # names seed defines that fi references
             ref_idx, ref_cnt = g.refs.row(fi)
-            seed_defs = g.defs.row_set(si)
+            seed_defs = view.defines
             for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
                 if ni in seed_defs:
                     out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)

@@ -339,6 +339,29 @@ def test_symbol_seed_ranks_what_that_symbol_uses(tmp_path: Path) -> None:
     assert focused["app/alpha.py"][0] < focused.get("app/beta.py", (99,))[0], focused
     assert focused["app/alpha.py"][1]["defines"] > focused.get("app/beta.py", (0, {}))[1].get(
         "defines", 0.0)
+    # The reasons speak of the focus too: small_job calls alpha_helper once, never beta_helper.
+    assert "defines `alpha_helper`, used in the seed" in focused["app/alpha.py"][2]
+    assert not any("beta_helper" in r for r in focused.get("app/beta.py", (0, {}, []))[2])
+    assert "defines `beta_helper` (4×), used in the seed" in whole["app/beta.py"][2]
+
+
+def test_reasons_name_the_seed_even_when_it_is_too_large_to_index(tmp_path: Path) -> None:
+    big = "".join(f"VALUE_{i} = {i}\n" for i in range(70_000))  # over the 1 MiB default
+    make_repo(tmp_path, None, commits=[("big and main", {"huge.py": big,
+                                                         "main.py": "print(1)\n"})])
+    build(tmp_path)
+    with Index(tmp_path) as index:
+        assert index.skipped()["huge.py"][0] == "too_large"
+    got = ranked(tmp_path, seeds=["huge.py"])
+    assert "changed together with the seed in 1 of its last 1 commits" in got["main.py"][2], got
+
+
+def test_task_only_cochange_reason_names_the_match_it_counts_from(shop: Path) -> None:
+    got = ranked(shop, task="compute_discount for the order")
+    reasons = [r for _, _, rs in got.values() for r in rs if r.startswith("changed together")]
+    assert reasons, got
+    assert all(r.startswith("changed together with one of the best task matches in ")
+               for r in reasons), reasons
 
 
 @pytest.mark.parametrize(("spec", "message"), [
