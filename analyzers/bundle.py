@@ -301,9 +301,21 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 
     overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
     top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
-    packed = pack(candidates(), budget=request.budget, fmt=fmt, overhead=overhead,
+    offered: list[Candidate] = []
+
+    def offer() -> Iterator[Candidate]:
+        for cand in candidates():
+            offered.append(cand)
+            yield cand
+
+    packed = pack(offer(), budget=request.budget, fmt=fmt, overhead=overhead,
                   count=counter.count, limit=request.limit, top_score=top_score)
     scans.save()
+    if not packed and offered:
+        raise BundleError(
+            f"budget {request.budget} holds the bundle's header but not one item (the best "
+            f"candidate, {offered[0].path}, is {offered[0].tokens:,} tokens whole; its smallest "
+            f"part did not fit either): give a larger --budget, or 0 to rank only")
     # The whole document is measured again: tokens can merge across item boundaries.
     while True:
         pieces = [p.piece for p in packed]
@@ -318,6 +330,13 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
              score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]
+    inside = {p.candidate.path for p in packed}
+    for cand in offered:  # seeds and pins the budget could not hold: said, not silently dropped
+        if cand.forced and cand.path not in inside:
+            what = "seed" if cand.path in seed_paths else "pinned file"
+            excluded.append(Excluded(
+                cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
+                           f"({cand.tokens:,} tokens whole, and no part of it fit)"))
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=excluded)

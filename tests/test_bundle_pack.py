@@ -123,6 +123,20 @@ def test_a_tiny_budget_still_gets_what_fits(repo: Path) -> None:
     check_document(result, 40, "markdown")
 
 
+def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(repo: Path) -> None:
+    """ledger.py (~15k tokens) as seed with 300 tokens: neither whole nor any part fits."""
+    result = make(repo, seeds=["core/ledger.py"], budget=300)
+    check_document(result, 300, "markdown")
+    assert "core/ledger.py" not in [i.path for i in result.bundle.items]
+    reasons = {e.path: e.reason for e in result.bundle.excluded}
+    assert reasons["core/ledger.py"].startswith("seed does not fit the budget of 300 tokens")
+
+
+def test_a_budget_that_holds_no_item_is_an_error_not_an_empty_bundle(repo: Path) -> None:
+    with pytest.raises(BundleError, match="holds the bundle's header but not one item"):
+        make(repo, seeds=["core/ledger.py"], budget=14)
+
+
 # -- granularity --------------------------------------------------------------------------------
 
 def test_granularity_small_whole_big_symbols_unrelated_big_skeleton(repo: Path) -> None:
