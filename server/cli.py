@@ -52,7 +52,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def find_root(start: Path) -> Path:
-    """The workspace for ``start``: its git work tree, else the folder itself."""
+    """The workspace for ``start``: its git work tree, else the folder itself (a file's folder)."""
     from analyzers.walk import git_toplevel
 
     start = start.resolve()
@@ -61,6 +61,28 @@ def find_root(start: Path) -> Path:
     if start.is_file():
         start = start.parent
     return git_toplevel(start) or start
+
+
+def checked_root(given: str, option: str = "--root") -> Path:
+    """A folder the user named as the workspace (``--root``, ``ROOT``), resolved; anything else
+    (missing, a file, a device) is a :class:`UserError` naming the option and the path."""
+    path = Path(given).expanduser()
+    try:
+        full = path.resolve()
+        is_dir, exists = full.is_dir(), full.exists()
+    except (OSError, RuntimeError) as e:  # a symlink loop, an unreadable parent
+        raise UserError(f"{option} {given}: {e}") from e
+    if not exists:
+        raise UserError(f"{full} does not exist")
+    if not is_dir:
+        kind = "a file" if full.is_file() else "not a folder"
+        raise UserError(f"{option} must be a folder: {given} is {kind}")
+    return full
+
+
+def root_from(given: str | None, option: str = "--root") -> Path:
+    """The workspace: the git work tree around ``given`` (a checked folder) or the current one."""
+    return find_root(checked_root(given, option) if given else Path.cwd())
 
 
 def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:

@@ -167,7 +167,7 @@ def test_warnings_go_to_stderr_with_json(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["index", "/no/such/folder"], "ctxsteward: /no/such/folder does not exist\n"),
-        (["index", "README.md"], "is not a folder: give the repository's folder\n"),
+        (["index", "README.md"], "ctxsteward: ROOT must be a folder: README.md is a file\n"),
         (["index", "--encoding", "o200k_base"],
          "ctxsteward: encoding 'o200k_base' is not available offline; choose one of: "
          "cl100k_base (Context Steward never downloads tokenizer data)\n"),

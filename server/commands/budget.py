@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pydantic import BaseModel
 
 from analyzers.models import BudgetNode
 
-from ..cli import add_settings_options, dump, emit, find_root, relative_paths, settings_from
+from ..cli import add_settings_options, dump, emit, relative_paths, root_from, settings_from
 from ..progress import progress_bar
 
 
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzers.index import Index, build
 
     settings = settings_from(args)
-    root = find_root(Path(args.root) if args.root else Path.cwd())
+    root = root_from(args.root)
     wanted = relative_paths(root, args.paths)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         built = build(root, settings, progress=bar)

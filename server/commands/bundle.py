@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import background, token_service
-from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
+from ..cli import UserError, add_settings_options, dump, emit, root_from, settings_from
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from analyzers.index import refresh
 
-    root = find_root(Path(args.root) if args.root else Path.cwd())
+    root = root_from(args.root)
     task = args.task
     if args.task_file:
         try:

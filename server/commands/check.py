@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from ..cli import (
     UserError,
     add_settings_options,
+    checked_root,
     dump,
     emit,
     find_root,
@@ -74,9 +75,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--import-depth must be 0 or more")
         settings = settings.model_copy(update={"import_depth": args.import_depth})
     start = Path(args.root) if args.root else (Path(args.paths[0]) if args.paths else Path.cwd())
-    root = find_root(start) if not args.root else Path(args.root).resolve()
-    if not root.is_dir():
-        raise UserError(f"{root} is not a folder")
+    root = find_root(start) if not args.root else checked_root(args.root)
     wanted = relative_paths(root, args.paths) if args.paths else None
 
     index = None

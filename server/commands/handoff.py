@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
+from ..cli import UserError, add_settings_options, dump, emit, root_from, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzers.handoff.markdown import OMITTED_LABELS
 
     settings = settings_from(args)
-    root = find_root(Path(args.root) if args.root else Path.cwd())
+    root = root_from(args.root)
     budget = DEFAULT_BUDGET if args.budget is None else args.budget
     if budget < 100:
         raise UserError("--budget must be at least 100 tokens")

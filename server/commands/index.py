@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from ..cli import UserError, add_settings_options, dump, emit, find_root, settings_from
+from ..cli import (
+    add_settings_options,
+    checked_root,
+    dump,
+    emit,
+    find_root,
+    settings_from,
+)
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
 
@@ -38,11 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
     # it from a subfolder does not start a second, history-less index there.
-    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
-    if not root.exists():
-        raise UserError(f"{root} does not exist")
-    if not root.is_dir():
-        raise UserError(f"{root} is not a folder: give the repository's folder")
+    root = checked_root(args.root, "ROOT") if args.root else find_root(Path.cwd())
     settings = with_large_commit_limit(settings_from(args), args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         report = build(root, settings, progress=bar)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..cli import add_settings_options, find_root, settings_from
+from ..cli import add_settings_options, root_from, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..mcp_server import build_server, tool_cost
 
     settings = settings_from(args)
-    root = find_root(Path(args.root) if args.root else Path.cwd())
+    root = root_from(args.root)
     server = build_server(root, settings)
     if args.print_tool_cost:
         import asyncio  # here, not at the top: every CLI start imports this module
