@@ -59,11 +59,12 @@ def footer(fmt: str) -> str:
 
 
 def render_piece(fmt: str, piece: Piece, index: int) -> str:
-    label = ranges_label(piece.ranges)
+    if piece.granularity == "skeleton" and piece.ranges:  # its span: the signatures are many
+        label = ranges_label([(piece.ranges[0][0], piece.ranges[-1][1])])
+    else:
+        label = ranges_label(piece.ranges)
     if fmt == "xml":
         body = _XML_INVALID.sub("\ufffd", piece.text).replace("]]>", "]]]]><![CDATA[>")
-        if piece.granularity == "skeleton":
-            label = "signatures"
         return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
                 f'granularity="{piece.granularity}">\n<document_content><![CDATA[\n{body}]]>'
                 f"</document_content>\n</document>\n")
@@ -72,11 +73,11 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
         if "```" in piece.text else 2
     fence = "`" * max(3, longest + 1)
     if piece.granularity == "skeleton":
-        title = f"## {piece.path} (skeleton: signatures only)"
+        title = f"## {piece.path} (signatures of lines {label}, skeleton)"
     elif piece.granularity == "symbols":
         title = f"## {piece.path} (lines {label}, relevant definitions)"
     else:
-        title = f"## {piece.path}"
+        title = f"## {piece.path} (lines {label})"
     return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
 
 

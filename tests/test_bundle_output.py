@@ -159,6 +159,11 @@ def test_markdown_has_one_fenced_block_per_item_with_its_path(repo: Path) -> Non
         if it.granularity == "symbols":
             assert heading == f"{it.path} (lines {','.join(f'{a}-{b}' for a, b in it.ranges)}" \
                               ", relevant definitions)"
+        elif it.granularity == "file":  # every heading says which lines it shows
+            assert heading == f"{it.path} (lines 1-{len(files[it.path])})"
+        else:
+            span = f"{it.ranges[0][0]}-{it.ranges[-1][1]}"
+            assert heading == f"{it.path} (signatures of lines {span}, skeleton)"
     # The docstring's triple backticks did not close the block early.
     billing = items[0]
     assert billing.path == "core/billing.py" and "```fenced```" in fences[0].content
@@ -179,6 +184,8 @@ def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
         if it.granularity != "skeleton":
             assert doc.get("lines") == ",".join(f"{a}-{b}" if a != b else str(a)
                                                  for a, b in it.ranges)
+        else:  # the span its signatures come from
+            assert doc.get("lines") == f"{it.ranges[0][0]}-{it.ranges[-1][1]}"
         content = doc.findtext("document_content")
         assert content is not None
         lines = file_lines(repo / it.path)
