@@ -99,7 +99,8 @@ class BundleItem(BaseModel):
     tier: Literal["core", "related", "peripheral"]
     granularity: Literal["file", "symbols", "skeleton"]
     ranges: list[tuple[int, int]] = Field(description="1-based inclusive line ranges included.")
-    symbols: list[str] = Field(default_factory=list)
+    symbols: list[str] = Field(
+        description="Definitions included (qualified names); empty for a whole file.")
     tokens: int = Field(description="Tokens of this item as rendered (header and all).")
     score: float
     reasons: list[str]
