@@ -140,6 +140,11 @@ def parse_seed(index: Index, spec: str) -> Seed:
         m = re.match(r"^(.*):(\d+)$", raw)
         if m:
             path, line = m.group(1), int(m.group(2))
+    if not path.strip():
+        form = "PATH::SYMBOL" if symbol is not None else "PATH:LINE" if line is not None else "PATH"
+        raise BundleError(f"seed {spec!r}: the path is missing (give {form})")
+    if symbol is not None and not symbol.strip():
+        raise BundleError(f"seed {spec!r}: the symbol after '::' is missing (give PATH::SYMBOL)")
     rel = _relative(index.root, path)
     files = index.files()
     if rel not in files:
@@ -160,7 +165,13 @@ def parse_seed(index: Index, spec: str) -> Seed:
             close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
             hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
             raise BundleError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}")
-        symbols = [hits[0].qualified]
+        exact = [d for d in hits if d.qualified == symbol]
+        candidates = list(dict.fromkeys(d.qualified for d in exact or hits))
+        if len(candidates) > 1:
+            raise BundleError(f"seed {spec!r} is ambiguous: {rel} defines "
+                              f"{', '.join(candidates)} — give the qualified name, e.g. "
+                              f"{rel}::{candidates[0]}")
+        symbols = candidates
     elif line is not None:
         if not 1 <= line <= max(1, files[rel].lines):
             raise BundleError(f"seed {spec!r}: {rel} has {files[rel].lines} lines")
@@ -360,6 +371,8 @@ def bundles_dir(root: Path) -> Path:
 
 
 def _check_name(name: str) -> None:
+    if not name.strip():
+        raise BundleError("the bundle name is empty: use letters, digits, '.', '_' or '-'")
     if not _NAME.match(name) or ".." in name:
         raise BundleError(f"bundle name {name!r}: use letters, digits, '.', '_' or '-' only")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -38,8 +39,13 @@ def write_atomic(path: Path, text: str) -> None:
         return
     if path.is_symlink():
         path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileExistsError as e:  # mkdir met a file where a folder of the path should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from e
+    except OSError as e:  # name the file the caller asked for, not the temporary one
+        raise _about(e, path) from e
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -48,9 +54,18 @@ def write_atomic(path: Path, text: str) -> None:
         # Keep an existing file's permissions; a new file gets the umask's, as open() would.
         os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_UMASK)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise _about(e, path) from e
         raise
+
+
+def _about(error: OSError, path: Path) -> OSError:
+    """``error`` (same class, so callers catch it as before) about ``path`` itself."""
+    if error.errno is None:
+        return error
+    return type(error)(error.errno, error.strerror, str(path))

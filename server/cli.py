@@ -103,7 +103,10 @@ def emit(text: str, out: str | None = None) -> None:
     if out:
         from analyzers.fsutil import write_atomic
 
-        write_atomic(Path(out), text if text.endswith("\n") else text + "\n")
+        try:
+            write_atomic(Path(out), text if text.endswith("\n") else text + "\n")
+        except OSError as e:  # the user's path: where it cannot be written is their input
+            raise UserError(f"cannot write {out}: {e.strerror or e}") from e
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -57,7 +57,21 @@ def schemas() -> dict[str, type[BaseModel]]:
     return {"bundle": Bundle, "verify": VerifyReport}
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Slips the parser lets through, refused before any work starts."""
+    for option, value in (("--save", args.save), ("--verify", args.verify)):
+        if value is not None and not value.strip():
+            raise UserError(f"{option} needs a bundle NAME (letters, digits, '.', '_' or '-'); "
+                            "got an empty one")
+    if args.out is not None:
+        if not args.out.strip():
+            raise UserError("--out needs a file name; got an empty one")
+        if Path(args.out).is_dir():
+            raise UserError(f"--out must be a file: {args.out} is a folder")
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_arguments(args)
     settings = with_large_commit_limit(settings_from(args), args)
     if args.verify:  # counts no tokens
         return _run(args, settings)
@@ -109,7 +123,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 else:
                     emit(_verify_text(vr), args.out)
                 return 1 if vr.changed or vr.vanished else 0
-            cwd_seeds = [_from_cwd(root, s) for s in args.seed]
+            cwd_seeds = list(dict.fromkeys(_from_cwd(root, s) for s in args.seed))
             result = make_bundle(index, BundleRequest(
                 seeds=cwd_seeds, task=task, budget=budget, limit=args.limit,
                 pins=[_from_cwd(root, p) for p in args.pin], exclude=args.exclude_glob,
@@ -157,6 +171,8 @@ def _from_cwd(root: Path, spec: str) -> str:
         head, colon, line = spec.rpartition(":")
         if colon and line.isdigit():
             path, sep, rest = head, ":", line
+    if not path.strip():
+        return spec  # the core says the path is missing
     full = (Path.cwd() / path).resolve() if not Path(path).is_absolute() else Path(path)
     try:
         rel = full.relative_to(root).as_posix()

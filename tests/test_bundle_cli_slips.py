@@ -1,0 +1,113 @@
+"""``ctxsteward bundle`` argument slips: each is refused with exit status 2 and one clear line (or,
+for duplicates and exact names, simply works). Real ``ctxsteward`` on a real git repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo, run_cli
+
+from analyzers.bundle import parse_seed
+from analyzers.fsutil import write_atomic
+from analyzers.index import Index
+
+CORE = (
+    "class Context:\n"
+    "    def invoke(self, callback):\n        return callback()\n\n\n"
+    "class Command:\n"
+    "    def invoke(self, ctx):\n        return ctx.invoke(self.run)\n\n"
+    "    def run(self):\n        return 1\n\n\n"
+    "class Group(Command):\n"
+    "    def invoke(self, ctx):\n        return Command.invoke(self, ctx)\n\n\n"
+    "def main_entry():\n    return Group().invoke(Context())\n"
+)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_repo(tmp_path_factory.mktemp("slips") / "repo", {
+        "src/core.py": CORE,
+        "src/cli.py": "from core import main_entry\n\n\ndef run_cli():\n    return main_entry()\n",
+    })
+
+
+def refused(repo: Path, *args: str) -> str:
+    proc = run_cli("bundle", *args, cwd=repo)
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("ctxsteward: ") and proc.stderr.count("\n") == 1, proc.stderr
+    return proc.stderr
+
+
+def test_out_into_a_folder_is_refused(repo: Path) -> None:
+    err = refused(repo, "--task", "invoke", "--out", "src")
+    assert err == "ctxsteward: --out must be a file: src is a folder\n"
+    assert not list((repo / "src").glob(".*.tmp"))
+
+
+def test_out_below_a_file_names_the_users_path(repo: Path) -> None:
+    err = refused(repo, "--task", "invoke", "--out", "src/core.py/bundle.md")
+    assert err == "ctxsteward: cannot write src/core.py/bundle.md: Not a directory\n"
+
+
+def test_write_atomic_errors_name_the_target_not_the_temporary_file(tmp_path: Path) -> None:
+    # 250 characters is a legal name, but the temporary file beside it (".NAME.xxxxxxxx.tmp") is
+    # not: its creation fails, and the error must be about the file the caller asked for.
+    target = tmp_path / ("b" * 250)
+    with pytest.raises(OSError) as caught:
+        write_atomic(target, "text")
+    assert caught.value.filename == str(target)
+    assert ".tmp" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_out_with_a_long_name_is_one_clear_line_naming_it(repo: Path) -> None:
+    err = refused(repo, "--task", "invoke", "--out", "c" * 250)
+    assert err == f"ctxsteward: cannot write {'c' * 250}: File name too long\n"
+
+
+@pytest.mark.parametrize("option", ["--save", "--verify"])
+def test_empty_save_or_verify_name_is_refused(repo: Path, option: str) -> None:
+    err = refused(repo, "--task", "invoke", option, "")
+    assert f"{option} needs a bundle NAME" in err and "empty" in err
+    assert not (repo / ".ctxsteward" / "bundles" / ".json").exists()
+
+
+@pytest.mark.parametrize(("seed", "message"), [
+    ("::invoke", "seed '::invoke': the path is missing (give PATH::SYMBOL)"),
+    (":12", "seed ':12': the path is missing (give PATH:LINE)"),
+    ("src/core.py::", "the symbol after '::' is missing"),
+])
+def test_seed_without_a_path_or_symbol_says_so(repo: Path, seed: str, message: str) -> None:
+    err = refused(repo, "--seed", seed)
+    assert message in err and "is a folder" not in err
+
+
+def test_ambiguous_symbol_lists_the_qualified_candidates(repo: Path) -> None:
+    err = refused(repo, "--seed", "src/core.py::invoke")
+    assert "seed 'src/core.py::invoke' is ambiguous" in err
+    assert "Context.invoke, Command.invoke, Group.invoke" in err
+    assert "give the qualified name, e.g. src/core.py::Context.invoke" in err
+
+
+@pytest.mark.parametrize(("seed", "symbol"), [
+    ("src/core.py::Group.invoke", "Group.invoke"),  # exact qualified name
+    ("src/core.py::main_entry", "main_entry"),  # a unique plain name
+    ("src/core.py::run", "Command.run"),  # a unique method name
+])
+def test_exact_or_unique_symbols_keep_working(repo: Path, seed: str, symbol: str) -> None:
+    proc = run_cli("bundle", "--seed", seed, "--format", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["seeds"] == [seed]
+    with Index(repo) as index:  # the index the command just refreshed
+        assert parse_seed(index, seed).symbols == [symbol]
+
+
+def test_duplicate_seeds_are_listed_once(repo: Path) -> None:
+    proc = run_cli("bundle", "--seed", "src/cli.py", "--seed", "./src/cli.py",
+                   "--seed", "src/core.py::Group.invoke", "--seed", "src/core.py::Group.invoke",
+                   "--format", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["seeds"] == ["src/cli.py", "src/core.py::Group.invoke"]
