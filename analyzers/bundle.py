@@ -114,6 +114,10 @@ class BundleResult:
         b = self._bundle
         return len(b.items), b.total_tokens, b.budget
 
+    def excluded(self) -> list[tuple[str, str]]:
+        """(path, reason) of each file kept out, without making the model."""
+        return [(e.path, e.reason) for e in self._bundle.excluded]
+
     def __repr__(self) -> str:
         items, total, budget = self.counts()
         return f"BundleResult({items} items, {total} of {budget} tokens)"

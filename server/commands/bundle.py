@@ -138,10 +138,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         emit(dump(result.bundle), args.out)
     else:
         emit(result.rendered, args.out)
+        # The rendered document has no place for them (the JSON has "excluded"): say it aside.
+        sys.stderr.write(_excluded_text(result.excluded()))
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
         sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}\n")
     return 0
+
+
+EXCLUDED_SHOWN = 5
+
+
+def _excluded_text(excluded: list[tuple[str, str]]) -> str:
+    """One line per file kept out of the bundle, or a count and the first few when many."""
+    if len(excluded) <= EXCLUDED_SHOWN:
+        return "".join(f"excluded {path}: {reason}\n" for path, reason in excluded)
+    lines = [f"excluded {len(excluded)} files (--format json lists them all), first "
+             f"{EXCLUDED_SHOWN - 1}:\n"]
+    lines += [f"  {path}: {reason}\n" for path, reason in excluded[:EXCLUDED_SHOWN - 1]]
+    return "".join(lines)
 
 
 def _verify_text(vr: VerifyReport) -> str:
