@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET_NAME_PATTERNS = (
-    ".env", ".env.*", "*.env", ".envrc", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
+    "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc",
     ".npmrc", "credentials", "credentials.json", "*.kdbx", "secrets.y*ml", ".htpasswd",
 )
@@ -33,6 +33,8 @@ DETECTORS = (
 
 def secret_by_name(path: str) -> str | None:
     base = posixpath.basename(path)
+    if base.startswith(".env"):  # every dotenv file, examples too: they often hold real values
+        return f"secret-bearing file name ({'.env' if base == '.env' else '.env*'})"
     if base.endswith(EXAMPLE_SUFFIXES):
         return None
     for pat in SECRET_NAME_PATTERNS:

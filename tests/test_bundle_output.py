@@ -100,6 +100,7 @@ def make(root: Path, **request: object) -> BundleResult:
 
 EXPECTED_EXCLUDED = {
     ".env": "secret-bearing file name (.env)",
+    ".env.example": "secret-bearing file name (.env*)",
     "deploy/server.pem": "secret-bearing file name (*.pem)",
     "core/aws.py": "AWS Access Key detected on line 3",
     "core/gh.py": "GitHub Token detected on line 3",
@@ -117,8 +118,8 @@ def test_secrets_are_listed_as_excluded_and_never_rendered(repo: Path, fmt: str)
         assert not set(paths) & set(EXPECTED_EXCLUDED)
         for text in SECRET_TEXTS:
             assert text not in result.rendered
-        # Not everything is withheld: the example dotenv and the plain modules go in.
-        assert ".env.example" in paths and "core/util.py" in paths
+        # Not everything is withheld: the plain modules go in (every .env* file stays out).
+        assert "core/util.py" in paths
     assert (repo / ".ctxsteward" / "secrets.json").exists()
 
 
