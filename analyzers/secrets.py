@@ -1,8 +1,10 @@
 """Files an agent must never see: dotenv files, private keys, and content a secret scanner flags.
 
 Names are matched first (cheap); content is scanned with detect-secrets' precise detectors (cloud
-keys, tokens, private keys), leaving out its high-entropy and keyword heuristics, which flag test
-fixtures and hashes far more often than real secrets.
+keys, tokens, private keys) and its keyword detector (a quoted value assigned to a name such as
+``password``, ``secret`` or ``api_key``), with detect-secrets' standard heuristic filters (no
+templated, sequential, UUID-like or ``$VAR`` values). Its high-entropy detectors stay off: they flag
+hashes and test fixtures far more often than real secrets.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ DETECTORS = (
     "PrivateKeyDetector", "SlackDetector", "StripeDetector", "TwilioKeyDetector",
     "SendGridDetector", "PypiTokenDetector", "NpmDetector", "OpenAIDetector",
     "DiscordBotTokenDetector", "TelegramBotTokenDetector", "MailchimpDetector",
-    "ArtifactoryDetector", "BasicAuthDetector", "JwtTokenDetector",
+    "ArtifactoryDetector", "BasicAuthDetector", "JwtTokenDetector", "KeywordDetector",
 )
+SCAN_VERSION = 2  # answers cached under another version (another set of detectors) are dropped
 
 
 def secret_by_name(path: str) -> str | None:
@@ -43,13 +46,30 @@ def secret_by_name(path: str) -> str | None:
     return None
 
 
+# A keyword match whose value is one identifier-like word naming a secret ("invalid_password",
+# "Secret", "private_key", "old-password"): a label, an enum value or a placeholder, not a
+# credential. No digits, spaces or other symbols.
+LABEL_VALUE = re.compile(
+    r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
+
+
+def is_label_value(secret: str, plugin: object = None) -> bool:
+    """A detect-secrets filter (it injects ``secret`` and ``plugin``): drops KeywordDetector's
+    matches whose value is a :data:`LABEL_VALUE`; the other detectors' findings are kept."""
+    return type(plugin).__name__ == "KeywordDetector" and LABEL_VALUE.fullmatch(secret) is not None
+
+
 @cache
-def _plugin_settings() -> dict[str, list[dict[str, str]]]:
+def _plugin_settings() -> dict[str, list[dict[str, Any]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.settings import Settings as ScanSettings
 
     mapping: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
     available = {str(getattr(plugin, "__name__", "")) for plugin in mapping.values()}
-    return {"plugins_used": [{"name": n} for n in DETECTORS if n in available]}
+    standard = sorted(ScanSettings().filters)  # detect-secrets' default heuristic filters
+    return {"plugins_used": [{"name": n} for n in DETECTORS if n in available],
+            "filters_used": [{"path": f} for f in standard] + [
+                {"path": f"{__name__}.is_label_value"}]}
 
 
 # A cheap first pass (as gitleaks does with keywords): only files containing one of these are
@@ -61,6 +81,9 @@ KEYWORDS = (
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid")
 BASIC_AUTH = re.compile(r"://[^\s/:@'\"]+:[^\s/:@'\"]+@")
+# The names KeywordDetector looks for (its DENYLIST, lower case).
+SECRET_WORDS = re.compile(r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
+                          r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
 
 
 def might_hold_secret(text: str) -> bool:
@@ -69,7 +92,7 @@ def might_hold_secret(text: str) -> bool:
     if "://" in text and BASIC_AUTH.search(text):
         return True
     lower = text.lower()
-    return any(k in lower for k in KEYWORDS_LOWER)
+    return any(k in lower for k in KEYWORDS_LOWER) or SECRET_WORDS.search(lower) is not None
 
 
 def secret_in_content(full_path: Path) -> str | None:
@@ -110,6 +133,9 @@ def secret_reason(root: Path, path: str, content_hash: str | None = None,
     return found
 
 
+_VERSION_KEY = "scan_version"
+
+
 class ScanCache:
     """Secret-scan answers by content hash, kept in ``.ctxsteward/secrets.json``."""
 
@@ -119,9 +145,9 @@ class ScanCache:
         self.dirty = False
         try:
             loaded = json.loads(path.read_text("utf-8"))
-            if isinstance(loaded, dict):
+            if isinstance(loaded, dict) and loaded.get(_VERSION_KEY) == SCAN_VERSION:
                 self.data = {str(k): (v if isinstance(v, str) else None)
-                             for k, v in loaded.items()}
+                             for k, v in loaded.items() if k != _VERSION_KEY}
         except (OSError, ValueError):
             pass
 
@@ -137,6 +163,7 @@ class ScanCache:
         from .fsutil import write_atomic
 
         try:
-            write_atomic(self.path, json.dumps(self.data, separators=(",", ":")))
+            write_atomic(self.path, json.dumps({_VERSION_KEY: SCAN_VERSION, **self.data},
+                                               separators=(",", ":")))
         except OSError:
             pass
