@@ -31,7 +31,7 @@ DETECTORS = (
     "DiscordBotTokenDetector", "TelegramBotTokenDetector", "MailchimpDetector",
     "ArtifactoryDetector", "BasicAuthDetector", "JwtTokenDetector", "KeywordDetector",
 )
-SCAN_VERSION = 2  # answers cached under another version (another set of detectors) are dropped
+SCAN_VERSION = 3  # answers cached under another version (another set of detectors) are dropped
 
 
 def secret_by_name(path: str) -> str | None:
@@ -53,10 +53,26 @@ LABEL_VALUE = re.compile(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
 
-def is_label_value(secret: str, plugin: object = None) -> bool:
-    """A detect-secrets filter (it injects ``secret`` and ``plugin``): drops KeywordDetector's
-    matches whose value is a :data:`LABEL_VALUE`; the other detectors' findings are kept."""
-    return type(plugin).__name__ == "KeywordDetector" and LABEL_VALUE.fullmatch(secret) is not None
+MIN_KEYWORD_SECRET = 8  # a shorter quoted value ("id", "hunter2", "public") is no credential
+
+
+def is_label_value(secret: str, line: str = "", filename: str = "",
+                   plugin: object = None) -> bool:
+    """A detect-secrets filter (it injects ``secret``, ``line``, ``filename`` and ``plugin``) for
+    KeywordDetector's matches only (the other detectors' findings are kept): drops a value that is
+    a :data:`LABEL_VALUE` or shorter than :data:`MIN_KEYWORD_SECRET`, and, in source code (not
+    shell or configuration), one that is not a quoted literal on its line:
+    ``for user, password := range accounts`` is code, not a credential."""
+    if type(plugin).__name__ != "KeywordDetector":
+        return False
+    if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
+        return True
+    from .languages import detect, has_grammar
+
+    lang = detect(filename)
+    if not has_grammar(lang) or lang == "bash":
+        return False
+    return not any(f"{q}{secret}{q}" in line for q in ("\"", "'", "`"))
 
 
 @cache
