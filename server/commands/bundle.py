@@ -32,8 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     task.add_argument("--task", help="what the agent is asked to do")
     task.add_argument("--task-file", help="read the task text from this file")
     p.add_argument("--budget", type=int, default=None,
-                   help="token budget (default 16000; 0 = rank only, no packing)")
-    p.add_argument("--limit", type=int, help="at most this many items")
+                   help="token budget (default 16000; 0 = rank only, no packing: JSON metadata "
+                        "whatever --format says)")
+    p.add_argument("--limit", type=int,
+                   help="at most this many items (with --budget 0: default 50)")
     p.add_argument("--pin", action="append", default=[], metavar="PATH",
                    help="always include this file")
     p.add_argument("--exclude-glob", action="append", default=[], metavar="GLOB",
