@@ -341,7 +341,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         packed.pop()
     items = [
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
-             ranges=list(p.piece.ranges), symbols=list(p.symbols), tokens=p.tokens,
+             ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)), tokens=p.tokens,
              score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]

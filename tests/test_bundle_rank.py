@@ -364,6 +364,19 @@ def test_task_only_cochange_reason_names_the_match_it_counts_from(shop: Path) ->
                for r in reasons), reasons
 
 
+def test_overloads_of_a_symbol_seed_are_named_once(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"calc.py": (
+        "from typing import overload\n\n\nclass Calc:\n"
+        "    @overload\n    def add(self, x: int) -> int: ...\n"
+        "    @overload\n    def add(self, x: str) -> str: ...\n"
+        "    def add(self, x):\n        return x\n\n"
+        "    def other(self):\n        return 0\n")})
+    build(tmp_path)
+    b = bundle(tmp_path, seeds=["calc.py::Calc.add"], budget=2000)
+    assert b.items[0].symbols == ["Calc.add"]
+    assert len(b.items[0].ranges) >= 2  # all three definitions are shown
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ("shop/checkout.py::nothing", "defines no 'nothing'"),
     ("shop/checkout.py::check", "did you mean checkout"),
