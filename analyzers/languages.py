@@ -22,48 +22,48 @@ class LanguageSpec:
     tag_sources: tuple[str, ...] = ()  # packages whose queries/tags.scm we load, in order
     extra_query: str | None = None  # our own analyzers/queries/<file>.scm
     identifiers: tuple[str, ...] = ("identifier",)
-    locals_query: str | None = None  # our queries/locals-<lang>.scm: names bound in functions
+    locals_query: tuple[str, ...] = ()  # our queries/locals-*.scm: names bound in functions
 
 
 SPECS: dict[str, LanguageSpec] = {
     "python": LanguageSpec(
         "python", "tree_sitter_python", tag_sources=("tree_sitter_python",),
         extra_query="python.scm", identifiers=("identifier",),
-        locals_query="locals-python.scm",
+        locals_query=("locals-python.scm",),
     ),
     "javascript": LanguageSpec(
         "javascript", "tree_sitter_javascript", tag_sources=("tree_sitter_javascript",),
         identifiers=("identifier", "property_identifier", "shorthand_property_identifier"),
-        locals_query="locals-javascript.scm",
+        locals_query=("locals-ecmascript.scm", "locals-javascript.scm"),
     ),
     "typescript": LanguageSpec(
         "typescript", "tree_sitter_typescript", "language_typescript",
         tag_sources=("tree_sitter_typescript",), extra_query="typescript.scm",
         identifiers=("identifier", "property_identifier", "type_identifier",
                      "shorthand_property_identifier"),
-        locals_query="locals-typescript.scm",
+        locals_query=("locals-ecmascript.scm", "locals-typescript.scm"),
     ),
     "tsx": LanguageSpec(
         "tsx", "tree_sitter_typescript", "language_tsx",
         tag_sources=("tree_sitter_typescript",), extra_query="typescript.scm",
         identifiers=("identifier", "property_identifier", "type_identifier",
                      "shorthand_property_identifier"),
-        locals_query="locals-typescript.scm",
+        locals_query=("locals-ecmascript.scm", "locals-typescript.scm"),
     ),
     "go": LanguageSpec(
         "go", "tree_sitter_go", tag_sources=("tree_sitter_go",),
         identifiers=("identifier", "type_identifier", "field_identifier"),
-        locals_query="locals-go.scm",
+        locals_query=("locals-go.scm",),
     ),
     "rust": LanguageSpec(
         "rust", "tree_sitter_rust", tag_sources=("tree_sitter_rust",), extra_query="rust.scm",
         identifiers=("identifier", "type_identifier", "field_identifier"),
-        locals_query="locals-rust.scm",
+        locals_query=("locals-rust.scm",),
     ),
     "java": LanguageSpec(
         "java", "tree_sitter_java", tag_sources=("tree_sitter_java",), extra_query="java.scm",
         identifiers=("identifier", "type_identifier"),
-        locals_query="locals-java.scm",
+        locals_query=("locals-java.scm",),
     ),
     "c": LanguageSpec(
         "c", "tree_sitter_c", tag_sources=("tree_sitter_c",), extra_query="c.scm",
@@ -227,11 +227,12 @@ def references_query(lang: str) -> Query:
     (one walk of the tree): captures ``ref`` plus ``scope``, ``param``, ``local``, ``global``,
     ``pytest`` and ``keyword`` (described in ``queries/locals-python.scm``), read by
     :func:`syntax.parse`."""
-    name = SPECS[lang].locals_query
-    if not name:
+    names = SPECS[lang].locals_query
+    if not names:
         return identifier_query(lang)
     try:
-        return Query(language(lang), _identifier_patterns(lang) + "\n" + _read_own_query(name))
+        return Query(language(lang), "\n".join(
+            [_identifier_patterns(lang), *(_read_own_query(n) for n in names)]))
     except Exception:  # noqa: BLE001 - a node kind absent from this grammar version: no scopes
         return identifier_query(lang)
 
