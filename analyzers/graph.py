@@ -127,19 +127,7 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     # Duplicates (overloads) collapse to one definition.
     defs = Csr.from_coo(d_rows, d_cols, None, (n_files, n_names), binary=True)
 
-    r_rows: list[int] = []
-    r_cols: list[int] = []
-    r_vals: list[float] = []
-    for path, refs in index.all_references():
-        row = file_index.get(path)
-        if row is None:
-            continue
-        for name, lines in refs.items():
-            col = name_index.get(name)
-            if col is not None:
-                r_rows.append(row)
-                r_cols.append(col)
-                r_vals.append(float(len(lines)))
+    r_rows, r_cols, r_vals = reference_triples(index, file_index, name_index)
     token.check()
     refs_m = Csr.from_coo(r_rows, r_cols, r_vals, (n_files, n_names))
     idf = np.zeros(n_names, dtype=np.float32)
@@ -176,6 +164,26 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         history=history, commit_subjects=commit_subjects,
         commit_files=commit_files, commit_ids=commit_ids,
     )
+
+
+def reference_triples(index: Index, file_index: dict[str, int], name_index: dict[str, int]
+                      ) -> tuple[list[int], list[int], list[int]]:
+    """(file row, name column, referencing lines) for every reference to a known name in a known
+    file: the coordinates of the file x name reference matrix."""
+    rows: list[int] = []
+    cols: list[int] = []
+    counts: list[int] = []
+    for path, refs in index.all_references():
+        row = file_index.get(path)
+        if row is None:
+            continue
+        for name, lines in refs.items():
+            col = name_index.get(name)
+            if col is not None:
+                rows.append(row)
+                cols.append(col)
+                counts.append(len(lines))
+    return rows, cols, counts
 
 
 def _lexical_index(bm25s, docs: list[list[str]]) -> LexicalIndex:  # noqa: ANN001

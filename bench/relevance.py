@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from analyzers.config import Settings
+from analyzers.graph import reference_triples
 from analyzers.index import Index, build
 from analyzers.languages import detect, has_grammar
 from analyzers.lexical import path_words, words
@@ -425,19 +426,7 @@ class AiderMap:
         count = np.bincount(self.pair_name, minlength=nnames).astype(np.int64)
         start = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64)
         # (identifier, referencer, number of referencing lines)
-        ref_name: list[int] = []
-        ref_src: list[int] = []
-        ref_n: list[int] = []
-        for path, refs in index.all_references():
-            i = fid.get(path)
-            if i is None:
-                continue
-            for name, lines in refs.items():
-                known = nid.get(name)
-                if known is not None:
-                    ref_name.append(known)
-                    ref_src.append(i)
-                    ref_n.append(len(lines))
+        ref_src, ref_name, ref_n = reference_triples(index, fid, nid)
         if not ref_name:  # aider: "if not references: references = defines"
             ref_name, ref_src, ref_n = pair_name, pair_file, [1] * len(pair_name)
         rn = np.array(ref_name, dtype=np.int64)
