@@ -323,12 +323,11 @@ def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
     if not symbols:
         return None
     wanted = set(symbols)
-    spans = [(d.start_line, d.end_line) for d in index.definitions(path)
-             if d.qualified in wanted or d.name in wanted]
+    defs = index.definitions(path)
+    spans = [(d.start_line, d.end_line) for d in defs if d.qualified in wanted or d.name in wanted]
     if not spans:
         return None
-    inside = [d.name for d in index.definitions(path)
-              if any(a <= d.start_line and d.end_line <= b for a, b in spans)]
+    inside = [d.name for d in defs if any(a <= d.start_line and d.end_line <= b for a, b in spans)]
     counts: dict[int, int] = {}
     for name, lines in index.references(path).items():
         col = g.name_index.get(name)
