@@ -7,6 +7,7 @@ cache never shows up in ``git status``. A truncated or corrupt database is delet
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .confine import OutsideWorkspace
 from .syntax import Definition, ImportRef
 from .walk import STATE_DIR
 
@@ -74,12 +76,23 @@ def unpack(blob: bytes | None) -> Any:
 
 
 def state_dir(root: Path) -> Path:
-    return root / STATE_DIR
+    """``root/.ctxsteward``, which must be a real folder inside the workspace: a symlink there
+    (a committed one, say) would send the index, the secret cache and saved bundles elsewhere."""
+    d = root / STATE_DIR
+    if d.is_symlink():
+        try:
+            target = os.readlink(d)
+        except OSError:
+            target = "?"
+        raise OutsideWorkspace(
+            f"{d} is a symlink (to {target}): Context Steward keeps its cache only in a real "
+            f"folder inside the workspace; remove the link (rm {d}) and run again")
+    return d
 
 
 def ensure_state_dir(root: Path) -> Path:
     d = state_dir(root)
-    if (d.exists() or d.is_symlink()) and not d.is_dir():
+    if d.exists() and not d.is_dir():
         raise NotADirectoryError(
             f"{d} exists and is not a folder: Context Steward keeps its cache there; move it away"
         )
