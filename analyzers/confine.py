@@ -14,6 +14,7 @@ The rules, applied by every reader and writer of workspace paths:
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
@@ -63,12 +64,11 @@ def read_bytes_inside(root: Path | str, path: Path | str, limit: int | None = No
     if real is None:
         return None
     try:
-        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(real, flags)
     except OSError:
         return None
     try:
-        import stat
-
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
