@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .cancel import NEVER, CancelToken
+from .confine import read_bytes_inside
 from .fsutil import write_atomic
 from .index import Index
 from .pack import Candidate, pack
@@ -201,10 +202,12 @@ def _relative(root: Path, path: str) -> str:
 def _read_lines(root: Path, path: str) -> list[str] | None:
     """The file's lines, split at newlines only (as the index counts them: str.splitlines would
     also split at form feeds and other separators, shifting every line number after them)."""
+    data = read_bytes_inside(root, path)  # never through a symlink out of the workspace
+    if data is None:
+        return None
     try:
-        with (root / path).open(encoding="utf-8", newline="") as f:
-            text = f.read().replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
         return None
     return io.StringIO(text, newline="\n").readlines()  # ends lines at "\n" only, kept as read
 
@@ -378,7 +381,9 @@ def _check_name(name: str) -> None:
     if not name.strip():
         raise BundleError("the bundle name is empty: use letters, digits, '.', '_' or '-'")
     if not _NAME.match(name) or ".." in name:
-        raise BundleError(f"bundle name {name!r}: use letters, digits, '.', '_' or '-' only")
+        shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
+        raise BundleError(f"bundle name {shown}: use letters, digits, '.', '_' or '-' only, "
+                          "at most 100 characters")
 
 
 SAVED_FORMAT = 2  # 2: a hash per line range too, so verify can tell "moved" from "changed"
@@ -432,8 +437,12 @@ def load_saved(root: Path, name: str) -> SavedBundle:
             if bundles_dir(root).exists() else []
         hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
         raise BundleError(f"no saved bundle named {name!r}{hint}")
+    data = read_bytes_inside(root, path)
+    if data is None:
+        raise BundleError(f"saved bundle {path} cannot be read (a symlink out of the workspace, "
+                          "or not a file); save it again")
     try:
-        saved = SavedBundle.model_validate_json(path.read_text("utf-8"))
+        saved = SavedBundle.model_validate_json(data)
     except ValueError as e:
         raise BundleError(f"saved bundle {path} is unreadable ({e}); save it again") from e
     if saved.format_version > SAVED_FORMAT:

@@ -136,3 +136,18 @@ def check_write(root: Path | str, path: Path | str, *, typed: bool = False) -> P
         raise OutsideWorkspace(f"refused to write {path}: its real location is outside the "
                                f"workspace {root_s}")
     return norm
+
+
+def check_read(root: Path | str, path: Path | str, *, typed: bool = False) -> Path:
+    """``path`` (absolute or relative to the root) when it may be read, else
+    :class:`OutsideWorkspace`: its real location must be inside the workspace, unless the user
+    typed a path that is outside the workspace as typed (``--out``: their own file)."""
+    root_s = os.path.normpath(root)
+    full = Path(path) if Path(path).is_absolute() else Path(root_s) / path
+    norm = Path(os.path.normpath(full))
+    if typed and not (_within(str(norm), root_s) or _within(str(norm), os.path.realpath(root_s))):
+        return norm
+    if resolve_inside(root_s, norm) is None:
+        raise OutsideWorkspace(f"{path} is a symlink to a file outside the workspace {root_s}: "
+                               "it is not read")
+    return norm

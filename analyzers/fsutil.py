@@ -19,14 +19,21 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False) -> None:
     """Replace ``path`` with ``text`` atomically (readers see the old or the new file, never half).
 
-    A target that exists and is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout``) is
-    written to directly: renaming over it would replace the device itself. A symlink is followed,
-    so the file it points to is replaced and the link survives.
+    A symlink is refused (:class:`~analyzers.confine.OutsideWorkspace`): we never write through
+    one. Only a path the user typed, checked by :func:`analyzers.confine.check_write`, is written
+    with ``follow_symlinks``: then the file it points to is replaced and the link survives, and a
+    target that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout``) is written to
+    directly, since renaming over it would replace the device itself.
     """
     path = Path(path)
+    if not follow_symlinks and path.is_symlink():
+        from .confine import OutsideWorkspace
+
+        raise OutsideWorkspace(f"refused to write {path}: it is a symlink (to "
+                               f"{os.readlink(path)}); Context Steward never writes through one")
     try:
         st = path.stat()
     except FileNotFoundError:

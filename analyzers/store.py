@@ -87,6 +87,14 @@ def state_dir(root: Path) -> Path:
         raise OutsideWorkspace(
             f"{d} is a symlink (to {target}): Context Steward keeps its cache only in a real "
             f"folder inside the workspace; remove the link (rm {d}) and run again")
+    try:
+        links = [e.path for e in os.scandir(d) if e.is_symlink()]
+    except OSError:  # not there yet, or not a folder (ensure_state_dir says so)
+        links = []
+    if links:
+        raise OutsideWorkspace(
+            f"{links[0]} is a symlink: {d} holds only Context Steward's own files, never links "
+            f"(were they committed?); remove {d} and run again")
     return d
 
 

@@ -98,13 +98,27 @@ def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
     return out
 
 
-def emit(text: str, out: str | None = None) -> None:
-    """Print ``text``, or write it atomically to ``out``."""
+def out_path(root: Path, out: str) -> tuple[Path, str]:
+    """Where ``--out`` writes, and a note for the message ("" inside the workspace). Refused
+    (exit 2): a path in the workspace that is a symlink or goes through one, or whose real
+    location is outside it. A path outside the workspace as typed is the user's choice."""
+    from analyzers.confine import check_write, lexically_inside
+
+    path = check_write(root, Path(os.path.abspath(os.path.expanduser(out))), typed=True)
+    inside = lexically_inside(root, path)
+    return path, "" if inside else " (outside the workspace, as you asked with --out)"
+
+
+def emit(text: str, out: str | None = None, root: Path | None = None) -> None:
+    """Print ``text``, or write it atomically to ``out`` (checked by :func:`out_path` against
+    ``root`` when given)."""
     if out:
         from analyzers.fsutil import write_atomic
 
+        path = out_path(root, out)[0] if root is not None else Path(out)
         try:
-            write_atomic(Path(out), text if text.endswith("\n") else text + "\n")
+            write_atomic(path, text if text.endswith("\n") else text + "\n",
+                         follow_symlinks=True)
         except OSError as e:  # the user's path: where it cannot be written is their input
             raise UserError(f"cannot write {out}: {e.strerror or e}") from e
     else:

@@ -394,7 +394,7 @@ def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[
         text = (ws.root / path).read_text("utf-8")
         warnings += [result.message, *result.problems]
     else:
-        existing, problems = read_existing(ws.root / DEFAULT_NOTE)
+        existing, problems = read_existing(ws.root / DEFAULT_NOTE, ws.root)
         text = render_markdown(note, None if problems else existing)
         path, written = DEFAULT_NOTE, False
     lines = text.splitlines(keepends=True)
@@ -414,6 +414,7 @@ def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[
 def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
                     jc: JobContext, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
+    from analyzers.confine import read_bytes_inside
     from analyzers.secrets import secret_in_content
 
     counter = ws.counter
@@ -422,10 +423,14 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
     shown: list[str] = []
     room = budget // 2  # instruction files take at most half the message
     for load in loads:
-        try:
-            text = load.full.read_text("utf-8", "replace")
-        except OSError:
+        if load.path.startswith("/"):  # above the workspace: the agent loads it itself
+            shown.append(f"## {load.path} ({', '.join(load.agents)})\n\n(above the workspace: "
+                         f"{load.tokens:,} tokens your agent loads itself; not repeated here)\n")
             continue
+        data = read_bytes_inside(ws.root, load.path)
+        if data is None:  # outside the workspace (a symlink) or unreadable: never embedded
+            continue
+        text = data.decode("utf-8", "replace")
         if secret_in_content(load.full):
             shown.append(f"## {load.path}\n\n(left out: it may hold secrets)\n")
             continue

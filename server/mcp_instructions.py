@@ -37,7 +37,7 @@ def above_root(root: Path, settings: Settings) -> list[tuple[Path, str]]:
     for folder in reversed(root.parents):
         for name in wanted:
             p = folder / name
-            if p.is_file():
+            if p.is_file() and not p.is_symlink():
                 out.append((p, ABOVE_ROOT[name]))
     return out
 

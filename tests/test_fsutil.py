@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from analyzers.fsutil import write_atomic
 
 
@@ -37,7 +39,10 @@ def test_a_symlink_survives_and_its_target_is_replaced(tmp_path: Path) -> None:
     real.write_text("old")
     link = tmp_path / "link.md"
     link.symlink_to(real)
-    write_atomic(link, "new")
+    with pytest.raises(PermissionError, match="symlink"):  # never through a link by default
+        write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "old"
+    write_atomic(link, "new", follow_symlinks=True)  # a path the user typed, checked before
     assert link.is_symlink() and real.read_text() == "new"
 
 

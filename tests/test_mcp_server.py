@@ -273,7 +273,10 @@ async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log
         assert len(prompt.messages) == 1 and prompt.messages[0].role == "user"
         body = prompt.messages[0].content.text  # type: ignore[union-attr]
         assert "parse header lines case-insensitively" in body
-        assert "Always answer in English." in body  # CLAUDE.md above the workspace
+        # CLAUDE.md above the workspace: named and counted (the agent loads it itself), never
+        # embedded - nothing outside the workspace reaches the agent through us.
+        assert "Always answer in English." not in body
+        assert "above the workspace" in body and "/CLAUDE.md (Claude Code)" in body
         assert "Header parsing lives in `app/util.py`" in body  # CLAUDE.md at the root
         assert "Run `pytest` before committing." in body  # AGENTS.md
         assert "## app/util.py" in body and "def parse_header(line):" in body

@@ -63,8 +63,16 @@ def totals(changes: list[FileChange]) -> ChangeTotals:
                         removed=sum(c.removed or 0 for c in changes))
 
 
-def read_existing(path: Path) -> tuple[str | None, list[str]]:
-    """The note file's text (None when absent) and why it cannot be updated, if so."""
+def read_existing(path: Path, root: Path) -> tuple[str | None, list[str]]:
+    """The note file's text (None when absent) and why it cannot be updated, if so. A path
+    inside the workspace whose real location is not (a symlink out) is never read; a path
+    outside it as written can only be one the user typed (``--out``), and is read."""
+    from ..confine import OutsideWorkspace, check_read
+
+    try:
+        check_read(root, path, typed=True)
+    except OutsideWorkspace as e:
+        return None, [str(e)]
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -134,7 +142,7 @@ def generate(
     todos = added_todos(state.repo, top, state.diff_base, state.untracked, excludes,
                         max_file_size=settings.max_file_size, token=token)
 
-    existing, existing_problems = read_existing(note_file_path)
+    existing, existing_problems = read_existing(note_file_path, top)
     human = HumanSections()
     if existing is not None and not existing_problems:
         human = parse_note(existing).human

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..confine import OutsideWorkspace, check_write
 from ..fsutil import write_atomic
 from .generate import beside_candidates, note_file, read_existing
 from .markdown import render_markdown
@@ -34,16 +35,24 @@ def _show(root: Path, path: Path) -> str:
 
 
 def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> NotePlan:
-    """The text to write for ``note`` at ``path`` (default ``HANDOFF.md``), keeping human text."""
+    """The text to write for ``note`` at ``path`` (default ``HANDOFF.md``), keeping human text.
+
+    Never through a symlink, nor outside the workspace unless the user typed such a path (see
+    :func:`analyzers.confine.check_write`): :class:`~analyzers.confine.OutsideWorkspace`."""
     requested = note_file(Path(root), path)
-    existing, problems = read_existing(requested)
+    check_write(root, requested, typed=True)
+    existing, problems = read_existing(requested, Path(root))
     if not problems:
         text = render_markdown(note, existing)
         verb = "created" if existing is None else "updated"
         return NotePlan(requested, requested, text, existing, False,
                         f"{verb} {_show(root, requested)}")
     for candidate in beside_candidates(requested):
-        other, other_problems = read_existing(candidate)
+        try:
+            check_write(root, candidate, typed=True)
+        except OutsideWorkspace:
+            continue
+        other, other_problems = read_existing(candidate, Path(root))
         if other_problems:
             continue
         text = render_markdown(note, other)
@@ -59,7 +68,7 @@ def update_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> 
     plan = plan_note_file(root, path, note)
     changed = plan.previous != plan.text
     if changed:
-        write_atomic(plan.target, plan.text)
+        write_atomic(plan.target, plan.text, follow_symlinks=True)  # checked in the plan
     return WriteResult(
         requested=_show(root, plan.requested), path=_show(root, plan.target),
         wrote_beside=plan.wrote_beside, created=plan.previous is None, changed=changed,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
+from ..secrets import secret_by_name
 from .context import FileContext
 from .discover import expands_imports
 from .markdown import MARKDOWN_SUFFIXES, Document, Loc
@@ -29,9 +30,10 @@ class Edge:
     written: str
     target: str | None  # root-relative; None when outside
     depth: int
-    status: str  # ok, missing, outside, cycle, too_deep
+    status: str  # ok, missing, outside, secret, cycle, too_deep
     first_hop: Loc  # the import in the entry file this edge is reached through
     via: list[str] = field(default_factory=list)  # entry -> ... -> source
+    link: str | None = None  # for "outside": the inside symlink that points out
 
 
 @dataclass(slots=True)
@@ -71,7 +73,8 @@ def expand(ws: Workspace, entry: str, doc: Document) -> Expansion:
             r = resolve(ws, folder, ref)
             hop = first or loc
             if r.outside:
-                edges.append(Edge(src, loc, written, None, depth + 1, "outside", hop, chain))
+                edges.append(Edge(src, loc, written, None, depth + 1, "outside", hop, chain,
+                                  r.link))
                 continue
             target = r.target or (r.candidates[0] if r.candidates else None)
             if r.target is None or target is None:
@@ -82,6 +85,9 @@ def expand(ws: Workspace, entry: str, doc: Document) -> Expansion:
                 continue
             if depth + 1 > limit:
                 edges.append(Edge(src, loc, written, target, depth + 1, "too_deep", hop, chain))
+                continue
+            if secret_by_name(target):  # never read, counted or shown to an agent
+                edges.append(Edge(src, loc, written, target, depth + 1, "secret", hop, chain))
                 continue
             edges.append(Edge(src, loc, written, target, depth + 1, "ok", hop, chain))
             if target in seen or len(files) >= MAX_FILES or ws.is_dir(target):
@@ -119,7 +125,14 @@ def check(ctx: FileContext) -> None:
     for e in exp.edges:
         direct = e.source == ctx.path
         chain = " → ".join([*e.via, e.target or e.written])
-        if e.status == "outside":
+        if e.status == "outside" and e.link is not None:
+            if direct:
+                ctx.report(e.loc, "CS006",
+                           f"@{e.written} is a symlink to a file outside the workspace: it is "
+                           "not read, checked or counted here, and Claude Code would load that "
+                           "outside file into every session; import a file of the repository "
+                           "instead.")
+        elif e.status == "outside":
             if direct:
                 where = "in your home folder, outside the workspace" if \
                     e.written.startswith("~") else "outside the workspace"
@@ -127,6 +140,12 @@ def check(ctx: FileContext) -> None:
                            f"@{e.written} is {where}: Claude Code loads it only on machines "
                            "that have it, and it is not checked or counted here.",
                            severity="information")
+        elif e.status == "secret":
+            if direct:
+                why = secret_by_name(e.target or "")
+                ctx.report(e.loc, "CS006",
+                           f"@{e.written} is a {why}: Claude Code would load it into every "
+                           "session; remove the import. It is not read or counted here.")
         elif e.status == "cycle":
             key = tuple(sorted([*e.via, e.target or ""]))
             if key in reported_cycles:

@@ -5,6 +5,7 @@ All take the file's (possibly unsaved) text and return plain models; positions a
 
 from __future__ import annotations
 
+from ..secrets import secret_by_name
 from .checks import context, relative_path
 from .context import FileContext, to_range
 from .imports import expand
@@ -63,6 +64,10 @@ def hover(ws: Workspace, path: str, line: int, character: int,
             continue
         shown = r.target or (r.absolute if r.outside else (r.candidates[0] if r.candidates
                                                             else r.ref.path))
+        if r.outside and r.link is not None:
+            return HoverInfo(range=to_range(loc), target=r.link, kind=r.ref.kind, exists=False,
+                             markdown=f"`{r.link}` is a symlink to a file outside the workspace: "
+                                      "not read, not counted.")
         if r.outside:
             return HoverInfo(range=to_range(loc), target=shown or r.ref.path, kind=r.ref.kind,
                              exists=False, markdown=f"`{shown}` is outside the workspace: not "
@@ -74,6 +79,10 @@ def hover(ws: Workspace, path: str, line: int, character: int,
             n = sum(1 for f in ws.files() if f.startswith(r.target + "/"))
             return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
                              is_dir=True, markdown=f"`{r.target}/`: folder, {n:,} files")
+        why = secret_by_name(r.target)
+        if why:
+            return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
+                             markdown=f"`{r.target}`: {why}; not read, not counted.")
         content = ws.read(r.target)
         tokens = ws.tokens(content) if content is not None else None
         md = f"`{r.target}`: {tokens:,} tokens" if tokens is not None else f"`{r.target}`"

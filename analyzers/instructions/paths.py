@@ -31,6 +31,7 @@ class Resolved:
     outside: bool = False
     home: bool = False
     absolute: str | None = None  # the outside path, for messages
+    link: str | None = None  # an inside path that is a symlink to ``absolute``, outside
 
 
 def resolve(ws: Workspace, folder: str, ref: PathRef) -> Resolved:
@@ -61,6 +62,9 @@ def resolve(ws: Workspace, folder: str, ref: PathRef) -> Resolved:
         return Resolved(ref, None, cands, outside=True, absolute=cands[0])
     for c in inside:
         if ws.exists(c):
+            real = ws.outside_target(c)
+            if real is not None:  # a symlink out of the workspace: reported, never read
+                return Resolved(ref, None, inside, outside=True, absolute=real, link=c)
             return Resolved(ref, c, inside)
     if ref.kind == "code":
         hit = _by_suffix(ws, normalise(p))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..cancel import NEVER, CancelToken
 from ..config import Settings
+from ..secrets import secret_by_name
 from ..tokens import Counter
 from . import discover
 from .markdown import Document, parse
@@ -158,6 +159,22 @@ class Workspace:
             return rel
         return normalise(target)
 
+    def outside_target(self, rel: str) -> str | None:
+        """Where ``rel`` really is, when a symlink takes it outside the workspace (such a file
+        is reported, never read); None when it is inside (or does not exist)."""
+        rel = normalise(rel)
+        if rel in self.overlay or is_outside(rel):
+            return None
+        from ..confine import resolve_inside
+
+        full = self.root / rel
+        if resolve_inside(self.root, full) is not None:
+            return None
+        try:
+            return os.path.realpath(full)
+        except (OSError, ValueError):
+            return str(full)
+
     def is_dir(self, rel: str) -> bool:
         rel = normalise(rel)
         return rel in self.dirs() or (not is_outside(rel) and (self.root / rel).is_dir())
@@ -167,8 +184,8 @@ class Workspace:
         rel = normalise(rel)
         if rel in self.overlay:
             return self.overlay[rel]
-        if is_outside(rel):
-            return None
+        if is_outside(rel) or self.outside_target(rel) is not None or secret_by_name(rel):
+            return None  # never read: outside the workspace (a symlink), or secret-bearing
         full = self.root / rel
         try:
             st = full.stat()

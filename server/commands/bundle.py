@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import background, token_service
-from ..cli import UserError, add_settings_options, dump, emit, root_from, settings_from
+from ..cli import (
+    UserError,
+    add_settings_options,
+    dump,
+    emit,
+    out_path,
+    root_from,
+    settings_from,
+)
 from ..progress import progress_bar
 from ._history_options import add_large_commit_limit, with_large_commit_limit
 
@@ -87,6 +95,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from analyzers.index import refresh
 
     root = root_from(args.root)
+    if args.out:
+        out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
     task = args.task
     if args.task_file:
         try:
@@ -121,9 +131,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.verify:
                 vr = verify_bundle(index, args.verify)
                 if args.format == "json":
-                    emit(dump(vr), args.out)
+                    emit(dump(vr), args.out, root)
                 else:
-                    emit(_verify_text(vr), args.out)
+                    emit(_verify_text(vr), args.out, root)
                 return 1 if vr.changed or vr.vanished else 0
             cwd_seeds = list(dict.fromkeys(_from_cwd(root, s) for s in args.seed))
             result = make_bundle(index, BundleRequest(
@@ -137,14 +147,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         except BundleError as e:
             raise UserError(str(e)) from e
     if args.format == "json" or budget == 0:
-        emit(dump(result.bundle), args.out)
+        emit(dump(result.bundle), args.out, root)
     else:
-        emit(result.rendered, args.out)
+        emit(result.rendered, args.out, root)
         # The rendered document has no place for them (the JSON has "excluded"): say it aside.
         sys.stderr.write(_excluded_text(result.excluded()))
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
-        sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}\n")
+        sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}"
+                         f"{out_path(root, args.out)[1]}\n")
     return 0
 
 

@@ -20,6 +20,7 @@ from ..cli import (
     dump,
     emit,
     find_root,
+    out_path,
     relative_paths,
     settings_from,
 )
@@ -76,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"import_depth": args.import_depth})
     start = Path(args.root) if args.root else (Path(args.paths[0]) if args.paths else Path.cwd())
     root = find_root(start) if not args.root else checked_root(args.root)
+    if args.out:
+        out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
     wanted = relative_paths(root, args.paths) if args.paths else None
 
     index = None
@@ -96,12 +99,12 @@ def run(args: argparse.Namespace) -> int:
 
     status = 1 if any(d.severity == "error" for d in report.diagnostics) else 0
     if args.format == "json":
-        emit(dump(report), args.out)
+        emit(dump(report), args.out, root)
         return status
     if args.format == "sarif":
         from analyzers.instructions.sarif import to_sarif
 
-        emit(json.dumps(to_sarif(report, root), indent=2), args.out)
+        emit(json.dumps(to_sarif(report, root), indent=2), args.out, root)
         return status
 
     lines = []
@@ -115,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
                         for s, n in counts.items() if n) or "no problems"
     files = f"{report.files_checked} instruction file{'s' * (report.files_checked != 1)}"
     lines.append(f"{summary} in {files}")
-    emit("\n".join(lines), args.out)
+    emit("\n".join(lines), args.out, root)
     sys.stdout.flush()
     for n in report.notes:
         sys.stderr.write(f"note: {n}\n")

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..cli import UserError, add_settings_options, dump, emit, root_from, settings_from
+from ..cli import (
+    UserError,
+    add_settings_options,
+    dump,
+    emit,
+    out_path,
+    root_from,
+    settings_from,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     budget = DEFAULT_BUDGET if args.budget is None else args.budget
     if budget < 100:
         raise UserError("--budget must be at least 100 tokens")
-    out = Path(args.out).resolve() if args.out else None
+    out, where = out_path(root, args.out) if args.out else (None, "")
     markdown_out = out if args.format == "markdown" else None
     if out is not None and args.format == "json":
         _check_json_target(out)
@@ -106,14 +114,14 @@ def run(args: argparse.Namespace) -> int:
                              f"{', '.join(labels)}\n")
 
     if args.format == "json":
-        emit(dump(note), str(out) if out else None)
+        emit(dump(note), str(out) if out else None, root)
         if out:
-            sys.stderr.write(f"wrote {out}\n")
+            sys.stderr.write(f"wrote {out}{where}\n")
         return 0
     if out is None:
-        existing, problems = read_existing(root / DEFAULT_NOTE)
+        existing, problems = read_existing(root / DEFAULT_NOTE, root)
         emit(render_markdown(note, None if problems else existing))
         return 0
     result = update_note_file(root, out, note)
-    sys.stderr.write(f"{result.message}\n")
+    sys.stderr.write(f"{result.message}{where}\n")
     return 1 if result.wrote_beside else 0

@@ -20,6 +20,7 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.confine import OutsideWorkspace, check_write
 from analyzers.fsutil import write_atomic
 
 from ..scheduler import JobContext
@@ -95,9 +96,12 @@ def note_path(state: ServerState, requested: str | None) -> tuple[Path, str]:
     full = p if p.is_absolute() else root / p
     try:
         shown = full.resolve().relative_to(root).as_posix()
+        check_write(root, full)
     except ValueError as e:
         raise CommandError(f"the handoff note {rel} is outside the workspace {root}; give a path "
                            "inside it") from e
+    except OutsideWorkspace as e:
+        raise CommandError(str(e)) from e
     if full.is_dir():
         raise CommandError(f"the handoff note {shown} is a folder; give a file name")
     return full, shown
@@ -115,7 +119,7 @@ def _generate(state: ServerState, ctx: JobContext, args: HandoffArgs, full: Path
         raise CommandError(str(e)) from e
 
 
-def _existing(path: Path, buffers: dict[str, Buffer]
+def _existing(root: Path, path: Path, buffers: dict[str, Buffer]
               ) -> tuple[str | None, list[str], Buffer | None]:
     """The note's current text (its buffer when open), and why it cannot be updated."""
     from analyzers.handoff import parse_note
@@ -123,7 +127,7 @@ def _existing(path: Path, buffers: dict[str, Buffer]
 
     buf = buffers.get(path.as_uri())
     if buf is None:
-        text, problems = read_existing(path)
+        text, problems = read_existing(path, root)
         return text, problems, None
     if not buf.text.strip():
         return buf.text, [], buf
@@ -137,14 +141,16 @@ def plan(state: ServerState, ctx: JobContext, args: HandoffArgs, buffers: dict[s
     from analyzers.handoff.generate import beside_candidates
 
     full, shown = note_path(state, args.path)
+    assert state.root is not None
+    root = state.root
     note = _generate(state, ctx, args, full)
     ctx.check()
-    existing, problems, buf = _existing(full, buffers)
+    existing, problems, buf = _existing(root, full, buffers)
     target, wrote_beside = full, False
     message = f"{'created' if existing is None else 'updated'} {shown}"
     if problems:
         for candidate in beside_candidates(full):
-            other, other_problems, other_buf = _existing(candidate, buffers)
+            other, other_problems, other_buf = _existing(root, candidate, buffers)
             if other_problems:
                 continue
             target, existing, buf, wrote_beside = candidate, other, other_buf, True
@@ -173,8 +179,9 @@ def preview(state: ServerState, ctx: JobContext, args: HandoffArgs,
     from analyzers.handoff import render_markdown
 
     full, _ = note_path(state, args.path)
+    assert state.root is not None
     note = _generate(state, ctx, args, full)
-    existing, problems, _ = _existing(full, buffers)
+    existing, problems, _ = _existing(state.root, full, buffers)
     return render_markdown(note, None if problems else existing)
 
 
