@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .languages import detect
+from .printable import printable
 
 FENCE_LANG = {
     "python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
@@ -72,18 +73,23 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
     longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2) \
         if "```" in piece.text else 2
     fence = "`" * max(3, longest + 1)
+    name = printable(piece.path)
     if piece.granularity == "skeleton":
-        title = f"## {piece.path} (signatures of lines {label}, skeleton)"
+        title = f"## {name} (signatures of lines {label}, skeleton)"
     elif piece.granularity == "symbols":
-        title = f"## {piece.path} (lines {label}, relevant definitions)"
+        title = f"## {name} (lines {label}, relevant definitions)"
     else:
-        title = f"## {piece.path} (lines {label})"
+        title = f"## {name} (lines {label})"
     return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
 
 
 def _attr(value: str) -> str:
-    value = _XML_INVALID.sub("\ufffd", value)
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    """An attribute value: the XML specials and whitespace as character references (a parser
+    normalises a raw newline or tab in an attribute to a space); the characters XML 1.0 cannot
+    carry at all, escaped as :func:`printable` shows them."""
+    value = value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;") \
+        .replace(">", "&gt;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return printable(value)
 
 
 def render(fmt: str, task: str | None, pieces: Sequence[Piece]) -> str:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from analyzers.bundle import BundleRequest, BundleResult, LeftOut, make_bundle
 from analyzers.index import Index
 from analyzers.models import BudgetNode
+from analyzers.printable import printable
 from analyzers.render import render
 from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
@@ -191,10 +192,10 @@ def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
     if fit_out:
         more = f" (+{m.more_left_out} more)" if m.more_left_out else ""
         lines.append("Left out (did not fit): "
-                     + ", ".join(f"{x.path} ({x.tokens:,})" for x in fit_out) + more)
+                     + ", ".join(f"{printable(x.path)} ({x.tokens:,})" for x in fit_out) + more)
     if never:
         lines.append("Never shown: " + ", ".join(
-            f"{x.path} ({x.why.removeprefix('never shown: ')})" for x in never))
+            f"{printable(x.path)} ({x.why.removeprefix('never shown: ')})" for x in never))
     if m.saved:
         lines.append(f"Saved as {m.saved}")
     return "\n".join(lines) + notes(m.warnings) + "\n"
@@ -221,7 +222,7 @@ def verify_answer(ws: Workspace, index: Index, name: str, warnings: list[str]
                          tokens=0, warnings=warnings)
         lines = [f"Bundle {m.name!r} saved {m.created_at}{heads}: {m.unchanged} unchanged, "
                  f"{m.moved} moved, {m.changed} changed, {m.vanished} vanished."]
-        lines += [f"- {i.status}: {i.path}" + (f" ({i.detail})" if i.detail else "")
+        lines += [f"- {i.status}: {printable(i.path)}" + (f" ({i.detail})" if i.detail else "")
                   for i in m.items]
         if m.more_items:
             lines.append(f"(+{m.more_items} more items left out)")
@@ -264,7 +265,7 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
         m = FindAnswer(results=hits[:k], more_results=len(hits) - k, tokens=0, warnings=warnings)
         lines = [f"Context for {query!r} ({len(m.results)} files, best first):"]
         for h in m.results:
-            lines.append(f"- {h.path} ({h.tokens:,} tokens, score {h.score:g}): "
+            lines.append(f"- {printable(h.path)} ({h.tokens:,} tokens, score {h.score:g}): "
                          + "; ".join(h.reasons))
             lines += [f"    {d.kind} {d.name} (lines {d.lines[0]}-{d.lines[1]})"
                       for d in h.definitions]
@@ -328,14 +329,15 @@ def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[s
                          instruction_tokens=instr_total, tokens=0, warnings=warnings)
         lines = [f"{m.total_tokens:,} tokens ({m.total_tokens / window:.1%} of a {window:,}-token"
                  f" window, {report.encoding})"]
-        lines += [f"- {e.path}: {e.tokens:,} tokens"
+        lines += [f"- {printable(e.path)}: {e.tokens:,} tokens"
                   + (f" in {e.files:,} files" if e.path.endswith("/") or e.path == "." else "")
                   for e in m.paths]
         if m.more_paths:
             lines.append(f"(+{m.more_paths} more paths left out)")
         if loads:
             lines.append(f"Instruction files loaded for them: {instr_total:,} tokens")
-            lines += [f"- {x.path}: {x.tokens:,} tokens ({', '.join(x.agents)})" for x in loads]
+            lines += [f"- {printable(x.path)}: {x.tokens:,} tokens ({', '.join(x.agents)})"
+                      for x in loads]
         else:
             lines.append("No instruction files (CLAUDE.md, AGENTS.md...) are loaded for them.")
         return m, "\n".join(lines) + notes(warnings)
@@ -366,7 +368,7 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
         m = CheckAnswer(files_checked=report.files_checked, problems=problems[:k],
                         more_problems=len(problems) - k, tokens=0, warnings=warnings)
         lines = [f"{summary} in {m.files_checked} instruction file(s)."]
-        lines += [f"- {p.path}:{p.line}: {p.severity} {p.code} {p.message}"
+        lines += [f"- {printable(p.path)}:{p.line}: {p.severity} {p.code} {p.message}"
                   + (f" [fix: {p.fix}]" if p.fix else "") for p in m.problems]
         if m.more_problems:
             lines.append(f"(+{m.more_problems} more problems left out)")
@@ -424,23 +426,24 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
     room = budget // 2  # instruction files take at most half the message
     for load in loads:
         if load.path.startswith("/"):  # above the workspace: the agent loads it itself
-            shown.append(f"## {load.path} ({', '.join(load.agents)})\n\n(above the workspace: "
-                         f"{load.tokens:,} tokens your agent loads itself; not repeated here)\n")
+            shown.append(f"## {printable(load.path)} ({', '.join(load.agents)})\n\n(above the "
+                         f"workspace: {load.tokens:,} tokens your agent loads itself; not "
+                         "repeated here)\n")
             continue
         data = read_bytes_inside(ws.root, load.path)
         if data is None:  # outside the workspace (a symlink) or unreadable: never embedded
             continue
         text = data.decode("utf-8", "replace")
         if secret_in_content(load.full):
-            shown.append(f"## {load.path}\n\n(left out: it may hold secrets)\n")
+            shown.append(f"## {printable(load.path)}\n\n(left out: it may hold secrets)\n")
             continue
         if load.tokens > room:
             keep = int(len(text) * max(0, room) / max(1, load.tokens))
             text = (text[:keep] + f"\n[… {load.tokens - counter.count(text[:keep]):,} more "
-                    f"tokens left out; read {load.path} for the rest]\n")
+                    f"tokens left out; read {printable(load.path)} for the rest]\n")
         room -= counter.count(text)
         loaded_by = ", ".join(load.agents)
-        shown.append(f"## {load.path} ({loaded_by})\n\n{text.rstrip()}\n")
+        shown.append(f"## {printable(load.path)} ({loaded_by})\n\n{text.rstrip()}\n")
     parts.append("# Instruction files that apply\n\n" + ("\n".join(shown) if shown else
                  "None: no CLAUDE.md, AGENTS.md... in the workspace root or above it.\n"))
     left = budget - counter.count("\n".join(parts)) - 100

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from ..printable import printable
 from .models import FileChange, HandoffNote, HumanSections, TouchedDefinition
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
@@ -180,7 +181,9 @@ def parse_human_sections(text: str) -> tuple[HumanSections, list[str]]:
 # -- rendering ----------------------------------------------------------------------------------
 
 def code(s: str) -> str:
-    """``s`` as an inline code span, whatever backticks it holds."""
+    """``s`` as an inline code span, whatever backticks it holds (control characters escaped:
+    a newline in a file name must not end the line)."""
+    s = printable(s)
     if "`" not in s:
         return f"`{s}`"
     run = max(len(m) for m in re.findall(r"`+", s)) + 1

@@ -33,6 +33,7 @@ def schemas() -> dict[str, type[BaseModel]]:
 def run(args: argparse.Namespace) -> int:
     from analyzers.budget import budget
     from analyzers.index import Index, build
+    from analyzers.printable import printable
 
     settings = settings_from(args)
     root = root_from(args.root)
@@ -40,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         built = build(root, settings, progress=bar)
     for warning in built.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(f"warning: {printable(warning)}\n")
     with Index(root, settings) as index:
         report = budget(root, index.files(), settings, wanted)
     for m in report.missing:
-        sys.stderr.write(f"warning: {m} is not an indexed file or folder\n")
+        sys.stderr.write(f"warning: {printable(m)} is not an indexed file or folder\n")
     status = 1 if report.missing and not report.tree else 0
     if args.json:
         emit(dump(report))
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     def show(nodes: list[BudgetNode], depth: int) -> None:
         for n in nodes[: args.top]:
-            w(f"{n.tokens:>12,}  {n.share:6.1%}  {'  ' * depth}{n.path}\n")
+            w(f"{n.tokens:>12,}  {n.share:6.1%}  {'  ' * depth}{printable(n.path)}\n")
             if n.kind == "dir" and depth + 1 < args.depth:
                 show(n.children, depth + 1)
         if len(nodes) > args.top:

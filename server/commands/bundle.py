@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzers.printable import printable
+
 from .. import background, token_service
 from ..cli import (
     UserError,
@@ -125,7 +127,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         warnings = pending.result()
     for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
+        sys.stderr.write(f"warning: {printable(w)}\n")
     with Index(root, settings) as index:
         try:
             if args.verify:
@@ -165,10 +167,12 @@ EXCLUDED_SHOWN = 5
 def _excluded_text(excluded: list[tuple[str, str]]) -> str:
     """One line per file kept out of the bundle, or a count and the first few when many."""
     if len(excluded) <= EXCLUDED_SHOWN:
-        return "".join(f"excluded {path}: {reason}\n" for path, reason in excluded)
+        return "".join(f"excluded {printable(path)}: {printable(reason)}\n"
+                       for path, reason in excluded)
     lines = [f"excluded {len(excluded)} files (--format json lists them all), first "
              f"{EXCLUDED_SHOWN - 1}:\n"]
-    lines += [f"  {path}: {reason}\n" for path, reason in excluded[:EXCLUDED_SHOWN - 1]]
+    lines += [f"  {printable(path)}: {printable(reason)}\n"
+              for path, reason in excluded[:EXCLUDED_SHOWN - 1]]
     return "".join(lines)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from analyzers.printable import printable
+
 from ..cli import (
     UserError,
     add_settings_options,
@@ -110,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
     lines = []
     for d in report.diagnostics:
         fix = f" [fix: {d.fix.replacement.strip()}]" if d.fix else ""
-        lines.append(f"{d.path}:{d.range.start.line + 1}:{d.range.start.character + 1}: "
-                     f"{d.severity} {d.code} ({CODES[d.code].name}) {d.message}{fix}")
+        lines.append(printable(f"{d.path}:{d.range.start.line + 1}:{d.range.start.character + 1}"
+                               f": {d.severity} {d.code} ({CODES[d.code].name}) {d.message}{fix}"))
     counts = {s: sum(1 for d in report.diagnostics if d.severity == s)
               for s in ("error", "warning", "information", "hint")}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'information' else ''}"
@@ -121,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
     emit("\n".join(lines), args.out, root)
     sys.stdout.flush()
     for n in report.notes:
-        sys.stderr.write(f"note: {n}\n")
+        sys.stderr.write(f"note: {printable(n)}\n")
     return status

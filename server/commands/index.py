@@ -42,6 +42,7 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 def run(args: argparse.Namespace) -> int:
     from analyzers.index import build
+    from analyzers.printable import printable
 
     # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
     # it from a subfolder does not start a second, history-less index there.
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         report = build(root, settings, progress=bar)
     for warning in report.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(f"warning: {printable(warning)}\n")
     if args.json:
         emit(dump(report))
         return 0
@@ -76,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
         reasons = ", ".join(f"{k} {v:,}" for k, v in report.skipped_by_reason.items())
         w(f"\n  skipped {len(report.skipped):,} file(s): {reasons}\n")
         for s in report.skipped[:10]:
-            detail = f" ({s.detail})" if s.detail and s.detail != s.reason else ""
-            w(f"    {s.path}: {s.reason}{detail}\n")
+            detail = f" ({printable(s.detail)})" if s.detail and s.detail != s.reason else ""
+            w(f"    {printable(s.path)}: {s.reason}{detail}\n")
         if len(report.skipped) > 10:
             w(f"    …and {len(report.skipped) - 10:,} more (--json lists them all)\n")
     return 0

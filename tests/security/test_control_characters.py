@@ -1,0 +1,67 @@
+"""File names carrying terminal escapes or newlines are shown escaped in every human-facing output,
+and encoded exactly where the format can carry them (XML character references, JSON)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo, run_cli
+
+from analyzers.printable import printable
+
+OSC = "title\x1b]0;pwned\x07.py"  # an OSC sequence that retitles the terminal
+NEWLINE = "two\n## forged heading.py"  # a newline forging a Markdown heading
+TAB = "tab\there.py"
+BODY = "from helper import helper\n\n\ndef {name}():\n    return helper()\n"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", {
+        "helper.py": "def helper():\n    return 1\n",
+        OSC: BODY.format(name="osc"),
+        NEWLINE: BODY.format(name="newline"),
+        TAB: BODY.format(name="tab"),
+    })
+
+
+def no_raw_controls(output: str) -> None:
+    assert "\x1b" not in output and "\x07" not in output
+    assert "\n## forged heading.py" not in output
+
+
+def test_printable_escapes_controls_only() -> None:
+    assert printable("plain/ünïcode.py") == "plain/ünïcode.py"
+    assert printable(OSC) == "title\\x1b]0;pwned\\x07.py"
+    assert printable(NEWLINE) == "two\\n## forged heading.py"
+    assert printable("rtl\u202eyp.exe") == "rtl\\u202eyp.exe"
+
+
+def test_index_budget_and_bundles_escape_names(repo: Path) -> None:
+    index = run_cli("index", cwd=repo)
+    assert index.returncode == 0, index.stderr
+    budget = run_cli("budget", cwd=repo)
+    assert budget.returncode == 0, budget.stderr
+    no_raw_controls(index.stdout + index.stderr + budget.stdout + budget.stderr)
+    assert "title\\x1b]0;pwned\\x07.py" in budget.stdout and "two\\n## forged" in budget.stdout
+
+    md = run_cli("bundle", "--seed", "helper.py", "--format", "markdown", cwd=repo)
+    assert md.returncode == 0, md.stderr
+    no_raw_controls(md.stdout + md.stderr)
+    headings = [line for line in md.stdout.splitlines() if line.startswith("## ")]
+    assert any("two\\n## forged heading.py" in h for h in headings), headings
+    assert not any(h.startswith("## forged") for h in headings)
+
+    xml = run_cli("bundle", "--seed", "helper.py", "--format", "xml", cwd=repo)
+    assert xml.returncode == 0, xml.stderr
+    assert "\x1b" not in xml.stdout
+    paths = {d.get("path") for d in ET.fromstring(xml.stdout).iter("document")}
+    assert NEWLINE in paths and TAB in paths  # character references: the exact name is read
+    assert "title\\x1b]0;pwned\\x07.py" in paths  # XML 1.0 cannot carry ESC at all
+
+    js = run_cli("bundle", "--seed", "helper.py", "--format", "json", cwd=repo)
+    assert js.returncode == 0, js.stderr
+    assert {OSC, NEWLINE, TAB} <= {i["path"] for i in json.loads(js.stdout)["items"]}
