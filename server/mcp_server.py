@@ -118,7 +118,8 @@ class StewardServer(MCPServer[Workspace]):
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
         for t in tools:
-            t.input_schema = compact_schema(inline_refs(t.input_schema))
+            t.input_schema = {**compact_schema(inline_refs(t.input_schema)),
+                              "additionalProperties": False}  # unknown arguments are refused
             if t.output_schema is not None:
                 t.output_schema = compact_schema(inline_refs(t.output_schema), output=True)
             if t.description:
@@ -129,11 +130,31 @@ class StewardServer(MCPServer[Workspace]):
                         context: Context[Workspace, Any] | None = None
                         ) -> CallToolResult | InputRequiredResult:
         try:
+            self._strict_arguments(name, arguments)
             return await super().call_tool(name, arguments, context)
         except ToolError as e:
             if isinstance(e, UnexpectedToolError) or not isinstance(e.__cause__, ValidationError):
                 raise
             raise ToolError(_argument_errors(name, e.__cause__)) from e.__cause__
+
+    def _strict_arguments(self, name: str, arguments: dict[str, Any]) -> None:
+        """Refuse unknown arguments and values of the wrong JSON type (``write: "yes"`` is not
+        true): the SDK validates in pydantic's lax mode and drops unknown keys silently."""
+        tool = self._tool_manager.get_tool(name)
+        if tool is None:
+            return  # the SDK answers "unknown tool"
+        meta = tool.fn_metadata
+        fields = meta.arg_model.model_fields
+        known = {f.alias or n for n, f in fields.items()}
+        unknown = sorted(k for k in arguments if k not in known)
+        if unknown:
+            shown = ", ".join(_shown(k) for k in unknown[:5])
+            raise ToolError(f"{name}: unknown argument{'s' * (len(unknown) > 1)} {shown}; "
+                            f"it takes {', '.join(sorted(known)) or 'no arguments'}")
+        try:
+            meta.arg_model.model_validate(meta.pre_parse_json(arguments), strict=True)
+        except ValidationError as e:
+            raise ToolError(_argument_errors(name, e)) from e
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
                          context: Context[Workspace, Any] | None = None
