@@ -194,7 +194,7 @@ def _relative(root: Path, path: str) -> str:
         rel = full.resolve().relative_to(root.resolve()).as_posix()
     except ValueError as e:
         raise BundleError(f"{path} is outside the workspace {root}") from e
-    except OSError as e:
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
         raise BundleError(f"{path}: {e}") from e
     return rel
 

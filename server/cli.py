@@ -89,7 +89,10 @@ def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
     """Paths given on the command line, made relative to ``root``; outside it is an error."""
     out = []
     for p in paths:
-        full = Path(p).resolve()
+        try:
+            full = Path(p).resolve()
+        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise UserError(f"{p}: {e}") from e
         try:
             rel = full.relative_to(root).as_posix()
         except ValueError as e:
@@ -208,6 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled as e:
         sys.stderr.write(f"ctxsteward: stopped ({e})\n")
         return 130
+    except RuntimeError as e:  # pathlib's resolve() on a symlink loop (Python < 3.13)
+        if not str(e).startswith("Symlink loop"):
+            raise
+        sys.stderr.write(f"ctxsteward: {e}: the path is a symlink that never resolves\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write("ctxsteward: interrupted\n")
         return 130
