@@ -68,6 +68,7 @@ from .lsp_features.diagnostics import InstructionChecks
 from .lsp_features.documents import split_lines
 from .lsp_features.hover import hover
 from .lsp_features.indexing import INDEX_KEY, Indexer
+from .lsp_features.protocol import StewardProtocol
 from .lsp_features.settings import index_affecting_change, parse_settings
 from .lsp_features.state import Buffer, ServerState, uri_to_path
 from .scheduler import Job, JobContext, JobState, Priority
@@ -86,7 +87,8 @@ class StewardServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("ctxsteward", __version__,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=StewardProtocol)
         self.state = ServerState()
         self.indexer = Indexer(self, self.state)
         self.checks = InstructionChecks(self, self.state)
