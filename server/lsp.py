@@ -34,6 +34,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
+from analyzers.bundle import MAX_BUDGET
 from analyzers.cancel import Cancelled
 from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
@@ -623,7 +624,7 @@ def create_server() -> StewardServer:
             uri = uri_arg(name, obj, required=False)
             where = Located(uri, opt_position(name, obj)) if uri is not None else None
             task = opt_str(name, obj, "task")
-            budget = opt_int(name, obj, "budget")
+            budget = opt_int(name, obj, "budget", maximum=MAX_BUDGET)
         except CommandError as e:
             raise to_jsonrpc(e) from e
         buf = ls.buffer(uri) if uri is not None else None
