@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 # makes its Bundle model only when asked for it).
 
 DEFAULT_BUDGET = 16_000
+# The largest budget a bundle is packed to (CLI, LSP and MCP alike): past the largest context
+# windows (1-2M tokens), a budget only makes the candidate pool and the packing grow.
+MAX_BUDGET = 2_000_000
 RANK_ONLY_LIMIT = 50
 CANDIDATE_POOL = 60
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -219,6 +222,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     """
     if request.budget < 0:
         raise BundleError("budget must be 0 (rank only) or a positive number of tokens")
+    if request.budget > MAX_BUDGET:
+        raise BundleError(f"budget {request.budget:,} is too large: at most {MAX_BUDGET:,} "
+                          "tokens")
     if request.limit is not None and request.limit < 1:
         raise BundleError("limit must be at least 1")
     if not request.seeds and not (request.task and request.task.strip()):

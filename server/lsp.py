@@ -22,17 +22,21 @@ current from document events, watched files and git HEAD.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
+from analyzers.bundle import MAX_BUDGET
 from analyzers.cancel import Cancelled
+from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
 
 from .lsp_features import bundles as bundle_cmds
@@ -54,6 +58,7 @@ from .lsp_features.budget import code_lenses, inlay_hints
 from .lsp_features.bundles import ACTION_KIND, BundleSession, wanted
 from .lsp_features.chain import index_deps, run_after
 from .lsp_features.commands import (
+    ShowBudgetResult,
     ShowJobsResult,
     budget_args,
     format_jobs,
@@ -64,11 +69,13 @@ from .lsp_features.diagnostics import InstructionChecks
 from .lsp_features.documents import split_lines
 from .lsp_features.hover import hover
 from .lsp_features.indexing import INDEX_KEY, Indexer
+from .lsp_features.protocol import StewardProtocol
 from .lsp_features.settings import index_affecting_change, parse_settings
 from .lsp_features.state import Buffer, ServerState, uri_to_path
 from .scheduler import Job, JobContext, JobState, Priority
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JOBS_REQUEST = "ctxsteward/jobs"
 SHOW_BUDGET = "ctxsteward.showBudget"
@@ -81,7 +88,8 @@ class StewardServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("ctxsteward", __version__,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=StewardProtocol)
         self.state = ServerState()
         self.indexer = Indexer(self, self.state)
         self.checks = InstructionChecks(self, self.state)
@@ -136,16 +144,36 @@ class StewardServer(LanguageServer):
 
 
 def _disk_text(state: ServerState, uri: str) -> str | None:
-    p = uri_to_path(uri)
-    if p is None:
+    """The text of ``uri`` on disk: only for a file whose real location is inside the workspace,
+    not secret-bearing, and within the size limit."""
+    rel = state.rel_path(uri)
+    if rel is None or state.root is None or state.refusal(uri) is not None:
         return None
-    try:
-        if p.stat().st_size > state.settings.max_file_size:
-            return None
-        text, _ = decode(p.read_bytes())
-    except OSError:
+    limit = state.settings.max_file_size
+    data = read_bytes_inside(state.root, rel, limit=limit + 1)
+    if data is None or len(data) > limit:
         return None
+    text, _ = decode(data)
     return text
+
+
+def _not_answered(ls: StewardServer, uri: str, buf: Buffer | None) -> tuple[str | None, bool]:
+    """(why, too_large): why the document features give no answer for ``uri`` - outside the
+    workspace, secret-bearing, or an open document too large to analyse - checked on the loop
+    before any work is scheduled."""
+    why = ls.state.refusal(uri)
+    if why is not None:
+        return why, False
+    if buf is not None:
+        big = ls.state.too_large(buf.text)
+        if big is not None:
+            return big, True
+    return None, False
+
+
+def _note(text: str) -> types.Hover:
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown,
+                                                    value=f"Context Steward: {text}"))
 
 
 def _analysis_deps(ls: StewardServer, buf: Buffer | None) -> list[Job]:
@@ -155,6 +183,33 @@ def _analysis_deps(ls: StewardServer, buf: Buffer | None) -> list[Job]:
 
 def _doc_text(state: ServerState, buf: Buffer | None, uri: str) -> str | None:
     return buf.text if buf is not None else _disk_text(state, uri)
+
+
+async def _fresh_or_stale(state: ServerState, uri: str, answer: Callable[[JobContext, bool], T],
+                          *, kind: str, analysis: Job) -> T:
+    """``answer(ctx, False)`` once ``analysis`` (of the buffer's newest version) is done; when
+    the next edit supersedes that analysis first, ``answer(ctx, True)`` at once from the facts of
+    an earlier version (when known) - rather than follow every superseding analysis to the end
+    of the burst."""
+    fresh = asyncio.ensure_future(state.run(lambda ctx: answer(ctx, False), kind=kind,
+                                            depends_on=[analysis]))
+    loop = asyncio.get_running_loop()
+    settled = asyncio.Event()
+    analysis.future.add_done_callback(lambda _: loop.call_soon_threadsafe(settled.set))
+    waiter = asyncio.ensure_future(settled.wait())
+    try:
+        await asyncio.wait({fresh, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if fresh.done() or analysis.state is not JobState.CANCELLED or \
+                not state.has_facts(uri):
+            return await fresh
+        fresh.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Cancelled):
+            await fresh
+        return await state.run(lambda ctx: answer(ctx, True), kind=kind)
+    finally:
+        waiter.cancel()
+        if not fresh.done():
+            fresh.cancel()
 
 
 async def _command_job(ls: StewardServer, fn: Any, *, kind: str, request: Any,
@@ -289,6 +344,7 @@ def create_server() -> StewardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.state.changed(params.text_document.uri)
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
             ls.state.ensure_analysis(buf, delay=0.15)
@@ -362,14 +418,19 @@ def create_server() -> StewardServer:
         buf = ls.buffer(uri)
         codec = ls.workspace.position_codec
         position = params.position
-
-        def run(ctx: JobContext) -> types.Hover | None:
+        why, too_large = _not_answered(ls, uri, buf)
+        if why is not None:
+            # Outside the workspace or secret-bearing: nothing (a hover there would be noise);
+            # too large: said at once.
+            return _note(why) if too_large else None
+        def run(ctx: JobContext, stale_ok: bool) -> types.Hover | None:
             text = buf.text if buf is not None else _disk_text(state, uri)
             if text is None:
                 return None
             lines = split_lines(text)
             pos = codec.position_from_client_units(lines, position)
-            ans = hover(state, ctx, buf, uri, text, pos.line, pos.character)
+            ans = hover(state, ctx, buf, uri, text, pos.line, pos.character,
+                        stale_ok=stale_ok)
             if ans is None:
                 loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
                 if loaded is None:
@@ -384,8 +445,14 @@ def create_server() -> StewardServer:
             return types.Hover(contents=types.MarkupContent(
                 kind=types.MarkupKind.Markdown, value=ans.markdown), range=rng)
 
+        # During an edit burst the facts of an earlier version answer at once (the newest
+        # version's analysis is debounced, and the next change would supersede it).
+        stale_ok = state.typing(uri)
+        deps = [] if buf is None or stale_ok else _analysis_deps(ls, buf)
         try:
-            return await state.run(run, kind="hover", depends_on=_analysis_deps(ls, buf))
+            if not deps:
+                return await state.run(lambda ctx: run(ctx, stale_ok), kind="hover")
+            return await _fresh_or_stale(state, uri, run, kind="hover", analysis=deps[0])
         except Cancelled:
             return None
 
@@ -398,6 +465,8 @@ def create_server() -> StewardServer:
         buf = ls.buffer(uri)
         codec = ls.workspace.position_codec
         first, last = params.range.start.line, params.range.end.line
+        if _not_answered(ls, uri, buf)[0] is not None:
+            return []
 
         def run(ctx: JobContext) -> list[types.InlayHint]:
             text = buf.text if buf is not None else _disk_text(state, uri)
@@ -422,6 +491,15 @@ def create_server() -> StewardServer:
         per_def = state.options.code_lens_per_definition
         if per_def is None:
             per_def = not state.inlay_hint_support
+        why, too_large = _not_answered(ls, uri, buf)
+        if why is not None:
+            if not too_large:
+                return []
+            zero = types.Range(start=types.Position(line=0, character=0),
+                               end=types.Position(line=0, character=0))
+            return [types.CodeLens(range=zero, command=types.Command(
+                title=f"Context Steward: {why}", command=SHOW_BUDGET,
+                arguments=[{"uri": uri, "show": True}]))]
 
         def run(ctx: JobContext) -> list[types.CodeLens]:
             if ls.checks.applies_to(uri):
@@ -473,6 +551,8 @@ def create_server() -> StewardServer:
 
         td = ls.client_caps.text_document
         tips = bool(td and td.document_link and td.document_link.tooltip_support)
+        if _not_answered(ls, uri, buf)[0] is not None:
+            return []
 
         def run(ctx: JobContext) -> list[types.DocumentLink]:
             text = _doc_text(state, buf, uri)
@@ -510,7 +590,10 @@ def create_server() -> StewardServer:
         state = ls.state
         uri, show = budget_args(args)
         request = _command_request(ls)
-        if uri is not None:
+        why = None if uri is None else _not_answered(ls, uri, ls.buffer(uri))[0]
+        if uri is not None and why is not None:
+            result = ShowBudgetResult(text=why, problem=why)
+        elif uri is not None:
             buf = ls.buffer(uri)
             result = await state.run(lambda ctx: show_file_budget(state, ctx, buf, uri),
                                      kind="command", depends_on=_analysis_deps(ls, buf),
@@ -541,7 +624,7 @@ def create_server() -> StewardServer:
             uri = uri_arg(name, obj, required=False)
             where = Located(uri, opt_position(name, obj)) if uri is not None else None
             task = opt_str(name, obj, "task")
-            budget = opt_int(name, obj, "budget")
+            budget = opt_int(name, obj, "budget", maximum=MAX_BUDGET)
         except CommandError as e:
             raise to_jsonrpc(e) from e
         buf = ls.buffer(uri) if uri is not None else None

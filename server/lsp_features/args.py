@@ -62,12 +62,15 @@ def opt_str(command: str, obj: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def opt_int(command: str, obj: dict[str, Any], key: str, *, minimum: int = 0) -> int | None:
+def opt_int(command: str, obj: dict[str, Any], key: str, *, minimum: int = 0,
+            maximum: int | None = None) -> int | None:
     if key not in obj or obj[key] is None:
         return None
     v = obj[key]
     if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
         raise CommandError(f"{command}: {key!r} must be a whole number ≥ {minimum}, got {v!r}")
+    if maximum is not None and v > maximum:
+        raise CommandError(f"{command}: {key!r} must be at most {maximum:,}, got {v:,}")
     return v
 
 

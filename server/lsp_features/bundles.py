@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.bundle import BundleError, BundleRequest, BundleResult, make_bundle, parse_seed
+from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
 from analyzers.render import render
 
@@ -132,17 +133,16 @@ class BundleSession:
         root = state.root
         if root is None:
             raise CommandError("no workspace folder is open")
+        why = state.refusal(loc.uri)
         path = state.rel_path(loc.uri)
-        if path is None:
-            raise CommandError(f"{loc.uri} is not a file")
-        if path.startswith("/") or path == ".." or path.startswith("../"):
-            raise CommandError(f"{path} is outside the workspace {root}")
-        full = root / path
-        if full.is_dir():
+        if why is not None or path is None:
+            raise CommandError(why or f"{loc.uri} is outside the workspace {root}")
+        if (root / path).is_dir():
             return Target(path, is_dir=True)
         if loc.position is None:
             return Target(path)
-        text = buf.text if buf is not None else _read_text(full, state.settings.max_file_size)
+        text = buf.text if buf is not None else _read_text(root, path,
+                                                           state.settings.max_file_size)
         if text is None:
             return Target(path)
         lines = split_lines(text)
@@ -386,13 +386,11 @@ class BundleSession:
         return out
 
 
-def _read_text(full: Any, max_size: int) -> str | None:
-    try:
-        if full.stat().st_size > max_size:
-            return None
-        text, _ = decode(full.read_bytes())
-    except OSError:
+def _read_text(root: Any, path: str, max_size: int) -> str | None:
+    data = read_bytes_inside(root, path, limit=max_size + 1)
+    if data is None or len(data) > max_size:
         return None
+    text, _ = decode(data)
     return text
 
 

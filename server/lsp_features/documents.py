@@ -12,6 +12,7 @@ from pathlib import Path
 
 from analyzers import languages
 from analyzers.cancel import CancelToken
+from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import FileRecord, analyse, content_hash, decode
 from analyzers.index import Index
 from analyzers.syntax import Definition
@@ -74,14 +75,14 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
             return DocFacts(path=path, lang=row.lang, tokens=row.tokens, lines=row.lines,
                             definitions=index.definitions(path), source="index",
                             generation=generation), None
-    full = Path(path) if Path(path).is_absolute() or root is None else root / path
-    try:
-        size = full.stat().st_size
-        if size > max_size:
-            return None, f"{path} is larger than the size limit ({size:,} > {max_size:,} bytes)"
-        data = full.read_bytes()
-    except OSError as e:
-        return None, f"{path} cannot be read: {e.strerror or e}"
+    if root is None:
+        return None, f"{path} is outside the workspace"
+    data = read_bytes_inside(root, path, limit=max_size + 1)
+    if data is None:
+        return None, f"{path} cannot be read (missing, not a regular file, or outside the " \
+                     "workspace)"
+    if len(data) > max_size:
+        return None, f"{path} is larger than the size limit ({max_size:,} bytes)"
     text, why = decode(data)
     if text is None:
         return None, f"{path} is not text ({why})"

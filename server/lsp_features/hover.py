@@ -8,8 +8,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzers.confine import read_bytes_inside, relative_inside
 from analyzers.filefacts import decode
 from analyzers.index import Index
+from analyzers.secrets import secret_by_name
 from analyzers.syntax import Definition
 
 from ..scheduler import JobContext
@@ -38,9 +40,10 @@ def _tokens(state: ServerState, raw: int) -> str:
 
 
 def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
-          line: int, col: int) -> HoverAnswer | None:
-    """The hover at (0-based ``line``, code-point ``col``) of ``text``, the document ``uri``."""
-    facts, _ = state.facts_for(buf, uri, ctx)
+          line: int, col: int, *, stale_ok: bool = False) -> HoverAnswer | None:
+    """The hover at (0-based ``line``, code-point ``col``) of ``text``, the document ``uri``
+    (``stale_ok``: from the facts of an earlier version of the buffer, during an edit burst)."""
+    facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
     if facts is None:
         return None
     lines = split_lines(text)
@@ -162,19 +165,25 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
     shown = ("@" if is_import else "") + target
     found = _resolve(state, facts.path, target)
     window = state.window_label()
-    if found is None:
+    if found == "outside":
+        return HoverAnswer(f"`{shown}` · **outside the workspace**: not read or counted",
+                           line, start, end)
+    if found is None or isinstance(found, str):
         where = "next to this file and at the workspace root"
         return HoverAnswer(f"`{shown}` · **does not exist** (looked {where})", line, start, end)
     full, rel = found
     index = state.index()
-    name = f"`{rel or full}`"
+    name = f"`{rel}`"
     if full.is_dir():
-        files, raw = _folder_totals(index, rel) if rel is not None else (0, 0)
+        files, raw = _folder_totals(index, rel)
         n = state.scaled(raw)
         body = f"{name} · folder · {files:,} indexed files · **{n:,} tokens** " \
                f"({_pct(state.share(n))} of {window})"
         return HoverAnswer(body, line, start, end)
-    raw_tokens, note = _file_tokens(state, index, full, rel)
+    secret = secret_by_name(rel) or secret_by_name(target)
+    if secret:
+        return HoverAnswer(f"`{shown}` · not counted: {secret}", line, start, end)
+    raw_tokens, note = _file_tokens(state, index, rel)
     if raw_tokens is None:
         return HoverAnswer(f"{name} · exists · {note}", line, start, end)
     n = state.scaled(raw_tokens)
@@ -185,26 +194,31 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
     return HoverAnswer(body, line, start, end)
 
 
-def _resolve(state: ServerState, md_path: str, target: str) -> tuple[Path, str | None] | None:
+def _resolve(state: ServerState, md_path: str, target: str
+             ) -> tuple[Path, str] | str | None:
+    """Where ``target`` (written in the Markdown file ``md_path``) is: (real path, workspace-
+    relative path); "outside" when it points outside the workspace (never looked at there);
+    None when it does not exist."""
     root = state.root
-    md = Path(md_path) if Path(md_path).is_absolute() or root is None else root / md_path
-    if target.startswith("~/"):
+    if root is None:
+        return "outside"
+    md = root / md_path
+    if target.startswith("~"):
         options = [Path(target).expanduser()]
     elif target.startswith("/"):
-        options = [Path(target)] + ([root / target.lstrip("/")] if root is not None else [])
+        options = [Path(target), root / target.lstrip("/")]
     else:
-        options = [md.parent / target] + ([root / target] if root is not None else [])
+        options = [md.parent / target, root / target]
+    outside = False
     for p in options:
-        if p.exists():
-            full = p.resolve()
-            rel = None
-            if root is not None:
-                try:
-                    rel = full.relative_to(root).as_posix()
-                except ValueError:
-                    rel = None
+        rel = relative_inside(root, p)
+        if rel is None:
+            outside = True
+            continue
+        full = root / rel if rel != "." else root
+        if full.exists():
             return full, rel
-    return None
+    return "outside" if outside else None
 
 
 def _folder_totals(index: Index | None, rel: str) -> tuple[int, int]:
@@ -220,19 +234,19 @@ def _folder_totals(index: Index | None, rel: str) -> tuple[int, int]:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-def _file_tokens(state: ServerState, index: Index | None, full: Path, rel: str | None
-                 ) -> tuple[int | None, str]:
-    if index is not None and rel is not None:
+def _file_tokens(state: ServerState, index: Index | None, rel: str) -> tuple[int | None, str]:
+    if index is not None:
         row = file_row(index, rel)
         if row is not None:
             return row.tokens, ""
-    try:
-        size = full.stat().st_size
-        if size > state.settings.max_file_size:
-            return None, f"too large to count ({size:,} bytes)"
-        text, why = decode(full.read_bytes())
-    except OSError as e:
-        return None, f"unreadable ({e.strerror or e})"
+    root = state.root
+    limit = state.settings.max_file_size
+    data = read_bytes_inside(root, rel, limit=limit + 1) if root is not None else None
+    if data is None:
+        return None, "unreadable"
+    if len(data) > limit:
+        return None, f"too large to count (over {limit:,} bytes)"
+    text, why = decode(data)
     if text is None:
         return None, f"not text ({why})"
     return state.counter.raw(text), "not in the index; counted from disk"

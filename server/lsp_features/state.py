@@ -12,6 +12,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlparse
 
+from analyzers.cancel import Cancelled
 from analyzers.config import Settings
+from analyzers.confine import relative_inside
 from analyzers.index import Index
 from analyzers.models import IndexReport
+from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 
 from ..scheduler import Job, JobContext, Priority, Scheduler
@@ -33,6 +37,10 @@ T = TypeVar("T")
 # Deadlines (seconds) by kind of request: past them the job is cancelled and reported.
 DEADLINES = {"hover": 5.0, "inlay-hints": 5.0, "code-lens": 5.0, "command": 60.0,
              "analyse-buffer": 30.0}
+
+# Edits at most BURST_GAP seconds apart, the last less than BURST_QUIET seconds ago, are a burst.
+BURST_GAP = 0.3
+BURST_QUIET = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,7 @@ class ServerState:
         self._facts: dict[str, DocFacts] = {}  # uri -> facts of the open buffer's newest version
         self._pending: dict[str, tuple[int | None, Job]] = {}
         self._facts_lock = threading.Lock()
+        self._changes: dict[str, tuple[float, float]] = {}  # uri -> times of the last 2 edits
 
     # -- settings ----------------------------------------------------------------------------
     def apply_settings(self, settings: Settings, options: ServerOptions) -> None:
@@ -104,17 +113,43 @@ class ServerState:
 
     # -- paths -------------------------------------------------------------------------------
     def rel_path(self, uri: str) -> str | None:
-        """The workspace-relative POSIX path of ``uri``; its absolute path when outside the root;
-        None for a non-file URI."""
+        """The workspace-relative POSIX path of ``uri``'s real location (symlinks followed; '.'
+        for the root); None for a non-file URI, without a workspace folder, or when it lies
+        outside the workspace (:func:`analyzers.confine.relative_inside`)."""
+        p = uri_to_path(uri)
+        if p is None or self.root is None:
+            return None
+        return relative_inside(self.root, p)
+
+    def refusal(self, uri: str) -> str | None:
+        """Why the features refuse to answer about ``uri`` (None: they may). Outside the
+        workspace - a symlink whose real location is outside included - nothing is read, counted
+        or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it."""
         p = uri_to_path(uri)
         if p is None:
+            return f"{uri} is not a file"
+        if self.root is None:
+            return "no workspace folder is open: the file is outside the workspace"
+        rel = self.rel_path(uri)
+        if rel is None:
+            return "this file is outside the workspace: Context Steward does not read or count it"
+        for name in (rel, p.name):
+            why = secret_by_name(name)
+            if why:
+                return f"this file is not counted: {why}"
+        return None
+
+    def too_large(self, text: str) -> str | None:
+        """Why an open document is too large to analyse (its text beyond ``max_file_size``)."""
+        limit = self.settings.max_file_size
+        if len(text) <= limit // 4:  # at most 4 UTF-8 bytes a character: surely small enough
             return None
-        if self.root is not None:
-            try:
-                return Path(os.path.realpath(p)).relative_to(self.root).as_posix()
-            except ValueError:
-                pass
-        return p.as_posix()
+        # More characters than the limit are more bytes too; in between, count the bytes.
+        size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
+        if size <= limit:
+            return None
+        return (f"this document is too large to analyse (over {limit:,} bytes, the "
+                f"max_file_size limit)")
 
     # -- the index, one connection per worker thread ----------------------------------------
     def index(self) -> Index | None:
@@ -155,8 +190,11 @@ class ServerState:
     def ensure_analysis(self, buf: Buffer, *, delay: float = 0.0) -> Job | None:
         """Schedule analysis of ``buf`` unless its facts are known (call on the loop).
 
-        Returns the job to depend on, or None when the facts for this version are cached.
+        Returns the job to depend on, or None when the facts for this version are cached or
+        the document is not analysed (outside the workspace, secret-bearing, too large).
         """
+        if self.refusal(buf.uri) is not None or self.too_large(buf.text) is not None:
+            return None
         with self._facts_lock:
             cached = self._facts.get(buf.uri)
         if cached is not None and cached.version == buf.version and buf.version is not None:
@@ -175,8 +213,31 @@ class ServerState:
         self._pending[buf.uri] = (buf.version, job)
         return job
 
+    def has_facts(self, uri: str) -> bool:
+        """Whether facts of some version of the open document ``uri`` are known."""
+        with self._facts_lock:
+            return uri in self._facts
+
+    def changed(self, uri: str) -> None:
+        """``uri`` was edited (call on the loop): :meth:`typing` tells edit bursts."""
+        now = time.monotonic()
+        last = self._changes.get(uri)
+        self._changes[uri] = (last[1] if last else float("-inf"), now)
+
+    def typing(self, uri: str) -> bool:
+        """Whether ``uri`` is being edited in a burst (its last two changes came close together,
+        the last one just now) and facts of an earlier version are known: a hover then answers
+        from those at once rather than wait for an analysis the next change would supersede."""
+        last = self._changes.get(uri)
+        if last is None or time.monotonic() - last[1] > BURST_QUIET or \
+                last[1] - last[0] > BURST_GAP:
+            return False
+        return self.has_facts(uri)
+
     def _analyse(self, ctx: JobContext, buf: Buffer) -> DocFacts:
-        path = self.rel_path(buf.uri) or buf.uri
+        path = self.rel_path(buf.uri)
+        if path is None:
+            raise Cancelled(self.refusal(buf.uri) or "outside the workspace")
         index = self.index()
         facts = facts_from_text(index, path, buf.text, self.settings.encoding, buf.version,
                                 self.index_generation(index), ctx.token)
@@ -187,13 +248,24 @@ class ServerState:
                 self._facts[buf.uri] = facts
         return facts
 
-    def facts_for(self, buf: Buffer | None, uri: str, ctx: JobContext
-                  ) -> tuple[DocFacts | None, str | None]:
+    def facts_for(self, buf: Buffer | None, uri: str, ctx: JobContext, *,
+                  stale_ok: bool = False) -> tuple[DocFacts | None, str | None]:
         """Facts for ``uri`` inside a job: the open buffer's (cached or computed now), else the
-        index's or the file on disk's."""
+        index's or the file on disk's; (None, why) for a document the features refuse.
+
+        ``stale_ok``: an open buffer's facts of an earlier version will do (a hover while the
+        user types is answered at once; the newest version's analysis is debounced)."""
+        why = self.refusal(uri)
+        if why is not None:
+            return None, why
         if buf is not None:
+            big = self.too_large(buf.text)
+            if big is not None:
+                return None, big
             with self._facts_lock:
                 cached = self._facts.get(uri)
+            if cached is not None and stale_ok:
+                return cached, None
             if cached is not None and cached.version == buf.version and buf.version is not None \
                     and (cached.source != "index"
                          or cached.generation == self.index_generation(self.index())):
@@ -201,13 +273,14 @@ class ServerState:
             return self._analyse(ctx, buf), None
         path = self.rel_path(uri)
         if path is None:
-            return None, f"{uri} is not a file"
+            return None, f"{uri} is outside the workspace"
         index = self.index()
         return facts_from_index_or_disk(index, self.root, path, self.settings.encoding,
                                         self.settings.max_file_size,
                                         self.index_generation(index), ctx.token)
 
     def forget(self, uri: str) -> None:
+        self._changes.pop(uri, None)
         with self._facts_lock:
             self._facts.pop(uri, None)
         self._pending.pop(uri, None)
