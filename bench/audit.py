@@ -240,9 +240,10 @@ def build_fixture(base: Path) -> Fixture:
     _git(fx.repo, "add", "-A", env=env)
     _git(fx.repo, "commit", "-q", "-m", "client: fetch users", env=env)
     ghp = v.make("GitHub token in a commit subject", "commit subject", prefix="ghp_", n=36)
+    fixme = v.make("FIXME password", "app/jobs.py")
     _write(fx.repo, {"app/jobs.py":
                      "def nightly():\n"
-                     f"    # FIXME password is {v.make('FIXME password', 'app/jobs.py')} on staging\n"
+                     f"    # FIXME password is {fixme} on staging\n"
                      "    return 'ok'\n"})
     _git(fx.repo, "add", "-A", env=env)
     _git(fx.repo, "commit", "-q", "-m", f"jobs: nightly run with deploy token {ghp}", env=env)
@@ -361,6 +362,21 @@ def _resolve(base: str | None, path: str, follow: bool) -> str:
     return os.path.join(os.path.realpath(head), tail)
 
 
+def _at(args: list[str], here: str, i: int, dirfd_index: int | None, follow: bool
+        ) -> str | None:
+    """The real location named by argument ``i`` (relative to the dirfd argument
+    ``dirfd_index``'s decoration, else to ``here``)."""
+    if i >= len(args):
+        return None
+    p = _string(args[i])
+    if p is None:
+        return _decor(args[i])
+    base = here
+    if dirfd_index is not None and dirfd_index < len(args):
+        base = _decor(args[dirfd_index]) or here
+    return _resolve(base, p, follow)
+
+
 def parse_strace(log: Path, start_cwd: str) -> list[Event]:
     """Events of an ``strace -f -y -ttt`` log: unfinished calls are joined with their resumption,
     relative paths resolved against the calling process's directory (AT_FDCWD decoration,
@@ -422,22 +438,11 @@ def parse_strace(log: Path, start_cwd: str) -> list[Event]:
                 cwd[pid] = d
             continue
 
-        def at(i: int, dirfd_index: int | None, follow: bool) -> str | None:
-            if i >= len(args):
-                return None
-            p = _string(args[i])
-            if p is None:
-                return _decor(args[i])
-            base = here
-            if dirfd_index is not None and dirfd_index < len(args):
-                base = _decor(args[dirfd_index]) or here
-            return _resolve(base, p, follow)
-
         if name in _READLIKE:
             if name in ("open", "creat"):
-                path, flags = at(0, None, True), (args[1] if len(args) > 1 else "")
+                path, flags = _at(args, here, 0, None, True), (args[1] if len(args) > 1 else "")
             else:
-                path, flags = at(1, 0, True), (args[2] if len(args) > 2 else "")
+                path, flags = _at(args, here, 1, 0, True), (args[2] if len(args) > 2 else "")
             if name == "creat":
                 flags = "O_CREAT|O_WRONLY|O_TRUNC"
             real = rm.group(2) if rm else None
@@ -453,7 +458,8 @@ def parse_strace(log: Path, start_cwd: str) -> list[Event]:
             else:
                 events.append(Event(pid, ts, "read", target, short))
         elif name in ("execve", "execveat"):
-            path = at(0, None, True) if name == "execve" else at(1, 0, True)
+            path = (_at(args, here, 0, None, True) if name == "execve"
+                    else _at(args, here, 1, 0, True))
             if path:
                 events.append(Event(pid, ts, "exec", path, short))
         elif name in _PROBES:
@@ -464,20 +470,22 @@ def parse_strace(log: Path, start_cwd: str) -> list[Event]:
                 follow = False
             if name in ("newfstatat", "statx") and len(args) > 1 and args[1] == '""':
                 continue  # fstat of an fd already opened
-            path = at(idx[0], idx[1], follow)
+            path = _at(args, here, idx[0], idx[1], follow)
             if path:
                 events.append(Event(pid, ts, "probe", path, short))
         elif name in ("rename", "renameat", "renameat2"):
-            pairs = [(0, None), (1, None)] if name == "rename" else [(1, 0), (3, 2)]
-            for i, d in pairs:
-                path = at(i, d, False)
+            pairs: list[tuple[int, int | None]] = (
+                [(0, None), (1, None)] if name == "rename" else [(1, 0), (3, 2)])
+            for i, dfd in pairs:
+                path = _at(args, here, i, dfd, False)
                 if path:
                     events.append(Event(pid, ts, "write", path, short))
         elif name in ("unlink", "rmdir", "mkdir", "truncate", "chmod", "chown", "lchown",
                       "utime", "utimes", "mknod", "setxattr", "lsetxattr", "removexattr",
                       "lremovexattr"):
-            path = at(0, None, name in ("truncate", "chmod", "chown", "utime", "utimes",
-                                        "setxattr", "removexattr"))
+            follows = name in ("truncate", "chmod", "chown", "utime", "utimes", "setxattr",
+                               "removexattr")
+            path = _at(args, here, 0, None, follows)
             if path:
                 events.append(Event(pid, ts, "write", path, short))
         elif name in ("unlinkat", "mkdirat", "fchmodat", "fchmodat2", "fchownat", "utimensat",
@@ -487,19 +495,19 @@ def parse_strace(log: Path, start_cwd: str) -> list[Event]:
             if len(args) > 1 and args[1] in ("NULL", '""'):
                 path = _decor(args[0])  # on the fd itself
             else:
-                path = at(1, 0, follow)
+                path = _at(args, here, 1, 0, follow)
             if path:
                 events.append(Event(pid, ts, "write", path, short))
         elif name in ("symlink", "link"):
-            path = at(1, None, False)
+            path = _at(args, here, 1, None, False)
             if path:
                 events.append(Event(pid, ts, "write", path, short))
         elif name in ("symlinkat",):
-            path = at(2, 1, False)
+            path = _at(args, here, 2, 1, False)
             if path:
                 events.append(Event(pid, ts, "write", path, short))
         elif name in ("linkat",):
-            path = at(3, 2, False)
+            path = _at(args, here, 3, 2, False)
             if path:
                 events.append(Event(pid, ts, "write", path, short))
         elif name == "ftruncate" and args:
@@ -567,7 +575,7 @@ if _log:
 
 
 def parse_audit_log(log: Path) -> list[Event]:
-    events = []
+    events: list[Event] = []
     try:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
@@ -775,6 +783,8 @@ def run_traced(name: str, argv: Sequence[str], *, cwd: Path, env: dict[str, str]
             res.outputs.append((f"--out {f.name}", f.read_text(encoding="utf-8",
                                                                errors="replace")))
     res.events = tracer.events(log, cwd)
+    if not res.events and res.error is None:
+        res.error = f"the trace {log.name} is empty: nothing was checked"
     return res
 
 
@@ -881,8 +891,8 @@ def split_session(group: str, steps: list[Step], events: list[Event],
     """One RunResult per step; an event belongs to the last step started before it (the
     server's start-up before the first step, its shutdown after the last)."""
     steps = sorted(steps, key=lambda s: s.t0)
-    results = [RunResult(name=s.name, group=group, outputs=list(s.outputs), error=s.error)
-               for s in steps]
+    results = [RunResult(name=s.name, group=group, outputs=list(s.outputs), error=s.error,
+                         seconds=max(s.t1 - s.t0, 0.0)) for s in steps]
     startup = RunResult(name="start-up", group=group)
     for ev in events:
         i = -1
@@ -892,6 +902,8 @@ def split_session(group: str, steps: list[Step], events: list[Event],
             else:
                 break
         (results[i] if i >= 0 else startup).events.append(ev)
+    if not events and error is None:
+        error = "the server's trace is empty: nothing was checked"
     server = RunResult(name="server stderr (whole session)", group=group, outputs=tail_outputs,
                        error=error, seconds=seconds)
     return [startup, *results, server]
@@ -969,7 +981,8 @@ async def _mcp_session(fx: Fixture, tracer: Tracer, errlog: Path) -> tuple[list[
                 for tool, arguments in calls:
                     if tool not in names:
                         continue
-                    await step(f"tool {tool} {json.dumps(arguments)[:60]}",
+                    label = json.dumps(arguments).replace(str(fx.base), "$FIXTURE")[:60]
+                    await step(f"tool {tool} {label}",
                                lambda t=tool, a=arguments: s.call_tool(t, a))
                 listed = await step("resources/list", s.list_resources)
                 uris = {"ctxsteward://handoff", "ctxsteward://bundles/mcp1",
@@ -1107,6 +1120,9 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
             steps.append(Step(name, time.time(), time.time()))
             await client.notify(method, params)
 
+        def short(path: Path) -> str:
+            return str(path).replace(str(fx.repo) + "/", "").replace(str(fx.base), "$FIXTURE")
+
         def doc(uri: str) -> dict[str, Any]:
             return {"textDocument": {"uri": uri}}
 
@@ -1137,11 +1153,13 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
             core = fx.repo / "app" / "core.py"
             netrc_out = fx.outside / "netrc"
             opened = [(claude, "markdown"), (core, "python"), (netrc_out, "plaintext"),
-                      (Path("/etc/passwd"), "plaintext")]
+                      (Path("/etc/passwd"), "plaintext"), (fx.repo / "vendor" / "lib.py",
+                                                            "python"),
+                      (fx.repo / "docs" / "netrc.md", "markdown")]
             for path, lang in opened:
                 # An editor sends the buffer's text; for files outside the workspace the server
                 # must still not read the disk, nor echo the text into answers.
-                await note(f"didOpen {path.name}", "textDocument/didOpen", {"textDocument": {
+                await note(f"didOpen {short(path)}", "textDocument/didOpen", {"textDocument": {
                     "uri": path.as_uri(), "languageId": lang, "version": 1,
                     "text": path.read_text(errors="replace")}})
             await asyncio.sleep(2)
@@ -1160,14 +1178,15 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
                 **doc(core.as_uri()), "position": {"line": 0, "character": 18}})
             for path, _ in opened:
                 uri = path.as_uri()
-                await req(f"hover {path.name}", "textDocument/hover", {
+                name = short(path)
+                await req(f"hover {name}", "textDocument/hover", {
                     **doc(uri), "position": {"line": 0, "character": 10}})
-                await req(f"codeLens {path.name}", "textDocument/codeLens", doc(uri))
-                await req(f"inlayHint {path.name}", "textDocument/inlayHint",
+                await req(f"codeLens {name}", "textDocument/codeLens", doc(uri))
+                await req(f"inlayHint {name}", "textDocument/inlayHint",
                           {**doc(uri), "range": rng()})
-                await req(f"documentLink {path.name}", "textDocument/documentLink", doc(uri))
-                await req(f"diagnostic {path.name}", "textDocument/diagnostic", doc(uri))
-                await req(f"codeAction {path.name}", "textDocument/codeAction", {
+                await req(f"documentLink {name}", "textDocument/documentLink", doc(uri))
+                await req(f"diagnostic {name}", "textDocument/diagnostic", doc(uri))
+                await req(f"codeAction {name}", "textDocument/codeAction", {
                     **doc(uri), "range": rng(0, 1), "context": {"diagnostics": []}})
             commands: list[tuple[str, list[Any]]] = [
                 ("ctxsteward.showBudget", []),
@@ -1189,11 +1208,13 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
                 ("ctxsteward.saveBundle", [{"name": "lsp1"}]),
                 ("ctxsteward.checkInstructions", [{}]),
                 ("ctxsteward.previewHandoff", [{}]),
+                ("ctxsteward.previewHandoff", [{"path": "notes/HANDOFF.md", "base": "main"}]),
                 ("ctxsteward.generateHandoff", [{}]),
+                ("ctxsteward.generateHandoff", [{"path": "notes/HANDOFF.md"}]),
                 ("ctxsteward.showJobs", []),
             ]
             for command, arguments in commands:
-                label = json.dumps(arguments)[:50].replace(str(fx.base), "…")
+                label = json.dumps(arguments).replace(fx.base.as_uri(), "$FIXTURE")[:60]
                 await req(f"command {command} {label}", "workspace/executeCommand",
                           {"command": command, "arguments": arguments})
             await req("shutdown", "shutdown", None, timeout=30)
@@ -1312,8 +1333,8 @@ def report(results: list[RunResult], fx: Fixture, tracer: Tracer, as_json: bool)
         print(f"secret kinds leaked ({len(kinds)} of {len(fx.secrets)}): {', '.join(kinds)}")
     for u in unexpected:
         print(f"note: {u}")
-    for e in errors:
-        print(f"HARNESS ERROR (audit incomplete): {e}")
+    for err in errors:
+        print(f"HARNESS ERROR (audit incomplete): {err}")
     return status
 
 
@@ -1339,6 +1360,16 @@ def audit(fx: Fixture, tracer: Tracer, only: set[str]) -> list[RunResult]:
     return results
 
 
+def dump_outputs(results: list[RunResult], folder: Path) -> None:
+    """Every run's outputs, one file per run (kept with --keep, for reading the leaks)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, r in enumerate(results):
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{r.group}-{r.name}")[:80]
+        with (folder / f"{i:03d}-{slug}.txt").open("w", encoding="utf-8") as f:
+            for label, text in r.outputs:
+                f.write(f"===== {label}\n{text}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", action="store_true", help="keep the fixture and the trace logs")
@@ -1355,6 +1386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tracer.kind != "strace":
             print("strace not found: " + tracer.note, file=sys.stderr)
         results = audit(fx, tracer, {x.strip() for x in args.only.split(",")})
+        if args.keep:
+            dump_outputs(results, base / "outputs")
         return report(results, fx, tracer, args.json)
     finally:
         if args.keep:
