@@ -657,7 +657,10 @@ class Policy:
                 code.add(str(Path(spec.origin).resolve().parent.parent))  # the tool's own code
         self.code = sorted(code)
         self.system = ["/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc",
-                       "/proc", "/sys", "/dev", "/run", "/var/lib/locales", "/opt"]
+                       "/proc", "/sys", "/dev", "/run", "/var/lib/locales"]
+        # Files of /etc no part of the tool needs (an editor may ask about file:///etc/passwd).
+        self.not_system = {"/etc/passwd", "/etc/shadow", "/etc/gshadow", "/etc/group",
+                           "/etc/sudoers"}
         self.git_home = [os.path.join(home, ".gitconfig"), os.path.join(home, ".config/git"),
                          os.path.join(home, ".gitignore")]
         self.typed = [os.path.realpath(p) for p in typed_outs]
@@ -696,7 +699,9 @@ class Policy:
             return not (pyc and any(_under(p, c) for c in self.code))
         if p in ("/", self.base) and ev.op == "probe":
             return False
-        if any(_under(p, c) for c in self.code) or any(_under(p, s) for s in self.system):
+        if any(_under(p, c) for c in self.code):
+            return False
+        if p not in self.not_system and any(_under(p, s) for s in self.system):
             return False
         return not any(_under(p, g) for g in self.git_home)
 
@@ -1196,6 +1201,10 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
                 ("ctxsteward.showBudget", [{"uri": "file:///etc/passwd"}]),
                 ("ctxsteward.showBudget", [{"uri": (fx.repo / "docs" / "netrc.md").as_uri()}]),
                 ("ctxsteward.showBudget", [{"uri": (fx.repo / ".env").as_uri()}]),
+                # Links out that no editor has open: only the disk could answer.
+                ("ctxsteward.showBudget", [{"uri": (fx.repo / "passwd_link.txt").as_uri()}]),
+                ("ctxsteward.showBudget", [{"uri": (fx.repo / "vendor" / "notes.md").as_uri()}]),
+                ("ctxsteward.showBudget", [{"uri": (fx.repo / "loop_a").as_uri()}]),
                 ("ctxsteward.suggestBundle", [{"uri": core.as_uri(),
                                                "task": "rotate the password", "budget": 20000}]),
                 ("ctxsteward.suggestBundle", [{"task": "deploy credentials netrc password",
@@ -1214,7 +1223,8 @@ async def _lsp_session(fx: Fixture, tracer: Tracer, errlog: Path
                 ("ctxsteward.showJobs", []),
             ]
             for command, arguments in commands:
-                label = json.dumps(arguments).replace(fx.base.as_uri(), "$FIXTURE")[:60]
+                label = json.dumps(arguments).replace(fx.repo.as_uri() + "/", "").replace(
+                    fx.base.as_uri(), "$FIXTURE")[:60]
                 await req(f"command {command} {label}", "workspace/executeCommand",
                           {"command": command, "arguments": arguments})
             await req("shutdown", "shutdown", None, timeout=30)
@@ -1300,7 +1310,7 @@ def report(results: list[RunResult], fx: Fixture, tracer: Tracer, as_json: bool)
     print(f"fixture: {fx.base}  ({len(fx.secrets)} planted secrets; $FIXTURE below)")
     print()
     w = max(len(f"{r.group}: {r.name}") for r in results)
-    w = min(w, 64)
+    w = min(w, 70)
     print(f"{'run':<{w}}  {'rc':>4}  {'reads out':>9}  {'writes out':>10}  {'leaks':>5}")
     for r in results:
         label = f"{r.group}: {r.name}"[:w]
