@@ -599,6 +599,7 @@ class Tracer:
     def __init__(self, workdir: Path, *, force_hook: bool = False) -> None:
         self.workdir = workdir
         self.kind = "audit-hook" if force_hook or not shutil.which("strace") else "strace"
+        self.why = "asked for" if force_hook else "strace not found"
         self.n = 0
         if self.kind == "audit-hook":
             self.site = workdir / "audit-site"
@@ -609,8 +610,9 @@ class Tracer:
     def note(self) -> str:
         if self.kind == "strace":
             return "tracer: strace -f (every process, git and workers included)"
-        return ("tracer: sys.addaudithook via sitecustomize.py (strace not found): only Python "
-                "processes are seen; git's own reads and writes are NOT checked")
+        return (f"tracer: sys.addaudithook via sitecustomize.py ({self.why}): only Python "
+                "processes are seen (git's own reads and writes are NOT checked), and an access "
+                "is logged before it happens, so a failed one counts too")
 
     def wrap(self, argv: Sequence[str], env: dict[str, str]) -> tuple[list[str], dict[str, str],
                                                                       Path]:
@@ -646,6 +648,7 @@ class Policy:
         self.base = os.path.realpath(fx.base)
         home = os.path.realpath(fx.home)
         self.tmp = os.path.realpath(fx.tmp)
+        self.harness = os.path.join(self.base, "traces")  # trace logs, the fallback's site dir
         code: set[str] = set()
         for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
                   *(sysconfig.get_paths().values())):
@@ -692,6 +695,8 @@ class Policy:
         if self.inside(p) or _under(p, self.tmp) or self._typed_ok(p, ev.op):
             return False
         if p.startswith("/tmp/pymp-") or _under(p, "/dev"):
+            return False
+        if ev.op != "write" and _under(p, self.harness):
             return False
         if ev.op == "write":
             # Python's bytecode cache for its own code is not the tool's doing.

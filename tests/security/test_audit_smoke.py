@@ -44,7 +44,7 @@ def _secret(fx, kind: str) -> str:
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_strace_counts_a_read_out_a_write_out_and_a_leak(fx, tmp_path: Path) -> None:
-    tracer = audit.Tracer(tmp_path)
+    tracer = audit.Tracer(fx.base / "traces" / tmp_path.name)
     assert tracer.kind == "strace"
 
     cat = _run(fx, tracer, "cat", ["cat", "docs/netrc.md"])
@@ -69,7 +69,7 @@ def test_strace_counts_a_read_out_a_write_out_and_a_leak(fx, tmp_path: Path) -> 
 
 
 def test_the_audit_hook_fallback_sees_python_reads_and_writes(fx, tmp_path: Path) -> None:
-    tracer = audit.Tracer(tmp_path, force_hook=True)
+    tracer = audit.Tracer(fx.base / "traces" / tmp_path.name, force_hook=True)
     assert tracer.kind == "audit-hook" and "only Python" in tracer.note
     code = ("import pathlib; print(pathlib.Path('passwd_link.txt').read_text()); "
             "pathlib.Path('../outside/x.txt').write_text('x')")
