@@ -601,6 +601,7 @@ class Tracer:
         self.kind = "audit-hook" if force_hook or not shutil.which("strace") else "strace"
         self.why = "asked for" if force_hook else "strace not found"
         self.n = 0
+        workdir.mkdir(parents=True, exist_ok=True)
         if self.kind == "audit-hook":
             self.site = workdir / "audit-site"
             self.site.mkdir(parents=True, exist_ok=True)
@@ -1397,7 +1398,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         fx = build_fixture(base)
         tracer = Tracer(base / "traces", force_hook=args.audit_hook)
-        (base / "traces").mkdir(exist_ok=True)
         if tracer.kind != "strace":
             print("strace not found: " + tracer.note, file=sys.stderr)
         results = audit(fx, tracer, {x.strip() for x in args.only.split(",")})
