@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -77,8 +78,13 @@ def run(args: argparse.Namespace) -> int:
         if args.import_depth < 0:
             raise UserError("--import-depth must be 0 or more")
         settings = settings.model_copy(update={"import_depth": args.import_depth})
-    start = Path(args.root) if args.root else (Path(args.paths[0]) if args.paths else Path.cwd())
-    root = find_root(start) if not args.root else checked_root(args.root)
+    # The workspace is --root or the repository around the current folder, never one found from
+    # a PATH argument: a link out of the workspace (or a path typed outside it) is refused below,
+    # not taken as another workspace to index.
+    root = find_root(Path.cwd()) if not args.root else checked_root(args.root)
+    for p in args.paths:
+        if not os.path.lexists(p):
+            raise UserError(f"{Path(p).resolve()} does not exist")
     if args.out:
         out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
     wanted = relative_paths(root, args.paths) if args.paths else None

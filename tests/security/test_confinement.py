@@ -162,3 +162,16 @@ def test_a_link_inside_the_state_dir_is_refused(tmp_path: Path) -> None:
     done = run_cli("bundle", "--seed", "app.py", "--save", "x", cwd=repo)
     assert done.returncode == 2 and "is a symlink" in done.stderr, done.stderr
     assert victim.read_text() == "{}"
+
+
+def test_check_never_takes_a_link_out_as_another_workspace(hostile: tuple[Path, Path]) -> None:
+    repo, outside = hostile
+    (outside / "CLAUDE.md").write_text("# Outside\n\nRun `make`.\n")
+    os.symlink(outside, repo / "vendor")
+    before = snapshot(outside, ignore=())
+    for path in ("vendor", "vendor/CLAUDE.md", "docs/netrc.md", str(outside / "netrc")):
+        done = run_cli("check", path, cwd=repo)
+        assert done.returncode == 2, (path, done.stdout, done.stderr)
+        assert "outside the workspace" in done.stderr
+        assert_clean(done.stdout + done.stderr)
+    assert snapshot(outside, ignore=()) == before  # no .ctxsteward/ index made out there
