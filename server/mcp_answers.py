@@ -20,7 +20,7 @@ from analyzers.bundle import BundleRequest, BundleResult, LeftOut, make_bundle
 from analyzers.index import Index
 from analyzers.models import BudgetNode
 from analyzers.render import render
-from analyzers.secrets import secret_by_name
+from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
 
 from . import mcp_instructions
@@ -251,7 +251,8 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
         if secret_by_name(rf.path):
             never += 1
             continue
-        defs = [DefinitionHit(name=d.qualified, kind=d.kind or "", lines=(d.start_line, d.end_line))
+        defs = [DefinitionHit(name=redact(d.qualified), kind=d.kind or "",
+                              lines=(d.start_line, d.end_line))
                 for d in index.definitions(rf.path) if words & set(lexical.words(d.name))]
         info = files.get(rf.path)
         hits.append(ContextHit(path=rf.path, score=rf.score,
@@ -355,7 +356,7 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
     problems = [
         InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
                            severity=d.severity, message=d.message,
-                           fix=d.fix.replacement.strip() if d.fix else None)
+                           fix=redact(d.fix.replacement.strip()) if d.fix else None)
         for d in sorted(report.diagnostics,
                         key=lambda d: (order.get(d.severity, 9), d.path, d.range.start.line))]
     warnings = [*warnings, *report.notes]
@@ -414,8 +415,6 @@ def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[
 def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
                     jc: JobContext, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
-    from analyzers.secrets import secret_in_content
-
     counter = ws.counter
     parts = [f"I am starting this task in {ws.root}:\n\n{task}\n"]
     loads = mcp_instructions.loads(ws.root, ws.settings, ["."], index, jc.token)
@@ -426,9 +425,7 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
             text = load.full.read_text("utf-8", "replace")
         except OSError:
             continue
-        if secret_in_content(load.full):
-            shown.append(f"## {load.path}\n\n(left out: it may hold secrets)\n")
-            continue
+        text = redact(text, load.path)  # an excerpt an agent reads: its secrets masked
         if load.tokens > room:
             keep = int(len(text) * max(0, room) / max(1, load.tokens))
             text = (text[:keep] + f"\n[… {load.tokens - counter.count(text[:keep]):,} more "
