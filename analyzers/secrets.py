@@ -81,6 +81,9 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     ``for user, password := range accounts`` is code, not a credential."""
     if type(plugin).__name__ != "KeywordDetector":
         return False
+    secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
+    if any(c.isspace() for c in secret):  # words, not a credential ("inherit  # needed...")
+        return True
     if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
         return True
     from .languages import detect, has_grammar
@@ -140,8 +143,8 @@ def might_hold_secret(text: str) -> bool:
 
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
 _NAME = (r"[\w.-]*(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key|access_?key"
-         r"|private_?key|client_?key|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token"
-         r"|credentials?)[\w.-]*")
+         r"|private_?key|client_?key|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)"
+         r"[\w.-]*")
 _Q = r"[\"'`]"
 _VALUE = r"[^\"'`\s]{6,300}"
 _NO_TRAIL = r"(?![\w.$/+=-])"
@@ -162,19 +165,23 @@ PATTERNS: tuple[Pattern, ...] = (
         rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}})</(?P=n)>")),
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…"
     Pattern("Secret Assignment", re.compile(
-        rf"(?i)(?<![\w-]){_NAME}[\"'\]]{{0,2}}\s*(?::=|=>|[!=]==?|[:=])\s*@?(?P<q>{_Q})"
+        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}\s*(?::=|=>|[!=]==?|[:=])\s*@?(?P<q>{_Q})"
         rf"(?P<v>{_VALUE})(?P=q)")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
-        rf"(?i)(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}})(?P=q)")),
+        rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}})(?P=q)"
+        r"\s*[),]")),
     # Server=db;User Id=sa;Password=…;   (connection strings)
     Pattern("Connection String Password", re.compile(
-        r"(?i)(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300})(?=\s*(?:;|[\"']|$))"
-        r"(?=.*;)|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any"),
+        r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300});"
+        r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any"),
     # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)auth\w*\s*(?:=\s*)?[(\[]\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
+        r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
         r"(?P<v>[^\"'\s]{4,300})(?P=q)\s*[)\]]"), "any"),
+    # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols)
+    Pattern("Basic Auth Credentials", re.compile(
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", re.compile(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
@@ -183,8 +190,8 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
     # # FIXME password is Sup3r!pass on staging
     Pattern("Secret In Prose", re.compile(
-        r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key|token)s?\s+(?:is|was|are"
-        r"|set\s+to|becomes)\s+(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{6,300}?)(?P=q)[.,;:)!?]*(?:\s|$)"),
+        r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?\s+(?:is|was|are"
+        r"|set\s+to|becomes)\s+(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,299}[^\s\"'`.,;:)!?])(?P=q)[.,;:)!?]*(?:\s|$)"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
@@ -195,7 +202,7 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
-    r"(?P<v>[^\s\"'`#;]{6,300})\s*(?:[#;].*)?$"), "prose")
+    r"(?P<v>[^\s\"'`;]{8,300}?)\s*(?:\s[#;].*)?$"), "config")
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
@@ -203,22 +210,32 @@ PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 _PLACEHOLDER = re.compile(
     r"(?i)(?:x+|\*+|\.+|-+|_+|#+|0+|changeme|change_?me|example\w*|dummy\w*|fake\w*|sample\w*"
     r"|placeholder\w*|redacted|none|null|nil|true|false|undefined|required|optional|empty"
-    r"|string|str|bytes|text|value|your[\w-]*|my[\w-]*|test|testing|foo|bar|baz|foobar)")
-_TEMPLATE = re.compile(r"\{\{|\}\}|\$\{|\$\(|%\(|%[sd]\b|<[\w -]+>|^\$|^%\w+%$|^\{\w*\}$")
+    r"|string|str|bytes|text|value|your[\w-]*|my[\w-]*|test|testing|foo|bar|baz|foobar"
+    r"|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
+    r"|invalid|wrong|incorrect|bad\w*|unknown|default)")
+_TEMPLATE = re.compile(
+    r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[\w -]+>|^\$|^%\w+%$|^\{\w*\}$")
 _CODE_WORDS = frozenset(
     "required invalid incorrect missing wrong correct empty set unset none null nil true false "
     "optional needed necessary used stored sent hashed encrypted given provided not also only "
     "too the a an this that still being expected supported valid present checked ignored".split())
 
 
-def _plausible(value: str, check: str, line: str) -> bool:
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+")  # an environment variable's name
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")  # a field: "updated_at", "token_last_4"
+_VERSION = re.compile(r"[\^~<>=v]*\d+(?:\.\d+)+")  # "^4.0.17"
+_STRONG_NAME = re.compile(r"(?i)pass|pwd|secret|key")
+
+
+def _plausible(value: str, check: str, name: str = "") -> bool:
     """Whether a pattern's captured value looks like a credential rather than a label, template,
     placeholder or code."""
     v = value.strip()
     if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v):
         return False
     if check == "any":
-        return len(set(v)) > 2
+        return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
+                and _FIELD_NAME.fullmatch(v) is None)
     if LABEL_VALUE.fullmatch(v) or len(set(v)) <= 3:
         return False
     has_digit = any(c.isdigit() for c in v)
@@ -227,13 +244,20 @@ def _plausible(value: str, check: str, line: str) -> bool:
         return has_digit and has_alpha and not v.isdigit()
     if check == "mixed":
         return has_digit and any(c.isupper() for c in v) and any(c.islower() for c in v)
+    if check == "config":  # unquoted: no expression, no reference, no field or word list
+        if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not has_digit:
+            return False
+        return has_alpha and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
     if check == "prose":
         if v.lower() in _CODE_WORDS or v.isidentifier() and not has_digit:
             return False
-        return has_alpha and (has_digit or any(not c.isalnum() for c in v))
+        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v))
     # keyword: a quoted literal; not an identifier-like word naming a setting or an env var
-    if re.fullmatch(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+", v) or v.startswith(("/", "./", "http")):
+    if (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
+            or v.startswith(("/", "./", "http"))):
         return False
+    if name and "token" in name.lower() and not _STRONG_NAME.search(name):
+        return len(v) >= 16  # "token1", "refresh2": test labels; real tokens are long
     return len(v) >= 6
 
 
@@ -259,7 +283,7 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
         for m in pat.regex.finditer(line):
             group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
             value = m.group(group)
-            if value and _plausible(value, pat.check, line):
+            if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
                 out.append(Finding(number, m.start(group), m.end(group), pat.kind))
     return out
 
