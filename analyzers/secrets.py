@@ -126,17 +126,28 @@ BASIC_AUTH = re.compile(r"://[^\s/:@'\"]+:[^\s/:@'\"]+@")
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
                 r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
-_DS_TRIGGERS = ("|".join(re.escape(k) for k in KEYWORDS)
-                + "|(?i:" + "|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS
-                + r")|://[^\s/:@'\"]+:[^\s/:@'\"]+@")
-# Lines detect-secrets looks at; PREFILTER adds the words only our own patterns need.
-DS_PREFILTER = re.compile(_DS_TRIGGERS)
-PREFILTER = re.compile(
-    _DS_TRIGGERS + "|(?i:" + "|".join(re.escape(k) for k in KEYWORDS_LOWER[6:]) + ")")
+_DS_WORDS = re.compile("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS)
+_OWN_WORDS = KEYWORDS_LOWER[6:]
+# Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
+_DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
+
+
+def _trigger(text: str) -> int:
+    """2: detect-secrets and our patterns should look at ``text``; 1: only our patterns (a word
+    only they need); 0: nothing can match. Substring tests and a case-sensitive regex on the
+    lower-cased text (a case-insensitive alternation is several times slower)."""
+    if any(k in text for k in KEYWORDS):
+        return 2
+    low = text.lower()
+    if any(k in low for k in _DS_HINTS) and _DS_WORDS.search(low) is not None:
+        return 2
+    if "://" in text and BASIC_AUTH.search(text):
+        return 2
+    return 1 if any(k in low for k in _OWN_WORDS) else 0
 
 
 def might_hold_secret(text: str) -> bool:
-    return PREFILTER.search(text) is not None
+    return _trigger(text) > 0
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -340,10 +351,11 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue
-        if PREFILTER.search(line) is None:
+        trigger = _trigger(line)
+        if not trigger:
             continue
         own.extend(_own_findings(number, line, config))
-        if DS_PREFILTER.search(line):
+        if trigger == 2:
             candidates.append((number, line.rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
         found.extend(_detect_secrets_findings(candidates, filename))
