@@ -2,6 +2,9 @@
 
 We read ``git log --name-status -M -z`` once, newest first, and map every path to its newest name,
 so a file's history survives a move. Incremental runs read only ``last..HEAD``.
+
+Commit subjects pass through :func:`analyzers.secrets.redact` as they are read: the index (and
+every reason or note built from it) never holds a secret a subject carried.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cancel import NEVER, CancelToken
+from .secrets import redact
 
 if TYPE_CHECKING:
     import git  # imported where used: a warm run with nothing new never needs gitpython
@@ -207,7 +211,7 @@ def _consume(
                 yield current
             sha, _, rest = tok[1:].partition(" ")
             ctime, _, subject = rest.partition(" ")
-            current = Commit(sha=sha, time=int(ctime or 0), subject=subject)
+            current = Commit(sha=sha, time=int(ctime or 0), subject=redact(subject))
             i += 1
             continue
         if not tok:

@@ -37,6 +37,7 @@ from . import lexical
 from .cancel import NEVER, CancelToken
 from .graph import RepoGraph, load_graph
 from .index import Index
+from .secrets import redact
 
 
 @dataclass
@@ -313,6 +314,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         _explain(g, rf, views, task_words, cochange_detail, seeded)
     if similar:
         _explain_history(index, g, results[:explain], similar)
+    for rf in results[:explain]:  # names and commit subjects shown to agents: secrets masked
+        rf.reasons = [redact(r) for r in rf.reasons]
     return results
 
 
@@ -497,7 +500,7 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
         rows = touched.get(g.file_index[rf.path], [])
         if not rows:
             continue
-        subject = (subjects.get(int(g.commit_ids[rows[0]])) or "").strip()
+        subject = redact((subjects.get(int(g.commit_ids[rows[0]])) or "").strip())
         if len(subject) > 60:
             subject = subject[:57] + "…"
         more = f" and {len(rows) - 1} more like it" if len(rows) > 1 else ""

@@ -1,10 +1,24 @@
-"""Files an agent must never see: dotenv files, private keys, and content a secret scanner flags.
+"""What an agent must never see: secret-bearing file names, and secret values in any text.
 
-Names are matched first (cheap); content is scanned with detect-secrets' precise detectors (cloud
-keys, tokens, private keys) and its keyword detector (a quoted value assigned to a name such as
-``password``, ``secret`` or ``api_key``), with detect-secrets' standard heuristic filters (no
-templated, sequential, UUID-like or ``$VAR`` values). Its high-entropy detectors stay off: they flag
+Names are matched first (cheap). Text is scanned line by line: a keyword prefilter (one regex, run
+in C) picks the few lines that might hold a secret; those go to detect-secrets' precise detectors
+(cloud keys, tokens, private keys, basic-auth URLs, JWTs) and its keyword detector (a quoted value
+assigned to a name such as ``password``, ``secret`` or ``api_key``), with detect-secrets'
+standard heuristic filters (no templated, sequential, UUID-like or ``$VAR`` values) but *not* its
+``# pragma: allowlist secret`` filter (that pragma silences a CI scanner; it does not make a
+secret fit for an agent), and to our own patterns for the forms detect-secrets misses
+(:data:`PATTERNS`: XML ``<add key= value=>``, Go/JS ``Password: "…"``, connection strings,
+``auth=("user", "…")``, ``("DB_PASSWORD", "…")`` pairs, ``Bearer …``, netrc lines, "password is
+…" in prose, unquoted AWS secret keys, PEM bodies). Its high-entropy detectors stay off: they flag
 hashes and test fixtures far more often than real secrets.
+
+:func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
+a short reason (a file holding one is left out of bundles); :func:`redact` masks each value as
+``[redacted: KIND]``.
+
+The rule for every text we derive from git or from files and show an agent (commit subjects,
+TODO lines, rank reasons, symbol names, instruction-file excerpts): it passes through
+:func:`redact` where it is produced, so no edge has to remember to.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ import posixpath
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SECRET_NAME_PATTERNS = (
     "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
@@ -31,7 +45,9 @@ DETECTORS = (
     "DiscordBotTokenDetector", "TelegramBotTokenDetector", "MailchimpDetector",
     "ArtifactoryDetector", "BasicAuthDetector", "JwtTokenDetector", "KeywordDetector",
 )
-SCAN_VERSION = 3  # answers cached under another version (another set of detectors) are dropped
+# Answers cached under another version (another set of detectors) are dropped. 4: our own
+# patterns, per-line prefilter, the allowlist pragma ignored.
+SCAN_VERSION = 4
 
 
 def secret_by_name(path: str) -> str | None:
@@ -65,6 +81,9 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     ``for user, password := range accounts`` is code, not a credential."""
     if type(plugin).__name__ != "KeywordDetector":
         return False
+    secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
+    if any(c.isspace() for c in secret):  # words, not a credential ("inherit  # needed...")
+        return True
     if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
         return True
     from .languages import detect, has_grammar
@@ -75,6 +94,9 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     return not any(f"{q}{secret}{q}" in line for q in ("\"", "'", "`"))
 
 
+ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
+
+
 @cache
 def _plugin_settings() -> dict[str, list[dict[str, Any]]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
@@ -82,57 +104,310 @@ def _plugin_settings() -> dict[str, list[dict[str, Any]]]:
 
     mapping: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
     available = {str(getattr(plugin, "__name__", "")) for plugin in mapping.values()}
-    standard = sorted(ScanSettings().filters)  # detect-secrets' default heuristic filters
+    # detect-secrets' default heuristic filters, without the allowlist pragma (see the docstring).
+    standard = sorted(f for f in ScanSettings().filters if f != ALLOWLIST_FILTER)
     return {"plugins_used": [{"name": n} for n in DETECTORS if n in available],
             "filters_used": [{"path": f} for f in standard] + [
                 {"path": f"{__name__}.is_label_value"}]}
 
 
-# A cheap first pass (as gitleaks does with keywords): only files containing one of these are
-# handed to detect-secrets, whose per-line plugin machinery is slow. Substring tests run in C.
+# -- the prefilter ------------------------------------------------------------------------------
+
+# A cheap first pass (as gitleaks does with keywords): only lines matching it are handed to the
+# detectors, whose per-line machinery is slow. Each detector's (and pattern's) trigger is here.
 KEYWORDS = (
     "AKIA", "ASIA", "ABIA", "ACCA", "AccountKey", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
     "github_pat_", "glpat-", "PRIVATE KEY", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-",
     "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ",
 )
-KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid")
+KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
+                  "bearer", "token", "credential", "passphrase", "auth")
 BASIC_AUTH = re.compile(r"://[^\s/:@'\"]+:[^\s/:@'\"]+@")
 # The names KeywordDetector looks for (its DENYLIST, lower case).
-SECRET_WORDS = re.compile(r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
-                          r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
+SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
+                r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
+_DS_WORDS = re.compile("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS)
+_OWN_WORDS = KEYWORDS_LOWER[6:]
+# Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
+_DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
+
+
+def _trigger(text: str) -> int:
+    """2: detect-secrets and our patterns should look at ``text``; 1: only our patterns (a word
+    only they need); 0: nothing can match. Substring tests and a case-sensitive regex on the
+    lower-cased text (a case-insensitive alternation is several times slower)."""
+    if any(k in text for k in KEYWORDS):
+        return 2
+    low = text.lower()
+    if any(k in low for k in _DS_HINTS) and _DS_WORDS.search(low) is not None:
+        return 2
+    if "://" in text and BASIC_AUTH.search(text):
+        return 2
+    return 1 if any(k in low for k in _OWN_WORDS) else 0
 
 
 def might_hold_secret(text: str) -> bool:
-    if any(k in text for k in KEYWORDS):
-        return True
-    if "://" in text and BASIC_AUTH.search(text):
-        return True
-    lower = text.lower()
-    return any(k in lower for k in KEYWORDS_LOWER) or SECRET_WORDS.search(lower) is not None
+    return _trigger(text) > 0
+
+
+# -- our own patterns ---------------------------------------------------------------------------
+
+# A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
+_NAME = (r"[\w.-]*(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key|access_?key"
+         r"|private_?key|client_?key|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)"
+         r"[\w.-]*")
+_Q = r"[\"'`]"
+_VALUE = r"[^\"'`\s]{6,300}"
+_NO_TRAIL = r"(?![\w.$/+=-])"
+
+
+class Pattern(NamedTuple):
+    kind: str
+    regex: re.Pattern[str]
+    check: str = "keyword"  # which value test applies: keyword, token, prose, any
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    # <add key="DbPassword" value="…"/> (web.config, app.config)
+    Pattern("XML Secret Setting", re.compile(
+        rf"(?i)\bkey\s*=\s*([\"']){_NAME}\1\s+value\s*=\s*([\"'])(?P<v>[^\"'\s]{{4,300}})\2")),
+    # <password>…</password>
+    Pattern("XML Secret Element", re.compile(
+        rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}})</(?P=n)>")),
+    # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…"
+    Pattern("Secret Assignment", re.compile(
+        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}\s*(?::=|=>|[!=]==?|[:=])\s*@?(?P<q>{_Q})"
+        rf"(?P<v>{_VALUE})(?P=q)")),
+    # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
+    Pattern("Secret Pair", re.compile(
+        rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}})(?P=q)"
+        r"\s*[),]")),
+    # Server=db;User Id=sa;Password=…;   (connection strings)
+    Pattern("Connection String Password", re.compile(
+        r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300});"
+        r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any"),
+    # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
+    Pattern("Basic Auth Credentials", re.compile(
+        r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
+        r"(?P<v>[^\"'\s]{4,300})(?P=q)\s*[)\]]"), "any"),
+    # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols)
+    Pattern("Basic Auth Credentials", re.compile(
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
+    # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
+    Pattern("Bearer Token", re.compile(
+        r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
+    # netrc: machine host login user password pw
+    Pattern("Netrc Password", re.compile(
+        r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
+    # # FIXME password is Sup3r!pass on staging
+    Pattern("Secret In Prose", re.compile(
+        r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?\s+(?:is|was|are"
+        r"|set\s+to|becomes)\s+(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,299}[^\s\"'`.,;:)!?])(?P=q)[.,;:)!?]*(?:\s|$)"),
+        "prose"),
+    # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
+    Pattern("AWS Secret Access Key", re.compile(
+        r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
+        r"(?![A-Za-z0-9/+=])"), "mixed"),
+)
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
+# In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
+CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
+    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
+    r"(?P<v>[^\s\"'`;]{8,300}?)\s*(?:\s[#;].*)?$"), "config")
+PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
+PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
+
+# Values that are no credential: placeholders, templates, references, code.
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:x+|\*+|\.+|-+|_+|#+|0+|changeme|change_?me|example\w*|dummy\w*|fake\w*|sample\w*"
+    r"|placeholder\w*|redacted|none|null|nil|true|false|undefined|required|optional|empty"
+    r"|string|str|bytes|text|value|your[\w-]*|my[\w-]*|test|testing|foo|bar|baz|foobar"
+    r"|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
+    r"|invalid|wrong|incorrect|bad\w*|unknown|default)")
+_TEMPLATE = re.compile(
+    r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[\w -]+>|^\$|^%\w+%$|^\{\w*\}$")
+_CODE_WORDS = frozenset(
+    "required invalid incorrect missing wrong correct empty set unset none null nil true false "
+    "optional needed necessary used stored sent hashed encrypted given provided not also only "
+    "too the a an this that still being expected supported valid present checked ignored".split())
+
+
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+")  # an environment variable's name
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")  # a field: "updated_at", "token_last_4"
+_VERSION = re.compile(r"[\^~<>=v]*\d+(?:\.\d+)+")  # "^4.0.17"
+_STRONG_NAME = re.compile(r"(?i)pass|pwd|secret|key")
+
+
+def _plausible(value: str, check: str, name: str = "") -> bool:
+    """Whether a pattern's captured value looks like a credential rather than a label, template,
+    placeholder or code."""
+    v = value.strip()
+    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v):
+        return False
+    if check == "any":
+        return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
+                and _FIELD_NAME.fullmatch(v) is None)
+    if LABEL_VALUE.fullmatch(v) or len(set(v)) <= 3:
+        return False
+    has_digit = any(c.isdigit() for c in v)
+    has_alpha = any(c.isalpha() for c in v)
+    if check == "token":
+        return has_digit and has_alpha and not v.isdigit()
+    if check == "mixed":
+        return has_digit and any(c.isupper() for c in v) and any(c.islower() for c in v)
+    if check == "config":  # unquoted: no expression, no reference, no field or word list
+        if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not has_digit:
+            return False
+        return has_alpha and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
+    if check == "prose":
+        if v.lower() in _CODE_WORDS or v.isidentifier() and not has_digit:
+            return False
+        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v))
+    # keyword: a quoted literal; not an identifier-like word naming a setting or an env var
+    if (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
+            or v.startswith(("/", "./", "http"))):
+        return False
+    if name and "token" in name.lower() and not _STRONG_NAME.search(name):
+        return len(v) >= 16  # "token1", "refresh2": test labels; real tokens are long
+    return len(v) >= 6
+
+
+class Finding(NamedTuple):
+    """A secret value: line (1-based) and the value's character span in that line."""
+    line: int
+    start: int
+    end: int
+    kind: str
+
+
+def _is_config(filename: str) -> bool:
+    """Whether unquoted values are literals here: shell, configuration, text (not source code)."""
+    from .languages import detect, has_grammar
+
+    lang = detect(filename) if filename else None
+    return not has_grammar(lang) or lang == "bash"
+
+
+def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
+    out = []
+    for pat in (*PATTERNS, CONFIG_PATTERN) if config else PATTERNS:
+        for m in pat.regex.finditer(line):
+            group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
+            value = m.group(group)
+            if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
+                out.append(Finding(number, m.start(group), m.end(group), pat.kind))
+    return out
+
+
+def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
+                             ) -> list[Finding]:
+    """detect-secrets' findings on these lines (its own per-line loop and filters)."""
+    try:
+        from detect_secrets.core.scan import _process_line_based_plugins
+        from detect_secrets.settings import transient_settings
+    except ImportError:  # pragma: no cover - a declared dependency
+        return []
+    lines = dict(numbered)
+    out = []
+    with transient_settings(_plugin_settings()):
+        for found in _process_line_based_plugins(numbered, filename=filename or "text"):
+            line = lines.get(found.line_number, "")
+            value = found.secret_value or ""
+            at = line.find(value) if value else -1
+            if at < 0:  # not found verbatim: mask what follows the name
+                rest = len(line) - len(line.lstrip())
+                at, value = rest, line[rest:]
+            end = at + len(value)
+            if found.type != "Secret Keyword":  # some detectors report a prefix ("ghp")
+                m = _TOKEN_TAIL.match(line, end)
+                end = m.end() if m else end
+            out.append(Finding(found.line_number, at, end, str(found.type)))
+    return out
+
+
+def find_secrets(text: str, filename: str = "") -> list[Finding]:
+    """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
+    picks detect-secrets' per-language rules. Cheap on text with no secret keyword."""
+    if not might_hold_secret(text):
+        return []
+    lines = text.splitlines()
+    found: list[Finding] = []
+    own: list[Finding] = []
+    candidates: list[tuple[int, str]] = []
+    in_pem = False
+    config = _is_config(filename)
+    for number, line in enumerate(lines, start=1):
+        if in_pem:
+            end = PEM_END.search(line)
+            body = line.strip()
+            if body:
+                start = len(line) - len(line.lstrip())
+                found.append(Finding(number, start, end.end() if end else start + len(body),
+                                     "Private Key"))
+            in_pem = end is None
+            continue
+        begin = PEM_BEGIN.search(line)
+        if begin:
+            found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
+            in_pem = PEM_END.search(line, begin.end()) is None
+            continue
+        trigger = _trigger(line)
+        if not trigger:
+            continue
+        own.extend(_own_findings(number, line, config))
+        if trigger == 2:
+            candidates.append((number, line.rstrip()))
+    if candidates:  # first: where both find a value, detect-secrets names its kind
+        found.extend(_detect_secrets_findings(candidates, filename))
+    return _merge(found + own)
+
+
+def _merge(found: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    for f in sorted(found, key=lambda f: (f.line, f.start)):  # stable
+        last = out[-1] if out else None
+        if last is not None and last.line == f.line and f.start < last.end:
+            if f.end > last.end:
+                out[-1] = last._replace(end=f.end)
+            continue
+        out.append(f)
+    return out
+
+
+def secret_in_text(text: str, filename: str = "") -> str | None:
+    """A short description of the first secret in ``text``, or None."""
+    found = find_secrets(text, filename)
+    if not found:
+        return None
+    first = found[0]
+    return f"{first.kind} detected on line {first.line}"
 
 
 def secret_in_content(full_path: Path) -> str | None:
-    """A short description of the first secret detect-secrets finds in the file, or None."""
+    """A short description of the first secret in the file, or None."""
     try:
         text = full_path.read_text("utf-8", "replace")
     except OSError:
         return None
-    if not might_hold_secret(text):
-        return None
-    try:
-        from detect_secrets.core.secrets_collection import SecretsCollection
-        from detect_secrets.settings import transient_settings
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    with transient_settings(_plugin_settings()):
-        found = SecretsCollection()
-        try:
-            found.scan_file(str(full_path))
-        except (OSError, UnicodeDecodeError):
-            return None
-        for _, secret in found:
-            return f"{secret.type} detected on line {secret.line_number}"
-    return None
+    return secret_in_text(text, full_path.name)
+
+
+def redact(text: str, filename: str = "") -> str:
+    """``text`` with every secret value replaced by ``[redacted: KIND]``; ``text`` itself (the
+    same object) when it holds none."""
+    found = find_secrets(text, filename)
+    if not found:
+        return text
+    lines = text.splitlines(keepends=True)
+    by_line: dict[int, list[Finding]] = {}
+    for f in found:
+        by_line.setdefault(f.line, []).append(f)
+    for number, spans in by_line.items():
+        line = lines[number - 1]
+        for f in sorted(spans, key=lambda f: f.start, reverse=True):
+            line = line[:f.start] + f"[redacted: {f.kind}]" + line[f.end:]
+        lines[number - 1] = line
+    return "".join(lines)
 
 
 def secret_reason(root: Path, path: str, content_hash: str | None = None,

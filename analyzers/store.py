@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 
 # 5: references leave out uses of names bound inside their function (parameters, locals)
 # and keyword argument names.
-SCHEMA_VERSION = 5
+# 6: commit subjects are stored with their secrets redacted (older indexes may hold them).
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -21,7 +21,7 @@ from analyzers.index import Index
 from analyzers.models import BudgetNode
 from analyzers.printable import printable
 from analyzers.render import render
-from analyzers.secrets import secret_by_name
+from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
 
 from . import mcp_instructions
@@ -252,7 +252,8 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
         if secret_by_name(rf.path):
             never += 1
             continue
-        defs = [DefinitionHit(name=d.qualified, kind=d.kind or "", lines=(d.start_line, d.end_line))
+        defs = [DefinitionHit(name=redact(d.qualified), kind=d.kind or "",
+                              lines=(d.start_line, d.end_line))
                 for d in index.definitions(rf.path) if words & set(lexical.words(d.name))]
         info = files.get(rf.path)
         hits.append(ContextHit(path=rf.path, score=rf.score,
@@ -357,7 +358,7 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
     problems = [
         InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
                            severity=d.severity, message=d.message,
-                           fix=d.fix.replacement.strip() if d.fix else None)
+                           fix=redact(d.fix.replacement.strip()) if d.fix else None)
         for d in sorted(report.diagnostics,
                         key=lambda d: (order.get(d.severity, 9), d.path, d.range.start.line))]
     warnings = [*warnings, *report.notes]
@@ -417,7 +418,6 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
                     jc: JobContext, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
     from analyzers.confine import read_bytes_inside
-    from analyzers.secrets import secret_in_content
 
     counter = ws.counter
     parts = [f"I am starting this task in {ws.root}:\n\n{task}\n"]
@@ -433,10 +433,7 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
         data = read_bytes_inside(ws.root, load.path)
         if data is None:  # outside the workspace (a symlink) or unreadable: never embedded
             continue
-        text = data.decode("utf-8", "replace")
-        if secret_in_content(load.full):
-            shown.append(f"## {printable(load.path)}\n\n(left out: it may hold secrets)\n")
-            continue
+        text = redact(data.decode("utf-8", "replace"), load.path)  # its secrets masked
         if load.tokens > room:
             keep = int(len(text) * max(0, room) / max(1, load.tokens))
             text = (text[:keep] + f"\n[… {load.tokens - counter.count(text[:keep]):,} more "

@@ -16,6 +16,7 @@ import git
 from .. import languages
 from ..cancel import NEVER, CancelToken
 from ..filefacts import decode
+from ..secrets import redact
 from ..syntax import Definition, parse
 from .gitstate import RawChange
 from .models import TouchedDefinition
@@ -65,15 +66,18 @@ def compare(
     for key, (d, own) in after.items():
         prev = before.get(key)
         if prev is None:
-            out.append(TouchedDefinition(path=path, name=key[0], kind=d.kind, change="added",
+            out.append(TouchedDefinition(path=path, name=redact(key[0]),
+                                         kind=d.kind, change="added",
                                          line=d.start_line))
         elif prev[1] != own:
-            out.append(TouchedDefinition(path=path, name=key[0], kind=d.kind, change="modified",
+            out.append(TouchedDefinition(path=path, name=redact(key[0]),
+                                         kind=d.kind, change="modified",
                                          line=d.start_line))
     for key, (d, _) in before.items():
         if key not in after:
             where = path if new is not None else old_path
-            out.append(TouchedDefinition(path=where, name=key[0], kind=d.kind, change="removed",
+            out.append(TouchedDefinition(path=where, name=redact(key[0]),
+                                         kind=d.kind, change="removed",
                                          line=d.start_line))
     return out
 

@@ -8,6 +8,8 @@ Base resolution, unless ``--base`` names one: the upstream branch's merge-base w
 branch's own remote copy, ``origin/<same name>``, is not a base when a default branch exists);
 else the default branch (``origin/HEAD``, ``main``, ``master``, ``origin/main``, ``origin/master``)
 unless HEAD is on it; else the root commit.
+
+Commit subjects pass through :func:`analyzers.secrets.redact` as they are read.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import git
 
 from ..cancel import NEVER, CancelToken
+from ..secrets import redact
 from ..walk import git_toplevel
 from .models import BaseSource, CommitInfo, FileChange, FileStatus
 
@@ -213,7 +216,7 @@ def commits_between(
     for i in range(0, len(parts) - 1, 2):
         sha = parts[i].strip()
         if sha:
-            commits.append(CommitInfo(sha=sha, subject=parts[i + 1].strip()))
+            commits.append(CommitInfo(sha=sha, subject=redact(parts[i + 1].strip())))
     return commits, total
 
 

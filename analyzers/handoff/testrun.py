@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..fsutil import write_atomic
+from ..secrets import redact
 from ..store import ensure_state_dir, state_dir
 from .models import TestEvidence
 
@@ -139,13 +140,13 @@ def run_tests(
             if timeout is not None and waited >= timeout:
                 _kill(proc)
                 out, _ = proc.communicate()
-                text = out.decode("utf-8", "replace")
+                text = redact(out.decode("utf-8", "replace"))
                 return TestEvidence(
                     command=command, exit_status=None, passed=False,
                     failing=failing_tests(text), summary=f"timed out after {timeout:g} s",
                     commit=head, dirty=dirty, ran_at=ran_at,
                 )
-    text = out.decode("utf-8", "replace")
+    text = redact(out.decode("utf-8", "replace"))
     code = proc.returncode
     return TestEvidence(
         command=command, exit_status=code, passed=code == 0,

@@ -1,6 +1,7 @@
 """TODO/FIXME/XXX lines added since the base: one ``git diff -U0`` plus the untracked files.
 
 A marker line that was only moved (the same text removed elsewhere in the diff) is not "added".
+Each line's text passes through :func:`analyzers.secrets.redact` (before it is shortened).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import git
 
 from ..cancel import NEVER, CancelToken
 from ..filefacts import decode
+from ..secrets import redact
 from .gitstate import pathspecs, run_git
 from .models import TodoLine
 
@@ -45,8 +47,8 @@ def unquote_path(raw: str) -> str:
     return out.decode("utf-8", "replace")
 
 
-def _norm(text: str) -> str:
-    t = text.strip()
+def _norm(text: str, path: str = "") -> str:
+    t = redact(text.strip(), path)
     return t[: TEXT_MAX - 1] + "…" if len(t) > TEXT_MAX else t
 
 
@@ -54,7 +56,7 @@ def _todo(path: str, line: int, text: str) -> TodoLine | None:
     m = TAG.search(text)
     if not m:
         return None
-    return TodoLine(path=path, line=line, tag=m.group(1), text=_norm(text))  # type: ignore[arg-type]
+    return TodoLine(path=path, line=line, tag=m.group(1), text=_norm(text, path))  # type: ignore[arg-type]
 
 
 def parse_diff(diff: str) -> tuple[list[TodoLine], Counter[str]]:
@@ -86,7 +88,7 @@ def parse_diff(diff: str) -> tuple[list[TodoLine], Counter[str]]:
             new_line += 1
         elif line.startswith("-"):
             if TAG.search(line):
-                removed[_norm(line[1:])] += 1
+                removed[_norm(line[1:], path or "")] += 1
         elif line.startswith(" "):
             new_line += 1
     return added, removed

@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..secrets import redact
 from . import discover
 from .markdown import Document, Loc
 from .models import CODES, Diagnostic, Fix, Range, Severity
@@ -59,7 +60,7 @@ class FileContext:
                     range=to_range(fix_loc) if fix_loc is not None else rng)
         self.diagnostics.append(Diagnostic(
             path=self.path, range=rng, code=code,
-            severity=severity or CODES[code].severity, message=message, fix=f))
+            severity=severity or CODES[code].severity, message=redact(message), fix=f))
 
     def first_line(self) -> Loc:
         """The first non-blank line after the frontmatter (where file-level findings go)."""

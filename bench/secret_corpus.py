@@ -1,0 +1,305 @@
+"""Secret detector: recall on planted secrets, false positives on real repositories.
+
+(a) Plants known secrets (many forms, several instances each, seeded random values) into copies
+    of real files from the benchmark repositories (in a temporary folder) and reports recall:
+    a file counts as found when the detector flags it, a value as masked when ``redact`` leaves
+    no trace of it. Hosts the detector already flags are not used.
+(b) Runs the detector over every text file of the benchmark repositories (``git ls-files``,
+    read only) and reports files flagged per 1,000 files, listing them for a human to judge.
+(c) Does (b) and (a) for the detector as on main at ``BEFORE`` too (imported from
+    ``git show BEFORE:analyzers/secrets.py``), and prints before/after in one table.
+
+    python bench/secret_corpus.py [--repos /work/benchrepos] [--only a,b] [--list] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import random
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analyzers import secrets as after  # noqa: E402
+
+BEFORE = "272ed18"
+MAX_BYTES = 1_000_000
+
+
+def load_before() -> ModuleType:
+    src = subprocess.run(["git", "show", f"{BEFORE}:analyzers/secrets.py"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    name = "analyzers.secrets_before"  # inside the package: its relative imports resolve
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "analyzers"
+    sys.modules[name] = mod  # detect-secrets imports its filter by this dotted path
+    exec(compile(src, f"<{BEFORE}:analyzers/secrets.py>", "exec"), mod.__dict__)
+    return mod
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+def rnd(r: random.Random, alphabet: str, n: int) -> str:
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
+UP, LOW, DIG = string.ascii_uppercase, string.ascii_lowercase, string.digits
+ALNUM = UP + LOW + DIG
+WORDS = ("maple", "river", "stone", "copper", "violet", "harbor", "falcon", "ember", "quartz",
+         "meadow", "tundra", "cobalt")
+
+
+def password(r: random.Random) -> str:
+    """A realistic password: mixed, with symbols, or a passphrase (no digits sometimes)."""
+    style = r.randrange(4)
+    if style == 0:
+        return rnd(r, ALNUM, r.randint(10, 16))
+    if style == 1:
+        return rnd(r, ALNUM, 6) + r.choice("!#%&*-_+") + rnd(r, ALNUM, 5)
+    if style == 2:
+        return "-".join(r.sample(WORDS, 3)) + str(r.randint(1, 99))
+    return "".join(r.sample(WORDS, 2)) + r.choice(["", "!", "2024", ""])
+
+
+def jwt(r: random.Random) -> str:
+    import base64
+    import json
+
+    def b64(obj: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+    return (b64({"alg": "HS256", "typ": "JWT"}) + "." + b64({"sub": rnd(r, DIG, 10),
+            "name": r.choice(WORDS)}) + "." + rnd(r, ALNUM + "-_", 43))
+
+
+def pem(r: random.Random) -> str:
+    body = "\n".join(rnd(r, ALNUM + "+/", 64) for _ in range(6))
+    return f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
+
+
+# Each form: (name, host extensions, make(r) -> (text to plant, secret value), renamed host)
+Form = tuple[str, tuple[str, ...], Callable[[random.Random], tuple[str, str]], str]
+
+
+def _f(name: str, exts: tuple[str, ...], make: Callable[[random.Random], tuple[str, str]],
+       rename: str = "") -> Form:
+    return (name, exts, make, rename)
+
+
+def _aws_id(r: random.Random) -> str:
+    return "AKIA" + rnd(r, UP + DIG, 16)
+
+
+def _aws_secret(r: random.Random) -> str:
+    return rnd(r, ALNUM + "/+", 40)
+
+
+FORMS: list[Form] = [
+    _f("aws key id (py)", ("py",), lambda r: (lambda v: (f'AWS_ACCESS_KEY_ID = "{v}"', v))(
+        _aws_id(r))),
+    _f("aws key id in TODO", ("py", "go", "js"), lambda r: (lambda v: (
+        f"// TODO rotate {v} before release" if r.random() < .5 else
+        f"# TODO rotate {v} before release", v))(_aws_id(r))),
+    _f("aws secret key (ini)", ("toml", "cnf"), lambda r: (lambda v: (
+        f"aws_secret_access_key = {v}", v))(_aws_secret(r))),
+    _f("aws secret key (py)", ("py",), lambda r: (lambda v: (
+        f'AWS_SECRET_ACCESS_KEY = "{v}"', v))(_aws_secret(r))),
+    _f("github token", ("py", "js", "yaml", "md"), lambda r: (lambda v: (
+        f"token: {v}" if r.random() < .5 else f"see {v} for the deploy", v))(
+        "ghp_" + rnd(r, ALNUM, 36))),
+    _f("slack token", ("py", "js", "yml"), lambda r: (lambda v: (f'SLACK = "{v}"', v))(
+        f"xoxb-{rnd(r, DIG, 12)}-{rnd(r, DIG, 13)}-{rnd(r, ALNUM, 24)}")),
+    _f("slack webhook", ("py", "md", "yaml"), lambda r: (lambda v: (
+        f"webhook: https://hooks.slack.com/services/{v}", v))(
+        f"T{rnd(r, UP + DIG, 8)}/B{rnd(r, UP + DIG, 8)}/{rnd(r, ALNUM, 24)}")),
+    _f("stripe key", ("py", "js"), lambda r: (lambda v: (f'stripe.api_key = "{v}"', v))(
+        "sk_live_" + rnd(r, ALNUM, 24))),
+    _f("pem private key", ("py", "txt", "md"), lambda r: (lambda v: (v, v.splitlines()[3]))(
+        pem(r))),
+    _f("jwt", ("py", "js", "json"), lambda r: (lambda v: (f'  "session": "{v}",', v))(jwt(r))),
+    _f("basic-auth url", ("py", "yaml", "toml", "md"), lambda r: (lambda v: (
+        f'DATABASE_URL = "postgres://app:{v}@db.internal:5432/app"', v))(password(r))),
+    _f("keyword (python)", ("py",), lambda r: (lambda v: (f'db_password = "{v}"', v))(
+        password(r))),
+    _f("keyword (js)", ("js",), lambda r: (lambda v: (f"const apiKey = '{v}';", v))(
+        rnd(r, ALNUM, 32))),
+    _f("keyword (go)", ("go",), lambda r: (lambda v: (f'\tpassword := "{v}"', v))(password(r))),
+    _f("keyword (yaml)", ("yaml", "yml"), lambda r: (lambda v: (f"  password: {v}", v))(
+        password(r))),
+    _f("keyword (json)", ("json",), lambda r: (lambda v: (f'  "client_secret": "{v}",', v))(
+        rnd(r, ALNUM, 28))),
+    _f("keyword (xml element)", ("html", "svg"), lambda r: (lambda v: (
+        f"<password>{v}</password>", v))(password(r))),
+    _f("keyword (ini)", ("toml", "cnf"), lambda r: (lambda v: (f"secret_key = {v}", v))(
+        rnd(r, ALNUM, 24))),
+    _f("keyword (shell)", ("sh",), lambda r: (lambda v: (f"export DB_PASSWORD={v}", v))(
+        password(r))),
+    _f("web.config add key", ("html", "svg"), lambda r: (lambda v: (
+        f'    <add key="{r.choice(["DbPassword", "ApiSecret", "password"])}" value="{v}"/>', v))(
+        password(r)), "web.config"),
+    _f("go struct Password", ("go",), lambda r: (lambda v: (f'\t\tPassword: "{v}",', v))(
+        password(r))),
+    _f("connection string", ("py", "js", "go", "json"), lambda r: (lambda v: (
+        f'CONN = "Server=db1;Database=shop;User Id=sa;Password={v};"', v))(password(r))),
+    _f("auth tuple", ("py",), lambda r: (lambda v: (
+        f'    resp = session.get(url, auth=("admin", "{v}"))', v))(password(r))),
+    _f("dict(password=)", ("py",), lambda r: (lambda v: (
+        f'    creds = dict(user="svc", password="{v}")', v))(password(r))),
+    _f("environ.setdefault", ("py",), lambda r: (lambda v: (
+        f'os.environ.setdefault("DB_PASSWORD", "{v}")', v))(password(r))),
+    _f("bearer header", ("py", "js", "md"), lambda r: (lambda v: (
+        f'headers = {{"Authorization": "Bearer {v}"}}', v))(rnd(r, ALNUM, 32))),
+    _f("netrc in .txt", ("txt",), lambda r: (lambda v: (
+        f"machine api.example.com login deploy password {v}", v))(password(r))),
+    _f("FIXME prose", ("py", "go", "js"), lambda r: (lambda v: (
+        f"# FIXME password is {v} on staging" if r.random() < .5 else
+        f"// FIXME the password is {v} on staging", v))(password(r))),
+    _f("pragma allowlist", ("py",), lambda r: (lambda v: (
+        f'SERVICE_PASSWORD = "{v}"  # pragma: allowlist secret', v))(password(r))),
+]
+PER_FORM = 6
+
+
+# -- the real files -----------------------------------------------------------------------------
+
+def real_files(repos: Path, only: set[str]) -> list[Path]:
+    out = []
+    for repo in sorted(p for p in repos.iterdir() if (p / ".git").exists()
+                       and (not only or p.name in only)):
+        names = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True,
+                               text=True, check=True).stdout.split("\0")
+        for n in names:
+            p = repo / n
+            if n and p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_BYTES:
+                try:
+                    p.read_bytes().decode("utf-8")
+                except (UnicodeDecodeError, OSError):
+                    continue
+                out.append(p)
+    return out
+
+
+def flag(mod: ModuleType, path: Path, rel: str) -> str | None:
+    return mod.secret_by_name(rel) or mod.secret_in_content(path)
+
+
+def scan_real(mod: ModuleType, files: list[Path], repos: Path) -> tuple[list[tuple[str, str]],
+                                                                        float]:
+    t = time.perf_counter()
+    flagged = []
+    for p in files:
+        rel = str(p.relative_to(repos))
+        why = flag(mod, p, rel.split("/", 1)[1])
+        if why:
+            flagged.append((rel, why))
+    return flagged, time.perf_counter() - t
+
+
+def plant(files: list[Path], clean: set[Path], tmp: Path, seed: int
+          ) -> list[tuple[str, Path, str]]:
+    """(form, planted copy, secret value), PER_FORM per form."""
+    r = random.Random(seed)
+    by_ext: dict[str, list[Path]] = {}
+    for p in files:
+        if p in clean:
+            by_ext.setdefault(p.suffix.lstrip("."), []).append(p)
+    out = []
+    for i, (name, exts, make, rename) in enumerate(FORMS):
+        hosts = [h for e in exts for h in by_ext.get(e, [])]
+        for k in range(PER_FORM):
+            host = r.choice(hosts)
+            text, value = make(r)
+            lines = host.read_text("utf-8").splitlines(keepends=True)
+            at = r.randint(0, len(lines))
+            lines.insert(at, text + "\n")
+            folder = tmp / f"{i:02d}-{k}"
+            folder.mkdir()
+            dest = folder / (rename or host.name)
+            dest.write_text("".join(lines), "utf-8")
+            out.append((name, dest, value))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repos", type=Path, default=Path("/work/benchrepos"))
+    ap.add_argument("--list", action="store_true", help="list every flagged real file")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--only", default="click,requests,gin,express,typer,axum,saleor",
+                    help="comma-separated repositories under --repos ('' for all)")
+    args = ap.parse_args()
+    before = load_before()
+    only = {x for x in args.only.split(",") if x}
+    files = real_files(args.repos, only)
+    print(f"real text files: {len(files):,} in {args.repos}")
+
+    results = {}
+    for label, mod in (("before", before), ("after", after)):
+        flagged, secs = scan_real(mod, files, args.repos)
+        results[label] = (flagged, secs)
+    flagged_after = {rel for rel, _ in results["after"][0]}
+    clean = {p for p in files if str(p.relative_to(args.repos)) not in flagged_after
+             and not before.secret_in_content(p)}
+
+    with tempfile.TemporaryDirectory() as d:
+        planted = plant(files, clean, Path(d), args.seed)
+        recall: dict[str, tuple[int, int, Counter[str], Counter[str]]] = {}
+        for label, mod in (("before", before), ("after", after)):
+            found, masked = 0, 0
+            missed_file: Counter[str] = Counter()
+            missed_value: Counter[str] = Counter()
+            for form, path, value in planted:
+                if mod.secret_in_content(path):
+                    found += 1
+                else:
+                    missed_file[form] += 1
+                if hasattr(mod, "redact"):
+                    if value not in mod.redact(path.read_text("utf-8"), path.name):
+                        masked += 1
+                    else:
+                        missed_value[form] += 1
+            recall[label] = (found, masked, missed_file, missed_value)
+        shutil.rmtree(d, ignore_errors=True)
+
+    n = len(planted)
+    print(f"planted: {n} secrets, {len(FORMS)} forms x {PER_FORM}, seed {args.seed}\n")
+    print(f"{'':8} {'recall (file flagged)':>22} {'values masked':>14} "
+          f"{'real files flagged':>19} {'per 1,000':>10} {'scan s':>7}")
+    for label in ("before", "after"):
+        found, masked, _, _ = recall[label]
+        flagged, secs = results[label]
+        mask = f"{masked / n:.1%}" if label == "after" else "n/a"
+        print(f"{label:8} {found:>4}/{n} = {found / n:>6.1%}    {mask:>14} "
+              f"{len(flagged):>19} {1000 * len(flagged) / len(files):>10.2f} {secs:>7.1f}")
+    for label in ("before", "after"):
+        _, _, mf, mv = recall[label]
+        if mf:
+            print(f"\n{label}: forms missed (files not flagged): "
+                  + ", ".join(f"{k} ({v}/{PER_FORM})" for k, v in sorted(mf.items())))
+        if mv:
+            print(f"{label}: values not masked by redact: "
+                  + ", ".join(f"{k} ({v}/{PER_FORM})" for k, v in sorted(mv.items())))
+    b = dict(results["before"][0])
+    a = dict(results["after"][0])
+    print(f"\nflagged real files: {len(set(a) - set(b))} new after, {len(set(b) - set(a))} "
+          f"no longer flagged, {len(set(a) & set(b))} both")
+    if args.list:
+        for rel in sorted(set(a) | set(b)):
+            print(f"  {'B' if rel in b else '-'}{'A' if rel in a else '-'} {rel}: "
+                  f"{a.get(rel) or b.get(rel)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Common secret forms detect-secrets alone misses are detected: a file holding one is left out of
+a real bundle and of the MCP start-task prompt, while a close benign look-alike stays in. Real git
+repository, real CLI, real MCP server over stdio."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+from gitutil import make_repo, run_cli
+from mcp_client import session
+
+from analyzers.secrets import find_secrets, redact
+
+# path -> (content holding the secret, the secret value)
+FORMS: dict[str, tuple[str, str]] = {
+    "web.config": ('<configuration><appSettings>\n'
+                   '  <add key="DbPassword" value="Tr0ub4dor-Qx7"/>\n'
+                   '</appSettings></configuration>\n', "Tr0ub4dor-Qx7"),
+    "store/config.go": ('package store\n\nvar Default = Config{\n\tHost:     "db",\n'
+                        '\tPassword: "Vm3k9LqZ2w",\n}\n', "Vm3k9LqZ2w"),
+    "store/conn.cs": ('class Conn { string cs = "Server=db1;Database=shop;User Id=sa;'
+                      'Password=Pz5rT8wq;"; }\n', "Pz5rT8wq"),
+    "store/fetch.py": ('import requests\n\n\ndef fetch_store(url):\n'
+                       '    return requests.get(url, auth=("admin", "Wq8zX3kM"))\n', "Wq8zX3kM"),
+    "store/settings.py": ('def store_settings():\n    return dict(host="db", '
+                          'password="Lm4Rt7Yx2q")\n', "Lm4Rt7Yx2q"),
+    "store/env.py": ('import os\n\nos.environ.setdefault("DB_PASSWORD", "Kh2Jd8Fs6w")\n',
+                     "Kh2Jd8Fs6w"),
+    "store/client.js": ('export function storeHeaders() {\n  return { Authorization: '
+                        '"Bearer 7f3a9c1e5b2d8f4a6c0e9b7d" };\n}\n',
+                        "7f3a9c1e5b2d8f4a6c0e9b7d"),
+    "docs/store-hosts.txt": ("machine store.example.com login deploy password Np6Tq2Wz9x\n",
+                             "Np6Tq2Wz9x"),
+    "store/staging.py": ("def store_staging():\n    # FIXME password is Sup3r!Store7 on staging\n"
+                         "    return 'staging'\n", "Sup3r!Store7"),
+    "store/pragma.py": ('STORE_DB_PASSWORD = "Hd7Ks2Lq9Wx4"  # pragma: allowlist secret\n',
+                        "Hd7Ks2Lq9Wx4"),
+}
+
+# Close look-alikes: code and prose, not credentials.
+BENIGN: dict[str, str] = {
+    "store/login.py": "def store_login(get_password):\n    password = get_password()\n"
+                      "    return password\n",
+    "store/login.go": "package store\n\nfunc storeLogin(cfg Config) Config {\n"
+                      "\treturn Config{Password: cfg.Password, Host: cfg.Host}\n}\n",
+    "store/session.py": "import requests\n\n\ndef store_session(url, password):\n"
+                        '    return requests.get(url, auth=("admin", password))\n',
+    "store/headers.py": 'def store_token_header(token):\n    return {"Authorization": '
+                        'f"Bearer {token}"}\n',
+    "store/notes.py": "def store_check(password):\n    # the store password is required here\n"
+                      "    return bool(password)\n",
+    "store/conn_env.cs": 'class StoreEnv { string cs = "Server=db1;Password=${DB_PASSWORD};"; }\n',
+}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = {p: content for p, (content, _) in FORMS.items()} | BENIGN
+    files["app.py"] = "def main():\n    return 0\n"
+    return make_repo(tmp_path_factory.mktemp("forms") / "repo", files)
+
+
+def pinned_bundle(repo: Path) -> tuple[dict[str, str], set[str], str]:
+    pins = [a for name in [*FORMS, *BENIGN] for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "store settings", "--budget", "0", "--format", "json",
+                   *pins, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    return ({e["path"]: e["reason"] for e in out["excluded"]},
+            {i["path"] for i in out["items"]}, proc.stdout)
+
+
+def test_every_form_is_excluded_from_a_bundle(repo: Path) -> None:
+    excluded, items, _ = pinned_bundle(repo)
+    missed = sorted(set(FORMS) - set(excluded))
+    assert not missed, missed
+    assert not set(FORMS) & items
+    # The rendered bundle (with content) never shows a value either.
+    pins = [a for name in FORMS for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "store settings", "--budget", "8000", *pins, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    for _, secret in FORMS.values():
+        assert secret not in proc.stdout
+
+
+def test_benign_look_alikes_stay_in(repo: Path) -> None:
+    excluded, items, _ = pinned_bundle(repo)
+    wrongly = {p: excluded[p] for p in BENIGN if p in excluded}
+    assert not wrongly, wrongly
+    assert set(BENIGN) <= items
+
+
+@pytest.mark.parametrize("path", sorted(FORMS))
+def test_redact_masks_exactly_the_value(path: str) -> None:
+    content, secret = FORMS[path]
+    masked = redact(content, path)
+    assert secret not in masked and "[redacted: " in masked
+    # Spans per line: the secret's own line, and only the value (the name around it stays).
+    found = find_secrets(content, path)
+    line_no = next(i for i, ln in enumerate(content.splitlines(), 1) if secret in ln)
+    line = content.splitlines()[line_no - 1]
+    assert [(f.line, line[f.start:f.end]) for f in found] == [(line_no, secret)]
+
+
+@pytest.mark.parametrize("path", sorted(BENIGN))
+def test_look_alikes_have_no_findings(path: str) -> None:
+    assert find_secrets(BENIGN[path], path) == []
+    assert redact(BENIGN[path], path) is BENIGN[path]
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[TextIO]:
+    with (tmp_path / "server.log").open("w+") as f:
+        yield f
+
+
+async def test_start_task_prompt_leaves_every_form_out(repo: Path, log: TextIO) -> None:
+    async with session(repo, log) as s:
+        prompt = await s.get_prompt("start-task", {"task": "store settings password config"})
+        body = prompt.messages[0].content.text  # type: ignore[union-attr]
+    for _, secret in FORMS.values():
+        assert secret not in body
+    assert "# Suggested context" in body
+    shown = [p for p in [*FORMS, *BENIGN] if f"## {p}" in body]
+    assert shown and not set(shown) & set(FORMS), shown

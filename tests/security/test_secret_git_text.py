@@ -1,0 +1,144 @@
+"""Secrets in texts derived from git never reach an agent: a commit subject holding a GitHub token
+and a TODO line holding an AWS key are shown redacted in the handoff note (Markdown, JSON,
+HANDOFF.md, MCP ``handoff`` and ``ctxsteward://handoff``), in bundle reasons and in MCP
+``find_context``. Real git repositories, the real CLI and the real MCP server over stdio."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import pytest
+from gitutil import git, make_repo, run_cli
+from mcp.types import TextResourceContents
+from mcp_client import data, session, structured_json, text
+
+GITHUB_TOKEN = "ghp_" + "Zr8kQ2vLm9xW4pT7nB3cY6dF1gH5jK0sA2eU"  # ghp_ + 36 characters
+AWS_KEY_ID = "AKIA" + "Q7ZK3M5TWN2XB4LP"  # AKIA + 16 upper/digits
+AWS_SECRET = "Hq3vT9xLm2Rk8Wp4Zs6Yb1Nc7Fd5Gj0Ae+Kt/Uo4"  # 40 characters, base64 alphabet
+SECRETS = (GITHUB_TOKEN, AWS_KEY_ID, AWS_SECRET)
+MARKER = "[redacted: "
+
+EXPORTER = "def write_csv_rows(rows):\n    return '\\n'.join(','.join(r) for r in rows)\n"
+TODO_LINES = (f"# TODO rotate the staging key {AWS_KEY_ID} before release\n"
+              f"# TODO also aws_secret_access_key = {AWS_SECRET}\n")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("gittext") / "repo", {
+        "exporter.py": EXPORTER,
+        "reader.py": "def read_json(path):\n    return open(path).read()\n",
+        "mailer.py": "def send_mail(to):\n    return to\n",
+        "README.md": "# tool\n",
+    }, commits=[
+        ("read json input files", {"reader.py": "def read_json(path):\n    return path\n"}),
+        ("send mail on failure", {"mailer.py": "def send_mail(to):\n    return [to]\n"}),
+        (f"csv export: use the deploy token {GITHUB_TOKEN}",
+         {"exporter.py": EXPORTER + "\n\ndef csv_header():\n    return 'a,b'\n"}),
+        ("mail retries", {"mailer.py": "def send_mail(to):\n    return [to, to]\n"}),
+    ])
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    (root / "deploy.py").write_text("def deploy():\n    return 1\n")
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", f"deploy with {GITHUB_TOKEN} for the csv export", cwd=root)
+    # Uncommitted: a TODO carrying an AWS key pair (added since the base, so the note lists it).
+    (root / "deploy.py").write_text("def deploy():\n" + TODO_LINES + "    return 1\n")
+    return root
+
+
+def assert_clean(output: str) -> None:
+    for secret in SECRETS:
+        assert secret not in output
+    # No tail of a secret either: masking covers the whole value.
+    assert GITHUB_TOKEN[4:20] not in output and AWS_SECRET[10:30] not in output
+
+
+def test_handoff_markdown_json_and_file_show_git_text_redacted(repo: Path) -> None:
+    md = run_cli("handoff", "--no-bundle", "--base", "main", cwd=repo)
+    assert md.returncode == 0, md.stderr
+    assert_clean(md.stdout + md.stderr)
+    assert "[redacted: GitHub Token]" in md.stdout  # the commit subject
+    assert "[redacted: AWS Access Key]" in md.stdout  # the TODO line
+    assert "deploy with" in md.stdout and "rotate the staging key" in md.stdout
+
+    js = run_cli("handoff", "--no-bundle", "--base", "main", "--format", "json", cwd=repo)
+    assert js.returncode == 0, js.stderr
+    assert_clean(js.stdout)
+    note = json.loads(js.stdout)
+    subjects = [c["subject"] for c in note["commits"]]
+    assert subjects == ["deploy with [redacted: GitHub Token] for the csv export"]
+    todos = [t["text"] for t in note["todos"]]
+    assert any("[redacted: AWS Access Key]" in t for t in todos), todos
+    assert any("[redacted: AWS Secret Access Key]" in t for t in todos), todos
+
+    out = run_cli("handoff", "--base", "main", "--out", "HANDOFF.md", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    written = (repo / "HANDOFF.md").read_text("utf-8")
+    (repo / "HANDOFF.md").unlink()
+    assert_clean(written + out.stdout + out.stderr)
+    assert MARKER in written
+
+
+def test_bundle_reasons_name_the_past_commit_redacted(repo: Path) -> None:
+    proc = run_cli("bundle", "--task", "csv export token", "--budget", "0", "--format", "json",
+                   cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert_clean(proc.stdout + proc.stderr)
+    reasons = [r for i in json.loads(proc.stdout)["items"] for r in i["reasons"]]
+    past = [r for r in reasons if r.startswith("changed in a past commit like this task")]
+    assert past and all("[redacted: GitHub Token]" in r for r in past), reasons
+    # The file holding the AWS key is never a bundle item.
+    assert "deploy.py" not in {i["path"] for i in json.loads(proc.stdout)["items"]}
+    md = run_cli("bundle", "--task", "csv export token", "--budget", "4000", cwd=repo)
+    assert md.returncode == 0, md.stderr
+    assert_clean(md.stdout + md.stderr)
+
+
+def test_an_index_built_before_redaction_is_rebuilt(repo: Path) -> None:
+    # An index whose schema predates redaction holds raw subjects: it must not be trusted.
+    import sqlite3
+
+    run_cli("index", cwd=repo)
+    db = repo / ".ctxsteward" / "index.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
+        conn.execute("UPDATE commits SET subject=? WHERE subject LIKE 'csv export%'",
+                     (f"csv export: use the deploy token {GITHUB_TOKEN}",))
+    conn.close()
+    proc = run_cli("bundle", "--task", "csv export token", "--budget", "0", "--format", "json",
+                   cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    assert_clean(proc.stdout)
+    assert "[redacted: GitHub Token]" in proc.stdout
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[TextIO]:
+    with (tmp_path / "server.log").open("w+") as f:
+        yield f
+
+
+async def test_mcp_handoff_resource_and_find_context_are_redacted(repo: Path, log: TextIO
+                                                                   ) -> None:
+    async with session(repo, log) as s:
+        note = await s.call_tool("handoff", {"base": "main"})
+        assert_clean(text(note) + structured_json(note))
+        assert "[redacted: GitHub Token]" in data(note)["note"]
+        assert "[redacted: AWS Access Key]" in data(note)["note"]
+
+        written = await s.call_tool("handoff", {"base": "main", "write": True})
+        assert_clean(text(written) + structured_json(written))
+        resource = await s.read_resource("ctxsteward://handoff")
+        content = resource.contents[0]
+        assert isinstance(content, TextResourceContents)
+        assert_clean(content.text)
+        assert MARKER in content.text
+
+        found = await s.call_tool("find_context", {"query": "csv export token"})
+        assert_clean(text(found) + structured_json(found))
+        reasons = [r for hit in data(found)["results"] for r in hit["reasons"]]
+        assert any("[redacted: GitHub Token]" in r for r in reasons), reasons
+    (repo / "HANDOFF.md").unlink()
