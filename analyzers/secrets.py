@@ -47,7 +47,7 @@ DETECTORS = (
 )
 # Answers cached under another version (another set of detectors) are dropped. 4: our own
 # patterns, per-line prefilter, the allowlist pragma ignored.
-SCAN_VERSION = 4
+SCAN_VERSION = 5
 
 
 def secret_by_name(path: str) -> str | None:
@@ -199,6 +199,9 @@ PATTERNS: tuple[Pattern, ...] = (
     # netrc: machine host login user password pw
     Pattern("Netrc Password", re.compile(
         r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
+    # a netrc entry over several lines: "  password pw" alone on its line
+    Pattern("Netrc Password", re.compile(
+        r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300})\s*$"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     Pattern("Secret In Prose", re.compile(
         r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?\s+(?:is|was|are"

@@ -35,6 +35,8 @@ FORMS: dict[str, tuple[str, str]] = {
                         "7f3a9c1e5b2d8f4a6c0e9b7d"),
     "docs/store-hosts.txt": ("machine store.example.com login deploy password Np6Tq2Wz9x\n",
                              "Np6Tq2Wz9x"),
+    "docs/store-deploy.txt": ("machine deploy.example.com\n  login deploy\n"
+                              "  password Qv8Lw3Zr7t\n", "Qv8Lw3Zr7t"),  # one field per line
     "store/staging.py": ("def store_staging():\n    # FIXME password is Sup3r!Store7 on staging\n"
                          "    return 'staging'\n", "Sup3r!Store7"),
     "store/pragma.py": ('STORE_DB_PASSWORD = "Hd7Ks2Lq9Wx4"  # pragma: allowlist secret\n',
@@ -53,6 +55,7 @@ BENIGN: dict[str, str] = {
                         'f"Bearer {token}"}\n',
     "store/notes.py": "def store_check(password):\n    # the store password is required here\n"
                       "    return bool(password)\n",
+    "docs/store-login.txt": "Store login\n\npassword protected\npassword required\n",
     "store/conn_env.cs": 'class StoreEnv { string cs = "Server=db1;Password=${DB_PASSWORD};"; }\n',
 }
 
