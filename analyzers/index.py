@@ -48,8 +48,11 @@ def _noop(done: int, total: int, message: str) -> None:
 
 # -- building -----------------------------------------------------------------------------------
 
-def _worker_init(encoding_name: str) -> None:
+def _worker_init(encoding_name: str, owner: int) -> None:
     from .filefacts import token_length_array
+    from .procs import watch_owner
+
+    watch_owner(owner)  # a worker never outlives the process that owns the pool
 
     token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
@@ -94,7 +97,8 @@ class _Parser:
         from . import filefacts  # noqa: F401 - before the fork: the workers inherit it
 
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                        initializer=_worker_init, initargs=(settings.encoding,))
+                                        initializer=_worker_init,
+                                        initargs=(settings.encoding, os.getpid()))
         try:
             self.results = self.pool.map(_read_batch, self.args)  # submits (and forks) now
         except BaseException:
