@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
-from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
+from .store import (
+    IndexReadOnly,
+    RecordRows,
+    Store,
+    is_corruption,
+    is_unwritable,
+    record_rows,
+    state_dir,
+    unpack,
+    unwritable_error,
+)
 from .syntax import Definition
 from .walk import walk
 
@@ -255,7 +265,12 @@ def refresh(
     For callers that go on to query the index: the summary (statistics read from every row) is
     what a warm :func:`build` spends most of its time on.
     """
-    out = _build_once_more(root, settings, token, progress, summary=False)
+    try:
+        out = _build_once_more(root, settings, token, progress, summary=False)
+    except IndexReadOnly as e:
+        if not (state_dir(Path(root).resolve()) / "index.sqlite").is_file():
+            raise
+        return [f"{e}; answering from the index as it is (it may be stale)"]
     assert isinstance(out, list)
     return out
 
@@ -264,7 +279,10 @@ def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
                      progress: Progress, *, summary: bool) -> IndexReport | list[str]:
     try:
         return _build(root, settings, token=token, progress=progress, summary=summary)
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, OSError) as e:
+        if is_unwritable(e) and not isinstance(e, IndexReadOnly):
+            # A read-only checkout or mount: said once, where and why.
+            raise unwritable_error(Path(root).resolve(), e) from e
         if not is_corruption(e):
             raise
         path = state_dir(Path(root).resolve()) / "index.sqlite"
@@ -550,7 +568,14 @@ class Index:
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
-        self.store = Store.open(self.root)
+        self.readonly = False  # True: opened read-only (a read-only checkout)
+        try:
+            self.store = Store.open(self.root)
+        except (sqlite3.OperationalError, OSError) as e:
+            if not is_unwritable(e) or not (state_dir(self.root) / "index.sqlite").is_file():
+                raise
+            self.store = Store.open_readonly(self.root)
+            self.readonly = True
         self._files: dict[str, FileInfo] | None = None
 
     def close(self) -> None:
