@@ -382,6 +382,7 @@ def _build(
                     store.touch(r.path, r.size, r.mtime_ns)
                 store.put_rows(fresh)
             parsed.extend(r.path for r in fresh if r.skipped is None)
+            warnings.extend(f"{r.path}: {r.note}" for r in fresh if r.note)
             left.extend(r.path for r in fresh if r.skipped is not None and r.path in indexed_before)
             fresh.clear()
             touched.clear()

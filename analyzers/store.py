@@ -337,6 +337,7 @@ class RecordRows(NamedTuple):
     file: tuple[Any, ...] | None  # the ``files`` row, None when the file is skipped
     defs: list[tuple[Any, ...]]
     skipped: tuple[Any, ...] | None  # the ``skipped`` row of a file that could not be indexed
+    note: str = ""  # indexed within bounds: why its syntax was not (fully) read
 
 
 def record_rows(r: FileRecord) -> RecordRows:
@@ -354,7 +355,7 @@ def record_rows(r: FileRecord) -> RecordRows:
          d.signature, d.parent, d.tokens)
         for d in r.definitions
     ]
-    return RecordRows(r.path, r.size, r.mtime_ns, r.hash, file, defs, None)
+    return RecordRows(r.path, r.size, r.mtime_ns, r.hash, file, defs, None, r.note)
 
 
 def is_corruption(e: BaseException) -> bool:
