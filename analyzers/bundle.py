@@ -157,11 +157,11 @@ def parse_seed(index: Index, spec: str) -> Seed:
     files = index.files()
     if rel not in files:
         skipped = index.skipped().get(rel)
-        if skipped and skipped[0] == "too_large" and symbol is None and line is None:
-            # Too large to show, but its history still says what changes with it.
-            return Seed(rel, [], spec, indexed=False, note=f"{skipped[0]} ({skipped[1]})")
         if skipped:
-            raise BundleError(f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]})")
+            # As a binary or undecodable seed: a bundle around a file it cannot show, ranked
+            # from history alone, would look like an answer about the file and not be one.
+            hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
+            raise BundleError(f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]}){hint}")
         if (index.root / rel).is_dir():
             raise BundleError(f"seed {spec!r} is a folder; give a file inside it")
         raise BundleError(f"seed {spec!r}: no such file in the index of {index.root}")

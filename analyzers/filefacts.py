@@ -18,6 +18,14 @@ from . import languages, lexical, syntax
 from .tokens import encoding
 
 BINARY_SNIFF = 8192
+# Bounds on the work one file may cost (a 20 MB minified bundle once took minutes and gigabytes):
+# past them a file's tokens are still counted, its syntax is not read (or only in part), and
+# the record says why.
+PARSE_MAX_BYTES = 2 * 1_048_576  # larger files are not parsed with tree-sitter
+LONG_LINE = 20_000  # bytes: a line this long means minified or generated code, not parsed
+MAX_DEFINITIONS = 5_000
+MAX_REFERENCE_NAMES = 20_000
+MAX_TERMS = 20_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CPP_HEADER = re.compile(
@@ -41,6 +49,7 @@ class FileRecord:
     terms: dict[str, int] = field(default_factory=dict)
     skip_reason: str | None = None
     skip_detail: str = ""
+    note: str = ""  # indexed, but bounded: why its syntax was not (fully) read
 
 
 def content_hash(data: bytes) -> str:
@@ -121,9 +130,23 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
     toks = enc.encode_to_numpy(text, allowed_special=set(), disallowed_special=())
     rec.tokens = len(toks)
     rec.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-    if languages.has_grammar(rec.lang):
+    bound = parse_bound(data) if languages.has_grammar(rec.lang) else ""
+    if bound:
+        rec.note = bound
+    if languages.has_grammar(rec.lang) and not bound:
         source = text.encode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data
         facts = syntax.parse(source, rec.lang)
+        capped = []
+        if len(facts.definitions) > MAX_DEFINITIONS:
+            capped.append(f"{len(facts.definitions):,} definitions (kept {MAX_DEFINITIONS:,})")
+            facts.definitions = facts.definitions[:MAX_DEFINITIONS]
+        if len(facts.references) > MAX_REFERENCE_NAMES:
+            capped.append(f"{len(facts.references):,} referenced names "
+                          f"(kept {MAX_REFERENCE_NAMES:,})")
+            facts.references = dict(list(facts.references.items())[:MAX_REFERENCE_NAMES])
+            facts.shadowed = {}
+        if capped:
+            rec.note = "syntax capped: " + ", ".join(capped)
         rec.definitions = facts.definitions
         rec.references = facts.references
         rec.imports = facts.imports
@@ -152,7 +175,23 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
                 terms[w] = get(w, 0) + 2
         rec.terms = terms
     else:
-        rec.terms = dict(lexical.bag(text))
+        # A file too large to parse gives the words of its beginning only.
+        counts = lexical.bag(text[:PARSE_MAX_BYTES] if bound else text)
+        rec.terms = dict(counts.most_common(MAX_TERMS)) if len(counts) > MAX_TERMS \
+            else dict(counts)
+
+
+def parse_bound(data: bytes) -> str:
+    """Why ``data`` is not to be parsed (too large, minified or generated), or ""."""
+    if len(data) > PARSE_MAX_BYTES:
+        return (f"not parsed: {len(data):,} bytes > the parse limit of {PARSE_MAX_BYTES:,} "
+                "(tokens counted)")
+    if len(data) > LONG_LINE:
+        longest = max(map(len, data.split(b"\n")))
+        if longest > LONG_LINE:
+            return (f"not parsed: a {longest:,}-byte line (minified or generated code; "
+                    "tokens counted)")
+    return ""
 
 
 @cache

@@ -21,7 +21,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
-from .store import RecordRows, Store, is_corruption, record_rows, state_dir, unpack
+from .store import (
+    IndexReadOnly,
+    RecordRows,
+    Store,
+    is_corruption,
+    is_unwritable,
+    record_rows,
+    state_dir,
+    unpack,
+    unwritable_error,
+)
 from .syntax import Definition
 from .walk import walk
 
@@ -48,8 +58,11 @@ def _noop(done: int, total: int, message: str) -> None:
 
 # -- building -----------------------------------------------------------------------------------
 
-def _worker_init(encoding_name: str) -> None:
+def _worker_init(encoding_name: str, owner: int) -> None:
     from .filefacts import token_length_array
+    from .procs import watch_owner
+
+    watch_owner(owner)  # a worker never outlives the process that owns the pool
 
     token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
@@ -94,7 +107,8 @@ class _Parser:
         from . import filefacts  # noqa: F401 - before the fork: the workers inherit it
 
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                        initializer=_worker_init, initargs=(settings.encoding,))
+                                        initializer=_worker_init,
+                                        initargs=(settings.encoding, os.getpid()))
         try:
             self.results = self.pool.map(_read_batch, self.args)  # submits (and forks) now
         except BaseException:
@@ -251,7 +265,12 @@ def refresh(
     For callers that go on to query the index: the summary (statistics read from every row) is
     what a warm :func:`build` spends most of its time on.
     """
-    out = _build_once_more(root, settings, token, progress, summary=False)
+    try:
+        out = _build_once_more(root, settings, token, progress, summary=False)
+    except IndexReadOnly as e:
+        if not (state_dir(Path(root).resolve()) / "index.sqlite").is_file():
+            raise
+        return [f"{e}; answering from the index as it is (it may be stale)"]
     assert isinstance(out, list)
     return out
 
@@ -260,7 +279,10 @@ def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
                      progress: Progress, *, summary: bool) -> IndexReport | list[str]:
     try:
         return _build(root, settings, token=token, progress=progress, summary=summary)
-    except sqlite3.DatabaseError as e:
+    except (sqlite3.DatabaseError, OSError) as e:
+        if is_unwritable(e) and not isinstance(e, IndexReadOnly):
+            # A read-only checkout or mount: said once, where and why.
+            raise unwritable_error(Path(root).resolve(), e) from e
         if not is_corruption(e):
             raise
         path = state_dir(Path(root).resolve()) / "index.sqlite"
@@ -360,6 +382,7 @@ def _build(
                     store.touch(r.path, r.size, r.mtime_ns)
                 store.put_rows(fresh)
             parsed.extend(r.path for r in fresh if r.skipped is None)
+            warnings.extend(f"{r.path}: {r.note}" for r in fresh if r.note)
             left.extend(r.path for r in fresh if r.skipped is not None and r.path in indexed_before)
             fresh.clear()
             touched.clear()
@@ -546,7 +569,14 @@ class Index:
     def __init__(self, root: Path, settings: Settings | None = None) -> None:
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
-        self.store = Store.open(self.root)
+        self.readonly = False  # True: opened read-only (a read-only checkout)
+        try:
+            self.store = Store.open(self.root)
+        except (sqlite3.OperationalError, OSError) as e:
+            if not is_unwritable(e) or not (state_dir(self.root) / "index.sqlite").is_file():
+                raise
+            self.store = Store.open_readonly(self.root)
+            self.readonly = True
         self._files: dict[str, FileInfo] | None = None
 
     def close(self) -> None:

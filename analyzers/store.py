@@ -6,6 +6,7 @@ cache never shows up in ``git status``. A truncated or corrupt database is delet
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -59,6 +60,56 @@ CREATE INDEX IF NOT EXISTS commit_files_commit ON commit_files(commit_id);
 
 class CacheCorrupt(Exception):
     pass
+
+
+class IndexReadOnly(PermissionError):
+    """The index cannot be written here (a read-only checkout or mount): commands that must
+    write say so; queries answer from the existing index, opened read-only."""
+
+
+def is_unwritable(e: BaseException) -> bool:
+    """Whether ``e`` means the cache cannot be written (as opposed to busy or damaged)."""
+    if isinstance(e, IndexReadOnly):
+        return True
+    if isinstance(e, sqlite3.OperationalError):
+        code = getattr(e, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (8, 14):  # SQLITE_READONLY, SQLITE_CANTOPEN
+            return True
+        text = str(e)
+        return "readonly database" in text or "unable to open database file" in text
+    return isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def unwritable_error(root: Path, e: BaseException) -> IndexReadOnly:
+    """The one message for an index that cannot be written, naming where and why."""
+    path = state_dir(root) / "index.sqlite"
+    why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    there = "" if path.is_file() else " (there is no index yet)"
+    err = IndexReadOnly(f"cannot write the index at {path}: {why}; the checkout (or its "
+                        f"{STATE_DIR}/ folder) is read-only{there}")
+    err.__cause__ = e
+    return err
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that never writes, to an index in a read-only place: SQLite's read-only
+    mode, else (a WAL database whose shared-memory file cannot be made) immutable mode, which
+    takes no locks and reads the database file as it is."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path))}"
+    last: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=30, check_same_thread=False,
+                               isolation_level=None)
+        try:
+            conn.execute("SELECT count(*) FROM meta").fetchone()
+            return conn
+        except sqlite3.Error as e:
+            conn.close()
+            last = e
+    assert last is not None
+    raise last
 
 
 # json.dumps(obj, separators=(",", ":")), minus the per-call encoder set-up and the cycle check
@@ -138,6 +189,18 @@ class Store:
             cls._discard(path)
             conn = cls._connect(path)
         return cls(conn, path, warnings)
+
+    @classmethod
+    def open_readonly(cls, root: Path) -> Store:
+        """The existing index of ``root``, read-only (see :func:`connect_readonly`)."""
+        path = state_dir(root) / "index.sqlite"
+        conn = connect_readonly(path)
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            conn.close()
+            raise IndexReadOnly(f"the index at {path} was made by another version of Context "
+                                "Steward and cannot be rebuilt here: the checkout is read-only")
+        return cls(conn, path, [])
 
     @staticmethod
     def _discard(path: Path) -> None:
@@ -296,6 +359,7 @@ class RecordRows(NamedTuple):
     file: tuple[Any, ...] | None  # the ``files`` row, None when the file is skipped
     defs: list[tuple[Any, ...]]
     skipped: tuple[Any, ...] | None  # the ``skipped`` row of a file that could not be indexed
+    note: str = ""  # indexed within bounds: why its syntax was not (fully) read
 
 
 def record_rows(r: FileRecord) -> RecordRows:
@@ -313,7 +377,7 @@ def record_rows(r: FileRecord) -> RecordRows:
          d.signature, d.parent, d.tokens)
         for d in r.definitions
     ]
-    return RecordRows(r.path, r.size, r.mtime_ns, r.hash, file, defs, None)
+    return RecordRows(r.path, r.size, r.mtime_ns, r.hash, file, defs, None, r.note)
 
 
 def is_corruption(e: BaseException) -> bool:

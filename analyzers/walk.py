@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pathspec
 
 STATE_DIR = ".ctxsteward"
+FOREIGN_SHOWN = 5
 ALWAYS_SKIPPED_DIRS = frozenset({".git", STATE_DIR, ".hg", ".svn"})
 
 
@@ -45,6 +46,46 @@ class WalkResult:
     skipped: list[Skip]
     in_git: bool
     notes: list[str]
+
+
+class NotAWorkspace(NotADirectoryError):
+    """A folder that must not be indexed: git's own folder (``.git/``) or a bare repository."""
+
+
+def _is_git_dir(path: Path) -> bool:
+    """Whether ``path`` is a git repository's own folder (``.git``, or a bare repository)."""
+    if path.name == ".git":
+        return path.is_dir()
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() \
+        and (path / "refs").is_dir() and (path / "config").is_file()
+
+
+def refuse_git_internals(path: Path) -> None:
+    """Raise :class:`NotAWorkspace` when ``path`` (resolved) is, or is inside, git's own folder
+    or a bare repository: their files are git's internals, not a workspace, and the cache must
+    not be written among them. The one check every edge (CLI, LSP, MCP) makes on its root."""
+    for p in (path, *path.parents):
+        if not _is_git_dir(p):
+            continue
+        if p.name == ".git":
+            where = "is" if p == path else f"is inside {p}, which is"
+            raise NotAWorkspace(
+                f"{path} {where} git's own folder, not a work tree: run Context Steward in "
+                f"the work tree {p.parent}")
+        where = "is" if p == path else f"is inside {p}, which is"
+        raise NotAWorkspace(
+            f"{path} {where} a bare git repository (git's internals, no work tree): run "
+            "Context Steward in a clone or a worktree of it")
+
+
+def workspace_root(start: Path) -> Path:
+    """The workspace for ``start`` (a folder, or a file's folder): its git work tree, else the
+    folder itself; git's own folder or a bare repository is refused (:class:`NotAWorkspace`)."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    refuse_git_internals(start)
+    return git_toplevel(start) or start
 
 
 def git_toplevel(path: Path) -> Path | None:
@@ -97,7 +138,25 @@ def _ignored(rel: str, is_dir: bool, specs: dict[str, pathspec.PathSpec]) -> boo
     return False
 
 
-def _plain_files(root: Path, token: CancelToken) -> list[str]:
+NOT_OURS_DIRS = frozenset({"node_modules"})
+
+
+def foreign_folder(full: str, name: str) -> str | None:
+    """Why a folder found outside git is not the workspace's own files (a virtualenv,
+    ``node_modules``, a nested repository, which has its own index), else None."""
+    if name in NOT_OURS_DIRS:
+        return name
+    if os.path.isfile(os.path.join(full, "pyvenv.cfg")):
+        return "a virtualenv"
+    if os.path.lexists(os.path.join(full, ".git")):
+        return "a nested git repository"
+    return None
+
+
+def _plain_files(root: Path, token: CancelToken,
+                 foreign: list[tuple[str, str]] | None = None) -> list[str]:
+    """Every file under ``root`` minus ``.gitignore`` matches; folders that are not the
+    workspace's own (:func:`foreign_folder`) are not entered, and listed in ``foreign``."""
     specs: dict[str, pathspec.PathSpec] = {}
     out: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -110,8 +169,14 @@ def _plain_files(root: Path, token: CancelToken) -> list[str]:
             rel = f"{rel_dir}/{d}" if rel_dir else d
             if d in ALWAYS_SKIPPED_DIRS or _ignored(rel, True, specs):
                 continue
-            if os.path.islink(os.path.join(dirpath, d)):
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full):
                 out.append(rel)  # not descended: classified (and recorded) as a symlink
+                continue
+            why = foreign_folder(full, d)
+            if why is not None:
+                if foreign is not None:
+                    foreign.append((rel, why))
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -131,6 +196,7 @@ def walk(
 ) -> WalkResult:
     """List the files of the workspace at ``root`` with their size and mtime."""
     root = root.resolve()
+    refuse_git_internals(root)
     notes: list[str] = []
     top = git_toplevel(root)
     in_git = top is not None and top.resolve() == root
@@ -138,6 +204,7 @@ def walk(
         notes.append(f"{root} is inside the git work tree {top}; indexing only this folder, "
                      "without git history (index the work tree's top folder for history)")
     names: list[str]
+    foreign: list[tuple[str, str]] = []
     if top is not None:
         try:
             names = _git_files(root)
@@ -147,10 +214,15 @@ def walk(
             in_git = True
         except (OSError, subprocess.SubprocessError) as e:
             notes.append(f"git ls-files failed ({e}); walking the folder instead")
-            names = _plain_files(root, token)
+            names = _plain_files(root, token, foreign)
             in_git = False
     else:
-        names = _plain_files(root, token)
+        names = _plain_files(root, token, foreign)
+    if foreign:
+        shown = ", ".join(f"{rel}/ ({why})" for rel, why in foreign[:FOREIGN_SHOWN])
+        more = f" and {len(foreign) - FOREIGN_SHOWN} more" if len(foreign) > FOREIGN_SHOWN else ""
+        notes.append(f"skipped {len(foreign)} folder(s) that are not this workspace's own files "
+                     f"(index each on its own): {shown}{more}")
     exclude_spec = None
     if exclude:
         import pathspec

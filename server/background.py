@@ -21,6 +21,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from analyzers.procs import end_with_parent
+
 T = TypeVar("T")
 
 
@@ -46,8 +48,10 @@ class Pending(Generic[T]):
         read, write = os.pipe()
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
             stream.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: run, answer, leave without running the parent's exit code
+            end_with_parent(parent)  # killed with the command, even by SIGKILL
             status = 0
             inherited = _process_children()
             try:

@@ -52,15 +52,17 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def find_root(start: Path) -> Path:
-    """The workspace for ``start``: its git work tree, else the folder itself (a file's folder)."""
-    from analyzers.walk import git_toplevel
+    """The workspace for ``start``: its git work tree, else the folder itself (a file's folder);
+    git's own folder or a bare repository is refused (the check the servers make too)."""
+    from analyzers.walk import NotAWorkspace, workspace_root
 
     start = start.resolve()
     if not start.exists():
         raise UserError(f"{start} does not exist")
-    if start.is_file():
-        start = start.parent
-    return git_toplevel(start) or start
+    try:
+        return workspace_root(start)
+    except NotAWorkspace as e:
+        raise UserError(str(e)) from e
 
 
 def checked_root(given: str, option: str = "--root") -> Path:
@@ -77,6 +79,12 @@ def checked_root(given: str, option: str = "--root") -> Path:
     if not is_dir:
         kind = "a file" if full.is_file() else "not a folder"
         raise UserError(f"{option} must be a folder: {given} is {kind}")
+    from analyzers.walk import NotAWorkspace, refuse_git_internals
+
+    try:
+        refuse_git_internals(full)
+    except NotAWorkspace as e:
+        raise UserError(str(e)) from e
     return full
 
 

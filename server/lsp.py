@@ -282,14 +282,16 @@ def create_server() -> StewardServer:
         folder = _workspace_folder(params)
 
         def setup(ctx: JobContext) -> tuple[Any, ...]:
-            from analyzers.walk import git_toplevel
+            from analyzers.walk import NotAWorkspace, workspace_root
 
             settings, options, problems = parse_settings(params.initialization_options)
             root = None
             if folder is not None:
                 if folder.is_dir():
-                    real = folder.resolve()
-                    root = git_toplevel(real) or real
+                    try:  # the CLI's and the MCP server's own check (git's internals refused)
+                        root = workspace_root(folder)
+                    except NotAWorkspace as e:
+                        problems.append(f"{e}; working without an index")
                 else:
                     problems.append(f"the workspace folder {folder} does not exist; "
                                     "working without an index")

@@ -28,7 +28,7 @@ from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.models import IndexReport
 from analyzers.secrets import secret_by_name, secret_in_content
-from analyzers.store import SCHEMA_VERSION, state_dir
+from analyzers.store import SCHEMA_VERSION, connect_readonly, state_dir
 from analyzers.tokens import Counter
 
 from .scheduler import Job, JobContext, JobState, Priority, Scheduler
@@ -84,7 +84,7 @@ class Workspace:
         if not path.is_file():
             return False
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            conn = connect_readonly(path)  # a read-only checkout's index is usable as it is
             try:
                 meta = dict(conn.execute(
                     "SELECT key, value FROM meta WHERE key IN"

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 from analyzers import tokens
+from analyzers.procs import end_with_parent
 
 from .background import can_fork
 
@@ -49,8 +50,10 @@ class Service:
         replies_r, replies_w = os.pipe()
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
             stream.flush()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            end_with_parent(parent)  # killed with the command, even by SIGKILL
             os.close(requests_w)
             os.close(replies_r)
             _serve(name, requests_r, replies_w)  # never returns

@@ -178,13 +178,16 @@ def test_large_minified_file(tmp_path: Path) -> None:
         "dist/bundle.min.js": ("too_large", f"{size:,} bytes > limit 1,048,576"),
     }
     assert set(totals) == {1}  # only app.js was read: the big file never was
-    # A minified file under the limit is indexed like any other (one very long line).
+    # A minified file under the limit is indexed and its tokens counted, but its one very long
+    # line is not parsed (the work per file is bounded), and the report says why.
     (root / "dist" / "small.min.js").write_bytes(chunk * 2)
     report = build(root)
     with Index(root) as index:
         info = index.files()["dist/small.min.js"]
         assert info.lines == 1 and info.tokens > 10_000
-        assert len(index.definitions("dist/small.min.js")) == 2048
+        assert index.definitions("dist/small.min.js") == []
+    note = f"dist/small.min.js: not parsed: a {len(chunk) * 2:,}-byte line (minified"
+    assert any(w.startswith(note) for w in report.warnings), report.warnings
 
 
 def test_invalid_utf8(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
-from ..index import Index, build
+from ..index import Index, refresh
 from ..store import STATE_DIR
 from ..tokens import Counter
 from . import budget as budget_mod
@@ -158,7 +158,7 @@ def generate(
     suggestion = BundleSuggestion(available=False, reason="not requested")
     if bundle and bundle_mod.available():
         try:
-            build(top, settings, token=token)
+            refresh(top, settings, token=token)  # a read-only checkout: the index as it is
             index = Index(top, settings)
         except Cancelled:
             raise

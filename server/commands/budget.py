@@ -32,15 +32,15 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 def run(args: argparse.Namespace) -> int:
     from analyzers.budget import budget
-    from analyzers.index import Index, build
+    from analyzers.index import Index, refresh
     from analyzers.printable import printable
 
     settings = settings_from(args)
     root = root_from(args.root)
     wanted = relative_paths(root, args.paths)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        built = build(root, settings, progress=bar)
-    for warning in built.warnings:
+        warnings = refresh(root, settings, progress=bar)  # a read-only checkout: as it is
+    for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     with Index(root, settings) as index:
         report = budget(root, index.files(), settings, wanted)

@@ -85,6 +85,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
     settings = with_large_commit_limit(settings_from(args), args)
+    if settings.exclude:
+        # A query's --exclude keeps files out of this bundle only: the shared index (which
+        # every later command reads) is walked, and kept, without it.
+        args.exclude_glob = [*args.exclude_glob, *settings.exclude]
+        settings = settings.model_copy(update={"exclude": []})
     if args.verify:  # counts no tokens
         return _run(args, settings)
     # From here on the tokenizer loads in a child process, and the counts go there: loading it is

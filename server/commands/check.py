@@ -91,11 +91,13 @@ def run(args: argparse.Namespace) -> int:
 
     index = None
     if not args.no_index:
-        from analyzers.index import Index, build
+        from analyzers.index import Index, refresh
 
         try:
             with progress_bar("indexing", enabled=None if args.format == "text" else False) as bar:
-                build(root, settings, progress=bar)
+                for w in refresh(root, settings, progress=bar):
+                    if w.startswith("cannot write the index"):  # a read-only checkout
+                        sys.stderr.write(f"note: {w}\n")
             index = Index(root, settings)
         except (OSError, ValueError) as e:
             sys.stderr.write(f"note: index unavailable ({e}); checking without it\n")
