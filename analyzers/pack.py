@@ -118,13 +118,28 @@ def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
     for d in c.definitions:
         if d.kind in ("constant",) and d.parent:
             continue
-        ranges.append((d.start_line, _signature_end(c.lines, d)))
+        ranges.append((_signature_start(c.lines, d), _signature_end(c.lines, d)))
     return _merge(ranges)
+
+
+_COMMENT_STARTS = ("//", "/*", "*", "--", "<!--")
+
+
+def _signature_start(lines: list[str], d: Definition) -> int:
+    """The first line of ``d``'s signature: its decorators, attributes and annotations, not the
+    doc comment its range starts with (a skeleton shows signatures, compactly)."""
+    for n in range(d.start_line, min(d.name_line, len(lines) + 1)):
+        text = lines[n - 1].lstrip()
+        if not text or text.startswith(_COMMENT_STARTS) or \
+                (text.startswith("#") and not text.startswith("#[")):
+            continue
+        return n
+    return max(d.start_line, min(d.name_line, len(lines)))
 
 
 def _signature_end(lines: list[str], d: Definition) -> int:
     """The last line of ``d``'s signature: up to the line opening its body (a few lines at most)."""
-    last = min(d.end_line, d.start_line + 6, len(lines))
+    last = min(d.end_line, max(d.start_line, d.name_line) + 6, len(lines))
     for n in range(max(d.start_line, d.name_line), last + 1):
         text = lines[n - 1].rstrip()
         if text.endswith((":", "{", "=>", ";", "}")) or n == d.end_line:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 5: references leave out uses of names bound inside their function (parameters, locals)
 # and keyword argument names.
 # 6: commit subjects are stored with their secrets redacted (older indexes may hold them).
-SCHEMA_VERSION = 6
+# 7: a definition's range starts at its decorators, attributes and the doc comment above it.
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

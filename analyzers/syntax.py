@@ -104,6 +104,33 @@ def _owner(lang: str, node: Node, name_node: Node) -> str | None:
     return None
 
 
+# Nodes that wrap a definition and start before it: Python's decorators, JS/TS ``export``.
+_WRAPPERS = frozenset({"decorated_definition", "export_statement"})
+# Siblings above a definition that belong to it when they touch it (no blank line between):
+# doc comments (Go ``//``, Rust ``///``, JSDoc, Javadoc, Ruby ``#``), Rust attributes, decorators.
+_LEADING = frozenset({"comment", "line_comment", "block_comment", "attribute_item",
+                      "inner_attribute_item", "decorator", "annotation", "marker_annotation"})
+
+
+def _first_row(node: Node) -> int:
+    """The 0-based row where ``node``'s definition really starts: its decorators, attributes,
+    annotations and the doc comment right above it included (a definition's range is what a
+    reader needs to see; ``@click.option`` lines define a command's options)."""
+    top = node
+    while top.parent is not None and top.parent.type in _WRAPPERS:
+        top = top.parent
+    row = top.start_point.row
+    prev = top.prev_named_sibling
+    while prev is not None and prev.type in _LEADING and prev.end_point.row >= row - 1:
+        before = prev.prev_sibling
+        if prev.type.endswith("comment") and before is not None \
+                and before.end_point.row == prev.start_point.row:
+            break  # a comment trailing code on its line: not this definition's
+        row = prev.start_point.row
+        prev = prev.prev_named_sibling
+    return row
+
+
 def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
     """Functions nested directly in a class (or owned by a type) are methods; methods with no
     owner at all are functions; record the parent of every definition.
@@ -175,7 +202,7 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
                 defs[key] = (node.start_byte, node.end_byte, Definition(
                     name=name,
                     kind=kind,
-                    start_line=node.start_point.row + 1,
+                    start_line=_first_row(node) + 1,
                     end_line=node.end_point.row + 1,
                     name_line=name_node.start_point.row + 1,
                     name_col=name_node.start_point.column,

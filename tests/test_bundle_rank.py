@@ -374,7 +374,8 @@ def test_overloads_of_a_symbol_seed_are_named_once(tmp_path: Path) -> None:
     build(tmp_path)
     b = bundle(tmp_path, seeds=["calc.py::Calc.add"], budget=2000)
     assert b.items[0].symbols == ["Calc.add"]
-    assert len(b.items[0].ranges) >= 2  # all three definitions are shown
+    shown = {n for a, z in b.items[0].ranges for n in range(a, z + 1)}
+    assert set(range(5, 11)) <= shown  # all three definitions, each with its @overload
 
 
 @pytest.mark.parametrize(("spec", "message"), [
@@ -388,3 +389,18 @@ def test_overloads_of_a_symbol_seed_are_named_once(tmp_path: Path) -> None:
 def test_bad_seeds_are_clear_errors(shop: Path, spec: str, message: str) -> None:
     with Index(shop) as index, pytest.raises(BundleError, match=message):
         parse_seed(index, spec)
+
+
+def test_a_decorated_command_is_shown_with_its_decorators(tmp_path: Path) -> None:
+    options = "".join(f"@click.option('--opt{i}', help='option {i}')\n" for i in range(12))
+    make_repo(tmp_path, {"cli.py": (
+        "import click\n\n\ndef helper():\n    return 1\n\n\n@click.command('run')\n" + options
+        + "def run_command(**kwargs):\n    \"\"\"Run the server.\"\"\"\n    return helper()\n"
+        + "".join(f"\n\ndef unrelated_{i}(x):\n" + "    x = x + 1\n" * 30 + "    return x\n"
+                  for i in range(40)))})
+    build(tmp_path)
+    b = bundle(tmp_path, seeds=["cli.py::run_command"], budget=2000)
+    item = next(i for i in b.items if i.path == "cli.py")
+    assert item.granularity == "symbols", item
+    shown = {n for a, z in item.ranges for n in range(a, z + 1)}
+    assert set(range(8, 24)) <= shown, item.ranges  # @click.command, 12 options, the def

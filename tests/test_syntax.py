@@ -53,12 +53,12 @@ def test_python_definitions_imports_references() -> None:
     assert defs(PYTHON, "python") == {
         ("Store", "class", None, 6, 18),
         ("get", "method", "Store", 9, 10),
-        ("size", "method", "Store", 13, 14),  # a decorated def starts at its ``def`` line
+        ("size", "method", "Store", 12, 14),  # a decorated def starts at its decorators
         ("Inner", "class", "Store", 16, 18),
         ("deep", "method", "Store.Inner", 17, 18),
         ("lookup", "function", None, 20, 23),
         ("local", "function", "lookup", 21, 22),
-        ("Point", "class", None, 26, 27),
+        ("Point", "class", None, 25, 27),
         ("LIMIT", "constant", None, 29, 29),
     }
     facts = syntax.parse(PYTHON.encode(), "python")
@@ -868,3 +868,32 @@ OPTION = Option(help=helper, callback=helper())
     assert facts.shadowed["help"] == [4] and facts.shadowed["callback"] == [4]
     assert facts.references["helper"] == [4]
     assert facts.references["Option"] == [4]
+
+
+@pytest.mark.parametrize(("lang", "source", "name", "first"), [
+    ("python", "import click\n\n\n# Serve the app.\n@click.command()\n@click.option('--port')\n"
+               "@click.option('--host')\ndef run_command(port, host):\n    return port\n",
+     "run_command", 4),
+    ("rust", "use x;\n\n/// Adds one.\n#[inline]\n#[must_use]\npub fn add_one(x: i32) -> i32 {\n"
+             "    x + 1\n}\n", "add_one", 3),
+    ("go", "package main\n\n// Serve starts the server.\n// It blocks.\nfunc Serve() {}\n",
+     "Serve", 3),
+    ("typescript", "/**\n * Greets.\n */\nexport function greet(n: string) { return n; }\n",
+     "greet", 1),
+    ("java", "class A {\n  /** Doc. */\n  @Override\n  public String toString() { return \"\"; }\n}\n",
+     "toString", 2),
+])
+def test_a_definition_starts_at_its_decorators_and_doc_comment(
+        lang: str, source: str, name: str, first: int) -> None:
+    d = next(d for d in syntax.parse(source.encode(), lang).definitions if d.name == name)
+    assert d.start_line == first
+
+
+@pytest.mark.parametrize(("lang", "source"), [
+    ("rust", "fn a() {}\nlet y = 1; // trailing\nfn other() {}\n"),
+    ("go", "package main\n\nvar x = 1 // trailing\nfunc other() {}\n"),
+    ("python", "X = 1  # trailing\ndef other():\n    pass\n"),
+])
+def test_a_comment_trailing_the_line_above_is_not_a_doc_comment(lang: str, source: str) -> None:
+    d = next(d for d in syntax.parse(source.encode(), lang).definitions if d.name == "other")
+    assert d.start_line == d.name_line
