@@ -880,8 +880,8 @@ OPTION = Option(help=helper, callback=helper())
      "Serve", 3),
     ("typescript", "/**\n * Greets.\n */\nexport function greet(n: string) { return n; }\n",
      "greet", 1),
-    ("java", "class A {\n  /** Doc. */\n  @Override\n  public String toString() { return \"\"; }\n}\n",
-     "toString", 2),
+    ("java", "class A {\n  /** Doc. */\n  @Override\n"
+             "  public String toString() { return \"\"; }\n}\n", "toString", 2),
 ])
 def test_a_definition_starts_at_its_decorators_and_doc_comment(
         lang: str, source: str, name: str, first: int) -> None:
