@@ -831,7 +831,7 @@ class RepoResult:
     median_index_ms: float | None = None
     results: dict[str, dict[str, RankerResult]] = field(default_factory=dict)
     issue_selection: dict[str, int] = field(default_factory=dict)
-    not_run: dict[str, int] = field(default_factory=dict)  # mode -> samples cut by the time cap
+    not_run: dict[str, int] = field(default_factory=dict)  # seeded/issue samples the cap cut
     languages: dict[str, dict[str, int]] = field(default_factory=dict)  # last index: lang -> counts
     rows: list[dict[str, Any]] = field(default_factory=list)  # signal rows (tune_weights)
 
@@ -911,6 +911,17 @@ def add_worktree(repo: Path, wt: Path, rev: str) -> None:
     if not (state / ".gitignore").exists():
         (state / ".gitignore").write_text("*\n")
     (wt / OWNER_FILE).write_text(f"{os.getpid()}\n")
+
+
+THIN_AFTER = 3  # commits timed before the time cap thins the rest
+
+
+def _count_not_run(result: RepoResult, dropped: Iterable[Sample]) -> None:
+    for x in dropped:
+        for m in x.modes:
+            if m == "task":
+                continue  # a seeded sample is a task-only sample too
+            result.not_run[m] = result.not_run.get(m, 0) + 1
 
 
 def signal_row(index: Index, repo: str, sha: str, mode: str, seeds: list[str], task: str,
@@ -1000,18 +1011,40 @@ def evaluate_repo(
             wt = wt.with_name(f"{wt.name}-{os.getpid()}")
             log(f"{name}: {e}; using {wt}")
             add_worktree(repo, wt, todo[0].parent)
-        for i, s in enumerate(todo, 1):
+        commit_s: list[float] = []  # seconds per commit after the cold one
+        thinned = False
+        i = 0
+        while i < len(todo):
+            s = todo[i]
+            i += 1
             if failures >= MAX_BUILD_FAILURES:
                 result.sample_errors.append(
                     f"gave up after {failures} consecutive index failures; "
                     f"{len(todo) - i + 1} samples not run")
                 log(f"{name}: {result.sample_errors[-1]}")
                 break
-            if time_cap is not None and time.perf_counter() - started > time_cap:
+            elapsed = time.perf_counter() - started
+            if time_cap is not None and not thinned and len(commit_s) >= THIN_AFTER:
+                # Keep what fits in the cap, spread evenly over the rest (not just the oldest).
+                thinned = True
+                fit = max(0, int((time_cap - elapsed) / statistics.median(commit_s)))
                 left = todo[i - 1:]
-                result.not_run = {m: sum(m in x.modes for x in left) for m in MODES}
-                log(f"{name}: time cap {time_cap:.0f} s reached; {len(left)} samples not run")
+                if fit < len(left):
+                    keep = {round(j * len(left) / fit) for j in range(fit)} if fit else set()
+                    dropped = [x for j, x in enumerate(left) if j not in keep]
+                    todo = todo[:i - 1] + [x for j, x in enumerate(left) if j in keep]
+                    _count_not_run(result, dropped)
+                    log(f"{name}: ~{statistics.median(commit_s):.1f} s a commit: {len(dropped)} "
+                        f"of the {len(left)} commits left dropped (evenly) to fit the time cap")
+                    if i > len(todo):
+                        break
+                    s = todo[i - 1]
+            if time_cap is not None and elapsed > time_cap:
+                left = todo[i - 1:]
+                _count_not_run(result, left)
+                log(f"{name}: time cap {time_cap:.0f} s reached; {len(left)} commits not run")
                 break
+            t_commit = time.perf_counter()
             try:
                 git(wt, "checkout", "-q", "--detach", "--force", s.parent)
                 t0 = time.perf_counter()
@@ -1069,6 +1102,8 @@ def evaluate_repo(
                         else:
                             row["base"] = base
                             result.rows.append(row)
+            if result.commits > 1:
+                commit_s.append(time.perf_counter() - t_commit)
             if i % 10 == 0 or i == len(todo):
                 log(f"{name}: {i}/{len(todo)} commits, {time.perf_counter() - started:.0f} s")
     finally:
