@@ -913,7 +913,29 @@ def add_worktree(repo: Path, wt: Path, rev: str) -> None:
     (wt / OWNER_FILE).write_text(f"{os.getpid()}\n")
 
 
-THIN_AFTER = 3  # commits timed before the time cap thins the rest
+THIN_AFTER = 2  # commits timed before the time cap thins the rest
+
+
+def _spread(items: list[Sample], n: int) -> list[Sample]:
+    """``n`` of ``items``, evenly spaced (the first always, when ``n`` > 0)."""
+    if n >= len(items):
+        return list(items)
+    return [items[round(j * len(items) / n)] for j in range(n)] if n > 0 else []
+
+
+def thin(left: list[Sample], fit: int) -> list[Sample]:
+    """``fit`` of the commits ``left``, the seeded/task samples and the issue-style-only ones
+    sharing the slots in proportion to their numbers (at least one each when ``fit`` >= 2), each
+    kind evenly spread over its own commits; in ``left``'s order."""
+    seeded = [x for x in left if "seeded" in x.modes]
+    issue = [x for x in left if "seeded" not in x.modes]
+    if fit >= len(left):
+        return list(left)
+    n_seeded = round(fit * len(seeded) / len(left))
+    if fit >= 2 and seeded and issue:
+        n_seeded = min(max(n_seeded, 1), fit - 1)
+    kept = {id(x) for x in _spread(seeded, n_seeded) + _spread(issue, fit - n_seeded)}
+    return [x for x in left if id(x) in kept]
 
 
 def _count_not_run(result: RepoResult, dropped: Iterable[Sample]) -> None:
@@ -1030,9 +1052,9 @@ def evaluate_repo(
                 fit = max(0, int((time_cap - elapsed) / statistics.median(commit_s)))
                 left = todo[i - 1:]
                 if fit < len(left):
-                    keep = {round(j * len(left) / fit) for j in range(fit)} if fit else set()
-                    dropped = [x for j, x in enumerate(left) if j not in keep]
-                    todo = todo[:i - 1] + [x for j, x in enumerate(left) if j in keep]
+                    kept = {id(x) for x in thin(left, fit)}
+                    dropped = [x for x in left if id(x) not in kept]
+                    todo = todo[:i - 1] + [x for x in left if id(x) in kept]
                     _count_not_run(result, dropped)
                     log(f"{name}: ~{statistics.median(commit_s):.1f} s a commit: {len(dropped)} "
                         f"of the {len(left)} commits left dropped (evenly) to fit the time cap")
@@ -1327,8 +1349,9 @@ def main(argv: list[str] | None = None) -> int:
                           for k, v in res.languages.items() if v["definitions"])
         print(f"\n== {repo.name} @ {res.head[:10]}: {res.samples} samples"
               f" ({skipped} skipped, {len(res.sample_errors)} failed to index),"
-              f" {res.issue_samples} issue-style ({sel.get('fix_words', 0)} fix words,"
-              f" {sel.get('pr_ref_only', 0)} #NNN only, {sel.get('other', 0)} other),"
+              f" {res.issue_samples} issue-style (of {sel.get('samples', 0)} chosen:"
+              f" {sel.get('fix_words', 0)} fix words, {sel.get('pr_ref_only', 0)} #NNN only,"
+              f" {sel.get('other', 0)} other),"
               f" first index {res.first_index_s:.1f} s, then median {res.median_index_ms} ms;"
               f" {summ['seconds']} s ==")
         if res.not_run:

@@ -383,6 +383,17 @@ def test_time_cap_counts_what_was_not_run(history: dict[str, object], tmp_path: 
     assert not (tmp_path / "wt").exists()
 
 
+def test_thinning_keeps_both_kinds_evenly() -> None:
+    def mk(i: int, modes: tuple[str, ...]) -> object:
+        return rb.Sample(sha=str(i), parent="p", time=i, changed={}, added=set(), modes=modes)
+
+    left = [mk(i, ("issue",)) for i in range(6)] + [mk(i, ("seeded", "task")) for i in range(6, 10)]
+    kept = rb.thin(left, 5)
+    assert [x.sha for x in kept] == ["0", "2", "4", "6", "8"]  # 3 of 6 issue, 2 of 4 seeded
+    assert [x.sha for x in rb.thin(left[:6] + left[9:], 2)] == ["0", "9"]  # one of each at least
+    assert rb.thin(left, 0) == [] and rb.thin(left, 99) == left
+
+
 # -- weight fitting: offline scoring and leave-one-repository-out --------------------------------
 
 def _load_tune():
