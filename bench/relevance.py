@@ -1250,6 +1250,8 @@ def main(argv: list[str] | None = None) -> int:
                          f"(default {ISSUE_SCAN})")
     ap.add_argument("--time-cap", type=float, default=None, metavar="SECONDS",
                     help="per repository: start no new sample after this long (default: none)")
+    ap.add_argument("--time-cap-for", default="", metavar="REPO=SECONDS,...",
+                    help="per-repository caps overriding --time-cap, e.g. saleor=420,svelte=420")
     ap.add_argument("--rankers", default=",".join(RANKERS),
                     help="comma-separated subset of: " + ", ".join(RANKERS))
     ap.add_argument("--json", dest="json_out", metavar="FILE",
@@ -1275,6 +1277,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.samples < 0 or (args.issue_samples or 0) < 0 or \
             args.samples + (args.samples if args.issue_samples is None else args.issue_samples) < 1:
         ap.error("--samples/--issue-samples: at least one sample")
+    try:
+        caps = {k.strip(): float(v) for k, _, v in (
+            item.partition("=") for item in args.time_cap_for.split(",") if item.strip())}
+    except ValueError:
+        ap.error("--time-cap-for: REPO=SECONDS,...")
     ours = None
     if "ours" in rankers:
         ours, why = _load_ours()
@@ -1299,7 +1306,7 @@ def main(argv: list[str] | None = None) -> int:
         "samples_per_repo": args.samples,
         "issue_samples_per_repo": args.samples if args.issue_samples is None
         else args.issue_samples,
-        "time_cap_s": args.time_cap, "budgets": list(BUDGETS), "ks": list(KS),
+        "time_cap_s": args.time_cap, "time_cap_for": caps, "budgets": list(BUDGETS), "ks": list(KS),
         "acc_ks": list(ACC_KS),
         "cochange_task_mode": "seeded with the BM25 top hit (ranked first)",
         "baseline_packing": "whole files best-first, first fit"
@@ -1325,7 +1332,8 @@ def main(argv: list[str] | None = None) -> int:
             res = evaluate_repo(repo, samples=args.samples, issue_samples=args.issue_samples,
                                 rankers=rankers, ours=ours, worktree=wt,
                                 charge_seed=args.seed_budget == "charge",
-                                time_cap=args.time_cap, issue_scan=args.issue_scan,
+                                time_cap=caps.get(repo.resolve().name, args.time_cap),
+                                issue_scan=args.issue_scan,
                                 signal_rows=args.rows_cache is not None)
         except Exception as e:  # noqa: BLE001 - one broken repository does not stop the run
             _stderr(f"{repo}: failed: {type(e).__name__}: {e}")
