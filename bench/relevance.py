@@ -56,7 +56,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,17 +69,26 @@ from analyzers.index import Index, build
 from analyzers.languages import detect, has_grammar
 from analyzers.lexical import path_words, words
 
-DEFAULT_REPOS = [
-    "/work/benchrepos/saleor", "/work/benchrepos/click", "/work/benchrepos/requests",
-    "/work/benchrepos/gin", "/work/benchrepos/typer", "/work/benchrepos/express",
-    "/work/benchrepos/axum",
-]
+BENCH_ROOT = Path("/work/benchrepos")
+# 25 repositories, 7 languages (Python, Go, TypeScript/JavaScript, Rust, Java, Ruby, C).
+DEFAULT_REPO_NAMES = (
+    "click", "requests", "typer", "saleor", "starlette", "poetry", "black", "scrapy", "aiohttp",
+    "gin", "chi", "cli", "fzf",
+    "express", "axios", "svelte", "swr", "trpc",
+    "axum", "clap", "bat", "fd",
+    "gson", "sinatra", "jq",
+)
+DEFAULT_REPOS = [str(BENCH_ROOT / n) for n in DEFAULT_REPO_NAMES]
 RANKERS = ("ours", "cochange", "bm25", "aider")
-MODES = ("seeded", "task")
+MODES = ("seeded", "task", "issue")
 KS = (5, 10, 20)
+ACC_KS = (1, 5)
 BUDGETS = (16_000, 64_000)
-METRICS = ("r@5", "r@10", "r@20", "mrr", "r16k", "r64k")
+METRICS = ("r@5", "r@10", "r@20", "mrr", "acc@1", "acc@5", "r16k", "r64k")
 MIN_FILES, MAX_FILES, MIN_CODE = 3, 8, 2
+ISSUE_MIN, ISSUE_MAX = 1, 3  # issue-style: 1-3 source files (non-test, non-doc), >= 1 code
+ISSUE_SCAN = 1500  # issue-style samples come from the most recent ISSUE_SCAN non-merge commits
+SIGNAL_ROW_CANDIDATES = 300  # candidates kept per signal row (bench/tune_weights.py)
 MAX_BUILD_FAILURES = 5  # consecutive: the index itself is broken, stop this repository
 
 Log = Callable[[str], None]
@@ -111,6 +120,10 @@ class Sample:
     changed: dict[str, int]  # path -> changed lines (added + deleted; binary counts 0)
     added: set[str]  # paths that did not exist at the parent
     message: str = ""
+    subject: str = ""  # the message's first line (read with the log, before the message)
+    pos: int = 0  # position in the log stream (0 = newest): samples of one run sort by it
+    modes: tuple[str, ...] = ("seeded", "task")  # the protocols this commit is a sample of
+    tier: int = 2  # issue-style preference: 0 fix words, 1 an "#NNN" reference only, 2 other
 
     @property
     def existed(self) -> list[str]:
@@ -125,14 +138,64 @@ class Sample:
         return min(cands, key=lambda p: (-self.changed[p], p))
 
     def truth(self, mode: str) -> list[str]:
+        if mode == "issue":
+            return [p for p in self.existed if is_source(p)]
         seed = self.seed
         if mode == "seeded":
             return [p for p in self.existed if p != seed]
         return self.existed
 
+    def task_text(self, mode: str) -> str:
+        """What the ranker is told: the subject line alone in the issue-style protocol."""
+        if mode == "issue":
+            return self.subject or self.message.split("\n", 1)[0]
+        return self.message
+
 
 def is_code(path: str) -> bool:
     return has_grammar(detect(path))
+
+
+# What counts as a "source" file for the issue-style truth: not a test, not documentation, not
+# repository metadata (dot-folders such as .github, dotfiles, lock files) and not an image.
+_TEST_DIRS = {"test", "tests", "testing", "spec", "specs", "__tests__", "__mocks__", "testdata",
+              "test_data", "test-data", "fixtures", "__snapshots__", "e2e", "test-utils"}
+_TEST_BASE = re.compile(
+    r"^(test_.*\.py|conftest\.py|.*_tests?\.\w+|.*\.(test|spec|tests)\.\w+|.*Tests?\.\w+"
+    r"|.*_spec\.rb|tests?\.\w+)$")
+_DOC_DIRS = {"doc", "docs", "docs_src", "documentation", "man", "changelog.d", "changes",
+             "newsfragments"}
+_DOC_EXT = {".md", ".mdx", ".rst", ".txt", ".adoc", ".markdown", ".rdoc", ".org", ".1"}
+_DOC_STEMS = {"README", "CHANGELOG", "CHANGES", "HISTORY", "NEWS", "LICENSE", "LICENCE",
+              "AUTHORS", "CONTRIBUTING", "CONTRIBUTORS", "NOTICE", "COPYING", "CODE_OF_CONDUCT",
+              "SECURITY", "MAINTAINERS", "RELEASE", "RELEASING", "UPGRADING", "MIGRATION"}
+_META_NAMES = {"Cargo.lock", "poetry.lock", "package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+               "go.sum", "Gemfile.lock", "uv.lock", "composer.lock", "bun.lockb"}
+_BINARY_EXT = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf", ".woff",
+               ".woff2", ".ttf", ".zip", ".gz"}
+
+
+def is_test(path: str) -> bool:
+    parts = path.split("/")
+    return bool(_TEST_BASE.match(parts[-1])) or any(d.lower() in _TEST_DIRS for d in parts[:-1])
+
+
+def is_doc(path: str) -> bool:
+    parts = path.split("/")
+    base = parts[-1]
+    stem, ext = os.path.splitext(base)
+    return (ext.lower() in _DOC_EXT or stem.upper() in _DOC_STEMS
+            or any(d.lower() in _DOC_DIRS or d.lower().startswith("docs") for d in parts[:-1]))
+
+
+def is_source(path: str) -> bool:
+    """Neither a test, nor documentation, nor metadata (dot-paths, lock files), nor an image."""
+    parts = path.split("/")
+    if any(p.startswith(".") for p in parts) or parts[-1] in _META_NAMES:
+        return False
+    if os.path.splitext(parts[-1])[1].lower() in _BINARY_EXT or parts[-1].endswith(".lock"):
+        return False
+    return not is_test(path) and not is_doc(path)
 
 
 def qualifies(paths: Iterable[str]) -> bool:
@@ -140,57 +203,148 @@ def qualifies(paths: Iterable[str]) -> bool:
     return MIN_FILES <= len(paths) <= MAX_FILES and sum(map(is_code, paths)) >= MIN_CODE
 
 
-def find_samples(repo: Path, n: int, rev: str = "HEAD") -> list[Sample]:
-    """The ``n`` most recent qualifying commits reachable from ``rev``, newest first.
+def issue_qualifies(s: Sample) -> bool:
+    """Issue-style: 1-3 source files that existed at the parent, at least one of them code."""
+    truth = s.truth("issue")
+    return ISSUE_MIN <= len(truth) <= ISSUE_MAX and any(map(is_code, truth))
 
-    One streamed ``git log --raw --numstat`` (stopped as soon as enough are found).
+
+_FIX_WORDS = re.compile(
+    r"\b(fix(es|ed|ing)?|hotfix\w*|bug(s|fix\w*)?|crash(es|ed|ing)?|errors?|wrong|issues?)\b",
+    re.IGNORECASE)
+_PR_REF = re.compile(r"#\d+")
+
+
+def subject_tier(subject: str) -> int:
+    """0: a bug-fix word (fix, bug, crash, error, wrong, issue); 1: only an ``#NNN`` reference
+    (squash-merged pull requests carry one whatever they are); 2: neither."""
+    if _FIX_WORDS.search(subject):
+        return 0
+    return 1 if _PR_REF.search(subject) else 2
+
+
+def iter_commits(repo: Path, rev: str = "HEAD") -> Iterator[Sample]:
+    """Non-merge commits with exactly one parent reachable from ``rev``, newest first (log order),
+    with their changed files; one streamed ``git log --raw --numstat``, stopped when the caller
+    stops. ``message`` is left empty (``subject`` is filled).
+
+    A clone may lack a blob (chi, cli and gson under /work/benchrepos each miss one binary): git
+    then dies computing that commit's numstat. The commit is finished path by path (a path whose
+    line count cannot be read counts 0 lines) and the log resumes from its parent.
     """
-    cmd = ["git", "-c", "core.quotepath=off", "-C", str(repo), "log", "--no-merges",
-           "--no-renames", "--format=%x00%H %P %ct", "--raw", "--numstat", rev, "--"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8", errors="replace")
-    assert proc.stdout is not None
+    pos = 0
+    seen: set[str] = set()
+    while rev:
+        cmd = ["git", "-c", "core.quotepath=off", "-C", str(repo), "log", "--no-merges",
+               "--no-renames", "--format=%x00%H %P %ct%x01%s", "--raw", "--numstat", rev, "--"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", errors="replace")
+        assert proc.stdout is not None and proc.stderr is not None
+        cur: Sample | None = None
+        counted: set[str] = set()  # paths of ``cur`` with a numstat line
+        rev = ""
+        try:
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                if line.startswith("\x00"):
+                    if cur is not None and cur.sha not in seen:
+                        seen.add(cur.sha)
+                        yield cur
+                    cur = None
+                    counted = set()
+                    head, _, subject = line[1:].partition("\x01")
+                    fields = head.split()
+                    if len(fields) == 3:  # exactly one parent: skip root commits
+                        cur = Sample(sha=fields[0], parent=fields[1], time=int(fields[2]),
+                                     changed={}, added=set(), subject=subject.strip(), pos=pos)
+                    pos += 1
+                elif cur is None or not line:
+                    continue
+                elif line.startswith(":"):
+                    meta, _, path = line.partition("\t")
+                    cur.changed.setdefault(path, 0)
+                    if meta.split()[-1].startswith("A"):
+                        cur.added.add(path)
+                else:
+                    parts = line.split("\t", 2)
+                    if len(parts) == 3:
+                        a, d, path = parts
+                        lines = (int(a) if a.isdigit() else 0) + (int(d) if d.isdigit() else 0)
+                        cur.changed[path] = lines
+                        counted.add(path)
+            proc.wait()
+            if proc.returncode != 0 and cur is not None and "unable to read" in proc.stderr.read():
+                for path in set(cur.changed) - counted:  # finish it path by path
+                    out = git(repo, "diff", "--numstat", "--no-renames", cur.parent, cur.sha,
+                              "--", path, check=False).split("\t")
+                    if len(out) == 3:
+                        cur.changed[path] = sum(int(x) for x in out[:2] if x.isdigit())
+                rev = cur.parent
+            if cur is not None and cur.sha not in seen:
+                seen.add(cur.sha)
+                yield cur
+        finally:
+            proc.kill()
+            proc.wait()
+
+
+def _read_messages(repo: Path, samples: list[Sample]) -> None:
+    for s in samples:
+        s.message = git(repo, "log", "-1", "--format=%B", s.sha).strip()
+
+
+def find_samples(repo: Path, n: int, rev: str = "HEAD") -> list[Sample]:
+    """The ``n`` most recent commits reachable from ``rev`` that qualify for the seeded and
+    task-only protocols (3-8 files, >= 2 code), newest first."""
     out: list[Sample] = []
-    cur: Sample | None = None
-
-    def finish(s: Sample | None) -> None:
-        if s is not None and s.parent and qualifies(s.changed):
-            out.append(s)
-
-    try:
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            if line.startswith("\x00"):
-                finish(cur)
-                cur = None
+    if n > 0:
+        commits = iter_commits(repo, rev)
+        for s in commits:
+            if qualifies(s.changed):
+                out.append(s)
                 if len(out) >= n:
                     break
-                head = line[1:].split()
-                if len(head) == 3:  # exactly one parent: skip root commits
-                    cur = Sample(sha=head[0], parent=head[1], time=int(head[2]), changed={},
-                                 added=set())
-            elif cur is None or not line:
-                continue
-            elif line.startswith(":"):
-                meta, _, path = line.partition("\t")
-                cur.changed.setdefault(path, 0)
-                if meta.split()[-1].startswith("A"):
-                    cur.added.add(path)
-            else:
-                parts = line.split("\t", 2)
-                if len(parts) == 3:
-                    a, d, path = parts
-                    lines = (int(a) if a.isdigit() else 0) + (int(d) if d.isdigit() else 0)
-                    cur.changed[path] = lines
-        else:
-            finish(cur)
-    finally:
-        proc.kill()
-        proc.wait()
-    out = out[:n]
-    for s in out:
-        s.message = git(repo, "log", "-1", "--format=%B", s.sha).strip()
+        commits.close()
+    _read_messages(repo, out)
     return out
+
+
+@dataclass
+class IssueSelection:
+    samples: list[Sample]  # newest first
+    scanned: int = 0  # commits looked at
+    qualifying: int = 0  # of them, with 1-3 source files (>= 1 code)
+    by_tier: dict[str, int] = field(default_factory=dict)  # among the chosen samples
+
+
+TIER_NAMES = ("fix_words", "pr_ref_only", "other")
+
+
+def find_issue_samples(repo: Path, n: int, rev: str = "HEAD",
+                       scan: int = ISSUE_SCAN) -> IssueSelection:
+    """Issue-style samples: among the most recent ``scan`` commits, those whose truth is 1-3
+    source files (>= 1 code file); bug-fix-like subjects first (``subject_tier``), then the
+    more recent. Stops early once ``n`` subjects with a fix word are found."""
+    found: list[Sample] = []
+    scanned = 0
+    if n > 0:
+        commits = iter_commits(repo, rev)
+        for s in commits:
+            scanned += 1
+            if issue_qualifies(s):
+                s.tier = subject_tier(s.subject)
+                s.modes = ("issue",)
+                found.append(s)
+                if sum(1 for f in found if f.tier == 0) >= n:
+                    break
+            if scanned >= scan:
+                break
+        commits.close()
+    chosen = sorted(found, key=lambda s: (s.tier, s.pos))[:n]
+    chosen.sort(key=lambda s: s.pos)
+    _read_messages(repo, chosen)
+    tiers = Counter(TIER_NAMES[s.tier] for s in chosen)
+    return IssueSelection(chosen, scanned, len(found), {t: tiers.get(t, 0) for t in TIER_NAMES})
 
 
 # -- metrics ------------------------------------------------------------------------------------
@@ -208,6 +362,12 @@ def reciprocal_rank(ranking: Sequence[str], truth: Iterable[str]) -> float:
         if p in t:
             return 1.0 / i
     return 0.0
+
+
+def all_in_top(ranking: Sequence[str], truth: Iterable[str], k: int) -> float:
+    """Acc@k: 1.0 when every truth file is among the top ``k``, else 0.0."""
+    t = set(truth)
+    return float(bool(t) and t <= set(ranking[:k]))
 
 
 def recall_in(packed: Iterable[str], truth: Iterable[str]) -> float:
@@ -638,6 +798,7 @@ class SampleResult:
     metrics: dict[str, float]
     ms: float
     bundle_ms: float | None = None
+    task: str | None = None  # issue-style: the subject line the rankers were given
 
 
 @dataclass
@@ -661,16 +822,25 @@ class RankerResult:
 class RepoResult:
     repo: str
     head: str
-    samples: int = 0  # qualifying commits evaluated
+    samples: int = 0  # seeded/task samples evaluated
+    issue_samples: int = 0  # issue-style samples evaluated
+    commits: int = 0  # commits checked out and indexed (a commit may be both kinds of sample)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     sample_errors: list[str] = field(default_factory=list)  # checkout/index failures
     first_index_s: float = 0.0
     median_index_ms: float | None = None
     results: dict[str, dict[str, RankerResult]] = field(default_factory=dict)
+    issue_selection: dict[str, int] = field(default_factory=dict)
+    not_run: dict[str, int] = field(default_factory=dict)  # seeded/issue samples the cap cut
+    languages: dict[str, dict[str, int]] = field(default_factory=dict)  # last index: lang -> counts
+    rows: list[dict[str, Any]] = field(default_factory=list)  # signal rows (tune_weights)
 
     def summary(self) -> dict[str, Any]:
         return {
             "repo": self.repo, "head": self.head, "samples": self.samples,
+            "issue_samples": self.issue_samples, "commits": self.commits,
+            "issue_selection": self.issue_selection, "not_run_time_cap": self.not_run,
+            "languages": self.languages,
             "skipped": self.skipped, "sample_errors": len(self.sample_errors),
             "first_index_s": round(self.first_index_s, 2), "median_index_ms": self.median_index_ms,
             "results": {r: {m: res.summary() for m, res in modes.items()}
@@ -681,6 +851,8 @@ class RepoResult:
 def score(ranking: list[str], packed: dict[int, list[str]], truth: list[str]) -> dict[str, float]:
     m = {f"r@{k}": recall_at(ranking, truth, k) for k in KS}
     m["mrr"] = reciprocal_rank(ranking, truth)
+    for k in ACC_KS:
+        m[f"acc@{k}"] = all_in_top(ranking, truth, k)
     for b in BUDGETS:
         m[f"r{b // 1000}k"] = recall_in(packed.get(b, []), truth)
     return m
@@ -741,21 +913,84 @@ def add_worktree(repo: Path, wt: Path, rev: str) -> None:
     (wt / OWNER_FILE).write_text(f"{os.getpid()}\n")
 
 
+THIN_AFTER = 2  # commits timed before the time cap thins the rest
+
+
+def _spread(items: list[Sample], n: int) -> list[Sample]:
+    """``n`` of ``items``, evenly spaced (the first always, when ``n`` > 0)."""
+    if n >= len(items):
+        return list(items)
+    return [items[round(j * len(items) / n)] for j in range(n)] if n > 0 else []
+
+
+def thin(left: list[Sample], fit: int) -> list[Sample]:
+    """``fit`` of the commits ``left``, the seeded/task samples and the issue-style-only ones
+    sharing the slots in proportion to their numbers (at least one each when ``fit`` >= 2), each
+    kind evenly spread over its own commits; in ``left``'s order."""
+    seeded = [x for x in left if "seeded" in x.modes]
+    issue = [x for x in left if "seeded" not in x.modes]
+    if fit >= len(left):
+        return list(left)
+    n_seeded = round(fit * len(seeded) / len(left))
+    if fit >= 2 and seeded and issue:
+        n_seeded = min(max(n_seeded, 1), fit - 1)
+    kept = {id(x) for x in _spread(seeded, n_seeded) + _spread(issue, fit - n_seeded)}
+    return [x for x in left if id(x) in kept]
+
+
+def _count_not_run(result: RepoResult, dropped: Iterable[Sample]) -> None:
+    for x in dropped:
+        for m in x.modes:
+            if m == "task":
+                continue  # a seeded sample is a task-only sample too
+            result.not_run[m] = result.not_run.get(m, 0) + 1
+
+
+def signal_row(index: Index, repo: str, sha: str, mode: str, seeds: list[str], task: str,
+               truth: list[str], top: int = SIGNAL_ROW_CANDIDATES) -> dict[str, Any]:
+    """Every candidate's signals for one query, every weight set to 1 so each signal is computed
+    (``bench/tune_weights.py`` scores any weight vector on them offline). The top ``top``
+    candidates in that all-ones order are kept."""
+    from analyzers import rank as rank_mod
+
+    saved = dict(rank_mod.WEIGHTS)
+    rank_mod.WEIGHTS.update({k: 1.0 for k in saved})
+    try:
+        ranked = rank_mod.rank(index, rank_mod.RankQuery(seeds=seeds, task=task), explain=0)
+    finally:
+        rank_mod.WEIGHTS.clear()
+        rank_mod.WEIGHTS.update(saved)
+    return {"repo": repo, "sha": sha, "mode": mode, "truth": truth,
+            "cands": [(r.path, r.signals) for r in ranked[:top] if r.path not in seeds]}
+
+
 def evaluate_repo(
     repo: Path,
     *,
     samples: int = 50,
+    issue_samples: int | None = None,
     rankers: Sequence[str] = RANKERS,
     worktree: Path | None = None,
     settings: Settings | None = None,
     log: Log = _stderr,
     ours: Any = None,
     charge_seed: bool = True,
+    time_cap: float | None = None,
+    issue_scan: int = ISSUE_SCAN,
+    signal_rows: bool = False,
 ) -> RepoResult:
-    """Run the benchmark on one repository; the worktree is removed before returning."""
+    """Run the benchmark on one repository; the worktree is removed before returning.
+
+    ``samples`` commits for the seeded and task-only protocols, ``issue_samples`` (default: as
+    many) for the issue-style one; a commit that is both is checked out once. ``time_cap``
+    (seconds) stops starting new samples once exceeded (the ones left are counted). With
+    ``signal_rows`` the result also carries ``signal_row`` rows for every (sample, mode), with the
+    baseline rankers' metrics on the same sample under ``base``.
+    """
     repo = Path(repo).resolve()
     settings = settings or Settings()
     name = repo.name
+    started = time.perf_counter()
     wt = Path(worktree) if worktree else Path(f"/tmp/relbench-{name}")
     if "ours" in rankers and ours is None:
         ours, why = _load_ours()
@@ -766,17 +1001,29 @@ def evaluate_repo(
     result.results = {r: {m: RankerResult() for m in MODES} for r in rankers}
     found = find_samples(repo, samples, head)
     skipped: Counter[str] = Counter()
-    todo = []
+    by_sha: dict[str, Sample] = {}
     for s in found:
         if not s.truth("seeded"):
             skipped["no truth file existed at the parent"] += 1
         else:
-            todo.append(s)
+            by_sha[s.sha] = s
+    issue = find_issue_samples(repo, samples if issue_samples is None else issue_samples, head,
+                               issue_scan)
+    for s in issue.samples:
+        if s.sha in by_sha:
+            by_sha[s.sha].modes = (*by_sha[s.sha].modes, "issue")
+            by_sha[s.sha].tier = s.tier
+        else:
+            by_sha[s.sha] = s
     result.skipped = dict(skipped)
-    log(f"{name}: {len(found)} qualifying commits, {len(todo)} evaluated")
+    result.issue_selection = {"samples": len(issue.samples), "scanned": issue.scanned,
+                              "qualifying": issue.qualifying, **issue.by_tier}
+    todo = sorted(by_sha.values(), key=lambda s: -s.pos)  # oldest first: the index moves forward
+    log(f"{name}: {len(found)} qualifying commits, {len(found) - sum(skipped.values())} "
+        f"evaluated; issue-style {len(issue.samples)} ({issue.by_tier.get('fix_words', 0)} with "
+        f"fix words) of {issue.qualifying} qualifying in {issue.scanned} commits")
     if not todo:
         return result
-    todo.reverse()  # oldest first: the index moves forward incrementally
     index_ms: list[float] = []
     failures = 0  # consecutive samples whose index could not be built
     try:
@@ -786,50 +1033,101 @@ def evaluate_repo(
             wt = wt.with_name(f"{wt.name}-{os.getpid()}")
             log(f"{name}: {e}; using {wt}")
             add_worktree(repo, wt, todo[0].parent)
-        for i, s in enumerate(todo, 1):
+        commit_s: list[float] = []  # seconds per commit after the cold one
+        thinned = False
+        i = 0
+        while i < len(todo):
+            s = todo[i]
+            i += 1
             if failures >= MAX_BUILD_FAILURES:
                 result.sample_errors.append(
                     f"gave up after {failures} consecutive index failures; "
                     f"{len(todo) - i + 1} samples not run")
                 log(f"{name}: {result.sample_errors[-1]}")
                 break
+            elapsed = time.perf_counter() - started
+            if time_cap is not None and not thinned and len(commit_s) >= THIN_AFTER:
+                # Keep what fits in the cap, spread evenly over the rest (not just the oldest).
+                thinned = True
+                fit = max(0, int((time_cap - elapsed) / statistics.median(commit_s)))
+                left = todo[i - 1:]
+                if fit < len(left):
+                    kept = {id(x) for x in thin(left, fit)}
+                    dropped = [x for x in left if id(x) not in kept]
+                    todo = todo[:i - 1] + [x for x in left if id(x) in kept]
+                    _count_not_run(result, dropped)
+                    log(f"{name}: ~{statistics.median(commit_s):.1f} s a commit: {len(dropped)} "
+                        f"of the {len(left)} commits left dropped (evenly) to fit the time cap")
+                    if i > len(todo):
+                        break
+                    s = todo[i - 1]
+            if time_cap is not None and elapsed > time_cap:
+                left = todo[i - 1:]
+                _count_not_run(result, left)
+                log(f"{name}: time cap {time_cap:.0f} s reached; {len(left)} commits not run")
+                break
+            t_commit = time.perf_counter()
             try:
                 git(wt, "checkout", "-q", "--detach", "--force", s.parent)
                 t0 = time.perf_counter()
-                build(wt, settings)
+                report = build(wt, settings)
                 took = time.perf_counter() - t0
-                if result.samples == 0:  # the first (cold) build
+                if result.commits == 0:  # the first (cold) build
                     result.first_index_s = took
                 else:
                     index_ms.append(took * 1000)
+                result.languages = {lc.language: {"files": lc.files, "definitions": lc.definitions}
+                                    for lc in report.languages}
             except Exception as e:  # noqa: BLE001 - counted, the run goes on
                 failures += 1
                 result.sample_errors.append(f"{s.sha[:10]}: {type(e).__name__}: {e}")
                 continue
             failures = 0
-            result.samples += 1
+            result.commits += 1
+            if "seeded" in s.modes:
+                result.samples += 1
+            if "issue" in s.modes:
+                result.issue_samples += 1
             with Index(wt, settings) as index:
                 runner = Runner(index, rankers, ours, charge_seed)
                 seed = s.seed
                 for mode in MODES:
+                    if mode not in s.modes:
+                        continue
                     truth = s.truth(mode)
+                    task = s.task_text(mode)
+                    base: dict[str, dict[str, float]] = {}
                     for r in rankers:
                         try:
-                            o = runner.run(r, mode, seed, s.message)
+                            o = runner.run(r, mode, seed, task)
                         except Exception as e:  # noqa: BLE001 - counted, the run goes on
                             tb = traceback.format_exc(limit=-2).strip().splitlines()
                             result.results[r][mode].errors.append(
                                 f"{s.sha[:10]}: {type(e).__name__}: {e} [{tb[-3:] if tb else ''}]")
                             continue
                         pos = {p: n for n, p in enumerate(o.ranking, 1)}
+                        metrics = score(o.ranking, o.packed, truth)
+                        base[r] = metrics
                         result.results[r][mode].samples.append(SampleResult(
                             sha=s.sha, seed=seed if mode == "seeded" else None, truth=truth,
-                            ranks={t: pos.get(t) for t in truth},
-                            metrics=score(o.ranking, o.packed, truth),
-                            ms=round(o.ms, 2),
+                            ranks={t: pos.get(t) for t in truth}, metrics=metrics,
+                            ms=round(o.ms, 2), task=task if mode == "issue" else None,
                             bundle_ms=None if o.bundle_ms is None else round(o.bundle_ms, 2)))
+                    if signal_rows:
+                        try:
+                            row = signal_row(index, name, s.sha, mode,
+                                             [seed] if mode == "seeded" and seed else [], task,
+                                             truth)
+                        except Exception as e:  # noqa: BLE001 - counted, the run goes on
+                            result.sample_errors.append(
+                                f"{s.sha[:10]} signal row: {type(e).__name__}: {e}")
+                        else:
+                            row["base"] = base
+                            result.rows.append(row)
+            if result.commits > 1:
+                commit_s.append(time.perf_counter() - t_commit)
             if i % 10 == 0 or i == len(todo):
-                log(f"{name}: {i}/{len(todo)} samples")
+                log(f"{name}: {i}/{len(todo)} commits, {time.perf_counter() - started:.0f} s")
     finally:
         remove_worktree(repo, wt)
     result.median_index_ms = round(statistics.median(index_ms), 1) if index_ms else None
@@ -846,17 +1144,22 @@ def _fmt(v: Any, width: int, digits: int = 3) -> str:
     return str(v).rjust(width)
 
 
-HEADER = (f"{'ranker':<9} {'mode':<7} {'n':>4} {'R@5':>6} {'R@10':>6} {'R@20':>6} {'MRR':>6} "
-          f"{'R16k':>6} {'R64k':>6} {'rank ms':>8} {'16k ms':>8} {'err':>4}")
+COLUMNS = {"r@5": "R@5", "r@10": "R@10", "r@20": "R@20", "mrr": "MRR", "acc@1": "Acc@1",
+           "acc@5": "Acc@5", "r16k": "R16k", "r64k": "R64k"}
+HEADER = (f"{'ranker':<9} {'mode':<7} {'n':>4} " + " ".join(f"{c:>6}" for c in COLUMNS.values())
+          + f" {'rank ms':>8} {'16k ms':>8} {'err':>4}")
 
 
 def table(rows: dict[str, dict[str, dict[str, Any]]]) -> str:
     lines = [HEADER]
-    for ranker, modes in rows.items():
-        for mode, s in modes.items():
+    for mode in MODES:
+        for ranker, modes in rows.items():
+            s = modes.get(mode)
+            if s is None or not s["n"]:
+                continue
             lines.append(
                 f"{ranker:<9} {mode:<7} {_fmt(s['n'], 4)} "
-                + " ".join(_fmt(s[m], 6) for m in METRICS)
+                + " ".join(_fmt(s.get(m), 6) for m in METRICS)
                 + f" {_fmt(s['median_ms'], 8, 1)} {_fmt(s.get('median_bundle_ms'), 8, 1)}"
                 + f" {_fmt(s['errors'], 4)}")
     return "\n".join(lines)
@@ -877,7 +1180,7 @@ def macro(repos: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
             acc["n"] = sum(r["n"] for r in rows)
             acc["errors"] = sum(r["errors"] for r in rows)
             for m in METRICS:
-                vals = [r[m] for r in rows if r[m] is not None]
+                vals = [r[m] for r in rows if r.get(m) is not None]
                 acc[m] = round(statistics.fmean(vals), 4) if vals else None
             for key in ("median_ms", "median_bundle_ms"):
                 times = [r[key] for r in rows if r.get(key) is not None]
@@ -886,15 +1189,76 @@ def macro(repos: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+def below_baselines(repos: list[dict[str, Any]], baselines: Sequence[str] = ("cochange", "bm25"),
+                    metric: str = "mrr") -> list[dict[str, Any]]:
+    """(repository, mode) pairs where ``ours`` is below a baseline on ``metric``."""
+    out = []
+    for rep in repos:
+        res = rep["results"]
+        if "ours" not in res:
+            continue
+        for mode in MODES:
+            ours = res["ours"].get(mode, {})
+            if not ours.get("n") or ours.get(metric) is None:
+                continue
+            for b in baselines:
+                other = res.get(b, {}).get(mode, {})
+                if other.get("n") and other.get(metric) is not None \
+                        and ours[metric] < other[metric]:
+                    out.append({"repo": Path(rep["repo"]).name, "mode": mode, "baseline": b,
+                                "ours": ours[metric], b: other[metric]})
+    return out
+
+
+def resolve_repos(names: Sequence[str], root: Path = BENCH_ROOT) -> list[Path]:
+    """``all`` = every git repository under ``root``; a bare name is looked up under ``root``."""
+    if list(names) == ["all"]:
+        return sorted(p for p in root.iterdir() if (p / ".git").exists())
+    out = []
+    for n in names:
+        p = Path(n)
+        if not p.exists() and "/" not in n and (root / n).exists():
+            p = root / n
+        out.append(p)
+    return out
+
+
+def write_rows(rows_dir: Path, res: RepoResult, params: dict[str, Any]) -> Path:
+    """Signal rows of one repository, for ``bench/tune_weights.py --rows-cache``."""
+    rows_dir.mkdir(parents=True, exist_ok=True)
+    path = rows_dir / f"{Path(res.repo).name}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"repo": res.repo, "head": res.head, "params": params,
+                               "rows": res.rows}))
+    tmp.replace(path)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="bench/relevance.py",
         description="Replay repositories' history as ground truth for context ranking.")
-    ap.add_argument("--repos", nargs="+", default=DEFAULT_REPOS, metavar="PATH")
-    ap.add_argument("--samples", type=int, default=50, help="commits per repository (default 50)")
+    ap.add_argument("--repos", nargs="+", default=DEFAULT_REPOS, metavar="PATH",
+                    help=f"repositories (default: the {len(DEFAULT_REPOS)} under {BENCH_ROOT}); "
+                         f"a bare name is looked up there; 'all' = every git repository there")
+    ap.add_argument("--samples", type=int, default=20,
+                    help="seeded/task-only commits per repository (default 20)")
+    ap.add_argument("--issue-samples", type=int, default=None, metavar="N",
+                    help="issue-style commits per repository (default: as --samples; 0: none)")
+    ap.add_argument("--issue-scan", type=int, default=ISSUE_SCAN, metavar="N",
+                    help=f"issue-style samples come from the N most recent commits "
+                         f"(default {ISSUE_SCAN})")
+    ap.add_argument("--time-cap", type=float, default=None, metavar="SECONDS",
+                    help="per repository: start no new sample after this long (default: none)")
+    ap.add_argument("--time-cap-for", default="", metavar="REPO=SECONDS,...",
+                    help="per-repository caps overriding --time-cap, e.g. saleor=420,svelte=420")
     ap.add_argument("--rankers", default=",".join(RANKERS),
                     help="comma-separated subset of: " + ", ".join(RANKERS))
-    ap.add_argument("--json", dest="json_out", metavar="FILE", help="write all results here")
+    ap.add_argument("--json", dest="json_out", metavar="FILE",
+                    help="write all results here (rewritten after every repository)")
+    ap.add_argument("--rows-cache", type=Path, metavar="DIR",
+                    help="also collect every candidate's signals per sample into DIR/<repo>.json "
+                         "(bench/tune_weights.py --rows-cache DIR reads them: no second indexing)")
     ap.add_argument("--worktree-dir", default="/tmp", metavar="DIR",
                     help="where the temporary worktree DIR/relbench-<repo> goes (default /tmp)")
     ap.add_argument("--seed-budget", choices=("charge", "free"), default="charge",
@@ -910,8 +1274,14 @@ def main(argv: list[str] | None = None) -> int:
     if bad or not rankers:
         ap.error(f"unknown ranker(s) {', '.join(bad) or '(none)'};"
                  f" choose from {', '.join(RANKERS)}")
-    if args.samples < 1:
-        ap.error("--samples must be at least 1")
+    if args.samples < 0 or (args.issue_samples or 0) < 0 or \
+            args.samples + (args.samples if args.issue_samples is None else args.issue_samples) < 1:
+        ap.error("--samples/--issue-samples: at least one sample")
+    try:
+        caps = {k.strip(): float(v) for k, _, v in (
+            item.partition("=") for item in args.time_cap_for.split(",") if item.strip())}
+    except ValueError:
+        ap.error("--time-cap-for: REPO=SECONDS,...")
     ours = None
     if "ours" in rankers:
         ours, why = _load_ours()
@@ -920,36 +1290,81 @@ def main(argv: list[str] | None = None) -> int:
             rankers.remove("ours")
             if not rankers:
                 return 2
-    repos = [Path(p) for p in args.repos]
+    repos = resolve_repos(args.repos)
     missing = [str(p) for p in repos if not (p / ".git").exists()]
     if missing:
         ap.error(f"not git repositories: {', '.join(missing)}")
     summaries: list[dict[str, Any]] = []
     details: dict[str, Any] = {}
+    failed: dict[str, str] = {}
     started = time.perf_counter()
+    protocol = {
+        "commits": f"non-merge, {MIN_FILES}-{MAX_FILES} files, >= {MIN_CODE} code files",
+        "issue_commits": f"non-merge, {ISSUE_MIN}-{ISSUE_MAX} non-test non-doc source files that "
+                         f"existed at the parent (>= 1 code), bug-fix-like subjects first, "
+                         f"among the {args.issue_scan} most recent; task = subject line",
+        "samples_per_repo": args.samples,
+        "issue_samples_per_repo": args.samples if args.issue_samples is None
+        else args.issue_samples,
+        "time_cap_s": args.time_cap, "time_cap_for": caps, "budgets": list(BUDGETS), "ks": list(KS),
+        "acc_ks": list(ACC_KS),
+        "cochange_task_mode": "seeded with the BM25 top hit (ranked first)",
+        "baseline_packing": "whole files best-first, first fit"
+        + ("; seed packed first when seeded" if args.seed_budget == "charge"
+           else "; seed not charged to the budget"),
+    }
+
+    def dump() -> None:
+        if not args.json_out:
+            return
+        out = {"protocol": protocol, "rankers": rankers,
+               "seconds": round(time.perf_counter() - started, 1), "repos": summaries,
+               "failed": failed, "macro": macro(summaries),
+               "ours_below_baseline_mrr": below_baselines(summaries)}
+        if args.details:
+            out["details"] = details
+        Path(args.json_out).write_text(json.dumps(out, indent=1) + "\n")
+
     for repo in repos:
         t0 = time.perf_counter()
         wt = Path(args.worktree_dir) / f"relbench-{repo.resolve().name}"
         try:
-            res = evaluate_repo(repo, samples=args.samples, rankers=rankers, ours=ours,
-                               worktree=wt,
-                               charge_seed=args.seed_budget == "charge")
+            res = evaluate_repo(repo, samples=args.samples, issue_samples=args.issue_samples,
+                                rankers=rankers, ours=ours, worktree=wt,
+                                charge_seed=args.seed_budget == "charge",
+                                time_cap=caps.get(repo.resolve().name, args.time_cap),
+                                issue_scan=args.issue_scan,
+                                signal_rows=args.rows_cache is not None)
         except Exception as e:  # noqa: BLE001 - one broken repository does not stop the run
             _stderr(f"{repo}: failed: {type(e).__name__}: {e}")
+            failed[repo.name] = f"{type(e).__name__}: {e}"
             continue
         summ = res.summary()
         summ["seconds"] = round(time.perf_counter() - t0, 1)
         summaries.append(summ)
+        if args.rows_cache is not None:
+            write_rows(args.rows_cache, res, {"samples": args.samples,
+                                              "issue_samples": args.issue_samples,
+                                              "issue_scan": args.issue_scan})
         if args.details:
             details[res.repo] = {r: {m: [asdict(s) for s in rr.samples] for m, rr in mm.items()}
                                  for r, mm in res.results.items()}
             details[res.repo]["errors"] = {
                 r: {m: rr.errors for m, rr in mm.items()} for r, mm in res.results.items()}
         skipped = sum(res.skipped.values())
+        sel = res.issue_selection
+        langs = ", ".join(f"{k} {v['files']}/{v['definitions']}"
+                          for k, v in res.languages.items() if v["definitions"])
         print(f"\n== {repo.name} @ {res.head[:10]}: {res.samples} samples"
               f" ({skipped} skipped, {len(res.sample_errors)} failed to index),"
+              f" {res.issue_samples} issue-style (of {sel.get('samples', 0)} chosen:"
+              f" {sel.get('fix_words', 0)} fix words, {sel.get('pr_ref_only', 0)} #NNN only,"
+              f" {sel.get('other', 0)} other),"
               f" first index {res.first_index_s:.1f} s, then median {res.median_index_ms} ms;"
               f" {summ['seconds']} s ==")
+        if res.not_run:
+            print(f"time cap: not run {res.not_run}")
+        print(f"indexed (files/definitions): {langs}")
         print(table(summ["results"]))
         for modes in res.results.values():
             for rr in modes.values():
@@ -957,28 +1372,23 @@ def main(argv: list[str] | None = None) -> int:
                     _stderr(f"  error: {err}")
         for err in res.sample_errors[:3]:
             _stderr(f"  sample error: {err}")
+        dump()
     agg = macro(summaries)
-    print(f"\n== macro-average over {len(summaries)} repositories ==")
+    print(f"\n== macro-average over {len(summaries)} repositories"
+          f" ({time.perf_counter() - started:.0f} s) ==")
     print(table(agg))
-    print("(cochange in task mode is seeded with the BM25 top hit; bm25 times include building "
-          "its index; baselines pack whole files first-fit, seed "
+    print("(cochange in task and issue modes is seeded with the BM25 top hit; bm25 times include "
+          "building its index; baselines pack whole files first-fit, seed "
           + ("packed first)" if args.seed_budget == "charge" else "not charged)"))
-    if args.json_out:
-        out = {
-            "protocol": {
-                "commits": f"non-merge, {MIN_FILES}-{MAX_FILES} files, >= {MIN_CODE} code files",
-                "samples_per_repo": args.samples, "budgets": list(BUDGETS), "ks": list(KS),
-                "cochange_task_mode": "seeded with the BM25 top hit (ranked first)",
-                "baseline_packing": "whole files best-first, first fit"
-                + ("; seed packed first when seeded" if args.seed_budget == "charge"
-                   else "; seed not charged to the budget"),
-            },
-            "rankers": rankers, "seconds": round(time.perf_counter() - started, 1),
-            "repos": summaries, "macro": agg,
-        }
-        if args.details:
-            out["details"] = details
-        Path(args.json_out).write_text(json.dumps(out, indent=1) + "\n")
+    flags = below_baselines(summaries)
+    if flags:
+        print("\nours below a baseline on MRR:")
+        for f in flags:
+            print(f"  {f['repo']:<10} {f['mode']:<7} ours {f['ours']:.3f} < "
+                  f"{f['baseline']} {f[f['baseline']]:.3f}")
+    if failed:
+        print(f"\nfailed repositories: {', '.join(failed)}")
+    dump()
     return 0
 
 

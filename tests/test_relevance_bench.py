@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -93,8 +95,8 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
     before = snapshot(root)
     head = git("rev-parse", "HEAD", cwd=root)
     wt = tmp_path / "wt"
-    res = rb.evaluate_repo(root, samples=50, rankers=("cochange", "bm25", "aider"), worktree=wt,
-                           log=lambda m: None)
+    res = rb.evaluate_repo(root, samples=50, issue_samples=0,
+                           rankers=("cochange", "bm25", "aider"), worktree=wt, log=lambda m: None)
     # The benchmark repository is untouched and the worktree is gone.
     assert snapshot(root) == before
     assert git("rev-parse", "HEAD", cwd=root) == head
@@ -109,13 +111,16 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
 
     # a.py changed with b.py in 3 commits, with the rest once: b.py comes first.
     m1 = co[history["s1"]].metrics
-    assert m1 == {"r@5": 1.0, "r@10": 1.0, "r@20": 1.0, "mrr": 1.0, "r16k": 1.0, "r64k": 1.0}
+    assert m1 == {"r@5": 1.0, "r@10": 1.0, "r@20": 1.0, "mrr": 1.0, "acc@1": 1.0, "acc@5": 1.0,
+                  "r16k": 1.0, "r64k": 1.0}
 
     # c.py changed once, with 8 files: ties in path order a b d m1 m2 m3 m4 notes.md.
     s2 = co[history["s2"]]
     assert s2.ranks == {"d.py": 3, "notes.md": 8}
     assert s2.metrics["r@5"] == 0.5 and s2.metrics["r@10"] == 1.0
     assert s2.metrics["mrr"] == pytest.approx(1 / 3)
+    # Acc@k: every truth file in the top k (d.py is 3rd, notes.md 8th).
+    assert s2.metrics["acc@1"] == 0.0 and s2.metrics["acc@5"] == 0.0
     # d.py (~20k tokens) is over 16k but inside 64k.
     assert s2.metrics["r16k"] == 0.5 and s2.metrics["r64k"] == 1.0
 
@@ -130,7 +135,7 @@ def test_baselines_on_known_history(history: dict[str, object], tmp_path: Path) 
     assert ct.metrics["r@5"] == pytest.approx(2 / 3) and ct.metrics["r@10"] == 1.0
 
     # aider's map ranks every indexed file but the seed: each truth file has a rank.
-    for mode in rb.MODES:
+    for mode in ("seeded", "task"):
         ar = res.results["aider"][mode]
         assert not ar.errors and len(ar.samples) == 2
         assert all(r is not None for s in ar.samples for r in s.ranks.values())
@@ -238,3 +243,241 @@ def test_aider_map_personalizes_mentioned_files(aider_map) -> None:
                                   files, {"app/seed.py"}) == {"lib/widgets.py", "helpers.py"}
     assert rb.aider_ident_filename_matches(rb.aider_ident_mentions("the Helpers, misc"),
                                            files) == {"helpers.py"}
+
+
+# -- issue-style protocol -----------------------------------------------------------------------
+
+def test_source_files_are_neither_tests_nor_docs() -> None:
+    for path in ("src/click/core.py", "gin.go", "lib/sinatra/base.rb", "src/jv.c", "src/main.rs",
+                 "packages/svelte/src/index.js", "gson/src/main/java/com/google/gson/Gson.java",
+                 "pyproject.toml", "package.json", "examples/basic/main.go"):
+        assert rb.is_source(path), path
+    for path in ("tests/test_core.py", "gin_test.go", "spec/base_spec.rb", "tests/cli.rs",
+                 "src/index.test.ts", "src/__tests__/x.js", "conftest.py",
+                 "gson/src/test/java/com/google/gson/GsonTest.java", "testdata/out.txt",
+                 "README.md", "CHANGES.rst", "docs/conf.py", "docs_src/tutorial/app.py",
+                 "LICENSE", ".github/workflows/ci.yml", ".gitignore", "Cargo.lock",
+                 "poetry.lock", "logo.png"):
+        assert not rb.is_source(path), path
+    assert rb.subject_tier("Fix crash when the list is empty") == 0
+    assert rb.subject_tier("fix(router): wrong param") == 0
+    assert rb.subject_tier("Handle empty input (#123)") == 1
+    assert rb.subject_tier("Add a prefix option") == 2  # "prefix" is not "fix"
+
+
+@pytest.fixture(scope="module")
+def issue_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("issue") / "issuerepo"
+    make_repo(root, {"core.py": "def parse_options():\n    return 1\n",
+                     "util.py": _py("helper"), "other.py": _py("other"), "four.py": _py("four"),
+                     "tests/test_core.py": "def test_parse():\n    pass\n",
+                     "docs/guide.md": "Guide.\n", "README.md": "Readme.\n", "data.bin": b"\0" * 64})
+    # Tier 0, truth core.py alone: the test, the doc and the new file are not truth.
+    fix = commit(root, "Fix crash in parse_options on empty input\n\nLong body, never shown.", {
+        "core.py": "def parse_options():\n    return 2\n",
+        "tests/test_core.py": "def test_parse():\n    assert True\n",
+        "docs/guide.md": "Guide, fixed.\n", "new.py": _py("new")})
+    # Four source files: not an issue-style sample.
+    commit(root, "Fix wrong helpers everywhere", {
+        "core.py": "def parse_options():\n    return 3\n", "util.py": _py("helper", 4),
+        "other.py": _py("other", 4), "four.py": _py("four", 4)})
+    # No source file (documentation only): not a sample.
+    commit(root, "Fix typo in the guide", {"docs/guide.md": "Guide, again.\n"})
+    # Tier 1 (a pull-request number only), two source files.
+    pr = commit(root, "Tidy helper and other (#42)", {"util.py": _py("helper", 6),
+                                                       "other.py": _py("other", 6)})
+    # Tier 2, the most recent.
+    tidy = commit(root, "Tidy util", {"util.py": _py("helper", 8), "README.md": "Readme 2.\n"})
+    # The binary's blob goes missing from the object store: git log --numstat dies there.
+    gone = commit(root, "Drop the data file and fix other", {"data.bin": None,
+                                                             "other.py": _py("other", 9)})
+    return {"root": root, "fix": fix, "pr": pr, "tidy": tidy, "gone": gone}
+
+
+def test_issue_samples_prefer_bug_fix_subjects(issue_history: dict[str, object]) -> None:
+    root = issue_history["root"]
+    sel = rb.find_issue_samples(root, 50)
+    shas = [s.sha for s in sel.samples]  # newest first
+    assert shas == [issue_history[k] for k in ("gone", "tidy", "pr", "fix")]
+    by = {s.sha: s for s in sel.samples}
+    fix = by[issue_history["fix"]]
+    assert fix.truth("issue") == ["core.py"] and fix.tier == 0
+    assert fix.task_text("issue") == "Fix crash in parse_options on empty input"
+    assert fix.task_text("task").endswith("never shown.")
+    assert by[issue_history["pr"]].truth("issue") == ["other.py", "util.py"]
+    assert by[issue_history["pr"]].tier == 1 and by[issue_history["tidy"]].tier == 2
+    assert sel.by_tier == {"fix_words": 2, "pr_ref_only": 1, "other": 1}
+    # Two wanted: the fix-word subjects win over the more recent others.
+    two = rb.find_issue_samples(root, 2)
+    assert [s.sha for s in two.samples] == [issue_history["gone"], issue_history["fix"]]
+    assert two.by_tier == {"fix_words": 2, "pr_ref_only": 0, "other": 0}
+    # Only the most recent `scan` commits are looked at.
+    assert [s.sha for s in rb.find_issue_samples(root, 50, scan=2).samples] == [
+        issue_history["gone"], issue_history["tidy"]]
+
+
+def test_a_missing_blob_does_not_end_the_log(issue_history: dict[str, object],
+                                             tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git("clone", "-q", "--no-local", str(issue_history["root"]), str(clone), cwd=tmp_path)
+    git("repack", "-a", "-d", "-q", cwd=clone)
+    blob = git("rev-parse", f"{issue_history['gone']}^:data.bin", cwd=clone)
+    # Unpack everything but the binary's blob, then drop the pack: that blob alone is missing.
+    packs = list((clone / ".git/objects/pack").glob("*.pack"))
+    for pack in packs:
+        shutil.move(pack, tmp_path / pack.name)
+        pack.with_suffix(".idx").unlink()
+    for pack in packs:
+        with open(tmp_path / pack.name, "rb") as f:
+            subprocess.run(["git", "unpack-objects", "-q"], stdin=f, cwd=clone, check=True)
+    loose = clone / ".git/objects" / blob[:2] / blob[2:]
+    loose.unlink()
+    plain = subprocess.run(["git", "log", "--numstat", "--format=%H"], cwd=clone,
+                           capture_output=True, text=True, check=False)
+    assert plain.returncode != 0 and "unable to read" in plain.stderr
+    commits = list(rb.iter_commits(clone))
+    assert [c.sha for c in commits][:2] == [issue_history["gone"], issue_history["tidy"]]
+    assert len(commits) == len(git("rev-list", "HEAD", cwd=clone).split()) - 1  # no root
+    gone = commits[0]
+    assert gone.changed == {"data.bin": 0, "other.py": 3}
+
+
+def test_issue_mode_scores_acc_at_k(issue_history: dict[str, object], tmp_path: Path) -> None:
+    root = issue_history["root"]
+    res = rb.evaluate_repo(root, samples=0, issue_samples=50, rankers=("bm25", "cochange"),
+                           worktree=tmp_path / "wt", log=lambda m: None, signal_rows=True)
+    assert res.samples == 0 and res.issue_samples == 4 and res.commits == 4
+    assert res.issue_selection["fix_words"] == 2
+    bm = {s.sha: s for s in res.results["bm25"]["issue"].samples}
+    fix = bm[issue_history["fix"]]
+    # The subject names parse_options, defined in core.py only: first, so Acc@1 = 1.
+    assert fix.task == "Fix crash in parse_options on empty input"
+    assert fix.truth == ["core.py"] and fix.ranks == {"core.py": 1}
+    assert fix.metrics["acc@1"] == 1.0 and fix.metrics["acc@5"] == 1.0
+    assert fix.metrics["mrr"] == 1.0
+    assert not res.results["bm25"]["seeded"].samples
+    summary = res.summary()
+    assert summary["results"]["bm25"]["issue"]["n"] == 4
+    # Signal rows: one per (sample, mode), the baselines' metrics on the same sample attached.
+    assert len(res.rows) == 4 and {r["mode"] for r in res.rows} == {"issue"}
+    row = next(r for r in res.rows if r["sha"] == issue_history["fix"])
+    assert row["truth"] == ["core.py"] and row["base"]["bm25"]["acc@1"] == 1.0
+    assert set(row["base"]) == {"bm25", "cochange"}
+    assert all(isinstance(sig, dict) for _, sig in row["cands"])
+
+
+def test_acc_at_k() -> None:
+    ranking = ["a", "b", "c", "d", "e", "f"]
+    assert rb.all_in_top(ranking, ["a"], 1) == 1.0
+    assert rb.all_in_top(ranking, ["a", "b"], 1) == 0.0
+    assert rb.all_in_top(ranking, ["a", "e"], 5) == 1.0
+    assert rb.all_in_top(ranking, ["a", "f"], 5) == 0.0
+    assert rb.all_in_top(ranking, ["a", "zz"], 5) == 0.0
+    assert rb.all_in_top(ranking, [], 5) == 0.0
+
+
+def test_time_cap_counts_what_was_not_run(history: dict[str, object], tmp_path: Path) -> None:
+    res = rb.evaluate_repo(history["root"], samples=50, issue_samples=0, rankers=("cochange",),
+                           worktree=tmp_path / "wt", log=lambda m: None, time_cap=0.0)
+    assert res.commits == 0 and res.not_run == {"seeded": 2}
+    assert not (tmp_path / "wt").exists()
+
+
+def test_thinning_keeps_both_kinds_evenly() -> None:
+    def mk(i: int, modes: tuple[str, ...]) -> object:
+        return rb.Sample(sha=str(i), parent="p", time=i, changed={}, added=set(), modes=modes)
+
+    left = [mk(i, ("issue",)) for i in range(6)] + [mk(i, ("seeded", "task")) for i in range(6, 10)]
+    kept = rb.thin(left, 5)
+    assert [x.sha for x in kept] == ["0", "2", "4", "6", "8"]  # 3 of 6 issue, 2 of 4 seeded
+    assert [x.sha for x in rb.thin(left[:6] + left[9:], 2)] == ["0", "9"]  # one of each at least
+    assert rb.thin(left, 0) == [] and rb.thin(left, 99) == left
+
+
+# -- weight fitting: offline scoring and leave-one-repository-out --------------------------------
+
+def _load_tune():
+    sys.path.insert(0, str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location("bench_tune", BENCH.parent / "tune_weights.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+tw = _load_tune()
+
+
+def _rows(seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for repo in ("r1", "r2", "r3"):
+        for mode in ("seeded", "task", "issue"):
+            for j in range(4):
+                cands = [(f"f{i}", {k: float(x) for k, x in zip(
+                    ("lexical", "cochange", "uses"), rng.integers(0, 3, 3), strict=True) if x})
+                    for i in range(12)]
+                truth = [f"f{i}" for i in rng.choice(14, size=1 + j % 3, replace=False)]
+                rows.append({"repo": repo, "mode": mode, "truth": truth, "cands": cands,
+                             "base": {"cochange": {"r@10": 0.5, "mrr": 0.5, "acc@1": 0.0,
+                                                   "acc@5": 1.0},
+                                      "bm25": {"r@10": 0.2, "mrr": 0.9, "acc@1": 1.0,
+                                               "acc@5": 1.0}}})
+    return rows
+
+
+def test_offline_scores_match_a_plain_sort() -> None:
+    rows = _rows()
+    weights = {"lexical": 1.5, "cochange": 1.0, "uses": 0.25}
+    got = tw.Dataset(rows, list(weights)).per_group(weights)
+    for (repo, mode), m in got.items():
+        mine = [r for r in rows if r["repo"] == repo and r["mode"] == mode]
+        want: dict[str, list[float]] = {"r@10": [], "mrr": [], "acc@1": [], "acc@5": []}
+        for r in mine:  # the reference: a stable sort of the candidates by weighted sum
+            order = [p for p, _ in sorted(r["cands"], key=lambda c: -sum(
+                weights.get(k, 0.0) * v for k, v in c[1].items()))]
+            want["r@10"].append(rb.recall_at(order, r["truth"], 10))
+            want["mrr"].append(rb.reciprocal_rank(order, r["truth"]))
+            want["acc@1"].append(rb.all_in_top(order, r["truth"], 1))
+            want["acc@5"].append(rb.all_in_top(order, r["truth"], 5))
+        for k, v in want.items():
+            assert m[k] == pytest.approx(sum(v) / len(v)), (repo, mode, k)
+        assert m["n"] == len(mine)
+
+
+def test_loro_never_fits_on_the_held_out_repository() -> None:
+    rows = _rows(1)
+    seen: dict[str, set[str]] = {}
+
+    def fit(train: list[dict]) -> dict[str, float]:
+        repos = {r["repo"] for r in train}
+        held = ({"r1", "r2", "r3"} - repos).pop()
+        seen[held] = repos
+        return tw.search(train, {"lexical": 1.0, "cochange": 1.0, "uses": 1.0}, rounds=1)
+
+    folds = tw.loro(rows, fit)
+    assert set(folds) == {"r1", "r2", "r3"}
+    assert seen == {"r1": {"r2", "r3"}, "r2": {"r1", "r3"}, "r3": {"r1", "r2"}}
+    # The held-out figures are those of the fold's weights on the held-out rows alone.
+    current = {"lexical": 1.0, "cochange": 1.0, "uses": 1.0}
+    fit_all = tw.search(rows, current, rounds=1)
+    rep = tw.loro_report(rows, current, fit_all, folds)
+    for repo, w in folds.items():
+        alone = tw.Dataset([r for r in rows if r["repo"] == repo], list(w)).per_group(w)
+        for mode in ("seeded", "issue"):
+            assert rep["per_repo"][repo][mode]["loro"]["mrr"] == pytest.approx(
+                alone[(repo, mode)]["mrr"], abs=1e-4)
+    assert rep["per_repo"]["r1"]["issue"]["bm25"]["mrr"] == 0.9
+    assert set(rep["macro"]) == {"current", "in_sample", "loro", "cochange", "bm25"}
+    # bm25's MRR (0.9 everywhere) is above ours here and there: flagged.
+    assert any(f["baseline"] == "bm25" and f["ours"] == "loro" for f in rep["flags"])
+
+
+def test_rows_cache_is_reused(issue_history: dict[str, object], tmp_path: Path) -> None:
+    root = Path(issue_history["root"])
+    params = {"samples": 0, "issue_samples": 2, "issue_scan": 100}
+    logs: list[str] = []
+    rows = tw.load_rows([root], tmp_path / "rows", params, log=logs.append)
+    assert (tmp_path / "rows" / "issuerepo.json").exists() and len(rows) == 2
+    again = tw.load_rows([root], tmp_path / "rows", params, log=logs.append)
+    assert again == json.loads(json.dumps(rows)) and "rows from" in logs[-1]
