@@ -215,6 +215,10 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
     return io.StringIO(text, newline="\n").readlines()  # ends lines at "\n" only, kept as read
 
 
+# The renderings a bundle is packed for: each holds the same items within the budget.
+RENDERINGS = ("markdown", "xml")
+
+
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
     """Rank, filter, pack and render a bundle for ``request``.
 
@@ -232,7 +236,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     fmt = "xml" if request.format == "xml" else "markdown"
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
-    bare = counter.count(render(fmt, request.task, []))
+    bare = max(counter.count(render(f, request.task, [])) for f in RENDERINGS)
     if 0 < request.budget < bare:
         raise BundleError(f"budget {request.budget} is too small: the bundle's header alone "
                           f"takes {bare} tokens (0 ranks only)")
@@ -323,7 +327,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             excluded=excluded)
         return BundleResult(draft, "", [])
 
-    overhead = counter.count(header(fmt, request.task) + footer(fmt)) + 2
+    overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
     top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
     offered: list[Candidate] = []
 
@@ -332,7 +336,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             offered.append(cand)
             yield cand
 
-    packed = pack(offer(), budget=request.budget, fmt=fmt, overhead=overhead,
+    packed = pack(offer(), budget=request.budget, formats=RENDERINGS, overhead=overhead,
                   count=counter.count, limit=request.limit, top_score=top_score)
     scans.save()
     if not packed and offered:
@@ -340,18 +344,21 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             f"budget {request.budget} holds the bundle's header but not one item (the best "
             f"candidate, {offered[0].path}, is {offered[0].tokens:,} tokens whole; its smallest "
             f"part did not fit either): give a larger --budget, or 0 to rank only")
-    # The whole document is measured again: tokens can merge across item boundaries.
+    # The whole document is measured again, in every rendering (tokens can merge across item
+    # boundaries): the items kept are the same whichever format is asked for.
     while True:
         pieces = [p.piece for p in packed]
-        rendered = render(fmt, request.task, pieces)
-        total = counter.count(rendered)
-        if total <= request.budget or not packed:
+        renders = {f: render(f, request.task, pieces) for f in RENDERINGS}
+        totals = {f: counter.count(text) for f, text in renders.items()}
+        if max(totals.values()) <= request.budget or not packed:
             break
         packed.pop()
+    rendered, total = renders[fmt], totals[fmt]
     items = [
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
-             ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)), tokens=p.tokens,
-             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
+             ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
+             tokens=p.by_format[fmt], score=round(p.candidate.score, 4),
+             reasons=list(p.candidate.reasons))
         for p in packed
     ]
     inside = {p.candidate.path for p in packed}

@@ -9,7 +9,7 @@ own token count never exceeds the budget.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from . import lexical
@@ -41,8 +41,9 @@ class Candidate:
 class Packed:
     candidate: Candidate
     piece: Piece
-    tokens: int
+    tokens: int  # its largest rendering: what it takes of the budget
     symbols: list[str]
+    by_format: dict[str, int]  # its tokens in each rendering
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -151,7 +152,7 @@ def pack(
     candidates: Iterable[Candidate],
     *,
     budget: int,
-    fmt: str,
+    formats: Sequence[str],
     overhead: int,
     count: Callable[[str], int],
     limit: int | None,
@@ -159,6 +160,8 @@ def pack(
 ) -> list[Packed]:
     """Fill ``budget`` (minus the document's ``overhead``) with the best renderable items.
 
+    An item costs its largest rendering among ``formats``, so every rendering holds the same
+    items: Markdown and XML differ in how they show a bundle, never in what it holds.
     ``candidates`` may be lazy: it is consumed only until the budget or ``limit`` is reached.
     """
     remaining = budget - overhead
@@ -175,9 +178,10 @@ def pack(
             if not ranges or _estimate(c, ranges) > remaining * 1.15 + 50:
                 continue
             piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges))
-            tokens = count(render_piece(fmt, piece, index))
+            by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
+            tokens = max(by_format.values())
             if tokens <= remaining:
-                out.append(Packed(c, piece, tokens, symbols))
+                out.append(Packed(c, piece, tokens, symbols, by_format))
                 remaining -= tokens
                 break
     return out

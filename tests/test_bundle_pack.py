@@ -119,8 +119,10 @@ def test_a_budget_smaller_than_the_header_is_refused(repo: Path, budget: int) ->
 
 
 def test_a_tiny_budget_still_gets_what_fits(repo: Path) -> None:
-    result = make(repo, seeds=["core/billing.py"], budget=40)
-    check_document(result, 40, "markdown")
+    # 60: the item must fit its XML rendering too (both renderings hold the same items)
+    result = make(repo, seeds=["core/billing.py"], budget=60)
+    check_document(result, 60, "markdown")
+    assert result.bundle.items
 
 
 def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(repo: Path) -> None:
@@ -211,3 +213,19 @@ def test_pins_and_exclude_globs(repo: Path) -> None:
 def test_a_pin_that_does_not_exist_is_an_error(repo: Path) -> None:
     with pytest.raises(BundleError, match="no-such-file.py"):
         make(repo, seeds=["core/billing.py"], pins=["core/no-such-file.py"], budget=1000)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(budget=st.integers(min_value=300, max_value=12_000), seeded=st.booleans())
+def test_markdown_and_xml_hold_the_same_items(repo: Path, budget: int, seeded: bool) -> None:
+    request: dict[str, object] = {"task": "settle the invoice amount", "budget": budget}
+    if seeded:
+        request["seeds"] = ["core/billing.py"]
+    chosen = {}
+    for fmt in ("markdown", "xml", "json"):
+        result = make(repo, **request, format=fmt)
+        if fmt != "json":
+            check_document(result, budget, fmt)
+        chosen[fmt] = [(i.path, i.granularity, i.ranges) for i in result.bundle.items]
+    assert chosen["markdown"] == chosen["xml"] == chosen["json"]
