@@ -21,7 +21,7 @@ from .fsutil import write_atomic
 from .index import Index
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
-from .render import Piece, footer, header, ranges_label, render, select_lines
+from .render import Piece, footer, header, ranges_label, render, select_lines, short_reason
 from .secrets import ScanCache, secret_by_name
 from .store import state_dir
 from .tokens import Counter
@@ -83,17 +83,21 @@ class BundleDraft:
     encoding: str
     items: list[dict[str, Any]]  # BundleItem's fields
     excluded: list[Excluded]
+    left_out: list[LeftOut] = field(default_factory=list)
 
     def build(self) -> Bundle:
         """The model, constructed from our own typed values (validating would first build the
         validators, which costs more than the query)."""
-        from .models import Bundle, BundleItem, ExcludedFile
+        from .models import Bundle, BundleItem, ExcludedFile, LeftOutFile
 
         return Bundle.model_construct(
             task=self.task, seeds=self.seeds, budget=self.budget, total_tokens=self.total_tokens,
             encoding=self.encoding, items=[BundleItem.model_construct(**i) for i in self.items],
             excluded=[ExcludedFile.model_construct(path=e.path, reason=e.reason)
-                      for e in self.excluded])
+                      for e in self.excluded],
+            left_out=[LeftOutFile.model_construct(path=lo.path, tokens=lo.tokens, score=lo.score,
+                                                  reason=short_reason(lo.reasons))
+                      for lo in self.left_out])
 
 
 class BundleResult:
@@ -217,6 +221,8 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
 
 # The renderings a bundle is packed for: each holds the same items within the budget.
 RENDERINGS = ("markdown", "xml")
+LEFT_OUT_SHOWN = 5  # ranked files the budget had no room for, named in the document
+LEFT_OUT_LISTED = 20  # ... and listed in the JSON
 
 
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
@@ -368,13 +374,22 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             excluded.append(Excluded(
                 cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                            f"({cand.tokens:,} tokens whole, and no part of it fit)"))
-    draft = BundleDraft(
-        task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
-        encoding=counter.label, items=items, excluded=excluded)
     skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
     left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered
                 if path not in skipped and not secret_by_name(path)]
+    # The best of them are named at the end of the document, when the budget has room.
+    for n in range(min(LEFT_OUT_SHOWN, len(left_out)), 0, -1):
+        note = [(lo.path, lo.tokens, short_reason(lo.reasons)) for lo in left_out[:n]]
+        noted = {f: render(f, request.task, pieces, note) for f in RENDERINGS}
+        counts = {f: counter.count(text) for f, text in noted.items()}
+        if max(counts.values()) <= request.budget:
+            rendered, total = noted[fmt], counts[fmt]
+            break
+    draft = BundleDraft(
+        task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
+        encoding=counter.label, items=items, excluded=excluded,
+        left_out=left_out[:LEFT_OUT_LISTED])
     return BundleResult(draft, rendered, pieces, left_out)
 
 

@@ -111,6 +111,15 @@ class ExcludedFile(BaseModel):
     reason: str
 
 
+class LeftOutFile(BaseModel):
+    """A ranked file the budget had no room for (best first)."""
+
+    path: str
+    tokens: int = Field(description="Tokens of the whole file.")
+    score: float
+    reason: str = Field(description="Why it ranked: its first reason.")
+
+
 class Bundle(BaseModel):
     """A ranked, explained context bundle packed to a token budget (items best first)."""
 
@@ -121,6 +130,9 @@ class Bundle(BaseModel):
     encoding: str
     items: list[BundleItem]
     excluded: list[ExcludedFile]
+    left_out: list[LeftOutFile] = Field(
+        default_factory=list,
+        description="The best-ranked files the budget had no room for (at most 20).")
 
 
 class SavedRange(BaseModel):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from . import lexical
-from .render import Piece, render_piece, select_lines
+from .render import Piece, render_piece, select_lines, short_reason
 from .syntax import Definition
 
 SMALL_FILE = 1_200  # tokens: a file this small goes in whole when it fits
@@ -177,7 +177,8 @@ def pack(
         for gran, ranges, symbols in options:
             if not ranges or _estimate(c, ranges) > remaining * 1.15 + 50:
                 continue
-            piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges))
+            piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges), c.tier,
+                          short_reason(c.reasons))
             by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
             tokens = max(by_format.values())
             if tokens <= remaining:

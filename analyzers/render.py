@@ -32,6 +32,19 @@ class Piece:
     granularity: str
     ranges: Sequence[tuple[int, int]]
     text: str  # the selected lines, ranges separated by a gap marker
+    tier: str = ""  # core, related, peripheral
+    why: str = ""  # its first reason, shortened
+
+
+WHY_CHARS = 90  # a reason shown beside an item, at most
+
+
+def short_reason(reasons: Sequence[str]) -> str:
+    """An item's first reason, one line and at most :data:`WHY_CHARS` characters."""
+    if not reasons:
+        return ""
+    why = " ".join(reasons[0].split())
+    return why if len(why) <= WHY_CHARS else why[:WHY_CHARS - 1].rstrip() + "…"
 
 
 def select_lines(lines: list[str], ranges: Sequence[tuple[int, int]]) -> str:
@@ -66,9 +79,11 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
         label = ranges_label(piece.ranges)
     if fmt == "xml":
         body = _XML_INVALID.sub("\ufffd", piece.text).replace("]]>", "]]]]><![CDATA[>")
+        extra = (f' tier="{piece.tier}"' if piece.tier else "") + (
+            f' why="{_attr(piece.why)}"' if piece.why else "")
         return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
-                f'granularity="{piece.granularity}">\n<document_content><![CDATA[\n{body}]]>'
-                f"</document_content>\n</document>\n")
+                f'granularity="{piece.granularity}"{extra}>\n<document_content><![CDATA[\n'
+                f"{body}]]></document_content>\n</document>\n")
     lang = FENCE_LANG.get(detect(piece.path) or "", "")
     longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2) \
         if "```" in piece.text else 2
@@ -80,6 +95,8 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
         title = f"## {name} (lines {label}, relevant definitions)"
     else:
         title = f"## {name} (lines {label})"
+    if piece.tier or piece.why:
+        title += " — " + ": ".join(x for x in (piece.tier, printable(piece.why)) if x)
     return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
 
 
@@ -92,6 +109,20 @@ def _attr(value: str) -> str:
     return printable(value)
 
 
-def render(fmt: str, task: str | None, pieces: Sequence[Piece]) -> str:
+def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]]) -> str:
+    """A compact list of ranked files the budget had no room for: (path, tokens, reason)."""
+    if not left_out:
+        return ""
+    if fmt == "xml":
+        return "".join(f'<left_out path="{_attr(p)}" tokens="{n}" why="{_attr(w)}"/>\n'
+                       for p, n, w in left_out)
+    lines = [f"- {printable(p)} ({n:,} tokens){': ' + printable(w) if w else ''}\n"
+             for p, n, w in left_out]
+    return "Left out for size (ranked next):\n" + "".join(lines) + "\n"
+
+
+def render(fmt: str, task: str | None, pieces: Sequence[Piece],
+           left_out: Sequence[tuple[str, int, str]] = ()) -> str:
     return header(fmt, task) + "".join(
-        render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + footer(fmt)
+        render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + \
+        left_out_note(fmt, left_out) + footer(fmt)

@@ -153,6 +153,8 @@ def test_markdown_has_one_fenced_block_per_item_with_its_path(repo: Path) -> Non
     assert len(fences) == len(items) == len(headings) >= 3
     files = {p: file_lines(repo / p) for p in {i.path for i in items}}
     for it, fence, heading in zip(items, fences, headings, strict=True):
+        heading, _, note = heading.partition(" — ")  # its tier and first reason, after a dash
+        assert note == f"{it.tier}: {it.reasons[0]}"[:90 + len(it.tier) + 2], note
         assert heading.split(" ")[0] == it.path
         assert fence.info == ("python" if it.path.endswith(".py") else "")
         expected = f"{GAP}\n".join("".join(files[it.path][a - 1:b]) for a, b in it.ranges)
@@ -340,3 +342,24 @@ def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) ->
     seeded = run_cli("bundle", "--seed", "client.py", "--budget", "0", cwd=folder)
     assert seeded.returncode == 0, seeded.stderr
     assert [i["path"] for i in json.loads(seeded.stdout)["items"]][:2] == ["client.py", "net.py"]
+
+
+def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
+    files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
+             + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(8)}
+    files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
+    repo = make_repo(tmp_path / "repo", files)
+    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1200")
+    js = run_cli(*args, "--format", "json", cwd=repo)
+    assert js.returncode == 0, js.stderr
+    data = json.loads(js.stdout)
+    inside = {i["path"] for i in data["items"]}
+    left = [x["path"] for x in data["left_out"]]
+    assert left and not set(left) & inside and all(x["reason"] for x in data["left_out"])
+    md = run_cli(*args, cwd=repo)
+    assert "Left out for size (ranked next):\n- " + left[0] in md.stdout, md.stdout[-600:]
+    assert "## pay/core.py (lines 1-2) — core: seed" in md.stdout
+    xml = run_cli(*args, "--format", "xml", cwd=repo)
+    doc = ET.fromstring(xml.stdout)
+    assert doc.find("left_out").get("path") == left[0]  # type: ignore[union-attr]
+    assert doc.find("document").get("tier") == "core"  # type: ignore[union-attr]
