@@ -107,7 +107,7 @@ def tool_result(model: BaseModel, text: str) -> CallToolResult:
 
 
 def notes(warnings: list[str]) -> str:
-    return "".join(f"\nNote: {w}" for w in warnings)
+    return "".join(f"\nNote: {printable(w)}" for w in warnings)
 
 
 # -- suggest_bundle -----------------------------------------------------------------------------
@@ -369,7 +369,7 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
         m = CheckAnswer(files_checked=report.files_checked, problems=problems[:k],
                         more_problems=len(problems) - k, tokens=0, warnings=warnings)
         lines = [f"{summary} in {m.files_checked} instruction file(s)."]
-        lines += [f"- {printable(p.path)}:{p.line}: {p.severity} {p.code} {p.message}"
+        lines += [f"- {printable(p.path)}:{p.line}: {p.severity} {p.code} {printable(p.message)}"
                   + (f" [fix: {p.fix}]" if p.fix else "") for p in m.problems]
         if m.more_problems:
             lines.append(f"(+{m.more_problems} more problems left out)")
@@ -447,12 +447,19 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
     if left >= MIN_ANSWER_BUDGET:
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
         request = BundleRequest(task=task, exclude=already)
-        model, _, _ = bundle_answer(ws, index, request, left, "markdown", [], jc)
+        model, _, result = bundle_answer(ws, index, request, left, "markdown", [], jc)
         parts.append(model.rendered.replace("# Context bundle", "# Suggested context (ranked "
                                             "for the task)", 1).rstrip() + "\n")
+        if not model.items:
+            kept_out = result.excluded()
+            hidden = sum(1 for _, why in kept_out if "secret" in why or "detected" in why)
+            parts.append("(No file to suggest: " + (
+                f"the {hidden} best matching file(s) may hold secrets and are never shown"
+                if hidden else "nothing in the workspace matched the task") + ".)\n")
         more = [x.path for x in model.left_out if x.why.startswith("did not fit")]
         if more:
-            parts.append("Also relevant, left out for size: " + ", ".join(more) + "\n")
+            parts.append("Also relevant, left out for size: "
+                         + ", ".join(printable(x) for x in more) + "\n")
     else:
         parts.append("(No room left for a context bundle: call suggest_bundle.)\n")
     if warnings:

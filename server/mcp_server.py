@@ -382,14 +382,17 @@ def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
         @server.resource("ctxsteward://handoff", mime_type="text/markdown",
                          description="The handoff note: HANDOFF.md as written, else a fresh one.")
         async def handoff_note() -> str:
-            from analyzers.confine import read_bytes_inside
+            from analyzers.confine import read_bytes_inside, resolve_inside
             from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown
 
             written = ws.root / DEFAULT_NOTE
-            if written.is_symlink() and read_bytes_inside(ws.root, written) is None:
-                raise ResourceError(f"{DEFAULT_NOTE} is a symlink to a file outside the "
-                                    "workspace: it is not read")
             data = read_bytes_inside(ws.root, written)
+            if written.is_symlink() and data is None:
+                raise ResourceError(
+                    f"{DEFAULT_NOTE} is a symlink to a file outside the workspace: it is not read"
+                    if resolve_inside(ws.root, written) is None else
+                    f"{DEFAULT_NOTE} is a symlink that cannot be read (a loop, or a missing "
+                    "target): remove it or point it at the note")
             if data is not None:
                 return data.decode("utf-8", "replace")
             try:

@@ -218,8 +218,9 @@ class Workspace:
             rel = full.resolve().relative_to(self.root).as_posix()
         except ValueError:
             raise Refused(f"refused: {what} {raw!r} is outside the workspace {self.root}") from None
-        except OSError as e:
-            raise Refused(f"{what} {raw!r}: {e}") from None
+        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+            problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
+            raise Refused(f"{what} {raw!r}: {problem}") from None
         rel = "." if rel in ("", ".") else rel
         if rel == ".ctxsteward" or rel.startswith(".ctxsteward/") or rel == ".git" \
                 or rel.startswith(".git/"):

@@ -53,7 +53,7 @@ def _excludes(top: Path, note: Path, extra: Sequence[str | Path] = ()) -> list[s
     for p in [note, *beside_candidates(note), *(note_file(top, e) for e in extra)]:
         try:
             out.append(p.resolve().relative_to(top).as_posix())
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
             continue
     return out
 

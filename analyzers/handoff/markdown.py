@@ -196,7 +196,7 @@ _HTMLISH = re.compile(r"<(?=[!/?A-Za-z])")
 def plain(s: str) -> str:
     """Derived free text (commit subjects, messages) on one line, with no HTML: a comment or tag
     in a commit subject cannot hide the rest of the note or forge a block marker."""
-    return _HTMLISH.sub("&lt;", " ".join(s.split()))
+    return _HTMLISH.sub("&lt;", printable(" ".join(s.split())))
 
 
 def _clip(s: str, n: int) -> str:

@@ -18,8 +18,8 @@ from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
 from . import commands, conflicts, drift, imports, loaded, scoping, size, symbols
 from . import paths as path_checks
-from .context import FileContext
-from .markdown import MARKDOWN_SUFFIXES
+from .context import FileContext, to_range
+from .markdown import MARKDOWN_SUFFIXES, Loc
 from .models import CheckReport, Diagnostic
 from .workspace import Workspace, is_outside, normalise
 
@@ -181,11 +181,20 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
     ws = workspace or Workspace(root, settings, index, token=token)
     targets, problems = _targets(ws, paths)
     contexts = []
+    link_out: list[Diagnostic] = []
     for p in targets:
         token.check()
         real = ws.real_path(p)
         if real != p and real in targets:
             problems.append(f"{p}: a symlink to {real}, checked there")
+            continue
+        outside = ws.outside_target(p)
+        if outside is not None:  # reported, never read: an agent would load the outside file
+            link_out.append(Diagnostic(
+                path=p, range=to_range(Loc(0, 0, 0, 0)), code="CS006", severity="warning",
+                message=f"{p} is a symlink to a file outside the workspace: it is not read or "
+                        "checked here, and agents that load it read that outside file into every "
+                        "session; make it a file of the repository"))
             continue
         ctx = context(ws, p)
         if ctx is None:
@@ -193,7 +202,7 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
             continue
         contexts.append(ctx)
     prefetch(contexts, token)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = link_out
     for ctx in contexts:
         diagnostics.extend(run_checks(ctx, token))
     ws.finish()

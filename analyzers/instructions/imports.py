@@ -132,6 +132,11 @@ def check(ctx: FileContext) -> None:
                            "not read, checked or counted here, and Claude Code would load that "
                            "outside file into every session; import a file of the repository "
                            "instead.")
+            elif not (e.source != ctx.path and ctx.ws.is_instruction_file(e.source)):
+                ctx.report(e.first_hop, "CS006",
+                           f"{chain}: {e.source} imports @{e.written}, a symlink to a file "
+                           "outside the workspace (not read or counted here); Claude Code would "
+                           "load that outside file into every session.")
         elif e.status == "outside":
             if direct:
                 where = "in your home folder, outside the workspace" if \

@@ -175,3 +175,39 @@ def test_check_never_takes_a_link_out_as_another_workspace(hostile: tuple[Path, 
         assert "outside the workspace" in done.stderr
         assert_clean(done.stdout + done.stderr)
     assert snapshot(outside, ignore=()) == before  # no .ctxsteward/ index made out there
+
+
+def test_an_instruction_file_or_a_nested_import_linking_out_is_reported(
+        hostile: tuple[Path, Path]) -> None:
+    repo, outside = hostile
+    (outside / "rules.md").write_text("OUTSIDE-NOTE-TEXT rules\n")
+    os.symlink(outside / "rules.md", repo / "AGENTS.md")
+    (repo / "docs" / "inner.md").write_text("# Inner\n\nSee @netrc.md.\n")
+    (repo / "CLAUDE.md").write_text("# Project\n\nSee @docs/inner.md.\n")
+    done = run_cli("check", "--format", "json", cwd=repo)
+    assert_clean(done.stdout + done.stderr)
+    diags = json.loads(done.stdout)["diagnostics"]
+    by_path = {(d["path"], d["code"]): d["message"] for d in diags}
+    assert "AGENTS.md is a symlink to a file outside the workspace" in by_path[
+        ("AGENTS.md", "CS006")]
+    assert "docs/inner.md imports @netrc.md, a symlink to a file outside the workspace" in \
+        by_path[("CLAUDE.md", "CS006")]
+
+
+async def test_symlink_loops_are_clear_refusals(tmp_path: Path, log: TextIO) -> None:
+    repo = make_repo(tmp_path / "repo", {"app.py": "def main():\n    return 1\n"})
+    os.symlink("loop2", repo / "loop1")
+    os.symlink("loop1", repo / "loop2")
+    os.symlink("HANDOFF.md", repo / "HANDOFF.md")
+    done = run_cli("handoff", "--no-bundle", cwd=repo)
+    assert done.returncode == 0 and "# Handoff" in done.stdout, done.stderr
+    async with session(repo, log) as s:
+        for tool, args in (("token_budget", {"paths": ["loop1"]}),
+                           ("suggest_bundle", {"seeds": ["loop1"]})):
+            result = await s.call_tool(tool, args)
+            assert result.is_error and "symlink that never resolves" in text(result), text(result)
+        with pytest.raises(MCPError) as err:
+            await s.read_resource("ctxsteward://handoff")  # type: ignore[arg-type]
+        assert "cannot be read (a loop" in err.value.error.message
+    log.seek(0)
+    assert "Traceback" not in log.read()

@@ -65,3 +65,22 @@ def test_index_budget_and_bundles_escape_names(repo: Path) -> None:
     js = run_cli("bundle", "--seed", "helper.py", "--format", "json", cwd=repo)
     assert js.returncode == 0, js.stderr
     assert {OSC, NEWLINE, TAB} <= {i["path"] for i in json.loads(js.stdout)["items"]}
+
+
+def test_handoff_and_check_texts_escape_controls(tmp_path: Path) -> None:
+    from gitutil import commit
+
+    root = make_repo(tmp_path / "repo", {
+        "app.py": "def main():\n    return 1\n",
+        "CLAUDE.md": "# Rules\n\nSee @docs/\x1b[31mmissing.md for more.\n",
+    })
+    commit(root, "fix \x1b]0;pwned\x07 the title", {"app.py": "def main():\n    return 2\n"})
+    (root / "app.py").write_text("def main():\n    return 3\n")
+    done = run_cli("handoff", "--no-bundle", "--base", "HEAD~1", cwd=root)
+    assert done.returncode == 0, done.stderr
+    no_raw_controls(done.stdout + done.stderr)
+    assert "fix \\x1b]0;pwned\\x07 the title" in done.stdout
+    assert "docs/\\x1b[31mmissing.md" in done.stdout  # the instruction check, in the note
+    check = run_cli("check", cwd=root)
+    no_raw_controls(check.stdout + check.stderr)
+    assert "docs/\\x1b[31mmissing.md" in check.stdout
