@@ -72,6 +72,7 @@ from .lsp_features.indexing import INDEX_KEY, Indexer
 from .lsp_features.protocol import StewardProtocol
 from .lsp_features.settings import index_affecting_change, parse_settings
 from .lsp_features.state import Buffer, ServerState, uri_to_path
+from .lsp_features.textdoc import LineDocument
 from .scheduler import Job, JobContext, JobState, Priority
 
 log = logging.getLogger(__name__)
@@ -346,6 +347,12 @@ def create_server() -> StewardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams) -> None:
+        doc = ls.workspace.text_documents.get(params.text_document.uri)
+        if isinstance(doc, LineDocument) and doc.length > ls.state.settings.max_file_size:
+            # Too large to analyse (more code points than bytes allowed): no work per change -
+            # not even joining its text; features answer "too large" when asked.
+            ls.state.forget_facts(params.text_document.uri)
+            return
         ls.state.changed(params.text_document.uri)
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
