@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +40,7 @@ from analyzers.bundle import MAX_BUDGET
 from analyzers.cancel import Cancelled
 from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
+from analyzers.secrets import redact
 
 from .lsp_features import bundles as bundle_cmds
 from .lsp_features import handoff as handoff_cmds
@@ -445,14 +448,15 @@ def create_server() -> StewardServer:
                 if loaded is None:
                     return None
                 return types.Hover(contents=types.MarkupContent(
-                    kind=types.MarkupKind.Markdown, value=loaded))
+                    kind=types.MarkupKind.Markdown, value=redact(loaded)))
             row = lines[ans.line]
             rng = types.Range(
                 start=types.Position(line=ans.line,
                                      character=codec.client_num_units(row[:ans.start])),
                 end=types.Position(line=ans.line, character=codec.client_num_units(row[:ans.end])))
+            # Names and signatures come from files and git: a token in one is redacted.
             return types.Hover(contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=ans.markdown), range=rng)
+                kind=types.MarkupKind.Markdown, value=redact(ans.markdown)), range=rng)
 
         # During an edit burst the facts of an earlier version answer at once (the newest
         # version's analysis is debounced, and the next change would supersede it).
@@ -805,6 +809,11 @@ def serve() -> int:
     # Background work (the index build's own thread: git log parsing, SQLite writes) holds the
     # GIL in long stretches; a shorter switch interval lets a request thread in sooner.
     sys.setswitchinterval(0.001)
+    # Ctrl-C ends the server as SIGTERM does. Python's KeyboardInterrupt would stop the message
+    # loop but leave the stdin reader and the scheduler's threads holding the process alive;
+    # worker processes end with it (PR_SET_PDEATHSIG, analyzers.procs).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     server = create_server()
     try:
         server.start_io()

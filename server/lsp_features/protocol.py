@@ -57,7 +57,7 @@ class StewardProtocol(LanguageServerProtocol):
     """:class:`LanguageServerProtocol` that answers requests it cannot deserialize, and keeps
     open documents as lines (:mod:`.textdoc`: an edit of a huge document costs little)."""
 
-    @property  # type: ignore[override]
+    @property
     def _workspace(self) -> Workspace | None:
         return self.__dict__.get("_steward_workspace")
 
