@@ -24,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +40,7 @@ from analyzers.bundle import MAX_BUDGET
 from analyzers.cancel import Cancelled
 from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
+from analyzers.secrets import redact
 
 from .lsp_features import bundles as bundle_cmds
 from .lsp_features import handoff as handoff_cmds
@@ -72,6 +75,7 @@ from .lsp_features.indexing import INDEX_KEY, Indexer
 from .lsp_features.protocol import StewardProtocol
 from .lsp_features.settings import index_affecting_change, parse_settings
 from .lsp_features.state import Buffer, ServerState, uri_to_path
+from .lsp_features.textdoc import LineDocument
 from .scheduler import Job, JobContext, JobState, Priority
 
 log = logging.getLogger(__name__)
@@ -346,6 +350,12 @@ def create_server() -> StewardServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams) -> None:
+        doc = ls.workspace.text_documents.get(params.text_document.uri)
+        if isinstance(doc, LineDocument) and doc.length > ls.state.settings.max_file_size:
+            # Too large to analyse (more code points than bytes allowed): no work per change -
+            # not even joining its text; features answer "too large" when asked.
+            ls.state.forget_facts(params.text_document.uri)
+            return
         ls.state.changed(params.text_document.uri)
         buf = ls.buffer(params.text_document.uri)
         if buf is not None:
@@ -438,14 +448,15 @@ def create_server() -> StewardServer:
                 if loaded is None:
                     return None
                 return types.Hover(contents=types.MarkupContent(
-                    kind=types.MarkupKind.Markdown, value=loaded))
+                    kind=types.MarkupKind.Markdown, value=redact(loaded)))
             row = lines[ans.line]
             rng = types.Range(
                 start=types.Position(line=ans.line,
                                      character=codec.client_num_units(row[:ans.start])),
                 end=types.Position(line=ans.line, character=codec.client_num_units(row[:ans.end])))
+            # Names and signatures come from files and git: a token in one is redacted.
             return types.Hover(contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=ans.markdown), range=rng)
+                kind=types.MarkupKind.Markdown, value=redact(ans.markdown)), range=rng)
 
         # During an edit burst the facts of an earlier version answer at once (the newest
         # version's analysis is debounced, and the next change would supersede it).
@@ -798,6 +809,11 @@ def serve() -> int:
     # Background work (the index build's own thread: git log parsing, SQLite writes) holds the
     # GIL in long stretches; a shorter switch interval lets a request thread in sooner.
     sys.setswitchinterval(0.001)
+    # Ctrl-C ends the server as SIGTERM does. Python's KeyboardInterrupt would stop the message
+    # loop but leave the stdin reader and the scheduler's threads holding the process alive;
+    # worker processes end with it (PR_SET_PDEATHSIG, analyzers.procs).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     server = create_server()
     try:
         server.start_io()

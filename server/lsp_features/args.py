@@ -15,14 +15,21 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
+INVALID_PARAMS = -32602
+MAX_UINTEGER = 2**31 - 1  # LSP's uinteger (lsprotocol refuses more)
 
 
 class CommandError(Exception):
     """Input a command cannot use, or a state it cannot work in; the message says what to do."""
 
 
+class InvalidArgument(CommandError):
+    """An argument of the wrong shape or out of range: answered with InvalidParams."""
+
+
 def to_jsonrpc(e: CommandError) -> JsonRpcException:
-    return JsonRpcException(str(e), code=REQUEST_FAILED)
+    code = INVALID_PARAMS if isinstance(e, InvalidArgument) else REQUEST_FAILED
+    return JsonRpcException(str(e), code=code)
 
 
 def plain(value: Any) -> Any:
@@ -82,8 +89,12 @@ def opt_position(command: str, obj: dict[str, Any]) -> types.Position | None:
         line, character = raw.get("line"), raw.get("character")
         if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
                for v in (line, character)):
+            if max(int(line), int(character)) > MAX_UINTEGER:  # type: ignore[arg-type]
+                raise InvalidArgument(
+                    f"{command}: 'position' is out of range: line and character are at most "
+                    f"{MAX_UINTEGER:,} (LSP uinteger), got {raw!r}")
             return types.Position(line=line, character=character)  # type: ignore[arg-type]
-    raise CommandError(f"{command}: 'position' must be {{\"line\": N, \"character\": N}} "
+    raise InvalidArgument(f"{command}: 'position' must be {{\"line\": N, \"character\": N}} "
                        f"(0-based), got {raw!r}")
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.secrets import redact
+
 from ..scheduler import JobContext
 from .documents import DocFacts, split_lines
 from .hover import _pct
@@ -36,9 +38,10 @@ def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
             position=types.Position(line=row, character=codec.client_num_units(lines[row])),
             label=f"{n:,} tokens",
             padding_left=True,
-            tooltip=f"{d.qualified} ({d.kind}, lines {d.start_line}–{d.end_line}): {n:,} tokens,"
-                    f" {share:.0%} of the file, {_pct(state.share(n))} of the "
-                    f"{state.window_label()} context window",
+            tooltip=redact(  # a definition's name may hold a token
+                f"{d.qualified} ({d.kind}, lines {d.start_line}–{d.end_line}): {n:,} tokens,"
+                f" {share:.0%} of the file, {_pct(state.share(n))} of the "
+                f"{state.window_label()} context window"),
         ))
     return out
 

@@ -28,6 +28,7 @@ from analyzers.bundle import BundleError, BundleRequest, BundleResult, make_bund
 from analyzers.confine import read_bytes_inside
 from analyzers.filefacts import decode
 from analyzers.render import render
+from analyzers.secrets import redact
 
 from ..scheduler import Job, JobContext, Priority
 from .args import CommandError, Located
@@ -222,7 +223,7 @@ class BundleSession:
                 list(self.sticky))
             result = self._compute(ctx, spec)
             self._commit(spec, result)
-            return result.bundle.model_dump(mode="json")
+            return bundle_view(result.bundle)
 
     def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
             codec: PositionCodec) -> dict[str, Any]:
@@ -257,7 +258,7 @@ class BundleSession:
                         spec.pins.append(t.path)
             result = self._compute(ctx, spec)
             self._commit(spec, result, sticky)
-            return result.bundle.model_dump(mode="json")
+            return bundle_view(result.bundle)
 
     def remove(self, ctx: JobContext, buf: Buffer | None, loc: Located,
                codec: PositionCodec) -> dict[str, Any]:
@@ -283,7 +284,7 @@ class BundleSession:
                     spec.excludes.append(t.path)
             result = self._compute(ctx, spec)
             self._commit(spec, result, sticky)
-            return result.bundle.model_dump(mode="json")
+            return bundle_view(result.bundle)
 
     def copy(self, fmt: str) -> str:
         with self._lock:
@@ -300,7 +301,7 @@ class BundleSession:
 
     def current(self) -> dict[str, Any] | None:
         with self._lock:
-            return None if self.result is None else self.result.bundle.model_dump(mode="json")
+            return None if self.result is None else bundle_view(self.result.bundle)
 
     def save(self, ctx: JobContext, name: str) -> dict[str, Any]:
         from analyzers.bundle import save_bundle
@@ -365,6 +366,7 @@ class BundleSession:
         out: list[types.CodeAction] = []
 
         def action(title: str, command: str, arg: dict[str, Any]) -> None:
+            title = redact(title)  # a definition's name may hold a token
             out.append(types.CodeAction(title=title, kind=ACTION_KIND, command=types.Command(
                 title=title, command=command, arguments=[arg])))
 
@@ -384,6 +386,21 @@ class BundleSession:
             action(f"Exclude {name} from the context bundle", REMOVE, file_arg)
         action(f"Suggest a context bundle for {name}", SUGGEST, file_arg)
         return out
+
+
+def bundle_view(bundle: Any) -> dict[str, Any]:
+    """The bundle as JSON for the editor, with the texts derived from files and git (symbol
+    names, reasons) passed through :func:`analyzers.secrets.redact`."""
+    out: dict[str, Any] = bundle.model_dump(mode="json")
+    for item in out.get("items", []):
+        item["symbols"] = [redact(x) for x in item.get("symbols", [])]
+        item["reasons"] = [redact(x) for x in item.get("reasons", [])]
+    for key in ("excluded", "left_out"):
+        for row in out.get(key) or []:
+            if isinstance(row.get("reason"), str):
+                row["reason"] = redact(row["reason"])
+    out["seeds"] = [redact(x) for x in out.get("seeds", [])]
+    return out
 
 
 def _read_text(root: Any, path: str, max_size: int) -> str | None:

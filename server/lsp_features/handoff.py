@@ -97,6 +97,11 @@ def note_path(state: ServerState, requested: str | None) -> tuple[Path, str]:
     try:
         shown = full.resolve().relative_to(root).as_posix()
         check_write(root, full)
+    except (RuntimeError, OSError) as e:  # a symlink loop: RuntimeError on Python 3.11
+        if isinstance(e, OutsideWorkspace):
+            raise CommandError(str(e)) from e
+        raise CommandError(f"the handoff note {rel} is a symlink that never resolves (a loop) "
+                           "or cannot be looked up; give another path") from e
     except ValueError as e:
         raise CommandError(f"the handoff note {rel} is outside the workspace {root}; give a path "
                            "inside it") from e

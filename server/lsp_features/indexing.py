@@ -279,7 +279,7 @@ class Indexer:
             return True
         try:
             rel = path.resolve().relative_to(root)
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (3.11)
             return True
         first = rel.parts[0] if rel.parts else ""
         return first in (".ctxsteward", ".git")

@@ -16,6 +16,9 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import Workspace
+
+from .textdoc import StewardWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,18 @@ def _why(exc: BaseException) -> str:
 
 
 class StewardProtocol(LanguageServerProtocol):
-    """:class:`LanguageServerProtocol` that answers requests it cannot deserialize."""
+    """:class:`LanguageServerProtocol` that answers requests it cannot deserialize, and keeps
+    open documents as lines (:mod:`.textdoc`: an edit of a huge document costs little)."""
+
+    @property
+    def _workspace(self) -> Workspace | None:
+        return self.__dict__.get("_steward_workspace")
+
+    @_workspace.setter
+    def _workspace(self, value: Workspace | None) -> None:
+        if value is not None and type(value) is Workspace:
+            value.__class__ = StewardWorkspace  # pygls builds it in its initialize handler
+        self.__dict__["_steward_workspace"] = value
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:

@@ -286,6 +286,12 @@ class ServerState:
         self._pending.pop(uri, None)
         self.scheduler.cancel_key(f"analyse:{uri}", "document closed")
 
+    def forget_facts(self, uri: str) -> None:
+        """``uri`` became too large to analyse: drop what was known of it (cheap when nothing
+        was - called on every change of such a document)."""
+        if uri in self._pending or uri in self._facts or uri in self._changes:
+            self.forget(uri)
+
     def drop_index_facts(self) -> None:
         """After the index changed: facts read from it may be stale (buffer facts stay)."""
         with self._facts_lock:
