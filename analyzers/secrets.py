@@ -7,18 +7,26 @@ assigned to a name such as ``password``, ``secret`` or ``api_key``), with detect
 standard heuristic filters (no templated, sequential, UUID-like or ``$VAR`` values) but *not* its
 ``# pragma: allowlist secret`` filter (that pragma silences a CI scanner; it does not make a
 secret fit for an agent), and to our own patterns for the forms detect-secrets misses
-(:data:`PATTERNS`: XML ``<add key= value=>``, Go/JS ``Password: "…"``, connection strings,
-``auth=("user", "…")``, ``("DB_PASSWORD", "…")`` pairs, ``Bearer …``, netrc lines, "password is
-…" in prose, unquoted AWS secret keys, PEM bodies). Its high-entropy detectors stay off: they flag
-hashes and test fixtures far more often than real secrets.
+(:data:`PATTERNS`: XML ``<add key= value=>``, Go/JS ``Password: "…"``, typed and bytes
+literals (``apiKey: string = "…"``, ``PASSWORD = b"…"``), connection strings, ``auth=("user",
+"…")``, ``("DB_PASSWORD", "…")`` pairs, ``Bearer …`` and ``Authorization: Token/Basic …``,
+command lines (``mysql -p…``, ``--password=…``, ``curl -u user:…``), URL query secrets
+(``?private_token=…``), OpenAI ``sk-proj-`` and Anthropic ``sk-ant-`` keys, netrc lines,
+"password is …" and "password: …" in prose (the whole value, its trailing punctuation too),
+unquoted AWS secret keys, PEM bodies). In text, configuration and git subjects (not source code)
+``NAME=value`` counts anywhere on a line (``make deploy PASSWORD=…`` in a code span). A quoted
+value of 12+ lower-case letters assigned to a password name (``password = "mysecretpassword"``,
+a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``).
+Its high-entropy detectors stay off: they flag hashes and test fixtures far more often than real
+secrets.
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
 a short reason (a file holding one is left out of bundles); :func:`redact` masks each value as
 ``[redacted: KIND]``.
 
 The rule for every text we derive from git or from files and show an agent (commit subjects,
-TODO lines, rank reasons, symbol names, instruction-file excerpts): it passes through
-:func:`redact` where it is produced, so no edge has to remember to.
+branch, remote and ref names, TODO lines, rank reasons, symbol names, instruction-file
+excerpts): it passes through :func:`redact` where it is produced, so no edge has to remember to.
 """
 
 from __future__ import annotations
@@ -199,14 +207,14 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
-        rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>]{{12,300}})"), "query"),
+        rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query"),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", re.compile(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
     # "Authorization": "Token 9f8e…" / Authorization: Basic YWRt… / -H 'Authorization: Digest …'
     Pattern("Authorization Header", re.compile(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
-        r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "token"),
+        r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", re.compile(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]*?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
@@ -232,7 +240,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     Pattern("Secret In Prose", re.compile(
-        r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?(?:\s+(?:is|was|are"
+        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?(?:\s+(?:is|was|are"
         r"|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300})(?P=q)(?:\s|$)"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
@@ -248,7 +256,8 @@ CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
 INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>[^\s\"'`;,<>()\[\]{{}}|&]{{8,300}})"), "inline")
+    rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
+    "inline")  # (a query string's next "&name=" ends the value)
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
@@ -280,6 +289,17 @@ _NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, no
     r"wrong|invalid|incorrect|bad|old|new|other|another|different|fake|dummy|test|sample"
     r"|example|random|some|weak|strong|short|long|empty|bogus|mismatch|expired|correct|valid")
 _SENTENCE_END = ".,;:)!?"
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
+
+
+def _random_case(v: str, word: int = 3) -> bool:
+    """Letters whose case flips every few characters ("DqFSCySTyis"): generated, not a name
+    ("getPasswordHash" flips at word starts only)."""
+    if len(v) < 10 or not v.isalpha():
+        return False
+    flips = sum(a.isupper() != b.isupper() for a, b in zip(v, v[1:], strict=False))
+    longest_word = max(len(w) for w in re.split(r"[A-Z]+", v))
+    return flips * 4 >= len(v) and longest_word <= word
 
 
 def _plausible(value: str, check: str, name: str = "") -> bool:
@@ -294,8 +314,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
             and LABEL_VALUE.fullmatch(v) and not v.startswith(("password", "secret"))
             and not _NOT_CHOSEN.match(v)):
         return True
-    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v):
-        return False
+    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v) or "..." in v or "…" in v:
+        return False  # (an elided value, "99ae8af...snip...ec0f", is an example)
     if check == "cli":  # --password=…: not a variable, a placeholder word or an option name
         return (len(set(v)) > 3 and not v.startswith(("-", "$", "%", "@"))
                 and LABEL_VALUE.fullmatch(v) is None and _ENV_NAME.fullmatch(v) is None
@@ -307,6 +327,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return False
     has_digit = any(c.isdigit() for c in v)
     has_alpha = any(c.isalpha() for c in v)
+    if check == "header":  # after an explicit scheme: any token-like value, not a word
+        return len(set(v)) > 6 and (has_digit or not v.isidentifier() or _random_case(v, 5))
     if check == "query":  # a URL query value: one token, not percent-encoded words
         return has_digit and has_alpha and "%20" not in v and "+" not in v
     if check == "token":
@@ -318,13 +340,20 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
             return False
         return has_alpha and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
     if check in ("prose", "inline"):
-        if v.lower().rstrip("!") in _CODE_WORDS or v.isidentifier() and not has_digit:
+        if check == "inline" and re.fullmatch(r"[a-z]{10,64}", v) and not (
+                LABEL_VALUE.fullmatch(v) or _NOT_CHOSEN.match(v)):
+            return True  # password=meadowcopper: a chosen passphrase in an assignment
+        if v.lower().rstrip("!") in _CODE_WORDS or (
+                v.isidentifier() and not has_digit and not _random_case(v)):
+            return False
+        if _TYPE_NAME.fullmatch(v):  # GraphQL's "$password: String!"
             return False
         if check == "inline" and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v)
                                   or _VERSION.match(v) or "/" in v or "%20" in v
                                   or "." in v and not has_digit):
             return False
-        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v))
+        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v)
+                              or _random_case(v))
     # keyword: a quoted literal; not an identifier-like word naming a setting or an env var
     if (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
             or v.startswith(("/", "./", "http"))):
