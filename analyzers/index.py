@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from . import history as hist
 from .cancel import NEVER, Cancelled, CancelToken
 from .config import Settings
+from .secrets import redact_name
 from .store import (
     IndexReadOnly,
     RecordRows,
@@ -401,7 +402,7 @@ def _build(
                 with store.transaction():
                     _store_history(store, hist_result)
                 history_summary = {
-                    "head": hist_result.state.head, "branch": hist_result.state.branch,
+                    "head": hist_result.state.head, "branch": redact_name(hist_result.state.branch),
                     "commits_read": len(hist_result.commits),
                     "shallow": hist_result.state.shallow, "incremental": hist_result.incremental,
                 }

@@ -7,18 +7,26 @@ assigned to a name such as ``password``, ``secret`` or ``api_key``), with detect
 standard heuristic filters (no templated, sequential, UUID-like or ``$VAR`` values) but *not* its
 ``# pragma: allowlist secret`` filter (that pragma silences a CI scanner; it does not make a
 secret fit for an agent), and to our own patterns for the forms detect-secrets misses
-(:data:`PATTERNS`: XML ``<add key= value=>``, Go/JS ``Password: "…"``, connection strings,
-``auth=("user", "…")``, ``("DB_PASSWORD", "…")`` pairs, ``Bearer …``, netrc lines, "password is
-…" in prose, unquoted AWS secret keys, PEM bodies). Its high-entropy detectors stay off: they flag
-hashes and test fixtures far more often than real secrets.
+(:data:`PATTERNS`: XML ``<add key= value=>``, Go/JS ``Password: "…"``, typed and bytes
+literals (``apiKey: string = "…"``, ``PASSWORD = b"…"``), connection strings, ``auth=("user",
+"…")``, ``("DB_PASSWORD", "…")`` pairs, ``Bearer …`` and ``Authorization: Token/Basic …``,
+command lines (``mysql -p…``, ``--password=…``, ``curl -u user:…``), URL query secrets
+(``?private_token=…``), OpenAI ``sk-proj-`` and Anthropic ``sk-ant-`` keys, netrc lines,
+"password is …" and "password: …" in prose (the whole value, its trailing punctuation too),
+unquoted AWS secret keys, PEM bodies). In text, configuration and git subjects (not source code)
+``NAME=value`` counts anywhere on a line (``make deploy PASSWORD=…`` in a code span). A quoted
+value of 12+ lower-case letters assigned to a password name (``password = "mysecretpassword"``,
+a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``).
+Its high-entropy detectors stay off: they flag hashes and test fixtures far more often than real
+secrets.
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
 a short reason (a file holding one is left out of bundles); :func:`redact` masks each value as
 ``[redacted: KIND]``.
 
 The rule for every text we derive from git or from files and show an agent (commit subjects,
-TODO lines, rank reasons, symbol names, instruction-file excerpts): it passes through
-:func:`redact` where it is produced, so no edge has to remember to.
+branch, remote and ref names, TODO lines, rank reasons, symbol names, instruction-file
+excerpts): it passes through :func:`redact` where it is produced, so no edge has to remember to.
 """
 
 from __future__ import annotations
@@ -46,8 +54,9 @@ DETECTORS = (
     "ArtifactoryDetector", "BasicAuthDetector", "JwtTokenDetector", "KeywordDetector",
 )
 # Answers cached under another version (another set of detectors) are dropped. 4: our own
-# patterns, per-line prefilter, the allowlist pragma ignored.
-SCAN_VERSION = 5
+# patterns, per-line prefilter, the allowlist pragma ignored. 6: command lines, inline
+# NAME=value in text, Authorization schemes, OpenAI/Anthropic keys, URL query secrets.
+SCAN_VERSION = 6
 
 
 def secret_by_name(path: str) -> str | None:
@@ -121,7 +130,8 @@ KEYWORDS = (
     "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ",
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
-                  "bearer", "token", "credential", "passphrase", "auth")
+                  "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
+                  "curl", "sshpass", "redis-cli", "--user")
 BASIC_AUTH = re.compile(r"://[^\s/:@'\"]+:[^\s/:@'\"]+@")
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
@@ -174,9 +184,11 @@ PATTERNS: tuple[Pattern, ...] = (
     # <password>…</password>
     Pattern("XML Secret Element", re.compile(
         rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}})</(?P=n)>")),
-    # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…"
+    # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
+    # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
-        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}\s*(?::=|=>|[!=]==?|[:=])\s*@?(?P<q>{_Q})"
+        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_][\w.<>\[\]| ]{{0,40}}?)?"
+        rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bru]{{1,2}}(?={_Q}))?(?P<q>{_Q})"
         rf"(?P<v>{_VALUE})(?P=q)")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
@@ -193,9 +205,32 @@ PATTERNS: tuple[Pattern, ...] = (
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols)
     Pattern("Basic Auth Credentials", re.compile(
         r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
+    # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
+    Pattern("URL Query Secret", re.compile(
+        rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query"),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", re.compile(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
+    # "Authorization": "Token 9f8e…" / Authorization: Basic YWRt… / -H 'Authorization: Digest …'
+    Pattern("Authorization Header", re.compile(
+        r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
+        r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
+    # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
+    Pattern("Command Line Password", re.compile(
+        r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]*?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
+        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]*?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any"),
+    Pattern("Command Line Password", re.compile(
+        r"(?i)(?<![\w-])--(?:password|passwd|pass)[= ](?P<v>[^\s\"'`;|&)]{4,300})"), "cli"),
+    # curl -u admin:PW, curl --user admin:PW
+    Pattern("Basic Auth Credentials", re.compile(
+        r"\bcurl\b[^\n#]*?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
+        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any"),
+    # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
+    Pattern("OpenAI Token", re.compile(
+        r"\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{40,}(?![\w-]))"),
+        "whole"),
+    Pattern("Anthropic Token", re.compile(
+        r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
     # netrc: machine host login user password pw
     Pattern("Netrc Password", re.compile(
         r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
@@ -203,9 +238,10 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Netrc Password", re.compile(
         r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300})\s*$"), "prose"),
     # # FIXME password is Sup3r!pass on staging
+    # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     Pattern("Secret In Prose", re.compile(
-        r"(?i)\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?\s+(?:is|was|are"
-        r"|set\s+to|becomes)\s+(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,299}[^\s\"'`.,;:)!?])(?P=q)[.,;:)!?]*(?:\s|$)"),
+        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?(?:\s+(?:is|was|are"
+        r"|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300})(?P=q)(?:\s|$)"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
@@ -217,6 +253,11 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
     r"(?P<v>[^\s\"'`;]{8,300}?)\s*(?:\s[#;].*)?$"), "config")
+# In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
+# PASSWORD=…`` in a code span: NAME=value anywhere on the line.
+INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
+    rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
+    "inline")  # (a query string's next "&name=" ends the value)
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
@@ -239,14 +280,46 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+")  # an environment variable
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")  # a field: "updated_at", "token_last_4"
 _VERSION = re.compile(r"[\^~<>=v]*\d+(?:\.\d+)+")  # "^4.0.17"
 _STRONG_NAME = re.compile(r"(?i)pass|pwd|secret|key")
+# A password name (its last word says so): "password", "DB_PASSWORD", "adminPwd", "client_secret"
+_PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret)[\"'\]]*\s*(?::[^=]*)?[:=]")
+# A quoted value of words only, assigned to a password name: no code shape (no separators, no
+# capitals inside), long enough to be a chosen password ("mysecretpassword", postgres' default).
+_WORDS_PASSWORD = re.compile(r"[a-z]{12,64}")
+_NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, not a credential
+    r"wrong|invalid|incorrect|bad|old|new|other|another|different|fake|dummy|test|sample"
+    r"|example|random|some|weak|strong|short|long|empty|bogus|mismatch|expired|correct|valid")
+_SENTENCE_END = ".,;:)!?"
+_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
+
+
+def _random_case(v: str, word: int = 3) -> bool:
+    """Letters whose case flips every few characters ("DqFSCySTyis"): generated, not a name
+    ("getPasswordHash" flips at word starts only)."""
+    if len(v) < 10 or not v.isalpha():
+        return False
+    flips = sum(a.isupper() != b.isupper() for a, b in zip(v, v[1:], strict=False))
+    longest_word = max(len(w) for w in re.split(r"[A-Z]+", v))
+    return flips * 4 >= len(v) and longest_word <= word
 
 
 def _plausible(value: str, check: str, name: str = "") -> bool:
     """Whether a pattern's captured value looks like a credential rather than a label, template,
     placeholder or code."""
     v = value.strip()
-    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v):
-        return False
+    if check in ("prose", "inline"):  # the span keeps sentence punctuation; the test does not
+        v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
+    if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
+        return True
+    if (check == "keyword" and _WORDS_PASSWORD.fullmatch(v) and _PASSWORD_NAME.search(name)
+            and LABEL_VALUE.fullmatch(v) and not v.startswith(("password", "secret"))
+            and not _NOT_CHOSEN.match(v)):
+        return True
+    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v) or "..." in v or "…" in v:
+        return False  # (an elided value, "99ae8af...snip...ec0f", is an example)
+    if check == "cli":  # --password=…: not a variable, a placeholder word or an option name
+        return (len(set(v)) > 3 and not v.startswith(("-", "$", "%", "@"))
+                and LABEL_VALUE.fullmatch(v) is None and _ENV_NAME.fullmatch(v) is None
+                and not v.isupper())
     if check == "any":
         return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
                 and _FIELD_NAME.fullmatch(v) is None)
@@ -254,6 +327,10 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return False
     has_digit = any(c.isdigit() for c in v)
     has_alpha = any(c.isalpha() for c in v)
+    if check == "header":  # after an explicit scheme: any token-like value, not a word
+        return len(set(v)) > 6 and (has_digit or not v.isidentifier() or _random_case(v, 5))
+    if check == "query":  # a URL query value: one token, not percent-encoded words
+        return has_digit and has_alpha and "%20" not in v and "+" not in v
     if check == "token":
         return has_digit and has_alpha and not v.isdigit()
     if check == "mixed":
@@ -262,10 +339,21 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not has_digit:
             return False
         return has_alpha and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
-    if check == "prose":
-        if v.lower() in _CODE_WORDS or v.isidentifier() and not has_digit:
+    if check in ("prose", "inline"):
+        if check == "inline" and re.fullmatch(r"[a-z]{10,64}", v) and not (
+                LABEL_VALUE.fullmatch(v) or _NOT_CHOSEN.match(v)):
+            return True  # password=meadowcopper: a chosen passphrase in an assignment
+        if v.lower().rstrip("!") in _CODE_WORDS or (
+                v.isidentifier() and not has_digit and not _random_case(v)):
             return False
-        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v))
+        if _TYPE_NAME.fullmatch(v):  # GraphQL's "$password: String!"
+            return False
+        if check == "inline" and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v)
+                                  or _VERSION.match(v) or "/" in v or "%20" in v
+                                  or "." in v and not has_digit):
+            return False
+        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v)
+                              or _random_case(v))
     # keyword: a quoted literal; not an identifier-like word naming a setting or an env var
     if (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
             or v.startswith(("/", "./", "http"))):
@@ -293,7 +381,7 @@ def _is_config(filename: str) -> bool:
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out = []
-    for pat in (*PATTERNS, CONFIG_PATTERN) if config else PATTERNS:
+    for pat in (*PATTERNS, CONFIG_PATTERN, INLINE_PATTERN) if config else PATTERNS:
         for m in pat.regex.finditer(line):
             group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
             value = m.group(group)
@@ -411,6 +499,11 @@ def redact(text: str, filename: str = "") -> str:
             line = line[:f.start] + f"[redacted: {f.kind}]" + line[f.end:]
         lines[number - 1] = line
     return "".join(lines)
+
+
+def redact_name(name: str | None) -> str | None:
+    """:func:`redact` for an optional name from git (a branch, a ref, a remote URL)."""
+    return redact(name) if name else name
 
 
 def secret_reason(root: Path, path: str, content_hash: str | None = None,

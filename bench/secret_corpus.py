@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from analyzers import secrets as after  # noqa: E402
 
-BEFORE = "272ed18"
+BEFORE = "dd68409"
 MAX_BYTES = 1_000_000
 
 
@@ -168,6 +168,26 @@ FORMS: list[Form] = [
         f"// FIXME the password is {v} on staging", v))(password(r))),
     _f("pragma allowlist", ("py",), lambda r: (lambda v: (
         f'SERVICE_PASSWORD = "{v}"  # pragma: allowlist secret', v))(password(r))),
+    _f("bytes literal", ("py",), lambda r: (lambda v: (f'PASSWORD = b"{v}"', v))(password(r))),
+    _f("typed TS const", ("ts", "js"), lambda r: (lambda v: (
+        f'const apiKey: string = "{v}";', v))(rnd(r, ALNUM, 32))),
+    _f("mysql -p / --password", ("sh", "md", "txt"), lambda r: (lambda v: (
+        f"mysql -u root -p{v} shop" if r.random() < .5 else
+        f"mysqldump --password={v} shop > dump.sql", v))(password(r))),
+    _f("curl -u", ("sh", "md", "txt"), lambda r: (lambda v: (
+        f"curl -u admin:{v} https://api.example.com/v1/items", v))(password(r))),
+    _f("Authorization Token/Basic", ("py", "js"), lambda r: (lambda v: (
+        f'headers = {{"Authorization": "{r.choice(["Token", "Basic"])} {v}"}}', v))(
+        rnd(r, ALNUM, 32))),
+    _f("openai/anthropic key", ("py", "md", "yaml"), lambda r: (lambda v: (
+        f"OPENAI_API_KEY={v}" if v.startswith("sk-proj") else f"see {v} for the bot", v))(
+        r.choice(["sk-proj-", "sk-ant-api03-"]) + rnd(r, ALNUM + "-_", 48))),
+    _f("password: in prose", ("md",), lambda r: (lambda v: (
+        f"The staging password: {v}", v))(password(r))),
+    _f("password= mid-line (txt)", ("txt",), lambda r: (lambda v: (
+        f"connect with password={v} to the staging db", v))(password(r))),
+    _f("password is …! (prose)", ("md", "txt"), lambda r: (lambda v: (
+        f"the admin password is {v}!", v))(rnd(r, ALNUM, 12))),
 ]
 PER_FORM = 6
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..config import Settings
 from ..index import Index, refresh
+from ..secrets import redact
 from ..store import STATE_DIR
 from ..tokens import Counter
 from . import budget as budget_mod
@@ -178,7 +179,7 @@ def generate(
             index.close()
 
     note = HandoffNote(
-        repository=top.name, remote=state.remote, branch=state.branch, head=state.head,
+        repository=redact(top.name), remote=state.remote, branch=state.branch, head=state.head,
         base_ref=state.base.ref, base_source=state.base.source, base_reason=state.base.reason,
         merge_base=state.base.merge_base, generated_at=testrun.now_iso(),
         commits=state.commits, commits_total=state.commits_total,

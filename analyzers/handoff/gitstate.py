@@ -9,7 +9,9 @@ branch's own remote copy, ``origin/<same name>``, is not a base when a default b
 else the default branch (``origin/HEAD``, ``main``, ``master``, ``origin/main``, ``origin/master``)
 unless HEAD is on it; else the root commit.
 
-Commit subjects pass through :func:`analyzers.secrets.redact` as they are read.
+Every text git gives the note (commit subjects, the branch, origin's URL, the base ref and the
+reason naming it) passes through :func:`analyzers.secrets.redact` as it is read; git commands
+keep the real names.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import git
 
 from ..cancel import NEVER, CancelToken
-from ..secrets import redact
+from ..secrets import redact, redact_name
 from ..walk import git_toplevel
 from .models import BaseSource, CommitInfo, FileChange, FileStatus
 
@@ -325,11 +327,15 @@ def read_state(
     remote = None
     try:
         if "origin" in [r.name for r in repo.remotes]:
-            remote = sanitize_url(repo.remotes.origin.url)
+            remote = redact(sanitize_url(repo.remotes.origin.url))
     except (git.GitCommandError, ValueError):
         remote = None
     info = resolve_base(repo, head, branch, base)
-    state = GitState(root=top, repo=repo, head=head, branch=branch, remote=remote, base=info)
+    # Redacted copies for the note; resolve_base above asked git with the real names.
+    info = BaseInfo(redact_name(info.ref), info.source, info.merge_base,
+                    redact(info.reason))
+    state = GitState(root=top, repo=repo, head=head, branch=redact_name(branch),
+                     remote=remote, base=info)
     token.check()
     state.status_text = status_text(repo, excludes)
     state.dirty = bool(state.status_text.strip("\0"))

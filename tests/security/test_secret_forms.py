@@ -41,6 +41,28 @@ FORMS: dict[str, tuple[str, str]] = {
                          "    return 'staging'\n", "Sup3r!Store7"),
     "store/pragma.py": ('STORE_DB_PASSWORD = "Hd7Ks2Lq9Wx4"  # pragma: allowlist secret\n',
                         "Hd7Ks2Lq9Wx4"),
+    # the verifier's second round
+    "store/bytes.py": ('STORE_PASSWORD = b"Bq4Wz8Lm2Tx6"\n', "Bq4Wz8Lm2Tx6"),
+    "store/typed.ts": ('export const apiKey: string = "Tk3Vn7Qs1Rz5Wm9Hx2Pd";\n',
+                       "Tk3Vn7Qs1Rz5Wm9Hx2Pd"),
+    "scripts/restore.sh": ("#!/bin/sh\nmysql -u root -pRs7Kq2Vz9Lw shop < dump.sql\n",
+                           "Rs7Kq2Vz9Lw"),
+    "scripts/dump.sh": ("#!/bin/sh\nmysqldump --password=Dm4Xp8Qw2Zn shop > dump.sql\n",
+                        "Dm4Xp8Qw2Zn"),
+    "docs/store-api.md": ("# Store API\n\n    curl -u admin:Cu5Lr9Tb3Vk https://store/api\n",
+                          "Cu5Lr9Tb3Vk"),
+    "store/token_auth.py": ('H = {"Authorization": "Token 9f8e7d6c5b4a39281706f5e4d3c2b1a0"}\n',
+                            "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+    "store/basic_auth.js": ('const h = {"Authorization": "Basic c3RvcmU6Qm4zS3E4THc="};\n',
+                            "c3RvcmU6Qm4zS3E4THc="),
+    "store/openai.py": ('OPENAI = "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0f"\n',
+                        "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0f"),
+    "store/anthropic.yaml": ("bot:\n  see sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe for it\n",
+                             "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe"),
+    "docs/staging.md": ("# Staging\n\nThe staging password: Qp8Zr3Wm6Kt!\n", "Qp8Zr3Wm6Kt!"),
+    "docs/db.txt": ("connect with password=Jx5Tn8Rv2Hq to the staging db\n", "Jx5Tn8Rv2Hq"),
+    "store/defaults.py": ('DB_PASSWORD = "mysecretpassword"\n', "mysecretpassword"),
+    "docs/admin.md": ("The admin password is Hunter2Secret!\n", "Hunter2Secret!"),
 }
 
 # Close look-alikes: code and prose, not credentials.
@@ -57,6 +79,17 @@ BENIGN: dict[str, str] = {
                       "    return bool(password)\n",
     "docs/store-login.txt": "Store login\n\npassword protected\npassword required\n",
     "store/conn_env.cs": 'class StoreEnv { string cs = "Server=db1;Password=${DB_PASSWORD};"; }\n',
+    "scripts/restore_env.sh": '#!/bin/sh\nmysql -u root -p"$MYSQL_PWD" shop\n'
+                              'mysqldump --password="$DB_PASSWORD" shop\n'
+                              'curl -u "$STORE_USER:$STORE_PASS" https://store/api\n',
+    "docs/store-setup.md": "# Setup\n\nRun `mysql -u root -p` and type the password.\n"
+                           "Pass `--password=<password>` or set STORE_PASSWORD=$SECRET.\n"
+                           "The password: required for every login.\n",
+    "store/token_header.py": 'def store_auth(token):\n    return {"Authorization": '
+                             'f"Token {token}"}\n',
+    "store/test_login.py": 'def test_store_login(client):\n'
+                           '    assert not client.login(password="wrongpassword")\n',
+    "docs/store-form.txt": "POST body: username=user&password=secure%20password\n",
 }
 
 
@@ -90,6 +123,27 @@ def test_every_form_is_excluded_from_a_bundle(repo: Path) -> None:
         assert secret not in proc.stdout
 
 
+def test_a_seed_file_holding_a_form_is_left_out(repo: Path) -> None:
+    for path in ("store/bytes.py", "store/typed.ts", "scripts/restore.sh", "docs/staging.md",
+                 "docs/db.txt", "store/openai.py"):
+        proc = run_cli("bundle", "--task", "store settings", "--seed", path, "--budget", "8000",
+                       "--format", "json", cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert path in {e["path"] for e in out["excluded"]}, out["excluded"]
+        assert path not in {i["path"] for i in out["items"]}
+        assert FORMS[path][1] not in proc.stdout + proc.stderr
+
+
+def test_prose_value_masked_with_its_punctuation() -> None:
+    assert redact("password is Hunter2Secret!", "notes.md") == (
+        "password is [redacted: Secret In Prose]")
+    assert redact("the password is Hunter2Secret.", "") == (
+        "the password is [redacted: Secret In Prose]")
+    assert redact("Run `make deploy PASSWORD=Cm9dPw7xQz2!`", "CLAUDE.md") == (
+        "Run `make deploy PASSWORD=[redacted: Secret Keyword]`")
+
+
 def test_benign_look_alikes_stay_in(repo: Path) -> None:
     excluded, items, _ = pinned_bundle(repo)
     wrongly = {p: excluded[p] for p in BENIGN if p in excluded}
@@ -119,6 +173,19 @@ def test_look_alikes_have_no_findings(path: str) -> None:
 def log(tmp_path: Path) -> Iterator[TextIO]:
     with (tmp_path / "server.log").open("w+") as f:
         yield f
+
+
+async def test_start_task_embeds_instructions_with_command_passwords_masked(
+        tmp_path: Path, log: TextIO) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "CLAUDE.md": "# Rules\n\n- Run `make deploy PASSWORD=Cm9dPw7xQz2!` to ship.\n"
+                     "- Run `pytest` before committing.\n",
+        "app.py": "def deploy():\n    return 0\n"})
+    async with session(root, log) as s:
+        prompt = await s.get_prompt("start-task", {"task": "deploy the app"})
+        body = prompt.messages[0].content.text  # type: ignore[union-attr]
+    assert "Cm9dPw7xQz2" not in body
+    assert "PASSWORD=[redacted: Secret Keyword]" in body
 
 
 async def test_start_task_prompt_leaves_every_form_out(repo: Path, log: TextIO) -> None:
