@@ -33,12 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from analyzers import secrets as after  # noqa: E402
 
-BEFORE = "dd68409"
+BEFORE = "272ed18"  # the detector before the security issue (--before REV for another)
 MAX_BYTES = 1_000_000
 
 
-def load_before() -> ModuleType:
-    src = subprocess.run(["git", "show", f"{BEFORE}:analyzers/secrets.py"], cwd=ROOT,
+def load_before(rev: str = BEFORE) -> ModuleType:
+    src = subprocess.run(["git", "show", f"{rev}:analyzers/secrets.py"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     name = "analyzers.secrets_before"  # inside the package: its relative imports resolve
     spec = importlib.util.spec_from_loader(name, loader=None)
@@ -46,7 +46,7 @@ def load_before() -> ModuleType:
     mod = importlib.util.module_from_spec(spec)
     mod.__package__ = "analyzers"
     sys.modules[name] = mod  # detect-secrets imports its filter by this dotted path
-    exec(compile(src, f"<{BEFORE}:analyzers/secrets.py>", "exec"), mod.__dict__)
+    exec(compile(src, f"<{rev}:analyzers/secrets.py>", "exec"), mod.__dict__)
     return mod
 
 
@@ -257,10 +257,12 @@ def main() -> None:
     ap.add_argument("--repos", type=Path, default=Path("/work/benchrepos"))
     ap.add_argument("--list", action="store_true", help="list every flagged real file")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--before", default=BEFORE, metavar="REV",
+                    help=f"the detector to compare with (default {BEFORE})")
     ap.add_argument("--only", default="click,requests,gin,express,typer,axum,saleor",
                     help="comma-separated repositories under --repos ('' for all)")
     args = ap.parse_args()
-    before = load_before()
+    before = load_before(args.before)
     only = {x for x in args.only.split(",") if x}
     files = real_files(args.repos, only)
     print(f"real text files: {len(files):,} in {args.repos}")
