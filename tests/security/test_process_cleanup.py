@@ -168,7 +168,8 @@ def test_index_workers_end_with_the_command(big_repo: Path, sig: signal.Signals,
     _assert_all_end(proc, sig)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=lambda s: s.name)
 def test_mcp_forkserver_tracker_and_workers_end_with_the_server(
         big_repo: Path, sig: signal.Signals, started: list[subprocess.Popen[bytes]]) -> None:
     proc = _start(["mcp"], big_repo, started)  # indexes at start; stdin stays open
@@ -306,3 +307,17 @@ def test_language_server_test_command_ends_with_the_server(
     proc.stdin.flush()
     _wait_for_marked(marker, proc, 2)
     _assert_marked_end(proc, sig, marker)
+
+
+def test_mcp_ends_on_sigint_when_idle(small_repo: Path,
+                                      started: list[subprocess.Popen[bytes]]) -> None:
+    """Ctrl-C ends an idle MCP server at once, though its client keeps stdin open."""
+    proc = _start(["mcp"], small_repo, started, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"}}}).encode() + b"\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    assert answer.get("id") == 1 and "result" in answer, answer
+    _assert_all_end(proc, signal.SIGINT)
