@@ -194,6 +194,18 @@ def parse_seed(index: Index, spec: str) -> Seed:
     return Seed(rel, symbols, spec)
 
 
+def _not_parsed(index: Index, path: str) -> str:
+    """Why the indexed file ``path`` was counted but not parsed, or ""."""
+    from . import languages
+    from .filefacts import parse_bound
+
+    info = index.files().get(path)
+    if info is None or not languages.has_grammar(info.lang):
+        return ""
+    data = read_bytes_inside(index.root, path)
+    return parse_bound(data) if data is not None else ""
+
+
 def _relative(root: Path, path: str) -> str:
     p = Path(path)
     full = p if p.is_absolute() else (root / p)
@@ -298,6 +310,10 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             why = scans.reason(index.root, path, files[path].hash)
             if why:
+                if forced:  # asked for by name: refused, not swapped for an unrelated bundle
+                    what = "seed" if path in seed_paths else "pin"
+                    raise BundleError(f"{what} {path!r} is excluded: {why} (its content is "
+                                      "never shown)")
                 excluded.append(Excluded(path, why))
                 continue
             if request.budget == 0:
@@ -371,6 +387,15 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     for cand in offered:  # seeds and pins the budget could not hold: said, not silently dropped
         if cand.forced and cand.path not in inside:
             what = "seed" if cand.path in seed_paths else "pinned file"
+            bound = _not_parsed(index, cand.path) if cand.path in seed_paths else ""
+            if bound:
+                # As a too-large seed: no definitions to pick a part from, and a bundle without
+                # the file would look like an answer about it and not be one.
+                spec = next((s.spec for s in seeds if s.path == cand.path), cand.path)
+                raise BundleError(
+                    f"seed {spec!r} is not usable: {bound}; it is {cand.tokens:,} tokens whole, "
+                    f"more than the budget of {request.budget:,} holds, and without its syntax "
+                    "no part of it can be chosen (give a larger --budget, or another seed)")
             excluded.append(Excluded(
                 cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                            f"({cand.tokens:,} tokens whole, and no part of it fit)"))
@@ -412,6 +437,9 @@ def _check_name(name: str) -> None:
         shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
         raise BundleError(f"bundle name {shown}: use letters, digits, '.', '_' or '-' only, "
                           "at most 100 characters")
+
+
+check_name = _check_name  # for callers that refuse a name before any work
 
 
 SAVED_FORMAT = 2  # 2: a hash per line range too, so verify can tell "moved" from "changed"
