@@ -291,7 +291,13 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     for p in pins:
         if p in files and p not in seed_paths:
             ordered.append((p, 1.0, ["pinned"], "core", True, None))
-    top = ranked[0].score if ranked else 1.0
+    # Tiers and "central" are relative to the best file the bundle may hold: files an exclude
+    # glob keeps out do not set the scale (with '*.py' excluded, the best Python file's score
+    # left every remaining file peripheral, none central, and no large one showable at all).
+    def kept(path: str) -> bool:
+        return exclude_spec is None or not exclude_spec.match_file(path)
+
+    top = next((rf.score for rf in ranked if kept(rf.path)), 1.0)
     pool = ranked if request.budget == 0 else ranked[:pool_size]
     for rf in pool:
         if rf.path in seed_paths or rf.path in pins:
@@ -350,7 +356,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         return BundleResult(draft, "", [])
 
     overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
-    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
+    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths and kept(rf.path)),
+                     1.0)
     offered: list[Candidate] = []
 
     def offer() -> Iterator[Candidate]:
@@ -362,9 +369,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                   count=counter.count, limit=request.limit, top_score=top_score)
     scans.save()
     if not packed and offered:
+        best = offered[0]
+        room = request.budget - overhead
+        if best.tokens <= room:
+            # It would fit whole: the packer did not offer it whole (a large file ranked well
+            # below the top is shown in parts only) and it has no parts (no definitions).
+            raise BundleError(
+                f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
+                f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
+                "whole and has no definitions to show in part; give seeds or a more precise "
+                "task, or 0 to rank only")
         raise BundleError(
             f"budget {request.budget} holds the bundle's header but not one item (the best "
-            f"candidate, {offered[0].path}, is {offered[0].tokens:,} tokens whole; its smallest "
+            f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
             f"part did not fit either): give a larger --budget, or 0 to rank only")
     # The whole document is measured again, in every rendering (tokens can merge across item
     # boundaries): the items kept are the same whichever format is asked for.
