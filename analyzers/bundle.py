@@ -194,6 +194,18 @@ def parse_seed(index: Index, spec: str) -> Seed:
     return Seed(rel, symbols, spec)
 
 
+def _not_parsed(index: Index, path: str) -> str:
+    """Why the indexed file ``path`` was counted but not parsed, or ""."""
+    from . import languages
+    from .filefacts import parse_bound
+
+    info = index.files().get(path)
+    if info is None or not languages.has_grammar(info.lang):
+        return ""
+    data = read_bytes_inside(index.root, path)
+    return parse_bound(data) if data is not None else ""
+
+
 def _relative(root: Path, path: str) -> str:
     p = Path(path)
     full = p if p.is_absolute() else (root / p)
@@ -279,7 +291,13 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     for p in pins:
         if p in files and p not in seed_paths:
             ordered.append((p, 1.0, ["pinned"], "core", True, None))
-    top = ranked[0].score if ranked else 1.0
+    # Tiers and "central" are relative to the best file the bundle may hold: files an exclude
+    # glob keeps out do not set the scale (with '*.py' excluded, the best Python file's score
+    # left every remaining file peripheral, none central, and no large one showable at all).
+    def kept(path: str) -> bool:
+        return exclude_spec is None or not exclude_spec.match_file(path)
+
+    top = next((rf.score for rf in ranked if kept(rf.path)), 1.0)
     pool = ranked if request.budget == 0 else ranked[:pool_size]
     for rf in pool:
         if rf.path in seed_paths or rf.path in pins:
@@ -298,6 +316,10 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             why = scans.reason(index.root, path, files[path].hash)
             if why:
+                if forced:  # asked for by name: refused, not swapped for an unrelated bundle
+                    what = "seed" if path in seed_paths else "pin"
+                    raise BundleError(f"{what} {path!r} is excluded: {why} (its content is "
+                                      "never shown)")
                 excluded.append(Excluded(path, why))
                 continue
             if request.budget == 0:
@@ -334,7 +356,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         return BundleResult(draft, "", [])
 
     overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
-    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths), 1.0)
+    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths and kept(rf.path)),
+                     1.0)
     offered: list[Candidate] = []
 
     def offer() -> Iterator[Candidate]:
@@ -346,9 +369,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                   count=counter.count, limit=request.limit, top_score=top_score)
     scans.save()
     if not packed and offered:
+        best = offered[0]
+        room = request.budget - overhead
+        if best.tokens <= room:
+            # It would fit whole: the packer did not offer it whole (a large file ranked well
+            # below the top is shown in parts only) and it has no parts (no definitions).
+            raise BundleError(
+                f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
+                f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
+                "whole and has no definitions to show in part; give seeds or a more precise "
+                "task, or 0 to rank only")
         raise BundleError(
             f"budget {request.budget} holds the bundle's header but not one item (the best "
-            f"candidate, {offered[0].path}, is {offered[0].tokens:,} tokens whole; its smallest "
+            f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
             f"part did not fit either): give a larger --budget, or 0 to rank only")
     # The whole document is measured again, in every rendering (tokens can merge across item
     # boundaries): the items kept are the same whichever format is asked for.
@@ -371,6 +404,15 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     for cand in offered:  # seeds and pins the budget could not hold: said, not silently dropped
         if cand.forced and cand.path not in inside:
             what = "seed" if cand.path in seed_paths else "pinned file"
+            bound = _not_parsed(index, cand.path) if cand.path in seed_paths else ""
+            if bound:
+                # As a too-large seed: no definitions to pick a part from, and a bundle without
+                # the file would look like an answer about it and not be one.
+                spec = next((s.spec for s in seeds if s.path == cand.path), cand.path)
+                raise BundleError(
+                    f"seed {spec!r} is not usable: {bound}; it is {cand.tokens:,} tokens whole, "
+                    f"more than the budget of {request.budget:,} holds, and without its syntax "
+                    "no part of it can be chosen (give a larger --budget, or another seed)")
             excluded.append(Excluded(
                 cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                            f"({cand.tokens:,} tokens whole, and no part of it fit)"))
@@ -412,6 +454,9 @@ def _check_name(name: str) -> None:
         shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
         raise BundleError(f"bundle name {shown}: use letters, digits, '.', '_' or '-' only, "
                           "at most 100 characters")
+
+
+check_name = _check_name  # for callers that refuse a name before any work
 
 
 SAVED_FORMAT = 2  # 2: a hash per line range too, so verify can tell "moved" from "changed"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -73,9 +74,22 @@ def refuse_git_internals(path: Path) -> None:
                 f"{path} {where} git's own folder, not a work tree: run Context Steward in "
                 f"the work tree {p.parent}")
         where = "is" if p == path else f"is inside {p}, which is"
+        if not _is_bare(p):  # ``git init --separate-git-dir``: the work tree is elsewhere
+            raise NotAWorkspace(
+                f"{path} {where} a separate git directory (git's own folder, kept apart from "
+                "its work tree): run Context Steward in the work tree")
         raise NotAWorkspace(
             f"{path} {where} a bare git repository (git's internals, no work tree): run "
             "Context Steward in a clone or a worktree of it")
+
+
+def _is_bare(git_dir: Path) -> bool:
+    """Whether the git folder ``git_dir`` says it has no work tree (``core.bare = true``)."""
+    try:
+        config = (git_dir / "config").read_text("utf-8", "replace")
+    except OSError:
+        return True
+    return re.search(r"(?im)^\s*bare\s*=\s*(true|yes|on|1)\s*$", config) is not None
 
 
 def workspace_root(start: Path) -> Path:
@@ -146,11 +160,28 @@ def foreign_folder(full: str, name: str) -> str | None:
     ``node_modules``, a nested repository, which has its own index), else None."""
     if name in NOT_OURS_DIRS:
         return name
-    if os.path.isfile(os.path.join(full, "pyvenv.cfg")):
+    if os.path.isfile(os.path.join(full, "pyvenv.cfg")) or _old_virtualenv(full):
         return "a virtualenv"
+    if os.path.isdir(os.path.join(full, "conda-meta")):
+        return "a conda environment"
     if os.path.lexists(os.path.join(full, ".git")):
         return "a nested git repository"
     return None
+
+
+def _old_virtualenv(full: str) -> bool:
+    """A virtualenv made without ``pyvenv.cfg`` (old ``virtualenv``): an activate script and
+    a site-packages folder."""
+    if os.path.isfile(os.path.join(full, "bin", "activate")):
+        lib = os.path.join(full, "lib")
+        try:
+            return any(n.startswith("python") and
+                       os.path.isdir(os.path.join(lib, n, "site-packages"))
+                       for n in os.listdir(lib))
+        except OSError:
+            return False
+    return os.path.isfile(os.path.join(full, "Scripts", "activate")) and \
+        os.path.isdir(os.path.join(full, "Lib", "site-packages"))
 
 
 def _plain_files(root: Path, token: CancelToken,

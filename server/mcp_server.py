@@ -214,7 +214,14 @@ def _argument_errors(tool: str, error: ValidationError) -> str:
 
 
 def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
-    """The MCP server for the workspace at ``root`` (nothing runs until it is served)."""
+    """The MCP server for the workspace at ``root`` (nothing runs until it is served).
+
+    The settings' ``exclude`` globs are this session's: they keep files out of its bundles, and
+    the shared index (which every other command reads) is built, and kept, without them.
+    """
+    session_exclude = list(settings.exclude) if settings is not None else []
+    if settings is not None and settings.exclude:
+        settings = settings.model_copy(update={"exclude": []})
     ws = Workspace(root, settings)
 
     @asynccontextmanager
@@ -295,7 +302,8 @@ def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
         def work(index: Index, warnings: list[str], jc: JobContext) -> CallToolResult:
             from analyzers.bundle import save_bundle
 
-            request = BundleRequest(seeds=checked, task=task, format=format)
+            request = BundleRequest(seeds=checked, task=task, format=format,
+                                    exclude=session_exclude)
             uri = f"ctxsteward://bundles/{save}" if save is not None else None
             model, text, result = answers.bundle_answer(ws, index, request, budget, format,
                                                         warnings, jc, saved=uri)

@@ -29,8 +29,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("fmt", ["markdown", "xml"])
 def test_each_excluded_file_is_one_stderr_line(repo: Path, fmt: str) -> None:
+    # Ranked (it imports the seed and changes with it), not pinned: a secret-bearing pin is
+    # refused outright (tests/security/test_seed_refusals.py).
     proc = run_cli("bundle", "--seed", "billing.py", "--task", "charge invoice upload",
-                   "--pin", "upload.py", "--format", fmt, cwd=repo)
+                   "--format", fmt, cwd=repo)
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("excluded ")]
     assert "excluded upload.py: AWS Access Key detected on line 3" in lines, proc.stderr

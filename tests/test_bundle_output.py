@@ -124,11 +124,13 @@ def test_secrets_are_listed_as_excluded_and_never_rendered(repo: Path, fmt: str)
 
 
 def test_secrets_stay_out_when_pinned_seeded_or_ranked_only(repo: Path) -> None:
-    result = make(repo, seeds=["core/gh.py"], pins=[".env"], task="upload", budget=16_000)
-    excluded = {e.path: e.reason for e in result.bundle.excluded}
-    assert excluded["core/gh.py"] == EXPECTED_EXCLUDED["core/gh.py"]
-    assert excluded[".env"] == EXPECTED_EXCLUDED[".env"]
-    assert all(t not in result.rendered for t in SECRET_TEXTS)
+    # Asked for by name, a secret-bearing seed or pin is refused with the reason, no content.
+    for seeds, pins, path in ((["core/gh.py"], [], "core/gh.py"),
+                              (["core/billing.py"], [".env"], ".env")):
+        with pytest.raises(BundleError) as err:
+            make(repo, seeds=seeds, pins=pins, task="upload", budget=16_000)
+        assert f"{path!r} is excluded: {EXPECTED_EXCLUDED[path]}" in str(err.value)
+        assert all(t not in str(err.value) for t in SECRET_TEXTS)
     ranked = make(repo, seeds=["core/billing.py"], task="upload the bill", budget=0).bundle
     assert {e.path for e in ranked.excluded} == set(EXPECTED_EXCLUDED)
     assert not {i.path for i in ranked.items} & set(EXPECTED_EXCLUDED)

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from ..cancel import NEVER, Cancelled, CancelToken
 from ..fsutil import write_atomic
+from ..procs import guarded_shell
 from ..secrets import redact
 from ..store import ensure_state_dir, state_dir
 from .models import TestEvidence
@@ -102,7 +103,14 @@ def fingerprint(root: Path, head: str | None, status_text: str) -> str:
     return h.hexdigest()
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
+def _kill(proc: subprocess.Popen[bytes], guarded: bool) -> None:
+    """End the test command and every process it started."""
+    if guarded:  # the guard kills the shell's process group, then ends
+        try:
+            proc.send_signal(signal.SIGTERM)
+            return
+        except OSError:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -115,14 +123,33 @@ def run_tests(
 ) -> TestEvidence:
     """Run ``command`` through the shell in ``root`` and record its outcome."""
     ran_at = now_iso()
+    # Through a guard (Linux): the command and whatever it starts end with this process, even
+    # when it is killed outright (SIGKILL), and are killed, not left behind, on every exit path.
+    argv = guarded_shell(command)
     try:
         proc = subprocess.Popen(
-            command, shell=True, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            argv if argv is not None else command, shell=argv is None, cwd=root,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     except OSError as e:
         return TestEvidence(command=command, exit_status=None, passed=False,
                             summary=f"could not run: {e}", commit=head, dirty=dirty, ran_at=ran_at)
+    try:
+        return _wait(proc, argv is not None, command, head=head, dirty=dirty, ran_at=ran_at,
+                     timeout=timeout, token=token)
+    except BaseException:  # KeyboardInterrupt, SystemExit (a signal), a cancelled request
+        if proc.poll() is None:
+            _kill(proc, argv is not None)
+            try:
+                proc.communicate(timeout=10)
+            except (subprocess.TimeoutExpired, OSError, ValueError):
+                pass
+        raise
+
+
+def _wait(proc: subprocess.Popen[bytes], guarded: bool, command: str, *, head: str | None,
+          dirty: bool, ran_at: str, timeout: float | None, token: CancelToken) -> TestEvidence:
     waited = 0.0
     out = b""
     while True:
@@ -134,11 +161,11 @@ def run_tests(
             try:
                 token.check()
             except Cancelled:
-                _kill(proc)
+                _kill(proc, guarded)
                 proc.communicate()
                 raise
             if timeout is not None and waited >= timeout:
-                _kill(proc)
+                _kill(proc, guarded)
                 out, _ = proc.communicate()
                 text = redact(out.decode("utf-8", "replace"))
                 return TestEvidence(

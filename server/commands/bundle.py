@@ -75,6 +75,13 @@ def _check_arguments(args: argparse.Namespace) -> None:
         if value is not None and not value.strip():
             raise UserError(f"{option} needs a bundle NAME (letters, digits, '.', '_' or '-'); "
                             "got an empty one")
+        if value is not None:  # before any indexing: a bad name is refused at once
+            from analyzers.bundle import BundleError, check_name
+
+            try:
+                check_name(value)
+            except BundleError as e:
+                raise UserError(f"{option}: {e}") from e
     if args.out is not None:
         if not args.out.strip():
             raise UserError("--out needs a file name; got an empty one")

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     logger.propagate = False
     # bm25s sets its own logger to DEBUG when imported: keep its chatter off the client's log.
     logging.getLogger("bm25s").addFilter(lambda record: record.levelno >= logging.WARNING)
+    _exit_on_interrupt()
     try:
         server.run("stdio")
     except (BaseExceptionGroup, OSError) as e:
@@ -73,6 +74,29 @@ def run(args: argparse.Namespace) -> int:
         logger.info("the client went away; exiting")
         _silence_stdout()
     return 0
+
+
+def _exit_on_interrupt() -> None:
+    """SIGINT (Ctrl-C) ends the server at once, as SIGTERM does.
+
+    Raised as KeyboardInterrupt inside the event loop it stopped the server but not the process:
+    the thread blocked reading stdin kept it (and its forkserver and resource tracker) alive until
+    the client closed the pipe. The pool's processes watch this one and end with it.
+    """
+    import os
+    import signal
+
+    def interrupted(signum: int, frame: object) -> None:
+        try:
+            os.write(2, b"ctxsteward mcp: interrupted; exiting\n")
+        except OSError:
+            pass
+        os._exit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread (an embedding): leave the default
+        pass
 
 
 def _client_gone(e: BaseException) -> bool:

@@ -168,7 +168,8 @@ def test_index_workers_end_with_the_command(big_repo: Path, sig: signal.Signals,
     _assert_all_end(proc, sig)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=lambda s: s.name)
 def test_mcp_forkserver_tracker_and_workers_end_with_the_server(
         big_repo: Path, sig: signal.Signals, started: list[subprocess.Popen[bytes]]) -> None:
     proc = _start(["mcp"], big_repo, started)  # indexes at start; stdin stays open
@@ -211,3 +212,112 @@ def test_bundle_background_children_end_with_the_command(
     finally:
         db.close()
     assert generation is None and indexed < FILES, (generation, indexed)
+
+
+# A handoff's test command runs in a session of its own (so that it can be killed as a group):
+# find its processes by a marker in their command lines instead of by session.
+
+
+def _marked_processes(marker: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if marker in cmd and stat[stat.rindex(")") + 2:].split()[0] not in ("Z", "X"):
+            out[int(entry)] = cmd
+    return out
+
+
+@pytest.fixture
+def small_repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "r", {"app.py": "def main():\n    return 1\n"},
+                     commits=[{"app.py": "def main():\n    return 2\n"}])
+
+
+def _test_command(tmp_path: Path) -> tuple[str, str]:
+    """A test command whose processes are easy to find: a shell that starts a background sleep
+    and a foreground one (grandchildren of the shell), each with a duration unique to the test."""
+    marker = f"313.{os.getpid()}{abs(hash(tmp_path)) % 10_000:04d}"
+    return f"sleep {marker}1 & sleep {marker}2; echo done", marker
+
+
+def _wait_for_marked(marker: str, proc: subprocess.Popen[bytes], at_least: int) -> None:
+    end = time.monotonic() + APPEAR
+    while time.monotonic() < end:
+        assert proc.poll() is None, "the command ended before its test command started"
+        if len([c for c in _marked_processes(marker).values() if c.startswith("sleep")]) >= \
+                at_least:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the test command did not start: {_marked_processes(marker)}")
+
+
+def _assert_marked_end(proc: subprocess.Popen[bytes], sig: signal.Signals, marker: str) -> None:
+    before = _marked_processes(marker)
+    os.kill(proc.pid, sig)
+    proc.wait(timeout=VANISH)
+    end = time.monotonic() + VANISH
+    left = _marked_processes(marker)
+    while left and time.monotonic() < end:
+        time.sleep(0.1)
+        left = _marked_processes(marker)
+    for pid in left:  # leave nothing behind, whatever the outcome
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert not left, (f"after {sig.name} of the command {proc.pid}, its test command's "
+                      f"processes outlived it: {left} (before: {before})")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=lambda s: s.name)
+def test_handoff_test_command_ends_with_the_command(
+        small_repo: Path, tmp_path: Path, sig: signal.Signals,
+        started: list[subprocess.Popen[bytes]]) -> None:
+    command, marker = _test_command(tmp_path)
+    proc = _start(["handoff", "--no-bundle", "--test-cmd", command], small_repo, started)
+    _wait_for_marked(marker, proc, 2)
+    _assert_marked_end(proc, sig, marker)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_language_server_test_command_ends_with_the_server(
+        small_repo: Path, tmp_path: Path, sig: signal.Signals,
+        started: list[subprocess.Popen[bytes]]) -> None:
+    command, marker = _test_command(tmp_path)
+    proc = _start(["serve"], small_repo, started, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(_lsp_message({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": None, "rootUri": small_repo.as_uri(), "capabilities": {}}}))
+    proc.stdin.flush()
+    _read_lsp_message(proc.stdout)
+    proc.stdin.write(_lsp_message({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+    proc.stdin.write(_lsp_message({
+        "jsonrpc": "2.0", "id": 2, "method": "workspace/executeCommand",
+        "params": {"command": "ctxsteward.generateHandoff",
+                   "arguments": [{"testCommand": command}]}}))
+    proc.stdin.flush()
+    _wait_for_marked(marker, proc, 2)
+    _assert_marked_end(proc, sig, marker)
+
+
+def test_mcp_ends_on_sigint_when_idle(small_repo: Path,
+                                      started: list[subprocess.Popen[bytes]]) -> None:
+    """Ctrl-C ends an idle MCP server at once, though its client keeps stdin open."""
+    proc = _start(["mcp"], small_repo, started, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-03-26", "capabilities": {},
+        "clientInfo": {"name": "test", "version": "0"}}}).encode() + b"\n")
+    proc.stdin.flush()
+    answer = json.loads(proc.stdout.readline())
+    assert answer.get("id") == 1 and "result" in answer, answer
+    _assert_all_end(proc, signal.SIGINT)

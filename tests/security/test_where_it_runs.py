@@ -110,3 +110,29 @@ def test_a_plain_parent_folder_skips_virtualenvs_node_modules_and_nested_repos(
     assert "notes.py" in paths and "build.py" in paths and "app.js" in paths
     assert "vendored" not in paths and "big.py" not in paths and "svc.py" not in paths
     assert "left-pad" not in paths and "activate" not in paths
+
+
+def test_conda_environments_and_old_virtualenvs_are_skipped(tmp_path: Path) -> None:
+    parent = make_folder(tmp_path / "projects", {
+        "notes.py": "def note():\n    return 'mine'\n",
+        "conda/conda-meta/history": "==> 2024 <==\n",
+        "conda/lib/python3.11/site-packages/np.py": "def vendored():\n    pass\n",
+        "oldenv/bin/activate": "# shell\n",
+        "oldenv/lib/python3.8/site-packages/six.py": "def vendored2():\n    pass\n",
+    })
+    out = run_cli("index", "--json", cwd=parent)
+    assert out.returncode == 0, out
+    report = json.loads(out.stdout)
+    assert report["files"] == 1, report
+    note = next(w for w in report["warnings"] if w.startswith("skipped 2 folder(s)"))
+    assert "conda/ (a conda environment)" in note and "oldenv/ (a virtualenv)" in note, note
+
+
+def test_a_separate_git_dir_is_named_as_such(tmp_path: Path) -> None:
+    git("init", "-q", f"--separate-git-dir={tmp_path / 'sep.git'}", str(tmp_path / "work"),
+        cwd=tmp_path)
+    for where in (tmp_path / "sep.git", tmp_path / "sep.git" / "refs"):
+        out = run_cli("index", cwd=where)
+        assert out.returncode == 2, out
+        assert "a separate git directory" in out.stderr and BARE not in out.stderr, out.stderr
+        _no_cache_written(tmp_path / "sep.git")

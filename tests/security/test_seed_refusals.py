@@ -1,0 +1,51 @@
+"""A seed or pin the bundle cannot honour is refused (exit 2, with the reason), never swapped for a
+bundle about other files: a seed counted but not parsed that the budget cannot hold whole, a
+secret-bearing seed or pin (its content never shown). Bundle names are checked before any
+indexing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import make_repo, run_cli
+
+from analyzers.filefacts import PARSE_MAX_BYTES
+
+SECRET = "AKIA" + "Q3EGUCH4ZJ7KRXW2"  # an AWS access key id form
+
+
+def _huge_python() -> str:
+    body = "".join(f"def helper_{i}(value):\n    return value + {i}\n\n\n" for i in range(60_000))
+    assert len(body) > PARSE_MAX_BYTES
+    return body
+
+
+def test_unparsed_seed_over_the_budget_is_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"src/huge.py": _huge_python(),
+                                      "src/app.py": "def main():\n    return 1\n"})
+    out = run_cli("bundle", "--seed", "src/huge.py", "--max-file-size", "50000000", cwd=root,
+                  timeout=600)
+    assert out.returncode == 2, (out.returncode, out.stderr, out.stdout[:500])
+    assert "seed 'src/huge.py' is not usable: not parsed" in out.stderr, out.stderr
+    assert out.stdout == ""
+
+
+def test_secret_bearing_seed_and_pin_are_refused(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "f/auth.py": f"AWS_ACCESS_KEY_ID = '{SECRET}'\n\ndef login():\n    return 1\n",
+        "f/app.py": "def main():\n    return 1\n", ".env": f"AWS_KEY={SECRET}\n"})
+    for args in (["--seed", "f/auth.py"], ["--task", "login", "--pin", "f/auth.py"],
+                 ["--seed", ".env"], ["--task", "login", "--pin", ".env"]):
+        out = run_cli("bundle", *args, cwd=root)
+        assert out.returncode == 2, (args, out.returncode, out.stderr, out.stdout[:300])
+        assert f"'{args[-1]}' is excluded" in out.stderr, out.stderr
+        assert SECRET not in out.stderr + out.stdout
+
+
+def test_bad_bundle_names_are_refused_before_indexing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"a.py": "def a():\n    return 1\n"})
+    for option in ("--verify", "--save"):
+        out = run_cli("bundle", option, "x" * 5000, "--task", "a", cwd=root)
+        assert out.returncode == 2, out.stderr
+        assert "bundle name" in out.stderr and "5,000 characters" in out.stderr
+        assert not (root / ".ctxsteward").exists(), "indexed before refusing the name"
