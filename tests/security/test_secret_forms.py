@@ -124,15 +124,13 @@ def test_every_form_is_excluded_from_a_bundle(repo: Path) -> None:
         assert secret not in proc.stdout
 
 
-def test_a_seed_file_holding_a_form_is_left_out(repo: Path) -> None:
+def test_a_seed_file_holding_a_form_is_refused(repo: Path) -> None:
     for path in ("store/bytes.py", "store/typed.ts", "scripts/restore.sh", "docs/staging.md",
                  "docs/db.txt", "store/openai.py"):
         proc = run_cli("bundle", "--task", "store settings", "--seed", path, "--budget", "8000",
                        "--format", "json", cwd=repo)
-        assert proc.returncode == 0, proc.stderr
-        out = json.loads(proc.stdout)
-        assert path in {e["path"] for e in out["excluded"]}, out["excluded"]
-        assert path not in {i["path"] for i in out["items"]}
+        assert proc.returncode == 2, proc.stderr  # a secret-bearing seed: refused, with why
+        assert f"seed '{path}' is excluded" in proc.stderr and "never shown" in proc.stderr
         assert FORMS[path][1] not in proc.stdout + proc.stderr
 
 
