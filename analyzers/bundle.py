@@ -316,10 +316,10 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             why = scans.reason(index.root, path, files[path].hash)
             if why:
-                if forced:  # asked for by name: refused, not swapped for an unrelated bundle
-                    what = "seed" if path in seed_paths else "pin"
-                    raise BundleError(f"{what} {path!r} is excluded: {why} (its content is "
-                                      "never shown)")
+                if path in seed_paths:  # the bundle is about it: refused, not swapped for an
+                    # unrelated bundle (a pinned file is listed under excluded, as ranked ones are)
+                    raise BundleError(f"seed {path!r} is excluded: {why} (its content is never "
+                                      "shown)")
                 excluded.append(Excluded(path, why))
                 continue
             if request.budget == 0:

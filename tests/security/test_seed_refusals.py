@@ -5,6 +5,7 @@ indexing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from gitutil import make_repo, run_cli
@@ -30,15 +31,19 @@ def test_unparsed_seed_over_the_budget_is_refused(tmp_path: Path) -> None:
     assert out.stdout == ""
 
 
-def test_secret_bearing_seed_and_pin_are_refused(tmp_path: Path) -> None:
+def test_a_secret_bearing_seed_is_refused_and_a_pin_listed(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {
         "f/auth.py": f"AWS_ACCESS_KEY_ID = '{SECRET}'\n\ndef login():\n    return 1\n",
         "f/app.py": "def main():\n    return 1\n", ".env": f"AWS_KEY={SECRET}\n"})
-    for args in (["--seed", "f/auth.py"], ["--task", "login", "--pin", "f/auth.py"],
-                 ["--seed", ".env"], ["--task", "login", "--pin", ".env"]):
-        out = run_cli("bundle", *args, cwd=root)
-        assert out.returncode == 2, (args, out.returncode, out.stderr, out.stdout[:300])
-        assert f"'{args[-1]}' is excluded" in out.stderr, out.stderr
+    for seed in ("f/auth.py", ".env"):  # the bundle is about the seed: refused
+        out = run_cli("bundle", "--seed", seed, cwd=root)
+        assert out.returncode == 2, (seed, out.returncode, out.stderr, out.stdout[:300])
+        assert f"seed '{seed}' is excluded" in out.stderr, out.stderr
+        assert SECRET not in out.stderr + out.stdout
+    for pin in ("f/auth.py", ".env"):  # a pin beside a task: listed under excluded, as ranked
+        out = run_cli("bundle", "--task", "login", "--pin", pin, "--format", "json", cwd=root)
+        assert out.returncode == 0, out.stderr
+        assert pin in {e["path"] for e in json.loads(out.stdout)["excluded"]}
         assert SECRET not in out.stderr + out.stdout
 
 
