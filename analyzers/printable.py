@@ -28,3 +28,15 @@ def _escape(m: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``)."""
     return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+_UNPRINTABLE_IN_LINES = re.compile(  # a CR ending a line (CRLF) is kept too
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+    "\u2066-\u2069]|\r(?!\n)")
+
+
+def printable_lines(text: str) -> str:
+    """A document for a terminal: lines and tabs kept, every other control character escaped
+    (file content shown to a person must not drive their terminal; agents get it exact)."""
+    return _UNPRINTABLE_IN_LINES.sub(_escape, text) if _UNPRINTABLE_IN_LINES.search(text) \
+        else text

@@ -819,8 +819,11 @@ def cli_runs(fx: Fixture) -> list[tuple[str, list[str], tuple[int, ...] | None, 
                                  "rotate the database password and the API token"], ok, []),
         ("bundle task xml", ["bundle", "--task", "deploy credentials netrc login password",
                              "--format", "xml", "--budget", "30000"], ok, []),
-        ("bundle json", ["bundle", "--seed", "app/db.py", "--seed", "app/http.py",
-                         "--format", "json"], ok, []),
+        ("bundle json", ["bundle", "--seed", "app/core.py", "--task",
+                         "database connection and http client auth", "--format", "json"], ok,
+         []),
+        ("bundle secret seeds (refused)", ["bundle", "--seed", "app/db.py", "--seed",
+                                           "app/http.py", "--format", "json"], (2,), []),
         ("bundle seed::SYMBOL", ["bundle", "--seed", "app/core.py::Router", "--pin",
                                  "app/settings.py", "--pin", "web.config", "--budget", "20000"],
          None, []),
@@ -832,11 +835,12 @@ def cli_runs(fx: Fixture) -> list[tuple[str, list[str], tuple[int, ...] | None, 
         ("bundle --verify", ["bundle", "--verify", "audit1"], (0, 1), []),
         ("bundle --verify json", ["bundle", "--verify", "audit1", "--format", "json"], (0, 1),
          []),
-        ("bundle --out inside", ["bundle", "--seed", "app/http.py", "--out", str(inside_out)],
+        ("bundle --out inside", ["bundle", "--seed", "app/core.py", "--task",
+                                 "http client auth headers", "--out", str(inside_out)],
          ok, [inside_out]),
-        ("bundle --out typed outside", ["bundle", "--seed", "cmd/server/main.go", "--task",
-                                        "config password", "--out", str(typed_bundle)], ok,
-         [typed_bundle]),
+        ("bundle --out typed outside", ["bundle", "--seed", "web/index.js", "--task",
+                                        "config password server", "--out", str(typed_bundle)],
+         ok, [typed_bundle]),
         ("bundle --out link (refused)", ["bundle", "--seed", "app/core.py", "--out",
                                          "docs/netrc.md"], (2,), []),
         ("bundle seeds out (refused)", ["bundle", "--seed", "docs/netrc.md", "--seed",
@@ -1292,7 +1296,9 @@ def report(results: list[RunResult], fx: Fixture, tracer: Tracer, as_json: bool)
     unexpected = [f"{r.group} {r.name}: exit status {r.rc}, expected {r.expect_rc}"
                   for r in results if r.unexpected_rc]
     bad = totals["reads_outside"] or totals["writes_outside"] or totals["leaked_secrets"]
-    status = 1 if bad else (2 if errors else 0)
+    # A step that did not do what it was for (a bundle that was refused, a refusal that did not
+    # happen) leaves part of the surface unexercised: the audit is then incomplete, not clean.
+    status = 1 if bad else (2 if errors or unexpected else 0)
     if as_json:
         print(json.dumps({
             "tracer": tracer.kind, "note": tracer.note, "fixture": str(fx.base),
@@ -1348,7 +1354,7 @@ def report(results: list[RunResult], fx: Fixture, tracer: Tracer, as_json: bool)
     if kinds:
         print(f"secret kinds leaked ({len(kinds)} of {len(fx.secrets)}): {', '.join(kinds)}")
     for u in unexpected:
-        print(f"note: {u}")
+        print(f"UNEXPECTED EXIT STATUS (audit incomplete): {u}")
     for err in errors:
         print(f"HARNESS ERROR (audit incomplete): {err}")
     return status

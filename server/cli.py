@@ -133,6 +133,10 @@ def emit(text: str, out: str | None = None, root: Path | None = None) -> None:
         except OSError as e:  # the user's path: where it cannot be written is their input
             raise UserError(f"cannot write {out}: {e.strerror or e}") from e
     else:
+        if sys.stdout.isatty():  # a person reads it: file content must not drive the terminal
+            from analyzers.printable import printable_lines
+
+            text = printable_lines(text)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 

@@ -252,6 +252,8 @@ def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: l
         if secret_by_name(rf.path):
             never += 1
             continue
+        if ws.excluded(rf.path):
+            continue
         defs = [DefinitionHit(name=redact(d.qualified), kind=d.kind or "",
                               lines=(d.start_line, d.end_line))
                 for d in index.definitions(rf.path) if words & set(lexical.words(d.name))]
@@ -293,7 +295,7 @@ def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[s
                   jc: JobContext) -> tuple[BudgetAnswer, str]:
     from analyzers.budget import budget
 
-    files = index.files()
+    files = {p: f for p, f in index.files().items() if not ws.excluded(p)}
     hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
     report = budget(ws.root, {p: f for p, f in files.items() if not secret_by_name(p)},
                     ws.settings, rels)
@@ -446,7 +448,7 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
     left = budget - counter.count("\n".join(parts)) - 100
     if left >= MIN_ANSWER_BUDGET:
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
-        request = BundleRequest(task=task, exclude=already)
+        request = BundleRequest(task=task, exclude=[*already, *ws.exclude])
         model, _, result = bundle_answer(ws, index, request, left, "markdown", [], jc)
         parts.append(model.rendered.replace("# Context bundle", "# Suggested context (ranked "
                                             "for the task)", 1).rstrip() + "\n")

@@ -222,7 +222,7 @@ def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
     session_exclude = list(settings.exclude) if settings is not None else []
     if settings is not None and settings.exclude:
         settings = settings.model_copy(update={"exclude": []})
-    ws = Workspace(root, settings)
+    ws = Workspace(root, settings, session_exclude)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Workspace]) -> AsyncIterator[Workspace]:

@@ -53,9 +53,12 @@ class JobFailed(Exception):
 class Workspace:
     """One workspace root served over MCP: settings, scheduler, index state."""
 
-    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+    def __init__(self, root: Path, settings: Settings | None = None,
+                 exclude: list[str] | None = None) -> None:
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
+        self.exclude = list(exclude or [])  # this session's --exclude globs (not the index's)
+        self._exclude_spec: Any = None
         self.counter = Counter(self.settings.encoding, self.settings.model_profile())
         self.scheduler: Scheduler | None = None
         self._index_job: Job | None = None
@@ -201,6 +204,16 @@ class Workspace:
             if cancel and not job.done():
                 job.cancel("the MCP client cancelled the call")
             raise
+
+    def excluded(self, rel: str) -> bool:
+        """Whether this session's ``--exclude`` globs keep ``rel`` out of its answers."""
+        if not self.exclude:
+            return False
+        if self._exclude_spec is None:
+            import pathspec
+
+            self._exclude_spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
+        return bool(self._exclude_spec.match_file(rel))
 
     # -- path safety -----------------------------------------------------------------------
     def relative(self, raw: str, *, what: str = "path") -> str:

@@ -172,6 +172,10 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
         git.drift(wanted)
 
 
+# Folders whose files agents load as rules (a link of the folder itself is reported).
+RULE_FOLDERS = (".cursor/rules", ".claude/rules", ".github/instructions", ".windsurf/rules")
+
+
 def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
                     settings: Settings | None = None, *, index: Index | None = None,
                     workspace: Workspace | None = None,
@@ -201,6 +205,16 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
             problems.append(f"{p}: could not be read")
             continue
         contexts.append(ctx)
+    # A rules folder that is a link out: its rules would load from outside the workspace.
+    for folder in sorted(f for f in ws.files() if f.endswith(RULE_FOLDERS)):
+        if (paths is None or any(folder == w or folder.startswith(w.rstrip("/") + "/")
+                                 or w in (".", "") for w in paths)) \
+                and ws.outside_target(folder) is not None:
+            link_out.append(Diagnostic(
+                path=folder, range=to_range(Loc(0, 0, 0, 0)), code="CS006", severity="warning",
+                message=f"{folder}/ is a symlink to a folder outside the workspace: its rules are "
+                        "not read or checked here, and agents would load them from outside; "
+                        "make it a folder of the repository"))
     prefetch(contexts, token)
     diagnostics: list[Diagnostic] = link_out
     for ctx in contexts:

@@ -111,6 +111,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     root = root_from(args.root)
     if args.out:
         out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
+    if args.verify:  # a bundle never saved: said before anything is indexed (or written)
+        from analyzers.bundle import BundleError, load_saved
+
+        try:
+            load_saved(root, args.verify)
+        except BundleError as e:
+            raise UserError(str(e)) from e
     task = args.task
     if args.task_file:
         try:

@@ -211,3 +211,15 @@ async def test_symlink_loops_are_clear_refusals(tmp_path: Path, log: TextIO) -> 
         assert "cannot be read (a loop" in err.value.error.message
     log.seek(0)
     assert "Traceback" not in log.read()
+
+
+def test_a_rules_folder_linking_out_is_reported(hostile: tuple[Path, Path]) -> None:
+    repo, outside = hostile
+    (outside / "rules").mkdir()
+    (outside / "rules" / "all.mdc").write_text("---\nalwaysApply: true\n---\nOUTSIDE-NOTE-TEXT\n")
+    (repo / ".cursor").mkdir()
+    os.symlink(outside / "rules", repo / ".cursor" / "rules")
+    done = run_cli("check", "--format", "json", cwd=repo)
+    assert_clean(done.stdout + done.stderr)
+    messages = {d["path"]: d["message"] for d in json.loads(done.stdout)["diagnostics"]}
+    assert "a symlink to a folder outside the workspace" in messages[".cursor/rules"], messages

@@ -84,3 +84,34 @@ def test_handoff_and_check_texts_escape_controls(tmp_path: Path) -> None:
     check = run_cli("check", cwd=root)
     no_raw_controls(check.stdout + check.stderr)
     assert "docs/\\x1b[31mmissing.md" in check.stdout
+
+
+def test_file_content_reaches_a_terminal_escaped_and_a_pipe_exact(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from gitutil import cli_command, git_env
+
+    body = "def paint():\n    return '\x1b]0;pwned\x07\x1b[31mred'\n"
+    root = make_repo(tmp_path / "repo", {"paint.py": body})
+    piped = run_cli("bundle", "--seed", "paint.py", cwd=root)
+    assert piped.returncode == 0 and "\x1b]0;pwned\x07" in piped.stdout  # agents: exact
+    leader, follower = pty.openpty()
+    with subprocess.Popen([*cli_command(), "bundle", "--seed", "paint.py"], cwd=root,
+                          env=git_env(), stdout=follower, stderr=subprocess.DEVNULL) as proc:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert "def paint():" in shown and "\x1b" not in shown and "\x07" not in shown
+    assert "\\x1b]0;pwned\\x07" in shown  # a person sees what is there, escaped
