@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -45,12 +44,6 @@ def hostile(tmp_path: Path) -> tuple[Path, Path]:
         "app/core.py": "def handle(request):\n    return request.upper()\n",
     })
     return repo, outside
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 def assert_clean(output: str) -> None:

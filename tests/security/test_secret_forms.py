@@ -5,7 +5,6 @@ repository, real CLI, real MCP server over stdio."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -168,12 +167,6 @@ def test_redact_masks_exactly_the_value(path: str) -> None:
 def test_look_alikes_have_no_findings(path: str) -> None:
     assert find_secrets(BENIGN[path], path) == []
     assert redact(BENIGN[path], path) is BENIGN[path]
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 async def test_start_task_embeds_instructions_with_command_passwords_masked(

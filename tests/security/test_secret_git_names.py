@@ -8,7 +8,6 @@ repository, real CLI, real MCP server and language server over stdio."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -100,12 +99,6 @@ def test_a_query_token_without_vendor_prefix_is_redacted(repo: Path) -> None:
             "https://git.example.com/o/r.git?access_token=[redacted: URL Query Secret]")
     finally:
         git("remote", "set-url", "origin", REMOTE, cwd=repo)
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 async def test_mcp_handoff_and_resource_redact_git_names(repo: Path, log: TextIO) -> None:

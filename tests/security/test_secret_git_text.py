@@ -6,7 +6,6 @@ HANDOFF.md, MCP ``handoff`` and ``ctxsteward://handoff``), in bundle reasons and
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -113,12 +112,6 @@ def test_an_index_built_before_redaction_is_rebuilt(repo: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert_clean(proc.stdout)
     assert "[redacted: GitHub Token]" in proc.stdout
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 async def test_mcp_handoff_resource_and_find_context_are_redacted(repo: Path, log: TextIO

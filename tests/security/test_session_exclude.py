@@ -3,19 +3,11 @@ token budgets), and a verify of a bundle never saved writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-import pytest
 from gitutil import make_folder, make_repo, run_cli
 from mcp_client import data, session, text
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 async def test_mcp_exclude_applies_to_every_answer(tmp_path: Path, log: TextIO) -> None:

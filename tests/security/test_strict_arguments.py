@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -17,12 +16,6 @@ def repo(tmp_path: Path) -> Path:
         "app/__init__.py": "",
         "app/core.py": "def handle(request):\n    return request.upper()\n",
     })
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[TextIO]:
-    with (tmp_path / "server.log").open("w+") as f:
-        yield f
 
 
 async def test_mcp_arguments_are_strict(repo: Path, log: TextIO) -> None:
