@@ -21,7 +21,16 @@ from .fsutil import write_atomic
 from .index import Index
 from .pack import Candidate, pack
 from .rank import RankedFile, RankQuery, rank
-from .render import Piece, footer, header, ranges_label, render, select_lines, short_reason
+from .render import (
+    Piece,
+    footer,
+    header,
+    left_out_note,
+    ranges_label,
+    render,
+    select_lines,
+    short_reason,
+)
 from .secrets import ScanCache, secret_by_name
 from .store import state_dir
 from .tokens import Counter
@@ -420,14 +429,18 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered
                 if path not in skipped and not secret_by_name(path)]
-    # The best of them are named at the end of the document, when the budget has room.
+    # The best of them are named at the end of the document, when the budget has room (the
+    # note is measured alone, then the document with it once: no whole-document count per try).
+    room = request.budget - total
     for n in range(min(LEFT_OUT_SHOWN, len(left_out)), 0, -1):
         note = [(lo.path, lo.tokens, short_reason(lo.reasons)) for lo in left_out[:n]]
-        noted = {f: render(f, request.task, pieces, note) for f in RENDERINGS}
-        counts = {f: counter.count(text) for f, text in noted.items()}
-        if max(counts.values()) <= request.budget:
-            rendered, total = noted[fmt], counts[fmt]
-            break
+        if counter.count(left_out_note(fmt, note)) + 2 > room:
+            continue
+        noted = render(fmt, request.task, pieces, note)
+        noted_total = counter.count(noted)
+        if noted_total <= request.budget:
+            rendered, total = noted, noted_total
+        break
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=excluded,
