@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import languages, lexical, syntax
+from . import filekinds, languages, lexical, syntax
 from .tokens import encoding
 
 BINARY_SNIFF = 8192
@@ -50,6 +50,7 @@ class FileRecord:
     skip_reason: str | None = None
     skip_detail: str = ""
     note: str = ""  # indexed, but bounded: why its syntax was not (fully) read
+    kind: str | None = None  # minified or generated, by its content (filekinds.content_kind)
 
 
 def content_hash(data: bytes) -> str:
@@ -130,6 +131,7 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
     toks = enc.encode_to_numpy(text, allowed_special=set(), disallowed_special=())
     rec.tokens = len(toks)
     rec.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    rec.kind = filekinds.content_kind(rec.path, text)
     bound = parse_bound(data) if languages.has_grammar(rec.lang) else ""
     if bound:
         rec.note = bound

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import graphcache, lexical
+from . import filekinds, graphcache, lexical, namelinks
 from .cancel import NEVER, CancelToken
 from .index import Index
 from .sparse import Csr
 from .store import state_dir
 
-GRAPH_VERSION = 5
+# 6: name columns per language family (namelinks), no references to built-ins; file kinds.
+GRAPH_VERSION = 6
 MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
 MIN_NAME_LEN = 2
 
@@ -30,7 +31,9 @@ class RepoGraph:
     files: list[str]
     file_index: dict[str, int]
     names: Sequence[str]  # a list, or a graphcache.StrList once loaded from the cache
-    name_index: Mapping[str, int]  # a dict, or a graphcache.StrIndex once loaded from the cache
+    # namelinks.key(family, name) -> column: a name is one column per language family, so a
+    # link never crosses families (a dict, or a graphcache.StrIndex once loaded from the cache)
+    name_index: Mapping[str, int]
     refs: Csr  # files x names: reference counts (names defined in the repo only)
     defs: Csr  # files x names: 1 where the file defines the name
     name_idf: np.ndarray  # specificity of each name: rarer definitions weigh more
@@ -42,6 +45,14 @@ class RepoGraph:
     commit_subjects: LexicalIndex  # BM25 over commit subjects, one document per commit
     commit_files: Csr  # commits x files: what each commit touched (age-decayed, per file share)
     commit_ids: np.ndarray  # the index's id of each commit row (for its subject, in reasons)
+    families: list[str]  # the language families, as numbered in ``file_family``
+    file_family: np.ndarray  # each file's language family (an index into ``families``)
+    file_kinds: np.ndarray  # each file's filekinds code (0: the repository's own code)
+
+    def name_column(self, file_row: int, name: str) -> int | None:
+        """The column of ``name`` as the file in row ``file_row`` would use or define it."""
+        fam = self.families[int(self.file_family[file_row])]
+        return self.name_index.get(namelinks.key(fam, name))
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
         return self.lexical.scores(words, len(self.files))
@@ -109,8 +120,13 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     infos = index.files()
     files = list(infos)
     file_index = {p: i for i, p in enumerate(files)}
+    family_of = [namelinks.family(infos[p].lang) for p in files]
+    families = sorted(set(family_of))
+    family_number = {f: i for i, f in enumerate(families)}
+    file_family = np.array([family_number[f] for f in family_of], dtype=np.int16)
 
     name_index: dict[str, int] = {}
+    names: list[str] = []
     d_rows: list[int] = []
     d_cols: list[int] = []
     definers: dict[int, set[int]] = {}
@@ -118,7 +134,11 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         fi = file_index.get(path)
         if fi is None or len(d.name) < MIN_NAME_LEN:
             continue
-        ni = name_index.setdefault(d.name, len(name_index))
+        column = namelinks.key(family_of[fi], d.name)
+        ni = name_index.get(column)
+        if ni is None:
+            ni = name_index[column] = len(names)
+            names.append(d.name)
         d_rows.append(fi)
         d_cols.append(ni)
         definers.setdefault(ni, set()).add(fi)
@@ -127,7 +147,7 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     # Duplicates (overloads) collapse to one definition.
     defs = Csr.from_coo(d_rows, d_cols, None, (n_files, n_names), binary=True)
 
-    r_rows, r_cols, r_vals = reference_triples(index, file_index, name_index)
+    r_rows, r_cols, r_vals = reference_triples(index, file_index, name_index, family_of)
     token.check()
     refs_m = Csr.from_coo(r_rows, r_cols, r_vals, (n_files, n_names))
     idf = np.zeros(n_names, dtype=np.float32)
@@ -157,28 +177,38 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
     token.check()
     history, commit_subjects, commit_files, commit_ids = _history_views(index, file_index, bm25s)
+    kinds = filekinds.codes(index.root, files, index.file_kinds())
     return RepoGraph(
         generation=generation, files=files, file_index=file_index,
-        names=list(name_index), name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
+        names=names, name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
         imports=imports, imported_by=imports.transpose(), lexical=lex, tokens=tokens,
         history=history, commit_subjects=commit_subjects,
         commit_files=commit_files, commit_ids=commit_ids,
+        families=families, file_family=file_family, file_kinds=kinds,
     )
 
 
-def reference_triples(index: Index, file_index: dict[str, int], name_index: dict[str, int]
+def reference_triples(index: Index, file_index: dict[str, int], name_index: Mapping[str, int],
+                      family_of: list[str] | None = None
                       ) -> tuple[list[int], list[int], list[int]]:
     """(file row, name column, referencing lines) for every reference to a known name in a known
-    file: the coordinates of the file x name reference matrix."""
+    file: the coordinates of the file x name reference matrix. With ``family_of`` (each file
+    row's language family), names are looked up in their file's family (``name_index`` keyed by
+    :func:`namelinks.key`) and references to the family's built-ins are left out."""
     rows: list[int] = []
     cols: list[int] = []
     counts: list[int] = []
+    none: frozenset[str] = frozenset()
     for path, refs in index.all_references():
         row = file_index.get(path)
         if row is None:
             continue
+        fam = None if family_of is None else family_of[row]
+        skip = none if fam is None else namelinks.BUILTINS.get(fam, none)
         for name, lines in refs.items():
-            col = name_index.get(name)
+            if name in skip:
+                continue
+            col = name_index.get(name if fam is None else namelinks.key(fam, name))
             if col is not None:
                 rows.append(row)
                 cols.append(col)

@@ -632,6 +632,10 @@ class Index:
         for path, blob in self.conn.execute("SELECT path, refs FROM files"):
             yield path, unpack(blob) or {}
 
+    def file_kinds(self) -> dict[str, str]:
+        """Files whose content shows them minified or generated: path -> kind."""
+        return dict(self.conn.execute("SELECT path, kind FROM files WHERE kind IS NOT NULL"))
+
     def all_terms(self) -> Iterator[tuple[str, dict[str, int]]]:
         for path, blob in self.conn.execute("SELECT path, terms FROM files"):
             yield path, unpack(blob) or {}

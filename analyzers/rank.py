@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import lexical
+from . import filekinds, lexical
 from .cancel import NEVER, CancelToken
 from .graph import RepoGraph, load_graph
 from .index import Index
@@ -296,6 +296,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         lead = float(total.max())
         for si, w in weighted_seeds:
             total[si] += w * lead
+    total *= filekinds.demotion(g)  # lock, vendored, generated, minified files (issue #14)
     seed_set = {si for si, _ in weighted_seeds if g.files[si] in seeds}
     best = np.argsort(-total, kind="stable")
     order = [i for i in best[total[best] > 0].tolist() if i not in seed_set]
@@ -314,6 +315,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         _explain(g, rf, views, task_words, cochange_detail, seeded)
     if similar:
         _explain_history(index, g, results[:explain], similar)
+    filekinds.add_reasons(g, results[:explain])
     for rf in results[:explain]:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in rf.reasons]
     return results
@@ -331,9 +333,10 @@ def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
     if not spans:
         return None
     inside = [d.name for d in defs if any(a <= d.start_line and d.end_line <= b for a, b in spans)]
+    row = g.file_index[path]
     counts: dict[int, int] = {}
     for name, lines in index.references(path).items():
-        col = g.name_index.get(name)
+        col = g.name_column(row, name)  # (references to built-ins have none)
         if col is None:
             continue
         n = sum(1 for ln in lines if any(a <= ln <= b for a, b in spans))
@@ -341,8 +344,8 @@ def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
             counts[col] = n
     ref_idx = np.array(sorted(counts), dtype=np.int32)
     ref_cnt = np.array([counts[c] for c in ref_idx.tolist()], dtype=np.float32)
-    def_idx = np.array(sorted({g.name_index[n] for n in inside if n in g.name_index}),
-                       dtype=np.int32)
+    def_idx = np.array(sorted({c for c in (g.name_column(row, n) for n in inside)
+                               if c is not None}), dtype=np.int32)
     return ref_idx, ref_cnt, def_idx
 
 
@@ -520,22 +523,22 @@ class SeedView:
 
 def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
                   seed_uses: bool) -> list[tuple[str, int]]:
-    out: dict[str, int] = {}
+    out: dict[int, int] = {}  # name column -> count
     for view in views.values():
         if seed_uses:  # names seed references that fi defines
             file_defs = g.defs.row_set(fi)
             for ni, cnt in zip(view.ref_idx.tolist(), view.ref_cnt.tolist(), strict=True):
                 if ni in file_defs and ni not in view.own:
-                    out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
+                    out[ni] = out.get(ni, 0) + int(cnt)
         else:  # names seed defines that fi references
             ref_idx, ref_cnt = g.refs.row(fi)
             seed_defs = view.defines
             for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
                 if ni in seed_defs:
-                    out[g.names[ni]] = out.get(g.names[ni], 0) + int(cnt)
-    ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[g.name_index[kv[0]]]),
-                                                 kv[0]))
-    return ranked
+                    out[ni] = out.get(ni, 0) + int(cnt)
+    ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[kv[0]]),
+                                                 g.names[kv[0]]))
+    return [(g.names[ni], cnt) for ni, cnt in ranked]
 
 
 def _matched_terms(g: RepoGraph, fi: int, task_words: list[str]) -> list[str]:

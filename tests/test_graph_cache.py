@@ -15,6 +15,7 @@ from analyzers import graphcache
 from analyzers.graph import GRAPH_VERSION, RepoGraph, build_graph, load_graph
 from analyzers.graphcache import StrIndex, StrList
 from analyzers.index import Index, build
+from analyzers.namelinks import key as name_key
 from analyzers.rank import RankQuery, rank
 from analyzers.sparse import Csr
 
@@ -102,12 +103,13 @@ def test_load_graph_writes_the_cache_and_reads_it_back(repo: Path) -> None:
 
 def test_a_changed_index_rebuilds_the_graph(repo: Path) -> None:
     with Index(repo) as index:
-        assert "brand_new_helper" not in load_graph(index).name_index
+        assert name_key("python", "brand_new_helper") not in load_graph(index).name_index
     commit(repo, "add a helper", {"pkg/extra.py": "def brand_new_helper():\n    return 1\n"})
     build(repo)
     with Index(repo) as index:
         graph = load_graph(index)
-        assert "brand_new_helper" in graph.name_index and "pkg/extra.py" in graph.file_index
+        assert name_key("python", "brand_new_helper") in graph.name_index
+        assert "pkg/extra.py" in graph.file_index
 
 
 def _damaged(data: bytes) -> list[bytes]:

@@ -1,0 +1,116 @@
+"""Issue #14, defect 7: name links count only within a language family, never through built-ins.
+
+Real git repositories built here, indexed and ranked by the real code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import make_repo
+
+from analyzers.index import Index, build
+from analyzers.rank import RankQuery, rank
+
+SEED_GO = '''\
+package shop
+
+func Describe(items []string) string {
+	out := ""
+	for _, s := range items {
+		out += string(s) + Format(s)
+	}
+	return out
+}
+
+func Label(n int) string {
+	return string(rune(n)) + Format("x")
+}
+'''
+
+FORMAT_GO = '''\
+package shop
+
+func Format(s string) string {
+	return "[" + s + "]"
+}
+'''
+
+METHOD_GO = '''\
+package other
+
+type Token struct{ text string }
+
+func (t Token) string() string {
+	return t.text
+}
+'''
+
+SEED_PY = '''\
+from runner import Job
+
+
+def run_all(jobs):
+    for job in jobs:
+        job.execute()
+        job.start()
+    return Job.execute
+'''
+
+RUNNER_PY = '''\
+class Job:
+    def execute(self):
+        return 1
+
+    def start(self):
+        return 2
+'''
+
+TASKS_TS = '''\
+export class Task {
+  execute(): number {
+    return 1;
+  }
+  start(): void {}
+}
+'''
+
+CALLER_JS = '''\
+import { Task } from "./tasks";
+
+export function go(t) {
+  return new Task().execute();
+}
+'''
+
+
+def _ranked(root: Path, seed: str) -> dict[str, list[str]]:
+    build(root)
+    with Index(root) as index:
+        return {rf.path: rf.reasons for rf in rank(index, RankQuery(seeds=[seed]))}
+
+
+def test_a_method_named_like_a_builtin_is_not_credited_with_its_uses(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "go.mod": "module example.com/shop\n", "shop/describe.go": SEED_GO,
+        "shop/format.go": FORMAT_GO, "other/token.go": METHOD_GO})
+    ranked = _ranked(root, "shop/describe.go")
+    assert any(r.startswith("defines") and "`Format`" in r for r in ranked["shop/format.go"]), \
+        ranked
+    token_reasons = " ".join(ranked.get("other/token.go", []))
+    assert "`string`" not in token_reasons, ranked
+
+
+def test_links_do_not_cross_language_families(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "app/jobs.py": SEED_PY, "app/runner.py": RUNNER_PY,
+        "web/tasks.ts": TASKS_TS, "web/caller.js": CALLER_JS})
+    ranked = _ranked(root, "app/jobs.py")
+    assert any(r.startswith("defines") and "`execute`" in r for r in ranked["app/runner.py"]), \
+        ranked
+    assert not any("execute" in r or "start" in r for r in ranked.get("web/tasks.ts", [])), \
+        ranked
+    # JavaScript and TypeScript are one family: their links still count.
+    js = _ranked(root, "web/caller.js")
+    assert any("`execute`" in r for r in js["web/tasks.ts"]), js
+    assert not any("execute" in r for r in js.get("app/runner.py", [])), js
