@@ -554,7 +554,8 @@ def secret_as_a_whole(text: str, findings: list[Finding] | tuple[Finding, ...]) 
     if holding >= WHOLE_SHARE * non_blank:
         kinds = ", ".join(dict.fromkeys(f.kind for f in findings))
         return (f"secret material as a whole: {holding} of {non_blank} non-blank "
-                f"line{'s' if non_blank != 1 else ''} hold a secret ({kinds})")
+                f"line{'s' if non_blank != 1 else ''} {'hold' if holding != 1 else 'holds'} a "
+                f"secret ({kinds})")
     return None
 
 

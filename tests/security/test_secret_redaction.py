@@ -22,7 +22,8 @@ from mcp.types import TextResourceContents
 from mcp_client import data, session, structured_json, text
 
 from analyzers.config import Settings
-from analyzers.secrets import redact_lines, scan_text, secret_as_a_whole
+from analyzers.filefacts import content_hash
+from analyzers.secrets import content_key, redact_lines, scan_text, secret_as_a_whole
 from analyzers.tokens import Counter
 
 # Values assembled at run time, so this file itself holds no literal secret.
@@ -173,6 +174,12 @@ def test_what_is_secret_material_as_a_whole() -> None:
     half = f'password = "{TEST_SECRET}"\n\nx = 1\n'
     assert scan_text(half, "a.py").whole is not None
     assert scan_text(half + "y = 2\n", "a.py").whole is None
+
+
+def test_the_scan_cache_key_is_the_index_content_hash() -> None:
+    # Budget-0 bundles look scans up by the index's hash; packed ones by the bytes they read.
+    for raw in (b"", CONFIG.encode(), "caf\u00e9\r\n".encode()):
+        assert content_key(raw) == content_hash(raw)
 
 
 def test_spans_land_on_the_lines_a_bundle_shows() -> None:
