@@ -63,7 +63,8 @@ DETECTORS = (
 # patterns, per-line prefilter, the allowlist pragma ignored. 6: command lines, inline
 # NAME=value in text, Authorization schemes, OpenAI/Anthropic keys, URL query secrets.
 # 7: each file's findings (line, span, kind) and whether it is secret material as a whole, not only
-# a reason: files holding a few secrets are shown redacted.
+# a reason: files holding a few secrets are shown redacted; a value on a line carrying the
+# allowlist pragma is a secret whatever the detectors say.
 SCAN_VERSION = 7
 
 
@@ -266,6 +267,12 @@ CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
 INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
     "inline")  # (a query string's next "&name=" ends the value)
+# detect-secrets' allowlist pragma: whoever wrote it says the line (or, "nextline", the next one)
+# holds a secret, whatever the detectors make of it ("SIGNING_KEY = '…'  # pragma: allowlist
+# secret"): its value is a secret, never shown even where a file is shown redacted.
+ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ _-]?)?secret")
+_COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
+_QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
@@ -398,6 +405,41 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     return out
 
 
+def _allowlisted_value(number: int, line: str, end: int) -> Finding | None:
+    """The value on a line an allowlist pragma marks, ``line[:end]`` being the line before the
+    pragma's comment: what follows the first ``=`` or ``:`` (a quoted literal's content only),
+    else the whole statement."""
+    head = _COMMENT_TAIL.sub("", line[:end].rstrip()).rstrip()
+    op = re.search(r"[=:]", head)
+    start = op.end() if op else len(head) - len(head.lstrip())
+    start += len(head[start:]) - len(head[start:].lstrip())
+    stop = len(head)
+    quoted = _QUOTED.fullmatch(head, start, stop)
+    if quoted is not None and quoted.group("v"):
+        start, stop = quoted.start("v"), quoted.end("v")
+    return Finding(number, start, stop, "Allowlisted Secret") if stop > start else None
+
+
+def _allowlisted(lines: list[str], found: list[Finding]) -> list[Finding]:
+    """A finding for each line marked by an allowlist pragma where none was found."""
+    out = []
+    held = {f.line for f in found}
+    for i, line in enumerate(lines):
+        if "llowlist" not in line:
+            continue
+        m = ALLOWLIST_PRAGMA.search(line)
+        if m is None:
+            continue
+        number, end = (i + 2, None) if m.group("next") else (i + 1, m.start())
+        if number in held or number > len(lines):
+            continue
+        target = lines[number - 1]
+        f = _allowlisted_value(number, target, len(target) if end is None else end)
+        if f is not None:
+            out.append(f)
+    return out
+
+
 def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
                              ) -> list[Finding]:
     """detect-secrets' findings on these lines (its own per-line loop and filters)."""
@@ -458,7 +500,10 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
             candidates.append((number, line.rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
         found.extend(_detect_secrets_findings(candidates, filename))
-    return _merge(found + own)
+    found += own
+    if "llowlist" in text:
+        found += _allowlisted(lines, found)
+    return _merge(found)
 
 
 def _merge(found: list[Finding]) -> list[Finding]:

@@ -176,6 +176,32 @@ def test_what_is_secret_material_as_a_whole() -> None:
     assert scan_text(half + "y = 2\n", "a.py").whole is None
 
 
+SIGNING = "zQ81kd" + "keE0p1Wv"  # a value no detector flags by itself
+
+
+def test_a_value_marked_by_the_allowlist_pragma_is_masked_in_a_file_shown(tmp_path: Path) -> None:
+    # The pragma silences a CI scanner; it says the line holds a secret. In a file shown redacted
+    # (the DB password found by the detectors), that value is masked too.
+    settings = ("import os\n\n"
+                f'os.environ.setdefault("DB_PASSWORD", "{TEST_SECRET}")\n'
+                f'SIGNING_KEY = "{SIGNING}"  # pragma: allowlist secret\n\n\n'
+                "def debug_settings():\n    return os.environ.get('DEBUG') == '1'\n\n\n"
+                "def signing_settings():\n    return SIGNING_KEY\n")
+    scan = scan_text(settings, "settings.py")
+    assert scan.whole is None
+    assert [(f.line, f.kind) for f in scan.findings] == [
+        (3, "Secret Pair"), (4, "Allowlisted Secret")]
+    nextline = f"# pragma: allowlist nextline secret\nsigning: {SIGNING}\nname: app\n"
+    assert [(f.line, f.kind) for f in scan_text(nextline, "c.yaml").findings] == [
+        (2, "Allowlisted Secret")]
+    main = "from app.settings import debug_settings\n"
+    root = make_repo(tmp_path / "repo", {"app/settings.py": settings, "app/main.py": main})
+    md, err = bundle(root, "--seed", "app/settings.py")
+    assert SIGNING not in md + err
+    assert 'SIGNING_KEY = "[redacted: Allowlisted Secret]"  # pragma: allowlist secret' in md
+    assert "redacted app/settings.py: Secret Pair, Allowlisted Secret masked on lines 3-4" in err
+
+
 def test_the_scan_cache_key_is_the_index_content_hash() -> None:
     # Budget-0 bundles look scans up by the index's hash; packed ones by the bytes they read.
     for raw in (b"", CONFIG.encode(), "caf\u00e9\r\n".encode()):
