@@ -2,6 +2,12 @@
 
 ``make_bundle`` is the one entry point; ``save_bundle`` / ``verify_bundle`` answer "what did the
 agent see, and is it still true?" from content hashes kept under ``.ctxsteward/bundles/``.
+
+Secrets: a file secret-bearing by name, or secret material as a whole
+(:func:`analyzers.secrets.secret_as_a_whole`), is left out and listed under ``excluded``; any
+other file holding a secret is shown with each value masked as ``[redacted: KIND]`` (its lines
+and line numbers unchanged) and listed under ``redacted`` with the lines masked. Everything
+downstream — packing, token counts, rendering, saved hashes — sees only the redacted lines.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from .render import (
     select_lines,
     short_reason,
 )
-from .secrets import ScanCache, secret_by_name
+from .secrets import NO_SECRET, Scan, ScanCache, content_key, redact_lines, secret_by_name
 from .store import state_dir
 from .tokens import Counter
 
@@ -81,6 +87,14 @@ class Excluded(NamedTuple):
     reason: str
 
 
+class Redacted(NamedTuple):
+    """A file shown with secret values masked: the lines (1-based) masked in what was shown."""
+
+    path: str
+    lines: list[int]
+    kinds: list[str]
+
+
 @dataclass
 class BundleDraft:
     """A Bundle's values, before they are made into the pydantic model (see BundleResult)."""
@@ -93,17 +107,20 @@ class BundleDraft:
     items: list[dict[str, Any]]  # BundleItem's fields
     excluded: list[Excluded]
     left_out: list[LeftOut] = field(default_factory=list)
+    redacted: list[Redacted] = field(default_factory=list)
 
     def build(self) -> Bundle:
         """The model, constructed from our own typed values (validating would first build the
         validators, which costs more than the query)."""
-        from .models import Bundle, BundleItem, ExcludedFile, LeftOutFile
+        from .models import Bundle, BundleItem, ExcludedFile, LeftOutFile, RedactedFile
 
         return Bundle.model_construct(
             task=self.task, seeds=self.seeds, budget=self.budget, total_tokens=self.total_tokens,
             encoding=self.encoding, items=[BundleItem.model_construct(**i) for i in self.items],
             excluded=[ExcludedFile.model_construct(path=e.path, reason=e.reason)
                       for e in self.excluded],
+            redacted=[RedactedFile.model_construct(path=r.path, lines=r.lines, kinds=r.kinds)
+                      for r in self.redacted],
             left_out=[LeftOutFile.model_construct(path=lo.path, tokens=lo.tokens, score=lo.score,
                                                   reason=short_reason(lo.reasons))
                       for lo in self.left_out])
@@ -134,6 +151,11 @@ class BundleResult:
     def excluded(self) -> list[tuple[str, str]]:
         """(path, reason) of each file kept out, without making the model."""
         return [(e.path, e.reason) for e in self._bundle.excluded]
+
+    def redacted(self) -> list[tuple[str, list[int], list[str]]]:
+        """(path, lines, kinds) of each item shown with secrets masked, without making the
+        model."""
+        return [(r.path, list(r.lines), list(r.kinds)) for r in self._bundle.redacted]
 
     def __repr__(self) -> str:
         items, total, budget = self.counts()
@@ -227,9 +249,10 @@ def _relative(root: Path, path: str) -> str:
     return rel
 
 
-def _read_lines(root: Path, path: str) -> list[str] | None:
-    """The file's lines, split at newlines only (as the index counts them: str.splitlines would
-    also split at form feeds and other separators, shifting every line number after them)."""
+def _read_file(root: Path, path: str) -> tuple[bytes, str, list[str]] | None:
+    """The file's bytes, text and lines, split at newlines only (as the index counts them:
+    str.splitlines would also split at form feeds and other separators, shifting every line
+    number after them)."""
     data = read_bytes_inside(root, path)  # never through a symlink out of the workspace
     if data is None:
         return None
@@ -237,7 +260,25 @@ def _read_lines(root: Path, path: str) -> list[str] | None:
         text = data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         return None
-    return io.StringIO(text, newline="\n").readlines()  # ends lines at "\n" only, kept as read
+    return data, text, io.StringIO(text, newline="\n").readlines()  # ends lines at "\n" only
+
+
+def _read_lines(root: Path, path: str) -> list[str] | None:
+    """The file's lines as read (see :func:`_read_file`), secrets and all: never shown."""
+    read = _read_file(root, path)
+    return read[2] if read is not None else None
+
+
+def read_shown(root: Path, path: str, scans: ScanCache) -> tuple[list[str], Scan] | None:
+    """The file's lines as an agent is shown them, each secret value masked (the same number of
+    lines), and its scan; None when it cannot be read as text. The scan is of exactly the bytes
+    read (cached by their hash), so its spans always fit these lines."""
+    read = _read_file(root, path)
+    if read is None:
+        return None
+    data, text, lines = read
+    scan = scans.scan_text(content_key(data), text, path)
+    return redact_lines(lines, scan.findings), scan
 
 
 # The renderings a bundle is packed for: each holds the same items within the budget.
@@ -316,6 +357,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         ordered.append((rf.path, rf.score, rf.reasons, tier, False, rf))
 
     scans = ScanCache(state_dir(index.root) / "secrets.json")
+    masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
+    shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
 
     def candidates() -> Iterator[Candidate]:
         for path, score, reasons, tier, forced, ranked_file in ordered:
@@ -323,7 +366,19 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
             if exclude_spec is not None and exclude_spec.match_file(path):
                 excluded.append(Excluded(path, "matches an exclude glob"))
                 continue
-            why = scans.reason(index.root, path, files[path].hash)
+            lines: list[str] = []
+            scan = NO_SECRET
+            why = secret_by_name(path)
+            if why is None and request.budget == 0:  # no content shown: the cached scan will do
+                scan = scans.scan_file(index.root, path, files[path].hash)
+                why = scan.whole
+            elif why is None:
+                shown = read_shown(index.root, path, scans)
+                if shown is None:
+                    excluded.append(Excluded(path, "unreadable or changed since indexing"))
+                    continue
+                lines, scan = shown
+                why = scan.whole
             if why:
                 if path in seed_paths:  # the bundle is about it: refused, not swapped for an
                     # unrelated bundle (a pinned file is listed under excluded, as ranked ones are)
@@ -331,15 +386,17 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                                       "shown)")
                 excluded.append(Excluded(path, why))
                 continue
+            tokens = counter.scale(files[path].tokens)
+            if scan.findings:  # shown redacted: counted as shown
+                if not lines:
+                    shown = read_shown(index.root, path, scans)
+                    lines = shown[0] if shown is not None else []
+                tokens = shown_tokens[path] = counter.count("".join(lines))
+                masked[path] = scan
             if request.budget == 0:
-                yield Candidate(path, score, reasons, counter.scale(files[path].tokens), [], [],
-                                tier, forced)
+                yield Candidate(path, score, reasons, tokens, [], [], tier, forced)
                 continue
-            lines = _read_lines(index.root, path)
-            if lines is None:
-                excluded.append(Excluded(path, "unreadable or changed since indexing"))
-                continue
-            cand = Candidate(path, score, reasons, counter.scale(files[path].tokens), lines,
+            cand = Candidate(path, score, reasons, tokens, lines,
                              index.definitions(path), tier, forced, focus=focus.get(path, []))
             if ranked_file is not None:
                 cand.names = list(ranked_file.names_used)
@@ -361,7 +418,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         draft = BundleDraft(
             task=request.task, seeds=list(request.seeds), budget=0,
             total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
-            excluded=excluded)
+            excluded=excluded, redacted=_redacted(masked, [(i["path"], i["ranges"])
+                                                           for i in items]))
         return BundleResult(draft, "", [])
 
     overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
@@ -426,7 +484,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                            f"({cand.tokens:,} tokens whole, and no part of it fit)"))
     skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
-    left_out = [LeftOut(path, counter.scale(files[path].tokens), round(score, 4), reasons)
+    left_out = [LeftOut(path, shown_tokens.get(path, counter.scale(files[path].tokens)),
+                        round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered
                 if path not in skipped and not secret_by_name(path)]
     # The best of them are named at the end of the document, when the budget has room (the
@@ -444,8 +503,25 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=excluded,
-        left_out=left_out[:LEFT_OUT_LISTED])
+        left_out=left_out[:LEFT_OUT_LISTED],
+        redacted=_redacted(masked, [(i["path"], i["ranges"]) for i in items]))
     return BundleResult(draft, rendered, pieces, left_out)
+
+
+def _redacted(masked: dict[str, Scan], shown: list[tuple[str, list[tuple[int, int]]]]
+              ) -> list[Redacted]:
+    """For each item shown (path, line ranges) holding masked values: the lines masked in what
+    was shown, and the kinds of secret."""
+    out = []
+    for path, ranges in shown:
+        scan = masked.get(path)
+        if scan is None:
+            continue
+        lines = sorted({f.line for f in scan.findings
+                        if any(a <= f.line <= b for a, b in ranges)})
+        if lines:
+            out.append(Redacted(path, lines, scan.kinds(set(lines))))
+    return out
 
 
 # -- saving and verifying -----------------------------------------------------------------------
@@ -484,19 +560,31 @@ def _line_hash(line: str) -> str:
     return _hash(line.rstrip("\n"))
 
 
+def _shown_lines(root: Path, path: str, scans: ScanCache) -> list[str] | None:
+    shown = read_shown(root, path, scans)
+    return shown[0] if shown is not None else None
+
+
 def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
     """Store ``result`` with each item's content hashes under ``.ctxsteward/bundles/NAME.json``.
 
     Each item keeps a hash of the whole file, of all the lines the agent saw, and of each line
     range on its own (with its first line's), so :func:`verify_bundle` can find a range again
     after lines were added or removed above it.
+
+    Every hash is of the text as the agent was shown it: secret values masked (for a file holding
+    none, that is the file as it is). No hash of a secret is ever stored (a short one could be
+    guessed from it), and verify compares what the agent would be shown now with what it saw: an
+    edit anywhere else in the lines shown is "changed"; a new value for a masked secret alone is
+    not (the agent never saw either value).
     """
     from .models import SavedBundle, SavedItem, SavedRange
 
     _check_name(name)
     hashes = []
+    scans = ScanCache(state_dir(index.root) / "secrets.json")
     for item in result.bundle.items:
-        lines = _read_lines(index.root, item.path) or []
+        lines = _shown_lines(index.root, item.path, scans) or []
         text = "".join(lines)
         ranges = [SavedRange(lines=r, hash=_range_hash(lines, r),
                              first_line_hash=_line_hash(lines[r[0] - 1])
@@ -505,6 +593,7 @@ def save_bundle(index: Index, name: str, result: BundleResult) -> Path:
         hashes.append(SavedItem(path=item.path, ranges=item.ranges, file_hash=_hash(text),
                                 content_hash=_hash(select_lines(lines, item.ranges)),
                                 range_hashes=ranges))
+    scans.save()
     saved = SavedBundle(format_version=SAVED_FORMAT, name=name,
                         created_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                         head=index.head(), bundle=result.bundle, hashes=hashes)
@@ -586,10 +675,12 @@ def _locate_uniform(lines: list[str], h: SavedItem) -> list[tuple[int, int]] | N
     return None
 
 
-def verify_item(root: Path, h: SavedItem, whole: bool) -> VerifiedItem:
+def verify_item(root: Path, h: SavedItem, whole: bool,
+                scans: ScanCache | None = None) -> VerifiedItem:
     """Whether the lines an item showed are still there: unchanged, moved, changed or vanished.
 
-    ``whole``: the item showed the whole file, so any edit changes what the agent saw.
+    ``whole``: the item showed the whole file, so any edit changes what the agent saw. The file is
+    compared as it would be shown now, secret values masked (see :func:`save_bundle`).
     """
     from .models import VerifiedItem
 
@@ -598,7 +689,9 @@ def verify_item(root: Path, h: SavedItem, whole: bool) -> VerifiedItem:
         return VerifiedItem(path=h.path, status=status, detail=detail, ranges=h.ranges,
                             ranges_now=now or [])
 
-    lines = _read_lines(root, h.path)
+    if scans is None:
+        scans = ScanCache(state_dir(root) / "secrets.json")
+    lines = _shown_lines(root, h.path, scans)
     if lines is None:
         return result("vanished", "the file no longer exists or is unreadable")
     if _hash("".join(lines)) == h.file_hash:
@@ -632,9 +725,10 @@ def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> Verify
     # A whole-file item changes with any edit (lines added at the end included).
     whole = {i.path for i in saved.bundle.items if i.granularity == "file"}
     items: list[VerifiedItem] = []
+    scans = ScanCache(state_dir(index.root) / "secrets.json")
     for h in saved.hashes:
         token.check()
-        items.append(verify_item(index.root, h, h.path in whole))
+        items.append(verify_item(index.root, h, h.path in whole, scans))
     count = {s: sum(1 for i in items if i.status == s)
              for s in ("unchanged", "moved", "changed", "vanished")}
     return VerifyReport(name=name, created_at=saved.created_at, head_then=saved.head,

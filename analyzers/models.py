@@ -107,8 +107,21 @@ class BundleItem(BaseModel):
 
 
 class ExcludedFile(BaseModel):
+    """A file left out whole: by an exclude glob, by a secret-bearing name (``.env*``, keys,
+    credential files), as secret material as a whole (a private key, a file at least half of
+    whose non-blank lines hold a secret), or unreadable."""
+
     path: str
     reason: str
+
+
+class RedactedFile(BaseModel):
+    """An item shown with its secret values masked as ``[redacted: KIND]`` (the rest of each line,
+    and the line numbers, as in the file)."""
+
+    path: str
+    lines: list[int] = Field(description="1-based lines, among those shown, with a value masked.")
+    kinds: list[str] = Field(description="The kinds of secret masked (e.g. 'Secret Keyword').")
 
 
 class LeftOutFile(BaseModel):
@@ -130,6 +143,10 @@ class Bundle(BaseModel):
     encoding: str
     items: list[BundleItem]
     excluded: list[ExcludedFile]
+    redacted: list[RedactedFile] = Field(
+        default_factory=list,
+        description="Items shown with secret values masked, and where (the token counts are of "
+        "the masked text).")
     left_out: list[LeftOutFile] = Field(
         default_factory=list,
         description="The best-ranked files the budget had no room for (at most 20).")
@@ -144,6 +161,8 @@ class SavedRange(BaseModel):
 
 
 class SavedItem(BaseModel):
+    """An item's hashes: each of the text as the agent was shown it (secret values masked)."""
+
     path: str
     ranges: list[tuple[int, int]]
     file_hash: str

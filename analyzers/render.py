@@ -59,6 +59,18 @@ def ranges_label(ranges: Sequence[tuple[int, int]]) -> str:
     return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
+def lines_label(lines: Sequence[int]) -> str:
+    """``line 5`` / ``lines 3, 9-11`` (runs of consecutive lines as ranges)."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(lines)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    word = "line" if len(runs) == 1 and runs[0][0] == runs[0][1] else "lines"
+    return f"{word} {ranges_label(runs).replace(',', ', ')}"
+
+
 def header(fmt: str, task: str | None) -> str:
     if fmt == "xml":
         return "<documents>\n"

@@ -21,8 +21,13 @@ Its high-entropy detectors stay off: they flag hashes and test fixtures far more
 secrets.
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
-a short reason (a file holding one is left out of bundles); :func:`redact` masks each value as
-``[redacted: KIND]``.
+a short reason; :func:`redact` masks each value as ``[redacted: KIND]``.
+
+Files in bundles (:class:`ScanCache`, :func:`scan_text`): a file is left out whole only when its
+name says it holds secrets (:func:`secret_by_name`) or when it is secret material as a whole
+(:func:`secret_as_a_whole`: a private key block, or at least half of its non-blank lines holding a
+secret); any other file holding a secret is shown with each value masked (:func:`redact_lines`),
+its line count unchanged.
 
 The rule for every text we derive from git or from files and show an agent (commit subjects,
 branch, remote and ref names, TODO lines, rank reasons, symbol names, instruction-file
@@ -35,6 +40,7 @@ import fnmatch
 import json
 import posixpath
 import re
+from bisect import bisect_right
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -56,7 +62,10 @@ DETECTORS = (
 # Answers cached under another version (another set of detectors) are dropped. 4: our own
 # patterns, per-line prefilter, the allowlist pragma ignored. 6: command lines, inline
 # NAME=value in text, Authorization schemes, OpenAI/Anthropic keys, URL query secrets.
-SCAN_VERSION = 6
+# 7: each file's findings (line, span, kind) and whether it is secret material as a whole, not only
+# a reason: files holding a few secrets are shown redacted; a value on a line carrying the
+# allowlist pragma is a secret whatever the detectors say.
+SCAN_VERSION = 7
 
 
 def secret_by_name(path: str) -> str | None:
@@ -258,6 +267,12 @@ CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
 INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
     "inline")  # (a query string's next "&name=" ends the value)
+# detect-secrets' allowlist pragma: whoever wrote it says the line (or, "nextline", the next one)
+# holds a secret, whatever the detectors make of it ("SIGNING_KEY = '…'  # pragma: allowlist
+# secret"): its value is a secret, never shown even where a file is shown redacted.
+ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ _-]?)?secret")
+_COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
+_QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
@@ -390,6 +405,41 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     return out
 
 
+def _allowlisted_value(number: int, line: str, end: int) -> Finding | None:
+    """The value on a line an allowlist pragma marks, ``line[:end]`` being the line before the
+    pragma's comment: what follows the first ``=`` or ``:`` (a quoted literal's content only),
+    else the whole statement."""
+    head = _COMMENT_TAIL.sub("", line[:end].rstrip()).rstrip()
+    op = re.search(r"[=:]", head)
+    start = op.end() if op else len(head) - len(head.lstrip())
+    start += len(head[start:]) - len(head[start:].lstrip())
+    stop = len(head)
+    quoted = _QUOTED.fullmatch(head, start, stop)
+    if quoted is not None and quoted.group("v"):
+        start, stop = quoted.start("v"), quoted.end("v")
+    return Finding(number, start, stop, "Allowlisted Secret") if stop > start else None
+
+
+def _allowlisted(lines: list[str], found: list[Finding]) -> list[Finding]:
+    """A finding for each line marked by an allowlist pragma where none was found."""
+    out = []
+    held = {f.line for f in found}
+    for i, line in enumerate(lines):
+        if "llowlist" not in line:
+            continue
+        m = ALLOWLIST_PRAGMA.search(line)
+        if m is None:
+            continue
+        number, end = (i + 2, None) if m.group("next") else (i + 1, m.start())
+        if number in held or number > len(lines):
+            continue
+        target = lines[number - 1]
+        f = _allowlisted_value(number, target, len(target) if end is None else end)
+        if f is not None:
+            out.append(f)
+    return out
+
+
 def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
                              ) -> list[Finding]:
     """detect-secrets' findings on these lines (its own per-line loop and filters)."""
@@ -450,7 +500,10 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
             candidates.append((number, line.rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
         found.extend(_detect_secrets_findings(candidates, filename))
-    return _merge(found + own)
+    found += own
+    if "llowlist" in text:
+        found += _allowlisted(lines, found)
+    return _merge(found)
 
 
 def _merge(found: list[Finding]) -> list[Finding]:
@@ -506,43 +559,179 @@ def redact_name(name: str | None) -> str | None:
     return redact(name) if name else name
 
 
-def secret_reason(root: Path, path: str, content_hash: str | None = None,
-                  cache: dict[str, str | None] | None = None) -> str | None:
-    """Why ``path`` must not reach an agent, or None. ``cache`` maps content hashes to answers."""
+# -- files in bundles: redacted, or left out whole ---------------------------------------------
+
+WHOLE_SHARE = 0.5  # a file this share of whose non-blank lines hold a secret is left out whole
+# A key body right after a PEM header (in a file, or in a string with "\n" escapes; an encrypted
+# key's Proc-Type and DEK-Info headers between): code that only names the header has none.
+_PEM_BODY = re.compile(r"(?:\s|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]*)*[A-Za-z0-9+/]{20,}")
+
+
+class Scan(NamedTuple):
+    """A file's secrets, on its lines as a bundle shows them (split at newlines only)."""
+
+    findings: tuple[Finding, ...] = ()
+    whole: str | None = None  # why the file is secret material as a whole (left out), or None
+
+    def kinds(self, lines: set[int] | None = None) -> list[str]:
+        """The kinds found (on ``lines`` only, when given), each once, in order of appearance."""
+        return list(dict.fromkeys(f.kind for f in self.findings
+                                  if lines is None or f.line in lines))
+
+
+NO_SECRET = Scan()
+
+
+def secret_as_a_whole(text: str, findings: list[Finding] | tuple[Finding, ...]) -> str | None:
+    """Why ``text`` is secret material as a whole, or None (its secrets can be masked one by one).
+
+    Two rules: it holds a private key block (a PEM ``BEGIN … PRIVATE KEY`` header with a key body
+    after it, the key file's own form); or at least :data:`WHOLE_SHARE` of its non-blank lines
+    hold a secret (a credentials file, a list of tokens: masked, nothing of it would be left)."""
+    if not findings:
+        return None
+    for m in PEM_BEGIN.finditer(text):
+        if _PEM_BODY.match(text, m.end()):
+            line = text.count("\n", 0, m.start()) + 1
+            return f"secret material as a whole: a private key block (line {line})"
+    non_blank = max(1, sum(1 for line in text.split("\n") if line.strip()))
+    holding = len({f.line for f in findings})
+    if holding >= WHOLE_SHARE * non_blank:
+        kinds = ", ".join(dict.fromkeys(f.kind for f in findings))
+        return (f"secret material as a whole: {holding} of {non_blank} non-blank "
+                f"line{'s' if non_blank != 1 else ''} {'hold' if holding != 1 else 'holds'} a "
+                f"secret ({kinds})")
+    return None
+
+
+def scan_text(text: str, filename: str = "") -> Scan:
+    """The secrets of a file's ``text`` (newlines normalised to ``\\n``), on its lines split at
+    ``\\n`` only, as a bundle reads them: :func:`find_secrets` splits at every line boundary
+    Python knows (form feeds, ``\\r``, ``\\u2028`` too), so its spans are moved to these lines
+    by their offsets in the text, never applied to the wrong line."""
+    found = find_secrets(text, filename)
+    if not found:
+        return NO_SECRET
+    starts: list[int] = []  # of find_secrets' lines
+    at = 0
+    for piece in text.splitlines(keepends=True):
+        starts.append(at)
+        at += len(piece)
+    newline_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    moved = []
+    for f in found:
+        start = starts[f.line - 1] + f.start
+        number = bisect_right(newline_starts, start)
+        base = newline_starts[number - 1]
+        moved.append(Finding(number, start - base, starts[f.line - 1] + f.end - base, f.kind))
+    findings = tuple(_merge(moved))
+    return Scan(findings, secret_as_a_whole(text, findings))
+
+
+def redact_lines(lines: list[str], findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
+    """``lines`` (split at ``\\n``, kept) with each finding's value replaced by
+    ``[redacted: KIND]``: the same number of lines, the rest of each line as it was."""
+    if not findings:
+        return lines
+    out = list(lines)
+    for f in sorted(findings, key=lambda f: (f.line, f.start), reverse=True):
+        if 0 < f.line <= len(out):
+            line = out[f.line - 1]
+            end = min(f.end, len(line.rstrip("\n")))
+            out[f.line - 1] = line[:f.start] + f"[redacted: {f.kind}]" + line[end:]
+    return out
+
+
+def content_key(data: bytes) -> str:
+    """The content hash the index keeps for a file (:func:`analyzers.filefacts.content_hash`),
+    without hashlib's OpenSSL start-up on a query."""
+    try:
+        from _blake2 import blake2b  # hashlib's own implementation of it
+    except ImportError:  # pragma: no cover - another Python
+        from hashlib import blake2b
+    return blake2b(data, digest_size=16).hexdigest()
+
+
+def file_text(data: bytes) -> str:
+    """A file's text as scanned: UTF-8 (undecodable bytes replaced), ``\\r\\n`` as ``\\n``."""
+    return data.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def secret_file_reason(root: Path, path: str) -> str | None:
+    """Why the file ``path`` is left out whole (by name, or secret material as a whole), or None:
+    a file holding only a few secrets is shown redacted."""
     by_name = secret_by_name(path)
     if by_name:
         return by_name
-    if cache is not None and content_hash and content_hash in cache:
-        return cache[content_hash]
-    found = secret_in_content(root / path)
-    if cache is not None and content_hash:
-        cache[content_hash] = found
-    return found
+    from .confine import read_bytes_inside
+
+    data = read_bytes_inside(root, path)  # never through a symlink out of the workspace
+    return scan_text(file_text(data), path).whole if data is not None else None
 
 
 _VERSION_KEY = "scan_version"
+# A cached scan. None: no secret; else [whole reason or None, [[line, start, end, kind], ...]].
+_Cached = list[Any] | None
 
 
 class ScanCache:
-    """Secret-scan answers by content hash, kept in ``.ctxsteward/secrets.json``."""
+    """Secret scans by content hash, kept in ``.ctxsteward/secrets.json`` (no secret value in it:
+    line numbers, spans and kinds only)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.data: dict[str, str | None] = {}
+        self.data: dict[str, _Cached] = {}
         self.dirty = False
         try:
             loaded = json.loads(path.read_text("utf-8"))
             if isinstance(loaded, dict) and loaded.get(_VERSION_KEY) == SCAN_VERSION:
-                self.data = {str(k): (v if isinstance(v, str) else None)
-                             for k, v in loaded.items() if k != _VERSION_KEY}
+                self.data = {str(k): v for k, v in loaded.items()
+                             if k != _VERSION_KEY and (v is None or isinstance(v, list))}
         except (OSError, ValueError):
             pass
 
-    def reason(self, root: Path, path: str, content_hash: str) -> str | None:
-        before = len(self.data)
-        answer = secret_reason(root, path, content_hash, self.data)
-        self.dirty = self.dirty or len(self.data) != before
-        return answer
+    def _get(self, key: str) -> Scan | None:
+        """The cached scan, or None when there is none (or it is malformed: scanned again)."""
+        if key not in self.data:
+            return None
+        entry = self.data[key]
+        if entry is None:
+            return NO_SECRET
+        try:
+            whole, rows = entry
+            findings = tuple(Finding(int(a), int(b), int(c), str(k)) for a, b, c, k in rows)
+        except (TypeError, ValueError):
+            return None
+        if not findings or not (whole is None or isinstance(whole, str)):
+            return None
+        return Scan(findings, whole)
+
+    def _put(self, key: str, scan: Scan) -> None:
+        self.data[key] = None if not scan.findings else [
+            scan.whole, [list(f) for f in scan.findings]]
+        self.dirty = True
+
+    def scan_text(self, key: str, text: str, filename: str) -> Scan:
+        """The scan of ``text``, whose content hash is ``key`` (see :func:`content_key`)."""
+        cached = self._get(key)
+        if cached is not None:
+            return cached
+        scan = scan_text(text, filename)
+        self._put(key, scan)
+        return scan
+
+    def scan_file(self, root: Path, path: str, content_hash: str) -> Scan:
+        """The scan of the file ``path`` the index knows by ``content_hash``: answered from the
+        cache when it holds that hash, else read now (and cached by what was read)."""
+        cached = self._get(content_hash)
+        if cached is not None:
+            return cached
+        from .confine import read_bytes_inside
+
+        data = read_bytes_inside(root, path)
+        if data is None:
+            return NO_SECRET  # nothing to read: nothing is shown either
+        return self.scan_text(content_key(data), file_text(data), path)
 
     def save(self) -> None:
         if not self.dirty:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from analyzers.bundle import BundleRequest, BundleResult, LeftOut, make_bundle
 from analyzers.index import Index
-from analyzers.models import BudgetNode
+from analyzers.models import BudgetNode, Bundle
 from analyzers.printable import printable
 from analyzers.render import render
 from analyzers.secrets import redact, secret_by_name
@@ -154,8 +154,10 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
     rendered = render(fmt, result.bundle.task, pieces)
     dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
                for i in result.bundle.items[k:]]
-    bundle = result.bundle.model_copy(update={"items": result.bundle.items[:k],
-                                              "total_tokens": counter.count(rendered)})
+    kept = {i.path for i in result.bundle.items[:k]}
+    bundle = result.bundle.model_copy(update={
+        "items": result.bundle.items[:k], "total_tokens": counter.count(rendered),
+        "redacted": [r for r in result.bundle.redacted if r.path in kept]})
     return BundleResult(bundle, rendered, pieces, dropped + result.left_out)
 
 
@@ -170,15 +172,27 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
     omitted += [Omitted(path=lo.path, tokens=lo.tokens,
                         why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
                 for lo in r.left_out[:MAX_LEFT_OUT]]
+    masked = {x.path: x.lines for x in b.redacted}
+    if masked:
+        warnings = [*warnings, _redacted_note(b)]
     model = BundleAnswer(
         rendered=r.rendered,
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
-                           reasons=i.reasons) for i in b.items],
+                           reasons=i.reasons, redacted=masked.get(i.path, []))
+               for i in b.items],
         left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT), saved=saved,
         tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
     return model, r.rendered + _bundle_footer(model, b.total_tokens, b.encoding)
+
+
+def _redacted_note(b: Bundle) -> str:
+    """Which items are shown with secret values masked, where, and what kind."""
+    from analyzers.render import lines_label
+
+    return "secret values masked as [redacted: KIND] in " + "; ".join(
+        f"{x.path} ({lines_label(x.lines)}: {', '.join(x.kinds)})" for x in b.redacted)
 
 
 def _short(reason: str) -> str:
@@ -454,7 +468,7 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
                                             "for the task)", 1).rstrip() + "\n")
         if not model.items:
             kept_out = result.excluded()
-            hidden = sum(1 for _, why in kept_out if "secret" in why or "detected" in why)
+            hidden = sum(1 for _, why in kept_out if "secret" in why)
             parts.append("(No file to suggest: " + (
                 f"the {hidden} best matching file(s) may hold secrets and are never shown"
                 if hidden else "nothing in the workspace matched the task") + ".)\n")

@@ -23,6 +23,7 @@ class BundleEntry(BaseModel):
     symbols: list[str]
     tokens: int
     reasons: list[str]
+    redacted: list[int] = Field(default_factory=list, description="Lines with a secret masked.")
 
 
 class BundleAnswer(BaseModel):

@@ -27,7 +27,7 @@ import anyio
 from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.models import IndexReport
-from analyzers.secrets import secret_by_name, secret_in_content
+from analyzers.secrets import secret_by_name, secret_file_reason, secret_in_content
 from analyzers.store import SCHEMA_VERSION, connect_readonly, state_dir
 from analyzers.tokens import Counter
 
@@ -216,10 +216,12 @@ class Workspace:
         return bool(self._exclude_spec.match_file(rel))
 
     # -- path safety -----------------------------------------------------------------------
-    def relative(self, raw: str, *, what: str = "path") -> str:
+    def relative(self, raw: str, *, what: str = "path", redactable: bool = False) -> str:
         """``raw`` (relative to the root, or absolute inside it) as a root-relative path.
 
-        Refuses paths outside the workspace (symlinks resolved) and secret-bearing files.
+        Refuses paths outside the workspace (symlinks resolved) and secret-bearing files: with
+        ``redactable`` (a bundle's seed, shown with its secret values masked), only those secret
+        by name or secret material as a whole; else any file holding a secret.
         """
         if not isinstance(raw, str) or not raw.strip():
             raise Refused(f"{what} is empty")
@@ -241,7 +243,8 @@ class Workspace:
                           "workspace's files")
         why = secret_by_name(rel)
         if why is None and (self.root / rel).is_file():
-            why = secret_in_content(self.root / rel)
+            why = (secret_file_reason(self.root, rel) if redactable
+                   else secret_in_content(self.root / rel))
         if why:
             raise Refused(f"refused: {what} {raw!r} may hold secrets ({why})")
         return rel
@@ -254,7 +257,7 @@ class Workspace:
             m = re.match(r"^(.*):(\d+)$", raw)
             if m:
                 path, sep, rest = m.group(1), ":", m.group(2)
-        rel = self.relative(path, what="seed")
+        rel = self.relative(path, what="seed", redactable=True)
         return f"{rel}{sep}{rest}" if sep else rel
 
 

@@ -1,5 +1,6 @@
-"""Files kept out of a Markdown or XML bundle are reported on stderr (the document has no place for
-them; the JSON lists them under ``excluded``). Real ``ctxsteward`` on a real git repository."""
+"""Files kept out of a Markdown or XML bundle, and items shown with secret values masked, are
+reported on stderr (the document has no place for them; the JSON lists them under ``excluded`` and
+``redacted``). Real ``ctxsteward`` on a real git repository."""
 
 from __future__ import annotations
 
@@ -35,11 +36,13 @@ def test_each_excluded_file_is_one_stderr_line(repo: Path, fmt: str) -> None:
                    "--format", fmt, cwd=repo)
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("excluded ")]
-    assert "excluded upload.py: AWS Access Key detected on line 3" in lines, proc.stderr
-    assert "excluded .env: secret-bearing file name (.env)" in lines, proc.stderr
-    assert len(lines) == 2
+    assert lines == ["excluded .env: secret-bearing file name (.env)"], proc.stderr
+    # upload.py holds one secret among its lines: shown, the value masked, and said so.
+    masked = [line for line in proc.stderr.splitlines() if line.startswith("redacted ")]
+    assert masked == ["redacted upload.py: AWS Access Key masked on line 3"], proc.stderr
+    assert "[redacted: AWS Access Key]" in proc.stdout
     # Never in the document itself.
-    assert "excluded " not in proc.stdout and AWS_KEY not in proc.stdout
+    assert "excluded " not in proc.stdout and AWS_KEY not in proc.stdout + proc.stderr
     assert "billing.py" in proc.stdout
 
 

@@ -102,9 +102,23 @@ EXPECTED_EXCLUDED = {
     ".env": "secret-bearing file name (.env)",
     ".env.example": "secret-bearing file name (.env*)",
     "deploy/server.pem": "secret-bearing file name (*.pem)",
-    "core/aws.py": "AWS Access Key detected on line 3",
-    "core/gh.py": "GitHub Token detected on line 3",
 }
+# One secret among their lines: shown, the value masked (line numbers as in the file).
+EXPECTED_REDACTED = {
+    "core/aws.py": ([3], ["AWS Access Key"]),
+    "core/gh.py": ([3], ["GitHub Token"]),
+}
+MASKS = {AWS_KEY: "[redacted: AWS Access Key]", GH_TOKEN: "[redacted: GitHub Token]"}
+
+
+def shown_lines(path: Path) -> list[str]:
+    """:func:`file_lines` as a bundle shows them: each secret value masked."""
+    out = []
+    for line in file_lines(path):
+        for value, mark in MASKS.items():
+            line = line.replace(value, mark)
+        out.append(line)
+    return out
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "xml"])
@@ -118,6 +132,11 @@ def test_secrets_are_listed_as_excluded_and_never_rendered(repo: Path, fmt: str)
         assert not set(paths) & set(EXPECTED_EXCLUDED)
         for text in SECRET_TEXTS:
             assert text not in result.rendered
+        # The files holding one secret are shown, the value masked, and listed as redacted.
+        redacted = {r.path: (r.lines, r.kinds) for r in result.bundle.redacted}
+        assert redacted == EXPECTED_REDACTED and set(redacted) <= set(paths)
+        for mark in MASKS.values():
+            assert mark in result.rendered
         # Not everything is withheld: the plain modules go in (every .env* file stays out).
         assert "core/util.py" in paths
     assert (repo / ".ctxsteward" / "secrets.json").exists()
@@ -126,9 +145,15 @@ def test_secrets_are_listed_as_excluded_and_never_rendered(repo: Path, fmt: str)
 def test_secrets_stay_out_when_pinned_seeded_or_ranked_only(repo: Path) -> None:
     # A secret-bearing seed is refused with the reason (the bundle is about it), no content.
     with pytest.raises(BundleError) as err:
-        make(repo, seeds=["core/gh.py"], task="upload", budget=16_000)
-    assert f"seed 'core/gh.py' is excluded: {EXPECTED_EXCLUDED['core/gh.py']}" in str(err.value)
+        make(repo, seeds=["deploy/server.pem"], task="upload", budget=16_000)
+    assert f"seed 'deploy/server.pem' is excluded: {EXPECTED_EXCLUDED['deploy/server.pem']}" \
+        in str(err.value)
     assert all(t not in str(err.value) for t in SECRET_TEXTS)
+    # A seed holding one secret is the bundle's first item, the value masked.
+    seeded = make(repo, seeds=["core/gh.py"], task="upload", budget=16_000)
+    assert seeded.bundle.items[0].path == "core/gh.py"
+    assert "GITHUB_TOKEN = '[redacted: GitHub Token]'" in seeded.rendered
+    assert all(t not in seeded.rendered for t in SECRET_TEXTS)
     # A pinned one is listed under excluded with the reason, as a ranked one is.
     pinned = make(repo, seeds=["core/billing.py"], pins=[".env"], task="upload", budget=16_000)
     assert {e.path: e.reason for e in pinned.bundle.excluded}[".env"] == EXPECTED_EXCLUDED[".env"]
@@ -136,6 +161,7 @@ def test_secrets_stay_out_when_pinned_seeded_or_ranked_only(repo: Path) -> None:
     ranked = make(repo, seeds=["core/billing.py"], task="upload the bill", budget=0).bundle
     assert {e.path for e in ranked.excluded} == set(EXPECTED_EXCLUDED)
     assert not {i.path for i in ranked.items} & set(EXPECTED_EXCLUDED)
+    assert {r.path: (r.lines, r.kinds) for r in ranked.redacted} == EXPECTED_REDACTED
 
 
 @pytest.mark.parametrize("budget", [0, 16_000])
@@ -155,7 +181,7 @@ def test_markdown_has_one_fenced_block_per_item_with_its_path(repo: Path) -> Non
     fences = [t for t in MarkdownIt().parse(result.rendered) if t.type == "fence"]
     headings = [line[3:] for line in result.rendered.splitlines() if line.startswith("## ")]
     assert len(fences) == len(items) == len(headings) >= 3
-    files = {p: file_lines(repo / p) for p in {i.path for i in items}}
+    files = {p: shown_lines(repo / p) for p in {i.path for i in items}}
     for it, fence, heading in zip(items, fences, headings, strict=True):
         heading, _, note = heading.partition(" — ")  # its tier and first reason, after a dash
         assert note == f"{it.tier}: {it.reasons[0]}"[:90 + len(it.tier) + 2], note
@@ -195,7 +221,7 @@ def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
             assert doc.get("lines") == f"{it.ranges[0][0]}-{it.ranges[-1][1]}"
         content = doc.findtext("document_content")
         assert content is not None
-        lines = file_lines(repo / it.path)
+        lines = shown_lines(repo / it.path)
         expected = f"{GAP}\n".join("".join(lines[a - 1:b]) for a, b in it.ranges)
         # CDATA keeps the text verbatim, except characters XML cannot carry at all.
         assert content == "\n" + expected.replace("\x0c", "\ufffd")

@@ -171,8 +171,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         emit(dump(result.bundle), args.out, root)
     else:
         emit(result.rendered, args.out, root)
-        # The rendered document has no place for them (the JSON has "excluded"): say it aside.
+        # The rendered document has no place for them (the JSON has "excluded" and "redacted"):
+        # say it aside. (A redacted value shows its own marker in the document too.)
         sys.stderr.write(_excluded_text(result.excluded()))
+        sys.stderr.write(_redacted_text(result.redacted()))
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
         sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}"
@@ -193,6 +195,14 @@ def _excluded_text(excluded: list[tuple[str, str]]) -> str:
     lines += [f"  {printable(path)}: {printable(reason)}\n"
               for path, reason in excluded[:EXCLUDED_SHOWN - 1]]
     return "".join(lines)
+
+
+def _redacted_text(redacted: list[tuple[str, list[int], list[str]]]) -> str:
+    """One line per item shown with secret values masked: where, and what kind."""
+    from analyzers.render import lines_label
+
+    return "".join(f"redacted {printable(path)}: {', '.join(kinds)} masked on "
+                   f"{lines_label(lines)}\n" for path, lines, kinds in redacted)
 
 
 def _verify_text(vr: VerifyReport) -> str:

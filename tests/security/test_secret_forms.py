@@ -1,5 +1,6 @@
-"""Common secret forms detect-secrets alone misses are detected: a file holding one is left out of
-a real bundle and of the MCP start-task prompt, while a close benign look-alike stays in. Real git
+"""Common secret forms detect-secrets alone misses are detected: in a real bundle and in the MCP
+start-task prompt a file holding one shows the value masked (or, when the file is little more than
+the secret, is left out whole), while a close benign look-alike stays as it is. Real git
 repository, real CLI, real MCP server over stdio."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from gitutil import make_repo, run_cli
 from mcp_client import session
 
-from analyzers.secrets import find_secrets, redact
+from analyzers.secrets import find_secrets, redact, scan_text
 
 # path -> (content holding the secret, the secret value)
 FORMS: dict[str, tuple[str, str]] = {
@@ -109,16 +110,43 @@ def pinned_bundle(repo: Path) -> tuple[dict[str, str], set[str], str]:
             {i["path"] for i in out["items"]}, proc.stdout)
 
 
-def test_every_form_is_excluded_from_a_bundle(repo: Path) -> None:
-    # Pinned by name, each is listed under excluded with the reason, never its content.
+def secret_line(name: str) -> int:
+    content, secret = FORMS[name]
+    return next(i for i, ln in enumerate(content.split("\n"), 1) if secret in ln)
+
+
+def test_every_form_is_masked_or_its_file_excluded_from_a_bundle(repo: Path) -> None:
+    # Pinned by name, each is shown with the value masked (listed under redacted, with the line)
+    # or, when the file is little more than the secret, listed under excluded; never its value.
+    kept = []
     for name, (_, secret) in FORMS.items():
         proc = run_cli("bundle", "--task", "store settings", "--pin", name, "--format", "json",
                        cwd=repo)
         assert proc.returncode == 0, (name, proc.returncode, proc.stderr)
-        excluded = {e["path"]: e["reason"] for e in json.loads(proc.stdout)["excluded"]}
-        assert "detected on line" in excluded.get(name, ""), (name, excluded)
         assert secret not in proc.stderr + proc.stdout
-    # Ranked for the task, they are left out: the rendered bundle never shows a value.
+        out = json.loads(proc.stdout)
+        excluded = {e["path"]: e["reason"] for e in out["excluded"]}
+        redacted = {r["path"]: r["lines"] for r in out["redacted"]}
+        if name in redacted:
+            assert redacted[name] == [secret_line(name)], (name, redacted)
+            assert name in {i["path"] for i in out["items"]} and name not in excluded
+            kept.append(name)
+        else:
+            assert excluded.get(name, "").startswith("secret material as a whole: "), (
+                name, excluded)
+    assert {"store/fetch.py", "store/client.js", "store/staging.py"} <= set(kept), kept
+    # All pinned at once, rendered: every value masked, the rest of its line as it was.
+    pins = [a for name in FORMS for a in ("--pin", name)]
+    for fmt in ("markdown", "xml"):
+        proc = run_cli("bundle", "--task", "store settings", "--format", fmt, *pins, cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        for _, secret in FORMS.values():
+            assert secret not in proc.stdout + proc.stderr
+        for name in kept:
+            line = FORMS[name][0].split("\n")[secret_line(name) - 1]
+            masked = redact(line, name)
+            assert masked != line and masked in proc.stdout, (fmt, name, masked)
+    # Ranked for the task: the rendered bundle never shows a value.
     proc = run_cli("bundle", "--task", "store settings", "--budget", "8000", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     for _, secret in FORMS.values():
@@ -190,4 +218,9 @@ async def test_start_task_prompt_leaves_every_form_out(repo: Path, log: TextIO) 
         assert secret not in body
     assert "# Suggested context" in body
     shown = [p for p in [*FORMS, *BENIGN] if f"## {p}" in body]
-    assert shown and not set(shown) & set(FORMS), shown
+    assert shown and set(shown) & set(BENIGN), shown
+    # A form shown is one whose file is more than its secret: the value masked.
+    for name in set(shown) & set(FORMS):
+        content, _ = FORMS[name]
+        assert scan_text(content, name).whole is None, name
+        assert "[redacted: " in body.split(f"## {name}", 1)[1].split("\n## ", 1)[0], name

@@ -1,7 +1,8 @@
 """A seed or pin the bundle cannot honour is refused (exit 2, with the reason), never swapped for a
 bundle about other files: a seed counted but not parsed that the budget cannot hold whole, a
-secret-bearing seed or pin (its content never shown). Bundle names are checked before any
-indexing."""
+secret-bearing seed (by name, or secret material as a whole: its content never shown; a pin is
+listed under excluded). A seed holding one secret among its lines is kept, the value masked.
+Bundle names are checked before any indexing."""
 
 from __future__ import annotations
 
@@ -34,16 +35,23 @@ def test_unparsed_seed_over_the_budget_is_refused(tmp_path: Path) -> None:
 def test_a_secret_bearing_seed_is_refused_and_a_pin_listed(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {
         "f/auth.py": f"AWS_ACCESS_KEY_ID = '{SECRET}'\n\ndef login():\n    return 1\n",
+        "f/keys.py": f"AWS_ACCESS_KEY_ID = '{SECRET}'\n",
         "f/app.py": "def main():\n    return 1\n", ".env": f"AWS_KEY={SECRET}\n"})
-    for seed in ("f/auth.py", ".env"):  # the bundle is about the seed: refused
+    for seed in ("f/keys.py", ".env"):  # the bundle is about the seed: refused
         out = run_cli("bundle", "--seed", seed, cwd=root)
         assert out.returncode == 2, (seed, out.returncode, out.stderr, out.stdout[:300])
         assert f"seed '{seed}' is excluded" in out.stderr, out.stderr
         assert SECRET not in out.stderr + out.stdout
-    for pin in ("f/auth.py", ".env"):  # a pin beside a task: listed under excluded, as ranked
+    for pin in ("f/keys.py", ".env"):  # a pin beside a task: listed under excluded, as ranked
         out = run_cli("bundle", "--task", "login", "--pin", pin, "--format", "json", cwd=root)
         assert out.returncode == 0, out.stderr
         assert pin in {e["path"] for e in json.loads(out.stdout)["excluded"]}
+        assert SECRET not in out.stderr + out.stdout
+    # One secret among its lines: the seed (or pin) is shown, the value masked.
+    for args in (("--seed", "f/auth.py"), ("--task", "login", "--pin", "f/auth.py")):
+        out = run_cli("bundle", *args, cwd=root)
+        assert out.returncode == 0, (args, out.stderr)
+        assert "AWS_ACCESS_KEY_ID = '[redacted: AWS Access Key]'" in out.stdout
         assert SECRET not in out.stderr + out.stdout
 
 

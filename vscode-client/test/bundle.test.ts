@@ -33,6 +33,32 @@ describe("parseBundle", () => {
     expect(b.excluded).toEqual([{ path: ".env", reason: "may contain secrets" }]);
   });
 
+  it("marks the items shown with secret values masked (the bundle's `redacted` list)", () => {
+    const b = parseBundle({
+      ...raw,
+      redacted: [
+        { path: "docs/http.md", lines: [5, 9], kinds: ["Secret Keyword", "AWS Access Key"] },
+        { path: 7 }, { lines: [1] }, { path: "src/http/retry.py", lines: ["x", -1, 12], kinds: "no" },
+      ],
+    })!;
+    const docs = b.items[3];
+    expect(docs.redactedLines).toEqual([5, 9]);
+    expect(docs.redactedKinds).toEqual(["Secret Keyword", "AWS Access Key"]);
+    expect(b.items[1].redactedLines).toEqual([12]);
+    expect(b.items[1].redactedKinds).toEqual([]);
+    expect(b.items[0].redactedLines).toEqual([]);
+    expect(itemTooltip(docs)).toContain("Secrets masked as [redacted: …] on lines 5, 9 (Secret Keyword, AWS Access Key)");
+    expect(itemTooltip(b.items[0])).not.toContain("Secrets masked");
+    const core = buildTree(b)[0];
+    if (core.kind !== "tier") throw new Error("expected a tier");
+    const peripheral = buildTree(b).find((n) => n.kind === "tier" && n.tier === "peripheral");
+    if (peripheral?.kind !== "tier") throw new Error("expected the peripheral tier");
+    expect(peripheral.children[0].description).toContain("secrets masked");
+    expect(core.children[0].description).not.toContain("secrets masked");
+    // An older server (no `redacted`): nothing marked.
+    expect(parseBundle(raw)!.items.every((i) => i.redactedLines.length === 0)).toBe(true);
+  });
+
   it("accepts the bundle nested under `bundle` and marks pins given by the caller", () => {
     const b = parseBundle({ bundle: raw, rendered: "..." }, ["src/http/client.py"])!;
     expect(b.items[0].pinned).toBe(true);

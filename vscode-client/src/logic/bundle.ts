@@ -19,6 +19,10 @@ export interface BundleItem {
   reasons: string[];
   /** Pinned by the user (kept by every later suggestion). */
   pinned: boolean;
+  /** Lines (1-based) shown with a secret value masked as `[redacted: KIND]`; empty for none. */
+  redactedLines: number[];
+  /** The kinds of secret masked (e.g. "Secret Keyword"). */
+  redactedKinds: string[];
 }
 
 export interface ExcludedFile {
@@ -62,7 +66,27 @@ function ranges(v: unknown): [number, number][] {
   return out;
 }
 
-function item(v: unknown, pinnedPaths: ReadonlySet<string>): BundleItem | undefined {
+interface Redaction {
+  lines: number[];
+  kinds: string[];
+}
+
+/** The bundle's `redacted` list (path, lines, kinds) by path; malformed entries are skipped. */
+function redactions(v: unknown): Map<string, Redaction> {
+  const out = new Map<string, Redaction>();
+  if (!Array.isArray(v)) return out;
+  for (const r of v) {
+    if (!isRecord(r) || typeof r.path !== "string") continue;
+    const lines = Array.isArray(r.lines)
+      ? r.lines.filter((n): n is number => typeof n === "number" && Number.isInteger(n) && n > 0)
+      : [];
+    out.set(r.path, { lines, kinds: strings(r.kinds) });
+  }
+  return out;
+}
+
+function item(v: unknown, pinnedPaths: ReadonlySet<string>,
+  masked: ReadonlyMap<string, Redaction> = new Map()): BundleItem | undefined {
   if (!isRecord(v) || typeof v.path !== "string" || v.path === "") return undefined;
   const tier = TIERS.includes(v.tier as Tier) ? (v.tier as Tier) : "peripheral";
   const granularity = GRANULARITIES.includes(v.granularity as Granularity)
@@ -82,6 +106,8 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>): BundleItem | undefi
     score: num(v.score),
     reasons,
     pinned,
+    redactedLines: masked.get(v.path)?.lines ?? [],
+    redactedKinds: masked.get(v.path)?.kinds ?? [],
   };
 }
 
@@ -94,8 +120,9 @@ export function parseBundle(value: unknown, pinnedPaths: Iterable<string> = []):
   if (isRecord(v) && isRecord(v.bundle)) v = v.bundle;
   if (!isRecord(v) || !Array.isArray(v.items)) return undefined;
   const pins = new Set(pinnedPaths);
+  const masked = redactions(v.redacted);
   const items = v.items
-    .map((i) => item(i, pins))
+    .map((i) => item(i, pins, masked))
     .filter((i): i is BundleItem => i !== undefined);
   const excluded = Array.isArray(v.excluded)
     ? v.excluded

@@ -77,6 +77,11 @@ export function itemTooltip(item: BundleItem): string {
     lines.push(`Lines ${rangesText(item.ranges)}`);
   }
   if (item.symbols.length > 0) lines.push(`Symbols: ${item.symbols.join(", ")}`);
+  if (item.redactedLines.length > 0) {
+    const where = item.redactedLines.length === 1 ? "line" : "lines";
+    const kinds = item.redactedKinds.length > 0 ? ` (${item.redactedKinds.join(", ")})` : "";
+    lines.push(`Secrets masked as [redacted: …] on ${where} ${item.redactedLines.join(", ")}${kinds}`);
+  }
   if (item.reasons.length > 0) {
     lines.push("", "Why:");
     for (const r of item.reasons) lines.push(`• ${r}`);
@@ -93,7 +98,8 @@ function itemNode(item: BundleItem): ItemNode {
     id: `item:${item.path}`,
     item,
     label: item.path,
-    description: `${formatTokens(item.tokens)} tokens · ${extra}${item.pinned ? " · pinned" : ""}`,
+    description: `${formatTokens(item.tokens)} tokens · ${extra}${item.pinned ? " · pinned" : ""}` +
+      (item.redactedLines.length > 0 ? " · secrets masked" : ""),
     tooltip: itemTooltip(item),
     contextValue: item.pinned ? "bundleItem.pinned" : "bundleItem",
     openLine: item.granularity !== "file" && item.ranges.length > 0 ? Math.max(0, item.ranges[0][0] - 1) : 0,
