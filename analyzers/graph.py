@@ -20,7 +20,8 @@ from .sparse import Csr
 from .store import state_dir
 
 # 6: name columns per language family (namelinks), no references to built-ins; file kinds.
-GRAPH_VERSION = 6
+# 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
+GRAPH_VERSION = 7
 MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
 MIN_NAME_LEN = 2
 
@@ -53,6 +54,9 @@ class RepoGraph:
         """The column of ``name`` as the file in row ``file_row`` would use or define it."""
         fam = self.families[int(self.file_family[file_row])]
         return self.name_index.get(namelinks.key(fam, name))
+    def_words: LexicalIndex  # BM25 over the words of the names each file defines
+    def_terms: Csr  # files x def_words terms: the same BM25 values, file-major
+    path_words: LexicalIndex  # path words (stemmed): 1.0 in the file name, 0.4 in folders
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
         return self.lexical.scores(words, len(self.files))
@@ -130,10 +134,13 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
     d_rows: list[int] = []
     d_cols: list[int] = []
     definers: dict[int, set[int]] = {}
+    stem = lexical.stem
+    def_docs: list[list[str]] = [[] for _ in files]  # the words of the names each file defines
     for path, d in index.all_definitions():
         fi = file_index.get(path)
         if fi is None or len(d.name) < MIN_NAME_LEN:
             continue
+        def_docs[fi].extend(stem(w) for w in lexical.words(d.name))
         column = namelinks.key(family_of[fi], d.name)
         ni = name_index.get(column)
         if ni is None:
@@ -169,11 +176,17 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
             continue
         doc = corpus[doc_row]
         for w in lexical.path_words(path):
-            doc.extend([w] * 3)
+            doc.extend([stem(w)] * 3)
         for term, n in terms.items():
-            doc.extend([term] * min(n, MAX_TERM_REPEAT))
+            doc.extend([stem(term)] * min(n, MAX_TERM_REPEAT))
     token.check()
     lex = _lexical_index(bm25s, corpus)
+    def_words = _lexical_index(bm25s, def_docs)
+    n_terms = len(def_words.indptr) - 1
+    def_terms = Csr((n_terms, n_files), def_words.indptr.astype(np.int64),
+                    def_words.indices.astype(np.int32),
+                    def_words.data.astype(np.float32)).transpose()
+    paths = _path_table(files)
     tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
     token.check()
     history, commit_subjects, commit_files, commit_ids = _history_views(index, file_index, bm25s)
@@ -185,7 +198,38 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         history=history, commit_subjects=commit_subjects,
         commit_files=commit_files, commit_ids=commit_ids,
         families=families, file_family=file_family, file_kinds=kinds,
+        def_words=def_words, path_words=paths, def_terms=def_terms,
     )
+
+
+FOLDER_WORD = 0.4  # a path word in a folder name, against 1.0 in the file's own name
+
+
+def _path_table(files: list[str]) -> LexicalIndex:
+    """Word -> the files whose path holds it, valued by how specific the word is among paths
+    (``log(1 + N / df)``) times 1.0 in the file name, ``FOLDER_WORD`` in a folder name only."""
+    stem = lexical.stem
+    postings: dict[str, dict[int, float]] = {}
+    for fi, path in enumerate(files):
+        folder, _, name = path.rpartition("/")
+        for w in lexical.path_words(folder):
+            postings.setdefault(stem(w), {}).setdefault(fi, FOLDER_WORD)
+        for w in lexical.path_words(name):
+            postings.setdefault(stem(w), {})[fi] = 1.0
+    vocab: dict[str, int] = {}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    n = max(1, len(files))
+    for w, docs in postings.items():
+        vocab[w] = len(vocab)
+        idf = math.log(1.0 + n / len(docs))
+        for fi, v in sorted(docs.items()):
+            indices.append(fi)
+            data.append(v * idf)
+        indptr.append(len(indices))
+    return LexicalIndex(vocab, np.asarray(indptr, dtype=np.int64),
+                        np.asarray(indices, dtype=np.int32), np.asarray(data, dtype=np.float64))
 
 
 def reference_triples(index: Index, file_index: dict[str, int], name_index: Mapping[str, int],
@@ -252,7 +296,7 @@ def _history_views(index: Index, file_index: dict[str, int], bm25s  # noqa: ANN0
     for cid, (t, subject, fis) in commits.items():
         ids.append(cid)
         decay = 0.5 ** (max(0, newest - t) / (365 * 86400.0))
-        words = lexical.words(subject)
+        words = lexical.stems(lexical.words(subject))
         for fi in fis:
             docs[fi].extend(words)
             cf_rows.append(len(subjects))

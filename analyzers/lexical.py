@@ -67,3 +67,32 @@ def path_words(path: str) -> list[str]:
     """Words of a repository path: folders and the file stem, identifier-split."""
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
     return words(stem.replace("/", " ").replace("-", "_"))
+
+
+# Stems (Snowball English, via PyStemmer) for matching task words to code and history words:
+# "counts" meets ``count``, "buffers" meets ``buffer``. Whole identifiers (with "_") and short
+# words stay as they are.
+_STEMS: dict[str, str] = {}
+_STEMMER = None
+
+
+def stem(word: str) -> str:
+    got = _STEMS.get(word)
+    if got is None:
+        global _STEMMER
+        if len(word) <= 3 or not word.isalpha():
+            got = word
+        else:
+            if _STEMMER is None:
+                import Stemmer
+
+                _STEMMER = Stemmer.Stemmer("english")
+            got = _STEMMER.stemWord(word)
+        if len(_STEMS) >= _IDENT_WORDS_MAX:
+            _STEMS.clear()
+        _STEMS[word] = got
+    return got
+
+
+def stems(ws: list[str]) -> list[str]:
+    return [stem(w) for w in ws]

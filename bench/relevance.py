@@ -953,13 +953,16 @@ def signal_row(index: Index, repo: str, sha: str, mode: str, seeds: list[str], t
     candidates in that all-ones order are kept."""
     from analyzers import rank as rank_mod
 
-    saved = dict(rank_mod.WEIGHTS)
-    rank_mod.WEIGHTS.update({k: 1.0 for k in saved})
+    tables = (rank_mod.WEIGHTS, rank_mod.TASK_WEIGHTS)
+    saved = [dict(t) for t in tables]
+    for t in tables:  # penalties stay 0: the kept candidates are those of the evidence
+        t.update({k: 0.0 if k in rank_mod.PENALTIES else 1.0 for k in t})
     try:
         ranked = rank_mod.rank(index, rank_mod.RankQuery(seeds=seeds, task=task), explain=0)
     finally:
-        rank_mod.WEIGHTS.clear()
-        rank_mod.WEIGHTS.update(saved)
+        for t, old in zip(tables, saved, strict=True):
+            t.clear()
+            t.update(old)
     return {"repo": repo, "sha": sha, "mode": mode, "truth": truth,
             "cands": [(r.path, r.signals) for r in ranked[:top] if r.path not in seeds]}
 

@@ -54,7 +54,7 @@ FIGURES: dict[str, tuple[str, ...]] = {
 OBJECTIVE = (("seeded", "r@10"), ("seeded", "mrr"), ("task", "r@10"), ("task", "mrr"),
              ("issue", "acc@5"), ("issue", "mrr"))
 BASELINES = ("cochange", "bm25")
-GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)  # PENALTY_GRID for penalties
 
 
 # -- collecting ---------------------------------------------------------------------------------
@@ -106,6 +106,8 @@ class Dataset:
         kid = {k: i for i, k in enumerate(self.keys)}
         vals: list[list[float]] = []
         pos: list[int] = []
+        cand_row: list[int] = []
+        cand_truth: list[bool] = []
         row_group: list[int] = []
         ntruth: list[int] = []
         t_cand: list[int] = []  # per truth file found among the candidates: its candidate index
@@ -126,6 +128,8 @@ class Dataset:
                         v[kid[k]] = x
                 vals.append(v)
                 pos.append(j)
+                cand_row.append(ri)
+                cand_truth.append(path in truth)
                 if path in truth:
                     t_cand.append(len(vals) - 1)
                     t_row.append(ri)
@@ -142,12 +146,19 @@ class Dataset:
                           else np.zeros(0, dtype=np.int64))
         self.seg_len = lens
         self.nrows = len(rows)
+        self.cand_row = np.array(cand_row, dtype=np.int64)
+        self.cand_truth = np.array(cand_truth, dtype=bool)
+        self.penalties = [i for i, k in enumerate(self.keys) if k in rank_mod.PENALTIES]
+        self.plain = np.array([i for i, k in enumerate(self.keys) if k not in rank_mod.PENALTIES],
+                              dtype=np.int64)
 
     def truth_ranks(self, w: np.ndarray) -> np.ndarray:
         """1-based rank of every truth file found among the candidates."""
         if not len(self.t_cand):
             return np.zeros(0, dtype=np.int64)
-        s = self.x @ w
+        s = self.x[:, self.plain] @ w[self.plain]
+        for k in self.penalties:  # as analyzers.rank applies them: a share of the score
+            s = s * (1.0 + w[k] * self.x[:, k])
         st = np.repeat(s[self.t_cand], self.seg_len)
         pt = np.repeat(self.pos[self.t_cand], self.seg_len)
         se = s[self.seg_idx]
@@ -206,9 +217,59 @@ def evaluate(rows: Sequence[Row], weights: Weights) -> dict[str, float]:
     return macro_figures(Dataset(rows, list(weights)).per_group(weights))
 
 
+def listwise(data: Dataset, start: Weights, steps: int = 300, temperature: float = 0.5,
+             l2: float = 1e-3, lr: float = 0.05) -> Weights:
+    """A learned fusion: the plain weights that maximise, per query, the softmax probability of
+    its truth files among the candidates (ListNet-style, projected Adam, weights >= 0), with the
+    penalties kept as ``start`` has them. Queries weigh alike within their repository and
+    repositories alike (the benchmark's macro average)."""
+    keys = data.keys
+    w = np.array([start.get(k, 0.0) for k in keys], dtype=np.float64)
+    plain = data.plain
+    x = data.x[:, plain]
+    factor = np.ones(len(data.x))
+    for k in data.penalties:
+        factor *= 1.0 + w[k] * data.x[:, k]
+    rows = data.cand_row
+    has_truth = np.bincount(rows, weights=data.cand_truth.astype(float), minlength=data.nrows) > 0
+    group_n = np.bincount(data.row_group, minlength=len(data.groups)).astype(float)
+    repos = sorted({r for r, _ in data.groups})
+    repo_of = np.array([repos.index(r) for r, _ in data.groups])
+    per_repo = np.bincount(repo_of, weights=group_n, minlength=len(repos))
+    row_weight = np.where(has_truth, 1.0 / per_repo[repo_of[data.row_group]], 0.0)
+    row_weight /= max(row_weight.sum(), 1e-12)
+    v = w[plain].copy()
+    m1 = np.zeros_like(v)
+    m2 = np.zeros_like(v)
+    for step in range(1, steps + 1):
+        s = (x @ v) * factor / temperature
+        mx = np.full(data.nrows, -np.inf)
+        np.maximum.at(mx, rows, s)
+        e = np.exp(s - mx[rows])
+        z_all = np.bincount(rows, weights=e, minlength=data.nrows)
+        z_truth = np.bincount(rows, weights=e * data.cand_truth, minlength=data.nrows)
+        p_all = e / np.maximum(z_all[rows], 1e-300)
+        p_truth = np.where(data.cand_truth, e / np.maximum(z_truth[rows], 1e-300), 0.0)
+        # d(-log P(truth))/ds = p_all - p_truth, per candidate; chain through s = x@v*factor/T
+        g_s = (p_all - p_truth) * row_weight[rows] * factor / temperature
+        grad = x.T @ g_s + l2 * v
+        m1 = 0.9 * m1 + 0.1 * grad
+        m2 = 0.999 * m2 + 0.001 * grad * grad
+        v -= lr * (m1 / (1 - 0.9 ** step)) / (np.sqrt(m2 / (1 - 0.999 ** step)) + 1e-8)
+        np.maximum(v, 0.0, out=v)
+    out = dict(start)
+    for i, k in zip(plain.tolist(), v.tolist(), strict=True):
+        out[keys[i]] = round(k, 3)
+    return out
+
+
+PENALTY_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)  # shares of the score a penalty takes
+
+
 def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
            grid: Sequence[float] = GRID) -> Weights:
-    """Coordinate descent from ``start`` over ``grid``, maximising the objective on ``rows``."""
+    """Coordinate descent from ``start`` over ``grid``, maximising the objective on ``rows``
+    (the mean of the ``OBJECTIVE`` figures of the protocols the rows hold)."""
     data = rows if isinstance(rows, Dataset) else Dataset(rows, list(start))
 
     def objective(w: Weights) -> float:
@@ -219,7 +280,7 @@ def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
     for _ in range(rounds):
         improved = False
         for key in list(best):
-            for value in grid:
+            for value in (PENALTY_GRID if key in rank_mod.PENALTIES else grid):
                 if value == best[key]:
                     continue
                 trial = dict(best, **{key: value})
@@ -233,8 +294,39 @@ def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
 
 Fit = Callable[[list[Row]], Weights]
 
+# The ranker has two weight sets: ``WEIGHTS`` with a seed, ``TASK_WEIGHTS`` for a task alone
+# (the task-only and issue-style protocols). A ``Pair`` holds both; each is fitted on its rows.
+SEEDED_MODES = ("seeded",)
+Pair = tuple[Weights, Weights]
 
-def loro(rows: Sequence[Row], fit: Fit) -> dict[str, Weights]:
+
+class PairData:
+    """The rows split by which weight set ranks them."""
+
+    def __init__(self, rows: Sequence[Row], keys: Sequence[str]) -> None:
+        self.seeded = Dataset([r for r in rows if r["mode"] in SEEDED_MODES], keys)
+        self.task = Dataset([r for r in rows if r["mode"] not in SEEDED_MODES], keys)
+
+    def per_group(self, pair: Pair) -> dict[tuple[str, str], dict[str, float]]:
+        return self.seeded.per_group(pair[0]) | self.task.per_group(pair[1])
+
+
+FIT = "grid"  # or "listwise": the learned fusion, then the grid search from its weights
+
+
+def fit_one(rows: Sequence[Row], start: Weights, rounds: int) -> Weights:
+    data = Dataset(rows, list(start))
+    if FIT == "listwise":
+        start = listwise(data, start)
+    return search(data, start, rounds)
+
+
+def fit_pair(rows: Sequence[Row], start: Pair, rounds: int = 4) -> Pair:
+    return (fit_one([r for r in rows if r["mode"] in SEEDED_MODES], start[0], rounds),
+            fit_one([r for r in rows if r["mode"] not in SEEDED_MODES], start[1], rounds))
+
+
+def loro(rows: Sequence[Row], fit: Callable[[list[Row]], Any]) -> dict[str, Any]:
     """Leave one repository out: for each repository, the weights ``fit`` finds on the rows of
     every other repository (never on its own)."""
     repos = sorted({r["repo"] for r in rows})
@@ -254,10 +346,10 @@ def baseline_groups(rows: Sequence[Row], ranker: str) -> dict[tuple[str, str], d
 
 # -- reporting ----------------------------------------------------------------------------------
 
-def loro_report(rows: Sequence[Row], current: Weights, fit_all: Weights,
-                per_fold: dict[str, Weights]) -> dict[str, Any]:
+def loro_report(rows: Sequence[Row], current: Pair, fit_all: Pair,
+                per_fold: dict[str, Pair]) -> dict[str, Any]:
     """Per repository and mode: current, in-sample, LORO and the baselines' figures."""
-    data = Dataset(rows, list(current))
+    data = PairData(rows, list(current[0]))
     columns: dict[str, dict[tuple[str, str], dict[str, float]]] = {
         "current": data.per_group(current), "in_sample": data.per_group(fit_all)}
     held: dict[tuple[str, str], dict[str, float]] = {}
@@ -339,7 +431,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave one repository out: fit on the others, score the held-out one")
     ap.add_argument("--rounds", type=int, default=4, help="coordinate-descent rounds")
     ap.add_argument("--json", dest="json_out", type=Path, help="write the report here")
+    ap.add_argument("--fit", choices=("grid", "listwise"), default="grid",
+                    help="grid: coordinate descent on the figures; listwise: a softmax fit of "
+                         "the truth's probability first, then the grid search from there")
     args = ap.parse_args(argv)
+    global FIT
+    FIT = args.fit
     started = time.perf_counter()
     if args.cache and args.cache.exists():
         rows = json.loads(args.cache.read_text())
@@ -349,10 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = load_rows(rel.resolve_repos(args.repos), args.rows_cache, params)
         if args.cache:
             args.cache.write_text(json.dumps(rows))
-    current = dict(rank_mod.WEIGHTS)
-    data = Dataset(rows, list(current))
+    current: Pair = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
+    data = PairData(rows, list(current[0]))
     t0 = time.perf_counter()
-    best = search(data, current, args.rounds)
+    best = fit_pair(rows, current, args.rounds)
     print(f"fitted on all {len({r['repo'] for r in rows})} repositories, {len(rows)} rows, "
           f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     print("current:", json.dumps(current), json.dumps(
@@ -361,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         {k: round(v, 3) for k, v in macro_figures(data.per_group(best)).items()}))
     if not args.loro:
         return 0
-    folds = loro(rows, lambda train: search(train, current, args.rounds))
+    folds = loro(rows, lambda train: fit_pair(train, current, args.rounds))
     rep = loro_report(rows, current, best, folds)
     print_report(rep)
     rep["seconds"] = round(time.perf_counter() - started, 1)

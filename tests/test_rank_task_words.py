@@ -1,0 +1,180 @@
+"""Ranking a task's words, on real git repositories built here: a file named after the task's
+words comes first (issue #14, defect 5), the source to change comes before its tests and the docs
+(defect 3), and a task reaches code that never says its words through the files its past commits
+touched (the vocabulary bridge)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo
+
+from analyzers import rank as rank_mod
+from analyzers.index import Index, build
+from analyzers.rank import RankQuery, rank
+
+# A small language server laid out as ours: the hover feature lives in ``hover.py``, but other
+# files say "token", "count" and "buffer" far more often.
+BUDGET = '''\
+"""Token budgets: count the tokens of every buffer and report the counts."""
+
+
+def count_tokens(buffer_text, encoding):
+    tokens = encoding.encode(buffer_text)
+    return len(tokens)
+
+
+def token_counts(buffers, encoding):
+    counts = {}
+    for uri, buffer_text in buffers.items():
+        counts[uri] = count_tokens(buffer_text, encoding)
+    return counts
+
+
+def budget_lines(counts, budget_tokens):
+    return [f"{uri}: {n} tokens of {budget_tokens}" for uri, n in counts.items()]
+'''
+
+DOCUMENTS = '''\
+"""Open buffers: the text the editor holds, saved or not."""
+
+
+class Buffers:
+    def __init__(self):
+        self.buffers = {}
+
+    def open_buffer(self, uri, text):
+        self.buffers[uri] = text
+
+    def change_buffer(self, uri, text):
+        self.buffers[uri] = text
+
+    def unsaved_buffers(self):
+        return dict(self.buffers)
+'''
+
+HOVER = '''\
+"""What the editor shows when the pointer rests on a symbol."""
+from .budget import count_tokens
+
+
+def on_hover(server, params):
+    text = server.read_file(params.uri)
+    n = count_tokens(text, server.encoding)
+    return {"contents": f"{n} tokens"}
+'''
+
+DIAGNOSTICS = '''\
+"""Diagnostics: token budgets over the limit, per buffer."""
+from .budget import token_counts
+
+
+def publish(server, buffers):
+    counts = token_counts(buffers, server.encoding)
+    for uri, count in counts.items():
+        if count > server.limit:
+            server.publish(uri, f"{count} tokens: over the budget of {server.limit} tokens")
+'''
+
+TEST_BUDGET = '''\
+from server.features.budget import count_tokens, token_counts
+
+
+class Encoding:
+    def encode(self, text):
+        return text.split()
+
+
+def test_count_tokens_of_a_buffer():
+    assert count_tokens("a b c", Encoding()) == 3
+
+
+def test_token_counts_of_unsaved_buffers():
+    counts = token_counts({"a": "x y", "b": "z"}, Encoding())
+    assert counts == {"a": 2, "b": 1}
+
+
+def test_token_counts_of_no_buffers():
+    assert token_counts({}, Encoding()) == {}
+'''
+
+TEST_HOVER = '''\
+from server.features.hover import on_hover
+
+
+def test_hover_shows_token_counts(server, params):
+    assert "tokens" in on_hover(server, params)["contents"]
+'''
+
+GUIDE = '''\
+# Token budgets
+
+The server counts the tokens of every buffer, saved or unsaved, and shows the counts:
+token counts in hover, token counts in diagnostics, token budgets per buffer.
+'''
+
+FILES = {
+    "server/__init__.py": "",
+    "server/features/__init__.py": "",
+    "server/features/budget.py": BUDGET,
+    "server/features/documents.py": DOCUMENTS,
+    "server/features/hover.py": HOVER,
+    "server/features/diagnostics.py": DIAGNOSTICS,
+    "tests/test_budget.py": TEST_BUDGET,
+    "tests/test_hover.py": TEST_HOVER,
+    "docs/budgets.md": GUIDE,
+}
+
+
+@pytest.fixture(scope="module")
+def server_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("words") / "repo", FILES, commits=[
+        ("diagnostics: say which budget a buffer is over",
+         {"server/features/diagnostics.py": DIAGNOSTICS + "\n# per buffer\n"}),
+        ("budget: count tokens once per buffer",
+         {"server/features/budget.py": BUDGET + "\n# once\n",
+          "tests/test_budget.py": TEST_BUDGET + "\n# once\n"}),
+    ])
+    build(root)
+    return root
+
+
+def ranked(root: Path, task: str, seeds: list[str] | None = None) -> list[str]:
+    with Index(root) as index:
+        return [r.path for r in rank(index, RankQuery(seeds=seeds or [], task=task))]
+
+
+def test_the_file_named_after_the_task_comes_first(server_repo: Path) -> None:
+    order = ranked(server_repo, "the hover shows wrong token counts for unsaved buffers")
+    assert order.index("server/features/hover.py") < 3, order
+
+
+def test_task_words_meet_their_stems(server_repo: Path) -> None:
+    """"counts" meets ``count_tokens``/``token_counts``, "buffers" meets ``Buffers``."""
+    with Index(server_repo) as index:
+        result = {r.path: r for r in rank(index, RankQuery(task="unsaved buffers"))}
+    documents = result["server/features/documents.py"]
+    assert "buffers" in documents.task_terms and "unsaved" in documents.task_terms
+    assert any("'unsaved'" in reason for reason in documents.reasons), documents.reasons
+
+
+def test_source_comes_before_its_tests_and_the_docs(server_repo: Path) -> None:
+    order = ranked(server_repo, "token counts of unsaved buffers are wrong")
+    source = order.index("server/features/budget.py")
+    assert source < order.index("tests/test_budget.py"), order
+    assert source < order.index("docs/budgets.md"), order
+    # The tests are still there, right behind: they belong in the bundle.
+    assert order.index("tests/test_budget.py") < 6, order
+
+
+def test_a_seed_keeps_its_test_close(server_repo: Path) -> None:
+    """With a seed, its own test is still among the first files (tests are demoted for a task
+    alone, where the source to change must come first)."""
+    order = ranked(server_repo, "count tokens once", seeds=["server/features/budget.py"])
+    assert order.index("tests/test_budget.py") < 3, order
+
+
+def test_the_weights_demote_tests_and_docs_only_without_a_seed() -> None:
+    assert rank_mod.TASK_WEIGHTS["is_test"] > 0 and rank_mod.TASK_WEIGHTS["is_doc"] > 0
+    assert set(rank_mod.PENALTIES) <= set(rank_mod.WEIGHTS)
