@@ -17,6 +17,7 @@ import pytest
 from gitutil import make_repo, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_bundle_pack import _helpers  # the same generated functions
 
 from analyzers.bundle import (
     BundleRequest,
@@ -36,16 +37,6 @@ SEED = "shop/orders.py"
 TASK = "apply the discount code to the order total"
 
 
-def _rules(prefix: str, count: int, body_lines: int) -> str:
-    out = []
-    for i in range(count):
-        body = "".join(f"    entry = entry + {j} * {i}  # {prefix} rule {i}, clause {j}\n"
-                       for j in range(body_lines))
-        out.append(f'def {prefix}_{i}(entry):\n    """Rule {i} of the {prefix} table."""\n'
-                   f"{body}    return entry\n\n\n")
-    return "".join(out)
-
-
 APPLY_DISCOUNT = (
     "def apply_discount(order, code):\n"
     '    """The order with the discount code applied to its total."""\n'
@@ -57,7 +48,7 @@ APPLY_DISCOUNT = (
 ORDERS = (
     "from shop.discounts import discount_rate\n"
     "from shop.tax import tax_for\n\n\n"
-    + _rules("order_rule", 50, 12)
+    + _helpers("order_rule", 54, 12)
     + APPLY_DISCOUNT + "\n\n"
     "def compute_total(order):\n"
     "    subtotal = sum(line.price for line in order.lines)\n"
@@ -71,22 +62,22 @@ ORDERS = (
 # Files ranked for the seed, each ~1,000 tokens: they go in only if the seed leaves them room.
 RELATED = {
     "shop/discounts.py": "def discount_rate(code):\n    return 0.1 if code else 0.0\n\n\n"
-                         + _rules("discount_rule", 5, 11),
+                         + _helpers("discount_rule", 5, 11),
     "shop/tax.py": "def tax_for(amount):\n    return amount * 0.2\n\n\n"
-                   + _rules("tax_rule", 5, 11),
+                   + _helpers("tax_rule", 5, 11),
     "shop/checkout.py": "from shop.orders import apply_discount, compute_total\n\n\n"
                         "def checkout(order, code):\n"
                         "    return compute_total(apply_discount(order, code))\n\n\n"
-                        + _rules("checkout_rule", 5, 11),
+                        + _helpers("checkout_rule", 5, 11),
     "shop/receipts.py": "from shop.orders import compute_total\n\n\n"
                         "def receipt(order):\n    return f'total {compute_total(order)}'\n\n\n"
-                        + _rules("receipt_rule", 5, 11),
+                        + _helpers("receipt_rule", 5, 11),
     "shop/refunds.py": "from shop.orders import apply_discount\n\n\n"
                        "def refund(order, code):\n    return apply_discount(order, code)\n\n\n"
-                       + _rules("refund_rule", 5, 11),
+                       + _helpers("refund_rule", 5, 11),
     "tests/test_orders.py": "from shop.orders import apply_discount\n\n\n"
                             "def test_apply_discount():\n"
-                            "    assert apply_discount\n\n\n" + _rules("test_rule", 5, 11),
+                            "    assert apply_discount\n\n\n" + _helpers("test_rule", 5, 11),
 }
 
 
@@ -146,8 +137,9 @@ def test_a_large_seed_is_focused_and_the_related_files_get_in(repo: Path) -> Non
     assert "# the discount, applied" in result.rendered
     # The rest as signatures: every rule's signature, not every rule's body.
     rendered = result.rendered
-    assert all(f"def order_rule_{i}(entry):" in rendered for i in range(50))
-    hidden = [i for i in range(50) if f"# order_rule rule {i}, clause 5\n" not in rendered]
+    assert all(f"def order_rule_{i}(value):" in rendered for i in range(54))
+    hidden = [i for i in range(54)
+              if f"value = value + 5 * {i}  # step 5 of the order_rule pass\n" not in rendered]
     assert len(hidden) > 20
     # Every full range lies inside the item's ranges (what verify hashes).
     for a, b in seed.full_ranges:
