@@ -3,8 +3,8 @@
 A file goes in whole when it is small or central; otherwise only its relevant definitions (linked
 to the seed or matching the task) with their line ranges; otherwise a skeleton (signatures only).
 A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions that matter to the
-task in full, the signatures of the rest, and then more definitions in full up to that share, so
-the files related to it still get in (see :func:`focused`).
+task in full, the signatures of the rest, and then more definitions in full up to its share (see
+:func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
 Every item is measured as rendered, and the finished document is measured again, so the bundle's
 own token count never exceeds the budget.
 """
@@ -251,6 +251,21 @@ def seed_is_large(c: Candidate, remaining: int) -> bool:
     return c.seed and bool(c.definitions) and c.tokens > max(SMALL_FILE, SEED_SHARE * remaining)
 
 
+def seed_goal(c: Candidate, remaining: int) -> float:
+    """The tokens a large seed is focused into: :data:`SEED_SHARE` of the room scaled down by how
+    far the seed outgrows it (a seed twice the share gets half of it), but never less than its
+    compact form (the focused and relevant definitions, every signature) while that fits the share.
+
+    It grows with the budget, reaching the whole seed where the seed fits the share, while the room
+    left for the other files never shrinks as the budget grows (for a share up to one half): more
+    budget never gives a worse bundle, and a seed far larger than the budget stays compact.
+    """
+    share = SEED_SHARE * remaining
+    scaled = share * min(1.0, share / max(1, c.tokens))
+    compact = focused(c, scaled, fill=False, signatures=share).estimate or 0.0
+    return max(scaled, min(compact, share))
+
+
 def _options(c: Candidate, remaining: int, top_score: float) -> Iterator[Option]:
     """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
     first that fits ends the search, so later ones are often never needed)."""
@@ -259,14 +274,14 @@ def _options(c: Candidate, remaining: int, top_score: float) -> Iterator[Option]
     central = c.forced or c.score >= 0.6 * top_score
     large_seed = seed_is_large(c, remaining)
     if large_seed:  # its focused symbol first, the task's definitions, signatures of the rest
-        cap = share = SEED_SHARE * remaining
-        for _ in range(FOCUS_TRIES):  # a try over the share: again, smaller by the excess
+        goal = cap = seed_goal(c, remaining)
+        for _ in range(FOCUS_TRIES):  # a try over the goal: again, smaller by the excess
             opt = focused(c, cap)
-            opt.limit = share
+            opt.limit = goal
             yield opt
             if opt.measured is None:
                 break
-            cap -= opt.measured - share + 0.02 * share
+            cap -= opt.measured - goal + 0.02 * goal
     if c.focus:  # the focused symbol alone (a large seed's: when no focused try fitted)
         defs = relevant_definitions(c)
         yield Option("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
@@ -323,11 +338,13 @@ class _Shown:
         return all(self.shown[a:b + 1])
 
 
-def focused(c: Candidate, cap: float) -> Option:
+def focused(c: Candidate, cap: float, *, fill: bool = True,
+            signatures: float | None = None) -> Option:
     """A large seed within about ``cap`` tokens: the focused symbol and the definitions that
     matter to the task in full (at most :data:`FOCUS_RELEVANT_SHARE` of ``cap``), the signatures
     of every other definition (top-level ones first), then more definitions in full while the cap
-    allows (those the full ones call first): a larger budget shows more of the seed, never less.
+    allows (those the full ones call first; not without ``fill``). ``signatures``: the cap for
+    the signatures, if not ``cap``.
     """
     defs = c.definitions
     n = len(c.lines)
@@ -364,14 +381,15 @@ def focused(c: Candidate, cap: float) -> Option:
             continue
         a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
         cost = shown.cost(a, b)
-        if cost and shown.tokens + cost <= cap:
+        if cost and shown.tokens + cost <= (cap if signatures is None else signatures):
             shown.add(a, b, cost)
     # 4. more in full up to the cap: definitions the full ones use first, then in file order
-    inside = [(d.start_line, d.end_line) for d in full]
-    called = {name for name, lines in _lines_by_name(c).items()
-              if any(a <= ln <= b for ln in lines for a, b in inside)}
-    for d in sorted(defs, key=lambda d: (d.name not in called, d.start_line)):
-        take_full(d, cap)
+    if fill:
+        inside = [(d.start_line, d.end_line) for d in full]
+        called = {name for name, lines in _lines_by_name(c).items()
+                  if any(a <= ln <= b for ln in lines for a, b in inside)}
+        for d in sorted(defs, key=lambda d: (d.name not in called, d.start_line)):
+            take_full(d, cap)
     ranges = _bridge(_runs(shown.shown, n), c.lines)
     full_ranges = _bridge(_merge([span(d) for d in full]), c.lines)
     named = sorted({id(d): d for d in full}.values(), key=lambda d: d.start_line)
