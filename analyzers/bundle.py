@@ -25,7 +25,7 @@ from .cancel import NEVER, CancelToken
 from .confine import read_bytes_inside
 from .fsutil import write_atomic
 from .index import Index
-from .pack import Candidate, pack
+from .pack import SMALL_FILE, Candidate, link_seed, pack
 from .rank import RankedFile, RankQuery, rank
 from .render import (
     Piece,
@@ -398,7 +398,11 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 continue
             cand = Candidate(path, score, reasons, tokens, lines,
                              index.definitions(path), tier, forced, focus=focus.get(path, []))
-            if ranked_file is not None:
+            if path in seed_paths:  # a large one is focused on what links it to the task
+                link_seed(cand, request.task, (rf.names_used for rf in ranked
+                                               if rf.path not in seed_paths),
+                          index.references(path) if cand.tokens > SMALL_FILE else {})
+            elif ranked_file is not None:
                 cand.names = list(ranked_file.names_used)
                 cand.task_words = list(ranked_file.task_terms)
                 if cand.names:  # else no line refers to them: skip reading the references
@@ -463,8 +467,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     items = [
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
              ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
-             tokens=p.by_format[fmt], score=round(p.candidate.score, 4),
-             reasons=list(p.candidate.reasons))
+             full_ranges=list(p.piece.full), tokens=p.by_format[fmt],
+             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]
     inside = {p.candidate.path for p in packed}

@@ -97,10 +97,16 @@ class BudgetReport(BaseModel):
 class BundleItem(BaseModel):
     path: str
     tier: Literal["core", "related", "peripheral"]
-    granularity: Literal["file", "symbols", "skeleton"]
+    granularity: Literal["file", "symbols", "skeleton", "focused"] = Field(
+        description="file (whole), symbols (definitions), skeleton (signatures only) or focused "
+                    "(a large seed: the ranges in full_ranges whole, signatures of the rest)")
     ranges: list[tuple[int, int]] = Field(description="1-based inclusive line ranges included.")
     symbols: list[str] = Field(
-        description="Definitions included (qualified names); empty for a whole file.")
+        description="Definitions included (qualified names); empty for a whole file; focused: "
+                    "those shown in full.")
+    full_ranges: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="focused: the ranges shown in full (the rest of ranges are signatures).")
     tokens: int = Field(description="Tokens of this item as rendered (header and all).")
     score: float
     reasons: list[str]

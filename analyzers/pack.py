@@ -2,12 +2,17 @@
 
 A file goes in whole when it is small or central; otherwise only its relevant definitions (linked
 to the seed or matching the task) with their line ranges; otherwise a skeleton (signatures only).
+A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions that matter to the
+task in full, the signatures of the rest, and then more definitions in full up to its share (see
+:func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
 Every item is measured as rendered, and the finished document is measured again, so the bundle's
 own token count never exceeds the budget.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +24,12 @@ from .syntax import Definition
 SMALL_FILE = 1_200  # tokens: a file this small goes in whole when it fits
 CENTRAL_SHARE = 0.35  # a central file may take this share of what is left
 SYMBOLS_SHARE = 0.45
+# A seed whole past this share of the room is focused, and takes at most this share: the rest is
+# for the files ranked for it (bench/relevance.py, seeded R16k; see bench/README.md).
+SEED_SHARE = 0.5
+FOCUS_RELEVANT_SHARE = 0.6  # of a focused seed's share: its relevant definitions, in full, first
+FOCUS_TRIES = 3  # renderings of a focused seed measured at most
+SEED_LINKED = 10  # a seed's definitions linked to this many of the best-ranked files matter
 
 
 @dataclass
@@ -35,6 +46,7 @@ class Candidate:
     ref_lines: list[int] = field(default_factory=list)  # lines referencing seed names
     task_words: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # symbols asked for explicitly
+    seed: bool = False  # a seed: focused when large (see focused)
 
 
 @dataclass
@@ -44,6 +56,32 @@ class Packed:
     tokens: int  # its largest rendering: what it takes of the budget
     symbols: list[str]
     by_format: dict[str, int]  # its tokens in each rendering
+
+
+@dataclass
+class Option:
+    """One way to show a candidate: its granularity, line ranges and the definitions named."""
+
+    granularity: str
+    ranges: list[tuple[int, int]]
+    symbols: list[str]
+    limit: float | None = None  # at most this many tokens (else: what is left of the budget)
+    full: list[tuple[int, int]] = field(default_factory=list)  # focused: shown in full
+    estimate: float | None = None  # its tokens, estimated (else: by its share of the lines)
+    measured: int | None = None  # its tokens as rendered, once packing measured it
+
+
+def link_seed(c: Candidate, task: str | None, linked: Iterable[Sequence[str]],
+              references: dict[str, list[int]]) -> None:
+    """Make ``c`` a seed whose relevant definitions are those the task names, those defining
+    names the best-ranked files share with it (``linked``: each file's names, best first) and
+    those referring to such names (``references``: the seed's name -> lines)."""
+    c.seed = True
+    c.task_words = list(dict.fromkeys(lexical.words(task or "")))
+    names = dict.fromkeys(n for file_names in itertools.islice(linked, SEED_LINKED)
+                          for n in file_names)
+    c.names = list(names)
+    c.ref_lines = sorted({ln for n in names for ln in references.get(n, [])})
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -81,11 +119,21 @@ def _innermost_by_line(defs: list[Definition], lines: list[int]) -> dict[int, in
     return {line: i for line, (_, i) in best.items()}
 
 
+def _focus_definitions(c: Candidate) -> list[Definition]:
+    wanted = set(c.focus)
+    return [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+
+
 def relevant_definitions(c: Candidate) -> list[Definition]:
     """Definitions of ``c`` that matter for this bundle, most relevant first."""
     if c.focus:
-        wanted = set(c.focus)
-        return [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+        return _focus_definitions(c)
+    return _linked_definitions(c)
+
+
+def _linked_definitions(c: Candidate) -> list[Definition]:
+    """Definitions named by the task, sharing names with the seed or the best-ranked files, or
+    referring to those names: most relevant first, none inside another chosen."""
     scored: dict[int, float] = {}
     names = set(c.names)
     task = set(c.task_words)
@@ -173,16 +221,18 @@ def pack(
         if remaining <= 0:
             break
         index = len(out) + 1
-        options = _options(c, remaining, top_score)
-        for gran, ranges, symbols in options:
-            if not ranges or _estimate(c, ranges) > remaining * 1.15 + 50:
+        for opt in _options(c, remaining, top_score):
+            room = remaining if opt.limit is None else min(remaining, opt.limit)
+            estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
+            if not opt.ranges or estimate > room * 1.15 + 50:
                 continue
-            piece = Piece(c.path, gran, ranges, select_lines(c.lines, ranges), c.tier,
-                          short_reason(c.reasons))
+            piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
+                          c.tier, short_reason(c.reasons), opt.full)
             by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
             tokens = max(by_format.values())
-            if tokens <= remaining:
-                out.append(Packed(c, piece, tokens, symbols, by_format))
+            opt.measured = tokens
+            if tokens <= room:
+                out.append(Packed(c, piece, tokens, opt.symbols, by_format))
                 remaining -= tokens
                 break
     return out
@@ -195,21 +245,51 @@ def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
     return c.tokens * covered / n
 
 
-def _options(c: Candidate, remaining: int, top_score: float
-             ) -> Iterator[tuple[str, list[tuple[int, int]], list[str]]]:
+def seed_is_large(c: Candidate, remaining: int) -> bool:
+    """A seed too large to go in whole: more than :data:`SEED_SHARE` of the room, and with
+    definitions to choose from (without them it goes in whole when it fits, as before)."""
+    return c.seed and bool(c.definitions) and c.tokens > max(SMALL_FILE, SEED_SHARE * remaining)
+
+
+def seed_goal(c: Candidate, remaining: int) -> float:
+    """The tokens a large seed is focused into: :data:`SEED_SHARE` of the room scaled down by how
+    far the seed outgrows it (a seed twice the share gets half of it), but never less than its
+    compact form (the focused and relevant definitions, every signature) while that fits the share.
+
+    It grows with the budget, reaching the whole seed where the seed fits the share, while the room
+    left for the other files never shrinks as the budget grows (for a share up to one half): more
+    budget never gives a worse bundle, and a seed far larger than the budget stays compact.
+    """
+    share = SEED_SHARE * remaining
+    scaled = share * min(1.0, share / max(1, c.tokens))
+    compact = focused(c, scaled, fill=False, signatures=share).estimate or 0.0
+    return max(scaled, min(compact, share))
+
+
+def _options(c: Candidate, remaining: int, top_score: float) -> Iterator[Option]:
     """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
     first that fits ends the search, so later ones are often never needed)."""
     n = len(c.lines)
     whole = [(1, n)] if n else []
     central = c.forced or c.score >= 0.6 * top_score
-    if c.focus:
+    large_seed = seed_is_large(c, remaining)
+    if large_seed:  # its focused symbol first, the task's definitions, signatures of the rest
+        goal = cap = seed_goal(c, remaining)
+        for _ in range(FOCUS_TRIES):  # a try over the goal: again, smaller by the excess
+            opt = focused(c, cap)
+            opt.limit = goal
+            yield opt
+            if opt.measured is None:
+                break
+            cap -= opt.measured - goal + 0.02 * goal
+    if c.focus:  # the focused symbol alone (a large seed's: when no focused try fitted)
         defs = relevant_definitions(c)
-        yield ("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
-               [d.qualified for d in defs])
-    if c.tokens <= SMALL_FILE or (central and c.tokens <= CENTRAL_SHARE * remaining) or (
-        c.forced and c.tokens <= remaining
-    ):
-        yield ("file", whole, [])
+        yield Option("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
+                     [d.qualified for d in defs])
+    if not large_seed and (c.tokens <= SMALL_FILE or (
+            central and c.tokens <= CENTRAL_SHARE * remaining) or (
+            c.forced and c.tokens <= remaining)):
+        yield Option("file", whole, [])
     defs = relevant_definitions(c) if not c.focus else []
     if defs:
         cap = SYMBOLS_SHARE * remaining
@@ -221,12 +301,138 @@ def _options(c: Candidate, remaining: int, top_score: float
             chosen.append(d)
             used += d.tokens
         chosen.sort(key=lambda d: d.start_line)
-        yield ("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
-               [d.qualified for d in chosen])
+        yield Option("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
+                     [d.qualified for d in chosen])
         if len(chosen) > 1:
             first = min(chosen, key=lambda d: defs.index(d))
-            yield ("symbols", [(first.start_line, first.end_line)], [first.qualified])
+            yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
     sk = skeleton_ranges(c)
     if sk:
-        yield ("skeleton", sk, [d.qualified for d in c.definitions
-                                if d.kind not in ("constant",)][:50])
+        yield Option("skeleton", sk, [d.qualified for d in c.definitions
+                                      if d.kind not in ("constant",)][:50])
+
+
+class _Shown:
+    """The lines chosen so far for a focused seed, with their estimated tokens."""
+
+    def __init__(self, c: Candidate) -> None:
+        chars = sum(len(line) for line in c.lines) or 1
+        self.per_char = c.tokens / chars
+        self.lines = c.lines
+        self.shown = [False] * (len(c.lines) + 2)
+        self.tokens = 0.0
+
+    def cost(self, a: int, b: int) -> float:
+        """Estimated tokens that showing lines ``a``-``b`` adds (a gap marker included)."""
+        new = sum(len(self.lines[i - 1]) for i in range(a, b + 1) if not self.shown[i])
+        if not new:
+            return 0.0
+        return new * self.per_char + 2
+
+    def add(self, a: int, b: int, cost: float) -> None:
+        for i in range(a, b + 1):
+            self.shown[i] = True
+        self.tokens += cost
+
+    def covered(self, a: int, b: int) -> bool:
+        return all(self.shown[a:b + 1])
+
+
+def focused(c: Candidate, cap: float, *, fill: bool = True,
+            signatures: float | None = None) -> Option:
+    """A large seed within about ``cap`` tokens: the focused symbol and the definitions that
+    matter to the task in full (at most :data:`FOCUS_RELEVANT_SHARE` of ``cap``), the signatures
+    of every other definition (top-level ones first), then more definitions in full while the cap
+    allows (those the full ones call first; not without ``fill``). ``signatures``: the cap for
+    the signatures, if not ``cap``.
+    """
+    defs = c.definitions
+    n = len(c.lines)
+    shown = _Shown(c)
+    shown.tokens = 30 + len(c.path) / 2  # its heading
+    full: list[Definition] = []
+
+    def span(d: Definition) -> tuple[int, int]:
+        return max(1, d.start_line), min(n, d.end_line)
+
+    def take_full(d: Definition, limit: float) -> bool:
+        a, b = span(d)
+        if a > b or shown.covered(a, b):
+            return False
+        cost = shown.cost(a, b) + 4  # its range named in the heading
+        if shown.tokens + cost > limit:
+            return False
+        shown.add(a, b, cost)
+        full.append(d)
+        return True
+
+    # 1. the focused symbol, else its members; 2. the definitions linked to the task and files
+    wanted = _focus_definitions(c) if c.focus else []
+    for d in wanted:
+        if not take_full(d, cap):
+            for m in defs:
+                if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
+                    take_full(m, FOCUS_RELEVANT_SHARE * cap)
+    for d in _linked_definitions(c):
+        take_full(d, FOCUS_RELEVANT_SHARE * cap)
+    # 3. signatures: top-level definitions first, then members, in file order
+    for d in sorted(defs, key=lambda d: (d.parent is not None, d.start_line)):
+        if d.kind == "constant" and d.parent:
+            continue
+        a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
+        cost = shown.cost(a, b)
+        if cost and shown.tokens + cost <= (cap if signatures is None else signatures):
+            shown.add(a, b, cost)
+    # 4. more in full up to the cap: definitions the full ones use first, then in file order
+    if fill:
+        inside = [(d.start_line, d.end_line) for d in full]
+        called = {name for name, lines in _lines_by_name(c).items()
+                  if any(a <= ln <= b for ln in lines for a, b in inside)}
+        for d in sorted(defs, key=lambda d: (d.name not in called, d.start_line)):
+            take_full(d, cap)
+    ranges = _bridge(_runs(shown.shown, n), c.lines)
+    full_ranges = _bridge(_merge([span(d) for d in full]), c.lines)
+    named = sorted({id(d): d for d in full}.values(), key=lambda d: d.start_line)
+    top = [d for d in named if not any(o is not d and o.start_line <= d.start_line and
+                                       d.end_line <= o.end_line for o in named)]
+    return Option("focused", ranges, [d.qualified for d in top], limit=cap, full=full_ranges,
+                  estimate=shown.tokens)
+
+
+def _lines_by_name(c: Candidate) -> dict[str, list[int]]:
+    """Lines of ``c`` naming each of its own definitions (a word match: cheap, approximate)."""
+    names = {d.name for d in c.definitions}
+    out: dict[str, list[int]] = {}
+    for i, line in enumerate(c.lines, 1):
+        for word in _IDENT.findall(line):
+            if word in names:
+                out.setdefault(word, []).append(i)
+    return out
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _runs(flags: list[bool], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    start = None
+    for i in range(1, n + 2):
+        on = i <= n and flags[i]
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            out.append((start, i - 1))
+            start = None
+    return out
+
+
+def _bridge(ranges: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
+    """``ranges`` (sorted, apart) with those only blank lines apart joined: a gap marker would
+    stand for nothing."""
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if out and all(not lines[i - 1].strip() for i in range(out[-1][1] + 1, a)):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

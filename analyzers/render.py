@@ -34,6 +34,7 @@ class Piece:
     text: str  # the selected lines, ranges separated by a gap marker
     tier: str = ""  # core, related, peripheral
     why: str = ""  # its first reason, shortened
+    full: Sequence[tuple[int, int]] = ()  # focused: the ranges shown in full (else signatures)
 
 
 WHY_CHARS = 90  # a reason shown beside an item, at most
@@ -85,13 +86,14 @@ def footer(fmt: str) -> str:
 
 
 def render_piece(fmt: str, piece: Piece, index: int) -> str:
-    if piece.granularity == "skeleton" and piece.ranges:  # its span: the signatures are many
-        label = ranges_label([(piece.ranges[0][0], piece.ranges[-1][1])])
+    if piece.granularity in ("skeleton", "focused") and piece.ranges:  # its span: the
+        label = ranges_label([(piece.ranges[0][0], piece.ranges[-1][1])])  # signatures are many
     else:
         label = ranges_label(piece.ranges)
     if fmt == "xml":
         body = _XML_INVALID.sub("\ufffd", piece.text).replace("]]>", "]]]]><![CDATA[>")
-        extra = (f' tier="{piece.tier}"' if piece.tier else "") + (
+        extra = (f' full="{ranges_label(piece.full)}"' if piece.granularity == "focused" else "")
+        extra += (f' tier="{piece.tier}"' if piece.tier else "") + (
             f' why="{_attr(piece.why)}"' if piece.why else "")
         return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
                 f'granularity="{piece.granularity}"{extra}>\n<document_content><![CDATA[\n'
@@ -103,6 +105,8 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
     name = printable(piece.path)
     if piece.granularity == "skeleton":
         title = f"## {name} (signatures of lines {label}, skeleton)"
+    elif piece.granularity == "focused":
+        title = f"## {name} ({focused_label(piece.full)}; lines {label})"
     elif piece.granularity == "symbols":
         title = f"## {name} (lines {label}, relevant definitions)"
     else:
@@ -110,6 +114,18 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
     if piece.tier or piece.why:
         title += " — " + ": ".join(x for x in (piece.tier, printable(piece.why)) if x)
     return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
+
+
+def focused_label(full: Sequence[tuple[int, int]]) -> str:
+    """How a focused seed is shown: which lines in full, the rest as signatures."""
+    if not full:
+        return "focused: signatures only"
+    shown = ranges_label(full[:FULL_SHOWN]) + (f",… ({len(full)} ranges)"
+                                               if len(full) > FULL_SHOWN else "")
+    return f"focused: lines {shown} in full, signatures of the rest"
+
+
+FULL_SHOWN = 6  # a focused item's ranges in full named in its Markdown heading
 
 
 def _attr(value: str) -> str:

@@ -125,13 +125,34 @@ def test_a_tiny_budget_still_gets_what_fits(repo: Path) -> None:
     assert result.bundle.items
 
 
-def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(repo: Path) -> None:
-    """ledger.py (~15k tokens) as seed with 300 tokens: neither whole nor any part fits."""
-    result = make(repo, seeds=["core/ledger.py"], budget=300)
+def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(tmp_path: Path) -> None:
+    """A 3k-token text seed (no definitions: no part of it to choose) with 300 tokens: it does
+    not fit whole, and the files ranked for it still go in."""
+    root = tmp_path / "repo"
+    notes = "".join(f"Line {i}: the invoice ledger is settled nightly by the batch job.\n"
+                    for i in range(250))
+    make_repo(root, None, commits=[
+        ("util", {"core/util.py": UTIL}),
+        ("notes", {"docs/ledger.txt": notes, "core/billing.py": BILLING}),
+    ])
+    build(root)
+    result = make(root, seeds=["docs/ledger.txt"], budget=300)
     check_document(result, 300, "markdown")
-    assert "core/ledger.py" not in [i.path for i in result.bundle.items]
+    assert "docs/ledger.txt" not in [i.path for i in result.bundle.items]
+    assert result.bundle.items
     reasons = {e.path: e.reason for e in result.bundle.excluded}
-    assert reasons["core/ledger.py"].startswith("seed does not fit the budget of 300 tokens")
+    assert reasons["docs/ledger.txt"].startswith("seed does not fit the budget of 300 tokens")
+
+
+def test_a_large_seed_with_definitions_is_focused_even_at_a_small_budget(repo: Path) -> None:
+    """ledger.py (~15k tokens) as seed with 300 tokens: signatures and the definition the task
+    names, within half the room, beside the files ranked for it."""
+    result = make(repo, seeds=["core/ledger.py"], task="settle the invoice", budget=300)
+    check_document(result, 300, "markdown")
+    seed = item(result.bundle, "core/ledger.py")
+    assert seed.granularity == "focused" and seed.symbols == ["settle_invoice"]
+    assert seed.tokens <= 150
+    assert len(result.bundle.items) > 1
 
 
 def test_a_budget_that_holds_no_item_is_an_error_not_an_empty_bundle(repo: Path) -> None:

@@ -91,7 +91,7 @@ class TestEvidence(BaseModel):
 
 class BundleFile(BaseModel):
     path: str
-    granularity: str = Field(description="file, symbols or skeleton")
+    granularity: str = Field(description="file, symbols, skeleton or focused")
     tokens: int
 
 

@@ -99,6 +99,17 @@ describe("buildTree", () => {
     expect(excluded.children[0]).toMatchObject({ label: ".env", description: "may contain secrets", contextValue: "bundleExcluded" });
   });
 
+  it("shows a focused seed as focused, with its definitions in full and its first line", () => {
+    const focused = { ...raw.items[0], granularity: "focused", ranges: [[18, 26], [40, 40], [60, 90]], symbols: ["apply_discount"], full_ranges: [[18, 26]], tokens: 7800 };
+    const b = parseBundle({ ...raw, items: [focused] })!;
+    expect(b.items[0].granularity).toBe("focused");
+    const core = buildTree(b)[0];
+    if (core.kind !== "tier") throw new Error("expected a tier");
+    expect(core.children[0].description).toBe("7,800 tokens · focused: apply_discount");
+    expect(core.children[0].openLine).toBe(17);
+    expect(itemTooltip(b.items[0])).toContain("Lines 18–26, 40, 60–90");
+  });
+
   it("leaves out empty tiers and has no nodes without a bundle", () => {
     const b = parseBundle({ ...raw, items: raw.items.filter((i) => i.tier === "related"), excluded: [] });
     expect(buildTree(b).map((n) => n.label)).toEqual(["Related"]);

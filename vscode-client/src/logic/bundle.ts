@@ -5,7 +5,8 @@
  */
 
 export type Tier = "core" | "related" | "peripheral";
-export type Granularity = "file" | "symbols" | "skeleton";
+/** focused: a large seed, some definitions in full and signatures of the rest. */
+export type Granularity = "file" | "symbols" | "skeleton" | "focused";
 
 export interface BundleItem {
   path: string;
@@ -41,7 +42,7 @@ export interface Bundle {
 }
 
 export const TIERS: readonly Tier[] = ["core", "related", "peripheral"];
-const GRANULARITIES: readonly Granularity[] = ["file", "symbols", "skeleton"];
+const GRANULARITIES: readonly Granularity[] = ["file", "symbols", "skeleton", "focused"];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

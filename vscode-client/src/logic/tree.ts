@@ -90,8 +90,8 @@ export function itemTooltip(item: BundleItem): string {
 }
 
 function itemNode(item: BundleItem): ItemNode {
-  const extra = item.granularity === "symbols" && item.symbols.length > 0
-    ? `symbols: ${item.symbols.slice(0, 3).join(", ")}${item.symbols.length > 3 ? ", …" : ""}`
+  const extra = (item.granularity === "symbols" || item.granularity === "focused") && item.symbols.length > 0
+    ? `${item.granularity}: ${item.symbols.slice(0, 3).join(", ")}${item.symbols.length > 3 ? ", …" : ""}`
     : item.granularity;
   return {
     kind: "item",
