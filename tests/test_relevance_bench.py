@@ -449,22 +449,26 @@ def test_loro_never_fits_on_the_held_out_repository() -> None:
     rows = _rows(1)
     seen: dict[str, set[str]] = {}
 
-    def fit(train: list[dict]) -> dict[str, float]:
+    start = {"lexical": 1.0, "cochange": 1.0, "uses": 1.0}
+    current = (start, dict(start))  # with a seed, and for a task alone
+
+    def fit(train: list[dict]) -> tuple[dict[str, float], dict[str, float]]:
         repos = {r["repo"] for r in train}
         held = ({"r1", "r2", "r3"} - repos).pop()
         seen[held] = repos
-        return tw.search(train, {"lexical": 1.0, "cochange": 1.0, "uses": 1.0}, rounds=1)
+        return tw.fit_pair(train, current, rounds=1)
 
     folds = tw.loro(rows, fit)
     assert set(folds) == {"r1", "r2", "r3"}
     assert seen == {"r1": {"r2", "r3"}, "r2": {"r1", "r3"}, "r3": {"r1", "r2"}}
-    # The held-out figures are those of the fold's weights on the held-out rows alone.
-    current = {"lexical": 1.0, "cochange": 1.0, "uses": 1.0}
-    fit_all = tw.search(rows, current, rounds=1)
+    # The held-out figures are those of the fold's weights on the held-out rows alone: the
+    # seeded set for seeded rows, the task set for the others.
+    fit_all = tw.fit_pair(rows, current, rounds=1)
     rep = tw.loro_report(rows, current, fit_all, folds)
-    for repo, w in folds.items():
-        alone = tw.Dataset([r for r in rows if r["repo"] == repo], list(w)).per_group(w)
-        for mode in ("seeded", "issue"):
+    for repo, pair in folds.items():
+        for mode, w in (("seeded", pair[0]), ("issue", pair[1])):
+            mine = [r for r in rows if r["repo"] == repo and r["mode"] == mode]
+            alone = tw.Dataset(mine, list(w)).per_group(w)
             assert rep["per_repo"][repo][mode]["loro"]["mrr"] == pytest.approx(
                 alone[(repo, mode)]["mrr"], abs=1e-4)
     assert rep["per_repo"]["r1"]["issue"]["bm25"]["mrr"] == 0.9
