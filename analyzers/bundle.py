@@ -492,6 +492,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                         round(score, 4), reasons)
                 for path, score, reasons, *_ in ordered
                 if path not in skipped and not secret_by_name(path)]
+    left_out = [lo for lo in left_out if lo.tokens > 0]  # an empty file is not left out for size
     # The best of them are named at the end of the document, when the budget has room (the
     # note is measured alone, then the document with it once: no whole-document count per try).
     room = request.budget - total

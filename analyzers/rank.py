@@ -384,8 +384,11 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         rf = RankedFile(path=g.files[fi], score=round(score, 4),
                         signals={k: round(x, 4) for k, x in zip(keys, values, strict=True) if x})
         results.append(rf)
+    lifted = {} if seeded else _sources_before_tests(g, results)
     for rf in results[:explain]:
         _explain(g, rf, views, raw_words, cochange_detail, seeded)
+        if rf.path in lifted:
+            rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.signals.get("bridge", 0) >= BRIDGE_REASON and bridge_terms:
             _explain_bridge(g, rf, bridge_terms)
     if similar:
@@ -448,6 +451,45 @@ def _bridge(g: RepoGraph, matches: list[tuple[int, float]], task_words: list[str
         acc[acc < np.partition(acc, -BRIDGE_TERMS)[-BRIDGE_TERMS]] = 0.0
     kept = np.flatnonzero(acc)
     return m.matvec(acc), dict(zip(kept.tolist(), acc[kept].tolist(), strict=True))
+
+
+SOURCES_FIRST = 20  # task alone: a test among the first N lifts its source right above it
+
+
+def _sources_before_tests(g: RepoGraph, results: list[RankedFile]) -> dict[str, str]:
+    """For a task alone, the source a test exercises comes first and the test right after: a
+    test among the first ``SOURCES_FIRST`` whose source file ranks below it lifts that source to
+    just above it (re-sorting ``results``). Returns lifted source -> its test."""
+    where = {rf.path: i for i, rf in enumerate(results)}
+    lifted: dict[str, str] = {}
+    for rf in results[:SOURCES_FIRST]:
+        if not is_test_file(rf.path):
+            continue
+        source = _source_of(g, rf.path, where)
+        if source is None or source in lifted:
+            continue
+        src = results[where[source]]
+        if src.score < rf.score:
+            src.score = round(rf.score + 1e-4, 4)
+            lifted[source] = rf.path
+    if lifted:
+        results.sort(key=lambda r: -r.score)
+    return lifted
+
+
+def _source_of(g: RepoGraph, test: str, ranked: dict[str, int]) -> str | None:
+    """The ranked source file a test pairs with by name, the nearest by folder."""
+    best: tuple[int, str] | None = None
+    here = posixpath.dirname(test)
+    for name in test_partner_names(test):
+        for fi in _files_named(g, name):
+            path = g.files[fi]
+            if path not in ranked or is_test_file(path):
+                continue
+            d = _mirror_distance(here, posixpath.dirname(path))
+            if best is None or (d, path) < best:
+                best = (d, path)
+    return best[1] if best else None
 
 
 BRIDGE_REASON = 0.3  # the bridge signal from which it is named in the reasons
@@ -663,7 +705,9 @@ class SeedView:
 def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
                   seed_uses: bool) -> list[tuple[str, int]]:
     out: dict[int, int] = {}  # name column -> count
-    for view in views.values():
+    for si, view in views.items():
+        if si == fi:  # a best task match is not credited with its own names
+            continue
         if seed_uses:  # names seed references that fi defines
             file_defs = g.defs.row_set(fi)
             for ni, cnt in zip(view.ref_idx.tolist(), view.ref_cnt.tolist(), strict=True):

@@ -65,7 +65,9 @@ DETECTORS = (
 # 7: each file's findings (line, span, kind) and whether it is secret material as a whole, not only
 # a reason: files holding a few secrets are shown redacted; a value on a line carrying the
 # allowlist pragma is a secret whatever the detectors say.
-SCAN_VERSION = 7
+# 8: a line where detect-secrets found values is scanned again with them blanked out (two tokens
+# of one kind on a line, a token repeated in a comment).
+SCAN_VERSION = 8
 
 
 def secret_by_name(path: str) -> str | None:
@@ -449,21 +451,38 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
     except ImportError:  # pragma: no cover - a declared dependency
         return []
     lines = dict(numbered)
-    out = []
+    out: list[Finding] = []
+    todo = numbered
     with transient_settings(_plugin_settings()):
-        for found in _process_line_based_plugins(numbered, filename=filename or "text"):
-            line = lines.get(found.line_number, "")
-            value = found.secret_value or ""
-            at = line.find(value) if value else -1
-            if at < 0:  # not found verbatim: mask what follows the name
-                rest = len(line) - len(line.lstrip())
-                at, value = rest, line[rest:]
-            end = at + len(value)
-            if found.type != "Secret Keyword":  # some detectors report a prefix ("ghp")
-                m = _TOKEN_TAIL.match(line, end)
-                end = m.end() if m else end
-            out.append(Finding(found.line_number, at, end, str(found.type)))
+        # detect-secrets reports one value per detector and line: a line where it found some is
+        # scanned again with them blanked out, until nothing more is found (two tokens of one
+        # kind on a line, a token repeated in a comment).
+        for _ in range(MAX_RESCANS):
+            again: dict[int, str] = {}
+            for found in _process_line_based_plugins(todo, filename=filename or "text"):
+                line = lines.get(found.line_number, "")
+                value = found.secret_value or ""
+                at = line.find(value) if value else -1
+                if at < 0:  # not found verbatim: mask what follows the name
+                    rest = len(line) - len(line.lstrip())
+                    at, value = rest, line[rest:]
+                end = at + len(value)
+                if found.type != "Secret Keyword":  # some detectors report a prefix ("ghp")
+                    m = _TOKEN_TAIL.match(line, end)
+                    end = m.end() if m else end
+                if end <= at:
+                    continue
+                out.append(Finding(found.line_number, at, end, str(found.type)))
+                line = again.get(found.line_number, line)
+                again[found.line_number] = line[:at] + " " * (end - at) + line[end:]
+            if not again:
+                break
+            lines.update(again)
+            todo = sorted(again.items())
     return out
+
+
+MAX_RESCANS = 8
 
 
 def find_secrets(text: str, filename: str = "") -> list[Finding]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, QueryCursor
 
 from . import languages
+from .secrets import might_hold_secret, redact
 
 
 @dataclass(slots=True)
@@ -64,6 +65,8 @@ def _signature(node: Node, source: bytes) -> str:
     if end == -1 or end > node.end_byte:
         end = node.end_byte
     line = source[start:end].decode("utf-8", "replace").strip()
+    if might_hold_secret(line):  # the index never stores a secret (a constant's value)
+        line = redact(line)
     if len(line) > _SIGNATURE_MAX:
         line = line[: _SIGNATURE_MAX - 1] + "…"
     return line

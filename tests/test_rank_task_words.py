@@ -178,3 +178,49 @@ def test_a_seed_keeps_its_test_close(server_repo: Path) -> None:
 def test_the_weights_demote_tests_and_docs_only_without_a_seed() -> None:
     assert rank_mod.TASK_WEIGHTS["is_test"] > 0 and rank_mod.TASK_WEIGHTS["is_doc"] > 0
     assert set(rank_mod.PENALTIES) <= set(rank_mod.WEIGHTS)
+
+
+DISCOUNT = '''\
+def apply_discount(total, code):
+    percent = CODES.get(code, 0)
+    return total - total * percent / 100
+
+
+CODES = {"TEN": 10, "HALF": 50}
+'''
+
+TEST_DISCOUNT = '''\
+import subprocess
+
+
+def run(*args):
+    return subprocess.run(["shop", *args], capture_output=True, text=True).stdout
+
+
+def test_discount_rounding_to_cents():
+    assert run("discount", "10.05", "TEN") == "9.05"  # rounding: cents
+    assert run("discount", "19.99", "HALF") == "9.99"  # rounding: half up
+
+
+def test_discount_code_rounding_of_unknown_codes():
+    assert run("discount", "5", "NONE") == "5.00"  # no rounding
+'''
+
+
+def test_a_test_that_says_the_task_s_words_brings_its_source_first(tmp_path: Path) -> None:
+    """"rounding" is said only by the test (which runs the command, importing nothing): the test
+    matches the task best, and the source it tests by name comes right before it, with the
+    reason."""
+    root = make_repo(tmp_path / "shop", {
+        "shop/__init__.py": "", "shop/discount.py": DISCOUNT,
+        "shop/cart.py": "def total(lines):\n    return sum(lines)\n",
+        "tests/test_discount.py": TEST_DISCOUNT,
+        "docs/discounts.md": "# Discounts\n\nA discount code takes a percent off.\n",
+    })
+    build(root)
+    with Index(root) as index:
+        results = rank(index, RankQuery(task="fix discount code rounding"))
+    order = [r.path for r in results]
+    assert order.index("shop/discount.py") + 1 == order.index("tests/test_discount.py"), order
+    source = results[order.index("shop/discount.py")]
+    assert source.reasons[0] == "the source `tests/test_discount.py` tests (sources first)"

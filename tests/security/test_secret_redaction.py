@@ -202,6 +202,39 @@ def test_a_value_marked_by_the_allowlist_pragma_is_masked_in_a_file_shown(tmp_pa
     assert "redacted app/settings.py: Secret Pair, Allowlisted Secret masked on lines 3-4" in err
 
 
+def test_every_value_on_a_line_is_masked_and_the_index_holds_none(tmp_path: Path) -> None:
+    """Two tokens of one kind on a line, and a token repeated in a TODO comment: detect-secrets
+    reports one value per detector and line, so the line is scanned again until none is left.
+    The index stores definition signatures (a constant's first line): redacted too."""
+    first, second = TOKENS[0], TOKENS[0][:-4] + "Zz99"
+    keys = (f'TWO = ["{first}", "{second}"]\n'
+            f'GITHUB_TOKEN = "{second}"  # TODO rotate {second}\n\n\n'
+            "def token():\n    return GITHUB_TOKEN\n\n\n"
+            "def tokens():\n    return list(TWO)\n\n\n"
+            "def rotate(new):\n    global GITHUB_TOKEN\n    GITHUB_TOKEN = new\n")
+    assert [(f.line, f.kind) for f in scan_text(keys, "keys.py").findings] == [
+        (1, "GitHub Token"), (1, "GitHub Token"), (2, "GitHub Token"), (2, "GitHub Token")]
+    root = make_repo(tmp_path / "repo", {"app/keys.py": "def token():\n    return 1\n",
+                                         "app/main.py": "from app.keys import token\n"})
+    commit(root, "keys", {"app/keys.py": keys})
+    for fmt in ("markdown", "xml", "json"):
+        proc = run_cli("bundle", "--seed", "app/keys.py", "--format", fmt, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        for value in (first, second):
+            assert value not in proc.stdout + proc.stderr
+    md = run_cli("bundle", "--seed", "app/keys.py", cwd=root).stdout
+    assert 'TWO = ["[redacted: GitHub Token]", "[redacted: GitHub Token]"]' in md
+    assert "# TODO rotate [redacted: GitHub Token]" in md
+    handoff = run_cli("handoff", "--base", "HEAD~1", "--format", "json", cwd=root)
+    assert handoff.returncode == 0, handoff.stderr
+    assert "rotate" in handoff.stdout  # the TODO line is there, masked
+    for value in (first, second):
+        assert value not in handoff.stdout + handoff.stderr
+        for path in (root / ".ctxsteward").rglob("*"):
+            if path.is_file():
+                assert value.encode() not in path.read_bytes(), path
+
+
 def test_the_scan_cache_key_is_the_index_content_hash() -> None:
     # Budget-0 bundles look scans up by the index's hash; packed ones by the bytes they read.
     for raw in (b"", CONFIG.encode(), "caf\u00e9\r\n".encode()):
