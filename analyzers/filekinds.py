@@ -409,3 +409,27 @@ def add_reasons(g: RepoGraph, results: Iterable[RankedFile]) -> None:
         v = verdict(int(kinds[g.file_index[rf.path]]))
         if v is not None:
             rf.reasons.append(v.reason)
+
+
+# -- tests and prose (ranking demotes them for a task alone) ------------------------------------
+
+_TEST_NAME = re.compile(
+    r"^(test_.*\.py|.*_test\.\w+|.*\.(test|spec)\.\w+|.*Test\.\w+|.*_spec\.rb)$")
+
+_PROSE_EXT = frozenset({"md", "mdx", "rst", "txt", "adoc", "markdown", "rdoc", "org"})
+_PROSE_DIRS = frozenset({"doc", "docs", "documentation", "site", "website", "man"})
+
+
+def is_doc_file(path: str) -> bool:
+    """Prose: Markdown, reStructuredText and the like, or anything under a docs folder."""
+    folder, _, base = path.rpartition("/")
+    if base.rpartition(".")[2].lower() in _PROSE_EXT and "." in base:
+        return True
+    return any(part.lower() in _PROSE_DIRS for part in folder.split("/")) if folder else False
+
+
+def is_test_file(path: str) -> bool:
+    """A test: named as one (``test_x.py``, ``x_test.go``, ``x.spec.ts``, ``XTest.java``...) or
+    under a ``tests``/``__tests__`` folder."""
+    base = path.rpartition("/")[2]
+    return bool(_TEST_NAME.match(base)) or "/tests/" in f"/{path}" or "/__tests__/" in f"/{path}"

@@ -21,7 +21,8 @@ from .store import state_dir
 
 # 6: name columns per language family (namelinks), no references to built-ins; file kinds.
 # 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
-GRAPH_VERSION = 7
+# 8: the test and doc masks and the definition-word list, kept with the graph.
+GRAPH_VERSION = 8
 MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
 MIN_NAME_LEN = 2
 
@@ -56,6 +57,9 @@ class RepoGraph:
         return self.name_index.get(namelinks.key(fam, name))
     def_words: LexicalIndex  # BM25 over the words of the names each file defines
     def_terms: Csr  # files x def_words terms: the same BM25 values, file-major
+    def_vocab: Sequence[str]  # def_words' terms by number (the bridge names them in reasons)
+    test_mask: np.ndarray  # 1 for a test file (filekinds.is_test_file)
+    doc_mask: np.ndarray  # 1 for documentation (filekinds.is_doc_file)
     path_words: LexicalIndex  # path words (stemmed): 1.0 in the file name, 0.4 in folders
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
@@ -199,7 +203,17 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> Re
         commit_files=commit_files, commit_ids=commit_ids,
         families=families, file_family=file_family, file_kinds=kinds,
         def_words=def_words, path_words=paths, def_terms=def_terms,
+        def_vocab=_by_number(def_words.vocab),
+        test_mask=np.array([filekinds.is_test_file(p) for p in files], dtype=np.uint8),
+        doc_mask=np.array([filekinds.is_doc_file(p) for p in files], dtype=np.uint8),
     )
+
+
+def _by_number(vocab: Mapping[str, int]) -> list[str]:
+    out = [""] * len(vocab)
+    for word, number in vocab.items():
+        out[number] = word
+    return out
 
 
 FOLDER_WORD = 0.4  # a path word in a folder name, against 1.0 in the file's own name

@@ -29,13 +29,13 @@ import posixpath
 import re
 import subprocess
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import filekinds, lexical
 from .cancel import NEVER, CancelToken
+from .filekinds import is_test_file
 from .graph import RepoGraph, load_graph
 from .index import Index
 from .secrets import redact
@@ -146,26 +146,6 @@ def test_partner_names(path: str) -> set[str]:
     out.discard(base)
     return out
 
-
-_TEST_NAME = re.compile(
-    r"^(test_.*\.py|.*_test\.\w+|.*\.(test|spec)\.\w+|.*Test\.\w+|.*_spec\.rb)$")
-
-
-_DOC_EXT = frozenset({"md", "mdx", "rst", "txt", "adoc", "markdown", "rdoc", "org"})
-_DOC_DIRS = frozenset({"doc", "docs", "documentation", "site", "website", "man"})
-
-
-def is_doc_file(path: str) -> bool:
-    """Prose: Markdown, reStructuredText and the like, or anything under a docs folder."""
-    folder, _, base = path.rpartition("/")
-    if base.rpartition(".")[2].lower() in _DOC_EXT and "." in base:
-        return True
-    return any(part.lower() in _DOC_DIRS for part in folder.split("/")) if folder else False
-
-
-def is_test_file(path: str) -> bool:
-    base = _stem(path)
-    return bool(_TEST_NAME.match(base)) or "/tests/" in f"/{path}" or "/__tests__/" in f"/{path}"
 
 
 def dirty_files(root: str) -> set[str]:
@@ -378,12 +358,14 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     seeded = bool(query.seeds)
     # Per file, as Python floats (indexing numpy arrays one value at a time costs more).
     keys = list(signals)
-    columns = np.stack([signals[k] for k in keys])[:, order].T.tolist() if order else []
+    kept = order[:max(explain, SIGNALS_KEPT)]
+    columns = np.stack([signals[k] for k in keys])[:, kept].T.tolist() if order else []
+    columns += [[]] * (len(order) - len(kept))
     scores = total[order].tolist() if order else []
-    for fi, score, values in zip(order, scores, columns, strict=True):
-        rf = RankedFile(path=g.files[fi], score=round(score, 4),
-                        signals={k: round(x, 4) for k, x in zip(keys, values, strict=True) if x})
-        results.append(rf)
+    for at, (fi, score, values) in enumerate(zip(order, scores, columns, strict=True)):
+        signals_kept = {k: round(x, 4) for k, x in zip(keys, values, strict=True) if x} \
+            if at < max(explain, SIGNALS_KEPT) else {}
+        results.append(RankedFile(path=g.files[fi], score=round(score, 4), signals=signals_kept))
     lifted = {} if seeded else _sources_before_tests(g, results)
     for rf in results[:explain]:
         _explain(g, rf, views, raw_words, cochange_detail, seeded)
@@ -453,6 +435,8 @@ def _bridge(g: RepoGraph, matches: list[tuple[int, float]], task_words: list[str
     return m.matvec(acc), dict(zip(kept.tolist(), acc[kept].tolist(), strict=True))
 
 
+SIGNALS_KEPT = 400  # files past this rank (and past ``explain``) keep no signal values
+
 SOURCES_FIRST = 20  # task alone: a test among the first N lifts its source right above it
 
 
@@ -496,10 +480,7 @@ BRIDGE_REASON = 0.3  # the bridge signal from which it is named in the reasons
 
 
 def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> None:
-    words = getattr(g, "_def_word_list", None)
-    if words is None:
-        words = {t: w for w, t in g.def_words.vocab.items()}
-        g._def_word_list = words  # type: ignore[attr-defined]
+    words = g.def_vocab
     idx, val = g.def_terms.row(g.file_index[rf.path])
     shared = sorted(((terms[t] * v, t) for t, v in zip(idx.tolist(), val.tolist(), strict=True)
                      if t in terms), reverse=True)
@@ -549,23 +530,12 @@ def _add_cochange(index: Index, g: RepoGraph, path: str, w: float, out: np.ndarr
             detail[ci] = (c.together, c.seed_commits)
 
 
-def _path_mask(g: RepoGraph, test: Callable[[str], bool]) -> np.ndarray:
-    """1.0 for each file of the graph whose path passes ``test`` (kept on the graph)."""
-    cache = getattr(g, "_path_masks", None)
-    if cache is None:
-        cache = g._path_masks = {}  # type: ignore[attr-defined]
-    mask = cache.get(test)
-    if mask is None:
-        mask = cache[test] = np.array([1.0 if test(p) else 0.0 for p in g.files])
-    return mask
-
-
 def _doc_mask(g: RepoGraph) -> np.ndarray:
-    return _path_mask(g, is_doc_file)
+    return np.asarray(g.doc_mask, dtype=np.float64)
 
 
 def _test_mask(g: RepoGraph) -> np.ndarray:
-    return _path_mask(g, is_test_file)
+    return np.asarray(g.test_mask, dtype=np.float64)
 
 
 def _files_named(g: RepoGraph, name: str) -> list[int]:

@@ -1,11 +1,14 @@
 """Fit the fusion weights of ``analyzers.rank`` on replayed history (the relevance protocols).
 
 Collects, once per sample and protocol (seeded, task-only, issue-style; see ``bench/relevance.py``),
-every candidate's normalised signals (the ranking is a weighted sum of them, so any weight vector
-can be scored offline), then searches the weights by coordinate descent to maximise the objective:
-the mean of seeded R@10 and MRR, task-only R@10 and MRR, issue-style Acc@5 and MRR (each a mean over
-repositories of the per-repository means). Prints the best weights and their figures next to the
-current ones. The judge remains ``bench/relevance.py``: copy the weights into ``analyzers/rank.py``
+every candidate's normalised signals (the ranking is a weighted sum of them, times the shares the
+penalties leave, so any weight vector can be scored offline), then fits the ranker's two weight
+sets: ``WEIGHTS`` on the seeded rows (objective: the mean of seeded R@10 and MRR) and
+``TASK_WEIGHTS`` on the task-only and issue-style rows (task-only R@10 and MRR, issue-style Acc@5
+and MRR); each a mean over repositories of the per-repository means. ``--fit grid``: coordinate
+descent; ``--fit listwise``: a softmax fit of the truth's probability first (see ``listwise``),
+then the same descent from there. Prints the best weights and their figures next to the current
+ones. The judge remains ``bench/relevance.py``: copy the weights into ``analyzers/rank.py``
 only if it agrees.
 
 ``--loro`` is the honest check: for each repository, the weights are fitted on every other
