@@ -251,6 +251,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     # MRR 0.593 -> 0.696, recall@5 0.439 -> 0.481, recall@10 0.622 -> 0.624.
     weighted_seeds: list[tuple[int, float]] = [(g.file_index[s], 1.0) for s in seeds]
     bridge_terms: dict[int, float] = {}  # the bridge's words (def_words terms) and their weights
+    bridge_from: set[int] = set()  # the files the bridge took them from (not credited with them)
     if task_words:
         match = _normalise(sum((weights[k] * signals[k]
                                 for k in ("lexical", "history", "commits", "path_match",
@@ -260,6 +261,7 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         best_matches = [(int(i), float(match[i])) for i in top if match[i] > 0]
         if weights.get("bridge"):
             bridge_scores, bridge_terms = _bridge(g, best_matches, task_words)
+            bridge_from = {fi for fi, _ in best_matches}
             signals["bridge"] = _normalise(bridge_scores)
         if not weighted_seeds:
             weighted_seeds = best_matches[:3]
@@ -371,7 +373,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         _explain(g, rf, views, raw_words, cochange_detail, seeded)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
-        if rf.signals.get("bridge", 0) >= BRIDGE_REASON and bridge_terms:
+        if rf.signals.get("bridge", 0) >= BRIDGE_REASON and bridge_terms \
+                and g.file_index[rf.path] not in bridge_from:
             _explain_bridge(g, rf, bridge_terms)
     if similar:
         _explain_history(index, g, results[:explain], similar)
@@ -485,7 +488,12 @@ def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> No
     shared = sorted(((terms[t] * v, t) for t, v in zip(idx.tolist(), val.tolist(), strict=True)
                      if t in terms), reverse=True)
     if shared:
-        shown = ", ".join(f"'{words[t]}'" for _, t in shared[:3])
+        # As the file's names spell them ("range", not the stem "rang").
+        spelled: dict[str, str] = {}
+        for col in g.defs.row(g.file_index[rf.path])[0].tolist():
+            for w in lexical.words(g.names[col]):
+                spelled.setdefault(lexical.stem(w), w)
+        shown = ", ".join(f"'{spelled.get(words[t], words[t])}'" for _, t in shared[:3])
         rf.reasons.append(f"defines names with {shown}, like the files the task and its past "
                           "commits point to")
 

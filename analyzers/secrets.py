@@ -66,7 +66,8 @@ DETECTORS = (
 # a reason: files holding a few secrets are shown redacted; a value on a line carrying the
 # allowlist pragma is a secret whatever the detectors say.
 # 8: a line where detect-secrets found values is scanned again with them blanked out (two tokens
-# of one kind on a line, a token repeated in a comment).
+# of one kind on a line, a token repeated in a comment); in configuration, further names on a line
+# (flow mappings, INI comments).
 SCAN_VERSION = 8
 
 
@@ -264,6 +265,11 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
     r"(?P<v>[^\s\"'`;]{8,300}?)\s*(?:\s[#;].*)?$"), "config")
+# In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
+# b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
+FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
+    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*[\"']?(?P<v>[^\s,;}}\]\"'`]{{6,300}})"),
+    "config")
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
 INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
@@ -398,7 +404,7 @@ def _is_config(filename: str) -> bool:
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out = []
-    for pat in (*PATTERNS, CONFIG_PATTERN, INLINE_PATTERN) if config else PATTERNS:
+    for pat in (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else PATTERNS:
         for m in pat.regex.finditer(line):
             group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
             value = m.group(group)

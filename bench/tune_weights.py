@@ -419,6 +419,30 @@ def print_report(rep: dict[str, Any]) -> None:
                   f"{f['baseline']} {f['baseline_mrr']:.3f}")
 
 
+def markdown_table(rep: dict[str, Any]) -> str:
+    """The per-repository table README and bench/README quote: LORO first, in-sample and the
+    baselines beside it (``LORO / in-sample / co-change / BM25``)."""
+    cols = ("loro", "in_sample", "cochange", "bm25")
+    figs = (("seeded", "r@10"), ("seeded", "mrr"), ("task", "mrr"), ("issue", "acc@1"),
+            ("issue", "acc@5"), ("issue", "mrr"))
+    head = ["repository", *(f"{m} {f}" for m, f in figs)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def cell(values: dict[str, dict[str, float]] | None, f: str) -> str:
+        if not values:
+            return ""
+        return " / ".join(f"{values[c][f]:.2f}".lstrip("0") if c in values else "–" for c in cols)
+
+    for repo, modes in rep["per_repo"].items():
+        lines.append("| " + " | ".join(
+            [repo, *(cell(modes.get(m), f) for m, f in figs)]) + " |")
+    macro = rep["macro"]
+    lines.append("| **macro** | " + " | ".join(
+        " / ".join(f"{macro[c][f'{m}_{f}']:.3f}".lstrip("0") for c in cols) for m, f in figs)
+        + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repos", nargs="+", default=rel.DEFAULT_REPOS,
@@ -434,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="leave one repository out: fit on the others, score the held-out one")
     ap.add_argument("--rounds", type=int, default=4, help="coordinate-descent rounds")
     ap.add_argument("--json", dest="json_out", type=Path, help="write the report here")
+    ap.add_argument("--markdown", type=Path, help="with --loro: write the per-repository table "
+                    "(LORO / in-sample / co-change / BM25) here, as README quotes it")
     ap.add_argument("--fit", choices=("grid", "listwise"), default="grid",
                     help="grid: coordinate descent on the figures; listwise: a softmax fit of "
                          "the truth's probability first, then the grid search from there")
@@ -468,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n({rep['seconds']:.0f} s; figures are offline scores of the collected rows)")
     if args.json_out:
         args.json_out.write_text(json.dumps(rep, indent=1) + "\n")
+    if args.markdown:
+        args.markdown.write_text(markdown_table(rep))
     return 0
 
 

@@ -214,6 +214,14 @@ def test_every_value_on_a_line_is_masked_and_the_index_holds_none(tmp_path: Path
             "def rotate(new):\n    global GITHUB_TOKEN\n    GITHUB_TOKEN = new\n")
     assert [(f.line, f.kind) for f in scan_text(keys, "keys.py").findings] == [
         (1, "GitHub Token"), (1, "GitHub Token"), (2, "GitHub Token"), (2, "GitHub Token")]
+    # In configuration, a second name on the line: a flow mapping, an INI comment.
+    for name, line in (
+            ("db.yaml", f"db: {{password: {CONFIG_SECRET}x, admin_password: {TEST_SECRET}y}}\n"),
+            ("db.yaml", f"auth: [{{password: {CONFIG_SECRET}x}}, {{password: {TEST_SECRET}y}}]\n"),
+            ("db.ini", f"password = {CONFIG_SECRET}x ; old password = {TEST_SECRET}y\n")):
+        shown = "".join(redact_lines([line], scan_text(line, name).findings))
+        assert CONFIG_SECRET not in shown and TEST_SECRET not in shown, shown
+        assert shown.count("[redacted: ") == 2, shown
     root = make_repo(tmp_path / "repo", {"app/keys.py": "def token():\n    return 1\n",
                                          "app/main.py": "from app.keys import token\n"})
     commit(root, "keys", {"app/keys.py": keys})
