@@ -78,7 +78,6 @@ WEIGHTS: dict[str, float] = {
     "path_sim": 0.0,  # shares path words with the seed (tests/docs named after it)
     "history": 2.0,  # the task matches subjects of commits that touched the file
     "commits": 1.5,  # files of the past commits whose subjects best match the task
-    "commits_lift": 0.0,  # the same votes over how often the file changes at all
     "path_match": 0.5,  # task words in the file's path (its own name weighs most)
     "def_match": 1.0,  # task words in the names the file defines
     "pseudo_seed": 0.0,  # task only: one of the best task matches, standing in for a seed
@@ -104,7 +103,6 @@ TASK_WEIGHTS: dict[str, float] = {
     "path_sim": 0.0,
     "history": 2.0,
     "commits": 0.25,
-    "commits_lift": 0.0,
     "path_match": 0.5,
     "def_match": 1.0,
     "pseudo_seed": 0.5,
@@ -239,12 +237,9 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     similar: list[tuple[int, float]] = []  # (commit row, score): past commits like the task
     if task_words and weights.get("history"):
         signals["history"] = _normalise(g.history.scores(task_words, n))
-    if task_words and (weights.get("commits") or weights.get("commits_lift")):
+    if task_words and weights.get("commits"):
         votes, similar = _similar_commits(g, task_words)
         signals["commits"] = _normalise(votes)
-        # The same votes against how often each file changes at all: a changelog or a lock file
-        # in nearly every commit is no evidence for this task in particular.
-        signals["commits_lift"] = _normalise(votes / np.sqrt(1.0 + _commit_counts(g)))
 
     # Seeds, or (task only) the best task matches as weighted pseudo-seeds: the files the text
     # and the history agree on. Bench, task mode, 7 repos x 30 (lexical alone -> this):
@@ -496,16 +491,6 @@ def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> No
         shown = ", ".join(f"'{spelled.get(words[t], words[t])}'" for _, t in shared[:3])
         rf.reasons.append(f"defines names with {shown}, like the files the task and its past "
                           "commits point to")
-
-
-def _commit_counts(g: RepoGraph) -> np.ndarray:
-    """How many of the history's commits touched each file."""
-    counts = getattr(g, "_commit_counts", None)
-    if counts is None:
-        m = g.commit_files
-        counts = np.bincount(m.indices, minlength=m.shape[1]).astype(np.float64)
-        g._commit_counts = counts  # type: ignore[attr-defined]
-    return counts
 
 
 def _similar_commits(g: RepoGraph, task_words: list[str], top: int = 30
