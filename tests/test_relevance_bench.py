@@ -475,6 +475,11 @@ def test_loro_never_fits_on_the_held_out_repository() -> None:
     assert set(rep["macro"]) == {"current", "in_sample", "loro", "cochange", "bm25"}
     # bm25's MRR (0.9 everywhere) is above ours here and there: flagged.
     assert any(f["baseline"] == "bm25" and f["ours"] == "loro" for f in rep["flags"])
+    # The table README quotes: a row per repository, LORO first, then the macro row.
+    table = tw.markdown_table(rep).splitlines()
+    assert [line.split(" | ")[0] for line in table[2:]] == ["| r1", "| r2", "| r3", "| **macro**"]
+    loro_mrr = rep["per_repo"]["r1"]["issue"]["loro"]["mrr"]
+    assert table[2].split(" | ")[6].startswith(f"{loro_mrr:.2f}".lstrip("0") + " / ")
 
 
 def test_rows_cache_is_reused(issue_history: dict[str, object], tmp_path: Path) -> None:
