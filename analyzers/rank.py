@@ -355,14 +355,13 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     seeded = bool(query.seeds)
     # Per file, as Python floats (indexing numpy arrays one value at a time costs more).
     keys = list(signals)
-    kept = order[:max(explain, SIGNALS_KEPT)]
-    columns = np.stack([signals[k] for k in keys])[:, kept].T.tolist() if order else []
-    columns += [[]] * (len(order) - len(kept))
+    kept = order[:max(explain, SIGNALS_KEPT)]  # the rest keep their scores, not their signals
+    columns = np.stack([signals[k] for k in keys])[:, kept].T.tolist() if kept else []
     scores = total[order].tolist() if order else []
-    for at, (fi, score, values) in enumerate(zip(order, scores, columns, strict=True)):
-        signals_kept = {k: round(x, 4) for k, x in zip(keys, values, strict=True) if x} \
-            if at < max(explain, SIGNALS_KEPT) else {}
-        results.append(RankedFile(path=g.files[fi], score=round(score, 4), signals=signals_kept))
+    for at, (fi, score) in enumerate(zip(order, scores, strict=True)):
+        kept_signals = {k: round(x, 4) for k, x in zip(keys, columns[at], strict=True) if x} \
+            if at < len(columns) else {}
+        results.append(RankedFile(path=g.files[fi], score=round(score, 4), signals=kept_signals))
     lifted = {} if seeded else _sources_before_tests(g, results)
     for rf in results[:explain]:
         _explain(g, rf, views, raw_words, cochange_detail, seeded)

@@ -295,8 +295,6 @@ def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
     return best
 
 
-Fit = Callable[[list[Row]], Weights]
-
 # The ranker has two weight sets: ``WEIGHTS`` with a seed, ``TASK_WEIGHTS`` for a task alone
 # (the task-only and issue-style protocols). A ``Pair`` holds both; each is fitted on its rows.
 SEEDED_MODES = ("seeded",)
