@@ -30,7 +30,7 @@ def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False) -> Non
     """
     path = Path(path)
     if not follow_symlinks and path.is_symlink():
-        from .confine import OutsideWorkspace
+        from analyzers.confine import OutsideWorkspace
 
         raise OutsideWorkspace(f"refused to write {path}: it is a symlink (to "
                                f"{os.readlink(path)}); Context Steward never writes through one")

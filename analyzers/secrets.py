@@ -107,7 +107,7 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
         return True
     if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
         return True
-    from .languages import detect, has_grammar
+    from analyzers.languages import detect, has_grammar
 
     lang = detect(filename)
     if not has_grammar(lang) or lang == "bash":
@@ -396,7 +396,7 @@ class Finding(NamedTuple):
 
 def _is_config(filename: str) -> bool:
     """Whether unquoted values are literals here: shell, configuration, text (not source code)."""
-    from .languages import detect, has_grammar
+    from analyzers.languages import detect, has_grammar
 
     lang = detect(filename) if filename else None
     return not has_grammar(lang) or lang == "bash"
@@ -668,7 +668,8 @@ def redact_lines(lines: list[str], findings: tuple[Finding, ...] | list[Finding]
 
 
 def content_key(data: bytes) -> str:
-    """The content hash the index keeps for a file (:func:`analyzers.filefacts.content_hash`),
+    """The content hash the index keeps for a file
+    (:func:`analyzers.indexing.filefacts.content_hash`),
     without hashlib's OpenSSL start-up on a query."""
     try:
         from _blake2 import blake2b  # hashlib's own implementation of it
@@ -688,7 +689,7 @@ def secret_file_reason(root: Path, path: str) -> str | None:
     by_name = secret_by_name(path)
     if by_name:
         return by_name
-    from .confine import read_bytes_inside
+    from analyzers.confine import read_bytes_inside
 
     data = read_bytes_inside(root, path)  # never through a symlink out of the workspace
     return scan_text(file_text(data), path).whole if data is not None else None
@@ -751,7 +752,7 @@ class ScanCache:
         cached = self._get(content_hash)
         if cached is not None:
             return cached
-        from .confine import read_bytes_inside
+        from analyzers.confine import read_bytes_inside
 
         data = read_bytes_inside(root, path)
         if data is None:
@@ -761,7 +762,7 @@ class ScanCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        from .fsutil import write_atomic
+        from analyzers.fsutil import write_atomic
 
         try:
             write_atomic(self.path, json.dumps({_VERSION_KEY: SCAN_VERSION, **self.data},

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
 
-from . import languages
-from .secrets import might_hold_secret, redact
+from analyzers import languages
+from analyzers.secrets import might_hold_secret, redact
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import ModelProfile
+from analyzers.config import ModelProfile
 
 if TYPE_CHECKING:
     import tiktoken  # imported on first use: a warm index run counts nothing

@@ -158,7 +158,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from analyzers.config import Settings
-    from analyzers.index import Index, build
+    from analyzers.indexing.index import Index, build
     from analyzers.instructions import Workspace, check_workspace
     from analyzers.instructions.markdown import parse, parser
     from analyzers.tokens import encoding

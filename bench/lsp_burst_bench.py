@@ -17,7 +17,7 @@ alone) whose index is built first:
 
 Medians and p95 are measured at the client, request sent -> response, in the same run. Target:
 hover p95 <= 150 ms during the burst. ``--src DIR`` runs the server from another source tree
-(``python -m server.cli serve`` with ``PYTHONPATH=DIR``), e.g. a worktree of an older commit.
+(``python -m server.cli.main serve`` with ``PYTHONPATH=DIR``), e.g. a worktree of an older commit.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ bring its index up to date (incrementally: samples run oldest first) and ask eac
 
 Metrics per sample: recall@5/@10/@20, reciprocal rank of the first truth file (MRR), recall within a
 16k and a 64k token budget (a truth file counts when any part of it is in the packed bundle), query
-time. Rankers: ``ours`` (``analyzers.rank`` + ``analyzers.bundle``), ``cochange`` (the seed's git
+time. Rankers:
+``ours`` (``analyzers.bundles.rank`` + ``analyzers.bundles.assemble``), ``cochange`` (the seed's git
 co-change list; in task mode seeded with the BM25 top hit) and ``bm25`` (task text against path
 words + stored terms of every file) and ``aider`` (a re-implementation of aider's repository map
 ranking, ``RepoMap.get_ranked_tags`` in aider/repomap.py: personalised PageRank over a
@@ -64,8 +65,8 @@ from typing import Any
 import numpy as np
 
 from analyzers.config import Settings
-from analyzers.graph import reference_triples
-from analyzers.index import Index, build
+from analyzers.indexing.graph import reference_triples
+from analyzers.indexing.index import Index, build
 from analyzers.languages import detect, has_grammar
 from analyzers.lexical import path_words, words
 
@@ -696,8 +697,8 @@ class Outcome:
 
 def _load_ours() -> tuple[Any, str | None]:
     try:
-        rank_mod = importlib.import_module("analyzers.rank")
-        bundle_mod = importlib.import_module("analyzers.bundle")
+        rank_mod = importlib.import_module("analyzers.bundles.rank")
+        bundle_mod = importlib.import_module("analyzers.bundles.assemble")
 
         _ = (rank_mod.rank, rank_mod.RankQuery,  # fail here, not per sample
              bundle_mod.make_bundle, bundle_mod.BundleRequest)
@@ -951,7 +952,7 @@ def signal_row(index: Index, repo: str, sha: str, mode: str, seeds: list[str], t
     """Every candidate's signals for one query, every weight set to 1 so each signal is computed
     (``bench/tune_weights.py`` scores any weight vector on them offline). The top ``top``
     candidates in that all-ones order are kept."""
-    from analyzers import rank as rank_mod
+    from analyzers.bundles import rank as rank_mod
 
     tables = (rank_mod.WEIGHTS, rank_mod.TASK_WEIGHTS)
     saved = [dict(t) for t in tables]

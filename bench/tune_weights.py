@@ -1,4 +1,5 @@
-"""Fit the fusion weights of ``analyzers.rank`` on replayed history (the relevance protocols).
+"""Fit the fusion weights of ``analyzers.bundles.rank`` on replayed history (the relevance
+protocols).
 
 Collects, once per sample and protocol (seeded, task-only, issue-style; see ``bench/relevance.py``),
 every candidate's normalised signals (the ranking is a weighted sum of them, times the shares the
@@ -46,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import relevance as rel  # noqa: E402
 
-from analyzers import rank as rank_mod  # noqa: E402
+from analyzers.bundles import rank as rank_mod  # noqa: E402
 
 Row = dict[str, Any]
 Weights = dict[str, float]
@@ -160,7 +161,7 @@ class Dataset:
         if not len(self.t_cand):
             return np.zeros(0, dtype=np.int64)
         s = self.x[:, self.plain] @ w[self.plain]
-        for k in self.penalties:  # as analyzers.rank applies them: a share of the score
+        for k in self.penalties:  # as analyzers.bundles.rank applies them: a share of the score
             s = s * (1.0 + w[k] * self.x[:, k])
         st = np.repeat(s[self.t_cand], self.seg_len)
         pt = np.repeat(self.pos[self.t_cand], self.seg_len)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzers.config import Settings
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 from analyzers.instructions import check_file, check_workspace
-from analyzers.instructions.models import CheckReport, Diagnostic
+from analyzers.instructions.findings import CheckReport, Diagnostic
 
 
 def run(root: Path, *, index: bool = False, **settings: object) -> CheckReport:

@@ -1,4 +1,4 @@
-"""server.background: work in a forked child comes back as if run here (value, exception, or run
+"""server.cli.background: work in a forked child comes back as if run here (value, exception, or run
 again here when the child gives no answer); and ``ctxsteward bundle``, which refreshes the index
 that way, still sees every change. Real processes, a real git repository, the real CLI."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo, run_cli
 
-from server import background
+from server.cli import background
 
 needs_fork = pytest.mark.skipif(not background.can_fork(), reason="no fork here (runs inline)")
 
@@ -134,7 +134,7 @@ def test_a_pool_left_running_by_an_interrupted_child_is_ended(tmp_path: Path) ->
     code = textwrap.dedent(f"""
         import os, time, multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        from server import background
+        from server.cli import background
 
         def work(i):
             time.sleep(30)

@@ -11,9 +11,9 @@ import pytest
 from gitutil import commit, git, make_folder, make_repo, snapshot
 
 from analyzers.config import Settings
-from analyzers.filefacts import read_file
-from analyzers.index import Index, build
-from analyzers.models import IndexReport
+from analyzers.indexing.filefacts import read_file
+from analyzers.indexing.index import Index, build
+from analyzers.results import IndexReport
 
 OK_PY = "def ok():\n    return 1\n"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo, run_cli
 
-from analyzers.bundle import parse_seed
+from analyzers.bundles.assemble import parse_seed
 from analyzers.fsutil import write_atomic
-from analyzers.index import Index
+from analyzers.indexing.index import Index
 
 CORE = (
     "class Context:\n"

@@ -13,7 +13,7 @@ import pytest
 from gitutil import make_folder, make_repo, run_cli, write_files
 from markdown_it import MarkdownIt
 
-from analyzers.bundle import (
+from analyzers.bundles.assemble import (
     BundleError,
     BundleRequest,
     BundleResult,
@@ -21,8 +21,8 @@ from analyzers.bundle import (
     save_bundle,
     verify_bundle,
 )
-from analyzers.index import Index, build
-from analyzers.render import GAP
+from analyzers.bundles.render import GAP
+from analyzers.indexing.index import Index, build
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 GH_TOKEN = "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"

@@ -13,10 +13,10 @@ from gitutil import make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers.bundle import BundleError, BundleRequest, BundleResult, make_bundle
+from analyzers.bundles.assemble import BundleError, BundleRequest, BundleResult, make_bundle
 from analyzers.config import Settings
-from analyzers.index import Index, build
-from analyzers.models import Bundle, BundleItem
+from analyzers.indexing.index import Index, build
+from analyzers.results import Bundle, BundleItem
 from analyzers.tokens import Counter
 
 COUNTER = Counter(Settings().encoding, Settings().model_profile())

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from gitutil import git, make_repo, write_files
 
-from analyzers.bundle import BundleError, BundleRequest, make_bundle, parse_seed
-from analyzers.index import Index, build
-from analyzers.models import Bundle, BundleItem
-from analyzers.rank import RankQuery, rank
+from analyzers.bundles.assemble import BundleError, BundleRequest, make_bundle, parse_seed
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing.index import Index, build
+from analyzers.results import Bundle, BundleItem
 
 PRICING = '''\
 def compute_discount(order, rate):

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from gitutil import make_repo, run_cli, write_files
 
-from analyzers.bundle import (
+from analyzers.bundles.assemble import (
     SAVED_FORMAT,
     BundleError,
     BundleRequest,
@@ -23,8 +23,8 @@ from analyzers.bundle import (
     save_bundle,
     verify_bundle,
 )
-from analyzers.index import Index, build
-from analyzers.models import BundleItem, VerifiedItem
+from analyzers.indexing.index import Index, build
+from analyzers.results import BundleItem, VerifiedItem
 
 LEDGER = "".join(
     f'def ledger_step_{i}(value):\n    """Step {i} of the ledger."""\n'

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gitutil import commit, git, make_folder, make_repo, snapshot
 
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 
 FILES = {f"src/mod{i}.py": f"def func{i}(a):\n    return a + {i}\n" for i in range(12)}
 FILES["README.md"] = "# Project\n"
@@ -183,7 +183,7 @@ def test_damage_found_midway_is_rebuilt_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_locked_cache_is_waited_for_never_deleted(repo: Path, tmp_path: Path) -> None:
-    from analyzers.store import is_corruption
+    from analyzers.indexing.store import is_corruption
 
     build(repo)
     holder = sqlite3.connect(db(repo), isolation_level=None)

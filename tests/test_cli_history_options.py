@@ -13,7 +13,7 @@ import pytest
 from gitutil import commit, make_repo, run_cli
 
 from analyzers.config import Settings
-from server.commands import _history_options
+from server.cli.commands import _history_options
 
 SEED = "def charge(amount):\n    return amount * 2\n"
 PEER = "def refund(amount):\n    return -amount\n"

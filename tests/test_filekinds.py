@@ -11,9 +11,9 @@ from pathlib import Path
 
 from gitutil import commit, make_repo, run_cli
 
-from analyzers import filekinds
-from analyzers.index import Index, build
-from analyzers.rank import RankQuery, rank
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing import filekinds
+from analyzers.indexing.index import Index, build
 
 TASK = "highlight the tokenizer output with prism themes"
 

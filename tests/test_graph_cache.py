@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from gitutil import commit, make_repo
 
-from analyzers import graphcache
-from analyzers.graph import GRAPH_VERSION, RepoGraph, build_graph, load_graph
-from analyzers.graphcache import StrIndex, StrList
-from analyzers.index import Index, build
-from analyzers.namelinks import key as name_key
-from analyzers.rank import RankQuery, rank
-from analyzers.sparse import Csr
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing import graphcache
+from analyzers.indexing.graph import GRAPH_VERSION, RepoGraph, build_graph, load_graph
+from analyzers.indexing.graphcache import StrIndex, StrList
+from analyzers.indexing.index import Index, build
+from analyzers.indexing.namelinks import key as name_key
+from analyzers.indexing.sparse import Csr
 
 
 def _module(i: int) -> str:

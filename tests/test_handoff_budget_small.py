@@ -14,7 +14,7 @@ from handoff_repos import feature_repo
 
 from analyzers.config import Settings
 from analyzers.handoff import HandoffNote, generate, parse_note, render_markdown
-from analyzers.handoff.budget import DROP_ORDER
+from analyzers.handoff.fitting import DROP_ORDER
 from analyzers.tokens import Counter
 
 COUNTER = Counter("cl100k_base", Settings().model_profile())

@@ -10,7 +10,7 @@ from gitutil import commit, git, make_folder, make_repo, write_files
 from handoff_repos import feature_repo
 
 from analyzers.handoff import HandoffError, generate
-from analyzers.handoff.models import FileChange, HandoffNote
+from analyzers.handoff.note import FileChange, HandoffNote
 
 
 def by_path(changes: list[FileChange]) -> dict[str, FileChange]:

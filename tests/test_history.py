@@ -6,9 +6,9 @@ from pathlib import Path
 
 from gitutil import commit, git, make_repo
 
-from analyzers import history as hist
 from analyzers.config import Settings
-from analyzers.index import Index, build
+from analyzers.indexing import history as hist
+from analyzers.indexing.index import Index, build
 
 T0 = 1_600_000_000
 DAY = 86_400

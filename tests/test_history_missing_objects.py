@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gitutil import commit, git, make_repo
 
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 
 BODY = "".join(f"line {i} of a reasonably long file\n" for i in range(40))
 

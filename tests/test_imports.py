@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from gitutil import commit, make_repo
 
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 
 FILES: dict[str, str | bytes | None] = {
     # Python: absolute, relative, packages, aliases.

@@ -10,7 +10,7 @@ from gitutil import commit, make_folder, make_repo
 
 from analyzers.cancel import Cancelled, CancelToken
 from analyzers.config import PROFILES, Settings
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 from analyzers.tokens import Counter
 
 SOURCES: dict[str, str | bytes | None] = {
@@ -192,7 +192,7 @@ def test_settings_change_reindexes(repo: Path) -> None:
 
 
 def test_budget_tree_from_the_index(repo: Path) -> None:
-    from analyzers.budget import budget
+    from analyzers.tokentree import budget
 
     build(repo)
     with Index(repo) as index:

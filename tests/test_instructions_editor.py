@@ -7,7 +7,7 @@ from pathlib import Path
 from gitutil import commit, make_repo
 
 from analyzers.config import Settings
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 from analyzers.instructions import (
     Workspace,
     check_file,

@@ -17,8 +17,8 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
 from analyzers.config import Settings
-from analyzers.filefacts import FileRecord, analyse
-from analyzers.index import Index
+from analyzers.indexing.filefacts import FileRecord, analyse
+from analyzers.indexing.index import Index
 from analyzers.instructions import Workspace, check_file, loaded_for, loaded_markdown
 from analyzers.tokens import Counter
 

@@ -2,7 +2,7 @@
 ``addToBundle``, ``removeFromBundle``, ``copyBundle``, ``currentBundle``, ``saveBundle``, the
 ``ctxsteward/budget`` notification and the bundle code actions — driven by a real LSP client
 (pytest-lsp) against ``ctxsteward serve`` on a git repository built here. Every expected bundle is
-computed with :func:`analyzers.bundle.make_bundle` on the same index, never typed in."""
+computed with :func:`analyzers.bundles.assemble.make_bundle` on the same index, never typed in."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from analyzers.bundle import BundleRequest, make_bundle
+from analyzers.bundles.assemble import BundleRequest, make_bundle
+from analyzers.bundles.render import render
 from analyzers.config import Settings
-from analyzers.index import Index
-from analyzers.render import render
-from server.lsp_features.args import plain
+from analyzers.indexing.index import Index
+from server.lsp.args import plain
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

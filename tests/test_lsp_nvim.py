@@ -14,7 +14,7 @@ import pytest
 from gitutil import make_repo
 
 from analyzers.config import Settings
-from analyzers.filefacts import FileRecord, analyse
+from analyzers.indexing.filefacts import FileRecord, analyse
 from analyzers.tokens import Counter
 
 NVIM = shutil.which("nvim")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from gitutil import make_repo
 
-from analyzers.index import Index, build
-from analyzers.rank import RankQuery, rank
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing.index import Index, build
 
 SEED_GO = '''\
 package shop

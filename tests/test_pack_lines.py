@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzers.bundle import _read_lines
-from analyzers.pack import _innermost, _innermost_by_line
+from analyzers.bundles.assemble import _read_lines
+from analyzers.bundles.pack import _innermost, _innermost_by_line
 from analyzers.syntax import Definition
 
 

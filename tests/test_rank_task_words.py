@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
-from analyzers import rank as rank_mod
-from analyzers.index import Index, build
-from analyzers.rank import RankQuery, rank
+from analyzers.bundles import rank as rank_mod
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing.index import Index, build
 
 # A small language server laid out as ours: the hover feature lives in ``hover.py``, but other
 # files say "token", "count" and "buffer" far more often.

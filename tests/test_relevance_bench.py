@@ -15,7 +15,7 @@ import pytest
 from gitutil import commit, git, make_repo, snapshot
 
 from analyzers.config import Settings
-from analyzers.index import Index, build
+from analyzers.indexing.index import Index, build
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "relevance.py"
 

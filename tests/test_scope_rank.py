@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
-from analyzers.bundle import BundleRequest, make_bundle
-from analyzers.index import Index, build
-from analyzers.models import Bundle
-from analyzers.rank import RankQuery, rank
-from analyzers.store import SCHEMA_VERSION, pack
+from analyzers.bundles.assemble import BundleRequest, make_bundle
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing.index import Index, build
+from analyzers.indexing.store import SCHEMA_VERSION, pack
+from analyzers.results import Bundle
 
 # A fixtures module defining ``order`` and ``invoice`` (as saleor's order/tests/fixtures defines
 # its pytest fixtures).

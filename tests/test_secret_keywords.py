@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from gitutil import make_repo, run_cli
 
-from analyzers.index import Index
+from analyzers.indexing.index import Index
 from analyzers.secrets import SCAN_VERSION
 
 FILES = {

@@ -19,17 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bundle_pack import _helpers  # the same generated functions
 
-from analyzers.bundle import (
+from analyzers.bundles.assemble import (
     BundleRequest,
     BundleResult,
     make_bundle,
     save_bundle,
     verify_bundle,
 )
+from analyzers.bundles.pack import SEED_SHARE
 from analyzers.config import Settings
-from analyzers.index import Index, build
-from analyzers.models import BundleItem
-from analyzers.pack import SEED_SHARE
+from analyzers.indexing.index import Index, build
+from analyzers.results import BundleItem
 from analyzers.tokens import Counter
 
 COUNTER = Counter(Settings().encoding, Settings().model_profile())

@@ -65,7 +65,7 @@ def test_defaults_import_no_pydantic() -> None:
 def test_a_markdown_bundle_from_the_cli_imports_no_pydantic(tmp_path) -> None:  # noqa: ANN001
     root = make_repo(tmp_path / "repo", {"a.py": "def a():\n    return 1\n",
                                          "b.py": "from a import a\n\nprint(a())\n"})
-    code = ("import sys; from server.cli import main; rc = main(['bundle', '--seed', 'b.py', "
+    code = ("import sys; from server.cli.main import main; rc = main(['bundle', '--seed', 'b.py', "
             "'--out', 'out.md']); assert rc == 0, rc; "
             "assert 'pydantic' not in sys.modules, 'pydantic imported'")
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,

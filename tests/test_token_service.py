@@ -1,4 +1,5 @@
-"""server.token_service: counts made in a forked child that loads the encoding are the local counts,
+"""server.cli.token_service: counts made in a forked child that loads the encoding are the local
+counts,
 the command's own process never loads the encoding, and whatever goes wrong (unknown encoding, a
 dead child, a forked grandchild) counting falls back to this process with the same answers and
 errors. Each case runs in a fresh interpreter (forking needs a single-threaded process)."""
@@ -23,7 +24,7 @@ PRELUDE = """
 import json, os, sys
 from analyzers import tokens
 from analyzers.config import PROFILES
-from server import token_service
+from server.cli import token_service
 TEXTS = ["def parse_header(line):\\n    return line.split(':', 1)\\n", "naïve café — 日本語 🙂",
          "<|endoftext|> stays ordinary", "", "x" * 200_000 + "\\n" * 70_000,
          "bad \\udcff surrogate", "  \\n\\t " * 1000]
@@ -95,7 +96,7 @@ def test_a_dead_child_means_counting_here() -> None:
 
 def test_a_forked_process_counts_by_itself_and_leaves_the_pipe_alone() -> None:
     out = run("""
-        from server import background
+        from server.cli import background
         counter = tokens.Counter("cl100k_base", PROFILES["generic"])
         with token_service.counting_elsewhere("cl100k_base") as service:
             before = counter.raw(TEXTS[0])
@@ -118,8 +119,8 @@ def test_a_bundle_is_the_same_with_and_without_the_service(tmp_path: Path) -> No
     assert run_cli("index", cwd=root).returncode == 0  # indexing loads the encoding: not here
     out = run("""
         from pathlib import Path
-        from analyzers.bundle import BundleRequest, make_bundle
-        from analyzers.index import Index
+        from analyzers.bundles.assemble import BundleRequest, make_bundle
+        from analyzers.indexing.index import Index
         root = Path.cwd()
         request = BundleRequest(seeds=["pkg/mod1.py"], task="retry the order", budget=900)
         with Index(root) as index, token_service.counting_elsewhere("cl100k_base"):

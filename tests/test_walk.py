@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitutil import commit, git, make_folder, make_repo
 
-from analyzers.walk import walk
+from analyzers.indexing.walk import walk
 
 
 def listed(root: Path, **kw: object) -> set[str]:

@@ -7,11 +7,16 @@ Entry points: :func:`generate` -> :class:`HandoffNote`; :func:`render_markdown`;
 
 from __future__ import annotations
 
-from .generate import DEFAULT_NOTE, generate
-from .gitstate import HandoffError
-from .markdown import NoteParseError, parse_human_sections, parse_note, render_markdown
-from .models import HandoffNote, HumanSections, WriteResult
-from .notefile import NotePlan, plan_note_file, update_note_file
+from analyzers.handoff.generate import DEFAULT_NOTE, generate
+from analyzers.handoff.gitstate import HandoffError
+from analyzers.handoff.markdown import (
+    NoteParseError,
+    parse_human_sections,
+    parse_note,
+    render_markdown,
+)
+from analyzers.handoff.note import HandoffNote, HumanSections, WriteResult
+from analyzers.handoff.notefile import NotePlan, plan_note_file, update_note_file
 
 __all__ = [
     "DEFAULT_NOTE", "HandoffError", "HandoffNote", "HumanSections", "NoteParseError", "NotePlan",

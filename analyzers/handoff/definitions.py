@@ -13,13 +13,13 @@ from pathlib import Path
 
 import git
 
-from .. import languages
-from ..cancel import NEVER, CancelToken
-from ..filefacts import decode
-from ..secrets import redact
-from ..syntax import Definition, parse
-from .gitstate import RawChange
-from .models import TouchedDefinition
+from analyzers import languages
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.handoff.gitstate import RawChange
+from analyzers.handoff.note import TouchedDefinition
+from analyzers.indexing.filefacts import decode
+from analyzers.secrets import redact
+from analyzers.syntax import Definition, parse
 
 Key = tuple[str, int]
 MAX_FILES = 500  # source files compared per note; past it the note says how many were left out

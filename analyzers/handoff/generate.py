@@ -10,27 +10,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..cancel import NEVER, Cancelled, CancelToken
-from ..config import Settings
-from ..index import Index, refresh
-from ..secrets import redact
-from ..store import STATE_DIR
-from ..tokens import Counter
-from . import budget as budget_mod
-from . import bundle as bundle_mod
-from . import testrun
-from .definitions import touched_definitions
-from .gitstate import (
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.config import Settings
+from analyzers.handoff import fitting as budget_mod
+from analyzers.handoff import nextbundle as bundle_mod
+from analyzers.handoff import testrun
+from analyzers.handoff.definitions import touched_definitions
+from analyzers.handoff.gitstate import (
     diff_raw,
     head_and_branch,
     open_repository,
     read_state,
     status_text,
 )
-from .instructionfiles import applicable_files, with_diagnostics
-from .markdown import parse_note, render_markdown
-from .models import BundleSuggestion, ChangeTotals, FileChange, HandoffNote, HumanSections
-from .todos import added_todos
+from analyzers.handoff.instructionfiles import applicable_files, with_diagnostics
+from analyzers.handoff.markdown import parse_note, render_markdown
+from analyzers.handoff.note import (
+    BundleSuggestion,
+    ChangeTotals,
+    FileChange,
+    HandoffNote,
+    HumanSections,
+)
+from analyzers.handoff.todos import added_todos
+from analyzers.indexing.index import Index, refresh
+from analyzers.indexing.store import STATE_DIR
+from analyzers.secrets import redact
+from analyzers.tokens import Counter
 
 DEFAULT_NOTE = "HANDOFF.md"
 
@@ -68,7 +74,7 @@ def read_existing(path: Path, root: Path) -> tuple[str | None, list[str]]:
     """The note file's text (None when absent) and why it cannot be updated, if so. A path
     inside the workspace whose real location is not (a symlink out) is never read; a path
     outside it as written can only be one the user typed (``--out``), and is read."""
-    from ..confine import OutsideWorkspace, check_read
+    from analyzers.confine import OutsideWorkspace, check_read
 
     try:
         check_read(root, path, typed=True)

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import git
 
-from ..cancel import NEVER, CancelToken
-from ..secrets import redact, redact_name
-from ..walk import git_toplevel
-from .models import BaseSource, CommitInfo, FileChange, FileStatus
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
+from analyzers.indexing.walk import git_toplevel
+from analyzers.secrets import redact, redact_name
 
 
 class HandoffError(Exception):

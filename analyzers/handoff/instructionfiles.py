@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..cancel import NEVER, Cancelled, CancelToken
-from ..config import Settings
-from .models import InstructionDiagnostic, InstructionFile, InstructionSummary
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.config import Settings
+from analyzers.handoff.note import InstructionDiagnostic, InstructionFile, InstructionSummary
 
 
 def _ancestors(path: str) -> list[str]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from ..printable import printable
-from .models import FileChange, HandoffNote, HumanSections, TouchedDefinition
+from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
+from analyzers.printable import printable
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
 END = "<!-- ctxsteward:generated:end {} -->"

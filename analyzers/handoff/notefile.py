@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..confine import OutsideWorkspace, check_write
-from ..fsutil import write_atomic
-from .generate import beside_candidates, note_file, read_existing
-from .markdown import render_markdown
-from .models import HandoffNote, WriteResult
+from analyzers.confine import OutsideWorkspace, check_write
+from analyzers.fsutil import write_atomic
+from analyzers.handoff.generate import beside_candidates, note_file, read_existing
+from analyzers.handoff.markdown import render_markdown
+from analyzers.handoff.note import HandoffNote, WriteResult
 
 
 @dataclass(slots=True)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..cancel import NEVER, Cancelled, CancelToken
-from ..fsutil import write_atomic
-from ..procs import guarded_shell
-from ..secrets import redact
-from ..store import ensure_state_dir, state_dir
-from .models import TestEvidence
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.fsutil import write_atomic
+from analyzers.handoff.note import TestEvidence
+from analyzers.indexing.store import ensure_state_dir, state_dir
+from analyzers.procs import guarded_shell
+from analyzers.secrets import redact
 
 EVIDENCE_FILE = "handoff-tests.json"
 MAX_FAILING = 200

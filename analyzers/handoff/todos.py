@@ -12,11 +12,11 @@ from pathlib import Path
 
 import git
 
-from ..cancel import NEVER, CancelToken
-from ..filefacts import decode
-from ..secrets import redact
-from .gitstate import pathspecs, run_git
-from .models import TodoLine
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.handoff.gitstate import pathspecs, run_git
+from analyzers.handoff.note import TodoLine
+from analyzers.indexing.filefacts import decode
+from analyzers.secrets import redact
 
 TAG = re.compile(r"\b(TODO|FIXME|XXX)\b")
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")

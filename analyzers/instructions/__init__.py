@@ -17,11 +17,11 @@ symbols, commands), one module per check (``paths``, ``symbols``, ``commands``, 
 ``manifests`` (build files), ``models`` (output), ``sarif`` (SARIF 2.1.0).
 """
 
-from .checks import check_file, check_workspace
-from .links import document_links, file_summary, hover, loaded_markdown
-from .loaded import loaded_for
-from .models import CODES, CheckReport, Diagnostic, to_utf16
-from .workspace import Workspace
+from analyzers.instructions.checks import check_file, check_workspace
+from analyzers.instructions.findings import CODES, CheckReport, Diagnostic, to_utf16
+from analyzers.instructions.links import document_links, file_summary, hover, loaded_markdown
+from analyzers.instructions.loaded import loaded_for
+from analyzers.instructions.workspace import Workspace
 
 __all__ = ["CODES", "CheckReport", "Diagnostic", "Workspace", "check_file", "check_workspace",
            "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown", "to_utf16"]

@@ -14,17 +14,26 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cancel import NEVER, Cancelled, CancelToken
-from ..config import Settings
-from . import commands, conflicts, drift, imports, loaded, scoping, size, symbols
-from . import paths as path_checks
-from .context import FileContext, to_range
-from .markdown import MARKDOWN_SUFFIXES, Loc
-from .models import CheckReport, Diagnostic
-from .workspace import Workspace, is_outside, normalise
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.config import Settings
+from analyzers.instructions import (
+    commands,
+    conflicts,
+    drift,
+    imports,
+    loaded,
+    scoping,
+    size,
+    symbols,
+)
+from analyzers.instructions import paths as path_checks
+from analyzers.instructions.context import FileContext, to_range
+from analyzers.instructions.findings import CheckReport, Diagnostic
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Loc
+from analyzers.instructions.workspace import Workspace, is_outside, normalise
 
 if TYPE_CHECKING:
-    from ..index import Index
+    from analyzers.indexing.index import Index
 
 CHECKS: list[tuple[str, Callable[[FileContext], None]]] = [
     ("CS001/CS008 paths and anchors", path_checks.check),

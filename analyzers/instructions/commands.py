@@ -17,10 +17,10 @@ import posixpath
 import re
 from collections.abc import Iterable
 
-from . import manifests as mf
-from .context import FileContext
-from .references import Command, Word
-from .workspace import normalise
+from analyzers.instructions import manifests as mf
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.references import Command, Word
+from analyzers.instructions.workspace import normalise
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""
@@ -383,7 +383,7 @@ def _module(ctx: FileContext, mod: Word) -> None:
         if any(ws.exists(c) for c in (f"{stem}.py", f"{stem}/__main__.py", f"{stem}/__init__.py")):
             return
     tried = sorted(f"{b}/{rel}.py" if b else f"{rel}.py" for b in bases)
-    from .paths import removals
+    from analyzers.instructions.paths import removals
 
     gone = removals(ws, tried)
     for path in tried:
@@ -419,7 +419,7 @@ def _script_file(ctx: FileContext, cmd: Command, word: Word) -> None:
 
 
 def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> None:
-    from .paths import removals
+    from analyzers.instructions.paths import removals
 
     gone = removals(ctx.ws, tries)
     r = next((gone[t] for t in tries if t in gone), None)
@@ -464,7 +464,7 @@ def _pytest(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
 
 def _node_id(ctx: FileContext, text: str, loc, cwd: str | None,  # noqa: ANN001
              cmd: Command | None = None) -> None:
-    from .markdown import Loc
+    from analyzers.instructions.markdown import Loc
 
     file_part, *names = text.split("::")
     ws = ctx.ws

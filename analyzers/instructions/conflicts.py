@@ -18,12 +18,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from .context import FileContext
-from .imports import expansion
-from .loaded import loaded_for
-from .markdown import Document, Loc
-from .references import RUNNERS
-from .workspace import Workspace
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.imports import expansion
+from analyzers.instructions.loaded import loaded_for
+from analyzers.instructions.markdown import Document, Loc
+from analyzers.instructions.references import RUNNERS
+from analyzers.instructions.workspace import Workspace
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),

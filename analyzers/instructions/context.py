@@ -6,12 +6,12 @@ import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..secrets import redact
-from . import discover
-from .markdown import Document, Loc
-from .models import CODES, Diagnostic, Fix, Range, Severity
-from .references import References, extract
-from .workspace import Workspace
+from analyzers.instructions import discover
+from analyzers.instructions.findings import CODES, Diagnostic, Fix, Range, Severity
+from analyzers.instructions.markdown import Document, Loc
+from analyzers.instructions.references import References, extract
+from analyzers.instructions.workspace import Workspace
+from analyzers.secrets import redact
 
 
 def to_range(loc: Loc) -> Range:
@@ -45,7 +45,7 @@ class FileContext:
 
     def join(self, rel: str) -> str:
         """``rel`` (as written in this file) relative to this file's folder, root-relative."""
-        from .workspace import normalise
+        from analyzers.instructions.workspace import normalise
 
         if self.folder == ".":
             return normalise(rel)

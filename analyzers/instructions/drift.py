@@ -8,10 +8,10 @@ Information from ``drift_threshold`` changed lines, a warning from five times as
 
 from __future__ import annotations
 
-from .context import FileContext
-from .gitinfo import CommitRef, Touch
-from .markdown import Loc, normalise_newlines, parse
-from .paths import resolved_refs
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.gitinfo import CommitRef, Touch
+from analyzers.instructions.markdown import Loc, normalise_newlines, parse
+from analyzers.instructions.paths import resolved_refs
 
 
 def section_paths(ctx: FileContext) -> dict[int, set[str]]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..cancel import NEVER, CancelToken
+from analyzers.cancel import NEVER, CancelToken
 
 CACHE_NAME = "instructions-git.json"
 CACHE_VERSION = 1
@@ -113,7 +113,7 @@ class GitInfo:
 
     # -- cache -------------------------------------------------------------------------------
     def _cache_path(self) -> Path:
-        from ..walk import STATE_DIR
+        from analyzers.indexing.walk import STATE_DIR
 
         return self.root / STATE_DIR / CACHE_NAME
 
@@ -144,8 +144,8 @@ class GitInfo:
         """Write what was learnt to ``.ctxsteward/`` (only when something new was asked)."""
         if not (self.persist and self._dirty and self.head):
             return
-        from ..fsutil import write_atomic
-        from ..store import ensure_state_dir
+        from analyzers.fsutil import write_atomic
+        from analyzers.indexing.store import ensure_state_dir
 
         try:
             ensure_state_dir(self.root)

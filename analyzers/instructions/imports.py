@@ -11,12 +11,12 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from ..secrets import secret_by_name
-from .context import FileContext
-from .discover import expands_imports
-from .markdown import MARKDOWN_SUFFIXES, Document, Loc
-from .references import PathRef
-from .workspace import Workspace
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.discover import expands_imports
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Document, Loc
+from analyzers.instructions.references import PathRef
+from analyzers.instructions.workspace import Workspace
+from analyzers.secrets import secret_by_name
 
 MAX_FILES = 200  # a bound on what one expansion reads
 
@@ -57,7 +57,7 @@ def _imports_of(doc: Document) -> list[tuple[str, Loc]]:
 
 def expand(ws: Workspace, entry: str, doc: Document) -> Expansion:
     """Follow ``entry``'s imports breadth-first, the way Claude Code loads them."""
-    from .paths import resolve
+    from analyzers.instructions.paths import resolve
 
     limit = ws.settings.import_depth
     files = [entry]

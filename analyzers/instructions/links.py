@@ -5,16 +5,16 @@ All take the file's (possibly unsaved) text and return plain models; positions a
 
 from __future__ import annotations
 
-from ..secrets import secret_by_name
-from .checks import context, relative_path
-from .context import FileContext, to_range
-from .imports import expand
-from .loaded import loaded_for
-from .markdown import MARKDOWN_SUFFIXES, anchors
-from .models import DocumentLink, FileSummary, HoverInfo, LoadedReport
-from .paths import Resolved, resolved_refs
-from .size import summary
-from .workspace import Workspace
+from analyzers.instructions.checks import context, relative_path
+from analyzers.instructions.context import FileContext, to_range
+from analyzers.instructions.findings import DocumentLink, FileSummary, HoverInfo, LoadedReport
+from analyzers.instructions.imports import expand
+from analyzers.instructions.loaded import loaded_for
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors
+from analyzers.instructions.paths import Resolved, resolved_refs
+from analyzers.instructions.size import summary
+from analyzers.instructions.workspace import Workspace
+from analyzers.secrets import secret_by_name
 
 
 def _resolved(ws: Workspace, path: str, text: str | None

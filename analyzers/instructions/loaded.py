@@ -20,12 +20,12 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from . import discover
-from .context import FileContext
-from .imports import expand
-from .markdown import Loc
-from .models import AgentLoad, LoadedFile, LoadedReport
-from .workspace import Workspace, normalise
+from analyzers.instructions import discover
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.findings import AgentLoad, LoadedFile, LoadedReport
+from analyzers.instructions.imports import expand
+from analyzers.instructions.markdown import Loc
+from analyzers.instructions.workspace import Workspace, normalise
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from .workspace import Workspace
+from analyzers.instructions.workspace import Workspace
 
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 JUSTFILES = ("justfile", "Justfile", ".justfile", "JUSTFILE")

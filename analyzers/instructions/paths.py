@@ -14,13 +14,13 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from .context import FileContext
-from .discover import expands_imports, reader_of
-from .gitinfo import Removal
-from .markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
-from .models import Severity
-from .references import PathRef
-from .workspace import Workspace, is_outside, normalise
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.discover import expands_imports, reader_of
+from analyzers.instructions.findings import Severity
+from analyzers.instructions.gitinfo import Removal
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
+from analyzers.instructions.references import PathRef
+from analyzers.instructions.workspace import Workspace, is_outside, normalise
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import unquote
 
-from .markdown import CodeSpan, Document, Loc, has_file_extension
+from analyzers.instructions.markdown import CodeSpan, Document, Loc, has_file_extension
 
 RefKind = Literal["link", "import", "code"]
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import __version__
-from .models import CODES, CheckReport, Diagnostic, Range
+from analyzers import __version__
+from analyzers.instructions.findings import CODES, CheckReport, Diagnostic, Range
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}

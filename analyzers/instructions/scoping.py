@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import posixpath
 
-from . import discover
-from .context import FileContext
-from .markdown import FrontmatterEntry, Loc
+from analyzers.instructions import discover
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.markdown import FrontmatterEntry, Loc
 
 
 def _glob_fires(ctx: FileContext, globs: list[str]) -> bool:

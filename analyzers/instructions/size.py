@@ -3,11 +3,11 @@ the per-section counts behind the editor's code lens and inlay hints."""
 
 from __future__ import annotations
 
-from .context import FileContext, to_range
-from .imports import expansion
-from .markdown import Document, Loc
-from .models import FileSummary, SectionTokens
-from .workspace import Workspace
+from analyzers.instructions.context import FileContext, to_range
+from analyzers.instructions.findings import FileSummary, SectionTokens
+from analyzers.instructions.imports import expansion
+from analyzers.instructions.markdown import Document, Loc
+from analyzers.instructions.workspace import Workspace
 
 
 def section_tokens(ws: Workspace, doc: Document) -> list[SectionTokens]:

@@ -13,7 +13,7 @@ import builtins
 import importlib
 from functools import lru_cache
 
-from .workspace import Workspace
+from analyzers.instructions.workspace import Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte")

@@ -14,11 +14,11 @@ import difflib
 import re
 import subprocess
 
-from ..lexical import split_identifier
-from .context import FileContext
-from .references import SymbolRef
-from .stdnames import is_standard
-from .workspace import Workspace
+from analyzers.instructions.context import FileContext
+from analyzers.instructions.references import SymbolRef
+from analyzers.instructions.stdnames import is_standard
+from analyzers.instructions.workspace import Workspace
+from analyzers.lexical import split_identifier
 
 COMMON_APIS = frozenset("""
     setTimeout setInterval clearTimeout clearInterval requestAnimationFrame addEventListener

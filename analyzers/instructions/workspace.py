@@ -13,16 +13,16 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cancel import NEVER, CancelToken
-from ..config import Settings
-from ..secrets import secret_by_name
-from ..tokens import Counter
-from . import discover
-from .markdown import Document, parse
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.config import Settings
+from analyzers.instructions import discover
+from analyzers.instructions.markdown import Document, parse
+from analyzers.secrets import secret_by_name
+from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
-    from ..index import Index
-    from .gitinfo import GitInfo
+    from analyzers.indexing.index import Index
+    from analyzers.instructions.gitinfo import GitInfo
 
 MAX_READ = 2_000_000  # bytes of a referenced file we read (for anchors and tokens)
 
@@ -105,7 +105,7 @@ class Workspace:
                 names = set(self.index.files())
                 names.update(self.index.skipped())
             else:
-                from ..walk import walk
+                from analyzers.indexing.walk import walk
 
                 w = walk(self.root, max_file_size=1 << 62, exclude=self.settings.exclude,
                          token=self.token)
@@ -165,7 +165,7 @@ class Workspace:
         rel = normalise(rel)
         if rel in self.overlay or is_outside(rel):
             return None
-        from ..confine import resolve_inside
+        from analyzers.confine import resolve_inside
 
         full = self.root / rel
         if resolve_inside(self.root, full) is not None:
@@ -253,7 +253,7 @@ class Workspace:
     def git(self) -> GitInfo | None:
         if not self._git_made:
             self._git_made = True
-            from .gitinfo import GitInfo
+            from analyzers.instructions.gitinfo import GitInfo
 
             g = GitInfo(self.root, token=self.token, persist=self.persist_git)
             self._git = g if g.available else None

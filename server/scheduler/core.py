@@ -29,10 +29,9 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any, Literal
 
 from analyzers.cancel import Cancelled, CancelToken
-
-from .job import DependencyCycle, Job, JobContext, ProgressCallback
-from .models import JobsReport, JobState, LaneLoad, Priority
-from .retry import backoff_delay, is_transient
+from server.scheduler.job import DependencyCycle, Job, JobContext, ProgressCallback
+from server.scheduler.retry import backoff_delay, is_transient
+from server.scheduler.types import JobsReport, JobState, LaneLoad, Priority
 
 Listener = Callable[[Job, str], None]
 """Called outside the scheduler's lock with (job, event); events: queued, started, retry, done,

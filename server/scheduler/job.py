@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from analyzers.cancel import CancelToken
-
-from .models import JobSnapshot, JobState, Priority
+from server.scheduler.types import JobSnapshot, JobState, Priority
 
 if TYPE_CHECKING:
-    from .core import Scheduler
+    from server.scheduler.core import Scheduler
 
 ProgressCallback = Callable[["Job", float | None, str], None]
 """Called from the job's thread with (job, percent or None, message)."""

@@ -1,4 +1,5 @@
-"""A bundle budget is capped at one shared limit, ``analyzers.bundle.MAX_BUDGET`` (issue item 13):
+"""A bundle budget is capped at one shared limit,
+``analyzers.bundles.assemble.MAX_BUDGET`` (issue item 13):
 the CLI and ``ctxsteward.suggestBundle`` refuse 10**15 with a message naming the limit, and the
 limit itself is accepted."""
 
@@ -12,7 +13,7 @@ from lsp_client import start, stop, wait_indexed
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from analyzers.bundle import MAX_BUDGET
+from analyzers.bundles.assemble import MAX_BUDGET
 
 FILES = {"app/greet.py": "def greet(name):\n    return f'hello {name}'\n",
          "app/main.py": "from app.greet import greet\n\n\ndef main():\n    greet('x')\n"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gitutil import make_repo, run_cli
 
-from analyzers.filefacts import LONG_LINE, MAX_DEFINITIONS, PARSE_MAX_BYTES
+from analyzers.indexing.filefacts import LONG_LINE, MAX_DEFINITIONS, PARSE_MAX_BYTES
 
 
 def _minified(size: int) -> str:

@@ -22,7 +22,7 @@ from mcp.types import TextResourceContents
 from mcp_client import data, session, structured_json, text
 
 from analyzers.config import Settings
-from analyzers.filefacts import content_hash
+from analyzers.indexing.filefacts import content_hash
 from analyzers.secrets import content_key, redact_lines, scan_text, secret_as_a_whole
 from analyzers.tokens import Counter
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gitutil import make_repo, run_cli
 
-from analyzers.filefacts import PARSE_MAX_BYTES
+from analyzers.indexing.filefacts import PARSE_MAX_BYTES
 
 SECRET = "AKIA" + "Q3EGUCH4ZJ7KRXW2"  # an AWS access key id form
 

@@ -1,0 +1,1 @@
+"""Bundles: ranking, packing, rendering and assembling the context for a task."""

@@ -1,0 +1,438 @@
+"""Packing ranked files into a token budget, best first, at the right granularity.
+
+A file goes in whole when it is small or central; otherwise only its relevant definitions (linked
+to the seed or matching the task) with their line ranges; otherwise a skeleton (signatures only).
+A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions that matter to the
+task in full, the signatures of the rest, and then more definitions in full up to its share (see
+:func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
+Every item is measured as rendered, and the finished document is measured again, so the bundle's
+own token count never exceeds the budget.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from analyzers import lexical
+from analyzers.bundles.render import Piece, render_piece, select_lines, short_reason
+from analyzers.syntax import Definition
+
+SMALL_FILE = 1_200  # tokens: a file this small goes in whole when it fits
+CENTRAL_SHARE = 0.35  # a central file may take this share of what is left
+SYMBOLS_SHARE = 0.45
+# A seed whole past this share of the room is focused, and takes at most this share: the rest is
+# for the files ranked for it (bench/relevance.py, seeded R16k; see bench/README.md).
+SEED_SHARE = 0.5
+FOCUS_RELEVANT_SHARE = 0.6  # of a focused seed's share: its relevant definitions, in full, first
+FOCUS_TRIES = 3  # renderings of a focused seed measured at most
+SEED_LINKED = 10  # a seed's definitions linked to this many of the best-ranked files matter
+
+
+@dataclass
+class Candidate:
+    path: str
+    score: float
+    reasons: list[str]
+    tokens: int  # whole file, scaled
+    lines: list[str]  # file content, keepends
+    definitions: list[Definition]
+    tier: str
+    forced: bool = False  # seeds and pins: always try to include
+    names: list[str] = field(default_factory=list)  # names linking it to the seed
+    ref_lines: list[int] = field(default_factory=list)  # lines referencing seed names
+    task_words: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)  # symbols asked for explicitly
+    seed: bool = False  # a seed: focused when large (see focused)
+
+
+@dataclass
+class Packed:
+    candidate: Candidate
+    piece: Piece
+    tokens: int  # its largest rendering: what it takes of the budget
+    symbols: list[str]
+    by_format: dict[str, int]  # its tokens in each rendering
+
+
+@dataclass
+class Option:
+    """One way to show a candidate: its granularity, line ranges and the definitions named."""
+
+    granularity: str
+    ranges: list[tuple[int, int]]
+    symbols: list[str]
+    limit: float | None = None  # at most this many tokens (else: what is left of the budget)
+    full: list[tuple[int, int]] = field(default_factory=list)  # focused: shown in full
+    estimate: float | None = None  # its tokens, estimated (else: by its share of the lines)
+    measured: int | None = None  # its tokens as rendered, once packing measured it
+
+
+def link_seed(c: Candidate, task: str | None, linked: Iterable[Sequence[str]],
+              references: dict[str, list[int]]) -> None:
+    """Make ``c`` a seed whose relevant definitions are those the task names, those defining
+    names the best-ranked files share with it (``linked``: each file's names, best first) and
+    those referring to such names (``references``: the seed's name -> lines)."""
+    c.seed = True
+    c.task_words = list(dict.fromkeys(lexical.words(task or "")))
+    names = dict.fromkeys(n for file_names in itertools.islice(linked, SEED_LINKED)
+                          for n in file_names)
+    c.names = list(names)
+    c.ref_lines = sorted({ln for n in names for ln in references.get(n, [])})
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _innermost(defs: list[Definition], line: int) -> Definition | None:
+    best = None
+    for d in defs:
+        if d.start_line <= line <= d.end_line and (
+            best is None or d.end_line - d.start_line < best.end_line - best.start_line
+        ):
+            best = d
+    return best
+
+
+def _innermost_by_line(defs: list[Definition], lines: list[int]) -> dict[int, int]:
+    """For each of ``lines`` inside some definition, the index of :func:`_innermost`'s answer
+    (the shortest span; the first such on a tie): one pass over the definitions, not one per line.
+    """
+    wanted = sorted(set(lines))
+    best: dict[int, tuple[int, int]] = {}  # line -> (span, index)
+    for i, d in enumerate(defs):
+        span = d.end_line - d.start_line
+        for line in wanted[bisect_left(wanted, d.start_line):bisect_right(wanted, d.end_line)]:
+            held = best.get(line)
+            if held is None or span < held[0]:
+                best[line] = (span, i)
+    return {line: i for line, (_, i) in best.items()}
+
+
+def _focus_definitions(c: Candidate) -> list[Definition]:
+    wanted = set(c.focus)
+    return [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+
+
+def relevant_definitions(c: Candidate) -> list[Definition]:
+    """Definitions of ``c`` that matter for this bundle, most relevant first."""
+    if c.focus:
+        return _focus_definitions(c)
+    return _linked_definitions(c)
+
+
+def _linked_definitions(c: Candidate) -> list[Definition]:
+    """Definitions named by the task, sharing names with the seed or the best-ranked files, or
+    referring to those names: most relevant first, none inside another chosen."""
+    scored: dict[int, float] = {}
+    names = set(c.names)
+    task = set(c.task_words)
+    for i, d in enumerate(c.definitions):
+        s = 0.0
+        if d.name in names:
+            s += 3.0
+        if task:
+            s += 1.0 * len(task.intersection(lexical.words(d.name)))
+        if s:
+            scored[i] = s
+    if c.ref_lines:
+        inner = _innermost_by_line(c.definitions, c.ref_lines)
+        for line in c.ref_lines:
+            at = inner.get(line)
+            if at is not None:
+                scored[at] = scored.get(at, 0.0) + 1.0
+    order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
+    chosen: list[Definition] = []
+    for i in order:
+        d = c.definitions[i]
+        # Skip a definition already inside a chosen one.
+        if any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
+            continue
+        chosen.append(d)
+    return chosen
+
+
+def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
+    ranges = []
+    for d in c.definitions:
+        if d.kind in ("constant",) and d.parent:
+            continue
+        ranges.append((_signature_start(c.lines, d), _signature_end(c.lines, d)))
+    return _merge(ranges)
+
+
+_COMMENT_STARTS = ("//", "/*", "*", "--", "<!--")
+
+
+def _signature_start(lines: list[str], d: Definition) -> int:
+    """The first line of ``d``'s signature: its decorators, attributes and annotations, not the
+    doc comment its range starts with (a skeleton shows signatures, compactly)."""
+    for n in range(d.start_line, min(d.name_line, len(lines) + 1)):
+        text = lines[n - 1].lstrip()
+        if not text or text.startswith(_COMMENT_STARTS) or \
+                (text.startswith("#") and not text.startswith("#[")):
+            continue
+        return n
+    return max(d.start_line, min(d.name_line, len(lines)))
+
+
+def _signature_end(lines: list[str], d: Definition) -> int:
+    """The last line of ``d``'s signature: up to the line opening its body (a few lines at most)."""
+    last = min(d.end_line, max(d.start_line, d.name_line) + 6, len(lines))
+    for n in range(max(d.start_line, d.name_line), last + 1):
+        text = lines[n - 1].rstrip()
+        if text.endswith((":", "{", "=>", ";", "}")) or n == d.end_line:
+            return n
+    return max(d.start_line, d.name_line)
+
+
+def pack(
+    candidates: Iterable[Candidate],
+    *,
+    budget: int,
+    formats: Sequence[str],
+    overhead: int,
+    count: Callable[[str], int],
+    limit: int | None,
+    top_score: float = 1.0,
+) -> list[Packed]:
+    """Fill ``budget`` (minus the document's ``overhead``) with the best renderable items.
+
+    An item costs its largest rendering among ``formats``, so every rendering holds the same
+    items: Markdown and XML differ in how they show a bundle, never in what it holds.
+    ``candidates`` may be lazy: it is consumed only until the budget or ``limit`` is reached.
+    """
+    remaining = budget - overhead
+    out: list[Packed] = []
+    top_score = top_score or 1.0
+    for c in candidates:
+        if limit is not None and len(out) >= limit:
+            break
+        if remaining <= 0:
+            break
+        index = len(out) + 1
+        for opt in _options(c, remaining, top_score):
+            room = remaining if opt.limit is None else min(remaining, opt.limit)
+            estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
+            if not opt.ranges or estimate > room * 1.15 + 50:
+                continue
+            piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
+                          c.tier, short_reason(c.reasons), opt.full)
+            by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
+            tokens = max(by_format.values())
+            opt.measured = tokens
+            if tokens <= room:
+                out.append(Packed(c, piece, tokens, opt.symbols, by_format))
+                remaining -= tokens
+                break
+    return out
+
+
+def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
+    """A cheap token estimate for ``ranges`` (exact counting happens only for plausible fits)."""
+    n = max(1, len(c.lines))
+    covered = sum(b - a + 1 for a, b in ranges)
+    return c.tokens * covered / n
+
+
+def seed_is_large(c: Candidate, remaining: int) -> bool:
+    """A seed too large to go in whole: more than :data:`SEED_SHARE` of the room, and with
+    definitions to choose from (without them it goes in whole when it fits, as before)."""
+    return c.seed and bool(c.definitions) and c.tokens > max(SMALL_FILE, SEED_SHARE * remaining)
+
+
+def seed_goal(c: Candidate, remaining: int) -> float:
+    """The tokens a large seed is focused into: :data:`SEED_SHARE` of the room scaled down by how
+    far the seed outgrows it (a seed twice the share gets half of it), but never less than its
+    compact form (the focused and relevant definitions, every signature) while that fits the share.
+
+    It grows with the budget, reaching the whole seed where the seed fits the share, while the room
+    left for the other files never shrinks as the budget grows (for a share up to one half): more
+    budget never gives a worse bundle, and a seed far larger than the budget stays compact.
+    """
+    share = SEED_SHARE * remaining
+    scaled = share * min(1.0, share / max(1, c.tokens))
+    compact = focused(c, scaled, fill=False, signatures=share).estimate or 0.0
+    return max(scaled, min(compact, share))
+
+
+def _options(c: Candidate, remaining: int, top_score: float) -> Iterator[Option]:
+    """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
+    first that fits ends the search, so later ones are often never needed)."""
+    n = len(c.lines)
+    whole = [(1, n)] if n else []
+    central = c.forced or c.score >= 0.6 * top_score
+    large_seed = seed_is_large(c, remaining)
+    if large_seed:  # its focused symbol first, the task's definitions, signatures of the rest
+        goal = cap = seed_goal(c, remaining)
+        for _ in range(FOCUS_TRIES):  # a try over the goal: again, smaller by the excess
+            opt = focused(c, cap)
+            opt.limit = goal
+            yield opt
+            if opt.measured is None:
+                break
+            cap -= opt.measured - goal + 0.02 * goal
+    if c.focus:  # the focused symbol alone (a large seed's: when no focused try fitted)
+        defs = relevant_definitions(c)
+        yield Option("symbols", _merge([(d.start_line, d.end_line) for d in defs]),
+                     [d.qualified for d in defs])
+    if not large_seed and (c.tokens <= SMALL_FILE or (
+            central and c.tokens <= CENTRAL_SHARE * remaining) or (
+            c.forced and c.tokens <= remaining)):
+        yield Option("file", whole, [])
+    defs = relevant_definitions(c) if not c.focus else []
+    if defs:
+        cap = SYMBOLS_SHARE * remaining
+        chosen: list[Definition] = []
+        used = 0
+        for d in defs:
+            if used + d.tokens > cap and chosen:
+                continue
+            chosen.append(d)
+            used += d.tokens
+        chosen.sort(key=lambda d: d.start_line)
+        yield Option("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
+                     [d.qualified for d in chosen])
+        if len(chosen) > 1:
+            first = min(chosen, key=lambda d: defs.index(d))
+            yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
+    sk = skeleton_ranges(c)
+    if sk:
+        yield Option("skeleton", sk, [d.qualified for d in c.definitions
+                                      if d.kind not in ("constant",)][:50])
+
+
+class _Shown:
+    """The lines chosen so far for a focused seed, with their estimated tokens."""
+
+    def __init__(self, c: Candidate) -> None:
+        chars = sum(len(line) for line in c.lines) or 1
+        self.per_char = c.tokens / chars
+        self.lines = c.lines
+        self.shown = [False] * (len(c.lines) + 2)
+        self.tokens = 0.0
+
+    def cost(self, a: int, b: int) -> float:
+        """Estimated tokens that showing lines ``a``-``b`` adds (a gap marker included)."""
+        new = sum(len(self.lines[i - 1]) for i in range(a, b + 1) if not self.shown[i])
+        if not new:
+            return 0.0
+        return new * self.per_char + 2
+
+    def add(self, a: int, b: int, cost: float) -> None:
+        for i in range(a, b + 1):
+            self.shown[i] = True
+        self.tokens += cost
+
+    def covered(self, a: int, b: int) -> bool:
+        return all(self.shown[a:b + 1])
+
+
+def focused(c: Candidate, cap: float, *, fill: bool = True,
+            signatures: float | None = None) -> Option:
+    """A large seed within about ``cap`` tokens: the focused symbol and the definitions that
+    matter to the task in full (at most :data:`FOCUS_RELEVANT_SHARE` of ``cap``), the signatures
+    of every other definition (top-level ones first), then more definitions in full while the cap
+    allows (those the full ones call first; not without ``fill``). ``signatures``: the cap for
+    the signatures, if not ``cap``.
+    """
+    defs = c.definitions
+    n = len(c.lines)
+    shown = _Shown(c)
+    shown.tokens = 30 + len(c.path) / 2  # its heading
+    full: list[Definition] = []
+
+    def span(d: Definition) -> tuple[int, int]:
+        return max(1, d.start_line), min(n, d.end_line)
+
+    def take_full(d: Definition, limit: float) -> bool:
+        a, b = span(d)
+        if a > b or shown.covered(a, b):
+            return False
+        cost = shown.cost(a, b) + 4  # its range named in the heading
+        if shown.tokens + cost > limit:
+            return False
+        shown.add(a, b, cost)
+        full.append(d)
+        return True
+
+    # 1. the focused symbol, else its members; 2. the definitions linked to the task and files
+    wanted = _focus_definitions(c) if c.focus else []
+    for d in wanted:
+        if not take_full(d, cap):
+            for m in defs:
+                if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
+                    take_full(m, FOCUS_RELEVANT_SHARE * cap)
+    for d in _linked_definitions(c):
+        take_full(d, FOCUS_RELEVANT_SHARE * cap)
+    # 3. signatures: top-level definitions first, then members, in file order
+    for d in sorted(defs, key=lambda d: (d.parent is not None, d.start_line)):
+        if d.kind == "constant" and d.parent:
+            continue
+        a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
+        cost = shown.cost(a, b)
+        if cost and shown.tokens + cost <= (cap if signatures is None else signatures):
+            shown.add(a, b, cost)
+    # 4. more in full up to the cap: definitions the full ones use first, then in file order
+    if fill:
+        inside = [(d.start_line, d.end_line) for d in full]
+        called = {name for name, lines in _lines_by_name(c).items()
+                  if any(a <= ln <= b for ln in lines for a, b in inside)}
+        for d in sorted(defs, key=lambda d: (d.name not in called, d.start_line)):
+            take_full(d, cap)
+    ranges = _bridge(_runs(shown.shown, n), c.lines)
+    full_ranges = _bridge(_merge([span(d) for d in full]), c.lines)
+    named = sorted({id(d): d for d in full}.values(), key=lambda d: d.start_line)
+    top = [d for d in named if not any(o is not d and o.start_line <= d.start_line and
+                                       d.end_line <= o.end_line for o in named)]
+    return Option("focused", ranges, [d.qualified for d in top], limit=cap, full=full_ranges,
+                  estimate=shown.tokens)
+
+
+def _lines_by_name(c: Candidate) -> dict[str, list[int]]:
+    """Lines of ``c`` naming each of its own definitions (a word match: cheap, approximate)."""
+    names = {d.name for d in c.definitions}
+    out: dict[str, list[int]] = {}
+    for i, line in enumerate(c.lines, 1):
+        for word in _IDENT.findall(line):
+            if word in names:
+                out.setdefault(word, []).append(i)
+    return out
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _runs(flags: list[bool], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    start = None
+    for i in range(1, n + 2):
+        on = i <= n and flags[i]
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            out.append((start, i - 1))
+            start = None
+    return out
+
+
+def _bridge(ranges: list[tuple[int, int]], lines: list[str]) -> list[tuple[int, int]]:
+    """``ranges`` (sorted, apart) with those only blank lines apart joined: a gap marker would
+    stand for nothing."""
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        if out and all(not lines[i - 1].strip() for i in range(out[-1][1] + 1, a)):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out

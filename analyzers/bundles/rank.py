@@ -1,0 +1,698 @@
+"""Ranking the files an agent needs for a task: signals from the index, fused into one score.
+
+Every signal is kept on the result so the bundle can explain itself:
+
+* ``defines``   the file defines names the seed references (weighted by how specific the name is);
+* ``uses``      the file references names the seed defines;
+* ``imports``   the seed imports the file / the file imports the seed (resolved imports);
+* ``cochange``  the file changed together with the seed (age-decayed confidence);
+* ``lexical``   BM25 of the task text against the file's identifiers, path and docs;
+* ``test``      the file is the seed's test, or the source the seed tests;
+* ``dirty``     the file has uncommitted changes;
+* ``recent``    the file changed often lately;
+* ``history``   BM25 of the task text against the subjects of the commits that touched the file;
+* ``commits``   the past commits whose subjects best match the task vote for the files they
+  touched (a task like one done before tends to touch the same files).
+
+A ``path::symbol`` or ``path:line`` seed narrows ``defines``/``uses`` to that definition.
+Personalised PageRank over the reference graph (with and without whole-history co-change edges)
+was measured as a further signal and left out: seeded recall@10 +0.004, task-only MRR -0.04, and
+weights fitted with it did worse on held-out repositories (see bench/README.md).
+
+With no seed, the best lexical matches become weighted pseudo-seeds and the graph and co-change
+signals are computed from them. Weights are judged by ``bench/relevance.py``, not by intuition.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from analyzers import lexical
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.indexing import filekinds
+from analyzers.indexing.filekinds import is_test_file
+from analyzers.indexing.graph import RepoGraph, load_graph
+from analyzers.indexing.index import Index
+from analyzers.secrets import redact
+
+
+@dataclass
+class RankQuery:
+    seeds: list[str] = field(default_factory=list)  # repository-relative file paths
+    task: str | None = None
+    seed_symbols: dict[str, list[str]] = field(default_factory=dict)  # path -> symbols in focus
+    exclude: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RankedFile:
+    path: str
+    score: float
+    signals: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    names_used: list[str] = field(default_factory=list)  # seed names this file defines / uses
+    task_terms: list[str] = field(default_factory=list)
+
+
+# With a seed. Fitted by bench/tune_weights.py (coordinate descent) on replayed history of the 25
+# benchmark repositories (20 commits each per protocol); its leave-one-repository-out figures are
+# in bench/README.md. Judged by bench/relevance.py, not by intuition.
+WEIGHTS: dict[str, float] = {
+    "defines": 0.25,  # weak alone; kept so its explanations show
+    "uses": 0.25,
+    "imports": 0.25,
+    "cochange": 1.5,
+    "lexical": 0.75,
+    "test": 2.0,
+    "dirty": 0.3,
+    "recent": 1.0,
+    "cochange_rr": 1.0,
+    "lexical_rr": 0.75,
+    "graph_rr": 0.0,
+    "test_uses": 0.25,  # a test file that exercises the seed's definitions
+    "path_sim": 0.0,  # shares path words with the seed (tests/docs named after it)
+    "history": 2.0,  # the task matches subjects of commits that touched the file
+    "commits": 1.5,  # files of the past commits whose subjects best match the task
+    "path_match": 0.5,  # task words in the file's path (its own name weighs most)
+    "def_match": 1.0,  # task words in the names the file defines
+    "pseudo_seed": 0.0,  # task only: one of the best task matches, standing in for a seed
+    "bridge": 0.5,  # names like those of the files the task's past commits touched
+    "is_test": 0.0,  # a test file's score is cut by this share (the source to change first)
+    "is_doc": 0.0,  # as for tests, for documentation
+    "is_noise": 1.0,  # lock, vendored, generated, minified: the share filekinds.FACTOR says
+}
+# With no seed, the task's words carry the query: weights of their own (fitted the same way).
+TASK_WEIGHTS: dict[str, float] = {
+    "defines": 0.0,
+    "uses": 0.75,
+    "imports": 0.5,
+    "cochange": 0.75,
+    "lexical": 3.0,
+    "test": 0.0,
+    "dirty": 0.3,
+    "recent": 1.0,
+    "cochange_rr": 0.5,
+    "lexical_rr": 0.25,
+    "graph_rr": 0.5,
+    "test_uses": 0.0,
+    "path_sim": 0.0,
+    "history": 2.0,
+    "commits": 0.25,
+    "path_match": 0.5,
+    "def_match": 1.0,
+    "pseudo_seed": 0.5,
+    "bridge": 0.0,
+    "is_test": 0.2,
+    "is_doc": 0.2,
+    "is_noise": 1.0,
+}
+# Signals that only demote (their value is -1 or 0): the score is multiplied by 1 + w * value,
+# so w is the share of the score a test (a doc) loses. They never make a file a candidate.
+PENALTIES = ("is_test", "is_doc", "is_noise")
+
+_TEST_PATTERNS = (
+    (re.compile(r"^(?P<d>.*?)(?:tests?/)?test_(?P<n>[^/]+)\.py$"), "{n}.py"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)_test\.(?P<e>go|py|rb|rs|exs?)$"), "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?:__tests__/)?(?P<n>[^/]+)\.(?:test|spec)\.(?P<e>[jt]sx?|mjs)$"),
+     "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)Test\.(?P<e>java|kt|cs)$"), "{n}.{e}"),
+    (re.compile(r"^(?P<d>.*?)(?P<n>[^/]+)_spec\.rb$"), "{n}.rb"),
+)
+
+
+def _stem(path: str) -> str:
+    return path.rpartition("/")[2]  # posixpath.basename, without its per-call overhead
+
+
+def test_partner_names(path: str) -> set[str]:
+    """File names that pair with ``path`` as test <-> source (either direction)."""
+    base = _stem(path)
+    out: set[str] = set()
+    for pattern, fmt in _TEST_PATTERNS:
+        m = pattern.match(base)
+        if m:
+            out.add(fmt.format(**m.groupdict()))
+    name, dot, ext = base.rpartition(".")
+    if dot:
+        out |= {f"test_{base}", f"{name}_test.{ext}", f"{name}.test.{ext}", f"{name}.spec.{ext}",
+                f"{name}Test.{ext}", f"{name}_spec.{ext}"}
+    out.discard(base)
+    return out
+
+
+
+def dirty_files(root: str) -> set[str]:
+    """Files with uncommitted changes (empty outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "-z", "--untracked-files=no"],
+            capture_output=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if out.returncode != 0:
+        return set()
+    entries = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    result: set[str] = set()
+    skip = False
+    for e in entries:
+        if skip:
+            skip = False
+            continue
+        if len(e) > 3:
+            result.add(e[3:])
+            if e[0] in "RC":
+                skip = True
+    return result
+
+
+def recent_activity(index: Index, half_life_days: float = 60.0, commits: int = 300
+                    ) -> dict[str, float]:
+    """How actively each file changed lately: age-decayed count over the last ``commits``."""
+    limit = index.settings.large_commit_limit
+    rows = index.conn.execute(
+        "SELECT f.path, c.time FROM commits c JOIN commit_files f ON f.commit_id=c.id"
+        " WHERE c.id > (SELECT coalesce(max(id), 0) FROM commits) - ? AND c.nfiles<=?",
+        (commits, limit)).fetchall()
+    if not rows:
+        return {}
+    newest = max(t for _, t in rows)
+    out: dict[str, float] = {}
+    for path, t in rows:
+        out[path] = out.get(path, 0.0) + 0.5 ** ((newest - t) / (half_life_days * 86400.0))
+    return out
+
+
+def _reciprocal_rank(v: np.ndarray, k: float = 3.0) -> np.ndarray:
+    """``(k+1)/(k+rank)`` for entries with a positive score (1.0 for the best), else 0."""
+    out = np.zeros_like(v)
+    positive = np.flatnonzero(v > 0)
+    if positive.size:
+        desc = np.sort(-v[positive])
+        # ties share the best rank: 1 + how many score strictly higher
+        ranks = 1 + np.searchsorted(desc, -v[positive], side="left")
+        out[positive] = (k + 1.0) / (k + ranks)
+    return out
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    m = float(v.max()) if v.size else 0.0
+    return v / m if m > 0 else v
+
+
+def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
+         graph: RepoGraph | None = None, explain: int = 100) -> list[RankedFile]:
+    """Every candidate file for ``query``, best first (seeds excluded)."""
+    dirty_result: list[set[str]] = []
+    dirty_thread = threading.Thread(
+        target=lambda: dirty_result.append(dirty_files(str(index.root))), daemon=True)
+    dirty_thread.start()  # git status runs while the graph loads
+    g = graph or load_graph(index, token)
+    n = len(g.files)
+    if n == 0:
+        return []
+    seeds = [s for s in query.seeds if s in g.file_index]
+    weights = WEIGHTS if query.seeds else TASK_WEIGHTS
+    raw_words = lexical.words(query.task or "")
+    task_words = lexical.stems(raw_words)  # the graph's BM25 documents are stemmed alike
+    signals: dict[str, np.ndarray] = {k: np.zeros(n, dtype=np.float64) for k in WEIGHTS}
+
+    lexical_raw = g.bm25_scores(task_words) if task_words else np.zeros(n)
+    signals["lexical"] = _normalise(np.asarray(lexical_raw, dtype=np.float64))
+    if task_words:
+        distinct = list(dict.fromkeys(task_words))
+        signals["path_match"] = _normalise(g.path_words.scores(distinct, n))
+        signals["def_match"] = _normalise(g.def_words.scores(task_words, n))
+    signals["is_test"] = -_test_mask(g)
+    signals["is_doc"] = -_doc_mask(g)
+    # lock, vendored, generated and minified files (#14): the share filekinds takes off
+    signals["is_noise"] = filekinds.demotion(g) - 1.0
+
+    # What the history says about the task's words (the files of past commits like it).
+    similar: list[tuple[int, float]] = []  # (commit row, score): past commits like the task
+    if task_words and weights.get("history"):
+        signals["history"] = _normalise(g.history.scores(task_words, n))
+    if task_words and weights.get("commits"):
+        votes, similar = _similar_commits(g, task_words)
+        signals["commits"] = _normalise(votes)
+
+    # Seeds, or (task only) the best task matches as weighted pseudo-seeds: the files the text
+    # and the history agree on. Bench, task mode, 7 repos x 30 (lexical alone -> this):
+    # MRR 0.593 -> 0.696, recall@5 0.439 -> 0.481, recall@10 0.622 -> 0.624.
+    weighted_seeds: list[tuple[int, float]] = [(g.file_index[s], 1.0) for s in seeds]
+    bridge_terms: dict[int, float] = {}  # the bridge's words (def_words terms) and their weights
+    bridge_from: set[int] = set()  # the files the bridge took them from (not credited with them)
+    if task_words:
+        match = _normalise(sum((weights[k] * signals[k]
+                                for k in ("lexical", "history", "commits", "path_match",
+                                          "def_match")), np.zeros(n))
+                           * (1.0 + weights["is_noise"] * signals["is_noise"]))
+        top = np.argsort(-match, kind="stable")[:BRIDGE_FILES]
+        best_matches = [(int(i), float(match[i])) for i in top if match[i] > 0]
+        if weights.get("bridge"):
+            bridge_scores, bridge_terms = _bridge(g, best_matches, task_words)
+            bridge_from = {fi for fi, _ in best_matches}
+            signals["bridge"] = _normalise(bridge_scores)
+        if not weighted_seeds:
+            weighted_seeds = best_matches[:3]
+    token.check()
+
+    cochange_detail: dict[int, tuple[int, int]] = {}
+    views: dict[int, SeedView] = {}  # what each seed (or its focus) references and defines
+    for si, w in weighted_seeds:
+        ref_idx, ref_cnt = g.refs.row(si)  # names the seed references
+        own = g.defs.row_set(si)
+        focus = _focus(index, g, g.files[si], query.seed_symbols.get(g.files[si], []))
+        if focus is not None:  # path::symbol / path:line: what that definition uses and is
+            ref_idx, ref_cnt, def_focus = focus
+        else:
+            def_focus = None
+        views[si] = SeedView(ref_idx, ref_cnt, own,
+                             own if def_focus is None else set(def_focus.tolist()))
+        # defines: files defining names the seed uses (not names the seed defines itself)
+        if len(ref_idx):
+            mask = np.array([c not in own for c in ref_idx.tolist()])
+            vec = np.zeros(len(g.names), dtype=np.float64)
+            vec[ref_idx] = np.where(mask, np.log1p(ref_cnt) * g.name_idf[ref_idx], 0.0)
+            signals["defines"] += w * g.defs.matvec(vec)
+        # uses: files referencing names the seed defines
+        def_idx = g.defs.row(si)[0] if def_focus is None else def_focus
+        if len(def_idx):
+            def_vec = np.zeros(len(g.names), dtype=np.float64)
+            def_vec[def_idx] = g.name_idf[def_idx]
+            signals["uses"] += w * g.refs.matvec(def_vec, np.log1p)
+        # imports, both directions
+        signals["imports"][g.imports.row(si)[0]] += w * 1.0
+        signals["imports"][g.imported_by.row(si)[0]] += w * 0.5
+        path = g.files[si]
+        _add_cochange(index, g, path, w, signals["cochange"], cochange_detail)
+        # test pairing
+        partners = test_partner_names(path)
+        if partners:
+            base_dir = posixpath.dirname(path)
+            for name in partners:
+                for fi in _files_named(g, name):
+                    other = posixpath.dirname(g.files[fi])
+                    near = min(_dir_distance(base_dir, other), _mirror_distance(base_dir, other))
+                    signals["test"][fi] = max(signals["test"][fi], w / (1.0 + near))
+        token.check()
+
+    for path in query.seeds:
+        if path not in g.file_index:  # a seed too large to index still has a history
+            _add_cochange(index, g, path, 1.0, signals["cochange"], cochange_detail)
+    for key in ("defines", "uses", "imports", "cochange"):
+        signals[key] = _normalise(signals[key])
+    for path, activity in recent_activity(index).items():
+        row = g.file_index.get(path)
+        if row is not None:
+            signals["recent"][row] = activity
+    signals["recent"] = _normalise(signals["recent"])
+    tests = _test_mask(g)
+    signals["test_uses"] = _normalise(signals["uses"] * tests)
+    if weighted_seeds and weights.get("path_sim"):
+        seed_words = [set(lexical.path_words(g.files[si])) for si, _ in weighted_seeds]
+        sim = signals["path_sim"]
+        for fi, path in enumerate(g.files):
+            words = set(lexical.path_words(path))
+            if words:
+                sim[fi] = max(len(words & sw) / len(words | sw) for sw in seed_words if sw) \
+                    if any(seed_words) else 0.0
+    signals["cochange_rr"] = _reciprocal_rank(signals["cochange"])
+    signals["lexical_rr"] = _reciprocal_rank(signals["lexical"])
+    signals["graph_rr"] = _reciprocal_rank(signals["defines"] + signals["uses"]
+                                           + signals["imports"])
+    dirty_thread.join()
+    dirty = dirty_result[0] if dirty_result and (weighted_seeds or task_words) else set()
+    for p in dirty:
+        row = g.file_index.get(p)
+        if row is not None:
+            signals["dirty"][row] = 1.0
+
+    if not seeds:
+        # Task only: the best matches stand in for the seed and lead their neighbours (else a file
+        # merely committed or linked with the best match outranks it). Bench, task mode, 4 repos:
+        # MRR 0.546 -> 0.620, recall@5 0.347 -> 0.416, within 16k 0.563 -> 0.624.
+        for si, w in weighted_seeds:
+            signals["pseudo_seed"][si] = w
+    total = np.zeros(n, dtype=np.float64)
+    for key, weight in weights.items():
+        if key not in PENALTIES:
+            total += weight * signals[key]
+    evidence = total.copy()  # what makes a file a candidate at all
+    for key in PENALTIES:  # a demotion is a share of the score: the order of tests among
+        if weights.get(key):  # themselves stays, whatever the scale of the scores
+            total *= 1.0 + weights[key] * signals[key]
+    seed_set = {si for si, _ in weighted_seeds if g.files[si] in seeds}
+    best = np.argsort(-total, kind="stable")
+    order = [i for i in best[evidence[best] > 0].tolist() if i not in seed_set]
+    # Explanations only for what a caller will plausibly show.
+    results: list[RankedFile] = []
+    seeded = bool(query.seeds)
+    # Per file, as Python floats (indexing numpy arrays one value at a time costs more).
+    keys = list(signals)
+    kept = order[:max(explain, SIGNALS_KEPT)]  # the rest keep their scores, not their signals
+    columns = np.stack([signals[k] for k in keys])[:, kept].T.tolist() if kept else []
+    scores = total[order].tolist() if order else []
+    for at, (fi, score) in enumerate(zip(order, scores, strict=True)):
+        kept_signals = {k: round(x, 4) for k, x in zip(keys, columns[at], strict=True) if x} \
+            if at < len(columns) else {}
+        results.append(RankedFile(path=g.files[fi], score=round(score, 4), signals=kept_signals))
+    lifted = {} if seeded else _sources_before_tests(g, results)
+    for rf in results[:explain]:
+        _explain(g, rf, views, raw_words, cochange_detail, seeded)
+        if rf.path in lifted:
+            rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
+        if rf.signals.get("bridge", 0) >= BRIDGE_REASON and bridge_terms \
+                and g.file_index[rf.path] not in bridge_from:
+            _explain_bridge(g, rf, bridge_terms)
+    if similar:
+        _explain_history(index, g, results[:explain], similar)
+    filekinds.add_reasons(g, results[:explain])
+    for rf in results[:explain]:  # names and commit subjects shown to agents: secrets masked
+        rf.reasons = [redact(r) for r in rf.reasons]
+    return results
+
+
+def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """For a seed narrowed to definitions: the names referenced inside them (with counts) and
+    the names they define (themselves and what is nested in them); ``None`` for a whole file."""
+    if not symbols:
+        return None
+    wanted = set(symbols)
+    defs = index.definitions(path)
+    spans = [(d.start_line, d.end_line) for d in defs if d.qualified in wanted or d.name in wanted]
+    if not spans:
+        return None
+    inside = [d.name for d in defs if any(a <= d.start_line and d.end_line <= b for a, b in spans)]
+    row = g.file_index[path]
+    counts: dict[int, int] = {}
+    for name, lines in index.references(path).items():
+        col = g.name_column(row, name)  # (references to built-ins have none)
+        if col is None:
+            continue
+        n = sum(1 for ln in lines if any(a <= ln <= b for a, b in spans))
+        if n:
+            counts[col] = n
+    ref_idx = np.array(sorted(counts), dtype=np.int32)
+    ref_cnt = np.array([counts[c] for c in ref_idx.tolist()], dtype=np.float32)
+    def_idx = np.array(sorted({c for c in (g.name_column(row, n) for n in inside)
+                               if c is not None}), dtype=np.int32)
+    return ref_idx, ref_cnt, def_idx
+
+
+BRIDGE_FILES = 5  # the best task matches whose names the bridge borrows
+BRIDGE_TERMS = 20
+
+
+def _bridge(g: RepoGraph, matches: list[tuple[int, float]], task_words: list[str]
+            ) -> tuple[np.ndarray, dict[int, float]]:
+    """A vocabulary bridge: the words of the names defined in the files the task and its past
+    commits point to (weighted by BM25 there) become a second query over every file's names, so
+    a task reaches code that never says its words."""
+    m = g.def_terms
+    if not matches or not m.shape[1]:
+        return np.zeros(len(g.files)), {}
+    acc = np.zeros(m.shape[1], dtype=np.float64)
+    for fi, w in matches:
+        idx, val = m.row(fi)
+        acc[idx] += w * val
+    for word in task_words:  # the task's own words are the lexical signals' part
+        t = g.def_words.vocab.get(word)
+        if t is not None:
+            acc[t] = 0.0
+    if np.count_nonzero(acc) > BRIDGE_TERMS:
+        acc[acc < np.partition(acc, -BRIDGE_TERMS)[-BRIDGE_TERMS]] = 0.0
+    kept = np.flatnonzero(acc)
+    return m.matvec(acc), dict(zip(kept.tolist(), acc[kept].tolist(), strict=True))
+
+
+SIGNALS_KEPT = 400  # files past this rank (and past ``explain``) keep no signal values
+
+SOURCES_FIRST = 20  # task alone: a test among the first N lifts its source right above it
+
+
+def _sources_before_tests(g: RepoGraph, results: list[RankedFile]) -> dict[str, str]:
+    """For a task alone, the source a test exercises comes first and the test right after: a
+    test among the first ``SOURCES_FIRST`` whose source file ranks below it lifts that source to
+    just above it (re-sorting ``results``). Returns lifted source -> its test."""
+    where = {rf.path: i for i, rf in enumerate(results)}
+    lifted: dict[str, str] = {}
+    for rf in results[:SOURCES_FIRST]:
+        if not is_test_file(rf.path):
+            continue
+        source = _source_of(g, rf.path, where)
+        if source is None or source in lifted:
+            continue
+        src = results[where[source]]
+        if src.score < rf.score:
+            src.score = round(rf.score + 1e-4, 4)
+            lifted[source] = rf.path
+    if lifted:
+        results.sort(key=lambda r: -r.score)
+    return lifted
+
+
+def _source_of(g: RepoGraph, test: str, ranked: dict[str, int]) -> str | None:
+    """The ranked source file a test pairs with by name, the nearest by folder."""
+    best: tuple[int, str] | None = None
+    here = posixpath.dirname(test)
+    for name in test_partner_names(test):
+        for fi in _files_named(g, name):
+            path = g.files[fi]
+            if path not in ranked or is_test_file(path):
+                continue
+            d = _mirror_distance(here, posixpath.dirname(path))
+            if best is None or (d, path) < best:
+                best = (d, path)
+    return best[1] if best else None
+
+
+BRIDGE_REASON = 0.3  # the bridge signal from which it is named in the reasons
+
+
+def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> None:
+    words = g.def_vocab
+    idx, val = g.def_terms.row(g.file_index[rf.path])
+    shared = sorted(((terms[t] * v, t) for t, v in zip(idx.tolist(), val.tolist(), strict=True)
+                     if t in terms), reverse=True)
+    if shared:
+        # As the file's names spell them ("range", not the stem "rang").
+        spelled: dict[str, str] = {}
+        for col in g.defs.row(g.file_index[rf.path])[0].tolist():
+            for w in lexical.words(g.names[col]):
+                spelled.setdefault(lexical.stem(w), w)
+        shown = ", ".join(f"'{spelled.get(words[t], words[t])}'" for _, t in shared[:3])
+        rf.reasons.append(f"defines names with {shown}, like the files the task and its past "
+                          "commits point to")
+
+
+def _similar_commits(g: RepoGraph, task_words: list[str], top: int = 30
+                     ) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """Votes for files from the past commits whose subjects match the task best (each commit's
+    vote is shared among its files and decayed by its age), and those commits, best first."""
+    m = g.commit_files
+    scores = g.commit_subjects.scores(task_words, m.shape[0])
+    best = np.argsort(-scores, kind="stable")[:top]
+    best = best[scores[best] > 0]
+    weights = np.zeros(m.shape[0], dtype=np.float64)
+    weights[best] = scores[best]
+    votes = np.bincount(m.indices, weights=m.data * weights[m._row_ids()], minlength=m.shape[1])
+    return votes, [(int(c), float(scores[c])) for c in best]
+
+
+def _decayed_total(c) -> float:  # noqa: ANN001 - CoChange
+    return float(c.seed_commits)
+
+
+def _add_cochange(index: Index, g: RepoGraph, path: str, w: float, out: np.ndarray,
+                  detail: dict[int, tuple[int, int]]) -> None:
+    for c in index.co_changes(path):
+        ci = g.file_index.get(c.path)
+        if ci is None:
+            continue
+        conf = c.weight / max(1.0, _decayed_total(c))
+        out[ci] += w * (0.7 * conf + 0.3 * min(1.0, c.together / 5.0))
+        if ci not in detail or detail[ci][0] < c.together:
+            detail[ci] = (c.together, c.seed_commits)
+
+
+def _doc_mask(g: RepoGraph) -> np.ndarray:
+    return np.asarray(g.doc_mask, dtype=np.float64)
+
+
+def _test_mask(g: RepoGraph) -> np.ndarray:
+    return np.asarray(g.test_mask, dtype=np.float64)
+
+
+def _files_named(g: RepoGraph, name: str) -> list[int]:
+    cache = getattr(g, "_by_basename", None)
+    if cache is None:
+        cache = {}
+        for i, p in enumerate(g.files):
+            cache.setdefault(p.rpartition("/")[2], []).append(i)
+        g._by_basename = cache  # type: ignore[attr-defined]
+    return list(cache.get(name, []))
+
+
+def _dir_distance(a: str, b: str) -> int:
+    pa, pb = a.split("/") if a else [], b.split("/") if b else []
+    common = 0
+    for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        common += 1
+    return (len(pa) - common) + (len(pb) - common)
+
+
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "spec", "specs", "src", "lib"})
+
+
+def _test_neutral(d: str) -> list[str]:
+    """Folder names with their test markers taken off: ``tests/test_cli/test_help`` ->
+    ``[cli, help]``, so a mirrored test tree lines up with the source tree."""
+    out: list[str] = []
+    for part in d.split("/") if d else []:
+        if part in _TEST_DIRS:
+            continue
+        for affix in ("test_", "tests_"):
+            part = part.removeprefix(affix)
+        for affix in ("_tests", "_test"):
+            part = part.removesuffix(affix)
+        out.append(part)
+    return out
+
+
+def _mirror_distance(a: str, b: str) -> int:
+    """Folders apart when both trees are read from the deepest folder up, test markers ignored:
+    ``pkg/cli/help`` and ``tests/test_cli/test_help`` are 1 apart (``pkg``), not 5."""
+    pa, pb = _test_neutral(a), _test_neutral(b)
+    common = 0
+    for x, y in zip(reversed(pa), reversed(pb), strict=False):
+        if x != y:
+            break
+        common += 1
+    return (len(pa) - common) + (len(pb) - common)
+
+
+def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], task_words: list[str],
+             cochange_detail: dict[int, tuple[int, int]], seeded: bool) -> None:
+    fi = g.file_index[rf.path]
+    what = "the seed" if seeded else "the best task matches"
+    seed_rows = list(views)
+    s = rf.signals
+    if s.get("defines") and seed_rows:
+        names = _shared_names(g, views, fi, seed_uses=True)
+        if names:
+            rf.names_used.extend(n for n, _ in names)
+            shown = ", ".join(f"`{n}`" + (f" ({c}×)" if c > 1 else "") for n, c in names[:3])
+            rf.reasons.append(f"defines {shown}, used in {what}")
+    if s.get("uses") and seed_rows:
+        names = _shared_names(g, views, fi, seed_uses=False)
+        if names:
+            rf.names_used.extend(n for n, _ in names)
+            shown = ", ".join(f"`{n}`" for n, _ in names[:3])
+            rf.reasons.append(f"uses {shown}, defined in {what}")
+    if s.get("imports"):
+        if any(g.imports.has(si, fi) for si in seed_rows):
+            rf.reasons.append(f"imported by {what}")
+        else:
+            rf.reasons.append(f"imports {what}")
+    if fi in cochange_detail:
+        together, total = cochange_detail[fi]
+        # (task only: the match is not named, it may be a file the bundle must not mention)
+        with_what = what if seeded else "one of the best task matches"
+        rf.reasons.append(
+            f"changed together with {with_what} in {together} of its last {total} commits")
+    if s.get("test"):
+        rf.reasons.append(f"test for {what}" if is_test_file(rf.path) else f"source {what} tests")
+    if s.get("lexical") and task_words:
+        matched = _matched_terms(g, fi, task_words)
+        if matched:
+            rf.task_terms = matched
+            rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
+                              + " from the task")
+    if s.get("dirty"):
+        rf.reasons.append("has uncommitted changes")
+    if s.get("recent", 0) >= 0.5:
+        rf.reasons.append("one of the most actively changed files lately")
+    elif s.get("recent") and not rf.reasons:  # recency alone ranked it: say so
+        rf.reasons.append("changed recently")
+
+
+def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
+                     similar: list[tuple[int, float]]) -> None:
+    """Name the best-matching past commit that touched each file the commits signal lifted."""
+    wanted = [rf for rf in results if rf.signals.get("commits", 0) >= 0.05]
+    if not wanted:
+        return
+    m = g.commit_files
+    touched: dict[int, list[int]] = {}  # file row -> similar commit rows touching it, best first
+    for row, _ in similar:
+        for fi in m.row(row)[0].tolist():
+            touched.setdefault(fi, []).append(row)
+    ids = {int(g.commit_ids[row]) for rows in touched.values() for row in rows[:1]}
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    subjects = dict(index.conn.execute(
+        f"SELECT id, subject FROM commits WHERE id IN ({marks})", sorted(ids)).fetchall())
+    for rf in wanted:
+        rows = touched.get(g.file_index[rf.path], [])
+        if not rows:
+            continue
+        subject = redact((subjects.get(int(g.commit_ids[rows[0]])) or "").strip())
+        if len(subject) > 60:
+            subject = subject[:57] + "…"
+        more = f" and {len(rows) - 1} more like it" if len(rows) > 1 else ""
+        rf.reasons.append(f"changed in a past commit like this task: '{subject}'{more}")
+
+
+@dataclass
+class SeedView:
+    """What a seed references (with counts) and defines; narrowed to the definition in focus for
+    ``path::symbol`` and ``path:line`` seeds, so explanations match what ranked."""
+
+    ref_idx: np.ndarray
+    ref_cnt: np.ndarray
+    own: set[int]  # every name the seed file defines (never credited to another file)
+    defines: set[int]  # the names it offers to others (the focus's, or the file's)
+
+
+def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
+                  seed_uses: bool) -> list[tuple[str, int]]:
+    out: dict[int, int] = {}  # name column -> count
+    for si, view in views.items():
+        if si == fi:  # a best task match is not credited with its own names
+            continue
+        if seed_uses:  # names seed references that fi defines
+            file_defs = g.defs.row_set(fi)
+            for ni, cnt in zip(view.ref_idx.tolist(), view.ref_cnt.tolist(), strict=True):
+                if ni in file_defs and ni not in view.own:
+                    out[ni] = out.get(ni, 0) + int(cnt)
+        else:  # names seed defines that fi references
+            ref_idx, ref_cnt = g.refs.row(fi)
+            seed_defs = view.defines
+            for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
+                if ni in seed_defs:
+                    out[ni] = out.get(ni, 0) + int(cnt)
+    ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[kv[0]]),
+                                                 g.names[kv[0]]))
+    return [(g.names[ni], cnt) for ni, cnt in ranked]
+
+
+def _matched_terms(g: RepoGraph, fi: int, task_words: list[str]) -> list[str]:
+    """The task's words (as written) that the file's path, names or terms hold (stems compared)."""
+    path_words = set(lexical.stems(lexical.path_words(g.files[fi])))
+    seen: list[str] = []
+    for w in task_words:
+        st = lexical.stem(w)
+        if w not in seen and (st in path_words or g.lexical.matches(fi, st)):
+            seen.append(w)
+    return seen

@@ -1,0 +1,156 @@
+"""Rendering a bundle for an agent: Markdown (a fenced block per item) or XML (``<documents>``).
+
+Packing measures each item in the same rendering it will be shown in, so the document's own token
+count (headers and all) is what the budget bounds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from analyzers.languages import detect
+from analyzers.printable import printable
+
+FENCE_LANG = {
+    "python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
+    "go": "go", "rust": "rust", "java": "java", "c": "c", "cpp": "cpp", "csharp": "csharp",
+    "ruby": "ruby", "php": "php", "bash": "bash", "markdown": "markdown", "json": "json",
+    "yaml": "yaml", "toml": "toml", "html": "html", "css": "css", "sql": "sql",
+}
+GAP = "⋮"
+# Characters XML 1.0 forbids even in CDATA (form feeds do occur in source files).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One item's content: the file's lines for ``ranges`` (1-based, inclusive)."""
+
+    path: str
+    granularity: str
+    ranges: Sequence[tuple[int, int]]
+    text: str  # the selected lines, ranges separated by a gap marker
+    tier: str = ""  # core, related, peripheral
+    why: str = ""  # its first reason, shortened
+    full: Sequence[tuple[int, int]] = ()  # focused: the ranges shown in full (else signatures)
+
+
+WHY_CHARS = 90  # a reason shown beside an item, at most
+
+
+def short_reason(reasons: Sequence[str]) -> str:
+    """An item's first reason, one line and at most :data:`WHY_CHARS` characters."""
+    if not reasons:
+        return ""
+    why = " ".join(reasons[0].split())
+    return why if len(why) <= WHY_CHARS else why[:WHY_CHARS - 1].rstrip() + "…"
+
+
+def select_lines(lines: list[str], ranges: Sequence[tuple[int, int]]) -> str:
+    parts: list[str] = []
+    for start, end in ranges:
+        chunk = "".join(lines[start - 1:end])
+        parts.append(chunk if chunk.endswith("\n") or not chunk else chunk + "\n")
+    return f"{GAP}\n".join(parts)
+
+
+def ranges_label(ranges: Sequence[tuple[int, int]]) -> str:
+    return ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+
+
+def lines_label(lines: Sequence[int]) -> str:
+    """``line 5`` / ``lines 3, 9-11`` (runs of consecutive lines as ranges)."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(lines)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    word = "line" if len(runs) == 1 and runs[0][0] == runs[0][1] else "lines"
+    return f"{word} {ranges_label(runs).replace(',', ', ')}"
+
+
+def header(fmt: str, task: str | None) -> str:
+    if fmt == "xml":
+        return "<documents>\n"
+    head = "# Context bundle\n"
+    if task:
+        head += f"\nTask: {task.strip()}\n"
+    return head + "\n"
+
+
+def footer(fmt: str) -> str:
+    return "</documents>\n" if fmt == "xml" else ""
+
+
+def render_piece(fmt: str, piece: Piece, index: int) -> str:
+    if piece.granularity in ("skeleton", "focused") and piece.ranges:  # its span: the
+        label = ranges_label([(piece.ranges[0][0], piece.ranges[-1][1])])  # signatures are many
+    else:
+        label = ranges_label(piece.ranges)
+    if fmt == "xml":
+        body = _XML_INVALID.sub("\ufffd", piece.text).replace("]]>", "]]]]><![CDATA[>")
+        extra = (f' full="{ranges_label(piece.full)}"' if piece.granularity == "focused" else "")
+        extra += (f' tier="{piece.tier}"' if piece.tier else "") + (
+            f' why="{_attr(piece.why)}"' if piece.why else "")
+        return (f'<document index="{index}" path="{_attr(piece.path)}" lines="{label}" '
+                f'granularity="{piece.granularity}"{extra}>\n<document_content><![CDATA[\n'
+                f"{body}]]></document_content>\n</document>\n")
+    lang = FENCE_LANG.get(detect(piece.path) or "", "")
+    longest = max((len(m) for m in re.findall(r"`{3,}", piece.text)), default=2) \
+        if "```" in piece.text else 2
+    fence = "`" * max(3, longest + 1)
+    name = printable(piece.path)
+    if piece.granularity == "skeleton":
+        title = f"## {name} (signatures of lines {label}, skeleton)"
+    elif piece.granularity == "focused":
+        title = f"## {name} ({focused_label(piece.full)}; lines {label})"
+    elif piece.granularity == "symbols":
+        title = f"## {name} (lines {label}, relevant definitions)"
+    else:
+        title = f"## {name} (lines {label})"
+    if piece.tier or piece.why:
+        title += " — " + ": ".join(x for x in (piece.tier, printable(piece.why)) if x)
+    return f"{title}\n{fence}{lang}\n{piece.text}{fence}\n\n"
+
+
+def focused_label(full: Sequence[tuple[int, int]]) -> str:
+    """How a focused seed is shown: which lines in full, the rest as signatures."""
+    if not full:
+        return "focused: signatures only"
+    shown = ranges_label(full[:FULL_SHOWN]) + (f",… ({len(full)} ranges)"
+                                               if len(full) > FULL_SHOWN else "")
+    return f"focused: lines {shown} in full, signatures of the rest"
+
+
+FULL_SHOWN = 6  # a focused item's ranges in full named in its Markdown heading
+
+
+def _attr(value: str) -> str:
+    """An attribute value: the XML specials and whitespace as character references (a parser
+    normalises a raw newline or tab in an attribute to a space); the characters XML 1.0 cannot
+    carry at all, escaped as :func:`printable` shows them."""
+    value = value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;") \
+        .replace(">", "&gt;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return printable(value)
+
+
+def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]]) -> str:
+    """A compact list of ranked files the budget had no room for: (path, tokens, reason)."""
+    if not left_out:
+        return ""
+    if fmt == "xml":
+        return "".join(f'<left_out path="{_attr(p)}" tokens="{n}" why="{_attr(w)}"/>\n'
+                       for p, n, w in left_out)
+    lines = [f"- {printable(p)} ({n:,} tokens){': ' + printable(w) if w else ''}\n"
+             for p, n, w in left_out]
+    return "Left out for size (ranked next):\n" + "".join(lines) + "\n"
+
+
+def render(fmt: str, task: str | None, pieces: Sequence[Piece],
+           left_out: Sequence[tuple[str, int, str]] = ()) -> str:
+    return header(fmt, task) + "".join(
+        render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + \
+        left_out_note(fmt, left_out) + footer(fmt)

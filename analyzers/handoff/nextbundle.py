@@ -1,0 +1,75 @@
+"""A suggested context bundle for the next session: seeds = the most-changed files, task = the goal.
+
+Uses
+:mod:`analyzers.bundles.assemble` when it is installed (imported at run time); otherwise the note
+says "bundle: unavailable". The caller brings the index up to date and shares it with the instruction
+checks.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from analyzers import languages
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.config import Settings
+from analyzers.handoff.note import BundleFile, BundleSuggestion, FileChange
+from analyzers.indexing.index import Index
+
+MAX_SEEDS = 3
+
+
+def most_changed(changes: list[FileChange], limit: int = MAX_SEEDS) -> list[str]:
+    """Paths that still exist, source code first, by lines added plus removed (committed and
+    uncommitted work together)."""
+    weight: dict[str, int] = {}
+    for c in changes:
+        if c.status == "deleted":
+            continue
+        weight[c.path] = weight.get(c.path, 0) + (c.added or 0) + (c.removed or 0)
+
+    def key(kv: tuple[str, int]) -> tuple[bool, int, str]:
+        return (not languages.has_grammar(languages.detect(kv[0])), -kv[1], kv[0])
+
+    return [p for p, _ in sorted(weight.items(), key=key)][:limit * 4]
+
+
+def available() -> bool:
+    try:
+        bundle_mod = importlib.import_module("analyzers.bundles.assemble")
+    except ImportError:
+        return False
+    return hasattr(bundle_mod, "make_bundle") and hasattr(bundle_mod, "BundleRequest")
+
+
+def suggest(
+    index: Index, settings: Settings, changes: list[FileChange], goal: str | None,
+    token: CancelToken = NEVER, exclude: list[str] | None = None,
+) -> BundleSuggestion:
+    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files.
+
+    ``exclude`` lists paths never to suggest, such as the note itself.
+    """
+    if not available():
+        return BundleSuggestion(available=False, reason="the bundle module is not installed")
+    bundle_mod = importlib.import_module("analyzers.bundles.assemble")
+    task = goal.strip() if goal and goal.strip() else None
+    try:
+        files = index.files()
+        seeds = [p for p in most_changed(changes) if p in files][:MAX_SEEDS]
+        if not seeds and not task:
+            return BundleSuggestion(available=False,
+                                    reason="no changed file to seed it and no goal written")
+        budget = settings.default_budget
+        request = bundle_mod.BundleRequest(seeds=seeds, task=task, budget=budget,
+                                           exclude=["/" + e for e in (exclude or [])])
+        result = bundle_mod.make_bundle(index, request, token)
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note
+        return BundleSuggestion(available=False, reason=f"{e.__class__.__name__}: {e}")
+    b = result.bundle
+    files_out = [BundleFile(path=i.path, granularity=i.granularity, tokens=i.tokens)
+                 for i in b.items]
+    return BundleSuggestion(available=True, task=task, seeds=seeds, budget=b.budget,
+                            total_tokens=b.total_tokens, files=files_out)

@@ -1,0 +1,700 @@
+"""The repository index: build it (incrementally) and query it.
+
+Input state is the work tree and git history; everything in ``.ctxsteward/index.sqlite`` is derived
+from them and can be rebuilt at any time. :func:`build` brings the cache up to date, re-reading only
+files whose size or mtime changed (and re-parsing only those whose content hash changed) and only
+commits new since the last run. :class:`Index` answers queries over the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from analyzers.cancel import NEVER, Cancelled, CancelToken
+from analyzers.config import Settings
+from analyzers.indexing import history as hist
+from analyzers.indexing.store import (
+    IndexReadOnly,
+    RecordRows,
+    Store,
+    is_corruption,
+    is_unwritable,
+    record_rows,
+    state_dir,
+    unpack,
+    unwritable_error,
+)
+from analyzers.indexing.walk import walk
+from analyzers.secrets import redact_name
+from analyzers.syntax import Definition
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
+
+    from analyzers.results import IndexReport  # the report's models load only when a report is made
+
+# Reading files (filefacts: tree-sitter, the tokenizer), resolving imports and the process pool
+# are imported where used: a warm run with nothing to read needs none of them.
+
+Progress = Callable[[int, int, str], None]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+POOL_THRESHOLD = 64  # parse serially below this many files: a pool costs more than it saves
+BATCH = 32
+FLUSH = 512  # files written to SQLite per transaction
+
+
+def _noop(done: int, total: int, message: str) -> None:
+    return None
+
+
+# -- building -----------------------------------------------------------------------------------
+
+def _worker_init(encoding_name: str, owner: int) -> None:
+    from analyzers.indexing.filefacts import token_length_array
+    from analyzers.procs import watch_owner
+
+    watch_owner(owner)  # a worker never outlives the process that owns the pool
+
+    token_length_array(encoding_name)  # loads the encoding (and numpy) too
+
+
+def _read_batch(args: tuple[str, list[str], str, int]) -> list[RecordRows]:
+    """Read and analyse a batch of files into SQLite rows (in a worker: rows pickle cheaply)."""
+    from analyzers.indexing.filefacts import read_file
+
+    root, paths, encoding_name, max_size = args
+    return [record_rows(read_file(root, p, encoding_name, max_size)) for p in paths]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
+    # fork is fastest, but unsafe once other threads run (the language server): use forkserver.
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+
+
+class _Parser:
+    """Reads files into rows, in a process pool when there are enough of them.
+
+    Create it before starting any thread: the pool then forks its workers from a single-threaded
+    process (fast, and they inherit every module already imported) instead of a forkserver.
+    """
+
+    def __init__(self, root: Path, paths: list[str], settings: Settings) -> None:
+        self.total = len(paths)
+        self.args = [(str(root), paths[i:i + BATCH], settings.encoding, settings.max_file_size)
+                     for i in range(0, self.total, BATCH)]
+        workers = min(settings.workers or os.cpu_count() or 1, len(self.args))
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.results: Iterator[list[RecordRows]]
+        if self.total < POOL_THRESHOLD or workers <= 1:
+            self.results = map(_read_batch, self.args)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        from analyzers.indexing import filefacts  # noqa: F401 - before the fork: the workers inherit it
+
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                        initializer=_worker_init,
+                                        initargs=(settings.encoding, os.getpid()))
+        try:
+            self.results = self.pool.map(_read_batch, self.args)  # submits (and forks) now
+        except BaseException:
+            self.close(cancel=True)
+            raise
+
+    def batches(self, token: CancelToken, progress: Progress) -> Iterator[list[RecordRows]]:
+        done = 0
+        try:
+            for rows in self.results:
+                token.check()
+                done += len(rows)
+                progress(done, self.total, rows[-1].path if rows else "")
+                yield rows
+        except BaseException:
+            self.close(cancel=True)
+            raise
+
+    def map(self, fn: Callable[[_T], _R], args: list[_T]) -> list[_R]:
+        """``fn`` over ``args``, on the pool's workers when there is a pool."""
+        if self.pool is None:
+            return [fn(a) for a in args]
+        return list(self.pool.map(fn, args))
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self.pool = None
+
+
+@dataclass
+class _HistoryResult:
+    commits: list[hist.Commit] = field(default_factory=list)
+    state: hist.RepoState | None = None
+    incremental: bool = False
+    error: str | None = None
+    renames: dict[str, str] = field(default_factory=dict)
+
+
+def _follow_renames(
+    commits: Iterator[hist.Commit],
+) -> tuple[list[hist.Commit], dict[str, str]]:
+    """Rewrite every path to its newest name (commits arrive newest first)."""
+    alias: dict[str, str] = {}
+    out = []
+    for c in commits:
+        for ch in c.changes:
+            if ch.status == "R" and ch.old_path is not None:
+                alias[ch.old_path] = alias.get(ch.path, ch.path)
+            ch.path = alias.get(ch.path, ch.path)
+        out.append(c)
+    return out, alias
+
+
+def _read_history(root: Path, last_head: str | None, token: CancelToken,
+                  last_shallow: str | None = None) -> _HistoryResult:
+    out = _HistoryResult()
+    if last_head is not None:
+        quick = hist.quick_state(root)
+        if quick is not None and quick.head == last_head \
+                and last_shallow in (None, quick.shallow_mark):
+            out.state, out.incremental = quick, True  # nothing new: no need for gitpython
+            return out
+    try:
+        repo = hist.open_repo(root)
+    except hist.NotAGitRepository:
+        return out
+    try:
+        state = hist.repo_state(repo)
+        out.state = state
+        if last_shallow is not None and last_shallow != state.shallow_mark:
+            last_head = None  # a shallow clone deepened (or made shallow): read it all again
+        if state.head is None or state.head == last_head:
+            out.incremental = state.head is not None
+            return out
+        rev = state.head
+        if last_head and hist.is_ancestor(repo, last_head, state.head):
+            rev = f"{last_head}..{state.head}"
+            out.incremental = True
+        commits: list[hist.Commit] = []
+        try:
+            for c in hist.stream_log(repo, rev, token=token):
+                commits.append(c)
+        except hist.HistoryError as e:
+            if "unable to read" not in str(e):
+                raise
+            # Missing blobs (a partial or damaged clone): rename detection cannot read them.
+            state.notes.append("some git objects are missing; history read without rename "
+                               "detection, so moved files lose their earlier history")
+            # Keep what was read (all but the last commit, which may be cut short) as if read
+            # without renames, and read only the rest again.
+            commits = commits[:-1]
+            for c in commits:
+                c.changes = hist.without_renames(c.changes)
+            commits.extend(hist.stream_log(repo, rev, token=token, renames=False,
+                                           skip=len(commits)))
+        out.commits, out.renames = _follow_renames(iter(commits))
+    except Cancelled:
+        raise
+    except Exception as e:  # noqa: BLE001 - a git failure is reported, never a crash
+        out.error = f"git history could not be read: {e}"
+    return out
+
+
+def _store_history(store: Store, result: _HistoryResult) -> None:
+    c = store.conn
+    if not result.incremental:
+        c.execute("DELETE FROM commits")
+        c.execute("DELETE FROM commit_files")
+    for old, new in result.renames.items():
+        c.execute("UPDATE commit_files SET path=? WHERE path=?", (new, old))
+    next_id = (c.execute("SELECT max(id) FROM commits").fetchone()[0] or 0) + 1
+    rows: list[tuple[int, str, int, int, str]] = []
+    files: list[tuple[int, str]] = []
+    # Oldest first, so ids grow with time.
+    for commit in reversed(result.commits):
+        paths = sorted({ch.path for ch in commit.changes})
+        rows.append((next_id, commit.sha, commit.time, len(paths), commit.subject[:300]))
+        files.extend((next_id, p) for p in paths)
+        next_id += 1
+    c.executemany("INSERT OR IGNORE INTO commits VALUES (?,?,?,?,?)", rows)
+    c.executemany("INSERT INTO commit_files VALUES (?,?)", files)
+    if result.state is not None:
+        store.set_meta("head", result.state.head)
+        store.set_meta("shallow", result.state.shallow_mark)
+
+
+def build(
+    root: Path,
+    settings: Settings | None = None,
+    *,
+    token: CancelToken = NEVER,
+    progress: Progress = _noop,
+) -> IndexReport:
+    """Bring the index of ``root`` up to date and summarise it.
+
+    A cache found damaged midway (a page the opening checks did not reach) is deleted and the
+    index rebuilt once, with a warning, as when the damage shows at opening.
+    """
+    out = _build_once_more(root, settings, token, progress, summary=True)
+    assert not isinstance(out, list)
+    return out
+
+
+def refresh(
+    root: Path,
+    settings: Settings | None = None,
+    *,
+    token: CancelToken = NEVER,
+    progress: Progress = _noop,
+) -> list[str]:
+    """Bring the index of ``root`` up to date, as :func:`build` does; return only its warnings.
+
+    For callers that go on to query the index: the summary (statistics read from every row) is
+    what a warm :func:`build` spends most of its time on.
+    """
+    try:
+        out = _build_once_more(root, settings, token, progress, summary=False)
+    except IndexReadOnly as e:
+        if not (state_dir(Path(root).resolve()) / "index.sqlite").is_file():
+            raise
+        return [f"{e}; answering from the index as it is (it may be stale)"]
+    assert isinstance(out, list)
+    return out
+
+
+def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
+                     progress: Progress, *, summary: bool) -> IndexReport | list[str]:
+    try:
+        return _build(root, settings, token=token, progress=progress, summary=summary)
+    except (sqlite3.DatabaseError, OSError) as e:
+        if is_unwritable(e) and not isinstance(e, IndexReadOnly):
+            # A read-only checkout or mount: said once, where and why.
+            raise unwritable_error(Path(root).resolve(), e) from e
+        if not is_corruption(e):
+            raise
+        path = state_dir(Path(root).resolve()) / "index.sqlite"
+        Store._discard(path)  # noqa: SLF001 - the store's own way to drop a damaged file
+        out = _build(root, settings, token=token, progress=progress, summary=summary)
+        warnings = out if isinstance(out, list) else out.warnings
+        warnings.insert(0, f"the cache {path} was corrupt ({e}); rebuilding it")
+        return out
+
+
+def _build(
+    root: Path,
+    settings: Settings | None,
+    *,
+    token: CancelToken,
+    progress: Progress,
+    summary: bool = True,
+) -> IndexReport | list[str]:
+    t0 = time.perf_counter()
+    settings = settings or Settings()
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root} is not a folder")
+    from analyzers.tokens import encoding
+
+    if not (state_dir(root) / "index.sqlite").exists():
+        encoding(settings.encoding)  # fail early, before writing anything, on an unknown encoding
+    store = Store.open(root)
+    warnings = list(store.warnings)
+    reader: _Parser | None = None
+    try:
+        walked = walk(root, max_file_size=settings.max_file_size, exclude=settings.exclude,
+                      token=token)
+        warnings.extend(walked.notes)
+        fingerprint = f"{settings.encoding}|{settings.max_file_size}"
+        if store.get_meta("fingerprint") != fingerprint:
+            # Fail early, with a clear message, on an unknown encoding (an unchanged fingerprint
+            # means it loaded before: a warm run need not load it at all).
+            encoding(settings.encoding)
+            with store.transaction():
+                store.conn.execute("DELETE FROM files")
+                store.conn.execute("DELETE FROM defs")
+                store.conn.execute("DELETE FROM skipped")
+                store.conn.execute("DELETE FROM resolved_imports")
+                store.set_meta("fingerprint", fingerprint)
+
+        # Files to read again: those whose (path, size, mtime) differs from the cache's row. An
+        # Entry is that very tuple, so sets compare thousands of them in C on every warm start.
+        file_rows = store.conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        skip_rows = store.conn.execute("SELECT path, size, mtime_ns FROM skipped").fetchall()
+        indexed_before = {r[0] for r in file_rows}
+        skip_paths = {r[0] for r in skip_rows}
+        stats = set(file_rows) if not skip_paths & indexed_before else {
+            r for r in file_rows if r[0] not in skip_paths}  # a skipped row wins (file_stats)
+        stats.update(skip_rows)
+        present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
+        removed = sorted((indexed_before | skip_paths) - present)
+        to_read = [] if stats.issuperset(walked.entries) else [
+            e.path for e in walked.entries if e not in stats]
+        known = store.file_stats() if to_read else {}  # with content hashes: same text, new mtime
+        walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
+        if to_read:
+            encoding(settings.encoding)  # before the pool forks: its workers inherit it
+        if len(to_read) >= POOL_THRESHOLD:
+            store.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: fewer spills in bulk writes
+        reader = _Parser(root, to_read, settings)  # before the history thread starts
+
+        hist_result = _HistoryResult()
+        hist_thread: threading.Thread | None = None
+        if walked.in_git:
+            last_head = store.get_meta("head")
+            last_shallow = store.get_meta("shallow")
+
+            def run_history() -> None:
+                nonlocal hist_result
+                try:
+                    hist_result = _read_history(root, last_head, token, last_shallow)
+                except Cancelled as e:
+                    hist_result = _HistoryResult(error=f"history reading cancelled: {e}")
+
+            hist_thread = threading.Thread(target=run_history, name="ctxsteward-history",
+                                           daemon=True)
+            hist_thread.start()
+
+        parsed: list[str] = []
+        # Files that were indexed and now are skipped (became binary, too large, excluded...).
+        left = [s.path for s in walked.skipped if s.path in indexed_before]
+        with store.transaction():
+            store.delete_files(removed)
+            store.put_skips(walk_skips)
+        fresh: list[RecordRows] = []
+        touched: list[RecordRows] = []
+
+        def flush() -> None:
+            with store.transaction():
+                for r in touched:
+                    store.touch(r.path, r.size, r.mtime_ns)
+                store.put_rows(fresh)
+            parsed.extend(r.path for r in fresh if r.skipped is None)
+            warnings.extend(f"{r.path}: {r.note}" for r in fresh if r.note)
+            left.extend(r.path for r in fresh if r.skipped is not None and r.path in indexed_before)
+            fresh.clear()
+            touched.clear()
+
+        history_summary: dict[str, Any] | None = None  # HistorySummary's fields
+        history_pending = hist_thread is not None
+
+        def take_history() -> None:
+            """Store the history read by the thread (which must have finished)."""
+            nonlocal history_summary, history_pending
+            history_pending = False
+            if hist_result.error:
+                warnings.append(hist_result.error)
+            elif hist_result.state is not None:
+                warnings.extend(hist_result.state.notes)
+                with store.transaction():
+                    _store_history(store, hist_result)
+                history_summary = {
+                    "head": hist_result.state.head, "branch": redact_name(hist_result.state.branch),
+                    "commits_read": len(hist_result.commits),
+                    "shallow": hist_result.state.shallow, "incremental": hist_result.incremental,
+                }
+
+        for rows in reader.batches(token, progress):
+            for r in rows:
+                old = known.get(r.path)
+                if old is not None and old[2] and old[2] == r.hash and r.skipped is None:
+                    touched.append(r)  # same content, new mtime: nothing to re-parse
+                else:
+                    fresh.append(r)
+            if len(fresh) + len(touched) >= FLUSH:
+                flush()
+                if history_pending and hist_thread is not None and not hist_thread.is_alive():
+                    take_history()  # while the workers go on parsing
+        flush()
+
+        # Imports of every file are resolved again when the set of indexed files changes: a
+        # file joining can satisfy an import that resolved to nothing, one leaving breaks edges.
+        file_set_changed = bool(removed or left) or any(p not in indexed_before for p in parsed)
+        if parsed or removed or left or store.get_meta("imports_resolved") != "1":
+            _resolve_imports(store, root, None if file_set_changed else parsed, reader)
+        reader.close()
+
+        if hist_thread is not None:
+            while hist_thread.is_alive():
+                hist_thread.join(0.1)
+                token.check()
+            if history_pending:
+                take_history()
+        elif not walked.in_git:
+            warnings.append(f"{root} is not a git repository: no history, co-change or renames")
+        changed = bool(parsed or removed or left
+                       or (history_summary and history_summary["commits_read"]))
+        if changed or store.get_meta("generation") is None:
+            # Derived caches (the ranking graph) are keyed by this counter.
+            gen = int(store.get_meta("generation") or 0) + 1
+            store.set_meta("generation", str(gen))
+        if not summary:
+            return warnings
+        return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
+                       history_summary, time.perf_counter() - t0, warnings)
+    finally:
+        if reader is not None:
+            reader.close(cancel=True)
+        store.close()
+
+
+_ImportRows = list[tuple[str, str | None, bytes | None]]  # path, lang, packed imports
+
+
+def _resolve_rows(args: tuple[str, list[str], _ImportRows]) -> list[tuple[str, str]]:
+    """Import edges of some files, resolved against the set of indexed ``files``."""
+    from analyzers.syntax import ImportRef
+
+    root, files, rows = args
+    from analyzers.indexing.imports import Resolver
+
+    resolver = Resolver(Path(root), files)
+    out: list[tuple[str, str]] = []
+    for path, lang, blob in rows:
+        imports = [ImportRef(k, t, ln) for k, t, ln in (unpack(blob) or [])]
+        if imports:
+            out.extend((path, dst) for dst in resolver.resolve(path, lang, imports))
+    return out
+
+
+def _resolve_imports(
+    store: Store, root: Path, only: list[str] | None, reader: _Parser | None = None
+) -> None:
+    c = store.conn
+    files = [r[0] for r in c.execute("SELECT path FROM files")]
+    if only is None:
+        rows: _ImportRows = list(
+            c.execute("SELECT path, lang, imports FROM files WHERE imports IS NOT NULL"))
+    else:
+        found = (c.execute("SELECT path, lang, imports FROM files WHERE path=?", (p,)).fetchone()
+                 for p in only)
+        rows = [r for r in found if r is not None]
+    targets = [(r[0],) for r in rows]
+    if reader is not None and reader.pool is not None and len(rows) >= POOL_THRESHOLD:
+        # Split over the workers (in order, so the edges come out as from one loop).
+        n = reader.workers
+        size = -(-len(rows) // n)
+        chunks = [(str(root), files, rows[i:i + size]) for i in range(0, len(rows), size)]
+        out = [edge for part in reader.map(_resolve_rows, chunks) for edge in part]
+    else:
+        out = _resolve_rows((str(root), files, rows))
+    with store.transaction():
+        if only is None:
+            c.execute("DELETE FROM resolved_imports")
+        else:
+            c.executemany("DELETE FROM resolved_imports WHERE src=?", targets)
+        c.executemany("INSERT INTO resolved_imports VALUES (?,?)", out)
+        store.set_meta("imports_resolved", "1")
+
+
+def _report(store: Store, root: Path, in_git: bool, settings: Settings, parsed: int,
+            removed: int, history_summary: dict[str, Any] | None, seconds: float,
+            warnings: list[str]) -> IndexReport:
+    from analyzers.results import HistorySummary, IndexReport, LanguageCount, SkippedFile
+
+    c = store.conn
+    langs = {
+        (lang or "other"): [files, tokens, 0]
+        for lang, files, tokens in c.execute(
+            "SELECT lang, count(*), sum(tokens) FROM files GROUP BY lang")
+    }
+    # Definitions per language: per file from the defs_path index, the language from files_stat
+    # (a join would read every wide files row).
+    lang_of = dict(c.execute("SELECT path, lang FROM files"))
+    per_lang: dict[str | None, int] = {}
+    for path, n in c.execute("SELECT path, count(*) FROM defs GROUP BY path"):
+        if path in lang_of:
+            per_lang[lang_of[path]] = per_lang.get(lang_of[path], 0) + n
+    for lang, n in per_lang.items():
+        langs.setdefault(lang or "other", [0, 0, 0])[2] = n
+    skipped = [SkippedFile(path=p, reason=r, detail=d or "")
+               for p, r, d in c.execute("SELECT path, reason, detail FROM skipped ORDER BY path")]
+    by_reason = Counter(s.reason for s in skipped)
+    nfiles = sum(v[0] for v in langs.values())
+    return IndexReport(
+        root=str(root), in_git=in_git, encoding=settings.encoding, profile=settings.profile,
+        files=nfiles,
+        files_parsed=parsed, files_removed=removed,
+        definitions=sum(v[2] for v in langs.values()),
+        tokens=sum(v[1] or 0 for v in langs.values()),
+        languages=sorted((LanguageCount(language=k, files=v[0], tokens=v[1] or 0,
+                                        definitions=v[2]) for k, v in langs.items()),
+                         key=lambda x: -x.tokens),
+        skipped=skipped, skipped_by_reason=dict(sorted(by_reason.items())),
+        large_commit_limit=settings.large_commit_limit,
+        large_commits=c.execute("SELECT count(*) FROM commits WHERE nfiles > ?",
+                                (settings.large_commit_limit,)).fetchone()[0],
+        history=None if history_summary is None else HistorySummary(
+            commits_total=c.execute("SELECT count(*) FROM commits").fetchone()[0],
+            **history_summary),
+        seconds=round(seconds, 3), warnings=warnings,
+    )
+
+
+# -- querying -----------------------------------------------------------------------------------
+
+class FileInfo(NamedTuple):  # a tuple: Index.files() makes one per file on every query
+    path: str
+    lang: str | None
+    tokens: int
+    lines: int
+    size: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class CoChange:
+    path: str
+    together: int  # commits touching both
+    seed_commits: int  # commits touching the seed (small commits only)
+    weight: float  # age-decayed support
+    last_time: int
+
+
+class Index:
+    """Read-only queries over an up-to-date cache. Cheap to open; load what you ask for."""
+
+    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.settings = settings or Settings()
+        self.readonly = False  # True: opened read-only (a read-only checkout)
+        try:
+            self.store = Store.open(self.root)
+        except (sqlite3.OperationalError, OSError) as e:
+            if not is_unwritable(e) or not (state_dir(self.root) / "index.sqlite").is_file():
+                raise
+            self.store = Store.open_readonly(self.root)
+            self.readonly = True
+        self._files: dict[str, FileInfo] | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self):  # noqa: ANN201 - sqlite3.Connection
+        return self.store.conn
+
+    def files(self) -> dict[str, FileInfo]:
+        if self._files is None:
+            self._files = {
+                r[0]: FileInfo(*r)
+                for r in self.conn.execute(
+                    "SELECT path, lang, tokens, lines, size, hash FROM files ORDER BY path")
+            }
+        return self._files
+
+    def skipped(self) -> dict[str, tuple[str, str]]:
+        return {p: (r, d or "") for p, r, d in
+                self.conn.execute("SELECT path, reason, detail FROM skipped")}
+
+    def definitions(self, path: str) -> list[Definition]:
+        return self.store.definitions(path)
+
+    def all_definitions(self) -> Iterator[tuple[str, Definition]]:
+        for row in self.conn.execute(
+            "SELECT path, name, kind, start_line, end_line, name_line, name_col, signature,"
+            " parent, tokens FROM defs ORDER BY path, start_line"
+        ):
+            yield row[0], Definition(*row[1:])
+
+    def definitions_named(self, name: str) -> list[tuple[str, Definition]]:
+        return [
+            (row[0], Definition(*row[1:]))
+            for row in self.conn.execute(
+                "SELECT path, name, kind, start_line, end_line, name_line, name_col, signature,"
+                " parent, tokens FROM defs WHERE name=?", (name,))
+        ]
+
+    def references(self, path: str) -> dict[str, list[int]]:
+        row = self.conn.execute("SELECT refs FROM files WHERE path=?", (path,)).fetchone()
+        return (unpack(row[0]) or {}) if row else {}
+
+    def all_references(self) -> Iterator[tuple[str, dict[str, list[int]]]]:
+        for path, blob in self.conn.execute("SELECT path, refs FROM files"):
+            yield path, unpack(blob) or {}
+
+    def file_kinds(self) -> dict[str, str]:
+        """Files whose content shows them minified or generated: path -> kind."""
+        return dict(self.conn.execute("SELECT path, kind FROM files WHERE kind IS NOT NULL"))
+
+    def all_terms(self) -> Iterator[tuple[str, dict[str, int]]]:
+        for path, blob in self.conn.execute("SELECT path, terms FROM files"):
+            yield path, unpack(blob) or {}
+
+    def imports_of(self, path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT dst FROM resolved_imports WHERE src=? ORDER BY dst", (path,))]
+
+    def imported_by(self, path: str) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT src FROM resolved_imports WHERE dst=? ORDER BY src", (path,))]
+
+    def import_edges(self) -> list[tuple[str, str]]:
+        return list(self.conn.execute("SELECT src, dst FROM resolved_imports"))
+
+    def head(self) -> str | None:
+        return self.store.get_meta("head")
+
+    def file_history(self, path: str) -> tuple[int, int | None]:
+        """(commit count, last change time) of ``path``."""
+        row = self.conn.execute(
+            "SELECT count(*), max(c.time) FROM commit_files f JOIN commits c ON c.id=f.commit_id"
+            " WHERE f.path=?", (path,)).fetchone()
+        return int(row[0] or 0), row[1]
+
+    def co_changes(self, path: str, *, half_life_days: float = 180.0,
+                   recent: int | None = None) -> list[CoChange]:
+        """Files changed together with ``path`` in commits of at most ``large_commit_limit`` files.
+
+        Support is decayed by the commit's age relative to the newest commit touching ``path``.
+        """
+        limit = self.settings.large_commit_limit
+        commits = self.conn.execute(
+            "SELECT c.id, c.time FROM commit_files f JOIN commits c ON c.id=f.commit_id"
+            " WHERE f.path=? AND c.nfiles<=? ORDER BY c.id DESC", (path, limit)).fetchall()
+        if recent is not None:
+            commits = commits[:recent]
+        if not commits:
+            return []
+        newest = commits[0][1]
+        decay = {cid: 0.5 ** (max(0, newest - t) / (half_life_days * 86400.0))
+                 for cid, t in commits}
+        together: dict[str, int] = defaultdict(int)
+        weight: dict[str, float] = defaultdict(float)
+        last: dict[str, int] = {}
+        times = dict(commits)
+        ids = list(decay)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for cid, other in self.conn.execute(
+                f"SELECT commit_id, path FROM commit_files WHERE commit_id IN ({marks})", chunk
+            ):
+                if other == path:
+                    continue
+                together[other] += 1
+                weight[other] += decay[cid]
+                last[other] = max(last.get(other, 0), times[cid])
+        n = len(commits)
+        out = [CoChange(p, together[p], n, weight[p], last[p]) for p in together]
+        out.sort(key=lambda c: (-c.weight, c.path))
+        return out

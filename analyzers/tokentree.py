@@ -1,0 +1,75 @@
+"""Token budgets: a disk-usage style tree of token counts, largest first."""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+from analyzers.config import Settings
+from analyzers.indexing.index import FileInfo
+from analyzers.results import BudgetNode, BudgetReport
+from analyzers.tokens import Counter
+
+
+def _selected(files: dict[str, FileInfo], wanted: list[str]) -> tuple[list[FileInfo], list[str]]:
+    if not wanted:
+        return list(files.values()), []
+    chosen: dict[str, FileInfo] = {}
+    missing: list[str] = []
+    for w in wanted:
+        w = posixpath.normpath(w).strip("/")  # "./src/" -> "src"
+        if w in ("", "."):
+            return list(files.values()), []
+        hits = [f for p, f in files.items() if p == w or p.startswith(w + "/")]
+        if not hits:
+            missing.append(w)
+        for f in hits:
+            chosen[f.path] = f
+    return list(chosen.values()), missing
+
+
+def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
+           paths: list[str] | None = None) -> BudgetReport:
+    """The token tree of ``paths`` (relative to ``root``; all files when empty)."""
+    profile = settings.model_profile()
+    counter = Counter(settings.encoding, profile)
+    window = profile.context_window
+    chosen, missing = _selected(files, paths or [])
+
+    nodes: dict[str, BudgetNode] = {".": BudgetNode(path=".", kind="dir", tokens=0, files=0,
+                                                    share=0.0)}
+
+    def folder(d: str) -> BudgetNode:
+        key = d + "/" if d else "."
+        node = nodes.get(key)
+        if node is None:
+            node = BudgetNode(path=key, kind="dir", tokens=0, files=0, share=0.0)
+            nodes[key] = node
+            folder(posixpath.dirname(d)).children.append(node)
+        return node
+
+    for f in chosen:
+        tokens = counter.scale(f.tokens)
+        leaf = BudgetNode(path=f.path, kind="file", tokens=tokens, files=1, share=0.0)
+        d = posixpath.dirname(f.path)
+        folder(d).children.append(leaf)
+        while True:
+            n = folder(d)
+            n.tokens += tokens
+            n.files += 1
+            if not d:
+                break
+            d = posixpath.dirname(d)
+
+    def finish(n: BudgetNode) -> None:
+        n.share = round(n.tokens / window, 6) if window else 0.0
+        n.children.sort(key=lambda c: (-c.tokens, c.path))
+        for c in n.children:
+            finish(c)
+
+    root_node = nodes["."]
+    finish(root_node)
+    return BudgetReport(
+        root=str(root), encoding=counter.label, profile=profile.name, context_window=window,
+        total_tokens=root_node.tokens, tree=root_node.children, missing=missing,
+    )

@@ -1,0 +1,5 @@
+"""The command-line edge: `ctxsteward` and its subcommands."""
+
+from server.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,90 @@
+"""``ctxsteward index [ROOT] [--json]``: bring the index up to date and summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from server.cli.commands._history_options import add_large_commit_limit, with_large_commit_limit
+from server.cli.main import add_settings_options, checked_root, dump, emit, find_root, settings_from
+from server.cli.progress import progress_bar
+
+if TYPE_CHECKING:
+    from analyzers.config import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="index a repository (incremental)")
+    p.add_argument("root", nargs="?",
+                   help="folder to index (default: the git work tree around the current folder)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_settings_options(p)
+    add_large_commit_limit(p)
+    p.set_defaults(func=run)
+
+
+def schemas() -> dict[str, type[BaseModel]]:
+    from analyzers.results import IndexReport
+
+    return {"index": IndexReport}
+
+
+def run(args: argparse.Namespace) -> int:
+    from analyzers.indexing.index import build
+    from analyzers.printable import printable
+
+    # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
+    # it from a subfolder does not start a second, history-less index there.
+    root = checked_root(args.root, "ROOT") if args.root else find_root(Path.cwd())
+    settings = with_large_commit_limit(settings_from(args), args)
+    with progress_bar("indexing", enabled=None if not args.json else False) as bar:
+        report = build(root, settings, progress=bar)
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {printable(warning)}\n")
+    if args.json:
+        emit(dump(report))
+        return 0
+    w = sys.stdout.write
+    w(f"Indexed {report.root}{'' if report.in_git else ' (not a git repository)'}\n")
+    removed = f", {report.files_removed:,} removed" if report.files_removed else ""
+    w(f"  files      {report.files:>10,}  ({report.files_parsed:,} parsed this run{removed})\n")
+    w(f"  definitions{report.definitions:>10,}\n")
+    w(f"  tokens     {report.tokens:>10,}  ({_tokens_label(report.tokens, settings)})\n")
+    if report.history:
+        h = report.history
+        shallow = ", shallow clone" if h.shallow else ""
+        large = (f"; {report.large_commits:,} touching more than {report.large_commit_limit:,} "
+                 "files ignored for co-change" if report.large_commits else "")
+        w(f"  commits    {h.commits_total:>10,}  ({h.commits_read:,} read this run{shallow}"
+          f"{large})\n")
+    w(f"  seconds    {report.seconds:>10.2f}\n")
+    if report.languages:
+        w("\n  language        files   definitions        tokens\n")
+        for lang in report.languages:
+            w(f"  {lang.language:<12}{lang.files:>9,}{lang.definitions:>14,}{lang.tokens:>14,}\n")
+    if report.skipped:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in report.skipped_by_reason.items())
+        w(f"\n  skipped {len(report.skipped):,} file(s): {reasons}\n")
+        for s in report.skipped[:10]:
+            detail = f" ({printable(s.detail)})" if s.detail and s.detail != s.reason else ""
+            w(f"    {printable(s.path)}: {s.reason}{detail}\n")
+        if len(report.skipped) > 10:
+            w(f"    …and {len(report.skipped) - 10:,} more (--json lists them all)\n")
+    return 0
+
+
+def _tokens_label(raw: int, settings: Settings) -> str:
+    """Which encoding and profile the count is in: always both, with the profile's scaled count
+    when its factor is not 1 (the figures here are the encoding's own)."""
+    from analyzers.tokens import Counter
+
+    profile = settings.model_profile()
+    counter = Counter(settings.encoding, profile)
+    if profile.factor == 1.0:
+        return f"{settings.encoding}, profile {profile.name}"
+    return (f"{settings.encoding}, profile {profile.name}: ×{profile.factor:g} ≈ "
+            f"{counter.scale(raw):,}")

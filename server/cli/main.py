@@ -1,0 +1,246 @@
+"""``ctxsteward``: the command-line edge. Parses arguments, calls ``analyzers``, prints results.
+
+Each subcommand lives in its own module under :mod:`server.cli.commands` and exposes
+``register(subparsers)`` (and optionally ``schemas()``); this module finds them, parses argv and
+turns errors into one clear message with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from analyzers import __version__
+from analyzers.cancel import Cancelled
+
+if TYPE_CHECKING:  # pydantic and the settings load with the command that needs them
+    from pydantic import BaseModel
+
+    from analyzers.config import Settings
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one clear message, exit status 2."""
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    from analyzers.config import Settings
+
+    values: dict[str, object] = {}
+    for name in ("encoding", "profile", "context_window", "max_file_size"):
+        v = getattr(args, name, None)
+        if v is not None:
+            values[name] = v
+    if getattr(args, "exclude", None):
+        values["exclude"] = args.exclude
+    if not values:
+        return Settings()  # the defaults: nothing to validate (pydantic is not even imported)
+    from pydantic import ValidationError
+
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as e:
+        raise UserError(f"invalid setting: {e.errors()[0]['msg']}") from e
+
+
+def find_root(start: Path) -> Path:
+    """The workspace for ``start``: its git work tree, else the folder itself (a file's folder);
+    git's own folder or a bare repository is refused (the check the servers make too)."""
+    from analyzers.indexing.walk import NotAWorkspace, workspace_root
+
+    start = start.resolve()
+    if not start.exists():
+        raise UserError(f"{start} does not exist")
+    try:
+        return workspace_root(start)
+    except NotAWorkspace as e:
+        raise UserError(str(e)) from e
+
+
+def checked_root(given: str, option: str = "--root") -> Path:
+    """A folder the user named as the workspace (``--root``, ``ROOT``), resolved; anything else
+    (missing, a file, a device) is a :class:`UserError` naming the option and the path."""
+    path = Path(given).expanduser()
+    try:
+        full = path.resolve()
+        is_dir, exists = full.is_dir(), full.exists()
+    except (OSError, RuntimeError) as e:  # a symlink loop, an unreadable parent
+        raise UserError(f"{option} {given}: {e}") from e
+    if not exists:
+        raise UserError(f"{full} does not exist")
+    if not is_dir:
+        kind = "a file" if full.is_file() else "not a folder"
+        raise UserError(f"{option} must be a folder: {given} is {kind}")
+    from analyzers.indexing.walk import NotAWorkspace, refuse_git_internals
+
+    try:
+        refuse_git_internals(full)
+    except NotAWorkspace as e:
+        raise UserError(str(e)) from e
+    return full
+
+
+def root_from(given: str | None, option: str = "--root") -> Path:
+    """The workspace: the git work tree around ``given`` (a checked folder) or the current one."""
+    return find_root(checked_root(given, option) if given else Path.cwd())
+
+
+def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
+    """Paths given on the command line, made relative to ``root``; outside it is an error."""
+    out = []
+    for p in paths:
+        try:
+            full = Path(p).resolve()
+        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+            raise UserError(f"{p}: {e}") from e
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError as e:
+            raise UserError(f"{p} is outside the workspace {root}") from e
+        out.append("." if rel in ("", ".") else rel)
+    return out
+
+
+def out_path(root: Path, out: str) -> tuple[Path, str]:
+    """Where ``--out`` writes, and a note for the message ("" inside the workspace). Refused
+    (exit 2): a path in the workspace that is a symlink or goes through one, or whose real
+    location is outside it. A path outside the workspace as typed is the user's choice."""
+    from analyzers.confine import check_write, lexically_inside
+
+    path = check_write(root, Path(os.path.abspath(os.path.expanduser(out))), typed=True)
+    inside = lexically_inside(root, path)
+    return path, "" if inside else " (outside the workspace, as you asked with --out)"
+
+
+def emit(text: str, out: str | None = None, root: Path | None = None) -> None:
+    """Print ``text``, or write it atomically to ``out`` (checked by :func:`out_path` against
+    ``root`` when given)."""
+    if out:
+        from analyzers.fsutil import write_atomic
+
+        path = out_path(root, out)[0] if root is not None else Path(out)
+        try:
+            write_atomic(path, text if text.endswith("\n") else text + "\n",
+                         follow_symlinks=True)
+        except OSError as e:  # the user's path: where it cannot be written is their input
+            raise UserError(f"cannot write {out}: {e.strerror or e}") from e
+    else:
+        if sys.stdout.isatty():  # a person reads it: file content must not drive the terminal
+            from analyzers.printable import printable_lines
+
+            text = printable_lines(text)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def dump(model: BaseModel) -> str:
+    text = model.model_dump_json(indent=2)
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("-", "")
+    if encoding != "utf8" and not text.isascii():
+        # \u escapes keep the JSON valid where the terminal cannot show the characters.
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=True)
+    return text
+
+
+def add_settings_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", help="tokenizer encoding (default cl100k_base, offline)")
+    p.add_argument("--profile", help="model profile: generic, claude, gpt-4")
+    p.add_argument("--context-window", type=int, help="context window size in tokens")
+    p.add_argument("--max-file-size", type=int, help="skip files larger than this (bytes)")
+    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style glob")
+
+
+def command_modules() -> list[ModuleType]:
+    import pkgutil
+
+    from server.cli import commands
+
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    return [importlib.import_module(f"{commands.__name__}.{n}") for n in names
+            if not n.startswith("_")]
+
+
+def _command_module(argv: Sequence[str]) -> ModuleType | None:
+    """The module of the subcommand ``argv`` names (each lives in the module of its own name), or
+    None when there is none or it is unknown: then every module registers (help, error lists)."""
+    name = next((a for a in argv if not a.startswith("-") or a in ("-h", "--help")), None)
+    if not name or not name.isidentifier() or name.startswith("_"):
+        return None
+    qualified = f"{__package__}.commands.{name}"
+    try:
+        return importlib.import_module(qualified)
+    except ModuleNotFoundError as e:
+        if e.name != qualified:
+            raise
+        return None
+
+
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Given the arguments, it registers only the subcommand they name (a
+    warm ``bundle`` call need not import every other command), else all of them."""
+    ap = argparse.ArgumentParser(
+        prog="ctxsteward",
+        description="Context Steward: the right context for AI coding agents.",
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    only = _command_module(argv) if argv is not None else None
+    for module in [only] if only is not None else command_modules():
+        module.register(sub)
+    if only is not None and set(sub.choices) != {only.__name__.rpartition(".")[2]}:
+        return parser()  # the module registers other names: fall back to every command
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from analyzers.tokens import EncodingUnavailable
+
+    for stream in (sys.stdout, sys.stderr):
+        # A path a terminal's encoding cannot show is escaped, not a UnicodeEncodeError.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+    if argv is None:
+        argv = sys.argv[1:]
+    args = parser(argv).parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except (UserError, EncodingUnavailable, NotADirectoryError, FileNotFoundError,
+            PermissionError) as e:
+        sys.stderr.write(f"ctxsteward: {e}\n")
+        return 2
+    except Cancelled as e:
+        sys.stderr.write(f"ctxsteward: stopped ({e})\n")
+        return 130
+    except RuntimeError as e:  # pathlib's resolve() on a symlink loop (Python < 3.13)
+        if not str(e).startswith("Symlink loop"):
+            raise
+        sys.stderr.write(f"ctxsteward: {e}: the path is a symlink that never resolves\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("ctxsteward: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:  # the disk, not the input: still one clear line, never a traceback
+        sys.stderr.write(f"ctxsteward: {e}\n")
+        return 1
+    except sqlite3.Error as e:  # e.g. the cache stayed locked by another process
+        sys.stderr.write(f"ctxsteward: the cache could not be used ({e})\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""The current context bundle: suggested for a file, a definition or a task, then edited.
+
+The server keeps one *current bundle*: the last suggestion's request (seeds, task, budget) with the
+user's edits on top — definitions added (extra seeds focused on that definition), files added
+(pins) and files removed (exclude globs) — and recomputes it with
+:func:`analyzers.bundles.assemble.make_bundle`
+after every change, on the scheduler. A new suggestion starts
+over, except for what was added with ``"pin": true``, which every later suggestion keeps.
+
+Every change that alters the bundle's totals is announced with the custom notification
+``ctxsteward/budget`` (for a status bar); after an index build the current bundle is recomputed in
+the background and announced again when its totals moved.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lsprotocol import types
+from pydantic import BaseModel, Field
+from pygls.workspace.position_codec import PositionCodec
+
+from analyzers.bundles.assemble import (
+    BundleError,
+    BundleRequest,
+    BundleResult,
+    make_bundle,
+    parse_seed,
+)
+from analyzers.bundles.render import render
+from analyzers.confine import read_bytes_inside
+from analyzers.indexing.filefacts import decode
+from analyzers.secrets import redact
+from server.lsp.args import CommandError, Located
+from server.lsp.chain import Chain
+from server.lsp.documents import split_lines
+from server.lsp.state import Buffer, ServerState
+from server.scheduler import Job, JobContext, Priority
+
+log = logging.getLogger(__name__)
+
+SUGGEST = "ctxsteward.suggestBundle"
+ADD = "ctxsteward.addToBundle"
+REMOVE = "ctxsteward.removeFromBundle"
+COPY = "ctxsteward.copyBundle"
+CURRENT = "ctxsteward.currentBundle"
+SAVE = "ctxsteward.saveBundle"
+BUDGET_NOTIFICATION = "ctxsteward/budget"
+ACTION_KIND = "source.ctxsteward.bundle"
+
+
+class BudgetTotals(BaseModel):
+    """``ctxsteward/budget``: the current bundle's totals."""
+
+    total_tokens: int
+    budget: int = Field(description="Token budget; 0 means rank only.")
+    items: int
+    encoding: str
+    over: bool = Field(description="total_tokens > budget (never for a rank-only bundle)")
+    task: str | None = None
+    seeds: list[str] = Field(default_factory=list)
+    present: bool = True
+
+
+class SavedBundleResult(BaseModel):
+    """``ctxsteward.saveBundle``: where the current bundle was stored."""
+
+    name: str
+    path: str = Field(description="Root-relative path of the saved bundle.")
+    items: int
+    total_tokens: int
+
+
+@dataclass
+class Spec:
+    """What the current bundle is computed from."""
+
+    seeds: list[str]
+    task: str | None
+    budget: int
+    added: list[str] = field(default_factory=list)  # definitions: "path::qualified"
+    pins: list[str] = field(default_factory=list)  # whole files added
+    excludes: list[str] = field(default_factory=list)  # files removed
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: str  # root-relative ('.' for the root)
+    is_dir: bool = False
+    line: int | None = None  # 1-based line of the position, when one was given
+    definition: str | None = None  # qualified name of the innermost definition there
+
+
+def seed_path(spec: str) -> str:
+    """The file of a seed or added definition (``path``, ``path:LINE``, ``path::symbol``)."""
+    if "::" in spec:
+        return spec.split("::", 1)[0]
+    m = re.match(r"^(.*):(\d+)$", spec)
+    return m.group(1) if m else spec
+
+
+def exclude_glob(path: str) -> str:
+    """A gitignore pattern matching exactly the root-relative file ``path``."""
+    out = "".join("\\" + ch if ch in "\\*?[]" else ch for ch in path)
+    if out.endswith(" "):
+        out = out[:-1] + "\\ "
+    return "/" + out
+
+
+def totals(bundle: Any) -> BudgetTotals:
+    return BudgetTotals(
+        total_tokens=bundle.total_tokens, budget=bundle.budget, items=len(bundle.items),
+        encoding=bundle.encoding, over=bundle.budget > 0 and bundle.total_tokens > bundle.budget,
+        task=bundle.task, seeds=list(bundle.seeds))
+
+
+class BundleSession:
+    """The current bundle and the commands that make and change it (see the module doc)."""
+
+    def __init__(self, ls: Any, state: ServerState) -> None:
+        self.ls = ls
+        self.state = state
+        self.chain = Chain()
+        self._lock = threading.Lock()
+        self.spec: Spec | None = None
+        self.sticky: list[str] = []  # "path" or "path::qualified", kept across suggestions
+        self.result: BundleResult | None = None
+        self._generation = 0
+        self._sent: dict[str, Any] | None = None
+
+    # -- where a command points ---------------------------------------------------------------
+    def target(self, ctx: JobContext, buf: Buffer | None, loc: Located,
+               codec: PositionCodec) -> Target:
+        state = self.state
+        root = state.root
+        if root is None:
+            raise CommandError("no workspace folder is open")
+        why = state.refusal(loc.uri)
+        path = state.rel_path(loc.uri)
+        if why is not None or path is None:
+            raise CommandError(why or f"{loc.uri} is outside the workspace {root}")
+        if (root / path).is_dir():
+            return Target(path, is_dir=True)
+        if loc.position is None:
+            return Target(path)
+        text = buf.text if buf is not None else _read_text(root, path,
+                                                           state.settings.max_file_size)
+        if text is None:
+            return Target(path)
+        lines = split_lines(text)
+        pos = codec.position_from_client_units(lines, loc.position)
+        line = pos.line + 1
+        facts, _ = state.facts_for(buf, loc.uri, ctx)
+        inner = [d for d in (facts.definitions if facts is not None else [])
+                 if d.start_line <= line <= d.end_line]
+        best = min(inner, key=lambda d: (d.end_line - d.start_line, -d.start_line)) \
+            if inner else None
+        return Target(path, line=line, definition=best.qualified if best else None)
+
+    # -- computing -----------------------------------------------------------------------------
+    def _compute(self, ctx: JobContext, spec: Spec) -> BundleResult:
+        index = self.state.index()
+        if index is None:
+            raise CommandError(self.state.last_index_error or "no index: open a workspace folder")
+        files = index.files()
+        pins = [p for p in dict.fromkeys(spec.pins) if p in files]
+        added = []
+        for a in dict.fromkeys(spec.added):
+            try:
+                parse_seed(index, a)
+            except BundleError:
+                continue  # the definition is gone (renamed, deleted): drop it
+            added.append(a)
+        request = BundleRequest(
+            seeds=list(dict.fromkeys(spec.seeds + added)), task=spec.task, budget=spec.budget,
+            pins=pins, exclude=[exclude_glob(p) for p in spec.excludes])
+        try:
+            return make_bundle(index, request, ctx.token)
+        except BundleError as e:
+            raise CommandError(str(e)) from e
+
+    def _commit(self, spec: Spec, result: BundleResult, sticky: list[str] | None = None) -> None:
+        """Make ``result`` current (call with the lock held) and announce its totals."""
+        self.spec = spec
+        self.result = result
+        if sticky is not None:
+            self.sticky = sticky
+        self._generation += 1
+        self._announce(result)
+
+    def _announce(self, result: BundleResult) -> None:
+        payload = totals(result.bundle).model_dump(mode="json")
+        if payload != self._sent:
+            self._sent = payload
+            self.state.call_soon(self._send, payload)
+
+    def _send(self, payload: dict[str, Any]) -> None:
+        self.ls.protocol.notify(BUDGET_NOTIFICATION, payload)
+
+    def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
+        for s in sticky:
+            if "::" in s:
+                if s not in spec.added:
+                    spec.added.append(s)
+            elif s not in spec.pins and s not in spec.seeds:
+                spec.pins.append(s)
+        return spec
+
+    # -- commands (each runs as a job of the session's chain) ----------------------------------
+    def suggest(self, ctx: JobContext, buf: Buffer | None, loc: Located | None,
+                task: str | None, budget: int | None, codec: PositionCodec) -> dict[str, Any]:
+        seeds: list[str] = []
+        if loc is not None:
+            t = self.target(ctx, buf, loc, codec)
+            if not t.is_dir:
+                seeds = [f"{t.path}:{t.line}" if t.line is not None else t.path]
+        task = task.strip() if task and task.strip() else None
+        if not seeds and task is None:
+            raise CommandError("give a file (\"uri\") or a task (\"task\") to suggest a bundle for")
+        with self._lock:
+            spec = self._with_sticky(Spec(
+                seeds=seeds, task=task,
+                budget=self.state.settings.default_budget if budget is None else budget),
+                list(self.sticky))
+            result = self._compute(ctx, spec)
+            self._commit(spec, result)
+            return bundle_view(result.bundle)
+
+    def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
+            codec: PositionCodec) -> dict[str, Any]:
+        t = self.target(ctx, buf, loc, codec)
+        if t.is_dir:
+            raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
+        item = f"{t.path}::{t.definition}" if t.definition else t.path
+        with self._lock:
+            sticky = list(self.sticky)
+            if pin and item not in sticky:
+                if t.definition is None:
+                    sticky = [s for s in sticky if seed_path(s) != t.path]
+                sticky.append(item)
+            if self.spec is None:
+                spec = self._with_sticky(Spec(
+                    seeds=[item], task=None, budget=self.state.settings.default_budget), sticky)
+            else:
+                spec = replace(self.spec, seeds=list(self.spec.seeds),
+                               added=list(self.spec.added), pins=list(self.spec.pins),
+                               excludes=[p for p in self.spec.excludes if p != t.path])
+                if t.definition is not None:
+                    whole = t.path in spec.pins or t.path in spec.seeds
+                    if not whole and item not in spec.added:
+                        spec.added.append(item)
+                else:
+                    # The whole file: definitions added from it and a focused seed would narrow
+                    # it to those definitions.
+                    spec.added = [a for a in spec.added if seed_path(a) != t.path]
+                    spec.seeds = [t.path if seed_path(s) == t.path else s for s in spec.seeds]
+                    spec.seeds = list(dict.fromkeys(spec.seeds))
+                    if t.path not in spec.pins and t.path not in spec.seeds:
+                        spec.pins.append(t.path)
+            result = self._compute(ctx, spec)
+            self._commit(spec, result, sticky)
+            return bundle_view(result.bundle)
+
+    def remove(self, ctx: JobContext, buf: Buffer | None, loc: Located,
+               codec: PositionCodec) -> dict[str, Any]:
+        t = self.target(ctx, buf, loc, codec)
+        with self._lock:
+            if self.spec is None:
+                raise CommandError("there is no current bundle: suggest one first "
+                                   "(ctxsteward.suggestBundle)")
+            if t.is_dir:
+                raise CommandError(f"{t.path} is a folder: remove the files inside it one by one")
+            spec = replace(self.spec, seeds=list(self.spec.seeds), added=list(self.spec.added),
+                           pins=list(self.spec.pins), excludes=list(self.spec.excludes))
+            sticky = list(self.sticky)
+            item = f"{t.path}::{t.definition}" if t.definition else None
+            if item is not None and item in spec.added:
+                spec.added.remove(item)  # just that definition
+                sticky = [s for s in sticky if s != item]
+            else:
+                spec.added = [a for a in spec.added if seed_path(a) != t.path]
+                spec.pins = [p for p in spec.pins if p != t.path]
+                sticky = [s for s in sticky if seed_path(s) != t.path]
+                if t.path not in spec.excludes:
+                    spec.excludes.append(t.path)
+            result = self._compute(ctx, spec)
+            self._commit(spec, result, sticky)
+            return bundle_view(result.bundle)
+
+    def copy(self, fmt: str) -> str:
+        with self._lock:
+            result = self.result
+        if result is None:
+            raise CommandError("there is no current bundle to copy: suggest one first "
+                               "(ctxsteward.suggestBundle)")
+        if result.bundle.budget == 0:
+            raise CommandError("the current bundle ranks files only (budget 0): suggest one with "
+                               "a budget to get its text")
+        if fmt == "markdown":
+            return result.rendered
+        return render(fmt, result.bundle.task, result.pieces)
+
+    def current(self) -> dict[str, Any] | None:
+        with self._lock:
+            return None if self.result is None else bundle_view(self.result.bundle)
+
+    def save(self, ctx: JobContext, name: str) -> dict[str, Any]:
+        from analyzers.bundles.assemble import save_bundle
+
+        with self._lock:
+            result = self.result
+        if result is None:
+            raise CommandError("there is no current bundle to save: suggest one first")
+        index = self.state.index()
+        if index is None or self.state.root is None:
+            raise CommandError("no index: open a workspace folder")
+        try:
+            path = save_bundle(index, name, result)
+        except BundleError as e:
+            raise CommandError(str(e)) from e
+        except OSError as e:
+            raise CommandError(f"the bundle could not be saved: {e}") from e
+        rel = path.relative_to(self.state.root).as_posix()
+        return SavedBundleResult(name=name, path=rel, items=len(result.bundle.items),
+                                 total_tokens=result.bundle.total_tokens).model_dump(mode="json")
+
+    # -- after the index changed ---------------------------------------------------------------
+    def refresh(self) -> Job | None:
+        """Recompute the current bundle in the background (call on the loop)."""
+        if self.spec is None:
+            return None
+
+        def run(ctx: JobContext) -> None:
+            with self._lock:
+                spec, generation = self.spec, self._generation
+                if spec is None:
+                    return
+                try:
+                    result = self._compute(ctx, spec)
+                except CommandError as e:  # a seed vanished: keep the bundle as it was
+                    log.info("the current bundle was not recomputed: %s", e)
+                    return
+                if generation == self._generation:
+                    self.result = result
+                    self._announce(result)
+
+        prev = self.chain.last
+        job = self.state.scheduler.submit(
+            run, kind="bundle-refresh", key="bundle-refresh", priority=Priority.BACKGROUND,
+            depends_on=[prev] if prev is not None and not prev.state.finished else [],
+            delay=0.3, deadline=120.0)
+        self.chain.last = job
+        return job
+
+    # -- code actions --------------------------------------------------------------------------
+    def code_actions(self, ctx: JobContext, buf: Buffer | None, loc: Located,
+                     codec: PositionCodec) -> list[types.CodeAction]:
+        try:
+            t = self.target(ctx, buf, loc, codec)
+        except CommandError:
+            return []
+        if t.is_dir:
+            return []
+        result = self.result  # no lock: a bundle job may hold it for a while; a read is atomic
+        items = {i.path: i for i in result.bundle.items} if result is not None else {}
+        whole = items.get(t.path) is not None and items[t.path].granularity == "file"
+        out: list[types.CodeAction] = []
+
+        def action(title: str, command: str, arg: dict[str, Any]) -> None:
+            title = redact(title)  # a definition's name may hold a token
+            out.append(types.CodeAction(title=title, kind=ACTION_KIND, command=types.Command(
+                title=title, command=command, arguments=[arg])))
+
+        file_arg: dict[str, Any] = {"uri": loc.uri}
+        if t.definition is not None and loc.position is not None and not whole:
+            shown = t.definition
+            if t.path in items and shown in items[t.path].symbols:
+                shown = ""
+            if shown:
+                action(f"Add {shown} to the context bundle", ADD, {
+                    "uri": loc.uri, "position": {"line": loc.position.line,
+                                                 "character": loc.position.character}})
+        name = posixpath.basename(t.path)
+        if not whole:
+            action(f"Add {name} to the context bundle", ADD, file_arg)
+        if t.path in items:
+            action(f"Exclude {name} from the context bundle", REMOVE, file_arg)
+        action(f"Suggest a context bundle for {name}", SUGGEST, file_arg)
+        return out
+
+
+def bundle_view(bundle: Any) -> dict[str, Any]:
+    """The bundle as JSON for the editor, with the texts derived from files and git (symbol
+    names, reasons) passed through :func:`analyzers.secrets.redact`."""
+    out: dict[str, Any] = bundle.model_dump(mode="json")
+    for item in out.get("items", []):
+        item["symbols"] = [redact(x) for x in item.get("symbols", [])]
+        item["reasons"] = [redact(x) for x in item.get("reasons", [])]
+    for key in ("excluded", "left_out"):
+        for row in out.get(key) or []:
+            if isinstance(row.get("reason"), str):
+                row["reason"] = redact(row["reason"])
+    out["seeds"] = [redact(x) for x in out.get("seeds", [])]
+    return out
+
+
+def _read_text(root: Any, path: str, max_size: int) -> str | None:
+    data = read_bytes_inside(root, path, limit=max_size + 1)
+    if data is None or len(data) > max_size:
+        return None
+    text, _ = decode(data)
+    return text
+
+
+def wanted(only: list[str] | None, kind: str) -> bool:
+    """Whether a code action of ``kind`` passes the client's ``context.only`` filter."""
+    if not only:
+        return True
+    return any(kind == k or kind.startswith(k + ".") for k in only)

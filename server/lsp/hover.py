@@ -1,0 +1,251 @@
+"""Hover: token costs of a definition and its file, where it is defined, what changes with it;
+on a path or an ``@import`` in Markdown, whether it exists and what it costs."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzers.confine import read_bytes_inside, relative_inside
+from analyzers.indexing.filefacts import decode
+from analyzers.indexing.index import Index
+from analyzers.secrets import secret_by_name
+from analyzers.syntax import Definition
+from server.lsp.documents import DocFacts, definition_at, file_row, split_lines, word_at
+from server.lsp.state import Buffer, ServerState
+from server.scheduler import JobContext
+
+MAX_CANDIDATES = 3
+CO_CHANGE_PARTNERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class HoverAnswer:
+    markdown: str
+    line: int  # 0-based
+    start: int  # code-point columns
+    end: int
+
+
+def _pct(share: float) -> str:
+    return f"{share:.2%}" if 0 < share < 0.001 else f"{share:.1%}"
+
+
+def _tokens(state: ServerState, raw: int) -> str:
+    n = state.scaled(raw)
+    return f"{n:,} tokens"
+
+
+def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
+          line: int, col: int, *, stale_ok: bool = False) -> HoverAnswer | None:
+    """The hover at (0-based ``line``, code-point ``col``) of ``text``, the document ``uri``
+    (``stale_ok``: from the facts of an earlier version of the buffer, during an edit burst)."""
+    facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
+    if facts is None:
+        return None
+    lines = split_lines(text)
+    if not 0 <= line < len(lines):
+        return None
+    if facts.lang == "markdown" or facts.path.lower().endswith((".md", ".mdc")):
+        return _markdown_path_hover(state, facts, lines[line], line, col)
+    ctx.check()
+    here = definition_at(facts.definitions, lines, line, col)
+    index = state.index()
+    if here is not None:
+        w = word_at(lines[line], col)
+        start, end = (w[1], w[2]) if w else (col, col)
+        md = _describe(state, index, [(facts.path, here)], facts, defined_here=True)
+        return HoverAnswer(md, line, start, end)
+    w = word_at(lines[line], col)
+    if w is None:
+        return None
+    word, start, end = w
+    candidates = _candidates(index, facts, word, ctx)
+    if not candidates:
+        return None
+    return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False),
+                       line, start, end)
+
+
+def _candidates(index: Index | None, facts: DocFacts, word: str, ctx: JobContext
+                ) -> list[tuple[str, Definition]]:
+    """Definitions named ``word``: this file's (from its current text) first, then the files it
+    imports, then its folder, then the rest."""
+    local = [(facts.path, d) for d in facts.definitions if d.name == word]
+    if index is None:
+        return local
+    ctx.check()
+    others = [(p, d) for p, d in index.definitions_named(word) if p != facts.path]
+    if not others:
+        return local
+    imported = set(index.imports_of(facts.path))
+    folder = posixpath.dirname(facts.path)
+
+    def rank(item: tuple[str, Definition]) -> tuple[int, str, int]:
+        p, d = item
+        tier = 1 if p in imported else 2 if posixpath.dirname(p) == folder else 3
+        return tier, p, d.start_line
+
+    return local + sorted(others, key=rank)
+
+
+def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, Definition]],
+              facts: DocFacts, *, defined_here: bool) -> str:
+    out: list[str] = []
+    window = state.window_label()
+    file_tokens: dict[str, int | None] = {facts.path: facts.tokens}
+    for path, d in cands[:MAX_CANDIDATES]:
+        if path not in file_tokens:
+            row = file_row(index, path) if index is not None else None
+            file_tokens[path] = row.tokens if row else None
+        dt = state.scaled(d.tokens)
+        head = f"**`{d.qualified}`** · {d.kind} · **{dt:,} tokens** " \
+               f"({_pct(state.share(dt))} of {window})"
+        where = f"`{path}:{d.start_line}`" + (f"–{d.end_line}" if d.end_line > d.start_line
+                                             else "")
+        ft = file_tokens[path]
+        file_part = ""
+        if ft is not None:
+            fs = state.scaled(ft)
+            part = f" ({d.tokens / ft:.0%} of it)" if ft else ""
+            file_part = f" · file {fs:,} tokens{part}, {_pct(state.share(fs))} of {window}"
+        label = "Defined here" if defined_here and path == facts.path else "Defined in"
+        out.append(f"{head}  \n{label} {where}{file_part}")
+    if len(cands) > MAX_CANDIDATES:
+        out.append(f"…and {len(cands) - MAX_CANDIDATES} more definitions with this name")
+    partners_of = cands[0][0]
+    if index is not None:
+        partners = index.co_changes(partners_of)[:CO_CHANGE_PARTNERS]
+        if partners:
+            listed = ", ".join(f"`{c.path}` ({c.together}×)" for c in partners)
+            out.append(f"Changes with: {listed}")
+    if facts.source == "buffer":
+        out.append("_counted from the editor's text (unsaved, or not in the index)_")
+    return "\n\n".join(out)
+
+
+# -- Markdown paths -----------------------------------------------------------------------------
+
+_PATTERNS = [
+    re.compile(r"(?<![\w@/`])@((?:~|\.{1,2})?/?[\w.\-~/]*[\w\-/])"),  # @import (CLAUDE.md)
+    re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)"),  # [text](target)
+    re.compile(r"`([^`\s]+)`"),  # `path/in/code`
+    re.compile(r"(?<![\w/.\-@])((?:\.{1,2}/|~/|/)?[\w\-]+(?:/[\w.\-]+)+/?)"),  # bare a/b/c.py
+    re.compile(r"(?<![\w/.\-@])([\w\-]+\.(?:md|mdc|py|ts|tsx|js|jsx|json|toml|ya?ml|txt|rs|go|"
+               r"java|rb|php|sh|cfg|ini|lock))\b"),  # bare file.ext
+]
+
+
+def _path_under_cursor(line: str, col: int) -> tuple[str, int, int, bool] | None:
+    for i, pat in enumerate(_PATTERNS):
+        for m in pat.finditer(line):
+            s, e = m.span(1)
+            if s <= col <= e:
+                target = m.group(1)
+                if i == 2 and "/" not in target and not re.search(r"\.\w{1,8}$", target):
+                    continue
+                return target, s, e, i == 0
+    return None
+
+
+def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: int, col: int
+                         ) -> HoverAnswer | None:
+    hit = _path_under_cursor(text, col)
+    if hit is None:
+        return None
+    target, start, end, is_import = hit
+    if re.match(r"^[a-zA-Z][\w+.-]*:", target) or target.startswith("#"):
+        return None  # a URL or an anchor
+    target = target.split("#", 1)[0]
+    if not target:
+        return None
+    shown = ("@" if is_import else "") + target
+    found = _resolve(state, facts.path, target)
+    window = state.window_label()
+    if found == "outside":
+        return HoverAnswer(f"`{shown}` · **outside the workspace**: not read or counted",
+                           line, start, end)
+    if found is None or isinstance(found, str):
+        where = "next to this file and at the workspace root"
+        return HoverAnswer(f"`{shown}` · **does not exist** (looked {where})", line, start, end)
+    full, rel = found
+    index = state.index()
+    name = f"`{rel}`"
+    if full.is_dir():
+        files, raw = _folder_totals(index, rel)
+        n = state.scaled(raw)
+        body = f"{name} · folder · {files:,} indexed files · **{n:,} tokens** " \
+               f"({_pct(state.share(n))} of {window})"
+        return HoverAnswer(body, line, start, end)
+    secret = secret_by_name(rel) or secret_by_name(target)
+    if secret:
+        return HoverAnswer(f"`{shown}` · not counted: {secret}", line, start, end)
+    raw_tokens, note = _file_tokens(state, index, rel)
+    if raw_tokens is None:
+        return HoverAnswer(f"{name} · exists · {note}", line, start, end)
+    n = state.scaled(raw_tokens)
+    verb = "imported: adds" if is_import else "exists ·"
+    body = f"{name} · {verb} **{n:,} tokens** ({_pct(state.share(n))} of {window})"
+    if note:
+        body += f"  \n_{note}_"
+    return HoverAnswer(body, line, start, end)
+
+
+def _resolve(state: ServerState, md_path: str, target: str
+             ) -> tuple[Path, str] | str | None:
+    """Where ``target`` (written in the Markdown file ``md_path``) is: (real path, workspace-
+    relative path); "outside" when it points outside the workspace (never looked at there);
+    None when it does not exist."""
+    root = state.root
+    if root is None:
+        return "outside"
+    md = root / md_path
+    if target.startswith("~"):
+        options = [Path(target).expanduser()]
+    elif target.startswith("/"):
+        options = [Path(target), root / target.lstrip("/")]
+    else:
+        options = [md.parent / target, root / target]
+    outside = False
+    for p in options:
+        rel = relative_inside(root, p)
+        if rel is None:
+            outside = True
+            continue
+        full = root / rel if rel != "." else root
+        if full.exists():
+            return full, rel
+    return "outside" if outside else None
+
+
+def _folder_totals(index: Index | None, rel: str) -> tuple[int, int]:
+    if index is None:
+        return 0, 0
+    if rel in ("", "."):
+        row = index.conn.execute("SELECT count(*), sum(tokens) FROM files").fetchone()
+    else:
+        prefix = rel.rstrip("/") + "/"
+        row = index.conn.execute(
+            "SELECT count(*), sum(tokens) FROM files WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + "0")).fetchone()  # '0' sorts right after '/'
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def _file_tokens(state: ServerState, index: Index | None, rel: str) -> tuple[int | None, str]:
+    if index is not None:
+        row = file_row(index, rel)
+        if row is not None:
+            return row.tokens, ""
+    root = state.root
+    limit = state.settings.max_file_size
+    data = read_bytes_inside(root, rel, limit=limit + 1) if root is not None else None
+    if data is None:
+        return None, "unreadable"
+    if len(data) > limit:
+        return None, f"too large to count (over {limit:,} bytes)"
+    text, why = decode(data)
+    if text is None:
+        return None, f"not text ({why})"
+    return state.counter.raw(text), "not in the index; counted from disk"

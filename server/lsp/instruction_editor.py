@@ -1,0 +1,271 @@
+"""Editor features of instruction files (CLAUDE.md, AGENTS.md, rules ...) on top of
+:mod:`analyzers.instructions`: quick fixes, pulled diagnostics, document links, a hover with what
+each agent loads in the file's folder, a code lens with the file's total and inlay hints with each
+section's tokens, and the ``ctxsteward.checkInstructions`` command.
+
+Everything here runs inside scheduler jobs; the analyser's positions are code points and are
+converted to the client's position encoding (UTF-16 unless negotiated otherwise) here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pydantic import Field
+from pygls.workspace.position_codec import PositionCodec
+
+from analyzers.instructions import (
+    CheckReport,
+    check_workspace,
+    document_links,
+    file_summary,
+    loaded_for,
+    loaded_markdown,
+)
+from analyzers.instructions.links import FileSummary
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
+from server.lsp.args import CommandError
+from server.lsp.diagnostics import InstructionChecks, client_range, result_id, to_lsp
+from server.lsp.documents import split_lines
+from server.lsp.hover import _pct
+from server.lsp.state import ServerState
+from server.scheduler import JobContext
+
+CHECK_INSTRUCTIONS = "ctxsteward.checkInstructions"
+SHOW_BUDGET = "ctxsteward.showBudget"
+
+
+class CheckInstructionsResult(CheckReport):
+    """``ctxsteward.checkInstructions``: the CheckReport of ``ctxsteward check --format json``,
+    plus a summary for people."""
+
+    text: str = Field(description="A summary line, then one line per diagnostic.")
+
+
+def is_markdown(path: str) -> bool:
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def _rel(state: ServerState, uri: str) -> str | None:
+    path = state.rel_path(uri)
+    if path is None or state.root is None or path.startswith("/") or path.startswith("../"):
+        return None
+    return path
+
+
+# -- quick fixes --------------------------------------------------------------------------------
+
+def quick_fixes(uri: str, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+    """One quick fix per diagnostic of ours that carries a fix (``data.fix``)."""
+    out = []
+    for d in diagnostics:
+        if d.source != "ctxsteward" or not isinstance(d.data, dict):
+            continue
+        fix = d.data.get("fix")
+        if not isinstance(fix, dict) or not isinstance(fix.get("replacement"), str):
+            continue
+        try:
+            r = fix["range"]
+            rng = types.Range(
+                start=types.Position(line=int(r["start"]["line"]),
+                                     character=int(r["start"]["character"])),
+                end=types.Position(line=int(r["end"]["line"]),
+                                   character=int(r["end"]["character"])))
+        except (KeyError, TypeError, ValueError):
+            rng = d.range
+        title = fix.get("title") or f"Replace with {fix['replacement']!r}"
+        out.append(types.CodeAction(
+            title=str(title), kind=types.CodeActionKind.QuickFix, diagnostics=[d],
+            is_preferred=True,
+            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(
+                range=rng, new_text=fix["replacement"])]})))
+    return out
+
+
+# -- pull diagnostics -----------------------------------------------------------------------------
+
+def pull_report(checks: InstructionChecks, ctx: JobContext, uri: str, text: str | None,
+                codec: PositionCodec, previous: str | None, *, buffer: bool = True
+                ) -> types.RelatedFullDocumentDiagnosticReport | \
+        types.RelatedUnchangedDocumentDiagnosticReport:
+    diags: list[types.Diagnostic] = []
+    if text is not None and checks.applies_to(uri):
+        diags = checks.diagnostics(ctx, uri, text, codec, buffer=buffer)
+    rid = result_id(diags)
+    if previous is not None and previous == rid:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=rid)
+    return types.RelatedFullDocumentDiagnosticReport(items=diags, result_id=rid)
+
+
+# -- document links -----------------------------------------------------------------------------
+
+def _overlay(path: str, text: str, buffer: bool) -> tuple[dict[str, str], str | None]:
+    """What to hand the analyser: an open buffer's text (kept as unsaved text), or nothing for a
+    file read from disk (the workspace reads it, and nothing stale stays behind)."""
+    return ({path: text}, text) if buffer else ({}, None)
+
+
+def links(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
+          codec: PositionCodec, tooltips: bool = True, *, buffer: bool = True
+          ) -> list[types.DocumentLink]:
+    state = checks.state
+    path = _rel(state, uri)
+    root = state.root
+    if path is None or root is None or not (is_markdown(path) or checks.applies_to(uri)):
+        return []
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        found = document_links(ws, path, own)
+    lines = split_lines(text)
+    out = []
+    for link in found:
+        target = Path(link.target) if Path(link.target).is_absolute() else root / link.target
+        where = target.as_uri()
+        tip = f"Open {link.target}"
+        if link.line is not None:
+            where += f"#L{link.line + 1}"
+            tip += f" at #{link.anchor}"
+        elif link.anchor:
+            tip += f" (no heading #{link.anchor} found)"
+        out.append(types.DocumentLink(range=client_range(lines, link.range, codec), target=where,
+                                      tooltip=tip if tooltips else None))
+    return out
+
+
+# -- hover: what agents load here ---------------------------------------------------------------
+
+def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
+                 buffer: bool = True) -> str | None:
+    """What each agent loads in the folder of the instruction file ``uri`` (hover Markdown)."""
+    path = _rel(checks.state, uri)
+    if path is None or not checks.applies_to(uri):
+        return None
+    folder = posixpath.dirname(path) or "."
+    if folder.endswith(".claude") or "/.cursor/" in f"/{folder}/" or \
+            "/.github/" in f"/{folder}/":
+        # Rules and settings folders: the folder they apply to is the one holding them.
+        parts = folder.split("/")
+        for marker in (".claude", ".cursor", ".github"):
+            if marker in parts:
+                folder = "/".join(parts[:parts.index(marker)]) or "."
+                break
+    with checks.using(ctx.token, _overlay(path, text, buffer)[0]) as ws:
+        report = loaded_for(ws, folder)
+        return loaded_markdown(report)
+
+
+# -- code lens and inlay hints ------------------------------------------------------------------
+
+def _token_summary(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
+                   buffer: bool) -> FileSummary | None:
+    """The instruction file's token summary (``None`` outside the workspace or for other files)."""
+    path = _rel(checks.state, uri)
+    if path is None:
+        return None
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        return file_summary(ws, path, own)
+
+
+def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
+                 buffer: bool = True) -> list[types.CodeLens]:
+    s = _token_summary(checks, ctx, uri, text, buffer)
+    if s is None:
+        return []
+    n = s.tokens_with_imports
+    title = f"{n:,} tokens"
+    if s.imports:
+        title += f" with {len(s.imports)} import{'' if len(s.imports) == 1 else 's'} " \
+                 f"({s.tokens:,} in this file)"
+    title += f" · {_pct(n / s.budget if s.budget else 0.0)} of the {s.budget:,}-token " \
+             "instruction budget"
+    if n > s.budget:
+        title += " ⚠"
+    zero = types.Range(start=types.Position(line=0, character=0),
+                       end=types.Position(line=0, character=0))
+    return [types.CodeLens(range=zero, command=types.Command(
+        title=title, command=SHOW_BUDGET, arguments=[{"uri": uri, "show": True}]))]
+
+
+def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, first: int,
+                  last: int, codec: PositionCodec, *, buffer: bool = True
+                  ) -> list[types.InlayHint]:
+    """Tokens of each section (heading to next heading) at the end of its heading line."""
+    s = _token_summary(checks, ctx, uri, text, buffer)
+    if s is None:
+        return []
+    lines = split_lines(text)
+    out = []
+    for sec in s.sections:
+        row = sec.range.start.line
+        if sec.level == 0 or row < first or row > last or row >= len(lines):
+            continue
+        share = sec.tokens / s.tokens if s.tokens else 0.0
+        out.append(types.InlayHint(
+            position=types.Position(line=row, character=codec.client_num_units(lines[row])),
+            label=f"{sec.tokens:,} tokens", padding_left=True,
+            tooltip=f"Section “{sec.title}” (lines {sec.range.start.line + 1}–"
+                    f"{sec.range.end.line + 1}): {sec.tokens:,} tokens, {share:.0%} of the "
+                    "file, loaded into every agent session"))
+    return out
+
+
+# -- ctxsteward.checkInstructions ---------------------------------------------------------------
+
+def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | None,
+              buffers: dict[str, str], codec: PositionCodec
+              ) -> tuple[CheckInstructionsResult, dict[str, list[types.Diagnostic]]]:
+    """Check the workspace's instruction files (open buffers with their unsaved text); also the
+    LSP diagnostics by file URI, for the files that are not open."""
+    state = checks.state
+    root = state.root
+    if root is None:
+        raise CommandError("no workspace folder is open")
+    texts = {p: t for u, t in buffers.items() if (p := _rel(state, u)) is not None}
+    with checks.using(ctx.token, texts) as ws:
+        report = check_workspace(root, paths, workspace=ws, token=ctx.token)
+        contents = {p: ws.read(p) for p in {d.path for d in report.diagnostics}}
+        checked = ws.instruction_files() if paths is None else []
+    by_uri: dict[str, list[types.Diagnostic]] = {}
+    for p in sorted({*contents, *checked}):
+        by_uri.setdefault((root / p).as_uri(), [])
+    for d in report.diagnostics:
+        lines = split_lines(contents.get(d.path) or "")
+        by_uri.setdefault((root / d.path).as_uri(), []).append(to_lsp(d, lines, codec))
+    return CheckInstructionsResult(**report.model_dump(), text=_summary(report)), by_uri
+
+
+def _summary(report: CheckReport) -> str:
+    counts: dict[str, int] = {}
+    for d in report.diagnostics:
+        counts[d.severity] = counts.get(d.severity, 0) + 1
+    n = report.files_checked
+    head = f"{n} instruction file{'' if n == 1 else 's'} checked: "
+    parts = [f"{counts[s]} {s if counts[s] == 1 or s == 'information' else s + 's'}"
+             for s in ("error", "warning", "information", "hint") if counts.get(s)]
+    lines = [head + (", ".join(parts) if parts else "no problems")]
+    lines += [f"{d.path}:{d.range.start.line + 1}:{d.range.start.character + 1}: {d.code} "
+              f"{d.severity}: {d.message}" for d in report.diagnostics]
+    lines += [f"note: {note}" for note in report.notes]
+    return "\n".join(lines)
+
+
+def check_paths(command: str, obj: dict[str, Any], state: ServerState) -> list[str] | None:
+    """``{"paths": [...]}`` (root-relative) or ``{"uri": ...}``; None: every instruction file."""
+    raw = obj.get("paths")
+    if raw is not None:
+        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+            raise CommandError(f"{command}: 'paths' must be a list of root-relative paths")
+        return list(raw) or None
+    uri = obj.get("uri")
+    if uri is None:
+        return None
+    if not isinstance(uri, str):
+        raise CommandError(f"{command}: 'uri' must be a string")
+    path = _rel(state, uri)
+    if path is None:
+        raise CommandError(f"{command}: {uri} is not a file of the workspace")
+    return [path]

@@ -1,0 +1,1 @@
+"""The MCP edge (the official mcp SDK)."""

@@ -1,0 +1,482 @@
+"""The MCP tools' answers, built in scheduler jobs and kept within their token budgets.
+
+An answer is a pydantic model (the structured content) plus a text block. Clients hand a model one
+of the two (Claude Code and Codex the JSON of the structured content, most others the text), so
+each is measured and the larger must fit the budget: lists are cut best-first (the count of what
+was cut is in the answer) until it does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from analyzers.bundles.assemble import BundleRequest, BundleResult, LeftOut, make_bundle
+from analyzers.bundles.render import render
+from analyzers.indexing.index import Index
+from analyzers.printable import printable
+from analyzers.results import BudgetNode, Bundle
+from analyzers.secrets import redact, secret_by_name
+from analyzers.tokens import Counter
+from server.mcp import instructions as mcp_instructions
+from server.mcp.guard import Workspace
+from server.mcp.schemas import (
+    BudgetAnswer,
+    BundleAnswer,
+    BundleEntry,
+    CheckAnswer,
+    ContextHit,
+    DefinitionHit,
+    FindAnswer,
+    HandoffAnswer,
+    InstructionLoad,
+    InstructionProblem,
+    Omitted,
+    PathTokens,
+    VerifiedEntry,
+    VerifyAnswer,
+)
+from server.scheduler import JobContext
+
+DEFAULT_ANSWER_BUDGET = 8_000
+MIN_ANSWER_BUDGET = 500
+MAX_LEFT_OUT = 8
+BUNDLE_SHARE = 0.72  # first guess of the bundle document's share of the answer
+ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadata of its items
+LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
+TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class AnswerTooLarge(ValueError):
+    """Even the smallest answer exceeds the budget (a huge task text, say)."""
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+def structured_json(model: BaseModel) -> str:
+    """The structured content as clients hand it to a model (compact JSON, UTF-8 kept)."""
+    return json.dumps(model.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+def answer_tokens(counter: Counter, model: BaseModel, text: str) -> int:
+    """The larger of the answer's two channels, measured with a worst-case ``tokens`` field."""
+    probe = model.model_copy(update={"tokens": TOKENS_PLACEHOLDER})
+    return max(counter.count(text), counter.count(structured_json(probe)))
+
+
+def fit(counter: Counter, budget: int, n: int,
+        build: Callable[[int], tuple[M, str]]) -> tuple[M, str]:
+    """The answer ``build(k)`` with the largest ``k <= n`` that fits ``budget``, with its
+    ``tokens`` field set; :class:`AnswerTooLarge` when not even ``build(0)`` fits."""
+    best = build(n)
+    if answer_tokens(counter, *best) > budget:
+        lo, hi = 0, n - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if answer_tokens(counter, *build(mid)) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        best = build(max(0, lo))
+    model, text = best
+    size = answer_tokens(counter, model, text)
+    if size > budget:
+        raise AnswerTooLarge(f"the smallest answer takes {size:,} tokens, over the budget of "
+                             f"{budget:,}; raise the budget or shorten the request")
+    # The bound above used a 5-digit placeholder; settle on the exact size (never larger).
+    model = model.model_copy(update={"tokens": size})
+    for _ in range(3):
+        exact = max(counter.count(text), counter.count(structured_json(model)))
+        if exact == getattr(model, "tokens", None):
+            break
+        model = model.model_copy(update={"tokens": exact})
+    return model, text
+
+
+def tool_result(model: BaseModel, text: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=text)],
+                          structured_content=model.model_dump(mode="json"))
+
+
+def notes(warnings: list[str]) -> str:
+    return "".join(f"\nNote: {printable(w)}" for w in warnings)
+
+
+# -- suggest_bundle -----------------------------------------------------------------------------
+
+def bundle_answer(ws: Workspace, index: Index, request: BundleRequest, budget: int, fmt: str,
+                  warnings: list[str], jc: JobContext, saved: str | None = None
+                  ) -> tuple[BundleAnswer, str, BundleResult]:
+    """A bundle whose whole answer (document, items, reasons, left-out list) fits ``budget``;
+    also the bundle as answered (for saving)."""
+    counter = ws.counter
+    sizes = {p: counter.scale(f.tokens) for p, f in index.files().items()}
+    inner = max(100, int(budget * BUNDLE_SHARE))
+    result = make_bundle(index, replace(request, budget=inner), jc.token)
+    first, text = _bundle_model(counter, result, budget, fmt, warnings, saved, sizes)
+    slack = budget - answer_tokens(counter, first, text)
+    # One re-pack with the measured overhead: smaller when over the budget, larger when the
+    # answer has room and ranked files were left out. JSON escaping makes a document's tokens
+    # count about 1.15 times in the structured channel, items and left-out entries cost more.
+    if slack < 0 or (slack > budget * 0.05 and result.left_out):
+        jc.check()
+        inner = max(100, inner + int(slack / ESCAPE_FACTOR) - (20 if slack < 0 else 0))
+        result = make_bundle(index, replace(request, budget=inner), jc.token)
+    prefixes: dict[int, BundleResult] = {}
+
+    def build(k: int) -> tuple[BundleAnswer, str]:
+        if k not in prefixes:
+            prefixes[k] = _prefix(counter, result, k, sizes)
+        return _bundle_model(counter, prefixes[k], budget, fmt, warnings, saved, sizes)
+
+    model, text = fit(counter, budget, len(result.pieces), build)
+    if fmt == "json":
+        text = structured_json(model)
+    return model, text, prefixes.get(len(model.items), result)
+
+
+def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int]
+            ) -> BundleResult:
+    """``result`` with only its first ``k`` items (the others join the left-out list, with their
+    whole file's tokens)."""
+    if k >= len(result.pieces):
+        return result
+    fmt = "xml" if result.rendered.startswith("<documents>") else "markdown"
+    pieces = result.pieces[:k]
+    rendered = render(fmt, result.bundle.task, pieces)
+    dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
+               for i in result.bundle.items[k:]]
+    kept = {i.path for i in result.bundle.items[:k]}
+    bundle = result.bundle.model_copy(update={
+        "items": result.bundle.items[:k], "total_tokens": counter.count(rendered),
+        "redacted": [r for r in result.bundle.redacted if r.path in kept]})
+    return BundleResult(bundle, rendered, pieces, dropped + result.left_out)
+
+
+def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],
+                  saved: str | None, sizes: dict[str, int]) -> tuple[BundleAnswer, str]:
+    b = r.bundle
+    secret = [e for e in b.excluded if secret_by_name(e.path)]
+    if secret:
+        warnings = [*warnings, _secrets_note(len(secret), "never shown")]
+    omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
+               for e in b.excluded if not secret_by_name(e.path)]
+    omitted += [Omitted(path=lo.path, tokens=lo.tokens,
+                        why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
+                for lo in r.left_out[:MAX_LEFT_OUT]]
+    masked = {x.path: x.lines for x in b.redacted}
+    if masked:
+        warnings = [*warnings, _redacted_note(b)]
+    model = BundleAnswer(
+        rendered=r.rendered,
+        items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
+                           reasons=i.reasons, redacted=masked.get(i.path, []))
+               for i in b.items],
+        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT), saved=saved,
+        tokens=0, warnings=warnings)
+    if fmt == "json":
+        return model, structured_json(model)
+    return model, r.rendered + _bundle_footer(model, b.total_tokens, b.encoding)
+
+
+def _redacted_note(b: Bundle) -> str:
+    """Which items are shown with secret values masked, where, and what kind."""
+    from analyzers.bundles.render import lines_label
+
+    return "secret values masked as [redacted: KIND] in " + "; ".join(
+        f"{x.path} ({lines_label(x.lines)}: {', '.join(x.kinds)})" for x in b.redacted)
+
+
+def _short(reason: str) -> str:
+    return reason if len(reason) <= LEFT_OUT_REASON else reason[:LEFT_OUT_REASON - 1] + "…"
+
+
+def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
+    lines = [f"\n---\n{len(m.items)} items, {total:,} tokens ({encoding})."]
+    fit_out = [x for x in m.left_out if not x.why.startswith("never shown")]
+    never = [x for x in m.left_out if x.why.startswith("never shown")]
+    if fit_out:
+        more = f" (+{m.more_left_out} more)" if m.more_left_out else ""
+        lines.append("Left out (did not fit): "
+                     + ", ".join(f"{printable(x.path)} ({x.tokens:,})" for x in fit_out) + more)
+    if never:
+        lines.append("Never shown: " + ", ".join(
+            f"{printable(x.path)} ({x.why.removeprefix('never shown: ')})" for x in never))
+    if m.saved:
+        lines.append(f"Saved as {m.saved}")
+    return "\n".join(lines) + notes(m.warnings) + "\n"
+
+
+# -- verify_bundle ------------------------------------------------------------------------------
+
+def verify_answer(ws: Workspace, index: Index, name: str, warnings: list[str]
+                  ) -> tuple[VerifyAnswer, str]:
+    from analyzers.bundles.assemble import verify_bundle
+
+    report = verify_bundle(index, name)
+    order = {"changed": 0, "vanished": 1, "moved": 2, "unchanged": 3}
+    items = [VerifiedEntry(path=i.path, status=i.status, detail=i.detail)
+             for i in sorted(report.items, key=lambda i: order.get(i.status, 9))]
+    heads = ""
+    if report.head_then and report.head_now and report.head_then != report.head_now:
+        heads = f" (HEAD then {report.head_then[:10]}, now {report.head_now[:10]})"
+
+    def build(k: int) -> tuple[VerifyAnswer, str]:
+        m = VerifyAnswer(name=report.name, created_at=report.created_at,
+                         unchanged=report.unchanged, moved=report.moved, changed=report.changed,
+                         vanished=report.vanished, items=items[:k], more_items=len(items) - k,
+                         tokens=0, warnings=warnings)
+        lines = [f"Bundle {m.name!r} saved {m.created_at}{heads}: {m.unchanged} unchanged, "
+                 f"{m.moved} moved, {m.changed} changed, {m.vanished} vanished."]
+        lines += [f"- {i.status}: {printable(i.path)}" + (f" ({i.detail})" if i.detail else "")
+                  for i in m.items]
+        if m.more_items:
+            lines.append(f"(+{m.more_items} more items left out)")
+        return m, "\n".join(lines) + notes(warnings)
+
+    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(items), build)
+
+
+# -- find_context -------------------------------------------------------------------------------
+
+def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: list[str],
+                jc: JobContext) -> tuple[FindAnswer, str]:
+    from analyzers import lexical
+    from analyzers.bundles.rank import RankQuery, rank
+
+    words = set(lexical.words(query))
+    if not words:
+        warnings = [*warnings, "the query has no searchable words (only stop words?)"]
+    ranked = rank(index, RankQuery(task=query), jc.token) if words else []
+    files = index.files()
+    hits: list[ContextHit] = []
+    never = 0
+    for rf in ranked:
+        if len(hits) >= limit:
+            break
+        jc.check()
+        if secret_by_name(rf.path):
+            never += 1
+            continue
+        if ws.excluded(rf.path):
+            continue
+        defs = [DefinitionHit(name=redact(d.qualified), kind=d.kind or "",
+                              lines=(d.start_line, d.end_line))
+                for d in index.definitions(rf.path) if words & set(lexical.words(d.name))]
+        info = files.get(rf.path)
+        hits.append(ContextHit(path=rf.path, score=rf.score,
+                               tokens=ws.counter.scale(info.tokens) if info else 0,
+                               reasons=rf.reasons, definitions=defs[:8]))
+    if never:
+        warnings = [*warnings, _secrets_note(never, "never shown")]
+
+    def build(k: int) -> tuple[FindAnswer, str]:
+        m = FindAnswer(results=hits[:k], more_results=len(hits) - k, tokens=0, warnings=warnings)
+        lines = [f"Context for {query!r} ({len(m.results)} files, best first):"]
+        for h in m.results:
+            lines.append(f"- {printable(h.path)} ({h.tokens:,} tokens, score {h.score:g}): "
+                         + "; ".join(h.reasons))
+            lines += [f"    {d.kind} {d.name} (lines {d.lines[0]}-{d.lines[1]})"
+                      for d in h.definitions]
+        if m.more_results:
+            lines.append(f"(+{m.more_results} more results left out)")
+        return m, "\n".join(lines) + notes(warnings)
+
+    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(hits), build)
+
+
+# -- token_budget -------------------------------------------------------------------------------
+
+def _secrets_note(n: int, what: str) -> str:
+    """Secret-bearing files are never named in an answer: only how many were left out."""
+    return f"{n} secret-bearing file{'s' if n != 1 else ''} (by name) {what}"
+
+
+def _within(path: str, rels: list[str]) -> bool:
+    return not rels or any(r == "." or path == r or path.startswith(r.rstrip("/") + "/")
+                           for r in rels)
+
+
+def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
+                  jc: JobContext) -> tuple[BudgetAnswer, str]:
+    from analyzers.tokentree import budget
+
+    files = {p: f for p, f in index.files().items() if not ws.excluded(p)}
+    hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
+    report = budget(ws.root, {p: f for p, f in files.items() if not secret_by_name(p)},
+                    ws.settings, rels)
+    if hidden:
+        warnings = [*warnings, _secrets_note(len(hidden), "not counted")]
+    if not rels or rels == ["."]:
+        entries = [PathTokens(path=n.path, tokens=n.tokens, files=n.files) for n in report.tree]
+    else:
+        nodes: dict[str, BudgetNode] = {}
+        stack = list(report.tree)
+        while stack:
+            n = stack.pop()
+            nodes[n.path.rstrip("/")] = n
+            stack.extend(n.children)
+        entries = []
+        for rel in rels:
+            node = nodes.get(rel.strip("/"))
+            if rel == ".":
+                entries.append(PathTokens(path=".", tokens=report.total_tokens,
+                                          files=sum(x.files for x in report.tree)))
+            elif node is not None:
+                entries.append(PathTokens(path=node.path, tokens=node.tokens, files=node.files))
+    if report.missing:
+        warnings = [*warnings, "not indexed (no such file or folder, or skipped): "
+                    + ", ".join(report.missing)]
+    loads = [InstructionLoad(path=x.path, tokens=x.tokens, agents=x.agents)
+             for x in mcp_instructions.loads(ws.root, ws.settings, rels or ["."], index, jc.token)]
+    instr_total = sum(x.tokens for x in loads)
+    window = report.context_window
+
+    def build(k: int) -> tuple[BudgetAnswer, str]:
+        m = BudgetAnswer(total_tokens=report.total_tokens, paths=entries[:k],
+                         more_paths=len(entries) - k, instructions=loads,
+                         instruction_tokens=instr_total, tokens=0, warnings=warnings)
+        lines = [f"{m.total_tokens:,} tokens ({m.total_tokens / window:.1%} of a {window:,}-token"
+                 f" window, {report.encoding})"]
+        lines += [f"- {printable(e.path)}: {e.tokens:,} tokens"
+                  + (f" in {e.files:,} files" if e.path.endswith("/") or e.path == "." else "")
+                  for e in m.paths]
+        if m.more_paths:
+            lines.append(f"(+{m.more_paths} more paths left out)")
+        if loads:
+            lines.append(f"Instruction files loaded for them: {instr_total:,} tokens")
+            lines += [f"- {printable(x.path)}: {x.tokens:,} tokens ({', '.join(x.agents)})"
+                      for x in loads]
+        else:
+            lines.append("No instruction files (CLAUDE.md, AGENTS.md...) are loaded for them.")
+        return m, "\n".join(lines) + notes(warnings)
+
+    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(entries), build)
+
+
+# -- check_instructions -------------------------------------------------------------------------
+
+def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
+                 jc: JobContext) -> tuple[CheckAnswer, str]:
+    from analyzers.instructions import check_workspace
+
+    wanted = None if not rels or rels == ["."] else rels
+    report = check_workspace(ws.root, wanted, ws.settings, index=index, token=jc.token)
+    order = {"error": 0, "warning": 1, "information": 2, "hint": 3}
+    problems = [
+        InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
+                           severity=d.severity, message=d.message,
+                           fix=redact(d.fix.replacement.strip()) if d.fix else None)
+        for d in sorted(report.diagnostics,
+                        key=lambda d: (order.get(d.severity, 9), d.path, d.range.start.line))]
+    warnings = [*warnings, *report.notes]
+    counts = {s: sum(1 for p in problems if p.severity == s) for s in order}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no problems"
+
+    def build(k: int) -> tuple[CheckAnswer, str]:
+        m = CheckAnswer(files_checked=report.files_checked, problems=problems[:k],
+                        more_problems=len(problems) - k, tokens=0, warnings=warnings)
+        lines = [f"{summary} in {m.files_checked} instruction file(s)."]
+        lines += [f"- {printable(p.path)}:{p.line}: {p.severity} {p.code} {printable(p.message)}"
+                  + (f" [fix: {p.fix}]" if p.fix else "") for p in m.problems]
+        if m.more_problems:
+            lines.append(f"(+{m.more_problems} more problems left out)")
+        return m, "\n".join(lines) + notes(warnings)
+
+    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(problems), build)
+
+
+# -- handoff ------------------------------------------------------------------------------------
+
+def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[str],
+                   with_bundle: bool, jc: JobContext) -> tuple[HandoffAnswer, str]:
+    """The handoff note (generated; written to HANDOFF.md only when ``write``)."""
+    from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown, update_note_file
+    from analyzers.handoff.generate import read_existing
+
+    note = generate(ws.root, base, ws.settings, None, jc.token, bundle=with_bundle)
+    warnings = [*warnings, *note.problems]
+    if not with_bundle:
+        warnings.append("no bundle suggestion: the index is being refreshed")
+    if write:
+        jc.check()
+        result = update_note_file(ws.root, None, note)
+        path, written = result.path, result.changed
+        text = (ws.root / path).read_text("utf-8")
+        warnings += [result.message, *result.problems]
+    else:
+        existing, problems = read_existing(ws.root / DEFAULT_NOTE, ws.root)
+        text = render_markdown(note, None if problems else existing)
+        path, written = DEFAULT_NOTE, False
+    lines = text.splitlines(keepends=True)
+
+    def build(k: int) -> tuple[HandoffAnswer, str]:
+        shown = "".join(lines[:k])
+        if k < len(lines):
+            shown += f"\n[… {len(lines) - k} more lines left out; read {path}]\n"
+        m = HandoffAnswer(note=shown, path=path, written=written, tokens=0, warnings=warnings)
+        return m, shown + notes(warnings)
+
+    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(lines), build)
+
+
+# -- the start-task prompt ----------------------------------------------------------------------
+
+def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
+                    jc: JobContext, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
+    """One message: the task, the instruction files that apply at the root, a bundle for it."""
+    from analyzers.confine import read_bytes_inside
+
+    counter = ws.counter
+    parts = [f"I am starting this task in {ws.root}:\n\n{task}\n"]
+    loads = mcp_instructions.loads(ws.root, ws.settings, ["."], index, jc.token)
+    shown: list[str] = []
+    room = budget // 2  # instruction files take at most half the message
+    for load in loads:
+        if load.path.startswith("/"):  # above the workspace: the agent loads it itself
+            shown.append(f"## {printable(load.path)} ({', '.join(load.agents)})\n\n(above the "
+                         f"workspace: {load.tokens:,} tokens your agent loads itself; not "
+                         "repeated here)\n")
+            continue
+        data = read_bytes_inside(ws.root, load.path)
+        if data is None:  # outside the workspace (a symlink) or unreadable: never embedded
+            continue
+        text = redact(data.decode("utf-8", "replace"), load.path)  # its secrets masked
+        if load.tokens > room:
+            keep = int(len(text) * max(0, room) / max(1, load.tokens))
+            text = (text[:keep] + f"\n[… {load.tokens - counter.count(text[:keep]):,} more "
+                    f"tokens left out; read {printable(load.path)} for the rest]\n")
+        room -= counter.count(text)
+        loaded_by = ", ".join(load.agents)
+        shown.append(f"## {printable(load.path)} ({loaded_by})\n\n{text.rstrip()}\n")
+    parts.append("# Instruction files that apply\n\n" + ("\n".join(shown) if shown else
+                 "None: no CLAUDE.md, AGENTS.md... in the workspace root or above it.\n"))
+    left = budget - counter.count("\n".join(parts)) - 100
+    if left >= MIN_ANSWER_BUDGET:
+        already = ["/" + x.path for x in loads if not x.path.startswith("/")]
+        request = BundleRequest(task=task, exclude=[*already, *ws.exclude])
+        model, _, result = bundle_answer(ws, index, request, left, "markdown", [], jc)
+        parts.append(model.rendered.replace("# Context bundle", "# Suggested context (ranked "
+                                            "for the task)", 1).rstrip() + "\n")
+        if not model.items:
+            kept_out = result.excluded()
+            hidden = sum(1 for _, why in kept_out if "secret" in why)
+            parts.append("(No file to suggest: " + (
+                f"the {hidden} best matching file(s) may hold secrets and are never shown"
+                if hidden else "nothing in the workspace matched the task") + ".)\n")
+        more = [x.path for x in model.left_out if x.why.startswith("did not fit")]
+        if more:
+            parts.append("Also relevant, left out for size: "
+                         + ", ".join(printable(x) for x in more) + "\n")
+    else:
+        parts.append("(No room left for a context bundle: call suggest_bundle.)\n")
+    if warnings:
+        parts.append(notes(warnings).strip() + "\n")
+    return "\n".join(parts)
