@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo, run_cli
 
-from analyzers.bundles.assemble import parse_seed
+from analyzers.app.seeds import resolve_seed as parse_seed
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 

@@ -13,9 +13,9 @@ import pytest
 from gitutil import make_folder, make_repo, run_cli, write_files
 from markdown_it import MarkdownIt
 
+from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import (
     BundleError,
-    BundleRequest,
     BundleResult,
     make_bundle,
     save_bundle,

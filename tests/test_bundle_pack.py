@@ -13,7 +13,8 @@ from gitutil import make_repo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzers.bundles.assemble import BundleError, BundleRequest, BundleResult, make_bundle
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import BundleError, BundleResult, make_bundle
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.results import Bundle, BundleItem

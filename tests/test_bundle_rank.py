@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from gitutil import git, make_repo, write_files
 
-from analyzers.bundles.assemble import BundleError, BundleRequest, make_bundle, parse_seed
+from analyzers.app.requests import BundleRequest
+from analyzers.app.seeds import resolve_seed as parse_seed
+from analyzers.bundles.assemble import BundleError, make_bundle
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing.index import Index, build
 from analyzers.results import Bundle, BundleItem

@@ -14,10 +14,10 @@ import jsonschema
 import pytest
 from gitutil import make_repo, run_cli, write_files
 
+from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import (
     SAVED_FORMAT,
     BundleError,
-    BundleRequest,
     BundleResult,
     make_bundle,
     save_bundle,

@@ -19,7 +19,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from analyzers.bundles.assemble import BundleRequest, make_bundle
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import make_bundle
 from analyzers.bundles.render import render
 from analyzers.config import Settings
 from analyzers.indexing.index import Index

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
-from analyzers.bundles.assemble import BundleRequest, make_bundle
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import make_bundle
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing.index import Index, build
 from analyzers.indexing.store import SCHEMA_VERSION, pack

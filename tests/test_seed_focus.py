@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bundle_pack import _helpers  # the same generated functions
 
+from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import (
-    BundleRequest,
     BundleResult,
     make_bundle,
     save_bundle,

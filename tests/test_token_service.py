@@ -119,7 +119,8 @@ def test_a_bundle_is_the_same_with_and_without_the_service(tmp_path: Path) -> No
     assert run_cli("index", cwd=root).returncode == 0  # indexing loads the encoding: not here
     out = run("""
         from pathlib import Path
-        from analyzers.bundles.assemble import BundleRequest, make_bundle
+        from analyzers.app.requests import BundleRequest
+        from analyzers.bundles.assemble import make_bundle
         from analyzers.indexing.index import Index
         root = Path.cwd()
         request = BundleRequest(seeds=["pkg/mod1.py"], task="retry the order", budget=900)

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from analyzers.app.errors import F, RequestError
+from analyzers.app.requests import BundleRequest
+from analyzers.app.seeds import relative_to_root, resolve_seed
 from analyzers.bundles.pack import SMALL_FILE, Candidate, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -55,28 +58,13 @@ if TYPE_CHECKING:
 # a warm CLI query more than its ranking, and a Markdown bundle never needs them (BundleResult
 # makes its Bundle model only when asked for it).
 
-DEFAULT_BUDGET = 16_000
-# The largest budget a bundle is packed to (CLI, LSP and MCP alike): past the largest context
-# windows (1-2M tokens), a budget only makes the candidate pool and the packing grow.
-MAX_BUDGET = 2_000_000
 RANK_ONLY_LIMIT = 50
 CANDIDATE_POOL = 60
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-class BundleError(ValueError):
-    """Bad input to a bundle request: the message says what to do."""
-
-
-@dataclass
-class BundleRequest:
-    seeds: list[str] = field(default_factory=list)  # path, path:line or path::symbol
-    task: str | None = None
-    budget: int = DEFAULT_BUDGET
-    limit: int | None = None
-    pins: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-    format: str = "markdown"  # the rendering the budget is measured in (json uses markdown)
+# Bad input to a bundle request: the one request error type (its old name, kept for callers).
+BundleError = RequestError
 
 
 @dataclass
@@ -169,69 +157,6 @@ class BundleResult:
         return f"BundleResult({items} items, {total} of {budget} tokens)"
 
 
-@dataclass
-class Seed:
-    path: str
-    symbols: list[str]
-    spec: str
-    indexed: bool = True
-    note: str = ""
-
-
-def parse_seed(index: Index, spec: str) -> Seed:
-    """``path``, ``path:line`` or ``path::symbol`` -> a seed file and the symbols in focus."""
-    raw = spec.strip()
-    symbol: str | None = None
-    line: int | None = None
-    path = raw
-    if "::" in raw:
-        path, symbol = raw.split("::", 1)
-    else:
-        m = re.match(r"^(.*):(\d+)$", raw)
-        if m:
-            path, line = m.group(1), int(m.group(2))
-    if not path.strip():
-        form = "PATH::SYMBOL" if symbol is not None else "PATH:LINE" if line is not None else "PATH"
-        raise BundleError(f"seed {spec!r}: the path is missing (give {form})")
-    if symbol is not None and not symbol.strip():
-        raise BundleError(f"seed {spec!r}: the symbol after '::' is missing (give PATH::SYMBOL)")
-    rel = _relative(index.root, path)
-    files = index.files()
-    if rel not in files:
-        skipped = index.skipped().get(rel)
-        if skipped:
-            # As a binary or undecodable seed: a bundle around a file it cannot show, ranked
-            # from history alone, would look like an answer about the file and not be one.
-            hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
-            raise BundleError(f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]}){hint}")
-        if (index.root / rel).is_dir():
-            raise BundleError(f"seed {spec!r} is a folder; give a file inside it")
-        raise BundleError(f"seed {spec!r}: no such file in the index of {index.root}")
-    symbols: list[str] = []
-    defs = index.definitions(rel)
-    if symbol:
-        hits = [d for d in defs if d.name == symbol or d.qualified == symbol]
-        if not hits:
-            close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
-            hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-            raise BundleError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}")
-        exact = [d for d in hits if d.qualified == symbol]
-        candidates = list(dict.fromkeys(d.qualified for d in exact or hits))
-        if len(candidates) > 1:
-            raise BundleError(f"seed {spec!r} is ambiguous: {rel} defines "
-                              f"{', '.join(candidates)} — give the qualified name, e.g. "
-                              f"{rel}::{candidates[0]}")
-        symbols = candidates
-    elif line is not None:
-        if not 1 <= line <= max(1, files[rel].lines):
-            raise BundleError(f"seed {spec!r}: {rel} has {files[rel].lines} lines")
-        inner = [d for d in defs if d.start_line <= line <= d.end_line]
-        if inner:
-            best = min(inner, key=lambda d: d.end_line - d.start_line)
-            symbols = [best.qualified]
-    return Seed(rel, symbols, spec)
-
-
 def _not_parsed(index: Index, path: str) -> str:
     """Why the indexed file ``path`` was counted but not parsed, or ""."""
     from analyzers import languages
@@ -242,18 +167,6 @@ def _not_parsed(index: Index, path: str) -> str:
         return ""
     data = read_bytes_inside(index.root, path)
     return parse_bound(data) if data is not None else ""
-
-
-def _relative(root: Path, path: str) -> str:
-    p = Path(path)
-    full = p if p.is_absolute() else (root / p)
-    try:
-        rel = full.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError as e:
-        raise BundleError(f"{path} is outside the workspace {root}") from e
-    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
-        raise BundleError(f"{path}: {e}") from e
-    return rel
 
 
 def _read_file(root: Path, path: str) -> tuple[bytes, str, list[str]] | None:
@@ -299,28 +212,20 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 
     The result's Bundle model is made only when asked for (see BundleResult).
     """
-    if request.budget < 0:
-        raise BundleError("budget must be 0 (rank only) or a positive number of tokens")
-    if request.budget > MAX_BUDGET:
-        raise BundleError(f"budget {request.budget:,} is too large: at most {MAX_BUDGET:,} "
-                          "tokens")
-    if request.limit is not None and request.limit < 1:
-        raise BundleError("limit must be at least 1")
-    if not request.seeds and not (request.task and request.task.strip()):
-        raise BundleError("give at least one seed (--seed PATH) or a task (--task TEXT)")
+    request.check()
     fmt = "xml" if request.format == "xml" else "markdown"
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
     bare = max(counter.count(render(f, request.task, [])) for f in RENDERINGS)
     if 0 < request.budget < bare:
-        raise BundleError(f"budget {request.budget} is too small: the bundle's header alone "
-                          f"takes {bare} tokens (0 ranks only)")
-    seeds = [parse_seed(index, s) for s in request.seeds]
+        raise BundleError(f"{F.budget} {request.budget} is too small: the bundle's header alone "
+                          f"takes {bare} tokens ({F.rank_only})", field="budget")
+    seeds = [resolve_seed(index, s) for s in request.seeds]
     seed_paths = list(dict.fromkeys(s.path for s in seeds))
     focus: dict[str, list[str]] = {}
     for s in seeds:
         focus.setdefault(s.path, []).extend(s.symbols)
-    pins = [_relative(index.root, p) for p in request.pins]
+    pins = [relative_to_root(index.root, p, "pin") for p in request.pins]
     for spec, p in zip(request.pins, pins, strict=True):
         if p not in index.files():
             raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}")
@@ -460,7 +365,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         raise BundleError(
             f"budget {request.budget} holds the bundle's header but not one item (the best "
             f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
-            f"part did not fit either): give a larger --budget, or 0 to rank only")
+            f"part did not fit either): give a larger {F.budget}, or 0 to rank only",
+            field="budget")
     # The whole document is measured again, in every rendering (tokens can merge across item
     # boundaries): the items kept are the same whichever format is asked for.
     while True:
@@ -490,7 +396,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
                 raise BundleError(
                     f"seed {spec!r} is not usable: {bound}; it is {cand.tokens:,} tokens whole, "
                     f"more than the budget of {request.budget:,} holds, and without its syntax "
-                    "no part of it can be chosen (give a larger --budget, or another seed)")
+                    f"no part of it can be chosen (give a larger {F.budget}, or another seed)",
+                    field="seed")
             excluded.append(Excluded(
                 cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                            f"({cand.tokens:,} tokens whole, and no part of it fit)"))

@@ -1,9 +1,8 @@
 """A suggested context bundle for the next session: seeds = the most-changed files, task = the goal.
 
-Uses
-:mod:`analyzers.bundles.assemble` when it is installed (imported at run time); otherwise the note
-says "bundle: unavailable". The caller brings the index up to date and shares it with the instruction
-checks.
+Uses :mod:`analyzers.bundles.assemble` when it is installed (imported at run time); otherwise
+the note says "bundle: unavailable". The caller brings the index up to date and shares it with the
+instruction checks.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from analyzers.indexing.store import (
     is_corruption,
     is_unwritable,
     record_rows,
+    settings_fingerprint,
     state_dir,
     unpack,
     unwritable_error,
@@ -318,7 +319,7 @@ def _build(
         walked = walk(root, max_file_size=settings.max_file_size, exclude=settings.exclude,
                       token=token)
         warnings.extend(walked.notes)
-        fingerprint = f"{settings.encoding}|{settings.max_file_size}"
+        fingerprint = settings_fingerprint(settings)
         if store.get_meta("fingerprint") != fingerprint:
             # Fail early, with a clear message, on an unknown encoding (an unchanged fingerprint
             # means it loaded before: a warm run need not load it at all).

@@ -21,6 +21,7 @@ from analyzers.indexing.walk import STATE_DIR
 from analyzers.syntax import Definition, ImportRef
 
 if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a query's business
+    from analyzers.config import Settings
     from analyzers.indexing.filefacts import FileRecord
 
 # 5: references leave out uses of names bound inside their function (parameters, locals)
@@ -114,6 +115,32 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
             last = e
     assert last is not None
     raise last
+
+
+def settings_fingerprint(settings: Settings) -> str:
+    """What an index depends on beyond the files: a different fingerprint re-reads every file."""
+    return f"{settings.encoding}|{settings.max_file_size}"
+
+
+def index_usable(root: Path, settings: Settings) -> bool:
+    """Whether a complete index of ``root`` for ``settings`` is on disk (built at least once, by
+    this schema): one to answer from while a refresh runs."""
+    path = state_dir(root) / "index.sqlite"
+    if not path.is_file():
+        return False
+    try:
+        conn = connect_readonly(path)  # a read-only checkout's index is usable as it is
+        try:
+            meta = dict(conn.execute(
+                "SELECT key, value FROM meta WHERE key IN"
+                " ('schema_version', 'generation', 'fingerprint')").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return (meta.get("schema_version") == str(SCHEMA_VERSION)
+            and meta.get("generation") is not None
+            and meta.get("fingerprint") == settings_fingerprint(settings))
 
 
 # json.dumps(obj, separators=(",", ":")), minus the per-call encoder set-up and the cycle check

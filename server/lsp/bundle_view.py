@@ -25,12 +25,12 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.app.requests import BundleRequest
+from analyzers.app.seeds import resolve_seed as parse_seed
 from analyzers.bundles.assemble import (
     BundleError,
-    BundleRequest,
     BundleResult,
     make_bundle,
-    parse_seed,
 )
 from analyzers.bundles.render import render
 from analyzers.confine import read_bytes_inside

@@ -36,7 +36,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
-from analyzers.bundles.assemble import MAX_BUDGET
+from analyzers.app.requests import MAX_BUDGET
 from analyzers.cancel import Cancelled
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode

@@ -16,7 +16,8 @@ from typing import TypeVar
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from analyzers.bundles.assemble import BundleRequest, BundleResult, LeftOut, make_bundle
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import BundleResult, LeftOut, make_bundle
 from analyzers.bundles.render import render
 from analyzers.indexing.index import Index
 from analyzers.printable import printable

@@ -45,7 +45,8 @@ from mcp.types import Tool as MCPTool
 from pydantic import Field, ValidationError
 
 from analyzers import __version__
-from analyzers.bundles.assemble import BundleError, BundleRequest, bundles_dir
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import BundleError, bundles_dir
 from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.indexing.index import Index

@@ -13,7 +13,7 @@ from lsp_client import start, stop, wait_indexed
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from analyzers.bundles.assemble import MAX_BUDGET
+from analyzers.app.requests import MAX_BUDGET
 
 FILES = {"app/greet.py": "def greet(name):\n    return f'hello {name}'\n",
          "app/main.py": "from app.greet import greet\n\n\ndef main():\n    greet('x')\n"}

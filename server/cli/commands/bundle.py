@@ -134,9 +134,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # The index is brought up to date in a child process while this one loads the ranking code:
     # the two are independent until the query starts.
     with background.start(refreshed) as pending:
+        from analyzers.app.requests import BundleRequest
         from analyzers.bundles.assemble import (
             BundleError,
-            BundleRequest,
             make_bundle,
             save_bundle,
             verify_bundle,

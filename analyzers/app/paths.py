@@ -1,0 +1,69 @@
+"""The one path-safety rule for paths a request names: inside the workspace (symlinks resolved),
+not inside ``.git`` or ``.ctxsteward``, and not secret-bearing.
+
+Every edge turns the paths it is given into root-relative ones with :func:`workspace_path`: the
+CLI from the current folder, the servers from the workspace root.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from analyzers.app.errors import PathRefused
+
+
+class Secrets(Enum):
+    """What a path's secrets refuse: ``ANY`` secret in the file (its content would be shown
+    whole, e.g. token counts per file), only secret material ``WHOLE`` (a seed, shown with each
+    value masked), or ``NONE`` (the path is only counted, never shown)."""
+
+    ANY = "any"
+    WHOLE = "whole"
+    NONE = "none"
+
+
+_INTERNAL = (".ctxsteward", ".git")
+
+
+def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | None = None,
+                   secrets: Secrets = Secrets.ANY) -> str:
+    """``raw`` (relative to ``base``, the root by default, or absolute) as a root-relative POSIX
+    path (``"."`` for the root itself), or :class:`PathRefused` saying why not."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise PathRefused(f"{what} is empty", field=what)
+    if "\0" in raw:
+        raise PathRefused(f"{what} {raw!r} contains a NUL byte", field=what)
+    root = root.resolve()
+    p = Path(raw.strip()).expanduser()
+    full = p if p.is_absolute() else (base or root) / p
+    try:
+        rel = full.resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise PathRefused(f"refused: {what} {raw!r} is outside the workspace {root}",
+                          field=what) from None
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+        problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
+        raise PathRefused(f"{what} {raw!r}: {problem}", field=what) from None
+    rel = "." if rel in ("", ".") else rel
+    top = rel.split("/", 1)[0]
+    if top in _INTERNAL:
+        raise PathRefused(f"refused: {what} {raw!r} is inside {top}/, not the workspace's files",
+                          field=what)
+    why = _secret_reason(root, rel, secrets)
+    if why:
+        raise PathRefused(f"refused: {what} {raw!r} may hold secrets ({why})", field=what)
+    return rel
+
+
+def _secret_reason(root: Path, rel: str, secrets: Secrets) -> str | None:
+    """Why ``rel`` is refused under the ``secrets`` rule, or None."""
+    if secrets is Secrets.NONE:
+        return None
+    from analyzers.secrets import secret_by_name, secret_file_reason, secret_in_content
+
+    why = secret_by_name(rel)
+    if why is None and (root / rel).is_file():
+        why = (secret_file_reason(root, rel) if secrets is Secrets.WHOLE
+               else secret_in_content(root / rel))
+    return why

@@ -1,0 +1,163 @@
+"""Seeds: the one grammar (``PATH``, ``PATH:LINE``, ``PATH::SYMBOL``), the one resolver, and the
+one rule for the innermost definition at a line.
+
+Every edge parses a seed with :func:`parse_seed_spec` (the CLI to rebase its path on the current
+folder, MCP to check it), and the bundle resolves it with :func:`resolve_seed`; the editor's
+"definition at the cursor" is :func:`innermost_definition`, the same rule a ``PATH:LINE`` seed
+uses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from analyzers.app.errors import RequestError
+
+if TYPE_CHECKING:
+    from analyzers.indexing.index import Index
+
+_LINE = re.compile(r"^(.*):(\d+)$")
+
+
+class _Spanned(Protocol):
+    @property
+    def start_line(self) -> int: ...
+    @property
+    def end_line(self) -> int: ...
+    @property
+    def qualified(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Spanned)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedSpec:
+    """A seed as typed: its path (as given), and a line or a symbol (never both)."""
+
+    path: str
+    line: int | None = None
+    symbol: str | None = None
+
+    def with_path(self, path: str) -> SeedSpec:
+        return SeedSpec(path, self.line, self.symbol)
+
+    def __str__(self) -> str:
+        if self.symbol is not None:
+            return f"{self.path}::{self.symbol}"
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+def split_seed(spec: str) -> SeedSpec:
+    """``spec`` split by the grammar, without checking anything (an empty path stays empty)."""
+    raw = spec.strip()
+    if "::" in raw:
+        path, symbol = raw.split("::", 1)
+        return SeedSpec(path, None, symbol)
+    m = _LINE.match(raw)
+    if m:
+        return SeedSpec(m.group(1), int(m.group(2)))
+    return SeedSpec(raw)
+
+
+def parse_seed_spec(spec: str) -> SeedSpec:
+    """``spec`` split by the grammar; a missing path or symbol is a :class:`RequestError`."""
+    parsed = split_seed(spec)
+    if not parsed.path.strip():
+        form = ("PATH::SYMBOL" if parsed.symbol is not None else
+                "PATH:LINE" if parsed.line is not None else "PATH")
+        raise RequestError(f"seed {spec!r}: the path is missing (give {form})", field="seed")
+    if parsed.symbol is not None and not parsed.symbol.strip():
+        raise RequestError(f"seed {spec!r}: the symbol after '::' is missing (give "
+                           "PATH::SYMBOL)", field="seed")
+    return parsed
+
+
+def innermost_definition(definitions: Iterable[D], line: int) -> D | None:
+    """The definition at 1-based ``line`` that is nested deepest: the shortest span holding it,
+    the later start on a tie."""
+    inner = [d for d in definitions if d.start_line <= line <= d.end_line]
+    return min(inner, key=lambda d: (d.end_line - d.start_line, -d.start_line)) if inner else None
+
+
+@dataclass
+class Seed:
+    """A resolved seed: a root-relative indexed file and the qualified names in focus."""
+
+    path: str
+    symbols: list[str]
+    spec: str
+    indexed: bool = True
+    note: str = ""
+    line: int | None = field(default=None)
+
+
+def relative_to_root(root: Path, path: str, what: str = "seed") -> str:
+    """``path`` (relative to ``root``, or absolute) as a root-relative POSIX path, symlinks
+    resolved; outside the workspace is a :class:`RequestError`."""
+    p = Path(path)
+    full = p if p.is_absolute() else (root / p)
+    try:
+        return full.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError as e:
+        raise RequestError(f"{path} is outside the workspace {root}", field=what) from e
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise RequestError(f"{path}: {e}", field=what) from e
+
+
+def resolve_seed(index: Index, spec: str) -> Seed:
+    """``spec`` resolved against the index: the file, and the symbols in focus (the named one,
+    or the innermost definition at the line)."""
+    parsed = parse_seed_spec(spec)
+    rel = relative_to_root(index.root, parsed.path)
+    files = index.files()
+    if rel not in files:
+        raise RequestError(_not_indexed(index, rel, spec), field="seed")
+    defs = index.definitions(rel)
+    symbols: list[str] = []
+    if parsed.symbol:
+        symbols = [_named(defs, rel, parsed.symbol, spec)]
+    elif parsed.line is not None:
+        line = parsed.line
+        if not 1 <= line <= max(1, files[rel].lines):
+            raise RequestError(f"seed {spec!r}: {rel} has {files[rel].lines} lines",
+                               field="seed")
+        best = innermost_definition(defs, line)
+        symbols = [best.qualified] if best is not None else []
+    return Seed(rel, symbols, spec, line=parsed.line)
+
+
+def _not_indexed(index: Index, rel: str, spec: str) -> str:
+    """Why the seed file ``rel`` is not in the index, in words."""
+    skipped = index.skipped().get(rel)
+    if skipped:
+        # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
+        # history alone, would look like an answer about the file and not be one.
+        hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
+        return f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]}){hint}"
+    if (index.root / rel).is_dir():
+        return f"seed {spec!r} is a folder; give a file inside it"
+    return f"seed {spec!r}: no such file in the index of {index.root}"
+
+
+def _named(defs: list, rel: str, symbol: str, spec: str) -> str:
+    """The qualified name ``symbol`` means among ``rel``'s definitions; none or several is a
+    :class:`RequestError` with the names to choose from."""
+    hits = [d for d in defs if d.name == symbol or d.qualified == symbol]
+    if not hits:
+        close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        raise RequestError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}", field="seed")
+    exact = [d for d in hits if d.qualified == symbol]
+    candidates = list(dict.fromkeys(d.qualified for d in exact or hits))
+    if len(candidates) > 1:
+        raise RequestError(f"seed {spec!r} is ambiguous: {rel} defines "
+                           f"{', '.join(candidates)} — give the qualified name, e.g. "
+                           f"{rel}::{candidates[0]}", field="seed")
+    return candidates[0]
