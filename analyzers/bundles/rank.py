@@ -47,7 +47,6 @@ class RankQuery:
     seeds: list[str] = field(default_factory=list)  # repository-relative file paths
     task: str | None = None
     seed_symbols: dict[str, list[str]] = field(default_factory=dict)  # path -> symbols in focus
-    exclude: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -305,9 +305,6 @@ class Store:
             "UPDATE skipped SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path)
         )
 
-    def put_records(self, records: Iterable[FileRecord]) -> None:
-        self.put_rows(record_rows(r) for r in records)
-
     def put_rows(self, rows: Iterable[RecordRows]) -> None:
         """Store files prepared by :func:`record_rows` (replacing any earlier row of each)."""
         files: list[tuple[Any, ...]] = []

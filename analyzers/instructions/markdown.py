@@ -140,12 +140,6 @@ class Document:
     def section_text(self, s: Section) -> str:
         return self.text[self.offset(s.start, 0):self.offset(s.end, 0)]
 
-    def section_at(self, line: int) -> Section | None:
-        for s in self.sections():
-            if s.start <= line < s.end:
-                return s
-        return None
-
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:

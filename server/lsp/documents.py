@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzers import languages
 from analyzers.cancel import CancelToken
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import FileRecord, analyse, content_hash, decode
@@ -89,13 +88,6 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
     facts = facts_from_text(None, path, text, encoding_name, None, generation, token)
     return DocFacts(path=facts.path, lang=facts.lang, tokens=facts.tokens, lines=facts.lines,
                     definitions=facts.definitions, source="disk", generation=generation), None
-
-
-def detect_language(path: str, text: str, language_id: str | None = None) -> str | None:
-    lang = languages.detect(path, text[:256].encode("utf-8", "replace"))
-    if lang is None and language_id == "markdown":
-        return "markdown"
-    return lang
 
 
 # -- positions ----------------------------------------------------------------------------------

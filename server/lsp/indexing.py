@@ -194,7 +194,6 @@ class Indexer:
                 self.state.last_index_error = message
             return
         report: IndexReport = fut.result()
-        self.state.last_report = report
         self.state.last_index_error = None
         self.state.drop_index_facts()
         for w in report.warnings[:5]:
@@ -270,15 +269,3 @@ class Indexer:
                 except OSError:
                     parts.append(None)
         return tuple(parts)
-
-    def is_internal(self, path: Path) -> bool:
-        """Paths whose change must not trigger a build (our own cache, git internals)."""
-        root = self.state.root
-        if root is None:
-            return True
-        try:
-            rel = path.resolve().relative_to(root)
-        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (3.11)
-            return True
-        first = rel.parts[0] if rel.parts else ""
-        return first in (".ctxsteward", ".git")
