@@ -92,13 +92,6 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
 
 # -- positions ----------------------------------------------------------------------------------
 
-def byte_col_to_char(line: str, byte_col: int) -> int:
-    """Tree-sitter's UTF-8 byte column on ``line`` as a code-point index."""
-    if line.isascii():
-        return min(byte_col, len(line))
-    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
-
-
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
@@ -125,7 +118,7 @@ def definition_at(defs: list[Definition], lines: list[str], line: int, col: int
     for d in defs:
         if d.name_line - 1 != line:
             continue
-        start = byte_col_to_char(text, d.name_col)
+        start = min(d.name_col, len(text))
         if start <= col <= start + len(d.name):
             return d
     return None
