@@ -84,8 +84,8 @@ def _diagnostic(d: Diagnostic) -> InstructionDiagnostic | None:
     """One diagnostic of the instruction checker as the note shows it (1-based line)."""
     if not d.message:
         return None
-    return InstructionDiagnostic(line=d.range.start.line + 1, code=d.code, severity=d.severity,
-                                 message=d.message)
+    return InstructionDiagnostic(line=d.range.core().start.line, code=d.code,
+                                 severity=d.severity, message=d.message)
 
 
 MAX_DIAGNOSTICS = 10

@@ -21,7 +21,9 @@ from markdown_it.token import Token
 
 @dataclass(frozen=True, slots=True)
 class Loc:
-    """A source range: 0-based lines, 0-based columns (code points), end exclusive."""
+    """A source range: 0-based lines (indexes of ``Document.lines``), 0-based columns (code
+    points), end exclusive: the instructions' LSP-shaped positions (see
+    :mod:`analyzers.instructions.findings`)."""
 
     line: int
     col: int

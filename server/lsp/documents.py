@@ -92,7 +92,6 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
 
 # -- positions ----------------------------------------------------------------------------------
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
@@ -124,6 +123,3 @@ def definition_at(defs: list[Definition], lines: list[str], line: int, col: int
     return None
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines without their line breaks (LSP lines: ``\\n``, ``\\r\\n`` or ``\\r``)."""
-    return _LINE_BREAK.split(text)
