@@ -38,12 +38,10 @@ class GitError(Exception):
 
     ``str()`` is ``git SUBCOMMAND failed: REASON`` (``REASON`` alone without a command)."""
 
-    def __init__(self, what: str, reason: str, *, returncode: int | None = None,
-                 stderr: str = "") -> None:
+    def __init__(self, what: str, reason: str, *, returncode: int | None = None) -> None:
         super().__init__(f"{what} failed: {reason}" if what else reason)
         self.reason = reason
         self.returncode = returncode  # None: git did not run to its end (missing, timed out)
-        self.stderr = stderr
 
 
 class NotARepository(GitError):
@@ -72,19 +70,18 @@ def _what(args: tuple[str, ...]) -> str:
     return f"git {args[0]}" if args else "git"
 
 
-def run(root: Path | str, *args: str, timeout: float | None = None,
-        ok: tuple[int, ...] = (0,)) -> bytes:
+def run(root: Path | str, *args: str, timeout: float | None = None) -> bytes:
     """The standard output of ``git args`` run in ``root``; :class:`GitError` when git cannot
-    run, times out or ends with a status not in ``ok``."""
+    run, times out or ends with an error status."""
     try:
         proc = subprocess.run(_argv(root, args), stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout, check=False, env=_env())
     except (OSError, subprocess.SubprocessError) as e:
         raise GitError(_what(args), str(e)) from e
-    if proc.returncode not in ok:
+    if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(_what(args), err[-1] if err else f"exit status {proc.returncode}",
-                       returncode=proc.returncode, stderr="\n".join(err))
+                       returncode=proc.returncode)
     return proc.stdout
 
 
