@@ -43,10 +43,6 @@ def resolve_inside(root: Path | str, path: Path | str) -> Path | None:
     return Path(real) if _within(real, rroot) else None
 
 
-def is_inside(root: Path | str, path: Path | str) -> bool:
-    return resolve_inside(root, path) is not None
-
-
 def relative_inside(root: Path | str, path: Path | str) -> str | None:
     """``path``'s real location as a root-relative POSIX path ('.' for the root), or None when
     it lies outside the workspace."""

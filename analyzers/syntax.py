@@ -1,7 +1,9 @@
 """Per-file syntax facts from tree-sitter: definitions, references and raw import statements.
 
 Parsing never fails: a file with syntax errors still yields what the tree holds, and a file in a
-language without a grammar yields empty facts.
+language without a grammar yields empty facts. Positions follow :mod:`analyzers.positions`
+(1-based lines, code-point columns): tree-sitter's 0-based rows and UTF-8 byte columns are
+converted here, where the facts are made.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class Definition:
     start_line: int  # 1-based, inclusive
     end_line: int
     name_line: int
-    name_col: int  # 0-based character column of the name (UTF-8 bytes for non-ASCII lines)
+    name_col: int  # 0-based code-point column of the name in its line
     signature: str
     parent: str | None = None
     tokens: int = 0
@@ -70,6 +72,18 @@ def _signature(node: Node, source: bytes) -> str:
     if len(line) > _SIGNATURE_MAX:
         line = line[: _SIGNATURE_MAX - 1] + "…"
     return line
+
+
+def _column(source: bytes, node: Node) -> int:
+    """Where ``node`` starts in its line, in code points (tree-sitter counts UTF-8 bytes)."""
+    col = node.start_point.column
+    prefix = source[node.start_byte - col:node.start_byte]
+    if prefix.isascii():
+        return col
+    try:
+        return len(prefix.decode("utf-8", "surrogatepass"))
+    except UnicodeDecodeError:
+        return len(prefix.decode("utf-8", "replace"))
 
 
 def _kind(capture: str) -> str:
@@ -208,7 +222,7 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
                     start_line=_first_row(node) + 1,
                     end_line=node.end_point.row + 1,
                     name_line=name_node.start_point.row + 1,
-                    name_col=name_node.start_point.column,
+                    name_col=_column(source, name_node),
                     signature=_signature(node, source),
                     parent=_owner(lang, node, name_node),
                 ))

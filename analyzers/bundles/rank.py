@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-import subprocess
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from analyzers import lexical
+from analyzers import gitrepo, lexical
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import filekinds
 from analyzers.indexing.filekinds import is_test_file
@@ -47,7 +46,6 @@ class RankQuery:
     seeds: list[str] = field(default_factory=list)  # repository-relative file paths
     task: str | None = None
     seed_symbols: dict[str, list[str]] = field(default_factory=dict)  # path -> symbols in focus
-    exclude: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -149,16 +147,10 @@ def test_partner_names(path: str) -> set[str]:
 
 def dirty_files(root: str) -> set[str]:
     """Files with uncommitted changes (empty outside git)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", root, "status", "--porcelain", "-z", "--untracked-files=no"],
-            capture_output=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    out = gitrepo.try_run(root, "status", "--porcelain", "-z", "--untracked-files=no", timeout=30)
+    if out is None:
         return set()
-    if out.returncode != 0:
-        return set()
-    entries = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    entries = out.decode("utf-8", "surrogateescape").split("\0")
     result: set[str] = set()
     skip = False
     for e in entries:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-import git
-
 from analyzers import languages
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.gitrepo import BlobReader, GitError, Repo
 from analyzers.handoff.gitstate import RawChange
 from analyzers.handoff.note import TouchedDefinition
 from analyzers.indexing.filefacts import decode
@@ -82,16 +81,16 @@ def compare(
     return out
 
 
-def _blob_text(repo: git.Repo, sha: str | None, max_size: int) -> tuple[str | None, str]:
+def _blob_text(blobs: BlobReader, sha: str | None, max_size: int) -> tuple[str | None, str]:
+    """The text of the blob ``sha`` (None, why when there is none or it cannot be read)."""
     if sha is None:
         return None, ""
     try:
-        stream = repo.odb.stream(bytes.fromhex(sha))
-        if stream.size > max_size:
-            return None, "too large"
-        data = stream.read()
-    except (ValueError, OSError, git.GitCommandError) as e:
+        data = blobs.read(sha, max_size)
+    except (ValueError, OSError, GitError) as e:
         return None, f"unreadable at the base ({e.__class__.__name__})"
+    if data is None:
+        return None, "too large"
     text, why = decode(data)
     return text, why
 
@@ -112,7 +111,7 @@ def _file_text(path: Path, max_size: int) -> tuple[str | None, str]:
 
 
 def touched_definitions(
-    repo: git.Repo, root: Path, changes: Iterable[RawChange], untracked: Iterable[str], *,
+    repo: Repo, root: Path, changes: Iterable[RawChange], untracked: Iterable[str], *,
     max_file_size: int = 1_048_576, token: CancelToken = NEVER,
 ) -> tuple[list[TouchedDefinition], list[str]]:
     """Touched definitions for base-to-working-tree ``changes`` plus ``untracked`` files.
@@ -130,24 +129,25 @@ def touched_definitions(
         problems.append(f"definitions compared in {MAX_FILES} of {len(work)} changed source "
                         "files (by path order); give --base a closer ref for all of them")
         work = work[:MAX_FILES]
-    for path, old_path, blob, exists in work:
-        token.check()
-        new_text, new_why = _file_text(root / path, max_file_size) if exists else (None, "")
-        head = (new_text or "")[:256].encode("utf-8", "replace")
-        lang = languages.detect(path, head)
-        if not languages.has_grammar(lang):
-            lang = languages.detect(old_path)
-        if lang is None or not languages.has_grammar(lang):
-            continue
-        old_text, old_why = _blob_text(repo, blob, max_file_size)
-        if exists and new_text is None and new_why not in ("", "missing"):
-            problems.append(f"{path}: definitions not compared ({new_why})")
-            continue
-        if blob is not None and old_text is None:
-            problems.append(f"{old_path}: definitions not compared ({old_why or 'unreadable'})")
-            continue
-        if exists and new_text is None:
-            continue  # vanished while we read
-        out.extend(compare(path, old_path, old_text, new_text, lang))
+    with repo.blobs() as blobs:  # one git for every blob
+        for path, old_path, blob, exists in work:
+            token.check()
+            new_text, new_why = _file_text(root / path, max_file_size) if exists else (None, "")
+            head = (new_text or "")[:256].encode("utf-8", "replace")
+            lang = languages.detect(path, head)
+            if not languages.has_grammar(lang):
+                lang = languages.detect(old_path)
+            if lang is None or not languages.has_grammar(lang):
+                continue
+            old_text, old_why = _blob_text(blobs, blob, max_file_size)
+            if exists and new_text is None and new_why not in ("", "missing"):
+                problems.append(f"{path}: definitions not compared ({new_why})")
+                continue
+            if blob is not None and old_text is None:
+                problems.append(f"{old_path}: definitions not compared ({old_why or 'unreadable'})")
+                continue
+            if exists and new_text is None:
+                continue  # vanished while we read
+            out.extend(compare(path, old_path, old_text, new_text, lang))
     out.sort(key=lambda d: (d.path, d.line, d.name, d.change))
     return out, problems

@@ -163,7 +163,7 @@ def generate(
     applicable = applicable_files(top, touched, settings)
     index = None
     suggestion = BundleSuggestion(available=False, reason="not requested")
-    if bundle and bundle_mod.available():
+    if bundle:
         try:
             refresh(top, settings, token=token)  # a read-only checkout: the index as it is
             index = Index(top, settings)
@@ -172,8 +172,6 @@ def generate(
         except Exception as e:  # noqa: BLE001 - the index is optional here
             suggestion = BundleSuggestion(available=False,
                                           reason=f"no index ({e.__class__.__name__}: {e})")
-    elif bundle:
-        suggestion = BundleSuggestion(available=False, reason="the bundle module is not installed")
     try:
         if index is not None:
             suggestion = bundle_mod.suggest(index, settings, changes, human.goal, token,

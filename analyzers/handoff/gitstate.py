@@ -21,11 +21,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-
+from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.gitrepo import Repo
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
-from analyzers.indexing.walk import git_toplevel
 from analyzers.secrets import redact, redact_name
 
 
@@ -54,7 +53,7 @@ class RawChange:
 @dataclass(slots=True)
 class GitState:
     root: Path
-    repo: git.Repo
+    repo: Repo
     head: str | None
     branch: str | None
     remote: str | None
@@ -80,42 +79,23 @@ _STATUS: dict[str, FileStatus] = {
 }
 
 
-def run_git(repo: git.Repo, *args: str) -> str:
-    """``git args`` in the work tree, stdout decoded and never stripped (``-z`` stays exact)."""
-    out = repo.git.execute(
-        ["git", "-c", "core.quotepath=off", *args],
-        stdout_as_string=False, strip_newline_in_stdout=False,
-    )
-    assert isinstance(out, bytes)
-    return out.decode("utf-8", "replace")
-
-
-def try_git(repo: git.Repo, *args: str) -> str | None:
-    try:
-        return run_git(repo, *args).strip()
-    except git.GitCommandError:
-        return None
-
-
-def open_repository(root: Path) -> tuple[git.Repo, Path]:
+def open_repository(root: Path) -> tuple[Repo, Path]:
     """The repository whose work tree holds ``root``, and that work tree's top folder."""
     root = Path(root).resolve()
     if not root.exists():
         raise HandoffError(f"{root} does not exist")
-    top = git_toplevel(root if root.is_dir() else root.parent)
+    top = gitrepo.toplevel(root if root.is_dir() else root.parent)
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "
             "(run it in a repository, or pass --root)"
         )
-    try:
-        return git.Repo(top), top.resolve()
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
-        raise HandoffError(f"{top} is not a usable git repository ({e})") from e
+    return Repo(top), top.resolve()
 
 
-def empty_tree(repo: git.Repo) -> str:
-    return run_git(repo, "hash-object", "-t", "tree", os.devnull).strip()
+def empty_tree(repo: Repo) -> str:
+    """The empty tree's object name (what a repository without commits is diffed against)."""
+    return repo.text("hash-object", "-t", "tree", os.devnull).strip()
 
 
 def sanitize_url(url: str) -> str:
@@ -123,43 +103,40 @@ def sanitize_url(url: str) -> str:
     return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", r"\1", url.strip())
 
 
-def head_and_branch(repo: git.Repo) -> tuple[str | None, str | None]:
-    try:
-        head: str | None = repo.head.commit.hexsha
-    except ValueError:
-        head = None
-    try:
-        branch = None if repo.head.is_detached else repo.head.ref.name
-    except TypeError:
-        branch = None
-    return head, branch
+def head_and_branch(repo: Repo) -> tuple[str | None, str | None]:
+    """HEAD's commit (None without commits) and branch (None when detached)."""
+    return repo.head(), repo.branch()
 
 
-def default_branch(repo: git.Repo) -> str | None:
+def default_branch(repo: Repo) -> str | None:
     """The default branch as a ref name: origin/HEAD's target, else main, master, origin/..."""
-    sym = try_git(repo, "symbolic-ref", "-q", "refs/remotes/origin/HEAD")
+    sym = repo.ask("symbolic-ref", "-q", "refs/remotes/origin/HEAD")
     if sym and sym.startswith("refs/remotes/"):
         return sym.removeprefix("refs/remotes/")
     for ref, name in (("refs/heads/main", "main"), ("refs/heads/master", "master"),
                       ("refs/remotes/origin/main", "origin/main"),
                       ("refs/remotes/origin/master", "origin/master")):
-        if try_git(repo, "rev-parse", "-q", "--verify", ref) is not None:
+        if repo.ask("rev-parse", "-q", "--verify", ref) is not None:
             return name
     return None
 
 
-def _merge_base(repo: git.Repo, a: str, b: str) -> str | None:
-    return try_git(repo, "merge-base", a, b) or None
+def _merge_base(repo: Repo, a: str, b: str) -> str | None:
+    return repo.ask("merge-base", a, b) or None
 
 
 def resolve_base(
-    repo: git.Repo, head: str | None, branch: str | None, explicit: str | None = None,
+    repo: Repo, head: str | None, branch: str | None, explicit: str | None = None,
 ) -> BaseInfo:
     """Which commit the work is measured from; raises :class:`HandoffError` for a bad ``--base``."""
     if head is None:
         return BaseInfo(None, "empty", None, "the repository has no commits yet")
     if explicit:
-        sha = try_git(repo, "rev-parse", "-q", "--verify", f"{explicit}^{{commit}}")
+        try:
+            sha = repo.ask("rev-parse", "-q", "--verify",
+                           f"{gitrepo.revision(explicit)}^{{commit}}")
+        except gitrepo.GitError:  # an option in disguise
+            sha = None
         if not sha:
             raise HandoffError(f"--base {explicit!r} does not name a commit in this repository")
         mb = _merge_base(repo, sha, head)
@@ -172,7 +149,7 @@ def resolve_base(
         default == branch or default.split("/", 1)[-1] == branch
     )
     upstream = (
-        try_git(repo, "rev-parse", "--abbrev-ref", "--symbolic-full-name", f"{branch}@{{upstream}}")
+        repo.ask("rev-parse", "--abbrev-ref", "--symbolic-full-name", f"{branch}@{{upstream}}")
         if branch else None
     )
     skipped_upstream = ""
@@ -190,7 +167,7 @@ def resolve_base(
         if mb:
             why = f"merge-base of HEAD and the default branch {default}"
             return BaseInfo(default, "default_branch", mb, why + skipped_upstream)
-    roots = (try_git(repo, "rev-list", "--max-parents=0", head) or "").split()
+    roots = (repo.ask("rev-list", "--max-parents=0", head) or "").split()
     root = roots[-1] if roots else head
     why = "no upstream and no other default branch" if not upstream else "upstream unusable"
     if on_default or default == branch:
@@ -203,16 +180,16 @@ def pathspecs(excludes: list[str]) -> list[str]:
 
 
 def commits_between(
-    repo: git.Repo, base: str | None, head: str | None, limit: int = 500,
+    repo: Repo, base: str | None, head: str | None, limit: int = 500,
 ) -> tuple[list[CommitInfo], int]:
     """Commits in ``base..head``, newest first (at most ``limit``), and how many there are."""
     if head is None:
         return [], 0
     rng = f"{base}..{head}" if base else head
-    total = int(try_git(repo, "rev-list", "--count", rng) or 0)
+    total = int(repo.ask("rev-list", "--count", rng) or 0)
     if total == 0:
         return [], 0
-    out = run_git(repo, "log", "--no-color", f"--max-count={limit}", "--format=%H%x00%s%x00", rng)
+    out = repo.text("log", "--no-color", f"--max-count={limit}", "--format=%H%x00%s%x00", rng)
     parts = out.split("\0")
     commits = []
     for i in range(0, len(parts) - 1, 2):
@@ -265,17 +242,16 @@ def parse_raw_numstat(out: str) -> tuple[list[RawChange], dict[str, tuple[int | 
 
 
 def diff_raw(
-    repo: git.Repo, a: str, b: str | None, excludes: list[str], *, numstat: bool = True,
+    repo: Repo, a: str, b: str | None, excludes: list[str], *, numstat: bool = True,
 ) -> tuple[list[RawChange], dict[str, tuple[int | None, int | None]]]:
     """Changes from tree-ish ``a`` to ``b`` (or to the working tree when ``b`` is None)."""
-    args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--raw", "-z",
-            "--abbrev=40"]
+    args = ["diff", "--no-color", *gitrepo.NO_DIFF_PROGRAMS, "-M", "--raw", "-z", "--abbrev=40"]
     if numstat:
         args.append("--numstat")
     args.append(a)
     if b:
         args.append(b)
-    return parse_raw_numstat(run_git(repo, *args, *pathspecs(excludes)))
+    return parse_raw_numstat(repo.text(*args, *pathspecs(excludes)))
 
 
 def to_changes(
@@ -292,8 +268,8 @@ def to_changes(
     return out
 
 
-def untracked_files(repo: git.Repo, excludes: list[str]) -> list[str]:
-    out = run_git(repo, "ls-files", "--others", "--exclude-standard", "-z", *pathspecs(excludes))
+def untracked_files(repo: Repo, excludes: list[str]) -> list[str]:
+    out = repo.text("ls-files", "--others", "--exclude-standard", "-z", *pathspecs(excludes))
     return sorted({p for p in out.split("\0") if p})
 
 
@@ -310,9 +286,9 @@ def count_lines(path: Path, max_size: int) -> int | None:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def status_text(repo: git.Repo, excludes: list[str]) -> str:
+def status_text(repo: Repo, excludes: list[str]) -> str:
     """``git status --porcelain -z``; it refreshes git's stat cache, so later diffs are exact."""
-    return run_git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all",
+    return repo.text("status", "--porcelain=v1", "-z", "--untracked-files=all",
                    "--ignore-submodules=dirty", *pathspecs(excludes))
 
 
@@ -324,12 +300,8 @@ def read_state(
     repo, top = open_repository(root)
     excludes = list(excludes or [])
     head, branch = head_and_branch(repo)
-    remote = None
-    try:
-        if "origin" in [r.name for r in repo.remotes]:
-            remote = redact(sanitize_url(repo.remotes.origin.url))
-    except (git.GitCommandError, ValueError):
-        remote = None
+    url = repo.config("remote.origin.url")
+    remote = redact(sanitize_url(url)) if url else None
     info = resolve_base(repo, head, branch, base)
     # Redacted copies for the note; resolve_base above asked git with the real names.
     info = BaseInfo(redact_name(info.ref), info.source, info.merge_base,

@@ -5,21 +5,23 @@ folder and everything below, so a touched path picks up the ones in each of its 
 a fixed path (``.github/copilot-instructions.md``, ``.claude/CLAUDE.md``) applies to the whole
 repository. Glob entries (scoped rules) are left to the instruction checker.
 
-Open staleness diagnostics come from :mod:`analyzers.instructions` when that module is installed;
-otherwise the files are listed without them.
+Open staleness diagnostics come from :mod:`analyzers.instructions` (imported when checks are
+asked for).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
 from analyzers.handoff.note import InstructionDiagnostic, InstructionFile, InstructionSummary
+
+if TYPE_CHECKING:
+    from analyzers.indexing.index import Index
+    from analyzers.instructions.findings import Diagnostic
 
 
 def _ancestors(path: str) -> list[str]:
@@ -78,24 +80,12 @@ def applicable_files(
             for p, n in sorted(counts.items()) if p not in hidden]
 
 
-def _diagnostic(d: Any) -> InstructionDiagnostic | None:
-    """Adapt one diagnostic from the instruction checker (model or dict, LSP 0-based range)."""
-    get = (lambda k: d.get(k)) if isinstance(d, dict) else (lambda k: getattr(d, k, None))
-    rng = get("range")
-    line = None
-    if rng is not None:
-        start = rng.get("start") if isinstance(rng, dict) else getattr(rng, "start", None)
-        if start is not None:
-            raw = start.get("line") if isinstance(start, dict) else getattr(start, "line", None)
-            line = raw + 1 if isinstance(raw, int) else None
-    if line is None and isinstance(get("line"), int):
-        line = get("line")
-    message = get("message")
-    if not message:
+def _diagnostic(d: Diagnostic) -> InstructionDiagnostic | None:
+    """One diagnostic of the instruction checker as the note shows it (1-based line)."""
+    if not d.message:
         return None
-    return InstructionDiagnostic(line=line or 1, code=str(get("code") or ""),
-                                 severity=str(get("severity") or "information"),
-                                 message=str(message))
+    return InstructionDiagnostic(line=d.range.core().start.line, code=d.code,
+                                 severity=d.severity, message=d.message)
 
 
 MAX_DIAGNOSTICS = 10
@@ -103,51 +93,29 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "information": 2, "hint": 3}
 
 
 def _diagnostics_by_file(
-    root: Path, paths: list[str], settings: Settings, index: Any, token: CancelToken,
-) -> tuple[dict[str, list[Any]], list[str]]:
-    """Run the instruction checker on ``paths``: diagnostics per path, and notes."""
-    module = importlib.import_module("analyzers.instructions")
-    check_workspace = getattr(module, "check_workspace", None)
-    if check_workspace is not None:
-        report = check_workspace(root, paths, settings, index=index, token=token)
-        out: dict[str, list[Any]] = {p: [] for p in paths}
-        for d in report.diagnostics:
-            out.setdefault(getattr(d, "path", ""), []).append(d)
-        return out, list(getattr(report, "notes", []))
-    check_file = module.check_file
-    params = inspect.signature(check_file).parameters
-    kwargs: dict[str, Any] = {}
-    if "settings" in params:
-        kwargs["settings"] = settings
-    if "index" in params and index is not None:
-        kwargs["index"] = index
-    if "token" in params:
-        kwargs["token"] = token
-    out = {}
-    for p in paths:
-        token.check()
-        result = check_file(root, p, **kwargs)
-        out[p] = list(getattr(result, "diagnostics", result) or [])
-    return out, []
+    root: Path, paths: list[str], settings: Settings, index: Index | None, token: CancelToken,
+) -> dict[str, list[Diagnostic]]:
+    """Run the instruction checker on ``paths``: diagnostics per path."""
+    from analyzers.instructions import check_workspace
+
+    report = check_workspace(root, paths, settings, index=index, token=token)
+    out: dict[str, list[Diagnostic]] = {p: [] for p in paths}
+    for d in report.diagnostics:
+        out.setdefault(d.path, []).append(d)
+    return out
 
 
 def with_diagnostics(
     root: Path, files: list[InstructionFile], settings: Settings, token: CancelToken = NEVER, *,
-    index: Any = None, run_checks: bool = True,
+    index: Index | None = None, run_checks: bool = True,
 ) -> InstructionSummary:
-    """``files`` with their open diagnostics when the instruction checker is available."""
+    """``files`` with their open diagnostics (unless ``run_checks`` is off)."""
     if not files:
         return InstructionSummary(files=files)
     if not run_checks:
         return InstructionSummary(files=files, note="staleness diagnostics: not requested")
     try:
-        importlib.import_module("analyzers.instructions")
-    except ImportError:
-        why = "staleness diagnostics: unavailable (no instruction checker)"
-        return InstructionSummary(files=files, checked=False, note=why)
-    try:
-        found, _notes = _diagnostics_by_file(root, [f.path for f in files], settings, index,
-                                             token)
+        found = _diagnostics_by_file(root, [f.path for f in files], settings, index, token)
     except Cancelled:
         raise
     except Exception as e:  # noqa: BLE001 - another module's failure must not sink the note

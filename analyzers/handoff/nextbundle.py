@@ -1,13 +1,11 @@
 """A suggested context bundle for the next session: seeds = the most-changed files, task = the goal.
 
-Uses :mod:`analyzers.bundles.assemble` when it is installed (imported at run time); otherwise
-the note says "bundle: unavailable". The caller brings the index up to date and shares it with the
-instruction checks.
+Made by :mod:`analyzers.bundles.assemble` (imported when a bundle is asked for: the ranking code
+is not loaded for a note without one). The caller brings the index up to date and shares it with
+the instruction checks.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from analyzers import languages
 from analyzers.cancel import NEVER, Cancelled, CancelToken
@@ -33,14 +31,6 @@ def most_changed(changes: list[FileChange], limit: int = MAX_SEEDS) -> list[str]
     return [p for p, _ in sorted(weight.items(), key=key)][:limit * 4]
 
 
-def available() -> bool:
-    try:
-        bundle_mod = importlib.import_module("analyzers.bundles.assemble")
-    except ImportError:
-        return False
-    return hasattr(bundle_mod, "make_bundle") and hasattr(bundle_mod, "BundleRequest")
-
-
 def suggest(
     index: Index, settings: Settings, changes: list[FileChange], goal: str | None,
     token: CancelToken = NEVER, exclude: list[str] | None = None,
@@ -49,9 +39,8 @@ def suggest(
 
     ``exclude`` lists paths never to suggest, such as the note itself.
     """
-    if not available():
-        return BundleSuggestion(available=False, reason="the bundle module is not installed")
-    bundle_mod = importlib.import_module("analyzers.bundles.assemble")
+    from analyzers.bundles.assemble import BundleRequest, make_bundle
+
     task = goal.strip() if goal and goal.strip() else None
     try:
         files = index.files()
@@ -60,9 +49,9 @@ def suggest(
             return BundleSuggestion(available=False,
                                     reason="no changed file to seed it and no goal written")
         budget = settings.default_budget
-        request = bundle_mod.BundleRequest(seeds=seeds, task=task, budget=budget,
+        request = BundleRequest(seeds=seeds, task=task, budget=budget,
                                            exclude=["/" + e for e in (exclude or [])])
-        result = bundle_mod.make_bundle(index, request, token)
+        result = make_bundle(index, request, token)
     except Cancelled:
         raise
     except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note

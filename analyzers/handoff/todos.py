@@ -10,10 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import git
-
+from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.handoff.gitstate import pathspecs, run_git
+from analyzers.gitrepo import Repo
+from analyzers.handoff.gitstate import pathspecs
 from analyzers.handoff.note import TodoLine
 from analyzers.indexing.filefacts import decode
 from analyzers.secrets import redact
@@ -104,12 +104,12 @@ def scan_text(path: str, text: str) -> list[TodoLine]:
 
 
 def added_todos(
-    repo: git.Repo, root: Path, base: str, untracked: list[str], excludes: list[str], *,
+    repo: Repo, root: Path, base: str, untracked: list[str], excludes: list[str], *,
     max_file_size: int = 1_048_576, token: CancelToken = NEVER,
 ) -> list[TodoLine]:
     """TODO/FIXME/XXX lines added between ``base`` and the working tree, sorted by path and line."""
-    diff = run_git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
-                   base, *pathspecs(excludes))
+    diff = repo.text("diff", "-U0", "--no-color", *gitrepo.NO_DIFF_PROGRAMS, "-M",
+                     gitrepo.revision(base), *pathspecs(excludes))
     added, removed = parse_diff(diff)
     for p in untracked:
         token.check()

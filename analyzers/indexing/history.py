@@ -1,4 +1,4 @@
-"""Git history from one streamed ``git log`` (gitpython), with renames followed.
+"""Git history from one streamed ``git log`` (:mod:`analyzers.gitrepo`), with renames followed.
 
 We read ``git log --name-status -M -z`` once, newest first, and map every path to its newest name,
 so a file's history survives a move. Incremental runs read only ``last..HEAD``.
@@ -9,17 +9,14 @@ every reason or note built from it) never holds a secret a subject carried.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.gitrepo import Repo
 from analyzers.secrets import redact
-
-if TYPE_CHECKING:
-    import git  # imported where used: a warm run with nothing new never needs gitpython
 
 
 @dataclass(slots=True)
@@ -67,26 +64,26 @@ class HistoryError(Exception):
     pass
 
 
-def open_repo(root: Path) -> git.Repo:
-    import git
-
+def open_repo(root: Path) -> Repo:
+    """The repository whose work tree's top folder is ``root`` (:class:`NotAGitRepository`
+    for any other folder)."""
     try:
-        return git.Repo(root, search_parent_directories=False)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
+        return Repo.open(root)
+    except gitrepo.GitError as e:
         raise NotAGitRepository(f"{root} is not a git repository") from e
 
 
-def repo_state(repo: git.Repo) -> RepoState:
+def repo_state(repo: Repo) -> RepoState:
+    """HEAD, its branch, and whether the clone is shallow."""
     notes: list[str] = []
-    try:
-        head: str | None = repo.head.commit.hexsha
-    except ValueError:
-        head = None
+    head = repo.head()
+    if head is None:
         notes.append("the repository has no commits yet: no history to read")
-    branch = None if repo.head.is_detached else repo.head.ref.name
-    if head is not None and repo.head.is_detached:
+    ref = repo.head_ref()
+    branch = None if ref is None else gitrepo.short_ref_name(ref)
+    if head is not None and ref is None:
         notes.append(f"detached HEAD at {head[:12]}")
-    shallow, mark = _shallow(Path(repo.git_dir) / "shallow")
+    shallow, mark = _shallow(repo.git_dir / "shallow")
     if shallow:
         notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
     return RepoState(head=head, branch=branch, shallow=shallow, notes=notes, shallow_mark=mark)
@@ -94,21 +91,13 @@ def repo_state(repo: git.Repo) -> RepoState:
 
 def quick_state(root: Path) -> RepoState | None:
     """:func:`repo_state` of the repository whose top folder is ``root``, from one ``git
-    rev-parse`` and without gitpython: for the common case of a branch or a detached HEAD with
-    commits. None when anything is unusual (no commits, not a repository, a HEAD on another kind
-    of ref, git missing): ask :func:`repo_state` then."""
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--git-dir", "HEAD",
-             "--symbolic-full-name", "HEAD"],
-            capture_output=True, timeout=60, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    rev-parse``: for the common case of a branch or a detached HEAD with commits. None when
+    anything is unusual (no commits, not a repository, a HEAD on another kind of ref, git
+    missing): ask :func:`repo_state` then."""
+    summary = gitrepo.head_summary(root)
+    if summary is None:
         return None
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    if proc.returncode != 0 or len(lines) != 3:
-        return None
-    git_dir, head, ref = lines
+    git_dir, head, ref = summary
     if len(head) not in (40, 64) or not all(c in "0123456789abcdef" for c in head):
         return None
     notes: list[str] = []
@@ -125,18 +114,13 @@ def quick_state(root: Path) -> RepoState | None:
     return RepoState(head=head, branch=branch, shallow=shallow, notes=notes, shallow_mark=mark)
 
 
-def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
-    import git
-
-    try:
-        repo.git.merge_base("--is-ancestor", older, newer)
-        return True
-    except git.GitCommandError:
-        return False
+def is_ancestor(repo: Repo, older: str, newer: str) -> bool:
+    """Whether commit ``older`` is an ancestor of ``newer``."""
+    return repo.is_ancestor(older, newer)
 
 
 def stream_log(
-    repo: git.Repo, rev_range: str, *, token: CancelToken = NEVER, renames: bool = True,
+    repo: Repo, rev_range: str, *, token: CancelToken = NEVER, renames: bool = True,
     skip: int = 0,
 ) -> Iterator[Commit]:
     """Commits of ``rev_range``, newest first, with their name-status changes.
@@ -144,20 +128,21 @@ def stream_log(
     Rename detection reads blobs; in a partial or damaged clone that lacks some, call again with
     ``renames=False`` (and ``skip`` the commits already read: the order is the same).
     """
-    proc = repo.git.log(
-        rev_range, "-z", "--name-status", "-M" if renames else "--no-renames", "--no-merges",
-        "--format=%x01%H %ct %s", "--no-color", *([f"--skip={skip}"] if skip else []),
-        as_process=True,
-    )
-    stdout = proc.proc.stdout
-    assert stdout is not None
+    try:
+        rev = gitrepo.revision(rev_range)
+    except gitrepo.GitError as e:
+        raise HistoryError(f"git log {rev_range} failed: {e}") from e
     pending: list[str] = []
     buf = b""
     current: Commit | None = None
-    try:
+    with repo.stream(
+        "log", rev, "-z", "--name-status", "-M" if renames else "--no-renames", "--no-merges",
+        "--format=%x01%H %ct %s", "--no-color", *([f"--skip={skip}"] if skip else []),
+    ) as proc:  # git is killed and reaped when the caller stops early
+        read = proc.stdout.read
         while True:
             token.check()
-            chunk = stdout.read(1 << 16)
+            chunk = read(1 << 16)
             if not chunk:
                 break
             buf += chunk
@@ -172,17 +157,10 @@ def stream_log(
         current = yield from _consume(pending, current, final=True)
         if current is not None:
             yield current
-        code = proc.proc.wait()
+        code, err = proc.finish()
         if code != 0:
-            stderr = proc.proc.stderr
-            err = stderr.read().decode("utf-8", "replace").strip() if stderr else ""
-            raise HistoryError(f"git log {rev_range} failed: {err or f'exit status {code}'}")
-    finally:
-        try:
-            proc.proc.kill()
-        except OSError:
-            pass
-        proc.proc.wait()
+            why = err.strip() or f"exit status {code}"
+            raise HistoryError(f"git log {rev_range} failed: {why}")
 
 
 def without_renames(changes: list[Change]) -> list[Change]:

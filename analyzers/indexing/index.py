@@ -699,3 +699,22 @@ class Index:
         out = [CoChange(p, together[p], n, weight[p], last[p]) for p in together]
         out.sort(key=lambda c: (-c.weight, c.path))
         return out
+
+    def defined_names(self, names: set[str]) -> set[str]:
+        """The subset of ``names`` that some indexed file defines."""
+        out: set[str] = set()
+        items = sorted(names)
+        for i in range(0, len(items), 500):
+            chunk = items[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
+        return out
+
+    def member_names(self, owner: str) -> set[str]:
+        """Names defined directly inside ``owner`` (a class's methods and attributes)."""
+        return {r[0] for r in self.conn.execute("SELECT name FROM defs WHERE parent=?", (owner,))}
+
+    def all_defined_names(self) -> set[str]:
+        """Every name some indexed file defines."""
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT name FROM defs")}

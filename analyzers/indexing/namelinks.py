@@ -34,10 +34,6 @@ def key(fam: str, name: str) -> str:
     return f"{fam}{_SEP}{name}"
 
 
-def name_of(column_key: str) -> str:
-    return column_key.partition(_SEP)[2]
-
-
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -131,8 +127,3 @@ BUILTINS: dict[str, frozenset[str]] = {
         echo printf read cd pwd exit return export local set unset shift source test true false
         eval exec trap wait kill if then else fi for do done while case esac function"""),
 }
-
-
-def is_builtin(fam: str, name: str) -> bool:
-    names = BUILTINS.get(fam)
-    return names is not None and name in names

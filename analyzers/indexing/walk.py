@@ -12,11 +12,11 @@ import errno
 import os
 import re
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
 
 if TYPE_CHECKING:
@@ -99,31 +99,7 @@ def workspace_root(start: Path) -> Path:
     if start.is_file():
         start = start.parent
     refuse_git_internals(start)
-    return git_toplevel(start) or start
-
-
-def git_toplevel(path: Path) -> Path | None:
-    """The git work tree containing ``path``, or None outside git (or without git installed)."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0 or not out.stdout.strip():
-        return None
-    return Path(out.stdout.strip())
-
-
-def _git_files(root: Path) -> list[str]:
-    out = subprocess.run(
-        ["git", "-C", str(root), "-c", "core.quotePath=false", "ls-files", "-z", "--cached",
-         "--others", "--exclude-standard", "--full-name", "."],
-        capture_output=True, timeout=300, check=True,
-    )
-    names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({n for n in names if n})
+    return gitrepo.toplevel(start) or start
 
 
 def _gitignore_spec(root: Path, rel_dir: str, specs: dict[str, pathspec.PathSpec]) -> None:
@@ -229,7 +205,7 @@ def walk(
     root = root.resolve()
     refuse_git_internals(root)
     notes: list[str] = []
-    top = git_toplevel(root)
+    top = gitrepo.toplevel(root)
     in_git = top is not None and top.resolve() == root
     if top is not None and not in_git:
         notes.append(f"{root} is inside the git work tree {top}; indexing only this folder, "
@@ -238,13 +214,13 @@ def walk(
     foreign: list[tuple[str, str]] = []
     if top is not None:
         try:
-            names = _git_files(root)
+            names = gitrepo.ls_files(root)
             if not in_git:
                 prefix = os.path.relpath(root, top.resolve()).replace(os.sep, "/") + "/"
                 names = [n[len(prefix):] for n in names if n.startswith(prefix)]
             in_git = True
-        except (OSError, subprocess.SubprocessError) as e:
-            notes.append(f"git ls-files failed ({e}); walking the folder instead")
+        except gitrepo.GitError as e:
+            notes.append(f"git ls-files failed ({e.reason}); walking the folder instead")
             names = _plain_files(root, token, foreign)
             in_git = False
     else:

@@ -4,10 +4,11 @@ Entry points for the CLI and the language server:
 
 - :func:`check_file` (one file, possibly an unsaved buffer) and :func:`check_workspace`
   (every instruction file) return diagnostics with stable codes CS001-CS010
-  (:data:`models.CODES`), 0-based ranges and optional quick fixes;
+  (:data:`models.CODES`), LSP-shaped ranges (0-based lines, see :mod:`.findings`) and optional
+  quick fixes;
 - :func:`document_links`, :func:`hover`, :func:`file_summary` (code lens and inlay hints) and
   :func:`loaded_for` (what each agent loads in a folder) feed the editor;
-- positions are code points; :func:`to_utf16` converts a range for LSP clients;
+- columns are code points; :func:`to_utf16` converts a range's columns to UTF-16 units;
 - :class:`Workspace` holds what a run learnt (files, parsed documents, git answers); keep one
   alive to make repeated calls cheap.
 

@@ -1,8 +1,11 @@
 """Values that leave the instruction checker: diagnostics, reports, and what the editor shows.
 
-Positions are 0-based lines and characters (Unicode code points) as in LSP; a server that speaks
-UTF-16 converts columns at its edge. A fix replaces ``fix.range`` (usually the diagnostic's range)
-with ``fix.replacement``.
+Positions here are the one exception to the core's convention (:mod:`analyzers.positions`):
+0-based lines and code-point characters, LSP-shaped, as ``ctxsteward check --format json``, the
+editor's ``checkInstructions`` result, MCP and this package's API have always published them.
+:meth:`Range.core` gives the core range (1-based lines); the language server converts that to the
+client's units in :mod:`server.lsp.positions`. A fix replaces ``fix.range`` (usually the
+diagnostic's range) with ``fix.replacement``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from analyzers import positions
 
 Severity = Literal["error", "warning", "information", "hint"]
 
@@ -28,10 +33,16 @@ class Range(BaseModel):
         return cls(start=Position(line=line, character=col),
                    end=Position(line=end_line, character=end_col))
 
+    def core(self) -> positions.Range:
+        """This range in the core's convention: the same columns, lines counted from 1."""
+        return positions.Range.of(self.start.line + 1, self.start.character,
+                                  self.end.line + 1, self.end.character)
+
 
 def to_utf16(text: str, rng: Range) -> Range:
-    """``rng`` (code-point columns) with columns in UTF-16 code units, as LSP clients expect
-    unless they negotiated another position encoding; ``text`` is the document's content."""
+    """``rng`` (code-point columns) with columns in UTF-16 code units, for callers of this
+    package's API; the language server converts with :mod:`server.lsp.positions`. ``text`` is
+    the document's content."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     def conv(p: Position) -> Position:
@@ -116,6 +127,11 @@ class DocumentLink(BaseModel):
     exists: bool
     anchor: str | None = None
     line: int | None = Field(default=None, description="0-based line of the anchor's heading.")
+
+    @property
+    def target_line(self) -> int | None:
+        """The anchor's heading line in the core's convention (1-based), if any."""
+        return None if self.line is None else self.line + 1
 
 
 class HoverInfo(BaseModel):

@@ -16,12 +16,12 @@ Every failure (no git, a partial clone missing blobs) degrades to fewer facts pl
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
 
 CACHE_NAME = "instructions-git.json"
@@ -89,27 +89,21 @@ class GitInfo:
         return self.head is not None
 
     # -- running git -------------------------------------------------------------------------
-    def _git(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[bytes] | None:
+    def _git(self, *args: str) -> bytes | None:
+        """``git args``'s output; None when it fails (with a note when git could not run)."""
         self.token.check()
         try:
-            proc = subprocess.run(
-                ["git", "-C", str(self.root), "-c", "core.quotePath=false", *args],
-                capture_output=True, timeout=120, check=False)
-        except (OSError, subprocess.SubprocessError) as e:
-            self.notes.append(f"git {args[0]} failed: {e}")
+            return gitrepo.run(self.root, *args, timeout=120)
+        except gitrepo.GitError as e:
+            if e.returncode is None:
+                self.notes.append(str(e))
             return None
-        if proc.returncode != 0:
-            if check:
-                err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-                self.notes.append(f"git {args[0]} failed: {err[-1] if err else proc.returncode}")
-            return None
-        return proc
 
     def _rev_parse(self) -> str | None:
-        proc = self._git("rev-parse", "--verify", "-q", "HEAD")
-        if proc is None:
+        out = self._git("rev-parse", "--verify", "-q", "HEAD")
+        if out is None:
             return None
-        return proc.stdout.decode().strip() or None
+        return out.decode().strip() or None
 
     # -- cache -------------------------------------------------------------------------------
     def _cache_path(self) -> Path:
@@ -205,11 +199,11 @@ class GitInfo:
         out: dict[str, Removal] = {}
         for i in range(0, len(paths), 200):
             chunk = paths[i:i + 200]
-            proc = self._git("log", "-z", "--relative", "--no-merges", "--diff-filter=D",
-                             "--name-only", "--format=%x01%H %ct %s", "--", *chunk)
-            if proc is None:
+            listed = self._git("log", "-z", "--relative", "--no-merges", "--diff-filter=D",
+                               "--name-only", "--format=%x01%H %ct %s", "--", *chunk)
+            if listed is None:
                 continue
-            for commit, files in self._records(proc.stdout):
+            for commit, files in self._records(listed):
                 for f in files:
                     for p in chunk:
                         if p not in out and (f == p or f.startswith(p.rstrip("/") + "/")):
@@ -220,15 +214,15 @@ class GitInfo:
         """sha -> {old path: new path} for the renames those commits made."""
         if not shas:
             return {}
-        proc = self._git("show", "-z", "--relative", "-M", "--name-status", "--diff-filter=R",
-                         "--format=%x01%H %ct %s", *sorted(shas))
-        if proc is None:
+        out = self._git("show", "-z", "--relative", "-M", "--name-status", "--diff-filter=R",
+                        "--format=%x01%H %ct %s", *sorted(shas))
+        if out is None:
             self.notes.append("rename detection failed (a partial clone?); deleted paths are "
                               "reported without their new names")
             return {}
-        out: dict[str, dict[str, str]] = {}
-        for commit, fields in self._records(proc.stdout):
-            pairs = out.setdefault(commit.sha, {})
+        pairs_by_sha: dict[str, dict[str, str]] = {}
+        for commit, fields in self._records(out):
+            pairs = pairs_by_sha.setdefault(commit.sha, {})
             i = 0
             while i < len(fields):
                 status = fields[i]
@@ -238,7 +232,7 @@ class GitInfo:
                     i += 3
                 else:
                     i += 2
-        return out
+        return pairs_by_sha
 
     def _follow(self, path: str, pairs: dict[str, str], exists: Callable[[str], bool],
                 depth: int = 0) -> str | None:
@@ -266,9 +260,9 @@ class GitInfo:
             return set()
         todo = [p for p in paths if p not in self._modified]
         if todo:
-            proc = self._git("diff", "--name-only", "-z", "--relative", "HEAD", "--", *todo)
-            changed = set() if proc is None else set(
-                proc.stdout.decode("utf-8", "surrogateescape").split("\x00"))
+            out = self._git("diff", "--name-only", "-z", "--relative", "HEAD", "--", *todo)
+            changed = set() if out is None else set(
+                out.decode("utf-8", "surrogateescape").split("\x00"))
             for p in todo:
                 self._modified[p] = p in changed
         return {p for p in paths if self._modified.get(p)}
@@ -278,19 +272,18 @@ class GitInfo:
         if not self.available:
             return None
         if path not in self._committed:
-            proc = self._git("show", f"HEAD:./{path}")
-            self._committed[path] = None if proc is None else \
-                proc.stdout.decode("utf-8", "replace")
+            out = self._git("show", f"HEAD:./{path}")
+            self._committed[path] = None if out is None else out.decode("utf-8", "replace")
         return self._committed[path]
 
     # -- baselines and changes ---------------------------------------------------------------
     def tracked(self, paths: list[str]) -> set[str]:
         if not self.available or not paths:
             return set()
-        proc = self._git("ls-files", "-z", "--", *paths)
-        if proc is None:
+        out = self._git("ls-files", "-z", "--", *paths)
+        if out is None:
             return set()
-        return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\x00") if p}
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\x00") if p}
 
     def drift(self, wanted: dict[str, set[str]]) -> dict[str, Drift]:
         """For each instruction file (key): its baseline and the touches of its paths after it."""
@@ -336,28 +329,24 @@ class GitInfo:
                 p: [t for n, t in sorted(seen[p].values(), key=lambda x: x[0]) if n < limit]
                 for p in paths})
 
-    def _stream_log(self, spec: list[str], *, numstat: bool):  # noqa: ANN202 - a generator
+    def _stream_log(self, spec: list[str], *, numstat: bool
+                    ) -> Iterator[tuple[CommitRef, list[str]]]:
         """``git log`` records over ``spec``, newest first, read as they come (the caller may
         stop early). Falls back to names only when line counts cannot be computed."""
         kinds = ("--numstat", "--name-only") if numstat else ("--name-only",)
         for i, kind in enumerate(kinds):
             self.token.check()
-            args = ["git", "-C", str(self.root), "-c", "core.quotePath=false", "log", "-z",
-                    "--relative", "--no-merges", "--no-renames", kind,
-                    "--format=%x01%H %ct %s", "--", *spec]
             try:
-                proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            except OSError as e:
-                self.notes.append(f"git log failed: {e}")
+                proc = gitrepo.stream(self.root, "log", "-z", "--relative", "--no-merges",
+                                      "--no-renames", kind, "--format=%x01%H %ct %s", "--",
+                                      *spec)
+            except gitrepo.GitError as e:
+                self.notes.append(str(e))
                 return
-            assert proc.stdout is not None
             buf = b""
             emitted = 0
-            try:
-                while True:
-                    chunk = proc.stdout.read(1 << 16)
-                    if not chunk:
-                        break
+            with proc:  # stopped early (the caller has what it needs): git is killed
+                for chunk in proc.chunks():
                     buf += chunk
                     parts = buf.split(b"\x01")
                     buf = parts.pop()
@@ -371,18 +360,15 @@ class GitInfo:
                     for record in self._records(b"\x01" + buf):
                         emitted += 1
                         yield record
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                _, err = proc.communicate()
-            if proc.returncode in (0, None, -9) or emitted:
+                code, err = proc.finish()
+            if code == 0 or emitted:
                 return
             if i + 1 < len(kinds):
                 self.notes.append("line counts unavailable (a partial clone?); drift counts "
                                   "commits only")
             else:
-                msg = err.decode("utf-8", "replace").strip().splitlines()
-                self.notes.append(f"git log failed: {msg[-1] if msg else proc.returncode}")
+                msg = err.strip().splitlines()
+                self.notes.append(f"git log failed: {msg[-1] if msg else code}")
 
 
 def _covering(name: str, paths: set[str]) -> list[str]:

@@ -21,7 +21,9 @@ from markdown_it.token import Token
 
 @dataclass(frozen=True, slots=True)
 class Loc:
-    """A source range: 0-based lines, 0-based columns (code points), end exclusive."""
+    """A source range: 0-based lines (indexes of ``Document.lines``), 0-based columns (code
+    points), end exclusive: the instructions' LSP-shaped positions (see
+    :mod:`analyzers.instructions.findings`)."""
 
     line: int
     col: int
@@ -139,12 +141,6 @@ class Document:
 
     def section_text(self, s: Section) -> str:
         return self.text[self.offset(s.start, 0):self.offset(s.end, 0)]
-
-    def section_at(self, line: int) -> Section | None:
-        for s in self.sections():
-            if s.start <= line < s.end:
-                return s
-        return None
 
 
 @lru_cache(maxsize=1)

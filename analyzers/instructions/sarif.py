@@ -18,8 +18,10 @@ LEVELS = {"error": "error", "warning": "warning", "information": "note", "hint":
 
 
 def _region(r: Range) -> dict[str, int]:
-    region = {"startLine": r.start.line + 1, "startColumn": r.start.character + 1,
-              "endLine": r.end.line + 1, "endColumn": r.end.character + 1}
+    """A SARIF region: the core range (1-based lines) with 1-based columns."""
+    c = r.core()
+    region = {"startLine": c.start.line, "startColumn": c.start.character + 1,
+              "endLine": c.end.line, "endColumn": c.end.character + 1}
     if (region["endLine"], region["endColumn"]) < (region["startLine"], region["startColumn"]):
         region["endLine"], region["endColumn"] = region["startLine"], region["startColumn"]
     return region

@@ -12,8 +12,8 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-import subprocess
 
+from analyzers import gitrepo
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.references import SymbolRef
 from analyzers.instructions.stdnames import is_standard
@@ -32,22 +32,15 @@ COMMON_APIS = frozenset("""
 def _defined(ws: Workspace, names: set[str]) -> set[str]:
     if ws.index is None or not names:
         return set()
-    out: set[str] = set()
-    items = sorted(names)
-    for i in range(0, len(items), 500):
-        chunk = items[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        out.update(r[0] for r in ws.index.conn.execute(
-            f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
-    return out
+    return ws.index.defined_names(names)
 
 
 GREP_OUTPUT_CAP = 32 << 20  # bytes of matches read before giving up on the rest
 
 
-def _grep_args(ws: Workspace, names: set[str], first_line_only: bool,
-               in_git: bool) -> list[str]:
-    args = ["git", "-C", str(ws.root), "grep", "-I", "-o", "-h", "-w", "-F", "--no-color"]
+def _grep_args(names: set[str], first_line_only: bool, in_git: bool) -> list[str]:
+    """``git grep`` arguments: whole-word matches of ``names`` outside Markdown files."""
+    args = ["grep", "-I", "-o", "-h", "-w", "-F", "--no-color"]
     args.extend(["--untracked"] if in_git else ["--no-index", "--exclude-standard"])
     if first_line_only:
         args.extend(["-m", "1"])
@@ -65,31 +58,29 @@ def _grep_pass(ws: Workspace, names: set[str], first_line_only: bool
     Reads the matches as they stream and stops as soon as every name is found."""
     for in_git in (True, False):
         try:
-            proc = subprocess.Popen(_grep_args(ws, names, first_line_only, in_git),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError:
+            proc = gitrepo.stream(ws.root, *_grep_args(names, first_line_only, in_git))
+        except gitrepo.GitError:
             return None
         found: set[str] = set()
         read = 0
         complete = True
-        assert proc.stdout is not None
-        try:
+        stopped = False
+        with proc:
             for raw in proc.stdout:
                 read += len(raw)
                 word = raw.decode("utf-8", "replace").strip()
                 if word in names:
                     found.add(word)
                     if len(found) == len(names):
+                        stopped = True
                         break
                 if read > GREP_OUTPUT_CAP:
                     complete = False
+                    stopped = True
                     break
                 ws.token.check()
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate()
-        if len(found) == len(names) or proc.returncode in (0, 1) or not complete:
+            code, _ = proc.close() if stopped else proc.finish()
+        if len(found) == len(names) or code in (0, 1) or not complete:
             return found, complete
         if in_git is False:
             return None
@@ -255,8 +246,7 @@ def _member(ws: Workspace, owner: str, name: str) -> str | None:
     """The closest member of class ``owner`` (``Index.defs_named`` -> ``definitions_named``)."""
     if ws.index is None:
         return None
-    members = sorted({r[0] for r in ws.index.conn.execute(
-        "SELECT name FROM defs WHERE parent=?", (owner,))})
+    members = sorted(ws.index.member_names(owner))
     hits = difflib.get_close_matches(name, members, n=1, cutoff=0.6)
     return hits[0] if hits else None
 
@@ -283,7 +273,7 @@ def _closest(ws: Workspace, name: str) -> str | None:
     if not isinstance(cached, dict):
         index: dict[str, set[str]] = {}
         everything: set[str] = set()
-        for (n,) in ws.index.conn.execute("SELECT DISTINCT name FROM defs"):
+        for n in ws.index.all_defined_names():
             everything.add(n)
             for w in set(split_identifier(n)):
                 if len(w) >= 3:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.positions import Position
 from analyzers.secrets import redact
-from server.lsp.documents import DocFacts, split_lines
+from server.lsp.documents import DocFacts
 from server.lsp.hover import _pct
+from server.lsp.positions import line_start, lsp_position, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
@@ -34,7 +36,7 @@ def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
         n = state.scaled(d.tokens)
         share = d.tokens / facts.tokens if facts.tokens else 0.0
         out.append(types.InlayHint(
-            position=types.Position(line=row, character=codec.client_num_units(lines[row])),
+            position=lsp_position(lines, Position(d.name_line, len(lines[row])), codec),
             label=f"{n:,} tokens",
             padding_left=True,
             tooltip=redact(  # a definition's name may hold a token
@@ -54,19 +56,17 @@ def code_lenses(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
     title = f"{n:,} tokens · {_pct(state.share(n))} of {state.window_label()}"
     if facts.source == "buffer":
         title += " (unsaved)"
-    zero = types.Range(start=types.Position(line=0, character=0),
-                       end=types.Position(line=0, character=0))
-    lenses = [types.CodeLens(range=zero, command=types.Command(
+    lenses = [types.CodeLens(range=line_start(1), command=types.Command(
         title=title, command=SHOW_BUDGET, arguments=[{"uri": uri, "show": True}]))]
     if per_definition:
         for d in _top_level(facts):
-            row = max(0, d.start_line - 1)
             dn = state.scaled(d.tokens)
-            pos = types.Position(line=row, character=0)
+            rng = line_start(max(1, d.start_line))
             lenses.append(types.CodeLens(
-                range=types.Range(start=pos, end=pos),
+                range=rng,
                 command=types.Command(
                     title=f"{dn:,} tokens", command=SHOW_BUDGET,
                     arguments=[{"uri": uri, "show": True,
-                                "position": {"line": row, "character": 0}}])))
+                                "position": {"line": rng.start.line,
+                                             "character": rng.start.character}}])))
     return lenses

@@ -38,7 +38,7 @@ from analyzers.indexing.filefacts import decode
 from analyzers.secrets import redact
 from server.lsp.args import CommandError, Located
 from server.lsp.chain import Chain
-from server.lsp.documents import split_lines
+from server.lsp.positions import from_lsp, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext, Priority
 
@@ -152,9 +152,7 @@ class BundleSession:
                                                            state.settings.max_file_size)
         if text is None:
             return Target(path)
-        lines = split_lines(text)
-        pos = codec.position_from_client_units(lines, loc.position)
-        line = pos.line + 1
+        line = from_lsp(split_lines(text), loc.position, codec).line
         facts, _ = state.facts_for(buf, loc.uri, ctx)
         inner = [d for d in (facts.definitions if facts is not None else [])
                  if d.start_line <= line <= d.end_line]

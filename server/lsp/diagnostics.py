@@ -27,8 +27,7 @@ from analyzers.cancel import CancelToken
 from analyzers.indexing.index import Index
 from analyzers.instructions import Diagnostic, Workspace, check_file
 from analyzers.instructions.discover import is_instruction_file
-from analyzers.instructions.findings import Range
-from server.lsp.documents import split_lines
+from server.lsp.positions import split_lines, to_lsp
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext, Priority
 
@@ -129,7 +128,7 @@ class InstructionChecks:
             found = check_file(root, path, text if buffer else None, workspace=ws,
                                token=ctx.token)
         lines = split_lines(text)
-        return [to_lsp(d, lines, codec) for d in found if d.path == path]
+        return [lsp_diagnostic(d, lines, codec) for d in found if d.path == path]
 
     def _check(self, ctx: JobContext, buf: Buffer, codec: PositionCodec) -> int:
         diags = self.diagnostics(ctx, buf.uri, buf.text, codec)
@@ -171,23 +170,13 @@ class InstructionChecks:
                 self._publish(uri, None, [])
 
 
-def client_range(lines: list[str], r: Range, codec: PositionCodec) -> types.Range:
-    """``r`` (code-point columns of ``lines``) in the client's position encoding."""
-    def pos(line: int, character: int) -> types.Position:
-        text = lines[line] if 0 <= line < len(lines) else ""
-        return types.Position(line=line, character=codec.client_num_units(text[:character]))
-
-    return types.Range(start=pos(r.start.line, r.start.character),
-                       end=pos(r.end.line, r.end.character))
-
-
-def to_lsp(d: Diagnostic, lines: list[str], codec: PositionCodec) -> types.Diagnostic:
+def lsp_diagnostic(d: Diagnostic, lines: list[str], codec: PositionCodec) -> types.Diagnostic:
     """An LSP diagnostic; a quick fix travels in ``data.fix`` with its range already in the
     client's units (``{"replacement", "title", "range"}``)."""
-    rng = client_range(lines, d.range, codec)
+    rng = to_lsp(lines, d.range.core(), codec)
     data = None
     if d.fix is not None:
-        fix_range = client_range(lines, d.fix.range, codec) if d.fix.range is not None else rng
+        fix_range = to_lsp(lines, d.fix.range.core(), codec) if d.fix.range is not None else rng
         data = {"fix": {"replacement": d.fix.replacement, "title": d.fix.title,
                         "range": {"start": {"line": fix_range.start.line,
                                             "character": fix_range.start.character},

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzers import languages
 from analyzers.cancel import CancelToken
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import FileRecord, analyse, content_hash, decode
@@ -91,23 +90,8 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
                     definitions=facts.definitions, source="disk", generation=generation), None
 
 
-def detect_language(path: str, text: str, language_id: str | None = None) -> str | None:
-    lang = languages.detect(path, text[:256].encode("utf-8", "replace"))
-    if lang is None and language_id == "markdown":
-        return "markdown"
-    return lang
-
-
 # -- positions ----------------------------------------------------------------------------------
 
-def byte_col_to_char(line: str, byte_col: int) -> int:
-    """Tree-sitter's UTF-8 byte column on ``line`` as a code-point index."""
-    if line.isascii():
-        return min(byte_col, len(line))
-    return len(line.encode("utf-8", "surrogatepass")[:byte_col].decode("utf-8", "ignore"))
-
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
@@ -133,12 +117,9 @@ def definition_at(defs: list[Definition], lines: list[str], line: int, col: int
     for d in defs:
         if d.name_line - 1 != line:
             continue
-        start = byte_col_to_char(text, d.name_col)
+        start = min(d.name_col, len(text))
         if start <= col <= start + len(d.name):
             return d
     return None
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines without their line breaks (LSP lines: ``\\n``, ``\\r\\n`` or ``\\r``)."""
-    return _LINE_BREAK.split(text)

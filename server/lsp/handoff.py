@@ -22,8 +22,9 @@ from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.confine import OutsideWorkspace, check_write
 from analyzers.fsutil import write_atomic
+from analyzers.positions import Position, Range
 from server.lsp.args import CommandError, first_object, opt_str
-from server.lsp.documents import split_lines
+from server.lsp.positions import line_start, split_lines, to_lsp
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
@@ -208,16 +209,10 @@ def minimal_edit(old: str, new: str, codec: PositionCodec) -> tuple[types.Range,
     tail = 0
     while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
-    start = types.Position(line=head, character=0)
+    lines = split_lines(old)
     # Without common last lines the replacement runs to the end of the text.
-    end = end_position(old, codec) if tail == 0 else types.Position(line=len(a) - tail,
-                                                                     character=0)
-    return types.Range(start=start, end=end), "".join(b[head:len(b) - tail])
-
-
-def end_position(text: str, codec: PositionCodec) -> types.Position:
-    lines = split_lines(text)
-    return types.Position(line=len(lines) - 1, character=codec.client_num_units(lines[-1]))
+    end = Position(len(lines), len(lines[-1])) if tail == 0 else Position(len(a) - tail + 1)
+    return to_lsp(lines, Range(Position(head + 1), end), codec), "".join(b[head:len(b) - tail])
 
 
 def workspace_edit(p: Plan, caps: types.ClientCapabilities) -> types.WorkspaceEdit | None:
@@ -229,8 +224,7 @@ def workspace_edit(p: Plan, caps: types.ClientCapabilities) -> types.WorkspaceEd
     document_changes = bool(we and we.document_changes)
     can_create = bool(we and we.resource_operations
                       and types.ResourceOperationKind.Create in we.resource_operations)
-    zero = types.Range(start=types.Position(line=0, character=0),
-                       end=types.Position(line=0, character=0))
+    zero = line_start(1)
     if p.previous is None or (not p.is_open and not p.on_disk):
         if not (document_changes and can_create):
             return None

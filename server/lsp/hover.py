@@ -13,7 +13,8 @@ from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.secrets import secret_by_name
 from analyzers.syntax import Definition
-from server.lsp.documents import DocFacts, definition_at, file_row, split_lines, word_at
+from server.lsp.documents import DocFacts, definition_at, file_row, word_at
+from server.lsp.positions import split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 

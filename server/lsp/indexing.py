@@ -7,7 +7,6 @@ import asyncio
 import itertools
 import logging
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from analyzers import gitrepo
 from analyzers.config import Settings
 from analyzers.indexing.index import build
 from analyzers.results import IndexReport
@@ -194,7 +194,6 @@ class Indexer:
                 self.state.last_index_error = message
             return
         report: IndexReport = fut.result()
-        self.state.last_report = report
         self.state.last_index_error = None
         self.state.drop_index_facts()
         for w in report.warnings[:5]:
@@ -236,14 +235,9 @@ class Indexer:
         root = self.state.root
         if root is None:
             return
-        try:
-            out = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root,
-                                 capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+        self._git_dir = gitrepo.git_dir(root, timeout=10)
+        if self._git_dir is None:
             return
-        if out.returncode != 0:
-            return
-        self._git_dir = Path(out.stdout.strip())
         self._head_sig = self.head_signature()
         while not self._stop.wait(self.state.options.head_poll_seconds):
             sig = self.head_signature()
@@ -270,15 +264,3 @@ class Indexer:
                 except OSError:
                     parts.append(None)
         return tuple(parts)
-
-    def is_internal(self, path: Path) -> bool:
-        """Paths whose change must not trigger a build (our own cache, git internals)."""
-        root = self.state.root
-        if root is None:
-            return True
-        try:
-            rel = path.resolve().relative_to(root)
-        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (3.11)
-            return True
-        first = rel.parts[0] if rel.parts else ""
-        return first in (".ctxsteward", ".git")

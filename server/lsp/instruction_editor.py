@@ -3,8 +3,8 @@
 each agent loads in the file's folder, a code lens with the file's total and inlay hints with each
 section's tokens, and the ``ctxsteward.checkInstructions`` command.
 
-Everything here runs inside scheduler jobs; the analyser's positions are code points and are
-converted to the client's position encoding (UTF-16 unless negotiated otherwise) here.
+Everything here runs inside scheduler jobs; the analyser's ranges become the client's (0-based
+lines, UTF-16 unless negotiated otherwise) through :mod:`server.lsp.positions`.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from analyzers.instructions import (
 )
 from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
+from analyzers.positions import Position
 from server.lsp.args import CommandError
-from server.lsp.diagnostics import InstructionChecks, client_range, result_id, to_lsp
-from server.lsp.documents import split_lines
+from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
 from server.lsp.hover import _pct
+from server.lsp.positions import line_start, lsp_position, split_lines, to_lsp
 from server.lsp.state import ServerState
 from server.scheduler import JobContext
 
@@ -125,13 +126,13 @@ def links(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
         target = Path(link.target) if Path(link.target).is_absolute() else root / link.target
         where = target.as_uri()
         tip = f"Open {link.target}"
-        if link.line is not None:
-            where += f"#L{link.line + 1}"
+        if link.target_line is not None:
+            where += f"#L{link.target_line}"
             tip += f" at #{link.anchor}"
         elif link.anchor:
             tip += f" (no heading #{link.anchor} found)"
-        out.append(types.DocumentLink(range=client_range(lines, link.range, codec), target=where,
-                                      tooltip=tip if tooltips else None))
+        out.append(types.DocumentLink(range=to_lsp(lines, link.range.core(), codec),
+                                      target=where, tooltip=tip if tooltips else None))
     return out
 
 
@@ -184,9 +185,7 @@ def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
              "instruction budget"
     if n > s.budget:
         title += " ⚠"
-    zero = types.Range(start=types.Position(line=0, character=0),
-                       end=types.Position(line=0, character=0))
-    return [types.CodeLens(range=zero, command=types.Command(
+    return [types.CodeLens(range=line_start(1), command=types.Command(
         title=title, command=SHOW_BUDGET, arguments=[{"uri": uri, "show": True}]))]
 
 
@@ -200,16 +199,17 @@ def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: st
     lines = split_lines(text)
     out = []
     for sec in s.sections:
-        row = sec.range.start.line
+        rng = sec.range.core()
+        row = rng.start.line - 1  # 0-based, as the client's [first, last]
         if sec.level == 0 or row < first or row > last or row >= len(lines):
             continue
         share = sec.tokens / s.tokens if s.tokens else 0.0
         out.append(types.InlayHint(
-            position=types.Position(line=row, character=codec.client_num_units(lines[row])),
+            position=lsp_position(lines, Position(rng.start.line, len(lines[row])), codec),
             label=f"{sec.tokens:,} tokens", padding_left=True,
-            tooltip=f"Section “{sec.title}” (lines {sec.range.start.line + 1}–"
-                    f"{sec.range.end.line + 1}): {sec.tokens:,} tokens, {share:.0%} of the "
-                    "file, loaded into every agent session"))
+            tooltip=f"Section “{sec.title}” (lines {rng.start.line}–{rng.end.line}): "
+                    f"{sec.tokens:,} tokens, {share:.0%} of the file, loaded into every agent "
+                    "session"))
     return out
 
 
@@ -234,7 +234,7 @@ def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | Non
         by_uri.setdefault((root / p).as_uri(), [])
     for d in report.diagnostics:
         lines = split_lines(contents.get(d.path) or "")
-        by_uri.setdefault((root / d.path).as_uri(), []).append(to_lsp(d, lines, codec))
+        by_uri.setdefault((root / d.path).as_uri(), []).append(lsp_diagnostic(d, lines, codec))
     return CheckInstructionsResult(**report.model_dump(), text=_summary(report)), by_uri
 
 
@@ -247,8 +247,10 @@ def _summary(report: CheckReport) -> str:
     parts = [f"{counts[s]} {s if counts[s] == 1 or s == 'information' else s + 's'}"
              for s in ("error", "warning", "information", "hint") if counts.get(s)]
     lines = [head + (", ".join(parts) if parts else "no problems")]
-    lines += [f"{d.path}:{d.range.start.line + 1}:{d.range.start.character + 1}: {d.code} "
-              f"{d.severity}: {d.message}" for d in report.diagnostics]
+    for d in report.diagnostics:
+        start = d.range.core().start
+        lines.append(f"{d.path}:{start.line}:{start.character + 1}: {d.code} {d.severity}: "
+                     f"{d.message}")
     lines += [f"note: {note}" for note in report.notes]
     return "\n".join(lines)
 

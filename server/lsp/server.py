@@ -68,9 +68,9 @@ from server.lsp.commands import (
     show_workspace_budget,
 )
 from server.lsp.diagnostics import InstructionChecks
-from server.lsp.documents import split_lines
 from server.lsp.hover import hover
 from server.lsp.indexing import INDEX_KEY, Indexer
+from server.lsp.positions import split_lines
 from server.lsp.protocol import StewardProtocol
 from server.lsp.settings import index_affecting_change, parse_settings
 from server.lsp.state import Buffer, ServerState, uri_to_path

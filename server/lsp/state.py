@@ -24,7 +24,6 @@ from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.confine import relative_inside
 from analyzers.indexing.index import Index
-from analyzers.results import IndexReport
 from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
@@ -74,7 +73,6 @@ class ServerState:
         self.settings_generation = 0  # bumps when settings change
         self.loop: asyncio.AbstractEventLoop | None = None
         self.inlay_hint_support = True
-        self.last_report: IndexReport | None = None
         self.last_index_error: str | None = None
         self._local = threading.local()
         self._facts: dict[str, DocFacts] = {}  # uri -> facts of the open buffer's newest version

@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     lines = []
     for d in report.diagnostics:
         fix = f" [fix: {d.fix.replacement.strip()}]" if d.fix else ""
-        lines.append(printable(f"{d.path}:{d.range.start.line + 1}:{d.range.start.character + 1}"
+        start = d.range.core().start  # path:line:column, both from 1 as compilers print them
+        lines.append(printable(f"{d.path}:{start.line}:{start.character + 1}"
                                f": {d.severity} {d.code} ({CODES[d.code].name}) {d.message}{fix}"))
     counts = {s: sum(1 for d in report.diagnostics if d.severity == s)
               for s in ("error", "warning", "information", "hint")}
