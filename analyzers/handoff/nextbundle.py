@@ -39,7 +39,8 @@ def suggest(
 
     ``exclude`` lists paths never to suggest, such as the note itself.
     """
-    from analyzers.bundles.assemble import BundleRequest, make_bundle
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles.assemble import make_bundle
 
     task = goal.strip() if goal and goal.strip() else None
     try:
