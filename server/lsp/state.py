@@ -81,6 +81,7 @@ class ServerState:
         self._pending: dict[str, tuple[int | None, Job]] = {}
         self._facts_lock = threading.Lock()
         self._changes: dict[str, tuple[float, float]] = {}  # uri -> times of the last 2 edits
+        self._index_epoch = 0  # bumps after every build: each thread reopens its index
 
     # -- settings ----------------------------------------------------------------------------
     def apply_settings(self, settings: Settings, options: ServerOptions) -> None:
@@ -159,7 +160,7 @@ class ServerState:
             ino = db.stat().st_ino
         except OSError:
             ino = -1
-        key = (self.settings_generation, ino)
+        key = (self.settings_generation, ino, self._index_epoch)
         cur: Index | None = getattr(self._local, "index", None)
         if cur is not None and self._local.key == key:
             return cur
@@ -173,17 +174,14 @@ class ServerState:
             self.last_index_error = f"the index cannot be opened: {e}"
             return None
         try:
-            key = (self.settings_generation, db.stat().st_ino)
+            key = (self.settings_generation, db.stat().st_ino, self._index_epoch)
         except OSError:
             pass
         self._local.index, self._local.key = idx, key
         return idx
 
     def index_generation(self, index: Index | None) -> int:
-        if index is None:
-            return 0
-        value = index.store.get_meta("generation")
-        return int(value) if value and value.isdigit() else 0
+        return 0 if index is None else index.generation()
 
     # -- document facts ----------------------------------------------------------------------
     def ensure_analysis(self, buf: Buffer, *, delay: float = 0.0) -> Job | None:
@@ -292,7 +290,9 @@ class ServerState:
             self.forget(uri)
 
     def drop_index_facts(self) -> None:
-        """After the index changed: facts read from it may be stale (buffer facts stay)."""
+        """After the index changed: facts read from it may be stale (buffer facts stay), and
+        each worker's open index (with the file table it loaded) is reopened."""
+        self._index_epoch += 1
         with self._facts_lock:
             for uri in [u for u, f in self._facts.items() if f.source == "index"]:
                 del self._facts[uri]
