@@ -19,6 +19,18 @@ INVALID_PARAMS = -32602
 MAX_UINTEGER = 2**31 - 1  # LSP's uinteger (lsprotocol refuses more)
 
 
+# How the request fields of the core's messages (:class:`analyzers.app.errors.RequestError`) read
+# in the editor: the arguments the commands take.
+LSP_WORDS: dict[str, str] = {
+    "seed": 'file ("uri", and a "position" for the definition there)',
+    "task": 'task ("task")', "budget": 'budget ("budget")', "rank_only": '"budget": 0 ranks only',
+    "limit": '"limit"', "pin": 'pinned file ("pin": true)', "exclude": "removed file",
+    "save": 'name ("name")', "name": 'name ("name")', "verify": 'saved bundle name ("name")',
+    "base": 'base ref ("base")', "paths": '"paths"', "root": "workspace folder",
+    "format": 'format ("format")',
+}
+
+
 class CommandError(Exception):
     """Input a command cannot use, or a state it cannot work in; the message says what to do."""
 

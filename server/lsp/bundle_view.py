@@ -39,8 +39,9 @@ from analyzers.secrets import redact
 from server.lsp.args import CommandError, Located
 from server.lsp.chain import Chain
 from server.lsp.documents import split_lines
+from server.lsp.lanes import BUNDLE_REFRESH
 from server.lsp.state import Buffer, ServerState
-from server.scheduler import Job, JobContext, Priority
+from server.scheduler import Job, JobContext
 
 log = logging.getLogger(__name__)
 
@@ -350,10 +351,9 @@ class BundleSession:
                     self._announce(result)
 
         prev = self.chain.last
-        job = self.state.scheduler.submit(
-            run, kind="bundle-refresh", key="bundle-refresh", priority=Priority.BACKGROUND,
-            depends_on=[prev] if prev is not None and not prev.state.finished else [],
-            delay=0.3, deadline=120.0)
+        job = BUNDLE_REFRESH.submit(
+            self.state.scheduler, run, delay=0.3,
+            depends_on=[prev] if prev is not None and not prev.state.finished else [])
         self.chain.last = job
         return job
 

@@ -15,8 +15,8 @@ from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
 from analyzers.cancel import Cancelled
-from server.lsp.indexing import INDEX_KEY
-from server.lsp.state import DEADLINES, ServerState
+from server.lsp.lanes import INDEX_KEY
+from server.lsp.state import ServerState
 from server.scheduler import Job, JobContext, Priority
 
 T = TypeVar("T")
@@ -55,7 +55,7 @@ async def run_after(state: ServerState, fn: Callable[[JobContext], T], *, kind: 
     for attempt in (0, 1):
         job = state.scheduler.submit(
             fn, kind=kind, priority=priority, lane=lane, depends_on=deps,
-            deadline=deadline if deadline is not None else DEADLINES.get(kind, 60.0))
+            deadline=deadline)
         if chain is not None:
             chain.last = job
         _hook(job, request)

@@ -12,6 +12,10 @@ from server.lsp.hover import _pct
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext, JobsReport
 
+JOBS_REQUEST = "ctxsteward/jobs"
+SHOW_BUDGET = "ctxsteward.showBudget"
+SHOW_JOBS = "ctxsteward.showJobs"
+
 
 class DefinitionBudget(BaseModel):
     name: str

@@ -28,14 +28,11 @@ from analyzers.results import IndexReport
 from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
+from server.lsp.lanes import ANALYSE_BUFFER
 from server.lsp.settings import ServerOptions
 from server.scheduler import Job, JobContext, Priority, Scheduler
 
 T = TypeVar("T")
-
-# Deadlines (seconds) by kind of request: past them the job is cancelled and reported.
-DEADLINES = {"hover": 5.0, "inlay-hints": 5.0, "code-lens": 5.0, "command": 60.0,
-             "analyse-buffer": 30.0}
 
 # Edits at most BURST_GAP seconds apart, the last less than BURST_QUIET seconds ago, are a burst.
 BURST_GAP = 0.3
@@ -204,9 +201,7 @@ class ServerState:
         def run(ctx: JobContext) -> DocFacts:
             return self._analyse(ctx, buf)
 
-        job = self.scheduler.submit(
-            run, kind="analyse-buffer", key=f"analyse:{buf.uri}", priority=Priority.OPEN_FILE,
-            delay=delay, deadline=DEADLINES["analyse-buffer"])
+        job = ANALYSE_BUFFER.submit(self.scheduler, run, uri=buf.uri, delay=delay)
         self._pending[buf.uri] = (buf.version, job)
         return job
 
@@ -281,7 +276,7 @@ class ServerState:
         with self._facts_lock:
             self._facts.pop(uri, None)
         self._pending.pop(uri, None)
-        self.scheduler.cancel_key(f"analyse:{uri}", "document closed")
+        self.scheduler.cancel_key(ANALYSE_BUFFER.key_for(uri), "document closed")
 
     def forget_facts(self, uri: str) -> None:
         """``uri`` became too large to analyse: drop what was known of it (cheap when nothing
@@ -316,7 +311,7 @@ class ServerState:
         """
         job = self.scheduler.submit(
             fn, kind=kind, priority=priority, lane=lane, depends_on=[d for d in depends_on if d],
-            deadline=deadline if deadline is not None else DEADLINES.get(kind))
+            deadline=deadline)
         if request is not None:
             def on_done(f: Any) -> None:
                 if f.cancelled():
