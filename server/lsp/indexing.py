@@ -16,8 +16,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from analyzers.app.workspace import Workspace
 from analyzers.config import Settings
-from analyzers.indexing.index import build
 from analyzers.results import IndexReport
 from server.lsp.lanes import INDEX
 from server.lsp.state import ServerState
@@ -142,8 +142,9 @@ class Indexer:
                 progress.start()
             ok = False
             try:
-                report = build(root, self.build_settings(), token=ctx.token,
-                               progress=lambda done, total, path: ctx.progress(done, total, path))
+                report = Workspace(root, self.build_settings()).build(
+                    token=ctx.token,
+                    progress=lambda done, total, path: ctx.progress(done, total, path))
                 ok = True
             finally:
                 if progress is not None and not ok:

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlparse
 
+from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets
+from analyzers.app.workspace import Snapshot, Workspace
 from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.confine import relative_inside
 from analyzers.indexing.index import Index
 from analyzers.results import IndexReport
-from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
 from server.lsp.lanes import ANALYSE_BUFFER
@@ -79,6 +81,7 @@ class ServerState:
         self._facts_lock = threading.Lock()
         self._changes: dict[str, tuple[float, float]] = {}  # uri -> times of the last 2 edits
         self._index_epoch = 0  # bumps after every build: each thread reopens its index
+        self._workspace: tuple[Path, Settings, Workspace] | None = None  # for root, settings
 
     # -- settings ----------------------------------------------------------------------------
     def apply_settings(self, settings: Settings, options: ServerOptions) -> None:
@@ -118,23 +121,48 @@ class ServerState:
             return None
         return relative_inside(self.root, p)
 
+    def checked_path(self, uri: str) -> str:
+        """``uri``'s workspace-relative path under the application's path-safety rule
+        (:func:`analyzers.app.paths.workspace_path`, secret-bearing names refused: a document is
+        never read for this), or the :class:`~analyzers.app.errors.RequestError` saying why
+        not."""
+        p = uri_to_path(uri)
+        if p is None:
+            raise RequestError(f"{uri} is not a file")
+        ws = self.workspace()
+        if ws is None:
+            raise RequestError("no workspace folder is open: the file is outside the workspace")
+        return ws.path(str(p), what="file", secrets=Secrets.NAME)
+
     def refusal(self, uri: str) -> str | None:
         """Why the features refuse to answer about ``uri`` (None: they may). Outside the
         workspace - a symlink whose real location is outside included - nothing is read, counted
-        or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it."""
-        p = uri_to_path(uri)
-        if p is None:
-            return f"{uri} is not a file"
-        if self.root is None:
-            return "no workspace folder is open: the file is outside the workspace"
-        rel = self.rel_path(uri)
-        if rel is None:
-            return "this file is outside the workspace: Context Steward does not read or count it"
-        for name in (rel, p.name):
-            why = secret_by_name(name)
-            if why:
-                return f"this file is not counted: {why}"
+        or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it, nor our
+        cache or git's internals (:meth:`checked_path`)."""
+        try:
+            self.checked_path(uri)
+        except RequestError as e:
+            return str(e)
         return None
+
+    # -- the application layer -----------------------------------------------------------------
+    def workspace(self) -> Workspace | None:
+        """The workspace (root and settings) of the application layer; None without a folder."""
+        root, settings = self.root, self.settings
+        if root is None:
+            return None
+        made = self._workspace
+        if made is None or made[0] != root or made[1] is not settings:
+            made = self._workspace = (root, settings, Workspace(root, settings))
+        return made[2]
+
+    def snapshot(self) -> Snapshot | None:
+        """The application layer's queries over this worker's index (not to be closed: the
+        worker keeps it open); None without a workspace or an index."""
+        ws, index = self.workspace(), self.index()
+        if ws is None or index is None:
+            return None
+        return Snapshot(ws, index)
 
     def too_large(self, text: str) -> str | None:
         """Why an open document is too large to analyse (its text beyond ``max_file_size``)."""
