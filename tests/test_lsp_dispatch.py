@@ -34,36 +34,36 @@ from server.lsp.lanes import JOBS
 from server.lsp.server import StewardServer, create_server
 from server.scheduler import Priority
 
-GREET = '''"""Greeting helpers."""
+LEDGER = '''"""A tiny ledger."""
+
+RATE = 0.25
 
 
-class Greeter:
-    """Says hello."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def greet(self):
-        return f"hello, {self.name}"
+def open_account(owner, *, limit=0):
+    """Open an account for ``owner``."""
+    return Account(owner, limit)
 
 
-def make_greeter(name):
-    """Build a greeter for ``name``."""
-    return Greeter(name)
+class Account:
+    def __init__(self, owner, limit):
+        self.owner, self.limit, self.entries = owner, limit, []
+
+    def balance(self):
+        total = sum(e.amount for e in self.entries)
+        return total - total * RATE if total > self.limit else total
 '''
 
-MAIN = '''from app.greet import make_greeter
+REPORT = '''from app.ledger import open_account
 
-
-def main():
-    print(make_greeter("world").greet())
+print(open_account("ada").balance())
 '''
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/greet.py": GREET,
-                                         "app/main.py": MAIN, ".env": "TOKEN=abc123secret\n"})
+    root = make_repo(tmp_path / "repo", {"app/__init__.py": "", "app/ledger.py": LEDGER,
+                                         "app/report.py": REPORT,
+                                         ".env": "TOKEN=abc123secret\n"})
     build(root, Settings())
     return root.resolve()
 
@@ -102,42 +102,42 @@ def dump(bundle: Any) -> dict[str, Any]:
 async def test_a_hover_handler_called_directly_answers_from_the_index(
         ls: StewardServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
-    uri = open_in(ls, repo / "app/greet.py")
-    line = line_of(GREET, "def make_greeter")
+    uri = open_in(ls, repo / "app/ledger.py")
+    line = line_of(LEDGER, "def open_account")
     params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri),
                                position=types.Position(line=line, character=6))
     answer = await features.hover(ls, params, Call(ls, route(types.TEXT_DOCUMENT_HOVER)))
     assert answer is not None
     with Index(repo, Settings()) as idx:
-        d = next(d for d in idx.definitions("app/greet.py") if d.name == "make_greeter")
-    assert f"**`make_greeter`** · function · **{ls.state.scaled(d.tokens):,} tokens**" \
+        d = next(d for d in idx.definitions("app/ledger.py") if d.name == "open_account")
+    assert f"**`open_account`** · function · **{ls.state.scaled(d.tokens):,} tokens**" \
         in answer.contents.value
 
 
 async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
         ls: StewardServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
-    uri = open_in(ls, repo / "app/greet.py")
-    line = line_of(GREET, 'return f"hello')  # inside Greeter.greet, inside Greeter
+    uri = open_in(ls, repo / "app/ledger.py")
+    line = line_of(LEDGER, "return total -")  # inside Account.balance, inside Account
     at = {"uri": uri, "position": {"line": line, "character": 8}}
 
     suggested = await bundle_commands.suggest(
         ls, (at,), Call(ls, route(bundle_commands.SUGGEST)))
     # A position is a PATH:LINE seed, given to the core once (its contract with the editor).
-    assert suggested["seeds"] == [f"app/greet.py:{line + 1}"]
+    assert suggested["seeds"] == [f"app/ledger.py:{line + 1}"]
     with Index(repo, Settings()) as idx:
-        want = make_bundle(idx, BundleRequest(seeds=[f"app/greet.py:{line + 1}"],
+        want = make_bundle(idx, BundleRequest(seeds=[f"app/ledger.py:{line + 1}"],
                                               budget=Settings().default_budget))
-        inner = innermost_definition(idx.definitions("app/greet.py"), line + 1)
+        inner = innermost_definition(idx.definitions("app/ledger.py"), line + 1)
     assert suggested == dump(want.bundle)
-    assert inner is not None and inner.qualified == "Greeter.greet"
+    assert inner is not None and inner.qualified == "Account.balance"
 
     # Added at a position: the innermost definition there, by the core's one rule.
     added = await bundle_commands.add(ls, ({**at},), Call(ls, route(bundle_commands.ADD)))
     assert ls.bundles.spec is not None
-    assert "app/greet.py::Greeter.greet" in ls.bundles.spec.seeds + ls.bundles.spec.added
-    item = next(i for i in added["items"] if i["path"] == "app/greet.py")
-    assert "Greeter.greet" in item["symbols"]
+    assert "app/ledger.py::Account.balance" in ls.bundles.spec.seeds + ls.bundles.spec.added
+    item = next(i for i in added["items"] if i["path"] == "app/ledger.py")
+    assert "Account.balance" in item["symbols"]
 
 
 async def test_the_workspace_budget_handler_called_directly(ls: StewardServer,
@@ -162,7 +162,7 @@ async def command_error(ls: StewardServer, name: str, *args: Any) -> JsonRpcExce
 async def test_core_errors_reach_the_editor_in_its_own_words(ls: StewardServer,
                                                              repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
-    main = (repo / "app/main.py").as_uri()
+    main = (repo / "app/report.py").as_uri()
     small = await command_error(ls, bundle_commands.SUGGEST, {"uri": main, "budget": 3})
     assert small.code == -32803
     assert 'budget ("budget") 3 is too small' in small.message
@@ -176,7 +176,7 @@ async def test_core_errors_reach_the_editor_in_its_own_words(ls: StewardServer,
 
 async def test_edge_errors_keep_their_codes(ls: StewardServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
-    main = (repo / "app/main.py").as_uri()
+    main = (repo / "app/report.py").as_uri()
     nothing = await command_error(ls, bundle_commands.SUGGEST, {})
     assert nothing.code == -32803 and 'give a file ("uri") or a task ("task")' in nothing.message
     shape = await command_error(ls, bundle_commands.ADD, {"uri": main, "position": [1, 2]})
