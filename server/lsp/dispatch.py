@@ -204,6 +204,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class _Refused:
+    """Bad input a job found, carried out of it as its result."""
+
     error: CommandError | RequestError
 
 
@@ -260,8 +262,7 @@ def _notified_error(ls: StewardServer, route: Route, e: Exception) -> None:
     else:
         log.error("%s failed", route.method, exc_info=e)
         message = f"{type(e).__name__}: {e}"
-    ls.window_log_message(types.LogMessageParams(
-        type=types.MessageType.Error, message=f"{route.method} failed: {message}"))
+    ls.log_message(types.MessageType.Error, f"{route.method} failed: {message}")
 
 
 def guarded(route: Route) -> Callable[..., Any]:

@@ -69,10 +69,10 @@ class StewardServer(LanguageServer):
 
     def _on_job_event(self, job: Job, event: str) -> None:
         if event == "cancelled" and job.deadline_exceeded:
-            self.state.call_soon(self._log, types.MessageType.Warning,
+            self.state.call_soon(self.log_message, types.MessageType.Warning,
                                  f"job {job.id} ({job.kind}) was cancelled: {job.error}")
         elif event == "failed" and job.kind != "index":
-            self.state.call_soon(self._log, types.MessageType.Error,
+            self.state.call_soon(self.log_message, types.MessageType.Error,
                                  f"job {job.id} ({job.kind}) failed: {job.error}")
 
     def _after_index(self, report: Any) -> None:
@@ -95,10 +95,12 @@ class StewardServer(LanguageServer):
                 self.checks.schedule(buf, self.workspace.position_codec,
                                      priority=Priority.BACKGROUND)
 
-    def _log(self, kind: types.MessageType, message: str) -> None:
+    def log_message(self, kind: types.MessageType, message: str) -> None:
+        """Write ``message`` to the client's log (``window/logMessage``)."""
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
-    def _show(self, kind: types.MessageType, message: str) -> None:
+    def show_message(self, kind: types.MessageType, message: str) -> None:
+        """Show ``message`` to the user (``window/showMessage``)."""
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def buffer(self, uri: str) -> Buffer | None:

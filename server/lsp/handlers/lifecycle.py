@@ -80,7 +80,7 @@ async def initialize(ls: StewardServer, params: types.InitializeParams, call: Ca
 async def initialized(ls: StewardServer, params: types.InitializedParams, call: Call) -> None:
     """``initialized``: show the setup's problems, start indexing and watching."""
     for p in ls.problems:
-        ls._show(types.MessageType.Warning, f"Context Steward: {p}")
+        ls.show_message(types.MessageType.Warning, f"Context Steward: {p}")
     ls.problems = []
     state = ls.state
     if state.root is None:
@@ -102,7 +102,7 @@ async def initialized(ls: StewardServer, params: types.InitializedParams, call: 
                     register_options=types.DidChangeWatchedFilesRegistrationOptions(
                         watchers=[types.FileSystemWatcher(glob_pattern="**/*")]))]))
         except Exception as e:  # noqa: BLE001 - the client declined: saves still update
-            ls._log(types.MessageType.Warning, f"file watching not registered: {e}")
+            ls.log_message(types.MessageType.Warning, f"file watching not registered: {e}")
 
 
 def shutdown(ls: StewardServer, params: Any, call: Call) -> None:

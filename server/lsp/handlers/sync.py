@@ -91,11 +91,11 @@ async def did_change_configuration(ls: StewardServer,
                 items=[types.ConfigurationItem(section="ctxsteward")]))
             raw = items[0] if items else None
         except Exception as e:  # noqa: BLE001 - keep the current settings
-            ls._log(types.MessageType.Warning, f"could not read the configuration: {e}")
+            ls.log_message(types.MessageType.Warning, f"could not read the configuration: {e}")
             return
     settings, options, problems = await call.run(lambda ctx: parse_settings(raw))
     for p in problems:
-        ls._show(types.MessageType.Warning, f"Context Steward: {p}")
+        ls.show_message(types.MessageType.Warning, f"Context Steward: {p}")
     old = ls.state.settings
     ls.state.apply_settings(settings, options)
     if index_affecting_change(old, settings):

@@ -51,7 +51,7 @@ async def show_budget(ls: StewardServer, args: tuple[Any, ...], call: Call) -> d
         result = await call.run(lambda ctx: show_workspace_budget(state, ctx),
                                 depends_on=index_deps(state))
     if show:
-        ls._show(types.MessageType.Info, result.text)
+        ls.show_message(types.MessageType.Info, result.text)
     return result.model_dump(mode="json")
 
 
@@ -77,7 +77,7 @@ def show_jobs(ls: StewardServer, args: tuple[Any, ...], call: Call) -> dict[str,
     report = ls.state.scheduler.snapshot()
     text = format_jobs(report)
     if args and isinstance(args[0], dict) and args[0].get("show"):
-        ls._show(types.MessageType.Info, text)
+        ls.show_message(types.MessageType.Info, text)
     return ShowJobsResult(text=text, report=report).model_dump(mode="json")
 
 
