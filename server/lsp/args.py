@@ -22,7 +22,7 @@ MAX_UINTEGER = 2**31 - 1  # LSP's uinteger (lsprotocol refuses more)
 # How the request fields of the core's messages (:class:`analyzers.app.errors.RequestError`) read
 # in the editor: the arguments the commands take.
 LSP_WORDS: dict[str, str] = {
-    "seed": 'file ("uri", and a "position" for the definition there)',
+    "seed": 'file ("uri", with a "position" for a definition)',
     "task": 'task ("task")', "budget": 'budget ("budget")', "rank_only": '"budget": 0 ranks only',
     "limit": '"limit"', "pin": 'pinned file ("pin": true)', "exclude": "removed file",
     "save": 'name ("name")', "name": 'name ("name")', "verify": 'saved bundle name ("name")',

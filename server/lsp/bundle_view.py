@@ -234,8 +234,6 @@ class BundleSession:
             if not t.is_dir:
                 seeds = [t.at_line()]
         task = task.strip() if task and task.strip() else None
-        if not seeds and task is None:
-            raise CommandError("give a file (\"uri\") or a task (\"task\") to suggest a bundle for")
         with self._lock:
             spec = self._with_sticky(Spec(
                 seeds=seeds, task=task,
