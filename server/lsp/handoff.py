@@ -20,6 +20,7 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.confine import check_write
 from analyzers.fsutil import write_atomic
@@ -116,6 +117,8 @@ def _generate(state: ServerState, ctx: JobContext, args: HandoffArgs, full: Path
                         note_path=full, budget=state.options.handoff_budget,
                         test_timeout=TEST_TIMEOUT if args.test_command else None)
     except HandoffError as e:
+        if isinstance(e, RequestError):
+            raise  # a request field at fault: worded for the editor by the dispatch wrapper
         raise CommandError(str(e)) from e
 
 
