@@ -231,10 +231,14 @@ def test_every_registered_method_is_in_the_table_with_its_lane_and_priority() ->
     for r in ROUTES:
         assert r.work.lane in ("inline", "cpu", "io"), r.method
         assert isinstance(r.work.priority, Priority), r.method
+        assert r.work.key is None, r.method  # superseding work is the server's own (JOBS)
         if r.work.lane != "inline":
             assert r.work.deadline is not None and r.work.deadline > 0, r.method
     for w in JOBS:
         assert w.lane in ("cpu", "io") and isinstance(w.priority, Priority), w.kind
+    assert {w.kind: w.key for w in JOBS if w.key} == {
+        "index": "index", "analyse-buffer": "analyse:{uri}", "check-instructions": "check:{uri}",
+        "bundle-refresh": "bundle-refresh"}
     assert len({w.kind for w in JOBS}) == len(JOBS)
 
 

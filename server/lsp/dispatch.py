@@ -76,7 +76,7 @@ class Route:
 
     method: str
     handler: Callable[..., Any]
-    work: Work
+    work: Work  # without a key: requests never supersede one another
     kind: Literal["request", "notification", "command"] = "request"
     on_cancel: OnCancel = OnCancel.NULL
     ordered: bool = False  # a command that changes the current bundle: runs after the one before
@@ -119,7 +119,9 @@ _PULLED = types.DiagnosticOptions(identifier="ctxsteward", inter_file_dependenci
 OPEN_FILE = Priority.OPEN_FILE
 
 # Every route's work: inline (on the loop), or cpu/io(job kind, deadline in seconds[, priority]);
-# the priority is INTERACTIVE unless said. Commands marked ordered run one after the other.
+# the priority is INTERACTIVE unless said. Commands marked ordered run one after the other. No
+# request supersedes an earlier one by key: the work that does (buffer analyses, pushed checks,
+# index builds, the bundle's refresh) is the server's own, in lanes.JOBS.
 ROUTES: tuple[Route, ...] = (
     # -- lifecycle -------------------------------------------------------------------------------
     Route(types.INITIALIZE, lifecycle.initialize, io("initialize", 30.0),
