@@ -3,7 +3,9 @@ error a command answers with when its input cannot be used.
 
 A command's argument is one JSON object (``{"uri": ..., "position": {"line", "character"}}``);
 anything else gets a :class:`CommandError` whose message says what was expected. The server turns
-it into a JSON-RPC error (code -32803, RequestFailed) so the editor shows the message.
+it into a JSON-RPC error (code -32803, RequestFailed) so the editor shows the message
+(:mod:`server.lsp.dispatch`), as it does the core's :class:`~analyzers.app.errors.RequestError`,
+whose request fields it words as these arguments (:data:`LSP_WORDS`).
 """
 
 from __future__ import annotations
