@@ -16,10 +16,13 @@ from analyzers.app.errors import PathRefused
 class Secrets(Enum):
     """What a path's secrets refuse: ``ANY`` secret in the file (its content would be shown
     whole, e.g. token counts per file), only secret material ``WHOLE`` (a seed, shown with each
-    value masked), or ``NONE`` (the path is only counted, never shown)."""
+    value masked), only a secret-bearing ``NAME`` (an editor's document, checked on its message
+    loop without reading it), or ``NONE`` (the path is only counted, never shown). Every mode but
+    ``NONE`` refuses a secret-bearing name, as given (a symlink's) or as resolved."""
 
     ANY = "any"
     WHOLE = "whole"
+    NAME = "name"
     NONE = "none"
 
 
@@ -50,20 +53,21 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
     if top in _INTERNAL:
         raise PathRefused(f"refused: {what} {raw!r} is inside {top}/, not the workspace's files",
                           field=what)
-    why = _secret_reason(root, rel, secrets)
+    why = _secret_reason(root, rel, secrets, p.name)
     if why:
         raise PathRefused(f"refused: {what} {raw!r} may hold secrets ({why})", field=what)
     return rel
 
 
-def _secret_reason(root: Path, rel: str, secrets: Secrets) -> str | None:
-    """Why ``rel`` is refused under the ``secrets`` rule, or None."""
+def _secret_reason(root: Path, rel: str, secrets: Secrets, name: str = "") -> str | None:
+    """Why ``rel`` (given under the file name ``name``) is refused under the ``secrets`` rule,
+    or None."""
     if secrets is Secrets.NONE:
         return None
     from analyzers.secrets import secret_by_name, secret_file_reason, secret_in_content
 
-    why = secret_by_name(rel)
-    if why is None and (root / rel).is_file():
+    why = secret_by_name(rel) or (secret_by_name(name) if name else None)
+    if why is None and secrets is not Secrets.NAME and (root / rel).is_file():
         why = (secret_file_reason(root, rel) if secrets is Secrets.WHOLE
                else secret_in_content(root / rel))
     return why

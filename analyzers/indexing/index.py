@@ -718,3 +718,26 @@ class Index:
     def all_defined_names(self) -> set[str]:
         """Every name some indexed file defines."""
         return {r[0] for r in self.conn.execute("SELECT DISTINCT name FROM defs")}
+
+    def file(self, path: str) -> FileInfo | None:
+        """The row of one indexed file as it is now (without loading every file's), or None."""
+        row = self.conn.execute(
+            "SELECT path, lang, tokens, lines, size, hash FROM files WHERE path=?",
+            (path,)).fetchone()
+        return FileInfo(*row) if row else None
+
+    def totals_under(self, folder: str) -> tuple[int, int]:
+        """(indexed files, raw tokens) under the root-relative ``folder`` ('.' or '' for all)."""
+        if folder in ("", "."):
+            row = self.conn.execute("SELECT count(*), sum(tokens) FROM files").fetchone()
+        else:
+            prefix = folder.rstrip("/") + "/"
+            row = self.conn.execute(
+                "SELECT count(*), sum(tokens) FROM files WHERE path >= ? AND path < ?",
+                (prefix, prefix[:-1] + "0")).fetchone()  # '0' sorts right after '/'
+        return int(row[0] or 0), int(row[1] or 0)
+
+    def generation(self) -> int:
+        """How many builds changed the index (0 before the first)."""
+        value = self.store.get_meta("generation")
+        return int(value) if value and value.isdigit() else 0

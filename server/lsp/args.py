@@ -3,7 +3,9 @@ error a command answers with when its input cannot be used.
 
 A command's argument is one JSON object (``{"uri": ..., "position": {"line", "character"}}``);
 anything else gets a :class:`CommandError` whose message says what was expected. The server turns
-it into a JSON-RPC error (code -32803, RequestFailed) so the editor shows the message.
+it into a JSON-RPC error (code -32803, RequestFailed) so the editor shows the message
+(:mod:`server.lsp.dispatch`), as it does the core's :class:`~analyzers.app.errors.RequestError`,
+whose request fields it words as these arguments (:data:`LSP_WORDS`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from pygls.exceptions import JsonRpcException
 REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
 INVALID_PARAMS = -32602
 MAX_UINTEGER = 2**31 - 1  # LSP's uinteger (lsprotocol refuses more)
+
+
+# How the request fields of the core's messages (:class:`analyzers.app.errors.RequestError`) read
+# in the editor: the arguments the commands take.
+LSP_WORDS: dict[str, str] = {
+    "seed": 'file ("uri", with a "position" for a definition)',
+    "task": 'task ("task")', "budget": 'budget ("budget")', "rank_only": '"budget": 0 ranks only',
+    "limit": '"limit"', "pin": 'pinned file ("pin": true)', "exclude": "removed file",
+    "save": 'name ("name")', "name": 'name ("name")', "verify": 'saved bundle name ("name")',
+    "base": 'base ref ("base")', "paths": '"paths"', "root": "workspace folder",
+    "format": 'format ("format")',
+}
 
 
 class CommandError(Exception):

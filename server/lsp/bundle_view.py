@@ -2,10 +2,16 @@
 
 The server keeps one *current bundle*: the last suggestion's request (seeds, task, budget) with the
 user's edits on top — definitions added (extra seeds focused on that definition), files added
-(pins) and files removed (exclude globs) — and recomputes it with
-:func:`analyzers.bundles.assemble.make_bundle`
-after every change, on the scheduler. A new suggestion starts
-over, except for what was added with ``"pin": true``, which every later suggestion keeps.
+(pins) and files removed (exclude globs) — and recomputes it through the application layer
+(:meth:`analyzers.app.workspace.Snapshot.bundle`) after every change, on the scheduler. A new
+suggestion starts over, except for what was added with ``"pin": true``, which every later
+suggestion keeps.
+
+Where a command points is a seed of the one seed grammar (:mod:`analyzers.app.seeds`): a file
+(``PATH``), the line of a position (``PATH:LINE``, resolved by the core to the innermost
+definition there), or, for an added definition, ``PATH::QUALIFIED`` - the innermost definition
+at the position in the buffer's own text, by the core's rule
+(:func:`~analyzers.app.seeds.innermost_definition`).
 
 Every change that alters the bundle's totals is announced with the custom notification
 ``ctxsteward/budget`` (for a status bar); after an index build the current bundle is recomputed in
@@ -16,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import posixpath
-import re
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,22 +30,21 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.app.errors import RequestError
 from analyzers.app.requests import BundleRequest
-from analyzers.app.seeds import resolve_seed as parse_seed
-from analyzers.bundles.assemble import (
-    BundleError,
-    BundleResult,
-    make_bundle,
-)
+from analyzers.app.seeds import SeedSpec, innermost_definition, resolve_seed, split_seed
+from analyzers.app.workspace import Snapshot
+from analyzers.bundles.assemble import BundleResult
 from analyzers.bundles.render import render
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.secrets import redact
 from server.lsp.args import CommandError, Located
 from server.lsp.chain import Chain
+from server.lsp.lanes import BUNDLE_REFRESH
 from server.lsp.positions import from_lsp, split_lines
 from server.lsp.state import Buffer, ServerState
-from server.scheduler import Job, JobContext, Priority
+from server.scheduler import Job, JobContext
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +94,27 @@ class Spec:
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """Where a command points: a workspace file or folder, and the position's line and the
+    innermost definition there (when asked for)."""
+
     path: str  # root-relative ('.' for the root)
     is_dir: bool = False
     line: int | None = None  # 1-based line of the position, when one was given
     definition: str | None = None  # qualified name of the innermost definition there
 
+    def at_line(self) -> str:
+        """The seed of the position's line (``PATH:LINE``), or of the whole file."""
+        return str(SeedSpec(self.path, self.line))
+
+    def at_definition(self) -> str:
+        """The seed of the definition at the position (``PATH::QUALIFIED``), or of the whole
+        file when there is none."""
+        return str(SeedSpec(self.path, symbol=self.definition))
+
 
 def seed_path(spec: str) -> str:
     """The file of a seed or added definition (``path``, ``path:LINE``, ``path::symbol``)."""
-    if "::" in spec:
-        return spec.split("::", 1)[0]
-    m = re.match(r"^(.*):(\d+)$", spec)
-    return m.group(1) if m else spec
+    return split_seed(spec).path
 
 
 def exclude_glob(path: str) -> str:
@@ -135,15 +148,14 @@ class BundleSession:
 
     # -- where a command points ---------------------------------------------------------------
     def target(self, ctx: JobContext, buf: Buffer | None, loc: Located,
-               codec: PositionCodec) -> Target:
+               codec: PositionCodec, *, definition: bool = True) -> Target:
+        """Where ``loc`` points (the path under the application's path-safety rule); with
+        ``definition``, also the innermost definition at its position."""
         state = self.state
         root = state.root
         if root is None:
             raise CommandError("no workspace folder is open")
-        why = state.refusal(loc.uri)
-        path = state.rel_path(loc.uri)
-        if why is not None or path is None:
-            raise CommandError(why or f"{loc.uri} is outside the workspace {root}")
+        path = state.checked_path(loc.uri)
         if (root / path).is_dir():
             return Target(path, is_dir=True)
         if loc.position is None:
@@ -153,34 +165,36 @@ class BundleSession:
         if text is None:
             return Target(path)
         line = from_lsp(split_lines(text), loc.position, codec).line
+        if not definition:
+            return Target(path, line=line)
         facts, _ = state.facts_for(buf, loc.uri, ctx)
-        inner = [d for d in (facts.definitions if facts is not None else [])
-                 if d.start_line <= line <= d.end_line]
-        best = min(inner, key=lambda d: (d.end_line - d.start_line, -d.start_line)) \
-            if inner else None
+        best = innermost_definition(facts.definitions if facts is not None else [], line)
         return Target(path, line=line, definition=best.qualified if best else None)
 
     # -- computing -----------------------------------------------------------------------------
-    def _compute(self, ctx: JobContext, spec: Spec) -> BundleResult:
-        index = self.state.index()
-        if index is None:
+    def _snapshot(self) -> Snapshot:
+        """The application layer's queries over the current index."""
+        snapshot = self.state.snapshot()
+        if snapshot is None:
             raise CommandError(self.state.last_index_error or "no index: open a workspace folder")
-        files = index.files()
+        return snapshot
+
+    def _compute(self, ctx: JobContext, spec: Spec) -> BundleResult:
+        """The bundle ``spec`` asks for (a :class:`RequestError` says why there is none)."""
+        snapshot = self._snapshot()
+        files = snapshot.index.files()
         pins = [p for p in dict.fromkeys(spec.pins) if p in files]
         added = []
         for a in dict.fromkeys(spec.added):
             try:
-                parse_seed(index, a)
-            except BundleError:
+                resolve_seed(snapshot.index, a)
+            except RequestError:
                 continue  # the definition is gone (renamed, deleted): drop it
             added.append(a)
         request = BundleRequest(
             seeds=list(dict.fromkeys(spec.seeds + added)), task=spec.task, budget=spec.budget,
             pins=pins, exclude=[exclude_glob(p) for p in spec.excludes])
-        try:
-            return make_bundle(index, request, ctx.token)
-        except BundleError as e:
-            raise CommandError(str(e)) from e
+        return snapshot.bundle(request, ctx.token)
 
     def _commit(self, spec: Spec, result: BundleResult, sticky: list[str] | None = None) -> None:
         """Make ``result`` current (call with the lock held) and announce its totals."""
@@ -214,12 +228,10 @@ class BundleSession:
                 task: str | None, budget: int | None, codec: PositionCodec) -> dict[str, Any]:
         seeds: list[str] = []
         if loc is not None:
-            t = self.target(ctx, buf, loc, codec)
+            t = self.target(ctx, buf, loc, codec, definition=False)
             if not t.is_dir:
-                seeds = [f"{t.path}:{t.line}" if t.line is not None else t.path]
+                seeds = [t.at_line()]
         task = task.strip() if task and task.strip() else None
-        if not seeds and task is None:
-            raise CommandError("give a file (\"uri\") or a task (\"task\") to suggest a bundle for")
         with self._lock:
             spec = self._with_sticky(Spec(
                 seeds=seeds, task=task,
@@ -234,7 +246,7 @@ class BundleSession:
         t = self.target(ctx, buf, loc, codec)
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
-        item = f"{t.path}::{t.definition}" if t.definition else t.path
+        item = t.at_definition()
         with self._lock:
             sticky = list(self.sticky)
             if pin and item not in sticky:
@@ -276,7 +288,7 @@ class BundleSession:
             spec = replace(self.spec, seeds=list(self.spec.seeds), added=list(self.spec.added),
                            pins=list(self.spec.pins), excludes=list(self.spec.excludes))
             sticky = list(self.sticky)
-            item = f"{t.path}::{t.definition}" if t.definition else None
+            item = t.at_definition() if t.definition else None
             if item is not None and item in spec.added:
                 spec.added.remove(item)  # just that definition
                 sticky = [s for s in sticky if s != item]
@@ -308,19 +320,16 @@ class BundleSession:
             return None if self.result is None else bundle_view(self.result.bundle)
 
     def save(self, ctx: JobContext, name: str) -> dict[str, Any]:
-        from analyzers.bundles.assemble import save_bundle
-
+        """Store the current bundle under ``name``."""
         with self._lock:
             result = self.result
         if result is None:
             raise CommandError("there is no current bundle to save: suggest one first")
-        index = self.state.index()
-        if index is None or self.state.root is None:
+        snapshot = self._snapshot()
+        if self.state.root is None:
             raise CommandError("no index: open a workspace folder")
         try:
-            path = save_bundle(index, name, result)
-        except BundleError as e:
-            raise CommandError(str(e)) from e
+            path = snapshot.save(name, result)
         except OSError as e:
             raise CommandError(f"the bundle could not be saved: {e}") from e
         rel = path.relative_to(self.state.root).as_posix()
@@ -340,7 +349,7 @@ class BundleSession:
                     return
                 try:
                     result = self._compute(ctx, spec)
-                except CommandError as e:  # a seed vanished: keep the bundle as it was
+                except (CommandError, RequestError) as e:  # a seed vanished: keep it as it was
                     log.info("the current bundle was not recomputed: %s", e)
                     return
                 if generation == self._generation:
@@ -348,10 +357,9 @@ class BundleSession:
                     self._announce(result)
 
         prev = self.chain.last
-        job = self.state.scheduler.submit(
-            run, kind="bundle-refresh", key="bundle-refresh", priority=Priority.BACKGROUND,
-            depends_on=[prev] if prev is not None and not prev.state.finished else [],
-            delay=0.3, deadline=120.0)
+        job = BUNDLE_REFRESH.submit(
+            self.state.scheduler, run, delay=0.3,
+            depends_on=[prev] if prev is not None and not prev.state.finished else [])
         self.chain.last = job
         return job
 
@@ -360,7 +368,7 @@ class BundleSession:
                      codec: PositionCodec) -> list[types.CodeAction]:
         try:
             t = self.target(ctx, buf, loc, codec)
-        except CommandError:
+        except (CommandError, RequestError):
             return []
         if t.is_dir:
             return []

@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
-from analyzers.cancel import Cancelled
-from server.lsp.indexing import INDEX_KEY
-from server.lsp.state import DEADLINES, ServerState
-from server.scheduler import Job, JobContext, Priority
+from server.lsp.lanes import INDEX_KEY
+from server.lsp.state import ServerState
+from server.scheduler import Job, JobContext, JobState, Priority
 
 T = TypeVar("T")
 
@@ -55,22 +54,28 @@ async def run_after(state: ServerState, fn: Callable[[JobContext], T], *, kind: 
     for attempt in (0, 1):
         job = state.scheduler.submit(
             fn, kind=kind, priority=priority, lane=lane, depends_on=deps,
-            deadline=deadline if deadline is not None else DEADLINES.get(kind, 60.0))
+            deadline=deadline)
         if chain is not None:
             chain.last = job
         _hook(job, request)
+        ended = asyncio.wrap_future(job.future)
         try:
-            return await asyncio.wrap_future(job.future)
+            await asyncio.wait({ended})
         except asyncio.CancelledError:
+            ended.cancel()
             job.cancel("request cancelled by the client")
             raise
-        except Cancelled as e:
-            cancelled_by_client = request is not None and request.cancelled()
-            if attempt == 0 and deps and "depends on" in str(e) and not cancelled_by_client:
-                deps = []
-                continue
-            raise
+        cancelled_by_client = request is not None and request.cancelled()
+        if attempt == 0 and deps and _dependency_ended(job) and not cancelled_by_client:
+            deps = []
+            continue
+        return ended.result()  # the job's value, or why it stopped (converted by the caller)
     raise AssertionError("unreachable")
+
+
+def _dependency_ended(job: Job) -> bool:
+    """Whether ``job`` was cancelled because a job it depends on failed or was cancelled."""
+    return job.state is JobState.CANCELLED and "depends on" in (job.error or "")
 
 
 class Chain:

@@ -6,12 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from analyzers.indexing.index import FileInfo
 from analyzers.results import BudgetNode, BudgetReport
 from analyzers.tokentree import budget
 from server.lsp.hover import _pct
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext, JobsReport
+
+JOBS_REQUEST = "ctxsteward/jobs"
+SHOW_BUDGET = "ctxsteward.showBudget"
+SHOW_JOBS = "ctxsteward.showJobs"
 
 
 class DefinitionBudget(BaseModel):
@@ -87,8 +90,7 @@ def show_workspace_budget(state: ServerState, ctx: JobContext, top: int = 15) ->
     if index is None or state.root is None:
         return ShowBudgetResult(text="no workspace folder is open", problem="no workspace")
     ctx.check()
-    files = {r[0]: FileInfo(*r) for r in index.conn.execute(
-        "SELECT path, lang, tokens, lines, size, hash FROM files ORDER BY path")}
+    files = index.files()
     report = budget(state.root, files, state.settings)
     lines = [f"{report.total_tokens:,} tokens · {_pct(report.total_tokens / report.context_window)}"
              f" of {report.context_window:,} ({report.encoding}) · {len(files):,} "

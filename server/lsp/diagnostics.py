@@ -27,6 +27,7 @@ from analyzers.cancel import CancelToken
 from analyzers.indexing.index import Index
 from analyzers.instructions import Diagnostic, Workspace, check_file
 from analyzers.instructions.discover import is_instruction_file
+from server.lsp.lanes import CHECK_BUFFER
 from server.lsp.positions import split_lines, to_lsp
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext, Priority
@@ -66,13 +67,12 @@ class InstructionChecks:
         def run(ctx: JobContext) -> int:
             return self._check(ctx, buf, codec)
 
-        return self.state.scheduler.submit(
-            run, kind="check-instructions", key=f"check:{buf.uri}", priority=priority,
-            lane="io", delay=delay, deadline=60.0, retries=2, backoff=0.5)
+        return CHECK_BUFFER.submit(self.state.scheduler, run, uri=buf.uri, delay=delay,
+                                   priority=priority)
 
     def closed(self, uri: str, *, publish: bool = True) -> None:
         path = self.state.rel_path(uri)
-        self.state.scheduler.cancel_key(f"check:{uri}", "document closed")
+        self.state.scheduler.cancel_key(CHECK_BUFFER.key_for(uri), "document closed")
         if path is not None:
             with self._lock:
                 if self._ws is not None:

@@ -31,27 +31,12 @@ class DocFacts:
     generation: int = 0  # the index generation the facts were read at
 
 
-@dataclass(frozen=True, slots=True)
-class FileRow:
-    path: str
-    lang: str | None
-    tokens: int
-    lines: int
-    hash: str
-
-
-def file_row(index: Index, path: str) -> FileRow | None:
-    row = index.conn.execute(
-        "SELECT path, lang, tokens, lines, hash FROM files WHERE path=?", (path,)).fetchone()
-    return FileRow(*row) if row else None
-
-
 def facts_from_text(index: Index | None, path: str, text: str, encoding_name: str,
                     version: int | None, generation: int, token: CancelToken) -> DocFacts:
     """Facts for ``text`` (the buffer of ``path``): the index's when it holds this exact content."""
     data = text.encode("utf-8", "surrogatepass")
     if index is not None:
-        row = file_row(index, path)
+        row = index.file(path)
         if row is not None and row.hash == content_hash(data):
             return DocFacts(path=path, lang=row.lang, tokens=row.tokens, lines=row.lines,
                             definitions=index.definitions(path), source="index",
@@ -69,7 +54,7 @@ def facts_from_index_or_disk(index: Index | None, root: Path | None, path: str,
                              token: CancelToken) -> tuple[DocFacts | None, str | None]:
     """Facts for a file that is not open: the index row, else read from disk (facts, problem)."""
     if index is not None:
-        row = file_row(index, path)
+        row = index.file(path)
         if row is not None:
             return DocFacts(path=path, lang=row.lang, tokens=row.tokens, lines=row.lines,
                             definitions=index.definitions(path), source="index",

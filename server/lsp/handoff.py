@@ -20,7 +20,9 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
-from analyzers.confine import OutsideWorkspace, check_write
+from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets, workspace_path
+from analyzers.confine import check_write
 from analyzers.fsutil import write_atomic
 from analyzers.positions import Position, Range
 from server.lsp.args import CommandError, first_object, opt_str
@@ -88,24 +90,19 @@ class Plan:
 
 
 def note_path(state: ServerState, requested: str | None) -> tuple[Path, str]:
+    """The note file to write (as given, under the root) and its root-relative path: inside the
+    workspace by the application's path-safety rule (not our cache or git's internals, not a
+    secret-bearing name), and written through no symlink."""
     root = state.root
     if root is None:
         raise CommandError("no workspace folder is open")
     rel = (requested or state.options.handoff_path).strip()
+    shown = workspace_path(root, rel, what="handoff note", secrets=Secrets.NAME)
     p = Path(rel)
     full = p if p.is_absolute() else root / p
     try:
-        shown = full.resolve().relative_to(root).as_posix()
         check_write(root, full)
-    except (RuntimeError, OSError) as e:  # a symlink loop: RuntimeError on Python 3.11
-        if isinstance(e, OutsideWorkspace):
-            raise CommandError(str(e)) from e
-        raise CommandError(f"the handoff note {rel} is a symlink that never resolves (a loop) "
-                           "or cannot be looked up; give another path") from e
-    except ValueError as e:
-        raise CommandError(f"the handoff note {rel} is outside the workspace {root}; give a path "
-                           "inside it") from e
-    except OutsideWorkspace as e:
+    except OSError as e:  # OutsideWorkspace: a symlink on the way
         raise CommandError(str(e)) from e
     if full.is_dir():
         raise CommandError(f"the handoff note {shown} is a folder; give a file name")
@@ -121,6 +118,8 @@ def _generate(state: ServerState, ctx: JobContext, args: HandoffArgs, full: Path
                         note_path=full, budget=state.options.handoff_budget,
                         test_timeout=TEST_TIMEOUT if args.test_command else None)
     except HandoffError as e:
+        if isinstance(e, RequestError):
+            raise  # a request field at fault: worded for the editor by the dispatch wrapper
         raise CommandError(str(e)) from e
 
 

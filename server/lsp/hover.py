@@ -13,7 +13,7 @@ from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.secrets import secret_by_name
 from analyzers.syntax import Definition
-from server.lsp.documents import DocFacts, definition_at, file_row, word_at
+from server.lsp.documents import DocFacts, definition_at, word_at
 from server.lsp.positions import split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
@@ -99,7 +99,7 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
     file_tokens: dict[str, int | None] = {facts.path: facts.tokens}
     for path, d in cands[:MAX_CANDIDATES]:
         if path not in file_tokens:
-            row = file_row(index, path) if index is not None else None
+            row = index.file(path) if index is not None else None
             file_tokens[path] = row.tokens if row else None
         dt = state.scaled(d.tokens)
         head = f"**`{d.qualified}`** · {d.kind} · **{dt:,} tokens** " \
@@ -222,21 +222,13 @@ def _resolve(state: ServerState, md_path: str, target: str
 
 
 def _folder_totals(index: Index | None, rel: str) -> tuple[int, int]:
-    if index is None:
-        return 0, 0
-    if rel in ("", "."):
-        row = index.conn.execute("SELECT count(*), sum(tokens) FROM files").fetchone()
-    else:
-        prefix = rel.rstrip("/") + "/"
-        row = index.conn.execute(
-            "SELECT count(*), sum(tokens) FROM files WHERE path >= ? AND path < ?",
-            (prefix, prefix[:-1] + "0")).fetchone()  # '0' sorts right after '/'
-    return int(row[0] or 0), int(row[1] or 0)
+    """(indexed files, raw tokens) under the folder ``rel``."""
+    return index.totals_under(rel) if index is not None else (0, 0)
 
 
 def _file_tokens(state: ServerState, index: Index | None, rel: str) -> tuple[int | None, str]:
     if index is not None:
-        row = file_row(index, rel)
+        row = index.file(rel)
         if row is not None:
             return row.tokens, ""
     root = state.root

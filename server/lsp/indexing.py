@@ -16,15 +16,15 @@ from typing import Any
 from lsprotocol import types
 
 from analyzers import gitrepo
+from analyzers.app.workspace import Workspace
 from analyzers.config import Settings
-from analyzers.indexing.index import build
 from analyzers.results import IndexReport
+from server.lsp.lanes import INDEX
 from server.lsp.state import ServerState
-from server.scheduler import Job, JobContext, Priority
+from server.scheduler import Job, JobContext
 
 log = logging.getLogger(__name__)
 
-INDEX_KEY = "index"
 PROGRESS_EVERY = 0.25  # seconds between progress notifications (or a whole percent)
 
 
@@ -142,8 +142,9 @@ class Indexer:
                 progress.start()
             ok = False
             try:
-                report = build(root, self.build_settings(), token=ctx.token,
-                               progress=lambda done, total, path: ctx.progress(done, total, path))
+                report = Workspace(root, self.build_settings()).build(
+                    token=ctx.token,
+                    progress=lambda done, total, path: ctx.progress(done, total, path))
                 ok = True
             finally:
                 if progress is not None and not ok:
@@ -157,10 +158,7 @@ class Indexer:
             if progress is not None:
                 progress.report(percent, message)
 
-        job = self.state.scheduler.submit(
-            run, kind="index", key=INDEX_KEY, supersede="wait", lane="io",
-            priority=Priority.BACKGROUND, delay=delay, retries=3, backoff=0.5,
-            on_progress=on_progress)
+        job = INDEX.submit(self.state.scheduler, run, delay=delay, on_progress=on_progress)
         job.message = reason
         if progress is not None:
             self._progress_jobs[token] = job

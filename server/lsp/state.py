@@ -20,21 +20,20 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import unquote, urlparse
 
+from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets
+from analyzers.app.workspace import Snapshot, Workspace
 from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.confine import relative_inside
 from analyzers.indexing.index import Index
-from analyzers.secrets import secret_by_name
 from analyzers.tokens import Counter
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
+from server.lsp.lanes import ANALYSE_BUFFER
 from server.lsp.settings import ServerOptions
 from server.scheduler import Job, JobContext, Priority, Scheduler
 
 T = TypeVar("T")
-
-# Deadlines (seconds) by kind of request: past them the job is cancelled and reported.
-DEADLINES = {"hover": 5.0, "inlay-hints": 5.0, "code-lens": 5.0, "command": 60.0,
-             "analyse-buffer": 30.0}
 
 # Edits at most BURST_GAP seconds apart, the last less than BURST_QUIET seconds ago, are a burst.
 BURST_GAP = 0.3
@@ -79,6 +78,8 @@ class ServerState:
         self._pending: dict[str, tuple[int | None, Job]] = {}
         self._facts_lock = threading.Lock()
         self._changes: dict[str, tuple[float, float]] = {}  # uri -> times of the last 2 edits
+        self._index_epoch = 0  # bumps after every build: each thread reopens its index
+        self._workspace: tuple[Path, Settings, Workspace] | None = None  # for root, settings
 
     # -- settings ----------------------------------------------------------------------------
     def apply_settings(self, settings: Settings, options: ServerOptions) -> None:
@@ -118,23 +119,48 @@ class ServerState:
             return None
         return relative_inside(self.root, p)
 
+    def checked_path(self, uri: str) -> str:
+        """``uri``'s workspace-relative path under the application's path-safety rule
+        (:func:`analyzers.app.paths.workspace_path`, secret-bearing names refused: a document is
+        never read for this), or the :class:`~analyzers.app.errors.RequestError` saying why
+        not."""
+        p = uri_to_path(uri)
+        if p is None:
+            raise RequestError(f"{uri} is not a file")
+        ws = self.workspace()
+        if ws is None:
+            raise RequestError("no workspace folder is open: the file is outside the workspace")
+        return ws.path(str(p), what="file", secrets=Secrets.NAME)
+
     def refusal(self, uri: str) -> str | None:
         """Why the features refuse to answer about ``uri`` (None: they may). Outside the
         workspace - a symlink whose real location is outside included - nothing is read, counted
-        or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it."""
-        p = uri_to_path(uri)
-        if p is None:
-            return f"{uri} is not a file"
-        if self.root is None:
-            return "no workspace folder is open: the file is outside the workspace"
-        rel = self.rel_path(uri)
-        if rel is None:
-            return "this file is outside the workspace: Context Steward does not read or count it"
-        for name in (rel, p.name):
-            why = secret_by_name(name)
-            if why:
-                return f"this file is not counted: {why}"
+        or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it, nor our
+        cache or git's internals (:meth:`checked_path`)."""
+        try:
+            self.checked_path(uri)
+        except RequestError as e:
+            return str(e)
         return None
+
+    # -- the application layer -----------------------------------------------------------------
+    def workspace(self) -> Workspace | None:
+        """The workspace (root and settings) of the application layer; None without a folder."""
+        root, settings = self.root, self.settings
+        if root is None:
+            return None
+        made = self._workspace
+        if made is None or made[0] != root or made[1] is not settings:
+            made = self._workspace = (root, settings, Workspace(root, settings))
+        return made[2]
+
+    def snapshot(self) -> Snapshot | None:
+        """The application layer's queries over this worker's index (not to be closed: the
+        worker keeps it open); None without a workspace or an index."""
+        ws, index = self.workspace(), self.index()
+        if ws is None or index is None:
+            return None
+        return Snapshot(ws, index)
 
     def too_large(self, text: str) -> str | None:
         """Why an open document is too large to analyse (its text beyond ``max_file_size``)."""
@@ -157,7 +183,7 @@ class ServerState:
             ino = db.stat().st_ino
         except OSError:
             ino = -1
-        key = (self.settings_generation, ino)
+        key = (self.settings_generation, ino, self._index_epoch)
         cur: Index | None = getattr(self._local, "index", None)
         if cur is not None and self._local.key == key:
             return cur
@@ -171,17 +197,14 @@ class ServerState:
             self.last_index_error = f"the index cannot be opened: {e}"
             return None
         try:
-            key = (self.settings_generation, db.stat().st_ino)
+            key = (self.settings_generation, db.stat().st_ino, self._index_epoch)
         except OSError:
             pass
         self._local.index, self._local.key = idx, key
         return idx
 
     def index_generation(self, index: Index | None) -> int:
-        if index is None:
-            return 0
-        value = index.store.get_meta("generation")
-        return int(value) if value and value.isdigit() else 0
+        return 0 if index is None else index.generation()
 
     # -- document facts ----------------------------------------------------------------------
     def ensure_analysis(self, buf: Buffer, *, delay: float = 0.0) -> Job | None:
@@ -204,9 +227,7 @@ class ServerState:
         def run(ctx: JobContext) -> DocFacts:
             return self._analyse(ctx, buf)
 
-        job = self.scheduler.submit(
-            run, kind="analyse-buffer", key=f"analyse:{buf.uri}", priority=Priority.OPEN_FILE,
-            delay=delay, deadline=DEADLINES["analyse-buffer"])
+        job = ANALYSE_BUFFER.submit(self.scheduler, run, uri=buf.uri, delay=delay)
         self._pending[buf.uri] = (buf.version, job)
         return job
 
@@ -281,7 +302,7 @@ class ServerState:
         with self._facts_lock:
             self._facts.pop(uri, None)
         self._pending.pop(uri, None)
-        self.scheduler.cancel_key(f"analyse:{uri}", "document closed")
+        self.scheduler.cancel_key(ANALYSE_BUFFER.key_for(uri), "document closed")
 
     def forget_facts(self, uri: str) -> None:
         """``uri`` became too large to analyse: drop what was known of it (cheap when nothing
@@ -290,7 +311,9 @@ class ServerState:
             self.forget(uri)
 
     def drop_index_facts(self) -> None:
-        """After the index changed: facts read from it may be stale (buffer facts stay)."""
+        """After the index changed: facts read from it may be stale (buffer facts stay), and
+        each worker's open index (with the file table it loaded) is reopened."""
+        self._index_epoch += 1
         with self._facts_lock:
             for uri in [u for u, f in self._facts.items() if f.source == "index"]:
                 del self._facts[uri]
@@ -314,7 +337,7 @@ class ServerState:
         """
         job = self.scheduler.submit(
             fn, kind=kind, priority=priority, lane=lane, depends_on=[d for d in depends_on if d],
-            deadline=deadline if deadline is not None else DEADLINES.get(kind))
+            deadline=deadline)
         if request is not None:
             def on_done(f: Any) -> None:
                 if f.cancelled():

@@ -1,0 +1,87 @@
+"""The context bundle's commands (:mod:`server.lsp.bundle_view`): suggest, add, remove, copy,
+current and save. Their arguments are checked on the loop; each runs as a job after the one sent
+before it (the route is ``ordered``), once the running index build and the buffer's analysis
+are done."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from analyzers.app.requests import MAX_BUDGET
+from server.lsp.args import (
+    CommandError,
+    Located,
+    first_object,
+    located,
+    opt_int,
+    opt_position,
+    opt_str,
+    uri_arg,
+)
+from server.lsp.bundle_view import ADD, COPY, CURRENT, REMOVE, SAVE, SUGGEST
+from server.lsp.chain import index_deps
+from server.lsp.handlers.common import analysis_deps
+
+if TYPE_CHECKING:
+    from server.lsp.dispatch import Call
+    from server.lsp.server import StewardServer
+
+__all__ = ["ADD", "COPY", "CURRENT", "REMOVE", "SAVE", "SUGGEST", "add", "copy", "current",
+           "remove", "save", "suggest"]
+
+
+async def suggest(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """A new current bundle for a file or the definition at a position (``uri``, ``position``)
+    and/or a ``task``, packed to ``budget`` tokens."""
+    obj = first_object(SUGGEST, args)
+    uri = uri_arg(SUGGEST, obj, required=False)
+    where = Located(uri, opt_position(SUGGEST, obj)) if uri is not None else None
+    task = opt_str(SUGGEST, obj, "task")
+    budget = opt_int(SUGGEST, obj, "budget", maximum=MAX_BUDGET)
+    buf = ls.buffer(uri) if uri is not None else None
+    codec = ls.workspace.position_codec
+    return await call.run(lambda ctx: ls.bundles.suggest(ctx, buf, where, task, budget, codec),
+                          depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
+
+
+async def add(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """Add the file, or the definition at the position, to the current bundle (``"pin": true``
+    keeps it in later suggestions)."""
+    where, obj = located(ADD, args)
+    pin = obj.get("pin") is True
+    buf = ls.buffer(where.uri)
+    codec = ls.workspace.position_codec
+    return await call.run(lambda ctx: ls.bundles.add(ctx, buf, where, pin, codec),
+                          depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
+
+
+async def remove(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """Remove the definition at the position, or the whole file, from the current bundle."""
+    where, _ = located(REMOVE, args)
+    buf = ls.buffer(where.uri)
+    codec = ls.workspace.position_codec
+    return await call.run(lambda ctx: ls.bundles.remove(ctx, buf, where, codec),
+                          depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
+
+
+async def copy(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """The current bundle's text, as Markdown (the default) or XML (``"format"``)."""
+    obj = first_object(COPY, args)
+    fmt = opt_str(COPY, obj, "format") or "markdown"
+    if fmt not in ("markdown", "xml"):
+        raise CommandError(f"{COPY}: 'format' is 'markdown' or 'xml', not {fmt!r}")
+    return await call.run(lambda ctx: ls.bundles.copy(fmt))
+
+
+async def current(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """The current bundle (null before the first suggestion)."""
+    return await call.run(lambda ctx: ls.bundles.current())
+
+
+async def save(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+    """Store the current bundle under ``name`` (``.ctxsteward/bundles/NAME.json``)."""
+    obj = first_object(SAVE, args, required=True)
+    name = opt_str(SAVE, obj, "name")
+    if not name:
+        raise CommandError(f'{SAVE}: give a name, {{"name": "my-task"}}')
+    return await call.run(lambda ctx: ls.bundles.save(ctx, name))

@@ -1,0 +1,191 @@
+"""Features of one document: hover, inlay hints, code lenses, code actions, document links and
+pulled diagnostics. Each checks on the loop whether the document is answered about at all, then
+runs on the scheduler once the open buffer's analysis is done."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from analyzers.secrets import redact
+from server.lsp import instruction_editor as instr
+from server.lsp.args import Located
+from server.lsp.budget_hints import code_lenses
+from server.lsp.budget_hints import inlay_hints as budget_inlay_hints
+from server.lsp.bundle_view import ACTION_KIND, wanted
+from server.lsp.commands import SHOW_BUDGET
+from server.lsp.handlers.common import (
+    analysis_deps,
+    disk_text,
+    doc_text,
+    fresh_or_stale,
+    not_answered,
+    note,
+)
+from server.lsp.hover import hover as hover_answer
+from server.lsp.positions import split_lines
+from server.scheduler import JobContext
+
+if TYPE_CHECKING:
+    from server.lsp.dispatch import Call
+    from server.lsp.server import StewardServer
+
+
+async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> types.Hover | None:
+    """``textDocument/hover``: token costs at the position (see :mod:`server.lsp.hover`), or
+    what each agent loads, on an instruction file."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    codec = ls.workspace.position_codec
+    position = params.position
+    why, too_large = not_answered(ls, uri, buf)
+    if why is not None:
+        # Outside the workspace or secret-bearing: nothing (a hover there would be noise);
+        # too large: said at once.
+        return note(why) if too_large else None
+
+    def run(ctx: JobContext, stale_ok: bool) -> types.Hover | None:
+        text = buf.text if buf is not None else disk_text(state, uri)
+        if text is None:
+            return None
+        lines = split_lines(text)
+        pos = codec.position_from_client_units(lines, position)
+        ans = hover_answer(state, ctx, buf, uri, text, pos.line, pos.character,
+                           stale_ok=stale_ok)
+        if ans is None:
+            loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
+            if loaded is None:
+                return None
+            return types.Hover(contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=redact(loaded)))
+        row = lines[ans.line]
+        rng = types.Range(
+            start=types.Position(line=ans.line,
+                                 character=codec.client_num_units(row[:ans.start])),
+            end=types.Position(line=ans.line, character=codec.client_num_units(row[:ans.end])))
+        # Names and signatures come from files and git: a token in one is redacted.
+        return types.Hover(contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=redact(ans.markdown)), range=rng)
+
+    # During an edit burst the facts of an earlier version answer at once (the newest
+    # version's analysis is debounced, and the next change would supersede it).
+    stale_ok = state.typing(uri)
+    deps = [] if buf is None or stale_ok else analysis_deps(ls, buf)
+    if not deps:
+        return await call.run(lambda ctx: run(ctx, stale_ok))
+    return await fresh_or_stale(call, uri, run, analysis=deps[0])
+
+
+async def inlay_hints(ls: StewardServer, params: types.InlayHintParams, call: Call
+                      ) -> list[types.InlayHint] | None:
+    """``textDocument/inlayHint``: tokens after each top-level definition; per section of an
+    instruction file."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    codec = ls.workspace.position_codec
+    first, last = params.range.start.line, params.range.end.line
+    if not_answered(ls, uri, buf)[0] is not None:
+        return []
+
+    def run(ctx: JobContext) -> list[types.InlayHint]:
+        text = buf.text if buf is not None else disk_text(state, uri)
+        if text is None:
+            return []
+        if ls.checks.applies_to(uri):
+            return instr.section_hints(ls.checks, ctx, uri, text, first, last, codec,
+                                       buffer=buf is not None)
+        return budget_inlay_hints(state, ctx, buf, uri, text, first, last, codec)
+
+    return await call.run(run, depends_on=analysis_deps(ls, buf))
+
+
+async def code_lens(ls: StewardServer, params: types.CodeLensParams, call: Call
+                    ) -> list[types.CodeLens] | None:
+    """``textDocument/codeLens``: the file's total (per definition for clients without inlay
+    hints); an instruction file's total with its imports; why a document is too large."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    per_def = state.options.code_lens_per_definition
+    if per_def is None:
+        per_def = not state.inlay_hint_support
+    why, too_large = not_answered(ls, uri, buf)
+    if why is not None:
+        if not too_large:
+            return []
+        zero = types.Range(start=types.Position(line=0, character=0),
+                           end=types.Position(line=0, character=0))
+        return [types.CodeLens(range=zero, command=types.Command(
+            title=f"Context Steward: {why}", command=SHOW_BUDGET,
+            arguments=[{"uri": uri, "show": True}]))]
+
+    def run(ctx: JobContext) -> list[types.CodeLens]:
+        if ls.checks.applies_to(uri):
+            text = doc_text(state, buf, uri)
+            return [] if text is None else instr.summary_lens(ls.checks, ctx, uri, text,
+                                                              buffer=buf is not None)
+        return code_lenses(state, ctx, buf, uri, bool(per_def))
+
+    return await call.run(run, depends_on=analysis_deps(ls, buf))
+
+
+async def code_action(ls: StewardServer, params: types.CodeActionParams, call: Call
+                      ) -> list[types.CodeAction] | None:
+    """``textDocument/codeAction``: quick fixes of instruction files; add to, exclude from or
+    suggest the context bundle."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    codec = ls.workspace.position_codec
+    only = [str(k) for k in params.context.only] if params.context.only else None
+    diags = list(params.context.diagnostics)
+    where = Located(uri, params.range.start)
+
+    def run(ctx: JobContext) -> list[types.CodeAction]:
+        out: list[types.CodeAction] = []
+        if wanted(only, types.CodeActionKind.QuickFix.value):
+            out.extend(instr.quick_fixes(uri, diags))
+        if wanted(only, ACTION_KIND) and state.root is not None:
+            out.extend(ls.bundles.code_actions(ctx, buf, where, codec))
+        return out
+
+    return await call.run(run, depends_on=analysis_deps(ls, buf))
+
+
+async def document_link(ls: StewardServer, params: types.DocumentLinkParams, call: Call
+                        ) -> list[types.DocumentLink] | None:
+    """``textDocument/documentLink``: paths and ``@imports`` in Markdown."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    codec = ls.workspace.position_codec
+    td = ls.client_caps.text_document
+    tips = bool(td and td.document_link and td.document_link.tooltip_support)
+    if not_answered(ls, uri, buf)[0] is not None:
+        return []
+
+    def run(ctx: JobContext) -> list[types.DocumentLink]:
+        text = doc_text(state, buf, uri)
+        return [] if text is None else instr.links(ls.checks, ctx, uri, text, codec, tips,
+                                                   buffer=buf is not None)
+
+    return await call.run(run)
+
+
+async def diagnostic(ls: StewardServer, params: types.DocumentDiagnosticParams, call: Call
+                     ) -> Any:
+    """``textDocument/diagnostic``: an instruction file's diagnostics, pulled."""
+    state = ls.state
+    uri = params.text_document.uri
+    buf = ls.buffer(uri)
+    codec = ls.workspace.position_codec
+    previous = params.previous_result_id
+
+    def run(ctx: JobContext) -> Any:
+        return instr.pull_report(ls.checks, ctx, uri, doc_text(state, buf, uri), codec,
+                                 previous, buffer=buf is not None)
+
+    return await call.run(run)
