@@ -661,6 +661,28 @@ class Index:
             " WHERE f.path=?", (path,)).fetchone()
         return int(row[0] or 0), row[1]
 
+    def recent_changes(self, commits: int) -> list[tuple[str, int]]:
+        """(path, commit time) of each file changed in the last ``commits`` commits, those of at
+        most ``large_commit_limit`` files only."""
+        return self.conn.execute(
+            "SELECT f.path, c.time FROM commits c JOIN commit_files f ON f.commit_id=c.id"
+            " WHERE c.id > (SELECT coalesce(max(id), 0) FROM commits) - ? AND c.nfiles<=?",
+            (commits, self.settings.large_commit_limit)).fetchall()
+
+    def commit_subjects(self, ids: list[int]) -> dict[int, str]:
+        """The subject of each commit id of ``ids`` (ids the index does not hold are left out)."""
+        marks = ",".join("?" * len(ids))
+        return dict(self.conn.execute(
+            f"SELECT id, subject FROM commits WHERE id IN ({marks})", ids).fetchall())
+
+    def commit_file_rows(self) -> list[tuple[int, int, str, str]]:
+        """(commit id, time, subject, path) of each file each commit of at most
+        ``large_commit_limit`` files changed, oldest commit first."""
+        return self.conn.execute(
+            "SELECT c.id, c.time, c.subject, f.path FROM commits c JOIN commit_files f"
+            " ON f.commit_id=c.id WHERE c.nfiles<=? ORDER BY c.id",
+            (self.settings.large_commit_limit,)).fetchall()
+
     def co_changes(self, path: str, *, half_life_days: float = 180.0,
                    recent: int | None = None) -> list[CoChange]:
         """Files changed together with ``path`` in commits of at most ``large_commit_limit`` files.
