@@ -711,6 +711,25 @@ class Index:
                 " parent, tokens FROM defs WHERE name=?", (name,))
         ]
 
+    def defined_names(self, names: list[str]) -> set[str]:
+        """Those of ``names`` that some file defines."""
+        out: set[str] = set()
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
+        return out
+
+    def member_names(self, parent: str) -> set[str]:
+        """The names defined inside ``parent`` (a qualified name: a class, a type)."""
+        return {r[0] for r in self.conn.execute("SELECT name FROM defs WHERE parent=?",
+                                                (parent,))}
+
+    def all_definition_names(self) -> list[str]:
+        """Every name some file defines, once each."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT name FROM defs")]
+
     def references(self, path: str) -> dict[str, list[int]]:
         row = self.conn.execute("SELECT refs FROM files WHERE path=?", (path,)).fetchone()
         return (unpack(row[0]) or {}) if row else {}

@@ -32,14 +32,7 @@ COMMON_APIS = frozenset("""
 def _defined(ws: Workspace, names: set[str]) -> set[str]:
     if ws.index is None or not names:
         return set()
-    out: set[str] = set()
-    items = sorted(names)
-    for i in range(0, len(items), 500):
-        chunk = items[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        out.update(r[0] for r in ws.index.conn.execute(
-            f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
-    return out
+    return ws.index.defined_names(sorted(names))
 
 
 GREP_OUTPUT_CAP = 32 << 20  # bytes of matches read before giving up on the rest
@@ -255,8 +248,7 @@ def _member(ws: Workspace, owner: str, name: str) -> str | None:
     """The closest member of class ``owner`` (``Index.defs_named`` -> ``definitions_named``)."""
     if ws.index is None:
         return None
-    members = sorted({r[0] for r in ws.index.conn.execute(
-        "SELECT name FROM defs WHERE parent=?", (owner,))})
+    members = sorted(ws.index.member_names(owner))
     hits = difflib.get_close_matches(name, members, n=1, cutoff=0.6)
     return hits[0] if hits else None
 
@@ -283,7 +275,7 @@ def _closest(ws: Workspace, name: str) -> str | None:
     if not isinstance(cached, dict):
         index: dict[str, set[str]] = {}
         everything: set[str] = set()
-        for (n,) in ws.index.conn.execute("SELECT DISTINCT name FROM defs"):
+        for n in ws.index.all_definition_names():
             everything.add(n)
             for w in set(split_identifier(n)):
                 if len(w) >= 3:
