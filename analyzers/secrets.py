@@ -41,6 +41,7 @@ import json
 import posixpath
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -327,63 +328,135 @@ def _random_case(v: str, word: int = 3) -> bool:
 
 def _plausible(value: str, check: str, name: str = "") -> bool:
     """Whether a pattern's captured value looks like a credential rather than a label, template,
-    placeholder or code."""
+    placeholder or code: the rules every kind shares, then its own (``_VALUE_RULES``)."""
     v = value.strip()
     if check in ("prose", "inline"):  # the span keeps sentence punctuation; the test does not
         v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
     if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
         return True
-    if (check == "keyword" and _WORDS_PASSWORD.fullmatch(v) and _PASSWORD_NAME.search(name)
-            and LABEL_VALUE.fullmatch(v) and not v.startswith(("password", "secret"))
-            and not _NOT_CHOSEN.match(v)):
+    if check == "keyword" and _chosen_password(v, name):
         return True
-    if not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v) or "..." in v or "…" in v:
-        return False  # (an elided value, "99ae8af...snip...ec0f", is an example)
-    if check == "cli":  # --password=…: not a variable, a placeholder word or an option name
-        return (len(set(v)) > 3 and not v.startswith(("-", "$", "%", "@"))
-                and LABEL_VALUE.fullmatch(v) is None and _ENV_NAME.fullmatch(v) is None
-                and not v.isupper())
-    if check == "any":
-        return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
-                and _FIELD_NAME.fullmatch(v) is None)
+    if _example_value(v):
+        return False
+    early = _EARLY_RULES.get(check)  # judged before the label and variety tests
+    if early is not None:
+        return early(v)
     if LABEL_VALUE.fullmatch(v) or len(set(v)) <= 3:
         return False
-    has_digit = any(c.isdigit() for c in v)
-    has_alpha = any(c.isalpha() for c in v)
-    if check == "header":  # after an explicit scheme: any token-like value, not a word
-        return len(set(v)) > 6 and (has_digit or not v.isidentifier() or _random_case(v, 5))
-    if check == "query":  # a URL query value: one token, not percent-encoded words
-        return has_digit and has_alpha and "%20" not in v and "+" not in v
-    if check == "token":
-        return has_digit and has_alpha and not v.isdigit()
-    if check == "mixed":
-        return has_digit and any(c.isupper() for c in v) and any(c.islower() for c in v)
-    if check == "config":  # unquoted: no expression, no reference, no field or word list
-        if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not has_digit:
-            return False
-        return has_alpha and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
-    if check in ("prose", "inline"):
-        if check == "inline" and re.fullmatch(r"[a-z]{10,64}", v) and not (
-                LABEL_VALUE.fullmatch(v) or _NOT_CHOSEN.match(v)):
-            return True  # password=meadowcopper: a chosen passphrase in an assignment
-        if v.lower().rstrip("!") in _CODE_WORDS or (
-                v.isidentifier() and not has_digit and not _random_case(v)):
-            return False
-        if _TYPE_NAME.fullmatch(v):  # GraphQL's "$password: String!"
-            return False
-        if check == "inline" and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v)
-                                  or _VERSION.match(v) or "/" in v or "%20" in v
-                                  or "." in v and not has_digit):
-            return False
-        return has_alpha and (has_digit or any(c in "!@#$%^&*+=?~" for c in v)
+    return _VALUE_RULES.get(check, _keyword_value)(v, name)
+
+
+def _chosen_password(v: str, name: str) -> bool:
+    """A quoted value of words only, assigned to a password name, that is not a label."""
+    return bool(_WORDS_PASSWORD.fullmatch(v) and _PASSWORD_NAME.search(name)
+                and LABEL_VALUE.fullmatch(v) and not v.startswith(("password", "secret"))
+                and not _NOT_CHOSEN.match(v))
+
+
+def _example_value(v: str) -> bool:
+    """Empty, a template, a placeholder or an elided value ("99ae8af...snip...ec0f")."""
+    return bool(not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v) or "..." in v
+                or "…" in v)
+
+
+def _has_digit(v: str) -> bool:
+    """Whether ``v`` has a digit."""
+    return any(c.isdigit() for c in v)
+
+
+def _has_alpha(v: str) -> bool:
+    """Whether ``v`` has a letter."""
+    return any(c.isalpha() for c in v)
+
+
+def _cli_value(v: str) -> bool:
+    """--password=…: not a variable, a placeholder word or an option name."""
+    return (len(set(v)) > 3 and not v.startswith(("-", "$", "%", "@"))
+            and LABEL_VALUE.fullmatch(v) is None and _ENV_NAME.fullmatch(v) is None
+            and not v.isupper())
+
+
+def _any_value(v: str) -> bool:
+    """A value in a credential's own place (a URL's userinfo, a connection string): not a
+    label or a field name."""
+    return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
+            and _FIELD_NAME.fullmatch(v) is None)
+
+
+def _header_value(v: str, name: str) -> bool:
+    """After an explicit scheme: any token-like value, not a word."""
+    return len(set(v)) > 6 and (_has_digit(v) or not v.isidentifier() or _random_case(v, 5))
+
+
+def _query_value(v: str, name: str) -> bool:
+    """A URL query value: one token, not percent-encoded words."""
+    return _has_digit(v) and _has_alpha(v) and "%20" not in v and "+" not in v
+
+
+def _token_value(v: str, name: str) -> bool:
+    """Letters and digits, not a number."""
+    return _has_digit(v) and _has_alpha(v) and not v.isdigit()
+
+
+def _mixed_value(v: str, name: str) -> bool:
+    """Digits, capitals and small letters."""
+    return _has_digit(v) and any(c.isupper() for c in v) and any(c.islower() for c in v)
+
+
+def _config_value(v: str, name: str) -> bool:
+    """Unquoted: no expression, no reference, no field or word list."""
+    if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not _has_digit(v):
+        return False
+    return _has_alpha(v) and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
+
+
+def _prose_value(v: str, name: str, inline: bool = False) -> bool:
+    """A password in text ("password: hunter2!"): not a code word, an identifier or a type."""
+    if v.lower().rstrip("!") in _CODE_WORDS or (
+            v.isidentifier() and not _has_digit(v) and not _random_case(v)):
+        return False
+    if _TYPE_NAME.fullmatch(v):  # GraphQL's "$password: String!"
+        return False
+    if inline and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
+                   or "/" in v or "%20" in v or "." in v and not _has_digit(v)):
+        return False
+    return _has_alpha(v) and (_has_digit(v) or any(c in "!@#$%^&*+=?~" for c in v)
                               or _random_case(v))
-    # keyword: a quoted literal; not an identifier-like word naming a setting or an env var
+
+
+def _inline_value(v: str, name: str) -> bool:
+    """An unquoted assignment inside a line: a chosen passphrase, or as in prose but not a
+    variable, field, version, path or dotted name."""
+    if re.fullmatch(r"[a-z]{10,64}", v) and not (LABEL_VALUE.fullmatch(v)
+                                                 or _NOT_CHOSEN.match(v)):
+        return True  # password=meadowcopper: a chosen passphrase in an assignment
+    return _prose_value(v, name, inline=True)
+
+
+def _keyword_value(v: str, name: str) -> bool:
+    """A quoted literal: not an identifier-like word naming a setting or an env var, a version,
+    a path or a URL; long enough (a token's, longer)."""
     if (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
             or v.startswith(("/", "./", "http"))):
         return False
     if name and "token" in name.lower() and not _STRONG_NAME.search(name):
         return len(v) >= 16  # "token1", "refresh2": test labels; real tokens are long
     return len(v) >= 6
+
+
+# Per kind of pattern (Pattern.check), the test of its value: those judged before the label and
+# variety tests, then the others (any other kind: ``_keyword_value``).
+_EARLY_RULES: dict[str, Callable[[str], bool]] = {"cli": _cli_value, "any": _any_value}
+_VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
+    "header": _header_value,
+    "query": _query_value,
+    "token": _token_value,
+    "mixed": _mixed_value,
+    "config": _config_value,
+    "prose": _prose_value,
+    "inline": _inline_value,
+    "keyword": _keyword_value,
+}
 
 
 class Finding(NamedTuple):

@@ -9,6 +9,7 @@ converted here, where the facts are made.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
@@ -182,69 +183,104 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
     tree = languages.parser(lang).parse(source)
     root = tree.root_node
     facts.has_errors = root.has_error
-
-    defs: dict[tuple[int, int], tuple[int, int, Definition]] = {}
-    name_positions: set[tuple[int, int]] = set()
+    tags = _Tags()
     query, first_import = languages.tags_and_imports_query(lang)
     if query is not None:
         for pattern, caps in QueryCursor(query).matches(root):
             if pattern >= first_import:
-                for cap, nodes in caps.items():
-                    if cap.startswith("_"):
-                        continue
-                    for node in nodes:
-                        facts.imports.append(
-                            ImportRef(kind=cap, text=_text(node), line=node.start_point.row + 1)
-                        )
-                continue
-            name_nodes = caps.get("name")
-            if not name_nodes:
-                continue
-            name_node = name_nodes[0]
-            for cap, nodes in caps.items():
-                if not cap.startswith("definition."):
-                    continue
-                node = nodes[0]
-                key = (node.start_byte, name_node.start_byte)
-                if key in defs:
-                    continue
-                name = _text(name_node)
-                if not name or len(name) > 200:
-                    continue
-                kind = _kind(cap)
-                if kind == "method" and lang == "rust" and node.parent is not None \
-                        and node.parent.parent is not None \
-                        and node.parent.parent.type == "mod_item":
-                    kind = "function"  # tags.scm calls every fn in a declaration_list a method
-                defs[key] = (node.start_byte, node.end_byte, Definition(
-                    name=name,
-                    kind=kind,
-                    start_line=_first_row(node) + 1,
-                    end_line=node.end_point.row + 1,
-                    name_line=name_node.start_point.row + 1,
-                    name_col=_column(source, name_node),
-                    signature=_signature(node, source),
-                    parent=_owner(lang, node, name_node),
-                ))
-                name_positions.add((name_node.start_byte, name_node.end_byte))
-    ordered = sorted(defs.values(), key=lambda e: (e[0], -e[1]))
-    # Keep one definition per name position (e.g. a decorated class matched twice).
-    seen: set[tuple[int, int]] = set()
-    unique: list[tuple[int, int, Definition]] = []
-    for entry in ordered:
-        d = entry[2]
-        pos = (d.name_line, d.name_col)
-        if pos in seen:
-            continue
-        seen.add(pos)
-        unique.append(entry)
+                facts.imports.extend(_import_refs(caps))
+            else:
+                tags.add_definitions(lang, caps, source)
+    unique = tags.unique_definitions()
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
+    facts.references, facts.shadowed = _references(lang, root, source, tags.name_positions)
+    facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
+    return facts
 
-    # Grouped by the identifier's bytes first, decoded once per distinct identifier. A use of a
-    # name bound inside the function around it (a parameter, a local) is not a reference to a
-    # definition elsewhere, nor is a keyword argument's name (the callee's parameter): those go
-    # to ``shadowed`` instead (still words of the file).
+
+def _import_refs(caps: dict[str, list[Node]]) -> list[ImportRef]:
+    """The import statements one match of the imports query captures (``_``-captures are
+    helpers, not imports)."""
+    return [ImportRef(kind=cap, text=_text(node), line=node.start_point.row + 1)
+            for cap, nodes in caps.items() if not cap.startswith("_") for node in nodes]
+
+
+class _Tags:
+    """The definitions the tags query matches, gathered match by match."""
+
+    def __init__(self) -> None:
+        # (node start, name start) -> (start byte, end byte, definition)
+        self.defs: dict[tuple[int, int], tuple[int, int, Definition]] = {}
+        self.name_positions: set[tuple[int, int]] = set()  # byte spans of definitions' names
+
+    def add_definitions(self, lang: str, caps: dict[str, list[Node]], source: bytes) -> None:
+        """One definition per ``definition.*`` capture of a match with a name (2-200
+        characters), unless that node and name were matched before."""
+        name_nodes = caps.get("name")
+        if not name_nodes:
+            return
+        name_node = name_nodes[0]
+        for cap, nodes in caps.items():
+            if not cap.startswith("definition."):
+                continue
+            node = nodes[0]
+            key = (node.start_byte, name_node.start_byte)
+            if key in self.defs:
+                continue
+            name = _text(name_node)
+            if not name or len(name) > 200:
+                continue
+            self.defs[key] = (node.start_byte, node.end_byte,
+                              _definition(lang, cap, node, name_node, name, source))
+            self.name_positions.add((name_node.start_byte, name_node.end_byte))
+
+    def unique_definitions(self) -> list[tuple[int, int, Definition]]:
+        """The definitions by start, outermost first, one per name position (e.g. a decorated
+        class matched twice)."""
+        ordered = sorted(self.defs.values(), key=lambda e: (e[0], -e[1]))
+        seen: set[tuple[int, int]] = set()
+        unique: list[tuple[int, int, Definition]] = []
+        for entry in ordered:
+            d = entry[2]
+            pos = (d.name_line, d.name_col)
+            if pos in seen:
+                continue
+            seen.add(pos)
+            unique.append(entry)
+        return unique
+
+
+def _definition(lang: str, cap: str, node: Node, name_node: Node, name: str,
+                source: bytes) -> Definition:
+    """The Definition a ``definition.<kind>`` capture of ``node`` named by ``name_node`` makes."""
+    kind = _kind(cap)
+    if kind == "method" and lang == "rust" and node.parent is not None \
+            and node.parent.parent is not None \
+            and node.parent.parent.type == "mod_item":
+        kind = "function"  # tags.scm calls every fn in a declaration_list a method
+    return Definition(
+        name=name,
+        kind=kind,
+        start_line=_first_row(node) + 1,
+        end_line=node.end_point.row + 1,
+        name_line=name_node.start_point.row + 1,
+        name_col=_column(source, name_node),
+        signature=_signature(node, source),
+        parent=_owner(lang, node, name_node),
+    )
+
+
+def _references(lang: str, root: Node, source: bytes, name_positions: set[tuple[int, int]]
+                ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """(references, shadowed): the identifiers used in the file, name -> 1-based lines,
+    definitions' own names left out.
+
+    Grouped by the identifier's bytes first, decoded once per distinct identifier. A use of a
+    name bound inside the function around it (a parameter, a local) is not a reference to a
+    definition elsewhere, nor is a keyword argument's name (the callee's parameter): those go
+    to ``shadowed`` instead (still words of the file).
+    """
     caps = QueryCursor(languages.references_query(lang)).captures(root)
     bound = _bound_names(lang, caps, source)
     by_bytes: dict[bytes, list[int]] = {}
@@ -256,24 +292,20 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
             continue
         raw = source[start:end]
         spans = bound.get(raw) if bound else None
-        if spans is not None:
-            starts, ends = spans
-            if len(starts) == 1:
-                inside = starts[0] <= start < ends[0]
-            else:
-                k = bisect_right(starts, start) - 1
-                inside = k >= 0 and start < ends[k]
-            if inside and not _is_member(lang, node, source, start, end):
-                shadowed.setdefault(raw, []).append(node.start_point.row + 1)
-                continue
-        if keywords and start in keywords:
-            shadowed.setdefault(raw, []).append(node.start_point.row + 1)
-            continue
-        by_bytes.setdefault(raw, []).append(node.start_point.row + 1)
-    facts.references = _decoded(by_bytes)
-    facts.shadowed = _decoded(shadowed)
-    facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
-    return facts
+        local = spans is not None and _inside(spans, start) \
+            and not _is_member(lang, node, source, start, end)
+        into = shadowed if local or (keywords and start in keywords) else by_bytes
+        into.setdefault(raw, []).append(node.start_point.row + 1)
+    return _decoded(by_bytes), _decoded(shadowed)
+
+
+def _inside(spans: tuple[list[int], list[int]], at: int) -> bool:
+    """Whether byte ``at`` falls in one of the sorted, disjoint ``(starts, ends)`` ranges."""
+    starts, ends = spans
+    if len(starts) == 1:
+        return starts[0] <= at < ends[0]
+    k = bisect_right(starts, at) - 1
+    return k >= 0 and at < ends[k]
 
 
 def _decoded(by_bytes: dict[bytes, list[int]]) -> dict[str, list[int]]:
@@ -315,19 +347,9 @@ def _bound_names(lang: str, caps: dict[str, list[Node]],
                     key=lambda s: (s[0], -s[1]))
     bound: dict[bytes, set[tuple[int, int]]] = {}
     declared: set[tuple[bytes, tuple[int, int]]] = set()
-    stack: list[tuple[int, int]] = []
-    i = 0
-    for start, end, kind in items:
-        while i < len(scopes) and scopes[i][0] <= start:
-            while stack and stack[-1][1] <= scopes[i][0]:
-                stack.pop()
-            stack.append(scopes[i])
-            i += 1
-        while stack and stack[-1][1] <= start:
-            stack.pop()
-        if not stack:
+    for (start, end, kind), scope in zip(items, _innermost_scopes(items, scopes), strict=True):
+        if scope is None:
             continue  # module level: a definition of the file, not a local
-        scope = stack[-1]
         name = source[start:end]
         if kind == 2:
             declared.add((name, scope))
@@ -342,15 +364,39 @@ def _bound_names(lang: str, caps: dict[str, list[Node]],
             bound[name].discard(scope)
     out: dict[bytes, tuple[list[int], list[int]]] = {}
     for name, found in bound.items():
-        starts: list[int] = []
-        ends: list[int] = []
-        for a, b in sorted(found, key=lambda s: (s[0], -s[1])):
-            if not ends or a >= ends[-1]:  # scopes nest or are apart: keep the outermost
-                starts.append(a)
-                ends.append(b)
+        starts, ends = _outermost(found)
         if starts:
             out[name] = (starts, ends)
     return out
+
+
+def _innermost_scopes(items: list[tuple[int, int, int]], scopes: list[tuple[int, int]]
+                      ) -> Iterator[tuple[int, int] | None]:
+    """For each of ``items`` (sorted by start), the innermost of ``scopes`` (sorted by start,
+    outermost first) around it, or ``None`` at module level."""
+    stack: list[tuple[int, int]] = []
+    i = 0
+    for start, _, _ in items:
+        while i < len(scopes) and scopes[i][0] <= start:
+            while stack and stack[-1][1] <= scopes[i][0]:
+                stack.pop()
+            stack.append(scopes[i])
+            i += 1
+        while stack and stack[-1][1] <= start:
+            stack.pop()
+        yield stack[-1] if stack else None
+
+
+def _outermost(found: set[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The (starts, ends) of the outermost of the ``found`` byte ranges (they nest or are apart),
+    sorted."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(found, key=lambda s: (s[0], -s[1])):
+        if not ends or a >= ends[-1]:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
 
 
 def _pytest_functions(caps: dict[str, list[Node]], source: bytes) -> set[tuple[int, int]]:

@@ -346,57 +346,83 @@ def focused(c: Candidate, cap: float, *, fill: bool = True,
     allows (those the full ones call first; not without ``fill``). ``signatures``: the cap for
     the signatures, if not ``cap``.
     """
-    defs = c.definitions
-    n = len(c.lines)
     shown = _Shown(c)
     shown.tokens = 30 + len(c.path) / 2  # its heading
-    full: list[Definition] = []
+    full = _InFull(c, shown)
+    full.take_wanted(cap)
+    _add_signatures(c, shown, cap if signatures is None else signatures)
+    if fill:
+        full.take_called_first(cap)
+    return full.option(cap)
 
-    def span(d: Definition) -> tuple[int, int]:
-        return max(1, d.start_line), min(n, d.end_line)
 
-    def take_full(d: Definition, limit: float) -> bool:
-        a, b = span(d)
-        if a > b or shown.covered(a, b):
+class _InFull:
+    """The definitions of a focused seed shown in full, taken while a cap allows."""
+
+    def __init__(self, c: Candidate, shown: _Shown) -> None:
+        self.c, self.shown = c, shown
+        self.full: list[Definition] = []
+
+    def span(self, d: Definition) -> tuple[int, int]:
+        """``d``'s lines, within the file."""
+        return max(1, d.start_line), min(len(self.c.lines), d.end_line)
+
+    def take(self, d: Definition, limit: float) -> bool:
+        """Shows ``d`` in full if it is not yet and the tokens stay within ``limit``."""
+        a, b = self.span(d)
+        if a > b or self.shown.covered(a, b):
             return False
-        cost = shown.cost(a, b) + 4  # its range named in the heading
-        if shown.tokens + cost > limit:
+        cost = self.shown.cost(a, b) + 4  # its range named in the heading
+        if self.shown.tokens + cost > limit:
             return False
-        shown.add(a, b, cost)
-        full.append(d)
+        self.shown.add(a, b, cost)
+        self.full.append(d)
         return True
 
-    # 1. the focused symbol, else its members; 2. the definitions linked to the task and files
-    wanted = _focus_definitions(c) if c.focus else []
-    for d in wanted:
-        if not take_full(d, cap):
-            for m in defs:
-                if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
-                    take_full(m, FOCUS_RELEVANT_SHARE * cap)
-    for d in _linked_definitions(c):
-        take_full(d, FOCUS_RELEVANT_SHARE * cap)
-    # 3. signatures: top-level definitions first, then members, in file order
-    for d in sorted(defs, key=lambda d: (d.parent is not None, d.start_line)):
+    def take_wanted(self, cap: float) -> None:
+        """1. the focused symbol (else its members); 2. the definitions linked to the task and
+        files (within :data:`FOCUS_RELEVANT_SHARE` of ``cap``)."""
+        defs = self.c.definitions
+        for d in _focus_definitions(self.c) if self.c.focus else []:
+            if not self.take(d, cap):
+                for m in defs:
+                    if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
+                        self.take(m, FOCUS_RELEVANT_SHARE * cap)
+        for d in _linked_definitions(self.c):
+            self.take(d, FOCUS_RELEVANT_SHARE * cap)
+
+    def take_called_first(self, cap: float) -> None:
+        """4. more in full up to ``cap``: the definitions the full ones use first, then in file
+        order."""
+        inside = [(d.start_line, d.end_line) for d in self.full]
+        called = {name for name, lines in _lines_by_name(self.c).items()
+                  if any(a <= ln <= b for ln in lines for a, b in inside)}
+        for d in sorted(self.c.definitions, key=lambda d: (d.name not in called, d.start_line)):
+            self.take(d, cap)
+
+    def option(self, cap: float) -> Option:
+        """The focused Option: the lines shown, those in full, and the outermost full
+        definitions by name."""
+        lines = self.c.lines
+        ranges = _bridge(_runs(self.shown.shown, len(lines)), lines)
+        full_ranges = _bridge(_merge([self.span(d) for d in self.full]), lines)
+        named = sorted({id(d): d for d in self.full}.values(), key=lambda d: d.start_line)
+        top = [d for d in named if not any(o is not d and o.start_line <= d.start_line and
+                                           d.end_line <= o.end_line for o in named)]
+        return Option("focused", ranges, [d.qualified for d in top], limit=cap, full=full_ranges,
+                      estimate=self.shown.tokens)
+
+
+def _add_signatures(c: Candidate, shown: _Shown, cap: float) -> None:
+    """3. signatures within ``cap``: top-level definitions first, then members (not member
+    constants), in file order."""
+    for d in sorted(c.definitions, key=lambda d: (d.parent is not None, d.start_line)):
         if d.kind == "constant" and d.parent:
             continue
         a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
         cost = shown.cost(a, b)
-        if cost and shown.tokens + cost <= (cap if signatures is None else signatures):
+        if cost and shown.tokens + cost <= cap:
             shown.add(a, b, cost)
-    # 4. more in full up to the cap: definitions the full ones use first, then in file order
-    if fill:
-        inside = [(d.start_line, d.end_line) for d in full]
-        called = {name for name, lines in _lines_by_name(c).items()
-                  if any(a <= ln <= b for ln in lines for a, b in inside)}
-        for d in sorted(defs, key=lambda d: (d.name not in called, d.start_line)):
-            take_full(d, cap)
-    ranges = _bridge(_runs(shown.shown, n), c.lines)
-    full_ranges = _bridge(_merge([span(d) for d in full]), c.lines)
-    named = sorted({id(d): d for d in full}.values(), key=lambda d: d.start_line)
-    top = [d for d in named if not any(o is not d and o.start_line <= d.start_line and
-                                       d.end_line <= o.end_line for o in named)]
-    return Option("focused", ranges, [d.qualified for d in top], limit=cap, full=full_ranges,
-                  estimate=shown.tokens)
 
 
 def _lines_by_name(c: Candidate) -> dict[str, list[int]]:

@@ -292,10 +292,7 @@ def _history_views(index: Index, file_index: dict[str, int], bm25s  # noqa: ANN0
     over the commits themselves, the files of each commit (a vote shared among them, decayed by
     age) and the commits' ids in the index. Large commits are left out, as for co-change."""
     n = len(file_index)
-    limit = index.settings.large_commit_limit
-    rows = index.conn.execute(
-        "SELECT c.id, c.time, c.subject, f.path FROM commits c JOIN commit_files f"
-        " ON f.commit_id=c.id WHERE c.nfiles<=? ORDER BY c.id", (limit,)).fetchall()
+    rows = index.commit_file_rows()
     commits: dict[int, tuple[int, str, list[int]]] = {}
     for cid, t, subject, path in rows:
         fi = file_index.get(path)

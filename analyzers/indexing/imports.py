@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from analyzers.syntax import ImportRef
@@ -91,48 +91,69 @@ class Resolver:
         return path if path in self.files else None
 
     def _spelled_out(self, src: str, lang: str | None, imp: ImportRef) -> set[str]:
+        """The files an import that spells out a path names, by the rule of its language and
+        kind (``_SPELLED_RULES``); none for a variable (``$``) or an unknown pair."""
         text = imp.text.strip().strip("'\"")
-        if not text or "$" in text:
+        rule = _SPELLED_RULES.get((lang, imp.kind))
+        if not text or "$" in text or rule is None:
             return set()
-        if imp.kind == "include" and lang in ("c", "cpp"):
-            hit = self._relative(src, text)
-            return {hit} if hit else self._suffix(text, src)
-        if lang == "java" and imp.kind in ("import", "package"):
-            parts = text.split(".")
-            if imp.kind == "package":
-                d = "/".join(parts)
-                return {f for dd, fs in self._dirs.items() if dd == d or dd.endswith("/" + d)
-                        for f in fs if f.endswith(".java")}
-            for n in range(len(parts), 1, -1):  # a.b.C or a.b.C.member (static import)
-                found = self._suffix("/".join(parts[:n]) + ".java", src)
-                if found:
-                    return found
-            return set()
-        if lang == "ruby" and imp.kind in ("require", "require_relative"):
-            name = text if text.endswith(".rb") else text + ".rb"
-            if imp.kind == "require_relative":
-                hit = self._relative(src, name)
-                return {hit} if hit else set()
-            for cand in (name, f"lib/{name}"):
-                if cand in self.files:
-                    return {cand}
-            return self._suffix(f"lib/{name}", src)
-        if lang == "php" and imp.kind == "require":
-            hit = self._relative(src, text.lstrip("/")) or (text if text in self.files else None)
-            return {hit} if hit else set()
-        if lang == "php" and imp.kind == "use":  # PSR-4: App\Models\User -> */Models/User.php
-            parts = [p for p in text.split("\\") if p]
-            for k in range(len(parts)):
-                if k and len(parts) - k < 2:
-                    break
-                found = self._suffix("/".join(parts[k:]) + ".php", src)
-                if found:
-                    return found
-            return set()
-        if lang == "bash" and imp.kind == "source":
-            hit = self._relative(src, text) or (text if text in self.files else None)
-            return {hit} if hit else set()
+        return rule(self, src, text)
+
+    def _c_include(self, src: str, text: str) -> set[str]:
+        """``#include "x.h"``: beside the including file, else the closest path ending so."""
+        hit = self._relative(src, text)
+        return {hit} if hit else self._suffix(text, src)
+
+    def _java_package(self, src: str, text: str) -> set[str]:
+        """``package a.b``: the Java files of every folder ending with ``a/b``."""
+        d = "/".join(text.split("."))
+        return {f for dd, fs in self._dirs.items() if dd == d or dd.endswith("/" + d)
+                for f in fs if f.endswith(".java")}
+
+    def _java_import(self, src: str, text: str) -> set[str]:
+        """``import a.b.C`` or ``a.b.C.member`` (static import): the longest prefix that is a
+        file."""
+        parts = text.split(".")
+        for n in range(len(parts), 1, -1):
+            found = self._suffix("/".join(parts[:n]) + ".java", src)
+            if found:
+                return found
         return set()
+
+    def _ruby_require_relative(self, src: str, text: str) -> set[str]:
+        """``require_relative "x"``: ``x.rb`` beside the requiring file."""
+        hit = self._relative(src, text if text.endswith(".rb") else text + ".rb")
+        return {hit} if hit else set()
+
+    def _ruby_require(self, src: str, text: str) -> set[str]:
+        """``require "x"``: ``x.rb`` or ``lib/x.rb`` at the top, else the closest ``lib/x.rb``."""
+        name = text if text.endswith(".rb") else text + ".rb"
+        for cand in (name, f"lib/{name}"):
+            if cand in self.files:
+                return {cand}
+        return self._suffix(f"lib/{name}", src)
+
+    def _php_require(self, src: str, text: str) -> set[str]:
+        """``require "x.php"``: beside the requiring file, else from the top."""
+        hit = self._relative(src, text.lstrip("/")) or (text if text in self.files else None)
+        return {hit} if hit else set()
+
+    def _php_use(self, src: str, text: str) -> set[str]:
+        """PSR-4 ``use App\\Models\\User``: the closest ``*/Models/User.php`` (dropping leading
+        namespace parts, at least two kept)."""
+        parts = [p for p in text.split("\\") if p]
+        for k in range(len(parts)):
+            if k and len(parts) - k < 2:
+                break
+            found = self._suffix("/".join(parts[k:]) + ".php", src)
+            if found:
+                return found
+        return set()
+
+    def _bash_source(self, src: str, text: str) -> set[str]:
+        """``source x.sh``: beside the sourcing file, else from the top."""
+        hit = self._relative(src, text) or (text if text in self.files else None)
+        return {hit} if hit else set()
 
     # -- Python ------------------------------------------------------------------------------
     def _py_lookup(self, dotted: str, near: str) -> list[str]:
@@ -260,3 +281,17 @@ class Resolver:
             if not d:
                 return ""
             d = posixpath.dirname(d)
+
+
+# (language, import kind) -> the Resolver method for imports that spell a path out.
+_SPELLED_RULES: dict[tuple[str | None, str], Callable[[Resolver, str, str], set[str]]] = {
+    ("c", "include"): Resolver._c_include,
+    ("cpp", "include"): Resolver._c_include,
+    ("java", "package"): Resolver._java_package,
+    ("java", "import"): Resolver._java_import,
+    ("ruby", "require"): Resolver._ruby_require,
+    ("ruby", "require_relative"): Resolver._ruby_require_relative,
+    ("php", "require"): Resolver._php_require,
+    ("php", "use"): Resolver._php_use,
+    ("bash", "source"): Resolver._bash_source,
+}

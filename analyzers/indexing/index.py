@@ -33,7 +33,7 @@ from analyzers.indexing.store import (
     unpack,
     unwritable_error,
 )
-from analyzers.indexing.walk import walk
+from analyzers.indexing.walk import WalkResult, walk
 from analyzers.secrets import redact_name
 from analyzers.syntax import Definition
 
@@ -303,6 +303,8 @@ def _build(
     progress: Progress,
     summary: bool = True,
 ) -> IndexReport | list[str]:
+    """One bring-up-to-date: walk the tree, parse what changed while the history is read, store
+    both, resolve imports; then the summary (or only the warnings)."""
     t0 = time.perf_counter()
     settings = settings or Settings()
     root = Path(root).resolve()
@@ -312,144 +314,229 @@ def _build(
 
     if not (state_dir(root) / "index.sqlite").exists():
         encoding(settings.encoding)  # fail early, before writing anything, on an unknown encoding
-    store = Store.open(root)
-    warnings = list(store.warnings)
-    reader: _Parser | None = None
+    run = _Build(root, settings, token, progress, Store.open(root))
     try:
-        walked = walk(root, max_file_size=settings.max_file_size, exclude=settings.exclude,
-                      token=token)
-        warnings.extend(walked.notes)
-        fingerprint = settings_fingerprint(settings)
-        if store.get_meta("fingerprint") != fingerprint:
+        walked = run.walk()
+        changes = run.changes(walked)
+        run.start_reading(changes)  # before the history thread starts
+        if walked.in_git:
+            run.history = _HistoryThread(root, run.store, token)
+        run.apply_walk(walked, changes)
+        run.parse(changes)
+        run.resolve_imports(changes)
+        run.finish_history(walked.in_git)
+        run.next_generation(changes)
+        if not summary:
+            return run.warnings
+        return _report(run.store, root, walked.in_git, settings, len(run.parsed),
+                       len(changes.removed), run.history_summary, time.perf_counter() - t0,
+                       run.warnings)
+    finally:
+        run.close()
+
+
+@dataclass
+class _Changes:
+    """What the walk found changed against the cache."""
+
+    indexed_before: set[str]  # files the cache held
+    removed: list[str]  # files (or skipped ones) gone from the tree
+    to_read: list[str]  # files whose (path, size, mtime) differs from the cache's row
+    known: dict[str, tuple[int, int, str]]  # with content hashes: same text, new mtime
+    walk_skips: list[tuple[str, str, str]]  # (path, reason, detail) of the files the walk skips
+
+
+class _HistoryThread:
+    """Reads the history new since the cache's HEAD in a thread, while the files are parsed."""
+
+    def __init__(self, root: Path, store: Store, token: CancelToken) -> None:
+        self.result = _HistoryResult()
+        self.pending = True  # read, or being read, and not yet stored
+        self.thread = threading.Thread(
+            target=self._run, args=(root, store.get_meta("head"), token, store.get_meta("shallow")),
+            name="ctxsteward-history", daemon=True)
+        self.thread.start()
+
+    def _run(self, root: Path, last_head: str | None, token: CancelToken,
+             last_shallow: str | None) -> None:
+        """The thread's work: ``_read_history``, a cancellation kept as its error."""
+        try:
+            self.result = _read_history(root, last_head, token, last_shallow)
+        except Cancelled as e:
+            self.result = _HistoryResult(error=f"history reading cancelled: {e}")
+
+    def ready(self) -> bool:
+        """Whether it is read and not yet stored."""
+        return self.pending and not self.thread.is_alive()
+
+    def wait(self, token: CancelToken) -> None:
+        """Until the thread ends (cancellable)."""
+        while self.thread.is_alive():
+            self.thread.join(0.1)
+            token.check()
+
+
+class _Build:
+    """The steps of one bring-up-to-date of the index of ``root`` and the state they share."""
+
+    def __init__(self, root: Path, settings: Settings, token: CancelToken, progress: Progress,
+                 store: Store) -> None:
+        self.root, self.settings, self.token, self.progress = root, settings, token, progress
+        self.store = store
+        self.warnings = list(store.warnings)
+        self.reader: _Parser | None = None
+        self.history: _HistoryThread | None = None
+        self.history_summary: dict[str, Any] | None = None  # HistorySummary's fields
+        self.parsed: list[str] = []  # files read and parsed
+        # Files that were indexed and now are skipped (became binary, too large, excluded...).
+        self.left: list[str] = []
+
+    def walk(self) -> WalkResult:
+        """The tree's files; a new encoding or size limit first empties the cache's files."""
+        walked = walk(self.root, max_file_size=self.settings.max_file_size,
+                      exclude=self.settings.exclude, token=self.token)
+        self.warnings.extend(walked.notes)
+        fingerprint = settings_fingerprint(self.settings)
+        if self.store.get_meta("fingerprint") != fingerprint:
+            from analyzers.tokens import encoding
+
             # Fail early, with a clear message, on an unknown encoding (an unchanged fingerprint
             # means it loaded before: a warm run need not load it at all).
-            encoding(settings.encoding)
-            with store.transaction():
-                store.conn.execute("DELETE FROM files")
-                store.conn.execute("DELETE FROM defs")
-                store.conn.execute("DELETE FROM skipped")
-                store.conn.execute("DELETE FROM resolved_imports")
-                store.set_meta("fingerprint", fingerprint)
+            encoding(self.settings.encoding)
+            with self.store.transaction():
+                for table in ("files", "defs", "skipped", "resolved_imports"):
+                    self.store.conn.execute(f"DELETE FROM {table}")
+                self.store.set_meta("fingerprint", fingerprint)
+        return walked
 
+    def changes(self, walked: WalkResult) -> _Changes:
+        """The files to read again and those gone, against the cache's rows."""
         # Files to read again: those whose (path, size, mtime) differs from the cache's row. An
         # Entry is that very tuple, so sets compare thousands of them in C on every warm start.
-        file_rows = store.conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
-        skip_rows = store.conn.execute("SELECT path, size, mtime_ns FROM skipped").fetchall()
+        conn = self.store.conn
+        file_rows = conn.execute("SELECT path, size, mtime_ns FROM files").fetchall()
+        skip_rows = conn.execute("SELECT path, size, mtime_ns FROM skipped").fetchall()
         indexed_before = {r[0] for r in file_rows}
         skip_paths = {r[0] for r in skip_rows}
         stats = set(file_rows) if not skip_paths & indexed_before else {
             r for r in file_rows if r[0] not in skip_paths}  # a skipped row wins (file_stats)
         stats.update(skip_rows)
         present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
-        removed = sorted((indexed_before | skip_paths) - present)
         to_read = [] if stats.issuperset(walked.entries) else [
             e.path for e in walked.entries if e not in stats]
-        known = store.file_stats() if to_read else {}  # with content hashes: same text, new mtime
-        walk_skips = [(s.path, s.reason, s.detail) for s in walked.skipped]
-        if to_read:
-            encoding(settings.encoding)  # before the pool forks: its workers inherit it
-        if len(to_read) >= POOL_THRESHOLD:
-            store.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: fewer spills in bulk writes
-        reader = _Parser(root, to_read, settings)  # before the history thread starts
+        return _Changes(
+            indexed_before=indexed_before,
+            removed=sorted((indexed_before | skip_paths) - present),
+            to_read=to_read,
+            known=self.store.file_stats() if to_read else {},
+            walk_skips=[(s.path, s.reason, s.detail) for s in walked.skipped])
 
-        hist_result = _HistoryResult()
-        hist_thread: threading.Thread | None = None
-        if walked.in_git:
-            last_head = store.get_meta("head")
-            last_shallow = store.get_meta("shallow")
+    def start_reading(self, changes: _Changes) -> None:
+        """Starts reading the changed files (in a process pool when there are many)."""
+        if changes.to_read:
+            from analyzers.tokens import encoding
 
-            def run_history() -> None:
-                nonlocal hist_result
-                try:
-                    hist_result = _read_history(root, last_head, token, last_shallow)
-                except Cancelled as e:
-                    hist_result = _HistoryResult(error=f"history reading cancelled: {e}")
+            encoding(self.settings.encoding)  # before the pool forks: its workers inherit it
+        if len(changes.to_read) >= POOL_THRESHOLD:
+            self.store.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: fewer spills in bulk
+        self.reader = _Parser(self.root, changes.to_read, self.settings)
 
-            hist_thread = threading.Thread(target=run_history, name="ctxsteward-history",
-                                           daemon=True)
-            hist_thread.start()
+    def apply_walk(self, walked: WalkResult, changes: _Changes) -> None:
+        """Drops the files gone and records those the walk skips."""
+        self.left = [s.path for s in walked.skipped if s.path in changes.indexed_before]
+        with self.store.transaction():
+            self.store.delete_files(changes.removed)
+            self.store.put_skips(changes.walk_skips)
 
-        parsed: list[str] = []
-        # Files that were indexed and now are skipped (became binary, too large, excluded...).
-        left = [s.path for s in walked.skipped if s.path in indexed_before]
-        with store.transaction():
-            store.delete_files(removed)
-            store.put_skips(walk_skips)
+    def parse(self, changes: _Changes) -> None:
+        """Stores the rows of the files read, ``FLUSH`` at a time; a file whose content is the
+        cache's (a new mtime only) is touched, not re-parsed. The history is stored as soon as
+        it is read."""
+        assert self.reader is not None
         fresh: list[RecordRows] = []
         touched: list[RecordRows] = []
-
-        def flush() -> None:
-            with store.transaction():
-                for r in touched:
-                    store.touch(r.path, r.size, r.mtime_ns)
-                store.put_rows(fresh)
-            parsed.extend(r.path for r in fresh if r.skipped is None)
-            warnings.extend(f"{r.path}: {r.note}" for r in fresh if r.note)
-            left.extend(r.path for r in fresh if r.skipped is not None and r.path in indexed_before)
-            fresh.clear()
-            touched.clear()
-
-        history_summary: dict[str, Any] | None = None  # HistorySummary's fields
-        history_pending = hist_thread is not None
-
-        def take_history() -> None:
-            """Store the history read by the thread (which must have finished)."""
-            nonlocal history_summary, history_pending
-            history_pending = False
-            if hist_result.error:
-                warnings.append(hist_result.error)
-            elif hist_result.state is not None:
-                warnings.extend(hist_result.state.notes)
-                with store.transaction():
-                    _store_history(store, hist_result)
-                history_summary = {
-                    "head": hist_result.state.head, "branch": redact_name(hist_result.state.branch),
-                    "commits_read": len(hist_result.commits),
-                    "shallow": hist_result.state.shallow, "incremental": hist_result.incremental,
-                }
-
-        for rows in reader.batches(token, progress):
+        for rows in self.reader.batches(self.token, self.progress):
             for r in rows:
-                old = known.get(r.path)
+                old = changes.known.get(r.path)
                 if old is not None and old[2] and old[2] == r.hash and r.skipped is None:
                     touched.append(r)  # same content, new mtime: nothing to re-parse
                 else:
                     fresh.append(r)
             if len(fresh) + len(touched) >= FLUSH:
-                flush()
-                if history_pending and hist_thread is not None and not hist_thread.is_alive():
-                    take_history()  # while the workers go on parsing
-        flush()
+                self._flush(fresh, touched, changes)
+                if self.history is not None and self.history.ready():
+                    self._store_history()  # while the workers go on parsing
+        self._flush(fresh, touched, changes)
 
-        # Imports of every file are resolved again when the set of indexed files changes: a
-        # file joining can satisfy an import that resolved to nothing, one leaving breaks edges.
-        file_set_changed = bool(removed or left) or any(p not in indexed_before for p in parsed)
-        if parsed or removed or left or store.get_meta("imports_resolved") != "1":
-            _resolve_imports(store, root, None if file_set_changed else parsed, reader)
-        reader.close()
+    def _flush(self, fresh: list[RecordRows], touched: list[RecordRows],
+               changes: _Changes) -> None:
+        """Writes the rows read so far in one transaction (and empties both lists)."""
+        with self.store.transaction():
+            for r in touched:
+                self.store.touch(r.path, r.size, r.mtime_ns)
+            self.store.put_rows(fresh)
+        self.parsed.extend(r.path for r in fresh if r.skipped is None)
+        self.warnings.extend(f"{r.path}: {r.note}" for r in fresh if r.note)
+        self.left.extend(r.path for r in fresh
+                         if r.skipped is not None and r.path in changes.indexed_before)
+        fresh.clear()
+        touched.clear()
 
-        if hist_thread is not None:
-            while hist_thread.is_alive():
-                hist_thread.join(0.1)
-                token.check()
-            if history_pending:
-                take_history()
-        elif not walked.in_git:
-            warnings.append(f"{root} is not a git repository: no history, co-change or renames")
-        changed = bool(parsed or removed or left
-                       or (history_summary and history_summary["commits_read"]))
+    def _store_history(self) -> None:
+        """Stores the history the thread read (it must have finished)."""
+        assert self.history is not None
+        self.history.pending = False
+        result = self.history.result
+        if result.error:
+            self.warnings.append(result.error)
+        elif result.state is not None:
+            self.warnings.extend(result.state.notes)
+            with self.store.transaction():
+                _store_history(self.store, result)
+            self.history_summary = {
+                "head": result.state.head, "branch": redact_name(result.state.branch),
+                "commits_read": len(result.commits),
+                "shallow": result.state.shallow, "incremental": result.incremental,
+            }
+
+    def resolve_imports(self, changes: _Changes) -> None:
+        """Resolves the imports of the files parsed, or of every file when the set of indexed
+        files changed: a file joining can satisfy an import that resolved to nothing, one leaving
+        breaks edges. Then the reader's pool is done."""
+        assert self.reader is not None
+        parsed, removed, left = self.parsed, changes.removed, self.left
+        file_set_changed = (bool(removed or left)
+                            or any(p not in changes.indexed_before for p in parsed))
+        if parsed or removed or left or self.store.get_meta("imports_resolved") != "1":
+            _resolve_imports(self.store, self.root, None if file_set_changed else parsed,
+                             self.reader)
+        self.reader.close()
+
+    def finish_history(self, in_git: bool) -> None:
+        """Waits for the history and stores it, if not yet done (outside git: a warning)."""
+        if self.history is not None:
+            self.history.wait(self.token)
+            if self.history.pending:
+                self._store_history()
+        elif not in_git:
+            self.warnings.append(
+                f"{self.root} is not a git repository: no history, co-change or renames")
+
+    def next_generation(self, changes: _Changes) -> None:
+        """Counts one more generation when anything changed: derived caches (the ranking graph)
+        are keyed by this counter."""
+        store = self.store
+        changed = bool(self.parsed or changes.removed or self.left
+                       or (self.history_summary and self.history_summary["commits_read"]))
         if changed or store.get_meta("generation") is None:
-            # Derived caches (the ranking graph) are keyed by this counter.
             gen = int(store.get_meta("generation") or 0) + 1
             store.set_meta("generation", str(gen))
-        if not summary:
-            return warnings
-        return _report(store, root, walked.in_git, settings, len(parsed), len(removed),
-                       history_summary, time.perf_counter() - t0, warnings)
-    finally:
-        if reader is not None:
-            reader.close(cancel=True)
-        store.close()
+
+    def close(self) -> None:
+        """Stops the reader's pool (cancelling what is left) and closes the store."""
+        if self.reader is not None:
+            self.reader.close(cancel=True)
+        self.store.close()
 
 
 _ImportRows = list[tuple[str, str | None, bytes | None]]  # path, lang, packed imports
@@ -625,6 +712,25 @@ class Index:
                 " parent, tokens FROM defs WHERE name=?", (name,))
         ]
 
+    def defined_names(self, names: list[str]) -> set[str]:
+        """Those of ``names`` that some file defines."""
+        out: set[str] = set()
+        for i in range(0, len(names), 500):
+            chunk = names[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
+        return out
+
+    def member_names(self, parent: str) -> set[str]:
+        """The names defined inside ``parent`` (a qualified name: a class, a type)."""
+        return {r[0] for r in self.conn.execute("SELECT name FROM defs WHERE parent=?",
+                                                (parent,))}
+
+    def all_definition_names(self) -> list[str]:
+        """Every name some file defines, once each."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT name FROM defs")]
+
     def references(self, path: str) -> dict[str, list[int]]:
         row = self.conn.execute("SELECT refs FROM files WHERE path=?", (path,)).fetchone()
         return (unpack(row[0]) or {}) if row else {}
@@ -661,6 +767,28 @@ class Index:
             "SELECT count(*), max(c.time) FROM commit_files f JOIN commits c ON c.id=f.commit_id"
             " WHERE f.path=?", (path,)).fetchone()
         return int(row[0] or 0), row[1]
+
+    def recent_changes(self, commits: int) -> list[tuple[str, int]]:
+        """(path, commit time) of each file changed in the last ``commits`` commits, those of at
+        most ``large_commit_limit`` files only."""
+        return self.conn.execute(
+            "SELECT f.path, c.time FROM commits c JOIN commit_files f ON f.commit_id=c.id"
+            " WHERE c.id > (SELECT coalesce(max(id), 0) FROM commits) - ? AND c.nfiles<=?",
+            (commits, self.settings.large_commit_limit)).fetchall()
+
+    def commit_subjects(self, ids: list[int]) -> dict[int, str]:
+        """The subject of each commit id of ``ids`` (ids the index does not hold are left out)."""
+        marks = ",".join("?" * len(ids))
+        return dict(self.conn.execute(
+            f"SELECT id, subject FROM commits WHERE id IN ({marks})", ids).fetchall())
+
+    def commit_file_rows(self) -> list[tuple[int, int, str, str]]:
+        """(commit id, time, subject, path) of each file each commit of at most
+        ``large_commit_limit`` files changed, oldest commit first."""
+        return self.conn.execute(
+            "SELECT c.id, c.time, c.subject, f.path FROM commits c JOIN commit_files f"
+            " ON f.commit_id=c.id WHERE c.nfiles<=? ORDER BY c.id",
+            (self.settings.large_commit_limit,)).fetchall()
 
     def co_changes(self, path: str, *, half_life_days: float = 180.0,
                    recent: int | None = None) -> list[CoChange]:
@@ -699,25 +827,6 @@ class Index:
         out = [CoChange(p, together[p], n, weight[p], last[p]) for p in together]
         out.sort(key=lambda c: (-c.weight, c.path))
         return out
-
-    def defined_names(self, names: set[str]) -> set[str]:
-        """The subset of ``names`` that some indexed file defines."""
-        out: set[str] = set()
-        items = sorted(names)
-        for i in range(0, len(items), 500):
-            chunk = items[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            out.update(r[0] for r in self.conn.execute(
-                f"SELECT DISTINCT name FROM defs WHERE name IN ({marks})", chunk))
-        return out
-
-    def member_names(self, owner: str) -> set[str]:
-        """Names defined directly inside ``owner`` (a class's methods and attributes)."""
-        return {r[0] for r in self.conn.execute("SELECT name FROM defs WHERE parent=?", (owner,))}
-
-    def all_defined_names(self) -> set[str]:
-        """Every name some indexed file defines."""
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT name FROM defs")}
 
     def file(self, path: str) -> FileInfo | None:
         """The row of one indexed file as it is now (without loading every file's), or None."""

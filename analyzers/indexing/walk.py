@@ -204,6 +204,20 @@ def walk(
     """List the files of the workspace at ``root`` with their size and mtime."""
     root = root.resolve()
     refuse_git_internals(root)
+    names, in_git, notes = _list_names(root, token)
+    exclude_spec = None
+    if exclude:
+        import pathspec
+
+        exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+    entries, skipped = _stat_files(root, names, in_git, max_file_size, exclude_spec, token)
+    return WalkResult(root=root, entries=entries, skipped=skipped, in_git=in_git, notes=notes)
+
+
+def _list_names(root: Path, token: CancelToken) -> tuple[list[str], bool, list[str]]:
+    """(names, in git, notes): the workspace's files as git lists them when ``root`` is in a
+    git work tree (in git only when it is the top folder and ls-files worked), else as a walk
+    of the folder finds them."""
     notes: list[str] = []
     top = gitrepo.toplevel(root)
     in_git = top is not None and top.resolve() == root
@@ -230,13 +244,15 @@ def walk(
         more = f" and {len(foreign) - FOREIGN_SHOWN} more" if len(foreign) > FOREIGN_SHOWN else ""
         notes.append(f"skipped {len(foreign)} folder(s) that are not this workspace's own files "
                      f"(index each on its own): {shown}{more}")
-    exclude_spec = None
-    if exclude:
-        import pathspec
+    return names, in_git, notes
 
-        exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude)
+
+def _stat_files(root: Path, names: list[str], in_git: bool, max_file_size: int,
+                exclude_spec: pathspec.GitIgnoreSpec | None, token: CancelToken
+                ) -> tuple[list[Entry], list[Skip]]:
+    """(entries, skipped): each listed regular file within ``max_file_size`` with its size and
+    mtime; the others with why they are left out."""
     root_prefix = os.path.join(root, "")  # os.lstat on strings: Path joins cost more than the stat
-
     entries: list[Entry] = []
     skipped: list[Skip] = []
     # The loop runs for every file on every warm start: locals, and the common case first.
@@ -248,15 +264,10 @@ def walk(
             token.check()
         if rel[0] == "." and rel.split("/", 1)[0] in ALWAYS_SKIPPED_DIRS:
             continue
-        if exclude_spec is not None and exclude_spec.match_file(rel):
-            skipped.append(Skip(rel, "excluded", "matches an exclude glob"))
-            continue
-        if not rel.isascii():
-            try:
-                rel.encode("utf-8")
-            except UnicodeEncodeError:
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                skipped.append(Skip(shown, "undecodable_name", "the file name is not valid UTF-8"))
+        if exclude_spec is not None or not rel.isascii():  # (most names: neither)
+            skip = _skip_by_name(rel, exclude_spec)
+            if skip is not None:
+                skipped.append(skip)
                 continue
         try:
             st = lstat(root_prefix + rel)
@@ -270,21 +281,41 @@ def walk(
         if st.st_mode & 0o170000 == regular and st.st_size <= max_file_size:
             add(Entry(rel, st.st_size, st.st_mtime_ns))
             continue
-        if stat.S_ISLNK(st.st_mode):
-            skipped.append(_classify_link(root, rel))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            if stat.S_ISDIR(st.st_mode):
-                continue  # a submodule or nested repository
-            skipped.append(Skip(rel, "not_a_file", "special file"))
-            continue
-        if st.st_size > max_file_size:
-            skipped.append(
-                Skip(rel, "too_large", f"{st.st_size:,} bytes > limit {max_file_size:,}")
-            )
-            continue
-        entries.append(Entry(rel, st.st_size, st.st_mtime_ns))
-    return WalkResult(root=root, entries=entries, skipped=skipped, in_git=in_git, notes=notes)
+        found = _unusual_file(root, rel, st, max_file_size)
+        if isinstance(found, Skip):
+            skipped.append(found)
+        elif found is not None:
+            entries.append(found)
+    return entries, skipped
+
+
+def _skip_by_name(rel: str, exclude_spec: pathspec.GitIgnoreSpec | None) -> Skip | None:
+    """Why ``rel`` is left out by its name alone (an exclude glob, a name that is not UTF-8),
+    or ``None``."""
+    if exclude_spec is not None and exclude_spec.match_file(rel):
+        return Skip(rel, "excluded", "matches an exclude glob")
+    if not rel.isascii():
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return Skip(shown, "undecodable_name", "the file name is not valid UTF-8")
+    return None
+
+
+def _unusual_file(root: Path, rel: str, st: os.stat_result,
+                  max_file_size: int) -> Entry | Skip | None:
+    """What a path that is not a regular file within the size limit is: a symlink, a special
+    file or one too large (a Skip), a folder (``None``: a submodule or nested repository)."""
+    if stat.S_ISLNK(st.st_mode):
+        return _classify_link(root, rel)
+    if not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            return None  # a submodule or nested repository
+        return Skip(rel, "not_a_file", "special file")
+    if st.st_size > max_file_size:
+        return Skip(rel, "too_large", f"{st.st_size:,} bytes > limit {max_file_size:,}")
+    return Entry(rel, st.st_size, st.st_mtime_ns)
 
 
 def _classify_link(root: Path, rel: str) -> Skip:

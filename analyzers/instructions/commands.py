@@ -231,6 +231,8 @@ def _plain_name(text: str) -> bool:
 # -- make and just ------------------------------------------------------------------------------
 
 def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    """``make X``: each target that the Makefiles the command reads do not define (nor, when
+    it names no folder or file, any Makefile of the workspace)."""
     opts, pos = _options(args, ("-C", "--directory", "-f", "--file", "--makefile", "-I",
                                 "-o", "-W", "-l"))
     targets = [w for w in pos if "=" not in w.text and not w.text.isdigit()]
@@ -239,18 +241,7 @@ def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     ws = ctx.ws
     explicit = opts.get("-C") or opts.get("--directory")
     mfile = opts.get("-f") or opts.get("--file") or opts.get("--makefile")
-    folders = _folders(ctx, cmd, explicit)
-    paths: list[str] = []
-    if mfile:
-        paths = [p for p in (ctx.join(mfile), normalise(mfile)) if ws.exists(p)]
-        if not paths:
-            return
-    else:
-        for folder in folders:
-            hit = mf.in_dir(ws, folder, mf.MAKEFILES) if (explicit or cmd.cwd) else \
-                mf.nearest(ws, folder, mf.MAKEFILES)
-            if hit:
-                paths.append(hit)
+    paths = _makefiles(ctx, cmd, explicit, mfile)
     if not paths:
         return
     defined = [mf.make_targets(ws, p) for p in paths]
@@ -259,12 +250,36 @@ def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     others = [] if (explicit or cmd.cwd or mfile) else \
         [mf.make_targets(ws, p) for p in mf.find_all(ws, mf.MAKEFILES)]
     for t in targets:
-        if t.dynamic or any(d is not None and d.has(t.text) for d in defined):
-            continue
-        if any(o is None or o.has(t.text) for o in others):
-            continue
-        pool = set().union(*(d.names for d in defined if d is not None))
-        _report_name(ctx, t, "make target", paths[0], {n for n in pool if not n.startswith(".")})
+        if _undefined_target(t, defined, others):
+            pool = set().union(*(d.names for d in defined if d is not None))
+            _report_name(ctx, t, "make target", paths[0],
+                         {n for n in pool if not n.startswith(".")})
+
+
+def _undefined_target(t: Word, defined: list[mf.Names | None],
+                      others: list[mf.Names | None]) -> bool:
+    """Whether target ``t`` is spelled out and neither the Makefiles read (``defined``) nor any
+    of ``others`` (one that cannot be read counts as defining it) define it."""
+    if t.dynamic or any(d is not None and d.has(t.text) for d in defined):
+        return False
+    return not any(o is None or o.has(t.text) for o in others)
+
+
+def _makefiles(ctx: FileContext, cmd: Command, explicit: str | None,
+               mfile: str | None) -> list[str]:
+    """The Makefiles ``make`` reads: the ``-f`` file; else the one in each folder it runs in
+    (``-C`` or ``cd``), or the nearest above this file and above the root."""
+    ws = ctx.ws
+    if mfile:
+        return [p for p in (ctx.join(mfile), normalise(mfile)) if ws.exists(p)]
+    scoped = explicit or cmd.cwd
+    paths: list[str] = []
+    for folder in _folders(ctx, cmd, explicit):
+        hit = mf.in_dir(ws, folder, mf.MAKEFILES) if scoped else \
+            mf.nearest(ws, folder, mf.MAKEFILES)
+        if hit:
+            paths.append(hit)
+    return paths
 
 
 def _just(ctx: FileContext, cmd: Command, args: list[Word]) -> None:

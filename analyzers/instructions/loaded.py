@@ -18,6 +18,7 @@ Per agent, following each one's documented behaviour:
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzers.instructions import discover
@@ -73,81 +74,141 @@ def _scoped(ws: Workspace, path: str, key: str, folder: str) -> tuple[bool, bool
     return True, discover.matches_any(globs, _files_under(ws, folder))
 
 
+@dataclass(slots=True)
+class _Where:
+    """Where an agent works: the workspace, the folder, the folders from the root down to it and
+    the workspace's instruction files."""
+
+    ws: Workspace
+    folder: str
+    chain: list[str]
+    instr: set[str]
+
+    def reason(self, d: str) -> str:
+        """Why a file of folder ``d`` of the chain loads."""
+        return "this folder" if d == normalise(self.folder) else "ancestor folder"
+
+    def down_the_chain(self, name: str) -> list[_Entry]:
+        """The files called ``name`` from the root down to the folder."""
+        return [_Entry(_at(d, name), self.reason(d)) for d in self.chain
+                if _at(d, name) in self.instr]
+
+
+_CLAUDE_NAMES = ("CLAUDE.md", ".claude/CLAUDE.md", "CLAUDE.local.md")
+
+
 def _plan(ws: Workspace, folder: str, instr: set[str]) -> dict[str, list[_Entry]]:
-    chain = ancestors(folder)
-    plan: dict[str, list[_Entry]] = {}
+    """Per agent (those that load anything), the instruction files it loads in ``folder``."""
+    where = _Where(ws, folder, ancestors(folder), instr)
+    plan = {agent: entries(where) for agent, entries in _AGENT_PLANS}
+    return {k: v for k, v in plan.items() if v}
 
-    def reason(d: str) -> str:
-        return "this folder" if d == normalise(folder) else "ancestor folder"
 
-    claude: list[_Entry] = []
-    for d in chain:
-        for name in ("CLAUDE.md", ".claude/CLAUDE.md", "CLAUDE.local.md"):
-            p = _at(d, name)
-            if p in instr:
-                claude.append(_Entry(p, reason(d), expand_imports=True))
-    for p in sorted(instr):
-        kind = discover.kind_of(p)
-        if kind == discover.CLAUDE_RULE and p.startswith(".claude/"):
-            has, hit = _scoped(ws, p, "paths", folder)
-            if not has:
-                claude.append(_Entry(p, "rule without paths", expand_imports=True))
-            elif hit:
-                claude.append(_Entry(p, "rule whose paths match files here", True, True))
-        elif kind == discover.CLAUDE and posixpath.basename(p) == "CLAUDE.md" \
-                and _under(folder, p) and posixpath.dirname(p) not in chain \
-                and not p.startswith(".claude/"):
-            claude.append(_Entry(p, f"nested: read when the agent works in "
-                                    f"{posixpath.dirname(p)}/", True, True))
-    plan["Claude Code"] = claude
+def _claude_code(w: _Where) -> list[_Entry]:
+    """Claude Code: its files from the root down, with their imports; then its rules and the
+    ``CLAUDE.md`` files below the folder."""
+    out = [_Entry(_at(d, name), w.reason(d), expand_imports=True)
+           for d in w.chain for name in _CLAUDE_NAMES if _at(d, name) in w.instr]
+    for p in sorted(w.instr):
+        entry = _claude_rule_or_nested(w, p)
+        if entry is not None:
+            out.append(entry)
+    return out
 
-    agents_chain = [_Entry(_at(d, "AGENTS.md"), reason(d)) for d in chain
-                    if _at(d, "AGENTS.md") in instr]
-    plan["Codex"] = list(agents_chain)
 
-    gemini = [_Entry(_at(d, "GEMINI.md"), reason(d)) for d in chain if _at(d, "GEMINI.md") in instr]
-    gemini.extend(_Entry(p, "below this folder") for p in sorted(instr)
-                  if posixpath.basename(p) == "GEMINI.md" and _under(folder, p)
-                  and posixpath.dirname(p) not in chain)
-    plan["Gemini CLI"] = gemini
+def _claude_rule_or_nested(w: _Where, p: str) -> _Entry | None:
+    """``p`` as a ``.claude/rules`` file (without paths, or with paths matching files here) or a
+    ``CLAUDE.md`` below the folder (read when the agent works there); else ``None``."""
+    kind = discover.kind_of(p)
+    if kind == discover.CLAUDE_RULE and p.startswith(".claude/"):
+        has, hit = _scoped(w.ws, p, "paths", w.folder)
+        if not has:
+            return _Entry(p, "rule without paths", expand_imports=True)
+        return _Entry(p, "rule whose paths match files here", True, True) if hit else None
+    if kind == discover.CLAUDE and posixpath.basename(p) == "CLAUDE.md" \
+            and _under(w.folder, p) and posixpath.dirname(p) not in w.chain \
+            and not p.startswith(".claude/"):
+        return _Entry(p, f"nested: read when the agent works in {posixpath.dirname(p)}/",
+                      True, True)
+    return None
 
-    copilot: list[_Entry] = []
-    for p in sorted(instr):
+
+def _codex(w: _Where) -> list[_Entry]:
+    """Codex: ``AGENTS.md`` from the root down."""
+    return w.down_the_chain("AGENTS.md")
+
+
+def _gemini(w: _Where) -> list[_Entry]:
+    """Gemini CLI: ``GEMINI.md`` from the root down, then below the folder."""
+    return w.down_the_chain("GEMINI.md") + [
+        _Entry(p, "below this folder") for p in sorted(w.instr)
+        if posixpath.basename(p) == "GEMINI.md" and _under(w.folder, p)
+        and posixpath.dirname(p) not in w.chain]
+
+
+def _copilot(w: _Where) -> list[_Entry]:
+    """GitHub Copilot: the repository instructions, and scoped ones whose applyTo matches."""
+    out: list[_Entry] = []
+    for p in sorted(w.instr):
         kind = discover.kind_of(p)
         if kind == discover.COPILOT:
-            copilot.append(_Entry(p, "repository instructions"))
-        elif kind == discover.COPILOT_SCOPED:
-            has, hit = _scoped(ws, p, "applyTo", folder)
-            if hit:
-                copilot.append(_Entry(p, "applyTo matches files here", True))
-    plan["GitHub Copilot"] = copilot
+            out.append(_Entry(p, "repository instructions"))
+        elif kind == discover.COPILOT_SCOPED and _scoped(w.ws, p, "applyTo", w.folder)[1]:
+            out.append(_Entry(p, "applyTo matches files here", True))
+    return out
 
-    cursor: list[_Entry] = []
-    for p in sorted(instr):
+
+def _cursor(w: _Where) -> list[_Entry]:
+    """Cursor: legacy ``.cursorrules`` and the rules that apply here; with any, ``AGENTS.md``
+    from the root down too."""
+    out: list[_Entry] = []
+    for p in sorted(w.instr):
         kind = discover.kind_of(p)
         if kind == discover.CURSOR_LEGACY and posixpath.dirname(p) in ("", "."):
-            cursor.append(_Entry(p, "legacy .cursorrules"))
+            out.append(_Entry(p, "legacy .cursorrules"))
         elif kind == discover.CURSOR_RULE:
-            base = p.split(".cursor/rules/")[0].rstrip("/") or "."
-            if base not in chain:
-                continue
-            doc = ws.document(p)
-            entries = doc.frontmatter.entries if doc and doc.frontmatter else {}
-            always = entries.get("alwaysApply")
-            if always is not None and always.value is True:
-                cursor.append(_Entry(p, "alwaysApply rule"))
-                continue
-            has, hit = _scoped(ws, p, "globs", folder)
-            if hit:
-                cursor.append(_Entry(p, "globs match files here", True))
-            elif not has and "description" in entries:
-                cursor.append(_Entry(p, "the agent picks it by its description", True))
-    if cursor:
-        cursor.extend(agents_chain)
-    plan["Cursor"] = cursor
-    plan["Windsurf"] = [_Entry(p, "workspace rules") for p in sorted(instr)
-                        if discover.kind_of(p) == discover.WINDSURF]
-    return {k: v for k, v in plan.items() if v}
+            entry = _cursor_rule(w, p)
+            if entry is not None:
+                out.append(entry)
+    if out:
+        out.extend(w.down_the_chain("AGENTS.md"))
+    return out
+
+
+def _cursor_rule(w: _Where, p: str) -> _Entry | None:
+    """A ``.cursor/rules`` file of a folder of the chain: always applied, matched by its globs,
+    or picked by its description; else ``None``."""
+    base = p.split(".cursor/rules/")[0].rstrip("/") or "."
+    if base not in w.chain:
+        return None
+    doc = w.ws.document(p)
+    entries = doc.frontmatter.entries if doc and doc.frontmatter else {}
+    always = entries.get("alwaysApply")
+    if always is not None and always.value is True:
+        return _Entry(p, "alwaysApply rule")
+    has, hit = _scoped(w.ws, p, "globs", w.folder)
+    if hit:
+        return _Entry(p, "globs match files here", True)
+    if not has and "description" in entries:
+        return _Entry(p, "the agent picks it by its description", True)
+    return None
+
+
+def _windsurf(w: _Where) -> list[_Entry]:
+    """Windsurf: the workspace rules."""
+    return [_Entry(p, "workspace rules") for p in sorted(w.instr)
+            if discover.kind_of(p) == discover.WINDSURF]
+
+
+# Each agent and how its files are found, in the order reports list them.
+_AGENT_PLANS: tuple[tuple[str, Callable[[_Where], list[_Entry]]], ...] = (
+    ("Claude Code", _claude_code),
+    ("Codex", _codex),
+    ("Gemini CLI", _gemini),
+    ("GitHub Copilot", _copilot),
+    ("Cursor", _cursor),
+    ("Windsurf", _windsurf),
+)
 
 
 def loaded_for(ws: Workspace, folder: str) -> LoadedReport:

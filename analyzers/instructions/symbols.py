@@ -32,7 +32,7 @@ COMMON_APIS = frozenset("""
 def _defined(ws: Workspace, names: set[str]) -> set[str]:
     if ws.index is None or not names:
         return set()
-    return ws.index.defined_names(names)
+    return ws.index.defined_names(sorted(names))
 
 
 GREP_OUTPUT_CAP = 32 << 20  # bytes of matches read before giving up on the rest
@@ -273,7 +273,7 @@ def _closest(ws: Workspace, name: str) -> str | None:
     if not isinstance(cached, dict):
         index: dict[str, set[str]] = {}
         everything: set[str] = set()
-        for n in ws.index.all_defined_names():
+        for n in ws.index.all_definition_names():
             everything.add(n)
             for w in set(split_identifier(n)):
                 if len(w) >= 3:
