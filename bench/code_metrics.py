@@ -79,11 +79,10 @@ def git_calls(tree: ast.AST, text: str) -> set[str]:
             names = [a.name for a in n.names]
             if (isinstance(n, ast.ImportFrom) and n.module in ("git", "git.exc")) or "git" in names:
                 ways.add("gitpython")
-        if isinstance(n, ast.Call) and n.args:
-            first = n.args[0]
-            if isinstance(first, (ast.List, ast.Tuple)) and first.elts and \
-                    isinstance(first.elts[0], ast.Constant) and first.elts[0].value == "git":
-                ways.add("subprocess")
+        if isinstance(n, (ast.List, ast.Tuple)) and n.elts and \
+                isinstance(n.elts[0], ast.Constant) and n.elts[0].value == "git" and \
+                "subprocess" in text:
+            ways.add("subprocess")  # an argv starting with "git" in a module running programs
     if re.search(r"\.git\.(execute|rev_parse|log|show|ls_files|diff|status)\(", text):
         ways.add("repo.git")
     return ways
