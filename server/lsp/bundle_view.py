@@ -36,11 +36,10 @@ from analyzers.app.seeds import SeedSpec, innermost_definition, resolve_seed, sp
 from analyzers.app.workspace import Snapshot
 from analyzers.bundles.assemble import BundleResult
 from analyzers.bundles.render import render
-from analyzers.confine import read_bytes_inside
-from analyzers.indexing.filefacts import decode
 from analyzers.secrets import redact
 from server.lsp.args import CommandError, Located
 from server.lsp.chain import Chain
+from server.lsp.handlers.common import doc_text
 from server.lsp.lanes import BUNDLE_REFRESH
 from server.lsp.positions import from_lsp, split_lines
 from server.lsp.state import Buffer, ServerState
@@ -160,8 +159,7 @@ class BundleSession:
             return Target(path, is_dir=True)
         if loc.position is None:
             return Target(path)
-        text = buf.text if buf is not None else _read_text(root, path,
-                                                           state.settings.max_file_size)
+        text = doc_text(state, buf, loc.uri)
         if text is None:
             return Target(path)
         line = from_lsp(split_lines(text), loc.position, codec).line
@@ -413,14 +411,6 @@ def bundle_view(bundle: Any) -> dict[str, Any]:
                 row["reason"] = redact(row["reason"])
     out["seeds"] = [redact(x) for x in out.get("seeds", [])]
     return out
-
-
-def _read_text(root: Any, path: str, max_size: int) -> str | None:
-    data = read_bytes_inside(root, path, limit=max_size + 1)
-    if data is None or len(data) > max_size:
-        return None
-    text, _ = decode(data)
-    return text
 
 
 def wanted(only: list[str] | None, kind: str) -> bool:

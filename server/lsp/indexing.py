@@ -204,9 +204,10 @@ class Indexer:
             cb(report)
         if report.files_parsed or report.files_removed or (
                 report.history and report.history.commits_read):
-            self.state.call_soon(self._refresh)
+            self.state.call_soon(self.refresh_views)
 
-    def _refresh(self) -> None:
+    def refresh_views(self) -> None:
+        """Ask the client to pull inlay hints and code lenses again (those it can refresh)."""
         if self.refresh_inlay:
             self.ls.protocol.send_request(types.WORKSPACE_INLAY_HINT_REFRESH, None)
         if self.refresh_lens:

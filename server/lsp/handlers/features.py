@@ -17,7 +17,6 @@ from server.lsp.bundle_view import ACTION_KIND, wanted
 from server.lsp.commands import SHOW_BUDGET
 from server.lsp.handlers.common import (
     analysis_deps,
-    disk_text,
     doc_text,
     fresh_or_stale,
     not_answered,
@@ -47,7 +46,7 @@ async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> typ
         return note(why) if too_large else None
 
     def run(ctx: JobContext, stale_ok: bool) -> types.Hover | None:
-        text = buf.text if buf is not None else disk_text(state, uri)
+        text = doc_text(state, buf, uri)
         if text is None:
             return None
         lines = split_lines(text)
@@ -91,7 +90,7 @@ async def inlay_hints(ls: StewardServer, params: types.InlayHintParams, call: Ca
         return []
 
     def run(ctx: JobContext) -> list[types.InlayHint]:
-        text = buf.text if buf is not None else disk_text(state, uri)
+        text = doc_text(state, buf, uri)
         if text is None:
             return []
         if ls.checks.applies_to(uri):

@@ -102,7 +102,7 @@ async def did_change_configuration(ls: StewardServer,
         ls.indexer.schedule("settings changed")
     else:
         ls.recheck_open_documents()
-    ls.indexer._refresh()
+    ls.indexer.refresh_views()
 
 
 def progress_cancel(ls: StewardServer, params: types.WorkDoneProgressCancelParams,
