@@ -402,3 +402,30 @@ async def test_index_changes_ask_the_client_to_pull_again(
     # pytest-lsp's client counts the server's workspace/diagnostic/refresh requests.
     await wait_for(lambda: client.diagnostic_refresh_count > before_refreshes,
                    what="workspace/diagnostic/refresh")
+
+
+async def test_check_instructions_refuses_paths_outside_the_workspace(client: LanguageClient,
+                                                                      repo: Path) -> None:
+    from pygls.exceptions import JsonRpcException
+
+    outside = repo.parent / "elsewhere"
+    outside.mkdir(exist_ok=True)
+    (outside / "CLAUDE.md").write_text("# Not ours\n")
+
+    async def check(arg: dict[str, Any]) -> Any:
+        return await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="ctxsteward.checkInstructions", arguments=[arg]))
+
+    refused = {"../elsewhere/CLAUDE.md": "is outside the workspace",
+               str(outside / "CLAUDE.md"): "is outside the workspace",
+               ".git/config": r"is inside \.git/",
+               ".env": "may hold secrets"}
+    for raw, why in refused.items():
+        with pytest.raises(JsonRpcException,
+                           match=rf"ctxsteward\.checkInstructions: refused: path '.*' {why}"):
+            await check({"paths": ["sub", raw]})
+    with pytest.raises(JsonRpcException, match="is outside the workspace"):
+        await check({"uri": (outside / "CLAUDE.md").as_uri()})
+    # A path inside the workspace, given absolute, is the same file as its relative form.
+    one = await check({"paths": [str(repo / "sub")]})
+    assert [d["path"] for d in one["diagnostics"]] == ["sub/AGENTS.md"]

@@ -17,6 +17,8 @@ from lsprotocol import types
 from pydantic import Field
 from pygls.workspace.position_codec import PositionCodec
 
+from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets
 from analyzers.instructions import (
     CheckReport,
     check_workspace,
@@ -28,7 +30,7 @@ from analyzers.instructions import (
 from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
 from analyzers.positions import Position
-from server.lsp.args import CommandError
+from server.lsp.args import LSP_WORDS, CommandError
 from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
 from server.lsp.hover import _pct
 from server.lsp.positions import line_start, lsp_position, split_lines, to_lsp
@@ -256,18 +258,22 @@ def _summary(report: CheckReport) -> str:
 
 
 def check_paths(command: str, obj: dict[str, Any], state: ServerState) -> list[str] | None:
-    """``{"paths": [...]}`` (root-relative) or ``{"uri": ...}``; None: every instruction file."""
+    """``{"paths": [...]}`` (root-relative) or ``{"uri": ...}``, under the application's
+    path-safety rule (inside the workspace, not in ``.git`` or our cache, not a secret-bearing
+    name); None: every instruction file."""
     raw = obj.get("paths")
-    if raw is not None:
-        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-            raise CommandError(f"{command}: 'paths' must be a list of root-relative paths")
-        return list(raw) or None
     uri = obj.get("uri")
-    if uri is None:
-        return None
-    if not isinstance(uri, str):
+    if raw is not None and (not isinstance(raw, list) or
+                            not all(isinstance(p, str) for p in raw)):
+        raise CommandError(f"{command}: 'paths' must be a list of root-relative paths")
+    if raw is None and uri is not None and not isinstance(uri, str):
         raise CommandError(f"{command}: 'uri' must be a string")
-    path = _rel(state, uri)
-    if path is None:
-        raise CommandError(f"{command}: {uri} is not a file of the workspace")
-    return [path]
+    ws = state.workspace()
+    if ws is None:
+        raise CommandError("no workspace folder is open")
+    try:
+        if raw is not None:
+            return [ws.path(p, secrets=Secrets.NAME) for p in raw] or None
+        return None if uri is None else [state.checked_path(uri)]
+    except RequestError as e:
+        raise CommandError(f"{command}: {e.worded(LSP_WORDS)}") from None
