@@ -3,6 +3,8 @@ conversion to and from the LSP's (0-based lines, UTF-16 code units unless negoti
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -11,7 +13,17 @@ from analyzers.instructions.findings import Range as InstructionRange
 from analyzers.positions import Position, Range
 from analyzers.syntax import parse
 from server.lsp.documents import definition_at
-from server.lsp.positions import from_lsp, line_start, lsp_position, split_lines, to_lsp
+from server.lsp.positions import (
+    from_lsp,
+    from_lsp_kept,
+    line_end,
+    line_span,
+    line_start,
+    lsp_position,
+    split_lines,
+    to_lsp,
+)
+from server.lsp.textdoc import LineDocument
 
 SOURCE = "/* ü 😋 */ function build() {}\nclass Ünïcode { método() {} }\n"
 
@@ -91,3 +103,76 @@ def test_instruction_ranges_are_lsp_shaped_and_core_adds_the_line() -> None:
     assert r.core() == Range.of(1, 3, 3, 5)
     assert to_lsp(["abcdef", "", "ü😋xyzw"], r.core()) == types.Range(
         start=types.Position(line=0, character=3), end=types.Position(line=2, character=6))
+
+
+def test_line_end_and_line_span() -> None:
+    lines = split_lines("a😋\nxy")
+    assert line_end(lines, 1) == types.Position(line=0, character=3)  # after the pair
+    assert line_end(lines, 1, UTF8) == types.Position(line=0, character=5)
+    assert line_end(lines, 2) == types.Position(line=1, character=2)
+    assert line_end(lines, 5) == types.Position(line=4, character=0)  # past the document
+    assert line_span(_lsp(3, 9, 0)) == (4, 4)
+    assert line_span(types.Range(start=types.Position(line=0, character=5),
+                                 end=types.Position(line=7, character=0))) == (1, 8)
+
+
+def test_from_lsp_kept_never_lands_inside_a_line_break() -> None:
+    kept = "ab😋\r\ncd\n".splitlines(True)
+
+    def at(line: int, character: int) -> tuple[int, int]:
+        return from_lsp_kept(kept, types.Position(line=line, character=character))
+
+    assert at(0, 4) == (0, 3)  # after the surrogate pair
+    assert at(0, 3) == (0, 3)  # inside it: after it
+    assert at(0, 99) == (0, 3)  # past the line's end: before its "\r\n"
+    assert at(1, 2) == (1, 2)
+    assert at(2, 0) == (1, 3)  # the empty line after the last break: the end of the text
+    assert at(9, 9) == (1, 3)
+    assert from_lsp_kept(["ab"], types.Position(line=1, character=0)) == (0, 2)
+    assert from_lsp_kept(["é\r", "x"], types.Position(line=0, character=5), UTF8) == (0, 1)
+
+
+def _offset(text: str, pos: types.Position) -> int:
+    """An editor's reading of a UTF-16 LSP position in ``text``: a code-point offset, clamped to
+    the end of its line; past the last line, the end of the text (written without the code
+    under test)."""
+    starts = [0]
+    i = 0
+    while i < len(text):
+        if text[i] == "\r" and text[i + 1:i + 2] == "\n":
+            i += 2
+        elif text[i] in "\r\n":
+            i += 1
+        else:
+            i += 1
+            continue
+        starts.append(i)
+    if pos.line >= len(starts):
+        return len(text)
+    start = starts[pos.line]
+    end = len(text) if pos.line + 1 == len(starts) else starts[pos.line + 1]
+    line = text[start:end].rstrip("\r\n")
+    units = 0
+    for k, ch in enumerate(line):
+        if units >= pos.character:
+            return start + k
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return start + len(line)
+
+
+def test_incremental_changes_edit_where_the_editor_does() -> None:
+    rng = random.Random(15)
+    pieces = ["a", "é", "😋", " ", "\n", "\r\n", "\r", "xyz", ""]
+    text = "def f():\r\n    return '😋'\n\nclass Ü:\n    pass"
+    doc = LineDocument("file:///t.py", source=text, version=0)
+    for _ in range(400):
+        a = types.Position(line=rng.randrange(8), character=rng.randrange(12))
+        b = types.Position(line=rng.randrange(8), character=rng.randrange(12))
+        start, end = sorted((a, b), key=lambda p: _offset(text, p))
+        new = "".join(rng.choice(pieces) for _ in range(rng.randrange(3)))
+        doc.apply_change(types.TextDocumentContentChangePartial(
+            range=types.Range(start=start, end=end), text=new))
+        text = text[:_offset(text, start)] + new + text[_offset(text, end):]
+        assert doc.source == text
+        assert doc.length == len(text)
+        assert "".join(doc.lines) == text

@@ -6,11 +6,10 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from analyzers.positions import Position
 from analyzers.secrets import redact
 from server.lsp.documents import DocFacts
 from server.lsp.hover import _pct
-from server.lsp.positions import line_start, lsp_position, split_lines
+from server.lsp.positions import line_end, line_start, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
@@ -23,20 +22,19 @@ def _top_level(facts: DocFacts) -> list:
 
 def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
                 first: int, last: int, codec: PositionCodec) -> list[types.InlayHint]:
-    """Hints for top-level definitions whose header line is within 0-based [first, last]."""
+    """Hints for top-level definitions whose header line is within core lines [first, last]."""
     facts, _ = state.facts_for(buf, uri, ctx)
     if facts is None:
         return []
     lines = split_lines(text)
     out = []
     for d in _top_level(facts):
-        row = d.name_line - 1
-        if row < first or row > last or row >= len(lines):
+        if not first <= d.name_line <= min(last, len(lines)):
             continue
         n = state.scaled(d.tokens)
         share = d.tokens / facts.tokens if facts.tokens else 0.0
         out.append(types.InlayHint(
-            position=lsp_position(lines, Position(d.name_line, len(lines[row])), codec),
+            position=line_end(lines, d.name_line, codec),
             label=f"{n:,} tokens",
             padding_left=True,
             tooltip=redact(  # a definition's name may hold a token

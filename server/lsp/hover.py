@@ -11,6 +11,7 @@ from pathlib import Path
 from analyzers.confine import read_bytes_inside, relative_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
+from analyzers.positions import Position, Range
 from analyzers.secrets import secret_by_name
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
@@ -24,10 +25,18 @@ CO_CHANGE_PARTNERS = 3
 
 @dataclass(frozen=True, slots=True)
 class HoverAnswer:
+    """A hover's Markdown, shown over the word or path from ``start`` to ``end`` (code-point
+    columns) on core ``line``."""
+
     markdown: str
-    line: int  # 0-based
-    start: int  # code-point columns
+    line: int
+    start: int
     end: int
+
+    @property
+    def range(self) -> Range:
+        """What the hover is about, as a core range."""
+        return Range.of(self.line, self.start, self.line, self.end)
 
 
 def _pct(share: float) -> str:
@@ -40,26 +49,27 @@ def _tokens(state: ServerState, raw: int) -> str:
 
 
 def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
-          line: int, col: int, *, stale_ok: bool = False) -> HoverAnswer | None:
-    """The hover at (0-based ``line``, code-point ``col``) of ``text``, the document ``uri``
-    (``stale_ok``: from the facts of an earlier version of the buffer, during an edit burst)."""
+          at: Position, *, stale_ok: bool = False) -> HoverAnswer | None:
+    """The hover at ``at`` (core) of ``text``, the document ``uri`` (``stale_ok``: from the
+    facts of an earlier version of the buffer, during an edit burst)."""
     facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
     if facts is None:
         return None
     lines = split_lines(text)
-    if not 0 <= line < len(lines):
+    line, col, row = at.line, at.character, at.line - 1
+    if not 0 <= row < len(lines):
         return None
     if facts.lang == "markdown" or facts.path.lower().endswith((".md", ".mdc")):
-        return _markdown_path_hover(state, facts, lines[line], line, col)
+        return _markdown_path_hover(state, facts, lines[row], line, col)
     ctx.check()
-    here = definition_at(facts.definitions, lines, line, col)
+    here = definition_at(facts.definitions, lines, row, col)
     index = state.index()
     if here is not None:
-        w = word_at(lines[line], col)
+        w = word_at(lines[row], col)
         start, end = (w[1], w[2]) if w else (col, col)
         md = _describe(state, index, [(facts.path, here)], facts, defined_here=True)
         return HoverAnswer(md, line, start, end)
-    w = word_at(lines[line], col)
+    w = word_at(lines[row], col)
     if w is None:
         return None
     word, start, end = w

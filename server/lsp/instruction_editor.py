@@ -29,11 +29,10 @@ from analyzers.instructions import (
 )
 from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
-from analyzers.positions import Position
 from server.lsp.args import LSP_WORDS, CommandError
 from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
 from server.lsp.hover import _pct
-from server.lsp.positions import line_start, lsp_position, split_lines, to_lsp
+from server.lsp.positions import line_end, line_start, split_lines, to_lsp
 from server.lsp.state import ServerState
 from server.scheduler import JobContext
 
@@ -194,7 +193,8 @@ def summary_lens(checks: InstructionChecks, ctx: JobContext, uri: str, text: str
 def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, first: int,
                   last: int, codec: PositionCodec, *, buffer: bool = True
                   ) -> list[types.InlayHint]:
-    """Tokens of each section (heading to next heading) at the end of its heading line."""
+    """Tokens of each section (heading to next heading) at the end of its heading line, for the
+    headings on core lines [first, last]."""
     s = _token_summary(checks, ctx, uri, text, buffer)
     if s is None:
         return []
@@ -202,12 +202,11 @@ def section_hints(checks: InstructionChecks, ctx: JobContext, uri: str, text: st
     out = []
     for sec in s.sections:
         rng = sec.range.core()
-        row = rng.start.line - 1  # 0-based, as the client's [first, last]
-        if sec.level == 0 or row < first or row > last or row >= len(lines):
+        if sec.level == 0 or not first <= rng.start.line <= min(last, len(lines)):
             continue
         share = sec.tokens / s.tokens if s.tokens else 0.0
         out.append(types.InlayHint(
-            position=lsp_position(lines, Position(rng.start.line, len(lines[row])), codec),
+            position=line_end(lines, rng.start.line, codec),
             label=f"{sec.tokens:,} tokens", padding_left=True,
             tooltip=f"Section “{sec.title}” (lines {rng.start.line}–{rng.end.line}): "
                     f"{sec.tokens:,} tokens, {share:.0%} of the file, loaded into every agent "

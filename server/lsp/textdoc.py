@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 
-# Every character str.splitlines breaks at (a line that ends in one of these is complete).
-_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+from server.lsp.positions import KEPT_BREAKS, from_lsp_kept
 
 
 class LineDocument(TextDocument):
@@ -57,12 +56,9 @@ class LineDocument(TextDocument):
         if not lines:
             self._set_text(change.text)
             return
-        rng = self._position_codec.range_from_client_units(lines, change.range)
-        s, e = rng.start.line, rng.end.line
-        s = min(s, len(lines) - 1)
-        e = min(max(e, s), len(lines) - 1)
-        start_col = rng.start.character if s == rng.start.line else len(lines[s])
-        end_col = rng.end.character if e == rng.end.line else len(lines[e])
+        s, start_col = from_lsp_kept(lines, change.range.start, self._position_codec)
+        e, end_col = max(from_lsp_kept(lines, change.range.end, self._position_codec),
+                         (s, start_col))
         seg = lines[s][:start_col] + change.text + lines[e][end_col:]
         # Re-split with the neighbouring lines, so joins (a line break deleted) and "\r" + "\n"
         # pairs come out as splitlines of the whole text would make them.
@@ -72,7 +68,7 @@ class LineDocument(TextDocument):
         old = sum(len(x) for x in lines[lo:hi])
         new_lines = window.splitlines(True)
         # A window that ends without a line break joins the line after it.
-        while hi < len(lines) and (not window or window[-1] not in _BREAKS or
+        while hi < len(lines) and (not window or window[-1] not in KEPT_BREAKS or
                                    window.endswith("\r")):
             window += lines[hi]
             old += len(lines[hi])

@@ -23,7 +23,7 @@ from server.lsp.handlers.common import (
     note,
 )
 from server.lsp.hover import hover as hover_answer
-from server.lsp.positions import split_lines
+from server.lsp.positions import from_lsp, line_span, line_start, split_lines, to_lsp
 from server.scheduler import JobContext
 
 if TYPE_CHECKING:
@@ -50,8 +50,7 @@ async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> typ
         if text is None:
             return None
         lines = split_lines(text)
-        pos = codec.position_from_client_units(lines, position)
-        ans = hover_answer(state, ctx, buf, uri, text, pos.line, pos.character,
+        ans = hover_answer(state, ctx, buf, uri, text, from_lsp(lines, position, codec),
                            stale_ok=stale_ok)
         if ans is None:
             loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
@@ -59,14 +58,10 @@ async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> typ
                 return None
             return types.Hover(contents=types.MarkupContent(
                 kind=types.MarkupKind.Markdown, value=redact(loaded)))
-        row = lines[ans.line]
-        rng = types.Range(
-            start=types.Position(line=ans.line,
-                                 character=codec.client_num_units(row[:ans.start])),
-            end=types.Position(line=ans.line, character=codec.client_num_units(row[:ans.end])))
         # Names and signatures come from files and git: a token in one is redacted.
         return types.Hover(contents=types.MarkupContent(
-            kind=types.MarkupKind.Markdown, value=redact(ans.markdown)), range=rng)
+            kind=types.MarkupKind.Markdown, value=redact(ans.markdown)),
+            range=to_lsp(lines, ans.range, codec))
 
     # During an edit burst the facts of an earlier version answer at once (the newest
     # version's analysis is debounced, and the next change would supersede it).
@@ -85,7 +80,7 @@ async def inlay_hints(ls: StewardServer, params: types.InlayHintParams, call: Ca
     uri = params.text_document.uri
     buf = ls.buffer(uri)
     codec = ls.workspace.position_codec
-    first, last = params.range.start.line, params.range.end.line
+    first, last = line_span(params.range)
     if not_answered(ls, uri, buf)[0] is not None:
         return []
 
@@ -115,9 +110,7 @@ async def code_lens(ls: StewardServer, params: types.CodeLensParams, call: Call
     if why is not None:
         if not too_large:
             return []
-        zero = types.Range(start=types.Position(line=0, character=0),
-                           end=types.Position(line=0, character=0))
-        return [types.CodeLens(range=zero, command=types.Command(
+        return [types.CodeLens(range=line_start(1), command=types.Command(
             title=f"Context Steward: {why}", command=SHOW_BUDGET,
             arguments=[{"uri": uri, "show": True}]))]
 
