@@ -15,14 +15,13 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from analyzers.app.errors import F, RequestError
-from analyzers.app.requests import BundleRequest
+from analyzers.app.requests import BundleRequest, check_bundle_name
 from analyzers.app.seeds import Seed, relative_to_root, resolve_seed
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
 
 RANK_ONLY_LIMIT = 50
 CANDIDATE_POOL = 60
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 # Bad input to a bundle request: the one request error type (its old name, kept for callers).
@@ -588,12 +586,8 @@ def bundles_dir(root: Path) -> Path:
 
 
 def _check_name(name: str) -> None:
-    if not name.strip():
-        raise BundleError("the bundle name is empty: use letters, digits, '.', '_' or '-'")
-    if not _NAME.match(name) or ".." in name:
-        shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
-        raise BundleError(f"bundle name {shown}: use letters, digits, '.', '_' or '-' only, "
-                          "at most 100 characters")
+    """Refuse a name no bundle is saved under (the one rule: ``check_bundle_name``)."""
+    check_bundle_name(name, "name")
 
 
 check_name = _check_name  # for callers that refuse a name before any work
@@ -661,8 +655,8 @@ def load_saved(root: Path, name: str) -> SavedBundle:
     if not path.exists():
         have = sorted(p.stem for p in bundles_dir(root).glob("*.json")) \
             if bundles_dir(root).exists() else []
-        hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
-        raise BundleError(f"no saved bundle named {name!r}{hint}")
+        hint = f" (saved: {', '.join(have)})" if have else f" (none saved yet: use {F.save})"
+        raise BundleError(f"no saved bundle named {name!r}{hint}", field="verify")
     data = read_bytes_inside(root, path)
     if data is None:
         raise BundleError(f"saved bundle {path} cannot be read (a symlink out of the workspace, "

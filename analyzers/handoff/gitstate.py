@@ -23,13 +23,14 @@ from pathlib import Path
 
 import git
 
+from analyzers.app.errors import F, RequestError
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
 from analyzers.indexing.walk import git_toplevel
 from analyzers.secrets import redact, redact_name
 
 
-class HandoffError(Exception):
+class HandoffError(RequestError):
     """Input we cannot work with (not a git repository, an unknown base): one clear message."""
 
 
@@ -155,16 +156,17 @@ def _merge_base(repo: git.Repo, a: str, b: str) -> str | None:
 def resolve_base(
     repo: git.Repo, head: str | None, branch: str | None, explicit: str | None = None,
 ) -> BaseInfo:
-    """Which commit the work is measured from; raises :class:`HandoffError` for a bad ``--base``."""
+    """Which commit the work is measured from; raises :class:`HandoffError` for a bad base."""
     if head is None:
         return BaseInfo(None, "empty", None, "the repository has no commits yet")
     if explicit:
         sha = try_git(repo, "rev-parse", "-q", "--verify", f"{explicit}^{{commit}}")
         if not sha:
-            raise HandoffError(f"--base {explicit!r} does not name a commit in this repository")
+            raise HandoffError(f"{F.base} {explicit!r} does not name a commit in this repository",
+                               field="base")
         mb = _merge_base(repo, sha, head)
         if mb is None:
-            raise HandoffError(f"--base {explicit!r} shares no history with HEAD")
+            raise HandoffError(f"{F.base} {explicit!r} shares no history with HEAD", field="base")
         return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (--base)")
 
     default = default_branch(repo)
