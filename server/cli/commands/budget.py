@@ -37,11 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the whole workspace); each is listed, whatever --depth says")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_root_option(p)
-    p.add_argument("--depth", type=int, default=DEPTH,
-                   help="levels shown (text output): the top-level entries, or each PATH, "
-                        "count as the first (default %(default)s)")
-    p.add_argument("--top", type=int, default=TOP,
-                   help="entries shown per folder (text output; default %(default)s)")
+    p.add_argument("--depth", type=int, default=DEPTH, metavar="N",
+                   help="levels shown in text output, the top-level entries or each PATH "
+                        "being the first (default %(default)s)")
+    p.add_argument("--top", type=int, default=TOP, metavar="N",
+                   help="entries shown per folder in text output (default %(default)s)")
     add_settings_options(p)
     p.set_defaults(func=run)
 
