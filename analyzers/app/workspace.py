@@ -79,11 +79,13 @@ class Workspace:
         """``raw`` as a root-relative path under the one path-safety rule."""
         return workspace_path(self.root, raw, what=what, base=base, secrets=secrets)
 
-    def seed(self, spec: str, *, base: Path | None = None) -> str:
+    def seed(self, spec: str, *, base: Path | None = None,
+             secrets: Secrets = Secrets.WHOLE) -> str:
         """A seed with its path checked (a seed is shown with secret values masked, so only
-        secret material as a whole refuses it) and made root-relative."""
+        secret material as a whole refuses it) and made root-relative. ``Secrets.NONE`` leaves
+        the secrets to the bundle, which refuses such a seed from its cached scan."""
         parsed = parse_seed_spec(spec)
-        rel = self.path(parsed.path, what="seed", base=base, secrets=Secrets.WHOLE)
+        rel = self.path(parsed.path, what="seed", base=base, secrets=secrets)
         return str(parsed.with_path(rel))
 
     # -- queries that need no index snapshot -------------------------------------------------

@@ -159,8 +159,11 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read --task-file {args.task_file}: {e}") from e
     cwd = Path.cwd()
+    # A secret-bearing seed is refused by the bundle itself, from its cached scan: scanning here
+    # would hold up the index refresh a warm query starts next.
     request = BundleRequest(
-        seeds=list(dict.fromkeys(ws.seed(s, base=cwd) for s in args.seed)), task=task,
+        seeds=list(dict.fromkeys(ws.seed(s, base=cwd, secrets=Secrets.NONE) for s in args.seed)),
+        task=task,
         budget=ws.settings.default_budget if args.budget is None else args.budget,
         limit=args.limit, exclude=args.exclude_glob, format=args.format,
         # A pinned file holding secrets is listed under excluded, never refused.
