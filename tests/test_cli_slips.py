@@ -128,7 +128,7 @@ def test_bundle_help_tells_exclude_from_exclude_glob() -> None:
             "bundle") in text
     assert "the index keeps them" in text
     assert "--exclude GLOB the same as --exclude-glob here" in text
-    assert "never out of the shared index" in text
+    assert "it keeps files out of this bundle only, and the shared index keeps them" in text
     assert "--exclude GLOB leave files matching this gitignore-style glob out of the index" \
         in help_of("index")
 

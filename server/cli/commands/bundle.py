@@ -62,9 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="report which items of a saved bundle are unchanged, moved (same lines, "
                         "other line numbers), changed or vanished since (exit 1 if any changed "
                         "or vanished)")
-    add_settings_options(p, exclude_help="the same as --exclude-glob here: for a bundle it "
-                         "keeps files out of this bundle only, never out of the shared index "
-                         "(as it does for index and budget)")
+    add_settings_options(p, exclude_help="the same as --exclude-glob here: it keeps files out "
+                         "of this bundle only, and the shared index keeps them (for index, budget "
+                         "and the other commands, --exclude leaves files out of the index)")
     add_large_commit_limit(p)
     p.set_defaults(func=run)
 

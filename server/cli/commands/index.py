@@ -1,4 +1,4 @@
-"""``ctxsteward index [ROOT] [--json]``: bring the index up to date and summarise it."""
+"""``ctxsteward index [ROOT | --root DIR] [--json]``: bring the index up to date, summarise it."""
 
 from __future__ import annotations
 
