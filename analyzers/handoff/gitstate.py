@@ -167,7 +167,7 @@ def resolve_base(
         mb = _merge_base(repo, sha, head)
         if mb is None:
             raise HandoffError(f"{F.base} {explicit!r} shares no history with HEAD", field="base")
-        return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (--base)")
+        return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (as asked)")
 
     default = default_branch(repo)
     on_default = branch is not None and default is not None and (
