@@ -215,13 +215,9 @@ def _redacted_text(redacted: list[tuple[str, list[int], list[str]]]) -> str:
 def _verify_text(vr: VerifyReport) -> str:
     """The verify report for people: counts, then one line per item (moved items with where
     their lines are now)."""
-    from analyzers.bundles.render import ranges_label
+    from analyzers.bundles.render import ranges_label, verify_heading
 
-    heads = ""
-    if vr.head_then and vr.head_now and vr.head_then != vr.head_now:
-        heads = f" (HEAD then {vr.head_then[:10]}, now {vr.head_now[:10]})"
-    lines = [f"Bundle {vr.name!r} saved {vr.created_at}{heads}: {vr.unchanged} unchanged, "
-             f"{vr.moved} moved, {vr.changed} changed, {vr.vanished} vanished"]
+    lines = [verify_heading(vr)]
     for i in vr.items:
         where, detail = "", f"  ({i.detail})" if i.detail else ""
         if i.status == "moved":  # the detail says the same in words
