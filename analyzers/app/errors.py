@@ -17,14 +17,17 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _REF = re.compile(f"{_OPEN}([a-z_]+){_CLOSE}")
 
 FIELDS = ("seed", "task", "budget", "limit", "pin", "exclude", "save", "verify", "base",
-          "paths", "name", "root", "format", "rank_only")
+          "paths", "name", "root", "format", "rank_only", "depth", "top", "drift_threshold",
+          "import_depth", "test_timeout", "out")
 
 # How the fields read where no edge words them (str(error), logs, the core's own tests).
 PLAIN_WORDS: dict[str, str] = {
     "seed": "seed", "task": "task", "budget": "budget", "limit": "limit", "pin": "pinned file",
     "exclude": "exclude glob", "save": "save name", "verify": "saved bundle name",
     "base": "base ref", "paths": "paths", "name": "bundle name", "root": "workspace root",
-    "format": "format", "rank_only": "0 ranks only",
+    "format": "format", "rank_only": "0 ranks only", "depth": "depth", "top": "entries shown",
+    "drift_threshold": "drift threshold", "import_depth": "import depth",
+    "test_timeout": "test timeout", "out": "output file",
 }
 
 # The command line's words for them.
@@ -33,6 +36,8 @@ CLI_WORDS: dict[str, str] = {
     "pin": "--pin PATH", "exclude": "--exclude-glob", "save": "--save NAME",
     "verify": "--verify NAME", "base": "--base", "paths": "PATH", "name": "--save NAME",
     "root": "--root", "format": "--format", "rank_only": "--budget 0 ranks only",
+    "depth": "--depth", "top": "--top", "drift_threshold": "--drift-threshold",
+    "import_depth": "--import-depth", "test_timeout": "--test-timeout", "out": "--out",
 }
 
 

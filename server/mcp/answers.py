@@ -21,7 +21,7 @@ from analyzers.bundles.assemble import BundleResult, LeftOut, make_bundle
 from analyzers.bundles.render import render
 from analyzers.indexing.index import Index
 from analyzers.printable import printable
-from analyzers.results import BudgetNode, Bundle
+from analyzers.results import Bundle
 from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
 from server.mcp import instructions as mcp_instructions
@@ -307,7 +307,7 @@ def _within(path: str, rels: list[str]) -> bool:
 
 def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
                   jc: JobContext) -> tuple[BudgetAnswer, str]:
-    from analyzers.tokentree import budget
+    from analyzers.tokentree import budget, nodes_by_path
 
     files = {p: f for p, f in index.files().items() if not ws.excluded(p)}
     hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
@@ -318,12 +318,7 @@ def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[s
     if not rels or rels == ["."]:
         entries = [PathTokens(path=n.path, tokens=n.tokens, files=n.files) for n in report.tree]
     else:
-        nodes: dict[str, BudgetNode] = {}
-        stack = list(report.tree)
-        while stack:
-            n = stack.pop()
-            nodes[n.path.rstrip("/")] = n
-            stack.extend(n.children)
+        nodes = nodes_by_path(report.tree)
         entries = []
         for rel in rels:
             node = nodes.get(rel.strip("/"))
