@@ -529,8 +529,8 @@ def load_saved(root: Path, name: str) -> SavedBundle:
     if not path.exists():
         have = sorted(p.stem for p in bundles_dir(root).glob("*.json")) \
             if bundles_dir(root).exists() else []
-        hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
-        raise BundleError(f"no saved bundle named {name!r}{hint}")
+        hint = f" (saved: {', '.join(have)})" if have else f" (none saved yet: use {F.save})"
+        raise BundleError(f"no saved bundle named {name!r}{hint}", field="verify")
     data = read_bytes_inside(root, path)
     if data is None:
         raise BundleError(f"saved bundle {path} cannot be read (a symlink out of the workspace, "

@@ -23,13 +23,14 @@ from pathlib import Path
 
 import git
 
+from analyzers.app.errors import F, RequestError
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
 from analyzers.indexing.walk import git_toplevel
 from analyzers.secrets import redact, redact_name
 
 
-class HandoffError(Exception):
+class HandoffError(RequestError):
     """Input we cannot work with (not a git repository, an unknown base): one clear message."""
 
 
@@ -106,7 +107,7 @@ def open_repository(root: Path) -> tuple[git.Repo, Path]:
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "
-            "(run it in a repository, or pass --root)"
+            f"(run it in a repository, or pass {F.root})", field="root"
         )
     try:
         return git.Repo(top), top.resolve()
@@ -161,10 +162,12 @@ def resolve_base(
     if explicit:
         sha = try_git(repo, "rev-parse", "-q", "--verify", f"{explicit}^{{commit}}")
         if not sha:
-            raise HandoffError(f"--base {explicit!r} does not name a commit in this repository")
+            raise HandoffError(f"{F.base} {explicit!r} does not name a commit in this "
+                               "repository", field="base")
         mb = _merge_base(repo, sha, head)
         if mb is None:
-            raise HandoffError(f"--base {explicit!r} shares no history with HEAD")
+            raise HandoffError(f"{F.base} {explicit!r} shares no history with HEAD",
+                               field="base")
         return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (--base)")
 
     default = default_branch(repo)

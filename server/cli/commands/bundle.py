@@ -111,12 +111,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
     if args.verify:  # a bundle never saved: said before anything is indexed (or written)
+        from analyzers.app.errors import CLI_WORDS
         from analyzers.bundles.assemble import BundleError, load_saved
 
         try:
             load_saved(root, args.verify)
         except BundleError as e:
-            raise UserError(str(e)) from e
+            raise UserError(e.worded(CLI_WORDS)) from e
     task = args.task
     if args.task_file:
         try:
@@ -134,6 +135,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # The index is brought up to date in a child process while this one loads the ranking code:
     # the two are independent until the query starts.
     with background.start(refreshed) as pending:
+        from analyzers.app.errors import CLI_WORDS
         from analyzers.app.requests import BundleRequest
         from analyzers.bundles.assemble import (
             BundleError,
@@ -165,7 +167,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 saved = save_bundle(index, args.save, result)
                 sys.stderr.write(f"saved as {saved}\n")
         except BundleError as e:
-            raise UserError(str(e)) from e
+            raise UserError(e.worded(CLI_WORDS)) from e
     if args.format == "json" or budget == 0:
         emit(dump(result.bundle), args.out, root)
     else:

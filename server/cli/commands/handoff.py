@@ -75,6 +75,7 @@ def _check_json_target(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analyzers.app.errors import CLI_WORDS
     from analyzers.handoff import (
         DEFAULT_NOTE,
         HandoffError,
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                         test_timeout=args.test_timeout,
                         exclude_paths=[out] if out is not None else [])
     except HandoffError as e:
-        raise UserError(str(e)) from e
+        raise UserError(e.worded(CLI_WORDS)) from e
     if note.token_count > note.token_budget:
         why = note.problems[-1] if note.problems else f"over the budget of {note.token_budget:,}"
         sys.stderr.write(f"warning: the note takes {note.token_count:,} tokens, {why}\n")
