@@ -77,6 +77,14 @@ class Workspace:
         rel = self.path(parsed.path, what="seed", base=base, secrets=Secrets.WHOLE)
         return str(parsed.with_path(rel))
 
+    # -- saved bundles -----------------------------------------------------------------------
+    def saved_bundles(self) -> list[str]:
+        """The names of the bundles saved in this workspace, sorted."""
+        from analyzers.bundles.assemble import bundles_dir
+
+        folder = bundles_dir(self.root)
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
 
 class Snapshot:
     """The queries, over one read-only view of the index."""
