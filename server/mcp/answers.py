@@ -32,6 +32,7 @@ from server.mcp.schemas import (
     CheckAnswer,
     ContextHit,
     DefinitionHit,
+    ExcludedEntry,
     FindAnswer,
     HandoffAnswer,
     InstructionLoad,
@@ -175,7 +176,9 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
                            reasons=i.reasons, redacted=masked.get(i.path, []))
                for i in b.items],
-        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT), saved=saved,
+        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
+        excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
+                  if not secret_by_name(e.path)], saved=saved,
         tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
