@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import sys
+import threading
 from pathlib import Path
+
+from gitutil import make_repo
 
 import analyzers.app.workspace
 import analyzers.bundles.assemble
@@ -158,3 +163,62 @@ def test_no_async_def_in_server_mcp_does_file_or_database_work() -> None:
     assert {"suggest_bundle", "verify_bundle", "find_context", "token_budget",
             "check_instructions", "handoff", "saved_bundle", "handoff_note", "start_task",
             "call", "ensure_index", "list_resources"} <= asyncs
+
+
+class _LoopWatch:
+    """An audit hook that records files opened, folders listed and databases connected under
+    ``root`` by the thread it was armed on (audit hooks stay for the process: it is disarmed)."""
+
+    EVENTS = ("open", "os.scandir", "os.listdir", "glob.glob", "sqlite3.connect")
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.fsdecode(root)
+        self.thread: int | None = None
+        self.seen: list[tuple[str, str]] = []
+        sys.addaudithook(self.hook)
+
+    def hook(self, event: str, args: tuple[object, ...]) -> None:
+        """Record ``event`` when it touches ``root`` on the armed thread."""
+        if self.thread != threading.get_ident() or event not in self.EVENTS or not args:
+            return
+        target = args[0]
+        if isinstance(target, (str, bytes, os.PathLike)) and \
+                os.fsdecode(target).startswith(self.root):
+            self.seen.append((event, os.fsdecode(target)))
+
+
+async def test_answering_opens_no_workspace_file_on_the_event_loop(tmp_path: Path) -> None:
+    from mcp import Client
+
+    from server.mcp.server import build_server
+
+    root = make_repo(tmp_path / "repo", {
+        "app/main.py": "from app.util import helper\n\n\ndef main():\n    return helper()\n",
+        "app/util.py": "def helper():\n    return 1\n",
+        "app/keys.py": f"KEY = '{'AKIA' + 'Q3EGUCH4ZJ7KRXW2'}'\n",
+        "CLAUDE.md": "# Rules\n\nHelpers live in `app/util.py`.\n", ".env": "A=b\n"})
+    watch = _LoopWatch(root)
+    server = build_server(root)
+    async with Client(server) as client:
+        watch.thread = threading.get_ident()  # the event loop's thread, from here on
+        try:
+            calls = [("suggest_bundle", {"seeds": ["app/main.py:4"], "save": "work"}),
+                     ("suggest_bundle", {"seeds": ["app/keys.py"]}),
+                     ("suggest_bundle", {"seeds": [".env"]}),
+                     ("verify_bundle", {"name": "work"}),
+                     ("find_context", {"query": "helper"}),
+                     ("token_budget", {"paths": ["app", "CLAUDE.md"]}),
+                     ("token_budget", {"paths": ["app/keys.py"]}),
+                     ("check_instructions", {}), ("handoff", {})]
+            results = [await client.call_tool(name, args) for name, args in calls]
+            listed = await client.list_resources()
+            saved = await client.read_resource("ctxsteward://bundles/work")
+            note = await client.read_resource("ctxsteward://handoff")
+            prompt = await client.get_prompt("start-task", {"task": "change the helper"})
+        finally:
+            watch.thread = None
+    assert [r.is_error for r in results] == [False, True, True, False, False, False, True,
+                                             False, False]
+    assert "ctxsteward://bundles/work" in {str(r.uri) for r in listed.resources}
+    assert saved.contents and note.contents and prompt.messages
+    assert watch.seen == []
