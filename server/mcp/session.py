@@ -298,6 +298,7 @@ class _Waker:
 
 
 def _log_job(job: Job, event: str) -> None:
+    """Log a job's end (how long it ran, and why it failed or stopped)."""
     ms = job.snapshot().run_ms or 0.0
     if event in ("failed", "cancelled"):
         log.info("job %d (%s) %s after %.0f ms: %s", job.id, job.kind, event, ms, job.error)

@@ -54,10 +54,11 @@ def _reporter(ctx: Ctx) -> Report:
 
 def _checked_bundle(request: BundleRequest, save: str | None, session: McpSession
                     ) -> BundleRequest:
-    """``request`` with its seeds checked and made root-relative, this session's exclude globs,
-    and the save name checked."""
+    """``request`` checked (the application layer's one validity check), with its seeds checked
+    and made root-relative, this session's exclude globs, and the save name checked."""
     from analyzers.bundles.assemble import check_name
 
+    request.check()
     seeds = [session.workspace.seed(s) for s in request.seeds]
     if save is not None:
         check_name(save)
@@ -137,8 +138,6 @@ async def suggest_bundle(
         description="Save under this name for verify_bundle.")] = None,
 ) -> Annotated[CallToolResult, schemas.BundleAnswer]:
     """The suggest_bundle tool."""
-    if not seeds and not (task and task.strip()):
-        raise ToolError("give seeds (files at hand) or a task, or both")
     request = BundleRequest(seeds=list(seeds), task=task, format=format)
     return await _session(ctx).call("suggest_bundle", partial(_bundle, budget, save),
                                     check=partial(_checked_bundle, request, save),

@@ -5,8 +5,9 @@ byte; unknown seeds, lines and symbols; bad bundle names; bad git refs. The real
 stdio, with the SDK's client, on a real git repository.
 
 Where the words changed, they changed on purpose, to the application layer's one wording: a seed
-without a path names the form to give (it said "seed is empty"), and a bundle never saved no
-longer names the CLI's ``--save NAME``.
+without a path names the form to give (it said "seed is empty"), a bundle never saved no longer
+names the CLI's ``--save NAME``, and a call with neither seeds nor a task gets the one validity
+check's words (it said "give seeds (files at hand) or a task, or both").
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ REFUSALS = [
      "seed 'app/main.py:99': app/main.py has 2 lines"),
     ("suggest_bundle", {"seeds": ["app/main.py::nope"]},
      "seed 'app/main.py::nope': app/main.py defines no 'nope'"),
-    ("suggest_bundle", {}, "give seeds (files at hand) or a task, or both"),
-    ("suggest_bundle", {"task": "  "}, "give seeds (files at hand) or a task, or both"),
+    ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
+    ("suggest_bundle", {"task": "  "}, "give at least one seed (in seeds) or a task"),
     ("suggest_bundle", {"task": "x", "save": "../escape"},
      "bundle name '../escape': use letters, digits, '.', '_' or '-' only, at most 100 "
      "characters"),
