@@ -15,6 +15,7 @@ from collections.abc import Mapping
 # path, symbol or task text a message quotes is expected to hold.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _REF = re.compile(f"{_OPEN}([a-z_]+){_CLOSE}")
+_ALONE = re.compile(f" \\({_OPEN}([a-z_]+){_CLOSE}\\)")  # a field reference alone in parentheses
 
 FIELDS = ("seed", "task", "budget", "limit", "pin", "exclude", "save", "verify", "base",
           "paths", "name", "root", "format", "rank_only", "depth", "top", "drift_threshold",
@@ -57,7 +58,13 @@ def word(message: str, words: Mapping[str, str] | None = None) -> str:
     """``message`` with each field reference replaced by ``words[field]`` (plain words for a
     field the table lacks)."""
     table = PLAIN_WORDS if words is None else {**PLAIN_WORDS, **words}
-    return _REF.sub(lambda m: table.get(m.group(1), m.group(1)), message)
+    # A field an edge words as nothing takes its parentheses with it: "(0 ranks only)" is gone
+    # where a budget of 0 is not allowed.
+    def said(m: re.Match[str]) -> str:
+        return table.get(m.group(1), m.group(1))
+
+    message = _ALONE.sub(lambda m: f" ({said(m)})" if said(m) else "", message)
+    return _REF.sub(said, message)
 
 
 class RequestError(ValueError):

@@ -56,8 +56,8 @@ def check_bundle_name(name: str, field: str = "name") -> None:
                            field=field)
     if not _NAME.match(name) or ".." in name:
         shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
-        raise RequestError(f"{ref} {shown} is not a bundle name: use letters, digits, '.', '_' "
-                           "or '-' only, at most 100 characters", field=field)
+        raise RequestError(f"{ref} {shown}: use letters, digits, '.', '_' or '-' only, at "
+                           "most 100 characters", field=field)
 
 
 @dataclass

@@ -115,6 +115,14 @@ class Workspace:
                         checks=request.checks, test_timeout=request.test_timeout,
                         exclude_paths=exclude_paths)
 
+    # -- saved bundles -----------------------------------------------------------------------
+    def saved_bundles(self) -> list[str]:
+        """The names of the bundles saved in this workspace, sorted."""
+        from analyzers.bundles.assemble import bundles_dir
+
+        folder = bundles_dir(self.root)
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
 
 class Snapshot:
     """The queries, over one read-only view of the index."""

@@ -89,7 +89,7 @@ def open_repository(root: Path) -> tuple[Repo, Path]:
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "
-            "(run it in a repository, or pass --root)"
+            f"(run it in a repository, or pass {F.root})", field="root"
         )
     return Repo(top), top.resolve()
 
