@@ -65,4 +65,10 @@ def test_each_concept_lives_in_one_place(figures: dict) -> None:
     assert concepts["seed grammar (PATH:LINE / PATH::SYMBOL)"] == [
         "analyzers/app/seeds.py", "analyzers/instructions/references.py"]
     assert concepts["index fingerprint formula"] == ["analyzers/indexing/store.py"]
+    assert concepts['"seeds or task" check'] == ["analyzers/app/errors.py",
+                                                 "analyzers/app/requests.py"]
+    # Cancelled becomes an answer in one place per edge (and a job's state in the scheduler).
+    assert concepts["Cancelled converted at an edge"] == [
+        "server/cli/main.py", "server/lsp/dispatch.py", "server/mcp/errors.py",
+        "server/scheduler/core.py"]
     assert concepts["importlib in handoff"] == []
