@@ -73,3 +73,14 @@ def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
         root=str(root), encoding=counter.label, profile=profile.name, context_window=window,
         total_tokens=root_node.tokens, tree=root_node.children, missing=missing,
     )
+
+
+def nodes_by_path(tree: list[BudgetNode]) -> dict[str, BudgetNode]:
+    """Every node of ``tree`` by its path, without a folder's trailing '/'."""
+    nodes: dict[str, BudgetNode] = {}
+    stack = list(tree)
+    while stack:
+        n = stack.pop()
+        nodes[n.path.rstrip("/")] = n
+        stack.extend(n.children)
+    return nodes

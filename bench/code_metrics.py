@@ -33,7 +33,8 @@ CONCEPTS = {
         r"""\(\\d\+\)\$|partition\(["']::["']\)|split\(["']::["'], 1\)"""),
     '"seeds or task" check': re.compile(
         r'at least one (seed|--seed|\{F\.seed\})|give seeds \(files|give a file \(\\"uri'),
-    "Cancelled converted at an edge": re.compile(r"except \(?[^)\n]*\bCancelled\b"),
+    "Cancelled converted at an edge": re.compile(
+        r"except \(?[^)\n]*\bCancelled\b|isinstance\([^)\n]*\bCancelled\b"),
     "index fingerprint formula": re.compile(r"encoding\}\|\{[a-z_.]*max_file_size"),
     "importlib in handoff": re.compile(r"importlib\.import_module|inspect\.signature"),
 }

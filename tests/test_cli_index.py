@@ -175,7 +175,7 @@ def test_warnings_go_to_stderr_with_json(tmp_path: Path) -> None:
          "ctxsteward: invalid setting: Value error, unknown profile 'gpt-17'; choose one of: "
          "claude, generic, gpt-4\n"),
         (["index", "--max-file-size", "0"], "ctxsteward: invalid setting: "),
-        (["budget", "/"], "ctxsteward: / is outside the workspace "),
+        (["budget", "/"], "ctxsteward: refused: path '/' is outside the workspace "),
         (["budget", "--root", "/no/such/folder"], "ctxsteward: /no/such/folder does not exist\n"),
         (["schema", "nope"], "ctxsteward: unknown schema 'nope'; choose one of: "),
     ],

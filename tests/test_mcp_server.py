@@ -315,7 +315,7 @@ async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
              "format must be one of 'markdown', 'xml' or 'json' (got 'pdf')"),
             ("suggest_bundle", {"seeds": ["app/main.py::nope"]}, "defines no"),
             ("suggest_bundle", {"seeds": 5}, "seeds"),
-            ("suggest_bundle", {}, "give seeds"),
+            ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
             ("suggest_bundle", {"task": "x", "save": "../escape"}, "bundle name"),
             ("verify_bundle", {"name": "never-saved"}, "no saved bundle"),
             ("verify_bundle", {}, "name"),

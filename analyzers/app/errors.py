@@ -15,16 +15,20 @@ from collections.abc import Mapping
 # path, symbol or task text a message quotes is expected to hold.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _REF = re.compile(f"{_OPEN}([a-z_]+){_CLOSE}")
+_ALONE = re.compile(f" \\({_OPEN}([a-z_]+){_CLOSE}\\)")  # a field reference alone in parentheses
 
 FIELDS = ("seed", "task", "budget", "limit", "pin", "exclude", "save", "verify", "base",
-          "paths", "name", "root", "format", "rank_only")
+          "paths", "name", "root", "format", "rank_only", "depth", "top", "drift_threshold",
+          "import_depth", "test_timeout", "out")
 
 # How the fields read where no edge words them (str(error), logs, the core's own tests).
 PLAIN_WORDS: dict[str, str] = {
     "seed": "seed", "task": "task", "budget": "budget", "limit": "limit", "pin": "pinned file",
     "exclude": "exclude glob", "save": "save name", "verify": "saved bundle name",
     "base": "base ref", "paths": "paths", "name": "bundle name", "root": "workspace root",
-    "format": "format", "rank_only": "0 ranks only",
+    "format": "format", "rank_only": "0 ranks only", "depth": "depth", "top": "entries shown",
+    "drift_threshold": "drift threshold", "import_depth": "import depth",
+    "test_timeout": "test timeout", "out": "output file",
 }
 
 # The command line's words for them.
@@ -33,6 +37,8 @@ CLI_WORDS: dict[str, str] = {
     "pin": "--pin PATH", "exclude": "--exclude-glob", "save": "--save NAME",
     "verify": "--verify NAME", "base": "--base", "paths": "PATH", "name": "--save NAME",
     "root": "--root", "format": "--format", "rank_only": "--budget 0 ranks only",
+    "depth": "--depth", "top": "--top", "drift_threshold": "--drift-threshold",
+    "import_depth": "--import-depth", "test_timeout": "--test-timeout", "out": "--out",
 }
 
 
@@ -52,7 +58,13 @@ def word(message: str, words: Mapping[str, str] | None = None) -> str:
     """``message`` with each field reference replaced by ``words[field]`` (plain words for a
     field the table lacks)."""
     table = PLAIN_WORDS if words is None else {**PLAIN_WORDS, **words}
-    return _REF.sub(lambda m: table.get(m.group(1), m.group(1)), message)
+    # A field an edge words as nothing takes its parentheses with it: "(0 ranks only)" is gone
+    # where a budget of 0 is not allowed.
+    def said(m: re.Match[str]) -> str:
+        return table.get(m.group(1), m.group(1))
+
+    message = _ALONE.sub(lambda m: f" ({said(m)})" if said(m) else "", message)
+    return _REF.sub(said, message)
 
 
 class RequestError(ValueError):

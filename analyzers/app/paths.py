@@ -55,7 +55,8 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
                           field=what)
     why = _secret_reason(root, rel, secrets, p.name)
     if why:
-        raise PathRefused(f"refused: {what} {raw!r} may hold secrets ({why})", field=what)
+        raise PathRefused(f"refused: {what} {raw!r} is excluded: {why} (it may hold secrets: its "
+                          "content is never shown)", field=what)
     return rel
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from analyzers.app.errors import F, RequestError
@@ -40,3 +41,128 @@ class BundleRequest:
         if self.format not in FORMATS:
             raise RequestError(f"{F.format} must be one of {', '.join(FORMATS)}",
                                field="format")
+
+
+# A saved bundle's name: a file name under .ctxsteward/bundles/, never a path.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def check_bundle_name(name: str, field: str = "name") -> None:
+    """Refuse a saved bundle's name that is not a plain file name (the one rule for ``save`` and
+    ``verify``; ``field``: the request field that holds it)."""
+    ref = getattr(F, field)
+    if not name.strip():
+        raise RequestError(f"{ref} is empty: use letters, digits, '.', '_' or '-'",
+                           field=field)
+    if not _NAME.match(name) or ".." in name:
+        shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
+        raise RequestError(f"{ref} {shown}: use letters, digits, '.', '_' or '-' only, at "
+                           "most 100 characters", field=field)
+
+
+@dataclass
+class VerifyRequest:
+    """Which items of the bundle saved as ``name`` are unchanged, moved, changed or vanished."""
+
+    name: str
+
+    def check(self) -> None:
+        """Refuse a name no bundle can have been saved under."""
+        check_bundle_name(self.name, "verify")
+
+
+@dataclass
+class FindRequest:
+    """Files ranked for a free-text task alone (no seed), best first."""
+
+    task: str
+    limit: int = 10
+
+    def check(self) -> None:
+        """Refuse an empty task or a limit below 1."""
+        if not isinstance(self.task, str) or not self.task.strip():
+            raise RequestError(f"the {F.task} is empty: say what you are looking for",
+                               field="task")
+        if self.limit < 1:
+            raise RequestError(f"{F.limit} must be at least 1", field="limit")
+
+
+@dataclass
+class BudgetRequest:
+    """Token counts of the indexed files and folders under ``paths`` (root-relative; none: the
+    whole workspace), shown ``depth`` levels below each path asked for, ``top`` entries per
+    folder."""
+
+    paths: list[str] = field(default_factory=list)
+    depth: int = 2
+    top: int = 15
+
+    def check(self) -> None:
+        """Refuse a depth or a number of entries below 1."""
+        if self.depth < 1:
+            raise RequestError(f"{F.depth} must be at least 1 (levels shown below each path)",
+                               field="depth")
+        if self.top < 1:
+            raise RequestError(f"{F.top} must be at least 1 (entries shown per folder)",
+                               field="top")
+
+
+@dataclass
+class CheckRequest:
+    """The instruction files under ``paths`` (root-relative; None: all), checked; each limit
+    left None keeps the settings' value."""
+
+    paths: list[str] | None = None
+    budget: int | None = None  # tokens per file and per folder
+    drift_threshold: int | None = None  # changed lines from which a section drifts
+    import_depth: int | None = None  # @import hops followed
+    use_index: bool = True  # symbol suggestions need the index
+
+    def check(self) -> None:
+        """Refuse limits no check can use."""
+        if self.budget is not None and self.budget < 1:
+            raise RequestError(f"{F.budget} must be a positive number of tokens", field="budget")
+        if self.drift_threshold is not None and self.drift_threshold < 1:
+            raise RequestError(f"{F.drift_threshold} must be a positive number of changed lines",
+                               field="drift_threshold")
+        if self.import_depth is not None and self.import_depth < 0:
+            raise RequestError(f"{F.import_depth} must be 0 or more", field="import_depth")
+
+    def overrides(self) -> dict[str, int]:
+        """The settings this request changes (their names in :class:`Settings`)."""
+        values = {"instruction_budget": self.budget, "drift_threshold": self.drift_threshold,
+                  "import_depth": self.import_depth}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+# A git revision as a request may name one: not an option (a leading '-'), no whitespace or
+# control characters (git allows neither in a ref name), at most 200 characters.
+_REF = re.compile(r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]{0,199}$")
+MIN_HANDOFF_BUDGET = 100
+DEFAULT_HANDOFF_BUDGET = 2_000  # analyzers.handoff.fitting.DEFAULT_BUDGET
+
+
+@dataclass
+class HandoffRequest:
+    """The handoff note: work since ``base`` (None: found from the branch), within ``budget``
+    tokens; ``test_cmd`` run at the root; ``bundle`` and ``checks`` add a suggested bundle and
+    the instruction checks."""
+
+    base: str | None = None
+    budget: int = DEFAULT_HANDOFF_BUDGET
+    test_cmd: str | None = None
+    test_timeout: float | None = None
+    bundle: bool = True
+    checks: bool = True
+
+    def check(self) -> None:
+        """Refuse a base that is not a git ref, a budget too small for a note, a timeout that
+        is not positive."""
+        if self.base is not None and not _REF.match(self.base):
+            raise RequestError(f"refused: {F.base} {self.base!r} is not a git ref", field="base")
+        if self.budget < MIN_HANDOFF_BUDGET:
+            raise RequestError(f"{F.budget} must be at least {MIN_HANDOFF_BUDGET} tokens",
+                               field="budget")
+        if self.test_timeout is not None and not self.test_timeout > 0:
+            raise RequestError(f"{F.test_timeout} must be a positive number of seconds",
+                               field="test_timeout")

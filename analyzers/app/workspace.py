@@ -8,7 +8,7 @@ was when the snapshot was taken, which a job may use from any thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,10 +18,19 @@ from analyzers.cancel import NEVER, CancelToken
 from analyzers.config import Settings
 
 if TYPE_CHECKING:
-    from analyzers.app.requests import BundleRequest
+    from analyzers.app.requests import (
+        BudgetRequest,
+        BundleRequest,
+        CheckRequest,
+        FindRequest,
+        HandoffRequest,
+    )
     from analyzers.bundles.assemble import BundleResult
+    from analyzers.bundles.rank import RankedFile
+    from analyzers.handoff.note import HandoffNote
     from analyzers.indexing.index import Index
-    from analyzers.results import IndexReport, VerifyReport
+    from analyzers.instructions.findings import CheckReport
+    from analyzers.results import BudgetReport, IndexReport, VerifyReport
 
 Progress = Callable[[int, int, str], None]
 
@@ -70,12 +79,49 @@ class Workspace:
         """``raw`` as a root-relative path under the one path-safety rule."""
         return workspace_path(self.root, raw, what=what, base=base, secrets=secrets)
 
-    def seed(self, spec: str, *, base: Path | None = None) -> str:
+    def seed(self, spec: str, *, base: Path | None = None,
+             secrets: Secrets = Secrets.WHOLE) -> str:
         """A seed with its path checked (a seed is shown with secret values masked, so only
-        secret material as a whole refuses it) and made root-relative."""
+        secret material as a whole refuses it) and made root-relative. ``Secrets.NONE`` leaves
+        the secrets to the bundle, which refuses such a seed from its cached scan."""
         parsed = parse_seed_spec(spec)
-        rel = self.path(parsed.path, what="seed", base=base, secrets=Secrets.WHOLE)
+        rel = self.path(parsed.path, what="seed", base=base, secrets=secrets)
         return str(parsed.with_path(rel))
+
+    # -- queries that need no index snapshot -------------------------------------------------
+    def check(self, request: CheckRequest, token: CancelToken = NEVER,
+              snapshot: Snapshot | None = None) -> CheckReport:
+        """The instruction files ``request`` names, checked (with the index of ``snapshot``
+        for symbol suggestions; without one, none are made)."""
+        request.check()
+        from analyzers.instructions import check_workspace
+
+        overrides = request.overrides()
+        settings = self.settings.model_copy(update=overrides) if overrides else self.settings
+        return check_workspace(self.root, request.paths, settings,
+                               index=snapshot.index if snapshot is not None else None,
+                               token=token)
+
+    def handoff(self, request: HandoffRequest, token: CancelToken = NEVER, *,
+                note_path: Path | None = None, exclude_paths: Sequence[Path] = ()
+                ) -> HandoffNote:
+        """The handoff note for ``request`` (``note_path``: the note being updated, default
+        HANDOFF.md; ``exclude_paths``: files left out of the changes, e.g. the output)."""
+        request.check()
+        from analyzers.handoff import generate
+
+        return generate(self.root, request.base, self.settings, request.test_cmd, token,
+                        note_path=note_path, budget=request.budget, bundle=request.bundle,
+                        checks=request.checks, test_timeout=request.test_timeout,
+                        exclude_paths=exclude_paths)
+
+    # -- saved bundles -----------------------------------------------------------------------
+    def saved_bundles(self) -> list[str]:
+        """The names of the bundles saved in this workspace, sorted."""
+        from analyzers.bundles.assemble import bundles_dir
+
+        folder = bundles_dir(self.root)
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
 class Snapshot:
@@ -108,6 +154,37 @@ class Snapshot:
 
     def verify(self, name: str, token: CancelToken = NEVER) -> VerifyReport:
         """Which items of the saved bundle ``name`` changed since."""
+        from analyzers.app.requests import VerifyRequest
         from analyzers.bundles.assemble import verify_bundle
 
+        VerifyRequest(name).check()
         return verify_bundle(self.index, name, token)
+
+    def find(self, request: FindRequest, token: CancelToken = NEVER) -> list[RankedFile]:
+        """Files ranked for the task alone, best first (none when it has no searchable
+        words: see :meth:`searchable`)."""
+        request.check()
+        if not self.searchable(request.task):
+            return []
+        from analyzers.bundles.rank import RankQuery, rank
+
+        return rank(self.index, RankQuery(task=request.task), token)
+
+    @staticmethod
+    def searchable(task: str) -> bool:
+        """Whether ``task`` has a word a ranking can search for (not only stop words)."""
+        from analyzers import lexical
+
+        return bool(set(lexical.words(task)))
+
+    def budget(self, request: BudgetRequest) -> BudgetReport:
+        """The token tree of the indexed files under the request's paths."""
+        request.check()
+        from analyzers.tokentree import budget
+
+        return budget(self.workspace.root, self.index.files(), self.workspace.settings,
+                      request.paths)
+
+    def check(self, request: CheckRequest, token: CancelToken = NEVER) -> CheckReport:
+        """The instruction files ``request`` names, checked with this index's symbols."""
+        return self.workspace.check(request, token, snapshot=self)

@@ -15,16 +15,15 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from analyzers.app.errors import F, RequestError
-from analyzers.app.requests import BundleRequest
-from analyzers.app.seeds import relative_to_root, resolve_seed
-from analyzers.bundles.pack import SMALL_FILE, Candidate, link_seed, pack
+from analyzers.app.requests import BundleRequest, check_bundle_name
+from analyzers.app.seeds import Seed, relative_to_root, resolve_seed
+from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
     Piece,
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
 
 RANK_ONLY_LIMIT = 50
 CANDIDATE_POOL = 60
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 # Bad input to a bundle request: the one request error type (its old name, kept for callers).
@@ -208,18 +206,49 @@ LEFT_OUT_LISTED = 20  # ... and listed in the JSON
 
 
 def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
-    """Rank, filter, pack and render a bundle for ``request``.
+    """Rank, filter, pack and render a bundle for ``request``: the steps below, in order
+    (resolve, rank, filter, pack, verify-budget).
 
     The result's Bundle model is made only when asked for (see BundleResult).
     """
     request.check()
-    fmt = "xml" if request.format == "xml" else "markdown"
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
+    _check_header_fits(request, counter)
+    resolved = _resolve(index, request)
+    ranked, ordered, excluded = _rank(index, request, resolved, token)
+    shown = _Filter(index, request, resolved, ranked, counter, excluded, token)
+    if request.budget == 0:
+        return _rank_only(request, shown, ordered, counter)
+    packing = _pack(index, request, resolved, ranked, shown, ordered, counter)
+    return _verify_budget(index, request, resolved, shown, ordered, packing, counter)
+
+
+def _check_header_fits(request: BundleRequest, counter: Counter) -> None:
+    """Refuse a budget smaller than the bundle's header alone."""
     bare = max(counter.count(render(f, request.task, [])) for f in RENDERINGS)
     if 0 < request.budget < bare:
         raise BundleError(f"{F.budget} {request.budget} is too small: the bundle's header alone "
                           f"takes {bare} tokens ({F.rank_only})", field="budget")
+
+
+@dataclass
+class _Resolved:
+    """Step 1: the request's seeds, pins and exclude globs, resolved against the index."""
+
+    seeds: list[Seed]
+    seed_paths: list[str]  # each seed's file once, in the order given
+    focus: dict[str, list[str]]  # a seed's file -> the symbols in focus
+    pins: list[str]
+    exclude_spec: Any  # a pathspec.GitIgnoreSpec, or None without exclude globs
+
+    def kept(self, path: str) -> bool:
+        """Whether no exclude glob keeps ``path`` out."""
+        return self.exclude_spec is None or not self.exclude_spec.match_file(path)
+
+
+def _resolve(index: Index, request: BundleRequest) -> _Resolved:
+    """Step 1: seeds resolved (file and symbols in focus), pins checked, exclude globs parsed."""
     seeds = [resolve_seed(index, s) for s in request.seeds]
     seed_paths = list(dict.fromkeys(s.path for s in seeds))
     focus: dict[str, list[str]] = {}
@@ -228,145 +257,231 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     pins = [relative_to_root(index.root, p, "pin") for p in request.pins]
     for spec, p in zip(request.pins, pins, strict=True):
         if p not in index.files():
-            raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}")
+            raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}",
+                              field="pin")
     exclude_spec = None
     if request.exclude:
         import pathspec  # only with exclude globs: not on every query's start
 
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude)
+    return _Resolved(seeds, seed_paths, focus, pins, exclude_spec)
 
+
+class _Entry(NamedTuple):
+    """A file the bundle may hold, in the order it is offered: seeds, pins, then ranked files."""
+
+    path: str
+    score: float
+    reasons: list[str]
+    tier: str
+    forced: bool  # seeds and pins
+    ranked: RankedFile | None
+
+
+def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
+          ) -> tuple[list[RankedFile], list[_Entry], list[Excluded]]:
+    """Step 2: the ranking, the files offered in order with their tiers, and the seeds left out
+    (not indexed)."""
     # Enough candidates to fill the budget with small items (the pool grows with the budget).
     pool_size = max(CANDIDATE_POOL, request.budget // 250)
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
-    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task, seed_symbols=focus),
-                  token, explain=explain)
+    seed_paths, pins = resolved.seed_paths, resolved.pins
+    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
+                                   seed_symbols=resolved.focus), token, explain=explain)
     files = index.files()
     excluded: list[Excluded] = []
-    ordered: list[tuple[str, float, list[str], str, bool, RankedFile | None]] = []
-    unindexed = {s.path: s.note for s in seeds if not s.indexed}
+    ordered: list[_Entry] = []
+    unindexed = {s.path: s.note for s in resolved.seeds if not s.indexed}
     for p in seed_paths:
         if p in unindexed:
             excluded.append(Excluded(
                 p, f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
-        ordered.append((p, 1.0, ["seed"], "core", True, None))
+        ordered.append(_Entry(p, 1.0, ["seed"], "core", True, None))
     for p in pins:
         if p in files and p not in seed_paths:
-            ordered.append((p, 1.0, ["pinned"], "core", True, None))
+            ordered.append(_Entry(p, 1.0, ["pinned"], "core", True, None))
     # Tiers and "central" are relative to the best file the bundle may hold: files an exclude
     # glob keeps out do not set the scale (with '*.py' excluded, the best Python file's score
     # left every remaining file peripheral, none central, and no large one showable at all).
-    def kept(path: str) -> bool:
-        return exclude_spec is None or not exclude_spec.match_file(path)
-
-    top = next((rf.score for rf in ranked if kept(rf.path)), 1.0)
+    top = next((rf.score for rf in ranked if resolved.kept(rf.path)), 1.0)
     pool = ranked if request.budget == 0 else ranked[:pool_size]
     for rf in pool:
         if rf.path in seed_paths or rf.path in pins:
             continue
         tier = ("core" if rf.score >= 0.6 * top else
                 "related" if rf.score >= 0.3 * top else "peripheral")
-        ordered.append((rf.path, rf.score, rf.reasons, tier, False, rf))
+        ordered.append(_Entry(rf.path, rf.score, rf.reasons, tier, False, rf))
+    return ranked, ordered, excluded
 
-    scans = ScanCache(state_dir(index.root) / "secrets.json")
-    masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
-    shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
 
-    def candidates() -> Iterator[Candidate]:
-        for path, score, reasons, tier, forced, ranked_file in ordered:
-            token.check()
-            if exclude_spec is not None and exclude_spec.match_file(path):
-                excluded.append(Excluded(path, "matches an exclude glob"))
-                continue
-            lines: list[str] = []
-            scan = NO_SECRET
-            why = secret_by_name(path)
-            if why is None and request.budget == 0:  # no content shown: the cached scan will do
-                scan = scans.scan_file(index.root, path, files[path].hash)
-                why = scan.whole
-            elif why is None:
-                shown = read_shown(index.root, path, scans)
-                if shown is None:
-                    excluded.append(Excluded(path, "unreadable or changed since indexing"))
-                    continue
-                lines, scan = shown
-                why = scan.whole
-            if why:
-                if path in seed_paths:  # the bundle is about it: refused, not swapped for an
-                    # unrelated bundle (a pinned file is listed under excluded, as ranked ones are)
-                    raise BundleError(f"seed {path!r} is excluded: {why} (its content is never "
-                                      "shown)")
-                excluded.append(Excluded(path, why))
-                continue
-            tokens = counter.scale(files[path].tokens)
-            if scan.findings:  # shown redacted: counted as shown
-                if not lines:
-                    shown = read_shown(index.root, path, scans)
-                    lines = shown[0] if shown is not None else []
-                tokens = shown_tokens[path] = counter.count("".join(lines))
-                masked[path] = scan
-            if request.budget == 0:
-                yield Candidate(path, score, reasons, tokens, [], [], tier, forced)
-                continue
-            cand = Candidate(path, score, reasons, tokens, lines,
-                             index.definitions(path), tier, forced, focus=focus.get(path, []))
-            if path in seed_paths:  # a large one is focused on what links it to the task
-                link_seed(cand, request.task, (rf.names_used for rf in ranked
-                                               if rf.path not in seed_paths),
-                          index.references(path) if cand.tokens > SMALL_FILE else {})
-            elif ranked_file is not None:
-                cand.names = list(ranked_file.names_used)
-                cand.task_words = list(ranked_file.task_terms)
-                if cand.names:  # else no line refers to them: skip reading the references
-                    refs = index.references(path)
-                    cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-            yield cand
+class _Filter:
+    """Step 3: the files offered, as candidates an agent may be shown. Files secret-bearing as a
+    whole, matching an exclude glob or unreadable are left out (listed under ``excluded``); the
+    rest carry their lines as shown (secret values masked) and their tokens as shown."""
 
-    if request.budget == 0:
-        limit = request.limit or RANK_ONLY_LIMIT
-        items: list[dict[str, Any]] = [
-            dict(path=c.path, tier=c.tier, granularity="file",
-                 ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
-                 score=round(c.score, 4), reasons=list(c.reasons))
-            for c in itertools.islice(candidates(), limit)
-        ]
-        scans.save()
-        draft = BundleDraft(
-            task=request.task, seeds=list(request.seeds), budget=0,
-            total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
-            excluded=excluded, redacted=_redacted(masked, [(i["path"], i["ranges"])
-                                                           for i in items]))
-        return BundleResult(draft, "", [])
+    def __init__(self, index: Index, request: BundleRequest, resolved: _Resolved,
+                 ranked: list[RankedFile], counter: Counter, excluded: list[Excluded],
+                 token: CancelToken) -> None:
+        self.index, self.request, self.resolved = index, request, resolved
+        self.ranked, self.counter, self.excluded, self.token = ranked, counter, excluded, token
+        self.files = index.files()
+        self.scans = ScanCache(state_dir(index.root) / "secrets.json")
+        self.masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
+        self.shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
 
+    def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
+        """The entries that may be shown, in order (lazily: packing stops when full)."""
+        for entry in ordered:
+            self.token.check()
+            cand = self._admit(entry)
+            if cand is not None:
+                yield cand
+
+    def _admit(self, entry: _Entry) -> Candidate | None:
+        """``entry`` as a candidate, or None when it is left out (and listed why)."""
+        path = entry.path
+        if not self.resolved.kept(path):
+            self.excluded.append(Excluded(path, "matches an exclude glob"))
+            return None
+        content = self._content(path)
+        if content is None:
+            self.excluded.append(Excluded(path, "unreadable or changed since indexing"))
+            return None
+        lines, scan, why = content
+        if why:
+            if path in self.resolved.seed_paths:  # the bundle is about it: refused, not swapped
+                # for an unrelated bundle (a pinned file is listed under excluded, as ranked
+                # ones are)
+                raise BundleError(f"seed {path!r} is excluded: {why} (its content is never "
+                                  "shown)")
+            self.excluded.append(Excluded(path, why))
+            return None
+        tokens = self.counter.scale(self.files[path].tokens)
+        if scan.findings:  # shown redacted: counted as shown
+            if not lines:
+                shown = read_shown(self.index.root, path, self.scans)
+                lines = shown[0] if shown is not None else []
+            tokens = self.shown_tokens[path] = self.counter.count("".join(lines))
+            self.masked[path] = scan
+        return self._candidate(entry, tokens, lines)
+
+    def _content(self, path: str) -> tuple[list[str], Scan, str | None] | None:
+        """The file's lines as shown (none when no content is shown), its scan, and why it is
+        never shown, if it is not; None when it cannot be read."""
+        why = secret_by_name(path)
+        if why is not None:
+            return [], NO_SECRET, why
+        if self.request.budget == 0:  # no content shown: the cached scan will do
+            scan = self.scans.scan_file(self.index.root, path, self.files[path].hash)
+            return [], scan, scan.whole
+        shown = read_shown(self.index.root, path, self.scans)
+        if shown is None:
+            return None
+        lines, scan = shown
+        return lines, scan, scan.whole
+
+    def _candidate(self, entry: _Entry, tokens: int, lines: list[str]) -> Candidate:
+        """The candidate for ``entry``: its content and what links it to the seeds and task."""
+        path, index = entry.path, self.index
+        if self.request.budget == 0:
+            return Candidate(path, entry.score, entry.reasons, tokens, [], [], entry.tier,
+                             entry.forced)
+        seed_paths = self.resolved.seed_paths
+        cand = Candidate(path, entry.score, entry.reasons, tokens, lines,
+                         index.definitions(path), entry.tier, entry.forced,
+                         focus=self.resolved.focus.get(path, []))
+        if path in seed_paths:  # a large one is focused on what links it to the task
+            link_seed(cand, self.request.task, (rf.names_used for rf in self.ranked
+                                                if rf.path not in seed_paths),
+                      index.references(path) if cand.tokens > SMALL_FILE else {})
+        elif entry.ranked is not None:
+            cand.names = list(entry.ranked.names_used)
+            cand.task_words = list(entry.ranked.task_terms)
+            if cand.names:  # else no line refers to them: skip reading the references
+                refs = index.references(path)
+                cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+        return cand
+
+    def redacted(self, items: list[dict[str, Any]]) -> list[Redacted]:
+        """The items shown with secret values masked (see :func:`_redacted`)."""
+        return _redacted(self.masked, [(i["path"], i["ranges"]) for i in items])
+
+
+def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], counter: Counter
+               ) -> BundleResult:
+    """A budget of 0: the first ``limit`` candidates as whole-file items, nothing packed."""
+    limit = request.limit or RANK_ONLY_LIMIT
+    files = shown.files
+    items: list[dict[str, Any]] = [
+        dict(path=c.path, tier=c.tier, granularity="file",
+             ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
+             score=round(c.score, 4), reasons=list(c.reasons))
+        for c in itertools.islice(shown.candidates(ordered), limit)
+    ]
+    shown.scans.save()
+    draft = BundleDraft(
+        task=request.task, seeds=list(request.seeds), budget=0,
+        total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
+        excluded=shown.excluded, redacted=shown.redacted(items))
+    return BundleResult(draft, "", [])
+
+
+@dataclass
+class _Packing:
+    """Step 4's outcome: the items packed, and every candidate offered to the packer."""
+
+    packed: list[Packed]
+    offered: list[Candidate]
+
+
+def _pack(index: Index, request: BundleRequest, resolved: _Resolved, ranked: list[RankedFile],
+          shown: _Filter, ordered: list[_Entry], counter: Counter) -> _Packing:
+    """Step 4: the candidates packed into the budget, each at its granularity; refused when not
+    one item fits."""
     overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
-    top_score = next((rf.score for rf in ranked if rf.path not in seed_paths and kept(rf.path)),
-                     1.0)
+    top_score = next((rf.score for rf in ranked
+                      if rf.path not in resolved.seed_paths and resolved.kept(rf.path)), 1.0)
     offered: list[Candidate] = []
 
     def offer() -> Iterator[Candidate]:
-        for cand in candidates():
+        for cand in shown.candidates(ordered):
             offered.append(cand)
             yield cand
 
     packed = pack(offer(), budget=request.budget, formats=RENDERINGS, overhead=overhead,
                   count=counter.count, limit=request.limit, top_score=top_score)
-    scans.save()
+    shown.scans.save()
     if not packed and offered:
-        best = offered[0]
-        room = request.budget - overhead
-        if best.tokens <= room:
-            # It would fit whole: the packer did not offer it whole (a large file ranked well
-            # below the top is shown in parts only) and it has no parts (no definitions).
-            raise BundleError(
-                f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
-                f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
-                "whole and has no definitions to show in part; give seeds or a more precise "
-                "task, or 0 to rank only")
+        _refuse_empty(request, offered[0], request.budget - overhead)
+    return _Packing(packed, offered)
+
+
+def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
+    """Why not one item fits the budget, as a :class:`BundleError` (``best``: the first
+    candidate offered; ``room``: the budget less the document's overhead)."""
+    if best.tokens <= room:
+        # It would fit whole: the packer did not offer it whole (a large file ranked well
+        # below the top is shown in parts only) and it has no parts (no definitions).
         raise BundleError(
-            f"budget {request.budget} holds the bundle's header but not one item (the best "
-            f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
-            f"part did not fit either): give a larger {F.budget}, or 0 to rank only",
-            field="budget")
+            f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
+            f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
+            "whole and has no definitions to show in part; give seeds or a more precise "
+            "task, or 0 to rank only")
+    raise BundleError(
+        f"budget {request.budget} holds the bundle's header but not one item (the best "
+        f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
+        f"part did not fit either): give a larger {F.budget}, or 0 to rank only",
+        field="budget")
+
+
+def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, shown: _Filter,
+                   ordered: list[_Entry], packing: _Packing, counter: Counter) -> BundleResult:
+    """Step 5: the whole document measured again (items dropped from the end until it fits),
+    the seeds and pins that did not fit said, and the best files left out named when there is
+    room."""
+    fmt = "xml" if request.format == "xml" else "markdown"
+    packed = packing.packed
     # The whole document is measured again, in every rendering (tokens can merge across item
     # boundaries): the items kept are the same whichever format is asked for.
     while True:
@@ -384,29 +499,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
              score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
         for p in packed
     ]
-    inside = {p.candidate.path for p in packed}
-    for cand in offered:  # seeds and pins the budget could not hold: said, not silently dropped
-        if cand.forced and cand.path not in inside:
-            what = "seed" if cand.path in seed_paths else "pinned file"
-            bound = _not_parsed(index, cand.path) if cand.path in seed_paths else ""
-            if bound:
-                # As a too-large seed: no definitions to pick a part from, and a bundle without
-                # the file would look like an answer about it and not be one.
-                spec = next((s.spec for s in seeds if s.path == cand.path), cand.path)
-                raise BundleError(
-                    f"seed {spec!r} is not usable: {bound}; it is {cand.tokens:,} tokens whole, "
-                    f"more than the budget of {request.budget:,} holds, and without its syntax "
-                    f"no part of it can be chosen (give a larger {F.budget}, or another seed)",
-                    field="seed")
-            excluded.append(Excluded(
-                cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
-                           f"({cand.tokens:,} tokens whole, and no part of it fit)"))
-    skipped = {p.candidate.path for p in packed} | {e.path for e in excluded}
-    left_out = [LeftOut(path, shown_tokens.get(path, counter.scale(files[path].tokens)),
-                        round(score, 4), reasons)
-                for path, score, reasons, *_ in ordered
-                if path not in skipped and not secret_by_name(path)]
-    left_out = [lo for lo in left_out if lo.tokens > 0]  # an empty file is not left out for size
+    _note_forced_unfit(index, request, resolved, shown.excluded, packing)
+    left_out = _left_out(ordered, packed, shown, counter)
     # The best of them are named at the end of the document, when the budget has room (the
     # note is measured alone, then the document with it once: no whole-document count per try).
     room = request.budget - total
@@ -421,10 +515,46 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         break
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
-        encoding=counter.label, items=items, excluded=excluded,
-        left_out=left_out[:LEFT_OUT_LISTED],
-        redacted=_redacted(masked, [(i["path"], i["ranges"]) for i in items]))
+        encoding=counter.label, items=items, excluded=shown.excluded,
+        left_out=left_out[:LEFT_OUT_LISTED], redacted=shown.redacted(items))
     return BundleResult(draft, rendered, pieces, left_out)
+
+
+def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved,
+                       excluded: list[Excluded], packing: _Packing) -> None:
+    """Seeds and pins the budget could not hold: listed under ``excluded``, not silently
+    dropped; a seed too large to show and without syntax to choose a part is refused."""
+    inside = {p.candidate.path for p in packing.packed}
+    for cand in packing.offered:
+        if not cand.forced or cand.path in inside:
+            continue
+        is_seed = cand.path in resolved.seed_paths
+        bound = _not_parsed(index, cand.path) if is_seed else ""
+        if bound:
+            # As a too-large seed: no definitions to pick a part from, and a bundle without
+            # the file would look like an answer about it and not be one.
+            spec = next((s.spec for s in resolved.seeds if s.path == cand.path), cand.path)
+            raise BundleError(
+                f"seed {spec!r} is not usable: {bound}; it is {cand.tokens:,} tokens whole, "
+                f"more than the budget of {request.budget:,} holds, and without its syntax "
+                f"no part of it can be chosen (give a larger {F.budget}, or another seed)",
+                field="seed")
+        what = "seed" if is_seed else "pinned file"
+        excluded.append(Excluded(
+            cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
+                       f"({cand.tokens:,} tokens whole, and no part of it fit)"))
+
+
+def _left_out(ordered: list[_Entry], packed: list[Packed], shown: _Filter, counter: Counter
+              ) -> list[LeftOut]:
+    """The files offered that are neither in the bundle nor excluded, best first (an empty
+    file is not left out for size)."""
+    skipped = {p.candidate.path for p in packed} | {e.path for e in shown.excluded}
+    left_out = [LeftOut(e.path, shown.shown_tokens.get(e.path,
+                                                       counter.scale(shown.files[e.path].tokens)),
+                        round(e.score, 4), e.reasons)
+                for e in ordered if e.path not in skipped and not secret_by_name(e.path)]
+    return [lo for lo in left_out if lo.tokens > 0]
 
 
 def _redacted(masked: dict[str, Scan], shown: list[tuple[str, list[tuple[int, int]]]]
@@ -456,12 +586,8 @@ def bundles_dir(root: Path) -> Path:
 
 
 def _check_name(name: str) -> None:
-    if not name.strip():
-        raise BundleError("the bundle name is empty: use letters, digits, '.', '_' or '-'")
-    if not _NAME.match(name) or ".." in name:
-        shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
-        raise BundleError(f"bundle name {shown}: use letters, digits, '.', '_' or '-' only, "
-                          "at most 100 characters")
+    """Refuse a name no bundle is saved under (the one rule: ``check_bundle_name``)."""
+    check_bundle_name(name, "name")
 
 
 check_name = _check_name  # for callers that refuse a name before any work
@@ -529,8 +655,8 @@ def load_saved(root: Path, name: str) -> SavedBundle:
     if not path.exists():
         have = sorted(p.stem for p in bundles_dir(root).glob("*.json")) \
             if bundles_dir(root).exists() else []
-        hint = f" (saved: {', '.join(have)})" if have else " (none saved yet: use --save NAME)"
-        raise BundleError(f"no saved bundle named {name!r}{hint}")
+        hint = f" (saved: {', '.join(have)})" if have else f" (none saved yet: use {F.save})"
+        raise BundleError(f"no saved bundle named {name!r}{hint}", field="verify")
     data = read_bytes_inside(root, path)
     if data is None:
         raise BundleError(f"saved bundle {path} cannot be read (a symlink out of the workspace, "

@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
 from analyzers.printable import printable
+
+if TYPE_CHECKING:
+    from analyzers.results import VerifyReport
 
 FENCE_LANG = {
     "python": "python", "javascript": "javascript", "typescript": "typescript", "tsx": "tsx",
@@ -154,3 +158,14 @@ def render(fmt: str, task: str | None, pieces: Sequence[Piece],
     return header(fmt, task) + "".join(
         render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + \
         left_out_note(fmt, left_out) + footer(fmt)
+
+
+def verify_heading(report: VerifyReport) -> str:
+    """The verify report's first line, for every edge: the bundle, when it was saved (and the
+    HEAD it was saved at, when that moved since), and its items counted by status."""
+    heads = ""
+    if report.head_then and report.head_now and report.head_then != report.head_now:
+        heads = f" (HEAD then {report.head_then[:10]}, now {report.head_now[:10]})"
+    return (f"Bundle {report.name!r} saved {report.created_at}{heads}: {report.unchanged} "
+            f"unchanged, {report.moved} moved, {report.changed} changed, {report.vanished} "
+            "vanished")

@@ -127,7 +127,7 @@ def touched_definitions(
             languages.has_grammar(languages.detect(w[1])) or "." not in w[0].rsplit("/", 1)[-1]]
     if len(work) > MAX_FILES:
         problems.append(f"definitions compared in {MAX_FILES} of {len(work)} changed source "
-                        "files (by path order); give --base a closer ref for all of them")
+                        "files (by path order); a closer base ref compares them all")
         work = work[:MAX_FILES]
     with repo.blobs() as blobs:  # one git for every blob
         for path, old_path, blob, exists in work:

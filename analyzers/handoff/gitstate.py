@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzers import gitrepo
+from analyzers.app.errors import F, RequestError
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.gitrepo import Repo
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
 from analyzers.secrets import redact, redact_name
 
 
-class HandoffError(Exception):
+class HandoffError(RequestError):
     """Input we cannot work with (not a git repository, an unknown base): one clear message."""
 
 
@@ -88,7 +89,7 @@ def open_repository(root: Path) -> tuple[Repo, Path]:
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "
-            "(run it in a repository, or pass --root)"
+            f"(run it in a repository, or pass {F.root})", field="root"
         )
     return Repo(top), top.resolve()
 
@@ -128,7 +129,7 @@ def _merge_base(repo: Repo, a: str, b: str) -> str | None:
 def resolve_base(
     repo: Repo, head: str | None, branch: str | None, explicit: str | None = None,
 ) -> BaseInfo:
-    """Which commit the work is measured from; raises :class:`HandoffError` for a bad ``--base``."""
+    """Which commit the work is measured from; raises :class:`HandoffError` for a bad base."""
     if head is None:
         return BaseInfo(None, "empty", None, "the repository has no commits yet")
     if explicit:
@@ -138,11 +139,12 @@ def resolve_base(
         except gitrepo.GitError:  # an option in disguise
             sha = None
         if not sha:
-            raise HandoffError(f"--base {explicit!r} does not name a commit in this repository")
+            raise HandoffError(f"{F.base} {explicit!r} does not name a commit in this repository",
+                               field="base")
         mb = _merge_base(repo, sha, head)
         if mb is None:
-            raise HandoffError(f"--base {explicit!r} shares no history with HEAD")
-        return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (--base)")
+            raise HandoffError(f"{F.base} {explicit!r} shares no history with HEAD", field="base")
+        return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (as asked)")
 
     default = default_branch(repo)
     on_default = branch is not None and default is not None and (

@@ -19,11 +19,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from analyzers import __version__
+from analyzers.app.errors import CLI_WORDS, RequestError
 from analyzers.cancel import Cancelled
 
 if TYPE_CHECKING:  # pydantic and the settings load with the command that needs them
     from pydantic import BaseModel
 
+    from analyzers.app.paths import Secrets
+    from analyzers.app.workspace import Workspace
     from analyzers.config import Settings
 
 
@@ -88,25 +91,30 @@ def checked_root(given: str, option: str = "--root") -> Path:
     return full
 
 
+def given_root(given: str | None, option: str = "--root") -> Path:
+    """The workspace: the folder given, as it is (a subfolder of a repository included), or the
+    git work tree around the current folder."""
+    return checked_root(given, option) if given else find_root(Path.cwd())
+
+
 def root_from(given: str | None, option: str = "--root") -> Path:
     """The workspace: the git work tree around ``given`` (a checked folder) or the current one."""
     return find_root(checked_root(given, option) if given else Path.cwd())
 
 
-def relative_paths(root: Path, paths: Sequence[str]) -> list[str]:
-    """Paths given on the command line, made relative to ``root``; outside it is an error."""
-    out = []
-    for p in paths:
-        try:
-            full = Path(p).resolve()
-        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
-            raise UserError(f"{p}: {e}") from e
-        try:
-            rel = full.relative_to(root).as_posix()
-        except ValueError as e:
-            raise UserError(f"{p} is outside the workspace {root}") from e
-        out.append("." if rel in ("", ".") else rel)
-    return out
+def workspace_from(args: argparse.Namespace, settings: Settings | None = None) -> Workspace:
+    """The workspace a command works in: the git work tree around ``--root``, or around the
+    current folder."""
+    from analyzers.app.workspace import Workspace
+
+    return Workspace(root_from(getattr(args, "root", None)), settings)
+
+
+def workspace_paths(ws: Workspace, paths: Sequence[str], secrets: Secrets) -> list[str]:
+    """PATH arguments (relative to the current folder) as root-relative paths, under the one
+    path-safety rule (``secrets``: what a secret in the file refuses)."""
+    cwd = Path.cwd()
+    return [ws.path(p, what="path", base=cwd, secrets=secrets) for p in paths]
 
 
 def out_path(root: Path, out: str) -> tuple[Path, str]:
@@ -149,12 +157,28 @@ def dump(model: BaseModel) -> str:
     return text
 
 
-def add_settings_options(p: argparse.ArgumentParser) -> None:
+def add_settings_options(p: argparse.ArgumentParser, exclude_help: str | None = None) -> None:
+    """The settings every command shares (``exclude_help``: what ``--exclude`` does there, when
+    it is not keeping files out of the index)."""
+    from analyzers.config import PROFILES
+
     p.add_argument("--encoding", help="tokenizer encoding (default cl100k_base, offline)")
-    p.add_argument("--profile", help="model profile: generic, claude, gpt-4")
-    p.add_argument("--context-window", type=int, help="context window size in tokens")
-    p.add_argument("--max-file-size", type=int, help="skip files larger than this (bytes)")
-    p.add_argument("--exclude", action="append", metavar="GLOB", help="gitignore-style glob")
+    p.add_argument("--profile", metavar="PROFILE",
+                   help=f"model profile, one of: {', '.join(sorted(PROFILES))} (default generic)")
+    p.add_argument("--context-window", type=int, metavar="TOKENS",
+                   help="context window size in tokens (default: the profile's)")
+    p.add_argument("--max-file-size", type=int, metavar="BYTES",
+                   help="skip files larger than this (bytes)")
+    p.add_argument("--exclude", action="append", metavar="GLOB",
+                   help=exclude_help or "leave files matching this gitignore-style glob out of "
+                                        "the index (repeatable)")
+
+
+def add_root_option(p: argparse.ArgumentParser) -> None:
+    """``--root DIR``, which every command working on a workspace takes."""
+    p.add_argument("--root", metavar="DIR",
+                   help="repository folder (default: the git work tree around the current "
+                        "folder)")
 
 
 def command_modules() -> list[ModuleType]:
@@ -216,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
+    except RequestError as e:  # the one place a request's error is worded for the command line
+        sys.stderr.write(f"ctxsteward: {e.worded(CLI_WORDS)}\n")
+        return 2
     except (UserError, EncodingUnavailable, NotADirectoryError, FileNotFoundError,
             PermissionError) as e:
         sys.stderr.write(f"ctxsteward: {e}\n")

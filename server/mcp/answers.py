@@ -17,15 +17,14 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from analyzers.app.requests import BundleRequest
-from analyzers.bundles.assemble import BundleResult, LeftOut, make_bundle
+from analyzers.bundles.assemble import BundleResult, LeftOut
 from analyzers.bundles.render import render
-from analyzers.indexing.index import Index
 from analyzers.printable import printable
-from analyzers.results import BudgetNode, Bundle
+from analyzers.results import Bundle
 from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
 from server.mcp import instructions as mcp_instructions
-from server.mcp.guard import Workspace
+from server.mcp.errors import AnswerTooLarge
 from server.mcp.schemas import (
     BudgetAnswer,
     BundleAnswer,
@@ -33,6 +32,7 @@ from server.mcp.schemas import (
     CheckAnswer,
     ContextHit,
     DefinitionHit,
+    ExcludedEntry,
     FindAnswer,
     HandoffAnswer,
     InstructionLoad,
@@ -42,7 +42,7 @@ from server.mcp.schemas import (
     VerifiedEntry,
     VerifyAnswer,
 )
-from server.scheduler import JobContext
+from server.mcp.session import Call
 
 DEFAULT_ANSWER_BUDGET = 8_000
 MIN_ANSWER_BUDGET = 500
@@ -53,10 +53,6 @@ LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class AnswerTooLarge(ValueError):
-    """Even the smallest answer exceeds the budget (a huge task text, say)."""
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -112,15 +108,15 @@ def notes(warnings: list[str]) -> str:
 
 # -- suggest_bundle -----------------------------------------------------------------------------
 
-def bundle_answer(ws: Workspace, index: Index, request: BundleRequest, budget: int, fmt: str,
-                  warnings: list[str], jc: JobContext, saved: str | None = None
+def bundle_answer(call: Call, request: BundleRequest, budget: int, fmt: str,
+                  warnings: list[str], saved: str | None = None
                   ) -> tuple[BundleAnswer, str, BundleResult]:
     """A bundle whose whole answer (document, items, reasons, left-out list) fits ``budget``;
     also the bundle as answered (for saving)."""
-    counter = ws.counter
-    sizes = {p: counter.scale(f.tokens) for p, f in index.files().items()}
+    counter, snap, jc = call.session.counter, call.snapshot, call.jc
+    sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
     inner = max(100, int(budget * BUNDLE_SHARE))
-    result = make_bundle(index, replace(request, budget=inner), jc.token)
+    result = snap.bundle(replace(request, budget=inner), jc.token)
     first, text = _bundle_model(counter, result, budget, fmt, warnings, saved, sizes)
     slack = budget - answer_tokens(counter, first, text)
     # One re-pack with the measured overhead: smaller when over the budget, larger when the
@@ -129,7 +125,7 @@ def bundle_answer(ws: Workspace, index: Index, request: BundleRequest, budget: i
     if slack < 0 or (slack > budget * 0.05 and result.left_out):
         jc.check()
         inner = max(100, inner + int(slack / ESCAPE_FACTOR) - (20 if slack < 0 else 0))
-        result = make_bundle(index, replace(request, budget=inner), jc.token)
+        result = snap.bundle(replace(request, budget=inner), jc.token)
     prefixes: dict[int, BundleResult] = {}
 
     def build(k: int) -> tuple[BundleAnswer, str]:
@@ -180,7 +176,9 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
                            reasons=i.reasons, redacted=masked.get(i.path, []))
                for i in b.items],
-        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT), saved=saved,
+        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
+        excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
+                  if not secret_by_name(e.path)], saved=saved,
         tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
@@ -217,11 +215,10 @@ def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
 
 # -- verify_bundle ------------------------------------------------------------------------------
 
-def verify_answer(ws: Workspace, index: Index, name: str, warnings: list[str]
-                  ) -> tuple[VerifyAnswer, str]:
-    from analyzers.bundles.assemble import verify_bundle
-
-    report = verify_bundle(index, name)
+def verify_answer(call: Call, name: str) -> tuple[VerifyAnswer, str]:
+    """Which items of the saved bundle ``name`` changed since it was saved."""
+    report = call.snapshot.verify(name, call.jc.token)
+    warnings = call.warnings
     order = {"changed": 0, "vanished": 1, "moved": 2, "unchanged": 3}
     items = [VerifiedEntry(path=i.path, status=i.status, detail=i.detail)
              for i in sorted(report.items, key=lambda i: order.get(i.status, 9))]
@@ -242,15 +239,18 @@ def verify_answer(ws: Workspace, index: Index, name: str, warnings: list[str]
             lines.append(f"(+{m.more_items} more items left out)")
         return m, "\n".join(lines) + notes(warnings)
 
-    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(items), build)
+    return fit(call.session.counter, DEFAULT_ANSWER_BUDGET, len(items), build)
 
 
 # -- find_context -------------------------------------------------------------------------------
 
-def find_answer(ws: Workspace, index: Index, query: str, limit: int, warnings: list[str],
-                jc: JobContext) -> tuple[FindAnswer, str]:
+def find_answer(call: Call, query: str, limit: int) -> tuple[FindAnswer, str]:
+    """Files ranked for a free-text task, with the definitions matching it."""
     from analyzers import lexical
     from analyzers.bundles.rank import RankQuery, rank
+
+    # Not yet a Snapshot query (the application layer's `find` is to come): the core's rank.
+    ws, index, jc, warnings = call.session, call.snapshot.index, call.jc, call.warnings
 
     words = set(lexical.words(query))
     if not words:
@@ -305,25 +305,24 @@ def _within(path: str, rels: list[str]) -> bool:
                            for r in rels)
 
 
-def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
-                  jc: JobContext) -> tuple[BudgetAnswer, str]:
-    from analyzers.tokentree import budget
+def budget_answer(call: Call, rels: list[str]) -> tuple[BudgetAnswer, str]:
+    """Token counts of ``rels`` (the whole workspace when empty) and the instruction files
+    loaded for them."""
+    from analyzers.tokentree import budget, nodes_by_path
 
+    # Not yet a Snapshot query (the application layer's `budget` is to come): the core's budget.
+    ws, index, jc, warnings = call.session, call.snapshot.index, call.jc, call.warnings
+    settings = call.workspace.settings
     files = {p: f for p, f in index.files().items() if not ws.excluded(p)}
     hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
     report = budget(ws.root, {p: f for p, f in files.items() if not secret_by_name(p)},
-                    ws.settings, rels)
+                    settings, rels)
     if hidden:
         warnings = [*warnings, _secrets_note(len(hidden), "not counted")]
     if not rels or rels == ["."]:
         entries = [PathTokens(path=n.path, tokens=n.tokens, files=n.files) for n in report.tree]
     else:
-        nodes: dict[str, BudgetNode] = {}
-        stack = list(report.tree)
-        while stack:
-            n = stack.pop()
-            nodes[n.path.rstrip("/")] = n
-            stack.extend(n.children)
+        nodes = nodes_by_path(report.tree)
         entries = []
         for rel in rels:
             node = nodes.get(rel.strip("/"))
@@ -336,7 +335,7 @@ def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[s
         warnings = [*warnings, "not indexed (no such file or folder, or skipped): "
                     + ", ".join(report.missing)]
     loads = [InstructionLoad(path=x.path, tokens=x.tokens, agents=x.agents)
-             for x in mcp_instructions.loads(ws.root, ws.settings, rels or ["."], index, jc.token)]
+             for x in mcp_instructions.loads(ws.root, settings, rels or ["."], index, jc.token)]
     instr_total = sum(x.tokens for x in loads)
     window = report.context_window
 
@@ -364,12 +363,14 @@ def budget_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[s
 
 # -- check_instructions -------------------------------------------------------------------------
 
-def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[str],
-                 jc: JobContext) -> tuple[CheckAnswer, str]:
+def check_answer(call: Call, rels: list[str]) -> tuple[CheckAnswer, str]:
+    """The problems in the instruction files under ``rels`` (all when empty)."""
     from analyzers.instructions import check_workspace
 
+    # Not yet a Snapshot query (the application layer's `check` is to come): the core's check.
     wanted = None if not rels or rels == ["."] else rels
-    report = check_workspace(ws.root, wanted, ws.settings, index=index, token=jc.token)
+    report = check_workspace(call.workspace.root, wanted, call.workspace.settings,
+                             index=call.snapshot.index, token=call.jc.token)
     order = {"error": 0, "warning": 1, "information": 2, "hint": 3}
     problems = [
         InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
@@ -377,7 +378,7 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
                            fix=redact(d.fix.replacement.strip()) if d.fix else None)
         for d in sorted(report.diagnostics,
                         key=lambda d: (order.get(d.severity, 9), d.path, d.range.start.line))]
-    warnings = [*warnings, *report.notes]
+    warnings = [*call.warnings, *report.notes]
     counts = {s: sum(1 for p in problems if p.severity == s) for s in order}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no problems"
 
@@ -391,19 +392,21 @@ def check_answer(ws: Workspace, index: Index, rels: list[str], warnings: list[st
             lines.append(f"(+{m.more_problems} more problems left out)")
         return m, "\n".join(lines) + notes(warnings)
 
-    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(problems), build)
+    return fit(call.session.counter, DEFAULT_ANSWER_BUDGET, len(problems), build)
 
 
 # -- handoff ------------------------------------------------------------------------------------
 
-def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[str],
-                   with_bundle: bool, jc: JobContext) -> tuple[HandoffAnswer, str]:
-    """The handoff note (generated; written to HANDOFF.md only when ``write``)."""
+def handoff_answer(call: Call, base: str | None, write: bool) -> tuple[HandoffAnswer, str]:
+    """The handoff note (generated; written to HANDOFF.md only when ``write``); with a bundle
+    suggestion unless the index is being refreshed."""
     from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown, update_note_file
     from analyzers.handoff.generate import read_existing
 
+    # Not yet a Snapshot query (the application layer's `handoff` is to come): the core's.
+    ws, jc, with_bundle = call.workspace, call.jc, not call.session.refreshing
     note = generate(ws.root, base, ws.settings, None, jc.token, bundle=with_bundle)
-    warnings = [*warnings, *note.problems]
+    warnings = [*call.warnings, *note.problems]
     if not with_bundle:
         warnings.append("no bundle suggestion: the index is being refreshed")
     if write:
@@ -425,19 +428,18 @@ def handoff_answer(ws: Workspace, base: str | None, write: bool, warnings: list[
         m = HandoffAnswer(note=shown, path=path, written=written, tokens=0, warnings=warnings)
         return m, shown + notes(warnings)
 
-    return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(lines), build)
+    return fit(call.session.counter, DEFAULT_ANSWER_BUDGET, len(lines), build)
 
 
 # -- the start-task prompt ----------------------------------------------------------------------
 
-def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
-                    jc: JobContext, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
+def start_task_text(call: Call, task: str, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
     from analyzers.confine import read_bytes_inside
 
-    counter = ws.counter
+    ws, counter, warnings = call.workspace, call.session.counter, call.warnings
     parts = [f"I am starting this task in {ws.root}:\n\n{task}\n"]
-    loads = mcp_instructions.loads(ws.root, ws.settings, ["."], index, jc.token)
+    loads = mcp_instructions.loads(ws.root, ws.settings, ["."], call.snapshot.index, call.jc.token)
     shown: list[str] = []
     room = budget // 2  # instruction files take at most half the message
     for load in loads:
@@ -462,8 +464,8 @@ def start_task_text(ws: Workspace, index: Index, task: str, warnings: list[str],
     left = budget - counter.count("\n".join(parts)) - 100
     if left >= MIN_ANSWER_BUDGET:
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
-        request = BundleRequest(task=task, exclude=[*already, *ws.exclude])
-        model, _, result = bundle_answer(ws, index, request, left, "markdown", [], jc)
+        request = BundleRequest(task=task, exclude=[*already, *call.session.exclude])
+        model, _, result = bundle_answer(call, request, left, "markdown", [])
         parts.append(model.rendered.replace("# Context bundle", "# Suggested context (ranked "
                                             "for the task)", 1).rstrip() + "\n")
         if not model.items:

@@ -26,10 +26,18 @@ class BundleEntry(BaseModel):
     redacted: list[int] = Field(default_factory=list, description="Lines with a secret masked.")
 
 
+class ExcludedEntry(BaseModel):
+    path: str
+    reason: str
+
+
 class BundleAnswer(BaseModel):
     rendered: str
     items: list[BundleEntry]
     left_out: list[Omitted]
+    excluded: list[ExcludedEntry] = Field(
+        default_factory=list, description="Ranked files never shown, and why (secret-bearing "
+        "file names are only counted, in warnings).")
     more_left_out: int = 0
     saved: str | None = None
     tokens: int

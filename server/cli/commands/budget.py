@@ -4,71 +4,108 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from analyzers.results import BudgetNode
+from analyzers.app.requests import BudgetRequest
+from analyzers.results import BudgetNode, BudgetReport
 from server.cli.main import (
+    add_root_option,
     add_settings_options,
     dump,
     emit,
-    relative_paths,
-    root_from,
     settings_from,
+    workspace_from,
+    workspace_paths,
 )
 from server.cli.progress import progress_bar
 
+DEPTH, TOP = BudgetRequest.depth, BudgetRequest.top
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("budget", help="token tree of files and folders, largest first")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    p = sub.add_parser(
+        "budget", help="token tree of files and folders, largest first",
+        description="Token counts of the indexed files and folders, with their share of the "
+        "context window, largest first, like du. Without PATH: the whole workspace, from its "
+        "top-level entries down. With PATH: each file or folder asked for, and the levels below "
+        "it. Exit status 1 when nothing is found (a PATH not indexed, or a workspace without "
+        "indexed files).")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders to count, relative to the current folder (default: "
+                        "the whole workspace); each is listed, whatever --depth says")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--root", help="repository folder (default: the git work tree here)")
-    p.add_argument("--depth", type=int, default=2, help="folder levels to show (text output)")
-    p.add_argument("--top", type=int, default=15, help="entries per folder (text output)")
+    add_root_option(p)
+    p.add_argument("--depth", type=int, default=DEPTH, metavar="N",
+                   help="levels shown in text output, the top-level entries or each PATH "
+                        "being the first (default %(default)s)")
+    p.add_argument("--top", type=int, default=TOP, metavar="N",
+                   help="entries shown per folder in text output (default %(default)s)")
     add_settings_options(p)
     p.set_defaults(func=run)
 
 
 def schemas() -> dict[str, type[BaseModel]]:
-    from analyzers.results import BudgetReport
-
     return {"budget": BudgetReport}
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzers.indexing.index import Index, refresh
+    from analyzers.app.paths import Secrets
     from analyzers.printable import printable
-    from analyzers.tokentree import budget
 
-    settings = settings_from(args)
-    root = root_from(args.root)
-    wanted = relative_paths(root, args.paths)
+    ws = workspace_from(args, settings_from(args))
+    # Paths are only counted, never shown: a secret-bearing one is counted like any other.
+    request = BudgetRequest(workspace_paths(ws, args.paths, Secrets.NONE),
+                            depth=args.depth, top=args.top)
+    request.check()  # before any indexing
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        warnings = refresh(root, settings, progress=bar)  # a read-only checkout: as it is
+        warnings = ws.refresh(progress=bar)  # a read-only checkout: as it is
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
-    with Index(root, settings) as index:
-        report = budget(root, index.files(), settings, wanted)
+    with ws.snapshot() as snapshot:
+        report = snapshot.budget(request)
     for m in report.missing:
         sys.stderr.write(f"warning: {printable(m)} is not an indexed file or folder\n")
-    status = 1 if report.missing and not report.tree else 0
+    if not report.tree and not report.missing:
+        sys.stderr.write(f"warning: no indexed files in {printable(report.root)}\n")
+    status = 1 if not report.tree else 0  # nothing found (README: exit status)
     if args.json:
         emit(dump(report))
         return status
-    w = sys.stdout.write
+    _print_tree(report, request, sys.stdout.write)
+    return status
+
+
+def asked_nodes(report: BudgetReport, paths: list[str]) -> list[BudgetNode]:
+    """The report's nodes for the paths asked for, in the order asked (the top-level entries
+    when none, or the root, is asked for); paths not indexed are left out."""
+    if not paths or "." in paths:
+        return report.tree
+    from analyzers.tokentree import nodes_by_path
+
+    nodes = nodes_by_path(report.tree)
+    found = (nodes.get(p.rstrip("/")) for p in dict.fromkeys(paths))
+    return [n for n in found if n is not None]
+
+
+def _print_tree(report: BudgetReport, request: BudgetRequest, w: Callable[[str], object]
+                ) -> None:
+    """The tree as text: a total line, then ``depth`` levels from each path asked for."""
+    from analyzers.printable import printable
+
     window = report.context_window
     w(f"{report.total_tokens:>12,} tokens  {report.total_tokens / window:6.1%}"
       f" of {window:,}  ({report.encoding})  {report.root}\n")
 
     def show(nodes: list[BudgetNode], depth: int) -> None:
-        for n in nodes[: args.top]:
+        for n in nodes[: request.top]:
             w(f"{n.tokens:>12,}  {n.share:6.1%}  {'  ' * depth}{printable(n.path)}\n")
-            if n.kind == "dir" and depth + 1 < args.depth:
+            if n.kind == "dir" and depth + 1 < request.depth:
                 show(n.children, depth + 1)
-        if len(nodes) > args.top:
-            rest = sum(n.tokens for n in nodes[args.top:])
-            w(f"{rest:>12,}  {rest / window:6.1%}  {'  ' * depth}…{len(nodes) - args.top} more\n")
+        if len(nodes) > request.top:
+            rest = sum(n.tokens for n in nodes[request.top:])
+            w(f"{rest:>12,}  {rest / window:6.1%}  {'  ' * depth}…{len(nodes) - request.top} "
+              "more\n")
 
-    show(report.tree, 0)
-    return status
+    show(asked_nodes(report, request.paths), 0)

@@ -12,18 +12,22 @@ from server.cli import background, token_service
 from server.cli.commands._history_options import add_large_commit_limit, with_large_commit_limit
 from server.cli.main import (
     UserError,
+    add_root_option,
     add_settings_options,
     dump,
     emit,
     out_path,
-    root_from,
     settings_from,
+    workspace_from,
 )
 from server.cli.progress import progress_bar
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from analyzers.app.requests import BundleRequest
+    from analyzers.app.workspace import Workspace
+    from analyzers.bundles.assemble import BundleResult
     from analyzers.config import Settings
     from analyzers.results import VerifyReport
 
@@ -48,16 +52,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pin", action="append", default=[], metavar="PATH",
                    help="always include this file")
     p.add_argument("--exclude-glob", action="append", default=[], metavar="GLOB",
-                   help="never include files matching this gitignore-style glob")
+                   help="leave files matching this gitignore-style glob out of this bundle "
+                        "(repeatable; listed under excluded); the index keeps them")
     p.add_argument("--format", choices=("json", "markdown", "xml"), default="markdown")
     p.add_argument("--out", help="write the output to this file (atomically)")
-    p.add_argument("--root", help="repository folder (default: the git work tree here)")
+    add_root_option(p)
     p.add_argument("--save", metavar="NAME", help="store it under .ctxsteward/bundles/NAME.json")
     p.add_argument("--verify", metavar="NAME",
                    help="report which items of a saved bundle are unchanged, moved (same lines, "
                         "other line numbers), changed or vanished since (exit 1 if any changed "
                         "or vanished)")
-    add_settings_options(p)
+    add_settings_options(p, exclude_help="the same as --exclude-glob here: it keeps files out "
+                         "of this bundle only, and the shared index keeps them (for index, budget "
+                         "and the other commands, --exclude leaves files out of the index)")
     add_large_commit_limit(p)
     p.set_defaults(func=run)
 
@@ -70,17 +77,15 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """Slips the parser lets through, refused before any work starts."""
-    for option, value in (("--save", args.save), ("--verify", args.verify)):
+    from analyzers.app.requests import check_bundle_name
+
+    for option, field in (("--save", "save"), ("--verify", "verify")):
+        value = getattr(args, field)
         if value is not None and not value.strip():
             raise UserError(f"{option} needs a bundle NAME (letters, digits, '.', '_' or '-'); "
                             "got an empty one")
         if value is not None:  # before any indexing: a bad name is refused at once
-            from analyzers.bundles.assemble import BundleError, check_name
-
-            try:
-                check_name(value)
-            except BundleError as e:
-                raise UserError(f"{option}: {e}") from e
+            check_bundle_name(value, field)
     if args.out is not None:
         if not args.out.strip():
             raise UserError("--out needs a file name; got an empty one")
@@ -105,68 +110,72 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from analyzers.indexing.index import refresh
+    ws = workspace_from(args, settings)
+    request = _request(ws, args)
 
-    root = root_from(args.root)
+    def refreshed() -> list[str]:
+        with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
+            return ws.refresh(progress=bar)
+
+    # The index is brought up to date in a child process while this one loads the ranking code:
+    # the two are independent until the query starts. The CLI chooses when; the workspace says
+    # how.
+    with background.start(refreshed) as pending:
+        import analyzers.bundles.assemble  # noqa: F401 - loaded while the index refreshes
+
+        warnings = pending.result()
+    for w in warnings:
+        sys.stderr.write(f"warning: {printable(w)}\n")
+    with ws.snapshot() as snapshot:
+        if request is None:
+            vr = snapshot.verify(args.verify)
+            emit(dump(vr) if args.format == "json" else _verify_text(vr), args.out, ws.root)
+            return 1 if vr.changed or vr.vanished else 0
+        result = snapshot.bundle(request)
+        if args.save:
+            saved = snapshot.save(args.save, result)
+            sys.stderr.write(f"saved as {saved}\n")
+    _print_bundle(ws.root, result, request, args)
+    return 0
+
+
+def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
+    """The bundle asked for (None for ``--verify``), checked before any work: seeds and pins
+    from the current folder, the task read, the output path allowed."""
+    from analyzers.app.paths import Secrets
+    from analyzers.app.requests import BundleRequest
+
     if args.out:
-        out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
+        out_path(ws.root, args.out)  # refused before any work: a symlink, or out of the workspace
     if args.verify:  # a bundle never saved: said before anything is indexed (or written)
-        from analyzers.bundles.assemble import BundleError, load_saved
+        from analyzers.bundles.assemble import load_saved
 
-        try:
-            load_saved(root, args.verify)
-        except BundleError as e:
-            raise UserError(str(e)) from e
+        load_saved(ws.root, args.verify)
+        return None
     task = args.task
     if args.task_file:
         try:
             task = Path(args.task_file).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read --task-file {args.task_file}: {e}") from e
-    if not args.verify and not args.seed and not (task and task.strip()):
-        raise UserError("give at least one --seed PATH or a --task TEXT (or --verify NAME)")
-    budget = settings.default_budget if args.budget is None else args.budget
+    cwd = Path.cwd()
+    # A secret-bearing seed is refused by the bundle itself, from its cached scan: scanning here
+    # would hold up the index refresh a warm query starts next.
+    request = BundleRequest(
+        seeds=list(dict.fromkeys(ws.seed(s, base=cwd, secrets=Secrets.NONE) for s in args.seed)),
+        task=task,
+        budget=ws.settings.default_budget if args.budget is None else args.budget,
+        limit=args.limit, exclude=args.exclude_glob, format=args.format,
+        # A pinned file holding secrets is listed under excluded, never refused.
+        pins=[ws.path(p, what="pin", base=cwd, secrets=Secrets.NONE) for p in args.pin])
+    request.check()
+    return request
 
-    def refreshed() -> list[str]:
-        with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
-            return refresh(root, settings, progress=bar)
 
-    # The index is brought up to date in a child process while this one loads the ranking code:
-    # the two are independent until the query starts.
-    with background.start(refreshed) as pending:
-        from analyzers.app.requests import BundleRequest
-        from analyzers.bundles.assemble import (
-            BundleError,
-            make_bundle,
-            save_bundle,
-            verify_bundle,
-        )
-        from analyzers.indexing.index import Index
-
-        warnings = pending.result()
-    for w in warnings:
-        sys.stderr.write(f"warning: {printable(w)}\n")
-    with Index(root, settings) as index:
-        try:
-            if args.verify:
-                vr = verify_bundle(index, args.verify)
-                if args.format == "json":
-                    emit(dump(vr), args.out, root)
-                else:
-                    emit(_verify_text(vr), args.out, root)
-                return 1 if vr.changed or vr.vanished else 0
-            cwd_seeds = list(dict.fromkeys(_from_cwd(root, s) for s in args.seed))
-            result = make_bundle(index, BundleRequest(
-                seeds=cwd_seeds, task=task, budget=budget, limit=args.limit,
-                pins=[_from_cwd(root, p) for p in args.pin], exclude=args.exclude_glob,
-                format=args.format,
-            ))
-            if args.save:
-                saved = save_bundle(index, args.save, result)
-                sys.stderr.write(f"saved as {saved}\n")
-        except BundleError as e:
-            raise UserError(str(e)) from e
-    if args.format == "json" or budget == 0:
+def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
+                  args: argparse.Namespace) -> None:
+    """The bundle to stdout or ``--out``; what it left out or masked to stderr."""
+    if args.format == "json" or request.budget == 0:
         emit(dump(result.bundle), args.out, root)
     else:
         emit(result.rendered, args.out, root)
@@ -178,7 +187,6 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
         sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}"
                          f"{out_path(root, args.out)[1]}\n")
-    return 0
 
 
 EXCLUDED_SHOWN = 5
@@ -207,13 +215,9 @@ def _redacted_text(redacted: list[tuple[str, list[int], list[str]]]) -> str:
 def _verify_text(vr: VerifyReport) -> str:
     """The verify report for people: counts, then one line per item (moved items with where
     their lines are now)."""
-    from analyzers.bundles.render import ranges_label
+    from analyzers.bundles.render import ranges_label, verify_heading
 
-    heads = ""
-    if vr.head_then and vr.head_now and vr.head_then != vr.head_now:
-        heads = f" (HEAD then {vr.head_then[:10]}, now {vr.head_now[:10]})"
-    lines = [f"Bundle {vr.name!r} saved {vr.created_at}{heads}: {vr.unchanged} unchanged, "
-             f"{vr.moved} moved, {vr.changed} changed, {vr.vanished} vanished"]
+    lines = [verify_heading(vr)]
     for i in vr.items:
         where, detail = "", f"  ({i.detail})" if i.detail else ""
         if i.status == "moved":  # the detail says the same in words
@@ -222,20 +226,3 @@ def _verify_text(vr: VerifyReport) -> str:
             where = f"  lines {ranges_label(i.ranges)}"
         lines.append(f"  {i.status:<9} {i.path}{where}{detail}")
     return "\n".join(lines)
-
-
-def _from_cwd(root: Path, spec: str) -> str:
-    """Seeds are given relative to the current folder; the core wants them from the root."""
-    path, sep, rest = spec.partition("::")
-    if not sep:
-        head, colon, line = spec.rpartition(":")
-        if colon and line.isdigit():
-            path, sep, rest = head, ":", line
-    if not path.strip():
-        return spec  # the core says the path is missing
-    full = (Path.cwd() / path).resolve() if not Path(path).is_absolute() else Path(path)
-    try:
-        rel = full.relative_to(root).as_posix()
-    except ValueError:
-        rel = path  # let the core report it as outside the workspace
-    return f"{rel}{sep}{rest}" if sep else rel

@@ -11,22 +11,29 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from analyzers.app.requests import CheckRequest
+from analyzers.app.workspace import Workspace
 from analyzers.printable import printable
 from server.cli.main import (
     UserError,
+    add_root_option,
     add_settings_options,
-    checked_root,
     dump,
     emit,
-    find_root,
+    given_root,
     out_path,
-    relative_paths,
     settings_from,
+    workspace_paths,
 )
 from server.cli.progress import progress_bar
+
+if TYPE_CHECKING:
+    from analyzers.app.workspace import Snapshot
+    from analyzers.instructions.findings import CheckReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="instruction files or folders (default: all in the workspace)")
     p.add_argument("--format", choices=("text", "json", "sarif"), default="text",
                    help="output format (default text)")
-    p.add_argument("--root", help="repository folder (default: the git work tree here)")
+    add_root_option(p)
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--budget", type=int, help="token budget per file and per folder "
                                               "(default 5000)")
@@ -61,61 +68,67 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzers.instructions import check_workspace
-    from analyzers.instructions.findings import CODES
+    ws, request = _request(args)
+    snapshot = None if args.no_index else _indexed(ws, args.format)
+    try:
+        report = ws.check(request, snapshot=snapshot)
+    finally:
+        if snapshot is not None:
+            snapshot.close()
+    status = 1 if any(d.severity == "error" for d in report.diagnostics) else 0
+    _print_report(ws.root, report, args)
+    return status
 
-    settings = settings_from(args)
-    if args.budget is not None:
-        if args.budget < 1:
-            raise UserError("--budget must be a positive number of tokens")
-        settings = settings.model_copy(update={"instruction_budget": args.budget})
-    if args.drift_threshold is not None:
-        if args.drift_threshold < 1:
-            raise UserError("--drift-threshold must be a positive number of changed lines")
-        settings = settings.model_copy(update={"drift_threshold": args.drift_threshold})
-    if args.import_depth is not None:
-        if args.import_depth < 0:
-            raise UserError("--import-depth must be 0 or more")
-        settings = settings.model_copy(update={"import_depth": args.import_depth})
+
+def _request(args: argparse.Namespace) -> tuple[Workspace, CheckRequest]:
+    """The workspace and the check asked for, refused before any work when it cannot run."""
+    request = CheckRequest(budget=args.budget, drift_threshold=args.drift_threshold,
+                           import_depth=args.import_depth, use_index=not args.no_index)
+    request.check()
     # The workspace is --root or the repository around the current folder, never one found from
     # a PATH argument: a link out of the workspace (or a path typed outside it) is refused below,
     # not taken as another workspace to index.
-    root = find_root(Path.cwd()) if not args.root else checked_root(args.root)
+    root = given_root(args.root)
+    ws = Workspace(root, settings_from(args))
     for p in args.paths:
         if not os.path.lexists(p):
             raise UserError(f"{Path(p).resolve()} does not exist")
     if args.out:
         out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
-    wanted = relative_paths(root, args.paths) if args.paths else None
+    if args.paths:
+        from analyzers.app.paths import Secrets
 
-    index = None
-    if not args.no_index:
-        from analyzers.indexing.index import Index, refresh
+        # Instruction files are read and quoted by their own checks (which mask secrets).
+        request.paths = workspace_paths(ws, args.paths, Secrets.NONE)
+    return ws, request
 
-        try:
-            with progress_bar("indexing", enabled=None if args.format == "text" else False) as bar:
-                for w in refresh(root, settings, progress=bar):
-                    if w.startswith("cannot write the index"):  # a read-only checkout
-                        sys.stderr.write(f"note: {w}\n")
-            index = Index(root, settings)
-        except (OSError, ValueError) as e:
-            sys.stderr.write(f"note: index unavailable ({e}); checking without it\n")
+
+def _indexed(ws: Workspace, fmt: str) -> Snapshot | None:
+    """The index brought up to date, for symbol suggestions; None when it cannot be (the
+    checks then run without it)."""
     try:
-        report = check_workspace(root, wanted, settings, index=index)
-    finally:
-        if index is not None:
-            index.close()
+        with progress_bar("indexing", enabled=None if fmt == "text" else False) as bar:
+            for w in ws.refresh(progress=bar):
+                if w.startswith("cannot write the index"):  # a read-only checkout
+                    sys.stderr.write(f"note: {w}\n")
+        return ws.snapshot()
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"note: index unavailable ({e}); checking without it\n")
+        return None
 
-    status = 1 if any(d.severity == "error" for d in report.diagnostics) else 0
+
+def _print_report(root: Path, report: CheckReport, args: argparse.Namespace) -> None:
+    """The report in the format asked for, to stdout or ``--out``; notes to stderr."""
+    from analyzers.instructions.findings import CODES
+
     if args.format == "json":
         emit(dump(report), args.out, root)
-        return status
+        return
     if args.format == "sarif":
         from analyzers.instructions.sarif import to_sarif
 
         emit(json.dumps(to_sarif(report, root), indent=2), args.out, root)
-        return status
-
+        return
     lines = []
     for d in report.diagnostics:
         fix = f" [fix: {d.fix.replacement.strip()}]" if d.fix else ""
@@ -132,4 +145,3 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     for n in report.notes:
         sys.stderr.write(f"note: {printable(n)}\n")
-    return status

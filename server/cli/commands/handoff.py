@@ -11,18 +11,24 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, MIN_HANDOFF_BUDGET, HandoffRequest
 from server.cli.main import (
     UserError,
+    add_root_option,
     add_settings_options,
     dump,
     emit,
     out_path,
-    root_from,
     settings_from,
+    workspace_from,
 )
+
+if TYPE_CHECKING:
+    from analyzers.handoff.note import HandoffNote
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run this shell command at the root and record the outcome")
     p.add_argument("--test-timeout", type=float, metavar="SECONDS",
                    help="stop the test command after this long")
-    p.add_argument("--root", help="repository folder (default: the git work tree here)")
+    add_root_option(p)
     p.add_argument("--budget", type=int, default=None, metavar="TOKENS",
-                   help="token budget of the note (default 2000, at least 100): long lists are "
+                   help=f"token budget of the note (default {DEFAULT_HANDOFF_BUDGET}, at least "
+                        f"{MIN_HANDOFF_BUDGET}): long lists are "
                         "shortened, then the least useful generated parts left out; text people "
                         "wrote is always kept")
     p.add_argument("--no-bundle", action="store_true",
@@ -75,35 +82,34 @@ def _check_json_target(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzers.handoff import (
-        DEFAULT_NOTE,
-        HandoffError,
-        generate,
-        render_markdown,
-        update_note_file,
-    )
-    from analyzers.handoff.fitting import DEFAULT_BUDGET
-    from analyzers.handoff.generate import read_existing
-    from analyzers.handoff.markdown import OMITTED_LABELS
+    ws = workspace_from(args, settings_from(args))
+    request = HandoffRequest(
+        base=args.base, budget=DEFAULT_HANDOFF_BUDGET if args.budget is None else args.budget,
+        test_cmd=args.test_cmd, test_timeout=args.test_timeout, bundle=not args.no_bundle,
+        checks=not args.no_checks)
+    request.check()  # before any work
+    out, where = _output(ws.root, args)
+    note = ws.handoff(request, note_path=out if args.format == "markdown" else None,
+                      exclude_paths=[out] if out is not None else [])
+    _say_fit(note)
+    return _write(ws.root, note, args.format, out, where)
 
-    settings = settings_from(args)
-    root = root_from(args.root)
-    budget = DEFAULT_BUDGET if args.budget is None else args.budget
-    if budget < 100:
-        raise UserError("--budget must be at least 100 tokens")
+
+def _output(root: Path, args: argparse.Namespace) -> tuple[Path | None, str]:
+    """Where ``--out`` writes (None: stdout) and a note for the message; refused before any
+    work when it cannot be written, or would replace a file that is not ours."""
     out, where = out_path(root, args.out) if args.out else (None, "")
-    markdown_out = out if args.format == "markdown" else None
     if out is not None and args.format == "json":
         _check_json_target(out)
     if out is not None and out.is_dir():
         raise UserError(f"--out {args.out} is a folder; give a file name")
-    try:
-        note = generate(root, args.base, settings, args.test_cmd, note_path=markdown_out,
-                        budget=budget, bundle=not args.no_bundle, checks=not args.no_checks,
-                        test_timeout=args.test_timeout,
-                        exclude_paths=[out] if out is not None else [])
-    except HandoffError as e:
-        raise UserError(str(e)) from e
+    return out, where
+
+
+def _say_fit(note: HandoffNote) -> None:
+    """On stderr: a note over its budget, or the parts left out to fit it."""
+    from analyzers.handoff.markdown import OMITTED_LABELS
+
     if note.token_count > note.token_budget:
         why = note.problems[-1] if note.problems else f"over the budget of {note.token_budget:,}"
         sys.stderr.write(f"warning: the note takes {note.token_count:,} tokens, {why}\n")
@@ -113,7 +119,14 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"note: left out to fit the budget of {note.token_budget:,} tokens: "
                              f"{', '.join(labels)}\n")
 
-    if args.format == "json":
+
+def _write(root: Path, note: HandoffNote, fmt: str, out: Path | None, where: str) -> int:
+    """The note printed, or written to ``out`` (Markdown: updated in place, human sections
+    kept); exit status 1 when it had to go beside an unreadable note."""
+    from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
+    from analyzers.handoff.generate import read_existing
+
+    if fmt == "json":
         emit(dump(note), str(out) if out else None, root)
         if out:
             sys.stderr.write(f"wrote {out}{where}\n")

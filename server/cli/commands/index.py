@@ -1,16 +1,23 @@
-"""``ctxsteward index [ROOT] [--json]``: bring the index up to date and summarise it."""
+"""``ctxsteward index [ROOT | --root DIR] [--json]``: bring the index up to date, summarise it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from analyzers.app.errors import F, RequestError
 from server.cli.commands._history_options import add_large_commit_limit, with_large_commit_limit
-from server.cli.main import add_settings_options, checked_root, dump, emit, find_root, settings_from
+from server.cli.main import (
+    add_root_option,
+    add_settings_options,
+    dump,
+    emit,
+    given_root,
+    settings_from,
+)
 from server.cli.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -18,9 +25,16 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="index a repository (incremental)")
-    p.add_argument("root", nargs="?",
-                   help="folder to index (default: the git work tree around the current folder)")
+    p = sub.add_parser(
+        "index", help="index a repository (incremental)",
+        description="Bring the index in .ctxsteward/ up to date (only what changed is read "
+        "again: files, definitions, references, imports, token counts and git history) and "
+        "summarise it. Every other command does this first; run it to see the figures, or "
+        "ahead of time.")
+    p.add_argument("root_arg", nargs="?", metavar="ROOT",
+                   help="folder to index, as --root (default: the git work tree around the "
+                        "current folder)")
+    add_root_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_settings_options(p)
     add_large_commit_limit(p)
@@ -34,15 +48,19 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzers.indexing.index import build
+    from analyzers.app.workspace import Workspace
     from analyzers.printable import printable
 
     # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
     # it from a subfolder does not start a second, history-less index there.
-    root = checked_root(args.root, "ROOT") if args.root else find_root(Path.cwd())
-    settings = with_large_commit_limit(settings_from(args), args)
+    if args.root_arg and args.root and args.root_arg != args.root:
+        raise RequestError(f"give the folder once: ROOT {args.root_arg} or {F.root} "
+                           f"{args.root}", field="root")
+    given, option = (args.root_arg, "ROOT") if args.root_arg else (args.root, "--root")
+    ws = Workspace(given_root(given, option), with_large_commit_limit(settings_from(args), args))
+    settings = ws.settings
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        report = build(root, settings, progress=bar)
+        report = ws.build(progress=bar)
     for warning in report.warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     if args.json:

@@ -8,7 +8,7 @@ import sys
 
 from pydantic import BaseModel
 
-from server.cli.main import add_settings_options, root_from, settings_from
+from server.cli.main import add_root_option, add_settings_options, root_from, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "saved bundles as resources and the start-task prompt to an MCP client over stdio. "
         "See docs/mcp.md for Claude Code, Cursor and Codex.",
     )
-    p.add_argument("--root", help="workspace folder (default: the git work tree here)")
+    add_root_option(p)
     p.add_argument("--print-tool-cost", action="store_true",
                    help="print the tokens of the tools/list answer and exit")
     add_settings_options(p)

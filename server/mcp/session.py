@@ -1,8 +1,16 @@
-"""The MCP server's workspace: its root, the index kept fresh in the background, jobs, path safety.
+"""The MCP server's session: the application layer's workspace, plus what only MCP needs.
 
-All blocking work runs as jobs on the shared :class:`~server.scheduler.Scheduler`; a tool call
-awaits its job, forwards the job's progress as MCP progress notifications, and cancels the job when
-the client cancels the call or goes away.
+The :class:`~analyzers.app.workspace.Workspace` owns the root, the settings, path safety, seeds
+and the index-freshness policy (*how* the index is brought up to date). The session adds the
+scheduler its jobs run on, *when* to refresh, waiting for a job while forwarding its progress as
+MCP progress notifications, and this session's ``--exclude`` globs.
+
+The event loop does no file or database work: every tool, resource read and prompt goes through
+:meth:`McpSession.call`, whose async code only awaits jobs (path checks, the work itself) and the
+tiny index-freshness check in a worker thread; each job reads the index through its own read-only
+:class:`~analyzers.app.workspace.Snapshot`. A failure is turned into the endpoint's protocol error
+in one place (:func:`server.mcp.errors.protocol_error`). Cancelling a call, or disconnecting,
+cancels its job.
 
 Index freshness: when no usable index exists (cold), a call waits for the build, reporting its
 progress. When one exists, a call never waits for a full re-index: an incremental refresh (walk,
@@ -14,57 +22,87 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-from analyzers.cancel import Cancelled
+from analyzers.app.workspace import Workspace
 from analyzers.config import Settings
-from analyzers.indexing.store import SCHEMA_VERSION, connect_readonly, state_dir
 from analyzers.results import IndexReport
-from analyzers.secrets import secret_by_name, secret_file_reason, secret_in_content
 from analyzers.tokens import Counter
+from server.mcp.errors import ErrorForm, JobFailed, protocol_error, tool_error
 from server.scheduler import Job, JobContext, JobState, Priority, Scheduler
+
+if TYPE_CHECKING:
+    from analyzers.app.workspace import Snapshot
 
 log = logging.getLogger("ctxsteward.mcp")
 
 T = TypeVar("T")
+Report = Callable[[float, str], Awaitable[Any]]
 
 REFRESH_AFTER = 2.0  # seconds: calls closer together than this share one refresh
 REFRESH_WAIT = 1.5  # seconds a call waits for a refresh before answering from the index as is
 PROGRESS_EVERY = 0.2  # seconds between progress checks while a call waits
 
 
-class Refused(ValueError):
-    """A path argument the server will not touch (outside the workspace, or secret-bearing)."""
+@dataclass
+class Call:
+    """What a call's job works with: the session, its job, the index's state, what the call's
+    check returned, and a read-only snapshot of the index (opened when first used)."""
+
+    session: McpSession
+    jc: JobContext
+    warnings: list[str] = field(default_factory=list)
+    checked: Any = None
+    _snapshot: Snapshot | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        """The application layer's workspace."""
+        return self.session.workspace
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """A read-only view of the index, opened on first use and closed when the job ends."""
+        if self._snapshot is None:
+            self._snapshot = self.workspace.snapshot()
+        return self._snapshot
+
+    def close(self) -> None:
+        """Close the snapshot, if one was opened."""
+        if self._snapshot is not None:
+            self._snapshot.close()
+            self._snapshot = None
 
 
-class JobFailed(Exception):
-    """A job ended without a result: cancelled by the server, or failed unexpectedly."""
-
-
-class Workspace:
-    """One workspace root served over MCP: settings, scheduler, index state."""
+class McpSession:
+    """One workspace served over MCP: the app's workspace, the scheduler, the index job, and this
+    session's exclude globs (not the index's)."""
 
     def __init__(self, root: Path, settings: Settings | None = None,
                  exclude: list[str] | None = None) -> None:
-        self.root = Path(root).resolve()
-        self.settings = settings or Settings()
+        self.workspace = Workspace(root, settings)
         self.exclude = list(exclude or [])  # this session's --exclude globs (not the index's)
         self._exclude_spec: Any = None
-        self.counter = Counter(self.settings.encoding, self.settings.model_profile())
+        settings = self.workspace.settings
+        self.counter = Counter(settings.encoding, settings.model_profile())
         self.scheduler: Scheduler | None = None
         self._index_job: Job | None = None
         self._last_refresh = 0.0
         self._lock = threading.Lock()
         self.report: IndexReport | None = None
         self.indexed_at: float | None = None
+
+    @property
+    def root(self) -> Path:
+        """The workspace root."""
+        return self.workspace.root
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -75,30 +113,27 @@ class Workspace:
         self.index_job()
 
     def close(self) -> None:
+        """Stop the scheduler (its running jobs are cancelled)."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True, timeout=5.0)
             self.scheduler = None
 
-    # -- the index -------------------------------------------------------------------------
-    def index_usable(self) -> bool:
-        """True when a complete index for these settings is on disk (built at least once)."""
-        path = state_dir(self.root) / "index.sqlite"
-        if not path.is_file():
-            return False
+    # -- the one way a call runs -----------------------------------------------------------
+    async def call(self, kind: str, work: Callable[[Call], T], *,
+                   check: Callable[[McpSession], Any] | None = None, index: bool = True,
+                   report: Report | None = None, form: ErrorForm = tool_error) -> T:
+        """Answer a tool call, resource read or prompt: ``check`` its arguments (paths, seeds) in
+        a job, make sure an index is there (when ``index``), then ``work`` in a job; any failure
+        becomes the endpoint's protocol error (``form``)."""
         try:
-            conn = connect_readonly(path)  # a read-only checkout's index is usable as it is
-            try:
-                meta = dict(conn.execute(
-                    "SELECT key, value FROM meta WHERE key IN"
-                    " ('schema_version', 'generation', 'fingerprint')").fetchall())
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            return False
-        fingerprint = f"{self.settings.encoding}|{self.settings.max_file_size}"
-        return (meta.get("schema_version") == str(SCHEMA_VERSION)
-                and meta.get("generation") is not None and meta.get("fingerprint") == fingerprint)
+            checked = await self.run(f"{kind}:check", _checking(self, check)) \
+                if check is not None else None
+            warnings = await self.ensure_index(report) if index else []
+            return await self.run(kind, _working(self, work, warnings, checked), report)
+        except Exception as e:
+            raise protocol_error(kind, e, form) from e
 
+    # -- the index -------------------------------------------------------------------------
     @property
     def refreshing(self) -> bool:
         """True while an index build runs."""
@@ -107,20 +142,14 @@ class Workspace:
 
     def index_job(self) -> Job:
         """The running index job, or a new incremental build."""
-        assert self.scheduler is not None, "start() the workspace first"
+        assert self.scheduler is not None, "start() the session first"
         with self._lock:
             job = self._index_job
             if job is not None and not job.done():
                 return job
-            root, settings = self.root, self.settings
 
             def build_index(ctx: JobContext) -> IndexReport:
-                from analyzers.indexing.index import build
-
-                def progress(done: int, total: int, message: str) -> None:
-                    ctx.progress(done, total, message)
-
-                report = build(root, settings, token=ctx.token, progress=progress)
+                report = self.workspace.build(ctx.token, ctx.progress)
                 self.report = report
                 self.indexed_at = time.time()
                 return report
@@ -131,13 +160,13 @@ class Workspace:
             self._last_refresh = time.monotonic()
             return job
 
-    async def ensure_index(self, report: Callable[[float, str], Any] | None = None) -> list[str]:
+    async def ensure_index(self, report: Report | None = None) -> list[str]:
         """Make sure an index is there to answer from; return warnings about its state.
 
         ``report(percent, message)`` is awaited with the build's progress while a call waits.
         """
         warnings: list[str] = []
-        if not self.index_usable():
+        if not await anyio.to_thread.run_sync(self.workspace.index_usable):
             job = self.index_job()
             try:
                 await self.wait(job, report, label="indexing", cancel=False)
@@ -147,40 +176,42 @@ class Workspace:
             if job.state is not JobState.DONE:
                 raise JobFailed(f"indexing {self.root} failed: {job.error or job.state.value}")
         else:
-            current = self._index_job
-            if current is None or (current.done() and
-                                   time.monotonic() - self._last_refresh > REFRESH_AFTER):
-                current = self.index_job()
-            job = current
-            if not job.done():
-                with anyio.move_on_after(REFRESH_WAIT):
-                    await self.wait(job, report, label="refreshing the index", cancel=False)
-            if not job.done():
-                when = (time.strftime("%H:%M:%S", time.localtime(self.indexed_at))
-                        if self.indexed_at else "its last build")
-                warnings.append(f"answered from the index as of {when}; a refresh is running")
-            elif job.state is not JobState.DONE:
-                warnings.append(f"the index refresh failed ({job.error}); answered from the "
-                                "previous index")
+            warnings += await self._refreshed(report)
         if self.report is not None:
             warnings.extend(self.report.warnings)
         return warnings
 
+    async def _refreshed(self, report: Report | None) -> list[str]:
+        """Start a refresh when the last one is old, wait a little for it; say when the answer
+        comes from the index as it was."""
+        job = self._index_job
+        if job is None or (job.done() and time.monotonic() - self._last_refresh > REFRESH_AFTER):
+            job = self.index_job()
+        if not job.done():
+            with anyio.move_on_after(REFRESH_WAIT):
+                await self.wait(job, report, label="refreshing the index", cancel=False)
+        if not job.done():
+            when = (time.strftime("%H:%M:%S", time.localtime(self.indexed_at))
+                    if self.indexed_at else "its last build")
+            return [f"answered from the index as of {when}; a refresh is running"]
+        if job.state is not JobState.DONE:
+            return [f"the index refresh failed ({job.error}); answered from the previous index"]
+        return []
+
     # -- jobs ------------------------------------------------------------------------------
     async def run(self, kind: str, fn: Callable[[JobContext], T],
-                  report: Callable[[float, str], Any] | None = None) -> T:
-        """Run ``fn`` as an interactive job and await its result; cancel it if the call ends."""
-        assert self.scheduler is not None, "start() the workspace first"
+                  report: Report | None = None) -> T:
+        """Run ``fn`` as an interactive job and await its result (its failure is raised: a
+        stopped job as :class:`~analyzers.cancel.Cancelled`); cancel it if the call ends."""
+        assert self.scheduler is not None, "start() the session first"
         waker = _Waker()
         job = self.scheduler.submit(fn, kind=f"mcp:{kind}", priority=Priority.INTERACTIVE,
                                     lane="cpu", on_progress=lambda *_: waker.poke())
         await self.wait(job, report, label=kind, cancel=True, waker=waker)
-        try:
-            return job.future.result()
-        except Cancelled as e:
-            raise JobFailed(f"{kind} was stopped: {e}") from e
+        result: T = job.future.result()
+        return result
 
-    async def wait(self, job: Job, report: Callable[[float, str], Any] | None, *, label: str,
+    async def wait(self, job: Job, report: Report | None, *, label: str,
                    cancel: bool, waker: _Waker | None = None) -> None:
         """Wait for ``job`` to end, forwarding its progress; on cancellation of the waiting call,
         cancel the job too when ``cancel`` (jobs shared between calls are left running).
@@ -204,6 +235,7 @@ class Workspace:
                 job.cancel("the MCP client cancelled the call")
             raise
 
+    # -- this session's exclude globs ------------------------------------------------------
     def excluded(self, rel: str) -> bool:
         """Whether this session's ``--exclude`` globs keep ``rel`` out of its answers."""
         if not self.exclude:
@@ -214,50 +246,30 @@ class Workspace:
             self._exclude_spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
         return bool(self._exclude_spec.match_file(rel))
 
-    # -- path safety -----------------------------------------------------------------------
-    def relative(self, raw: str, *, what: str = "path", redactable: bool = False) -> str:
-        """``raw`` (relative to the root, or absolute inside it) as a root-relative path.
 
-        Refuses paths outside the workspace (symlinks resolved) and secret-bearing files: with
-        ``redactable`` (a bundle's seed, shown with its secret values masked), only those secret
-        by name or secret material as a whole; else any file holding a secret.
-        """
-        if not isinstance(raw, str) or not raw.strip():
-            raise Refused(f"{what} is empty")
-        if "\0" in raw:
-            raise Refused(f"{what} {raw!r} contains a NUL byte")
-        p = Path(raw.strip())
-        full = p if p.is_absolute() else self.root / p
+def _checking(session: McpSession, check: Callable[[McpSession], T]
+              ) -> Callable[[JobContext], T]:
+    """The job that checks a call's arguments."""
+
+    def job(jc: JobContext) -> T:
+        return check(session)
+
+    return job
+
+
+def _working(session: McpSession, work: Callable[[Call], T], warnings: list[str],
+             checked: Any) -> Callable[[JobContext], T]:
+    """The job that answers a call, with its snapshot closed when it ends."""
+
+    def job(jc: JobContext) -> T:
+        jc.progress(0, None, "started")
+        call = Call(session, jc, warnings, checked)
         try:
-            rel = full.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            raise Refused(f"refused: {what} {raw!r} is outside the workspace {self.root}") from None
-        except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
-            problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
-            raise Refused(f"{what} {raw!r}: {problem}") from None
-        rel = "." if rel in ("", ".") else rel
-        if rel == ".ctxsteward" or rel.startswith(".ctxsteward/") or rel == ".git" \
-                or rel.startswith(".git/"):
-            raise Refused(f"refused: {what} {raw!r} is inside {rel.split('/')[0]}/, not the "
-                          "workspace's files")
-        why = secret_by_name(rel)
-        if why is None and (self.root / rel).is_file():
-            why = (secret_file_reason(self.root, rel) if redactable
-                   else secret_in_content(self.root / rel))
-        if why:
-            raise Refused(f"refused: {what} {raw!r} may hold secrets ({why})")
-        return rel
+            return work(call)
+        finally:
+            call.close()
 
-    def seed(self, spec: str) -> str:
-        """A seed (``PATH``, ``PATH:LINE`` or ``PATH::SYMBOL``) with its path checked."""
-        raw = spec.strip() if isinstance(spec, str) else ""
-        path, sep, rest = raw.partition("::")
-        if not sep:
-            m = re.match(r"^(.*):(\d+)$", raw)
-            if m:
-                path, sep, rest = m.group(1), ":", m.group(2)
-        rel = self.relative(path, what="seed", redactable=True)
-        return f"{rel}{sep}{rest}" if sep else rel
+    return job
 
 
 class _Waker:
@@ -269,6 +281,7 @@ class _Waker:
         self._event = anyio.Event()
 
     def poke(self) -> None:
+        """Wake the waiting coroutine (from any thread)."""
         if threading.get_ident() == self._thread:
             self._event.set()
             return
@@ -278,12 +291,14 @@ class _Waker:
             pass  # the event loop is gone: nobody is waiting any more
 
     async def wait(self, timeout: float) -> None:
+        """Until poked, or ``timeout`` seconds."""
         with anyio.move_on_after(timeout):
             await self._event.wait()
         self._event = anyio.Event()
 
 
 def _log_job(job: Job, event: str) -> None:
+    """Log a job's end (how long it ran, and why it failed or stopped)."""
     ms = job.snapshot().run_ms or 0.0
     if event in ("failed", "cancelled"):
         log.info("job %d (%s) %s after %.0f ms: %s", job.id, job.kind, event, ms, job.error)

@@ -1,0 +1,146 @@
+"""The one seed grammar, resolver and innermost-definition rule (analyzers.app.seeds), on real
+inputs: real tree-sitter definitions and a real index of a real git repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo
+
+from analyzers.app.errors import RequestError
+from analyzers.app.seeds import (
+    SeedSpec,
+    innermost_definition,
+    parse_seed_spec,
+    resolve_seed,
+    split_seed,
+)
+from analyzers.indexing.index import Index, build
+from analyzers.syntax import parse
+
+NESTED = (
+    "class Outer:\n"                  # 1
+    "    def method(self):\n"         # 2
+    "        x = 1\n"                 # 3
+    "        def helper():\n"         # 4
+    "            return x\n"          # 5
+    "        return helper\n"         # 6
+    "\n"                              # 7
+    "    def other(self):\n"          # 8
+    "        return 2\n"              # 9
+    "\n"                              # 10
+    "\n"                              # 11
+    "def top():\n"                    # 12
+    "    return Outer()\n"            # 13
+)
+
+
+@pytest.mark.parametrize(("spec", "parsed"), [
+    ("a.py", SeedSpec("a.py")),
+    ("a.py:12", SeedSpec("a.py", line=12)),
+    ("a.py::X.y", SeedSpec("a.py", symbol="X.y")),
+    ("C:\\x", SeedSpec("C:\\x")),  # a drive letter is a path, not a line
+    ("a:b.py", SeedSpec("a:b.py")),  # a colon inside a file name is the path's
+    ("src/a.py:007", SeedSpec("src/a.py", line=7)),
+    ("dir:3/a.py:4", SeedSpec("dir:3/a.py", line=4)),  # only the last ':LINE' is a line
+    ("a.py::X::y", SeedSpec("a.py", symbol="X::y")),  # the first '::' splits
+    ("  a.py:2  ", SeedSpec("a.py", line=2)),  # surrounding blanks are not the path's
+])
+def test_the_grammar_splits_path_line_and_symbol(spec: str, parsed: SeedSpec) -> None:
+    assert parse_seed_spec(spec) == parsed
+    assert split_seed(spec) == parsed
+
+
+@pytest.mark.parametrize("spec", ["a.py", "a.py:12", "a.py::X.y", "a:b.py"])
+def test_a_spec_prints_back_as_typed(spec: str) -> None:
+    assert str(parse_seed_spec(spec)) == spec
+    parsed = parse_seed_spec(spec)
+    assert str(parsed.with_path("src/" + parsed.path)) == "src/" + spec
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("::x", "seed '::x': the path is missing (give PATH::SYMBOL)"),
+    (":12", "seed ':12': the path is missing (give PATH:LINE)"),
+    ("a.py::", "seed 'a.py::': the symbol after '::' is missing (give PATH::SYMBOL)"),
+    ("a.py::  ", "the symbol after '::' is missing"),
+    ("", "the path is missing (give PATH)"),
+])
+def test_a_spec_missing_its_path_or_symbol_is_refused(spec: str, message: str) -> None:
+    with pytest.raises(RequestError) as err:
+        parse_seed_spec(spec)
+    assert message in str(err.value) and err.value.field == "seed"
+    assert split_seed(spec).path.strip() == "" or split_seed(spec).symbol is not None
+
+
+def test_the_innermost_definition_is_the_deepest_holding_the_line() -> None:
+    defs = parse(NESTED.encode(), "python").definitions
+    by_line = {line: innermost_definition(defs, line) for line in range(1, 15)}
+    named = {line: d.qualified if d else None for line, d in by_line.items()}
+    assert named[1] == "Outer"
+    assert named[3] == "Outer.method"
+    assert named[4] == named[5] == "Outer.method.helper"  # the function nested in the method
+    assert named[6] == "Outer.method"
+    assert named[7] == "Outer"  # a blank line between methods belongs to the class
+    assert named[9] == "Outer.other"
+    assert named[11] is None  # outside every definition
+    assert named[13] == "top"
+    assert named[14] is None
+
+
+def test_on_equal_spans_the_later_start_wins() -> None:
+    src = "def a(): return 1\ndef b(): return 2\n"  # one line each: no tie on a line
+    defs = parse(src.encode(), "python").definitions
+    assert innermost_definition(defs, 2).qualified == "b"
+    # Two definitions with the same span (a decorator's line range, say): the later one wins.
+    twin = [d for d in defs if d.name == "a"] * 2
+    assert innermost_definition(twin, 1) is twin[1]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    root = make_repo(tmp_path_factory.mktemp("seeds") / "repo", {
+        "pkg/nested.py": NESTED,
+        "pkg/twice.py": "class A:\n    def run(self):\n        pass\n\n\nclass B:\n"
+                        "    def run(self):\n        pass\n",
+        "docs/readme.md": "# hello\n",
+    })
+    build(root)
+    idx = Index(root)
+    yield idx
+    idx.close()
+
+
+@pytest.mark.parametrize(("spec", "path", "symbols"), [
+    ("pkg/nested.py", "pkg/nested.py", []),
+    ("pkg/nested.py:5", "pkg/nested.py", ["Outer.method.helper"]),
+    ("pkg/nested.py:11", "pkg/nested.py", []),
+    ("pkg/nested.py::helper", "pkg/nested.py", ["Outer.method.helper"]),
+    ("pkg/nested.py::Outer.other", "pkg/nested.py", ["Outer.other"]),
+    ("pkg/twice.py::A.run", "pkg/twice.py", ["A.run"]),
+])
+def test_resolve_finds_the_file_and_the_symbols_in_focus(index: Index, spec: str, path: str,
+                                                         symbols: list[str]) -> None:
+    seed = resolve_seed(index, spec)
+    assert (seed.path, seed.symbols, seed.spec) == (path, symbols, spec)
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("pkg/nested.py:99", "seed 'pkg/nested.py:99': pkg/nested.py has 13 lines"),
+    ("pkg/nested.py::nothing", "pkg/nested.py defines no 'nothing'"),
+    ("pkg/nested.py::Other", "defines no 'Other'; did you mean Outer.other?"),
+    ("pkg/twice.py::run", "is ambiguous: pkg/twice.py defines A.run, B.run"),
+    ("pkg", "seed 'pkg' is a folder; give a file inside it"),
+    ("pkg/none.py", "no such file in the index"),
+    ("../outside.py", "outside the workspace"),
+])
+def test_resolve_says_why_a_seed_cannot_be_used(index: Index, spec: str, message: str) -> None:
+    with pytest.raises(RequestError, match=message.replace("?", r"\?")) as err:
+        resolve_seed(index, spec)
+    assert err.value.field == "seed"
+
+
+def test_an_absolute_seed_inside_the_workspace_is_made_relative(index: Index) -> None:
+    seed = resolve_seed(index, f"{Path(index.root) / 'pkg' / 'nested.py'}:2")
+    assert (seed.path, seed.symbols) == ("pkg/nested.py", ["Outer.method"])
