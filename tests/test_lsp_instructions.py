@@ -419,7 +419,7 @@ async def test_check_instructions_refuses_paths_outside_the_workspace(client: La
     refused = {"../elsewhere/CLAUDE.md": "is outside the workspace",
                str(outside / "CLAUDE.md"): "is outside the workspace",
                ".git/config": r"is inside \.git/",
-               ".env": "may hold secrets"}
+               ".env": r"is excluded: secret-bearing file name \(\.env\)"}
     for raw, why in refused.items():
         with pytest.raises(JsonRpcException,
                            match=rf"ctxsteward\.checkInstructions: refused: path '.*' {why}"):

@@ -27,7 +27,8 @@ LSP_WORDS: dict[str, str] = {
     "seed": 'file ("uri", with a "position" for a definition)',
     "task": 'task ("task")', "budget": 'budget ("budget")', "rank_only": '"budget": 0 ranks only',
     "limit": '"limit"', "pin": 'pinned file ("pin": true)', "exclude": "removed file",
-    "save": 'name ("name")', "name": 'name ("name")', "verify": 'saved bundle name ("name")',
+    "save": 'bundle name ("name")', "name": 'bundle name ("name")',
+    "verify": 'saved bundle name ("name")',
     "base": 'base ref ("base")', "paths": '"paths"', "root": "workspace folder",
     "format": 'format ("format")',
 }
