@@ -8,11 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzers.confine import read_bytes_inside, relative_inside
+from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets
+from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.positions import Position, Range
-from analyzers.secrets import secret_by_name
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
 from server.lsp.positions import split_lines
@@ -175,10 +176,9 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
     shown = ("@" if is_import else "") + target
     found = _resolve(state, facts.path, target)
     window = state.window_label()
-    if found == "outside":
-        return HoverAnswer(f"`{shown}` · **outside the workspace**: not read or counted",
-                           line, start, end)
-    if found is None or isinstance(found, str):
+    if isinstance(found, RequestError):
+        return HoverAnswer(f"`{shown}` · **not read or counted**: {found}", line, start, end)
+    if found is None:
         where = "next to this file and at the workspace root"
         return HoverAnswer(f"`{shown}` · **does not exist** (looked {where})", line, start, end)
     full, rel = found
@@ -190,9 +190,6 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
         body = f"{name} · folder · {files:,} indexed files · **{n:,} tokens** " \
                f"({_pct(state.share(n))} of {window})"
         return HoverAnswer(body, line, start, end)
-    secret = secret_by_name(rel) or secret_by_name(target)
-    if secret:
-        return HoverAnswer(f"`{shown}` · not counted: {secret}", line, start, end)
     raw_tokens, note = _file_tokens(state, index, rel)
     if raw_tokens is None:
         return HoverAnswer(f"{name} · exists · {note}", line, start, end)
@@ -205,30 +202,31 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
 
 
 def _resolve(state: ServerState, md_path: str, target: str
-             ) -> tuple[Path, str] | str | None:
-    """Where ``target`` (written in the Markdown file ``md_path``) is: (real path, workspace-
-    relative path); "outside" when it points outside the workspace (never looked at there);
-    None when it does not exist."""
-    root = state.root
-    if root is None:
-        return "outside"
-    md = root / md_path
-    if target.startswith("~"):
-        options = [Path(target).expanduser()]
-    elif target.startswith("/"):
-        options = [Path(target), root / target.lstrip("/")]
+             ) -> tuple[Path, str] | RequestError | None:
+    """Where ``target`` (written in the Markdown file ``md_path``) is, looked for next to that
+    file, then at the workspace root: (real path, workspace-relative path) of the first that
+    exists and that the application's path-safety rule lets the hover count (inside the
+    workspace, not in ``.git`` or our cache, not a secret-bearing name); else the refusal of a
+    candidate that was refused (never looked at), or None when no candidate exists."""
+    ws = state.workspace()
+    if ws is None:
+        return RequestError("no workspace folder is open")
+    root = ws.root
+    if target.startswith("/"):  # absolute, or written from the workspace root
+        candidates = [(target, root), (target.lstrip("/"), root)]
     else:
-        options = [md.parent / target, root / target]
-    outside = False
-    for p in options:
-        rel = relative_inside(root, p)
-        if rel is None:
-            outside = True
+        candidates = [(target, (root / md_path).parent), (target, root)]
+    refused: RequestError | None = None
+    for raw, base in candidates:
+        try:
+            rel = ws.path(raw, base=base, secrets=Secrets.NAME)
+        except RequestError as e:
+            refused = refused or e
             continue
         full = root / rel if rel != "." else root
         if full.exists():
             return full, rel
-    return "outside" if outside else None
+    return refused
 
 
 def _folder_totals(index: Index | None, rel: str) -> tuple[int, int]:
