@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,18 @@ async def start(root: Path, *, options: dict[str, Any] | None = None,
         initialization_options=options,
     ))
     return client
+
+
+@contextlib.asynccontextmanager
+async def indexed(root: Path, **kwargs: Any) -> AsyncIterator[LanguageClient]:
+    """A client on a fresh server on ``root`` (``start``'s options), once its index is built;
+    the server is shut down after."""
+    client = await start(root, **kwargs)
+    try:
+        await wait_indexed(client)
+        yield client
+    finally:
+        await stop(client)
 
 
 async def stop(client: LanguageClient) -> None:

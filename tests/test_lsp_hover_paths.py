@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from gitutil import make_repo
-from lsp_client import open_doc, start, stop, wait_indexed
+from lsp_client import indexed, open_doc
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -39,10 +39,8 @@ async def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(repo: Path) -> AsyncIterator[LanguageClient]:
-    c = await start(repo)
-    await wait_indexed(c)
-    yield c
-    await stop(c)
+    async with indexed(repo) as c:
+        yield c
 
 
 def refusal(root: Path, raw: str, base: Path) -> str:
