@@ -27,7 +27,7 @@ from server.mcp.errors import missing_resource_error, prompt_error, resource_err
 from server.mcp.session import Call, McpSession, Report
 
 if TYPE_CHECKING:
-    from server.mcp.server import StewardServer
+    from server.mcp.server import StewardMcpServer
 
 Ctx = Context[McpSession, Any]
 
@@ -276,7 +276,7 @@ TOOLS: tuple[ToolSpec, ...] = (
 )
 
 
-def register(server: StewardServer, session: McpSession) -> None:
+def register(server: StewardMcpServer, session: McpSession) -> None:
     """Register the tools of :data:`TOOLS`, the resources and the prompt on ``server``."""
     for spec in TOOLS:
         if spec.available():
