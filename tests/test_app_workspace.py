@@ -75,7 +75,7 @@ def test_bundle_save_and_verify(ws: Workspace) -> None:
         snap.save("app-test", result)
         report = snap.verify("app-test")
         assert report.unchanged == len(report.items) >= 1
-        with pytest.raises(RequestError, match="use letters, digits"):
+        with pytest.raises(RequestError, match="a bundle name uses letters, digits"):
             snap.verify("../x")
 
 

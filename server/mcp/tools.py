@@ -54,12 +54,12 @@ def _checked_bundle(request: BundleRequest, save: str | None, session: McpSessio
                     ) -> BundleRequest:
     """``request`` checked (the application layer's one validity check), with its seeds checked
     and made root-relative, this session's exclude globs, and the save name checked."""
-    from analyzers.bundles.assemble import check_name
+    from analyzers.app.requests import check_bundle_name
 
     request.check()
     seeds = [session.workspace.seed(s) for s in request.seeds]
     if save is not None:
-        check_name(save)
+        check_bundle_name(save, "save")
     return replace(request, seeds=seeds, exclude=session.exclude)
 
 
