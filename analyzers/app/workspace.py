@@ -68,10 +68,17 @@ class Workspace:
         return build(self.root, self.settings, token=token, progress=progress)
 
     def snapshot(self) -> Snapshot:
-        """A read-only view of the index as it is now (close it, or use it in ``with``)."""
+        """A read-only view of the index as it is now, unchanged by builds that finish while it
+        is open (close it, or use it in ``with``)."""
         from analyzers.indexing.index import Index
 
-        return Snapshot(self, Index(self.root, self.settings))
+        index = Index(self.root, self.settings)
+        try:
+            index.hold()
+        except BaseException:
+            index.close()
+            raise
+        return Snapshot(self, index)
 
     # -- requests' paths ---------------------------------------------------------------------
     def path(self, raw: str, *, what: str = "path", base: Path | None = None,
