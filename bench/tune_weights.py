@@ -9,7 +9,7 @@ sets: ``WEIGHTS`` on the seeded rows (objective: the mean of seeded R@10 and MRR
 and MRR); each a mean over repositories of the per-repository means. ``--fit grid``: coordinate
 descent; ``--fit listwise``: a softmax fit of the truth's probability first (see ``listwise``),
 then the same descent from there. Prints the best weights and their figures next to the current
-ones. The judge remains ``bench/relevance.py``: copy the weights into ``analyzers/rank.py``
+ones. The judge remains ``bench/relevance.py``: copy the weights into ``analyzers/bundles/rank.py``
 only if it agrees.
 
 ``--loro`` is the honest check: for each repository, the weights are fitted on every other

@@ -64,7 +64,7 @@ def refused(request: Any) -> RequestError:
     (BundleRequest(task="x", limit=0), "limit", "--limit must be at least 1"),
     (BundleRequest(task="x", format="html"), "format", "--format must be one of markdown"),
     (VerifyRequest(""), "verify", "--verify NAME is empty"),
-    (VerifyRequest("../x"), "verify", "--verify NAME '../x': use letters"),
+    (VerifyRequest("../x"), "verify", "--verify NAME '../x': a bundle name uses letters"),
     (FindRequest(""), "task", "the --task TEXT is empty"),
     (FindRequest("retry", limit=0), "limit", "--limit must be at least 1"),
     (BudgetRequest(depth=0), "depth", "--depth must be at least 1"),
@@ -101,7 +101,7 @@ def test_a_good_request_passes(request_: Any) -> None:
 
 @pytest.mark.parametrize("name", ["", " ", ".hidden", "a/b", "a..b", "x" * 101, "é"])
 def test_one_rule_for_bundle_names(name: str) -> None:
-    with pytest.raises(RequestError, match="is empty|use letters, digits") as err:
+    with pytest.raises(RequestError, match="is empty|a bundle name uses") as err:
         check_bundle_name(name, "save")
     assert err.value.field == "save"
     assert err.value.worded(CLI_WORDS).startswith("--save NAME")

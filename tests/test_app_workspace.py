@@ -75,7 +75,7 @@ def test_bundle_save_and_verify(ws: Workspace) -> None:
         snap.save("app-test", result)
         report = snap.verify("app-test")
         assert report.unchanged == len(report.items) >= 1
-        with pytest.raises(RequestError, match="use letters, digits"):
+        with pytest.raises(RequestError, match="a bundle name uses letters, digits"):
             snap.verify("../x")
 
 
@@ -95,3 +95,23 @@ def test_paths_given_to_the_workspace_are_checked(ws: Workspace) -> None:
     assert ws.path("billing", base=Path(ws.root) / "src") == "src/billing"
     with pytest.raises(RequestError, match="outside the workspace"):
         ws.path("../..", base=Path(ws.root) / "src")
+
+
+def test_a_snapshot_reads_the_index_as_it_was_when_taken(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {"a.py": "def one():\n    return 1\n"})
+    workspace = Workspace(root)
+    workspace.refresh()
+    with workspace.snapshot() as before:
+        (root / "a.py").write_text("def one():\n    return 1\n\n\ndef two():\n    return 2\n")
+        (root / "b.py").write_text("def three():\n    return 3\n")
+        workspace.refresh()  # another connection writes a new generation meanwhile
+        # Asked only now, the held snapshot still answers from the index it was taken on.
+        assert sorted(before.index.files()) == ["a.py"]
+        assert [d.name for d in before.index.definitions("a.py")] == ["one"]
+        with workspace.snapshot() as after:
+            assert sorted(after.index.files()) == ["a.py", "b.py"]
+            assert [d.name for d in after.index.definitions("a.py")] == ["one", "two"]
+    (root / "c.py").write_text("def four():\n    return 4\n")
+    workspace.refresh()  # no read held any more: the next build is seen at once
+    with workspace.snapshot() as later:
+        assert sorted(later.index.files()) == ["a.py", "b.py", "c.py"]

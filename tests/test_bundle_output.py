@@ -288,7 +288,7 @@ def test_verify_and_save_names_are_checked(repo: Path) -> None:
             verify_bundle(index, "nothing")
         result = make(repo, task="bill", budget=2000)
         for bad in ("../escape", "a/b", "", ".hidden"):
-            with pytest.raises(BundleError, match="use letters"):
+            with pytest.raises(BundleError, match="uses letters"):
                 save_bundle(index, bad, result)
 
 

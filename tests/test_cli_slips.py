@@ -148,7 +148,7 @@ def test_schema_without_a_name_lists_the_names(tmp_path: Path) -> None:
      "ctxsteward: --budget must be 0 (rank only) or a positive number of tokens\n"),
     (["bundle", "--seed", "::x"],
      "ctxsteward: seed '::x': the path is missing (give PATH::SYMBOL)\n"),
-    (["bundle", "--verify", "a/b"], "ctxsteward: --verify NAME 'a/b': use letters"),
+    (["bundle", "--verify", "a/b"], "ctxsteward: --verify NAME 'a/b': a bundle name uses letters"),
     (["handoff", "--base=-x"], "ctxsteward: refused: --base '-x' is not a git ref\n"),
     (["handoff", "--budget", "50"], "ctxsteward: --budget must be at least 100 tokens\n"),
     (["check", "--drift-threshold", "0"],

@@ -52,12 +52,12 @@ def check_bundle_name(name: str, field: str = "name") -> None:
     ``verify``; ``field``: the request field that holds it)."""
     ref = getattr(F, field)
     if not name.strip():
-        raise RequestError(f"{ref} is empty: use letters, digits, '.', '_' or '-'",
-                           field=field)
+        raise RequestError(f"{ref} is empty: a bundle name uses letters, digits, '.', '_' or "
+                           "'-'", field=field)
     if not _NAME.match(name) or ".." in name:
         shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
-        raise RequestError(f"{ref} {shown}: use letters, digits, '.', '_' or '-' only, at "
-                           "most 100 characters", field=field)
+        raise RequestError(f"{ref} {shown}: a bundle name uses letters, digits, '.', '_' or "
+                           "'-' only, at most 100 characters", field=field)
 
 
 @dataclass

@@ -68,10 +68,17 @@ class Workspace:
         return build(self.root, self.settings, token=token, progress=progress)
 
     def snapshot(self) -> Snapshot:
-        """A read-only view of the index as it is now (close it, or use it in ``with``)."""
+        """A read-only view of the index as it is now, unchanged by builds that finish while it
+        is open (close it, or use it in ``with``)."""
         from analyzers.indexing.index import Index
 
-        return Snapshot(self, Index(self.root, self.settings))
+        index = Index(self.root, self.settings)
+        try:
+            index.hold()
+        except BaseException:
+            index.close()
+            raise
+        return Snapshot(self, index)
 
     # -- requests' paths ---------------------------------------------------------------------
     def path(self, raw: str, *, what: str = "path", base: Path | None = None,
@@ -177,13 +184,17 @@ class Snapshot:
 
         return bool(set(lexical.words(task)))
 
-    def budget(self, request: BudgetRequest) -> BudgetReport:
-        """The token tree of the indexed files under the request's paths."""
+    def budget(self, request: BudgetRequest, keep: Callable[[str], bool] | None = None
+               ) -> BudgetReport:
+        """The token tree of the indexed files under the request's paths (only those ``keep``
+        accepts, when given: an edge's own exclusions)."""
         request.check()
         from analyzers.tokentree import budget
 
-        return budget(self.workspace.root, self.index.files(), self.workspace.settings,
-                      request.paths)
+        files = self.index.files()
+        if keep is not None:
+            files = {p: f for p, f in files.items() if keep(p)}
+        return budget(self.workspace.root, files, self.workspace.settings, request.paths)
 
     def check(self, request: CheckRequest, token: CancelToken = NEVER) -> CheckReport:
         """The instruction files ``request`` names, checked with this index's symbols."""

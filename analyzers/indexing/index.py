@@ -669,6 +669,8 @@ class Index:
         self._files: dict[str, FileInfo] | None = None
 
     def close(self) -> None:
+        if self.conn.in_transaction:  # a held read (see hold): nothing to keep
+            self.conn.rollback()
         self.store.close()
 
     def __enter__(self) -> Index:
@@ -850,3 +852,11 @@ class Index:
         """How many builds changed the index (0 before the first)."""
         value = self.store.get_meta("generation")
         return int(value) if value and value.isdigit() else 0
+
+    def hold(self) -> None:
+        """From now on, read the index as it is at this moment: a read transaction, so a build
+        writing meanwhile (another process, another thread's connection) shows only to a later
+        :class:`Index`. Ended by :meth:`close`."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+            self.conn.execute("SELECT count(*) FROM meta").fetchone()  # the read starts here

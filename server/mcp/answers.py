@@ -247,15 +247,13 @@ def verify_answer(call: Call, name: str) -> tuple[VerifyAnswer, str]:
 def find_answer(call: Call, query: str, limit: int) -> tuple[FindAnswer, str]:
     """Files ranked for a free-text task, with the definitions matching it."""
     from analyzers import lexical
-    from analyzers.bundles.rank import RankQuery, rank
+    from analyzers.app.requests import FindRequest
 
-    # Not yet a Snapshot query (the application layer's `find` is to come): the core's rank.
     ws, index, jc, warnings = call.session, call.snapshot.index, call.jc, call.warnings
-
     words = set(lexical.words(query))
-    if not words:
+    if not call.snapshot.searchable(query):
         warnings = [*warnings, "the query has no searchable words (only stop words?)"]
-    ranked = rank(index, RankQuery(task=query), jc.token) if words else []
+    ranked = call.snapshot.find(FindRequest(task=query, limit=limit), jc.token)
     files = index.files()
     hits: list[ContextHit] = []
     never = 0
@@ -308,15 +306,17 @@ def _within(path: str, rels: list[str]) -> bool:
 def budget_answer(call: Call, rels: list[str]) -> tuple[BudgetAnswer, str]:
     """Token counts of ``rels`` (the whole workspace when empty) and the instruction files
     loaded for them."""
-    from analyzers.tokentree import budget, nodes_by_path
+    from analyzers.app.requests import BudgetRequest
+    from analyzers.tokentree import nodes_by_path
 
-    # Not yet a Snapshot query (the application layer's `budget` is to come): the core's budget.
     ws, index, jc, warnings = call.session, call.snapshot.index, call.jc, call.warnings
     settings = call.workspace.settings
-    files = {p: f for p, f in index.files().items() if not ws.excluded(p)}
-    hidden = [p for p in files if secret_by_name(p) and _within(p, rels)]
-    report = budget(ws.root, {p: f for p, f in files.items() if not secret_by_name(p)},
-                    settings, rels)
+    hidden = [p for p in index.files() if not ws.excluded(p) and secret_by_name(p)
+              and _within(p, rels)]
+    # Secret-bearing files are only counted as left out: never named, never measured.
+    report = call.snapshot.budget(
+        BudgetRequest(paths=rels),
+        keep=lambda p: not ws.excluded(p) and not secret_by_name(p))
     if hidden:
         warnings = [*warnings, _secrets_note(len(hidden), "not counted")]
     if not rels or rels == ["."]:
@@ -365,12 +365,10 @@ def budget_answer(call: Call, rels: list[str]) -> tuple[BudgetAnswer, str]:
 
 def check_answer(call: Call, rels: list[str]) -> tuple[CheckAnswer, str]:
     """The problems in the instruction files under ``rels`` (all when empty)."""
-    from analyzers.instructions import check_workspace
+    from analyzers.app.requests import CheckRequest
 
-    # Not yet a Snapshot query (the application layer's `check` is to come): the core's check.
     wanted = None if not rels or rels == ["."] else rels
-    report = check_workspace(call.workspace.root, wanted, call.workspace.settings,
-                             index=call.snapshot.index, token=call.jc.token)
+    report = call.snapshot.check(CheckRequest(paths=wanted), call.jc.token)
     order = {"error": 0, "warning": 1, "information": 2, "hint": 3}
     problems = [
         InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
@@ -400,12 +398,12 @@ def check_answer(call: Call, rels: list[str]) -> tuple[CheckAnswer, str]:
 def handoff_answer(call: Call, base: str | None, write: bool) -> tuple[HandoffAnswer, str]:
     """The handoff note (generated; written to HANDOFF.md only when ``write``); with a bundle
     suggestion unless the index is being refreshed."""
-    from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown, update_note_file
+    from analyzers.app.requests import HandoffRequest
+    from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
     from analyzers.handoff.generate import read_existing
 
-    # Not yet a Snapshot query (the application layer's `handoff` is to come): the core's.
     ws, jc, with_bundle = call.workspace, call.jc, not call.session.refreshing
-    note = generate(ws.root, base, ws.settings, None, jc.token, bundle=with_bundle)
+    note = ws.handoff(HandoffRequest(base=base, bundle=with_bundle), jc.token)
     warnings = [*call.warnings, *note.problems]
     if not with_bundle:
         warnings.append("no bundle suggestion: the index is being refreshed")

@@ -58,7 +58,7 @@ INSTRUCTIONS = (
 )
 
 
-class StewardServer(MCPServer[McpSession]):
+class StewardMcpServer(MCPServer[McpSession]):
     """:class:`MCPServer` with compact tool schemas, strict arguments, clear prompt errors and
     saved bundles listed as resources."""
 
@@ -163,7 +163,7 @@ def _argument_errors(tool: str, error: ValidationError) -> str:
     return f"{tool}: bad argument{'s' if len(lines) > 1 else ''}: " + "; ".join(lines)
 
 
-def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
+def build_server(root: Path, settings: Settings | None = None) -> StewardMcpServer:
     """The MCP server for the workspace at ``root`` (nothing runs until it is served).
 
     The settings' ``exclude`` globs are this session's: they keep files out of its bundles, and
@@ -185,13 +185,13 @@ def build_server(root: Path, settings: Settings | None = None) -> StewardServer:
                 await anyio.to_thread.run_sync(session.close)
             log.info("server stopped")
 
-    server = StewardServer(session, name="ctxsteward", version=__version__,
+    server = StewardMcpServer(session, name="ctxsteward", version=__version__,
                            instructions=INSTRUCTIONS, lifespan=lifespan, log_level="WARNING")
     register(server, session)
     return server
 
 
-async def tool_cost(server: StewardServer, settings: Settings | None = None
+async def tool_cost(server: StewardMcpServer, settings: Settings | None = None
                     ) -> tuple[int, dict[str, int]]:
     """Tokens of the whole ``tools/list`` answer, and of each tool, in the settings' encoding."""
     tools = await server.list_tools()

@@ -9,30 +9,28 @@ answer, read from a snapshot of the index). Failures become protocol errors in o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from analyzers.app.requests import BundleRequest
+from analyzers.app.requests import BundleRequest, HandoffRequest
 from server.mcp import answers, schemas
 from server.mcp.answers import DEFAULT_ANSWER_BUDGET, MIN_ANSWER_BUDGET, tool_result
 from server.mcp.errors import missing_resource_error, prompt_error, resource_error
 from server.mcp.session import Call, McpSession, Report
 
 if TYPE_CHECKING:
-    from server.mcp.server import StewardServer
+    from server.mcp.server import StewardMcpServer
 
 Ctx = Context[McpSession, Any]
 
-_REF = re.compile(r"^[A-Za-z0-9_./@{}~^:+-]{1,200}$")
 
 
 def _session(ctx: Ctx) -> McpSession:
@@ -56,12 +54,12 @@ def _checked_bundle(request: BundleRequest, save: str | None, session: McpSessio
                     ) -> BundleRequest:
     """``request`` checked (the application layer's one validity check), with its seeds checked
     and made root-relative, this session's exclude globs, and the save name checked."""
-    from analyzers.bundles.assemble import check_name
+    from analyzers.app.requests import check_bundle_name
 
     request.check()
     seeds = [session.workspace.seed(s) for s in request.seeds]
     if save is not None:
-        check_name(save)
+        check_bundle_name(save, "save")
     return replace(request, seeds=seeds, exclude=session.exclude)
 
 
@@ -189,11 +187,9 @@ async def handoff(
     write: bool = False,
 ) -> Annotated[CallToolResult, schemas.HandoffAnswer]:
     """The handoff tool."""
-    if base is not None and (base.startswith("-") or not _REF.match(base)):
-        raise ToolError(f"refused: base {base!r} is not a git ref")
     return await _session(ctx).call(
         "handoff", lambda call: tool_result(*answers.handoff_answer(call, base, write)),
-        report=_reporter(ctx))
+        check=lambda _: HandoffRequest(base=base).check(), report=_reporter(ctx))
 
 
 # -- resources and the prompt --------------------------------------------------------------------
@@ -280,7 +276,7 @@ TOOLS: tuple[ToolSpec, ...] = (
 )
 
 
-def register(server: StewardServer, session: McpSession) -> None:
+def register(server: StewardMcpServer, session: McpSession) -> None:
     """Register the tools of :data:`TOOLS`, the resources and the prompt on ``server``."""
     for spec in TOOLS:
         if spec.available():

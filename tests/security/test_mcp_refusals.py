@@ -31,10 +31,12 @@ REFUSALS = [
      " (it may hold secrets: its content is never shown)"),
     ("suggest_bundle", {"seeds": ["app/keys.py"]},
      "refused: seed 'app/keys.py' is excluded: secret material as a whole: 1 of 1 "
-     "non-blank line holds a secret (AWS Access Key) (it may hold secrets: its content is never shown)"),
+     "non-blank line holds a secret (AWS Access Key) (it may hold secrets: its content is "
+     "never shown)"),
     ("suggest_bundle", {"seeds": ["app/keys.py:1"]},
      "refused: seed 'app/keys.py' is excluded: secret material as a whole: 1 of 1 "
-     "non-blank line holds a secret (AWS Access Key) (it may hold secrets: its content is never shown)"),
+     "non-blank line holds a secret (AWS Access Key) (it may hold secrets: its content is "
+     "never shown)"),
     ("suggest_bundle", {"seeds": ["../elsewhere/notes.txt"]},
      "refused: seed '../elsewhere/notes.txt' is outside the workspace {root}"),
     ("suggest_bundle", {"seeds": ["{tmp}/elsewhere/notes.txt::x"]},
@@ -59,15 +61,17 @@ REFUSALS = [
     ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
     ("suggest_bundle", {"task": "  "}, "give at least one seed (in seeds) or a task"),
     ("suggest_bundle", {"task": "x", "save": "../escape"},
-     "bundle name '../escape': use letters, digits, '.', '_' or '-' only, at most 100 "
-     "characters"),
+     "suggest_bundle's save argument '../escape': a bundle name uses letters, digits, '.', '_' "
+     "or '-' only, at most 100 characters"),
     ("suggest_bundle", {"task": "x", "save": ""},
-     "bundle name is empty: use letters, digits, '.', '_' or '-'"),
+     "suggest_bundle's save argument is empty: a bundle name uses letters, digits, '.', '_' "
+     "or '-'"),
     ("verify_bundle", {"name": "never-saved"},
      "no saved bundle named 'never-saved' (none saved yet: use suggest_bundle's save "
      "argument)"),
     ("verify_bundle", {"name": "../x"},
-     "verify_bundle's name '../x': use letters, digits, '.', '_' or '-' only, at most 100 characters"),
+     "verify_bundle's name '../x': a bundle name uses letters, digits, '.', '_' or '-' only, "
+     "at most 100 characters"),
     ("token_budget", {"paths": [".env"]},
      "refused: path '.env' is excluded: secret-bearing file name (.env)"
      " (it may hold secrets: its content is never shown)"),
