@@ -159,7 +159,7 @@ def main() -> int:
 
     from analyzers.config import Settings
     from analyzers.indexing.index import Index, build
-    from analyzers.instructions import Workspace, check_workspace
+    from analyzers.instructions import CheckView, check_workspace
     from analyzers.instructions.markdown import parse, parser
     from analyzers.tokens import encoding
 
@@ -179,7 +179,7 @@ def main() -> int:
         build(root, settings)
         encoding(settings.encoding)
         parser()
-        ws0 = Workspace(root, settings)
+        ws0 = CheckView(root, settings)
         instr = ws0.instruction_files()
         texts = [(root / p).read_text() for p in instr]
 

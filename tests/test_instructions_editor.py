@@ -9,7 +9,7 @@ from gitutil import commit, make_repo
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.instructions import (
-    Workspace,
+    CheckView,
     check_file,
     document_links,
     hover,
@@ -35,7 +35,7 @@ def _repo(tmp_path: Path) -> Path:
 
 def test_document_links_resolve_targets_and_anchors(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    links = document_links(Workspace(root), "CLAUDE.md")
+    links = document_links(CheckView(root), "CLAUDE.md")
     lines = CLAUDE.split("\n")
     spans = [lines[k.range.start.line][k.range.start.character:k.range.end.character]
              for k in links]
@@ -53,7 +53,7 @@ def test_document_links_resolve_targets_and_anchors(tmp_path: Path) -> None:
 
 def test_hover_shows_existence_and_tokens(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    ws = Workspace(root)
+    ws = CheckView(root)
     imp = hover(ws, "CLAUDE.md", 2, 45)
     assert imp is not None and imp.exists and imp.kind == "import"
     assert imp.tokens is not None and "with its 1 import(s)" in imp.markdown
@@ -68,7 +68,7 @@ def test_hover_shows_existence_and_tokens(tmp_path: Path) -> None:
 
 def test_loaded_markdown_for_hover(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    md = loaded_markdown(loaded_for(Workspace(root), "src"))
+    md = loaded_markdown(loaded_for(CheckView(root), "src"))
     assert "**What agents load in `src/`**" in md
     assert "- `CLAUDE.md`" in md and "- `docs/nested.md`" in md and "imported by CLAUDE.md" in md
 
@@ -77,7 +77,7 @@ def test_a_kept_workspace_follows_edits_and_commits(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     build(root)
     with Index(root) as index:
-        ws = Workspace(root, Settings(), index)
+        ws = CheckView(root, Settings(), index)
         first = check_file(root, "CLAUDE.md", CLAUDE, index, workspace=ws)
         assert [d.code for d in first] == ["CS001"]
         # An unsaved edit that renames the link target: checked from the buffer.
@@ -101,14 +101,14 @@ def test_which_files_are_instruction_files(tmp_path: Path) -> None:
         ".gitignore": "CLAUDE.local.md\n", "README.md": "k\n",
     })
     (root / "CLAUDE.local.md").write_text("personal, gitignored\n")
-    assert Workspace(root).instruction_files() == [
+    assert CheckView(root).instruction_files() == [
         ".claude/CLAUDE.md", ".claude/rules/x/y.md", ".cursor/rules/a.mdc", ".cursor/rules/b.md",
         ".github/instructions/py.instructions.md", "CLAUDE.local.md", "CLAUDE.md",
         "deep/er/CLAUDE.md", "x/AGENTS.md"]
     custom = Settings(instruction_files=["**/RULES.md", "docs/*.md"])
     root2 = make_repo(tmp_path / "r2", {"a/RULES.md": "x\n", "docs/a.md": "y\n",
                                         "docs/b/c.md": "z\n", "CLAUDE.md": "w\n"})
-    assert Workspace(root2, custom).instruction_files() == ["a/RULES.md", "docs/a.md"]
+    assert CheckView(root2, custom).instruction_files() == ["a/RULES.md", "docs/a.md"]
 
 
 def test_positions_convert_to_utf16_and_outside_paths_are_ignored(tmp_path: Path) -> None:

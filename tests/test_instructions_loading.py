@@ -9,7 +9,7 @@ from gitutil import make_repo, run_cli
 from instructions_util import of, run, text_at
 
 from analyzers.config import Settings
-from analyzers.instructions import Workspace, file_summary, loaded_for
+from analyzers.instructions import CheckView, file_summary, loaded_for
 
 
 def _words(n: int, word: str = "alpha") -> str:
@@ -27,7 +27,7 @@ def test_oversized_file_counts_its_imports_and_names_the_largest_parts(tmp_path:
     largest = d.message.split("Largest: ")[1]
     assert largest.index("@docs/style.md") < largest.index('"Testing"') < largest.index('"Intro"')
 
-    summary = file_summary(Workspace(root), "CLAUDE.md")
+    summary = file_summary(CheckView(root), "CLAUDE.md")
     assert summary is not None and summary.imports == ["docs/style.md"]
     assert summary.tokens_with_imports > summary.tokens > 0
     assert [s.title for s in summary.sections] == ["Intro", "Testing"]
@@ -80,7 +80,7 @@ def test_what_each_agent_loads_in_a_folder(tmp_path: Path) -> None:
         ".cursor/rules/py.mdc": "---\nglobs: **/*.py\n---\nPython.\n",
         ".github/copilot-instructions.md": "Copilot.\n",
     })
-    report = loaded_for(Workspace(root), "pkg")
+    report = loaded_for(CheckView(root), "pkg")
     agents = {a.agent: a for a in report.agents}
     claude = [(f.path, f.reason, f.conditional) for f in agents["Claude Code"].files]
     assert claude == [

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzers.config import Settings
-from analyzers.instructions import Workspace, check_file, document_links, file_summary, hover
+from analyzers.instructions import CheckView, check_file, document_links, file_summary, hover
 from analyzers.instructions.markdown import anchors, parse
 from analyzers.instructions.references import extract
 
@@ -83,7 +83,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(markdown_pieces, st.text(max_size=300)))
 def test_any_markdown_is_checked_without_raising(repo: Path, text: str) -> None:
-    ws = Workspace(repo, Settings(), persist_git=False)
+    ws = CheckView(repo, Settings(), persist_git=False)
     for path in ("CLAUDE.md", ".cursor/rules/r.mdc", ".github/instructions/x.instructions.md"):
         diags = check_file(repo, path, text, None, workspace=ws)
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

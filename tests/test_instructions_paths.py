@@ -96,9 +96,9 @@ open("src/missing.py")  # `src/missing.py` and @docs/missing.md in a fence
     report = run(root)
     assert of(report, "CS001") == [] and of(report, "CS008") == [], report.diagnostics
     # The references were seen (and resolved), not skipped wholesale.
-    from analyzers.instructions import Workspace, document_links
+    from analyzers.instructions import CheckView, document_links
 
-    targets = {link.target for link in document_links(Workspace(root), "CLAUDE.md")}
+    targets = {link.target for link in document_links(CheckView(root), "CLAUDE.md")}
     assert {"src/app.py", "src/lib/app.py", "src", "CLAUDE.md"} <= targets
 
 

@@ -19,7 +19,7 @@ from pytest_lsp import LanguageClient
 from analyzers.config import Settings
 from analyzers.indexing.filefacts import FileRecord, analyse
 from analyzers.indexing.index import Index
-from analyzers.instructions import Workspace, check_file, loaded_for, loaded_markdown
+from analyzers.instructions import CheckView, check_file, loaded_for, loaded_markdown
 from analyzers.tokens import Counter
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -226,7 +226,7 @@ async def test_hover_on_markdown_paths_and_imports(client: LanguageClient, repo:
     code = await at("`app/greet.py`", 3)
     assert code is not None and "`app/greet.py` · exists" in code
     # Off any path, an instruction file's hover says what each agent loads in its folder.
-    loaded = loaded_markdown(loaded_for(Workspace(repo), "."))
+    loaded = loaded_markdown(loaded_for(CheckView(repo), "."))
     assert loaded.startswith("**What agents load in the root**")
     assert await at("Project notes") == loaded
 

@@ -31,7 +31,7 @@ from server.lsp.args import plain
 from server.lsp.dispatch import ROUTES, Call, OnCancel, Route, answer_error, guarded
 from server.lsp.handlers import bundle_commands, features, workspace_commands
 from server.lsp.lanes import JOBS
-from server.lsp.server import StewardServer, create_server
+from server.lsp.server import StewardLanguageServer, create_server
 from server.scheduler import Priority
 
 LEDGER = '''"""A tiny ledger."""
@@ -69,7 +69,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ls(repo: Path) -> Iterator[StewardServer]:
+def ls(repo: Path) -> Iterator[StewardLanguageServer]:
     """The server object on ``repo`` as ``initialize`` leaves it, with no client attached."""
     server = create_server()
     server.state.root = repo
@@ -86,7 +86,7 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines()) if needle in line)
 
 
-def open_in(ls: StewardServer, path: Path) -> str:
+def open_in(ls: StewardLanguageServer, path: Path) -> str:
     uri = path.as_uri()
     ls.workspace.put_text_document(types.TextDocumentItem(
         uri=uri, language_id="python", version=1, text=path.read_text()))
@@ -100,7 +100,7 @@ def dump(bundle: Any) -> dict[str, Any]:
 # -- handlers are functions ---------------------------------------------------------------------
 
 async def test_a_hover_handler_called_directly_answers_from_the_index(
-        ls: StewardServer, repo: Path) -> None:
+        ls: StewardLanguageServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     uri = open_in(ls, repo / "app/ledger.py")
     line = line_of(LEDGER, "def open_account")
@@ -115,7 +115,7 @@ async def test_a_hover_handler_called_directly_answers_from_the_index(
 
 
 async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
-        ls: StewardServer, repo: Path) -> None:
+        ls: StewardLanguageServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     uri = open_in(ls, repo / "app/ledger.py")
     line = line_of(LEDGER, "return total -")  # inside Account.balance, inside Account
@@ -140,7 +140,7 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
     assert "Account.balance" in item["symbols"]
 
 
-async def test_the_workspace_budget_handler_called_directly(ls: StewardServer,
+async def test_the_workspace_budget_handler_called_directly(ls: StewardLanguageServer,
                                                             repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     result = await workspace_commands.show_budget(
@@ -153,13 +153,13 @@ async def test_the_workspace_budget_handler_called_directly(ls: StewardServer,
 
 # -- failures are converted once, in the table's wrapper ------------------------------------------
 
-async def command_error(ls: StewardServer, name: str, *args: Any) -> JsonRpcException:
+async def command_error(ls: StewardLanguageServer, name: str, *args: Any) -> JsonRpcException:
     with pytest.raises(JsonRpcException) as caught:
         await guarded(route(name))(ls, *args)
     return caught.value
 
 
-async def test_core_errors_reach_the_editor_in_its_own_words(ls: StewardServer,
+async def test_core_errors_reach_the_editor_in_its_own_words(ls: StewardLanguageServer,
                                                              repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     main = (repo / "app/report.py").as_uri()
@@ -174,7 +174,7 @@ async def test_core_errors_reach_the_editor_in_its_own_words(ls: StewardServer,
     assert gone.code == -32803 and "no such file in the index" in gone.message
 
 
-async def test_edge_errors_keep_their_codes(ls: StewardServer, repo: Path) -> None:
+async def test_edge_errors_keep_their_codes(ls: StewardLanguageServer, repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     main = (repo / "app/report.py").as_uri()
     nothing = await command_error(ls, bundle_commands.SUGGEST, {})
@@ -212,7 +212,7 @@ def test_each_route_answers_a_cancellation_and_a_fault_as_its_kind_wants() -> No
         [types.TEXT_DOCUMENT_DIAGNOSTIC]
 
 
-async def test_a_notification_that_fails_is_logged_not_raised(ls: StewardServer) -> None:
+async def test_a_notification_that_fails_is_logged_not_raised(ls: StewardLanguageServer) -> None:
     # didClose without parameters: the handler fails; a notification has nobody to answer.
     assert guarded(route(types.TEXT_DOCUMENT_DID_CLOSE))(ls, None) is None
 

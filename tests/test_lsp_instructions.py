@@ -19,7 +19,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from analyzers.instructions import (
-    Workspace,
+    CheckView,
     check_file,
     check_workspace,
     document_links,
@@ -210,7 +210,7 @@ async def test_document_links_point_at_files_and_headings(client: LanguageClient
     uri = open_doc(client, repo / "CLAUDE.md", "markdown")
     got = await client.text_document_document_link_async(types.DocumentLinkParams(
         text_document=doc(uri)))
-    want = document_links(Workspace(repo), "CLAUDE.md")
+    want = document_links(CheckView(repo), "CLAUDE.md")
     assert [k.kind for k in want] == ["import", "link"]
     assert [(as_tuple(k.range), k.target) for k in got] == [
         (lsp_range(CLAUDE, w.range),
@@ -230,7 +230,7 @@ async def test_hover_off_a_path_shows_what_agents_load(client: LanguageClient,
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=doc(uri), position=types.Position(line=10, character=3)))
     assert hover is not None
-    report = loaded_for(Workspace(repo), ".")
+    report = loaded_for(CheckView(repo), ".")
     assert hover.contents.value == loaded_markdown(report)
     claude = next(a for a in report.agents if a.agent == "Claude Code")
     assert [f.path for f in claude.files] == ["CLAUDE.md", "docs/guide.md"]
@@ -240,14 +240,14 @@ async def test_hover_off_a_path_shows_what_agents_load(client: LanguageClient,
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=doc(sub), position=types.Position(line=0, character=3)))
     assert hover is not None
-    assert hover.contents.value == loaded_markdown(loaded_for(Workspace(repo), "sub"))
+    assert hover.contents.value == loaded_markdown(loaded_for(CheckView(repo), "sub"))
     assert "`sub/AGENTS.md`" in hover.contents.value and "`AGENTS.md`" in hover.contents.value
 
 
 async def test_code_lens_and_section_hints_count_tokens(client: LanguageClient,
                                                         repo: Path) -> None:
     uri = open_doc(client, repo / "CLAUDE.md", "markdown")
-    summary = file_summary(Workspace(repo), "CLAUDE.md")
+    summary = file_summary(CheckView(repo), "CLAUDE.md")
     assert summary is not None and summary.imports == ["docs/guide.md"]
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=doc(uri)))
@@ -316,13 +316,13 @@ async def test_a_file_that_is_not_open_leaves_no_stale_text_behind(client: Langu
         return lenses[0].command.title
 
     def expected_title() -> str:
-        s = file_summary(Workspace(repo), "AGENTS.md")
+        s = file_summary(CheckView(repo), "AGENTS.md")
         assert s is not None
         return (f"{s.tokens_with_imports:,} tokens · {s.tokens_with_imports / s.budget:.1%} of "
                 "the 5,000-token instruction budget")
 
     assert await lens_title() == expected_title()  # read from disk: AGENTS.md is not open
-    stale = loaded_markdown(loaded_for(Workspace(repo), "."))
+    stale = loaded_markdown(loaded_for(CheckView(repo), "."))
     before = (await wait_indexed(client))["id"]
     agents.write_text(original + "\n## More\n\n" + "Always run the whole test suite. " * 20 + "\n")
     try:
@@ -334,7 +334,7 @@ async def test_a_file_that_is_not_open_leaves_no_stale_text_behind(client: Langu
         hover = await client.text_document_hover_async(types.HoverParams(
             text_document=doc(claude), position=types.Position(line=10, character=3)))
         assert hover is not None
-        fresh = loaded_markdown(loaded_for(Workspace(repo), "."))
+        fresh = loaded_markdown(loaded_for(CheckView(repo), "."))
         assert fresh != stale and hover.contents.value == fresh
         assert await lens_title() == expected_title()
         hints = await client.text_document_inlay_hint_async(types.InlayHintParams(

@@ -9,7 +9,7 @@ Entry points for the CLI and the language server:
 - :func:`document_links`, :func:`hover`, :func:`file_summary` (code lens and inlay hints) and
   :func:`loaded_for` (what each agent loads in a folder) feed the editor;
 - columns are code points; :func:`to_utf16` converts a range's columns to UTF-16 units;
-- :class:`Workspace` holds what a run learnt (files, parsed documents, git answers); keep one
+- :class:`CheckView` holds what a run learnt (files, parsed documents, git answers); keep one
   alive to make repeated calls cheap.
 
 Module map: ``discover`` (which files), ``markdown`` (positions), ``references`` (paths,
@@ -19,10 +19,10 @@ symbols, commands), one module per check (``paths``, ``symbols``, ``commands``, 
 """
 
 from analyzers.instructions.checks import check_file, check_workspace
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.findings import CODES, CheckReport, Diagnostic, to_utf16
 from analyzers.instructions.links import document_links, file_summary, hover, loaded_markdown
 from analyzers.instructions.loaded import loaded_for
-from analyzers.instructions.workspace import Workspace
 
-__all__ = ["CODES", "CheckReport", "Diagnostic", "Workspace", "check_file", "check_workspace",
+__all__ = ["CODES", "CheckReport", "Diagnostic", "CheckView", "check_file", "check_workspace",
            "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown", "to_utf16"]

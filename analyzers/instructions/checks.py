@@ -27,10 +27,10 @@ from analyzers.instructions import (
     symbols,
 )
 from analyzers.instructions import paths as path_checks
+from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.findings import CheckReport, Diagnostic
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Loc
-from analyzers.instructions.workspace import Workspace, is_outside, normalise
 
 if TYPE_CHECKING:
     from analyzers.indexing.index import Index
@@ -65,7 +65,7 @@ def relative_path(root: Path, path: str | Path) -> str:
     return rel
 
 
-def context(ws: Workspace, path: str, text: str | None = None) -> FileContext | None:
+def context(ws: CheckView, path: str, text: str | None = None) -> FileContext | None:
     """A check context for ``path`` (its unsaved ``text`` when given); None when unreadable."""
     if text is not None:
         ws.set_text(path, text)
@@ -105,13 +105,13 @@ def _unique_sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
 
 def check_file(root: Path | str, path: str | Path, text: str | None = None,
                index: Index | None = None, settings: Settings | None = None, *,
-               workspace: Workspace | None = None, token: CancelToken = NEVER) -> list[Diagnostic]:
+               workspace: CheckView | None = None, token: CancelToken = NEVER) -> list[Diagnostic]:
     """Diagnostics of one instruction file; ``text`` is its (possibly unsaved) content.
 
     Pass a long-lived ``workspace`` to reuse file lists, parsed documents and git answers
     between calls (the language server does); otherwise one is made for this call.
     """
-    ws = workspace or Workspace(root, settings, index, token=token)
+    ws = workspace or CheckView(root, settings, index, token=token)
     try:
         rel = relative_path(ws.root, path)
     except ValueError:
@@ -124,7 +124,7 @@ def check_file(root: Path | str, path: str | Path, text: str | None = None,
     return diags
 
 
-def _targets(ws: Workspace, wanted: Iterable[str] | None) -> tuple[list[str], list[str]]:
+def _targets(ws: CheckView, wanted: Iterable[str] | None) -> tuple[list[str], list[str]]:
     """Files to check for the requested paths (files or folders), and problems."""
     instr = ws.instruction_files()
     if wanted is None:
@@ -187,11 +187,11 @@ RULE_FOLDERS = (".cursor/rules", ".claude/rules", ".github/instructions", ".wind
 
 def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
                     settings: Settings | None = None, *, index: Index | None = None,
-                    workspace: Workspace | None = None,
+                    workspace: CheckView | None = None,
                     token: CancelToken = NEVER) -> CheckReport:
     """Check every instruction file of the workspace (or those under ``paths``: files or
     folders, root-relative)."""
-    ws = workspace or Workspace(root, settings, index, token=token)
+    ws = workspace or CheckView(root, settings, index, token=token)
     targets, problems = _targets(ws, paths)
     contexts = []
     link_out: list[Diagnostic] = []

@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterable
 
 from analyzers.instructions import manifests as mf
+from analyzers.instructions.checkview import normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.references import Command, Word
-from analyzers.instructions.workspace import normalise
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""

@@ -18,12 +18,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
 from analyzers.instructions.references import RUNNERS
-from analyzers.instructions.workspace import Workspace
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -57,7 +57,7 @@ class _Facts:
     sections: list[tuple[str, list[str], Loc]] = field(default_factory=list)
 
 
-def cached_facts(ws: Workspace, doc: Document) -> _Facts:
+def cached_facts(ws: CheckView, doc: Document) -> _Facts:
     cache = ws.memo("conflicts.facts")
     hit = cache.get(id(doc))
     if hit is None or hit[0] is not doc:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from analyzers.instructions import discover
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.findings import CODES, Diagnostic, Fix, Range, Severity
 from analyzers.instructions.markdown import Document, Loc
 from analyzers.instructions.references import References, extract
-from analyzers.instructions.workspace import Workspace
 from analyzers.secrets import redact
 
 
@@ -20,7 +20,7 @@ def to_range(loc: Loc) -> Range:
 
 @dataclass
 class FileContext:
-    ws: Workspace
+    ws: CheckView
     path: str  # root-relative
     doc: Document
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -45,7 +45,7 @@ class FileContext:
 
     def join(self, rel: str) -> str:
         """``rel`` (as written in this file) relative to this file's folder, root-relative."""
-        from analyzers.instructions.workspace import normalise
+        from analyzers.instructions.checkview import normalise
 
         if self.folder == ".":
             return normalise(rel)

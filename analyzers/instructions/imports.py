@@ -11,11 +11,11 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import expands_imports
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Document, Loc
 from analyzers.instructions.references import PathRef
-from analyzers.instructions.workspace import Workspace
 from analyzers.secrets import secret_by_name
 
 MAX_FILES = 200  # a bound on what one expansion reads
@@ -55,7 +55,7 @@ def _imports_of(doc: Document) -> list[tuple[str, Loc]]:
     return out
 
 
-def expand(ws: Workspace, entry: str, doc: Document) -> Expansion:
+def expand(ws: CheckView, entry: str, doc: Document) -> Expansion:
     """Follow ``entry``'s imports breadth-first, the way Claude Code loads them."""
     from analyzers.instructions.paths import resolve
 

@@ -6,6 +6,7 @@ All take the file's (possibly unsaved) text and return plain models; positions a
 from __future__ import annotations
 
 from analyzers.instructions.checks import context, relative_path
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.findings import DocumentLink, FileSummary, HoverInfo, LoadedReport
 from analyzers.instructions.imports import expand
@@ -13,11 +14,10 @@ from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors
 from analyzers.instructions.paths import Resolved, resolved_refs
 from analyzers.instructions.size import summary
-from analyzers.instructions.workspace import Workspace
 from analyzers.secrets import secret_by_name
 
 
-def _resolved(ws: Workspace, path: str, text: str | None
+def _resolved(ws: CheckView, path: str, text: str | None
               ) -> tuple[FileContext | None, list[Resolved]]:
     rel = relative_path(ws.root, path)
     ctx = context(ws, rel, text)
@@ -26,7 +26,7 @@ def _resolved(ws: Workspace, path: str, text: str | None
     return ctx, resolved_refs(ctx)
 
 
-def document_links(ws: Workspace, path: str, text: str | None = None) -> list[DocumentLink]:
+def document_links(ws: CheckView, path: str, text: str | None = None) -> list[DocumentLink]:
     """Every link, ``@import`` and path-like inline code that resolves to a file or folder
     (with the anchor's heading line when it has one)."""
     ctx, resolved = _resolved(ws, path, text)
@@ -52,7 +52,7 @@ def document_links(ws: Workspace, path: str, text: str | None = None) -> list[Do
     return out
 
 
-def hover(ws: Workspace, path: str, line: int, character: int,
+def hover(ws: CheckView, path: str, line: int, character: int,
           text: str | None = None) -> HoverInfo | None:
     """What the reference under the cursor points at: exists?, tokens (with imports)."""
     _, resolved = _resolved(ws, path, text)
@@ -99,7 +99,7 @@ def hover(ws: Workspace, path: str, line: int, character: int,
     return None
 
 
-def file_summary(ws: Workspace, path: str, text: str | None = None) -> FileSummary | None:
+def file_summary(ws: CheckView, path: str, text: str | None = None) -> FileSummary | None:
     """Code lens (total tokens, with imports) and inlay hints (tokens per section)."""
     rel = relative_path(ws.root, path)
     ctx = context(ws, rel, text)

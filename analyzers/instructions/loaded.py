@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzers.instructions import discover
+from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.findings import AgentLoad, LoadedFile, LoadedReport
 from analyzers.instructions.imports import expand
 from analyzers.instructions.markdown import Loc
-from analyzers.instructions.workspace import Workspace, normalise
 
 
 @dataclass(slots=True)
@@ -54,7 +54,7 @@ def _under(folder: str, path: str) -> bool:
     return folder == "." or path.startswith(folder + "/")
 
 
-def _files_under(ws: Workspace, folder: str) -> list[str]:
+def _files_under(ws: CheckView, folder: str) -> list[str]:
     cache = ws.cache.setdefault("loaded.files_under", {})
     assert isinstance(cache, dict)
     if folder not in cache:
@@ -62,7 +62,7 @@ def _files_under(ws: Workspace, folder: str) -> list[str]:
     return cache[folder]
 
 
-def _scoped(ws: Workspace, path: str, key: str, folder: str) -> tuple[bool, bool]:
+def _scoped(ws: CheckView, path: str, key: str, folder: str) -> tuple[bool, bool]:
     """(has scope, scope matches files in ``folder``) for a rule with globs under ``key``."""
     doc = ws.document(path)
     if doc is None or doc.frontmatter is None:
@@ -79,7 +79,7 @@ class _Where:
     """Where an agent works: the workspace, the folder, the folders from the root down to it and
     the workspace's instruction files."""
 
-    ws: Workspace
+    ws: CheckView
     folder: str
     chain: list[str]
     instr: set[str]
@@ -97,7 +97,7 @@ class _Where:
 _CLAUDE_NAMES = ("CLAUDE.md", ".claude/CLAUDE.md", "CLAUDE.local.md")
 
 
-def _plan(ws: Workspace, folder: str, instr: set[str]) -> dict[str, list[_Entry]]:
+def _plan(ws: CheckView, folder: str, instr: set[str]) -> dict[str, list[_Entry]]:
     """Per agent (those that load anything), the instruction files it loads in ``folder``."""
     where = _Where(ws, folder, ancestors(folder), instr)
     plan = {agent: entries(where) for agent, entries in _AGENT_PLANS}
@@ -211,7 +211,7 @@ _AGENT_PLANS: tuple[tuple[str, Callable[[_Where], list[_Entry]]], ...] = (
 )
 
 
-def loaded_for(ws: Workspace, folder: str) -> LoadedReport:
+def loaded_for(ws: CheckView, folder: str) -> LoadedReport:
     """What each agent loads when working in ``folder`` (root-relative; '.' is the root)."""
     folder = normalise(folder)
     cache = ws.memo("loaded.for")
@@ -221,7 +221,7 @@ def loaded_for(ws: Workspace, folder: str) -> LoadedReport:
     return cache[key]  # shared: callers must not modify it
 
 
-def _loaded_for(ws: Workspace, folder: str) -> LoadedReport:
+def _loaded_for(ws: CheckView, folder: str) -> LoadedReport:
     instr = set(ws.instruction_files())
     budget = ws.settings.instruction_budget
     agents: list[AgentLoad] = []

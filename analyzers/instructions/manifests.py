@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from analyzers.instructions.workspace import Workspace
+from analyzers.instructions.checkview import CheckView
 
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 JUSTFILES = ("justfile", "Justfile", ".justfile", "JUSTFILE")
@@ -29,7 +29,7 @@ class Names:
         return self.open or name in self.names
 
 
-def _cached(ws: Workspace, key: str, path: str, reader) -> Names | None:  # noqa: ANN001
+def _cached(ws: CheckView, key: str, path: str, reader) -> Names | None:  # noqa: ANN001
     cache = ws.cache.setdefault(key, {})
     assert isinstance(cache, dict)
     if path in cache:
@@ -40,7 +40,7 @@ def _cached(ws: Workspace, key: str, path: str, reader) -> Names | None:  # noqa
     return result
 
 
-def find_all(ws: Workspace, names: tuple[str, ...]) -> list[str]:
+def find_all(ws: CheckView, names: tuple[str, ...]) -> list[str]:
     """Every file in the workspace whose name is one of ``names``."""
     out: list[str] = []
     by_name = ws.by_name()
@@ -49,7 +49,7 @@ def find_all(ws: Workspace, names: tuple[str, ...]) -> list[str]:
     return sorted(set(out))
 
 
-def in_dir(ws: Workspace, folder: str, names: tuple[str, ...]) -> str | None:
+def in_dir(ws: CheckView, folder: str, names: tuple[str, ...]) -> str | None:
     for n in names:
         p = n if folder in ("", ".") else f"{folder}/{n}"
         if ws.exists(p) and not ws.is_dir(p):
@@ -57,7 +57,7 @@ def in_dir(ws: Workspace, folder: str, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def nearest(ws: Workspace, folder: str, names: tuple[str, ...]) -> str | None:
+def nearest(ws: CheckView, folder: str, names: tuple[str, ...]) -> str | None:
     """The first of ``names`` in ``folder`` or its ancestors up to the root."""
     d = folder
     while True:
@@ -80,7 +80,7 @@ def _read_package(path: str, text: str) -> Names:
     return Names(path, set(scripts) if isinstance(scripts, dict) else set())
 
 
-def package_scripts(ws: Workspace, path: str) -> Names | None:
+def package_scripts(ws: CheckView, path: str) -> Names | None:
     return _cached(ws, "package.json", path, _read_package)
 
 
@@ -118,7 +118,7 @@ def _read_make(path: str, text: str) -> Names:
     return out
 
 
-def make_targets(ws: Workspace, path: str) -> Names | None:
+def make_targets(ws: CheckView, path: str) -> Names | None:
     return _cached(ws, "make", path, _read_make)
 
 
@@ -143,7 +143,7 @@ def _read_just(path: str, text: str) -> Names:
     return out
 
 
-def just_recipes(ws: Workspace, path: str) -> Names | None:
+def just_recipes(ws: CheckView, path: str) -> Names | None:
     return _cached(ws, "just", path, _read_just)
 
 
@@ -204,7 +204,7 @@ def _read_pyproject(path: str, text: str) -> PyProject:
     return out
 
 
-def pyprojects(ws: Workspace) -> list[PyProject]:
+def pyprojects(ws: CheckView) -> list[PyProject]:
     cache = ws.cache.setdefault("pyproject", {})
     assert isinstance(cache, dict)
     out = []
@@ -219,7 +219,7 @@ def pyprojects(ws: Workspace) -> list[PyProject]:
 
 # -- Cargo --------------------------------------------------------------------------------------
 
-def _read_cargo(ws: Workspace, path: str, text: str) -> tuple[Names, Names]:
+def _read_cargo(ws: CheckView, path: str, text: str) -> tuple[Names, Names]:
     bins, examples = Names(path), Names(path)
     try:
         data = tomllib.loads(text)
@@ -254,7 +254,7 @@ def _read_cargo(ws: Workspace, path: str, text: str) -> tuple[Names, Names]:
     return bins, examples
 
 
-def cargo_targets(ws: Workspace) -> list[tuple[Names, Names]]:
+def cargo_targets(ws: CheckView) -> list[tuple[Names, Names]]:
     cache = ws.cache.setdefault("cargo", {})
     assert isinstance(cache, dict)
     out = []

@@ -14,13 +14,13 @@ import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import expands_imports, reader_of
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
 from analyzers.instructions.references import PathRef
-from analyzers.instructions.workspace import Workspace, is_outside, normalise
 
 
 @dataclass(slots=True)
@@ -34,7 +34,7 @@ class Resolved:
     link: str | None = None  # an inside path that is a symlink to ``absolute``, outside
 
 
-def resolve(ws: Workspace, folder: str, ref: PathRef) -> Resolved:
+def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
     p = ref.path
     if ref.kind == "import":
         if p.startswith("~/") or p == "~":
@@ -77,7 +77,7 @@ def _join(folder: str, p: str) -> str:
     return normalise(p if folder in ("", ".") else f"{folder}/{p}")
 
 
-def _by_suffix(ws: Workspace, p: str) -> str | None:
+def _by_suffix(ws: CheckView, p: str) -> str | None:
     if p.startswith("../") or p == ".":
         return None
     p = p.removeprefix("./")
@@ -87,7 +87,7 @@ def _by_suffix(ws: Workspace, p: str) -> str | None:
     return None
 
 
-def _anchored(ws: Workspace, folder: str, ref: PathRef) -> bool:
+def _anchored(ws: CheckView, folder: str, ref: PathRef) -> bool:
     """Inline code with a '/' whose first folder exists here: it meant this repository."""
     first = ref.path.removeprefix("./").split("/", 1)[0]
     if "/" not in ref.path or first in ("", "..", "."):
@@ -95,7 +95,7 @@ def _anchored(ws: Workspace, folder: str, ref: PathRef) -> bool:
     return ws.is_dir(_join(folder, first)) or ws.is_dir(first)
 
 
-def _mention(ws: Workspace, folder: str, ref: PathRef) -> bool:
+def _mention(ws: CheckView, folder: str, ref: PathRef) -> bool:
     """``@acme/backend``: no file extension and no such folder, so a team mention rather than
     an import (Claude Code tries it and silently finds nothing, which is what was meant)."""
     return not has_file_extension(ref.path) and not ref.path.startswith(("./", "../")) and \
@@ -120,7 +120,7 @@ def history_candidates(ctx: FileContext) -> list[str]:
     return out
 
 
-def removals(ws: Workspace, paths: list[str]) -> dict[str, Removal]:
+def removals(ws: CheckView, paths: list[str]) -> dict[str, Removal]:
     git = ws.git
     if git is None or not paths:
         return {}

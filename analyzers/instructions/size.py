@@ -3,14 +3,14 @@ the per-section counts behind the editor's code lens and inlay hints."""
 
 from __future__ import annotations
 
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.findings import FileSummary, SectionTokens
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.workspace import Workspace
 
 
-def section_tokens(ws: Workspace, doc: Document) -> list[SectionTokens]:
+def section_tokens(ws: CheckView, doc: Document) -> list[SectionTokens]:
     out = []
     n = len(doc.lines)
     for s in doc.sections():

@@ -13,7 +13,7 @@ import builtins
 import importlib
 from functools import lru_cache
 
-from analyzers.instructions.workspace import Workspace
+from analyzers.instructions.checkview import CheckView
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 JS_SUFFIXES = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".vue", ".svelte")
@@ -63,7 +63,7 @@ def _python_roots() -> dict[str, object]:
     return roots
 
 
-def languages(ws: Workspace) -> frozenset[str]:
+def languages(ws: CheckView) -> frozenset[str]:
     """``python`` and/or ``js`` when the workspace has such files (cached per workspace)."""
     hit = ws.cache.get("stdnames.languages")
     if not isinstance(hit, frozenset):
@@ -92,7 +92,7 @@ def _resolves(names: list[str]) -> bool:
     return True
 
 
-def is_standard(ws: Workspace, names: list[str]) -> bool:
+def is_standard(ws: CheckView, names: list[str]) -> bool:
     """Is ``names`` (``["Path", "read_text"]``, ``["len"]``) a builtin or standard-library name
     of a language used here? ``X.prototype.y`` is JavaScript's own notation, always skipped."""
     if len(names) > 1 and "prototype" in names[1:]:

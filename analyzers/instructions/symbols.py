@@ -14,10 +14,10 @@ import difflib
 import re
 
 from analyzers import gitrepo
+from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.references import SymbolRef
 from analyzers.instructions.stdnames import is_standard
-from analyzers.instructions.workspace import Workspace
 from analyzers.lexical import split_identifier
 
 COMMON_APIS = frozenset("""
@@ -29,7 +29,7 @@ COMMON_APIS = frozenset("""
 """.split())
 
 
-def _defined(ws: Workspace, names: set[str]) -> set[str]:
+def _defined(ws: CheckView, names: set[str]) -> set[str]:
     if ws.index is None or not names:
         return set()
     return ws.index.defined_names(sorted(names))
@@ -51,7 +51,7 @@ def _grep_args(names: set[str], first_line_only: bool, in_git: bool) -> list[str
     return args
 
 
-def _grep_pass(ws: Workspace, names: set[str], first_line_only: bool
+def _grep_pass(ws: CheckView, names: set[str], first_line_only: bool
                ) -> tuple[set[str], bool] | None:
     """(names found, whether the search finished); None when git cannot search here.
 
@@ -87,7 +87,7 @@ def _grep_pass(ws: Workspace, names: set[str], first_line_only: bool
     return None
 
 
-def _grep(ws: Workspace, names: set[str]) -> set[str] | None:
+def _grep(ws: CheckView, names: set[str]) -> set[str] | None:
     """Names found as whole words in the workspace's non-Markdown files; None without git.
 
     The first pass reads one matching line per file (``-m 1``), which finds common names at
@@ -112,7 +112,7 @@ def _grep(ws: Workspace, names: set[str]) -> set[str] | None:
     return found
 
 
-def known_names(ws: Workspace, names: set[str]) -> set[str]:
+def known_names(ws: CheckView, names: set[str]) -> set[str]:
     """The subset of ``names`` present in the code (cached per workspace)."""
     cache = ws.cache.setdefault("symbols.known", {})
     assert isinstance(cache, dict)
@@ -136,7 +136,7 @@ def known_names(ws: Workspace, names: set[str]) -> set[str]:
     return {n for n in names if cache.get(n)}
 
 
-def _referenced(ws: Workspace, names: set[str]) -> set[str]:
+def _referenced(ws: CheckView, names: set[str]) -> set[str]:
     """Names some indexed file uses (one pass over the index, kept for the workspace)."""
     assert ws.index is not None
     cached = ws.cache.get("symbols.referenced")
@@ -150,7 +150,7 @@ def _referenced(ws: Workspace, names: set[str]) -> set[str]:
     return names & cached
 
 
-def _is_module(ws: Workspace, name: str) -> bool:
+def _is_module(ws: CheckView, name: str) -> bool:
     by_name = ws.by_name()
     return name in by_name or f"{name}.py" in by_name
 
@@ -242,7 +242,7 @@ def _report(ctx: FileContext, sym: SymbolRef, index: int, owner: str | None = No
                    "remove the reference if it was renamed or deleted.")
 
 
-def _member(ws: Workspace, owner: str, name: str) -> str | None:
+def _member(ws: CheckView, owner: str, name: str) -> str | None:
     """The closest member of class ``owner`` (``Index.defs_named`` -> ``definitions_named``)."""
     if ws.index is None:
         return None
@@ -255,7 +255,7 @@ MAX_POOL = 200
 NEIGHBOURS = 60
 
 
-def _close_name(ws: Workspace, name: str) -> str | None:
+def _close_name(ws: CheckView, name: str) -> str | None:
     memo = ws.cache.setdefault("symbols.close", {})
     assert isinstance(memo, dict)
     if name not in memo:
@@ -263,7 +263,7 @@ def _close_name(ws: Workspace, name: str) -> str | None:
     return memo[name]
 
 
-def _closest(ws: Workspace, name: str) -> str | None:
+def _closest(ws: CheckView, name: str) -> str | None:
     """The defined name closest to ``name`` among its neighbours in sorted order (the names
     sharing its longest prefix) and the names sharing a rare word with it (``load_settings``
     -> ``read_settings``)."""

@@ -1,7 +1,7 @@
 """Diagnostics of agent instruction files (CLAUDE.md, AGENTS.md, ...) from
 :mod:`analyzers.instructions`, published for open buffers (their unsaved text included).
 
-One long-lived :class:`~analyzers.instructions.Workspace` keeps file lists, parsed documents and
+One long-lived :class:`~analyzers.instructions.CheckView` keeps file lists, parsed documents and
 git answers between checks; it is not thread-safe, so checks and the editor features of
 :mod:`.instruction_editor` take turns on it (:meth:`InstructionChecks.using`), and it is refreshed
 after every index build (new files, commits, a moved HEAD).
@@ -25,7 +25,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.cancel import CancelToken
 from analyzers.indexing.index import Index
-from analyzers.instructions import Diagnostic, Workspace, check_file
+from analyzers.instructions import CheckView, Diagnostic, check_file
 from analyzers.instructions.discover import is_instruction_file
 from server.lsp.lanes import CHECK_BUFFER
 from server.lsp.positions import split_lines, to_lsp
@@ -45,7 +45,7 @@ class InstructionChecks:
         self.ls = ls
         self.state = state
         self._lock = threading.Lock()
-        self._ws: Workspace | None = None
+        self._ws: CheckView | None = None
         self._index: Index | None = None
         self._settings_generation = -1
         self.push = True  # off when the client pulls diagnostics
@@ -82,7 +82,7 @@ class InstructionChecks:
 
     @contextmanager
     def using(self, token: CancelToken, texts: dict[str, str] | None = None
-              ) -> Iterator[Workspace]:
+              ) -> Iterator[CheckView]:
         """The shared workspace, for one job at a time; ``texts``: unsaved buffers by
         root-relative path."""
         if self.state.root is None:
@@ -104,14 +104,14 @@ class InstructionChecks:
                 if old is not None:
                     old.close()
 
-    def _workspace(self) -> Workspace:
+    def _workspace(self) -> CheckView:
         root = self.state.root
         assert root is not None
         if self._ws is None or self._settings_generation != self.state.settings_generation:
             if self._index is not None:
                 self._index.close()
             self._index = Index(root, self.state.settings)
-            self._ws = Workspace(root, self.state.settings, self._index)
+            self._ws = CheckView(root, self.state.settings, self._index)
             self._settings_generation = self.state.settings_generation
         return self._ws
 

@@ -52,7 +52,7 @@ from server.lsp.lanes import Work
 from server.scheduler import Job, JobContext, Priority
 
 if TYPE_CHECKING:
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -176,7 +176,7 @@ class Call:
     is answered from (a command runs inside a wrapper that ``$/cancelRequest`` does not reach,
     so its cancellation is taken from that future)."""
 
-    def __init__(self, ls: StewardServer, route: Route, request: Any = None) -> None:
+    def __init__(self, ls: StewardLanguageServer, route: Route, request: Any = None) -> None:
         self.ls = ls
         self.route = route
         self.request = request
@@ -224,7 +224,7 @@ def _refusals_returned(fn: Callable[[JobContext], T]) -> Callable[[JobContext], 
     return job
 
 
-def _command_request(ls: StewardServer) -> Any:
+def _command_request(ls: StewardLanguageServer) -> Any:
     """The future pygls answers an ``executeCommand`` from (None when not found)."""
     msg_id = ls.protocol.msg_id
     futures = getattr(ls.protocol, "_request_futures", None)
@@ -254,7 +254,7 @@ def answer_error(route: Route, e: Exception) -> Any:
                            code=INTERNAL_ERROR) from e
 
 
-def _notified_error(ls: StewardServer, route: Route, e: Exception) -> None:
+def _notified_error(ls: StewardLanguageServer, route: Route, e: Exception) -> None:
     """A notification's failure, logged (nothing is answered); cancelled work is not one."""
     if isinstance(e, Cancelled):
         log.info("%s: %s", route.method, e)
@@ -297,7 +297,7 @@ def _params(route: Route, params: tuple[Any, ...]) -> Any:
     return params[0] if params else None
 
 
-def _failed(ls: StewardServer, route: Route, e: Exception) -> Any:
+def _failed(ls: StewardLanguageServer, route: Route, e: Exception) -> Any:
     """The answer for a failure: an error for a request, a log line for a notification."""
     if route.kind == "notification":
         _notified_error(ls, route, e)
@@ -305,7 +305,7 @@ def _failed(ls: StewardServer, route: Route, e: Exception) -> Any:
     return answer_error(route, e)
 
 
-def register(server: StewardServer, routes: Iterable[Route] = ROUTES) -> None:
+def register(server: StewardLanguageServer, routes: Iterable[Route] = ROUTES) -> None:
     """Register every route's guarded handler with pygls."""
     for route in routes:
         fn = guarded(route)

@@ -21,7 +21,7 @@ from :mod:`analyzers.instructions`, pushed or pulled, commands (bundles:
 ``ctxsteward/budget``, index progress through ``window/workDoneProgress``, and an index kept
 current from document events, watched files and git HEAD.
 
-This module holds the server object (:class:`StewardServer`: the state, the indexer, the
+This module holds the server object (:class:`StewardLanguageServer`: the state, the indexer, the
 instruction checks and the current bundle) and starts it.
 """
 
@@ -49,7 +49,7 @@ from server.scheduler import Job, JobState, Priority
 log = logging.getLogger(__name__)
 
 
-class StewardServer(LanguageServer):
+class StewardLanguageServer(LanguageServer):
     """The pygls server with Context Steward's state attached."""
 
     def __init__(self) -> None:
@@ -111,9 +111,9 @@ class StewardServer(LanguageServer):
         return Buffer(uri=uri, text=doc.source, version=doc.version, language_id=doc.language_id)
 
 
-def create_server() -> StewardServer:
+def create_server() -> StewardLanguageServer:
     """The server, every handler of :data:`~server.lsp.dispatch.ROUTES` registered."""
-    server = StewardServer()
+    server = StewardLanguageServer()
     register(server)
     return server
 
@@ -137,5 +137,5 @@ def serve() -> int:
     return 0
 
 
-__all__ = ["JOBS_REQUEST", "SHOW_BUDGET", "SHOW_JOBS", "JobState", "StewardServer",
+__all__ = ["JOBS_REQUEST", "SHOW_BUDGET", "SHOW_JOBS", "JobState", "StewardLanguageServer",
            "create_server", "serve"]

@@ -45,8 +45,7 @@ def above_root(root: Path, settings: Settings) -> list[tuple[Path, str]]:
 def loads(root: Path, settings: Settings, paths: Iterable[str], index: Index | None = None,
           token: CancelToken = NEVER) -> list[Load]:
     """Instruction files loaded for each root-relative path (file or folder), outermost first."""
-    from analyzers.instructions import Workspace as InstructionWorkspace
-    from analyzers.instructions import loaded_for
+    from analyzers.instructions import CheckView, loaded_for
     from analyzers.tokens import Counter
 
     counter = Counter(settings.encoding, settings.model_profile())
@@ -57,7 +56,7 @@ def loads(root: Path, settings: Settings, paths: Iterable[str], index: Index | N
         except OSError:
             continue
         out[str(full)] = Load(str(full), full, counter.count(text), [who])
-    iws = InstructionWorkspace(root, settings, index, token=token, persist_git=False)
+    iws = CheckView(root, settings, index, token=token, persist_git=False)
     folders = []
     for rel in paths:
         folder = rel if rel == "." or (root / rel).is_dir() else (posixpath.dirname(rel) or ".")

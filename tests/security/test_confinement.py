@@ -15,7 +15,7 @@ from gitutil import make_repo, run_cli, snapshot
 from mcp.shared.exceptions import MCPError
 from mcp_client import data, session, text
 
-from analyzers.instructions import Workspace
+from analyzers.instructions import CheckView
 from analyzers.instructions.links import hover
 
 NETRC = "machine example.com login bob password OUTSIDE-NETRC-PASSWORD-4242\n"
@@ -66,7 +66,7 @@ def test_check_reports_imports_of_links_out_and_of_secret_files(hostile: tuple[P
 def test_the_instruction_hover_names_a_link_out_and_counts_nothing(hostile: tuple[Path, Path]
                                                                    ) -> None:
     repo, _ = hostile
-    ws = Workspace(repo)
+    ws = CheckView(repo)
     line = ws.read("CLAUDE.md").splitlines()[2]  # type: ignore[union-attr]
     info = hover(ws, "CLAUDE.md", 2, line.index("docs/netrc.md") + 2)
     assert info is not None and info.tokens is None and info.exists is False

@@ -18,7 +18,7 @@ from server.scheduler import Job, JobContext, JobState
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 T = TypeVar("T")
 
@@ -42,7 +42,8 @@ def doc_text(state: ServerState, buf: Buffer | None, uri: str) -> str | None:
     return buf.text if buf is not None else disk_text(state, uri)
 
 
-def not_answered(ls: StewardServer, uri: str, buf: Buffer | None) -> tuple[str | None, bool]:
+def not_answered(ls: StewardLanguageServer,
+                 uri: str, buf: Buffer | None) -> tuple[str | None, bool]:
     """(why, too_large): why the document features give no answer for ``uri`` - outside the
     workspace, secret-bearing, or an open document too large to analyse - checked on the loop
     before any work is scheduled."""
@@ -62,7 +63,7 @@ def note(text: str) -> types.Hover:
                                                     value=f"Context Steward: {text}"))
 
 
-def analysis_deps(ls: StewardServer, buf: Buffer | None) -> list[Job]:
+def analysis_deps(ls: StewardLanguageServer, buf: Buffer | None) -> list[Job]:
     """The analysis of the open buffer's newest version to wait for (none when its facts are
     known, or for a document that is not open)."""
     dep = ls.state.ensure_analysis(buf) if buf is not None else None

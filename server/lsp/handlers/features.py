@@ -28,10 +28,11 @@ from server.scheduler import JobContext
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 
-async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> types.Hover | None:
+async def hover(ls: StewardLanguageServer,
+                params: types.HoverParams, call: Call) -> types.Hover | None:
     """``textDocument/hover``: token costs at the position (see :mod:`server.lsp.hover`), or
     what each agent loads, on an instruction file."""
     state = ls.state
@@ -72,7 +73,7 @@ async def hover(ls: StewardServer, params: types.HoverParams, call: Call) -> typ
     return await fresh_or_stale(call, uri, run, analysis=deps[0])
 
 
-async def inlay_hints(ls: StewardServer, params: types.InlayHintParams, call: Call
+async def inlay_hints(ls: StewardLanguageServer, params: types.InlayHintParams, call: Call
                       ) -> list[types.InlayHint] | None:
     """``textDocument/inlayHint``: tokens after each top-level definition; per section of an
     instruction file."""
@@ -96,7 +97,7 @@ async def inlay_hints(ls: StewardServer, params: types.InlayHintParams, call: Ca
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def code_lens(ls: StewardServer, params: types.CodeLensParams, call: Call
+async def code_lens(ls: StewardLanguageServer, params: types.CodeLensParams, call: Call
                     ) -> list[types.CodeLens] | None:
     """``textDocument/codeLens``: the file's total (per definition for clients without inlay
     hints); an instruction file's total with its imports; why a document is too large."""
@@ -124,7 +125,7 @@ async def code_lens(ls: StewardServer, params: types.CodeLensParams, call: Call
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def code_action(ls: StewardServer, params: types.CodeActionParams, call: Call
+async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams, call: Call
                       ) -> list[types.CodeAction] | None:
     """``textDocument/codeAction``: quick fixes of instruction files; add to, exclude from or
     suggest the context bundle."""
@@ -147,7 +148,7 @@ async def code_action(ls: StewardServer, params: types.CodeActionParams, call: C
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def document_link(ls: StewardServer, params: types.DocumentLinkParams, call: Call
+async def document_link(ls: StewardLanguageServer, params: types.DocumentLinkParams, call: Call
                         ) -> list[types.DocumentLink] | None:
     """``textDocument/documentLink``: paths and ``@imports`` in Markdown."""
     state = ls.state
@@ -167,7 +168,7 @@ async def document_link(ls: StewardServer, params: types.DocumentLinkParams, cal
     return await call.run(run)
 
 
-async def diagnostic(ls: StewardServer, params: types.DocumentDiagnosticParams, call: Call
+async def diagnostic(ls: StewardLanguageServer, params: types.DocumentDiagnosticParams, call: Call
                      ) -> Any:
     """``textDocument/diagnostic``: an instruction file's diagnostics, pulled."""
     state = ls.state

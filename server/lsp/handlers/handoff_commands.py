@@ -15,14 +15,14 @@ from server.lsp.state import Buffer
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 GENERATE = note.GENERATE
 PREVIEW = note.PREVIEW
 TEST_DEADLINE = 900.0  # the route's deadline, for a handoff that runs the tests
 
 
-def _buffers(ls: StewardServer) -> dict[str, Buffer]:
+def _buffers(ls: StewardLanguageServer) -> dict[str, Buffer]:
     """Every open document as last sent."""
     return {u: b for u in list(ls.workspace.text_documents) if (b := ls.buffer(u)) is not None}
 
@@ -32,7 +32,7 @@ def _deadline(args: note.HandoffArgs) -> float | None:
     return TEST_DEADLINE if args.test_command else None
 
 
-async def generate(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+async def generate(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
     """Generate the note (``path``, ``testCommand``, ``base``) and apply it in the editor."""
     hargs = note.parse_args(GENERATE, args)
     buffers = _buffers(ls)
@@ -64,7 +64,7 @@ async def generate(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
         message=f"{plan.message} (in the editor: save it to keep it)").model_dump(mode="json")
 
 
-async def preview(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+async def preview(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
     """The note as ``generateHandoff`` would write it."""
     hargs = note.parse_args(PREVIEW, args)
     buffers = _buffers(ls)

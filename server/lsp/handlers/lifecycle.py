@@ -16,12 +16,12 @@ from server.scheduler import JobContext
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 WATCHERS_ID = "ctxsteward-watched-files"
 
 
-def client_caps(ls: StewardServer, caps: types.ClientCapabilities) -> None:
+def client_caps(ls: StewardLanguageServer, caps: types.ClientCapabilities) -> None:
     """Remember what the client can do (push or pull diagnostics, progress, refreshes...)."""
     ls.client_caps = caps
     td, ws, win = caps.text_document, caps.workspace, caps.window
@@ -47,7 +47,7 @@ def workspace_folder(params: types.InitializeParams) -> Path | None:
     return None
 
 
-async def initialize(ls: StewardServer, params: types.InitializeParams, call: Call) -> None:
+async def initialize(ls: StewardLanguageServer, params: types.InitializeParams, call: Call) -> None:
     """``initialize``: settings from the initialization options, and the workspace root (git's
     internals refused, as by the CLI and the MCP server); problems are shown once initialized."""
     state = ls.state
@@ -77,7 +77,8 @@ async def initialize(ls: StewardServer, params: types.InitializeParams, call: Ca
     ls.problems = problems
 
 
-async def initialized(ls: StewardServer, params: types.InitializedParams, call: Call) -> None:
+async def initialized(ls: StewardLanguageServer,
+                      params: types.InitializedParams, call: Call) -> None:
     """``initialized``: show the setup's problems, start indexing and watching."""
     for p in ls.problems:
         ls.show_message(types.MessageType.Warning, f"Context Steward: {p}")
@@ -105,7 +106,7 @@ async def initialized(ls: StewardServer, params: types.InitializedParams, call: 
             ls.log_message(types.MessageType.Warning, f"file watching not registered: {e}")
 
 
-def shutdown(ls: StewardServer, params: Any, call: Call) -> None:
+def shutdown(ls: StewardLanguageServer, params: Any, call: Call) -> None:
     """``shutdown``: stop watching and working."""
     ls.indexer.stop()
     ls.state.shutdown()

@@ -15,10 +15,11 @@ from server.lsp.textdoc import LineDocument
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 
-def did_open(ls: StewardServer, params: types.DidOpenTextDocumentParams, call: Call) -> None:
+def did_open(ls: StewardLanguageServer,
+             params: types.DidOpenTextDocumentParams, call: Call) -> None:
     """Analyse the opened document, and check it when it is an instruction file."""
     ls.checks.opened(params.text_document.uri)
     buf = ls.buffer(params.text_document.uri)
@@ -27,7 +28,7 @@ def did_open(ls: StewardServer, params: types.DidOpenTextDocumentParams, call: C
         ls.checks.schedule(buf, ls.workspace.position_codec)
 
 
-def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams,
+def did_change(ls: StewardLanguageServer, params: types.DidChangeTextDocumentParams,
                call: Call) -> None:
     """Analyse and check the edited document again, debounced."""
     doc = ls.workspace.text_documents.get(params.text_document.uri)
@@ -43,12 +44,14 @@ def did_change(ls: StewardServer, params: types.DidChangeTextDocumentParams,
         ls.checks.schedule(buf, ls.workspace.position_codec, delay=0.3)
 
 
-def did_save(ls: StewardServer, params: types.DidSaveTextDocumentParams, call: Call) -> None:
+def did_save(ls: StewardLanguageServer,
+             params: types.DidSaveTextDocumentParams, call: Call) -> None:
     """Bring the index up to date (debounced)."""
     ls.indexer.schedule("file saved", delay=0.3)
 
 
-def did_close(ls: StewardServer, params: types.DidCloseTextDocumentParams, call: Call) -> None:
+def did_close(ls: StewardLanguageServer,
+              params: types.DidCloseTextDocumentParams, call: Call) -> None:
     """Forget the buffer: its facts, its pending work, its unsaved text in the checks."""
     uri = params.text_document.uri
     ls.state.forget(uri)
@@ -58,7 +61,7 @@ def did_close(ls: StewardServer, params: types.DidCloseTextDocumentParams, call:
         ls.checks.closed(uri, publish=False)  # back to the file on disk for links, imports
 
 
-def did_change_watched_files(ls: StewardServer, params: types.DidChangeWatchedFilesParams,
+def did_change_watched_files(ls: StewardLanguageServer, params: types.DidChangeWatchedFilesParams,
                              call: Call) -> None:
     """Files changed on disk: index again, unless only our cache or git's internals did."""
     root = ls.state.root
@@ -79,7 +82,7 @@ def did_change_watched_files(ls: StewardServer, params: types.DidChangeWatchedFi
         ls.indexer.schedule("files changed on disk", delay=0.5)
 
 
-async def did_change_configuration(ls: StewardServer,
+async def did_change_configuration(ls: StewardLanguageServer,
                                    params: types.DidChangeConfigurationParams,
                                    call: Call) -> None:
     """New settings (sent, or pulled with ``workspace/configuration``): index again when they
@@ -105,7 +108,7 @@ async def did_change_configuration(ls: StewardServer,
     ls.indexer.refresh_views()
 
 
-def progress_cancel(ls: StewardServer, params: types.WorkDoneProgressCancelParams,
+def progress_cancel(ls: StewardLanguageServer, params: types.WorkDoneProgressCancelParams,
                     call: Call) -> None:
     """The user cancelled the index progress: stop that build."""
     ls.indexer.cancel_progress(str(params.token))

@@ -27,7 +27,7 @@ from server.scheduler import JobContext
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import Call
-    from server.lsp.server import StewardServer
+    from server.lsp.server import StewardLanguageServer
 
 CHECK_INSTRUCTIONS = instr.CHECK_INSTRUCTIONS
 
@@ -35,7 +35,8 @@ __all__ = ["CHECK_INSTRUCTIONS", "JOBS_REQUEST", "SHOW_BUDGET", "SHOW_JOBS", "ch
            "jobs_request", "show_budget", "show_jobs"]
 
 
-async def show_budget(ls: StewardServer, args: tuple[Any, ...], call: Call) -> dict[str, Any]:
+async def show_budget(ls: StewardLanguageServer,
+                      args: tuple[Any, ...], call: Call) -> dict[str, Any]:
     """A file's budget (``{"uri"}``), or the workspace's once the running index build is done;
     ``"show": true`` also shows it as a message."""
     state = ls.state
@@ -55,7 +56,7 @@ async def show_budget(ls: StewardServer, args: tuple[Any, ...], call: Call) -> d
     return result.model_dump(mode="json")
 
 
-async def check_instructions(ls: StewardServer, args: tuple[Any, ...], call: Call) -> Any:
+async def check_instructions(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
     """Check the workspace's instruction files (or ``{"paths"}``, ``{"uri"}``); diagnostics of
     files that are not open are published too."""
     obj = first_object(CHECK_INSTRUCTIONS, args)
@@ -72,7 +73,7 @@ async def check_instructions(ls: StewardServer, args: tuple[Any, ...], call: Cal
     return result.model_dump(mode="json")
 
 
-def show_jobs(ls: StewardServer, args: tuple[Any, ...], call: Call) -> dict[str, Any]:
+def show_jobs(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> dict[str, Any]:
     """The scheduler's job table as text (shown with ``{"show": true}``) and as data."""
     report = ls.state.scheduler.snapshot()
     text = format_jobs(report)
@@ -81,7 +82,7 @@ def show_jobs(ls: StewardServer, args: tuple[Any, ...], call: Call) -> dict[str,
     return ShowJobsResult(text=text, report=report).model_dump(mode="json")
 
 
-def jobs_request(ls: StewardServer, params: Any, call: Call) -> dict[str, Any]:
+def jobs_request(ls: StewardLanguageServer, params: Any, call: Call) -> dict[str, Any]:
     """``ctxsteward/jobs``: the job table (``{"finished": N}`` finished jobs, 50 by default)."""
     finished = 50
     value = params.get("finished") if isinstance(params, dict) else \

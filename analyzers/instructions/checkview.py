@@ -1,6 +1,6 @@
 """One check run's view of the workspace: files, unsaved buffers, parsed documents, git, tokens.
 
-A :class:`Workspace` is cheap to create and computes each fact once, when first asked. The
+A :class:`CheckView` is cheap to create and computes each fact once, when first asked. The
 language server keeps one across requests (calling :meth:`set_text` for open buffers and
 :meth:`invalidate` when files or HEAD change); the CLI makes one per run.
 """
@@ -37,7 +37,7 @@ def is_outside(rel: str) -> bool:
     return rel == ".." or rel.startswith("../") or rel.startswith("/")
 
 
-class Workspace:
+class CheckView:
     def __init__(self, root: Path | str, settings: Settings | None = None,
                  index: Index | None = None, *, token: CancelToken = NEVER,
                  persist_git: bool = True) -> None:
