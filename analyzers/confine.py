@@ -126,7 +126,7 @@ def check_write(root: Path | str, path: Path | str, *, typed: bool = False) -> P
             target = "?"
         raise OutsideWorkspace(
             f"refused to write {path}: {link} is a symlink (to {target}); Context Steward never "
-            "writes through a symlink in the workspace - remove the link, or give --out a real "
+            "writes through a symlink in the workspace - remove the link, or write to a real "
             "path")
     if not _within(os.path.realpath(norm), rroot):
         raise OutsideWorkspace(f"refused to write {path}: its real location is outside the "

@@ -27,7 +27,29 @@ the line offset.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+
+class Spanned(Protocol):
+    """Anything with a 1-based inclusive line span (a definition)."""
+
+    @property
+    def start_line(self) -> int: ...
+    @property
+    def end_line(self) -> int: ...
+
+
+S = TypeVar("S", bound=Spanned)
+
+
+def innermost_definition(definitions: Iterable[S], line: int) -> S | None:
+    """The one rule for the definition at 1-based ``line``: the one nested deepest, i.e. the
+    shortest span holding the line, the later start on a tie (the first listed on a full tie).
+    A ``PATH:LINE`` seed, the editor's cursor and the packer's referencing lines all use it."""
+    inner = [d for d in definitions if d.start_line <= line <= d.end_line]
+    return min(inner, key=lambda d: (d.end_line - d.start_line, -d.start_line)) if inner else None
 
 
 @dataclass(frozen=True, slots=True, order=True)

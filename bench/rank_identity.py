@@ -22,14 +22,20 @@ ranking.
     python bench/rank_identity.py [--repos click requests ...] [--commits 8] --out FILE
     python bench/rank_identity.py --compare A.json B.json
 
-To run another checkout's code (``main``, say), put it first on the path:
-``PYTHONPATH=/path/to/checkout python bench/rank_identity.py --out before.json``.
+To run another checkout's code (an older commit, say), name it with ``--code``:
+``python bench/rank_identity.py --code /path/to/checkout --out before.json``. Its modules are
+found in either layout (``analyzers/bundles/`` and ``analyzers/indexing/`` since the application
+layer, ``analyzers/bundle.py``, ``rank.py`` and ``index.py`` before), an editable install's import
+hook is set aside so nothing comes from this checkout, and every module used is checked to come
+from the checkout named (the output's ``code`` says which). Give each side its own copy of the
+repositories when the index schema differs between them.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import sys
 import time
@@ -37,15 +43,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = Path(__file__).resolve().parent
+rel: Any = None  # bench/relevance.py of the checkout under test (see load_code)
 
-import relevance as rel  # noqa: E402
-
-import analyzers  # noqa: E402
-from analyzers.bundles.assemble import BundleError, BundleRequest, make_bundle  # noqa: E402
-from analyzers.bundles.rank import RankQuery, rank  # noqa: E402
-from analyzers.config import Settings  # noqa: E402
-from analyzers.indexing.index import Index, build  # noqa: E402
+# The code under test: loaded by load_code() (this checkout's, or --code's).
+CODE: dict[str, Any] = {}
+LAYOUTS = {  # module role -> (the layout since the application layer, the one before)
+    "assemble": ("analyzers.bundles.assemble", "analyzers.bundle"),
+    "rank": ("analyzers.bundles.rank", "analyzers.rank"),
+    "index": ("analyzers.indexing.index", "analyzers.index"),
+    "config": ("analyzers.config", "analyzers.config"),
+}
 
 DEFAULT_REPOS = ("click", "requests", "gin", "express", "axum", "starlette")
 BUDGETS = (8000, 0)
@@ -60,6 +68,33 @@ DIGEST_TABLES = {
     "commits": "SELECT id, sha, time, nfiles, subject FROM commits ORDER BY id",
     "commit_files": "SELECT commit_id, path FROM commit_files ORDER BY commit_id, path",
 }
+
+
+def load_code(checkout: Path | None) -> Path:
+    """Import the ranking, bundle and index modules of ``checkout`` (default: the code this
+    interpreter imports), in whichever layout it has; return the checkout's root."""
+    if checkout is not None:
+        sys.path.insert(0, str(checkout.resolve()))
+        # An editable install's finder would answer for modules the checkout lacks.
+        sys.meta_path[:] = [f for f in sys.meta_path
+                            if not type(f).__module__.startswith("__editable__")]
+    import analyzers
+
+    root = Path(analyzers.__file__).resolve().parent
+    layout = 0 if (root / "bundles").is_dir() else 1
+    global rel
+    # The checkout's own sampling (it imports that checkout's modules); the same functions.
+    own = root.parent / "bench" / "relevance.py"
+    sys.path.insert(0, str(own.parent if own.is_file() else BENCH))
+    rel = importlib.import_module("relevance")
+    for role, names in LAYOUTS.items():
+        module = importlib.import_module(names[layout])
+        where = Path(module.__file__ or "").resolve()
+        if not where.is_relative_to(root):
+            raise SystemExit(f"{names[layout]} comes from {where}, not from {root}: run with "
+                             "--code, or from that checkout's own environment")
+        CODE[role] = module
+    return root.parent
 
 
 def sample_commits(repo: Path, n: int, indexed: set[str]) -> list[rel.Sample]:
@@ -77,7 +112,7 @@ def sample_commits(repo: Path, n: int, indexed: set[str]) -> list[rel.Sample]:
     return out
 
 
-def queries(index: Index, samples: list[rel.Sample]) -> Iterator[dict[str, Any]]:
+def queries(index: Any, samples: list[rel.Sample]) -> Iterator[dict[str, Any]]:
     """The queries of each sampled commit (see the module's doc), in a fixed order."""
     indexed = index.files()
     for s in samples:
@@ -93,7 +128,7 @@ def queries(index: Index, samples: list[rel.Sample]) -> Iterator[dict[str, Any]]
         yield {"sha": s.sha, "kind": "task", "seeds": [], "task": subject}
 
 
-def ranking(index: Index, q: dict[str, Any]) -> list[dict[str, Any]]:
+def ranking(index: Any, q: dict[str, Any]) -> list[dict[str, Any]]:
     """``rank``'s whole answer for a query, as JSON values (path::symbol seeds as the bundle
     parses them)."""
     seeds: list[str] = []
@@ -103,22 +138,25 @@ def ranking(index: Index, q: dict[str, Any]) -> list[dict[str, Any]]:
         seeds.append(path)
         if symbol:
             focus.setdefault(path, []).append(symbol)
-    ranked = rank(index, RankQuery(seeds=seeds, task=q["task"], seed_symbols=focus))
+    rank = CODE["rank"]
+    ranked = rank.rank(index, rank.RankQuery(seeds=seeds, task=q["task"], seed_symbols=focus))
     return [{"path": r.path, "score": round(r.score, 6), "reasons": r.reasons,
              "signals": r.signals, "names_used": r.names_used, "task_terms": r.task_terms}
             for r in ranked]
 
 
-def bundle(index: Index, q: dict[str, Any], budget: int) -> dict[str, Any]:
+def bundle(index: Any, q: dict[str, Any], budget: int) -> dict[str, Any]:
     """``make_bundle``'s JSON and rendered document for a query at ``budget``."""
+    assemble = CODE["assemble"]
     try:
-        made = make_bundle(index, BundleRequest(seeds=q["seeds"], task=q["task"], budget=budget))
-    except BundleError as e:
+        made = assemble.make_bundle(index, assemble.BundleRequest(
+            seeds=q["seeds"], task=q["task"], budget=budget))
+    except assemble.BundleError as e:
         return {"error": str(e)}
     return {"json": made.bundle.model_dump(mode="json"), "rendered": made.rendered}
 
 
-def index_digest(index: Index) -> dict[str, Any]:
+def index_digest(index: Any) -> dict[str, Any]:
     """A hash of each table a ranking reads, and the index's HEAD."""
     out: dict[str, Any] = {"head": index.head()}
     for table, sql in DIGEST_TABLES.items():
@@ -131,12 +169,12 @@ def index_digest(index: Index) -> dict[str, Any]:
 
 def run_repo(repo: Path, n: int) -> dict[str, Any]:
     """Build ``repo``'s index and answer every query of its sample."""
-    settings = Settings()
+    settings = CODE["config"].Settings()
     t0 = time.perf_counter()
-    build(repo, settings)
+    CODE["index"].build(repo, settings)
     built = time.perf_counter() - t0
     answers = []
-    with Index(repo, settings) as index:
+    with CODE["index"].Index(repo, settings) as index:
         samples = sample_commits(repo, n, set(index.files()))
         for q in queries(index, samples):
             answers.append({**q, "ranking": ranking(index, q),
@@ -176,8 +214,9 @@ def _short(v: Any, n: int = 120) -> str:
 def compare(a_path: Path, b_path: Path, shown: int = 10) -> int:
     """Print how many queries differ between two outputs and the first differences; 1 if any."""
     a, b = (json.loads(Path(p).read_text()) for p in (a_path, b_path))
-    a_repos = {r["repo"]: r for r in a["repos"]}
-    b_repos = {r["repo"]: r for r in b["repos"]}
+    # By repository name: each side may have answered on its own copy.
+    a_repos = {Path(r["repo"]).name: r for r in a["repos"]}
+    b_repos = {Path(r["repo"]).name: r for r in b["repos"]}
     lines: list[str] = []
     total = differ = 0
     for name in sorted(set(a_repos) | set(b_repos)):
@@ -214,15 +253,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="paths or names under /work/benchrepos")
     ap.add_argument("--commits", type=int, default=8, help="commits sampled per repository")
     ap.add_argument("--out", type=Path, help="write the answers here (JSON)")
+    ap.add_argument("--code", type=Path, metavar="CHECKOUT",
+                    help="answer with the code of this checkout (default: this one's)")
     ap.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
                     help="compare two outputs; exit 1 if any query differs")
     args = ap.parse_args(argv)
     if args.compare:
         return compare(*args.compare)
+    code = load_code(args.code)
     if not args.out:
         ap.error("--out FILE (or --compare A B) is required")
     repos = [run_repo(p.resolve(), args.commits) for p in rel.resolve_repos(args.repos)]
-    out = {"code": str(Path(analyzers.__file__).resolve().parent.parent),
+    out = {"code": str(code),
            "commits": args.commits, "budgets": list(BUDGETS), "repos": repos}
     args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False))
     rel._stderr(f"wrote {sum(len(r['queries']) for r in repos)} queries to {args.out}")

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
-from analyzers.app.errors import CLI_WORDS, PathRefused
+from analyzers.app.errors import PathRefused
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.workspace import Workspace
+from server.cli.main import CLI_WORDS
 
 KEY = "AKIA" + "Q3EGUCH4ZJ7KRXW2"  # an AWS access key id form
 

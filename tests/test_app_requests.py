@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from analyzers.app.errors import CLI_WORDS, PLAIN_WORDS, F, RequestError, word
+from analyzers.app.errors import PLAIN_WORDS, F, RequestError, word
 from analyzers.app.requests import (
     DEFAULT_HANDOFF_BUDGET,
     MAX_BUDGET,
@@ -20,6 +20,7 @@ from analyzers.app.requests import (
     VerifyRequest,
     check_bundle_name,
 )
+from server.cli.main import CLI_WORDS
 
 # -- errors -------------------------------------------------------------------------------------
 

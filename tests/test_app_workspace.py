@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
-from analyzers.app.errors import CLI_WORDS, RequestError
+from analyzers.app.errors import RequestError
 from analyzers.app.requests import (
     BudgetRequest,
     BundleRequest,
@@ -18,6 +18,7 @@ from analyzers.app.requests import (
 )
 from analyzers.app.workspace import Workspace
 from analyzers.handoff import HandoffError
+from server.cli.main import CLI_WORDS
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from analyzers.instructions import (
     hover,
     loaded_for,
     loaded_markdown,
-    to_utf16,
 )
+from server.lsp.positions import split_lines, to_lsp
 
 CLAUDE = """# Guide
 
@@ -116,6 +116,6 @@ def test_positions_convert_to_utf16_and_outside_paths_are_ignored(tmp_path: Path
     root = make_repo(tmp_path / "r", {"CLAUDE.md": text})
     (d,) = check_file(root, "CLAUDE.md", text)
     assert (d.range.start.character, d.range.end.character) == (17, 27)
-    wide = to_utf16(text, d.range)
-    assert (wide.start.character, wide.end.character) == (18, 28)
+    wide = to_lsp(split_lines(text), d.range.core())  # the editor's UTF-16 columns
+    assert (wide.start.line, wide.start.character, wide.end.character) == (0, 18, 28)
     assert check_file(root, tmp_path / "elsewhere.md", "[x](nope.md)\n") == []

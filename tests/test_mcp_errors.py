@@ -12,10 +12,11 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
 from mcp.types import INTERNAL_ERROR, INVALID_PARAMS
 
-from analyzers.app.errors import CLI_WORDS, RequestError
+from analyzers.app.errors import RequestError
 from analyzers.bundles.assemble import load_saved
 from analyzers.cancel import Cancelled
 from analyzers.handoff import HandoffError, generate
+from server.cli.main import CLI_WORDS
 from server.mcp.errors import (
     JobFailed,
     failure_text,

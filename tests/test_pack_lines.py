@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzers.bundles.assemble import _read_lines
-from analyzers.bundles.pack import _innermost, _innermost_by_line
+from analyzers.bundles.pack import _innermost_by_line
+from analyzers.positions import innermost_definition
 from analyzers.syntax import Definition
 
 
@@ -31,7 +32,7 @@ def test_innermost_by_line_is_innermost_for_every_line(defs: list[Definition],
                                                        lines: list[int]) -> None:
     got = _innermost_by_line(defs, lines)
     for line in lines:
-        want = _innermost(defs, line)
+        want = innermost_definition(defs, line)
         if want is None:
             assert line not in got
         else:

@@ -2,8 +2,9 @@
 
 A core message refers to a field with :data:`F` (``f"give at least one {F.seed} or a {F.task}"``).
 ``str(error)`` words the fields plainly ("seed", "task"); each edge words them its own way with
-:meth:`RequestError.worded` and its table (:data:`CLI_WORDS` for ``--seed PATH``; the MCP edge
-says ``seeds``, the LSP edge ``"uri"``). No core message names a command-line option.
+:meth:`RequestError.worded` and its own table (the CLI's ``CLI_WORDS`` in :mod:`server.cli.main`
+says ``--seed PATH``, MCP's ``seed (in seeds)``, the LSP's ``file ("uri")``). No core message
+names a command-line option.
 """
 
 from __future__ import annotations
@@ -31,15 +32,6 @@ PLAIN_WORDS: dict[str, str] = {
     "test_timeout": "test timeout", "out": "output file",
 }
 
-# The command line's words for them.
-CLI_WORDS: dict[str, str] = {
-    "seed": "--seed PATH", "task": "--task TEXT", "budget": "--budget", "limit": "--limit",
-    "pin": "--pin PATH", "exclude": "--exclude-glob", "save": "--save NAME",
-    "verify": "--verify NAME", "base": "--base", "paths": "PATH", "name": "--save NAME",
-    "root": "--root", "format": "--format", "rank_only": "--budget 0 ranks only",
-    "depth": "--depth", "top": "--top", "drift_threshold": "--drift-threshold",
-    "import_depth": "--import-depth", "test_timeout": "--test-timeout", "out": "--out",
-}
 
 
 class _Fields:

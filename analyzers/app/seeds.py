@@ -10,29 +10,17 @@ uses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING
 
 from analyzers.app.errors import RequestError
+from analyzers.app.paths import Secrets, workspace_path
+from analyzers.positions import innermost_definition as innermost_definition
 
 if TYPE_CHECKING:
     from analyzers.indexing.index import Index
 
 _LINE = re.compile(r"^(.*):(\d+)$")
-
-
-class _Spanned(Protocol):
-    @property
-    def start_line(self) -> int: ...
-    @property
-    def end_line(self) -> int: ...
-    @property
-    def qualified(self) -> str: ...
-
-
-D = TypeVar("D", bound=_Spanned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +67,6 @@ def parse_seed_spec(spec: str) -> SeedSpec:
     return parsed
 
 
-def innermost_definition(definitions: Iterable[D], line: int) -> D | None:
-    """The definition at 1-based ``line`` that is nested deepest: the shortest span holding it,
-    the later start on a tie."""
-    inner = [d for d in definitions if d.start_line <= line <= d.end_line]
-    return min(inner, key=lambda d: (d.end_line - d.start_line, -d.start_line)) if inner else None
-
-
 @dataclass
 class Seed:
     """A resolved seed: a root-relative indexed file and the qualified names in focus."""
@@ -98,24 +79,12 @@ class Seed:
     line: int | None = field(default=None)
 
 
-def relative_to_root(root: Path, path: str, what: str = "seed") -> str:
-    """``path`` (relative to ``root``, or absolute) as a root-relative POSIX path, symlinks
-    resolved; outside the workspace is a :class:`RequestError`."""
-    p = Path(path)
-    full = p if p.is_absolute() else (root / p)
-    try:
-        return full.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError as e:
-        raise RequestError(f"{path} is outside the workspace {root}", field=what) from e
-    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
-        raise RequestError(f"{path}: {e}", field=what) from e
-
-
 def resolve_seed(index: Index, spec: str) -> Seed:
     """``spec`` resolved against the index: the file, and the symbols in focus (the named one,
     or the innermost definition at the line)."""
     parsed = parse_seed_spec(spec)
-    rel = relative_to_root(index.root, parsed.path)
+    # The one path rule (secrets are the bundle's to judge: a seed is shown masked or refused).
+    rel = workspace_path(index.root, parsed.path, what="seed", secrets=Secrets.NONE)
     files = index.files()
     if rel not in files:
         raise RequestError(_not_indexed(index, rel, spec), field="seed")

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from analyzers.app.errors import F, RequestError
+from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
-from analyzers.app.seeds import Seed, relative_to_root, resolve_seed
+from analyzers.app.seeds import Seed, resolve_seed
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -254,7 +255,8 @@ def _resolve(index: Index, request: BundleRequest) -> _Resolved:
     focus: dict[str, list[str]] = {}
     for s in seeds:
         focus.setdefault(s.path, []).extend(s.symbols)
-    pins = [relative_to_root(index.root, p, "pin") for p in request.pins]
+    pins = [workspace_path(index.root, p, what="pin", secrets=Secrets.NONE)
+            for p in request.pins]
     for spec, p in zip(request.pins, pins, strict=True):
         if p not in index.files():
             raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}",

@@ -94,29 +94,19 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _innermost(defs: list[Definition], line: int) -> Definition | None:
-    best = None
-    for d in defs:
-        if d.start_line <= line <= d.end_line and (
-            best is None or d.end_line - d.start_line < best.end_line - best.start_line
-        ):
-            best = d
-    return best
-
-
 def _innermost_by_line(defs: list[Definition], lines: list[int]) -> dict[int, int]:
-    """For each of ``lines`` inside some definition, the index of :func:`_innermost`'s answer
-    (the shortest span; the first such on a tie): one pass over the definitions, not one per line.
-    """
+    """For each of ``lines`` inside some definition, the index of the answer of
+    :func:`analyzers.positions.innermost_definition` (the one rule: the shortest span, the later
+    start on a tie): one pass over the definitions, not one per line."""
     wanted = sorted(set(lines))
-    best: dict[int, tuple[int, int]] = {}  # line -> (span, index)
+    best: dict[int, tuple[int, int, int]] = {}  # line -> (span, -start, index)
     for i, d in enumerate(defs):
-        span = d.end_line - d.start_line
+        key = (d.end_line - d.start_line, -d.start_line)
         for line in wanted[bisect_left(wanted, d.start_line):bisect_right(wanted, d.end_line)]:
             held = best.get(line)
-            if held is None or span < held[0]:
-                best[line] = (span, i)
-    return {line: i for line, (_, i) in best.items()}
+            if held is None or key < held[:2]:
+                best[line] = (*key, i)
+    return {line: held[2] for line, held in best.items()}
 
 
 def _focus_definitions(c: Candidate) -> list[Definition]:

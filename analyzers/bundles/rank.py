@@ -632,8 +632,9 @@ BRIDGE_REASON = 0.3  # the bridge signal from which it is named in the reasons
 def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> None:
     words = g.def_vocab
     idx, val = g.def_terms.row(g.file_index[rf.path])
+    # Ties go by the word, not by its column (the vocabulary's order differs between builds).
     shared = sorted(((terms[t] * v, t) for t, v in zip(idx.tolist(), val.tolist(), strict=True)
-                     if t in terms), reverse=True)
+                     if t in terms), key=lambda x: (-x[0], words[x[1]]))
     if shared:
         # As the file's names spell them ("range", not the stem "rang").
         spelled: dict[str, str] = {}

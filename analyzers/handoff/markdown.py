@@ -342,7 +342,7 @@ def _tests_section(note: HandoffNote) -> list[str]:
     out = ["## Tests", ""]
     t = note.tests
     if t is None:
-        out.append("- no test run recorded (pass `--test-cmd CMD` to run one)")
+        out.append("- no test run recorded (`ctxsteward handoff --test-cmd CMD` records one)")
         return out
     verdict = "**passed**" if t.passed else "**failed**"
     status = "not run" if t.exit_status is None else f"exit {t.exit_status}"

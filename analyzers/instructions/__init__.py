@@ -4,25 +4,27 @@ Entry points for the CLI and the language server:
 
 - :func:`check_file` (one file, possibly an unsaved buffer) and :func:`check_workspace`
   (every instruction file) return diagnostics with stable codes CS001-CS010
-  (:data:`models.CODES`), LSP-shaped ranges (0-based lines, see :mod:`.findings`) and optional
+  (:data:`findings.CODES`), LSP-shaped ranges (0-based lines, see :mod:`.findings`) and optional
   quick fixes;
 - :func:`document_links`, :func:`hover`, :func:`file_summary` (code lens and inlay hints) and
   :func:`loaded_for` (what each agent loads in a folder) feed the editor;
-- columns are code points; :func:`to_utf16` converts a range's columns to UTF-16 units;
+- columns are code points (``Range.core()`` gives the core's 1-based range; the language server
+  converts to the editor's units in :mod:`server.lsp.positions`);
 - :class:`CheckView` holds what a run learnt (files, parsed documents, git answers); keep one
   alive to make repeated calls cheap.
 
 Module map: ``discover`` (which files), ``markdown`` (positions), ``references`` (paths,
 symbols, commands), one module per check (``paths``, ``symbols``, ``commands``, ``drift``,
 ``size``, ``imports``, ``scoping``, ``loaded``, ``conflicts``), ``gitinfo`` (batched git),
-``manifests`` (build files), ``models`` (output), ``sarif`` (SARIF 2.1.0).
+``manifests`` (build files), ``findings`` (output), ``checkview`` (a run's view), ``sarif``
+(SARIF 2.1.0).
 """
 
 from analyzers.instructions.checks import check_file, check_workspace
 from analyzers.instructions.checkview import CheckView
-from analyzers.instructions.findings import CODES, CheckReport, Diagnostic, to_utf16
+from analyzers.instructions.findings import CODES, CheckReport, Diagnostic
 from analyzers.instructions.links import document_links, file_summary, hover, loaded_markdown
 from analyzers.instructions.loaded import loaded_for
 
 __all__ = ["CODES", "CheckReport", "Diagnostic", "CheckView", "check_file", "check_workspace",
-           "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown", "to_utf16"]
+           "document_links", "file_summary", "hover", "loaded_for", "loaded_markdown"]

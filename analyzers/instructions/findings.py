@@ -39,20 +39,6 @@ class Range(BaseModel):
                                   self.end.line + 1, self.end.character)
 
 
-def to_utf16(text: str, rng: Range) -> Range:
-    """``rng`` (code-point columns) with columns in UTF-16 code units, for callers of this
-    package's API; the language server converts with :mod:`server.lsp.positions`. ``text`` is
-    the document's content."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-    def conv(p: Position) -> Position:
-        line = lines[p.line] if p.line < len(lines) else ""
-        head = line[: p.character]
-        return Position(line=p.line, character=len(head.encode("utf-16-le")) // 2)
-
-    return Range(start=conv(rng.start), end=conv(rng.end))
-
-
 class Fix(BaseModel):
     replacement: str
     title: str = Field(default="", description="What the quick fix does, for its menu entry.")

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from analyzers import __version__
-from analyzers.app.errors import CLI_WORDS, RequestError
+from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
 
 if TYPE_CHECKING:  # pydantic and the settings load with the command that needs them
@@ -28,6 +28,18 @@ if TYPE_CHECKING:  # pydantic and the settings load with the command that needs 
     from analyzers.app.paths import Secrets
     from analyzers.app.workspace import Workspace
     from analyzers.config import Settings
+
+
+# The command line's words for the request fields (analyzers.app.errors.F): an error from the
+# core names ``--seed PATH`` here, ``seeds`` over MCP, ``"uri"`` in the editor.
+CLI_WORDS: dict[str, str] = {
+    "seed": "--seed PATH", "task": "--task TEXT", "budget": "--budget", "limit": "--limit",
+    "pin": "--pin PATH", "exclude": "--exclude-glob", "save": "--save NAME",
+    "verify": "--verify NAME", "base": "--base", "paths": "PATH", "name": "--save NAME",
+    "root": "--root", "format": "--format", "rank_only": "--budget 0 ranks only",
+    "depth": "--depth", "top": "--top", "drift_threshold": "--drift-threshold",
+    "import_depth": "--import-depth", "test_timeout": "--test-timeout", "out": "--out",
+}
 
 
 class UserError(Exception):
