@@ -34,7 +34,8 @@ CONCEPTS = {
     '"seeds or task" check': re.compile(
         r'at least one (seed|--seed|\{F\.seed\})|give seeds \(files|give a file \(\\"uri'),
     "Cancelled converted at an edge": re.compile(
-        r"except \(?[^)\n]*\bCancelled\b|isinstance\([^)\n]*\bCancelled\b"),
+        r"except \(?[^)\n]*\bCancelled\b|isinstance\([^)\n]*\bCancelled\b"
+        r"|suppress\([^)\n]*\bCancelled\b"),
     "index fingerprint formula": re.compile(r"encoding\}\|\{[a-z_.]*max_file_size"),
     "importlib in handoff": re.compile(r"importlib\.import_module|inspect\.signature"),
 }
@@ -67,9 +68,22 @@ def long_functions(tree: ast.AST, rel: str) -> list[tuple[str, int]]:
 
 
 def sql_calls(tree: ast.AST) -> int:
-    """Calls of a DB-API execute method (``x.execute(...)``) in the module."""
-    return sum(1 for n in ast.walk(tree) if isinstance(n, ast.Call)
-               and isinstance(n.func, ast.Attribute) and n.func.attr in SQL_CALLS)
+    """Uses of a DB-API execute method (``x.execute(...)``, or ``x.execute`` kept to call later)
+    and ``sqlite3.connect`` in the module."""
+    return sum(1 for n in ast.walk(tree)
+               if isinstance(n, ast.Attribute) and (
+                   n.attr in SQL_CALLS or (n.attr == "connect" and isinstance(n.value, ast.Name)
+                                           and n.value.id == "sqlite3")))
+
+
+PROGRAM_CALLS = {"run", "Popen", "call", "check_call", "check_output", "getoutput", "system",
+                 "create_subprocess_exec", "create_subprocess_shell", "spawnlp", "execvp"}
+
+
+def _called(call: ast.Call) -> str:
+    """The called function's own name (``subprocess.run`` -> ``run``)."""
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
 def git_calls(tree: ast.AST, text: str) -> set[str]:
@@ -84,6 +98,10 @@ def git_calls(tree: ast.AST, text: str) -> set[str]:
                 isinstance(n.elts[0], ast.Constant) and n.elts[0].value == "git" and \
                 "subprocess" in text:
             ways.add("subprocess")  # an argv starting with "git" in a module running programs
+        if isinstance(n, ast.Call) and _called(n) in PROGRAM_CALLS and n.args and \
+                isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, str) and \
+                re.match(r"git(\s|$)", n.args[0].value):
+            ways.add("program")  # create_subprocess_exec("git", ...), run("git log", shell=True)
     if re.search(r"\.git\.(execute|rev_parse|log|show|ls_files|diff|status)\(", text):
         ways.add("repo.git")
     return ways

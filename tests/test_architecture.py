@@ -72,3 +72,49 @@ def test_each_concept_lives_in_one_place(figures: dict) -> None:
         "server/cli/main.py", "server/lsp/dispatch.py", "server/mcp/errors.py",
         "server/scheduler/core.py"]
     assert concepts["importlib in handoff"] == []
+
+
+def _module_imports(path: Path) -> list[tuple[str, bool]]:
+    """(module imported, at module level?) for every absolute import in ``path``."""
+    tree = ast.parse(path.read_text("utf-8"))
+    top = set(map(id, tree.body))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        else:
+            continue
+        out += [(m, id(node) in top) for m in mods]
+    return out
+
+
+def test_the_core_never_prints() -> None:
+    offenders = []
+    for path in sorted((ROOT / "analyzers").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            f = node.func if isinstance(node, ast.Call) else None
+            if (isinstance(f, ast.Name) and f.id in ("print", "input")) or (
+                    isinstance(f, ast.Attribute) and f.attr == "write"
+                    and isinstance(f.value, ast.Attribute) and f.value.attr in ("stdout", "stderr")):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+def test_data_flows_one_way_through_the_application_layer() -> None:
+    """Edges -> app.workspace -> the core's façades. The app's vocabulary (errors, requests,
+    seeds, paths) is plain types the core's façades accept: it imports no analysis package at
+    module level, and nothing in the core imports the workspace."""
+    vocabulary = ["errors", "requests", "seeds", "paths"]
+    analysis = ("analyzers.indexing", "analyzers.bundles", "analyzers.instructions",
+                "analyzers.handoff")
+    bad = [f"app/{name}.py imports {m}" for name in vocabulary
+           for m, top in _module_imports(ROOT / "analyzers/app" / f"{name}.py")
+           if top and m.startswith(analysis)]
+    for path in sorted((ROOT / "analyzers").rglob("*.py")):
+        if path.parent.name == "app":
+            continue
+        bad += [f"{path.relative_to(ROOT)} imports {m}" for m, _ in _module_imports(path)
+                if m in ("analyzers.app", "analyzers.app.workspace")]
+    assert bad == []

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { missingAfterAdd, parseBundle } from "../src/logic/bundle";
 import { buildTree, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
 
-// The shape `ctxsteward bundle --format json` prints (analyzers.models.Bundle).
+// The shape `ctxsteward bundle --format json` prints (analyzers.results.Bundle).
 const raw = {
   task: "add retry with backoff to the http client",
   seeds: ["src/http/client.py"],
