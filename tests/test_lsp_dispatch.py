@@ -28,7 +28,7 @@ from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.tokentree import budget
 from server.lsp.args import plain
-from server.lsp.dispatch import ROUTES, Call, OnCancel, Route, answer_error, guarded
+from server.lsp.dispatch import ROUTES, LspCall, OnCancel, Route, answer_error, guarded
 from server.lsp.handlers import bundle_commands, features, workspace_commands
 from server.lsp.lanes import JOBS
 from server.lsp.server import StewardLanguageServer, create_server
@@ -106,7 +106,7 @@ async def test_a_hover_handler_called_directly_answers_from_the_index(
     line = line_of(LEDGER, "def open_account")
     params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri),
                                position=types.Position(line=line, character=6))
-    answer = await features.hover(ls, params, Call(ls, route(types.TEXT_DOCUMENT_HOVER)))
+    answer = await features.hover(ls, params, LspCall(ls, route(types.TEXT_DOCUMENT_HOVER)))
     assert answer is not None
     with Index(repo, Settings()) as idx:
         d = next(d for d in idx.definitions("app/ledger.py") if d.name == "open_account")
@@ -122,7 +122,7 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
     at = {"uri": uri, "position": {"line": line, "character": 8}}
 
     suggested = await bundle_commands.suggest(
-        ls, (at,), Call(ls, route(bundle_commands.SUGGEST)))
+        ls, (at,), LspCall(ls, route(bundle_commands.SUGGEST)))
     # A position is a PATH:LINE seed, given to the core once (its contract with the editor).
     assert suggested["seeds"] == [f"app/ledger.py:{line + 1}"]
     with Index(repo, Settings()) as idx:
@@ -133,7 +133,7 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
     assert inner is not None and inner.qualified == "Account.balance"
 
     # Added at a position: the innermost definition there, by the core's one rule.
-    added = await bundle_commands.add(ls, ({**at},), Call(ls, route(bundle_commands.ADD)))
+    added = await bundle_commands.add(ls, ({**at},), LspCall(ls, route(bundle_commands.ADD)))
     assert ls.bundles.spec is not None
     assert "app/ledger.py::Account.balance" in ls.bundles.spec.seeds + ls.bundles.spec.added
     item = next(i for i in added["items"] if i["path"] == "app/ledger.py")
@@ -144,7 +144,7 @@ async def test_the_workspace_budget_handler_called_directly(ls: StewardLanguageS
                                                             repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     result = await workspace_commands.show_budget(
-        ls, (), Call(ls, route(workspace_commands.SHOW_BUDGET)))
+        ls, (), LspCall(ls, route(workspace_commands.SHOW_BUDGET)))
     with Index(repo, Settings()) as idx:
         want = budget(repo, idx.files(), Settings())
     assert result["workspace"]["total_tokens"] == want.total_tokens

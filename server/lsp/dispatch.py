@@ -2,10 +2,10 @@
 
 Each :class:`Route` names a method (an LSP request or notification, or a command of
 ``workspace/executeCommand``), its handler (a top-level function of :mod:`server.lsp.handlers`
-taking the server, the parameters and the :class:`Call`), and its
+taking the server, the parameters and the :class:`LspCall`), and its
 :class:`~server.lsp.lanes.Work`: the lane (``inline`` on the message loop, or a scheduler lane),
 the priority, the deadline and the key that lets newer work supersede older. Handlers run their
-work through :meth:`Call.run`, which takes all of that from the route.
+work through :meth:`LspCall.run`, which takes all of that from the route.
 
 :func:`register` walks :data:`ROUTES`. Every handler is wrapped by :func:`guarded`, the one place
 where the LSP edge turns failures into answers:
@@ -171,7 +171,7 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-class Call:
+class LspCall:
     """One request, notification or command being handled: its route, and the future the client
     is answered from (a command runs inside a wrapper that ``$/cancelRequest`` does not reach,
     so its cancellation is taken from that future)."""
@@ -273,7 +273,7 @@ def guarded(route: Route) -> Callable[..., Any]:
     handler = route.handler
     if asyncio.iscoroutinefunction(handler):
         async def answer(ls: Any, *params: Any) -> Any:  # Any: pygls reads these hints
-            call = Call(ls, route, _command_request(ls) if route.kind == "command" else None)
+            call = LspCall(ls, route, _command_request(ls) if route.kind == "command" else None)
             try:
                 return await handler(ls, _params(route, params), call)
             except Exception as e:  # noqa: BLE001 - converted here, once for every handler
@@ -283,7 +283,7 @@ def guarded(route: Route) -> Callable[..., Any]:
 
     def answer_now(ls: Any, *params: Any) -> Any:  # Any: pygls reads these hints
         try:
-            return handler(ls, _params(route, params), Call(ls, route))
+            return handler(ls, _params(route, params), LspCall(ls, route))
         except Exception as e:  # noqa: BLE001 - converted here, once for every handler
             return _failed(ls, route, e)
 

@@ -30,6 +30,7 @@ from analyzers.instructions import (
 from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
 from server.lsp.args import LSP_WORDS, CommandError
+from server.lsp.commands import SHOW_BUDGET
 from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
 from server.lsp.hover import _pct
 from server.lsp.positions import line_end, line_start, split_lines, to_lsp
@@ -37,7 +38,6 @@ from server.lsp.state import ServerState
 from server.scheduler import JobContext
 
 CHECK_INSTRUCTIONS = "ctxsteward.checkInstructions"
-SHOW_BUDGET = "ctxsteward.showBudget"
 
 
 class CheckInstructionsResult(CheckReport):
