@@ -19,9 +19,9 @@ from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets
+from analyzers.app.requests import CheckRequest
 from analyzers.instructions import (
     CheckReport,
-    check_workspace,
     document_links,
     file_summary,
     loaded_for,
@@ -222,12 +222,12 @@ def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | Non
     """Check the workspace's instruction files (open buffers with their unsaved text); also the
     LSP diagnostics by file URI, for the files that are not open."""
     state = checks.state
-    root = state.root
-    if root is None:
+    root, ws_app = state.root, state.workspace()
+    if root is None or ws_app is None:
         raise CommandError("no workspace folder is open")
     texts = {p: t for u, t in buffers.items() if (p := _rel(state, u)) is not None}
     with checks.using(ctx.token, texts) as ws:
-        report = check_workspace(root, paths, workspace=ws, token=ctx.token)
+        report = ws_app.check(CheckRequest(paths=paths), ctx.token, view=ws)
         contents = {p: ws.read(p) for p in {d.path for d in report.diagnostics}}
         checked = ws.instruction_files() if paths is None else []
     by_uri: dict[str, list[types.Diagnostic]] = {}

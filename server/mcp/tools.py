@@ -83,8 +83,9 @@ def _bundle(budget: int, save: str | None, call: McpCall) -> CallToolResult:
 
 def _handoff_note(call: McpCall) -> str:
     """HANDOFF.md as written, else a fresh note (without a bundle suggestion)."""
+    from analyzers.app.requests import HandoffRequest
     from analyzers.confine import read_bytes_inside, resolve_inside
-    from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown
+    from analyzers.handoff import DEFAULT_NOTE, render_markdown
 
     root = call.workspace.root
     written = root / DEFAULT_NOTE
@@ -97,8 +98,7 @@ def _handoff_note(call: McpCall) -> str:
             "remove it or point it at the note")
     if data is not None:
         return data.decode("utf-8", "replace")
-    return render_markdown(generate(root, None, call.workspace.settings, None, call.jc.token,
-                                    bundle=False))
+    return render_markdown(call.workspace.handoff(HandoffRequest(bundle=False), call.jc.token))
 
 
 def _saved_bundle(name: str, call: McpCall) -> str:
