@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.workspace import Workspace as EditorWorkspace
 from pytest_lsp import ClientServerConfig
 
+from analyzers.app.errors import RequestError
 from analyzers.app.requests import BundleRequest
 from analyzers.app.seeds import innermost_definition
 from analyzers.bundles.assemble import make_bundle
@@ -27,8 +29,17 @@ from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.tokentree import budget
-from server.lsp.args import plain
-from server.lsp.dispatch import ROUTES, LspCall, OnCancel, Route, answer_error, guarded
+from server.lsp.args import CommandError, plain
+from server.lsp.dispatch import (
+    PYGLS_RPC_LOG,
+    ROUTES,
+    LspCall,
+    OnCancel,
+    OneLineAnswers,
+    Route,
+    answer_error,
+    guarded,
+)
 from server.lsp.handlers import bundle_commands, features, workspace_commands
 from server.lsp.lanes import JOBS
 from server.lsp.server import StewardLanguageServer, create_server
@@ -210,6 +221,36 @@ def test_each_route_answers_a_cancellation_and_a_fault_as_its_kind_wants() -> No
         commands | {types.INITIALIZE}
     assert [r.method for r in ROUTES if r.on_cancel is OnCancel.RETRIGGER] == \
         [types.TEXT_DOCUMENT_DIAGNOSTIC]
+
+
+def test_only_an_unexpected_failure_is_logged_with_its_traceback(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """pygls logs each error answer with its traceback; OneLineAnswers makes that one line, the
+    traceback of an unexpected failure being logged once by answer_error."""
+    r = route(bundle_commands.SUGGEST)
+    pygls_log = logging.getLogger(PYGLS_RPC_LOG)
+    pygls_log.addFilter(one_line := OneLineAnswers())
+    try:
+        for failure, traced in ((CommandError("bad input"), False),
+                                (RequestError("no such seed"), False),
+                                (Cancelled("cancelled by the client"), False),
+                                (KeyError("boom"), True)):
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                try:
+                    answer_error(r, failure)
+                except JsonRpcException as answered:
+                    try:
+                        raise answered
+                    except JsonRpcException:
+                        pygls_log.exception('Exception occurred for message "%s"', 7)
+            pygls = [rec for rec in caplog.records if rec.name == PYGLS_RPC_LOG]
+            assert len(pygls) == 1 and pygls[0].exc_info is None, failure
+            assert str(failure.args[0]) in pygls[0].getMessage()
+            assert [rec.exc_info is not None for rec in caplog.records
+                    if rec.name != PYGLS_RPC_LOG] == ([True] if traced else []), failure
+    finally:
+        pygls_log.removeFilter(one_line)
 
 
 async def test_a_notification_that_fails_is_logged_not_raised(ls: StewardLanguageServer) -> None:

@@ -37,7 +37,7 @@ from pygls.exceptions import JsonRpcException
 
 from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
-from server.lsp.args import LSP_WORDS, REQUEST_FAILED, CommandError, to_jsonrpc
+from server.lsp.args import LSP_WORDS, REQUEST_FAILED, Answered, CommandError, to_jsonrpc
 from server.lsp.bundle_view import ACTION_KIND
 from server.lsp.chain import Chain, run_after
 from server.lsp.handlers import (
@@ -241,17 +241,36 @@ def answer_error(route: Route, e: Exception) -> Any:
         if route.on_cancel is OnCancel.NULL:
             return None
         retrigger = route.on_cancel is OnCancel.RETRIGGER
-        raise JsonRpcException(
+        raise Answered(
             f"{route.work.kind} stopped: {e}",
             code=SERVER_CANCELLED if retrigger else REQUEST_CANCELLED,
             data={"retriggerRequest": True} if retrigger else None) from e
     if isinstance(e, RequestError):
-        raise JsonRpcException(e.worded(LSP_WORDS), code=REQUEST_FAILED) from e
+        raise Answered(e.worded(LSP_WORDS), code=REQUEST_FAILED) from e
     if isinstance(e, CommandError):
         raise to_jsonrpc(e) from e
     log.error("%s failed", route.method, exc_info=e)
-    raise JsonRpcException(f"internal error in {route.method}: {type(e).__name__}: {e}",
-                           code=INTERNAL_ERROR) from e
+    raise Answered(f"internal error in {route.method}: {type(e).__name__}: {e}",
+                   code=INTERNAL_ERROR) from e
+
+
+class OneLineAnswers(logging.Filter):
+    """pygls logs every error answer with its traceback (chained to its cause): an
+    :class:`~server.lsp.args.Answered` one becomes one line, its cause dealt with by
+    :func:`answer_error` (bad input is no server fault; an unexpected failure's traceback is
+    logged there, once)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record; strip the traceback of an :class:`Answered` error's."""
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, Answered):
+            record.msg = f"{record.getMessage()}: answered {err.code}: {err.message}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+PYGLS_RPC_LOG = "pygls.protocol.json_rpc"
 
 
 def _notified_error(ls: StewardLanguageServer, route: Route, e: Exception) -> None:
@@ -306,7 +325,11 @@ def _failed(ls: StewardLanguageServer, route: Route, e: Exception) -> Any:
 
 
 def register(server: StewardLanguageServer, routes: Iterable[Route] = ROUTES) -> None:
-    """Register every route's guarded handler with pygls."""
+    """Register every route's guarded handler with pygls (and make its log of their error
+    answers one line each: :class:`OneLineAnswers`)."""
+    rpc_log = logging.getLogger(PYGLS_RPC_LOG)
+    if not any(isinstance(f, OneLineAnswers) for f in rpc_log.filters):
+        rpc_log.addFilter(OneLineAnswers())
     for route in routes:
         fn = guarded(route)
         if route.kind == "command":

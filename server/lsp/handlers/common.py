@@ -89,6 +89,9 @@ async def fresh_or_stale(call: LspCall, uri: str, answer: Callable[[JobContext, 
                 not state.has_facts(uri):
             return await fresh
         fresh.cancel()
+        # Not a second place converting cancellation: this reaps the job we just cancelled
+        # ourselves (superseded: the request is answered below from the earlier facts, so its
+        # cancellation answers nobody). Any other failure of it still reaches dispatch.guarded.
         with contextlib.suppress(asyncio.CancelledError, Cancelled):
             await fresh
         return await call.run(lambda ctx: answer(ctx, True))
