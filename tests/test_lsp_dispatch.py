@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pygls.workspace import Workspace as EditorWorkspace
 from pytest_lsp import ClientServerConfig
 
+from analyzers.app.errors import RequestError
 from analyzers.app.requests import BundleRequest
 from analyzers.app.seeds import innermost_definition
 from analyzers.bundles.assemble import make_bundle
@@ -27,8 +29,17 @@ from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.tokentree import budget
-from server.lsp.args import plain
-from server.lsp.dispatch import ROUTES, Call, OnCancel, Route, answer_error, guarded
+from server.lsp.args import CommandError, plain
+from server.lsp.dispatch import (
+    PYGLS_RPC_LOG,
+    ROUTES,
+    LspCall,
+    OnCancel,
+    OneLineAnswers,
+    Route,
+    answer_error,
+    guarded,
+)
 from server.lsp.handlers import bundle_commands, features, workspace_commands
 from server.lsp.lanes import JOBS
 from server.lsp.server import StewardLanguageServer, create_server
@@ -106,7 +117,7 @@ async def test_a_hover_handler_called_directly_answers_from_the_index(
     line = line_of(LEDGER, "def open_account")
     params = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri),
                                position=types.Position(line=line, character=6))
-    answer = await features.hover(ls, params, Call(ls, route(types.TEXT_DOCUMENT_HOVER)))
+    answer = await features.hover(ls, params, LspCall(ls, route(types.TEXT_DOCUMENT_HOVER)))
     assert answer is not None
     with Index(repo, Settings()) as idx:
         d = next(d for d in idx.definitions("app/ledger.py") if d.name == "open_account")
@@ -122,7 +133,7 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
     at = {"uri": uri, "position": {"line": line, "character": 8}}
 
     suggested = await bundle_commands.suggest(
-        ls, (at,), Call(ls, route(bundle_commands.SUGGEST)))
+        ls, (at,), LspCall(ls, route(bundle_commands.SUGGEST)))
     # A position is a PATH:LINE seed, given to the core once (its contract with the editor).
     assert suggested["seeds"] == [f"app/ledger.py:{line + 1}"]
     with Index(repo, Settings()) as idx:
@@ -133,7 +144,7 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
     assert inner is not None and inner.qualified == "Account.balance"
 
     # Added at a position: the innermost definition there, by the core's one rule.
-    added = await bundle_commands.add(ls, ({**at},), Call(ls, route(bundle_commands.ADD)))
+    added = await bundle_commands.add(ls, ({**at},), LspCall(ls, route(bundle_commands.ADD)))
     assert ls.bundles.spec is not None
     assert "app/ledger.py::Account.balance" in ls.bundles.spec.seeds + ls.bundles.spec.added
     item = next(i for i in added["items"] if i["path"] == "app/ledger.py")
@@ -144,7 +155,7 @@ async def test_the_workspace_budget_handler_called_directly(ls: StewardLanguageS
                                                             repo: Path) -> None:
     ls.state.loop = asyncio.get_running_loop()
     result = await workspace_commands.show_budget(
-        ls, (), Call(ls, route(workspace_commands.SHOW_BUDGET)))
+        ls, (), LspCall(ls, route(workspace_commands.SHOW_BUDGET)))
     with Index(repo, Settings()) as idx:
         want = budget(repo, idx.files(), Settings())
     assert result["workspace"]["total_tokens"] == want.total_tokens
@@ -210,6 +221,36 @@ def test_each_route_answers_a_cancellation_and_a_fault_as_its_kind_wants() -> No
         commands | {types.INITIALIZE}
     assert [r.method for r in ROUTES if r.on_cancel is OnCancel.RETRIGGER] == \
         [types.TEXT_DOCUMENT_DIAGNOSTIC]
+
+
+def test_only_an_unexpected_failure_is_logged_with_its_traceback(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """pygls logs each error answer with its traceback; OneLineAnswers makes that one line, the
+    traceback of an unexpected failure being logged once by answer_error."""
+    r = route(bundle_commands.SUGGEST)
+    pygls_log = logging.getLogger(PYGLS_RPC_LOG)
+    pygls_log.addFilter(one_line := OneLineAnswers())
+    try:
+        for failure, traced in ((CommandError("bad input"), False),
+                                (RequestError("no such seed"), False),
+                                (Cancelled("cancelled by the client"), False),
+                                (KeyError("boom"), True)):
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                try:
+                    answer_error(r, failure)
+                except JsonRpcException as answered:
+                    try:
+                        raise answered
+                    except JsonRpcException:
+                        pygls_log.exception('Exception occurred for message "%s"', 7)
+            pygls = [rec for rec in caplog.records if rec.name == PYGLS_RPC_LOG]
+            assert len(pygls) == 1 and pygls[0].exc_info is None, failure
+            assert str(failure.args[0]) in pygls[0].getMessage()
+            assert [rec.exc_info is not None for rec in caplog.records
+                    if rec.name != PYGLS_RPC_LOG] == ([True] if traced else []), failure
+    finally:
+        pygls_log.removeFilter(one_line)
 
 
 async def test_a_notification_that_fails_is_logged_not_raised(ls: StewardLanguageServer) -> None:

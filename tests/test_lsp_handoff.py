@@ -267,6 +267,12 @@ async def test_a_path_argument_and_bad_input(client: LanguageClient, repo: Path)
         await command(client, "ctxsteward.generateHandoff", {"path": "app"})
     with pytest.raises(JsonRpcException, match="'no-such-branch' does not name a commit"):
         await command(client, "ctxsteward.previewHandoff", {"base": "no-such-branch"})
+    # An option-like base is refused by the application's request check, as by the CLI and the
+    # MCP server, before git sees it; worded with the command's argument.
+    for name in ("ctxsteward.previewHandoff", "ctxsteward.generateHandoff"):
+        with pytest.raises(JsonRpcException) as err:
+            await command(client, name, {"base": "-evil"})
+        assert str(err.value.args[0]) == """refused: base ref ("base") '-evil' is not a git ref"""
 
 
 async def test_a_test_command_is_run_and_recorded(client: LanguageClient, repo: Path) -> None:

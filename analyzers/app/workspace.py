@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from analyzers.bundles.rank import RankedFile
     from analyzers.handoff.note import HandoffNote
     from analyzers.indexing.index import Index
+    from analyzers.instructions.checkview import CheckView
     from analyzers.instructions.findings import CheckReport
     from analyzers.results import BudgetReport, IndexReport, VerifyReport
 
@@ -97,9 +98,11 @@ class Workspace:
 
     # -- queries that need no index snapshot -------------------------------------------------
     def check(self, request: CheckRequest, token: CancelToken = NEVER,
-              snapshot: Snapshot | None = None) -> CheckReport:
+              snapshot: Snapshot | None = None, view: CheckView | None = None) -> CheckReport:
         """The instruction files ``request`` names, checked (with the index of ``snapshot``
-        for symbol suggestions; without one, none are made)."""
+        for symbol suggestions; without one, none are made). ``view``: an edge's long-lived
+        view of the files (its cache and unsaved buffers, its own settings and index), read
+        instead of a fresh one."""
         request.check()
         from analyzers.instructions import check_workspace
 
@@ -107,7 +110,7 @@ class Workspace:
         settings = self.settings.model_copy(update=overrides) if overrides else self.settings
         return check_workspace(self.root, request.paths, settings,
                                index=snapshot.index if snapshot is not None else None,
-                               token=token)
+                               workspace=view, token=token)
 
     def handoff(self, request: HandoffRequest, token: CancelToken = NEVER, *,
                 note_path: Path | None = None, exclude_paths: Sequence[Path] = ()

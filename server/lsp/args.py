@@ -42,9 +42,16 @@ class InvalidArgument(CommandError):
     """An argument of the wrong shape or out of range: answered with InvalidParams."""
 
 
-def to_jsonrpc(e: CommandError) -> JsonRpcException:
+class Answered(JsonRpcException):
+    """An error answer made by the dispatch wrapper (:func:`server.lsp.dispatch.answer_error`):
+    its cause is already dealt with there (bad input and cancellation need no traceback; an
+    unexpected failure is logged there with its one), so pygls's log of it is one line."""
+
+
+def to_jsonrpc(e: CommandError) -> Answered:
+    """The error answer for the bad input ``e`` (InvalidParams for an argument's shape)."""
     code = INVALID_PARAMS if isinstance(e, InvalidArgument) else REQUEST_FAILED
-    return JsonRpcException(str(e), code=code)
+    return Answered(str(e), code=code)
 
 
 def plain(value: Any) -> Any:

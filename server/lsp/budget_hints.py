@@ -7,13 +7,12 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.secrets import redact
+from server.lsp.commands import SHOW_BUDGET
 from server.lsp.documents import DocFacts
 from server.lsp.hover import _pct
 from server.lsp.positions import line_end, line_start, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
-
-SHOW_BUDGET = "ctxsteward.showBudget"
 
 
 def _top_level(facts: DocFacts) -> list:

@@ -214,7 +214,7 @@ class BundleSession:
 
     def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
         for s in sticky:
-            if "::" in s:
+            if split_seed(s).symbol is not None:  # a definition: added, not pinned
                 if s not in spec.added:
                     spec.added.append(s)
             elif s not in spec.pins and s not in spec.seeds:

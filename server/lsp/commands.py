@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from analyzers.app.requests import BudgetRequest
 from analyzers.results import BudgetNode, BudgetReport
-from analyzers.tokentree import budget
 from server.lsp.hover import _pct
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext, JobsReport
@@ -86,15 +86,15 @@ def show_file_budget(state: ServerState, ctx: JobContext, buf: Buffer | None, ur
 
 
 def show_workspace_budget(state: ServerState, ctx: JobContext, top: int = 15) -> ShowBudgetResult:
-    index = state.index()
-    if index is None or state.root is None:
+    snapshot = state.snapshot()
+    if snapshot is None:
         return ShowBudgetResult(text="no workspace folder is open", problem="no workspace")
     ctx.check()
-    files = index.files()
-    report = budget(state.root, files, state.settings)
+    report = snapshot.budget(BudgetRequest())
+    n_files = sum(node.files for node in report.tree)
     lines = [f"{report.total_tokens:,} tokens · {_pct(report.total_tokens / report.context_window)}"
-             f" of {report.context_window:,} ({report.encoding}) · {len(files):,} "
-             f"file{'' if len(files) == 1 else 's'}"]
+             f" of {report.context_window:,} ({report.encoding}) · {n_files:,} "
+             f"file{'' if n_files == 1 else 's'}"]
 
     def show(nodes: list[BudgetNode], depth: int) -> None:
         for node in nodes[:top]:

@@ -2,10 +2,10 @@
 
 Each :class:`Route` names a method (an LSP request or notification, or a command of
 ``workspace/executeCommand``), its handler (a top-level function of :mod:`server.lsp.handlers`
-taking the server, the parameters and the :class:`Call`), and its
+taking the server, the parameters and the :class:`LspCall`), and its
 :class:`~server.lsp.lanes.Work`: the lane (``inline`` on the message loop, or a scheduler lane),
 the priority, the deadline and the key that lets newer work supersede older. Handlers run their
-work through :meth:`Call.run`, which takes all of that from the route.
+work through :meth:`LspCall.run`, which takes all of that from the route.
 
 :func:`register` walks :data:`ROUTES`. Every handler is wrapped by :func:`guarded`, the one place
 where the LSP edge turns failures into answers:
@@ -37,7 +37,7 @@ from pygls.exceptions import JsonRpcException
 
 from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
-from server.lsp.args import LSP_WORDS, REQUEST_FAILED, CommandError, to_jsonrpc
+from server.lsp.args import LSP_WORDS, REQUEST_FAILED, Answered, CommandError, to_jsonrpc
 from server.lsp.bundle_view import ACTION_KIND
 from server.lsp.chain import Chain, run_after
 from server.lsp.handlers import (
@@ -171,7 +171,7 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-class Call:
+class LspCall:
     """One request, notification or command being handled: its route, and the future the client
     is answered from (a command runs inside a wrapper that ``$/cancelRequest`` does not reach,
     so its cancellation is taken from that future)."""
@@ -241,17 +241,36 @@ def answer_error(route: Route, e: Exception) -> Any:
         if route.on_cancel is OnCancel.NULL:
             return None
         retrigger = route.on_cancel is OnCancel.RETRIGGER
-        raise JsonRpcException(
+        raise Answered(
             f"{route.work.kind} stopped: {e}",
             code=SERVER_CANCELLED if retrigger else REQUEST_CANCELLED,
             data={"retriggerRequest": True} if retrigger else None) from e
     if isinstance(e, RequestError):
-        raise JsonRpcException(e.worded(LSP_WORDS), code=REQUEST_FAILED) from e
+        raise Answered(e.worded(LSP_WORDS), code=REQUEST_FAILED) from e
     if isinstance(e, CommandError):
         raise to_jsonrpc(e) from e
     log.error("%s failed", route.method, exc_info=e)
-    raise JsonRpcException(f"internal error in {route.method}: {type(e).__name__}: {e}",
-                           code=INTERNAL_ERROR) from e
+    raise Answered(f"internal error in {route.method}: {type(e).__name__}: {e}",
+                   code=INTERNAL_ERROR) from e
+
+
+class OneLineAnswers(logging.Filter):
+    """pygls logs every error answer with its traceback (chained to its cause): an
+    :class:`~server.lsp.args.Answered` one becomes one line, its cause dealt with by
+    :func:`answer_error` (bad input is no server fault; an unexpected failure's traceback is
+    logged there, once)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record; strip the traceback of an :class:`Answered` error's."""
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, Answered):
+            record.msg = f"{record.getMessage()}: answered {err.code}: {err.message}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+PYGLS_RPC_LOG = "pygls.protocol.json_rpc"
 
 
 def _notified_error(ls: StewardLanguageServer, route: Route, e: Exception) -> None:
@@ -273,7 +292,7 @@ def guarded(route: Route) -> Callable[..., Any]:
     handler = route.handler
     if asyncio.iscoroutinefunction(handler):
         async def answer(ls: Any, *params: Any) -> Any:  # Any: pygls reads these hints
-            call = Call(ls, route, _command_request(ls) if route.kind == "command" else None)
+            call = LspCall(ls, route, _command_request(ls) if route.kind == "command" else None)
             try:
                 return await handler(ls, _params(route, params), call)
             except Exception as e:  # noqa: BLE001 - converted here, once for every handler
@@ -283,7 +302,7 @@ def guarded(route: Route) -> Callable[..., Any]:
 
     def answer_now(ls: Any, *params: Any) -> Any:  # Any: pygls reads these hints
         try:
-            return handler(ls, _params(route, params), Call(ls, route))
+            return handler(ls, _params(route, params), LspCall(ls, route))
         except Exception as e:  # noqa: BLE001 - converted here, once for every handler
             return _failed(ls, route, e)
 
@@ -306,7 +325,11 @@ def _failed(ls: StewardLanguageServer, route: Route, e: Exception) -> Any:
 
 
 def register(server: StewardLanguageServer, routes: Iterable[Route] = ROUTES) -> None:
-    """Register every route's guarded handler with pygls."""
+    """Register every route's guarded handler with pygls (and make its log of their error
+    answers one line each: :class:`OneLineAnswers`)."""
+    rpc_log = logging.getLogger(PYGLS_RPC_LOG)
+    if not any(isinstance(f, OneLineAnswers) for f in rpc_log.filters):
+        rpc_log.addFilter(OneLineAnswers())
     for route in routes:
         fn = guarded(route)
         if route.kind == "command":

@@ -20,7 +20,6 @@ from lsprotocol import types
 from pydantic import BaseModel, Field
 from pygls.workspace.position_codec import PositionCodec
 
-from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.confine import check_write
 from analyzers.fsutil import write_atomic
@@ -110,17 +109,17 @@ def note_path(state: ServerState, requested: str | None) -> tuple[Path, str]:
 
 
 def _generate(state: ServerState, ctx: JobContext, args: HandoffArgs, full: Path) -> Any:
-    from analyzers.handoff import HandoffError, generate
+    """The note, through the application layer (its request check refuses a bad base or budget;
+    a refusal is worded for the editor by the dispatch wrapper)."""
+    from analyzers.app.requests import HandoffRequest
 
-    assert state.root is not None
-    try:
-        return generate(state.root, args.base, state.settings, args.test_command, ctx.token,
-                        note_path=full, budget=state.options.handoff_budget,
-                        test_timeout=TEST_TIMEOUT if args.test_command else None)
-    except HandoffError as e:
-        if isinstance(e, RequestError):
-            raise  # a request field at fault: worded for the editor by the dispatch wrapper
-        raise CommandError(str(e)) from e
+    ws = state.workspace()
+    if ws is None:
+        raise CommandError("no workspace folder is open")
+    request = HandoffRequest(base=args.base, budget=state.options.handoff_budget,
+                             test_cmd=args.test_command,
+                             test_timeout=TEST_TIMEOUT if args.test_command else None)
+    return ws.handoff(request, ctx.token, note_path=full)
 
 
 def _existing(root: Path, path: Path, buffers: dict[str, Buffer]

@@ -19,9 +19,9 @@ from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets
+from analyzers.app.requests import CheckRequest
 from analyzers.instructions import (
     CheckReport,
-    check_workspace,
     document_links,
     file_summary,
     loaded_for,
@@ -30,6 +30,7 @@ from analyzers.instructions import (
 from analyzers.instructions.links import FileSummary
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
 from server.lsp.args import LSP_WORDS, CommandError
+from server.lsp.commands import SHOW_BUDGET
 from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
 from server.lsp.hover import _pct
 from server.lsp.positions import line_end, line_start, split_lines, to_lsp
@@ -37,7 +38,6 @@ from server.lsp.state import ServerState
 from server.scheduler import JobContext
 
 CHECK_INSTRUCTIONS = "ctxsteward.checkInstructions"
-SHOW_BUDGET = "ctxsteward.showBudget"
 
 
 class CheckInstructionsResult(CheckReport):
@@ -222,12 +222,12 @@ def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | Non
     """Check the workspace's instruction files (open buffers with their unsaved text); also the
     LSP diagnostics by file URI, for the files that are not open."""
     state = checks.state
-    root = state.root
-    if root is None:
+    root, ws_app = state.root, state.workspace()
+    if root is None or ws_app is None:
         raise CommandError("no workspace folder is open")
     texts = {p: t for u, t in buffers.items() if (p := _rel(state, u)) is not None}
     with checks.using(ctx.token, texts) as ws:
-        report = check_workspace(root, paths, workspace=ws, token=ctx.token)
+        report = ws_app.check(CheckRequest(paths=paths), ctx.token, view=ws)
         contents = {p: ws.read(p) for p in {d.path for d in report.diagnostics}}
         checked = ws.instruction_files() if paths is None else []
     by_uri: dict[str, list[types.Diagnostic]] = {}

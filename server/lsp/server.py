@@ -37,6 +37,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
+from server.lsp.args import Answered
 from server.lsp.bundle_view import BundleSession
 from server.lsp.commands import JOBS_REQUEST, SHOW_BUDGET, SHOW_JOBS
 from server.lsp.diagnostics import InstructionChecks
@@ -94,6 +95,12 @@ class StewardLanguageServer(LanguageServer):
             if buf is not None:
                 self.checks.schedule(buf, self.workspace.position_codec,
                                      priority=Priority.BACKGROUND)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls's report of a failed request: an answer of the dispatch wrapper is logged
+        already (one line: :class:`~server.lsp.dispatch.OneLineAnswers`)."""
+        if not isinstance(error, Answered):
+            super().report_server_error(error, source)
 
     def log_message(self, kind: types.MessageType, message: str) -> None:
         """Write ``message`` to the client's log (``window/logMessage``)."""

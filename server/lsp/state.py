@@ -28,6 +28,7 @@ from analyzers.config import Settings
 from analyzers.confine import relative_inside
 from analyzers.indexing.index import Index
 from analyzers.tokens import Counter
+from server.lsp.args import LSP_WORDS
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
 from server.lsp.lanes import ANALYSE_BUFFER
 from server.lsp.settings import ServerOptions
@@ -136,11 +137,12 @@ class ServerState:
         """Why the features refuse to answer about ``uri`` (None: they may). Outside the
         workspace - a symlink whose real location is outside included - nothing is read, counted
         or named; nor is a secret-bearing file (``.env*``, ``.netrc``, keys) inside it, nor our
-        cache or git's internals (:meth:`checked_path`)."""
+        cache or git's internals (:meth:`checked_path`). Not an error: the features answer with
+        this note (a hover, a budget's problem), worded for the editor as errors are."""
         try:
             self.checked_path(uri)
         except RequestError as e:
-            return str(e)
+            return e.worded(LSP_WORDS)
         return None
 
     # -- the application layer -----------------------------------------------------------------

@@ -42,7 +42,7 @@ from server.mcp.schemas import (
     VerifiedEntry,
     VerifyAnswer,
 )
-from server.mcp.session import Call
+from server.mcp.session import McpCall
 
 DEFAULT_ANSWER_BUDGET = 8_000
 MIN_ANSWER_BUDGET = 500
@@ -108,7 +108,7 @@ def notes(warnings: list[str]) -> str:
 
 # -- suggest_bundle -----------------------------------------------------------------------------
 
-def bundle_answer(call: Call, request: BundleRequest, budget: int, fmt: str,
+def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
                   warnings: list[str], saved: str | None = None
                   ) -> tuple[BundleAnswer, str, BundleResult]:
     """A bundle whose whole answer (document, items, reasons, left-out list) fits ``budget``;
@@ -215,7 +215,7 @@ def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
 
 # -- verify_bundle ------------------------------------------------------------------------------
 
-def verify_answer(call: Call, name: str) -> tuple[VerifyAnswer, str]:
+def verify_answer(call: McpCall, name: str) -> tuple[VerifyAnswer, str]:
     """Which items of the saved bundle ``name`` changed since it was saved."""
     report = call.snapshot.verify(name, call.jc.token)
     warnings = call.warnings
@@ -244,7 +244,7 @@ def verify_answer(call: Call, name: str) -> tuple[VerifyAnswer, str]:
 
 # -- find_context -------------------------------------------------------------------------------
 
-def find_answer(call: Call, query: str, limit: int) -> tuple[FindAnswer, str]:
+def find_answer(call: McpCall, query: str, limit: int) -> tuple[FindAnswer, str]:
     """Files ranked for a free-text task, with the definitions matching it."""
     from analyzers import lexical
     from analyzers.app.requests import FindRequest
@@ -303,7 +303,7 @@ def _within(path: str, rels: list[str]) -> bool:
                            for r in rels)
 
 
-def budget_answer(call: Call, rels: list[str]) -> tuple[BudgetAnswer, str]:
+def budget_answer(call: McpCall, rels: list[str]) -> tuple[BudgetAnswer, str]:
     """Token counts of ``rels`` (the whole workspace when empty) and the instruction files
     loaded for them."""
     from analyzers.app.requests import BudgetRequest
@@ -363,7 +363,7 @@ def budget_answer(call: Call, rels: list[str]) -> tuple[BudgetAnswer, str]:
 
 # -- check_instructions -------------------------------------------------------------------------
 
-def check_answer(call: Call, rels: list[str]) -> tuple[CheckAnswer, str]:
+def check_answer(call: McpCall, rels: list[str]) -> tuple[CheckAnswer, str]:
     """The problems in the instruction files under ``rels`` (all when empty)."""
     from analyzers.app.requests import CheckRequest
 
@@ -395,7 +395,7 @@ def check_answer(call: Call, rels: list[str]) -> tuple[CheckAnswer, str]:
 
 # -- handoff ------------------------------------------------------------------------------------
 
-def handoff_answer(call: Call, base: str | None, write: bool) -> tuple[HandoffAnswer, str]:
+def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[HandoffAnswer, str]:
     """The handoff note (generated; written to HANDOFF.md only when ``write``); with a bundle
     suggestion unless the index is being refreshed."""
     from analyzers.app.requests import HandoffRequest
@@ -431,7 +431,7 @@ def handoff_answer(call: Call, base: str | None, write: bool) -> tuple[HandoffAn
 
 # -- the start-task prompt ----------------------------------------------------------------------
 
-def start_task_text(call: Call, task: str, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
+def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
     from analyzers.confine import read_bytes_inside
 

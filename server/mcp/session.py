@@ -52,7 +52,7 @@ PROGRESS_EVERY = 0.2  # seconds between progress checks while a call waits
 
 
 @dataclass
-class Call:
+class McpCall:
     """What a call's job works with: the session, its job, the index's state, what the call's
     check returned, and a read-only snapshot of the index (opened when first used)."""
 
@@ -119,7 +119,7 @@ class McpSession:
             self.scheduler = None
 
     # -- the one way a call runs -----------------------------------------------------------
-    async def call(self, kind: str, work: Callable[[Call], T], *,
+    async def call(self, kind: str, work: Callable[[McpCall], T], *,
                    check: Callable[[McpSession], Any] | None = None, index: bool = True,
                    report: Report | None = None, form: ErrorForm = tool_error) -> T:
         """Answer a tool call, resource read or prompt: ``check`` its arguments (paths, seeds) in
@@ -257,13 +257,13 @@ def _checking(session: McpSession, check: Callable[[McpSession], T]
     return job
 
 
-def _working(session: McpSession, work: Callable[[Call], T], warnings: list[str],
+def _working(session: McpSession, work: Callable[[McpCall], T], warnings: list[str],
              checked: Any) -> Callable[[JobContext], T]:
     """The job that answers a call, with its snapshot closed when it ends."""
 
     def job(jc: JobContext) -> T:
         jc.progress(0, None, "started")
-        call = Call(session, jc, warnings, checked)
+        call = McpCall(session, jc, warnings, checked)
         try:
             return work(call)
         finally:

@@ -24,7 +24,7 @@ from analyzers.app.requests import BundleRequest, HandoffRequest
 from server.mcp import answers, schemas
 from server.mcp.answers import DEFAULT_ANSWER_BUDGET, MIN_ANSWER_BUDGET, tool_result
 from server.mcp.errors import missing_resource_error, prompt_error, resource_error
-from server.mcp.session import Call, McpSession, Report
+from server.mcp.session import McpCall, McpSession, Report
 
 if TYPE_CHECKING:
     from server.mcp.server import StewardMcpServer
@@ -70,7 +70,7 @@ def _checked_paths(paths: list[str], session: McpSession) -> list[str]:
 
 # -- work (run in a job, on a snapshot of the index) ---------------------------------------------
 
-def _bundle(budget: int, save: str | None, call: Call) -> CallToolResult:
+def _bundle(budget: int, save: str | None, call: McpCall) -> CallToolResult:
     """suggest_bundle's answer (saved under ``save`` when given)."""
     request: BundleRequest = call.checked
     uri = f"ctxsteward://bundles/{save}" if save is not None else None
@@ -81,10 +81,11 @@ def _bundle(budget: int, save: str | None, call: Call) -> CallToolResult:
     return tool_result(model, text)
 
 
-def _handoff_note(call: Call) -> str:
+def _handoff_note(call: McpCall) -> str:
     """HANDOFF.md as written, else a fresh note (without a bundle suggestion)."""
+    from analyzers.app.requests import HandoffRequest
     from analyzers.confine import read_bytes_inside, resolve_inside
-    from analyzers.handoff import DEFAULT_NOTE, generate, render_markdown
+    from analyzers.handoff import DEFAULT_NOTE, render_markdown
 
     root = call.workspace.root
     written = root / DEFAULT_NOTE
@@ -97,11 +98,10 @@ def _handoff_note(call: Call) -> str:
             "remove it or point it at the note")
     if data is not None:
         return data.decode("utf-8", "replace")
-    return render_markdown(generate(root, None, call.workspace.settings, None, call.jc.token,
-                                    bundle=False))
+    return render_markdown(call.workspace.handoff(HandoffRequest(bundle=False), call.jc.token))
 
 
-def _saved_bundle(name: str, call: Call) -> str:
+def _saved_bundle(name: str, call: McpCall) -> str:
     """The saved bundle ``name`` as JSON."""
     from analyzers.bundles.assemble import load_saved
 
@@ -114,7 +114,7 @@ def _no_handoff_note(message: str, e: Exception) -> Exception:
 
 
 async def _paths_call(ctx: Ctx, kind: str, paths: list[str],
-                      answer: Callable[[Call, list[str]], tuple[BaseModel, str]]
+                      answer: Callable[[McpCall, list[str]], tuple[BaseModel, str]]
                       ) -> CallToolResult:
     """A tool taking workspace paths: checked in a job, then answered by ``answer``."""
     return await _session(ctx).call(kind, lambda call: tool_result(*answer(call, call.checked)),

@@ -30,9 +30,9 @@ GREET = "def greet(name):\n    return f'hello {name}'\n\n\ndef main():\n    gree
 class Raw:
     """A language server process spoken to in framed JSON-RPC, one reader thread."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, stderr: Any = subprocess.DEVNULL) -> None:
         self.proc = subprocess.Popen(server_command(), cwd=root, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.PIPE, stderr=stderr)
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         assert self.proc.stdout is not None
         threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
@@ -168,3 +168,34 @@ def test_the_server_still_answers_after_broken_requests(server: tuple[Raw, str])
     # A valid position past the end of the document is answered too (null).
     past = raw.request(501, "textDocument/hover", hover_params(uri, 2**31 - 1, 2**31 - 1))
     assert "error" not in past and past["result"] is None, past
+
+
+def test_bad_commands_are_logged_one_line_each_without_a_traceback(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Bad input is no server fault: the server's stderr gets one line per refused command
+    (what was answered), no traceback (those are for unexpected failures)."""
+    base = tmp_path_factory.mktemp("raw-log")
+    root = make_repo(base / "repo", {"app/greet.py": GREET})
+    log = base / "stderr.txt"
+    bad = [("ctxsteward.previewHandoff", {"base": "-evil"}, "'-evil' is not a git ref"),
+           ("ctxsteward.suggestBundle", {"budget": -3}, "'budget' must be a whole number"),
+           ("ctxsteward.generateHandoff", {"path": "../x.md"}, "is outside the workspace"),
+           ("ctxsteward.checkInstructions", {"paths": ["../etc"]}, "is outside the workspace"),
+           ("ctxsteward.suggestBundle", {}, "give at least one file")]
+    with log.open("wb") as err:
+        raw = Raw(root, stderr=err)
+        try:
+            assert "result" in raw.request(1, "initialize", {
+                "processId": None, "rootUri": root.as_uri(), "capabilities": {}})
+            raw.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+            for i, (command, args, why) in enumerate(bad):
+                answer = raw.request(10 + i, "workspace/executeCommand",
+                                     {"command": command, "arguments": [args]})
+                assert answer["error"]["code"] == -32803 and why in answer["error"]["message"]
+        finally:
+            raw.close()
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    for i, (_, _, why) in enumerate(bad):
+        lines = [ln for ln in text.splitlines() if f'message "{10 + i}"' in ln]
+        assert len(lines) == 1 and why in lines[0], text

@@ -23,14 +23,14 @@ from server.lsp.chain import index_deps
 from server.lsp.handlers.common import analysis_deps
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 __all__ = ["ADD", "COPY", "CURRENT", "REMOVE", "SAVE", "SUGGEST", "add", "copy", "current",
            "remove", "save", "suggest"]
 
 
-async def suggest(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def suggest(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """A new current bundle for a file or the definition at a position (``uri``, ``position``)
     and/or a ``task``, packed to ``budget`` tokens."""
     obj = first_object(SUGGEST, args)
@@ -44,7 +44,7 @@ async def suggest(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) 
                           depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
 
 
-async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """Add the file, or the definition at the position, to the current bundle (``"pin": true``
     keeps it in later suggestions)."""
     where, obj = located(ADD, args)
@@ -55,7 +55,7 @@ async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> A
                           depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
 
 
-async def remove(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def remove(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """Remove the definition at the position, or the whole file, from the current bundle."""
     where, _ = located(REMOVE, args)
     buf = ls.buffer(where.uri)
@@ -64,7 +64,7 @@ async def remove(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -
                           depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
 
 
-async def copy(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def copy(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """The current bundle's text, as Markdown (the default) or XML (``"format"``)."""
     obj = first_object(COPY, args)
     fmt = opt_str(COPY, obj, "format") or "markdown"
@@ -73,12 +73,12 @@ async def copy(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> 
     return await call.run(lambda ctx: ls.bundles.copy(fmt))
 
 
-async def current(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def current(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """The current bundle (null before the first suggestion)."""
     return await call.run(lambda ctx: ls.bundles.current())
 
 
-async def save(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def save(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """Store the current bundle under ``name`` (``.ctxsteward/bundles/NAME.json``)."""
     obj = first_object(SAVE, args, required=True)
     name = opt_str(SAVE, obj, "name")

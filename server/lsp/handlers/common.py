@@ -17,7 +17,7 @@ from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext, JobState
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 T = TypeVar("T")
@@ -70,7 +70,7 @@ def analysis_deps(ls: StewardLanguageServer, buf: Buffer | None) -> list[Job]:
     return [dep] if dep is not None else []
 
 
-async def fresh_or_stale(call: Call, uri: str, answer: Callable[[JobContext, bool], T], *,
+async def fresh_or_stale(call: LspCall, uri: str, answer: Callable[[JobContext, bool], T], *,
                          analysis: Job) -> T:
     """``answer(ctx, False)`` once ``analysis`` (of the buffer's newest version) is done; when
     the next edit supersedes that analysis first, ``answer(ctx, True)`` at once from the facts of
@@ -89,6 +89,9 @@ async def fresh_or_stale(call: Call, uri: str, answer: Callable[[JobContext, boo
                 not state.has_facts(uri):
             return await fresh
         fresh.cancel()
+        # Not a second place converting cancellation: this reaps the job we just cancelled
+        # ourselves (superseded: the request is answered below from the earlier facts, so its
+        # cancellation answers nobody). Any other failure of it still reaches dispatch.guarded.
         with contextlib.suppress(asyncio.CancelledError, Cancelled):
             await fresh
         return await call.run(lambda ctx: answer(ctx, True))

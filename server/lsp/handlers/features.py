@@ -27,12 +27,12 @@ from server.lsp.positions import from_lsp, line_span, line_start, split_lines, t
 from server.scheduler import JobContext
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 
 async def hover(ls: StewardLanguageServer,
-                params: types.HoverParams, call: Call) -> types.Hover | None:
+                params: types.HoverParams, call: LspCall) -> types.Hover | None:
     """``textDocument/hover``: token costs at the position (see :mod:`server.lsp.hover`), or
     what each agent loads, on an instruction file."""
     state = ls.state
@@ -73,7 +73,7 @@ async def hover(ls: StewardLanguageServer,
     return await fresh_or_stale(call, uri, run, analysis=deps[0])
 
 
-async def inlay_hints(ls: StewardLanguageServer, params: types.InlayHintParams, call: Call
+async def inlay_hints(ls: StewardLanguageServer, params: types.InlayHintParams, call: LspCall
                       ) -> list[types.InlayHint] | None:
     """``textDocument/inlayHint``: tokens after each top-level definition; per section of an
     instruction file."""
@@ -97,7 +97,7 @@ async def inlay_hints(ls: StewardLanguageServer, params: types.InlayHintParams, 
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def code_lens(ls: StewardLanguageServer, params: types.CodeLensParams, call: Call
+async def code_lens(ls: StewardLanguageServer, params: types.CodeLensParams, call: LspCall
                     ) -> list[types.CodeLens] | None:
     """``textDocument/codeLens``: the file's total (per definition for clients without inlay
     hints); an instruction file's total with its imports; why a document is too large."""
@@ -125,7 +125,7 @@ async def code_lens(ls: StewardLanguageServer, params: types.CodeLensParams, cal
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams, call: Call
+async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams, call: LspCall
                       ) -> list[types.CodeAction] | None:
     """``textDocument/codeAction``: quick fixes of instruction files; add to, exclude from or
     suggest the context bundle."""
@@ -148,7 +148,7 @@ async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams,
     return await call.run(run, depends_on=analysis_deps(ls, buf))
 
 
-async def document_link(ls: StewardLanguageServer, params: types.DocumentLinkParams, call: Call
+async def document_link(ls: StewardLanguageServer, params: types.DocumentLinkParams, call: LspCall
                         ) -> list[types.DocumentLink] | None:
     """``textDocument/documentLink``: paths and ``@imports`` in Markdown."""
     state = ls.state
@@ -168,8 +168,8 @@ async def document_link(ls: StewardLanguageServer, params: types.DocumentLinkPar
     return await call.run(run)
 
 
-async def diagnostic(ls: StewardLanguageServer, params: types.DocumentDiagnosticParams, call: Call
-                     ) -> Any:
+async def diagnostic(ls: StewardLanguageServer, params: types.DocumentDiagnosticParams,
+                     call: LspCall) -> Any:
     """``textDocument/diagnostic``: an instruction file's diagnostics, pulled."""
     state = ls.state
     uri = params.text_document.uri

@@ -14,7 +14,7 @@ from server.lsp.lanes import HANDOFF_WRITE
 from server.lsp.state import Buffer
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 GENERATE = note.GENERATE
@@ -32,7 +32,7 @@ def _deadline(args: note.HandoffArgs) -> float | None:
     return TEST_DEADLINE if args.test_command else None
 
 
-async def generate(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def generate(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """Generate the note (``path``, ``testCommand``, ``base``) and apply it in the editor."""
     hargs = note.parse_args(GENERATE, args)
     buffers = _buffers(ls)
@@ -64,7 +64,7 @@ async def generate(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call)
         message=f"{plan.message} (in the editor: save it to keep it)").model_dump(mode="json")
 
 
-async def preview(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def preview(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """The note as ``generateHandoff`` would write it."""
     hargs = note.parse_args(PREVIEW, args)
     buffers = _buffers(ls)

@@ -15,7 +15,7 @@ from server.lsp.state import uri_to_path
 from server.scheduler import JobContext
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 WATCHERS_ID = "ctxsteward-watched-files"
@@ -47,7 +47,8 @@ def workspace_folder(params: types.InitializeParams) -> Path | None:
     return None
 
 
-async def initialize(ls: StewardLanguageServer, params: types.InitializeParams, call: Call) -> None:
+async def initialize(ls: StewardLanguageServer, params: types.InitializeParams,
+                     call: LspCall) -> None:
     """``initialize``: settings from the initialization options, and the workspace root (git's
     internals refused, as by the CLI and the MCP server); problems are shown once initialized."""
     state = ls.state
@@ -78,7 +79,7 @@ async def initialize(ls: StewardLanguageServer, params: types.InitializeParams, 
 
 
 async def initialized(ls: StewardLanguageServer,
-                      params: types.InitializedParams, call: Call) -> None:
+                      params: types.InitializedParams, call: LspCall) -> None:
     """``initialized``: show the setup's problems, start indexing and watching."""
     for p in ls.problems:
         ls.show_message(types.MessageType.Warning, f"Context Steward: {p}")
@@ -106,7 +107,7 @@ async def initialized(ls: StewardLanguageServer,
             ls.log_message(types.MessageType.Warning, f"file watching not registered: {e}")
 
 
-def shutdown(ls: StewardLanguageServer, params: Any, call: Call) -> None:
+def shutdown(ls: StewardLanguageServer, params: Any, call: LspCall) -> None:
     """``shutdown``: stop watching and working."""
     ls.indexer.stop()
     ls.state.shutdown()

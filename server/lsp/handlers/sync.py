@@ -14,12 +14,12 @@ from server.lsp.state import uri_to_path
 from server.lsp.textdoc import LineDocument
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 
 def did_open(ls: StewardLanguageServer,
-             params: types.DidOpenTextDocumentParams, call: Call) -> None:
+             params: types.DidOpenTextDocumentParams, call: LspCall) -> None:
     """Analyse the opened document, and check it when it is an instruction file."""
     ls.checks.opened(params.text_document.uri)
     buf = ls.buffer(params.text_document.uri)
@@ -29,7 +29,7 @@ def did_open(ls: StewardLanguageServer,
 
 
 def did_change(ls: StewardLanguageServer, params: types.DidChangeTextDocumentParams,
-               call: Call) -> None:
+               call: LspCall) -> None:
     """Analyse and check the edited document again, debounced."""
     doc = ls.workspace.text_documents.get(params.text_document.uri)
     if isinstance(doc, LineDocument) and doc.length > ls.state.settings.max_file_size:
@@ -45,13 +45,13 @@ def did_change(ls: StewardLanguageServer, params: types.DidChangeTextDocumentPar
 
 
 def did_save(ls: StewardLanguageServer,
-             params: types.DidSaveTextDocumentParams, call: Call) -> None:
+             params: types.DidSaveTextDocumentParams, call: LspCall) -> None:
     """Bring the index up to date (debounced)."""
     ls.indexer.schedule("file saved", delay=0.3)
 
 
 def did_close(ls: StewardLanguageServer,
-              params: types.DidCloseTextDocumentParams, call: Call) -> None:
+              params: types.DidCloseTextDocumentParams, call: LspCall) -> None:
     """Forget the buffer: its facts, its pending work, its unsaved text in the checks."""
     uri = params.text_document.uri
     ls.state.forget(uri)
@@ -62,7 +62,7 @@ def did_close(ls: StewardLanguageServer,
 
 
 def did_change_watched_files(ls: StewardLanguageServer, params: types.DidChangeWatchedFilesParams,
-                             call: Call) -> None:
+                             call: LspCall) -> None:
     """Files changed on disk: index again, unless only our cache or git's internals did."""
     root = ls.state.root
     if root is None:
@@ -84,7 +84,7 @@ def did_change_watched_files(ls: StewardLanguageServer, params: types.DidChangeW
 
 async def did_change_configuration(ls: StewardLanguageServer,
                                    params: types.DidChangeConfigurationParams,
-                                   call: Call) -> None:
+                                   call: LspCall) -> None:
     """New settings (sent, or pulled with ``workspace/configuration``): index again when they
     change what the index holds, else check the open documents again."""
     raw = params.settings
@@ -109,6 +109,6 @@ async def did_change_configuration(ls: StewardLanguageServer,
 
 
 def progress_cancel(ls: StewardLanguageServer, params: types.WorkDoneProgressCancelParams,
-                    call: Call) -> None:
+                    call: LspCall) -> None:
     """The user cancelled the index progress: stop that build."""
     ls.indexer.cancel_progress(str(params.token))

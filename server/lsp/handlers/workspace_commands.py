@@ -26,7 +26,7 @@ from server.lsp.handlers.common import analysis_deps, not_answered
 from server.scheduler import JobContext
 
 if TYPE_CHECKING:
-    from server.lsp.dispatch import Call
+    from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
 CHECK_INSTRUCTIONS = instr.CHECK_INSTRUCTIONS
@@ -36,7 +36,7 @@ __all__ = ["CHECK_INSTRUCTIONS", "JOBS_REQUEST", "SHOW_BUDGET", "SHOW_JOBS", "ch
 
 
 async def show_budget(ls: StewardLanguageServer,
-                      args: tuple[Any, ...], call: Call) -> dict[str, Any]:
+                      args: tuple[Any, ...], call: LspCall) -> dict[str, Any]:
     """A file's budget (``{"uri"}``), or the workspace's once the running index build is done;
     ``"show": true`` also shows it as a message."""
     state = ls.state
@@ -56,7 +56,8 @@ async def show_budget(ls: StewardLanguageServer,
     return result.model_dump(mode="json")
 
 
-async def check_instructions(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> Any:
+async def check_instructions(ls: StewardLanguageServer, args: tuple[Any, ...],
+                             call: LspCall) -> Any:
     """Check the workspace's instruction files (or ``{"paths"}``, ``{"uri"}``); diagnostics of
     files that are not open are published too."""
     obj = first_object(CHECK_INSTRUCTIONS, args)
@@ -73,7 +74,7 @@ async def check_instructions(ls: StewardLanguageServer, args: tuple[Any, ...], c
     return result.model_dump(mode="json")
 
 
-def show_jobs(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> dict[str, Any]:
+def show_jobs(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> dict[str, Any]:
     """The scheduler's job table as text (shown with ``{"show": true}``) and as data."""
     report = ls.state.scheduler.snapshot()
     text = format_jobs(report)
@@ -82,7 +83,7 @@ def show_jobs(ls: StewardLanguageServer, args: tuple[Any, ...], call: Call) -> d
     return ShowJobsResult(text=text, report=report).model_dump(mode="json")
 
 
-def jobs_request(ls: StewardLanguageServer, params: Any, call: Call) -> dict[str, Any]:
+def jobs_request(ls: StewardLanguageServer, params: Any, call: LspCall) -> dict[str, Any]:
     """``ctxsteward/jobs``: the job table (``{"finished": N}`` finished jobs, 50 by default)."""
     finished = 50
     value = params.get("finished") if isinstance(params, dict) else \
