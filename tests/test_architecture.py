@@ -95,9 +95,10 @@ def test_the_core_never_prints() -> None:
     for path in sorted((ROOT / "analyzers").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             f = node.func if isinstance(node, ast.Call) else None
-            if (isinstance(f, ast.Name) and f.id in ("print", "input")) or (
-                    isinstance(f, ast.Attribute) and f.attr == "write"
-                    and isinstance(f.value, ast.Attribute) and f.value.attr in ("stdout", "stderr")):
+            writes = (isinstance(f, ast.Attribute) and f.attr == "write"
+                      and isinstance(f.value, ast.Attribute)
+                      and f.value.attr in ("stdout", "stderr"))
+            if (isinstance(f, ast.Name) and f.id in ("print", "input")) or writes:
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
 

@@ -4,13 +4,11 @@ wait for, and answering from an earlier version's facts during an edit burst."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types
 
-from analyzers.cancel import Cancelled
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from server.lsp.state import Buffer, ServerState
@@ -89,11 +87,10 @@ async def fresh_or_stale(call: LspCall, uri: str, answer: Callable[[JobContext, 
                 not state.has_facts(uri):
             return await fresh
         fresh.cancel()
-        # Not a second place converting cancellation: this reaps the job we just cancelled
-        # ourselves (superseded: the request is answered below from the earlier facts, so its
-        # cancellation answers nobody). Any other failure of it still reaches dispatch.guarded.
-        with contextlib.suppress(asyncio.CancelledError, Cancelled):
-            await fresh
+        # Reap the work we just cancelled ourselves (superseded: the request is answered below
+        # from the earlier facts), whatever its end: asyncio.wait never raises it, so nothing
+        # here converts a cancellation (dispatch.guarded is the one place that does).
+        await asyncio.wait({fresh})
         return await call.run(lambda ctx: answer(ctx, True))
     finally:
         waiter.cancel()
