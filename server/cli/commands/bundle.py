@@ -121,7 +121,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # the two are independent until the query starts. The CLI chooses when; the workspace says
     # how.
     with background.start(refreshed) as pending:
-        import analyzers.bundles.assemble  # noqa: F401 - loaded while the index refreshes
+        # Loaded while the index refreshes: the ranking code, and the index's queries.
+        import analyzers.bundles.assemble  # noqa: F401
+        import analyzers.indexing.index  # noqa: F401
 
         warnings = pending.result()
     for w in warnings:
