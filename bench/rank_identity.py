@@ -70,17 +70,28 @@ DIGEST_TABLES = {
 }
 
 
+def _finder_module(finder: object) -> str:
+    """The module defining an import finder (one on ``sys.meta_path`` may be a class)."""
+    return str(getattr(finder if isinstance(finder, type) else type(finder), "__module__", ""))
+
+
 def load_code(checkout: Path | None) -> Path:
     """Import the ranking, bundle and index modules of ``checkout`` (default: the code this
     interpreter imports), in whichever layout it has; return the checkout's root."""
     if checkout is not None:
-        sys.path.insert(0, str(checkout.resolve()))
-        # An editable install's finder would answer for modules the checkout lacks.
+        checkout = checkout.resolve()
+        if not (checkout / "analyzers" / "__init__.py").is_file():
+            raise SystemExit(f"--code {checkout}: no analyzers/ package there (give a checkout)")
+        sys.path.insert(0, str(checkout))
+        # An editable install's finder (a class on sys.meta_path) would answer for modules the
+        # checkout lacks.
         sys.meta_path[:] = [f for f in sys.meta_path
-                            if not type(f).__module__.startswith("__editable__")]
+                            if not _finder_module(f).startswith("__editable__")]
     import analyzers
 
     root = Path(analyzers.__file__).resolve().parent
+    if checkout is not None and root != checkout / "analyzers":
+        raise SystemExit(f"analyzers comes from {root}, not from --code {checkout}")
     layout = 0 if (root / "bundles").is_dir() else 1
     global rel
     # The checkout's own sampling (it imports that checkout's modules); the same functions.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -118,4 +119,8 @@ def test_data_flows_one_way_through_the_application_layer() -> None:
             continue
         bad += [f"{path.relative_to(ROOT)} imports {m}" for m, _ in _module_imports(path)
                 if m in ("analyzers.app", "analyzers.app.workspace")]
+        # ... nor by name at run time (imports are absolute: ruff's TID252 bans relative ones).
+        text = path.read_text("utf-8")
+        bad += [f"{path.relative_to(ROOT)} loads analyzers.app by name"
+                for _ in re.finditer(r"import_module\(\s*[\"']analyzers\.app\b", text)]
     assert bad == []

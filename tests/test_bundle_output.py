@@ -340,7 +340,7 @@ def test_cli_save_then_verify_exit_codes(tmp_path: Path) -> None:
     (["--seed", "core/missing.py"], "seed 'core/missing.py': no such file"),
     (["--seed", "../../etc/passwd"], "outside the workspace"),
     (["--task", "bill", "--budget", "-5"], "budget must be 0"),
-    ([], "give at least one --seed"),
+    ([], "give at least one --seed PATH or a --task TEXT (or --verify NAME)"),
     (["--task", "bill", "--pin", "nope.py"], "pin 'nope.py'"),
 ])
 def test_cli_bad_input_is_one_clear_message(repo: Path, args: list[str], message: str) -> None:

@@ -144,6 +144,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
     """The bundle asked for (None for ``--verify``), checked before any work: seeds and pins
     from the current folder, the task read, the output path allowed."""
+    from analyzers.app.errors import F, RequestError
     from analyzers.app.paths import Secrets
     from analyzers.app.requests import BundleRequest
 
@@ -170,7 +171,13 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         limit=args.limit, exclude=args.exclude_glob, format=args.format,
         # A pinned file holding secrets is listed under excluded, never refused.
         pins=[ws.path(p, what="pin", base=cwd, secrets=Secrets.NONE) for p in args.pin])
-    request.check()
+    try:
+        request.check()
+    except RequestError as e:
+        if e.field != "seed":
+            raise
+        # The command line has one more way to use the command: checking a saved bundle.
+        raise RequestError(f"{e.message} (or {F.verify})", field=e.field) from e
     return request
 
 
