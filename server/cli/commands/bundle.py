@@ -119,11 +119,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     # The index is brought up to date in a child process while this one loads the ranking code:
     # the two are independent until the query starts. The CLI chooses when; the workspace says
-    # how.
+    # how. The indexing code is loaded first, here: the child inherits it and starts at once.
+    import analyzers.indexing.index  # noqa: F401
+
     with background.start(refreshed) as pending:
-        # Loaded while the index refreshes: the ranking code, and the index's queries.
-        import analyzers.bundles.assemble  # noqa: F401
-        import analyzers.indexing.index  # noqa: F401
+        import analyzers.bundles.assemble  # noqa: F401 - loaded while the index refreshes
 
         warnings = pending.result()
     for w in warnings:
