@@ -13,6 +13,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from server.lsp.args import plain  # pygls hands custom results over as named tuples
+
 
 def server_command() -> list[str]:
     exe = Path(sys.executable).parent / "ctxsteward"
@@ -90,17 +92,6 @@ async def stop(client: LanguageClient) -> None:
 async def jobs(client: LanguageClient, finished: int = 200) -> dict[str, Any]:
     result = await client.protocol.send_request_async("ctxsteward/jobs", {"finished": finished})
     return plain(result)
-
-
-def plain(value: Any) -> Any:
-    """pygls hands results of custom requests over as named tuples: make them JSON-like again."""
-    if hasattr(value, "_asdict"):
-        return {k: plain(v) for k, v in value._asdict().items()}
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 async def wait_for(predicate: Callable[[], Any], timeout: float = 60.0,
