@@ -1,0 +1,311 @@
+"""``ctxsteward hooks install|uninstall``: our hook entries merged into (or taken out of) an
+agent's settings file, and nothing else touched.
+
+A change is planned first (:func:`plan_install`, :func:`plan_uninstall`: the file's text before
+and after, and what changed), shown as a unified diff, then written by :func:`apply`: a backup
+of the old text beside the file (``NAME.ctxsteward-backup``), then the new text atomically.
+The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
+other settings, comments and formatting stay as they were. Our entries are recognised by their
+command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an
+entry written by an older install with another executable path is updated where it stands.
+
+Project and local scopes write only inside the workspace, through no symlink
+(:func:`analyzers.confine.check_write`); the user scope writes only the agent's own user file
+(through its symlink when it is one, as a dotfiles checkout has it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzers.confine import OutsideWorkspace, check_write
+from server.hooks import settings_files as sf
+from server.hooks.install_agents import (
+    SPECS,
+    AgentSpec,
+    command_line,
+    executable,
+    recognise,
+)
+
+BACKUP_SUFFIX = ".ctxsteward-backup"
+_MAX_BYTES = 4 << 20
+
+
+class InstallRefused(Exception):
+    """Why nothing was written: the message names the file and what to do."""
+
+
+@dataclass
+class Plan:
+    """One settings file before and after a change (``None``: no file)."""
+
+    agent: str
+    scope: str
+    path: Path  # the file written (a user file's symlink followed)
+    label: str  # the file as the user knows it (root-relative, or ~/...)
+    before: str | None
+    after: str | None
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Does the plan change the file?"""
+        return self.before != self.after
+
+    def diff(self) -> str:
+        """The change as a unified diff ('' when nothing changes)."""
+        def lines(text: str | None) -> list[str]:
+            out = (text or "").splitlines(keepends=True)
+            if out and not out[-1].endswith("\n"):
+                out[-1] += "\n\\ No newline at end of file\n"
+            return out
+
+        return "".join(difflib.unified_diff(
+            lines(self.before), lines(self.after),
+            fromfile="/dev/null" if self.before is None else f"a/{self.label}",
+            tofile="/dev/null" if self.after is None else f"b/{self.label}"))
+
+
+@dataclass
+class Handler:
+    """One hook handler found in an event's list: where it is and its command line."""
+
+    event: str
+    list_node: sf.Node  # the event's list
+    index: int  # its entry (Claude Code: its group) in that list
+    inner: sf.Node | None  # Claude Code: the group's "hooks" list
+    inner_index: int
+    command: sf.Node  # the string node of its command line
+
+
+def spec_of(agent: str) -> AgentSpec:
+    """The agent's spec (:class:`InstallRefused` naming the agents we know)."""
+    if agent not in SPECS:
+        raise InstallRefused(f"unknown agent {agent!r}; choose one of: {', '.join(SPECS)}")
+    return SPECS[agent]
+
+
+def settings_path(spec: AgentSpec, scope: str, root: Path) -> tuple[Path, str]:
+    """The file to edit for ``scope`` and its label; refused when a project or local file would
+    lie outside the workspace or go through a symlink, or the agent has no such scope."""
+    try:
+        path = spec.scope_file(scope, root)
+    except ValueError as e:
+        raise InstallRefused(str(e)) from e
+    if scope == "user":
+        home = Path(os.path.expanduser("~"))
+        label = (f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home)
+                 else str(path))
+        return (path.resolve() if path.is_symlink() else path), label
+    try:
+        checked = check_write(root, path)
+    except OutsideWorkspace as e:
+        raise InstallRefused(f"{e} (the {scope} scope writes only inside the workspace)") from e
+    return checked, checked.relative_to(os.path.normpath(root)).as_posix()
+
+
+def read_settings(path: Path, label: str) -> str | None:
+    """The file's text, None when there is none; refused when it is not a readable text file."""
+    try:
+        if not path.exists():
+            return None
+        if not path.is_file():
+            raise InstallRefused(f"{label} is not a regular file; nothing was written")
+        if path.stat().st_size > _MAX_BYTES:
+            raise InstallRefused(f"{label} is over {_MAX_BYTES >> 20} MiB: not a settings file we "
+                                 "edit; nothing was written")
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InstallRefused(f"{label} is not UTF-8 text ({e.reason}); nothing was written") from e
+    except OSError as e:
+        raise InstallRefused(f"cannot read {label}: {e.strerror or e}") from e
+
+
+def parse_settings(spec: AgentSpec, text: str, label: str) -> sf.Node:
+    """The document of a settings file: an object (:class:`InstallRefused` otherwise)."""
+    try:
+        doc = sf.parse(text, jsonc=spec.jsonc)
+    except sf.ParseError as e:
+        strict = "" if spec.jsonc else f" ({spec.title} reads strict JSON: no comments)"
+        raise InstallRefused(f"{label} cannot be read as JSON: {e}{strict}. Fix it by hand; "
+                             "nothing was written") from e
+    if doc.kind != "object":
+        raise InstallRefused(f"{label} is not a JSON object; nothing was written")
+    return doc
+
+
+def handlers(spec: AgentSpec, list_node: sf.Node, event: str) -> Iterator[Handler]:
+    """Every handler with a command line in an event's list."""
+    for i, entry in enumerate(list_node.items):
+        if spec.nested:
+            inner = entry.get("hooks") if entry.kind == "object" else None
+            if inner is None or inner.kind != "array":
+                continue
+            for j, h in enumerate(inner.items):
+                if h.kind == "object":
+                    yield from _commands(spec, h, Handler(event, list_node, i, inner, j, h))
+        elif entry.kind == "object":
+            yield from _commands(spec, entry, Handler(event, list_node, i, None, -1, entry))
+
+
+def _commands(spec: AgentSpec, obj: sf.Node, base: Handler) -> Iterator[Handler]:
+    for name in spec.command_fields:
+        node = obj.get(name)
+        if node is not None and node.kind == "string":
+            yield Handler(base.event, base.list_node, base.index, base.inner, base.inner_index,
+                          node)
+
+
+def ours(spec: AgentSpec, doc: sf.Node) -> list[Handler]:
+    """Our handlers for this agent, in every event list of the document."""
+    hooks = doc.get("hooks")
+    if hooks is None or hooks.kind != "object":
+        return []
+    found = []
+    for member in hooks.members:
+        if member.value.kind == "array":
+            found += [h for h in handlers(spec, member.value, member.key)
+                      if (got := recognise(h.command.value)) is not None and got[1] == spec.name]
+    return found
+
+
+def _event_list(spec: AgentSpec, text: str, label: str, event: str,
+                fmt: sf.Format) -> tuple[str, sf.Node | None]:
+    """``text`` with a ``hooks`` object ensured, and the event's list (None: no such key)."""
+    doc = parse_settings(spec, text, label)
+    hooks = doc.get("hooks")
+    if hooks is None:
+        text = sf.insert_member(text, doc, "hooks", {}, fmt)
+        hooks = parse_settings(spec, text, label).get("hooks")
+    assert hooks is not None
+    if hooks.kind != "object":
+        raise InstallRefused(f'"hooks" in {label} is not an object; fix it by hand (nothing was '
+                             "written)")
+    lst = hooks.get(event)
+    if lst is not None and lst.kind != "array":
+        raise InstallRefused(f'"hooks.{event}" in {label} is not a list; fix it by hand '
+                             "(nothing was written)")
+    return text, lst
+
+
+def install_text(spec: AgentSpec, text: str, label: str,
+                 command_for: Callable[[str], str]) -> tuple[str, list[str]]:
+    """``text`` with our entry for every event the agent gets, and what was done per event."""
+    fmt = sf.detect_format(text)
+    actions = []
+    for ev in spec.events:
+        cmd = command_for(ev.name)
+        text, lst = _event_list(spec, text, label, ev.name, fmt)
+        if lst is None:
+            hooks = parse_settings(spec, text, label).get("hooks")
+            assert hooks is not None
+            text = sf.insert_member(text, hooks, ev.name, [spec.entry(ev, cmd)], fmt)
+            actions.append(f"added {ev.name}")
+            continue
+        mine = [h for h in handlers(spec, lst, ev.name)
+                if recognise(h.command.value) == (ev.name, spec.name)]
+        if not mine:
+            text = sf.append_item(text, lst, spec.entry(ev, cmd), fmt)
+            actions.append(f"added {ev.name}")
+            continue
+        updated = 0
+        while True:  # each stale command line replaced where it stands (positions move: re-find)
+            _, lst = _event_list(spec, text, label, ev.name, fmt)
+            assert lst is not None
+            stale = [h for h in handlers(spec, lst, ev.name)
+                     if recognise(h.command.value) == (ev.name, spec.name)
+                     and h.command.value != cmd]
+            if not stale:
+                break
+            text = sf.replace_value(text, stale[0].command, cmd, fmt)
+            updated += 1
+        actions.append(f"updated {ev.name} (executable path)" if updated
+                       else f"{ev.name} already installed")
+    return text, actions
+
+
+def uninstall_text(spec: AgentSpec, text: str, label: str) -> tuple[str, list[str]]:
+    """``text`` without our entries (an event list they leave empty goes too)."""
+    actions: list[str] = []
+    for _ in range(10_000):
+        doc = parse_settings(spec, text, label)
+        found = ours(spec, doc)
+        if not found:
+            break
+        h = found[0]
+        group = h.list_node.items[h.index]
+        alone = h.inner is None or (len(h.inner.items) == 1
+                                    and set(group.value) <= {"matcher", "hooks"})
+        if alone:
+            text = sf.remove_item(text, h.list_node, h.index)
+            emptied = len(h.list_node.items) == 1
+        else:
+            assert h.inner is not None
+            text = sf.remove_item(text, h.inner, h.inner_index)
+            emptied = False
+        if emptied:
+            hooks = parse_settings(spec, text, label).get("hooks")
+            assert hooks is not None
+            index = hooks.member_index(h.event)
+            if index is not None and hooks.members[index].value.items == []:
+                text = sf.remove_member(text, hooks, index)
+        actions.append(f"removed {h.event}")
+    return text, actions
+
+
+def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = None) -> Plan:
+    """The change ``hooks install`` makes (``prefix``: the executable, default
+    :func:`executable`)."""
+    spec = spec_of(agent)
+    path, label = settings_path(spec, scope, root)
+    before = read_settings(path, label)
+    exe = prefix or executable()
+    after, actions = install_text(spec, spec.skeleton if before is None else before, label,
+                                  lambda event: command_line(exe, event, spec.name))
+    return Plan(agent, scope, path, label, before, after, actions)
+
+
+def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
+    """The change ``hooks uninstall`` makes. Our own Copilot file goes when nothing but an empty
+    hooks list is left in it."""
+    spec = spec_of(agent)
+    path, label = settings_path(spec, scope, root)
+    before = read_settings(path, label)
+    if before is None:
+        return Plan(agent, scope, path, label, None, None, ["nothing installed: no file"])
+    after: str | None
+    after, actions = uninstall_text(spec, before, label)
+    if spec.name == "copilot" and actions:
+        left = parse_settings(spec, after, label).value
+        if {k: v for k, v in left.items() if k != "version"} in ({}, {"hooks": {}}):
+            after = None
+    return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"])
+
+
+def apply(plan: Plan) -> Path | None:
+    """Write a plan: the old text backed up beside the file, then the new text atomically (or
+    the file removed). The backup's path, or None when there was no file before. Refused when
+    the file changed since it was read."""
+    from analyzers.fsutil import write_atomic
+
+    if not plan.changed:
+        return None
+    spec = spec_of(plan.agent)
+    now = read_settings(plan.path, plan.label)
+    if now != plan.before:
+        raise InstallRefused(f"{plan.label} changed while we worked; run the command again")
+    backup = None
+    if plan.before is not None:
+        backup = plan.path.with_name(plan.path.name + BACKUP_SUFFIX)
+        write_atomic(backup, plan.before)
+    if plan.after is None:
+        plan.path.unlink()
+    else:
+        parse_settings(spec, plan.after, plan.label)  # never write what we could not read back
+        write_atomic(plan.path, plan.after)
+    return backup

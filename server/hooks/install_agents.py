@@ -1,0 +1,177 @@
+"""What each agent reads: its hook settings files per scope, the events we install, the shape of
+one hook entry, and how our entries are recognised in a file.
+
+Pinned from each agent's published reference (the contract tests in
+``tests/test_hooks_install_contract.py`` hold the documented examples):
+
+* Claude Code — https://docs.claude.com/en/docs/claude-code/hooks: ``.claude/settings.json``
+  (project), ``.claude/settings.local.json`` (local), ``~/.claude/settings.json`` (user);
+  ``{"hooks": {EVENT: [{"matcher": ..., "hooks": [{"type": "command", "command": ...,
+  "timeout": SECONDS}]}]}}``; strict JSON (a comment makes Claude Code reject the file).
+* Cursor — https://cursor.com/docs/agent/hooks: ``.cursor/hooks.json`` (project) and
+  ``~/.cursor/hooks.json`` (user); ``{"version": 1, "hooks": {EVENT: [{"command": ...,
+  "timeout": SECONDS}]}}``. The reference does not say whether comments are allowed: a file
+  that has them keeps them.
+* GitHub Copilot CLI and cloud agent — https://docs.github.com/en/copilot/reference/hooks-reference:
+  every ``.github/hooks/*.json`` (project) and ``~/.copilot/hooks/*.json`` (user,
+  ``$COPILOT_HOME/hooks`` when set); ``{"version": 1, "hooks": {EVENT: [{"type": "command",
+  "bash": ..., "timeoutSec": SECONDS}]}}``. We keep ours in a file of our own,
+  ``ctxsteward.json``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+AGENTS = ("claude-code", "cursor", "copilot")
+SCOPES = ("project", "local", "user")
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event we install: its name as the agent spells it, the matcher it needs (Claude Code
+    only) and the timeout written with it, in seconds."""
+
+    name: str
+    timeout: int
+    matcher: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """How one agent's hook settings look."""
+
+    name: str
+    title: str
+    files: dict[str, Callable[[Path], Path]]  # scope -> the file, given the workspace root
+    events: tuple[EventSpec, ...]
+    jsonc: bool  # comments and trailing commas are the agent's to accept: keep them
+    skeleton: str  # a new file before our entries
+    command_fields: tuple[str, ...]  # where a handler keeps its command line
+    nested: bool  # Claude Code: event -> [{matcher, hooks: [handler]}]; others: event -> [handler]
+    doc: str
+
+    def handler(self, event: EventSpec, command: str) -> dict[str, Any]:
+        """The hook entry we write for ``event`` (for Claude Code: inside its matcher group)."""
+        if self.name == "copilot":
+            field = "powershell" if os.name == "nt" else "bash"
+            return {"type": "command", field: command, "timeoutSec": event.timeout}
+        if self.name == "cursor":
+            return {"command": command, "timeout": event.timeout}
+        return {"type": "command", "command": command, "timeout": event.timeout}
+
+    def entry(self, event: EventSpec, command: str) -> dict[str, Any]:
+        """What goes into the event's list: the handler, or (Claude Code) a group holding it."""
+        if not self.nested:
+            return self.handler(event, command)
+        group: dict[str, Any] = {}
+        if event.matcher is not None:
+            group["matcher"] = event.matcher
+        group["hooks"] = [self.handler(event, command)]
+        return group
+
+    def scope_file(self, scope: str, root: Path) -> Path:
+        """The settings file of ``scope`` (:class:`ValueError` naming the scopes it has)."""
+        if scope not in self.files:
+            have = ", ".join(self.files)
+            raise ValueError(f"{self.title} has no {scope} scope; its scopes are: {have}")
+        return self.files[scope](root)
+
+
+def _home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def _copilot_home() -> Path:
+    given = os.environ.get("COPILOT_HOME")
+    return Path(given).expanduser() if given else _home() / ".copilot"
+
+
+CLAUDE = AgentSpec(
+    name="claude-code", title="Claude Code",
+    files={"local": lambda r: r / ".claude" / "settings.local.json",
+           "project": lambda r: r / ".claude" / "settings.json",
+           "user": lambda r: _home() / ".claude" / "settings.json"},
+    events=(EventSpec("UserPromptSubmit", 10),
+            EventSpec("SessionStart", 15, matcher="startup|resume|clear|compact"),
+            EventSpec("PreCompact", 60), EventSpec("SessionEnd", 60)),
+    jsonc=False, skeleton="{\n}\n", command_fields=("command",), nested=True,
+    doc="https://docs.claude.com/en/docs/claude-code/hooks")
+
+CURSOR = AgentSpec(
+    name="cursor", title="Cursor",
+    files={"project": lambda r: r / ".cursor" / "hooks.json",
+           "user": lambda r: _home() / ".cursor" / "hooks.json"},
+    events=(EventSpec("beforeSubmitPrompt", 10), EventSpec("sessionStart", 15),
+            EventSpec("preCompact", 60), EventSpec("sessionEnd", 60)),
+    jsonc=True, skeleton='{\n  "version": 1\n}\n', command_fields=("command",), nested=False,
+    doc="https://cursor.com/docs/agent/hooks")
+
+COPILOT = AgentSpec(
+    name="copilot", title="GitHub Copilot",
+    files={"project": lambda r: r / ".github" / "hooks" / "ctxsteward.json",
+           "user": lambda r: _copilot_home() / "hooks" / "ctxsteward.json"},
+    events=(EventSpec("sessionStart", 15), EventSpec("userPromptSubmitted", 10),
+            EventSpec("preCompact", 60), EventSpec("sessionEnd", 60)),
+    jsonc=False, skeleton='{\n  "version": 1\n}\n',
+    command_fields=("bash", "command", "powershell"), nested=False,
+    doc="https://docs.github.com/en/copilot/reference/hooks-reference")
+
+SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT)}
+DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project"}
+
+# Our command lines end with "hook EVENT --agent AGENT" (the runtime's contract) after an
+# executable that names us: that is how an entry is recognised as ours, whatever path it has.
+_OURS = re.compile(r"(?:^|\s)hook\s+(?P<event>[A-Za-z]+)\s+--agent\s+(?P<agent>[a-z-]+)\s*$")
+
+
+def recognise(command: object) -> tuple[str, str] | None:
+    """(event, agent) of one of our command lines, or None for anyone else's."""
+    if not isinstance(command, str):
+        return None
+    m = _OURS.search(command)
+    head = command[:m.start()] if m else ""
+    if m is None or not ("ctxsteward" in head or "server.cli" in head):
+        return None
+    return m.group("event"), m.group("agent")
+
+
+def executable() -> list[str]:
+    """The program the installed hooks run, as an absolute path that works without our venv on
+    PATH: the ``ctxsteward`` script being run (its ``#!`` names its own interpreter), else the
+    one beside this interpreter, else this interpreter in isolated mode (``-I``: the project's
+    own folder on ``sys.path`` could hide our package) with ``-m server.cli``."""
+    name = "ctxsteward.exe" if os.name == "nt" else "ctxsteward"
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if argv0 is not None and argv0.name == name and argv0.is_file():
+        return [os.path.abspath(argv0)]
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return [str(beside)]
+    return [sys.executable, "-I", "-m", "server.cli"]
+
+
+def command_line(prefix: list[str], event: str, agent: str) -> str:
+    """The shell command an agent runs for ``event``: ``<executable> hook EVENT --agent A``,
+    quoted for a POSIX shell (PowerShell's call operator on Windows)."""
+    if os.name == "nt":
+        exe = " ".join("'" + p.replace("'", "''") + "'" for p in prefix)
+        return f"& {exe} hook {event} --agent {agent}"
+    return shlex.join([*prefix, "hook", event, "--agent", agent])
+
+
+def program_of(command: str) -> str | None:
+    """The program a command line starts (its first word), or None when it cannot be split."""
+    text = command[2:] if command.startswith("& ") else command
+    try:
+        words = shlex.split(text, posix=os.name != "nt")
+    except ValueError:
+        return None
+    return words[0].strip("'") if words else None

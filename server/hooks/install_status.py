@@ -1,0 +1,171 @@
+"""``ctxsteward hooks status``: which of our hooks are installed in which file, whether the
+program each runs still exists, and when each last ran.
+
+When a hook last ran comes from ``.ctxsteward/hooks/runs.json`` in the workspace, which the hook
+runtime keeps: ``{"<agent> <EVENT>": {"at": ISO 8601 UTC, "ok": bool, "ms": int}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from analyzers.confine import read_bytes_inside, resolve_inside
+from server.hooks.install import (
+    InstallRefused,
+    ours,
+    parse_settings,
+    read_settings,
+    spec_of,
+)
+from server.hooks.install_agents import SPECS, AgentSpec, program_of, recognise
+
+RUNS_FILE = ".ctxsteward/hooks/runs.json"
+
+
+class LastRun(BaseModel):
+    """The hook's last run, as the runtime recorded it."""
+
+    at: str
+    ok: bool
+    ms: int
+
+
+class HookState(BaseModel):
+    """One event of one agent in one settings file."""
+
+    event: str
+    installed: bool
+    command: str | None = None
+    program: str | None = None
+    program_exists: bool | None = None
+    last_run: LastRun | None = None
+
+
+class ScopeState(BaseModel):
+    """One settings file of an agent."""
+
+    scope: str
+    file: str
+    exists: bool
+    problem: str | None = None  # why the file could not be read (then ``hooks`` says nothing)
+    hooks: list[HookState]
+
+
+class AgentState(BaseModel):
+    """Every settings file of an agent."""
+
+    agent: str
+    scopes: list[ScopeState]
+
+
+class HooksStatus(BaseModel):
+    """``hooks status --json``."""
+
+    root: str
+    runs_file: str
+    runs_problem: str | None = None
+    agents: list[AgentState]
+
+
+def read_runs(root: Path) -> tuple[dict[str, LastRun], str | None]:
+    """The runtime's record of runs by ``"<agent> <EVENT>"``, and a problem reading it."""
+    data = read_bytes_inside(root, RUNS_FILE, limit=1 << 20)
+    if data is None:
+        return {}, None
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        return {}, f"{RUNS_FILE} is not JSON ({e})"
+    if not isinstance(raw, dict):
+        return {}, f"{RUNS_FILE} is not an object"
+    runs = {}
+    for key, value in raw.items():
+        try:
+            runs[key] = LastRun.model_validate(value)
+        except ValueError:
+            continue  # one bad record hides only itself
+    return runs, None
+
+
+def _program_exists(program: str | None) -> bool | None:
+    if program is None:
+        return None
+    if os.sep in program or (os.altsep and os.altsep in program):
+        return os.path.isfile(program) and os.access(program, os.X_OK)
+    return shutil.which(program) is not None
+
+
+def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRun]) -> ScopeState:
+    path = spec.scope_file(scope, root)
+    home = Path(os.path.expanduser("~"))
+    if scope == "user":
+        label = (f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home)
+                 else str(path))
+    else:
+        label = os.path.relpath(path, root).replace(os.sep, "/")
+    state = ScopeState(scope=scope, file=label, exists=path.exists(), hooks=[])
+    if scope != "user" and path.exists() and resolve_inside(root, path) is None:
+        state.problem = "it is a symlink to a place outside the workspace: not read"
+        return state
+    try:
+        text = read_settings(path, label)
+        found = ours(spec, parse_settings(spec, text, label)) if text is not None else []
+    except InstallRefused as e:
+        state.problem = str(e).replace("; nothing was written", "").replace(
+            " (nothing was written)", "")
+        return state
+    for ev in spec.events:
+        mine = [h for h in found if recognise(h.command.value) == (ev.name, spec.name)]
+        command = mine[0].command.value if mine else None
+        program = program_of(command) if command else None
+        state.hooks.append(HookState(
+            event=ev.name, installed=bool(mine), command=command, program=program,
+            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}")))
+    return state
+
+
+def status(root: Path, agent: str | None = None, scope: str | None = None) -> HooksStatus:
+    """The status of every agent's hooks (or ``agent``'s), in every scope (or ``scope``)."""
+    runs, problem = read_runs(root)
+    agents = []
+    for spec in [spec_of(agent)] if agent else list(SPECS.values()):
+        if scope is not None and agent is not None:
+            try:
+                spec.scope_file(scope, root)
+            except ValueError as e:
+                raise InstallRefused(str(e)) from e
+        scopes = [s for s in spec.files if scope is None or s == scope]
+        agents.append(AgentState(agent=spec.name,
+                                 scopes=[_scope_state(spec, s, root, runs) for s in scopes]))
+    return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem, agents=agents)
+
+
+def status_text(report: HooksStatus) -> str:
+    """The report for a person."""
+    lines = []
+    if report.runs_problem:
+        lines.append(f"(last runs unknown: {report.runs_problem})")
+    for agent in report.agents:
+        lines.append(agent.agent)
+        for s in agent.scopes:
+            n = sum(h.installed for h in s.hooks)
+            what = (s.problem if s.problem else "no file" if not s.exists
+                    else f"{n} of {len(s.hooks)} hooks installed")
+            lines.append(f"  {s.scope:<8} {s.file}: {what}")
+            for h in s.hooks:
+                if not h.installed:
+                    continue
+                ran = ("never ran" if h.last_run is None else
+                       f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
+                       f"{h.last_run.ms} ms)")
+                exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
+                lines.append(f"    {h.event:<20} {ran}{exists}")
+            programs = sorted({h.program for h in s.hooks if h.installed and h.program})
+            for p in programs:
+                lines.append(f"    runs {p}")
+    return "\n".join(lines)
