@@ -230,7 +230,8 @@ def install_text(spec: AgentSpec, text: str, label: str,
 
 
 def uninstall_text(spec: AgentSpec, text: str, label: str) -> tuple[str, list[str]]:
-    """``text`` without our entries (an event list they leave empty goes too)."""
+    """``text`` without our entries. An event list, or a ``hooks`` object, that held only ours
+    goes too: no one else's content was in it."""
     actions: list[str] = []
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
@@ -248,12 +249,18 @@ def uninstall_text(spec: AgentSpec, text: str, label: str) -> tuple[str, list[st
             assert h.inner is not None
             text = sf.remove_item(text, h.inner, h.inner_index)
             emptied = False
-        if emptied:
-            hooks = parse_settings(spec, text, label).get("hooks")
+        if emptied:  # the list held only ours: it goes, and so does a hooks object left empty
+            doc = parse_settings(spec, text, label)
+            hooks = doc.get("hooks")
             assert hooks is not None
             index = hooks.member_index(h.event)
             if index is not None and hooks.members[index].value.items == []:
                 text = sf.remove_member(text, hooks, index)
+                if len(hooks.members) == 1:
+                    doc = parse_settings(spec, text, label)
+                    at = doc.member_index("hooks")
+                    if at is not None and doc.members[at].value.value == {}:
+                        text = sf.remove_member(text, doc, at)
         actions.append(f"removed {h.event}")
     return text, actions
 

@@ -1,0 +1,293 @@
+"""``ctxsteward hooks install|uninstall|status``, run as the real CLI in real repositories.
+
+Settings files that already hold other tools' hooks, other settings, comments and odd formatting
+come back byte for byte after install + uninstall; a second install changes nothing; a stale
+executable path is updated where it stands; --dry-run writes nothing; a broken file is refused
+and left alone; the backup holds the old text; the installed command line starts our CLI from
+another folder with a minimal PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo, run_cli, snapshot
+
+from analyzers import __version__
+
+BACKUP = ".ctxsteward-backup"
+
+CLAUDE_OTHER = """{
+    "permissions": {"allow": ["Bash(npm test)"]},
+    "model": "opus",
+    "hooks": {
+        "Stop": [{"hooks": [{"type": "command", "command": "say done"}]}],
+        "UserPromptSubmit": [
+            {"hooks": [{"type": "command", "command": "/usr/local/bin/prompt-guard"}]}
+        ]
+    }
+}
+"""
+
+# Cursor's hooks.json with comments, a trailing comma, tabs and CRLF line endings.
+CURSOR_ODD = ('{\r\n\t// team hooks: keep this\r\n\t"version": 1,\r\n\t"hooks": {\r\n'
+              '\t\t"afterFileEdit": [ { "command": "./hooks/format.sh" } ], /* formatter */\r\n'
+              '\t\t"sessionStart": [\r\n\t\t\t{ "command": "./hooks/banner.sh", "timeout": 3 },\r\n'
+              '\t\t],\r\n\t},\r\n}\r\n')
+
+
+def _home(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "COPILOT_HOME": str(home / ".copilot")}
+
+
+def _repo(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
+    return make_repo(tmp_path / "repo", {"README.md": "# r\n", **(files or {})})
+
+
+def _cli(root: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("hooks", *args, cwd=root, env=_home(tmp_path))
+
+
+@pytest.mark.parametrize("agent,scope,rel,original", [
+    ("claude-code", "project", ".claude/settings.json", CLAUDE_OTHER),
+    ("claude-code", "local", ".claude/settings.local.json", '{"env": {"A": "1"}}'),
+    ("cursor", "project", ".cursor/hooks.json", CURSOR_ODD),
+    ("copilot", "project", ".github/hooks/ctxsteward.json", None),
+])
+def test_install_reinstall_uninstall_gives_the_file_back(tmp_path: Path, agent: str, scope: str,
+                                                         rel: str, original: str | None) -> None:
+    root = _repo(tmp_path)
+    target = root / rel
+    if original is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(original.encode())
+    r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", scope)
+    assert r.returncode == 0, r.stderr
+    assert f"+++ b/{rel}" in r.stdout and "hook" in r.stdout  # the diff was printed
+    installed = target.read_bytes()
+    backup = target.with_name(target.name + BACKUP)
+    if original is None:
+        assert not backup.exists()
+    else:
+        assert backup.read_bytes() == original.encode()
+        # Everything that was there is still there, byte for byte (a one-line file stays one line).
+        lines = original.splitlines() if "\n" in original.strip() else [original[:-1]]
+        for line in lines:
+            assert line.rstrip(",").encode() in installed
+    again = _cli(root, tmp_path, "install", "--agent", agent, "--scope", scope)
+    assert again.returncode == 0 and "nothing to change" in again.stdout
+    assert "+++" not in again.stdout and target.read_bytes() == installed
+    gone = _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", scope)
+    assert gone.returncode == 0, gone.stderr
+    if original is None:  # our own Copilot file held nothing else: it goes
+        assert not target.exists()
+    else:
+        assert target.read_bytes() == original.encode()
+
+
+def test_ours_among_other_hooks_of_the_same_event(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {".claude/settings.json": CLAUDE_OTHER})
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope",
+                "project").returncode == 0
+    doc = json.loads((root / ".claude/settings.json").read_text())
+    prompt = doc["hooks"]["UserPromptSubmit"]
+    assert prompt[0] == {"hooks": [{"type": "command", "command": "/usr/local/bin/prompt-guard"}]}
+    assert "hook UserPromptSubmit --agent claude-code" in prompt[1]["hooks"][0]["command"]
+    assert list(doc) == ["permissions", "model", "hooks"]
+    assert list(doc["hooks"])[:2] == ["Stop", "UserPromptSubmit"]
+
+
+def test_an_older_executable_path_is_updated_in_place(tmp_path: Path) -> None:
+    old = "/old/venv/bin/ctxsteward hook sessionStart --agent cursor"
+    text = ('{\n  "version": 1,\n  "hooks": {\n    "sessionStart": [\n'
+            f'      {{ "command": "{old}", "timeout": 7 }},\n'
+            '      { "command": "./other.sh" }\n    ]\n  }\n}\n')
+    root = _repo(tmp_path, {".cursor/hooks.json": text})
+    r = _cli(root, tmp_path, "install", "--agent", "cursor")
+    assert r.returncode == 0, r.stderr
+    assert "updated sessionStart" in r.stdout
+    doc = json.loads((root / ".cursor/hooks.json").read_text())
+    first, second = doc["hooks"]["sessionStart"]
+    assert first["timeout"] == 7 and first["command"] != old  # same place, the user's timeout kept
+    assert first["command"].endswith(" hook sessionStart --agent cursor")
+    assert second == {"command": "./other.sh"}
+    assert f"-      {{ \"command\": \"{old}\"" in r.stdout  # one line changed in the diff
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {".claude/settings.json": CLAUDE_OTHER})
+    before = snapshot(root, ignore=(".git",))
+    r = _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "project",
+             "--dry-run")
+    assert r.returncode == 0 and "+++ b/.claude/settings.json" in r.stdout
+    assert "nothing written" in r.stdout
+    assert snapshot(root, ignore=(".git",)) == before
+
+
+@pytest.mark.parametrize("agent,rel,text,why", [
+    ("claude-code", ".claude/settings.json", '{"hooks": {"Stop": [}}', "cannot be read as JSON"),
+    ("claude-code", ".claude/settings.json", '{\n  // why\n  "model": "opus"\n}\n',
+     "strict JSON"),
+    ("cursor", ".cursor/hooks.json", '{"version": 1, "hooks": []}', '"hooks"'),
+    ("cursor", ".cursor/hooks.json", '{"hooks": {"sessionStart": {"command": "x"}}}',
+     "not a list"),
+    ("cursor", ".cursor/hooks.json", '[1, 2]', "not a JSON object"),
+])
+def test_a_file_we_cannot_read_is_refused_and_left_alone(tmp_path: Path, agent: str, rel: str,
+                                                         text: str, why: str) -> None:
+    root = _repo(tmp_path, {rel: text})
+    before = snapshot(root, ignore=(".git",))
+    r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", "project")
+    assert r.returncode == 2, r.stdout
+    assert why in r.stderr and rel in r.stderr and "Traceback" not in r.stderr
+    r = _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", "project")
+    if "JSON" in why:  # unreadable: refused too; readable but odd: nothing of ours to remove
+        assert r.returncode == 2 and why in r.stderr
+    else:
+        assert r.returncode == 0 and "nothing of ours" in r.stdout
+    assert snapshot(root, ignore=(".git",)) == before
+
+
+def test_a_scope_the_agent_does_not_have_is_named(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    for agent, have in (("cursor", "project, user"), ("copilot", "project, user")):
+        r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", "local")
+        assert r.returncode == 2 and f"has no local scope; its scopes are: {have}" in r.stderr
+        r = _cli(root, tmp_path, "status", "--agent", agent, "--scope", "local")
+        assert r.returncode == 2 and "its scopes are" in r.stderr
+    r = _cli(root, tmp_path, "install", "--agent", "windsurf")
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_a_symlink_out_of_the_workspace_is_refused(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / ".claude").symlink_to(outside, target_is_directory=True)
+    r = _cli(root, tmp_path, "install", "--agent", "claude-code")
+    assert r.returncode == 2 and "symlink" in r.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_user_scope_writes_the_agents_own_file_in_home(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    home = Path(_home(tmp_path)["HOME"])
+    before = snapshot(root, ignore=(".git",))
+    for agent, rel in (("claude-code", ".claude/settings.json"), ("cursor", ".cursor/hooks.json"),
+                       ("copilot", ".copilot/hooks/ctxsteward.json")):
+        r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", "user")
+        assert r.returncode == 0, r.stderr
+        assert f"+++ b/~/{rel}" in r.stdout
+        assert "--agent " + agent in (home / rel).read_text()
+    assert snapshot(root, ignore=(".git",)) == before  # nothing in the workspace
+
+
+def test_a_user_file_that_is_a_symlink_keeps_its_link(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    home = Path(_home(tmp_path)["HOME"])
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "claude.json").write_text('{"model": "opus"}\n')
+    (home / ".claude").mkdir()
+    (home / ".claude/settings.json").symlink_to(dotfiles / "claude.json")
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope",
+                "user").returncode == 0
+    assert (home / ".claude/settings.json").is_symlink()
+    assert "hook SessionEnd" in (dotfiles / "claude.json").read_text()
+    assert (dotfiles / ("claude.json" + BACKUP)).read_text() == '{"model": "opus"}\n'
+
+
+def test_status_says_what_is_installed_where_and_when_it_last_ran(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code").returncode == 0
+    runs = root / ".ctxsteward/hooks/runs.json"
+    runs.parent.mkdir(parents=True)
+    runs.write_text(json.dumps({
+        "claude-code UserPromptSubmit": {"at": "2026-12-05T03:04:05Z", "ok": True, "ms": 212},
+        "claude-code PreCompact": {"at": "2026-12-04T22:00:00Z", "ok": False, "ms": 1500},
+        "cursor sessionStart": "not a record"}))
+    r = _cli(root, tmp_path, "status", "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    agents = {a["agent"]: a for a in report["agents"]}
+    assert set(agents) == {"claude-code", "cursor", "copilot"}
+    scopes = {s["scope"]: s for s in agents["claude-code"]["scopes"]}
+    local = scopes["local"]
+    assert local["file"] == ".claude/settings.local.json" and local["exists"]
+    hooks = {h["event"]: h for h in local["hooks"]}
+    assert all(h["installed"] and h["program_exists"] for h in hooks.values())
+    assert hooks["UserPromptSubmit"]["last_run"] == {"at": "2026-12-05T03:04:05Z", "ok": True,
+                                                     "ms": 212}
+    assert hooks["PreCompact"]["last_run"]["ok"] is False
+    assert hooks["SessionEnd"]["last_run"] is None
+    assert not any(h["installed"] for h in scopes["project"]["hooks"])
+    text = _cli(root, tmp_path, "status", "--agent", "claude-code").stdout
+    assert "4 of 4 hooks installed" in text and "last ran 2026-12-05T03:04:05Z (ok, 212 ms)" in text
+    assert "failed, 1500 ms" in text and "never ran" in text
+
+
+def test_status_reports_a_missing_program_and_a_broken_file(tmp_path: Path) -> None:
+    gone = "/nonexistent/venv/bin/ctxsteward hook beforeSubmitPrompt --agent cursor"
+    root = _repo(tmp_path, {
+        ".cursor/hooks.json": json.dumps({"version": 1, "hooks": {
+            "beforeSubmitPrompt": [{"command": gone}]}}),
+        ".claude/settings.json": "{not json"})
+    report = json.loads(_cli(root, tmp_path, "status", "--json").stdout)
+    agents = {a["agent"]: a for a in report["agents"]}
+    cursor = agents["cursor"]["scopes"][0]
+    hook = cursor["hooks"][0]
+    assert hook["installed"] and hook["program_exists"] is False
+    assert hook["program"] == "/nonexistent/venv/bin/ctxsteward"
+    claude = {s["scope"]: s for s in agents["claude-code"]["scopes"]}
+    assert "cannot be read as JSON" in claude["project"]["problem"]
+    text = _cli(root, tmp_path, "status", "--agent", "cursor").stdout
+    assert "MISSING PROGRAM /nonexistent/venv/bin/ctxsteward" in text
+
+
+def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code").returncode == 0
+    doc = json.loads((root / ".claude/settings.local.json").read_text())
+    command = doc["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"]
+    words = shlex.split(command)
+    assert words[-4:] == ["hook", "UserPromptSubmit", "--agent", "claude-code"]
+    program = shlex.join(words[:-4])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # As an agent runs it: a shell, its own folder, a PATH without our virtualenv.
+    r = subprocess.run(["/bin/sh", "-c", f"{program} --version"], cwd=elsewhere,
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"ctxsteward {__version__}"
+
+
+def test_without_our_script_the_interpreter_runs_the_module_isolated(tmp_path: Path) -> None:
+    from server.hooks import install_agents
+
+    saved = sys.argv[0]
+    try:
+        sys.argv[0] = "/somewhere/else/pytest"
+        prefix = install_agents.executable()
+    finally:
+        sys.argv[0] = saved
+    assert Path(prefix[0]).name.startswith(("ctxsteward", "python"))
+    if prefix[-1] == "server.cli":  # the -m fallback must not import a "server" package in cwd
+        assert prefix[1] == "-I"
+    project = tmp_path / "proj"
+    (project / "server" / "cli").mkdir(parents=True)
+    for init in ("server/__init__.py", "server/cli/__init__.py"):
+        (project / init).write_text("")
+    (project / "server/cli/__main__.py").write_text("print('the project, not us')\n")
+    fallback = [sys.executable, "-I", "-m", "server.cli", "--version"]
+    r = subprocess.run(fallback, cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.stdout.strip() == f"ctxsteward {__version__}", r.stdout + r.stderr

@@ -1,0 +1,171 @@
+"""The settings shapes ``hooks install`` relies on, pinned by each agent's documented examples.
+
+Each fixture is an agent's own example configuration (the doc's address above it). The tests
+check that (1) what we write has the documented shape, field for field, (2) installing into the
+documented example keeps its entries as they were and adds ours, and (3) our entries are found
+again by the same reading the agent does (event -> list -> handler -> command).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from server.hooks import install
+from server.hooks.install_agents import SPECS, command_line, recognise
+
+PREFIX = ["/opt/ctx steward/bin/ctxsteward"]  # a space: the command line must quote it
+
+# https://docs.claude.com/en/docs/claude-code/hooks ("Configuration" / "Structure"): matcher
+# groups of command handlers; "timeout" in seconds; matcher omitted for events without one.
+CLAUDE_DOC = """{
+  "hooks": {
+    "PreToolUse": [
+      {
+        "matcher": "Write",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "\\"$CLAUDE_PROJECT_DIR\\"/.claude/hooks/check-style.sh",
+            "timeout": 30
+          }
+        ]
+      }
+    ],
+    "UserPromptSubmit": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/path/to/prompt-validator.py"
+          }
+        ]
+      }
+    ]
+  }
+}
+"""
+
+# https://cursor.com/docs/agent/hooks ("Configuration"): version 1, event -> list of
+# {"command": ...}; "timeout" in seconds.
+CURSOR_DOC = """{
+  "version": 1,
+  "hooks": {
+    "afterFileEdit": [{ "command": "./hooks/format.sh" }],
+    "beforeShellExecution": [{ "command": "./hooks/audit.sh", "timeout": 30 }]
+  }
+}
+"""
+
+# https://docs.github.com/en/copilot/reference/hooks-reference ("Command hooks"): version 1,
+# event -> list of {"type": "command", "bash"/"powershell", "cwd", "env", "timeoutSec"}.
+COPILOT_DOC = """{
+  "version": 1,
+  "hooks": {
+    "preToolUse": [
+      {
+        "type": "command",
+        "bash": "your-bash-command",
+        "powershell": "your-powershell-command",
+        "cwd": "optional/working/directory",
+        "env": { "VAR": "value" },
+        "timeoutSec": 30
+      }
+    ]
+  }
+}
+"""
+
+DOCS = {"claude-code": CLAUDE_DOC, "cursor": CURSOR_DOC, "copilot": COPILOT_DOC}
+
+# The events the runtime answers, as each agent spells them (the contract with `ctxsteward hook`).
+EVENTS = {
+    "claude-code": ["UserPromptSubmit", "SessionStart", "PreCompact", "SessionEnd"],
+    "cursor": ["beforeSubmitPrompt", "sessionStart", "preCompact", "sessionEnd"],
+    "copilot": ["sessionStart", "userPromptSubmitted", "preCompact", "sessionEnd"],
+}
+
+
+def _install(agent: str, text: str) -> str:
+    spec = SPECS[agent]
+    after, _ = install.install_text(spec, text, "settings",
+                                    lambda event: command_line(PREFIX, event, agent))
+    return after
+
+
+@pytest.mark.parametrize("agent", list(DOCS))
+def test_the_documented_example_keeps_its_entries_and_gains_ours(agent: str) -> None:
+    doc = json.loads(DOCS[agent])
+    after = json.loads(_install(agent, DOCS[agent]))
+    for event, entries in doc["hooks"].items():
+        if event not in EVENTS[agent]:
+            assert after["hooks"][event] == entries
+        else:  # the documented entry first, ours after it
+            assert after["hooks"][event][:len(entries)] == entries
+    assert {k: v for k, v in after.items() if k != "hooks"} == {
+        k: v for k, v in doc.items() if k != "hooks"}
+    assert set(EVENTS[agent]) <= set(after["hooks"])
+
+
+def _handlers(agent: str, document: dict, event: str) -> list[dict]:
+    """The handlers the agent runs for ``event``, read the way its reference describes."""
+    entries = document["hooks"][event]
+    if agent == "claude-code":
+        return [h for group in entries for h in group["hooks"]]
+    return entries
+
+
+@pytest.mark.parametrize("agent", list(DOCS))
+def test_our_entries_have_the_documented_shape(agent: str) -> None:
+    after = json.loads(_install(agent, DOCS[agent]))
+    for event in EVENTS[agent]:
+        ours = [h for h in _handlers(agent, after, event)
+                if recognise(h.get("command") or h.get("bash") or "") == (event, agent)]
+        assert len(ours) == 1, event
+        h = ours[0]
+        if agent == "claude-code":
+            assert set(h) == {"type", "command", "timeout"}
+            assert h["type"] == "command" and isinstance(h["timeout"], int)
+            command = h["command"]
+        elif agent == "cursor":
+            assert set(h) == {"command", "timeout"} and isinstance(h["timeout"], int)
+            command = h["command"]
+        else:
+            assert set(h) == {"type", "bash", "timeoutSec"} and h["type"] == "command"
+            command = h["bash"]
+        # The runtime's contract: <executable> hook <EVENT> --agent <AGENT>, quoted for a shell.
+        assert command == f"'{PREFIX[0]}' hook {event} --agent {agent}"
+    if agent != "claude-code":
+        assert after["version"] == 1
+
+
+def test_claude_session_start_covers_every_source_and_others_need_no_matcher() -> None:
+    after = json.loads(_install("claude-code", "{}"))
+    # SessionStart's matcher is tested against "source": startup, resume, clear or compact.
+    (group,) = after["hooks"]["SessionStart"]
+    assert set(group["matcher"].split("|")) == {"startup", "resume", "clear", "compact"}
+    for event in ("UserPromptSubmit", "PreCompact", "SessionEnd"):
+        assert "matcher" not in after["hooks"][event][0]
+
+
+def test_a_new_file_starts_as_the_agent_documents_it(tmp_path: Path) -> None:
+    for agent in DOCS:
+        plan = install.plan_install(agent, "project", tmp_path, PREFIX)
+        assert plan.before is None and plan.after is not None
+        document = json.loads(plan.after)
+        if agent != "claude-code":
+            assert document["version"] == 1  # Cursor and Copilot: "version": 1
+        assert set(document["hooks"]) == set(EVENTS[agent])
+    assert SPECS["copilot"].scope_file("project", tmp_path) == (
+        tmp_path / ".github/hooks/ctxsteward.json")  # one of the .github/hooks/*.json it loads
+
+
+def test_what_is_ours_is_told_by_the_command_line() -> None:
+    assert recognise("/x/bin/ctxsteward hook SessionEnd --agent cursor") == ("SessionEnd", "cursor")
+    assert recognise("'/a b/python' -I -m server.cli hook SessionStart --agent claude-code") == (
+        "SessionStart", "claude-code")
+    assert recognise("/usr/bin/other-tool hook SessionEnd --agent cursor") is None
+    assert recognise("ctxsteward hook SessionEnd --agent cursor && rm -rf x") is None
+    assert recognise(42) is None
