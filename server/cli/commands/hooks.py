@@ -78,6 +78,8 @@ def run_change(args: argparse.Namespace) -> int:
         kept = f"; backup {backup.name} beside it" if backup is not None else ""
         gone = " (the file held nothing else: removed)" if plan.after is None else ""
         emit(f"{plan.label}: {done}{gone}{kept}")
+        if plan.before is None and scope == "local":
+            emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
     return 0
 
 
