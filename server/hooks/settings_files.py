@@ -153,6 +153,8 @@ class _Parser:
             self.skip()
             if self.text.startswith(close, self.pos):
                 break
+            if self.pos >= len(self.text):
+                raise self.fail(f"unexpected end of file (a '{close}' is missing)")
             if node.members or node.items:
                 if not self.text.startswith(",", self.pos):
                     raise self.fail(f"expected ',' or '{close}'")
