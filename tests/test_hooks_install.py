@@ -9,6 +9,7 @@ another folder with a minimal PATH.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -268,6 +269,17 @@ def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path
                        capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"ctxsteward {__version__}"
+    if importlib.util.find_spec("server.cli.commands.hook") is None:
+        return  # the hook runtime is not on this branch: starting the CLI is what we can check
+    # The whole installed command, as Claude Code runs it: its documented input on stdin.
+    prompt = {"session_id": "abc123", "transcript_path": str(tmp_path / "t.jsonl"),
+              "cwd": str(root), "hook_event_name": "UserPromptSubmit",
+              "prompt": "Write a function to calculate the factorial of a number"}
+    r = subprocess.run(["/bin/sh", "-c", command], cwd=root, input=json.dumps(prompt),
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                            "CLAUDE_PROJECT_DIR": str(root)},
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
 
 
 def test_without_our_script_the_interpreter_runs_the_module_isolated(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from server.hooks.install_agents import SPECS, command_line, recognise
 
 PREFIX = ["/opt/ctx steward/bin/ctxsteward"]  # a space: the command line must quote it
 
-# https://docs.claude.com/en/docs/claude-code/hooks ("Configuration" / "Structure"): matcher
-# groups of command handlers; "timeout" in seconds; matcher omitted for events without one.
+# https://docs.claude.com/en/docs/claude-code/hooks ("Configuration" / "Structure", and its
+# project-script and UserPromptSubmit examples): matcher groups of command handlers; "timeout" in
+# seconds; the matcher omitted for events that have none.
 CLAUDE_DOC = """{
   "hooks": {
     "PreToolUse": [
@@ -49,7 +50,8 @@ CLAUDE_DOC = """{
 """
 
 # https://cursor.com/docs/agent/hooks ("Configuration"): version 1, event -> list of
-# {"command": ...}; "timeout" in seconds.
+# {"command": ...} (its afterFileEdit example); a second entry with the per-script "timeout"
+# option (seconds) that the same page lists.
 CURSOR_DOC = """{
   "version": 1,
   "hooks": {

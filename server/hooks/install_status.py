@@ -140,6 +140,8 @@ def status(root: Path, agent: str | None = None, scope: str | None = None) -> Ho
             except ValueError as e:
                 raise InstallRefused(str(e)) from e
         scopes = [s for s in spec.files if scope is None or s == scope]
+        if not scopes:
+            continue  # --scope local without --agent: the agents that have no local scope
         agents.append(AgentState(agent=spec.name,
                                  scopes=[_scope_state(spec, s, root, runs) for s in scopes]))
     return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem, agents=agents)
