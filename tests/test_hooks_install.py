@@ -157,6 +157,16 @@ def test_a_file_we_cannot_read_is_refused_and_left_alone(tmp_path: Path, agent: 
     assert snapshot(root, ignore=(".git",)) == before
 
 
+def test_an_empty_file_is_filled_and_left_empty_by_uninstall(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {".cursor/hooks.json": "\n"})
+    assert _cli(root, tmp_path, "uninstall", "--agent", "cursor").returncode == 0
+    assert (root / ".cursor/hooks.json").read_text() == "\n"
+    assert _cli(root, tmp_path, "install", "--agent", "cursor").returncode == 0
+    doc = json.loads((root / ".cursor/hooks.json").read_text())
+    assert doc["version"] == 1 and len(doc["hooks"]) == 4
+    assert (root / ".cursor/hooks.json.ctxsteward-backup").read_text() == "\n"
+
+
 def test_a_scope_the_agent_does_not_have_is_named(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     for agent, have in (("cursor", "project, user"), ("copilot", "project, user")):

@@ -272,7 +272,8 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
     exe = prefix or executable()
-    after, actions = install_text(spec, spec.skeleton if before is None else before, label,
+    empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
+    after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
                                   lambda event: command_line(exe, event, spec.name))
     return Plan(agent, scope, path, label, before, after, actions)
 
@@ -283,8 +284,9 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     spec = spec_of(agent)
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
-    if before is None:
-        return Plan(agent, scope, path, label, None, None, ["nothing installed: no file"])
+    if before is None or not before.strip():
+        why = "nothing installed: " + ("no file" if before is None else "an empty file")
+        return Plan(agent, scope, path, label, before, before, [why])
     after: str | None
     after, actions = uninstall_text(spec, before, label)
     if spec.name == "copilot" and actions:
