@@ -13,7 +13,7 @@ from server.lsp import instruction_editor as instr
 from server.lsp.args import Located
 from server.lsp.budget_hints import code_lenses
 from server.lsp.budget_hints import inlay_hints as budget_inlay_hints
-from server.lsp.bundle_view import ACTION_KIND, wanted
+from server.lsp.bundle_view import action_kind, wanted
 from server.lsp.commands import SHOW_BUDGET
 from server.lsp.handlers.common import (
     analysis_deps,
@@ -141,8 +141,9 @@ async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams,
         out: list[types.CodeAction] = []
         if wanted(only, types.CodeActionKind.QuickFix.value):
             out.extend(instr.quick_fixes(uri, diags))
-        if wanted(only, ACTION_KIND) and state.root is not None:
-            out.extend(ls.bundles.code_actions(ctx, buf, where, codec))
+        kind = action_kind(only)
+        if kind is not None and state.root is not None:
+            out.extend(ls.bundles.code_actions(ctx, buf, where, codec, kind))
         return out
 
     return await call.run(run, depends_on=analysis_deps(ls, buf))
