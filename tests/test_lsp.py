@@ -233,23 +233,7 @@ async def test_hover_on_markdown_paths_and_imports(client: LanguageClient, repo:
 
 # -- inline budgets -----------------------------------------------------------------------------
 
-async def test_inlay_hints_after_each_top_level_definition(client: LanguageClient,
-                                                           repo: Path) -> None:
-    uri = open_doc(client, repo / "app/greet.py")
-    lines = (repo / "app/greet.py").read_text().splitlines()
-    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(len(lines), 0))))
-    with index_of(repo) as idx:
-        top = [d for d in idx.definitions("app/greet.py") if d.parent is None]
-    assert {d.name for d in top} == {"GREETING", "Greeter", "make_greeter"}
-    assert [(h.position.line, h.position.character, h.label) for h in hints] == [
-        (d.name_line - 1, len(lines[d.name_line - 1]), f"{d.tokens:,} tokens") for d in top]
-    # Only the requested range.
-    g = next(d for d in top if d.name == "Greeter")
-    some = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=doc(uri), range=types.Range(start=pos(g.name_line - 1, 0),
-                                                   end=pos(g.name_line, 0))))
-    assert [h.label for h in some] == [f"{g.tokens:,} tokens"]
+# Inlay hints: tests/test_lsp_inlay_hints.py.
 
 
 async def test_code_lens_shows_the_file_total(client: LanguageClient, repo: Path) -> None:
