@@ -398,3 +398,34 @@ async def test_the_current_bundle_follows_the_index(client: LanguageClient, repo
 
 async def _current_is(client: LanguageClient, want: dict[str, Any]) -> bool:
     return await command(client, "ctxsteward.currentBundle", {}) == want
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+async def test_the_hover_names_the_difference_with_the_bundle_row(client: LanguageClient,
+                                                                  repo: Path) -> None:
+    """The hover shows the file's own tokens; the bundle row counts the item as rendered, with
+    its heading and code fence: the hover names both figures and the difference."""
+    bundle = await command(client, "ctxsteward.suggestBundle",
+                           {"uri": (repo / "app/greet.py").as_uri()})
+    item = next(i for i in bundle["items"] if i["path"] == "app/greet.py")
+    assert item["granularity"] == "file"
+    with Index(repo, Settings()) as idx:
+        whole = idx.files()["app/greet.py"].tokens
+    assert item["tokens"] > whole  # the heading costs something
+    uri = open_doc(client, repo / "app/greet.py")
+    line = line_of(GREET, "def make_greeter")
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=6)))
+    assert hover is not None
+    md = hover.contents.value
+    assert f"file {whole:,} tokens" in md
+    assert (f"In the context bundle: **{item['tokens']:,} tokens**, the whole file's {whole:,}"
+            f" + {item['tokens'] - whole:,} for its heading and code fence") in md
+    # A file the bundle does not hold gets no such line.
+    await command(client, "ctxsteward.removeFromBundle", {"uri": uri})
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=6)))
+    assert hover is not None and "In the context bundle" not in hover.contents.value

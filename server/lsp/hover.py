@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.positions import Position, Range
+from analyzers.results import BundleItem
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
 from server.lsp.positions import split_lines
@@ -50,9 +52,11 @@ def _tokens(state: ServerState, raw: int) -> str:
 
 
 def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
-          at: Position, *, stale_ok: bool = False) -> HoverAnswer | None:
+          at: Position, *, stale_ok: bool = False,
+          bundled: Mapping[str, BundleItem] | None = None) -> HoverAnswer | None:
     """The hover at ``at`` (core) of ``text``, the document ``uri`` (``stale_ok``: from the
-    facts of an earlier version of the buffer, during an edit burst)."""
+    facts of an earlier version of the buffer, during an edit burst; ``bundled``: the current
+    bundle's items by path, whose figures the hover relates to the file's)."""
     facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
     if facts is None:
         return None
@@ -68,7 +72,8 @@ def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, tex
     if here is not None:
         w = word_at(lines[row], col)
         start, end = (w[1], w[2]) if w else (col, col)
-        md = _describe(state, index, [(facts.path, here)], facts, defined_here=True)
+        md = _describe(state, index, [(facts.path, here)], facts, defined_here=True,
+                       bundled=bundled)
         return HoverAnswer(md, line, start, end)
     w = word_at(lines[row], col)
     if w is None:
@@ -77,8 +82,8 @@ def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, tex
     candidates = _candidates(index, facts, word, ctx)
     if not candidates:
         return None
-    return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False),
-                       line, start, end)
+    return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False,
+                                 bundled=bundled), line, start, end)
 
 
 def _candidates(index: Index | None, facts: DocFacts, word: str, ctx: JobContext
@@ -103,8 +108,26 @@ def _candidates(index: Index | None, facts: DocFacts, word: str, ctx: JobContext
     return local + sorted(others, key=rank)
 
 
+def bundle_note(state: ServerState, item: BundleItem, file_tokens: int | None) -> str:
+    """How the current bundle's item of a file relates to the file's own figure: the bundle
+    counts each item as rendered, its heading and code fence included."""
+    n = item.tokens
+    if item.granularity == "file" and file_tokens is not None:
+        whole = state.scaled(file_tokens)
+        extra = n - whole
+        if extra >= 0:
+            return (f"In the context bundle: **{n:,} tokens**, the whole file's {whole:,}"
+                    f" + {extra:,} for its heading and code fence")
+        return f"In the context bundle: **{n:,} tokens** as rendered (values masked)"
+    shown = {"symbols": "its relevant definitions", "skeleton": "a skeleton (signatures only)",
+             "focused": "focused (the definition whole, signatures of the rest)"}
+    return (f"In the context bundle: **{n:,} tokens** as "
+            f"{shown.get(item.granularity, item.granularity)}, heading and code fence included")
+
+
 def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, Definition]],
-              facts: DocFacts, *, defined_here: bool) -> str:
+              facts: DocFacts, *, defined_here: bool,
+              bundled: Mapping[str, BundleItem] | None = None) -> str:
     out: list[str] = []
     window = state.window_label()
     file_tokens: dict[str, int | None] = {facts.path: facts.tokens}
@@ -128,6 +151,9 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
     if len(cands) > MAX_CANDIDATES:
         out.append(f"…and {len(cands) - MAX_CANDIDATES} more definitions with this name")
     partners_of = cands[0][0]
+    item = (bundled or {}).get(partners_of)
+    if item is not None:
+        out.append(bundle_note(state, item, file_tokens.get(partners_of)))
     if index is not None:
         partners = index.co_changes(partners_of)[:CO_CHANGE_PARTNERS]
         if partners:

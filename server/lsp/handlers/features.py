@@ -51,8 +51,10 @@ async def hover(ls: StewardLanguageServer,
         if text is None:
             return None
         lines = split_lines(text)
+        current = ls.bundles.result  # a read is atomic; the hover relates its figures
+        bundled = {i.path: i for i in current.bundle.items} if current is not None else None
         ans = hover_answer(state, ctx, buf, uri, text, from_lsp(lines, position, codec),
-                           stale_ok=stale_ok)
+                           stale_ok=stale_ok, bundled=bundled)
         if ans is None:
             loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
             if loaded is None:
