@@ -4,6 +4,7 @@ repositories built here. Expected numbers come from the index and analysers, nev
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,16 @@ async def test_hover_on_a_definition(client: LanguageClient, repo: Path) -> None
     assert f"Defined here `app/greet.py:{d.start_line}`–{d.end_line}" in md
     assert f"file {file_tokens(repo, 'app/greet.py'):,} tokens" in md
     # main.py changed together with greet.py in every commit touching it.
-    assert "Changes with: `app/main.py` (3×)" in md
+    with index_of(repo) as idx:
+        partners = {c.path: c for c in idx.co_changes("app/greet.py")}
+    main = partners["app/main.py"]
+    assert main.together == max(c.together for c in partners.values())
+    changes = next(p for p in md.split("\n\n") if p.startswith("Changes with: "))
+    assert changes.startswith(f"Changes with: `app/main.py` ({main.together}), ")
+    assert changes.endswith(f" — commits that changed both, of {main.seed_commits} that changed "
+                            "`app/greet.py`")
+    counts = [int(n) for n in re.findall(r"` \((\d+)\)", changes)]
+    assert counts == sorted(counts, reverse=True) and len(counts) == 3  # most first
     assert hover.range.start == pos(line, col + 4)
     assert hover.range.end == pos(line, col + 4 + len("make_greeter"))
 

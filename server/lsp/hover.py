@@ -3,7 +3,6 @@ on a path or an ``@import`` in Markdown, whether it exists and what it costs."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from analyzers.app.paths import Secrets
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
+from analyzers.indexing.lookup import Use, receiver_before, resolve
 from analyzers.positions import Position, Range
 from analyzers.results import BundleItem
 from analyzers.syntax import Definition
@@ -79,33 +79,20 @@ def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, tex
     if w is None:
         return None
     word, start, end = w
-    candidates = _candidates(index, facts, word, ctx)
+    candidates = _candidates(index, facts, word, receiver_before(lines[row], start), line, ctx)
     if not candidates:
         return None
     return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False,
                                  bundled=bundled), line, start, end)
 
 
-def _candidates(index: Index | None, facts: DocFacts, word: str, ctx: JobContext
-                ) -> list[tuple[str, Definition]]:
-    """Definitions named ``word``: this file's (from its current text) first, then the files it
-    imports, then its folder, then the rest."""
-    local = [(facts.path, d) for d in facts.definitions if d.name == word]
-    if index is None:
-        return local
+def _candidates(index: Index | None, facts: DocFacts, word: str, receiver: str | None,
+                line: int, ctx: JobContext) -> list[tuple[str, Definition]]:
+    """Definitions ``word`` (written after ``receiver``, if any, on core ``line``) may refer
+    to, best first: through this file's scope and imports, then by name
+    (:func:`analyzers.indexing.lookup.resolve`; this file's from its current text)."""
     ctx.check()
-    others = [(p, d) for p, d in index.definitions_named(word) if p != facts.path]
-    if not others:
-        return local
-    imported = set(index.imports_of(facts.path))
-    folder = posixpath.dirname(facts.path)
-
-    def rank(item: tuple[str, Definition]) -> tuple[int, str, int]:
-        p, d = item
-        tier = 1 if p in imported else 2 if posixpath.dirname(p) == folder else 3
-        return tier, p, d.start_line
-
-    return local + sorted(others, key=rank)
+    return resolve(index, Use(facts.path, word, line, receiver), facts.definitions)
 
 
 def bundle_note(state: ServerState, item: BundleItem, file_tokens: int | None) -> str:
@@ -155,13 +142,22 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
     if item is not None:
         out.append(bundle_note(state, item, file_tokens.get(partners_of)))
     if index is not None:
-        partners = index.co_changes(partners_of)[:CO_CHANGE_PARTNERS]
-        if partners:
-            listed = ", ".join(f"`{c.path}` ({c.together}×)" for c in partners)
-            out.append(f"Changes with: {listed}")
+        out.extend(_changes_with(index, partners_of))
     if facts.source == "buffer":
         out.append("_counted from the editor's text (unsaved, or not in the index)_")
     return "\n\n".join(out)
+
+
+def _changes_with(index: Index, path: str) -> list[str]:
+    """The files most often changed in the same commits as ``path``, most first, with what the
+    count means."""
+    partners = sorted(index.co_changes(path), key=lambda c: (-c.together, -c.weight, c.path))
+    if not partners:
+        return []
+    listed = ", ".join(f"`{c.path}` ({c.together})" for c in partners[:CO_CHANGE_PARTNERS])
+    of = partners[0].seed_commits
+    return [f"Changes with: {listed} — commits that changed both, of {of:,} that changed "
+            f"`{path}`"]
 
 
 # -- Markdown paths -----------------------------------------------------------------------------
