@@ -4,7 +4,7 @@ on a path or an ``@import`` in Markdown, whether it exists and what it costs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.indexing.lookup import Use, receiver_before, resolve
+from analyzers.instructions.paths import Resolved
 from analyzers.positions import Position, Range
 from analyzers.results import BundleItem
 from analyzers.syntax import Definition
@@ -23,6 +24,9 @@ from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
 MAX_CANDIDATES = 3
+# The Markdown path reference at (0-based line, code-point column), with a path found there
+# that the file's references do not hold, resolved as links and diagnostics resolve it.
+PathAt = Callable[[int, int, str | None], Resolved | None]
 CO_CHANGE_PARTNERS = 3
 
 
@@ -53,10 +57,12 @@ def _tokens(state: ServerState, raw: int) -> str:
 
 def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
           at: Position, *, stale_ok: bool = False,
-          bundled: Mapping[str, BundleItem] | None = None) -> HoverAnswer | None:
+          bundled: Mapping[str, BundleItem] | None = None,
+          path_at: PathAt | None = None) -> HoverAnswer | None:
     """The hover at ``at`` (core) of ``text``, the document ``uri`` (``stale_ok``: from the
     facts of an earlier version of the buffer, during an edit burst; ``bundled``: the current
-    bundle's items by path, whose figures the hover relates to the file's)."""
+    bundle's items by path, whose figures the hover relates to the file's; ``path_at``: the
+    Markdown path reference at a place, as document links and diagnostics resolve it)."""
     facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
     if facts is None:
         return None
@@ -65,7 +71,7 @@ def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, tex
     if not 0 <= row < len(lines):
         return None
     if facts.lang == "markdown" or facts.path.lower().endswith((".md", ".mdc")):
-        return _markdown_path_hover(state, facts, lines[row], line, col)
+        return _markdown_path_hover(state, facts, lines[row], line, col, path_at)
     ctx.check()
     here = definition_at(facts.definitions, lines, row, col)
     index = state.index()
@@ -184,26 +190,46 @@ def _path_under_cursor(line: str, col: int) -> tuple[str, int, int, bool] | None
     return None
 
 
-def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: int, col: int
-                         ) -> HoverAnswer | None:
+def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: int, col: int,
+                         path_at: PathAt | None) -> HoverAnswer | None:
+    """The hover on a path in Markdown: the reference under the cursor resolved by
+    ``path_at`` (the one resolution of document links and the CS001 check: next to the file, at
+    the root, inline code by the end of a workspace path), counted only when the path-safety
+    rule lets it be read."""
     hit = _path_under_cursor(text, col)
-    if hit is None:
-        return None
-    target, start, end, is_import = hit
-    if re.match(r"^[a-zA-Z][\w+.-]*:", target) or target.startswith("#"):
+    written = hit[0] if hit is not None else None
+    if written is not None and (re.match(r"^[a-zA-Z][\w+.-]*:", written)
+                                or written.startswith("#")):
         return None  # a URL or an anchor
+    found = path_at(line - 1, col, written and written.split("#", 1)[0]) \
+        if path_at is not None else None
+    if found is not None:
+        loc = found.ref.loc
+        target, is_import = found.ref.path, found.ref.kind == "import"
+        start, end = (loc.col, loc.end_col) if loc.line == loc.end_line == line - 1 and \
+            loc.end_col > loc.col else (hit[1], hit[2]) if hit is not None else (col, col)
+    elif hit is not None:
+        target, start, end, is_import = hit
+    else:
+        return None
     target = target.split("#", 1)[0]
     if not target:
         return None
     shown = ("@" if is_import else "") + target
-    found = _resolve(state, facts.path, target)
+    located = _resolve(state, facts.path, target)
+    if found is not None and not isinstance(located, RequestError):
+        located = None if found.target is None else _resolve(state, facts.path,
+                                                             "/" + found.target)
     window = state.window_label()
-    if isinstance(found, RequestError):
-        return HoverAnswer(f"`{shown}` · **not read or counted**: {found}", line, start, end)
-    if found is None:
-        where = "next to this file and at the workspace root"
+    if isinstance(located, RequestError):
+        return HoverAnswer(f"`{shown}` · **not read or counted**: {located}", line, start, end)
+    if located is None:
+        where = "next to this file" if is_import else \
+            "next to this file and at the workspace root" if found is None or \
+            found.ref.kind == "link" else \
+            "next to this file, at the workspace root and as the end of a workspace path"
         return HoverAnswer(f"`{shown}` · **does not exist** (looked {where})", line, start, end)
-    full, rel = found
+    full, rel = located
     index = state.index()
     name = f"`{rel}`"
     if full.is_dir():

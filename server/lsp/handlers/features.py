@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from analyzers.instructions.paths import Resolved
 from analyzers.secrets import redact
 from server.lsp import instruction_editor as instr
 from server.lsp.args import Located
@@ -53,8 +54,14 @@ async def hover(ls: StewardLanguageServer,
         lines = split_lines(text)
         current = ls.bundles.result  # a read is atomic; the hover relates its figures
         bundled = {i.path: i for i in current.bundle.items} if current is not None else None
+
+
+        def path_at(line: int, character: int, written: str | None) -> Resolved | None:
+            return instr.path_reference(ls.checks, ctx, uri, text, line, character, written,
+                                        buffer=buf is not None)
+
         ans = hover_answer(state, ctx, buf, uri, text, from_lsp(lines, position, codec),
-                           stale_ok=stale_ok, bundled=bundled)
+                           stale_ok=stale_ok, bundled=bundled, path_at=path_at)
         if ans is None:
             loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
             if loaded is None:
