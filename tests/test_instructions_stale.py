@@ -19,6 +19,8 @@ from lsp_client import indexed, open_doc, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from analyzers.instructions import CheckView, document_links
+
 MAKEFILE = """.PHONY: test build lint
 GOLANGCI_LINT = golangci-lint
 
@@ -87,6 +89,16 @@ def test_a_typo_gets_a_close_path_quick_fix(tmp_path: Path) -> None:
         fixed = apply_fix(fixed, d)
     assert fixed == claude.replace("helper.py", "helpers.py").replace("view.py", "views.py")
     assert of(recheck(root, "CLAUDE.md", fixed), "CS001") == []
+
+
+def test_a_name_ending_several_paths_resolves_to_the_shallowest(tmp_path: Path) -> None:
+    claude = "The API is in `client.py`.\n"
+    root = make_repo(tmp_path / "r", {"tests/deep/client/client.py": "x = 1\n",
+                                      "pkg/client.py": "y = 2\n", "zzz/client.py": "z = 3\n",
+                                      "CLAUDE.md": claude})
+    # Not whichever the set of files yields first: the shallowest, then by name.
+    assert [lk.target for lk in document_links(CheckView(root), "CLAUDE.md")] == [
+        "pkg/client.py"]
 
 
 # -- the editor: hover, links and diagnostics agree -------------------------------------------

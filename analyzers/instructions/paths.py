@@ -82,7 +82,10 @@ def _by_suffix(ws: CheckView, p: str) -> str | None:
     if p.startswith("../") or p == ".":
         return None
     p = p.removeprefix("./")
-    for q in ws.by_name().get(posixpath.basename(p), []):
+    # The shallowest path ending with it, then the first by name: the same answer every run
+    # (the workspace's files are a set).
+    for q in sorted(ws.by_name().get(posixpath.basename(p), []),
+                    key=lambda q: (q.count("/"), q)):
         if q == p or q.endswith("/" + p):
             return q
     return None
