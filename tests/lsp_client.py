@@ -24,7 +24,8 @@ def server_command() -> list[str]:
 
 
 def capabilities(*, inlay_hints: bool = True, progress: bool = True,
-                 watchers: bool = True) -> types.ClientCapabilities:
+                 watchers: bool = True, refresh: bool = False) -> types.ClientCapabilities:
+    """A client's capabilities (``refresh``: it takes inlay hint and code lens refreshes)."""
     return types.ClientCapabilities(
         text_document=types.TextDocumentClientCapabilities(
             hover=types.HoverClientCapabilities(
@@ -38,6 +39,8 @@ def capabilities(*, inlay_hints: bool = True, progress: bool = True,
                 dynamic_registration=watchers),
             configuration=True,
             execute_command=types.ExecuteCommandClientCapabilities(),
+            code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=refresh),
+            inlay_hint=types.InlayHintWorkspaceClientCapabilities(refresh_support=refresh),
         ),
         window=types.WindowClientCapabilities(work_done_progress=progress),
     )
@@ -53,13 +56,15 @@ async def start(root: Path, *, options: dict[str, Any] | None = None,
     def register(params: types.RegistrationParams) -> None:
         client.registrations.extend(params.registrations)  # type: ignore[attr-defined]
 
+    client.refreshes = []  # type: ignore[attr-defined]  # the views the server asked to refresh
+
     @client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
     def inlay_refresh(params: Any) -> None:
-        return None
+        client.refreshes.append("inlayHint")  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def lens_refresh(params: Any) -> None:
-        return None
+        client.refreshes.append("codeLens")  # type: ignore[attr-defined]
 
     await client.initialize_session(types.InitializeParams(
         capabilities=caps or capabilities(),

@@ -4,6 +4,7 @@ repositories built here. Expected numbers come from the index and analysers, nev
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,16 @@ async def test_hover_on_a_definition(client: LanguageClient, repo: Path) -> None
     assert f"Defined here `app/greet.py:{d.start_line}`–{d.end_line}" in md
     assert f"file {file_tokens(repo, 'app/greet.py'):,} tokens" in md
     # main.py changed together with greet.py in every commit touching it.
-    assert "Changes with: `app/main.py` (3×)" in md
+    with index_of(repo) as idx:
+        partners = {c.path: c for c in idx.co_changes("app/greet.py")}
+    main = partners["app/main.py"]
+    assert main.together == max(c.together for c in partners.values())
+    changes = next(p for p in md.split("\n\n") if p.startswith("Changes with: "))
+    assert changes.startswith(f"Changes with: `app/main.py` ({main.together}), ")
+    assert changes.endswith(f" — commits that changed both, of {main.seed_commits} that changed "
+                            "`app/greet.py`")
+    counts = [int(n) for n in re.findall(r"` \((\d+)\)", changes)]
+    assert counts == sorted(counts, reverse=True) and len(counts) == 3  # most first
     assert hover.range.start == pos(line, col + 4)
     assert hover.range.end == pos(line, col + 4 + len("make_greeter"))
 
@@ -233,23 +243,7 @@ async def test_hover_on_markdown_paths_and_imports(client: LanguageClient, repo:
 
 # -- inline budgets -----------------------------------------------------------------------------
 
-async def test_inlay_hints_after_each_top_level_definition(client: LanguageClient,
-                                                           repo: Path) -> None:
-    uri = open_doc(client, repo / "app/greet.py")
-    lines = (repo / "app/greet.py").read_text().splitlines()
-    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=doc(uri), range=types.Range(start=pos(0, 0), end=pos(len(lines), 0))))
-    with index_of(repo) as idx:
-        top = [d for d in idx.definitions("app/greet.py") if d.parent is None]
-    assert {d.name for d in top} == {"GREETING", "Greeter", "make_greeter"}
-    assert [(h.position.line, h.position.character, h.label) for h in hints] == [
-        (d.name_line - 1, len(lines[d.name_line - 1]), f"{d.tokens:,} tokens") for d in top]
-    # Only the requested range.
-    g = next(d for d in top if d.name == "Greeter")
-    some = await client.text_document_inlay_hint_async(types.InlayHintParams(
-        text_document=doc(uri), range=types.Range(start=pos(g.name_line - 1, 0),
-                                                   end=pos(g.name_line, 0))))
-    assert [h.label for h in some] == [f"{g.tokens:,} tokens"]
+# Inlay hints: tests/test_lsp_inlay_hints.py.
 
 
 async def test_code_lens_shows_the_file_total(client: LanguageClient, repo: Path) -> None:

@@ -342,9 +342,18 @@ async def test_code_actions_run_the_bundle_commands(client: LanguageClient, repo
     assert [a.title for a in actions] == [
         "Add compute_total to the context bundle", "Add ledger.py to the context bundle",
         "Suggest a context bundle for ledger.py"]
-    assert {a.kind for a in actions} == {"source.ctxsteward.bundle"}
+    # Asked without ``only`` (VS Code's lightbulb and Ctrl+., Neovim): a refactor kind, which VS
+    # Code lists there (it hides source.* unless asked for them); each action once.
+    assert {a.kind for a in actions} == {"refactor.ctxsteward.bundle"}
     assert await actions_at(line, only=[types.CodeActionKind.QuickFix]) == []
-    assert len(await actions_at(line, only=[types.CodeActionKind.Source])) == 3
+    at_def = await actions_at(line_of(text, "def compute_total"))  # on the definition itself
+    assert [(a.title, a.kind) for a in at_def] == [
+        (a.title, "refactor.ctxsteward.bundle") for a in actions]
+    refactor = await actions_at(line, only=[types.CodeActionKind.Refactor])
+    assert [a.title for a in refactor] == [a.title for a in actions]
+    source = await actions_at(line, only=[types.CodeActionKind.Source])  # Source Action…
+    assert [(a.title, a.kind) for a in source] == [
+        (a.title, "source.ctxsteward.bundle") for a in actions]
 
     async def run(action: types.CodeAction) -> Any:
         assert action.command is not None
@@ -389,3 +398,34 @@ async def test_the_current_bundle_follows_the_index(client: LanguageClient, repo
 
 async def _current_is(client: LanguageClient, want: dict[str, Any]) -> bool:
     return await command(client, "ctxsteward.currentBundle", {}) == want
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+async def test_the_hover_names_the_difference_with_the_bundle_row(client: LanguageClient,
+                                                                  repo: Path) -> None:
+    """The hover shows the file's own tokens; the bundle row counts the item as rendered, with
+    its heading and code fence: the hover names both figures and the difference."""
+    bundle = await command(client, "ctxsteward.suggestBundle",
+                           {"uri": (repo / "app/greet.py").as_uri()})
+    item = next(i for i in bundle["items"] if i["path"] == "app/greet.py")
+    assert item["granularity"] == "file"
+    with Index(repo, Settings()) as idx:
+        whole = idx.files()["app/greet.py"].tokens
+    assert item["tokens"] > whole  # the heading costs something
+    uri = open_doc(client, repo / "app/greet.py")
+    line = line_of(GREET, "def make_greeter")
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=6)))
+    assert hover is not None
+    md = hover.contents.value
+    assert f"file {whole:,} tokens" in md
+    assert (f"In the context bundle: **{item['tokens']:,} tokens**, the whole file's {whole:,}"
+            f" + {item['tokens'] - whole:,} for its heading and code fence") in md
+    # A file the bundle does not hold gets no such line.
+    await command(client, "ctxsteward.removeFromBundle", {"uri": uri})
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=6)))
+    assert hover is not None and "In the context bundle" not in hover.contents.value

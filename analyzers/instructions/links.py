@@ -11,8 +11,10 @@ from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.findings import DocumentLink, FileSummary, HoverInfo, LoadedReport
 from analyzers.instructions.imports import expand
 from analyzers.instructions.loaded import loaded_for
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors
+from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Loc, anchors
 from analyzers.instructions.paths import Resolved, resolved_refs
+from analyzers.instructions.paths import resolve as resolve_path
+from analyzers.instructions.references import PathRef
 from analyzers.instructions.size import summary
 from analyzers.secrets import secret_by_name
 
@@ -52,16 +54,32 @@ def document_links(ws: CheckView, path: str, text: str | None = None) -> list[Do
     return out
 
 
-def hover(ws: CheckView, path: str, line: int, character: int,
-          text: str | None = None) -> HoverInfo | None:
-    """What the reference under the cursor points at: exists?, tokens (with imports)."""
-    _, resolved = _resolved(ws, path, text)
+def path_at(ws: CheckView, path: str, line: int, character: int, text: str | None = None,
+            written: str | None = None) -> Resolved | None:
+    """The path reference under (0-based ``line``, ``character``) of the Markdown file ``path``,
+    resolved as the document links and the CS001 check resolve it (:func:`paths.resolve`: next
+    to the file, at the root, inline code by the end of an indexed path). ``written``: a path
+    an editor found there that the file's references do not hold (a bare path in prose),
+    resolved the same way, as inline code."""
+    ctx, resolved = _resolved(ws, path, text)
     for r in resolved:
         loc = r.ref.loc
         inside = (loc.line, loc.col) <= (line, character) <= (loc.end_line, loc.end_col)
         at_sign = r.ref.kind == "import" and (line, character) == (loc.line, loc.col - 1)
-        if not (inside or at_sign):
-            continue
+        if inside or at_sign:
+            return r
+    if ctx is None or not written:
+        return None
+    return resolve_path(ws, ctx.folder, PathRef("code", written, Loc(line, character, line,
+                                                                      character)))
+
+
+def hover(ws: CheckView, path: str, line: int, character: int,
+          text: str | None = None) -> HoverInfo | None:
+    """What the reference under the cursor points at: exists?, tokens (with imports)."""
+    r = path_at(ws, path, line, character, text)
+    if r is not None:
+        loc = r.ref.loc
         shown = r.target or (r.absolute if r.outside else (r.candidates[0] if r.candidates
                                                             else r.ref.path))
         if r.outside and r.link is not None:

@@ -86,7 +86,29 @@ def package_scripts(ws: CheckView, path: str) -> Names | None:
 
 # -- Makefile -----------------------------------------------------------------------------------
 
-_MAKE_RULE = re.compile(r"^([^\s:#=][^:#=]*?)\s*::?(?![=])")
+_MAKE_HEAD = re.compile(r"^[^\s:#=]")
+# Lines that may define rules we cannot read: a function expanded as make text.
+_MAKE_EXPANDED = re.compile(r"^\$[({](?:eval|call)\s")
+
+
+def _rule_colon(line: str) -> int | None:
+    """Where the ``:`` of a rule line is: the first one outside ``$(...)``/``${...}`` (a
+    ``$(warning "..., run: curl")`` holds no rule), not of ``:=``; None for a line that is no
+    rule (no such colon, or an ``=`` or a comment before it)."""
+    depth = 0
+    for i, c in enumerate(line):
+        if depth:
+            if c in "({":
+                depth += 1
+            elif c in ")}":
+                depth -= 1
+        elif c in "({" and i and line[i - 1] == "$":
+            depth = 1
+        elif c in "#=":
+            return None
+        elif c == ":":
+            return None if line[i + 1:i + 2] == "=" else i
+    return None
 
 
 def _read_make(path: str, text: str) -> Names:
@@ -99,10 +121,13 @@ def _read_make(path: str, text: str) -> Names:
         if re.match(r"^-?s?include\s", stripped):
             out.open = True
             continue
-        m = _MAKE_RULE.match(line)
-        if m is None:
+        if _MAKE_EXPANDED.match(stripped):
+            out.open = True
             continue
-        head = m.group(1)
+        colon = _rule_colon(line) if _MAKE_HEAD.match(line) else None
+        if colon is None:
+            continue
+        head = line[:colon].rstrip()
         if re.match(r"^\s*(?:export\s+|override\s+)?[\w.-]+\s*[?:+!]?=", line):
             continue  # a variable assignment
         for target in head.split():
@@ -113,7 +138,7 @@ def _read_make(path: str, text: str) -> Names:
                 continue
             out.names.add(target)
         if head.strip() == ".PHONY":
-            rest = line[m.end():]
+            rest = line[colon + 1:].lstrip(":")
             out.names.update(rest.split())
     return out
 

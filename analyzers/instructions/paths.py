@@ -32,6 +32,7 @@ class Resolved:
     home: bool = False
     absolute: str | None = None  # the outside path, for messages
     link: str | None = None  # an inside path that is a symlink to ``absolute``, outside
+    by_suffix: bool = False  # inline code found as the end of a longer path (``target``)
 
 
 def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
@@ -69,7 +70,7 @@ def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
     if ref.kind == "code":
         hit = _by_suffix(ws, normalise(p))
         if hit:
-            return Resolved(ref, hit, inside)
+            return Resolved(ref, hit, inside, by_suffix=True)
     return Resolved(ref, None, inside)
 
 
@@ -81,7 +82,10 @@ def _by_suffix(ws: CheckView, p: str) -> str | None:
     if p.startswith("../") or p == ".":
         return None
     p = p.removeprefix("./")
-    for q in ws.by_name().get(posixpath.basename(p), []):
+    # The shallowest path ending with it, then the first by name: the same answer every run
+    # (the workspace's files are a set).
+    for q in sorted(ws.by_name().get(posixpath.basename(p), []),
+                    key=lambda q: (q.count("/"), q)):
         if q == p or q.endswith("/" + p):
             return q
     return None
@@ -111,11 +115,17 @@ def resolved_refs(ctx: FileContext) -> list[Resolved]:
     return hit
 
 
+def _unsure(r: Resolved) -> bool:
+    """A reference whose history decides: missing, or found only as the end of a longer path
+    (``user_guide.md`` matching ``site/content/user_guide.md`` after the root's file moved)."""
+    return (r.target is None or r.by_suffix) and not r.outside
+
+
 def history_candidates(ctx: FileContext) -> list[str]:
     """Missing paths whose git history we want (batched across files by the caller)."""
     out: list[str] = []
     for r in resolved_refs(ctx):
-        if r.target is None and not r.outside:
+        if _unsure(r):
             out.extend(r.candidates)
     return out
 
@@ -129,11 +139,13 @@ def removals(ws: CheckView, paths: list[str]) -> dict[str, Removal]:
 
 def check(ctx: FileContext) -> None:
     resolved = resolved_refs(ctx)
-    missing = [r for r in resolved if r.target is None and not r.outside]
-    gone = removals(ctx.ws, [c for r in missing for c in r.candidates]) if missing else {}
-    for r in missing:
+    unsure = [r for r in resolved if _unsure(r)]
+    gone = removals(ctx.ws, [c for r in unsure for c in r.candidates]) if unsure else {}
+    for r in unsure:
         ref = r.ref
         removal = next((gone[c] for c in r.candidates if c in gone), None)
+        if r.target is not None and removal is None:
+            continue  # found as the end of a path that never moved: what was meant
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
@@ -147,7 +159,7 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
     shown = f"@{ref.path}" if ref.kind == "import" else ref.path
     severity: Severity = "warning" if ref.kind == "code" else "error"
     if removal is not None and removal.new_path:
-        new_text = _rewrite(ref, r.candidates, removal, ctx.folder)
+        new_text = _rewrite(ref, r.candidates, removal.path, removal.new_path, ctx.folder)
         ctx.report(ref.loc, "CS001",
                    f"{shown} was renamed to {removal.new_path} in {removal.commit.describe()}: "
                    f"update the reference.", severity=severity, fix=new_text,
@@ -157,6 +169,12 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
         ctx.report(ref.loc, "CS001",
                    f"{shown} was deleted in {removal.commit.describe()}: remove the reference "
                    "or point it at what replaced it.", severity=severity)
+        return
+    close = close_path(ctx.ws, r.candidates, ref.path)
+    if close is not None:
+        new_text = _rewrite(ref, r.candidates, close[0], close[1], ctx.folder)
+        ctx.report(ref.loc, "CS001", f"{shown} does not exist; did you mean {close[1]}?",
+                   severity=severity, fix=new_text, fix_title=f"Replace with {new_text}")
         return
     if ref.kind == "import" and expands_imports(ctx.path):
         msg = (f"{shown} does not exist, and Claude Code skips a missing import silently: fix "
@@ -172,11 +190,37 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
     ctx.report(ref.loc, "CS001", msg, severity=severity)
 
 
-def _rewrite(ref: PathRef, candidates: list[str], removal: Removal, folder: str) -> str:
-    """The new path written the way the reference was written."""
-    assert removal.new_path is not None
-    new = removal.new_path
-    relative_to_file = candidates and removal.path == candidates[0] and folder not in ("", ".")
+CLOSE_PATH = 0.85  # how alike a written path and an existing one must be to be suggested
+
+
+def close_path(ws: CheckView, candidates: list[str], written: str) -> tuple[str, str] | None:
+    """A workspace path that a missing one was probably meant to be (``src/app/helper.py`` ->
+    ``src/app/helpers.py``): files whose name is close to the written one's, compared as whole
+    paths with each root-relative try, or with the end of the path for inline code written
+    without its leading folders; (the try it replaces, the path), or None when none is close."""
+    base = posixpath.basename(written.rstrip("/"))
+    if not base or not candidates:
+        return None
+    names = ws.by_name()
+    near = difflib.get_close_matches(
+        base, [n for n in names if abs(len(n) - len(base)) <= 3], n=5, cutoff=CLOSE_PATH)
+    best: tuple[float, str, str] | None = None
+    for name in near:
+        for path in names[name]:
+            for tried in candidates:
+                # Compared with the try, or with as much of the path's end as was written.
+                end = "/".join(path.split("/")[-len(tried.split("/")):])
+                score = max(difflib.SequenceMatcher(None, tried, path).ratio(),
+                            difflib.SequenceMatcher(None, tried, end).ratio())
+                if score >= CLOSE_PATH and (best is None or score > best[0]):
+                    best = (score, tried, path)
+    return None if best is None else (best[1], best[2])
+
+
+def _rewrite(ref: PathRef, candidates: list[str], old: str, new: str, folder: str) -> str:
+    """The new path ``new`` (root-relative, replacing the try ``old``) written the way the
+    reference was written."""
+    relative_to_file = candidates and old == candidates[0] and folder not in ("", ".")
     if ref.kind == "import" or relative_to_file:
         text = posixpath.relpath(new, folder if folder not in ("", ".") else ".")
         if ref.path.startswith("./") and not text.startswith("../"):

@@ -54,7 +54,14 @@ COPY = "ctxsteward.copyBundle"
 CURRENT = "ctxsteward.currentBundle"
 SAVE = "ctxsteward.saveBundle"
 BUDGET_NOTIFICATION = "ctxsteward/budget"
-ACTION_KIND = "source.ctxsteward.bundle"
+# The bundle's code actions come in two kinds with the same titles: a refactor kind, which VS
+# Code's lightbulb and Quick Fix menu (Ctrl+.) list when they ask without ``only`` (they leave
+# ``source.*`` out unless asked for), as Neovim's ``vim.lsp.buf.code_action()`` does; and a source
+# kind, for VS Code's *Source Action…* menu (``only: ["source"]``). A request gets each action
+# once, in the first kind its filter lets through.
+ACTION_KIND = "refactor.ctxsteward.bundle"
+SOURCE_ACTION_KIND = "source.ctxsteward.bundle"
+ACTION_KINDS = (ACTION_KIND, SOURCE_ACTION_KIND)
 
 
 class BudgetTotals(BaseModel):
@@ -363,7 +370,8 @@ class BundleSession:
 
     # -- code actions --------------------------------------------------------------------------
     def code_actions(self, ctx: JobContext, buf: Buffer | None, loc: Located,
-                     codec: PositionCodec) -> list[types.CodeAction]:
+                     codec: PositionCodec, kind: str = ACTION_KIND) -> list[types.CodeAction]:
+        """Add, exclude and suggest at ``loc``, as code actions of ``kind``."""
         try:
             t = self.target(ctx, buf, loc, codec)
         except (CommandError, RequestError):
@@ -377,7 +385,7 @@ class BundleSession:
 
         def action(title: str, command: str, arg: dict[str, Any]) -> None:
             title = redact(title)  # a definition's name may hold a token
-            out.append(types.CodeAction(title=title, kind=ACTION_KIND, command=types.Command(
+            out.append(types.CodeAction(title=title, kind=kind, command=types.Command(
                 title=title, command=command, arguments=[arg])))
 
         file_arg: dict[str, Any] = {"uri": loc.uri}
@@ -411,6 +419,12 @@ def bundle_view(bundle: Any) -> dict[str, Any]:
                 row["reason"] = redact(row["reason"])
     out["seeds"] = [redact(x) for x in out.get("seeds", [])]
     return out
+
+
+def action_kind(only: list[str] | None) -> str | None:
+    """The kind the bundle's code actions take for a request filtered by ``only`` (None: the
+    filter lets neither through)."""
+    return next((k for k in ACTION_KINDS if wanted(only, k)), None)
 
 
 def wanted(only: list[str] | None, kind: str) -> bool:

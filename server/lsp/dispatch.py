@@ -38,7 +38,7 @@ from pygls.exceptions import JsonRpcException
 from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
 from server.lsp.args import LSP_WORDS, REQUEST_FAILED, Answered, CommandError, to_jsonrpc
-from server.lsp.bundle_view import ACTION_KIND
+from server.lsp.bundle_view import ACTION_KINDS
 from server.lsp.chain import Chain, run_after
 from server.lsp.handlers import (
     bundle_commands,
@@ -112,8 +112,8 @@ def notification(method: str, handler: Callable[..., Any], work: Work) -> Route:
 _LINKS = types.DocumentLinkOptions(resolve_provider=False)
 _LENSES = types.CodeLensOptions(resolve_provider=False)
 _HINTS = types.InlayHintOptions(resolve_provider=False)
-_ACTIONS = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, ACTION_KIND],
-                                   resolve_provider=False)
+_ACTIONS = types.CodeActionOptions(
+    code_action_kinds=[types.CodeActionKind.QuickFix, *ACTION_KINDS], resolve_provider=False)
 _PULLED = types.DiagnosticOptions(identifier="ctxsteward", inter_file_dependencies=True,
                                   workspace_diagnostics=False)
 OPEN_FILE = Priority.OPEN_FILE

@@ -3,8 +3,8 @@ on a path or an ``@import`` in Markdown, whether it exists and what it costs."""
 
 from __future__ import annotations
 
-import posixpath
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,10 @@ from analyzers.app.paths import Secrets
 from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
+from analyzers.indexing.lookup import Use, receiver_before, resolve
+from analyzers.instructions.paths import Resolved
 from analyzers.positions import Position, Range
+from analyzers.results import BundleItem
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
 from server.lsp.positions import split_lines
@@ -21,6 +24,9 @@ from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
 MAX_CANDIDATES = 3
+# The Markdown path reference at (0-based line, code-point column), with a path found there
+# that the file's references do not hold, resolved as links and diagnostics resolve it.
+PathAt = Callable[[int, int, str | None], Resolved | None]
 CO_CHANGE_PARTNERS = 3
 
 
@@ -50,9 +56,13 @@ def _tokens(state: ServerState, raw: int) -> str:
 
 
 def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, text: str,
-          at: Position, *, stale_ok: bool = False) -> HoverAnswer | None:
+          at: Position, *, stale_ok: bool = False,
+          bundled: Mapping[str, BundleItem] | None = None,
+          path_at: PathAt | None = None) -> HoverAnswer | None:
     """The hover at ``at`` (core) of ``text``, the document ``uri`` (``stale_ok``: from the
-    facts of an earlier version of the buffer, during an edit burst)."""
+    facts of an earlier version of the buffer, during an edit burst; ``bundled``: the current
+    bundle's items by path, whose figures the hover relates to the file's; ``path_at``: the
+    Markdown path reference at a place, as document links and diagnostics resolve it)."""
     facts, _ = state.facts_for(buf, uri, ctx, stale_ok=stale_ok)
     if facts is None:
         return None
@@ -61,50 +71,56 @@ def hover(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str, tex
     if not 0 <= row < len(lines):
         return None
     if facts.lang == "markdown" or facts.path.lower().endswith((".md", ".mdc")):
-        return _markdown_path_hover(state, facts, lines[row], line, col)
+        return _markdown_path_hover(state, facts, lines[row], line, col, path_at)
     ctx.check()
     here = definition_at(facts.definitions, lines, row, col)
     index = state.index()
     if here is not None:
         w = word_at(lines[row], col)
         start, end = (w[1], w[2]) if w else (col, col)
-        md = _describe(state, index, [(facts.path, here)], facts, defined_here=True)
+        md = _describe(state, index, [(facts.path, here)], facts, defined_here=True,
+                       bundled=bundled)
         return HoverAnswer(md, line, start, end)
     w = word_at(lines[row], col)
     if w is None:
         return None
     word, start, end = w
-    candidates = _candidates(index, facts, word, ctx)
+    candidates = _candidates(index, facts, word, receiver_before(lines[row], start), line, ctx)
     if not candidates:
         return None
-    return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False),
-                       line, start, end)
+    return HoverAnswer(_describe(state, index, candidates, facts, defined_here=False,
+                                 bundled=bundled), line, start, end)
 
 
-def _candidates(index: Index | None, facts: DocFacts, word: str, ctx: JobContext
-                ) -> list[tuple[str, Definition]]:
-    """Definitions named ``word``: this file's (from its current text) first, then the files it
-    imports, then its folder, then the rest."""
-    local = [(facts.path, d) for d in facts.definitions if d.name == word]
-    if index is None:
-        return local
+def _candidates(index: Index | None, facts: DocFacts, word: str, receiver: str | None,
+                line: int, ctx: JobContext) -> list[tuple[str, Definition]]:
+    """Definitions ``word`` (written after ``receiver``, if any, on core ``line``) may refer
+    to, best first: through this file's scope and imports, then by name
+    (:func:`analyzers.indexing.lookup.resolve`; this file's from its current text)."""
     ctx.check()
-    others = [(p, d) for p, d in index.definitions_named(word) if p != facts.path]
-    if not others:
-        return local
-    imported = set(index.imports_of(facts.path))
-    folder = posixpath.dirname(facts.path)
+    return resolve(index, Use(facts.path, word, line, receiver), facts.definitions)
 
-    def rank(item: tuple[str, Definition]) -> tuple[int, str, int]:
-        p, d = item
-        tier = 1 if p in imported else 2 if posixpath.dirname(p) == folder else 3
-        return tier, p, d.start_line
 
-    return local + sorted(others, key=rank)
+def bundle_note(state: ServerState, item: BundleItem, file_tokens: int | None) -> str:
+    """How the current bundle's item of a file relates to the file's own figure: the bundle
+    counts each item as rendered, its heading and code fence included."""
+    n = item.tokens
+    if item.granularity == "file" and file_tokens is not None:
+        whole = state.scaled(file_tokens)
+        extra = n - whole
+        if extra >= 0:
+            return (f"In the context bundle: **{n:,} tokens**, the whole file's {whole:,}"
+                    f" + {extra:,} for its heading and code fence")
+        return f"In the context bundle: **{n:,} tokens** as rendered (values masked)"
+    shown = {"symbols": "its relevant definitions", "skeleton": "a skeleton (signatures only)",
+             "focused": "focused (the definition whole, signatures of the rest)"}
+    return (f"In the context bundle: **{n:,} tokens** as "
+            f"{shown.get(item.granularity, item.granularity)}, heading and code fence included")
 
 
 def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, Definition]],
-              facts: DocFacts, *, defined_here: bool) -> str:
+              facts: DocFacts, *, defined_here: bool,
+              bundled: Mapping[str, BundleItem] | None = None) -> str:
     out: list[str] = []
     window = state.window_label()
     file_tokens: dict[str, int | None] = {facts.path: facts.tokens}
@@ -128,14 +144,26 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
     if len(cands) > MAX_CANDIDATES:
         out.append(f"…and {len(cands) - MAX_CANDIDATES} more definitions with this name")
     partners_of = cands[0][0]
+    item = (bundled or {}).get(partners_of)
+    if item is not None:
+        out.append(bundle_note(state, item, file_tokens.get(partners_of)))
     if index is not None:
-        partners = index.co_changes(partners_of)[:CO_CHANGE_PARTNERS]
-        if partners:
-            listed = ", ".join(f"`{c.path}` ({c.together}×)" for c in partners)
-            out.append(f"Changes with: {listed}")
+        out.extend(_changes_with(index, partners_of))
     if facts.source == "buffer":
         out.append("_counted from the editor's text (unsaved, or not in the index)_")
     return "\n\n".join(out)
+
+
+def _changes_with(index: Index, path: str) -> list[str]:
+    """The files most often changed in the same commits as ``path``, most first, with what the
+    count means."""
+    partners = sorted(index.co_changes(path), key=lambda c: (-c.together, -c.weight, c.path))
+    if not partners:
+        return []
+    listed = ", ".join(f"`{c.path}` ({c.together})" for c in partners[:CO_CHANGE_PARTNERS])
+    of = partners[0].seed_commits
+    return [f"Changes with: {listed} — commits that changed both, of {of:,} that changed "
+            f"`{path}`"]
 
 
 # -- Markdown paths -----------------------------------------------------------------------------
@@ -162,26 +190,46 @@ def _path_under_cursor(line: str, col: int) -> tuple[str, int, int, bool] | None
     return None
 
 
-def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: int, col: int
-                         ) -> HoverAnswer | None:
+def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: int, col: int,
+                         path_at: PathAt | None) -> HoverAnswer | None:
+    """The hover on a path in Markdown: the reference under the cursor resolved by
+    ``path_at`` (the one resolution of document links and the CS001 check: next to the file, at
+    the root, inline code by the end of a workspace path), counted only when the path-safety
+    rule lets it be read."""
     hit = _path_under_cursor(text, col)
-    if hit is None:
-        return None
-    target, start, end, is_import = hit
-    if re.match(r"^[a-zA-Z][\w+.-]*:", target) or target.startswith("#"):
+    written = hit[0] if hit is not None else None
+    if written is not None and (re.match(r"^[a-zA-Z][\w+.-]*:", written)
+                                or written.startswith("#")):
         return None  # a URL or an anchor
+    found = path_at(line - 1, col, written and written.split("#", 1)[0]) \
+        if path_at is not None else None
+    if found is not None:
+        loc = found.ref.loc
+        target, is_import = found.ref.path, found.ref.kind == "import"
+        start, end = (loc.col, loc.end_col) if loc.line == loc.end_line == line - 1 and \
+            loc.end_col > loc.col else (hit[1], hit[2]) if hit is not None else (col, col)
+    elif hit is not None:
+        target, start, end, is_import = hit
+    else:
+        return None
     target = target.split("#", 1)[0]
     if not target:
         return None
     shown = ("@" if is_import else "") + target
-    found = _resolve(state, facts.path, target)
+    located = _resolve(state, facts.path, target)
+    if found is not None and not isinstance(located, RequestError):
+        located = None if found.target is None else _resolve(state, facts.path,
+                                                             "/" + found.target)
     window = state.window_label()
-    if isinstance(found, RequestError):
-        return HoverAnswer(f"`{shown}` · **not read or counted**: {found}", line, start, end)
-    if found is None:
-        where = "next to this file and at the workspace root"
+    if isinstance(located, RequestError):
+        return HoverAnswer(f"`{shown}` · **not read or counted**: {located}", line, start, end)
+    if located is None:
+        where = "next to this file" if is_import else \
+            "next to this file and at the workspace root" if found is None or \
+            found.ref.kind == "link" else \
+            "next to this file, at the workspace root and as the end of a workspace path"
         return HoverAnswer(f"`{shown}` · **does not exist** (looked {where})", line, start, end)
-    full, rel = found
+    full, rel = located
     index = state.index()
     name = f"`{rel}`"
     if full.is_dir():

@@ -27,8 +27,9 @@ from analyzers.instructions import (
     loaded_for,
     loaded_markdown,
 )
-from analyzers.instructions.links import FileSummary
+from analyzers.instructions.links import FileSummary, path_at
 from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
+from analyzers.instructions.paths import Resolved
 from server.lsp.args import LSP_WORDS, CommandError
 from server.lsp.commands import SHOW_BUDGET
 from server.lsp.diagnostics import InstructionChecks, lsp_diagnostic, result_id
@@ -137,7 +138,22 @@ def links(checks: InstructionChecks, ctx: JobContext, uri: str, text: str,
     return out
 
 
-# -- hover: what agents load here ---------------------------------------------------------------
+# -- hover: a path, and what agents load here -------------------------------------------------
+
+def path_reference(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, line: int,
+                   character: int, written: str | None, *, buffer: bool = True
+                   ) -> Resolved | None:
+    """The path reference at (0-based ``line``, code-point ``character``) of the Markdown
+    document ``uri``, resolved as its document links and diagnostics resolve it
+    (:func:`analyzers.instructions.links.path_at`; ``written``: a path the hover found there
+    that the file's references do not hold); None elsewhere."""
+    path = _rel(checks.state, uri)
+    if path is None or not (is_markdown(path) or checks.applies_to(uri)):
+        return None
+    texts, own = _overlay(path, text, buffer)
+    with checks.using(ctx.token, texts) as ws:
+        return path_at(ws, path, line, character, own, written)
+
 
 def loaded_hover(checks: InstructionChecks, ctx: JobContext, uri: str, text: str, *,
                  buffer: bool = True) -> str | None:

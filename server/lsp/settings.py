@@ -27,6 +27,9 @@ class ServerOptions(BaseModel):
     code_lens_per_definition: bool | None = Field(
         default=None, description="Code lenses per definition; default: when the client has no "
         "inlay hints.")
+    inlay_hint_min_tokens: int = Field(
+        default=50, ge=0, description="Definitions smaller than this many tokens get no inlay "
+        "hint (0: every definition).")
     head_poll_seconds: float = Field(default=1.0, ge=0.1,
                                      description="How often to look for a moved git HEAD.")
     handoff_path: str = Field(

@@ -286,9 +286,11 @@ class ServerState:
                 cached = self._facts.get(uri)
             if cached is not None and stale_ok:
                 return cached, None
+            # Facts hold for one version of the buffer against one generation of the index:
+            # whether the buffer differs from what the index holds ("(unsaved)") is decided
+            # again once the index changed (a save, the first build finishing).
             if cached is not None and cached.version == buf.version and buf.version is not None \
-                    and (cached.source != "index"
-                         or cached.generation == self.index_generation(self.index())):
+                    and cached.generation == self.index_generation(self.index()):
                 return cached, None
             return self._analyse(ctx, buf), None
         path = self.rel_path(uri)
@@ -313,12 +315,13 @@ class ServerState:
             self.forget(uri)
 
     def drop_index_facts(self) -> None:
-        """After the index changed: facts read from it may be stale (buffer facts stay), and
-        each worker's open index (with the file table it loaded) is reopened."""
+        """After the index changed: every open buffer's facts are stale - those read from the
+        index, and those analysed from a buffer that may now match the index (a saved file, a
+        file opened before the first build) - and each worker's open index (with the file table
+        it loaded) is reopened."""
         self._index_epoch += 1
         with self._facts_lock:
-            for uri in [u for u, f in self._facts.items() if f.source == "index"]:
-                del self._facts[uri]
+            self._facts.clear()
 
     # -- running work ------------------------------------------------------------------------
     async def run(

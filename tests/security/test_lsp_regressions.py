@@ -36,7 +36,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(repo: Path) -> AsyncIterator[LanguageClient]:
-    c = await start(repo)
+    c = await start(repo, options={"inlayHintMinTokens": 0})  # hints on these small functions
     await wait_indexed(c)
     yield c
     await stop(c)

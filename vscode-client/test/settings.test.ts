@@ -12,6 +12,7 @@ describe("mapSettings", () => {
       maxFileSize: 500000,
       exclude: ["vendor/**", "  ", "*.min.js"],
       instructionFiles: ["AGENTS.md"],
+      inlayHints: { minTokens: 0 },
       handoff: { path: "notes/HANDOFF.md", testCommand: "pytest -q" },
       copyFormat: "xml",
     });
@@ -23,6 +24,7 @@ describe("mapSettings", () => {
       maxFileSize: 500000,
       exclude: ["vendor/**", "*.min.js"],
       instructionFiles: ["AGENTS.md"],
+      inlayHintMinTokens: 0,
       handoffPath: "notes/HANDOFF.md",
     });
     expect(m.client).toEqual({ handoffPath: "notes/HANDOFF.md", handoffTestCommand: "pytest -q", copyFormat: "xml" });
@@ -37,9 +39,9 @@ describe("mapSettings", () => {
   });
 
   it("reports bad values instead of sending them", () => {
-    const m = mapSettings({ budget: -5, maxFileSize: 1.5, exclude: "vendor", contextWindow: "big" });
+    const m = mapSettings({ budget: -5, maxFileSize: 1.5, exclude: "vendor", contextWindow: "big", inlayHints: { minTokens: -1 } });
     expect(m.server).toEqual({ handoffPath: "HANDOFF.md" });
-    expect(m.problems).toHaveLength(4);
+    expect(m.problems).toHaveLength(5);
     expect(m.problems[0]).toContain("ctxsteward.budget must be a positive whole number");
   });
 

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from analyzers.instructions.paths import Resolved
 from analyzers.secrets import redact
 from server.lsp import instruction_editor as instr
 from server.lsp.args import Located
 from server.lsp.budget_hints import code_lenses
 from server.lsp.budget_hints import inlay_hints as budget_inlay_hints
-from server.lsp.bundle_view import ACTION_KIND, wanted
+from server.lsp.bundle_view import action_kind, wanted
 from server.lsp.commands import SHOW_BUDGET
 from server.lsp.handlers.common import (
     analysis_deps,
@@ -51,8 +52,16 @@ async def hover(ls: StewardLanguageServer,
         if text is None:
             return None
         lines = split_lines(text)
+        current = ls.bundles.result  # a read is atomic; the hover relates its figures
+        bundled = {i.path: i for i in current.bundle.items} if current is not None else None
+
+
+        def path_at(line: int, character: int, written: str | None) -> Resolved | None:
+            return instr.path_reference(ls.checks, ctx, uri, text, line, character, written,
+                                        buffer=buf is not None)
+
         ans = hover_answer(state, ctx, buf, uri, text, from_lsp(lines, position, codec),
-                           stale_ok=stale_ok)
+                           stale_ok=stale_ok, bundled=bundled, path_at=path_at)
         if ans is None:
             loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
             if loaded is None:
@@ -141,8 +150,9 @@ async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams,
         out: list[types.CodeAction] = []
         if wanted(only, types.CodeActionKind.QuickFix.value):
             out.extend(instr.quick_fixes(uri, diags))
-        if wanted(only, ACTION_KIND) and state.root is not None:
-            out.extend(ls.bundles.code_actions(ctx, buf, where, codec))
+        kind = action_kind(only)
+        if kind is not None and state.root is not None:
+            out.extend(ls.bundles.code_actions(ctx, buf, where, codec, kind))
         return out
 
     return await call.run(run, depends_on=analysis_deps(ls, buf))

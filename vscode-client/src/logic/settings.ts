@@ -16,6 +16,8 @@ export interface ClientConfig {
   maxFileSize?: unknown;
   exclude?: unknown;
   instructionFiles?: unknown;
+  /** `{ minTokens }` */
+  inlayHints?: unknown;
   /** `{ path, testCommand }` */
   handoff?: unknown;
   copyFormat?: unknown;
@@ -30,6 +32,8 @@ export interface ServerSettings {
   maxFileSize?: number;
   exclude?: string[];
   instructionFiles?: string[];
+  /** Definitions under this many tokens get no inlay hint (a server option). */
+  inlayHintMinTokens?: number;
   /** The note `ctxsteward.generateHandoff` writes (root-relative). */
   handoffPath?: string;
 }
@@ -53,6 +57,13 @@ function positiveInt(name: string, v: unknown, problems: string[]): number | und
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v === "number" && Number.isInteger(v) && v > 0) return v;
   problems.push(`ctxsteward.${name} must be a positive whole number (got ${JSON.stringify(v)}); using the server's default`);
+  return undefined;
+}
+
+function wholeNumber(name: string, v: unknown, problems: string[]): number | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
+  problems.push(`ctxsteward.${name} must be a whole number, 0 or more (got ${JSON.stringify(v)}); using the server's default`);
   return undefined;
 }
 
@@ -90,6 +101,12 @@ export function mapSettings(config: ClientConfig): MappedSettings {
   // An empty list means "the server's default list" (CLAUDE.md, AGENTS.md, ...).
   const instructionFiles = stringList("instructionFiles", config.instructionFiles, problems);
   if (instructionFiles !== undefined && instructionFiles.length > 0) server.instructionFiles = instructionFiles;
+
+  const hints = typeof config.inlayHints === "object" && config.inlayHints !== null
+    ? (config.inlayHints as { minTokens?: unknown })
+    : {};
+  const minTokens = wholeNumber("inlayHints.minTokens", hints.minTokens, problems);
+  if (minTokens !== undefined) server.inlayHintMinTokens = minTokens;
 
   const handoff = typeof config.handoff === "object" && config.handoff !== null
     ? (config.handoff as { path?: unknown; testCommand?: unknown })
