@@ -259,6 +259,8 @@ export class Commands {
     if (!text) throw new UserFacingError("Context Steward: the server returned no handoff note.");
     let html: string | undefined;
     try {
+      // The built-in Markdown extension renders it (activated first: its command is not declared).
+      await vscode.extensions.getExtension("vscode.markdown-language-features")?.activate();
       html = await vscode.commands.executeCommand<string>("markdown.api.render", text);
     } catch {
       html = undefined; // no Markdown extension: the note as text
