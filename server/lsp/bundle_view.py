@@ -184,14 +184,19 @@ def _item_of(result: BundleResult | None, path: str) -> Any:
 
 
 def shows_less(before: Any, after: Any) -> bool:
-    """Whether ``after`` (an item, or None) shows less of its file than ``before`` did."""
+    """Whether ``after`` (an item, or None) shows less of its file than ``before`` did: not the
+    whole file it was, or not every definition it showed in full."""
     if after is None:
         return True
     if after.granularity == "file":
         return False
-    if after.granularity == "skeleton" and before.granularity != "skeleton":
+    if before.granularity == "file":
+        return True
+    if before.granularity == "skeleton":
+        return False  # signatures only before: any part shows as much
+    if after.granularity == "skeleton":
         return True  # signatures only: no definition's body
-    return after.tokens < before.tokens
+    return not set(before.symbols) <= set(after.symbols)
 
 
 class BundleSession:
