@@ -59,6 +59,7 @@ def refused(request: Any) -> RequestError:
 @pytest.mark.parametrize(("request_", "field", "cli"), [
     (BundleRequest(), "seed", "give at least one --seed PATH or a --task TEXT"),
     (BundleRequest(task="   "), "seed", "give at least one --seed PATH"),
+    (BundleRequest(pins=["a.py"]), "seed", "give at least one --seed PATH"),  # ranked for what?
     (BundleRequest(task="x", budget=-1), "budget", "--budget must be 0 (rank only)"),
     (BundleRequest(task="x", budget=MAX_BUDGET + 1), "budget",
      f"--budget {MAX_BUDGET + 1:,} is too large"),
@@ -90,6 +91,7 @@ def test_a_bad_request_is_refused_naming_its_field(request_: Any, field: str, cl
 
 @pytest.mark.parametrize("request_", [
     BundleRequest(seeds=["a.py"]), BundleRequest(task="x", budget=0),
+    BundleRequest(pins=["a.py"], ranked=False),  # the pins alone, nothing ranked
     BundleRequest(task="x", budget=MAX_BUDGET, limit=1, format="json"),
     VerifyRequest("v1.2_final-b"), FindRequest("retry the request"), BudgetRequest(["src"], 1, 1),
     CheckRequest(), CheckRequest(budget=1, drift_threshold=1, import_depth=0),

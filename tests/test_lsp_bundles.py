@@ -118,9 +118,15 @@ async def client(repo: Path) -> AsyncIterator[LanguageClient]:
     read_code_actions_properly(c)
     c.budgets = []  # type: ignore[attr-defined]
 
+    c.changes = []  # type: ignore[attr-defined]
+
     @c.feature("ctxsteward/budget")
     def on_budget(params: Any) -> None:
         c.budgets.append(plain(params))  # type: ignore[attr-defined]
+
+    @c.feature("ctxsteward/bundle")
+    def on_bundle(params: Any) -> None:
+        c.changes.append(plain(params))  # type: ignore[attr-defined]
 
     await wait_indexed(c)
     yield c
@@ -140,15 +146,30 @@ def expected(repo: Path, **kwargs: Any) -> Any:
         return make_bundle(idx, BundleRequest(**kwargs))
 
 
-def dump(result: Any) -> dict[str, Any]:
-    return json.loads(json.dumps(result.bundle.model_dump(mode="json")))
+def dump(result: Any, pinned: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The bundle as the server shows it: the items of the files in ``pinned`` marked."""
+    out = json.loads(json.dumps(result.bundle.model_dump(mode="json")))
+    for item in out["items"]:
+        item["pinned"] = item["path"] in pinned
+    return out
 
 
 def totals(bundle: dict[str, Any]) -> dict[str, Any]:
+    pinned = {i["path"] for i in bundle["items"] if i["pinned"]}
     return {"total_tokens": bundle["total_tokens"], "budget": bundle["budget"],
             "items": len(bundle["items"]), "encoding": bundle["encoding"],
             "over": bundle["budget"] > 0 and bundle["total_tokens"] > bundle["budget"],
-            "task": bundle["task"], "seeds": bundle["seeds"], "present": True}
+            "task": bundle["task"], "seeds": bundle["seeds"], "present": True,
+            "pinned": len(pinned), "unfit_pins": []}
+
+
+async def unpin_all(client: LanguageClient, repo: Path) -> None:
+    """Remove every pinned item (a later suggestion then starts from nothing)."""
+    current = await command(client, "ctxsteward.currentBundle", {}) or {"items": []}
+    for item in current["items"]:
+        if item["pinned"]:
+            await command(client, "ctxsteward.removeFromBundle",
+                          {"uri": (repo / item["path"]).as_uri()})
 
 
 def line_of(text: str, needle: str) -> int:
@@ -241,9 +262,10 @@ async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo
 
     added = await command(client, "ctxsteward.addToBundle",
                           {"uri": (repo / "billing/ledger.py").as_uri()})
-    assert added == dump(expected(repo, **base, pins=["billing/ledger.py"]))
+    assert added == dump(expected(repo, **base, pins=["billing/ledger.py"]),
+                         pinned=("billing/ledger.py",))
     ledger = next(i for i in added["items"] if i["path"] == "billing/ledger.py")
-    assert ledger["reasons"] == ["pinned"]
+    assert ledger["reasons"] == ["pinned"] and ledger["pinned"] is True
     assert await last_budget(client, added) == totals(added)
 
     removed = await command(client, "ctxsteward.removeFromBundle",
@@ -266,7 +288,8 @@ async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo
         "uri": (repo / "app/style.py").as_uri(), "position": {"line": line, "character": 4}})
     assert with_def == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
                                      budget=2000, exclude=["/billing/ledger.py",
-                                                           "/app/greet.py"]))
+                                                           "/app/greet.py"]),
+                            pinned=("app/style.py",))
     item = next(i for i in with_def["items"] if i["path"] == "app/style.py")
     assert item["symbols"] == ["whisper"] and item["granularity"] == "symbols"
     assert await last_budget(client, with_def) == totals(with_def)
@@ -276,11 +299,20 @@ async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo
                          {"uri": (repo / "app/greet.py").as_uri()})
     assert back == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
                                  budget=2000, pins=["app/greet.py"],
-                                 exclude=["/billing/ledger.py"]))
+                                 exclude=["/billing/ledger.py"]),
+                        pinned=("app/style.py", "app/greet.py"))
     assert await command(client, "ctxsteward.currentBundle", {}) == back
+    # What was added is pinned: a new suggestion keeps it.
+    fresh = await command(client, "ctxsteward.suggestBundle", {"uri": main.as_uri(),
+                                                               "budget": 2000})
+    assert fresh == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
+                                  budget=2000, pins=["app/greet.py"]),
+                         pinned=("app/style.py", "app/greet.py"))
+    await unpin_all(client, repo)
 
 
 async def test_copy_renders_the_current_bundle(client: LanguageClient, repo: Path) -> None:
+    await unpin_all(client, repo)
     task = "make the greeting louder"
     await command(client, "ctxsteward.suggestBundle",
                   {"uri": (repo / "app/greet.py").as_uri(), "task": task, "budget": 3000})
@@ -299,7 +331,8 @@ async def test_save_stores_the_current_bundle(client: LanguageClient, repo: Path
     assert saved == {"name": "louder", "path": ".ctxsteward/bundles/louder.json",
                      "items": len(bundle["items"]), "total_tokens": bundle["total_tokens"]}
     on_disk = json.loads((repo / saved["path"]).read_text())
-    assert on_disk["bundle"] == bundle
+    assert on_disk["bundle"] == {**bundle, "items": [
+        {k: v for k, v in i.items() if k != "pinned"} for i in bundle["items"]]}
     with pytest.raises(JsonRpcException, match="bundle name"):
         await command(client, "ctxsteward.saveBundle", {"name": "../evil"})
 
@@ -309,7 +342,8 @@ async def test_pinned_items_survive_a_new_suggestion(client: LanguageClient, rep
                   {"uri": (repo / "billing/ledger.py").as_uri(), "pin": True})
     fresh = await command(client, "ctxsteward.suggestBundle",
                           {"uri": (repo / "app/style.py").as_uri()})
-    assert fresh == dump(expected(repo, seeds=["app/style.py"], pins=["billing/ledger.py"]))
+    assert fresh == dump(expected(repo, seeds=["app/style.py"], pins=["billing/ledger.py"]),
+                         pinned=("billing/ledger.py",))
     # Removing it drops the pin for later suggestions too.
     await command(client, "ctxsteward.removeFromBundle",
                   {"uri": (repo / "billing/ledger.py").as_uri()})
@@ -359,14 +393,23 @@ async def test_code_actions_run_the_bundle_commands(client: LanguageClient, repo
         assert action.command is not None
         return await command(client, action.command.command, *(action.command.arguments or []))
 
+    version = client.changes[-1]["version"]  # type: ignore[attr-defined]
     bundle = await run(actions[0])  # add the definition under the cursor
     assert bundle == dump(expected(repo, seeds=["app/main.py", "billing/ledger.py::compute_total"],
-                                   budget=2000))
+                                   budget=2000), pinned=("billing/ledger.py",))
     item = next(i for i in bundle["items"] if i["path"] == "billing/ledger.py")
     assert item["symbols"] == ["compute_total"]
+    # The editor's view follows: ctxsteward/bundle carries the new bundle, whatever made it.
+    change = await wait_for(lambda: next((c for c in client.changes  # type: ignore[attr-defined]
+                                          if c["version"] > version), None), 10, "the change")
+    assert change == {"version": version + 1, "cause": "add", "bundle": bundle,
+                      "totals": totals(bundle), "notes": []}
     bundle = await run(actions[1])  # the whole file
     assert bundle == dump(expected(repo, seeds=["app/main.py"], pins=["billing/ledger.py"],
-                                   budget=2000))
+                                   budget=2000), pinned=("billing/ledger.py",))
+    await wait_for(lambda: client.changes[-1]["bundle"] == bundle,  # type: ignore[attr-defined]
+                   10, "the change")
+    assert client.changes[-1]["version"] == version + 2  # type: ignore[attr-defined]
     actions = await actions_at(line)
     assert [a.title for a in actions] == ["Exclude ledger.py from the context bundle",
                                           "Suggest a context bundle for ledger.py"]

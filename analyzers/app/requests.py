@@ -25,6 +25,8 @@ class BundleRequest:
     pins: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     format: str = "markdown"  # the rendering the budget is measured in (json uses markdown)
+    # False: only the seeds and pins, no ranked files beside them (a bundle the user curates).
+    ranked: bool = True
 
     def check(self) -> None:
         """Refuse a request no bundle can answer, naming the field at fault."""
@@ -36,7 +38,8 @@ class BundleRequest:
                                f"{MAX_BUDGET:,} tokens", field="budget")
         if self.limit is not None and self.limit < 1:
             raise RequestError(f"{F.limit} must be at least 1", field="limit")
-        if not self.seeds and not (self.task and self.task.strip()):
+        if not self.seeds and not (self.task and self.task.strip()) and \
+                not (self.pins and not self.ranked):
             raise RequestError(f"give at least one {F.seed} or a {F.task}", field="seed")
         if self.format not in FORMATS:
             raise RequestError(f"{F.format} must be one of {', '.join(FORMATS)}",

@@ -289,7 +289,8 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
     seed_paths, pins = resolved.seed_paths, resolved.pins
     ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
-                                   seed_symbols=resolved.focus), token, explain=explain)
+                                   seed_symbols=resolved.focus), token, explain=explain) \
+        if request.ranked and (seed_paths or request.task) else []
     files = index.files()
     excluded: list[Excluded] = []
     ordered: list[_Entry] = []
@@ -300,14 +301,19 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
                 p, f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
         ordered.append(_Entry(p, 1.0, ["seed"], "core", True, None))
+    # A pin the ranking found too keeps what links it to the seeds and task: shown in part, the
+    # same definitions it would have shown as ranked (pinning never shows less of a file).
+    by_path = {rf.path: rf for rf in ranked}
     for p in pins:
         if p in files and p not in seed_paths:
-            ordered.append(_Entry(p, 1.0, ["pinned"], "core", True, None))
+            ordered.append(_Entry(p, 1.0, ["pinned"], "core", True, by_path.get(p)))
     # Tiers and "central" are relative to the best file the bundle may hold: files an exclude
     # glob keeps out do not set the scale (with '*.py' excluded, the best Python file's score
     # left every remaining file peripheral, none central, and no large one showable at all).
     top = next((rf.score for rf in ranked if resolved.kept(rf.path)), 1.0)
     pool = ranked if request.budget == 0 else ranked[:pool_size]
+    if not request.ranked:
+        pool = []
     for rf in pool:
         if rf.path in seed_paths or rf.path in pins:
             continue

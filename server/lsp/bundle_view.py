@@ -13,9 +13,18 @@ definition there), or, for an added definition, ``PATH::QUALIFIED`` - the innerm
 at the position in the buffer's own text, by the core's rule
 (:func:`~analyzers.app.seeds.innermost_definition`).
 
-Every change that alters the bundle's totals is announced with the custom notification
-``ctxsteward/budget`` (for a status bar); after an index build the current bundle is recomputed in
-the background and announced again when its totals moved.
+Everything the user adds is *pinned*: kept by every later suggestion until removed, and marked
+``"pinned": true`` on its item. Adding to no bundle makes a bundle of just that item (no ranked
+files beside it: ``Suggest`` adds those); adding a file never shows less of it than the bundle
+showed (when pinning it whole would leave only its signatures, its definitions shown are pinned
+instead).
+
+Every change of the current bundle, whatever made it (a command, a code action, a re-index, the
+restore at start), is announced with the custom notification ``ctxsteward/bundle``: a version
+that grows with each change, the bundle itself (null when there is none), its totals and notes.
+``ctxsteward/budget`` (the totals alone, for a status line) is sent when the totals change. The
+bundle is kept in ``.ctxsteward/current-bundle.json`` (:mod:`server.lsp.bundle_store`) and
+restored when a server starts on the folder.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import logging
 import posixpath
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from lsprotocol import types
 from pydantic import BaseModel, Field
@@ -37,10 +46,11 @@ from analyzers.app.workspace import Snapshot
 from analyzers.bundles.assemble import BundleResult
 from analyzers.bundles.render import render
 from analyzers.secrets import redact
+from server.lsp import bundle_store
 from server.lsp.args import CommandError, Located
 from server.lsp.chain import Chain
 from server.lsp.handlers.common import doc_text
-from server.lsp.lanes import BUNDLE_REFRESH
+from server.lsp.lanes import BUNDLE_REFRESH, BUNDLE_RESTORE
 from server.lsp.positions import from_lsp, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext
@@ -54,6 +64,7 @@ COPY = "ctxsteward.copyBundle"
 CURRENT = "ctxsteward.currentBundle"
 SAVE = "ctxsteward.saveBundle"
 BUDGET_NOTIFICATION = "ctxsteward/budget"
+BUNDLE_NOTIFICATION = "ctxsteward/bundle"
 # The bundle's code actions come in two kinds with the same titles: a refactor kind, which VS
 # Code's lightbulb and Quick Fix menu (Ctrl+.) list when they ask without ``only`` (they leave
 # ``source.*`` out unless asked for), as Neovim's ``vim.lsp.buf.code_action()`` does; and a source
@@ -75,6 +86,22 @@ class BudgetTotals(BaseModel):
     task: str | None = None
     seeds: list[str] = Field(default_factory=list)
     present: bool = True
+    pinned: int = Field(default=0, description="Items the user pinned (added).")
+    unfit_pins: list[str] = Field(
+        default_factory=list, description="Pinned files the bundle does not hold (too large for "
+                                          "the budget, or excluded): something to fix.")
+
+
+class BundleChanged(BaseModel):
+    """``ctxsteward/bundle``: the current bundle, sent after every change of it."""
+
+    version: int = Field(description="Grows by one with each change (per server process).")
+    cause: Literal["suggest", "add", "remove", "refresh", "restore", "clear"]
+    bundle: dict[str, Any] | None = Field(description="As ctxsteward.currentBundle answers.")
+    totals: BudgetTotals | None
+    notes: list[str] = Field(default_factory=list,
+                             description="What the user should know (e.g. a pinned file that "
+                                         "no longer exists, dropped on restore).")
 
 
 class SavedBundleResult(BaseModel):
@@ -96,6 +123,12 @@ class Spec:
     added: list[str] = field(default_factory=list)  # definitions: "path::qualified"
     pins: list[str] = field(default_factory=list)  # whole files added
     excludes: list[str] = field(default_factory=list)  # files removed
+    ranked: bool = True  # False: only what the user added (no suggestion asked for)
+
+    def copy(self) -> Spec:
+        """A copy whose lists can be changed."""
+        return replace(self, seeds=list(self.seeds), added=list(self.added),
+                       pins=list(self.pins), excludes=list(self.excludes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +164,46 @@ def exclude_glob(path: str) -> str:
     return "/" + out
 
 
-def totals(bundle: Any) -> BudgetTotals:
+def totals(bundle: Any, pinned: frozenset[str] = frozenset()) -> BudgetTotals:
+    """The bundle's totals; ``pinned``: the paths the user pinned."""
+    held = {i.path for i in bundle.items}
     return BudgetTotals(
         total_tokens=bundle.total_tokens, budget=bundle.budget, items=len(bundle.items),
         encoding=bundle.encoding, over=bundle.budget > 0 and bundle.total_tokens > bundle.budget,
-        task=bundle.task, seeds=list(bundle.seeds))
+        task=bundle.task, seeds=[redact(x) for x in bundle.seeds],
+        pinned=len(held & pinned), unfit_pins=sorted(pinned - held))
+
+
+NO_TOTALS = BudgetTotals(total_tokens=0, budget=0, items=0, encoding="", over=False,
+                         present=False)
+
+
+def pinned_paths(sticky: list[str]) -> frozenset[str]:
+    """The files of the pinned items (``path`` or ``path::qualified``)."""
+    return frozenset(seed_path(s) for s in sticky)
+
+
+def _item_of(result: BundleResult | None, path: str) -> Any:
+    """The item of ``path`` in ``result`` (None when it holds none)."""
+    if result is None:
+        return None
+    return next((i for i in result.bundle.items if i.path == path), None)
+
+
+def shows_less(before: Any, after: Any) -> bool:
+    """Whether ``after`` (an item, or None) shows less of its file than ``before`` did: not the
+    whole file it was, or not every definition it showed in full."""
+    if after is None:
+        return True
+    if after.granularity == "file":
+        return False
+    if before.granularity == "file":
+        return True
+    if before.granularity == "skeleton":
+        return False  # signatures only before: any part shows as much
+    if after.granularity == "skeleton":
+        return True  # signatures only: no definition's body
+    return not set(before.symbols) <= set(after.symbols)
 
 
 class BundleSession:
@@ -147,10 +215,13 @@ class BundleSession:
         self.chain = Chain()
         self._lock = threading.Lock()
         self.spec: Spec | None = None
-        self.sticky: list[str] = []  # "path" or "path::qualified", kept across suggestions
+        self.sticky: list[str] = []  # "path" or "path::qualified": pinned, kept by suggestions
         self.result: BundleResult | None = None
+        self.version = 0  # grows with each change announced in ctxsteward/bundle
         self._generation = 0
         self._sent: dict[str, Any] | None = None
+        self._sent_view: dict[str, Any] | None = None
+        self._restored = False
 
     # -- where a command points ---------------------------------------------------------------
     def target(self, ctx: JobContext, buf: Buffer | None, loc: Located,
@@ -198,35 +269,120 @@ class BundleSession:
             added.append(a)
         request = BundleRequest(
             seeds=list(dict.fromkeys(spec.seeds + added)), task=spec.task, budget=spec.budget,
-            pins=pins, exclude=[exclude_glob(p) for p in spec.excludes])
+            pins=pins, exclude=[exclude_glob(p) for p in spec.excludes], ranked=spec.ranked)
         return snapshot.bundle(request, ctx.token)
 
-    def _commit(self, spec: Spec, result: BundleResult, sticky: list[str] | None = None) -> None:
-        """Make ``result`` current (call with the lock held) and announce its totals."""
+    def _commit(self, spec: Spec | None, result: BundleResult | None, sticky: list[str], *,
+                cause: str, notes: list[str] | None = None) -> None:
+        """Make ``result`` current (call with the lock held; None: there is none), announce it
+        and keep it on disk."""
         self.spec = spec
         self.result = result
-        if sticky is not None:
-            self.sticky = sticky
+        self.sticky = sticky
         self._generation += 1
-        self._announce(result)
+        self._announce(cause, notes or [], always=True)
+        self._keep()
 
-    def _announce(self, result: BundleResult) -> None:
-        payload = totals(result.bundle).model_dump(mode="json")
-        if payload != self._sent:
-            self._sent = payload
-            self.state.call_soon(self._send, payload)
+    def view(self) -> dict[str, Any] | None:
+        """The current bundle as the editor gets it (pinned items marked)."""
+        result = self.result
+        return None if result is None else bundle_view(result.bundle, pinned_paths(self.sticky))
 
-    def _send(self, payload: dict[str, Any]) -> None:
-        self.ls.protocol.notify(BUDGET_NOTIFICATION, payload)
+    def _announce(self, cause: str, notes: list[str], *, always: bool = False) -> None:
+        """``ctxsteward/bundle`` (on a change of the bundle; ``always``: a command made it) and
+        ``ctxsteward/budget`` (when the totals moved)."""
+        result = self.result
+        sums = None if result is None else totals(result.bundle, pinned_paths(self.sticky))
+        budget = (sums or NO_TOTALS).model_dump(mode="json")
+        if budget != self._sent:
+            self._sent = budget
+            self.state.call_soon(self._send, BUDGET_NOTIFICATION, budget)
+        view = self.view()
+        if not always and view == self._sent_view and not notes:
+            return
+        self._sent_view = view
+        self.version += 1
+        changed = BundleChanged(version=self.version, cause=cause,  # type: ignore[arg-type]
+                                bundle=view, totals=sums, notes=notes)
+        for note in notes:
+            log.info("current bundle: %s", note)
+        self.state.call_soon(self._send, BUNDLE_NOTIFICATION, changed.model_dump(mode="json"))
+
+    def _send(self, method: str, payload: dict[str, Any]) -> None:
+        self.ls.protocol.notify(method, payload)
+
+    def _keep(self) -> None:
+        """Write the current bundle to ``.ctxsteward/current-bundle.json`` (or remove it)."""
+        root, spec, result = self.state.root, self.spec, self.result
+        if root is None:
+            return
+        if spec is None or result is None:
+            bundle_store.clear(root)
+            return
+        index = self.state.index()
+        files = index.files() if index is not None else {}
+        items = [bundle_store.StoredItem(
+            path=i.path, granularity=i.granularity, tokens=i.tokens,
+            hash=files[i.path].hash if i.path in files else "") for i in result.bundle.items]
+        bundle_store.write(root, bundle_store.StoredBundle(
+            seeds=spec.seeds, task=spec.task, budget=spec.budget, ranked=spec.ranked,
+            added=spec.added, pins=spec.pins, excludes=spec.excludes, sticky=self.sticky,
+            items=items))
 
     def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
         for s in sticky:
-            if split_seed(s).symbol is not None:  # a definition: added, not pinned
+            if split_seed(s).symbol is not None:  # a definition: an extra seed focused on it
+                if seed_path(s) in spec.seeds or seed_path(s) in spec.pins:
+                    continue  # its whole file is in already
                 if s not in spec.added:
                     spec.added.append(s)
             elif s not in spec.pins and s not in spec.seeds:
                 spec.pins.append(s)
         return spec
+
+    # -- restoring at start --------------------------------------------------------------------
+    def _ensure_restored(self, ctx: JobContext) -> None:
+        """Once an index is usable: the bundle kept by an earlier server, as the current one
+        (call with the lock held; a command made since wins)."""
+        root = self.state.root
+        if self._restored or root is None:
+            return
+        snapshot = self.state.snapshot()
+        if snapshot is None or not snapshot.index.files():
+            return  # no usable index yet: the next command or build tries again
+        self._restored = True
+        if self.spec is not None:
+            return
+        stored, notes = bundle_store.read(root)
+        if stored is None:
+            for note in notes:
+                log.warning("%s", note)
+            return
+        notes += bundle_store.revalidate(stored, snapshot.index.files())
+        spec = Spec(seeds=stored.seeds, task=stored.task, budget=stored.budget,
+                    added=stored.added, pins=stored.pins, excludes=stored.excludes,
+                    ranked=stored.ranked)
+        try:
+            result = self._compute(ctx, spec)
+        except (CommandError, RequestError) as e:
+            log.warning("the current bundle of the last session was not restored: %s", e)
+            bundle_store.clear(root)
+            return
+        self._commit(spec, result, stored.sticky, cause="restore", notes=notes)
+
+    def restore(self) -> Job:
+        """Restore the kept bundle in the background (call on the loop, after an index build)."""
+
+        def run(ctx: JobContext) -> None:
+            with self._lock:
+                self._ensure_restored(ctx)
+
+        prev = self.chain.last
+        job = BUNDLE_RESTORE.submit(
+            self.state.scheduler, run,
+            depends_on=[prev] if prev is not None and not prev.state.finished else [])
+        self.chain.last = job
+        return job
 
     # -- commands (each runs as a job of the session's chain) ----------------------------------
     def suggest(self, ctx: JobContext, buf: Buffer | None, loc: Located | None,
@@ -238,60 +394,73 @@ class BundleSession:
                 seeds = [t.at_line()]
         task = task.strip() if task and task.strip() else None
         with self._lock:
+            self._ensure_restored(ctx)
             spec = self._with_sticky(Spec(
                 seeds=seeds, task=task,
                 budget=self.state.settings.default_budget if budget is None else budget),
                 list(self.sticky))
             result = self._compute(ctx, spec)
-            self._commit(spec, result)
-            return bundle_view(result.bundle)
+            self._commit(spec, result, list(self.sticky), cause="suggest")
+            return self.view() or {}
+
+    def _spec_for_add(self, t: Target, sticky: list[str]) -> Spec:
+        """The current spec with ``t`` added (pinned in ``sticky``); a new bundle of what is
+        pinned when there is none."""
+        if self.spec is None:
+            return self._with_sticky(Spec(seeds=[], task=None, ranked=False,
+                                          budget=self.state.settings.default_budget), sticky)
+        spec = self.spec.copy()
+        spec.excludes = [p for p in spec.excludes if p != t.path]
+        if t.definition is None:
+            # The whole file: definitions added from it and a focused seed would narrow it.
+            spec.added = [a for a in spec.added if seed_path(a) != t.path]
+            spec.seeds = list(dict.fromkeys(
+                t.path if seed_path(s) == t.path else s for s in spec.seeds))
+        return self._with_sticky(spec, sticky)
 
     def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
             codec: PositionCodec) -> dict[str, Any]:
+        """Add (and pin) the file or the definition at the position; ``pin`` is kept for older
+        clients: everything added is pinned."""
         t = self.target(ctx, buf, loc, codec)
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
         item = t.at_definition()
         with self._lock:
-            sticky = list(self.sticky)
-            if pin and item not in sticky:
-                if t.definition is None:
-                    sticky = [s for s in sticky if seed_path(s) != t.path]
-                sticky.append(item)
-            if self.spec is None:
-                spec = self._with_sticky(Spec(
-                    seeds=[item], task=None, budget=self.state.settings.default_budget), sticky)
+            self._ensure_restored(ctx)
+            if t.definition is None:  # the whole file holds the definitions pinned from it
+                sticky = [s for s in self.sticky if seed_path(s) != t.path] + [item]
+            elif t.path in self.sticky:  # the whole file is pinned already
+                sticky = list(self.sticky)
             else:
-                spec = replace(self.spec, seeds=list(self.spec.seeds),
-                               added=list(self.spec.added), pins=list(self.spec.pins),
-                               excludes=[p for p in self.spec.excludes if p != t.path])
-                if t.definition is not None:
-                    whole = t.path in spec.pins or t.path in spec.seeds
-                    if not whole and item not in spec.added:
-                        spec.added.append(item)
-                else:
-                    # The whole file: definitions added from it and a focused seed would narrow
-                    # it to those definitions.
-                    spec.added = [a for a in spec.added if seed_path(a) != t.path]
-                    spec.seeds = [t.path if seed_path(s) == t.path else s for s in spec.seeds]
-                    spec.seeds = list(dict.fromkeys(spec.seeds))
-                    if t.path not in spec.pins and t.path not in spec.seeds:
-                        spec.pins.append(t.path)
+                sticky = [s for s in self.sticky if s != item] + [item]
+            before = _item_of(self.result, t.path)
+            spec = self._spec_for_add(t, sticky)
             result = self._compute(ctx, spec)
-            self._commit(spec, result, sticky)
-            return bundle_view(result.bundle)
+            if t.definition is None and before is not None and \
+                    before.granularity in ("symbols", "focused") and before.symbols and \
+                    shows_less(before, _item_of(result, t.path)):
+                # Whole, it would show less than it did: pin the definitions it showed.
+                kept = [s for s in sticky if s != item] + \
+                    [f"{t.path}::{sym}" for sym in before.symbols]
+                spec2 = self._spec_for_add(replace(t, definition=before.symbols[0]), kept)
+                result2 = self._compute(ctx, spec2)
+                if not shows_less(before, _item_of(result2, t.path)):
+                    spec, result, sticky = spec2, result2, kept
+            self._commit(spec, result, sticky, cause="add")
+            return self.view() or {}
 
     def remove(self, ctx: JobContext, buf: Buffer | None, loc: Located,
-               codec: PositionCodec) -> dict[str, Any]:
+               codec: PositionCodec) -> dict[str, Any] | None:
         t = self.target(ctx, buf, loc, codec)
         with self._lock:
+            self._ensure_restored(ctx)
             if self.spec is None:
                 raise CommandError("there is no current bundle: suggest one first "
                                    "(ctxsteward.suggestBundle)")
             if t.is_dir:
                 raise CommandError(f"{t.path} is a folder: remove the files inside it one by one")
-            spec = replace(self.spec, seeds=list(self.spec.seeds), added=list(self.spec.added),
-                           pins=list(self.spec.pins), excludes=list(self.spec.excludes))
+            spec = self.spec.copy()
             sticky = list(self.sticky)
             item = t.at_definition() if t.definition else None
             if item is not None and item in spec.added:
@@ -303,9 +472,12 @@ class BundleSession:
                 sticky = [s for s in sticky if seed_path(s) != t.path]
                 if t.path not in spec.excludes:
                     spec.excludes.append(t.path)
+            if not spec.ranked and not (spec.seeds or spec.added or spec.pins):
+                self._commit(None, None, sticky, cause="clear")  # the last item went
+                return None
             result = self._compute(ctx, spec)
-            self._commit(spec, result, sticky)
-            return bundle_view(result.bundle)
+            self._commit(spec, result, sticky, cause="remove")
+            return self.view()
 
     def copy(self, fmt: str) -> str:
         with self._lock:
@@ -320,9 +492,10 @@ class BundleSession:
             return result.rendered
         return render(fmt, result.bundle.task, result.pieces)
 
-    def current(self) -> dict[str, Any] | None:
+    def current(self, ctx: JobContext) -> dict[str, Any] | None:
         with self._lock:
-            return None if self.result is None else bundle_view(self.result.bundle)
+            self._ensure_restored(ctx)
+            return self.view()
 
     def save(self, ctx: JobContext, name: str) -> dict[str, Any]:
         """Store the current bundle under ``name``."""
@@ -359,7 +532,8 @@ class BundleSession:
                     return
                 if generation == self._generation:
                     self.result = result
-                    self._announce(result)
+                    self._announce("refresh", [])
+                    self._keep()
 
         prev = self.chain.last
         job = BUNDLE_REFRESH.submit(
@@ -406,11 +580,13 @@ class BundleSession:
         return out
 
 
-def bundle_view(bundle: Any) -> dict[str, Any]:
+def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
-    names, reasons) passed through :func:`analyzers.secrets.redact`."""
+    names, reasons) passed through :func:`analyzers.secrets.redact`; each item says whether the
+    user pinned it (``pinned``: those paths)."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
+        item["pinned"] = item["path"] in pinned
         item["symbols"] = [redact(x) for x in item.get("symbols", [])]
         item["reasons"] = [redact(x) for x in item.get("reasons", [])]
     for key in ("excluded", "left_out"):

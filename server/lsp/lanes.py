@@ -74,10 +74,15 @@ CHECK_BUFFER = Work("check-instructions", "io", Priority.OPEN_FILE, 60.0, key="c
                     retries=2)
 # The current context bundle again, after the index changed.
 BUNDLE_REFRESH = Work("bundle-refresh", "cpu", Priority.BACKGROUND, 120.0, key="bundle-refresh")
+# The current bundle kept by the last server on this folder, once the first index is usable.
+BUNDLE_RESTORE = Work("bundle-restore", "cpu", Priority.BACKGROUND, 120.0)
+# The workspace's instruction files (unopened ones too), after the first index and each change.
+CHECK_WORKSPACE = Work("check-workspace", "io", Priority.BACKGROUND, 300.0,
+                       key="check-workspace")
 # The token encoding loaded once the workspace is open, before the first request needs it.
 WARM_UP = Work("warm-up", "cpu", Priority.BACKGROUND)
 # The handoff note written to disk, for a client that takes no workspace edits.
 HANDOFF_WRITE = Work("handoff-write", "io", Priority.INTERACTIVE, 30.0)
 
-JOBS: tuple[Work, ...] = (INDEX, ANALYSE_BUFFER, CHECK_BUFFER, BUNDLE_REFRESH, WARM_UP,
-                          HANDOFF_WRITE)
+JOBS: tuple[Work, ...] = (INDEX, ANALYSE_BUFFER, CHECK_BUFFER, BUNDLE_REFRESH, BUNDLE_RESTORE,
+                          CHECK_WORKSPACE, WARM_UP, HANDOFF_WRITE)

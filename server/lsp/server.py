@@ -17,9 +17,10 @@ fixes of instruction files; add to / exclude from / suggest a context bundle), d
 (paths and ``@imports`` in Markdown), diagnostics of instruction files (CLAUDE.md, AGENTS.md, ...)
 from :mod:`analyzers.instructions`, pushed or pulled, commands (bundles:
 :mod:`server.lsp.bundle_view`; handoff: :mod:`server.lsp.handoff`; ``checkInstructions``,
-``showBudget``, ``showJobs``), the custom request ``ctxsteward/jobs`` and notification
-``ctxsteward/budget``, index progress through ``window/workDoneProgress``, and an index kept
-current from document events, watched files and git HEAD.
+``showBudget``, ``showJobs``), the custom request ``ctxsteward/jobs`` and notifications
+``ctxsteward/bundle`` and ``ctxsteward/budget``, index progress through
+``window/workDoneProgress``, and an index kept current from document events, watched files and
+git HEAD.
 
 This module holds the server object (:class:`StewardLanguageServer`: the state, the indexer, the
 instruction checks and the current bundle) and starts it.
@@ -37,15 +38,17 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
+from server.lsp import instruction_editor as instr
 from server.lsp.args import Answered
 from server.lsp.bundle_view import BundleSession
 from server.lsp.commands import JOBS_REQUEST, SHOW_BUDGET, SHOW_JOBS
 from server.lsp.diagnostics import InstructionChecks
 from server.lsp.dispatch import register
 from server.lsp.indexing import Indexer
+from server.lsp.lanes import CHECK_WORKSPACE
 from server.lsp.protocol import StewardProtocol
 from server.lsp.state import Buffer, ServerState
-from server.scheduler import Job, JobState, Priority
+from server.scheduler import Job, JobContext, JobState, Priority
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class StewardLanguageServer(LanguageServer):
         self.bundles = BundleSession(self, self.state)
         self.indexer.on_indexed.append(self._after_index)
         self.problems: list[str] = []
+        self._indexed_once = False
         self.dynamic_watchers = False
         self.pull_configuration = False
         self.client_caps = types.ClientCapabilities()
@@ -79,9 +83,31 @@ class StewardLanguageServer(LanguageServer):
     def _after_index(self, report: Any) -> None:
         self.checks.invalidate()
         self.state.call_soon(self.recheck_open_documents)
-        if report.files_parsed or report.files_removed or (
-                report.history and report.history.commits_read):
+        changed = bool(report.files_parsed or report.files_removed or (
+            report.history and report.history.commits_read))
+        first, self._indexed_once = not self._indexed_once, True
+        if first:  # the bundle of the last session, once there is an index to check it on
+            self.state.call_soon(self.bundles.restore)
+        elif changed:
             self.state.call_soon(self.bundles.refresh)
+        if first or changed:
+            self.state.call_soon(self.check_workspace)
+
+    def check_workspace(self) -> None:
+        """Check every instruction file of the workspace in the background (on the loop) and
+        publish the problems of those not open: they show in the Problems panel from the
+        start, not only once opened or checked by command."""
+        if self.state.root is None:
+            return
+        buffers = {u: d.source for u, d in self.workspace.text_documents.items()}
+        codec = self.workspace.position_codec
+
+        def run(ctx: JobContext) -> int:
+            _, by_uri = instr.check_all(self.checks, ctx, None, buffers, codec)
+            self.state.call_soon(lambda: self.checks.publish_closed(by_uri, complete=True))
+            return sum(len(d) for d in by_uri.values())
+
+        CHECK_WORKSPACE.submit(self.state.scheduler, run)
 
     def recheck_open_documents(self) -> None:
         """Check every open instruction file again (on the loop): files or settings changed.

@@ -10,8 +10,6 @@ const TIER_ICONS = { core: "circle-filled", related: "circle-outline", periphera
 
 export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private bundle: Bundle | undefined;
-  /** Root-relative paths the user pinned (the server keeps them in every later suggestion). */
-  readonly pinned = new Set<string>();
   private nodes: TreeNode[] = [];
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;

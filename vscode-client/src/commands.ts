@@ -6,6 +6,8 @@ import { formatTokens } from "./logic/format";
 import { JOBS_REQUEST, resultPath, resultProblem, resultText, SERVER_COMMANDS, suggestArgs } from "./logic/protocol";
 import type { ItemNode, TreeNode } from "./logic/tree";
 import type { BundleView } from "./bundleView";
+import type { BundleFollower } from "./logic/follow";
+import { HANDOFF_PREVIEW_TITLE } from "./logic/labels";
 import { readSettings, type ServerManager, UserFacingError } from "./server";
 
 export const PREVIEW_SCHEME = "ctxsteward-preview";
@@ -41,6 +43,7 @@ export class Commands {
     private readonly view: BundleView,
     private readonly previews: PreviewDocuments,
     private readonly root: () => vscode.Uri | undefined,
+    private readonly follower: BundleFollower,
   ) {}
 
   register(context: vscode.ExtensionContext): void {
@@ -92,11 +95,19 @@ export class Commands {
 
   private showBundle(bundle: Bundle | undefined, what: string): void {
     if (!bundle) throw new UserFacingError(`Context Steward: the server's answer to ${what} held no bundle (see the output channel).`);
-    this.view.set(bundle);
+    this.setView(bundle);
     void vscode.commands.executeCommand("contextSteward.bundle.focus");
   }
 
-  private bundleFrom = (r: unknown) => parseBundle(r, this.view.pinned);
+  /**
+   * A command's bundle into the view, for a server that does not announce its changes: one that
+   * does sent `ctxsteward/bundle` before answering, and a newer change may have followed.
+   */
+  private setView(bundle: Bundle | undefined): void {
+    if (!this.follower.follows) this.view.set(bundle);
+  }
+
+  private bundleFrom = (r: unknown) => parseBundle(r);
 
   private rel(uri: vscode.Uri): string {
     return vscode.workspace.asRelativePath(uri, false);
@@ -159,12 +170,9 @@ export class Commands {
       if (this.server.commands.has(SERVER_COMMANDS.pinInBundle)) command = SERVER_COMMANDS.pinInBundle;
       else args.pin = true;
     }
-    const bundle = await this.run(`${pin ? "pinning" : "adding"} ${rel}`, command, [args], (r) => {
-      if (pin && !args.position) this.view.pinned.add(rel);
-      return this.bundleFrom(r);
-    });
+    const bundle = await this.run(`${pin ? "pinning" : "adding"} ${rel}`, command, [args], this.bundleFrom);
     if (bundle) {
-      this.view.set(bundle);
+      this.setView(bundle);
       const why = missingAfterAdd(bundle, rel);
       if (why) void vscode.window.showWarningMessage(`Context Steward: ${why}`);
     } else await this.refresh();
@@ -184,12 +192,11 @@ export class Commands {
     }
     if (!uri) throw new UserFacingError("Context Steward: nothing to remove (suggest a bundle first).");
     const rel = this.rel(uri);
-    const bundle = await this.run(`removing ${rel}`, SERVER_COMMANDS.removeFromBundle, [{ uri: uri.toString() }], (r) => {
-      this.view.pinned.delete(rel);
-      return this.bundleFrom(r);
-    });
-    if (bundle) {
-      this.view.set(bundle);
+    const result = await this.run(`removing ${rel}`, SERVER_COMMANDS.removeFromBundle, [{ uri: uri.toString() }], (r) => r);
+    const bundle = this.bundleFrom(result);
+    if (result === null) this.setView(undefined); // the last pinned item of a bundle of pins went
+    else if (bundle) {
+      this.setView(bundle);
       const why = missingAfterAdd(bundle, rel);
       if (why) void vscode.window.showWarningMessage(`Context Steward: ${why}`);
     } else await this.refresh();
@@ -198,7 +205,7 @@ export class Commands {
   async refresh(): Promise<void> {
     if (!this.server.commands.has(SERVER_COMMANDS.currentBundle)) return;
     const result = await this.server.execute(SERVER_COMMANDS.currentBundle, [{}]);
-    this.view.set(parseBundle(result, this.view.pinned));
+    this.view.set(parseBundle(result));
   }
 
   async copy(format?: "markdown" | "xml"): Promise<void> {
@@ -250,14 +257,35 @@ export class Commands {
     const { handoffPath } = readSettings().client;
     const text = await this.run("generating the handoff note", SERVER_COMMANDS.previewHandoff, [{ path: handoffPath }], resultText);
     if (!text) throw new UserFacingError("Context Steward: the server returned no handoff note.");
-    const uri = this.previews.set("Handoff Preview.md", text);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, "markdown");
+    let html: string | undefined;
     try {
-      await vscode.commands.executeCommand("markdown.showPreview", uri);
+      // The built-in Markdown extension renders it (activated first: its command is not declared).
+      await vscode.extensions.getExtension("vscode.markdown-language-features")?.activate();
+      html = await vscode.commands.executeCommand<string>("markdown.api.render", text);
     } catch {
-      await vscode.window.showTextDocument(doc, { preview: true });
+      html = undefined; // no Markdown extension: the note as text
     }
+    if (typeof html !== "string") {
+      const uri = this.previews.set(`${HANDOFF_PREVIEW_TITLE}.md`, text);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.languages.setTextDocumentLanguage(doc, "markdown");
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return;
+    }
+    this.handoffPanel ??= this.newHandoffPanel();
+    this.handoffPanel.webview.html = previewHtml(this.handoffPanel.webview.cspSource, html);
+    this.handoffPanel.reveal(undefined, true);
+  }
+
+  private handoffPanel: vscode.WebviewPanel | undefined;
+
+  private newHandoffPanel(): vscode.WebviewPanel {
+    const panel = vscode.window.createWebviewPanel("contextSteward.handoffPreview", HANDOFF_PREVIEW_TITLE,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: false, enableFindWidget: true });
+    panel.onDidDispose(() => {
+      this.handoffPanel = undefined;
+    });
+    return panel;
   }
 
   async checkInstructions(): Promise<void> {
@@ -297,4 +325,12 @@ export class Commands {
     const pos = new vscode.Position(node.openLine, 0);
     await vscode.window.showTextDocument(uri, { selection: new vscode.Range(pos, pos), preview: true });
   }
+}
+
+/** The rendered note in a page that loads nothing and runs no script (the note quotes the repository). */
+function previewHtml(cspSource: string, body: string): string {
+  return `<!DOCTYPE html><html><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'unsafe-inline'; img-src ${cspSource}">` +
+    `<style>body{font-family:var(--vscode-markdown-font-family,var(--vscode-font-family));font-size:var(--vscode-markdown-font-size,14px);line-height:1.5;padding:0 20px;}code,pre{font-family:var(--vscode-editor-font-family);}</style>` +
+    `</head><body>${body}</body></html>`;
 }

@@ -3,9 +3,8 @@
 import * as vscode from "vscode";
 import { BundleView } from "./bundleView";
 import { Commands, PREVIEW_SCHEME, PreviewDocuments } from "./commands";
-import { parseBundle } from "./logic/bundle";
+import { BundleFollower } from "./logic/follow";
 import { changedKeys, type ServerSettings } from "./logic/settings";
-import { parseBudget } from "./logic/status";
 import { readSettings, ServerManager } from "./server";
 import { BudgetStatus } from "./statusBar";
 
@@ -25,15 +24,16 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(view, status, vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews));
   void vscode.commands.executeCommand("setContext", "contextSteward.hasBundle", false);
 
-  const commands = new Commands(server, view, previews, root);
+  const follower = new BundleFollower();
+  const commands = new Commands(server, view, previews, root, follower);
   commands.register(context);
 
   server.onDidChangeState(({ state, detail }) => {
     status.setServer(state, detail);
     void vscode.commands.executeCommand("setContext", "contextSteward.serverRunning", state === "running");
     if (state === "starting") {
-      // A new server process has no current bundle and no pins.
-      view.pinned.clear();
+      // A new server process: its changes are numbered from 1 again; it restores the last bundle.
+      follower.reset();
       status.setTotals(undefined);
     }
     if (state === "running") {
@@ -41,17 +41,23 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }, undefined, context.subscriptions);
 
+  // Every change of the server's current bundle, whatever made it (a command, a code action from
+  // the light bulb, a re-index, the restore after a restart): the view, the status bar and the
+  // context keys follow it.
+  server.onBundle((params) => {
+    const action = follower.onBundle(params);
+    if (action.kind !== "show") return;
+    view.set(action.bundle);
+    status.setTotals(action.totals);
+    for (const note of action.notes) output.appendLine(`Context bundle: ${note}`);
+    if (action.notes.length > 0) void vscode.window.showWarningMessage(`Context Steward: ${action.notes.join("; ")}`);
+  }, undefined, context.subscriptions);
+
   server.onBudget((params) => {
-    const totals = parseBudget(params);
-    if (totals) status.setTotals(totals);
-    // A notification that carries the bundle itself (or says there is none) updates the view too.
-    const bundle = parseBundle(params, view.pinned);
-    if (bundle) view.set(bundle);
-    else if (totals && !totals.present) view.set(undefined);
-    else if (totals && view.current && totals.totalTokens !== view.current.totalTokens) {
-      // Changed elsewhere (a code action, another command): fetch it when the server can tell.
-      void commands.refresh().catch(() => undefined);
-    }
+    const action = follower.onBudget(params, view.current);
+    if (action.kind !== "totals") return;
+    status.setTotals(action.totals);
+    if (action.fetch) void commands.refresh().catch(() => undefined);
   }, undefined, context.subscriptions);
 
   let sent: ServerSettings = readSettings().server;

@@ -3,6 +3,7 @@
  * crashes, and explains what to do when it cannot start.
  */
 
+import { type ChildProcess, spawn } from "node:child_process";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -17,7 +18,8 @@ import {
 } from "vscode-languageclient/node";
 import { RestartPolicy } from "./logic/backoff";
 import { firstWorking } from "./logic/probe";
-import { advertisedCommands, BUDGET_NOTIFICATION } from "./logic/protocol";
+import { exitLine } from "./logic/exit";
+import { advertisedCommands, BUDGET_NOTIFICATION, BUNDLE_NOTIFICATION } from "./logic/protocol";
 import { type Candidate, candidates, displayArgv, startAdvice } from "./logic/serverCommand";
 import { mapSettings, type MappedSettings } from "./logic/settings";
 import type { ServerState } from "./logic/status";
@@ -52,15 +54,19 @@ export class ServerManager implements vscode.Disposable {
   private _commands = new Set<string>();
   private _version: string | undefined;
   private starting: Promise<void> | undefined;
+  private process: ChildProcess | undefined;
 
   private readonly stateEmitter = new vscode.EventEmitter<{ state: ServerState; detail?: string }>();
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly budgetEmitter = new vscode.EventEmitter<unknown>();
   /** The `ctxsteward/budget` notification's params. */
   readonly onBudget = this.budgetEmitter.event;
+  private readonly bundleEmitter = new vscode.EventEmitter<unknown>();
+  /** The `ctxsteward/bundle` notification's params: each change of the server's current bundle. */
+  readonly onBundle = this.bundleEmitter.event;
 
   constructor(readonly output: vscode.OutputChannel, private readonly trace: vscode.OutputChannel) {
-    this.disposables.push(this.stateEmitter, this.budgetEmitter);
+    this.disposables.push(this.stateEmitter, this.budgetEmitter, this.bundleEmitter);
     void onInterpreterChange(() => {
       const setting = vscode.workspace.getConfiguration("ctxsteward").get("server.command");
       if (!setting || (Array.isArray(setting) && setting.length === 0)) {
@@ -133,7 +139,9 @@ export class ServerManager implements vscode.Disposable {
   private async launch(chosen: Candidate, gen: number, cwd: string | undefined): Promise<void> {
     const settings = readSettings();
     for (const p of settings.problems) this.output.appendLine(`Setting ignored: ${p}`);
-    const serverOptions: ServerOptions = { command: chosen.command, args: chosen.args, options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } } };
+    // The process is started here, not by the language client: it would log every exit as an
+    // error, "Server process exited with code 0" after a deliberate restart included.
+    const serverOptions: ServerOptions = () => Promise.resolve(this.spawnServer(chosen, gen, cwd));
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }],
       outputChannel: this.output,
@@ -167,6 +175,7 @@ export class ServerManager implements vscode.Disposable {
     const client = new LanguageClient(CLIENT_ID, "Context Steward", serverOptions, clientOptions);
     this.client = client;
     client.onNotification(BUDGET_NOTIFICATION, (params: unknown) => this.budgetEmitter.fire(params));
+    client.onNotification(BUNDLE_NOTIFICATION, (params: unknown) => this.bundleEmitter.fire(params));
     this.output.appendLine(`Starting ${displayArgv([chosen.command, ...chosen.args])} (${chosen.origin})${cwd ? ` in ${cwd}` : ""}`);
     this.startedAt = Date.now();
     try {
@@ -181,6 +190,26 @@ export class ServerManager implements vscode.Disposable {
     this._commands = advertisedCommands(client.initializeResult);
     this.output.appendLine(`Server running (${this._version ?? "version unknown"}); commands: ${[...this._commands].sort().join(", ") || "none"}`);
     this.setState("running");
+  }
+
+  /** The server process of generation `gen`; its end is logged as deliberate once the generation moved on (restart, dispose). */
+  private spawnServer(chosen: Candidate, gen: number, cwd: string | undefined): ChildProcess {
+    const child = spawn(chosen.command, chosen.args, { cwd, env: { ...process.env, PYTHONUNBUFFERED: "1" } });
+    this.process = child;
+    child.on("error", (e) => this.output.appendLine(`[Error] The server process: ${e.message}`));
+    child.on("exit", (code, signal) => {
+      if (this.process === child) this.process = undefined;
+      this.output.appendLine(exitLine(code, signal, gen !== this.generation).text);
+    });
+    return child;
+  }
+
+  /** End `child` if it outlives a stop by two seconds (a server that does not answer shutdown). */
+  private reap(child: ChildProcess | undefined): void {
+    if (!child) return;
+    setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    }, 2000).unref();
   }
 
   /** The server of generation `gen` stopped: restart it after a delay, or give up. True when a restart is scheduled. */
@@ -201,8 +230,10 @@ export class ServerManager implements vscode.Disposable {
     this.client = undefined;
     this._commands = new Set();
     clearTimeout(this.restartTimer);
+    const oldProcess = this.process;
     this.restartTimer = setTimeout(() => {
       void old?.dispose().catch(() => undefined);
+      this.reap(oldProcess);
       void this.start();
     }, decision.delayMs);
     return true;
@@ -235,6 +266,7 @@ export class ServerManager implements vscode.Disposable {
     clearTimeout(this.restartTimer);
     this.policy.reset();
     const old = this.client;
+    const oldProcess = this.process;
     this.client = undefined;
     this.generation++;
     this.setState("starting");
@@ -246,6 +278,7 @@ export class ServerManager implements vscode.Disposable {
       }
       await old.dispose().catch(() => undefined);
     }
+    this.reap(oldProcess);
     await this.start();
   }
 
@@ -284,8 +317,10 @@ export class ServerManager implements vscode.Disposable {
     this.generation++;
     const c = this.client;
     this.client = undefined;
+    const child = this.process;
     for (const d of this.disposables) d.dispose();
     if (c) await c.dispose().catch(() => undefined);
+    this.reap(child);
   }
 }
 

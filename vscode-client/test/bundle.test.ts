@@ -83,20 +83,29 @@ describe("buildTree", () => {
     expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);
     const core = nodes[0];
     if (core.kind !== "tier") throw new Error("expected a tier");
-    expect(core.description).toBe("2 items · 3,000 tokens");
-    expect(core.children.map((c) => c.label)).toEqual(["src/http/client.py", "src/http/retry.py"]);
-    expect(core.children[1].description).toBe("900 tokens · symbols: Retry, Retry.sleep, backoff, …");
-    expect(core.children[0].description).toBe("2,100 tokens · file");
+    // Short enough for the default sidebar width: the file's name, then tokens, what is shown, the folder.
+    expect(core.description).toBe("2 · 3k tok");
+    expect(core.tooltip).toContain("2 items, 3,000 tokens");
+    expect(core.children.map((c) => c.label)).toEqual(["client.py", "retry.py"]);
+    expect(core.children[1].description).toBe("900 tok · symbols · src/http");
+    expect(core.children[0].description).toBe("2.1k tok · whole · src/http");
     expect(core.children[1].openLine).toBe(9);
     expect(core.children[0].openLine).toBe(0);
     const peripheral = nodes[2];
     if (peripheral.kind !== "tier") throw new Error("expected a tier");
     expect(peripheral.children[0].contextValue).toBe("bundleItem.pinned");
-    expect(peripheral.children[0].description).toContain("pinned");
+    // The pin comes first: it is not cut off at the sidebar's edge.
+    expect(peripheral.children[0].description).toBe("pinned · 930 tok · whole · docs");
+    expect(peripheral.children[0].tooltip).toContain("Pinned by you: kept by every later suggestion");
+    expect(core.children[0].tooltip).toContain("Suggested: the next suggestion may replace it");
     expect(core.children[0].contextValue).toBe("bundleItem");
     const excluded = nodes[3];
     if (excluded.kind !== "excludedGroup") throw new Error("expected the excluded group");
     expect(excluded.children[0]).toMatchObject({ label: ".env", description: "may contain secrets", contextValue: "bundleExcluded" });
+    const nested = buildTree(parseBundle({ ...raw, excluded: [{ path: "config/.env.local", reason: "may contain secrets" }] }));
+    const group = nested[nested.length - 1];
+    if (group.kind !== "excludedGroup") throw new Error("expected the excluded group");
+    expect(group.children[0]).toMatchObject({ label: ".env.local", description: "may contain secrets · config" });
   });
 
   it("shows a focused seed as focused, with its definitions in full and its first line", () => {
@@ -105,7 +114,7 @@ describe("buildTree", () => {
     expect(b.items[0].granularity).toBe("focused");
     const core = buildTree(b)[0];
     if (core.kind !== "tier") throw new Error("expected a tier");
-    expect(core.children[0].description).toBe("7,800 tokens · focused: apply_discount");
+    expect(core.children[0].description).toBe("7.8k tok · focused · src/http");
     expect(core.children[0].openLine).toBe(17);
     expect(itemTooltip(b.items[0])).toContain("Lines 18–26, 40, 60–90");
   });
@@ -125,14 +134,16 @@ describe("buildTree", () => {
     expect(tip).toContain("Why:\n• imported by the seed\n• co-changed 7 times with src/http/client.py");
     expect(tip).toContain("Lines 10–40, 55");
     expect(tip).toContain("Symbols: Retry, Retry.sleep, backoff, jitter");
-    expect(tip).toContain("900 tokens · symbols · core · score 0.810");
+    expect(tip).toContain("900 tokens · the definitions named below · core · score 0.810");
   });
 
   it("describes the view with totals against the budget", () => {
     const b = parseBundle(raw);
-    expect(viewDescription(b)).toBe("5,230 / 8,000 tokens");
-    expect(viewMessage(b)).toBe("Task: add retry with backoff to the http client · Seeds: src/http/client.py · 65% of the budget");
-    expect(viewDescription(parseBundle({ ...raw, budget: 0 }))).toBe("5,230 tokens");
+    expect(viewDescription(b)).toBe("5.2k/8k");
+    expect(viewMessage(b)).toBe("Task: add retry with backoff to the http client · For client.py · 5,230 of 8,000 tokens (65%)");
+    expect(viewDescription(parseBundle({ ...raw, budget: 0 }))).toBe("5.2k tok");
+    expect(viewMessage(parseBundle({ ...raw, task: null, seeds: [] }))).toBe("Pinned items only · 5,230 of 8,000 tokens (65%)");
+    expect(viewMessage(parseBundle({ ...raw, task: null, seeds: ["a/x.py", "b/y.py:12", "c/z.py::f"] }))).toContain("For x.py, y.py:12 +1");
     expect(viewDescription(undefined)).toBe("");
   });
 });

@@ -14,6 +14,7 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
     configuration: { properties: Record<string, { type: unknown; default?: unknown }> };
+    configurationDefaults?: Record<string, unknown>;
   };
   devDependencies: Record<string, string>;
 };
@@ -76,5 +77,9 @@ describe("package.json manifest", () => {
     const types = pkg.devDependencies["@types/vscode"].replace(/^[\^~]/, "");
     const [a, b] = [engine, types].map((v) => v.split(".").map(Number));
     expect(b[0] * 1000 + b[1]).toBeLessThanOrEqual(a[0] * 1000 + a[1]);
+  });
+
+  it("hides the server's cache folder from the explorer", () => {
+    expect(pkg.contributes.configurationDefaults?.["files.exclude"]).toEqual({ "**/.ctxsteward": true });
   });
 });

@@ -15,7 +15,8 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 import { parseBundle } from "../src/logic/bundle";
-import { advertisedCommands, BUDGET_NOTIFICATION, JOBS_REQUEST, resultText, SERVER_COMMANDS, suggestArgs } from "../src/logic/protocol";
+import { BundleFollower } from "../src/logic/follow";
+import { advertisedCommands, BUDGET_NOTIFICATION, BUNDLE_NOTIFICATION, JOBS_REQUEST, resultText, SERVER_COMMANDS, suggestArgs } from "../src/logic/protocol";
 import { mapSettings } from "../src/logic/settings";
 import { parseBudget, statusView } from "../src/logic/status";
 import { buildTree } from "../src/logic/tree";
@@ -98,6 +99,7 @@ interface Session {
   shown: { type: number; message: string }[];
   logs: string[];
   budgets: unknown[];
+  changes: { version: number; cause: string; bundle: unknown }[];
   progress: unknown[];
   stderr: string[];
   init: unknown;
@@ -139,11 +141,12 @@ describe.skipIf(!server)("ctxsteward serve over vscode-jsonrpc (as the extension
 
     const proc = spawn(server!, ["serve"], { cwd: root, env: { ...process.env, PYTHONUNBUFFERED: "1" } });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
-    s = { proc, conn, shown: [], logs: [], budgets: [], progress: [], stderr: [], init: undefined };
+    s = { proc, conn, shown: [], logs: [], budgets: [], changes: [], progress: [], stderr: [], init: undefined };
     proc.stderr.on("data", (b: Buffer) => s.stderr.push(b.toString("utf8")));
     conn.onNotification("window/showMessage", (p: { type: number; message: string }) => s.shown.push(p));
     conn.onNotification("window/logMessage", (p: { message: string }) => s.logs.push(p.message));
     conn.onNotification(BUDGET_NOTIFICATION, (p: unknown) => s.budgets.push(p));
+    conn.onNotification(BUNDLE_NOTIFICATION, (p: { version: number; cause: string; bundle: unknown }) => s.changes.push(p));
     conn.onNotification("$/progress", (p: unknown) => s.progress.push(p));
     conn.onRequest("window/workDoneProgress/create", () => null);
     conn.onRequest("client/registerCapability", () => null);
@@ -225,6 +228,39 @@ describe.skipIf(!server)("ctxsteward serve over vscode-jsonrpc (as the extension
     expect(resultText(shown)).toMatch(/index/);
   }, 90_000);
 
+  it("announces the bundle a code action makes: the view, the status bar and the context keys follow it", async () => {
+    // The light bulb's "Add backoff to the context bundle", with no bundle yet: the editor runs the
+    // action's command itself, so the view learns of the bundle only from ctxsteward/bundle.
+    const follower = new BundleFollower();
+    const text = readFileSync(join(root, "app/retry.py"), "utf8");
+    const line = text.split("\n").findIndex((l) => l.includes("delay = 0.1"));
+    await s.conn.sendNotification("textDocument/didOpen", { textDocument: { uri: uri("app/retry.py"), languageId: "python", version: 1, text } });
+    const at = { line, character: 4 };
+    const actions = await s.conn.sendRequest<{ title: string; command?: { command: string; arguments?: unknown[] } }[]>("textDocument/codeAction", {
+      textDocument: { uri: uri("app/retry.py") }, range: { start: at, end: at }, context: { diagnostics: [] },
+    });
+    const add = actions.find((a) => /^Add backoff to the context bundle$/.test(a.title));
+    expect(add?.command, JSON.stringify(actions.map((a) => a.title))).toBeDefined();
+    const before = s.changes.length;
+    const result = await s.conn.sendRequest("workspace/executeCommand", { command: add!.command!.command, arguments: add!.command!.arguments });
+    const change = await waitFor("a ctxsteward/bundle notification", () => s.changes.slice(before).find((c) => c.cause === "add"));
+    const action = follower.onBundle(change);
+    expect(action.kind).toBe("show");
+    if (action.kind !== "show") return;
+    expect(action.bundle).toEqual(parseBundle(result));
+    // Just that definition, pinned: no suggestion beside it.
+    expect(action.bundle!.items.map((i) => [i.path, i.pinned])).toEqual([["app/retry.py", true]]);
+    expect(action.bundle!.items[0].symbols).toContain("backoff");
+    expect(buildTree(action.bundle)[0]).toMatchObject({ kind: "tier", label: "Core" });
+    expect(statusView("running", action.totals).text).toMatch(/^\$\(book\) 1 file · [\d.k]+\/4k tokens$/);
+    // Removing the only pin of a bundle of pins leaves none: announced too.
+    const cleared = await run(SERVER_COMMANDS.removeFromBundle, { uri: uri("app/retry.py") });
+    expect(cleared).toBeNull();
+    const none = await waitFor("the bundle cleared", () => s.changes.find((c) => c.version > change.version));
+    expect(follower.onBundle(none)).toMatchObject({ kind: "show", bundle: undefined });
+    await s.conn.sendNotification("textDocument/didClose", { textDocument: { uri: uri("app/retry.py") } });
+  });
+
   it("suggests a bundle for a file: the tree, and the status bar from ctxsteward/budget", async () => {
     const before = s.budgets.length;
     const result = await run(SERVER_COMMANDS.suggestBundle, suggestArgs({ uri: uri("app/http.py"), budget: 4000 }));
@@ -243,7 +279,7 @@ describe.skipIf(!server)("ctxsteward serve over vscode-jsonrpc (as the extension
     const note = await waitFor("a ctxsteward/budget notification", () => s.budgets.slice(before).map(parseBudget).find((b) => b?.present));
     expect(note.totalTokens).toBe(bundle!.totalTokens);
     expect(note.budget).toBe(4000);
-    expect(statusView("running", note).text).toMatch(/^\$\(package\) \d/);
+    expect(statusView("running", note).text).toMatch(/^\$\(book\) \d+ files · /);
   });
 
   it("suggests a bundle for a task", async () => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { exitLine } from "../src/logic/exit";
 import { formatPercent, formatShort, formatTokens } from "../src/logic/format";
-import { budgetSeverity, parseBudget, statusView } from "../src/logic/status";
+import { budgetSeverity, parseBudget, statusFigure, statusView } from "../src/logic/status";
 
 describe("parseBudget", () => {
   it("reads the totals in snake_case, camelCase or nested under bundle", () => {
-    expect(parseBudget({ total_tokens: 4200, budget: 16000, items: 7, encoding: "cl100k_base" })).toMatchObject({ totalTokens: 4200, budget: 16000, items: 7, present: true });
+    expect(parseBudget({ total_tokens: 4200, budget: 16000, items: 7, encoding: "cl100k_base" })).toMatchObject({ totalTokens: 4200, budget: 16000, items: 7, present: true, pinned: 0, unfitPins: [] });
     expect(parseBudget({ totalTokens: 10, budget: 20, items: [{}, {}] })).toMatchObject({ totalTokens: 10, items: 2 });
     expect(parseBudget({ bundle: { total_tokens: 5, budget: 9, items: [], task: "t", seeds: ["a.py"] } })).toMatchObject({ totalTokens: 5, budget: 9, items: 0, task: "t", seeds: ["a.py"] });
+    expect(parseBudget({ total_tokens: 5, budget: 9, items: 2, pinned: 1, unfit_pins: ["big.py", 3] })).toMatchObject({ pinned: 1, unfitPins: ["big.py"] });
   });
 
   it("knows when there is no bundle, and ignores what is not a budget", () => {
@@ -20,24 +22,33 @@ describe("parseBudget", () => {
 });
 
 describe("statusView", () => {
-  const totals = (t: number, b: number) => parseBudget({ total_tokens: t, budget: b, items: 3, encoding: "o200k_base" });
+  const totals = (t: number, b: number, extra: Record<string, unknown> = {}) =>
+    parseBudget({ total_tokens: t, budget: b, items: 3, encoding: "o200k_base", ...extra });
 
-  it("shows tokens against the budget with normal colours under 90%", () => {
-    const v = statusView("running", totals(4200, 16000));
-    expect(v.text).toBe("$(package) 4.2k / 16k");
+  it("says what the figure is: files, tokens, budget", () => {
+    const v = statusView("running", totals(12100, 16000, { pinned: 1 }));
+    expect(v.text).toBe("$(book) 3 files · 12.1k/16k tokens");
     expect(v.severity).toBe("normal");
-    expect(v.tooltip).toContain("Context bundle: 4,200 of 16,000 tokens (26%)");
-    expect(v.tooltip).toContain("3 items · o200k_base");
+    expect(v.tooltip).toContain("Context bundle: the files and definitions an AI agent gets for the task — 3 files, 12,100 of a 16,000-token budget (76%; ctxsteward.budget).");
+    expect(v.tooltip).toContain("1 pinned by you · 2 suggested · tokens counted with o200k_base");
     expect(v.tooltip).toContain("Click to open the Context Bundle view.");
+    expect(statusView("running", parseBudget({ total_tokens: 400, budget: 16000, items: 1, pinned: 1 })).text).toBe("$(book) 1 file · 400/16k tokens");
   });
 
-  it("turns to the warning colour near the budget and the error colour over it", () => {
-    expect(statusView("running", totals(14400, 16000)).severity).toBe("warning");
+  it("is not a warning when suggestions fill the budget: only when something is wrong", () => {
+    // A suggestion fills its budget by design: 100% is what it is for.
+    for (const used of [14400, 15990, 16000]) {
+      expect(statusView("running", totals(used, 16000)).severity).toBe("normal");
+      expect(statusView("running", totals(used, 16000)).text.startsWith("$(book) ")).toBe(true);
+    }
     const over = statusView("running", totals(17000, 16000));
     expect(over.severity).toBe("error");
-    expect(over.text).toBe("$(warning) 17k / 16k");
-    expect(over.tooltip).toContain("Over the budget by 1,000 tokens.");
-    expect(statusView("running", totals(16000, 16000)).severity).toBe("warning");
+    expect(over.text).toBe("$(warning) 3 files · 17k/16k tokens");
+    expect(over.tooltip).toContain("Over the budget by 1,000 tokens: remove items or raise the budget.");
+    const unfit = statusView("running", totals(9000, 16000, { pinned: 2, unfit_pins: ["src/huge.py"] }));
+    expect(unfit.severity).toBe("warning");
+    expect(unfit.text).toBe("$(warning) 3 files · 9k/16k tokens");
+    expect(unfit.tooltip).toContain("Pinned but not in the bundle (too large for the budget, or excluded): src/huge.py.");
   });
 
   it("shows the server's state before any bundle", () => {
@@ -46,13 +57,25 @@ describe("statusView", () => {
     const failed = statusView("failed", totals(1, 2), "not installed");
     expect(failed.severity).toBe("error");
     expect(failed.tooltip).toContain("not installed");
-    expect(statusView("running", undefined).text).toBe("$(package) no bundle");
-    expect(statusView("running", parseBudget({ bundle: null })).text).toBe("$(package) no bundle");
+    expect(statusView("running", undefined).text).toBe("$(book) no bundle");
+    expect(statusView("running", parseBudget({ bundle: null })).text).toBe("$(book) no bundle");
   });
 
-  it("has no colour without a budget", () => {
-    expect(budgetSeverity(50000, 0)).toBe("normal");
-    expect(statusView("running", totals(1234, 0)).text).toBe("$(package) 1.2k tokens");
+  it("has no colour and no budget figure without a budget", () => {
+    expect(budgetSeverity({ totalTokens: 50000, budget: 0, unfitPins: [] })).toBe("normal");
+    expect(statusView("running", totals(1234, 0)).text).toBe("$(book) 3 files · 1.2k tokens");
+    expect(statusFigure(totals(1234, 0)!)).toBe("3 files · 1.2k tokens");
+    expect(statusView("running", totals(1234, 0)).tooltip).toContain("1,234 tokens (ranked only, no budget)");
+  });
+});
+
+describe("exitLine", () => {
+  it("logs a deliberate stop as information, an unasked-for exit as an error", () => {
+    expect(exitLine(0, null, true)).toEqual({ error: false, text: "The server stopped (exit code 0)." });
+    expect(exitLine(null, "SIGTERM", true).error).toBe(false);
+    expect(exitLine(0, null, false)).toEqual({ error: true, text: "[Error] The server process ended unexpectedly (exit code 0)." });
+    expect(exitLine(null, "SIGKILL", false).text).toContain("signal SIGKILL");
+    expect(exitLine(0, null, true).text).not.toMatch(/error/i);
   });
 });
 

@@ -75,7 +75,7 @@ async def copy(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) 
 
 async def current(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
     """The current bundle (null before the first suggestion)."""
-    return await call.run(lambda ctx: ls.bundles.current())
+    return await call.run(lambda ctx: ls.bundles.current(ctx))
 
 
 async def save(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:

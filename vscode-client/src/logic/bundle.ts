@@ -94,8 +94,8 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
     ? (v.granularity as Granularity)
     : "file";
   const reasons = strings(v.reasons);
-  // The server's "pinned" reason also marks files merely added to this bundle; pins that every
-  // later suggestion keeps are known to the caller (or flagged by a `pinned` field).
+  // The server marks what the user pinned (`pinned: true`); an older server does not, and the
+  // caller may know (`pinnedPaths`). A "pinned" reason alone is not a pin.
   const pinned = v.pinned === true || pinnedPaths.has(v.path);
   return {
     path: v.path,

@@ -21,8 +21,10 @@ export const SERVER_COMMANDS = {
 
 export type ServerCommand = (typeof SERVER_COMMANDS)[keyof typeof SERVER_COMMANDS];
 
-/** The custom notification with the current bundle's totals. */
+/** The custom notification with the current bundle's totals (sent when they change). */
 export const BUDGET_NOTIFICATION = "ctxsteward/budget";
+/** The custom notification announcing each change of the current bundle: `{version, cause, bundle, totals, notes}`. */
+export const BUNDLE_NOTIFICATION = "ctxsteward/bundle";
 /** The custom request listing the scheduler's jobs. */
 export const JOBS_REQUEST = "ctxsteward/jobs";
 

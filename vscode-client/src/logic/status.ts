@@ -15,6 +15,10 @@ export interface BudgetTotals {
   seeds: string[];
   /** False when the server says there is no current bundle (cleared, or none suggested yet). */
   present: boolean;
+  /** Items the user pinned (added). */
+  pinned: number;
+  /** Pinned files the bundle does not hold (too large for the budget, or excluded). */
+  unfitPins: string[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -50,13 +54,19 @@ export function parseBudget(params: unknown): BudgetTotals | undefined {
     items,
     encoding: typeof p.encoding === "string" ? p.encoding : "",
     task: typeof p.task === "string" ? p.task : null,
-    seeds: Array.isArray(p.seeds) ? p.seeds.filter((s): s is string => typeof s === "string") : [],
+    seeds: strings(p.seeds),
     present: true,
+    pinned: num(p.pinned) ?? 0,
+    unfitPins: strings(p.unfit_pins ?? p.unfitPins),
   };
 }
 
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === "string") : [];
+}
+
 function emptyTotals(budget = 0): BudgetTotals {
-  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false };
+  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false, pinned: 0, unfitPins: [] };
 }
 
 export type ServerState = "starting" | "running" | "restarting" | "stopped" | "failed";
@@ -65,18 +75,28 @@ export type Severity = "normal" | "warning" | "error";
 export interface StatusView {
   text: string;
   tooltip: string;
-  /** normal: default colours; warning: near the budget (≥ warnAt); error: over the budget or no server. */
+  /** normal: default colours; warning: pinned files the bundle does not hold; error: over the budget or no server. */
   severity: Severity;
 }
 
-/** Share of the budget from which the item turns to the warning colour. */
-export const WARN_AT = 0.9;
-
-export function budgetSeverity(total: number, budget: number, warnAt = WARN_AT): Severity {
-  if (budget <= 0) return "normal";
-  if (total > budget) return "error";
-  if (total >= warnAt * budget) return "warning";
+/**
+ * Something is wrong only when the bundle is over its budget (error) or a pinned file is not in it
+ * (warning). A bundle that fills its budget is what a suggestion is for: no colour.
+ */
+export function budgetSeverity(totals: Pick<BudgetTotals, "totalTokens" | "budget" | "unfitPins">): Severity {
+  if (totals.budget > 0 && totals.totalTokens > totals.budget) return "error";
+  if (totals.unfitPins.length > 0) return "warning";
   return "normal";
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The status bar's figure: "3 files · 12.1k/16k tokens" (no budget: "3 files · 12.1k tokens"). */
+export function statusFigure(totals: BudgetTotals): string {
+  const tokens = totals.budget > 0
+    ? `${formatShort(totals.totalTokens)}/${formatShort(totals.budget)} tokens`
+    : `${formatShort(totals.totalTokens)} tokens`;
+  return `${plural(totals.items, "file")} · ${tokens}`;
 }
 
 export function statusView(server: ServerState, totals: BudgetTotals | undefined, detail?: string): StatusView {
@@ -101,28 +121,31 @@ export function statusView(server: ServerState, totals: BudgetTotals | undefined
   }
   if (!totals || !totals.present) {
     return {
-      text: "$(package) no bundle",
-      tooltip: `Context Steward: no context bundle yet. Run “Context Steward: Suggest Bundle for Current File”. ${click}`,
+      text: "$(book) no bundle",
+      tooltip: "Context Steward: no context bundle yet. Run “Context Steward: Suggest Bundle for Current File”, " +
+        `or add a file or definition (Add to Bundle, or the light bulb). ${click}`,
       severity: "normal",
     };
   }
-  const severity = budgetSeverity(totals.totalTokens, totals.budget);
-  const head = totals.budget > 0
-    ? `${formatShort(totals.totalTokens)} / ${formatShort(totals.budget)}`
-    : `${formatShort(totals.totalTokens)} tokens`;
-  const icon = severity === "error" ? "$(warning)" : "$(package)";
+  const severity = budgetSeverity(totals);
   const lines = [
-    totals.budget > 0
-      ? `Context bundle: ${formatTokens(totals.totalTokens)} of ${formatTokens(totals.budget)} tokens ` +
-        `(${formatPercent(totals.totalTokens, totals.budget)})`
-      : `Context bundle: ${formatTokens(totals.totalTokens)} tokens (no budget)`,
+    `Context bundle: the files and definitions an AI agent gets for the task — ${plural(totals.items, "file")}, ` +
+      (totals.budget > 0
+        ? `${formatTokens(totals.totalTokens)} of a ${formatTokens(totals.budget)}-token budget ` +
+          `(${formatPercent(totals.totalTokens, totals.budget)}; ctxsteward.budget).`
+        : `${formatTokens(totals.totalTokens)} tokens (ranked only, no budget).`),
   ];
   if (severity === "error") {
-    lines.push(`Over the budget by ${formatTokens(totals.totalTokens - totals.budget)} tokens.`);
+    lines.push(`Over the budget by ${formatTokens(totals.totalTokens - totals.budget)} tokens: remove items or raise the budget.`);
   }
-  lines.push(`${totals.items} ${totals.items === 1 ? "item" : "items"}${totals.encoding ? ` · ${totals.encoding}` : ""}`);
+  if (totals.unfitPins.length > 0) {
+    lines.push(`Pinned but not in the bundle (too large for the budget, or excluded): ${totals.unfitPins.join(", ")}.`);
+  }
+  const suggested = totals.items - totals.pinned;
+  lines.push(`${totals.pinned} pinned by you · ${suggested} suggested${totals.encoding ? ` · tokens counted with ${totals.encoding}` : ""}`);
   if (totals.task) lines.push(`Task: ${totals.task}`);
   if (totals.seeds.length > 0) lines.push(`Seeds: ${totals.seeds.join(", ")}`);
   lines.push(click);
-  return { text: `${icon} ${head}`, tooltip: lines.join("\n"), severity };
+  const icon = severity === "normal" ? "$(book)" : "$(warning)";
+  return { text: `${icon} ${statusFigure(totals)}`, tooltip: lines.join("\n"), severity };
 }

@@ -5,7 +5,7 @@
  */
 
 import { type Bundle, type BundleItem, type ExcludedFile, type Tier, TIERS } from "./bundle";
-import { formatPercent, formatTokens } from "./format";
+import { formatPercent, formatShort, formatTokens } from "./format";
 
 export interface TierNode {
   kind: "tier";
@@ -63,6 +63,13 @@ const TIER_HELP: Record<Tier, string> = {
   peripheral: "Further context, often as skeletons (signatures only) to save tokens.",
 };
 
+const GRANULARITY_HELP: Record<BundleItem["granularity"], string> = {
+  file: "the whole file",
+  symbols: "the definitions named below",
+  skeleton: "signatures only",
+  focused: "the definitions named below in full, signatures of the rest",
+};
+
 function rangesText(ranges: [number, number][]): string {
   return ranges.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(", ");
 }
@@ -70,8 +77,11 @@ function rangesText(ranges: [number, number][]): string {
 export function itemTooltip(item: BundleItem): string {
   const lines = [
     `${item.path}`,
-    `${formatTokens(item.tokens)} tokens · ${item.granularity} · ${TIER_LABELS[item.tier].toLowerCase()}` +
-      ` · score ${item.score.toFixed(3)}${item.pinned ? " · pinned" : ""}`,
+    `${formatTokens(item.tokens)} tokens · ${GRANULARITY_HELP[item.granularity]} · ${TIER_LABELS[item.tier].toLowerCase()}` +
+      ` · score ${item.score.toFixed(3)}`,
+    item.pinned
+      ? "Pinned by you: kept by every later suggestion until you remove it."
+      : "Suggested: the next suggestion may replace it (pin it to keep it).",
   ];
   if (item.granularity !== "file" && item.ranges.length > 0) {
     lines.push(`Lines ${rangesText(item.ranges)}`);
@@ -89,17 +99,36 @@ export function itemTooltip(item: BundleItem): string {
   return lines.join("\n");
 }
 
+/** "src/flask/helpers.py" -> ["helpers.py", "src/flask"]. */
+export function splitPath(path: string): [string, string] {
+  const at = path.lastIndexOf("/");
+  return at < 0 ? [path, ""] : [path.slice(at + 1), path.slice(0, at)];
+}
+
+const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
+  file: "whole",
+  symbols: "symbols",
+  skeleton: "signatures",
+  focused: "focused",
+};
+
+/**
+ * A row as short as the default sidebar width allows: the file's name as the label; in the
+ * description the pin first, then its tokens, what of it is shown, and its folder. The tooltip
+ * has the rest.
+ */
 function itemNode(item: BundleItem): ItemNode {
-  const extra = (item.granularity === "symbols" || item.granularity === "focused") && item.symbols.length > 0
-    ? `${item.granularity}: ${item.symbols.slice(0, 3).join(", ")}${item.symbols.length > 3 ? ", …" : ""}`
-    : item.granularity;
+  const [name, folder] = splitPath(item.path);
+  const parts = [`${formatShort(item.tokens)} tok`, GRANULARITY_SHORT[item.granularity]];
+  if (item.pinned) parts.unshift("pinned");
+  if (item.redactedLines.length > 0) parts.push("secrets masked");
+  if (folder) parts.push(folder);
   return {
     kind: "item",
     id: `item:${item.path}`,
     item,
-    label: item.path,
-    description: `${formatTokens(item.tokens)} tokens · ${extra}${item.pinned ? " · pinned" : ""}` +
-      (item.redactedLines.length > 0 ? " · secrets masked" : ""),
+    label: name,
+    description: parts.join(" · "),
     tooltip: itemTooltip(item),
     contextValue: item.pinned ? "bundleItem.pinned" : "bundleItem",
     openLine: item.granularity !== "file" && item.ranges.length > 0 ? Math.max(0, item.ranges[0][0] - 1) : 0,
@@ -107,12 +136,13 @@ function itemNode(item: BundleItem): ItemNode {
 }
 
 function excludedNode(e: ExcludedFile): ExcludedNode {
+  const [name, folder] = splitPath(e.path);
   return {
     kind: "excluded",
     id: `excluded:${e.path}`,
     path: e.path,
-    label: e.path,
-    description: e.reason,
+    label: name,
+    description: folder ? `${e.reason} · ${folder}` : e.reason,
     tooltip: `${e.path}\nExcluded: ${e.reason}`,
     contextValue: "bundleExcluded",
   };
@@ -131,8 +161,8 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       id: `tier:${tier}`,
       tier,
       label: TIER_LABELS[tier],
-      description: `${items.length} ${items.length === 1 ? "item" : "items"} · ${formatTokens(tokens)} tokens`,
-      tooltip: TIER_HELP[tier],
+      description: `${items.length} · ${formatShort(tokens)} tok`,
+      tooltip: `${TIER_HELP[tier]}\n${items.length} ${items.length === 1 ? "item" : "items"}, ${formatTokens(tokens)} tokens`,
       children: items.map(itemNode),
     });
   }
@@ -149,22 +179,27 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
   return nodes;
 }
 
-/** The view's description (beside its title): "4,120 / 16,000 tokens". */
+/** The view's description (beside its title), short enough for the default sidebar: "12.1k/16k". */
 export function viewDescription(bundle: Bundle | undefined): string {
   if (!bundle) return "";
   return bundle.budget > 0
-    ? `${formatTokens(bundle.totalTokens)} / ${formatTokens(bundle.budget)} tokens`
-    : `${formatTokens(bundle.totalTokens)} tokens`;
+    ? `${formatShort(bundle.totalTokens)}/${formatShort(bundle.budget)}`
+    : `${formatShort(bundle.totalTokens)} tok`;
 }
 
-/** The view's message (above the tree): what the bundle is for. */
+/** The view's message (above the tree): what the bundle is for, in a few words. */
 export function viewMessage(bundle: Bundle | undefined): string | undefined {
   if (!bundle) return undefined;
   const parts: string[] = [];
-  if (bundle.task) parts.push(`Task: ${bundle.task.length > 80 ? `${bundle.task.slice(0, 79)}…` : bundle.task}`);
-  if (bundle.seeds.length > 0) parts.push(`Seeds: ${bundle.seeds.join(", ")}`);
+  if (bundle.task) parts.push(`Task: ${bundle.task.length > 60 ? `${bundle.task.slice(0, 59)}…` : bundle.task}`);
+  if (bundle.seeds.length > 0) {
+    const shown = bundle.seeds.slice(0, 2).map((s) => splitPath(s)[0]);
+    parts.push(`For ${shown.join(", ")}${bundle.seeds.length > 2 ? ` +${bundle.seeds.length - 2}` : ""}`);
+  } else if (!bundle.task) {
+    parts.push("Pinned items only");
+  }
   if (bundle.budget > 0) {
-    parts.push(`${formatPercent(bundle.totalTokens, bundle.budget)} of the budget`);
+    parts.push(`${formatTokens(bundle.totalTokens)} of ${formatTokens(bundle.budget)} tokens (${formatPercent(bundle.totalTokens, bundle.budget)})`);
   }
   if (bundle.items.length === 0) parts.push("No items: nothing fits the budget or matches.");
   return parts.join(" · ") || undefined;

@@ -1,0 +1,292 @@
+"""The current bundle as a user curates it, through the real ``ctxsteward serve`` and a real LSP
+client on repositories built here: adding to no bundle gives that item alone, adding a file never
+shows less of it, every change is announced with ``ctxsteward/bundle``, and the bundle (pins and
+removed files too) survives a killed server; the problems of an unopened instruction file are
+published once the server has indexed. Expected bundles come from ``make_bundle`` on the same
+index, never typed in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitutil import git, make_repo
+from lsp_client import start, stop, wait_for, wait_indexed
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from analyzers.app.requests import BundleRequest
+from analyzers.bundles.assemble import make_bundle
+from analyzers.config import Settings
+from analyzers.indexing.index import Index
+from server.lsp.args import plain
+
+# A large module: one helper the entry point uses among many it does not.
+BIG = '"""Many helpers."""\n\n' + "".join(
+    f"def helper_{n}(items, scale={n}):\n"
+    f'    """Scale every item by {n} and keep the positive ones (helper {n})."""\n'
+    f"    out = []\n    for item in items:\n        value = item * scale - {n}\n"
+    f"        if value > 0:\n            out.append(value)\n    return out\n\n\n"
+    for n in range(60))
+MAIN = '''from app.big import helper_7
+
+
+def main(values):
+    """Print the scaled values."""
+    for v in helper_7(values):
+        print(v)
+'''
+NOTES = '''def remember(text):
+    """Keep a note."""
+    return [text]
+'''
+CLAUDE = "# Agents\n\nThe entry point is `app/main.py`; scaling lives in `app/scaling.py`.\n"
+
+
+def build(root: Path) -> Path:
+    make_repo(root, {"app/__init__.py": "", "app/big.py": BIG, "app/main.py": MAIN,
+                     "app/notes.py": NOTES, "CLAUDE.md": CLAUDE,
+                     "README.md": "# Scaling\n\nScales values.\n"})
+    return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return build(tmp_path / "repo")
+
+
+async def session(root: Path) -> LanguageClient:
+    """A client on a new server on ``root``, recording ``ctxsteward/bundle``, once indexed."""
+    client = await start(root)
+    client.changes = []  # type: ignore[attr-defined]
+
+    @client.feature("ctxsteward/bundle")
+    def on_bundle(params: Any) -> None:
+        client.changes.append(plain(params))  # type: ignore[attr-defined]
+
+    await wait_indexed(client)
+    return client
+
+
+@pytest.fixture
+async def client(repo: Path) -> AsyncIterator[LanguageClient]:
+    c = await session(repo)
+    yield c
+    await stop(c)
+
+
+async def command(client: LanguageClient, name: str, *args: Any) -> Any:
+    return plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=name, arguments=list(args))))
+
+
+def expected(repo: Path, pinned: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
+    """``make_bundle``'s bundle for this request on the server's index, as the server shows it
+    (the items of the files in ``pinned`` marked)."""
+    kwargs.setdefault("budget", Settings().default_budget)
+    with Index(repo, Settings()) as idx:
+        out = json.loads(json.dumps(make_bundle(idx, BundleRequest(**kwargs)).bundle.model_dump(
+            mode="json")))
+    for item in out["items"]:
+        item["pinned"] = item["path"] in pinned
+    return out
+
+
+def item(bundle: dict[str, Any], path: str) -> dict[str, Any] | None:
+    return next((i for i in bundle["items"] if i["path"] == path), None)
+
+
+def at(repo: Path, path: str, needle: str) -> dict[str, Any]:
+    """A command's ``uri`` and ``position`` on the first line of ``path`` holding ``needle``."""
+    lines = (repo / path).read_text().splitlines()
+    line = next(n for n, text in enumerate(lines) if needle in text)
+    return {"uri": (repo / path).as_uri(), "position": {"line": line, "character": 4}}
+
+
+# -- adding ---------------------------------------------------------------------------------------
+
+async def test_adding_to_no_bundle_gives_that_item_alone(client: LanguageClient,
+                                                         repo: Path) -> None:
+    added = await command(client, "ctxsteward.addToBundle", at(repo, "app/big.py", "out = []"))
+    want = expected(repo, ("app/big.py",), seeds=["app/big.py::helper_0"], ranked=False)
+    assert added == want
+    assert [i["path"] for i in added["items"]] == ["app/big.py"]  # no suggestion beside it
+    assert "helper_0" in added["items"][0]["symbols"] and added["items"][0]["pinned"]
+    # A second file: both, still nothing ranked beside them.
+    both = await command(client, "ctxsteward.addToBundle",
+                         {"uri": (repo / "app/notes.py").as_uri()})
+    assert both == expected(repo, ("app/big.py", "app/notes.py"),
+                            seeds=["app/big.py::helper_0"], pins=["app/notes.py"], ranked=False)
+    assert sorted(i["path"] for i in both["items"]) == ["app/big.py", "app/notes.py"]
+    # Suggest asks for the ranked files: they come beside the pins, which stay.
+    suggested = await command(client, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/main.py").as_uri()})
+    assert suggested == expected(repo, ("app/big.py", "app/notes.py"),
+                                 seeds=["app/main.py", "app/big.py::helper_0"],
+                                 pins=["app/notes.py"])
+    # Removing every pin of a bundle made of pins only leaves none.
+    await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/notes.py").as_uri()})
+    await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/big.py").as_uri()})
+    again = await command(client, "ctxsteward.suggestBundle",
+                          {"uri": (repo / "app/main.py").as_uri()})
+    assert again == expected(repo, seeds=["app/main.py"])
+
+
+async def test_adding_a_file_never_shows_less_of_it(client: LanguageClient, repo: Path) -> None:
+    suggested = await command(client, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/main.py").as_uri(), "budget": 1500})
+    before = item(suggested, "app/big.py")
+    assert before is not None and before["granularity"] == "symbols"
+    assert "helper_7" in before["symbols"] and not before["pinned"]
+    added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri()})
+    after = item(added, "app/big.py")
+    assert after is not None and after["pinned"]
+    assert after["granularity"] != "skeleton"  # pinned whole, it would be signatures only
+    assert set(before["symbols"]) <= set(after["symbols"])
+    # Every line it showed is still shown (its heading may be shorter: "pinned" is its reason).
+    shown = {n for a, b in after["ranges"] for n in range(a, b + 1)}
+    assert all(n in shown for a, b in before["ranges"] for n in range(a, b + 1))
+
+
+# -- announced ------------------------------------------------------------------------------------
+
+async def test_every_change_is_announced_with_the_bundle(client: LanguageClient,
+                                                         repo: Path) -> None:
+    made = await command(client, "ctxsteward.suggestBundle",
+                         {"uri": (repo / "app/main.py").as_uri()})
+    added = await command(client, "ctxsteward.addToBundle",
+                          {"uri": (repo / "app/notes.py").as_uri()})
+    removed = await command(client, "ctxsteward.removeFromBundle",
+                            {"uri": (repo / "app/notes.py").as_uri()})
+    changes = await wait_for(lambda: len(client.changes) >= 3  # type: ignore[attr-defined]
+                             and client.changes, 10, "three changes")  # type: ignore[attr-defined]
+    assert [(c["version"], c["cause"], c["bundle"]) for c in changes] == [
+        (1, "suggest", made), (2, "add", added), (3, "remove", removed)]
+    assert changes[1]["totals"]["pinned"] == 1 and changes[1]["totals"]["unfit_pins"] == []
+    assert changes[1]["totals"]["total_tokens"] == added["total_tokens"]
+
+
+# -- restart --------------------------------------------------------------------------------------
+
+async def kill(client: LanguageClient) -> None:
+    """End the server as a crash would: no shutdown, no exit."""
+    server = client._server  # noqa: SLF001 - the test's own server process
+    assert server is not None
+    server.kill()
+    await server.wait()
+    try:
+        await client.stop()
+    except Exception:  # noqa: BLE001, S110 - the connection is gone already
+        pass
+
+
+async def restored(client: LanguageClient) -> dict[str, Any]:
+    """The ``ctxsteward/bundle`` change that restored the last session's bundle."""
+    return await wait_for(lambda: next((c for c in client.changes  # type: ignore[attr-defined]
+                                        if c["cause"] == "restore"), None), 30, "the restore")
+
+
+async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
+    first = await session(repo)
+    try:
+        await command(first, "ctxsteward.suggestBundle",
+                      {"uri": (repo / "app/main.py").as_uri(), "budget": 3000})
+        await command(first, "ctxsteward.addToBundle", {"uri": (repo / "app/notes.py").as_uri()})
+        made = await command(first, "ctxsteward.removeFromBundle",
+                             {"uri": (repo / "README.md").as_uri()})
+    finally:
+        await kill(first)
+    assert made == expected(repo, ("app/notes.py",), seeds=["app/main.py"], budget=3000,
+                            pins=["app/notes.py"], exclude=["/README.md"])
+    second = await session(repo)
+    try:
+        change = await restored(second)
+        assert change["bundle"] == made and change["notes"] == []
+        assert await command(second, "ctxsteward.currentBundle", {}) == made
+        # The pin is still a pin: a new suggestion keeps it.
+        again = await command(second, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/big.py").as_uri(), "budget": 3000})
+        assert again == expected(repo, ("app/notes.py",), seeds=["app/big.py"], budget=3000,
+                                 pins=["app/notes.py"])
+        # ... and the file removed stays out of the restored bundle's recomputation.
+    finally:
+        await kill(second)
+    # A pinned file deleted while no server ran: dropped, with a note.
+    (repo / "app/notes.py").unlink()
+    git("commit", "-qam", "no notes", cwd=repo)
+    third = await session(repo)
+    try:
+        change = await restored(third)
+        assert change["notes"] == ["app/notes.py no longer exists: dropped from the restored "
+                                   "bundle"]
+        assert change["bundle"] == expected(repo, seeds=["app/big.py"], budget=3000)
+    finally:
+        await stop(third)
+
+
+async def test_removed_files_stay_out_after_a_restart(repo: Path) -> None:
+    first = await session(repo)
+    try:
+        await command(first, "ctxsteward.suggestBundle",
+                      {"uri": (repo / "app/main.py").as_uri(), "budget": 3000})
+        made = await command(first, "ctxsteward.removeFromBundle",
+                             {"uri": (repo / "app/big.py").as_uri()})
+    finally:
+        await kill(first)
+    assert item(made, "app/big.py") is None
+    second = await session(repo)
+    try:
+        assert (await restored(second))["bundle"] == made
+        # Adding another file recomputes with the removal still in force.
+        added = await command(second, "ctxsteward.addToBundle",
+                              {"uri": (repo / "app/notes.py").as_uri()})
+        assert added == expected(repo, ("app/notes.py",), seeds=["app/main.py"], budget=3000,
+                                 pins=["app/notes.py"], exclude=["/app/big.py"])
+    finally:
+        await stop(second)
+
+
+async def test_a_broken_kept_bundle_is_set_aside(repo: Path) -> None:
+    (repo / ".ctxsteward").mkdir(exist_ok=True)
+    (repo / ".ctxsteward/current-bundle.json").write_text("{not json")
+    client = await session(repo)
+    try:
+        assert await command(client, "ctxsteward.currentBundle", {}) is None
+        made = await command(client, "ctxsteward.suggestBundle",
+                             {"uri": (repo / "app/main.py").as_uri()})
+        kept = json.loads((repo / ".ctxsteward/current-bundle.json").read_text())
+        assert kept["seeds"] == ["app/main.py"]
+        assert [i["path"] for i in kept["items"]] == [i["path"] for i in made["items"]]
+    finally:
+        await stop(client)
+
+
+# -- instruction files --------------------------------------------------------------------------
+
+async def test_problems_of_unopened_instruction_files_are_published(client: LanguageClient,
+                                                                    repo: Path) -> None:
+    uri = (repo / "CLAUDE.md").as_uri()
+    diags = await wait_for(lambda: client.diagnostics.get(uri), 30, "CLAUDE.md's diagnostics")
+    assert any("app/scaling.py" in d.message for d in diags), [d.message for d in diags]
+    assert not any("app/main.py" in d.message for d in diags)
+
+
+def test_what_counts_as_showing_less_of_a_file() -> None:
+    from types import SimpleNamespace as Item
+
+    from server.lsp.bundle_view import shows_less
+
+    symbols = Item(granularity="symbols", symbols=["helper_7", "helper_8"], tokens=900)
+    assert shows_less(symbols, None)
+    assert shows_less(symbols, Item(granularity="skeleton", symbols=["helper_7"], tokens=2000))
+    assert shows_less(symbols, Item(granularity="symbols", symbols=["helper_7"], tokens=950))
+    assert not shows_less(symbols, Item(granularity="symbols", symbols=["helper_8", "helper_7"],
+                                        tokens=880))  # the same definitions, a shorter heading
+    assert not shows_less(symbols, Item(granularity="file", symbols=[], tokens=5000))
+    whole = Item(granularity="file", symbols=[], tokens=400)
+    assert shows_less(whole, Item(granularity="symbols", symbols=["helper_7"], tokens=300))
+    skeleton = Item(granularity="skeleton", symbols=["helper_7"], tokens=300)
+    assert not shows_less(skeleton, Item(granularity="skeleton", symbols=["helper_7"], tokens=280))
