@@ -7,7 +7,6 @@ reference it comes from).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -372,10 +371,13 @@ def test_with_no_index_nothing_is_printed_one_background_index_starts_then_maps(
     data = load_fixture("claude-code", "UserPromptSubmit", root)
     data["session_id"] = "cold"
     first = run_hook(root, "claude-code", "UserPromptSubmit", data)
-    second = run_hook(root, "claude-code", "UserPromptSubmit", data)
-    assert (first.returncode, first.stdout, second.returncode, second.stdout) == (0, "", 0, "")
-    assert hook_log(root).count("background index started") == 1
+    assert (first.returncode, first.stdout) == (0, "")
     status = root / ".ctxsteward/hooks/index.json"
+    second = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    # A small repository may be indexed already: then the second prompt has its map.
+    assert second.returncode == 0
+    assert second.stdout == "" or "ended" in json.loads(status.read_text())
+    assert hook_log(root).count("background index started") == 1
     deadline = time.monotonic() + 170  # a bound on waiting, not an assertion on speed
     while time.monotonic() < deadline:
         record = json.loads(status.read_text()) if status.exists() else {}
@@ -389,13 +391,6 @@ def test_with_no_index_nothing_is_printed_one_background_index_starts_then_maps(
 
 
 def _lock_held(root: Path) -> bool:
-    import fcntl
+    from server.hooks.indexer import running
 
-    fd = os.open(root / ".ctxsteward/hooks/index.lock", os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return running(root / ".ctxsteward/hooks")

@@ -189,7 +189,7 @@ class MapRequest:
     max_chars: int = DEFAULT_MAP_CHARS
     skip: list[str] = field(default_factory=list)
     bodies: bool = False
-    limit: int = 25
+    limit: int = 40
 
     def check(self) -> None:
         """Refuse an empty task, a budget or size no map fits in, a limit below 1."""

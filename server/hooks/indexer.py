@@ -61,11 +61,12 @@ def start(root: Path, why: str) -> bool:
         status = _status(d)
         if running(d) or time.time() - float(status.get("requested", 0)) < MIN_GAP:
             return False
-        _write_status(d, {**status, "requested": time.time(), "why": why})
-        subprocess.Popen(  # noqa: S603 - our own module, by the interpreter running us
+        child = subprocess.Popen(  # noqa: S603 - our own module, by the interpreter running us
             [sys.executable, "-m", "server.hooks.indexer", str(root)], cwd=root,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True, close_fds=True)
+        child.returncode = 0  # never waited for: it outlives this process on purpose
+        _write_status(d, {"requested": time.time(), "why": why, "pid": child.pid})
     log(root, f"background index started ({why})")
     return True
 

@@ -31,7 +31,7 @@ class Options:
     bodies: bool = False
     min_words: int = DEFAULT_MIN_WORDS
     skip: str | None = None
-    limit: int = 25
+    limit: int = 40
     handoff_budget: int = DEFAULT_HANDOFF_BUDGET
     note: str | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -61,8 +61,8 @@ def parser() -> argparse.ArgumentParser:
                         f"'yes', 'ok', 'continue'... (default {DEFAULT_MIN_WORDS}; 0 routes all)")
     p.add_argument("--skip", metavar="REGEX",
                    help="never route a prompt this regular expression finds")
-    p.add_argument("--limit", type=int, default=25, metavar="N",
-                   help="files in the map, at most (default 25)")
+    p.add_argument("--limit", type=int, default=40, metavar="N",
+                   help="files in the map, at most (default 40)")
     p.add_argument("--handoff-budget", type=int, default=DEFAULT_HANDOFF_BUDGET,
                    metavar="TOKENS", help="tokens of the handoff note carried into a session "
                                           f"(default {DEFAULT_HANDOFF_BUDGET:,})")
