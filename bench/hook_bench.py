@@ -53,16 +53,19 @@ STATE_FILES = ("index.sqlite", "graph.bin", "secrets.json")
 
 
 def _say(msg: str) -> None:
+    """Progress on stderr."""
     sys.stderr.write(msg + "\n")
     sys.stderr.flush()
 
 
 def _hook_command() -> list[str]:
+    """The installed ``ctxsteward`` beside this interpreter, else ``-m server.cli``."""
     script = Path(sys.executable).with_name("ctxsteward")
     return [str(script)] if script.exists() else [sys.executable, "-m", "server.cli"]
 
 
 def _percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -89,6 +92,7 @@ def _clone(repo: Path, dest: Path) -> None:
 
 
 def _background_running(root: Path) -> bool:
+    """Whether the hook's background index of ``root`` runs now."""
     from server.hooks.indexer import running
 
     folder = root / ".ctxsteward/hooks"
@@ -96,6 +100,7 @@ def _background_running(root: Path) -> bool:
 
 
 def _wait_background(root: Path, limit: float = 300.0) -> None:
+    """Wait (at most ``limit`` seconds) until no background index runs."""
     end = time.monotonic() + limit
     while _background_running(root) and time.monotonic() < end:
         time.sleep(0.1)
@@ -258,6 +263,7 @@ def value_repo(repo: Path, n: int, settings: Settings) -> dict[str, Any]:
 
 
 def _mean(rows: list[dict[str, Any]], key: str) -> float:
+    """The mean of ``key`` over ``rows``."""
     return round(statistics.fmean(r[key] for r in rows), 3) if rows else float("nan")
 
 
@@ -278,6 +284,7 @@ def value_table(results: list[dict[str, Any]]) -> str:
 
 
 def _row(name: str, mode: str, rows: list[dict[str, Any]]) -> str:
+    """One line of the value table."""
     label = "history" if mode == "task" else "issue"
     return (f"{name:<12} {label:<9} {len(rows):>3} {_mean(rows, 'map_tokens'):>8.0f} "
             f"{_mean(rows, 'map_files'):>6.1f} {_mean(rows, 'bm25_k'):>7.1f} "
@@ -285,6 +292,7 @@ def _row(name: str, mode: str, rows: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the parts asked for and print their figures."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--latency-repo", default=str(DEFAULT_LATENCY_REPO))
     ap.add_argument("--prompts", type=int, default=30)

@@ -92,6 +92,7 @@ class _Fitting:
     """The map's lines, added while they fit the token budget and the character limit."""
 
     def __init__(self, counter: Counter, budget: int, max_chars: int) -> None:
+        """Start with the header line."""
         self.counter, self.budget, self.max_chars = counter, budget, max_chars
         self.lines: list[str] = [HEADER]
         self.tokens = counter.count(HEADER + "\n")

@@ -39,6 +39,7 @@ class Options:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        """Raise instead of printing a usage error and exiting."""
         raise OptionError(message)
 
 

@@ -36,6 +36,7 @@ class HookInput:
             return cls()
 
         def text(*names: str) -> str:
+            """The first of ``names`` holding a string."""
             for n in names:
                 v = data.get(n)
                 if isinstance(v, str):

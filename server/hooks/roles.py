@@ -88,7 +88,8 @@ def on_prompt(run: Run) -> str:
     prompt = run.hook.prompt
     run.note(f"prompt {fingerprint(prompt)}")
     ws = Workspace(run.root)
-    if not ws.index_usable():
+    # No index file at all: said without loading the index code (a cold hook answers at once).
+    if not (run.root / ".ctxsteward" / "index.sqlite").is_file() or not ws.index_usable():
         run.note("no index yet: " + ("indexing in the background" if indexer.start(
             run.root, "no index") else "an index is on its way"))
         return ""

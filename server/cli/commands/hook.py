@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``hook``, whose arguments all go to the hook's own parser."""
     p = sub.add_parser(
         "hook", add_help=False,
         help="run as an agent's lifecycle hook (ctxsteward hook --help; docs/hooks.md)",
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the hook (always 0)."""
     from server.hooks.run import main
 
     return main(list(args.argv))
