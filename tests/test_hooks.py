@@ -272,6 +272,14 @@ def test_the_prompt_never_reaches_the_log(project: Path) -> None:
     assert "zebra" not in log and f"prompt {len(secret_prompt)} chars, sha256" in log
 
 
+def test_a_huge_prompt_is_routed_from_its_beginning(project: Path) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data.update(prompt=PROMPT + " " + "lorem ipsum dolor " * 50_000, session_id="huge")
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert done.returncode == 0
+    assert "calc/numbers.py" in _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+
+
 def test_bodies_add_the_best_files_definitions(project: Path) -> None:
     data = load_fixture("claude-code", "UserPromptSubmit", project)
     data["session_id"] = "bodies"

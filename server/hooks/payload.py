@@ -55,7 +55,11 @@ class HookInput:
 
 
 def read_input(stream: IO[bytes]) -> tuple[HookInput, str]:
-    """The input on ``stream`` and why it could not be read ("" when it could)."""
+    """The input on ``stream`` and why it could not be read ("" when it could). A terminal is
+    not read (a person ran the command: agents pipe their JSON)."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return HookInput(), "no input (stdin is a terminal)"
     data = stream.read(MAX_INPUT + 1)
     if len(data) > MAX_INPUT:
         return HookInput(), f"input over {MAX_INPUT:,} bytes"

@@ -59,6 +59,7 @@ continue go on proceed next again retry do it please pls lgtm done stop wait rig
 agreed agree perfect awesome sounds looks that this it and so now then keep going carry
 """.split())
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not slow the ranking)
 
 
 def skip_reason(prompt: str, options: Options) -> str:
@@ -100,7 +101,7 @@ def on_prompt(run: Run) -> str:
     if why:
         run.note(f"not routed: {why}")
         return ""
-    return _map(run, ws, prompt)
+    return _map(run, ws, prompt[:MAX_TASK_CHARS])
 
 
 def _map(run: Run, ws: Workspace, prompt: str) -> str:
