@@ -70,8 +70,8 @@ def test_each_concept_lives_in_one_place(figures: dict) -> None:
                                                  "analyzers/app/requests.py"]
     # Cancelled becomes an answer in one place per edge (and a job's state in the scheduler).
     assert concepts["Cancelled converted at an edge"] == [
-        "server/cli/main.py", "server/lsp/dispatch.py", "server/mcp/errors.py",
-        "server/scheduler/core.py"]
+        "server/cli/main.py", "server/hooks/run.py", "server/lsp/dispatch.py",
+        "server/mcp/errors.py", "server/scheduler/core.py"]
     assert concepts["importlib in handoff"] == []
 
 

@@ -169,3 +169,41 @@ class HandoffRequest:
         if self.test_timeout is not None and not self.test_timeout > 0:
             raise RequestError(f"{F.test_timeout} must be a positive number of seconds",
                                field="test_timeout")
+
+
+DEFAULT_MAP_BUDGET = 1_500
+MIN_MAP_BUDGET = 100
+MAX_MAP_BUDGET = 20_000
+DEFAULT_MAP_CHARS = 9_500  # under Claude Code's ~10,000 characters shown whole
+MIN_MAP_CHARS = 500
+
+
+@dataclass
+class MapRequest:
+    """A compact context map for a task: the ranked files with the line ranges of their relevant
+    definitions and one reason each, within ``budget`` tokens and ``max_chars`` characters.
+    ``seeds``: root-relative files the session touched (ranked from, never listed); ``skip``:
+    files listed before (left out); ``bodies``: the top file's relevant definitions in full too;
+    ``limit``: at most this many files."""
+
+    task: str
+    seeds: list[str] = field(default_factory=list)
+    budget: int = DEFAULT_MAP_BUDGET
+    max_chars: int = DEFAULT_MAP_CHARS
+    skip: list[str] = field(default_factory=list)
+    bodies: bool = False
+    limit: int = 40
+
+    def check(self) -> None:
+        """Refuse an empty task, a budget or size no map fits in, a limit below 1."""
+        if not isinstance(self.task, str) or not self.task.strip():
+            raise RequestError(f"the {F.task} is empty: say what you are looking for",
+                               field="task")
+        if not MIN_MAP_BUDGET <= self.budget <= MAX_MAP_BUDGET:
+            raise RequestError(f"{F.budget} must be between {MIN_MAP_BUDGET} and "
+                               f"{MAX_MAP_BUDGET:,} tokens", field="budget")
+        if self.max_chars < MIN_MAP_CHARS:
+            raise RequestError(f"a map needs at least {MIN_MAP_CHARS} characters",
+                               field="budget")
+        if self.limit < 1:
+            raise RequestError(f"{F.limit} must be at least 1", field="limit")

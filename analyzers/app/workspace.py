@@ -24,8 +24,10 @@ if TYPE_CHECKING:
         CheckRequest,
         FindRequest,
         HandoffRequest,
+        MapRequest,
     )
     from analyzers.bundles.assemble import BundleResult
+    from analyzers.bundles.contextmap import ContextMap
     from analyzers.bundles.rank import RankedFile
     from analyzers.handoff.note import HandoffNote
     from analyzers.indexing.index import Index
@@ -125,6 +127,17 @@ class Workspace:
                         checks=request.checks, test_timeout=request.test_timeout,
                         exclude_paths=exclude_paths)
 
+    def carried_note(self, note_path: Path | None = None, budget: int = 1_500,
+                     max_chars: int = 9_500) -> tuple[str, list[str]]:
+        """The handoff note (``note_path``, default HANDOFF.md) as a new session is given it: its
+        summary and human sections within ``budget`` tokens and ``max_chars`` characters ("" with
+        no usable note), and the problems that kept it out."""
+        from analyzers.handoff.carry import note_context
+        from analyzers.tokens import Counter
+
+        counter = Counter(self.settings.encoding, self.settings.model_profile())
+        return note_context(self.root, note_path, counter, budget, max_chars)
+
     # -- saved bundles -----------------------------------------------------------------------
     def saved_bundles(self) -> list[str]:
         """The names of the bundles saved in this workspace, sorted."""
@@ -155,6 +168,13 @@ class Snapshot:
         from analyzers.bundles.assemble import make_bundle
 
         return make_bundle(self.index, request, token)
+
+    def map(self, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
+        """A compact context map for ``request``: ranked files, the line ranges of their relevant
+        definitions and a reason each, within its token budget."""
+        from analyzers.bundles.contextmap import make_map
+
+        return make_map(self.index, request, token)
 
     def save(self, name: str, result: BundleResult) -> Path:
         """Store ``result`` under ``name`` with its content hashes."""

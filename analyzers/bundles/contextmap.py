@@ -1,0 +1,181 @@
+"""The context map: a compact list of the files a task needs, for an agent to open itself.
+
+Where a bundle carries file bodies, a map names the ranked files with the line ranges of their
+relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`)
+and one short reason each, within a small token budget and a character limit (an agent's hook
+shows only so much whole). The seeds (files the session already has) are ranked from, never
+listed; files listed earlier (``MapRequest.skip``) are left out and counted. With ``bodies`` the
+best file's relevant definitions follow in full, secret values masked as in a bundle.
+
+Paths come from the index (secret-bearing names are left out here too); every reason and
+definition name goes through :func:`analyzers.secrets.redact`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from analyzers.bundles.pack import Candidate, relevant_definitions
+from analyzers.bundles.rank import RankedFile, RankQuery, rank
+from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.secrets import redact, secret_by_name
+from analyzers.tokens import Counter
+
+if TYPE_CHECKING:
+    from analyzers.app.requests import MapRequest
+    from analyzers.indexing.index import Index
+    from analyzers.syntax import Definition
+
+HEADER = ("Context Steward's map of the files likely relevant to this prompt, best first "
+          "(line ranges are the relevant definitions; open what you need):")
+DEFS_SHOWN = 3  # definitions named per file, at most
+NAME_CHARS = 60  # a definition's name shown, at most
+POOL = 60  # ranked files considered
+
+
+@dataclass
+class MapEntry:
+    """One file of the map: where its relevant definitions are, and why it is there."""
+
+    path: str
+    ranges: list[tuple[int, int, str]]  # start, end (1-based, inclusive), definition name
+    reason: str
+    score: float
+
+    def line(self, n: int) -> str:
+        """The entry as the map's ``n``-th line."""
+        defs = ", ".join(f"{name} (L{a}-{b})" if a != b else f"{name} (L{a})"
+                         for a, b, name in self.ranges)
+        parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
+        return " — ".join(parts)
+
+
+@dataclass
+class ContextMap:
+    """A map as built: its entries, its text (empty when nothing is worth listing), its tokens,
+    the files left out because they were listed before, and the file whose bodies it shows."""
+
+    entries: list[MapEntry] = field(default_factory=list)
+    text: str = ""
+    tokens: int = 0
+    repeated: list[str] = field(default_factory=list)
+    bodies_of: str | None = None
+
+    @property
+    def paths(self) -> list[str]:
+        """The files listed, best first."""
+        return [e.path for e in self.entries]
+
+
+def _entry(index: Index, rf: RankedFile) -> MapEntry:
+    """``rf`` as a map entry: its relevant definitions (as the packer chooses them) and reason."""
+    cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], index.definitions(rf.path), "related",
+                     names=list(rf.names_used), task_words=list(rf.task_terms))
+    if cand.names:
+        refs = index.references(rf.path)
+        cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+    chosen = relevant_definitions(cand)[:DEFS_SHOWN]
+    chosen.sort(key=lambda d: d.start_line)
+    ranges = [(d.start_line, d.end_line, _name(d)) for d in chosen]
+    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score)
+
+
+def _name(d: Definition) -> str:
+    """A definition's name as the map shows it (secret values masked, long names cut)."""
+    name = " ".join(redact(d.qualified).split())
+    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
+
+
+class _Fitting:
+    """The map's lines, added while they fit the token budget and the character limit."""
+
+    def __init__(self, counter: Counter, budget: int, max_chars: int) -> None:
+        """Start with the header line."""
+        self.counter, self.budget, self.max_chars = counter, budget, max_chars
+        self.lines: list[str] = [HEADER]
+        self.tokens = counter.count(HEADER + "\n")
+        self.chars = len(HEADER) + 1
+
+    def add(self, line: str, reserve: int = 0) -> bool:
+        """Add ``line`` if it fits with ``reserve`` tokens still free; whether it did."""
+        cost = self.counter.count(line + "\n")
+        if self.tokens + cost + reserve > self.budget or \
+                self.chars + len(line) + 1 > self.max_chars:
+            return False
+        self.lines.append(line)
+        self.tokens += cost
+        self.chars += len(line) + 1
+        return True
+
+    def text(self) -> str:
+        """The lines as one text, measured again whole and cut until it fits."""
+        while True:
+            text = "\n".join(self.lines) + "\n"
+            self.tokens = self.counter.count(text)
+            if (self.tokens <= self.budget and len(text) <= self.max_chars) or \
+                    len(self.lines) <= 2:
+                return text
+            self.lines.pop()
+
+
+def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
+    """The context map for ``request`` (see the module doc): rank, choose, fit."""
+    request.check()
+    files = index.files()
+    seeds = [s for s in dict.fromkeys(request.seeds) if s in files]
+    ranked = rank(index, RankQuery(seeds=seeds, task=request.task), token, explain=POOL)
+    settings = index.settings
+    fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
+                   request.max_chars)
+    skip, out = set(request.skip), ContextMap()
+    note_room = fit.counter.count("(12 files listed earlier in this session are not repeated.)\n")
+    for rf in ranked[:POOL]:
+        token.check()
+        if rf.path in seeds or rf.path not in files or secret_by_name(rf.path) is not None:
+            continue
+        if rf.path in skip:
+            out.repeated.append(rf.path)
+            continue
+        if len(out.entries) >= request.limit:
+            break
+        entry = _entry(index, rf)
+        if not fit.add(entry.line(len(out.entries) + 1), reserve=note_room):
+            break
+        out.entries.append(entry)
+    if not out.entries:
+        return out
+    if out.repeated:
+        fit.add(f"({len(out.repeated)} files listed earlier in this session are not repeated.)")
+    if request.bodies:
+        out.bodies_of = _add_bodies(index, out.entries[0], fit)
+    out.text = fit.text()
+    out.tokens = fit.tokens
+    kept = "\n".join(fit.lines)
+    out.entries = [e for i, e in enumerate(out.entries, 1) if f"{i}. {e.path}" in kept]
+    return out
+
+
+def _add_bodies(index: Index, entry: MapEntry, fit: _Fitting) -> str | None:
+    """The relevant definitions of ``entry`` in full (secret values masked), each added while it
+    fits; the path when any was."""
+    if not entry.ranges:
+        return None
+    from analyzers.bundles.assemble import read_shown
+    from analyzers.indexing.store import state_dir
+    from analyzers.secrets import ScanCache
+
+    scans = ScanCache(state_dir(index.root) / "secrets.json")
+    shown = read_shown(index.root, entry.path, scans)
+    scans.save()
+    if shown is None or shown[1].whole:
+        return None
+    lines, _ = shown
+    fence = FENCE_LANG.get(index.files()[entry.path].lang or "", "")
+    added = False
+    for a, b, name in entry.ranges:
+        body = select_lines(lines, [(a, min(b, len(lines)))]).rstrip("\n")
+        block = f"{entry.path} L{a}-{b} ({name}):\n```{fence}\n{body}\n```"
+        added = fit.add(block) or added
+    return entry.path if added else None

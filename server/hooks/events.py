@@ -1,0 +1,61 @@
+"""Which hook events each agent has, what role each plays here, and the output it documents.
+
+Sources (read 2026-12):
+* Claude Code: https://code.claude.com/docs/en/hooks (``UserPromptSubmit`` and ``SessionStart``
+  add ``hookSpecificOutput.additionalContext`` to the model's context; about 10,000 characters
+  are shown whole, more is cut to a preview);
+* Cursor: https://cursor.com/docs/agent/hooks (``sessionStart`` may return
+  ``additional_context``; ``beforeSubmitPrompt`` may only return ``continue`` and
+  ``user_message``, so it cannot add context; ``preCompact`` and ``sessionEnd`` are observed);
+* GitHub Copilot CLI and cloud agent:
+  https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference
+  (``.github/hooks/*.json``; the output of ``sessionStart``, ``userPromptSubmitted``,
+  ``preCompact`` and ``sessionEnd`` is not processed: none can add context).
+"""
+
+from __future__ import annotations
+
+PROMPT, SESSION_START, PRE_COMPACT, SESSION_END = "prompt", "session-start", "pre-compact", \
+    "session-end"
+
+# agent -> {event as the agent spells it -> role}
+EVENTS: dict[str, dict[str, str]] = {
+    "claude-code": {"UserPromptSubmit": PROMPT, "SessionStart": SESSION_START,
+                    "PreCompact": PRE_COMPACT, "SessionEnd": SESSION_END},
+    "cursor": {"beforeSubmitPrompt": PROMPT, "sessionStart": SESSION_START,
+               "preCompact": PRE_COMPACT, "sessionEnd": SESSION_END},
+    "copilot": {"userPromptSubmitted": PROMPT, "sessionStart": SESSION_START,
+                "preCompact": PRE_COMPACT, "sessionEnd": SESSION_END},
+}
+AGENTS = tuple(EVENTS)
+DEFAULT_AGENT = "claude-code"
+
+# (agent, role) pairs whose output reaches the model.
+INJECTS: frozenset[tuple[str, str]] = frozenset({
+    ("claude-code", PROMPT), ("claude-code", SESSION_START), ("cursor", SESSION_START)})
+
+# The characters an agent shows whole; what we inject stays under it.
+MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9_500}
+
+
+def output(agent: str, event: str, context: str) -> str:
+    """What the hook prints for ``event`` of ``agent`` with ``context`` to add (empty: none).
+    Cursor reads a JSON answer on every event (``beforeSubmitPrompt`` must allow the prompt);
+    Claude Code and Copilot need nothing printed when there is nothing to add."""
+    import json
+
+    role = EVENTS.get(agent, {}).get(event)
+    if role is None:
+        return ""
+    if agent == "claude-code":
+        if not context or (agent, role) not in INJECTS:
+            return ""
+        return json.dumps({"hookSpecificOutput": {"hookEventName": event,
+                                                  "additionalContext": context}})
+    if agent == "cursor":
+        if role == PROMPT:
+            return json.dumps({"continue": True})
+        if role == SESSION_START and context:
+            return json.dumps({"additional_context": context})
+        return "{}"
+    return ""

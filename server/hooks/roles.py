@@ -1,0 +1,186 @@
+"""What the hook does for each role of an event (``events.py``): route a prompt, carry the
+handoff note into a session, refresh the note before compaction and at session end.
+
+Each function takes the :class:`Run` and returns the context to add ("" for none); the caller
+shapes it for the agent (``events.output``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from server.hooks import indexer
+from server.hooks.events import (
+    INJECTS,
+    MAX_CHARS,
+    PRE_COMPACT,
+    PROMPT,
+    SESSION_END,
+    SESSION_START,
+)
+from server.hooks.options import Options
+from server.hooks.payload import HookInput
+from server.hooks.state import fingerprint, load_session, save_session
+
+if TYPE_CHECKING:
+    from analyzers.app.workspace import Workspace
+
+
+@dataclass
+class Run:
+    """One run of the hook: where, for whom, with what input and options; what it logged."""
+
+    root: Path
+    agent: str
+    event: str
+    role: str
+    hook: HookInput
+    options: Options
+    notes: list[str] = field(default_factory=list)  # said in the run's log line
+
+    def note(self, text: str) -> None:
+        """Say ``text`` in the run's log line."""
+        self.notes.append(text)
+
+    @property
+    def injects(self) -> bool:
+        """Whether this event's output reaches the agent's model."""
+        return (self.agent, self.role) in INJECTS
+
+
+# Prompts that only acknowledge or steer ("yes", "continue", "ok, go on") route nothing.
+ACK_WORDS = frozenset("""
+yes y yep yeah yup no n nope ok okay k kk sure fine good great nice cool thanks thank you thx ty
+continue go on proceed next again retry do it please pls lgtm done stop wait right correct
+agreed agree perfect awesome sounds looks that this it and so now then keep going carry
+""".split())
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not slow the ranking)
+
+
+def skip_reason(prompt: str, options: Options) -> str:
+    """Why ``prompt`` routes nothing ("" when it routes): empty, a slash command, matching
+    ``--skip``, or fewer than ``--min-words`` searchable words besides acknowledgements."""
+    text = prompt.strip()
+    if not text:
+        return "empty prompt"
+    if text.startswith("/"):
+        return "a slash command"
+    if options.skip and re.search(options.skip, text):
+        return "matches --skip"
+    from analyzers import lexical
+
+    rest = " ".join(w for w in _WORD.findall(text) if w.lower() not in ACK_WORDS)
+    found = set(lexical.words(rest))
+    if len(found) < max(options.min_words, 1):
+        return f"{len(found)} searchable words (fewer than {max(options.min_words, 1)})"
+    return ""
+
+
+def on_prompt(run: Run) -> str:
+    """A context map for the prompt, files shown earlier in the session left out (none when the
+    prompt routes nothing, the agent cannot be given context, or there is no index yet)."""
+    from analyzers.app.workspace import Workspace
+
+    prompt = run.hook.prompt
+    run.note(f"prompt {fingerprint(prompt)}")
+    ws = Workspace(run.root)
+    # No index file at all: said without loading the index code (a cold hook answers at once).
+    if not (run.root / ".ctxsteward" / "index.sqlite").is_file() or not ws.index_usable():
+        run.note("no index yet: " + ("indexing in the background" if indexer.start(
+            run.root, "no index") else "an index is on its way"))
+        return ""
+    if not run.injects:
+        run.note("this event cannot add context: nothing routed")
+        return ""
+    why = skip_reason(prompt, run.options)
+    if why:
+        run.note(f"not routed: {why}")
+        return ""
+    return _map(run, ws, prompt[:MAX_TASK_CHARS])
+
+
+def _map(run: Run, ws: Workspace, prompt: str) -> str:
+    """The map for ``prompt`` in workspace ``ws``, remembered as shown in the session."""
+    from analyzers.app.requests import MapRequest
+    from server.cli.token_service import counting_elsewhere
+    from server.hooks.transcript import recent_files
+
+    sid = run.hook.session_id
+    shown = load_session(run.root, sid)
+    seeds = recent_files(run.hook.transcript_path, run.root)
+    request = MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
+                         max_chars=MAX_CHARS[run.agent], skip=shown,
+                         bodies=run.options.bodies, limit=run.options.limit)
+    with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
+        result = snapshot.map(request)
+    run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
+             f"{len(result.repeated)} not repeated")
+    if result.entries:
+        save_session(run.root, sid, [*shown, *result.paths])
+    return result.text
+
+
+def on_session_start(run: Run) -> str:
+    """The handoff note's summary and human sections, bounded (none without a note). After a
+    compaction or a clear the session forgets the files it was shown: they may be shown again."""
+    from analyzers.app.workspace import Workspace
+
+    if run.hook.source in ("compact", "clear") and run.hook.session_id:
+        save_session(run.root, run.hook.session_id, [])
+    ws = Workspace(run.root)
+    if not ws.index_usable():
+        indexer.start(run.root, "session start without an index")
+    if not run.injects:
+        run.note("this event cannot add context: index warmed only")
+        return ""
+    text, problems = ws.carried_note(_note(run), run.options.handoff_budget,
+                                     MAX_CHARS[run.agent])
+    run.note(f"handoff: {len(text)} characters" if text else
+             f"no handoff note carried{': ' + problems[0] if problems else ''}")
+    return text
+
+
+def _note(run: Run) -> Path | None:
+    """The note file the options name (inside the workspace), or None for HANDOFF.md."""
+    if not run.options.note:
+        return None
+    from analyzers.app.paths import Secrets, workspace_path
+
+    return run.root / workspace_path(run.root, run.options.note, what="out",
+                                     secrets=Secrets.NONE)
+
+
+def on_refresh(run: Run) -> str:
+    """Refresh the handoff note's generated blocks (``ctxsteward handoff --out NOTE``), only
+    when the note exists and can be updated; within ``--timeout``, else left as it was."""
+    import time
+
+    from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, HandoffRequest
+    from analyzers.app.workspace import Workspace
+    from analyzers.cancel import CancelToken
+    from analyzers.handoff import DEFAULT_NOTE, update_note_file
+    from analyzers.handoff.generate import read_existing
+
+    note = _note(run) or run.root / DEFAULT_NOTE
+    existing, problems = read_existing(note, run.root)
+    if existing is None or problems:
+        run.note("no note to refresh" if not problems else f"note left alone: {problems[0]}")
+        return ""
+    # Past the deadline, Cancelled is raised before anything is written (run.py says so).
+    token = CancelToken(deadline=time.monotonic() + run.options.timeout)
+    made = Workspace(run.root).handoff(HandoffRequest(budget=DEFAULT_HANDOFF_BUDGET), token,
+                                       note_path=note, exclude_paths=[note])
+    token.check()
+    result = update_note_file(run.root, note, made)
+    run.note(result.message)
+    return ""
+
+
+ROLES: dict[str, Callable[[Run], str]] = {
+    PROMPT: on_prompt, SESSION_START: on_session_start, PRE_COMPACT: on_refresh,
+    SESSION_END: on_refresh}

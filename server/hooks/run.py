@@ -1,0 +1,119 @@
+"""``ctxsteward hook EVENT --agent AGENT``: one run of an agent's lifecycle hook.
+
+Reads the agent's JSON on stdin, finds the workspace (the git work tree around
+``CLAUDE_PROJECT_DIR``, the input's ``cwd``, Cursor's ``workspace_roots`` or the current folder;
+none: nothing is done), runs the event's role (``roles.py``), prints the agent's documented
+answer (``events.output``) and records the run (``state.py``). Whatever happens it exits 0 and
+prints nothing an agent would show as an error: failures go to ``.ctxsteward/hooks/hook.log``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from server.hooks.events import EVENTS, PROMPT, output
+from server.hooks.options import OptionError, Options, parse, parser
+from server.hooks.payload import read_input, start_folder
+from server.hooks.roles import ROLES, Run
+from server.hooks.state import log, record_run
+
+
+def workspace(start: Path) -> Path | None:
+    """The git work tree holding ``start`` (None outside any repository, or when it cannot be
+    read)."""
+    from analyzers import gitrepo
+
+    try:
+        if not start.is_dir():
+            return None
+        return gitrepo.toplevel(start)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None = None
+         ) -> int:
+    """Run the hook (see the module doc); always 0."""
+    stdout = sys.stdout if stdout is None else stdout
+    if "-h" in argv or "--help" in argv:
+        stdout.write(parser().format_help())
+        return 0
+    started = time.monotonic()
+    try:
+        options: Options | None = parse(argv)
+        problem = ""
+    except OptionError as e:
+        options, problem = None, f"options refused: {e}"
+    hook, unread = read_input(sys.stdin.buffer if stdin is None else stdin)
+    agent = options.agent if options else "?"
+    root = workspace(start_folder(agent, hook))
+    if root is None:  # no repository: nothing to do, and nowhere of ours to log it
+        return 0
+    if options is None:
+        log(root, f"hook {' '.join(argv)[:200]!r}: {problem}")
+        return 0
+    role = EVENTS.get(options.agent, {}).get(options.event)
+    if role is None:
+        log(root, f"{options.agent} {options.event!r}: unknown agent or event, nothing done")
+        return 0
+    if unread:  # an agent always sends its JSON: without it there is nothing to act on
+        log(root, f"{options.agent} {options.event}: {unread}, nothing done")
+        _emit(stdout, output(options.agent, options.event, ""))  # Cursor: the prompt goes on
+        return 0
+    run = Run(root, options.agent, options.event, role, hook, options)
+    ok, context = _run_role(run)
+    text = output(run.agent, run.event, context)
+    _emit(stdout, text)
+    ms = int((time.monotonic() - started) * 1000)
+    try:
+        record_run(root, run.agent, run.event, ok, ms)
+    except Exception as e:  # noqa: BLE001 - the answer is out: a record lost is logged
+        run.note(f"run not recorded: {type(e).__name__}: {e}")
+    log(root, f"{run.agent} {run.event} {'ok' if ok else 'FAILED'} {ms} ms: "
+              + "; ".join(run.notes))
+    if ok and role == PROMPT and context:
+        _refresh_later(root)
+    return 0
+
+
+def _run_role(run: Run) -> tuple[bool, str]:
+    """The role's context to add, and whether it ran without failing."""
+    from analyzers.cancel import Cancelled
+
+    try:
+        return True, ROLES[run.role](run)
+    except Cancelled as e:  # the one place a hook's Cancelled is converted: logged, no answer
+        run.note(f"stopped ({e}): nothing written, the note left as it was")
+        return False, ""
+    except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 - never an agent's error
+        import traceback
+
+        where = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
+        at = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
+        run.note(f"failed: {type(e).__name__}: {e}{at}")
+        return False, ""
+
+
+def _emit(stdout: IO[str], text: str) -> None:
+    """Print the answer and flush it (a closed pipe is not an error of ours)."""
+    if not text:
+        return
+    try:
+        stdout.write(text + "\n")
+        stdout.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _refresh_later(root: Path) -> None:
+    """After the answer: keep the index fresh for the next prompts (in the background, at most
+    once a minute)."""
+    from server.hooks import indexer
+
+    try:
+        indexer.start(root, "refresh after a prompt")
+    except Exception as e:  # noqa: BLE001 - a refresh not started is only logged
+        log(root, f"background refresh not started: {type(e).__name__}: {e}")

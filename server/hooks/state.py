@@ -1,0 +1,148 @@
+"""What the hooks keep under ``.ctxsteward/``: the log, the last run of each event, the state of
+each agent session (the files already shown), and the lock of the background index.
+
+* ``hooks/hook.log``: one line per run (never the prompt: its length and a hash), kept under
+  :data:`LOG_BYTES` (the older half moves to ``hook.log.1``);
+* ``hooks/runs.json``: ``{"<agent> <EVENT>": {"at": ISO 8601 UTC, "ok": bool, "ms": int}}``,
+  rewritten atomically under a lock (``ctxsteward hooks status`` reads it);
+* ``sessions/<session>.json``: the files a session was shown, expired after
+  :data:`SESSION_TTL` seconds, :data:`SESSIONS_KEPT` at most.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+LOG_BYTES = 256 * 1024
+SESSION_TTL = 24 * 3600
+SESSIONS_KEPT = 200
+
+
+def hooks_dir(root: Path) -> Path:
+    """``.ctxsteward/hooks`` (created; the state folder's own checks apply)."""
+    from analyzers.indexing.store import ensure_state_dir
+
+    d = ensure_state_dir(root) / "hooks"
+    d.mkdir(exist_ok=True)
+    return d
+
+
+def now_iso() -> str:
+    """The time now, ISO 8601 in UTC to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def fingerprint(text: str) -> str:
+    """What the log says of a prompt: its length and a short hash, never its words."""
+    return f"{len(text)} chars, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def log(root: Path, line: str) -> None:
+    """Append one line to the hook log (bounded: see the module doc); never raises."""
+    try:
+        path = hooks_dir(root) / "hook.log"
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > LOG_BYTES:
+                os.replace(path, path.with_name("hook.log.1"))
+        text = " ".join(line.split())[:2000]
+        with path.open("a", encoding="utf-8") as f:
+            f.write(f"{now_iso()} {text}\n")
+    except Exception:  # noqa: BLE001, S110 - the log is best effort: a hook never fails on it
+        pass
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (a lock file) while the block runs."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path`` (empty when missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record_run(root: Path, agent: str, event: str, ok: bool, ms: int) -> None:
+    """Record this run in ``runs.json`` (atomically, under a lock)."""
+    from analyzers.fsutil import write_atomic
+
+    d = hooks_dir(root)
+    with locked(d / "runs.lock"):
+        runs = _read_json(d / "runs.json")
+        runs[f"{agent} {event}"] = {"at": now_iso(), "ok": ok, "ms": ms}
+        write_atomic(d / "runs.json", json.dumps(runs, indent=1, sort_keys=True) + "\n")
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def session_file(root: Path, session_id: str) -> Path:
+    """The state file of ``session_id`` (a hash of it when it is not a plain short name)."""
+    from analyzers.indexing.store import ensure_state_dir
+
+    name = session_id if _SAFE_ID.match(session_id) else \
+        hashlib.sha256(session_id.encode()).hexdigest()[:32]
+    d = ensure_state_dir(root) / "sessions"
+    d.mkdir(exist_ok=True)
+    return d / f"{name}.json"
+
+
+def load_session(root: Path, session_id: str) -> list[str]:
+    """The files session ``session_id`` was shown (none for an unknown or expired session)."""
+    if not session_id:
+        return []
+    path = session_file(root, session_id)
+    data = _read_json(path)
+    if not data or time.time() - float(data.get("updated", 0)) > SESSION_TTL:
+        return []
+    shown = data.get("shown")
+    return [p for p in shown if isinstance(p, str)] if isinstance(shown, list) else []
+
+
+def save_session(root: Path, session_id: str, shown: list[str]) -> None:
+    """Keep the files session ``session_id`` was shown; expire old sessions' files."""
+    if not session_id:
+        return
+    from analyzers.fsutil import write_atomic
+
+    path = session_file(root, session_id)
+    write_atomic(path, json.dumps({"updated": time.time(), "shown": shown}) + "\n")
+    expire_sessions(path.parent)
+
+
+def expire_sessions(folder: Path, now: float | None = None) -> list[str]:
+    """Delete session files older than :data:`SESSION_TTL`, and the oldest past
+    :data:`SESSIONS_KEPT`; the names deleted."""
+    now = time.time() if now is None else now
+    entries: list[tuple[float, Path]] = []
+    with contextlib.suppress(OSError):
+        for e in os.scandir(folder):
+            if e.name.endswith(".json") and e.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    entries.append((e.stat(follow_symlinks=False).st_mtime, Path(e.path)))
+    entries.sort(reverse=True)
+    gone = [p for i, (mtime, p) in enumerate(entries)
+            if i >= SESSIONS_KEPT or now - mtime > SESSION_TTL]
+    for p in gone:
+        with contextlib.suppress(OSError):
+            p.unlink()
+    return [p.name for p in gone]

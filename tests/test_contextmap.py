@@ -1,0 +1,120 @@
+"""The context map (``Snapshot.map``, analyzers/bundles/contextmap.py) on a real repository: the
+ranked files with their relevant definitions' line ranges, within its budget, files listed before
+left out, seeds never listed, bodies shown with secret values masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo
+
+from analyzers.app.errors import RequestError
+from analyzers.app.requests import MapRequest
+from analyzers.app.workspace import Workspace
+from analyzers.tokens import Counter
+
+FILES = {
+    f"shop/module_{i}.py": f"def checkout_step_{i}(cart):\n    return cart.total() + {i}\n\n\n"
+                           f"def unrelated_{i}():\n    return {i}\n"
+    for i in range(30)
+}
+FILES.update({
+    "shop/voucher.py": (
+        "API_TOKEN = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'\n\n\n"
+        "def apply_voucher(cart, code):\n    \"\"\"Apply a voucher code to the cart.\"\"\"\n"
+        "    return cart.total() - 5\n\n\ndef voucher_expired(code):\n    return False\n"),
+    "shop/cart.py": "class Cart:\n    def total(self):\n        return 10\n",
+})
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = make_repo(tmp_path_factory.mktemp("map") / "shop", FILES)
+    workspace = Workspace(root)
+    workspace.refresh()
+    return workspace
+
+
+def test_the_map_names_files_with_their_definitions_line_ranges(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="apply voucher code to the cart checkout"))
+    first = made.entries[0]
+    assert first.path == "shop/voucher.py"
+    assert ("apply_voucher" in [name for _, _, name in first.ranges])
+    assert (4, 6, "apply_voucher") in first.ranges
+    assert made.text.splitlines()[1].startswith("1. shop/voucher.py — ")
+    assert "ghp_" not in made.text
+
+
+@pytest.mark.parametrize("budget", [100, 150, 300, 1500])
+def test_the_map_stays_within_its_budget(ws: Workspace, budget: int) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="checkout step for the cart total", budget=budget))
+    counter = Counter(ws.settings.encoding, ws.settings.model_profile())
+    assert made.tokens == counter.count(made.text) <= budget
+    numbered = [line for line in made.text.splitlines() if line[:1].isdigit()]
+    assert len(numbered) == len(made.entries)
+
+
+def test_limit_and_characters_bound_it_too(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        few = snap.map(MapRequest(task="checkout step for the cart total", limit=3))
+        short = snap.map(MapRequest(task="checkout step for the cart total", max_chars=600))
+    assert len(few.entries) == 3
+    assert len(short.text) <= 600 and short.entries
+
+
+def test_files_listed_before_are_left_out_and_counted(ws: Workspace) -> None:
+    task = "checkout step for the cart total"
+    with ws.snapshot() as snap:
+        first = snap.map(MapRequest(task=task, limit=5))
+        second = snap.map(MapRequest(task=task, limit=5, skip=first.paths))
+    assert not set(first.paths) & set(second.paths)
+    assert second.repeated[:5] == first.paths
+    assert "(5 files listed earlier in this session are not repeated.)" in second.text
+
+
+def test_seeds_steer_the_map_but_are_not_listed(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="apply voucher to the cart", seeds=["shop/voucher.py"]))
+    assert "shop/voucher.py" not in made.paths and made.paths
+
+
+def test_bodies_show_the_best_files_definitions_with_secrets_masked(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="apply voucher code to the cart", bodies=True))
+    assert made.bodies_of == "shop/voucher.py"
+    assert "def apply_voucher(cart, code):" in made.text
+    assert "ghp_abcdefghij" not in made.text
+
+
+def test_nothing_to_list_gives_an_empty_map(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="zzqx wqpt"))
+    assert (made.text, made.entries) == ("", [])
+
+
+@pytest.mark.parametrize("request_", [
+    MapRequest(task=" "), MapRequest(task="x", budget=10), MapRequest(task="x", limit=0),
+    MapRequest(task="x", max_chars=10)])
+def test_bad_map_requests_are_refused(ws: Workspace, request_: MapRequest) -> None:
+    with ws.snapshot() as snap, pytest.raises(RequestError):
+        snap.map(request_)
+
+
+def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    ws = Workspace(root)
+    assert ws.carried_note() == ("", [])
+    from analyzers.handoff.markdown import BEGIN, END
+
+    long_status = "\n".join(f"- step {i}: done and verified with care" for i in range(400))
+    (root / "HANDOFF.md").write_text(
+        f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
+        f"Ship it.\n\n## Status\n\n{long_status}\n")
+    text, problems = ws.carried_note(budget=300)
+    counter = Counter(ws.settings.encoding, ws.settings.model_profile())
+    assert problems == [] and counter.count(text) <= 300
+    assert "# Handoff: main" in text and "Ship it." in text
+    assert text.endswith("… (the rest is in HANDOFF.md)")

@@ -1,0 +1,404 @@
+"""``ctxsteward hook``: real hook processes run as each agent runs them (the repository as cwd,
+``CLAUDE_PROJECT_DIR`` for Claude Code, the documented JSON on stdin, stdin then closed), with
+their output checked against the shape each agent documents (tests/hooks/*.jsonc, each with the
+reference it comes from).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from gitutil import cli_command, commit, git_env, make_repo, run_cli
+
+HERE = Path(__file__).parent / "hooks"
+PROMPT = "Write a function to calculate the factorial of a number"
+CLAUDE_LIMIT = 10_000  # characters Claude Code shows whole
+
+FILES = {
+    "calc/__init__.py": "",
+    "calc/numbers.py": (
+        "def factorial(n):\n    \"\"\"The factorial of n.\"\"\"\n    result = 1\n"
+        "    for i in range(2, n + 1):\n        result *= i\n    return result\n\n\n"
+        "def is_prime(n):\n    return n > 1 and all(n % d for d in range(2, n))\n"),
+    "calc/combinatorics.py": (
+        "from calc.numbers import factorial\n\n\n"
+        "def binomial(n, k):\n    return factorial(n) // (factorial(k) * factorial(n - k))\n\n\n"
+        "def permutations(n, k):\n    return factorial(n) // factorial(n - k)\n"),
+    "calc/strings.py": "def shout(text):\n    return text.upper() + '!'\n",
+    "web/server.py": "def serve(port):\n    return f'listening on {port}'\n",
+    "web/routes.py": "from web.server import serve\n\n\ndef index():\n    return serve(80)\n",
+    "tests/test_numbers.py": (
+        "from calc.numbers import factorial\n\n\ndef test_factorial():\n"
+        "    assert factorial(5) == 120\n"),
+    "README.md": "# calc\n\nSmall number helpers: factorial, primes, binomials.\n",
+}
+HISTORY = [
+    ("Fix factorial of zero", {"calc/numbers.py": FILES["calc/numbers.py"] + "\n# 0! == 1\n"}),
+    ("Add binomial coefficients", {"calc/combinatorics.py": FILES["calc/combinatorics.py"]
+                                   + "\n# binomial\n"}),
+    ("Serve the web routes", {"web/routes.py": FILES["web/routes.py"] + "\n# routes\n"}),
+]
+HUMAN_GOAL = "Make the calc helpers handle huge numbers without overflow.\n"
+
+
+def load_fixture(agent: str, event: str, root: Path, transcript: str = "") -> dict:
+    """The documented example input for ``agent``'s ``event``, pointed at ``root``."""
+    text = (HERE / f"{agent}.{event}.jsonc").read_text("utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("//"))
+    body = body.replace("__ROOT__", str(root)).replace("__TRANSCRIPT__", transcript)
+    return json.loads(body)
+
+
+def run_hook(root: Path, agent: str, event: str, data: dict | str | bytes, *args: str,
+             cwd: Path | None = None, env: dict[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    """Run the hook as the agent does: in ``cwd`` (the repository), with the agent's environment,
+    ``data`` on stdin and stdin closed after it."""
+    full_env = git_env()
+    if agent == "claude-code":
+        full_env["CLAUDE_PROJECT_DIR"] = str(root)
+    full_env.update(env or {})
+    raw = data if isinstance(data, (str, bytes)) else json.dumps(data)
+    raw = raw.encode() if isinstance(raw, str) else raw
+    proc = subprocess.run([*cli_command(), "hook", event, "--agent", agent, *args],
+                          cwd=str(cwd or root), env=full_env, input=raw, capture_output=True,
+                          timeout=180, check=False)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(),
+                                       proc.stderr.decode())
+
+
+def hook_log(root: Path) -> str:
+    path = root / ".ctxsteward/hooks/hook.log"
+    return path.read_text("utf-8") if path.exists() else ""
+
+
+def last_run(root: Path) -> str:
+    """The log line of the latest hook run (the background index logs lines of its own)."""
+    return [line for line in hook_log(root).splitlines() if "background index" not in line][-1]
+
+
+def make_project(root: Path, *, index: bool = True, note: bool = True) -> Path:
+    """The test repository: a few modules, a history, its index and a handoff note."""
+    make_repo(root, FILES, HISTORY)
+    if index:
+        assert run_cli("index", cwd=root).returncode == 0
+    if note:
+        made = run_cli("handoff", "--out", "HANDOFF.md", "--no-bundle", "--no-checks", cwd=root)
+        assert made.returncode == 0, made.stderr
+        text = (root / "HANDOFF.md").read_text("utf-8")
+        marker = "## Goal\n"
+        at = text.index(marker) + len(marker)
+        end = text.index("\n## ", at)
+        (root / "HANDOFF.md").write_text(text[:at] + "\n" + HUMAN_GOAL + text[end:], "utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("hooks") / "calc")
+
+
+def _json(stdout: str) -> dict:
+    data = json.loads(stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+# -- contracts, per agent and event ----------------------------------------------------------
+
+def test_claude_code_prompt_gets_a_context_map_naming_the_right_files(project: Path) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["session_id"] = "contract-prompt"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert done.returncode == 0 and done.stderr == ""
+    out = _json(done.stdout)
+    assert set(out) == {"hookSpecificOutput"}
+    specific = out["hookSpecificOutput"]
+    assert specific["hookEventName"] == "UserPromptSubmit"
+    context = specific["additionalContext"]
+    assert isinstance(context, str) and 0 < len(context) < CLAUDE_LIMIT
+    lines = context.splitlines()
+    assert lines[1].startswith("1. calc/numbers.py — factorial (L1-6)")
+    assert "web/server.py" not in context.split("calc/combinatorics.py")[0]
+
+
+@pytest.mark.parametrize("event", ["SessionStart"])
+def test_claude_code_session_start_carries_the_handoff_note(project: Path, event: str) -> None:
+    for source in ("startup", "resume", "clear", "compact"):
+        data = load_fixture("claude-code", event, project)
+        data["source"] = source
+        done = run_hook(project, "claude-code", event, data)
+        assert done.returncode == 0 and done.stderr == ""
+        specific = _json(done.stdout)["hookSpecificOutput"]
+        assert specific["hookEventName"] == "SessionStart"
+        context = specific["additionalContext"]
+        assert HUMAN_GOAL.strip() in context and "## Goal" in context
+        assert "# Handoff:" in context  # the generated summary
+        assert "## Status" not in context  # empty human sections are not carried
+
+
+@pytest.mark.parametrize(("agent", "event"), [
+    ("claude-code", "PreCompact"), ("claude-code", "SessionEnd"),
+    ("copilot", "sessionStart"), ("copilot", "userPromptSubmitted"),
+    ("copilot", "preCompact"), ("copilot", "sessionEnd"),
+])
+def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str,
+                                                       event: str) -> None:
+    done = run_hook(project, agent, event, load_fixture(agent, event, project))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+    assert runs[f"{agent} {event}"]["ok"] is True
+    assert isinstance(runs[f"{agent} {event}"]["ms"], int)
+
+
+def test_cursor_contracts(project: Path) -> None:
+    prompt = run_hook(project, "cursor", "beforeSubmitPrompt",
+                      load_fixture("cursor", "beforeSubmitPrompt", project))
+    assert prompt.returncode == 0 and _json(prompt.stdout) == {"continue": True}
+    start = run_hook(project, "cursor", "sessionStart",
+                     load_fixture("cursor", "sessionStart", project))
+    out = _json(start.stdout)
+    assert set(out) == {"additional_context"} and HUMAN_GOAL.strip() in out["additional_context"]
+    for event in ("preCompact", "sessionEnd"):
+        done = run_hook(project, "cursor", event, load_fixture("cursor", event, project))
+        assert done.returncode == 0 and _json(done.stdout) == {}
+
+
+def test_every_run_is_recorded_for_status(project: Path) -> None:
+    run_hook(project, "claude-code", "SessionEnd",
+             load_fixture("claude-code", "SessionEnd", project))
+    runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+    entry = runs["claude-code SessionEnd"]
+    assert set(entry) == {"at", "ok", "ms"}
+    assert entry["at"].endswith("Z") and entry["ok"] is True
+
+
+# -- prompts ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prompt", ["yes", "continue", "ok, go on", "/compact", "  ", "thanks!"])
+def test_prompts_with_nothing_to_route_get_nothing(project: Path, prompt: str) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["prompt"] = prompt
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert "not routed" in last_run(project)
+
+
+def test_the_routing_rule_is_configurable(project: Path) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data.update(prompt="factorial", session_id="rule")
+    assert run_hook(project, "claude-code", "UserPromptSubmit", data).stdout == ""
+    routed = run_hook(project, "claude-code", "UserPromptSubmit", data, "--min-words", "1")
+    assert "calc/numbers.py" in routed.stdout
+    data["session_id"] = "rule-2"
+    skipped = run_hook(project, "claude-code", "UserPromptSubmit", data, "--min-words", "1",
+                       "--skip", "^fact")
+    assert skipped.stdout == ""
+
+
+def test_a_fake_session_of_ten_prompts_never_repeats_a_file(project: Path) -> None:
+    prompts = ["fix factorial for negative numbers", "factorial overflow with huge numbers",
+               "binomial coefficient of large n", "permutations of k items",
+               "is_prime is slow for big numbers", "web server port handling",
+               "routes index page", "shout strings in upper case", "README numbers helpers",
+               "tests for factorial"]
+    seen: list[str] = []
+    total = 0
+    for p in prompts:
+        data = load_fixture("claude-code", "UserPromptSubmit", project)
+        data.update(prompt=p, session_id="fake-session-10")
+        done = run_hook(project, "claude-code", "UserPromptSubmit", data, "--budget", "150")
+        assert done.returncode == 0
+        if not done.stdout:
+            continue
+        context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+        total += len(context)
+        listed = [line.split(" — ")[0].split(". ", 1)[1] for line in context.splitlines()
+                  if line[:1].isdigit()]
+        assert not set(listed) & set(seen), f"repeated in {p!r}: {set(listed) & set(seen)}"
+        seen += listed
+    assert len(seen) == len(set(seen)) >= 5
+    assert total <= 10 * 150 * 4  # each map within its 150 tokens (at most ~4 characters each)
+    state = json.loads((project / ".ctxsteward/sessions/fake-session-10.json").read_text())
+    assert sorted(state["shown"]) == sorted(seen)
+    # A compaction forgets them: the next prompt may list them again.
+    start = load_fixture("claude-code", "SessionStart", project)
+    start.update(source="compact", session_id="fake-session-10")
+    run_hook(project, "claude-code", "SessionStart", start)
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data.update(prompt=prompts[0], session_id="fake-session-10")
+    again = run_hook(project, "claude-code", "UserPromptSubmit", data, "--budget", "150")
+    assert "calc/numbers.py" in again.stdout
+
+
+def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path,
+                                                                  tmp_path: Path) -> None:
+    transcript = project / ".claude-transcript.jsonl"  # inside the workspace: may be read
+    entries = [
+        {"type": "user", "message": {"role": "user", "content": "look at the numbers"}},
+        {"type": "assistant", "message": {"role": "assistant", "content": [
+            {"type": "tool_use", "name": "Read", "input": {"file_path": str(
+                project / "calc/numbers.py")}},
+            {"type": "tool_use", "name": "Edit", "input": {"file_path": "/etc/passwd"}}]}},
+        "not json at all",
+    ]
+    transcript.write_text("\n".join(e if isinstance(e, str) else json.dumps(e)
+                                    for e in entries) + "\n")
+    data = load_fixture("claude-code", "UserPromptSubmit", project, str(transcript))
+    data.update(prompt="binomial coefficients with factorial", session_id="seeded")
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "calc/numbers.py" not in context and "calc/combinatorics.py" in context
+    assert "1 seeds" in last_run(project)
+    # A transcript outside the workspace and the agent's own folder is not read.
+    elsewhere = tmp_path / "t.jsonl"
+    elsewhere.write_text(transcript.read_text())
+    data.update(transcript_path=str(elsewhere), session_id="seeded-2")
+    run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert "0 seeds" in last_run(project)
+    transcript.unlink()
+
+
+def test_the_prompt_never_reaches_the_log(project: Path) -> None:
+    secret_prompt = "factorial helper for the numbers module zebra-unicorn-42"
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data.update(prompt=secret_prompt, session_id="private")
+    run_hook(project, "claude-code", "UserPromptSubmit", data)
+    log = hook_log(project)
+    assert "zebra" not in log and f"prompt {len(secret_prompt)} chars, sha256" in log
+
+
+def test_a_huge_prompt_is_routed_from_its_beginning(project: Path) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data.update(prompt=PROMPT + " " + "lorem ipsum dolor " * 50_000, session_id="huge")
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert done.returncode == 0
+    assert "calc/numbers.py" in _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+
+
+def test_bodies_add_the_best_files_definitions(project: Path) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["session_id"] = "bodies"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data, "--bodies")
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "```python\ndef factorial(n):" in context
+
+
+# -- errors and no workspace -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("args", "stdin", "logged"), [
+    ([], b"{not json", "input is not JSON"),
+    (["--budget", "5"], None, "options refused"),
+    (["--no-such-option"], None, "options refused"),
+    (["--note", "../outside.md"], None, "failed: PathRefused"),
+])
+def test_errors_exit_0_print_nothing_and_are_logged(project: Path, args: list[str],
+                                                    stdin: bytes | None, logged: str) -> None:
+    data = load_fixture("claude-code", "SessionStart", project)
+    done = run_hook(project, "claude-code", "SessionStart", stdin or data, *args)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert logged in last_run(project)
+
+
+@pytest.mark.parametrize(("agent", "event"), [("claude-code", "Stop"), ("emacs", "SessionStart")])
+def test_unknown_agents_and_events_do_nothing_but_log(project: Path, agent: str,
+                                                      event: str) -> None:
+    done = run_hook(project, agent, event, load_fixture("claude-code", "SessionStart", project))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert "unknown agent or event" in last_run(project)
+
+
+def test_a_failing_cursor_prompt_still_lets_the_prompt_through(project: Path) -> None:
+    data = load_fixture("cursor", "beforeSubmitPrompt", project)
+    done = run_hook(project, "cursor", "beforeSubmitPrompt", b"[1, 2", "--budget", "150")
+    assert done.returncode == 0 and _json(done.stdout) == {"continue": True}
+    assert data  # the documented input parses; a broken one is only logged
+
+
+def test_outside_any_repository_nothing_happens(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    data = {"session_id": "x", "cwd": str(folder), "hook_event_name": "UserPromptSubmit",
+            "prompt": PROMPT}
+    done = run_hook(folder, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert list(folder.iterdir()) == []
+
+
+def test_the_help_lists_the_options(project: Path) -> None:
+    done = run_cli("hook", "--help", cwd=project)
+    assert done.returncode == 0 and "--budget" in done.stdout and "--min-words" in done.stdout
+
+
+# -- the handoff note ------------------------------------------------------------------------
+
+def test_pre_compact_refreshes_the_note_and_keeps_human_text(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "calc", index=False)
+    before = (root / "HANDOFF.md").read_text("utf-8")
+    commit(root, "Speed up is_prime", {"calc/numbers.py": FILES["calc/numbers.py"] + "# fast\n"})
+    head = git_head(root)
+    done = run_hook(root, "claude-code", "PreCompact",
+                    load_fixture("claude-code", "PreCompact", root), "--timeout", "120")
+    assert (done.returncode, done.stdout) == (0, "")
+    after = (root / "HANDOFF.md").read_text("utf-8")
+    assert after != before and head[:10] in after
+    assert HUMAN_GOAL in after
+    # Stopped at its deadline: the note is left exactly as it was.
+    commit(root, "Another change", {"calc/strings.py": FILES["calc/strings.py"] + "# x\n"})
+    run_hook(root, "claude-code", "SessionEnd", load_fixture("claude-code", "SessionEnd", root),
+             "--timeout", "0.0001")
+    assert (root / "HANDOFF.md").read_text("utf-8") == after
+    assert "note left as it was" in last_run(root)
+
+
+def test_without_a_note_nothing_is_carried_or_written(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "calc", index=False, note=False)
+    start = run_hook(root, "claude-code", "SessionStart",
+                     load_fixture("claude-code", "SessionStart", root))
+    assert (start.returncode, start.stdout) == (0, "")
+    end = run_hook(root, "claude-code", "SessionEnd",
+                   load_fixture("claude-code", "SessionEnd", root))
+    assert end.returncode == 0 and not (root / "HANDOFF.md").exists()
+
+
+def git_head(root: Path) -> str:
+    from gitutil import git
+
+    return git("rev-parse", "HEAD", cwd=root)
+
+
+# -- no index yet ----------------------------------------------------------------------------
+
+def test_with_no_index_nothing_is_printed_one_background_index_starts_then_maps(
+        tmp_path: Path) -> None:
+    root = make_project(tmp_path / "calc", index=False, note=False)
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data["session_id"] = "cold"
+    first = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert (first.returncode, first.stdout) == (0, "")
+    status = root / ".ctxsteward/hooks/index.json"
+    second = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    # A small repository may be indexed already: then the second prompt has its map.
+    assert second.returncode == 0
+    assert second.stdout == "" or "ended" in json.loads(status.read_text())
+    assert hook_log(root).count("background index started") == 1
+    deadline = time.monotonic() + 170  # a bound on waiting, not an assertion on speed
+    while time.monotonic() < deadline:
+        record = json.loads(status.read_text()) if status.exists() else {}
+        if "ended" in record:
+            break
+        time.sleep(0.2)
+    assert record.get("ok") is True, hook_log(root)
+    third = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in _json(third.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert not _lock_held(root)
+
+
+def _lock_held(root: Path) -> bool:
+    from server.hooks.indexer import running
+
+    return running(root / ".ctxsteward/hooks")
