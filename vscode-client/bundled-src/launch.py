@@ -31,7 +31,15 @@ def main():
         sys.stderr.write("ctxsteward: the bundled server requires Python " + versions
                          + "; this is Python " + this + " (" + sys.executable + ")\n")
         sys.exit(3)
-    sys.path[0:0] = [own, os.path.join(LIBS, "common")]
+    common = os.path.join(LIBS, "common")
+    sys.path[0:0] = [own, common]
+    # The .pth files a wheel relies on (pywin32's on Windows) are read as in a site-packages
+    # folder; the folders are already first on sys.path, so they keep their place.
+    import site
+
+    for folder in (own, common):
+        if os.path.isdir(folder):
+            site.addsitedir(folder)
     sys.argv[0] = "ctxsteward"
     from server.cli.main import main as cli
 

