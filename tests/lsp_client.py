@@ -47,9 +47,11 @@ def capabilities(*, inlay_hints: bool = True, progress: bool = True,
 
 
 async def start(root: Path, *, options: dict[str, Any] | None = None,
-                caps: types.ClientCapabilities | None = None) -> LanguageClient:
-    """A client connected to a fresh server, initialized on ``root``."""
-    client = await ClientServerConfig(server_command=server_command()).start()
+                caps: types.ClientCapabilities | None = None,
+                command: list[str] | None = None) -> LanguageClient:
+    """A client connected to a fresh server (``command``, else this environment's), initialized
+    on ``root``."""
+    client = await ClientServerConfig(server_command=command or server_command()).start()
     client.registrations = []  # type: ignore[attr-defined]
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)

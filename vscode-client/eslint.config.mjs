@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "*.vsix", "e2e/.cache/"] },
+  { ignores: ["dist/", "node_modules/", "*.vsix", "e2e/.cache/", "bundled/", "build/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { BundleView } from "./bundleView";
 import { Commands, PREVIEW_SCHEME, PreviewDocuments } from "./commands";
 import { BundleFollower } from "./logic/follow";
+import { readBundled } from "./logic/bundled";
 import { changedKeys, type ServerSettings } from "./logic/settings";
 import { readSettings, ServerManager } from "./server";
 import { BudgetStatus } from "./statusBar";
@@ -16,7 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output, trace);
   const root = () => vscode.workspace.workspaceFolders?.[0]?.uri;
 
-  const server = new ServerManager(output, trace);
+  const server = new ServerManager(output, trace, readBundled(context.asAbsolutePath("bundled")));
   manager = server;
   const view = new BundleView(root);
   const status = new BudgetStatus("contextSteward.bundle.focus");

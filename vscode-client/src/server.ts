@@ -20,7 +20,7 @@ import { RestartPolicy } from "./logic/backoff";
 import { firstWorking } from "./logic/probe";
 import { exitLine } from "./logic/exit";
 import { advertisedCommands, BUDGET_NOTIFICATION, BUNDLE_NOTIFICATION } from "./logic/protocol";
-import { type Candidate, candidates, displayArgv, startAdvice } from "./logic/serverCommand";
+import { type BundledServer, type Candidate, candidates, displayArgv, startAdvice } from "./logic/serverCommand";
 import { mapSettings, type MappedSettings } from "./logic/settings";
 import type { ServerState } from "./logic/status";
 import { onInterpreterChange, pythonExtensionPresent, selectedInterpreter } from "./python";
@@ -55,6 +55,7 @@ export class ServerManager implements vscode.Disposable {
   private _version: string | undefined;
   private starting: Promise<void> | undefined;
   private process: ChildProcess | undefined;
+  private chosen: Candidate | undefined;
 
   private readonly stateEmitter = new vscode.EventEmitter<{ state: ServerState; detail?: string }>();
   readonly onDidChangeState = this.stateEmitter.event;
@@ -65,7 +66,8 @@ export class ServerManager implements vscode.Disposable {
   /** The `ctxsteward/bundle` notification's params: each change of the server's current bundle. */
   readonly onBundle = this.bundleEmitter.event;
 
-  constructor(readonly output: vscode.OutputChannel, private readonly trace: vscode.OutputChannel) {
+  /** `bundled`: the server a platform build carries (logic/bundled.readBundled), tried after an installed one. */
+  constructor(readonly output: vscode.OutputChannel, private readonly trace: vscode.OutputChannel, private readonly bundled?: BundledServer) {
     this.disposables.push(this.stateEmitter, this.budgetEmitter, this.bundleEmitter);
     void onInterpreterChange(() => {
       const setting = vscode.workspace.getConfiguration("ctxsteward").get("server.command");
@@ -118,7 +120,7 @@ export class ServerManager implements vscode.Disposable {
     const cwd = folder?.uri.scheme === "file" ? folder.uri.fsPath : undefined;
     const setting = vscode.workspace.getConfiguration("ctxsteward").get<unknown>("server.command");
     const interpreter = await selectedInterpreter(folder?.uri);
-    const cands = candidates({ setting, pythonInterpreter: interpreter });
+    const cands = candidates({ setting, pythonInterpreter: interpreter, bundled: this.bundled, platform: process.platform });
     this.output.appendLine(`Looking for the server: ${cands.map((c) => `${displayArgv([c.command, ...c.args])} (${c.origin})`).join("; then ")}`);
     const found = await firstWorking(cands, { cwd });
     if (gen !== this.generation) return;
@@ -126,13 +128,14 @@ export class ServerManager implements vscode.Disposable {
       this.output.appendLine(`  ${displayArgv([t.candidate.command, ...t.candidate.args])}: ${t.result.ok ? `ok (${t.result.version})` : `${t.result.failure}: ${t.result.detail ?? ""}`}`);
     }
     if (!found.chosen) {
-      const advice = startAdvice(found.tried, pythonExtensionPresent());
-      this.setState("failed", "not installed or not found");
+      const advice = startAdvice(found.tried, pythonExtensionPresent(), this.bundled);
+      this.setState("failed", this.bundled ? "no Python for the bundled server" : "not installed or not found");
       this.output.appendLine(advice.message);
-      void this.explain(advice.message, advice.actions, advice.installCommand);
+      void this.explain(advice.message, advice.actions);
       return;
     }
     this._version = found.version;
+    this.chosen = found.chosen;
     await this.launch(found.chosen, gen, cwd);
   }
 
@@ -220,7 +223,7 @@ export class ServerManager implements vscode.Disposable {
       const msg = `Context Steward: the server stopped ${decision.crashes} times within ${Math.round(decision.windowMs / 60000)} minutes and will not be restarted automatically. The output channel has its log.`;
       this.setState("failed", "crashed repeatedly");
       this.output.appendLine(msg);
-      void this.explain(msg, ["Show Log", "Restart Server"], "");
+      void this.explain(msg, ["Show Log", "Restart Server"]);
       return false;
     }
     const secs = (decision.delayMs / 1000).toFixed(decision.delayMs < 10_000 ? 1 : 0);
@@ -239,7 +242,7 @@ export class ServerManager implements vscode.Disposable {
     return true;
   }
 
-  private async explain(message: string, actions: string[], installCommand: string): Promise<void> {
+  private async explain(message: string, actions: string[]): Promise<void> {
     const picked = await vscode.window.showErrorMessage(message, ...actions);
     switch (picked) {
       case "Open Settings":
@@ -247,10 +250,6 @@ export class ServerManager implements vscode.Disposable {
         break;
       case "Select Interpreter":
         await vscode.commands.executeCommand("python.setInterpreter");
-        break;
-      case "Copy Install Command":
-        await vscode.env.clipboard.writeText(installCommand);
-        void vscode.window.showInformationMessage(`Copied: ${installCommand}. Run it in a terminal, then “Context Steward: Restart Server”.`);
         break;
       case "Show Log":
         this.output.show(true);
@@ -301,7 +300,7 @@ export class ServerManager implements vscode.Disposable {
       throw new UserFacingError("Context Steward: the server is not running. Run “Context Steward: Restart Server” (the output channel says why it stopped).");
     }
     if (this._commands.size > 0 && !this._commands.has(command)) {
-      throw new UserFacingError(`Context Steward: this server (${this._version ?? "unknown version"}) has no command ${command}; update Context Steward (pip install -U ctxsteward) and restart the server.`);
+      throw new UserFacingError(`Context Steward: this server (${this._version ?? "unknown version"}) has no command ${command}: it is older than the extension. ${this.chosen?.source === "bundled" ? "Reinstall the extension" : "Update the Context Steward that runs it (or clear ctxsteward.server.command to use the server bundled with the extension)"}, then restart the server.`);
     }
     return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token);
   }

@@ -1,9 +1,10 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readBundled } from "../src/logic/bundled";
 import { firstWorking, probe } from "../src/logic/probe";
-import { type Candidate, candidates, classifyProbe, configuredArgv, probeArgv, splitCommandLine, startAdvice } from "../src/logic/serverCommand";
+import { bundledInterpreters, type Candidate, candidates, classifyProbe, configuredArgv, type ProbeResult, probeArgv, splitCommandLine, startAdvice } from "../src/logic/serverCommand";
 
 describe("splitCommandLine", () => {
   it("splits like a shell for words, quotes and escapes", () => {
@@ -48,28 +49,101 @@ describe("classifyProbe and startAdvice", () => {
     expect(classifyProbe(undefined, 0, "ctxsteward 0.1.0\n", false)).toEqual({ ok: true, version: "ctxsteward 0.1.0" });
   });
 
-  it("explains a missing install with the interpreter's own pip", () => {
+  it("explains a missing install without advice that cannot work", () => {
     const [py, path] = candidates({ setting: "", pythonInterpreter: ["/venv/bin/python"] });
     const advice = startAdvice([
       { candidate: py, result: { ok: false, failure: "no-module", detail: "No module named 'server'" } },
       { candidate: path, result: { ok: false, failure: "not-found" } },
     ], true);
-    expect(advice.message).toBe("Context Steward cannot start its server: the selected Python interpreter (/venv/bin/python) does not have Context Steward installed, and `ctxsteward` is not on PATH. Install it (/venv/bin/python -m pip install ctxsteward), select an interpreter that has it, or set ctxsteward.server.command.");
-    expect(advice.actions).toEqual(["Select Interpreter", "Copy Install Command", "Open Settings", "Show Log"]);
-    expect(advice.installCommand).toBe("/venv/bin/python -m pip install ctxsteward");
+    expect(advice.message).toBe("Context Steward cannot start its server: the selected Python interpreter (/venv/bin/python) does not have Context Steward installed, and `ctxsteward` is not on PATH. " +
+      "This build of the extension carries no server: install the platform build (ctxsteward-<platform>-<version>.vsix), or install Context Steward from a checkout of its repository (pip install .) and select that interpreter or set ctxsteward.server.command.");
+    expect(advice.message).not.toContain("pip install ctxsteward");
+    expect(advice.actions).toEqual(["Select Interpreter", "Open Settings", "Show Log"]);
   });
 
   it("explains a wrong setting", () => {
     const [c] = candidates({ setting: "/nope/ctxsteward" });
     const advice = startAdvice([{ candidate: c, result: { ok: false, failure: "not-found" } }], false);
     expect(advice.message).toContain("“/nope/ctxsteward serve” from ctxsteward.server.command was not found");
-    expect(advice.actions[0]).toBe("Open Settings");
+    expect(advice.message).toContain("clear it to use an installed ctxsteward or the server bundled with the extension");
+    expect(advice.actions).toEqual(["Open Settings", "Show Log"]);
     const [p] = candidates({ setting: "/old/python3.9" });
     expect(startAdvice([{ candidate: p, result: { ok: false, failure: "old-python" } }], false).message).toContain("too old");
+    const [m] = candidates({ setting: "/venv/bin/python" });
+    const noMod = startAdvice([{ candidate: m, result: { ok: false, failure: "no-module", detail: "No module named 'server'" } }], false);
+    expect(noMod.message).not.toMatch(/pip install/);
     const only = candidates({ setting: "" });
     const a2 = startAdvice([{ candidate: only[0], result: { ok: false, failure: "not-found" } }], false);
-    expect(a2.message).toBe("Context Steward cannot start its server: `ctxsteward` is not on PATH. Install it (pip install ctxsteward), or set ctxsteward.server.command.");
+    expect(a2.message).toMatch(/^Context Steward cannot start its server: `ctxsteward` is not on PATH\. This build of the extension carries no server/);
     expect(a2.actions).not.toContain("Select Interpreter");
+  });
+});
+
+describe("the bundled server's interpreters", () => {
+  const bundled = { launcher: "/ext/bundled/launch.py", pythons: ["3.11", "3.13", "3.12"], target: "linux-x64" };
+
+  it("tries the selected interpreter, then each bundled version newest first, then python3", () => {
+    expect(bundledInterpreters(bundled.pythons, ["/venv/bin/python"], "linux")).toEqual([
+      ["/venv/bin/python"], ["python3.13"], ["python3.12"], ["python3.11"], ["python3"]]);
+    expect(bundledInterpreters(["3.12"], undefined, "darwin")).toEqual([["python3.12"], ["python3"]]);
+    // The py launcher picks a version on Windows.
+    expect(bundledInterpreters(["3.11", "3.12"], ["C:\\Py\\python.exe"], "win32")).toEqual([
+      ["C:\\Py\\python.exe"], ["py", "-3.12"], ["py", "-3.11"], ["python"]]);
+    // A selected interpreter named like a PATH one is tried once.
+    expect(bundledInterpreters(["3.12"], ["python3.12"], "linux")).toEqual([["python3.12"], ["python3"]]);
+  });
+
+  it("comes after an installed server, isolated from the user's environment", () => {
+    const all = candidates({ setting: "", pythonInterpreter: ["/venv/bin/python"], bundled, platform: "linux" });
+    expect(all.map((c) => c.source)).toEqual(["python", "path", "bundled", "bundled", "bundled", "bundled", "bundled"]);
+    const first = all[2];
+    expect([first.command, ...first.args]).toEqual(["/venv/bin/python", "-I", "-S", "-u", "/ext/bundled/launch.py", "serve"]);
+    expect(probeArgv(first)).toEqual(["/venv/bin/python", "-I", "-S", "-u", "/ext/bundled/launch.py", "--version"]);
+    expect(all[3].origin).toBe("the bundled server on python3.13");
+    const win = candidates({ setting: "", bundled, platform: "win32" });
+    expect([win[1].command, ...win[1].args]).toEqual(["py", "-3.13", "-I", "-S", "-u", "/ext/bundled/launch.py", "serve"]);
+    // A configured command is still the only one tried.
+    expect(candidates({ setting: "/x/ctxsteward", bundled }).map((c) => c.source)).toEqual(["setting"]);
+  });
+
+  it("says which Pythons it tried when none fits", () => {
+    const cands = candidates({ setting: "", pythonInterpreter: ["/usr/bin/python3.10"], bundled, platform: "linux" });
+    const failures: ProbeResult[] = [
+      { ok: false, failure: "no-module" },
+      { ok: false, failure: "not-found" },
+      classifyProbe(undefined, 3, "ctxsteward: the bundled server requires Python 3.11, 3.12, 3.13; this is Python 3.10.13 (/usr/bin/python3.10)\n", false),
+      { ok: false, failure: "not-found" },
+      { ok: false, failure: "not-found" },
+      { ok: false, failure: "not-found" },
+      classifyProbe(undefined, 3, "ctxsteward: the bundled server requires Python 3.11, 3.12, 3.13; this is Python 3.14.0 (/usr/bin/python3)\n", false),
+    ];
+    expect(failures[2]).toEqual({ ok: false, failure: "python-version", detail: "Python 3.10.13" });
+    const advice = startAdvice(cands.map((candidate, i) => ({ candidate, result: failures[i] })), true, bundled);
+    expect(advice.message).toBe("Context Steward cannot start its bundled server: it runs on Python 3.11, 3.12 or 3.13, and none was found " +
+      "(/usr/bin/python3.10 is Python 3.10.13; python3.13 is not on PATH; python3.12 is not on PATH; python3.11 is not on PATH; python3 is Python 3.14.0). " +
+      "Install one of them, select it with “Python: Select Interpreter”, or set ctxsteward.server.command to a ctxsteward you installed.");
+    expect(advice.actions).toEqual(["Select Interpreter", "Open Settings", "Show Log"]);
+  });
+});
+
+describe("readBundled", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "ctxs-bundled-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads a platform build's manifest and keeps only the versions it has libraries for", () => {
+    expect(readBundled(join(dir, "absent"))).toBeUndefined();
+    const b = join(dir, "bundled");
+    mkdirSync(join(b, "libs", "cp312"), { recursive: true });
+    mkdirSync(join(b, "libs", "common"), { recursive: true });
+    writeFileSync(join(b, "manifest.json"), JSON.stringify({ target: "linux-x64", pythons: ["3.11", "3.12", "../x"] }));
+    expect(readBundled(b)).toBeUndefined(); // no launcher
+    writeFileSync(join(b, "launch.py"), "");
+    expect(readBundled(b)).toEqual({ launcher: join(b, "launch.py"), pythons: ["3.12"], target: "linux-x64" });
+    writeFileSync(join(b, "manifest.json"), "{not json");
+    expect(readBundled(b)).toBeUndefined();
   });
 });
 
