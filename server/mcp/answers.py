@@ -31,6 +31,7 @@ from server.mcp.schemas import (
     BundleEntry,
     CheckAnswer,
     ContextHit,
+    DecisionNote,
     DefinitionHit,
     ExcludedEntry,
     FindAnswer,
@@ -147,14 +148,14 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
         return result
     fmt = "xml" if result.rendered.startswith("<documents>") else "markdown"
     pieces = result.pieces[:k]
-    rendered = render(fmt, result.bundle.task, pieces)
+    rendered = render(fmt, result.bundle.task, pieces, decisions=result.decisions)
     dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
                for i in result.bundle.items[k:]]
     kept = {i.path for i in result.bundle.items[:k]}
     bundle = result.bundle.model_copy(update={
         "items": result.bundle.items[:k], "total_tokens": counter.count(rendered),
         "redacted": [r for r in result.bundle.redacted if r.path in kept]})
-    return BundleResult(bundle, rendered, pieces, dropped + result.left_out)
+    return BundleResult(bundle, rendered, pieces, dropped + result.left_out, result.decisions)
 
 
 def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],
@@ -179,6 +180,9 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
         left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
                   if not secret_by_name(e.path)], saved=saved,
+        decisions=[DecisionNote(kind=d.kind, ref=d.ref, date=d.date, text=d.text,
+                                files=list(d.files), mentions=list(d.mentions))
+                   for d in b.decisions],
         tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
