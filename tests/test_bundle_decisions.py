@@ -152,3 +152,39 @@ async def test_the_mcp_bundle_tool_carries_the_decisions(repo: Path, log: object
         off = data(await s.call_tool("suggest_bundle", {"seeds": ["cache/tokens.py"],
                                                         "decisions_share": 0}))
         assert off["decisions"] == [] and "Recent decisions" not in off["rendered"]
+
+
+# -- design documents ---------------------------------------------------------------------------
+
+def _filler(title: str, n: int = 60) -> str:
+    return f"## {title}\n\n" + "".join(
+        f"Paragraph {i} about {title.lower()} and nothing of the kind asked for here.\n"
+        for i in range(n)) + "\n"
+
+
+def test_an_adr_linked_to_code_is_ranked_focused_on_its_section_with_its_reason(
+        tmp_path: Path) -> None:
+    adr = ("# Token cache format\n\nStatus: accepted.\n\n" + _filler("Context")
+           + "## Decision\n\nThe token cache in `cache/tokens.py` is stored as JSON lines, "
+           "one entry per line, never pickled.\n\n" + _filler("Alternatives considered"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE,
+        "docs/adr/0007-token-cache.md": adr,
+        "CHANGELOG.md": "# Changelog\n\n## 1.2\n\n- token cache stored as JSON lines "
+                        "in `cache/tokens.py`\n",
+        "other/unrelated.py": "X = 1\n"})
+    out = json.loads(run_cli("bundle", "--seed", "cache/tokens.py", "--task",
+                             "change the token cache format", "--budget", "4000",
+                             "--format", "json", cwd=repo).stdout)
+    items = {i["path"]: i for i in out["items"]}
+    doc = items["docs/adr/0007-token-cache.md"]
+    assert doc["reasons"][0] == "ADR 0007: Token cache format; links `cache/tokens.py`"
+    # Only its relevant sections: its title and the Decision, not the long Context or
+    # Alternatives.
+    assert doc["granularity"] == "symbols"
+    assert doc["symbols"] == ["Token cache format", "Decision"]
+    lines = adr.splitlines()
+    assert [lines[a - 1] for a, _ in doc["ranges"]] == ["# Token cache format", "## Decision"]
+    ranked = [i["path"] for i in out["items"]]
+    if "CHANGELOG.md" in ranked:  # a changelog is not a design document: it ranks below
+        assert ranked.index("CHANGELOG.md") > ranked.index("docs/adr/0007-token-cache.md")

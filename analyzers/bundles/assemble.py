@@ -25,6 +25,12 @@ from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
 from analyzers.app.seeds import Seed, resolve_seed
 from analyzers.bundles.decisions import Decision, fit_decisions, recent_decisions
+from analyzers.bundles.docsections import (
+    doc_reason,
+    doc_sections,
+    is_design_doc,
+    relevant_sections,
+)
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -243,6 +249,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     return _verify_budget(index, request, resolved, shown, ordered, packing, counter, decisions)
 
 
+DOC_LINKS = 12  # the best-ranked code files a design document's links are sought for
 DECISION_FILES = 6  # the core files (seeds, pins, then the best ranked) decisions are sought for
 
 
@@ -371,9 +378,11 @@ class _Filter:
         self.scans = ScanCache(state_dir(index.root) / "secrets.json")
         self.masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
         self.shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
+        self.code_paths: list[str] = []  # the code a design document may name (see _document)
 
     def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
         """The entries that may be shown, in order (lazily: packing stops when full)."""
+        self.code_paths = [e.path for e in ordered if not is_design_doc(e.path)][:DOC_LINKS]
         for entry in ordered:
             self.token.check()
             cand = self._admit(entry)
@@ -443,7 +452,24 @@ class _Filter:
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+        if not cand.definitions and cand.lines and is_design_doc(path):
+            self._document(cand)
         return cand
+
+    def _document(self, cand: Candidate) -> None:
+        """A design document as a candidate: its headings as definitions (a long one shows its
+        relevant sections only: those naming the bundle's code or holding the task's words),
+        and what links it to the bundle first among its reasons."""
+        from analyzers import lexical
+
+        cand.definitions = doc_sections(cand.path, cand.lines, self.counter.count)
+        words = list(dict.fromkeys(lexical.words(self.request.task or "")))
+        cand.task_words = cand.task_words or words
+        cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
+        cand.ref_lines = []
+        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths)
+        if why:
+            cand.reasons = [why, *cand.reasons]
 
     def redacted(self, items: list[dict[str, Any]]) -> list[Redacted]:
         """The items shown with secret values masked (see :func:`_redacted`)."""
