@@ -31,7 +31,6 @@ from server.mcp.schemas import (
     BundleEntry,
     CheckAnswer,
     ContextHit,
-    DecisionNote,
     DefinitionHit,
     ExcludedEntry,
     FindAnswer,
@@ -180,9 +179,6 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
         left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
                   if not secret_by_name(e.path)], saved=saved,
-        decisions=[DecisionNote(kind=d.kind, ref=d.ref, date=d.date, text=d.text,
-                                files=list(d.files), mentions=list(d.mentions))
-                   for d in b.decisions],
         tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)

@@ -31,15 +31,6 @@ class ExcludedEntry(BaseModel):
     reason: str
 
 
-class DecisionNote(BaseModel):
-    kind: str = Field(description="commit, handoff-decisions or handoff-open-questions.")
-    ref: str
-    date: str
-    text: str
-    files: list[str]
-    mentions: list[str] = Field(default_factory=list, description="PR and issue ids named.")
-
-
 class BundleAnswer(BaseModel):
     rendered: str
     items: list[BundleEntry]
@@ -48,9 +39,6 @@ class BundleAnswer(BaseModel):
         default_factory=list, description="Ranked files never shown, and why (secret-bearing "
         "file names are only counted, in warnings).")
     more_left_out: int = 0
-    decisions: list[DecisionNote] = Field(
-        default_factory=list, description="Recent commits and handoff decisions about the core "
-        "files (also in the document).")
     saved: str | None = None
     tokens: int
     warnings: list[str] = Field(default_factory=list)

@@ -134,9 +134,7 @@ async def suggest_bundle(
     format: Literal["markdown", "xml", "json"] = "markdown",
     save: Annotated[str | None, Field(
         description="Save under this name for verify_bundle.")] = None,
-    decisions_share: Annotated[float | None, Field(
-        ge=0, le=0.5, description="Share of the bundle for recent commits and handoff decisions "
-        "about its core files (default 0.1; 0: none).")] = None,
+    decisions_share: float = 0.1,  # checked by BundleRequest.check (0 to 0.5; 0: none)
 ) -> Annotated[CallToolResult, schemas.BundleAnswer]:
     """The suggest_bundle tool."""
     request = BundleRequest(seeds=list(seeds), task=task, format=format,
