@@ -82,7 +82,7 @@ def run_repo(repo: Path, scratch: Path, samples: int, shares: int) -> dict[str, 
     t0 = time.monotonic()
     build(work, settings)
     built = time.monotonic() - t0
-    hits = tried = referring = 0
+    hits = tried = referring = in_window = shared = 0
     share_figures: list[float] = []
     with Index(work, settings) as index:
         commits = _commits(index)
@@ -96,6 +96,9 @@ def run_repo(repo: Path, scratch: Path, samples: int, shares: int) -> dict[str, 
             if target is None or not code:
                 continue
             tried += 1
+            earlier = next(c for c in commits if c[0] == target)
+            in_window += earlier[1] >= when - 1 - settings.decisions_days * 86_400
+            shared += bool(set(earlier[3]) & set(code))
             found = recent_decisions(index, code, settings, as_of=when - 1)
             hits += any(d.sha == target for d in found)
             if tried >= samples:
@@ -107,6 +110,7 @@ def run_repo(repo: Path, scratch: Path, samples: int, shares: int) -> dict[str, 
                        for f in ("markdown", "xml"))
             share_figures.append(used / 16_000)
     return {"referring": referring, "tried": tried, "hits": hits, "build_s": built,
+            "in_window": in_window, "shared": shared,
             "share_mean": sum(share_figures) / len(share_figures) if share_figures else 0.0,
             "share_max": max(share_figures, default=0.0), "bundles": len(share_figures)}
 
@@ -122,16 +126,18 @@ def main() -> int:
     args = ap.parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
     total_hits = total_tried = 0
-    print(f"{'repo':<12} {'referring':>9} {'scored':>6} {'held':>5} {'rate':>6} "
-          f"{'share mean':>10} {'share max':>9}")
+    # scored: earlier commit identified; window: it is within decisions_days before the later
+    # one; shared: it changed one of the later one's code files; held: it is in the section.
+    print(f"{'repo':<12} {'referring':>9} {'scored':>6} {'window':>6} {'shared':>6} {'held':>5} "
+          f"{'rate':>6} {'share mean':>10} {'share max':>9}")
     for repo in args.repos:
         r = run_repo(repo, args.scratch, args.samples, args.shares)
         total_hits += int(r["hits"])
         total_tried += int(r["tried"])
         rate = r["hits"] / r["tried"] if r["tried"] else 0.0
         print(f"{repo.name:<12} {int(r['referring']):>9} {int(r['tried']):>6} "
-              f"{int(r['hits']):>5} {rate:>6.2f} {r['share_mean']:>10.3f} "
-              f"{r['share_max']:>9.3f}", flush=True)
+              f"{int(r['in_window']):>6} {int(r['shared']):>6} {int(r['hits']):>5} "
+              f"{rate:>6.2f} {r['share_mean']:>10.3f} {r['share_max']:>9.3f}", flush=True)
     if total_tried:
         print(f"all: {total_hits}/{total_tried} = {total_hits / total_tried:.2f} of the earlier "
               "commits referred to were in the decisions section")

@@ -192,3 +192,20 @@ def test_an_adr_linked_to_code_is_ranked_focused_on_its_section_with_its_reason(
     ranked = [i["path"] for i in out["items"]]
     if "CHANGELOG.md" in ranked:  # a changelog is not a design document: it ranks below
         assert ranked.index("CHANGELOG.md") > ranked.index("docs/adr/0007-token-cache.md")
+
+
+def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(
+        repo: Path) -> None:
+    schema = json.loads(run_cli("schema", "bundle", cwd=repo).stdout)
+    assert "decisions" in schema["properties"]
+    assert set(schema["$defs"]["DecisionEntry"]["required"]) >= {"kind", "ref", "date", "text",
+                                                                 "files"}
+    _bundle(repo, "--save", "why")
+    saved = json.loads((repo / ".ctxsteward/bundles/why.json").read_text())
+    assert any(d["mentions"] == ["#42", "PROJ-7"] for d in saved["bundle"]["decisions"])
+    # verify checks the content the agent saw; history is not content: a new commit is not a
+    # change to the bundle.
+    commit(repo, "A later decision", {"cache/README.txt": "JSON lines.\n"}, when=OLD + 71 * DAY)
+    verified = run_cli("bundle", "--verify", "why", cwd=repo)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "0 changed, 0 vanished" in verified.stdout
