@@ -12,6 +12,8 @@ import pytest
 from gitutil import commit, make_repo, run_cli
 from mcp_client import data, session
 
+from analyzers.app.errors import PathRefused
+from analyzers.app.workspace import Workspace
 from analyzers.bundles.decisions import mentions, recent_decisions
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
@@ -127,6 +129,13 @@ def test_recent_decisions_is_one_call_for_any_edge(repo: Path) -> None:
         fewer = recent_decisions(index, ["cache/tokens.py", "other/unrelated.py"],
                                  Settings(decisions_commits=1))
         assert len(fewer) == 1
+    # The edges' way in: the application layer's snapshot, paths checked as every request's.
+    with Workspace(repo, Settings()).snapshot() as snap:
+        lines = [d.line() for d in snap.decisions(["cache/tokens.py"])]
+        assert lines[0].startswith("2014-07-12 `")
+        assert lines[0].endswith(": Store the token cache as JSON lines (#42)")
+        with pytest.raises(PathRefused):
+            snap.decisions(["../outside.py"])
 
 
 def test_ids_named_in_messages() -> None:
@@ -209,3 +218,19 @@ def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verif
     verified = run_cli("bundle", "--verify", "why", cwd=repo)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "0 changed, 0 vanished" in verified.stdout
+
+
+def test_the_notes_sections_are_read_as_the_handoff_parser_reads_them(repo: Path) -> None:
+    """The bundle reads the note without the handoff package (it loads pydantic): the same
+    sections as its parser, on the documented example note."""
+    from analyzers.bundles.decisions import note_sections
+    from analyzers.handoff.markdown import parse_note
+
+    doc = (Path(__file__).resolve().parent.parent / "docs/handoff.md").read_text("utf-8")
+    start = doc.index("````markdown\n") + len("````markdown\n")
+    note = doc[start:doc.index("\n````", start)]
+    assert parse_note(note).ok
+    human = parse_note(note).human
+    ours = note_sections(note)
+    assert ours == {"decisions": human.decisions, "open_questions": human.open_questions}
+    assert "Rejected: prefixing" in ours["decisions"]

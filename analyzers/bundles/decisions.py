@@ -66,6 +66,13 @@ class Decision:
     mentions: list[str] = field(default_factory=list)
     sha: str = ""  # a commit's full sha ("" for a note)
 
+    def line(self) -> str:
+        """One line for a per-file list: "2014-07-12 `5c0679018a`: Store the cache as JSON lines
+        (#42)" (a handoff section: its first line)."""
+        first = self.text.splitlines()[0] if self.text else ""
+        what = f"`{self.ref}`" if self.kind == "commit" else self.ref
+        return " ".join(x for x in (self.date, f"{what}:", first) if x)
+
 
 def mentions(text: str) -> list[str]:
     """The pull request and issue ids ``text`` names, in order, each once."""
@@ -142,23 +149,57 @@ def _note_decisions(index: Index, files: list[str]) -> list[Decision]:
     named = [p for p in files if p in text]
     if not named:
         return []
-    from analyzers.handoff.markdown import parse_note
-
-    human = parse_note(text).human
+    sections = note_sections(text)
     try:
         date = _day((index.root / NOTE).stat().st_mtime)
     except OSError:
         date = ""
     out = []
-    for kind, anchor, section in (("handoff-decisions", "decisions", human.decisions),
+    for kind, anchor, section in (("handoff-decisions", "decisions", sections["decisions"]),
                                   ("handoff-open-questions", "open-questions",
-                                   human.open_questions)):
+                                   sections["open_questions"])):
         lines = [ln.rstrip() for ln in redact(section, NOTE).splitlines() if ln.strip()]
         if lines:
             out.append(Decision(kind=kind, ref=f"{NOTE}#{anchor}", date=date,
                                 text="\n".join(lines[:NOTE_LINES]), files=named,
                                 mentions=mentions(section)))
     return out
+
+
+# The note's headings for the two sections (analyzers.handoff.markdown.SECTIONS' names for them:
+# that module is not imported, as it loads pydantic, which a warm Markdown bundle never needs).
+_NOTE_SECTIONS = {"decisions": "decisions", "decisions made": "decisions",
+                  "design decisions": "decisions", "open questions": "open_questions",
+                  "questions": "open_questions"}
+_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+_HEADING = re.compile(r"^#{1,2}[ \t]")
+_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) [A-Za-z0-9_-]+ -->")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def note_sections(text: str) -> dict[str, str]:
+    """The handoff note's "Decisions" and "Open questions" sections (people's text: outside the
+    generated blocks, comments dropped), by key; "" for a section the note lacks."""
+    found: dict[str, list[str]] = {"decisions": [], "open_questions": []}
+    current: str | None = None
+    in_block = in_fence = False
+    for line in text.splitlines():
+        marker = _MARKER.match(line)
+        if marker:
+            in_block, current = marker.group(1) == "begin", None
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_block:
+            continue
+        if not in_fence and _HEADING.match(line):
+            m = _H2.match(line)
+            title = re.sub(r"[*_`]", "", m.group(1)).strip().rstrip(":").lower() if m else ""
+            current = _NOTE_SECTIONS.get(" ".join(title.split()))
+            continue
+        if current is not None:
+            found[current].append(line)
+    return {k: _COMMENT.sub("", "\n".join(v)).strip() for k, v in found.items()}
 
 
 def fit_decisions(decisions: list[Decision], room: int, measure: Callable[[list[Decision]], int]
