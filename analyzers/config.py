@@ -94,6 +94,15 @@ class Settings:
     agents_max_bytes: int = field(default=32_768, metadata=_rule(
         "Bytes of AGENTS.md files Codex reads (its default).", ge=1))
 
+    decisions_share: float = field(default=0.1, metadata=_rule(
+        "Share of a bundle's budget its recent decisions section may take (0 turns it off).",
+        ge=0.0, le=0.5))
+    decisions_days: int = field(default=30, metadata=_rule(
+        "Days of history before the newest commit whose commits count as recent decisions.",
+        ge=1))
+    decisions_commits: int = field(default=8, metadata=_rule(
+        "Commits at most in a bundle's recent decisions section.", ge=0))
+
     # The fields by name (membership tests, as with pydantic's ``model_fields``).
     model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
 

@@ -352,3 +352,21 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def commit_messages(root: Path | str, shas: list[str], *, timeout: float | None = 30
+                    ) -> dict[str, str]:
+    """The full message (subject and body) of each commit of ``shas``, by sha; the commits git
+    cannot show are left out. One ``git show -s`` for all of them (no diff is computed)."""
+    if not shas:
+        return {}
+    revs = [revision(s) for s in shas]
+    out = try_run(root, "show", "-s", "--no-color", "--format=%x01%H%x02%B", *revs,
+                  timeout=timeout)
+    if out is None:
+        return {}
+    messages: dict[str, str] = {}
+    for record in out.decode("utf-8", "replace").split("\x01")[1:]:
+        sha, _, message = record.partition("\x02")
+        messages[sha.strip()] = message.rstrip("\n")
+    return messages

@@ -139,6 +139,20 @@ class LeftOutFile(BaseModel):
     reason: str = Field(description="Why it ranked: its first reason.")
 
 
+class DecisionEntry(BaseModel):
+    """A recent decision about the bundle's core files: a commit that changed them, or a section
+    of the handoff note that names them (secrets redacted)."""
+
+    kind: Literal["commit", "handoff-decisions", "handoff-open-questions"]
+    ref: str = Field(description="The commit's short sha, or the note and its section.")
+    date: str = Field(description="The commit's day (UTC, YYYY-MM-DD), or the note's last change.")
+    text: str = Field(description="The subject and the first lines of the body, or the section.")
+    files: list[str] = Field(description="The bundle's core files it touches or names.")
+    mentions: list[str] = Field(
+        default_factory=list,
+        description="Ids of the pull requests and issues it names (#123, GH-12, !45, PROJ-123).")
+
+
 class Bundle(BaseModel):
     """A ranked, explained context bundle packed to a token budget (items best first)."""
 
@@ -156,6 +170,11 @@ class Bundle(BaseModel):
     left_out: list[LeftOutFile] = Field(
         default_factory=list,
         description="The best-ranked files the budget had no room for (at most 20).")
+    decisions: list[DecisionEntry] = Field(
+        default_factory=list,
+        description="Recent decisions about the core files (commits, handoff note sections), "
+        "within the decisions share of the budget; not checked by verify (history, not "
+        "content).")
 
 
 class SavedRange(BaseModel):

@@ -64,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from analyzers.bundles.docsections import is_design_doc
 from analyzers.config import Settings
 from analyzers.indexing.graph import reference_triples
 from analyzers.indexing.index import Index, build
@@ -86,6 +87,11 @@ KS = (5, 10, 20)
 ACC_KS = (1, 5)
 BUDGETS = (16_000, 64_000)
 METRICS = ("r@5", "r@10", "r@20", "mrr", "acc@1", "acc@5", "r16k", "r64k")
+# --docs: samples are commits changing a design document (Markdown, reST, AsciiDoc; not a
+# changelog) with code; the truth's documents and code files are also scored apart (a metric
+# missing from a sample whose truth has no such file).
+DOC_METRICS = ("doc_r@10", "doc_r16k", "code_r@10", "code_r16k")
+DOCS_ONLY = False  # set by --docs
 MIN_FILES, MAX_FILES, MIN_CODE = 3, 8, 2
 ISSUE_MIN, ISSUE_MAX = 1, 3  # issue-style: 1-3 source files (non-test, non-doc), >= 1 code
 ISSUE_SCAN = 1500  # issue-style samples come from the most recent ISSUE_SCAN non-merge commits
@@ -201,6 +207,8 @@ def is_source(path: str) -> bool:
 
 def qualifies(paths: Iterable[str]) -> bool:
     paths = list(paths)
+    if DOCS_ONLY and not any(map(is_design_doc, paths)):
+        return False
     return MIN_FILES <= len(paths) <= MAX_FILES and sum(map(is_code, paths)) >= MIN_CODE
 
 
@@ -809,9 +817,11 @@ class RankerResult:
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"n": len(self.samples), "errors": len(self.errors)}
-        for m in METRICS:
-            vals = [s.metrics[m] for s in self.samples]
+        for m in METRICS + (DOC_METRICS if DOCS_ONLY else ()):
+            vals = [s.metrics[m] for s in self.samples if m in s.metrics]
             out[m] = round(statistics.fmean(vals), 4) if vals else None
+            if m in DOC_METRICS:
+                out[f"n_{m.split('_')[0]}"] = len(vals)
         times = [s.ms for s in self.samples]
         out["median_ms"] = round(statistics.median(times), 1) if times else None
         bms = [s.bundle_ms for s in self.samples if s.bundle_ms is not None]
@@ -856,6 +866,13 @@ def score(ranking: list[str], packed: dict[int, list[str]], truth: list[str]) ->
         m[f"acc@{k}"] = all_in_top(ranking, truth, k)
     for b in BUDGETS:
         m[f"r{b // 1000}k"] = recall_in(packed.get(b, []), truth)
+    if DOCS_ONLY:
+        docs = [p for p in truth if is_design_doc(p)]
+        code = [p for p in truth if is_code(p)]
+        for name, part in (("doc", docs), ("code", code)):
+            if part:
+                m[f"{name}_r@10"] = recall_at(ranking, part, 10)
+                m[f"{name}_r16k"] = recall_in(packed.get(16_000, []), part)
     return m
 
 
@@ -1268,9 +1285,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed-budget", choices=("charge", "free"), default="charge",
                     help="baselines, seeded mode: pack the seed first (charge, default) or "
                          "give the whole budget to the other files (free)")
+    ap.add_argument("--docs", action="store_true",
+                    help="only commits that change a design document (Markdown, reST, AsciiDoc; "
+                         "not a changelog) with code, and score the documents and the code apart")
     ap.add_argument("--details", action="store_true",
                     help="include every sample (truth, ranks, metrics) in --json output")
     args = ap.parse_args(argv)
+    global DOCS_ONLY
+    DOCS_ONLY = args.docs
     if argv is None:  # run as a program: SIGTERM unwinds, so worktrees are removed
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     rankers = [r.strip() for r in args.rankers.split(",") if r.strip()]

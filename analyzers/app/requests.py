@@ -12,6 +12,7 @@ DEFAULT_BUDGET = 16_000
 # windows (1-2M tokens), a budget only makes the candidate pool and the packing grow.
 MAX_BUDGET = 2_000_000
 FORMATS = ("markdown", "xml", "json")
+MAX_DECISIONS_SHARE = 0.5  # of a bundle's budget, for its recent decisions section
 
 
 @dataclass
@@ -27,6 +28,9 @@ class BundleRequest:
     format: str = "markdown"  # the rendering the budget is measured in (json uses markdown)
     # False: only the seeds and pins, no ranked files beside them (a bundle the user curates).
     ranked: bool = True
+    # The share of the budget the recent decisions section may take (None: the settings'
+    # ``decisions_share``; 0: no section).
+    decisions_share: float | None = None
 
     def check(self) -> None:
         """Refuse a request no bundle can answer, naming the field at fault."""
@@ -44,6 +48,11 @@ class BundleRequest:
         if self.format not in FORMATS:
             raise RequestError(f"{F.format} must be one of {', '.join(FORMATS)}",
                                field="format")
+        share = self.decisions_share
+        if share is not None and not 0 <= share <= MAX_DECISIONS_SHARE:
+            raise RequestError(f"{F.decisions_share} must be between 0 (no decisions section) "
+                               f"and {MAX_DECISIONS_SHARE} of the budget",
+                               field="decisions_share")
 
 
 # A saved bundle's name: a file name under .ctxsteward/bundles/, never a path.

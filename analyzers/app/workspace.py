@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from analyzers.bundles.assemble import BundleResult
     from analyzers.bundles.contextmap import ContextMap
+    from analyzers.bundles.decisions import Decision
     from analyzers.bundles.rank import RankedFile
     from analyzers.handoff.note import HandoffNote
     from analyzers.indexing.index import Index
@@ -189,6 +190,16 @@ class Snapshot:
 
         VerifyRequest(name).check()
         return verify_bundle(self.index, name, token)
+
+    def decisions(self, files: Sequence[str], token: CancelToken = NEVER) -> list[Decision]:
+        """The recent decisions about ``files`` (root-relative, as the index names them): the
+        handoff note's sections that name them, then the recent commits that changed them
+        (:func:`analyzers.bundles.decisions.recent_decisions`, with the workspace's settings)."""
+        from analyzers.bundles.decisions import recent_decisions
+
+        paths = [workspace_path(self.index.root, f, what="paths", secrets=Secrets.NONE)
+                 for f in files]
+        return recent_decisions(self.index, paths, self.index.settings, token)
 
     def find(self, request: FindRequest, token: CancelToken = NEVER) -> list[RankedFile]:
         """Files ranked for the task alone, best first (none when it has no searchable

@@ -24,10 +24,18 @@ from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
 from analyzers.app.seeds import Seed, resolve_seed
+from analyzers.bundles.decisions import Decision, fit_decisions, recent_decisions
+from analyzers.bundles.docsections import (
+    doc_reason,
+    doc_sections,
+    is_design_doc,
+    relevant_sections,
+)
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
     Piece,
+    decisions_note,
     footer,
     header,
     left_out_note,
@@ -102,11 +110,19 @@ class BundleDraft:
     excluded: list[Excluded]
     left_out: list[LeftOut] = field(default_factory=list)
     redacted: list[Redacted] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
 
     def build(self) -> Bundle:
         """The model, constructed from our own typed values (validating would first build the
         validators, which costs more than the query)."""
-        from analyzers.results import Bundle, BundleItem, ExcludedFile, LeftOutFile, RedactedFile
+        from analyzers.results import (
+            Bundle,
+            BundleItem,
+            DecisionEntry,
+            ExcludedFile,
+            LeftOutFile,
+            RedactedFile,
+        )
 
         return Bundle.model_construct(
             task=self.task, seeds=self.seeds, budget=self.budget, total_tokens=self.total_tokens,
@@ -117,7 +133,10 @@ class BundleDraft:
                       for r in self.redacted],
             left_out=[LeftOutFile.model_construct(path=lo.path, tokens=lo.tokens, score=lo.score,
                                                   reason=short_reason(lo.reasons))
-                      for lo in self.left_out])
+                      for lo in self.left_out],
+            decisions=[DecisionEntry.model_construct(
+                kind=d.kind, ref=d.ref, date=d.date, text=d.text, files=list(d.files),
+                mentions=list(d.mentions)) for d in self.decisions])
 
 
 class BundleResult:
@@ -125,11 +144,15 @@ class BundleResult:
     reads, its pieces, and the ranked candidates the budget had no room for."""
 
     def __init__(self, bundle: Bundle | BundleDraft, rendered: str, pieces: list[Piece],
-                 left_out: list[LeftOut] | None = None) -> None:
+                 left_out: list[LeftOut] | None = None,
+                 decisions: list[Decision] | None = None) -> None:
         self._bundle = bundle
         self.rendered = rendered
         self.pieces = pieces
         self.left_out: list[LeftOut] = [] if left_out is None else left_out
+        # The recent decisions section's entries, as rendered (an edge that renders the pieces
+        # again passes them to render()).
+        self.decisions: list[Decision] = [] if decisions is None else decisions
 
     @property
     def bundle(self) -> Bundle:
@@ -218,11 +241,35 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     _check_header_fits(request, counter)
     resolved = _resolve(index, request)
     ranked, ordered, excluded = _rank(index, request, resolved, token)
+    decisions = _decisions(index, request, resolved, ordered, counter, token)
     shown = _Filter(index, request, resolved, ranked, counter, excluded, token)
     if request.budget == 0:
-        return _rank_only(request, shown, ordered, counter)
-    packing = _pack(index, request, resolved, ranked, shown, ordered, counter)
-    return _verify_budget(index, request, resolved, shown, ordered, packing, counter)
+        return _rank_only(request, shown, ordered, counter, decisions)
+    packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
+    return _verify_budget(index, request, resolved, shown, ordered, packing, counter, decisions)
+
+
+DOC_LINKS = 12  # the best-ranked code files a design document's links are sought for
+DECISION_FILES = 6  # the core files (seeds, pins, then the best ranked) decisions are sought for
+
+
+def _decisions(index: Index, request: BundleRequest, resolved: _Resolved, ordered: list[_Entry],
+               counter: Counter, token: CancelToken) -> list[Decision]:
+    """Step 2b: the recent decisions about the bundle's core files, as many as fit the
+    request's share of the budget in every rendering (none with a share of 0)."""
+    share = request.decisions_share
+    if share is None:
+        share = index.settings.decisions_share
+    if share <= 0:
+        return []
+    core = [e.path for e in ordered if e.tier == "core" and resolved.kept(e.path)
+            and not secret_by_name(e.path)][:DECISION_FILES]
+    found = recent_decisions(index, core, index.settings, token)
+    if request.budget == 0:
+        return found
+    room = int(share * request.budget)
+    return fit_decisions(found, room, lambda ds: max(
+        counter.count(decisions_note(f, ds)) for f in RENDERINGS))
 
 
 def _check_header_fits(request: BundleRequest, counter: Counter) -> None:
@@ -337,9 +384,11 @@ class _Filter:
         self.scans = ScanCache(state_dir(index.root) / "secrets.json")
         self.masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
         self.shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
+        self.code_paths: list[str] = []  # the code a design document may name (see _document)
 
     def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
         """The entries that may be shown, in order (lazily: packing stops when full)."""
+        self.code_paths = [e.path for e in ordered if not is_design_doc(e.path)][:DOC_LINKS]
         for entry in ordered:
             self.token.check()
             cand = self._admit(entry)
@@ -409,15 +458,32 @@ class _Filter:
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+        if not cand.definitions and cand.lines and is_design_doc(path):
+            self._document(cand)
         return cand
+
+    def _document(self, cand: Candidate) -> None:
+        """A design document as a candidate: its headings as definitions (a long one shows its
+        relevant sections only: those naming the bundle's code or holding the task's words),
+        and what links it to the bundle first among its reasons."""
+        from analyzers import lexical
+
+        cand.definitions = doc_sections(cand.path, cand.lines, self.counter.count)
+        words = list(dict.fromkeys(lexical.words(self.request.task or "")))
+        cand.task_words = cand.task_words or words
+        cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
+        cand.ref_lines = []
+        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths)
+        if why:
+            cand.reasons = [why, *cand.reasons]
 
     def redacted(self, items: list[dict[str, Any]]) -> list[Redacted]:
         """The items shown with secret values masked (see :func:`_redacted`)."""
         return _redacted(self.masked, [(i["path"], i["ranges"]) for i in items])
 
 
-def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], counter: Counter
-               ) -> BundleResult:
+def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], counter: Counter,
+               decisions: list[Decision]) -> BundleResult:
     """A budget of 0: the first ``limit`` candidates as whole-file items, nothing packed."""
     limit = request.limit or RANK_ONLY_LIMIT
     files = shown.files
@@ -431,8 +497,8 @@ def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], co
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=0,
         total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
-        excluded=shown.excluded, redacted=shown.redacted(items))
-    return BundleResult(draft, "", [])
+        excluded=shown.excluded, redacted=shown.redacted(items), decisions=decisions)
+    return BundleResult(draft, "", [], decisions=decisions)
 
 
 @dataclass
@@ -444,10 +510,12 @@ class _Packing:
 
 
 def _pack(index: Index, request: BundleRequest, resolved: _Resolved, ranked: list[RankedFile],
-          shown: _Filter, ordered: list[_Entry], counter: Counter) -> _Packing:
+          shown: _Filter, ordered: list[_Entry], counter: Counter,
+          decisions: list[Decision]) -> _Packing:
     """Step 4: the candidates packed into the budget, each at its granularity; refused when not
     one item fits."""
-    overhead = max(counter.count(header(f, request.task) + footer(f)) for f in RENDERINGS) + 2
+    overhead = max(counter.count(header(f, request.task) + decisions_note(f, decisions)
+                                 + footer(f)) for f in RENDERINGS) + 2
     top_score = next((rf.score for rf in ranked
                       if rf.path not in resolved.seed_paths and resolved.kept(rf.path)), 1.0)
     offered: list[Candidate] = []
@@ -484,7 +552,8 @@ def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
 
 
 def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, shown: _Filter,
-                   ordered: list[_Entry], packing: _Packing, counter: Counter) -> BundleResult:
+                   ordered: list[_Entry], packing: _Packing, counter: Counter,
+                   decisions: list[Decision]) -> BundleResult:
     """Step 5: the whole document measured again (items dropped from the end until it fits),
     the seeds and pins that did not fit said, and the best files left out named when there is
     room."""
@@ -494,7 +563,7 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
     # boundaries): the items kept are the same whichever format is asked for.
     while True:
         pieces = [p.piece for p in packed]
-        renders = {f: render(f, request.task, pieces) for f in RENDERINGS}
+        renders = {f: render(f, request.task, pieces, decisions=decisions) for f in RENDERINGS}
         totals = {f: counter.count(text) for f, text in renders.items()}
         if max(totals.values()) <= request.budget or not packed:
             break
@@ -516,7 +585,7 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
         note = [(lo.path, lo.tokens, short_reason(lo.reasons)) for lo in left_out[:n]]
         if counter.count(left_out_note(fmt, note)) + 2 > room:
             continue
-        noted = render(fmt, request.task, pieces, note)
+        noted = render(fmt, request.task, pieces, note, decisions)
         noted_total = counter.count(noted)
         if noted_total <= request.budget:
             rendered, total = noted, noted_total
@@ -524,8 +593,8 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=shown.excluded,
-        left_out=left_out[:LEFT_OUT_LISTED], redacted=shown.redacted(items))
-    return BundleResult(draft, rendered, pieces, left_out)
+        left_out=left_out[:LEFT_OUT_LISTED], redacted=shown.redacted(items), decisions=decisions)
+    return BundleResult(draft, rendered, pieces, left_out, decisions)
 
 
 def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved,

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import gitrepo, lexical
+from analyzers.bundles.docsections import is_adr, is_release_history
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import filekinds
 from analyzers.indexing.filekinds import is_test_file
@@ -86,6 +87,9 @@ WEIGHTS: dict[str, float] = {
     "is_test": 0.0,  # a test file's score is cut by this share (the source to change first)
     "is_doc": 0.0,  # as for tests, for documentation
     "is_noise": 1.0,  # lock, vendored, generated, minified: the share filekinds.FACTOR says
+    # Changelogs, release notes, generated API reference: not design documents (set, not fitted:
+    # bundle quality; bench/README.md, "Design docs", shows it moves the figures little).
+    "is_release": 0.5,
 }
 # With no seed, the task's words carry the query: weights of their own (fitted the same way).
 TASK_WEIGHTS: dict[str, float] = {
@@ -111,10 +115,11 @@ TASK_WEIGHTS: dict[str, float] = {
     "is_test": 0.2,
     "is_doc": 0.2,
     "is_noise": 1.0,
+    "is_release": 0.5,
 }
 # Signals that only demote (their value is -1 or 0): the score is multiplied by 1 + w * value,
 # so w is the share of the score a test (a doc) loses. They never make a file a candidate.
-PENALTIES = ("is_test", "is_doc", "is_noise")
+PENALTIES = ("is_test", "is_doc", "is_noise", "is_release")
 
 _TEST_PATTERNS = (
     (re.compile(r"^(?P<d>.*?)(?:tests?/)?test_(?P<n>[^/]+)\.py$"), "{n}.py"),
@@ -292,7 +297,9 @@ def _task_text_signals(q: _Query, ev: _Evidence) -> None:
 def _file_kind_signals(q: _Query, ev: _Evidence) -> None:
     """``is_test``, ``is_doc``, ``is_noise``: the penalties' -1 (or a share of it) per file."""
     ev.signals["is_test"] = -_test_mask(q.g)
-    ev.signals["is_doc"] = -_doc_mask(q.g)
+    # An ADR is ranked as code is: it records why the code is as it is.
+    ev.signals["is_doc"] = -_doc_mask(q.g) * (1.0 - _path_mask(q.g, "adr", is_adr))
+    ev.signals["is_release"] = -_path_mask(q.g, "release", is_release_history)
     # lock, vendored, generated and minified files (#14): the share filekinds takes off
     ev.signals["is_noise"] = filekinds.demotion(q.g) - 1.0
 
@@ -678,6 +685,17 @@ def _add_cochange(index: Index, g: RepoGraph, path: str, w: float, out: np.ndarr
 
 def _doc_mask(g: RepoGraph) -> np.ndarray:
     return np.asarray(g.doc_mask, dtype=np.float64)
+
+
+def _path_mask(g: RepoGraph, name: str, test: Callable[[str], bool]) -> np.ndarray:
+    """1.0 for the files whose path passes ``test`` (kept on the graph under ``name``)."""
+    masks = getattr(g, "_path_masks", None)
+    if masks is None:
+        masks = g._path_masks = {}  # type: ignore[attr-defined]
+    if name not in masks:
+        masks[name] = np.fromiter((1.0 if test(p) else 0.0 for p in g.files), np.float64,
+                                  len(g.files))
+    return masks[name]
 
 
 def _test_mask(g: RepoGraph) -> np.ndarray:

@@ -15,6 +15,7 @@ from analyzers.languages import detect
 from analyzers.printable import printable
 
 if TYPE_CHECKING:
+    from analyzers.bundles.decisions import Decision
     from analyzers.results import VerifyReport
 
 FENCE_LANG = {
@@ -153,9 +154,44 @@ def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]]) -> str:
     return "Left out for size (ranked next):\n" + "".join(lines) + "\n"
 
 
+_KIND_LABEL = {"commit": "commit", "handoff-decisions": "handoff note, Decisions",
+               "handoff-open-questions": "handoff note, Open questions"}
+
+
+def decisions_note(fmt: str, decisions: Sequence[Decision]) -> str:
+    """The bundle's recent decisions section (empty without decisions): each commit or handoff
+    section with its date, the files it touches and its text."""
+    if not decisions:
+        return ""
+    if fmt == "xml":
+        out = ["<decisions>\n"]
+        for d in decisions:
+            text = _XML_INVALID.sub("\ufffd", d.text).replace("&", "&amp;") \
+                .replace("<", "&lt;").replace(">", "&gt;")
+            out.append(f'<decision kind="{d.kind}" ref="{_attr(d.ref)}" date="{d.date}" '
+                       f'files="{_attr(" ".join(d.files))}">\n{text}\n</decision>\n')
+        return "".join(out) + "</decisions>\n"
+    out = ["## Recent decisions\n\n"]
+    for d in decisions:
+        first, *rest = printable_lines(d.text)
+        label = _KIND_LABEL.get(d.kind, d.kind)
+        ref = f" `{d.ref}`" if d.kind == "commit" else f" ({printable(d.ref)})"
+        where = f"{d.date}; " if d.date else ""
+        files = ", ".join(printable(f) for f in d.files)
+        out.append(f"- {label}{ref} ({where}{files}): {first}\n")
+        out += [f"  {line}\n" for line in rest]
+    return "".join(out) + "\n"
+
+
+def printable_lines(text: str) -> list[str]:
+    """``text``'s lines, each as people see it (control characters escaped); at least one."""
+    return [printable(line) for line in text.splitlines()] or [""]
+
+
 def render(fmt: str, task: str | None, pieces: Sequence[Piece],
-           left_out: Sequence[tuple[str, int, str]] = ()) -> str:
-    return header(fmt, task) + "".join(
+           left_out: Sequence[tuple[str, int, str]] = (),
+           decisions: Sequence[Decision] = ()) -> str:
+    return header(fmt, task) + decisions_note(fmt, decisions) + "".join(
         render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + \
         left_out_note(fmt, left_out) + footer(fmt)
 

@@ -784,6 +784,35 @@ class Index:
         return dict(self.conn.execute(
             f"SELECT id, subject FROM commits WHERE id IN ({marks})", ids).fetchall())
 
+    def commits_touching(self, paths: list[str], since: int, limit: int,
+                         until: int | None = None) -> list[tuple[str, int, str, list[str]]]:
+        """(sha, time, subject, the files of ``paths`` it changed) of the newest ``limit``
+        commits from ``since`` to ``until`` (Unix times; no end when None) that changed any of
+        ``paths``, newest first;
+        commits of more than ``large_commit_limit`` files are left out (sweeping changes)."""
+        if not paths or limit < 1:
+            return []
+        marks = ",".join("?" * len(paths))
+        rows = self.conn.execute(
+            "SELECT c.id, c.sha, c.time, c.subject, f.path FROM commits c JOIN commit_files f"
+            f" ON f.commit_id=c.id WHERE f.path IN ({marks}) AND c.time>=? AND c.time<=?"
+            " AND c.nfiles<=? ORDER BY c.id DESC",
+            (*paths, since, until if until is not None else 1 << 62,
+             self.settings.large_commit_limit)).fetchall()
+        out: dict[int, tuple[str, int, str, list[str]]] = {}
+        for cid, sha, when, subject, path in rows:
+            if cid not in out:
+                if len(out) >= limit:
+                    break
+                out[cid] = (sha, int(when), subject or "", [])
+            out[cid][3].append(path)
+        return list(out.values())
+
+    def newest_commit_time(self) -> int | None:
+        """The time of the newest commit the index holds (None without history)."""
+        row = self.conn.execute("SELECT max(time) FROM commits").fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
     def commit_file_rows(self) -> list[tuple[int, int, str, str]]:
         """(commit id, time, subject, path) of each file each commit of at most
         ``large_commit_limit`` files changed, oldest commit first."""

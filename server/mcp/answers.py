@@ -147,14 +147,14 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
         return result
     fmt = "xml" if result.rendered.startswith("<documents>") else "markdown"
     pieces = result.pieces[:k]
-    rendered = render(fmt, result.bundle.task, pieces)
+    rendered = render(fmt, result.bundle.task, pieces, decisions=result.decisions)
     dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
                for i in result.bundle.items[k:]]
     kept = {i.path for i in result.bundle.items[:k]}
     bundle = result.bundle.model_copy(update={
         "items": result.bundle.items[:k], "total_tokens": counter.count(rendered),
         "redacted": [r for r in result.bundle.redacted if r.path in kept]})
-    return BundleResult(bundle, rendered, pieces, dropped + result.left_out)
+    return BundleResult(bundle, rendered, pieces, dropped + result.left_out, result.decisions)
 
 
 def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],

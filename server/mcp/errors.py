@@ -37,7 +37,7 @@ MCP_WORDS: dict[str, str] = {
     "pin": "pinned file", "exclude": "the server's --exclude globs",
     "save": "suggest_bundle's save argument", "verify": "verify_bundle's name", "base": "base",
     "paths": "paths", "name": "bundle name", "root": "the server's --root", "format": "format",
-    "rank_only": "",
+    "rank_only": "", "decisions_share": "decisions_share",
 }
 
 # An endpoint's protocol form for a failure: (the message for the client, the failure).

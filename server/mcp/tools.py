@@ -134,9 +134,11 @@ async def suggest_bundle(
     format: Literal["markdown", "xml", "json"] = "markdown",
     save: Annotated[str | None, Field(
         description="Save under this name for verify_bundle.")] = None,
+    decisions_share: float = 0.1,  # checked by BundleRequest.check (0 to 0.5; 0: none)
 ) -> Annotated[CallToolResult, schemas.BundleAnswer]:
     """The suggest_bundle tool."""
-    request = BundleRequest(seeds=list(seeds), task=task, format=format)
+    request = BundleRequest(seeds=list(seeds), task=task, format=format,
+                            decisions_share=decisions_share)
     return await _session(ctx).call("suggest_bundle", partial(_bundle, budget, save),
                                     check=partial(_checked_bundle, request, save),
                                     report=_reporter(ctx))

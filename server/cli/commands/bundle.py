@@ -55,6 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave files matching this gitignore-style glob out of this bundle "
                         "(repeatable; listed under excluded); the index keeps them")
     p.add_argument("--format", choices=("json", "markdown", "xml"), default="markdown")
+    p.add_argument("--decisions-share", type=float, default=None, metavar="SHARE",
+                   help="share of the budget for the recent decisions section: the last 30 "
+                        "days' commits that changed the core files and the handoff note's "
+                        "decisions (default 0.1, at most 0.5; 0 turns it off)")
     p.add_argument("--out", help="write the output to this file (atomically)")
     add_root_option(p)
     p.add_argument("--save", metavar="NAME", help="store it under .ctxsteward/bundles/NAME.json")
@@ -169,6 +173,7 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         task=task,
         budget=ws.settings.default_budget if args.budget is None else args.budget,
         limit=args.limit, exclude=args.exclude_glob, format=args.format,
+        decisions_share=args.decisions_share,
         # A pinned file holding secrets is listed under excluded, never refused.
         pins=[ws.path(p, what="pin", base=cwd, secrets=Secrets.NONE) for p in args.pin])
     try:

@@ -1,0 +1,212 @@
+"""Recent decisions: the why beside the code — what was decided lately about a bundle's files.
+
+Two sources, both about the files asked for:
+
+* the recent commits that changed them (the last ``decisions_days`` days before the *newest
+  commit's* date, not the wall clock, so an old repository still has some; at most
+  ``decisions_commits``), each with its subject, the first lines of its body and the ids of the
+  pull requests or issues it names (``#123``, ``GH-12``, ``!45``, ``PROJ-123``);
+* the "Decisions" and "Open questions" sections of the handoff note (``HANDOFF.md`` at the root)
+  when the note names one of the files.
+
+The commits are chosen from the index (its stored history); their bodies, which the index does
+not keep, are read for those few commits only with one ``git show -s`` (:mod:`analyzers.gitrepo`).
+Every text goes through :func:`analyzers.secrets.redact`, as all git-derived text does.
+
+:func:`recent_decisions` is the one entry point (bundles, and any edge that shows decisions per
+file); :func:`fit_decisions` keeps what fits a token allowance in every rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from analyzers.cancel import NEVER, CancelToken
+from analyzers.secrets import redact
+
+if TYPE_CHECKING:
+    from analyzers.config import Settings
+    from analyzers.indexing.index import Index
+
+BODY_LINES = 3  # a commit body's first lines kept
+LINE_CHARS = 160  # each kept line at most
+NOTE_LINES = 12  # a handoff section's lines kept
+NOTE = "HANDOFF.md"  # analyzers.handoff.generate.DEFAULT_NOTE (not imported: it loads the maker)
+DAY = 86_400
+
+# Ids of pull requests and issues a message names: #123, GH-12, !45 (GitLab), PROJ-123 (Jira).
+_MENTION = re.compile(r"(?<![\w/&])(#\d+|GH-\d+|!\d+)\b|\b([A-Z][A-Z0-9]{1,9}-\d+)\b")
+# Keys of that shape that are not trackers' (encodings, standards, hashes).
+_NOT_KEYS = frozenset({"UTF", "ISO", "SHA", "RFC", "PEP", "MD", "CP", "ECMA", "ES", "HTTP",
+                       "TLS", "SSL", "IPV", "X", "WIN", "LATIN", "IEEE", "ANSI", "ASCII", "UCS"})
+# Trailer lines (sign-offs, co-authors) carry no decision.
+_TRAILER = re.compile(r"^[A-Za-z][A-Za-z-]*(?:-by|-authored-by|-Id|-Change-Id): ")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One recent decision about some of a bundle's files.
+
+    ``kind``: ``commit``, ``handoff-decisions`` or ``handoff-open-questions``; ``ref``: the
+    commit's short sha, or the note and its section (``HANDOFF.md#decisions``); ``date``: the
+    commit's day (UTC) or the note's last change; ``text``: the subject and the body's first lines
+    (secrets redacted); ``files``: which of the files asked about it touches; ``mentions``: the
+    pull request and issue ids it names.
+    """
+
+    kind: str
+    ref: str
+    date: str
+    text: str
+    files: list[str]
+    mentions: list[str] = field(default_factory=list)
+    sha: str = ""  # a commit's full sha ("" for a note)
+
+    def line(self) -> str:
+        """One line for a per-file list: "2014-07-12 `5c0679018a`: Store the cache as JSON lines
+        (#42)" (a handoff section: its first line)."""
+        first = self.text.splitlines()[0] if self.text else ""
+        what = f"`{self.ref}`" if self.kind == "commit" else self.ref
+        return " ".join(x for x in (self.date, f"{what}:", first) if x)
+
+
+def mentions(text: str) -> list[str]:
+    """The pull request and issue ids ``text`` names, in order, each once."""
+    found: list[str] = []
+    for m in _MENTION.finditer(text):
+        ident = m.group(1) or m.group(2)
+        if m.group(2) and ident.partition("-")[0] in _NOT_KEYS:
+            continue
+        found.append(ident)
+    return list(dict.fromkeys(found))
+
+
+def _clip(line: str) -> str:
+    line = " ".join(line.split())
+    return line if len(line) <= LINE_CHARS else line[:LINE_CHARS - 1].rstrip() + "…"
+
+
+def summary(message: str, subject: str = "") -> str:
+    """A commit's subject and the first :data:`BODY_LINES` lines of its body (blank lines and
+    trailers skipped), one per line."""
+    lines = message.splitlines()
+    head = _clip(lines[0]) if lines else _clip(subject)
+    body = [_clip(ln) for ln in lines[1:] if ln.strip() and not _TRAILER.match(ln)]
+    return "\n".join([head, *body[:BODY_LINES]])
+
+
+def _day(timestamp: float) -> str:
+    return _dt.datetime.fromtimestamp(timestamp, _dt.UTC).date().isoformat()
+
+
+def recent_decisions(index: Index, files: Sequence[str], settings: Settings | None = None,
+                     token: CancelToken = NEVER, *, as_of: int | None = None) -> list[Decision]:
+    """The recent decisions about ``files`` (root-relative paths): the handoff note's sections
+    first, then the recent commits that changed them, newest first.
+
+    ``settings`` (default: the index's) gives the window (``decisions_days``) and the number of
+    commits (``decisions_commits``). ``as_of`` (a Unix time) looks back from that moment instead
+    of the newest commit, and ignores later commits (for replaying history).
+    """
+    settings = settings if settings is not None else index.settings
+    files = list(dict.fromkeys(files))
+    if not files:
+        return []
+    out = _note_decisions(index, files)
+    token.check()
+    anchor = as_of if as_of is not None else index.newest_commit_time()
+    if anchor is None or settings.decisions_commits < 1:
+        return out
+    rows = index.commits_touching(files, anchor - settings.decisions_days * DAY,
+                                  settings.decisions_commits, until=anchor)
+    if not rows:
+        return out
+    from analyzers import gitrepo  # only with commits to tell about
+
+    token.check()
+    messages = gitrepo.commit_messages(index.root, [sha for sha, *_ in rows])
+    for sha, time, subject, touched in rows:
+        message = redact(messages.get(sha) or subject)
+        out.append(Decision(kind="commit", ref=sha[:10], date=_day(time),
+                            text=summary(message, subject), files=sorted(touched),
+                            mentions=mentions(message), sha=sha))
+    return out
+
+
+def _note_decisions(index: Index, files: list[str]) -> list[Decision]:
+    """The handoff note's "Decisions" and "Open questions", when the note names one of
+    ``files`` (by its path)."""
+    from analyzers.confine import read_bytes_inside
+
+    data = read_bytes_inside(index.root, NOTE, limit=1 << 20)
+    if not data:
+        return []
+    text = data.decode("utf-8", "replace")
+    named = [p for p in files if p in text]
+    if not named:
+        return []
+    sections = note_sections(text)
+    try:
+        date = _day((index.root / NOTE).stat().st_mtime)
+    except OSError:
+        date = ""
+    out = []
+    for kind, anchor, section in (("handoff-decisions", "decisions", sections["decisions"]),
+                                  ("handoff-open-questions", "open-questions",
+                                   sections["open_questions"])):
+        lines = [ln.rstrip() for ln in redact(section, NOTE).splitlines() if ln.strip()]
+        if lines:
+            out.append(Decision(kind=kind, ref=f"{NOTE}#{anchor}", date=date,
+                                text="\n".join(lines[:NOTE_LINES]), files=named,
+                                mentions=mentions(section)))
+    return out
+
+
+# The note's headings for the two sections (analyzers.handoff.markdown.SECTIONS' names for them:
+# that module is not imported, as it loads pydantic, which a warm Markdown bundle never needs).
+_NOTE_SECTIONS = {"decisions": "decisions", "decisions made": "decisions",
+                  "design decisions": "decisions", "open questions": "open_questions",
+                  "questions": "open_questions"}
+_H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
+_HEADING = re.compile(r"^#{1,2}[ \t]")
+_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) [A-Za-z0-9_-]+ -->")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def note_sections(text: str) -> dict[str, str]:
+    """The handoff note's "Decisions" and "Open questions" sections (people's text: outside the
+    generated blocks, comments dropped), by key; "" for a section the note lacks."""
+    found: dict[str, list[str]] = {"decisions": [], "open_questions": []}
+    current: str | None = None
+    in_block = in_fence = False
+    for line in text.splitlines():
+        marker = _MARKER.match(line)
+        if marker:
+            in_block, current = marker.group(1) == "begin", None
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_block:
+            continue
+        if not in_fence and _HEADING.match(line):
+            m = _H2.match(line)
+            title = re.sub(r"[*_`]", "", m.group(1)).strip().rstrip(":").lower() if m else ""
+            current = _NOTE_SECTIONS.get(" ".join(title.split()))
+            continue
+        if current is not None:
+            found[current].append(line)
+    return {k: _COMMENT.sub("", "\n".join(v)).strip() for k, v in found.items()}
+
+
+def fit_decisions(decisions: list[Decision], room: int, measure: Callable[[list[Decision]], int]
+                  ) -> list[Decision]:
+    """The first of ``decisions`` whose section ``measure`` counts at most ``room`` tokens
+    (dropped from the end: the oldest commits first)."""
+    kept = list(decisions)
+    while kept and measure(kept) > room:
+        kept.pop()
+    return kept

@@ -1,0 +1,236 @@
+"""A bundle's recent decisions: the commits that changed its core files (subject, the body's
+first lines, the ids they name) and the handoff note's Decisions and Open questions, in every
+format and over MCP, secrets redacted, within their share of the budget."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from gitutil import commit, make_repo, run_cli
+from mcp_client import data, session
+
+from analyzers.app.errors import PathRefused
+from analyzers.app.workspace import Workspace
+from analyzers.bundles.decisions import mentions, recent_decisions
+from analyzers.config import Settings
+from analyzers.indexing.index import Index, build
+
+DAY = 86_400
+OLD = 1_400_000_000  # 2014: far from the wall clock, so the window follows the newest commit
+CACHE = ('"""The token cache."""\n\n\ndef load_token_cache(path):\n'
+         '    return [line for line in open(path)]\n')
+SECRET = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # a GitHub token's shape
+DECISION = ("Store the token cache as JSON lines (#42)\n\n"
+            "We chose JSON lines over pickle: pickle is unsafe to load from a shared folder.\n"
+            "Rejected: sqlite, too heavy for one file. Fixes PROJ-7.\n"
+            f"Deployed with token {SECRET}\n"
+            "A fourth body line that is not kept.\n\n"
+            "Signed-off-by: Test Author <author@example.com>\n")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = make_repo(tmp_path / "repo")
+    commit(root, "Start the cache module (GH-3)", {"cache/tokens.py": CACHE,
+                                                   "cache/__init__.py": "",
+                                                   "other/unrelated.py": "X = 1\n"}, when=OLD)
+    commit(root, "Old change outside the window", {"cache/tokens.py": CACHE + "\n# v2\n"},
+           when=OLD + 10 * DAY)
+    commit(root, "Tweak unrelated", {"other/unrelated.py": "X = 2\n"}, when=OLD + 50 * DAY)
+    commit(root, DECISION, {"cache/tokens.py": CACHE + "\n# json lines\n"},
+           when=OLD + 60 * DAY)
+    commit(root, "Newest commit, elsewhere", {"other/unrelated.py": "X = 3\n"},
+           when=OLD + 70 * DAY)
+    return root
+
+
+def _bundle(repo: Path, *extra: str, fmt: str = "json") -> str:
+    proc = run_cli("bundle", "--seed", "cache/tokens.py", "--task", "token cache format",
+                   "--format", fmt, *extra, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_a_commit_body_with_a_decision_is_in_the_json_with_its_ids_and_no_secret(
+        repo: Path) -> None:
+    out = json.loads(_bundle(repo))
+    commits = [d for d in out["decisions"]
+               if d["kind"] == "commit" and "cache/tokens.py" in d["files"]]
+    # The window is the 30 days before the newest commit (day 70): day 60 is in, day 10 is not.
+    assert [d["text"].splitlines()[0] for d in commits] == [
+        "Store the token cache as JSON lines (#42)"]
+    d = commits[0]
+    assert d["files"] == ["cache/tokens.py"] and d["date"] == "2014-07-12"
+    assert d["mentions"] == ["#42", "PROJ-7"]
+    assert "We chose JSON lines over pickle" in d["text"]
+    assert "fourth body line" not in d["text"] and "Signed-off-by" not in d["text"]
+    assert SECRET not in json.dumps(out) and "[redacted:" in d["text"]
+    assert len(d["ref"]) == 10
+
+
+def test_markdown_and_xml_carry_the_section_and_stay_within_the_budget(repo: Path) -> None:
+    md = _bundle(repo, "--budget", "3000", fmt="markdown")
+    section = md.split("## Recent decisions\n", 1)[1].split("\n## ", 1)[0]
+    assert "Store the token cache as JSON lines (#42)" in section
+    assert "(2014-07-12; cache/tokens.py)" in section and SECRET not in md
+    xml = _bundle(repo, "--budget", "3000", fmt="xml")
+    doc = ET.fromstring(xml)
+    decision = next(d for d in doc.iterfind("decisions/decision")
+                    if d.get("files") == "cache/tokens.py")
+    assert decision.get("kind") == "commit"
+    assert "pickle is unsafe" in (decision.text or "") and SECRET not in xml
+    assert doc.find("document") is not None  # the code is still there
+    for text in (md, xml):
+        counted = json.loads(_bundle(repo, "--budget", "3000"))
+        assert counted["total_tokens"] <= 3000 and text
+
+
+def test_the_share_bounds_the_section_and_zero_turns_it_off(repo: Path) -> None:
+    assert json.loads(_bundle(repo, "--decisions-share", "0"))["decisions"] == []
+    assert "## Recent decisions" not in _bundle(repo, "--decisions-share", "0", fmt="markdown")
+    # 1% of 3,000 tokens holds no decision at all: none is cut in half.
+    tiny = json.loads(_bundle(repo, "--budget", "3000", "--decisions-share", "0.01"))
+    assert tiny["decisions"] == []
+    bad = run_cli("bundle", "--task", "token cache", "--decisions-share", "0.9", cwd=repo)
+    assert bad.returncode != 0 and "--decisions-share" in bad.stderr
+
+
+def test_the_handoff_notes_decisions_come_when_it_names_a_core_file(repo: Path) -> None:
+    note = ("# Handoff\n\n<!-- ctxsteward:generated:begin summary -->\n"
+            "<!-- ctxsteward:generated:end summary -->\n\n## Goal\n\nFaster loads.\n\n"
+            "## Decisions\n\n- `cache/tokens.py` keeps JSON lines; rejected: msgpack.\n\n"
+            "## Open questions\n\n- Compress the cache file?\n")
+    (repo / "HANDOFF.md").write_text(note)
+    out = json.loads(_bundle(repo))
+    kinds = {d["kind"]: d for d in out["decisions"]}
+    assert "rejected: msgpack" in kinds["handoff-decisions"]["text"]
+    assert kinds["handoff-decisions"]["ref"] == "HANDOFF.md#decisions"
+    assert kinds["handoff-open-questions"]["text"] == "- Compress the cache file?"
+    assert kinds["handoff-decisions"]["files"] == ["cache/tokens.py"]
+    # A note that names none of the bundle's files says nothing about them.
+    (repo / "HANDOFF.md").write_text(note.replace("`cache/tokens.py` keeps", "It keeps"))
+    out = json.loads(_bundle(repo))
+    assert {d["kind"] for d in out["decisions"]} == {"commit"}
+
+
+def test_recent_decisions_is_one_call_for_any_edge(repo: Path) -> None:
+    build(repo, Settings())
+    with Index(repo, Settings()) as index:
+        found = recent_decisions(index, ["cache/tokens.py", "other/unrelated.py"])
+        assert [d.text.splitlines()[0] for d in found] == [
+            "Newest commit, elsewhere", "Store the token cache as JSON lines (#42)",
+            "Tweak unrelated"]
+        # As of day 12, the window holds the first two commits only.
+        early = recent_decisions(index, ["cache/tokens.py"], as_of=OLD + 12 * DAY)
+        assert [d.mentions for d in early] == [[], ["GH-3"]]
+        fewer = recent_decisions(index, ["cache/tokens.py", "other/unrelated.py"],
+                                 Settings(decisions_commits=1))
+        assert len(fewer) == 1
+    # The edges' way in: the application layer's snapshot, paths checked as every request's.
+    with Workspace(repo, Settings()).snapshot() as snap:
+        lines = [d.line() for d in snap.decisions(["cache/tokens.py"])]
+        assert lines[0].startswith("2014-07-12 `")
+        assert lines[0].endswith(": Store the token cache as JSON lines (#42)")
+        with pytest.raises(PathRefused):
+            snap.decisions(["../outside.py"])
+
+
+def test_ids_named_in_messages() -> None:
+    assert mentions("Fixes #12, see GH-3 and !45; JIRA-123 (UTF-8, ISO-8859-1) a/#9") == [
+        "#12", "GH-3", "!45", "JIRA-123"]
+
+
+@pytest.fixture
+def log(tmp_path: Path):  # noqa: ANN201 - a text file
+    with (tmp_path / "server.log").open("w+") as f:
+        yield f
+
+
+async def test_the_mcp_bundle_tool_carries_the_decisions(repo: Path, log: object) -> None:
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        result = await s.call_tool("suggest_bundle", {"seeds": ["cache/tokens.py"],
+                                                      "task": "token cache format"})
+        answer = data(result)
+        # The section is in the document every format of the answer carries ("rendered").
+        section = answer["rendered"].split("## Recent decisions\n", 1)[1].split("\n## ", 1)[0]
+        assert "(2014-07-12; cache/tokens.py): Store the token cache as JSON lines (#42)" \
+            in section
+        assert SECRET not in json.dumps(answer) and "[redacted:" in section
+        xml = data(await s.call_tool("suggest_bundle", {"seeds": ["cache/tokens.py"],
+                                                        "format": "xml"}))
+        assert '<decision kind="commit"' in xml["rendered"]
+        off = data(await s.call_tool("suggest_bundle", {"seeds": ["cache/tokens.py"],
+                                                        "decisions_share": 0}))
+        assert "Recent decisions" not in off["rendered"]
+
+
+# -- design documents ---------------------------------------------------------------------------
+
+def _filler(title: str, n: int = 60) -> str:
+    return f"## {title}\n\n" + "".join(
+        f"Paragraph {i} about {title.lower()} and nothing of the kind asked for here.\n"
+        for i in range(n)) + "\n"
+
+
+def test_an_adr_linked_to_code_is_ranked_focused_on_its_section_with_its_reason(
+        tmp_path: Path) -> None:
+    adr = ("# Token cache format\n\nStatus: accepted.\n\n" + _filler("Context")
+           + "## Decision\n\nThe token cache in `cache/tokens.py` is stored as JSON lines, "
+           "one entry per line, never pickled.\n\n" + _filler("Alternatives considered"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE,
+        "docs/adr/0007-token-cache.md": adr,
+        "CHANGELOG.md": "# Changelog\n\n## 1.2\n\n- token cache stored as JSON lines "
+                        "in `cache/tokens.py`\n",
+        "other/unrelated.py": "X = 1\n"})
+    out = json.loads(run_cli("bundle", "--seed", "cache/tokens.py", "--task",
+                             "change the token cache format", "--budget", "4000",
+                             "--format", "json", cwd=repo).stdout)
+    items = {i["path"]: i for i in out["items"]}
+    doc = items["docs/adr/0007-token-cache.md"]
+    assert doc["reasons"][0] == "ADR 0007: Token cache format; links `cache/tokens.py`"
+    # Only its relevant sections: its title and the Decision, not the long Context or
+    # Alternatives.
+    assert doc["granularity"] == "symbols"
+    assert doc["symbols"] == ["Token cache format", "Decision"]
+    lines = adr.splitlines()
+    assert [lines[a - 1] for a, _ in doc["ranges"]] == ["# Token cache format", "## Decision"]
+    ranked = [i["path"] for i in out["items"]]
+    if "CHANGELOG.md" in ranked:  # a changelog is not a design document: it ranks below
+        assert ranked.index("CHANGELOG.md") > ranked.index("docs/adr/0007-token-cache.md")
+
+
+def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(
+        repo: Path) -> None:
+    schema = json.loads(run_cli("schema", "bundle", cwd=repo).stdout)
+    assert "decisions" in schema["properties"]
+    assert set(schema["$defs"]["DecisionEntry"]["required"]) >= {"kind", "ref", "date", "text",
+                                                                 "files"}
+    _bundle(repo, "--save", "why")
+    saved = json.loads((repo / ".ctxsteward/bundles/why.json").read_text())
+    assert any(d["mentions"] == ["#42", "PROJ-7"] for d in saved["bundle"]["decisions"])
+    # verify checks the content the agent saw; history is not content: a new commit is not a
+    # change to the bundle.
+    commit(repo, "A later decision", {"cache/README.txt": "JSON lines.\n"}, when=OLD + 71 * DAY)
+    verified = run_cli("bundle", "--verify", "why", cwd=repo)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "0 changed, 0 vanished" in verified.stdout
+
+
+def test_the_notes_sections_are_read_as_the_handoff_parser_reads_them(repo: Path) -> None:
+    """The bundle reads the note without the handoff package (it loads pydantic): the same
+    sections as its parser, on the documented example note."""
+    from analyzers.bundles.decisions import note_sections
+    from analyzers.handoff.markdown import parse_note
+
+    doc = (Path(__file__).resolve().parent.parent / "docs/handoff.md").read_text("utf-8")
+    start = doc.index("````markdown\n") + len("````markdown\n")
+    note = doc[start:doc.index("\n````", start)]
+    assert parse_note(note).ok
+    human = parse_note(note).human
+    ours = note_sections(note)
+    assert ours == {"decisions": human.decisions, "open_questions": human.open_questions}
+    assert "Rejected: prefixing" in ours["decisions"]
