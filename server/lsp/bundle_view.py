@@ -490,7 +490,7 @@ class BundleSession:
                                "a budget to get its text")
         if fmt == "markdown":
             return result.rendered
-        return render(fmt, result.bundle.task, result.pieces)
+        return render(fmt, result.bundle.task, result.pieces, decisions=result.decisions)
 
     def current(self, ctx: JobContext) -> dict[str, Any] | None:
         with self._lock:
