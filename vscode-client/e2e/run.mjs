@@ -502,7 +502,12 @@ try {
     const folder = /^[\w.-]+(\/[\w.-]+)*$/.test(last) && !/^(whole|file|symbols|signatures|skeleton|focused|pinned)$/.test(last) ? last : "";
     return `${folder ? `${folder}/` : ""}${name} ${desc}`.trim();
   });
-  const itemRows = async () => (await viewRows()).filter((r) => /^[\w./-]+\.\w+( |$)/.test(r));
+  // The bundle's items: file rows before the "Excluded" group (its rows are files left out).
+  const itemRows = async () => {
+    const all = await viewRows();
+    const cut = all.findIndex((r) => /^Excluded \d/.test(r));
+    return (cut < 0 ? all : all.slice(0, cut)).filter((r) => /^[\w./-]+\.\w+( |$)/.test(r));
+  };
   const pathOf = (row) => row.split(" ")[0];
   /** A figure as the editor shows it: "1,234" or "1.2k" → 1234 / 1200. */
   const fig = (n, k) => num(n) * (k ? 1000 : 1);
@@ -524,7 +529,10 @@ try {
   };
   /** The tooltip of the view's row for `path` that has `want` (the view focused, the pointer moved onto the row). */
   const rowTooltip = async (path, want = path) => {
-    await run("Focus on Context Bundle View");
+    // Tooltips show once the sidebar has had a click: the Outline pane's header, twice (as it was).
+    const outline = page.locator(".pane-header", { hasText: "Outline" }).first();
+    await outline.click();
+    await outline.click();
     const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: want }).first();
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(700, 500);
@@ -905,7 +913,8 @@ try {
   await check("bundle-view: the inline pin marks a row pinned, and a new suggestion keeps it", async () => {
     // Fails when pinning does not mark the row, or a later suggestion drops the pinned file.
     await roomForView();
-    const target = (await itemRows()).map(pathOf).find((p) => p !== "shop/pricing.py" && p !== CART) ?? "shop/pricing.py";
+    const target = (await itemRows()).filter((r) => !/pinned/.test(r)).map(pathOf).find((p) => p !== "shop/pricing.py" && p !== CART);
+    if (!target) throw new Error(`no unpinned row to pin: ${JSON.stringify(await itemRows())}`);
     const pinned = rowFor(target).filter({ hasText: "pinned" });
     // The row may re-render under the pointer (a budget notification): try the click again.
     for (let attempt = 1; ; attempt++) {
