@@ -352,11 +352,20 @@ const cleanup = async () => {
   } catch {
     // gone
   }
+  const exited = new Promise((res) => (cs.exitCode !== null ? res() : cs.once("exit", res)));
   cs.kill();
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "extension.log"), extensionLog());
   writeFileSync(join(outDir, "code-server.log"), csLog);
-  if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
+  await Promise.race([exited, new Promise((res) => setTimeout(res, 10_000))]);
+  if (!process.env.KEEP) {
+    try {
+      // The server may still be writing its cache as it goes: try again a few times.
+      rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+    } catch (e) {
+      console.log(`e2e: could not remove ${work}: ${e.message}`);
+    }
+  }
 };
 
 const CART = "shop/cart.py";
@@ -535,6 +544,14 @@ try {
     await outline.click();
     await outline.click();
     const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: want }).first();
+    // Counts the view's re-renders meanwhile (a view that re-renders all the time hides tooltips).
+    await bundlePane().evaluate((el) => {
+      const w = globalThis;
+      w.__rerenders = 0;
+      w.__observer?.disconnect();
+      w.__observer = new w.MutationObserver((m) => (w.__rerenders += m.length));
+      w.__observer.observe(el, { childList: true, subtree: true });
+    });
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(700, 500);
       const box = await rowFor(path).boundingBox();
@@ -543,8 +560,11 @@ try {
       try {
         await hover.waitFor({ timeout: 5_000 });
         break;
-      } catch (e) {
-        if (attempt >= 3) throw e;
+      } catch {
+        if (attempt >= 3) {
+          const n = await page.evaluate(() => globalThis.__rerenders);
+          throw new Error(`no tooltip with “${want}” on the row of ${path} in 3 tries of 5 s; the view changed ${n} times meanwhile`);
+        }
       }
     }
     const text = ((await hover.textContent()) ?? "").trim();
