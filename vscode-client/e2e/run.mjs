@@ -331,8 +331,10 @@ const results = [];
 const timings = {};
 let browser;
 let currentPage;
-/** Runs one check; `fn` returns a detail string (what was seen) or throws why it failed. */
+/** Runs one check; `fn` returns a detail string (what was seen) or throws why it failed.
+ * E2E_STOP_AFTER=N stops after the N-th check (to debug one step). */
 async function check(name, fn) {
+  if (results.length >= Number(process.env.E2E_STOP_AFTER ?? Infinity)) return;
   try {
     const detail = (await fn()) ?? "";
     results.push({ name, ok: true, detail: String(detail) });
@@ -554,9 +556,11 @@ try {
     });
     for (let attempt = 1; ; attempt++) {
       await page.mouse.move(700, 500);
-      const box = await rowFor(path).boundingBox();
+      // Onto the file's name (the label carries the tooltip), then the row's middle.
+      const on = attempt === 1 ? rowFor(path).locator(".label-name").first() : rowFor(path);
+      const box = await on.boundingBox();
       if (!box) throw new Error(`no row for ${path}`);
-      await page.mouse.move(box.x + 40, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 5 });
       try {
         await hover.waitFor({ timeout: 5_000 });
         break;
