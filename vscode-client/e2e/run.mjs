@@ -1,14 +1,18 @@
 // End-to-end test in a real VS Code: code-server (from the npm registry, on Node 24) with the .vsix
 // installed, driven by Debian's headless chromium through playwright-core (no browser download).
-// Opens a fixture git repository, runs commands from the palette, reads the status bar and the
-// Context Bundle view, and takes the screenshots in media/.
+// Opens a fixture git repository with history and does what a user does (hover, inlay hints, the
+// file lens, the lightbulb, the Context Bundle view and the status bar, quick fixes in CLAUDE.md,
+// the handoff note, restarts, an edited then saved file), checking what the editor shows against
+// `ctxsteward budget --json` and against what changed; writes e2e/out/result.json, prints the cold
+// start's timeline and `e2e: N passed, M failed`; takes the screenshots in media/.
 //
-//   npm run test:e2e                 # run (skips, saying why, when a tool is missing)
+//   npm run test:e2e                 # run (skips, saying why, when a tool is missing; fails with CI=true)
 //   npm run test:e2e -- --install    # first install Node 24 and code-server into the tools folder
 //   npm run test:e2e -- --screenshots  # also refresh the screenshots in media/
 //
 // Tools folder: $CTXSTEWARD_E2E_TOOLS or ~/.cache/ctxsteward-e2e. Server: `ctxsteward` on PATH or
-// $CTXSTEWARD. Browser: $CHROMIUM or /usr/bin/chromium.
+// $CTXSTEWARD. Browser: $CHROMIUM or /usr/bin/chromium. KEEP=1 keeps the fixture; E2E_STOP_AFTER=N
+// stops after the N-th check.
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
