@@ -457,18 +457,23 @@ try {
     await input.waitFor({ state: "visible" });
     await input.fill(`:${line}:${col}`);
     await page.keyboard.press("Enter");
-    await input.waitFor({ state: "hidden" });
+    try {
+      await input.waitFor({ state: "hidden", timeout: 5_000 });
+    } catch (e) {
+      await page.keyboard.press("Escape"); // no text editor ready yet: the caller tries again
+      throw e;
+    }
   };
   /** The hover at `line`:`col` once it has text matching `want` (asked again until `timeout`). */
   const hoverAt = async (line, col, want = /\d tokens/, timeout = 30_000) => {
     const end = Date.now() + timeout;
     let last = "";
     while (Date.now() < end) {
-      await goTo(line, col);
-      await page.keyboard.press(`${mod}+K`);
-      await page.keyboard.press(`${mod}+I`);
       const hover = page.locator(".monaco-editor .monaco-hover:not(.hidden)").first();
       try {
+        await goTo(line, col);
+        await page.keyboard.press(`${mod}+K`);
+        await page.keyboard.press(`${mod}+I`);
         await hover.waitFor({ state: "visible", timeout: 600 });
         for (let i = 0; i < 10; i++) {
           last = ((await hover.textContent()) ?? "").trim();
@@ -542,6 +547,20 @@ try {
   const rowFor = (path) => {
     const name = path.split("/").pop().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     return bundlePane().locator(".monaco-list-row", { hasText: new RegExp(`(^|[/\\s])${name}`) }).first();
+  };
+  /** Clicks the inline action `label` of the row of `path` (shown while the pointer is on the row). */
+  const inlineAction = async (path, label) => {
+    for (let attempt = 1; ; attempt++) {
+      const row = rowFor(path);
+      await page.mouse.move(700, 500);
+      await row.locator(".label-name").first().hover();
+      try {
+        await row.locator(`.action-label[aria-label="${label}"]`).click({ timeout: 5_000 });
+        return;
+      } catch (e) {
+        if (attempt >= 4) throw e;
+      }
+    }
   };
   /** The tooltip of the view's row for `path` that has `want` (the view focused, the pointer moved onto the row). */
   const rowTooltip = async (path, want = path) => {
@@ -648,7 +667,15 @@ try {
   await check("hover: first hover on a cold workspace's file has a token figure", async () => {
     // Fails when the hover never shows a token figure.
     const tOpen = Date.now();
-    await openFile(CART);
+    // Quick Open may be slow to answer while the workbench still starts: try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await openFile(CART);
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
     mark("file opened");
     const first = await hoverAt(...TOTAL_DEF, /\d tokens/, 60_000);
     mark("first hover with a figure");
@@ -665,6 +692,18 @@ try {
     await until("the status bar never said “no bundle”", async () => /no bundle/.test(await statusText()), 90_000);
     await roomForView();
     return await statusText();
+  });
+
+  await check("diagnostics: an unopened CLAUDE.md's renamed path is in the Problems panel without a command", async () => {
+    // Fails when instruction files are checked only once opened or on Check Instruction Files.
+    await run("Problems: Focus on Problems View");
+    const panel = page.locator(".markers-panel");
+    await panel.waitFor({ timeout: 10_000 });
+    const row = await until("no problem for CLAUDE.md's shop/shipping.py", async () =>
+      (await panel.locator(".monaco-list-row").allTextContents()).find((r) => /shop\/shipping\.py/.test(r)), 30_000);
+    await run("View: Close Panel");
+    await page.keyboard.press(`${mod}+1`);
+    return row.trim();
   });
 
   // ---- hover, inlay hints, code lens: figures compared with the CLI ---------------------------
@@ -758,6 +797,21 @@ try {
     const hover = await hoverAt(...TOTAL_DEF, /\d tokens/);
     if (/unsaved/.test(lens) || /unsaved/.test(hover)) throw new Error(`lens “${lens}”, hover “${hover.slice(-120)}”`);
     return `“${lens}”`;
+  });
+
+  await check("bundle-view: the explorer does not show the .ctxsteward cache folder", async () => {
+    // Fails when the derived-state folder is listed beside the user's files.
+    const folder = page.locator(".pane-header", { hasText: "demo-shop" }).first();
+    if ((await folder.getAttribute("aria-expanded")) !== "true") await folder.click();
+    const rows = page.locator(".explorer-folders-view .monaco-list-row");
+    try {
+      await rows.filter({ hasText: /^shop$/ }).first().waitFor({ timeout: 10_000 });
+      const names = (await rows.allTextContents()).map((t) => t.trim());
+      if (names.includes(".ctxsteward")) throw new Error(`the explorer lists .ctxsteward: ${JSON.stringify(names)}`);
+      return JSON.stringify(names);
+    } finally {
+      await roomForView();
+    }
   });
 
   // ---- the lightbulb: bundle actions, adding, the view and the status bar ----------------------
@@ -880,9 +934,7 @@ try {
     const rowsBefore = await itemRows();
     removed = rowsBefore.map(pathOf).filter((p) => p !== CART && p.startsWith("shop/")).at(-1) ?? "";
     if (!removed) throw new Error(`no row to remove in ${JSON.stringify(rowsBefore)}`);
-    const row = rowFor(removed);
-    await row.hover();
-    await row.locator('.action-label[aria-label="Remove from Bundle"]').click();
+    await inlineAction(removed, "Remove from Bundle");
     await until(`${removed} stayed in the view`, async () => !(await itemRows()).some((r) => pathOf(r) === removed));
     statusWithout = await until("the status bar figure did not drop", async () => {
       const t = await statusText();
@@ -946,9 +998,7 @@ try {
     const pinned = rowFor(target).filter({ hasText: "pinned" });
     // The row may re-render under the pointer (a budget notification): try the click again.
     for (let attempt = 1; ; attempt++) {
-      const row = rowFor(target);
-      await row.hover();
-      await row.locator('.action-label[aria-label="Pin in Bundle"]').click();
+      await inlineAction(target, "Pin in Bundle");
       try {
         await pinned.waitFor({ timeout: 10_000 });
         break;
@@ -1048,10 +1098,14 @@ try {
   await check("handoff: Preview Handoff Note shows the note without writing it", async () => {
     // Fails when the preview is not shown or writes the file.
     await run("Context Steward: Preview Handoff Note");
-    await page.locator(".tab", { hasText: /Handoff/ }).first().waitFor({ timeout: 60_000 });
+    const tab = page.locator(".tab", { hasText: /Handoff/ }).first();
+    await tab.waitFor({ timeout: 60_000 });
     if (existsSync(notePath)) throw new Error("the preview wrote HANDOFF.md");
+    const title = ((await tab.textContent()) ?? "").trim();
+    if (/Preview Handoff Preview\.md/.test(title)) throw new Error(`the tab reads “${title}”`);
     await page.waitForTimeout(1000);
     await page.screenshot({ path: join(mediaDir, "handoff-preview.png") });
+    return `tab “${title}”`;
   });
 
   let note1 = "";
@@ -1110,9 +1164,11 @@ try {
 
   // ---- restarts --------------------------------------------------------------------------------
   let beforeRestart = { rows: [], status: "" };
+  let logBeforeRestart = 0;
   await check("restart: Restart Server starts a new server process", async () => {
     // Fails when the command leaves the old process (or none).
     beforeRestart = { rows: await itemRows(), status: await statusText() };
+    logBeforeRestart = extensionLog().length;
     const before = serverPid(cs.pid);
     await run("Context Steward: Restart Server");
     let after;
@@ -1123,6 +1179,15 @@ try {
     }
     if (!after || after === before) throw new Error("no new server process");
     return `pid ${before} → ${after}`;
+  });
+
+  await check("restart: a deliberate restart is not logged as an error", async () => {
+    // Fails when Restart Server's normal stop shows as “[Error] … exited with code 0”.
+    await page.waitForTimeout(1000);
+    const log = extensionLog().slice(logBeforeRestart);
+    const bad = log.split("\n").find((l) => /\[Error[^\]]*\].*exit(ed)? with code 0/.test(l));
+    if (bad) throw new Error(bad);
+    return log.split("\n").find((l) => /stopped|exit/.test(l)) ?? "";
   });
 
   await check("restart: the status-bar shows the restored bundle's figure", async () => {
