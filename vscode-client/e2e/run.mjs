@@ -701,7 +701,8 @@ try {
     await panel.waitFor({ timeout: 10_000 });
     const row = await until("no problem for CLAUDE.md's shop/shipping.py", async () =>
       (await panel.locator(".monaco-list-row").allTextContents()).find((r) => /shop\/shipping\.py/.test(r)), 30_000);
-    await run("View: Close Panel");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press(`${mod}+J`); // the panel away again (Toggle Panel Visibility)
     await page.keyboard.press(`${mod}+1`);
     return row.trim();
   });
