@@ -610,11 +610,24 @@ try {
     await run("Notifications: Clear All Notifications");
     await page.locator(".notification-toast").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
   };
-  const inputBox = async (value) => {
+  const inputBox = async (value, timeout = 30_000) => {
     const input = page.locator(".quick-input-widget input");
-    await input.waitFor({ state: "visible" });
-    await input.fill(value);
+    await input.waitFor({ state: "visible", timeout });
+    await input.fill(value, { timeout });
     await page.keyboard.press("Enter");
+  };
+  /** Runs a palette command that asks for a value, and gives it (the command again if no box came). */
+  const runAsking = async (command, value) => {
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(700, 500); // no tooltip over the widgets
+      await run(command);
+      try {
+        await inputBox(value, 10_000);
+        return;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
   };
   /** The rows of the lightbulb menu (Ctrl+.) at `line`:`col` of the active editor. */
   const lightbulbAt = async (line, col, want, timeout = 20_000) => {
@@ -984,8 +997,7 @@ try {
 
   await check("bundle-view: Suggest Bundle for Task… shows the task and ranks shop/pricing.py for it", async () => {
     // Fails when the task is not used (no task line, pricing.py missing).
-    await run("Context Steward: Suggest Bundle for Task…");
-    await inputBox("add a spring discount code");
+    await runAsking("Context Steward: Suggest Bundle for Task…", "add a spring discount code");
     await bundlePane().locator(".pane-body", { hasText: "Task: add a spring discount code" }).first().waitFor({ timeout: 30_000 });
     await rowFor("shop/pricing.py").waitFor({ timeout: 10_000 });
     return JSON.stringify(await itemRows());
@@ -1017,8 +1029,7 @@ try {
   await check("bundle-view: Save Bundle… stores the view's files under .ctxsteward/bundles", async () => {
     // Fails when nothing is written or the saved items are not the view's.
     await clearToasts();
-    await run("Context Steward: Save Bundle…");
-    await inputBox("e2e-demo");
+    await runAsking("Context Steward: Save Bundle…", "e2e-demo");
     const file = join(repo, ".ctxsteward/bundles/e2e-demo.json");
     for (let i = 0; i < 300 && !existsSync(file); i++) await page.waitForTimeout(100);
     const saved = JSON.parse(readFileSync(file, "utf8"));
