@@ -568,7 +568,7 @@ try {
     const outline = page.locator(".pane-header", { hasText: "Outline" }).first();
     await outline.click();
     await outline.click();
-    const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: want }).first();
+    const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: path }).filter({ hasText: want }).first();
     // Counts the view's re-renders meanwhile (a view that re-renders all the time hides tooltips).
     await bundlePane().evaluate((el) => {
       const w = globalThis;
