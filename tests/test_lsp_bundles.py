@@ -321,7 +321,7 @@ async def test_copy_renders_the_current_bundle(client: LanguageClient, repo: Pat
     assert markdown == want.rendered and markdown.startswith("# Context bundle\n\nTask: " + task)
     assert await command(client, "ctxsteward.copyBundle", {}) == want.rendered
     xml = await command(client, "ctxsteward.copyBundle", {"format": "xml"})
-    assert xml == render("xml", task, want.pieces)
+    assert xml == render("xml", task, want.pieces, decisions=want.decisions)
     assert xml.startswith("<documents>\n") and 'path="app/greet.py"' in xml
 
 
