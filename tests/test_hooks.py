@@ -143,7 +143,7 @@ def test_claude_code_session_start_carries_the_handoff_note(project: Path, event
 
 @pytest.mark.parametrize(("agent", "event"), [
     ("claude-code", "PreCompact"), ("claude-code", "SessionEnd"),
-    ("copilot", "sessionStart"), ("copilot", "userPromptSubmitted"),
+    ("copilot", "userPromptSubmitted"),
     ("copilot", "preCompact"), ("copilot", "sessionEnd"),
 ])
 def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str,
@@ -153,6 +153,16 @@ def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str
     runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
     assert runs[f"{agent} {event}"]["ok"] is True
     assert isinstance(runs[f"{agent} {event}"]["ms"], int)
+
+
+def test_copilot_session_start_carries_the_note_as_additional_context(project: Path) -> None:
+    done = run_hook(project, "copilot", "sessionStart",
+                    load_fixture("copilot", "sessionStart", project))
+    assert done.returncode == 0 and done.stderr == ""
+    out = _json(done.stdout)
+    assert set(out) == {"additionalContext"}
+    assert HUMAN_GOAL.strip() in out["additionalContext"]
+    assert len(out["additionalContext"]) < CLAUDE_LIMIT
 
 
 def test_cursor_contracts(project: Path) -> None:
@@ -198,15 +208,19 @@ def test_the_routing_rule_is_configurable(project: Path) -> None:
     skipped = run_hook(project, "claude-code", "UserPromptSubmit", data, "--min-words", "1",
                        "--skip", "^fact")
     assert skipped.stdout == ""
+    data.update(prompt="Factorial of huge numbers", session_id="rule-3")
+    cased = run_hook(project, "claude-code", "UserPromptSubmit", data, "--skip", "factorial")
+    assert cased.stdout == "" and "matches --skip" in last_run(project)  # case-insensitive
 
 
-def test_a_fake_session_of_ten_prompts_never_repeats_a_file(project: Path) -> None:
+def test_a_fake_session_of_ten_prompts_never_repeats_a_files_ranges(project: Path) -> None:
     prompts = ["fix factorial for negative numbers", "factorial overflow with huge numbers",
                "binomial coefficient of large n", "permutations of k items",
                "is_prime is slow for big numbers", "web server port handling",
                "routes index page", "shout strings in upper case", "README numbers helpers",
                "tests for factorial"]
     seen: list[str] = []
+    also: list[str] = []
     total = 0
     for p in prompts:
         data = load_fixture("claude-code", "UserPromptSubmit", project)
@@ -217,11 +231,19 @@ def test_a_fake_session_of_ten_prompts_never_repeats_a_file(project: Path) -> No
             continue
         context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
         total += len(context)
+        # A file shown with its line ranges is never shown again; one shown without (no
+        # definitions: README.md) was not really shown and may come back.
         listed = [line.split(" — ")[0].split(". ", 1)[1] for line in context.splitlines()
-                  if line[:1].isdigit()]
+                  if line[:1].isdigit() and " (L" in line]
         assert not set(listed) & set(seen), f"repeated in {p!r}: {set(listed) & set(seen)}"
+        for line in context.splitlines():
+            if line.startswith("Also relevant (in earlier maps): "):
+                assert set(line.split(": ", 1)[1].split(", ")) <= set(seen)
+                also += line.split(": ", 1)[1].split(", ")
         seen += listed
     assert len(seen) == len(set(seen)) >= 5
+    # The right file, shown in prompt 1, is still named when a later prompt ranks it first.
+    assert "calc/numbers.py" in also
     assert total <= 10 * 150 * 4  # each map within its 150 tokens (at most ~4 characters each)
     state = json.loads((project / ".ctxsteward/sessions/fake-session-10.json").read_text())
     assert sorted(state["shown"]) == sorted(seen)
@@ -402,3 +424,19 @@ def _lock_held(root: Path) -> bool:
     from server.hooks.indexer import running
 
     return running(root / ".ctxsteward/hooks")
+
+
+@pytest.mark.parametrize("args", [["--budget", "5"], ["--agent", "emacs"],
+                                  ["--agent=emacs", "--budget", "5"]])
+def test_a_refused_run_logs_in_its_own_workspace_only(tmp_path: Path, args: list[str]) -> None:
+    a = make_repo(tmp_path / "a", {"README.md": "# a\n"})
+    b = make_repo(tmp_path / "b", {"README.md": "# b\n"})
+    data = {"session_id": "s", "cwd": str(b), "hook_event_name": "SessionStart",
+            "source": "startup"}
+    env = {**git_env(), "CLAUDE_PROJECT_DIR": str(a)}
+    proc = subprocess.run([*cli_command(), "hook", "SessionStart", *args], cwd=str(b), env=env,
+                          input=json.dumps(data).encode(), capture_output=True, timeout=180,
+                          check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    assert hook_log(a).strip(), "the log goes to CLAUDE_PROJECT_DIR's workspace"
+    assert not (b / ".ctxsteward").exists()

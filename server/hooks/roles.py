@@ -70,7 +70,7 @@ def skip_reason(prompt: str, options: Options) -> str:
         return "empty prompt"
     if text.startswith("/"):
         return "a slash command"
-    if options.skip and re.search(options.skip, text):
+    if options.skip and re.search(options.skip, text, re.IGNORECASE):
         return "matches --skip"
     from analyzers import lexical
 
@@ -119,9 +119,9 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
         result = snapshot.map(request)
     run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
-             f"{len(result.repeated)} not repeated")
-    if result.entries:
-        save_session(run.root, sid, [*shown, *result.paths])
+             f"{len(result.repeated)} not repeated, {len(result.also)} named again")
+    if result.shown:  # only files shown with their line ranges count as shown
+        save_session(run.root, sid, [*shown, *result.shown])
     return result.text
 
 
