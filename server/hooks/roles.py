@@ -92,7 +92,7 @@ def on_prompt(run: Run) -> str:
     # No index file at all: said without loading the index code (a cold hook answers at once).
     if not (run.root / ".ctxsteward" / "index.sqlite").is_file() or not ws.index_usable():
         run.note("no index yet: " + ("indexing in the background" if indexer.start(
-            run.root, "no index") else "an index is on its way"))
+            run.root, "no index", needed=True) else "an index is on its way"))
         return ""
     if not run.injects:
         run.note("this event cannot add context: nothing routed")
@@ -117,6 +117,13 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
                          max_chars=MAX_CHARS[run.agent], skip=shown,
                          bodies=run.options.bodies, limit=run.options.limit)
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
+        # Building the ranking graph takes seconds on a large repository: never in a prompt.
+        # The background index builds it right after the index; until then, no map.
+        if not snapshot.graph_current():
+            started = indexer.start(run.root, "ranking graph not current", needed=True)
+            run.note("ranking graph not current for this index: no map, " + (
+                "building it in the background" if started else "it is being built"))
+            return ""
         result = snapshot.map(request)
     run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
              f"{len(result.repeated)} not repeated, {len(result.also)} named again")
@@ -134,7 +141,7 @@ def on_session_start(run: Run) -> str:
         save_session(run.root, run.hook.session_id, [])
     ws = Workspace(run.root)
     if not ws.index_usable():
-        indexer.start(run.root, "session start without an index")
+        indexer.start(run.root, "session start without an index", needed=True)
     if not run.injects:
         run.note("this event cannot add context: index warmed only")
         return ""
