@@ -4,6 +4,7 @@ left out, seeds never listed, bodies shown with secret values masked."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -159,9 +160,16 @@ def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
     long_status = "\n".join(f"- step {i}: done and verified with care" for i in range(400))
     (root / "HANDOFF.md").write_text(
         f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
-        f"Ship it.\n\n## Status\n\n{long_status}\n")
+        f"Ship it.\n\n## Status\n\n{long_status}\n\n## Decisions\n\nUse SQLite.\n\n"
+        "## Next steps\n\n1. Write the migration.\n")
     text, problems = ws.carried_note(budget=300)
     counter = Counter(ws.settings.encoding, ws.settings.model_profile())
     assert problems == [] and counter.count(text) <= 300
     assert "# Handoff: main" in text and "Ship it." in text
-    assert text.endswith("… (the rest is in HANDOFF.md)")
+    # The long section is cut to its share; the ones after it are all there.
+    assert "- step 0: done" in text and "- step 399" not in text
+    assert re.search(r"… \(\d+ more lines in HANDOFF\.md\)", text)
+    assert "Use SQLite." in text and "1. Write the migration." in text
+    # Too little room for every section: those left out are named.
+    tiny, _ = ws.carried_note(budget=60)
+    assert counter.count(tiny) <= 60 and "Left out for room:" in tiny and "Next steps" in tiny

@@ -532,3 +532,22 @@ def test_sigterm_ends_the_background_index_with_its_record(tmp_path: Path) -> No
     assert "ended" in record, record
     assert record["ok"] is False and "stopped by SIGTERM" in hook_log(root)
     assert not _lock_held(root)
+
+
+def test_the_refresh_keeps_the_base_the_note_was_made_with(tmp_path: Path) -> None:
+    from gitutil import git
+
+    root = make_project(tmp_path / "calc", index=False, note=False)
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    commit(root, "Faster factorial", {"calc/numbers.py": FILES["calc/numbers.py"] + "# fast\n"})
+    commit(root, "Shout louder", {"calc/strings.py": FILES["calc/strings.py"] + "# loud\n"})
+    made = run_cli("handoff", "--base", "HEAD~1", "--out", "HANDOFF.md", "--no-bundle",
+                   "--no-checks", cwd=root)
+    assert made.returncode == 0, made.stderr
+    assert "**Base**: `HEAD~1`" in (root / "HANDOFF.md").read_text("utf-8")
+    commit(root, "Another step", {"web/server.py": FILES["web/server.py"] + "# step\n"})
+    done = run_hook(root, "claude-code", "PreCompact",
+                    load_fixture("claude-code", "PreCompact", root))
+    assert done.returncode == 0 and "base HEAD~1" in last_run(root), last_run(root)
+    text = (root / "HANDOFF.md").read_text("utf-8")
+    assert "**Base**: `HEAD~1`" in text and "`main`" not in text

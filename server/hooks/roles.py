@@ -167,21 +167,29 @@ def on_refresh(run: Run) -> str:
     when the note exists and can be updated; within ``--timeout``, else left as it was."""
     import time
 
+    from analyzers.app.errors import RequestError
     from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, HandoffRequest
     from analyzers.app.workspace import Workspace
     from analyzers.cancel import CancelToken
     from analyzers.handoff import DEFAULT_NOTE, update_note_file
     from analyzers.handoff.generate import read_existing
+    from analyzers.handoff.markdown import recorded_base
 
     note = _note(run) or run.root / DEFAULT_NOTE
     existing, problems = read_existing(note, run.root)
     if existing is None or problems:
         run.note("no note to refresh" if not problems else f"note left alone: {problems[0]}")
         return ""
+    # The base the note was made with (``--base REF`` recorded in it), else the default.
+    request = HandoffRequest(base=recorded_base(existing), budget=DEFAULT_HANDOFF_BUDGET)
+    try:
+        request.check()
+    except RequestError:
+        request.base = None
+    run.note(f"base {request.base}" if request.base else "default base")
     # Past the deadline, Cancelled is raised before anything is written (run.py says so).
     token = CancelToken(deadline=time.monotonic() + run.options.timeout)
-    made = Workspace(run.root).handoff(HandoffRequest(budget=DEFAULT_HANDOFF_BUDGET), token,
-                                       note_path=note, exclude_paths=[note])
+    made = Workspace(run.root).handoff(request, token, note_path=note, exclude_paths=[note])
     token.check()
     result = update_note_file(run.root, note, made)
     run.note(result.message)
