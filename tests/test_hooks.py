@@ -546,8 +546,11 @@ def test_the_refresh_keeps_the_base_the_note_was_made_with(tmp_path: Path) -> No
     assert made.returncode == 0, made.stderr
     assert "**Base**: `HEAD~1`" in (root / "HANDOFF.md").read_text("utf-8")
     commit(root, "Another step", {"web/server.py": FILES["web/server.py"] + "# step\n"})
+    (root / ".claude").mkdir()
+    (root / ".claude/settings.local.json.ctxsteward-backup").write_text("{}\n")  # ours
     done = run_hook(root, "claude-code", "PreCompact",
                     load_fixture("claude-code", "PreCompact", root))
     assert done.returncode == 0 and "base HEAD~1" in last_run(root), last_run(root)
     text = (root / "HANDOFF.md").read_text("utf-8")
     assert "**Base**: `HEAD~1`" in text and "`main`" not in text
+    assert "ctxsteward-backup" not in text  # install's backup is our state, not the work

@@ -162,6 +162,11 @@ def _note(run: Run) -> Path | None:
                                      secrets=Secrets.NONE)
 
 
+# The settings files ``hooks install`` may back up in a workspace (their backups are our state).
+OUR_BACKUPS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
+               ".github/hooks/ctxsteward.json")
+
+
 def on_refresh(run: Run) -> str:
     """Refresh the handoff note's generated blocks (``ctxsteward handoff --out NOTE``), only
     when the note exists and can be updated; within ``--timeout``, else left as it was."""
@@ -174,6 +179,7 @@ def on_refresh(run: Run) -> str:
     from analyzers.handoff import DEFAULT_NOTE, update_note_file
     from analyzers.handoff.generate import read_existing
     from analyzers.handoff.markdown import recorded_base
+    from server.hooks.install import BACKUP_SUFFIX
 
     note = _note(run) or run.root / DEFAULT_NOTE
     existing, problems = read_existing(note, run.root)
@@ -189,7 +195,9 @@ def on_refresh(run: Run) -> str:
     run.note(f"base {request.base}" if request.base else "default base")
     # Past the deadline, Cancelled is raised before anything is written (run.py says so).
     token = CancelToken(deadline=time.monotonic() + run.options.timeout)
-    made = Workspace(run.root).handoff(request, token, note_path=note, exclude_paths=[note])
+    ours = [run.root / f"{rel}{BACKUP_SUFFIX}" for rel in OUR_BACKUPS]  # install's backups
+    made = Workspace(run.root).handoff(request, token, note_path=note,
+                                       exclude_paths=[note, *ours])
     token.check()
     result = update_note_file(run.root, note, made)
     run.note(result.message)
