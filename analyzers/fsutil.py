@@ -19,14 +19,16 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False) -> None:
+def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
+                 mode: int | None = None) -> None:
     """Replace ``path`` with ``text`` atomically (readers see the old or the new file, never half).
 
     A symlink is refused (:class:`~analyzers.confine.OutsideWorkspace`): we never write through
     one. Only a path the user typed, checked by :func:`analyzers.confine.check_write`, is written
     with ``follow_symlinks``: then the file it points to is replaced and the link survives, and a
     target that is not a regular file (``/dev/null``, a FIFO, ``/dev/stdout``) is written to
-    directly, since renaming over it would replace the device itself.
+    directly, since renaming over it would replace the device itself. ``mode``: the new file's
+    permissions (default: the existing file's, else the umask's).
     """
     path = Path(path)
     if not follow_symlinks and path.is_symlink():
@@ -59,7 +61,9 @@ def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False) -> Non
             f.flush()
             os.fsync(f.fileno())
         # Keep an existing file's permissions; a new file gets the umask's, as open() would.
-        os.chmod(tmp, stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_UMASK)
+        if mode is None:
+            mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_UMASK
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as e:
         try:

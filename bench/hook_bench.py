@@ -17,7 +17,14 @@ default on the history protocol (task = the commit message, truth = the files it
 issue-style one (task = the subject alone, truth = the source files it changed) of
 ``bench/relevance.py``, with the same sample selection (imported from it), against BM25 top-k at
 the same token cost: BM25's best paths listed one a line, k as large as the listing still costs
-no more tokens than the map did. Recall = truth files named / truth files.
+no more tokens than the map did. Recall = truth files named / truth files. Since a map of many
+files makes recall easy, a rank-aware figure too: R@5, the truth files among the map's first 5
+entries against BM25's first 5 paths.
+
+**Edit then prompt** (in the latency run): 8 rounds of appending a line to a source file, a
+prompt at once, then the background refresh (the index, then its ranking graph) run to its end
+and a prompt again: p50/p95 of both prompts and how many were answered. A prompt never builds
+the ranking graph: when it is not current for the index, the prompt answers nothing.
 
 Usage: ``python bench/hook_bench.py [--latency-repo PATH] [--prompts 30] [--repos click gin ...]
 [--samples 8] [--no-latency] [--no-value] [--json out.json]``. Benchmark repositories are never
@@ -49,6 +56,7 @@ from analyzers.config import Settings  # noqa: E402
 DEFAULT_LATENCY_REPO = relevance.BENCH_ROOT / "saleor"
 DEFAULT_VALUE_REPOS = ("click", "gin", "axios", "sinatra")
 MAP_BUDGET = 1_500
+TOP = 5  # the rank-aware figure: truth files among the first TOP entries
 STATE_FILES = ("index.sqlite", "graph.bin", "secrets.json")
 
 
@@ -86,9 +94,17 @@ def _clone(repo: Path, dest: Path) -> None:
             if (src / name).is_file():
                 shutil.copy2(src / name, dest / ".ctxsteward" / name)
     t0 = time.perf_counter()
-    subprocess.run([*_hook_command(), "index"], cwd=dest, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _background_index(dest)  # as the hooks leave it: the index, then its ranking graph
     _say(f"latency: {dest} indexed in {time.perf_counter() - t0:.1f} s")
+
+
+def _background_index(root: Path) -> float:
+    """Run the hooks' background index (index, then ranking graph) of ``root`` to its end, as
+    ``indexer.start`` launches it; its wall seconds."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "server.hooks.indexer", str(root)], cwd=root,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
 
 
 def _background_running(root: Path) -> bool:
@@ -153,6 +169,46 @@ def _peer_runs(root: Path, subject: str) -> tuple[float, float]:
     return floor, time.perf_counter() - t0
 
 
+EDIT_ROUNDS = 8
+
+
+def _edit_then_prompt(root: Path, subjects: list[str]) -> dict[str, Any]:
+    """Per round: append a line to a source file, prompt at once (the index and graph are the
+    ones before the edit), then let the background refresh run (index, then graph) and prompt
+    again. Wall p50/p95 of both prompts, how many answered, and the refresh's p50."""
+    target = _edit_target(root)
+    now, after, refresh = [], [], []
+    answered_now = answered_after = 0
+    for i, subject in enumerate(subjects):
+        _wait_background(root)
+        with target.open("a", encoding="utf-8") as f:
+            f.write(f"\n# edited by the hook benchmark, round {i}\n")
+        wall, _, out = _one_run(root, subject, f"edit-now-{i}")
+        now.append(wall * 1000)
+        answered_now += bool(out)
+        _wait_background(root)
+        refresh.append(_background_index(root) * 1000)
+        wall, _, out = _one_run(root, subject, f"edit-after-{i}")
+        after.append(wall * 1000)
+        answered_after += bool(out)
+    return {
+        "edit_rounds": len(now),
+        "edit_now_p50_ms": round(statistics.median(now)),
+        "edit_now_p95_ms": round(_percentile(now, 0.95)), "edit_now_answered": answered_now,
+        "edit_after_p50_ms": round(statistics.median(after)),
+        "edit_after_p95_ms": round(_percentile(after, 0.95)),
+        "edit_after_answered": answered_after,
+        "edit_refresh_p50_ms": round(statistics.median(refresh)),
+    }
+
+
+def _edit_target(root: Path) -> Path:
+    """A tracked Python (else any) source file of ``root`` to append a line to."""
+    files = relevance.git(root, "ls-files").splitlines()
+    py = [f for f in files if f.endswith(".py") and "/tests/" not in f]
+    return root / (py or files)[len(py or files) // 2]
+
+
 def latency(repo: Path, prompts: int) -> dict[str, Any]:
     """Warm p50/p95 over ``prompts`` commit subjects, and the cold case, on a clone of
     ``repo``."""
@@ -172,6 +228,7 @@ def latency(repo: Path, prompts: int) -> dict[str, Any]:
             floor, bundle = _peer_runs(dest, subject)  # alternating: the same load for both
             floors.append(floor * 1000)
             bundles.append(bundle * 1000)
+        edits = _edit_then_prompt(dest, subjects[:EDIT_ROUNDS])
         cold_walls = []
         for _ in range(3):
             _wait_background(dest)
@@ -194,6 +251,7 @@ def latency(repo: Path, prompts: int) -> dict[str, Any]:
         "python_p50_ms": round(statistics.median(floors)),
         "bundle_p50_ms": round(statistics.median(bundles)),
         "bundle_p95_ms": round(_percentile(bundles, 0.95)),
+        **edits,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
     }
@@ -251,12 +309,15 @@ def value_repo(repo: Path, n: int, settings: Settings) -> dict[str, Any]:
                 for mode in s.modes:
                     task, truth = s.task_text(mode), s.truth(mode)
                     made = make_map(index, MapRequest(task=task, budget=MAP_BUDGET))
-                    listed = _listing_at(bm25.rank(task), made.tokens, counter.count)
+                    ranked = bm25.rank(task)
+                    listed = _listing_at(ranked, made.tokens, counter.count)
                     rows[mode].append({
                         "sha": s.sha[:10], "truth": len(truth), "map_tokens": made.tokens,
                         "map_files": len(made.paths), "bm25_k": len(listed),
                         "map": relevance.recall_in(made.paths, truth),
-                        "bm25": relevance.recall_in(listed, truth)})
+                        "bm25": relevance.recall_in(listed, truth),
+                        "map5": relevance.recall_in(made.paths[:TOP], truth),
+                        "bm25_5": relevance.recall_in(ranked[:TOP], truth)})
     finally:
         relevance.remove_worktree(repo, wt)
     return {"repo": repo.name, "rows": rows}
@@ -270,7 +331,7 @@ def _mean(rows: list[dict[str, Any]], key: str) -> float:
 def value_table(results: list[dict[str, Any]]) -> str:
     """Recall of the map and of BM25 at equal tokens, per repository and protocol."""
     lines = [f"{'repository':<12} {'protocol':<9} {'n':>3} {'map tok':>8} {'files':>6} "
-             f"{'bm25 k':>7} {'map R':>7} {'bm25 R':>7}"]
+             f"{'bm25 k':>7} {'map R':>7} {'bm25 R':>7} {'map R@5':>8} {'bm25 R@5':>9}"]
     pooled: dict[str, list[dict[str, Any]]] = {"task": [], "issue": []}
     for res in results:
         for mode, rows in res["rows"].items():
@@ -288,7 +349,8 @@ def _row(name: str, mode: str, rows: list[dict[str, Any]]) -> str:
     label = "history" if mode == "task" else "issue"
     return (f"{name:<12} {label:<9} {len(rows):>3} {_mean(rows, 'map_tokens'):>8.0f} "
             f"{_mean(rows, 'map_files'):>6.1f} {_mean(rows, 'bm25_k'):>7.1f} "
-            f"{_mean(rows, 'map'):>7.3f} {_mean(rows, 'bm25'):>7.3f}")
+            f"{_mean(rows, 'map'):>7.3f} {_mean(rows, 'bm25'):>7.3f} "
+            f"{_mean(rows, 'map5'):>8.3f} {_mean(rows, 'bm25_5'):>9.3f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,6 +377,12 @@ def main(argv: list[str] | None = None) -> int:
               f"bundle --budget {MAP_BUDGET}` p50 {lat['bundle_p50_ms']} ms, p95 "
               f"{lat['bundle_p95_ms']} ms (hook/bundle p50 "
               f"{lat['warm_p50_ms'] / lat['bundle_p50_ms']:.2f})")
+        print(f"  edit then prompt ({lat['edit_rounds']} rounds): at once p50 "
+              f"{lat['edit_now_p50_ms']} ms, p95 {lat['edit_now_p95_ms']} ms "
+              f"({lat['edit_now_answered']} answered); after the background refresh p50 "
+              f"{lat['edit_after_p50_ms']} ms, p95 {lat['edit_after_p95_ms']} ms "
+              f"({lat['edit_after_answered']} answered); the refresh (index + graph) p50 "
+              f"{lat['edit_refresh_p50_ms']} ms")
     if not args.no_value:
         settings = Settings()
         results = []
@@ -324,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"value: {repo.name} in {time.perf_counter() - t0:.0f} s")
         out["value"] = results
         print(f"context map ({MAP_BUDGET:,}-token default) vs BM25 paths at the same tokens; "
-              "R = recall (truth files named)")
+              f"R = recall (truth files named); R@{TOP} = truth files among the first {TOP} "
+              f"entries (map) or paths (BM25)")
         print(value_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1) + "\n")

@@ -4,6 +4,7 @@ left out, seeds never listed, bodies shown with secret values masked."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,17 @@ FILES.update({
         "def apply_voucher(cart, code):\n    \"\"\"Apply a voucher code to the cart.\"\"\"\n"
         "    return cart.total() - 5\n\n\ndef voucher_expired(code):\n    return False\n"),
     "shop/cart.py": "class Cart:\n    def total(self):\n        return 10\n",
+    # Agents' hook settings (install's own files) name the words of every task below.
+    ".claude/settings.local.json": '{"checkout": "cart total voucher gift", "hooks": {}}\n',
+    ".cursor/hooks.json": '{"version": 1, "hooks": {"checkout_cart_total_voucher": []}}\n',
+    ".github/hooks/ctxsteward.json": '{"checkout": "cart total voucher gift card"}\n',
+    "shop/payments/international_gateways/gift_card_redemption_and_refund_handlers.py": (
+        "def redeem_gift_card_balance_against_international_order_total(card, order):\n"
+        "    return order.total() - card.balance\n\n\n"
+        "def refund_gift_card_redemption_for_cancelled_international_order(card, order):\n"
+        "    return card.balance + order.total()\n\n\n"
+        "def validate_gift_card_redemption_code_for_international_checkout(code):\n"
+        "    return bool(code)\n"),
 })
 
 
@@ -65,14 +77,50 @@ def test_limit_and_characters_bound_it_too(ws: Workspace) -> None:
     assert len(short.text) <= 600 and short.entries
 
 
-def test_files_listed_before_are_left_out_and_counted(ws: Workspace) -> None:
+def test_files_listed_before_are_named_again_compactly_only_when_they_rank_high(
+        ws: Workspace) -> None:
     task = "checkout step for the cart total"
     with ws.snapshot() as snap:
         first = snap.map(MapRequest(task=task, limit=5))
         second = snap.map(MapRequest(task=task, limit=5, skip=first.paths))
+        third = snap.map(MapRequest(task=task, limit=5, skip=first.paths[2:]))
     assert not set(first.paths) & set(second.paths)
     assert second.repeated[:5] == first.paths
-    assert "(5 files listed earlier in this session are not repeated.)" in second.text
+    # The five files shown before are this task's top five: named again on one line, no ranges.
+    also = f"Also relevant (in earlier maps): {', '.join(first.paths)}\n"
+    assert also in second.text and second.also == first.paths
+    assert not any(f". {p} —" in second.text for p in first.paths)
+    # Files shown before that no longer rank in the top five are only counted.
+    assert third.also == first.paths[2:5]
+    assert third.paths[:2] == first.paths[:2]
+
+
+def test_the_default_map_lists_the_best_few_files_each_with_a_reason(ws: Workspace) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="checkout step for the cart total"))
+    assert 1 <= len(made.entries) <= 12 < 30  # 30 files match: the map is not a fill
+    assert all(e.reason for e in made.entries)
+    assert made.shown == [e.path for e in made.entries if e.ranges]
+
+
+@pytest.mark.parametrize("task", ["checkout cart total voucher", "gift card checkout total"])
+def test_agent_settings_files_are_never_listed(ws: Workspace, task: str) -> None:
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task=task, limit=60, budget=20_000))
+    assert made.entries
+    assert not [p for p in made.paths if p.startswith((".claude/", ".cursor/", ".github/"))]
+
+
+def test_the_smallest_budget_still_lists_one_file(ws: Workspace) -> None:
+    task = "redeem gift card balance against international order total"
+    with ws.snapshot() as snap:
+        full = snap.map(MapRequest(task=task))
+        tiny = snap.map(MapRequest(task=task, budget=100))
+    counter = Counter(ws.settings.encoding, ws.settings.model_profile())
+    header = counter.count(full.text.splitlines()[0] + "\n")
+    assert counter.count(full.text.splitlines()[1] + "\n") + header > 100  # too long whole
+    assert tiny.paths[:1] == full.paths[:1] and tiny.tokens <= 100
+    assert tiny.entries[0].reason in tiny.text
 
 
 def test_seeds_steer_the_map_but_are_not_listed(ws: Workspace) -> None:
@@ -112,9 +160,16 @@ def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
     long_status = "\n".join(f"- step {i}: done and verified with care" for i in range(400))
     (root / "HANDOFF.md").write_text(
         f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
-        f"Ship it.\n\n## Status\n\n{long_status}\n")
+        f"Ship it.\n\n## Status\n\n{long_status}\n\n## Decisions\n\nUse SQLite.\n\n"
+        "## Next steps\n\n1. Write the migration.\n")
     text, problems = ws.carried_note(budget=300)
     counter = Counter(ws.settings.encoding, ws.settings.model_profile())
     assert problems == [] and counter.count(text) <= 300
     assert "# Handoff: main" in text and "Ship it." in text
-    assert text.endswith("… (the rest is in HANDOFF.md)")
+    # The long section is cut to its share; the ones after it are all there.
+    assert "- step 0: done" in text and "- step 399" not in text
+    assert re.search(r"… \(\d+ more lines in HANDOFF\.md\)", text)
+    assert "Use SQLite." in text and "1. Write the migration." in text
+    # Too little room for every section: those left out are named.
+    tiny, _ = ws.carried_note(budget=60)
+    assert counter.count(tiny) <= 60 and "Left out for room:" in tiny and "Next steps" in tiny

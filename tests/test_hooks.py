@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -84,8 +85,9 @@ def last_run(root: Path) -> str:
 def make_project(root: Path, *, index: bool = True, note: bool = True) -> Path:
     """The test repository: a few modules, a history, its index and a handoff note."""
     make_repo(root, FILES, HISTORY)
-    if index:
+    if index:  # as the hooks' background index leaves it: the index and its ranking graph
         assert run_cli("index", cwd=root).returncode == 0
+        background_index(root)
     if note:
         made = run_cli("handoff", "--out", "HANDOFF.md", "--no-bundle", "--no-checks", cwd=root)
         assert made.returncode == 0, made.stderr
@@ -95,6 +97,27 @@ def make_project(root: Path, *, index: bool = True, note: bool = True) -> Path:
         end = text.index("\n## ", at)
         (root / "HANDOFF.md").write_text(text[:at] + "\n" + HUMAN_GOAL + text[end:], "utf-8")
     return root
+
+
+def background_index(root: Path) -> subprocess.CompletedProcess[str]:
+    """Run the hooks' background index of ``root`` to its end (as ``indexer.start`` launches
+    it)."""
+    return subprocess.run([sys.executable, "-m", "server.hooks.indexer", str(root)], cwd=root,
+                          env=git_env(), capture_output=True, text=True, timeout=300,
+                          check=False)
+
+
+def wait_for_background_index(root: Path) -> dict:
+    """The background index's record once the run launched last has ended."""
+    status = root / ".ctxsteward/hooks/index.json"
+    deadline = time.monotonic() + 170  # a bound on waiting, not an assertion on speed
+    record: dict = {}
+    while time.monotonic() < deadline:
+        record = json.loads(status.read_text()) if status.exists() else {}
+        if "ended" in record:
+            break
+        time.sleep(0.2)
+    return record
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +166,7 @@ def test_claude_code_session_start_carries_the_handoff_note(project: Path, event
 
 @pytest.mark.parametrize(("agent", "event"), [
     ("claude-code", "PreCompact"), ("claude-code", "SessionEnd"),
-    ("copilot", "sessionStart"), ("copilot", "userPromptSubmitted"),
+    ("copilot", "userPromptSubmitted"),
     ("copilot", "preCompact"), ("copilot", "sessionEnd"),
 ])
 def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str,
@@ -153,6 +176,16 @@ def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str
     runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
     assert runs[f"{agent} {event}"]["ok"] is True
     assert isinstance(runs[f"{agent} {event}"]["ms"], int)
+
+
+def test_copilot_session_start_carries_the_note_as_additional_context(project: Path) -> None:
+    done = run_hook(project, "copilot", "sessionStart",
+                    load_fixture("copilot", "sessionStart", project))
+    assert done.returncode == 0 and done.stderr == ""
+    out = _json(done.stdout)
+    assert set(out) == {"additionalContext"}
+    assert HUMAN_GOAL.strip() in out["additionalContext"]
+    assert len(out["additionalContext"]) < CLAUDE_LIMIT
 
 
 def test_cursor_contracts(project: Path) -> None:
@@ -198,15 +231,19 @@ def test_the_routing_rule_is_configurable(project: Path) -> None:
     skipped = run_hook(project, "claude-code", "UserPromptSubmit", data, "--min-words", "1",
                        "--skip", "^fact")
     assert skipped.stdout == ""
+    data.update(prompt="Factorial of huge numbers", session_id="rule-3")
+    cased = run_hook(project, "claude-code", "UserPromptSubmit", data, "--skip", "factorial")
+    assert cased.stdout == "" and "matches --skip" in last_run(project)  # case-insensitive
 
 
-def test_a_fake_session_of_ten_prompts_never_repeats_a_file(project: Path) -> None:
+def test_a_fake_session_of_ten_prompts_never_repeats_a_files_ranges(project: Path) -> None:
     prompts = ["fix factorial for negative numbers", "factorial overflow with huge numbers",
                "binomial coefficient of large n", "permutations of k items",
                "is_prime is slow for big numbers", "web server port handling",
                "routes index page", "shout strings in upper case", "README numbers helpers",
                "tests for factorial"]
     seen: list[str] = []
+    also: list[str] = []
     total = 0
     for p in prompts:
         data = load_fixture("claude-code", "UserPromptSubmit", project)
@@ -217,11 +254,19 @@ def test_a_fake_session_of_ten_prompts_never_repeats_a_file(project: Path) -> No
             continue
         context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
         total += len(context)
+        # A file shown with its line ranges is never shown again; one shown without (no
+        # definitions: README.md) was not really shown and may come back.
         listed = [line.split(" — ")[0].split(". ", 1)[1] for line in context.splitlines()
-                  if line[:1].isdigit()]
+                  if line[:1].isdigit() and " (L" in line]
         assert not set(listed) & set(seen), f"repeated in {p!r}: {set(listed) & set(seen)}"
+        for line in context.splitlines():
+            if line.startswith("Also relevant (in earlier maps): "):
+                assert set(line.split(": ", 1)[1].split(", ")) <= set(seen)
+                also += line.split(": ", 1)[1].split(", ")
         seen += listed
     assert len(seen) == len(set(seen)) >= 5
+    # The right file, shown in prompt 1, is still named when a later prompt ranks it first.
+    assert "calc/numbers.py" in also
     assert total <= 10 * 150 * 4  # each map within its 150 tokens (at most ~4 characters each)
     state = json.loads((project / ".ctxsteward/sessions/fake-session-10.json").read_text())
     assert sorted(state["shown"]) == sorted(seen)
@@ -386,12 +431,7 @@ def test_with_no_index_nothing_is_printed_one_background_index_starts_then_maps(
     assert second.returncode == 0
     assert second.stdout == "" or "ended" in json.loads(status.read_text())
     assert hook_log(root).count("background index started") == 1
-    deadline = time.monotonic() + 170  # a bound on waiting, not an assertion on speed
-    while time.monotonic() < deadline:
-        record = json.loads(status.read_text()) if status.exists() else {}
-        if "ended" in record:
-            break
-        time.sleep(0.2)
+    record = wait_for_background_index(root)
     assert record.get("ok") is True, hook_log(root)
     third = run_hook(root, "claude-code", "UserPromptSubmit", data)
     assert "calc/numbers.py" in _json(third.stdout)["hookSpecificOutput"]["additionalContext"]
@@ -402,3 +442,115 @@ def _lock_held(root: Path) -> bool:
     from server.hooks.indexer import running
 
     return running(root / ".ctxsteward/hooks")
+
+
+@pytest.mark.parametrize("args", [["--budget", "5"], ["--agent", "emacs"],
+                                  ["--agent=emacs", "--budget", "5"]])
+def test_a_refused_run_logs_in_its_own_workspace_only(tmp_path: Path, args: list[str]) -> None:
+    a = make_repo(tmp_path / "a", {"README.md": "# a\n"})
+    b = make_repo(tmp_path / "b", {"README.md": "# b\n"})
+    data = {"session_id": "s", "cwd": str(b), "hook_event_name": "SessionStart",
+            "source": "startup"}
+    env = {**git_env(), "CLAUDE_PROJECT_DIR": str(a)}
+    proc = subprocess.run([*cli_command(), "hook", "SessionStart", *args], cwd=str(b), env=env,
+                          input=json.dumps(data).encode(), capture_output=True, timeout=180,
+                          check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    assert hook_log(a).strip(), "the log goes to CLAUDE_PROJECT_DIR's workspace"
+    assert not (b / ".ctxsteward").exists()
+
+
+# -- the ranking graph is built in the background, never in a prompt --------------------------
+
+def _graph_stamp(root: Path) -> tuple[int, int]:
+    st = (root / ".ctxsteward/graph.bin").stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def test_a_prompt_never_builds_the_ranking_graph_the_background_index_does(
+        tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "calc", FILES, HISTORY)
+    assert run_cli("index", cwd=root).returncode == 0  # an index, no ranking graph yet
+    assert not (root / ".ctxsteward/graph.bin").exists()
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data["session_id"] = "graph"
+    first = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert (first.returncode, first.stdout) == (0, "")
+    assert "ranking graph not current" in last_run(root)
+    assert "background index started (ranking graph not current)" in hook_log(root)
+    assert wait_for_background_index(root).get("ok") is True, hook_log(root)
+    assert "ranking graph built" in hook_log(root)
+    stamp = _graph_stamp(root)
+    second = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in second.stdout
+    assert _graph_stamp(root) == stamp  # the prompt read the graph, never wrote it
+    # An edit: the background refresh brings the index and its graph up to date together.
+    with (root / "calc/numbers.py").open("a", encoding="utf-8") as f:
+        f.write("\n\ndef double_factorial(n):\n    return n\n")
+    assert background_index(root).returncode == 0
+    assert _graph_stamp(root) != stamp
+    stamp = _graph_stamp(root)
+    data.update(prompt="double factorial of odd numbers", session_id="graph-2")
+    third = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert "double_factorial" in third.stdout
+    assert _graph_stamp(root) == stamp
+
+
+def test_a_dead_or_useless_background_index_is_replaced_at_once(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "calc", note=False)
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data["session_id"] = "dead"
+    status = root / ".ctxsteward/hooks/index.json"
+    # A launch whose process died without a word (kill -9) a moment ago.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    status.write_text(json.dumps({"requested": time.time(), "why": "test", "pid": gone.pid}))
+    (root / ".ctxsteward/graph.bin").unlink()
+    done = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert done.stdout == "" and "building it in the background" in last_run(root)
+    assert wait_for_background_index(root).get("ok") is True, hook_log(root)
+    # A run ended well a moment ago, then the index was damaged: no minute's wait either.
+    (root / ".ctxsteward/index.sqlite").write_bytes(b"not a database" * 100)
+    done = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert done.stdout == "" and "no index yet: indexing in the background" in last_run(root)
+    assert wait_for_background_index(root).get("ok") is True, hook_log(root)
+
+
+def test_sigterm_ends_the_background_index_with_its_record(tmp_path: Path) -> None:
+    many = {f"pkg/mod_{i}.py": f"def f_{i}(x):\n    return x + {i}\n" for i in range(1500)}
+    root = make_repo(tmp_path / "big", {**FILES, **many})
+    proc = subprocess.Popen([sys.executable, "-m", "server.hooks.indexer", str(root)], cwd=root,
+                            env=git_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    status = root / ".ctxsteward/hooks/index.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+            status.exists() and "started" in json.loads(status.read_text())):
+        time.sleep(0.02)
+    proc.terminate()
+    assert proc.wait(timeout=120) in (0, 1)
+    record = json.loads(status.read_text())
+    assert "ended" in record, record
+    assert record["ok"] is False and "stopped by SIGTERM" in hook_log(root)
+    assert not _lock_held(root)
+
+
+def test_the_refresh_keeps_the_base_the_note_was_made_with(tmp_path: Path) -> None:
+    from gitutil import git
+
+    root = make_project(tmp_path / "calc", index=False, note=False)
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    commit(root, "Faster factorial", {"calc/numbers.py": FILES["calc/numbers.py"] + "# fast\n"})
+    commit(root, "Shout louder", {"calc/strings.py": FILES["calc/strings.py"] + "# loud\n"})
+    made = run_cli("handoff", "--base", "HEAD~1", "--out", "HANDOFF.md", "--no-bundle",
+                   "--no-checks", cwd=root)
+    assert made.returncode == 0, made.stderr
+    assert "**Base**: `HEAD~1`" in (root / "HANDOFF.md").read_text("utf-8")
+    commit(root, "Another step", {"web/server.py": FILES["web/server.py"] + "# step\n"})
+    (root / ".claude").mkdir()
+    (root / ".claude/settings.local.json.ctxsteward-backup").write_text("{}\n")  # ours
+    done = run_hook(root, "claude-code", "PreCompact",
+                    load_fixture("claude-code", "PreCompact", root))
+    assert done.returncode == 0 and "base HEAD~1" in last_run(root), last_run(root)
+    text = (root / "HANDOFF.md").read_text("utf-8")
+    assert "**Base**: `HEAD~1`" in text and "`main`" not in text
+    assert "ctxsteward-backup" not in text  # install's backup is our state, not the work

@@ -313,3 +313,35 @@ def test_without_our_script_the_interpreter_runs_the_module_isolated(tmp_path: P
     r = subprocess.run(fallback, cwd=project, env={**os.environ, "PYTHONPATH": str(project)},
                        capture_output=True, text=True, timeout=60, check=False)
     assert r.stdout.strip() == f"ctxsteward {__version__}", r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("scope", ["project", "local"])
+def test_a_repository_scope_outside_any_repository_is_refused(tmp_path: Path, scope: str) -> None:
+    env = _home(tmp_path)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for where in (plain, Path(env["HOME"])):  # a folder outside git, and the home folder
+        done = run_cli("hooks", "install", "--agent", "claude-code", "--scope", scope,
+                       cwd=where, env=env)
+        assert done.returncode != 0
+        assert "--root DIR" in done.stderr and "--scope user" in done.stderr, done.stderr
+        assert not (where / ".claude").exists()
+    home_repo = make_repo(Path(env["HOME"]), {"dotfile": "x\n"})  # a dotfiles repository
+    done = run_cli("hooks", "install", "--agent", "claude-code", cwd=home_repo, env=env)
+    assert done.returncode != 0 and "home folder" in done.stderr
+    assert not (home_repo / ".claude").exists()
+
+
+def test_the_backup_and_the_new_file_keep_a_private_files_mode(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    path = root / ".claude/settings.local.json"
+    path.parent.mkdir()
+    path.write_text('{"env": {"TOKEN_FILE": "x"}}\n', "utf-8")
+    path.chmod(0o600)
+    (root / ".claude/settings.local.json.ctxsteward-backup").write_text("old\n", "utf-8")
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "local"
+                ).returncode == 0
+    backup = root / ".claude/settings.local.json.ctxsteward-backup"
+    assert backup.read_text("utf-8") == '{"env": {"TOKEN_FILE": "x"}}\n'
+    assert oct(backup.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)

@@ -133,6 +133,9 @@ def test_our_entries_have_the_documented_shape(agent: str) -> None:
             command = h["command"]
         elif agent == "cursor":
             assert set(h) == {"command", "timeout"} and isinstance(h["timeout"], int)
+            # Seconds (the reference's "Execution timeout in seconds"), not milliseconds: a
+            # prompt hook waits seconds at most, a refresh of the note a minute.
+            assert 5 <= h["timeout"] <= 120, h
             command = h["command"]
         else:
             assert set(h) == {"type", "bash", "timeoutSec"} and h["type"] == "command"

@@ -183,6 +183,7 @@ class HandoffRequest:
 DEFAULT_MAP_BUDGET = 1_500
 MIN_MAP_BUDGET = 100
 MAX_MAP_BUDGET = 20_000
+DEFAULT_MAP_LIMIT = 12  # files in a map: the best few, not a fill of the budget
 DEFAULT_MAP_CHARS = 9_500  # under Claude Code's ~10,000 characters shown whole
 MIN_MAP_CHARS = 500
 
@@ -201,7 +202,7 @@ class MapRequest:
     max_chars: int = DEFAULT_MAP_CHARS
     skip: list[str] = field(default_factory=list)
     bodies: bool = False
-    limit: int = 40
+    limit: int = DEFAULT_MAP_LIMIT
 
     def check(self) -> None:
         """Refuse an empty task, a budget or size no map fits in, a limit below 1."""

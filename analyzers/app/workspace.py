@@ -170,6 +170,23 @@ class Snapshot:
 
         return make_bundle(self.index, request, token)
 
+    def graph_current(self) -> bool:
+        """Whether the ranking graph's cache is current for this index (a header read: a query
+        now would not have to build the graph first)."""
+        from analyzers.indexing.graph import graph_current
+
+        return graph_current(self.index)
+
+    def warm_graph(self, token: CancelToken = NEVER) -> bool:
+        """Build the ranking graph's cache for this index unless it is current; whether it had
+        to be built."""
+        from analyzers.indexing.graph import graph_current, load_graph
+
+        if graph_current(self.index):
+            return False
+        load_graph(self.index, token)
+        return True
+
     def map(self, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
         """A compact context map for ``request``: ranked files, the line ranges of their relevant
         definitions and a reason each, within its token budget."""

@@ -3,9 +3,13 @@
 Where a bundle carries file bodies, a map names the ranked files with the line ranges of their
 relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`)
 and one short reason each, within a small token budget and a character limit (an agent's hook
-shows only so much whole). The seeds (files the session already has) are ranked from, never
-listed; files listed earlier (``MapRequest.skip``) are left out and counted. With ``bodies`` the
-best file's relevant definitions follow in full, secret values masked as in a bundle.
+shows only so much whole). It lists the best few files (``MapRequest.limit``, 12 by default),
+each with a reason (a file the ranking cannot explain is not listed); agents' hook settings
+files and ``.ctxsteward/`` never. The seeds (files the session already has) are ranked from,
+never listed; files listed earlier (``MapRequest.skip``) are not listed again: those among this
+task's top :data:`ALSO_TOP` are named on one line ("Also relevant (in earlier maps): ..."), the
+others counted. With ``bodies`` the best file's relevant definitions follow in full, secret
+values masked as in a bundle.
 
 Paths come from the index (secret-bearing names are left out here too); every reason and
 definition name goes through :func:`analyzers.secrets.redact`.
@@ -14,6 +18,7 @@ definition name goes through :func:`analyzers.secrets.redact`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from analyzers.bundles.pack import Candidate, relevant_definitions
@@ -33,6 +38,8 @@ HEADER = ("Context Steward's map of the files likely relevant to this prompt, be
 DEFS_SHOWN = 3  # definitions named per file, at most
 NAME_CHARS = 60  # a definition's name shown, at most
 POOL = 60  # ranked files considered
+ALSO_TOP = 5  # a file listed earlier that ranks among this many is named again, compactly
+AGENT_STATE = (".claude/settings*.json*", ".cursor/hooks.json*", ".github/hooks/*.json*")
 
 
 @dataclass
@@ -62,11 +69,17 @@ class ContextMap:
     tokens: int = 0
     repeated: list[str] = field(default_factory=list)
     bodies_of: str | None = None
+    also: list[str] = field(default_factory=list)  # listed earlier, named again on one line
 
     @property
     def paths(self) -> list[str]:
         """The files listed, best first."""
         return [e.path for e in self.entries]
+
+    @property
+    def shown(self) -> list[str]:
+        """The files the map showed with their line ranges (what a session has been shown)."""
+        return [e.path for e in self.entries if e.ranges]
 
 
 def _entry(index: Index, rf: RankedFile) -> MapEntry:
@@ -120,40 +133,75 @@ class _Fitting:
             self.lines.pop()
 
 
-def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
-    """The context map for ``request`` (see the module doc): rank, choose, fit."""
-    request.check()
+def agent_state(path: str) -> bool:
+    """Whether ``path`` is an agent's hook settings file (``.claude/settings*.json``,
+    ``.cursor/hooks.json``, ``.github/hooks/*.json``, their backups) or our own state
+    (``.ctxsteward/``): never worth a map's line."""
+    p = PurePosixPath(path)
+    return p.parts[:1] == (".ctxsteward",) or ".ctxsteward" in p.parts[:-1] or any(
+        p.match(pattern) for pattern in AGENT_STATE)
+
+
+def _pool(index: Index, request: MapRequest, token: CancelToken) -> list[RankedFile]:
+    """The ranked files a map may name, best first: not a seed, not secret-bearing by name, not
+    an agent's settings or our state."""
     files = index.files()
     seeds = [s for s in dict.fromkeys(request.seeds) if s in files]
     ranked = rank(index, RankQuery(seeds=seeds, task=request.task), token, explain=POOL)
+    return [rf for rf in ranked[:POOL] if rf.path not in seeds and rf.path in files
+            and secret_by_name(rf.path) is None and not agent_state(rf.path)]
+
+
+def _tail(repeated: list[str], also: list[str]) -> list[str]:
+    """The lines after the entries: the files shown earlier that rank high again, named
+    compactly, and how many others are not repeated."""
+    lines = [f"Also relevant (in earlier maps): {', '.join(also)}"] if also else []
+    rest = len(repeated) - len(also)
+    if rest:
+        lines.append(f"({rest} {'more ' if also else ''}file{'s' if rest > 1 else ''} listed "
+                     "earlier in this session not repeated.)")
+    return lines
+
+
+def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
+    """The context map for ``request`` (see the module doc): rank, choose, fit."""
+    request.check()
+    pool = _pool(index, request, token)
     settings = index.settings
     fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
                    request.max_chars)
-    skip, out = set(request.skip), ContextMap()
-    note_room = fit.counter.count("(12 files listed earlier in this session are not repeated.)\n")
-    for rf in ranked[:POOL]:
+    skip = set(request.skip)
+    out = ContextMap(repeated=[rf.path for rf in pool if rf.path in skip])
+    out.also = [rf.path for rf in pool[:ALSO_TOP] if rf.path in skip]
+    tail = _tail(out.repeated, out.also)
+    reserve = sum(fit.counter.count(line + "\n") for line in tail)
+    for rf in pool:
         token.check()
-        if rf.path in seeds or rf.path not in files or secret_by_name(rf.path) is not None:
-            continue
         if rf.path in skip:
-            out.repeated.append(rf.path)
             continue
         if len(out.entries) >= request.limit:
             break
         entry = _entry(index, rf)
-        if not fit.add(entry.line(len(out.entries) + 1), reserve=note_room):
-            break
+        if not entry.reason:  # every file listed says why it is there
+            continue
+        n = len(out.entries) + 1
+        if not fit.add(entry.line(n), reserve=reserve):
+            entry.ranges = []  # a tight budget: the path and its reason only
+            if out.entries or not fit.add(entry.line(n), reserve=reserve):
+                break
         out.entries.append(entry)
-    if not out.entries:
-        return out
-    if out.repeated:
-        fit.add(f"({len(out.repeated)} files listed earlier in this session are not repeated.)")
-    if request.bodies:
+    if not out.entries and not out.also:
+        return ContextMap()
+    for line in tail:
+        fit.add(line)
+    if request.bodies and out.entries:
         out.bodies_of = _add_bodies(index, out.entries[0], fit)
     out.text = fit.text()
     out.tokens = fit.tokens
     kept = "\n".join(fit.lines)
     out.entries = [e for i, e in enumerate(out.entries, 1) if f"{i}. {e.path}" in kept]
+    if not kept.count("Also relevant"):
+        out.also = []
     return out
 
 

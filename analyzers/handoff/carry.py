@@ -15,48 +15,79 @@ from analyzers.handoff.markdown import SECTIONS, parse_note
 from analyzers.secrets import redact
 from analyzers.tokens import Counter
 
-MORE = "… (the rest is in {note})"
+MORE = "… ({n} more lines in {note})"
+LEFT_OUT = "(Left out for room: {names}; see {note}.)"
+KEEP_LINES = 3  # of a section cut for room: its heading, the blank line, its first line
 
 
 def note_context(root: Path, note: str | Path | None, counter: Counter, budget: int,
                  max_chars: int) -> tuple[str, list[str]]:
     """The note's summary block and non-empty human sections as one text within ``budget``
     tokens and ``max_chars`` characters ("" when there is no usable note), and why nothing
-    was carried (problems reading the note)."""
+    was carried (problems reading the note). Every section appears: a long one is cut to its
+    share with the number of lines left in the note; one left out for room is named."""
     path = note_file(root, note)
     text, problems = read_existing(path, root)
     if text is None or problems or not text.strip():
         return "", problems
     parsed = parse_note(text)
     shown = path.name
-    parts = [f"Handoff note from earlier sessions ({shown}, kept by Context Steward):"]
+    head = f"Handoff note from earlier sessions ({shown}, kept by Context Steward):"
+    parts: list[tuple[str, str]] = []
     summary = next((b for b in parsed.blocks if b.name == "summary"), None)
     if summary is not None:
-        parts.append(text[summary.content_start:summary.content_end].strip())
+        parts.append(("Summary", text[summary.content_start:summary.content_end].strip()))
     for key, heading, _, _ in SECTIONS:
         body = (getattr(parsed.human, key, "") or "").strip()
         if body:
-            parts.append(f"## {heading}\n\n{body}")
-    return _fit([redact(p) for p in parts if p], counter, budget, max_chars,
-                MORE.format(note=shown)), []
+            parts.append((heading, f"## {heading}\n\n{body}"))
+    kept = [(name, redact(p)) for name, p in parts if p]
+    return _fit(redact(head), kept, counter, budget, max_chars, shown), []
 
 
-def _fit(parts: list[str], counter: Counter, budget: int, max_chars: int, more: str) -> str:
-    """``parts`` joined, as many whole as fit; the first that does not fit is cut at a line
-    with ``more`` after it."""
-    out: list[str] = []
-    for part in parts:
-        candidate = "\n\n".join([*out, part])
-        if counter.count(candidate) <= budget and len(candidate) <= max_chars:
-            out.append(part)
-            continue
-        lines = part.splitlines()
-        while lines:
-            lines.pop()
-            cut = "\n".join([*lines, more])
-            candidate = "\n\n".join([*out, cut])
-            if counter.count(candidate) <= budget and len(candidate) <= max_chars:
-                out.append(cut)
-                break
-        break
-    return "\n\n".join(out) if len(out) > 1 else ""
+class _Part:
+    """One part of the carried note, cut to its first ``keep`` lines when room is short."""
+
+    def __init__(self, name: str, text: str, note: str, counter: Counter) -> None:
+        """Start whole."""
+        self.name, self.lines, self.note, self.counter = name, text.splitlines(), note, counter
+        self.keep = len(self.lines)
+        self.tokens = counter.count(self.text())
+
+    def text(self) -> str:
+        """The part as carried."""
+        rest = len(self.lines) - self.keep
+        more = [MORE.format(n=rest, note=self.note)] if rest else []
+        return "\n".join([*self.lines[:self.keep], *more])
+
+    def cut(self) -> bool:
+        """One line fewer (never below :data:`KEEP_LINES`); whether it could."""
+        if self.keep <= min(KEEP_LINES, len(self.lines) - 1):
+            return False
+        self.keep -= max(1, (self.keep - KEEP_LINES) // 4)  # big sections shrink fast
+        self.keep = max(self.keep, min(KEEP_LINES, len(self.lines)))
+        self.tokens = self.counter.count(self.text())
+        return True
+
+
+def _fit(head: str, named: list[tuple[str, str]], counter: Counter, budget: int,
+         max_chars: int, note: str) -> str:
+    """The head and every part within ``budget`` tokens and ``max_chars``: the longest part cut
+    first, each down to its first lines; then, if still too long, the last parts left out and
+    named. Empty when no part fits."""
+    parts = [_Part(name, text, note, counter) for name, text in named]
+    dropped: list[str] = []
+
+    def joined() -> str:
+        tail = [LEFT_OUT.format(names=", ".join(dropped), note=note)] if dropped else []
+        return "\n\n".join([head, *(p.text() for p in parts), *tail])
+
+    def fits() -> bool:
+        text = joined()
+        return len(text) <= max_chars and counter.count(text) <= budget
+
+    while parts and not fits():
+        longest = max(parts, key=lambda p: p.tokens)
+        if not longest.cut():
+            dropped.insert(0, parts.pop().name)
+    return joined() if parts else ""

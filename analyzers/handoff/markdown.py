@@ -180,6 +180,20 @@ def parse_human_sections(text: str) -> tuple[HumanSections, list[str]]:
 
 # -- rendering ----------------------------------------------------------------------------------
 
+_BASE_LINE = re.compile(r"^- \*\*Base\*\*: `([^`\n]+)`, merge-base `[0-9a-f]+` — .*\(as asked\)$",
+                        re.MULTILINE)
+
+
+def recorded_base(text: str) -> str | None:
+    """The base a note's summary says it was made with when it was asked for (``ctxsteward
+    handoff --base REF``); None when the note used the default or does not say."""
+    summary = next((b for b in parse_note(text).blocks if b.name == "summary"), None)
+    if summary is None:
+        return None
+    found = _BASE_LINE.search(text[summary.content_start:summary.content_end])
+    return found.group(1) if found else None
+
+
 def code(s: str) -> str:
     """``s`` as an inline code span, whatever backticks it holds (control characters escaped:
     a newline in a file name must not end the line)."""

@@ -104,6 +104,13 @@ def _generation(index: Index) -> str:
     return f"{gen}/limit={index.settings.large_commit_limit}"
 
 
+def graph_current(index: Index) -> bool:
+    """Whether the graph cache is current for the index's generation (its header alone read:
+    :func:`load_graph` would not have to build it)."""
+    return graphcache.is_current(state_dir(index.root) / "graph.bin", GRAPH_VERSION,
+                                 _generation(index))
+
+
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
     gen = _generation(index)

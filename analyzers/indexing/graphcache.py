@@ -241,6 +241,28 @@ def dump(path: Path, version: int, generation: str, graph: Any) -> None:
         raise
 
 
+def is_current(path: Path, version: int, generation: str) -> bool:
+    """Whether ``path`` holds a graph for ``version`` and ``generation`` (its header alone is
+    read: a cheap check before a query that would otherwise build the graph)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(MAGIC) + 8)
+            if len(head) < len(MAGIC) + 8 or head[:len(MAGIC)] != MAGIC:
+                return False
+            head_len = int.from_bytes(head[len(MAGIC):], "little")
+            if head_len > 1 << 24:
+                return False
+            fmt, cached_version, cached_gen, stream_len, offsets = marshal.loads(
+                f.read(head_len))
+            size = os.fstat(f.fileno()).st_size
+    except (OSError, *_LOAD_ERRORS):
+        return False
+    body = len(MAGIC) + 8 + head_len
+    ends = [_align(body + stream_len) + o + n for o, n in offsets] if offsets else []
+    return (fmt, cached_version, cached_gen) == (FORMAT, version, generation) and \
+        body + stream_len <= size and all(e <= size for e in ends)
+
+
 def load(path: Path, version: int, generation: str) -> Any | None:
     """The graph stored at ``path`` for ``version`` and ``generation``; None when the file is
     missing, of another version or generation, or damaged."""

@@ -9,8 +9,12 @@ Sources (read 2026-12):
   ``user_message``, so it cannot add context; ``preCompact`` and ``sessionEnd`` are observed);
 * GitHub Copilot CLI and cloud agent:
   https://docs.github.com/en/copilot/reference/copilot-cli-reference/cli-hooks-reference
-  (``.github/hooks/*.json``; the output of ``sessionStart``, ``userPromptSubmitted``,
-  ``preCompact`` and ``sessionEnd`` is not processed: none can add context).
+  (``.github/hooks/*.json``; the reference says the output of ``sessionStart``,
+  ``userPromptSubmitted``, ``preCompact`` and ``sessionEnd`` is not processed). In practice the
+  CLI reads ``{"additionalContext": ...}`` printed by ``sessionStart`` since 1.0.11
+  (github/copilot-cli#2142 reports it ignored in 1.0.8; obra/superpowers#910 relies on it from
+  1.0.11; github/copilot-cli#3589 shows it injected in 1.0.56, only the last hook's when several
+  print one): we print it there, harmless where it is ignored.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ DEFAULT_AGENT = "claude-code"
 
 # (agent, role) pairs whose output reaches the model.
 INJECTS: frozenset[tuple[str, str]] = frozenset({
-    ("claude-code", PROMPT), ("claude-code", SESSION_START), ("cursor", SESSION_START)})
+    ("claude-code", PROMPT), ("claude-code", SESSION_START), ("cursor", SESSION_START),
+    ("copilot", SESSION_START)})
 
 # The characters an agent shows whole; what we inject stays under it.
 MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9_500}
@@ -41,7 +46,8 @@ MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9
 def output(agent: str, event: str, context: str) -> str:
     """What the hook prints for ``event`` of ``agent`` with ``context`` to add (empty: none).
     Cursor reads a JSON answer on every event (``beforeSubmitPrompt`` must allow the prompt);
-    Claude Code and Copilot need nothing printed when there is nothing to add."""
+    Claude Code and Copilot need nothing printed when there is nothing to add; Copilot's
+    ``sessionStart`` gets ``{"additionalContext": ...}`` (see the module doc)."""
     import json
 
     role = EVENTS.get(agent, {}).get(event)
@@ -58,4 +64,6 @@ def output(agent: str, event: str, context: str) -> str:
         if role == SESSION_START and context:
             return json.dumps({"additional_context": context})
         return "{}"
+    if agent == "copilot" and role == SESSION_START and context:
+        return json.dumps({"additionalContext": context})
     return ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,8 +311,10 @@ def apply(plan: Plan) -> Path | None:
         raise InstallRefused(f"{plan.label} changed while we worked; run the command again")
     backup = None
     if plan.before is not None:
+        # The backup is as private as the file: a settings file at 600 is not copied at 644.
+        mode = stat.S_IMODE(plan.path.stat().st_mode)
         backup = plan.path.with_name(plan.path.name + BACKUP_SUFFIX)
-        write_atomic(backup, plan.before)
+        write_atomic(backup, plan.before, mode=mode)
     if plan.after is None:
         plan.path.unlink()
     else:

@@ -109,6 +109,8 @@ CURSOR = AgentSpec(
     name="cursor", title="Cursor",
     files={"project": lambda r: r / ".cursor" / "hooks.json",
            "user": lambda r: _home() / ".cursor" / "hooks.json"},
+    # Cursor's "timeout" is in seconds: https://cursor.com/docs/hooks, "Per-Script Configuration
+    # Options": "timeout | number | platform default | Execution timeout in seconds" (read 2026-12).
     events=(EventSpec("beforeSubmitPrompt", 10), EventSpec("sessionStart", 15),
             EventSpec("preCompact", 60), EventSpec("sessionEnd", 60)),
     jsonc=True, skeleton='{\n  "version": 1\n}\n', command_fields=("command",), nested=False,

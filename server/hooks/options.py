@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from analyzers.app.requests import DEFAULT_MAP_BUDGET, MAX_MAP_BUDGET, MIN_MAP_BUDGET
+from analyzers.app.requests import (
+    DEFAULT_MAP_BUDGET,
+    DEFAULT_MAP_LIMIT,
+    MAX_MAP_BUDGET,
+    MIN_MAP_BUDGET,
+)
 from server.hooks.events import AGENTS, DEFAULT_AGENT
 
 DEFAULT_HANDOFF_BUDGET = 1_500  # tokens of the note carried into a new session
@@ -31,7 +36,7 @@ class Options:
     bodies: bool = False
     min_words: int = DEFAULT_MIN_WORDS
     skip: str | None = None
-    limit: int = 40
+    limit: int = DEFAULT_MAP_LIMIT
     handoff_budget: int = DEFAULT_HANDOFF_BUDGET
     note: str | None = None
     timeout: float = DEFAULT_TIMEOUT
@@ -61,9 +66,9 @@ def parser() -> argparse.ArgumentParser:
                    help="route a prompt only with at least N searchable words besides "
                         f"'yes', 'ok', 'continue'... (default {DEFAULT_MIN_WORDS}; 0 routes all)")
     p.add_argument("--skip", metavar="REGEX",
-                   help="never route a prompt this regular expression finds")
-    p.add_argument("--limit", type=int, default=40, metavar="N",
-                   help="files in the map, at most (default 40)")
+                   help="never route a prompt this regular expression finds (case-insensitive)")
+    p.add_argument("--limit", type=int, default=DEFAULT_MAP_LIMIT, metavar="N",
+                   help=f"files in the map, at most (default {DEFAULT_MAP_LIMIT})")
     p.add_argument("--handoff-budget", type=int, default=DEFAULT_HANDOFF_BUDGET,
                    metavar="TOKENS", help="tokens of the handoff note carried into a session "
                                           f"(default {DEFAULT_HANDOFF_BUDGET:,})")

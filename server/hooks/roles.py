@@ -70,7 +70,7 @@ def skip_reason(prompt: str, options: Options) -> str:
         return "empty prompt"
     if text.startswith("/"):
         return "a slash command"
-    if options.skip and re.search(options.skip, text):
+    if options.skip and re.search(options.skip, text, re.IGNORECASE):
         return "matches --skip"
     from analyzers import lexical
 
@@ -92,7 +92,7 @@ def on_prompt(run: Run) -> str:
     # No index file at all: said without loading the index code (a cold hook answers at once).
     if not (run.root / ".ctxsteward" / "index.sqlite").is_file() or not ws.index_usable():
         run.note("no index yet: " + ("indexing in the background" if indexer.start(
-            run.root, "no index") else "an index is on its way"))
+            run.root, "no index", needed=True) else "an index is on its way"))
         return ""
     if not run.injects:
         run.note("this event cannot add context: nothing routed")
@@ -117,11 +117,18 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
                          max_chars=MAX_CHARS[run.agent], skip=shown,
                          bodies=run.options.bodies, limit=run.options.limit)
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
+        # Building the ranking graph takes seconds on a large repository: never in a prompt.
+        # The background index builds it right after the index; until then, no map.
+        if not snapshot.graph_current():
+            started = indexer.start(run.root, "ranking graph not current", needed=True)
+            run.note("ranking graph not current for this index: no map, " + (
+                "building it in the background" if started else "it is being built"))
+            return ""
         result = snapshot.map(request)
     run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
-             f"{len(result.repeated)} not repeated")
-    if result.entries:
-        save_session(run.root, sid, [*shown, *result.paths])
+             f"{len(result.repeated)} not repeated, {len(result.also)} named again")
+    if result.shown:  # only files shown with their line ranges count as shown
+        save_session(run.root, sid, [*shown, *result.shown])
     return result.text
 
 
@@ -134,7 +141,7 @@ def on_session_start(run: Run) -> str:
         save_session(run.root, run.hook.session_id, [])
     ws = Workspace(run.root)
     if not ws.index_usable():
-        indexer.start(run.root, "session start without an index")
+        indexer.start(run.root, "session start without an index", needed=True)
     if not run.injects:
         run.note("this event cannot add context: index warmed only")
         return ""
@@ -155,26 +162,42 @@ def _note(run: Run) -> Path | None:
                                      secrets=Secrets.NONE)
 
 
+# The settings files ``hooks install`` may back up in a workspace (their backups are our state).
+OUR_BACKUPS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
+               ".github/hooks/ctxsteward.json")
+
+
 def on_refresh(run: Run) -> str:
     """Refresh the handoff note's generated blocks (``ctxsteward handoff --out NOTE``), only
     when the note exists and can be updated; within ``--timeout``, else left as it was."""
     import time
 
+    from analyzers.app.errors import RequestError
     from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, HandoffRequest
     from analyzers.app.workspace import Workspace
     from analyzers.cancel import CancelToken
     from analyzers.handoff import DEFAULT_NOTE, update_note_file
     from analyzers.handoff.generate import read_existing
+    from analyzers.handoff.markdown import recorded_base
+    from server.hooks.install import BACKUP_SUFFIX
 
     note = _note(run) or run.root / DEFAULT_NOTE
     existing, problems = read_existing(note, run.root)
     if existing is None or problems:
         run.note("no note to refresh" if not problems else f"note left alone: {problems[0]}")
         return ""
+    # The base the note was made with (``--base REF`` recorded in it), else the default.
+    request = HandoffRequest(base=recorded_base(existing), budget=DEFAULT_HANDOFF_BUDGET)
+    try:
+        request.check()
+    except RequestError:
+        request.base = None
+    run.note(f"base {request.base}" if request.base else "default base")
     # Past the deadline, Cancelled is raised before anything is written (run.py says so).
     token = CancelToken(deadline=time.monotonic() + run.options.timeout)
-    made = Workspace(run.root).handoff(HandoffRequest(budget=DEFAULT_HANDOFF_BUDGET), token,
-                                       note_path=note, exclude_paths=[note])
+    ours = [run.root / f"{rel}{BACKUP_SUFFIX}" for rel in OUR_BACKUPS]  # install's backups
+    made = Workspace(run.root).handoff(request, token, note_path=note,
+                                       exclude_paths=[note, *ours])
     token.check()
     result = update_note_file(run.root, note, made)
     run.note(result.message)

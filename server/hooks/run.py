@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from server.hooks.events import EVENTS, PROMPT, output
+from server.hooks.events import DEFAULT_AGENT, EVENTS, PROMPT, output
 from server.hooks.options import OptionError, Options, parse, parser
 from server.hooks.payload import read_input, start_folder
 from server.hooks.roles import ROLES, Run
@@ -48,8 +48,7 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     except OptionError as e:
         options, problem = None, f"options refused: {e}"
     hook, unread = read_input(sys.stdin.buffer if stdin is None else stdin)
-    agent = options.agent if options else "?"
-    root = workspace(start_folder(agent, hook))
+    root = workspace(start_folder(_agent(options, argv), hook))
     if root is None:  # no repository: nothing to do, and nowhere of ours to log it
         return 0
     if options is None:
@@ -77,6 +76,16 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     if ok and role == PROMPT and context:
         _refresh_later(root)
     return 0
+
+
+def _agent(options: Options | None, argv: list[str]) -> str:
+    """The agent whose rules find the workspace: the one named (even among options refused),
+    else the default, whose rules put ``CLAUDE_PROJECT_DIR`` first (the log of a run that went
+    wrong goes to the workspace the run was for, never into another repository)."""
+    named = options.agent if options else next(
+        (v for k, v in zip(argv, argv[1:], strict=False) if k == "--agent"),
+        next((a.split("=", 1)[1] for a in argv if a.startswith("--agent=")), ""))
+    return named if named in EVENTS else DEFAULT_AGENT
 
 
 def _run_role(run: Run) -> tuple[bool, str]:

@@ -10,7 +10,9 @@ See ``server/hooks/install.py``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -60,6 +62,8 @@ def run_change(args: argparse.Namespace) -> int:
 
     root = root_from(args.root)
     scope = args.scope or DEFAULT_SCOPE[args.agent]
+    if scope != "user" and args.verb == "install":
+        _refuse_outside_a_repository(root, scope, given=args.root is not None)
     try:
         plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
             args.agent, scope, root)
@@ -81,6 +85,26 @@ def run_change(args: argparse.Namespace) -> int:
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
     return 0
+
+
+def _refuse_outside_a_repository(root: Path, scope: str, *, given: bool) -> None:
+    """A project or local install writes into a repository: refused in a folder outside any
+    (unless ``--root`` names it), and where the project's file would be the user's own."""
+    from analyzers import gitrepo
+
+    try:
+        in_repo = gitrepo.toplevel(root) is not None
+    except (OSError, RuntimeError, ValueError):
+        in_repo = False
+    home = Path(os.path.expanduser("~")).resolve()
+    if root.resolve() == home:
+        raise UserError(f"{root} is your home folder: a {scope} install here would write your "
+                        "user settings file. cd into a repository, name one with --root DIR, "
+                        "or use --scope user")
+    if not in_repo and not given:
+        raise UserError(f"{root} is not in a git repository: the {scope} scope writes into a "
+                        "repository's settings. cd into a repository, name the folder with "
+                        "--root DIR, or use --scope user")
 
 
 def run_status(args: argparse.Namespace) -> int:
