@@ -173,3 +173,33 @@ def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
     # Too little room for every section: those left out are named.
     tiny, _ = ws.carried_note(budget=60)
     assert counter.count(tiny) <= 60 and "Left out for room:" in tiny and "Next steps" in tiny
+
+
+def test_each_file_says_its_recent_decision_with_secrets_masked(tmp_path: Path) -> None:
+    """Issue 19: a file changed by a commit of the recent window carries that commit's subject
+    on its line (the newest one), a secret in the subject masked; a file no recent commit changed
+    has none; ``decisions=False`` turns the lines off."""
+    token = "ghp_" + "z" * 36
+    root = make_repo(tmp_path / "shop", {
+        "shop/voucher.py": "def apply_voucher(cart, code):\n    return cart.total() - 5\n",
+        "shop/cart.py": "class Cart:\n    def total(self):\n        return 10\n",
+    }, commits=[
+        ("Vouchers: round the discount down, not up", {
+            "shop/voucher.py": "def apply_voucher(cart, code):\n    return cart.total() - 4\n"}),
+        (f"Vouchers: keep codes case-sensitive (token {token})", {
+            "shop/voucher.py": "def apply_voucher(cart, code):\n    return cart.total() - 3\n"}),
+    ])
+    ws = Workspace(root)
+    ws.refresh()
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="apply voucher code to the cart total"))
+        plain = snap.map(MapRequest(task="apply voucher code to the cart total",
+                                    decisions=False))
+    line = next(ln for ln in made.text.splitlines() if ln.startswith(("1.", "2.")) and
+                "shop/voucher.py" in ln)
+    assert "recent decision: " in line and "keep codes case-sensitive" in line, line
+    assert "round the discount" not in line  # the newest only
+    assert token not in made.text
+    cart = next(ln for ln in made.text.splitlines() if "shop/cart.py —" in ln)
+    assert "recent decision" in cart  # the initial commit is recent too (same window)
+    assert "recent decision" not in plain.text

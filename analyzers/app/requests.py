@@ -194,7 +194,7 @@ class MapRequest:
     definitions and one reason each, within ``budget`` tokens and ``max_chars`` characters.
     ``seeds``: root-relative files the session touched (ranked from, never listed); ``skip``:
     files listed before (left out); ``bodies``: the top file's relevant definitions in full too;
-    ``limit``: at most this many files."""
+    ``limit``: at most this many files; ``decisions``: each file's newest recent commit."""
 
     task: str
     seeds: list[str] = field(default_factory=list)
@@ -203,6 +203,7 @@ class MapRequest:
     skip: list[str] = field(default_factory=list)
     bodies: bool = False
     limit: int = DEFAULT_MAP_LIMIT
+    decisions: bool = True  # each file's newest recent commit, one line (issue 19)
 
     def check(self) -> None:
         """Refuse an empty task, a budget or size no map fits in, a limit below 1."""

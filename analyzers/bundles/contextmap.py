@@ -8,8 +8,9 @@ each with a reason (a file the ranking cannot explain is not listed); agents' ho
 files and ``.ctxsteward/`` never. The seeds (files the session already has) are ranked from,
 never listed; files listed earlier (``MapRequest.skip``) are not listed again: those among this
 task's top :data:`ALSO_TOP` are named on one line ("Also relevant (in earlier maps): ..."), the
-others counted. With ``bodies`` the best file's relevant definitions follow in full, secret
-values masked as in a bundle.
+others counted. A file changed by a commit of the recent window (issue 19) says so on its line,
+"recent decision: <date> `<sha>`: <subject>" (``MapRequest.decisions``). With ``bodies`` the
+best file's relevant definitions follow in full, secret values masked as in a bundle.
 
 Paths come from the index (secret-bearing names are left out here too); every reason and
 definition name goes through :func:`analyzers.secrets.redact`.
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from analyzers.bundles.decisions import latest_per_file
 from analyzers.bundles.pack import Candidate, relevant_definitions
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
@@ -50,12 +52,15 @@ class MapEntry:
     ranges: list[tuple[int, int, str]]  # start, end (1-based, inclusive), definition name
     reason: str
     score: float
+    recent: str = ""  # the newest recent commit that changed it, one line (issue 19)
 
     def line(self, n: int) -> str:
         """The entry as the map's ``n``-th line."""
         defs = ", ".join(f"{name} (L{a}-{b})" if a != b else f"{name} (L{a})"
                          for a, b, name in self.ranges)
         parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
+        if self.recent:
+            parts.append(f"recent decision: {self.recent}")
         return " — ".join(parts)
 
 
@@ -175,6 +180,8 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
     out.also = [rf.path for rf in pool[:ALSO_TOP] if rf.path in skip]
     tail = _tail(out.repeated, out.also)
     reserve = sum(fit.counter.count(line + "\n") for line in tail)
+    recent = latest_per_file(index, [rf.path for rf in pool if rf.path not in skip]
+                             [:2 * request.limit]) if request.decisions else {}
     for rf in pool:
         token.check()
         if rf.path in skip:
@@ -184,9 +191,10 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
         entry = _entry(index, rf)
         if not entry.reason:  # every file listed says why it is there
             continue
+        entry.recent = recent.get(rf.path, "")
         n = len(out.entries) + 1
         if not fit.add(entry.line(n), reserve=reserve):
-            entry.ranges = []  # a tight budget: the path and its reason only
+            entry.ranges, entry.recent = [], ""  # a tight budget: the path and its reason only
             if out.entries or not fit.add(entry.line(n), reserve=reserve):
                 break
         out.entries.append(entry)

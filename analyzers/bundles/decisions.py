@@ -137,6 +137,31 @@ def recent_decisions(index: Index, files: Sequence[str], settings: Settings | No
     return out
 
 
+RECENT_CHARS = 90  # a map's "recent decision" line at most
+
+
+def latest_per_file(index: Index, files: Sequence[str], settings: Settings | None = None
+                    ) -> dict[str, str]:
+    """For each of ``files`` changed by a commit of the recent window (``decisions_days`` before
+    the newest commit), that newest commit as one short line ("2026-11-30 `5c0679018a`: subject",
+    secrets masked), from the index alone: the agent hooks' context map gives it per file."""
+    settings = settings if settings is not None else index.settings
+    files = list(dict.fromkeys(files))
+    anchor = index.newest_commit_time()
+    if not files or anchor is None or settings.decisions_commits < 1:
+        return {}
+    rows = index.commits_touching(files, anchor - settings.decisions_days * DAY,
+                                  4 * len(files))
+    out: dict[str, str] = {}
+    for sha, time, subject, touched in rows:  # newest first
+        line = " ".join(redact(subject).split())
+        if len(line) > RECENT_CHARS:
+            line = line[:RECENT_CHARS - 1].rstrip() + "…"
+        for path in touched:
+            out.setdefault(path, f"{_day(time)} `{sha[:10]}`: {line}")
+    return out
+
+
 def _note_decisions(index: Index, files: list[str]) -> list[Decision]:
     """The handoff note's "Decisions" and "Open questions", when the note names one of
     ``files`` (by its path)."""

@@ -1,7 +1,8 @@
 """The hook's command line, parsed without ever exiting: a bad option is logged, not shown.
 
-``ctxsteward hook EVENT [--agent AGENT] [--budget TOKENS] [--bodies] [--min-words N]
-[--skip REGEX] [--limit N] [--handoff-budget TOKENS] [--note FILE] [--timeout SECONDS]``.
+``ctxsteward hook EVENT [--agent AGENT] [--budget TOKENS] [--bodies] [--no-decisions]
+[--min-words N] [--skip REGEX] [--limit N] [--handoff-budget TOKENS] [--note FILE]
+[--timeout SECONDS]``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Options:
     agent: str = DEFAULT_AGENT
     budget: int = DEFAULT_MAP_BUDGET
     bodies: bool = False
+    decisions: bool = True
     min_words: int = DEFAULT_MIN_WORDS
     skip: str | None = None
     limit: int = DEFAULT_MAP_LIMIT
@@ -62,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
                         f"{MIN_MAP_BUDGET}-{MAX_MAP_BUDGET:,})")
     p.add_argument("--bodies", action="store_true",
                    help="add the best file's relevant definitions in full to the map")
+    p.add_argument("--no-decisions", dest="decisions", action="store_false",
+                   help="leave out each file's recent decision (its newest recent commit)")
     p.add_argument("--min-words", type=int, default=DEFAULT_MIN_WORDS, metavar="N",
                    help="route a prompt only with at least N searchable words besides "
                         f"'yes', 'ok', 'continue'... (default {DEFAULT_MIN_WORDS}; 0 routes all)")

@@ -115,7 +115,8 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
     seeds = recent_files(run.hook.transcript_path, run.root)
     request = MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
                          max_chars=MAX_CHARS[run.agent], skip=shown,
-                         bodies=run.options.bodies, limit=run.options.limit)
+                         bodies=run.options.bodies, limit=run.options.limit,
+                         decisions=run.options.decisions)
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
         # Building the ranking graph takes seconds on a large repository: never in a prompt.
         # The background index builds it right after the index; until then, no map.
