@@ -234,3 +234,31 @@ def test_the_notes_sections_are_read_as_the_handoff_parser_reads_them(repo: Path
     ours = note_sections(note)
     assert ours == {"decisions": human.decisions, "open_questions": human.open_questions}
     assert "Rejected: prefixing" in ours["decisions"]
+
+
+def test_an_adr_reason_says_its_number_once() -> None:
+    """"ADR 0007: ADR 0007: Token cache" and "ADR 0008: 8. Content keys" were the reasons of
+    titles that say their own number; another number in a title stays."""
+    from analyzers.bundles.docsections import doc_reason
+    from analyzers.syntax import Definition
+
+    def reason(path: str, title: str) -> str:
+        heading = Definition(title, "section", 1, 3, 1, 0, title)
+        return doc_reason(path, [f"# {title}\n", "text\n", "more\n"], [heading], [])
+
+    assert reason("docs/adr/0007-token-cache.md", "ADR 0007: Token cache format") == \
+        "ADR 0007: Token cache format"
+    assert reason("docs/adr/0008-content-keys.md", "8. Content keys") == "ADR 0008: Content keys"
+    assert reason("docs/adr/0009-plan.md", "2024 plan") == "ADR 0009: 2024 plan"
+
+
+def test_a_design_doc_in_an_api_folder_is_not_generated_reference() -> None:
+    """"The API design doc" lives in docs/api/ as often as generated reference does: a folder
+    named api/ alone does not demote it; autodoc and typedoc output folders do."""
+    from analyzers.bundles.docsections import is_design_doc, is_release_history
+
+    for path in ("docs/api/design.md", "src/api/README.md", "docs/api/auth.rst"):
+        assert is_design_doc(path) and not is_release_history(path), path
+    for path in ("docs/_autosummary/pkg.mod.rst", "docs/api-reference/index.md",
+                 "docs/typedoc/classes.md", "CHANGELOG.md", "docs/changes.rst"):
+        assert is_release_history(path), path

@@ -25,13 +25,15 @@ _FENCE = re.compile(r"^[ \t]*(```|~~~)")
 _ADR = re.compile(r"(^|/)(adrs?|decisions|architecture[-_]decisions?)/|(^|/|[-_])adr[-_\d]",
                   re.I)
 _ADR_NUMBER = re.compile(r"(\d{1,5})")
+# A title's own number, said again in the reason's "ADR 0007:": "ADR 0007:", "ADR-7 -", "8."
+_TITLE_NUMBER = re.compile(r"^(adr[-_ ]?)?\d{1,5}\s*[:.\-\u2013\u2014]?\s*", re.I)
 # Release histories: CHANGELOG, CHANGES, HISTORY, NEWS, release notes (any prose extension).
 _CHANGELOG = re.compile(
     r"(^|/)(change[-_ ]?log|changes|history|news|release[-_ ]?notes?|releases)"
     r"(\.(md|markdown|rst|txt|adoc))?$|(^|/)(changelog|changes|release[-_]?notes)/", re.I)
-# Generated API reference: Sphinx autodoc/autosummary output, typedoc and the like.
-_API_DOCS = re.compile(r"(^|/)(_autosummary|autoapi|api[-_]?reference|apidocs?|typedoc)/"
-                       r"|(^|/)api/.*\.(rst|md)$", re.I)
+# Generated API reference: Sphinx autodoc/autosummary output, typedoc and the like (a folder
+# named ``api/`` alone is not enough: "the API design doc" lives in one as often).
+_API_DOCS = re.compile(r"(^|/)(_autosummary|autoapi|api[-_]?reference|apidocs?|typedoc)/", re.I)
 
 
 def is_design_doc(path: str) -> bool:
@@ -129,6 +131,9 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
     if is_adr(path):
         number = _ADR_NUMBER.search(path.rpartition("/")[2])
         what = f"ADR {number.group(1)}" if number else "ADR"
+        said = _TITLE_NUMBER.match(title) if number else None  # "ADR 0007: X", "7. X"
+        if said and number and int(re.sub(r"\D", "", said.group(0))) == int(number.group(1)):
+            title = title[said.end():].strip()
         what += f": {title}" if title and title != what else ""
     elif linked:
         what = f"design doc \u201c{title}\u201d" if title else "design doc"
