@@ -15,6 +15,7 @@ from mcp_client import data, session
 from analyzers.app.errors import PathRefused
 from analyzers.app.workspace import Workspace
 from analyzers.bundles.decisions import mentions, recent_decisions
+from analyzers.bundles.rank import RankQuery, rank
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 
@@ -262,3 +263,21 @@ def test_a_design_doc_in_an_api_folder_is_not_generated_reference() -> None:
     for path in ("docs/_autosummary/pkg.mod.rst", "docs/api-reference/index.md",
                  "docs/typedoc/classes.md", "CHANGELOG.md", "docs/changes.rst"):
         assert is_release_history(path), path
+
+
+def test_a_demoted_changelog_says_so_for_a_task_alone(tmp_path: Path) -> None:
+    """The changelog's demotion (a task alone) shows in its reasons, as a lock file's does; with
+    a seed it keeps its place and says nothing of the kind."""
+    root = make_repo(tmp_path / "r", {
+        "src/cache/tokens.py": "def load_cache(path):\n    return path\n",
+        "CHANGELOG.md": "# Changelog\n\n- token cache format changed\n",
+    }, commits=[("token cache: keep the format", {
+        "src/cache/tokens.py": "def load_cache(path):\n    return str(path)\n",
+        "CHANGELOG.md": "# Changelog\n\n- token cache format changed again\n"})])
+    build(root)
+    with Index(root) as index:
+        alone = {r.path: r for r in rank(index, RankQuery(task="token cache format"))}
+        seeded = {r.path: r for r in rank(index, RankQuery(seeds=["src/cache/tokens.py"],
+                                                           task="token cache format"))}
+    assert any("(demoted)" in r for r in alone["CHANGELOG.md"].reasons), alone["CHANGELOG.md"]
+    assert not any("(demoted)" in r for r in seeded["CHANGELOG.md"].reasons)

@@ -537,6 +537,10 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
     if ev.similar:
         _explain_history(q.index, g, shown, ev.similar)
     filekinds.add_reasons(g, shown)
+    if q.weights.get("is_release"):  # said as the noise demotions are
+        for rf in shown:
+            if is_release_history(rf.path):
+                rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in rf.reasons]
 
