@@ -1200,9 +1200,10 @@ def macro(repos: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
             acc["repos"] = len(rows)
             acc["n"] = sum(r["n"] for r in rows)
             acc["errors"] = sum(r["errors"] for r in rows)
-            for m in METRICS:
+            for m in METRICS + DOC_METRICS:  # the doc/code split only where --docs measured it
                 vals = [r[m] for r in rows if r.get(m) is not None]
-                acc[m] = round(statistics.fmean(vals), 4) if vals else None
+                if vals or m in METRICS:
+                    acc[m] = round(statistics.fmean(vals), 4) if vals else None
             for key in ("median_ms", "median_bundle_ms"):
                 times = [r[key] for r in rows if r.get(key) is not None]
                 acc[key] = round(statistics.median(times), 1) if times else None
@@ -1403,6 +1404,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== macro-average over {len(summaries)} repositories"
           f" ({time.perf_counter() - started:.0f} s) ==")
     print(table(agg))
+    if DOCS_ONLY:  # design documents and code scored apart (issue 19)
+        print("\n" + " " * 15 + "".join(f"{m:>12}" for m in DOC_METRICS))
+        for ranker, modes in agg.items():
+            for mode, acc in modes.items():
+                cells = "".join(f"{acc[m]:>12.3f}" if acc.get(m) is not None else f"{'-':>12}"
+                                for m in DOC_METRICS)
+                print(f"{ranker:<7}{mode:<8}{cells}")
     print("(cochange in task and issue modes is seeded with the BM25 top hit; bm25 times include "
           "building its index; baselines pack whole files first-fit, seed "
           + ("packed first)" if args.seed_budget == "charge" else "not charged)"))
