@@ -415,13 +415,16 @@ def test_a_document_naming_the_best_code_files_is_ranked_for_them(tmp_path: Path
         "docs/totals.md": "# Totals\n\n" + prose + "The rate goes through `compute_discount`, "
                           "then [round_cents](../shop/pricing.py) rounds the result.\n",
         "docs/other.md": "# Other\n\n" + prose + "The rate goes through the discount, then "
-                         "the result is rounded.\n"})])
+                         "the result is rounded.\n",
+        "CHANGES.md": "# Changes\n\n## 1.2\n\n- `compute_discount` rounds with `round_cents`.\n"})])
     build(root)
     # With a seed: the document naming what the seed calls is a candidate, the other is not.
     seeded = ranked(root, seeds=["shop/checkout.py"])
     assert seeded["docs/totals.md"][1]["names_top"] > 0
     assert "names `shop/pricing.py` (their paths or definitions)" in seeded["docs/totals.md"][2]
     assert "docs/other.md" not in seeded or "names_top" not in seeded["docs/other.md"][1]
+    # A changelog names every file it changed: not a design document, no signal.
+    assert "CHANGES.md" not in seeded or "names_top" not in seeded["CHANGES.md"][1]
     # A task alone: both documents hold its words; the one naming the best files comes first.
     task = ranked(root, task="checkout discount rate")
     assert task["docs/totals.md"][1]["names_top"] > 0

@@ -517,13 +517,16 @@ def _names_top_signal(q: _Query, ev: _Evidence, order: list[int]) -> bool:
 
 
 def _docs_naming(g: RepoGraph, fi: int) -> set[int]:
-    """The documentation files whose words hold a whole identifier of file ``fi``: its stem
-    (``bundle_view``) or a name it defines (``recent_decisions``, ``parseHeader``); names of
-    one word are too common in prose to count."""
+    """The design documents (not changelogs) whose words hold a whole identifier of file
+    ``fi``: its stem (``bundle_view``) or a name it defines (``recent_decisions``,
+    ``parseHeader``); names of one word are too common in prose to count."""
     path = g.files[fi]
     stem = path.rpartition("/")[2].partition(".")[0]
     names = [stem] + [g.names[c] for c in g.defs.row(fi)[0].tolist()]
-    vocab, lex, docs = g.lexical.vocab, g.lexical, g.doc_mask
+    vocab, lex = g.lexical.vocab, g.lexical
+    # Design documents only: a changelog names every file it ever changed.
+    docs = np.asarray(g.doc_mask, dtype=np.float64) * \
+        (1.0 - _path_mask(g, "release", is_release_history))
     out: set[int] = set()
     for name in names:
         if len(lexical.split_identifier(name)) < 2:
