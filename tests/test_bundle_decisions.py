@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gitutil import commit, make_repo, run_cli
+from lsp_client import start, stop, wait_for, wait_indexed
+from lsprotocol import types
 from mcp_client import data, session
 
 from analyzers.app.errors import PathRefused
@@ -18,6 +21,7 @@ from analyzers.bundles.decisions import mentions, recent_decisions
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
+from server.lsp.args import plain
 
 DAY = 86_400
 OLD = 1_400_000_000  # 2014: far from the wall clock, so the window follows the newest commit
@@ -166,6 +170,51 @@ async def test_the_mcp_bundle_tool_carries_the_decisions(repo: Path, log: object
         off = data(await s.call_tool("suggest_bundle", {"seeds": ["cache/tokens.py"],
                                                         "decisions_share": 0}))
         assert "Recent decisions" not in off["rendered"]
+
+
+async def _lsp_session(root: Path) -> Any:
+    """An LSP client on a new server on ``root``, recording ``ctxsteward/bundle``, once
+    indexed."""
+    client = await start(root)
+    client.changes = []
+
+    @client.feature("ctxsteward/bundle")
+    def on_bundle(params: Any) -> None:
+        client.changes.append(plain(params))
+
+    await wait_indexed(client)
+    return client
+
+
+async def test_the_lsp_bundle_view_carries_the_decisions_and_keeps_them_on_restart(
+        repo: Path) -> None:
+    first = await _lsp_session(repo)
+    try:
+        made = plain(await first.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="ctxsteward.suggestBundle",
+            arguments=[{"uri": (repo / "cache/tokens.py").as_uri(),
+                        "task": "token cache format"}])))
+        change = await wait_for(lambda: next(
+            (c for c in first.changes if c["cause"] == "suggest"), None), 10, "the suggestion")
+    finally:
+        await stop(first)
+    # The view the editor gets (the answer and the notification) holds the decision, as JSON
+    # bundles do: subject, body lines, ids, the file it touched; no secret.
+    assert change["bundle"] == made
+    commit = next(d for d in made["decisions"] if "JSON lines" in d["text"])
+    assert commit["kind"] == "commit" and commit["date"] == "2014-07-12"
+    assert commit["text"].startswith("Store the token cache as JSON lines (#42)\nWe chose")
+    assert commit["files"] == ["cache/tokens.py"] and commit["mentions"] == ["#42", "PROJ-7"]
+    assert len(commit["ref"]) == 10 and "[redacted:" in commit["text"]
+    assert SECRET not in json.dumps(change)
+    # A new server restores the bundle with its decisions (recomputed from the index).
+    second = await _lsp_session(repo)
+    try:
+        restored = await wait_for(lambda: next(
+            (c for c in second.changes if c["cause"] == "restore"), None), 30, "the restore")
+    finally:
+        await stop(second)
+    assert restored["bundle"]["decisions"] == made["decisions"]
 
 
 # -- design documents ---------------------------------------------------------------------------

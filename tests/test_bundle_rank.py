@@ -407,3 +407,26 @@ def test_a_decorated_command_is_shown_with_its_decorators(tmp_path: Path) -> Non
     assert item.granularity == "focused" and "run_command" in item.symbols, item
     shown = {n for a, z in item.full_ranges for n in range(a, z + 1)}
     assert set(range(8, 24)) <= shown, item.full_ranges  # @click.command, 12 options, the def
+
+
+def test_a_document_naming_the_best_code_files_is_ranked_for_them(tmp_path: Path) -> None:
+    prose = "Orders are totalled at checkout and a rate is applied to them.\n\n"
+    root = make_repo(tmp_path / "repo", None, commits=[*HISTORY, ("notes", {
+        "docs/totals.md": "# Totals\n\n" + prose + "The rate goes through `compute_discount`, "
+                          "then [round_cents](../shop/pricing.py) rounds the result.\n",
+        "docs/other.md": "# Other\n\n" + prose + "The rate goes through the discount, then "
+                         "the result is rounded.\n",
+        "CHANGES.md": "# Changes\n\n## 1.2\n\n- `compute_discount` rounds with `round_cents`.\n"})])
+    build(root)
+    # With a seed: the document naming what the seed calls is a candidate, the other is not.
+    seeded = ranked(root, seeds=["shop/checkout.py"])
+    assert seeded["docs/totals.md"][1]["names_top"] > 0
+    assert "names `shop/pricing.py` (their paths or definitions)" in seeded["docs/totals.md"][2]
+    assert "docs/other.md" not in seeded or "names_top" not in seeded["docs/other.md"][1]
+    # A changelog names every file it changed: not a design document, no signal.
+    assert "CHANGES.md" not in seeded or "names_top" not in seeded["CHANGES.md"][1]
+    # A task alone: both documents hold its words; the one naming the best files comes first.
+    task = ranked(root, task="checkout discount rate")
+    assert task["docs/totals.md"][1]["names_top"] > 0
+    assert "names_top" not in task["docs/other.md"][1]
+    assert task["docs/totals.md"][0] < task["docs/other.md"][0]

@@ -61,6 +61,12 @@ class RankedFile:
     task_terms: list[str] = field(default_factory=list)
 
 
+# A design document that names the best-ranked code files (their paths' or definitions' whole
+# identifiers among its words) gains this weight times the share of those files it names (set,
+# not fitted: bench/README.md, "Design docs").
+NAMES_TOP_WEIGHT = 2.0
+NAMES_TOP_K = 10  # the best-ranked code files (beside the seeds) a document may name
+
 # With a seed. Fitted by bench/tune_weights.py (coordinate descent) on replayed history of the 25
 # benchmark repositories (20 commits each per protocol); its leave-one-repository-out figures are
 # in bench/README.md. Judged by bench/relevance.py, not by intuition.
@@ -91,6 +97,7 @@ WEIGHTS: dict[str, float] = {
     # keep their place: a change's changelog entry is part of the change (offline, 25 repos, a
     # changelog share of 0.4 costs seeded R@10 0.029 and MRR 0.024).
     "is_release": 0.0,
+    "names_top": NAMES_TOP_WEIGHT,
 }
 # With no seed, the task's words carry the query: weights of their own (fitted the same way).
 TASK_WEIGHTS: dict[str, float] = {
@@ -119,6 +126,7 @@ TASK_WEIGHTS: dict[str, float] = {
     # Task alone: a share of 0.2 (offline, 25 repos: issue-style Acc@5 +0.006, MRR +0.003;
     # task-only R@10 -0.009, where the changelog the commit edited counts as relevant).
     "is_release": 0.2,
+    "names_top": NAMES_TOP_WEIGHT,
 }
 # Signals that only demote (their value is -1 or 0): the score is multiplied by 1 + w * value,
 # so w is the share of the score a test (a doc) loses. They never make a file a candidate.
@@ -217,6 +225,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     for step in SIGNAL_STEPS:
         step(q, ev)
     total, order = _fuse(q, ev)
+    if _names_top_signal(q, ev, order):
+        total, order = _fuse(q, ev)  # again, with the documents that name the best files
     results = _ranked_files(g, ev.signals, total, order, explain)
     lifted = {} if query.seeds else _sources_before_tests(g, results)
     _explain_all(q, ev, results[:explain], lifted)
@@ -281,6 +291,7 @@ class _Evidence:
     bridge_from: set[int] = field(default_factory=set)  # files the bridge took its words from
     views: dict[int, SeedView] = field(default_factory=dict)  # per (pseudo-)seed row
     cochange_detail: dict[int, tuple[int, int]] = field(default_factory=dict)  # row -> counts
+    names_top: dict[int, list[int]] = field(default_factory=dict)  # document -> code files named
 
 
 # -- signals: each step sets the signals its name says, in the order they depend on each other
@@ -485,6 +496,49 @@ SIGNAL_STEPS: tuple[Callable[[_Query, _Evidence], None], ...] = (
 )
 
 
+def _names_top_signal(q: _Query, ev: _Evidence, order: list[int]) -> bool:
+    """``names_top``: for each design document, the share of the first ranking's best code
+    files (and the seeds) it names; whether any document names one."""
+    g = q.g
+    if not q.weights.get("names_top") or not np.any(g.doc_mask):
+        return False
+    code = (np.asarray(g.doc_mask) == 0) & (np.asarray(g.test_mask) == 0) & \
+        (np.asarray(g.file_kinds) == 0)
+    top = [g.file_index[s] for s in q.seeds]
+    top += [fi for fi in order if code[fi] and fi not in top][:NAMES_TOP_K]
+    named = ev.names_top
+    for fi in top:
+        for doc in _docs_naming(g, fi):
+            named.setdefault(doc, []).append(fi)
+    signal = ev.signals["names_top"]
+    for doc, files in named.items():
+        signal[doc] = len(files) / len(top)
+    return bool(named)
+
+
+def _docs_naming(g: RepoGraph, fi: int) -> set[int]:
+    """The design documents (not changelogs) whose words hold a whole identifier of file
+    ``fi``: its stem (``bundle_view``) or a name it defines (``recent_decisions``,
+    ``parseHeader``); names of one word are too common in prose to count."""
+    path = g.files[fi]
+    stem = path.rpartition("/")[2].partition(".")[0]
+    names = [stem] + [g.names[c] for c in g.defs.row(fi)[0].tolist()]
+    vocab, lex = g.lexical.vocab, g.lexical
+    # Design documents only: a changelog names every file it ever changed.
+    docs = np.asarray(g.doc_mask, dtype=np.float64) * \
+        (1.0 - _path_mask(g, "release", is_release_history))
+    out: set[int] = set()
+    for name in names:
+        if len(lexical.split_identifier(name)) < 2:
+            continue
+        term = vocab.get(lexical.stem(name.lower().strip("_")))
+        if term is None:
+            continue
+        rows = lex.indices[lex.indptr[term]:lex.indptr[term + 1]]
+        out.update(int(r) for r in rows if docs[r] and r != fi)
+    return out
+
+
 # -- fusion ---------------------------------------------------------------------------------------
 
 def _fuse(q: _Query, ev: _Evidence) -> tuple[np.ndarray, list[int]]:
@@ -534,6 +588,11 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
         if rf.signals.get("bridge", 0) >= BRIDGE_REASON and ev.bridge_terms \
                 and g.file_index[rf.path] not in ev.bridge_from:
             _explain_bridge(g, rf, ev.bridge_terms)
+        named = ev.names_top.get(g.file_index[rf.path])
+        if named:
+            rf.reasons.append("names " + ", ".join(f"`{g.files[fi]}`" for fi in named[:3]) +
+                              (f" and {len(named) - 3} more" if len(named) > 3 else "") +
+                              " (their paths or definitions)")
     if ev.similar:
         _explain_history(q.index, g, shown, ev.similar)
     filekinds.add_reasons(g, shown)

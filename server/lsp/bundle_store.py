@@ -4,8 +4,9 @@ The language server's current bundle (:mod:`server.lsp.bundle_view`) is the user
 suggestion's seeds, task and budget, the pins and the files removed. It is written atomically
 after every change and read back when a server starts on the same folder, once its first index
 is usable; what it names is checked against that index (a file deleted since is dropped with a
-note, one changed since is named). Like everything under ``.ctxsteward/`` it is disposable: a
-file that cannot be read is set aside with a note, never a failure.
+note, one changed since is named). The bundle itself, its recent decisions included, is not
+kept: it is recomputed from the index on restore. Like everything under ``.ctxsteward/`` it is
+disposable: a file that cannot be read is set aside with a note, never a failure.
 """
 
 from __future__ import annotations

@@ -21,7 +21,8 @@ instead).
 
 Every change of the current bundle, whatever made it (a command, a code action, a re-index, the
 restore at start), is announced with the custom notification ``ctxsteward/bundle``: a version
-that grows with each change, the bundle itself (null when there is none), its totals and notes.
+that grows with each change, the bundle itself (null when there is none; with its recent
+``decisions``, which the editor shows as a Decisions group), its totals and notes.
 ``ctxsteward/budget`` (the totals alone, for a status line) is sent when the totals change. The
 bundle is kept in ``.ctxsteward/current-bundle.json`` (:mod:`server.lsp.bundle_store`) and
 restored when a server starts on the folder.
@@ -582,8 +583,8 @@ class BundleSession:
 
 def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
-    names, reasons) passed through :func:`analyzers.secrets.redact`; each item says whether the
-    user pinned it (``pinned``: those paths)."""
+    names, reasons, the recent decisions) passed through :func:`analyzers.secrets.redact`; each
+    item says whether the user pinned it (``pinned``: those paths)."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
         item["pinned"] = item["path"] in pinned
@@ -593,6 +594,8 @@ def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset()) -> dict[str, 
         for row in out.get(key) or []:
             if isinstance(row.get("reason"), str):
                 row["reason"] = redact(row["reason"])
+    for row in out.get("decisions") or []:  # redacted by the core already; masked again here
+        row["text"] = redact(row["text"])
     out["seeds"] = [redact(x) for x in out.get("seeds", [])]
     return out
 

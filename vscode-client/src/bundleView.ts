@@ -2,11 +2,22 @@
 
 import * as vscode from "vscode";
 import type { Bundle } from "./logic/bundle";
-import { buildTree, type TreeNode, viewDescription, viewMessage } from "./logic/tree";
+import { buildTree, isGroup, type TreeNode, viewDescription, viewMessage } from "./logic/tree";
 
 export const VIEW_ID = "contextSteward.bundle";
 
 const TIER_ICONS = { core: "circle-filled", related: "circle-outline", peripheral: "circle-small" } as const;
+const GROUP_ICONS = { excludedGroup: "circle-slash", decisionGroup: "history" } as const;
+
+/** A row without children, with the node's label, id, description, tooltip and context value. */
+function leaf(node: { label: string; id: string; description: string; tooltip: string; contextValue: string }): vscode.TreeItem {
+  const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  t.id = node.id;
+  t.description = node.description;
+  t.tooltip = node.tooltip;
+  t.contextValue = node.contextValue;
+  return t;
+}
 
 export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private bundle: Bundle | undefined;
@@ -40,21 +51,23 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
   getTreeItem(node: TreeNode): vscode.TreeItem {
     switch (node.kind) {
       case "tier":
-      case "excludedGroup": {
+      case "excludedGroup":
+      case "decisionGroup": {
         const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
         t.id = node.id;
         t.description = node.description;
         t.tooltip = node.tooltip;
-        t.iconPath = new vscode.ThemeIcon(node.kind === "tier" ? TIER_ICONS[node.tier] : "circle-slash");
+        t.iconPath = new vscode.ThemeIcon(node.kind === "tier" ? TIER_ICONS[node.tier] : GROUP_ICONS[node.kind]);
         t.contextValue = node.kind;
         return t;
       }
+      case "decision": {
+        const t = leaf(node);
+        t.iconPath = new vscode.ThemeIcon(node.decision.kind === "commit" ? "git-commit" : "note");
+        return t;
+      }
       case "item": {
-        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-        t.id = node.id;
-        t.description = node.description;
-        t.tooltip = node.tooltip;
-        t.contextValue = node.contextValue;
+        const t = leaf(node);
         const uri = this.uriOf(node.item.path);
         if (uri) {
           t.resourceUri = uri;
@@ -64,11 +77,7 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
         return t;
       }
       case "excluded": {
-        const t = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-        t.id = node.id;
-        t.description = node.description;
-        t.tooltip = node.tooltip;
-        t.contextValue = node.contextValue;
+        const t = leaf(node);
         t.iconPath = new vscode.ThemeIcon("eye-closed");
         return t;
       }
@@ -77,13 +86,12 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) return this.nodes;
-    if (node.kind === "tier" || node.kind === "excludedGroup") return node.children;
-    return [];
+    return isGroup(node) ? node.children : [];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.kind === "tier" || node.kind === "excludedGroup") return undefined;
-    return this.nodes.find((n) => (n.kind === "tier" || n.kind === "excludedGroup") && (n.children as TreeNode[]).includes(node));
+    if (isGroup(node)) return undefined;
+    return this.nodes.find((n) => isGroup(n) && (n.children as TreeNode[]).includes(node));
   }
 
   dispose(): void {

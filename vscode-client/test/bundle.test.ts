@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { missingAfterAdd, parseBundle } from "../src/logic/bundle";
-import { buildTree, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
+import { buildTree, decisionNode, isGroup, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
 
 // The shape `ctxsteward bundle --format json` prints (analyzers.results.Bundle).
 const raw = {
@@ -145,6 +145,66 @@ describe("buildTree", () => {
     expect(viewMessage(parseBundle({ ...raw, task: null, seeds: [] }))).toBe("Pinned items only · 5,230 of 8,000 tokens (65%)");
     expect(viewMessage(parseBundle({ ...raw, task: null, seeds: ["a/x.py", "b/y.py:12", "c/z.py::f"] }))).toContain("For x.py, y.py:12 +1");
     expect(viewDescription(undefined)).toBe("");
+  });
+});
+
+describe("the Decisions group", () => {
+  // As the server sends them (analyzers.results.DecisionEntry), newest commit first.
+  const decided = {
+    ...raw,
+    decisions: [
+      { kind: "handoff-decisions", ref: "HANDOFF.md#decisions", date: "2026-12-02", text: "- keep retries in client.py\n- no jitter for now", files: ["src/http/client.py"], mentions: [] },
+      { kind: "commit", ref: "5c0679018a", date: "2026-11-30", text: "Retry idempotent requests only (#42)\nPOST is never retried: see GH-7.", files: ["src/http/client.py", "src/http/retry.py"], mentions: ["#42", "GH-7"] },
+      { kind: "commit", ref: "0b1c2d3e4f", date: "2026-11-28", text: "Drop the retry cap", files: ["src/http/retry.py"], mentions: [] },
+      { kind: "commit", ref: "bad", date: "2026-11-27", text: "", files: [] },
+      { kind: "vote", ref: "x", date: "", text: "not a kind the view knows", files: [] },
+    ],
+  };
+
+  it("parses the decisions, skipping entries without a known kind or a text", () => {
+    const b = parseBundle(decided)!;
+    expect(b.decisions.map((d) => d.ref)).toEqual(["HANDOFF.md#decisions", "5c0679018a", "0b1c2d3e4f"]);
+    expect(b.decisions[1].mentions).toEqual(["#42", "GH-7"]);
+    // An older server sends none.
+    expect(parseBundle(raw)!.decisions).toEqual([]);
+  });
+
+  it("comes after the tiers and before the excluded files, one row per decision", () => {
+    const nodes = buildTree(parseBundle(decided));
+    expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Decisions", "Excluded"]);
+    const group = nodes[3];
+    if (group.kind !== "decisionGroup") throw new Error("expected the decisions group");
+    expect(group.description).toBe("2 commits · handoff note");
+    expect(isGroup(group)).toBe(true);
+    expect(group.children.map((c) => c.label)).toEqual([
+      "2026-12-02 Handoff note: Decisions",
+      "2026-11-30 Retry idempotent requests only (#42)",
+      "2026-11-28 Drop the retry cap",
+    ]);
+    expect(group.children.map((c) => c.description)).toEqual(["HANDOFF.md#decisions", "5c0679018a · #42 · GH-7", "0b1c2d3e4f"]);
+    expect(group.children[1].contextValue).toBe("bundleDecision.commit");
+    expect(group.children[0].contextValue).toBe("bundleDecision");
+    // The ids are unique even when two entries share a ref.
+    expect(new Set(group.children.map((c) => c.id)).size).toBe(3);
+  });
+
+  it("puts the text, the files and the ids in the tooltip", () => {
+    const commit = buildTree(parseBundle(decided)).find((n) => n.kind === "decisionGroup");
+    if (commit?.kind !== "decisionGroup") throw new Error("expected the decisions group");
+    expect(commit.children[1].tooltip).toBe(
+      "Commit 5c0679018a · 2026-11-30\n\nRetry idempotent requests only (#42)\nPOST is never retried: see GH-7.\n\n" +
+        "Files: src/http/client.py, src/http/retry.py\nMentions: #42, GH-7",
+    );
+    expect(commit.children[0].tooltip).toContain("Handoff note: Decisions (HANDOFF.md#decisions) · 2026-12-02\n\n- keep retries in client.py");
+  });
+
+  it("is absent without decisions, and labels an undated entry by its subject", () => {
+    expect(buildTree(parseBundle(raw)).map((n) => n.label)).not.toContain("Decisions");
+    const undated = decisionNode({ kind: "commit", ref: "abc", date: "", text: "Subject only", files: [], mentions: [] }, 0);
+    expect(undated.label).toBe("Subject only");
+    expect(undated.description).toBe("abc");
+    const one = buildTree(parseBundle({ ...raw, decisions: [decided.decisions[2]] })).find((n) => n.kind === "decisionGroup");
+    expect(one?.description).toBe("1 commit");
   });
 });
 

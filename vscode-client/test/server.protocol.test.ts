@@ -276,6 +276,13 @@ describe.skipIf(!server)("ctxsteward serve over vscode-jsonrpc (as the extension
     expect(bundle!.totalTokens).toBeLessThanOrEqual(4000);
     const tree = buildTree(bundle);
     expect(tree[0]).toMatchObject({ kind: "tier", tier: "core" });
+    // The "jitter" commit changed the seed: the real server's decisions become the Decisions group.
+    const decisions = tree.find((n) => n.kind === "decisionGroup");
+    if (decisions?.kind !== "decisionGroup") throw new Error(`no Decisions group: ${JSON.stringify(result).slice(0, 500)}`);
+    const jitter = decisions.children.find((c) => c.label === "2024-01-01 jitter");
+    expect(jitter, decisions.children.map((c) => c.label).join(", ")).toBeDefined();
+    expect(jitter!.description).toMatch(/^[0-9a-f]{10}$/);
+    expect(jitter!.tooltip).toContain("Files: app/http.py");
     const note = await waitFor("a ctxsteward/budget notification", () => s.budgets.slice(before).map(parseBudget).find((b) => b?.present));
     expect(note.totalTokens).toBe(bundle!.totalTokens);
     expect(note.budget).toBe(4000);

@@ -31,6 +31,21 @@ export interface ExcludedFile {
   reason: string;
 }
 
+/** A recent decision about the bundle's core files: a commit that changed them, or a section of
+ * the handoff note that names them (texts redacted by the server). */
+export interface Decision {
+  kind: "commit" | "handoff-decisions" | "handoff-open-questions";
+  /** The commit's short sha, or the note and its section (`HANDOFF.md#decisions`). */
+  ref: string;
+  /** YYYY-MM-DD (the commit's day, or the note's last change); may be empty. */
+  date: string;
+  /** The subject and the first lines of the body, or the section's lines. */
+  text: string;
+  files: string[];
+  /** Pull request and issue ids it names (#123, GH-12, PROJ-123). */
+  mentions: string[];
+}
+
 export interface Bundle {
   task: string | null;
   seeds: string[];
@@ -39,6 +54,8 @@ export interface Bundle {
   encoding: string;
   items: BundleItem[];
   excluded: ExcludedFile[];
+  /** Recent decisions (an older server sends none: empty). */
+  decisions: Decision[];
 }
 
 export const TIERS: readonly Tier[] = ["core", "related", "peripheral"];
@@ -112,6 +129,27 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
   };
 }
 
+const DECISION_KINDS: readonly Decision["kind"][] = ["commit", "handoff-decisions", "handoff-open-questions"];
+
+/** The bundle's `decisions` list; entries without a known kind or a text are skipped. */
+function decisions(v: unknown): Decision[] {
+  if (!Array.isArray(v)) return [];
+  const out: Decision[] = [];
+  for (const d of v) {
+    if (!isRecord(d) || !DECISION_KINDS.includes(d.kind as Decision["kind"])) continue;
+    if (typeof d.text !== "string" || d.text.trim() === "") continue;
+    out.push({
+      kind: d.kind as Decision["kind"],
+      ref: typeof d.ref === "string" ? d.ref : "",
+      date: typeof d.date === "string" ? d.date : "",
+      text: d.text,
+      files: strings(d.files),
+      mentions: strings(d.mentions),
+    });
+  }
+  return out;
+}
+
 /**
  * The bundle in a command's result: the bundle object itself, or an object holding it under
  * `bundle` (with other fields beside it). Undefined when the value holds no bundle.
@@ -139,6 +177,7 @@ export function parseBundle(value: unknown, pinnedPaths: Iterable<string> = []):
     encoding: typeof v.encoding === "string" ? v.encoding : "",
     items,
     excluded,
+    decisions: decisions(v.decisions),
   };
 }
 

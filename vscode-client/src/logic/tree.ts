@@ -4,7 +4,7 @@
  * TreeItems. No `vscode` import here: unit-tested with vitest.
  */
 
-import { type Bundle, type BundleItem, type ExcludedFile, type Tier, TIERS } from "./bundle";
+import { type Bundle, type BundleItem, type Decision, type ExcludedFile, type Tier, TIERS } from "./bundle";
 import { formatPercent, formatShort, formatTokens } from "./format";
 
 export interface TierNode {
@@ -49,7 +49,32 @@ export interface ExcludedNode {
   contextValue: "bundleExcluded";
 }
 
-export type TreeNode = TierNode | ItemNode | ExcludedGroupNode | ExcludedNode;
+export interface DecisionGroupNode {
+  kind: "decisionGroup";
+  id: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  children: DecisionNode[];
+}
+
+export interface DecisionNode {
+  kind: "decision";
+  id: string;
+  decision: Decision;
+  label: string;
+  description: string;
+  tooltip: string;
+  contextValue: "bundleDecision" | "bundleDecision.commit";
+}
+
+export type GroupNode = TierNode | ExcludedGroupNode | DecisionGroupNode;
+export type TreeNode = TierNode | ItemNode | ExcludedGroupNode | ExcludedNode | DecisionGroupNode | DecisionNode;
+
+/** Whether `node` has children (a tier, the excluded files, the decisions). */
+export function isGroup(node: TreeNode): node is GroupNode {
+  return node.kind === "tier" || node.kind === "excludedGroup" || node.kind === "decisionGroup";
+}
 
 export const TIER_LABELS: Record<Tier, string> = {
   core: "Core",
@@ -148,7 +173,53 @@ function excludedNode(e: ExcludedFile): ExcludedNode {
   };
 }
 
-/** Top-level nodes: one per non-empty tier (in tier order, items best first), then excluded. */
+const NOTE_SECTION: Record<Decision["kind"], string> = {
+  commit: "commit",
+  "handoff-decisions": "Handoff note: Decisions",
+  "handoff-open-questions": "Handoff note: Open questions",
+};
+
+/**
+ * A decision's row: the date and the subject as the label ("2026-11-30 Store the cache as JSON
+ * lines"; a handoff section: the date and the section's name), the ref and the ids it names as the
+ * description ("5c0679018a · #42"), the text and the files in the tooltip.
+ */
+export function decisionNode(d: Decision, at: number): DecisionNode {
+  const first = d.text.split("\n")[0].trim();
+  const subject = d.kind === "commit" ? first : NOTE_SECTION[d.kind];
+  const lines = [d.kind === "commit" ? `Commit ${d.ref}${d.date ? ` · ${d.date}` : ""}` : `${NOTE_SECTION[d.kind]} (${d.ref})${d.date ? ` · ${d.date}` : ""}`, "", d.text];
+  if (d.files.length > 0) lines.push("", `Files: ${d.files.join(", ")}`);
+  if (d.mentions.length > 0) lines.push(`Mentions: ${d.mentions.join(", ")}`);
+  return {
+    kind: "decision",
+    id: `decision:${at}:${d.ref}`,
+    decision: d,
+    label: d.date ? `${d.date} ${subject}` : subject,
+    description: [d.ref, ...d.mentions].filter((x) => x !== "").join(" · "),
+    tooltip: lines.join("\n"),
+    contextValue: d.kind === "commit" ? "bundleDecision.commit" : "bundleDecision",
+  };
+}
+
+/** The "Decisions" group (undefined when the bundle has none). */
+function decisionGroup(decisions: Decision[]): DecisionGroupNode | undefined {
+  if (decisions.length === 0) return undefined;
+  const commits = decisions.filter((d) => d.kind === "commit").length;
+  const parts = [];
+  if (commits > 0) parts.push(`${commits} ${commits === 1 ? "commit" : "commits"}`);
+  if (commits < decisions.length) parts.push("handoff note");
+  return {
+    kind: "decisionGroup",
+    id: "decisions",
+    label: "Decisions",
+    description: parts.join(" · "),
+    tooltip: "Recent decisions about the core files: the commits that changed them lately and the handoff note's Decisions and Open questions. The agent gets them as the bundle's \"Recent decisions\" section.",
+    children: decisions.map(decisionNode),
+  };
+}
+
+/** Top-level nodes: one per non-empty tier (in tier order, items best first), then the recent
+ * decisions, then excluded. */
 export function buildTree(bundle: Bundle | undefined): TreeNode[] {
   if (!bundle) return [];
   const nodes: TreeNode[] = [];
@@ -166,6 +237,8 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       children: items.map(itemNode),
     });
   }
+  const decided = decisionGroup(bundle.decisions);
+  if (decided) nodes.push(decided);
   if (bundle.excluded.length > 0) {
     nodes.push({
       kind: "excludedGroup",
