@@ -92,6 +92,7 @@ def expected(repo: Path, pinned: tuple[str, ...] = (), **kwargs: Any) -> dict[st
             mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = False  # every pin here fits
     return out
 
 
@@ -290,3 +291,23 @@ def test_what_counts_as_showing_less_of_a_file() -> None:
     assert shows_less(whole, Item(granularity="symbols", symbols=["helper_7"], tokens=300))
     skeleton = Item(granularity="skeleton", symbols=["helper_7"], tokens=300)
     assert not shows_less(skeleton, Item(granularity="skeleton", symbols=["helper_7"], tokens=280))
+
+
+# -- pins that do not fit -------------------------------------------------------------------------
+
+async def test_a_pin_shrunk_to_fit_is_named_as_not_fitting(client: LanguageClient,
+                                                           repo: Path) -> None:
+    added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri()})
+    whole = item(added, "app/big.py")
+    assert whole is not None and whole["granularity"] == "file" and not whole["shrunk"]
+    suggested = await command(client, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/main.py").as_uri(), "budget": 800})
+    big = item(suggested, "app/big.py")
+    assert big is not None and big["pinned"] and big["granularity"] != "file"
+    assert big["shrunk"]
+    assert not any(i["shrunk"] for i in suggested["items"] if i["path"] != "app/big.py")
+    changes = await wait_for(lambda: len(client.changes) >= 2  # type: ignore[attr-defined]
+                             and client.changes, 10, "two changes")  # type: ignore[attr-defined]
+    assert changes[0]["totals"]["shrunk_pins"] == []
+    assert changes[1]["totals"]["shrunk_pins"] == ["app/big.py"]
+    assert changes[1]["totals"]["unfit_pins"] == []

@@ -151,6 +151,7 @@ def dump(result: Any, pinned: tuple[str, ...] = ()) -> dict[str, Any]:
     out = json.loads(json.dumps(result.bundle.model_dump(mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = False  # every pin here fits
     return out
 
 
@@ -160,7 +161,7 @@ def totals(bundle: dict[str, Any]) -> dict[str, Any]:
             "items": len(bundle["items"]), "encoding": bundle["encoding"],
             "over": bundle["budget"] > 0 and bundle["total_tokens"] > bundle["budget"],
             "task": bundle["task"], "seeds": bundle["seeds"], "present": True,
-            "pinned": len(pinned), "unfit_pins": []}
+            "pinned": len(pinned), "unfit_pins": [], "shrunk_pins": []}
 
 
 async def unpin_all(client: LanguageClient, repo: Path) -> None:
@@ -332,7 +333,7 @@ async def test_save_stores_the_current_bundle(client: LanguageClient, repo: Path
                      "items": len(bundle["items"]), "total_tokens": bundle["total_tokens"]}
     on_disk = json.loads((repo / saved["path"]).read_text())
     assert on_disk["bundle"] == {**bundle, "items": [
-        {k: v for k, v in i.items() if k != "pinned"} for i in bundle["items"]]}
+        {k: v for k, v in i.items() if k not in ("pinned", "shrunk")} for i in bundle["items"]]}
     with pytest.raises(JsonRpcException, match="bundle name"):
         await command(client, "ctxsteward.saveBundle", {"name": "../evil"})
 

@@ -90,6 +90,10 @@ class BudgetTotals(BaseModel):
     unfit_pins: list[str] = Field(
         default_factory=list, description="Pinned files the bundle does not hold (too large for "
                                           "the budget, or excluded): something to fix.")
+    shrunk_pins: list[str] = Field(
+        default_factory=list, description="Pinned files the bundle holds smaller than pinned (a "
+                                          "whole file as signatures or focused, a definition "
+                                          "not in full) to fit the budget: something to fix.")
 
 
 class BundleChanged(BaseModel):
@@ -164,14 +168,31 @@ def exclude_glob(path: str) -> str:
     return "/" + out
 
 
-def totals(bundle: Any, pinned: frozenset[str] = frozenset()) -> BudgetTotals:
-    """The bundle's totals; ``pinned``: the paths the user pinned."""
+def totals(bundle: Any, sticky: list[str] | None = None) -> BudgetTotals:
+    """The bundle's totals; ``sticky``: what the user pinned (``path`` or ``path::qualified``)."""
     held = {i.path for i in bundle.items}
+    pinned = pinned_paths(sticky or [])
     return BudgetTotals(
         total_tokens=bundle.total_tokens, budget=bundle.budget, items=len(bundle.items),
         encoding=bundle.encoding, over=bundle.budget > 0 and bundle.total_tokens > bundle.budget,
         task=bundle.task, seeds=[redact(x) for x in bundle.seeds],
-        pinned=len(held & pinned), unfit_pins=sorted(pinned - held))
+        pinned=len(held & pinned), unfit_pins=sorted(pinned - held),
+        shrunk_pins=sorted(shrunk_pins(bundle, sticky or [])))
+
+
+def shrunk_pins(bundle: Any, sticky: list[str]) -> set[str]:
+    """The pinned files the bundle shows less of than pinned: a file pinned whole held as
+    anything but the whole file, a pinned definition not among those it shows in full."""
+    items = {i.path: i for i in bundle.items}
+    out: set[str] = set()
+    for s in sticky:
+        seed = split_seed(s)
+        item = items.get(seed.path)
+        if item is None or item.granularity == "file":
+            continue
+        if seed.symbol is None or item.granularity == "skeleton" or seed.symbol not in item.symbols:
+            out.add(seed.path)
+    return out
 
 
 NO_TOTALS = BudgetTotals(total_tokens=0, budget=0, items=0, encoding="", over=False,
@@ -286,13 +307,14 @@ class BundleSession:
     def view(self) -> dict[str, Any] | None:
         """The current bundle as the editor gets it (pinned items marked)."""
         result = self.result
-        return None if result is None else bundle_view(result.bundle, pinned_paths(self.sticky))
+        return None if result is None else bundle_view(result.bundle, pinned_paths(self.sticky),
+                                                       shrunk_pins(result.bundle, self.sticky))
 
     def _announce(self, cause: str, notes: list[str], *, always: bool = False) -> None:
         """``ctxsteward/bundle`` (on a change of the bundle; ``always``: a command made it) and
         ``ctxsteward/budget`` (when the totals moved)."""
         result = self.result
-        sums = None if result is None else totals(result.bundle, pinned_paths(self.sticky))
+        sums = None if result is None else totals(result.bundle, self.sticky)
         budget = (sums or NO_TOTALS).model_dump(mode="json")
         if budget != self._sent:
             self._sent = budget
@@ -580,13 +602,16 @@ class BundleSession:
         return out
 
 
-def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset()) -> dict[str, Any]:
+def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
+                shrunk: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
     names, reasons) passed through :func:`analyzers.secrets.redact`; each item says whether the
-    user pinned it (``pinned``: those paths)."""
+    user pinned it (``pinned``: those paths) and whether it shows less than pinned
+    (``shrunk``: those paths)."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = item["path"] in shrunk
         item["symbols"] = [redact(x) for x in item.get("symbols", [])]
         item["reasons"] = [redact(x) for x in item.get("reasons", [])]
     for key in ("excluded", "left_out"):

@@ -78,6 +78,16 @@ describe("parseBundle", () => {
 });
 
 describe("buildTree", () => {
+  it("says on the row and in its tooltip when a pin is shrunk to fit the budget", () => {
+    const shrunk = parseBundle({ ...raw, items: [{ ...raw.items[0], pinned: true, shrunk: true, granularity: "focused" }] })!;
+    expect(shrunk.items[0].shrunk).toBe(true);
+    const row = buildTree(shrunk).flatMap((n) => (n.kind === "tier" ? n.children : []))[0];
+    expect(row.description).toMatch(/shrunk to fit/);
+    expect(row.tooltip).toContain("Shrunk to fit the budget: shown smaller than you pinned it.");
+    // Not pinned: nothing was shrunk from what the user asked for.
+    expect(parseBundle({ ...raw, items: [{ ...raw.items[0], shrunk: true }] })!.items[0].shrunk).toBe(false);
+  });
+
   it("groups items by tier in tier order, best first, with token totals", () => {
     const nodes = buildTree(parseBundle(raw, ["docs/http.md"]));
     expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);
@@ -97,6 +107,7 @@ describe("buildTree", () => {
     // The pin comes first: it is not cut off at the sidebar's edge.
     expect(peripheral.children[0].description).toBe("pinned · 930 tok · whole · docs");
     expect(peripheral.children[0].tooltip).toContain("Pinned by you: kept by every later suggestion");
+    expect(peripheral.children[0].tooltip).not.toContain("Shrunk");
     expect(core.children[0].tooltip).toContain("Suggested: the next suggestion may replace it");
     expect(core.children[0].contextValue).toBe("bundleItem");
     const excluded = nodes[3];

@@ -83,6 +83,9 @@ export function itemTooltip(item: BundleItem): string {
       ? "Pinned by you: kept by every later suggestion until you remove it."
       : "Suggested: the next suggestion may replace it (pin it to keep it).",
   ];
+  if (item.shrunk) {
+    lines.push("Shrunk to fit the budget: shown smaller than you pinned it. Raise the budget or remove items to see it whole.");
+  }
   if (item.granularity !== "file" && item.ranges.length > 0) {
     lines.push(`Lines ${rangesText(item.ranges)}`);
   }
@@ -120,7 +123,7 @@ const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
 function itemNode(item: BundleItem): ItemNode {
   const [name, folder] = splitPath(item.path);
   const parts = [`${formatShort(item.tokens)} tok`, GRANULARITY_SHORT[item.granularity]];
-  if (item.pinned) parts.unshift("pinned");
+  if (item.pinned) parts.unshift(item.shrunk ? "pinned · shrunk to fit" : "pinned");
   if (item.redactedLines.length > 0) parts.push("secrets masked");
   if (folder) parts.push(folder);
   return {
