@@ -168,6 +168,9 @@ def exclude_glob(path: str) -> str:
     return "/" + out
 
 
+REMOVED_BY_YOU = "removed by you"  # the reason of an excluded file the user removed
+
+
 def totals(bundle: Any, sticky: list[str] | None = None) -> BudgetTotals:
     """The bundle's totals; ``sticky``: what the user pinned (``path`` or ``path::qualified``)."""
     held = {i.path for i in bundle.items}
@@ -307,8 +310,11 @@ class BundleSession:
     def view(self) -> dict[str, Any] | None:
         """The current bundle as the editor gets it (pinned items marked)."""
         result = self.result
-        return None if result is None else bundle_view(result.bundle, pinned_paths(self.sticky),
-                                                       shrunk_pins(result.bundle, self.sticky))
+        if result is None:
+            return None
+        removed = frozenset(self.spec.excludes) if self.spec is not None else frozenset()
+        return bundle_view(result.bundle, pinned_paths(self.sticky),
+                           shrunk_pins(result.bundle, self.sticky), removed)
 
     def _announce(self, cause: str, notes: list[str], *, always: bool = False) -> None:
         """``ctxsteward/bundle`` (on a change of the bundle; ``always``: a command made it) and
@@ -417,8 +423,12 @@ class BundleSession:
         task = task.strip() if task and task.strip() else None
         with self._lock:
             self._ensure_restored(ctx)
+            # What the user removed stays out, as what they pinned stays in (unless it is
+            # what this suggestion is for).
+            kept_out = [p for p in (self.spec.excludes if self.spec is not None else [])
+                        if p not in {seed_path(x) for x in seeds}]
             spec = self._with_sticky(Spec(
-                seeds=seeds, task=task,
+                seeds=seeds, task=task, excludes=kept_out,
                 budget=self.state.settings.default_budget if budget is None else budget),
                 list(self.sticky))
             result = self._compute(ctx, spec)
@@ -603,11 +613,12 @@ class BundleSession:
 
 
 def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
-                shrunk: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+                shrunk: set[str] | frozenset[str] = frozenset(),
+                removed: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
     names, reasons) passed through :func:`analyzers.secrets.redact`; each item says whether the
     user pinned it (``pinned``: those paths) and whether it shows less than pinned
-    (``shrunk``: those paths)."""
+    (``shrunk``: those paths); a file the user removed (``removed``) is excluded as such."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
         item["pinned"] = item["path"] in pinned
@@ -616,7 +627,9 @@ def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
         item["reasons"] = [redact(x) for x in item.get("reasons", [])]
     for key in ("excluded", "left_out"):
         for row in out.get(key) or []:
-            if isinstance(row.get("reason"), str):
+            if key == "excluded" and row.get("path") in removed:
+                row["reason"] = REMOVED_BY_YOU
+            elif isinstance(row.get("reason"), str):
                 row["reason"] = redact(row["reason"])
     out["seeds"] = [redact(x) for x in out.get("seeds", [])]
     return out

@@ -175,7 +175,7 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       id: "excluded",
       label: "Excluded",
       description: `${bundle.excluded.length} ${bundle.excluded.length === 1 ? "file" : "files"}`,
-      tooltip: "Files left out on purpose (secrets, exclude globs, generated or too large).",
+      tooltip: "Files left out on purpose (removed by you, secrets, exclude globs, generated or too large).",
       children: bundle.excluded.map(excludedNode),
     });
   }
