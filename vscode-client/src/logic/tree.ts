@@ -110,22 +110,23 @@ export function splitPath(path: string): [string, string] {
 
 const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
   file: "whole",
-  symbols: "symbols",
-  skeleton: "signatures",
-  focused: "focused",
+  symbols: "defs",
+  skeleton: "outline",
+  focused: "focus",
 };
 
 /**
- * A row as short as the default sidebar width allows: the file's name as the label; in the
- * description the pin first, then its tokens, what of it is shown, and its folder. The tooltip
- * has the rest.
+ * A row as short as the default sidebar width allows (300 px): the file's name as the label (a
+ * pin icon for what you pinned); in the description its tokens, what of it is shown (`whole`,
+ * `defs`, `outline`, `focus`), `shrunk` for a pin shrunk to fit the budget, `masked` for secrets
+ * masked, and the folder only when another row has the same file name. The tooltip has the rest.
  */
-function itemNode(item: BundleItem): ItemNode {
+function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
   const [name, folder] = splitPath(item.path);
   const parts = [`${formatShort(item.tokens)} tok`, GRANULARITY_SHORT[item.granularity]];
-  if (item.pinned) parts.unshift(item.shrunk ? "pinned · shrunk to fit" : "pinned");
-  if (item.redactedLines.length > 0) parts.push("secrets masked");
-  if (folder) parts.push(folder);
+  if (item.shrunk) parts.push("shrunk");
+  if (item.redactedLines.length > 0) parts.push("masked");
+  if (showFolder && folder) parts.push(folder);
   return {
     kind: "item",
     id: `item:${item.path}`,
@@ -138,23 +139,30 @@ function itemNode(item: BundleItem): ItemNode {
   };
 }
 
-function excludedNode(e: ExcludedFile): ExcludedNode {
+function excludedNode(e: ExcludedFile, showFolder: boolean): ExcludedNode {
   const [name, folder] = splitPath(e.path);
   return {
     kind: "excluded",
     id: `excluded:${e.path}`,
     path: e.path,
     label: name,
-    description: folder ? `${e.reason} · ${folder}` : e.reason,
+    description: showFolder && folder ? `${e.reason} · ${folder}` : e.reason,
     tooltip: `${e.path}\nExcluded: ${e.reason}`,
     contextValue: "bundleExcluded",
   };
+}
+
+/** Whether another of `rows` has the same file name as `path` (its row then names its folder). */
+function sharedName(rows: readonly { path: string }[], path: string): boolean {
+  const name = splitPath(path)[0];
+  return rows.some((r) => r.path !== path && splitPath(r.path)[0] === name);
 }
 
 /** Top-level nodes: one per non-empty tier (in tier order, items best first), then excluded. */
 export function buildTree(bundle: Bundle | undefined): TreeNode[] {
   if (!bundle) return [];
   const nodes: TreeNode[] = [];
+  const shared = (i: BundleItem) => sharedName(bundle.items, i.path);
   for (const tier of TIERS) {
     const items = bundle.items.filter((i) => i.tier === tier);
     if (items.length === 0) continue;
@@ -166,7 +174,7 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       label: TIER_LABELS[tier],
       description: `${items.length} · ${formatShort(tokens)} tok`,
       tooltip: `${TIER_HELP[tier]}\n${items.length} ${items.length === 1 ? "item" : "items"}, ${formatTokens(tokens)} tokens`,
-      children: items.map(itemNode),
+      children: items.map((i) => itemNode(i, shared(i))),
     });
   }
   if (bundle.excluded.length > 0) {
@@ -176,7 +184,7 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       label: "Excluded",
       description: `${bundle.excluded.length} ${bundle.excluded.length === 1 ? "file" : "files"}`,
       tooltip: "Files left out on purpose (removed by you, secrets, exclude globs, generated or too large).",
-      children: bundle.excluded.map(excludedNode),
+      children: bundle.excluded.map((e) => excludedNode(e, sharedName(bundle.excluded, e.path))),
     });
   }
   return nodes;
