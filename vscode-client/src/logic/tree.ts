@@ -198,6 +198,17 @@ export function viewDescription(bundle: Bundle | undefined): string {
     : `${formatShort(bundle.totalTokens)} tok`;
 }
 
+/**
+ * Why the total is more than the rows add up to: the copied document's heading ("# Context
+ * bundle", and the task line) counts too. Empty when they agree.
+ */
+function outsideRows(bundle: Bundle): string {
+  const rows = bundle.items.reduce((s, i) => s + i.tokens, 0);
+  const rest = bundle.totalTokens - rows;
+  if (bundle.items.length === 0 || rest <= 0) return "";
+  return `: ${formatTokens(rows)} in the rows + ${formatTokens(rest)} for the heading${bundle.task ? " and task line" : ""}`;
+}
+
 /** The view's message (above the tree): what the bundle is for, in a few words. */
 export function viewMessage(bundle: Bundle | undefined): string | undefined {
   if (!bundle) return undefined;
@@ -210,7 +221,8 @@ export function viewMessage(bundle: Bundle | undefined): string | undefined {
     parts.push("Pinned items only");
   }
   if (bundle.budget > 0) {
-    parts.push(`${formatTokens(bundle.totalTokens)} of ${formatTokens(bundle.budget)} tokens (${formatPercent(bundle.totalTokens, bundle.budget)})`);
+    parts.push(`${formatTokens(bundle.totalTokens)} of ${formatTokens(bundle.budget)} tokens (${formatPercent(bundle.totalTokens, bundle.budget)})` +
+      outsideRows(bundle));
   }
   if (bundle.items.length === 0) parts.push("No items: nothing fits the budget or matches.");
   return parts.join(" · ") || undefined;
