@@ -178,12 +178,12 @@ describe("buildTree", () => {
     expect(viewDescription(undefined)).toBe("");
   });
 
-  it("names what the total counts beyond its rows (the document's heading)", () => {
+  it("names what the total counts beyond its rows (the document around them)", () => {
     // One file of 5,205 tokens in a bundle of 5,209: the 4 are "# Context bundle".
     const one = parseBundle({ ...raw, task: null, total_tokens: 5209, budget: 16000, items: [{ ...raw.items[0], tokens: 5205 }] });
-    expect(viewMessage(one)).toBe("For client.py · 5,209 of 16,000 tokens (33%): 5,205 in the rows + 4 for the heading");
+    expect(viewMessage(one)).toBe("For client.py · 5,209 of 16,000 tokens (33%): 5,205 in the rows + 4 around them (heading, decisions)");
     const tasked = parseBundle({ ...raw, total_tokens: 5240 });
-    expect(viewMessage(tasked)).toContain("5,240 of 8,000 tokens (66%): 5,230 in the rows + 10 for the heading and task line");
+    expect(viewMessage(tasked)).toContain("5,240 of 8,000 tokens (66%): 5,230 in the rows + 10 around them (heading, task, decisions)");
   });
 });
 

@@ -199,14 +199,14 @@ export function viewDescription(bundle: Bundle | undefined): string {
 }
 
 /**
- * Why the total is more than the rows add up to: the copied document's heading ("# Context
- * bundle", and the task line) counts too. Empty when they agree.
+ * Why the total is more than the rows add up to: the copied document around them counts too
+ * (its "# Context bundle" heading, the task line, the decisions section). Empty when they agree.
  */
 function outsideRows(bundle: Bundle): string {
   const rows = bundle.items.reduce((s, i) => s + i.tokens, 0);
   const rest = bundle.totalTokens - rows;
   if (bundle.items.length === 0 || rest <= 0) return "";
-  return `: ${formatTokens(rows)} in the rows + ${formatTokens(rest)} for the heading${bundle.task ? " and task line" : ""}`;
+  return `: ${formatTokens(rows)} in the rows + ${formatTokens(rest)} around them (heading${bundle.task ? ", task" : ""}, decisions)`;
 }
 
 /** The view's message (above the tree): what the bundle is for, in a few words. */
