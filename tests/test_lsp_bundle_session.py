@@ -92,6 +92,10 @@ def expected(repo: Path, pinned: tuple[str, ...] = (), **kwargs: Any) -> dict[st
             mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = False  # every pin here fits
+    for row in out["excluded"]:  # here only ever the user's removals
+        if row["reason"] == "matches an exclude glob":
+            row["reason"] = "removed by you"
     return out
 
 
@@ -127,12 +131,13 @@ async def test_adding_to_no_bundle_gives_that_item_alone(client: LanguageClient,
     assert suggested == expected(repo, ("app/big.py", "app/notes.py"),
                                  seeds=["app/main.py", "app/big.py::helper_0"],
                                  pins=["app/notes.py"])
-    # Removing every pin of a bundle made of pins only leaves none.
+    # Removing the pins: no longer pinned, and a later suggestion keeps them out.
     await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/notes.py").as_uri()})
     await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/big.py").as_uri()})
     again = await command(client, "ctxsteward.suggestBundle",
                           {"uri": (repo / "app/main.py").as_uri()})
-    assert again == expected(repo, seeds=["app/main.py"])
+    assert again == expected(repo, seeds=["app/main.py"],
+                             exclude=["/app/notes.py", "/app/big.py"])
 
 
 async def test_adding_a_file_never_shows_less_of_it(client: LanguageClient, repo: Path) -> None:
@@ -209,9 +214,9 @@ async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
         # The pin is still a pin: a new suggestion keeps it.
         again = await command(second, "ctxsteward.suggestBundle",
                               {"uri": (repo / "app/big.py").as_uri(), "budget": 3000})
+        # ... and the file removed stays out, of this suggestion too.
         assert again == expected(repo, ("app/notes.py",), seeds=["app/big.py"], budget=3000,
-                                 pins=["app/notes.py"])
-        # ... and the file removed stays out of the restored bundle's recomputation.
+                                 pins=["app/notes.py"], exclude=["/README.md"])
     finally:
         await kill(second)
     # A pinned file deleted while no server ran: dropped, with a note.
@@ -222,7 +227,8 @@ async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
         change = await restored(third)
         assert change["notes"] == ["app/notes.py no longer exists: dropped from the restored "
                                    "bundle"]
-        assert change["bundle"] == expected(repo, seeds=["app/big.py"], budget=3000)
+        assert change["bundle"] == expected(repo, seeds=["app/big.py"], budget=3000,
+                                            exclude=["/README.md"])
     finally:
         await stop(third)
 
@@ -290,3 +296,45 @@ def test_what_counts_as_showing_less_of_a_file() -> None:
     assert shows_less(whole, Item(granularity="symbols", symbols=["helper_7"], tokens=300))
     skeleton = Item(granularity="skeleton", symbols=["helper_7"], tokens=300)
     assert not shows_less(skeleton, Item(granularity="skeleton", symbols=["helper_7"], tokens=280))
+
+
+# -- pins that do not fit -------------------------------------------------------------------------
+
+async def test_a_pin_shrunk_to_fit_is_named_as_not_fitting(client: LanguageClient,
+                                                           repo: Path) -> None:
+    added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri()})
+    whole = item(added, "app/big.py")
+    assert whole is not None and whole["granularity"] == "file" and not whole["shrunk"]
+    suggested = await command(client, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/main.py").as_uri(), "budget": 800})
+    big = item(suggested, "app/big.py")
+    assert big is not None and big["pinned"] and big["granularity"] != "file"
+    assert big["shrunk"]
+    assert not any(i["shrunk"] for i in suggested["items"] if i["path"] != "app/big.py")
+    changes = await wait_for(lambda: len(client.changes) >= 2  # type: ignore[attr-defined]
+                             and client.changes, 10, "two changes")  # type: ignore[attr-defined]
+    assert changes[0]["totals"]["shrunk_pins"] == []
+    assert changes[1]["totals"]["shrunk_pins"] == ["app/big.py"]
+    assert changes[1]["totals"]["unfit_pins"] == []
+
+
+# -- removed by the user --------------------------------------------------------------------------
+
+async def test_removed_files_say_so_and_stay_out_of_later_suggestions(client: LanguageClient,
+                                                                      repo: Path) -> None:
+    made = await command(client, "ctxsteward.suggestBundle",
+                         {"uri": (repo / "app/main.py").as_uri()})
+    gone = next(i["path"] for i in made["items"] if i["path"] != "app/main.py")
+    removed = await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / gone).as_uri()})
+    assert item(removed, gone) is None
+    assert {"path": gone, "reason": "removed by you"} in removed["excluded"]
+    again = await command(client, "ctxsteward.suggestBundle",
+                          {"uri": (repo / "app/main.py").as_uri()})
+    assert item(again, gone) is None
+    assert {"path": gone, "reason": "removed by you"} in again["excluded"]
+    # Added back, it is in again (and pinned), and no longer listed as removed.
+    await command(client, "ctxsteward.addToBundle", {"uri": (repo / gone).as_uri()})
+    back = await command(client, "ctxsteward.suggestBundle",
+                         {"uri": (repo / "app/main.py").as_uri()})
+    assert item(back, gone) is not None
+    assert all(e["path"] != gone for e in back["excluded"])

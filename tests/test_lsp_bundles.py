@@ -114,6 +114,13 @@ def read_code_actions_properly(client: LanguageClient) -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def client(repo: Path) -> AsyncIterator[LanguageClient]:
+    c = await serve(repo)
+    yield c
+    await stop(c)
+
+
+async def serve(repo: Path) -> LanguageClient:
+    """A server on ``repo``, indexed, whose client records the bundle notifications."""
     c = await start(repo)
     read_code_actions_properly(c)
     c.budgets = []  # type: ignore[attr-defined]
@@ -129,8 +136,7 @@ async def client(repo: Path) -> AsyncIterator[LanguageClient]:
         c.changes.append(plain(params))  # type: ignore[attr-defined]
 
     await wait_indexed(c)
-    yield c
-    await stop(c)
+    return c
 
 
 async def command(client: LanguageClient, name: str, *args: Any) -> Any:
@@ -147,10 +153,15 @@ def expected(repo: Path, **kwargs: Any) -> Any:
 
 
 def dump(result: Any, pinned: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The bundle as the server shows it: the items of the files in ``pinned`` marked."""
+    """The bundle as the server shows it: the items of the files in ``pinned`` marked, the
+    excluded files (here only ever the user's removals) said to be removed by the user."""
     out = json.loads(json.dumps(result.bundle.model_dump(mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = False  # every pin here fits
+    for row in out["excluded"]:
+        if row["reason"] == "matches an exclude glob":
+            row["reason"] = "removed by you"
     return out
 
 
@@ -160,7 +171,7 @@ def totals(bundle: dict[str, Any]) -> dict[str, Any]:
             "items": len(bundle["items"]), "encoding": bundle["encoding"],
             "over": bundle["budget"] > 0 and bundle["total_tokens"] > bundle["budget"],
             "task": bundle["task"], "seeds": bundle["seeds"], "present": True,
-            "pinned": len(pinned), "unfit_pins": []}
+            "pinned": len(pinned), "unfit_pins": [], "shrunk_pins": []}
 
 
 async def unpin_all(client: LanguageClient, repo: Path) -> None:
@@ -255,7 +266,17 @@ async def test_suggest_for_a_task_with_a_budget(client: LanguageClient, repo: Pa
 
 # -- add, remove, copy ----------------------------------------------------------------------------
 
-async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo: Path) -> None:
+async def test_add_and_remove_files_and_definitions(repo: Path) -> None:
+    # A server of its own: what it removes stays out of its later suggestions.
+    client = await serve(repo)
+    try:
+        await add_and_remove(client, repo)
+    finally:
+        await stop(client)
+
+
+async def add_and_remove(client: LanguageClient, repo: Path) -> None:
+    """Add and remove files and definitions, and suggest again: pins stay in, removals out."""
     main = repo / "app/main.py"
     await command(client, "ctxsteward.suggestBundle", {"uri": main.as_uri(), "budget": 2000})
     base = dict(seeds=["app/main.py"], budget=2000)
@@ -279,7 +300,7 @@ async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo
     assert removed == dump(expected(repo, **base,
                                     exclude=["/billing/ledger.py", "/app/greet.py"]))
     assert "app/greet.py" not in [i["path"] for i in removed["items"]]
-    assert {"path": "app/greet.py", "reason": "matches an exclude glob"} in removed["excluded"]
+    assert {"path": "app/greet.py", "reason": "removed by you"} in removed["excluded"]
 
     # A definition under the cursor: an extra seed focused on it.
     style = (repo / "app/style.py").read_text()
@@ -302,13 +323,13 @@ async def test_add_and_remove_files_and_definitions(client: LanguageClient, repo
                                  exclude=["/billing/ledger.py"]),
                         pinned=("app/style.py", "app/greet.py"))
     assert await command(client, "ctxsteward.currentBundle", {}) == back
-    # What was added is pinned: a new suggestion keeps it.
+    # What was added is pinned: a new suggestion keeps it; what was removed stays out.
     fresh = await command(client, "ctxsteward.suggestBundle", {"uri": main.as_uri(),
                                                                "budget": 2000})
     assert fresh == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
-                                  budget=2000, pins=["app/greet.py"]),
+                                  budget=2000, pins=["app/greet.py"],
+                                  exclude=["/billing/ledger.py"]),
                          pinned=("app/style.py", "app/greet.py"))
-    await unpin_all(client, repo)
 
 
 async def test_copy_renders_the_current_bundle(client: LanguageClient, repo: Path) -> None:
@@ -332,7 +353,7 @@ async def test_save_stores_the_current_bundle(client: LanguageClient, repo: Path
                      "items": len(bundle["items"]), "total_tokens": bundle["total_tokens"]}
     on_disk = json.loads((repo / saved["path"]).read_text())
     assert on_disk["bundle"] == {**bundle, "items": [
-        {k: v for k, v in i.items() if k != "pinned"} for i in bundle["items"]]}
+        {k: v for k, v in i.items() if k not in ("pinned", "shrunk")} for i in bundle["items"]]}
     with pytest.raises(JsonRpcException, match="bundle name"):
         await command(client, "ctxsteward.saveBundle", {"name": "../evil"})
 
@@ -344,12 +365,13 @@ async def test_pinned_items_survive_a_new_suggestion(client: LanguageClient, rep
                           {"uri": (repo / "app/style.py").as_uri()})
     assert fresh == dump(expected(repo, seeds=["app/style.py"], pins=["billing/ledger.py"]),
                          pinned=("billing/ledger.py",))
-    # Removing it drops the pin for later suggestions too.
+    # Removing it drops the pin, and keeps it out of later suggestions.
     await command(client, "ctxsteward.removeFromBundle",
                   {"uri": (repo / "billing/ledger.py").as_uri()})
     again = await command(client, "ctxsteward.suggestBundle",
                           {"uri": (repo / "app/style.py").as_uri()})
-    assert again == dump(expected(repo, seeds=["app/style.py"]))
+    assert again == dump(expected(repo, seeds=["app/style.py"], exclude=["/billing/ledger.py"]))
+    assert {"path": "billing/ledger.py", "reason": "removed by you"} in again["excluded"]
 
 
 # -- code actions ---------------------------------------------------------------------------------

@@ -140,8 +140,8 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
         want = make_bundle(idx, BundleRequest(seeds=[f"app/ledger.py:{line + 1}"],
                                               budget=Settings().default_budget))
         inner = innermost_definition(idx.definitions("app/ledger.py"), line + 1)
-    assert suggested == {**dump(want.bundle), "items": [
-        {**i, "pinned": False} for i in dump(want.bundle)["items"]]}  # nothing pinned yet
+    assert suggested == {**dump(want.bundle), "items": [  # nothing pinned yet
+        {**i, "pinned": False, "shrunk": False} for i in dump(want.bundle)["items"]]}
     assert inner is not None and inner.qualified == "Account.balance"
 
     # Added at a position: the innermost definition there, by the core's one rule.

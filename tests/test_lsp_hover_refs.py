@@ -134,3 +134,54 @@ async def test_an_attribute_of_self_means_the_enclosing_class(
     got = await defined_in(client, repo, "web/app.py", "self.render_page(", "render_page")
     assert got == [where(repo, "web/app.py", "App.render_page"),
                    where(repo, "web/admin.py", "Admin.render_page")]
+
+
+PKG_INIT = '''from .utils import echo
+
+__all__ = ["echo"]
+'''
+
+PKG_UTILS = '''def echo(message):
+    """Print a message."""
+    print(message)
+'''
+
+PKG_TEST_PROMPT = '''def test_prompts_eof():
+    def echo(text):
+        return text
+
+    assert echo("x") == "x"
+'''
+
+PKG_TEST_BASIC = '''import pkg
+
+
+def test_echo():
+    pkg.echo("hi")
+
+
+def test_out(out):
+    out.echo("there")
+'''
+
+FILES.update({"pkg/__init__.py": PKG_INIT, "pkg/utils.py": PKG_UTILS,
+              "tests/test_prompt.py": PKG_TEST_PROMPT, "tests/test_basic.py": PKG_TEST_BASIC})
+
+
+async def test_an_attribute_of_a_package_follows_its_init_to_the_defining_module(
+        served: tuple[LanguageClient, Path]) -> None:
+    client, repo = served
+    # pkg.echo is pkg/utils.py's echo, re-exported by pkg/__init__.py; the echo nested in a
+    # test function cannot be reached by attribute access and comes last.
+    got = await defined_in(client, repo, "tests/test_basic.py", "pkg.echo(", "echo")
+    assert got == [where(repo, "pkg/utils.py", "echo"),
+                   where(repo, "tests/test_prompt.py", "test_prompts_eof.echo")]
+
+
+async def test_a_nested_function_ranks_last_for_any_attribute(
+        served: tuple[LanguageClient, Path]) -> None:
+    client, repo = served
+    # An object of unknown type: the top-level function before the one nested in a function.
+    got = await defined_in(client, repo, "tests/test_basic.py", "out.echo(", "echo")
+    assert got == [where(repo, "pkg/utils.py", "echo"),
+                   where(repo, "tests/test_prompt.py", "test_prompts_eof.echo")]

@@ -7,14 +7,18 @@ candidates are every definition of that name; they are put in tiers:
 
 * an attribute of ``self``/``cls``/``this``: the methods of the class around the use first;
 * an attribute of a name that is a module the file imports (``helpers.url_for``): that module's
-  top-level definitions first; of a class name (``Router.new``): that class's members first;
+  top-level definitions first, and those of the modules its package file (``__init__``)
+  imports them from (``click.echo`` re-exported from ``click/utils.py``); of a class name
+  (``Router.new``): that class's members first;
 * any other attribute (an object of unknown type): members of classes before top-level
   functions, those of this file and the files it imports first - a module-level function of
   the same name is what an attribute refers to least;
 * a bare name: this file's own top-level definitions, then those of the files it imports, of
   its folder, of other files; members of classes last.
 
-Within a tier: this file first, then by path and line.
+A definition nested in a function (a ``def`` inside a ``def``) is never reached by attribute
+access: for any dotted reference it comes last. Within a tier: this file first, source files
+before tests, then by path and line.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzers.indexing.filekinds import is_test_file
 from analyzers.indexing.index import Index
 from analyzers.syntax import Definition
 
@@ -80,6 +85,38 @@ def _member_of(d: Definition, owner: str) -> bool:
     return d.parent is not None and (d.parent == owner or d.parent.endswith("." + owner))
 
 
+def _is_package_file(path: str) -> bool:
+    """A folder's own module (``pkg/__init__.py``, ``src/index.ts``, ``mod.rs``)."""
+    return posixpath.splitext(posixpath.basename(path))[0] in _PACKAGE_FILES
+
+
+def _through_packages(index: Index, modules: set[str], defining: set[str]) -> set[str]:
+    """``modules`` and the modules their package files re-export ``defining``'s name from: the
+    files of ``defining`` (those defining it at top level) a package file imports, followed
+    through imported package files a few levels down."""
+    out = set(modules)
+    todo = [m for m in modules if _is_package_file(m)]
+    for _ in range(3):
+        found = [dst for m in todo for dst in index.imports_of(m)
+                 if dst not in out and (dst in defining or _is_package_file(dst))]
+        out.update(dst for dst in found if dst in defining)
+        todo = [dst for dst in found if _is_package_file(dst)]
+    return out
+
+
+def _nested(index: Index | None, use: Use, local: list[Definition],
+            cands: list[Candidate]) -> set[tuple[str, int]]:
+    """``(path, start line)`` of the candidates defined inside a function rather than at top
+    level or in a class: their parent is a definition that is not class-like."""
+    out: set[tuple[str, int]] = set()
+    for path in {p for p, d in cands if d.parent is not None}:
+        defs = local if path == use.path else (index.definitions(path) if index else [])
+        functions = {d.qualified for d in defs if d.kind not in CLASS_KINDS}
+        out.update((path, d.start_line) for p, d in cands
+                   if p == path and d.parent is not None and d.parent in functions)
+    return out
+
+
 def _attribute_tier(use: Use, path: str, d: Definition, near: set[str], modules: set[str],
                     owner: str | None) -> int:
     if owner is not None and _member_of(d, owner):
@@ -117,6 +154,8 @@ def resolve(index: Index | None, use: Use, local: list[Definition]) -> list[Cand
     else:
         last = re.split(_SEP, use.receiver)[-1]
         modules = {p for p in near if _module_stem(p) == last}
+        if index is not None and modules:
+            modules = _through_packages(index, modules, {p for p, d in cands if d.parent is None})
         if use.receiver in SELF_NAMES:
             owner = enclosing_class(local, use.line)
         elif any(d.kind in CLASS_KINDS and d.name == last for d in local) or (
@@ -126,7 +165,13 @@ def resolve(index: Index | None, use: Use, local: list[Definition]) -> list[Cand
         else:
             owner = None
 
+        nested = _nested(index, use, local, cands)
+
         def tier(c: Candidate) -> int:
+            if (c[0], c[1].start_line) in nested:
+                return 5
             return _attribute_tier(use, c[0], c[1], near, modules, owner)
 
-    return sorted(cands, key=lambda c: (tier(c), c[0] != use.path, c[0], c[1].start_line))
+    return sorted(cands, key=lambda c: (tier(c), c[0] != use.path,
+                                        c[0] != use.path and is_test_file(c[0]),
+                                        c[0], c[1].start_line))

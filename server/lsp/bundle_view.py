@@ -91,6 +91,10 @@ class BudgetTotals(BaseModel):
     unfit_pins: list[str] = Field(
         default_factory=list, description="Pinned files the bundle does not hold (too large for "
                                           "the budget, or excluded): something to fix.")
+    shrunk_pins: list[str] = Field(
+        default_factory=list, description="Pinned files the bundle holds smaller than pinned (a "
+                                          "whole file as signatures or focused, a definition "
+                                          "not in full) to fit the budget: something to fix.")
 
 
 class BundleChanged(BaseModel):
@@ -165,14 +169,34 @@ def exclude_glob(path: str) -> str:
     return "/" + out
 
 
-def totals(bundle: Any, pinned: frozenset[str] = frozenset()) -> BudgetTotals:
-    """The bundle's totals; ``pinned``: the paths the user pinned."""
+REMOVED_BY_YOU = "removed by you"  # the reason of an excluded file the user removed
+
+
+def totals(bundle: Any, sticky: list[str] | None = None) -> BudgetTotals:
+    """The bundle's totals; ``sticky``: what the user pinned (``path`` or ``path::qualified``)."""
     held = {i.path for i in bundle.items}
+    pinned = pinned_paths(sticky or [])
     return BudgetTotals(
         total_tokens=bundle.total_tokens, budget=bundle.budget, items=len(bundle.items),
         encoding=bundle.encoding, over=bundle.budget > 0 and bundle.total_tokens > bundle.budget,
         task=bundle.task, seeds=[redact(x) for x in bundle.seeds],
-        pinned=len(held & pinned), unfit_pins=sorted(pinned - held))
+        pinned=len(held & pinned), unfit_pins=sorted(pinned - held),
+        shrunk_pins=sorted(shrunk_pins(bundle, sticky or [])))
+
+
+def shrunk_pins(bundle: Any, sticky: list[str]) -> set[str]:
+    """The pinned files the bundle shows less of than pinned: a file pinned whole held as
+    anything but the whole file, a pinned definition not among those it shows in full."""
+    items = {i.path: i for i in bundle.items}
+    out: set[str] = set()
+    for s in sticky:
+        seed = split_seed(s)
+        item = items.get(seed.path)
+        if item is None or item.granularity == "file":
+            continue
+        if seed.symbol is None or item.granularity == "skeleton" or seed.symbol not in item.symbols:
+            out.add(seed.path)
+    return out
 
 
 NO_TOTALS = BudgetTotals(total_tokens=0, budget=0, items=0, encoding="", over=False,
@@ -287,13 +311,17 @@ class BundleSession:
     def view(self) -> dict[str, Any] | None:
         """The current bundle as the editor gets it (pinned items marked)."""
         result = self.result
-        return None if result is None else bundle_view(result.bundle, pinned_paths(self.sticky))
+        if result is None:
+            return None
+        removed = frozenset(self.spec.excludes) if self.spec is not None else frozenset()
+        return bundle_view(result.bundle, pinned_paths(self.sticky),
+                           shrunk_pins(result.bundle, self.sticky), removed)
 
     def _announce(self, cause: str, notes: list[str], *, always: bool = False) -> None:
         """``ctxsteward/bundle`` (on a change of the bundle; ``always``: a command made it) and
         ``ctxsteward/budget`` (when the totals moved)."""
         result = self.result
-        sums = None if result is None else totals(result.bundle, pinned_paths(self.sticky))
+        sums = None if result is None else totals(result.bundle, self.sticky)
         budget = (sums or NO_TOTALS).model_dump(mode="json")
         if budget != self._sent:
             self._sent = budget
@@ -396,8 +424,12 @@ class BundleSession:
         task = task.strip() if task and task.strip() else None
         with self._lock:
             self._ensure_restored(ctx)
+            # What the user removed stays out, as what they pinned stays in (unless it is
+            # what this suggestion is for).
+            kept_out = [p for p in (self.spec.excludes if self.spec is not None else [])
+                        if p not in {seed_path(x) for x in seeds}]
             spec = self._with_sticky(Spec(
-                seeds=seeds, task=task,
+                seeds=seeds, task=task, excludes=kept_out,
                 budget=self.state.settings.default_budget if budget is None else budget),
                 list(self.sticky))
             result = self._compute(ctx, spec)
@@ -581,18 +613,24 @@ class BundleSession:
         return out
 
 
-def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset()) -> dict[str, Any]:
+def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
+                shrunk: set[str] | frozenset[str] = frozenset(),
+                removed: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
     names, reasons, the recent decisions) passed through :func:`analyzers.secrets.redact`; each
-    item says whether the user pinned it (``pinned``: those paths)."""
+    item says whether the user pinned it (``pinned``: those paths) and whether it shows less than
+    pinned (``shrunk``: those paths); a file the user removed (``removed``) is excluded as such."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
         item["pinned"] = item["path"] in pinned
+        item["shrunk"] = item["path"] in shrunk
         item["symbols"] = [redact(x) for x in item.get("symbols", [])]
         item["reasons"] = [redact(x) for x in item.get("reasons", [])]
     for key in ("excluded", "left_out"):
         for row in out.get(key) or []:
-            if isinstance(row.get("reason"), str):
+            if key == "excluded" and row.get("path") in removed:
+                row["reason"] = REMOVED_BY_YOU
+            elif isinstance(row.get("reason"), str):
                 row["reason"] = redact(row["reason"])
     for row in out.get("decisions") or []:  # redacted by the core already; masked again here
         row["text"] = redact(row["text"])

@@ -507,22 +507,31 @@ try {
     throw new Error(`no file lens matching ${want}; lenses: ${JSON.stringify(seen)}`);
   };
   const bundlePane = () => page.locator(".pane").filter({ has: page.locator(".pane-header", { hasText: "Context Bundle" }) });
-  // The view's rows as "PATH DESCRIPTION", whether the label is the path ("shop/cart.py" "174
-  // tokens · file") or the file's name with its folder last in the description ("cart.py"
-  // "pinned · 174 tok · whole · shop"). Only rendered rows are seen, so the view gets the
-  // explorer's height (roomForView).
-  const viewRows = async () => (await bundlePane().locator(".monaco-list-row").evaluateAll((els) => els.map((e) => [
-    e.querySelector(".label-name")?.textContent?.trim() ?? "",
-    e.querySelector(".label-description")?.textContent?.trim() ?? "",
-    e.textContent?.trim() ?? "",
-  ]))).map(([name, desc, text]) => {
-    if (!name) return text;
-    if (!/\.\w+$/.test(name) || name.includes("/")) return `${name} ${desc}`.trim();
-    const parts = desc.split(" · ");
-    const last = parts.at(-1) ?? "";
-    const folder = /^[\w.-]+(\/[\w.-]+)*$/.test(last) && !/^(whole|file|symbols|signatures|skeleton|focused|pinned)$/.test(last) ? last : "";
-    return `${folder ? `${folder}/` : ""}${name} ${desc}`.trim();
-  });
+  // The view's rows as "PATH DESCRIPTION[ · pinned]", whether the label is the path
+  // ("shop/cart.py" "174 tokens · file") or the file's name ("cart.py" "174 tok · whole", its
+  // folder last only when two rows share the name; otherwise the path is the repository's one
+  // file of that name). A pinned row is marked by its pin icon. Only rendered rows are seen, so
+  // the view gets the explorer's height (roomForView).
+  const repoFiles = () => execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: repo, encoding: "utf8" }).split("\n").filter(Boolean);
+  const viewRows = async () => {
+    const rows = await bundlePane().locator(".monaco-list-row").evaluateAll((els) => els.map((e) => [
+      e.querySelector(".label-name")?.textContent?.trim() ?? "",
+      e.querySelector(".label-description")?.textContent?.trim() ?? "",
+      e.textContent?.trim() ?? "",
+      e.querySelector(".codicon-pinned") ? " · pinned" : "",
+    ]));
+    const known = repoFiles();
+    return rows.map(([name, desc, text, pin]) => {
+      if (!name) return text;
+      if (!/\.\w+$/.test(name) || name.includes("/")) return `${name} ${desc}${pin}`.trim();
+      const parts = desc.split(" · ");
+      const last = parts.at(-1) ?? "";
+      const folder = /^[\w.-]+(\/[\w.-]+)*$/.test(last) && !/^(whole|defs|outline|focus|shrunk|masked|file|symbols|signatures|skeleton|focused|pinned)$/.test(last) ? last : "";
+      const same = known.filter((p) => p.split("/").pop() === name);
+      const path = folder ? `${folder}/${name}` : same.length === 1 ? same[0] : name;
+      return `${path} ${desc}${pin}`.trim();
+    });
+  };
   // The bundle's items: file rows before the "Excluded" group (its rows are files left out).
   const itemRows = async () => {
     const all = await viewRows();
@@ -964,7 +973,7 @@ try {
     await openFile(removed);
     await run("Context Steward: Add to Bundle");
     const row = await until(`no ${removed} row`, async () => (await itemRows()).find((r) => pathOf(r) === removed));
-    if (!rowTokens(row) || !/(skeleton|symbols|file|focused|whole|signatures)/.test(row)) throw new Error(`row: ${row}`);
+    if (!rowTokens(row) || !/(whole|defs|outline|focus)/.test(row)) throw new Error(`row: ${row}`);
     const after = await until("the status bar figure did not grow", async () => {
       const t = await statusText();
       const [x, y] = [statusFigures(t), statusFigures(statusWithout)];
@@ -1008,7 +1017,7 @@ try {
     await roomForView();
     const target = (await itemRows()).filter((r) => !/pinned/.test(r)).map(pathOf).find((p) => p !== "shop/pricing.py" && p !== CART);
     if (!target) throw new Error(`no unpinned row to pin: ${JSON.stringify(await itemRows())}`);
-    const pinned = rowFor(target).filter({ hasText: "pinned" });
+    const pinned = rowFor(target).filter({ has: page.locator(".codicon-pinned") });
     // The row may re-render under the pointer (a budget notification): try the click again.
     for (let attempt = 1; ; attempt++) {
       await inlineAction(target, "Pin in Bundle");

@@ -53,8 +53,8 @@ describe("parseBundle", () => {
     if (core.kind !== "tier") throw new Error("expected a tier");
     const peripheral = buildTree(b).find((n) => n.kind === "tier" && n.tier === "peripheral");
     if (peripheral?.kind !== "tier") throw new Error("expected the peripheral tier");
-    expect(peripheral.children[0].description).toContain("secrets masked");
-    expect(core.children[0].description).not.toContain("secrets masked");
+    expect(peripheral.children[0].description).toBe("930 tok · whole · masked");
+    expect(core.children[0].description).not.toContain("masked");
     // An older server (no `redacted`): nothing marked.
     expect(parseBundle(raw)!.items.every((i) => i.redactedLines.length === 0)).toBe(true);
   });
@@ -78,25 +78,36 @@ describe("parseBundle", () => {
 });
 
 describe("buildTree", () => {
+  it("says on the row and in its tooltip when a pin is shrunk to fit the budget", () => {
+    const shrunk = parseBundle({ ...raw, items: [{ ...raw.items[0], pinned: true, shrunk: true, granularity: "focused" }] })!;
+    expect(shrunk.items[0].shrunk).toBe(true);
+    const row = buildTree(shrunk).flatMap((n) => (n.kind === "tier" ? n.children : []))[0];
+    expect(row.description).toBe("2.1k tok · focus · shrunk");
+    expect(row.tooltip).toContain("Shrunk to fit the budget: shown smaller than you pinned it.");
+    // Not pinned: nothing was shrunk from what the user asked for.
+    expect(parseBundle({ ...raw, items: [{ ...raw.items[0], shrunk: true }] })!.items[0].shrunk).toBe(false);
+  });
+
   it("groups items by tier in tier order, best first, with token totals", () => {
     const nodes = buildTree(parseBundle(raw, ["docs/http.md"]));
     expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);
     const core = nodes[0];
     if (core.kind !== "tier") throw new Error("expected a tier");
-    // Short enough for the default sidebar width: the file's name, then tokens, what is shown, the folder.
+    // Short enough for the default sidebar width: the file's name, then tokens, what is shown.
     expect(core.description).toBe("2 · 3k tok");
     expect(core.tooltip).toContain("2 items, 3,000 tokens");
     expect(core.children.map((c) => c.label)).toEqual(["client.py", "retry.py"]);
-    expect(core.children[1].description).toBe("900 tok · symbols · src/http");
-    expect(core.children[0].description).toBe("2.1k tok · whole · src/http");
+    expect(core.children[1].description).toBe("900 tok · defs");
+    expect(core.children[0].description).toBe("2.1k tok · whole");
     expect(core.children[1].openLine).toBe(9);
     expect(core.children[0].openLine).toBe(0);
     const peripheral = nodes[2];
     if (peripheral.kind !== "tier") throw new Error("expected a tier");
     expect(peripheral.children[0].contextValue).toBe("bundleItem.pinned");
     // The pin comes first: it is not cut off at the sidebar's edge.
-    expect(peripheral.children[0].description).toBe("pinned · 930 tok · whole · docs");
+    expect(peripheral.children[0].description).toBe("930 tok · whole"); // the pin is its icon
     expect(peripheral.children[0].tooltip).toContain("Pinned by you: kept by every later suggestion");
+    expect(peripheral.children[0].tooltip).not.toContain("Shrunk");
     expect(core.children[0].tooltip).toContain("Suggested: the next suggestion may replace it");
     expect(core.children[0].contextValue).toBe("bundleItem");
     const excluded = nodes[3];
@@ -105,7 +116,27 @@ describe("buildTree", () => {
     const nested = buildTree(parseBundle({ ...raw, excluded: [{ path: "config/.env.local", reason: "may contain secrets" }] }));
     const group = nested[nested.length - 1];
     if (group.kind !== "excludedGroup") throw new Error("expected the excluded group");
-    expect(group.children[0]).toMatchObject({ label: ".env.local", description: "may contain secrets · config" });
+    expect(group.children[0]).toMatchObject({ label: ".env.local", description: "may contain secrets", tooltip: "config/.env.local\nExcluded: may contain secrets" });
+  });
+
+  it("keeps rows short enough for a 300 px sidebar: the folder only when two rows share a name", () => {
+    // The rows the verifier saw cut: "decorators.py pinned · 5.2k t…", "termui.py 678 tok · signatures · s…".
+    const click = parseBundle({ ...raw, items: [
+      { ...raw.items[0], path: "src/click/decorators.py", tokens: 5205, pinned: true },
+      { ...raw.items[2], path: "src/click/termui.py", tokens: 678, pinned: true, shrunk: true },
+      { ...raw.items[1], path: "src/click/utils.py" },
+      { ...raw.items[3], path: "tests/utils.py" },
+    ] })!;
+    const rows = buildTree(click).flatMap((n) => (n.kind === "tier" ? n.children : []));
+    expect(rows.map((r) => `${r.label} ${r.description}`)).toEqual([
+      "decorators.py 5.2k tok · whole",
+      "utils.py 900 tok · defs · src/click",
+      "termui.py 678 tok · outline · shrunk",
+      "utils.py 930 tok · whole · tests",
+    ]);
+    // What fit beside a 13-letter name in the verifier's 300 px sidebar: 34 characters in all.
+    for (const r of rows.slice(0, 3)) expect(`${r.label} ${r.description}`.length).toBeLessThanOrEqual(36);
+    for (const r of rows) expect(r.tooltip.split("\n")[0]).toBe(r.item.path);
   });
 
   it("shows a focused seed as focused, with its definitions in full and its first line", () => {
@@ -114,7 +145,7 @@ describe("buildTree", () => {
     expect(b.items[0].granularity).toBe("focused");
     const core = buildTree(b)[0];
     if (core.kind !== "tier") throw new Error("expected a tier");
-    expect(core.children[0].description).toBe("7.8k tok · focused · src/http");
+    expect(core.children[0].description).toBe("7.8k tok · focus");
     expect(core.children[0].openLine).toBe(17);
     expect(itemTooltip(b.items[0])).toContain("Lines 18–26, 40, 60–90");
   });
@@ -145,6 +176,14 @@ describe("buildTree", () => {
     expect(viewMessage(parseBundle({ ...raw, task: null, seeds: [] }))).toBe("Pinned items only · 5,230 of 8,000 tokens (65%)");
     expect(viewMessage(parseBundle({ ...raw, task: null, seeds: ["a/x.py", "b/y.py:12", "c/z.py::f"] }))).toContain("For x.py, y.py:12 +1");
     expect(viewDescription(undefined)).toBe("");
+  });
+
+  it("names what the total counts beyond its rows (the document around them)", () => {
+    // One file of 5,205 tokens in a bundle of 5,209: the 4 are "# Context bundle".
+    const one = parseBundle({ ...raw, task: null, total_tokens: 5209, budget: 16000, items: [{ ...raw.items[0], tokens: 5205 }] });
+    expect(viewMessage(one)).toBe("For client.py · 5,209 of 16,000 tokens (33%): 5,205 in the rows + 4 around them (heading, decisions)");
+    const tasked = parseBundle({ ...raw, total_tokens: 5240 });
+    expect(viewMessage(tasked)).toContain("5,240 of 8,000 tokens (66%): 5,230 in the rows + 10 around them (heading, task, decisions)");
   });
 });
 

@@ -10,7 +10,7 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   activationEvents: string[];
   contributes: {
     commands: { command: string; title: string; category?: string }[];
-    menus: Record<string, { command: string; when?: string }[]>;
+    menus: Record<string, { command: string; when?: string; group?: string }[]>;
     views: Record<string, { id: string; name: string }[]>;
     viewsWelcome: { view: string; contents: string }[];
     configuration: { properties: Record<string, { type: unknown; default?: unknown }> };
@@ -25,6 +25,13 @@ const sources = readdirSync(join(root, "src"), { recursive: true })
   .join("\n");
 
 describe("package.json manifest", () => {
+  it("keeps at most three buttons on the bundle view's title bar, the rest in its ... menu", () => {
+    // More buttons squeeze the figure beside the view's title ("15.9k/16k") down to "1".
+    const onBar = pkg.contributes.menus["view/title"].filter((m) => (m.group ?? "").startsWith("navigation"));
+    expect(onBar.map((m) => m.command)).toEqual(["contextSteward.suggestBundleForFile", "contextSteward.copyBundle"]);
+    expect(pkg.contributes.menus["view/title"].length).toBeGreaterThan(onBar.length);
+  });
+
   const contributed = new Set(pkg.contributes.commands.map((c) => c.command));
   const registered = new Set([...sources.matchAll(/reg\("(contextSteward\.[A-Za-z]+)"/g)].map((m) => m[1]));
 

@@ -35,6 +35,15 @@ describe("statusView", () => {
     expect(statusView("running", parseBudget({ total_tokens: 400, budget: 16000, items: 1, pinned: 1 })).text).toBe("$(book) 1 file · 400/16k tokens");
   });
 
+  it("warns when a pin is shrunk to fit the budget, and names it", () => {
+    expect(parseBudget({ total_tokens: 5, budget: 9, items: 2, shrunk_pins: ["big.py", 3] })).toMatchObject({ shrunkPins: ["big.py"] });
+    const shrunk = statusView("running", totals(3000, 3000, { pinned: 3, shrunk_pins: ["src/decorators.py", "src/termui.py"] }));
+    expect(shrunk.severity).toBe("warning");
+    expect(shrunk.text.startsWith("$(warning) ")).toBe(true);
+    expect(shrunk.tooltip).toContain("Pinned but shrunk to fit the budget (not shown as you added them): src/decorators.py, src/termui.py.");
+    expect(statusView("running", totals(3000, 3000, { pinned: 3 })).severity).toBe("normal");
+  });
+
   it("is not a warning when suggestions fill the budget: only when something is wrong", () => {
     // A suggestion fills its budget by design: 100% is what it is for.
     for (const used of [14400, 15990, 16000]) {

@@ -20,6 +20,8 @@ export interface BundleItem {
   reasons: string[];
   /** Pinned by the user (kept by every later suggestion). */
   pinned: boolean;
+  /** Pinned, but shown smaller than pinned to fit the budget (the server's `shrunk`). */
+  shrunk: boolean;
   /** Lines (1-based) shown with a secret value masked as `[redacted: KIND]`; empty for none. */
   redactedLines: number[];
   /** The kinds of secret masked (e.g. "Secret Keyword"). */
@@ -124,6 +126,7 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
     score: num(v.score),
     reasons,
     pinned,
+    shrunk: pinned && v.shrunk === true,
     redactedLines: masked.get(v.path)?.lines ?? [],
     redactedKinds: masked.get(v.path)?.kinds ?? [],
   };

@@ -19,6 +19,8 @@ export interface BudgetTotals {
   pinned: number;
   /** Pinned files the bundle does not hold (too large for the budget, or excluded). */
   unfitPins: string[];
+  /** Pinned files the bundle shows smaller than pinned (whole as signatures, …) to fit the budget. */
+  shrunkPins: string[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -58,6 +60,7 @@ export function parseBudget(params: unknown): BudgetTotals | undefined {
     present: true,
     pinned: num(p.pinned) ?? 0,
     unfitPins: strings(p.unfit_pins ?? p.unfitPins),
+    shrunkPins: strings(p.shrunk_pins ?? p.shrunkPins),
   };
 }
 
@@ -66,7 +69,7 @@ function strings(v: unknown): string[] {
 }
 
 function emptyTotals(budget = 0): BudgetTotals {
-  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false, pinned: 0, unfitPins: [] };
+  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false, pinned: 0, unfitPins: [], shrunkPins: [] };
 }
 
 export type ServerState = "starting" | "running" | "restarting" | "stopped" | "failed";
@@ -75,17 +78,20 @@ export type Severity = "normal" | "warning" | "error";
 export interface StatusView {
   text: string;
   tooltip: string;
-  /** normal: default colours; warning: pinned files the bundle does not hold; error: over the budget or no server. */
+  /** normal: default colours; warning: pinned files the bundle does not hold as pinned; error: over the budget or no server. */
   severity: Severity;
 }
 
 /**
- * Something is wrong only when the bundle is over its budget (error) or a pinned file is not in it
- * (warning). A bundle that fills its budget is what a suggestion is for: no colour.
+ * Something is wrong only when the bundle is over its budget (error) or a pinned file is not in it,
+ * or shown smaller than pinned (warning). A bundle that fills its budget is what a suggestion is
+ * for: no colour.
  */
-export function budgetSeverity(totals: Pick<BudgetTotals, "totalTokens" | "budget" | "unfitPins">): Severity {
+export function budgetSeverity(
+  totals: Pick<BudgetTotals, "totalTokens" | "budget" | "unfitPins"> & Partial<Pick<BudgetTotals, "shrunkPins">>,
+): Severity {
   if (totals.budget > 0 && totals.totalTokens > totals.budget) return "error";
-  if (totals.unfitPins.length > 0) return "warning";
+  if (totals.unfitPins.length > 0 || (totals.shrunkPins?.length ?? 0) > 0) return "warning";
   return "normal";
 }
 
@@ -140,6 +146,10 @@ export function statusView(server: ServerState, totals: BudgetTotals | undefined
   }
   if (totals.unfitPins.length > 0) {
     lines.push(`Pinned but not in the bundle (too large for the budget, or excluded): ${totals.unfitPins.join(", ")}.`);
+  }
+  if (totals.shrunkPins.length > 0) {
+    lines.push(`Pinned but shrunk to fit the budget (not shown as you added them): ${totals.shrunkPins.join(", ")}. ` +
+      "Raise the budget or remove items to see them whole.");
   }
   const suggested = totals.items - totals.pinned;
   lines.push(`${totals.pinned} pinned by you · ${suggested} suggested${totals.encoding ? ` · tokens counted with ${totals.encoding}` : ""}`);

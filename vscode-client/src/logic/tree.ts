@@ -108,6 +108,9 @@ export function itemTooltip(item: BundleItem): string {
       ? "Pinned by you: kept by every later suggestion until you remove it."
       : "Suggested: the next suggestion may replace it (pin it to keep it).",
   ];
+  if (item.shrunk) {
+    lines.push("Shrunk to fit the budget: shown smaller than you pinned it. Raise the budget or remove items to see it whole.");
+  }
   if (item.granularity !== "file" && item.ranges.length > 0) {
     lines.push(`Lines ${rangesText(item.ranges)}`);
   }
@@ -132,22 +135,23 @@ export function splitPath(path: string): [string, string] {
 
 const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
   file: "whole",
-  symbols: "symbols",
-  skeleton: "signatures",
-  focused: "focused",
+  symbols: "defs",
+  skeleton: "outline",
+  focused: "focus",
 };
 
 /**
- * A row as short as the default sidebar width allows: the file's name as the label; in the
- * description the pin first, then its tokens, what of it is shown, and its folder. The tooltip
- * has the rest.
+ * A row as short as the default sidebar width allows (300 px): the file's name as the label (a
+ * pin icon for what you pinned); in the description its tokens, what of it is shown (`whole`,
+ * `defs`, `outline`, `focus`), `shrunk` for a pin shrunk to fit the budget, `masked` for secrets
+ * masked, and the folder only when another row has the same file name. The tooltip has the rest.
  */
-function itemNode(item: BundleItem): ItemNode {
+function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
   const [name, folder] = splitPath(item.path);
   const parts = [`${formatShort(item.tokens)} tok`, GRANULARITY_SHORT[item.granularity]];
-  if (item.pinned) parts.unshift("pinned");
-  if (item.redactedLines.length > 0) parts.push("secrets masked");
-  if (folder) parts.push(folder);
+  if (item.shrunk) parts.push("shrunk");
+  if (item.redactedLines.length > 0) parts.push("masked");
+  if (showFolder && folder) parts.push(folder);
   return {
     kind: "item",
     id: `item:${item.path}`,
@@ -160,17 +164,23 @@ function itemNode(item: BundleItem): ItemNode {
   };
 }
 
-function excludedNode(e: ExcludedFile): ExcludedNode {
+function excludedNode(e: ExcludedFile, showFolder: boolean): ExcludedNode {
   const [name, folder] = splitPath(e.path);
   return {
     kind: "excluded",
     id: `excluded:${e.path}`,
     path: e.path,
     label: name,
-    description: folder ? `${e.reason} · ${folder}` : e.reason,
+    description: showFolder && folder ? `${e.reason} · ${folder}` : e.reason,
     tooltip: `${e.path}\nExcluded: ${e.reason}`,
     contextValue: "bundleExcluded",
   };
+}
+
+/** Whether another of `rows` has the same file name as `path` (its row then names its folder). */
+function sharedName(rows: readonly { path: string }[], path: string): boolean {
+  const name = splitPath(path)[0];
+  return rows.some((r) => r.path !== path && splitPath(r.path)[0] === name);
 }
 
 const NOTE_SECTION: Record<Decision["kind"], string> = {
@@ -223,6 +233,7 @@ function decisionGroup(decisions: Decision[]): DecisionGroupNode | undefined {
 export function buildTree(bundle: Bundle | undefined): TreeNode[] {
   if (!bundle) return [];
   const nodes: TreeNode[] = [];
+  const shared = (i: BundleItem) => sharedName(bundle.items, i.path);
   for (const tier of TIERS) {
     const items = bundle.items.filter((i) => i.tier === tier);
     if (items.length === 0) continue;
@@ -234,7 +245,7 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       label: TIER_LABELS[tier],
       description: `${items.length} · ${formatShort(tokens)} tok`,
       tooltip: `${TIER_HELP[tier]}\n${items.length} ${items.length === 1 ? "item" : "items"}, ${formatTokens(tokens)} tokens`,
-      children: items.map(itemNode),
+      children: items.map((i) => itemNode(i, shared(i))),
     });
   }
   const decided = decisionGroup(bundle.decisions);
@@ -245,8 +256,8 @@ export function buildTree(bundle: Bundle | undefined): TreeNode[] {
       id: "excluded",
       label: "Excluded",
       description: `${bundle.excluded.length} ${bundle.excluded.length === 1 ? "file" : "files"}`,
-      tooltip: "Files left out on purpose (secrets, exclude globs, generated or too large).",
-      children: bundle.excluded.map(excludedNode),
+      tooltip: "Files left out on purpose (removed by you, secrets, exclude globs, generated or too large).",
+      children: bundle.excluded.map((e) => excludedNode(e, sharedName(bundle.excluded, e.path))),
     });
   }
   return nodes;
@@ -258,6 +269,17 @@ export function viewDescription(bundle: Bundle | undefined): string {
   return bundle.budget > 0
     ? `${formatShort(bundle.totalTokens)}/${formatShort(bundle.budget)}`
     : `${formatShort(bundle.totalTokens)} tok`;
+}
+
+/**
+ * Why the total is more than the rows add up to: the copied document around them counts too
+ * (its "# Context bundle" heading, the task line, the decisions section). Empty when they agree.
+ */
+function outsideRows(bundle: Bundle): string {
+  const rows = bundle.items.reduce((s, i) => s + i.tokens, 0);
+  const rest = bundle.totalTokens - rows;
+  if (bundle.items.length === 0 || rest <= 0) return "";
+  return `: ${formatTokens(rows)} in the rows + ${formatTokens(rest)} around them (heading${bundle.task ? ", task" : ""}, decisions)`;
 }
 
 /** The view's message (above the tree): what the bundle is for, in a few words. */
@@ -272,7 +294,8 @@ export function viewMessage(bundle: Bundle | undefined): string | undefined {
     parts.push("Pinned items only");
   }
   if (bundle.budget > 0) {
-    parts.push(`${formatTokens(bundle.totalTokens)} of ${formatTokens(bundle.budget)} tokens (${formatPercent(bundle.totalTokens, bundle.budget)})`);
+    parts.push(`${formatTokens(bundle.totalTokens)} of ${formatTokens(bundle.budget)} tokens (${formatPercent(bundle.totalTokens, bundle.budget)})` +
+      outsideRows(bundle));
   }
   if (bundle.items.length === 0) parts.push("No items: nothing fits the budget or matches.");
   return parts.join(" · ") || undefined;
