@@ -33,10 +33,9 @@ if TYPE_CHECKING:
     from analyzers.bundles.rank import RankedFile
     from analyzers.handoff.note import HandoffNote
     from analyzers.indexing.index import Index
-    from analyzers.indexing.snapshot import SnapshotResult
     from analyzers.instructions.checkview import CheckView
     from analyzers.instructions.findings import CheckReport
-    from analyzers.results import BudgetReport, IndexReport, VerifyReport
+    from analyzers.results import BudgetReport, IndexReport, SnapshotResult, VerifyReport
 
 Progress = Callable[[int, int, str], None]
 

@@ -21,12 +21,12 @@ import sqlite3
 import stat
 import tarfile
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from analyzers import __version__
 from analyzers.indexing import store as st
+from analyzers.results import SnapshotResult
 from analyzers.secrets import secret_by_name
 
 FORMAT = "ctxsteward-index-snapshot"
@@ -39,18 +39,6 @@ MAX_PAYLOAD = 16 << 30
 
 class SnapshotRefused(Exception):
     """A snapshot that cannot be exported or imported here: what is wrong and what to do."""
-
-
-@dataclass
-class SnapshotResult:
-    """What an export wrote or an import installed."""
-
-    path: str
-    head: str
-    files: int
-    bytes: int
-    dropped: int = 0  # export: files left out (local changes, untracked, secret-bearing names)
-    stale: int = 0  # import: files whose content differs here (read again by the refresh)
 
 
 # -- paths -----------------------------------------------------------------------------------------
@@ -118,7 +106,8 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
         size = _write_tar(dest, json.dumps(manifest, separators=(",", ":")).encode(), payload)
     finally:
         tmp.unlink(missing_ok=True)
-    return SnapshotResult(str(dest), head, len(files), size, dropped=len(drop))
+    return SnapshotResult(path=str(dest), head=head, files=len(files), bytes=size,
+                          dropped=len(drop))
 
 
 def _write_tar(dest: Path, manifest: bytes, payload: bytes) -> int:
@@ -314,4 +303,5 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
         st.install_copy(tmp, state / PAYLOAD)
     finally:
         tmp.unlink(missing_ok=True)
-    return SnapshotResult(str(src), head, files, src.stat().st_size, stale=stale)
+    return SnapshotResult(path=str(src), head=head, files=files, bytes=src.stat().st_size,
+                          stale=stale)

@@ -122,10 +122,10 @@ def _tokens_label(raw: int, settings: Settings) -> str:
 def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
     """``--export FILE`` / ``--import FILE``; a refusal is one message (and JSON with --json)."""
     import json
-    from dataclasses import asdict
     from pathlib import Path
 
     from analyzers.printable import printable
+    from analyzers.results import SnapshotReport
 
     try:
         with progress_bar("indexing", enabled=None if not args.json else False) as bar:
@@ -141,9 +141,8 @@ def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
     for warning in report.warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     if args.json:
-        emit(json.dumps({"ok": True, "action": "export" if args.export else "import",
-                         "snapshot": asdict(result), "index": json.loads(dump(report))},
-                        indent=2))
+        emit(dump(SnapshotReport(action="export" if args.export else "import",
+                                 snapshot=result, index=report)))
         return 0
     w = sys.stdout.write
     if args.export:
