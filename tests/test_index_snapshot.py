@@ -199,3 +199,33 @@ def test_the_export_file_is_written_whole(origin: tuple[Path, Path, dict], tmp_p
     assert set(_members(dest)) == {"manifest.json", "index.sqlite"}
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".snapshot-")]
     shutil.rmtree(tmp_path)
+
+
+def _rewritten(origin_snap: Path, tmp_path: Path, sql: str) -> Path:
+    """The snapshot with ``sql`` run on its index and every hash made to match again (as a
+    forger would), so only the checks of the rows themselves can refuse it."""
+    import sqlite3
+
+    members = _members(origin_snap)
+    db = tmp_path / "payload.sqlite"
+    db.write_bytes(members["index.sqlite"])
+    conn = sqlite3.connect(db)
+    conn.executescript(sql)
+    conn.close()
+    payload = db.read_bytes()
+    manifest = json.loads(members["manifest.json"])
+    manifest["payload"]["sha256"] = hashlib.sha256(payload).hexdigest()
+    bad = tmp_path / "forged.snapshot"
+    _write(bad, {"manifest.json": json.dumps(manifest).encode(), "index.sqlite": payload})
+    return bad
+
+
+def test_a_forged_index_is_refused(origin: tuple[Path, Path, dict], clone: Path,
+                                   tmp_path: Path) -> None:
+    bad = _rewritten(origin[1], tmp_path, "INSERT INTO commit_files VALUES (1, '../../etc/x');")
+    _refused(clone, bad, "'../../etc/x'")
+    bad = _rewritten(origin[1], tmp_path, "CREATE TRIGGER t AFTER UPDATE ON files BEGIN "
+                                          "DELETE FROM defs; END;")
+    _refused(clone, bad, "not those of this version's index")
+    bad = _rewritten(origin[1], tmp_path, "UPDATE files SET hash='0' WHERE path='pkg/mod1.py';")
+    _refused(clone, bad, "does not match its manifest")

@@ -286,7 +286,7 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
         head = _check_repository(src, root, manifest)
         try:
             conn = st.open_copy(tmp)
-        except sqlite3.Error as e:
+        except (sqlite3.Error, st.CacheCorrupt) as e:
             raise _refuse_unreadable(src, f"its index does not open: {e}") from e
         try:
             meta = st.copy_meta(conn)

@@ -454,14 +454,32 @@ def open_copy(path: Path) -> sqlite3.Connection:
     """A snapshot's database file, opened to check and edit it (never in WAL mode)."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        conn.execute("PRAGMA trusted_schema=OFF")
         conn.execute("PRAGMA journal_mode=DELETE")
-        for table in ("meta", "files", "defs", "skipped", "commits", "commit_files",
-                      "resolved_imports"):
-            conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-    except sqlite3.Error:
+        if _schema_of(conn) != _expected_schema():
+            raise CacheCorrupt("its tables are not those of this version's index (extra "
+                               "tables, views or triggers, or other definitions)")
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise CacheCorrupt("SQLite's quick check finds it damaged")
+    except (sqlite3.Error, CacheCorrupt):
         conn.close()
         raise
     return conn
+
+
+def _schema_of(conn: sqlite3.Connection) -> set[tuple[str, str, str | None]]:
+    """Every table, index, view and trigger of a database, with its SQL."""
+    return set(conn.execute("SELECT type, name, sql FROM sqlite_master"))
+
+
+def _expected_schema() -> set[tuple[str, str, str | None]]:
+    """What :data:`SCHEMA` creates, as :func:`_schema_of` lists it."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        return _schema_of(conn)
+    finally:
+        conn.close()
 
 
 def copy_meta(conn: sqlite3.Connection) -> dict[str, str]:
