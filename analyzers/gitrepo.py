@@ -279,6 +279,22 @@ class Repo:
             return False
         return True
 
+    def root_commits(self, rev: str = "HEAD") -> list[str]:
+        """The commits without parents in ``rev``'s history (its first commits), sorted."""
+        out = self.ask("rev-list", "--max-parents=0", revision(rev))
+        return sorted(out.split()) if out else []
+
+    def has_commit(self, sha: str) -> bool:
+        """Whether commit ``sha`` is in this repository's object store."""
+        return self.ask("cat-file", "-e", f"{revision(sha)}^{{commit}}") is not None
+
+    def dirty_paths(self) -> set[str]:
+        """Paths whose work-tree content differs from HEAD's: modified, staged, untracked (not
+        ignored), renamed (both names)."""
+        out = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all",
+                       "--no-renames").decode("utf-8", "surrogateescape")
+        return {entry[3:] for entry in out.split("\0") if len(entry) > 3}
+
 
 class BlobReader:
     """Blobs by sha, all from one ``git cat-file --batch`` started on the first read."""

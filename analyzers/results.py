@@ -71,6 +71,29 @@ class IndexReport(BaseModel):
     warnings: list[str]
 
 
+class SnapshotResult(BaseModel):
+    """What ``index --export`` wrote or ``index --import`` installed."""
+
+    path: str = Field(description="The snapshot file.")
+    head: str = Field(description="The commit the snapshot indexes.")
+    files: int = Field(description="Files in the snapshot (after an import: those installed).")
+    bytes: int = Field(description="Size of the snapshot file.")
+    dropped: int = Field(default=0, description="Export: files left out (local changes, "
+                                                "untracked, secret-bearing names).")
+    stale: int = Field(default=0, description="Import: files whose content differs here "
+                                              "(read again).")
+
+
+class SnapshotReport(BaseModel):
+    """The report of ``ctxsteward index --export FILE`` or ``--import FILE``."""
+
+    ok: Literal[True] = True
+    action: Literal["export", "import"]
+    snapshot: SnapshotResult
+    index: IndexReport = Field(description="The index as brought up to date (after the import, "
+                                           "by the refresh).")
+
+
 class BudgetNode(BaseModel):
     path: str = Field(
         description="Folder (ending in '/') or file path relative to the root; '.' is the root."

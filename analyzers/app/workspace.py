@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.seeds import parse_seed_spec
 from analyzers.cancel import NEVER, CancelToken
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from analyzers.indexing.index import Index
     from analyzers.instructions.checkview import CheckView
     from analyzers.instructions.findings import CheckReport
-    from analyzers.results import BudgetReport, IndexReport, VerifyReport
+    from analyzers.results import BudgetReport, IndexReport, SnapshotResult, VerifyReport
 
 Progress = Callable[[int, int, str], None]
 
@@ -70,6 +71,31 @@ class Workspace:
         from analyzers.indexing.index import build
 
         return build(self.root, self.settings, token=token, progress=progress)
+
+    def export_index(self, dest: Path, token: CancelToken = NEVER,
+                     progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:
+        """Bring the index up to date, then pack it into the snapshot file ``dest``
+        (:class:`RequestError` when it cannot be)."""
+        from analyzers.indexing.snapshot import SnapshotRefused, export_snapshot
+
+        report = self.build(token=token, progress=progress)
+        try:
+            return report, export_snapshot(self.root, dest)
+        except SnapshotRefused as e:
+            raise RequestError(str(e)) from e
+
+    def import_index(self, src: Path, token: CancelToken = NEVER,
+                     progress: Progress = _no_progress) -> tuple[SnapshotResult, IndexReport]:
+        """Check and install the snapshot ``src`` (nothing changes when it is refused, with a
+        :class:`RequestError`), then bring the index up to date with this checkout."""
+        from analyzers.indexing.snapshot import SnapshotRefused, import_snapshot
+        from analyzers.indexing.store import settings_fingerprint
+
+        try:
+            result = import_snapshot(self.root, src, settings_fingerprint(self.settings))
+        except SnapshotRefused as e:
+            raise RequestError(str(e)) from e
+        return result, self.build(token=token, progress=progress)
 
     def snapshot(self) -> Snapshot:
         """A read-only view of the index as it is now, unchanged by builds that finish while it

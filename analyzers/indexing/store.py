@@ -425,3 +425,121 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
     ).fetchone() is not None
+
+
+# -- snapshots (analyzers/indexing/snapshot.py packs and checks them) ------------------------------
+_PATH_QUERIES = (
+    "SELECT path FROM files", "SELECT path FROM skipped", "SELECT DISTINCT path FROM defs",
+    "SELECT DISTINCT src FROM resolved_imports", "SELECT DISTINCT dst FROM resolved_imports",
+    "SELECT DISTINCT path FROM commit_files",
+)
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """A consistent copy of the database ``src`` at ``dst`` (SQLite's backup API), in rollback
+    journal mode so the single file is the whole database."""
+    source = connect_readonly(src)
+    try:
+        target = sqlite3.connect(dst, isolation_level=None)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def open_copy(path: Path) -> sqlite3.Connection:
+    """A snapshot's database file, opened to check and edit it (never in WAL mode)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema=OFF")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        if _schema_of(conn) != _expected_schema():
+            raise CacheCorrupt("its tables are not those of this version's index (extra "
+                               "tables, views or triggers, or other definitions)")
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise CacheCorrupt("SQLite's quick check finds it damaged")
+    except (sqlite3.Error, CacheCorrupt):
+        conn.close()
+        raise
+    return conn
+
+
+def _schema_of(conn: sqlite3.Connection) -> set[tuple[str, str, str | None]]:
+    """Every table, index, view and trigger of a database, with its SQL."""
+    return set(conn.execute("SELECT type, name, sql FROM sqlite_master"))
+
+
+def _expected_schema() -> set[tuple[str, str, str | None]]:
+    """What :data:`SCHEMA` creates, as :func:`_schema_of` lists it."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.executescript(SCHEMA)
+        return _schema_of(conn)
+    finally:
+        conn.close()
+
+
+def copy_meta(conn: sqlite3.Connection) -> dict[str, str]:
+    """A snapshot's ``meta`` table."""
+    return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
+
+
+def copy_files(conn: sqlite3.Connection) -> dict[str, str]:
+    """path -> content hash ("" when none) of every file row of a snapshot."""
+    out = {str(p): str(h or "") for p, h in conn.execute("SELECT path, hash FROM skipped")}
+    out.update((str(p), str(h or "")) for p, h in conn.execute("SELECT path, hash FROM files"))
+    return out
+
+
+def copy_paths(conn: sqlite3.Connection) -> Iterator[Any]:
+    """Every path a snapshot names, in any table (values as stored: not trusted to be text)."""
+    for query in _PATH_QUERIES:
+        for (p,) in conn.execute(query):
+            yield p
+
+
+def drop_copy_paths(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Removes every row derived from the content of ``paths`` from a snapshot."""
+    rows = [(p,) for p in paths]
+    conn.execute("BEGIN")
+    for table, column in (("files", "path"), ("defs", "path"), ("skipped", "path"),
+                          ("resolved_imports", "src"), ("resolved_imports", "dst")):
+        conn.executemany(f"DELETE FROM {table} WHERE {column}=?", rows)
+    conn.execute("COMMIT")
+
+
+def set_copy_stats(conn: sqlite3.Connection, stats: Iterable[tuple[int, int, str]]) -> None:
+    """Sets (size, mtime_ns) of the files ``path`` of a snapshot: the checkout's own, for files
+    whose content it has; -1 for the others, which the next refresh reads again."""
+    rows = list(stats)
+    conn.execute("BEGIN")
+    conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE path=?", rows)
+    conn.executemany("UPDATE skipped SET size=?, mtime_ns=? WHERE path=?", rows)
+    conn.execute("COMMIT")
+
+
+def compact_copy(conn: sqlite3.Connection) -> None:
+    """Rewrites a snapshot's database without free pages (no trace of the rows removed)."""
+    conn.execute("VACUUM")
+
+
+def install_copy(copy: Path, path: Path) -> None:
+    """Puts the checked database ``copy`` in place of the index ``path`` with one rename; the old
+    index's write-ahead log is folded in first (a stale one must not apply to the new file), and
+    caches derived from the old index are dropped."""
+    if path.is_file():
+        try:
+            old = sqlite3.connect(path, timeout=30, isolation_level=None)
+            try:
+                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                old.close()
+        except sqlite3.Error:
+            pass  # a damaged index: replaced whole
+    os.replace(copy, path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.with_name("graph.bin").unlink(missing_ok=True)

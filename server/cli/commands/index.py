@@ -1,4 +1,5 @@
-"""``ctxsteward index [ROOT | --root DIR] [--json]``: bring the index up to date, summarise it."""
+"""``ctxsteward index [ROOT | --root DIR] [--json] [--export FILE | --import FILE]``: bring the
+index up to date and summarise it; or pack it into a snapshot file, or install one."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from server.cli.main import (
 from server.cli.progress import progress_bar
 
 if TYPE_CHECKING:
+    from analyzers.app.workspace import Workspace
     from analyzers.config import Settings
 
 
@@ -36,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "current folder)")
     add_root_option(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    io = p.add_mutually_exclusive_group()
+    io.add_argument("--export", metavar="FILE",
+                    help="then write a snapshot of the index (this commit's files and history) "
+                         "to FILE, for other clones to --import")
+    io.add_argument("--import", dest="import_", metavar="FILE",
+                    help="install the snapshot FILE (checked: same repository, a commit this "
+                         "clone has, untampered), then bring it up to date with this checkout")
     add_settings_options(p)
     add_large_commit_limit(p)
     p.set_defaults(func=run)
@@ -59,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     given, option = (args.root_arg, "ROOT") if args.root_arg else (args.root, "--root")
     ws = Workspace(given_root(given, option), with_large_commit_limit(settings_from(args), args))
     settings = ws.settings
+    if args.export or args.import_:
+        return _snapshot(ws, args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
         report = ws.build(progress=bar)
     for warning in report.warnings:
@@ -106,3 +117,41 @@ def _tokens_label(raw: int, settings: Settings) -> str:
         return f"{settings.encoding}, profile {profile.name}"
     return (f"{settings.encoding}, profile {profile.name}: ×{profile.factor:g} ≈ "
             f"{counter.scale(raw):,}")
+
+
+def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
+    """``--export FILE`` / ``--import FILE``; a refusal is one message (and JSON with --json)."""
+    import json
+    from pathlib import Path
+
+    from analyzers.printable import printable
+    from analyzers.results import SnapshotReport
+
+    try:
+        with progress_bar("indexing", enabled=None if not args.json else False) as bar:
+            if args.export:
+                report, result = ws.export_index(Path(args.export), progress=bar)
+            else:
+                result, report = ws.import_index(Path(args.import_), progress=bar)
+    except RequestError as e:
+        if args.json:
+            action = "export" if args.export else "import"
+            emit(json.dumps({"ok": False, "action": action, "error": str(e)}, indent=2))
+        raise
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {printable(warning)}\n")
+    if args.json:
+        emit(dump(SnapshotReport(action="export" if args.export else "import",
+                                 snapshot=result, index=report)))
+        return 0
+    w = sys.stdout.write
+    if args.export:
+        left = (f"; {result.dropped:,} left out (local changes, untracked or secret-bearing)"
+                if result.dropped else "")
+        w(f"Exported the index of {result.head[:12]} to {printable(result.path)}: "
+          f"{result.files:,} files, {result.bytes:,} bytes{left}\n")
+    else:
+        w(f"Imported {printable(result.path)} (commit {result.head[:12]}, {result.files:,} "
+          f"files, {result.stale:,} differing here); then {report.files_parsed:,} files "
+          f"parsed in {report.seconds:.2f} s\n")
+    return 0
