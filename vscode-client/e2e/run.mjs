@@ -589,7 +589,8 @@ try {
     const outline = page.locator(".pane-header", { hasText: "Outline" }).first();
     await outline.click();
     await outline.click();
-    const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: path }).filter({ hasText: want }).first();
+    // Not a Decisions row's tooltip, which names the files its commit changed ("Files: ...").
+    const hover = page.locator(".workbench-hover, .custom-hover, .monaco-hover:not(.hidden)").filter({ hasText: path }).filter({ hasText: want }).filter({ hasNotText: /Commit [0-9a-f]{7,}|Handoff note: / }).first();
     // Counts the view's re-renders meanwhile (a view that re-renders all the time hides tooltips).
     await bundlePane().evaluate((el) => {
       const w = globalThis;
