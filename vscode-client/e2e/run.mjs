@@ -269,32 +269,7 @@ function ctxstewardProcs(root) {
 
 /** The `ctxsteward serve` process among the descendants of `root` (the one this test started). */
 function serverPid(root) {
-  const children = new Map();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.shift();
-    for (const c of children.get(pid) ?? []) {
-      try {
-        const cmd = readFileSync(`/proc/${c}/cmdline`, "utf8").split("\0");
-        if (cmd.some((a) => a.endsWith("ctxsteward")) && cmd.includes("serve")) return c;
-      } catch {
-        continue;
-      }
-      queue.push(c);
-    }
-  }
-  return undefined;
+  return ctxstewardProcs(root).find(([, cmd]) => cmd.includes("serve"))?.[0];
 }
 
 function extensionLog() {
