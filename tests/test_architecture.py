@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,16 @@ def test_data_flows_one_way_through_the_application_layer() -> None:
         bad += [f"{path.relative_to(ROOT)} loads analyzers.app by name"
                 for _ in re.finditer(r"import_module\(\s*[\"']analyzers\.app\b", text)]
     assert bad == []
+
+
+def test_the_language_servers_start_imports_neither_the_instruction_checks_nor_the_ranker() -> None:
+    """A code file's first hover waits for the server's imports: the instruction checks
+    (markdown-it, their pydantic models) and the ranker (numpy) come at first use, not at start."""
+    probe = ("import sys, server.lsp.server; "
+             "print(' '.join(sorted(m for m in sys.modules if m in {"
+             "'analyzers.instructions.checks', 'analyzers.instructions.markdown', "
+             "'markdown_it', 'analyzers.bundles.rank', 'numpy', "
+             "'server.lsp.instruction_editor'})))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.split()
+    assert out == []

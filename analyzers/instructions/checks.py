@@ -29,8 +29,9 @@ from analyzers.instructions import (
 from analyzers.instructions import paths as path_checks
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext, to_range
+from analyzers.instructions.discover import MARKDOWN_SUFFIXES
 from analyzers.instructions.findings import CheckReport, Diagnostic
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Loc
+from analyzers.instructions.markdown import Loc
 
 if TYPE_CHECKING:
     from analyzers.indexing.index import Index

@@ -14,6 +14,15 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+# Files read as Markdown (paths and ``@imports`` in them are links).
+MARKDOWN_SUFFIXES = (".md", ".mdc", ".markdown", ".mdx")
+
+
+def is_markdown(path: str) -> bool:
+    """Whether ``path`` (or a URI) names a Markdown file."""
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
+
+
 # Kinds decide which checks and which loading rules apply.
 CLAUDE = "claude"  # CLAUDE.md, CLAUDE.local.md, .claude/CLAUDE.md
 CLAUDE_RULE = "claude-rule"  # .claude/rules/*.md (paths: frontmatter)

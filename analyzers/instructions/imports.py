@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.discover import expands_imports
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Document, Loc
+from analyzers.instructions.discover import MARKDOWN_SUFFIXES, expands_imports
+from analyzers.instructions.markdown import Document, Loc
 from analyzers.instructions.references import PathRef
 from analyzers.secrets import secret_by_name
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from analyzers.instructions.checks import context, relative_path
 from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext, to_range
+from analyzers.instructions.discover import MARKDOWN_SUFFIXES
 from analyzers.instructions.findings import DocumentLink, FileSummary, HoverInfo, LoadedReport
 from analyzers.instructions.imports import expand
 from analyzers.instructions.loaded import loaded_for
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, Loc, anchors
+from analyzers.instructions.markdown import Loc, anchors
 from analyzers.instructions.paths import Resolved, resolved_refs
 from analyzers.instructions.paths import resolve as resolve_path
 from analyzers.instructions.references import PathRef

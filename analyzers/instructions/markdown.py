@@ -148,7 +148,6 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-MARKDOWN_SUFFIXES = (".md", ".mdc", ".markdown", ".mdx")
 FILE_EXTENSIONS = frozenset("""
     md mdc mdx markdown txt rst adoc json jsonc json5 toml yaml yml ini cfg conf env lock xml csv
     py pyi ipynb js mjs cjs jsx ts tsx mts cts vue svelte astro go rs java kt kts scala groovy

@@ -16,10 +16,10 @@ from urllib.parse import quote
 
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.discover import expands_imports, reader_of
+from analyzers.instructions.discover import MARKDOWN_SUFFIXES, expands_imports, reader_of
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES, anchors, has_file_extension
+from analyzers.instructions.markdown import anchors, has_file_extension
 from analyzers.instructions.references import PathRef
 
 

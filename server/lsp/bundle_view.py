@@ -34,7 +34,7 @@ import logging
 import posixpath
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from lsprotocol import types
 from pydantic import BaseModel, Field
@@ -44,7 +44,6 @@ from analyzers.app.errors import RequestError
 from analyzers.app.requests import BundleRequest
 from analyzers.app.seeds import SeedSpec, innermost_definition, resolve_seed, split_seed
 from analyzers.app.workspace import Snapshot
-from analyzers.bundles.assemble import BundleResult
 from analyzers.bundles.render import render
 from analyzers.secrets import redact
 from server.lsp import bundle_store
@@ -55,6 +54,10 @@ from server.lsp.lanes import BUNDLE_REFRESH, BUNDLE_RESTORE
 from server.lsp.positions import from_lsp, split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext
+
+if TYPE_CHECKING:
+    # The ranker (numpy) is imported with the first bundle, not at the server's start.
+    from analyzers.bundles.assemble import BundleResult
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from server.scheduler import JobContext, JobsReport
 JOBS_REQUEST = "ctxsteward/jobs"
 SHOW_BUDGET = "ctxsteward.showBudget"
 SHOW_JOBS = "ctxsteward.showJobs"
+CHECK_INSTRUCTIONS = "ctxsteward.checkInstructions"
 
 
 class DefinitionBudget(BaseModel):

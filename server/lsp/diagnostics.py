@@ -18,19 +18,22 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from analyzers.cancel import CancelToken
 from analyzers.indexing.index import Index
-from analyzers.instructions import CheckView, Diagnostic, check_file
-from analyzers.instructions.discover import is_instruction_file
+from analyzers.instructions.discover import is_instruction_file, is_markdown
 from server.lsp.lanes import CHECK_BUFFER
 from server.lsp.positions import split_lines, to_lsp
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import Job, JobContext, Priority
+
+if TYPE_CHECKING:
+    # Imported where used: their import costs ~0.2 s that a code file's hover need not wait for.
+    from analyzers.instructions import CheckView, Diagnostic
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -57,6 +60,11 @@ class InstructionChecks:
         if path is None or self.state.root is None or path.startswith("/"):
             return False
         return is_instruction_file(path, self.state.settings.instruction_files)
+
+    def concerns(self, uri: str) -> bool:
+        """Whether the instruction editor answers about ``uri`` at all: an instruction file or
+        any Markdown file (links, paths). A cheap test: code files never import the checks."""
+        return is_markdown(uri) or self.applies_to(uri)
 
     def schedule(self, buf: Buffer, codec: PositionCodec, *, delay: float = 0.0,
                  priority: Priority = Priority.OPEN_FILE) -> Job | None:
@@ -105,6 +113,8 @@ class InstructionChecks:
                     old.close()
 
     def _workspace(self) -> CheckView:
+        from analyzers.instructions import CheckView
+
         root = self.state.root
         assert root is not None
         if self._ws is None or self._settings_generation != self.state.settings_generation:
@@ -124,6 +134,8 @@ class InstructionChecks:
         path = self.state.rel_path(uri)
         if root is None or path is None:
             return []
+        from analyzers.instructions import check_file
+
         with self.using(ctx.token, {path: text} if buffer else {}) as ws:
             found = check_file(root, path, text if buffer else None, workspace=ws,
                                token=ctx.token)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets
@@ -14,7 +15,6 @@ from analyzers.confine import read_bytes_inside
 from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.indexing.lookup import Use, receiver_before, resolve
-from analyzers.instructions.paths import Resolved
 from analyzers.positions import Position, Range
 from analyzers.results import BundleItem
 from analyzers.syntax import Definition
@@ -23,10 +23,13 @@ from server.lsp.positions import split_lines
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
 
+if TYPE_CHECKING:
+    from analyzers.instructions.paths import Resolved
+
 MAX_CANDIDATES = 3
 # The Markdown path reference at (0-based line, code-point column), with a path found there
 # that the file's references do not hold, resolved as links and diagnostics resolve it.
-PathAt = Callable[[int, int, str | None], Resolved | None]
+PathAt = Callable[[int, int, str | None], "Resolved | None"]
 CO_CHANGE_PARTNERS = 3
 
 

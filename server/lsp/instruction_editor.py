@@ -27,8 +27,8 @@ from analyzers.instructions import (
     loaded_for,
     loaded_markdown,
 )
+from analyzers.instructions.discover import is_markdown
 from analyzers.instructions.links import FileSummary, path_at
-from analyzers.instructions.markdown import MARKDOWN_SUFFIXES
 from analyzers.instructions.paths import Resolved
 from server.lsp.args import LSP_WORDS, CommandError
 from server.lsp.commands import SHOW_BUDGET
@@ -38,18 +38,12 @@ from server.lsp.positions import line_end, line_start, split_lines, to_lsp
 from server.lsp.state import ServerState
 from server.scheduler import JobContext
 
-CHECK_INSTRUCTIONS = "ctxsteward.checkInstructions"
-
 
 class CheckInstructionsResult(CheckReport):
     """``ctxsteward.checkInstructions``: the CheckReport of ``ctxsteward check --format json``,
     plus a summary for people."""
 
     text: str = Field(description="A summary line, then one line per diagnostic.")
-
-
-def is_markdown(path: str) -> bool:
-    return path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def _rel(state: ServerState, uri: str) -> str | None:

@@ -38,7 +38,6 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from analyzers import __version__
-from server.lsp import instruction_editor as instr
 from server.lsp.args import Answered
 from server.lsp.bundle_view import BundleSession
 from server.lsp.commands import JOBS_REQUEST, SHOW_BUDGET, SHOW_JOBS
@@ -103,6 +102,8 @@ class StewardLanguageServer(LanguageServer):
         codec = self.workspace.position_codec
 
         def run(ctx: JobContext) -> int:
+            from server.lsp import instruction_editor as instr
+
             _, by_uri = instr.check_all(self.checks, ctx, None, buffers, codec)
             self.state.call_soon(lambda: self.checks.publish_closed(by_uri, complete=True))
             return sum(len(d) for d in by_uri.values())

@@ -78,6 +78,13 @@ describe("package.json manifest", () => {
     }
   });
 
+  it("activates as a repository opens, so the server is up before the first file's hover", () => {
+    // onStartupFinished alone came after the file's tab opened: its first hover waited for the
+    // activation, the --version probe and the server's start in turn.
+    expect(pkg.activationEvents).toContain("workspaceContains:.git");
+    expect(pkg.activationEvents).toContain("onLanguage");
+  });
+
   it("points main at the bundle and keeps @types/vscode within the engine", () => {
     expect(pkg.main).toBe("./dist/extension.js");
     const engine = pkg.engines.vscode.replace(/^\^/, "");

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from analyzers.instructions.paths import Resolved
 from analyzers.secrets import redact
-from server.lsp import instruction_editor as instr
 from server.lsp.args import Located
 from server.lsp.budget_hints import code_lenses
 from server.lsp.budget_hints import inlay_hints as budget_inlay_hints
@@ -28,8 +26,20 @@ from server.lsp.positions import from_lsp, line_span, line_start, split_lines, t
 from server.scheduler import JobContext
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from analyzers.instructions.paths import Resolved
     from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
+
+
+def _instructions(ls: StewardLanguageServer, uri: str) -> ModuleType | None:
+    """:mod:`server.lsp.instruction_editor` for a Markdown or instruction file, None for code:
+    imported at first use, so a code file's first answers never wait for the checks' import."""
+    if not ls.checks.concerns(uri):
+        return None
+    from server.lsp import instruction_editor
+    return instruction_editor
 
 
 async def hover(ls: StewardLanguageServer,
@@ -56,13 +66,19 @@ async def hover(ls: StewardLanguageServer,
         bundled = {i.path: i for i in current.bundle.items} if current is not None else None
 
 
+        instr = _instructions(ls, uri)
+
         def path_at(line: int, character: int, written: str | None) -> Resolved | None:
+            if instr is None:
+                return None
             return instr.path_reference(ls.checks, ctx, uri, text, line, character, written,
                                         buffer=buf is not None)
 
         ans = hover_answer(state, ctx, buf, uri, text, from_lsp(lines, position, codec),
                            stale_ok=stale_ok, bundled=bundled, path_at=path_at)
         if ans is None:
+            if instr is None:
+                return None
             loaded = instr.loaded_hover(ls.checks, ctx, uri, text, buffer=buf is not None)
             if loaded is None:
                 return None
@@ -99,6 +115,7 @@ async def inlay_hints(ls: StewardLanguageServer, params: types.InlayHintParams, 
         if text is None:
             return []
         if ls.checks.applies_to(uri):
+            from server.lsp import instruction_editor as instr
             return instr.section_hints(ls.checks, ctx, uri, text, first, last, codec,
                                        buffer=buf is not None)
         return budget_inlay_hints(state, ctx, buf, uri, text, first, last, codec)
@@ -126,6 +143,7 @@ async def code_lens(ls: StewardLanguageServer, params: types.CodeLensParams, cal
 
     def run(ctx: JobContext) -> list[types.CodeLens]:
         if ls.checks.applies_to(uri):
+            from server.lsp import instruction_editor as instr
             text = doc_text(state, buf, uri)
             return [] if text is None else instr.summary_lens(ls.checks, ctx, uri, text,
                                                               buffer=buf is not None)
@@ -148,7 +166,8 @@ async def code_action(ls: StewardLanguageServer, params: types.CodeActionParams,
 
     def run(ctx: JobContext) -> list[types.CodeAction]:
         out: list[types.CodeAction] = []
-        if wanted(only, types.CodeActionKind.QuickFix.value):
+        if diags and wanted(only, types.CodeActionKind.QuickFix.value):
+            from server.lsp import instruction_editor as instr
             out.extend(instr.quick_fixes(uri, diags))
         kind = action_kind(only)
         if kind is not None and state.root is not None:
@@ -171,9 +190,11 @@ async def document_link(ls: StewardLanguageServer, params: types.DocumentLinkPar
         return []
 
     def run(ctx: JobContext) -> list[types.DocumentLink]:
-        text = doc_text(state, buf, uri)
-        return [] if text is None else instr.links(ls.checks, ctx, uri, text, codec, tips,
-                                                   buffer=buf is not None)
+        instr = _instructions(ls, uri)
+        text = doc_text(state, buf, uri) if instr is not None else None
+        if instr is None or text is None:
+            return []
+        return instr.links(ls.checks, ctx, uri, text, codec, tips, buffer=buf is not None)
 
     return await call.run(run)
 
@@ -188,6 +209,7 @@ async def diagnostic(ls: StewardLanguageServer, params: types.DocumentDiagnostic
     previous = params.previous_result_id
 
     def run(ctx: JobContext) -> Any:
+        from server.lsp import instruction_editor as instr
         return instr.pull_report(ls.checks, ctx, uri, doc_text(state, buf, uri), codec,
                                  previous, buffer=buf is not None)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.lsp import instruction_editor as instr
+from analyzers.instructions.discover import is_markdown
 from server.lsp.settings import index_affecting_change, parse_settings
 from server.lsp.state import uri_to_path
 from server.lsp.textdoc import LineDocument
@@ -57,7 +57,7 @@ def did_close(ls: StewardLanguageServer,
     ls.state.forget(uri)
     if ls.checks.applies_to(uri):
         ls.checks.closed(uri)
-    elif instr.is_markdown(uri):
+    elif is_markdown(uri):
         ls.checks.closed(uri, publish=False)  # back to the file on disk for links, imports
 
 

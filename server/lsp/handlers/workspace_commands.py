@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server.lsp import instruction_editor as instr
 from server.lsp.args import first_object
 from server.lsp.chain import index_deps
 from server.lsp.commands import (
+    CHECK_INSTRUCTIONS,
     JOBS_REQUEST,
     SHOW_BUDGET,
     SHOW_JOBS,
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
 
-CHECK_INSTRUCTIONS = instr.CHECK_INSTRUCTIONS
 
 __all__ = ["CHECK_INSTRUCTIONS", "JOBS_REQUEST", "SHOW_BUDGET", "SHOW_JOBS", "check_instructions",
            "jobs_request", "show_budget", "show_jobs"]
@@ -65,6 +64,8 @@ async def check_instructions(ls: StewardLanguageServer, args: tuple[Any, ...],
     codec = ls.workspace.position_codec
 
     def run(ctx: JobContext) -> tuple[Any, dict[str, list[types.Diagnostic]], bool]:
+        from server.lsp import instruction_editor as instr
+
         paths = instr.check_paths(CHECK_INSTRUCTIONS, obj, ls.state)
         result, by_uri = instr.check_all(ls.checks, ctx, paths, buffers, codec)
         return result, by_uri, paths is None
