@@ -216,12 +216,35 @@ async def first_hover(client: LanguageClient, root: Path, rel: str) -> tuple[flo
     return time.perf_counter(), h is not None
 
 
+def add_worktree(repo: Path, work: Path) -> None:
+    """A worktree of ``repo`` at HEAD in ``work``. A partial clone that lacks some blobs (e.g. a
+    snapshot without its files of 4 MiB and over) gets the files whose blobs it has."""
+    add = ["git", "worktree", "add", "--detach", "-q"]
+    if subprocess.run([*add, str(work), "HEAD"], cwd=repo, capture_output=True).returncode == 0:
+        return
+    subprocess.run(["git", "worktree", "prune"], cwd=repo, check=True)
+    shutil.rmtree(work, ignore_errors=True)
+    subprocess.run([*add, "--no-checkout", str(work), "HEAD"], cwd=repo, check=True)
+    listing = subprocess.run(["git", "-c", "core.quotePath=false", "ls-tree", "-r", "-z",
+                              "--format=%(objectname) %(path)",
+                              "HEAD"], cwd=work, capture_output=True, check=True).stdout
+    entries = [e.split(b" ", 1) for e in listing.split(b"\0") if e]
+    check = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                           cwd=work, input=b"".join(o + b"\n" for o, _ in entries),
+                           capture_output=True, check=True).stdout.splitlines()
+    present = [path for (_, path), line in zip(entries, check, strict=True)
+               if not line.endswith(b"missing")]
+    subprocess.run(["git", "checkout", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"],
+                   cwd=work, input=b"\0".join(present), check=True, capture_output=True)
+    print(f"partial clone: checked out {len(present):,} of {len(entries):,} files (the rest "
+          "have no blob here)", file=sys.stderr)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     repo = Path(args.repo).resolve()
     rel = args.file or pick_file(repo)
     work = Path(tempfile.mkdtemp(prefix="ctxsteward-lsp-bench-")) / repo.name
-    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(work), "HEAD"], cwd=repo,
-                   check=True)
+    add_worktree(repo, work)
     out: dict[str, Any] = {"repo": str(repo), "worktree": str(work), "file": rel,
                            "file_lines": (work / rel).read_text().count("\n"),
                            "cores": os.cpu_count(), "targets": TARGETS}
