@@ -29,7 +29,7 @@ from analyzers.cancel import Cancelled
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.tokentree import budget
-from server.lsp.args import CommandError, plain
+from server.lsp.args import BY_CLIENT, CommandError, plain
 from server.lsp.dispatch import (
     PYGLS_RPC_LOG,
     ROUTES,
@@ -218,6 +218,13 @@ def test_each_route_answers_a_cancellation_and_a_fault_as_its_kind_wants() -> No
         assert fault.value.code == -32603, r.method
         assert fault.value.message == f"internal error in {r.method}: KeyError: 'boom'"
     commands = {r.method for r in ROUTES if r.kind == "command"}
+    # The client's own cancellation is never answered "retrigger": VS Code asked again at once,
+    # cancelled that one for the next, and so on, hundreds of times a second.
+    by_client = Cancelled(BY_CLIENT)
+    pull = next(r for r in ROUTES if r.method == types.TEXT_DOCUMENT_DIAGNOSTIC)
+    with pytest.raises(JsonRpcException) as cancelled:
+        answer_error(pull, by_client)
+    assert cancelled.value.code == -32800 and cancelled.value.data is None
     assert {r.method for r in ROUTES if r.on_cancel is OnCancel.CANCELLED} == \
         commands | {types.INITIALIZE}
     assert [r.method for r in ROUTES if r.on_cancel is OnCancel.RETRIGGER] == \

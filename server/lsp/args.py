@@ -19,6 +19,9 @@ from pygls.exceptions import JsonRpcException
 REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
 INVALID_PARAMS = -32602
 MAX_UINTEGER = 2**31 - 1  # LSP's uinteger (lsprotocol refuses more)
+# Why a job stops when the client cancelled its request ($/cancelRequest): such a request is
+# answered RequestCancelled, never "retrigger" (the client would ask again and cancel again).
+BY_CLIENT = "request cancelled by the client"
 
 
 # How the request fields of the core's messages (:class:`analyzers.app.errors.RequestError`) read

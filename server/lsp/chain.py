@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, Literal, TypeVar
 
+from server.lsp.args import BY_CLIENT
 from server.lsp.lanes import INDEX_KEY
 from server.lsp.state import ServerState
 from server.scheduler import Job, JobContext, JobState, Priority
@@ -33,7 +34,7 @@ def _hook(job: Job, request: Future[Any] | asyncio.Future[Any] | None) -> None:
 
     def on_done(f: Any) -> None:
         if f.cancelled():
-            job.cancel("request cancelled by the client")
+            job.cancel(BY_CLIENT)
 
     request.add_done_callback(on_done)
 
@@ -63,7 +64,7 @@ async def run_after(state: ServerState, fn: Callable[[JobContext], T], *, kind: 
             await asyncio.wait({ended})
         except asyncio.CancelledError:
             ended.cancel()
-            job.cancel("request cancelled by the client")
+            job.cancel(BY_CLIENT)
             raise
         cancelled_by_client = request is not None and request.cancelled()
         if attempt == 0 and deps and _dependency_ended(job) and not cancelled_by_client:

@@ -13,7 +13,7 @@ where the LSP edge turns failures into answers:
 * :class:`~analyzers.cancel.Cancelled` (the client cancelled, a deadline passed, an edit
   superseded the work): a feature request answers null (the editor asks again when it needs
   to), a command RequestCancelled (-32800), a pulled diagnostic ServerCancelled (-32802) asking
-  the client to retrigger it;
+  the client to retrigger it, unless the client cancelled it itself (RequestCancelled);
 * :class:`~analyzers.app.errors.RequestError` (bad input, found by the core): RequestFailed
   (-32803) with its message worded for the editor (:data:`~server.lsp.args.LSP_WORDS`);
 * :class:`~server.lsp.args.CommandError` (bad input, found by the edge): RequestFailed, or
@@ -37,7 +37,14 @@ from pygls.exceptions import JsonRpcException
 
 from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
-from server.lsp.args import LSP_WORDS, REQUEST_FAILED, Answered, CommandError, to_jsonrpc
+from server.lsp.args import (
+    BY_CLIENT,
+    LSP_WORDS,
+    REQUEST_FAILED,
+    Answered,
+    CommandError,
+    to_jsonrpc,
+)
 from server.lsp.bundle_view import ACTION_KINDS
 from server.lsp.chain import Chain, run_after
 from server.lsp.handlers import (
@@ -240,7 +247,10 @@ def answer_error(route: Route, e: Exception) -> Any:
     if isinstance(e, Cancelled):
         if route.on_cancel is OnCancel.NULL:
             return None
-        retrigger = route.on_cancel is OnCancel.RETRIGGER
+        # The server's own stop (a newer version, a deadline) asks a pulled diagnostic to be
+        # retriggered; the client's cancellation never does: it would ask again and cancel
+        # again (a loop of hundreds a second, seen in VS Code).
+        retrigger = route.on_cancel is OnCancel.RETRIGGER and str(e) != BY_CLIENT
         raise Answered(
             f"{route.work.kind} stopped: {e}",
             code=SERVER_CANCELLED if retrigger else REQUEST_CANCELLED,

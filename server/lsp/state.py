@@ -28,7 +28,7 @@ from analyzers.config import Settings
 from analyzers.confine import relative_inside
 from analyzers.indexing.index import Index
 from analyzers.tokens import Counter
-from server.lsp.args import LSP_WORDS
+from server.lsp.args import BY_CLIENT, LSP_WORDS
 from server.lsp.documents import DocFacts, facts_from_index_or_disk, facts_from_text
 from server.lsp.lanes import ANALYSE_BUFFER
 from server.lsp.settings import ServerOptions
@@ -346,12 +346,12 @@ class ServerState:
         if request is not None:
             def on_done(f: Any) -> None:
                 if f.cancelled():
-                    job.cancel("request cancelled by the client")
+                    job.cancel(BY_CLIENT)
             request.add_done_callback(on_done)
         try:
             return await asyncio.wrap_future(job.future)
         except asyncio.CancelledError:
-            job.cancel("request cancelled by the client")
+            job.cancel(BY_CLIENT)
             raise
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
