@@ -338,3 +338,20 @@ async def test_removed_files_say_so_and_stay_out_of_later_suggestions(client: La
                          {"uri": (repo / "app/main.py").as_uri()})
     assert item(back, gone) is not None
     assert all(e["path"] != gone for e in back["excluded"])
+
+
+async def test_a_pinned_definition_stays_shown_when_its_file_is_suggested(client: LanguageClient,
+                                                                         repo: Path) -> None:
+    # The #16 verifier: "Add batch", then "Suggest a context bundle for core.py": the file came
+    # focused on other definitions, batch's body gone, while its hover said it was in.
+    added = await command(client, "ctxsteward.addToBundle",
+                          at(repo, "app/big.py", "def helper_31("))
+    assert "helper_31" in (item(added, "app/big.py") or {})["symbols"]
+    suggested = await command(client, "ctxsteward.suggestBundle",
+                              {"uri": (repo / "app/big.py").as_uri(), "budget": 1500})
+    assert suggested == expected(repo, ("app/big.py",),
+                                 seeds=["app/big.py", "app/big.py::helper_31"], budget=1500)
+    big = item(suggested, "app/big.py")
+    assert big is not None and big["pinned"] and "helper_31" in big["symbols"]
+    body = next(n for n, text in enumerate(BIG.splitlines(), 1) if "def helper_31(" in text)
+    assert any(a <= body + 2 <= b for a, b in big["ranges"])  # its body, not its signature alone

@@ -364,8 +364,8 @@ class BundleSession:
     def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
         for s in sticky:
             if split_seed(s).symbol is not None:  # a definition: an extra seed focused on it
-                if seed_path(s) in spec.seeds or seed_path(s) in spec.pins:
-                    continue  # its whole file is in already
+                if seed_path(s) in spec.pins:
+                    continue  # its whole file is in already (a seed's may be focused elsewhere)
                 if s not in spec.added:
                     spec.added.append(s)
             elif s not in spec.pins and s not in spec.seeds:
