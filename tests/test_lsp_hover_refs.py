@@ -121,7 +121,9 @@ async def test_an_imported_name_means_the_imported_definition(
     client, repo = served
     bare = await defined_in(client, repo, "web/views.py", 'make_response("hi")', "make_response")
     assert bare[0] == where(repo, "web/helpers.py", "make_response")
-    assert bare[-1] == where(repo, "web/app.py", "App.make_response")  # a method: last
+    # A method is not what a bare name means: gone once the import resolves it.
+    assert where(repo, "web/app.py", "App.make_response") not in bare
+    assert where(repo, "aaa/make.py", "make_response") in bare  # another top-level one stays
     module = await defined_in(client, repo, "web/views.py", "helpers.make_response(",
                               "make_response")
     assert module[0] == where(repo, "web/helpers.py", "make_response")
@@ -164,7 +166,14 @@ def test_out(out):
     out.echo("there")
 '''
 
-FILES.update({"pkg/__init__.py": PKG_INIT, "pkg/utils.py": PKG_UTILS,
+PKG_CLI = '''from .utils import echo
+
+
+def main():
+    echo("ready")
+'''
+
+FILES.update({"pkg/__init__.py": PKG_INIT, "pkg/utils.py": PKG_UTILS, "pkg/cli.py": PKG_CLI,
               "tests/test_prompt.py": PKG_TEST_PROMPT, "tests/test_basic.py": PKG_TEST_BASIC})
 
 
@@ -172,10 +181,18 @@ async def test_an_attribute_of_a_package_follows_its_init_to_the_defining_module
         served: tuple[LanguageClient, Path]) -> None:
     client, repo = served
     # pkg.echo is pkg/utils.py's echo, re-exported by pkg/__init__.py; the echo nested in a
-    # test function cannot be reached by attribute access and comes last.
+    # test function cannot be reached by attribute access: not listed.
     got = await defined_in(client, repo, "tests/test_basic.py", "pkg.echo(", "echo")
-    assert got == [where(repo, "pkg/utils.py", "echo"),
-                   where(repo, "tests/test_prompt.py", "test_prompts_eof.echo")]
+    assert got == [where(repo, "pkg/utils.py", "echo")]
+
+
+async def test_an_imported_bare_name_lists_no_function_nested_elsewhere(
+        served: tuple[LanguageClient, Path]) -> None:
+    client, repo = served
+    # The #16 verifier: echo( in a module that imports it from .utils also listed the echo
+    # nested in a test function.
+    got = await defined_in(client, repo, "pkg/cli.py", 'echo("ready")', "echo")
+    assert got == [where(repo, "pkg/utils.py", "echo")]
 
 
 async def test_a_nested_function_ranks_last_for_any_attribute(

@@ -18,7 +18,9 @@ candidates are every definition of that name; they are put in tiers:
 
 A definition nested in a function (a ``def`` inside a ``def``) is never reached by attribute
 access: for any dotted reference it comes last. Within a tier: this file first, source files
-before tests, then by path and line.
+before tests, then by path and line. A name resolved through the file's scope or imports (or an
+attribute through its receiver's module or class) drops the candidates it cannot mean: members
+for a bare name, nested functions for an attribute.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ def resolve(index: Index | None, use: Use, local: list[Definition]) -> list[Cand
     if index is not None:
         cands += [(p, d) for p, d in index.definitions_named(use.name) if p != use.path]
         near = set(index.imports_of(use.path))
+    unreachable = 4  # tiers a resolved name cannot mean (see below)
     if use.receiver is None:
         def tier(c: Candidate) -> int:
             return _bare_tier(use, c[0], c[1], near)
@@ -171,7 +174,16 @@ def resolve(index: Index | None, use: Use, local: list[Definition]) -> list[Cand
             if (c[0], c[1].start_line) in nested:
                 return 5
             return _attribute_tier(use, c[0], c[1], near, modules, owner)
+        unreachable = 5
 
-    return sorted(cands, key=lambda c: (tier(c), c[0] != use.path,
-                                        c[0] != use.path and is_test_file(c[0]),
-                                        c[0], c[1].start_line))
+    tiers = {(c[0], c[1].start_line): tier(c) for c in cands}
+    ordered = sorted(cands, key=lambda c: (tiers[c[0], c[1].start_line], c[0] != use.path,
+                                           c[0] != use.path and is_test_file(c[0]),
+                                           c[0], c[1].start_line))
+    if ordered and tiers[ordered[0][0], ordered[0][1].start_line] <= (1 if use.receiver is None
+                                                                       else 0):
+        # Resolved through this file's scope or imports (or the receiver's module or class):
+        # a method for a bare name, a function nested in another for an attribute, cannot be
+        # what it means; they were listed last, as noise.
+        ordered = [c for c in ordered if tiers[c[0], c[1].start_line] < unreachable]
+    return ordered
