@@ -25,10 +25,40 @@ linear score, its share of the query's best score and its linear rank, and featu
 alone (test, doc, changelog, depth, extension class, whether a test's source / a source's test is
 among the candidates and how they rank).
 
-Needs ``lightgbm`` (bench only, not a runtime dependency: ``pip install lightgbm``).
+Needs ``lightgbm`` (bench only, not a runtime dependency: ``pip install lightgbm``). The shipped
+model (``analyzers/bundles/task_fusion.npz``, read by ``analyzers/bundles/fusion.py`` with numpy)
+is the ``--export`` of the configuration measured below, trained on all 25 repositories:
 
-    python bench/fusion_experiment.py --rows /tmp/rows-v3
-    python bench/fusion_experiment.py --rows /tmp/rows-v3 --linear-loro --json /tmp/fusion.json
+    python bench/fusion_experiment.py --rows /tmp/rows-v3                 # rules, both models
+    python bench/fusion_experiment.py --rows /tmp/rows-v3 --no-rules --task-only --seeds 7,8,9
+    python bench/fusion_experiment.py --rows /tmp/rows-v3 --no-rules --task-only --no-gbm \
+        --seeds 7,8,9 --export analyzers/bundles/task_fusion.npz
+
+Results (2026-12-05, /tmp/rows-v3: 25 repositories, 1,442 rows; LORO; ``current`` is in-sample,
+the weights having been fitted on all 25): the rules gain nothing (``cap`` with N = 0, K = 5, no
+test or doc at all among the first five, reaches issue Acc@5 0.734 and MRR 0.683 in-sample but
+costs task-only MRR 0.018). The model, re-ranking the linear top 30 with graded truth (a source
+2, a test or doc 1), the sum of three models (random states 7, 8, 9):
+
+    figure          current  model (LORO)
+    seeded R@10       0.708  0.708  (seeded queries keep the linear order)
+    seeded MRR        0.728  0.728
+    task R@10         0.648  0.647
+    task MRR          0.706  0.708
+    issue Acc@1       0.446  0.472
+    issue Acc@5       0.713  0.738
+    issue MRR         0.659  0.693
+
+Single models: random state 7: issue Acc@5 / MRR 0.742 / 0.695; 8: 0.733 / 0.687; 9: 0.740 /
+0.691; no bagging: 0.728 / 0.687 (task R@10 -0.010). Other configurations: the top 100 with
+binary truth (issue Acc@5 +0.007 to +0.012, MRR +0.007 to +0.009; a seeded model beside it: seeded
+R@10 -0.009, MRR +0.001); the top 100 with graded truth (0.740 / 0.688, task R@10 -0.002); smaller
+trees (7 leaves, 300 per leaf, 200 trees: task R@10 -0.011); trained on issue-style rows only
+(issue Acc@5 0.755, MRR 0.688, but task-only R@10 0.479: it learns to drop tests, which that
+protocol counts);
+issue rows weighted 1.5 or 2 (task-only R@10 -0.014 / -0.020). In-sample, the same features reach
+issue Acc@5 0.819 and MRR 0.806: most of what the trees can learn does not carry over to a
+repository they have not seen.
 
 Decision rule (#14): a change counts only if it gains >= 0.03 LORO on issue Acc@5 or MRR without
 losing more than 0.01 LORO on any other figure.
@@ -38,8 +68,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import posixpath
 import statistics
 import sys
 import time
@@ -53,9 +81,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tune_weights as tw  # noqa: E402
 
+from analyzers.bundles import fusion  # noqa: E402
 from analyzers.bundles import rank as rank_mod  # noqa: E402
-from analyzers.bundles.docsections import is_release_history  # noqa: E402
-from analyzers.indexing.filekinds import is_doc_file, is_test_file, path_kind  # noqa: E402
+from analyzers.indexing.filekinds import is_doc_file, is_test_file  # noqa: E402
 
 Row = dict[str, Any]
 Ranking = list[str]
@@ -63,10 +91,6 @@ Ranking = list[str]
 # Signals the runtime computes (the rows also hold offline-only experiments: name_cover, ...).
 SIGNALS = [k for k in rank_mod.WEIGHTS if k not in ("dirty", "names_top", "is_noise",
                                                     "is_release")]
-CODE_EXT = frozenset({"py", "go", "rs", "ts", "tsx", "js", "jsx", "mjs", "cjs", "java", "kt",
-                      "rb", "c", "h", "cc", "cpp", "hpp", "cs", "swift", "svelte", "vue", "php",
-                      "scala", "ex", "exs", "sh"})
-CONFIG_EXT = frozenset({"json", "toml", "yaml", "yml", "cfg", "ini", "lock", "xml", "mod", "sum"})
 FIGS = [f"{m}_{f}" for m, fs in tw.FIGURES.items() for f in fs]
 
 
@@ -81,7 +105,7 @@ def load(rows_dir: Path, repos: Sequence[str] | None) -> list[Row]:
     rows: list[Row] = []
     for f in sorted(rows_dir.glob("*.json")):
         data = json.loads(f.read_text())
-        if "rows" not in data or (repos and data.get("repo", f.stem) not in repos):
+        if "rows" not in data or (repos and f.stem not in repos):
             continue
         rows.extend(data["rows"])
     return rows
@@ -143,44 +167,8 @@ def per_repo(rows: Sequence[Row], rankings: Sequence[Ranking]) -> dict[str, dict
 
 # -- path features ------------------------------------------------------------------------------
 
-def _ext_class(path: str) -> int:
-    base = path.rpartition("/")[2]
-    ext = base.rpartition(".")[2].lower() if "." in base else ""
-    if ext in CODE_EXT:
-        return 0
-    if ext in CONFIG_EXT:
-        return 1
-    if is_doc_file(path):
-        return 2
-    return 3
-
-
-def _partners(paths: Sequence[str]) -> dict[int, int]:
-    """Candidate index -> the index of its test <-> source partner among the candidates (the
-    nearest by folder, as ``rank._source_of`` picks it)."""
-    by_name: dict[str, list[int]] = {}
-    for i, p in enumerate(paths):
-        by_name.setdefault(p.rpartition("/")[2], []).append(i)
-    out: dict[int, int] = {}
-    for i, p in enumerate(paths):
-        test = is_test_file(p)
-        here = posixpath.dirname(p)
-        best: tuple[int, int] | None = None
-        for name in rank_mod.test_partner_names(p):
-            for j in by_name.get(name, ()):
-                if j == i or is_test_file(paths[j]) == test:
-                    continue
-                d = rank_mod._mirror_distance(here, posixpath.dirname(paths[j]))
-                if best is None or (d, j) < best:
-                    best = (d, j)
-        if best is not None:
-            out[i] = best[1]
-    return out
-
-
-FEATURES = [*SIGNALS, "is_release", "is_noise", "lin_score", "lin_share", "lin_rank",
-            "lin_logrank", "depth", "ext_class", "has_partner", "partner_above",
-            "partner_share", "n_cands", "n_tests_above", "top_gap", "dir_top10", "dir_share"]
+_partners = rank_mod.candidate_partners
+FEATURES = [*SIGNALS, *fusion.PATH_FEATURES]
 
 
 def row_features(row: Row, order: list[int], top: int, w: dict[str, float]
@@ -191,30 +179,8 @@ def row_features(row: Row, order: list[int], top: int, w: dict[str, float]
     keep = order[:top]
     paths = [cands[i][0] for i in keep]
     scores = [linear_score(cands[i][1], w) for i in keep]
-    best = max(scores[0], 1e-9) if scores else 1.0
-    second = scores[1] if len(scores) > 1 else 0.0
-    partners = _partners(paths)
-    folders = [posixpath.dirname(p) for p in paths]
-    dir_top10: dict[str, int] = {}
-    dir_sum: dict[str, float] = {}
-    for r, d in enumerate(folders):
-        dir_top10[d] = dir_top10.get(d, 0) + (r < 10)
-        dir_sum[d] = dir_sum.get(d, 0.0) + scores[r] / best
-    feats = np.zeros((len(keep), len(FEATURES)), dtype=np.float64)
-    tests_above = 0
-    for r, i in enumerate(keep):
-        sig = cands[i][1]
-        p = paths[r]
-        f = [sig.get(k, 0.0) for k in SIGNALS]
-        j = partners.get(r)
-        f += [-1.0 if is_release_history(p) else 0.0, -1.0 if path_kind(p) else 0.0,
-              scores[r], scores[r] / best, float(r), math.log1p(r), float(p.count("/")),
-              float(_ext_class(p)), float(j is not None),
-              float(j is not None and j < r), scores[j] / best if j is not None else 0.0,
-              math.log1p(len(cands)), float(tests_above), (best - second) / best,
-              float(dir_top10[folders[r]] - (r < 10)), dir_sum[folders[r]] - scores[r] / best]
-        feats[r] = f
-        tests_above += is_test_file(p) or is_doc_file(p)
+    feats = fusion.features(SIGNALS, paths, [cands[i][1] for i in keep], scores,
+                            min(len(cands), fusion.CANDIDATES), _partners(paths))
     return feats, keep
 
 
@@ -391,6 +357,26 @@ def gbm_loro(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.
     return out
 
 
+def export(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.Pair,
+           params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int],
+           out: Path) -> None:
+    """The task-alone model trained on every repository's rows (one per random seed, their trees
+    summed), written as flat trees."""
+    m = Matrix(rows, base, top, pair)
+    idx = [i for i, r in enumerate(rows) if r["mode"] in task_modes]
+    models = [train(m, idx, rows, params | {"random_state": seed}) for seed in seeds]
+    dump = {"tree_info": [t for model in models for t in model.booster_.dump_model()["tree_info"]]}
+    data = fusion.flatten_lightgbm(dump, SIGNALS, top)
+    trees = fusion.Trees.from_json(data)
+    for i in range(0, len(rows), 25):  # the numpy evaluation agrees with LightGBM's
+        if len(m.x[i]):
+            want = sum(model.predict(m.x[i]) for model in models)
+            assert np.allclose(trees.predict(m.x[i]), want, atol=1e-5), rows[i]["sha"]
+    trees.save(out)
+    assert np.array_equal(fusion.Trees.load(out).predict(m.x[0]), trees.predict(m.x[0]))
+    log(f"wrote {out}: {len(data['roots'])} trees, {out.stat().st_size} bytes")
+
+
 # -- reporting ----------------------------------------------------------------------------------
 
 def print_table(columns: dict[str, dict[str, float]]) -> None:
@@ -437,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--in-sample", action="store_true",
                     help="also train on the held-out repository: an upper bound, not LORO")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
+    ap.add_argument("--export", type=Path, metavar="NPZ",
+                    help="train the task-alone model on every repository and write its trees "
+                         "(analyzers/bundles/task_fusion.npz is read at run time) here")
     args = ap.parse_args(argv)
 
     LABELS["test"] = args.test_label
@@ -463,12 +452,11 @@ def main(argv: list[str] | None = None) -> int:
         ranked, chosen = rule_loro(rows, paths, name, task_objective)
         columns[f"rule-{name}"] = macro(rows, ranked)
         log(f"rule {name}: parameter per held-out repository {sorted(set(chosen.values()))}")
+    params = {"n_estimators": args.trees, "num_leaves": args.leaves,
+              "learning_rate": args.lr, "min_child_samples": args.min_child,
+              "lambdarank_truncation_level": 20, "subsample": args.bagging,
+              "subsample_freq": 1, "colsample_bytree": args.bagging, "random_state": 7}
     if not args.no_gbm:
-        params = {"n_estimators": args.trees, "num_leaves": args.leaves,
-                  "learning_rate": args.lr, "min_child_samples": args.min_child,
-                  "lambdarank_truncation_level": 20, "subsample": args.bagging,
-                  "subsample_freq": 1, "colsample_bytree": args.bagging,
-                  "random_state": 7}
         t0 = time.perf_counter()
         ranked = gbm_loro(rows, base, args.top, current, params,
                           tuple(args.train_modes.split(",")), not args.task_only, args.in_sample,
@@ -482,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, fig in columns.items():
         if name not in ("current", "linear-loro"):
             print(f"{name}: {verdict(fig, ref)}")
+    if args.export:
+        export(rows, base, args.top, current, params, tuple(args.train_modes.split(",")),
+               [int(x) for x in args.seeds.split(",")], args.export)
     if args.json_out:
         args.json_out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
                                              "macro": columns, "per_repo": repos_fig},
