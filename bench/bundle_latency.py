@@ -7,6 +7,10 @@ p90 next to two floors measured the same way: the interpreter starting (``python
 Target (issue 4): median ≤ 500 ms on saleor/saleor.
 
     python bench/bundle_latency.py /work/benchrepos/saleor --seeds 15
+    python bench/bundle_latency.py /work/benchrepos/saleor --seeds 15 --task-only
+
+``--task-only`` asks for each picked file's task alone (``--task "fix the validation of NAME"``,
+no seed): the queries the learned fusion re-ranks (``analyzers/bundles/fusion.py``).
 """
 
 from __future__ import annotations
@@ -43,19 +47,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("repo", type=Path)
     ap.add_argument("--seeds", type=int, default=15)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--task-only", action="store_true",
+                    help="no seed: a task naming each picked file's stem")
     args = ap.parse_args(argv)
     repo = args.repo.resolve()
     beside = Path(sys.executable).with_name("ctxsteward")
     exe = str(beside) if beside.exists() else (shutil.which("ctxsteward") or "ctxsteward")
     seeds = pick_seeds(repo, args.seeds)
-    timed([exe, "bundle", "--seed", seeds[0], "--task", TASK, "--out", os.devnull], repo)  # warm
+    calls = [["--task", f"fix the validation of {Path(s).stem.replace('_', ' ')}"]
+             if args.task_only else ["--seed", s, "--task", TASK] for s in seeds]
+    timed([exe, "bundle", *calls[0], "--out", os.devnull], repo)  # warm
     python = [timed([sys.executable, "-c", "pass"], repo) for _ in range(5)]
     index = [timed([exe, "index"], repo) for _ in range(5)]
-    bundle = [timed([exe, "bundle", "--seed", s, "--task", TASK, "--out", os.devnull], repo)
-              for s in seeds]
+    bundle = [timed([exe, "bundle", *c, "--out", os.devnull], repo) for c in calls]
     med = statistics.median(bundle)
     result = {
-        "repo": str(repo), "seeds": len(seeds),
+        "repo": str(repo), "seeds": len(seeds), "task_only": args.task_only,
         "python_start_ms": round(statistics.median(python), 1),
         "warm_index_ms": round(statistics.median(index), 1),
         "bundle_median_ms": round(med, 1),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from gitutil import make_repo
 
+from analyzers.bundles import fusion
 from analyzers.bundles import rank as rank_mod
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing.index import Index, build
@@ -207,10 +208,11 @@ def test_discount_code_rounding_of_unknown_codes():
 '''
 
 
-def test_a_test_that_says_the_task_s_words_brings_its_source_first(tmp_path: Path) -> None:
+def test_a_test_that_says_the_task_s_words_brings_its_source_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """"rounding" is said only by the test (which runs the command, importing nothing): the test
-    matches the task best, and the source it tests by name comes right before it, with the
-    reason."""
+    matches the task best, and the source it tests by name comes right before it: by the learned
+    fusion's order, and by the lift (with its reason) when the linear fusion ranks alone."""
     root = make_repo(tmp_path / "shop", {
         "shop/__init__.py": "", "shop/discount.py": DISCOUNT,
         "shop/cart.py": "def total(lines):\n    return sum(lines)\n",
@@ -218,9 +220,13 @@ def test_a_test_that_says_the_task_s_words_brings_its_source_first(tmp_path: Pat
         "docs/discounts.md": "# Discounts\n\nA discount code takes a percent off.\n",
     })
     build(root)
-    with Index(root) as index:
-        results = rank(index, RankQuery(task="fix discount code rounding"))
-    order = [r.path for r in results]
-    assert order.index("shop/discount.py") + 1 == order.index("tests/test_discount.py"), order
+    for learned in (True, False):
+        with monkeypatch.context() as m:
+            if not learned:
+                m.setattr(fusion, "_MODEL", [None])
+            with Index(root) as index:
+                results = rank(index, RankQuery(task="fix discount code rounding"))
+        order = [r.path for r in results]
+        assert order.index("shop/discount.py") + 1 == order.index("tests/test_discount.py"), order
     source = results[order.index("shop/discount.py")]
     assert source.reasons[0] == "the source `tests/test_discount.py` tests (sources first)"

@@ -20,7 +20,9 @@ was measured as a further signal and left out: seeded recall@10 +0.004, task-onl
 weights fitted with it did worse on held-out repositories (see bench/README.md).
 
 With no seed, the best lexical matches become weighted pseudo-seeds and the graph and co-change
-signals are computed from them. Weights are judged by ``bench/relevance.py``, not by intuition.
+signals are computed from them, and a learned tree ensemble (``analyzers.bundles.fusion``)
+re-orders the first candidates of the linear fusion. Weights are judged by ``bench/relevance.py``,
+not by intuition.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import gitrepo, lexical
+from analyzers.bundles import fusion
 from analyzers.bundles.docsections import is_adr, is_release_history
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import filekinds
@@ -227,6 +230,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
     total, order = _fuse(q, ev)
     if _names_top_signal(q, ev, order):
         total, order = _fuse(q, ev)  # again, with the documents that name the best files
+    if not query.seeds:
+        total, order = _learned_order(q, ev, total, order)
     results = _ranked_files(g, ev.signals, total, order, explain)
     lifted = {} if query.seeds else _sources_before_tests(g, results)
     _explain_all(q, ev, results[:explain], lifted)
@@ -556,6 +561,47 @@ def _fuse(q: _Query, ev: _Evidence) -> tuple[np.ndarray, list[int]]:
     seed_set = {si for si, _ in ev.weighted_seeds if q.g.files[si] in q.seeds}
     best = np.argsort(-total, kind="stable")
     return total, [i for i in best[evidence[best] > 0].tolist() if i not in seed_set]
+
+
+def _learned_order(q: _Query, ev: _Evidence, total: np.ndarray, order: list[int]
+                   ) -> tuple[np.ndarray, list[int]]:
+    """A task alone: the first candidates in the learned fusion's order (``bundles.fusion``),
+    their scores given out again best first so that the scores keep the order."""
+    trees = fusion.model()
+    if trees is None or len(order) < 2:
+        return total, order
+    head = order[:trees.top]
+    paths = [q.g.files[i] for i in head]
+    values = [{k: float(ev.signals[k][i]) for k in trees.signals} for i in head]
+    scores = total[head].tolist()
+    new = fusion.rerank(paths, values, scores, min(len(order), fusion.CANDIDATES),
+                        candidate_partners, trees)
+    total = total.copy()
+    total[[head[i] for i in new]] = sorted(scores, reverse=True)
+    return total, [head[i] for i in new] + order[len(head):]
+
+
+def candidate_partners(paths: list[str]) -> dict[int, int]:
+    """Candidate index -> the index of its test <-> source partner among ``paths`` (the
+    nearest by folder, as ``_source_of`` picks it)."""
+    by_name: dict[str, list[int]] = {}
+    for i, p in enumerate(paths):
+        by_name.setdefault(_stem(p), []).append(i)
+    out: dict[int, int] = {}
+    for i, p in enumerate(paths):
+        test = is_test_file(p)
+        here = posixpath.dirname(p)
+        best: tuple[int, int] | None = None
+        for name in test_partner_names(p):
+            for j in by_name.get(name, ()):
+                if j == i or is_test_file(paths[j]) == test:
+                    continue
+                d = _mirror_distance(here, posixpath.dirname(paths[j]))
+                if best is None or (d, j) < best:
+                    best = (d, j)
+        if best is not None:
+            out[i] = best[1]
+    return out
 
 
 def _ranked_files(g: RepoGraph, signals: dict[str, np.ndarray], total: np.ndarray,

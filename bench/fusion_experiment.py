@@ -1,0 +1,484 @@
+"""A learned nonlinear fusion of the ranker's signals, judged by leave-one-repository-out (#14).
+
+Reads the cached signal rows of ``bench/tune_weights.py`` / ``relevance.py --rows-cache`` (one
+JSON file per repository: every candidate's normalised signals per sample and protocol) and
+compares, on the same rows and with the same figures as ``tune_weights.py`` (seeded R@10 and MRR,
+task-only R@10 and MRR, issue-style Acc@1, Acc@5 and MRR; per repository the mean over its
+samples, then the mean over repositories):
+
+- ``current``: the linear weights of ``analyzers/bundles/rank.py`` (``WEIGHTS`` seeded,
+  ``TASK_WEIGHTS`` task-only and issue-style), scored as ``tune_weights.py`` scores them;
+- ``linear-loro`` (``--linear-loro``): the same weights refitted per held-out repository by
+  ``tune_weights.fit_pair`` (coordinate descent) on the other repositories (slow: minutes);
+- ``rules``: learnable re-ranking rules on top of the linear order, each with one parameter
+  chosen per held-out repository on the other repositories: ``lift`` (the runtime's "a test in
+  the first 20 lifts its source right above it"), ``after`` (a test whose source is a candidate
+  drops to right after that source), ``cap`` (at most N tests and docs among the first K);
+- ``gbm``: a LightGBM lambdarank model re-ranking the linear top ``--top`` candidates, trained
+  per held-out repository on the other repositories (one model with a seed, one for a task
+  alone: at run time task-only and issue-style queries cannot be told apart, so one model serves
+  both and is judged on both).
+
+The model's features are what the ranker has at run time, nothing derived from the truth: the
+signals (offline-only ones such as ``name_cover`` are dropped), the penalties, the candidate's
+linear score, its share of the query's best score and its linear rank, and features of the path
+alone (test, doc, changelog, depth, extension class, whether a test's source / a source's test is
+among the candidates and how they rank).
+
+Needs ``lightgbm`` (bench only, not a runtime dependency: ``pip install lightgbm``). The shipped
+model (``analyzers/bundles/task_fusion.npz``, read by ``analyzers/bundles/fusion.py`` with numpy)
+is the ``--export`` of the configuration measured below, trained on all 25 repositories:
+
+    python bench/fusion_experiment.py --rows /tmp/rows-v3                 # rules, both models
+    python bench/fusion_experiment.py --rows /tmp/rows-v3 --no-rules --task-only --seeds 7,8,9
+    python bench/fusion_experiment.py --rows /tmp/rows-v3 --no-rules --task-only --no-gbm \
+        --seeds 7,8,9 --export analyzers/bundles/task_fusion.npz
+
+Results (2026-12-05, /tmp/rows-v3: 25 repositories, 1,442 rows; LORO; ``current`` is in-sample,
+the weights having been fitted on all 25): the rules gain nothing (``cap`` with N = 0, K = 5, no
+test or doc at all among the first five, reaches issue Acc@5 0.734 and MRR 0.683 in-sample but
+costs task-only MRR 0.018). The model, re-ranking the linear top 30 with graded truth (a source
+2, a test or doc 1), the sum of three models (random states 7, 8, 9):
+
+    figure          current  model (LORO)
+    seeded R@10       0.708  0.708  (seeded queries keep the linear order)
+    seeded MRR        0.728  0.728
+    task R@10         0.648  0.647
+    task MRR          0.706  0.708
+    issue Acc@1       0.446  0.472
+    issue Acc@5       0.713  0.738
+    issue MRR         0.659  0.693
+
+Single models: random state 7: issue Acc@5 / MRR 0.742 / 0.695; 8: 0.733 / 0.687; 9: 0.740 /
+0.691; no bagging: 0.728 / 0.687 (task R@10 -0.010). Other configurations: the top 100 with
+binary truth (issue Acc@5 +0.007 to +0.012, MRR +0.007 to +0.009; a seeded model beside it: seeded
+R@10 -0.009, MRR +0.001); the top 100 with graded truth (0.740 / 0.688, task R@10 -0.002); smaller
+trees (7 leaves, 300 per leaf, 200 trees: task R@10 -0.011); trained on issue-style rows only
+(issue Acc@5 0.755, MRR 0.688, but task-only R@10 0.479: it learns to drop tests, which that
+protocol counts);
+issue rows weighted 1.5 or 2 (task-only R@10 -0.014 / -0.020). In-sample, the same features reach
+issue Acc@5 0.819 and MRR 0.806: most of what the trees can learn does not carry over to a
+repository they have not seen.
+
+Decision rule (#14): a change counts only if it gains >= 0.03 LORO on issue Acc@5 or MRR without
+losing more than 0.01 LORO on any other figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tune_weights as tw  # noqa: E402
+
+from analyzers.bundles import fusion  # noqa: E402
+from analyzers.bundles import rank as rank_mod  # noqa: E402
+from analyzers.indexing.filekinds import is_doc_file, is_test_file  # noqa: E402
+
+Row = dict[str, Any]
+Ranking = list[str]
+
+# Signals the runtime computes (the rows also hold offline-only experiments: name_cover, ...).
+SIGNALS = [k for k in rank_mod.WEIGHTS if k not in ("dirty", "names_top", "is_noise",
+                                                    "is_release")]
+FIGS = [f"{m}_{f}" for m, fs in tw.FIGURES.items() for f in fs]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+def load(rows_dir: Path, repos: Sequence[str] | None) -> list[Row]:
+    """Every repository's rows from ``rows_dir/<repo>.json``."""
+    rows: list[Row] = []
+    for f in sorted(rows_dir.glob("*.json")):
+        data = json.loads(f.read_text())
+        if "rows" not in data or (repos and f.stem not in repos):
+            continue
+        rows.extend(data["rows"])
+    return rows
+
+
+def linear_score(signals: dict[str, float], w: dict[str, float]) -> float:
+    """The runtime's fusion: a weighted sum of the plain signals times the penalties' shares."""
+    s = sum(w.get(k, 0.0) * v for k, v in signals.items()
+            if k in SIGNALS and k not in rank_mod.PENALTIES)
+    for k in rank_mod.PENALTIES:
+        s *= 1.0 + w.get(k, 0.0) * signals.get(k, 0.0)
+    return s
+
+
+def linear_order(row: Row, w: dict[str, float]) -> list[int]:
+    """Candidate indices best first (ties keep the row's order, as a stable sort does)."""
+    scores = [linear_score(s, w) for _, s in row["cands"]]
+    return sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+
+
+def weights_for(mode: str, pair: tw.Pair) -> dict[str, float]:
+    return pair[0] if mode in tw.SEEDED_MODES else pair[1]
+
+
+# -- metrics (as tune_weights.Dataset.row_metrics) ----------------------------------------------
+
+def row_metrics(ranking: Ranking, truth: Sequence[str]) -> dict[str, float]:
+    """MRR, R@k and Acc@k of one ranking."""
+    pos = {p: i + 1 for i, p in enumerate(ranking)}
+    ranks = [pos[t] for t in truth if t in pos]
+    out = {"mrr": 1.0 / min(ranks) if ranks else 0.0}
+    for k in (5, 10, 20):
+        out[f"r@{k}"] = sum(r <= k for r in ranks) / len(truth) if truth else 0.0
+    complete = bool(truth) and len(ranks) == len(set(truth))
+    for k in (1, 5):
+        out[f"acc@{k}"] = float(complete and max(ranks) <= k)
+    return out
+
+
+def macro(rows: Sequence[Row], rankings: Sequence[Ranking]) -> dict[str, float]:
+    """Per mode and figure: the mean over repositories of the per-repository means."""
+    groups: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for row, ranking in zip(rows, rankings, strict=True):
+        groups.setdefault((row["repo"], row["mode"]), []).append(
+            row_metrics(ranking, row["truth"]))
+    means = {key: {f: statistics.fmean(m[f] for m in ms) for f in ms[0]}
+             for key, ms in groups.items()}
+    return tw.macro_figures(means)
+
+
+def per_repo(rows: Sequence[Row], rankings: Sequence[Ranking]) -> dict[str, dict[str, float]]:
+    """repo -> its figures (``mode_figure``)."""
+    out: dict[str, dict[str, float]] = {}
+    for repo in sorted({r["repo"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["repo"] == repo]
+        out[repo] = macro([rows[i] for i in idx], [rankings[i] for i in idx])
+    return out
+
+
+# -- path features ------------------------------------------------------------------------------
+
+_partners = rank_mod.candidate_partners
+FEATURES = [*SIGNALS, *fusion.PATH_FEATURES]
+
+
+def row_features(row: Row, order: list[int], top: int, w: dict[str, float]
+                 ) -> tuple[np.ndarray, list[int]]:
+    """The feature matrix of the linear top ``top`` candidates of ``row`` (in the linear order of
+    weights ``w``) and their candidate indices."""
+    cands = row["cands"]
+    keep = order[:top]
+    paths = [cands[i][0] for i in keep]
+    scores = [linear_score(cands[i][1], w) for i in keep]
+    feats = fusion.features(SIGNALS, paths, [cands[i][1] for i in keep], scores,
+                            min(len(cands), fusion.CANDIDATES), _partners(paths))
+    return feats, keep
+
+
+# -- re-ranking rules ---------------------------------------------------------------------------
+
+def rule_lift(paths: Ranking, k: int) -> Ranking:
+    """A test among the first ``k`` lifts its source (a candidate below it) to right above it."""
+    out = list(paths)
+    partners = _partners(out)
+    lifted: set[str] = set()
+    for test in [p for p in paths[:k] if is_test_file(p)]:
+        t = out.index(test)
+        j = partners.get(paths.index(test))
+        if j is None:
+            continue
+        src = paths[j]
+        s = out.index(src)
+        if s > t and src not in lifted:
+            out.pop(s)
+            out.insert(t, src)
+            lifted.add(src)
+    return out
+
+
+def rule_after(paths: Ranking, k: int) -> Ranking:
+    """A test among the first ``k`` whose source is a candidate below it drops to right after
+    that source."""
+    out = list(paths)
+    partners = _partners(paths)
+    for test in [p for p in paths[:k] if is_test_file(p)]:
+        j = partners.get(paths.index(test))
+        if j is None:
+            continue
+        t, s = out.index(test), out.index(paths[j])
+        if s > t:
+            out.pop(t)
+            out.insert(out.index(paths[j]) + 1, test)
+    return out
+
+
+def rule_cap(paths: Ranking, n: int, k: int = 10) -> Ranking:
+    """At most ``n`` tests and docs among the first ``k``: the others move to right after k."""
+    head: list[str] = []
+    moved: list[str] = []
+    kinds = 0
+    for p in paths[:k]:
+        if is_test_file(p) or is_doc_file(p):
+            kinds += 1
+            if kinds > n:
+                moved.append(p)
+                continue
+        head.append(p)
+    rest = paths[k:]
+    fill = k - len(head)
+    return head + rest[:fill] + moved + rest[fill:]
+
+
+RULES: dict[str, tuple[Callable[[Ranking, int], Ranking], tuple[int, ...]]] = {
+    "lift": (rule_lift, (-1, 5, 10, 20, 50)),
+    "after": (rule_after, (-1, 5, 10, 20, 50)),
+    "cap": (rule_cap, (-1, 0, 1, 2, 3, 4)),
+}
+
+
+def rule_loro(rows: Sequence[Row], base: Sequence[Ranking], name: str,
+              objective: Callable[[dict[str, float]], float]) -> tuple[list[Ranking], dict]:
+    """A rule applied to task-only/issue-style rankings with its parameter chosen per held-out
+    repository (the best ``objective`` on the other repositories' rows; -1: the rule is off)."""
+    fn, grid = RULES[name]
+    task = [i for i, r in enumerate(rows) if r["mode"] not in tw.SEEDED_MODES]
+    variants = {v: [fn(base[i], v) if v >= 0 else base[i] for i in task] for v in grid}
+    task_rows = [rows[i] for i in task]
+    chosen: dict[str, int] = {}
+    out = list(base)
+    for held in sorted({r["repo"] for r in rows}):
+        train = [n for n, r in enumerate(task_rows) if r["repo"] != held]
+        best = max(grid, key=lambda v: (objective(macro([task_rows[n] for n in train],
+                                                        [variants[v][n] for n in train])), -v))
+        chosen[held] = best
+        for n, i in enumerate(task):
+            if rows[i]["repo"] == held:
+                out[i] = variants[best][n]
+    return out, chosen
+
+
+def task_objective(m: dict[str, float]) -> float:
+    """The task-only half of ``tune_weights``' objective."""
+    parts = [m[f"{mo}_{f}"] for mo, f in tw.OBJECTIVE if mo != "seeded" and f"{mo}_{f}" in m]
+    return statistics.fmean(parts)
+
+
+# -- the learned ranker -------------------------------------------------------------------------
+
+LABELS = {"source": 2, "test": 1}  # a truth file's grade: the source to change, then its tests
+
+
+def _label(path: str, truth: set[str]) -> float:
+    """0 for a file outside the truth, else its grade (tests and docs below sources)."""
+    if path not in truth:
+        return 0.0
+    return float(LABELS["test"] if is_test_file(path) or is_doc_file(path) else LABELS["source"])
+
+
+class Matrix:
+    """Every row's features over its linear top candidates, for training and scoring."""
+
+    def __init__(self, rows: Sequence[Row], base: Sequence[list[int]], top: int,
+                 pair: tw.Pair) -> None:
+        self.x: list[np.ndarray] = []
+        self.keep: list[list[int]] = []
+        self.y: list[np.ndarray] = []
+        for row, order in zip(rows, base, strict=True):
+            x, keep = row_features(row, order, top, weights_for(row["mode"], pair))
+            truth = set(row["truth"])
+            self.x.append(x)
+            self.keep.append(keep)
+            self.y.append(np.array([_label(row["cands"][i][0], truth) for i in keep]))
+
+
+MODE_WEIGHT = {"issue": 1.0}  # how much an issue-style query weighs against a task-only one
+
+
+def train(m: Matrix, idx: Sequence[int], rows: Sequence[Row], params: dict[str, Any]) -> Any:
+    """A LightGBM lambdarank model on rows ``idx`` (queries with a truth among the kept
+    candidates only; each repository weighs alike, as in the macro average)."""
+    import lightgbm as lgb
+
+    use = [i for i in idx if m.y[i].sum() > 0 and len(m.y[i]) > 1]
+    per_repo: dict[str, int] = {}
+    for i in use:
+        per_repo[rows[i]["repo"]] = per_repo.get(rows[i]["repo"], 0) + 1
+    x = np.concatenate([m.x[i] for i in use])
+    y = np.concatenate([m.y[i] for i in use])
+    groups = [len(m.y[i]) for i in use]
+    w = np.concatenate([np.full(len(m.y[i]), 50.0 / per_repo[rows[i]["repo"]]
+                                * MODE_WEIGHT.get(rows[i]["mode"], 1.0)) for i in use])
+    model = lgb.LGBMRanker(objective="lambdarank", n_jobs=1, verbose=-1, **params)
+    model.fit(x, y, group=groups, sample_weight=w)
+    return model
+
+
+def rerank(row: Row, order: list[int], keep: list[int], scores: np.ndarray) -> Ranking:
+    """The kept candidates in the model's order (ties: linear order), then the rest linearly."""
+    head = [keep[i] for i in sorted(range(len(keep)), key=lambda i: (-scores[i], i))]
+    return [row["cands"][i][0] for i in head + order[len(keep):]]
+
+
+def gbm_loro(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.Pair,
+             params: dict[str, Any], task_modes: tuple[str, ...] = ("task", "issue"),
+             seeded: bool = True, in_sample: bool = False, seeds: Sequence[int] = (7,)
+             ) -> list[Ranking]:
+    """Rankings of every row by models trained without the row's repository (``in_sample``:
+    with it, an upper bound): one model for seeded rows (unless not ``seeded``: linear order),
+    one for task-only and issue-style rows (trained on ``task_modes``); each the sum of the
+    models trained with the random ``seeds``."""
+    m = Matrix(rows, base, top, pair)
+    out: list[Ranking] = [[r["cands"][i][0] for i in o] for r, o in zip(rows, base, strict=True)]
+    repos = sorted({r["repo"] for r in rows})
+    for n, held in enumerate(repos):
+        t0 = time.perf_counter()
+        for modes in (tw.SEEDED_MODES, task_modes) if seeded else (task_modes,):
+            tr = [i for i, r in enumerate(rows)
+                  if (in_sample or r["repo"] != held) and r["mode"] in modes]
+            scored = tw.SEEDED_MODES if modes == tw.SEEDED_MODES else ("task", "issue")
+            te = [i for i, r in enumerate(rows) if r["repo"] == held and r["mode"] in scored]
+            if not te or not tr:
+                continue
+            models = [train(m, tr, rows, params | {"random_state": seed}) for seed in seeds]
+            for i in te:
+                if len(m.keep[i]):
+                    scores = sum(model.predict(m.x[i]) for model in models)
+                    out[i] = rerank(rows[i], base[i], m.keep[i], np.asarray(scores))
+        log(f"  fold {n + 1}/{len(repos)} {held}: {time.perf_counter() - t0:.1f} s")
+    return out
+
+
+def export(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.Pair,
+           params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int],
+           out: Path) -> None:
+    """The task-alone model trained on every repository's rows (one per random seed, their trees
+    summed), written as flat trees."""
+    m = Matrix(rows, base, top, pair)
+    idx = [i for i, r in enumerate(rows) if r["mode"] in task_modes]
+    models = [train(m, idx, rows, params | {"random_state": seed}) for seed in seeds]
+    dump = {"tree_info": [t for model in models for t in model.booster_.dump_model()["tree_info"]]}
+    data = fusion.flatten_lightgbm(dump, SIGNALS, top)
+    trees = fusion.Trees.from_json(data)
+    for i in range(0, len(rows), 25):  # the numpy evaluation agrees with LightGBM's
+        if len(m.x[i]):
+            want = sum(model.predict(m.x[i]) for model in models)
+            assert np.allclose(trees.predict(m.x[i]), want, atol=1e-5), rows[i]["sha"]
+    trees.save(out)
+    assert np.array_equal(fusion.Trees.load(out).predict(m.x[0]), trees.predict(m.x[0]))
+    log(f"wrote {out}: {len(data['roots'])} trees, {out.stat().st_size} bytes")
+
+
+# -- reporting ----------------------------------------------------------------------------------
+
+def print_table(columns: dict[str, dict[str, float]]) -> None:
+    names = list(columns)
+    print(f"{'figure':<14}" + "".join(f"{n:>15}" for n in names))
+    for f in FIGS:
+        print(f"{f:<14}" + "".join(f"{columns[n].get(f, float('nan')):>15.3f}" for n in names))
+
+
+def verdict(new: dict[str, float], ref: dict[str, float]) -> str:
+    """The #14 decision rule, ``new`` against ``ref``."""
+    gain = max(new["issue_acc@5"] - ref["issue_acc@5"], new["issue_mrr"] - ref["issue_mrr"])
+    worst = min(new[f] - ref[f] for f in FIGS)
+    ok = gain >= 0.03 and worst >= -0.01
+    return (f"issue gain {gain:+.3f}, worst other change {worst:+.3f}: "
+            + ("GAINS" if ok else "no gain by the rule"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=Path, default=Path("/tmp/rows-v3"), help="rows cache folder")
+    ap.add_argument("--repos", nargs="*", help="only these repositories (default: all)")
+    ap.add_argument("--top", type=int, default=30, help="the model re-ranks the linear top N")
+    ap.add_argument("--trees", type=int, default=300)
+    ap.add_argument("--leaves", type=int, default=15)
+    ap.add_argument("--lr", type=float, default=0.03)
+    ap.add_argument("--min-child", type=int, default=100)
+    ap.add_argument("--seeds", default="7", help="random states (comma-separated): the model is "
+                    "the sum of one trained with each")
+    ap.add_argument("--bagging", type=float, default=0.8,
+                    help="the share of rows and of features each tree sees (1: no sampling)")
+    ap.add_argument("--train-modes", default="task,issue",
+                    help="the rows the task-alone model learns from (comma-separated modes)")
+    ap.add_argument("--test-label", type=int, default=LABELS["test"],
+                    help="a test or doc truth file's grade (a source's is 2)")
+    ap.add_argument("--issue-weight", type=float, default=1.0,
+                    help="an issue-style query's weight against a task-only one in training")
+    ap.add_argument("--linear-loro", action="store_true",
+                    help="also refit the linear weights per held-out repository (slow)")
+    ap.add_argument("--no-gbm", action="store_true", help="rules only")
+    ap.add_argument("--no-rules", action="store_true", help="the model only")
+    ap.add_argument("--task-only", action="store_true",
+                    help="no seeded model (seeded rows keep the linear order)")
+    ap.add_argument("--in-sample", action="store_true",
+                    help="also train on the held-out repository: an upper bound, not LORO")
+    ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
+    ap.add_argument("--export", type=Path, metavar="NPZ",
+                    help="train the task-alone model on every repository and write its trees "
+                         "(analyzers/bundles/task_fusion.npz is read at run time) here")
+    args = ap.parse_args(argv)
+
+    LABELS["test"] = args.test_label
+    MODE_WEIGHT["issue"] = args.issue_weight
+    rows = load(args.rows, args.repos)
+    log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
+    current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
+    base = [linear_order(r, weights_for(r["mode"], current)) for r in rows]
+    paths = [[r["cands"][i][0] for i in o] for r, o in zip(rows, base, strict=True)]
+    columns: dict[str, dict[str, float]] = {"current": macro(rows, paths)}
+    check = tw.macro_figures(tw.PairData(rows, list(rank_mod.WEIGHTS)).per_group(current))
+    log("current, as tune_weights scores it: "
+        + ", ".join(f"{f} {check[f]:.3f}" for f in FIGS))
+    repos_fig = {"current": per_repo(rows, paths)}
+    if args.linear_loro:
+        t0 = time.perf_counter()
+        folds = tw.loro(rows, lambda rs: tw.fit_pair(rs, current))
+        lin = [[r["cands"][i][0] for i in linear_order(r, weights_for(r["mode"], folds[r["repo"]]))]
+               for r in rows]
+        columns["linear-loro"] = macro(rows, lin)
+        repos_fig["linear-loro"] = per_repo(rows, lin)
+        log(f"linear LORO in {time.perf_counter() - t0:.0f} s")
+    for name in () if args.no_rules else RULES:
+        ranked, chosen = rule_loro(rows, paths, name, task_objective)
+        columns[f"rule-{name}"] = macro(rows, ranked)
+        log(f"rule {name}: parameter per held-out repository {sorted(set(chosen.values()))}")
+    params = {"n_estimators": args.trees, "num_leaves": args.leaves,
+              "learning_rate": args.lr, "min_child_samples": args.min_child,
+              "lambdarank_truncation_level": 20, "subsample": args.bagging,
+              "subsample_freq": 1, "colsample_bytree": args.bagging, "random_state": 7}
+    if not args.no_gbm:
+        t0 = time.perf_counter()
+        ranked = gbm_loro(rows, base, args.top, current, params,
+                          tuple(args.train_modes.split(",")), not args.task_only, args.in_sample,
+                          [int(x) for x in args.seeds.split(",")])
+        col = "gbm-in-sample" if args.in_sample else "gbm-loro"
+        columns[col] = macro(rows, ranked)
+        repos_fig[col] = per_repo(rows, ranked)
+        log(f"gbm LORO in {time.perf_counter() - t0:.0f} s")
+    print_table(columns)
+    ref = columns.get("linear-loro", columns["current"])
+    for name, fig in columns.items():
+        if name not in ("current", "linear-loro"):
+            print(f"{name}: {verdict(fig, ref)}")
+    if args.export:
+        export(rows, base, args.top, current, params, tuple(args.train_modes.split(",")),
+               [int(x) for x in args.seeds.split(",")], args.export)
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                             "macro": columns, "per_repo": repos_fig},
+                                            indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
