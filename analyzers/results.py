@@ -82,6 +82,11 @@ class SnapshotResult(BaseModel):
                                                 "untracked, secret-bearing names).")
     stale: int = Field(default=0, description="Import: files whose content differs here "
                                               "(read again).")
+    graph: bool = Field(default=False, description="Export: the ranking graph is in the "
+                                                   "snapshot. Import: it was installed (the "
+                                                   "clone is at the snapshot's commit and "
+                                                   "matches it), so the first bundle need not "
+                                                   "build it.")
 
 
 class SnapshotReport(BaseModel):
