@@ -367,3 +367,61 @@ def test_a_tampered_graph_is_refused(clean_origin: tuple[Path, Path, dict],
     _refused(clone, _with_graph(snap, tmp_path / "c.snapshot", _members(other_snap)["graph.bin"],
                                 rehash=True), "names other files than its index",
              "is not its index's")
+
+
+# -- sizes -----------------------------------------------------------------------------------------
+
+def _tar_gz(dest: Path, members: list[tuple[str, int, Any]], kind: bytes = tarfile.REGTYPE
+            ) -> Path:
+    """A tar.gz of (name, size, bytes or a count of zeros) members, streamed: zeros are written
+    without holding them in memory (the first member is of type ``kind``)."""
+    with gzip.open(dest, "wb", compresslevel=1) as gz, \
+            tarfile.open(fileobj=gz, mode="w|", format=tarfile.USTAR_FORMAT) as tar:
+        for name, size, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = size
+            info.type, kind = kind, tarfile.REGTYPE
+            tar.addfile(info, _Zeros(data) if isinstance(data, int) else io.BytesIO(data))
+    return dest
+
+
+class _Zeros(io.RawIOBase):
+    """``n`` zero bytes, as a file."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        k = min(len(b), self.left)
+        b[:k] = bytes(k)
+        self.left -= k
+        return k
+
+
+def test_a_snapshot_that_unpacks_past_its_declared_sizes_is_refused_before_writing(
+        origin: tuple[Path, Path, dict], clone: Path, tmp_path: Path) -> None:
+    members = _members(origin[1])
+    manifest = members["manifest.json"]
+    declared = json.loads(manifest)["payload"]["size"]
+    # A compression bomb: 512 MiB of zeros (half a MiB packed) where the manifest says less.
+    bomb = _tar_gz(tmp_path / "bomb.snapshot", [("manifest.json", len(manifest), manifest),
+                                                 ("index.sqlite", 512 << 20, 512 << 20)])
+    assert bomb.stat().st_size < 4 << 20
+    _refused(clone, bomb, f"holds a index.sqlite of 536,870,912 bytes where its manifest "
+                          f"declares {declared}")
+    # A manifest that declares more than a snapshot may hold.
+    big = json.loads(manifest)
+    big["payload"]["size"] = 5 << 30
+    raw = json.dumps(big).encode()
+    _refused(clone, _tar_gz(tmp_path / "big.snapshot", [("manifest.json", len(raw), raw)]),
+             "over the 4 GiB a snapshot may hold")
+    # A pax header of 256 MiB ahead of the manifest: refused once past the manifest's cap.
+    pax = _tar_gz(tmp_path / "pax.snapshot", [("pax", 256 << 20, 256 << 20)], tarfile.XHDTYPE)
+    _refused(clone, pax, "unpacks to more than its manifest declares")
+    # The manifest must come first: its sizes bound the rest.
+    late = tmp_path / "late.snapshot"
+    _write(late, {"index.sqlite": members["index.sqlite"], "manifest.json": manifest})
+    _refused(clone, late, "unexpected member 'index.sqlite'")

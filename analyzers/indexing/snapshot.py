@@ -18,6 +18,7 @@ import io
 import json
 import os
 import posixpath
+import shutil
 import sqlite3
 import stat
 import tarfile
@@ -35,8 +36,11 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PAYLOAD = "index.sqlite"
 GRAPH = "graph.bin"
-MAX_MANIFEST = 256 << 20  # bytes: a manifest lists paths and hashes, never content
-MAX_PAYLOAD = 16 << 30
+# Unpacked sizes, in bytes. A manifest lists paths and hashes, never content (~60 bytes a file);
+# an index is ~8 KiB a file (saleor: 37 MiB for 4.6k files), so 4 GiB holds half a million files.
+MAX_MANIFEST = 128 << 20
+MAX_UNPACKED = 4 << 30  # every member together: the manifest's declared sizes must fit in it
+TAR_OVERHEAD = 64 << 10  # headers, padding and the end-of-archive blocks of three members
 
 
 class SnapshotRefused(Exception):
@@ -168,36 +172,102 @@ def _refuse_unreadable(src: Path, why: str) -> SnapshotRefused:
                            "written by `ctxsteward index --export`")
 
 
-def _read_members(src: Path, outs: dict[str, IO[bytes]]) -> tuple[dict[str, Any], set[str]]:
-    """The manifest of the snapshot ``src`` and the names of its members; each other member is
-    copied into its file of ``outs`` (the index is required, the graph optional)."""
+class _Bounded:
+    """The decompressed stream of a snapshot, refusing to give more than ``limit`` bytes: a
+    member (or a tar header) larger than the manifest declares is refused before it is written."""
+
+    def __init__(self, src: Path, raw: Any, limit: int) -> None:  # a GzipFile
+        self.src, self.raw, self.limit, self.given = src, raw, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes; SnapshotRefused past the limit."""
+        want = self.limit - self.given + 1 if size < 0 else min(size, self.limit - self.given + 1)
+        data = self.raw.read(want)
+        self.given += len(data)
+        if self.given > self.limit:
+            raise SnapshotRefused(
+                f"{self.src} unpacks to more than its manifest declares (a damaged or hostile "
+                "file, such as a compression bomb): it was refused before anything was written")
+        return data
+
+
+def _declared(src: Path, manifest: dict[str, Any], state: Path) -> dict[str, int]:
+    """Each member's size as the manifest declares it, refused past the caps or the free disk."""
+    sizes: dict[str, int] = {}
+    for name, key in ((PAYLOAD, "payload"), (GRAPH, "graph")):
+        entry = manifest.get(key)
+        if entry is None and name == GRAPH:
+            continue
+        size = entry.get("size") if isinstance(entry, dict) else None
+        if type(size) is not int or size < 0:
+            raise _refuse_unreadable(src, f"its manifest declares no size for {name}")
+        sizes[name] = size
+    total = sum(sizes.values())
+    if total > MAX_UNPACKED:
+        raise SnapshotRefused(
+            f"{src} unpacks to {total:,} bytes, over the {MAX_UNPACKED >> 30} GiB a snapshot may "
+            "hold: it was refused; build the index here with `ctxsteward index`")
+    try:
+        free = shutil.disk_usage(state).free
+    except OSError:
+        free = None
+    if free is not None and free < total + (64 << 20):
+        raise SnapshotRefused(f"{src} unpacks to {total:,} bytes and {state} has {free:,} free: "
+                              "free some space and import it again")
+    return sizes
+
+
+def _read_members(src: Path, outs: dict[str, IO[bytes]], state: Path
+                  ) -> tuple[dict[str, Any], set[str]]:
+    """The manifest of the snapshot ``src`` (its first member) and the names of its members; each
+    other member is copied into its file of ``outs`` (the index is required, the graph optional)
+    once its size is the one the manifest declares."""
     manifest: dict[str, Any] | None = None
+    sizes: dict[str, int] = {}
     seen: set[str] = set()
     try:
-        with tarfile.open(src, mode="r:gz") as tar:
-            for member in tar:
-                if member.name in seen or (member.name != MANIFEST and member.name not in outs) \
-                        or not member.isfile():
-                    raise _refuse_unreadable(src, f"unexpected member {member.name!r}")
-                seen.add(member.name)
-                limit = MAX_MANIFEST if member.name == MANIFEST else MAX_PAYLOAD
-                if member.size > limit:
-                    raise _refuse_unreadable(src, f"{member.name} is too large")
-                f = tar.extractfile(member)
-                assert f is not None
-                if member.name == MANIFEST:
-                    manifest = json.loads(f.read())
-                else:
+        with gzip.open(src, "rb") as raw:
+            stream = _Bounded(src, raw, MAX_MANIFEST + TAR_OVERHEAD)
+            with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+                for member in tar:
+                    if member.name in seen or not member.isfile() or \
+                            (member.name != MANIFEST and member.name not in outs) or \
+                            (manifest is None) != (member.name == MANIFEST):
+                        raise _refuse_unreadable(src, f"unexpected member {member.name!r}")
+                    seen.add(member.name)
+                    if member.name == MANIFEST:
+                        manifest = _manifest(src, tar, member)
+                        sizes = _declared(src, manifest, state)
+                        stream.limit = stream.given + sum(sizes.values()) + TAR_OVERHEAD
+                        continue
+                    if member.size != sizes.get(member.name):
+                        raise SnapshotRefused(
+                            f"{src} holds a {member.name} of {member.size:,} bytes where its "
+                            f"manifest declares {sizes.get(member.name)}: it was refused "
+                            "(damaged or tampered with); export it again")
+                    f = tar.extractfile(member)
+                    assert f is not None
                     while chunk := f.read(1 << 20):
                         outs[member.name].write(chunk)
     except (OSError, EOFError, tarfile.TarError, ValueError, zlib_error()) as e:
         if isinstance(e, FileNotFoundError):
             raise SnapshotRefused(f"{src} does not exist: give the path of a snapshot") from e
         raise _refuse_unreadable(src, str(e) or type(e).__name__) from e
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
-            or PAYLOAD not in seen:
+    if manifest is None or PAYLOAD not in seen:
         raise _refuse_unreadable(src, "no manifest of one, or no index in it")
     return manifest, seen
+
+
+def _manifest(src: Path, tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any]:
+    """The manifest member, read whole (within its cap) and parsed."""
+    if member.size > MAX_MANIFEST:
+        raise _refuse_unreadable(src, f"its manifest is over {MAX_MANIFEST >> 20} MiB")
+    f = tar.extractfile(member)
+    assert f is not None
+    manifest = json.loads(f.read())
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _refuse_unreadable(src, "its manifest is not one")
+    return manifest
 
 
 def _check_member(src: Path, path: Path, entry: Any, what: str) -> None:
@@ -346,7 +416,7 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
             temps[name] = Path(tmp_name)
             outs[name] = os.fdopen(fd, "wb")
         try:
-            manifest, seen = _read_members(src, outs)
+            manifest, seen = _read_members(src, outs, state)
         finally:
             for out in outs.values():
                 out.close()
