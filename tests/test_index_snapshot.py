@@ -425,3 +425,22 @@ def test_a_snapshot_that_unpacks_past_its_declared_sizes_is_refused_before_writi
     late = tmp_path / "late.snapshot"
     _write(late, {"index.sqlite": members["index.sqlite"], "manifest.json": manifest})
     _refused(clone, late, "unexpected member 'index.sqlite'")
+
+
+def test_the_published_schemas_validate_a_real_export(
+        origin: tuple[Path, Path, dict], clean_origin: tuple[Path, Path, dict]) -> None:
+    import jsonschema
+
+    schemas = {}
+    for name in ("snapshot-manifest", "index-snapshot"):
+        proc = run_cli("schema", name, cwd=origin[0])
+        assert proc.returncode == 0, proc.stderr
+        schemas[name] = json.loads(proc.stdout)
+        jsonschema.Draft202012Validator.check_schema(schemas[name])
+    for _, snap, exported in (origin, clean_origin):  # without and with the ranking graph
+        manifest = json.loads(_members(snap)["manifest.json"])
+        jsonschema.validate(manifest, schemas["snapshot-manifest"])
+        jsonschema.validate(exported, schemas["index-snapshot"])
+    manifest["payload"]["sha256"] = "not a hash"  # the schema is no rubber stamp
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, schemas["snapshot-manifest"])

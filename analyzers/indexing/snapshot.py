@@ -24,14 +24,19 @@ import stat
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from analyzers import __version__
 from analyzers.indexing import store as st
-from analyzers.results import SnapshotResult
+from analyzers.results import (
+    SnapshotManifest,
+    SnapshotMember,
+    SnapshotRepository,
+    SnapshotResult,
+)
 from analyzers.secrets import secret_by_name
 
-FORMAT = "ctxsteward-index-snapshot"
+FORMAT: Final = "ctxsteward-index-snapshot"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PAYLOAD = "index.sqlite"
@@ -102,26 +107,27 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
             conn.close()
         payload = tmp.read_bytes()
         graph = None if drop or stripped else _graph_to_ship(state / GRAPH, meta)
-        manifest = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "tool_version": __version__,
-            "schema_version": int(meta.get("schema_version", "0")),
-            "fingerprint": meta.get("fingerprint", ""),
-            "repository": {"root_commits": roots, "head": head},
-            "payload": {"name": PAYLOAD, "sha256": hashlib.sha256(payload).hexdigest(),
-                        "size": len(payload)},
-            "files": [[p, h] for p, h in sorted(files.items())],
-        }
-        members = [(MANIFEST, b""), (PAYLOAD, payload)]
+        repository = SnapshotRepository(root_commits=roots, head=head)
+        manifest = SnapshotManifest(
+            format=FORMAT, format_version=FORMAT_VERSION, tool_version=__version__,
+            schema_version=int(meta.get("schema_version", "0")),
+            fingerprint=meta.get("fingerprint", ""), repository=repository,
+            payload=_member(PAYLOAD, payload), files=sorted(files.items()),
+            graph=None if graph is None else _member(GRAPH, graph))
+        members = [(MANIFEST, manifest.model_dump_json(exclude_none=True).encode()),
+                   (PAYLOAD, payload)]
         if graph is not None:
-            manifest["graph"] = {"name": GRAPH, "sha256": hashlib.sha256(graph).hexdigest(),
-                                 "size": len(graph)}
             members.append((GRAPH, graph))
-        members[0] = (MANIFEST, json.dumps(manifest, separators=(",", ":")).encode())
         size = _write_tar(dest, members)
     finally:
         tmp.unlink(missing_ok=True)
     return SnapshotResult(path=str(dest), head=head, files=len(files), bytes=size,
                           dropped=len(drop), graph=graph is not None)
+
+
+def _member(name: str, data: bytes) -> SnapshotMember:
+    """The manifest's entry of the member ``name`` holding ``data``."""
+    return SnapshotMember(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
 
 def _graph_to_ship(path: Path, meta: dict[str, str]) -> bytes | None:
