@@ -112,6 +112,21 @@ def test_a_changed_index_rebuilds_the_graph(repo: Path) -> None:
         assert "pkg/extra.py" in graph.file_index
 
 
+def test_a_graph_with_bm25s_placeholder_term_reads_back(tmp_path: Path) -> None:
+    # bm25s may number an empty term one past its rows (here in the definition words): a sound
+    # graph, which the checks must accept.
+    root = make_repo(tmp_path / "small", {
+        "src/core.py": "class Context:\n    def invoke(self, callback):\n        return 1\n\n\n"
+                       "def main_entry():\n    return Context().invoke(None)\n",
+        "src/cli.py": "from core import main_entry\n\n\ndef run_cli():\n    return main_entry()\n"})
+    build(root)
+    with Index(root) as index:
+        built = load_graph(index)
+    assert built.def_words.vocab.get("") == len(built.def_words.indptr) - 1
+    header, loaded = graphcache.read(root / ".ctxsteward" / "graph.bin")
+    _same(built, loaded)
+
+
 def _damaged(data: bytes) -> list[bytes]:
     head = len(graphcache.MAGIC) + 8
     header_len = int.from_bytes(data[len(graphcache.MAGIC):head], "little")

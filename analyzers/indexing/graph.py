@@ -161,7 +161,9 @@ def check_graph(g: RepoGraph) -> str | None:
     if len(columns) != n_names or (n_names and (int(columns.min()) < 0
                                                 or int(columns.max()) >= n_names)):
         return "a name table that does not number its names"
-    why = _vector_problem(g, {"names": n_names, "def_terms": len(g.def_vocab)})
+    if not isinstance(g.def_words, LexicalIndex):
+        return "def_words not a lexical index"
+    why = _vector_problem(g, {"names": n_names, "def_terms": len(g.def_words.indptr) - 1})
     if why:
         return why
     for name, docs in (("lexical", len(g.files)), ("history", len(g.files)),
@@ -170,7 +172,7 @@ def check_graph(g: RepoGraph) -> str | None:
         why = _lexical_problem(getattr(g, name), docs)
         if why:
             return f"{name}: {why}"
-    if len(g.def_words.indptr) - 1 != len(g.def_vocab):
+    if len(g.def_vocab) != len(g.def_words.vocab):
         return "def_vocab not the definition words' vocabulary"
     return None
 
