@@ -79,9 +79,49 @@ class SnapshotResult(BaseModel):
     files: int = Field(description="Files in the snapshot (after an import: those installed).")
     bytes: int = Field(description="Size of the snapshot file.")
     dropped: int = Field(default=0, description="Export: files left out (local changes, "
-                                                "untracked, secret-bearing names).")
+                                                "untracked files).")
     stale: int = Field(default=0, description="Import: files whose content differs here "
                                               "(read again).")
+    graph: bool = Field(default=False, description="Export: the ranking graph is in the "
+                                                   "snapshot. Import: it was installed (the "
+                                                   "clone is at the snapshot's commit), so the "
+                                                   "first bundle need not build it unless the "
+                                                   "refresh changed something.")
+
+
+class SnapshotMember(BaseModel):
+    """A member of a snapshot besides the manifest, as the manifest names it."""
+
+    name: str = Field(description="Its name in the tar archive.")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of its bytes.")
+    size: int = Field(ge=0, description="Its size in bytes, unpacked.")
+
+
+class SnapshotRepository(BaseModel):
+    """Which repository and commit a snapshot indexes."""
+
+    root_commits: list[str] = Field(min_length=1, description="The repository's root commits.")
+    head: str = Field(description="The commit indexed.")
+
+
+class SnapshotManifest(BaseModel):
+    """``manifest.json``, the first member of an index snapshot (``ctxsteward index --export``):
+    what the snapshot holds and what an import checks it against."""
+
+    format: Literal["ctxsteward-index-snapshot"]
+    format_version: int = Field(description="The snapshot format (1).")
+    tool_version: str = Field(description="The Context Steward that wrote it.")
+    schema_version: int = Field(description="The index schema of its index.sqlite.")
+    fingerprint: str = Field(description="The settings the index depends on (encoding|max "
+                                         "file size).")
+    repository: SnapshotRepository
+    payload: SnapshotMember = Field(description="index.sqlite, the index.")
+    graph: SnapshotMember | None = Field(default=None, description="graph.bin, the ranking "
+                                                                   "graph, when it is the "
+                                                                   "index's.")
+    files: list[tuple[str, str]] = Field(description="Every file of the index: workspace-"
+                                                     "relative path and content hash ('' for "
+                                                     "a skipped file).")
 
 
 class SnapshotReport(BaseModel):

@@ -112,6 +112,21 @@ def test_a_changed_index_rebuilds_the_graph(repo: Path) -> None:
         assert "pkg/extra.py" in graph.file_index
 
 
+def test_a_graph_with_bm25s_placeholder_term_reads_back(tmp_path: Path) -> None:
+    # bm25s may number an empty term one past its rows (here in the definition words): a sound
+    # graph, which the checks must accept.
+    root = make_repo(tmp_path / "small", {
+        "src/core.py": "class Context:\n    def invoke(self, callback):\n        return 1\n\n\n"
+                       "def main_entry():\n    return Context().invoke(None)\n",
+        "src/cli.py": "from core import main_entry\n\n\ndef run_cli():\n    return main_entry()\n"})
+    build(root)
+    with Index(root) as index:
+        built = load_graph(index)
+    assert built.def_words.vocab.get("") == len(built.def_words.indptr) - 1
+    header, loaded = graphcache.read(root / ".ctxsteward" / "graph.bin")
+    _same(built, loaded)
+
+
 def _damaged(data: bytes) -> list[bytes]:
     head = len(graphcache.MAGIC) + 8
     header_len = int.from_bytes(data[len(graphcache.MAGIC):head], "little")
@@ -120,12 +135,12 @@ def _damaged(data: bytes) -> list[bytes]:
         data[:5],
         data[:head],
         data[:head + header_len // 2],  # inside the header
-        data[:head + header_len + 40],  # inside the pickle
+        data[:head + header_len + 40],  # inside the buffers
         data[:-1],  # the last buffer cut short
         b"XXXXXXXX" + data[8:],  # another file type
         data[:8] + (10 ** 9).to_bytes(8, "little") + data[16:],  # a header longer than the file
         data[:head] + b"\xff" * header_len + data[head + header_len:],  # garbage header
-        data[:head + header_len] + b"\x00" * 64 + data[head + header_len + 64:],  # bad pickle
+        data[:head + header_len - 64] + b"\x00" * 64 + data[head + header_len:],  # bad JSON
         bytes(len(data)),
     ]
 
@@ -142,6 +157,62 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(repo: Path) -> None:
             rebuilt = load_graph(index)
             _same(good, rebuilt)
             assert graphcache.load(cache, GRAPH_VERSION, gen) is not None, i  # written anew
+
+
+def _rewritten(data: bytes, edit) -> bytes:  # noqa: ANN001 - edit(header dict) changes it in place
+    """The file ``data`` with its JSON header edited and its buffers kept, realigned."""
+    import json
+
+    head = len(graphcache.MAGIC) + 8
+    header_len = int.from_bytes(data[len(graphcache.MAGIC):head], "little")
+    header = json.loads(data[head:head + header_len])
+    buffers = data[graphcache._align(head + header_len):]  # noqa: SLF001
+    edit(header)
+    raw = json.dumps(header).encode()
+    out = graphcache.MAGIC + len(raw).to_bytes(8, "little") + raw
+    return out + b"\0" * (graphcache._align(len(out)) - len(out)) + buffers  # noqa: SLF001
+
+
+def _set(path: list, value: object):  # noqa: ANN202
+    def edit(header: dict) -> None:
+        node = header["graph"]
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return edit
+
+
+def test_a_file_that_does_not_add_up_is_refused_with_its_reason(repo: Path) -> None:
+    cache = repo / ".ctxsteward" / "graph.bin"
+    with Index(repo) as index:
+        good = load_graph(index)
+    data = cache.read_bytes()
+    header_of = graphcache.read(cache)[0]["graph"]["fields"]
+    refs_cols = header_of["refs"]["shape"][1]
+    cases = {
+        # a matrix narrower than the columns it names: an index out of bounds
+        "column out of bounds": _set(["fields", "refs", "shape"], [len(good.files), 0]),
+        # the same matrix, consistent in itself, but not files x names
+        "refs not a": _set(["fields", "refs", "shape"], [len(good.files), refs_cols + 5]),
+        "unknown class": _set(["cls"], "Popen"),
+        "of type": _set(["fields", "tokens", "dtype"], "|O"),
+        "other fields": lambda h: h["graph"]["fields"].pop("tokens"),
+        "names a buffer": _set(["fields", "tokens", "b"], 10_000),
+        "a string table": _set(["fields", "files", "n"], len(good.files) + 1),
+        "an array of shape": _set(["fields", "imports", "indptr", "shape"], [0]),
+        "row pointers": _set(["fields", "imports", "shape"], [len(good.files) + 1] * 2),
+        "not a scalar": _set(["fields", "generation"], {"t": "json", "v": [1, 2]}),
+    }
+    for why, edit in cases.items():
+        cache.write_bytes(_rewritten(data, edit))
+        with pytest.raises(graphcache.GraphFileError) as refused:
+            graphcache.read(cache)
+        assert why in str(refused.value), (why, refused.value)
+        assert graphcache.load(cache, GRAPH_VERSION, good.generation) is None
+        with Index(repo) as index:
+            _same(good, load_graph(index))  # rebuilt
+    cache.write_bytes(_rewritten(data, lambda h: None))
+    assert isinstance(graphcache.read(cache)[1], RepoGraph)  # the rewriting itself is sound
 
 
 def test_another_version_or_generation_is_not_used(repo: Path, tmp_path: Path) -> None:

@@ -67,20 +67,43 @@ def _state(repo: Path) -> dict[str, str]:
             for p in sorted((repo / ".ctxsteward").iterdir()) if p.is_file()}
 
 
-def test_export_leaves_out_untracked_and_secret_files(origin: tuple[Path, Path, dict]) -> None:
+def _rows(payload: bytes, tmp_path: Path, path: str) -> dict[str, Any]:
+    """What a snapshot's index holds of ``path``: its words and its definitions."""
+    import sqlite3
+    import zlib
+
+    db = tmp_path / "rows.sqlite"
+    db.write_bytes(payload)
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT terms, tokens FROM files WHERE path=?", (path,)).fetchone()
+        defs = conn.execute("SELECT count(*) FROM defs WHERE path=?", (path,)).fetchone()[0]
+    finally:
+        conn.close()
+    return {"terms": json.loads(zlib.decompress(row[0])), "tokens": row[1], "defs": defs}
+
+
+def test_export_leaves_out_untracked_files_and_secret_content(
+        origin: tuple[Path, Path, dict], tmp_path: Path) -> None:
     repo, snap, exported = origin
     assert exported["ok"] and exported["action"] == "export"
+    # An untracked file is left out, so the graph (built with it) is not the snapshot's.
+    assert exported["snapshot"]["dropped"] == 1 and exported["snapshot"]["graph"] is False
     members = _members(snap)
     assert set(members) == {"manifest.json", "index.sqlite"}
     manifest = json.loads(members["manifest.json"])
     paths = [p for p, _ in manifest["files"]]
     assert "pkg/mod3.py" in paths and "web/app.ts" in paths
-    assert ".env" not in paths and "scratch.txt" not in paths
+    assert "scratch.txt" not in paths and "graph" not in manifest
     assert manifest["repository"]["head"] == git("rev-parse", "HEAD", cwd=repo)
     assert manifest["payload"]["sha256"] == hashlib.sha256(members["index.sqlite"]).hexdigest()
     payload = members["index.sqlite"]
     assert b"committedsecretvalue123" not in payload and b"untrackedwordxyz" not in payload
-    # The local index keeps both: only the snapshot leaves them out.
+    # A secret-bearing name is there with its counts only: no word of its content.
+    env = _rows(payload, tmp_path, ".env")
+    assert env["terms"] == {} and env["defs"] == 0 and env["tokens"] > 0
+    assert _rows(payload, tmp_path, "pkg/mod3.py")["terms"]
+    # The local index keeps the untracked file: only the snapshot leaves it out.
     assert (repo / ".ctxsteward" / "index.sqlite").is_file()
 
 
@@ -90,7 +113,7 @@ def test_import_at_the_same_commit_needs_no_full_index(
     clone = _clone(repo, tmp_path / "clone")
     imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
     assert imported["ok"] and imported["snapshot"]["stale"] == 0
-    assert imported["index"]["files_parsed"] == 1  # .env only: never in a snapshot
+    assert imported["index"]["files_parsed"] == 0  # .env too: its counts are in the snapshot
     full = _json(run_cli("index", "--json", cwd=repo))
     assert imported["index"]["definitions"] == full["definitions"]
     assert imported["index"]["history"]["commits_total"] == 2
@@ -101,14 +124,20 @@ def test_import_at_the_same_commit_needs_no_full_index(
     assert again["files_parsed"] == 0
 
 
+def _import_later(repo: Path, snap: Path, dest: Path, files: dict[str, str | bytes | None]
+                  ) -> tuple[Path, dict[str, Any]]:
+    """A clone of ``repo`` one commit (of ``files``) ahead, with ``snap`` imported."""
+    clone = _clone(repo, dest)
+    commit(clone, "later", files)
+    return clone, _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
+
+
 def test_import_into_a_later_commit_rereads_what_changed(
         origin: tuple[Path, Path, dict], tmp_path: Path) -> None:
-    repo, snap, _ = origin
-    clone = _clone(repo, tmp_path / "later")
-    commit(clone, "rename helper", {"pkg/mod5.py": "def renamed_helper(z):\n    return z\n"})
-    imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
+    clone, imported = _import_later(*origin[:2], tmp_path / "later",
+                                    {"pkg/mod5.py": "def renamed_helper(z):\n    return z\n"})
     assert imported["snapshot"]["stale"] == 1
-    assert imported["index"]["files_parsed"] == 2  # pkg/mod5.py and .env
+    assert imported["index"]["files_parsed"] == 1  # pkg/mod5.py
     assert imported["index"]["history"]["commits_total"] == 3  # the new commit was read
     found = run_cli("bundle", "--seed", "pkg/mod5.py", "--budget", "2000", cwd=clone)
     assert found.returncode == 0, found.stderr
@@ -229,3 +258,189 @@ def test_a_forged_index_is_refused(origin: tuple[Path, Path, dict], clone: Path,
     _refused(clone, bad, "not those of this version's index")
     bad = _rewritten(origin[1], tmp_path, "UPDATE files SET hash='0' WHERE path='pkg/mod1.py';")
     _refused(clone, bad, "does not match its manifest")
+
+
+# -- the ranking graph in the snapshot -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def clean_origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
+    """A clean checkout (as in CI), indexed and exported: its snapshot carries the graph."""
+    base = tmp_path_factory.mktemp("snapgraph")
+    repo = make_repo(base / "origin", FILES, [{"pkg/mod0.py": FILES["pkg/mod0.py"] + "# two\n"}])
+    out = base / "index.snapshot"
+    exported = _json(run_cli("index", "--export", str(out), "--json", cwd=repo))
+    return repo, out, exported
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def test_the_graph_travels_and_the_first_bundle_does_not_build_it(
+        clean_origin: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    repo, snap, exported = clean_origin
+    assert exported["snapshot"]["graph"] is True and exported["snapshot"]["dropped"] == 0
+    members = _members(snap)
+    assert set(members) == {"manifest.json", "index.sqlite", "graph.bin"}
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["graph"]["sha256"] == hashlib.sha256(members["graph.bin"]).hexdigest()
+    assert b"committedsecretvalue123" not in members["graph.bin"]
+    clone = _clone(repo, tmp_path / "clone")
+    imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
+    assert imported["snapshot"]["graph"] is True and imported["index"]["files_parsed"] == 0
+    graph = clone / ".ctxsteward" / "graph.bin"
+    before = _stamp(graph)
+    assert graph.read_bytes() == members["graph.bin"]
+    bundle = run_cli("bundle", "--seed", "pkg/mod3.py", "--budget", "2000", cwd=clone)
+    assert bundle.returncode == 0, bundle.stderr
+    assert _stamp(graph) == before  # read as it came: not built again
+    # ... and it ranks as the graph a cold index builds.
+    cold = _clone(repo, tmp_path / "cold")
+    assert run_cli("index", cwd=cold).returncode == 0
+    cold_bundle = run_cli("bundle", "--seed", "pkg/mod3.py", "--budget", "2000", cwd=cold)
+    assert cold_bundle.stdout == bundle.stdout
+
+
+def test_a_clone_that_moved_on_builds_its_own_graph(
+        clean_origin: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    repo, snap, _ = clean_origin
+    clone, imported = _import_later(repo, snap, tmp_path / "later",
+                                    {"pkg/extra.py": "def brand_new_helper():\n    return 1\n"})
+    assert imported["snapshot"]["graph"] is False
+    assert not (clone / ".ctxsteward" / "graph.bin").exists()
+    found = run_cli("bundle", "--task", "brand new helper", "--budget", "2000", cwd=clone)
+    assert found.returncode == 0, found.stderr
+    assert "pkg/extra.py" in found.stdout and (clone / ".ctxsteward" / "graph.bin").is_file()
+    # At the snapshot's commit with a local change: the graph is installed, and the refresh
+    # that reads the change makes it stale, so the first bundle builds it again.
+    edited = _clone(repo, tmp_path / "edited")
+    (edited / "pkg" / "mod2.py").write_text("def edited_helper():\n    return 2\n")
+    imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=edited))
+    assert imported["snapshot"]["graph"] is True and imported["index"]["files_parsed"] == 1
+    graph = edited / ".ctxsteward" / "graph.bin"
+    before = _stamp(graph)
+    found = run_cli("bundle", "--task", "edited helper", "--budget", "2000", cwd=edited)
+    assert found.returncode == 0, found.stderr
+    assert "edited_helper" in found.stdout and _stamp(graph) != before
+
+
+def _with_graph(snap: Path, dest: Path, graph: bytes, *, rehash: bool) -> Path:
+    members = _members(snap)
+    manifest = json.loads(members["manifest.json"])
+    if rehash:  # as a forger would: only the graph's own checks can refuse it
+        manifest["graph"]["sha256"] = hashlib.sha256(graph).hexdigest()
+        manifest["graph"]["size"] = len(graph)
+    _write(dest, {**members, "manifest.json": json.dumps(manifest).encode(), "graph.bin": graph})
+    return dest
+
+
+def test_a_tampered_graph_is_refused(clean_origin: tuple[Path, Path, dict],
+                                     tmp_path: Path) -> None:
+    from analyzers.indexing import graphcache
+
+    repo, snap, _ = clean_origin
+    clone = _clone(repo, tmp_path / "clone")
+    assert run_cli("index", cwd=clone).returncode == 0
+    graph = _members(snap)["graph.bin"]
+    flipped = bytearray(graph)
+    flipped[-3] ^= 0x01
+    _refused(clone, _with_graph(snap, tmp_path / "a.snapshot", bytes(flipped), rehash=False),
+             "ranking graph does not match the manifest's hash")
+    # Hashes made to match: a header naming a class of its choosing, an index out of bounds.
+    head = len(graphcache.MAGIC) + 8
+    size = int.from_bytes(graph[len(graphcache.MAGIC):head], "little")
+    header = graph[head:head + size]
+    import re
+
+    narrow = re.sub(rb'("t":"csr","shape":\[\d+,)(\d+)\]',  # a matrix with no columns
+                    lambda m: m.group(1) + b"0".rjust(len(m.group(2))) + b"]", header, count=1)
+    for forged in (header.replace(b'"cls":"RepoGraph"', b'"cls":"Popen____"'), narrow):
+        assert forged != header and len(forged) == len(header)
+        bad = graph[:head] + forged + graph[head + size:]
+        _refused(clone, _with_graph(snap, tmp_path / "b.snapshot", bad, rehash=True),
+                 "its ranking graph does not read back")
+    # A sound graph of another index (another repository's) is not this one's.
+    other = make_repo(tmp_path / "other", {"a.py": "def a():\n    return 1\n"})
+    other_snap = tmp_path / "other.snapshot"
+    assert run_cli("index", "--export", str(other_snap), cwd=other).returncode == 0
+    _refused(clone, _with_graph(snap, tmp_path / "c.snapshot", _members(other_snap)["graph.bin"],
+                                rehash=True), "names other files than its index",
+             "is not its index's")
+
+
+# -- sizes -----------------------------------------------------------------------------------------
+
+def _tar_gz(dest: Path, members: list[tuple[str, int, Any]], kind: bytes = tarfile.REGTYPE
+            ) -> Path:
+    """A tar.gz of (name, size, bytes or a count of zeros) members, streamed: zeros are written
+    without holding them in memory (the first member is of type ``kind``)."""
+    with gzip.open(dest, "wb", compresslevel=1) as gz, \
+            tarfile.open(fileobj=gz, mode="w|", format=tarfile.USTAR_FORMAT) as tar:
+        for name, size, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = size
+            info.type, kind = kind, tarfile.REGTYPE
+            tar.addfile(info, _Zeros(data) if isinstance(data, int) else io.BytesIO(data))
+    return dest
+
+
+class _Zeros(io.RawIOBase):
+    """``n`` zero bytes, as a file."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        k = min(len(b), self.left)
+        b[:k] = bytes(k)
+        self.left -= k
+        return k
+
+
+def test_a_snapshot_that_unpacks_past_its_declared_sizes_is_refused_before_writing(
+        origin: tuple[Path, Path, dict], clone: Path, tmp_path: Path) -> None:
+    members = _members(origin[1])
+    manifest = members["manifest.json"]
+    declared = json.loads(manifest)["payload"]["size"]
+    # A compression bomb: 512 MiB of zeros (half a MiB packed) where the manifest says less.
+    bomb = _tar_gz(tmp_path / "bomb.snapshot", [("manifest.json", len(manifest), manifest),
+                                                 ("index.sqlite", 512 << 20, 512 << 20)])
+    assert bomb.stat().st_size < 4 << 20
+    _refused(clone, bomb, f"holds a index.sqlite of 536,870,912 bytes where its manifest "
+                          f"declares {declared}")
+    # A manifest that declares more than a snapshot may hold.
+    big = json.loads(manifest)
+    big["payload"]["size"] = 5 << 30
+    raw = json.dumps(big).encode()
+    _refused(clone, _tar_gz(tmp_path / "big.snapshot", [("manifest.json", len(raw), raw)]),
+             "over the 4 GiB a snapshot may hold")
+    # A pax header of 256 MiB ahead of the manifest: refused once past the manifest's cap.
+    pax = _tar_gz(tmp_path / "pax.snapshot", [("pax", 256 << 20, 256 << 20)], tarfile.XHDTYPE)
+    _refused(clone, pax, "unpacks to more than its manifest declares")
+    # The manifest must come first: its sizes bound the rest.
+    late = tmp_path / "late.snapshot"
+    _write(late, {"index.sqlite": members["index.sqlite"], "manifest.json": manifest})
+    _refused(clone, late, "unexpected member 'index.sqlite'")
+
+
+def test_the_published_schemas_validate_a_real_export(
+        origin: tuple[Path, Path, dict], clean_origin: tuple[Path, Path, dict]) -> None:
+    import jsonschema
+
+    schemas = {}
+    for name in ("snapshot-manifest", "index-snapshot"):
+        proc = run_cli("schema", name, cwd=origin[0])
+        assert proc.returncode == 0, proc.stderr
+        schemas[name] = json.loads(proc.stdout)
+        jsonschema.Draft202012Validator.check_schema(schemas[name])
+    for _, snap, exported in (origin, clean_origin):  # without and with the ranking graph
+        manifest = json.loads(_members(snap)["manifest.json"])
+        jsonschema.validate(manifest, schemas["snapshot-manifest"])
+        jsonschema.validate(exported, schemas["index-snapshot"])
+    manifest["payload"]["sha256"] = "not a hash"  # the schema is no rubber stamp
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(manifest, schemas["snapshot-manifest"])

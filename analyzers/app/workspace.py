@@ -74,11 +74,13 @@ class Workspace:
 
     def export_index(self, dest: Path, token: CancelToken = NEVER,
                      progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:
-        """Bring the index up to date, then pack it into the snapshot file ``dest``
-        (:class:`RequestError` when it cannot be)."""
+        """Bring the index and its ranking graph up to date, then pack them into the snapshot
+        file ``dest`` (:class:`RequestError` when it cannot be)."""
         from analyzers.indexing.snapshot import SnapshotRefused, export_snapshot
 
         report = self.build(token=token, progress=progress)
+        with self.snapshot() as snap:
+            snap.warm_graph(token)
         try:
             return report, export_snapshot(self.root, dest)
         except SnapshotRefused as e:

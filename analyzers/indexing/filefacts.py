@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzers import languages, lexical, syntax
 from analyzers.indexing import filekinds
+from analyzers.secrets import secret_by_name
 from analyzers.tokens import encoding
 
 BINARY_SNIFF = 8192
@@ -133,6 +134,10 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
     rec.tokens = len(toks)
     rec.lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     rec.kind = filekinds.content_kind(rec.path, text)
+    if secret_by_name(rec.path):
+        # Counted, never read for words or names: nothing derived from a secret-bearing file's
+        # content enters the index, its ranking graph or a snapshot of them.
+        return
     bound = parse_bound(data) if languages.has_grammar(rec.lang) else ""
     if bound:
         rec.note = bound

@@ -8,6 +8,7 @@ sparse arrays instead of re-reading every file's facts.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,89 @@ class LexicalIndex:
         return bool(np.any(self.indices[a:b] == doc))
 
 
+def _lexical_problem(lex: LexicalIndex, docs: int) -> str | None:
+    """What makes ``lex`` unusable over ``docs`` documents, or None."""
+    if not isinstance(lex, LexicalIndex) or not isinstance(lex.vocab, Mapping):
+        return "a lexical index of another shape"
+    terms = len(lex.indptr) - 1
+    why = graphcache.csr_problem((terms, docs), lex.indptr, lex.indices, lex.data)
+    if why:
+        return why
+    numbers = graphcache.values_of(lex.vocab)
+    # bm25s numbers its placeholder for an empty document one past the last row of postings.
+    extra = int(lex.vocab.get("") == terms)
+    if len(numbers) != terms + extra or (len(numbers) and (
+            int(numbers.min()) < 0 or int(numbers.max()) >= terms + extra
+            or int(np.bincount(numbers).max()) > 1)):
+        return f"a vocabulary that does not number its {terms} terms"
+    return None
+
+
+def _lexical_checked(lex: LexicalIndex) -> str | None:
+    """A lexical index read alone: sound over as many documents as its postings name."""
+    return _lexical_problem(lex, int(lex.indices.max()) + 1 if len(lex.indices) else 0)
+
+
+def _vector_problem(g: RepoGraph, sizes: dict[str, int]) -> str | None:
+    """Which of the graph's per-row arrays has the wrong length or kind, or None."""
+    n, commits = len(g.files), len(g.commit_ids)
+    want = {"name_idf": (len(g.names), "f"), "tokens": (n, "iu"), "commit_ids": (commits, "iu"),
+            "file_family": (n, "iu"), "file_kinds": (n, "iu"), "test_mask": (n, "iub"),
+            "doc_mask": (n, "iub")}
+    for name, (length, kinds) in want.items():
+        a = getattr(g, name)
+        if not isinstance(a, np.ndarray) or a.shape != (length,) or a.dtype.kind not in kinds:
+            return f"{name} not {length} numbers"
+    families = g.file_family
+    if n and (int(families.min()) < 0 or int(families.max()) >= len(g.families)):
+        return "a file of an unknown language family"
+    for name, shape in (("refs", (n, sizes["names"])), ("defs", (n, sizes["names"])),
+                        ("imports", (n, n)), ("imported_by", (n, n)),
+                        ("commit_files", (commits, n)), ("def_terms", (n, sizes["def_terms"]))):
+        m = getattr(g, name)
+        if not isinstance(m, Csr) or tuple(m.shape) != shape:
+            return f"{name} not a {shape[0]} x {shape[1]} matrix"
+    return None
+
+
+def check_graph(g: RepoGraph) -> str | None:
+    """What is wrong with a graph read from a file (the shapes its fields must share, every
+    index in bounds), or None; fills in ``file_index``, which files leave out."""
+    if not isinstance(g.generation, str):
+        return "no generation"
+    for name in ("files", "names", "families", "def_vocab"):
+        if not isinstance(getattr(g, name), list | graphcache.StrList):
+            return f"{name} not a list of strings"
+    if not isinstance(g.name_index, Mapping):
+        return "no name table"
+    g.file_index = dict(zip(g.files, range(len(g.files)), strict=True))
+    if len(g.file_index) != len(g.files):
+        return "a file listed twice"
+    n_names = len(g.names)
+    columns = graphcache.values_of(g.name_index)
+    if len(columns) != n_names or (n_names and (int(columns.min()) < 0
+                                                or int(columns.max()) >= n_names)):
+        return "a name table that does not number its names"
+    if not isinstance(g.def_words, LexicalIndex):
+        return "def_words not a lexical index"
+    why = _vector_problem(g, {"names": n_names, "def_terms": len(g.def_words.indptr) - 1})
+    if why:
+        return why
+    for name, docs in (("lexical", len(g.files)), ("history", len(g.files)),
+                       ("def_words", len(g.files)), ("path_words", len(g.files)),
+                       ("commit_subjects", len(g.commit_ids))):
+        why = _lexical_problem(getattr(g, name), docs)
+        if why:
+            return f"{name}: {why}"
+    if len(g.def_vocab) != len(g.def_words.vocab):
+        return "def_vocab not the definition words' vocabulary"
+    return None
+
+
+graphcache.register(LexicalIndex, _lexical_checked)
+graphcache.register(RepoGraph, check_graph, derived=("file_index",))
+
+
 def _generation(index: Index) -> str:
     """The cache key: the index generation and the settings the graph depends on (the history
     views leave out commits over the large-commit limit)."""
@@ -115,21 +199,25 @@ def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
     gen = _generation(index)
     path = state_dir(index.root) / "graph.bin"
-    cached = graphcache.load(path, GRAPH_VERSION, gen)  # None: missing, stale or corrupt
-    if isinstance(cached, RepoGraph):
-        return cached
+    try:
+        cached = graphcache.read(path, (GRAPH_VERSION, gen))[1]
+        if isinstance(cached, RepoGraph):
+            return cached
+    except (FileNotFoundError, graphcache.GraphStale):
+        pass  # not built yet, or for another generation: built now
+    except (OSError, graphcache.GraphFileError) as e:
+        logging.getLogger("ctxsteward").warning(
+            "the ranking graph's cache %s was refused (%s): it is built again", path, e)
     graph = build_graph(index, gen, token)
     try:
         graphcache.dump(path, GRAPH_VERSION, gen, graph)
         (path.parent / "graph.pickle").unlink(missing_ok=True)  # the earlier format's file
-    except OSError:
-        pass  # a read-only cache folder: still answer from memory
+    except (OSError, ValueError):
+        pass  # a read-only cache folder, or a name the format cannot hold: answer from memory
     return graph
 
 
 def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> RepoGraph:
-    import logging
-
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # its DEBUG lines reach servers' logs

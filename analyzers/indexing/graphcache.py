@@ -1,39 +1,62 @@
-"""The ranking graph's cache file, shaped for a fast warm load.
+"""The ranking graph's cache file: a format that holds data only, checked whole before use.
 
-A pickle spends its load time building Python objects, not reading bytes. So the graph is pickled
-with protocol 5 and its numpy arrays *out of band*: their bytes follow the pickle stream and come
-back as views of the file, without a copy. The largest string tables (BM25 vocabularies, the names
-and their index; tens of thousands of strings) are stored as one string plus offset arrays
-(:class:`StrIndex`, :class:`StrList`): a look-up bisects them, instead of every load rebuilding a
-dict or list of every string.
+The file is read on every warm query and, in an index snapshot, comes from another machine, so
+loading it must be fast and must never run code: no pickle. Layout: ``MAGIC``, the header's length
+(8 bytes, little-endian), the header (JSON: format, version, generation, each buffer's offset and
+length, and the graph as a tree of tagged values), then the buffers, each 64-byte aligned
+(offsets count from the first aligned byte after the header). Arrays come back as views of the
+mapped file, without a copy; the largest string tables (BM25 vocabularies, the names and their
+index; tens of thousands of strings) as one string plus offsets (:class:`StrIndex`,
+:class:`StrList`): a look-up bisects them, instead of every load building a dict of every string.
 
-Layout: ``MAGIC``, the header's length (8 bytes, little-endian), the header (``marshal``: format,
-version, generation, the pickle's length, each buffer's offset and length), the pickle, then the
-buffers, each 64-byte aligned (offsets count from the first aligned byte after the pickle). Anything
-that does not add up is reported as "no cache" (``None``), never raised: the caller rebuilds.
+A value is one of a closed set of kinds (JSON scalars, numeric arrays of a few dtypes, string
+lists, string-to-int tables, sparse matrices, and the dataclasses :func:`register`-ed with their
+check). Each is checked as it is read: dtypes, shapes, byte lengths, UTF-8, sparse index bounds,
+permutations, then the registered class's own check (the graph's shapes across fields). A file that
+does not add up is "no cache" (:func:`read` says why), never raised and never trusted: the caller
+rebuilds.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import marshal
+import json
 import mmap
 import os
-import pickle
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-MAGIC = b"CSGRAPH\x01"
-FORMAT = 1
+from analyzers.indexing.sparse import Csr
+
+MAGIC = b"CSGRAPH\x02"
+FORMAT = 2
 ALIGN = 64
-PACK_MIN_KEYS = 16_384  # smaller dicts load as fast as pickled dicts: left alone
+MAX_HEADER = 1 << 26  # bytes of JSON: the tree and offsets, never the tables themselves
+PACK_MIN_KEYS = 16_384  # smaller tables load as fast as a dict or list: built as one
 _FULL_AFTER = 512  # distinct look-ups after which a StrIndex builds the plain dict after all
-_LOAD_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-                IndexError, KeyError, ImportError, OverflowError, MemoryError)
+_DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f4", "<f8"})
+
+
+class GraphFileError(Exception):
+    """Why a cache file cannot be used (damaged, foreign, or of another version)."""
+
+
+class GraphStale(GraphFileError):
+    """A sound file of another format, version or generation: rebuilt without a word."""
+
+
+def _items(blob: str, starts: np.ndarray) -> Iterator[str]:
+    """The strings of a packed table in order: split at NULs, or sliced at their offsets when a
+    string holds a NUL itself (a file's table is only trusted to have ordered offsets)."""
+    items = blob.split("\0")
+    if len(items) == len(starts) and not items[-1]:
+        return iter(items[:-1])
+    bounds = starts.tolist()
+    return (blob[a:b - 1] for a, b in zip(bounds, bounds[1:], strict=False))
 
 
 class StrIndex(Mapping[str, int]):
@@ -70,9 +93,6 @@ class StrIndex(Mapping[str, int]):
         order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
         blob = "".join(k + "\0" for k in keys)
         return cls(blob, starts, np.array(values, dtype=np.int64), order)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (StrIndex, (self._blob, self._starts, self._values, self._order))
 
     def _views(self) -> tuple[memoryview, memoryview, memoryview]:
         # memoryview items index as plain ints, several times faster than numpy scalars.
@@ -127,7 +147,7 @@ class StrIndex(Mapping[str, int]):
         return len(self._values)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._blob.split("\0")[:-1])
+        return _items(self._blob, self._starts)
 
     def __repr__(self) -> str:
         return f"StrIndex({len(self)} keys)"
@@ -152,9 +172,6 @@ class StrList(Sequence[str]):
                   out=starts[1:])
         return cls("".join(x + "\0" for x in items), starts)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (StrList, (self._blob, self._starts))
-
     def __len__(self) -> int:
         return len(self._starts) - 1
 
@@ -172,7 +189,7 @@ class StrList(Sequence[str]):
         return self._blob[self._mv[i]:self._mv[i + 1] - 1]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._blob.split("\0")[:-1])
+        return _items(self._blob, self._starts)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StrList | list):
@@ -211,27 +228,130 @@ def _align(n: int) -> int:
     return -(-n // ALIGN) * ALIGN
 
 
+# -- the classes a file may name -------------------------------------------------------------------
+
+_CLASSES: dict[str, tuple[type, Callable[[Any], str | None], frozenset[str]]] = {}
+
+
+def register(cls: type, check: Callable[[Any], str | None] = lambda _: None,
+             derived: tuple[str, ...] = ()) -> None:
+    """Lets files hold the dataclass ``cls``; ``check`` says what is wrong with a loaded one
+    (None when nothing is) after filling in its ``derived`` fields, which files leave out (read
+    as None). No other class is ever made from a file."""
+    _CLASSES[cls.__name__] = (cls, check, frozenset(derived))
+
+
+def values_of(table: Mapping[str, int]) -> np.ndarray:
+    """A string-to-int table's values, as an int64 array (the stored one for a StrIndex)."""
+    if isinstance(table, StrIndex):
+        return np.asarray(table._values)  # noqa: SLF001
+    return np.fromiter(table.values(), dtype=np.int64, count=len(table))
+
+
+def csr_problem(shape: tuple[int, int], indptr: np.ndarray, indices: np.ndarray,
+                data: np.ndarray) -> str | None:
+    """What makes these compressed-sparse-row arrays unusable as a ``shape`` matrix (row
+    pointers not running from 0 to the entries, a column out of bounds...), or None."""
+    rows, cols = shape
+    if indptr.ndim != 1 or indptr.dtype.kind not in "iu" or len(indptr) != rows + 1:
+        return f"row pointers of {indptr.shape} for {rows} rows"
+    if indices.ndim != 1 or indices.dtype.kind not in "iu" or data.ndim != 1 \
+            or data.dtype.kind not in "fiu" or len(indices) != len(data):
+        return "column and value arrays that do not pair up"
+    if int(indptr[0]) != 0 or int(indptr[-1]) != len(indices) or \
+            (rows and bool(np.any(indptr[1:] < indptr[:-1]))):
+        return "row pointers out of order"
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= cols):
+        return f"a column out of bounds (0..{cols})"
+    if data.dtype.kind == "f" and not bool(np.isfinite(data).all()):
+        return "a value that is not finite"
+    return None
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+class _Writer:
+    """Turns a graph into the JSON tree and the buffers it names."""
+
+    def __init__(self) -> None:
+        self.buffers: list[memoryview] = []
+
+    def put(self, data: bytes | np.ndarray) -> int:
+        raw: Any = np.ascontiguousarray(data) if isinstance(data, np.ndarray) else data
+        self.buffers.append(memoryview(raw).cast("B"))
+        return len(self.buffers) - 1
+
+    def array(self, a: np.ndarray) -> dict[str, Any]:
+        a = np.ascontiguousarray(a)
+        if a.dtype.str not in _DTYPES:
+            a = a.astype(a.dtype.newbyteorder("<"))
+        return {"t": "nd", "b": self.put(a), "dtype": a.dtype.str, "shape": list(a.shape)}
+
+    def strings(self, items: Sequence[str]) -> dict[str, Any]:
+        if isinstance(items, StrList):
+            out = {"t": "strs", "b": self.put(items._blob.encode("utf-8")),  # noqa: SLF001
+                   "n": len(items), "starts": self.array(items._starts)}  # noqa: SLF001
+            return out
+        if any("\0" in x for x in items):
+            raise ValueError("a string with NUL cannot be stored")
+        return {"t": "strs", "b": self.put("".join(x + "\0" for x in items).encode("utf-8")),
+                "n": len(items)}
+
+    def table(self, d: Mapping[str, int]) -> dict[str, Any]:
+        if isinstance(d, StrIndex):
+            return {"t": "table", "b": self.put(d._blob.encode("utf-8")),  # noqa: SLF001
+                    "n": len(d), "starts": self.array(d._starts),  # noqa: SLF001
+                    "values": self.array(np.asarray(d._values, dtype=np.int64)),  # noqa: SLF001
+                    "order": self.array(np.asarray(d._order, dtype=np.int64))}  # noqa: SLF001
+        keys = list(d)
+        if any(type(k) is not str or "\0" in k for k in keys):
+            raise ValueError("a table key that cannot be stored")
+        return {"t": "table", "b": self.put("".join(k + "\0" for k in keys).encode("utf-8")),
+                "n": len(d), "values": self.array(np.array(list(d.values()), dtype=np.int64))}
+
+    def value(self, v: Any) -> Any:
+        if v is None or type(v) in (bool, int, float, str):
+            return {"t": "json", "v": v}
+        if isinstance(v, np.ndarray):
+            return self.array(v)
+        if isinstance(v, Csr):
+            return {"t": "csr", "shape": list(v.shape), "indptr": self.array(v.indptr),
+                    "indices": self.array(v.indices), "data": self.array(v.data)}
+        if isinstance(v, StrList) or (isinstance(v, list) and all(type(x) is str for x in v)):
+            return self.strings(v)
+        if isinstance(v, StrIndex) or (isinstance(v, dict) and all(type(x) is int
+                                                                    for x in v.values())):
+            return self.table(v)
+        name = type(v).__name__
+        cls, _, derived = _CLASSES.get(name, (None, None, frozenset()))
+        if dataclasses.is_dataclass(v) and cls is type(v):
+            return {"t": "obj", "cls": name, "fields": {
+                f.name: self.value(None if f.name in derived else getattr(v, f.name))
+                for f in dataclasses.fields(v)}}
+        raise ValueError(f"a {name} cannot be stored in the graph file")
+
+
 def dump(path: Path, version: int, generation: str, graph: Any) -> None:
-    """Write ``graph`` (a dataclass) to ``path`` atomically. OSError when it cannot be written."""
-    buffers: list[pickle.PickleBuffer] = []
-    stream = pickle.dumps(_packed(graph), protocol=5, buffer_callback=buffers.append)
-    raws = [b.raw() for b in buffers]  # contiguous: numpy gives out-of-band only such arrays
+    """Write ``graph`` (a registered dataclass) to ``path`` atomically. OSError when it cannot be
+    written; ValueError when it holds a value the format does not store."""
+    writer = _Writer()
+    tree = writer.value(_packed(graph))
     offsets: list[tuple[int, int]] = []
     at = 0
-    for raw in raws:
+    for raw in writer.buffers:
         offsets.append((at, raw.nbytes))
         at = _align(at + raw.nbytes)
-    header = marshal.dumps((FORMAT, version, generation, len(stream), offsets))
+    header = json.dumps({"format": FORMAT, "version": version, "generation": generation,
+                         "buffers": offsets, "graph": tree}, separators=(",", ":")).encode()
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("wb") as f:
             f.write(MAGIC)
             f.write(len(header).to_bytes(8, "little"))
             f.write(header)
-            f.write(stream)
-            pos = len(MAGIC) + 8 + len(header) + len(stream)
+            pos = len(MAGIC) + 8 + len(header)
             base = _align(pos)
-            for (offset, _), raw in zip(offsets, raws, strict=True):
+            for (offset, _), raw in zip(offsets, writer.buffers, strict=True):
                 f.write(b"\0" * (base + offset - pos))
                 f.write(raw)
                 pos = base + offset + raw.nbytes
@@ -239,6 +359,151 @@ def dump(path: Path, version: int, generation: str, graph: Any) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def _bad(why: str) -> GraphFileError:
+    return GraphFileError(why)
+
+
+def _int(v: Any, what: str) -> int:
+    if type(v) is not int or v < 0:
+        raise _bad(f"{what} is not a count")
+    return v
+
+
+class _Reader:
+    """Rebuilds the graph from the JSON tree, checking each value as it goes."""
+
+    def __init__(self, buffers: list[memoryview]) -> None:
+        self.buffers = buffers
+
+    def buffer(self, node: dict[str, Any]) -> memoryview:
+        b = node.get("b")
+        if type(b) is not int or not 0 <= b < len(self.buffers):
+            raise _bad("a value names a buffer that is not there")
+        return self.buffers[b]
+
+    def array(self, node: Any) -> np.ndarray:
+        if not isinstance(node, dict) or node.get("t") != "nd":
+            raise _bad("an array was expected")
+        dtype, shape = node.get("dtype"), node.get("shape")
+        if dtype not in _DTYPES:
+            raise _bad(f"an array of type {dtype!r}")
+        if not isinstance(shape, list) or len(shape) > 2:
+            raise _bad("an array without a shape")
+        dims = [_int(d, "an array dimension") for d in shape]
+        dt = np.dtype(dtype)
+        buf = self.buffer(node)
+        if int(np.prod(dims, dtype=np.int64)) * dt.itemsize != buf.nbytes:
+            raise _bad(f"an array of shape {dims} in {buf.nbytes} bytes")
+        return np.frombuffer(buf, dtype=dt).reshape(dims)
+
+    def _blob(self, node: dict[str, Any]) -> tuple[str, list[str] | np.ndarray]:
+        """The NUL-terminated strings of a node: one string, and either the strings split out or,
+        for a packed table, their start offsets (string ``i`` is ``blob[starts[i]:starts[i+1]-1]``
+        whatever it holds, so only the offsets' order and bounds matter)."""
+        n = _int(node.get("n"), "a string count")
+        try:
+            blob = str(self.buffer(node), "utf-8")
+        except UnicodeDecodeError as e:
+            raise _bad("strings that are not UTF-8") from e
+        if "starts" not in node:
+            items = blob.split("\0")
+            if len(items) != n + 1 or items[-1]:
+                raise _bad(f"a string table that does not hold its {n} strings")
+            items.pop()
+            return blob, items
+        starts = self.array(node["starts"])
+        if starts.dtype != np.int64 or starts.shape != (n + 1,) or int(starts[0]) != 0 \
+                or int(starts[-1]) != len(blob) or bool(np.any(starts[1:] <= starts[:-1])):
+            raise _bad("string offsets out of order")
+        return blob, starts
+
+    def strings(self, node: dict[str, Any]) -> Sequence[str]:
+        blob, split = self._blob(node)
+        return split if isinstance(split, list) else StrList(blob, split)
+
+    def table(self, node: dict[str, Any]) -> Mapping[str, int]:
+        blob, starts = self._blob(node)
+        n = node["n"]
+        values = self.array(node.get("values"))
+        if values.dtype != np.int64 or values.shape != (n,):
+            raise _bad("a table's values do not match its keys")
+        if isinstance(starts, list):
+            table = dict(zip(starts, values.tolist(), strict=True))
+            if len(table) != n:
+                raise _bad("a table with a key twice")
+            return table
+        order = self.array(node.get("order", {}))
+        if order.dtype != np.int64 or order.shape != (n,) or (n and (
+                int(order.min()) < 0 or int(order.max()) >= n
+                or not bool(np.all(np.bincount(order, minlength=n) == 1)))):
+            raise _bad("a table's order is not a permutation of its keys")
+        return StrIndex(blob, starts, values, order)
+
+    def csr(self, node: dict[str, Any]) -> Csr:
+        shape = node.get("shape")
+        if not isinstance(shape, list) or len(shape) != 2:
+            raise _bad("a matrix without a shape")
+        rows, cols = _int(shape[0], "a row count"), _int(shape[1], "a column count")
+        parts = [self.array(node.get(k)) for k in ("indptr", "indices", "data")]
+        why = csr_problem((rows, cols), *parts)
+        if why:
+            raise _bad(f"a sparse matrix with {why}")
+        return Csr((rows, cols), *parts)
+
+    def obj(self, node: dict[str, Any]) -> Any:
+        name = node.get("cls")
+        fields = node.get("fields")
+        if not isinstance(name, str) or name not in _CLASSES or not isinstance(fields, dict):
+            raise _bad(f"an object of unknown class {name!r}")
+        cls, check, derived = _CLASSES[name]
+        if set(fields) != {f.name for f in dataclasses.fields(cls)}:
+            raise _bad(f"a {cls.__name__} with other fields than this version's")
+        out = cls(**{k: None if k in derived else self.value(v) for k, v in fields.items()})
+        why = check(out)
+        if why:
+            raise _bad(f"a {cls.__name__} with {why}")
+        return out
+
+    def value(self, node: Any) -> Any:
+        kind = node.get("t") if isinstance(node, dict) else None
+        if kind == "json":
+            v = node.get("v")
+            if v is not None and type(v) not in (bool, int, float, str):
+                raise _bad("a value that is not a scalar")
+            return v
+        reader = {"nd": self.array, "csr": self.csr, "strs": self.strings, "table": self.table,
+                  "obj": self.obj}.get(kind)  # type: ignore[arg-type]
+        if reader is None:
+            raise _bad(f"a value of unknown kind {kind!r}")
+        return reader(node)
+
+
+def _header(data: memoryview | bytes) -> tuple[dict[str, Any], int]:
+    """The file's header and where it ends; GraphFileError when it is not one of ours."""
+    if len(data) < len(MAGIC) + 8 or bytes(data[:len(MAGIC)]) != MAGIC:
+        if bytes(data[:len(MAGIC) - 1]) == MAGIC[:-1]:
+            raise GraphStale("a graph file of another format")
+        raise _bad("not a graph file of this format")
+    head_len = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
+    body = len(MAGIC) + 8 + head_len
+    if head_len > MAX_HEADER or body > len(data):
+        raise _bad("its header runs past the end of the file")
+    try:
+        header = json.loads(bytes(data[len(MAGIC) + 8:body]))
+    except (ValueError, RecursionError) as e:
+        raise _bad("its header is not JSON") from e
+    if not isinstance(header, dict):
+        raise _bad("its header is not an object")
+    return header, body
+
+
+def header_of(data: bytes) -> dict[str, Any]:
+    """The header of a graph file's bytes (GraphFileError when they are not one)."""
+    return _header(data)[0]
 
 
 def is_current(path: Path, version: int, generation: str) -> bool:
@@ -250,56 +515,69 @@ def is_current(path: Path, version: int, generation: str) -> bool:
             if len(head) < len(MAGIC) + 8 or head[:len(MAGIC)] != MAGIC:
                 return False
             head_len = int.from_bytes(head[len(MAGIC):], "little")
-            if head_len > 1 << 24:
+            if head_len > MAX_HEADER:
                 return False
-            fmt, cached_version, cached_gen, stream_len, offsets = marshal.loads(
-                f.read(head_len))
+            header, _ = _header(head + f.read(head_len))
             size = os.fstat(f.fileno()).st_size
-    except (OSError, *_LOAD_ERRORS):
+    except (OSError, GraphFileError):
         return False
-    body = len(MAGIC) + 8 + head_len
-    ends = [_align(body + stream_len) + o + n for o, n in offsets] if offsets else []
-    return (fmt, cached_version, cached_gen) == (FORMAT, version, generation) and \
-        body + stream_len <= size and all(e <= size for e in ends)
+    base = _align(len(MAGIC) + 8 + head_len)
+    offsets = header.get("buffers")
+    return (header.get("format"), header.get("version"), header.get("generation")) == \
+        (FORMAT, version, generation) and isinstance(offsets, list) and all(
+            isinstance(e, list) and len(e) == 2 and type(e[0]) is int and type(e[1]) is int
+            and base + e[0] + e[1] <= size for e in offsets)
+
+
+def _map(path: Path) -> memoryview:
+    """The file's bytes: mapped copy-on-write on POSIX (arrays viewing it are writable, as built
+    ones are, and only the pages a query touches are read); read whole elsewhere (Windows could
+    not replace a mapped file when the graph is rebuilt)."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            return memoryview(b"")
+        if os.name == "posix":
+            return memoryview(mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY))
+        data = bytearray(size)
+        if f.readinto(data) != size:
+            raise OSError("the file changed while it was read")
+        return memoryview(data)
+
+
+def read(path: Path, want: tuple[int, str] | None = None) -> tuple[dict[str, Any], Any]:
+    """The header and the checked object stored at ``path`` (when ``want`` is given, only for
+    that version and generation). OSError when it cannot be read, GraphFileError (saying why)
+    when it is not a sound graph file or not the one wanted."""
+    view = _map(path)
+    header, body = _header(view)
+    if header.get("format") != FORMAT:
+        raise GraphStale(f"format {header.get('format')!r}, not {FORMAT}")
+    if want is not None and (header.get("version"), header.get("generation")) != want:
+        raise GraphStale(f"version and generation {header.get('version')!r}, "
+                   f"{header.get('generation')!r}, not {want[0]}, {want[1]!r}")
+    offsets = header.get("buffers")
+    if not isinstance(offsets, list):
+        raise _bad("its header lists no buffers")
+    base = _align(body)
+    buffers: list[memoryview] = []
+    for entry in offsets:
+        if not isinstance(entry, list) or len(entry) != 2:
+            raise _bad("a buffer without offset and length")
+        offset, n = _int(entry[0], "a buffer offset"), _int(entry[1], "a buffer length")
+        if base + offset + n > len(view):
+            raise _bad("a buffer runs past the end of the file")
+        buffers.append(view[base + offset:base + offset + n])
+    try:
+        return header, _Reader(buffers).value(header.get("graph"))
+    except (ValueError, TypeError, RecursionError, MemoryError) as e:
+        raise _bad(f"a value that cannot be read ({type(e).__name__}: {e})") from e
 
 
 def load(path: Path, version: int, generation: str) -> Any | None:
     """The graph stored at ``path`` for ``version`` and ``generation``; None when the file is
-    missing, of another version or generation, or damaged."""
+    missing, of another version or generation, or damaged (:func:`read` says why)."""
     try:
-        with path.open("rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size < len(MAGIC) + 8:
-                return None
-            data: mmap.mmap | bytearray
-            if os.name == "posix":
-                # Copy-on-write: arrays viewing it are writable, as unpickled copies are, and
-                # only the pages a query touches are read. (Windows could not replace a mapped
-                # file when the graph is rebuilt: it reads the file instead.)
-                data = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
-            else:
-                data = bytearray(size)
-                if f.readinto(data) != size:
-                    return None
-    except (OSError, ValueError):
-        return None
-    view = memoryview(data)
-    if view[:len(MAGIC)] != MAGIC:
-        return None
-    head_len = int.from_bytes(view[len(MAGIC):len(MAGIC) + 8], "little")
-    body = len(MAGIC) + 8 + head_len
-    if body > size:
-        return None
-    try:
-        header = marshal.loads(view[len(MAGIC) + 8:body])
-        fmt, cached_version, cached_gen, stream_len, offsets = header
-        if (fmt, cached_version, cached_gen) != (FORMAT, version, generation):
-            return None
-        base = _align(body + stream_len)
-        if body + stream_len > size or any(o < 0 or n < 0 or base + o + n > size
-                                           for o, n in offsets):
-            return None
-        return pickle.loads(view[body:body + stream_len],
-                            buffers=[view[base + o:base + o + n] for o, n in offsets])
-    except _LOAD_ERRORS:
+        return read(path, (version, generation))[1]
+    except (OSError, GraphFileError):
         return None

@@ -1,12 +1,13 @@
 """Index snapshots: the index of one commit, packed once (in CI) and imported by every clone.
 
-A snapshot is a gzip-compressed tar of two members: ``manifest.json`` (the tool's version, the
-index schema, the settings fingerprint, the repository's identity: its root commits and the
-commit indexed, every file's path and content hash, the SHA-256 of the payload) and
-``index.sqlite`` (a consistent copy of the database). It holds only files whose content is the
-commit's (no local change, no untracked file, no secret-bearing name), so it carries nothing that
-is not in the repository. Import checks everything before it installs anything, then the normal
-refresh reads what differs in the clone.
+A snapshot is a gzip-compressed tar of ``manifest.json`` (the tool's version, the index schema,
+the settings fingerprint, the repository's identity: its root commits and the commit indexed,
+every file's path and content hash, the SHA-256 and size of each other member), ``index.sqlite``
+(a consistent copy of the database) and, when it is the index's, ``graph.bin`` (the ranking
+graph, in :mod:`analyzers.indexing.graphcache`'s data-only format). It holds only files whose
+content is the commit's (no local change, no untracked file), and of a secret-bearing name only
+its counts, so it carries nothing that is not in the repository. Import checks everything before
+it installs anything, then the normal refresh reads what differs in the clone.
 """
 
 from __future__ import annotations
@@ -17,24 +18,34 @@ import io
 import json
 import os
 import posixpath
+import shutil
 import sqlite3
 import stat
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from analyzers import __version__
 from analyzers.indexing import store as st
-from analyzers.results import SnapshotResult
+from analyzers.results import (
+    SnapshotManifest,
+    SnapshotMember,
+    SnapshotRepository,
+    SnapshotResult,
+)
 from analyzers.secrets import secret_by_name
 
-FORMAT = "ctxsteward-index-snapshot"
+FORMAT: Final = "ctxsteward-index-snapshot"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PAYLOAD = "index.sqlite"
-MAX_MANIFEST = 256 << 20  # bytes: a manifest lists paths and hashes, never content
-MAX_PAYLOAD = 16 << 30
+GRAPH = "graph.bin"
+# Unpacked sizes, in bytes. A manifest lists paths and hashes, never content (~60 bytes a file);
+# an index is ~8 KiB a file (saleor: 37 MiB for 4.6k files), so 4 GiB holds half a million files.
+MAX_MANIFEST = 128 << 20
+MAX_UNPACKED = 4 << 30  # every member together: the manifest's declared sizes must fit in it
+TAR_OVERHEAD = 64 << 10  # headers, padding and the end-of-archive blocks of three members
 
 
 class SnapshotRefused(Exception):
@@ -86,39 +97,66 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
         conn = st.open_copy(tmp)
         try:
             listed = st.copy_files(conn)
-            drop = {p for p in listed if p in dirty or secret_by_name(p) or bad_path(p)}
+            drop = {p for p in listed if p in dirty or bad_path(p)}
             st.drop_copy_paths(conn, drop)
+            stripped = st.strip_copy_content(conn, [p for p in listed if secret_by_name(p)])
             st.compact_copy(conn)
             files = st.copy_files(conn)
             meta = st.copy_meta(conn)
         finally:
             conn.close()
         payload = tmp.read_bytes()
-        manifest = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "tool_version": __version__,
-            "schema_version": int(meta.get("schema_version", "0")),
-            "fingerprint": meta.get("fingerprint", ""),
-            "repository": {"root_commits": roots, "head": head},
-            "payload": {"name": PAYLOAD, "sha256": hashlib.sha256(payload).hexdigest(),
-                        "size": len(payload)},
-            "files": [[p, h] for p, h in sorted(files.items())],
-        }
-        size = _write_tar(dest, json.dumps(manifest, separators=(",", ":")).encode(), payload)
+        graph = None if drop or stripped else _graph_to_ship(state / GRAPH, meta)
+        repository = SnapshotRepository(root_commits=roots, head=head)
+        manifest = SnapshotManifest(
+            format=FORMAT, format_version=FORMAT_VERSION, tool_version=__version__,
+            schema_version=int(meta.get("schema_version", "0")),
+            fingerprint=meta.get("fingerprint", ""), repository=repository,
+            payload=_member(PAYLOAD, payload), files=sorted(files.items()),
+            graph=None if graph is None else _member(GRAPH, graph))
+        members = [(MANIFEST, manifest.model_dump_json(exclude_none=True).encode()),
+                   (PAYLOAD, payload)]
+        if graph is not None:
+            members.append((GRAPH, graph))
+        size = _write_tar(dest, members)
     finally:
         tmp.unlink(missing_ok=True)
     return SnapshotResult(path=str(dest), head=head, files=len(files), bytes=size,
-                          dropped=len(drop))
+                          dropped=len(drop), graph=graph is not None)
 
 
-def _write_tar(dest: Path, manifest: bytes, payload: bytes) -> int:
-    """Writes the tar.gz of both members to ``dest`` through a temporary file and a rename."""
+def _member(name: str, data: bytes) -> SnapshotMember:
+    """The manifest's entry of the member ``name`` holding ``data``."""
+    return SnapshotMember(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+def _graph_to_ship(path: Path, meta: dict[str, str]) -> bytes | None:
+    """The ranking graph's file when it was built from this very index (its generation, this
+    version's graph), else None: the clone builds it on its first query."""
+    from analyzers.indexing.graph import GRAPH_VERSION
+    from analyzers.indexing.graphcache import GraphFileError, header_of
+
+    try:
+        data = path.read_bytes()
+        header = header_of(data)
+    except (OSError, GraphFileError):
+        return None
+    generation = header.get("generation")
+    if header.get("version") != GRAPH_VERSION or not isinstance(generation, str) \
+            or generation.split("/")[0] != meta.get("generation"):
+        return None
+    return data
+
+
+def _write_tar(dest: Path, members: list[tuple[str, bytes]]) -> int:
+    """Writes the tar.gz of ``members`` to ``dest`` through a temporary file and a rename."""
     dest = dest.absolute()
     fd, tmp_name = tempfile.mkstemp(prefix=".snapshot-", dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz, \
                     tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                for name, data in ((MANIFEST, manifest), (PAYLOAD, payload)):
+                for name, data in members:
                     info = tarfile.TarInfo(name)
                     info.size = len(data)
                     info.mode = 0o644
@@ -140,35 +178,113 @@ def _refuse_unreadable(src: Path, why: str) -> SnapshotRefused:
                            "written by `ctxsteward index --export`")
 
 
-def _read_members(src: Path, payload_out: IO[bytes]) -> dict[str, Any]:
-    """The manifest of the snapshot ``src``; its payload is copied into ``payload_out``."""
+class _Bounded:
+    """The decompressed stream of a snapshot, refusing to give more than ``limit`` bytes: a
+    member (or a tar header) larger than the manifest declares is refused before it is written."""
+
+    def __init__(self, src: Path, raw: Any, limit: int) -> None:  # a GzipFile
+        self.src, self.raw, self.limit, self.given = src, raw, limit, 0
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes; SnapshotRefused past the limit."""
+        want = self.limit - self.given + 1 if size < 0 else min(size, self.limit - self.given + 1)
+        data = self.raw.read(want)
+        self.given += len(data)
+        if self.given > self.limit:
+            raise SnapshotRefused(
+                f"{self.src} unpacks to more than its manifest declares (a damaged or hostile "
+                "file, such as a compression bomb): it was refused before anything was written")
+        return data
+
+
+def _declared(src: Path, manifest: dict[str, Any], state: Path) -> dict[str, int]:
+    """Each member's size as the manifest declares it, refused past the caps or the free disk."""
+    sizes: dict[str, int] = {}
+    for name, key in ((PAYLOAD, "payload"), (GRAPH, "graph")):
+        entry = manifest.get(key)
+        if entry is None and name == GRAPH:
+            continue
+        size = entry.get("size") if isinstance(entry, dict) else None
+        if type(size) is not int or size < 0:
+            raise _refuse_unreadable(src, f"its manifest declares no size for {name}")
+        sizes[name] = size
+    total = sum(sizes.values())
+    if total > MAX_UNPACKED:
+        raise SnapshotRefused(
+            f"{src} unpacks to {total:,} bytes, over the {MAX_UNPACKED >> 30} GiB a snapshot may "
+            "hold: it was refused; build the index here with `ctxsteward index`")
+    try:
+        free = shutil.disk_usage(state).free
+    except OSError:
+        free = None
+    if free is not None and free < total + (64 << 20):
+        raise SnapshotRefused(f"{src} unpacks to {total:,} bytes and {state} has {free:,} free: "
+                              "free some space and import it again")
+    return sizes
+
+
+def _read_members(src: Path, outs: dict[str, IO[bytes]], state: Path
+                  ) -> tuple[dict[str, Any], set[str]]:
+    """The manifest of the snapshot ``src`` (its first member) and the names of its members; each
+    other member is copied into its file of ``outs`` (the index is required, the graph optional)
+    once its size is the one the manifest declares."""
     manifest: dict[str, Any] | None = None
+    sizes: dict[str, int] = {}
     seen: set[str] = set()
     try:
-        with tarfile.open(src, mode="r:gz") as tar:
-            for member in tar:
-                if member.name in seen or member.name not in (MANIFEST, PAYLOAD) \
-                        or not member.isfile():
-                    raise _refuse_unreadable(src, f"unexpected member {member.name!r}")
-                seen.add(member.name)
-                limit = MAX_MANIFEST if member.name == MANIFEST else MAX_PAYLOAD
-                if member.size > limit:
-                    raise _refuse_unreadable(src, f"{member.name} is too large")
-                f = tar.extractfile(member)
-                assert f is not None
-                if member.name == MANIFEST:
-                    manifest = json.loads(f.read())
-                else:
+        with gzip.open(src, "rb") as raw:
+            stream = _Bounded(src, raw, MAX_MANIFEST + TAR_OVERHEAD)
+            with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+                for member in tar:
+                    if member.name in seen or not member.isfile() or \
+                            (member.name != MANIFEST and member.name not in outs) or \
+                            (manifest is None) != (member.name == MANIFEST):
+                        raise _refuse_unreadable(src, f"unexpected member {member.name!r}")
+                    seen.add(member.name)
+                    if member.name == MANIFEST:
+                        manifest = _manifest(src, tar, member)
+                        sizes = _declared(src, manifest, state)
+                        stream.limit = stream.given + sum(sizes.values()) + TAR_OVERHEAD
+                        continue
+                    if member.size != sizes.get(member.name):
+                        raise SnapshotRefused(
+                            f"{src} holds a {member.name} of {member.size:,} bytes where its "
+                            f"manifest declares {sizes.get(member.name)}: it was refused "
+                            "(damaged or tampered with); export it again")
+                    f = tar.extractfile(member)
+                    assert f is not None
                     while chunk := f.read(1 << 20):
-                        payload_out.write(chunk)
+                        outs[member.name].write(chunk)
     except (OSError, EOFError, tarfile.TarError, ValueError, zlib_error()) as e:
         if isinstance(e, FileNotFoundError):
             raise SnapshotRefused(f"{src} does not exist: give the path of a snapshot") from e
         raise _refuse_unreadable(src, str(e) or type(e).__name__) from e
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
-            or PAYLOAD not in seen:
+    if manifest is None or PAYLOAD not in seen:
         raise _refuse_unreadable(src, "no manifest of one, or no index in it")
+    return manifest, seen
+
+
+def _manifest(src: Path, tar: tarfile.TarFile, member: tarfile.TarInfo) -> dict[str, Any]:
+    """The manifest member, read whole (within its cap) and parsed."""
+    if member.size > MAX_MANIFEST:
+        raise _refuse_unreadable(src, f"its manifest is over {MAX_MANIFEST >> 20} MiB")
+    f = tar.extractfile(member)
+    assert f is not None
+    manifest = json.loads(f.read())
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _refuse_unreadable(src, "its manifest is not one")
     return manifest
+
+
+def _check_member(src: Path, path: Path, entry: Any, what: str) -> None:
+    """Refuses a member whose bytes are not the ones the manifest's ``entry`` names."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    if not isinstance(entry, dict) or entry.get("sha256") != digest.hexdigest():
+        raise SnapshotRefused(f"{src} is damaged or was tampered with (its {what} does not "
+                              "match the manifest's hash): it was refused; export it again")
 
 
 def zlib_error() -> type[Exception]:
@@ -202,9 +318,9 @@ def _check_manifest(src: Path, m: dict[str, Any], fingerprint: str) -> None:
                                   "names only paths inside the workspace; it was refused")
 
 
-def _check_repository(src: Path, root: Path, m: dict[str, Any]) -> str:
+def _check_repository(src: Path, root: Path, m: dict[str, Any]) -> tuple[str, str]:
     """Refuses a snapshot of another repository, or of a commit this clone does not know;
-    returns the snapshot's commit."""
+    returns the snapshot's commit and this clone's HEAD."""
     from analyzers.gitrepo import GitError, Repo
 
     repo_info = m.get("repository")
@@ -227,13 +343,14 @@ def _check_repository(src: Path, root: Path, m: dict[str, Any]) -> str:
         raise SnapshotRefused(
             f"{src} indexes commit {head[:12]}, which this clone does not have: fetch it "
             "(git fetch), or use a snapshot of a commit in this clone's history")
-    return head
+    return head, here
 
 
-def _align(root: Path, conn: sqlite3.Connection, m: dict[str, Any]) -> int:
-    """Drops secret-bearing names, checks the payload's rows against the manifest and every path,
-    and gives the files whose content is here this checkout's size and mtime (the others are read
-    again by the refresh). Returns how many differ."""
+def _align(root: Path, conn: sqlite3.Connection, m: dict[str, Any]) -> tuple[int, int]:
+    """Checks the payload's rows against the manifest and every path, clears what was read from
+    secret-bearing names (the index keeps only their counts), and gives the files whose content
+    is here this checkout's size and mtime (the others are read again by the refresh). Returns
+    how many differ, and how many secret-bearing names held more than counts."""
     from analyzers.confine import read_bytes_inside
     from analyzers.indexing.filefacts import content_hash
 
@@ -246,7 +363,7 @@ def _align(root: Path, conn: sqlite3.Connection, m: dict[str, Any]) -> int:
     if st.copy_files(conn) != listed:
         raise SnapshotRefused("the snapshot's index does not match its manifest (tampered "
                               "with?): it was refused; export it again")
-    st.drop_copy_paths(conn, [p for p in listed if secret_by_name(p)])
+    stripped = st.strip_copy_content(conn, [p for p in listed if secret_by_name(p)])
     stats: list[tuple[int, int, str]] = []
     stale = 0
     for path, digest in st.copy_files(conn).items():
@@ -262,46 +379,91 @@ def _align(root: Path, conn: sqlite3.Connection, m: dict[str, Any]) -> int:
             stats.append((-1, -1, path))
             stale += 1
     st.set_copy_stats(conn, stats)
-    return stale
+    return stale, stripped
+
+
+def _checked_graph(src: Path, path: Path, conn: sqlite3.Connection) -> bool:
+    """Whether the snapshot's ranking graph at ``path`` is this version's and its index's; a
+    graph that does not read back whole, or belongs to another index, refuses the snapshot."""
+    from analyzers.indexing import graphcache
+    from analyzers.indexing.graph import GRAPH_VERSION, RepoGraph
+
+    def refused(why: str) -> SnapshotRefused:
+        return SnapshotRefused(f"{src}: its ranking graph {why} (tampered with?): it was "
+                               "refused; export it again")
+
+    try:
+        header, graph = graphcache.read(path)
+    except graphcache.GraphStale:
+        return False  # another version's graph: the clone builds its own
+    except (OSError, graphcache.GraphFileError) as e:
+        raise refused(f"does not read back ({e})") from e
+    if header.get("version") != GRAPH_VERSION:
+        return False
+    generation = header.get("generation")
+    if not isinstance(graph, RepoGraph) or not isinstance(generation, str) or \
+            generation.split("/")[0] != st.copy_meta(conn).get("generation"):
+        raise refused("is not its index's (another generation)")
+    if set(graph.files) != st.copy_indexed(conn):
+        raise refused("names other files than its index")
+    return True
 
 
 def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
-    """Checks the snapshot ``src`` and installs its index in ``root`` (atomically: on any refusal
-    nothing changes). The caller refreshes the index afterwards."""
+    """Checks the snapshot ``src`` and installs its index (and its ranking graph, when the clone
+    is at the snapshot's commit and matches it) in ``root``, atomically: on any refusal nothing
+    changes. The caller refreshes the index afterwards."""
     state = st.ensure_state_dir(root)
-    fd, tmp_name = tempfile.mkstemp(prefix="import-", suffix=".sqlite", dir=state)
-    tmp = Path(tmp_name)
+    temps: dict[str, Path] = {}
     try:
-        with os.fdopen(fd, "wb") as out:
-            manifest = _read_members(src, out)
-        _check_manifest(src, manifest, fingerprint)
-        payload = manifest.get("payload")
-        digest = hashlib.sha256()
-        with tmp.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-        if not isinstance(payload, dict) or payload.get("sha256") != digest.hexdigest():
-            raise SnapshotRefused(f"{src} is damaged or was tampered with (its index does not "
-                                  "match the manifest's hash): it was refused; export it again")
-        head = _check_repository(src, root, manifest)
+        outs: dict[str, IO[bytes]] = {}
+        for name, suffix in ((PAYLOAD, ".sqlite"), (GRAPH, ".bin")):
+            fd, tmp_name = tempfile.mkstemp(prefix="import-", suffix=suffix, dir=state)
+            temps[name] = Path(tmp_name)
+            outs[name] = os.fdopen(fd, "wb")
         try:
-            conn = st.open_copy(tmp)
-        except (sqlite3.Error, st.CacheCorrupt) as e:
-            raise _refuse_unreadable(src, f"its index does not open: {e}") from e
-        try:
-            meta = st.copy_meta(conn)
-            if meta.get("schema_version") != str(st.SCHEMA_VERSION) \
-                    or meta.get("fingerprint") != fingerprint:
-                raise SnapshotRefused(f"{src}: its index's schema or settings differ from its "
-                                      "manifest's (tampered with?): it was refused")
-            stale = _align(root, conn, manifest)
-            files = len(st.copy_files(conn))
-        except sqlite3.Error as e:
-            raise _refuse_unreadable(src, f"its index is damaged: {e}") from e
+            manifest, seen = _read_members(src, outs, state)
         finally:
-            conn.close()
-        st.install_copy(tmp, state / PAYLOAD)
+            for out in outs.values():
+                out.close()
+        _check_manifest(src, manifest, fingerprint)
+        _check_member(src, temps[PAYLOAD], manifest.get("payload"), "index")
+        has_graph = GRAPH in seen or manifest.get("graph") is not None
+        if has_graph:
+            _check_member(src, temps[GRAPH], manifest.get("graph"), "ranking graph")
+        head, here = _check_repository(src, root, manifest)
+        files, stale, graph = _check_payload(src, temps, fingerprint, manifest, root, has_graph)
+        st.install_copy(temps[PAYLOAD], state / PAYLOAD)
+        # Keyed by the index's generation, the graph is current until the refresh that follows
+        # changes anything (a file that differs here, a commit since): then it is built again.
+        graph = graph and head == here
+        if graph:
+            os.replace(temps[GRAPH], state / GRAPH)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
     return SnapshotResult(path=str(src), head=head, files=files, bytes=src.stat().st_size,
-                          stale=stale)
+                          stale=stale, graph=graph)
+
+
+def _check_payload(src: Path, temps: dict[str, Path], fingerprint: str, manifest: dict[str, Any],
+                   root: Path, has_graph: bool) -> tuple[int, int, bool]:
+    """Opens and checks the snapshot's index (and graph) and aligns it with this checkout:
+    (files, how many differ here, whether the graph may be installed)."""
+    try:
+        conn = st.open_copy(temps[PAYLOAD])
+    except (sqlite3.Error, st.CacheCorrupt) as e:
+        raise _refuse_unreadable(src, f"its index does not open: {e}") from e
+    try:
+        meta = st.copy_meta(conn)
+        if meta.get("schema_version") != str(st.SCHEMA_VERSION) \
+                or meta.get("fingerprint") != fingerprint:
+            raise SnapshotRefused(f"{src}: its index's schema or settings differ from its "
+                                  "manifest's (tampered with?): it was refused")
+        stale, stripped = _align(root, conn, manifest)
+        graph = has_graph and _checked_graph(src, temps[GRAPH], conn) and not stripped
+        return len(st.copy_files(conn)), stale, graph
+    except sqlite3.Error as e:
+        raise _refuse_unreadable(src, f"its index is damaged: {e}") from e
+    finally:
+        conn.close()

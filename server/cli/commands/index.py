@@ -51,9 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def schemas() -> dict[str, type[BaseModel]]:
-    from analyzers.results import IndexReport
+    from analyzers.results import IndexReport, SnapshotManifest, SnapshotReport
 
-    return {"index": IndexReport}
+    return {"index": IndexReport, "index-snapshot": SnapshotReport,
+            "snapshot-manifest": SnapshotManifest}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -146,12 +147,14 @@ def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
         return 0
     w = sys.stdout.write
     if args.export:
-        left = (f"; {result.dropped:,} left out (local changes, untracked or secret-bearing)"
-                if result.dropped else "")
+        left = (f"; {result.dropped:,} left out (local changes or untracked), so without the "
+                "ranking graph" if result.dropped else ", with the ranking graph"
+                if result.graph else "")
         w(f"Exported the index of {result.head[:12]} to {printable(result.path)}: "
           f"{result.files:,} files, {result.bytes:,} bytes{left}\n")
     else:
-        w(f"Imported {printable(result.path)} (commit {result.head[:12]}, {result.files:,} "
-          f"files, {result.stale:,} differing here); then {report.files_parsed:,} files "
-          f"parsed in {report.seconds:.2f} s\n")
+        graph = " and its ranking graph" if result.graph else ""
+        w(f"Imported {printable(result.path)}{graph} (commit {result.head[:12]}, "
+          f"{result.files:,} files, {result.stale:,} differing here); then "
+          f"{report.files_parsed:,} files parsed in {report.seconds:.2f} s\n")
     return 0
