@@ -156,3 +156,30 @@ async def test_hover_links_and_diagnostics_resolve_a_path_alike(
     edit = fixes[0].edit
     assert edit is not None and edit.changes is not None
     assert [e.new_text for e in edit.changes[uri]] == ["src/app/helpers.py"]
+
+
+def test_a_cancelled_run_leaves_the_next_runs_git_answers_alone(tmp_path: Path) -> None:
+    # The #16 re-verifier: once one diagnostic pull was cancelled, the long-lived view's git
+    # object kept that run's token and every later pull stopped at its first git call.
+    from analyzers.cancel import Cancelled, CancelToken
+    from analyzers.instructions import check_file
+
+    root = make_repo(tmp_path / "r", {
+        "CLAUDE.md": "Start in `src/gone.py`.\n", "AGENTS.md": "Read `src/old.py` first.\n",
+        "src/gone.py": "x = 1\n", "src/old.py": "y = 2\n", "src/app.py": "z = 3\n"})
+    commit(root, "drop two modules", {"src/gone.py": None, "src/old.py": None})
+    ws = CheckView(root)
+    dead = CancelToken()
+    dead.cancel("request cancelled by the client")
+    ws.token = dead
+    with pytest.raises(Cancelled):  # cancelled before git was ever asked
+        check_file(root, "CLAUDE.md", None, workspace=ws, token=dead)
+    first = CancelToken()
+    ws.token = first
+    found = check_file(root, "CLAUDE.md", None, workspace=ws, token=first)
+    assert any("src/gone.py was deleted in " in d.message for d in found), found
+    first.cancel("request cancelled by the client")  # that run ends cancelled
+    second = CancelToken()
+    ws.token = second
+    found = check_file(root, "AGENTS.md", None, workspace=ws, token=second)  # new git questions
+    assert any("src/old.py was deleted in " in d.message for d in found), found

@@ -44,7 +44,8 @@ class CheckView:
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
         self.index = index
-        self.token = token
+        self._git: GitInfo | None = None
+        self._token = token
         self.persist_git = persist_git
         self.overlay: dict[str, str] = {}
         self.notes: list[str] = []
@@ -56,7 +57,6 @@ class CheckView:
         self._docs: dict[str, tuple[str, Document]] = {}
         self._texts: dict[str, tuple[tuple[int, int], str | None]] = {}
         self._tokens: dict[str, int] = {}
-        self._git: GitInfo | None = None
         self._git_made = False
         self.cache: dict[str, object] = {}  # per-feature caches (manifests, ...)
 
@@ -96,6 +96,21 @@ class CheckView:
         self._git = None
         self._git_made = False
         self.cache.clear()
+
+    @property
+    def token(self) -> CancelToken:
+        """The current run's cancellation token (a long-lived view serves one job after
+        another: each sets its own)."""
+        return self._token
+
+    @token.setter
+    def token(self, token: CancelToken) -> None:
+        # Git's answers are kept across runs, and so is the object asking: it must check the
+        # current run's token, not the first run's (once that run was cancelled, every later
+        # run stopped at its first git call: the #16 verifier's storm of cancelled pulls).
+        self._token = token
+        if self._git is not None:
+            self._git.token = token
 
     # -- files -------------------------------------------------------------------------------
     def files(self) -> set[str]:
@@ -252,10 +267,12 @@ class CheckView:
     @property
     def git(self) -> GitInfo | None:
         if not self._git_made:
-            self._git_made = True
             from analyzers.instructions.gitinfo import GitInfo
 
+            # Made only once it was asked in full: a run cancelled while asking leaves the next
+            # one to ask again (not "no git here" for the rest of the view's life).
             g = GitInfo(self.root, token=self.token, persist=self.persist_git)
+            self._git_made = True
             self._git = g if g.available else None
             if self._git is None:
                 self.notes.append(f"{self.root} is not a git repository with commits: renames, "
