@@ -363,3 +363,12 @@ async def test_a_cancelled_bundle_command_answers_cancelled_and_the_next_one_run
         await wait_indexed(client)
     finally:
         await stop(client)
+
+
+def test_a_small_definitions_share_of_its_file_is_not_zero() -> None:
+    from server.lsp.hover import share_of_file
+
+    assert share_of_file(39, 31_583) == "<1%"  # was "0%"
+    assert share_of_file(0, 31_583) == "0%"
+    assert share_of_file(400, 31_583) == "1%"
+    assert share_of_file(31_583, 31_583) == "100%"

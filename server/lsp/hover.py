@@ -53,6 +53,13 @@ def _pct(share: float) -> str:
     return f"{share:.2%}" if 0 < share < 0.001 else f"{share:.1%}"
 
 
+def share_of_file(part: int, whole: int) -> str:
+    """``part``'s share of ``whole`` in whole percent; "<1%" for a small, non-empty one (a
+    39-token function read "0%" of its 31,583-token file)."""
+    share = part / whole
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
 def _tokens(state: ServerState, raw: int) -> str:
     n = state.scaled(raw)
     return f"{n:,} tokens"
@@ -140,7 +147,7 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
         file_part = ""
         if ft is not None:
             fs = state.scaled(ft)
-            part = f" ({d.tokens / ft:.0%} of it)" if ft else ""
+            part = f" ({share_of_file(d.tokens, ft)} of it)" if ft else ""
             file_part = f" · file {fs:,} tokens{part}, {_pct(state.share(fs))} of {window}"
         label = "Defined here" if defined_here and path == facts.path else "Defined in"
         out.append(f"{head}  \n{label} {where}{file_part}")
