@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gitutil import commit, git, make_repo, write_files
+from gitutil import commit, git, make_repo, run_cli, write_files
 
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing import bm25
-from analyzers.indexing.graph import RepoGraph, build_graph, load_graph
+from analyzers.indexing.graph import RepoGraph, build_graph, graph_current, load_graph
 from analyzers.indexing.index import Index, build
 from analyzers.indexing.sparse import Csr
 
@@ -165,3 +165,26 @@ def test_bm25_from_counts_scores_as_bm25s(repo: Path) -> None:
         c, d = theirs["indptr"][u], theirs["indptr"][u + 1]
         assert np.array_equal(indices[a:b], theirs["indices"][c:d]), word
         assert np.array_equal(data[a:b], theirs["data"][c:d]), word
+
+
+def test_a_cold_index_builds_the_graph_and_a_small_change_leaves_it_to_the_query(
+        tmp_path: Path) -> None:
+    files: dict[str, str | bytes | None] = {f"pkg/mod{i}.py": _py(i) for i in range(6)}
+    files["pkg/__init__.py"] = ""
+    root = make_repo(tmp_path / "repo", files)
+    assert run_cli("index", cwd=root).returncode == 0
+    cache = root / ".ctxsteward" / "graph.bin"
+    with Index(root) as index:
+        assert graph_current(index)  # built with the cold index: the first bundle only reads it
+    stamp = cache.stat().st_mtime_ns
+    write_files(root, {"pkg/mod2.py": _py(2, "\n\ndef refund_policy(x):\n    return x\n")})
+    assert run_cli("index", cwd=root).returncode == 0
+    assert cache.stat().st_mtime_ns == stamp  # one file of seven: not built by the index
+    with Index(root) as index:
+        assert not graph_current(index)
+    found = run_cli("bundle", "--task", "refund policy", "--budget", "0", cwd=root)
+    assert found.returncode == 0, found.stderr
+    assert "pkg/mod2.py" in found.stdout
+    with Index(root) as index:
+        assert graph_current(index)
+        assert "refund_policy" in load_graph(index).names

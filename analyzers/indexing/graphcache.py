@@ -181,6 +181,7 @@ class StrList(Sequence[str]):
 
     @classmethod
     def pack(cls, items: list[str]) -> StrList | None:
+        """``items`` as a StrList, or None when one is not a string or holds a NUL."""
         packed = _joined(items)
         return None if packed is None else cls(*packed)
 

@@ -44,6 +44,7 @@ class Numbering(dict[str, int]):
     """Strings numbered in the order first met (``numbering[s]`` numbers a new one)."""
 
     def __missing__(self, key: str) -> int:
+        """A string met for the first time: the next number."""
         n = self[key] = len(self)
         return n
 
@@ -69,11 +70,13 @@ class Rows:
         self.vals: list[np.ndarray] = []
 
     def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        """Entries (rows[i], cols[i]) of value vals[i], after those added before."""
         self.rows.append(rows)
         self.cols.append(cols)
         self.vals.append(vals)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every entry added, as (rows, columns, values)."""
         if not self.rows:
             z = np.zeros(0, np.int64)
             return z, z, z
