@@ -35,8 +35,7 @@ def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
 def _with_empty_docs(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_docs: int,
                      terms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The triples with one ``""`` for each document that has no term (bm25s's placeholder)."""
-    lengths = np.bincount(rows, weights=counts, minlength=n_docs)
-    hollow = np.flatnonzero(lengths == 0)
+    hollow = np.flatnonzero(np.bincount(rows, minlength=n_docs) == 0)  # counts are all > 0
     if not len(hollow):
         return rows, cols, counts, terms
     try:
@@ -63,7 +62,7 @@ def index(rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray,
     if not len(r):
         return empty()
     r, c, n, terms = _with_empty_docs(r, c, n, n_docs, terms)
-    used = np.unique(c)
+    used = np.flatnonzero(np.bincount(c, minlength=len(terms)))
     order = sorted(range(len(used)), key=[terms[i] for i in used.tolist()].__getitem__)
     number = np.zeros(len(terms), dtype=np.int64)
     number[used[order]] = np.arange(len(used))

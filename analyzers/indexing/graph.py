@@ -251,7 +251,8 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
     families = sorted(set(family_of.values()))
     family_number = {f: i for i, f in enumerate(families)}
     file_family = np.array([family_number[family_of[p]] for p in files], dtype=np.int16)
-    src = _sources(index, files, family_of, [infos[p].hash for p in files], previous, token)
+    src = _sources(index, files, family_of, [infos[p].hash or "" for p in files], previous,
+                   token)
     same_files = previous is not None and list(previous.files) == files
     n_files = len(files)
     strings = list(src.strings)
@@ -313,7 +314,7 @@ def _sources(index: Index, files: list[str], family_of: dict[str, str], hashes: 
         old_hashes = old.hashes
         old_rows = np.array([old_index.get(p, -1) for p in files], dtype=np.int64)
         for i, (row, h) in enumerate(zip(old_rows.tolist(), hashes, strict=True)):
-            if row >= 0 and old_hashes[row] != h:
+            if row >= 0 and (not h or old_hashes[row] != h):  # no hash: read again
                 old_rows[i] = -1
         changed = np.flatnonzero(old_rows < 0)
         if len(numbering) == len(old.strings) and len(changed) <= REREAD_SHARE * len(files):
