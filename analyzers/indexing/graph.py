@@ -25,7 +25,8 @@ from analyzers.indexing.store import state_dir
 # 6: name columns per language family (namelinks), no references to built-ins; file kinds.
 # 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
 # 8: the test and doc masks and the definition-word list, kept with the graph.
-# 10: each file's sources (graphsource), kept so a change re-reads only the files it touched.
+# 10: each file's sources (graphsource), kept so a change re-reads only the files it touched;
+#     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
 GRAPH_VERSION = 10
 
 
