@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the repository index against its targets (issue 3).
 
-    python bench/index_bench.py REPO_PATH [--runs N] [--json]
+    python bench/index_bench.py REPO_PATH [REPO_PATH ...] [--runs N] [--json]
 
 Measures, in one invocation and on one machine, so every figure is a ratio against a peer measured
 in the same run:
@@ -17,7 +17,13 @@ in the same run:
 - one changed file: a comment line appended to one source file, the whole CLI call timed, then
   the file restored byte for byte (and its mtime) and the index brought back up to date;
 - peak RSS of the cold CLI call: the largest single process (``wait4`` rusage of the CLI and its
-  pool workers) and, sampled from ``/proc`` every 20 ms, the largest sum over the process tree.
+  pool workers) and, sampled from ``/proc`` every 20 ms, the largest sum over the process tree;
+- the first bundle after the cold index (``ctxsteward bundle --seed FILE --task TASK --budget
+  8000``, FILE the changed file below): the whole CLI call, with its tree RSS;
+- one changed file, then a bundle: the same comment appended, the same bundle call right after
+  (the bundle brings the index and the ranking graph up to date itself), then restored.
+
+Several repositories are measured one after the other, each with its own table.
 
 With ``--runs N`` every measurement is repeated N times and the best (lowest) is reported; the
 ratios are taken between bests. Targets: cold <= 1.0x floor, warm <= 5% of cold, one changed file
@@ -35,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -51,7 +58,10 @@ TARGETS = {
     "warm_over_cold": 0.05,
     "changed_seconds": 1.0,
     "peak_rss_mb": 500.0,
+    "first_bundle_seconds": 1.5,
+    "changed_bundle_seconds": 1.0,
 }
+TASK = "fix the error message when the input is invalid"
 
 
 @dataclass
@@ -72,6 +82,8 @@ class RunFigures:
     warm: Call
     changed: Call
     changed_file: str
+    first_bundle: Call
+    changed_bundle: Call
 
 
 @dataclass
@@ -216,14 +228,27 @@ def pick_source_file(repo: Path, files: list[tuple[str, str | None, int]]) -> tu
     return candidates[len(candidates) // 2][1], lang
 
 
-def changed_call(repo: Path, rel: str, lang: str) -> Call:
+def bundle_call(repo: Path, seed: str) -> Call:
+    """The whole CLI call of a seeded bundle with a task, at budget 8000."""
+    call = run_cli([*_ctxsteward(), "bundle", "--root", str(repo), "--seed", str(repo / seed),
+                    "--task", TASK,
+                    "--budget", "8000", "--format", "json"])
+    if call.returncode != 0:
+        raise SystemExit(f"ctxsteward bundle in {repo} failed with exit status {call.returncode}")
+    return call
+
+
+def changed_call(repo: Path, rel: str, lang: str, then: Callable[[], Call]) -> Call:
+    """``then()`` timed with a comment line appended to ``rel``; the file restored after (and the
+    index brought back in step with it, untimed)."""
     path = repo / rel
     original = path.read_bytes()
     st = path.stat()
     sep = b"" if original.endswith(b"\n") or not original else b"\n"
     try:
-        path.write_bytes(original + sep + f"{COMMENT[lang]} ctxsteward bench\n".encode())
-        return index_call(repo)
+        path.write_bytes(original + sep + f"{COMMENT[lang]} ctxsteward bench {time.time()}\n"
+                         .encode())
+        return then()
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
@@ -236,12 +261,15 @@ def one_run(repo: Path) -> tuple[RunFigures, list[tuple[str, str | None, int]]]:
     shutil.rmtree(repo / STATE_DIR, ignore_errors=True)
     cold = index_call(repo)
     files = indexed_files(repo)
-    warm = index_call(repo)
     rel, lang = pick_source_file(repo, files)
-    changed = changed_call(repo, rel, lang)
+    first_bundle = bundle_call(repo, rel)
+    warm = index_call(repo)
+    changed = changed_call(repo, rel, lang, lambda: index_call(repo))
+    changed_bundle = changed_call(repo, rel, lang, lambda: bundle_call(repo, rel))
     fl, fl_cpu = floor(repo, files)
     figures = RunFigures(floor=fl, floor_cpu=fl_cpu, cold=cold, warm=warm, changed=changed,
-                         changed_file=rel)
+                         changed_file=rel, first_bundle=first_bundle,
+                         changed_bundle=changed_bundle)
     return figures, files
 
 
@@ -267,12 +295,23 @@ def summarise(result: Result) -> dict:
         "cold_cpu_seconds": min(r.cold.cpu_seconds for r in runs),
         "warm_cpu_seconds": min(r.warm.cpu_seconds for r in runs),
         "changed_cpu_seconds": min(r.changed.cpu_seconds for r in runs),
+        "first_bundle_seconds": min(r.first_bundle.seconds for r in runs),
+        "first_bundle_cpu_seconds": min(r.first_bundle.cpu_seconds for r in runs),
+        "first_bundle_tree_rss_mb": max(r.first_bundle.tree_rss_mb for r in runs),
+        "changed_bundle_seconds": min(r.changed_bundle.seconds for r in runs),
+        "changed_bundle_cpu_seconds": min(r.changed_bundle.cpu_seconds for r in runs),
+        "changed_bundle_tree_rss_mb": max(r.changed_bundle.tree_rss_mb for r in runs),
+        "load_average": os.getloadavg(),
     }
     checks = {
         "cold_over_floor": figures["cold_over_floor"] <= TARGETS["cold_over_floor"],
         "warm_over_cold": figures["warm_over_cold"] <= TARGETS["warm_over_cold"],
         "changed_seconds": changed <= TARGETS["changed_seconds"],
         "peak_rss_mb": rss <= TARGETS["peak_rss_mb"],
+        "first_bundle_seconds":
+            figures["first_bundle_seconds"] <= TARGETS["first_bundle_seconds"],
+        "changed_bundle_seconds":
+            figures["changed_bundle_seconds"] <= TARGETS["changed_bundle_seconds"],
     }
     return {"figures": figures, "targets": TARGETS, "meets": checks}
 
@@ -298,18 +337,29 @@ def render(result: Result, summary: dict) -> str:
         f"{'peak RSS, cold':<22}{f['peak_rss_mb']:>10.0f}MB{'':>12}{'<= 500 MB':>16}   "
         f"{mark[ok['peak_rss_mb']]}",
         f"{'  (sum over workers)':<22}{f['peak_tree_rss_mb']:>10.0f}MB",
+        f"{'first bundle (CLI)':<22}{f['first_bundle_seconds']:>11.2f}s{'':>12}"
+        f"{'<= 1.50 s':>16}   {mark[ok['first_bundle_seconds']]}",
+        f"{'changed, bundle (CLI)':<22}{f['changed_bundle_seconds']:>11.2f}s{'':>12}"
+        f"{'<= 1.00 s':>16}   {mark[ok['changed_bundle_seconds']]}",
+        f"{'  bundles tree RSS':<22}{f['first_bundle_tree_rss_mb']:>10.0f}MB / "
+        f"{f['changed_bundle_tree_rss_mb']:.0f} MB (first / changed)",
         "",
         f"CPU seconds (all processes): floor {f['floor_cpu_seconds']:.2f}, "
         f"cold {f['cold_cpu_seconds']:.2f} "
         f"({f['cold_cpu_seconds'] / f['floor_cpu_seconds']:.2f}x), "
-        f"warm {f['warm_cpu_seconds']:.2f}, changed {f['changed_cpu_seconds']:.2f}",
+        f"warm {f['warm_cpu_seconds']:.2f}, changed {f['changed_cpu_seconds']:.2f}, "
+        f"first bundle {f['first_bundle_cpu_seconds']:.2f}, "
+        f"changed then bundle {f['changed_bundle_cpu_seconds']:.2f}",
+        "load average at the end: " + " ".join(f"{x:.2f}" for x in f["load_average"]),
     ]
     if n > 1:
         lines.append("")
-        lines.append("per run (s): floor / cold / warm / changed")
+        lines.append("per run (s): floor / cold / warm / changed / first bundle / changed "
+                     "bundle")
         for i, r in enumerate(result.runs, 1):
             lines.append(f"  {i}: {r.floor:.2f} / {r.cold.seconds:.2f} / {r.warm.seconds:.2f} / "
-                         f"{r.changed.seconds:.2f}   files parsed (cold/warm/changed): "
+                         f"{r.changed.seconds:.2f} / {r.first_bundle.seconds:.2f} / "
+                         f"{r.changed_bundle.seconds:.2f}   files parsed (cold/warm/changed): "
                          f"{r.cold.files_parsed}/{r.warm.files_parsed}/{r.changed.files_parsed}")
     lines.append(f"changed file: {result.runs[0].changed_file}")
     return "\n".join(lines)
@@ -318,29 +368,42 @@ def render(result: Result, summary: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("repo", help="repository to index (its .ctxsteward cache is deleted)")
+    ap.add_argument("repos", nargs="+", metavar="REPO",
+                    help="repository to index (its .ctxsteward cache is deleted)")
     ap.add_argument("--runs", type=int, default=1, help="repeat everything N times, keep the best")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
-    repo = Path(args.repo).resolve()
-    if not repo.is_dir():
-        ap.error(f"{repo} is not a folder")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
+    repos = [Path(r).resolve() for r in args.repos]
+    for repo in repos:
+        if not repo.is_dir():
+            ap.error(f"{repo} is not a folder")
+    met = True
+    reports = []
+    for repo in repos:
+        result, summary = measure(repo, args.runs)
+        met = met and all(summary["meets"].values())
+        if args.json:
+            reports.append({**asdict(result), **summary})
+        else:
+            print(render(result, summary), end="\n\n", flush=True)
+    if args.json:
+        print(json.dumps(reports[0] if len(reports) == 1 else reports, indent=2))
+    return 0 if met else 1
+
+
+def measure(repo: Path, runs: int) -> tuple[Result, dict]:
+    """Every figure for ``repo``, best of ``runs``."""
     result: Result | None = None
-    for _ in range(args.runs):
+    for _ in range(runs):
         figures, files = one_run(repo)
         if result is None:
             result = Result(repo=str(repo), files=len(files), bytes=sum(s for *_, s in files),
                             parsed_files=sum(1 for _, lang, _ in files if lang in COMMENT))
         result.runs.append(figures)
     assert result is not None
-    summary = summarise(result)
-    if args.json:
-        print(json.dumps({**asdict(result), **summary}, indent=2))
-    else:
-        print(render(result, summary))
-    return 0 if all(summary["meets"].values()) else 1
+    return result, summarise(result)
 
 
 if __name__ == "__main__":

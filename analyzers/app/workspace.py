@@ -44,6 +44,11 @@ def _no_progress(done: int, total: int, message: str) -> None:
     """Progress nobody watches."""
 
 
+# A build that parsed at least this share of the files also builds the ranking graph (a smaller
+# change leaves it to the first query, which updates only the changed files' rows).
+GRAPH_WITH_INDEX_SHARE = 0.25
+
+
 class Workspace:
     """One workspace root, its settings and its index (see the module doc)."""
 
@@ -67,10 +72,15 @@ class Workspace:
 
     def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress
               ) -> IndexReport:
-        """Bring the index up to date and summarise it."""
+        """Bring the index up to date and summarise it; after a build that read most files (a
+        cold index), build the ranking graph too, so the first bundle does not."""
         from analyzers.indexing.index import build
 
-        return build(self.root, self.settings, token=token, progress=progress)
+        report = build(self.root, self.settings, token=token, progress=progress)
+        if report.files and report.files_parsed >= GRAPH_WITH_INDEX_SHARE * report.files:
+            with self.snapshot() as snap:
+                snap.warm_graph(token)
+        return report
 
     def export_index(self, dest: Path, token: CancelToken = NEVER,
                      progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:

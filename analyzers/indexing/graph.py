@@ -17,7 +17,7 @@ import numpy as np
 
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.indexing import filekinds, graphcache, namelinks
+from analyzers.indexing import bm25, filekinds, graphcache, graphsource, namelinks
 from analyzers.indexing.index import Index
 from analyzers.indexing.sparse import Csr
 from analyzers.indexing.store import state_dir
@@ -25,9 +25,9 @@ from analyzers.indexing.store import state_dir
 # 6: name columns per language family (namelinks), no references to built-ins; file kinds.
 # 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
 # 8: the test and doc masks and the definition-word list, kept with the graph.
-GRAPH_VERSION = 9
-MAX_TERM_REPEAT = 8  # a term's count in a BM25 document is capped: saturation, smaller model
-MIN_NAME_LEN = 2
+# 10: each file's sources (graphsource), kept so a change re-reads only the files it touched;
+#     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
+GRAPH_VERSION = 10
 
 
 @dataclass
@@ -64,6 +64,8 @@ class RepoGraph:
     test_mask: np.ndarray  # 1 for a test file (filekinds.is_test_file)
     doc_mask: np.ndarray  # 1 for documentation (filekinds.is_doc_file)
     path_words: LexicalIndex  # path words (stemmed): 1.0 in the file name, 0.4 in folders
+    sources: graphsource.Sources  # what each file's rows were built from (a change re-reads them)
+    history_key: str  # the history the history views were built from (Index.history_key)
 
     def bm25_scores(self, words: list[str]) -> np.ndarray:
         return self.lexical.scores(words, len(self.files))
@@ -174,10 +176,29 @@ def check_graph(g: RepoGraph) -> str | None:
             return f"{name}: {why}"
     if len(g.def_vocab) != len(g.def_words.vocab):
         return "def_vocab not the definition words' vocabulary"
+    if not isinstance(g.history_key, str):
+        return "no history key"
+    if not isinstance(g.sources, graphsource.Sources) or len(g.sources.hashes) != len(g.files) \
+            or not isinstance(g.sources.key, str):
+        return "sources not one row per file"
+    return None
+
+
+def _sources_problem(src: graphsource.Sources) -> str | None:
+    """What is wrong with a graph's sources read from a file, or None."""
+    for name in ("strings", "hashes"):
+        if not isinstance(getattr(src, name), list | graphcache.StrList):
+            return f"{name} not a list of strings"
+    shape = (len(src.hashes), len(src.strings))
+    for name in ("lex", "defs", "def_words", "refs"):
+        m = getattr(src, name)
+        if not isinstance(m, Csr) or tuple(m.shape) != shape:
+            return f"{name} not a {shape[0]} x {shape[1]} matrix"
     return None
 
 
 graphcache.register(LexicalIndex, _lexical_checked)
+graphcache.register(graphsource.Sources, _sources_problem)
 graphcache.register(RepoGraph, check_graph, derived=("file_index",))
 
 
@@ -199,16 +220,19 @@ def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
     gen = _generation(index)
     path = state_dir(index.root) / "graph.bin"
+    previous = None
     try:
-        cached = graphcache.read(path, (GRAPH_VERSION, gen))[1]
+        header, cached = graphcache.read(path, (GRAPH_VERSION, None))
         if isinstance(cached, RepoGraph):
-            return cached
+            if header.get("generation") == gen:
+                return cached
+            previous = cached  # of an earlier state: what did not change is taken from it
     except (FileNotFoundError, graphcache.GraphStale):
-        pass  # not built yet, or for another generation: built now
+        pass  # not built yet, or of another format: built now
     except (OSError, graphcache.GraphFileError) as e:
         logging.getLogger("ctxsteward").warning(
             "the ranking graph's cache %s was refused (%s): it is built again", path, e)
-    graph = build_graph(index, gen, token)
+    graph = build_graph(index, gen, token, previous)
     try:
         graphcache.dump(path, GRAPH_VERSION, gen, graph)
         (path.parent / "graph.pickle").unlink(missing_ok=True)  # the earlier format's file
@@ -217,93 +241,140 @@ def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     return graph
 
 
-def build_graph(index: Index, generation: str, token: CancelToken = NEVER) -> RepoGraph:
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # its DEBUG lines reach servers' logs
-
+def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
+                previous: RepoGraph | None = None) -> RepoGraph:
+    """The graph of the index as it is now; with ``previous`` (a graph of an earlier state of the
+    same index), only the files whose content changed are read again and what did not change
+    is taken from it: the same graph either way."""
     infos = index.files()
     files = list(infos)
-    file_index = {p: i for i, p in enumerate(files)}
-    family_of = [namelinks.family(infos[p].lang) for p in files]
-    families = sorted(set(family_of))
+    family_of = {p: namelinks.family(infos[p].lang) for p in files}
+    families = sorted(set(family_of.values()))
     family_number = {f: i for i, f in enumerate(families)}
-    file_family = np.array([family_number[f] for f in family_of], dtype=np.int16)
-
-    name_index: dict[str, int] = {}
-    names: list[str] = []
-    d_rows: list[int] = []
-    d_cols: list[int] = []
-    definers: dict[int, set[int]] = {}
-    stem = lexical.stem
-    def_docs: list[list[str]] = [[] for _ in files]  # the words of the names each file defines
-    for path, d in index.all_definitions():
-        fi = file_index.get(path)
-        if fi is None or len(d.name) < MIN_NAME_LEN:
-            continue
-        def_docs[fi].extend(stem(w) for w in lexical.words(d.name))
-        column = namelinks.key(family_of[fi], d.name)
-        ni = name_index.get(column)
-        if ni is None:
-            ni = name_index[column] = len(names)
-            names.append(d.name)
-        d_rows.append(fi)
-        d_cols.append(ni)
-        definers.setdefault(ni, set()).add(fi)
+    file_family = np.array([family_number[family_of[p]] for p in files], dtype=np.int16)
+    src = _sources(index, files, family_of, [infos[p].hash or "" for p in files], previous,
+                   token)
+    same_files = previous is not None and list(previous.files) == files
+    n_files = len(files)
+    strings = list(src.strings)
+    names, name_index, defs, refs_m, idf = _name_links(src, strings, file_family, families)
     token.check()
-    n_files, n_names = len(files), len(name_index)
-    # Duplicates (overloads) collapse to one definition.
-    defs = Csr.from_coo(d_rows, d_cols, None, (n_files, n_names), binary=True)
-
-    r_rows, r_cols, r_vals = reference_triples(index, file_index, name_index, family_of)
-    token.check()
-    refs_m = Csr.from_coo(r_rows, r_cols, r_vals, (n_files, n_names))
-    idf = np.zeros(n_names, dtype=np.float32)
-    for ni, fs in definers.items():
-        idf[ni] = math.log(1.0 + n_files / len(fs)) / (1.0 + math.log(len(fs)))
-
     i_rows: list[int] = []
     i_cols: list[int] = []
-    for src, dst in index.import_edges():
-        if src in file_index and dst in file_index:
-            i_rows.append(file_index[src])
-            i_cols.append(file_index[dst])
+    file_index = {p: i for i, p in enumerate(files)}
+    for a, b in index.import_edges():
+        if a in file_index and b in file_index:
+            i_rows.append(file_index[a])
+            i_cols.append(file_index[b])
     imports = Csr.from_coo(i_rows, i_cols, None, (n_files, n_files), binary=True)
-
-    corpus: list[list[str]] = [[] for _ in files]
-    for path, terms in index.all_terms():
-        doc_row = file_index.get(path)
-        if doc_row is None:
-            continue
-        doc = corpus[doc_row]
-        for w in lexical.path_words(path):
-            doc.extend([stem(w)] * 3)
-        for term, n in terms.items():
-            doc.extend([stem(term)] * min(n, MAX_TERM_REPEAT))
-    token.check()
-    lex = _lexical_index(bm25s, corpus)
-    def_words = _lexical_index(bm25s, def_docs)
+    lex = _lexical_index(*_coo(src.lex), n_files, strings)
+    def_words = _lexical_index(*_coo(src.def_words), n_files, strings)
     n_terms = len(def_words.indptr) - 1
     def_terms = Csr((n_terms, n_files), def_words.indptr.astype(np.int64),
                     def_words.indices.astype(np.int32),
                     def_words.data.astype(np.float32)).transpose()
-    paths = _path_table(files)
-    tokens = np.array([infos[p].tokens for p in files], dtype=np.int64)
     token.check()
-    history, commit_subjects, commit_files, commit_ids = _history_views(index, file_index, bm25s)
-    kinds = filekinds.codes(index.root, files, index.file_kinds())
+    history_key = index.history_key()
+    if same_files and previous is not None and previous.history_key == history_key:
+        views = (previous.history, previous.commit_subjects, previous.commit_files,
+                 previous.commit_ids)
+    else:
+        views = _history_views(index, file_index)
+    if same_files and previous is not None:
+        paths, test_mask, doc_mask = previous.path_words, previous.test_mask, previous.doc_mask
+    else:
+        paths = _path_table(files)
+        test_mask = np.array([filekinds.is_test_file(p) for p in files], dtype=np.uint8)
+        doc_mask = np.array([filekinds.is_doc_file(p) for p in files], dtype=np.uint8)
     return RepoGraph(
         generation=generation, files=files, file_index=file_index,
         names=names, name_index=name_index, refs=refs_m, defs=defs, name_idf=idf,
-        imports=imports, imported_by=imports.transpose(), lexical=lex, tokens=tokens,
-        history=history, commit_subjects=commit_subjects,
-        commit_files=commit_files, commit_ids=commit_ids,
-        families=families, file_family=file_family, file_kinds=kinds,
+        imports=imports, imported_by=imports.transpose(), lexical=lex,
+        tokens=np.array([infos[p].tokens for p in files], dtype=np.int64),
+        history=views[0], commit_subjects=views[1], commit_files=views[2], commit_ids=views[3],
+        families=families, file_family=file_family,
+        file_kinds=filekinds.codes(index.root, files, index.file_kinds()),
         def_words=def_words, path_words=paths, def_terms=def_terms,
-        def_vocab=_by_number(def_words.vocab),
-        test_mask=np.array([filekinds.is_test_file(p) for p in files], dtype=np.uint8),
-        doc_mask=np.array([filekinds.is_doc_file(p) for p in files], dtype=np.uint8),
+        def_vocab=_by_number(def_words.vocab), test_mask=test_mask, doc_mask=doc_mask,
+        sources=src, history_key=history_key,
     )
+
+
+REREAD_SHARE = 0.25  # past this share of changed files, every file is read again
+
+
+def _sources(index: Index, files: list[str], family_of: dict[str, str], hashes: list[str],
+             previous: RepoGraph | None, token: CancelToken) -> graphsource.Sources:
+    """Each file's rows: read from the index for files new or changed since ``previous``, taken
+    from ``previous`` for the others (all read when there is none or most changed)."""
+    key = _sources_key(index)
+    old = previous.sources if previous is not None else None
+    if old is not None and old.key == key:
+        numbering = graphsource.Numbering(zip(old.strings, range(len(old.strings)), strict=True))
+        old_index = previous.file_index if previous is not None else {}
+        old_hashes = old.hashes
+        old_rows = np.array([old_index.get(p, -1) for p in files], dtype=np.int64)
+        for i, (row, h) in enumerate(zip(old_rows.tolist(), hashes, strict=True)):
+            if row >= 0 and (not h or old_hashes[row] != h):  # no hash: read again
+                old_rows[i] = -1
+        changed = np.flatnonzero(old_rows < 0)
+        if len(numbering) == len(old.strings) and len(changed) <= REREAD_SHARE * len(files):
+            fresh = graphsource.read_sources(
+                index, [files[i] for i in changed.tolist()], family_of, numbering,
+                [hashes[i] for i in changed.tolist()], every=False, token=token, key=key)
+            fresh_rows = np.full(len(files), -1, dtype=np.int64)
+            fresh_rows[changed] = np.arange(len(changed))
+            return graphsource.spliced(old, old_rows, fresh, fresh_rows, len(files))
+    return graphsource.read_sources(index, files, family_of, graphsource.Numbering(), hashes,
+                                    every=True, token=token, key=key)
+
+
+def _sources_key(index: Index) -> str:
+    """What a file's rows depend on beside its content: the tool, the index's schema and the
+    settings it read files with (another of any of them reads every file again)."""
+    from analyzers import __version__
+
+    get = index.store.get_meta
+    return f"{__version__}/{get('schema_version')}/{get('fingerprint')}"
+
+
+def _coo(m: Csr) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A matrix's (row, column, value) triples."""
+    rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+    return rows, m.indices.astype(np.int64), m.data.astype(np.int64)
+
+
+def _name_links(src: graphsource.Sources, strings: list[str], file_family: np.ndarray,
+                families: list[str]) -> tuple[list[str], dict[str, int], Csr, Csr, np.ndarray]:
+    """Name columns (one per family and name, numbered in the order the files define them), the
+    files x names definition and reference matrices, and each name's specificity."""
+    n_files, n_strings = len(file_family), max(1, len(strings))
+    fam = file_family.astype(np.int64)
+    d_rows, d_ids, _ = _coo(src.defs)
+    keys = fam[d_rows] * n_strings + d_ids
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    column = np.empty(len(uniq), dtype=np.int64)
+    column[order] = np.arange(len(uniq))
+    in_order = uniq[order]
+    names = [strings[i] for i in (in_order % n_strings).tolist()]
+    name_index = {namelinks.key(families[f], name): i for i, (f, name) in
+                  enumerate(zip((in_order // n_strings).tolist(), names, strict=True))}
+    n_names = len(names)
+    # Duplicates (overloads) collapse to one definition.
+    defs = Csr.from_coo(d_rows, column[inverse.reshape(-1)], None, (n_files, n_names),
+                        binary=True)
+    r_rows, r_ids, r_vals = _coo(src.refs)
+    r_keys = fam[r_rows] * n_strings + r_ids
+    at = np.minimum(np.searchsorted(uniq, r_keys), max(0, len(uniq) - 1))
+    hit = uniq[at] == r_keys if len(uniq) else np.zeros(len(r_keys), dtype=bool)
+    refs = Csr.from_coo(r_rows[hit], column[at[hit]], r_vals[hit], (n_files, n_names))
+    definers = np.bincount(defs.indices, minlength=n_names)
+    values, where = np.unique(definers, return_inverse=True)
+    table = np.array([math.log(1.0 + n_files / k) / (1.0 + math.log(k)) if k else 0.0
+                      for k in values.tolist()], dtype=np.float32)
+    idf = table[where.reshape(-1)] if n_names else np.zeros(0, dtype=np.float32)
+    return names, name_index, defs, refs, idf
 
 
 def _by_number(vocab: Mapping[str, int]) -> list[str]:
@@ -321,10 +392,14 @@ def _path_table(files: list[str]) -> LexicalIndex:
     (``log(1 + N / df)``) times 1.0 in the file name, ``FOLDER_WORD`` in a folder name only."""
     stem = lexical.stem
     postings: dict[str, dict[int, float]] = {}
+    folders: dict[str, list[str]] = {}
     for fi, path in enumerate(files):
         folder, _, name = path.rpartition("/")
-        for w in lexical.path_words(folder):
-            postings.setdefault(stem(w), {}).setdefault(fi, FOLDER_WORD)
+        in_folder = folders.get(folder)
+        if in_folder is None:
+            in_folder = folders[folder] = [stem(w) for w in lexical.path_words(folder)]
+        for w in in_folder:
+            postings.setdefault(w, {}).setdefault(fi, FOLDER_WORD)
         for w in lexical.path_words(name):
             postings.setdefault(stem(w), {})[fi] = 1.0
     vocab: dict[str, int] = {}
@@ -371,46 +446,53 @@ def reference_triples(index: Index, file_index: dict[str, int], name_index: Mapp
     return rows, cols, counts
 
 
-def _lexical_index(bm25s, docs: list[list[str]]) -> LexicalIndex:  # noqa: ANN001
-    if not any(docs):
-        return LexicalIndex({}, np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0))
-    bm25 = bm25s.BM25()
-    bm25.index([doc or [""] for doc in docs], show_progress=False)
-    sc = bm25.scores
-    return LexicalIndex(dict(bm25.vocab_dict), np.asarray(sc["indptr"]),
-                        np.asarray(sc["indices"]), np.asarray(sc["data"]))
+def _lexical_index(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_docs: int,
+                   terms: list[str]) -> LexicalIndex:
+    """BM25 over ``n_docs`` documents given as (document, term number, count) triples."""
+    return LexicalIndex(*bm25.index(rows, cols, counts, n_docs, terms))
 
 
-def _history_views(index: Index, file_index: dict[str, int], bm25s  # noqa: ANN001
+def _history_views(index: Index, file_index: dict[str, int]
                    ) -> tuple[LexicalIndex, LexicalIndex, Csr, np.ndarray]:
     """What the history says about a task's words: BM25 over each file's commit subjects and
     over the commits themselves, the files of each commit (a vote shared among them, decayed by
     age) and the commits' ids in the index. Large commits are left out, as for co-change."""
     n = len(file_index)
-    rows = index.commit_file_rows()
-    commits: dict[int, tuple[int, str, list[int]]] = {}
-    for cid, t, subject, path in rows:
-        fi = file_index.get(path)
-        entry = commits.setdefault(cid, (t, subject or "", []))
-        if fi is not None:
-            entry[2].append(fi)
-    docs: list[list[str]] = [[] for _ in range(n)]
-    subjects: list[list[str]] = []
-    cf_rows: list[int] = []
-    cf_cols: list[int] = []
-    cf_vals: list[float] = []
-    newest = max((t for t, _, _ in commits.values()), default=0)
     ids: list[int] = []
-    for cid, (t, subject, fis) in commits.items():
-        ids.append(cid)
-        decay = 0.5 ** (max(0, newest - t) / (365 * 86400.0))
-        words = lexical.stems(lexical.words(subject))
-        for fi in fis:
-            docs[fi].extend(words)
-            cf_rows.append(len(subjects))
-            cf_cols.append(fi)
-            cf_vals.append(decay / math.sqrt(len(fis)))
-        subjects.append(words)
-    commit_files = Csr.from_coo(cf_rows, cf_cols, cf_vals, (len(subjects), n))
-    return (_lexical_index(bm25s, docs), _lexical_index(bm25s, subjects),
+    times: list[int] = []
+    subjects: list[str] = []
+    pair_commit: list[int] = []
+    pair_file: list[int] = []
+    last = None
+    for cid, t, subject, path in index.commit_file_rows():  # by commit id
+        if cid != last:
+            last = cid
+            ids.append(cid)
+            times.append(t)
+            subjects.append(subject or "")
+        fi = file_index.get(path)
+        if fi is not None:
+            pair_commit.append(len(ids) - 1)
+            pair_file.append(fi)
+    numbering = graphsource.Numbering()
+    stem = lexical.stem
+    sizes, s_cols = graphsource.numbered_lists(
+        numbering, [[stem(w) for w in lexical.words(s)] for s in subjects])
+    terms = list(numbering)
+    s_rows = np.repeat(np.arange(len(subjects), dtype=np.int64), sizes)
+    per_commit = graphsource.Rows()
+    per_commit.add(s_rows, s_cols, np.ones(len(s_rows), np.int64))
+    subject_counts = per_commit.summed((len(subjects), max(1, len(terms))))
+    pc = np.asarray(pair_commit, dtype=np.int64)
+    pf = np.asarray(pair_file, dtype=np.int64)
+    per_file = graphsource.Rows()
+    graphsource.gather(subject_counts, pc, pf, per_file)
+    f_rows, f_cols, f_vals = per_file.arrays()
+    newest = max(times, default=0)
+    files_in = np.bincount(pc, minlength=len(ids)).tolist()
+    share = np.array([0.5 ** (max(0, newest - t) / (365 * 86400.0)) / math.sqrt(k) if k else 0.0
+                      for t, k in zip(times, files_in, strict=True)], dtype=np.float64)
+    commit_files = Csr.from_coo(pc, pf, share[pc], (len(ids), n))
+    return (_lexical_index(f_rows, f_cols, f_vals.astype(np.int64), n, terms),
+            _lexical_index(*_coo(subject_counts), len(ids), terms),
             commit_files, np.asarray(ids, dtype=np.int64))

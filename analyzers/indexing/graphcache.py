@@ -23,6 +23,7 @@ import copy
 import dataclasses
 import json
 import mmap
+import operator
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -59,6 +60,19 @@ def _items(blob: str, starts: np.ndarray) -> Iterator[str]:
     return (blob[a:b - 1] for a, b in zip(bounds, bounds[1:], strict=False))
 
 
+def _joined(items: list[str]) -> tuple[str, np.ndarray] | None:
+    """Strings as one NUL-terminated blob and their start offsets; None when one is not a str or
+    holds a NUL itself."""
+    if not set(map(type, items)) <= {str}:
+        return None
+    blob = "\0".join(items) + "\0" if items else ""
+    if blob.count("\0") != len(items):
+        return None
+    starts = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, items), dtype=np.int64, count=len(items)) + 1, out=starts[1:])
+    return blob, starts
+
+
 class StrIndex(Mapping[str, int]):
     """A read-only ``dict[str, int]`` kept as one string of keys: cheap to load, searched lazily.
 
@@ -83,16 +97,18 @@ class StrIndex(Mapping[str, int]):
         """``d`` as a StrIndex, or None when it cannot be one exactly (keys with NUL, non-ints)."""
         keys = list(d)
         values = list(d.values())
-        if not all(type(k) is str and "\0" not in k for k in keys):
+        packed = _joined(keys)
+        if packed is None or not set(map(type, values)) <= {int}:
             return None
-        if not all(type(v) is int and -(1 << 63) <= v < (1 << 63) for v in values):
+        try:
+            numbers = np.array(values, dtype=np.int64)
+        except OverflowError:
             return None
-        lengths = np.fromiter((len(k) + 1 for k in keys), dtype=np.int64, count=len(keys))
-        starts = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
-        blob = "".join(k + "\0" for k in keys)
-        return cls(blob, starts, np.array(values, dtype=np.int64), order)
+        if all(map(operator.lt, keys, keys[1:])):  # already in order (the BM25 vocabularies)
+            order = np.arange(len(keys), dtype=np.int64)
+        else:
+            order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+        return cls(packed[0], packed[1], numbers, order)
 
     def _views(self) -> tuple[memoryview, memoryview, memoryview]:
         # memoryview items index as plain ints, several times faster than numpy scalars.
@@ -165,12 +181,18 @@ class StrList(Sequence[str]):
 
     @classmethod
     def pack(cls, items: list[str]) -> StrList | None:
-        if not all(type(x) is str and "\0" not in x for x in items):
+        """``items`` as a StrList, or None when one is not a string or holds a NUL."""
+        packed = _joined(items)
+        return None if packed is None else cls(*packed)
+
+    def extended(self, items: list[str]) -> StrList | None:
+        """This list with ``items`` after it (None when one cannot be held), without repacking."""
+        packed = _joined(items)
+        if packed is None:
             return None
-        starts = np.zeros(len(items) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter((len(x) + 1 for x in items), dtype=np.int64, count=len(items)),
-                  out=starts[1:])
-        return cls("".join(x + "\0" for x in items), starts)
+        blob, starts = packed
+        ends = starts[1:] + len(self._blob)
+        return StrList(self._blob + blob, np.concatenate((self._starts, ends)))
 
     def __len__(self) -> int:
         return len(self._starts) - 1
@@ -545,15 +567,17 @@ def _map(path: Path) -> memoryview:
         return memoryview(data)
 
 
-def read(path: Path, want: tuple[int, str] | None = None) -> tuple[dict[str, Any], Any]:
+def read(path: Path, want: tuple[int, str | None] | None = None) -> tuple[dict[str, Any], Any]:
     """The header and the checked object stored at ``path`` (when ``want`` is given, only for
-    that version and generation). OSError when it cannot be read, GraphFileError (saying why)
-    when it is not a sound graph file or not the one wanted."""
+    that version and generation, or of any generation when it is None). OSError when it cannot
+    be read, GraphFileError (saying why) when it is not a sound graph file or not the one
+    wanted."""
     view = _map(path)
     header, body = _header(view)
     if header.get("format") != FORMAT:
         raise GraphStale(f"format {header.get('format')!r}, not {FORMAT}")
-    if want is not None and (header.get("version"), header.get("generation")) != want:
+    if want is not None and (header.get("version") != want[0] or (
+            want[1] is not None and header.get("generation") != want[1])):
         raise GraphStale(f"version and generation {header.get('version')!r}, "
                    f"{header.get('generation')!r}, not {want[0]}, {want[1]!r}")
     offsets = header.get("buffers")

@@ -741,6 +741,47 @@ class Index:
         for path, blob in self.conn.execute("SELECT path, refs FROM files"):
             yield path, unpack(blob) or {}
 
+    def _blobs_of(self, column: str, paths: list[str] | None) -> Iterator[tuple[str, Any]]:
+        """(path, unpacked ``column``) of every file, or of ``paths`` only (the ranking graph
+        reads only the files that changed since it was built)."""
+        if paths is None:
+            for path, blob in self.conn.execute(f"SELECT path, {column} FROM files"):
+                yield path, unpack(blob) or {}
+            return
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for path, blob in self.conn.execute(
+                    f"SELECT path, {column} FROM files WHERE path IN ({marks})", chunk):
+                yield path, unpack(blob) or {}
+
+    def references_of(self, paths: list[str] | None) -> Iterator[tuple[str, dict[str, list[int]]]]:
+        """Each file's references (name -> lines), of every file or of ``paths`` only."""
+        return self._blobs_of("refs", paths)
+
+    def terms_of(self, paths: list[str] | None) -> Iterator[tuple[str, dict[str, int]]]:
+        """Each file's lexical terms (term -> count), of every file or of ``paths`` only."""
+        return self._blobs_of("terms", paths)
+
+    def definition_names(self, paths: list[str] | None) -> list[tuple[str, str]]:
+        """(path, name) of every definition, or of those in ``paths``: by path, then line (ties
+        in the order they were stored), as :meth:`all_definitions` lists them."""
+        sql = "SELECT path, name FROM defs{} ORDER BY path, start_line, rowid"
+        if paths is None:
+            return self.conn.execute(sql.format("")).fetchall()
+        out: list[tuple[str, str]] = []
+        for i in range(0, len(paths), 500):
+            chunk = paths[i:i + 500]
+            out.extend(self.conn.execute(
+                sql.format(f" WHERE path IN ({','.join('?' * len(chunk))})"), chunk))
+        out.sort(key=lambda r: r[0])  # stable: each file's own order is kept
+        return out
+
+    def history_key(self) -> str:
+        """What the history the graph reads depends on: the commits held and HEAD."""
+        count, newest = self.conn.execute("SELECT count(*), max(id) FROM commits").fetchone()
+        return f"{self.head()}/{count}/{newest}/{self.settings.large_commit_limit}"
+
     def file_kinds(self) -> dict[str, str]:
         """Files whose content shows them minified or generated: path -> kind."""
         return dict(self.conn.execute("SELECT path, kind FROM files WHERE kind IS NOT NULL"))
