@@ -101,7 +101,9 @@ class _Parser:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.results: Iterator[list[RecordRows]]
-        if self.total < POOL_THRESHOLD or workers <= 1:
+        # One worker parses in this process, unless other threads run here (a server answering
+        # requests): parsing holds the GIL most of the time, so there it runs in a child process.
+        if self.total < POOL_THRESHOLD or (workers <= 1 and threading.active_count() == 1):
             self.results = map(_read_batch, self.args)
             return
         from concurrent.futures import ProcessPoolExecutor
