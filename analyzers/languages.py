@@ -318,6 +318,77 @@ def import_query(lang: str) -> Query | None:
     return Query(language(lang), source)
 
 
+_CAPTURE = re.compile(r"@([A-Za-z_][\w.\-]*)")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+@dataclass(frozen=True)
+class FactsQuery:
+    """The tags, imports and references queries of a language as one query (one walk of the
+    tree, read with ``captures``). Tags pattern ``i``'s captures are renamed ``t<i>.<name>`` so
+    that its definitions and their names can be paired again; import captures are ``i.<kind>``;
+    the references query's keep their names (``ref``, ``scope``, ``param``...)."""
+
+    query: Query
+    tag_patterns: tuple[int, ...]  # the enabled tags patterns (those with a definition)
+    definitions: dict[int, tuple[str, ...]]  # pattern -> its renamed ``definition.*`` captures
+    import_kinds: dict[str, str]  # renamed import capture -> import kind (no ``_`` helpers)
+
+
+def _renamed(source: str, query: Query, first: int, last: int, prefix: str) -> list[str]:
+    """The text of patterns ``first``..``last - 1`` of ``query`` (made from ``source``), each
+    capture ``@x`` renamed ``@<prefix>.x`` (``prefix`` may hold ``{i}``, the pattern's index)."""
+    raw = source.encode("utf-8")
+    out = []
+    for i in range(first, last):
+        text = raw[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")
+        if any("@" in lit for lit in _STRING.findall(text)):
+            raise ValueError("a string holds '@'")  # not renamed safely: no combined query
+        out.append(_CAPTURE.sub(f"@{prefix.format(i=i)}.\\1", text))
+    return out
+
+
+@cache
+def facts_query(lang: str) -> FactsQuery | None:
+    """:func:`tags_and_imports_query` and :func:`references_query` in one query (one walk of the
+    tree costs less than two), or None when they cannot be combined (then they run apart)."""
+    tags, imports = _tags_source(lang), IMPORT_QUERIES.get(lang, "")
+    names = SPECS[lang].locals_query
+    refs = "\n".join([_identifier_patterns(lang), *(_read_own_query(n) for n in names)])
+    try:
+        lg = language(lang)
+        if not refs.strip() or (names and not _compiles(lg, refs)):
+            return None
+        parts: list[str] = []
+        tag_count = 0
+        if tags.strip():
+            tq = Query(lg, tags)
+            tag_count = tq.pattern_count
+            parts += _renamed(tags, tq, 0, tag_count, "t{i}")
+        if imports.strip():
+            iq = Query(lg, imports)
+            parts += _renamed(imports, iq, 0, iq.pattern_count, "i")
+        query = Query(lg, "\n".join([*parts, refs]))
+    except Exception:  # noqa: BLE001 - a node kind absent from this grammar version
+        return None
+    enabled: list[int] = []
+    definitions: dict[int, tuple[str, ...]] = {}
+    import_kinds: dict[str, str] = {}
+    for i in range(query.capture_count):
+        name = query.capture_name(i)
+        if name.startswith("i.") and not name.startswith("i._"):
+            import_kinds[name] = name[2:]
+    for i in range(tag_count):
+        own = tuple(sorted({m.group(0)[1:] for m in _CAPTURE.finditer(parts[i])}))
+        defs = tuple(c for c in own if c.startswith(f"t{i}.definition."))
+        if not defs:
+            query.disable_pattern(i)  # tags.scm's references: not read
+            continue
+        enabled.append(i)
+        definitions[i] = defs
+    return FactsQuery(query, tuple(enabled), definitions, import_kinds)
+
+
 @cache
 def tags_and_imports_query(lang: str) -> tuple[Query | None, int]:
     """The tags patterns followed by the import patterns in one query, and the index of the

@@ -174,8 +174,10 @@ def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
         stack.append((start, end, d))
 
 
-def parse(source: bytes, lang: str | None) -> SyntaxFacts:
-    """Definitions, references and imports of ``source`` in ``lang``."""
+def parse(source: bytes, lang: str | None, *, one_walk: bool = True) -> SyntaxFacts:
+    """Definitions, references and imports of ``source`` in ``lang``: the tags, imports and
+    references queries in one walk of the tree (``one_walk=False``: each on its own, the same
+    facts at a higher cost; tests compare the two)."""
     facts = SyntaxFacts()
     if not languages.has_grammar(lang):
         return facts
@@ -184,19 +186,39 @@ def parse(source: bytes, lang: str | None) -> SyntaxFacts:
     root = tree.root_node
     facts.has_errors = root.has_error
     tags = _Tags()
-    query, first_import = languages.tags_and_imports_query(lang)
-    if query is not None:
-        for pattern, caps in QueryCursor(query).matches(root):
-            if pattern >= first_import:
-                facts.imports.extend(_import_refs(caps))
-            else:
-                tags.add_definitions(lang, caps, source)
+    combined = languages.facts_query(lang) if one_walk else None
+    if combined is not None:
+        caps = QueryCursor(combined.query).captures(root)
+        for cap, kind in combined.import_kinds.items():
+            facts.imports.extend(ImportRef(kind=kind, text=_text(node),
+                                           line=node.start_point.row + 1)
+                                 for node in caps.get(cap, ()))
+        if not tags.add_captured(lang, combined, caps, source):
+            tags = _Tags()  # definitions not paired with their names: matched apart
+            _match_tags(lang, root, source, tags, None)
+    else:
+        caps = QueryCursor(languages.references_query(lang)).captures(root)
+        _match_tags(lang, root, source, tags, facts.imports)
     unique = tags.unique_definitions()
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
-    facts.references, facts.shadowed = _references(lang, root, source, tags.name_positions)
+    facts.references, facts.shadowed = _references(lang, caps, source, tags.name_positions)
     facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
     return facts
+
+
+def _match_tags(lang: str, root: Node, source: bytes, tags: _Tags,
+                imports: list[ImportRef] | None) -> None:
+    """The definitions (and, given a list, the imports) of the tags and imports query, match by
+    match."""
+    query, first_import = languages.tags_and_imports_query(lang)
+    if query is None:
+        return
+    for pattern, caps in QueryCursor(query).matches(root):
+        if pattern < first_import:
+            tags.add_definitions(lang, caps, source)
+        elif imports is not None:
+            imports.extend(_import_refs(caps))
 
 
 def _import_refs(caps: dict[str, list[Node]]) -> list[ImportRef]:
@@ -235,6 +257,37 @@ class _Tags:
                               _definition(lang, cap, node, name_node, name, source))
             self.name_positions.add((name_node.start_byte, name_node.end_byte))
 
+    def add_captured(self, lang: str, combined: languages.FactsQuery,
+                     caps: dict[str, list[Node]], source: bytes) -> bool:
+        """The definitions of the combined query's captures: each tags pattern's definition
+        nodes paired, in order, with its name nodes, the way its matches hold them. False (and
+        nothing kept) when a pattern's captures do not pair up one to one, each name inside its
+        definition: then only the matches say which name is whose."""
+        found: list[tuple[int, int, str, Node, Node]] = []
+        for i in combined.tag_patterns:
+            names = caps.get(f"t{i}.name")
+            if not names:
+                continue
+            for cap in combined.definitions[i]:
+                nodes = caps.get(cap)
+                if not nodes:
+                    continue
+                if len(nodes) != len(names) or len(combined.definitions[i]) > 1:
+                    return False
+                # Captures come grouped, not match by match: by position, a definition's name
+                # is the first one in it after the names of the definitions before it.
+                nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+                names = sorted(names, key=lambda n: n.start_byte)
+                for node, name in zip(nodes, names, strict=True):
+                    if not (node.start_byte <= name.start_byte
+                            and name.end_byte <= node.end_byte):
+                        return False
+                    found.append((node.start_byte, i, cap[len(f"t{i}."):], node, name))
+        found.sort(key=lambda f: (f[0], f[1]))  # the matches' order: by node, then pattern
+        for _, _, cap, node, name in found:
+            self.add_definitions(lang, {cap: [node], "name": [name]}, source)
+        return True
+
     def unique_definitions(self) -> list[tuple[int, int, Definition]]:
         """The definitions by start, outermost first, one per name position (e.g. a decorated
         class matched twice)."""
@@ -271,7 +324,8 @@ def _definition(lang: str, cap: str, node: Node, name_node: Node, name: str,
     )
 
 
-def _references(lang: str, root: Node, source: bytes, name_positions: set[tuple[int, int]]
+def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
+                name_positions: set[tuple[int, int]]
                 ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """(references, shadowed): the identifiers used in the file, name -> 1-based lines,
     definitions' own names left out.
@@ -281,7 +335,6 @@ def _references(lang: str, root: Node, source: bytes, name_positions: set[tuple[
     definition elsewhere, nor is a keyword argument's name (the callee's parameter): those go
     to ``shadowed`` instead (still words of the file).
     """
-    caps = QueryCursor(languages.references_query(lang)).captures(root)
     bound = _bound_names(lang, caps, source)
     by_bytes: dict[bytes, list[int]] = {}
     shadowed: dict[bytes, list[int]] = {}

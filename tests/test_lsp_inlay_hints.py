@@ -231,3 +231,23 @@ async def test_the_threshold_is_a_setting(client: LanguageClient, repo: Path) ->
     ends = {**SIGNATURE_ENDS[rel], "DEFAULT_SCHEME": 'DEFAULT_SCHEME = "https"',
             "TIMEOUT": "TIMEOUT = 30", "Router.__init__": "    def __init__(self, base):"}
     assert sorted(await hints_of(client, repo, rel)) == expected(repo, rel, 0, ends)
+
+
+async def test_a_definition_named_with_a_token_shows_it_redacted(client: LanguageClient,
+                                                                 repo: Path) -> None:
+    """The tooltip names the definition; a name holding a token shows it redacted, the rest of
+    the sentence as it is."""
+    token = "ghp_" + "".join(f"{c}{i}" for i, c in enumerate("aBcDeFgHiJkLmNoPqRs"))[:36]
+    rel = "app/leak.py"
+    body = "\n".join(f"    total = total + {i} * {i} - {i} // 2" for i in range(30))
+    text = f"def load_{token}(total):\n{body}\n    return total\n"
+    (repo / rel).write_text(text)
+    uri = open_doc(client, repo / rel, "python")
+    got = await client.text_document_inlay_hint_async(types.InlayHintParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0),
+                          end=types.Position(line=40, character=0))))
+    tips = [str(h.tooltip) for h in got or []]
+    assert len(tips) == 1 and token not in tips[0]
+    assert tips[0].startswith("load_[redacted: GitHub Token] (function, lines 1–32): ")
+    assert " tokens, " in tips[0] and tips[0].endswith(" context window")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tree_sitter import QueryCursor
 
 from analyzers import languages, syntax
 
@@ -897,3 +898,41 @@ def test_a_definition_starts_at_its_decorators_and_doc_comment(
 def test_a_comment_trailing_the_line_above_is_not_a_doc_comment(lang: str, source: str) -> None:
     d = next(d for d in syntax.parse(source.encode(), lang).definitions if d.name == "other")
     assert d.start_line == d.name_line
+
+
+def _facts_of(facts: syntax.SyntaxFacts) -> tuple[object, ...]:
+    """Everything the index stores of a file's syntax (the order of reference names aside)."""
+    return (repr(facts.definitions), repr(facts.imports), facts.references, facts.shadowed,
+            facts.has_errors)
+
+
+def test_one_walk_gives_the_facts_of_the_separate_queries() -> None:
+    """The combined query (definitions paired with their names from grouped captures) yields
+    what the tags, imports and references queries give apart, on this repository's own Python
+    and TypeScript and on every language's samples above."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    samples: list[tuple[bytes, str]] = [
+        (p.read_bytes(), "python") for p in sorted((root / "analyzers" / "indexing").glob("*.py"))]
+    samples += [(p.read_bytes(), "typescript")
+                for p in sorted((root / "vscode-client" / "src").rglob("*.ts"))]
+    samples += [(PYTHON.encode(), "python")]
+    samples += [(src.encode(), lang) for lang, src in SCOPED.items()]
+    for name, value in list(globals().items()):
+        lang = name.lower()
+        if isinstance(value, str) and lang in languages.SPECS and languages.has_grammar(lang):
+            samples.append((value.encode(), lang))
+    langs = {lang for _, lang in samples}
+    assert {"python", "typescript", "go", "rust", "java", "c", "cpp", "ruby"} <= langs
+    for lang in langs:
+        assert languages.facts_query(lang) is not None, lang
+    paired = 0
+    for source, lang in samples:
+        one, apart = syntax.parse(source, lang), syntax.parse(source, lang, one_walk=False)
+        assert _facts_of(one) == _facts_of(apart), lang
+        combined = languages.facts_query(lang)
+        assert combined is not None
+        caps = QueryCursor(combined.query).captures(languages.parser(lang).parse(source).root_node)
+        paired += syntax._Tags().add_captured(lang, combined, caps, source)  # noqa: SLF001
+    assert paired == len(samples)  # no sample fell back to matching the tags apart

@@ -60,11 +60,19 @@ def _noop(done: int, total: int, message: str) -> None:
 
 # -- building -----------------------------------------------------------------------------------
 
-def _worker_init(encoding_name: str, owner: int) -> None:
+BACKGROUND_NICE = 5  # a server's parse workers yield the CPU to its request threads
+
+
+def _worker_init(encoding_name: str, owner: int, nice: int = 0) -> None:
     from analyzers.indexing.filefacts import token_length_array
     from analyzers.procs import watch_owner
 
     watch_owner(owner)  # a worker never outlives the process that owns the pool
+    if nice and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError:
+            pass  # not allowed here: run at the owner's priority
 
     token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
@@ -101,7 +109,11 @@ class _Parser:
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
         self.results: Iterator[list[RecordRows]]
-        if self.total < POOL_THRESHOLD or workers <= 1:
+        # One worker parses in this process, unless other threads run here (a server answering
+        # requests): parsing holds the GIL most of the time, so there it runs in a child process,
+        # at a lower priority than the requests.
+        threaded = threading.active_count() > 1
+        if self.total < POOL_THRESHOLD or (workers <= 1 and not threaded):
             self.results = map(_read_batch, self.args)
             return
         from concurrent.futures import ProcessPoolExecutor
@@ -110,7 +122,8 @@ class _Parser:
 
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                         initializer=_worker_init,
-                                        initargs=(settings.encoding, os.getpid()))
+                                        initargs=(settings.encoding, os.getpid(),
+                                                  BACKGROUND_NICE if threaded else 0))
         try:
             self.results = self.pool.map(_read_batch, self.args)  # submits (and forks) now
         except BaseException:

@@ -98,10 +98,11 @@ def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
             position=line_end(lines, at, codec),
             label=f"{n:,} tokens",
             padding_left=True,
-            tooltip=redact(  # a definition's name may hold a token
-                f"{d.qualified} ({d.kind}, lines {d.start_line}–{d.end_line}): {n:,} tokens,"
-                f" {share:.0%} of the file, {_pct(state.share(n))} of the "
-                f"{state.window_label()} context window"),
+            # A definition's name may hold a token: the name is redacted, not the sentence
+            # around it, whose word "tokens" made every tooltip worth a full secret scan.
+            tooltip=(f"{redact(d.qualified)} ({d.kind}, lines {d.start_line}–{d.end_line}): "
+                     f"{n:,} tokens, {share:.0%} of the file, {_pct(state.share(n))} of the "
+                     f"{state.window_label()} context window"),
         ))
     return out
 
