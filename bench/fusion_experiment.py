@@ -60,6 +60,12 @@ issue rows weighted 1.5 or 2 (task-only R@10 -0.014 / -0.020). In-sample, the sa
 issue Acc@5 0.819 and MRR 0.806: most of what the trees can learn does not carry over to a
 repository they have not seen.
 
+``--nested`` holds the whole ranker out (the linear weights refitted without the repository,
+then the re-ranking trained on that order; ``--folds-cache`` keeps the refitted weights,
+``--markdown`` writes the per-repository table of README and bench/README). 2026-12-05: seeded
+R@10 / MRR 0.701 / 0.730, task-only 0.643 / 0.703, issue-style Acc@1 / Acc@5 / MRR 0.432 / 0.740
+/ 0.676 held out.
+
 Decision rule (#14): a change counts only if it gains >= 0.03 LORO on issue Acc@5 or MRR without
 losing more than 0.01 LORO on any other figure.
 """
@@ -357,6 +363,80 @@ def gbm_loro(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.
     return out
 
 
+def linear_folds(rows: Sequence[Row], current: tw.Pair, cache: Path | None) -> dict[str, tw.Pair]:
+    """Per held-out repository, the linear weights ``tune_weights.fit_pair`` fits on the other
+    repositories (kept in ``cache``, a JSON file, and read back while the rows are the same)."""
+    key = f"{len(rows)}:{sorted({r['repo'] for r in rows})}:{sorted(current[0].items())}"
+    if cache is not None and cache.is_file():
+        data = json.loads(cache.read_text())
+        if data.get("key") == key:
+            return {repo: (w[0], w[1]) for repo, w in data["folds"].items()}
+    t0 = time.perf_counter()
+    folds = tw.loro(rows, lambda rs: tw.fit_pair(rs, current))
+    log(f"linear weights per held-out repository in {time.perf_counter() - t0:.0f} s")
+    if cache is not None:
+        cache.write_text(json.dumps({"key": key, "folds": folds}))
+    return folds
+
+
+def gbm_nested(rows: Sequence[Row], folds: dict[str, tw.Pair], top: int,
+               params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int]
+               ) -> list[Ranking]:
+    """The whole ranker held out: for each repository, the linear order of the weights fitted
+    without it (``folds``), then, for a task alone, the re-ranking trained without it on the
+    other repositories' rows ordered by those same weights."""
+    out: list[Ranking] = [[] for _ in rows]
+    for n, held in enumerate(sorted(folds)):
+        t0 = time.perf_counter()
+        pair = folds[held]
+        base = [linear_order(r, weights_for(r["mode"], pair)) for r in rows]
+        te = [i for i, r in enumerate(rows) if r["repo"] == held]
+        for i in te:
+            out[i] = [rows[i]["cands"][j][0] for j in base[i]]
+        tr = [i for i, r in enumerate(rows) if r["repo"] != held and r["mode"] in task_modes]
+        use = sorted(set(tr) | {i for i in te if rows[i]["mode"] not in tw.SEEDED_MODES})
+        m = Matrix([rows[i] for i in use], [base[i] for i in use], top, pair)
+        at = {i: k for k, i in enumerate(use)}
+        picked = [rows[i] for i in use]
+        models = [train(m, [at[i] for i in tr], picked, params | {"random_state": seed})
+                  for seed in seeds]
+        for i in te:
+            k = at.get(i)
+            if k is not None and len(m.keep[k]):
+                scores = sum(model.predict(m.x[k]) for model in models)
+                out[i] = rerank(rows[i], base[i], m.keep[k], np.asarray(scores))
+        log(f"  nested fold {n + 1}/{len(folds)} {held}: {time.perf_counter() - t0:.1f} s")
+    return out
+
+
+TABLE = (("seeded", "r@10"), ("seeded", "mrr"), ("task", "r@10"), ("task", "mrr"),
+         ("issue", "acc@1"), ("issue", "acc@5"), ("issue", "mrr"))
+
+
+def markdown(rows: Sequence[Row], held: Sequence[Ranking], in_sample: Sequence[Ranking]) -> str:
+    """Per repository and figure: held out / in-sample / co-change / BM25, and the macro row."""
+    ours = {"held": per_repo(rows, held), "in": per_repo(rows, in_sample)}
+    base = {b: tw.baseline_groups(rows, b) for b in tw.BASELINES}
+    head = "| repository | " + " | ".join(f"{m} {f}" for m, f in TABLE) + " |"
+    lines = [head, "|---" * (len(TABLE) + 1) + "|"]
+    sums: dict[tuple[str, str, str], list[float]] = {}
+    for repo in sorted(ours["held"]):
+        cells = []
+        for mode, f in TABLE:
+            vals = [ours["held"][repo].get(f"{mode}_{f}"), ours["in"][repo].get(f"{mode}_{f}"),
+                    *(base[b].get((repo, mode), {}).get(f) for b in tw.BASELINES)]
+            for col, v in zip(("held", "in", *tw.BASELINES), vals, strict=True):
+                if v is not None:
+                    sums.setdefault((mode, f, col), []).append(v)
+            cells.append(" / ".join("" if v is None else f"{v:.2f}".lstrip("0") for v in vals))
+        lines.append(f"| {Path(repo).name} | " + " | ".join(cells) + " |")
+    lines.append("| **macro** | " + " | ".join(
+        " / ".join(f"{statistics.fmean(sums[(m, f, c)]):.3f}".lstrip("0")
+                   for c in ("held", "in", *tw.BASELINES) if (m, f, c) in sums)
+        for m, f in TABLE) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def export(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.Pair,
            params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int],
            out: Path) -> None:
@@ -422,6 +502,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="no seeded model (seeded rows keep the linear order)")
     ap.add_argument("--in-sample", action="store_true",
                     help="also train on the held-out repository: an upper bound, not LORO")
+    ap.add_argument("--nested", action="store_true",
+                    help="the whole ranker held out: linear weights refitted without the "
+                         "repository, then the re-ranking on that order (slow the first time)")
+    ap.add_argument("--folds-cache", type=Path,
+                    help="with --nested: keep the per-repository linear weights in this JSON")
+    ap.add_argument("--markdown", type=Path, metavar="FILE",
+                    help="with --nested: write the per-repository table (held out / in-sample "
+                         "/ co-change / BM25) here")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -465,10 +553,23 @@ def main(argv: list[str] | None = None) -> int:
         columns[col] = macro(rows, ranked)
         repos_fig[col] = per_repo(rows, ranked)
         log(f"gbm LORO in {time.perf_counter() - t0:.0f} s")
+    if args.nested:
+        seeds = [int(x) for x in args.seeds.split(",")]
+        modes = tuple(args.train_modes.split(","))
+        folds = linear_folds(rows, current, args.folds_cache)
+        t0 = time.perf_counter()
+        held = gbm_nested(rows, folds, args.top, params, modes, seeds)
+        columns["nested-loro"] = macro(rows, held)
+        repos_fig["nested-loro"] = per_repo(rows, held)
+        log(f"nested LORO in {time.perf_counter() - t0:.0f} s")
+        inside = gbm_loro(rows, base, args.top, current, params, modes, False, True, seeds)
+        columns["in-sample"] = macro(rows, inside)
+        if args.markdown:
+            args.markdown.write_text(markdown(rows, held, inside))
     print_table(columns)
     ref = columns.get("linear-loro", columns["current"])
     for name, fig in columns.items():
-        if name not in ("current", "linear-loro"):
+        if name not in ("current", "linear-loro", "in-sample"):
             print(f"{name}: {verdict(fig, ref)}")
     if args.export:
         export(rows, base, args.top, current, params, tuple(args.train_modes.split(",")),
