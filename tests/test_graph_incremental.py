@@ -13,7 +13,13 @@ from gitutil import commit, git, make_repo, run_cli, write_files
 
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing import bm25
-from analyzers.indexing.graph import RepoGraph, build_graph, graph_current, load_graph
+from analyzers.indexing.graph import (
+    RepoGraph,
+    _lexical_updated,
+    build_graph,
+    graph_current,
+    load_graph,
+)
 from analyzers.indexing.index import Index, build
 from analyzers.indexing.sparse import Csr
 
@@ -123,6 +129,33 @@ def test_a_graph_updated_after_changes_is_the_fresh_graph(repo: Path) -> None:
     _check_after(repo)
 
 
+def test_changed_postings_alone_give_the_fresh_lexical_index(repo: Path) -> None:
+    # An edit with words the repository already has: the lexical index is updated in place
+    # (only the edited file's postings replaced, scores left to the query) and equals a fresh
+    # build; a new word or an emptied file makes it build whole (None here).
+    with Index(repo) as index:
+        before = load_graph(index)
+    more = "\n\nvalue = helper_3(1) + helper_3(2) + helper_4(3)\n"  # words it had, more often
+    write_files(repo, {"pkg/mod2.py": _py(2, more)})
+    build(repo)
+    with Index(repo) as index:
+        fresh = build_graph(index, "fresh")
+    strings = list(fresh.sources.strings)
+    updated = _lexical_updated(before, fresh.sources, strings)
+    assert updated is not None
+    assert not np.array_equal(updated.lengths, before.lexical.lengths)
+    _same(fresh.lexical, updated, "lexical")
+    assert np.array_equal(updated.scores(["retri", "quot"], len(fresh.files)),
+                          fresh.lexical.scores(["retri", "quot"], len(fresh.files)))
+    for extra in ("\n\nzanzibar_total = 1\n", None):
+        write_files(repo, {"pkg/mod2.py": _py(2, extra) if extra else ""})
+        build(repo)
+        with Index(repo) as index:
+            fresh = build_graph(index, "fresh")
+        assert _lexical_updated(before, fresh.sources, list(fresh.sources.strings)) is None
+    _check_after(repo)
+
+
 def test_most_files_changed_reads_every_file(repo: Path) -> None:
     with Index(repo) as index:
         load_graph(index)
@@ -151,8 +184,16 @@ def test_bm25_from_counts_scores_as_bm25s(repo: Path) -> None:
     model = bm25s.BM25()
     model.index([d or [""] for d in docs], show_progress=False)
     rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    vocab, indptr, indices, data = bm25.index(rows, m.indices, m.data.astype(np.int64),
-                                              len(docs), strings)
+    vocab, indptr, indices, counts, lengths = bm25.index(rows, m.indices,
+                                                         m.data.astype(np.int64), len(docs),
+                                                         strings)
+    data = bm25.values(indptr, indices, counts, lengths)
+    # Scored one term at a time, as a query does: the same floats.
+    norms = bm25.norm(lengths)
+    for t in range(len(indptr) - 1):
+        a, b = indptr[t], indptr[t + 1]
+        assert np.array_equal(bm25.term_values(int(b - a), len(docs), indices[a:b],
+                                               counts[a:b], norms), data[a:b])
     theirs = model.scores
     assert set(vocab) == set(model.vocab_dict)
     assert indices.dtype == theirs["indices"].dtype and data.dtype == theirs["data"].dtype
