@@ -338,7 +338,9 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
             i_rows.append(file_index[a])
             i_cols.append(file_index[b])
     imports = Csr.from_coo(i_rows, i_cols, None, (n_files, n_files), binary=True)
-    lex = (_lexical_updated(previous, src, strings) if same_files else None) \
+    changed = _changed_rows(previous, src) if same_files else None
+    lex = (_lexical_updated(previous, src, strings, changed)
+           if previous is not None and changed is not None else None) \
         or _lexical_index(*_coo(src.lex), n_files, strings)
     def_words = _lexical_index(*_coo(src.def_words), n_files, strings)
     n_terms = len(def_words.indptr) - 1
@@ -364,7 +366,10 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
         tokens=np.array([infos[p].tokens for p in files], dtype=np.int64),
         history=views[0], commit_subjects=views[1], commit_files=views[2], commit_ids=views[3],
         families=families, file_family=file_family,
-        file_kinds=filekinds.codes(index.root, files, index.file_kinds()),
+        file_kinds=filekinds.codes(
+            index.root, files, index.file_kinds(),
+            *((previous.file_kinds, changed.tolist()) if previous is not None
+              and changed is not None else ())),
         def_words=def_words, path_words=paths, def_terms=def_terms,
         def_vocab=_by_number(def_words.vocab), test_mask=test_mask, doc_mask=doc_mask,
         sources=src, history_key=history_key,
@@ -523,18 +528,23 @@ def _lexical_index(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_doc
     return Bm25Index(*bm25.index(rows, cols, counts, n_docs, terms))
 
 
-def _lexical_updated(previous: RepoGraph | None, src: graphsource.Sources, strings: list[str]
-                     ) -> Bm25Index | None:
-    """The lexical index of ``previous`` (of the same files) with the postings of the files
-    whose content changed replaced; None when it must be built whole (see bm25.updated)."""
+def _changed_rows(previous: RepoGraph | None, src: graphsource.Sources) -> np.ndarray | None:
+    """The rows of the files whose content changed since ``previous`` (a graph of the same
+    files, read with the same settings), or None when there is no such graph."""
     if previous is None or previous.sources.key != src.key \
-            or not isinstance(previous.lexical, Bm25Index):
+            or len(previous.sources.hashes) != len(src.hashes):
         return None
+    return np.flatnonzero([not h or h != o for h, o in
+                           zip(src.hashes, previous.sources.hashes, strict=True)])
+
+
+def _lexical_updated(previous: RepoGraph, src: graphsource.Sources, strings: list[str],
+                     changed: np.ndarray) -> Bm25Index | None:
+    """The lexical index of ``previous`` (of the same files) with the postings of the files
+    ``changed`` replaced; None when it must be built whole (see bm25.updated)."""
     old = previous.lexical
-    if len(old.lengths) != len(src.hashes):
+    if not isinstance(old, Bm25Index) or len(old.lengths) != len(src.hashes):
         return None
-    changed = np.flatnonzero([not h or h != o for h, o in
-                              zip(src.hashes, previous.sources.hashes, strict=True)])
     if not len(changed):
         return old
     m = src.lex
