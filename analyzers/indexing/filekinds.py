@@ -28,7 +28,7 @@ Left out of linguist's vendor list on purpose, as first-party code too often liv
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -372,13 +372,23 @@ _CODES = {kind: i + 1 for i, kind in enumerate(KINDS)}
 _BY_ATTRIBUTE = 8  # added to a kind's code when .gitattributes marked the file
 
 
-def codes(root: Path | str, files: list[str], stored: Mapping[str, str]) -> np.ndarray:
-    """Each file's verdict as a small integer (0: the repository's own code), for the graph."""
+def codes(root: Path | str, files: list[str], stored: Mapping[str, str],
+          before: np.ndarray | None = None, rows: Sequence[int] = ()) -> np.ndarray:
+    """Each file's verdict as a small integer (0: the repository's own code), for the graph.
+    With ``before`` (the codes of the same files before some changed), only ``rows`` are
+    classified again, unless one of them is a ``.gitattributes`` (then every file is)."""
     import numpy as np
 
     attributes = read_attributes(root, files)
-    out = np.zeros(len(files), dtype=np.int8)
-    for row, path in enumerate(files):
+    again: Iterable[int] = range(len(files))
+    if before is not None and not any(files[r].rpartition("/")[2] == ".gitattributes"
+                                      for r in rows):
+        out = before.astype(np.int8, copy=True)
+        again = rows
+    else:
+        out = np.zeros(len(files), dtype=np.int8)
+    for row in again:
+        path = files[row]
         v = classify(path, stored.get(path), attributes)
         if v is not None:
             out[row] = _CODES[v.kind] + (_BY_ATTRIBUTE if v.by_attribute else 0)

@@ -27,7 +27,8 @@ from analyzers.indexing.store import state_dir
 # 8: the test and doc masks and the definition-word list, kept with the graph.
 # 10: each file's sources (graphsource), kept so a change re-reads only the files it touched;
 #     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
-GRAPH_VERSION = 10
+# 11: BM25 kept as counts and document lengths, scored at query time (Bm25Index).
+GRAPH_VERSION = 11
 
 
 @dataclass
@@ -44,10 +45,10 @@ class RepoGraph:
     name_idf: np.ndarray  # specificity of each name: rarer definitions weigh more
     imports: Csr  # files x files: 1 where row imports column
     imported_by: Csr  # the transpose of ``imports``
-    lexical: LexicalIndex  # BM25 over path words + terms
+    lexical: Bm25Index  # BM25 over path words + terms
     tokens: np.ndarray  # tokens per file
-    history: LexicalIndex  # BM25 over the subjects of the commits that touched each file
-    commit_subjects: LexicalIndex  # BM25 over commit subjects, one document per commit
+    history: Bm25Index  # BM25 over the subjects of the commits that touched each file
+    commit_subjects: Bm25Index  # BM25 over commit subjects, one document per commit
     commit_files: Csr  # commits x files: what each commit touched (age-decayed, per file share)
     commit_ids: np.ndarray  # the index's id of each commit row (for its subject, in reasons)
     families: list[str]  # the language families, as numbered in ``file_family``
@@ -58,7 +59,7 @@ class RepoGraph:
         """The column of ``name`` as the file in row ``file_row`` would use or define it."""
         fam = self.families[int(self.file_family[file_row])]
         return self.name_index.get(namelinks.key(fam, name))
-    def_words: LexicalIndex  # BM25 over the words of the names each file defines
+    def_words: Bm25Index  # BM25 over the words of the names each file defines
     def_terms: Csr  # files x def_words terms: the same BM25 values, file-major
     def_vocab: Sequence[str]  # def_words' terms by number (the bridge names them in reasons)
     test_mask: np.ndarray  # 1 for a test file (filekinds.is_test_file)
@@ -71,28 +72,32 @@ class RepoGraph:
         return self.lexical.scores(words, len(self.files))
 
 
-@dataclass
-class LexicalIndex:
-    """BM25 term scores, term-major (computed with bm25s at build time; scored with numpy)."""
+class _Postings:
+    """What the term-major lexical tables share: a term's postings, summed scores, a match."""
 
     vocab: Mapping[str, int]  # a dict, or a graphcache.StrIndex once loaded from the cache
     indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
+    indices: np.ndarray  # documents, by term
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term number ``term`` and its score in each."""
+        raise NotImplementedError
 
     def scores(self, words: list[str], n_docs: int) -> np.ndarray:
+        """Each document's summed score for ``words`` (a word once per time it is given)."""
         out = np.zeros(n_docs, dtype=np.float64)
+        n_terms = len(self.indptr) - 1
         for w in words:
             t = self.vocab.get(w)
-            if t is None:
+            if t is None or t >= n_terms:
                 continue
-            a, b = self.indptr[t], self.indptr[t + 1]
-            idx = self.indices[a:b]
+            idx, val = self.postings(t)
             keep = idx < n_docs
-            np.add.at(out, idx[keep], self.data[a:b][keep])
+            np.add.at(out, idx[keep], val[keep])
         return out
 
     def matches(self, doc: int, word: str) -> bool:
+        """Whether document ``doc`` holds ``word``."""
         t = self.vocab.get(word)
         if t is None:
             return False
@@ -100,12 +105,67 @@ class LexicalIndex:
         return bool(np.any(self.indices[a:b] == doc))
 
 
-def _lexical_problem(lex: LexicalIndex, docs: int) -> str | None:
+@dataclass
+class Bm25Index(_Postings):
+    """BM25 term counts, term-major, and each document's length: scored when a query names a
+    term (:mod:`analyzers.indexing.bm25`, the scores of bm25s), so that a changed document
+    changes only its own postings, not every score through the average length."""
+
+    vocab: Mapping[str, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    counts: np.ndarray  # how many times each document holds the term
+    lengths: np.ndarray  # each document's length (its placeholder counted for an empty one)
+
+    def _norms(self) -> np.ndarray:
+        """The documents' length normalisation, computed once per loaded index."""
+        got = self.__dict__.get("_norm")
+        if got is None:
+            got = self.__dict__["_norm"] = bm25.norm(self.lengths)
+        return got
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term number ``term`` and its BM25 score in each."""
+        a, b = int(self.indptr[term]), int(self.indptr[term + 1])
+        docs = self.indices[a:b]
+        return docs, bm25.term_values(b - a, len(self.lengths), docs, self.counts[a:b],
+                                      self._norms())
+
+    def values(self) -> np.ndarray:
+        """The score of every posting (term-major, as ``indices``)."""
+        return bm25.values(self.indptr, self.indices, self.counts, self.lengths)
+
+
+@dataclass
+class LexicalIndex(_Postings):
+    """Term scores, term-major (the path words' table), scored with numpy."""
+
+    vocab: Mapping[str, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding term number ``term`` and its stored score in each."""
+        a, b = self.indptr[term], self.indptr[term + 1]
+        return self.indices[a:b], self.data[a:b]
+
+
+def _lexical_problem(lex: LexicalIndex | Bm25Index, docs: int) -> str | None:
     """What makes ``lex`` unusable over ``docs`` documents, or None."""
-    if not isinstance(lex, LexicalIndex) or not isinstance(lex.vocab, Mapping):
+    if not isinstance(lex, LexicalIndex | Bm25Index) or not isinstance(lex.vocab, Mapping):
         return "a lexical index of another shape"
     terms = len(lex.indptr) - 1
-    why = graphcache.csr_problem((terms, docs), lex.indptr, lex.indices, lex.data)
+    if isinstance(lex, Bm25Index):
+        why = graphcache.csr_problem((terms, docs), lex.indptr, lex.indices, lex.counts)
+        lengths = lex.lengths
+        if not why and (not isinstance(lengths, np.ndarray) or lengths.shape != (docs,)
+                        or lengths.dtype.kind not in "iu" or lex.counts.dtype.kind not in "iu"
+                        or (len(lex.counts) and int(lex.counts.min()) <= 0)
+                        or (docs and int(lengths.min()) < 0)):
+            why = f"counts or lengths that are not those of {docs} documents"
+    else:
+        why = graphcache.csr_problem((terms, docs), lex.indptr, lex.indices, lex.data)
     if why:
         return why
     numbers = graphcache.values_of(lex.vocab)
@@ -121,6 +181,13 @@ def _lexical_problem(lex: LexicalIndex, docs: int) -> str | None:
 def _lexical_checked(lex: LexicalIndex) -> str | None:
     """A lexical index read alone: sound over as many documents as its postings name."""
     return _lexical_problem(lex, int(lex.indices.max()) + 1 if len(lex.indices) else 0)
+
+
+def _bm25_checked(lex: Bm25Index) -> str | None:
+    """A BM25 index read alone: sound over the documents it has lengths for."""
+    if not isinstance(lex.lengths, np.ndarray):
+        return "no document lengths"
+    return _lexical_problem(lex, len(lex.lengths))
 
 
 def _vector_problem(g: RepoGraph, sizes: dict[str, int]) -> str | None:
@@ -163,7 +230,7 @@ def check_graph(g: RepoGraph) -> str | None:
     if len(columns) != n_names or (n_names and (int(columns.min()) < 0
                                                 or int(columns.max()) >= n_names)):
         return "a name table that does not number its names"
-    if not isinstance(g.def_words, LexicalIndex):
+    if not isinstance(g.def_words, Bm25Index):
         return "def_words not a lexical index"
     why = _vector_problem(g, {"names": n_names, "def_terms": len(g.def_words.indptr) - 1})
     if why:
@@ -171,7 +238,10 @@ def check_graph(g: RepoGraph) -> str | None:
     for name, docs in (("lexical", len(g.files)), ("history", len(g.files)),
                        ("def_words", len(g.files)), ("path_words", len(g.files)),
                        ("commit_subjects", len(g.commit_ids))):
-        why = _lexical_problem(getattr(g, name), docs)
+        lex = getattr(g, name)
+        why = _lexical_problem(lex, docs)
+        if not why and not isinstance(lex, LexicalIndex if name == "path_words" else Bm25Index):
+            why = "a lexical index of another kind"
         if why:
             return f"{name}: {why}"
     if len(g.def_vocab) != len(g.def_words.vocab):
@@ -198,6 +268,7 @@ def _sources_problem(src: graphsource.Sources) -> str | None:
 
 
 graphcache.register(LexicalIndex, _lexical_checked)
+graphcache.register(Bm25Index, _bm25_checked)
 graphcache.register(graphsource.Sources, _sources_problem)
 graphcache.register(RepoGraph, check_graph, derived=("file_index",))
 
@@ -267,12 +338,14 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
             i_rows.append(file_index[a])
             i_cols.append(file_index[b])
     imports = Csr.from_coo(i_rows, i_cols, None, (n_files, n_files), binary=True)
-    lex = _lexical_index(*_coo(src.lex), n_files, strings)
+    changed = _changed_rows(previous, src) if same_files else None
+    lex = (_lexical_updated(previous, src, strings, changed)
+           if previous is not None and changed is not None else None) \
+        or _lexical_index(*_coo(src.lex), n_files, strings)
     def_words = _lexical_index(*_coo(src.def_words), n_files, strings)
     n_terms = len(def_words.indptr) - 1
     def_terms = Csr((n_terms, n_files), def_words.indptr.astype(np.int64),
-                    def_words.indices.astype(np.int32),
-                    def_words.data.astype(np.float32)).transpose()
+                    def_words.indices.astype(np.int32), def_words.values()).transpose()
     token.check()
     history_key = index.history_key()
     if same_files and previous is not None and previous.history_key == history_key:
@@ -293,7 +366,10 @@ def build_graph(index: Index, generation: str, token: CancelToken = NEVER,
         tokens=np.array([infos[p].tokens for p in files], dtype=np.int64),
         history=views[0], commit_subjects=views[1], commit_files=views[2], commit_ids=views[3],
         families=families, file_family=file_family,
-        file_kinds=filekinds.codes(index.root, files, index.file_kinds()),
+        file_kinds=filekinds.codes(
+            index.root, files, index.file_kinds(),
+            *((previous.file_kinds, changed.tolist()) if previous is not None
+              and changed is not None else ())),
         def_words=def_words, path_words=paths, def_terms=def_terms,
         def_vocab=_by_number(def_words.vocab), test_mask=test_mask, doc_mask=doc_mask,
         sources=src, history_key=history_key,
@@ -447,13 +523,43 @@ def reference_triples(index: Index, file_index: dict[str, int], name_index: Mapp
 
 
 def _lexical_index(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_docs: int,
-                   terms: list[str]) -> LexicalIndex:
+                   terms: list[str]) -> Bm25Index:
     """BM25 over ``n_docs`` documents given as (document, term number, count) triples."""
-    return LexicalIndex(*bm25.index(rows, cols, counts, n_docs, terms))
+    return Bm25Index(*bm25.index(rows, cols, counts, n_docs, terms))
+
+
+def _changed_rows(previous: RepoGraph | None, src: graphsource.Sources) -> np.ndarray | None:
+    """The rows of the files whose content changed since ``previous`` (a graph of the same
+    files, read with the same settings), or None when there is no such graph."""
+    if previous is None or previous.sources.key != src.key \
+            or len(previous.sources.hashes) != len(src.hashes):
+        return None
+    return np.flatnonzero([not h or h != o for h, o in
+                           zip(src.hashes, previous.sources.hashes, strict=True)])
+
+
+def _lexical_updated(previous: RepoGraph, src: graphsource.Sources, strings: list[str],
+                     changed: np.ndarray) -> Bm25Index | None:
+    """The lexical index of ``previous`` (of the same files) with the postings of the files
+    ``changed`` replaced; None when it must be built whole (see bm25.updated)."""
+    old = previous.lexical
+    if not isinstance(old, Bm25Index) or len(old.lengths) != len(src.hashes):
+        return None
+    if not len(changed):
+        return old
+    m = src.lex
+    starts, ends = m.indptr[changed], m.indptr[changed + 1]
+    sizes = ends - starts
+    at = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes) \
+        + np.arange(int(sizes.sum()))
+    arrays = bm25.updated((old.vocab, old.indptr, old.indices, old.counts, old.lengths),
+                          changed, np.repeat(changed, sizes), m.indices[at].astype(np.int64),
+                          m.data[at].astype(np.int64), strings)
+    return None if arrays is None else Bm25Index(*arrays)
 
 
 def _history_views(index: Index, file_index: dict[str, int]
-                   ) -> tuple[LexicalIndex, LexicalIndex, Csr, np.ndarray]:
+                   ) -> tuple[Bm25Index, Bm25Index, Csr, np.ndarray]:
     """What the history says about a task's words: BM25 over each file's commit subjects and
     over the commits themselves, the files of each commit (a vote shared among them, decayed by
     age) and the commits' ids in the index. Large commits are left out, as for co-change."""
