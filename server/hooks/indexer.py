@@ -149,8 +149,9 @@ def run(root: Path) -> int:
             ok, detail = False, "stopped by SIGTERM"
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         ms = int((time.monotonic() - started) * 1000)
-        _update(d, {"ended": now_iso(), "ended_at": time.time(), "ok": ok, "ms": ms})
+        # The log line first: "ended" in the record is what a waiter watches for.
         log(root, f"background index {'done' if ok else 'failed'} in {ms} ms {detail}")
+        _update(d, {"ended": now_iso(), "ended_at": time.time(), "ok": ok, "ms": ms})
         return 0 if ok else 1
     finally:
         os.close(fd)
