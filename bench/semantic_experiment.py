@@ -4,8 +4,8 @@ Adds a ``semantic`` column (the cosine between the task text and a text of each 
 from a sentence-embedding model) to a copy of the ranker's signal rows (``bench/tune_weights.py``
 / ``relevance.py --rows-cache``), then scores, with and without the column, on the same rows:
 
-- ``linear``: the fusion weights refitted per held-out repository by ``tune_weights.fit_pair``
-  (its grid; the semantic weight starts at 0), next to the same fit without the column;
+- ``linear``: the linear fusion with the semantic weights fitted per held-out repository by
+  ``tune_weights``' grid descent (starting at 0), next to the same weights without them;
 - ``gbm``: the learned re-ranking of ``bench/fusion_experiment.py`` (``--no-rules --task-only``,
   the sum of three models) with the column as one more feature, next to the same without it.
 
@@ -16,7 +16,8 @@ would leak the fix), so one embedding per distinct blob. Texts (``--text``):
 
 - ``short``: the path's words, the names the file defines (a regular expression per language)
   and its first comment or docstring;
-- ``head``: the path's words and the file's first words.
+- ``head``: the path's words and the file's first words;
+- ``chunks``: the path's words and each 40-line chunk (at most 50); a file scores its best chunk.
 
 Identifiers are split into words (``getUserName``, ``get_user_name`` -> ``get user name``).
 
