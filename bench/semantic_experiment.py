@@ -48,6 +48,8 @@ first (``tune_weights.fit_pair``; about 4 minutes a fold on the shared 2 cores, 
     python bench/semantic_experiment.py score --rows /tmp/rows-sem --what gbm --gbm-fit in_sample
     python bench/semantic_experiment.py embed --model static --text chunks --out /tmp/rows-sem-sc
     python bench/semantic_experiment.py score --rows /tmp/rows-sem-sc
+    python bench/semantic_experiment.py score --rows /tmp/rows-sem-sc --what linear \
+        --folds /tmp/folds.json   # from fusion_experiment.py --nested --folds-cache
 
 Results (2026-12-05; /tmp/rows-v3: 25 repositories, 1,442 rows; 26,964 distinct blobs):
 
@@ -62,6 +64,19 @@ repositories for "in", per held-out repository for LORO; "without" is the same e
     issue Acc@1   .446                    .440  .438                .461  .450
     issue Acc@5   .713                    .718  .716                .728  .720
     issue MRR     .659                    .656  .654                .682  .673
+
+With every weight refitted per held-out repository first (``--folds``: the per-fold weights of
+``fusion_experiment.py --nested --folds-cache``, same rows), then the semantic weights fitted
+from there ("without": those refitted weights alone; "in" as above):
+
+    figure        without LORO   MiniLM short LORO   static chunks LORO
+    seeded R@10   .701           .701                .704
+    seeded MRR    .730           .728                .730
+    task R@10     .652           .652                .638
+    task MRR      .713           .712                .721
+    issue Acc@1   .431           .423                .442
+    issue Acc@5   .713           .716                .732
+    issue MRR     .657           .654                .675
 
 The fitted semantic weights: MiniLM, ``semantic_rr`` 0.25 for a task alone and nothing else (23
 folds of 25); static chunks, ``semantic`` 6.0 for a task alone (4.0-8.0 per fold), 0.25 seeded.
@@ -80,7 +95,8 @@ scored repository too, an upper bound):
 
 LORO with - without: MiniLM short, linear: issue MRR -0.005, Acc@5 +0.002, Acc@1 -0.008;
 learned re-ranking: task MRR +0.014, issue MRR +0.003, Acc@5 +0.004, Acc@1 -0.004. Static
-chunks, linear: issue MRR +0.014 but task R@10 -0.022, seeded R@10 -0.007; learned re-ranking:
+chunks, linear: issue MRR +0.014 but task R@10 -0.022, seeded R@10 -0.007 (all weights
+refitted per fold: issue MRR +0.018, Acc@5 +0.018, task R@10 -0.014); learned re-ranking:
 task MRR +0.010, issue MRR -0.001, Acc@5 -0.008, Acc@1 -0.011. The semantic score alone (the
 same candidates) is weaker than BM25 alone: issue MRR 0.245 (MiniLM short), 0.204 (static
 chunks) against lexical 0.344, history 0.394. Static ``short`` and ``head`` (current weights plus
@@ -444,17 +460,21 @@ def fit_extra(rows: Sequence[Row], start: tw.Pair, extra: Sequence[str]) -> tw.P
 
 
 def linear_columns(rows: list[Row], extra: Sequence[str], refit: bool, rounds: int,
-                   cache: Path) -> dict[str, Any]:
+                   cache: Path, folds_file: Path | None = None) -> dict[str, Any]:
     """In-sample and LORO figures of the linear fusion without the ``extra`` signals and with
     them. ``refit``: the weights without them refitted per held-out repository
     (``linear_without``), then the extra weights fitted from there per fold; else the current
     weights of ``rank.py`` on both sides and only the extra weights fitted per fold (the
-    difference is then the semantic weight's alone, LORO)."""
+    difference is then the semantic weight's alone, LORO). ``folds_file``: the per-fold
+    weights of ``fusion_experiment.py --nested --folds-cache FILE`` instead of refitting."""
     keys = list(rank_mod.WEIGHTS) + list(extra)
     data = tw.PairData(rows, keys)
     repos = sorted({r["repo"] for r in rows})
     current: tw.Pair = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
-    if refit:
+    if folds_file is not None:  # fusion_experiment --nested --folds-cache: refitted per fold
+        folds = json.loads(folds_file.read_text())["folds"]
+        base = {"all": current, "folds": {r: folds[r] for r in repos}}
+    elif refit:
         base = linear_without(rows, rounds, cache)
     else:
         base = {"all": current, "folds": {r: current for r in repos}}
@@ -511,7 +531,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     out: dict[str, Any] = {}
     if "linear" in args.what:
         t0 = time.perf_counter()
-        lin = linear_columns(rows, extra, args.refit, args.rounds, args.linear_cache)
+        lin = linear_columns(rows, extra, args.refit, args.rounds, args.linear_cache,
+                             args.folds)
         for label, v in lin.items():
             out[f"linear-{label}"] = v
         log(f"linear: {time.perf_counter() - t0:.0f} s")
@@ -559,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--what", nargs="+", default=["linear", "gbm"], choices=["linear", "gbm"])
     s.add_argument("--refit", action="store_true",
                    help="refit every weight per fold (slow: ~4 min a fold on 2 shared cores)")
+    s.add_argument("--folds", type=Path, help="linear: every weight refitted per held-out "
+                   "repository, read from fusion_experiment.py --nested --folds-cache FILE")
     s.add_argument("--rounds", type=int, default=4)
     s.add_argument("--linear-cache", type=Path, default=CACHE / "linear-without.json",
                    help="the weights fitted without the semantic columns (reused)")
