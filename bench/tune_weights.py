@@ -271,9 +271,10 @@ PENALTY_GRID = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9)  # shares of the score a penalty t
 
 
 def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
-           grid: Sequence[float] = GRID) -> Weights:
+           grid: Sequence[float] = GRID, keys: Sequence[str] | None = None) -> Weights:
     """Coordinate descent from ``start`` over ``grid``, maximising the objective on ``rows``
-    (the mean of the ``OBJECTIVE`` figures of the protocols the rows hold)."""
+    (the mean of the ``OBJECTIVE`` figures of the protocols the rows hold); over ``keys`` only
+    when given (the other weights stay as ``start`` has them)."""
     data = rows if isinstance(rows, Dataset) else Dataset(rows, list(start))
 
     def objective(w: Weights) -> float:
@@ -283,7 +284,7 @@ def search(rows: Sequence[Row] | Dataset, start: Weights, rounds: int = 4,
     best_score = objective(best)
     for _ in range(rounds):
         improved = False
-        for key in list(best):
+        for key in list(keys if keys is not None else best):
             for value in (PENALTY_GRID if key in rank_mod.PENALTIES else grid):
                 if value == best[key]:
                     continue
