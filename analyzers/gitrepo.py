@@ -284,6 +284,10 @@ class Repo:
         out = self.ask("rev-list", "--max-parents=0", revision(rev))
         return sorted(out.split()) if out else []
 
+    def is_shallow(self) -> bool:
+        """Whether this clone's history is cut (``git clone --depth``)."""
+        return (self.ask("rev-parse", "--is-shallow-repository") or "").strip() == "true"
+
     def has_commit(self, sha: str) -> bool:
         """Whether commit ``sha`` is in this repository's object store."""
         return self.ask("cat-file", "-e", f"{revision(sha)}^{{commit}}") is not None

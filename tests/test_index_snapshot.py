@@ -410,7 +410,7 @@ def test_a_snapshot_that_unpacks_past_its_declared_sizes_is_refused_before_writi
     bomb = _tar_gz(tmp_path / "bomb.snapshot", [("manifest.json", len(manifest), manifest),
                                                  ("index.sqlite", 512 << 20, 512 << 20)])
     assert bomb.stat().st_size < 4 << 20
-    _refused(clone, bomb, f"holds a index.sqlite of 536,870,912 bytes where its manifest "
+    _refused(clone, bomb, f"holds index.sqlite of 536,870,912 bytes where its manifest "
                           f"declares {declared}")
     # A manifest that declares more than a snapshot may hold.
     big = json.loads(manifest)
@@ -444,3 +444,65 @@ def test_the_published_schemas_validate_a_real_export(
     manifest["payload"]["sha256"] = "not a hash"  # the schema is no rubber stamp
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(manifest, schemas["snapshot-manifest"])
+
+
+def test_a_secret_found_by_content_travels_in_no_word_and_the_clone_reads_its_file_again(
+        tmp_path: Path) -> None:
+    """A neutral name whose content holds a secret: the snapshot keeps its counts only and no
+    ranking graph (whose words would carry it); the importing clone reads the file itself."""
+    files = dict(FILES)
+    files["deploy/settings.yaml"] = ('database:\n  host: db.internal\n'
+                                     '  password: "Zq8vLm2Rt9wXk4Np"\n')
+    repo = make_repo(tmp_path / "origin", files)
+    snap = tmp_path / "secret.snapshot"
+    exported = _json(run_cli("index", "--export", str(snap), "--json", cwd=repo))
+    assert exported["snapshot"]["graph"] is False
+    members = _members(snap)
+    assert "graph.bin" not in members
+    for data in members.values():
+        assert b"zq8vlm2rt9wxk4np" not in data.lower()
+    rows = _rows(members["index.sqlite"], tmp_path, "deploy/settings.yaml")
+    assert rows["terms"] == {} and rows["tokens"] > 0
+    assert _rows(members["index.sqlite"], tmp_path, "pkg/mod3.py")["terms"]
+    manifest = json.loads(members["manifest.json"])
+    assert dict(manifest["files"])["deploy/settings.yaml"] == ""
+    clone = _clone(repo, tmp_path / "clone")
+    imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
+    assert imported["snapshot"]["stale"] == 1 and imported["index"]["files_parsed"] == 1
+    # Read again from the clone's own checkout: its words are the clone's own index's again.
+    local = (clone / ".ctxsteward" / "index.sqlite").read_bytes()
+    assert _rows(local, tmp_path, "deploy/settings.yaml")["terms"]
+    bundle = run_cli("bundle", "--task", "database host settings", "--budget", "3000",
+                     "--format", "json", cwd=clone)
+    assert bundle.returncode == 0, bundle.stderr
+    assert "Zq8vLm2Rt9wXk4Np" not in bundle.stdout
+
+
+def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:
+    """An empty path, a folder, a missing folder, a folder outside git, a shallow clone: each a
+    clear refusal (exit 2, no traceback), and no index built or state folder made for it."""
+    repo = make_repo(tmp_path / "repo", {"a.py": "def a():\n    return 1\n"},
+                     [{"a.py": "def a():\n    return 2\n"}])
+    cases = [(repo, ("--import", ""), "--import needs a FILE"),
+             (repo, ("--export", ""), "--export needs a FILE"),
+             (repo, ("--export", str(tmp_path)), "is a folder"),
+             (repo, ("--export", str(tmp_path / "missing" / "x.snapshot")), "does not exist"),
+             (repo, ("--import", str(tmp_path / "missing.snapshot")), "does not exist")]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "b.py").write_text("x = 1\n")
+    cases.append((plain, ("--export", str(tmp_path / "p.snapshot")), "not a git work tree"))
+    shallow = tmp_path / "shallow"
+    git("clone", "-q", "--depth", "1", f"file://{repo}", str(shallow), cwd=tmp_path)
+    cases.append((shallow, ("--export", str(tmp_path / "s.snapshot")), "shallow clone"))
+    full = tmp_path / "full.snapshot"
+    assert run_cli("index", "--export", str(full), cwd=repo).returncode == 0
+    cases.append((shallow, ("--import", str(full)), "git fetch --unshallow"))
+    for cwd, option, words in cases:
+        proc = run_cli("index", *option, cwd=cwd)
+        assert proc.returncode == 2 and words in proc.stderr, (option, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        if cwd is not repo:  # nothing built (a refused import may leave the empty folder)
+            assert not (cwd / ".ctxsteward" / "index.sqlite").exists(), option
+            if option[0] == "--export":
+                assert not (cwd / ".ctxsteward").exists(), option

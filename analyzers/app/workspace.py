@@ -86,8 +86,12 @@ class Workspace:
                      progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:
         """Bring the index and its ranking graph up to date, then pack them into the snapshot
         file ``dest`` (:class:`RequestError` when it cannot be)."""
-        from analyzers.indexing.snapshot import SnapshotRefused, export_snapshot
+        from analyzers.indexing.snapshot import SnapshotRefused, check_export, export_snapshot
 
+        try:
+            check_export(self.root, dest)  # before the index is built for nothing
+        except SnapshotRefused as e:
+            raise RequestError(str(e)) from e
         report = self.build(token=token, progress=progress)
         with self.snapshot() as snap:
             snap.warm_graph(token)

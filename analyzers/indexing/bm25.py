@@ -36,6 +36,8 @@ def empty(n_docs: int) -> Arrays:
 def norm(lengths: np.ndarray) -> np.ndarray:
     """Each document's length normalisation, ``k1 * (1 - b + b * length / average)``."""
     avg = lengths.mean() if len(lengths) else 1.0
+    # Every document empty: no posting reads a norm; 1.0 keeps them finite (0 / 0 warned).
+    avg = avg or 1.0
     return K1 * ((1 - B) + B * lengths.astype(np.float64) / avg)
 
 

@@ -57,37 +57,59 @@ class SnapshotRefused(Exception):
 def bad_path(p: Any) -> str | None:
     """Why ``p`` cannot be a workspace-relative path of a snapshot, or None when it can."""
     if not isinstance(p, str) or not p:
-        return "not a path"
+        return "not a path at all"
     if "\0" in p or "\\" in p:
-        return "holds a NUL or backslash"
+        return "a path holding a NUL or backslash"
     if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
-        return "absolute"
+        return "an absolute path"
     parts = p.split("/")
     if ".." in parts:
-        return "climbs out of the workspace (..)"
+        return "a path climbing out of the workspace (..)"
     if posixpath.normpath(p) != p or "." in parts:
-        return "not normalised"
+        return "a path not normalised"
     if parts[0] in (st.STATE_DIR, ".git"):
-        return f"inside {parts[0]}/"
+        return f"a path inside {parts[0]}/"
     return None
 
 
 # -- export ----------------------------------------------------------------------------------------
 
-def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
-    """Packs the (up-to-date) index of ``root`` into ``dest``, written atomically."""
+def check_export(root: Path, dest: Path) -> None:
+    """Refuses, before any index is built, an export that cannot be written or named: ``dest``
+    a folder or in a missing one, ``root`` outside a git work tree with commits."""
     from analyzers.gitrepo import GitError, Repo
 
+    dest = dest.absolute()
+    if dest.is_dir():
+        raise SnapshotRefused(f"{dest} is a folder: give the snapshot file's name")
+    if not dest.parent.is_dir():
+        raise SnapshotRefused(f"{dest.parent} does not exist: create it, or write the "
+                              "snapshot elsewhere")
     try:
         repo = Repo.open(root)
         head = repo.head()
         roots = repo.root_commits() if head else []
-        dirty = repo.dirty_paths() if head else set()
     except GitError as e:
         raise SnapshotRefused(f"{root} is not a git work tree with commits ({e}): a snapshot "
                               "names the commit it indexes; export from a clone") from e
     if not head or not roots:
         raise SnapshotRefused(f"{root} has no commit yet: commit, then export")
+    if repo.is_shallow():
+        raise SnapshotRefused(f"{root} is a shallow clone: its history is cut, and a snapshot "
+                              "names its repository by its first commits; run `git fetch "
+                              "--unshallow` (in CI: actions/checkout with fetch-depth: 0), "
+                              "then export")
+
+
+def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
+    """Packs the (up-to-date) index of ``root`` into ``dest``, written atomically."""
+    from analyzers.gitrepo import Repo
+
+    check_export(root, dest)
+    repo = Repo.open(root)
+    head = repo.head() or ""  # check_export refused a clone without a commit
+    roots = repo.root_commits()
+    dirty = repo.dirty_paths()
     state = st.ensure_state_dir(root)
     fd, tmp_name = tempfile.mkstemp(prefix="export-", suffix=".sqlite", dir=state)
     os.close(fd)
@@ -100,6 +122,10 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
             drop = {p for p in listed if p in dirty or bad_path(p)}
             st.drop_copy_paths(conn, drop)
             stripped = st.strip_copy_content(conn, [p for p in listed if secret_by_name(p)])
+            held = _secret_content(root, state, {p: h for p, h in listed.items()
+                                                 if p not in drop and not secret_by_name(p)})
+            stripped += st.strip_copy_content(conn, held)
+            st.forget_copy_hashes(conn, held)
             st.compact_copy(conn)
             files = st.copy_files(conn)
             meta = st.copy_meta(conn)
@@ -123,6 +149,19 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
         tmp.unlink(missing_ok=True)
     return SnapshotResult(path=str(dest), head=head, files=len(files), bytes=size,
                           dropped=len(drop), graph=graph is not None)
+
+
+def _secret_content(root: Path, state: Path, files: dict[str, str]) -> list[str]:
+    """The files whose content holds a secret (scanned as a bundle scans them, through the scan
+    cache): the snapshot keeps their counts only, and no ranking graph, whose words would carry
+    the secret; with no content hash, they are read again by the clone that imports it."""
+    from analyzers.secrets import ScanCache
+
+    scans = ScanCache(state / "secrets.json")
+    held = [p for p, digest in sorted(files.items())
+            if digest and scans.scan_file(root, p, digest).findings]
+    scans.save()
+    return held
 
 
 def _member(name: str, data: bytes) -> SnapshotMember:
@@ -151,7 +190,11 @@ def _graph_to_ship(path: Path, meta: dict[str, str]) -> bytes | None:
 def _write_tar(dest: Path, members: list[tuple[str, bytes]]) -> int:
     """Writes the tar.gz of ``members`` to ``dest`` through a temporary file and a rename."""
     dest = dest.absolute()
-    fd, tmp_name = tempfile.mkstemp(prefix=".snapshot-", dir=dest.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".snapshot-", dir=dest.parent)
+    except OSError as e:
+        raise SnapshotRefused(f"cannot write {dest} ({e.strerror}): write the snapshot "
+                              "elsewhere") from e
     try:
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz, \
@@ -165,6 +208,10 @@ def _write_tar(dest: Path, members: list[tuple[str, bytes]]) -> int:
             os.fsync(raw.fileno())
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, dest)
+    except OSError as e:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise SnapshotRefused(f"cannot write {dest} ({e.strerror}): write the snapshot "
+                              "elsewhere") from e
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
@@ -248,7 +295,7 @@ def _read_members(src: Path, outs: dict[str, IO[bytes]], state: Path
                         continue
                     if member.size != sizes.get(member.name):
                         raise SnapshotRefused(
-                            f"{src} holds a {member.name} of {member.size:,} bytes where its "
+                            f"{src} holds {member.name} of {member.size:,} bytes where its "
                             f"manifest declares {sizes.get(member.name)}: it was refused "
                             "(damaged or tampered with); export it again")
                     f = tar.extractfile(member)
@@ -336,6 +383,10 @@ def _check_repository(src: Path, root: Path, m: dict[str, Any]) -> tuple[str, st
         raise SnapshotRefused(f"{root} is not a git work tree ({e}): import a snapshot into a "
                               "clone of its repository") from e
     if not here or not local_roots.intersection(r for r in roots if isinstance(r, str)):
+        if here and repo.is_shallow():
+            raise SnapshotRefused(
+                f"{root} is a shallow clone, so its first commits cannot be matched with the "
+                f"snapshot's: run `git fetch --unshallow`, then import {src}")
         raise SnapshotRefused(
             f"{src} indexes another repository (first commit {str(roots[0])[:12]}, which is not in "
             f"the history of {root}): import a snapshot exported from this repository")
@@ -413,6 +464,8 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
     """Checks the snapshot ``src`` and installs its index (and its ranking graph, when the clone
     is at the snapshot's commit and matches it) in ``root``, atomically: on any refusal nothing
     changes. The caller refreshes the index afterwards."""
+    if src.is_dir() or not src.exists():  # before the state folder is made for nothing
+        raise _refuse_unreadable(src, "a folder" if src.is_dir() else "it does not exist")
     state = st.ensure_state_dir(root)
     temps: dict[str, Path] = {}
     try:

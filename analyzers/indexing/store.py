@@ -540,6 +540,14 @@ def strip_copy_content(conn: sqlite3.Connection, paths: Iterable[str]) -> int:
     return held
 
 
+def forget_copy_hashes(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Clears the content hash of ``paths`` in a snapshot: a clone importing it reads them again
+    from its own checkout."""
+    conn.execute("BEGIN")
+    conn.executemany("UPDATE files SET hash='' WHERE path=?", [(p,) for p in paths])
+    conn.execute("COMMIT")
+
+
 def set_copy_stats(conn: sqlite3.Connection, stats: Iterable[tuple[int, int, str]]) -> None:
     """Sets (size, mtime_ns) of the files ``path`` of a snapshot: the checkout's own, for files
     whose content it has; -1 for the others, which the next refresh reads again."""

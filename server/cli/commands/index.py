@@ -69,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
     given, option = (args.root_arg, "ROOT") if args.root_arg else (args.root, "--root")
     ws = Workspace(given_root(given, option), with_large_commit_limit(settings_from(args), args))
     settings = ws.settings
+    for option, value in (("--export", args.export), ("--import", args.import_)):
+        if value is not None and not value.strip():  # e.g. --import "$SNAP" with SNAP unset
+            raise RequestError(f"{option} needs a FILE, and an empty path was given: name the "
+                               "snapshot file", field=option.lstrip("-"))
     if args.export or args.import_:
         return _snapshot(ws, args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
