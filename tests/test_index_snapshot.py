@@ -446,36 +446,37 @@ def test_the_published_schemas_validate_a_real_export(
         jsonschema.validate(manifest, schemas["snapshot-manifest"])
 
 
-def test_a_secret_found_by_content_travels_in_no_word_and_the_clone_reads_its_file_again(
+def test_a_secret_found_by_content_travels_in_no_word_of_the_index_or_the_graph(
         tmp_path: Path) -> None:
-    """A neutral name whose content holds a secret: the snapshot keeps its counts only and no
-    ranking graph (whose words would carry it); the importing clone reads the file itself."""
+    """A neutral name whose content holds a secret: the snapshot's index keeps the file's other
+    words, and its ranking graph is built from those rows (the local one holds the secret's)."""
     files = dict(FILES)
     files["deploy/settings.yaml"] = ('database:\n  host: db.internal\n'
                                      '  password: "Zq8vLm2Rt9wXk4Np"\n')
     repo = make_repo(tmp_path / "origin", files)
     snap = tmp_path / "secret.snapshot"
     exported = _json(run_cli("index", "--export", str(snap), "--json", cwd=repo))
-    assert exported["snapshot"]["graph"] is False
+    assert exported["snapshot"]["graph"] is True
     members = _members(snap)
-    assert "graph.bin" not in members
+    assert b"zq8vlm2rt9wxk4np" in (repo / ".ctxsteward" / "graph.bin").read_bytes().lower()
     for data in members.values():
         assert b"zq8vlm2rt9wxk4np" not in data.lower()
-    rows = _rows(members["index.sqlite"], tmp_path, "deploy/settings.yaml")
-    assert rows["terms"] == {} and rows["tokens"] > 0
-    assert _rows(members["index.sqlite"], tmp_path, "pkg/mod3.py")["terms"]
-    manifest = json.loads(members["manifest.json"])
-    assert dict(manifest["files"])["deploy/settings.yaml"] == ""
+    terms = _rows(members["index.sqlite"], tmp_path, "deploy/settings.yaml")["terms"]
+    assert "database" in terms and "host" in terms and "zq8vlm2rt9wxk4np" not in terms
     clone = _clone(repo, tmp_path / "clone")
     imported = _json(run_cli("index", "--import", str(snap), "--json", cwd=clone))
-    assert imported["snapshot"]["stale"] == 1 and imported["index"]["files_parsed"] == 1
-    # Read again from the clone's own checkout: its words are the clone's own index's again.
-    local = (clone / ".ctxsteward" / "index.sqlite").read_bytes()
-    assert _rows(local, tmp_path, "deploy/settings.yaml")["terms"]
+    assert imported["snapshot"]["graph"] is True and imported["index"]["files_parsed"] == 0
     bundle = run_cli("bundle", "--task", "database host settings", "--budget", "3000",
                      "--format", "json", cwd=clone)
     assert bundle.returncode == 0, bundle.stderr
     assert "Zq8vLm2Rt9wXk4Np" not in bundle.stdout
+    # ... and ranks as a cold index of the same commit does.
+    cold = _clone(repo, tmp_path / "cold")
+    assert run_cli("index", cwd=cold).returncode == 0
+    again = run_cli("bundle", "--task", "database host settings", "--budget", "3000",
+                    "--format", "json", cwd=cold)
+    assert [i["path"] for i in json.loads(again.stdout)["items"]] == \
+        [i["path"] for i in json.loads(bundle.stdout)["items"]]
 
 
 def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ class Workspace:
         with self.snapshot() as snap:
             snap.warm_graph(token)
         try:
-            return report, export_snapshot(self.root, dest)
+            return report, export_snapshot(self.root, dest, self.settings)
         except SnapshotRefused as e:
             raise RequestError(str(e)) from e
 

@@ -681,6 +681,20 @@ class Index:
             self.readonly = True
         self._files: dict[str, FileInfo] | None = None
 
+    @classmethod
+    def of_copy(cls, root: Path, path: Path, settings: Settings) -> Index:
+        """Read-only queries over ``path``, a copy of ``root``'s index (a snapshot being
+        written), for what needs an :class:`Index` of it (its ranking graph)."""
+        from analyzers.indexing.store import connect_readonly
+
+        index = cls.__new__(cls)
+        index.root = Path(root).resolve()
+        index.settings = settings
+        index.readonly = True
+        index.store = Store(connect_readonly(path), path, [])
+        index._files = None
+        return index
+
     def close(self) -> None:
         if self.conn.in_transaction:  # a held read (see hold): nothing to keep
             self.conn.rollback()

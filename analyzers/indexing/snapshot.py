@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from analyzers import __version__
+from analyzers.config import Settings
 from analyzers.indexing import store as st
 from analyzers.results import (
     SnapshotManifest,
@@ -101,8 +102,9 @@ def check_export(root: Path, dest: Path) -> None:
                               "then export")
 
 
-def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
-    """Packs the (up-to-date) index of ``root`` into ``dest``, written atomically."""
+def export_snapshot(root: Path, dest: Path, settings: Settings | None = None) -> SnapshotResult:
+    """Packs the (up-to-date) index of ``root`` into ``dest``, written atomically (``settings``:
+    the index's, for a ranking graph built from the snapshot's own rows)."""
     from analyzers.gitrepo import Repo
 
     check_export(root, dest)
@@ -122,10 +124,10 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
             drop = {p for p in listed if p in dirty or bad_path(p)}
             st.drop_copy_paths(conn, drop)
             stripped = st.strip_copy_content(conn, [p for p in listed if secret_by_name(p)])
-            held = _secret_content(root, state, {p: h for p, h in listed.items()
-                                                 if p not in drop and not secret_by_name(p)})
-            stripped += st.strip_copy_content(conn, held)
-            st.forget_copy_hashes(conn, held)
+            held = _secret_words(root, state, {p: h for p, h in listed.items()
+                                               if p not in drop and not secret_by_name(p)})
+            for path, words in held.items():
+                st.drop_copy_terms(conn, path, words)
             st.compact_copy(conn)
             files = st.copy_files(conn)
             meta = st.copy_meta(conn)
@@ -133,6 +135,8 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
             conn.close()
         payload = tmp.read_bytes()
         graph = None if drop or stripped else _graph_to_ship(state / GRAPH, meta)
+        if held and graph is not None:  # the local graph holds the secrets' words: not this one
+            graph = _graph_of_copy(root, tmp, settings or Settings())
         repository = SnapshotRepository(root_commits=roots, head=head)
         manifest = SnapshotManifest(
             format=FORMAT, format_version=FORMAT_VERSION, tool_version=__version__,
@@ -151,17 +155,52 @@ def export_snapshot(root: Path, dest: Path) -> SnapshotResult:
                           dropped=len(drop), graph=graph is not None)
 
 
-def _secret_content(root: Path, state: Path, files: dict[str, str]) -> list[str]:
-    """The files whose content holds a secret (scanned as a bundle scans them, through the scan
-    cache): the snapshot keeps their counts only, and no ranking graph, whose words would carry
-    the secret; with no content hash, they are read again by the clone that imports it."""
-    from analyzers.secrets import ScanCache
+def _secret_words(root: Path, state: Path, files: dict[str, str]) -> dict[str, set[str]]:
+    """path -> the words of the secret values in that file's content (scanned as a bundle scans
+    it, through the scan cache), for the files that hold any: the snapshot leaves them out of the
+    file's words (the only rows that can carry a value: names are identifiers, and a signature's
+    secret is masked when the index stores it)."""
+    from analyzers.confine import read_bytes_inside
+    from analyzers.lexical import words
+    from analyzers.secrets import ScanCache, file_text
 
     scans = ScanCache(state / "secrets.json")
-    held = [p for p, digest in sorted(files.items())
-            if digest and scans.scan_file(root, p, digest).findings]
+    out: dict[str, set[str]] = {}
+    for path, digest in sorted(files.items()):
+        scan = scans.scan_file(root, path, digest) if digest else None
+        data = read_bytes_inside(root, path) if scan and scan.findings else None
+        if data is None:
+            continue
+        lines = file_text(data).split("\n")
+        found = {w for f in scan.findings if 0 < f.line <= len(lines)  # type: ignore[union-attr]
+                 for w in words(lines[f.line - 1][f.start:f.end])}
+        found |= {lines[f.line - 1][f.start:f.end].strip().lower()
+                  for f in scan.findings if 0 < f.line <= len(lines)}  # type: ignore[union-attr]
+        out[path] = found
     scans.save()
-    return held
+    return out
+
+
+def _graph_of_copy(root: Path, copy: Path, settings: Settings) -> bytes:
+    """The ranking graph built from the snapshot's own rows, whole (the local graph holds the
+    words the snapshot left out, and its string tables every word it ever read)."""
+    from analyzers.indexing import graphcache
+    from analyzers.indexing.graph import GRAPH_VERSION, _generation, build_graph
+    from analyzers.indexing.index import Index
+
+    index = Index.of_copy(root, copy, settings)
+    try:
+        generation = _generation(index)
+        graph = build_graph(index, generation)
+    finally:
+        index.close()
+    fd, name = tempfile.mkstemp(prefix="export-", suffix=".bin", dir=copy.parent)
+    os.close(fd)
+    try:
+        graphcache.dump(Path(name), GRAPH_VERSION, generation, graph)
+        return Path(name).read_bytes()
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _member(name: str, data: bytes) -> SnapshotMember:

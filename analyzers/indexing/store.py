@@ -540,12 +540,15 @@ def strip_copy_content(conn: sqlite3.Connection, paths: Iterable[str]) -> int:
     return held
 
 
-def forget_copy_hashes(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
-    """Clears the content hash of ``paths`` in a snapshot: a clone importing it reads them again
-    from its own checkout."""
-    conn.execute("BEGIN")
-    conn.executemany("UPDATE files SET hash='' WHERE path=?", [(p,) for p in paths])
-    conn.execute("COMMIT")
+def drop_copy_terms(conn: sqlite3.Connection, path: str, words: set[str]) -> None:
+    """Leaves ``words`` out of the words of ``path`` in a snapshot."""
+    row = conn.execute("SELECT terms FROM files WHERE path=?", (path,)).fetchone()
+    if row is None:
+        return
+    terms = unpack(row[0])
+    kept = {w: n for w, n in terms.items() if w not in words}
+    if len(kept) != len(terms):
+        conn.execute("UPDATE files SET terms=? WHERE path=?", (pack(kept), path))
 
 
 def set_copy_stats(conn: sqlite3.Connection, stats: Iterable[tuple[int, int, str]]) -> None:
