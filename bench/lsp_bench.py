@@ -250,8 +250,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                            "cores": os.cpu_count(), "targets": TARGETS}
     try:
         # -- cold: background indexing ---------------------------------------------------------
-        client, spawn_to_init, _ = await start(work)
+        client, spawn_to_init, init_sent = await start(work)
         out["cold_spawn_to_initialize_s"] = round(spawn_to_init, 3)
+        answered_at, ok = await first_hover(client, work, rel)  # while the index is cold
+        out["cold_initialize_to_first_hover_s"] = round(answered_at - init_sent, 3)
+        out["cold_first_hover_answered"] = ok
         t = time.perf_counter()
         out["cold"] = await drive(client, work, rel, seconds=args.seconds, until_indexed=True)
         out["cold"]["seconds_sampled"] = round(time.perf_counter() - t, 1)
@@ -279,7 +282,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "inlay_p95_ms": [cold["inlay"].get("p95_ms"), TARGETS["inlay_p95_ms"]],
         "inlay_after_edit_p95_ms": [cold["inlay_after_edit"].get("p95_ms"),
                                     TARGETS["inlay_p95_ms"]],
-        "init_to_first_hover_s": [out["warm_initialize_to_first_hover_s"],
+        "init_to_first_hover_s": [max(out["warm_initialize_to_first_hover_s"],
+                                      out["cold_initialize_to_first_hover_s"]),
                                   TARGETS["init_to_first_hover_s"]],
     }
     return out
@@ -305,7 +309,9 @@ def show(out: dict[str, Any]) -> None:
           f"{r['inlay_hints_per_request']} inlay hints per request\n")
     w(f"\nspawn -> initialize: cold {out['cold_spawn_to_initialize_s']:.2f} s, "
       f"warm {out['warm_spawn_to_initialize_s']:.2f} s\n")
-    w(f"initialize -> first hover (warm): {out['warm_initialize_to_first_hover_s']:.2f} s\n\n")
+    w(f"initialize -> first hover: cold (no index yet) "
+      f"{out['cold_initialize_to_first_hover_s']:.2f} s, "
+      f"warm {out['warm_initialize_to_first_hover_s']:.2f} s\n\n")
     for k, (got, target) in out["verdict"].items():
         ok = got is not None and got <= target
         w(f"  {k:<26} {got!s:>8} vs target <= {target:<6} {'PASS' if ok else 'MISS'}\n")
