@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -453,14 +454,28 @@ def test_a_secret_found_by_content_travels_in_no_word_of_the_index_or_the_graph(
     files = dict(FILES)
     files["deploy/settings.yaml"] = ('database:\n  host: db.internal\n'
                                      '  password: "Zq8vLm2Rt9wXk4Np"\n')
+    # A token in an import's URL (stored as the import's specifier), and one glued to what
+    # precedes it (the index's word for it starts with that letter).
+    files["web/remote.ts"] = ('import { helper } from "https://raw.example.dev/acme/mod.ts?token='
+                              'GHSAT0AAAAAQzxTokenValue12345678";\n'
+                              'export const run = () => helper();\n')
+    files["logs/access.txt"] = ("callback log\nGET /login?next=https%3A%2F%2Fbot%3Aghp_Qzx1b2C3d4E5"
+                                "f6G7h8I9j0K1l2M3n4O5p6q7r8%40github.com\n"
+                                "GET /s3?credential%3DAKIAMARKNNN7IOP3ASD5\n")
+    values = (b"zq8vlm2rt9wxk4np", b"qzxtokenvalue12345678",
+              b"qzx1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8", b"akiamarknnn7iop3asd5")
     repo = make_repo(tmp_path / "origin", files)
     snap = tmp_path / "secret.snapshot"
     exported = _json(run_cli("index", "--export", str(snap), "--json", cwd=repo))
     assert exported["snapshot"]["graph"] is True
     members = _members(snap)
-    assert b"zq8vlm2rt9wxk4np" in (repo / ".ctxsteward" / "graph.bin").read_bytes().lower()
-    for data in members.values():
-        assert b"zq8vlm2rt9wxk4np" not in data.lower()
+    local = (repo / ".ctxsteward" / "graph.bin").read_bytes().lower()
+    assert values[0] in local and values[2] in local
+    unpacked = _unpacked(members["index.sqlite"], tmp_path)
+    assert values[1] in _texts(repo / ".ctxsteward" / "index.sqlite").lower()
+    for data in (*members.values(), unpacked):
+        for value in values:
+            assert value not in data.lower(), value
     terms = _rows(members["index.sqlite"], tmp_path, "deploy/settings.yaml")["terms"]
     assert "database" in terms and "host" in terms and "zq8vlm2rt9wxk4np" not in terms
     clone = _clone(repo, tmp_path / "clone")
@@ -477,6 +492,33 @@ def test_a_secret_found_by_content_travels_in_no_word_of_the_index_or_the_graph(
                     "--format", "json", cwd=cold)
     assert [i["path"] for i in json.loads(again.stdout)["items"]] == \
         [i["path"] for i in json.loads(bundle.stdout)["items"]]
+
+
+def _unpacked(payload: bytes, tmp_path: Path) -> bytes:
+    """Every text of a snapshot's index database, its compressed rows decompressed."""
+    db = tmp_path / "unpacked.sqlite"
+    db.write_bytes(payload)
+    return _texts(db)
+
+
+def _texts(db: Path) -> bytes:
+    """Every text of the index database ``db``, its compressed rows decompressed."""
+    import sqlite3
+    import zlib
+
+    conn = sqlite3.connect(db)
+    out = []
+    try:
+        for table in ("files", "defs", "commits"):
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                for v in row:
+                    if isinstance(v, bytes):
+                        out.append(zlib.decompress(v) if v[:1] == b"x" else v)
+                    else:
+                        out.append(str(v).encode())
+    finally:
+        conn.close()
+    return b"\n".join(out)
 
 
 def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:
@@ -499,11 +541,15 @@ def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:
     full = tmp_path / "full.snapshot"
     assert run_cli("index", "--export", str(full), cwd=repo).returncode == 0
     cases.append((shallow, ("--import", str(full)), "git fetch --unshallow"))
+    cases.append((plain, ("--import", str(full)), "not a git work tree"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    cases.append((repo, ("--export", str(fifo)), "not a regular file"))
+    cases.append((repo, ("--export", str(tmp_path / "newdir") + "/"), "names a folder"))
     for cwd, option, words in cases:
         proc = run_cli("index", *option, cwd=cwd)
         assert proc.returncode == 2 and words in proc.stderr, (option, proc.stderr)
         assert "Traceback" not in proc.stderr
-        if cwd is not repo:  # nothing built (a refused import may leave the empty folder)
-            assert not (cwd / ".ctxsteward" / "index.sqlite").exists(), option
-            if option[0] == "--export":
-                assert not (cwd / ".ctxsteward").exists(), option
+        if cwd is not repo:  # nothing built, no state folder made
+            assert not (cwd / ".ctxsteward").exists(), option
+    assert fifo.is_fifo() and not (tmp_path / "newdir").exists()

@@ -83,9 +83,13 @@ def check_export(root: Path, dest: Path) -> None:
     dest = dest.absolute()
     if dest.is_dir():
         raise SnapshotRefused(f"{dest} is a folder: give the snapshot file's name")
+    if dest.exists() and not dest.is_file():  # written through a rename, never into a device
+        raise SnapshotRefused(f"{dest} is not a regular file (a device, a pipe or a socket): "
+                              "give the snapshot file's name")
     if not dest.parent.is_dir():
-        raise SnapshotRefused(f"{dest.parent} does not exist: create it, or write the "
-                              "snapshot elsewhere")
+        raise SnapshotRefused(f"{dest.parent} is not a folder: write the snapshot elsewhere"
+                              if dest.parent.exists() else f"{dest.parent} does not exist: "
+                              "create it, or write the snapshot elsewhere")
     try:
         repo = Repo.open(root)
         head = repo.head()
@@ -126,8 +130,8 @@ def export_snapshot(root: Path, dest: Path, settings: Settings | None = None) ->
             stripped = st.strip_copy_content(conn, [p for p in listed if secret_by_name(p)])
             held = _secret_words(root, state, {p: h for p, h in listed.items()
                                                if p not in drop and not secret_by_name(p)})
-            for path, words in held.items():
-                st.drop_copy_terms(conn, path, words)
+            for path, needle in held.items():
+                st.scrub_copy_file(conn, path, needle)
             st.compact_copy(conn)
             files = st.copy_files(conn)
             meta = st.copy_meta(conn)
@@ -155,28 +159,43 @@ def export_snapshot(root: Path, dest: Path, settings: Settings | None = None) ->
                           dropped=len(drop), graph=graph is not None)
 
 
-def _secret_words(root: Path, state: Path, files: dict[str, str]) -> dict[str, set[str]]:
-    """path -> the words of the secret values in that file's content (scanned as a bundle scans
-    it, through the scan cache), for the files that hold any: the snapshot leaves them out of the
-    file's words (the only rows that can carry a value: names are identifiers, and a signature's
-    secret is masked when the index stores it)."""
+class _Needles:
+    """Whether a stored text holds one of a file's secret values: it contains the value, or a
+    word of it of at least :data:`NEEDLE_MIN` letters (the index splits a line around what
+    precedes a value too: ``%3Aghp_…`` is stored as ``aghp_…``), or it is a shorter word of it."""
+
+    def __init__(self, values: list[str]) -> None:
+        from analyzers.lexical import words
+
+        self.exact = {w for v in values for w in words(v)} | {v.strip().lower() for v in values}
+        self.long = sorted({n for n in self.exact if len(n) >= NEEDLE_MIN})
+
+    def __call__(self, text: str) -> bool:
+        low = text.lower()
+        return low in self.exact or any(n in low for n in self.long)
+
+
+NEEDLE_MIN = 6
+
+
+def _secret_words(root: Path, state: Path, files: dict[str, str]) -> dict[str, _Needles]:
+    """path -> what holds the secret values found in that file's content (scanned as a bundle
+    scans it, through the scan cache), for the files that hold any: the snapshot leaves every
+    stored text holding one out of that file's rows (words, referenced names, import
+    specifiers, definitions)."""
     from analyzers.confine import read_bytes_inside
-    from analyzers.lexical import words
     from analyzers.secrets import ScanCache, file_text
 
     scans = ScanCache(state / "secrets.json")
-    out: dict[str, set[str]] = {}
+    out: dict[str, _Needles] = {}
     for path, digest in sorted(files.items()):
         scan = scans.scan_file(root, path, digest) if digest else None
         data = read_bytes_inside(root, path) if scan and scan.findings else None
-        if data is None:
+        if scan is None or data is None:
             continue
         lines = file_text(data).split("\n")
-        found = {w for f in scan.findings if 0 < f.line <= len(lines)  # type: ignore[union-attr]
-                 for w in words(lines[f.line - 1][f.start:f.end])}
-        found |= {lines[f.line - 1][f.start:f.end].strip().lower()
-                  for f in scan.findings if 0 < f.line <= len(lines)}  # type: ignore[union-attr]
-        out[path] = found
+        out[path] = _Needles([lines[f.line - 1][f.start:f.end] for f in scan.findings
+                              if 0 < f.line <= len(lines)])
     scans.save()
     return out
 
@@ -227,8 +246,9 @@ def _graph_to_ship(path: Path, meta: dict[str, str]) -> bytes | None:
 
 
 def _write_tar(dest: Path, members: list[tuple[str, bytes]]) -> int:
-    """Writes the tar.gz of ``members`` to ``dest`` through a temporary file and a rename."""
-    dest = dest.absolute()
+    """Writes the tar.gz of ``members`` to ``dest`` through a temporary file and a rename (to
+    what a symbolic link ``dest`` names: the link the user gave stays)."""
+    dest = dest.resolve() if dest.is_symlink() else dest.absolute()
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".snapshot-", dir=dest.parent)
     except OSError as e:
@@ -505,6 +525,7 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
     changes. The caller refreshes the index afterwards."""
     if src.is_dir() or not src.exists():  # before the state folder is made for nothing
         raise _refuse_unreadable(src, "a folder" if src.is_dir() else "it does not exist")
+    made = not st.state_dir(root).exists()  # removed again when the snapshot is refused
     state = st.ensure_state_dir(root)
     temps: dict[str, Path] = {}
     try:
@@ -531,6 +552,12 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
         graph = graph and head == here
         if graph:
             os.replace(temps[GRAPH], state / GRAPH)
+    except SnapshotRefused:
+        if made:
+            for tmp in temps.values():
+                tmp.unlink(missing_ok=True)
+            shutil.rmtree(state, ignore_errors=True)
+        raise
     finally:
         for tmp in temps.values():
             tmp.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -540,15 +540,26 @@ def strip_copy_content(conn: sqlite3.Connection, paths: Iterable[str]) -> int:
     return held
 
 
-def drop_copy_terms(conn: sqlite3.Connection, path: str, words: set[str]) -> None:
-    """Leaves ``words`` out of the words of ``path`` in a snapshot."""
-    row = conn.execute("SELECT terms FROM files WHERE path=?", (path,)).fetchone()
+def scrub_copy_file(conn: sqlite3.Connection, path: str,
+                    secret: Callable[[str], bool]) -> None:
+    """Leaves out of the rows of ``path`` in a snapshot every stored text ``secret`` says holds
+    a secret value: its words, the names it references, its import specifiers (a URL may carry
+    a token), its definitions' names and signatures."""
+    row = conn.execute("SELECT terms, refs, imports FROM files WHERE path=?", (path,)).fetchone()
     if row is None:
         return
-    terms = unpack(row[0])
-    kept = {w: n for w, n in terms.items() if w not in words}
-    if len(kept) != len(terms):
-        conn.execute("UPDATE files SET terms=? WHERE path=?", (pack(kept), path))
+    terms, refs, imports = (unpack(blob) for blob in row)
+    terms = {w: n for w, n in terms.items() if not secret(w)}
+    refs = {name: lines for name, lines in refs.items() if not secret(name)}
+    imports = [i for i in imports if not any(isinstance(x, str) and secret(x) for x in i)]
+    conn.execute("BEGIN")
+    conn.execute("UPDATE files SET terms=?, refs=?, imports=? WHERE path=?",
+                 (pack(terms), pack(refs), pack(imports), path))
+    gone = [(rowid,) for rowid, name, signature in conn.execute(
+        "SELECT rowid, name, signature FROM defs WHERE path=?", (path,))
+        if secret(name or "") or secret(signature or "")]
+    conn.executemany("DELETE FROM defs WHERE rowid=?", gone)
+    conn.execute("COMMIT")
 
 
 def set_copy_stats(conn: sqlite3.Connection, stats: Iterable[tuple[int, int, str]]) -> None:

@@ -4,6 +4,7 @@ index up to date and summarise it; or pack it into a snapshot file, or install o
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not value.strip():  # e.g. --import "$SNAP" with SNAP unset
             raise RequestError(f"{option} needs a FILE, and an empty path was given: name the "
                                "snapshot file", field=option.lstrip("-"))
+    if args.export and args.export.endswith(("/", os.sep)):
+        raise RequestError(f"--export {args.export} names a folder: give the snapshot file's "
+                           "name", field="export")
     if args.export or args.import_:
         return _snapshot(ws, args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
