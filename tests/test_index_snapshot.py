@@ -546,6 +546,9 @@ def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     cases.append((repo, ("--export", str(fifo)), "not a regular file"))
     cases.append((repo, ("--export", str(tmp_path / "newdir") + "/"), "names a folder"))
+    cases.append((repo, ("--export", str(tmp_path / "newdir") + "/."), "names a folder"))
+    (tmp_path / "note.txt").write_text("kept\n")
+    cases.append((repo, ("--export", str(tmp_path / "note.txt") + "/."), "names a folder"))
     for cwd, option, words in cases:
         proc = run_cli("index", *option, cwd=cwd)
         assert proc.returncode == 2 and words in proc.stderr, (option, proc.stderr)
@@ -553,3 +556,4 @@ def test_bad_snapshot_paths_are_refused_before_any_work(tmp_path: Path) -> None:
         if cwd is not repo:  # nothing built, no state folder made
             assert not (cwd / ".ctxsteward").exists(), option
     assert fifo.is_fifo() and not (tmp_path / "newdir").exists()
+    assert (tmp_path / "note.txt").read_text() == "kept\n"

@@ -158,5 +158,7 @@ def test_a_killed_client_mid_index_leaves_the_server_exiting_quietly(
         log.seek(0)
         server_log = log.read()
     assert status == 0, server_log
-    assert "server stopped" in server_log and "the client went away" in server_log
+    # "the client went away" is logged when a write was in flight as the pipe closed; when the
+    # index's cancellation came first, stdin's end alone stops the server: quiet either way.
+    assert "server stopped" in server_log
     assert "Traceback" not in server_log and "BrokenPipeError" not in server_log

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not value.strip():  # e.g. --import "$SNAP" with SNAP unset
             raise RequestError(f"{option} needs a FILE, and an empty path was given: name the "
                                "snapshot file", field=option.lstrip("-"))
-    if args.export and args.export.endswith(("/", os.sep)):
+    if args.export and os.path.basename(args.export) in ("", ".", ".."):  # "dir/", "dir/."
         raise RequestError(f"--export {args.export} names a folder: give the snapshot file's "
                            "name", field="export")
     if args.export or args.import_:
