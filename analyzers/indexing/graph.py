@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -72,16 +73,16 @@ class RepoGraph:
         return self.lexical.scores(words, len(self.files))
 
 
-class _Postings:
+class _Postings(ABC):
     """What the term-major lexical tables share: a term's postings, summed scores, a match."""
 
     vocab: Mapping[str, int]  # a dict, or a graphcache.StrIndex once loaded from the cache
     indptr: np.ndarray
     indices: np.ndarray  # documents, by term
 
+    @abstractmethod
     def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """The documents holding term number ``term`` and its score in each."""
-        raise NotImplementedError
 
     def scores(self, words: list[str], n_docs: int) -> np.ndarray:
         """Each document's summed score for ``words`` (a word once per time it is given)."""
@@ -273,7 +274,7 @@ graphcache.register(graphsource.Sources, _sources_problem)
 graphcache.register(RepoGraph, check_graph, derived=("file_index",))
 
 
-def _generation(index: Index) -> str:
+def graph_key(index: Index) -> str:
     """The cache key: the index generation and the settings the graph depends on (the history
     views leave out commits over the large-commit limit)."""
     gen = index.store.get_meta("generation") or "0"
@@ -284,12 +285,12 @@ def graph_current(index: Index) -> bool:
     """Whether the graph cache is current for the index's generation (its header alone read:
     :func:`load_graph` would not have to build it)."""
     return graphcache.is_current(state_dir(index.root) / "graph.bin", GRAPH_VERSION,
-                                 _generation(index))
+                                 graph_key(index))
 
 
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
-    gen = _generation(index)
+    gen = graph_key(index)
     path = state_dir(index.root) / "graph.bin"
     previous = None
     try:

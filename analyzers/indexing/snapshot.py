@@ -204,12 +204,12 @@ def _graph_of_copy(root: Path, copy: Path, settings: Settings) -> bytes:
     """The ranking graph built from the snapshot's own rows, whole (the local graph holds the
     words the snapshot left out, and its string tables every word it ever read)."""
     from analyzers.indexing import graphcache
-    from analyzers.indexing.graph import GRAPH_VERSION, _generation, build_graph
+    from analyzers.indexing.graph import GRAPH_VERSION, build_graph, graph_key
     from analyzers.indexing.index import Index
 
     index = Index.of_copy(root, copy, settings)
     try:
-        generation = _generation(index)
+        generation = graph_key(index)
         graph = build_graph(index, generation)
     finally:
         index.close()
