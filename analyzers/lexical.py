@@ -59,6 +59,27 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return out
 
 
+# What a task's text may carry besides the task: git trailers (sign-offs, co-authors: names and
+# addresses), e-mail addresses, and the scheme and host of links. Their words match files by
+# accident: "Co-authored-by: pre-commit-ci[bot] <...>" made `.pre-commit-config.yaml` the best
+# match of a pasted commit message, "https://github.com/..." the `.github/` folder.
+TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-Id|-ID): ")
+_EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+_URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s)\]>\"']*")
+
+
+def task_text(text: str) -> str:
+    """``text`` without trailer lines, e-mail addresses and links' scheme and host (a link's path
+    stays: ``.../docs/server/content-types`` names things)."""
+    kept = "\n".join(ln for ln in text.splitlines() if not TRAILER.match(ln))
+    return _URL_HOST.sub(" ", _EMAIL.sub(" ", kept))
+
+
+def task_words(text: str) -> list[str]:
+    """The words of a task (:func:`words` of :func:`task_text`)."""
+    return words(task_text(text))
+
+
 def bag(text: str) -> Counter[str]:
     return Counter(words(text))
 

@@ -230,3 +230,47 @@ def test_a_test_that_says_the_task_s_words_brings_its_source_first(
         assert order.index("shop/discount.py") + 1 == order.index("tests/test_discount.py"), order
     source = results[order.index("shop/discount.py")]
     assert source.reasons[0] == "the source `tests/test_discount.py` tests (sources first)"
+
+
+PRE_COMMIT = """\
+# pre-commit hooks, updated by the pre-commit-ci bot
+repos:
+  - repo: https://github.com/pre-commit/pre-commit-hooks
+    hooks:
+      - id: check-yaml
+"""
+WORKFLOW = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+
+
+def test_a_pasted_commit_message_s_trailers_and_link_hosts_match_no_file(
+        server_repo: Path, tmp_path: Path) -> None:
+    """A task pasted from a squash-merged pull request: its co-author trailer names the
+    pre-commit bot and its addresses, its link names github.com. Those words are not the task:
+    the file the task is about still comes first, and neither the pre-commit configuration nor
+    the workflow outranks it. With the trailer and link left in, they do (the second half)."""
+    from analyzers import lexical
+
+    root = make_repo(tmp_path / "repo", {
+        **FILES, ".pre-commit-config.yaml": PRE_COMMIT,
+        ".github/workflows/ci.yml": WORKFLOW,
+    }, commits=[
+        ("[pre-commit.ci] pre-commit autoupdate", {".pre-commit-config.yaml": PRE_COMMIT + "#\n"}),
+        ("ci: run the github workflow on pull requests",
+         {".github/workflows/ci.yml": WORKFLOW + "# pr\n"}),
+    ])
+    build(root)
+    task = ("hover shows wrong token counts (#1304)\n\n"
+            "See https://github.com/example/lsp/issues/12\n\n"
+            "Co-authored-by: pre-commit-ci[bot] "
+            "<66853113+pre-commit-ci[bot]@users.noreply.github.com>\n"
+            "Signed-off-by: Pat Commit <pat@github.example>\n")
+    order = ranked(root, task)
+    assert order[0] == "server/features/hover.py", order
+    noise = (".pre-commit-config.yaml", ".github/workflows/ci.yml")
+    assert all(order.index(p) > order.index("server/features/hover.py") for p in noise
+               if p in order), order
+    assert lexical.task_words(task) == lexical.words("hover shows wrong token counts (#1304) "
+                                                     "See /example/lsp/issues/12")
+    # The same words written as the task itself do count.
+    plain = ranked(root, "pre-commit ci github workflow")
+    assert plain[0] in noise, plain

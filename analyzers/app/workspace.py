@@ -275,7 +275,7 @@ class Snapshot:
         """Whether ``task`` has a word a ranking can search for (not only stop words)."""
         from analyzers import lexical
 
-        return bool(set(lexical.words(task)))
+        return bool(set(lexical.task_words(task)))
 
     def budget(self, request: BudgetRequest, keep: Callable[[str], bool] | None = None
                ) -> BudgetReport:

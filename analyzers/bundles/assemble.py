@@ -469,7 +469,7 @@ class _Filter:
         from analyzers import lexical
 
         cand.definitions = doc_sections(cand.path, cand.lines, self.counter.count)
-        words = list(dict.fromkeys(lexical.words(self.request.task or "")))
+        words = list(dict.fromkeys(lexical.task_words(self.request.task or "")))
         cand.task_words = cand.task_words or words
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []

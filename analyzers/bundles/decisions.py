@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.secrets import redact
 
@@ -43,8 +44,6 @@ _MENTION = re.compile(r"(?<![\w/&])(#\d+|GH-\d+|!\d+)\b|\b([A-Z][A-Z0-9]{1,9}-\d
 # Keys of that shape that are not trackers' (encodings, standards, hashes).
 _NOT_KEYS = frozenset({"UTF", "ISO", "SHA", "RFC", "PEP", "MD", "CP", "ECMA", "ES", "HTTP",
                        "TLS", "SSL", "IPV", "X", "WIN", "LATIN", "IEEE", "ANSI", "ASCII", "UCS"})
-# Trailer lines (sign-offs, co-authors) carry no decision.
-_TRAILER = re.compile(r"^[A-Za-z][A-Za-z-]*(?:-by|-authored-by|-Id|-Change-Id): ")
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def summary(message: str, subject: str = "") -> str:
     trailers skipped), one per line."""
     lines = message.splitlines()
     head = _clip(lines[0]) if lines else _clip(subject)
-    body = [_clip(ln) for ln in lines[1:] if ln.strip() and not _TRAILER.match(ln)]
+    body = [_clip(ln) for ln in lines[1:] if ln.strip() and not lexical.TRAILER.match(ln)]
     return "\n".join([head, *body[:BODY_LINES]])
 
 

@@ -77,7 +77,7 @@ def link_seed(c: Candidate, task: str | None, linked: Iterable[Sequence[str]],
     names the best-ranked files share with it (``linked``: each file's names, best first) and
     those referring to such names (``references``: the seed's name -> lines)."""
     c.seed = True
-    c.task_words = list(dict.fromkeys(lexical.words(task or "")))
+    c.task_words = list(dict.fromkeys(lexical.task_words(task or "")))
     names = dict.fromkeys(n for file_names in itertools.islice(linked, SEED_LINKED)
                           for n in file_names)
     c.names = list(names)

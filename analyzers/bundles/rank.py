@@ -272,7 +272,7 @@ class _Query:
     def of(cls, index: Index, g: RepoGraph, query: RankQuery, token: CancelToken,
            dirty: _DirtyFiles) -> _Query:
         """The query's seeds, weights and task words against graph ``g``."""
-        raw_words = lexical.words(query.task or "")
+        raw_words = lexical.task_words(query.task or "")
         return cls(index, g, query, [s for s in query.seeds if s in g.file_index],
                    WEIGHTS if query.seeds else TASK_WEIGHTS, raw_words,
                    lexical.stems(raw_words), token, dirty)
