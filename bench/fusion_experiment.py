@@ -363,14 +363,20 @@ def gbm_loro(rows: Sequence[Row], base: Sequence[list[int]], top: int, pair: tw.
     return out
 
 
-def linear_folds(rows: Sequence[Row], current: tw.Pair, cache: Path | None) -> dict[str, tw.Pair]:
+def linear_folds(rows: Sequence[Row], current: tw.Pair, cache: Path | None,
+                 reuse: bool = False) -> dict[str, tw.Pair]:
     """Per held-out repository, the linear weights ``tune_weights.fit_pair`` fits on the other
-    repositories (kept in ``cache``, a JSON file, and read back while the rows are the same)."""
+    repositories (kept in ``cache``, a JSON file, and read back while the rows are the same; with
+    ``reuse``, read back whatever rows they were fitted on: each fold's weights were still fitted
+    without its repository, on an earlier collection of the other repositories' rows)."""
     key = f"{len(rows)}:{sorted({r['repo'] for r in rows})}:{sorted(current[0].items())}"
     if cache is not None and cache.is_file():
         data = json.loads(cache.read_text())
-        if data.get("key") == key:
-            return {repo: (w[0], w[1]) for repo, w in data["folds"].items()}
+        if data.get("key") == key or (reuse and set(data["folds"]) >= {r["repo"] for r in rows}):
+            if data.get("key") != key:
+                log(f"linear weights per held-out repository from {cache} (fitted on other rows)")
+            return {repo: (w[0], w[1]) for repo, w in data["folds"].items()
+                    if any(r["repo"] == repo for r in rows)}
     t0 = time.perf_counter()
     folds = tw.loro(rows, lambda rs: tw.fit_pair(rs, current))
     log(f"linear weights per held-out repository in {time.perf_counter() - t0:.0f} s")
@@ -507,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
                          "repository, then the re-ranking on that order (slow the first time)")
     ap.add_argument("--folds-cache", type=Path,
                     help="with --nested: keep the per-repository linear weights in this JSON")
+    ap.add_argument("--reuse-folds", action="store_true",
+                    help="with --folds-cache: use its weights even if fitted on other rows (an "
+                         "earlier collection; each fold still fitted without its repository)")
     ap.add_argument("--markdown", type=Path, metavar="FILE",
                     help="with --nested: write the per-repository table (held out / in-sample "
                          "/ co-change / BM25) here")
@@ -556,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.nested:
         seeds = [int(x) for x in args.seeds.split(",")]
         modes = tuple(args.train_modes.split(","))
-        folds = linear_folds(rows, current, args.folds_cache)
+        folds = linear_folds(rows, current, args.folds_cache, args.reuse_folds)
         t0 = time.perf_counter()
         held = gbm_nested(rows, folds, args.top, params, modes, seeds)
         columns["nested-loro"] = macro(rows, held)

@@ -274,3 +274,64 @@ def test_a_pasted_commit_message_s_trailers_and_link_hosts_match_no_file(
     # The same words written as the task itself do count.
     plain = ranked(root, "pre-commit ci github workflow")
     assert plain[0] in noise, plain
+
+
+def test_files_the_task_names_come_first_with_the_words_that_name_them(
+        server_repo: Path, tmp_path: Path) -> None:
+    """A traceback's absolute paths name the repository's files through their trailing parts,
+    and those files come first, in the order they ranked, each saying which words named it. A
+    path whose folder differs, a file name many files share, and "a/b" words that end no path
+    name nothing."""
+    root = make_repo(tmp_path / "repo", {
+        **FILES,
+        "examples/app/cli.py": "def main():\n    pass\n",
+        "server/features/__init__.py": "", "server/__init__.py": "", "tests/__init__.py": "",
+        "docs/__init__.py": "",
+    })
+    build(root)
+    task = ("hover crashes on unsaved buffers\n\n"
+            "Traceback (most recent call last):\n"
+            '  File "/home/me/tool/cli.py", line 3, in <module>\n'
+            '  File "/home/me/.venv/lib/python3.12/site-packages/server/features/documents.py", '
+            "line 13, in unsaved_buffers\n"
+            '  File "C:\\work\\server\\features\\diagnostics.py", line 7, in publish\n'
+            "KeyError: uri\n\n"
+            "Also seen in __init__.py, with try/finally and read/write.")
+    with Index(root) as index:
+        results = rank(index, RankQuery(task=task))
+    order = [r.path for r in results]
+    named = {"server/features/documents.py", "server/features/diagnostics.py"}
+    assert set(order[:2]) == named, order
+    reasons = {r.path: r.reasons[0] for r in results[:2]}
+    assert reasons["server/features/documents.py"] == \
+        "the task names it (`server/features/documents.py`)"
+    assert reasons["server/features/diagnostics.py"] == \
+        "the task names it (`server/features/diagnostics.py`)"
+    # /home/me/tool/cli.py is not examples/app/cli.py; __init__.py is shared by four files
+    for r in results[2:]:
+        assert not r.reasons or not r.reasons[0].startswith("the task names it"), r
+    # A bare file name few files share names it, even with no other evidence for it.
+    with Index(root) as index:
+        order = [r.path for r in rank(index, RankQuery(task="clean up cli.py"))]
+    assert order[0] == "examples/app/cli.py", order
+
+
+def test_mentions_are_paths_and_file_names_not_prose() -> None:
+    from analyzers.bundles.mentions import mentions, named_files
+
+    text = ("see ./src/pkg/core.py:12:5, `index.d.ts` and C:\\repo\\pkg\\util.py. "
+            "Use try/finally; e.g. v4.1.0 from https://github.com/o/r/blob/main/README.md "
+            "Signed-off-by: A <a@b.io>")
+    assert mentions(text) == ["src/pkg/core.py", "index.d.ts", "C:/repo/pkg/util.py",
+                              "try/finally", "e.g", "o/r/blob/main/README.md"]
+    files = ["src/pkg/core.py", "pkg/util.py", "README.md", "types/index.d.ts", "finally.py"]
+    by_name: dict[str, list[int]] = {}
+    by_stem: dict[str, list[int]] = {}
+    for i, f in enumerate(files):
+        name = f.rsplit("/", 1)[-1]
+        by_name.setdefault(name, []).append(i)
+        by_stem.setdefault(name.split(".", 1)[0] if name != "index.d.ts" else "index.d", []
+                           ).append(i)
+    named = [files[i] for i, _ in named_files(text, files, by_name, by_stem)]
+    # README.md: the link's path ends in main/README.md, whose folder the repository lacks
+    assert named == ["src/pkg/core.py", "types/index.d.ts", "pkg/util.py"]

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from analyzers import gitrepo, lexical
-from analyzers.bundles import fusion
+from analyzers.bundles import fusion, mentions
 from analyzers.bundles.docsections import is_adr, is_release_history
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import filekinds
@@ -234,7 +234,8 @@ def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
         total, order = _learned_order(q, ev, total, order)
     results = _ranked_files(g, ev.signals, total, order, explain)
     lifted = {} if query.seeds else _sources_before_tests(g, results)
-    _explain_all(q, ev, results[:explain], lifted)
+    named = _named_first(q, ev, results)
+    _explain_all(q, ev, results[:explain], lifted, named)
     return results
 
 
@@ -623,14 +624,16 @@ def _ranked_files(g: RepoGraph, signals: dict[str, np.ndarray], total: np.ndarra
 
 # -- explanation ----------------------------------------------------------------------------------
 
-def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict[str, str]
-                 ) -> None:
+def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict[str, str],
+                 in_task: dict[str, str]) -> None:
     """The reasons of the files a caller will plausibly show, secrets masked in them."""
     g, seeded = q.g, bool(q.query.seeds)
     for rf in shown:
         _explain(g, rf, ev.views, q.raw_words, ev.cochange_detail, seeded)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
+        if rf.path in in_task:
+            rf.reasons.insert(0, f"the task names it (`{in_task[rf.path]}`)")
         if rf.signals.get("bridge", 0) >= BRIDGE_REASON and ev.bridge_terms \
                 and g.file_index[rf.path] not in ev.bridge_from:
             _explain_bridge(g, rf, ev.bridge_terms)
@@ -728,6 +731,50 @@ def _sources_before_tests(g: RepoGraph, results: list[RankedFile]) -> dict[str, 
     if lifted:
         results.sort(key=lambda r: -r.score)
     return lifted
+
+
+def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[str, str]:
+    """The files the task names (:mod:`bundles.mentions`: by path, a traceback's included, or by
+    a file name few files share) come first, in the order they ranked (one with no other
+    evidence after those with some), seeds left out. Re-sorts ``results``; returns each named
+    path -> the words that name it."""
+    if not q.query.task:
+        return {}
+    g = q.g
+    seeds = set(q.query.seeds)
+    found = [(fi, words) for fi, words in
+             mentions.named_files(q.query.task, g.files, *_name_tables(g))
+             if g.files[fi] not in seeds]
+    if not found:
+        return {}
+    where = {rf.path: k for k, rf in enumerate(results)}
+    keys = list(ev.signals)
+    for fi, _ in found:
+        if g.files[fi] not in where:
+            where[g.files[fi]] = len(results)
+            results.append(RankedFile(path=g.files[fi], score=0.0, signals={
+                k: round(float(ev.signals[k][fi]), 4) for k in keys if ev.signals[k][fi]}))
+    named = sorted(found, key=lambda f: where[g.files[f[0]]])
+    top = max((rf.score for rf in results), default=0.0)
+    for n, (fi, _) in enumerate(named):
+        results[where[g.files[fi]]].score = round(top + 1.0 + 1e-3 * (len(named) - n), 4)
+    results.sort(key=lambda r: -r.score)
+    return {g.files[fi]: words for fi, words in named}
+
+
+def _name_tables(g: RepoGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """File name -> the files of that name, and the same by name without its extension."""
+    tables = getattr(g, "_name_tables", None)
+    if tables is None:
+        by_name: dict[str, list[int]] = {}
+        by_stem: dict[str, list[int]] = {}
+        for i, p in enumerate(g.files):
+            name = p.rpartition("/")[2]
+            by_name.setdefault(name, []).append(i)
+            stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+            by_stem.setdefault(stem, []).append(i)
+        tables = g._name_tables = (by_name, by_stem)  # type: ignore[attr-defined]
+    return tables
 
 
 def _source_of(g: RepoGraph, test: str, ranked: dict[str, int]) -> str | None:
