@@ -454,7 +454,7 @@ class NamedLift:
                 by_stem.setdefault(stem, []).append(i)
             tree = self.cache[key + ("tree",)] = (files, by_name, by_stem)
         files, by_name, by_stem = tree
-        return [files[i] for i, _ in mentions.named_files(task, files, by_name, by_stem)]
+        return [files[n.file_index] for n in mentions.named_files(task, files, by_name, by_stem)]
 
     def apply(self, rows: Sequence[Row], rankings: Sequence[Ranking]) -> list[Ranking]:
         out: list[Ranking] = []

@@ -332,6 +332,48 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
         by_name.setdefault(name, []).append(i)
         by_stem.setdefault(name.split(".", 1)[0] if name != "index.d.ts" else "index.d", []
                            ).append(i)
-    named = [files[i] for i, _ in named_files(text, files, by_name, by_stem)]
+    named = [files[n.file_index] for n in named_files(text, files, by_name, by_stem)]
     # README.md: the link's path ends in main/README.md, whose folder the repository lacks
     assert named == ["src/pkg/core.py", "types/index.d.ts", "pkg/util.py"]
+
+
+def _big_module(n: int) -> str:
+    """A module of ``n`` unrelated functions, too large to be shown whole in a small bundle."""
+    return "".join(f'def handler_{i}(request, context):\n    """Handle request kind {i}."""\n'
+                   f'    value = request.get("kind_{i}")\n'
+                   f'    return context.reply(value, {i})\n\n\n'
+                   for i in range(n))
+
+
+def test_a_traceback_frame_s_function_and_line_are_shown_first_in_a_large_named_file(
+        tmp_path: Path) -> None:
+    """A traceback names ``handlers.py`` at a function and a line: in a budget far below the
+    file, the bundle shows that function (by name) and the one holding that line before it
+    picks any other definition. The same task without the frames shows neither."""
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles.assemble import make_bundle
+
+    root = make_repo(tmp_path / "svc", {
+        "svc/__init__.py": "", "svc/handlers.py": _big_module(400),
+        "svc/app.py": "from .handlers import handler_3\n\n\ndef main(r, c):\n"
+                      "    return handler_3(r, c)\n",
+    })
+    build(root)
+    line_of_271 = _big_module(271).count("\n") + 3  # inside handler_271's body
+    frames = ("KeyError in the service\n\nTraceback (most recent call last):\n"
+              '  File "/opt/svc/venv/lib/python3.12/site-packages/svc/handlers.py", '
+              "line 9999, in handler_137\n"
+              f"  at svc/handlers.py:{line_of_271}\n")
+
+    def shown(task: str) -> list[str]:
+        with Index(root) as index:
+            result = make_bundle(index, BundleRequest(task=task, budget=1500))
+        item = next(i for i in result.bundle.items if i.path == "svc/handlers.py")
+        assert item.granularity != "file", item
+        return list(item.symbols)
+
+    symbols = shown(frames)
+    assert {"handler_137", "handler_271"} <= set(symbols), symbols
+    assert len(symbols) < 100, symbols  # a part of the file, in the line order
+    plain = shown("KeyError in the service handlers")
+    assert "handler_137" not in plain and "handler_271" not in plain, plain

@@ -455,6 +455,8 @@ class _Filter:
         elif entry.ranked is not None:
             cand.names = list(entry.ranked.names_used)
             cand.task_words = list(entry.ranked.task_terms)
+            cand.task_lines = list(entry.ranked.task_lines)
+            cand.task_symbols = list(entry.ranked.task_symbols)
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})

@@ -90,7 +90,8 @@ class ContextMap:
 def _entry(index: Index, rf: RankedFile) -> MapEntry:
     """``rf`` as a map entry: its relevant definitions (as the packer chooses them) and reason."""
     cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], index.definitions(rf.path), "related",
-                     names=list(rf.names_used), task_words=list(rf.task_terms))
+                     names=list(rf.names_used), task_words=list(rf.task_terms),
+                     task_lines=list(rf.task_lines), task_symbols=list(rf.task_symbols))
     if cand.names:
         refs = index.references(rf.path)
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})

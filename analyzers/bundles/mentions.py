@@ -11,6 +11,11 @@ there are at most :data:`MAX_SHARED` of them (``__init__.py`` or ``index.ts`` na
 without an extension (``commands/parse``, a module path) needs two parts or more that end at most
 two files' paths, extension left out: ``try/finally`` or ``help/completion`` name nothing unless a
 file is called that.
+
+A traceback frame or a ``path:line`` says more: which line, and often which function. Each named
+file keeps the lines and function names the task gives for it (Python's ``File "...", line 12,
+in parse``, JavaScript's ``at parse (src/x.js:12:5)``, Java's ``at a.b.C.parse(C.java:12)``, and
+``path:12`` anywhere), so that a bundle can show those definitions of a large file.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from analyzers import lexical
 
@@ -31,6 +37,53 @@ _SLASHES = re.compile(r"/{2,}")
 _FILE = re.compile(r"^[\w@+-][\w.@+-]*\.[A-Za-z][A-Za-z0-9_]{0,9}$")
 
 
+class Named(NamedTuple):
+    """A file the task names: its index among the files, the words that name it, and the lines
+    and function names the task gives for it (a traceback's frames)."""
+
+    file_index: int
+    words: str
+    lines: tuple[int, ...] = ()
+    symbols: tuple[str, ...] = ()
+
+
+_FRAMES = (
+    re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
+    re.compile(r"\bat (?P<func>[\w.$<>]+)\((?P<path>[\w.$-]+\.\w+):(?P<line>\d+)\)"),
+    re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]+?):(?P<line>\d+)"
+               r"(?::\d+)?\)?"),
+    re.compile(r"(?P<path>[\w.@+~\\/-]*[\w-]\.[A-Za-z]\w{0,9}):(?P<line>\d+)"),
+)
+
+
+def _normal(raw: str) -> str:
+    """A path-like word as :func:`mentions` keeps it ('' when it is no path)."""
+    tok = _SLASHES.sub("/", raw.replace("\\", "/"))
+    for _ in range(3):
+        tok = _TRAILING.sub("", tok)
+    while tok.startswith("./"):
+        tok = tok[2:]
+    return tok.strip("/")
+
+
+def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
+    """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
+    gives with it: traceback frames and ``path:line``."""
+    out: dict[str, tuple[list[int], list[str]]] = {}
+    for line in lexical.task_text(text).splitlines():
+        found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
+        for m in [found] if found else _FRAMES[-1].finditer(line):
+            tok = _normal(m.group("path"))
+            if tok:
+                lines, funcs = out.setdefault(tok, ([], []))
+                if int(m.group("line")) not in lines:
+                    lines.append(int(m.group("line")))
+                func = (m.groupdict().get("func") or "").rpartition(".")[2]
+                if func and func.isidentifier() and func not in funcs:
+                    funcs.append(func)
+    return out
+
+
 def mentions(text: str) -> list[str]:
     """The path-like words of ``text`` (without git trailers, e-mail addresses and links' hosts),
     in order, each once: words with a ``/`` (or ``\\``), and file names with an extension.
@@ -39,12 +92,7 @@ def mentions(text: str) -> list[str]:
     for raw in _SPLIT.split(lexical.task_text(text)):
         if _SCHEME.match(raw):
             continue
-        tok = _SLASHES.sub("/", raw.replace("\\", "/"))
-        for _ in range(3):
-            tok = _TRAILING.sub("", tok)
-        while tok.startswith("./"):
-            tok = tok[2:]
-        tok = tok.strip("/")
+        tok = _normal(raw)
         if tok and ("/" in tok or _FILE.match(tok)) and any(c.isalpha() for c in tok):
             out.setdefault(tok)
     return list(out)
@@ -61,11 +109,13 @@ def _ends(path: str, suffix: str) -> bool:
 
 
 def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
-                by_stem: Mapping[str, Sequence[int]]) -> list[tuple[int, str]]:
-    """The files ``text`` names, as (index into ``files``, the words that name it), in the order
-    of the text, each once, at most :data:`MAX_NAMED`. ``by_name``: file name -> indices of the
-    files of that name; ``by_stem``: the same by the name without its extension."""
-    out: dict[int, str] = {}
+                by_stem: Mapping[str, Sequence[int]]) -> list[Named]:
+    """The files ``text`` names (their index into ``files``, the words that name them, the lines
+    and function names given with them), in the order of the text, each once, at most
+    :data:`MAX_NAMED`. ``by_name``: file name -> indices of the files of that name; ``by_stem``:
+    the same by the name without its extension."""
+    out: dict[int, Named] = {}
+    at = places(text)
     for tok in mentions(text):
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
         if not parts:
@@ -88,8 +138,15 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
             and len(hits) <= (MAX_SHARED if has_ext else 2)
         if not enough:
             continue
+        lines, funcs = at.get(tok, ([], []))
         for i in sorted(hits, key=lambda i: files[i]):
-            out.setdefault(i, posixpath.join(*parts[-k:]))
+            held = out.get(i)
+            if held is None:
+                out[i] = Named(i, posixpath.join(*parts[-k:]), tuple(lines), tuple(funcs))
+            elif lines or funcs:  # named again (another frame of the same file)
+                out[i] = held._replace(
+                    lines=tuple(dict.fromkeys((*held.lines, *lines))),
+                    symbols=tuple(dict.fromkeys((*held.symbols, *funcs))))
         if len(out) >= MAX_NAMED:
             break
-    return list(out.items())[:MAX_NAMED]
+    return list(out.values())[:MAX_NAMED]

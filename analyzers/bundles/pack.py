@@ -46,6 +46,10 @@ class Candidate:
     ref_lines: list[int] = field(default_factory=list)  # lines referencing seed names
     task_words: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # symbols asked for explicitly
+    # lines and function names the task points at (a traceback's frames): their definitions
+    # come before every other linked one
+    task_lines: list[int] = field(default_factory=list)
+    task_symbols: list[str] = field(default_factory=list)
     seed: bool = False  # a seed: focused when large (see focused)
 
 
@@ -121,6 +125,9 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
     return _linked_definitions(c)
 
 
+TASK_POINTED = 100.0  # a definition the task points at outranks any linked one
+
+
 def _linked_definitions(c: Candidate) -> list[Definition]:
     """Definitions named by the task, sharing names with the seed or the best-ranked files, or
     referring to those names: most relevant first, none inside another chosen."""
@@ -141,6 +148,13 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
             at = inner.get(line)
             if at is not None:
                 scored[at] = scored.get(at, 0.0) + 1.0
+    if c.task_symbols or c.task_lines:  # what the task points at, before all the rest
+        pointed = set(c.task_symbols)
+        for i, d in enumerate(c.definitions):
+            if d.name in pointed:
+                scored[i] = scored.get(i, 0.0) + TASK_POINTED
+        for at in _innermost_by_line(c.definitions, c.task_lines).values():
+            scored[at] = scored.get(at, 0.0) + TASK_POINTED / 2
     order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
     chosen: list[Definition] = []
     for i in order:

@@ -62,6 +62,10 @@ class RankedFile:
     reasons: list[str] = field(default_factory=list)
     names_used: list[str] = field(default_factory=list)  # seed names this file defines / uses
     task_terms: list[str] = field(default_factory=list)
+    # What the task points at in this file: a traceback frame's (or ``path:line``'s) lines and
+    # function names (``bundles.mentions``); its definitions there come first when it is shown.
+    task_lines: list[int] = field(default_factory=list)
+    task_symbols: list[str] = field(default_factory=list)
 
 
 # A design document that names the best-ranked code files (their paths' or definitions' whole
@@ -742,24 +746,26 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
         return {}
     g = q.g
     seeds = set(q.query.seeds)
-    found = [(fi, words) for fi, words in
-             mentions.named_files(q.query.task, g.files, *_name_tables(g))
-             if g.files[fi] not in seeds]
+    found = [n for n in mentions.named_files(q.query.task, g.files, *_name_tables(g))
+             if g.files[n.file_index] not in seeds]
     if not found:
         return {}
     where = {rf.path: k for k, rf in enumerate(results)}
     keys = list(ev.signals)
-    for fi, _ in found:
-        if g.files[fi] not in where:
+    for n in found:
+        if g.files[n.file_index] not in where:
+            fi = n.file_index
             where[g.files[fi]] = len(results)
             results.append(RankedFile(path=g.files[fi], score=0.0, signals={
                 k: round(float(ev.signals[k][fi]), 4) for k in keys if ev.signals[k][fi]}))
-    named = sorted(found, key=lambda f: where[g.files[f[0]]])
+    named = sorted(found, key=lambda n: where[g.files[n.file_index]])
     top = max((rf.score for rf in results), default=0.0)
-    for n, (fi, _) in enumerate(named):
-        results[where[g.files[fi]]].score = round(top + 1.0 + 1e-3 * (len(named) - n), 4)
+    for k, n in enumerate(named):
+        rf = results[where[g.files[n.file_index]]]
+        rf.score = round(top + 1.0 + 1e-3 * (len(named) - k), 4)
+        rf.task_lines, rf.task_symbols = list(n.lines), list(n.symbols)
     results.sort(key=lambda r: -r.score)
-    return {g.files[fi]: words for fi, words in named}
+    return {g.files[n.file_index]: n.words for n in named}
 
 
 def _name_tables(g: RepoGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
