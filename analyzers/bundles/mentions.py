@@ -29,6 +29,9 @@ from analyzers import lexical
 
 MAX_SHARED = 3  # a bare file name names at most this many files
 MAX_NAMED = 12  # files one task may name (a long traceback: its first frames in the repository)
+# The part of a task read for paths: a pasted log of megabytes names its files in its beginning
+# as well, and reading all of it would cost seconds.
+MAX_TEXT = 100_000
 
 _SPLIT = re.compile(r"[\s\"'`()\[\]{}<>,;|=*]+")
 _TRAILING = re.compile(r"(?:[:#@]\w*)+$|[.:!?]+$")
@@ -70,7 +73,7 @@ def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
     """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
     gives with it: traceback frames and ``path:line``."""
     out: dict[str, tuple[list[int], list[str]]] = {}
-    for line in lexical.task_text(text).splitlines():
+    for line in lexical.task_text(text[:MAX_TEXT]).splitlines():
         found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
         for m in [found] if found else _FRAMES[-1].finditer(line):
             tok = _normal(m.group("path"))
@@ -89,7 +92,7 @@ def mentions(text: str) -> list[str]:
     in order, each once: words with a ``/`` (or ``\\``), and file names with an extension.
     Line and column suffixes (``types.py:1023:5``) and trailing punctuation are dropped."""
     out: dict[str, None] = {}
-    for raw in _SPLIT.split(lexical.task_text(text)):
+    for raw in _SPLIT.split(lexical.task_text(text[:MAX_TEXT])):
         if _SCHEME.match(raw):
             continue
         tok = _normal(raw)

@@ -742,8 +742,8 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
     a file name few files share) come first, in the order they ranked (one with no other
     evidence after those with some), seeds left out. Re-sorts ``results``; returns each named
     path -> the words that name it."""
-    if not q.query.task:
-        return {}
+    if not q.query.task or not mentions.mentions(q.query.task):
+        return {}  # (the name tables cost a pass over the files: only for a task naming one)
     g = q.g
     seeds = set(q.query.seeds)
     found = [n for n in mentions.named_files(q.query.task, g.files, *_name_tables(g))
