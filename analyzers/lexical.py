@@ -63,8 +63,11 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
 # addresses), e-mail addresses, and the scheme and host of links. Their words match files by
 # accident: "Co-authored-by: pre-commit-ci[bot] <...>" made `.pre-commit-config.yaml` the best
 # match of a pasted commit message, "https://github.com/..." the `.github/` folder.
-TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-Id|-ID): ")
-_EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+# (Keys are matched whatever their case, as git does: ``Co-Authored-By:`` too.)
+TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-id): ", re.IGNORECASE)
+# An address's local part may hold ``[bot]``; one never starts inside a path
+# (``assets/logo@2x.png`` is a file).
+_EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[\w-]+(?:\.[\w-]+)+>?")
 _URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s)\]>\"']*")
 
 

@@ -212,7 +212,10 @@ def test_every_run_is_recorded_for_status(project: Path) -> None:
 
 # -- prompts ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("prompt", ["yes", "continue", "ok, go on", "/compact", "  ", "thanks!"])
+@pytest.mark.parametrize("prompt", [
+    "yes", "continue", "ok, go on", "/compact", "  ", "thanks!",
+    # trailers and addresses are not words of a task
+    "Co-Authored-By: Claude <noreply@anthropic.com>\nSigned-off-by: A Person <a@b.example>"])
 def test_prompts_with_nothing_to_route_get_nothing(project: Path, prompt: str) -> None:
     data = load_fixture("claude-code", "UserPromptSubmit", project)
     data["prompt"] = prompt

@@ -247,7 +247,8 @@ def test_a_pasted_commit_message_s_trailers_and_link_hosts_match_no_file(
     """A task pasted from a squash-merged pull request: its co-author trailer names the
     pre-commit bot and its addresses, its link names github.com. Those words are not the task:
     the file the task is about still comes first, and neither the pre-commit configuration nor
-    the workflow outranks it. With the trailer and link left in, they do (the second half)."""
+    the workflow outranks it, whatever the trailer key's case (git's is any) and wherever the
+    bot's address stands. The same words written as the task do find those files."""
     from analyzers import lexical
 
     root = make_repo(tmp_path / "repo", {
@@ -263,14 +264,16 @@ def test_a_pasted_commit_message_s_trailers_and_link_hosts_match_no_file(
             "See https://github.com/example/lsp/issues/12\n\n"
             "Co-authored-by: pre-commit-ci[bot] "
             "<66853113+pre-commit-ci[bot]@users.noreply.github.com>\n"
-            "Signed-off-by: Pat Commit <pat@github.example>\n")
+            "Co-Authored-By: Claude <noreply@anthropic.com>\n"
+            "Signed-off-by: Pat Commit <pat@github.example>\n"
+            "cc 66853113+pre-commit-ci[bot]@users.noreply.github.com\n")
     order = ranked(root, task)
     assert order[0] == "server/features/hover.py", order
     noise = (".pre-commit-config.yaml", ".github/workflows/ci.yml")
     assert all(order.index(p) > order.index("server/features/hover.py") for p in noise
                if p in order), order
     assert lexical.task_words(task) == lexical.words("hover shows wrong token counts (#1304) "
-                                                     "See /example/lsp/issues/12")
+                                                     "See /example/lsp/issues/12 cc")
     # The same words written as the task itself do count.
     plain = ranked(root, "pre-commit ci github workflow")
     assert plain[0] in noise, plain
@@ -324,6 +327,8 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
             "Signed-off-by: A <a@b.io>")
     assert mentions(text) == ["src/pkg/core.py", "index.d.ts", "C:/repo/pkg/util.py",
                               "try/finally", "e.g", "o/r/blob/main/README.md"]
+    assert mentions("pages/[id].tsx and assets/logo@2x.png") == ["pages/[id].tsx",
+                                                                  "assets/logo@2x.png"]
     files = ["src/pkg/core.py", "pkg/util.py", "README.md", "types/index.d.ts", "finally.py"]
     by_name: dict[str, list[int]] = {}
     by_stem: dict[str, list[int]] = {}
@@ -377,3 +382,44 @@ def test_a_traceback_frame_s_function_and_line_are_shown_first_in_a_large_named_
     assert len(symbols) < 100, symbols  # a part of the file, in the line order
     plain = shown("KeyError in the service handlers")
     assert "handler_137" not in plain and "handler_271" not in plain, plain
+
+
+def test_frames_give_lines_and_functions_even_on_paths_with_spaces() -> None:
+    """A frame's path with spaces (``C:\\Program Files``) still names its file with the frame's
+    line and function; a link's ``#L40`` is a line; a log repeating one frame keeps 20 lines."""
+    from analyzers.bundles.mentions import MAX_LINES, named_files
+
+    files = ["src/pkg/big.py", "src/pkg/util.py"]
+    by_name = {"big.py": [0], "util.py": [1]}
+    by_stem = {"big": [0], "util": [1]}
+    text = ('  File "C:\\Program Files\\app\\src\\pkg\\big.py", line 1500, in func_83\n'
+            "see https://github.com/o/r/blob/main/src/pkg/util.py#L40\n")
+    named = {files[n.file_index]: (n.lines, n.symbols)
+             for n in named_files(text, files, by_name, by_stem)}
+    assert named == {"src/pkg/big.py": ((1500,), ("func_83",)), "src/pkg/util.py": ((40,), ())}
+    log = "\n".join(f"src/pkg/big.py:{i}" for i in range(1, 5000))
+    (only,) = named_files(log, files, by_name, by_stem)
+    assert only.lines == tuple(range(1, MAX_LINES + 1))
+
+
+def test_the_definitions_a_task_points_at_come_before_every_other_linked_one() -> None:
+    """The packer's order of a large file's definitions (real tree-sitter definitions): with the
+    task's words alone every handler ties and the first in the file comes first; a frame's
+    function and the definition holding a frame's line come before all of them."""
+    from analyzers import syntax
+    from analyzers.bundles.pack import Candidate, relevant_definitions
+
+    text = _big_module(300)
+    defs = syntax.parse(text.encode(), "python").definitions
+    line_of_271 = _big_module(271).count("\n") + 3
+
+    def order(**pointed: list) -> list[str]:
+        c = Candidate("svc/handlers.py", 1.0, [], 20_000, text.splitlines(True), defs, "core",
+                      task_words=["handler"], **pointed)
+        return [d.name for d in relevant_definitions(c)]
+
+    assert order()[:2] == ["handler_0", "handler_1"]
+    assert order(task_symbols=["handler_137"], task_lines=[line_of_271])[:2] == \
+        ["handler_137", "handler_271"]
+    assert order(task_symbols=["handler_137"])[0] == "handler_137"
+    assert order(task_lines=[line_of_271])[0] == "handler_271"

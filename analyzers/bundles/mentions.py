@@ -33,11 +33,11 @@ MAX_NAMED = 12  # files one task may name (a long traceback: its first frames in
 # as well, and reading all of it would cost seconds.
 MAX_TEXT = 100_000
 
-_SPLIT = re.compile(r"[\s\"'`()\[\]{}<>,;|=*]+")
-_TRAILING = re.compile(r"(?:[:#@]\w*)+$|[.:!?]+$")
+_SPLIT = re.compile(r"[\s\"'`(){}<>,;|=*]+")  # not brackets: ``pages/[id].tsx`` is a path
+_TRAILING = re.compile(r"(?:[:#@]\w*)+$|[.:!?\]]+$")
 _SCHEME = re.compile(r"[A-Za-z][\w+.-]+://")  # a link (a drive letter, ``C:\\``, is no scheme)
 _SLASHES = re.compile(r"/{2,}")
-_FILE = re.compile(r"^[\w@+-][\w.@+-]*\.[A-Za-z][A-Za-z0-9_]{0,9}$")
+_FILE = re.compile(r"^[\w@+\[\]-][\w.@+\[\]-]*\.[A-Za-z][A-Za-z0-9_]{0,9}$")
 
 
 class Named(NamedTuple):
@@ -55,13 +55,14 @@ _FRAMES = (
     re.compile(r"\bat (?P<func>[\w.$<>]+)\((?P<path>[\w.$-]+\.\w+):(?P<line>\d+)\)"),
     re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]+?):(?P<line>\d+)"
                r"(?::\d+)?\)?"),
-    re.compile(r"(?P<path>[\w.@+~\\/-]*[\w-]\.[A-Za-z]\w{0,9}):(?P<line>\d+)"),
+    re.compile(r"(?P<path>[\w.@+~\\/\[\]-]*[\w-]\.[A-Za-z]\w{0,9})(?::|#L)(?P<line>\d+)"),
 )
+MAX_LINES = 20  # lines kept per file (a log repeating one frame thousands of times)
 
 
 def _normal(raw: str) -> str:
     """A path-like word as :func:`mentions` keeps it ('' when it is no path)."""
-    tok = _SLASHES.sub("/", raw.replace("\\", "/"))
+    tok = _SLASHES.sub("/", raw.replace("\\", "/")).lstrip("[")
     for _ in range(3):
         tok = _TRAILING.sub("", tok)
     while tok.startswith("./"):
@@ -77,13 +78,15 @@ def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
         found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
         for m in [found] if found else _FRAMES[-1].finditer(line):
             tok = _normal(m.group("path"))
-            if tok:
-                lines, funcs = out.setdefault(tok, ([], []))
-                if int(m.group("line")) not in lines:
-                    lines.append(int(m.group("line")))
-                func = (m.groupdict().get("func") or "").rpartition(".")[2]
-                if func and func.isidentifier() and func not in funcs:
-                    funcs.append(func)
+            if not tok:
+                continue
+            lines, funcs = out.setdefault(tok, ([], []))
+            at = int(m.group("line"))
+            if len(lines) < MAX_LINES and at not in lines:
+                lines.append(at)
+            func = (m.groupdict().get("func") or "").rpartition(".")[2]
+            if func and func.isidentifier() and func not in funcs and len(funcs) < MAX_LINES:
+                funcs.append(func)
     return out
 
 
@@ -119,7 +122,8 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     the same by the name without its extension."""
     out: dict[int, Named] = {}
     at = places(text)
-    for tok in mentions(text):
+    # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
+    for tok in dict.fromkeys([*at, *mentions(text)]):
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
         if not parts:
             continue

@@ -74,7 +74,9 @@ def skip_reason(prompt: str, options: Options) -> str:
         return "matches --skip"
     from analyzers import lexical
 
-    rest = " ".join(w for w in _WORD.findall(text) if w.lower() not in ACK_WORDS)
+    # (trailers, addresses and links' hosts are not words of a task: lexical.task_text)
+    rest = " ".join(w for w in _WORD.findall(lexical.task_text(text))
+                    if w.lower() not in ACK_WORDS)
     found = set(lexical.words(rest))
     if len(found) < max(options.min_words, 1):
         return f"{len(found)} searchable words (fewer than {max(options.min_words, 1)})"
