@@ -386,7 +386,8 @@ def test_a_traceback_frame_s_function_and_line_are_shown_first_in_a_large_named_
 
 def test_frames_give_lines_and_functions_even_on_paths_with_spaces() -> None:
     """A frame's path with spaces (``C:\\Program Files``) still names its file with the frame's
-    line and function; a link's ``#L40`` is a line; a log repeating one frame keeps 20 lines."""
+    line and function; a link's ``#L40`` is a line; a Java frame's package is a folder; a log
+    repeating one frame keeps 20 lines."""
     from analyzers.bundles.mentions import MAX_LINES, named_files
 
     files = ["src/pkg/big.py", "src/pkg/util.py"]
@@ -397,6 +398,13 @@ def test_frames_give_lines_and_functions_even_on_paths_with_spaces() -> None:
     named = {files[n.file_index]: (n.lines, n.symbols)
              for n in named_files(text, files, by_name, by_stem)}
     assert named == {"src/pkg/big.py": ((1500,), ("func_83",)), "src/pkg/util.py": ((40,), ())}
+    # A Java frame's package is its file's folder: of two Gson.java, the frame names one.
+    java = ["gson/src/main/java/com/google/gson/Gson.java",
+            "extras/src/main/java/com/other/Gson.java"]
+    frame = "\tat com.google.gson.Gson.fromJson(Gson.java:1227)\n"
+    assert [(java[n.file_index], n.lines, n.symbols)
+            for n in named_files(frame, java, {"Gson.java": [0, 1]}, {"Gson": [0, 1]})] == \
+        [(java[0], (1227,), ("fromJson",))]
     log = "\n".join(f"src/pkg/big.py:{i}" for i in range(1, 5000))
     (only,) = named_files(log, files, by_name, by_stem)
     assert only.lines == tuple(range(1, MAX_LINES + 1))

@@ -78,6 +78,9 @@ def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
         found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
         for m in [found] if found else _FRAMES[-1].finditer(line):
             tok = _normal(m.group("path"))
+            if m.re is _FRAMES[1] and "/" not in tok:  # Java: the package is the folder
+                package = m.group("func").split(".")[:-2]
+                tok = "/".join([*package, tok]) if package else tok
             if not tok:
                 continue
             lines, funcs = out.setdefault(tok, ([], []))
@@ -123,10 +126,11 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     out: dict[int, Named] = {}
     at = places(text)
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
+    framed: list[str] = []  # the frames' paths that named a file
     for tok in dict.fromkeys([*at, *mentions(text)]):
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
-        if not parts:
-            continue
+        if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
+            continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
         has_ext = _FILE.match(parts[-1]) is not None
         pool = by_name.get(parts[-1], ()) if has_ext else by_stem.get(parts[-1], ())
         if not pool:
@@ -146,6 +150,8 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
         if not enough:
             continue
         lines, funcs = at.get(tok, ([], []))
+        if tok in at:
+            framed.append(tok)
         for i in sorted(hits, key=lambda i: files[i]):
             held = out.get(i)
             if held is None:
