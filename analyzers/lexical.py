@@ -66,8 +66,8 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
 # (Keys are matched whatever their case, as git does: ``Co-Authored-By:`` too.)
 TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-id): ", re.IGNORECASE)
 # An address's local part may hold ``[bot]``; one never starts inside a path
-# (``assets/logo@2x.png`` is a file).
-_EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[\w-]+(?:\.[\w-]+)+>?")
+# (``assets/logo@2x.png`` is a file), nor has a domain starting with a digit (``icon@2x.svg``).
+_EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)+>?")
 _URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s)\]>\"']*")
 
 

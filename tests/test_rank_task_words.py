@@ -327,8 +327,21 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
             "Signed-off-by: A <a@b.io>")
     assert mentions(text) == ["src/pkg/core.py", "index.d.ts", "C:/repo/pkg/util.py",
                               "try/finally", "e.g", "o/r/blob/main/README.md"]
-    assert mentions("pages/[id].tsx and assets/logo@2x.png") == ["pages/[id].tsx",
-                                                                  "assets/logo@2x.png"]
+    assert mentions("pages/[id].tsx and assets/logo@2x.png, icon@2x.svg") == [
+        "pages/[id].tsx", "assets/logo@2x.png", "icon@2x.svg"]
+    # a pytest node id names its file
+    assert mentions("FAILED tests/test_x.py::test_y[case-1] - AssertionError") == [
+        "tests/test_x.py"]
+    # in the order of the text: a path in the prose before a long traceback's frames
+    many = ["src/util.py", *(f"src/m{i}.py" for i in range(15))]
+    task = "The bug is in src/util.py\n" + "".join(
+        f'  File "/x/src/m{i}.py", line 3, in f\n' for i in range(15))
+    tables: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+    for i, f in enumerate(many):
+        tables[0].setdefault(f.rsplit("/", 1)[1], []).append(i)
+        tables[1].setdefault(f.rsplit("/", 1)[1][:-3], []).append(i)
+    assert [many[n.file_index] for n in named_files(task, many, *tables)][:2] == [
+        "src/util.py", "src/m0.py"]
     files = ["src/pkg/core.py", "pkg/util.py", "README.md", "types/index.d.ts", "finally.py"]
     by_name: dict[str, list[int]] = {}
     by_stem: dict[str, list[int]] = {}
@@ -431,3 +444,6 @@ def test_the_definitions_a_task_points_at_come_before_every_other_linked_one() -
         ["handler_137", "handler_271"]
     assert order(task_symbols=["handler_137"])[0] == "handler_137"
     assert order(task_lines=[line_of_271])[0] == "handler_271"
+    # ... and before a name the file shares with the seed
+    assert order(names=["handler_5"])[0] == "handler_5"
+    assert order(names=["handler_5"], task_lines=[line_of_271])[:2] == ["handler_271", "handler_5"]

@@ -61,8 +61,9 @@ MAX_LINES = 20  # lines kept per file (a log repeating one frame thousands of ti
 
 
 def _normal(raw: str) -> str:
-    """A path-like word as :func:`mentions` keeps it ('' when it is no path)."""
-    tok = _SLASHES.sub("/", raw.replace("\\", "/")).lstrip("[")
+    """A path-like word as :func:`mentions` keeps it ('' when it is no path). What follows
+    ``::`` goes (a pytest node id's test and its ``[params]``, a Rust item's path)."""
+    tok = _SLASHES.sub("/", raw.replace("\\", "/").split("::", 1)[0]).lstrip("[")
     for _ in range(3):
         tok = _TRAILING.sub("", tok)
     while tok.startswith("./"):
@@ -73,23 +74,50 @@ def _normal(raw: str) -> str:
 def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
     """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
     gives with it: traceback frames and ``path:line``."""
+    return _scan(text)[1]
+
+
+def _scan(text: str) -> tuple[list[str], dict[str, tuple[list[int], list[str]]]]:
+    """The path-like words of ``text`` in the order they first appear (a line's frame before
+    its other words), and :func:`places`."""
+    order: dict[str, None] = {}
     out: dict[str, tuple[list[int], list[str]]] = {}
     for line in lexical.task_text(text[:MAX_TEXT]).splitlines():
-        found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
-        for m in [found] if found else _FRAMES[-1].finditer(line):
-            tok = _normal(m.group("path"))
-            if m.re is _FRAMES[1] and "/" not in tok:  # Java: the package is the folder
-                package = m.group("func").split(".")[:-2]
-                tok = "/".join([*package, tok]) if package else tok
-            if not tok:
-                continue
-            lines, funcs = out.setdefault(tok, ([], []))
-            at = int(m.group("line"))
-            if len(lines) < MAX_LINES and at not in lines:
-                lines.append(at)
-            func = (m.groupdict().get("func") or "").rpartition(".")[2]
-            if func and func.isidentifier() and func not in funcs and len(funcs) < MAX_LINES:
-                funcs.append(func)
+        _frames(line, out, order)
+        order.update(dict.fromkeys(_path_words(line)))
+    return list(order), out
+
+
+def _frames(line: str, out: dict[str, tuple[list[int], list[str]]], order: dict[str, None]
+            ) -> None:
+    """Adds the frames of ``line`` (or its ``path:line`` words) to ``out`` and ``order``."""
+    found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
+    for m in [found] if found else _FRAMES[-1].finditer(line):
+        tok = _normal(m.group("path"))
+        if m.re is _FRAMES[1] and "/" not in tok:  # Java: the package is the folder
+            package = m.group("func").split(".")[:-2]
+            tok = "/".join([*package, tok]) if package else tok
+        if not tok:
+            continue
+        order.setdefault(tok)
+        lines, funcs = out.setdefault(tok, ([], []))
+        at = int(m.group("line"))
+        if len(lines) < MAX_LINES and at not in lines:
+            lines.append(at)
+        func = (m.groupdict().get("func") or "").rpartition(".")[2]
+        if func and func.isidentifier() and func not in funcs and len(funcs) < MAX_LINES:
+            funcs.append(func)
+
+
+def _path_words(text: str) -> list[str]:
+    """The path-like words of ``text`` as they come (see :func:`mentions`)."""
+    out = []
+    for raw in _SPLIT.split(text):
+        if _SCHEME.match(raw):
+            continue
+        tok = _normal(raw)
+        if tok and ("/" in tok or _FILE.match(tok)) and any(c.isalpha() for c in tok):
+            out.append(tok)
     return out
 
 
@@ -97,14 +125,7 @@ def mentions(text: str) -> list[str]:
     """The path-like words of ``text`` (without git trailers, e-mail addresses and links' hosts),
     in order, each once: words with a ``/`` (or ``\\``), and file names with an extension.
     Line and column suffixes (``types.py:1023:5``) and trailing punctuation are dropped."""
-    out: dict[str, None] = {}
-    for raw in _SPLIT.split(lexical.task_text(text[:MAX_TEXT])):
-        if _SCHEME.match(raw):
-            continue
-        tok = _normal(raw)
-        if tok and ("/" in tok or _FILE.match(tok)) and any(c.isalpha() for c in tok):
-            out.setdefault(tok)
-    return list(out)
+    return list(dict.fromkeys(_path_words(lexical.task_text(text[:MAX_TEXT]))))
 
 
 def _without_ext(path: str) -> str:
@@ -124,10 +145,10 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     :data:`MAX_NAMED`. ``by_name``: file name -> indices of the files of that name; ``by_stem``:
     the same by the name without its extension."""
     out: dict[int, Named] = {}
-    at = places(text)
+    tokens, at = _scan(text)
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
-    for tok in dict.fromkeys([*at, *mentions(text)]):
+    for tok in tokens:
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
