@@ -64,9 +64,11 @@ def test_git_runs_only_through_gitrepo(figures: dict) -> None:
 def test_each_concept_lives_in_one_place(figures: dict) -> None:
     concepts = figures["concepts"]
     # The seed grammar: the app's seeds module (instruction files' `path:line` references are
-    # another grammar, of Markdown text, with its own module).
+    # another grammar, of Markdown text, with its own module; so are the files a task's free text
+    # names, tracebacks and pytest node ids included, in bundles/mentions.py).
     assert concepts["seed grammar (PATH:LINE / PATH::SYMBOL)"] == [
-        "analyzers/app/seeds.py", "analyzers/instructions/references.py"]
+        "analyzers/app/seeds.py", "analyzers/bundles/mentions.py",
+        "analyzers/instructions/references.py"]
     assert concepts["index fingerprint formula"] == ["analyzers/indexing/store.py"]
     assert concepts['"seeds or task" check'] == ["analyzers/app/errors.py",
                                                  "analyzers/app/requests.py"]
