@@ -445,14 +445,7 @@ class NamedLift:
         if tree is None:
             files = [f for f in self._git(row["repo"], "ls-tree", "-r", "--name-only",
                                           row["sha"] + "^").split("\n") if f]
-            by_name: dict[str, list[int]] = {}
-            by_stem: dict[str, list[int]] = {}
-            for i, f in enumerate(files):
-                name = f.rsplit("/", 1)[-1]
-                by_name.setdefault(name, []).append(i)
-                stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-                by_stem.setdefault(stem, []).append(i)
-            tree = self.cache[key + ("tree",)] = (files, by_name, by_stem)
+            tree = self.cache[key + ("tree",)] = (files, *mentions.name_tables(files))
         files, by_name, by_stem = tree
         return [files[n.file_index] for n in mentions.named_files(task, files, by_name, by_stem)]
 

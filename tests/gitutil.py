@@ -158,3 +158,17 @@ def run_cli(*args: str, cwd: Path | str, timeout: float = 120,
         full_env.update(env)
     return subprocess.run([*cli_command(), *args], cwd=str(cwd), env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def quote_module(i: int, peers: int, extra: str = "") -> str:
+    """``pkg/mod{i}.py`` of a ring of ``peers`` small Python modules: it imports the next one's
+    helper and defines a helper and a class using it (names, references and imports for the
+    ranking graph), then ``extra``."""
+    peer = (i + 1) % peers
+    return (f"from pkg.mod{peer} import helper_{peer}\n\n\n"
+            f"def helper_{i}(order_total, retry_count):\n"
+            f'    """Compute the shipping quote {i} with a retry timeout."""\n'
+            f"    return helper_{peer}(order_total, retry_count) + {i}\n\n\n"
+            f"class Quote{i}:\n"
+            f"    def price_{i}(self, amount):\n"
+            f"        return helper_{i}(amount, 3)\n{extra}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gitutil import commit, make_repo
+from gitutil import commit, make_repo, quote_module
 
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing import graphcache
@@ -21,14 +21,7 @@ from analyzers.indexing.sparse import Csr
 
 
 def _module(i: int) -> str:
-    peer = (i + 1) % 8
-    return (f"from pkg.mod{peer} import helper_{peer}\n\n\n"
-            f"def helper_{i}(order_total, retry_count):\n"
-            f'    """Compute the shipping quote {i} with a retry timeout."""\n'
-            f"    return helper_{peer}(order_total, retry_count) + {i}\n\n\n"
-            f"class Quote{i}:\n"
-            f"    def price_{i}(self, amount):\n"
-            f"        return helper_{i}(amount, 3)\n")
+    return quote_module(i, 8)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gitutil import commit, git, make_repo, run_cli, write_files
+from gitutil import commit, git, make_repo, quote_module, run_cli, write_files
 
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.indexing import bm25
@@ -28,14 +28,7 @@ _DERIVED = [f.name for f in dataclasses.fields(RepoGraph) if f.name not in ("sou
 
 
 def _py(i: int, extra: str = "") -> str:
-    peer = (i + 1) % 6
-    return (f"from pkg.mod{peer} import helper_{peer}\n\n\n"
-            f"def helper_{i}(order_total, retry_count):\n"
-            f'    """Compute the shipping quote {i} with a retry timeout."""\n'
-            f"    return helper_{peer}(order_total, retry_count) + {i}\n\n\n"
-            f"class Quote{i}:\n"
-            f"    def price_{i}(self, amount):\n"
-            f"        return helper_{i}(amount, 3)\n{extra}")
+    return quote_module(i, 6, extra)
 
 
 def _ts(i: int, extra: str = "") -> str:

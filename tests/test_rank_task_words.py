@@ -320,7 +320,7 @@ def test_files_the_task_names_come_first_with_the_words_that_name_them(
 
 
 def test_mentions_are_paths_and_file_names_not_prose() -> None:
-    from analyzers.bundles.mentions import mentions, named_files
+    from analyzers.bundles.mentions import mentions, name_tables, named_files
 
     text = ("see ./src/pkg/core.py:12:5, `index.d.ts` and C:\\repo\\pkg\\util.py. "
             "Use try/finally; e.g. v4.1.0 from https://github.com/o/r/blob/main/README.md "
@@ -336,21 +336,10 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
     many = ["src/util.py", *(f"src/m{i}.py" for i in range(15))]
     task = "The bug is in src/util.py\n" + "".join(
         f'  File "/x/src/m{i}.py", line 3, in f\n' for i in range(15))
-    tables: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
-    for i, f in enumerate(many):
-        tables[0].setdefault(f.rsplit("/", 1)[1], []).append(i)
-        tables[1].setdefault(f.rsplit("/", 1)[1][:-3], []).append(i)
-    assert [many[n.file_index] for n in named_files(task, many, *tables)][:2] == [
+    assert [many[n.file_index] for n in named_files(task, many, *name_tables(many))][:2] == [
         "src/util.py", "src/m0.py"]
     files = ["src/pkg/core.py", "pkg/util.py", "README.md", "types/index.d.ts", "finally.py"]
-    by_name: dict[str, list[int]] = {}
-    by_stem: dict[str, list[int]] = {}
-    for i, f in enumerate(files):
-        name = f.rsplit("/", 1)[-1]
-        by_name.setdefault(name, []).append(i)
-        by_stem.setdefault(name.split(".", 1)[0] if name != "index.d.ts" else "index.d", []
-                           ).append(i)
-    named = [files[n.file_index] for n in named_files(text, files, by_name, by_stem)]
+    named = [files[n.file_index] for n in named_files(text, files, *name_tables(files))]
     # README.md: the link's path ends in main/README.md, whose folder the repository lacks
     assert named == ["src/pkg/core.py", "types/index.d.ts", "pkg/util.py"]
 
@@ -401,11 +390,10 @@ def test_frames_give_lines_and_functions_even_on_paths_with_spaces() -> None:
     """A frame's path with spaces (``C:\\Program Files``) still names its file with the frame's
     line and function; a link's ``#L40`` is a line; a Java frame's package is a folder; a log
     repeating one frame keeps 20 lines."""
-    from analyzers.bundles.mentions import MAX_LINES, named_files
+    from analyzers.bundles.mentions import MAX_LINES, name_tables, named_files
 
     files = ["src/pkg/big.py", "src/pkg/util.py"]
-    by_name = {"big.py": [0], "util.py": [1]}
-    by_stem = {"big": [0], "util": [1]}
+    by_name, by_stem = name_tables(files)
     text = ('  File "C:\\Program Files\\app\\src\\pkg\\big.py", line 1500, in func_83\n'
             "see https://github.com/o/r/blob/main/src/pkg/util.py#L40\n")
     named = {files[n.file_index]: (n.lines, n.symbols)
@@ -416,7 +404,7 @@ def test_frames_give_lines_and_functions_even_on_paths_with_spaces() -> None:
             "extras/src/main/java/com/other/Gson.java"]
     frame = "\tat com.google.gson.Gson.fromJson(Gson.java:1227)\n"
     assert [(java[n.file_index], n.lines, n.symbols)
-            for n in named_files(frame, java, {"Gson.java": [0, 1]}, {"Gson": [0, 1]})] == \
+            for n in named_files(frame, java, *name_tables(java))] == \
         [(java[0], (1227,), ("fromJson",))]
     log = "\n".join(f"src/pkg/big.py:{i}" for i in range(1, 5000))
     (only,) = named_files(log, files, by_name, by_stem)

@@ -128,10 +128,26 @@ def mentions(text: str) -> list[str]:
     return list(dict.fromkeys(_path_words(lexical.task_text(text[:MAX_TEXT]))))
 
 
+def _stem(name: str) -> str:
+    """A file name without its extension (a dot file's name is all stem: ``.env``)."""
+    return name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+
+
 def _without_ext(path: str) -> str:
     head, _, name = path.rpartition("/")
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    return f"{head}/{stem}" if head else stem
+    return f"{head}/{_stem(name)}" if head else _stem(name)
+
+
+def name_tables(files: Sequence[str]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """What :func:`named_files` looks files up by: file name -> the indices of the files of that
+    name, and the same by the name without its extension."""
+    by_name: dict[str, list[int]] = {}
+    by_stem: dict[str, list[int]] = {}
+    for i, path in enumerate(files):
+        name = path.rpartition("/")[2]
+        by_name.setdefault(name, []).append(i)
+        by_stem.setdefault(_stem(name), []).append(i)
+    return by_name, by_stem
 
 
 def _ends(path: str, suffix: str) -> bool:
@@ -142,8 +158,7 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
                 by_stem: Mapping[str, Sequence[int]]) -> list[Named]:
     """The files ``text`` names (their index into ``files``, the words that name them, the lines
     and function names given with them), in the order of the text, each once, at most
-    :data:`MAX_NAMED`. ``by_name``: file name -> indices of the files of that name; ``by_stem``:
-    the same by the name without its extension."""
+    :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``."""
     out: dict[int, Named] = {}
     tokens, at = _scan(text)
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.

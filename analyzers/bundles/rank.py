@@ -772,14 +772,7 @@ def _name_tables(g: RepoGraph) -> tuple[dict[str, list[int]], dict[str, list[int
     """File name -> the files of that name, and the same by name without its extension."""
     tables = getattr(g, "_name_tables", None)
     if tables is None:
-        by_name: dict[str, list[int]] = {}
-        by_stem: dict[str, list[int]] = {}
-        for i, p in enumerate(g.files):
-            name = p.rpartition("/")[2]
-            by_name.setdefault(name, []).append(i)
-            stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-            by_stem.setdefault(stem, []).append(i)
-        tables = g._name_tables = (by_name, by_stem)  # type: ignore[attr-defined]
+        tables = g._name_tables = mentions.name_tables(g.files)  # type: ignore[attr-defined]
     return tables
 
 
