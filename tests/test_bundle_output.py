@@ -337,6 +337,47 @@ def test_cli_save_then_verify_exit_codes(tmp_path: Path) -> None:
     assert status["core/close.py"] == "changed" and status["core/ledger.py"] == "vanished"
 
 
+def test_a_secret_pasted_in_the_task_is_masked_in_every_format_and_the_saved_bundle(
+        tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=secrets_history())
+    task = f"bill fails after login with GITHUB_TOKEN={GH_TOKEN} set, see core/close.py"
+    for fmt in ("markdown", "xml", "json"):
+        proc = run_cli("bundle", "--task", task, "--format", fmt, "--save", f"t-{fmt}",
+                       cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        assert GH_TOKEN not in proc.stdout + proc.stderr
+        # the task still routes: the file it names is first, and the rest of it is echoed
+        if fmt == "json":
+            out = json.loads(proc.stdout)
+            assert out["items"][0]["path"] == "core/close.py"
+            assert "[redacted:" in out["task"] and "see core/close.py" in out["task"]
+        elif fmt == "markdown":
+            assert "[redacted:" in proc.stdout.split("\n## ")[0]
+        saved = (root / ".ctxsteward" / "bundles" / f"t-{fmt}.json").read_text()
+        assert GH_TOKEN not in saved and "[redacted:" in saved
+    verify = run_cli("bundle", "--verify", "t-json", cwd=root)
+    assert verify.returncode == 0 and "0 changed, 0 vanished" in verify.stdout
+
+
+def test_a_named_file_that_links_outside_the_workspace_is_listed_as_excluded_never_read(
+        tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "hook.py").write_text("OUTSIDE_MARKER = 'not for the agent'\n")
+    root = make_repo(tmp_path / "repo", None, commits=secrets_history())
+    (root / "core" / "hook.py").symlink_to(outside / "hook.py")
+    (root / "vendor").symlink_to(outside, target_is_directory=True)
+    task = "fix the crash in core/hook.py, vendor/hook.py and ../outside/hook.py; see core/close.py"
+    proc = run_cli("bundle", "--task", task, "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert "OUTSIDE_MARKER" not in proc.stdout
+    excluded = {e["path"]: e["reason"] for e in out["excluded"]}
+    linked = {p for p, r in excluded.items() if "symbolic link leading outside the workspace" in r}
+    assert linked == {"core/hook.py", "vendor/hook.py"}  # not the path with ..
+    assert out["items"][0]["path"] == "core/close.py"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--seed", "core/missing.py"], "seed 'core/missing.py': no such file"),
     (["--seed", "../../etc/passwd"], "outside the workspace"),

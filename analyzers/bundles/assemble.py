@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from analyzers.bundles.docsections import (
     is_design_doc,
     relevant_sections,
 )
+from analyzers.bundles.mentions import MAX_NAMED, mentions
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -49,7 +51,15 @@ from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 from analyzers.indexing.store import state_dir
-from analyzers.secrets import NO_SECRET, Scan, ScanCache, content_key, redact_lines, secret_by_name
+from analyzers.secrets import (
+    NO_SECRET,
+    Scan,
+    ScanCache,
+    content_key,
+    redact,
+    redact_lines,
+    secret_by_name,
+)
 from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
@@ -125,7 +135,8 @@ class BundleDraft:
         )
 
         return Bundle.model_construct(
-            task=self.task, seeds=self.seeds, budget=self.budget, total_tokens=self.total_tokens,
+            task=redact(self.task) if self.task else self.task, seeds=self.seeds,
+            budget=self.budget, total_tokens=self.total_tokens,
             encoding=self.encoding, items=[BundleItem.model_construct(**i) for i in self.items],
             excluded=[ExcludedFile.model_construct(path=e.path, reason=e.reason)
                       for e in self.excluded],
@@ -327,6 +338,26 @@ class _Entry(NamedTuple):
     ranked: RankedFile | None
 
 
+def _named_outside(root: Path, task: str | None) -> list[Excluded]:
+    """Files the task names by a workspace path that is a symbolic link leading out of the
+    workspace (or through one): never read nor ranked, so listed, not silently missing."""
+    out: list[Excluded] = []
+    for raw in mentions(task)[:MAX_NAMED] if task else []:
+        if ".." in raw.split("/") or ":" in raw:
+            continue
+        path = root / raw
+        try:
+            if not os.path.lexists(path):
+                continue
+            path.resolve().relative_to(root)
+        except ValueError:
+            out.append(Excluded(raw, "the task names it, but it is a symbolic link leading "
+                                     "outside the workspace: never read"))
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+            continue
+    return out
+
+
 def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
           ) -> tuple[list[RankedFile], list[_Entry], list[Excluded]]:
     """Step 2: the ranking, the files offered in order with their tiers, and the seeds left out
@@ -348,6 +379,7 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
                 p, f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
         ordered.append(_Entry(p, 1.0, ["seed"], "core", True, None))
+    excluded.extend(_named_outside(index.root, request.task))
     # A pin the ranking found too keeps what links it to the seeds and task: shown in part, the
     # same definitions it would have shown as ranked (pinning never shows less of a file).
     by_path = {rf.path: rf for rf in ranked}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
 from analyzers.printable import printable
+from analyzers.secrets import redact
 
 if TYPE_CHECKING:
     from analyzers.bundles.decisions import Decision
@@ -78,11 +79,13 @@ def lines_label(lines: Sequence[int]) -> str:
 
 
 def header(fmt: str, task: str | None) -> str:
+    """The bundle's first lines: its title and the task, with any secret in it masked (a pasted
+    log's token is not echoed to the agent, nor kept in a saved bundle)."""
     if fmt == "xml":
         return "<documents>\n"
     head = "# Context bundle\n"
     if task:
-        head += f"\nTask: {task.strip()}\n"
+        head += f"\nTask: {redact(task).strip()}\n"
     return head + "\n"
 
 
