@@ -386,8 +386,8 @@ def linear_folds(rows: Sequence[Row], current: tw.Pair, cache: Path | None,
 
 
 def gbm_nested(rows: Sequence[Row], folds: dict[str, tw.Pair], top: int,
-               params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int]
-               ) -> list[Ranking]:
+               params: dict[str, Any], task_modes: tuple[str, ...], seeds: Sequence[int],
+               trainable: Callable[[Row], bool] = lambda row: True) -> list[Ranking]:
     """The whole ranker held out: for each repository, the linear order of the weights fitted
     without it (``folds``), then, for a task alone, the re-ranking trained without it on the
     other repositories' rows ordered by those same weights."""
@@ -399,7 +399,8 @@ def gbm_nested(rows: Sequence[Row], folds: dict[str, tw.Pair], top: int,
         te = [i for i, r in enumerate(rows) if r["repo"] == held]
         for i in te:
             out[i] = [rows[i]["cands"][j][0] for j in base[i]]
-        tr = [i for i, r in enumerate(rows) if r["repo"] != held and r["mode"] in task_modes]
+        tr = [i for i, r in enumerate(rows)
+              if r["repo"] != held and r["mode"] in task_modes and trainable(r)]
         use = sorted(set(tr) | {i for i in te if rows[i]["mode"] not in tw.SEEDED_MODES})
         m = Matrix([rows[i] for i in use], [base[i] for i in use], top, pair)
         at = {i: k for k, i in enumerate(use)}
@@ -572,6 +573,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", type=Path, metavar="FILE",
                     help="with --nested: write the per-repository table (held out / in-sample "
                          "/ co-change / BM25) here")
+    ap.add_argument("--train-from", type=Path, metavar="DIR",
+                    help="with --nested: train the re-ranking only on the samples (repository, "
+                         "protocol, commit) that DIR's rows hold, e.g. an earlier, smaller "
+                         "collection; every row is still scored (more training data, same test)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -620,7 +625,15 @@ def main(argv: list[str] | None = None) -> int:
         modes = tuple(args.train_modes.split(","))
         folds = linear_folds(rows, current, args.folds_cache, args.reuse_folds)
         t0 = time.perf_counter()
-        held = gbm_nested(rows, folds, args.top, params, modes, seeds)
+        allowed = {(r["repo"], r["mode"], r["sha"]) for r in load(args.train_from, None)} \
+            if args.train_from else None
+
+        def trainable(row: Row) -> bool:
+            return allowed is None or (row["repo"], row["mode"], row["sha"]) in allowed
+
+        if args.train_from:
+            log(f"training on the {sum(map(trainable, rows))} rows {args.train_from} holds too")
+        held = gbm_nested(rows, folds, args.top, params, modes, seeds, trainable)
         lift = NamedLift(args.named) if args.named else None
         if lift is not None:
             columns["nested-loro, no lift"] = macro(rows, held)
