@@ -140,12 +140,12 @@ def _plugin_settings() -> dict[str, list[dict[str, Any]]]:
 KEYWORDS = (
     "AKIA", "ASIA", "ABIA", "ACCA", "AccountKey", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
     "github_pat_", "glpat-", "PRIVATE KEY", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-",
-    "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ",
+    "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ", "AIza",
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
                   "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
                   "curl", "sshpass", "redis-cli", "--user")
-BASIC_AUTH = re.compile(r"://[^\s/:@'\"]+:[^\s/:@'\"]+@")
+BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*:[^\s/:@'\"]+@")  # (no user: redis://:pw@host)
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
                 r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
@@ -215,9 +215,10 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Basic Auth Credentials", re.compile(
         r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
         r"(?P<v>[^\"'\s]{4,300})(?P=q)\s*[)\]]"), "any"),
-    # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols)
+    # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
+    # (redis://:pw@cache:6379)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
+        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
         rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query"),
@@ -244,6 +245,12 @@ PATTERNS: tuple[Pattern, ...] = (
         "whole"),
     Pattern("Anthropic Token", re.compile(
         r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
+    # GitHub's fine-grained tokens (detect-secrets knows the ghp_/gho_/... forms only), Google API
+    # keys, Discord webhooks' tokens
+    Pattern("GitHub Token", re.compile(r"\b(?P<v>github_pat_[A-Za-z0-9_]{22,255})"), "whole"),
+    Pattern("Google API Key", re.compile(r"\b(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"), "whole"),
+    Pattern("Discord Webhook", re.compile(
+        r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
     # netrc: machine host login user password pw
     Pattern("Netrc Password", re.compile(
         r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),

@@ -359,22 +359,44 @@ def test_a_secret_pasted_in_the_task_is_masked_in_every_format_and_the_saved_bun
     assert verify.returncode == 0 and "0 changed, 0 vanished" in verify.stdout
 
 
+def test_a_long_pasted_log_is_echoed_in_part_and_still_routes(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=secrets_history())
+    log = "".join(f"[{i:06d}] worker retry with token refresh scheduled\n" for i in range(6000))
+    task = f"bill crashes in core/close.py, log:\n{log}GITHUB_TOKEN={GH_TOKEN}\n"
+    (tmp_path / "task.txt").write_text(task)
+    for fmt in ("markdown", "json"):
+        proc = run_cli("bundle", "--task-file", str(tmp_path / "task.txt"), "--format", fmt,
+                       "--budget", "4000", cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        assert GH_TOKEN not in proc.stdout and "[000000]" in proc.stdout
+        assert "more characters, not repeated here]" in proc.stdout
+    echoed = json.loads(proc.stdout)["task"]
+    assert len(echoed) < 4200 and "[005999]" not in echoed
+    assert json.loads(proc.stdout)["items"][0]["path"] == "core/close.py"
+
+
+@pytest.mark.parametrize(("task", "linked"), [
+    ("fix the crash in core/hook.py, vendor/hook.py and ../outside/hook.py; see core/close.py",
+     {"core/hook.py", "vendor/hook.py"}),  # not the path with ..
+    ('Traceback:\n  File "/home/me/repo/core/hook.py", line 3, in run\n'
+     '  File "/home/me/repo/core/close.py", line 4, in close', {"core/hook.py"}),
+    ("hook.py raises in close (core/close.py)", {"core/hook.py"}),  # a name few files share
+])
 def test_a_named_file_that_links_outside_the_workspace_is_listed_as_excluded_never_read(
-        tmp_path: Path) -> None:
+        tmp_path: Path, task: str, linked: set[str]) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "hook.py").write_text("OUTSIDE_MARKER = 'not for the agent'\n")
     root = make_repo(tmp_path / "repo", None, commits=secrets_history())
     (root / "core" / "hook.py").symlink_to(outside / "hook.py")
     (root / "vendor").symlink_to(outside, target_is_directory=True)
-    task = "fix the crash in core/hook.py, vendor/hook.py and ../outside/hook.py; see core/close.py"
     proc = run_cli("bundle", "--task", task, "--format", "json", cwd=root)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert "OUTSIDE_MARKER" not in proc.stdout
     excluded = {e["path"]: e["reason"] for e in out["excluded"]}
-    linked = {p for p, r in excluded.items() if "symbolic link leading outside the workspace" in r}
-    assert linked == {"core/hook.py", "vendor/hook.py"}  # not the path with ..
+    assert {p for p, r in excluded.items()
+            if "symbolic link leading outside the workspace" in r} == linked
     assert out["items"][0]["path"] == "core/close.py"
 
 

@@ -270,6 +270,20 @@ async def test_a_broken_kept_bundle_is_set_aside(repo: Path) -> None:
         await stop(client)
 
 
+async def test_a_secret_in_the_task_is_not_kept_on_disk(repo: Path) -> None:
+    token = "ghp_" + "R8x2Lq9ZtV4mN7pK1wY3cB6dF0hJ5sG2aE9u"
+    client = await session(repo)
+    try:
+        made = await command(client, "ctxsteward.suggestBundle",
+                             {"uri": (repo / "app/main.py").as_uri(),
+                              "task": f"notes fail with GITHUB_TOKEN={token}"})
+        kept = (repo / ".ctxsteward/current-bundle.json").read_text()
+        assert token not in kept and token not in json.dumps(made)
+        assert "notes fail with GITHUB_TOKEN=[redacted:" in json.loads(kept)["task"]
+    finally:
+        await stop(client)
+
+
 # -- instruction files --------------------------------------------------------------------------
 
 async def test_problems_of_unopened_instruction_files_are_published(client: LanguageClient,

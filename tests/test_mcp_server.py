@@ -267,6 +267,22 @@ async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
         assert unknown.is_error and "no-such-branch" in text(unknown)
 
 
+async def test_a_secret_in_a_task_or_query_is_never_echoed(repo: Path, log: object) -> None:
+    token = "ghp_" + "R8x2Lq9ZtV4mN7pK1wY3cB6dF0hJ5sG2aE9u"
+    task = f"parse header lines case-insensitively; the CI log shows GITHUB_TOKEN={token}"
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        prompt = await s.get_prompt("start-task", {"task": task})
+        body = prompt.messages[0].content.text  # type: ignore[union-attr]
+        found = await s.call_tool("find_context", {"query": task})
+        bundle = await s.call_tool("suggest_bundle", {"task": task, "format": "json"})
+        for answer in (body, text(found), structured_json(found), text(bundle),
+                       structured_json(bundle)):
+            assert token not in answer
+        assert "parse header lines case-insensitively" in body and "[redacted:" in body
+        assert text(found).startswith("Context for 'parse header") and "[redacted:" in text(found)
+        assert data(found)["results"][0]["path"] == "app/util.py"
+
+
 async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log: object) -> None:
     async with session(repo, log) as s:  # type: ignore[arg-type]
         prompt = await s.get_prompt("start-task", {"task": "parse header lines case-insensitively"})

@@ -32,7 +32,7 @@ from analyzers.bundles.docsections import (
     is_design_doc,
     relevant_sections,
 )
-from analyzers.bundles.mentions import MAX_NAMED, mentions
+from analyzers.bundles.mentions import MAX_NAMED, mentions, name_tables, named_files
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -45,6 +45,7 @@ from analyzers.bundles.render import (
     render,
     select_lines,
     short_reason,
+    shown_task,
 )
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.confine import read_bytes_inside
@@ -56,7 +57,6 @@ from analyzers.secrets import (
     Scan,
     ScanCache,
     content_key,
-    redact,
     redact_lines,
     secret_by_name,
 )
@@ -135,7 +135,7 @@ class BundleDraft:
         )
 
         return Bundle.model_construct(
-            task=redact(self.task) if self.task else self.task, seeds=self.seeds,
+            task=shown_task(self.task) if self.task else self.task, seeds=self.seeds,
             budget=self.budget, total_tokens=self.total_tokens,
             encoding=self.encoding, items=[BundleItem.model_construct(**i) for i in self.items],
             excluded=[ExcludedFile.model_construct(path=e.path, reason=e.reason)
@@ -338,24 +338,41 @@ class _Entry(NamedTuple):
     ranked: RankedFile | None
 
 
-def _named_outside(root: Path, task: str | None) -> list[Excluded]:
-    """Files the task names by a workspace path that is a symbolic link leading out of the
-    workspace (or through one): never read nor ranked, so listed, not silently missing."""
-    out: list[Excluded] = []
-    for raw in mentions(task)[:MAX_NAMED] if task else []:
-        if ".." in raw.split("/") or ":" in raw:
+OUTSIDE_LINK = ("the task names it, but it is a symbolic link leading outside the workspace: "
+                "never read")
+
+
+def _named_outside(index: Index, task: str | None) -> list[Excluded]:
+    """Files the task names that are symbolic links leading out of the workspace: never read nor
+    ranked, so listed, not silently missing. Named as the ranker names files (a path by its end,
+    a traceback's absolute path, a file name few files share; ``bundles.mentions``), among the
+    index's files and the links the walk left out; and a workspace path through a linked folder
+    (``vendor/x.py``, ``vendor`` leading outside), which the walk never descends."""
+    words = mentions(task) if task else []
+    if not words:
+        return []
+    found: dict[str, None] = {}
+    links = sorted(p for p, (reason, _) in index.skipped().items()
+                   if reason == "symlink_outside_root")
+    if links and task:
+        files = [*index.files(), *links]
+        first_link = len(files) - len(links)
+        found.update((files[n.file_index], None)
+                     for n in named_files(task, files, *name_tables(files))
+                     if n.file_index >= first_link)
+    root = index.root
+    for raw in words[:MAX_NAMED]:
+        if ".." in raw.split("/") or ":" in raw or raw in found:
             continue
         path = root / raw
         try:
-            if not os.path.lexists(path):
-                continue
-            path.resolve().relative_to(root)
+            if os.path.lexists(path):
+                path.resolve().relative_to(root)
         except ValueError:
-            out.append(Excluded(raw, "the task names it, but it is a symbolic link leading "
-                                     "outside the workspace: never read"))
+            found[raw] = None
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
             continue
-    return out
+    return [Excluded(p, OUTSIDE_LINK) for p in found]
 
 
 def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
@@ -379,7 +396,7 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
                 p, f"seed not indexed: {unindexed[p]}; ranked from its history"))
             continue
         ordered.append(_Entry(p, 1.0, ["seed"], "core", True, None))
-    excluded.extend(_named_outside(index.root, request.task))
+    excluded.extend(_named_outside(index, request.task))
     # A pin the ranking found too keeps what links it to the seeds and task: shown in part, the
     # same definitions it would have shown as ranked (pinning never shows less of a file).
     by_path = {rf.path: rf for rf in ranked}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
@@ -78,14 +79,31 @@ def lines_label(lines: Sequence[int]) -> str:
     return f"{word} {ranges_label(runs).replace(',', ', ')}"
 
 
+TASK_ECHO = 4_000  # characters of a task a bundle repeats (the agent has the task already)
+
+
+@lru_cache(maxsize=8)
+def shown_task(task: str) -> str:
+    """``task`` as a bundle repeats it (its header, the JSON's ``task``, a saved bundle): any
+    secret in it masked (a token pasted with a log is not echoed to the agent nor kept on disk),
+    and a long one cut after :data:`TASK_ECHO` characters, at a line or word end, with a note
+    (a pasted log of megabytes would fill the budget and cost seconds to scan)."""
+    text = task.strip()
+    if len(text) > TASK_ECHO:
+        cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
+        cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
+        text = (f"{text[:cut].rstrip()}\n[… the task goes on for {len(text) - cut:,} more "
+                "characters, not repeated here]")
+    return redact(text)
+
+
 def header(fmt: str, task: str | None) -> str:
-    """The bundle's first lines: its title and the task, with any secret in it masked (a pasted
-    log's token is not echoed to the agent, nor kept in a saved bundle)."""
+    """The bundle's first lines: its title and the task (:func:`shown_task`)."""
     if fmt == "xml":
         return "<documents>\n"
     head = "# Context bundle\n"
-    if task:
-        head += f"\nTask: {redact(task).strip()}\n"
+    if task and task.strip():
+        head += f"\nTask: {shown_task(task)}\n"
     return head + "\n"
 
 

@@ -20,9 +20,11 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from analyzers.app.seeds import split_seed
+from analyzers.bundles.mentions import MAX_TEXT
 from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.store import state_dir
+from analyzers.secrets import redact
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +65,12 @@ def store_path(root: Path) -> Path:
 def write(root: Path, stored: StoredBundle) -> None:
     """Keep ``stored`` (atomically; an unwritable cache is logged, the bundle stays in memory)."""
     stored.saved_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    # A secret pasted in the task is not kept on disk (the task ranks as well masked, and as well
+    # from its first MAX_TEXT characters, all a restored bundle's ranking reads for paths).
+    kept = stored.model_copy(update={"task": redact(stored.task[:MAX_TEXT])}) \
+        if stored.task else stored
     try:
-        write_atomic(store_path(root), stored.model_dump_json(indent=1))
+        write_atomic(store_path(root), kept.model_dump_json(indent=1))
     except OSError as e:  # OutsideWorkspace is an OSError too
         log.warning("the current bundle was not kept in %s: %s", FILE_NAME, e)
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import BundleResult, LeftOut
-from analyzers.bundles.render import render
+from analyzers.bundles.render import render, shown_task
 from analyzers.printable import printable
 from analyzers.results import Bundle
 from analyzers.secrets import redact, secret_by_name
@@ -278,7 +278,7 @@ def find_answer(call: McpCall, query: str, limit: int) -> tuple[FindAnswer, str]
 
     def build(k: int) -> tuple[FindAnswer, str]:
         m = FindAnswer(results=hits[:k], more_results=len(hits) - k, tokens=0, warnings=warnings)
-        lines = [f"Context for {query!r} ({len(m.results)} files, best first):"]
+        lines = [f"Context for {shown_task(query)!r} ({len(m.results)} files, best first):"]
         for h in m.results:
             lines.append(f"- {printable(h.path)} ({h.tokens:,} tokens, score {h.score:g}): "
                          + "; ".join(h.reasons))
@@ -436,7 +436,7 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
     from analyzers.confine import read_bytes_inside
 
     ws, counter, warnings = call.workspace, call.session.counter, call.warnings
-    parts = [f"I am starting this task in {ws.root}:\n\n{task}\n"]
+    parts = [f"I am starting this task in {ws.root}:\n\n{redact(task)}\n"]  # no secret in it
     loads = mcp_instructions.loads(ws.root, ws.settings, ["."], call.snapshot.index, call.jc.token)
     shown: list[str] = []
     room = budget // 2  # instruction files take at most half the message

@@ -63,6 +63,16 @@ FORMS: dict[str, tuple[str, str]] = {
     "docs/db.txt": ("connect with password=Jx5Tn8Rv2Hq to the staging db\n", "Jx5Tn8Rv2Hq"),
     "store/defaults.py": ('DB_PASSWORD = "mysecretpassword"\n', "mysecretpassword"),
     "docs/admin.md": ("The admin password is Hunter2Secret!\n", "Hunter2Secret!"),
+    "store/github.py": ('CLIENT = make_client("github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123'
+                        '456789aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNo")\n',
+                        "github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNo"
+                        "PqRsTuVwXyZ0123456789aBcDeFgHiJkLmNo"),
+    "store/maps.js": ('const maps = load("AIzaSyD3xK9mQ2pR7tV5wY8zB1cE4fH6jL0nP3s");\n',
+                      "AIzaSyD3xK9mQ2pR7tV5wY8zB1cE4fH6jL0nP3s"),
+    "store/cache.py": ('REDIS_URL = "redis://:Hunt3rTw0Secret@cache:6379/0"\n', "Hunt3rTw0Secret"),
+    "store/notify.py": ('HOOK = "https://discord.com/api/webhooks/123456789012345678/Ab3dEf6hIj9kLm'
+                        '2nOp5qRs8tUv1wXy4zAb7cDe0fGh1iJk"\n',
+                        "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh1iJk"),
 }
 
 # Close look-alikes: code and prose, not credentials.
