@@ -49,13 +49,12 @@ def is_adr(path: str) -> bool:
 
 # Words one of which every path the two patterns above match holds (lower-cased): most paths hold
 # none, and this test is much cheaper than the searches (the ranker asks it of every file).
-_RELEASE_WORDS = ("change", "histor", "news", "release", "api", "autosummary", "typedoc")
+_RELEASE_WORDS = re.compile("change|histor|news|release|api|autosummary|typedoc")
 
 
 def is_release_history(path: str) -> bool:
     """A changelog, release notes or generated API reference: not a design document."""
-    low = path.lower()
-    if not any(w in low for w in _RELEASE_WORDS):
+    if _RELEASE_WORDS.search(path.lower()) is None:
         return False
     return bool(_CHANGELOG.search(path) or _API_DOCS.search(path))
 
