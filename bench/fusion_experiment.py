@@ -27,7 +27,9 @@ among the candidates and how they rank).
 
 Needs ``lightgbm`` (bench only, not a runtime dependency: ``pip install lightgbm``). The shipped
 model (``analyzers/bundles/task_fusion.npz``, read by ``analyzers/bundles/fusion.py`` with numpy)
-is the ``--export`` of the configuration measured below, trained on all 25 repositories:
+is the ``--export`` of the configuration measured below, trained on all 25 repositories (since
+2026-12-05 on the 40-commit collection, 2,926 rows, ``--rows ROWS40``: more rows gained a little
+held out, see ``--train-from`` and bench/README "More training rows"):
 
     python bench/fusion_experiment.py --rows /tmp/rows-v3                 # rules, both models
     python bench/fusion_experiment.py --rows /tmp/rows-v3 --no-rules --task-only --seeds 7,8,9
