@@ -52,14 +52,7 @@ from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 from analyzers.indexing.store import state_dir
-from analyzers.secrets import (
-    NO_SECRET,
-    Scan,
-    ScanCache,
-    content_key,
-    redact_lines,
-    secret_by_name,
-)
+from analyzers.secrets import NO_SECRET, Scan, ScanCache, content_key, redact_lines, secret_by_name
 from analyzers.tokens import Counter
 
 if TYPE_CHECKING:

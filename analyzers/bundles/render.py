@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
@@ -82,7 +81,6 @@ def lines_label(lines: Sequence[int]) -> str:
 TASK_ECHO = 4_000  # characters of a task a bundle repeats (the agent has the task already)
 
 
-@lru_cache(maxsize=8)
 def shown_task(task: str) -> str:
     """``task`` as a bundle repeats it (its header, the JSON's ``task``, a saved bundle): any
     secret in it masked (a token pasted with a log is not echoed to the agent nor kept on disk),
