@@ -37,6 +37,7 @@ excerpts): it passes through :func:`redact` where it is produced, so no edge has
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import json
 import posixpath
 import re
@@ -247,8 +248,11 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
     # GitHub's fine-grained tokens (detect-secrets knows the ghp_/gho_/... forms only), Google API
     # keys, Discord webhooks' tokens
-    Pattern("GitHub Token", re.compile(r"\b(?P<v>github_pat_[A-Za-z0-9_]{22,255})"), "whole"),
-    Pattern("Google API Key", re.compile(r"\b(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"), "whole"),
+    # (after a word's "_" too: ``tok_github_pat_...``)
+    Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
+            "whole"),
+    Pattern("Google API Key", re.compile(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
+            "whole"),
     Pattern("Discord Webhook", re.compile(
         r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
     # netrc: machine host login user password pw
@@ -657,6 +661,33 @@ def redact(text: str, filename: str = "") -> str:
             line = line[:f.start] + f"[redacted: {f.kind}]" + line[f.end:]
         lines[number - 1] = line
     return "".join(lines)
+
+
+HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
+
+
+def redact_head(text: str, limit: int) -> str:
+    """``text``'s first ``limit`` characters, every secret masked: :func:`redact` of the cut
+    text, but with no secret shown in part. Cutting first and masking after would leave the head
+    of a secret the cut splits unrecognised (``ghp_R8x2Lq9Z`` of a token); so the findings come
+    from the text up to :data:`HEAD_MARGIN` past the cut, and the head ends before any finding
+    the cut would split."""
+    if len(text) <= limit:
+        return redact(text)
+    window = text[:limit + HEAD_MARGIN]
+    found = find_secrets(window)
+    lines = window.splitlines(keepends=True)  # as find_secrets numbers them
+    starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    spans = [(starts[f.line - 1] + f.start, starts[f.line - 1] + f.end, f.kind) for f in found]
+    cut = limit
+    for start, end, _ in spans:
+        if start < cut < end:
+            cut = start
+    head = window[:cut]
+    for start, end, kind in sorted(spans, reverse=True):
+        if end <= cut:
+            head = head[:start] + f"[redacted: {kind}]" + head[end:]
+    return head
 
 
 def redact_name(name: str | None) -> str | None:

@@ -21,7 +21,7 @@ from analyzers.bundles.assemble import (
     save_bundle,
     verify_bundle,
 )
-from analyzers.bundles.render import GAP
+from analyzers.bundles.render import GAP, shown_task
 from analyzers.indexing.index import Index, build
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -372,7 +372,16 @@ def test_a_long_pasted_log_is_echoed_in_part_and_still_routes(tmp_path: Path) ->
         assert "more characters, not repeated here]" in proc.stdout
     echoed = json.loads(proc.stdout)["task"]
     assert len(echoed) < 4200 and "[005999]" not in echoed
+    assert shown_task(echoed) == echoed  # an answer redrawn from it (MCP) is not cut again
     assert json.loads(proc.stdout)["items"][0]["path"] == "core/close.py"
+    # A token the cut splits (a minified log line: no space to cut at) is not shown in part.
+    line = '{"pad":"' + "y" * 3960 + '","auth":"' + GH_TOKEN + '"}'
+    for shift in range(0, 60, 6):
+        (tmp_path / "task.txt").write_text(f"bill crashes in core/close.py {'z' * shift}{line}")
+        proc = run_cli("bundle", "--task-file", str(tmp_path / "task.txt"), "--format", "json",
+                       "--budget", "4000", cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        assert GH_TOKEN[:8] not in proc.stdout, shift
 
 
 @pytest.mark.parametrize(("task", "linked"), [
@@ -381,6 +390,8 @@ def test_a_long_pasted_log_is_echoed_in_part_and_still_routes(tmp_path: Path) ->
     ('Traceback:\n  File "/home/me/repo/core/hook.py", line 3, in run\n'
      '  File "/home/me/repo/core/close.py", line 4, in close', {"core/hook.py"}),
     ("hook.py raises in close (core/close.py)", {"core/hook.py"}),  # a name few files share
+    ('File "/home/me/proj/vendor/hook.py", line 3, in run (core/close.py calls it)',
+     {"vendor/hook.py"}),  # through a linked folder, by the path's end
 ])
 def test_a_named_file_that_links_outside_the_workspace_is_listed_as_excluded_never_read(
         tmp_path: Path, task: str, linked: set[str]) -> None:

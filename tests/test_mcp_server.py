@@ -4,6 +4,7 @@ client, on git repositories (and a plain folder) built here."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -281,6 +282,18 @@ async def test_a_secret_in_a_task_or_query_is_never_echoed(repo: Path, log: obje
         assert "parse header lines case-insensitively" in body and "[redacted:" in body
         assert text(found).startswith("Context for 'parse header") and "[redacted:" in text(found)
         assert data(found)["results"][0]["path"] == "app/util.py"
+        # A pasted log of megabytes: the prompt and a redrawn answer repeat its head once.
+        log = "".join(f"[{i:06d}] header parse retry scheduled\n" for i in range(60_000))
+        huge = f"parse header lines case-insensitively\n{log}{token}\n"
+        prompt = await s.get_prompt("start-task", {"task": huge})
+        body = prompt.messages[0].content.text  # type: ignore[union-attr]
+        bundle = await s.call_tool("suggest_bundle", {"task": huge})  # redrawn to fit 8k
+        for answer in (body, text(bundle)):  # (the prompt holds a bundle, with its header)
+            assert token not in answer and "[059999]" not in answer
+            notes = re.findall(r"\[… the task goes on for [\d,]+ more characters, not "
+                               r"repeated here\]", answer)
+            assert notes and len(notes) == answer.count("[… the task goes on for")
+        assert COUNT(body) <= 8000
 
 
 async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log: object) -> None:

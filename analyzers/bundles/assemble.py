@@ -331,6 +331,14 @@ class _Entry(NamedTuple):
     ranked: RankedFile | None
 
 
+def _ends_alike(head: list[str], link: str) -> bool:
+    """Whether the path parts ``head`` end at ``link``: they end with all of it, or (a shorter
+    path) are the end of it."""
+    parts = link.split("/")
+    n = min(len(head), len(parts))
+    return head[-n:] == parts[-n:]
+
+
 OUTSIDE_LINK = ("the task names it, but it is a symbolic link leading outside the workspace: "
                 "never read")
 
@@ -339,8 +347,10 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
     """Files the task names that are symbolic links leading out of the workspace: never read nor
     ranked, so listed, not silently missing. Named as the ranker names files (a path by its end,
     a traceback's absolute path, a file name few files share; ``bundles.mentions``), among the
-    index's files and the links the walk left out; and a workspace path through a linked folder
-    (``vendor/x.py``, ``vendor`` leading outside), which the walk never descends."""
+    index's files and the links the walk left out; and a path through a linked folder, whose
+    files the walk never lists (``src/vendor/x.py``, or ``vendor/x.py`` or a traceback's
+    ``/home/me/proj/src/vendor/x.py`` ending so, ``src/vendor`` leading outside; only whether
+    that path exists is asked outside, nothing is listed or read)."""
     words = mentions(task) if task else []
     if not words:
         return []
@@ -355,16 +365,24 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
                      if n.file_index >= first_link)
     root = index.root
     for raw in words[:MAX_NAMED]:
-        if ".." in raw.split("/") or ":" in raw or raw in found:
+        parts = raw.split("/")
+        if ".." in parts or ":" in raw:
             continue
-        path = root / raw
-        try:
-            if os.path.lexists(path):
-                path.resolve().relative_to(root)
-        except ValueError:
-            found[raw] = None
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
-            continue
+        # the path as written, and through a linked folder it names by its end (a traceback's
+        # /home/me/proj/src/vendor/x.py, or vendor/x.py, for the link src/vendor)
+        tried = [raw] + [f"{link}/{'/'.join(parts[i + 1:])}" for link in links
+                         for i in range(len(parts) - 1) if _ends_alike(parts[:i + 1], link)]
+        for rel in tried:
+            if rel in found:
+                continue
+            path = root / rel
+            try:
+                if os.path.lexists(path):
+                    path.resolve().relative_to(root)
+            except ValueError:
+                found[rel] = None
+            except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+                continue
     return [Excluded(p, OUTSIDE_LINK) for p in found]
 
 

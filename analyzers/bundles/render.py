@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
 from analyzers.printable import printable
-from analyzers.secrets import redact
+from analyzers.secrets import redact, redact_head
 
 if TYPE_CHECKING:
     from analyzers.bundles.decisions import Decision
@@ -81,18 +81,24 @@ def lines_label(lines: Sequence[int]) -> str:
 TASK_ECHO = 4_000  # characters of a task a bundle repeats (the agent has the task already)
 
 
+_CUT_NOTE = re.compile(r"\n\[… the task goes on for [\d,]+ more characters, not repeated here\]$")
+
+
 def shown_task(task: str) -> str:
     """``task`` as a bundle repeats it (its header, the JSON's ``task``, a saved bundle): any
     secret in it masked (a token pasted with a log is not echoed to the agent nor kept on disk),
     and a long one cut after :data:`TASK_ECHO` characters, at a line or word end, with a note
-    (a pasted log of megabytes would fill the budget and cost seconds to scan)."""
+    (a pasted log of megabytes would fill the budget and cost seconds to scan). Masked before it
+    is cut (``secrets.redact_head``): no secret is shown in part. A task already shown this way
+    is left as it is (an answer redrawn from a bundle's ``task``)."""
     text = task.strip()
-    if len(text) > TASK_ECHO:
-        cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
-        cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
-        text = (f"{text[:cut].rstrip()}\n[… the task goes on for {len(text) - cut:,} more "
-                "characters, not repeated here]")
-    return redact(text)
+    if len(text) <= TASK_ECHO or _CUT_NOTE.search(text):
+        return redact(text)
+    cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
+    cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
+    head = redact_head(text, cut).rstrip()
+    return (f"{head}\n[… the task goes on for {len(text) - cut:,} more characters, not repeated "
+            "here]")
 
 
 def header(fmt: str, task: str | None) -> str:

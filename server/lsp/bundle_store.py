@@ -24,7 +24,7 @@ from analyzers.bundles.mentions import MAX_TEXT
 from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.store import state_dir
-from analyzers.secrets import redact
+from analyzers.secrets import redact_head
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def write(root: Path, stored: StoredBundle) -> None:
     stored.saved_at = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     # A secret pasted in the task is not kept on disk (the task ranks as well masked, and as well
     # from its first MAX_TEXT characters, all a restored bundle's ranking reads for paths).
-    kept = stored.model_copy(update={"task": redact(stored.task[:MAX_TEXT])}) \
+    kept = stored.model_copy(update={"task": redact_head(stored.task, MAX_TEXT)}) \
         if stored.task else stored
     try:
         write_atomic(store_path(root), kept.model_dump_json(indent=1))

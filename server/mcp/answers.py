@@ -436,7 +436,8 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
     from analyzers.confine import read_bytes_inside
 
     ws, counter, warnings = call.workspace, call.session.counter, call.warnings
-    parts = [f"I am starting this task in {ws.root}:\n\n{redact(task)}\n"]  # no secret in it
+    # the task as a bundle shows it: no secret in it, a pasted log cut (the message has a budget)
+    parts = [f"I am starting this task in {ws.root}:\n\n{shown_task(task)}\n"]
     loads = mcp_instructions.loads(ws.root, ws.settings, ["."], call.snapshot.index, call.jc.token)
     shown: list[str] = []
     room = budget // 2  # instruction files take at most half the message

@@ -13,7 +13,7 @@ import pytest
 from gitutil import make_repo, run_cli
 from mcp_client import session
 
-from analyzers.secrets import find_secrets, redact, scan_text
+from analyzers.secrets import find_secrets, redact, redact_head, scan_text
 
 # path -> (content holding the secret, the secret value)
 FORMS: dict[str, tuple[str, str]] = {
@@ -234,3 +234,16 @@ async def test_start_task_prompt_leaves_every_form_out(repo: Path, log: TextIO) 
         content, _ = FORMS[name]
         assert scan_text(content, name).whole is None, name
         assert "[redacted: " in body.split(f"## {name}", 1)[1].split("\n## ", 1)[0], name
+
+
+
+@pytest.mark.parametrize("path", ["store/github.py", "store/maps.js", "store/openai.py",
+                                  "store/anthropic.yaml"])
+def test_a_head_cut_from_a_long_text_never_shows_a_secret_in_part(path: str) -> None:
+    value = FORMS[path][1]
+    for at in range(4000 - len(value) - 2, 4002):  # the cut before, inside and after the value
+        text = "w" * at + f'"{value}"' + "z" * 300  # no line or word end to cut at
+        head = redact_head(text, 4000)
+        assert len(head) <= 4000 + 40 and value[:8] not in head, at
+        if at + len(value) + 2 <= 4000:  # wholly before the cut: masked, not dropped
+            assert "[redacted:" in head, at
