@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
@@ -71,9 +72,21 @@ _EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)
 _URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s)\]>\"']*")
 
 
+TASK_TEXT_MAX = 100_000  # characters of a task read for its words (a pasted log: its beginning)
+
+
 def task_text(text: str) -> str:
-    """``text`` without trailer lines, e-mail addresses and links' scheme and host (a link's path
-    stays: ``.../docs/server/content-types`` names things)."""
+    """``text`` without trailer lines, e-mail addresses, links' scheme and host (a link's path
+    stays: ``.../docs/server/content-types`` names things) and secrets (a token pasted with a log
+    is no word to match, nor to quote in a reason); its first :data:`TASK_TEXT_MAX` characters."""
+    return _task_text(text[:TASK_TEXT_MAX + 1_000])
+
+
+@lru_cache(maxsize=4)  # asked of the same task by the ranker, the packer and the name scan
+def _task_text(text: str) -> str:
+    from analyzers.secrets import redact_head
+
+    text = redact_head(text, TASK_TEXT_MAX, blank=True)
     kept = "\n".join(ln for ln in text.splitlines() if not TRAILER.match(ln))
     return _URL_HOST.sub(" ", _EMAIL.sub(" ", kept))
 

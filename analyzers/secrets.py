@@ -666,13 +666,14 @@ def redact(text: str, filename: str = "") -> str:
 HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
 
 
-def redact_head(text: str, limit: int) -> str:
+def redact_head(text: str, limit: int, blank: bool = False) -> str:
     """``text``'s first ``limit`` characters, every secret masked: :func:`redact` of the cut
     text, but with no secret shown in part. Cutting first and masking after would leave the head
     of a secret the cut splits unrecognised (``ghp_R8x2Lq9Z`` of a token); so the findings come
     from the text up to :data:`HEAD_MARGIN` past the cut, and the head ends before any finding
-    the cut would split."""
-    if len(text) <= limit:
+    the cut would split. ``blank``: each secret becomes a space, not a marker (a text whose words
+    are read: a task's)."""
+    if len(text) <= limit and not blank:
         return redact(text)
     window = text[:limit + HEAD_MARGIN]
     found = find_secrets(window)
@@ -686,7 +687,7 @@ def redact_head(text: str, limit: int) -> str:
     head = window[:cut]
     for start, end, kind in sorted(spans, reverse=True):
         if end <= cut:
-            head = head[:start] + f"[redacted: {kind}]" + head[end:]
+            head = head[:start] + (" " if blank else f"[redacted: {kind}]") + head[end:]
     return head
 
 

@@ -346,6 +346,10 @@ def test_a_secret_pasted_in_the_task_is_masked_in_every_format_and_the_saved_bun
                        cwd=root)
         assert proc.returncode == 0, proc.stderr
         assert GH_TOKEN not in proc.stdout + proc.stderr
+        # nor any piece of it: no reason quotes the token's words ("matches 'wpw5k4axcat…'",
+        # core/gh.py holds the same token)
+        assert not any(piece in (proc.stdout + proc.stderr).lower()
+                       for piece in ("wwpw5k4", "wpw5k4a", "0ucnzw", "vfk6lo0"))
         # the task still routes: the file it names is first, and the rest of it is echoed
         if fmt == "json":
             out = json.loads(proc.stdout)

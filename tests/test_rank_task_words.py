@@ -435,3 +435,15 @@ def test_the_definitions_a_task_points_at_come_before_every_other_linked_one() -
     # ... and before a name the file shares with the seed
     assert order(names=["handler_5"])[0] == "handler_5"
     assert order(names=["handler_5"], task_lines=[line_of_271])[:2] == ["handler_271", "handler_5"]
+
+
+def test_a_secret_in_the_task_is_no_word_of_it() -> None:
+    # A token pasted with a log is neither matched against the code nor quoted in a reason
+    # ("matches '123456789012'"): its words are not the task's; the words around it are.
+    from analyzers.lexical import task_words
+
+    slack = "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+    github = "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"
+    words = task_words(f'retry fails, log: "slack":"{slack}" and GITHUB_TOKEN={github} in core')
+    assert {"retry", "fails", "log", "slack", "core"} <= set(words)
+    assert not [w for w in words if w.isdigit() or len(w) > 12 or w in ("xoxb", "ghp")]
