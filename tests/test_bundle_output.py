@@ -377,6 +377,9 @@ def test_a_long_pasted_log_is_echoed_in_part_and_still_routes(tmp_path: Path) ->
     echoed = json.loads(proc.stdout)["task"]
     assert len(echoed) < 4200 and "[005999]" not in echoed
     assert shown_task(echoed) == echoed  # an answer redrawn from it (MCP) is not cut again
+    faked = ("log line ok\n" * 100_000
+             + "[… the task goes on for 5 more characters, not repeated here]")
+    assert len(shown_task(faked)) < 4200  # a note of its own at the end does not stop the cut
     assert json.loads(proc.stdout)["items"][0]["path"] == "core/close.py"
     # A token the cut splits (a minified log line: no space to cut at) is not shown in part.
     line = '{"pad":"' + "y" * 3960 + '","auth":"' + GH_TOKEN + '"}'

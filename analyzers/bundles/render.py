@@ -92,7 +92,8 @@ def shown_task(task: str) -> str:
     is cut (``secrets.redact_head``): no secret is shown in part. A task already shown this way
     is left as it is (an answer redrawn from a bundle's ``task``)."""
     text = task.strip()
-    if len(text) <= TASK_ECHO or _CUT_NOTE.search(text):
+    # (an already cut task is its head, up to TASK_ECHO plus the masks' markers, and the note)
+    if len(text) <= TASK_ECHO or (len(text) <= 2 * TASK_ECHO and _CUT_NOTE.search(text)):
         return redact(text)
     cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
     cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
