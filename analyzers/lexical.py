@@ -69,7 +69,7 @@ TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-id): 
 # An address's local part may hold ``[bot]``; one never starts inside a path
 # (``assets/logo@2x.png`` is a file), nor has a domain starting with a digit (``icon@2x.svg``).
 _EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)+>?")
-_URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s)\]>\"']*")
+_URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s)\]>\"']*")
 
 
 TASK_TEXT_MAX = 100_000  # characters of a task read for its words (a pasted log: its beginning)

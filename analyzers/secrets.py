@@ -664,31 +664,44 @@ def redact(text: str, filename: str = "") -> str:
 
 
 HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
+# ... and further to the end of the word there, up to this many characters: a long token (a JWT
+# of thousands of characters) cut by the window would not be recognised.
+LONG_SECRET = 16_000
+_WORD_REST = re.compile(r"\S*")
 
 
 def redact_head(text: str, limit: int, blank: bool = False) -> str:
     """``text``'s first ``limit`` characters, every secret masked: :func:`redact` of the cut
     text, but with no secret shown in part. Cutting first and masking after would leave the head
     of a secret the cut splits unrecognised (``ghp_R8x2Lq9Z`` of a token); so the findings come
-    from the text up to :data:`HEAD_MARGIN` past the cut, and the head ends before any finding
-    the cut would split. ``blank``: each secret becomes a space, not a marker (a text whose words
-    are read: a task's)."""
+    from the text up to :data:`HEAD_MARGIN` past the cut (and to the end of the word there), and
+    the head ends before any finding the cut would split. ``blank``: each secret becomes a
+    space, not a marker (a text whose words are read: a task's)."""
+    return cut_head(text, limit, blank)[0]
+
+
+def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
+    """:func:`redact_head`, and where in ``text`` the head ends (before ``limit`` when the cut
+    would split a secret)."""
     if len(text) <= limit and not blank:
-        return redact(text)
-    window = text[:limit + HEAD_MARGIN]
+        return redact(text), len(text)
+    end = limit + HEAD_MARGIN
+    if end < len(text):
+        end = _WORD_REST.match(text, end, end + LONG_SECRET).end()  # type: ignore[union-attr]
+    window = text[:end]
     found = find_secrets(window)
     lines = window.splitlines(keepends=True)  # as find_secrets numbers them
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     spans = [(starts[f.line - 1] + f.start, starts[f.line - 1] + f.end, f.kind) for f in found]
-    cut = limit
-    for start, end, _ in spans:
-        if start < cut < end:
+    cut = min(limit, len(text))
+    for start, end_, _ in sorted(spans, reverse=True):
+        if start < cut < end_:
             cut = start
     head = window[:cut]
-    for start, end, kind in sorted(spans, reverse=True):
-        if end <= cut:
-            head = head[:start] + (" " if blank else f"[redacted: {kind}]") + head[end:]
-    return head
+    for start, end_, kind in sorted(spans, reverse=True):
+        if end_ <= cut:
+            head = head[:start] + (" " if blank else f"[redacted: {kind}]") + head[end_:]
+    return head, cut
 
 
 def redact_name(name: str | None) -> str | None:

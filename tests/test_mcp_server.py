@@ -294,6 +294,7 @@ async def test_a_secret_in_a_task_or_query_is_never_echoed(repo: Path, log: obje
                                r"repeated here\]", answer)
             assert notes and len(notes) == answer.count("[… the task goes on for")
         assert COUNT(body) <= 8000
+        assert body.count("[000000] header parse") == 1  # the prompt says the task once
 
 
 async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log: object) -> None:

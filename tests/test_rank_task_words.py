@@ -5,10 +5,13 @@ touched (the vocabulary bridge)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from gitutil import make_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzers.bundles import fusion
 from analyzers.bundles import rank as rank_mod
@@ -342,6 +345,34 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
     named = [files[n.file_index] for n in named_files(text, files, *name_tables(files))]
     # README.md: the link's path ends in main/README.md, whose folder the repository lacks
     assert named == ["src/pkg/core.py", "types/index.d.ts", "pkg/util.py"]
+
+
+# What a ``path:line`` and a word's trailing ``:12:5`` are, as single patterns: the scanner
+# reads them from the ``:`` back (these, tried at every position, are quadratic on a long word).
+_PATH_LINE_REFERENCE = re.compile(
+    r"(?P<path>[\w.@+~\\/\[\]-]*[\w-]\.[A-Za-z]\w{0,9})(?::|#L)(?P<line>\d+)")
+_TRAILING_REFERENCE = re.compile(r"(?:[:#@]\w*)+$|[.:!?\]]+$")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["a", "B", "1", ".", "/", "\\", "-", "_", "@", "+", "~", "[", "]", ":", "#", "L", " ", "é",
+     ".py", ":12", "#L3", "!"]), max_size=30).map("".join))
+def test_path_lines_and_trailing_parts_are_the_single_patterns_matches(line: str) -> None:
+    from analyzers.bundles import mentions
+
+    assert [(f.path, f.line) for f in mentions._path_lines(line)] == [
+        (m["path"], m["line"]) for m in _PATH_LINE_REFERENCE.finditer(line)]
+    assert mentions._without_trailing(line) == _TRAILING_REFERENCE.sub("", line)
+
+
+def test_a_long_word_with_no_line_after_it_is_read_once() -> None:
+    """A task of one long word (minified JSON, a base64 blob) gives its paths as a short one."""
+    from analyzers.bundles.mentions import mentions, places
+
+    blob = "a." * 20_000 + "b/c" * 10_000
+    assert places(f"src/x.py:7 {blob} {blob}") == {"src/x.py": ([7], [])}
+    assert mentions("see src/x.py:7:1#" + "z:" * 60_000) == ["src/x.py"]
 
 
 def _big_module(n: int) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from analyzers import lexical
@@ -34,7 +35,10 @@ MAX_NAMED = 12  # files one task may name (a long traceback: its first frames in
 MAX_TEXT = 100_000
 
 _SPLIT = re.compile(r"[\s\"'`(){}<>,;|=*]+")  # not brackets: ``pages/[id].tsx`` is a path
-_TRAILING = re.compile(r"(?:[:#@]\w*)+$|[.:!?\]]+$")
+# What ends a path-like word and is no part of it: ``:12:5``, ``#L40``, ``@v2``, and trailing
+# punctuation. Each is matched on the reversed word (a ``$`` pattern is tried at every position:
+# quadratic on a long word).
+_TRAILING_REVERSED = (re.compile(r"[\w:#@]*[:#@]"), re.compile(r"[.:!?\]]+"))
 _SCHEME = re.compile(r"[A-Za-z][\w+.-]+://")  # a link (a drive letter, ``C:\\``, is no scheme)
 _SLASHES = re.compile(r"/{2,}")
 _FILE = re.compile(r"^[\w@+\[\]-][\w.@+\[\]-]*\.[A-Za-z][A-Za-z0-9_]{0,9}$")
@@ -51,12 +55,16 @@ class Named(NamedTuple):
 
 
 _FRAMES = (
-    re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
+    re.compile(r'File "(?P<path>[^"\n]{1,1000})", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
     re.compile(r"\bat (?P<func>[\w.$<>]+)\((?P<path>[\w.$-]+\.\w+):(?P<line>\d+)\)"),
-    re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]+?):(?P<line>\d+)"
+    re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]{1,1000}?):(?P<line>\d+)"
                r"(?::\d+)?\)?"),
-    re.compile(r"(?P<path>[\w.@+~\\/\[\]-]*[\w-]\.[A-Za-z]\w{0,9})(?::|#L)(?P<line>\d+)"),
 )
+# ``path:12`` or ``path#L12`` anywhere. Read from the ``:12`` back: a pattern starting with the
+# path would be tried at every position of a long word with no line after it (quadratic).
+_LINE_AT = re.compile(r"(?::|#L)(\d+)")
+_PATH_RUN = re.compile(r"[\w.@+~\\/\[\]-]*")  # matched on the reversed line, from the ``:``
+_PATH_BEFORE_LINE = re.compile(r"[\w.@+~\\/\[\]-]*[\w-]\.[A-Za-z]\w{0,9}")
 MAX_LINES = 20  # lines kept per file (a log repeating one frame thousands of times)
 
 
@@ -65,24 +73,73 @@ def _normal(raw: str) -> str:
     ``::`` goes (a pytest node id's test and its ``[params]``, a Rust item's path)."""
     tok = _SLASHES.sub("/", raw.replace("\\", "/").split("::", 1)[0]).lstrip("[")
     for _ in range(3):
-        tok = _TRAILING.sub("", tok)
+        tok = _without_trailing(tok)
     while tok.startswith("./"):
         tok = tok[2:]
     return tok.strip("/")
 
 
+def _without_trailing(tok: str) -> str:
+    """``tok`` without its trailing ``:12:5`` / ``#L40`` / ``@v2`` run (from its first ``:``, ``#``
+    or ``@`` on), or else without its trailing punctuation; the earlier of the two cuts."""
+    reversed_tok = tok[::-1]
+    cut = max((m.end() for pattern in _TRAILING_REVERSED
+               for m in [pattern.match(reversed_tok)] if m), default=0)
+    return tok[:len(tok) - cut]
+
+
+class _Frame(NamedTuple):
+    """A ``path:line`` found in a line, as a frame pattern's match gives it."""
+
+    path: str
+    line: str
+
+    def group(self, name: str) -> str:
+        return self.path if name == "path" else self.line
+
+    def groupdict(self) -> dict[str, str]:
+        return {"path": self.path, "line": self.line}
+
+
+def _path_lines(line: str) -> list[_Frame]:
+    """The ``path:12`` and ``path#L12`` of ``line``, left to right, never overlapping: the path
+    is the run of path characters just before the ``:`` (one of them ``.`` with a letter after,
+    no more than 10 characters before the end)."""
+    out: list[_Frame] = []
+    pos = 0
+    reversed_line = ""
+    for m in _LINE_AT.finditer(line):
+        start = m.start()
+        if start <= pos:
+            continue
+        reversed_line = reversed_line or line[::-1]
+        run = _PATH_RUN.match(reversed_line, len(line) - start, len(line) - pos)
+        at = start - (run.end() - run.start()) if run else start
+        if at < start and _PATH_BEFORE_LINE.fullmatch(line, at, start):
+            out.append(_Frame(line[at:start], m.group(1)))
+            pos = m.end()
+    return out
+
+
 def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
     """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
     gives with it: traceback frames and ``path:line``."""
-    return _scan(text)[1]
+    return {k: (list(v[0]), list(v[1])) for k, v in _scan(text[:MAX_TEXT])[1].items()}
 
 
+def path_like(text: str) -> bool:
+    """Whether ``text`` holds a path-like word or a traceback frame (a cheap test before the
+    name tables are built)."""
+    return bool(_scan(text[:MAX_TEXT])[0])
+
+
+@lru_cache(maxsize=4)  # asked of one task by the test above and by :func:`named_files`
 def _scan(text: str) -> tuple[list[str], dict[str, tuple[list[int], list[str]]]]:
     """The path-like words of ``text`` in the order they first appear (a line's frame before
-    its other words), and :func:`places`."""
+    its other words), and :func:`places` (not to be changed: cached)."""
     order: dict[str, None] = {}
     out: dict[str, tuple[list[int], list[str]]] = {}
-    for line in lexical.task_text(text[:MAX_TEXT]).splitlines():
+    for line in lexical.task_text(text).splitlines():
         _frames(line, out, order)
         order.update(dict.fromkeys(_path_words(line)))
     return list(order), out
@@ -91,10 +148,11 @@ def _scan(text: str) -> tuple[list[str], dict[str, tuple[list[int], list[str]]]]
 def _frames(line: str, out: dict[str, tuple[list[int], list[str]]], order: dict[str, None]
             ) -> None:
     """Adds the frames of ``line`` (or its ``path:line`` words) to ``out`` and ``order``."""
-    found = next((m for pattern in _FRAMES[:-1] for m in [pattern.search(line)] if m), None)
-    for m in [found] if found else _FRAMES[-1].finditer(line):
+    found = next((m for pattern in _FRAMES for m in [pattern.search(line)] if m), None)
+    for m in [found] if found else _path_lines(line):
         tok = _normal(m.group("path"))
-        if m.re is _FRAMES[1] and "/" not in tok:  # Java: the package is the folder
+        java = isinstance(m, re.Match) and m.re is _FRAMES[1]
+        if java and "/" not in tok:  # Java: the package is the folder
             package = m.group("func").split(".")[:-2]
             tok = "/".join([*package, tok]) if package else tok
         if not tok:
@@ -160,7 +218,7 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     and function names given with them), in the order of the text, each once, at most
     :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``."""
     out: dict[int, Named] = {}
-    tokens, at = _scan(text)
+    tokens, at = _scan(text[:MAX_TEXT])
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
     for tok in tokens:

@@ -632,8 +632,11 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
                  in_task: dict[str, str]) -> None:
     """The reasons of the files a caller will plausibly show, secrets masked in them."""
     g, seeded = q.g, bool(q.query.seeds)
+    matched = _matched_terms(g, [g.file_index[rf.path] for rf in shown
+                                 if rf.signals.get("lexical")], q.raw_words)
     for rf in shown:
-        _explain(g, rf, ev.views, q.raw_words, ev.cochange_detail, seeded)
+        _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
+                 seeded)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -742,7 +745,7 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
     a file name few files share) come first, in the order they ranked (one with no other
     evidence after those with some), seeds left out. Re-sorts ``results``; returns each named
     path -> the words that name it."""
-    if not q.query.task or not mentions.mentions(q.query.task):
+    if not q.query.task or not mentions.path_like(q.query.task):
         return {}  # (the name tables cost a pass over the files: only for a task naming one)
     g = q.g
     seeds = set(q.query.seeds)
@@ -910,20 +913,18 @@ def _mirror_distance(a: str, b: str) -> int:
     return (len(pa) - common) + (len(pb) - common)
 
 
-def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], task_words: list[str],
+def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: list[str],
              cochange_detail: dict[int, tuple[int, int]], seeded: bool) -> None:
     """The reasons ``rf`` ranked, in a fixed order: the names it shares with the (pseudo-)seeds,
-    its links to them, the task's words it holds, its recent activity."""
+    its links to them, the task's words it holds (``matched``), its recent activity."""
     fi = g.file_index[rf.path]
     what = "the seed" if seeded else "the best task matches"
     _explain_names(g, rf, views, fi, what)
     _explain_links(g, rf, list(views), fi, what, cochange_detail, seeded)
-    if rf.signals.get("lexical") and task_words:
-        matched = _matched_terms(g, fi, task_words)
-        if matched:
-            rf.task_terms = matched
-            rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
-                              + " from the task")
+    if rf.signals.get("lexical") and matched:
+        rf.task_terms = matched
+        rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
+                          + " from the task")
     _explain_activity(rf)
 
 
@@ -1033,12 +1034,24 @@ def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
     return [(g.names[ni], cnt) for ni, cnt in ranked]
 
 
-def _matched_terms(g: RepoGraph, fi: int, task_words: list[str]) -> list[str]:
-    """The task's words (as written) that the file's path, names or terms hold (stems compared)."""
-    path_words = set(lexical.stems(lexical.path_words(g.files[fi])))
-    seen: list[str] = []
-    for w in task_words:
-        st = lexical.stem(w)
-        if w not in seen and (st in path_words or g.lexical.matches(fi, st)):
-            seen.append(w)
-    return seen
+def _matched_terms(g: RepoGraph, rows: list[int], task_words: list[str]) -> dict[int, list[str]]:
+    """File row -> the task's words (as written, each once, in the task's order) that the file's
+    path, names or terms hold (stems compared), for the files ``rows``. One pass over each
+    word's postings: a pasted log has thousands of distinct words."""
+    if not rows or not task_words:
+        return {}
+    wanted = np.asarray(sorted(set(rows)), dtype=np.int64)
+    holds: dict[int, set[str]] = {fi: set() for fi in wanted.tolist()}
+    distinct = {w: lexical.stem(w) for w in dict.fromkeys(task_words)}
+    lex = g.lexical
+    for st in set(distinct.values()):
+        t = lex.vocab.get(st)
+        if t is not None and t < len(lex.indptr) - 1:
+            docs = lex.indices[lex.indptr[t]:lex.indptr[t + 1]]
+            for fi in docs[np.isin(docs, wanted)].tolist():
+                holds[int(fi)].add(st)
+    out: dict[int, list[str]] = {}
+    for fi, stems in holds.items():
+        stems |= set(lexical.stems(lexical.path_words(g.files[fi])))
+        out[fi] = [w for w, st in distinct.items() if st in stems]
+    return out

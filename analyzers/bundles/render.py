@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from analyzers.languages import detect
 from analyzers.printable import printable
-from analyzers.secrets import redact, redact_head
+from analyzers.secrets import cut_head, redact
 
 if TYPE_CHECKING:
     from analyzers.bundles.decisions import Decision
@@ -89,7 +89,7 @@ def shown_task(task: str) -> str:
     secret in it masked (a token pasted with a log is not echoed to the agent nor kept on disk),
     and a long one cut after :data:`TASK_ECHO` characters, at a line or word end, with a note
     (a pasted log of megabytes would fill the budget and cost seconds to scan). Masked before it
-    is cut (``secrets.redact_head``): no secret is shown in part. A task already shown this way
+    is cut (``secrets.cut_head``): no secret is shown in part. A task already shown this way
     is left as it is (an answer redrawn from a bundle's ``task``)."""
     text = task.strip()
     # (an already cut task is its head, up to TASK_ECHO plus the masks' markers, and the note)
@@ -97,9 +97,9 @@ def shown_task(task: str) -> str:
         return redact(text)
     cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
     cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
-    head = redact_head(text, cut).rstrip()
-    return (f"{head}\n[… the task goes on for {len(text) - cut:,} more characters, not repeated "
-            "here]")
+    head, cut = cut_head(text, cut)
+    return (f"{head.rstrip()}\n[… the task goes on for {len(text) - cut:,} more characters, not "
+            "repeated here]")
 
 
 def header(fmt: str, task: str | None) -> str:

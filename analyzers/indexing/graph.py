@@ -97,14 +97,6 @@ class _Postings(ABC):
             np.add.at(out, idx[keep], val[keep])
         return out
 
-    def matches(self, doc: int, word: str) -> bool:
-        """Whether document ``doc`` holds ``word``."""
-        t = self.vocab.get(word)
-        if t is None:
-            return False
-        a, b = self.indptr[t], self.indptr[t + 1]
-        return bool(np.any(self.indices[a:b] == doc))
-
 
 @dataclass
 class Bm25Index(_Postings):

@@ -465,8 +465,9 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
         request = BundleRequest(task=task, exclude=[*already, *call.session.exclude])
         model, _, result = bundle_answer(call, request, left, "markdown", [])
-        parts.append(model.rendered.replace("# Context bundle", "# Suggested context (ranked "
-                                            "for the task)", 1).rstrip() + "\n")
+        rendered = model.rendered.replace(f"\nTask: {shown_task(task)}\n", "", 1)  # said above
+        parts.append(rendered.replace("# Context bundle", "# Suggested context (ranked for the "
+                                      "task)", 1).rstrip() + "\n")
         if not model.items:
             kept_out = result.excluded()
             hidden = sum(1 for _, why in kept_out if "secret" in why)

@@ -247,3 +247,27 @@ def test_a_head_cut_from_a_long_text_never_shows_a_secret_in_part(path: str) -> 
         assert len(head) <= 4000 + 40 and value[:8] not in head, at
         if at + len(value) + 2 <= 4000:  # wholly before the cut: masked, not dropped
             assert "[redacted:" in head, at
+
+
+def test_a_token_of_thousands_of_characters_across_the_cut_is_left_out_whole() -> None:
+    """A JSON Web Token longer than the margin read past the cut (a session's claims) is still
+    recognised: the window runs to the end of the word it ends in. The note counts from where
+    the head really ends."""
+    import base64
+
+    from analyzers.bundles.render import shown_task
+
+    def part(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+    jwt = (part({"alg": "HS256", "typ": "JWT"}) + "." + part({"sub": "42", "roles": ["x"] * 900})
+           + ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+    assert len(jwt) > 4000 and find_secrets(f'"{jwt}"')
+    for at in (500, 2000, 3900):
+        text = '{"a":"' + "b" * at + '","token":"' + jwt + '","c":"' + "d" * 3000 + '"}'
+        head = redact_head(text, 4000)
+        assert jwt[:12] not in head and head.endswith('"token":"'), at
+        shown = shown_task(text)
+        assert jwt[:12] not in shown
+        left = int(shown.rsplit("goes on for ", 1)[1].split(" ", 1)[0].replace(",", ""))
+        assert left == len(text) - len(head), at
