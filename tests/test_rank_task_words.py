@@ -347,6 +347,23 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
     assert named == ["src/pkg/core.py", "types/index.d.ts", "pkg/util.py"]
 
 
+def test_a_windows_path_names_its_file_whatever_its_case() -> None:
+    """Windows file names are not case-sensitive: a traceback's ``C:\\Work\\SRC\\app\\server.py``
+    is the repository's ``src/App/Server.py``. Elsewhere case counts."""
+    from analyzers.bundles.mentions import name_tables, named_files
+
+    files = ["src/App/Server.py", "src/app/client.py", "lib/util.py"]
+
+    def named(text: str) -> list[tuple[str, str, tuple[int, ...]]]:
+        return [(files[n.file_index], n.words, n.lines)
+                for n in named_files(text, files, *name_tables(files))]
+
+    assert named('File "C:\\Work\\Proj\\SRC\\app\\server.py", line 3, in run') == [
+        ("src/App/Server.py", "SRC/app/server.py", (3,))]
+    assert named("see d:\\proj\\Lib\\Util.py") == [("lib/util.py", "Lib/Util.py", ())]
+    assert named("/home/x/src/app/server.py and SRC/APP/CLIENT.PY") == []
+
+
 # What a ``path:line`` and a word's trailing ``:12:5`` are, as single patterns: the scanner
 # reads them from the ``:`` back (these, tried at every position, are quadratic on a long word).
 _PATH_LINE_REFERENCE = re.compile(

@@ -212,6 +212,21 @@ def _ends(path: str, suffix: str) -> bool:
     return path == suffix or path.endswith("/" + suffix)
 
 
+_DRIVE = re.compile(r"[A-Za-z]:/")  # a Windows path (its ``\\`` made ``/``): names any case
+
+
+def _folded(table: Mapping[str, Sequence[int]]) -> dict[str, list[int]]:
+    """A name table keyed in lower case."""
+    out: dict[str, list[int]] = {}
+    for name, rows in table.items():
+        out.setdefault(name.lower(), []).extend(rows)
+    return out
+
+
+def _case(path: str, fold: bool) -> str:
+    return path.lower() if fold else path
+
+
 def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
                 by_stem: Mapping[str, Sequence[int]]) -> list[Named]:
     """The files ``text`` names (their index into ``files``, the words that name them, the lines
@@ -221,18 +236,25 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     tokens, at = _scan(text[:MAX_TEXT])
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
+    folded_tables: dict[bool, dict[str, list[int]]] = {}  # the tables in lower case, if asked
     for tok in tokens:
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
         has_ext = _FILE.match(parts[-1]) is not None
-        pool = by_name.get(parts[-1], ()) if has_ext else by_stem.get(parts[-1], ())
+        table = by_name if has_ext else by_stem
+        pool = table.get(parts[-1], ())
+        fold = not pool and _DRIVE.match(tok) is not None  # Windows: any case names the file
+        keys = [p.lower() for p in parts] if fold else parts
+        if fold:
+            folded = folded_tables.setdefault(has_ext, _folded(table))
+            pool = folded.get(keys[-1], ())
         if not pool:
             continue
         for k in range(len(parts), 0, -1):
-            suffix = "/".join(parts[-k:])
-            hits = [i for i in pool if _ends(files[i] if has_ext else _without_ext(files[i]),
-                                             suffix)]
+            suffix = "/".join(keys[-k:])
+            hits = [i for i in pool if _ends(_case(files[i] if has_ext else
+                                                   _without_ext(files[i]), fold), suffix)]
             if hits:
                 break
         else:
