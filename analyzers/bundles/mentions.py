@@ -236,34 +236,13 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     tokens, at = _scan(text[:MAX_TEXT])
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
-    folded_tables: dict[bool, dict[str, list[int]]] = {}  # the tables in lower case, if asked
+    lookup = _Lookup(files, by_name, by_stem)
     for tok in tokens:
         parts = [p for p in tok.split("/") if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
-        has_ext = _FILE.match(parts[-1]) is not None
-        table = by_name if has_ext else by_stem
-        pool = table.get(parts[-1], ())
-        fold = not pool and _DRIVE.match(tok) is not None  # Windows: any case names the file
-        keys = [p.lower() for p in parts] if fold else parts
-        if fold:
-            folded = folded_tables.setdefault(has_ext, _folded(table))
-            pool = folded.get(keys[-1], ())
-        if not pool:
-            continue
-        for k in range(len(parts), 0, -1):
-            suffix = "/".join(keys[-k:])
-            hits = [i for i in pool if _ends(_case(files[i] if has_ext else
-                                                   _without_ext(files[i]), fold), suffix)]
-            if hits:
-                break
-        else:
-            continue
-        # A path names a file only through its folder too: ``/home/me/app/cli.py`` is no
-        # ``examples/cli.py``; a bare file name is enough when few files share it.
-        enough = (k >= 2 or (has_ext and len(parts) == 1)) \
-            and len(hits) <= (MAX_SHARED if has_ext else 2)
-        if not enough:
+        k, hits = lookup.hits(tok, parts)
+        if not hits:
             continue
         lines, funcs = at.get(tok, ([], []))
         if tok in at:
@@ -279,3 +258,35 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
         if len(out) >= MAX_NAMED:
             break
     return list(out.values())[:MAX_NAMED]
+
+
+class _Lookup:
+    """The files a path-like word names, by the name tables (and, for a Windows path, the same
+    tables in lower case, built when first asked)."""
+
+    def __init__(self, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
+                 by_stem: Mapping[str, Sequence[int]]) -> None:
+        self.files, self.tables = files, {True: by_name, False: by_stem}
+        self.folded: dict[bool, dict[str, list[int]]] = {}
+
+    def hits(self, tok: str, parts: list[str]) -> tuple[int, list[int]]:
+        """How many trailing parts of ``tok`` (split into ``parts``) name files, and which: the
+        longest suffix that ends any file of that name decides. None when a path's folder does
+        not match (``/home/me/app/cli.py`` is no ``examples/cli.py``) or when a bare file name
+        is shared by more than a few files."""
+        has_ext = _FILE.match(parts[-1]) is not None
+        table = self.tables[has_ext]
+        pool = table.get(parts[-1], ())
+        fold = not pool and _DRIVE.match(tok) is not None  # Windows: any case names the file
+        keys = [p.lower() for p in parts] if fold else parts
+        if fold:
+            pool = self.folded.setdefault(has_ext, _folded(table)).get(keys[-1], ())
+        for k in range(len(parts), 0, -1) if pool else ():
+            suffix = "/".join(keys[-k:])
+            hits = [i for i in pool if _ends(_case(self.files[i] if has_ext else
+                                                   _without_ext(self.files[i]), fold), suffix)]
+            if hits:
+                enough = (k >= 2 or (has_ext and len(parts) == 1)) \
+                    and len(hits) <= (MAX_SHARED if has_ext else 2)
+                return (k, hits) if enough else (0, [])
+        return 0, []

@@ -130,7 +130,7 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
 
     def build(k: int) -> tuple[BundleAnswer, str]:
         if k not in prefixes:
-            prefixes[k] = _prefix(counter, result, k, sizes)
+            prefixes[k] = _prefix(counter, result, k, sizes, request.task)
         return _bundle_model(counter, prefixes[k], budget, fmt, warnings, saved, sizes)
 
     model, text = fit(counter, budget, len(result.pieces), build)
@@ -139,15 +139,15 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     return model, text, prefixes.get(len(model.items), result)
 
 
-def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int]
-            ) -> BundleResult:
+def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int],
+            task: str | None) -> BundleResult:
     """``result`` with only its first ``k`` items (the others join the left-out list, with their
-    whole file's tokens)."""
+    whole file's tokens), its header drawn from the request's ``task`` as the bundle's was."""
     if k >= len(result.pieces):
         return result
     fmt = "xml" if result.rendered.startswith("<documents>") else "markdown"
     pieces = result.pieces[:k]
-    rendered = render(fmt, result.bundle.task, pieces, decisions=result.decisions)
+    rendered = render(fmt, task, pieces, decisions=result.decisions)
     dropped = [LeftOut(i.path, sizes.get(i.path, i.tokens), i.score, i.reasons)
                for i in result.bundle.items[k:]]
     kept = {i.path for i in result.bundle.items[:k]}
