@@ -41,6 +41,7 @@ import itertools
 import json
 import posixpath
 import re
+import string
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
@@ -118,18 +119,26 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
 
 
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
+INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
 
 
 @cache
-def _plugin_settings() -> dict[str, list[dict[str, Any]]]:
+def _plugin_settings(only: frozenset[str] | None = None, without: frozenset[str] = frozenset(),
+                     piece: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """detect-secrets' settings: our detectors (``only`` these, ``without`` those), its
+    heuristic filters and ours. ``piece``: for a piece of a long line, without the filter
+    detect-secrets itself skips on a line over 1,000 characters (its pattern is quadratic)."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import Settings as ScanSettings
 
     mapping: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
     available = {str(getattr(plugin, "__name__", "")) for plugin in mapping.values()}
     # detect-secrets' default heuristic filters, without the allowlist pragma (see the docstring).
-    standard = sorted(f for f in ScanSettings().filters if f != ALLOWLIST_FILTER)
-    return {"plugins_used": [{"name": n} for n in DETECTORS if n in available],
+    standard = sorted(f for f in ScanSettings().filters if f != ALLOWLIST_FILTER
+                      and not (piece and f == INDIRECT_FILTER))
+    names = [n for n in DETECTORS if n in available and n not in without
+             and (only is None or n in only)]
+    return {"plugins_used": [{"name": n} for n in names],
             "filters_used": [{"path": f} for f in standard] + [
                 {"path": f"{__name__}.is_label_value"}]}
 
@@ -177,9 +186,11 @@ def might_hold_secret(text: str) -> bool:
 # -- our own patterns ---------------------------------------------------------------------------
 
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
-_NAME = (r"[\w.-]*(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key|access_?key"
-         r"|private_?key|client_?key|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)"
-         r"[\w.-]*")
+# (At most 64 characters either side of the word: an unbounded run was tried from every
+# position of a long word such as "secretsecret…", quadratic.)
+_NAME = (r"[\w.-]{0,64}(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key"
+         r"|access_?key|private_?key|client_?key"
+         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,64}")
 _Q = r"[\"'`]"
 _VALUE = r"[^\"'`\s]{6,300}"
 _NO_TRAIL = r"(?![\w.$/+=-])"
@@ -219,7 +230,8 @@ PATTERNS: tuple[Pattern, ...] = (
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
     # (redis://:pw@cache:6379)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]*:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"), "any"),
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"),
+        "any"),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
         rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query"),
@@ -232,13 +244,13 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", re.compile(
-        r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]*?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
-        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]*?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any"),
+        r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
+        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any"),
     Pattern("Command Line Password", re.compile(
         r"(?i)(?<![\w-])--(?:password|passwd|pass)[= ](?P<v>[^\s\"'`;|&)]{4,300})"), "cli"),
     # curl -u admin:PW, curl --user admin:PW
     Pattern("Basic Auth Credentials", re.compile(
-        r"\bcurl\b[^\n#]*?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
+        r"\bcurl\b[^\n#]{0,300}?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
         r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any"),
     # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
     Pattern("OpenAI Token", re.compile(
@@ -251,6 +263,17 @@ PATTERNS: tuple[Pattern, ...] = (
     # (after a word's "_" too: ``tok_github_pat_...``)
     Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
             "whole"),
+    # Every one of these on a line (detect-secrets reports one a detector and line: a line of
+    # many is scanned again, at most MAX_RESCANS times): GitHub's classic tokens, AWS access key
+    # ids, Slack tokens, JSON Web Tokens (a header and claims, each JSON: "eyJ")
+    Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255})"
+                                       r"(?![A-Za-z0-9])"), "whole"),
+    Pattern("AWS Access Key", re.compile(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
+                                         r"(?![A-Z0-9])"), "whole"),
+    Pattern("Slack Token", re.compile(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
+    Pattern("JSON Web Token", re.compile(
+        r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
+        r"(?![\w-])"), "whole"),
     Pattern("Google API Key", re.compile(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
             "whole"),
     Pattern("Discord Webhook", re.compile(
@@ -532,9 +555,58 @@ def _allowlisted(lines: list[str], found: list[Finding]) -> list[Finding]:
     return out
 
 
+# detect-secrets' detectors whose patterns run on from a keyword through a word to its end, then
+# back: on a line with a long word ("secretsecret…", "sk-sk-sk-…") quadratic, seconds a few
+# thousand characters. On such a line they read a copy whose long words are blanked (``x``s, the
+# offsets kept); our own patterns, bounded, read the line as it is.
+SLOW_DETECTORS = frozenset({"KeywordDetector", "OpenAIDetector"})
+_LONG_WORD = re.compile(r"[\w-]{65,}")
+
+
+DS_LINE = 1_000  # a longer line is read by detect-secrets in pieces of this many characters
+_DS_STEP = DS_LINE // 2  # ... each overlapping the next by half: a value of up to 500 is whole
+
+
 def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
                              ) -> list[Finding]:
-    """detect-secrets' findings on these lines (its own per-line loop and filters)."""
+    """detect-secrets' findings on these lines (its own per-line loop and filters). A line
+    longer than :data:`DS_LINE` is read in overlapping pieces (its detectors' patterns are
+    quadratic on a long line; a longer value is our own patterns' to find)."""
+    short = [(n, line) for n, line in numbered if len(line) <= DS_LINE]
+    pieces: list[tuple[int, str]] = []
+    where: dict[int, tuple[int, int]] = {}  # piece -> (line, offset)
+    for n, line in numbered:
+        if len(line) > DS_LINE:
+            for at in range(0, len(line) - _DS_STEP, _DS_STEP):
+                where[len(pieces) + 1] = (n, at)
+                pieces.append((len(pieces) + 1, line[at:at + DS_LINE]))
+    out = _detect_secrets_group(short, filename, False)
+    for f in _detect_secrets_group(pieces, filename, True):
+        n, at = where[f.line]
+        out.append(Finding(n, f.start + at, f.end + at, f.kind))
+    return out
+
+
+def _detect_secrets_group(numbered: list[tuple[int, str]], filename: str, piece: bool
+                          ) -> list[Finding]:
+    """:func:`_detect_secrets_findings` of lines (or pieces): the slow detectors read a copy
+    whose long words are blanked."""
+    if not numbered:
+        return []
+    long = {k for k, line in numbered if _LONG_WORD.search(line)}
+    if not long:
+        return _detect_secrets_pass(numbered, filename, _plugin_settings(piece=piece))
+    blanked = [(k, _LONG_WORD.sub(lambda m: "x" * len(m.group(0)), line) if k in long
+                else line) for k, line in numbered]
+    return (_detect_secrets_pass(numbered, filename,
+                                 _plugin_settings(without=SLOW_DETECTORS, piece=piece))
+            + _detect_secrets_pass(blanked, filename,
+                                   _plugin_settings(only=SLOW_DETECTORS, piece=piece)))
+
+
+def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
+                         settings: dict[str, list[dict[str, Any]]]) -> list[Finding]:
+    """The findings of the detectors ``settings`` names on these lines."""
     try:
         from detect_secrets.core.scan import _process_line_based_plugins
         from detect_secrets.settings import transient_settings
@@ -543,7 +615,7 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
     lines = dict(numbered)
     out: list[Finding] = []
     todo = numbered
-    with transient_settings(_plugin_settings()):
+    with transient_settings(settings):
         # detect-secrets reports one value per detector and line: a line where it found some is
         # scanned again with them blanked out, until nothing more is found (two tokens of one
         # kind on a line, a token repeated in a comment).
@@ -668,6 +740,9 @@ HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a va
 # of thousands of characters) cut by the window would not be recognised.
 LONG_SECRET = 16_000
 _WORD_REST = re.compile(r"\S*")
+TOKEN_RUN = 24  # characters of a token's alphabet in a row from which a cut never splits them
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "_-.+/=~")
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-.+/=~]*")
 
 
 def redact_head(text: str, limit: int, blank: bool = False) -> str:
@@ -697,6 +772,14 @@ def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
     for start, end_, _ in sorted(spans, reverse=True):
         if start < cut < end_:
             cut = start
+    # A long run of a token's characters across the cut is left out whole, found or not (a JSON
+    # Web Token longer than the window is cut by it, and then not recognised).
+    if 0 < cut < len(text) and text[cut - 1] in _TOKEN_CHARS and text[cut] in _TOKEN_CHARS:
+        before = _TOKEN_RUN.match(text[:cut][::-1])
+        after = _TOKEN_RUN.match(text, cut, cut + TOKEN_RUN)
+        run = (before.end() if before else 0) + (after.end() - cut if after else 0)
+        if run >= TOKEN_RUN:
+            cut -= before.end() if before else 0
     head = window[:cut]
     for start, end_, kind in sorted(spans, reverse=True):
         if end_ <= cut:

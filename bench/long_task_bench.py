@@ -56,6 +56,13 @@ def tasks(repo: Path) -> dict[str, str]:
         "word 'x.y'*33k after 'at '": SHORT + "\nat " + "x.y" * 33_000,
         "word 'a:'*50k.": SHORT + "\n" + "a:" * 50_000 + ".",
         "word 'ab+'*33k": SHORT + "\n" + "ab+" * 33_000,
+        # what the secret detectors read: a keyword or token prefix over and over
+        "'password'*12.5k": SHORT + "\n" + "password" * 12_500,
+        "'curl -d '+'a.'*49k": SHORT + "\ncurl -d " + "a." * 49_000,
+        "'sk-'*33k": SHORT + "\n" + "sk-" * 33_000,
+        "'eyJhbGciOi.'*9k": SHORT + "\n" + "eyJhbGciOi." * 9_000,
+        "'https://a:b@'*8k": SHORT + "\n" + "https://a:b@" * 8_000,
+        "'a/'*49k + a file": SHORT + "\n" + "a/" * 49_000 + files[0],
     }
 
 

@@ -362,6 +362,11 @@ def test_a_windows_path_names_its_file_whatever_its_case() -> None:
         ("src/App/Server.py", "SRC/app/server.py", (3,))]
     assert named("see d:\\proj\\Lib\\Util.py") == [("lib/util.py", "Lib/Util.py", ())]
     assert named("/home/x/src/app/server.py and SRC/APP/CLIENT.PY") == []
+    # ... also when another file has the name as written (``lib/util.py`` is no ``LIB``'s)
+    files.append("tools/Server.py")
+    assert named("crash in C:\\work\\src\\app\\Server.py") == [
+        ("src/App/Server.py", "src/app/Server.py", ())]
+    assert named("crash in d:\\LIB\\util.py") == [("lib/util.py", "LIB/util.py", ())]
 
 
 # What a ``path:line`` and a word's trailing ``:12:5`` are, as single patterns: the scanner
@@ -389,6 +394,8 @@ def test_a_long_word_with_no_line_after_it_is_read_once() -> None:
 
     blob = "a." * 20_000 + "b/c" * 10_000
     assert places(f"src/x.py:7 {blob} {blob}") == {"src/x.py": ([7], [])}
+    deep = "/d" * 500 + "/src/x.py"  # a frame's path of over 1,000 characters keeps its line
+    assert places(f'File "{deep}", line 7, in main') == {deep.strip("/"): ([7], ["main"])}
     assert mentions("see src/x.py:7:1#" + "z:" * 60_000) == ["src/x.py"]
 
 

@@ -29,6 +29,7 @@ from typing import NamedTuple
 from analyzers import lexical
 
 MAX_SHARED = 3  # a bare file name names at most this many files
+MAX_PARTS = 32  # a path's trailing parts read (a deeper one is no repository's)
 MAX_NAMED = 12  # files one task may name (a long traceback: its first frames in the repository)
 # The part of a task read for paths: a pasted log of megabytes names its files in its beginning
 # as well, and reading all of it would cost seconds.
@@ -55,9 +56,9 @@ class Named(NamedTuple):
 
 
 _FRAMES = (
-    re.compile(r'File "(?P<path>[^"\n]{1,1000})", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
+    re.compile(r'File "(?P<path>[^"\n]{1,4096})", line (?P<line>\d+)(?:, in (?P<func>[\w.<>]+))?'),
     re.compile(r"\bat (?P<func>[\w.$<>]+)\((?P<path>[\w.$-]+\.\w+):(?P<line>\d+)\)"),
-    re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]{1,1000}?):(?P<line>\d+)"
+    re.compile(r"\bat (?:(?P<func>[\w.$<>\[\]]+) \()?(?P<path>[^\s()]{1,4096}?):(?P<line>\d+)"
                r"(?::\d+)?\)?"),
 )
 # ``path:12`` or ``path#L12`` anywhere. Read from the ``:12`` back: a pattern starting with the
@@ -238,7 +239,8 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     framed: list[str] = []  # the frames' paths that named a file
     lookup = _Lookup(files, by_name, by_stem)
     for tok in tokens:
-        parts = [p for p in tok.split("/") if p and p not in (".", "..")]
+        # (its last MAX_PARTS parts: no file lies deeper, and each suffix is tried)
+        parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
         k, hits = lookup.hits(tok, parts)
@@ -276,8 +278,8 @@ class _Lookup:
         is shared by more than a few files."""
         has_ext = _FILE.match(parts[-1]) is not None
         table = self.tables[has_ext]
-        pool = table.get(parts[-1], ())
-        fold = not pool and _DRIVE.match(tok) is not None  # Windows: any case names the file
+        fold = _DRIVE.match(tok) is not None  # a Windows path: any case names the file
+        pool = () if fold else table.get(parts[-1], ())
         keys = [p.lower() for p in parts] if fold else parts
         if fold:
             pool = self.folded.setdefault(has_ext, _folded(table)).get(keys[-1], ())

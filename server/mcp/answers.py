@@ -464,8 +464,9 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
     if left >= MIN_ANSWER_BUDGET:
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
         request = BundleRequest(task=task, exclude=[*already, *call.session.exclude])
-        model, _, result = bundle_answer(call, request, left, "markdown", [])
-        rendered = model.rendered.replace(f"\nTask: {shown_task(task)}\n", "", 1)  # said above
+        said = f"\nTask: {shown_task(task)}\n"  # the bundle's header repeats it: taken out below
+        model, _, result = bundle_answer(call, request, left + counter.count(said), "markdown", [])
+        rendered = model.rendered.replace(said, "", 1)
         parts.append(rendered.replace("# Context bundle", "# Suggested context (ranked for the "
                                       "task)", 1).rstrip() + "\n")
         if not model.items:

@@ -271,3 +271,35 @@ def test_a_token_of_thousands_of_characters_across_the_cut_is_left_out_whole() -
         assert jwt[:12] not in shown
         left = int(shown.rsplit("goes on for ", 1)[1].split(" ", 1)[0].replace(",", ""))
         assert left == len(text) - len(head), at
+
+
+def test_every_token_of_a_long_line_is_masked_where_it_is() -> None:
+    """A line of many tokens (a JSON payload pasted in a task) has each masked, not only the
+    first few detect-secrets reports; a secret far into a long line (read in pieces) is found at
+    its place; a JSON Web Token of tens of thousands of characters is never shown in part, at
+    the 4,000-character echo cut nor at the language server's 100,000."""
+    import base64
+
+    from analyzers.bundles.render import shown_task
+
+    tokens = [f"ghp_{i:02d}" + "R8x2Lq9ZtV4mN7pK1wY3cB6dF0hJ5sG2aE" for i in range(12)]
+    task = "fix the auth in click core: " + json.dumps(tokens)
+    shown = shown_task(task)
+    assert not any(t in shown for t in tokens) and shown.count("[redacted: ") == 12
+    stripe = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    line = "x" * 5000 + f' password="Sup3r!S3cret" key={stripe} ' + "y, " * 3000
+    found = {(f.kind, line[f.start:f.end]) for f in find_secrets(line)}
+    assert {"Sup3r!S3cret", stripe} <= {v for _, v in found}, found
+
+    def part(d: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+
+    jwt = (part({"alg": "HS256", "typ": "JWT"}) + "." + part({"sub": "42", "roles": ["x"] * 6000})
+           + ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+    assert len(jwt) > 30_000
+    for text, limit in (("q" * 3067 + jwt + " tail", 4000),
+                        ("login fails:\n" + json.dumps({"id_token": jwt}), 4000),
+                        ("a " * 49_500 + jwt + " z", 100_000)):
+        assert jwt[:12] not in redact_head(text, limit) and jwt[-40:-28] not in redact_head(
+            text, limit)
+    assert jwt[:12] not in shown_task("login fails:\n" + json.dumps({"id_token": jwt}))
