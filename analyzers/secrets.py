@@ -736,10 +736,6 @@ def redact(text: str, filename: str = "") -> str:
 
 
 HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
-# ... and further to the end of the word there, up to this many characters: a long token (a JWT
-# of thousands of characters) cut by the window would not be recognised.
-LONG_SECRET = 16_000
-_WORD_REST = re.compile(r"\S*")
 TOKEN_RUN = 24  # characters of a token's alphabet in a row from which a cut never splits them
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "_-.+/=~")
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-.+/=~]*")
@@ -749,9 +745,11 @@ def redact_head(text: str, limit: int, blank: bool = False) -> str:
     """``text``'s first ``limit`` characters, every secret masked: :func:`redact` of the cut
     text, but with no secret shown in part. Cutting first and masking after would leave the head
     of a secret the cut splits unrecognised (``ghp_R8x2Lq9Z`` of a token); so the findings come
-    from the text up to :data:`HEAD_MARGIN` past the cut (and to the end of the word there), and
-    the head ends before any finding the cut would split. ``blank``: each secret becomes a
-    space, not a marker (a text whose words are read: a task's)."""
+    from the text up to :data:`HEAD_MARGIN` past the cut, and the head ends before any finding
+    the cut would split, and before any run of :data:`TOKEN_RUN` or more of a token's characters
+    it would split (a token longer than the margin: a JSON Web Token of thousands of characters).
+    ``blank``: each secret becomes a space, not a marker (a text whose words are read: a
+    task's)."""
     return cut_head(text, limit, blank)[0]
 
 
@@ -760,10 +758,7 @@ def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
     would split a secret)."""
     if len(text) <= limit and not blank:
         return redact(text), len(text)
-    end = limit + HEAD_MARGIN
-    if end < len(text):
-        end = _WORD_REST.match(text, end, end + LONG_SECRET).end()  # type: ignore[union-attr]
-    window = text[:end]
+    window = text[:limit + HEAD_MARGIN]
     found = find_secrets(window)
     lines = window.splitlines(keepends=True)  # as find_secrets numbers them
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
@@ -773,7 +768,7 @@ def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
         if start < cut < end_:
             cut = start
     # A long run of a token's characters across the cut is left out whole, found or not (a JSON
-    # Web Token longer than the window is cut by it, and then not recognised).
+    # Web Token longer than the margin is cut by the window, and then not recognised).
     if 0 < cut < len(text) and text[cut - 1] in _TOKEN_CHARS and text[cut] in _TOKEN_CHARS:
         before = _TOKEN_RUN.match(text[:cut][::-1])
         after = _TOKEN_RUN.match(text, cut, cut + TOKEN_RUN)
