@@ -37,6 +37,7 @@ excerpts): it passes through :func:`redact` where it is produced, so no edge has
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import itertools
 import json
 import posixpath
@@ -186,11 +187,11 @@ def might_hold_secret(text: str) -> bool:
 # -- our own patterns ---------------------------------------------------------------------------
 
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
-# (At most 64 characters either side of the word: an unbounded run was tried from every
+# (At most 160 characters either side of the word: an unbounded run was tried from every
 # position of a long word such as "secretsecret…", quadratic.)
-_NAME = (r"[\w.-]{0,64}(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key"
+_NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key"
          r"|access_?key|private_?key|client_?key"
-         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,64}")
+         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,160}")
 _Q = r"[\"'`]"
 _VALUE = r"[^\"'`\s]{6,300}"
 _NO_TRAIL = r"(?![\w.$/+=-])"
@@ -255,6 +256,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
     Pattern("OpenAI Token", re.compile(
         r"\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{40,}(?![\w-]))"),
+        "whole"),
+    # any other OpenAI key: "T3BlbkFJ" is "OpenAI" in base64 (sk-None-…, sk-<name>-…)
+    Pattern("OpenAI Token", re.compile(
+        r"(?<![\w-])(?P<v>sk-[A-Za-z0-9_-]{1,200}T3BlbkFJ[A-Za-z0-9_-]{20,200})(?![\w-])"),
         "whole"),
     Pattern("Anthropic Token", re.compile(
         r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
@@ -557,14 +562,15 @@ def _allowlisted(lines: list[str], found: list[Finding]) -> list[Finding]:
 
 # detect-secrets' detectors whose patterns run on from a keyword through a word to its end, then
 # back: on a line with a long word ("secretsecret…", "sk-sk-sk-…") quadratic, seconds a few
-# thousand characters. On such a line they read a copy whose long words are blanked (``x``s, the
-# offsets kept); our own patterns, bounded, read the line as it is.
+# thousand characters. On such a line they read a copy whose words over 64 characters are blanked
+# (``x``s, the offsets kept; a value found there in a blanked word is left to our own patterns,
+# bounded, which read the line as it is).
 SLOW_DETECTORS = frozenset({"KeywordDetector", "OpenAIDetector"})
 _LONG_WORD = re.compile(r"[\w-]{65,}")
 
 
-DS_LINE = 1_000  # a longer line is read by detect-secrets in pieces of this many characters
-_DS_STEP = DS_LINE // 2  # ... each overlapping the next by half: a value of up to 500 is whole
+DS_LINE = 300  # a longer line is read by detect-secrets in pieces of this many characters
+_DS_STEP = DS_LINE // 2  # ... each overlapping the next by half: a value of up to 150 is whole
 
 
 def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
@@ -598,10 +604,12 @@ def _detect_secrets_group(numbered: list[tuple[int, str]], filename: str, piece:
         return _detect_secrets_pass(numbered, filename, _plugin_settings(piece=piece))
     blanked = [(k, _LONG_WORD.sub(lambda m: "x" * len(m.group(0)), line) if k in long
                 else line) for k, line in numbered]
-    return (_detect_secrets_pass(numbered, filename,
-                                 _plugin_settings(without=SLOW_DETECTORS, piece=piece))
-            + _detect_secrets_pass(blanked, filename,
-                                   _plugin_settings(only=SLOW_DETECTORS, piece=piece)))
+    words = {k: [m.span() for m in _LONG_WORD.finditer(line)] for k, line in numbered if k in long}
+    slow = [f for f in _detect_secrets_pass(blanked, filename,
+                                            _plugin_settings(only=SLOW_DETECTORS, piece=piece))
+            if not any(a < f.end and f.start < b for a, b in words.get(f.line, ()))]
+    return _detect_secrets_pass(numbered, filename,
+                                _plugin_settings(without=SLOW_DETECTORS, piece=piece)) + slow
 
 
 def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
@@ -647,11 +655,29 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
 MAX_RESCANS = 8
 
 
+_FOUND: dict[tuple[bytes, str], list[Finding]] = {}  # the last texts' findings, by digest
+_FOUND_MAX = 32
+
+
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
-    picks detect-secrets' per-language rules. Cheap on text with no secret keyword."""
+    picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
+    few texts' findings are kept by digest (a task is masked where each part of a bundle shows
+    it)."""
     if not might_hold_secret(text):
         return []
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
+           filename)
+    got = _FOUND.get(key)
+    if got is None:
+        got = _find_secrets(text, filename)
+        if len(_FOUND) >= _FOUND_MAX:
+            _FOUND.pop(next(iter(_FOUND)))
+        _FOUND[key] = got
+    return list(got)
+
+
+def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
     found: list[Finding] = []
     own: list[Finding] = []
@@ -763,18 +789,20 @@ def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
     lines = window.splitlines(keepends=True)  # as find_secrets numbers them
     starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
     spans = [(starts[f.line - 1] + f.start, starts[f.line - 1] + f.end, f.kind) for f in found]
-    cut = min(limit, len(text))
-    for start, end_, _ in sorted(spans, reverse=True):
-        if start < cut < end_:
-            cut = start
-    # A long run of a token's characters across the cut is left out whole, found or not (a JSON
-    # Web Token longer than the margin is cut by the window, and then not recognised).
-    if 0 < cut < len(text) and text[cut - 1] in _TOKEN_CHARS and text[cut] in _TOKEN_CHARS:
-        before = _TOKEN_RUN.match(text[:cut][::-1])
-        after = _TOKEN_RUN.match(text, cut, cut + TOKEN_RUN)
-        run = (before.end() if before else 0) + (after.end() - cut if after else 0)
-        if run >= TOKEN_RUN:
-            cut -= before.end() if before else 0
+    cut, moved = min(limit, len(text)), True
+    while moved:  # until neither a finding nor a long run of token characters is split
+        moved = False
+        for start, end_, _ in sorted(spans, reverse=True):
+            if start < cut < end_:
+                cut, moved = start, True
+        # A long run of a token's characters across the cut is left out whole, found or not (a
+        # JSON Web Token longer than the margin is cut by the window, and then not recognised).
+        if 0 < cut < len(text) and text[cut - 1] in _TOKEN_CHARS and text[cut] in _TOKEN_CHARS:
+            before = _TOKEN_RUN.match(text[:cut][::-1])
+            after = _TOKEN_RUN.match(text, cut, cut + TOKEN_RUN)
+            back = before.end() if before else 0
+            if back + (after.end() - cut if after else 0) >= TOKEN_RUN and back:
+                cut, moved = cut - back, True
     head = window[:cut]
     for start, end_, kind in sorted(spans, reverse=True):
         if end_ <= cut:

@@ -303,3 +303,21 @@ def test_every_token_of_a_long_line_is_masked_where_it_is() -> None:
         assert jwt[:12] not in redact_head(text, limit) and jwt[-40:-28] not in redact_head(
             text, limit)
     assert jwt[:12] not in shown_task("login fails:\n" + json.dumps({"id_token": jwt}))
+
+
+def test_long_names_other_openai_keys_and_a_cut_after_a_masked_value() -> None:
+    """The third verifier's cases: a secret-named setting with a name of 65+ characters, an
+    OpenAI key of another form than sk-proj-, a label of 65+ characters (no secret), and a cut
+    moved back by a long run of token characters into a value already masked."""
+    name = "THIRD_PARTY_PAYMENT_GATEWAY_INTEGRATION_SANDBOX_ENVIRONMENT_MERCHANT"
+    assert "a8F3kq9ZpL2mN7xQ" not in redact(f'{name}_API_KEY = "a8F3kq9ZpL2mN7xQ"', "settings.py")
+    assert "a8F3kq9ZpL2mN7xQ" not in redact(f"      {name}_SECRET: a8F3kq9ZpL2mN7xQ",
+                                            "docker-compose.yml")
+    key = "sk-None-iK2ZbQ7mX4pL9sV1cR8tY3wE6nU0aH5jDT3BlbkFJUZoL8g5ubbbPIa84yRnBUbHoWC8FJoQ"
+    assert key not in redact(f"the key is {key} now")
+    label = "user_account_primary_password_confirmation_field_name_for_registration_form"
+    assert find_secrets(f'PASSWORD_FIELD = "{label}"', "a.py") == []
+    for lead, limit in (("w " * 1800, 4000), ("w " * 49_700, 100_000)):
+        for secret in ("password=Sup3r!", "mysql -u root -pS3cr!"):
+            head = redact_head(lead + secret + "Q" * 2000 + " tail", limit)
+            assert "Sup3r" not in head and "S3cr" not in head, (secret, head[-40:])
