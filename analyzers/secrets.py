@@ -121,6 +121,26 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
 
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
+_INDIRECT_CALL = re.compile(r"[:=!]\s*[\w.-]+[\[(]")
+
+
+def is_indirect_reference(line: str) -> bool:
+    r"""detect-secrets' filter of the same name (``secret = get_secret_key()``, ``secret =
+    request.headers['apikey']``), in linear time. Its pattern searches ``([^\v=!:]*)\s*
+    (:=?|[!=]{1,3})\s*([\w.-]+[\[(][^\v]*[\])])``: worse than quadratic on a line without an
+    assignment (80 ms on 300 blanks, as a line whose values were blanked is read again), and it
+    runs for each value found. With no vertical tab on the line (``splitlines`` ends a line
+    there) it matches just when an assignment or comparison character is followed, past blanks,
+    by a name and an opening bracket, and a closing one comes later: the first such name
+    decides."""
+    if len(line) > 1000:  # as detect-secrets: not a call-like line
+        return False
+    if "\v" in line:
+        from detect_secrets.filters.heuristic import is_indirect_reference as theirs
+
+        return bool(theirs(line))
+    m = _INDIRECT_CALL.search(line)
+    return m is not None and max(line.rfind("]"), line.rfind(")")) >= m.end()
 
 
 @cache
@@ -135,13 +155,15 @@ def _plugin_settings(only: frozenset[str] | None = None, without: frozenset[str]
     mapping: dict[str, Any] = dict(get_mapping_from_secret_type_to_class())
     available = {str(getattr(plugin, "__name__", "")) for plugin in mapping.values()}
     # detect-secrets' default heuristic filters, without the allowlist pragma (see the docstring).
-    standard = sorted(f for f in ScanSettings().filters if f != ALLOWLIST_FILTER
-                      and not (piece and f == INDIRECT_FILTER))
+    # Its indirect-reference filter is replaced by our linear one.
+    standard = sorted(f for f in ScanSettings().filters
+                      if f not in (ALLOWLIST_FILTER, INDIRECT_FILTER))
+    ours = ["is_label_value"] + ([] if piece else ["is_indirect_reference"])
     names = [n for n in DETECTORS if n in available and n not in without
              and (only is None or n in only)]
     return {"plugins_used": [{"name": n} for n in names],
             "filters_used": [{"path": f} for f in standard] + [
-                {"path": f"{__name__}.is_label_value"}]}
+                {"path": f"{__name__}.{f}"} for f in ours]}
 
 
 # -- the prefilter ------------------------------------------------------------------------------
@@ -268,9 +290,9 @@ PATTERNS: tuple[Pattern, ...] = (
     # (after a word's "_" too: ``tok_github_pat_...``)
     Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
             "whole"),
-    # Every one of these on a line (detect-secrets reports one a detector and line: a line of
-    # many is scanned again, at most MAX_RESCANS times): GitHub's classic tokens, AWS access key
-    # ids, Slack tokens, JSON Web Tokens (a header and claims, each JSON: "eyJ")
+    # Every one of these on a line, however long, by our own patterns (detect-secrets reads a long
+    # line in pieces and each piece again until nothing more is found): GitHub's classic tokens,
+    # AWS access key ids, Slack tokens, JSON Web Tokens (a header and claims, each JSON: "eyJ")
     Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255})"
                                        r"(?![A-Za-z0-9])"), "whole"),
     Pattern("AWS Access Key", re.compile(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
@@ -626,8 +648,10 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
     with transient_settings(settings):
         # detect-secrets reports one value per detector and line: a line where it found some is
         # scanned again with them blanked out, until nothing more is found (two tokens of one
-        # kind on a line, a token repeated in a comment).
-        for _ in range(MAX_RESCANS):
+        # kind on a line, a token repeated in a comment). Each pass blanks at least a character
+        # of every line it scans again, and a line (or piece) here is at most DS_LINE long, so
+        # this ends; a line's passes are as many as its values, a few dozen at most.
+        for _ in range(DS_LINE + 1):
             again: dict[int, str] = {}
             for found in _process_line_based_plugins(todo, filename=filename or "text"):
                 line = lines.get(found.line_number, "")
@@ -650,9 +674,6 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
             lines.update(again)
             todo = sorted(again.items())
     return out
-
-
-MAX_RESCANS = 8
 
 
 _FOUND: dict[tuple[bytes, str], list[Finding]] = {}  # the last texts' findings, by digest

@@ -62,6 +62,10 @@ def tasks(repo: Path) -> dict[str, str]:
         "'sk-'*33k": SHORT + "\n" + "sk-" * 33_000,
         "'eyJhbGciOi.'*9k": SHORT + "\n" + "eyJhbGciOi." * 9_000,
         "'https://a:b@'*8k": SHORT + "\n" + "https://a:b@" * 8_000,
+        # lines of eleven tokens of a kind only detect-secrets reads: each line read again for
+        # each value, detect-secrets' indirect-reference filter run on each (ours is linear)
+        "100 KB of lines of 11 GitLab tokens": SHORT + "\n" + (
+            " ".join(f"glpat-{i:02d}aQ3xZ9kL2mN7pR4tV8" for i in range(11)) + "\n") * 337,
         "'a/'*49k + a file": SHORT + "\n" + "a/" * 49_000 + files[0],
     }
 

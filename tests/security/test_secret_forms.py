@@ -11,6 +11,8 @@ from typing import TextIO
 
 import pytest
 from gitutil import make_repo, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcp_client import session
 
 from analyzers.secrets import find_secrets, redact, redact_head, scan_text
@@ -321,3 +323,27 @@ def test_long_names_other_openai_keys_and_a_cut_after_a_masked_value() -> None:
         for secret in ("password=Sup3r!", "mysql -u root -pS3cr!"):
             head = redact_head(lead + secret + "Q" * 2000 + " tail", limit)
             assert "Sup3r" not in head and "S3cr" not in head, (secret, head[-40:])
+
+
+def test_every_value_detect_secrets_finds_on_a_short_line_is_masked() -> None:
+    """detect-secrets reports one value a detector and line; a short line is read again until
+    nothing more is found. Eleven GitLab tokens on one line of 296 characters (a kind no pattern
+    of ours reads) were shown from the ninth on, when a line was read again at most eight
+    times."""
+    tokens = [f"glpat-{i:02d}" + "aQ3xZ9kL2mN7pR4tV8" for i in range(11)]
+    line = " ".join(tokens)
+    assert len(line) <= 300
+    shown = redact(line)
+    assert not any(t in shown for t in tokens) and shown.count("[redacted: ") == 11, shown
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab_.-=!:([)] \t\u00e91xyz", max_size=40))
+def test_the_indirect_reference_filter_agrees_with_detect_secrets(line: str) -> None:
+    """Our linear ``is_indirect_reference`` (detect-secrets' own is worse than quadratic on a
+    line of blanks, and runs for each value found) keeps exactly the same lines."""
+    from detect_secrets.filters.heuristic import is_indirect_reference as theirs
+
+    from analyzers.secrets import is_indirect_reference
+
+    assert is_indirect_reference(line) == theirs(line)
