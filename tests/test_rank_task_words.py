@@ -349,7 +349,8 @@ def test_mentions_are_paths_and_file_names_not_prose() -> None:
 
 def test_a_windows_path_names_its_file_whatever_its_case() -> None:
     """Windows file names are not case-sensitive: a traceback's ``C:\\Work\\SRC\\app\\server.py``
-    is the repository's ``src/App/Server.py``. Elsewhere case counts."""
+    is the repository's ``src/App/Server.py``, and so is ``SRC\\app\\server.py``. Elsewhere (a
+    path with ``/``) case counts."""
     from analyzers.bundles.mentions import name_tables, named_files
 
     files = ["src/App/Server.py", "src/app/client.py", "lib/util.py"]
@@ -367,6 +368,10 @@ def test_a_windows_path_names_its_file_whatever_its_case() -> None:
     assert named("crash in C:\\work\\src\\app\\Server.py") == [
         ("src/App/Server.py", "src/app/Server.py", ())]
     assert named("crash in d:\\LIB\\util.py") == [("lib/util.py", "LIB/util.py", ())]
+    # ... and a relative path written the Windows way (``src\\APP\\server.py``), in a frame too
+    assert named("see SRC\\app\\server.py and src/app/CLIENT.py") == [
+        ("src/App/Server.py", "SRC/app/server.py", ())]
+    assert named("at Lib\\Util.py:12") == [("lib/util.py", "Lib/Util.py", (12,))]
 
 
 # What a ``path:line`` and a word's trailing ``:12:5`` are, as single patterns: the scanner

@@ -125,33 +125,45 @@ def _path_lines(line: str) -> list[_Frame]:
 def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
     """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
     gives with it: traceback frames and ``path:line``."""
-    return {k: (list(v[0]), list(v[1])) for k, v in _scan(text[:MAX_TEXT])[1].items()}
+    return {k: (list(v[0]), list(v[1])) for k, v in _scan(text[:MAX_TEXT]).places.items()}
 
 
 def path_like(text: str) -> bool:
     """Whether ``text`` holds a path-like word or a traceback frame (a cheap test before the
     name tables are built)."""
-    return bool(_scan(text[:MAX_TEXT])[0])
+    return bool(_scan(text[:MAX_TEXT]).words)
+
+
+class _Scan(NamedTuple):
+    """What :func:`_scan` read of a text (not to be changed: cached)."""
+
+    words: list[str]  # the path-like words in the order they first appear (frames first)
+    places: dict[str, tuple[list[int], list[str]]]  # :func:`places`
+    windows: frozenset[str]  # the words written with a ``\\`` (Windows: any case names a file)
 
 
 @lru_cache(maxsize=4)  # asked of one task by the test above and by :func:`named_files`
-def _scan(text: str) -> tuple[list[str], dict[str, tuple[list[int], list[str]]]]:
+def _scan(text: str) -> _Scan:
     """The path-like words of ``text`` in the order they first appear (a line's frame before
-    its other words), and :func:`places` (not to be changed: cached)."""
+    its other words), :func:`places`, and which were written the Windows way."""
     order: dict[str, None] = {}
     out: dict[str, tuple[list[int], list[str]]] = {}
+    windows: set[str] = set()
     for line in lexical.task_text(text).splitlines():
-        _frames(line, out, order)
-        order.update(dict.fromkeys(_path_words(line)))
-    return list(order), out
+        _frames(line, out, order, windows)
+        order.update(dict.fromkeys(_path_words(line, windows)))
+    return _Scan(list(order), out, frozenset(windows))
 
 
-def _frames(line: str, out: dict[str, tuple[list[int], list[str]]], order: dict[str, None]
-            ) -> None:
-    """Adds the frames of ``line`` (or its ``path:line`` words) to ``out`` and ``order``."""
+def _frames(line: str, out: dict[str, tuple[list[int], list[str]]], order: dict[str, None],
+            windows: set[str]) -> None:
+    """Adds the frames of ``line`` (or its ``path:line`` words) to ``out`` and ``order`` (and
+    to ``windows``, those written with a ``\\``)."""
     found = next((m for pattern in _FRAMES for m in [pattern.search(line)] if m), None)
     for m in [found] if found else _path_lines(line):
         tok = _normal(m.group("path"))
+        if "\\" in m.group("path"):
+            windows.add(tok)
         java = isinstance(m, re.Match) and m.re is _FRAMES[1]
         if java and "/" not in tok:  # Java: the package is the folder
             package = m.group("func").split(".")[:-2]
@@ -168,8 +180,9 @@ def _frames(line: str, out: dict[str, tuple[list[int], list[str]]], order: dict[
             funcs.append(func)
 
 
-def _path_words(text: str) -> list[str]:
-    """The path-like words of ``text`` as they come (see :func:`mentions`)."""
+def _path_words(text: str, windows: set[str] | None = None) -> list[str]:
+    """The path-like words of ``text`` as they come (see :func:`mentions`); those written with
+    a ``\\`` are also added to ``windows``."""
     out = []
     for raw in _SPLIT.split(text):
         if _SCHEME.match(raw):
@@ -177,6 +190,8 @@ def _path_words(text: str) -> list[str]:
         tok = _normal(raw)
         if tok and ("/" in tok or _FILE.match(tok)) and any(c.isalpha() for c in tok):
             out.append(tok)
+            if windows is not None and "\\" in raw:
+                windows.add(tok)
     return out
 
 
@@ -234,7 +249,7 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     and function names given with them), in the order of the text, each once, at most
     :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``."""
     out: dict[int, Named] = {}
-    tokens, at = _scan(text[:MAX_TEXT])
+    tokens, at, windows = _scan(text[:MAX_TEXT])
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
     lookup = _Lookup(files, by_name, by_stem)
@@ -243,7 +258,7 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
         parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
-        k, hits = lookup.hits(tok, parts)
+        k, hits = lookup.hits(tok, parts, tok in windows)
         if not hits:
             continue
         lines, funcs = at.get(tok, ([], []))
@@ -271,14 +286,15 @@ class _Lookup:
         self.files, self.tables = files, {True: by_name, False: by_stem}
         self.folded: dict[bool, dict[str, list[int]]] = {}
 
-    def hits(self, tok: str, parts: list[str]) -> tuple[int, list[int]]:
+    def hits(self, tok: str, parts: list[str], windows: bool = False) -> tuple[int, list[int]]:
         """How many trailing parts of ``tok`` (split into ``parts``) name files, and which: the
         longest suffix that ends any file of that name decides. None when a path's folder does
         not match (``/home/me/app/cli.py`` is no ``examples/cli.py``) or when a bare file name
-        is shared by more than a few files."""
+        is shared by more than a few files. ``windows``: written with a ``\\`` (as a path
+        with a drive letter, it names its file whatever the case)."""
         has_ext = _FILE.match(parts[-1]) is not None
         table = self.tables[has_ext]
-        fold = _DRIVE.match(tok) is not None  # a Windows path: any case names the file
+        fold = windows or _DRIVE.match(tok) is not None  # Windows: any case names the file
         pool = () if fold else table.get(parts[-1], ())
         keys = [p.lower() for p in parts] if fold else parts
         if fold:
