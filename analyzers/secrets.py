@@ -43,6 +43,7 @@ import json
 import posixpath
 import re
 import string
+import threading
 from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
@@ -72,7 +73,10 @@ DETECTORS = (
 # 8: a line where detect-secrets found values is scanned again with them blanked out (two tokens
 # of one kind on a line, a token repeated in a comment); in configuration, further names on a line
 # (flow mappings, INI comments).
-SCAN_VERSION = 8
+# 9: values over 300 characters read to their end; a token in a call on a short line is a token
+# (the indirect-reference filter is for keyword matches only); a line read again until nothing
+# more is found.
+SCAN_VERSION = 9
 
 
 def secret_by_name(path: str) -> str | None:
@@ -124,7 +128,7 @@ INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
 _INDIRECT_CALL = re.compile(r"[:=!]\s*[\w.-]+[\[(]")
 
 
-def is_indirect_reference(line: str) -> bool:
+def is_indirect_reference(line: str, plugin: object = None) -> bool:
     r"""detect-secrets' filter of the same name (``secret = get_secret_key()``, ``secret =
     request.headers['apikey']``), in linear time. Its pattern searches ``([^\v=!:]*)\s*
     (:=?|[!=]{1,3})\s*([\w.-]+[\[(][^\v]*[\])])``: worse than quadratic on a line without an
@@ -132,9 +136,11 @@ def is_indirect_reference(line: str) -> bool:
     runs for each value found. With no vertical tab on the line (``splitlines`` ends a line
     there) it matches just when an assignment or comparison character is followed, past blanks,
     by a name and an opening bracket, and a closing one comes later: the first such name
-    decides."""
-    if len(line) > 1000:  # as detect-secrets: not a call-like line
-        return False
+    decides. Only for KeywordDetector's matches (``password = get_password()``): detect-secrets
+    drops every detector's, and a token in a call (``Gitlab(url, private_token="glpat-…")``)
+    is a token."""
+    if type(plugin).__name__ != "KeywordDetector" or len(line) > 1000:
+        return False  # (a line over 1,000 characters: not call-like, as detect-secrets says)
     if "\v" in line:
         from detect_secrets.filters.heuristic import is_indirect_reference as theirs
 
@@ -215,7 +221,12 @@ _NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|aut
          r"|access_?key|private_?key|client_?key"
          r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,160}")
 _Q = r"[\"'`]"
-_VALUE = r"[^\"'`\s]{6,300}"
+# A value is read up to 300 characters (possessively: a long word is read once); a longer one
+# matches as its first 300 (``_MORE``) and is then read on to its end (``_LONG_TAIL``).
+_VALUE = r"[^\"'`\s]{6,300}+"
+_MORE = r"(?=[^\"'`\s])"
+VALUE_CAP = 300
+_LONG_TAIL = re.compile(r"[^\s\"'`<>;]*")
 _NO_TRAIL = r"(?![\w.$/+=-])"
 
 
@@ -228,32 +239,34 @@ class Pattern(NamedTuple):
 PATTERNS: tuple[Pattern, ...] = (
     # <add key="DbPassword" value="…"/> (web.config, app.config)
     Pattern("XML Secret Setting", re.compile(
-        rf"(?i)\bkey\s*=\s*([\"']){_NAME}\1\s+value\s*=\s*([\"'])(?P<v>[^\"'\s]{{4,300}})\2")),
+        rf"(?i)\bkey\s*=\s*([\"']){_NAME}\1\s+value\s*=\s*([\"'])(?P<v>[^\"'\s]{{4,300}}+)"
+        r"(?:\2|(?=[^\"'\s]))")),
     # <password>…</password>
     Pattern("XML Secret Element", re.compile(
-        rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}})</(?P=n)>")),
+        rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}}+)(?:</(?P=n)>|(?=[^<\s]))")),
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
         rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_][\w.<>\[\]| ]{{0,40}}?)?"
         rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bru]{{1,2}}(?={_Q}))?(?P<q>{_Q})"
-        rf"(?P<v>{_VALUE})(?P=q)")),
+        rf"(?P<v>{_VALUE})(?:(?P=q)|{_MORE})")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
-        rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}})(?P=q)"
-        r"\s*[),]")),
+        rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
+        r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))")),
     # Server=db;User Id=sa;Password=…;   (connection strings)
     Pattern("Connection String Password", re.compile(
-        r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300});"
+        r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
         r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any"),
     # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
     Pattern("Basic Auth Credentials", re.compile(
         r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
-        r"(?P<v>[^\"'\s]{4,300})(?P=q)\s*[)\]]"), "any"),
+        r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any"),
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
     # (redis://:pw@cache:6379)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300})@[\w.\[-]"),
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300}+)"
+        r"(?:@[\w.\[-]|(?=[^\s/@'\"]*@[\w.\[-]))"),
         "any"),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
@@ -310,12 +323,13 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
     # a netrc entry over several lines: "  password pw" alone on its line
     Pattern("Netrc Password", re.compile(
-        r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300})\s*$"), "prose"),
+        r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300}+)(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     Pattern("Secret In Prose", re.compile(
         r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?(?:\s+(?:is|was|are"
-        r"|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300})(?P=q)(?:\s|$)"),
+        r"|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"
+        r"(?:(?P=q)(?:\s|$)|(?=[^\s\"'`]))"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
@@ -326,7 +340,7 @@ _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
-    r"(?P<v>[^\s\"'`;]{8,300}?)\s*(?:\s[#;].*)?$"), "config")
+    r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
 FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
@@ -539,11 +553,18 @@ def _is_config(filename: str) -> bool:
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out = []
     for pat in (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else PATTERNS:
+        read_to = 0  # a long value read to its end once (later matches inside it add nothing)
         for m in pat.regex.finditer(line):
             group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
             value = m.group(group)
             if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
-                out.append(Finding(number, m.start(group), m.end(group), pat.kind))
+                start, end = m.start(group), m.end(group)
+                if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
+                    if start < read_to:
+                        continue
+                    tail = _LONG_TAIL.match(line, end)
+                    end = read_to = tail.end() if tail else end
+                out.append(Finding(number, start, end, pat.kind))
     return out
 
 
@@ -609,9 +630,14 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
                 where[len(pieces) + 1] = (n, at)
                 pieces.append((len(pieces) + 1, line[at:at + DS_LINE]))
     out = _detect_secrets_group(short, filename, False)
+    lines = dict(numbered)
     for f in _detect_secrets_group(pieces, filename, True):
         n, at = where[f.line]
-        out.append(Finding(n, f.start + at, f.end + at, f.kind))
+        end = f.end + at
+        if f.kind != "Secret Keyword":  # a token cut by the piece's end: read on in the line
+            tail = _TOKEN_TAIL.match(lines[n], end)
+            end = tail.end() if tail else end
+        out.append(Finding(n, f.start + at, end, f.kind))
     return out
 
 
@@ -645,7 +671,8 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
     lines = dict(numbered)
     out: list[Finding] = []
     todo = numbered
-    with transient_settings(settings):
+    # detect-secrets' settings are global: one thread at a time (the servers scan on several).
+    with _DS_LOCK, transient_settings(settings):
         # detect-secrets reports one value per detector and line: a line where it found some is
         # scanned again with them blanked out, until nothing more is found (two tokens of one
         # kind on a line, a token repeated in a comment). Each pass blanks at least a character
@@ -678,6 +705,8 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
 
 _FOUND: dict[tuple[bytes, str], list[Finding]] = {}  # the last texts' findings, by digest
 _FOUND_MAX = 32
+_FOUND_LOCK = threading.Lock()
+_DS_LOCK = threading.RLock()
 
 
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
@@ -689,12 +718,14 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
-    got = _FOUND.get(key)
+    with _FOUND_LOCK:  # the servers scan on several worker threads
+        got = _FOUND.get(key)
     if got is None:
         got = _find_secrets(text, filename)
-        if len(_FOUND) >= _FOUND_MAX:
-            _FOUND.pop(next(iter(_FOUND)))
-        _FOUND[key] = got
+        with _FOUND_LOCK:
+            while len(_FOUND) >= _FOUND_MAX:
+                _FOUND.pop(next(iter(_FOUND)))
+            _FOUND[key] = got
     return list(got)
 
 

@@ -32,8 +32,9 @@ MAX_SHARED = 3  # a bare file name names at most this many files
 MAX_PARTS = 32  # a path's trailing parts read (a deeper one is no repository's)
 MAX_NAMED = 12  # files one task may name (a long traceback: its first frames in the repository)
 # The part of a task read for paths: a pasted log of megabytes names its files in its beginning
-# as well, and reading all of it would cost seconds.
-MAX_TEXT = 100_000
+# as well, and reading all of it would cost seconds. (What ``lexical.task_text`` keeps: the
+# ranker's words and the name scan read the same head, its secrets found once.)
+MAX_TEXT = lexical.TASK_TEXT_MAX
 
 _SPLIT = re.compile(r"[\s\"'`(){}<>,;|=*]+")  # not brackets: ``pages/[id].tsx`` is a path
 # What ends a path-like word and is no part of it: ``:12:5``, ``#L40``, ``@v2``, and trailing
@@ -125,13 +126,13 @@ def _path_lines(line: str) -> list[_Frame]:
 def places(text: str) -> dict[str, tuple[list[int], list[str]]]:
     """Path-like word (as :func:`mentions` gives it) -> the lines and function names the text
     gives with it: traceback frames and ``path:line``."""
-    return {k: (list(v[0]), list(v[1])) for k, v in _scan(text[:MAX_TEXT]).places.items()}
+    return {k: (list(v[0]), list(v[1])) for k, v in _scan(text).places.items()}
 
 
 def path_like(text: str) -> bool:
     """Whether ``text`` holds a path-like word or a traceback frame (a cheap test before the
     name tables are built)."""
-    return bool(_scan(text[:MAX_TEXT]).words)
+    return bool(_scan(text).words)
 
 
 class _Scan(NamedTuple):
@@ -199,7 +200,7 @@ def mentions(text: str) -> list[str]:
     """The path-like words of ``text`` (without git trailers, e-mail addresses and links' hosts),
     in order, each once: words with a ``/`` (or ``\\``), and file names with an extension.
     Line and column suffixes (``types.py:1023:5``) and trailing punctuation are dropped."""
-    return list(dict.fromkeys(_path_words(lexical.task_text(text[:MAX_TEXT]))))
+    return list(dict.fromkeys(_path_words(lexical.task_text(text))))
 
 
 def _stem(name: str) -> str:
@@ -249,7 +250,7 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     and function names given with them), in the order of the text, each once, at most
     :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``."""
     out: dict[int, Named] = {}
-    tokens, at, windows = _scan(text[:MAX_TEXT])
+    tokens, at, windows = _scan(text)
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
     lookup = _Lookup(files, by_name, by_stem)

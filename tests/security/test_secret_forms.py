@@ -341,9 +341,68 @@ def test_every_value_detect_secrets_finds_on_a_short_line_is_masked() -> None:
 @given(st.text(alphabet="ab_.-=!:([)] \t\u00e91xyz", max_size=40))
 def test_the_indirect_reference_filter_agrees_with_detect_secrets(line: str) -> None:
     """Our linear ``is_indirect_reference`` (detect-secrets' own is worse than quadratic on a
-    line of blanks, and runs for each value found) keeps exactly the same lines."""
+    line of blanks, and runs for each value found) drops exactly the same keyword matches, and
+    no other detector's."""
     from detect_secrets.filters.heuristic import is_indirect_reference as theirs
+    from detect_secrets.plugins.keyword import KeywordDetector
 
     from analyzers.secrets import is_indirect_reference
 
-    assert is_indirect_reference(line) == theirs(line)
+    assert is_indirect_reference(line, KeywordDetector()) == theirs(line)
+    assert not is_indirect_reference(line, None)  # other detectors' findings are kept
+
+
+def test_values_over_300_characters_tokens_in_calls_and_long_tokens_in_long_lines() -> None:
+    """The fourth verifier's leaks: a secret value longer than 300 characters (our patterns read
+    300; detect-secrets' keyword detector no longer reads such words), a token longer than the
+    overlap of the pieces a long line is read in, and a token inside a call on a short line
+    (detect-secrets' indirect-reference filter dropped every detector's findings there)."""
+    v = "aB3xQ9" * 60
+    session = "IQoJb3JpZ2luX2VjE" + "Xk9pQ2r7Lm4Zt8Yv3Bn6Wc1Hs5Jd0Fa" * 15
+    for text, name in ((f'SECRET_KEY = "{v}"', "settings.py"), (f"secret_key: {v}", "deploy.yml"),
+                       (f"https://admin:{v}@db.example.com/x", ""),
+                       (f"export AWS_SESSION_TOKEN={session}", ""),
+                       (f'AWS_SESSION_TOKEN = "{session}"', "settings.py"),
+                       (f"<password>{v}</password>", "app.xml")):
+        shown = redact(text, name)
+        assert v[:12] not in shown and v[-12:] not in shown and session[-12:] not in shown, shown
+    assert redact(f"<password>{v}</password>", "app.xml").endswith("</password>")
+    pypi = "pypi-AgEIcHlwaS5vcmc" + "CJGQ3YzFhZjM1LTk2NjQtNGU5Ny1iYjYxLTBjMjRhY2E0MzQ5ZgACKlsz" * 3
+    line = "twine upload dist/* --verbose " + "x" * 100 + " -p " + pypi + " --repository pypi"
+    assert pypi[-16:] not in redact(line), redact(line)
+    sendgrid = "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"
+    for text in ('gl = Gitlab("https://gitlab.com", private_token="glpat-Zq3xY9kL2mN7pR4tV8wA")',
+                 f'sg = SendGridAPIClient("{sendgrid}")'):
+        assert "Zq3xY9kL2mN7" not in redact(text, "app.py") and "TwL2iGABf9" not in redact(
+            text, "app.py"), redact(text, "app.py")
+    # the filter still keeps a keyword match that is a call: no false positive
+    assert find_secrets("password = get_password(request)", "app.py") == []
+
+
+def test_the_findings_cache_is_safe_across_threads() -> None:
+    """The servers scan on several worker threads: the findings kept by digest are read and
+    trimmed under a lock (a race had raised KeyError)."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def scan(k: int) -> None:
+        try:
+            for i in range(300):
+                find_secrets(f'password = "Sup3r!{k}-{i}xx"\n', "a.sh")
+        except BaseException as e:  # noqa: BLE001 - what a thread raised is the test's result
+            errors.append(e)
+
+    import sys
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often: the race shows within the test
+    try:
+        threads = [threading.Thread(target=scan, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert errors == []
