@@ -104,10 +104,13 @@ MIN_KEYWORD_SECRET = 8  # a shorter quoted value ("id", "hunter2", "public") is 
 def is_label_value(secret: str, line: str = "", filename: str = "",
                    plugin: object = None) -> bool:
     """A detect-secrets filter (it injects ``secret``, ``line``, ``filename`` and ``plugin``) for
-    KeywordDetector's matches only (the other detectors' findings are kept): drops a value that is
+    KeywordDetector's matches (of the other detectors', only BasicAuthDetector's placeholder
+    passwords are dropped, ``user:password@``; the rest are kept): drops a value that is
     a :data:`LABEL_VALUE` or shorter than :data:`MIN_KEYWORD_SECRET`, and, in source code (not
     shell or configuration), one that is not a quoted literal on its line:
     ``for user, password := range accounts`` is code, not a credential."""
+    if type(plugin).__name__ == "BasicAuthDetector":  # http://user:password@example.com
+        return LABEL_VALUE.fullmatch(secret) is not None
     if type(plugin).__name__ != "KeywordDetector":
         return False
     secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
@@ -194,6 +197,14 @@ _OWN_WORDS = KEYWORDS_LOWER[6:]
 _DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
 
 
+# Tokens detect-secrets knows by their shape alone, with no vendor's name on the line: Twilio's
+# API keys and account ids, Mailchimp's keys, Telegram's and Discord's bot tokens, Artifactory's
+# AKC keys.
+_BARE_TOKENS = re.compile(
+    r"\b(?:SK|AC)[0-9a-fA-F]{32}\b|\b[0-9a-f]{32}-us\d{1,2}\b|\b\d{8,10}:[0-9A-Za-z_-]{35}"
+    r"|\b[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}|\bAKC[a-zA-Z0-9]{10,}")
+
+
 def _trigger(text: str) -> int:
     """2: detect-secrets and our patterns should look at ``text``; 1: only our patterns (a word
     only they need); 0: nothing can match. Substring tests and a case-sensitive regex on the
@@ -204,6 +215,8 @@ def _trigger(text: str) -> int:
     if any(k in low for k in _DS_HINTS) and _DS_WORDS.search(low) is not None:
         return 2
     if "://" in text and BASIC_AUTH.search(text):
+        return 2
+    if _BARE_TOKENS.search(text) is not None:
         return 2
     return 1 if any(k in low for k in _OWN_WORDS) else 0
 
@@ -311,6 +324,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("AWS Access Key", re.compile(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
                                          r"(?![A-Z0-9])"), "whole"),
     Pattern("Slack Token", re.compile(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
+    # npm's access tokens (detect-secrets knows them only after ``_authToken=``)
+    Pattern("NPM Token", re.compile(r"(?<![\w-])(?P<v>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+            "whole"),
     Pattern("JSON Web Token", re.compile(
         r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
         r"(?![\w-])"), "whole"),
@@ -326,10 +342,11 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300}+)(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
+    # Markdown: `api_key: R6q…`, **api_key**: R6q…, | api_key | R6q… |
     Pattern("Secret In Prose", re.compile(
-        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?(?:\s+(?:is|was|are"
-        r"|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"
-        r"(?:(?P=q)(?:\s|$)|(?=[^\s\"'`]))"),
+        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*_]{0,2}"
+        r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+|\s+\|\s+)(?P<q>[\"'`]?)"
+        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|]|$)|(?=[^\s\"'`]))"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(

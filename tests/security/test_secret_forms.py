@@ -406,3 +406,29 @@ def test_the_findings_cache_is_safe_across_threads() -> None:
     finally:
         sys.setswitchinterval(switch)
     assert errors == []
+
+
+def test_markdown_forms_of_a_secret_in_prose_are_masked() -> None:
+    """A value in a code span, after a bold name, in a table cell (commit subjects and handoff
+    notes are Markdown); a table's type column is no secret."""
+    for text in ("gateway: use `api_key: R6qPVd86MDxMUxszAXxo` for charge",
+                 "set `password: Sup3r!pw2024` on staging",
+                 "- **api_key**: Q5yKbpgoOaEKXkJVDLtR", "| api_key | Q5yKbpgoOaEKXkJVDLtR |"):
+        shown = redact(text)
+        assert "R6qPVd86" not in shown and "Sup3r!pw" not in shown and "Q5yKbpgo" not in shown
+    for text in ("| password | string | required |", "| secret | boolean | whether to hide |",
+                 "`password: str`", "the password is required"):
+        assert redact(text) == text
+
+
+def test_tokens_detect_secrets_knows_by_shape_alone_are_masked_without_a_vendor_name() -> None:
+    """Twilio, Mailchimp, Telegram, Discord, Artifactory and npm tokens alone on a line (the
+    prefilter had needed the vendor's name to hand the line to detect-secrets)."""
+    tokens = ["SKf72e221829fb876e020a4fc512f52640", "b349e1d8158494e1cbfaef1f5ee9835d-us12",
+              "446694816:AAJBMYgS4D_vWNaj9YM29xZ9uKVSAv68d7n",
+              "MT44DGp0Zx72nG4SAl8Lntd0.wIjF6X.8QrqgvsiPvahlsBf3YPAWJM2Otl",
+              "AKCBXh8Hg11Fy00QqPmwgSSZ9kL68rj21UuYYCUefznd5sZcoG1fY78Sut8DeLq2eSB8mgzm",
+              "npm_9XChaf688ZLcQSfgXwpbbYbwPNENDjflTh2a"]
+    for token in tokens:
+        for text in (token, f"deploy with {token} then"):
+            assert token[4:20] not in redact(text), redact(text)
