@@ -379,11 +379,16 @@ PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
 # Values that are no credential: placeholders, templates, references, code.
 _PLACEHOLDER = re.compile(
-    r"(?i)(?:x+|\*+|\.+|-+|_+|#+|0+|changeme|change_?me|example\w*|dummy\w*|fake\w*|sample\w*"
-    r"|placeholder\w*|redacted|none|null|nil|true|false|undefined|required|optional|empty"
-    r"|string|str|bytes|text|value|your[\w-]*|my[\w-]*|test|testing|foo|bar|baz|foobar"
-    r"|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
-    r"|invalid|wrong|incorrect|bad\w*|unknown|default)")
+    r"(?i)(?:x+|\*+|\.+|-+|_+|#+|0+|changeme|change_?me|redacted|none|null|nil|true|false"
+    r"|undefined|required|optional|empty|string|str|bytes|text|value|test|testing|foo|bar|baz"
+    r"|foobar|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
+    r"|invalid|wrong|incorrect|unknown|default)")
+# "your-api-key", "YOUR_TOKEN", "myPassword1", "example.com", "fake_secret_2": a placeholder word
+# and words after it (each atomic: no backtracking), not random characters after "my" or "bad"
+# ("myMLru2W69pdQXjlJ8yH" is a key).
+_PLACEHOLDER_WORDS = re.compile(
+    r"(?i:your|my|example|dummy|fake|sample|placeholder|bad)"
+    r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}")
 _TEMPLATE = re.compile(
     r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[\w -]+>|^\$|^%\w+%$|^\{\w*\}$")
 _CODE_WORDS = frozenset(
@@ -433,8 +438,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
     early = _EARLY_RULES.get(check)  # judged before the label and variety tests
     if early is not None:
         return early(v)
-    if LABEL_VALUE.fullmatch(v) or len(set(v)) <= 3:
-        return False
+    if (LABEL_VALUE.fullmatch(v) and not _random_case(v)) or len(set(v)) <= 3:
+        return False  # (letters flipping case every few are generated: "PWDQHlUFBEBf")
     return _VALUE_RULES.get(check, _keyword_value)(v, name)
 
 
@@ -447,8 +452,8 @@ def _chosen_password(v: str, name: str) -> bool:
 
 def _example_value(v: str) -> bool:
     """Empty, a template, a placeholder or an elided value ("99ae8af...snip...ec0f")."""
-    return bool(not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v) or "..." in v
-                or "…" in v)
+    return bool(not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v)
+                or _PLACEHOLDER_WORDS.fullmatch(v) or "..." in v or "…" in v)
 
 
 def _has_digit(v: str) -> bool:
@@ -471,7 +476,7 @@ def _cli_value(v: str) -> bool:
 def _any_value(v: str) -> bool:
     """A value in a credential's own place (a URL's userinfo, a connection string): not a
     label or a field name."""
-    return (len(set(v)) > 2 and LABEL_VALUE.fullmatch(v) is None
+    return (len(set(v)) > 2 and (LABEL_VALUE.fullmatch(v) is None or _random_case(v))
             and _FIELD_NAME.fullmatch(v) is None)
 
 
@@ -486,8 +491,8 @@ def _query_value(v: str, name: str) -> bool:
 
 
 def _token_value(v: str, name: str) -> bool:
-    """Letters and digits, not a number."""
-    return _has_digit(v) and _has_alpha(v) and not v.isdigit()
+    """Letters and digits, not a number; or letters whose case flips every few (generated)."""
+    return (_has_digit(v) and _has_alpha(v) and not v.isdigit()) or _random_case(v, word=6)
 
 
 def _mixed_value(v: str, name: str) -> bool:

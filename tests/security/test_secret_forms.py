@@ -432,3 +432,17 @@ def test_tokens_detect_secrets_knows_by_shape_alone_are_masked_without_a_vendor_
     for token in tokens:
         for text in (token, f"deploy with {token} then"):
             assert token[4:20] not in redact(text), redact(text)
+
+
+def test_random_values_that_start_like_placeholders_are_masked() -> None:
+    """A placeholder is words ("your-api-key", "YOUR_TOKEN", "myPassword1"); random characters
+    after "my" or "MY", letters flipping case every few, a letters-only bearer token are keys."""
+    for text, value in (("curl -u admin:MYOkJgPRd0e0 https://x.io", "MYOkJgPRd0e0"),
+                        ("Authorization: Bearer MYzTef4p5mMZeP8nCR1aQhIFmCigHu5E", "MYzTef4p"),
+                        ("api_key: myMLru2W69pdQXjlJ8yH", "myMLru2W69"),
+                        ("curl -u admin:PWDQHlUFBEBf https://x.io", "PWDQHlUFBEBf"),
+                        ("Authorization: Bearer RnroerQgAoNqglxAModXLBDEpxodHfhZ", "RnroerQg")):
+        assert value not in redact(text), redact(text)
+    for text in ("api_key: your-api-key", "API_KEY=YOUR_API_KEY", "password: myPassword1",
+                 "Authorization: Bearer yourAccessTokenHere", "curl -u admin:example.com x"):
+        assert redact(text, "run.sh") == text, redact(text, "run.sh")
