@@ -76,7 +76,8 @@ DETECTORS = (
 # 9: values over 300 characters read to their end; a token in a call on a short line is a token
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
-SCAN_VERSION = 9
+# 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
+SCAN_VERSION = 10
 
 
 def secret_by_name(path: str) -> str | None:
@@ -94,6 +95,10 @@ def secret_by_name(path: str) -> str | None:
 # A keyword match whose value is one identifier-like word naming a secret ("invalid_password",
 # "Secret", "private_key", "old-password"): a label, an enum value or a placeholder, not a
 # credential. No digits, spaces or other symbols.
+# A URL's placeholder password: secret words joined by "_" or "-" ("uri_secret",
+# "secret-password"); "monkey", "passport" and "TopSecret" are passwords.
+_URL_PLACEHOLDER = re.compile(r"(?:[a-z]+[_-])*(?:pass|passwd|password|pwd|secret|key|token)"
+                              r"(?:[_-][a-z]+)*")
 LABEL_VALUE = re.compile(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
@@ -110,7 +115,7 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     shell or configuration), one that is not a quoted literal on its line:
     ``for user, password := range accounts`` is code, not a credential."""
     if type(plugin).__name__ == "BasicAuthDetector":  # http://user:password@example.com
-        return LABEL_VALUE.fullmatch(secret) is not None
+        return bool(_PLACEHOLDER.fullmatch(secret) or _URL_PLACEHOLDER.fullmatch(secret))
     if type(plugin).__name__ != "KeywordDetector":
         return False
     secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
@@ -181,12 +186,14 @@ def _plugin_settings(only: frozenset[str] | None = None, without: frozenset[str]
 # detectors, whose per-line machinery is slow. Each detector's (and pattern's) trigger is here.
 KEYWORDS = (
     "AKIA", "ASIA", "ABIA", "ACCA", "AccountKey", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-    "github_pat_", "glpat-", "PRIVATE KEY", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-",
+    "github_pat_", "glpat-", "gldt-", "glft-", "glsoat-", "glrt-", "glcbt-", "glptt-", "glagent-",
+    "gloas-", "glimt-", "GR1348941", "PRIVATE KEY", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-",
+    "xoxr-",
     "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ", "AIza",
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
                   "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
-                  "curl", "sshpass", "redis-cli", "--user")
+                  "curl", "sshpass", "redis-cli", "--user", "api key", "api-key")
 BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*:[^\s/:@'\"]+@")  # (no user: redis://:pw@host)
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
@@ -198,11 +205,11 @@ _DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
 
 
 # Tokens detect-secrets knows by their shape alone, with no vendor's name on the line: Twilio's
-# API keys and account ids, Mailchimp's keys, Telegram's and Discord's bot tokens, Artifactory's
-# AKC keys.
+# API keys and account ids, Mailchimp's keys, Telegram's bot tokens (their secret starts "AA"; in
+# a Bot API URL too: ``/bot123456789:AA…``), Discord's, Artifactory's AKC keys (73 characters).
 _BARE_TOKENS = re.compile(
-    r"\b(?:SK|AC)[0-9a-fA-F]{32}\b|\b[0-9a-f]{32}-us\d{1,2}\b|\b\d{8,10}:[0-9A-Za-z_-]{35}"
-    r"|\b[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}|\bAKC[a-zA-Z0-9]{10,}")
+    r"\b(?:SK|AC)[0-9a-fA-F]{32}\b|\b[0-9a-f]{32}-us\d{1,2}\b|\d{8,10}:AA[0-9A-Za-z_-]{33}"
+    r"|\b[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}|AKC[a-zA-Z0-9]{50,}")
 
 
 def _trigger(text: str) -> int:
@@ -239,7 +246,7 @@ _Q = r"[\"'`]"
 _VALUE = r"[^\"'`\s]{6,300}+"
 _MORE = r"(?=[^\"'`\s])"
 VALUE_CAP = 300
-_LONG_TAIL = re.compile(r"[^\s\"'`<>;]*")
+_LONG_TAIL = re.compile(r"[^\s\"'`]*")
 _NO_TRAIL = r"(?![\w.$/+=-])"
 
 
@@ -247,8 +254,10 @@ class Pattern(NamedTuple):
     kind: str
     regex: re.Pattern[str]
     check: str = "keyword"  # which value test applies: keyword, token, prose, any
+    tail: re.Pattern[str] | None = None  # how a value over 300 characters reads on (unquoted)
 
 
+_CLI_TAIL = re.compile(r"[^\s\"'`;|&)]*")  # a command line's value ends as its pattern's does
 PATTERNS: tuple[Pattern, ...] = (
     # <add key="DbPassword" value="…"/> (web.config, app.config)
     Pattern("XML Secret Setting", re.compile(
@@ -256,7 +265,8 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?:\2|(?=[^\"'\s]))")),
     # <password>…</password>
     Pattern("XML Secret Element", re.compile(
-        rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}}+)(?:</(?P=n)>|(?=[^<\s]))")),
+        rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}}+)(?:</(?P=n)>|(?=[^<\s]))"),
+        tail=re.compile(r"[^<\s]*")),
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
@@ -270,7 +280,8 @@ PATTERNS: tuple[Pattern, ...] = (
     # Server=db;User Id=sa;Password=…;   (connection strings)
     Pattern("Connection String Password", re.compile(
         r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
-        r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any"),
+        r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any",
+        re.compile(r"[^;\"'\s]*")),
     # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
     Pattern("Basic Auth Credentials", re.compile(
         r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
@@ -280,10 +291,11 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Basic Auth Credentials", re.compile(
         r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300}+)"
         r"(?:@[\w.\[-]|(?=[^\s/@'\"]*@[\w.\[-]))"),
-        "any"),
+        "any", re.compile(r"[^\s/@'\"]*")),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
-        rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query"),
+        rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query",
+        re.compile(r"[^&#\s\"'`<>()\[\]]*")),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", re.compile(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
@@ -294,13 +306,15 @@ PATTERNS: tuple[Pattern, ...] = (
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", re.compile(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
-        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any"),
+        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
+        _CLI_TAIL),
     Pattern("Command Line Password", re.compile(
-        r"(?i)(?<![\w-])--(?:password|passwd|pass)[= ](?P<v>[^\s\"'`;|&)]{4,300})"), "cli"),
+        r"(?i)(?<![\w-])--(?:password|passwd|pass)[= ](?P<v>[^\s\"'`;|&)]{4,300})"), "cli",
+        _CLI_TAIL),
     # curl -u admin:PW, curl --user admin:PW
     Pattern("Basic Auth Credentials", re.compile(
         r"\bcurl\b[^\n#]{0,300}?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
-        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any"),
+        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any", _CLI_TAIL),
     # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
     Pattern("OpenAI Token", re.compile(
         r"\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{40,}(?![\w-]))"),
@@ -324,6 +338,14 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("AWS Access Key", re.compile(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
                                          r"(?![A-Z0-9])"), "whole"),
     Pattern("Slack Token", re.compile(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
+    # Artifactory's API keys in any quotes (detect-secrets' rule wants a blank, "=", ":" or '"'
+    # before one: ``{'X-JFrog-Art-Api': 'AKC…'}`` escaped it)
+    Pattern("Artifactory Credentials", re.compile(
+        r"(?<![A-Za-z0-9])(?P<v>AKC[a-zA-Z0-9]{50,})(?![A-Za-z0-9])"), "whole"),
+    # every kind of GitLab token (detect-secrets misses some: glcbt-, glagent-, ...)
+    Pattern("GitLab Token", re.compile(
+        r"(?<![\w-])(?P<v>(?:gl(?:pat|dt|ft|soat|rt|cbt|ptt|agent|oas|imt)-|GR1348941)"
+        r"[A-Za-z0-9_-]{20,64})(?![\w-])"), "whole"),
     # npm's access tokens (detect-secrets knows them only after ``_authToken=``)
     Pattern("NPM Token", re.compile(r"(?<![\w-])(?P<v>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
             "whole"),
@@ -342,12 +364,17 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300}+)(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
-    # Markdown: `api_key: R6q…`, **api_key**: R6q…, | api_key | R6q… |
+    # Markdown: `api_key: R6q…`, **api_key**: R6q…
     Pattern("Secret In Prose", re.compile(
         r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*_]{0,2}"
-        r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+|\s+\|\s+)(?P<q>[\"'`]?)"
+        r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|]|$)|(?=[^\s\"'`]))"),
         "prose"),
+    # a Markdown table row whose first cell names a secret: | api_key | R6q… | (not a pipe in
+    # a shell line or code: ``echo password | md5sum``, ``Auth.PASSWORD | Auth.OTP``)
+    Pattern("Secret In Prose", re.compile(
+        r"(?i)^\s*\|\s*[*`]{0,2}(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*`]{0,2}\s*"
+        r"\|\s*`?(?P<v>[^\s|`]{5,300}+)`?\s*\|"), "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
@@ -367,7 +394,8 @@ FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
 INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
     rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
-    "inline")  # (a query string's next "&name=" ends the value)
+    "inline", re.compile(r"[^\s\"'`;,<>()\[\]{}|&]*"))
+# (a query string's next "&name=" ends the value)
 # detect-secrets' allowlist pragma: whoever wrote it says the line (or, "nextline", the next one)
 # holds a secret, whatever the detectors make of it ("SIGNING_KEY = '…'  # pragma: allowlist
 # secret"): its value is a secret, never shown even where a file is shown redacted.
@@ -507,8 +535,15 @@ def _config_value(v: str, name: str) -> bool:
     return _has_alpha(v) and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
 
 
+# Types and hash or encoding names (a documentation table's column, "the secret is sha256").
+_TYPE_WORDS = re.compile(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|md5"
+                         r"|argon2\w*|bcrypt|scrypt|pbkdf2[\w-]*|hmac[\w-]*|base64|hex|bigint")
+
+
 def _prose_value(v: str, name: str, inline: bool = False) -> bool:
     """A password in text ("password: hunter2!"): not a code word, an identifier or a type."""
+    if _TYPE_WORDS.fullmatch(v):  # a table's type column: | password | varchar(255) |
+        return False
     if v.lower().rstrip("!") in _CODE_WORDS or (
             v.isidentifier() and not _has_digit(v) and not _random_case(v)):
         return False
@@ -584,10 +619,19 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
                 if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
                     if start < read_to:
                         continue
-                    tail = _LONG_TAIL.match(line, end)
-                    end = read_to = tail.end() if tail else end
+                    end = read_to = _value_end(line, end, m.groupdict().get("q"), pat.tail)
                 out.append(Finding(number, start, end, pat.kind))
     return out
+
+
+def _value_end(line: str, end: int, quote: str | None, tail: re.Pattern[str] | None) -> int:
+    """Where a value read as its first 300 characters (to ``end``) ends: at its closing quote
+    (the line's end without one), else where the pattern's (or the usual) value characters stop."""
+    if quote:
+        close = line.find(quote, end)
+        return len(line) if close < 0 else close
+    m = (tail or _LONG_TAIL).match(line, end)
+    return m.end() if m else end
 
 
 def _allowlisted_value(number: int, line: str, end: int) -> Finding | None:
@@ -653,13 +697,18 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
                 pieces.append((len(pieces) + 1, line[at:at + DS_LINE]))
     out = _detect_secrets_group(short, filename, False)
     lines = dict(numbered)
-    for f in _detect_secrets_group(pieces, filename, True):
-        n, at = where[f.line]
-        end = f.end + at
+    read_to: dict[int, int] = {}  # per line: how far a run of token characters was read
+    for f in sorted(_detect_secrets_group(pieces, filename, True),
+                    key=lambda f: (where[f.line][0], where[f.line][1] + f.start)):
+        n, at = where[f.line]  # (left to right in the line: a run is read on from its first)
+        start, end = f.start + at, f.end + at
         if f.kind != "Secret Keyword":  # a token cut by the piece's end: read on in the line
-            tail = _TOKEN_TAIL.match(lines[n], end)
-            end = tail.end() if tail else end
-        out.append(Finding(n, f.start + at, end, f.kind))
+            if start < read_to.get(n, -1):  # ... once for a run of back-to-back tokens
+                end = max(end, read_to[n])
+            else:
+                tail = _TOKEN_TAIL.match(lines[n], end)
+                end = read_to[n] = tail.end() if tail else end
+        out.append(Finding(n, start, end, f.kind))
     return out
 
 

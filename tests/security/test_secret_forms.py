@@ -446,3 +446,36 @@ def test_random_values_that_start_like_placeholders_are_masked() -> None:
     for text in ("api_key: your-api-key", "API_KEY=YOUR_API_KEY", "password: myPassword1",
                  "Authorization: Bearer yourAccessTokenHere", "curl -u admin:example.com x"):
         assert redact(text, "run.sh") == text, redact(text, "run.sh")
+
+
+def test_fifth_verifier_cases() -> None:
+    """Real URL passwords that hold a secret word stay masked (only placeholder words are not);
+    a long quoted value is masked to its closing quote; every kind of GitLab token; "API key"
+    with a space or hyphen; Artifactory keys in any quotes; a Telegram token in a Bot API URL;
+    a long value's tail stops where its pattern's values do; no table, pipe or OR is a secret."""
+    for pw in ("monkey", "whiskey", "passport", "TopSecret", "SuperSecretPassword"):
+        assert pw not in redact(f'DATABASE_URL = "postgres://app:{pw}@db.internal:5432/prod"',
+                                "settings.py")
+    for pw in ("password", "pass", "uri_secret", "secret-password"):
+        assert redact(f"x = 'http://user:{pw}@example.com'", "a.py").count(pw) == 1
+    long = "Zq9xT2kLmP4vR7wB" * 22
+    for ch in ";<>'`":
+        shown = redact(f'SECRET_KEY = "{long}{ch}TAILtail0123456789SHOWN"', "settings.py")
+        assert "SHOWN" not in shown, shown
+    for prefix in ("glrt-", "gldt-", "glft-", "glsoat-", "glcbt-", "GR1348941"):
+        token = prefix + "t3_Zq9xY8kL2mN7pR4tV8wA"
+        assert token[-12:] not in redact(f"gitlab-runner register --token {token}"), prefix
+    for text in ("The API key is Zq9xY8kL2mN7pR4 for now", "X-API-Key: 3f9aZq9xY8kL2mN7pR4tV8"):
+        assert "Zq9xY8kL2" not in redact(text) and "3f9aZq9x" not in redact(text), redact(text)
+    akc = "AKCp8jQ7xZq9xT2kLmP4vR7wBn8cD5eF3gH1iJ0kL2mN4oP6qR8sT"
+    assert akc[4:20] not in redact(f"headers = {{'X-JFrog-Art-Api': '{akc}'}}", "a.py")
+    assert "AAJBMYgS4D" not in redact(
+        "curl http://localhost:8081/bot446694816:AAJBMYgS4D_vWNaj9YM29xZ9uKVSAv68d7n/getMe")
+    pw = "Zq9xT2kL" * 40
+    assert redact(f"https://admin:{pw}@db.example.com/x").endswith("@db.example.com/x")
+    for text, name in (("| password | varchar(255) | NOT NULL |", "README.md"),
+                       ("| password | int64 |", "README.md"), ("echo password | md5sum", "a.sh"),
+                       ("mode = AuthMethod.PASSWORD | AuthMethod.OAUTH2", "app.py"),
+                       ("1700000000:refactor_the_authentication_module_x ok", "build.log"),
+                       ("import AKCSomethingLongerThanTen from './x'", "a.ts")):
+        assert redact(text, name) == text, redact(text, name)
