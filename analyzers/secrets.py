@@ -95,8 +95,8 @@ def secret_by_name(path: str) -> str | None:
 # A keyword match whose value is one identifier-like word naming a secret ("invalid_password",
 # "Secret", "private_key", "old-password"): a label, an enum value or a placeholder, not a
 # credential. No digits, spaces or other symbols.
-# A URL's placeholder password: secret words joined by "_" or "-" ("uri_secret",
-# "secret-password"); "monkey", "passport" and "TopSecret" are passwords.
+# A URL's placeholder password: secret words, alone or joined by "_" or "-" ("password",
+# "uri_secret", "secret-password"); "monkey", "admin", "password1" and "TopSecret" are passwords.
 _URL_PLACEHOLDER = re.compile(r"(?:[a-z]+[_-])*(?:pass|passwd|password|pwd|secret|key|token)"
                               r"(?:[_-][a-z]+)*")
 LABEL_VALUE = re.compile(
@@ -115,7 +115,7 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     shell or configuration), one that is not a quoted literal on its line:
     ``for user, password := range accounts`` is code, not a credential."""
     if type(plugin).__name__ == "BasicAuthDetector":  # http://user:password@example.com
-        return bool(_PLACEHOLDER.fullmatch(secret) or _URL_PLACEHOLDER.fullmatch(secret))
+        return _URL_PLACEHOLDER.fullmatch(secret) is not None  # (not "admin", "password1")
     if type(plugin).__name__ != "KeywordDetector":
         return False
     secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
@@ -237,7 +237,7 @@ def might_hold_secret(text: str) -> bool:
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
 # (At most 160 characters either side of the word: an unbounded run was tried from every
 # position of a long word such as "secretsecret…", quadratic.)
-_NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api_?key|apikey|auth_?key"
+_NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
          r"|access_?key|private_?key|client_?key"
          r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,160}")
 _Q = r"[\"'`]"
@@ -368,13 +368,16 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Secret In Prose", re.compile(
         r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*_]{0,2}"
         r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)"
-        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|]|$)|(?=[^\s\"'`]))"),
+        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
-    # a Markdown table row whose first cell names a secret: | api_key | R6q… | (not a pipe in
-    # a shell line or code: ``echo password | md5sum``, ``Auth.PASSWORD | Auth.OTP``)
+    # a Markdown table row (it starts with "|"; not a shell pipe or code's ``A.PASSWORD | B``)
+    # where a cell ends with a secret's name and the next holds its value: | api_key | R6q… |,
+    # | DB password | … |, | staging | password | … | owner |
     Pattern("Secret In Prose", re.compile(
-        r"(?i)^\s*\|\s*[*`]{0,2}(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*`]{0,2}\s*"
-        r"\|\s*`?(?P<v>[^\s|`]{5,300}+)`?\s*\|"), "prose"),
+        r"(?i)^\s*>?\s*\|(?:[^|\n]{0,200}\|){0,8}?\s*[*`]{0,2}(?:[\w .-]{0,40}?\s)?"
+        r"(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*`]{0,2}\s*\|\s*`?"
+        r"(?P<v>[^\s|`]{5,300}+)(?:`?\s*(?:\||$)|(?=[^\s|`]))"), "prose",
+        re.compile(r"[^\s|`]*")),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"

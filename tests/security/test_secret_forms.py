@@ -479,3 +479,18 @@ def test_fifth_verifier_cases() -> None:
                        ("1700000000:refactor_the_authentication_module_x ok", "build.log"),
                        ("import AKCSomethingLongerThanTen from './x'", "a.ts")):
         assert redact(text, name) == text, redact(text, name)
+
+
+def test_sixth_verifier_cases() -> None:
+    """Weak real URL passwords stay masked (only secret words are placeholders there); a
+    Markdown table's secret is found in any cell after its name, in a quote block, over 300
+    characters; a quoted API key header."""
+    for pw in ("admin", "root", "changeme", "password123", "Password1", "secret2024"):
+        assert pw not in redact(f"postgres://app:{pw}@db.prod.internal:5432/prod")
+    v = "R6qPVd86MDxMUxszAXxo"
+    for text in (f"| DB password | {v} |", f"| postgres | password | {v} |",
+                 f"| staging | api_key | {v} | owner |", f"> | password | {v} |",
+                 f"| api_key | {v * 20} |", f"curl -H 'X-API-Key: {v}'",
+                 f'headers = {{"X-API-Key": "{v}"}}'):
+        assert v not in redact(text, "notes.md"), redact(text, "notes.md")
+    assert redact(f"| api_key | {v * 20} | owner |", "notes.md").endswith("| owner |")
