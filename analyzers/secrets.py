@@ -95,10 +95,11 @@ def secret_by_name(path: str) -> str | None:
 # A keyword match whose value is one identifier-like word naming a secret ("invalid_password",
 # "Secret", "private_key", "old-password"): a label, an enum value or a placeholder, not a
 # credential. No digits, spaces or other symbols.
-# A URL's placeholder password: secret words, alone or joined by "_" or "-" ("password",
-# "uri_secret", "secret-password"); "monkey", "admin", "password1" and "TopSecret" are passwords.
-_URL_PLACEHOLDER = re.compile(r"(?:[a-z]+[_-])*(?:pass|passwd|password|pwd|secret|key|token)"
-                              r"(?:[_-][a-z]+)*")
+# A URL's placeholder password: secret words only, alone or joined by "_" or "-" ("password",
+# "uri_secret", "secret-password"); "monkey", "admin", "password1", "TopSecret", "super_secret"
+# and "root_pass" are passwords.
+_URL_WORD = r"(?:pass|passwd|password|pwd|secret|key|token|uri|api|user|aws|access|client)"
+_URL_PLACEHOLDER = re.compile(rf"{_URL_WORD}(?:[_-]{_URL_WORD})*")
 LABEL_VALUE = re.compile(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
@@ -374,8 +375,9 @@ PATTERNS: tuple[Pattern, ...] = (
     # where a cell ends with a secret's name and the next holds its value: | api_key | R6q… |,
     # | DB password | … |, | staging | password | … | owner |
     Pattern("Secret In Prose", re.compile(
-        r"(?i)^\s*>?\s*\|(?:[^|\n]{0,200}\|){0,8}?\s*[*`]{0,2}(?:[\w .-]{0,40}?\s)?"
-        r"(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*`]{0,2}\s*\|\s*`?"
+        r"(?i)^\s*>?\s*\|(?:[^|\n]{0,200}\|){0,8}?\s*[*`]{0,2}(?:[\w .-]{0,40}?[\s_-])?"
+        r"(?:pass(?:word|wd|phrase)|pwd|secret|(?:api|secret|private|access)[ _-]?key"
+        r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)[ _-]?token)s?[*`]{0,2}\s*\|\s*`?"
         r"(?P<v>[^\s|`]{5,300}+)(?:`?\s*(?:\||$)|(?=[^\s|`]))"), "prose",
         re.compile(r"[^\s|`]*")),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
@@ -758,6 +760,9 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
                 line = lines.get(found.line_number, "")
                 value = found.secret_value or ""
                 at = line.find(value) if value else -1
+                if found.type == "Basic Auth Credentials" and value:  # admin:admin@: the password's
+                    pw = line.find(f":{value}@")
+                    at = pw + 1 if pw >= 0 else at
                 if at < 0:  # not found verbatim: mask what follows the name
                     rest = len(line) - len(line.lstrip())
                     at, value = rest, line[rest:]

@@ -494,3 +494,13 @@ def test_sixth_verifier_cases() -> None:
                  f'headers = {{"X-API-Key": "{v}"}}'):
         assert v not in redact(text, "notes.md"), redact(text, "notes.md")
     assert redact(f"| api_key | {v * 20} | owner |", "notes.md").endswith("| owner |")
+    for text in (f"| DB_PASSWORD | {v} |", f"| STRIPE_SECRET_KEY | {v} |",
+                 f"| access token | {v} |", "postgres://app:super_secret@db.prod.internal",
+                 "postgres://app:root_pass@db"):
+        shown = redact(text, "README.md")
+        assert v not in shown and "super_secret" not in shown and "root_pass" not in shown
+    shown = redact('url = "postgres://admin:admin@db.prod.internal/app"', "s.py")
+    assert shown.startswith('url = "postgres://admin:[redacted: ')  # the password's span
+    for text in ("| DB_PASSWORD | Database password |", "| token | string |",
+                 "x = 'http://user:password@example.com'", "x = 'x://u:uri_secret@h'"):
+        assert redact(text, "README.md") == text, redact(text, "README.md")
