@@ -254,9 +254,7 @@ class PathCover:
         key = (row["repo"], row["sha"], row["mode"])
         got = self.tasks.get(key)
         if got is None:
-            msg = self.git._git(row["repo"], "log", "-1", "--format=%B", row["sha"])
-            task = msg.split("\n", 1)[0] if row["mode"] == "issue" else msg
-            got = self.tasks[key] = task_terms(task)
+            got = self.tasks[key] = task_terms(self.git.task(row))
         return got
 
     def features(self, row: Row, keep: list[int]) -> np.ndarray:
@@ -508,14 +506,19 @@ class NamedLift:
         return subprocess.run(["git", "-C", str(self.dir / repo), *args], capture_output=True,
                               text=True, check=False).stdout
 
-    def named(self, row: Row) -> list[str]:
-        from analyzers.bundles import mentions
-
+    def task(self, row: Row) -> str:
+        """The row's task: its commit's subject (issue-style) or whole message."""
         key = (row["repo"], row["sha"])
         msg = self.cache.get(key)
         if msg is None:
             msg = self.cache[key] = self._git(row["repo"], "log", "-1", "--format=%B", row["sha"])
-        task = msg.split("\n", 1)[0] if row["mode"] == "issue" else msg
+        return msg.split("\n", 1)[0] if row["mode"] == "issue" else msg
+
+    def named(self, row: Row) -> list[str]:
+        from analyzers.bundles import mentions
+
+        key = (row["repo"], row["sha"])
+        task = self.task(row)
         if not mentions.mentions(task):
             return []
         tree = self.cache.get(key + ("tree",))
