@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 10
+SCAN_VERSION = 11
 
 
 def secret_by_name(path: str) -> str | None:
@@ -116,7 +116,7 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     shell or configuration), one that is not a quoted literal on its line:
     ``for user, password := range accounts`` is code, not a credential."""
     if type(plugin).__name__ == "BasicAuthDetector":  # http://user:password@example.com
-        return _URL_PLACEHOLDER.fullmatch(secret) is not None  # (not "admin", "password1")
+        return not _url_value(secret)  # (not "admin", "password1")
     if type(plugin).__name__ != "KeywordDetector":
         return False
     secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
@@ -245,6 +245,8 @@ _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
 # matches as its first 300 (``_MORE``) and is then read on to its end (``_LONG_TAIL``).
 _VALUE = r"[^\"'`\s]{6,300}+"
+# A quoted literal's value: its escaped characters too (``"abc\"def"``: the quote is the value's)
+_ESC_VALUE = r"(?:[^\"'`\s\\]|\\\S){6,300}+"
 _MORE = r"(?=[^\"'`\s])"
 VALUE_CAP = 300
 _LONG_TAIL = re.compile(r"[^\s\"'`]*")
@@ -273,7 +275,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Secret Assignment", re.compile(
         rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_][\w.<>\[\]| ]{{0,40}}?)?"
         rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bru]{{1,2}}(?={_Q}))?(?P<q>{_Q})"
-        rf"(?P<v>{_VALUE})(?:(?P=q)|{_MORE})")),
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$)")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
         rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
@@ -292,7 +294,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Basic Auth Credentials", re.compile(
         r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300}+)"
         r"(?:@[\w.\[-]|(?=[^\s/@'\"]*@[\w.\[-]))"),
-        "any", re.compile(r"[^\s/@'\"]*")),
+        "url", re.compile(r"[^\s/@'\"]*")),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
         rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query",
@@ -304,6 +306,12 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Authorization Header", re.compile(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
         r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
+    # X-Auth-Token: …, "X-Vault-Token": "…", -H 'Private-Token: …' (HTTP headers that carry a
+    # credential; "X-API-Key" is also a secret's name in prose)
+    Pattern("Secret Header", re.compile(
+        r"(?i)(?<![\w-])(?:x-(?![xc]srf)[\w-]{0,40}?(?:token|key|secret|auth|password|signature)"
+        r"|private-token|access-token|auth-token|api-token)[\"']?\s*(?:[:=]|,\s*(?=[\"']))\s*[\"']?"
+        r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", re.compile(r"[A-Za-z0-9\-._~+/=]*")),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", re.compile(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
@@ -464,6 +472,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
     if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
         return True
+    if check == "url":
+        return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
         return True
     if _example_value(v):
@@ -511,6 +521,20 @@ def _any_value(v: str) -> bool:
     label or a field name."""
     return (len(set(v)) > 2 and (LABEL_VALUE.fullmatch(v) is None or _random_case(v))
             and _FIELD_NAME.fullmatch(v) is None)
+
+
+def _url_value(v: str) -> bool:
+    """A URL's password (``redis://:admin@``, ``postgres://u:monkey@``): as detect-secrets' own
+    BasicAuthDetector is filtered (:func:`is_label_value`), only secret words alone or joined
+    (``password``, ``aws_secret``), templates and masks (``xxxx``) are placeholders; "admin" and
+    "root_pass" are passwords."""
+    if (_URL_PLACEHOLDER.fullmatch(v) or _TEMPLATE.search(v) or _MASK.fullmatch(v)
+            or _PLACEHOLDER_WORDS.fullmatch(v) or "..." in v or "…" in v):
+        return False
+    return len(set(v)) > 2
+
+
+_MASK = re.compile(r"x+|\*+|\.+|-+|_+|#+|0+", re.IGNORECASE)
 
 
 def _header_value(v: str, name: str) -> bool:

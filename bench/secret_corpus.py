@@ -188,6 +188,13 @@ FORMS: list[Form] = [
         f"connect with password={v} to the staging db", v))(password(r))),
     _f("password is …! (prose)", ("md", "txt"), lambda r: (lambda v: (
         f"the admin password is {v}!", v))(rnd(r, ALNUM, 12))),
+    _f("escaped quote in a value", ("py", "js", "json"), lambda r: (lambda v: (
+        f'  "db_password": "{v[:4]}\\"{v[4:]}",', v[4:]))(password(r))),
+    _f("credential header", ("py", "sh", "md"), lambda r: (lambda v: (
+        f"curl -H '{r.choice(['X-Auth-Token', 'PRIVATE-TOKEN', 'X-Vault-Token'])}: {v}' "
+        "https://api.example.com/v1", v))(rnd(r, ALNUM, 24))),
+    _f("url password, no user", ("py", "yaml", "md"), lambda r: (lambda v: (
+        f"REDIS_URL=redis://:{v}@cache.internal:6379/0", v))(password(r))),
 ]
 PER_FORM = 6
 

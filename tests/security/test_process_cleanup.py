@@ -244,7 +244,9 @@ def small_repo(tmp_path: Path) -> Path:
 def _test_command(tmp_path: Path) -> tuple[str, str]:
     """A test command whose processes are easy to find: a shell that starts a background sleep
     and a foreground one (grandchildren of the shell), each with a duration unique to the test."""
-    marker = f"313.{os.getpid()}{abs(hash(tmp_path)) % 10_000:04d}"
+    # Of one length (pid: 7 digits), so no test's marker is the start of another's: two test
+    # runs at once (pids 9999 and 99990) must not see, or kill, each other's processes.
+    marker = f"313.{os.getpid():07d}{abs(hash(tmp_path)) % 10_000:04d}"
     return f"sleep {marker}1 & sleep {marker}2; echo done", marker
 
 

@@ -504,3 +504,28 @@ def test_sixth_verifier_cases() -> None:
     for text in ("| DB_PASSWORD | Database password |", "| token | string |",
                  "x = 'http://user:password@example.com'", "x = 'x://u:uri_secret@h'"):
         assert redact(text, "README.md") == text, redact(text, "README.md")
+
+
+def test_escaped_and_unclosed_quotes_credential_headers_and_userless_url_passwords() -> None:
+    """A quoted value holding an escaped quote is masked to its closing quote, one whose quote
+    never closes to the line's end; credential headers (X-Auth-Token, X-Vault-Token,
+    PRIVATE-TOKEN) are masked; a URL password without a user (``redis://:admin@``) is masked as
+    one with a user is, its placeholders (``password``, ``xxxx``, templates) are not."""
+    v = "Xy7Qz9kLmP4vR7wB"
+    for text in (f'password = "ab\\"{v}"', f"api_key = '{v}\\'{v}'", f'password = "{v}',
+                 f'db_password: "{v}\\"q"'):
+        shown = redact(text, "settings.py")
+        assert v not in shown and "Xy7Qz" not in shown, shown
+    for text in (f'curl -H "X-Auth-Token: {v}" https://api.example.com',
+                 f"X-Auth-Token: {v}", f"headers = {{'X-Vault-Token': 's.{v}'}}",
+                 f"-H 'PRIVATE-TOKEN: {v}'", f'"X-Shopify-Access-Token": "shpat_{v}"'):
+        shown = redact(text, "client.py")
+        assert v not in shown, shown
+    for pw in ("admin", "root_pass", "hunter22"):
+        shown = redact(f"REDIS_URL=redis://:{pw}@cache:6379/0", ".env.example")
+        assert f":{pw}@" not in shown and shown.endswith("@cache:6379/0"), shown
+    for text in ("postgres://:password@localhost/x", "postgres://u:xxxx@localhost/x",
+                 "postgres://u:${PASSWORD}@localhost/x",
+                 "headers = {'X-Auth-Token': os.environ['TOKEN']}", "X-Auth-Token: {token}",
+                 'password = "enter your'):
+        assert redact(text, "client.py") == text, redact(text, "client.py")
