@@ -594,6 +594,16 @@ def _inline_value(v: str, name: str) -> bool:
     return _prose_value(v, name, inline=True)
 
 
+def _column_value(v: str, name: str) -> bool:
+    """A cell of a table's password column: as a password in prose, or a chosen passphrase, or
+    letters of mixed case not written as a word or a name ("clurVABVVbYf")."""
+    if _prose_value(v, name, inline=True) or _inline_value(v, name):
+        return True
+    w = v.replace("-", "").replace("_", "")  # ("wjikvZ-GRRYD")
+    return (len(w) >= 8 and w.isalpha() and not (w.islower() or w.isupper() or w.istitle())
+            and not re.fullmatch(r"(?:[A-Z]?[a-z]+)+", w))  # (not camelCase: "userName")
+
+
 def _keyword_value(v: str, name: str) -> bool:
     """A quoted literal: not an identifier-like word naming a setting or an env var, a version,
     a path or a URL; long enough (a token's, longer)."""
@@ -616,6 +626,7 @@ _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "config": _config_value,
     "prose": _prose_value,
     "inline": _inline_value,
+    "column": _column_value,
     "keyword": _keyword_value,
 }
 
@@ -865,7 +876,63 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += own
     if "llowlist" in text:
         found += _allowlisted(lines, found)
+    if "|" in text and "-|" in text.replace(" ", "").replace(":", ""):
+        found += _table_column_findings(lines)
     return _merge(found)
+
+
+# A Markdown table whose header names a secret column (``| user | password |`` over ``|---|---|``):
+# each data row's cell in that column is a value (the row-layout ``| password | … |`` is a
+# pattern of its own). A header cell ends with the secret's word: "Password", "API key", "Access
+# token"; not "Password hash", "Token type", "Secret name" or a bare "Token" (a search term's).
+_TABLE_ROW = re.compile(r"^\s*>?\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*>?\s*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
+_SECRET_HEADER = re.compile(
+    r"(?i)[\w .-]{0,40}?(?<![a-z])(?:pass(?:word|wd|phrase)|pwd|secret"
+    r"|(?:api|secret|private|access)[ _-]?key"
+    r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)[ _-]?token)s?")
+_CELL = re.compile(r"(?:[^|\\]|\\.)*")
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """The spans of a table row's cells (between its unescaped pipes, the outer ones left out)."""
+    at = line.index("|") + 1
+    out = []
+    while at <= len(line):
+        m = _CELL.match(line, at)
+        end = m.end() if m else at
+        if end >= len(line) or line[end] != "|":
+            break  # past the last pipe: no cell
+        out.append((at, end))
+        at = end + 1
+    return out
+
+
+def _table_column_findings(lines: list[str]) -> list[Finding]:
+    out: list[Finding] = []
+    columns: list[int] = []
+    for i, line in enumerate(lines):
+        if not _TABLE_ROW.match(line):
+            columns = []
+            continue
+        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
+            cells = _cells(line)
+            columns = [k for k, (a, b) in enumerate(cells)
+                       if _SECRET_HEADER.fullmatch(line[a:b].strip().strip("*_`").strip())]
+            continue
+        if not columns or _TABLE_RULE.match(line):
+            continue
+        cells = _cells(line)
+        for k in columns:
+            if k >= len(cells):
+                continue
+            a, b = cells[k]
+            raw = line[a:b]
+            v = raw.strip().strip("`")
+            if 5 <= len(v) <= VALUE_CAP and " " not in v and _plausible(v, "column"):
+                start = a + raw.index(v)
+                out.append(Finding(i + 1, start, start + len(v), "Secret In Prose"))
+    return out
 
 
 def _merge(found: list[Finding]) -> list[Finding]:

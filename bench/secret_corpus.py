@@ -195,6 +195,9 @@ FORMS: list[Form] = [
         "https://api.example.com/v1", v))(rnd(r, ALNUM, 24))),
     _f("url password, no user", ("py", "yaml", "md"), lambda r: (lambda v: (
         f"REDIS_URL=redis://:{v}@cache.internal:6379/0", v))(password(r))),
+    _f("table column of passwords", ("md",), lambda r: (lambda v: (
+        f"| user | password | role |\n|---|---|---|\n| deploy | {v} | admin |", v))(
+        password(r))),
 ]
 PER_FORM = 6
 

@@ -529,3 +529,25 @@ def test_escaped_and_unclosed_quotes_credential_headers_and_userless_url_passwor
                  "headers = {'X-Auth-Token': os.environ['TOKEN']}", "X-Auth-Token: {token}",
                  'password = "enter your'):
         assert redact(text, "client.py") == text, redact(text, "client.py")
+
+
+def test_a_markdown_table_column_named_for_a_secret_is_masked() -> None:
+    """A table whose header names a secret column (``| user | password |``) masks that column's
+    values in every row below (in a quote block too, code spans too); a "Password hash" or
+    "Token type" column, a description or a value that is no credential stays."""
+    text = ("| user | password | role |\n|------|----------|------|\n"
+            "| admin | S3cret!234 | owner |\n| bob | `hunter2xyz9` | dev |\n"
+            "| carol | (ask IT) | dev |\n| dan | meadowharbor | dev |\n| eve | clurVABVVbYf | |\n"
+            "| fay | wjikvZ-GRRYD | |\n| gus | userName | |\n\n"
+            "> | Service | API key |\n> |:--|:--|\n> | stripe | rk_Xy7Qz9kLmP4vR7wB |\n")
+    shown = redact(text, "README.md")
+    for v in ("S3cret!234", "hunter2xyz9", "rk_Xy7Qz9kLmP4vR7wB", "meadowharbor", "clurVABVVbYf",
+              "wjikvZ-GRRYD"):
+        assert v not in shown, shown
+    assert "| carol | (ask IT) | dev |" in shown and "| admin | [redacted: " in shown
+    assert "| gus | userName |" in shown
+    kept = ("| Name | Token type | Password hash |\n| --- | --- | --- |\n"
+            "| a | bearer | sha256 |\n\n| Token | Match type |\n|--|--|\n| `!fire2` | inverse |\n\n"
+            "| Variable | Description |\n|---|---|\n"
+            "| DB_PASSWORD | The database password |\n| user | password |\n| a | b2c3d4e5f6 |\n")
+    assert redact(kept, "README.md") == kept  # (the last table has no rule under its header)
