@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 11
+SCAN_VERSION = 12
 
 
 def secret_by_name(path: str) -> str | None:
