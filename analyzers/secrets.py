@@ -230,7 +230,7 @@ def _trigger(text: str) -> int:
 
 
 def might_hold_secret(text: str) -> bool:
-    return _trigger(text) > 0
+    return _trigger(text) > 0 or _table_hint(text)  # a table: | SIGNING_KEY | … |
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -290,10 +290,12 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
         r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any"),
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
-    # (redis://:pw@cache:6379)
+    # (redis://:pw@cache:6379); an "@" left unencoded in the password (app:P@ssw0rd@db: up to
+    # the last "@" before the host, of at most three)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:(?P<v>[^\s/@'\"]{4,300}+)"
-        r"(?:@[\w.\[-]|(?=[^\s/@'\"]*@[\w.\[-]))"),
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:"
+        r"(?P<v>(?=[^\s/'\"]{4})[^\s/@'\"]{1,300}+(?:@[^\s/@'\"]{1,300}+){0,2})"
+        r"(?=@[\w.\[-]|[^\s/@'\"]*@[\w.\[-])"),
         "url", re.compile(r"[^\s/@'\"]*")),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", re.compile(
@@ -379,15 +381,6 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
-    # a Markdown table row (it starts with "|"; not a shell pipe or code's ``A.PASSWORD | B``)
-    # where a cell ends with a secret's name and the next holds its value: | api_key | R6q… |,
-    # | DB password | … |, | staging | password | … | owner |
-    Pattern("Secret In Prose", re.compile(
-        r"(?i)^\s*>?\s*\|(?:[^|\n]{0,200}\|){0,8}?\s*[*`]{0,2}(?:[\w .-]{0,40}?[\s_-])?"
-        r"(?:pass(?:word|wd|phrase)|pwd|secret|(?:api|secret|private|access)[ _-]?key"
-        r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)[ _-]?token)s?[*`]{0,2}\s*\|\s*`?"
-        r"(?P<v>[^\s|`]{5,300}+)(?:`?\s*(?:\||$)|(?=[^\s|`]))"), "prose",
-        re.compile(r"[^\s|`]*")),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
@@ -431,7 +424,8 @@ _PLACEHOLDER_WORDS = re.compile(
     r"(?i:your|my|example|dummy|fake|sample|placeholder|bad)"
     r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}")
 _TEMPLATE = re.compile(
-    r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[\w -]+>|^\$|^%\w+%$|^\{\w*\}$")
+    r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[A-Za-z][A-Za-z _-]*>|^\$(?=[A-Za-z_])"
+    r"|^%\w+%$|^\{\w*\}$")
 _CODE_WORDS = frozenset(
     "required invalid incorrect missing wrong correct empty set unset none null nil true false "
     "optional needed necessary used stored sent hashed encrypted given provided not also only "
@@ -566,7 +560,9 @@ def _config_value(v: str, name: str) -> bool:
 
 # Types and hash or encoding names (a documentation table's column, "the secret is sha256").
 _TYPE_WORDS = re.compile(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|md5"
-                         r"|argon2\w*|bcrypt|scrypt|pbkdf2[\w-]*|hmac[\w-]*|base64|hex|bigint")
+                         r"|argon2\w*|bcrypt|scrypt|pbkdf2[\w-]*|hmac[\w-]*|base64|hex|bigint"
+                         r"|aes[-_]?\d*|rsa[-_]?\d*|ecdsa[\w-]*|ed25519|[hre]s\d{3}|oauth\s?\d?|jwt"
+                         r"|saml\s?\d?|tls\s?[\d.]*|ssl")
 
 
 def _prose_value(v: str, name: str, inline: bool = False) -> bool:
@@ -597,11 +593,20 @@ def _inline_value(v: str, name: str) -> bool:
 def _column_value(v: str, name: str) -> bool:
     """A cell of a table's password column: as a password in prose, or a chosen passphrase, or
     letters of mixed case not written as a word or a name ("clurVABVVbYf")."""
+    if (_DURATION.fullmatch(v) or re.match(r"[a-z_]+=", v) or v.startswith("@")
+            or re.fullmatch(r"[\w.]+\(.*\)", v)):
+        return False  # "1h30m", "24h-expiry", "ttl=3600s", "@BotFather", "md5(salt+pw)"
     if _prose_value(v, name, inline=True) or _inline_value(v, name):
         return True
     w = v.replace("-", "").replace("_", "")  # ("wjikvZ-GRRYD")
     return (len(w) >= 8 and w.isalpha() and not (w.islower() or w.isupper() or w.istitle())
-            and not re.fullmatch(r"(?:[A-Z]?[a-z]+)+", w))  # (not camelCase: "userName")
+            and not all(map(_camel_name, re.split(r"[-_]+", v))))
+
+
+def _camel_name(w: str) -> bool:
+    """``userName``, ``IDBMutableFile``: words of three letters or more, each a capital and small
+    letters, or capitals (two or more) alone (a random "clurVABVVbYf", "wjikvZ" has others)."""
+    return (re.fullmatch(r"(?:[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]{3,})+", w) is not None)
 
 
 def _keyword_value(v: str, name: str) -> bool:
@@ -647,9 +652,16 @@ def _is_config(filename: str) -> bool:
     return not has_grammar(lang) or lang == "bash"
 
 
+# A comment line of source code (``# TODO rotate password=…``, ``// token=…``): prose, where a
+# ``NAME=value`` is a value as in text.
+_COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*|--|;|<!--)")
+
+
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out = []
-    for pat in (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else PATTERNS:
+    patterns = (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else (
+        (*PATTERNS, INLINE_PATTERN) if _COMMENT_LINE.match(line) else PATTERNS)
+    for pat in patterns:
         read_to = 0  # a long value read to its end once (later matches inside it add nothing)
         for m in pat.regex.finditer(line):
             group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
@@ -843,6 +855,21 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     return list(got)
 
 
+OWN_BLANKED = 4  # a line where our patterns found more values is given to detect-secrets ...
+
+
+def _blanked(line: str, found: list[Finding]) -> str:
+    """... with those values blanked (spaces, the offsets kept): it reads such a line again for
+    each value it finds, so a line of thousands of URL passwords took it seconds to re-find what
+    our own patterns had found."""
+    if len(found) < OWN_BLANKED:
+        return line
+    chars = list(line)
+    for f in found:
+        chars[f.start:f.end] = " " * (f.end - f.start)
+    return "".join(chars)
+
+
 def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
     found: list[Finding] = []
@@ -868,16 +895,17 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         trigger = _trigger(line)
         if not trigger:
             continue
-        own.extend(_own_findings(number, line, config))
+        mine = _own_findings(number, line, config)
+        own.extend(mine)
         if trigger == 2:
-            candidates.append((number, line.rstrip()))
+            candidates.append((number, _blanked(line, mine).rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
         found.extend(_detect_secrets_findings(candidates, filename))
     found += own
     if "llowlist" in text:
         found += _allowlisted(lines, found)
-    if "|" in text and "-|" in text.replace(" ", "").replace(":", ""):
-        found += _table_column_findings(lines)
+    if _table_hint(text):
+        found += _table_findings(lines)
     return _merge(found)
 
 
@@ -908,30 +936,101 @@ def _cells(line: str) -> list[tuple[int, int]]:
     return out
 
 
-def _table_column_findings(lines: list[str]) -> list[Finding]:
+# A cell naming a secret in a table's row (``| DB_PASSWORD | … |``, ``| GITHUB_TOKEN | … |``,
+# ``| <code>db.password</code> (prod) | … |``): its value is in the next cells. Not a name of
+# something about a secret (its hash, type, length, lifetime, URL, header, ...).
+_ROW_START = re.compile(r"\s*(?:(?:#|//|/\*|\*|--|;|>|-)\s*)*\|")
+# A table row with a word a secret's name holds (a first, cheap test of a text).
+_TABLE_HINT = re.compile(
+    r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key)")
+
+
+def _table_hint(text: str) -> bool:
+    return "|" in text and _TABLE_HINT.search(text) is not None
+_NOT_SECRET_CELL = re.compile(
+    r"(?i)hash|type|name|length|len\b|_len|\bid\b|_id\b|url|uri|path|file|expir|ttl|lifetime|format"
+    r"|header|policy|min|max|count|size|endpoint|field|prefix|scope|param|hint|label|reset|rotat"
+    r"|timeout|env|var\b|descr|enabled|required|provider|algorithm|store|manager|backend|mode")
+_CELL_MARKUP = re.compile(r"</?code>|</?b>|</?strong>|</?em>|[`*]|\]\([^)]*\)|\[")
+_DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
+                       r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")
+
+
+_CELL_VALUE = re.compile(r"[\s`*]*(?:<(?:code|b|strong|em|kbd)>[\s`*]*)*"
+                         r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`*|\\]|\\.)*)")
+
+
+def _cell_text(cell: str) -> str:
+    return _CELL_MARKUP.sub("", cell).strip().strip("_").strip()
+
+
+_KEY_OWNERS = frozenset(
+    "api auth access private client encryption signing master secret service account db license "
+    "webhook app cookie".split())
+_SECRET_PARTS = frozenset(
+    "pass passwd password passphrase pwd secret secrets token tokens credential credentials "
+    "apikey secretkey privatekey accesskey authkey".split())
+
+
+def _is_secret_cell(cell: str) -> bool:
+    """Whether a table cell names a secret: one of its words (``DB_PASS``, ``GitHubToken``,
+    ``db.password``) is a secret's, or "key" after what a key belongs to (``SIGNING_KEY``; not
+    ``IDBKeyRange``), and none names something about it (``TOKEN_URL``, ``password_hash``)."""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", _cell_text(cell)).rstrip(":").strip()
+    if not (0 < len(name) <= 80 and re.fullmatch(r"[\w .-]+", name) is not None
+            and len(name.split()) <= 4 and _NOT_SECRET_CELL.search(name) is None):
+        return False
+    from analyzers.lexical import split_identifier
+
+    parts = [p for w in re.split(r"[\s.-]+", name) for p in split_identifier(w)]
+    return any(p in _SECRET_PARTS or "password" in p or p in ("key", "keys") and i > 0
+               and parts[i - 1] in _KEY_OWNERS for i, p in enumerate(parts))
+
+
+def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
+    """The span of a cell's value: its first word (markup and trailing punctuation left out),
+    if it reads as a credential in a table (:func:`_column_value`)."""
+    m = _CELL_VALUE.match(line, a, b)
+    if m is None:
+        return None
+    raw = re.sub(r"</\w*>.*", "", m.group("v")).rstrip(",;.")  # (up to a closing tag)
+    if len(raw) < 5 or len(raw) <= VALUE_CAP and not _plausible(raw, "column"):
+        return None
+    return m.start("v"), m.start("v") + len(raw)
+
+
+def _table_findings(lines: list[str]) -> list[Finding]:
+    """Markdown tables: a column whose header names a secret (``| user | password |`` over
+    ``|---|---|``: that column's cell in each row below), and a row whose cell names a secret
+    (its value: the first of the next three cells, or up to the next name, that reads as one)."""
     out: list[Finding] = []
     columns: list[int] = []
     for i, line in enumerate(lines):
-        if not _TABLE_ROW.match(line):
+        if "|" not in line or not _ROW_START.match(line) or line.count("|") < 2:
             columns = []
             continue
-        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
-            cells = _cells(line)
+        cells = _cells(line)
+        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):  # a header row
             columns = [k for k, (a, b) in enumerate(cells)
                        if _SECRET_HEADER.fullmatch(line[a:b].strip().strip("*_`").strip())]
             continue
-        if not columns or _TABLE_RULE.match(line):
+        if _TABLE_RULE.match(line):
             continue
-        cells = _cells(line)
         for k in columns:
-            if k >= len(cells):
+            if k < len(cells):
+                span = _cell_value(line, *cells[k])
+                if span is not None and " " not in line[cells[k][0]:cells[k][1]].strip():
+                    out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
+        for k, (a, b) in enumerate(cells):
+            if not _is_secret_cell(line[a:b]):
                 continue
-            a, b = cells[k]
-            raw = line[a:b]
-            v = raw.strip().strip("`")
-            if 5 <= len(v) <= VALUE_CAP and " " not in v and _plausible(v, "column"):
-                start = a + raw.index(v)
-                out.append(Finding(i + 1, start, start + len(v), "Secret In Prose"))
+            for a2, b2 in cells[k + 1:k + 4]:
+                if _is_secret_cell(line[a2:b2]):
+                    break
+                span = _cell_value(line, a2, b2)
+                if span is not None:
+                    out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
+                    break
     return out
 
 

@@ -551,3 +551,46 @@ def test_a_markdown_table_column_named_for_a_secret_is_masked() -> None:
             "| Variable | Description |\n|---|---|\n"
             "| DB_PASSWORD | The database password |\n| user | password |\n| a | b2c3d4e5f6 |\n")
     assert redact(kept, "README.md") == kept  # (the last table has no rule under its header)
+
+
+def test_seventh_verifier_cases() -> None:
+    """``NAME=value`` in a source comment (a TODO line); a table row read cell by cell: any
+    secret's name (``GITHUB_TOKEN``, ``DB_PASS``, ``SIGNING_KEY``, ``db.password``), decorated
+    (``<code>``, links, bold, ``(prod)``, ``:``), in a comment or quote, the value in any of the
+    next three cells, with a note after it, a second pair on the row, an escaped pipe inside;
+    values a template filter had taken for templates; an unencoded "@" in a URL password. Not:
+    durations, algorithms, handles, function shapes, ``IDBKeyRange`` in a regex alternation."""
+    v = "s3cr3tQzx01"
+    for text, name in ((f"# TODO rotate password={v} soon", "a.py"),
+                       (f"// FIXME: api_key={v}", "a.js")):
+        assert v not in redact(text, name), redact(text, name)
+    rows = [f"| DB_PASSWORD | a1b2c3d4e5 | ROOT_PASSWORD | {v} |", f"| GITHUB_TOKEN | {v} |",
+            f"| GitHubToken | {v} |", f"| DB_PASS | {v} |", f"| PGPASSWORD | {v} |",
+            f"| SIGNING_KEY | {v} |", f"| db.password | {v} |", f"| Password (prod) | {v} |",
+            f"| <code>DB_PASSWORD</code> | {v} |", f"| [DB_PASSWORD](#db) | {v} |",
+            f"| __DB_PASSWORD__ | {v} |", f"| DB_PASSWORD: | {v} |",
+            f"| DB_PASSWORD | {v} (rotate monthly) |", f"| DB_PASSWORD | string | required | {v} |",
+            f"| DB_PASSWORD |  | {v} |", f"| DB_PASSWORD | <code>{v}</code> |",
+            f"> > | DB_PASSWORD | {v} |", f"| credentials | {v} |"]
+    for text in rows:
+        assert v not in redact(text, "README.md"), redact(text, "README.md")
+    for text, name in ((f"# | DB_PASSWORD | {v} |", "a.py"), (f" * | API_TOKEN | {v} |", "a.js")):
+        assert v not in redact(text, name), redact(text, name)
+    shown = redact("| PASSWORD | s3cr\\|3tQzx01 |", "README.md")
+    assert "3tQzx01" not in shown and "s3cr" not in shown, shown
+    for value in ("$5TLI0laKml519ogn7hrL", "oG<jr-3wBfcwojag>kdp9"):
+        assert value[1:8] not in redact(f"| DB_PASSWORD | {value} |", "README.md")
+    for text in ("postgres://app:P@ssw0rdQzx01@db/x", "url = 'mysql://root:p@ss@w0rd9@db:3306/x'",
+                 "redis://:super_secret@cache:6379"):
+        shown = redact(text, "settings.yaml")
+        assert "Qzx01" not in shown and "w0rd9" not in shown and "super_secret" not in shown
+    kept = ["| access token | 1h30m |", "| session token | 24h-expiry |",
+            "| bot token | @BotFather |", "| access token | ttl=3600s |",
+            "| secret key | AES-256 |", "| client_secret | OAuth2 |",
+            "| password | md5(salt+pw) |", "| ACCESS_TOKEN_EXPIRE_MINUTES | 30 |",
+            "| TOKEN_URL | https://x.example/t |", "| password_hash | bcrypt |",
+            "| tokenizer | WordPiece2 |", "| bypass | cache2x4y |",
+            "        |IDBIndex|IDBKeyRange|IDBMutableFile|IDBObjectStore|",
+            "| PasswordCredential | PaymentAddress |"]
+    for text in kept:
+        assert redact(text, "README.md") == text, redact(text, "README.md")
