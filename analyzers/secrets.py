@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 12
+SCAN_VERSION = 13
 
 
 def secret_by_name(path: str) -> str | None:
@@ -99,7 +99,7 @@ def secret_by_name(path: str) -> str | None:
 # "uri_secret", "secret-password"); "monkey", "admin", "password1", "TopSecret", "super_secret"
 # and "root_pass" are passwords.
 _URL_WORD = r"(?:pass|passwd|password|pwd|secret|key|token|uri|api|user|aws|access|client)"
-_URL_PLACEHOLDER = re.compile(rf"{_URL_WORD}(?:[_-]{_URL_WORD})*")
+_URL_PLACEHOLDER = re.compile(rf"{_URL_WORD}(?:[_-]{_URL_WORD})*", re.IGNORECASE)
 LABEL_VALUE = re.compile(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
@@ -566,7 +566,9 @@ _TYPE_WORDS = re.compile(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sh
 
 
 def _prose_value(v: str, name: str, inline: bool = False) -> bool:
-    """A password in text ("password: hunter2!"): not a code word, an identifier or a type."""
+    """A password in text ("password: hunter2!"): not a code word, an identifier or a type
+    (Markdown emphasis around it left out: "a secret is **kept**")."""
+    v = v.strip("*_") or v
     if _TYPE_WORDS.fullmatch(v):  # a table's type column: | password | varchar(255) |
         return False
     if v.lower().rstrip("!") in _CODE_WORDS or (

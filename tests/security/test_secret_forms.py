@@ -591,6 +591,8 @@ def test_seventh_verifier_cases() -> None:
             "| TOKEN_URL | https://x.example/t |", "| password_hash | bcrypt |",
             "| tokenizer | WordPiece2 |", "| bypass | cache2x4y |",
             "        |IDBIndex|IDBKeyRange|IDBMutableFile|IDBObjectStore|",
-            "| PasswordCredential | PaymentAddress |"]
+            "| PasswordCredential | PaymentAddress |",
+            "Any other file holding a secret is **kept and redacted**: each",
+            "https://USER:PASSWORD@host.example"]
     for text in kept:
         assert redact(text, "README.md") == text, redact(text, "README.md")
