@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 13
+SCAN_VERSION = 14
 
 
 def secret_by_name(path: str) -> str | None:
@@ -600,6 +600,8 @@ def _column_value(v: str, name: str) -> bool:
         return False  # "1h30m", "24h-expiry", "ttl=3600s", "@BotFather", "md5(salt+pw)"
     if _prose_value(v, name, inline=True) or _inline_value(v, name):
         return True
+    if v.isdigit():
+        return len(v) >= 8  # a numeric password or PIN in its column ("12345678901234")
     w = v.replace("-", "").replace("_", "")  # ("wjikvZ-GRRYD")
     return (len(w) >= 8 and w.isalpha() and not (w.islower() or w.isupper() or w.istitle())
             and not all(map(_camel_name, re.split(r"[-_]+", v))))

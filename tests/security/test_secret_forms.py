@@ -571,9 +571,10 @@ def test_seventh_verifier_cases() -> None:
             f"| __DB_PASSWORD__ | {v} |", f"| DB_PASSWORD: | {v} |",
             f"| DB_PASSWORD | {v} (rotate monthly) |", f"| DB_PASSWORD | string | required | {v} |",
             f"| DB_PASSWORD |  | {v} |", f"| DB_PASSWORD | <code>{v}</code> |",
-            f"> > | DB_PASSWORD | {v} |", f"| credentials | {v} |"]
+            f"> > | DB_PASSWORD | {v} |", f"| credentials | {v} |", "| PASSWORD | 8675309123 |"]
     for text in rows:
-        assert v not in redact(text, "README.md"), redact(text, "README.md")
+        shown = redact(text, "README.md")
+        assert v not in shown and "8675309123" not in shown, shown
     for text, name in ((f"# | DB_PASSWORD | {v} |", "a.py"), (f" * | API_TOKEN | {v} |", "a.js")):
         assert v not in redact(text, name), redact(text, name)
     shown = redact("| PASSWORD | s3cr\\|3tQzx01 |", "README.md")
