@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 14
+SCAN_VERSION = 15
 
 
 def secret_by_name(path: str) -> str | None:
@@ -99,7 +99,8 @@ def secret_by_name(path: str) -> str | None:
 # "uri_secret", "secret-password"); "monkey", "admin", "password1", "TopSecret", "super_secret"
 # and "root_pass" are passwords.
 _URL_WORD = r"(?:pass|passwd|password|pwd|secret|key|token|uri|api|user|aws|access|client)"
-_URL_PLACEHOLDER = re.compile(rf"{_URL_WORD}(?:[_-]{_URL_WORD})*", re.IGNORECASE)
+_URL_PLACEHOLDER = re.compile(rf"(?:(?:your|my)[_-]?)?{_URL_WORD}(?:[_-]{_URL_WORD})*",
+                              re.IGNORECASE)
 LABEL_VALUE = re.compile(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
@@ -194,8 +195,8 @@ KEYWORDS = (
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
                   "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
-                  "curl", "sshpass", "redis-cli", "--user", "api key", "api-key")
-BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*:[^\s/:@'\"]+@")  # (no user: redis://:pw@host)
+                  "curl", "sshpass", "redis-cli", "--user", "api key", "api-key", "-key", "-api")
+BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*(?:@[^\s/:@'\"]*)?:[^\s/@'\"]+@")  # (redis://:pw@h too)
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
                 r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
@@ -240,7 +241,8 @@ def might_hold_secret(text: str) -> bool:
 # position of a long word such as "secretsecret…", quadratic.)
 _NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
          r"|access_?key|private_?key|client_?key"
-         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token)[\w.-]{0,160}")
+         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token)"
+         r"[\w.-]{0,160}")
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
 # matches as its first 300 (``_MORE``) and is then read on to its end (``_LONG_TAIL``).
@@ -275,7 +277,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Secret Assignment", re.compile(
         rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_][\w.<>\[\]| ]{{0,40}}?)?"
         rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bru]{{1,2}}(?={_Q}))?(?P<q>{_Q})"
-        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$)")),
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
         rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
@@ -293,7 +295,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # (redis://:pw@cache:6379); an "@" left unencoded in the password (app:P@ssw0rd@db: up to
     # the last "@" before the host, of at most three)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}:"
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}(?:@[^\s/:@'\"]{1,300})?:"
         r"(?P<v>(?=[^\s/'\"]{4})[^\s/@'\"]{1,300}+(?:@[^\s/@'\"]{1,300}+){0,2})"
         r"(?=@[\w.\[-]|[^\s/@'\"]*@[\w.\[-])"),
         "url", re.compile(r"[^\s/@'\"]*")),
@@ -311,8 +313,9 @@ PATTERNS: tuple[Pattern, ...] = (
     # X-Auth-Token: …, "X-Vault-Token": "…", -H 'Private-Token: …' (HTTP headers that carry a
     # credential; "X-API-Key" is also a secret's name in prose)
     Pattern("Secret Header", re.compile(
-        r"(?i)(?<![\w-])(?:x-(?![xc]srf)[\w-]{0,40}?(?:token|key|secret|auth|password|signature)"
-        r"|private-token|access-token|auth-token|api-token)[\"']?\s*(?:[:=]|,\s*(?=[\"']))\s*[\"']?"
+        r"(?i)(?<![\w-])(?:x-(?![\w-]{0,40}[xc]srf)[\w-]{0,40}?(?:token|key|secret|auth|password"
+        r"|signature|api)|private-token|access-token|auth-token|api-token)[\"']?\]?\s*"
+        r"(?:=>|[:=]|,\s*(?=[\"']))\s*[\"']?"
         r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", re.compile(r"[A-Za-z0-9\-._~+/=]*")),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", re.compile(
@@ -523,9 +526,9 @@ def _url_value(v: str) -> bool:
     (``password``, ``aws_secret``), templates and masks (``xxxx``) are placeholders; "admin" and
     "root_pass" are passwords."""
     if (_URL_PLACEHOLDER.fullmatch(v) or _TEMPLATE.search(v) or _MASK.fullmatch(v)
-            or _PLACEHOLDER_WORDS.fullmatch(v) or "..." in v or "…" in v):
+            or "..." in v or "…" in v):
         return False
-    return len(set(v)) > 2
+    return len(set(v)) > 1  # ("pwpwpw" is a password)
 
 
 _MASK = re.compile(r"x+|\*+|\.+|-+|_+|#+|0+", re.IGNORECASE)
@@ -592,14 +595,26 @@ def _inline_value(v: str, name: str) -> bool:
     return _prose_value(v, name, inline=True)
 
 
+# What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
+_KEY_KINDS = re.compile(r"(?i)secp\d+\w*|p-\d{3}|[ep]s\d{3}k?|utf-?8\w*|v\d+\.\w+"
+                        r"|\d+-(?:byte|bit)s?[\w-]*|x25519|curve25519|prime256v1")
+
+
 def _column_value(v: str, name: str) -> bool:
     """A cell of a table's password column: as a password in prose, or a chosen passphrase, or
     letters of mixed case not written as a word or a name ("clurVABVVbYf")."""
     if (_DURATION.fullmatch(v) or re.match(r"[a-z_]+=", v) or v.startswith("@")
-            or re.fullmatch(r"[\w.]+\(.*\)", v)):
-        return False  # "1h30m", "24h-expiry", "ttl=3600s", "@BotFather", "md5(salt+pw)"
+            or re.fullmatch(r"[\w.]+\(.*\)", v) or _TYPE_WORDS.fullmatch(v)
+            or _KEY_KINDS.fullmatch(v)):
+        return False  # "1h30m", "24h-expiry", "ttl=3600s", "@BotFather", "md5(salt+pw)", P-256
     if _prose_value(v, name, inline=True) or _inline_value(v, name):
         return True
+    if (re.fullmatch(r"[A-Za-z0-9+/]{16,}={0,2}", v) and _has_digit(v) and not v.islower()
+            and not v.startswith("/")):
+        return True  # base64 ("QzKlQY77XG1SL27rLDMF/ZqSZERQX1L==")
+    if (re.fullmatch(r"[a-z]{3,}(?:-[a-z]{3,}){2,}\d*", v) and not _NOT_CHOSEN.match(v)
+            and not _CODE_WORDS.intersection(v.split("-"))):
+        return True  # a passphrase of words ("apple-river-stone"; not "not-set-yet")
     if v.isdigit():
         return len(v) >= 8  # a numeric password or PIN in its column ("12345678901234")
     w = v.replace("-", "").replace("_", "")  # ("wjikvZ-GRRYD")
@@ -656,28 +671,36 @@ def _is_config(filename: str) -> bool:
     return not has_grammar(lang) or lang == "bash"
 
 
-# A comment line of source code (``# TODO rotate password=…``, ``// token=…``): prose, where a
-# ``NAME=value`` is a value as in text.
-_COMMENT_LINE = re.compile(r"\s*(?:#|//|/\*|\*|--|;|<!--)")
+# A comment in source code (``# TODO rotate password=…``, ``x = f()  // DB_PASSWORD = …``):
+# prose, where ``NAME=value`` and ``NAME = value`` are values as in text.
+_COMMENT_AT = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)")
 
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
-    out = []
-    patterns = (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else (
-        (*PATTERNS, INLINE_PATTERN) if _COMMENT_LINE.match(line) else PATTERNS)
-    for pat in patterns:
-        read_to = 0  # a long value read to its end once (later matches inside it add nothing)
-        for m in pat.regex.finditer(line):
-            group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
-            value = m.group(group)
-            if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
-                start, end = m.start(group), m.end(group)
-                if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
-                    if start < read_to:
-                        continue
-                    end = read_to = _value_end(line, end, m.groupdict().get("q"), pat.tail)
-                out.append(Finding(number, start, end, pat.kind))
+    out: list[Finding] = []
+    for pat in (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else PATTERNS:
+        _pattern_findings(out, number, line, pat)
+    comment = None if config else _COMMENT_AT.search(line)
+    if comment is not None:
+        body = line[comment.end():]
+        for pat in (INLINE_PATTERN, CONFIG_PATTERN):
+            _pattern_findings(out, number, body, pat, comment.end())
     return out
+
+
+def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
+                      shift: int = 0) -> None:
+    read_to = 0  # a long value read to its end once (later matches inside it add nothing)
+    for m in pat.regex.finditer(line):
+        group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
+        value = m.group(group)
+        if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
+            start, end = m.start(group), m.end(group)
+            if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
+                if start < read_to:
+                    continue
+                end = read_to = _value_end(line, end, m.groupdict().get("q"), pat.tail)
+            out.append(Finding(number, start + shift, end + shift, pat.kind))
 
 
 def _value_end(line: str, end: int, quote: str | None, tail: re.Pattern[str] | None) -> int:
@@ -918,7 +941,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 # pattern of its own). A header cell ends with the secret's word: "Password", "API key", "Access
 # token"; not "Password hash", "Token type", "Secret name" or a bare "Token" (a search term's).
 _TABLE_ROW = re.compile(r"^\s*>?\s*\|.*\|\s*$")
-_TABLE_RULE = re.compile(r"^\s*>?\s*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
+_TABLE_RULE = re.compile(r"^\s*(?:[#/*;>]\s*)*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
 _SECRET_HEADER = re.compile(
     r"(?i)[\w .-]{0,40}?(?<![a-z])(?:pass(?:word|wd|phrase)|pwd|secret"
     r"|(?:api|secret|private|access)[ _-]?key"
@@ -943,7 +966,7 @@ def _cells(line: str) -> list[tuple[int, int]]:
 # A cell naming a secret in a table's row (``| DB_PASSWORD | … |``, ``| GITHUB_TOKEN | … |``,
 # ``| <code>db.password</code> (prod) | … |``): its value is in the next cells. Not a name of
 # something about a secret (its hash, type, length, lifetime, URL, header, ...).
-_ROW_START = re.compile(r"\s*(?:(?:#|//|/\*|\*|--|;|>|-)\s*)*\|")
+_ROW_START = re.compile(r"\s*(?:(?:[#/*;>+-]|<!--)\s*)*\|")  # (one marker a repetition)
 # A table row with a word a secret's name holds (a first, cheap test of a text).
 _TABLE_HINT = re.compile(
     r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key)")
@@ -951,17 +974,21 @@ _TABLE_HINT = re.compile(
 
 def _table_hint(text: str) -> bool:
     return "|" in text and _TABLE_HINT.search(text) is not None
-_NOT_SECRET_CELL = re.compile(
-    r"(?i)hash|type|name|length|len\b|_len|\bid\b|_id\b|url|uri|path|file|expir|ttl|lifetime|format"
-    r"|header|policy|min|max|count|size|endpoint|field|prefix|scope|param|hint|label|reset|rotat"
-    r"|timeout|env|var\b|descr|enabled|required|provider|algorithm|store|manager|backend|mode")
-_CELL_MARKUP = re.compile(r"</?code>|</?b>|</?strong>|</?em>|[`*]|\]\([^)]*\)|\[")
+# Words that, after a secret's word, name something about it (``TOKEN_URL``, ``password_hash``,
+# ``ACCESS_TOKEN_EXPIRE_MINUTES``); before it they name its owner (``ADMIN_PASSWORD``,
+# ``MAXMIND_LICENSE_KEY``, ``ENV_SECRET``).
+_ABOUT_SECRET = frozenset(
+    "hash hashed type name length len id url uri path file expire expires expiry expiration ttl "
+    "lifetime format header policy min max count size endpoint field prefix suffix scope param "
+    "hint label reset rotation timeout env var variable description algorithm algo mode "
+    "placeholder example".split())
+_CELL_MARKUP = re.compile(r"</?(?:code|b|strong|em|kbd)>|[`*]|\]\([^)\s]{0,200}\)|\[")
 _DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")
 
 
 _CELL_VALUE = re.compile(r"[\s`*]*(?:<(?:code|b|strong|em|kbd)>[\s`*]*)*"
-                         r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`*|\\]|\\.)*)")
+                         r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`|\\]|\\.)*)")
 
 
 def _cell_text(cell: str) -> str:
@@ -979,16 +1006,24 @@ _SECRET_PARTS = frozenset(
 def _is_secret_cell(cell: str) -> bool:
     """Whether a table cell names a secret: one of its words (``DB_PASS``, ``GitHubToken``,
     ``db.password``) is a secret's, or "key" after what a key belongs to (``SIGNING_KEY``; not
-    ``IDBKeyRange``), and none names something about it (``TOKEN_URL``, ``password_hash``)."""
-    name = re.sub(r"\s*\([^)]*\)\s*$", "", _cell_text(cell)).rstrip(":").strip()
+    ``IDBKeyRange``), and no word after it names something about it (``TOKEN_URL``,
+    ``password_hash``)."""
+    if len(cell) > 200:
+        return False
+    name = re.sub(r"\s*\([^()]{0,80}\)\s*$", "", _cell_text(cell)).rstrip(":").strip()
     if not (0 < len(name) <= 80 and re.fullmatch(r"[\w .-]+", name) is not None
-            and len(name.split()) <= 4 and _NOT_SECRET_CELL.search(name) is None):
+            and len(name.split()) <= 4):
         return False
     from analyzers.lexical import split_identifier
 
     parts = [p for w in re.split(r"[\s.-]+", name) for p in split_identifier(w)]
-    return any(p in _SECRET_PARTS or "password" in p or p in ("key", "keys") and i > 0
-               and parts[i - 1] in _KEY_OWNERS for i, p in enumerate(parts))
+    for i, p in enumerate(parts):
+        if p == "pass" and i < len(parts) - 1:
+            continue  # "DB_PASS", not "Field-name pass-through"
+        if p in _SECRET_PARTS or "password" in p or p in ("key", "keys") and i > 0 \
+                and parts[i - 1] in _KEY_OWNERS:
+            return not any(q in _ABOUT_SECRET for q in parts[i + 1:])
+    return False
 
 
 def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -997,7 +1032,7 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
     m = _CELL_VALUE.match(line, a, b)
     if m is None:
         return None
-    raw = re.sub(r"</\w*>.*", "", m.group("v")).rstrip(",;.")  # (up to a closing tag)
+    raw = re.sub(r"</\w*>.*", "", m.group("v")).rstrip("*:").rstrip(",;.")  # (to a closing tag)
     if len(raw) < 5 or len(raw) <= VALUE_CAP and not _plausible(raw, "column"):
         return None
     return m.start("v"), m.start("v") + len(raw)
@@ -1023,7 +1058,7 @@ def _table_findings(lines: list[str]) -> list[Finding]:
         for k in columns:
             if k < len(cells):
                 span = _cell_value(line, *cells[k])
-                if span is not None and " " not in line[cells[k][0]:cells[k][1]].strip():
+                if span is not None:
                     out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
         for k, (a, b) in enumerate(cells):
             if not _is_secret_cell(line[a:b]):

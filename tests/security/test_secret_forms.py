@@ -597,3 +597,46 @@ def test_seventh_verifier_cases() -> None:
             "https://USER:PASSWORD@host.example"]
     for text in kept:
         assert redact(text, "README.md") == text, redact(text, "README.md")
+
+
+def test_ninth_verifier_cases() -> None:
+    """The regressions a verifier found in the table reader and URL rules, its hostile shapes
+    (exponential, quadratic) finish at once, and the claimed forms it still saw leak: a comment
+    after an unclosed quote, headers named only "-Key"/"-Api", ``headers["PRIVATE-TOKEN"] =``,
+    Ruby's ``=>``, an e-mail address as a URL's user, ":" in a URL password, a header-form table
+    in comments, ``<kbd>`` names, a trailing comment's ``NAME=value``/``NAME = value``,
+    ``GITHUB_TOKEN=``."""
+    v = "Xy7Qz9kLmP4vR7wB"
+    for text in (f"| ADMIN_PASSWORD | {v} |", f"| MINIO_SECRET_KEY | {v} |",
+                 f"| KEYSTORE_PASSWORD | {v} |", f"| ENV_SECRET | {v} |",
+                 f"| MAXMIND_LICENSE_KEY | {v} |", f"| Store password | {v} |",
+                 "| API_TOKEN | QzKlQY77XG1SL27rLDMF/ZqSZERQX1L== |",
+                 "| DB_PASSWORD | Xy7Qz9*kLmP4vR7wB |",
+                 f"| <kbd>DB_PASSWORD</kbd> | {v} |", f"| DB_PASSWORD | apple-river-stone{v[:2]} |",
+                 f"| user | password |\n|---|---|\n| admin | {v} (rotate monthly) |"):
+        shown = redact(text, "README.md")
+        assert v not in shown and "ZqSZERQX1L" not in shown and "kLmP4vR7wB" not in shown, shown
+    for text, name in ((f'password = "{v}  # rotate', "a.py"), (f"X-Master-Key: qz{v}", "a.sh"),
+                       (f"X-JFrog-Art-Api: qz{v}", "a.sh"),
+                       (f'headers["PRIVATE-TOKEN"] = "{v}"', "a.py"),
+                       (f"{{'X-Auth-Token' => '{v}'}}", "a.rb"),
+                       (f"smtp://me@example.com:{v}!@smtp.example.com:587", "a.yaml"),
+                       (f"DATABASE_URL=rediss://app:{v[:8]}:{v[8:]}@db/x", ".env.example"),
+                       (f"DATABASE_URL=postgres://app:badger42{v[:3]}@db/x", ".env.example"),
+                       (f"# | user | password |\n# |---|---|\n# | admin | {v} |", "settings.py"),
+                       (f"x = connect()  # TODO rotate password={v}", "settings.py"),
+                       (f"# DB_PASSWORD = {v}", "settings.py"), (f"# GITHUB_TOKEN={v}", "a.py")):
+        shown = redact(text, name)
+        assert v[:8] not in shown and v[8:] not in shown, shown
+    assert ":pwpwpw@" not in redact("x = 'https://aiohttp:pwpwpw@example.com:8080'", "a.py")
+    for text in ("| ENCRYPTION_KEY | 32-byte-hex |", "| private key | secp256k1 |",
+                 "| SIGNING_KEY | ES256K |", "| token | v4.public |",
+                 "| DB_PASSWORD | not-set-yet |",
+                 "| 4.7 | Field-name pass-through | None. | **User**: `request.post()` keys |",
+                 "X-My-CSRF-Token: abc123def456ghi789", "x='postgres://app:your_password@db/x'",
+                 "total = price * 2  # password=None"):
+        assert redact(text, "README.md") == text, redact(text, "README.md")
+    rows = "| Setting | Value |\n|---|---|\n| api token | see vault |\n\nName | Size\n"
+    for text in (rows + "-" * 60 + ":|-----:\na | 1\n", "| DB_PASSWORD " + "](" * 20_000 + " | v |",
+                 "| DB_PASSWORD " + "(" * 20_000 + " | v |"):
+        redact(text, "README.md")  # at once (was exponential in the dashes, quadratic in the rest)
