@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 15
+SCAN_VERSION = 16
 
 
 def secret_by_name(path: str) -> str | None:
@@ -528,6 +528,8 @@ def _url_value(v: str) -> bool:
     if (_URL_PLACEHOLDER.fullmatch(v) or _TEMPLATE.search(v) or _MASK.fullmatch(v)
             or "..." in v or "…" in v):
         return False
+    if len(v) < 4 or v.isdigit() and len(v) <= 5:
+        return False  # a port where a test writes one ("user:80@host")
     return len(set(v)) > 1  # ("pwpwpw" is a password)
 
 
@@ -625,7 +627,16 @@ def _column_value(v: str, name: str) -> bool:
 def _camel_name(w: str) -> bool:
     """``userName``, ``IDBMutableFile``: words of three letters or more, each a capital and small
     letters, or capitals (two or more) alone (a random "clurVABVVbYf", "wjikvZ" has others)."""
-    return (re.fullmatch(r"(?:[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]{3,})+", w) is not None)
+    if not w.isalpha():
+        return False
+    for piece in _CAMEL_PIECE.findall(w):  # (split left to right, once: linear)
+        small = piece.lstrip(string.ascii_uppercase)
+        if len(small) < 3 if small else len(piece) < 2:
+            return False
+    return True
+
+
+_CAMEL_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 
 
 def _keyword_value(v: str, name: str) -> bool:
@@ -635,7 +646,8 @@ def _keyword_value(v: str, name: str) -> bool:
             or v.startswith(("/", "./", "http"))):
         return False
     if name and "token" in name.lower() and not _STRONG_NAME.search(name):
-        return len(v) >= 16  # "token1", "refresh2": test labels; real tokens are long
+        # "token1", "refresh2": test labels; real tokens are long and do not say "token"
+        return len(v) >= 16 and "token" not in v.lower()
     return len(v) >= 6
 
 
@@ -1185,7 +1197,8 @@ def redact_name(name: str | None) -> str | None:
 WHOLE_SHARE = 0.5  # a file this share of whose non-blank lines hold a secret is left out whole
 # A key body right after a PEM header (in a file, or in a string with "\n" escapes; an encrypted
 # key's Proc-Type and DEK-Info headers between): code that only names the header has none.
-_PEM_BODY = re.compile(r"(?:\s|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]*)*[A-Za-z0-9+/]{20,}")
+_PEM_BODY = re.compile(  # (possessive: each header, blank and quote read once, never re-split)
+    r"(?:\s|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]*+)*+[A-Za-z0-9+/]{20,}")
 
 
 class Scan(NamedTuple):

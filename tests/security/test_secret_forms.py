@@ -640,3 +640,24 @@ def test_ninth_verifier_cases() -> None:
     for text in (rows + "-" * 60 + ":|-----:\na | 1\n", "| DB_PASSWORD " + "](" * 20_000 + " | v |",
                  "| DB_PASSWORD " + "(" * 20_000 + " | v |"):
         redact(text, "README.md")  # at once (was exponential in the dashes, quadratic in the rest)
+
+
+def test_tenth_verifier_cases() -> None:
+    """Two patterns a verifier found exponential finish at once and still do their work: a
+    table value of letters ending in a short capitalised word (a camel-case test re-split every
+    run of small letters), and a private key block's headers (``Proc-Type: `` repeated). A port
+    where a URL's password goes is no password; a value that says "token" is a token's label."""
+    base = "qwertyuiopasdfghjklzxcvbnm" * 4
+    shown = redact(f"| DB_PASSWORD | {base[:48]}Xab |", "README.md")
+    assert base[:20] not in shown, shown
+    value = "loadedfromthevaultserviceconfigurationmanagementenvironmentId"
+    shown = redact(f"| SIGNING_KEY | {value} |", "README.md")
+    assert "loadedfromthevault" not in shown, shown
+    hostile = scan_text("-----BEGIN RSA PRIVATE KEY-----" + "Proc-Type: " * 16 + "!\n", "a.txt")
+    assert [f.kind for f in hostile.findings] == ["Private Key"]  # (its line, masked)
+    key = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,ABC\n\n"
+           "MIIEpAIBAAKCAQEAabcdefghijklmnop\n-----END RSA PRIVATE KEY-----\n")
+    assert scan_text(key, "k.txt").whole is not None
+    for text in ('"http://user:80@www.example.com:80/index.html"',
+                 "GLOBAL_TOKEN_IDENTIFIER = '!real_csrf_token'"):
+        assert redact(text, "a.py") == text, redact(text, "a.py")
