@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 16
+SCAN_VERSION = 17
 
 
 def secret_by_name(path: str) -> str | None:
@@ -1197,8 +1197,9 @@ def redact_name(name: str | None) -> str | None:
 WHOLE_SHARE = 0.5  # a file this share of whose non-blank lines hold a secret is left out whole
 # A key body right after a PEM header (in a file, or in a string with "\n" escapes; an encrypted
 # key's Proc-Type and DEK-Info headers between): code that only names the header has none.
-_PEM_BODY = re.compile(  # (possessive: each header, blank and quote read once, never re-split)
-    r"(?:\s|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]*+)*+[A-Za-z0-9+/]{20,}")
+_PEM_BODY = re.compile(  # (possessive: each header, blank and quote read once, never re-split;
+    # bounded: a header's text, and the steps to the body, as a key block has them)
+    r"(?:\s++|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]{0,120}+){0,40}+[A-Za-z0-9+/]{20,}")
 
 
 class Scan(NamedTuple):

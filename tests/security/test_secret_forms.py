@@ -655,6 +655,11 @@ def test_tenth_verifier_cases() -> None:
     assert "loadedfromthevault" not in shown, shown
     hostile = scan_text("-----BEGIN RSA PRIVATE KEY-----" + "Proc-Type: " * 16 + "!\n", "a.txt")
     assert [f.kind for f in hostile.findings] == ["Private Key"]  # (its line, masked)
+    scan_text("-----BEGIN PRIVATE KEY-----Proc-Type:" * 4000, "a.txt")  # (was quadratic)
+    code = ('KEY = (\n    "-----BEGIN RSA PRIVATE KEY-----\\n"\n                    '
+            '"MIIEpAIBAAKCAQEAabcdefghijklmnop\\n"\n    "-----END RSA PRIVATE KEY-----\\n")\n'
+            + "x = 1\n" * 10)
+    assert scan_text(code, "k.py").whole is not None  # a key block in a string, indented
     key = ("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,ABC\n\n"
            "MIIEpAIBAAKCAQEAabcdefghijklmnop\n-----END RSA PRIVATE KEY-----\n")
     assert scan_text(key, "k.txt").whole is not None
