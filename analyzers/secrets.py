@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 17
+SCAN_VERSION = 18
 
 
 def secret_by_name(path: str) -> str | None:
@@ -909,6 +909,15 @@ def _blanked(line: str, found: list[Finding]) -> str:
     return "".join(chars)
 
 
+def _key_body_follows(line: str, at: int, lines: list[str], number: int) -> bool:
+    """Whether a private key's body follows its BEGIN line (on it, or within the next lines,
+    after headers, blanks, quotes and ``\\n`` escapes): code that only names the header
+    (``if text.startswith("-----BEGIN RSA PRIVATE KEY-----"):``) holds no key, and the lines
+    after it are no key's body."""
+    tail = "\n".join([line[at:], *lines[number:number + 6]])
+    return _PEM_BODY.match(tail) is not None
+
+
 def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
     found: list[Finding] = []
@@ -927,7 +936,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             in_pem = end is None
             continue
         begin = PEM_BEGIN.search(line)
-        if begin:
+        if begin and _key_body_follows(line, begin.end(), lines, number):
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue

@@ -666,3 +666,17 @@ def test_tenth_verifier_cases() -> None:
     for text in ('"http://user:80@www.example.com:80/index.html"',
                  "GLOBAL_TOKEN_IDENTIFIER = '!real_csrf_token'"):
         assert redact(text, "a.py") == text, redact(text, "a.py")
+
+
+def test_code_that_only_names_a_key_header_is_no_key() -> None:
+    """A line that names a private key's BEGIN header with no key body after it (a TLS helper's
+    ``startswith``) starts no key block: the lines after it are shown, and the file is not
+    secret material as a whole. A real key block after such a header still is."""
+    code = ('def is_key(text):\n    if text.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n'
+            "        return True\n    return False\n\n\ndef other():\n    return 1\n")
+    shown = redact(code, "tls.py")
+    assert "        return True\n    return False\n" in shown and "def other():" in shown, shown
+    assert scan_text(code, "tls.py").whole is None
+    key = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAabcdefghijklmnop\n"
+           "-----END RSA PRIVATE KEY-----\n")
+    assert "MIIEpAIBAAKCAQEA" not in redact(code + key, "tls.py")
