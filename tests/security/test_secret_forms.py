@@ -680,3 +680,11 @@ def test_code_that_only_names_a_key_header_is_no_key() -> None:
     key = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAabcdefghijklmnop\n"
            "-----END RSA PRIVATE KEY-----\n")
     assert "MIIEpAIBAAKCAQEA" not in redact(code + key, "tls.py")
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+    for text in (f'KEY = [\n    "-----BEGIN RSA PRIVATE KEY-----",\n    "{body}",\n]\n',
+                 f"# -----BEGIN RSA PRIVATE KEY-----\n# {body}\n# -----END RSA PRIVATE KEY-----\n",
+                 f"-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\n\n{body}\n",
+                 f"k = '-----BEGIN PRIVATE KEY-----\\n' +\n  '{body}\\n'\n"):
+        assert body[:16] not in redact(text, "keys.py"), redact(text, "keys.py")
+    named = code.replace("return True", "return getPrivateKeyFromStringValue(text)")
+    assert "getPrivateKeyFromStringValue" in redact(named, "tls.py")  # (a long name, no body)
