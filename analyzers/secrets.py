@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 19
+SCAN_VERSION = 20
 
 
 def secret_by_name(path: str) -> str | None:
@@ -909,23 +909,6 @@ def _blanked(line: str, found: list[Finding]) -> str:
     return "".join(chars)
 
 
-_KEY_RUN = re.compile(r"[A-Za-z0-9+/]{32,}")
-
-
-def _key_body_follows(line: str, at: int, lines: list[str], number: int) -> bool:
-    """Whether a private key's body follows its BEGIN line (on it, or within the next lines,
-    after headers, blanks, quotes and ``\\n`` escapes): code that only names the header
-    (``if text.startswith("-----BEGIN RSA PRIVATE KEY-----"):``) holds no key, and the lines
-    after it are no key's body."""
-    tail = "\n".join([line[at:], *lines[number:number + 6]])
-    if _PEM_BODY.match(tail) is not None:
-        return True
-    # elsewhere in those lines (a list of strings, comment lines, a PGP block's "Version:"):
-    # a run of key characters as a body line has them (digits, both cases), not a long name
-    return any(_has_digit(run) and not run.islower() and not run.isupper()
-               for run in _KEY_RUN.findall(tail))
-
-
 def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
     found: list[Finding] = []
@@ -944,7 +927,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             in_pem = end is None
             continue
         begin = PEM_BEGIN.search(line)
-        if begin and _key_body_follows(line, begin.end(), lines, number):
+        if begin:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue
