@@ -77,7 +77,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 20
+SCAN_VERSION = 21
 
 
 def secret_by_name(path: str) -> str | None:
@@ -948,16 +948,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     return _merge(found)
 
 
-# A Markdown table whose header names a secret column (``| user | password |`` over ``|---|---|``):
-# each data row's cell in that column is a value (the row-layout ``| password | … |`` is a
-# pattern of its own). A header cell ends with the secret's word: "Password", "API key", "Access
-# token"; not "Password hash", "Token type", "Secret name" or a bare "Token" (a search term's).
-_TABLE_ROW = re.compile(r"^\s*>?\s*\|.*\|\s*$")
+# A Markdown table's rule line, under its header row (``|---|:--:|``).
 _TABLE_RULE = re.compile(r"^\s*(?:[#/*;>]\s*)*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
-_SECRET_HEADER = re.compile(
-    r"(?i)[\w .-]{0,40}?(?<![a-z])(?:pass(?:word|wd|phrase)|pwd|secret"
-    r"|(?:api|secret|private|access)[ _-]?key"
-    r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)[ _-]?token)s?")
 _CELL = re.compile(r"(?:[^|\\]|\\.)*")
 
 
@@ -1052,8 +1044,9 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
 
 def _table_findings(lines: list[str]) -> list[Finding]:
     """Markdown tables: a column whose header names a secret (``| user | password |`` over
-    ``|---|---|``: that column's cell in each row below), and a row whose cell names a secret
-    (its value: the first of the next three cells, or up to the next name, that reads as one)."""
+    ``|---|---|``: that column's cell in each row below; not a bare "Token" column, a search
+    term's), and a row whose cell names a secret (its value: the first of the next three cells,
+    or up to the next name, that reads as one)."""
     out: list[Finding] = []
     columns: list[int] = []
     for i, line in enumerate(lines):
@@ -1062,8 +1055,8 @@ def _table_findings(lines: list[str]) -> list[Finding]:
             continue
         cells = _cells(line)
         if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):  # a header row
-            columns = [k for k, (a, b) in enumerate(cells)
-                       if _SECRET_HEADER.fullmatch(line[a:b].strip().strip("*_`").strip())]
+            columns = [k for k, (a, b) in enumerate(cells) if _is_secret_cell(line[a:b])
+                       and _cell_text(line[a:b]).lower() not in ("token", "tokens")]
             continue
         if _TABLE_RULE.match(line):
             continue
