@@ -71,6 +71,9 @@ R@10 / MRR 0.701 / 0.730, task-only 0.643 / 0.703, issue-style Acc@1 / Acc@5 / M
 Decision rule (#14): a change counts only if it gains >= 0.03 LORO on issue Acc@5 or MRR without
 losing more than 0.01 LORO on any other figure.
 
+``--prefix-words REPOS_DIR`` and ``--signal-ranks`` (session 13): task words that start like a
+path's words, and each signal's rank among the kept candidates: +0.005 LORO each; not shipped.
+
 ``--path-cover REPOS_DIR`` (2026-12-05): four more features, the task's words each candidate's path
 holds and how many of them no candidate above holds (a change named part by part): issue-style
 Acc@5 / MRR +0.002 / +0.004 LORO; not shipped (bench/README.md).
@@ -195,8 +198,8 @@ def row_features(row: Row, order: list[int], top: int, w: dict[str, float]
     scores = [linear_score(cands[i][1], w) for i in keep]
     feats = fusion.features(SIGNALS, paths, [cands[i][1] for i in keep], scores,
                             min(len(cands), fusion.CANDIDATES), _partners(paths))
-    if EXTRA is not None:
-        feats = np.hstack([feats, EXTRA.features(row, keep)])
+    for extra in EXTRA:
+        feats = np.hstack([feats, extra.features(row, keep)])
     return feats, keep
 
 
@@ -261,7 +264,64 @@ class PathCover:
         return path_cover([row["cands"][i][0] for i in keep], self.task_terms(row))
 
 
-EXTRA: PathCover | None = None
+class PrefixWords:
+    """An experiment (``--prefix-words REPOS_DIR``): the task's words (five letters or more) that
+    share their first five letters with a word of the candidate's file name (how many), or of its
+    path (each weighted by how rare it is among the query's candidates), without sharing its stem:
+    "resolution" and ``resolver.py``. Not shipped (bench/README, session 13)."""
+
+    def __init__(self, repos_dir: Path) -> None:
+        self.git = NamedLift(repos_dir)
+        self.tasks: dict[tuple[str, str, str], set[str]] = {}
+
+    def task_words(self, row: Row) -> set[str]:
+        key = (row["repo"], row["sha"], row["mode"])
+        got = self.tasks.get(key)
+        if got is None:
+            got = self.tasks[key] = {w for w in lexical.task_words(self.git.task(row))
+                                     if len(w) >= 5 and w.isalpha()}
+        return got
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        words = self.task_words(row)
+        paths = [row["cands"][i][0] for i in keep]
+
+        def alike(names: set[str]) -> set[str]:
+            stems = {lexical.stem(x) for x in names}
+            return {w for w in words if lexical.stem(w) not in stems
+                    and any(len(x) >= 5 and x[:5] == w[:5] for x in names)}
+
+        hits = []
+        for p in paths:
+            name = p.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            hits.append((alike(set(lexical.path_words(name))), alike(set(lexical.path_words(p)))))
+        df: dict[str, int] = {}
+        for _, in_path in hits:
+            for w in in_path:
+                df[w] = df.get(w, 0) + 1
+        out = np.zeros((len(paths), 3), dtype=np.float64)
+        for r, (in_name, in_path) in enumerate(hits):
+            out[r] = (len(in_name), sum(math.log(1 + len(paths) / (1 + df[w])) for w in in_path),
+                      float(bool(in_name)))
+        return out
+
+
+class SignalRanks:
+    """An experiment (``--signal-ranks``): each signal's rank among the query's kept candidates
+    (0 best, 1 last or absent), scale-free features. Not shipped (bench/README, session 13)."""
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        vals = np.array([[row["cands"][i][1].get(k, 0.0) for k in SIGNALS] for i in keep])
+        out = np.ones_like(vals)
+        for j in range(vals.shape[1]):
+            order = np.argsort(-vals[:, j], kind="stable")
+            ranks = np.empty(len(keep))
+            ranks[order] = np.arange(len(keep))
+            out[:, j] = np.where(vals[:, j] > 0, ranks / max(1, len(keep) - 1), 1.0)
+        return out
+
+
+EXTRA: list[PathCover | PrefixWords | SignalRanks] = []
 
 
 # -- re-ranking rules ---------------------------------------------------------------------------
@@ -658,6 +718,12 @@ def main(argv: list[str] | None = None) -> int:
                          "collection; every row is still scored (more training data, same test)")
     ap.add_argument("--path-cover", type=Path, metavar="REPOS_DIR",
                     help="experiment: features of the task words each candidate's path holds")
+    ap.add_argument("--prefix-words", type=Path, metavar="REPOS_DIR",
+                    help="three more features: task words that start like the candidate's path "
+                         "words (an experiment, not shipped)")
+    ap.add_argument("--signal-ranks", action="store_true",
+                    help="each signal's rank among the kept candidates as features (an "
+                         "experiment, not shipped)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -666,8 +732,9 @@ def main(argv: list[str] | None = None) -> int:
 
     LABELS["test"] = args.test_label
     MODE_WEIGHT["issue"] = args.issue_weight
-    global EXTRA
-    EXTRA = PathCover(args.path_cover) if args.path_cover else None
+    EXTRA[:] = [*([PathCover(args.path_cover)] if args.path_cover else []),
+                *([PrefixWords(args.prefix_words)] if args.prefix_words else []),
+                *([SignalRanks()] if args.signal_ranks else [])]
     rows = load(args.rows, args.repos)
     log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
     current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
