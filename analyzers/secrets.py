@@ -50,6 +50,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from analyzers.lexical import split_identifier  # (lexical reads secrets only inside a function)
+
 SECRET_NAME_PATTERNS = (
     "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc",
@@ -415,8 +417,10 @@ PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
 
 # Values that are no credential: placeholders, templates, references, code.
+_MASKS = r"x+|\*+|\.+|-+|_+|#+|0+"  # a value written over ("xxxx", "****")
+_MASK = re.compile(_MASKS, re.IGNORECASE)
 _PLACEHOLDER = re.compile(
-    r"(?i)(?:x+|\*+|\.+|-+|_+|#+|0+|changeme|change_?me|redacted|none|null|nil|true|false"
+    rf"(?i)(?:{_MASKS}|changeme|change_?me|redacted|none|null|nil|true|false"
     r"|undefined|required|optional|empty|string|str|bytes|text|value|test|testing|foo|bar|baz"
     r"|foobar|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
     r"|invalid|wrong|incorrect|unknown|default)")
@@ -533,7 +537,6 @@ def _url_value(v: str) -> bool:
     return len(set(v)) > 1  # ("pwpwpw" is a password)
 
 
-_MASK = re.compile(r"x+|\*+|\.+|-+|_+|#+|0+", re.IGNORECASE)
 
 
 def _header_value(v: str, name: str) -> bool:
@@ -894,13 +897,13 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     return list(got)
 
 
-OWN_BLANKED = 4  # a line where our patterns found more values is given to detect-secrets ...
+OWN_BLANKED = 4  # our own patterns' values on a line from which detect-secrets reads it blanked
 
 
 def _blanked(line: str, found: list[Finding]) -> str:
-    """... with those values blanked (spaces, the offsets kept): it reads such a line again for
-    each value it finds, so a line of thousands of URL passwords took it seconds to re-find what
-    our own patterns had found."""
+    """``line`` with our own patterns' values blanked (spaces, the offsets kept) where they found
+    :data:`OWN_BLANKED` or more: detect-secrets reads a line again for each value it finds, so a
+    line of thousands of URL passwords took it seconds to re-find what ours had found."""
     if len(found) < OWN_BLANKED:
         return line
     chars = list(line)
@@ -1018,8 +1021,6 @@ def _is_secret_cell(cell: str) -> bool:
     if not (0 < len(name) <= 80 and re.fullmatch(r"[\w .-]+", name) is not None
             and len(name.split()) <= 4):
         return False
-    from analyzers.lexical import split_identifier
-
     parts = [p for w in re.split(r"[\s.-]+", name) for p in split_identifier(w)]
     for i, p in enumerate(parts):
         if p == "pass" and i < len(parts) - 1:
