@@ -321,7 +321,42 @@ class SignalRanks:
         return out
 
 
-EXTRA: list[PathCover | PrefixWords | SignalRanks] = []
+class CorpusVocab:
+    """An experiment (``--corpus-vocab TABLE_DIR``): how strongly the task's words are linked to
+    the candidate's path words by the corpus-wide table of ``bench/vocab_table.py`` (commit
+    subjects of *other* repositories against the paths their commits changed), built without the
+    row's repository. Three features: the links' sum per task word, its share of the query's
+    best, and the share of the task's words with a link."""
+
+    def __init__(self, tables: Path, repos_dir: Path) -> None:
+        import vocab_table
+
+        self.vt = vocab_table
+        self.dir = tables
+        self.git = NamedLift(repos_dir)
+        self.tables: dict[str, Any] = {}
+        self.tasks: dict[tuple[str, str, str], set[str]] = {}
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        table = self.tables.get(row["repo"])
+        if table is None:
+            table = self.tables[row["repo"]] = self.vt.Table(self.dir, without=row["repo"])
+        key = (row["repo"], row["sha"], row["mode"])
+        words = self.tasks.get(key)
+        if words is None:
+            words = self.tasks[key] = self.vt.subject_stems(self.git.task(row))
+        out = np.zeros((len(keep), 3), dtype=np.float64)
+        n = max(1, len(words))
+        for r, i in enumerate(keep):
+            total, hit = table.link(words, self.vt.path_stems(row["cands"][i][0]))
+            out[r, 0], out[r, 2] = total / n, hit / n
+        best = out[:, 0].max() if len(keep) else 0.0
+        if best > 0:
+            out[:, 1] = out[:, 0] / best
+        return out
+
+
+EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab] = []
 
 
 # -- re-ranking rules ---------------------------------------------------------------------------
@@ -724,6 +759,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--signal-ranks", action="store_true",
                     help="each signal's rank among the kept candidates as features (an "
                          "experiment, not shipped)")
+    ap.add_argument("--corpus-vocab", type=Path, metavar="TABLE_DIR",
+                    help="three more features: the task's links to the candidate's path words in "
+                         "bench/vocab_table.py's counts (needs --named for the tasks; an "
+                         "experiment)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -734,7 +773,8 @@ def main(argv: list[str] | None = None) -> int:
     MODE_WEIGHT["issue"] = args.issue_weight
     EXTRA[:] = [*([PathCover(args.path_cover)] if args.path_cover else []),
                 *([PrefixWords(args.prefix_words)] if args.prefix_words else []),
-                *([SignalRanks()] if args.signal_ranks else [])]
+                *([SignalRanks()] if args.signal_ranks else []),
+                *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else [])]
     rows = load(args.rows, args.repos)
     log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
     current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
