@@ -37,6 +37,7 @@ excerpts): it passes through :func:`redact` where it is produced, so no edge has
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import itertools
 import json
@@ -44,7 +45,7 @@ import posixpath
 import re
 import string
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -79,7 +80,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 21
+SCAN_VERSION = 22
 
 
 def secret_by_name(path: str) -> str | None:
@@ -233,7 +234,7 @@ def _trigger(text: str) -> int:
 
 
 def might_hold_secret(text: str) -> bool:
-    return _trigger(text) > 0 or _table_hint(text)  # a table: | SIGNING_KEY | … |
+    return _trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -628,13 +629,15 @@ def _column_value(v: str, name: str) -> bool:
 
 
 def _camel_name(w: str) -> bool:
-    """``userName``, ``IDBMutableFile``: words of three letters or more, each a capital and small
-    letters, or capitals (two or more) alone (a random "clurVABVVbYf", "wjikvZ" has others)."""
+    """``userName``, ``IDBMutableFile``, ``NewMetaValue``: words of three letters or more, each a
+    capital and small letters (two or more after one capital), or capitals (two or more) alone,
+    none over 20 letters (a random "clurVABVVbYf", "wjikvZ", "qwertyuiop…zxcXab" has others)."""
     if not w.isalpha():
         return False
     for piece in _CAMEL_PIECE.findall(w):  # (split left to right, once: linear)
         small = piece.lstrip(string.ascii_uppercase)
-        if len(small) < 3 if small else len(piece) < 2:
+        if len(piece) > 20 or (len(small) < (2 if len(piece) - len(small) == 1 else 3) if small
+                               else len(piece) < 2):
             return False
     return True
 
@@ -948,6 +951,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         found += _allowlisted(lines, found)
     if _table_hint(text):
         found += _table_findings(lines)
+    if _pair_hint(text):
+        found += _pair_findings(lines)
     return _merge(found)
 
 
@@ -1077,6 +1082,99 @@ def _table_findings(lines: list[str]) -> list[Finding]:
                     out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
                     break
     return out
+
+
+# A name/value pair: Kubernetes' env (``- name: DB_PASSWORD`` over ``value: …``), Postman's and
+# HAR's headers and variables (``{"key": "x-api-key", "value": "…"}``), Terraform's settings
+# (``name = "DB_PASSWORD"`` over ``value = "…"``). The name is read as a table's row name is
+# (:func:`_is_secret_cell`, or an Authorization header); the value is the first value field after
+# it, on its line or the next three, before another name field.
+_PAIR_NAME = re.compile(r"""(?i)(?<![\w-])["']?(?:key|name)["']?\s*(?::|=>?)\s*(?P<q>["']?)"""
+                        r"""(?P<n>[\w.-]{1,80}+)(?P=q)(?![\w.-])""")
+_PAIR_VALUE = re.compile(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)\s*(?:(?P<q>["'])"""
+                         r"""(?P<qv>(?:[^"'\\]|\\.){1,300}+)|(?P<v>[^\s"',}\]#]{1,300}+))""")
+_PAIR_HINT = re.compile(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)""")
+_SCHEME = re.compile(r"(?i)(?:bearer|basic|token|bot|apikey|digest)\s+")
+_PAIR_LINES = 3
+
+
+def _pair_hint(text: str) -> bool:
+    return "alue" in text and _PAIR_HINT.search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_pair_name(name: str) -> bool:
+    return name.lower() in ("authorization", "proxy-authorization") or _is_secret_cell(name)
+
+
+def _pair_findings(lines: list[str]) -> list[Finding]:
+    """The values of name/value pairs whose name is a secret's (see ``_PAIR_NAME``). Each line's
+    name and value fields are found once (a line of thousands of names is read in linear time)."""
+    fields: dict[int, _Fields] = {}
+
+    def on(j: int) -> _Fields:
+        got = fields.get(j)
+        if got is None:
+            text = lines[j]
+            values = list(_PAIR_VALUE.finditer(text))
+            got = fields[j] = (list(_PAIR_NAME.finditer(text)) if "ey" in text or "ame" in text
+                               else [], values, [v.start() for v in values])
+            if len(fields) > 2 * _PAIR_LINES + 2:
+                fields.pop(next(iter(fields)))
+        return got
+
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if "ey" not in line and "ame" not in line:
+            continue
+        for k, m in enumerate(on(i)[0]):
+            if not _secret_pair_name(m.group("n")):
+                continue
+            found = _pair_value(lines, i, k, on)
+            if found is None:
+                continue
+            j, v = found
+            group = "qv" if v.group("qv") is not None else "v"
+            a, b = v.span(group)
+            if b - a >= VALUE_CAP:  # read as its first 300: the rest is the value too
+                b = _value_end(lines[j], b, v.group("q"), None)
+            scheme = _SCHEME.match(lines[j], a, b)
+            if scheme is not None:
+                a = scheme.end()
+            value = lines[j][a:b].strip()
+            if len(value) >= 5 and (b - a >= VALUE_CAP or _plausible(value, "column")):
+                out.append(Finding(j + 1, a, b, "Secret Keyword"))
+    return out
+
+
+_Fields = tuple[list[re.Match[str]], list[re.Match[str]], list[int]]  # names, values, starts
+
+
+def _pair_value(lines: list[str], i: int, k: int, on: Callable[[int], _Fields]
+                ) -> tuple[int, re.Match[str]] | None:
+    """The value field of the ``k``-th name field of line ``i``: one before it in the same
+    ``{…}`` with no name between (``{"value": "…", "key": "password"}``), else the first after it
+    on its line or the next ``_PAIR_LINES``, unless another name field comes first."""
+    names, values, starts = on(i)
+    m = names[k]
+    brace = lines[i].rfind("{", names[k - 1].end() if k else 0, m.start())
+    at = bisect_left(starts, m.start())  # the first value at or after the name
+    if brace >= 0 and at and starts[at - 1] > brace:
+        return i, values[at - 1]
+    at = bisect_left(starts, m.end())
+    after = values[at] if at < len(values) else None
+    nxt = names[k + 1] if k + 1 < len(names) else None
+    if after is not None:
+        return (i, after) if nxt is None or after.start() < nxt.start() else None
+    if nxt is not None:
+        return None
+    for j in range(i + 1, min(len(lines), i + _PAIR_LINES + 1)):
+        names_j, values_j, _ = on(j)
+        if values_j and (not names_j or values_j[0].start() < names_j[0].start()):
+            return j, values_j[0]
+        if names_j:
+            return None
+    return None
 
 
 def _merge(found: list[Finding]) -> list[Finding]:

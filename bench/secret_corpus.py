@@ -198,6 +198,12 @@ FORMS: list[Form] = [
     _f("table column of passwords", ("md",), lambda r: (lambda v: (
         f"| user | password | role |\n|---|---|---|\n| deploy | {v} | admin |", v))(
         password(r))),
+    _f("name/value pair (k8s env)", ("yaml", "yml"), lambda r: (lambda v: (
+        f"        - name: {r.choice(['DB_PASSWORD', 'API_TOKEN', 'STRIPE_SECRET_KEY'])}\n"
+        f"          value: \"{v}\"", v))(password(r))),
+    _f("key/value pair (Postman)", ("json",), lambda r: (lambda v: (
+        f'  {{"key": "{r.choice(["x-api-key", "password", "client_secret"])}", '
+        f'"value": "{v}", "type": "text"}},', v))(rnd(r, ALNUM, 24))),
 ]
 PER_FORM = 6
 

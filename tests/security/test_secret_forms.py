@@ -75,6 +75,17 @@ FORMS: dict[str, tuple[str, str]] = {
     "store/notify.py": ('HOOK = "https://discord.com/api/webhooks/123456789012345678/Ab3dEf6hIj9kLm'
                         '2nOp5qRs8tUv1wXy4zAb7cDe0fGh1iJk"\n',
                         "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh1iJk"),
+    # name/value pairs: Kubernetes env, Postman headers, Terraform settings
+    "deploy/store.yaml": ("spec:\n  containers:\n    - name: store\n      env:\n"
+                          "        - name: LOG_LEVEL\n          value: debug\n"
+                          "        - name: STORE_DB_PASSWORD\n          value: \"Wk4Rz8Qm2Tn6\"\n",
+                          "Wk4Rz8Qm2Tn6"),
+    "docs/store.postman.json": ('{"item": [{"request": {"header": [\n'
+                                '  {"key": "x-api-key", "value": "Pm7Xq2Lr9Kt4Vz1B", '
+                                '"type": "text"}\n]}}]}\n', "Pm7Xq2Lr9Kt4Vz1B"),
+    "deploy/store.tf": ('resource "aws_elastic_beanstalk_environment" "store" {\n  setting {\n'
+                        '    name  = "STORE_SECRET_KEY"\n    value = "Tf6Lq3Wz8Rk2"\n  }\n}\n',
+                        "Tf6Lq3Wz8Rk2"),
 }
 
 # Close look-alikes: code and prose, not credentials.
@@ -102,6 +113,10 @@ BENIGN: dict[str, str] = {
     "store/test_login.py": 'def test_store_login(client):\n'
                            '    assert not client.login(password="wrongpassword")\n',
     "docs/store-form.txt": "POST body: username=user&password=secure%20password\n",
+    "deploy/store-ref.yaml": "env:\n  - name: STORE_DB_PASSWORD\n    valueFrom:\n"
+                             "      secretKeyRef: {name: store, key: password}\n"
+                             "  - name: STORE_API_TOKEN\n    value: \"{{ .Values.token }}\"\n"
+                             "  - name: STORE_PASSWORD_HASH\n    value: Hs9Pd2Vb5Nc8\n",
 }
 
 
@@ -156,7 +171,7 @@ def test_every_form_is_masked_or_its_file_excluded_from_a_bundle(repo: Path) -> 
             assert secret not in proc.stdout + proc.stderr
         for name in kept:
             line = FORMS[name][0].split("\n")[secret_line(name) - 1]
-            masked = redact(line, name)
+            masked = redact(FORMS[name][0], name).split("\n")[secret_line(name) - 1]
             assert masked != line and masked in proc.stdout, (fmt, name, masked)
     # Ranked for the task: the rendered bundle never shows a value.
     proc = run_cli("bundle", "--task", "store settings", "--budget", "8000", cwd=repo)
@@ -693,3 +708,29 @@ def test_private_keys_in_many_forms_are_masked_to_their_end() -> None:
         for ln in body:
             for i in range(0, len(ln) - 16, 8):
                 assert ln[i:i + 16] not in shown, (name, shown)
+
+
+def test_name_value_pairs_naming_a_secret_are_masked() -> None:
+    """A value field after (or, in one ``{…}``, before) a field naming a secret: Kubernetes env,
+    Postman and HAR headers and variables, Terraform settings, a scheme before a token, a value
+    over 300 characters. A pair about a secret (its hash), a template, a reference, a name/value
+    pair of something else, and a camel-case word (saleor's "NewMetaValue") stay."""
+    long = "Lq" + "7Wz3" * 90
+    text = ('- name: DB_PASSWORD\n  value: "Qw7Er5Ty3Ui1Op"\n'
+            '- {name: STRIPE_SECRET, value: Hq2Wk4Lp6Mn8Bv}\n'
+            '{"name": "Authorization", "value": "Bearer Zr5Tq8Wm3Kx6Lp"}\n'
+            '{"value": "Lk8Jh6Gf4Ds2Aq0Wz", "key": "password"}\n'
+            '"bearer": [{"key": "token", "value": "Pq1Wr3Ty5Ui7Op9As", "type": "string"}]\n'
+            '{\n  "key": "X-Auth-Token",\n  "type": "text",\n  "value": "Hj5Kl3Nm1Bv9Cx7Zs"\n}\n'
+            f'{{"key": "api_token", "value": "{long}"}}\n')
+    shown = redact(text, "collection.json")
+    for v in ("Qw7Er5Ty3Ui1Op", "Hq2Wk4Lp6Mn8Bv", "Zr5Tq8Wm3Kx6Lp", "Lk8Jh6Gf4Ds2Aq0Wz",
+              "Pq1Wr3Ty5Ui7Op9As", "Hj5Kl3Nm1Bv9Cx7Zs", long[:20], long[-20:]):
+        assert v not in shown, shown
+    assert "Bearer [redacted" in shown
+    kept = ('- name: LOG_LEVEL\n  value: debug9x8y7z\n- name: password_hash\n  value: Qw7Er5Ty3U\n'
+            '- name: API_KEY\n  value: ${API_KEY}\n- name: SECRET\n  valueFrom: {ref: x}\n'
+            '- name: DB_PASSWORD\n- name: HOST\n  value: db1.example.com\n'
+            'input = [{"key": PRIVATE_KEY, "value": "NewMetaValue"}]\n'
+            '- name: TOKEN\n  value: "{{ .Values.token }}"\n')
+    assert redact(kept, "k8s.yaml") == kept
