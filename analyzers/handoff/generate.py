@@ -41,6 +41,21 @@ from analyzers.tokens import Counter
 DEFAULT_NOTE = "HANDOFF.md"
 
 
+def shown_text(text: str) -> str:
+    """A note's text as shown anywhere but in its own file (a command's output, an MCP answer
+    or resource): every secret masked, the human sections' too. The file keeps what people wrote
+    byte for byte; what is read out of it for an agent does not."""
+    return redact(text, DEFAULT_NOTE)
+
+
+def shown_note(note: HandoffNote) -> HandoffNote:
+    """``note`` as shown (its JSON): the human sections masked as :func:`shown_text` masks
+    them (every other field is masked as it is made)."""
+    human = HumanSections(**{k: redact(v, DEFAULT_NOTE) if v else v
+                             for k, v in note.human.model_dump().items()})
+    return note.model_copy(update={"human": human})
+
+
 def note_file(root: Path, path: str | Path | None) -> Path:
     """The note file: ``path`` (relative to ``root`` when relative), else ``root/HANDOFF.md``."""
     p = Path(path) if path is not None else Path(DEFAULT_NOTE)
@@ -174,7 +189,8 @@ def generate(
                                           reason=f"no index ({e.__class__.__name__}: {e})")
     try:
         if index is not None:
-            suggestion = bundle_mod.suggest(index, settings, changes, human.goal, token,
+            goal = redact(human.goal, DEFAULT_NOTE) if human.goal else human.goal
+            suggestion = bundle_mod.suggest(index, settings, changes, goal, token,
                                             exclude=[e for e in excludes if e != STATE_DIR])
         instructions = with_diagnostics(top, applicable, settings, token, index=index,
                                         run_checks=checks)

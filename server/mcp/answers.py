@@ -400,7 +400,7 @@ def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[Handof
     suggestion unless the index is being refreshed."""
     from analyzers.app.requests import HandoffRequest
     from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
-    from analyzers.handoff.generate import read_existing
+    from analyzers.handoff.generate import read_existing, shown_text
 
     ws, jc, with_bundle = call.workspace, call.jc, not call.session.refreshing
     note = ws.handoff(HandoffRequest(base=base, bundle=with_bundle), jc.token)
@@ -417,7 +417,7 @@ def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[Handof
         existing, problems = read_existing(ws.root / DEFAULT_NOTE, ws.root)
         text = render_markdown(note, None if problems else existing)
         path, written = DEFAULT_NOTE, False
-    lines = text.splitlines(keepends=True)
+    lines = shown_text(text).splitlines(keepends=True)  # (the human sections' secrets too)
 
     def build(k: int) -> tuple[HandoffAnswer, str]:
         shown = "".join(lines[:k])

@@ -86,6 +86,7 @@ def _handoff_note(call: McpCall) -> str:
     from analyzers.app.requests import HandoffRequest
     from analyzers.confine import read_bytes_inside, resolve_inside
     from analyzers.handoff import DEFAULT_NOTE, render_markdown
+    from analyzers.handoff.generate import shown_text
 
     root = call.workspace.root
     written = root / DEFAULT_NOTE
@@ -97,8 +98,9 @@ def _handoff_note(call: McpCall) -> str:
             f"{DEFAULT_NOTE} is a symlink that cannot be read (a loop, or a missing target): "
             "remove it or point it at the note")
     if data is not None:
-        return data.decode("utf-8", "replace")
-    return render_markdown(call.workspace.handoff(HandoffRequest(bundle=False), call.jc.token))
+        return shown_text(data.decode("utf-8", "replace"))
+    return shown_text(render_markdown(call.workspace.handoff(HandoffRequest(bundle=False),
+                                                             call.jc.token)))
 
 
 def _saved_bundle(name: str, call: McpCall) -> str:

@@ -135,3 +135,60 @@ async def test_mcp_handoff_resource_and_find_context_are_redacted(repo: Path, lo
         reasons = [r for hit in data(found)["results"] for r in hit["reasons"]]
         assert any("[redacted: GitHub Token]" in r for r in reasons), reasons
     (repo / "HANDOFF.md").unlink()
+
+
+HUMAN_PASSWORD = "Wm4Zq8Tr2Lx7"
+HUMAN_DB = "Hk3Vn8Qp2Zs5"
+HUMAN_SECRETS = (HUMAN_PASSWORD, HUMAN_DB, GITHUB_TOKEN)
+
+
+def _note_with_a_pasted_secret(repo: Path) -> str:
+    """HANDOFF.md as ``handoff --out`` wrote it, with secrets pasted into its Goal by a person."""
+    out = run_cli("handoff", "--no-bundle", "--base", "main", "--out", "HANDOFF.md", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    path = repo / "HANDOFF.md"
+    text = path.read_text("utf-8")
+    goal = (f"Finish the csv export. The staging password is {HUMAN_PASSWORD} and the token "
+            f"{GITHUB_TOKEN} works.\nDB_PASSWORD={HUMAN_DB}\n")
+    head, sep, rest = text.partition("## Goal\n")
+    assert sep, text
+    path.write_text(head + sep + goal + rest, "utf-8")
+    return path.read_text("utf-8")
+
+
+async def test_secrets_a_person_pasted_into_the_note_are_masked_wherever_it_is_shown(
+        repo: Path, log: TextIO) -> None:
+    """The human sections are kept byte for byte in HANDOFF.md, but what is read out of it for an
+    agent (``handoff`` Markdown and JSON, the suggested bundle's task made from the Goal, MCP
+    ``handoff`` and ``ctxsteward://handoff``) shows them masked."""
+    written = _note_with_a_pasted_secret(repo)
+    try:
+        md = run_cli("handoff", "--base", "main", cwd=repo)
+        assert md.returncode == 0, md.stderr
+        js = run_cli("handoff", "--base", "main", "--format", "json", cwd=repo)
+        assert js.returncode == 0, js.stderr
+        for shown in (md.stdout + md.stderr, js.stdout):
+            for secret in HUMAN_SECRETS:
+                assert secret not in shown, shown
+        assert "Finish the csv export. The staging password is [redacted: " in md.stdout
+        note = json.loads(js.stdout)
+        assert note["human"]["goal"].startswith("Finish the csv export"), note["human"]
+        assert note["bundle"]["task"] is None or MARKER in note["bundle"]["task"], note["bundle"]
+        async with session(repo, log) as s:
+            answer = await s.call_tool("handoff", {"base": "main"})
+            resource = await s.read_resource("ctxsteward://handoff")
+        content = resource.contents[0]
+        assert isinstance(content, TextResourceContents)
+        for shown in (text(answer), structured_json(answer), content.text):
+            for secret in HUMAN_SECRETS:
+                assert secret not in shown, shown
+        assert MARKER in content.text
+        # The person's file itself is theirs: kept as written, through a regeneration too.
+        again = run_cli("handoff", "--no-bundle", "--base", "main", "--out", "HANDOFF.md",
+                        cwd=repo)
+        assert again.returncode == 0, again.stderr
+        kept = (repo / "HANDOFF.md").read_text("utf-8")
+        assert f"The staging password is {HUMAN_PASSWORD}" in kept and HUMAN_DB in kept
+        assert written.count(HUMAN_PASSWORD) == kept.count(HUMAN_PASSWORD)
+    finally:
+        (repo / "HANDOFF.md").unlink(missing_ok=True)

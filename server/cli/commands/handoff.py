@@ -124,16 +124,16 @@ def _write(root: Path, note: HandoffNote, fmt: str, out: Path | None, where: str
     """The note printed, or written to ``out`` (Markdown: updated in place, human sections
     kept); exit status 1 when it had to go beside an unreadable note."""
     from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
-    from analyzers.handoff.generate import read_existing
+    from analyzers.handoff.generate import read_existing, shown_note, shown_text
 
     if fmt == "json":
-        emit(dump(note), str(out) if out else None, root)
+        emit(dump(shown_note(note)), str(out) if out else None, root)
         if out:
             sys.stderr.write(f"wrote {out}{where}\n")
         return 0
     if out is None:
         existing, problems = read_existing(root / DEFAULT_NOTE, root)
-        emit(render_markdown(note, None if problems else existing))
+        emit(shown_text(render_markdown(note, None if problems else existing)))
         return 0
     result = update_note_file(root, out, note)
     sys.stderr.write(f"{result.message}{where}\n")
