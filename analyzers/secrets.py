@@ -57,6 +57,7 @@ SECRET_NAME_PATTERNS = (
     "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc",
     ".npmrc", "credentials", "credentials.json", "*.kdbx", "secrets.y*ml", ".htpasswd",
+    "*.ppk", ".pgpass",
 )
 EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist")
 
@@ -80,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 22
+SCAN_VERSION = 23
 
 
 def secret_by_name(path: str) -> str | None:
@@ -128,6 +129,9 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
         return True
     if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
         return True
+    at = line.find(secret)
+    if at > 0 and (_about_secret(line[:at]) or _no_credential_token(line[:at])):
+        return True  # secretName: tls-cert, PASSWORD_FILE=/run/secrets/…, X-CSRF-Token: …
     from analyzers.languages import detect, has_grammar
 
     lang = detect(filename)
@@ -195,6 +199,7 @@ KEYWORDS = (
     "gloas-", "glimt-", "GR1348941", "PRIVATE KEY", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-",
     "xoxr-",
     "hooks.slack.com", "sk_live_", "rk_live_", "SG.", "pypi-AgE", "npm_", "sk-", "eyJ", "AIza",
+    "PuTTY-User-Key-File",
 )
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
                   "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
@@ -204,7 +209,20 @@ BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*(?:@[^\s/:@'\"]*)?:[^\s/@'\"]+@")  # (r
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
                 r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
 _DS_WORDS = re.compile("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS)
-_OWN_WORDS = KEYWORDS_LOWER[6:]
+# Lines only our own patterns read: vendors' token prefixes detect-secrets does not know, a
+# base64-encoded private key ("LS0tLS1CRUdJTi" is "-----BEGIN"), command lines and settings that
+# carry a password, a secret's default after an environment lookup.
+_VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_", "shpat_",
+                 "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "lin_api_",
+                 "pmak-", "dapi", "sntrys_", "sntryu_", "glsa_", "glc_", "nrak-", "key-", "dp.",
+                 "age-secret-key-", "atatt3", "gocspx-", "sbp_", "dckr_pat_", "pscale_",
+                 "rubygems_", "ya29.", "ls0tls1crudjti")
+_OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
+              "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
+              "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
+              "htpasswd")
+_ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
+_URL_USER = re.compile(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
 _DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
 
@@ -217,24 +235,52 @@ _BARE_TOKENS = re.compile(
     r"|\b[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}|AKC[a-zA-Z0-9]{50,}")
 
 
-def _trigger(text: str) -> int:
+class _Hints(NamedTuple):
+    """The trigger words to look for (all of them, or those a text holds somewhere)."""
+
+    keywords: tuple[str, ...]
+    ds: tuple[str, ...]
+    own: tuple[str, ...]
+    env: tuple[str, ...]
+
+
+_ALL_HINTS = _Hints(KEYWORDS, _DS_HINTS, _OWN_WORDS, _ENV_HINTS)
+
+
+def _hints_in(text: str) -> _Hints:
+    """The trigger words ``text`` holds: each of its lines is then tested for these only (a few,
+    not the sixty of every list)."""
+    low = text.lower()
+    return _Hints(tuple(k for k in KEYWORDS if k in text),
+                  tuple(k for k in _DS_HINTS if k in low),
+                  tuple(k for k in _OWN_WORDS if k in low),
+                  tuple(k for k in _ENV_HINTS if k in low))
+
+
+def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
     """2: detect-secrets and our patterns should look at ``text``; 1: only our patterns (a word
     only they need); 0: nothing can match. Substring tests and a case-sensitive regex on the
-    lower-cased text (a case-insensitive alternation is several times slower)."""
-    if any(k in text for k in KEYWORDS):
+    lower-cased text (a case-insensitive alternation is several times slower); ``hints``: the
+    words to test (:func:`_hints_in` of the whole text, for its lines)."""
+    if any(k in text for k in hints.keywords):
         return 2
     low = text.lower()
-    if any(k in low for k in _DS_HINTS) and _DS_WORDS.search(low) is not None:
+    if any(k in low for k in hints.ds) and _DS_WORDS.search(low) is not None:
         return 2
     if "://" in text and BASIC_AUTH.search(text):
         return 2
     if _BARE_TOKENS.search(text) is not None:
         return 2
-    return 1 if any(k in low for k in _OWN_WORDS) else 0
+    if any(k in low for k in hints.own):
+        return 1
+    if ("||" in text or "??" in text or " or " in text) and any(k in low for k in hints.env):
+        return 1  # a secret's default after an environment lookup
+    return 1 if "://" in text and "@" in text and _URL_USER.search(text) else 0  # a token as user
 
 
 def might_hold_secret(text: str) -> bool:
-    return _trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
+    return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
+            or _JWK_HINT in text)
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -244,7 +290,8 @@ def might_hold_secret(text: str) -> bool:
 # position of a long word such as "secretsecret…", quadratic.)
 _NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
          r"|access_?key|private_?key|client_?key"
-         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token)"
+         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
+         r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))"
          r"[\w.-]{0,160}")
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
@@ -278,9 +325,21 @@ PATTERNS: tuple[Pattern, ...] = (
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
-        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_][\w.<>\[\]| ]{{0,40}}?)?"
-        rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bru]{{1,2}}(?={_Q}))?(?P<q>{_Q})"
+        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
+        rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
+    # a secret's default after an environment lookup: process.env.JWT_SECRET || "…", ?? "…",
+    # os.environ.get("SECRET_KEY") or "…", ENV['SECRET_KEY_BASE'] || '…' (the name is judged
+    # by its words: STRIPE_KEY too)
+    Pattern("Secret Keyword", re.compile(
+        r"(?i)(?:process\.env\.|\benv\[\s*[\"']|environ(?:\.get\(|\[)\s*[\"']|getenv\(\s*[\"'])"
+        rf"\w{{1,80}}+[\"']?\s*[\])]?\s*(?:\|\||\?\?|\bor\b)\s*(?P<q>{_Q})"
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "envdefault"),
+    # #define API_KEY "…" (C), ds.setPassword("…") (Java setters)
+    Pattern("Secret Keyword", re.compile(
+        rf"(?i)#\s*define\s+{_NAME}\s+(?P<q>\")(?P<v>{_ESC_VALUE})(?:\"|{_MORE})"
+        r"|\.set_?(?:password|passwd|secret|api_?key|token|access_?key|private_?key"
+        rf"|client_?secret|credentials?)\s*\(\s*(?P<a>[\"'])(?P<w>{_ESC_VALUE})(?:(?P=a)\s*\)|{_MORE})")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
     Pattern("Secret Pair", re.compile(
         rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
@@ -326,8 +385,22 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
         _CLI_TAIL),
     Pattern("Command Line Password", re.compile(
-        r"(?i)(?<![\w-])--(?:password|passwd|pass)[= ](?P<v>[^\s\"'`;|&)]{4,300})"), "cli",
-        _CLI_TAIL),
+        r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase)[= ](?P<v>[^\s\"'`;|&)]{4,300})"),
+        "cli", _CLI_TAIL),
+    # keytool -storepass PW, openssl -passout pass:PW, docker login -p PW, htpasswd -b FILE USER PW,
+    # redis' requirepass PW, SQL's IDENTIFIED BY 'PW'
+    Pattern("Command Line Password", re.compile(
+        r"(?i)(?<![\w-])-(?:src|dest)?(?:storepass|keypass)\s+(?P<v>[^\s\"'`;|&)]{4,300})"
+        r"|(?<![\w-])-pass(?:in|out)\s+pass:(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
+    Pattern("Command Line Password", re.compile(
+        r"(?i)\bdocker\s+login\b[^\n#]{0,300}?\s(?:-p|--password)[= ]\s*(?P<v>[^\s\"'`;|&)]{4,300})"
+        r"|\bhtpasswd(?:\s+-\w{1,10}){0,4}?\s+-\w{0,5}b\w{0,5}(?:\s+-\w{1,10}){0,3}"
+        r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
+    Pattern("Command Line Password", re.compile(
+        r"(?i)^\s*(?:requirepass|masterauth)\s+[\"']?(?P<v>[^\s\"']{4,300})"), "cli", _CLI_TAIL),
+    Pattern("Secret Keyword", re.compile(
+        r"(?i)\bidentified\s+(?:with\s+\w{1,40}\s+)?by\s+(?P<q>['\"])"
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "any"),
     # curl -u admin:PW, curl --user admin:PW
     Pattern("Basic Auth Credentials", re.compile(
         r"\bcurl\b[^\n#]{0,300}?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
@@ -371,20 +444,47 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?![\w-])"), "whole"),
     Pattern("Google API Key", re.compile(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
             "whole"),
+    # vendors' tokens detect-secrets does not know, by their prefixes and shapes (Hugging Face,
+    # Vault, Slack app-level, Stripe webhook and test keys, Shopify, DigitalOcean, Linear, Postman,
+    # Databricks, Sentry, Grafana, New Relic, Mailgun, Doppler, age, Atlassian, Google OAuth client
+    # secrets and access tokens, Supabase, Docker Hub, PlanetScale, RubyGems)
+    Pattern("Vendor Token", re.compile(
+        r"(?<![\w.-])(?P<v>hf_[A-Za-z0-9]{30,40}|hv[sb]\.[A-Za-z0-9_-]{24,300}"
+        r"|xapp-\d-[A-Za-z0-9-]{20,300}|whsec_[A-Za-z0-9+/=]{24,100}|[sr]k_test_[A-Za-z0-9]{20,200}"
+        r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|do[por]_v1_[a-f0-9]{64}|lin_api_[A-Za-z0-9]{40}"
+        r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|dapi[a-f0-9]{32}(?:-\d)?"
+        r"|sntry[su]_[A-Za-z0-9+/=_-]{32,300}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"
+        r"|glc_[A-Za-z0-9+/=]{32,300}|NRAK-[A-Z0-9]{27}|key-[0-9a-f]{32}"
+        r"|dp\.(?:st|pt|ct|sa|scim|audit)\.[A-Za-z0-9_.-]{40,300}"
+        r"|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|ATATT3[A-Za-z0-9_=-]{100,300}"
+        r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
+        r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
+        r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
+    # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
+    # tls.key, a kubeconfig's client-key-data (a certificate is not one)
+    Pattern("Private Key", re.compile(
+        r"(?<![A-Za-z0-9+/])(?P<v>LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,300}+={0,2})"), "b64key",
+        re.compile(r"[A-Za-z0-9+/=]*")),
+    # a token as a URL's user (git clone https://<token>@github.com/…)
+    Pattern("Basic Auth Credentials", re.compile(
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "mixed"),
     Pattern("Discord Webhook", re.compile(
         r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
     # netrc: machine host login user password pw
     Pattern("Netrc Password", re.compile(
-        r"(?i)\blogin\s+\S+\s+password\s+(?P<v>\S{4,300})"), "any"),
+        r"(?i)\blogin\s+\S+\s+password\s+(?P<v>[^\s\"'\\]{4,300})"), "any"),
     # a netrc entry over several lines: "  password pw" alone on its line
     Pattern("Netrc Password", re.compile(
-        r"(?i)^\s*(?:password|passwd)\s+(?P<v>\S{4,300}+)(?:\s*$|(?=\S))"), "prose"),
+        r"(?i)^\s*(?:password|passwd)\s+(?P<v>[^\s\"'\\]{4,300}+)(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
     Pattern("Secret In Prose", re.compile(
-        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase)|pwd|secret|api[ _-]?key)s?[*_]{0,2}"
-        r"(?:\s+(?:is|was|are|set\s+to|becomes)\s+|:\s+)(?P<q>[\"'`]?)"
+        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
+        r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
+        r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
+        r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:->|=>|\u2014|\u2013)\s*)"
+        r"(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
@@ -395,8 +495,16 @@ PATTERNS: tuple[Pattern, ...] = (
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*[:=]\s*"
+    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*"
     r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
+# Any file: Dockerfile's legacy ``ENV DB_PASSWORD value`` (no "="), a shell or compose default
+# ``${POSTGRES_PASSWORD:-value}``
+DEFAULT_PATTERNS = (
+    Pattern("Secret Keyword", re.compile(
+        rf"(?i)^\s*ENV\s+{_NAME}\s+(?P<v>[^\s\"'`=]{{8,300}}+)\s*$"), "config"),
+    Pattern("Secret Keyword", re.compile(
+        rf"(?i)\$\{{{_NAME}:?[-=](?P<v>[^}}\s\"'`]{{6,300}}+)\}}"), "config"),
+)
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
 FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
@@ -414,8 +522,10 @@ INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
 ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ _-]?)?secret")
 _COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
 _QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
-PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
-PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----")
+PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
+                       r"|---- BEGIN[ A-Z0-9]*PRIVATE KEY ----|PuTTY-User-Key-File-\d+:")
+PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
+                     r"|---- END[ A-Z0-9]*PRIVATE KEY ----|Private-MAC:[^\n]*")
 
 # Values that are no credential: placeholders, templates, references, code.
 _MASKS = r"x+|\*+|\.+|-+|_+|#+|0+"  # a value written over ("xxxx", "****")
@@ -454,6 +564,7 @@ _NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, no
     r"|example|random|some|weak|strong|short|long|empty|bogus|mismatch|expired|correct|valid")
 _SENTENCE_END = ".,;:)!?"
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
+_CODE_REF = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\)?)?[,;)]*")
 
 
 def _random_case(v: str, word: int = 3) -> bool:
@@ -485,7 +596,90 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return early(v)
     if (LABEL_VALUE.fullmatch(v) and not _random_case(v)) or len(set(v)) <= 3:
         return False  # (letters flipping case every few are generated: "PWDQHlUFBEBf")
-    return _VALUE_RULES.get(check, _keyword_value)(v, name)
+    if check in _NAMED_CHECKS and (_about_secret(name) or _no_credential_token(name)):
+        return False  # PASSWORD_FILE: /run/…, secretName: tls-cert, TOKEN_URL, CSRF token
+    if not _VALUE_RULES.get(check, _keyword_value)(v, name):
+        return False
+    if check in _NAMED_CHECKS and _weak_token_name(name):
+        # a name whose only secret word is "token" (TOKEN, client.token, token:): a lexer's,
+        # a parser's or a form's token as often as a credential; a credential's is long and
+        # has letters and digits (or letters of random case)
+        return len(v) >= 12 and "token" not in v.lower() and _token_value(v, name)
+    return True
+
+
+_NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
+_NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")
+_SECRET_STEM = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
+
+
+def _name_parts(name: str) -> list[str]:
+    """The words of the last name in ``name`` (a pattern's text before its value) that holds a
+    secret's word: ``"PASSWORD_FILE"`` -> password, file."""
+    for word in reversed(_NAME_WORDS.findall(name[-200:])):
+        if _SECRET_STEM.search(word):
+            return [p for w in re.split(r"[._-]+", word) if w for p in split_identifier(w)]
+    return []
+
+
+def _about_secret(name: str) -> bool:
+    """Whether the name names something about a secret rather than the secret: a word after its
+    secret word says what (``PASSWORD_FILE``, ``secretName``, ``TOKEN_URL``, ``password_hash``)."""
+    parts = _name_parts(name)
+    last = max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
+                or "password" in p), default=-1)
+    return last >= 0 and any(p in _ABOUT_SECRET for p in parts[last + 1:])
+
+
+def _weak_token_name(name: str) -> bool:
+    """Whether the name's only secret word is "token" (``TOKEN``, ``client.token``,
+    ``GITHUB_TOKEN``; not ``api_key``, ``password``)."""
+    parts = _name_parts(name)
+    return bool(parts) and any(p in ("token", "tokens") for p in parts) and not any(
+        p in _SECRET_PARTS - {"token", "tokens"} or "password" in p or p in ("key", "keys")
+        for p in parts)
+
+
+# Tokens that open nothing: a form's, a page's, a parser's, a cancellation's.
+_NO_CREDENTIAL = frozenset(
+    "csrf xsrf next page pagination continuation cursor cancel cancellation sync eof lexer "
+    "parser syntax start end sentinel".split())
+
+
+def _no_credential_token(name: str) -> bool:
+    """``X-CSRF-Token``, ``next_page_token``, ``CancellationToken``: a token's name whose word
+    before "token" says it opens nothing."""
+    parts = _name_parts(name)
+    at = next((i for i, p in enumerate(parts) if p in ("token", "tokens")), -1)
+    return at > 0 and any(p in _NO_CREDENTIAL for p in parts[:at])
+
+
+def _b64_private_key(v: str) -> bool:
+    """A base64 run that decodes to a private key's header (not a certificate's)."""
+    import base64
+    import binascii
+
+    head = v[:88]
+    try:
+        text = base64.b64decode(head[:len(head) // 4 * 4], validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in text
+
+
+def _env_default_value(v: str, name: str) -> bool:
+    """A literal after an environment variable's lookup: a secret's default when the variable's
+    name is a secret's by its words (``JWT_SECRET``, ``STRIPE_KEY``; not ``API_KEY_URL``)."""
+    found = re.search(r"(?:env\.|[\[(]\s*[\"'])(\w{1,80})\W*$", name.split("||")[0]
+                      .split("??")[0].rsplit(" or ", 1)[0].rstrip())
+    if found is None:
+        return False
+    parts = split_identifier(found.group(1))
+    last = max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
+                or "password" in p), default=-1)
+    if last < 0 or any(p in _ABOUT_SECRET for p in parts[last + 1:]):
+        return False
+    return _keyword_value(v, name)
 
 
 def _chosen_password(v: str, name: str) -> bool:
@@ -564,13 +758,15 @@ def _config_value(v: str, name: str) -> bool:
     """Unquoted: no expression, no reference, no field or word list."""
     if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not _has_digit(v):
         return False
+    if v.startswith(("/", "./", "../", "~/")) or v.lower() in ("inherit", "required", "optional"):
+        return False  # a path (/run/secrets/db_password), GitHub Actions' "secrets: inherit"
     return _has_alpha(v) and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
 
 
 # Types and hash or encoding names (a documentation table's column, "the secret is sha256").
 _TYPE_WORDS = re.compile(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|md5"
                          r"|argon2\w*|bcrypt|scrypt|pbkdf2[\w-]*|hmac[\w-]*|base64|hex|bigint"
-                         r"|aes[-_]?\d*|rsa[-_]?\d*|ecdsa[\w-]*|ed25519|[hre]s\d{3}|oauth\s?\d?|jwt"
+                         r"|aes[-_]?\d*(?:[-_](?:gcm|cbc|ctr|ecb|siv))?|rsa[-_]?\d*|ecdsa[\w-]*|ed25519|[hre]s\d{3}|oauth\s?\d?|jwt"
                          r"|saml\s?\d?|tls\s?[\d.]*|ssl")
 
 
@@ -585,6 +781,8 @@ def _prose_value(v: str, name: str, inline: bool = False) -> bool:
         return False
     if _TYPE_NAME.fullmatch(v):  # GraphQL's "$password: String!"
         return False
+    if _CODE_REF.fullmatch(v) or _DURATION.fullmatch(v):
+        return False  # { token: user.token1 }, "token: 3600s"
     if inline and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
                    or "/" in v or "%20" in v or "." in v and not _has_digit(v)):
         return False
@@ -603,7 +801,8 @@ def _inline_value(v: str, name: str) -> bool:
 
 # What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
 _KEY_KINDS = re.compile(r"(?i)secp\d+\w*|p-\d{3}|[ep]s\d{3}k?|utf-?8\w*|v\d+\.\w+"
-                        r"|\d+-(?:byte|bit)s?[\w-]*|x25519|curve25519|prime256v1")
+                        r"|\d+-(?:byte|bit|char|character|digit|letter)s?[\w-]*|x25519|curve25519"
+                        r"|prime256v1")
 
 
 def _column_value(v: str, name: str) -> bool:
@@ -659,7 +858,8 @@ def _keyword_value(v: str, name: str) -> bool:
 
 # Per kind of pattern (Pattern.check), the test of its value: those judged before the label and
 # variety tests, then the others (any other kind: ``_keyword_value``).
-_EARLY_RULES: dict[str, Callable[[str], bool]] = {"cli": _cli_value, "any": _any_value}
+_EARLY_RULES: dict[str, Callable[[str], bool]] = {"cli": _cli_value, "any": _any_value,
+                                                  "b64key": _b64_private_key}
 _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "header": _header_value,
     "query": _query_value,
@@ -670,6 +870,7 @@ _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "inline": _inline_value,
     "column": _column_value,
     "keyword": _keyword_value,
+    "envdefault": _env_default_value,
 }
 
 
@@ -696,7 +897,8 @@ _COMMENT_AT = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)"
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out: list[Finding] = []
-    for pat in (*PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN) if config else PATTERNS:
+    for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
+                if config else (*PATTERNS, *DEFAULT_PATTERNS)):
         _pattern_findings(out, number, line, pat)
     comment = None if config else _COMMENT_AT.search(line)
     if comment is not None:
@@ -917,6 +1119,7 @@ def _blanked(line: str, found: list[Finding]) -> str:
 
 def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
+    hints = _hints_in(text)
     found: list[Finding] = []
     own: list[Finding] = []
     candidates: list[tuple[int, str]] = []
@@ -937,7 +1140,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue
-        trigger = _trigger(line)
+        trigger = _trigger(line, hints)
         if not trigger:
             continue
         mine = _own_findings(number, line, config)
@@ -953,7 +1156,27 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         found += _table_findings(lines)
     if _pair_hint(text):
         found += _pair_findings(lines)
+    if _JWK_HINT in text:
+        found += _jwk_findings(lines)
     return _merge(found)
+
+
+# A JSON Web Key's private members ("d", "p", "q", "dp", "dq", "qi"; "k" of a symmetric key) in
+# a text that holds a key type ("kty").
+_JWK_HINT = '"kty"'
+_JWK_PRIVATE = re.compile(r'"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
+
+
+def _jwk_findings(lines: list[str]) -> list[Finding]:
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if '"' not in line:
+            continue
+        for m in _JWK_PRIVATE.finditer(line):
+            end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
+                VALUE_CAP else m.end("v")
+            out.append(Finding(i + 1, m.start("v"), end, "Private Key"))
+    return out
 
 
 # A Markdown table's rule line, under its header row (``|---|:--:|``).
@@ -993,7 +1216,8 @@ _ABOUT_SECRET = frozenset(
     "hash hashed type name length len id url uri path file expire expires expiry expiration ttl "
     "lifetime format header policy min max count size endpoint field prefix suffix scope param "
     "hint label reset rotation timeout env var variable description algorithm algo mode "
-    "placeholder example".split())
+    "placeholder example owner audience issuer kind source provider backend plugin class model "
+    "func function handler normalize normalizer callback".split())
 _CELL_MARKUP = re.compile(r"</?(?:code|b|strong|em|kbd)>|[`*]|\]\([^)\s]{0,200}\)|\[")
 _DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")

@@ -5,6 +5,7 @@ repository, real CLI, real MCP server over stdio."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import TextIO
@@ -734,3 +735,89 @@ def test_name_value_pairs_naming_a_secret_are_masked() -> None:
             'input = [{"key": PRIVATE_KEY, "value": "NewMetaValue"}]\n'
             '- name: TOKEN\n  value: "{{ .Values.token }}"\n')
     assert redact(kept, "k8s.yaml") == kept
+
+
+def test_thirteenth_verifier_cases() -> None:
+    """A bare ``token`` name, vendors' token prefixes, base64-encoded and SSH2 private keys, JSON
+    Web Keys, a secret's default after an environment lookup, f-strings and triple quotes,
+    ``#define``, setters, Dockerfile's ``ENV NAME value``, Makefile's ``?=``, ``${NAME:-value}``,
+    command lines (keytool, openssl, docker login, htpasswd, redis), SQL's ``IDENTIFIED BY``, a
+    token as a URL's user, and prose ("token: …", "password was changed to …"). And what is no
+    secret stays: ``secrets: inherit``, a ``secretName``, a ``/run/secrets`` path, a CSRF token, a
+    netrc line inside a string (its quote), a "64-char" description, a keyring's service name."""
+    b64_key = base64.b64encode(b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7Yq\n").decode()
+    cases = {
+        "src/client.py": ('TOKEN = "Kx8Lm2Qp9Zr4Tv6Wn3Y"\nc = Client(token="Qz7Lm2Kp9Xr4Tv6W")\n',
+                          ["Kx8Lm2Qp9Zr4Tv6Wn3Y", "Qz7Lm2Kp9Xr4Tv6W"]),
+        "config/bot.yml": ("bot:\n  token: Wn3YKx8Lm2Qp9Zr4Tv6\n", ["Wn3YKx8Lm2Qp9Zr4Tv6"]),
+        "src/hf.py": ('c = InferenceClient("hf_' + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb" + '")\n'
+                      'v = hvac.Client(url=u, token="hvs.CAESIJlWh0a9pK3vX7mQ2rT5yZ8bN1cD4f")\n',
+                      ["Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb", "CAESIJlWh0a9pK3vX7mQ2rT5yZ8bN1cD4f"]),
+        "k8s/tls.yaml": (f"data:\n  tls.key: {b64_key}\n", [b64_key[:30]]),
+        "docs/bastion.md": ("---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"team\"\n"
+                            "P2/56wAAAi4AAAA3aWYtbW9kbntzaWdu\n"
+                            "---- END SSH2 ENCRYPTED PRIVATE KEY ----\n",
+                            ["P2/56wAAAi4AAAA3aWYtbW9kbntzaWdu"]),
+        "config/jwks.json": (
+            '{"keys": [{"kty": "RSA", "n": "0vx7agoebGcQSuuPiLJXZpt", "e": "AQAB",'
+            '\n  "d": "X4cTteJY_gn4FYPsXB8rdXix5vwsg1FLN5E3EaG6RJoVH+HLL+Ab=",'
+            '\n  "p": "83i-7IvMGXoMXCskv73TKr8637FiO7Z27zv8oj6pbWUQyLPQBQxtPVnwD"}]}\n',
+            ["X4cTteJY_gn4FYPsXB8rdXix5vwsg1FLN5E3EaG6RJoVH", "83i-7IvMGXoMXCskv73"]),
+        "src/cfg.js": ("const stripeKey = process.env.STRIPE_KEY || 'Js5Fb8Kq2Lw7Zx3N';\n"
+                       'const jwtSecret = process.env.JWT_SECRET ?? "Jn9Qw3Lz7Kx2Pm5T";\n',
+                       ["Js5Fb8Kq2Lw7Zx3N", "Jn9Qw3Lz7Kx2Pm5T"]),
+        "src/settings.py": ("SECRET = os.environ.get('SECRET_KEY') or 'Qe4Rt6Yu8Io0Pa2S'\n"
+                            "SECRET_KEY = f'Pf4Kz8Lq2Wx7Nm3R'\n"
+                            "API_SECRET = \"\"\"Pt6Zq2Lk8Wx3Nm7V\"\"\"\n",
+                            ["Qe4Rt6Yu8Io0Pa2S", "Pf4Kz8Lq2Wx7Nm3R", "Pt6Zq2Lk8Wx3Nm7V"]),
+        "src/cfg.h": ('#define API_KEY "Cd3Fg5Hj7Kl9Zx1V"\n', ["Cd3Fg5Hj7Kl9Zx1V"]),
+        "src/Db.java": ('class Db { void f() { ds.setPassword("Jv8Lk3Qw9Zx2Pm7T"); } }\n',
+                        ["Jv8Lk3Qw9Zx2Pm7T"]),
+        "src/main.rs": ('const API_KEY: &str = "Hj2Kl4Zx6Cv8Bn0M";\n', ["Hj2Kl4Zx6Cv8Bn0M"]),
+        "Dockerfile": ("FROM python:3.11\nENV DB_PASSWORD Xz7Lk2Qw9Pm4Tn8R\n",
+                       ["Xz7Lk2Qw9Pm4Tn8R"]),
+        "Makefile": ("DB_PASSWORD ?= Mk4Lq8Zx2Wp7Tn3R\nAPI_KEY := Mk9Lq2Zx7Wp4Tn8S\n",
+                     ["Mk4Lq8Zx2Wp7Tn3R", "Mk9Lq2Zx7Wp4Tn8S"]),
+        "compose.yml": ("services:\n  db:\n    environment:\n"
+                        "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-Dc5Lq9Zx3Wp7Tn2R}\n",
+                        ["Dc5Lq9Zx3Wp7Tn2R"]),
+        "scripts/certs.sh": ("keytool -genkey -keystore k.jks -storepass Ks8Lq2Zx7Wp3Tn9R\n"
+                             "openssl pkcs12 -export -passout pass:Op3Lq8Zx2Wp7Tn4R\n"
+                             "docker login -u bot -p Dl2Lq7Zx3Wp8Tn5R registry.example.com\n"
+                             "htpasswd -b .htpasswd admin Hp9Lq3Zx8Wp2Tn6R\n"
+                             "git clone https://Gt7Lq2Zx9Wp4Tn3RKm5@github.com/o/r\n",
+                             ["Ks8Lq2Zx7Wp3Tn9R", "Op3Lq8Zx2Wp7Tn4R", "Dl2Lq7Zx3Wp8Tn5R",
+                              "Hp9Lq3Zx8Wp2Tn6R", "Gt7Lq2Zx9Wp4Tn3RKm5"]),
+        "redis.conf": ("requirepass Rd4Lq8Zx2Wp7Tn3R\n", ["Rd4Lq8Zx2Wp7Tn3R"]),
+        "db/init.sql": ("CREATE USER app IDENTIFIED BY 'Sq6Lq2Zx8Wp3Tn7R';\n",
+                        ["Sq6Lq2Zx8Wp3Tn7R"]),
+        "docs/ops.md": ("# Ops\n\nThe deploy token is Kq8Zx3Lm7Wp2Rt5Y.\n"
+                        "API token: Tn4Vb8Qw2Zx6Lp9K\n"
+                        "Secret key: Sk3Jd8Lq2Wm7Zt4X\nAccess key: Ak5Jd2Lq8Wm3Zt7X\n"
+                        "The password was changed to Pw6Hn2Kd8Lq3Zx7M\n"
+                        "Rotate staging DB password to Cm7Zq2Lw8Kx3Tn5R\n",
+                        ["Kq8Zx3Lm7Wp2Rt5Y", "Tn4Vb8Qw2Zx6Lp9K", "Sk3Jd8Lq2Wm7Zt4X",
+                         "Ak5Jd2Lq8Wm3Zt7X", "Pw6Hn2Kd8Lq3Zx7M", "Cm7Zq2Lw8Kx3Tn5R"]),
+    }
+    for name, (text, secrets) in cases.items():
+        shown = redact(text, name)
+        for secret in secrets:
+            assert secret not in shown, (name, shown)
+    kept = {
+        ".github/workflows/ci.yml": "jobs:\n  t:\n    uses: ./.github/workflows/t.yml\n"
+                                    "    secrets: inherit\n",
+        "k8s/ingress.yaml": "tls:\n  - hosts: [shop]\n    secretName: shop-tls-cert\n",
+        "compose.yml": "environment:\n  POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password\n"
+                       "  password_file: /run/secrets/db_password\n",
+        "src/headers.py": 'H = {"X-My-CSRF-Token": "abc123def456ghi789"}\n'
+                          'csrf_token = "a1b2c3d4e5f6g7"\n',
+        "tests/test_netrc.py": 'f.write("machine example.com login aaaa password bbbb\\n")\n',
+        "docs/env.md": "| Variable | Value |\n|---|---|\n| JWT_SECRET | 64-char random string |\n"
+                       "| ENCRYPTION_KEY | AES256-GCM key, 32 bytes |\n",
+        "tests/test_keyring.py": 'keyring.set_password("poetry-repository-foo", "bar", "baz")\n',
+        "src/lexer.py": 'token = "IDENTIFIER"\ntoken_owner = "mirumee.custom.auth.plugin"\n'
+                        'next_page_token = "Zm9vYmFyYmF6cXV4"\n',
+        "src/cert.py": "c = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJakFOQmdrcWhraUc5dzBC'\n",
+    }
+    for name, text in kept.items():
+        assert redact(text, name) == text, (name, redact(text, name))
