@@ -401,3 +401,22 @@ def test_a_missing_root_is_refused_before_serving(tmp_path: Path) -> None:
     proc = run_cli("mcp", "--root", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"ctxsteward: {tmp_path / 'nowhere'} does not exist"
+
+
+async def test_every_format_holds_the_same_items_and_a_budget_that_holds_none_is_an_error(
+        repo: Path, log: object) -> None:
+    """The answer's items are chosen on the costliest rendering, then rendered in the format
+    asked for: Markdown, XML and JSON hold the same files and line ranges at every budget (#14,
+    defect 9; XML used to drop the last file). A budget whose answer holds no file once its
+    left-out list is counted is an error that says what to give, not an empty bundle."""
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for budget in (700, 900, 1200, 1600, 2400, 4000):
+            chosen = []
+            for fmt in ("markdown", "xml", "json"):
+                answer = data(await s.call_tool("suggest_bundle", {
+                    "seeds": ["app/main.py"], "budget": budget, "format": fmt}))
+                chosen.append([(i["path"], i["ranges"]) for i in answer["items"]])
+            assert chosen[0] == chosen[1] == chosen[2], (budget, chosen)
+        tiny = await s.call_tool("suggest_bundle", {"task": "parse header tables", "budget": 500})
+        assert tiny.is_error, text(tiny)
+        assert "holds no file" in text(tiny) and "give a larger budget" in text(tiny)

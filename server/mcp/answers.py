@@ -109,15 +109,18 @@ def notes(warnings: list[str]) -> str:
 # -- suggest_bundle -----------------------------------------------------------------------------
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
-                  warnings: list[str], saved: str | None = None
+                  warnings: list[str], saved: str | None = None, empty_ok: bool = False
                   ) -> tuple[BundleAnswer, str, BundleResult]:
     """A bundle whose whole answer (document, items, reasons, left-out list) fits ``budget``;
-    also the bundle as answered (for saving)."""
+    also the bundle as answered (for saving). The items are chosen alike in every format: the
+    pack and the cut are sized on the costliest answer (XML, whose document is the longest),
+    then the same items are rendered in ``fmt``."""
     counter, snap, jc = call.session.counter, call.snapshot, call.jc
     sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
+    sizing = replace(request, format="xml")
     inner = max(100, int(budget * BUNDLE_SHARE))
-    result = snap.bundle(replace(request, budget=inner), jc.token)
-    first, text = _bundle_model(counter, result, budget, fmt, warnings, saved, sizes)
+    result = snap.bundle(replace(sizing, budget=inner), jc.token)
+    first, text = _bundle_model(counter, result, budget, "xml", warnings, saved, sizes)
     slack = budget - answer_tokens(counter, first, text)
     # One re-pack with the measured overhead: smaller when over the budget, larger when the
     # answer has room and ranked files were left out. JSON escaping makes a document's tokens
@@ -125,18 +128,32 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     if slack < 0 or (slack > budget * 0.05 and result.left_out):
         jc.check()
         inner = max(100, inner + int(slack / ESCAPE_FACTOR) - (20 if slack < 0 else 0))
+        result = snap.bundle(replace(sizing, budget=inner), jc.token)
+
+    prefixes: dict[tuple[str, int], BundleResult] = {}
+
+    def builder(r: BundleResult, f: str) -> Callable[[int], tuple[BundleAnswer, str]]:
+        def build(k: int) -> tuple[BundleAnswer, str]:
+            if (f, k) not in prefixes:
+                prefixes[f, k] = _prefix(counter, r, k, sizes, request.task)
+            return _bundle_model(counter, prefixes[f, k], budget, f, warnings, saved, sizes)
+        return build
+
+    k = len(fit(counter, budget, len(result.pieces), builder(result, "xml"))[0].items)
+    if request.format != "xml":  # the same pack, in the format asked for
+        jc.check()
         result = snap.bundle(replace(request, budget=inner), jc.token)
-    prefixes: dict[int, BundleResult] = {}
-
-    def build(k: int) -> tuple[BundleAnswer, str]:
-        if k not in prefixes:
-            prefixes[k] = _prefix(counter, result, k, sizes, request.task)
-        return _bundle_model(counter, prefixes[k], budget, fmt, warnings, saved, sizes)
-
-    model, text = fit(counter, budget, len(result.pieces), build)
+    model, text = fit(counter, budget, min(k, len(result.pieces)), builder(result, fmt))
+    if not model.items and result.left_out and not empty_ok:
+        best = result.left_out[0]
+        raise AnswerTooLarge(
+            f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
+            f"was left out is counted (the best, {printable(best.path)}, takes "
+            f"{best.tokens:,} tokens whole); give a larger budget, e.g. "
+            f"{max(2 * budget, 2_000):,}")
     if fmt == "json":
         text = structured_json(model)
-    return model, text, prefixes.get(len(model.items), result)
+    return model, text, prefixes.get((fmt, len(model.items)), result)
 
 
 def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int],
@@ -465,7 +482,8 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
         request = BundleRequest(task=task, exclude=[*already, *call.session.exclude])
         said = f"\nTask: {shown_task(task)}\n"  # the bundle's header repeats it: taken out below
-        model, _, result = bundle_answer(call, request, left + counter.count(said), "markdown", [])
+        model, _, result = bundle_answer(call, request, left + counter.count(said), "markdown", [],
+                                         empty_ok=True)
         rendered = model.rendered.replace(said, "", 1)
         parts.append(rendered.replace("# Context bundle", "# Suggested context (ranked for the "
                                       "task)", 1).rstrip() + "\n")
