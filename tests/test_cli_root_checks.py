@@ -3,6 +3,7 @@ one clear line, and nothing is written beside it. Each command runs the real ``c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,32 @@ def test_a_folder_inside_the_repository_still_means_its_work_tree(tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     assert '"path": "pkg/a.py"' in proc.stdout
     assert (repo / ".ctxsteward").is_dir() and not (repo / "pkg" / ".ctxsteward").exists()
+
+
+def test_relative_paths_with_root_from_outside_it_are_read_from_the_root(tmp_path: Path) -> None:
+    """From a folder outside the workspace, ``--root DIR`` makes a relative seed, pin, budget
+    PATH or check PATH a path of the workspace (it was read from the current folder and refused
+    as "outside the workspace"); from inside the workspace, a path stays relative to where one
+    stands."""
+    repo = make_repo(tmp_path / "repo", {
+        "src/app.py": "from src.util import helper\n\n\ndef run():\n    return helper()\n",
+        "src/util.py": "def helper():\n    return 1\n",
+        "AGENTS.md": "# Agents\n\nRun `pytest` before committing.\n",
+    })
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    root = str(repo)
+    bundle = run_cli("bundle", "--root", root, "--seed", "src/app.py", "--pin", "src/util.py",
+                     "--format", "json", cwd=away)
+    assert bundle.returncode == 0, bundle.stderr
+    assert "src/util.py" in {i["path"] for i in json.loads(bundle.stdout)["items"]}
+    budget = run_cli("budget", "--root", root, "src/app.py", "--json", cwd=away)
+    assert budget.returncode == 0, budget.stderr
+    check = run_cli("check", "--root", root, "AGENTS.md", cwd=away)
+    assert check.returncode in (0, 1), check.stderr
+    assert "does not exist" not in check.stderr
+    inside = run_cli("bundle", "--root", root, "--seed", "app.py", "--budget", "0",
+                     cwd=repo / "src")
+    assert inside.returncode == 0, inside.stderr
+    missing = run_cli("bundle", "--root", root, "--seed", "nope.py", cwd=away)
+    assert missing.returncode == 2 and "nope.py" in missing.stderr

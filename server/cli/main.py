@@ -123,11 +123,19 @@ def workspace_from(args: argparse.Namespace, settings: Settings | None = None) -
     return Workspace(root_from(getattr(args, "root", None)), settings)
 
 
+def path_base(root: Path) -> Path:
+    """Where a relative PATH argument is read from: the current folder when it is inside the
+    workspace (``src/a.py`` typed from ``src/``'s parent, ``a.py`` from ``src/``), else the
+    workspace's root (``cd /tmp && ctxsteward bundle --root ~/shop --seed src/a.py``)."""
+    cwd = Path.cwd().resolve()
+    return cwd if cwd == root or root in cwd.parents else root
+
+
 def workspace_paths(ws: Workspace, paths: Sequence[str], secrets: Secrets) -> list[str]:
-    """PATH arguments (relative to the current folder) as root-relative paths, under the one
+    """PATH arguments (relative to :func:`path_base`) as root-relative paths, under the one
     path-safety rule (``secrets``: what a secret in the file refuses)."""
-    cwd = Path.cwd()
-    return [ws.path(p, what="path", base=cwd, secrets=secrets) for p in paths]
+    base = path_base(ws.root)
+    return [ws.path(p, what="path", base=base, secrets=secrets) for p in paths]
 
 
 def out_path(root: Path, out: str) -> tuple[Path, str]:

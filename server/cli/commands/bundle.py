@@ -17,6 +17,7 @@ from server.cli.main import (
     dump,
     emit,
     out_path,
+    path_base,
     settings_from,
     workspace_from,
 )
@@ -165,7 +166,7 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
             task = Path(args.task_file).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read --task-file {args.task_file}: {e}") from e
-    cwd = Path.cwd()
+    cwd = path_base(ws.root)  # (the current folder, or the root when that is outside it)
     # A secret-bearing seed is refused by the bundle itself, from its cached scan: scanning here
     # would hold up the index refresh a warm query starts next.
     request = BundleRequest(

@@ -26,6 +26,7 @@ from server.cli.main import (
     emit,
     given_root,
     out_path,
+    path_base,
     settings_from,
     workspace_paths,
 )
@@ -90,9 +91,10 @@ def _request(args: argparse.Namespace) -> tuple[Workspace, CheckRequest]:
     # not taken as another workspace to index.
     root = given_root(args.root)
     ws = Workspace(root, settings_from(args))
+    base = path_base(ws.root)
     for p in args.paths:
-        if not os.path.lexists(p):
-            raise UserError(f"{Path(p).resolve()} does not exist")
+        if not os.path.lexists(base / p):
+            raise UserError(f"{(base / p).resolve()} does not exist")
     if args.out:
         out_path(root, args.out)  # refused before any work: a symlink, or out of the workspace
     if args.paths:
