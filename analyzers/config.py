@@ -71,7 +71,7 @@ class Settings:
     encoding: str = "cl100k_base"
     profile: str = "generic"
     context_window: int | None = field(
-        default=None, metadata=_rule("Overrides the profile's context window when set."))
+        default=None, metadata=_rule("Overrides the profile's context window when set.", ge=1))
     max_file_size: int = field(default=1_048_576, metadata=_rule(ge=1))
     large_commit_limit: int = field(default=30, metadata=_rule(
         "Commits touching more files are ignored for co-change.", ge=1))

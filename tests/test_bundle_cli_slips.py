@@ -111,3 +111,22 @@ def test_duplicate_seeds_are_listed_once(repo: Path) -> None:
                    "--format", "json", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["seeds"] == ["src/cli.py", "src/core.py::Group.invoke"]
+
+
+def test_a_seed_or_pin_an_exclude_glob_matches_is_refused(repo: Path) -> None:
+    """A bundle about a file it leaves out contradicts itself: the seed (or pin) an exclude glob
+    matches is refused with exit 2, naming the glob, not dropped while reasons still speak of
+    "the seed"; a glob that spares the seed works."""
+    for args, what in ((["--seed", "src/core.py", "--exclude-glob", "src/core.py"], "seed"),
+                       (["--seed", "src/cli.py", "--pin", "src/core.py",
+                         "--exclude-glob", "src/*.py"], "seed"),
+                       (["--task", "run", "--pin", "src/core.py", "--exclude-glob", "core.py"],
+                        "pin")):
+        proc = run_cli("bundle", *args, cwd=repo)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert f"ctxsteward: {what} " in proc.stderr and "matches an exclude glob" in proc.stderr
+        assert "drop the glob" in proc.stderr and "Traceback" not in proc.stderr
+    fine = run_cli("bundle", "--seed", "src/cli.py", "--exclude-glob", "src/core.py",
+                   "--format", "json", cwd=repo)
+    assert fine.returncode == 0, fine.stderr
+    assert "src/core.py" not in {i["path"] for i in json.loads(fine.stdout)["items"]}

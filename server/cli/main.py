@@ -64,7 +64,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
     try:
         return Settings.model_validate(values)
     except ValidationError as e:
-        raise UserError(f"invalid setting: {e.errors()[0]['msg']}") from e
+        err = e.errors()[0]
+        field = str(err["loc"][0]) if err.get("loc") else ""
+        option = (f"--{field.replace('_', '-')} "
+                  if field in ("context_window", "max_file_size") and field in values else "")
+        raise UserError(f"invalid setting: {option}{err['msg'].lower()}"
+                        f" (got {values.get(field)!r})" if option else
+                        f"invalid setting: {err['msg']}") from e
 
 
 def find_root(start: Path) -> Path:
@@ -146,6 +152,9 @@ def out_path(root: Path, out: str) -> tuple[Path, str]:
 
     path = check_write(root, Path(os.path.abspath(os.path.expanduser(out))), typed=True)
     inside = lexically_inside(root, path)
+    if not inside and not path.parent.is_dir():  # a typo must not make a tree of folders
+        raise UserError(f"--out {out}: the folder {path.parent} does not exist; create it "
+                        "first, or write inside the workspace")
     return path, "" if inside else " (outside the workspace, as you asked with --out)"
 
 

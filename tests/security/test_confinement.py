@@ -122,6 +122,11 @@ def test_a_typed_out_outside_the_workspace_is_written_and_said(hostile: tuple[Pa
                                                                tmp_path: Path) -> None:
     repo, _ = hostile
     target = tmp_path / "elsewhere" / "note.md"
+    # A folder that does not exist is not made (a typo would make a tree of folders anywhere).
+    typo = run_cli("handoff", "--no-bundle", "--out", str(target), cwd=repo)
+    assert typo.returncode == 2 and "does not exist" in typo.stderr, typo.stderr
+    assert not target.parent.exists()
+    target.parent.mkdir()
     done = run_cli("handoff", "--no-bundle", "--out", str(target), cwd=repo)
     assert done.returncode == 0, done.stderr
     assert "outside the workspace, as you asked with --out" in done.stderr
