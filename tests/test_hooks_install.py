@@ -345,3 +345,34 @@ def test_the_backup_and_the_new_file_keep_a_private_files_mode(tmp_path: Path) -
     assert backup.read_text("utf-8") == '{"env": {"TOKEN_FILE": "x"}}\n'
     assert oct(backup.stat().st_mode & 0o777) == oct(0o600)
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+
+
+@pytest.mark.parametrize("agent,scope,rel", [
+    ("claude-code", "local", ".claude/settings.local.json"),
+    ("cursor", "project", ".cursor/hooks.json"),
+    ("copilot", "project", ".github/hooks/ctxsteward.json"),
+])
+def test_uninstall_leaves_no_file_an_install_made(tmp_path: Path, agent: str, scope: str,
+                                                  rel: str) -> None:
+    """A settings file the install made goes with the uninstall, and its backup with it (they
+    were left behind as ``{}``, ``{"version": 1}`` and stray ``.ctxsteward-backup`` files): the
+    work tree is as it was."""
+    root = _repo(tmp_path)
+    before = snapshot(root)
+    assert _cli(root, tmp_path, "install", "--agent", agent, "--scope", scope).returncode == 0
+    assert (root / rel).exists()
+    gone = _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", scope)
+    assert gone.returncode == 0, gone.stderr
+    assert not (root / rel).exists() and not (root / (rel + BACKUP)).exists()
+    assert snapshot(root) == before
+
+
+def test_uninstall_keeps_the_empty_containers_a_person_wrote(tmp_path: Path) -> None:
+    """``"hooks": {}`` or an empty event list a person wrote before the install is still there
+    after the uninstall (they were deleted as if ours)."""
+    for text in ('{"hooks": {}}\n', '{"hooks": {"UserPromptSubmit": []}}\n'):
+        root = _repo(tmp_path / text.count("[").__str__(), {".claude/settings.local.json": text})
+        for verb in ("install", "uninstall"):
+            done = _cli(root, tmp_path, verb, "--agent", "claude-code")
+            assert done.returncode == 0, done.stderr
+        assert (root / ".claude/settings.local.json").read_text() == text

@@ -52,6 +52,10 @@ class Plan:
     before: str | None
     after: str | None
     actions: list[str] = field(default_factory=list)
+    # the file is ours alone (made by an install, or our own Copilot file): removed with its
+    # backup when nothing but empty containers is left in it
+    ours_alone: bool = False
+    top: Path | None = None  # the workspace (project and local scopes): empty folders up to it go
 
     @property
     def changed(self) -> bool:
@@ -230,9 +234,11 @@ def install_text(spec: AgentSpec, text: str, label: str,
     return text, actions
 
 
-def uninstall_text(spec: AgentSpec, text: str, label: str) -> tuple[str, list[str]]:
+def uninstall_text(spec: AgentSpec, text: str, label: str,
+                   kept: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
     """``text`` without our entries. An event list, or a ``hooks`` object, that held only ours
-    goes too: no one else's content was in it."""
+    goes too: no one else's content was in it, unless ``kept`` names it (``"hooks"``, or an
+    event): it was there, empty, before our install, as its person wrote it."""
     actions: list[str] = []
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
@@ -250,14 +256,14 @@ def uninstall_text(spec: AgentSpec, text: str, label: str) -> tuple[str, list[st
             assert h.inner is not None
             text = sf.remove_item(text, h.inner, h.inner_index)
             emptied = False
-        if emptied:  # the list held only ours: it goes, and so does a hooks object left empty
-            doc = parse_settings(spec, text, label)
+        if emptied and h.event not in kept:  # the list held only ours: it goes, and so does
+            doc = parse_settings(spec, text, label)  # a hooks object left empty
             hooks = doc.get("hooks")
             assert hooks is not None
             index = hooks.member_index(h.event)
             if index is not None and hooks.members[index].value.items == []:
                 text = sf.remove_member(text, hooks, index)
-                if len(hooks.members) == 1:
+                if len(hooks.members) == 1 and "hooks" not in kept:
                     doc = parse_settings(spec, text, label)
                     at = doc.member_index("hooks")
                     if at is not None and doc.members[at].value.value == {}:
@@ -289,12 +295,41 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
         return Plan(agent, scope, path, label, before, before, [why])
     after: str | None
-    after, actions = uninstall_text(spec, before, label)
-    if spec.name == "copilot" and actions:
+    prior = _backup_text(path, label)  # the file before our install (none: the install made it)
+    ours_alone = spec.name == "copilot" or prior is None
+    after, actions = uninstall_text(spec, before, label,
+                                    frozenset() if ours_alone else _containers(spec, prior, label))
+    if ours_alone and actions:
         left = parse_settings(spec, after, label).value
         if {k: v for k, v in left.items() if k != "version"} in ({}, {"hooks": {}}):
             after = None
-    return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"])
+    return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"],
+                ours_alone=ours_alone, top=None if scope == "user" else root.resolve())
+
+
+def _backup_path(path: Path) -> Path:
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def _backup_text(path: Path, label: str) -> str | None:
+    """The backup an install left beside the file (its text before that install), or None."""
+    try:
+        return read_settings(_backup_path(path), label + BACKUP_SUFFIX)
+    except InstallRefused:
+        return ""  # unreadable: taken as a file the person had, whose containers are unknown
+
+
+def _containers(spec: AgentSpec, text: str | None, label: str) -> frozenset[str]:
+    """The ``hooks`` object and event lists ``text`` held ("hooks", event names)."""
+    try:
+        doc = parse_settings(spec, text or "", label) if text and text.strip() else None
+    except InstallRefused:
+        return frozenset()
+    hooks = doc.get("hooks") if doc is not None else None
+    if hooks is None:
+        return frozenset()
+    names = {str(m.key) for m in getattr(hooks, "members", [])}
+    return frozenset({"hooks", *names})
 
 
 def apply(plan: Plan) -> Path | None:
@@ -310,6 +345,17 @@ def apply(plan: Plan) -> Path | None:
     if now != plan.before:
         raise InstallRefused(f"{plan.label} changed while we worked; run the command again")
     backup = None
+    if plan.after is None and plan.ours_alone:  # our own file goes, with the backup beside it
+        plan.path.unlink()
+        _backup_path(plan.path).unlink(missing_ok=True)
+        folder = plan.path.parent
+        while plan.top is not None and folder != plan.top and plan.top in folder.parents:
+            try:
+                folder.rmdir()  # only when empty (.claude/, .github/hooks/ the install made)
+            except OSError:
+                break
+            folder = folder.parent
+        return None
     if plan.before is not None:
         # The backup is as private as the file: a settings file at 600 is not copied at 644.
         mode = stat.S_IMODE(plan.path.stat().st_mode)
