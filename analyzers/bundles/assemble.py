@@ -317,12 +317,6 @@ def _resolve(index: Index, request: BundleRequest) -> _Resolved:
         import pathspec  # only with exclude globs: not on every query's start
 
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(request.exclude)
-        for what, paths in (("seed", seed_paths), ("pin", pins)):
-            hit = next((p for p in paths if exclude_spec.match_file(p)), None)
-            if hit is not None:  # a bundle about a file it leaves out: say so, never drop it
-                raise BundleError(
-                    f"{what} {hit!r} matches an exclude glob ({', '.join(request.exclude)}): "
-                    f"drop the glob or the {what}", field="exclude")
     return _Resolved(seeds, seed_paths, focus, pins, exclude_spec)
 
 

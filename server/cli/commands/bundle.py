@@ -184,7 +184,27 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
             raise
         # The command line has one more way to use the command: checking a saved bundle.
         raise RequestError(f"{e.message} (or {F.verify})", field=e.field) from e
+    _refuse_excluded_subjects(request, args.exclude_glob)
     return request
+
+
+def _refuse_excluded_subjects(request: BundleRequest, globs: list[str]) -> None:
+    """A seed or pin an ``--exclude-glob`` (or ``--exclude``) matches: a bundle about a file it
+    leaves out, refused rather than dropped while its reasons still speak of "the seed". (The
+    editor's "remove from bundle" excludes a seed on purpose: only the command line refuses.)"""
+    if not globs:
+        return
+    import pathspec
+
+    from analyzers.app.seeds import parse_seed_spec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(globs)
+    for what, paths in (("seed", [parse_seed_spec(s).path for s in request.seeds]),
+                        ("pin", request.pins)):
+        hit = next((p for p in paths if spec.match_file(p)), None)
+        if hit is not None:
+            raise UserError(f"{what} {hit!r} matches an exclude glob ({', '.join(globs)}): "
+                            f"drop the glob or the {what}")
 
 
 def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
