@@ -70,6 +70,11 @@ def build_repo(root: Path) -> Path:
     commit(root, "greet again", {"app/greet.py": GREET + "\n# tweak 2\n",
                                  "app/main.py": MAIN + "\n# tweak 2\n"})
     commit(root, "docs", {"docs/setup.md": SETUP + "\nMore.\n"})
+    # A partner that changed with greet.py most of all, since deleted: no hover names it.
+    for i in range(4):
+        commit(root, f"greet notes {i}", {"app/greet.py": GREET + f"\n# note {i}\n",
+                                         "app/old_notes.py": f"NOTES = {i}\n"})
+    commit(root, "drop the notes", {"app/old_notes.py": None})
     # Enough modules for the index to parse in a process pool and report several percentages.
     commit(root, "many modules", {f"pkg/mod_{i:03d}.py": f"def f_{i}(x):\n    return x + {i}\n"
                                   for i in range(150)})
@@ -186,9 +191,12 @@ async def test_hover_on_a_definition(client: LanguageClient, repo: Path) -> None
     with index_of(repo) as idx:
         partners = {c.path: c for c in idx.co_changes("app/greet.py")}
     main = partners["app/main.py"]
-    assert main.together == max(c.together for c in partners.values())
+    assert main.together == max(c.together for p, c in partners.items()
+                                if p != "app/old_notes.py")
+    assert partners["app/old_notes.py"].together > main.together  # (deleted since)
     changes = next(p for p in md.split("\n\n") if p.startswith("Changes with: "))
     assert changes.startswith(f"Changes with: `app/main.py` ({main.together}), ")
+    assert "old_notes" not in changes
     assert changes.endswith(f" — commits that changed both, of {main.seed_commits} that changed "
                             "`app/greet.py`")
     counts = [int(n) for n in re.findall(r"` \((\d+)\)", changes)]

@@ -167,7 +167,9 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
 def _changes_with(index: Index, path: str) -> list[str]:
     """The files most often changed in the same commits as ``path``, most first, with what the
     count means."""
-    partners = sorted(index.co_changes(path), key=lambda c: (-c.together, -c.weight, c.path))
+    files = index.files()  # a partner since deleted (CHANGES.rst moved to CHANGES.md) is none
+    partners = sorted((c for c in index.co_changes(path) if c.path in files),
+                      key=lambda c: (-c.together, -c.weight, c.path))
     if not partners:
         return []
     listed = ", ".join(f"`{c.path}` ({c.together})" for c in partners[:CO_CHANGE_PARTNERS])
