@@ -74,3 +74,13 @@ def test_claude_rules_paths_and_copilot_apply_to(tmp_path: Path) -> None:
     assert "Claude Code never applies" in found[".claude/rules/web.md"].message
     assert "Copilot never applies" in found[".github/instructions/rb.instructions.md"].message
     assert found[".github/instructions/none.instructions.md"].severity == "information"
+
+
+def test_always_apply_as_a_string_still_has_its_globs_checked(tmp_path: Path) -> None:
+    """A string alwaysApply is not true to Cursor, so the rule's globs decide: a glob matching no
+    file is reported beside the string (only the string was)."""
+    text = '---\ndescription: x\nglobs: "*.nomatch"\nalwaysApply: "true"\n---\nUse black.\n'
+    root = make_repo(tmp_path / "r", {**CODE, ".cursor/rules/base.mdc": text})
+    messages = [d.message for d in of(run(root), "CS007", ".cursor/rules/base.mdc")]
+    assert any("not a boolean" in m for m in messages), messages
+    assert any("*.nomatch" in m for m in messages), messages

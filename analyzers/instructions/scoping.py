@@ -94,8 +94,8 @@ def _cursor(ctx: FileContext, entries: dict[str, FrontmatterEntry], has_fm: bool
         if isinstance(always.value, bool):
             always_on = always.value
         elif isinstance(always.value, str) and always.value.lower() in ("true", "false"):
+            # A string is not true to Cursor: its globs still decide, and are checked below.
             fixed = always.value.lower()
-            always_on = fixed == "true"
             ctx.report(_entry_loc(ctx, always), "CS007",
                        f"alwaysApply is the string \"{always.value}\", not a boolean: write "
                        f"alwaysApply: {fixed} (without quotes).", fix=fixed,
