@@ -130,3 +130,15 @@ def test_a_seed_or_pin_an_exclude_glob_matches_is_refused(repo: Path) -> None:
                    "--format", "json", cwd=repo)
     assert fine.returncode == 0, fine.stderr
     assert "src/core.py" not in {i["path"] for i in json.loads(fine.stdout)["items"]}
+
+
+def test_an_empty_seed_is_said_to_be_empty_not_too_large(tmp_path: Path) -> None:
+    """An empty seed (a bare ``__init__.py``) has nothing to show: the bundle says so under
+    excluded, not that it "does not fit the budget of 200,000 tokens"."""
+    root = make_repo(tmp_path / "r", {"pkg/__init__.py": "",
+                                      "pkg/a.py": "def a():\n    return 1\n"})
+    proc = run_cli("bundle", "--seed", "pkg/__init__.py", "--budget", "200000", "--format", "json",
+                   cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    excluded = {e["path"]: e["reason"] for e in json.loads(proc.stdout)["excluded"]}
+    assert excluded == {"pkg/__init__.py": "seed is empty: nothing to show"}

@@ -668,6 +668,10 @@ def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved
         if not cand.forced or cand.path in inside:
             continue
         is_seed = cand.path in resolved.seed_paths
+        what = "seed" if is_seed else "pinned file"
+        if not any(line.strip() for line in cand.lines):  # (not a matter of the budget)
+            excluded.append(Excluded(cand.path, f"{what} is empty: nothing to show"))
+            continue
         bound = _not_parsed(index, cand.path) if is_seed else ""
         if bound:
             # As a too-large seed: no definitions to pick a part from, and a bundle without
@@ -678,7 +682,6 @@ def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved
                 f"more than the budget of {request.budget:,} holds, and without its syntax "
                 f"no part of it can be chosen (give a larger {F.budget}, or another seed)",
                 field="seed")
-        what = "seed" if is_seed else "pinned file"
         excluded.append(Excluded(
             cand.path, f"{what} does not fit the budget of {request.budget:,} tokens "
                        f"({cand.tokens:,} tokens whole, and no part of it fit)"))
