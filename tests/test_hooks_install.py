@@ -261,6 +261,13 @@ def test_status_reports_a_missing_program_and_a_broken_file(tmp_path: Path) -> N
     assert "cannot be read as JSON" in claude["project"]["problem"]
     text = _cli(root, tmp_path, "status", "--agent", "cursor").stdout
     assert "MISSING PROGRAM /nonexistent/venv/bin/ctxsteward" in text
+    # A run recorded for the event was another program's: never "last ran ok" beside it.
+    from server.hooks.state import record_run
+
+    record_run(root, "cursor", "beforeSubmitPrompt", True, 12)
+    text = _cli(root, tmp_path, "status", "--agent", "cursor").stdout
+    line = next(ln for ln in text.splitlines() if "beforeSubmitPrompt" in ln)
+    assert "cannot run" in line and "ok" not in line and "MISSING PROGRAM" in line, line
 
 
 def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path) -> None:

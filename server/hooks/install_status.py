@@ -165,6 +165,9 @@ def status_text(report: HooksStatus) -> str:
                 ran = ("never ran" if h.last_run is None else
                        f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
                        f"{h.last_run.ms} ms)")
+                if not h.program_exists and h.last_run is not None:
+                    # (runs are kept by agent and event: that run was another program's)
+                    ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
                 exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
                 lines.append(f"    {h.event:<20} {ran}{exists}")
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
