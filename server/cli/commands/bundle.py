@@ -220,8 +220,9 @@ def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
         sys.stderr.write(_redacted_text(result.redacted()))
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
-        sys.stderr.write(f"wrote {items} items, {total:,} of {of:,} tokens to {args.out}"
-                         f"{out_path(root, args.out)[1]}\n")
+        size = (f"{items} ranked files (--budget 0: the ranking, nothing packed)" if of == 0
+                else f"{items} items, {total:,} of {of:,} tokens")
+        sys.stderr.write(f"wrote {size} to {args.out}{out_path(root, args.out)[1]}\n")
 
 
 EXCLUDED_SHOWN = 5
