@@ -251,3 +251,31 @@ def test_markdown_and_xml_hold_the_same_items(repo: Path, budget: int, seeded: b
             check_document(result, budget, fmt)
         chosen[fmt] = [(i.path, i.granularity, i.ranges) for i in result.bundle.items]
     assert chosen["markdown"] == chosen["xml"] == chosen["json"]
+
+
+def _shell_class(name: str, lines: int) -> str:
+    body = "".join(f"        out.append(item.value + '{name}-{i}')\n" for i in range(lines))
+    return (f"class {name}Complete(ShellComplete):\n    name = '{name.lower()}'\n\n"
+            f"    def format_completion(self, item):\n        out = []\n{body}"
+            "        return ''.join(out)\n\n\n")
+
+
+def test_the_definition_a_rare_task_word_names_is_chosen(tmp_path: Path) -> None:
+    """Of three ``format_completion`` methods, the task "zsh completion breaks on colons" picks
+    ``ZshComplete``'s: a task word held by the names of few definitions (its class's name too)
+    weighs more than one every method holds (only the method's own name was read, and the first
+    two by line won)."""
+    module = ("class ShellComplete:\n    def format_completion(self, item):\n"
+              "        raise NotImplementedError\n\n\n"
+              + _shell_class("Bash", 40) + _shell_class("Fish", 40) + _shell_class("Zsh", 40)
+              + _helpers("completion_helper", 30, 10))
+    cli = ("from shells import ShellComplete\n\n\ndef complete(item):\n"
+           "    return ShellComplete().format_completion(item)\n")
+    root = make_repo(tmp_path / "r", {"shells.py": module, "cli.py": cli})
+    s = Settings()
+    build(root, s)
+    with Index(root, s) as ix:
+        r = make_bundle(ix, BundleRequest(task="zsh completion breaks on colons", budget=1500))
+    item = next(i for i in r.bundle.items if i.path == "shells.py")
+    assert item.granularity == "symbols", item
+    assert "ZshComplete.format_completion" in item.symbols, item.symbols

@@ -126,6 +126,7 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
 
 
 TASK_POINTED = 100.0  # a definition the task points at outranks any linked one
+TASK_WORD = 4.0  # a task word only one definition's name holds; shared by n: 4 / n
 
 
 def _linked_definitions(c: Candidate) -> list[Definition]:
@@ -133,13 +134,22 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
     referring to those names: most relevant first, none inside another chosen."""
     scored: dict[int, float] = {}
     names = set(c.names)
-    task = set(c.task_words)
+    task = set(lexical.stems(c.task_words))
+    # The task's words in a definition's name or its class's (ZshComplete.format_completion for
+    # "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a
+    # word every method says ("completion") tells them apart less than one only two say ("zsh").
+    held = [set(lexical.stems(lexical.words(d.qualified.replace(".", " ")))) & task
+            for d in c.definitions] if task else []
+    df: dict[str, int] = {}
+    for words in held:
+        for w in words:
+            df[w] = df.get(w, 0) + 1
     for i, d in enumerate(c.definitions):
         s = 0.0
         if d.name in names:
             s += 3.0
         if task:
-            s += 1.0 * len(task.intersection(lexical.words(d.name)))
+            s += sum(TASK_WORD / df[w] for w in held[i])
         if s:
             scored[i] = s
     if c.ref_lines:
