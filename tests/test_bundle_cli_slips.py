@@ -142,3 +142,13 @@ def test_an_empty_seed_is_said_to_be_empty_not_too_large(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     excluded = {e["path"]: e["reason"] for e in json.loads(proc.stdout)["excluded"]}
     assert excluded == {"pkg/__init__.py": "seed is empty: nothing to show"}
+
+
+def test_a_task_of_common_words_only_gets_a_note(repo: Path) -> None:
+    """"the a of" has no word to search by: the bundle is made, with a note saying so on stderr
+    (a confident ranking with no word behind it misled); a task with a word gets none."""
+    bare = run_cli("bundle", "--task", "the a of", "--budget", "0", cwd=repo)
+    assert bare.returncode == 0, bare.stderr
+    assert "note: the task has no word to search by" in bare.stderr
+    worded = run_cli("bundle", "--task", "invoke the callback", "--budget", "0", cwd=repo)
+    assert worded.returncode == 0 and "no word to search by" not in worded.stderr

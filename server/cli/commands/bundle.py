@@ -117,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     ws = workspace_from(args, settings)
     request = _request(ws, args)
+    if request.task is not None and not request.seeds and not request.pins:
+        from analyzers import lexical
+
+        if not lexical.task_words(request.task):
+            sys.stderr.write("note: the task has no word to search by (only common words): "
+                             "the ranking follows the repository's structure and history alone; "
+                             "name what to change, or give a --seed\n")
 
     def refreshed() -> list[str]:
         with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
