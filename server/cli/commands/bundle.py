@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     ws = workspace_from(args, settings)
     request = _request(ws, args)
-    if request.task is not None and not request.seeds and not request.pins:
+    if request is not None and request.task is not None and not request.seeds \
+            and not request.pins:
         from analyzers import lexical
 
         if not lexical.task_words(request.task):
