@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 23
+SCAN_VERSION = 24
 
 
 def secret_by_name(path: str) -> str | None:
@@ -214,7 +214,7 @@ _DS_WORDS = re.compile("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" 
 # carry a password, a secret's default after an environment lookup.
 _VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_", "shpat_",
                  "shpss_", "shpca_", "shppa_", "dop_v1_", "doo_v1_", "dor_v1_", "lin_api_",
-                 "pmak-", "dapi", "sntrys_", "sntryu_", "glsa_", "glc_", "nrak-", "key-", "dp.",
+                 "pmak-", "dapi", "sntrys_", "sntryu_", "glsa_", "glc_", "nrak-", "dp.",
                  "age-secret-key-", "atatt3", "gocspx-", "sbp_", "dckr_pat_", "pscale_",
                  "rubygems_", "ya29.", "ls0tls1crudjti")
 _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
@@ -303,6 +303,11 @@ _MORE = r"(?=[^\"'`\s])"
 VALUE_CAP = 300
 _LONG_TAIL = re.compile(r"[^\s\"'`]*")
 _NO_TRAIL = r"(?![\w.$/+=-])"
+
+
+# A netrc password: any characters, quotes and backslashes too, but not the end of a string
+# literal holding the line (``f.write("machine h login u password bbbb\n")``)
+_NETRC_VALUE = r"(?:(?!\\n[\"']|[\"'][),;\]}]*\s*$)\S){4,300}+"
 
 
 class Pattern(NamedTuple):
@@ -446,15 +451,15 @@ PATTERNS: tuple[Pattern, ...] = (
             "whole"),
     # vendors' tokens detect-secrets does not know, by their prefixes and shapes (Hugging Face,
     # Vault, Slack app-level, Stripe webhook and test keys, Shopify, DigitalOcean, Linear, Postman,
-    # Databricks, Sentry, Grafana, New Relic, Mailgun, Doppler, age, Atlassian, Google OAuth client
+    # Databricks, Sentry, Grafana, New Relic, Doppler, age, Atlassian, Google OAuth client
     # secrets and access tokens, Supabase, Docker Hub, PlanetScale, RubyGems)
     Pattern("Vendor Token", re.compile(
-        r"(?<![\w.-])(?P<v>hf_[A-Za-z0-9]{30,40}|hv[sb]\.[A-Za-z0-9_-]{24,300}"
+        r"(?<![\w.-])(?P<v>hf_(?=[A-Za-z]{0,39}\d)[A-Za-z0-9]{30,40}|hv[sb]\.[A-Za-z0-9_-]{24,300}"
         r"|xapp-\d-[A-Za-z0-9-]{20,300}|whsec_[A-Za-z0-9+/=]{24,100}|[sr]k_test_[A-Za-z0-9]{20,200}"
         r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|do[por]_v1_[a-f0-9]{64}|lin_api_[A-Za-z0-9]{40}"
         r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|dapi[a-f0-9]{32}(?:-\d)?"
         r"|sntry[su]_[A-Za-z0-9+/=_-]{32,300}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"
-        r"|glc_[A-Za-z0-9+/=]{32,300}|NRAK-[A-Z0-9]{27}|key-[0-9a-f]{32}"
+        r"|glc_[A-Za-z0-9+/=]{32,300}|NRAK-[A-Z0-9]{27}"
         r"|dp\.(?:st|pt|ct|sa|scim|audit)\.[A-Za-z0-9_.-]{40,300}"
         r"|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|ATATT3[A-Za-z0-9_=-]{100,300}"
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
@@ -467,15 +472,15 @@ PATTERNS: tuple[Pattern, ...] = (
         re.compile(r"[A-Za-z0-9+/=]*")),
     # a token as a URL's user (git clone https://<token>@github.com/…)
     Pattern("Basic Auth Credentials", re.compile(
-        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "mixed"),
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "urluser"),
     Pattern("Discord Webhook", re.compile(
         r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
     # netrc: machine host login user password pw
     Pattern("Netrc Password", re.compile(
-        r"(?i)\blogin\s+\S+\s+password\s+(?P<v>[^\s\"'\\]{4,300})"), "any"),
+        rf"(?i)\blogin\s+\S+\s+password\s+(?P<v>{_NETRC_VALUE})"), "any"),
     # a netrc entry over several lines: "  password pw" alone on its line
     Pattern("Netrc Password", re.compile(
-        r"(?i)^\s*(?:password|passwd)\s+(?P<v>[^\s\"'\\]{4,300}+)(?:\s*$|(?=\S))"), "prose"),
+        rf"(?i)^\s*(?:password|passwd)\s+(?P<v>{_NETRC_VALUE})(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
@@ -483,7 +488,7 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
         r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
         r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-        r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:->|=>|\u2014|\u2013)\s*)"
+        r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)"
         r"(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
@@ -523,7 +528,8 @@ ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ 
 _COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
 _QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
-                       r"|---- BEGIN[ A-Z0-9]*PRIVATE KEY ----|PuTTY-User-Key-File-\d+:")
+                       r"|^\s*---- BEGIN[ A-Z0-9]*PRIVATE KEY ----"
+                       r"|^\s*PuTTY-User-Key-File-\d+: *(?:ssh-|ecdsa-)", re.MULTILINE)
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
                      r"|---- END[ A-Z0-9]*PRIVATE KEY ----|Private-MAC:[^\n]*")
 
@@ -564,7 +570,13 @@ _NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, no
     r"|example|random|some|weak|strong|short|long|empty|bogus|mismatch|expired|correct|valid")
 _SENTENCE_END = ".,;:)!?"
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
-_CODE_REF = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+(?:\(\)?)?[,;)]*")
+# A path: folders of words (not base64: "/Kx8Lm2Qp9Zr4Tv6W=" has no second "/" of words)
+_PATH_VALUE = re.compile(r"(?:~|\.{1,2})?(?:/[a-z0-9_.-]{1,60}){2,}/?")
+_CODE_REF = re.compile(
+    r"(?:this|self|cls|user|config|conf|cfg|settings|env|process|os|ctx|context|req|request|res"
+    r"|response|options|opts|args|props|state|data|params|app|window|session|auth|client"
+    r"|secrets?|credentials?|vars|values|inputs|steps|github)(?:\.[A-Za-z_$][\w$]*)+"
+    r"(?:\(\)?)?[,;)]*")
 
 
 def _random_case(v: str, word: int = 3) -> bool:
@@ -609,6 +621,7 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
 
 
 _NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
+# (what a name is about; not "id": Vault's secret_id is the credential that logs in)
 _NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")
 _SECRET_STEM = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
 
@@ -628,16 +641,18 @@ def _about_secret(name: str) -> bool:
     parts = _name_parts(name)
     last = max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
                 or "password" in p), default=-1)
-    return last >= 0 and any(p in _ABOUT_SECRET for p in parts[last + 1:])
+    return last >= 0 and any(p in _ABOUT_NAME for p in parts[last + 1:])
 
 
 def _weak_token_name(name: str) -> bool:
-    """Whether the name's only secret word is "token" (``TOKEN``, ``client.token``,
-    ``GITHUB_TOKEN``; not ``api_key``, ``password``)."""
-    parts = _name_parts(name)
-    return bool(parts) and any(p in ("token", "tokens") for p in parts) and not any(
-        p in _SECRET_PARTS - {"token", "tokens"} or "password" in p or p in ("key", "keys")
-        for p in parts)
+    """Whether the name is a bare "token" (``TOKEN``, ``token:``, ``client.token``): not
+    ``ACCESS_TOKEN``, ``GITHUB_TOKEN``, ``api_key``, whose words say what it opens."""
+    for word in reversed(_NAME_WORDS.findall(name[-200:])):
+        if _SECRET_STEM.search(word):
+            last = re.split(r"[.]+", word.strip("._-"))[-1]
+            return [p for w in re.split(r"[_-]+", last) if w
+                    for p in split_identifier(w)] in (["token"], ["tokens"])
+    return False
 
 
 # Tokens that open nothing: a form's, a page's, a parser's, a cancellation's.
@@ -651,7 +666,7 @@ def _no_credential_token(name: str) -> bool:
     before "token" says it opens nothing."""
     parts = _name_parts(name)
     at = next((i for i, p in enumerate(parts) if p in ("token", "tokens")), -1)
-    return at > 0 and any(p in _NO_CREDENTIAL for p in parts[:at])
+    return at > 0 and parts[at - 1] in _NO_CREDENTIAL  # (PAGE_ACCESS_TOKEN opens a page)
 
 
 def _b64_private_key(v: str) -> bool:
@@ -754,11 +769,18 @@ def _mixed_value(v: str, name: str) -> bool:
     return _has_digit(v) and any(c.isupper() for c in v) and any(c.islower() for c in v)
 
 
+def _url_user_value(v: str, name: str) -> bool:
+    """A token as a URL's user: digits, capitals and small letters, not a name with a number
+    (``ContosoEngineering2``, ``JohnSmith1984Dev``)."""
+    letters = re.sub(r"\d+", "", v)
+    return _mixed_value(v, name) and not all(map(_camel_name, re.split(r"[_-]+", letters)))
+
+
 def _config_value(v: str, name: str) -> bool:
     """Unquoted: no expression, no reference, no field or word list."""
     if any(c in "()[]{}<>$%,|" for c in v) or "." in v and not _has_digit(v):
         return False
-    if v.startswith(("/", "./", "../", "~/")) or v.lower() in ("inherit", "required", "optional"):
+    if _PATH_VALUE.fullmatch(v) or v.lower() in ("inherit", "required", "optional"):
         return False  # a path (/run/secrets/db_password), GitHub Actions' "secrets: inherit"
     return _has_alpha(v) and not _FIELD_NAME.fullmatch(v) and not _ENV_NAME.fullmatch(v)
 
@@ -833,10 +855,10 @@ def _camel_name(w: str) -> bool:
     none over 20 letters (a random "clurVABVVbYf", "wjikvZ", "qwertyuiop…zxcXab" has others)."""
     if not w.isalpha():
         return False
-    for piece in _CAMEL_PIECE.findall(w):  # (split left to right, once: linear)
+    for i, piece in enumerate(_CAMEL_PIECE.findall(w)):  # (split left to right, once: linear)
         small = piece.lstrip(string.ascii_uppercase)
-        if len(piece) > 20 or (len(small) < (2 if len(piece) - len(small) == 1 else 3) if small
-                               else len(piece) < 2):
+        short = 2 if i == 0 and len(piece) - len(small) == 1 else 3  # NewMetaValue, not BigRedDog
+        if len(piece) > 20 or (len(small) < short if small else len(piece) < 2):
             return False
     return True
 
@@ -871,6 +893,7 @@ _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "column": _column_value,
     "keyword": _keyword_value,
     "envdefault": _env_default_value,
+    "urluser": _url_user_value,
 }
 
 
@@ -1164,18 +1187,36 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 # A JSON Web Key's private members ("d", "p", "q", "dp", "dq", "qi"; "k" of a symmetric key) in
 # a text that holds a key type ("kty").
 _JWK_HINT = '"kty"'
-_JWK_PRIVATE = re.compile(r'"(?:d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
+_JWK_PRIVATE = re.compile(r'"(?P<m>d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
+
+
+_JWK_LINES = 15  # a key's private members follow its "kty" within this many lines
 
 
 def _jwk_findings(lines: list[str]) -> list[Finding]:
+    """A JSON Web Key's private members, within :data:`_JWK_LINES` of its "kty", when the key is
+    a private one (it has "d", or a symmetric key's "k"): a public key's "n" and "e" are not,
+    nor is a "q" elsewhere in the file."""
     out: list[Finding] = []
+    near, private = -1, False  # the last "kty" line, whether its key is private
+    found: list[Finding] = []  # that key's members
+
+    def close() -> None:
+        if private:
+            out.extend(found)
+
     for i, line in enumerate(lines):
-        if '"' not in line:
+        if _JWK_HINT in line:
+            close()
+            near, found, private = i, [], False  # (a new key)
+        if '"' not in line or near < 0 or i - near > _JWK_LINES:
             continue
         for m in _JWK_PRIVATE.finditer(line):
             end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
                 VALUE_CAP else m.end("v")
-            out.append(Finding(i + 1, m.start("v"), end, "Private Key"))
+            found.append(Finding(i + 1, m.start("v"), end, "Private Key"))
+            private = private or m.group("m") in ("d", "k")
+    close()
     return out
 
 
@@ -1218,6 +1259,7 @@ _ABOUT_SECRET = frozenset(
     "hint label reset rotation timeout env var variable description algorithm algo mode "
     "placeholder example owner audience issuer kind source provider backend plugin class model "
     "func function handler normalize normalizer callback".split())
+_ABOUT_NAME = _ABOUT_SECRET - {"id"}  # for a value's name: secret_id is a credential
 _CELL_MARKUP = re.compile(r"</?(?:code|b|strong|em|kbd)>|[`*]|\]\([^)\s]{0,200}\)|\[")
 _DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")

@@ -737,6 +737,16 @@ def test_name_value_pairs_naming_a_secret_are_masked() -> None:
     assert redact(kept, "k8s.yaml") == kept
 
 
+def masked_and_kept(cases: dict[str, tuple[str, list[str]]], kept: dict[str, str]) -> None:
+    """Each case's secrets are masked in its file; each kept text comes back as it was."""
+    for name, (text, secrets) in cases.items():
+        shown = redact(text, name)
+        for secret in secrets:
+            assert secret not in shown, (name, shown)
+    for name, text in kept.items():
+        assert redact(text, name) == text, (name, redact(text, name))
+
+
 def test_thirteenth_verifier_cases() -> None:
     """A bare ``token`` name, vendors' token prefixes, base64-encoded and SSH2 private keys, JSON
     Web Keys, a secret's default after an environment lookup, f-strings and triple quotes,
@@ -799,10 +809,6 @@ def test_thirteenth_verifier_cases() -> None:
                         ["Kq8Zx3Lm7Wp2Rt5Y", "Tn4Vb8Qw2Zx6Lp9K", "Sk3Jd8Lq2Wm7Zt4X",
                          "Ak5Jd2Lq8Wm3Zt7X", "Pw6Hn2Kd8Lq3Zx7M", "Cm7Zq2Lw8Kx3Tn5R"]),
     }
-    for name, (text, secrets) in cases.items():
-        shown = redact(text, name)
-        for secret in secrets:
-            assert secret not in shown, (name, shown)
     kept = {
         ".github/workflows/ci.yml": "jobs:\n  t:\n    uses: ./.github/workflows/t.yml\n"
                                     "    secrets: inherit\n",
@@ -819,5 +825,43 @@ def test_thirteenth_verifier_cases() -> None:
                         'next_page_token = "Zm9vYmFyYmF6cXV4"\n',
         "src/cert.py": "c = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJakFOQmdrcWhraUc5dzBC'\n",
     }
-    for name, text in kept.items():
-        assert redact(text, name) == text, (name, redact(text, name))
+    masked_and_kept(cases, kept)
+
+
+def test_fourteenth_verifier_regressions_and_false_positives() -> None:
+    """What the thirteenth round's filters had let through again (a fourteenth verifier compared
+    every name, value and file type with 4df8d84): a no-credential word only counts right before
+    "token" (PAGE_ACCESS_TOKEN opens a page's messages), Vault's secret_id is a credential, only a
+    bare ``token`` needs a token-like value, netrc passwords may hold quotes, a base64 password
+    may start with "/", a password may hold a dot, "BigRedDog" is a passphrase. And the false
+    positives it found stay unmasked: code naming a PuTTY or SSH2 header, an ``hf_`` class name,
+    a user name with a number in a URL, a public key's neighbour, a ``key-<md5>`` cache key, a
+    parser comment's arrow."""
+    cases = {
+        "bot.py": ('PAGE_ACCESS_TOKEN = "EAAGm0PX4ZCpsBAKx8Lm2Qp9Zr4Tv6W"\n'
+                   'END_USER_ACCESS_TOKEN = "Jk7Lm2Qp9Zr4Tv6W"\n', ["EAAGm0PX4ZCpsBAKx8L",
+                                                               "Jk7Lm2Qp9Zr4Tv6W"]),
+        "main.tf": ('secret_id = "Vs8Lm2Qp9Zr4Tv6W"\n', ["Vs8Lm2Qp9Zr4Tv6W"]),
+        "cfg.py": ('ACCESS_TOKEN = "qwhxkzvmplrtnbgyfdsaeuio"\n', ["qwhxkzvmplrtnbgyfdsaeuio"]),
+        "cfg.yml": ("oauth:\n  refresh_token: Kx8Lm2Qp9Z\n", ["Kx8Lm2Qp9Z"]),
+        "setup.sh": ("cat > ~/.netrc <<EOF\nmachine h login u password Kx'8Lm2Qp9Zr4\nEOF\n",
+                     ["8Lm2Qp9Zr4"]),
+        "run.sh": ("export DB_PASSWORD=/Kx8Lm2Qp9Zr4Tv6WbN3yH5jF7dS1aG0=\n", ["Kx8Lm2Qp9Zr4Tv6"]),
+        "docs/ops.md": ("The staging password is Summer.Winter2024 for now.\n",
+                        ["Summer.Winter2024"]),
+        "docs/env.md": ("| Variable | Value |\n|---|---|\n| DB_PASSWORD | BigRedDog |\n",
+                        ["BigRedDog"]),
+    }
+    kept = {
+        "src/keys.py": 'def is_ppk(data):\n    return data.startswith("PuTTY-User-Key-File-3:")'
+                       "\n\n\ndef f(x):\n    return x + 1\n",
+        "src/ssh2.py": 'def is_ssh2(text):\n    return text.startswith("---- BEGIN SSH2")\n\n\n'
+                       "def g(x):\n    return x * 2\n",
+        "a.py": "from transformers import 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\n"
+                "cache_key = 'key-d41d8cd98f00b204e9800998ecf8427e'\n",
+        "a.md": "git clone https://ContosoEngineering2@dev.azure.com/ContosoEngineering2/P/_git/R\n",
+        "a.json": '{"kty": "RSA", "n": "abc", "e": "AQAB"}\n{"q": "search-term-with-dashes"}\n',
+        "a.rs": "// token -> Result<Ident2, Error>\n",
+        "docs/netrc.py": 'f.write("machine example.com login aaaa password bbbb\\n")\n',
+    }
+    masked_and_kept(cases, kept)
