@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 24
+SCAN_VERSION = 25
 
 
 def secret_by_name(path: str) -> str | None:
@@ -1249,7 +1249,13 @@ _TABLE_HINT = re.compile(
 
 
 def _table_hint(text: str) -> bool:
-    return "|" in text and _TABLE_HINT.search(text) is not None
+    return "|" in text and (_TABLE_HINT.search(text) is not None or (
+        _BARE_RULE.search(text) is not None and _BARE_WORDS.search(text) is not None))
+
+
+# A table without outer pipes has a rule line (``--- | ---``) and, somewhere, a secret's word.
+_BARE_RULE = re.compile(r"(?m)^[ \t]*:?-{3,}:?[ \t]*\|")
+_BARE_WORDS = re.compile(r"(?i)pass|pwd|secret|token|credential|key")
 # Words that, after a secret's word, name something about it (``TOKEN_URL``, ``password_hash``,
 # ``ACCESS_TOKEN_EXPIRE_MINUTES``); before it they name its owner (``ADMIN_PASSWORD``,
 # ``MAXMIND_LICENSE_KEY``, ``ENV_SECRET``).
@@ -1318,19 +1324,27 @@ def _table_findings(lines: list[str]) -> list[Finding]:
     """Markdown tables: a column whose header names a secret (``| user | password |`` over
     ``|---|---|``: that column's cell in each row below; not a bare "Token" column, a search
     term's), and a row whose cell names a secret (its value: the first of the next three cells,
-    or up to the next name, that reads as one)."""
+    or up to the next name, that reads as one). A table without outer pipes (``user | password``
+    over ``--- | ---``) is read as one from its header to the first line without a pipe."""
     out: list[Finding] = []
     columns: list[int] = []
+    bare = False  # in a table without outer pipes
     for i, line in enumerate(lines):
-        if "|" not in line or not _ROW_START.match(line) or line.count("|") < 2:
-            columns = []
+        if "|" in line and _TABLE_RULE.match(line):  # (a rule may hold one pipe: ---|---)
             continue
-        cells = _cells(line)
-        if i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):  # a header row
+        header = i + 1 < len(lines) and "|" in line and _TABLE_RULE.match(lines[i + 1]) is not None
+        if "|" in line and _ROW_START.match(line) and line.count("|") >= 2:
+            cells = _cells(line)
+            bare = False
+        elif "|" in line and (bare or header):
+            cells = _bare_cells(line)
+            bare = True
+        else:
+            columns, bare = [], False
+            continue
+        if header:
             columns = [k for k, (a, b) in enumerate(cells) if _is_secret_cell(line[a:b])
                        and _cell_text(line[a:b]).lower() not in ("token", "tokens")]
-            continue
-        if _TABLE_RULE.match(line):
             continue
         for k in columns:
             if k < len(cells):
@@ -1347,6 +1361,22 @@ def _table_findings(lines: list[str]) -> list[Finding]:
                 if span is not None:
                     out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
                     break
+    return out
+
+
+def _bare_cells(line: str) -> list[tuple[int, int]]:
+    """The spans of a row without outer pipes (``ops | admin | s3cret``): the text before the
+    first pipe, between pipes, and after the last."""
+    at = len(line) - len(line.lstrip())
+    out = []
+    while at <= len(line):
+        m = _CELL.match(line, at)
+        end = m.end() if m else at
+        if end > at or (end < len(line) and line[end] == "|"):
+            out.append((at, end))
+        if end >= len(line):
+            break
+        at = end + 1
     return out
 
 

@@ -865,3 +865,20 @@ def test_fourteenth_verifier_regressions_and_false_positives() -> None:
         "docs/netrc.py": 'f.write("machine example.com login aaaa password bbbb\\n")\n',
     }
     masked_and_kept(cases, kept)
+
+
+def test_tables_without_outer_pipes_and_with_a_one_pipe_rule_are_read() -> None:
+    """GitHub's tables need no outer pipes (``user | password`` over ``--- | ---``), and a
+    two-column rule may hold one pipe (``---|---``): both leaked whole, the one-pipe rule ending
+    the table it ruled. A line of prose with a pipe stays."""
+    text = ("# Accounts\n\nuser | password | role\n--- | --- | ---\n"
+            "ops | Nq2Xw8Lk4Zp7Rt3V | admin\n\n"
+            "| user | password |\n---|---\n| admin | Xq7Lm2Pz9Wr4Tk8Nv3 |\n\n"
+            "Variable | Value\n-------- | -----\nDB_PASSWORD | Zm3Lq8Wx2Kp7Tn4R\n"
+            "LOG_LEVEL | debug\n")
+    shown = redact(text, "docs/accounts.md")
+    for v in ("Nq2Xw8Lk4Zp7Rt3V", "Xq7Lm2Pz9Wr4Tk8Nv3", "Zm3Lq8Wx2Kp7Tn4R"):
+        assert v not in shown, shown
+    assert "LOG_LEVEL | debug" in shown and "ops | [redacted: " in shown
+    kept = "# Notes\n\nPipe the output: a | b keeps the password prompt.\n\n---\n\nx | y\n"
+    assert redact(kept, "docs/notes.md") == kept
