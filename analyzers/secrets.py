@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 25
+SCAN_VERSION = 26
 
 
 def secret_by_name(path: str) -> str | None:
@@ -373,6 +373,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", re.compile(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
+    # "Authorization": "9f8e…" (a token with no scheme, quoted)
+    Pattern("Authorization Header", re.compile(
+        r"(?i)\bauthorization[\"']?\s*[:=,]\s*(?P<q>[\"'])(?P<v>[A-Za-z0-9\-._~+/]{20,300}+=*)"
+        r"(?P=q)"), "token"),
     # "Authorization": "Token 9f8e…" / Authorization: Basic YWRt… / -H 'Authorization: Digest …'
     Pattern("Authorization Header", re.compile(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
@@ -1249,7 +1253,11 @@ _TABLE_HINT = re.compile(
 
 
 def _table_hint(text: str) -> bool:
-    return "|" in text and (_TABLE_HINT.search(text) is not None or (
+    if "|" not in text:
+        return False
+    if "\r" in text or "\u2028" in text:  # lines as splitlines() reads them ("^" sees only \n)
+        text = "\n".join(text.splitlines())
+    return (_TABLE_HINT.search(text) is not None or (
         _BARE_RULE.search(text) is not None and _BARE_WORDS.search(text) is not None))
 
 

@@ -882,3 +882,13 @@ def test_tables_without_outer_pipes_and_with_a_one_pipe_rule_are_read() -> None:
     assert "LOG_LEVEL | debug" in shown and "ops | [redacted: " in shown
     kept = "# Notes\n\nPipe the output: a | b keeps the password prompt.\n\n---\n\nx | y\n"
     assert redact(kept, "docs/notes.md") == kept
+
+
+def test_a_schemeless_authorization_value_and_a_table_with_cr_line_ends() -> None:
+    """An Authorization header's token without a scheme (``{"Authorization": "<token>"}``), and a
+    table in a file whose lines end in CR alone (the table prefilter read only LF line ends)."""
+    masked_and_kept({
+        "a.py": ('H = {"Authorization": "Zr5Tq8Wm3Kx6Lp9Vb2Nc"}\n', ["Zr5Tq8Wm3Kx6Lp9Vb2Nc"]),
+        "docs/n.md": ("# n\r| user | password |\r|---|---|\r| admin | Xq7Lm2Pz9Wr4Tk8Nv3 |\r",
+                      ["Xq7Lm2Pz9Wr4Tk8Nv3"]),
+    }, {"b.py": 'H = {"Authorization": "application/json-patch+json"}\n'})
