@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 26
+SCAN_VERSION = 27
 
 
 def secret_by_name(path: str) -> str | None:
@@ -532,8 +532,11 @@ ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ 
 _COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
 _QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
 PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
-                       r"|^\s*---- BEGIN[ A-Z0-9]*PRIVATE KEY ----"
-                       r"|^\s*PuTTY-User-Key-File-\d+: *(?:ssh-|ecdsa-)", re.MULTILINE)
+                       r"|---- BEGIN[ A-Z0-9]*PRIVATE KEY ----|PuTTY-User-Key-File-\d+:")
+# An SSH2 or PuTTY header starts a key only with a key's fields or body after it (on its line,
+# in a string's "\n" escapes, or on the next lines): code that names the header has none.
+_KEY_FOLLOWS = re.compile(r"Encryption:|Public-Lines:|Private-Lines:|Comment:|[A-Za-z0-9+/]{24,}")
+_KEY_LOOKAHEAD = 3  # lines
 PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
                      r"|---- END[ A-Z0-9]*PRIVATE KEY ----|Private-MAC:[^\n]*")
 
@@ -1163,6 +1166,10 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             in_pem = end is None
             continue
         begin = PEM_BEGIN.search(line)
+        if begin and not begin.group().startswith("-----") and not any(
+                _KEY_FOLLOWS.search(text_) for text_ in
+                (line[begin.end():], *lines[number:number + _KEY_LOOKAHEAD])):
+            begin = None  # only named (data.startswith("PuTTY-User-Key-File-3:"))
         if begin:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
@@ -1194,33 +1201,29 @@ _JWK_HINT = '"kty"'
 _JWK_PRIVATE = re.compile(r'"(?P<m>d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
 
 
-_JWK_LINES = 15  # a key's private members follow its "kty" within this many lines
+_JWK_LINES = 60  # a key's private members are within this many lines of its "kty"
 
 
 def _jwk_findings(lines: list[str]) -> list[Finding]:
-    """A JSON Web Key's private members, within :data:`_JWK_LINES` of its "kty", when the key is
-    a private one (it has "d", or a symmetric key's "k"): a public key's "n" and "e" are not,
-    nor is a "q" elsewhere in the file."""
+    """A JSON Web Key's private members within :data:`_JWK_LINES` of a "kty" (before it too:
+    ``jq -S`` sorts "d" first), when the key is a private one (it has "d", or a symmetric key's
+    "k"): a public key's "n" and "e" are not, nor a "q" far from any key."""
     out: list[Finding] = []
-    near, private = -1, False  # the last "kty" line, whether its key is private
-    found: list[Finding] = []  # that key's members
-
-    def close() -> None:
+    kty = [i for i, line in enumerate(lines) if _JWK_HINT in line]
+    for k in kty:
+        found: list[Finding] = []
+        private = False
+        for i in range(max(0, k - _JWK_LINES), min(len(lines), k + _JWK_LINES + 1)):
+            line = lines[i]
+            if '"' not in line:
+                continue
+            for m in _JWK_PRIVATE.finditer(line):
+                end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
+                    VALUE_CAP else m.end("v")
+                found.append(Finding(i + 1, m.start("v"), end, "Private Key"))
+                private = private or m.group("m") in ("d", "k")
         if private:
             out.extend(found)
-
-    for i, line in enumerate(lines):
-        if _JWK_HINT in line:
-            close()
-            near, found, private = i, [], False  # (a new key)
-        if '"' not in line or near < 0 or i - near > _JWK_LINES:
-            continue
-        for m in _JWK_PRIVATE.finditer(line):
-            end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
-                VALUE_CAP else m.end("v")
-            found.append(Finding(i + 1, m.start("v"), end, "Private Key"))
-            private = private or m.group("m") in ("d", "k")
-    close()
     return out
 
 

@@ -383,3 +383,23 @@ def test_uninstall_keeps_the_empty_containers_a_person_wrote(tmp_path: Path) -> 
             done = _cli(root, tmp_path, verb, "--agent", "claude-code")
             assert done.returncode == 0, done.stderr
         assert (root / ".claude/settings.local.json").read_text() == text
+
+
+def test_uninstall_after_an_upgrade_leaves_no_file_the_first_install_made(tmp_path: Path) -> None:
+    """Installed where no file was, installed again from another program path (an upgrade: the
+    backup then holds our older entries), uninstalled: no file and no backup are left (empty event
+    lists and a backup were)."""
+    root = _repo(tmp_path)
+    before = snapshot(root)
+    rel = ".claude/settings.local.json"
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code").returncode == 0
+    text = (root / rel).read_text()
+    doc = json.loads(text)
+    exe = doc["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"].split(" hook ")[0]
+    (root / rel).write_text(text.replace(exe, "/old/venv/bin/ctxsteward"))
+    again = _cli(root, tmp_path, "install", "--agent", "claude-code")
+    assert again.returncode == 0 and "updated" in again.stdout, again.stdout
+    assert (root / (rel + BACKUP)).exists()
+    gone = _cli(root, tmp_path, "uninstall", "--agent", "claude-code")
+    assert gone.returncode == 0, gone.stderr
+    assert snapshot(root) == before

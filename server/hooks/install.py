@@ -296,15 +296,35 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
         return Plan(agent, scope, path, label, before, before, [why])
     after: str | None
     prior = _backup_text(path, label)  # the file before our install (none: the install made it)
+    if prior and prior.strip() and _holds_ours(spec, prior, label):
+        # a later install's backup (an executable path updated): ours taken out of it, it is
+        # the file as it was before the first install, or nothing when that one made it
+        prior = uninstall_text(spec, prior, label)[0]
+        if _only_containers(spec, prior, label):
+            prior = None
     ours_alone = spec.name == "copilot" or prior is None
     after, actions = uninstall_text(spec, before, label,
                                     frozenset() if ours_alone else _containers(spec, prior, label))
-    if ours_alone and actions:
-        left = parse_settings(spec, after, label).value
-        if {k: v for k, v in left.items() if k != "version"} in ({}, {"hooks": {}}):
-            after = None
+    if ours_alone and actions and _only_containers(spec, after, label):
+        after = None
     return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"],
                 ours_alone=ours_alone, top=None if scope == "user" else root.resolve())
+
+
+def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
+    try:
+        return bool(ours(spec, parse_settings(spec, text, label)))
+    except InstallRefused:
+        return False
+
+
+def _only_containers(spec: AgentSpec, text: str, label: str) -> bool:
+    """Whether ``text`` holds nothing but a version and an empty hooks object."""
+    try:
+        left = parse_settings(spec, text, label).value
+    except InstallRefused:
+        return False
+    return {k: v for k, v in left.items() if k != "version"} in ({}, {"hooks": {}})
 
 
 def _backup_path(path: Path) -> Path:

@@ -130,19 +130,33 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
         inner = max(100, inner + int(slack / ESCAPE_FACTOR) - (20 if slack < 0 else 0))
         result = snap.bundle(replace(sizing, budget=inner), jc.token)
 
-    prefixes: dict[tuple[str, int], BundleResult] = {}
+    prefixes: dict[tuple[int, int], BundleResult] = {}  # (pack, items) -> its first items
+
+    packs: list[BundleResult] = []  # kept alive while their ids key the cache
 
     def builder(r: BundleResult, f: str) -> Callable[[int], tuple[BundleAnswer, str]]:
+        packs.append(r)
+
         def build(k: int) -> tuple[BundleAnswer, str]:
-            if (f, k) not in prefixes:
-                prefixes[f, k] = _prefix(counter, r, k, sizes, request.task)
-            return _bundle_model(counter, prefixes[f, k], budget, f, warnings, saved, sizes)
+            if (id(r), k) not in prefixes:
+                prefixes[id(r), k] = _prefix(counter, r, k, sizes, request.task)
+            return _bundle_model(counter, prefixes[id(r), k], budget, f, warnings, saved, sizes)
         return build
 
     k = len(fit(counter, budget, len(result.pieces), builder(result, "xml"))[0].items)
-    if request.format != "xml":  # the same pack, in the format asked for
+    for _ in range(2):  # a first file too large for the answer: a smaller pack picks smaller parts
+        if k or not result.pieces or inner <= 100:
+            break
         jc.check()
-        result = snap.bundle(replace(request, budget=inner), jc.token)
+        inner = max(100, int(inner * 0.6))
+        result = snap.bundle(replace(sizing, budget=inner), jc.token)
+        k = len(fit(counter, budget, len(result.pieces), builder(result, "xml"))[0].items)
+    jc.check()  # the same pack rendered in Markdown (a JSON answer carries that rendering)
+    md = snap.bundle(replace(request, format="markdown", budget=inner), jc.token)
+    for f in ("markdown", "json"):  # the items every format's answer holds (their overheads differ)
+        if k:
+            k = len(fit(counter, budget, min(k, len(md.pieces)), builder(md, f))[0].items)
+    result = result if fmt == "xml" else md
     model, text = fit(counter, budget, min(k, len(result.pieces)), builder(result, fmt))
     if not model.items and result.left_out and not empty_ok:
         best = result.left_out[0]
@@ -153,7 +167,7 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
             f"{max(2 * budget, 2_000):,}")
     if fmt == "json":
         text = structured_json(model)
-    return model, text, prefixes.get((fmt, len(model.items)), result)
+    return model, text, prefixes.get((id(result), len(model.items)), result)
 
 
 def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int],

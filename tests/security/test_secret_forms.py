@@ -892,3 +892,22 @@ def test_a_schemeless_authorization_value_and_a_table_with_cr_line_ends() -> Non
         "docs/n.md": ("# n\r| user | password |\r|---|---|\r| admin | Xq7Lm2Pz9Wr4Tk8Nv3 |\r",
                       ["Xq7Lm2Pz9Wr4Tk8Nv3"]),
     }, {"b.py": 'H = {"Authorization": "application/json-patch+json"}\n'})
+
+
+def test_fifteenth_verifier_keys() -> None:
+    """A JSON Web Key written with sorted keys ("d" before "kty", as ``jq -S`` prints it), and a
+    PuTTY key inside a triple-quoted string or as comment lines: their private parts were shown
+    once SSH2 and PuTTY headers had to start a line. Code that only names the header stays."""
+    d, p = "nX3fQ8Lm2Qp9Zr4Tv6WbN3yH5jF7dS1aG0kP", "4Tv6WbN3yH5jF7dS1aG0kPnX3fQ8Lm2Qp9Zr"
+    jwk = json.dumps({"kty": "RSA", "n": "0vx7agoebGcQSuuPiLJXZpt", "e": "AQAB", "d": d, "p": p},
+                     indent=2, sort_keys=True)
+    body = "AAAAB3NzaC1yc2EAAAABJQAAAQEAhBBmXjbbH3bqKh2dNyE9x7kp9kr5zQ"
+    private = "AAABAQCWsfKAc6pzQcqPTN6r0Dz9oY+nGgAj7LpoOiW9Y0Xy8Lm2Qp9Zr4Tv6W"
+    ppk = (f"PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nComment: deploy\nPublic-Lines: 1\n"
+           f"{body}\nPrivate-Lines: 1\n{private}\nPrivate-MAC: 5f2c6a4e1b0d9c8a7f6e5d4c3b2a1908\n")
+    masked_and_kept({
+        "config/jwks.json": (jwk + "\n", [d, p]),
+        "src/keys.py": ('KEY = """' + ppk + '"""\n', [private]),
+        "deploy.sh": ("".join(f"# {line}\n" for line in ppk.splitlines()), [private]),
+    }, {"src/ppk.py": 'def is_ppk(data):\n    return data.startswith("PuTTY-User-Key-File-3:")'
+                      "\n\n\ndef f(x):\n    return x + 1\n"})
