@@ -1206,23 +1206,29 @@ _JWK_LINES = 60  # a key's private members are within this many lines of its "kt
 
 def _jwk_findings(lines: list[str]) -> list[Finding]:
     """A JSON Web Key's private members within :data:`_JWK_LINES` of a "kty" (before it too:
-    ``jq -S`` sorts "d" first), when the key is a private one (it has "d", or a symmetric key's
-    "k"): a public key's "n" and "e" are not, nor a "q" far from any key."""
-    out: list[Finding] = []
-    kty = [i for i, line in enumerate(lines) if _JWK_HINT in line]
-    for k in kty:
-        found: list[Finding] = []
-        private = False
-        for i in range(max(0, k - _JWK_LINES), min(len(lines), k + _JWK_LINES + 1)):
-            line = lines[i]
-            if '"' not in line:
-                continue
+    ``jq -S`` sorts "d" first), when that key is a private one (a "d", or a symmetric key's "k",
+    within the same lines): a public key's "n" and "e" are not, nor a "q" far from any key.
+    Each line is read once (prefix sums over the lines, not a window per key)."""
+    n = len(lines)
+    members: dict[int, list[Finding]] = {}
+    opens = [0] * (n + 1)  # prefix sums: lines holding a "d" or "k" member
+    for i, line in enumerate(lines):
+        has = False
+        if '"' in line:
             for m in _JWK_PRIVATE.finditer(line):
                 end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
                     VALUE_CAP else m.end("v")
-                found.append(Finding(i + 1, m.start("v"), end, "Private Key"))
-                private = private or m.group("m") in ("d", "k")
-        if private:
+                members.setdefault(i, []).append(Finding(i + 1, m.start("v"), end, "Private Key"))
+                has = has or m.group("m") in ("d", "k")
+        opens[i + 1] = opens[i] + has
+    keys = [0] * (n + 1)  # prefix sums: lines holding the "kty" of a private key
+    for i, line in enumerate(lines):
+        lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
+        keys[i + 1] = keys[i] + (_JWK_HINT in line and opens[hi] > opens[lo])
+    out: list[Finding] = []
+    for i, found in members.items():
+        lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
+        if keys[hi] > keys[lo]:
             out.extend(found)
     return out
 
