@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 27
+SCAN_VERSION = 28
 
 
 def secret_by_name(path: str) -> str | None:
@@ -578,7 +578,7 @@ _NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, no
 _SENTENCE_END = ".,;:)!?"
 _TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
 # A path: folders of words (not base64: "/Kx8Lm2Qp9Zr4Tv6W=" has no second "/" of words)
-_PATH_VALUE = re.compile(r"(?:~|\.{1,2})?(?:/[a-z0-9_.-]{1,60}){2,}/?")
+_PATH_VALUE = re.compile(r"(?:~|\.{1,2})?(?:/[a-z0-9_.-]{1,60}){2,}/?", re.IGNORECASE)
 _CODE_REF = re.compile(
     r"(?:this|self|cls|user|config|conf|cfg|settings|env|process|os|ctx|context|req|request|res"
     r"|response|options|opts|args|props|state|data|params|app|window|session|auth|client"
@@ -665,7 +665,7 @@ def _weak_token_name(name: str) -> bool:
 # Tokens that open nothing: a form's, a page's, a parser's, a cancellation's.
 _NO_CREDENTIAL = frozenset(
     "csrf xsrf next page pagination continuation cursor cancel cancellation sync eof lexer "
-    "parser syntax start end sentinel".split())
+    "parser syntax start end sentinel batch".split())
 
 
 def _no_credential_token(name: str) -> bool:

@@ -910,4 +910,6 @@ def test_fifteenth_verifier_keys() -> None:
         "src/keys.py": ('KEY = """' + ppk + '"""\n', [private]),
         "deploy.sh": ("".join(f"# {line}\n" for line in ppk.splitlines()), [private]),
     }, {"src/ppk.py": 'def is_ppk(data):\n    return data.startswith("PuTTY-User-Key-File-3:")'
-                      "\n\n\ndef f(x):\n    return x + 1\n"})
+                      "\n\n\ndef f(x):\n    return x + 1\n",
+        "compose.yml": "environment:\n  POSTGRES_PASSWORD_FILE: /run/secrets/DB_PASSWORD\n",
+        "src/pages.py": 'next_batch_token = "Ab3dEf6hIj9kLm2n"\n'})
