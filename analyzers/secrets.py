@@ -646,9 +646,14 @@ def _about_secret(name: str) -> bool:
     """Whether the name names something about a secret rather than the secret: a word after its
     secret word says what (``PASSWORD_FILE``, ``secretName``, ``TOKEN_URL``, ``password_hash``)."""
     parts = _name_parts(name)
-    last = max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
-                or "password" in p), default=-1)
+    last = _last_secret_word(parts)
     return last >= 0 and any(p in _ABOUT_NAME for p in parts[last + 1:])
+
+
+def _last_secret_word(parts: list[str]) -> int:
+    """The index of a name's last secret word (``password``, ``token``, ``key``...), or -1."""
+    return max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
+                or "password" in p), default=-1)
 
 
 def _weak_token_name(name: str) -> bool:
@@ -697,9 +702,8 @@ def _env_default_value(v: str, name: str) -> bool:
     if found is None:
         return False
     parts = split_identifier(found.group(1))
-    last = max((i for i, p in enumerate(parts) if p in _SECRET_PARTS or p in ("key", "keys")
-                or "password" in p), default=-1)
-    if last < 0 or any(p in _ABOUT_SECRET for p in parts[last + 1:]):
+    last = _last_secret_word(parts)
+    if last < 0 or any(p in _ABOUT_NAME for p in parts[last + 1:]):
         return False
     return _keyword_value(v, name)
 
