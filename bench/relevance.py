@@ -808,6 +808,8 @@ class SampleResult:
     ms: float
     bundle_ms: float | None = None
     task: str | None = None  # issue-style: the subject line the rankers were given
+    # the ranks (in the ranking; 0: not ranked) of the files each budget's bundle holds
+    packed: dict[int, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -1133,7 +1135,9 @@ def evaluate_repo(
                             sha=s.sha, seed=seed if mode == "seeded" else None, truth=truth,
                             ranks={t: pos.get(t) for t in truth}, metrics=metrics,
                             ms=round(o.ms, 2), task=task if mode == "issue" else None,
-                            bundle_ms=None if o.bundle_ms is None else round(o.bundle_ms, 2)))
+                            bundle_ms=None if o.bundle_ms is None else round(o.bundle_ms, 2),
+                            packed={b: [pos.get(p, 0) for p in paths]
+                                    for b, paths in o.packed.items()}))
                     if signal_rows:
                         try:
                             row = signal_row(index, name, s.sha, mode,

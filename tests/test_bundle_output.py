@@ -458,7 +458,7 @@ def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) ->
 
 def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
     files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
-             + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(8)}
+             + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}
     files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
     repo = make_repo(tmp_path / "repo", files)
     # No decisions section: at this budget its share would leave the XML no room for the note.

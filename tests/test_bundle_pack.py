@@ -279,3 +279,39 @@ def test_the_definition_a_rare_task_word_names_is_chosen(tmp_path: Path) -> None
     item = next(i for i in r.bundle.items if i.path == "shells.py")
     assert item.granularity == "symbols", item
     assert "ZshComplete.format_completion" in item.symbols, item.symbols
+
+
+def test_a_larger_budget_never_holds_fewer_of_the_best_ranked_files(tmp_path: Path) -> None:
+    """#14, defect 4 ("more budget can give a worse bundle"): the first files of the ranking
+    each took a share of what was left, so at a larger budget they grew (into whole files, or
+    more of their definitions) and files ranked after them fell out (click, "zsh completion
+    breaks on colons": 9 files at 12k, 7 at 16k). Room is now held for the next files' least
+    showing: a file in the bundle at one budget is in it at every larger one, and the first ten
+    are all in once their least showings fit."""
+    files = {}
+    for n in range(3):  # large, and every definition named by the task
+        files[f"ledger/core{n}.py"] = _helpers(f"reconcile_ledger_entries_{n}", 30, 8)
+    # small enough to go in whole (under 1,200 tokens) once the room allows
+    files["ledger/small.py"] = (
+        "def reconcile_ledger_small(entries):\n    return entries\n\n\n"
+        + _helpers("small_step", 4, 14))
+    for n in range(10):  # a definition the task names, and much else
+        files[f"ledger/part{n}.py"] = (
+            f"def reconcile_part_{n}(entries):\n" + "    entries = [e for e in entries if e]\n" * 12
+            + "    return entries\n\n\n" + _helpers(f"archive_step_{n}", 12, 10))
+    root = make_repo(tmp_path / "r", files)
+    s = Settings()
+    build(root, s)
+    held: dict[int, list[str]] = {}
+    task = "reconcile the ledger entries"
+    with Index(root, s) as ix:
+        for budget in range(2_000, 33_000, 1_000):
+            r = make_bundle(ix, BundleRequest(task=task, budget=budget))
+            held[budget] = [i.path for i in r.bundle.items]
+        ranked = [c.path for c in make_bundle(ix, BundleRequest(
+            task=task, budget=0, limit=50)).bundle.items]
+    budgets = sorted(held)
+    for small, large in zip(budgets, budgets[1:], strict=False):
+        lost = set(held[small]) - set(held[large])
+        assert not lost, (small, large, lost, held)
+    assert set(ranked[:10]) <= set(held[8_000]), (ranked[:10], held[8_000])

@@ -2,6 +2,9 @@
 
 A file goes in whole when it is small or central; otherwise only its relevant definitions (linked
 to the seed or matching the task) with their line ranges; otherwise a skeleton (signatures only).
+While an item is packed, room is held for the least showing of the next ones (up to :data:`COVER`
+items), so the best-ranked files all get in before any takes more of the budget: a larger budget
+shows more of them, never fewer (#14, defect 4).
 A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions that matter to the
 task in full, the signatures of the rest, and then more definitions in full up to its share (see
 :func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -30,6 +34,13 @@ SEED_SHARE = 0.5
 FOCUS_RELEVANT_SHARE = 0.6  # of a focused seed's share: its relevant definitions, in full, first
 FOCUS_TRIES = 3  # renderings of a focused seed measured at most
 SEED_LINKED = 10  # a seed's definitions linked to this many of the best-ranked files matter
+# Room is held for the first COVER items of a bundle (seeds and pins aside): while an item is
+# packed, the cheapest showing of each of the next ones (while they take at most COVER_SHARE of
+# what is left) is kept out of its room, so that the best-ranked files are all in, at least in
+# part, before any takes more; a larger budget then never holds fewer of them.
+COVER = 20
+COVER_SHARE = 0.5
+COVER_SCAN = 3  # candidates looked at per slot held (some have no showing that could fit)
 
 
 @dataclass
@@ -229,27 +240,111 @@ def pack(
     remaining = budget - overhead
     out: list[Packed] = []
     top_score = top_score or 1.0
-    for c in candidates:
+    ahead = _Ahead(candidates, lambda c: least_tokens(c, formats, count))
+    cover = COVER if limit is None else min(COVER, limit)
+    for c in ahead:
         if limit is not None and len(out) >= limit:
             break
         if remaining <= 0:
             break
         index = len(out) + 1
-        for opt in _options(c, remaining, top_score):
-            room = remaining if opt.limit is None else min(remaining, opt.limit)
-            estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
-            if not opt.ranges or estimate > room * 1.15 + 50:
-                continue
-            piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
-                          c.tier, short_reason(c.reasons), opt.full)
-            by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
-            tokens = max(by_format.values())
-            opt.measured = tokens
-            if tokens <= room:
-                out.append(Packed(c, piece, tokens, opt.symbols, by_format))
-                remaining -= tokens
+        held = 0.0 if c.forced else ahead.held(cover - index, COVER_SHARE * remaining)
+        # A file whose least showing does not fit beside the next ones' is passed by, as one
+        # too large for the budget (taking their room would trade several files for one, and
+        # more budget would then hold fewer files); only the best file may take their room.
+        best = not any(not p.candidate.forced for p in out)
+        for room_for in ((remaining - held, remaining) if held and best else (remaining - held,)):
+            item = _first_fit(c, room_for, top_score, formats, count, index)
+            if item is not None:
+                out.append(item)
+                remaining -= item.tokens
                 break
     return out
+
+
+def _first_fit(c: Candidate, remaining: float, top_score: float, formats: Sequence[str],
+               count: Callable[[str], int], index: int) -> Packed | None:
+    """``c`` in its preferred showing that fits ``remaining``, or None."""
+    for opt in _options(c, remaining, top_score):
+        room = remaining if opt.limit is None else min(remaining, opt.limit)
+        estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
+        if not opt.ranges or estimate > room * 1.15 + 50:
+            continue
+        piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
+                      c.tier, short_reason(c.reasons), opt.full)
+        by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
+        tokens = max(by_format.values())
+        opt.measured = tokens
+        if tokens <= room:
+            return Packed(c, piece, tokens, opt.symbols, by_format)
+    return None
+
+
+class _Ahead:
+    """The candidates, one at a time, with a look at the next ones (made only when looked at)."""
+
+    def __init__(self, candidates: Iterable[Candidate],
+                 least: Callable[[Candidate], float | None]) -> None:
+        self._it = iter(candidates)
+        self._measure = least
+        self._next: deque[Candidate] = deque()
+        self._least: dict[int, float | None] = {}
+
+    def __iter__(self) -> Iterator[Candidate]:
+        while True:
+            if self._next:
+                yield self._next.popleft()
+                continue
+            c = next(self._it, None)
+            if c is None:
+                return
+            yield c
+
+    def held(self, slots: int, cap: float) -> float:
+        """The room to hold for the next ``slots`` candidates: their cheapest showings, first
+        fit in order within ``cap`` (a candidate that cannot be shown, or whose least does not
+        fit what is left of ``cap``, holds none)."""
+        total, found = 0.0, 0
+        for i in range(max(0, slots) * COVER_SCAN):
+            if found >= slots:
+                break
+            while len(self._next) <= i:
+                c = next(self._it, None)
+                if c is None:
+                    return total
+                self._next.append(c)
+            c = self._next[i]
+            if c.forced:
+                continue
+            if id(c) not in self._least:
+                self._least[id(c)] = self._measure(c)
+            least = self._least[id(c)]
+            if least is None or total + least > cap:
+                continue  # as the packer would pass it by, and take the next
+            total += least
+            found += 1
+        return total
+
+
+def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], int]
+                 ) -> float | None:
+    """The tokens of ``c``'s cheapest showing (of those :func:`_options` offers: whole when
+    small, its most relevant definition, its skeleton) as rendered, or None when it has no part
+    to show and is too large to show whole."""
+    options = []
+    if c.tokens <= SMALL_FILE:
+        options.append(("file", [(1, len(c.lines))] if c.lines else []))
+    defs = relevant_definitions(c)
+    if defs:
+        options.append(("symbols", [(defs[0].start_line, defs[0].end_line)]))
+    options.append(("skeleton", skeleton_ranges(c)))
+    options = [(g, r) for g, r in options if r]
+    if not options:
+        return None
+    granularity, ranges = min(options, key=lambda o: _estimate(c, o[1]))
+    piece = Piece(c.path, granularity, ranges, select_lines(c.lines, ranges), c.tier,
+                  short_reason(c.reasons))
+    return float(max(count(render_piece(fmt, piece, 99)) for fmt in formats))
 
 
 def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
@@ -259,13 +354,13 @@ def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
     return c.tokens * covered / n
 
 
-def seed_is_large(c: Candidate, remaining: int) -> bool:
+def seed_is_large(c: Candidate, remaining: float) -> bool:
     """A seed too large to go in whole: more than :data:`SEED_SHARE` of the room, and with
     definitions to choose from (without them it goes in whole when it fits, as before)."""
     return c.seed and bool(c.definitions) and c.tokens > max(SMALL_FILE, SEED_SHARE * remaining)
 
 
-def seed_goal(c: Candidate, remaining: int) -> float:
+def seed_goal(c: Candidate, remaining: float) -> float:
     """The tokens a large seed is focused into: :data:`SEED_SHARE` of the room scaled down by how
     far the seed outgrows it (a seed twice the share gets half of it), but never less than its
     compact form (the focused and relevant definitions, every signature) while that fits the share.
@@ -280,7 +375,7 @@ def seed_goal(c: Candidate, remaining: int) -> float:
     return max(scaled, min(compact, share))
 
 
-def _options(c: Candidate, remaining: int, top_score: float) -> Iterator[Option]:
+def _options(c: Candidate, remaining: float, top_score: float) -> Iterator[Option]:
     """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
     first that fits ends the search, so later ones are often never needed)."""
     n = len(c.lines)
