@@ -496,7 +496,10 @@ def test_codex_session_end_refreshes_the_note_within_codex_s_three_seconds(
     line = last_run(root)
     assert "codex SessionEnd ok" in line, line
     assert "codex stops this hook after 3 s" in line, line
-    assert git_head(root)[:10] in (root / "HANDOFF.md").read_text("utf-8")  # refreshed in time
+    # Refreshed in time (this small repository takes well under a second), or, on a machine too
+    # busy for that, stopped and left as it was: never still running when Codex kills it.
+    assert git_head(root)[:10] in (root / "HANDOFF.md").read_text("utf-8") or \
+        "note left as it was" in line, line
     runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
     assert runs["codex SessionEnd"]["ms"] < 3_000
     # The same run for Claude Code, whose SessionEnd has no such limit, keeps --timeout.
