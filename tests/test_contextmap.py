@@ -30,6 +30,7 @@ FILES.update({
     ".claude/settings.local.json": '{"checkout": "cart total voucher gift", "hooks": {}}\n',
     ".cursor/hooks.json": '{"version": 1, "hooks": {"checkout_cart_total_voucher": []}}\n',
     ".github/hooks/ctxsteward.json": '{"checkout": "cart total voucher gift card"}\n',
+    ".codex/hooks.json": '{"hooks": {"checkout_cart_total_voucher_gift_card": []}}\n',
     "shop/payments/international_gateways/gift_card_redemption_and_refund_handlers.py": (
         "def redeem_gift_card_balance_against_international_order_total(card, order):\n"
         "    return order.total() - card.balance\n\n\n"
@@ -108,7 +109,8 @@ def test_agent_settings_files_are_never_listed(ws: Workspace, task: str) -> None
     with ws.snapshot() as snap:
         made = snap.map(MapRequest(task=task, limit=60, budget=20_000))
     assert made.entries
-    assert not [p for p in made.paths if p.startswith((".claude/", ".cursor/", ".github/"))]
+    assert not [p for p in made.paths
+                if p.startswith((".claude/", ".cursor/", ".github/", ".codex/"))]
 
 
 def test_the_smallest_budget_still_lists_one_file(ws: Workspace) -> None:

@@ -18,6 +18,8 @@ from gitutil import cli_command, commit, git_env, make_repo, run_cli
 HERE = Path(__file__).parent / "hooks"
 PROMPT = "Write a function to calculate the factorial of a number"
 CLAUDE_LIMIT = 10_000  # characters Claude Code shows whole
+# Codex shows "roughly 2,500 tokens" of one hook's context whole, counted as bytes / 4.
+CODEX_LIMIT_BYTES = 2_500 * 4
 
 FILES = {
     "calc/__init__.py": "",
@@ -168,6 +170,7 @@ def test_claude_code_session_start_carries_the_handoff_note(project: Path, event
     ("claude-code", "PreCompact"), ("claude-code", "SessionEnd"),
     ("copilot", "userPromptSubmitted"),
     ("copilot", "preCompact"), ("copilot", "sessionEnd"),
+    ("codex", "PreCompact"), ("codex", "SessionEnd"),
 ])
 def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str,
                                                        event: str) -> None:
@@ -199,6 +202,84 @@ def test_cursor_contracts(project: Path) -> None:
     for event in ("preCompact", "sessionEnd"):
         done = run_hook(project, "cursor", event, load_fixture("cursor", event, project))
         assert done.returncode == 0 and _json(done.stdout) == {}
+
+
+def _codex_context(stdout: str, event: str) -> str:
+    """The context a Codex hook answered: ``hookSpecificOutput.additionalContext`` of the event,
+    the whole answer (Codex reads JSON on stdout, and plain text as context too: there must be
+    nothing else)."""
+    out = _json(stdout)
+    assert set(out) == {"hookSpecificOutput"}
+    specific = out["hookSpecificOutput"]
+    assert set(specific) == {"hookEventName", "additionalContext"}
+    assert specific["hookEventName"] == event
+    context = specific["additionalContext"]
+    assert isinstance(context, str) and context
+    assert len(context.encode("utf-8")) <= CODEX_LIMIT_BYTES  # shown whole, not spilled
+    return context
+
+
+def test_codex_prompt_gets_a_context_map_naming_the_right_files(project: Path) -> None:
+    data = load_fixture("codex", "UserPromptSubmit", project)
+    assert data["transcript_path"] is None  # the documented "string | null"
+    data["session_id"] = "codex-prompt"
+    done = run_hook(project, "codex", "UserPromptSubmit", data)
+    assert done.returncode == 0 and done.stderr == ""
+    context = _codex_context(done.stdout, "UserPromptSubmit")
+    lines = context.splitlines()
+    assert lines[0].startswith("Context Steward's map")
+    assert lines[1].startswith("1. calc/numbers.py — factorial (L1-6)")
+    runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+    assert runs["codex UserPromptSubmit"]["ok"] is True
+
+
+def test_codex_started_in_a_subfolder_still_finds_the_repository(project: Path) -> None:
+    """Codex runs a hook in the session's cwd, which may be a folder below the repository's
+    root ("Codex may be started from a subdirectory")."""
+    sub = project / "calc"
+    data = load_fixture("codex", "UserPromptSubmit", sub)
+    data.update(session_id="codex-subfolder", prompt="binomial coefficients of huge numbers")
+    done = run_hook(project, "codex", "UserPromptSubmit", data, cwd=sub)
+    assert "calc/combinatorics.py" in _codex_context(done.stdout, "UserPromptSubmit")
+    assert not (sub / ".ctxsteward").exists()
+
+
+@pytest.mark.parametrize("source", ["startup", "resume", "clear", "compact"])
+def test_codex_session_start_carries_the_handoff_note(project: Path, source: str) -> None:
+    data = load_fixture("codex", "SessionStart", project)
+    data["source"] = source
+    done = run_hook(project, "codex", "SessionStart", data)
+    assert done.returncode == 0 and done.stderr == ""
+    context = _codex_context(done.stdout, "SessionStart")
+    assert HUMAN_GOAL.strip() in context and "# Handoff:" in context
+
+
+@pytest.mark.parametrize("prompt", ["yes", "/compact", "ok, go on"])
+def test_codex_prompt_with_nothing_to_route_prints_nothing(project: Path, prompt: str) -> None:
+    """Exit 0 and no output: Codex's documented "success, continue" (no empty context)."""
+    data = load_fixture("codex", "UserPromptSubmit", project)
+    data.update(prompt=prompt, session_id="codex-nothing")
+    done = run_hook(project, "codex", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert "codex UserPromptSubmit ok" in last_run(project) and "not routed" in last_run(project)
+
+
+def test_codex_transcript_is_not_read_for_seeds(project: Path) -> None:
+    """Codex says its transcript format is not a stable interface for hooks: even a transcript
+    in the workspace that names a file is not read (Claude Code's is: seeded, not listed)."""
+    transcript = project / ".codex-rollout.jsonl"
+    transcript.write_text(json.dumps({"type": "assistant", "message": {"content": [
+        {"type": "tool_use", "name": "Read",
+         "input": {"file_path": str(project / "calc/numbers.py")}}]}}) + "\n")
+    try:
+        data = load_fixture("codex", "UserPromptSubmit", project)
+        data.update(prompt="binomial coefficients with factorial", session_id="codex-seeds",
+                    transcript_path=str(transcript))
+        done = run_hook(project, "codex", "UserPromptSubmit", data)
+        assert "calc/numbers.py" in _codex_context(done.stdout, "UserPromptSubmit")
+        assert "0 seeds" in last_run(project)
+    finally:
+        transcript.unlink()
 
 
 def test_every_run_is_recorded_for_status(project: Path) -> None:
@@ -401,6 +482,30 @@ def test_pre_compact_refreshes_the_note_and_keeps_human_text(tmp_path: Path) -> 
              "--timeout", "0.0001")
     assert (root / "HANDOFF.md").read_text("utf-8") == after
     assert "note left as it was" in last_run(root)
+
+
+def test_codex_session_end_refreshes_the_note_within_codex_s_three_seconds(
+        tmp_path: Path) -> None:
+    """Codex gives a SessionEnd hook 3 seconds at most, whatever its settings say: the refresh
+    gets what is left of them (past it the note would be left as it was), not ``--timeout``."""
+    root = make_project(tmp_path / "calc", index=False)
+    commit(root, "Speed up is_prime", {"calc/numbers.py": FILES["calc/numbers.py"] + "# fast\n"})
+    done = run_hook(root, "codex", "SessionEnd", load_fixture("codex", "SessionEnd", root),
+                    "--timeout", "120")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    line = last_run(root)
+    assert "codex SessionEnd ok" in line, line
+    assert "codex stops this hook after 3 s" in line, line
+    # Refreshed in time (this small repository takes well under a second), or, on a machine too
+    # busy for that, stopped and left as it was: never still running when Codex kills it.
+    assert git_head(root)[:10] in (root / "HANDOFF.md").read_text("utf-8") or \
+        "note left as it was" in line, line
+    runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+    assert runs["codex SessionEnd"]["ms"] < 3_000
+    # The same run for Claude Code, whose SessionEnd has no such limit, keeps --timeout.
+    run_hook(root, "claude-code", "SessionEnd", load_fixture("claude-code", "SessionEnd", root),
+             "--timeout", "120")
+    assert "stops this hook" not in last_run(root)
 
 
 def test_without_a_note_nothing_is_carried_or_written(tmp_path: Path) -> None:

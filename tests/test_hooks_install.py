@@ -43,10 +43,35 @@ CURSOR_ODD = ('{\r\n\t// team hooks: keep this\r\n\t"version": 1,\r\n\t"hooks": 
               '\t\t],\r\n\t},\r\n}\r\n')
 
 
+# Codex's hooks.json as a person keeps it: a description, a hook of another tool on an event we
+# use and one on an event we do not, four-space indent.
+CODEX_OTHER = """{
+    "description": "Team hooks: keep these.",
+    "hooks": {
+        "Stop": [
+            {"hooks": [{"type": "command", "command": "say done", "timeout": 30}]}
+        ],
+        "UserPromptSubmit": [
+            {
+                "hooks": [
+                    {
+                        "type": "command",
+                        "command": "/usr/local/bin/prompt-guard",
+                        "statusMessage": "Scanning the prompt for keys"
+                    }
+                ]
+            }
+        ]
+    }
+}
+"""
+
+
 def _home(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {"HOME": str(home), "COPILOT_HOME": str(home / ".copilot")}
+    # CODEX_HOME blank: unset for Codex (the runner's own must not leak in).
+    return {"HOME": str(home), "COPILOT_HOME": str(home / ".copilot"), "CODEX_HOME": ""}
 
 
 def _repo(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
@@ -62,6 +87,8 @@ def _cli(root: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[
     ("claude-code", "local", ".claude/settings.local.json", '{"env": {"A": "1"}}'),
     ("cursor", "project", ".cursor/hooks.json", CURSOR_ODD),
     ("copilot", "project", ".github/hooks/ctxsteward.json", None),
+    ("codex", "project", ".codex/hooks.json", CODEX_OTHER),
+    ("codex", "project", ".codex/hooks.json", None),
 ])
 def test_install_reinstall_uninstall_gives_the_file_back(tmp_path: Path, agent: str, scope: str,
                                                          rel: str, original: str | None) -> None:
@@ -88,7 +115,7 @@ def test_install_reinstall_uninstall_gives_the_file_back(tmp_path: Path, agent: 
     assert "+++" not in again.stdout and target.read_bytes() == installed
     gone = _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", scope)
     assert gone.returncode == 0, gone.stderr
-    if original is None:  # our own Copilot file held nothing else: it goes
+    if original is None:  # a file the install made (Copilot's: our own) held nothing else
         assert not target.exists()
     else:
         assert target.read_bytes() == original.encode()
@@ -141,6 +168,9 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
     ("cursor", ".cursor/hooks.json", '{"hooks": {"sessionStart": {"command": "x"}}}',
      "not a list"),
     ("cursor", ".cursor/hooks.json", '[1, 2]', "not a JSON object"),
+    # Codex's reference does not say its hooks.json may hold comments: read as strict JSON.
+    ("codex", ".codex/hooks.json", '{\n  // ours\n  "hooks": {}\n}\n', "strict JSON"),
+    ("codex", ".codex/hooks.json", '{"hooks": {"SessionStart": {"hooks": []}}}', "not a list"),
 ])
 def test_a_file_we_cannot_read_is_refused_and_left_alone(tmp_path: Path, agent: str, rel: str,
                                                          text: str, why: str) -> None:
@@ -169,7 +199,8 @@ def test_an_empty_file_is_filled_and_left_empty_by_uninstall(tmp_path: Path) -> 
 
 def test_a_scope_the_agent_does_not_have_is_named(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    for agent, have in (("cursor", "project, user"), ("copilot", "project, user")):
+    for agent, have in (("cursor", "project, user"), ("copilot", "project, user"),
+                        ("codex", "project, user")):
         r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", "local")
         assert r.returncode == 2 and f"has no local scope; its scopes are: {have}" in r.stderr
         r = _cli(root, tmp_path, "status", "--agent", agent, "--scope", "local")
@@ -193,7 +224,8 @@ def test_user_scope_writes_the_agents_own_file_in_home(tmp_path: Path) -> None:
     home = Path(_home(tmp_path)["HOME"])
     before = snapshot(root, ignore=(".git",))
     for agent, rel in (("claude-code", ".claude/settings.json"), ("cursor", ".cursor/hooks.json"),
-                       ("copilot", ".copilot/hooks/ctxsteward.json")):
+                       ("copilot", ".copilot/hooks/ctxsteward.json"),
+                       ("codex", ".codex/hooks.json")):
         r = _cli(root, tmp_path, "install", "--agent", agent, "--scope", "user")
         assert r.returncode == 0, r.stderr
         assert f"+++ b/~/{rel}" in r.stdout
@@ -229,7 +261,7 @@ def test_status_says_what_is_installed_where_and_when_it_last_ran(tmp_path: Path
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     agents = {a["agent"]: a for a in report["agents"]}
-    assert set(agents) == {"claude-code", "cursor", "copilot"}
+    assert set(agents) == {"claude-code", "cursor", "copilot", "codex"}
     scopes = {s["scope"]: s for s in agents["claude-code"]["scopes"]}
     local = scopes["local"]
     assert local["file"] == ".claude/settings.local.json" and local["exists"]
@@ -358,6 +390,7 @@ def test_the_backup_and_the_new_file_keep_a_private_files_mode(tmp_path: Path) -
     ("claude-code", "local", ".claude/settings.local.json"),
     ("cursor", "project", ".cursor/hooks.json"),
     ("copilot", "project", ".github/hooks/ctxsteward.json"),
+    ("codex", "project", ".codex/hooks.json"),
 ])
 def test_uninstall_leaves_no_file_an_install_made(tmp_path: Path, agent: str, scope: str,
                                                   rel: str) -> None:
@@ -403,3 +436,133 @@ def test_uninstall_after_an_upgrade_leaves_no_file_the_first_install_made(tmp_pa
     gone = _cli(root, tmp_path, "uninstall", "--agent", "claude-code")
     assert gone.returncode == 0, gone.stderr
     assert snapshot(root) == before
+
+
+# -- Codex -----------------------------------------------------------------------------------
+
+def test_codex_ours_among_a_persons_hooks_and_the_notes_install_prints(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {".codex/hooks.json": CODEX_OTHER})
+    r = _cli(root, tmp_path, "install", "--agent", "codex")  # project: Codex's default scope
+    assert r.returncode == 0, r.stderr
+    assert "+++ b/.codex/hooks.json" in r.stdout
+    # One line on what decides whether Codex runs them: its trust review and its switch.
+    note = [ln for ln in r.stdout.splitlines() if "/hooks in Codex" in ln]
+    assert len(note) == 1 and "hooks are on: Codex's default" in note[0], r.stdout
+    assert "only when Codex trusts the project" in note[0]
+    doc = json.loads((root / ".codex/hooks.json").read_text())
+    assert list(doc) == ["description", "hooks"]
+    assert list(doc["hooks"]) == ["Stop", "UserPromptSubmit", "SessionStart", "PreCompact",
+                                  "SessionEnd"]
+    prompt = doc["hooks"]["UserPromptSubmit"]
+    assert prompt[0]["hooks"][0]["command"] == "/usr/local/bin/prompt-guard"  # theirs first
+    ours = prompt[1]["hooks"][0]
+    assert ours["command"].endswith(" hook UserPromptSubmit --agent codex")
+    assert ours["type"] == "command" and ours["timeout"] == 10
+    assert doc["hooks"]["SessionEnd"][0]["hooks"][0]["timeout"] == 3  # Codex's cap
+    assert doc["hooks"]["Stop"] == json.loads(CODEX_OTHER)["hooks"]["Stop"]
+    assert (root / ".codex/hooks.json.ctxsteward-backup").read_text() == CODEX_OTHER
+
+
+def test_codex_user_scope_honours_codex_home(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    env = _home(tmp_path)
+    codex_home = tmp_path / "codex-home"
+    missing = run_cli("hooks", "install", "--agent", "codex", "--scope", "user", cwd=root,
+                      env={**env, "CODEX_HOME": str(codex_home)})
+    # Codex: "If you set it, the directory must already exist": we do not make it.
+    assert missing.returncode == 2 and "CODEX_HOME" in missing.stderr, missing.stderr
+    assert not codex_home.exists() and not (Path(env["HOME"]) / ".codex").exists()
+    codex_home.mkdir()
+    env["CODEX_HOME"] = str(codex_home)
+    done = run_cli("hooks", "install", "--agent", "codex", "--scope", "user", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "hook SessionStart --agent codex" in (codex_home / "hooks.json").read_text()
+    assert not (Path(env["HOME"]) / ".codex").exists() and not (root / ".codex").exists()
+    report = json.loads(run_cli("hooks", "status", "--agent", "codex", "--json", cwd=root,
+                                env=env).stdout)
+    user = {s["scope"]: s for s in report["agents"][0]["scopes"]}["user"]
+    assert user["file"] == str(codex_home / "hooks.json")
+    assert all(h["installed"] for h in user["hooks"])
+    gone = run_cli("hooks", "uninstall", "--agent", "codex", "--scope", "user", cwd=root, env=env)
+    assert gone.returncode == 0 and list(codex_home.iterdir()) == []
+
+
+def test_codex_status_reads_the_hooks_switch_and_never_writes_config_toml(
+        tmp_path: Path) -> None:
+    user_toml = '# mine\nmodel = "gpt-5.4"\n\n[features]\nhooks = false\n'
+    root = _repo(tmp_path)
+    env = _home(tmp_path)
+    config = Path(env["HOME"]) / ".codex/config.toml"
+    config.parent.mkdir()
+    config.write_text(user_toml)
+    r = _cli(root, tmp_path, "install", "--agent", "codex")
+    assert r.returncode == 0, r.stderr
+    off = "hooks are OFF: [features] hooks = false in ~/.codex/config.toml"
+    assert off in r.stdout, r.stdout
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert "4 of 4 hooks installed" in text and f"note: {off}" in text, text
+    assert "/hooks in Codex" in text
+    report = json.loads(_cli(root, tmp_path, "status", "--agent", "codex", "--json").stdout)
+    assert any(n.startswith(off) for n in report["agents"][0]["notes"])
+    # A trusted project's own config.toml wins over the user's; the deprecated name is named.
+    (root / ".codex/config.toml").write_text("[features]\ncodex_hooks = true\n")
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert ("hooks are on: [features] codex_hooks = true in .codex/config.toml (codex_hooks: "
+            "a deprecated name of hooks)") in text, text
+    (root / ".codex/config.toml").write_text("[features\n")
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert "hooks are OFF" in text and ".codex/config.toml: cannot be read as TOML" in text
+    assert config.read_text() == user_toml  # read, never written
+    assert (root / ".codex/config.toml").read_text() == "[features\n"
+    # Without any word on it, hooks are on: Codex's default.
+    config.unlink()
+    (root / ".codex/config.toml").unlink()
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert "note: hooks are on: Codex's default" in text, text
+    # Nothing of ours installed: nothing said of Codex's switch or trust.
+    assert _cli(root, tmp_path, "uninstall", "--agent", "codex").returncode == 0
+    report = json.loads(_cli(root, tmp_path, "status", "--json").stdout)
+    assert {a["agent"]: a["notes"] for a in report["agents"]}["codex"] == []
+
+
+def test_codex_status_reports_a_missing_program_and_partial_installs(tmp_path: Path) -> None:
+    gone = "/nonexistent/venv/bin/ctxsteward hook UserPromptSubmit --agent codex"
+    root = _repo(tmp_path, {".codex/hooks.json": json.dumps({"hooks": {"UserPromptSubmit": [
+        {"hooks": [{"type": "command", "command": gone, "timeout": 10}]}]}})})
+    report = json.loads(_cli(root, tmp_path, "status", "--agent", "codex", "--json").stdout)
+    project = {s["scope"]: s for s in report["agents"][0]["scopes"]}["project"]
+    hooks = {h["event"]: h for h in project["hooks"]}
+    assert hooks["UserPromptSubmit"]["installed"] and not hooks["SessionStart"]["installed"]
+    assert hooks["UserPromptSubmit"]["program_exists"] is False
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert "1 of 4 hooks installed" in text
+    assert "MISSING PROGRAM /nonexistent/venv/bin/ctxsteward" in text
+    from server.hooks.state import record_run
+
+    record_run(root, "codex", "UserPromptSubmit", True, 12)
+    line = next(ln for ln in _cli(root, tmp_path, "status", "--agent", "codex").stdout
+                .splitlines() if "UserPromptSubmit" in ln)
+    assert "cannot run" in line and "MISSING PROGRAM" in line, line
+    # install completes it, updating the stale path where it stands.
+    r = _cli(root, tmp_path, "install", "--agent", "codex")
+    assert r.returncode == 0 and "updated UserPromptSubmit" in r.stdout, r.stdout
+    assert "4 of 4 hooks installed" in _cli(root, tmp_path, "status", "--agent", "codex").stdout
+
+
+def test_codex_installed_command_runs_as_codex_runs_it(tmp_path: Path) -> None:
+    """The command written, run through a shell from the repository with a minimal PATH and
+    Codex's documented SessionStart input: exit 0, and JSON (or nothing) on stdout."""
+    root = _repo(tmp_path)
+    assert _cli(root, tmp_path, "install", "--agent", "codex").returncode == 0
+    doc = json.loads((root / ".codex/hooks.json").read_text())
+    command = doc["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+    payload = {"session_id": "s1", "transcript_path": None, "cwd": str(root),
+               "hook_event_name": "SessionStart", "model": "gpt-5.4",
+               "permission_mode": "default", "source": "startup"}
+    r = subprocess.run(["/bin/sh", "-c", command], cwd=root, input=json.dumps(payload),
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" or "hookSpecificOutput" in json.loads(r.stdout)
+    runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text())
+    assert runs["codex SessionStart"]["ok"] is True  # it ran, as codex, in this repository

@@ -80,13 +80,109 @@ COPILOT_DOC = """{
 }
 """
 
-DOCS = {"claude-code": CLAUDE_DOC, "cursor": CURSOR_DOC, "copilot": COPILOT_DOC}
+# https://developers.openai.com/codex/hooks ("Config shape", the page's example as it stands;
+# $TOP stands for its "$(git rev-parse --show-toplevel)", for the lines' length): an optional
+# top-level description; event -> matcher groups -> handlers {"type": "command", "command",
+# "timeout" (seconds), "statusMessage", "additionalContextLimit"}; the matcher omitted where an
+# event has none.
+CODEX_DOC = r"""{
+  "description": "Optional lifecycle hooks for this workspace.",
+  "hooks": {
+    "SessionStart": [
+      {
+        "matcher": "startup|resume",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "python3 ~/.codex/hooks/session_start.py",
+            "statusMessage": "Loading session notes",
+            "additionalContextLimit": 5000
+          }
+        ]
+      }
+    ],
+    "SessionEnd": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "python3 ~/.codex/hooks/session_end.py",
+            "timeout": 3
+          }
+        ]
+      }
+    ],
+    "PreToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/usr/bin/python3 \"$TOP/.codex/hooks/pre_tool_use_policy.py\"",
+            "statusMessage": "Checking Bash command"
+          }
+        ]
+      }
+    ],
+    "PermissionRequest": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/usr/bin/python3 \"$TOP/.codex/hooks/permission_request.py\"",
+            "statusMessage": "Checking approval request"
+          }
+        ]
+      }
+    ],
+    "PostToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/usr/bin/python3 \"$TOP/.codex/hooks/post_tool_use_review.py\"",
+            "statusMessage": "Reviewing Bash output"
+          }
+        ]
+      }
+    ],
+    "UserPromptSubmit": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/usr/bin/python3 \"$TOP/.codex/hooks/user_prompt_submit_data_flywheel.py\""
+          }
+        ]
+      }
+    ],
+    "Stop": [
+      {
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/usr/bin/python3 \"$TOP/.codex/hooks/stop_continue.py\"",
+            "timeout": 30
+          }
+        ]
+      }
+    ]
+  }
+}
+""".replace("$TOP", "$(git rev-parse --show-toplevel)")
+
+DOCS = {"claude-code": CLAUDE_DOC, "cursor": CURSOR_DOC, "copilot": COPILOT_DOC,
+        "codex": CODEX_DOC}
+NESTED = ("claude-code", "codex")  # event -> matcher groups -> handlers
 
 # The events the runtime answers, as each agent spells them (the contract with `ctxsteward hook`).
 EVENTS = {
     "claude-code": ["UserPromptSubmit", "SessionStart", "PreCompact", "SessionEnd"],
     "cursor": ["beforeSubmitPrompt", "sessionStart", "preCompact", "sessionEnd"],
     "copilot": ["sessionStart", "userPromptSubmitted", "preCompact", "sessionEnd"],
+    "codex": ["UserPromptSubmit", "SessionStart", "PreCompact", "SessionEnd"],
 }
 
 
@@ -114,7 +210,7 @@ def test_the_documented_example_keeps_its_entries_and_gains_ours(agent: str) -> 
 def _handlers(agent: str, document: dict, event: str) -> list[dict]:
     """The handlers the agent runs for ``event``, read the way its reference describes."""
     entries = document["hooks"][event]
-    if agent == "claude-code":
+    if agent in NESTED:
         return [h for group in entries for h in group["hooks"]]
     return entries
 
@@ -131,6 +227,13 @@ def test_our_entries_have_the_documented_shape(agent: str) -> None:
             assert set(h) == {"type", "command", "timeout"}
             assert h["type"] == "command" and isinstance(h["timeout"], int)
             command = h["command"]
+        elif agent == "codex":
+            assert set(h) == {"type", "command", "timeout"} and h["type"] == "command"
+            # "timeout is in seconds"; "SessionEnd ... support[s] up to 3 seconds".
+            assert isinstance(h["timeout"], int)
+            assert (1 <= h["timeout"] <= 3) if event == "SessionEnd" else \
+                (5 <= h["timeout"] <= 120), h
+            command = h["command"]
         elif agent == "cursor":
             assert set(h) == {"command", "timeout"} and isinstance(h["timeout"], int)
             # Seconds (the reference's "Execution timeout in seconds"), not milliseconds: a
@@ -142,13 +245,18 @@ def test_our_entries_have_the_documented_shape(agent: str) -> None:
             command = h["bash"]
         # The runtime's contract: <executable> hook <EVENT> --agent <AGENT>, quoted for a shell.
         assert command == f"'{PREFIX[0]}' hook {event} --agent {agent}"
-    if agent != "claude-code":
+    if agent in ("cursor", "copilot"):
         assert after["version"] == 1
+    else:  # Codex's hooks.json has "description" and "hooks" at its top, no "version"
+        assert "version" not in after
 
 
-def test_claude_session_start_covers_every_source_and_others_need_no_matcher() -> None:
-    after = json.loads(_install("claude-code", "{}"))
-    # SessionStart's matcher is tested against "source": startup, resume, clear or compact.
+@pytest.mark.parametrize("agent", NESTED)
+def test_session_start_covers_every_source_and_others_need_no_matcher(agent: str) -> None:
+    after = json.loads(_install(agent, "{}"))
+    # SessionStart's matcher is tested against "source": startup, resume, clear or compact
+    # (both agents' references); Codex's PreCompact matcher filters manual|auto and SessionEnd's
+    # its reason: none matches every occurrence.
     (group,) = after["hooks"]["SessionStart"]
     assert set(group["matcher"].split("|")) == {"startup", "resume", "clear", "compact"}
     for event in ("UserPromptSubmit", "PreCompact", "SessionEnd"):
@@ -160,15 +268,19 @@ def test_a_new_file_starts_as_the_agent_documents_it(tmp_path: Path) -> None:
         plan = install.plan_install(agent, "project", tmp_path, PREFIX)
         assert plan.before is None and plan.after is not None
         document = json.loads(plan.after)
-        if agent != "claude-code":
+        if agent in ("cursor", "copilot"):
             assert document["version"] == 1  # Cursor and Copilot: "version": 1
+        else:
+            assert set(document) == {"hooks"}  # Claude Code; Codex: "description" and "hooks"
         assert set(document["hooks"]) == set(EVENTS[agent])
     assert SPECS["copilot"].scope_file("project", tmp_path) == (
         tmp_path / ".github/hooks/ctxsteward.json")  # one of the .github/hooks/*.json it loads
+    assert SPECS["codex"].scope_file("project", tmp_path) == tmp_path / ".codex/hooks.json"
 
 
 def test_what_is_ours_is_told_by_the_command_line() -> None:
     assert recognise("/x/bin/ctxsteward hook SessionEnd --agent cursor") == ("SessionEnd", "cursor")
+    assert recognise("'/x y/ctxsteward' hook PreCompact --agent codex") == ("PreCompact", "codex")
     assert recognise("'/a b/python' -I -m server.cli hook SessionStart --agent claude-code") == (
         "SessionStart", "claude-code")
     assert recognise("/usr/bin/other-tool hook SessionEnd --agent cursor") is None

@@ -41,7 +41,8 @@ DEFS_SHOWN = 3  # definitions named per file, at most
 NAME_CHARS = 60  # a definition's name shown, at most
 POOL = 60  # ranked files considered
 ALSO_TOP = 5  # a file listed earlier that ranks among this many is named again, compactly
-AGENT_STATE = (".claude/settings*.json*", ".cursor/hooks.json*", ".github/hooks/*.json*")
+AGENT_STATE = (".claude/settings*.json*", ".cursor/hooks.json*", ".github/hooks/*.json*",
+               ".codex/hooks.json*")
 
 
 @dataclass
@@ -141,8 +142,8 @@ class _Fitting:
 
 def agent_state(path: str) -> bool:
     """Whether ``path`` is an agent's hook settings file (``.claude/settings*.json``,
-    ``.cursor/hooks.json``, ``.github/hooks/*.json``, their backups) or our own state
-    (``.ctxsteward/``): never worth a map's line."""
+    ``.cursor/hooks.json``, ``.github/hooks/*.json``, ``.codex/hooks.json``, their backups) or
+    our own state (``.ctxsteward/``): never worth a map's line."""
     p = PurePosixPath(path)
     return p.parts[:1] == (".ctxsteward",) or ".ctxsteward" in p.parts[:-1] or any(
         p.match(pattern) for pattern in AGENT_STATE)

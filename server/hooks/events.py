@@ -15,6 +15,22 @@ Sources (read 2026-12):
   (github/copilot-cli#2142 reports it ignored in 1.0.8; obra/superpowers#910 relies on it from
   1.0.11; github/copilot-cli#3589 shows it injected in 1.0.56, only the last hook's when several
   print one): we print it there, harmless where it is ignored.
+* Codex (OpenAI's Codex CLI): https://developers.openai.com/codex/hooks (its ``.md`` version;
+  the page now lives at https://learn.chatgpt.com/docs/hooks; read 2026-12 from stored copies of
+  the page). ``SessionStart`` (``source``: startup, resume, clear, compact) and
+  ``UserPromptSubmit`` add ``hookSpecificOutput.additionalContext`` ("added as extra developer
+  context"; plain text on stdout is too, JSON is what we print); ``PreCompact``'s plain text is
+  ignored and its JSON only stops or continues the compaction; ``SessionEnd`` (the main thread
+  ends: archived, closed, idle 30 minutes) is advisory: its output steers nothing. "Exit 0 with no
+  output is treated as success", so nothing is printed when there is nothing to add. Each
+  model-visible hook output is limited to "roughly 2,500 tokens" (more is saved to a file and the
+  model gets a head-and-tail preview). The page does not say how tokens are counted; Codex's
+  source counts four bytes a token (``approx_token_count``, codex-rs/utils/string), about 10,000
+  bytes: we stay under 7,500 characters, room for some multi-byte ones (text mostly outside
+  ASCII could still be cut to a preview). ``SessionEnd`` hooks get 1 second by
+  default and "support up to 3 seconds", whatever the settings say (:data:`TIME_LIMITS`).
+  Codex has no documented cap on ``SessionStart``/``UserPromptSubmit``/``PreCompact``
+  (600 s by default).
 """
 
 from __future__ import annotations
@@ -30,6 +46,8 @@ EVENTS: dict[str, dict[str, str]] = {
                "preCompact": PRE_COMPACT, "sessionEnd": SESSION_END},
     "copilot": {"userPromptSubmitted": PROMPT, "sessionStart": SESSION_START,
                 "preCompact": PRE_COMPACT, "sessionEnd": SESSION_END},
+    "codex": {"UserPromptSubmit": PROMPT, "SessionStart": SESSION_START,
+              "PreCompact": PRE_COMPACT, "SessionEnd": SESSION_END},
 }
 AGENTS = tuple(EVENTS)
 DEFAULT_AGENT = "claude-code"
@@ -37,23 +55,29 @@ DEFAULT_AGENT = "claude-code"
 # (agent, role) pairs whose output reaches the model.
 INJECTS: frozenset[tuple[str, str]] = frozenset({
     ("claude-code", PROMPT), ("claude-code", SESSION_START), ("cursor", SESSION_START),
-    ("copilot", SESSION_START)})
+    ("copilot", SESSION_START), ("codex", PROMPT), ("codex", SESSION_START)})
 
 # The characters an agent shows whole; what we inject stays under it.
-MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9_500}
+MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9_500,
+                             "codex": 7_500}
+
+# (agent, event) -> the seconds the agent lets that hook run at most, whatever its settings say:
+# work with a deadline of its own (the note's refresh) stops in time to answer.
+TIME_LIMITS: dict[tuple[str, str], float] = {("codex", "SessionEnd"): 3.0}
 
 
 def output(agent: str, event: str, context: str) -> str:
     """What the hook prints for ``event`` of ``agent`` with ``context`` to add (empty: none).
     Cursor reads a JSON answer on every event (``beforeSubmitPrompt`` must allow the prompt);
-    Claude Code and Copilot need nothing printed when there is nothing to add; Copilot's
-    ``sessionStart`` gets ``{"additionalContext": ...}`` (see the module doc)."""
+    Claude Code, Codex and Copilot need nothing printed when there is nothing to add (Claude
+    Code and Codex read ``hookSpecificOutput.additionalContext``); Copilot's ``sessionStart``
+    gets ``{"additionalContext": ...}`` (see the module doc)."""
     import json
 
     role = EVENTS.get(agent, {}).get(event)
     if role is None:
         return ""
-    if agent == "claude-code":
+    if agent in ("claude-code", "codex"):
         if not context or (agent, role) not in INJECTS:
             return ""
         return json.dumps({"hookSpecificOutput": {"hookEventName": event,

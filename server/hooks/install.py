@@ -31,6 +31,7 @@ from server.hooks.install_agents import (
     command_line,
     executable,
     recognise,
+    user_scope_problem,
 )
 
 BACKUP_SUFFIX = ".ctxsteward-backup"
@@ -103,6 +104,9 @@ def settings_path(spec: AgentSpec, scope: str, root: Path) -> tuple[Path, str]:
     except ValueError as e:
         raise InstallRefused(str(e)) from e
     if scope == "user":
+        problem = user_scope_problem(spec.name)
+        if problem:
+            raise InstallRefused(problem)
         home = Path(os.path.expanduser("~"))
         label = (f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home)
                  else str(path))

@@ -17,6 +17,26 @@ Pinned from each agent's published reference (the contract tests in
   ``$COPILOT_HOME/hooks`` when set); ``{"version": 1, "hooks": {EVENT: [{"type": "command",
   "bash": ..., "timeoutSec": SECONDS}]}}``. We keep ours in a file of our own,
   ``ctxsteward.json``.
+* Codex (OpenAI's Codex CLI) — https://developers.openai.com/codex/hooks (now at
+  https://learn.chatgpt.com/docs/hooks; read 2026-12 from stored copies of the page and of its
+  ``.md`` version): ``<repo>/.codex/hooks.json`` (project; loaded only when Codex trusts the
+  project) and ``~/.codex/hooks.json`` (user; ``$CODEX_HOME/hooks.json`` when set: "CODEX_HOME
+  ... Sets the root for Codex state, including config", and "If you set it, the directory must
+  already exist", https://developers.openai.com/codex/environment-variables). Hooks may also be
+  inline ``[hooks]`` tables of ``config.toml``: we write ``hooks.json`` only and never edit a
+  ``config.toml``. The same nesting as Claude Code: ``{"hooks": {EVENT: [{"matcher": ...,
+  "hooks": [{"type": "command", "command": ..., "timeout": SECONDS}]}]}}`` ("``timeout`` is in
+  seconds"; 600 when omitted, ``SessionEnd`` 1, at most 3). The page does not say whether
+  comments are allowed: Codex's hooks.json is read as strict JSON here (the safe side: a file
+  with comments is refused, and we write none). The page does not say what an older Codex does
+  with an event it lacks (``SessionEnd`` came with openai/codex#33895, July 2026; ``PreCompact``
+  is not on the page's spring 2026 versions): its source (``HookEventsToml`` in codex-rs/config,
+  no ``deny_unknown_fields``) ignores unknown keys, so those entries wait unused.
+  Hooks are on by default; ``[features] hooks = false`` (or the deprecated ``codex_hooks``)
+  turns them off, and releases from before they were on by default needed ``[features]
+  codex_hooks = true`` (:mod:`server.hooks.codex_config` reads that, never writes it).
+  "Non-managed command hooks must be reviewed and trusted before they run": Codex asks (``/hooks``)
+  for each new or changed hook, so a new executable path is asked about again.
 """
 
 from __future__ import annotations
@@ -30,14 +50,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-AGENTS = ("claude-code", "cursor", "copilot")
+AGENTS = ("claude-code", "cursor", "copilot", "codex")
 SCOPES = ("project", "local", "user")
 
 
 @dataclass(frozen=True)
 class EventSpec:
     """One event we install: its name as the agent spells it, the matcher it needs (Claude Code
-    only) and the timeout written with it, in seconds."""
+    and Codex only) and the timeout written with it, in seconds."""
 
     name: str
     timeout: int
@@ -55,11 +75,11 @@ class AgentSpec:
     jsonc: bool  # comments and trailing commas are the agent's to accept: keep them
     skeleton: str  # a new file before our entries
     command_fields: tuple[str, ...]  # where a handler keeps its command line
-    nested: bool  # Claude Code: event -> [{matcher, hooks: [handler]}]; others: event -> [handler]
+    nested: bool  # Claude Code, Codex: event -> [{matcher, hooks: [handler]}]; others: [handler]
     doc: str
 
     def handler(self, event: EventSpec, command: str) -> dict[str, Any]:
-        """The hook entry we write for ``event`` (for Claude Code: inside its matcher group)."""
+        """The hook entry we write for ``event`` (Claude Code, Codex: inside a matcher group)."""
         if self.name == "copilot":
             field = "powershell" if os.name == "nt" else "bash"
             return {"type": "command", field: command, "timeoutSec": event.timeout}
@@ -68,7 +88,7 @@ class AgentSpec:
         return {"type": "command", "command": command, "timeout": event.timeout}
 
     def entry(self, event: EventSpec, command: str) -> dict[str, Any]:
-        """What goes into the event's list: the handler, or (Claude Code) a group holding it."""
+        """What goes into the event's list: the handler, or (nested) a group holding it."""
         if not self.nested:
             return self.handler(event, command)
         group: dict[str, Any] = {}
@@ -92,6 +112,23 @@ def _home() -> Path:
 def _copilot_home() -> Path:
     given = os.environ.get("COPILOT_HOME")
     return Path(given).expanduser() if given else _home() / ".copilot"
+
+
+def codex_home() -> Path:
+    """Codex's own folder: ``$CODEX_HOME`` when set (not blank), else ``~/.codex``."""
+    given = os.environ.get("CODEX_HOME", "").strip()
+    return Path(given).expanduser() if given else _home() / ".codex"
+
+
+def user_scope_problem(agent: str) -> str | None:
+    """Why the agent's user file cannot be written as the agent would read it (None: it can).
+    Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it)."""
+    if agent == "codex" and os.environ.get("CODEX_HOME", "").strip():
+        home = codex_home()
+        if not home.is_dir():
+            return (f"CODEX_HOME is {home}, which is not a folder: Codex needs it to exist. "
+                    "Create it, or unset CODEX_HOME for ~/.codex; nothing was written")
+    return None
 
 
 CLAUDE = AgentSpec(
@@ -126,8 +163,20 @@ COPILOT = AgentSpec(
     command_fields=("bash", "command", "powershell"), nested=False,
     doc="https://docs.github.com/en/copilot/reference/hooks-reference")
 
-SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT)}
-DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project"}
+CODEX = AgentSpec(
+    name="codex", title="Codex",
+    files={"project": lambda r: r / ".codex" / "hooks.json",
+           "user": lambda r: codex_home() / "hooks.json"},
+    # SessionEnd: Codex gives it 1 s by default and 3 s at most, whatever is written here.
+    events=(EventSpec("UserPromptSubmit", 10),
+            EventSpec("SessionStart", 15, matcher="startup|resume|clear|compact"),
+            EventSpec("PreCompact", 60), EventSpec("SessionEnd", 3)),
+    jsonc=False, skeleton="{\n}\n", command_fields=("command",), nested=True,
+    doc="https://developers.openai.com/codex/hooks")
+
+SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT, CODEX)}
+DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project",
+                 "codex": "project"}
 
 # Our command lines end with "hook EVENT --agent AGENT" (the runtime's contract) after an
 # executable that names us: that is how an entry is recognised as ours, whatever path it has.

@@ -57,10 +57,13 @@ class ScopeState(BaseModel):
 
 
 class AgentState(BaseModel):
-    """Every settings file of an agent."""
+    """Every settings file of an agent, and what else decides whether the agent runs them."""
 
     agent: str
     scopes: list[ScopeState]
+    # Codex, where ours are installed: whether its config.toml files turn hooks off, and its
+    # trust rules
+    notes: list[str] = []
 
 
 class HooksStatus(BaseModel):
@@ -142,8 +145,13 @@ def status(root: Path, agent: str | None = None, scope: str | None = None) -> Ho
         scopes = [s for s in spec.files if scope is None or s == scope]
         if not scopes:
             continue  # --scope local without --agent: the agents that have no local scope
-        agents.append(AgentState(agent=spec.name,
-                                 scopes=[_scope_state(spec, s, root, runs) for s in scopes]))
+        states = [_scope_state(spec, s, root, runs) for s in scopes]
+        notes = []
+        if spec.name == "codex" and any(h.installed for st in states for h in st.hooks):
+            from server.hooks import codex_config
+
+            notes = codex_config.notes(root, scopes)
+        agents.append(AgentState(agent=spec.name, scopes=states, notes=notes))
     return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem, agents=agents)
 
 
@@ -173,4 +181,5 @@ def status_text(report: HooksStatus) -> str:
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
             for p in programs:
                 lines.append(f"    runs {p}")
+        lines += [f"  note: {n}" for n in agent.notes]
     return "\n".join(lines)

@@ -3,7 +3,11 @@
 Field names per agent (see ``events.py`` for the references): Claude Code and the VS Code
 format use snake_case (``session_id``, ``transcript_path``, ``cwd``, ``prompt``, ``source``),
 Cursor adds ``conversation_id`` and ``workspace_roots``, Copilot's camelCase format has
-``sessionId``, ``transcriptPath``, ``cwd``, ``prompt``, ``source``.
+``sessionId``, ``transcriptPath``, ``cwd``, ``prompt``, ``source``. Codex sends snake_case like
+Claude Code: ``session_id``, ``transcript_path`` (a string or ``null``), ``cwd``,
+``hook_event_name``, ``model``, and per event ``prompt`` and ``turn_id`` (UserPromptSubmit),
+``source`` (SessionStart: startup, resume, clear, compact), ``trigger`` (PreCompact: manual,
+auto), ``reason`` (SessionEnd: other); its hooks run in the session's ``cwd``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ class HookInput:
     prompt: str = ""
     cwd: str = ""
     transcript_path: str = ""
-    source: str = ""  # session start: startup, resume, clear, compact (Claude Code), new ...
+    source: str = ""  # session start: startup, resume, clear, compact (Claude Code, Codex), new
     workspace_roots: list[str] = field(default_factory=list)
 
     @classmethod

@@ -8,6 +8,7 @@ shapes it for the agent (``events.output``).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from server.hooks.events import (
     PROMPT,
     SESSION_END,
     SESSION_START,
+    TIME_LIMITS,
 )
 from server.hooks.options import Options
 from server.hooks.payload import HookInput
@@ -41,6 +43,7 @@ class Run:
     hook: HookInput
     options: Options
     notes: list[str] = field(default_factory=list)  # said in the run's log line
+    started: float = field(default_factory=time.monotonic)  # when the hook began (run.main)
 
     def note(self, text: str) -> None:
         """Say ``text`` in the run's log line."""
@@ -51,6 +54,9 @@ class Run:
         """Whether this event's output reaches the agent's model."""
         return (self.agent, self.role) in INJECTS
 
+
+# Agents whose transcript is never read for seeds (its format is no interface of theirs).
+UNREAD_TRANSCRIPTS = frozenset({"codex"})
 
 # Prompts that only acknowledge or steer ("yes", "continue", "ok, go on") route nothing.
 ACK_WORDS = frozenset("""
@@ -114,7 +120,9 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
 
     sid = run.hook.session_id
     shown = load_session(run.root, sid)
-    seeds = recent_files(run.hook.transcript_path, run.root)
+    # Codex's reference: its transcript format "isn't a stable interface for hooks": not read.
+    seeds = [] if run.agent in UNREAD_TRANSCRIPTS else recent_files(run.hook.transcript_path,
+                                                                     run.root)
     request = MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
                          max_chars=MAX_CHARS[run.agent], skip=shown,
                          bodies=run.options.bodies, limit=run.options.limit,
@@ -167,14 +175,30 @@ def _note(run: Run) -> Path | None:
 
 # The settings files ``hooks install`` may back up in a workspace (their backups are our state).
 OUR_BACKUPS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
-               ".github/hooks/ctxsteward.json")
+               ".github/hooks/ctxsteward.json", ".codex/hooks.json")
+# Seconds kept, of an agent's limit on the hook (events.TIME_LIMITS), for the answer and exit.
+EXIT_MARGIN = 0.5
+
+
+def refresh_timeout(run: Run) -> float:
+    """The seconds the note's refresh may take: ``--timeout``, and no more than what is left of
+    the agent's own limit on this event's hook (Codex's ``SessionEnd``: 3 s at most), less
+    :data:`EXIT_MARGIN`: past it the refresh stops and the note is left as it was, rather than
+    the agent killing the hook mid-way."""
+    limit = TIME_LIMITS.get((run.agent, run.event))
+    if limit is None:
+        return run.options.timeout
+    left = limit - EXIT_MARGIN - (time.monotonic() - run.started)
+    timeout = max(min(run.options.timeout, left), 0.001)
+    if timeout < run.options.timeout:
+        run.note(f"{run.agent} stops this hook after {limit:g} s: {timeout:.1f} s for the refresh")
+    return timeout
 
 
 def on_refresh(run: Run) -> str:
     """Refresh the handoff note's generated blocks (``ctxsteward handoff --out NOTE``), only
-    when the note exists and can be updated; within ``--timeout``, else left as it was."""
-    import time
-
+    when the note exists and can be updated; within ``--timeout`` (and the agent's own limit:
+    :func:`refresh_timeout`), else left as it was."""
     from analyzers.app.errors import RequestError
     from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, HandoffRequest
     from analyzers.app.workspace import Workspace
@@ -197,7 +221,7 @@ def on_refresh(run: Run) -> str:
         request.base = None
     run.note(f"base {request.base}" if request.base else "default base")
     # Past the deadline, Cancelled is raised before anything is written (run.py says so).
-    token = CancelToken(deadline=time.monotonic() + run.options.timeout)
+    token = CancelToken(deadline=time.monotonic() + refresh_timeout(run))
     ours = [run.root / f"{rel}{BACKUP_SUFFIX}" for rel in OUR_BACKUPS]  # install's backups
     made = Workspace(run.root).handoff(request, token, note_path=note,
                                        exclude_paths=[note, *ours])

@@ -62,7 +62,7 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         log(root, f"{options.agent} {options.event}: {unread}, nothing done")
         _emit(stdout, output(options.agent, options.event, ""))  # Cursor: the prompt goes on
         return 0
-    run = Run(root, options.agent, options.event, role, hook, options)
+    run = Run(root, options.agent, options.event, role, hook, options, started=started)
     ok, context = _run_role(run)
     text = output(run.agent, run.event, context)
     _emit(stdout, text)

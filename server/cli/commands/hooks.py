@@ -1,4 +1,4 @@
-"""``ctxsteward hooks install|uninstall|status --agent claude-code|cursor|copilot
+"""``ctxsteward hooks install|uninstall|status --agent claude-code|cursor|copilot|codex
 [--scope project|local|user] [--dry-run]``: our hooks in an agent's settings file.
 
 ``install`` and ``uninstall`` print the change as a unified diff, back the old file up beside
@@ -24,8 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "hooks", help="install, remove or show our hooks in an agent's settings",
         description="Install Context Steward's hooks into an agent's settings (Claude Code, "
-                    "Cursor, GitHub Copilot), remove them, or show where they are and when they "
-                    "last ran.")
+                    "Cursor, GitHub Copilot, Codex), remove them, or show where they are and "
+                    "when they last ran.")
     verbs = p.add_subparsers(dest="verb", required=True, metavar="install|uninstall|status")
     defaults = ", ".join(f"{a}: {s}" for a, s in DEFAULT_SCOPE.items())
     for verb, text in (("install", "merge our hooks into the agent's settings file"),
@@ -84,6 +84,10 @@ def run_change(args: argparse.Namespace) -> int:
         emit(f"{plan.label}: {done}{gone}{kept}")
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
+    if args.agent == "codex" and args.verb == "install":
+        from server.hooks.codex_config import install_note
+
+        emit(install_note(root, scope))
     return 0
 
 
