@@ -65,6 +65,36 @@ def test_passing_run_goes_stale_after_edits(tmp_path: Path) -> None:
     assert generate(root, bundle=False).tests.stale is False  # type: ignore[union-attr]
 
 
+def test_a_run_on_another_branch_says_so_after_a_switch(tmp_path: Path) -> None:
+    """A run recorded on a branch, then a switch to another: the note must not present that
+    run as evidence about this branch's work (it said "passed (stale)", as after an edit)."""
+    root = make_repo(tmp_path / "r", {"tests/test_x.py": PASSING})
+    git = ["git", "-C", str(root)]
+    subprocess.run([*git, "checkout", "-q", "-b", "zsh-fix"], check=True)
+    write_files(root, {"fix.py": "FIXED = True\n"})
+    subprocess.run([*git, "add", "fix.py"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "fix"], check=True)
+    check = f"{sys.executable} -c 'import sys; sys.exit(0)'"
+    ran = generate(root, bundle=False, test_cmd=check)
+    assert ran.tests is not None and ran.tests.passed and not ran.tests.stale
+    subprocess.run([*git, "checkout", "-q", "-"], check=True)
+    after = generate(root, bundle=False)
+    t = after.tests
+    assert t is not None and t.stale and t.other_branch, t
+    assert "another branch's commit" in t.stale_reason and ran.tests.commit[:12] in t.stale_reason
+    text = render_markdown(after)
+    assert "**Tests**: passed (stale: another branch's run)" in text, text
+    # Back on the branch with the run (its commit is HEAD's again): current, not another's.
+    subprocess.run([*git, "checkout", "-q", "zsh-fix"], check=True)
+    back = generate(root, bundle=False)
+    assert back.tests is not None and not back.tests.other_branch and not back.tests.stale
+    # A later commit on top of the run's: stale, but in HEAD's history (not another branch).
+    write_files(root, {"fix.py": "FIXED = 2\n"})
+    subprocess.run([*git, "commit", "-q", "-am", "more"], check=True)
+    later = generate(root, bundle=False)
+    assert later.tests is not None and later.tests.stale and not later.tests.other_branch
+
+
 def test_unrunnable_command(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"a.txt": "a\n"})
     note = generate(root, bundle=False, test_cmd="definitely-not-a-command-xyz")

@@ -153,7 +153,11 @@ def generate(
     else:
         stored = testrun.load(top)
         if stored is not None:
-            evidence = testrun.mark_staleness(stored[0], stored[1], fp, state.head)
+            ran_on = stored[0].commit
+            other = bool(ran_on and state.head and ran_on != state.head
+                         and not state.repo.is_ancestor(ran_on, state.head))
+            evidence = testrun.mark_staleness(stored[0], stored[1], fp, state.head,
+                                              other_branch=other)
 
     token.check()
     raws, _ = diff_raw(state.repo, state.diff_base, None, excludes, numstat=False)

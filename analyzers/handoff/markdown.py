@@ -275,7 +275,8 @@ def render_summary(note: HandoffNote) -> list[str]:
     if note.tests is not None:
         t = note.tests
         verdict = "passed" if t.passed else "failed"
-        stale = " (stale)" if t.stale else ""
+        stale = " (stale: another branch's run)" if t.other_branch else \
+            " (stale)" if t.stale else ""
         out.append(f"- **Tests**: {verdict}{stale} — {code(t.command)}")
     out.append(f"- **Generated**: {note.generated_at} · **Note size**: {note.token_count:,} of "
                f"{note.token_budget:,} tokens ({note.encoding})")

@@ -87,6 +87,10 @@ class TestEvidence(BaseModel):
         default=False, description="Files or HEAD changed after the run: it describes older code."
     )
     stale_reason: str = ""
+    other_branch: bool = Field(
+        default=False, description="The run's commit is not in HEAD's history (another branch's "
+        "work: it says nothing about this one)."
+    )
 
 
 class BundleFile(BaseModel):

@@ -198,10 +198,18 @@ def load(root: Path) -> tuple[TestEvidence, str] | None:
 
 
 def mark_staleness(evidence: TestEvidence, stored_fp: str, current_fp: str,
-                   head: str | None) -> TestEvidence:
-    """The evidence, marked stale when the work tree changed after the run."""
+                   head: str | None, *, other_branch: bool = False) -> TestEvidence:
+    """The evidence, marked stale when the work tree changed after the run; ``other_branch``:
+    its commit is not in HEAD's history (a run on another branch, before a switch)."""
     if stored_fp == current_fp:
-        return evidence.model_copy(update={"stale": False, "stale_reason": ""})
+        return evidence.model_copy(update={"stale": False, "stale_reason": "",
+                                           "other_branch": False})
+    if other_branch:
+        old = (evidence.commit or "no commit")[:12]
+        why = (f"ran on {old}, another branch's commit (not in HEAD's history): it says nothing "
+               f"about the work on {(head or 'unborn')[:12]}")
+        return evidence.model_copy(update={"stale": True, "stale_reason": why,
+                                           "other_branch": True})
     if evidence.commit != head:
         old = (evidence.commit or "no commit")[:12]
         why = f"ran on {old}; HEAD is now {(head or 'unborn')[:12]}"
