@@ -297,6 +297,35 @@ async def test_a_secret_in_a_task_or_query_is_never_echoed(repo: Path, log: obje
         assert body.count("[000000] header parse") == 1  # the prompt says the task once
 
 
+async def test_start_task_prompt_with_no_room_for_a_file_says_so(repo: Path, log: object) -> None:
+    """Long instruction files and a long task leave the prompt's bundle room for no file. The
+    prompt said "nothing in the workspace matched the task" above "Also relevant, left out for
+    size: app/util.py, …" (session 14's verifier, defect 8), and a longer task made the whole
+    prompt fail ("budget 2716 holds the bundle's header but not one item"). It says there was
+    no room, and what to call."""
+    words = ("parse the header tables and keep every rule in mind while you work on the code "
+             "of this repository ").split()
+    (repo / "CLAUDE.md").write_text(  # more than half the message: cut to half
+        "# Rules\n\n" + " ".join(words[i % len(words)] for i in range(6_000)) + "\n")
+    without_files = 0
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for n in range(600, 3_001, 200):  # a longer task: less room for the bundle
+            task = "parse header lines case-insensitively " + "".join(
+                chr(0x4E00 + (i * 7919) % 20000) + ("\n" if i % 60 == 59 else "")
+                for i in range(n))
+            prompt = await s.get_prompt("start-task", {"task": task})
+            body = prompt.messages[0].content.text  # type: ignore[union-attr]
+            assert COUNT(body) <= 8000
+            assert "nothing in the workspace matched" not in body, body[-800:]
+            if "## app/" in body:
+                continue
+            without_files += 1
+            assert ("no file fits the room this message has left" in body
+                    or "No room left for a context bundle after the task and the instruction "
+                       "files: call suggest_bundle" in body), body[-800:]
+    assert without_files, "every task length left the prompt room for a file"
+
+
 async def test_start_task_prompt_gives_instructions_and_a_bundle(repo: Path, log: object) -> None:
     async with session(repo, log) as s:  # type: ignore[arg-type]
         prompt = await s.get_prompt("start-task", {"task": "parse header lines case-insensitively"})

@@ -84,19 +84,21 @@ TASK_ECHO = 4_000  # characters of a task a bundle repeats (the agent has the ta
 _CUT_NOTE = re.compile(r"\n\[… the task goes on for [\d,]+ more characters, not repeated here\]$")
 
 
-def shown_task(task: str) -> str:
+def shown_task(task: str, limit: int = 0) -> str:
     """``task`` as a bundle repeats it (its header, the JSON's ``task``, a saved bundle): any
     secret in it masked (a token pasted with a log is not echoed to the agent nor kept on disk),
     and a long one cut after :data:`TASK_ECHO` characters, at a line or word end, with a note
     (a pasted log of megabytes would fill the budget and cost seconds to scan). Masked before it
     is cut (``secrets.cut_head``): no secret is shown in part. A task already shown this way
-    is left as it is (an answer redrawn from a bundle's ``task``)."""
+    is left as it is (an answer redrawn from a bundle's ``task``). ``limit``: characters to
+    keep, if fewer than :data:`TASK_ECHO`."""
     text = task.strip()
+    echo = min(limit, TASK_ECHO) if limit > 0 else TASK_ECHO
     # (an already cut task is its head, up to TASK_ECHO plus the masks' markers, and the note)
-    if len(text) <= TASK_ECHO or (len(text) <= 2 * TASK_ECHO and _CUT_NOTE.search(text)):
+    if len(text) <= echo or (len(text) <= 2 * echo and _CUT_NOTE.search(text)):
         return redact(text)
-    cut = max(text.rfind("\n", 0, TASK_ECHO), text.rfind(" ", 0, TASK_ECHO))
-    cut = cut if cut > TASK_ECHO // 2 else TASK_ECHO
+    cut = max(text.rfind("\n", 0, echo), text.rfind(" ", 0, echo))
+    cut = cut if cut > echo // 2 else echo
     head, cut = cut_head(text, cut)
     return (f"{head.rstrip()}\n[… the task goes on for {len(text) - cut:,} more characters, not "
             "repeated here]")

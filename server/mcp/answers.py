@@ -17,7 +17,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
 from analyzers.app.requests import BundleRequest
-from analyzers.bundles.assemble import BundleResult, LeftOut
+from analyzers.bundles.assemble import BundleError, BundleResult, LeftOut
 from analyzers.bundles.render import render, shown_task
 from analyzers.printable import printable
 from analyzers.results import Bundle
@@ -462,16 +462,43 @@ def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[Handof
 
 # -- the start-task prompt ----------------------------------------------------------------------
 
+def _suggested(model: BundleAnswer, result: BundleResult, said: str) -> list[str]:
+    """The start-task prompt's bundle section: the bundle (its header's task taken out), and why
+    there is no file when there is none."""
+    rendered = model.rendered.replace(said, "", 1)
+    parts = [rendered.replace("# Context bundle", "# Suggested context (ranked for the task)",
+                              1).rstrip() + "\n"]
+    more = [x.path for x in model.left_out if x.why.startswith("did not fit")]
+    if not model.items:
+        hidden = sum(1 for _, why in result.excluded() if "secret" in why)
+        parts.append("(No file to suggest: " + (
+            f"the {hidden} best matching file(s) may hold secrets and are never shown"
+            if hidden else "no file fits the room this message has left, after the "
+            "instruction files; call suggest_bundle with a budget for the files below"
+            if more else "nothing in the workspace matched the task") + ".)\n")
+    if more:
+        parts.append("Also relevant, left out for size: "
+                     + ", ".join(printable(x) for x in more) + "\n")
+    return parts
+
+
 def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGET) -> str:
     """One message: the task, the instruction files that apply at the root, a bundle for it."""
     from analyzers.confine import read_bytes_inside
 
     ws, counter, warnings = call.workspace, call.session.counter, call.warnings
     # the task as a bundle shows it: no secret in it, a pasted log cut (the message has a budget)
-    parts = [f"I am starting this task in {ws.root}:\n\n{shown_task(task)}\n"]
+    opening = f"I am starting this task in {ws.root}:\n\n"
+    said_task = shown_task(task)
+    over = counter.count(said_task) - budget // 2
+    if over > 0:  # at most half the message (text outside ASCII: many tokens a character)
+        keep = int(len(said_task) * (budget // 2) / (budget // 2 + over)) - 100
+        said_task = shown_task(task, limit=max(200, keep))
+    parts = [f"{opening}{said_task}\n"]
     loads = mcp_instructions.loads(ws.root, ws.settings, ["."], call.snapshot.index, call.jc.token)
     shown: list[str] = []
-    room = budget // 2  # instruction files take at most half the message
+    # instruction files take at most half the message, and what the task leaves
+    room = min(budget // 2, budget - counter.count(parts[0]) - 200)
     for load in loads:
         if load.path.startswith("/"):  # above the workspace: the agent loads it itself
             shown.append(f"## {printable(load.path)} ({', '.join(load.agents)})\n\n(above the "
@@ -492,27 +519,21 @@ def start_task_text(call: McpCall, task: str, budget: int = DEFAULT_ANSWER_BUDGE
     parts.append("# Instruction files that apply\n\n" + ("\n".join(shown) if shown else
                  "None: no CLAUDE.md, AGENTS.md... in the workspace root or above it.\n"))
     left = budget - counter.count("\n".join(parts)) - 100
+    no_room = ("(No room left for a context bundle after the task and the instruction files: "
+               "call suggest_bundle with the task.)\n")
     if left >= MIN_ANSWER_BUDGET:
         already = ["/" + x.path for x in loads if not x.path.startswith("/")]
         request = BundleRequest(task=task, exclude=[*already, *call.session.exclude])
         said = f"\nTask: {shown_task(task)}\n"  # the bundle's header repeats it: taken out below
-        model, _, result = bundle_answer(call, request, left + counter.count(said), "markdown", [],
-                                         empty_ok=True)
-        rendered = model.rendered.replace(said, "", 1)
-        parts.append(rendered.replace("# Context bundle", "# Suggested context (ranked for the "
-                                      "task)", 1).rstrip() + "\n")
-        if not model.items:
-            kept_out = result.excluded()
-            hidden = sum(1 for _, why in kept_out if "secret" in why)
-            parts.append("(No file to suggest: " + (
-                f"the {hidden} best matching file(s) may hold secrets and are never shown"
-                if hidden else "nothing in the workspace matched the task") + ".)\n")
-        more = [x.path for x in model.left_out if x.why.startswith("did not fit")]
-        if more:
-            parts.append("Also relevant, left out for size: "
-                         + ", ".join(printable(x) for x in more) + "\n")
+        try:
+            model, _, result = bundle_answer(call, request, left + counter.count(said),
+                                             "markdown", [], empty_ok=True)
+        except BundleError:  # the room holds the bundle's header and not one file
+            parts.append(no_room)
+        else:
+            parts += _suggested(model, result, said)
     else:
-        parts.append("(No room left for a context bundle: call suggest_bundle.)\n")
+        parts.append(no_room)
     if warnings:
         parts.append(notes(warnings).strip() + "\n")
     return "\n".join(parts)
