@@ -62,6 +62,7 @@ class Candidate:
     task_lines: list[int] = field(default_factory=list)
     task_symbols: list[str] = field(default_factory=list)
     seed: bool = False  # a seed: focused when large (see focused)
+    relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
 
 
 @dataclass
@@ -130,10 +131,11 @@ def _focus_definitions(c: Candidate) -> list[Definition]:
 
 
 def relevant_definitions(c: Candidate) -> list[Definition]:
-    """Definitions of ``c`` that matter for this bundle, most relevant first."""
-    if c.focus:
-        return _focus_definitions(c)
-    return _linked_definitions(c)
+    """Definitions of ``c`` that matter for this bundle, most relevant first (worked out once
+    per candidate: packing asks again for the same one)."""
+    if c.relevant is None:
+        c.relevant = _focus_definitions(c) if c.focus else _linked_definitions(c)
+    return c.relevant
 
 
 TASK_POINTED = 100.0  # a definition the task points at outranks any linked one
@@ -328,9 +330,9 @@ class _Ahead:
 
 def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], int]
                  ) -> float | None:
-    """The tokens of ``c``'s cheapest showing (of those :func:`_options` offers: whole when
-    small, its most relevant definition, its skeleton) as rendered, or None when it has no part
-    to show and is too large to show whole."""
+    """About the tokens of ``c``'s cheapest showing (of those :func:`_options` offers: whole
+    when small, its most relevant definition, its skeleton), or None when it has no part to show
+    and is too large to show whole."""
     options = []
     if c.tokens <= SMALL_FILE:
         options.append(("file", [(1, len(c.lines))] if c.lines else []))
@@ -342,9 +344,9 @@ def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], in
     if not options:
         return None
     granularity, ranges = min(options, key=lambda o: _estimate(c, o[1]))
-    piece = Piece(c.path, granularity, ranges, select_lines(c.lines, ranges), c.tier,
-                  short_reason(c.reasons))
-    return float(max(count(render_piece(fmt, piece, 99)) for fmt in formats))
+    # its lines estimated (as packing does before measuring), its heading and fences counted
+    frame = Piece(c.path, granularity, ranges, "", c.tier, short_reason(c.reasons))
+    return _estimate(c, ranges) + max(count(render_piece(fmt, frame, 99)) for fmt in formats)
 
 
 def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
