@@ -177,6 +177,34 @@ def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
     assert counter.count(tiny) <= 60 and "Left out for room:" in tiny and "Next steps" in tiny
 
 
+def test_a_section_of_one_long_paragraph_is_left_out_not_cut_forever(tmp_path: Path) -> None:
+    """A section whose text is one long line (heading, blank line, paragraph) cannot lose a
+    line: cutting it said it could and changed nothing, and carrying the note looped forever
+    (the agent hook's SessionStart at 100% CPU until the agent killed it). It is left out and
+    named; the other sections are carried."""
+    import multiprocessing
+
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    from analyzers.handoff.markdown import BEGIN, END
+
+    paragraph = " ".join(f"word{i} of the status paragraph" for i in range(1000))
+    bullets = "\n".join(f"- decision {i}: keep it" for i in range(20))
+    (root / "HANDOFF.md").write_text(
+        f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
+        f"Ship it.\n\n## Status\n\n{paragraph}\n\n## Decisions\n\n{bullets}\n")
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:  # a loop would hang the test run: bounded by a timeout
+        text, problems = pool.apply_async(_carried, (str(root), 400)).get(timeout=60)
+    counter = Counter(Workspace(root).settings.encoding, Workspace(root).settings.model_profile())
+    assert problems == [] and counter.count(text) <= 400
+    assert "Ship it." in text and "word999" not in text
+    assert "Left out for room:" in text and "Status" in text.split("Left out for room:")[1]
+
+
+def _carried(root: str, budget: int) -> tuple[str, list[str]]:
+    return Workspace(Path(root)).carried_note(budget=budget)
+
+
 def test_each_file_says_its_recent_decision_with_secrets_masked(tmp_path: Path) -> None:
     """Issue 19: a file changed by a commit of the recent window carries that commit's subject
     on its line (the newest one), a secret in the subject masked; a file no recent commit changed

@@ -61,11 +61,13 @@ class _Part:
         return "\n".join([*self.lines[:self.keep], *more])
 
     def cut(self) -> bool:
-        """One line fewer (never below :data:`KEEP_LINES`); whether it could."""
-        if self.keep <= min(KEEP_LINES, len(self.lines) - 1):
+        """Fewer lines (never below :data:`KEEP_LINES`); whether it could (a part already at
+        its least, such as a heading and one long paragraph, cannot: it is left out whole)."""
+        keep = self.keep - max(1, (self.keep - KEEP_LINES) // 4)  # big sections shrink fast
+        keep = max(keep, min(KEEP_LINES, len(self.lines)))
+        if keep >= self.keep:
             return False
-        self.keep -= max(1, (self.keep - KEEP_LINES) // 4)  # big sections shrink fast
-        self.keep = max(self.keep, min(KEEP_LINES, len(self.lines)))
+        self.keep = keep
         self.tokens = self.counter.count(self.text())
         return True
 
