@@ -118,14 +118,38 @@ def log(msg: str) -> None:
 # -- rows ---------------------------------------------------------------------------------------
 
 def load(rows_dir: Path, repos: Sequence[str] | None) -> list[Row]:
-    """Every repository's rows from ``rows_dir/<repo>.json``."""
+    """Every repository's rows from ``rows_dir/<repo>.json``, their test signals as today's
+    :func:`filekinds.is_test_file` gives them (:func:`retest`)."""
     rows: list[Row] = []
     for f in sorted(rows_dir.glob("*.json")):
         data = json.loads(f.read_text())
         if "rows" not in data or (repos and f.stem not in repos):
             continue
         rows.extend(data["rows"])
+    for row in rows:
+        retest(row)
     return rows
+
+
+def retest(row: Row) -> None:
+    """``is_test`` and ``test_uses`` of a row's candidates as the runtime now computes them
+    (rows collected before ``test/`` and ``spec/`` folders were tests held their files as
+    sources). ``test_uses`` is ``uses`` of the tests scaled to a best of 1 among the candidates
+    (the runtime scales over every file: the same where the best test is a candidate)."""
+    cands = row["cands"]
+    tests = [i for i, (p, _) in enumerate(cands) if is_test_file(p)]
+    if all(cands[i][1].get("is_test") for i in tests) and \
+            sum(1 for _, s in cands if s.get("is_test")) == len(tests):
+        return  # as collected
+    top = max((cands[i][1].get("uses", 0.0) for i in tests), default=0.0)
+    for _, s in cands:
+        s.pop("is_test", None)
+        s.pop("test_uses", None)
+    for i in tests:
+        s = cands[i][1]
+        s["is_test"] = -1.0
+        if top > 0 and s.get("uses"):
+            s["test_uses"] = round(s["uses"] / top, 4)
 
 
 def linear_score(signals: dict[str, float], w: dict[str, float]) -> float:

@@ -235,6 +235,74 @@ def test_a_test_that_says_the_task_s_words_brings_its_source_first(
     assert source.reasons[0] == "the source `tests/test_discount.py` tests (sources first)"
 
 
+RESPONSE_JS = """\
+var res = module.exports = {};
+
+res.location = function location(url) {
+  var loc = url === 'back' ? this.req.get('Referrer') : url;
+  return this.set('Location', encodeUrl(loc));
+};
+
+res.redirect = function redirect(url) {
+  this.location(url);
+  this.statusCode = 302;
+  this.end();
+};
+
+function encodeUrl(url) {
+  return String(url).replace(/ /g, '%20');
+}
+"""
+
+TEST_LOCATION_JS = """\
+var express = require('../');
+var request = require('supertest');
+
+describe('res', function () {
+  describe('.location(url)', function () {
+    it('should set the header and encode the location', function (done) {
+      var app = express();
+      app.use(function (req, res) {
+        res.location('http://example.com/a b').redirect('/');
+      });
+      request(app).get('/').expect('Location', 'http://example.com/a%20b', done);
+    });
+    it('should encode the location header of a redirect', function (done) {
+      var app = express();
+      app.use(function (req, res) { res.location('/x y'); res.redirect('/z'); });
+      request(app).get('/').expect('Location', '/z', done);
+    });
+  });
+});
+"""
+
+
+def test_a_test_under_test_is_a_test_and_lifts_the_source_it_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """express's ``test/res.location.js`` ranked first for "res.redirect does not encode the
+    location header", above ``lib/response.js`` (a new user's hour, item 12): ``test/`` was not a
+    test folder, and no file pairs with ``res.location.js`` by name. It is a test now, and its
+    source, by the names it uses, comes before it."""
+    root = make_repo(tmp_path / "web", {
+        "lib/response.js": RESPONSE_JS,
+        "lib/request.js": "var req = module.exports = {};\n\nreq.get = function get(name) {\n"
+                          "  return this.headers[name.toLowerCase()];\n};\n",
+        "test/res.location.js": TEST_LOCATION_JS,
+        "index.js": "module.exports = require('./lib/response');\n",
+    })
+    build(root)
+    for learned in (True, False):
+        with monkeypatch.context() as m:
+            if not learned:
+                m.setattr(fusion, "_MODEL", [None])
+            with Index(root) as index:
+                results = rank(index, RankQuery(
+                    task="res.redirect does not encode the location header"))
+        order = [r.path for r in results]
+        assert order.index("lib/response.js") < order.index("test/res.location.js"), order
+        assert rank_mod.is_test_file("test/res.location.js")
+
+
 PRE_COMMIT = """\
 # pre-commit hooks, updated by the pre-commit-ci bot
 repos:

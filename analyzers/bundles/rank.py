@@ -728,7 +728,7 @@ def _sources_before_tests(g: RepoGraph, results: list[RankedFile]) -> dict[str, 
     for rf in results[:SOURCES_FIRST]:
         if not is_test_file(rf.path):
             continue
-        source = _source_of(g, rf.path, where)
+        source = _source_of(g, rf.path, where) or _source_used(g, rf.path, results)
         if source is None or source in lifted:
             continue
         src = results[where[source]]
@@ -791,6 +791,34 @@ def _source_of(g: RepoGraph, test: str, ranked: dict[str, int]) -> str | None:
             d = _mirror_distance(here, posixpath.dirname(path))
             if best is None or (d, path) < best:
                 best = (d, path)
+    return best[1] if best else None
+
+
+SOURCE_USED_NAMES = 2  # a test's source by use: it defines at least this many names the test uses
+
+
+def _source_used(g: RepoGraph, test: str, results: list[RankedFile]) -> str | None:
+    """The source a test exercises when no file pairs with it by name (express's
+    ``test/res.location.js`` tests ``lib/response.js``): of the sources among the first
+    ``SOURCES_FIRST`` ranked, the one defining the most of the names the test uses (each weighed
+    by how rare its definition is and how often the test uses it), sharing at least
+    :data:`SOURCE_USED_NAMES` of them."""
+    ti = g.file_index.get(test)
+    if ti is None:
+        return None
+    ref_idx, ref_cnt = g.refs.row(ti)
+    if not len(ref_idx):
+        return None
+    used = dict(zip(ref_idx.tolist(), (np.log1p(ref_cnt) * g.name_idf[ref_idx]).tolist(),
+                    strict=True))
+    best: tuple[float, str] | None = None
+    for rf in results[:SOURCES_FIRST]:
+        fi = g.file_index.get(rf.path)
+        if fi is None or g.test_mask[fi] or g.doc_mask[fi] or g.file_kinds[fi]:
+            continue
+        shared = [used[n] for n in g.defs.row(fi)[0].tolist() if n in used]
+        if len(shared) >= SOURCE_USED_NAMES and (best is None or sum(shared) > best[0]):
+            best = (sum(shared), rf.path)
     return best[1] if best else None
 
 

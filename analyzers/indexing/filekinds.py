@@ -438,8 +438,14 @@ def is_doc_file(path: str) -> bool:
     return any(part.lower() in _PROSE_DIRS for part in folder.split("/")) if folder else False
 
 
+# Folders whose files are tests: ``test/`` too (express's ``test/res.location.js``, Ruby,
+# Maven's ``src/test/``), and RSpec's ``spec/``.
+TEST_DIRS = ("/tests/", "/test/", "/__tests__/", "/spec/")
+
+
 def is_test_file(path: str) -> bool:
     """A test: named as one (``test_x.py``, ``x_test.go``, ``x.spec.ts``, ``XTest.java``...) or
-    under a ``tests``/``__tests__`` folder."""
+    under a folder of :data:`TEST_DIRS`."""
     base = path.rpartition("/")[2]
-    return bool(_TEST_NAME.match(base)) or "/tests/" in f"/{path}" or "/__tests__/" in f"/{path}"
+    inside = f"/{path}"
+    return bool(_TEST_NAME.match(base)) or any(d in inside for d in TEST_DIRS)
