@@ -211,6 +211,21 @@ def test_discount_code_rounding_of_unknown_codes():
 '''
 
 
+def _learned_and_linear(root: Path, task: str, monkeypatch: pytest.MonkeyPatch
+                        ) -> list[list[rank_mod.RankedFile]]:
+    """The ranking of ``task`` in ``root`` (indexed here) by the learned fusion's order, then by
+    the linear fusion alone."""
+    build(root)
+    out = []
+    for learned in (True, False):
+        with monkeypatch.context() as m:
+            if not learned:
+                m.setattr(fusion, "_MODEL", [None])
+            with Index(root) as index:
+                out.append(rank(index, RankQuery(task=task)))
+    return out
+
+
 def test_a_test_that_says_the_task_s_words_brings_its_source_first(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """"rounding" is said only by the test (which runs the command, importing nothing): the test
@@ -222,13 +237,7 @@ def test_a_test_that_says_the_task_s_words_brings_its_source_first(
         "tests/test_discount.py": TEST_DISCOUNT,
         "docs/discounts.md": "# Discounts\n\nA discount code takes a percent off.\n",
     })
-    build(root)
-    for learned in (True, False):
-        with monkeypatch.context() as m:
-            if not learned:
-                m.setattr(fusion, "_MODEL", [None])
-            with Index(root) as index:
-                results = rank(index, RankQuery(task="fix discount code rounding"))
+    for results in _learned_and_linear(root, "fix discount code rounding", monkeypatch):
         order = [r.path for r in results]
         assert order.index("shop/discount.py") + 1 == order.index("tests/test_discount.py"), order
     source = results[order.index("shop/discount.py")]
@@ -290,14 +299,8 @@ def test_a_test_under_test_is_a_test_and_lifts_the_source_it_uses(
         "test/res.location.js": TEST_LOCATION_JS,
         "index.js": "module.exports = require('./lib/response');\n",
     })
-    build(root)
-    for learned in (True, False):
-        with monkeypatch.context() as m:
-            if not learned:
-                m.setattr(fusion, "_MODEL", [None])
-            with Index(root) as index:
-                results = rank(index, RankQuery(
-                    task="res.redirect does not encode the location header"))
+    task = "res.redirect does not encode the location header"
+    for results in _learned_and_linear(root, task, monkeypatch):
         order = [r.path for r in results]
         assert order.index("lib/response.js") < order.index("test/res.location.js"), order
         assert rank_mod.is_test_file("test/res.location.js")
