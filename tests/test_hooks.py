@@ -254,6 +254,33 @@ def test_codex_session_start_carries_the_handoff_note(project: Path, source: str
     assert HUMAN_GOAL.strip() in context and "# Handoff:" in context
 
 
+def test_codex_context_stays_within_its_bytes_for_text_outside_ascii(tmp_path: Path) -> None:
+    """Codex counts four bytes a token and shows about 10,000 bytes of a hook's context whole;
+    a note in Chinese under the character cap (7,197 characters) was 18,605 bytes, and Codex
+    gave the model a cut preview (helper-72). The answer is made again with fewer characters
+    until its UTF-8 bytes fit; the note is still carried, its first sections kept."""
+    root = make_project(tmp_path / "calc")
+    text = (root / "HANDOFF.md").read_text("utf-8")
+    marker = "## Status\n"
+    at = text.index(marker) + len(marker)
+    end = text.index("\n## ", at)
+    line = "已完成并仔细核对了组合数计算模块的所有边界情况"
+    status = "\n".join(f"- 第{i}步：{line}" for i in range(150))
+    (root / "HANDOFF.md").write_text(text[:at] + "\n" + status + "\n" + text[end:], "utf-8")
+    data = load_fixture("codex", "SessionStart", root)
+    done = run_hook(root, "codex", "SessionStart", data, "--handoff-budget", "8000")
+    assert done.returncode == 0 and done.stderr == ""
+    context = _codex_context(done.stdout, "SessionStart")
+    assert len(context.encode("utf-8")) <= 9_000, len(context.encode("utf-8"))
+    assert HUMAN_GOAL.strip() in context and "第0步" in context
+    assert len(context) > 2_000  # made smaller, not emptied
+    # Claude Code counts characters: the same note is cut only to its 9,500 characters.
+    claude = run_hook(root, "claude-code", "SessionStart",
+                      load_fixture("claude-code", "SessionStart", root), "--handoff-budget", "8000")
+    shown = _json(claude.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert len(shown.encode("utf-8")) > 9_000 and len(shown) <= 9_500
+
+
 @pytest.mark.parametrize("prompt", ["yes", "/compact", "ok, go on"])
 def test_codex_prompt_with_nothing_to_route_prints_nothing(project: Path, prompt: str) -> None:
     """Exit 0 and no output: Codex's documented "success, continue" (no empty context)."""

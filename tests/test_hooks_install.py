@@ -483,6 +483,9 @@ def test_codex_user_scope_honours_codex_home(tmp_path: Path) -> None:
     user = {s["scope"]: s for s in report["agents"][0]["scopes"]}["user"]
     assert user["file"] == str(codex_home / "hooks.json")
     assert all(h["installed"] for h in user["hooks"])
+    # The switch is read from CODEX_HOME's config.toml, and named as that file.
+    text = run_cli("hooks", "status", "--agent", "codex", cwd=root, env=env).stdout
+    assert f"no [features] hooks in {codex_home / 'config.toml'}" in text, text
     gone = run_cli("hooks", "uninstall", "--agent", "codex", "--scope", "user", cwd=root, env=env)
     assert gone.returncode == 0 and list(codex_home.iterdir()) == []
 

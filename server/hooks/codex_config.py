@@ -102,7 +102,7 @@ def switch(root: Path) -> tuple[bool, str]:
     said = [s for s in found if s.key is not None and s.value is not None]
     unknown = f" ({'; '.join(problems)})" if problems else ""
     if not said:
-        where = " or ".join(s.label for s in found) or "~/.codex/config.toml"
+        where = " or ".join(s.label for s in found) or _label(codex_home() / "config.toml", root)
         return True, (f"hooks are on: Codex's default (no [features] hooks in {where}); a Codex "
                       "from before that default needs [features] codex_hooks = true" + unknown)
     last = said[-1]  # the project's file wins (in a project Codex trusts)

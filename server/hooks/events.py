@@ -26,8 +26,8 @@ Sources (read 2026-12):
   model-visible hook output is limited to "roughly 2,500 tokens" (more is saved to a file and the
   model gets a head-and-tail preview). The page does not say how tokens are counted; Codex's
   source counts four bytes a token (``approx_token_count``, codex-rs/utils/string), about 10,000
-  bytes: we stay under 7,500 characters, room for some multi-byte ones (text mostly outside
-  ASCII could still be cut to a preview). ``SessionEnd`` hooks get 1 second by
+  bytes: we stay under 9,000 UTF-8 bytes (:data:`MAX_BYTES`; a first answer over it is made
+  again with fewer characters). ``SessionEnd`` hooks get 1 second by
   default and "support up to 3 seconds", whatever the settings say (:data:`TIME_LIMITS`).
   Codex has no documented cap on ``SessionStart``/``UserPromptSubmit``/``PreCompact``
   (600 s by default).
@@ -59,7 +59,11 @@ INJECTS: frozenset[tuple[str, str]] = frozenset({
 
 # The characters an agent shows whole; what we inject stays under it.
 MAX_CHARS: dict[str, int] = {"claude-code": 9_500, "cursor": 9_500, "copilot": 9_500,
-                             "codex": 7_500}
+                             "codex": 9_000}
+# The UTF-8 bytes an agent shows whole, where it counts bytes: Codex counts a token as four
+# bytes and shows about 2,500 whole (10,000 bytes); text outside ASCII takes 2-4 bytes a
+# character, so a character cap alone lets it through cut to a preview.
+MAX_BYTES: dict[str, int] = {"codex": 9_000}
 
 # (agent, event) -> the seconds the agent lets that hook run at most, whatever its settings say:
 # work with a deadline of its own (the note's refresh) stops in time to answer.

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from server.hooks import indexer
 from server.hooks.events import (
     INJECTS,
+    MAX_BYTES,
     MAX_CHARS,
     PRE_COMPACT,
     PROMPT,
@@ -123,10 +124,11 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
     # Codex's reference: its transcript format "isn't a stable interface for hooks": not read.
     seeds = [] if run.agent in UNREAD_TRANSCRIPTS else recent_files(run.hook.transcript_path,
                                                                      run.root)
-    request = MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
-                         max_chars=MAX_CHARS[run.agent], skip=shown,
-                         bodies=run.options.bodies, limit=run.options.limit,
-                         decisions=run.options.decisions)
+    def request(max_chars: int) -> MapRequest:
+        return MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
+                          max_chars=max_chars, skip=shown, bodies=run.options.bodies,
+                          limit=run.options.limit, decisions=run.options.decisions)
+
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
         # Building the ranking graph takes seconds on a large repository: never in a prompt.
         # The background index builds it right after the index; until then, no map.
@@ -135,7 +137,15 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
             run.note("ranking graph not current for this index: no map, " + (
                 "building it in the background" if started else "it is being built"))
             return ""
-        result = snapshot.map(request)
+        made = [snapshot.map(request(MAX_CHARS[run.agent]))]
+
+        def again(chars: int) -> str:
+            made.append(snapshot.map(request(chars)))
+            return made[-1].text
+
+        if not within_bytes(run, made[0].text, again):
+            return ""
+        result = made[-1]
     run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
              f"{len(result.repeated)} not repeated, {len(result.also)} named again")
     if result.shown:  # only files shown with their line ranges count as shown
@@ -158,8 +168,38 @@ def on_session_start(run: Run) -> str:
         return ""
     text, problems = ws.carried_note(_note(run), run.options.handoff_budget,
                                      MAX_CHARS[run.agent])
+
+    def again(chars: int) -> str:
+        return ws.carried_note(_note(run), run.options.handoff_budget, chars)[0]
+
+    text = within_bytes(run, text, again)
     run.note(f"handoff: {len(text)} characters" if text else
              f"no handoff note carried{': ' + problems[0] if problems else ''}")
+    return text
+
+
+BYTE_TRIES = 3  # answers made again with fewer characters, at most, to fit MAX_BYTES
+
+
+def within_bytes(run: Run, text: str, again: Callable[[int], str]) -> str:
+    """``text``, or for an agent that counts UTF-8 bytes (:data:`MAX_BYTES`: Codex) and finds it
+    over, the answer made again by ``again(characters)`` with fewer characters (scaled by how far
+    over it was, :data:`BYTE_TRIES` times at most); empty when it is still over."""
+    limit = MAX_BYTES.get(run.agent)
+    if limit is None:
+        return text
+    chars = MAX_CHARS[run.agent]
+    for _ in range(BYTE_TRIES):
+        size = len(text.encode("utf-8"))
+        if size <= limit:
+            return text
+        chars = max(200, int(min(chars, len(text)) * limit / size * 0.95))
+        run.note(f"{size:,} bytes, over {run.agent}'s {limit:,}: again within {chars:,} "
+                 "characters")
+        text = again(chars)
+    if len(text.encode("utf-8")) > limit:
+        run.note(f"still over {limit:,} bytes: nothing added")
+        return ""
     return text
 
 
