@@ -1568,6 +1568,23 @@ def redact_head(text: str, limit: int, blank: bool = False) -> str:
     return cut_head(text, limit, blank)[0]
 
 
+_MASK = re.compile(r"\[redacted: [^\]\n]*\]")
+
+
+def clip_masked(text: str, limit: int) -> str:
+    """``text`` (already masked) within ``limit`` characters, ended by "…" when cut, never
+    inside a mask: a cut there ends before it ("password=[redacted: Secret Key…" read as a
+    broken marker, or as a value)."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    for m in _MASK.finditer(text, 0, limit + 64):
+        if m.start() < cut < m.end():
+            cut = m.start()
+            break
+    return text[:cut].rstrip() + "…"
+
+
 def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
     """:func:`redact_head`, and where in ``text`` the head ends (before ``limit`` when the cut
     would split a secret)."""

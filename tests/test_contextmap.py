@@ -205,6 +205,24 @@ def _carried(root: str, budget: int) -> tuple[str, list[str]]:
     return Workspace(Path(root)).carried_note(budget=budget)
 
 
+def test_a_recent_decision_cut_for_length_never_ends_inside_a_mask(tmp_path: Path) -> None:
+    """A subject cut to its 90 characters ended "password=[redacted: Secret Key…" (helper-72):
+    a broken marker, read as a value. The cut ends before the mask it would split."""
+    subject = ("add util; aws_secret_access_key=AKIAIOSFODNN7EXAMPLEKEY "
+               "password=hunter2hunter2XYZ and more words after it")
+    root = make_repo(tmp_path / "r", {"src/util.py": "def helper():\n    return 1\n"},
+                     commits=[(subject, {"src/util.py": "def helper():\n    return 2\n"})])
+    ws = Workspace(root)
+    ws.refresh()
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="helper util"))
+    line = next(ln for ln in made.text.splitlines() if "src/util.py" in ln)
+    said = line.split("recent decision: ", 1)[1]
+    assert "hunter2" not in said and "AKIAIOSFODNN7" not in said
+    assert said.endswith("…") and said.count("[redacted:") == said.count("]"), said
+    assert "[redacted: Secret Keyword] password=…" in said, said
+
+
 def test_each_file_says_its_recent_decision_with_secrets_masked(tmp_path: Path) -> None:
     """Issue 19: a file changed by a commit of the recent window carries that commit's subject
     on its line (the newest one), a secret in the subject masked; a file no recent commit changed

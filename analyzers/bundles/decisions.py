@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.secrets import redact
+from analyzers.secrets import clip_masked, redact
 
 if TYPE_CHECKING:
     from analyzers.config import Settings
@@ -85,8 +85,7 @@ def mentions(text: str) -> list[str]:
 
 
 def _clip(line: str) -> str:
-    line = " ".join(line.split())
-    return line if len(line) <= LINE_CHARS else line[:LINE_CHARS - 1].rstrip() + "…"
+    return clip_masked(" ".join(line.split()), LINE_CHARS)
 
 
 def summary(message: str, subject: str = "") -> str:
@@ -153,9 +152,7 @@ def latest_per_file(index: Index, files: Sequence[str], settings: Settings | Non
                                   4 * len(files))
     out: dict[str, str] = {}
     for sha, time, subject, touched in rows:  # newest first
-        line = " ".join(redact(subject).split())
-        if len(line) > RECENT_CHARS:
-            line = line[:RECENT_CHARS - 1].rstrip() + "…"
+        line = clip_masked(" ".join(redact(subject).split()), RECENT_CHARS)
         for path in touched:
             out.setdefault(path, f"{_day(time)} `{sha[:10]}`: {line}")
     return out
