@@ -315,3 +315,34 @@ def test_a_larger_budget_never_holds_fewer_of_the_best_ranked_files(tmp_path: Pa
         lost = set(held[small]) - set(held[large])
         assert not lost, (small, large, lost, held)
     assert set(ranked[:10]) <= set(held[8_000]), (ranked[:10], held[8_000])
+
+
+def test_a_file_with_no_part_to_show_goes_in_whole_when_the_budget_has_room(
+        tmp_path: Path) -> None:
+    """A manifest of 1,536 tokens with no definitions, not central, was left out "for size" at
+    every budget, 64,000 too (helper-72: click's pyproject.toml): it had no part to show, and
+    only small or central files went in whole. It goes in whole when it takes at most a tenth
+    of what is left; at a small budget it is still left out."""
+    deps = "".join(f'    "lib-number-{i}>=1.{i}",  # pinned for the build\n'
+                   for i in range(150))
+    manifest = f'[project]\nname = "shop"\ndependencies = [\n{deps}]\n'
+    root = make_repo(tmp_path / "r", {
+        "pyproject.toml": manifest,
+        "shop/packaging.py": "".join(
+            f"def resolve_package_name_{i}(dist):\n    return dist.package_name\n\n\n"
+            for i in range(8)),
+        "shop/resolver.py": "from shop.packaging import resolve_package_name_0\n\n\n"
+                            "def resolve(dist):\n    return resolve_package_name_0(dist)\n",
+        "shop/cart.py": "def total(lines):\n    return sum(lines)\n",
+    })
+    s = Settings()
+    build(root, s)
+    task = "fix package name resolution in the resolver dependencies"
+    with Index(root, s) as ix:
+        assert ix.files()["pyproject.toml"].tokens > 1_200
+        big = make_bundle(ix, BundleRequest(task=task, budget=32_000))
+        small = make_bundle(ix, BundleRequest(task=task, budget=3_000))
+    whole = [i for i in big.bundle.items if i.path == "pyproject.toml"]
+    assert whole and whole[0].granularity == "file", [(i.path, i.granularity)
+                                                      for i in big.bundle.items]
+    assert "pyproject.toml" not in {i.path for i in small.bundle.items}

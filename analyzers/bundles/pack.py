@@ -27,6 +27,10 @@ from analyzers.syntax import Definition
 
 SMALL_FILE = 1_200  # tokens: a file this small goes in whole when it fits
 CENTRAL_SHARE = 0.35  # a central file may take this share of what is left
+# A file with no definitions (no part to show: a manifest, a config, a text) goes in whole when
+# it takes at most this share of what is left (else a file of 1,201 tokens never went in, at
+# any budget, unless central).
+PARTLESS_SHARE = 0.1
 SYMBOLS_SHARE = 0.45
 # A seed whole past this share of the room is focused, and takes at most this share: the rest is
 # for the files ranked for it (bench/relevance.py, seeded R16k; see bench/README.md).
@@ -399,7 +403,8 @@ def _options(c: Candidate, remaining: float, top_score: float) -> Iterator[Optio
                      [d.qualified for d in defs])
     if not large_seed and (c.tokens <= SMALL_FILE or (
             central and c.tokens <= CENTRAL_SHARE * remaining) or (
-            c.forced and c.tokens <= remaining)):
+            c.forced and c.tokens <= remaining) or (
+            not c.definitions and c.tokens <= PARTLESS_SHARE * remaining)):
         yield Option("file", whole, [])
     defs = relevant_definitions(c) if not c.focus else []
     if defs:
