@@ -177,11 +177,12 @@ def test_the_carried_note_is_bounded(tmp_path: Path) -> None:
     assert counter.count(tiny) <= 60 and "Left out for room:" in tiny and "Next steps" in tiny
 
 
-def test_a_section_of_one_long_paragraph_is_left_out_not_cut_forever(tmp_path: Path) -> None:
+def test_a_section_of_one_long_paragraph_is_cut_not_looped_on(tmp_path: Path) -> None:
     """A section whose text is one long line (heading, blank line, paragraph) cannot lose a
     line: cutting it said it could and changed nothing, and carrying the note looped forever
-    (the agent hook's SessionStart at 100% CPU until the agent killed it). It is left out and
-    named; the other sections are carried."""
+    (the agent hook's SessionStart at 100% CPU until the agent killed it). Its line is cut
+    (then the next longest part is), and every section is carried: the sections after it
+    were left out for it (helper-73)."""
     import multiprocessing
 
     root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
@@ -191,14 +192,17 @@ def test_a_section_of_one_long_paragraph_is_left_out_not_cut_forever(tmp_path: P
     bullets = "\n".join(f"- decision {i}: keep it" for i in range(20))
     (root / "HANDOFF.md").write_text(
         f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
-        f"Ship it.\n\n## Status\n\n{paragraph}\n\n## Decisions\n\n{bullets}\n")
+        f"Ship it.\n\n## Status\n\n{paragraph}\n\n## Decisions\n\n{bullets}\n\n"
+        "## Next steps\n\n1. Write the migration.\n")
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:  # a loop would hang the test run: bounded by a timeout
         text, problems = pool.apply_async(_carried, (str(root), 400)).get(timeout=60)
     counter = Counter(Workspace(root).settings.encoding, Workspace(root).settings.model_profile())
     assert problems == [] and counter.count(text) <= 400
-    assert "Ship it." in text and "word999" not in text
-    assert "Left out for room:" in text and "Status" in text.split("Left out for room:")[1]
+    assert "Ship it." in text and "word0 of the status" in text and "word999" not in text
+    assert "… (the rest of this line in HANDOFF.md)" in text
+    assert "- decision 0: keep it" in text and "1. Write the migration." in text
+    assert "Left out for room" not in text, text
 
 
 def _carried(root: str, budget: int) -> tuple[str, list[str]]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gitutil import make_repo, write_files
+from gitutil import git_env, make_repo, write_files
 
 from analyzers.handoff import generate, render_markdown
 from analyzers.handoff.testrun import failing_tests
@@ -70,14 +70,15 @@ def test_a_run_on_another_branch_says_so_after_a_switch(tmp_path: Path) -> None:
     run as evidence about this branch's work (it said "passed (stale)", as after an edit)."""
     root = make_repo(tmp_path / "r", {"tests/test_x.py": PASSING})
     git = ["git", "-C", str(root)]
-    subprocess.run([*git, "checkout", "-q", "-b", "zsh-fix"], check=True)
+    env = git_env()  # a fixed identity, no user configuration
+    subprocess.run([*git, "checkout", "-q", "-b", "zsh-fix"], check=True, env=env)
     write_files(root, {"fix.py": "FIXED = True\n"})
-    subprocess.run([*git, "add", "fix.py"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "fix"], check=True)
+    subprocess.run([*git, "add", "fix.py"], check=True, env=env)
+    subprocess.run([*git, "commit", "-q", "-m", "fix"], check=True, env=env)
     check = f"{sys.executable} -c 'import sys; sys.exit(0)'"
     ran = generate(root, bundle=False, test_cmd=check)
     assert ran.tests is not None and ran.tests.passed and not ran.tests.stale
-    subprocess.run([*git, "checkout", "-q", "-"], check=True)
+    subprocess.run([*git, "checkout", "-q", "-"], check=True, env=env)
     after = generate(root, bundle=False)
     t = after.tests
     assert t is not None and t.stale and t.other_branch, t
@@ -85,12 +86,12 @@ def test_a_run_on_another_branch_says_so_after_a_switch(tmp_path: Path) -> None:
     text = render_markdown(after)
     assert "**Tests**: passed (stale: another branch's run)" in text, text
     # Back on the branch with the run (its commit is HEAD's again): current, not another's.
-    subprocess.run([*git, "checkout", "-q", "zsh-fix"], check=True)
+    subprocess.run([*git, "checkout", "-q", "zsh-fix"], check=True, env=env)
     back = generate(root, bundle=False)
     assert back.tests is not None and not back.tests.other_branch and not back.tests.stale
     # A later commit on top of the run's: stale, but in HEAD's history (not another branch).
     write_files(root, {"fix.py": "FIXED = 2\n"})
-    subprocess.run([*git, "commit", "-q", "-am", "more"], check=True)
+    subprocess.run([*git, "commit", "-q", "-am", "more"], check=True, env=env)
     later = generate(root, bundle=False)
     assert later.tests is not None and later.tests.stale and not later.tests.other_branch
 

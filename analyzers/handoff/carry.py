@@ -12,12 +12,14 @@ from pathlib import Path
 
 from analyzers.handoff.generate import note_file, read_existing
 from analyzers.handoff.markdown import SECTIONS, parse_note
-from analyzers.secrets import redact
+from analyzers.secrets import clip_masked, redact
 from analyzers.tokens import Counter
 
-MORE = "… ({n} more lines in {note})"
+MORE = "… ({n} more {lines} in {note})"
+CUT = "… (the rest of this line in {note})"
 LEFT_OUT = "(Left out for room: {names}; see {note}.)"
 KEEP_LINES = 3  # of a section cut for room: its heading, the blank line, its first line
+LINE_FLOOR = 200  # characters a long last line is cut down to, at least (then the part goes)
 
 
 def note_context(root: Path, note: str | Path | None, counter: Counter, budget: int,
@@ -46,28 +48,40 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
 
 
 class _Part:
-    """One part of the carried note, cut to its first ``keep`` lines when room is short."""
+    """One part of the carried note, cut to its first ``keep`` lines when room is short, and
+    then its last line to ``clip`` characters (a section of one long paragraph)."""
 
     def __init__(self, name: str, text: str, note: str, counter: Counter) -> None:
         """Start whole."""
         self.name, self.lines, self.note, self.counter = name, text.splitlines(), note, counter
         self.keep = len(self.lines)
+        self.clip: int | None = None
         self.tokens = counter.count(self.text())
 
     def text(self) -> str:
         """The part as carried."""
+        kept = self.lines[:self.keep]
+        if self.clip is not None and kept:  # (masked already: never cut inside a mask)
+            kept = [*kept[:-1], clip_masked(kept[-1], self.clip),
+                    CUT.format(note=self.note)]
         rest = len(self.lines) - self.keep
-        more = [MORE.format(n=rest, note=self.note)] if rest else []
-        return "\n".join([*self.lines[:self.keep], *more])
+        more = [MORE.format(n=rest, lines="line" if rest == 1 else "lines",
+                            note=self.note)] if rest else []
+        return "\n".join([*kept, *more])
 
     def cut(self) -> bool:
-        """Fewer lines (never below :data:`KEEP_LINES`); whether it could (a part already at
-        its least, such as a heading and one long paragraph, cannot: it is left out whole)."""
+        """Fewer lines (never below :data:`KEEP_LINES`), else a shorter last line (never below
+        :data:`LINE_FLOOR` characters); whether it could."""
         keep = self.keep - max(1, (self.keep - KEEP_LINES) // 4)  # big sections shrink fast
         keep = max(keep, min(KEEP_LINES, len(self.lines)))
-        if keep >= self.keep:
-            return False
-        self.keep = keep
+        if keep < self.keep and self.clip is None:
+            self.keep = keep
+        else:
+            last = len(self.lines[self.keep - 1]) if self.keep else 0
+            now = last if self.clip is None else self.clip
+            if now <= LINE_FLOOR:
+                return False
+            self.clip = max(LINE_FLOOR, now // 2)
         self.tokens = self.counter.count(self.text())
         return True
 
@@ -89,7 +103,7 @@ def _fit(head: str, named: list[tuple[str, str]], counter: Counter, budget: int,
         return len(text) <= max_chars and counter.count(text) <= budget
 
     while parts and not fits():
-        longest = max(parts, key=lambda p: p.tokens)
-        if not longest.cut():
+        # the longest part that can still be cut; when none can, the last part goes
+        if not any(p.cut() for p in sorted(parts, key=lambda p: -p.tokens)):
             dropped.insert(0, parts.pop().name)
     return joined() if parts else ""
