@@ -260,7 +260,7 @@ def pack(
         # more budget would then hold fewer files); only the best file may take their room.
         best = not any(not p.candidate.forced for p in out)
         for room_for in ((remaining - held, remaining) if held and best else (remaining - held,)):
-            item = _first_fit(c, room_for, top_score, formats, count, index)
+            item = _first_fit(c, room_for, top_score, formats, count, index, best)
             if item is not None:
                 out.append(item)
                 remaining -= item.tokens
@@ -269,9 +269,10 @@ def pack(
 
 
 def _first_fit(c: Candidate, remaining: float, top_score: float, formats: Sequence[str],
-               count: Callable[[str], int], index: int) -> Packed | None:
-    """``c`` in its preferred showing that fits ``remaining``, or None."""
-    for opt in _options(c, remaining, top_score):
+               count: Callable[[str], int], index: int, best: bool = False) -> Packed | None:
+    """``c`` in its preferred showing that fits ``remaining``, or None (``best``: the best file
+    offered, no other in yet)."""
+    for opt in _options(c, remaining, top_score, best):
         room = remaining if opt.limit is None else min(remaining, opt.limit)
         estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
         if not opt.ranges or estimate > room * 1.15 + 50:
@@ -381,9 +382,11 @@ def seed_goal(c: Candidate, remaining: float) -> float:
     return max(scaled, min(compact, share))
 
 
-def _options(c: Candidate, remaining: float, top_score: float) -> Iterator[Option]:
+def _options(c: Candidate, remaining: float, top_score: float, best: bool = False
+             ) -> Iterator[Option]:
     """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
-    first that fits ends the search, so later ones are often never needed)."""
+    first that fits ends the search, so later ones are often never needed). ``best``: the best
+    file offered, which goes in whole when it has no part to show and fits."""
     n = len(c.lines)
     whole = [(1, n)] if n else []
     central = c.forced or c.score >= 0.6 * top_score
@@ -404,7 +407,8 @@ def _options(c: Candidate, remaining: float, top_score: float) -> Iterator[Optio
     if not large_seed and (c.tokens <= SMALL_FILE or (
             central and c.tokens <= CENTRAL_SHARE * remaining) or (
             c.forced and c.tokens <= remaining) or (
-            not c.definitions and c.tokens <= PARTLESS_SHARE * remaining)):
+            not c.definitions and c.tokens <= (remaining if best else
+                                               PARTLESS_SHARE * remaining))):
         yield Option("file", whole, [])
     defs = relevant_definitions(c) if not c.focus else []
     if defs:
