@@ -385,8 +385,10 @@ async def test_pulled_diagnostics_and_unchanged_reports(
     none = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
         text_document=doc(guide)))
     assert isinstance(none, types.RelatedFullDocumentDiagnosticReport) and len(none.items) == 0
-    # Nothing was pushed: the client pulls.
-    assert uri not in client.diagnostics
+    # Nothing was pushed for the open file: the client pulls. (When the background check of the
+    # whole workspace finished before the file was opened, its copy, pushed while the file was
+    # closed, is cleared on opening: an empty publish, by design; see InstructionChecks.opened.)
+    assert not client.diagnostics.get(uri), client.diagnostics.get(uri)
 
 
 async def test_index_changes_ask_the_client_to_pull_again(
