@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
@@ -31,6 +32,8 @@ from analyzers.handoff.note import (
     FileChange,
     HandoffNote,
     HumanSections,
+    TodoLine,
+    TouchedDefinition,
 )
 from analyzers.handoff.todos import added_todos
 from analyzers.indexing.index import Index, refresh
@@ -39,6 +42,7 @@ from analyzers.secrets import redact
 from analyzers.tokens import Counter
 
 DEFAULT_NOTE = "HANDOFF.md"
+_Pathed = TypeVar("_Pathed", FileChange, TouchedDefinition, TodoLine)
 
 
 def shown_text(text: str) -> str:
@@ -50,10 +54,26 @@ def shown_text(text: str) -> str:
 
 def shown_note(note: HandoffNote) -> HandoffNote:
     """``note`` as shown (its JSON): the human sections masked as :func:`shown_text` masks
-    them (every other field is masked as it is made)."""
+    them, and the paths of the changes, definitions and TODO lines (a secret in a file's path;
+    every other field is masked as it is made)."""
     human = HumanSections(**{k: redact(v, DEFAULT_NOTE) if v else v
                              for k, v in note.human.model_dump().items()})
-    return note.model_copy(update={"human": human})
+
+    def paths(items: list[_Pathed]) -> list[_Pathed]:
+        out = []
+        for item in items:
+            update = {}
+            for field in ("path", "old_path"):
+                value = getattr(item, field, None)
+                if isinstance(value, str):
+                    update[field] = redact(value, value)
+            out.append(item.model_copy(update=update))
+        return out
+
+    return note.model_copy(update={
+        "human": human, "committed_changes": paths(note.committed_changes),
+        "uncommitted_changes": paths(note.uncommitted_changes),
+        "touched_definitions": paths(note.touched_definitions), "todos": paths(note.todos)})
 
 
 def note_file(root: Path, path: str | Path | None) -> Path:

@@ -42,3 +42,18 @@ def test_a_file_whose_path_holds_a_secret_is_never_indexed_or_shown(tmp_path: Pa
     # The index says so, with the path masked.
     text = json.dumps(report)
     assert "secret_in_path" in text and "notes/[redacted: GitHub Token]" in text, text
+
+
+def test_a_handoff_shows_such_a_path_masked(tmp_path: Path) -> None:
+    """The handoff lists changed files from git, not from the index: its JSON and Markdown show
+    such a path masked (the note file keeps it: it is the person's own)."""
+    root = make_repo(tmp_path / "r", {"src/deploy.py": "def backup_notes():\n    return 1\n"})
+    (root / "notes").mkdir()
+    (root / "notes" / f"{TOKEN}.txt").write_text("TODO: rotate this\n")
+    (root / "notes" / f"backup DB_PASSWORD={PASSWORD}.md").write_text("# Backup\n")
+    for fmt in ("json", "markdown"):
+        made = run_cli("handoff", "--format", fmt, "--no-bundle", "--no-checks", cwd=root)
+        assert made.returncode == 0, made.stderr
+        assert TOKEN not in made.stdout and TOKEN[4:20] not in made.stdout, made.stdout
+        assert PASSWORD not in made.stdout
+        assert "notes/[redacted: GitHub Token]" in made.stdout, made.stdout
