@@ -1568,6 +1568,35 @@ def redact_head(text: str, limit: int, blank: bool = False) -> str:
     return cut_head(text, limit, blank)[0]
 
 
+# A file or folder name that assigns a secret word (DB_PASSWORD=…, api_key=…, token=…): any
+# value, as a name is no code (a value of lower-case words, or before "/", is still one), and a
+# name holding user:password@host (a URL flattened into a path: https:__ops:pw@host).
+_PATH_ASSIGN = re.compile(
+    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|credentials?|auth)[A-Za-z0-9_.-]*=([^/=&]{4,})")
+_PATH_USERINFO = re.compile(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+PATH_HINT = re.compile(
+    r"[=@ ]|(?=[A-Za-z0-9]{16})[A-Za-z]*\d|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
+    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ")
+
+
+def secret_path(path: str) -> str | None:
+    """``path`` with its secrets masked when a file or folder name of it holds one (a token as
+    a name, ``NAME=value``, ``user:password@host``), else None. Each name is read alone, as
+    prose (a ``.py`` name is no code); :data:`PATH_HINT` is the cheap test to ask first."""
+    parts = path.split("/")
+    changed = False
+    for i, part in enumerate(parts):
+        shown = redact(part)
+        for rule in (_PATH_ASSIGN, _PATH_USERINFO):
+            m = rule.search(shown)
+            if m and "[redacted:" not in m.group(1):
+                shown = shown[:m.start(1)] + "[redacted: Secret In Path]" + shown[m.end(1):]
+        if shown != part:
+            parts[i], changed = shown, True
+    return "/".join(parts) if changed else None
+
+
 _MASK = re.compile(r"\[redacted: [^\]\n]*\]")
 
 

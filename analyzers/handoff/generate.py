@@ -38,7 +38,7 @@ from analyzers.handoff.note import (
 from analyzers.handoff.todos import added_todos
 from analyzers.indexing.index import Index, refresh
 from analyzers.indexing.store import STATE_DIR
-from analyzers.secrets import redact
+from analyzers.secrets import redact, secret_path
 from analyzers.tokens import Counter
 
 DEFAULT_NOTE = "HANDOFF.md"
@@ -66,7 +66,7 @@ def shown_note(note: HandoffNote) -> HandoffNote:
             for field in ("path", "old_path"):
                 value = getattr(item, field, None)
                 if isinstance(value, str):
-                    update[field] = redact(value, value)
+                    update[field] = secret_path(value) or value
             out.append(item.model_copy(update=update))
         return out
 

@@ -264,9 +264,8 @@ def _stat_files(root: Path, names: list[str], in_git: bool, max_file_size: int,
             token.check()
         if rel[0] == "." and rel.split("/", 1)[0] in ALWAYS_SKIPPED_DIRS:
             continue
-        if exclude_spec is not None or not rel.isascii() or (
-                _PATH_CHARS.search(rel) and _PATH_HINT.search(rel)):
-            skip = _skip_by_name(rel, exclude_spec)  # (most names: none of these)
+        if exclude_spec is not None or not rel.isascii():  # (most names: neither)
+            skip = _skip_by_name(rel, exclude_spec)
             if skip is not None:
                 skipped.append(skip)
                 continue
@@ -290,23 +289,9 @@ def _stat_files(root: Path, names: list[str], in_git: bool, max_file_size: int,
     return entries, skipped
 
 
-# What a path that may hold a secret has: "=" (NAME=value), or a run of 16 letters and digits
-# holding a digit (a token). A cheap test on every path of every walk; the detector runs only
-# for paths that pass it (none of the 23,776 of the 25 benchmark repositories is masked).
-_PATH_HINT = re.compile(r"=|(?=[A-Za-z0-9]{16})[A-Za-z]*\d")
-_PATH_CHARS = re.compile(r"[=0-9]")  # asked first: a third of the cost, and most paths fail it
-
-
 def _skip_by_name(rel: str, exclude_spec: pathspec.GitIgnoreSpec | None) -> Skip | None:
-    """Why ``rel`` is left out by its name alone (a secret in the path, an exclude glob, a name
-    that is not UTF-8), or ``None``."""
-    if _PATH_HINT.search(rel):
-        from analyzers.secrets import redact
-
-        shown = redact(rel, rel)
-        if shown != rel:  # recorded masked: the path itself is never shown or stored
-            return Skip(shown, "secret_in_path", "the path holds a secret value (a token in a "
-                        "file name): never indexed, so never shown to an agent")
+    """Why ``rel`` is left out by its name alone (an exclude glob, a name that is not UTF-8),
+    or ``None``."""
     if exclude_spec is not None and exclude_spec.match_file(rel):
         return Skip(rel, "excluded", "matches an exclude glob")
     if not rel.isascii():
