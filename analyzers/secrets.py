@@ -1583,7 +1583,9 @@ PATH_HINT = re.compile(
 def secret_path(path: str) -> str | None:
     """``path`` with its secrets masked when a file or folder name of it holds one (a token as
     a name, ``NAME=value``, ``user:password@host``), else None. Each name is read alone, as
-    prose (a ``.py`` name is no code); :data:`PATH_HINT` is the cheap test to ask first."""
+    prose (a ``.py`` name is no code), once :data:`PATH_HINT`, a cheap test, lets it through."""
+    if not path or not PATH_HINT.search(path):
+        return None
     parts = path.split("/")
     changed = False
     for i, part in enumerate(parts):

@@ -34,7 +34,7 @@ from analyzers.indexing.store import (
     unwritable_error,
 )
 from analyzers.indexing.walk import WalkResult, walk
-from analyzers.secrets import PATH_HINT, redact_name, secret_path
+from analyzers.secrets import redact_name, secret_path
 from analyzers.syntax import Definition
 
 if TYPE_CHECKING:
@@ -94,12 +94,6 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
 
 
-
-def _masked_path(text: str) -> str:
-    """``text`` (a path, or a skip's detail naming one) with a secret in a name masked."""
-    if not text or not PATH_HINT.search(text):
-        return text
-    return secret_path(text) or text
 
 class _Parser:
     """Reads files into rows, in a process pool when there are enough of them.
@@ -444,13 +438,13 @@ class _Build:
         present = {e.path for e in walked.entries} | {s.path for s in walked.skipped}
         to_read = [] if stats.issuperset(walked.entries) else [
             e.path for e in walked.entries if e not in stats]
-        walk_skips = [(_masked_path(s.path), s.reason, _masked_path(s.detail))
+        walk_skips = [(secret_path(s.path) or s.path, s.reason, secret_path(s.detail) or s.detail)
                       for s in walked.skipped]  # (a symlink's target may hold a secret too)
         # A path that holds a secret (notes/ghp_….txt, DB_PASSWORD=….md) is never indexed: every
         # item, list and reason would show it. Asked of new and changed files only (a warm start
         # asks nothing); recorded masked, so such a file is asked again on each refresh.
-        flagged = [(p, shown) for p in to_read if PATH_HINT.search(p)
-                   for shown in (secret_path(p),) if shown is not None]
+        flagged = [(p, shown) for p in to_read for shown in (secret_path(p),)
+                   if shown is not None]
         if flagged:
             held = {p for p, _ in flagged}
             to_read = [p for p in to_read if p not in held]
