@@ -1599,6 +1599,38 @@ def secret_path(path: str) -> str | None:
     return "/".join(parts) if changed else None
 
 
+# The two rules of :func:`secret_path` in free text (a commit subject or message, a branch name,
+# a reason): ``NAME=value`` ends at a blank (or runs over up to four words to a "/", a path's
+# folder named so), and ``user:password@host`` skips a scheme that takes an address (mailto:).
+_FREE_ASSIGN = re.compile(
+    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+    r"|credentials?|auth(?!or(?!ization)))[A-Za-z0-9_.-]*="
+    r"((?:[^/=&\s]+ ){0,3}[^/=&\s]+(?=/)|[^/=&\s]{4,})")
+_FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
+_FREE_USERINFO = re.compile(
+    r"(?<![^\s(\[<'\"`_/])(?!(?i:mailto|tel|sips?|xmpp|im|news|urn|data):)"
+    r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+
+
+def redact_git(text: str) -> str:
+    """:func:`redact` for free text from git (a commit's subject or message, a branch or ref
+    name, a reason naming one), with the rules of :func:`secret_path` too: such text names paths
+    (a URL flattened into a file name, ``backups/DB_PASSWORD=value/``) that no code would."""
+    shown = redact(text)
+    if not PATH_HINT.search(shown):
+        return shown
+    spans: list[tuple[int, int, str]] = []
+    for rule, kind in ((_FREE_ASSIGN, "Secret Keyword"),
+                       (_FREE_USERINFO, "Basic Auth Credentials")):
+        for m in rule.finditer(shown):
+            value = m.group(1)
+            if ("[redacted:" in value or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
+                    or any(a < m.end(1) and m.start(1) < b for a, b, _ in spans)):
+                continue
+            spans.append((m.start(1), m.end(1), kind))
+    return _masked(shown, spans) if spans else shown
+
+
 _MASK = re.compile(r"\[redacted: [^\]\n]*\]")
 
 
@@ -1645,8 +1677,8 @@ def cut_head(text: str, limit: int, blank: bool = False) -> tuple[str, int]:
 
 
 def redact_name(name: str | None) -> str | None:
-    """:func:`redact` for an optional name from git (a branch, a ref, a remote URL)."""
-    return redact(name) if name else name
+    """:func:`redact_git` for an optional name from git (a branch, a ref, a remote URL)."""
+    return redact_git(name) if name else name
 
 
 # -- files in bundles: redacted, or left out whole ---------------------------------------------

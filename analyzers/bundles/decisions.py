@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.secrets import clip_masked, redact
+from analyzers.secrets import clip_masked, redact, redact_git
 
 if TYPE_CHECKING:
     from analyzers.config import Settings
@@ -128,7 +128,7 @@ def recent_decisions(index: Index, files: Sequence[str], settings: Settings | No
     token.check()
     messages = gitrepo.commit_messages(index.root, [sha for sha, *_ in rows])
     for sha, time, subject, touched in rows:
-        message = redact(messages.get(sha) or subject)
+        message = redact_git(messages.get(sha) or subject)
         out.append(Decision(kind="commit", ref=sha[:10], date=_day(time),
                             text=summary(message, subject), files=sorted(touched),
                             mentions=mentions(message), sha=sha))
@@ -152,7 +152,7 @@ def latest_per_file(index: Index, files: Sequence[str], settings: Settings | Non
                                   4 * len(files))
     out: dict[str, str] = {}
     for sha, time, subject, touched in rows:  # newest first
-        line = clip_masked(" ".join(redact(subject).split()), RECENT_CHARS)
+        line = clip_masked(" ".join(redact_git(subject).split()), RECENT_CHARS)
         for path in touched:
             out.setdefault(path, f"{_day(time)} `{sha[:10]}`: {line}")
     return out

@@ -44,7 +44,7 @@ from analyzers.indexing import filekinds
 from analyzers.indexing.filekinds import is_test_file
 from analyzers.indexing.graph import RepoGraph, load_graph
 from analyzers.indexing.index import Index
-from analyzers.secrets import redact
+from analyzers.secrets import clip_masked, redact, redact_git
 
 
 @dataclass
@@ -1021,9 +1021,8 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
         rows = touched.get(g.file_index[rf.path], [])
         if not rows:
             continue
-        subject = redact((subjects.get(int(g.commit_ids[rows[0]])) or "").strip())
-        if len(subject) > 60:
-            subject = subject[:57] + "…"
+        subject = clip_masked(" ".join(redact_git(subjects.get(int(g.commit_ids[rows[0]]))
+                                                  or "").split()), 60)
         more = f" and {len(rows) - 1} more like it" if len(rows) > 1 else ""
         rf.reasons.append(f"changed in a past commit like this task: '{subject}'{more}")
 

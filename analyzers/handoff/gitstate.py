@@ -10,7 +10,7 @@ else the default branch (``origin/HEAD``, ``main``, ``master``, ``origin/main``,
 unless HEAD is on it; else the root commit.
 
 Every text git gives the note (commit subjects, the branch, origin's URL, the base ref and the
-reason naming it) passes through :func:`analyzers.secrets.redact` as it is read; git commands
+reason naming it) passes through :func:`analyzers.secrets.redact_git` as it is read; git commands
 keep the real names.
 """
 
@@ -26,7 +26,7 @@ from analyzers.app.errors import F, RequestError
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.gitrepo import Repo
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
-from analyzers.secrets import redact, redact_name
+from analyzers.secrets import redact_git, redact_name
 
 
 class HandoffError(RequestError):
@@ -197,7 +197,7 @@ def commits_between(
     for i in range(0, len(parts) - 1, 2):
         sha = parts[i].strip()
         if sha:
-            commits.append(CommitInfo(sha=sha, subject=redact(parts[i + 1].strip())))
+            commits.append(CommitInfo(sha=sha, subject=redact_git(parts[i + 1].strip())))
     return commits, total
 
 
@@ -303,11 +303,11 @@ def read_state(
     excludes = list(excludes or [])
     head, branch = head_and_branch(repo)
     url = repo.config("remote.origin.url")
-    remote = redact(sanitize_url(url)) if url else None
+    remote = redact_git(sanitize_url(url)) if url else None
     info = resolve_base(repo, head, branch, base)
     # Redacted copies for the note; resolve_base above asked git with the real names.
     info = BaseInfo(redact_name(info.ref), info.source, info.merge_base,
-                    redact(info.reason))
+                    redact_git(info.reason))
     state = GitState(root=top, repo=repo, head=head, branch=redact_name(branch),
                      remote=remote, base=info)
     token.check()

@@ -3,7 +3,7 @@
 We read ``git log --name-status -M -z`` once, newest first, and map every path to its newest name,
 so a file's history survives a move. Incremental runs read only ``last..HEAD``.
 
-Commit subjects pass through :func:`analyzers.secrets.redact` as they are read: the index (and
+Commit subjects pass through :func:`analyzers.secrets.redact_git` as they are read: the index (and
 every reason or note built from it) never holds a secret a subject carried.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.gitrepo import Repo
-from analyzers.secrets import redact
+from analyzers.secrets import redact_git
 
 
 @dataclass(slots=True)
@@ -189,7 +189,7 @@ def _consume(
                 yield current
             sha, _, rest = tok[1:].partition(" ")
             ctime, _, subject = rest.partition(" ")
-            current = Commit(sha=sha, time=int(ctime or 0), subject=redact(subject))
+            current = Commit(sha=sha, time=int(ctime or 0), subject=redact_git(subject))
             i += 1
             continue
         if not tok:

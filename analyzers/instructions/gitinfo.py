@@ -23,6 +23,7 @@ from pathlib import Path
 
 from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.secrets import clip_masked, redact_git
 
 CACHE_NAME = "instructions-git.json"
 CACHE_VERSION = 1
@@ -40,7 +41,8 @@ class CommitRef:
 
     def describe(self) -> str:
         day = time.strftime("%Y-%m-%d", time.gmtime(self.time))
-        subject = self.subject if len(self.subject) <= 60 else self.subject[:57] + "..."
+        # Masked before the cut (a cut value is no longer recognised), never cut in a mask.
+        subject = clip_masked(" ".join(redact_git(self.subject).split()), 60)
         return f"{self.short} ({day}, \"{subject}\")"
 
 

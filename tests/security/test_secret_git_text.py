@@ -6,11 +6,12 @@ HANDOFF.md, MCP ``handoff`` and ``ctxsteward://handoff``), in bundle reasons and
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import TextIO
 
 import pytest
-from gitutil import git, make_repo, run_cli
+from gitutil import cli_command, git, git_env, make_repo, run_cli
 from mcp.types import TextResourceContents
 from mcp_client import data, session, structured_json, text
 
@@ -192,3 +193,83 @@ async def test_secrets_a_person_pasted_into_the_note_are_masked_wherever_it_is_s
         assert written.count(HUMAN_PASSWORD) == kept.count(HUMAN_PASSWORD)
     finally:
         (repo / "HANDOFF.md").unlink(missing_ok=True)
+
+
+# helper-74's forms in commit subjects (session 15): a URL flattened into a path
+# (``https:__user:pw@host``) and ``NAME=value/…`` with a value before "/", or of words. They
+# were shown by the handoff's commit list, a bundle's "Recent decisions", the reasons, the
+# hooks' context map and, cut to 57 characters, `check`'s stale-reference messages.
+FLAT_PW = "Sup3rS3cretPw9"
+SLASH_PW = "Lm4Np8Qr2St6"
+WORDS_PW = "correct horse battery"
+FLAT_SECRETS = (FLAT_PW, SLASH_PW, WORDS_PW, "horse battery")
+
+
+@pytest.fixture(scope="module")
+def flat_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_repo(tmp_path_factory.mktemp("flat") / "repo", {
+        "exporter.py": EXPORTER,
+        "old_tool.py": "def old():\n    return 1\n",
+        "CLAUDE.md": "# Notes\n\nRun `python old_tool.py` to export.\n",
+    }, commits=[
+        (f"rm https:__deploy:{FLAT_PW}@git.example.com mirror; old_tool.py is gone",
+         {"old_tool.py": None}),
+        (f"csv export: move backups/DB_PASSWORD={SLASH_PW}/rows.csv",
+         {"exporter.py": EXPORTER + "\n\ndef csv_header():\n    return 'a,b'\n"}),
+    ])
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    (root / "exporter.py").write_text(EXPORTER + "\n\ndef csv_footer():\n    return ''\n")
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", f"csv export: archive/token={WORDS_PW}/ and https:__ops:{FLAT_PW}"
+        "@db.example.com", cwd=root)
+    return root
+
+
+def assert_flat_clean(output: str) -> None:
+    for secret in FLAT_SECRETS:
+        assert secret not in output, output[:3000]
+
+
+def test_flattened_urls_and_path_assignments_in_subjects_are_masked(flat_repo: Path) -> None:
+    shown = []
+    for fmt in ("markdown", "json"):
+        made = run_cli("handoff", "--no-bundle", "--base", "main", "--format", fmt, cwd=flat_repo)
+        assert made.returncode == 0, made.stderr
+        shown.append(made.stdout + made.stderr)
+    subjects = [c["subject"] for c in json.loads(shown[1])["commits"]]
+    assert subjects == ["csv export: archive/token=[redacted: Secret Keyword]/ and "
+                        "https:__ops:[redacted: Basic Auth Credentials]@db.example.com"], subjects
+    for fmt in ("markdown", "json", "xml"):
+        for args in (("--seed", "exporter.py"), ("--task", "csv export rows")):
+            made = run_cli("bundle", *args, "--budget", "6000", "--format", fmt, cwd=flat_repo)
+            assert made.returncode == 0, made.stderr
+            shown.append(made.stdout + made.stderr)
+    seeded = run_cli("bundle", "--seed", "exporter.py", "--budget", "6000", cwd=flat_repo).stdout
+    assert "archive/token=[redacted: Secret Keyword]/ and https:__ops:[redacted: " in seeded, seeded
+    checked = run_cli("check", cwd=flat_repo)
+    shown.append(checked.stdout + checked.stderr)
+    assert "CS003" in checked.stdout and "https:__deploy:[redacted: " in checked.stdout, \
+        checked.stdout
+    prompt = {"session_id": "flat", "transcript_path": "", "cwd": str(flat_repo),
+              "permission_mode": "default", "hook_event_name": "UserPromptSubmit",
+              "prompt": "Add a csv footer to the csv export rows"}
+    hooked = subprocess.run([*cli_command(), "hook", "UserPromptSubmit", "--agent",
+                             "claude-code"], cwd=flat_repo, input=json.dumps(prompt), text=True,
+                            capture_output=True, timeout=120, check=False,
+                            env={**git_env(), "CLAUDE_PROJECT_DIR": str(flat_repo)})
+    assert hooked.returncode == 0, hooked.stderr
+    assert "exporter.py" in hooked.stdout, hooked.stdout
+    shown.append(hooked.stdout + hooked.stderr)
+    for out in shown:
+        assert_flat_clean(out)
+
+
+@pytest.mark.parametrize("text", [
+    "Fix authors=list parsing", "Bump token handling (token=None default)",
+    "Contact mailto:john@example.com for access", "Merge branch 'fix-auth' of host:repo",
+    "Time 10:30@home",
+])
+def test_free_text_rules_leave_ordinary_subjects_alone(text: str) -> None:
+    from analyzers.secrets import redact_git
+
+    assert redact_git(text) == text
