@@ -205,6 +205,31 @@ def test_a_section_of_one_long_paragraph_is_cut_not_looped_on(tmp_path: Path) ->
     assert "Left out for room" not in text, text
 
 
+def test_a_section_of_megabytes_is_carried_from_its_head_masked(tmp_path: Path) -> None:
+    """A note with a pasted log (30,000 lines; one line of 300,000 characters) is carried from
+    the head of each section: masked and counted there only (it had taken 11 s, close to Codex's
+    15 s), and the lines left out are still counted right. A token across where the long line
+    is cut is masked whole, never shown in part."""
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    from analyzers.handoff.markdown import BEGIN, END
+
+    token = "ghp_" + "Zr8kQ2vLm9xW4pT7nB3cY6dF1gH5jK0sA2eU"
+    log = "\n".join([f"- step 0: deploy with {token}",
+                     *(f"- step {i}: rebuilt the cache" for i in range(1, 30_000))])
+    wide = "x" * 9_480 + f" {token} " + "y" * 300_000
+    (root / "HANDOFF.md").write_text(
+        f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
+        f"{wide}\n\n## Status\n\n{log}\n\n## Next steps\n\n1. Write the migration.\n")
+    text, problems = Workspace(root).carried_note(budget=1_500, max_chars=9_500)
+    assert problems == [] and len(text) <= 9_500
+    assert token not in text and token[4:14] not in text and token[-10:] not in text, text
+    assert "- step 0: deploy with [redacted: GitHub Token]" in text, text
+    shown = len(re.findall(r"^- step \d+:", text, re.M))
+    more = re.search(r"… \((\d+) more lines in HANDOFF\.md\)", text)
+    assert more and shown + int(more.group(1)) == 30_000, (shown, more)
+    assert "1. Write the migration." in text
+
+
 def _carried(root: str, budget: int) -> tuple[str, list[str]]:
     return Workspace(Path(root)).carried_note(budget=budget)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analyzers.handoff.generate import note_file, read_existing
 from analyzers.handoff.markdown import SECTIONS, parse_note
-from analyzers.secrets import clip_masked, redact
+from analyzers.secrets import clip_masked, cut_head, redact
 from analyzers.tokens import Counter
 
 MORE = "… ({n} more {lines} in {note})"
@@ -43,17 +43,39 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
         body = (getattr(parsed.human, key, "") or "").strip()
         if body:
             parts.append((heading, f"## {heading}\n\n{body}"))
-    kept = [(name, redact(p)) for name, p in parts if p]
+    kept = [(name, *_shown_head(p, max_chars, shown)) for name, p in parts if p]
     return _fit(redact(head), kept, counter, budget, max_chars, shown), []
+
+
+MARGIN_LINES = 20  # read for secrets past what may be shown (a name above, a value below)
+
+
+def _shown_head(text: str, max_chars: int, note: str) -> tuple[list[str], int]:
+    """The lines of ``text`` that can be shown within ``max_chars`` (at least
+    :data:`KEEP_LINES`), masked, and how many lines ``text`` has: a part of megabytes (a pasted
+    log) is neither masked nor counted past what could be carried."""
+    lines = text.splitlines()
+    keep, size = 0, 0
+    while keep < len(lines) and (keep < KEEP_LINES or size + len(lines[keep]) < max_chars):
+        size += len(lines[keep]) + 1
+        keep += 1
+    head = lines[:keep + MARGIN_LINES]
+    for i, line in enumerate(head):  # a line longer than can be shown: its head, masked whole
+        if len(line) > max_chars:
+            head[i] = cut_head(line, max_chars)[0] + CUT.format(note=note)
+    masked = redact("\n".join(head)).split("\n")
+    return masked[:keep], len(lines)
 
 
 class _Part:
     """One part of the carried note, cut to its first ``keep`` lines when room is short, and
     then its last line to ``clip`` characters (a section of one long paragraph)."""
 
-    def __init__(self, name: str, text: str, note: str, counter: Counter) -> None:
-        """Start whole."""
-        self.name, self.lines, self.note, self.counter = name, text.splitlines(), note, counter
+    def __init__(self, name: str, lines: list[str], total: int, note: str,
+                 counter: Counter) -> None:
+        """Start with ``lines``, the first of the part's ``total`` lines."""
+        self.name, self.lines, self.note, self.counter = name, lines, note, counter
+        self.total = total
         self.keep = len(self.lines)
         self.clip: int | None = None
         self.tokens = counter.count(self.text())
@@ -64,7 +86,7 @@ class _Part:
         if self.clip is not None and kept:  # (masked already: never cut inside a mask)
             kept = [*kept[:-1], clip_masked(kept[-1], self.clip),
                     CUT.format(note=self.note)]
-        rest = len(self.lines) - self.keep
+        rest = self.total - self.keep
         more = [MORE.format(n=rest, lines="line" if rest == 1 else "lines",
                             note=self.note)] if rest else []
         return "\n".join([*kept, *more])
@@ -86,12 +108,12 @@ class _Part:
         return True
 
 
-def _fit(head: str, named: list[tuple[str, str]], counter: Counter, budget: int,
+def _fit(head: str, named: list[tuple[str, list[str], int]], counter: Counter, budget: int,
          max_chars: int, note: str) -> str:
     """The head and every part within ``budget`` tokens and ``max_chars``: the longest part cut
     first, each down to its first lines; then, if still too long, the last parts left out and
     named. Empty when no part fits."""
-    parts = [_Part(name, text, note, counter) for name, text in named]
+    parts = [_Part(name, lines, total, note, counter) for name, lines, total in named]
     dropped: list[str] = []
 
     def joined() -> str:
