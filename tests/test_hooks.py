@@ -332,6 +332,19 @@ def test_prompts_with_nothing_to_route_get_nothing(project: Path, prompt: str) -
     assert "not routed" in last_run(project)
 
 
+def test_a_prompt_in_another_script_says_why_it_is_not_routed(project: Path) -> None:
+    """The ranking matches code names: a prompt with no word of Latin letters routes nothing,
+    and the log says why (not just "0 searchable words"); one naming a function routes."""
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["prompt"] = "修复阶乘函数在大数时的溢出问题"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert "not routed: 0 searchable words of Latin letters" in last_run(project)
+    data["prompt"] = "修复 factorial 函数在大数时的 overflow 问题"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert done.returncode == 0 and "calc/numbers.py" in done.stdout, done.stdout
+
+
 def test_the_routing_rule_is_configurable(project: Path) -> None:
     data = load_fixture("claude-code", "UserPromptSubmit", project)
     data.update(prompt="factorial", session_id="rule")

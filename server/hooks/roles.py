@@ -86,7 +86,11 @@ def skip_reason(prompt: str, options: Options) -> str:
                     if w.lower() not in ACK_WORDS)
     found = set(lexical.words(rest))
     if len(found) < max(options.min_words, 1):
-        return f"{len(found)} searchable words (fewer than {max(options.min_words, 1)})"
+        # (the ranking reads identifiers and paths: a prompt in another script has none to match)
+        other = " of Latin letters; the ranking matches code names" if any(
+            ch.isalpha() and not ch.isascii() for ch in text) else ""
+        return (f"{len(found)} searchable words{other} (fewer than "
+                f"{max(options.min_words, 1)})")
     return ""
 
 
