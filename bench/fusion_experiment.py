@@ -380,7 +380,47 @@ class CorpusVocab:
         return out
 
 
-EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab] = []
+class FileSize:
+    """An experiment (``--file-size REPOS_DIR``): each candidate's size at the sample's parent
+    commit (``git ls-tree -l``), as log bytes, its share of the largest among the kept
+    candidates, and its size rank among them. Defect studies find size the strongest single
+    predictor of which file a fix changes; BM25 normalises length away."""
+
+    def __init__(self, repos_dir: Path) -> None:
+        self.dir = repos_dir
+        self.sizes: dict[tuple[str, str], dict[str, int]] = {}
+
+    def _sizes(self, row: Row) -> dict[str, int]:
+        import subprocess
+
+        key = (row["repo"], row["sha"])
+        got = self.sizes.get(key)
+        if got is None:
+            out = subprocess.run(["git", "-C", str(self.dir / row["repo"]), "ls-tree", "-r", "-l",
+                                  row["sha"] + "^"], capture_output=True, text=True,
+                                 check=False).stdout
+            got = {}
+            for line in out.splitlines():
+                meta, _, path = line.partition("\t")
+                size = meta.split()[-1] if meta else "-"
+                got[path] = int(size) if size.isdigit() else 0
+            self.sizes[key] = got
+        return got
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        sizes = self._sizes(row)
+        vals = np.array([float(sizes.get(row["cands"][i][0], 0)) for i in keep])
+        out = np.zeros((len(keep), 3), dtype=np.float64)
+        out[:, 0] = np.log1p(vals)
+        out[:, 1] = vals / max(vals.max(), 1.0) if len(keep) else 0.0
+        order = np.argsort(-vals, kind="stable")
+        ranks = np.empty(len(keep))
+        ranks[order] = np.arange(len(keep))
+        out[:, 2] = ranks / max(1, len(keep) - 1)
+        return out
+
+
+EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize] = []
 
 
 # -- re-ranking rules ---------------------------------------------------------------------------
@@ -787,6 +827,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="three more features: the task's links to the candidate's path words in "
                          "bench/vocab_table.py's counts (needs --named for the tasks; an "
                          "experiment)")
+    ap.add_argument("--file-size", type=Path, metavar="REPOS_DIR",
+                    help="three more features: the candidate's size at the parent commit (an "
+                         "experiment)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -798,7 +841,8 @@ def main(argv: list[str] | None = None) -> int:
     EXTRA[:] = [*([PathCover(args.path_cover)] if args.path_cover else []),
                 *([PrefixWords(args.prefix_words)] if args.prefix_words else []),
                 *([SignalRanks()] if args.signal_ranks else []),
-                *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else [])]
+                *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else []),
+                *([FileSize(args.file_size)] if args.file_size else [])]
     rows = load(args.rows, args.repos)
     log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
     current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
