@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 28
+SCAN_VERSION = 29
 
 
 def secret_by_name(path: str) -> str | None:
@@ -469,6 +469,9 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
         r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
         r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
+    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters), not an
+    # identifier of words that happens to start "hf_" (``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``)
+    Pattern("Vendor Token", re.compile(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
     Pattern("Private Key", re.compile(
@@ -877,6 +880,13 @@ def _camel_name(w: str) -> bool:
 _CAMEL_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 
 
+def _word_pieces(w: str) -> bool:
+    """Letters that split into words of 3 to 20 letters (``AutoModelForSequenceClassification``),
+    as an identifier does; random letters split into pieces of one or two, or into a run too
+    long for a word (``abcdefghijklmnopqrstuvwxyz``)."""
+    return all(3 <= len(p) <= 20 for p in _CAMEL_PIECE.findall(w))
+
+
 def _keyword_value(v: str, name: str) -> bool:
     """A quoted literal: not an identifier-like word naming a setting or an env var, a version,
     a path or a URL; long enough (a token's, longer)."""
@@ -891,8 +901,9 @@ def _keyword_value(v: str, name: str) -> bool:
 
 # Per kind of pattern (Pattern.check), the test of its value: those judged before the label and
 # variety tests, then the others (any other kind: ``_keyword_value``).
-_EARLY_RULES: dict[str, Callable[[str], bool]] = {"cli": _cli_value, "any": _any_value,
-                                                  "b64key": _b64_private_key}
+_EARLY_RULES: dict[str, Callable[[str], bool]] = {
+    "cli": _cli_value, "any": _any_value, "b64key": _b64_private_key,
+    "hfletters": lambda v: not _word_pieces(v[3:])}
 _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "header": _header_value,
     "query": _query_value,
