@@ -954,6 +954,107 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     return out
 
 
+# A value that starts past its name's line, or in pieces. Python's (and C's) adjacent literals
+# (``PASSWORD = ("Xq7Lm2V"`` over ``"z9Rt4Kp")``, ``password = "Xq7" "Lm2V"``) and a value after a
+# line continuation (``PASSWORD = \`` over ``"…"``): the pieces read as one value. YAML's value on
+# the next, deeper line (``password:`` over ``  …``), or in a block scalar (``password: >-``).
+_ASSIGNED = re.compile(
+    rf"(?i)(?<![\w/@.-]){_NAME}(?:[\"']\s*:|\s*(?::\s*[a-z_][\w.\[\]| ]{{0,40}}?\s*)?=(?!=))\s*")
+_PIECE = re.compile(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
+                    r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
+_PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
+_YAML_KEY = re.compile(
+    rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]*(?P<b>[|>][1-9+-]{{0,2}})?"
+    r"[ \t]*(?:#.*)?")
+_BLOCK_LINES = 50  # a block scalar's lines read for a value
+_YAML_OPENS = (":", "|", ">", "-", "+")  # how a line ends whose key's value is on the next lines
+
+
+def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]:
+    """The values of line ``i``'s name that start on a later line or come in pieces (see
+    ``_ASSIGNED``, ``_YAML_KEY``); in configuration, YAML's too."""
+    line = lines[i]
+    if config and line.rstrip().endswith(_YAML_OPENS):
+        key = _YAML_KEY.fullmatch(line)
+        if key is not None:
+            return _yaml_next_values(lines, i, key)
+    out: list[Finding] = []
+    if not ("(" in line or line.rstrip().endswith("\\")
+            or line.count("\"") + line.count("'") >= 4):
+        return out  # (no parenthesis, continuation or second literal: nothing to read on)
+    for m in _ASSIGNED.finditer(line):
+        pieces, opened, ended = _pieces(lines, i, m.end())
+        if not pieces or not ended or (len(pieces) == 1 and pieces[0][0] == i and not opened):
+            continue  # one literal on the name's line: the patterns' own; an expression's part
+        value = "".join(lines[j][a:b] for j, a, b in pieces)
+        if (value and not any(c.isspace() for c in value)
+                and _plausible(value, "keyword", line[:m.end()])):
+            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
+    return out
+
+
+def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]:
+    """The string literals from ``at`` of line ``i`` on, next to each other (over a line
+    continuation or inside an opening parenthesis, onto the next lines), whether a parenthesis
+    opened them, and whether they end the value (not followed by an operator or a call)."""
+    pieces: list[_Cell] = []
+    opened = False
+    j, line = i, lines[i]
+    while True:
+        while at < len(line) and line[at] in " \t":
+            at += 1
+        if at >= len(line) or line[at] == "\\" and not line[at + 1:].strip():
+            if (at >= len(line) and not opened) or j + 1 >= min(len(lines), i + _PIECE_LINES + 1):
+                break
+            j, at = j + 1, 0
+            line = lines[j]
+            continue
+        if line[at] == "(" and not pieces and not opened:
+            opened, at = True, at + 1
+            continue
+        m = _PIECE.match(line, at)
+        if m is None:
+            break
+        group = "d" if m.group("d") is not None else "s"
+        pieces.append((j, m.start(group), m.end(group)))
+        at = m.end()
+    rest = line[at:].lstrip()
+    return pieces, opened, not rest or rest[0] in ")]},;#" or rest.startswith("//")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Finding]:
+    """YAML: the value of a secret's key on the next, deeper line (one word, not a key, list,
+    alias or flow collection), or each line of one word in its block scalar."""
+    name, column = lines[i], key.start("n")
+    out: list[Finding] = []
+    if key.group("b") is None:
+        if i + 1 >= len(lines) or _indent(lines[i + 1]) <= column:
+            return out
+        nxt = lines[i + 1]
+        a, b = _indent(nxt), len(nxt.rstrip())
+        comment = nxt.find(" #", a)
+        b = len(nxt[:comment].rstrip()) if comment >= 0 else b
+        if b - a > 2 and nxt[a] in "\"'" and nxt[b - 1] == nxt[a]:
+            a, b = a + 1, b - 1
+        value = nxt[a:b]
+        if (value and not any(c.isspace() for c in value) and value[0] not in "-#{[&*!?|>%@`"
+                and not value.endswith(":") and _plausible(value, "config", name)):
+            out.append(Finding(i + 2, a, b, "Secret Keyword"))
+        return out
+    for j in range(i + 1, min(len(lines), i + _BLOCK_LINES + 1)):
+        body = lines[j]
+        if body.strip() and _indent(body) <= column:
+            break
+        value = body.strip()
+        if value and not any(c.isspace() for c in value) and _plausible(value, "config", name):
+            out.append(Finding(j + 1, _indent(body), _indent(body) + len(value), "Secret Keyword"))
+    return out
+
+
 def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
                       shift: int = 0) -> None:
     read_to = 0  # a long value read to its end once (later matches inside it add nothing)
@@ -1195,6 +1296,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             continue
         mine = _own_findings(number, line, config)
         own.extend(mine)
+        own += _continued_findings(lines, number - 1, config)
         if trigger == 2:
             candidates.append((number, _blanked(line, mine).rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
