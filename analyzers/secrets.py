@@ -1316,9 +1316,14 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 
 
 # A JSON Web Key's private members ("d", "p", "q", "dp", "dq", "qi"; "k" of a symmetric key) in
-# a text that holds a key type ("kty").
-_JWK_HINT = '"kty"'
-_JWK_PRIVATE = re.compile(r'"(?P<m>d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
+# a text that holds a key type ("kty"): in JSON, in a Python dict (``'d': '…'``), in YAML (``d: …``
+# under ``kty: RSA``).
+_JWK_HINT = "kty"
+_JWK_KTY = re.compile(r"""["']kty["']\s*:|^\s*(?:-\s+)?kty\s*:""")
+_JWK_PRIVATE = re.compile(
+    r"""(?P<o>["'])(?P<m>d|p|q|dp|dq|qi|k)(?P=o)\s*:\s*(?P<q>["'])(?P<v>[A-Za-z0-9_+/=-]{16,300}+)"""
+    r"""|^[ \t]*(?:-[ \t]+)?(?P<y>d|p|q|dp|dq|qi|k)[ \t]*:[ \t]*(?P<yq>["']?)"""
+    r"""(?P<w>[A-Za-z0-9_+/=-]{16,300}+)""")
 
 
 _JWK_LINES = 60  # a key's private members are within this many lines of its "kty"
@@ -1334,17 +1339,19 @@ def _jwk_findings(lines: list[str]) -> list[Finding]:
     opens = [0] * (n + 1)  # prefix sums: lines holding a "d" or "k" member
     for i, line in enumerate(lines):
         has = False
-        if '"' in line:
+        if ":" in line:
             for m in _JWK_PRIVATE.finditer(line):
-                end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
-                    VALUE_CAP else m.end("v")
-                members.setdefault(i, []).append(Finding(i + 1, m.start("v"), end, "Private Key"))
-                has = has or m.group("m") in ("d", "k")
+                v, q = ("v", m.group("q")) if m.group("v") is not None else ("w", m.group("yq"))
+                end = _value_end(line, m.end(v), q, _TOKEN_TAIL) if m.end(v) - m.start(v) >= \
+                    VALUE_CAP else m.end(v)
+                members.setdefault(i, []).append(Finding(i + 1, m.start(v), end, "Private Key"))
+                has = has or (m.group("m") or m.group("y")) in ("d", "k")
         opens[i + 1] = opens[i] + has
     keys = [0] * (n + 1)  # prefix sums: lines holding the "kty" of a private key
     for i, line in enumerate(lines):
         lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
-        keys[i + 1] = keys[i] + (_JWK_HINT in line and opens[hi] > opens[lo])
+        keys[i + 1] = keys[i] + (_JWK_HINT in line and opens[hi] > opens[lo]
+                                 and _JWK_KTY.search(line) is not None)
     out: list[Finding] = []
     for i, found in members.items():
         lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
