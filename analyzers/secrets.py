@@ -967,6 +967,10 @@ _YAML_KEY = re.compile(
     rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]*(?P<b>[|>][1-9+-]{{0,2}})?"
     r"[ \t]*(?:#.*)?")
 _BLOCK_LINES = 50  # a block scalar's lines read for a value
+_BLANK = re.compile(r"\s")
+_BLANKS = re.compile(r"[ \t]*")
+_CONTINUATION = re.compile(r"\\\s*$")
+_VALUE_ENDS = re.compile(r"\s*(?:[)\]},;#]|//|$)")  # after a literal value: not an operator
 _YAML_OPENS = (":", "|", ">", "-", "+")  # how a line ends whose key's value is on the next lines
 
 
@@ -987,8 +991,7 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
         if not pieces or not ended or (len(pieces) == 1 and pieces[0][0] == i and not opened):
             continue  # one literal on the name's line: the patterns' own; an expression's part
         value = "".join(lines[j][a:b] for j, a, b in pieces)
-        if (value and not any(c.isspace() for c in value)
-                and _plausible(value, "keyword", line[:m.end()])):
+        if value and not _BLANK.search(value) and _plausible(value, "keyword", line[:m.end()]):
             out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
     return out
 
@@ -1001,9 +1004,9 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
     opened = False
     j, line = i, lines[i]
     while True:
-        while at < len(line) and line[at] in " \t":
-            at += 1
-        if at >= len(line) or line[at] == "\\" and not line[at + 1:].strip():
+        blanks = _BLANKS.match(line, at)
+        at = blanks.end() if blanks else at
+        if at >= len(line) or _CONTINUATION.match(line, at) is not None:
             if (at >= len(line) and not opened) or j + 1 >= min(len(lines), i + _PIECE_LINES + 1):
                 break
             j, at = j + 1, 0
@@ -1018,8 +1021,7 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
         group = "d" if m.group("d") is not None else "s"
         pieces.append((j, m.start(group), m.end(group)))
         at = m.end()
-    rest = line[at:].lstrip()
-    return pieces, opened, not rest or rest[0] in ")]},;#" or rest.startswith("//")
+    return pieces, opened, _VALUE_ENDS.match(line, at) is not None
 
 
 def _indent(line: str) -> int:
@@ -1041,7 +1043,7 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         if b - a > 2 and nxt[a] in "\"'" and nxt[b - 1] == nxt[a]:
             a, b = a + 1, b - 1
         value = nxt[a:b]
-        if (value and not any(c.isspace() for c in value) and value[0] not in "-#{[&*!?|>%@`"
+        if (value and not _BLANK.search(value) and value[0] not in "-#{[&*!?|>%@`"
                 and not value.endswith(":") and _plausible(value, "config", name)):
             out.append(Finding(i + 2, a, b, "Secret Keyword"))
         return out
@@ -1050,7 +1052,7 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         if body.strip() and _indent(body) <= column:
             break
         value = body.strip()
-        if value and not any(c.isspace() for c in value) and _plausible(value, "config", name):
+        if value and not _BLANK.search(value) and _plausible(value, "config", name):
             out.append(Finding(j + 1, _indent(body), _indent(body) + len(value), "Secret Keyword"))
     return out
 
@@ -1518,12 +1520,13 @@ def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list
     secret (a value, or a passphrase of several words), and after each cell naming a secret, the
     first of the next three cells, up to the next name, that reads as a value."""
     out: list[Finding] = []
-    for k in columns:
-        if k < len(row):
-            i, a, b = row[k]
-            span = _cell_value(lines[i], a, b) or _cell_phrase(lines[i], a, b)
-            if span is not None:
-                out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
+    for k in columns:  # (in order: a short row stops the loop, not a header's thousands)
+        if k >= len(row):
+            break
+        i, a, b = row[k]
+        span = _cell_value(lines[i], a, b) or _cell_phrase(lines[i], a, b)
+        if span is not None:
+            out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
     for k, (i, a, b) in enumerate(row):
         if not _is_secret_cell(lines[i][a:b]):
             continue
@@ -1657,9 +1660,10 @@ def _html_cell(lines: list[str], i: int, at: int, nxt: tuple[int, re.Match[str]]
 
 def _spans(line: str, starts: tuple[int, ...]) -> list[_Cell]:
     """A simple table's line cut at its columns' starts (the last column runs to the line's end;
-    the line index is filled in by the caller)."""
-    ends = (*starts[1:], len(line))
-    return [(0, min(a, len(line)), min(b, len(line))) for a, b in zip(starts, ends, strict=True)]
+    none past it; the line index is filled in by the caller)."""
+    n = bisect_left(starts, len(line))  # (a short line under a wide rule: its few cells only)
+    ends = (*starts[1:n], len(line))
+    return [(0, a, min(b, len(line))) for a, b in zip(starts[:n], ends, strict=True)]
 
 
 def _simple_table_findings(lines: list[str]) -> list[Finding]:
@@ -1678,6 +1682,7 @@ def _simple_table_findings(lines: list[str]) -> list[Finding]:
         if k + 2 < len(rules) and rules[k + 2][1] == cols and b - a <= 4:
             for h in range(a + 1, b):
                 columns += _secret_columns(lines, [(h, x, y) for _, x, y in _spans(lines[h], cols)])
+            columns = sorted(set(columns))
             a, b = b, rules[k + 2][0]
             k += 3
         else:
@@ -1719,6 +1724,7 @@ def _list_table_findings(lines: list[str]) -> list[Finding]:
         columns: list[int] = []
         for row in rows[:header_rows]:
             columns += _secret_columns(lines, row)
+        columns = sorted(set(columns))
         for row in rows[header_rows:]:
             out += _row_secrets(lines, row, columns)
     return out
