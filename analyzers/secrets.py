@@ -1369,9 +1369,11 @@ _TABLE_RULE = re.compile(
     r"^\s*(?:[#/*;>]\s*)*[|+]?(?:\s*:?[-=]+:?\s*[|+])+\s*(?::?[-=]+:?\s*)?$")
 
 
+_CELL = re.compile(r"(?:[^|\\]|\\.)*")
+
+
 def _is_rule(line: str) -> bool:
     return ("|" in line or "+" in line) and _TABLE_RULE.match(line) is not None
-_CELL = re.compile(r"(?:[^|\\]|\\.)*")
 
 
 def _cells(line: str) -> list[tuple[int, int]]:
@@ -1707,8 +1709,7 @@ def _list_table_findings(lines: list[str]) -> list[Finding]:
         indent, header_rows = len(directive.group(1)), 0
         rows: list[list[_Cell]] = []
         row_indent = -1
-        while i < len(lines) and (not lines[i].strip()
-                                  or len(lines[i]) - len(lines[i].lstrip()) > indent):
+        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
             line = lines[i]
             option = _HEADER_ROWS.match(line)
             first = _LIST_ROW.match(line)
