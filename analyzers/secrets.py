@@ -81,7 +81,7 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 28
+SCAN_VERSION = 29
 
 
 def secret_by_name(path: str) -> str | None:
@@ -280,6 +280,7 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
+            or bool(_markup_tables(text))
             or _JWK_HINT in text)
 
 
@@ -469,6 +470,9 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
         r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
         r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
+    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters), not an
+    # identifier of words that happens to start "hf_" (``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``)
+    Pattern("Vendor Token", re.compile(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
     Pattern("Private Key", re.compile(
@@ -877,6 +881,13 @@ def _camel_name(w: str) -> bool:
 _CAMEL_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 
 
+def _word_pieces(w: str) -> bool:
+    """Letters that split into words of 3 to 20 letters (``AutoModelForSequenceClassification``),
+    as an identifier does; random letters split into pieces of one or two, or into a run too
+    long for a word (``abcdefghijklmnopqrstuvwxyz``)."""
+    return all(3 <= len(p) <= 20 for p in _CAMEL_PIECE.findall(w))
+
+
 def _keyword_value(v: str, name: str) -> bool:
     """A quoted literal: not an identifier-like word naming a setting or an env var, a version,
     a path or a URL; long enough (a token's, longer)."""
@@ -891,8 +902,9 @@ def _keyword_value(v: str, name: str) -> bool:
 
 # Per kind of pattern (Pattern.check), the test of its value: those judged before the label and
 # variety tests, then the others (any other kind: ``_keyword_value``).
-_EARLY_RULES: dict[str, Callable[[str], bool]] = {"cli": _cli_value, "any": _any_value,
-                                                  "b64key": _b64_private_key}
+_EARLY_RULES: dict[str, Callable[[str], bool]] = {
+    "cli": _cli_value, "any": _any_value, "b64key": _b64_private_key,
+    "hfletters": lambda v: not _word_pieces(v[3:])}
 _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "header": _header_value,
     "query": _query_value,
@@ -939,6 +951,109 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
         body = line[comment.end():]
         for pat in (INLINE_PATTERN, CONFIG_PATTERN):
             _pattern_findings(out, number, body, pat, comment.end())
+    return out
+
+
+# A value that starts past its name's line, or in pieces. Python's (and C's) adjacent literals
+# (``PASSWORD = ("Xq7Lm2V"`` over ``"z9Rt4Kp")``, ``password = "Xq7" "Lm2V"``) and a value after a
+# line continuation (``PASSWORD = \`` over ``"…"``): the pieces read as one value. YAML's value on
+# the next, deeper line (``password:`` over ``  …``), or in a block scalar (``password: >-``).
+_ASSIGNED = re.compile(
+    rf"(?i)(?<![\w/@.-]){_NAME}(?:[\"']\s*:|\s*(?::\s*[a-z_][\w.\[\]| ]{{0,40}}?\s*)?=(?!=))\s*")
+_PIECE = re.compile(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
+                    r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
+_PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
+_YAML_KEY = re.compile(
+    rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]*(?P<b>[|>][1-9+-]{{0,2}})?"
+    r"[ \t]*(?:#.*)?")
+_BLOCK_LINES = 50  # a block scalar's lines read for a value
+_BLANK = re.compile(r"\s")
+_BLANKS = re.compile(r"[ \t]*")
+_CONTINUATION = re.compile(r"\\\s*$")
+_VALUE_ENDS = re.compile(r"\s*(?:[)\]},;#]|//|$)")  # after a literal value: not an operator
+_YAML_OPENS = (":", "|", ">", "-", "+")  # how a line ends whose key's value is on the next lines
+
+
+def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]:
+    """The values of line ``i``'s name that start on a later line or come in pieces (see
+    ``_ASSIGNED``, ``_YAML_KEY``); in configuration, YAML's too."""
+    line = lines[i]
+    if config and line.rstrip().endswith(_YAML_OPENS):
+        key = _YAML_KEY.fullmatch(line)
+        if key is not None:
+            return _yaml_next_values(lines, i, key)
+    out: list[Finding] = []
+    if not ("(" in line or line.rstrip().endswith("\\")
+            or line.count("\"") + line.count("'") >= 4):
+        return out  # (no parenthesis, continuation or second literal: nothing to read on)
+    for m in _ASSIGNED.finditer(line):
+        pieces, opened, ended = _pieces(lines, i, m.end())
+        if not pieces or not ended or (len(pieces) == 1 and pieces[0][0] == i and not opened):
+            continue  # one literal on the name's line: the patterns' own; an expression's part
+        value = "".join(lines[j][a:b] for j, a, b in pieces)
+        if value and not _BLANK.search(value) and _plausible(value, "keyword", line[:m.end()]):
+            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
+    return out
+
+
+def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]:
+    """The string literals from ``at`` of line ``i`` on, next to each other (over a line
+    continuation or inside an opening parenthesis, onto the next lines), whether a parenthesis
+    opened them, and whether they end the value (not followed by an operator or a call)."""
+    pieces: list[_Cell] = []
+    opened = False
+    j, line = i, lines[i]
+    while True:
+        blanks = _BLANKS.match(line, at)
+        at = blanks.end() if blanks else at
+        if at >= len(line) or _CONTINUATION.match(line, at) is not None:
+            if (at >= len(line) and not opened) or j + 1 >= min(len(lines), i + _PIECE_LINES + 1):
+                break
+            j, at = j + 1, 0
+            line = lines[j]
+            continue
+        if line[at] == "(" and not pieces and not opened:
+            opened, at = True, at + 1
+            continue
+        m = _PIECE.match(line, at)
+        if m is None:
+            break
+        group = "d" if m.group("d") is not None else "s"
+        pieces.append((j, m.start(group), m.end(group)))
+        at = m.end()
+    return pieces, opened, _VALUE_ENDS.match(line, at) is not None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Finding]:
+    """YAML: the value of a secret's key on the next, deeper line (one word, not a key, list,
+    alias or flow collection), or each line of one word in its block scalar."""
+    name, column = lines[i], key.start("n")
+    out: list[Finding] = []
+    if key.group("b") is None:
+        if i + 1 >= len(lines) or _indent(lines[i + 1]) <= column:
+            return out
+        nxt = lines[i + 1]
+        a, b = _indent(nxt), len(nxt.rstrip())
+        comment = nxt.find(" #", a)
+        b = len(nxt[:comment].rstrip()) if comment >= 0 else b
+        if b - a > 2 and nxt[a] in "\"'" and nxt[b - 1] == nxt[a]:
+            a, b = a + 1, b - 1
+        value = nxt[a:b]
+        if (value and not _BLANK.search(value) and value[0] not in "-#{[&*!?|>%@`"
+                and not value.endswith(":") and _plausible(value, "config", name)):
+            out.append(Finding(i + 2, a, b, "Secret Keyword"))
+        return out
+    for j in range(i + 1, min(len(lines), i + _BLOCK_LINES + 1)):
+        body = lines[j]
+        if body.strip() and _indent(body) <= column:
+            break
+        value = body.strip()
+        if value and not _BLANK.search(value) and _plausible(value, "config", name):
+            out.append(Finding(j + 1, _indent(body), _indent(body) + len(value), "Secret Keyword"))
     return out
 
 
@@ -1183,6 +1298,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             continue
         mine = _own_findings(number, line, config)
         own.extend(mine)
+        own += _continued_findings(lines, number - 1, config)
         if trigger == 2:
             candidates.append((number, _blanked(line, mine).rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
@@ -1192,6 +1308,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         found += _allowlisted(lines, found)
     if _table_hint(text):
         found += _table_findings(lines)
+    for reader in _markup_tables(text):
+        found += reader(lines)
     if _pair_hint(text):
         found += _pair_findings(lines)
     if _JWK_HINT in text:
@@ -1200,9 +1318,14 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 
 
 # A JSON Web Key's private members ("d", "p", "q", "dp", "dq", "qi"; "k" of a symmetric key) in
-# a text that holds a key type ("kty").
-_JWK_HINT = '"kty"'
-_JWK_PRIVATE = re.compile(r'"(?P<m>d|p|q|dp|dq|qi|k)"\s*:\s*"(?P<v>[A-Za-z0-9_+/=-]{16,300}+)')
+# a text that holds a key type ("kty"): in JSON, in a Python dict (``'d': '…'``), in YAML (``d: …``
+# under ``kty: RSA``).
+_JWK_HINT = "kty"
+_JWK_KTY = re.compile(r"""["']kty["']\s*:|^\s*(?:-\s+)?kty\s*:""")
+_JWK_PRIVATE = re.compile(
+    r"""(?P<o>["'])(?P<m>d|p|q|dp|dq|qi|k)(?P=o)\s*:\s*(?P<q>["'])(?P<v>[A-Za-z0-9_+/=-]{16,300}+)"""
+    r"""|^[ \t]*(?:-[ \t]+)?(?P<y>d|p|q|dp|dq|qi|k)[ \t]*:[ \t]*(?P<yq>["']?)"""
+    r"""(?P<w>[A-Za-z0-9_+/=-]{16,300}+)""")
 
 
 _JWK_LINES = 60  # a key's private members are within this many lines of its "kty"
@@ -1218,17 +1341,19 @@ def _jwk_findings(lines: list[str]) -> list[Finding]:
     opens = [0] * (n + 1)  # prefix sums: lines holding a "d" or "k" member
     for i, line in enumerate(lines):
         has = False
-        if '"' in line:
+        if ":" in line:
             for m in _JWK_PRIVATE.finditer(line):
-                end = _value_end(line, m.end("v"), '"', None) if m.end("v") - m.start("v") >= \
-                    VALUE_CAP else m.end("v")
-                members.setdefault(i, []).append(Finding(i + 1, m.start("v"), end, "Private Key"))
-                has = has or m.group("m") in ("d", "k")
+                v, q = ("v", m.group("q")) if m.group("v") is not None else ("w", m.group("yq"))
+                end = _value_end(line, m.end(v), q, _TOKEN_TAIL) if m.end(v) - m.start(v) >= \
+                    VALUE_CAP else m.end(v)
+                members.setdefault(i, []).append(Finding(i + 1, m.start(v), end, "Private Key"))
+                has = has or (m.group("m") or m.group("y")) in ("d", "k")
         opens[i + 1] = opens[i] + has
     keys = [0] * (n + 1)  # prefix sums: lines holding the "kty" of a private key
     for i, line in enumerate(lines):
         lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
-        keys[i + 1] = keys[i] + (_JWK_HINT in line and opens[hi] > opens[lo])
+        keys[i + 1] = keys[i] + (_JWK_HINT in line and opens[hi] > opens[lo]
+                                 and _JWK_KTY.search(line) is not None)
     out: list[Finding] = []
     for i, found in members.items():
         lo, hi = max(0, i - _JWK_LINES), min(n, i + _JWK_LINES + 1)
@@ -1237,9 +1362,18 @@ def _jwk_findings(lines: list[str]) -> list[Finding]:
     return out
 
 
-# A Markdown table's rule line, under its header row (``|---|:--:|``).
-_TABLE_RULE = re.compile(r"^\s*(?:[#/*;>]\s*)*\|?(?:\s*:?-+:?\s*\|)+\s*(?::?-+:?\s*)?$")
+# A table's rule line: Markdown's under its header row (``|---|:--:|``), Org-mode's
+# (``|---+---|``), a reStructuredText grid table's borders (``+---+---+``; ``+===+===+`` under its
+# header row).
+_TABLE_RULE = re.compile(
+    r"^\s*(?:[#/*;>]\s*)*[|+]?(?:\s*:?[-=]+:?\s*[|+])+\s*(?::?[-=]+:?\s*)?$")
+
+
 _CELL = re.compile(r"(?:[^|\\]|\\.)*")
+
+
+def _is_rule(line: str) -> bool:
+    return ("|" in line or "+" in line) and _TABLE_RULE.match(line) is not None
 
 
 def _cells(line: str) -> list[tuple[int, int]]:
@@ -1343,17 +1477,20 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
 
 def _table_findings(lines: list[str]) -> list[Finding]:
     """Markdown tables: a column whose header names a secret (``| user | password |`` over
-    ``|---|---|``: that column's cell in each row below; not a bare "Token" column, a search
-    term's), and a row whose cell names a secret (its value: the first of the next three cells,
-    or up to the next name, that reads as one). A table without outer pipes (``user | password``
-    over ``--- | ---``) is read as one from its header to the first line without a pipe."""
+    ``|---|---|``: that column's cell in each row below), and a row whose cell names a secret
+    (see :func:`_row_secrets`). A table without outer pipes (``user | password`` over
+    ``--- | ---``) is read as one from its header to the first line without a pipe. Org-mode's
+    and reStructuredText's grid tables too: their rules separate rows as well, so only a table's
+    first row over a rule is its header (or a grid table's row over ``+===+``)."""
     out: list[Finding] = []
     columns: list[int] = []
     bare = False  # in a table without outer pipes
+    seen = False  # this table's header read: a later rule only separates its rows
     for i, line in enumerate(lines):
-        if "|" in line and _TABLE_RULE.match(line):  # (a rule may hold one pipe: ---|---)
+        if _is_rule(line):  # (a rule may hold one pipe: ---|---)
             continue
-        header = i + 1 < len(lines) and "|" in line and _TABLE_RULE.match(lines[i + 1]) is not None
+        below = lines[i + 1] if i + 1 < len(lines) else ""
+        header = "|" in line and _is_rule(below) and (not seen or "=" in below)
         if "|" in line and _ROW_START.match(line) and line.count("|") >= 2:
             cells = _cells(line)
             bare = False
@@ -1361,28 +1498,72 @@ def _table_findings(lines: list[str]) -> list[Finding]:
             cells = _bare_cells(line)
             bare = True
         else:
-            columns, bare = [], False
+            columns, bare, seen = [], False, False
             continue
         if header:
-            columns = [k for k, (a, b) in enumerate(cells) if _is_secret_cell(line[a:b])
-                       and _cell_text(line[a:b]).lower() not in ("token", "tokens")]
+            columns, seen = _secret_columns(lines, [(i, a, b) for a, b in cells]), True
             continue
-        for k in columns:
-            if k < len(cells):
-                span = _cell_value(line, *cells[k])
-                if span is not None:
-                    out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
-        for k, (a, b) in enumerate(cells):
-            if not _is_secret_cell(line[a:b]):
-                continue
-            for a2, b2 in cells[k + 1:k + 4]:
-                if _is_secret_cell(line[a2:b2]):
-                    break
-                span = _cell_value(line, a2, b2)
-                if span is not None:
-                    out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
-                    break
+        out += _row_secrets(lines, [(i, a, b) for a, b in cells], columns)
     return out
+
+
+_Cell = tuple[int, int, int]  # a table cell: its line (0-based) and its span there
+
+
+def _secret_columns(lines: list[str], header: list[_Cell]) -> list[int]:
+    """The columns of a header row that name a secret (not a bare "Token" column, a search
+    term's)."""
+    return [k for k, (i, a, b) in enumerate(header) if _is_secret_cell(lines[i][a:b])
+            and _cell_text(lines[i][a:b]).lower() not in ("token", "tokens")]
+
+
+def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list[Finding]:
+    """The values of a table's row: its cell in each of the ``columns`` whose header names a
+    secret (a value, or a passphrase of several words), and after each cell naming a secret, the
+    first of the next three cells, up to the next name, that reads as a value."""
+    out: list[Finding] = []
+    for k in columns:  # (in order: a short row stops the loop, not a header's thousands)
+        if k >= len(row):
+            break
+        i, a, b = row[k]
+        span = _cell_value(lines[i], a, b) or _cell_phrase(lines[i], a, b)
+        if span is not None:
+            out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
+    for k, (i, a, b) in enumerate(row):
+        if not _is_secret_cell(lines[i][a:b]):
+            continue
+        for i2, a2, b2 in row[k + 1:k + 4]:
+            if _is_secret_cell(lines[i2][a2:b2]):
+                break
+            span = _cell_value(lines[i2], a2, b2)
+            if span is not None:
+                out.append(Finding(i2 + 1, span[0], span[1], "Secret In Prose"))
+                break
+    return out
+
+
+# A passphrase in a password column: three to eight lower-case words, the whole cell
+# (``correct horse battery staple``); not a note about the value (``stored in the vault``,
+# ``random per install``, ``long random string``), whose words are among these.
+_CELL_PHRASE = re.compile(r"[\s`*]*(?P<v>[a-z]{3,12}(?: [a-z]{3,12}){2,7})[\s`*]*")
+_NOTE_WORDS = frozenset(
+    "the and for from with via per see use ask set get not none same your our their its any all "
+    "each other this that these those here there must should will can may are was were has have "
+    "had been being into onto over under than then when where which who how what why only also "
+    "just like such but yet out off about above below after before random string strings value "
+    "values generated generate characters chars char letters digits stored store kept env "
+    "environment variable variables vault file files config configuration default required "
+    "optional empty unset user users admin password passwords passphrase secret secrets token "
+    "tokens key keys credential credentials account accounts login provided given hashed "
+    "encrypted plain text long short strong weak unique new old change changed ".split())
+
+
+def _cell_phrase(line: str, a: int, b: int) -> tuple[int, int] | None:
+    """The span of a cell that is a passphrase of words (see ``_CELL_PHRASE``)."""
+    m = _CELL_PHRASE.fullmatch(line, a, b)
+    if m is None or _NOTE_WORDS.intersection(m.group("v").split()):
+        return None
+    return m.span("v")
 
 
 def _bare_cells(line: str) -> list[tuple[int, int]]:
@@ -1398,6 +1579,201 @@ def _bare_cells(line: str) -> list[tuple[int, int]]:
         if end >= len(line):
             break
         at = end + 1
+    return out
+
+
+# Tables in other markups, read by the same rules (:func:`_secret_columns`, :func:`_row_secrets`):
+# HTML's (``<th>``/``<td>`` cells, a row of ``<th>`` or in ``<thead>`` its header; on one line or
+# several), reStructuredText's simple tables (``=====  =====`` rules; the header between the first
+# two) and list tables (``.. list-table::``, ``* - cell``, ``:header-rows:``), AsciiDoc's (``|===``
+# blocks; the first line a header when a blank line or ``options="header"`` says so).
+_HTML_TAG = re.compile(r"(?i)<(/?)(table|thead|tbody|tfoot|tr|th|td)(?=[\s>/])[^<>]{0,500}+>")
+_HTML_CELL = re.compile(r"(?i)<t[hd][\s>]")
+_SIMPLE_RULE = re.compile(r"[ \t]*=+(?:[ \t]+=+)+[ \t]*")
+_SIMPLE_RULE_LINE = re.compile(r"(?m)^[ \t]*=+(?:[ \t]+=+)+[ \t]*$")
+_RUN = re.compile(r"=+")
+_LIST_TABLE = re.compile(r"([ \t]*)\.\.[ \t]+list-table::")
+_LIST_ROW = re.compile(r"([ \t]*)[*+-][ \t]+[*+-](?:[ \t]+|$)")  # "* - cell": a row's first
+_LIST_CELL = re.compile(r"([ \t]*)[*+-](?:[ \t]+|$)")  # "  - cell": its next
+_HEADER_ROWS = re.compile(r"[ \t]*:header-rows:[ \t]*(\d+)")
+_ADOC_TABLE = re.compile(r"\|={3,}[ \t]*")
+_ADOC_COLS = re.compile(r"""cols\s*=\s*["']?(?:(\d+)\*|([^"'\]]*))""")
+
+
+def _markup_tables(text: str) -> list[Callable[[list[str]], list[Finding]]]:
+    """The readers of the markup tables ``text`` may hold (each by a substring test first), when
+    it holds a secret's word somewhere."""
+    readers: list[Callable[[list[str]], list[Finding]]] = []
+    if ("<t" in text or "<T" in text) and _HTML_CELL.search(text) is not None:
+        readers.append(_html_table_findings)
+    if "= =" in text or "=  =" in text or "=\t=" in text:
+        if "\r" in text or "\u2028" in text:  # lines as splitlines() reads them
+            text = "\n".join(text.splitlines())
+        if _SIMPLE_RULE_LINE.search(text) is not None:
+            readers.append(_simple_table_findings)
+    if "list-table::" in text:
+        readers.append(_list_table_findings)
+    if "|===" in text:
+        readers.append(_adoc_table_findings)
+    return readers if readers and _BARE_WORDS.search(text) is not None else []
+
+
+def _html_table_findings(lines: list[str]) -> list[Finding]:
+    """HTML tables. A cell's text runs from its tag to the next table tag on its line (or, when
+    nothing follows the tag there, is the next non-blank line before one)."""
+    tags = [(i, m) for i, line in enumerate(lines) if "<" in line
+            for m in _HTML_TAG.finditer(line)]
+    out: list[Finding] = []
+    columns: list[int] = []
+    row: list[_Cell] = []
+    heads = True  # every cell of the row a <th>
+    thead = False
+    for k, (i, m) in enumerate(tags):
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag in ("tr", "table") and row:
+            if heads or thead:
+                columns = _secret_columns(lines, row) or columns
+            else:
+                out += _row_secrets(lines, row, columns)
+            row, heads = [], True
+        if tag == "table":
+            columns, thead = [], False
+        elif tag == "thead":
+            thead = not closing
+        elif tag in ("th", "td") and not closing:
+            heads = heads and tag == "th"
+            row.append(_html_cell(lines, i, m.end(), tags[k + 1] if k + 1 < len(tags) else None))
+    if row and not (heads or thead):
+        out += _row_secrets(lines, row, columns)
+    return out
+
+
+def _html_cell(lines: list[str], i: int, at: int, nxt: tuple[int, re.Match[str]] | None) -> _Cell:
+    """The span of an HTML cell whose tag ends at ``at`` on line ``i`` (``nxt``: the next tag)."""
+    if nxt is not None and nxt[0] == i:
+        return i, at, nxt[1].start()
+    if lines[i][at:].strip() or nxt is None:
+        return i, at, len(lines[i])
+    for j in range(i + 1, nxt[0] + 1):
+        if lines[j].strip():
+            return j, 0, nxt[1].start() if j == nxt[0] else len(lines[j])
+    return i, at, at
+
+
+def _spans(line: str, starts: tuple[int, ...]) -> list[_Cell]:
+    """A simple table's line cut at its columns' starts (the last column runs to the line's end;
+    none past it; the line index is filled in by the caller)."""
+    n = bisect_left(starts, len(line))  # (a short line under a wide rule: its few cells only)
+    ends = (*starts[1:n], len(line))
+    return [(0, a, min(b, len(line))) for a, b in zip(starts[:n], ends, strict=True)]
+
+
+def _simple_table_findings(lines: list[str]) -> list[Finding]:
+    """reStructuredText's simple tables: rules of ``=`` runs with the same columns; of three
+    such rules, the lines between the first two (up to three) are the header."""
+    rules = [(i, tuple(m.start() for m in _RUN.finditer(line))) for i, line in enumerate(lines)
+             if "=" in line and _SIMPLE_RULE.fullmatch(line)]
+    out: list[Finding] = []
+    k = 0
+    while k + 1 < len(rules):
+        (a, cols), (b, cols_b) = rules[k], rules[k + 1]
+        if cols_b != cols:
+            k += 1
+            continue
+        columns: list[int] = []
+        if k + 2 < len(rules) and rules[k + 2][1] == cols and b - a <= 4:
+            for h in range(a + 1, b):
+                columns += _secret_columns(lines, [(h, x, y) for _, x, y in _spans(lines[h], cols)])
+            columns = sorted(set(columns))
+            a, b = b, rules[k + 2][0]
+            k += 3
+        else:
+            k += 2
+        for j in range(a + 1, b):
+            if lines[j].strip():
+                out += _row_secrets(lines, [(j, x, y) for _, x, y in _spans(lines[j], cols)],
+                                    columns)
+    return out
+
+
+def _list_table_findings(lines: list[str]) -> list[Finding]:
+    """reStructuredText's list tables: each ``* -`` item a row, each ``-`` item under it a cell
+    (its first line), the first ``:header-rows:`` rows the header."""
+    out: list[Finding] = []
+    i = 0
+    while i < len(lines):
+        directive = _LIST_TABLE.match(lines[i])
+        i += 1
+        if directive is None:
+            continue
+        indent, header_rows = len(directive.group(1)), 0
+        rows: list[list[_Cell]] = []
+        row_indent = -1
+        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
+            line = lines[i]
+            option = _HEADER_ROWS.match(line)
+            first = _LIST_ROW.match(line)
+            cell = _LIST_CELL.match(line)
+            if option is not None and not rows:
+                header_rows = int(option.group(1))
+            elif first is not None:
+                rows.append([(i, first.end(), len(line))])
+                row_indent = len(first.group(1))
+            elif cell is not None and rows and len(cell.group(1)) > row_indent:
+                rows[-1].append((i, cell.end(), len(line)))
+            i += 1
+        columns: list[int] = []
+        for row in rows[:header_rows]:
+            columns += _secret_columns(lines, row)
+        columns = sorted(set(columns))
+        for row in rows[header_rows:]:
+            out += _row_secrets(lines, row, columns)
+    return out
+
+
+def _adoc_cells(line: str) -> list[tuple[int, int]]:
+    """An AsciiDoc table line's cells: each from a pipe to the next unescaped one, or the line's
+    end (what comes before its first pipe is a cell's format, ``2+|``)."""
+    at = line.find("|") + 1
+    out = []
+    while at:
+        m = _CELL.match(line, at)
+        end = m.end() if m else at
+        out.append((at, end))
+        at = end + 1 if end < len(line) else 0
+    return out
+
+
+def _adoc_table_findings(lines: list[str]) -> list[Finding]:
+    """AsciiDoc tables (``|===`` blocks): cells in order, as many to a row as the first line
+    holds (or its ``cols`` says); that line is the header when a blank line follows it or its
+    attribute line says ``header``."""
+    out: list[Finding] = []
+    i = 0
+    while i < len(lines):
+        if not _ADOC_TABLE.fullmatch(lines[i]):
+            i += 1
+            continue
+        attrs = lines[i - 1] if i and lines[i - 1].startswith("[") else ""
+        start, i = i, i + 1
+        while i < len(lines) and not _ADOC_TABLE.fullmatch(lines[i]):
+            i += 1
+        block = [j for j in range(start + 1, i) if "|" in lines[j]]
+        i += 1
+        if not block:
+            continue
+        cells = [(j, a, b) for j in block for a, b in _adoc_cells(lines[j])]
+        first = block[0]
+        width = sum(1 for c in cells if c[0] == first)
+        cols = _ADOC_COLS.search(attrs)
+        if cols is not None:
+            width = int(cols.group(1)) if cols.group(1) else len(cols.group(2).split(","))
+        head = "noheader" not in attrs and ("header" in attrs or (
+            first + 1 < len(lines) and not lines[first + 1].strip()))
+        columns = _secret_columns(lines, cells[:width]) if head else []
+        body = cells[width:] if head else cells
+        for r in range(0, len(body), max(width, 1)):
+            out += _row_secrets(lines, body[r:r + max(width, 1)], columns)
     return out
 
 

@@ -204,6 +204,41 @@ FORMS: list[Form] = [
     _f("key/value pair (Postman)", ("json",), lambda r: (lambda v: (
         f'  {{"key": "{r.choice(["x-api-key", "password", "client_secret"])}", '
         f'"value": "{v}", "type": "text"}},', v))(rnd(r, ALNUM, 24))),
+    # forms of session 16: a token of letters only, tables in other markups, a value in pieces or
+    # on the next line, a JSON Web Key as a dict or YAML
+    _f("hf token, no digit", ("py", "md", "yaml"), lambda r: (lambda v: (
+        f"token: {v}" if r.random() < .5 else f'HF_TOKEN = "{v}"', v))(
+        "hf_" + rnd(r, UP + LOW, 34))),
+    _f("html table column", ("html", "md"), lambda r: (lambda v: (
+        "<table>\n<tr><th>user</th><th>password</th></tr>\n"
+        f"<tr><td>deploy</td><td>{v}</td></tr>\n</table>", v))(password(r))),
+    _f("rst grid table", ("rst",), lambda r: (lambda v: (
+        f"+--------+{'-' * 24}+\n| user   | password{' ' * 16}|\n+========+{'=' * 24}+\n"
+        f"| deploy | {v:<22} |\n+--------+{'-' * 24}+", v))(password(r))),
+    _f("rst simple table", ("rst",), lambda r: (lambda v: (
+        f"======  {'=' * 22}\nuser    password\n======  {'=' * 22}\ndeploy  {v}\n"
+        f"======  {'=' * 22}", v))(password(r))),
+    _f("rst list-table", ("rst",), lambda r: (lambda v: (
+        ".. list-table::\n   :header-rows: 1\n\n   * - user\n     - password\n"
+        f"   * - deploy\n     - {v}", v))(password(r))),
+    _f("asciidoc table", ("adoc", "asciidoc"), lambda r: (lambda v: (
+        f"|===\n|user |password\n\n|deploy |{v}\n|===", v))(password(r))),
+    _f("org table", ("org",), lambda r: (lambda v: (
+        f"| user   | password |\n|--------+----------|\n| deploy | {v} |", v))(password(r))),
+    _f("table passphrase cell", ("md",), lambda r: (lambda v: (
+        f"| user | password |\n|---|---|\n| deploy | {v} |", v))(
+        " ".join(r.sample(WORDS, 4)))),
+    _f("python adjacent literals", ("py",), lambda r: (lambda v: (
+        f'DB_PASSWORD = ("{v[:5]}"\n               "{v[5:]}")', v[5:]))(rnd(r, ALNUM, 14))),
+    _f("value on the next line", ("py",), lambda r: (lambda v: (
+        f'DB_PASSWORD = \\\n    "{v}"', v))(password(r))),
+    _f("yaml value on the next line", ("yaml", "yml"), lambda r: (lambda v: (
+        f"db:\n  password:{r.choice(['', ' >-', ' |'])}\n    {v}", v))(password(r))),
+    _f("jwk as a dict or yaml", ("py", "yaml"), lambda r: (lambda v: (
+        f"KEY = {{'kty': 'RSA', 'n': '{rnd(r, ALNUM, 40)}', 'e': 'AQAB', 'd': '{v}'}}"
+        if r.random() < .5 else
+        f"jwk:\n  kty: RSA\n  n: {rnd(r, ALNUM, 40)}\n  e: AQAB\n  d: {v}", v))(
+        rnd(r, ALNUM + "-_", 43))),
 ]
 PER_FORM = 6
 

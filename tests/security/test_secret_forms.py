@@ -16,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcp_client import session
 
-from analyzers.secrets import find_secrets, redact, redact_head, scan_text
+from analyzers.secrets import (
+    file_text,
+    find_secrets,
+    redact,
+    redact_head,
+    redact_lines,
+    scan_text,
+)
 
 # path -> (content holding the secret, the secret value)
 FORMS: dict[str, tuple[str, str]] = {
@@ -913,3 +920,163 @@ def test_fifteenth_verifier_keys() -> None:
                       "\n\n\ndef f(x):\n    return x + 1\n",
         "compose.yml": "environment:\n  POSTGRES_PASSWORD_FILE: /run/secrets/DB_PASSWORD\n",
         "src/pages.py": 'next_batch_token = "Ab3dEf6hIj9kLm2n"\n'})
+
+
+# Session 16's forms, by shape: files holding a secret in a form the detector still showed (the
+# values, each masked with no part of six characters left) and ordinary look-alikes (kept as they
+# are). Each shape holds at least one form main's detector leaked.
+PW16 = "Xq7Lm2Vz9Rt4Kp"
+PHRASE = "correct horse battery staple"
+JWK_N = "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIR"
+JWK_D = "VFCWOqXr8nvZNyaaJLXdnNPXZKRaWCjkU5Q2egQQpTBMwhprMzWzpR8Sxq1OPThh_J6MUD8Z35wky9b8eEO0pwNS"
+JWK_K = "GawgguFyGrWKav7AX4VKUg-Qf1bPvW0bjX8w5Vz9cLmR"
+SHAPES16: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
+    "hf token without a digit": ({
+        "hf.py": ("HF = 'hf_abcdefghijklmnopqrstuvwxyzABCDEFGH'\n",
+                  ["hf_abcdefghijklmnopqrstuvwxyzABCDEFGH"]),
+        "docs/hf.md": ("token: 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\n",
+                       ["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"]),
+    }, {"models.py": "from transformers import 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\n"
+                     "from huggingface_hub import hf_hub_download\n"}),
+    "html table": ({
+        "table.html": ("<table><tr><th>user</th><th>password</th></tr>"
+                       f"<tr><td>admin</td><td>{PW16}</td></tr></table>\n", [PW16]),
+        "table2.html": ("<table>\n<tr><th>user</th><th>password</th></tr>\n"
+                        f"<tr><td>admin</td><td>{PW16}</td></tr>\n</table>\n", [PW16]),
+        "cells.html": ("<table>\n  <tr>\n    <th>user</th>\n    <th>API key</th>\n  </tr>\n"
+                       f"  <tr>\n    <td>stripe</td>\n    <td>\n      {PW16[::-1]}\n    </td>\n"
+                       "  </tr>\n</table>\n", [PW16[::-1]]),
+        "docs/db.md": (f"# DB\n\n<table><tr><th>Password</th><td><code>{PW16}</code></td></tr>"
+                       "</table>\n", [PW16]),
+    }, {"team.html": "<table>\n<tr><th>user</th><th>role</th></tr>\n"
+                     "<tr><td>alice</td><td>Administrator2</td></tr>\n"
+                     "<tr><td>bob</td><td>maintainer</td></tr>\n</table>\n",
+        "options.html": "<table><thead><tr><th>Option</th><th>Description</th></tr></thead>\n"
+                        "<tr><td><code>password</code></td><td>The password to use</td></tr>\n"
+                        "<tr><td>token</td><td>string</td></tr></table>\n"}),
+    "reStructuredText grid and simple tables": ({
+        "grid.rst": ("+-------+----------------+\n| user  | password       |\n"
+                     f"+=======+================+\n| admin | {PW16} |\n"
+                     f"+-------+----------------+\n| bob   | {PW16[::-1]} |\n"
+                     "+-------+----------------+\n", [PW16, PW16[::-1]]),
+        "simple.rst": (f"=====  ==============\nuser   password\n=====  ==============\n"
+                       f"admin  {PW16}\n=====  ==============\n", [PW16]),
+        "phrase.rst": ("=====  ==========  =====\nuser   password    role\n"
+                       f"=====  ==========  =====\nadmin  {PW16}  owner\n"
+                       "=====  ==========  =====\n\n=====  ==========\nuser   password\n"
+                       f"=====  ==========\nbob    {PHRASE}\n=====  ==========\n",
+                       [PW16, PHRASE]),
+    }, {"accounts.rst": "+-------+-----------+\n| user  | Password  |\n+=======+===========+\n"
+                        "| admin | ********  |\n+-------+-----------+\n| bob   | (none)    |\n"
+                        "+-------+-----------+\n| carol | see vault |\n+-------+-----------+\n",
+        "simple-accounts.rst": "=====  =========\nuser   Password\n=====  =========\n"
+                               "admin  ********\nbob    (none)\ncarol  see vault\n"
+                               "=====  =========\n"}),
+    "reStructuredText list tables": ({
+        "list.rst": (f".. list-table::\n   :header-rows: 1\n\n   * - user\n     - password\n"
+                     f"   * - admin\n     - {PW16}\n", [PW16]),
+        "rows.rst": (f".. list-table:: Settings\n   :widths: 20 20\n\n   * - DB_PASSWORD\n"
+                     f"     - {PW16}\n   * - LOG_LEVEL\n     - debug\n", [PW16]),
+    }, {"settings.rst": ".. list-table::\n   :header-rows: 1\n\n   * - Setting\n"
+                        "     - Description\n   * - password\n     - The database password.\n"
+                        "   * - api_key\n     - stored in the vault\n"}),
+    "AsciiDoc tables": ({
+        "table.adoc": (f"|===\n|user |password\n\n|admin |{PW16}\n|===\n", [PW16]),
+        "cells.adoc": (f'[cols="2*", options="header"]\n|===\n|user\n|password\n|admin\n|{PW16}\n'
+                       "|===\n", [PW16]),
+        "rows.adoc": (f'[cols="1,1"]\n|===\n|DB_PASSWORD |{PW16}\n|LOG_LEVEL |debug\n|===\n',
+                      [PW16]),
+    }, {"accounts.adoc": "|===\n|Name |Password\n\n|admin |********\n|bob |see vault\n|===\n"}),
+    "Org-mode tables": ({
+        "table.org": (f"| user  | password       |\n|-------+----------------|\n"
+                      f"| admin | {PW16} |\n", [PW16]),
+        "groups.org": (f"| user  | password       |\n|-------+----------------|\n"
+                       f"| admin | {PW16} |\n|-------+----------------|\n"
+                       f"| bob   | {PW16[::-1]} |\n", [PW16, PW16[::-1]]),
+    }, {"flags.org": "| Name | Secret? |\n|------+---------|\n| api  | yes     |\n"}),
+    "a passphrase in a Markdown password column": ({
+        "multi.md": (f"| user | password |\n|---|---|\n| admin | {PHRASE} |\n", [PHRASE]),
+        "code.md": ("| user | password |\n|---|---|\n| bob | `maple river stone quartz` |\n",
+                    ["maple river stone quartz"]),
+    }, {"notes.md": "| user | password |\n|---|---|\n| admin | stored in the vault |\n"
+                    "| bob | long random string |\n| carol | not set |\n| dan | ******** |\n"}),
+    "Python adjacent literals": ({
+        "concat.py": (f'PASSWORD = ("{PW16[:7]}"\n            "{PW16[7:]}")\n',
+                      [PW16[:7], PW16[7:]]),
+        "concat2.py": (f'password = "{PW16[:7]}" "{PW16[7:]}"\n', [PW16[:7], PW16[7:]]),
+        "call.py": (f'db = connect(\n    password=("{PW16[:7]}"\n              "{PW16[7:]}"),\n)\n',
+                    [PW16[:7], PW16[7:]]),
+        "conf.c": (f'const char *password = "{PW16[:7]}" "{PW16[7:]}";\n', [PW16[:7], PW16[7:]]),
+    }, {"help.py": 'PASSWORD_HELP = ("Enter the password "\n                 "for the database")\n'
+                   'PASSWORD_RE = (r"(?P<pw>[^@]+)"\n               r"@host")\n'
+                   'secret_key = ("django-insecure-" +\n              get_random())\n'}),
+    "a Python value on the next line": ({
+        "nextline.py": (f'PASSWORD = \\\n    "{PW16}"\n', [PW16]),
+        "paren.py": (f'SECRET_KEY = (\n    "{PW16}"\n)\n', [PW16]),
+    }, {"login.py": "password = (\n    get_password()\n)\ntoken = \\\n    request.token\n"}),
+    "YAML values on the next line": ({
+        "nextline.yaml": (f"db:\n  password:\n    {PW16}\n", [PW16]),
+        "folded.yaml": (f"db:\n  password: >-\n    {PW16}\n", [PW16]),
+        "literal.yml": (f"auth:\n  api_key: |\n    {PW16}\n  other: x\n", [PW16]),
+        "quoted.yaml": (f"- name: db\n  password:\n    \"{PW16}\"\n", [PW16]),
+    }, {"keys.yaml": f"db:\n  password:\n    hash: sha256\n  user: admin\nweb:\n  password:\n"
+                     f"  user: {PW16}\n",
+        "refs.yaml": "db:\n  password: |\n    {{ vault_password }}\n  token:\n    ${API_TOKEN}\n"
+                     "  secret:\n    - first\n"}),
+    "JSON Web Keys as a Python dict or YAML": ({
+        "jwk.py": (f"KEY = {{'kty': 'RSA', 'n': '{JWK_N}', 'e': 'AQAB', 'd': '{JWK_D}'}}\n",
+                   [JWK_D]),
+        "jwk.yaml": (f"jwk:\n  kty: RSA\n  n: {JWK_N}\n  e: AQAB\n  d: {JWK_D}\n", [JWK_D]),
+        "oct.py": (f"K = {{\n    'kty': 'oct',\n    'k': '{JWK_K}',\n}}\n", [JWK_K]),
+    }, {"public.py": f"KEY = {{'kty': 'RSA', 'n': '{JWK_N}', 'e': 'AQAB'}}\n",
+        "public.yaml": f"jwk:\n  kty: RSA\n  n: {JWK_N}\n  e: AQAB\n"}),
+}
+
+
+def shown_parts(secret: str, shown: str) -> list[str]:
+    """The parts of ``secret`` of six characters that ``shown`` still holds."""
+    return [secret[k:k + 6] for k in range(len(secret) - 5) if secret[k:k + 6] in shown]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES16))
+def test_session16_forms_are_masked_and_look_alikes_kept(shape: str, tmp_path: Path) -> None:
+    """Each file, written and read back as a bundle reads it: as :func:`redact` and as a bundle
+    shows it (its scan's findings masked line by line), no part of a value is left and a marker
+    stands in its place; a look-alike has no finding."""
+    forms, kept = SHAPES16[shape]
+    for name, content in {**{n: c for n, (c, _) in forms.items()}, **kept}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content, "utf-8")
+    for name, (_, secrets) in forms.items():
+        text = file_text((tmp_path / name).read_bytes())
+        scan = scan_text(text, name)
+        for shown in (redact(text, name),
+                      "".join(redact_lines(text.splitlines(keepends=True), scan.findings))):
+            assert "[redacted: " in shown, (name, shown)
+            for secret in secrets:
+                assert secret not in shown and not shown_parts(secret, shown), (name, shown)
+    for name in kept:
+        text = file_text((tmp_path / name).read_bytes())
+        assert find_secrets(text, name) == [], (name, redact(text, name))
+        assert redact(text, name) is text
+
+
+def test_session16_forms_never_reach_a_bundle(tmp_path: Path) -> None:
+    """Pinned in a real repository, every file of a new form is shown masked or left out, and no
+    part of a value is printed; every look-alike is shown as it is."""
+    forms = {n: v for fs, _ in SHAPES16.values() for n, v in fs.items()}
+    kept = {n: c for _, ks in SHAPES16.values() for n, c in ks.items()}
+    root = make_repo(tmp_path / "repo", {**{n: c for n, (c, _) in forms.items()}, **kept,
+                                         "app.py": "def main():\n    return 0\n"})
+    pins = [a for name in [*forms, *kept] for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "settings", "--budget", "0", "--format", "json", *pins,
+                   cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    for name, (_, secrets) in forms.items():
+        for secret in secrets:
+            assert not shown_parts(secret, proc.stdout + proc.stderr), name
+    out = json.loads(proc.stdout)
+    hidden = {e["path"] for e in out["excluded"]} | {r["path"] for r in out["redacted"]}
+    assert set(forms) <= hidden, set(forms) - hidden
+    assert not hidden & set(kept), hidden & set(kept)
+    assert set(kept) <= {i["path"] for i in out["items"]}
