@@ -420,7 +420,58 @@ class FileSize:
         return out
 
 
-EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize] = []
+class Churn:
+    """An experiment (``--churn REPOS_DIR``): how many commits touched each candidate before the
+    sample (the history the index holds at run time): log count, its share of the most among the
+    first 30, and its rank among them. Manifests and contributor lists change with everything, so
+    the task's words meet their commit subjects by chance (a ``package.json`` held 92 of the
+    held-out issue-style rankings' first five places where it was no truth file, 7 where it
+    was). Not shipped (bench/README, session 16)."""
+
+    def __init__(self, repos_dir: Path) -> None:
+        self.dir = repos_dir
+        self.repos: dict[str, tuple[dict[str, int], dict[str, list[int]]]] = {}
+
+    def _repo(self, repo: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+        import subprocess
+
+        got = self.repos.get(repo)
+        if got is None:
+            out = subprocess.run(["git", "-C", str(self.dir / repo), "log", "--topo-order",
+                                  "--reverse", "--no-merges", "--format=%x01%H", "--name-only",
+                                  "--no-renames", "HEAD"], capture_output=True, text=True,
+                                 check=False).stdout
+            position: dict[str, int] = {}
+            touches: dict[str, list[int]] = {}
+            for n, chunk in enumerate(out.split("\x01")[1:]):
+                sha, _, names = chunk.partition("\n")
+                position[sha.strip()] = n
+                for name in names.split("\n"):
+                    if name:
+                        touches.setdefault(name, []).append(n)
+            got = self.repos[repo] = (position, touches)
+        return got
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        import bisect
+
+        position, touches = self._repo(row["repo"])
+        at = position.get(row["sha"], len(position))
+        vals = np.array([float(bisect.bisect_left(touches.get(row["cands"][i][0], []), at))
+                         for i in keep])
+        out = np.zeros((len(keep), 3), dtype=np.float64)
+        if not len(keep):
+            return out
+        out[:, 0] = np.log1p(vals)
+        out[:, 1] = vals / max(vals.max(), 1.0)
+        order = np.argsort(-vals, kind="stable")
+        ranks = np.empty(len(keep))
+        ranks[order] = np.arange(len(keep))
+        out[:, 2] = ranks / max(1, len(keep) - 1)
+        return out
+
+
+EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize | Churn] = []
 
 
 # -- re-ranking rules ---------------------------------------------------------------------------
@@ -830,6 +881,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--file-size", type=Path, metavar="REPOS_DIR",
                     help="three more features: the candidate's size at the parent commit (an "
                          "experiment)")
+    ap.add_argument("--churn", type=Path, metavar="REPOS_DIR",
+                    help="three more features: how many commits touched the candidate before "
+                         "the sample (an experiment)")
+    ap.add_argument("--dump", type=Path, metavar="JSON",
+                    help="write each row's held-out ranking (first 30) beside its truth, for "
+                         "reading the misses")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -842,7 +899,8 @@ def main(argv: list[str] | None = None) -> int:
                 *([PrefixWords(args.prefix_words)] if args.prefix_words else []),
                 *([SignalRanks()] if args.signal_ranks else []),
                 *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else []),
-                *([FileSize(args.file_size)] if args.file_size else [])]
+                *([FileSize(args.file_size)] if args.file_size else []),
+                *([Churn(args.churn)] if args.churn else [])]
     rows = load(args.rows, args.repos)
     log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
     current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
@@ -875,6 +933,10 @@ def main(argv: list[str] | None = None) -> int:
                           tuple(args.train_modes.split(",")), not args.task_only, args.in_sample,
                           [int(x) for x in args.seeds.split(",")])
         col = "gbm-in-sample" if args.in_sample else "gbm-loro"
+        if args.dump:
+            args.dump.write_text(json.dumps([
+                {"repo": r["repo"], "sha": r["sha"], "mode": r["mode"], "truth": r["truth"],
+                 "ranked": ranking[:30]} for r, ranking in zip(rows, ranked, strict=True)]))
         columns[col] = macro(rows, ranked)
         repos_fig[col] = per_repo(rows, ranked)
         log(f"gbm LORO in {time.perf_counter() - t0:.0f} s")
