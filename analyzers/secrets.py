@@ -1952,7 +1952,8 @@ _PATH_ASSIGN = re.compile(
     r"|credentials?|auth)[A-Za-z0-9_.-]*=([^/=&]{4,})")
 _PATH_USERINFO = re.compile(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
 PATH_HINT = re.compile(
-    r"[=@ ]|(?=[A-Za-z0-9]{16})[A-Za-z]*\d|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
+    r"[=@ ]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
+    r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
     r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ")
 
 
@@ -1976,34 +1977,56 @@ def secret_path(path: str) -> str | None:
 
 
 # The two rules of :func:`secret_path` in free text (a commit subject or message, a branch name,
-# a reason): ``NAME=value`` ends at a blank (or runs over up to four words to a "/", a path's
-# folder named so), and ``user:password@host`` skips a scheme that takes an address (mailto:).
+# a reason). ``NAME=value``: a name (at most 60 characters: every match is bounded) whose last
+# word is a secret's (``DB_PASSWORD``, ``api_key``; not ``token_budget``, ``tokenizer``), the
+# value up to a blank, or over up to four words to a "/" (a path's folder named so).
+# ``scheme:user:password@host``: a URL flattened into a path (``https:__deploy:pw@host``, the
+# slashes gone or encoded); a scheme is required, as ``npm:react@18`` and ``key:value@v2`` are
+# no credentials, and an address (``mailto:x@y``) has one colon only.
 _FREE_ASSIGN = re.compile(
-    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
-    r"|credentials?|auth(?!or(?!ization)))[A-Za-z0-9_.-]*="
-    r"((?:[^/=&\s]+ ){0,3}[^/=&\s]+(?=/)|[^/=&\s]{4,})")
-_FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
+    r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,60}(?i:pass|pwd|pw|secret|token|key|cred|auth)"
+    r"[A-Za-z0-9_.-]{0,30})="
+    r"((?:[^/=&\s]{1,200} ){0,3}[^/=&\s]{1,200}(?=/)|[^/=&\s]{4,300})")
 _FREE_USERINFO = re.compile(
-    r"(?<![^\s(\[<'\"`_/])(?!(?i:mailto|tel|sips?|xmpp|im|news|urn|data):)"
-    r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+    r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
+    r"[^/:@\s()<>\[\]\"'`]{1,64}:([^/:@\s()<>\[\]\"'`]{3,128})@[A-Za-z0-9.\[-]")
+_FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
+_FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
 
 
-def redact_git(text: str) -> str:
+def _free_assign_name(name: str) -> bool:
+    """Whether ``NAME`` of ``NAME=value`` in free text names a secret: its last word is a
+    secret's (``DB_PASSWORD``, ``api_key``, ``auth_token``; a bare ``key`` is any key), and not
+    a token that opens nothing (``next_page_token``)."""
+    parts = [p for w in re.split(r"[._-]+", name) if w for p in split_identifier(w)]
+    last = parts[-1].lower() if parts else ""
+    return (last in _SECRET_PARTS or last in _FREE_NAME_ENDS or "password" in last) \
+        and len(parts) + (last not in ("key", "keys")) > 1 and not _no_credential_token(name)
+
+
+def redact_git(text: str, filename: str = "") -> str:
     """:func:`redact` for free text from git (a commit's subject or message, a branch or ref
-    name, a reason naming one), with the rules of :func:`secret_path` too: such text names paths
-    (a URL flattened into a file name, ``backups/DB_PASSWORD=value/``) that no code would."""
-    shown = redact(text)
-    if not PATH_HINT.search(shown):
+    name, a reason naming one) or a person's note, with the rules of :func:`secret_path` too:
+    such text names paths (a URL flattened into a file name, ``backups/DB_PASSWORD=value/``) that
+    no code would."""
+    shown = redact(text, filename)
+    if "=" not in shown and "@" not in shown:  # each rule needs one (a cheap first test)
         return shown
     spans: list[tuple[int, int, str]] = []
-    for rule, kind in ((_FREE_ASSIGN, "Secret Keyword"),
-                       (_FREE_USERINFO, "Basic Auth Credentials")):
-        for m in rule.finditer(shown):
-            value = m.group(1)
-            if ("[redacted:" in value or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
-                    or any(a < m.end(1) and m.start(1) < b for a, b, _ in spans)):
-                continue
-            spans.append((m.start(1), m.end(1), kind))
+
+    def add(start: int, end: int, kind: str) -> None:
+        if not any(a < end and start < b for a, b, _ in spans):
+            spans.append((start, end, kind))
+
+    for m in _FREE_ASSIGN.finditer(shown):
+        value = m.group(2)
+        if ("[redacted:" in value or value.isdigit() or not _free_assign_name(m.group(1))
+                or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL):
+            continue
+        add(m.start(2), m.end(2), "Secret Keyword")
+    for m in _FREE_USERINFO.finditer(shown):
+        if "[redacted:" not in m.group(1):
+            add(m.start(1), m.end(1), "Basic Auth Credentials")
     return _masked(shown, spans) if spans else shown
 
 

@@ -121,6 +121,25 @@ def test_the_handoff_notes_decisions_come_when_it_names_a_core_file(repo: Path) 
     assert {d["kind"] for d in out["decisions"]} == {"commit"}
 
 
+def test_a_secret_in_the_notes_decisions_is_never_an_id_either(repo: Path) -> None:
+    """The section's ids were read from the unmasked text: ``password=QZSTAGE-884211`` came
+    back masked in ``text`` and whole in ``mentions`` (helper-76). A value in a path the note
+    names (``backups/DB_PASSWORD=…/``) is masked too."""
+    note = ("# Handoff\n\n<!-- ctxsteward:generated:begin summary -->\n"
+            "<!-- ctxsteward:generated:end summary -->\n\n## Goal\n\nFaster loads.\n\n"
+            "## Decisions\n\n- `cache/tokens.py` reads password=QZSTAGE-884211 from the vault\n"
+            "- dumps go to backups/DB_PASSWORD=Lm4Np8Qr2St6/ (#42)\n")
+    (repo / "HANDOFF.md").write_text(note)
+    try:
+        out = _bundle(repo)
+        decided = {d["kind"]: d for d in json.loads(out)["decisions"]}["handoff-decisions"]
+        assert "QZSTAGE" not in out and "884211" not in out and "Lm4Np8Qr2St6" not in out, out
+        assert decided["mentions"] == ["#42"], decided
+        assert "backups/DB_PASSWORD=[redacted: " in decided["text"], decided
+    finally:
+        (repo / "HANDOFF.md").unlink()
+
+
 def test_recent_decisions_is_one_call_for_any_edge(repo: Path) -> None:
     build(repo, Settings())
     with Index(repo, Settings()) as index:

@@ -206,17 +206,18 @@ def test_a_section_of_one_long_paragraph_is_cut_not_looped_on(tmp_path: Path) ->
 
 
 def test_a_section_of_megabytes_is_carried_from_its_head_masked(tmp_path: Path) -> None:
-    """A note with a pasted log (30,000 lines; one line of 300,000 characters) is carried from
+    """A note with a pasted log (20,000 lines; one line of 200,000 characters) is carried from
     the head of each section: masked and counted there only (it had taken 11 s, close to Codex's
     15 s), and the lines left out are still counted right. A token across where the long line
-    is cut is masked whole, never shown in part."""
+    is cut is masked whole, never shown in part. Over 1 MB, the sections are not read at all:
+    the summary is carried, and a line says why."""
     root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     from analyzers.handoff.markdown import BEGIN, END
 
     token = "ghp_" + "Zr8kQ2vLm9xW4pT7nB3cY6dF1gH5jK0sA2eU"
     log = "\n".join([f"- step 0: deploy with {token}",
-                     *(f"- step {i}: rebuilt the cache" for i in range(1, 30_000))])
-    wide = "x" * 9_480 + f" {token} " + "y" * 300_000
+                     *(f"- step {i}: rebuilt the cache" for i in range(1, 20_000))])
+    wide = "x" * 9_480 + f" {token} " + "y" * 200_000
     (root / "HANDOFF.md").write_text(
         f"{BEGIN.format('summary')}\n# Handoff: main\n{END.format('summary')}\n\n## Goal\n\n"
         f"{wide}\n\n## Status\n\n{log}\n\n## Next steps\n\n1. Write the migration.\n")
@@ -226,8 +227,36 @@ def test_a_section_of_megabytes_is_carried_from_its_head_masked(tmp_path: Path) 
     assert "- step 0: deploy with [redacted: GitHub Token]" in text, text
     shown = len(re.findall(r"^- step \d+:", text, re.M))
     more = re.search(r"… \((\d+) more lines in HANDOFF\.md\)", text)
-    assert more and shown + int(more.group(1)) == 30_000, (shown, more)
+    assert more and shown + int(more.group(1)) == 20_000, (shown, more)
     assert "1. Write the migration." in text
+    # Over 1 MB: the summary, and why the rest is not there.
+    note = (root / "HANDOFF.md").read_text()
+    (root / "HANDOFF.md").write_text(note.replace(log, log + "\n" + log[:400_000]))
+    text, problems = Workspace(root).carried_note(budget=1_500, max_chars=9_500)
+    assert problems == [] and "# Handoff: main" in text and "step 0" not in text, text
+    assert re.search(r"HANDOFF\.md is 1\.\d MB, over the 1 MB a session start reads", text), text
+
+
+def test_the_carried_note_masks_paths_and_keeps_sections_after_carriage_returns(
+        tmp_path: Path) -> None:
+    """What a person wrote about a branch or folder (``backups/DB_PASSWORD=…/work``) is masked
+    as git's names are (helper-76: the carry used the file rules only); and a pasted progress
+    bar's lone carriage returns no longer shift the sections after it (Goal took Status's
+    heading, Status took Decisions')."""
+    root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
+    from analyzers.handoff.markdown import BEGIN, END
+
+    (root / "HANDOFF.md").write_text(
+        f"{BEGIN.format('summary')}\n# Handoff: main\n- **Branch**: backups/DB_PASSWORD="
+        f"BranchPw55k/work\n{END.format('summary')}\n\n## Goal\n\nShip it.\r10%\r50%\r100%\n\n"
+        "## Status\n\nPushed to backups/DB_PASSWORD=StatusPw66z/work today.\n\n"
+        "## Decisions\n\nUse SQLite.\n", newline="")
+    text, problems = Workspace(root).carried_note(budget=1_500)
+    assert problems == [] and "BranchPw55k" not in text and "StatusPw66z" not in text, text
+    assert "backups/DB_PASSWORD=[redacted: " in text, text
+    status = text.split("## Status", 1)[1]
+    assert status.lstrip().startswith("Pushed to backups/") and "## Status" not in status, text
+    assert "## Decisions\n\nUse SQLite." in text, text
 
 
 def _carried(root: str, budget: int) -> tuple[str, list[str]]:

@@ -407,27 +407,6 @@ def test_uninstall_leaves_no_file_an_install_made(tmp_path: Path, agent: str, sc
     assert snapshot(root) == before
 
 
-@pytest.mark.parametrize("agent,folder", [
-    ("claude-code", ".claude"), ("cursor", ".cursor"), ("codex", ".codex")])
-def test_a_user_scope_uninstall_leaves_no_folder_the_install_made(tmp_path: Path, agent: str,
-                                                                   folder: str) -> None:
-    """``~/.codex/`` (or ``~/.claude/``, ``~/.cursor/``) made by a user-scope install was left
-    behind empty by the uninstall; a folder holding anything else stays, and so does one a
-    variable (``CODEX_HOME``) named, even empty (Codex requires it to exist)."""
-    root = _repo(tmp_path)
-    home = Path(_home(tmp_path)["HOME"])
-    assert _cli(root, tmp_path, "install", "--agent", agent, "--scope", "user").returncode == 0
-    assert (home / folder).is_dir()
-    gone = _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", "user")
-    assert gone.returncode == 0, gone.stderr
-    assert not (home / folder).exists(), list((home / folder).iterdir())
-    (home / folder).mkdir()
-    (home / folder / "mine.txt").write_text("kept\n")
-    assert _cli(root, tmp_path, "install", "--agent", agent, "--scope", "user").returncode == 0
-    assert _cli(root, tmp_path, "uninstall", "--agent", agent, "--scope", "user").returncode == 0
-    assert sorted(p.name for p in (home / folder).iterdir()) == ["mine.txt"]
-
-
 def test_uninstall_keeps_the_empty_containers_a_person_wrote(tmp_path: Path) -> None:
     """``"hooks": {}`` or an empty event list a person wrote before the install is still there
     after the uninstall (they were deleted as if ours)."""

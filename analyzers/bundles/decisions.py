@@ -11,7 +11,7 @@ Two sources, both about the files asked for:
 
 The commits are chosen from the index (its stored history); their bodies, which the index does
 not keep, are read for those few commits only with one ``git show -s`` (:mod:`analyzers.gitrepo`).
-Every text goes through :func:`analyzers.secrets.redact`, as all git-derived text does.
+Every text goes through :func:`analyzers.secrets.redact_git`, as all git-derived text does.
 
 :func:`recent_decisions` is the one entry point (bundles, and any edge that shows decisions per
 file); :func:`fit_decisions` keeps what fits a token allowance in every rendering.
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.secrets import clip_masked, redact, redact_git
+from analyzers.secrets import clip_masked, redact_git
 
 if TYPE_CHECKING:
     from analyzers.config import Settings
@@ -179,11 +179,12 @@ def _note_decisions(index: Index, files: list[str]) -> list[Decision]:
     for kind, anchor, section in (("handoff-decisions", "decisions", sections["decisions"]),
                                   ("handoff-open-questions", "open-questions",
                                    sections["open_questions"])):
-        lines = [ln.rstrip() for ln in redact(section, NOTE).splitlines() if ln.strip()]
-        if lines:
+        shown = redact_git(section, NOTE)
+        lines = [ln.rstrip() for ln in shown.splitlines() if ln.strip()]
+        if lines:  # (its ids read from the masked text: a value can look like one, QZ-884211)
             out.append(Decision(kind=kind, ref=f"{NOTE}#{anchor}", date=date,
                                 text="\n".join(lines[:NOTE_LINES]), files=named,
-                                mentions=mentions(section)))
+                                mentions=mentions(shown)))
     return out
 
 

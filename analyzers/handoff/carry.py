@@ -2,8 +2,8 @@
 they are in the note file, bounded by a token budget and a character limit.
 
 Read only (the note is never written here). A note that is missing, unreadable or whose blocks
-cannot be parsed gives nothing. Every part goes through :func:`analyzers.secrets.redact`: the note
-is a file of the workspace, and a value pasted into it must not reach an agent.
+cannot be parsed gives nothing. Every part goes through :func:`analyzers.secrets.redact_git`: the
+note is a file of the workspace, and a value pasted into it must not reach an agent.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from pathlib import Path
 
 from analyzers.handoff.generate import note_file, read_existing
 from analyzers.handoff.markdown import SECTIONS, parse_note
-from analyzers.secrets import clip_masked, cut_head, redact
+from analyzers.secrets import clip_masked, cut_head, redact_git
 from analyzers.tokens import Counter
 
 MORE = "… ({n} more {lines} in {note})"
 CUT = "… (the rest of this line in {note})"
 LEFT_OUT = "(Left out for room: {names}; see {note}.)"
+READ_MAX_CHARS = 1_000_000  # of a note read for its sections when carried
+TOO_LONG = ("(The sections people write were not read: {note} is {mb:.1f} MB, over the "
+            "{limit:.0f} MB a session start reads. Move the long part, a pasted log, out of it.)")
 KEEP_LINES = 3  # of a section cut for room: its heading, the blank line, its first line
 LINE_FLOOR = 200  # characters a long last line is cut down to, at least (then the part goes)
 
@@ -32,22 +35,28 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
     text, problems = read_existing(path, root)
     if text is None or problems or not text.strip():
         return "", problems
-    parsed = parse_note(text)
+    # A note of megabytes (a log pasted into it) is not read for its sections: Markdown-parsing
+    # it would take the seconds an agent gives a hook (1 MB of headings: 2 s; 6 MB: 20 s).
+    whole = len(text) <= READ_MAX_CHARS
+    parsed = parse_note(text, sections=whole)
     shown = path.name
     head = f"Handoff note from earlier sessions ({shown}, kept by Context Steward):"
     parts: list[tuple[str, str]] = []
     summary = next((b for b in parsed.blocks if b.name == "summary"), None)
     if summary is not None:
         parts.append(("Summary", text[summary.content_start:summary.content_end].strip()))
+    if not whole:
+        parts.append(("Sections", TOO_LONG.format(note=shown, mb=len(text) / 1e6,
+                                                  limit=READ_MAX_CHARS / 1e6)))
     for key, heading, _, _ in SECTIONS:
         body = (getattr(parsed.human, key, "") or "").strip()
         if body:
             parts.append((heading, f"## {heading}\n\n{body}"))
     kept = [(name, *_shown_head(p, max_chars, shown)) for name, p in parts if p]
-    return _fit(redact(head), kept, counter, budget, max_chars, shown), []
+    return _fit(redact_git(head), kept, counter, budget, max_chars, shown), []
 
 
-MARGIN_LINES = 20  # read for secrets past what may be shown (a name above, a value below)
+MARGIN_LINES = 64  # read for secrets past what may be shown (a JSON Web Key's members: 60)
 
 
 def _shown_head(text: str, max_chars: int, note: str) -> tuple[list[str], int]:
@@ -63,7 +72,7 @@ def _shown_head(text: str, max_chars: int, note: str) -> tuple[list[str], int]:
     for i, line in enumerate(head):  # a line longer than can be shown: its head, masked whole
         if len(line) > max_chars:
             head[i] = cut_head(line, max_chars)[0] + CUT.format(note=note)
-    masked = redact("\n".join(head)).split("\n")
+    masked = redact_git("\n".join(head), note).split("\n")
     return masked[:keep], len(lines)
 
 

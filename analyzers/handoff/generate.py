@@ -38,7 +38,7 @@ from analyzers.handoff.note import (
 from analyzers.handoff.todos import added_todos
 from analyzers.indexing.index import Index, refresh
 from analyzers.indexing.store import STATE_DIR
-from analyzers.secrets import redact, secret_path
+from analyzers.secrets import redact, redact_git, secret_path
 from analyzers.tokens import Counter
 
 DEFAULT_NOTE = "HANDOFF.md"
@@ -49,14 +49,14 @@ def shown_text(text: str) -> str:
     """A note's text as shown anywhere but in its own file (a command's output, an MCP answer
     or resource): every secret masked, the human sections' too. The file keeps what people wrote
     byte for byte; what is read out of it for an agent does not."""
-    return redact(text, DEFAULT_NOTE)
+    return redact_git(text, DEFAULT_NOTE)
 
 
 def shown_note(note: HandoffNote) -> HandoffNote:
     """``note`` as shown (its JSON): the human sections masked as :func:`shown_text` masks
     them, and the paths of the changes, definitions and TODO lines (a secret in a file's path;
     every other field is masked as it is made)."""
-    human = HumanSections(**{k: redact(v, DEFAULT_NOTE) if v else v
+    human = HumanSections(**{k: redact_git(v, DEFAULT_NOTE) if v else v
                              for k, v in note.human.model_dump().items()})
 
     def paths(items: list[_Pathed]) -> list[_Pathed]:
@@ -129,7 +129,7 @@ def read_existing(path: Path, root: Path) -> tuple[str | None, list[str]]:
         return None, [f"{path} is not UTF-8 text"]
     if not text.strip():
         return text, []
-    return text, parse_note(text).problems
+    return text, parse_note(text, sections=False).problems  # (its problems are the markers')
 
 
 def generate(
@@ -213,7 +213,7 @@ def generate(
                                           reason=f"no index ({e.__class__.__name__}: {e})")
     try:
         if index is not None:
-            goal = redact(human.goal, DEFAULT_NOTE) if human.goal else human.goal
+            goal = redact_git(human.goal, DEFAULT_NOTE) if human.goal else human.goal
             suggestion = bundle_mod.suggest(index, settings, changes, goal, token,
                                             exclude=[e for e in excludes if e != STATE_DIR])
         instructions = with_diagnostics(top, applicable, settings, token, index=index,

@@ -14,6 +14,7 @@ outside them survives. A note whose markers do not pair up cannot be updated saf
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import re
@@ -91,15 +92,16 @@ def _normalise_heading(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
 
-def parse_note(text: str) -> ParsedNote:
+def parse_note(text: str, sections: bool = True) -> ParsedNote:
     """Locate the generated blocks and the human sections of an existing note (a copy of the
     last parse of the same text: a note is read, then parsed again by its reader, and a note of
-    megabytes takes seconds)."""
-    return copy.deepcopy(_parse_note(text))
+    megabytes takes seconds). Without ``sections``, the blocks and problems only (a line scan;
+    the human sections need the Markdown parser)."""
+    return copy.deepcopy(_parse_note(text, sections))
 
 
-@functools.lru_cache(maxsize=2)
-def _parse_note(text: str) -> ParsedNote:
+@functools.lru_cache(maxsize=4)
+def _parse_note(text: str, sections: bool) -> ParsedNote:
     note = ParsedNote(newline="\r\n" if "\r\n" in text else "\n")
     lines = _lines_with_offsets(text)
     open_block: tuple[str, int, int] | None = None  # name, line number, content start
@@ -144,13 +146,15 @@ def _parse_note(text: str) -> ParsedNote:
     if not note.blocks and not note.problems:
         note.problems.append(
             "no ctxsteward generated blocks: this file was not written by `ctxsteward handoff`")
-    _read_sections(text, lines, block_lines, note)
+    if sections:
+        _read_sections(text, lines, block_lines, note)
     return note
 
 
 # Block structure only: a heading's text is its inline token's content, which the block pass
 # sets; parsing every paragraph's inline markup (a third of the time) would be thrown away.
 _BLOCKS = MarkdownIt("commonmark").disable("inline")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int],
@@ -158,7 +162,9 @@ def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int
     # Blank out generated blocks so their headings are not taken for human sections.
     masked = "".join("\n" if no in block_lines else line
                      for no, (_, line) in enumerate(lines, start=1))
-    tokens = _BLOCKS.parse(masked)
+    # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
+    # these lines: as a blank it keeps the two counts of lines the same.
+    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", masked))
     headings: list[tuple[int, int, int, str]] = []  # start line, end line (0-based), level, text
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map:
@@ -171,7 +177,8 @@ def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int
         if level != 2:
             continue
         key = _ALIASES.get(_normalise_heading(title))
-        nxt = next((s for s in stops if s >= end), len(lines))
+        at = bisect.bisect_left(stops, end)  # (a note of many headings: no scan per heading)
+        nxt = stops[at] if at < len(stops) else len(lines)
         body_start = lines[end][0] if end < len(lines) else len(text)
         body_end = lines[nxt][0] if nxt < len(lines) else len(text)
         body = text[body_start:body_end]

@@ -32,7 +32,6 @@ from server.hooks.install_agents import (
     executable,
     recognise,
     user_scope_problem,
-    user_top,
 )
 
 BACKUP_SUFFIX = ".ctxsteward-backup"
@@ -313,8 +312,7 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     if ours_alone and actions and _only_containers(spec, after, label):
         after = None
     return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"],
-                ours_alone=ours_alone,
-                top=user_top(spec.name) if scope == "user" else root.resolve())
+                ours_alone=ours_alone, top=None if scope == "user" else root.resolve())
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:

@@ -120,19 +120,6 @@ def codex_home() -> Path:
     return Path(given).expanduser() if given else _home() / ".codex"
 
 
-# The variable that moves an agent's user folder away from the home folder (a folder the
-# person chose: never removed, even empty).
-_HOME_VARIABLES = {"copilot": "COPILOT_HOME", "codex": "CODEX_HOME"}
-
-
-def user_top(agent: str) -> Path | None:
-    """Up to where (not included) folders a user-scope uninstall left empty may go: the home
-    folder, when the agent's folder is its default there (``~/.codex`` the install made);
-    None when a variable moved it."""
-    variable = _HOME_VARIABLES.get(agent)
-    return None if variable and os.environ.get(variable, "").strip() else _home()
-
-
 def user_scope_problem(agent: str) -> str | None:
     """Why the agent's user file cannot be written as the agent would read it (None: it can).
     Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it)."""

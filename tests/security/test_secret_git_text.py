@@ -268,8 +268,27 @@ def test_flattened_urls_and_path_assignments_in_subjects_are_masked(flat_repo: P
     "Fix authors=list parsing", "Bump token handling (token=None default)",
     "Contact mailto:john@example.com for access", "Merge branch 'fix-auth' of host:repo",
     "Time 10:30@home",
+    # helper-76's false positives: an address in brackets or an attribute, a package or image
+    # pinned with "@", a number, a word that only starts like a secret's, a bare key
+    "(mailto:x@y.org)", 'href="mailto:nick@koston.org"', "pin npm:react@18.2.0",
+    "image:tag@sha256 and key:value@version", "max_tokens=4096", "token_budget=9000",
+    "tokenizer=gpt2", "auth_backend=ldap", "next_page_token=abcdef", 'ENV key=value format',
 ])
 def test_free_text_rules_leave_ordinary_subjects_alone(text: str) -> None:
     from analyzers.secrets import redact_git
 
     assert redact_git(text) == text
+
+
+@pytest.mark.parametrize("text,secret", [
+    ("db_pw=Hunter2xyz in deploy", "Hunter2xyz"), ("creds=Kq8Zr2Lm in ci", "Kq8Zr2Lm"),
+    ("rotate SIGNING_KEY=Vb7Nc3Xq9", "Vb7Nc3Xq9"), ("authorization=BearerXq7Lm2", "BearerXq7Lm2"),
+    ("mirror https:%2F%2Fdeploy:Pw9xyzQ@db.example.com", "Pw9xyzQ"),
+    ("mirror https:deploy:Pw9xyzQ@db.example.com", "Pw9xyzQ"),
+    ("ssh:deploy:Pw9xyzQ@host.example.com", "Pw9xyzQ"),
+])
+def test_free_text_rules_mask_the_forms_helper_76_found(text: str, secret: str) -> None:
+    from analyzers.secrets import redact_git
+
+    shown = redact_git(text)
+    assert secret not in shown and "[redacted: " in shown, shown
