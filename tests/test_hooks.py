@@ -343,6 +343,12 @@ def test_a_prompt_in_another_script_says_why_it_is_not_routed(project: Path) -> 
     data["prompt"] = "修复 factorial 函数在大数时的 overflow 问题"
     done = run_hook(project, "claude-code", "UserPromptSubmit", data)
     assert done.returncode == 0 and "calc/numbers.py" in done.stdout, done.stdout
+    # Full-width Latin, as a CJK input method types it, spells the same names.
+    data["prompt"] = "修复　ｆａｃｔｏｒｉａｌ　ｏｖｅｒｆｌｏｗ"
+    data["session_id"] = "full-width"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert done.returncode == 0 and "calc/numbers.py" in done.stdout, (done.stdout, last_run(
+        project))
 
 
 def test_the_routing_rule_is_configurable(project: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,8 +90,8 @@ def skip_reason(prompt: str, options: Options) -> str:
         # (the ranking reads identifiers and paths: a prompt in another script has none to match)
         other = " of Latin letters; the ranking matches code names" if any(
             ch.isalpha() and not ch.isascii() for ch in text) else ""
-        return (f"{len(found)} searchable words{other} (fewer than "
-                f"{max(options.min_words, 1)})")
+        return (f"{len(found)} searchable word{'' if len(found) == 1 else 's'}{other} "
+                f"(fewer than {max(options.min_words, 1)})")
     return ""
 
 
@@ -101,6 +102,8 @@ def on_prompt(run: Run) -> str:
 
     prompt = run.hook.prompt
     run.note(f"prompt {fingerprint(prompt)}")
+    # Full-width Latin (a CJK input method's ｒｅｆｕｎｄ＿ｃａｒｄ) as the names it spells.
+    prompt = unicodedata.normalize("NFKC", prompt)
     ws = Workspace(run.root)
     # No index file at all: said without loading the index code (a cold hook answers at once).
     if not (run.root / ".ctxsteward" / "index.sqlite").is_file() or not ws.index_usable():
