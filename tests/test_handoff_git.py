@@ -142,6 +142,12 @@ def test_remote_url_credentials_are_removed(tmp_path: Path) -> None:
     note = note_for(root)
     assert note.remote == "https://example.com/org/repo.git"
     assert "s3cret" not in note.model_dump_json()
+    # A password holding "@": the authority's last one ends it (helper-76 saw "Secret77x@h…").
+    git("remote", "set-url", "origin", "https://deploy:Pw9@Secret77x@h.example.com/r.git",
+        cwd=root)
+    note = note_for(root)
+    assert note.remote == "https://h.example.com/r.git", note.remote
+    assert "Secret77x" not in note.model_dump_json()
 
 
 def test_single_commit_repository(tmp_path: Path) -> None:

@@ -100,8 +100,9 @@ def empty_tree(repo: Repo) -> str:
 
 
 def sanitize_url(url: str) -> str:
-    """A remote URL without credentials (``https://user:token@host/...`` -> ``https://host/...``)."""
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", r"\1", url.strip())
+    """A remote URL without credentials (``https://user:token@host/...`` -> ``https://host/...``;
+    up to the authority's last "@": a password may hold one, ``user:p@ss@host``)."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/]*@", r"\1", url.strip())
 
 
 def head_and_branch(repo: Repo) -> tuple[str | None, str | None]:
