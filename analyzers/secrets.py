@@ -16,7 +16,9 @@ command lines (``mysql -p…``, ``--password=…``, ``curl -u user:…``), URL q
 unquoted AWS secret keys, PEM bodies). In text, configuration and git subjects (not source code)
 ``NAME=value`` counts anywhere on a line (``make deploy PASSWORD=…`` in a code span). A quoted
 value of 12+ lower-case letters assigned to a password name (``password = "mysecretpassword"``,
-a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``).
+a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``);
+so is a quoted phrase of several words (``PASSWORD = "correct horse battery staple"``), the whole
+of it, unless it reads as a prompt, a label or a message (``"Please enter the password."``).
 Its high-entropy detectors stay off: they flag hashes and test fixtures far more often than real
 secrets.
 
@@ -81,7 +83,8 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 29
+# 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it.
+SCAN_VERSION = 30
 
 
 def secret_by_name(path: str) -> str | None:
@@ -311,6 +314,22 @@ _NO_TRAIL = r"(?![\w.$/+=-])"
 _NETRC_VALUE = r"(?:(?!\\n[\"']|[\"'][),;\]}]*\s*$)\S){4,300}+"
 
 
+# What comes before an assigned literal: a secret's name, its type (``apiKey: string``), the
+# operator, PHP's ``@``.
+_ASSIGN_HEAD = (
+    rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
+    r"\s*(?::=|=>|[!=]==?|[:=])\s*@?")
+# A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
+# several words: "correct horse battery staple"), to its closing quote on the line.
+_PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
+# "password is", "The staging password:", "API token —": a secret named in prose, before its value
+_PROSE_LEAD = (
+    r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
+    r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
+    r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
+    r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)")
+
+
 class Pattern(NamedTuple):
     kind: str
     regex: re.Pattern[str]
@@ -331,9 +350,12 @@ PATTERNS: tuple[Pattern, ...] = (
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
-        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
-        rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
+        rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
+    # a quoted value of several words: PASSWORD = "correct horse battery staple", password:
+    # "Zk8vQ2 wLp9Rt" (the whole literal, up to its closing quote on the line; see _phrase_value)
+    Pattern("Secret Keyword", re.compile(rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?{_PHRASE}"),
+            "phrase"),
     # a secret's default after an environment lookup: process.env.JWT_SECRET || "…", ?? "…",
     # os.environ.get("SECRET_KEY") or "…", ENV['SECRET_KEY_BASE'] || '…' (the name is judged
     # by its words: STRIPE_KEY too)
@@ -493,13 +515,11 @@ PATTERNS: tuple[Pattern, ...] = (
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
     Pattern("Secret In Prose", re.compile(
-        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
-        r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
-        r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-        r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)"
-        r"(?P<q>[\"'`]?)"
+        _PROSE_LEAD + r"(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
+    # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
+    Pattern("Secret In Prose", re.compile(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
@@ -520,8 +540,11 @@ DEFAULT_PATTERNS = (
 )
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
+# (A quoted value's first word, when a quote closes it further on, is not one: a phrase is
+# ``_PHRASE``'s to judge whole, "Please enter the password." no more a secret than its first word.)
 FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*[\"']?(?P<v>[^\s,;}}\]\"'`]{{6,300}})"),
+    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*(?P<fq>[\"'])?"
+    r"(?P<v>[^\s,;}\]\"'`]{6,300}+)(?(fq)(?!\s[^\"'\n]{0,300}[\"']))"),
     "config")
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
@@ -608,6 +631,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
     if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
         return True
+    if check == "phrase":
+        return _phrase_value(v, name)
     if check == "url":
         return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
@@ -834,6 +859,60 @@ def _inline_value(v: str, name: str) -> bool:
                                                  or _NOT_CHOSEN.match(v)):
         return True  # password=meadowcopper: a chosen passphrase in an assignment
     return _prose_value(v, name, inline=True)
+
+
+# A quoted phrase assigned to a secret's name is a passphrase unless it is text a program shows or
+# says: a prompt, a label, a message, a note. Its words then are mostly these (a table note's, a
+# code word, or the small words of a sentence) ...
+_TEXT_WORDS = _CODE_WORDS | frozenset(
+    "is be at to of in on or it as by if no yes you we least most please enter type confirm "
+    "forgot show hide log sign match matches must too character characters minimum maximum min "
+    "max field error failed does do did don't doesn't can't cannot isn't wasn't won't".split())
+# ... or one of them says what it is about (a secret, a placeholder, the reader's).
+_ABOUT_WORDS = frozenset(
+    "pass passwd password passwords passphrase pwd pin passcode secret secrets token tokens key "
+    "keys apikey credential credentials login username your placeholder example dummy fake "
+    "sample changeme".split())
+# A name whose words say its value is such a text (``PASSWORD_PROMPT``, ``password_help``,
+# ``lblPassword``, ``invalid_password_msg``) or a setting about a secret (``password_chars``).
+_TEXT_NAME = frozenset(
+    "prompt help message messages msg text txt title label lbl hint description desc error "
+    "errors err placeholder tooltip question caption info usage doc docs warning notice regex re "
+    "pattern field input button btn link page screen form dialog modal style css class classes "
+    "icon selector locator xpath chars charset alphabet cmd command script invalid wrong "
+    "incorrect missing required mismatch forgot empty weak short expired i18n".split())
+_SECRET_WORD = re.compile(r"pass(?:word|wd|phrase)|secret|token|credential")
+_PHRASE_LABEL = frozenset(
+    "wrong invalid incorrect bad fake dummy test sample example bogus".split())
+
+
+def _phrase_value(v: str, name: str) -> bool:
+    """A quoted value of several words assigned to a secret's name (``"correct horse battery
+    staple"``, ``"Zk8vQ2 wLp9Rt"``): a passphrase, unless it is a template or placeholder, text
+    a program shows (a sentence: capitalised and no digit or capital after, or ending in ":",
+    ".", "?"; a message of small words; words naming a secret), a test's label ("wrong horse
+    battery"), or the name says it is a text or is about a secret (``PASSWORD_PROMPT``,
+    ``password_help``, ``PASSWORD_FILE``, a bare ``token``)."""
+    words = v.split()
+    if len(words) < 2:
+        return False  # one word: the other patterns' (their own length and shape rules)
+    if (_example_value(v) or any(c in v for c in "{}$%<>")
+            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/(["):
+        return False  # a template, an f-string, an elided or a placeholder value, a sentence
+    if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
+        return False  # "Please enter the password", "Mot de passe", "Not set"
+    if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):
+        return False  # words of a translation ("Contraseña actual", "密码 错误")
+    low = [w.strip(".,;:!?\"'()*").lower() for w in words]
+    if (_ABOUT_WORDS.intersection(low) or low[0] in _PHRASE_LABEL
+            or any(_SECRET_WORD.search(w) for w in low)):
+        return False  # ("1Password", "passwords", "app-secret")
+    if sum(w in _TEXT_WORDS or w in _NOTE_WORDS for w in low) * 2 > len(low):
+        return False  # "not set", "is too short", "stored in the vault"
+    parts = _name_parts(name)  # (the name's last word holding a secret's, split)
+    return bool(parts) and not (
+        _about_secret(name) or _no_credential_token(name) or _weak_token_name(name)
+        or any(p in _TEXT_NAME or p.rstrip("s") in _TEXT_NAME for p in parts))
 
 
 # What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
@@ -2001,10 +2080,22 @@ def redact_git(text: str) -> str:
         for m in rule.finditer(shown):
             value = m.group(1)
             if ("[redacted:" in value or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
-                    or any(a < m.end(1) and m.start(1) < b for a, b, _ in spans)):
+                    or any(a < m.end(1) and m.start(1) < b for a, b, _ in spans)
+                    or _phrase_start(shown, m.start(1), m.end(1))):
                 continue
             spans.append((m.start(1), m.end(1), kind))
     return _masked(shown, spans) if spans else shown
+
+
+def _phrase_start(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the first word of a quoted phrase (its quote closes past a
+    blank, on its line): :func:`redact` judged the phrase whole (``password="Please enter the
+    password."`` is a message, not a secret)."""
+    quote = text[start]
+    if quote not in "\"'" or quote in text[start + 1:end]:
+        return False
+    close = text.find(quote, end, end + VALUE_CAP)
+    return close > end and "\n" not in text[end:close] and text[end:end + 1].isspace()
 
 
 _MASK = re.compile(r"\[redacted: [^\]\n]*\]")
