@@ -83,7 +83,8 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-# 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it.
+# 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
+# YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``).
 SCAN_VERSION = 30
 
 
@@ -314,11 +315,15 @@ _NO_TRAIL = r"(?![\w.$/+=-])"
 _NETRC_VALUE = r"(?:(?!\\n[\"']|[\"'][),;\]}]*\s*$)\S){4,300}+"
 
 
+# YAML's node properties before a value on its key's line: an anchor (``password: &pw …``), a
+# standard tag (``password: !!str …``). A local tag is no property of a literal: Home
+# Assistant's ``!secret db_password`` names a secret kept elsewhere (see ``_YAML_TAG``).
+_YAML_PROPS = r"(?:(?:&[\w.-]{1,60}|!![a-z]{1,20})[ \t]+){0,2}"
 # What comes before an assigned literal: a secret's name, its type (``apiKey: string``), the
 # operator, PHP's ``@``.
 _ASSIGN_HEAD = (
     rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
-    r"\s*(?::=|=>|[!=]==?|[:=])\s*@?")
+    rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?{_YAML_PROPS}")
 # A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
 # several words: "correct horse battery staple"), to its closing quote on the line.
 _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
@@ -528,7 +533,7 @@ PATTERNS: tuple[Pattern, ...] = (
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*"
+    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*{_YAML_PROPS}"
     r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
 # Any file: Dockerfile's legacy ``ENV DB_PASSWORD value`` (no "="), a shell or compose default
 # ``${POSTGRES_PASSWORD:-value}``
@@ -633,6 +638,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return True
     if check == "phrase":
         return _phrase_value(v, name)
+    if _YAML_TAG.fullmatch(v):
+        return False  # a YAML tag, not the value after it (password: !secret db_password)
     if check == "url":
         return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
@@ -656,6 +663,13 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
     return True
 
 
+# YAML tags where a value would be: the standard ones, and local tags that name a value kept
+# elsewhere (Home Assistant's and ESPHome's !secret, !env_var, !include; CloudFormation's !Ref,
+# !Sub, !GetAtt, !ImportValue...).
+_YAML_TAG = re.compile(
+    r"(?i)!!(?:str|binary|int|float|bool|null|map|seq|set|omap|pairs|timestamp|python/[\w.:/-]{1,80})"
+    r"|!(?:secret|env_var|env|include\w{0,20}|input|ref|sub|getatt|getazs|importvalue|join"
+    r"|select|split|findinmap|base64|cidr|if|equals|not|and|or|condition|transform)")
 _NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
 # (what a name is about; not "id": Vault's secret_id is the credential that logs in)
 _NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")

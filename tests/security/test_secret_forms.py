@@ -1127,6 +1127,18 @@ SHAPES17: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
         "docs/help.md": 'The password is "stored in the vault".\n'
                         "The password is 'the one in 1Password'\n"
                         'Set `password: "..."` in the config; password: "your password here"\n'}),
+    "YAML anchors and tags before a value": ({
+        "anchor.yaml": (f"db:\n  password: &pw {PW16}\n", [PW16]),
+        "tag.yml": (f"db:\n  password: !!str {PW16}\n  api_key: &k !!str {PW16[::-1]}\n",
+                    [PW16, PW16[::-1]]),
+        "quoted.yaml": (f'db:\n  password: &pw "{PW16}"\n  secret: !!str "{PHRASE}"\n',
+                        [PW16, PHRASE]),
+        "docs/compose.md": (f"```yaml\nDB_PASSWORD: !!str {PW16}\n```\n", [PW16]),
+    }, {"secrets-ref.yaml": "wifi:\n  password: !secret wifi_password\n"
+                            "api:\n  token: !env_var API_TOKEN\n"
+                            "db:\n  password: !secret db_pw2\n",
+        "stack.yaml": "Properties:\n  MasterUserPassword: !Ref DbPassword\n"
+                      "  DB_PASSWORD: !Sub '{{resolve:ssm:/db/pw}}'\n"}),
 }
 
 
