@@ -84,7 +84,8 @@ DETECTORS = (
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
 # 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
-# YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``).
+# YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``);
+# in text, a value on the line after its name's ``=`` or ``:``.
 SCAN_VERSION = 30
 
 
@@ -293,11 +294,11 @@ def might_hold_secret(text: str) -> bool:
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
 # (At most 160 characters either side of the word: an unbounded run was tried from every
 # position of a long word such as "secretsecret…", quadratic.)
-_NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
-         r"|access_?key|private_?key|client_?key"
-         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
-         r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))"
-         r"[\w.-]{0,160}")
+_NAME_CORE = (r"(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
+              r"|access_?key|private_?key|client_?key"
+              r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
+              r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))")
+_NAME = rf"[\w.-]{{0,160}}{_NAME_CORE}[\w.-]{{0,160}}"
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
 # matches as its first 300 (``_MORE``) and is then read on to its end (``_LONG_TAIL``).
@@ -1073,8 +1074,12 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
     line = lines[i]
     if config and line.rstrip().endswith(_YAML_OPENS):
         key = _YAML_KEY.fullmatch(line)
-        if key is not None:
-            return _yaml_next_values(lines, i, key)
+        found = _yaml_next_values(lines, i, key) if key is not None else []
+        if found or (key is not None and not line.rstrip().endswith(":")):
+            return found
+        return _next_line_value(lines, i)
+    if config and line.rstrip().endswith("="):
+        return _next_line_value(lines, i)
     out: list[Finding] = []
     if not ("(" in line or line.rstrip().endswith("\\")
             or line.count("\"") + line.count("'") >= 4):
@@ -1087,6 +1092,39 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
         if value and not _BLANK.search(value) and _plausible(value, "keyword", line[:m.end()]):
             out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
     return out
+
+
+# In text (a commit's body, notes): a secret's name ending its line (``… password=`` or
+# ``Password:``), its value the next line's first word (not a key of its own: ``user: …``).
+_NAME_IN_WORD = re.compile(rf"(?i){_NAME_CORE}")
+_NAME_END_MAX = 120  # characters of a name read back from its line's end
+_NEXT_VALUE = re.compile(r"[ \t]*[\"'`]?(?P<v>[^\s\"'`;,<>()\[\]{}|&=:]{6,300}+={0,2})"
+                         r"(?=[\"'`]?(?:\s|$)|[^\s\"'`;,<>()\[\]{}|&=:])")
+
+
+def _next_line_value(lines: list[str], i: int) -> list[Finding]:
+    """The value on the line after ``i`` when line ``i`` ends right after the ``=`` or ``:`` of
+    a secret's name (Markdown's emphasis or code marks around the name left out)."""
+    if i + 1 >= len(lines):
+        return []
+    head = lines[i].rstrip()[:-1].rstrip().rstrip("*`")
+    k = len(head)  # (read back over the name's characters, at most _NAME_END_MAX: linear)
+    while k > 0 and len(head) - k < _NAME_END_MAX and (head[k - 1].isalnum()
+                                                        or head[k - 1] in "_.-"):
+        k -= 1
+    word = head[k:]
+    if not word or (k and (head[k - 1] == "$" or head[k - 1].isalnum() or head[k - 1] in "_.-")) \
+            or _NAME_IN_WORD.search(word) is None:
+        return []  # no name, a variable's expansion ($password=), or a name too long to be one
+    m = _NEXT_VALUE.match(lines[i + 1])
+    if m is None or not _plausible(m.group("v"), "inline", word + "="):
+        return []
+    end = m.end("v")
+    if end - m.start("v") >= VALUE_CAP:  # read as its first 300: the rest is the value too
+        end = _value_end(lines[i + 1], end, None, INLINE_PATTERN.tail)
+    elif end < len(lines[i + 1]) and lines[i + 1][end] not in "\"'`\t ":
+        return []  # a key of its own (user=admin), not a value
+    return [Finding(i + 2, m.start("v"), end, "Secret Keyword")]
 
 
 def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]:

@@ -1139,6 +1139,15 @@ SHAPES17: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
                             "db:\n  password: !secret db_pw2\n",
         "stack.yaml": "Properties:\n  MasterUserPassword: !Ref DbPassword\n"
                       "  DB_PASSWORD: !Sub '{{resolve:ssm:/db/pw}}'\n"}),
+    "a value on the line after its name's = or :": ({
+        "docs/notes.txt": (f"Rotated today, new password=\n{PW16} for the db\n", [PW16]),
+        "docs/staging.md": (f"# Staging\n\nThe **DB_PASSWORD**:\n  {PW16}\n", [PW16]),
+        "docs/token.txt": (f"Password:\n{PW16}\n", [PW16]),
+    }, {"docs/setup.md": "Set the following secrets:\n- AWS_ACCESS_KEY_ID\n"
+                         "Enter the password:\nthen press enter\n",
+        "db.ini": "[db]\npassword=\nuser=admin2x\n",
+        "run.sh": "export DB_PASSWORD=\necho hello2world\n",
+        "app.yaml": f"db:\n  password:\n  user: {PW16}\n"}),
 }
 
 
@@ -1153,11 +1162,15 @@ GIT_TEXT17: dict[str, list[str]] = {
     'Refund card with password="quoted phrase leaks here"': ["quoted phrase leaks here"],
     'Deploy: set DB_PASSWORD = "Tr0ub4dor and Three"': ["Tr0ub4dor and Three"],
     "Note: the password is 'purple monkey dishwasher'": ["purple monkey dishwasher"],
+    "Ship order fix password=\nWrapPw2xyz99 in body": ["WrapPw2xyz99"],
+    "Ship order fix\n\nThe staging token:\n  Kx8Lm2Qp9Zr4Tv6W\n": ["Kx8Lm2Qp9Zr4Tv6W"],
 }
 GIT_KEPT17 = ('Ask for the password with "Please enter the password"',
               'Fix password="" handling and token="" too',
               'Show password="Please enter the password." in the login form',
-              'Prompt with password: "Enter the password:" when none is set')
+              'Prompt with password: "Enter the password:" when none is set',
+              "Ask for the password:\nthen retry the login",
+              "Empty DB_PASSWORD=\nuser=admin2x is read next")
 
 
 @pytest.mark.parametrize("message", sorted(GIT_TEXT17))
