@@ -85,7 +85,7 @@ DETECTORS = (
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
 # 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
 # YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``);
-# in text, a value on the line after its name's ``=`` or ``:``.
+# in text, a value on the line after its name's ``=`` or ``:``; HTML cells in inline tags.
 SCAN_VERSION = 30
 
 
@@ -1552,12 +1552,14 @@ _ABOUT_SECRET = frozenset(
     "placeholder example owner audience issuer kind source provider backend plugin class model "
     "func function handler normalize normalizer callback".split())
 _ABOUT_NAME = _ABOUT_SECRET - {"id"}  # for a value's name: secret_id is a credential
-_CELL_MARKUP = re.compile(r"</?(?:code|b|strong|em|kbd)>|[`*]|\]\([^)\s]{0,200}\)|\[")
+# Inline HTML tags around a cell's text (``<td><span class="x">…</span></td>``, ``<a href=…>``)
+_INLINE_TAGS = r"(?:code|b|strong|em|kbd|span|a|p|div|i|tt|samp)(?:\s[^<>]{0,200}+)?"
+_CELL_MARKUP = re.compile(rf"(?i)</?{_INLINE_TAGS}>|[`*]|\]\([^)\s]{{0,200}}\)|\[")
 _DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")
 
 
-_CELL_VALUE = re.compile(r"[\s`*]*(?:<(?:code|b|strong|em|kbd)>[\s`*]*)*"
+_CELL_VALUE = re.compile(rf"(?i)[\s`*]*(?:<{_INLINE_TAGS}>[\s`*]*){{0,8}}"
                          r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`|\\]|\\.)*)")
 
 

@@ -1148,6 +1148,25 @@ SHAPES17: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
         "db.ini": "[db]\npassword=\nuser=admin2x\n",
         "run.sh": "export DB_PASSWORD=\necho hello2world\n",
         "app.yaml": f"db:\n  password:\n  user: {PW16}\n"}),
+    "HTML table cells in inline tags": ({
+        "spans.html": ("<table><tr><th>user</th><th>password</th></tr>"
+                       f"<tr><td>admin</td><td><span>{PW16}</span></td></tr>"
+                       f'<tr><td>bob</td><td><span class="mono">{PW16[::-1]}</span></td></tr>'
+                       "</table>\n", [PW16, PW16[::-1]]),
+        "inline.html": ("<table>\n<tr><th>user</th><th>API key</th></tr>\n"
+                        + "".join(f"<tr><td>u{k}</td><td><{t}>{k}{PW16}</{t.split()[0]}>"
+                                  "</td></tr>\n"
+                                  for k, t in enumerate(["a", 'a href="#k"', "p", "div", "i",
+                                                         "tt", "samp"]))
+                        + "</table>\n", [f"{k}{PW16}" for k in range(7)]),
+        "docs/db.md": (f"<table><tr><th><span>Password</span></th><td><p><code>{PW16}</code></p>"
+                       "</td></tr></table>\n", [PW16]),
+    }, {"team.html": "<table><tr><th>user</th><th>role</th></tr><tr><td><span>alice</span></td>"
+                     "<td><span>Administrator2</span></td></tr></table>\n",
+        "options.html": "<table><tr><th>Option</th><th>Description</th></tr>"
+                        '<tr><td><a href="#pw">password</a></td><td><p>The password to use</p>'
+                        "</td></tr><tr><td><i>token</i></td><td><span>string</span></td></tr>"
+                        "</table>\n"}),
 }
 
 
