@@ -637,8 +637,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
     if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
         return True
-    if check == "phrase":
-        return _phrase_value(v, name)
+    if check == "phrase":  # (blanks at either end: code between two literals, a padded label)
+        return v == value and _phrase_value(v, name)
     if _YAML_TAG.fullmatch(v):
         return False  # a YAML tag, not the value after it (password: !secret db_password)
     if check == "url":
@@ -895,7 +895,9 @@ _TEXT_NAME = frozenset(
     "errors err placeholder tooltip question caption info usage doc docs warning notice regex re "
     "pattern field input button btn link page screen form dialog modal style css class classes "
     "icon selector locator xpath chars charset alphabet cmd command script invalid wrong "
-    "incorrect missing required mismatch forgot empty weak short expired i18n".split())
+    "incorrect missing required mismatch forgot empty weak short expired i18n subject body "
+    "template tpl heading subtitle content copy email mail notification sms reminder "
+    "instructions note notes comment tip".split())
 _SECRET_WORD = re.compile(r"pass(?:word|wd|phrase)|secret|token|credential")
 _PHRASE_LABEL = frozenset(
     "wrong invalid incorrect bad fake dummy test sample example bogus".split())
@@ -909,11 +911,11 @@ def _phrase_value(v: str, name: str) -> bool:
     battery"), or the name says it is a text or is about a secret (``PASSWORD_PROMPT``,
     ``password_help``, ``PASSWORD_FILE``, a bare ``token``)."""
     words = v.split()
-    if len(words) < 2:
-        return False  # one word: the other patterns' (their own length and shape rules)
-    if (_example_value(v) or any(c in v for c in "{}$%<>")
-            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/(["):
-        return False  # a template, an f-string, an elided or a placeholder value, a sentence
+    if len(words) < 2 or not all(any(c.isalnum() for c in w) for w in words):
+        return False  # one word (the other patterns'), or code ('") == "', '" + x + "')
+    if (_example_value(v) or any(c in v for c in "{}$%<>()[]=|;\\")
+            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/"):
+        return False  # a template, an f-string, code, an elided or placeholder value, a sentence
     if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
         return False  # "Please enter the password", "Mot de passe", "Not set"
     if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):

@@ -1123,7 +1123,10 @@ SHAPES17: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
                     'passwordClass = "form-control input-lg"\n'
                     'password_label = "Your secret phrase"\n',
         "test_login.py": 'def test_login(client):\n'
-                         '    assert not client.login(password="wrong horse battery")\n',
+                         '    assert not client.login(password="wrong horse battery")\n'
+                         '    assert prompt_func("Password: ") == "secret"\n'
+                         '    password = "" if x else "a b"\n    password = "" + user + " "\n',
+        "emails.py": 'SET_STAFF_PASSWORD_DEFAULT_SUBJECT = "You\u2019re invited to join Saleor"\n',
         "docs/help.md": 'The password is "stored in the vault".\n'
                         "The password is 'the one in 1Password'\n"
                         'Set `password: "..."` in the config; password: "your password here"\n'}),
