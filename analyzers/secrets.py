@@ -16,7 +16,9 @@ command lines (``mysql -p…``, ``--password=…``, ``curl -u user:…``), URL q
 unquoted AWS secret keys, PEM bodies). In text, configuration and git subjects (not source code)
 ``NAME=value`` counts anywhere on a line (``make deploy PASSWORD=…`` in a code span). A quoted
 value of 12+ lower-case letters assigned to a password name (``password = "mysecretpassword"``,
-a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``).
+a well-known default) is a credential unless it reads as a test's label (``"wrongpassword"``);
+so is a quoted phrase of several words (``PASSWORD = "correct horse battery staple"``), the whole
+of it, unless it reads as a prompt, a label or a message (``"Please enter the password."``).
 Its high-entropy detectors stay off: they flag hashes and test fixtures far more often than real
 secrets.
 
@@ -81,7 +83,10 @@ DETECTORS = (
 # (the indirect-reference filter is for keyword matches only); a line read again until nothing
 # more is found.
 # 10: every kind of GitLab token, AKC keys in any quotes, placeholders by word, Markdown forms.
-SCAN_VERSION = 29
+# 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
+# YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``);
+# in text, a value on the line after its name's ``=`` or ``:``; HTML cells in inline tags.
+SCAN_VERSION = 30
 
 
 def secret_by_name(path: str) -> str | None:
@@ -289,11 +294,11 @@ def might_hold_secret(text: str) -> bool:
 # A name that says its value is a secret (KeywordDetector's list, plus tokens that authenticate).
 # (At most 160 characters either side of the word: an unbounded run was tried from every
 # position of a long word such as "secretsecret…", quadratic.)
-_NAME = (r"[\w.-]{0,160}(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
-         r"|access_?key|private_?key|client_?key"
-         r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
-         r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))"
-         r"[\w.-]{0,160}")
+_NAME_CORE = (r"(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
+              r"|access_?key|private_?key|client_?key"
+              r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
+              r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))")
+_NAME = rf"[\w.-]{{0,160}}{_NAME_CORE}[\w.-]{{0,160}}"
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
 # matches as its first 300 (``_MORE``) and is then read on to its end (``_LONG_TAIL``).
@@ -309,6 +314,26 @@ _NO_TRAIL = r"(?![\w.$/+=-])"
 # A netrc password: any characters, quotes and backslashes too, but not the end of a string
 # literal holding the line (``f.write("machine h login u password bbbb\n")``)
 _NETRC_VALUE = r"(?:(?!\\n[\"']|[\"'][),;\]}]*\s*$)\S){4,300}+"
+
+
+# YAML's node properties before a value on its key's line: an anchor (``password: &pw …``), a
+# standard tag (``password: !!str …``). A local tag is no property of a literal: Home
+# Assistant's ``!secret db_password`` names a secret kept elsewhere (see ``_YAML_TAG``).
+_YAML_PROPS = r"(?:(?:&[\w.-]{1,60}|!![a-z]{1,20})[ \t]+){0,2}"
+# What comes before an assigned literal: a secret's name, its type (``apiKey: string``), the
+# operator, PHP's ``@``.
+_ASSIGN_HEAD = (
+    rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
+    rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?{_YAML_PROPS}")
+# A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
+# several words: "correct horse battery staple"), to its closing quote on the line.
+_PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
+# "password is", "The staging password:", "API token —": a secret named in prose, before its value
+_PROSE_LEAD = (
+    r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
+    r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
+    r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
+    r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)")
 
 
 class Pattern(NamedTuple):
@@ -331,9 +356,12 @@ PATTERNS: tuple[Pattern, ...] = (
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", re.compile(
-        rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
-        rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
+        rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
+    # a quoted value of several words: PASSWORD = "correct horse battery staple", password:
+    # "Zk8vQ2 wLp9Rt" (the whole literal, up to its closing quote on the line; see _phrase_value)
+    Pattern("Secret Keyword", re.compile(rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?{_PHRASE}"),
+            "phrase"),
     # a secret's default after an environment lookup: process.env.JWT_SECRET || "…", ?? "…",
     # os.environ.get("SECRET_KEY") or "…", ENV['SECRET_KEY_BASE'] || '…' (the name is judged
     # by its words: STRIPE_KEY too)
@@ -493,13 +521,11 @@ PATTERNS: tuple[Pattern, ...] = (
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
     Pattern("Secret In Prose", re.compile(
-        r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
-        r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
-        r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-        r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)"
-        r"(?P<q>[\"'`]?)"
+        _PROSE_LEAD + r"(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
+    # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
+    Pattern("Secret In Prose", re.compile(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", re.compile(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
@@ -508,7 +534,7 @@ PATTERNS: tuple[Pattern, ...] = (
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*"
+    rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*{_YAML_PROPS}"
     r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
 # Any file: Dockerfile's legacy ``ENV DB_PASSWORD value`` (no "="), a shell or compose default
 # ``${POSTGRES_PASSWORD:-value}``
@@ -520,8 +546,11 @@ DEFAULT_PATTERNS = (
 )
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
+# (A quoted value's first word, when a quote closes it further on, is not one: a phrase is
+# ``_PHRASE``'s to judge whole, "Please enter the password." no more a secret than its first word.)
 FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*[\"']?(?P<v>[^\s,;}}\]\"'`]{{6,300}})"),
+    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*(?P<fq>[\"'])?"
+    r"(?P<v>[^\s,;}\]\"'`]{6,300}+)(?(fq)(?!\s[^\"'\n]{0,300}[\"']))"),
     "config")
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
@@ -608,6 +637,10 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         v = v.rstrip(_SENTENCE_END.replace("!", ""))  # (a trailing "!" is often the password's)
     if check == "whole":  # the pattern itself is specific (a vendor's key prefix)
         return True
+    if check == "phrase":  # (blanks at either end: code between two literals, a padded label)
+        return v == value and _phrase_value(v, name)
+    if _YAML_TAG.fullmatch(v):
+        return False  # a YAML tag, not the value after it (password: !secret db_password)
     if check == "url":
         return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
@@ -631,6 +664,13 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
     return True
 
 
+# YAML tags where a value would be: the standard ones, and local tags that name a value kept
+# elsewhere (Home Assistant's and ESPHome's !secret, !env_var, !include; CloudFormation's !Ref,
+# !Sub, !GetAtt, !ImportValue...).
+_YAML_TAG = re.compile(
+    r"(?i)!!(?:str|binary|int|float|bool|null|map|seq|set|omap|pairs|timestamp|python/[\w.:/-]{1,80})"
+    r"|!(?:secret|env_var|env|include\w{0,20}|input|ref|sub|getatt|getazs|importvalue|join"
+    r"|select|split|findinmap|base64|cidr|if|equals|not|and|or|condition|transform)")
 _NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
 # (what a name is about; not "id": Vault's secret_id is the credential that logs in)
 _NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")
@@ -836,6 +876,62 @@ def _inline_value(v: str, name: str) -> bool:
     return _prose_value(v, name, inline=True)
 
 
+# A quoted phrase assigned to a secret's name is a passphrase unless it is text a program shows or
+# says: a prompt, a label, a message, a note. Its words then are mostly these (a table note's, a
+# code word, or the small words of a sentence) ...
+_TEXT_WORDS = _CODE_WORDS | frozenset(
+    "is be at to of in on or it as by if no yes you we least most please enter type confirm "
+    "forgot show hide log sign match matches must too character characters minimum maximum min "
+    "max field error failed does do did don't doesn't can't cannot isn't wasn't won't".split())
+# ... or one of them says what it is about (a secret, a placeholder, the reader's).
+_ABOUT_WORDS = frozenset(
+    "pass passwd password passwords passphrase pwd pin passcode secret secrets token tokens key "
+    "keys apikey credential credentials login username your placeholder example dummy fake "
+    "sample changeme".split())
+# A name whose words say its value is such a text (``PASSWORD_PROMPT``, ``password_help``,
+# ``lblPassword``, ``invalid_password_msg``) or a setting about a secret (``password_chars``).
+_TEXT_NAME = frozenset(
+    "prompt help message messages msg text txt title label lbl hint description desc error "
+    "errors err placeholder tooltip question caption info usage doc docs warning notice regex re "
+    "pattern field input button btn link page screen form dialog modal style css class classes "
+    "icon selector locator xpath chars charset alphabet cmd command script invalid wrong "
+    "incorrect missing required mismatch forgot empty weak short expired i18n subject body "
+    "template tpl heading subtitle content copy email mail notification sms reminder "
+    "instructions note notes comment tip".split())
+_SECRET_WORD = re.compile(r"pass(?:word|wd|phrase)|secret|token|credential")
+_PHRASE_LABEL = frozenset(
+    "wrong invalid incorrect bad fake dummy test sample example bogus".split())
+
+
+def _phrase_value(v: str, name: str) -> bool:
+    """A quoted value of several words assigned to a secret's name (``"correct horse battery
+    staple"``, ``"Zk8vQ2 wLp9Rt"``): a passphrase, unless it is a template or placeholder, text
+    a program shows (a sentence: capitalised and no digit or capital after, or ending in ":",
+    ".", "?"; a message of small words; words naming a secret), a test's label ("wrong horse
+    battery"), or the name says it is a text or is about a secret (``PASSWORD_PROMPT``,
+    ``password_help``, ``PASSWORD_FILE``, a bare ``token``)."""
+    words = v.split()
+    if len(words) < 2 or not all(any(c.isalnum() for c in w) for w in words):
+        return False  # one word (the other patterns'), or code ('") == "', '" + x + "')
+    if (_example_value(v) or any(c in v for c in "{}$%<>()[]=|;\\")
+            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/"):
+        return False  # a template, an f-string, code, an elided or placeholder value, a sentence
+    if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
+        return False  # "Please enter the password", "Mot de passe", "Not set"
+    if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):
+        return False  # words of a translation ("Contraseña actual", "密码 错误")
+    low = [w.strip(".,;:!?\"'()*").lower() for w in words]
+    if (_ABOUT_WORDS.intersection(low) or low[0] in _PHRASE_LABEL
+            or any(_SECRET_WORD.search(w) for w in low)):
+        return False  # ("1Password", "passwords", "app-secret")
+    if sum(w in _TEXT_WORDS or w in _NOTE_WORDS for w in low) * 2 > len(low):
+        return False  # "not set", "is too short", "stored in the vault"
+    parts = _name_parts(name)  # (the name's last word holding a secret's, split)
+    return bool(parts) and not (
+        _about_secret(name) or _no_credential_token(name) or _weak_token_name(name)
+        or any(p in _TEXT_NAME or p.rstrip("s") in _TEXT_NAME for p in parts))
+
+
 # What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
 _KEY_KINDS = re.compile(r"(?i)secp\d+\w*|p-\d{3}|[ep]s\d{3}k?|utf-?8\w*|v\d+\.\w+"
                         r"|\d+-(?:byte|bit|char|character|digit|letter)s?[\w-]*|x25519|curve25519"
@@ -980,8 +1076,12 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
     line = lines[i]
     if config and line.rstrip().endswith(_YAML_OPENS):
         key = _YAML_KEY.fullmatch(line)
-        if key is not None:
-            return _yaml_next_values(lines, i, key)
+        found = _yaml_next_values(lines, i, key) if key is not None else []
+        if found or (key is not None and not line.rstrip().endswith(":")):
+            return found
+        return _next_line_value(lines, i)
+    if config and line.rstrip().endswith("="):
+        return _next_line_value(lines, i)
     out: list[Finding] = []
     if not ("(" in line or line.rstrip().endswith("\\")
             or line.count("\"") + line.count("'") >= 4):
@@ -994,6 +1094,39 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
         if value and not _BLANK.search(value) and _plausible(value, "keyword", line[:m.end()]):
             out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
     return out
+
+
+# In text (a commit's body, notes): a secret's name ending its line (``… password=`` or
+# ``Password:``), its value the next line's first word (not a key of its own: ``user: …``).
+_NAME_IN_WORD = re.compile(rf"(?i){_NAME_CORE}")
+_NAME_END_MAX = 120  # characters of a name read back from its line's end
+_NEXT_VALUE = re.compile(r"[ \t]*[\"'`]?(?P<v>[^\s\"'`;,<>()\[\]{}|&=:]{6,300}+={0,2})"
+                         r"(?=[\"'`]?(?:\s|$)|[^\s\"'`;,<>()\[\]{}|&=:])")
+
+
+def _next_line_value(lines: list[str], i: int) -> list[Finding]:
+    """The value on the line after ``i`` when line ``i`` ends right after the ``=`` or ``:`` of
+    a secret's name (Markdown's emphasis or code marks around the name left out)."""
+    if i + 1 >= len(lines):
+        return []
+    head = lines[i].rstrip()[:-1].rstrip().rstrip("*`")
+    k = len(head)  # (read back over the name's characters, at most _NAME_END_MAX: linear)
+    while k > 0 and len(head) - k < _NAME_END_MAX and (head[k - 1].isalnum()
+                                                        or head[k - 1] in "_.-"):
+        k -= 1
+    word = head[k:]
+    if not word or (k and (head[k - 1] == "$" or head[k - 1].isalnum() or head[k - 1] in "_.-")) \
+            or _NAME_IN_WORD.search(word) is None:
+        return []  # no name, a variable's expansion ($password=), or a name too long to be one
+    m = _NEXT_VALUE.match(lines[i + 1])
+    if m is None or not _plausible(m.group("v"), "inline", word + "="):
+        return []
+    end = m.end("v")
+    if end - m.start("v") >= VALUE_CAP:  # read as its first 300: the rest is the value too
+        end = _value_end(lines[i + 1], end, None, INLINE_PATTERN.tail)
+    elif end < len(lines[i + 1]) and lines[i + 1][end] not in "\"'`\t ":
+        return []  # a key of its own (user=admin), not a value
+    return [Finding(i + 2, m.start("v"), end, "Secret Keyword")]
 
 
 def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]:
@@ -1421,12 +1554,14 @@ _ABOUT_SECRET = frozenset(
     "placeholder example owner audience issuer kind source provider backend plugin class model "
     "func function handler normalize normalizer callback".split())
 _ABOUT_NAME = _ABOUT_SECRET - {"id"}  # for a value's name: secret_id is a credential
-_CELL_MARKUP = re.compile(r"</?(?:code|b|strong|em|kbd)>|[`*]|\]\([^)\s]{0,200}\)|\[")
+# Inline HTML tags around a cell's text (``<td><span class="x">…</span></td>``, ``<a href=…>``)
+_INLINE_TAGS = r"(?:code|b|strong|em|kbd|span|a|p|div|i|tt|samp)(?:\s[^<>]{0,200}+)?"
+_CELL_MARKUP = re.compile(rf"(?i)</?{_INLINE_TAGS}>|[`*]|\]\([^)\s]{{0,200}}\)|\[")
 _DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")
 
 
-_CELL_VALUE = re.compile(r"[\s`*]*(?:<(?:code|b|strong|em|kbd)>[\s`*]*)*"
+_CELL_VALUE = re.compile(rf"(?i)[\s`*]*(?:<{_INLINE_TAGS}>[\s`*]*){{0,8}}"
                          r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`|\\]|\\.)*)")
 
 
@@ -2021,13 +2156,25 @@ def redact_git(text: str, filename: str = "") -> str:
     for m in _FREE_ASSIGN.finditer(shown):
         value = m.group(2)
         if ("[redacted:" in value or value.isdigit() or not _free_assign_name(m.group(1))
-                or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL):
+                or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
+                or _phrase_start(shown, m.start(2), m.end(2))):
             continue
         add(m.start(2), m.end(2), "Secret Keyword")
     for m in _FREE_USERINFO.finditer(shown):
         if "[redacted:" not in m.group(1):
             add(m.start(1), m.end(1), "Basic Auth Credentials")
     return _masked(shown, spans) if spans else shown
+
+
+def _phrase_start(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the first word of a quoted phrase (its quote closes past a
+    blank, on its line): :func:`redact` judged the phrase whole (``password="Please enter the
+    password."`` is a message, not a secret)."""
+    quote = text[start]
+    if quote not in "\"'" or quote in text[start + 1:end]:
+        return False
+    close = text.find(quote, end, end + VALUE_CAP)
+    return close > end and "\n" not in text[end:close] and text[end:end + 1].isspace()
 
 
 _MASK = re.compile(r"\[redacted: [^\]\n]*\]")

@@ -1038,12 +1038,11 @@ def shown_parts(secret: str, shown: str) -> list[str]:
     return [secret[k:k + 6] for k in range(len(secret) - 5) if secret[k:k + 6] in shown]
 
 
-@pytest.mark.parametrize("shape", sorted(SHAPES16))
-def test_session16_forms_are_masked_and_look_alikes_kept(shape: str, tmp_path: Path) -> None:
+def check_shape(forms: dict[str, tuple[str, list[str]]], kept: dict[str, str],
+                tmp_path: Path) -> None:
     """Each file, written and read back as a bundle reads it: as :func:`redact` and as a bundle
     shows it (its scan's findings masked line by line), no part of a value is left and a marker
     stands in its place; a look-alike has no finding."""
-    forms, kept = SHAPES16[shape]
     for name, content in {**{n: c for n, (c, _) in forms.items()}, **kept}.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(content, "utf-8")
@@ -1059,6 +1058,12 @@ def test_session16_forms_are_masked_and_look_alikes_kept(shape: str, tmp_path: P
         text = file_text((tmp_path / name).read_bytes())
         assert find_secrets(text, name) == [], (name, redact(text, name))
         assert redact(text, name) is text
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES16))
+def test_session16_forms_are_masked_and_look_alikes_kept(shape: str, tmp_path: Path) -> None:
+    """Each file of a shape: its values masked whole, its look-alikes kept (``check_shape``)."""
+    check_shape(*SHAPES16[shape], tmp_path)
 
 
 def test_session16_forms_never_reach_a_bundle(tmp_path: Path) -> None:
@@ -1080,3 +1085,129 @@ def test_session16_forms_never_reach_a_bundle(tmp_path: Path) -> None:
     assert set(forms) <= hidden, set(forms) - hidden
     assert not hidden & set(kept), hidden & set(kept)
     assert set(kept) <= {i["path"] for i in out["items"]}
+
+
+# Session 17's forms, as session 16's: files holding a secret in a form main's detector still
+# showed (whole or for all but its first word), and look-alikes, labels, prompts and messages,
+# that stay as they are.
+SHAPES17: dict[str, tuple[dict[str, tuple[str, list[str]]], dict[str, str]]] = {
+    "a quoted value of several words": ({
+        "staple.py": (f'PASSWORD = "{PHRASE}"\n', [PHRASE]),
+        "mixed.py": ('PASSWORD = "Zk8vQ2 wLp9Rt"\n', ["Zk8vQ2 wLp9Rt"]),
+        "deploy/prod.env": ('PASSWORD="two words here"\n', ["two words here"]),
+        "run.sh": ('export DB_PASSWORD="Tr0ub4dor and Three"\n', ["Tr0ub4dor and Three"]),
+        "config.yaml": ('db:\n  password: "a b c"\n  api_key: \'purple monkey dishwasher\'\n',
+                        ["a b c", "purple monkey dishwasher"]),
+        "login.js": ('const password = "a b";\nconst apiKey = "kx7 mq2 zt9";\n',
+                     ["a b", "kx7 mq2 zt9"]),
+        "settings.json": ('{"db": {"password": "maple river stone"}}\n', ["maple river stone"]),
+        "Conn.java": ('class Conn { String password = "Zk8vQ2 wLp9Rt"; }\n', ["Zk8vQ2 wLp9Rt"]),
+        "docs/ops.md": ("# Ops\n\nRefund card with password=\"quoted phrase leaks here\"\n"
+                        "then set DB_PASSWORD = \"Tr0ub4dor and Three\"\n"
+                        "and the password is 'purple monkey dishwasher'\n",
+                        ["quoted phrase leaks here", "Tr0ub4dor and Three",
+                         "purple monkey dishwasher"]),
+    }, {"prompts.py": 'PASSWORD_PROMPT = "Password: "\npassword_help = "The password to use"\n'
+                      'password = "Enter your password"\npassword = "<your password>"\n'
+                      'password = "********"\nsecret = f"{user} {salt}"\n'
+                      'password = "{} {}".format(a, b)\npassword = "%s %s" % (a, b)\n',
+        "messages.js": 'errors.password = "is too short";\n'
+                       'const m = { password: "Please enter the password" };\n'
+                       'const n = { password: "Password is required." };\n'
+                       'const o = { password: "must be at least 8 characters" };\n'
+                       'const p = { password: "not set", secret: "see the vault" };\n'
+                       'const q = { password: "Too short" };\nconst r = `${a} ${b}`;\n',
+        "locale/fr.json": '{"password": "Mot de passe", "secret_key": "Clé secrète"}\n',
+        "lexer.py": 'token = "unexpected end of input"\nnext_page_token = "abc def ghi"\n'
+                    'PASSWORD_FILE = "/run/my secrets/pw"\n'
+                    'passwordClass = "form-control input-lg"\n'
+                    'password_label = "Your secret phrase"\n',
+        "test_login.py": 'def test_login(client):\n'
+                         '    assert not client.login(password="wrong horse battery")\n'
+                         '    assert prompt_func("Password: ") == "secret"\n'
+                         '    password = "" if x else "a b"\n    password = "" + user + " "\n',
+        "emails.py": 'SET_STAFF_PASSWORD_DEFAULT_SUBJECT = "You\u2019re invited to join Saleor"\n',
+        "docs/help.md": 'The password is "stored in the vault".\n'
+                        "The password is 'the one in 1Password'\n"
+                        'Set `password: "..."` in the config; password: "your password here"\n'}),
+    "YAML anchors and tags before a value": ({
+        "anchor.yaml": (f"db:\n  password: &pw {PW16}\n", [PW16]),
+        "tag.yml": (f"db:\n  password: !!str {PW16}\n  api_key: &k !!str {PW16[::-1]}\n",
+                    [PW16, PW16[::-1]]),
+        "quoted.yaml": (f'db:\n  password: &pw "{PW16}"\n  secret: !!str "{PHRASE}"\n',
+                        [PW16, PHRASE]),
+        "docs/compose.md": (f"```yaml\nDB_PASSWORD: !!str {PW16}\n```\n", [PW16]),
+    }, {"secrets-ref.yaml": "wifi:\n  password: !secret wifi_password\n"
+                            "api:\n  token: !env_var API_TOKEN\n"
+                            "db:\n  password: !secret db_pw2\n",
+        "stack.yaml": "Properties:\n  MasterUserPassword: !Ref DbPassword\n"
+                      "  DB_PASSWORD: !Sub '{{resolve:ssm:/db/pw}}'\n"}),
+    "a value on the line after its name's = or :": ({
+        "docs/notes.txt": (f"Rotated today, new password=\n{PW16} for the db\n", [PW16]),
+        "docs/staging.md": (f"# Staging\n\nThe **DB_PASSWORD**:\n  {PW16}\n", [PW16]),
+        "docs/token.txt": (f"Password:\n{PW16}\n", [PW16]),
+    }, {"docs/setup.md": "Set the following secrets:\n- AWS_ACCESS_KEY_ID\n"
+                         "Enter the password:\nthen press enter\n",
+        "db.ini": "[db]\npassword=\nuser=admin2x\n",
+        "run.sh": "export DB_PASSWORD=\necho hello2world\n",
+        "app.yaml": f"db:\n  password:\n  user: {PW16}\n"}),
+    "HTML table cells in inline tags": ({
+        "spans.html": ("<table><tr><th>user</th><th>password</th></tr>"
+                       f"<tr><td>admin</td><td><span>{PW16}</span></td></tr>"
+                       f'<tr><td>bob</td><td><span class="mono">{PW16[::-1]}</span></td></tr>'
+                       "</table>\n", [PW16, PW16[::-1]]),
+        "inline.html": ("<table>\n<tr><th>user</th><th>API key</th></tr>\n"
+                        + "".join(f"<tr><td>u{k}</td><td><{t}>{k}{PW16}</{t.split()[0]}>"
+                                  "</td></tr>\n"
+                                  for k, t in enumerate(["a", 'a href="#k"', "p", "div", "i",
+                                                         "tt", "samp"]))
+                        + "</table>\n", [f"{k}{PW16}" for k in range(7)]),
+        "docs/db.md": (f"<table><tr><th><span>Password</span></th><td><p><code>{PW16}</code></p>"
+                       "</td></tr></table>\n", [PW16]),
+    }, {"team.html": "<table><tr><th>user</th><th>role</th></tr><tr><td><span>alice</span></td>"
+                     "<td><span>Administrator2</span></td></tr></table>\n",
+        "options.html": "<table><tr><th>Option</th><th>Description</th></tr>"
+                        '<tr><td><a href="#pw">password</a></td><td><p>The password to use</p>'
+                        "</td></tr><tr><td><i>token</i></td><td><span>string</span></td></tr>"
+                        "</table>\n"}),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES17))
+def test_session17_forms_are_masked_and_look_alikes_kept(shape: str, tmp_path: Path) -> None:
+    """Each file of a shape: its values masked whole, its look-alikes kept (``check_shape``)."""
+    check_shape(*SHAPES17[shape], tmp_path)
+
+
+# Commit messages (free text from git) holding session 17's forms, and look-alikes.
+GIT_TEXT17: dict[str, list[str]] = {
+    'Refund card with password="quoted phrase leaks here"': ["quoted phrase leaks here"],
+    'Deploy: set DB_PASSWORD = "Tr0ub4dor and Three"': ["Tr0ub4dor and Three"],
+    "Note: the password is 'purple monkey dishwasher'": ["purple monkey dishwasher"],
+    "Ship order fix password=\nWrapPw2xyz99 in body": ["WrapPw2xyz99"],
+    "Ship order fix\n\nThe staging token:\n  Kx8Lm2Qp9Zr4Tv6W\n": ["Kx8Lm2Qp9Zr4Tv6W"],
+}
+GIT_KEPT17 = ('Ask for the password with "Please enter the password"',
+              'Fix password="" handling and token="" too',
+              'Show password="Please enter the password." in the login form',
+              'Prompt with password: "Enter the password:" when none is set',
+              "Ask for the password:\nthen retry the login",
+              "Empty DB_PASSWORD=\nuser=admin2x is read next")
+
+
+@pytest.mark.parametrize("message", sorted(GIT_TEXT17))
+def test_session17_forms_in_commit_messages_are_masked(message: str) -> None:
+    from analyzers.secrets import redact_git
+
+    for text in (message, f"Subject line\n\n{message} in body\n"):
+        shown = redact_git(text)
+        assert "[redacted: " in shown, shown
+        for secret in GIT_TEXT17[message]:
+            assert not shown_parts(secret, shown), shown
+
+
+@pytest.mark.parametrize("message", GIT_KEPT17)
+def test_session17_commit_look_alikes_are_kept(message: str) -> None:
+    from analyzers.secrets import redact_git
+
+    assert redact_git(message) == message
