@@ -913,23 +913,28 @@ def _phrase_value(v: str, name: str) -> bool:
     words = v.split()
     if len(words) < 2 or not all(any(c.isalnum() for c in w) for w in words):
         return False  # one word (the other patterns'), or code ('") == "', '" + x + "')
-    if (_example_value(v) or any(c in v for c in "{}$%<>()[]=|;\\")
-            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/"):
-        return False  # a template, an f-string, code, an elided or placeholder value, a sentence
-    if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
-        return False  # "Please enter the password", "Mot de passe", "Not set"
-    if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):
-        return False  # words of a translation ("Contraseña actual", "密码 错误")
-    low = [w.strip(".,;:!?\"'()*").lower() for w in words]
-    if (_ABOUT_WORDS.intersection(low) or low[0] in _PHRASE_LABEL
-            or any(_SECRET_WORD.search(w) for w in low)):
-        return False  # ("1Password", "passwords", "app-secret")
-    if sum(w in _TEXT_WORDS or w in _NOTE_WORDS for w in low) * 2 > len(low):
-        return False  # "not set", "is too short", "stored in the vault"
+    if _phrase_is_text(v, words):
+        return False
     parts = _name_parts(name)  # (the name's last word holding a secret's, split)
     return bool(parts) and not (
         _about_secret(name) or _no_credential_token(name) or _weak_token_name(name)
         or any(p in _TEXT_NAME or p.rstrip("s") in _TEXT_NAME for p in parts))
+
+
+def _phrase_is_text(v: str, words: list[str]) -> bool:
+    """Whether a quoted phrase of ``words`` reads as text a program holds, not a passphrase."""
+    if (_example_value(v) or any(c in v for c in "{}$%<>()[]=|;\\")
+            or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/"):
+        return True  # a template, an f-string, code, an elided or placeholder value, a sentence
+    if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
+        return True  # "Please enter the password", "Mot de passe", "Not set"
+    if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):
+        return True  # words of a translation ("Contraseña actual", "密码 错误")
+    low = [w.strip(".,;:!?\"'()*").lower() for w in words]
+    if (_ABOUT_WORDS.intersection(low) or low[0] in _PHRASE_LABEL
+            or any(_SECRET_WORD.search(w) for w in low)):
+        return True  # ("1Password", "passwords", "app-secret")
+    return sum(w in _TEXT_WORDS or w in _NOTE_WORDS for w in low) * 2 > len(low)  # "not set"
 
 
 # What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
