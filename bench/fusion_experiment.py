@@ -380,6 +380,21 @@ class CorpusVocab:
         return out
 
 
+def count_features(vals: np.ndarray) -> np.ndarray:
+    """Three features of a count per kept candidate (bytes, commits): its log, its share of the
+    most among them, and its rank among them (0 the most)."""
+    out = np.zeros((len(vals), 3), dtype=np.float64)
+    if not len(vals):
+        return out
+    out[:, 0] = np.log1p(vals)
+    out[:, 1] = vals / max(vals.max(), 1.0)
+    order = np.argsort(-vals, kind="stable")
+    ranks = np.empty(len(vals))
+    ranks[order] = np.arange(len(vals))
+    out[:, 2] = ranks / max(1, len(vals) - 1)
+    return out
+
+
 class FileSize:
     """An experiment (``--file-size REPOS_DIR``): each candidate's size at the sample's parent
     commit (``git ls-tree -l``), as log bytes, its share of the largest among the kept
@@ -410,14 +425,7 @@ class FileSize:
     def features(self, row: Row, keep: list[int]) -> np.ndarray:
         sizes = self._sizes(row)
         vals = np.array([float(sizes.get(row["cands"][i][0], 0)) for i in keep])
-        out = np.zeros((len(keep), 3), dtype=np.float64)
-        out[:, 0] = np.log1p(vals)
-        out[:, 1] = vals / max(vals.max(), 1.0) if len(keep) else 0.0
-        order = np.argsort(-vals, kind="stable")
-        ranks = np.empty(len(keep))
-        ranks[order] = np.arange(len(keep))
-        out[:, 2] = ranks / max(1, len(keep) - 1)
-        return out
+        return count_features(vals)
 
 
 class Churn:
@@ -459,16 +467,7 @@ class Churn:
         at = position.get(row["sha"], len(position))
         vals = np.array([float(bisect.bisect_left(touches.get(row["cands"][i][0], []), at))
                          for i in keep])
-        out = np.zeros((len(keep), 3), dtype=np.float64)
-        if not len(keep):
-            return out
-        out[:, 0] = np.log1p(vals)
-        out[:, 1] = vals / max(vals.max(), 1.0)
-        order = np.argsort(-vals, kind="stable")
-        ranks = np.empty(len(keep))
-        ranks[order] = np.arange(len(keep))
-        out[:, 2] = ranks / max(1, len(keep) - 1)
-        return out
+        return count_features(vals)
 
 
 EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize | Churn] = []

@@ -23,6 +23,7 @@ TOO_LONG = ("(The sections people write were not read: {note} is {mb:.1f} MB, ov
             "{limit:.0f} MB a session start reads. Move the long part, a pasted log, out of it.)")
 KEEP_LINES = 3  # of a section cut for room: its heading, the blank line, its first line
 LINE_FLOOR = 200  # characters a long last line is cut down to, at least (then the part goes)
+MARGIN_LINES = 64  # read for secrets past what may be shown (a JSON Web Key's members: 60)
 
 
 def note_context(root: Path, note: str | Path | None, counter: Counter, budget: int,
@@ -54,9 +55,6 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
             parts.append((heading, f"## {heading}\n\n{body}"))
     kept = [(name, *_shown_head(p, max_chars, shown)) for name, p in parts if p]
     return _fit(redact_git(head), kept, counter, budget, max_chars, shown), []
-
-
-MARGIN_LINES = 64  # read for secrets past what may be shown (a JSON Web Key's members: 60)
 
 
 def _shown_head(text: str, max_chars: int, note: str) -> tuple[list[str], int]:
