@@ -77,6 +77,10 @@ path's words, and each signal's rank among the kept candidates: +0.005 LORO each
 ``--path-cover REPOS_DIR`` (2026-12-05): four more features, the task's words each candidate's path
 holds and how many of them no candidate above holds (a change named part by part): issue-style
 Acc@5 / MRR +0.002 / +0.004 LORO; not shipped (bench/README.md).
+
+Session 16-17: ``--file-size``, ``--churn``, ``--anchor-cochange`` (a fix's companion files),
+``--examples`` and ``--history-body`` (commit bodies): +0.007 LORO at most on any figure; not
+shipped (bench/README.md).
 """
 
 from __future__ import annotations
@@ -428,6 +432,27 @@ class FileSize:
         return count_features(vals)
 
 
+def touch_log(clone: Path, limit: int | None = None) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """One ``git log`` of ``clone`` (oldest first, no merges): each commit's position, and per
+    file the positions of the commits that touched it (of at most ``limit`` files, if given)."""
+    import subprocess
+
+    out = subprocess.run(["git", "-C", str(clone), "log", "--topo-order", "--reverse",
+                          "--no-merges", "--format=%x01%H", "--name-only", "--no-renames",
+                          "HEAD"], capture_output=True, text=True, check=False).stdout
+    position: dict[str, int] = {}
+    touches: dict[str, list[int]] = {}
+    for n, chunk in enumerate(out.split("\x01")[1:]):
+        sha, _, names = chunk.partition("\n")
+        position[sha.strip()] = n
+        files = [x for x in names.split("\n") if x]
+        if limit is not None and len(files) > limit:
+            continue
+        for name in files:
+            touches.setdefault(name, []).append(n)
+    return position, touches
+
+
 class Churn:
     """An experiment (``--churn REPOS_DIR``): how many commits touched each candidate before the
     sample (the history the index holds at run time): log count, its share of the most among the
@@ -436,28 +461,16 @@ class Churn:
     held-out issue-style rankings' first five places where it was no truth file, 7 where it
     was). Not shipped (bench/README, session 16)."""
 
+    LIMIT: int | None = None  # commits of more files are left out
+
     def __init__(self, repos_dir: Path) -> None:
         self.dir = repos_dir
         self.repos: dict[str, tuple[dict[str, int], dict[str, list[int]]]] = {}
 
     def _repo(self, repo: str) -> tuple[dict[str, int], dict[str, list[int]]]:
-        import subprocess
-
         got = self.repos.get(repo)
         if got is None:
-            out = subprocess.run(["git", "-C", str(self.dir / repo), "log", "--topo-order",
-                                  "--reverse", "--no-merges", "--format=%x01%H", "--name-only",
-                                  "--no-renames", "HEAD"], capture_output=True, text=True,
-                                 check=False).stdout
-            position: dict[str, int] = {}
-            touches: dict[str, list[int]] = {}
-            for n, chunk in enumerate(out.split("\x01")[1:]):
-                sha, _, names = chunk.partition("\n")
-                position[sha.strip()] = n
-                for name in names.split("\n"):
-                    if name:
-                        touches.setdefault(name, []).append(n)
-            got = self.repos[repo] = (position, touches)
+            got = self.repos[repo] = touch_log(self.dir / repo, self.LIMIT)
         return got
 
     def features(self, row: Row, keep: list[int]) -> np.ndarray:
@@ -470,7 +483,149 @@ class Churn:
         return count_features(vals)
 
 
-EXTRA: list[PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize | Churn] = []
+class AnchorCochange(Churn):
+    """An experiment (``--anchor-cochange REPOS_DIR``): how often each candidate changed together
+    with the linear order's first candidates (the anchors) before the sample, in commits of at
+    most 30 files (the index's ``large_commit_limit``): a fix's second file is often the first
+    one's companion (``parser.y`` and ``parser.c``, a ``.pyx`` and its ``.py``). Four features:
+    P(candidate | first), P(first | candidate), the most P(candidate | anchor) over the first
+    three, and its sum over the first five weighted by 1 / (anchor's rank + 1)."""
+
+    LIMIT: int | None = 30
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        import bisect
+
+        position, touches = self._repo(row["repo"])
+        at = position.get(row["sha"], len(position))
+        sets = []
+        for i in keep:
+            t = touches.get(row["cands"][i][0], [])
+            sets.append(set(t[:bisect.bisect_left(t, at)]))
+        out = np.zeros((len(keep), 4), dtype=np.float64)
+        for r, mine in enumerate(sets):
+            if not mine:
+                continue
+            anchors = [a for a in range(min(6, len(keep))) if a != r][:5]
+            conds = []
+            for a in anchors:
+                both = len(mine & sets[a])
+                conds.append((both / max(1, len(sets[a])), both / len(mine)))
+            if not conds:
+                continue
+            out[r, 0], out[r, 1] = conds[0]
+            out[r, 2] = max(c[0] for c in conds[:3])
+            out[r, 3] = sum(c[0] / (a + 1) for c, a in zip(conds, anchors, strict=True))
+        return out
+
+
+class Examples:
+    """An experiment (``--examples``): whether the candidate lies under an examples folder
+    (``examples/``, ``_examples/``, ``example/``, ``docs_src/``, ``samples/``, ``demo/``,
+    ``sandbox/``), and how many such candidates rank above it. Examples share the library's words
+    and names but are seldom what a fix changes (151 of the 170 example files in the held-out
+    issue-style first fives were no truth)."""
+
+    DIRS = frozenset({"examples", "example", "_examples", "docs_src", "samples", "sample",
+                      "demo", "demos", "sandbox"})
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        out = np.zeros((len(keep), 2), dtype=np.float64)
+        above = 0
+        for r, i in enumerate(keep):
+            folders = row["cands"][i][0].split("/")[:-1]
+            ex = any(f.lower() in self.DIRS for f in folders)
+            out[r] = (float(ex), float(above))
+            above += ex
+        return out
+
+
+class HistoryBody:
+    """An experiment (``--history-body REPOS_DIR``): the task's words met in the whole messages
+    (subject and body) of the commits that touched each candidate before the sample, where the
+    ``history`` signal reads their subjects only. Four features: the share of the task's weight
+    (idf over the repository's commits) that the candidate's past messages hold together; the
+    best single past message's share; the same two over the bodies alone."""
+
+    def __init__(self, repos_dir: Path) -> None:
+        self.dir = repos_dir
+        self.git = NamedLift(repos_dir)
+        self.repos: dict[str, Any] = {}
+
+    def _repo(self, repo: str) -> Any:
+        import subprocess
+
+        got = self.repos.get(repo)
+        if got is None:
+            out = subprocess.run(["git", "-C", str(self.dir / repo), "log", "--topo-order",
+                                  "--reverse", "--no-merges", "--format=%x01%H%x02%B%x03",
+                                  "--name-only", "--no-renames", "HEAD"], capture_output=True,
+                                 text=True, check=False, errors="replace").stdout
+            position: dict[str, int] = {}
+            touches: dict[str, list[int]] = {}
+            subj: list[frozenset[str]] = []
+            body: list[frozenset[str]] = []
+            df: dict[str, int] = {}
+            for n, chunk in enumerate(out.split("\x01")[1:]):
+                head, _, names = chunk.partition("\x03")
+                sha, _, msg = head.partition("\x02")
+                position[sha.strip()] = n
+                first, _, rest = msg.strip().partition("\n")
+                a = frozenset(lexical.stems(lexical.task_words(first)))
+                b = frozenset(lexical.stems(lexical.task_words(rest[:4000])))
+                subj.append(a)
+                body.append(b)
+                for w in a | b:
+                    df[w] = df.get(w, 0) + 1
+                for name in names.split("\n"):
+                    if name.strip():
+                        touches.setdefault(name.strip(), []).append(n)
+            got = self.repos[repo] = (position, touches, subj, body, df, len(subj))
+        return got
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        import bisect
+
+        position, touches, subj, body, df, total = self._repo(row["repo"])
+        at = position.get(row["sha"], len(position))
+        task = set(lexical.stems(lexical.task_words(self.git.task(row))))
+        idf = {w: math.log(1 + total / (1 + df.get(w, 0))) for w in task}
+        whole = sum(idf.values()) or 1.0
+        out = np.zeros((len(keep), 4), dtype=np.float64)
+        for r, i in enumerate(keep):
+            t = touches.get(row["cands"][i][0], [])
+            past = t[:bisect.bisect_left(t, at)][-300:]
+            seen_all: set[str] = set()
+            seen_body: set[str] = set()
+            best_all = best_body = 0.0
+            for n in past:
+                hit_b = task & body[n]
+                hit = (task & subj[n]) | hit_b
+                seen_all |= hit
+                seen_body |= hit_b
+                best_all = max(best_all, sum(idf[w] for w in hit))
+                best_body = max(best_body, sum(idf[w] for w in hit_b))
+            out[r] = (sum(idf[w] for w in seen_all) / whole, best_all / whole,
+                      sum(idf[w] for w in seen_body) / whole, best_body / whole)
+        return out
+
+
+Extra = (PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize | Churn | AnchorCochange
+         | Examples | HistoryBody)
+EXTRA: list[Extra] = []
+# Experiments reading the clones (REPOS_DIR): flag -> (its features' maker, what they are).
+CLONE_EXPERIMENTS: dict[str, tuple[Callable[[Path], Extra], str]] = {
+    "--path-cover": (PathCover, "four more features: the task words each candidate's path holds"),
+    "--prefix-words": (PrefixWords, "three more features: task words that start like the "
+                       "candidate's path words"),
+    "--file-size": (FileSize, "three more features: the candidate's size at the parent commit"),
+    "--churn": (Churn, "three more features: how many commits touched the candidate before the "
+                "sample"),
+    "--anchor-cochange": (AnchorCochange, "four more features: how often the candidate changed "
+                          "with the linear order's first candidates before the sample"),
+    "--history-body": (HistoryBody, "four more features: the task's words in the whole messages "
+                       "of the commits that touched the candidate"),
+}
 
 
 # -- re-ranking rules ---------------------------------------------------------------------------
@@ -590,6 +745,8 @@ class Matrix:
 
 
 MODE_WEIGHT = {"issue": 1.0}  # how much an issue-style query weighs against a task-only one
+# A repository's rows weigh this many times a repository's share (bench/self_train_experiment.py).
+MODE_WEIGHT_REPO: dict[str, float] = {}
 
 
 def train(m: Matrix, idx: Sequence[int], rows: Sequence[Row], params: dict[str, Any]) -> Any:
@@ -605,7 +762,8 @@ def train(m: Matrix, idx: Sequence[int], rows: Sequence[Row], params: dict[str, 
     y = np.concatenate([m.y[i] for i in use])
     groups = [len(m.y[i]) for i in use]
     w = np.concatenate([np.full(len(m.y[i]), 50.0 / per_repo[rows[i]["repo"]]
-                                * MODE_WEIGHT.get(rows[i]["mode"], 1.0)) for i in use])
+                                * MODE_WEIGHT.get(rows[i]["mode"], 1.0)
+                                * MODE_WEIGHT_REPO.get(rows[i]["repo"], 1.0)) for i in use])
     model = lgb.LGBMRanker(objective="lambdarank", n_jobs=1, verbose=-1, **params)
     model.fit(x, y, group=groups, sample_weight=w)
     return model
@@ -865,11 +1023,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --nested: train the re-ranking only on the samples (repository, "
                          "protocol, commit) that DIR's rows hold, e.g. an earlier, smaller "
                          "collection; every row is still scored (more training data, same test)")
-    ap.add_argument("--path-cover", type=Path, metavar="REPOS_DIR",
-                    help="experiment: features of the task words each candidate's path holds")
-    ap.add_argument("--prefix-words", type=Path, metavar="REPOS_DIR",
-                    help="three more features: task words that start like the candidate's path "
-                         "words (an experiment, not shipped)")
     ap.add_argument("--signal-ranks", action="store_true",
                     help="each signal's rank among the kept candidates as features (an "
                          "experiment, not shipped)")
@@ -877,12 +1030,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="three more features: the task's links to the candidate's path words in "
                          "bench/vocab_table.py's counts (needs --named for the tasks; an "
                          "experiment)")
-    ap.add_argument("--file-size", type=Path, metavar="REPOS_DIR",
-                    help="three more features: the candidate's size at the parent commit (an "
-                         "experiment)")
-    ap.add_argument("--churn", type=Path, metavar="REPOS_DIR",
-                    help="three more features: how many commits touched the candidate before "
-                         "the sample (an experiment)")
+    ap.add_argument("--examples", action="store_true",
+                    help="two more features: the candidate is under an examples folder, and how "
+                         "many such rank above it (an experiment)")
+    for flag, (_, text) in CLONE_EXPERIMENTS.items():
+        ap.add_argument(flag, type=Path, metavar="REPOS_DIR", help=text + " (an experiment)")
     ap.add_argument("--dump", type=Path, metavar="JSON",
                     help="write each row's held-out ranking (first 30) beside its truth, for "
                          "reading the misses")
@@ -894,12 +1046,12 @@ def main(argv: list[str] | None = None) -> int:
 
     LABELS["test"] = args.test_label
     MODE_WEIGHT["issue"] = args.issue_weight
-    EXTRA[:] = [*([PathCover(args.path_cover)] if args.path_cover else []),
-                *([PrefixWords(args.prefix_words)] if args.prefix_words else []),
-                *([SignalRanks()] if args.signal_ranks else []),
-                *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else []),
-                *([FileSize(args.file_size)] if args.file_size else []),
-                *([Churn(args.churn)] if args.churn else [])]
+    EXTRA[:] = [make(getattr(args, flag[2:].replace("-", "_")))
+                for flag, (make, _) in CLONE_EXPERIMENTS.items()
+                if getattr(args, flag[2:].replace("-", "_"))]
+    EXTRA.extend([*([SignalRanks()] if args.signal_ranks else []),
+                  *([CorpusVocab(args.corpus_vocab, args.named)] if args.corpus_vocab else []),
+                  *([Examples()] if args.examples else [])])
     rows = load(args.rows, args.repos)
     log(f"{len(rows)} rows from {len({r['repo'] for r in rows})} repositories")
     current = (dict(rank_mod.WEIGHTS), dict(rank_mod.TASK_WEIGHTS))
