@@ -69,6 +69,14 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _built(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Settings]:
+    """A repository of ``files`` in one commit, indexed."""
+    root = make_repo(tmp_path / "r", files)
+    s = Settings()
+    build(root, s)
+    return root, s
+
+
 def make(root: Path, **request: object) -> BundleResult:
     with Index(root) as index:
         return make_bundle(index, BundleRequest(**request))  # type: ignore[arg-type]
@@ -271,9 +279,7 @@ def test_the_definition_a_rare_task_word_names_is_chosen(tmp_path: Path) -> None
               + _helpers("completion_helper", 30, 10))
     cli = ("from shells import ShellComplete\n\n\ndef complete(item):\n"
            "    return ShellComplete().format_completion(item)\n")
-    root = make_repo(tmp_path / "r", {"shells.py": module, "cli.py": cli})
-    s = Settings()
-    build(root, s)
+    root, s = _built(tmp_path, {"shells.py": module, "cli.py": cli})
     with Index(root, s) as ix:
         r = make_bundle(ix, BundleRequest(task="zsh completion breaks on colons", budget=1500))
     item = next(i for i in r.bundle.items if i.path == "shells.py")
@@ -353,3 +359,29 @@ def test_a_file_with_no_part_to_show_goes_in_whole_when_the_budget_has_room(
     assert whole and whole[0].granularity == "file", [(i.path, i.granularity)
                                                       for i in big.bundle.items]
     assert "pyproject.toml" not in {i.path for i in small.bundle.items}
+
+
+def test_the_best_file_too_large_for_any_showing_is_outlined_not_left_out(tmp_path: Path) -> None:
+    """The best file's least showing (its most relevant definition, a 300-line method; its
+    skeleton, 80 signatures) fits no small budget: it was left out, and the bundle began with
+    files ranked after it (click's core.py at 600 tokens). Its outline goes in instead: the
+    relevant method's signature after its class's, then top-level signatures, within the room."""
+    body = "".join(f"        total = total + entry.amount * {j}  # reconcile line {j}\n"
+                   for j in range(300))
+    ledger = ("class Ledger:\n    def settle_invoice(self, entries):\n        total = 0\n"
+              + body + "        return total\n\n\n" + _helpers("ledger_helper", 80, 3))
+    caller = ("from ledger import Ledger\n\n\ndef nightly(entries):\n"
+              "    return Ledger().settle_invoice(entries)\n")
+    root, s = _built(tmp_path, {"ledger.py": ledger, "jobs.py": caller})
+    with Index(root, s) as ix:
+        ranked = make_bundle(ix, BundleRequest(task="settle invoice ledger", budget=0, limit=5))
+        assert ranked.bundle.items[0].path == "ledger.py"
+        result = make_bundle(ix, BundleRequest(task="settle invoice ledger", budget=300))
+    check_document(result, 300, "markdown")
+    first = item(result.bundle, "ledger.py")
+    assert first.granularity == "skeleton"
+    assert first.symbols[:2] == ["Ledger", "Ledger.settle_invoice"], first.symbols
+    assert "def settle_invoice(self, entries):" in result.rendered
+    assert "reconcile line" not in result.rendered  # signatures, not the body
+    assert "ledger_helper_0" in first.symbols  # then top-level ones, as room allows
+    assert first.tokens < 300

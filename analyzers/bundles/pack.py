@@ -9,6 +9,8 @@ are estimates and the hold is capped, so it still can: bench/README, "Packing ac
 A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions that matter to the
 task in full, the signatures of the rest, and then more definitions in full up to its share (see
 :func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
+The best file, when none of its showings fits, is *outlined* (see :func:`outline_ranges`): shown
+by some of its signatures rather than left out.
 Every item is measured as rendered, and the finished document is measured again, so the bundle's
 own token count never exceeds the budget.
 """
@@ -46,6 +48,11 @@ SEED_LINKED = 10  # a seed's definitions linked to this many of the best-ranked 
 COVER = 20
 COVER_SHARE = 0.5
 COVER_SCAN = 3  # candidates looked at per slot held (some have no showing that could fit)
+# The best file whose least showing fits no room is *outlined* rather than left out: the
+# signatures of its relevant definitions (with the classes around them), then its top-level
+# ones, as many as fit the room left for it, at least OUTLINE_SHARE of what is left.
+OUTLINE_SHARE = 0.3
+OUTLINE_MAX = 40  # signatures an outline shows at most
 
 
 @dataclass
@@ -263,9 +270,15 @@ def pack(
         for room_for in ((remaining - held, remaining) if held and best else (remaining - held,)):
             item = _first_fit(c, room_for, top_score, formats, count, index, best)
             if item is not None:
-                out.append(item)
-                remaining -= item.tokens
                 break
+        else:
+            item = None
+            if best and not c.forced:  # no showing fits: its outline, in the room left for it
+                room = max(remaining - held, OUTLINE_SHARE * remaining)
+                item = _fit(c, _outline_options(c, room), room, formats, count, index)
+        if item is not None:
+            out.append(item)
+            remaining -= item.tokens
     return out
 
 
@@ -273,7 +286,14 @@ def _first_fit(c: Candidate, remaining: float, top_score: float, formats: Sequen
                count: Callable[[str], int], index: int, best: bool = False) -> Packed | None:
     """``c`` in its preferred showing that fits ``remaining``, or None (``best``: the best file
     offered, no other in yet)."""
-    for opt in _options(c, remaining, top_score, best):
+    return _fit(c, _options(c, remaining, top_score, best), remaining, formats, count, index)
+
+
+def _fit(c: Candidate, options: Iterable[Option], remaining: float, formats: Sequence[str],
+         count: Callable[[str], int], index: int) -> Packed | None:
+    """The first of ``options`` whose rendering fits ``remaining`` (each measured in every
+    format), or None."""
+    for opt in options:
         room = remaining if opt.limit is None else min(remaining, opt.limit)
         estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
         if not opt.ranges or estimate > room * 1.15 + 50:
@@ -353,6 +373,54 @@ def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], in
     # its lines estimated (as packing does before measuring), its heading and fences counted
     frame = Piece(c.path, granularity, ranges, "", c.tier, short_reason(c.reasons))
     return _estimate(c, ranges) + max(count(render_piece(fmt, frame, 99)) for fmt in formats)
+
+
+def outline_ranges(c: Candidate, room: float) -> tuple[list[tuple[int, int]], list[str]]:
+    """Signatures of ``c`` that fit about ``room`` tokens (estimated), and their names: its
+    relevant definitions first, each after the definitions around it (a method's class), then
+    its top-level definitions in file order."""
+    by_name = {d.qualified: d for d in c.definitions}
+    order: list[Definition] = []
+    for d in relevant_definitions(c):
+        chain: list[Definition] = []
+        cur: Definition | None = d
+        while cur is not None and len(chain) < 8:
+            chain.append(cur)
+            cur = by_name.get(cur.parent) if cur.parent else None
+        order.extend(reversed(chain))
+    order.extend(d for d in c.definitions if not d.parent)
+    seen: set[int] = set()
+    ranges: list[tuple[int, int]] = []
+    symbols: list[str] = []
+    used = 0.0
+    for d in order:
+        if id(d) in seen or (d.kind == "constant" and d.parent):
+            continue
+        seen.add(id(d))
+        span = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+        cost = _estimate(c, [span]) + 3  # and the gap marker before it
+        if used + cost > room:
+            continue
+        ranges.append(span)
+        symbols.append(d.qualified)
+        used += cost
+        if len(symbols) >= OUTLINE_MAX:
+            break
+    return _merge(ranges), symbols
+
+
+def _outline_options(c: Candidate, room: float) -> Iterator[Option]:
+    """``c``'s outline within ``room``, tried again smaller by its excess when measured over."""
+    target = 0.9 * room - 30  # its heading and fences aside
+    for _ in range(FOCUS_TRIES):
+        ranges, symbols = outline_ranges(c, target)
+        if not ranges:
+            return
+        opt = Option("skeleton", ranges, symbols)
+        yield opt
+        if opt.measured is None:
+            return
+        target -= opt.measured - room + 0.02 * room
 
 
 def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
