@@ -2232,6 +2232,23 @@ def redact_name(name: str | None) -> str | None:
     return redact_git(name) if name else name
 
 
+SHOWN_INPUT_CHARS = 80
+
+
+def shown_input(text: str, limit: int = SHOWN_INPUT_CHARS) -> str:
+    """A name a person typed (a ``--base`` ref), as a message may quote it: control and format
+    characters taken out (no terminal escapes, no bidirectional overrides), secrets masked
+    (:func:`redact_git`: a token pasted by mistake), at most ``limit`` characters (``…`` after a
+    cut), then quoted. Messages reach agents through MCP and hooks: the text is never echoed raw."""
+    import unicodedata
+
+    clean = "".join(c for c in text if not unicodedata.category(c).startswith("C"))
+    shown = redact_git(clean)
+    if len(shown) > limit:
+        shown = shown[:limit - 1] + "…"
+    return repr(shown)
+
+
 # -- files in bundles: redacted, or left out whole ---------------------------------------------
 
 WHOLE_SHARE = 0.5  # a file this share of whose non-blank lines hold a secret is left out whole

@@ -149,7 +149,10 @@ def test_schema_without_a_name_lists_the_names(tmp_path: Path) -> None:
     (["bundle", "--seed", "::x"],
      "ctxsteward: seed '::x': the path is missing (give PATH::SYMBOL)\n"),
     (["bundle", "--verify", "a/b"], "ctxsteward: --verify NAME 'a/b': a bundle name uses letters"),
-    (["handoff", "--base=-x"], "ctxsteward: refused: --base '-x' is not a git ref\n"),
+    (["handoff", "--base=-x"], "ctxsteward: refused: --base '-x' is not a git ref (no blanks or "
+     "control characters, no '-' first, at most 200 characters); use a branch, tag or commit "
+     "that exists (`git branch -a` lists the branches, `git tag` the tags, `git log` the "
+     "commits)\n"),
     (["handoff", "--budget", "50"], "ctxsteward: --budget must be at least 100 tokens\n"),
     (["check", "--drift-threshold", "0"],
      "ctxsteward: --drift-threshold must be a positive number of changed lines\n"),

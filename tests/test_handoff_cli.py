@@ -108,3 +108,26 @@ def test_bundle_seeds_are_the_most_changed_files_and_goal_is_the_task(tmp_path: 
     assert sum(f.tokens for f in b.files) <= b.total_tokens
     # The note being updated is never suggested to the next session as context.
     assert "HANDOFF.md" not in {f.path for f in b.files}
+
+
+def test_a_bad_base_is_never_echoed_raw(tmp_path: Path) -> None:
+    """The ref a person typed reaches agents (MCP, hooks) in the error: a token pasted by mistake
+    is masked, control characters (a terminal escape) are taken out, a long ref is cut, and the
+    message says what to do."""
+    repo = feature_repo(tmp_path / "r")
+    token = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z5A"
+    for ref, gone, shown in (
+            (token, token, "'[redacted: GitHub Token]'"),
+            ("release/DB_PASSWORD=hunter2-secret-42", "hunter2-secret-42",
+             "release/DB_PASSWORD=[redacted"),
+            ("topic/\x1b[2J\x1b]0;pwned\x07x", "\x1b", "'topic/[2J]0;pwnedx'"),
+            ("b" * 150 + token, "b" * 81, "'" + "b" * 79 + "…'"),  # cut: within 80 characters
+            ("x" * 300, "x" * 81, "'" + "x" * 79 + "…'"),  # not a git ref at all (over 200)
+            ("no-such-branch", "\x00", "'no-such-branch' does not name a commit")):
+        proc = run_cli("handoff", "--base", ref, cwd=repo.root)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert gone not in proc.stderr and token not in proc.stderr, proc.stderr
+        assert shown in proc.stderr, proc.stderr
+        assert "use a branch, tag or commit that exists" in proc.stderr
+        assert "`git branch -a`" in proc.stderr
+        assert proc.stdout == ""

@@ -272,7 +272,11 @@ async def test_a_path_argument_and_bad_input(client: LanguageClient, repo: Path)
     for name in ("ctxsteward.previewHandoff", "ctxsteward.generateHandoff"):
         with pytest.raises(JsonRpcException) as err:
             await command(client, name, {"base": "-evil"})
-        assert str(err.value.args[0]) == """refused: base ref ("base") '-evil' is not a git ref"""
+        assert str(err.value.args[0]) == (
+            """refused: base ref ("base") '-evil' is not a git ref (no blanks or control """
+            "characters, no '-' first, at most 200 characters); use a branch, tag or commit that "
+            "exists (`git branch -a` lists the branches, `git tag` the tags, `git log` the "
+            "commits)")
 
 
 async def test_a_test_command_is_run_and_recorded(client: LanguageClient, repo: Path) -> None:

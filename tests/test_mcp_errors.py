@@ -31,8 +31,8 @@ def test_core_errors_name_the_tools_arguments_not_cli_flags(tmp_path: Path) -> N
     repo = make_repo(tmp_path / "repo", {"a.py": "def a():\n    return 1\n"})
     with pytest.raises(HandoffError) as unknown:
         generate(repo, "no-such-branch", bundle=False, checks=False)
-    assert failure_text("handoff", unknown.value) == \
-        "base 'no-such-branch' does not name a commit in this repository"
+    assert failure_text("handoff", unknown.value).startswith(
+        "base 'no-such-branch' does not name a commit in this repository; use a branch")
     assert unknown.value.worded(CLI_WORDS).startswith("--base 'no-such-branch' does not name")
 
     plain = make_folder(tmp_path / "plain", {"a.py": "def a():\n    return 1\n"})

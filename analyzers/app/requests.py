@@ -151,6 +151,9 @@ class CheckRequest:
 # control characters (git allows neither in a ref name), at most 200 characters.
 _REF = re.compile(r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]{0,199}$")
 MIN_HANDOFF_BUDGET = 100
+# What to do about a base git cannot use (the ref is quoted masked and cut: shown_input).
+BASE_HINT = ("use a branch, tag or commit that exists (`git branch -a` lists the branches, "
+             "`git tag` the tags, `git log` the commits)")
 DEFAULT_HANDOFF_BUDGET = 2_000  # analyzers.handoff.fitting.DEFAULT_BUDGET
 
 
@@ -171,7 +174,11 @@ class HandoffRequest:
         """Refuse a base that is not a git ref, a budget too small for a note, a timeout that
         is not positive."""
         if self.base is not None and not _REF.match(self.base):
-            raise RequestError(f"refused: {F.base} {self.base!r} is not a git ref", field="base")
+            from analyzers.secrets import shown_input
+
+            raise RequestError(f"refused: {F.base} {shown_input(self.base)} is not a git ref "
+                               "(no blanks or control characters, no '-' first, at most 200 "
+                               f"characters); {BASE_HINT}", field="base")
         if self.budget < MIN_HANDOFF_BUDGET:
             raise RequestError(f"{F.budget} must be at least {MIN_HANDOFF_BUDGET} tokens",
                                field="budget")

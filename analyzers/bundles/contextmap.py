@@ -142,8 +142,8 @@ class _Fitting:
 
 def agent_state(path: str) -> bool:
     """Whether ``path`` is an agent's hook settings file (``.claude/settings*.json``,
-    ``.cursor/hooks.json``, ``.github/hooks/*.json``, ``.codex/hooks.json``, their backups) or
-    our own state (``.ctxsteward/``): never worth a map's line."""
+    ``.cursor/hooks.json``, ``.github/hooks/*.json``, ``.codex/hooks.json``, their backups and
+    folder records) or our own state (``.ctxsteward/``): never worth a map's line."""
     p = PurePosixPath(path)
     return p.parts[:1] == (".ctxsteward",) or ".ctxsteward" in p.parts[:-1] or any(
         p.match(pattern) for pattern in AGENT_STATE)

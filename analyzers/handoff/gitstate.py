@@ -23,10 +23,11 @@ from pathlib import Path
 
 from analyzers import gitrepo
 from analyzers.app.errors import F, RequestError
+from analyzers.app.requests import BASE_HINT
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.gitrepo import Repo
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
-from analyzers.secrets import redact_git, redact_name
+from analyzers.secrets import redact_git, redact_name, shown_input
 
 
 class HandoffError(RequestError):
@@ -140,11 +141,13 @@ def resolve_base(
         except gitrepo.GitError:  # an option in disguise
             sha = None
         if not sha:
-            raise HandoffError(f"{F.base} {explicit!r} does not name a commit in this repository",
-                               field="base")
+            raise HandoffError(f"{F.base} {shown_input(explicit)} does not name a commit in this "
+                               f"repository; {BASE_HINT}", field="base")
         mb = _merge_base(repo, sha, head)
         if mb is None:
-            raise HandoffError(f"{F.base} {explicit!r} shares no history with HEAD", field="base")
+            raise HandoffError(f"{F.base} {shown_input(explicit)} shares no history with HEAD; "
+                               "use a branch, tag or commit of HEAD's own history (`git log` "
+                               "lists its commits)", field="base")
         return BaseInfo(explicit, "explicit", mb, f"merge-base of HEAD and {explicit} (as asked)")
 
     default = default_branch(repo)

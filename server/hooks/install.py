@@ -3,7 +3,10 @@ agent's settings file, and nothing else touched.
 
 A change is planned first (:func:`plan_install`, :func:`plan_uninstall`: the file's text before
 and after, and what changed), shown as a unified diff, then written by :func:`apply`: a backup
-of the old text beside the file (``NAME.ctxsteward-backup``), then the new text atomically.
+of the old text beside the file (``NAME.ctxsteward-backup``), then the new text atomically. The
+uninstall keeps the install's backup while it holds something the file lacks (the person's edits
+since changed the file) and removes it once the file is its text again; the folders an install
+made go with the file that needed them (:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
 other settings, comments and formatting stay as they were. Our entries are recognised by their
 command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzers.confine import OutsideWorkspace, check_write
+from server.hooks import install_folders as folders
 from server.hooks import settings_files as sf
 from server.hooks.install_agents import (
     SPECS,
@@ -56,7 +60,12 @@ class Plan:
     # the file is ours alone (made by an install, or our own Copilot file): removed with its
     # backup when nothing but empty containers is left in it
     ours_alone: bool = False
-    top: Path | None = None  # the workspace (project and local scopes): empty folders up to it go
+    verb: str = "install"
+    logical: Path | None = None  # the file as the agent reads it (a symlink not followed)
+    base: Path | None = None  # home (user scope) or workspace: no folder goes outside it
+    backup_found: bool = False  # uninstall: a backup lies beside the file
+    backup_text: str | None = None  # uninstall: its text (None: missing or unreadable)
+    restores: bool = False  # uninstall: ``after`` is the very text the backup keeps (ours out)
 
     @property
     def changed(self) -> bool:
@@ -75,6 +84,17 @@ class Plan:
             lines(self.before), lines(self.after),
             fromfile="/dev/null" if self.before is None else f"a/{self.label}",
             tofile="/dev/null" if self.after is None else f"b/{self.label}"))
+
+
+@dataclass
+class Outcome:
+    """What :func:`apply` did beside the settings file."""
+
+    backup: Path | None = None  # the old text, written beside the file
+    backup_kept: Path | None = None  # the install's backup, left: the file changed since
+    backup_removed: Path | None = None  # the install's backup, gone: the file is its text again
+    folders_removed: list[Path] = field(default_factory=list)  # folders the install made
+    folder_kept: bool = False  # a folder the install made holds something now: left
 
 
 @dataclass
@@ -286,7 +306,13 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
     after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
                                   lambda event: command_line(exe, event, spec.name))
-    return Plan(agent, scope, path, label, before, after, actions)
+    return Plan(agent, scope, path, label, before, after, actions,
+                logical=_logical(spec, scope, root), base=folders.base_of(scope, root))
+
+
+def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
+    """The settings file as the agent reads it: absolute, its symlinks not followed."""
+    return Path(os.path.abspath(spec.scope_file(scope, root)))
 
 
 def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
@@ -295,15 +321,19 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     spec = spec_of(agent)
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
+    logical, base = _logical(spec, scope, root), folders.base_of(scope, root)
     if before is None or not before.strip():
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
-        return Plan(agent, scope, path, label, before, before, [why])
+        return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
+                    logical=logical, base=base)
     after: str | None
-    prior = _backup_text(path, label)  # the file before our install (none: the install made it)
+    found = os.path.lexists(_backup_path(path))
+    kept_text = _backup_text(path, label)  # the file before our install (none: the install made it)
+    prior = restored = kept_text  # restored: the text a clean uninstall gives back
     if prior and prior.strip() and _holds_ours(spec, prior, label):
         # a later install's backup (an executable path updated): ours taken out of it, it is
         # the file as it was before the first install, or nothing when that one made it
-        prior = uninstall_text(spec, prior, label)[0]
+        prior = restored = uninstall_text(spec, prior, label)[0]
         if _only_containers(spec, prior, label):
             prior = None
     ours_alone = spec.name == "copilot" or prior is None
@@ -311,8 +341,15 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
                                     frozenset() if ours_alone else _containers(spec, prior, label))
     if ours_alone and actions and _only_containers(spec, after, label):
         after = None
+    elif actions and prior is not None and not prior.strip() and \
+            _only_containers(spec, after, label):
+        after = prior  # a blank file the person had is blank again (not our skeleton)
+    readable = found and kept_text is not None and _readable_backup(path)
     return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"],
-                ours_alone=ours_alone, top=None if scope == "user" else root.resolve())
+                ours_alone=ours_alone, backup_found=found,
+                backup_text=kept_text if readable else None,
+                restores=readable and after is not None and after == restored,
+                verb="uninstall", logical=logical, base=base)
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
@@ -343,6 +380,33 @@ def _backup_text(path: Path, label: str) -> str | None:
         return ""  # unreadable: taken as a file the person had, whose containers are unknown
 
 
+def _readable_backup(path: Path) -> bool:
+    """Whether the backup is a plain file of ours we could read (not a symlink)."""
+    backup = _backup_path(path)
+    if backup.is_symlink():
+        return False
+    try:
+        read_settings(backup, backup.name)
+    except InstallRefused:
+        return False
+    return True
+
+
+def _drop_backup(plan: Plan) -> Path | None:
+    """Remove the backup beside the file when it still holds the text the plan read (our
+    install's, made redundant by this uninstall): never a symlink, never a changed file."""
+    backup = _backup_path(plan.path)
+    if plan.backup_text is None or backup.is_symlink():
+        return None
+    try:
+        if read_settings(backup, backup.name) != plan.backup_text:
+            return None
+        backup.unlink()
+    except (InstallRefused, OSError):
+        return None
+    return backup
+
+
 def _containers(spec: AgentSpec, text: str | None, label: str) -> frozenset[str]:
     """The ``hooks`` object and event lists ``text`` held ("hooks", event names)."""
     try:
@@ -356,38 +420,57 @@ def _containers(spec: AgentSpec, text: str | None, label: str) -> frozenset[str]
     return frozenset({"hooks", *names})
 
 
-def apply(plan: Plan) -> Path | None:
+def apply(plan: Plan) -> Outcome:
     """Write a plan: the old text backed up beside the file, then the new text atomically (or
-    the file removed). The backup's path, or None when there was no file before. Refused when
-    the file changed since it was read."""
+    the file removed). An uninstall that gives the file back as the install's backup keeps it
+    removes that backup; one that does not (the person's edits since) leaves it and writes no
+    other. The folders an install makes are recorded (:mod:`server.hooks.install_folders`) and
+    removed by the uninstall that removes the file, when still empty. Refused when the file
+    changed since it was read."""
     from analyzers.fsutil import write_atomic
 
+    out = Outcome()
     if not plan.changed:
-        return None
+        if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
+            # the file is gone already (removed by hand): the folders made for it may go too
+            out.folders_removed, out.folder_kept = folders.remove_folders(
+                plan.path, plan.logical, plan.base)
+        return out
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
     if now != plan.before:
         raise InstallRefused(f"{plan.label} changed while we worked; run the command again")
-    backup = None
     if plan.after is None and plan.ours_alone:  # our own file goes, with the backup beside it
         plan.path.unlink()
-        _backup_path(plan.path).unlink(missing_ok=True)
-        folder = plan.path.parent
-        while plan.top is not None and folder != plan.top and plan.top in folder.parents:
-            try:
-                folder.rmdir()  # only when empty (.claude/, .github/hooks/ the install made)
-            except OSError:
-                break
-            folder = folder.parent
-        return None
+        out.backup_removed = _drop_backup(plan)
+        if plan.logical is not None:
+            out.folders_removed, out.folder_kept = folders.remove_folders(
+                plan.path, plan.logical, plan.base)
+        return out
+    if plan.after is not None and plan.after.strip():  # (blank: the person's own blank file)
+        parse_settings(spec, plan.after, plan.label)  # never write what we could not read back
+    if plan.verb == "uninstall" and plan.backup_found:
+        _write(plan, write_atomic)  # the install's backup is the person's text before it:
+        if plan.restores:  # redundant when the file is that text again, else theirs to keep
+            out.backup_removed = _drop_backup(plan)
+        if out.backup_removed is None:
+            out.backup_kept = _backup_path(plan.path)
+        return out
     if plan.before is not None:
         # The backup is as private as the file: a settings file at 600 is not copied at 644.
         mode = stat.S_IMODE(plan.path.stat().st_mode)
-        backup = plan.path.with_name(plan.path.name + BACKUP_SUFFIX)
-        write_atomic(backup, plan.before, mode=mode)
+        out.backup = _backup_path(plan.path)
+        write_atomic(out.backup, plan.before, mode=mode)
+    elif plan.after is not None and plan.logical is not None:
+        # recorded before the file is written: a failed write leaves nothing unaccounted for
+        folders.write_record(plan.logical, folders.make_folders(plan.path, plan.logical,
+                                                                plan.base))
+    _write(plan, write_atomic)
+    return out
+
+
+def _write(plan: Plan, write_atomic: Callable[..., None]) -> None:
     if plan.after is None:
         plan.path.unlink()
     else:
-        parse_settings(spec, plan.after, plan.label)  # never write what we could not read back
         write_atomic(plan.path, plan.after)
-    return backup

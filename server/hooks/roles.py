@@ -220,7 +220,8 @@ def _note(run: Run) -> Path | None:
                                      secrets=Secrets.NONE)
 
 
-# The settings files ``hooks install`` may back up in a workspace (their backups are our state).
+# The settings files ``hooks install`` may back up in a workspace (their backups, and the records
+# of the folders an install made, are our state).
 OUR_BACKUPS = (".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json",
                ".github/hooks/ctxsteward.json", ".codex/hooks.json")
 # Seconds kept, of an agent's limit on the hook (events.TIME_LIMITS), for the answer and exit.
@@ -254,6 +255,7 @@ def on_refresh(run: Run) -> str:
     from analyzers.handoff.generate import read_existing
     from analyzers.handoff.markdown import recorded_base
     from server.hooks.install import BACKUP_SUFFIX
+    from server.hooks.install_folders import FOLDERS_SUFFIX
 
     note = _note(run) or run.root / DEFAULT_NOTE
     existing, problems = read_existing(note, run.root)
@@ -269,7 +271,8 @@ def on_refresh(run: Run) -> str:
     run.note(f"base {request.base}" if request.base else "default base")
     # Past the deadline, Cancelled is raised before anything is written (run.py says so).
     token = CancelToken(deadline=time.monotonic() + refresh_timeout(run))
-    ours = [run.root / f"{rel}{BACKUP_SUFFIX}" for rel in OUR_BACKUPS]  # install's backups
+    ours = [run.root / f"{rel}{suffix}" for rel in OUR_BACKUPS  # install's backups, records
+            for suffix in (BACKUP_SUFFIX, FOLDERS_SUFFIX)]
     made = Workspace(run.root).handoff(request, token, note_path=note,
                                        exclude_paths=[note, *ours])
     token.check()

@@ -7,7 +7,8 @@ stdio, with the SDK's client, on a real git repository.
 Where the words changed, they changed on purpose, to the application layer's one wording: a seed
 without a path names the form to give (it said "seed is empty"), a bundle never saved no longer
 names the CLI's ``--save NAME``, and a call with neither seeds nor a task gets the one validity
-check's words (it said "give seeds (files at hand) or a task, or both").
+check's words (it said "give seeds (files at hand) or a task, or both"), and a bad git ref says
+what a ref may hold and what to do (the ref quoted masked, cut, without control characters).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from mcp_client import session, text
 
 SECRET = "AKIA" + "Q3EGUCH4ZJ7KRXW2"  # an AWS access key id form, assembled at run time
 
+# A bad base's words (analyzers.app.requests.BASE_HINT), pinned here.
+BASE_HINT = ("use a branch, tag or commit that exists (`git branch -a` lists the branches, "
+             "`git tag` the tags, `git log` the commits)")
+NOT_A_REF = " (no blanks or control characters, no '-' first, at most 200 characters); "
 # (tool, arguments, the error's whole text); {tmp} is the test's folder, {root} the workspace.
 REFUSALS = [
     ("suggest_bundle", {"seeds": [".env"]},
@@ -94,9 +99,10 @@ REFUSALS = [
     ("check_instructions", {"paths": [".env"]},
      "refused: path '.env' is excluded: secret-bearing file name (.env)"
      " (it may hold secrets: its content is never shown)"),
-    ("handoff", {"base": "--output=/tmp/x"}, "refused: base '--output=/tmp/x' is not a git ref"),
+    ("handoff", {"base": "--output=/tmp/x"}, "refused: base '--output=/tmp/x' is not a git ref"
+     f"{NOT_A_REF}{BASE_HINT}"),
     ("handoff", {"base": "no-such-branch"},
-     "base 'no-such-branch' does not name a commit in this repository"),
+     f"base 'no-such-branch' does not name a commit in this repository; {BASE_HINT}"),
 ]
 
 # A seed without a path: the one seed grammar's words, naming the form to give.

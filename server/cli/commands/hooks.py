@@ -3,7 +3,9 @@
 
 ``install`` and ``uninstall`` print the change as a unified diff, back the old file up beside
 it (``NAME.ctxsteward-backup``) and write the new one atomically; ``--dry-run`` prints the diff
-and writes nothing. ``status`` says which hooks are installed where and when each last ran.
+and writes nothing. ``uninstall`` removes the install's backup when the file is its text again
+(else keeps it and says where), and the empty folders the install made (never any other).
+``status`` says which hooks are installed where and when each last ran.
 See ``server/hooks/install.py``.
 """
 
@@ -13,11 +15,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from server.cli.main import UserError, add_root_option, dump, emit, root_from
 from server.hooks.install_agents import AGENTS, DEFAULT_SCOPE, SCOPES
+
+if TYPE_CHECKING:
+    from server.hooks.install import Outcome, Plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        ("uninstall", "remove exactly our hooks from the agent's settings file")):
         v = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ": "
                              "prints the diff, keeps a backup beside the file and writes it "
-                             "atomically.")
+                             "atomically (uninstall: the install's backup goes when the file is "
+                             "its text again; the folders the install made go when empty).")
         v.add_argument("--agent", required=True, choices=AGENTS, help="which agent")
         v.add_argument("--scope", choices=SCOPES,
                        help=f"which settings file (default {defaults}; user: the agent's "
@@ -70,25 +77,64 @@ def run_change(args: argparse.Namespace) -> int:
         diff = plan.diff()
         if diff:
             sys.stdout.write(diff)
-        backup = None if args.dry_run else install.apply(plan)
+        outcome = None if args.dry_run else _apply(plan)
     except install.InstallRefused as e:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
     if not plan.changed:
         emit(f"{plan.label}: nothing to change ({done})")
-    elif args.dry_run:
+    elif outcome is None:
         emit(f"{plan.label}: would change ({done}); --dry-run: nothing written")
     else:
-        kept = f"; backup {backup.name} beside it" if backup is not None else ""
         gone = " (the file held nothing else: removed)" if plan.after is None else ""
-        emit(f"{plan.label}: {done}{gone}{kept}")
+        emit(f"{plan.label}: {done}{gone}{_backup_words(outcome)}")
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
+    if outcome is not None:
+        for line in _folder_words(outcome):
+            emit(line)
     if args.agent == "codex" and args.verb == "install":
         from server.hooks.codex_config import install_note
 
         emit(install_note(root, scope))
     return 0
+
+
+def _apply(plan: Plan) -> Outcome:
+    from server.hooks import install
+
+    try:
+        return install.apply(plan)
+    except OSError as e:  # the disk or a folder in the way: one clear line, never a traceback
+        raise UserError(f"{plan.label}: {e.strerror or e} ({e.filename or plan.path}); check "
+                        "the folder and its permissions") from e
+
+
+def _shown(path: Path) -> str:
+    home = Path(os.path.expanduser("~"))
+    return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) else str(path)
+
+
+def _backup_words(outcome: Outcome) -> str:
+    """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
+    if outcome.backup is not None:
+        return f"; backup {outcome.backup.name} beside it"
+    if outcome.backup_removed is not None:
+        return (f"; its backup {outcome.backup_removed.name} held this same text (the file "
+                "before the install): removed")
+    if outcome.backup_kept is not None:
+        return (f"; the file changed since the install (your edits are kept), so its backup "
+                f"from before the install is kept: {_shown(outcome.backup_kept)} (delete it "
+                "when you no longer need it)")
+    return ""
+
+
+def _folder_words(outcome: Outcome) -> list[str]:
+    """The folders the install made that the uninstall removed, or left (not empty now)."""
+    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in outcome.folders_removed]
+    if outcome.folder_kept:
+        lines.append("a folder the install made holds something now: left as it is")
+    return lines
 
 
 def _refuse_outside_a_repository(root: Path, scope: str, *, given: bool) -> None:

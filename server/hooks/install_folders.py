@@ -1,0 +1,133 @@
+"""The folders ``hooks install`` made for a settings file, and their removal by ``uninstall``.
+
+An install that writes a settings file where its folder does not exist (``~/.codex/`` on a
+machine where Codex never ran, ``.github/hooks/`` in a repository) makes the missing folders
+itself, one at a time, and records exactly those its own ``mkdir`` made in a file of ours beside
+the settings file, ``NAME.ctxsteward-folders`` (``{"made": [absolute paths, outermost first]}``;
+that file always lies in a folder the install made: the settings file's own). Nothing is
+recorded for a folder that existed, one reached through a symlink, or one outside the base
+(the home folder for the user scope, the workspace for the others).
+
+The uninstall that removes the settings file removes the record, then each recorded folder,
+deepest first, only when all of these hold: it is on the record; it is a folder on the way from
+the base to the settings file as the agent reads it; it lies inside the base; neither it nor
+any folder between it and the base is a symlink (its resolved path is the base's resolved path
+joined with the same names); and it is empty (``rmdir`` removes nothing else: a file that
+appeared in it keeps it, and the folders above it, with no error). Nothing else is ever removed:
+a folder the person made, even empty, stays; so does a dotfiles folder a symlink leads to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+FOLDERS_SUFFIX = ".ctxsteward-folders"
+_MAX_RECORD_BYTES = 64 << 10
+
+
+def record_path(settings: Path) -> Path:
+    """Where the record of the folders made for ``settings`` is kept."""
+    return settings.with_name(settings.name + FOLDERS_SUFFIX)
+
+
+def _plain_inside(folder: Path, base: Path) -> bool:
+    """Whether ``folder`` lies strictly inside ``base`` with no symlink on the way: not itself a
+    link, and resolved it is the resolved base joined with the same names (``..`` refused)."""
+    if not folder.is_absolute() or ".." in folder.parts or folder == base:
+        return False
+    try:
+        rel = folder.relative_to(base)
+    except ValueError:
+        return False
+    try:
+        if folder.is_symlink():
+            return False
+        return folder.resolve(strict=True) == base.resolve(strict=True) / rel
+    except (OSError, RuntimeError):  # gone, unreadable, a symlink loop
+        return False
+
+
+def make_folders(settings: Path, logical: Path, base: Path | None) -> list[Path]:
+    """Make the missing folders of ``settings``'s path (outermost first) and return those this
+    call made itself on the way to ``logical`` (the path as the agent reads it) inside ``base``
+    with no symlink on the way (what :func:`write_record` keeps). A folder another process made
+    meanwhile is not ours: ``mkdir`` says it exists."""
+    missing = []
+    folder = settings.parent
+    while not folder.exists() and not folder.is_symlink() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    made = []
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        if base is not None and folder in logical.parents and _plain_inside(folder, base):
+            made.append(folder)
+    return made
+
+
+def write_record(settings: Path, made: list[Path]) -> None:
+    """Keep the list of folders the install made beside ``settings`` (nothing when none)."""
+    from analyzers.fsutil import write_atomic
+
+    if made:
+        text = json.dumps({"made": [str(p) for p in made]}, indent=2) + "\n"
+        write_atomic(record_path(settings), text)
+
+
+def _read_record(path: Path) -> list[Path]:
+    """The folders a record names (none when it is missing, not a plain file, or unreadable)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
+            return []
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return []
+    made = data.get("made") if isinstance(data, dict) else None
+    if not isinstance(made, list):
+        return []
+    return [Path(p) for p in made if isinstance(p, str) and p]
+
+
+def remove_folders(settings: Path, logical: Path, base: Path | None) -> tuple[list[Path], bool]:
+    """After the uninstall removed ``settings`` (``logical``: its path as the agent reads it,
+    where the install kept the record): remove the record and the folders it names that are
+    still empty (see the module doc). The folders removed, and whether a recorded folder was
+    kept because something is in it now."""
+    record = record_path(logical)
+    if record.is_symlink() or not record.is_file():
+        return [], False
+    made = _read_record(record)
+    try:
+        record.unlink()
+    except OSError:
+        return [], False
+    if base is None:
+        return [], False
+    on_the_way = set(logical.parents)
+    removed: list[Path] = []
+    kept = False
+    for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
+        if folder not in on_the_way or not _plain_inside(folder, base):
+            continue
+        try:
+            folder.rmdir()  # removes an empty folder only (a file that appeared keeps it)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            kept = kept or folder.is_dir()
+            continue
+        removed.append(folder)
+    return removed, kept
+
+
+def base_of(scope: str, root: Path) -> Path:
+    """The folder nothing may be removed outside of: the home folder for the user scope, the
+    workspace for the others (absolute, not resolved: symlinks below it are detected)."""
+    if scope == "user":
+        return Path(os.path.abspath(os.path.expanduser("~")))
+    return Path(os.path.abspath(root))
