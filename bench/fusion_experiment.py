@@ -79,7 +79,8 @@ holds and how many of them no candidate above holds (a change named part by part
 Acc@5 / MRR +0.002 / +0.004 LORO; not shipped (bench/README.md).
 
 Session 16-17: ``--file-size``, ``--churn``, ``--anchor-cochange`` (a fix's companion files),
-``--examples`` and ``--history-body`` (commit bodies): +0.007 LORO at most on any figure; not
+``--examples``, ``--history-body`` (commit bodies) and ``--task-length``: +0.010 LORO at most on any
+figure (the last two together); not
 shipped (bench/README.md).
 """
 
@@ -610,8 +611,25 @@ class HistoryBody:
         return out
 
 
+class TaskLength:
+    """An experiment (``--task-length REPOS_DIR``): the task's length (log of its words, and
+    whether it is one line), the same for every candidate of a query: a one-line bug report and
+    a long description may want different orders (tests after the source, or beside it)."""
+
+    def __init__(self, repos_dir: Path) -> None:
+        self.git = NamedLift(repos_dir)
+
+    def features(self, row: Row, keep: list[int]) -> np.ndarray:
+        task = self.git.task(row).strip()
+        words = len(lexical.task_words(task))
+        out = np.zeros((len(keep), 2), dtype=np.float64)
+        out[:, 0] = math.log1p(words)
+        out[:, 1] = float("\n" not in task)
+        return out
+
+
 Extra = (PathCover | PrefixWords | SignalRanks | CorpusVocab | FileSize | Churn | AnchorCochange
-         | Examples | HistoryBody)
+         | Examples | HistoryBody | TaskLength)
 EXTRA: list[Extra] = []
 # Experiments reading the clones (REPOS_DIR): flag -> (its features' maker, what they are).
 CLONE_EXPERIMENTS: dict[str, tuple[Callable[[Path], Extra], str]] = {
@@ -623,6 +641,8 @@ CLONE_EXPERIMENTS: dict[str, tuple[Callable[[Path], Extra], str]] = {
                 "sample"),
     "--anchor-cochange": (AnchorCochange, "four more features: how often the candidate changed "
                           "with the linear order's first candidates before the sample"),
+    "--task-length": (TaskLength, "two more features: the task's length in words, and whether "
+                      "it is one line"),
     "--history-body": (HistoryBody, "four more features: the task's words in the whole messages "
                        "of the commits that touched the candidate"),
 }

@@ -274,8 +274,8 @@ def pack(
         else:
             item = None
             if best and not c.forced:  # no showing fits: its outline, in the room left for it
-                room = max(remaining - held, OUTLINE_SHARE * remaining)
-                item = _fit(c, _outline_options(c, room), room, formats, count, index)
+                item = _outline_fit(c, max(remaining - held, OUTLINE_SHARE * remaining),
+                                    remaining, formats, count, index)
         if item is not None:
             out.append(item)
             remaining -= item.tokens
@@ -375,10 +375,11 @@ def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], in
     return _estimate(c, ranges) + max(count(render_piece(fmt, frame, 99)) for fmt in formats)
 
 
-def outline_ranges(c: Candidate, room: float) -> tuple[list[tuple[int, int]], list[str]]:
-    """Signatures of ``c`` that fit about ``room`` tokens (estimated), and their names: its
-    relevant definitions first, each after the definitions around it (a method's class), then
-    its top-level definitions in file order."""
+def outline_ranges(c: Candidate, room: float
+                   ) -> tuple[list[tuple[int, int]], list[str], float]:
+    """Signatures of ``c`` that fit about ``room`` tokens (estimated), their names and their
+    estimate: its relevant definitions first, each after the definitions around it (a method's
+    class), then its top-level definitions in file order."""
     by_name = {d.qualified: d for d in c.definitions}
     order: list[Definition] = []
     for d in relevant_definitions(c):
@@ -406,21 +407,39 @@ def outline_ranges(c: Candidate, room: float) -> tuple[list[tuple[int, int]], li
         used += cost
         if len(symbols) >= OUTLINE_MAX:
             break
-    return _merge(ranges), symbols
+    return _merge(ranges), symbols, used
 
 
-def _outline_options(c: Candidate, room: float) -> Iterator[Option]:
-    """``c``'s outline within ``room``, tried again smaller by its excess when measured over."""
-    target = 0.9 * room - 30  # its heading and fences aside
+def _outline_fit(c: Candidate, room: float, remaining: float, formats: Sequence[str],
+                 count: Callable[[str], int], index: int) -> Packed | None:
+    """``c``'s outline in ``room`` (the room left for it), else in all that is left: the best
+    file, outlined in a few signatures, comes before any file ranked after it."""
+    frame = Piece(c.path, "skeleton", [(len(c.lines), len(c.lines))], "", c.tier,
+                  short_reason(c.reasons))
+    # its heading and fences (a range label of the file's last line: as long as any)
+    overhead = max(count(render_piece(fmt, frame, index)) for fmt in formats) + 2
+    for space in dict.fromkeys((room, remaining)):
+        item = _fit(c, _outline_options(c, space, overhead), space, formats, count, index)
+        if item is not None:
+            return item
+    return None
+
+
+def _outline_options(c: Candidate, room: float, overhead: float) -> Iterator[Option]:
+    """``c``'s outline within ``room``; measured over it, tried again with fewer signatures, in
+    proportion (the estimate of a few lines can be far off)."""
+    target = room - overhead
     for _ in range(FOCUS_TRIES):
-        ranges, symbols = outline_ranges(c, target)
+        if target <= 0:
+            return
+        ranges, symbols, used = outline_ranges(c, target)
         if not ranges:
             return
-        opt = Option("skeleton", ranges, symbols)
+        opt = Option("skeleton", ranges, symbols, estimate=used)
         yield opt
         if opt.measured is None:
             return
-        target -= opt.measured - room + 0.02 * room
+        target = 0.95 * used * (room - overhead) / max(1.0, opt.measured - overhead)
 
 
 def _estimate(c: Candidate, ranges: list[tuple[int, int]]) -> float:
