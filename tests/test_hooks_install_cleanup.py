@@ -129,7 +129,14 @@ def test_a_folder_that_gained_a_file_stays_and_the_uninstall_succeeds(tmp_path: 
     assert "holds something now: left as it is" in done.stdout, done.stdout
     done = _hooks("uninstall", "copilot", root, home)
     assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout, done.stdout
-    assert _tree(home) == [".codex", ".codex/config.toml", ".copilot", ".copilot/config.json"]
+    # ~/.codex stays with its record (the install made it): once empty, a later uninstall
+    # removes it
+    assert _tree(home) == [".codex", ".codex/config.toml", f".codex/hooks.json{RECORD}",
+                           ".copilot", ".copilot/config.json"]
+    (home / ".codex/config.toml").unlink()
+    done = _hooks("uninstall", "codex", root, home)
+    assert "~/.codex: made by the install, empty: removed" in done.stdout, done.stdout
+    assert _tree(home) == [".copilot", ".copilot/config.json"]
     _persons_empty_folder(root, home, "cursor", ".cursor")
 
 

@@ -64,9 +64,18 @@ def schemas() -> dict[str, type[BaseModel]]:
     return {"hooks-status": HooksStatus}
 
 
+def _absolute_home() -> None:
+    """A relative ``HOME`` (``HOME=.``) made absolute before anything reads it: the folders an
+    install records, and what an uninstall compares, are absolute paths."""
+    home = os.environ.get("HOME")
+    if home and not os.path.isabs(home):
+        os.environ["HOME"] = os.path.abspath(home)
+
+
 def run_change(args: argparse.Namespace) -> int:
     from server.hooks import install
 
+    _absolute_home()
     root = root_from(args.root)
     scope = args.scope or DEFAULT_SCOPE[args.agent]
     if scope != "user" and args.verb == "install":
@@ -117,23 +126,34 @@ def _shown(path: Path) -> str:
 
 def _backup_words(outcome: Outcome) -> str:
     """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
+    words = ""
     if outcome.backup is not None:
-        return f"; backup {outcome.backup.name} beside it"
-    if outcome.backup_removed is not None:
-        return (f"; its backup {outcome.backup_removed.name} held this same text (the file "
-                "before the install): removed")
-    if outcome.backup_kept is not None:
-        return (f"; the file changed since the install (your edits are kept), so its backup "
-                f"from before the install is kept: {_shown(outcome.backup_kept)} (delete it "
-                "when you no longer need it)")
-    return ""
+        words = f"; backup {outcome.backup.name} beside it"
+    elif outcome.backup_removed is not None:
+        words = (f"; its backup {outcome.backup_removed.name} held this same text (the file "
+                 "before the install): removed")
+    elif outcome.backup_kept is not None and outcome.backup_changed:
+        words = (f"; its backup {_shown(outcome.backup_kept)} is not a file we wrote (a symlink, "
+                 "or unreadable): left as it is")
+    elif outcome.backup_kept is not None:
+        words = (f"; the file is not its backup's text (your edits since the install are kept, "
+                 f"or the backup was changed), so the backup is kept: "
+                 f"{_shown(outcome.backup_kept)} (delete it when you no longer need it)")
+    if outcome.backups_left:
+        words += ("; earlier installs' backups are kept: "
+                  + ", ".join(_shown(p) for p in outcome.backups_left))
+    return words
 
 
 def _folder_words(outcome: Outcome) -> list[str]:
-    """The folders the install made that the uninstall removed, or left (not empty now)."""
-    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in outcome.folders_removed]
-    if outcome.folder_kept:
-        lines.append("a folder the install made holds something now: left as it is")
+    """The folders the install made that the uninstall removed, or left (not empty now, or the
+    system refused)."""
+    done = outcome.folders
+    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in done.removed]
+    lines += [f"{_shown(p)}: made by the install, holds something now: left as it is (recorded: "
+              "a later uninstall removes it once empty)" for p in done.kept]
+    lines += [f"could not remove {_shown(p)}: {why}; remove it by hand or fix the permissions "
+              "and run uninstall again" for p, why in done.failed]
     return lines
 
 
@@ -161,6 +181,7 @@ def run_status(args: argparse.Namespace) -> int:
     from server.hooks.install import InstallRefused
     from server.hooks.install_status import status, status_text
 
+    _absolute_home()
     root = root_from(args.root)
     try:
         report = status(root, args.agent, args.scope)
