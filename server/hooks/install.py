@@ -2,11 +2,14 @@
 agent's settings file, and nothing else touched.
 
 A change is planned first (:func:`plan_install`, :func:`plan_uninstall`: the file's text before
-and after, and what changed), shown as a unified diff, then written by :func:`apply`: a backup
-of the old text beside the file (``NAME.ctxsteward-backup``), then the new text atomically. The
-uninstall keeps the install's backup while it holds something the file lacks (the person's edits
-since changed the file) and removes it once the file is its text again; the folders an install
-made go with the file that needed them (:mod:`server.hooks.install_folders`).
+and after, and what changed), shown as a unified diff, then written by :func:`apply`: for an
+install, a backup of the old text beside the file (``NAME.ctxsteward-backup``; when one is there
+already, the next free number, ``NAME.ctxsteward-backup.2``, ...: a backup an uninstall said it
+kept is never overwritten; none when the latest already holds that text, ours aside), then the
+new text atomically. The uninstall writes no backup; it keeps the latest install's backup while
+it holds something the file lacks (the person's edits since changed the file) and removes it once
+the file is its text again, never touching earlier ones; the folders an install made go with the
+file that needed them (:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
 other settings, comments and formatting stay as they were. Our entries are recognised by their
 command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an

@@ -1,10 +1,12 @@
 """``ctxsteward hooks install|uninstall|status --agent claude-code|cursor|copilot|codex
 [--scope project|local|user] [--dry-run]``: our hooks in an agent's settings file.
 
-``install`` and ``uninstall`` print the change as a unified diff, back the old file up beside
-it (``NAME.ctxsteward-backup``) and write the new one atomically; ``--dry-run`` prints the diff
-and writes nothing. ``uninstall`` removes the install's backup when the file is its text again
-(else keeps it and says where), and the empty folders the install made (never any other).
+``install`` and ``uninstall`` print the change as a unified diff and write the new file
+atomically; ``install`` backs the old file up beside it (``NAME.ctxsteward-backup``, or the next
+``.2``, ``.3`` when one is there: never overwritten); ``--dry-run`` prints the diff and writes
+nothing. ``uninstall`` writes no backup; it removes the latest install's backup when the file is
+its text again (else keeps it and says where, and names earlier ones), and the empty folders the
+install made (never any other; those that stay stay recorded).
 ``status`` says which hooks are installed where and when each last ran.
 See ``server/hooks/install.py``.
 """
@@ -37,9 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     for verb, text in (("install", "merge our hooks into the agent's settings file"),
                        ("uninstall", "remove exactly our hooks from the agent's settings file")):
         v = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ": "
-                             "prints the diff, keeps a backup beside the file and writes it "
-                             "atomically (uninstall: the install's backup goes when the file is "
-                             "its text again; the folders the install made go when empty).")
+                             "prints the diff and writes the file atomically (install: the old "
+                             "file backed up beside it, never over another backup; uninstall: "
+                             "the install's backup goes when the file is its text again; the "
+                             "folders the install made go when empty).")
         v.add_argument("--agent", required=True, choices=AGENTS, help="which agent")
         v.add_argument("--scope", choices=SCOPES,
                        help=f"which settings file (default {defaults}; user: the agent's "
