@@ -380,7 +380,9 @@ def test_the_backup_and_the_new_file_keep_a_private_files_mode(tmp_path: Path) -
     (root / ".claude/settings.local.json.ctxsteward-backup").write_text("old\n", "utf-8")
     assert _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "local"
                 ).returncode == 0
-    backup = root / ".claude/settings.local.json.ctxsteward-backup"
+    # the backup already there is never overwritten: this install's goes to the next name
+    assert (root / ".claude/settings.local.json.ctxsteward-backup").read_text("utf-8") == "old\n"
+    backup = root / ".claude/settings.local.json.ctxsteward-backup.2"
     assert backup.read_text("utf-8") == '{"env": {"TOKEN_FILE": "x"}}\n'
     assert oct(backup.stat().st_mode & 0o777) == oct(0o600)
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)

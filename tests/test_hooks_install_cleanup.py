@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -129,7 +131,14 @@ def test_a_folder_that_gained_a_file_stays_and_the_uninstall_succeeds(tmp_path: 
     assert "holds something now: left as it is" in done.stdout, done.stdout
     done = _hooks("uninstall", "copilot", root, home)
     assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout, done.stdout
-    assert _tree(home) == [".codex", ".codex/config.toml", ".copilot", ".copilot/config.json"]
+    # ~/.codex stays with its record (the install made it): once empty, a later uninstall
+    # removes it
+    assert _tree(home) == [".codex", ".codex/config.toml", f".codex/hooks.json{RECORD}",
+                           ".copilot", ".copilot/config.json"]
+    (home / ".codex/config.toml").unlink()
+    done = _hooks("uninstall", "codex", root, home)
+    assert "~/.codex: made by the install, empty: removed" in done.stdout, done.stdout
+    assert _tree(home) == [".copilot", ".copilot/config.json"]
     _persons_empty_folder(root, home, "cursor", ".cursor")
 
 
@@ -257,3 +266,166 @@ def test_project_install_uninstall_leaves_the_persons_file_and_no_backup(
     _hooks("uninstall", agent, root, home, scope=scope)
     assert (root / rel).read_text() == PERSONS
     assert sorted(p.name for p in (root / rel).parent.iterdir()) == [Path(rel).name]
+
+
+# -- what a hostile review found (each failed before its fix) --------------------------------
+
+def _refused(verb: str, agent: str, root: Path, home: Path,
+             env: dict[str, str] | None = None) -> str:
+    done = run_cli("hooks", verb, "--agent", agent, "--scope", "user", cwd=root,
+                   env={**_env(home), **(env or {})})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "nothing was written" in done.stderr
+    return done.stderr
+
+
+def test_a_backup_the_uninstall_kept_survives_a_second_install(tmp_path: Path) -> None:
+    """install, an edit (opus -> sonnet), uninstall (the backup holding "opus" is kept and
+    named), install again, uninstall again: the "opus" text is still there (the second install
+    overwrote it with "sonnet", and the second uninstall deleted it)."""
+    root, home, path = _claude_user(tmp_path)
+    backup = path.with_name(path.name + BACKUP)
+    _hooks("install", "claude-code", root, home)
+    path.write_text(path.read_text().replace('"opus"', '"sonnet"'))
+    done = _hooks("uninstall", "claude-code", root, home)
+    assert backup.read_text() == PERSONS and "kept" in done.stdout
+    sonnet = PERSONS.replace('"opus"', '"sonnet"')
+    done = _hooks("install", "claude-code", root, home)
+    assert backup.read_text() == PERSONS  # untouched
+    second = path.with_name(path.name + BACKUP + ".2")
+    assert second.read_text() == sonnet and f"backup {second.name} beside it" in done.stdout
+    done = _hooks("uninstall", "claude-code", root, home)
+    assert path.read_text() == sonnet and not second.exists()  # this install's: redundant
+    assert backup.read_text() == PERSONS  # the earlier one: kept, and named
+    assert f"earlier installs' backups are kept: ~/.claude/settings.json{BACKUP}" in done.stdout
+    _hooks("install", "claude-code", root, home)  # the same text as the latest backup: no .2
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "settings.json", f"settings.json{BACKUP}", f"settings.json{BACKUP}.2"]
+    _hooks("install", "claude-code", root, home)  # again (nothing changes): no .3
+    _hooks("uninstall", "claude-code", root, home)
+    assert _tree(home) == [".claude", ".claude/settings.json", f".claude/settings.json{BACKUP}"]
+    assert backup.read_text() == PERSONS and path.read_text() == sonnet
+
+
+def test_project_and_local_uninstalled_in_install_order_leave_no_claude_folder(
+        tmp_path: Path) -> None:
+    """Project then local installed (the project install made .claude/), uninstalled in that
+    order: the project uninstall finds .claude/ in use and keeps its record, the local one
+    (which made no record: the folder was there) honours it and .claude/ goes."""
+    root, home = _world(tmp_path)
+    before = _tree(root)
+    for scope in ("project", "local"):
+        _hooks("install", "claude-code", root, home, scope=scope)
+    done = _hooks("uninstall", "claude-code", root, home, scope="project")
+    assert "holds something now" in done.stdout, done.stdout
+    done = _hooks("uninstall", "claude-code", root, home, scope="local")
+    assert ": made by the install, empty: removed" in done.stdout, done.stdout
+    assert _tree(root) == before
+    # and the other order
+    for scope in ("local", "project"):
+        _hooks("install", "claude-code", root, home, scope=scope)
+    for scope in ("local", "project"):
+        _hooks("uninstall", "claude-code", root, home, scope=scope)
+    assert _tree(root) == before
+
+
+def test_a_settings_symlink_whose_folder_is_missing_is_refused(tmp_path: Path) -> None:
+    """A dangling link into a dotfiles folder not made yet, one leading out of the home folder,
+    a COPILOT_HOME that does not exist: refused, nothing written, no folder made (install made
+    ~/dotfiles/claude/, or a folder outside HOME, and uninstall left it)."""
+    root, home = _world(tmp_path)
+    (home / ".claude").mkdir()
+    link = home / ".claude/settings.json"
+    link.symlink_to("../dotfiles/claude/settings.json")
+    said = _refused("install", "claude-code", root, home)
+    assert "~/.claude/settings.json is a symlink to" in said and "does not exist" in said, said
+    assert _tree(home) == [".claude", ".claude/settings.json"]
+    link.unlink()
+    outside = tmp_path / "outside"
+    link.symlink_to(outside / "deep/x.json")
+    _refused("install", "claude-code", root, home)
+    assert not outside.exists() and _tree(home) == [".claude", ".claude/settings.json"]
+    said = _refused("install", "copilot", root, home, {"COPILOT_HOME": str(tmp_path / "cp/deep")})
+    assert "COPILOT_HOME is" in said and "which is not a folder" in said, said
+    assert not (tmp_path / "cp").exists()
+
+
+def test_uninstalling_a_file_the_install_made_and_the_person_edited_writes_no_backup(
+        tmp_path: Path) -> None:
+    root, home = _world(tmp_path)
+    _hooks("install", "claude-code", root, home)
+    path = home / ".claude/settings.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps({"model": "opus", **doc}, indent=2) + "\n")  # the person's edit
+    _hooks("uninstall", "claude-code", root, home)
+    assert json.loads(path.read_text()) == {"model": "opus"}
+    # no backup holding our hooks; the record stays (the folder holds their file)
+    assert _tree(home) == [".claude", ".claude/settings.json", f".claude/settings.json{RECORD}"]
+    path.unlink()  # they delete it: a later uninstall tidies up
+    _hooks("uninstall", "claude-code", root, home)
+    assert _tree(home) == []
+
+
+def test_a_changed_backup_is_named_as_such(tmp_path: Path) -> None:
+    root, home, path = _claude_user(tmp_path)
+    _hooks("install", "claude-code", root, home)
+    backup = path.with_name(path.name + BACKUP)
+    saved = home / "saved.json"
+    saved.write_text("{}\n")
+    backup.unlink()
+    backup.symlink_to(saved)
+    done = _hooks("uninstall", "claude-code", root, home)
+    assert "is not a file we wrote" in done.stdout and "your edits" not in done.stdout, done.stdout
+    assert backup.is_symlink() and path.read_text() == PERSONS
+
+
+def test_a_relative_home_still_lets_the_folders_go(tmp_path: Path) -> None:
+    root, home = _world(tmp_path)
+    for verb in ("install", "uninstall"):
+        done = run_cli("hooks", verb, "--agent", "codex", "--scope", "user", cwd=home,
+                       env={**_env(home), "HOME": "."})
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert _tree(home) == []
+
+
+def _as_nobody(verb: str, home: Path) -> subprocess.CompletedProcess[str]:
+    from gitutil import cli_command, git_env
+
+    env = {**git_env(), **_env(home)}
+    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           *cli_command(), "hooks", verb, "--agent", "copilot", "--scope",
+                           "user"], cwd=str(home), env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or shutil.which("setpriv") is None,
+                    reason="needs root to run the CLI as nobody (setpriv)")
+def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
+        tmp_path: Path) -> None:
+    """~/.copilot made read-only after the install: the uninstall (as an ordinary user) cannot
+    remove ~/.copilot/hooks; it says so, naming the folder and the reason (it said the folder
+    "holds something now"), and keeps the record, so the uninstall run again after the
+    permissions are fixed removes both folders."""
+    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))  # reachable by nobody
+    try:
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        done = _as_nobody("install", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        (home / ".copilot").chmod(0o555)
+        done = _as_nobody("uninstall", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert ("could not remove ~/.copilot/hooks: permission denied; remove it by hand or fix "
+                "the permissions and run uninstall again") in done.stdout, done.stdout
+        assert "holds something" not in done.stdout
+        assert _tree(home) == [".copilot", ".copilot/hooks",
+                               f".copilot/hooks/ctxsteward.json{RECORD}"]
+        (home / ".copilot").chmod(0o755)
+        done = _as_nobody("uninstall", home)
+        assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
+        assert _tree(home) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

@@ -2,11 +2,14 @@
 agent's settings file, and nothing else touched.
 
 A change is planned first (:func:`plan_install`, :func:`plan_uninstall`: the file's text before
-and after, and what changed), shown as a unified diff, then written by :func:`apply`: a backup
-of the old text beside the file (``NAME.ctxsteward-backup``), then the new text atomically. The
-uninstall keeps the install's backup while it holds something the file lacks (the person's edits
-since changed the file) and removes it once the file is its text again; the folders an install
-made go with the file that needed them (:mod:`server.hooks.install_folders`).
+and after, and what changed), shown as a unified diff, then written by :func:`apply`: for an
+install, a backup of the old text beside the file (``NAME.ctxsteward-backup``; when one is there
+already, the next free number, ``NAME.ctxsteward-backup.2``, ...: a backup an uninstall said it
+kept is never overwritten; none when the latest already holds that text, ours aside), then the
+new text atomically. The uninstall writes no backup; it keeps the latest install's backup while
+it holds something the file lacks (the person's edits since changed the file) and removes it once
+the file is its text again, never touching earlier ones; the folders an install made go with the
+file that needed them (:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
 other settings, comments and formatting stay as they were. Our entries are recognised by their
 command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -66,6 +70,7 @@ class Plan:
     backup_found: bool = False  # uninstall: a backup lies beside the file
     backup_text: str | None = None  # uninstall: its text (None: missing or unreadable)
     restores: bool = False  # uninstall: ``after`` is the very text the backup keeps (ours out)
+    backup_to: Path | None = None  # install: where the old text goes (None: a backup has it)
 
     @property
     def changed(self) -> bool:
@@ -92,9 +97,10 @@ class Outcome:
 
     backup: Path | None = None  # the old text, written beside the file
     backup_kept: Path | None = None  # the install's backup, left: the file changed since
+    backup_changed: bool = False  # ... or the backup did (a symlink, unreadable, not our text)
     backup_removed: Path | None = None  # the install's backup, gone: the file is its text again
-    folders_removed: list[Path] = field(default_factory=list)  # folders the install made
-    folder_kept: bool = False  # a folder the install made holds something now: left
+    backups_left: list[Path] = field(default_factory=list)  # earlier installs' backups: kept
+    folders: folders.Removal = field(default_factory=folders.Removal)  # the folders it made
 
 
 @dataclass
@@ -301,13 +307,18 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     :func:`executable`)."""
     spec = spec_of(agent)
     path, label = settings_path(spec, scope, root)
+    logical = _logical(spec, scope, root)
+    if logical.is_symlink() and not path.parent.is_dir():  # its mkdir would go where it leads
+        raise InstallRefused(f"{label} is a symlink to {path}, whose folder does not exist: "
+                             "create it, or remove the link; nothing was written")
     before = read_settings(path, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
     after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
                                   lambda event: command_line(exe, event, spec.name))
-    return Plan(agent, scope, path, label, before, after, actions,
-                logical=_logical(spec, scope, root), base=folders.base_of(scope, root))
+    return Plan(agent, scope, path, label, before, after, actions, logical=logical,
+                base=folders.base_of(scope, root),
+                backup_to=None if before is None else _backup_target(spec, path, before, label))
 
 
 def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
@@ -368,8 +379,57 @@ def _only_containers(spec: AgentSpec, text: str, label: str) -> bool:
     return {k: v for k, v in left.items() if k != "version"} in ({}, {"hooks": {}})
 
 
+def backups(path: Path) -> list[Path]:
+    """The backups installs left beside ``path``, oldest first: ``NAME.ctxsteward-backup``, then
+    ``NAME.ctxsteward-backup.2``, ``.3``, ... (an install never overwrites one: see
+    :func:`_backup_target`)."""
+    first = path.name + BACKUP_SUFFIX
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return []
+    numbered = []
+    for name in names:
+        m = re.fullmatch(re.escape(first) + r"(?:\.([1-9][0-9]{0,5}))?", name)
+        if m and m.group(1) != "1":
+            numbered.append((int(m.group(1) or 1), path.with_name(name)))
+    return [p for _, p in sorted(numbered)]
+
+
 def _backup_path(path: Path) -> Path:
-    return path.with_name(path.name + BACKUP_SUFFIX)
+    """The backup of the latest install (the highest number), or where the first one goes."""
+    found = backups(path)
+    return found[-1] if found else path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def _backup_target(spec: AgentSpec, path: Path, before: str, label: str) -> Path | None:
+    """Where an install backs ``before`` up: nowhere when the latest backup already keeps that
+    text (ours aside: a second install, an executable path updated), else the next free name,
+    so a backup an uninstall said it kept (the person's text before an earlier install) is never
+    overwritten."""
+    found = backups(path)
+    if not found:
+        return path.with_name(path.name + BACKUP_SUFFIX)
+    latest = found[-1]
+    kept = _backup_text(path, label) if not latest.is_symlink() else None
+    if kept is not None and _readable_backup(path) and (kept == before or _same_but_ours(
+            spec, kept, before, label)):
+        return None
+    number = int(latest.name.rsplit(".", 1)[1]) if latest.name[-1].isdigit() else 1
+    return path.with_name(f"{path.name}{BACKUP_SUFFIX}.{number + 1}")
+
+
+def _same_but_ours(spec: AgentSpec, kept: str, before: str, label: str) -> bool:
+    """Whether the backup's text and the file's are the same but for our entries (the
+    containers the backup holds kept in both)."""
+    if not kept.strip() or not before.strip():
+        return False
+    keep = _containers(spec, kept, label)
+    try:
+        return uninstall_text(spec, kept, label, keep)[0] == uninstall_text(spec, before, label,
+                                                                              keep)[0]
+    except InstallRefused:
+        return False
 
 
 def _backup_text(path: Path, label: str) -> str | None:
@@ -433,8 +493,7 @@ def apply(plan: Plan) -> Outcome:
     if not plan.changed:
         if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
             # the file is gone already (removed by hand): the folders made for it may go too
-            out.folders_removed, out.folder_kept = folders.remove_folders(
-                plan.path, plan.logical, plan.base)
+            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
         return out
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
@@ -443,24 +502,32 @@ def apply(plan: Plan) -> Outcome:
     if plan.after is None and plan.ours_alone:  # our own file goes, with the backup beside it
         plan.path.unlink()
         out.backup_removed = _drop_backup(plan)
+        out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
         if plan.logical is not None:
-            out.folders_removed, out.folder_kept = folders.remove_folders(
-                plan.path, plan.logical, plan.base)
+            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
         return out
     if plan.after is not None and plan.after.strip():  # (blank: the person's own blank file)
         parse_settings(spec, plan.after, plan.label)  # never write what we could not read back
-    if plan.verb == "uninstall" and plan.backup_found:
-        _write(plan, write_atomic)  # the install's backup is the person's text before it:
-        if plan.restores:  # redundant when the file is that text again, else theirs to keep
+    if plan.verb == "uninstall":
+        # Only our entries leave the file (the diff shows them): no backup is written. The
+        # install's backup is the person's text before it: redundant when the file is that
+        # text again, else theirs to keep.
+        _write(plan, write_atomic)
+        if plan.backup_found and plan.restores:
             out.backup_removed = _drop_backup(plan)
-        if out.backup_removed is None:
+        if plan.backup_found and out.backup_removed is None:
             out.backup_kept = _backup_path(plan.path)
+            out.backup_changed = plan.backup_text is None or not _readable_backup(plan.path)
+        out.backups_left = [b for b in backups(plan.path)
+                            if b not in (out.backup_removed, out.backup_kept)]
         return out
     if plan.before is not None:
         # The backup is as private as the file: a settings file at 600 is not copied at 644.
+        # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
         mode = stat.S_IMODE(plan.path.stat().st_mode)
-        out.backup = _backup_path(plan.path)
-        write_atomic(out.backup, plan.before, mode=mode)
+        out.backup = plan.backup_to or _backup_path(plan.path)
+        if plan.backup_to is not None:
+            write_atomic(plan.backup_to, plan.before, mode=mode)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         folders.write_record(plan.logical, folders.make_folders(plan.path, plan.logical,

@@ -110,7 +110,7 @@ def _home() -> Path:
 
 
 def _copilot_home() -> Path:
-    given = os.environ.get("COPILOT_HOME")
+    given = os.environ.get("COPILOT_HOME", "").strip()
     return Path(given).expanduser() if given else _home() / ".copilot"
 
 
@@ -122,12 +122,19 @@ def codex_home() -> Path:
 
 def user_scope_problem(agent: str) -> str | None:
     """Why the agent's user file cannot be written as the agent would read it (None: it can).
-    Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it)."""
+    Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it).
+    Copilot: a ``COPILOT_HOME`` that does not exist (a mistyped one would be made, and left;
+    ``~/.copilot`` itself is made when missing, as when it is unset)."""
     if agent == "codex" and os.environ.get("CODEX_HOME", "").strip():
         home = codex_home()
         if not home.is_dir():
             return (f"CODEX_HOME is {home}, which is not a folder: Codex needs it to exist. "
                     "Create it, or unset CODEX_HOME for ~/.codex; nothing was written")
+    if agent == "copilot" and os.environ.get("COPILOT_HOME", "").strip():
+        home = _copilot_home()  # (set to the default folder: as if unset, made when missing)
+        if not home.is_dir() and os.path.abspath(home) != os.path.abspath(_home() / ".copilot"):
+            return (f"COPILOT_HOME is {home}, which is not a folder: we do not make it. "
+                    "Create it, or unset COPILOT_HOME for ~/.copilot; nothing was written")
     return None
 
 

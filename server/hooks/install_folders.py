@@ -8,19 +8,26 @@ that file always lies in a folder the install made: the settings file's own). No
 recorded for a folder that existed, one reached through a symlink, or one outside the base
 (the home folder for the user scope, the workspace for the others).
 
-The uninstall that removes the settings file removes the record, then each recorded folder,
-deepest first, only when all of these hold: it is on the record; it is a folder on the way from
-the base to the settings file as the agent reads it; it lies inside the base; neither it nor
-any folder between it and the base is a symlink (its resolved path is the base's resolved path
-joined with the same names); and it is empty (``rmdir`` removes nothing else: a file that
-appeared in it keeps it, and the folders above it, with no error). Nothing else is ever removed:
-a folder the person made, even empty, stays; so does a dotfiles folder a symlink leads to.
+The uninstall that removes the settings file takes the records in the settings file's folder
+that it may honour: its own, and any other of ours whose settings file is gone (another scope's,
+left by an uninstall that found the folder still in use). It removes them, then each recorded
+folder, deepest first, only when all of these hold: it is on the record; it is a folder on the
+way from the base to the settings file as the agent reads it; it lies inside the base; neither
+it nor any folder between it and the base is a symlink (its resolved path is the base's resolved
+path joined with the same names); and it is empty (``rmdir`` removes nothing else: a file that
+appeared in it keeps it, and the folders above it). A folder that holds nothing but those records
+is empty. The folders that stay (something is in them, or ``rmdir`` failed: permissions) are
+written back to the record when the settings file's folder still stands, so a later uninstall,
+of this file or of another in the same folder, removes them once it can. Nothing else is ever
+removed: a folder the person made, even empty, stays; so does a dotfiles folder a symlink leads to.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FOLDERS_SUFFIX = ".ctxsteward-folders"
@@ -93,36 +100,76 @@ def _read_record(path: Path) -> list[Path]:
     return [Path(p) for p in made if isinstance(p, str) and p]
 
 
-def remove_folders(settings: Path, logical: Path, base: Path | None) -> tuple[list[Path], bool]:
-    """After the uninstall removed ``settings`` (``logical``: its path as the agent reads it,
-    where the install kept the record): remove the record and the folders it names that are
-    still empty (see the module doc). The folders removed, and whether a recorded folder was
-    kept because something is in it now."""
-    record = record_path(logical)
-    if record.is_symlink() or not record.is_file():
-        return [], False
-    made = _read_record(record)
+@dataclass
+class Removal:
+    """What an uninstall did with the folders the install made."""
+
+    removed: list[Path] = field(default_factory=list)  # empty: removed
+    kept: list[Path] = field(default_factory=list)  # something is in them now: left, recorded
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # rmdir failed: the OS's reason
+
+
+def _records_here(logical: Path) -> list[Path]:
+    """The records an uninstall of ``logical`` honours: its own, and every other one of ours in
+    the same folder whose settings file is gone (plain files only, never a symlink)."""
+    own = record_path(logical)
+    found = [own] if own.is_file() and not own.is_symlink() else []
     try:
-        record.unlink()
+        names = sorted(os.listdir(logical.parent))
     except OSError:
-        return [], False
-    if base is None:
-        return [], False
+        return found
+    for name in names:
+        other = logical.parent / name
+        settings = logical.parent / name[:-len(FOLDERS_SUFFIX)]
+        if (name.endswith(FOLDERS_SUFFIX) and name != FOLDERS_SUFFIX and other != own
+                and not os.path.lexists(settings) and other.is_file()
+                and not other.is_symlink()):
+            found.append(other)
+    return found
+
+
+def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
+    """After the uninstall removed ``settings`` (``logical``: its path as the agent reads it,
+    where the install kept the record): remove the records it honours and the folders they name
+    that are empty now, and record again those that stay (see the module doc)."""
+    records = _records_here(logical)
+    made = [folder for record in records for folder in _read_record(record)]
+    out = Removal()
+    if not records or base is None:
+        return out
+    for record in records:
+        try:
+            record.unlink()
+        except OSError:
+            pass  # it stays, and so does its folder
     on_the_way = set(logical.parents)
-    removed: list[Path] = []
-    kept = False
+    standing: list[Path] = []
     for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
         if folder not in on_the_way or not _plain_inside(folder, base):
+            continue
+        if any(folder in s.parents for s in standing):  # a folder below it stays: so does it
+            standing.append(folder)
             continue
         try:
             folder.rmdir()  # removes an empty folder only (a file that appeared keeps it)
         except FileNotFoundError:
             continue
-        except OSError:
-            kept = kept or folder.is_dir()
+        except OSError as e:
+            if not folder.is_dir():
+                continue
+            standing.append(folder)
+            if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                out.kept.append(folder)
+            else:
+                out.failed.append((folder, (e.strerror or str(e)).lower()))
             continue
-        removed.append(folder)
-    return removed, kept
+        out.removed.append(folder)
+    if standing and logical.parent.is_dir() and not logical.parent.is_symlink():
+        try:
+            write_record(logical, sorted(standing, key=lambda p: len(p.parts)))
+        except OSError:
+            pass  # the folders stay unrecorded: never an error after the file went
+    return out
 
 
 def base_of(scope: str, root: Path) -> Path:

@@ -254,7 +254,7 @@ def on_refresh(run: Run) -> str:
     from analyzers.handoff import DEFAULT_NOTE, update_note_file
     from analyzers.handoff.generate import read_existing
     from analyzers.handoff.markdown import recorded_base
-    from server.hooks.install import BACKUP_SUFFIX
+    from server.hooks.install import BACKUP_SUFFIX, backups
     from server.hooks.install_folders import FOLDERS_SUFFIX
 
     note = _note(run) or run.root / DEFAULT_NOTE
@@ -273,6 +273,7 @@ def on_refresh(run: Run) -> str:
     token = CancelToken(deadline=time.monotonic() + refresh_timeout(run))
     ours = [run.root / f"{rel}{suffix}" for rel in OUR_BACKUPS  # install's backups, records
             for suffix in (BACKUP_SUFFIX, FOLDERS_SUFFIX)]
+    ours += [p for rel in OUR_BACKUPS for p in backups(run.root / rel)]  # NAME...backup.2, ...
     made = Workspace(run.root).handoff(request, token, note_path=note,
                                        exclude_paths=[note, *ours])
     token.check()

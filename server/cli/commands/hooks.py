@@ -1,10 +1,12 @@
 """``ctxsteward hooks install|uninstall|status --agent claude-code|cursor|copilot|codex
 [--scope project|local|user] [--dry-run]``: our hooks in an agent's settings file.
 
-``install`` and ``uninstall`` print the change as a unified diff, back the old file up beside
-it (``NAME.ctxsteward-backup``) and write the new one atomically; ``--dry-run`` prints the diff
-and writes nothing. ``uninstall`` removes the install's backup when the file is its text again
-(else keeps it and says where), and the empty folders the install made (never any other).
+``install`` and ``uninstall`` print the change as a unified diff and write the new file
+atomically; ``install`` backs the old file up beside it (``NAME.ctxsteward-backup``, or the next
+``.2``, ``.3`` when one is there: never overwritten); ``--dry-run`` prints the diff and writes
+nothing. ``uninstall`` writes no backup; it removes the latest install's backup when the file is
+its text again (else keeps it and says where, and names earlier ones), and the empty folders the
+install made (never any other; those that stay stay recorded).
 ``status`` says which hooks are installed where and when each last ran.
 See ``server/hooks/install.py``.
 """
@@ -37,9 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     for verb, text in (("install", "merge our hooks into the agent's settings file"),
                        ("uninstall", "remove exactly our hooks from the agent's settings file")):
         v = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ": "
-                             "prints the diff, keeps a backup beside the file and writes it "
-                             "atomically (uninstall: the install's backup goes when the file is "
-                             "its text again; the folders the install made go when empty).")
+                             "prints the diff and writes the file atomically (install: the old "
+                             "file backed up beside it, never over another backup; uninstall: "
+                             "the install's backup goes when the file is its text again; the "
+                             "folders the install made go when empty).")
         v.add_argument("--agent", required=True, choices=AGENTS, help="which agent")
         v.add_argument("--scope", choices=SCOPES,
                        help=f"which settings file (default {defaults}; user: the agent's "
@@ -64,9 +67,18 @@ def schemas() -> dict[str, type[BaseModel]]:
     return {"hooks-status": HooksStatus}
 
 
+def _absolute_home() -> None:
+    """A relative ``HOME`` (``HOME=.``) made absolute before anything reads it: the folders an
+    install records, and what an uninstall compares, are absolute paths."""
+    home = os.environ.get("HOME")
+    if home and not os.path.isabs(home):
+        os.environ["HOME"] = os.path.abspath(home)
+
+
 def run_change(args: argparse.Namespace) -> int:
     from server.hooks import install
 
+    _absolute_home()
     root = root_from(args.root)
     scope = args.scope or DEFAULT_SCOPE[args.agent]
     if scope != "user" and args.verb == "install":
@@ -117,23 +129,34 @@ def _shown(path: Path) -> str:
 
 def _backup_words(outcome: Outcome) -> str:
     """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
+    words = ""
     if outcome.backup is not None:
-        return f"; backup {outcome.backup.name} beside it"
-    if outcome.backup_removed is not None:
-        return (f"; its backup {outcome.backup_removed.name} held this same text (the file "
-                "before the install): removed")
-    if outcome.backup_kept is not None:
-        return (f"; the file changed since the install (your edits are kept), so its backup "
-                f"from before the install is kept: {_shown(outcome.backup_kept)} (delete it "
-                "when you no longer need it)")
-    return ""
+        words = f"; backup {outcome.backup.name} beside it"
+    elif outcome.backup_removed is not None:
+        words = (f"; its backup {outcome.backup_removed.name} held this same text (the file "
+                 "before the install): removed")
+    elif outcome.backup_kept is not None and outcome.backup_changed:
+        words = (f"; its backup {_shown(outcome.backup_kept)} is not a file we wrote (a symlink, "
+                 "or unreadable): left as it is")
+    elif outcome.backup_kept is not None:
+        words = (f"; the file is not its backup's text (your edits since the install are kept, "
+                 f"or the backup was changed), so the backup is kept: "
+                 f"{_shown(outcome.backup_kept)} (delete it when you no longer need it)")
+    if outcome.backups_left:
+        words += ("; earlier installs' backups are kept: "
+                  + ", ".join(_shown(p) for p in outcome.backups_left))
+    return words
 
 
 def _folder_words(outcome: Outcome) -> list[str]:
-    """The folders the install made that the uninstall removed, or left (not empty now)."""
-    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in outcome.folders_removed]
-    if outcome.folder_kept:
-        lines.append("a folder the install made holds something now: left as it is")
+    """The folders the install made that the uninstall removed, or left (not empty now, or the
+    system refused)."""
+    done = outcome.folders
+    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in done.removed]
+    lines += [f"{_shown(p)}: made by the install, holds something now: left as it is (recorded: "
+              "a later uninstall removes it once empty)" for p in done.kept]
+    lines += [f"could not remove {_shown(p)}: {why}; remove it by hand or fix the permissions "
+              "and run uninstall again" for p, why in done.failed]
     return lines
 
 
@@ -161,6 +184,7 @@ def run_status(args: argparse.Namespace) -> int:
     from server.hooks.install import InstallRefused
     from server.hooks.install_status import status, status_text
 
+    _absolute_home()
     root = root_from(args.root)
     try:
         report = status(root, args.agent, args.scope)
