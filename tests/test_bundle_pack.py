@@ -407,3 +407,26 @@ def test_an_outline_measured_over_its_room_is_tried_again_smaller(tmp_path: Path
             if "ledger.py" not in [i.path for i in result.bundle.items]:
                 missing.append(budget)
     assert not missing, missing
+
+
+def test_a_focused_seed_too_small_for_its_definitions_shows_their_signatures_first(
+        tmp_path: Path) -> None:
+    """A large seed at a small budget showed the signatures of its first lines (click's
+    ``core.py`` as a seed at 150 tokens, for "Command parse_args error...": ``V =
+    t.TypeVar("V")``), none of what the task names. The relevant definitions' signatures come
+    first, after their classes'."""
+    body = "".join(f"        total = total + entry.amount * {j}  # reconcile line {j}\n"
+                   for j in range(300))
+    ledger = (_helpers("unrelated_helper", 40, 3)
+              + "class Ledger:\n    def settle_invoice(self, entries):\n        total = 0\n"
+              + body + "        return total\n")
+    root, s = _built(tmp_path, {"ledger.py": ledger, "jobs.py": "def nightly():\n    pass\n"})
+    with Index(root, s) as ix:
+        result = make_bundle(ix, BundleRequest(seeds=["ledger.py"], task="settle invoice",
+                                               budget=200))
+    check_document(result, 200, "markdown")
+    seed = item(result.bundle, "ledger.py")
+    assert seed.granularity == "focused"
+    assert "class Ledger:" in result.rendered
+    assert "def settle_invoice(self, entries):" in result.rendered
+    assert "reconcile line" not in result.rendered

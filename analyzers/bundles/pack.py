@@ -380,24 +380,10 @@ def outline_ranges(c: Candidate, room: float
     """Signatures of ``c`` that fit about ``room`` tokens (estimated), their names and their
     estimate: its relevant definitions first, each after the definitions around it (a method's
     class), then its top-level definitions in file order."""
-    by_name = {d.qualified: d for d in c.definitions}
-    order: list[Definition] = []
-    for d in relevant_definitions(c):
-        chain: list[Definition] = []
-        cur: Definition | None = d
-        while cur is not None and len(chain) < 8:
-            chain.append(cur)
-            cur = by_name.get(cur.parent) if cur.parent else None
-        order.extend(reversed(chain))
-    order.extend(d for d in c.definitions if not d.parent)
-    seen: set[int] = set()
     ranges: list[tuple[int, int]] = []
     symbols: list[str] = []
     used = 0.0
-    for d in order:
-        if id(d) in seen or (d.kind == "constant" and d.parent):
-            continue
-        seen.add(id(d))
+    for d in signature_order(c, members=False):
         span = (_signature_start(c.lines, d), _signature_end(c.lines, d))
         cost = _estimate(c, [span]) + 3  # and the gap marker before it
         if used + cost > room:
@@ -408,6 +394,30 @@ def outline_ranges(c: Candidate, room: float
         if len(symbols) >= OUTLINE_MAX:
             break
     return _merge(ranges), symbols, used
+
+
+def signature_order(c: Candidate, *, members: bool = True) -> list[Definition]:
+    """``c``'s definitions in the order their signatures are worth showing: the relevant ones,
+    each after the definitions around it (a method's class), then the top-level ones in file
+    order, then (with ``members``) the rest in file order; no member constants, none twice."""
+    by_name = {d.qualified: d for d in c.definitions}
+    order: list[Definition] = []
+    for d in relevant_definitions(c):
+        chain: list[Definition] = []
+        cur: Definition | None = d
+        while cur is not None and len(chain) < 8:
+            chain.append(cur)
+            cur = by_name.get(cur.parent) if cur.parent else None
+        order.extend(reversed(chain))
+    order.extend(sorted(c.definitions, key=lambda d: (d.parent is not None, d.start_line))
+                 if members else (d for d in c.definitions if not d.parent))
+    seen: set[int] = set()
+    out = []
+    for d in order:
+        if id(d) not in seen and not (d.kind == "constant" and d.parent):
+            seen.add(id(d))
+            out.append(d)
+    return out
 
 
 def _outline_fit(c: Candidate, room: float, remaining: float, formats: Sequence[str],
@@ -622,11 +632,9 @@ class _InFull:
 
 
 def _add_signatures(c: Candidate, shown: _Shown, cap: float) -> None:
-    """3. signatures within ``cap``: top-level definitions first, then members (not member
-    constants), in file order."""
-    for d in sorted(c.definitions, key=lambda d: (d.parent is not None, d.start_line)):
-        if d.kind == "constant" and d.parent:
-            continue
+    """3. signatures within ``cap``: the relevant definitions' (after their classes') first,
+    then top-level definitions, then members (not member constants), in file order."""
+    for d in signature_order(c):
         a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
         cost = shown.cost(a, b)
         if cost and shown.tokens + cost <= cap:
