@@ -86,7 +86,11 @@ DETECTORS = (
 # 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
 # YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``);
 # in text, a value on the line after its name's ``=`` or ``:``; HTML cells in inline tags.
-SCAN_VERSION = 30
+# 31: YAML values past comments and blank lines, in lists, folded; free-text forms of commit
+# messages; format characters inside a name; values joined from literals, triple-quoted, after a
+# comment; table spans and headers in other languages; JSON Web Keys in code and TOML; not
+# ``hf_`` and 34 letters of one case.
+SCAN_VERSION = 31
 
 
 def secret_by_name(path: str) -> str | None:
@@ -498,8 +502,9 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
         r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
         r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
-    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters), not an
-    # identifier of words that happens to start "hf_" (``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``)
+    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters of both
+    # cases), not an identifier of words that happens to start "hf_"
+    # (``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``, ``hf_`` and 34 letters all of one case)
     Pattern("Vendor Token", re.compile(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
@@ -1005,7 +1010,7 @@ def _keyword_value(v: str, name: str) -> bool:
 # variety tests, then the others (any other kind: ``_keyword_value``).
 _EARLY_RULES: dict[str, Callable[[str], bool]] = {
     "cli": _cli_value, "any": _any_value, "b64key": _b64_private_key,
-    "hfletters": lambda v: not _word_pieces(v[3:])}
+    "hfletters": lambda v: not (v[3:].islower() or v[3:].isupper() or _word_pieces(v[3:]))}
 _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "header": _header_value,
     "query": _query_value,
