@@ -1814,8 +1814,8 @@ def _is_secret_cell(cell: str) -> bool:
     ``db.password``) is a secret's, or "key" after what a key belongs to (``SIGNING_KEY``; not
     ``IDBKeyRange``), and no word after it names something about it (``TOKEN_URL``,
     ``password_hash``)."""
-    if len(cell) > 200:
-        return False
+    if len(cell) > 200 or _BARE_WORDS.search(cell) is None:
+        return False  # (no secret's word: a first, cheap test)
     name = re.sub(r"\s*\([^()]{0,80}\)\s*$", "", _cell_text(cell)).rstrip(":").strip()
     if not (0 < len(name) <= 80 and re.fullmatch(r"[\w .-]+", name) is not None
             and len(name.split()) <= 4):
@@ -2032,7 +2032,7 @@ _COLSPAN = re.compile(r"(?i)\bcolspan\s*=\s*[\"']?\s*(\d{1,6})")
 _ROWSPAN = re.compile(r"(?i)\browspan\s*=\s*[\"']?\s*(\d{1,6})")
 _MAX_SPAN = 16  # columns (or rows) one cell is taken to span at most
 _MAX_COLUMNS = 64  # a row's columns read at most (spans placed past them are left out)
-_MAX_TIMES = 4  # copies of an AsciiDoc cell read at most (``3*|``)
+_MAX_TIMES = 2  # copies of an AsciiDoc cell read at most (``3*|``: a table's layout, rarely more)
 _Spanned = tuple[_Cell, int, int]  # a cell, the columns and the rows it spans
 _NO_CELL: _Cell = (0, 0, 0)  # a column a cell above spans: no cell of this row
 
