@@ -86,7 +86,11 @@ DETECTORS = (
 # 30: a quoted phrase after a secret's name ("correct horse battery staple"), the whole of it; a
 # YAML value after an anchor or tag (``password: &pw …``), not a local tag's name (``!secret``);
 # in text, a value on the line after its name's ``=`` or ``:``; HTML cells in inline tags.
-SCAN_VERSION = 30
+# 31: YAML values past comments and blank lines, in lists, folded; free-text forms of commit
+# messages; format characters inside a name; values joined from literals, triple-quoted, after a
+# comment; table spans and headers in other languages; JSON Web Keys in code and TOML; not
+# ``hf_`` and 34 letters of one case.
+SCAN_VERSION = 31
 
 
 def secret_by_name(path: str) -> str | None:
@@ -498,8 +502,9 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
         r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
         r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
-    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters), not an
-    # identifier of words that happens to start "hf_" (``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``)
+    # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters of both
+    # cases), not an identifier of words that happens to start "hf_"
+    # (``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``, ``hf_`` and 34 letters all of one case)
     Pattern("Vendor Token", re.compile(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
@@ -549,7 +554,7 @@ DEFAULT_PATTERNS = (
 # (A quoted value's first word, when a quote closes it further on, is not one: a phrase is
 # ``_PHRASE``'s to judge whole, "Please enter the password." no more a secret than its first word.)
 FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
-    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*[:=]\s*(?P<fq>[\"'])?"
+    rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*(?::=|[:=])\s*(?P<fq>[\"'])?"
     r"(?P<v>[^\s,;}\]\"'`]{6,300}+)(?(fq)(?!\s[^\"'\n]{0,300}[\"']))"),
     "config")
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
@@ -1005,7 +1010,7 @@ def _keyword_value(v: str, name: str) -> bool:
 # variety tests, then the others (any other kind: ``_keyword_value``).
 _EARLY_RULES: dict[str, Callable[[str], bool]] = {
     "cli": _cli_value, "any": _any_value, "b64key": _b64_private_key,
-    "hfletters": lambda v: not _word_pieces(v[3:])}
+    "hfletters": lambda v: not (v[3:].islower() or v[3:].isupper() or _word_pieces(v[3:]))}
 _VALUE_RULES: dict[str, Callable[[str, str], bool]] = {
     "header": _header_value,
     "query": _query_value,
@@ -1060,7 +1065,19 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
 # line continuation (``PASSWORD = \`` over ``"…"``): the pieces read as one value. YAML's value on
 # the next, deeper line (``password:`` over ``  …``), or in a block scalar (``password: >-``).
 _ASSIGNED = re.compile(
-    rf"(?i)(?<![\w/@.-]){_NAME}(?:[\"']\s*:|\s*(?::\s*[a-z_][\w.\[\]| ]{{0,40}}?\s*)?=(?!=))\s*")
+    rf"(?i)(?<![\w/@.-]){_NAME}(?:[\"']\s*:|\s*(?::\s*[a-z_][\w.\[\]| ]{{0,40}}?\s*)?=(?!=)"
+    r"|\s*:(?=\s*(?:#|//|$)))\s*")
+# Between a value's pieces: "+" (``"Zk8" + "wLp9"``); a comma inside ``"".join([…])``; the start
+# of such a join; a comment (to its line's end); a triple quote opening a literal.
+_PLUS = re.compile(r"\s*\+\s*")
+_COMMA = re.compile(r"\s*,\s*")
+_JOIN = re.compile(r"(?:\"\"|'')\.join\(\s*[\[(]?")
+_COMMENT = re.compile(r"(?:#|//)")
+_TRIPLE = re.compile(r"(?i)[bruf]{0,2}(\"\"\"|''')[ \t]*$")
+# A secret's name as a call's first argument, the line ending after its comma (its value, the
+# default of ``os.getenv('DB_PASSWORD',``, on the next line)
+_PAIR_OPEN = re.compile(rf"(?i)(?:\(|^)\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*$")
+_CALL_OPENS = re.compile(r"(?<!parametrize)\(\s*$")  # a line ending in a call's "(" (no test's)
 _PIECE = re.compile(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
                     r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
 _PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
@@ -1073,25 +1090,80 @@ _BLANKS = re.compile(r"[ \t]*")
 _CONTINUATION = re.compile(r"\\\s*$")
 _VALUE_ENDS = re.compile(r"\s*(?:[)\]},;#]|//|$)")  # after a literal value: not an operator
 _YAML_OPENS = (":", "|", ">", "-", "+")  # how a line ends whose key's value is on the next lines
+_YAML_INDICATOR = re.compile(r"[|>][1-9+-]{1,2}$")  # a block scalar's header (``|2``, ``>-``)
+# A YAML key and its plain (unquoted) value on one line: the value may go on, folded, on the
+# deeper lines after it (each of them one more word of the value)
+_YAML_PLAIN = re.compile(
+    rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]+{_YAML_PROPS}"
+    r"(?P<v>[^\s\"'#&*!|>{\[%@`][^\s]{0,300}+)[ \t]*")
+_YAML_SKIP = 8  # comment and blank lines read past between a key and its value
+
+
+def _yaml_continued(lines: list[str], i: int) -> list[Finding] | None:
+    """In configuration: the values of line ``i``'s YAML key on the next lines (a block scalar,
+    a deeper line, a list, a folded plain scalar's further lines), or of a name ending its line
+    in ``:`` or ``=`` (text: the next line's first word); None when line ``i`` is none of these."""
+    line = lines[i]
+    head = line.rstrip()
+    if " #" in head:  # (a YAML comment after the key: ``password: |2  # prod``)
+        head = head[:head.index(" #")].rstrip()
+    if head.endswith(_YAML_OPENS) or _YAML_INDICATOR.search(head[-3:]):
+        key = _YAML_KEY.fullmatch(line)
+        found = _yaml_next_values(lines, i, key) if key is not None else []
+        if found or (key is not None and not head.endswith(":")):
+            return found
+        return _next_line_value(lines, i)
+    if head.endswith("="):
+        return _next_line_value(lines, i)
+    if i + 1 < len(lines) and _indent(lines[i + 1]) > _indent(line) and ":" in line:
+        plain = _YAML_PLAIN.fullmatch(line)
+        if plain is not None and _plausible(plain.group("v"), "config", line[:plain.start("v")]):
+            return _yaml_folded(lines, i, plain.start("n")) or None
+    return None
+
+
+def _yaml_folded(lines: list[str], i: int, column: int) -> list[Finding]:
+    """The further lines of a plain scalar that starts on line ``i`` (its key at ``column``):
+    each deeper line up to the first that is not (a comment, a key, a blank line ends it)."""
+    out: list[Finding] = []
+    for j in range(i + 1, min(len(lines), i + _BLOCK_LINES + 1)):
+        body = lines[j]
+        a = _indent(body)
+        value = body.strip()
+        if a <= column or not value or value.startswith("#") or ": " in value \
+                or value.endswith(":"):
+            break
+        comment = value.find(" #")
+        value = value[:comment].rstrip() if comment >= 0 else value
+        out.append(Finding(j + 1, a, a + len(value), "Secret Keyword"))
+    return out
+
+
+def _code_head(line: str) -> str:
+    """A line of code without its trailing comment (a blank, then ``#`` or ``//``), as far as a
+    look without parsing can tell."""
+    m = re.search(r"\s(?:#|//)", line)
+    return (line[:m.start()] if m else line).rstrip()
 
 
 def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]:
     """The values of line ``i``'s name that start on a later line or come in pieces (see
     ``_ASSIGNED``, ``_YAML_KEY``); in configuration, YAML's too."""
     line = lines[i]
-    if config and line.rstrip().endswith(_YAML_OPENS):
-        key = _YAML_KEY.fullmatch(line)
-        found = _yaml_next_values(lines, i, key) if key is not None else []
-        if found or (key is not None and not line.rstrip().endswith(":")):
+    if config:
+        found = _yaml_continued(lines, i)
+        if found is not None:
             return found
-        return _next_line_value(lines, i)
-    if config and line.rstrip().endswith("="):
-        return _next_line_value(lines, i)
-    out: list[Finding] = []
-    if not ("(" in line or line.rstrip().endswith("\\")
+    head = _code_head(line)
+    out: list[Finding] = _pair_next_value(lines, i, head) if head.endswith(",") else []
+    if not ("(" in line or head.endswith(("\\", "+", "=", ":", '"""', "'''"))
             or line.count("\"") + line.count("'") >= 4):
         return out  # (no parenthesis, continuation or second literal: nothing to read on)
     for m in _ASSIGNED.finditer(line):
+        triple = _TRIPLE.match(line, m.end())
+        if triple is not None:
+            out += _triple_quoted(lines, i, triple.group(1), line[:m.end()])
+            continue
         pieces, opened, ended = _pieces(lines, i, m.end())
         if not pieces or not ended or (len(pieces) == 1 and pieces[0][0] == i and not opened):
             continue  # one literal on the name's line: the patterns' own; an expression's part
@@ -1099,6 +1171,55 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
         if value and not _BLANK.search(value) and _plausible(value, "keyword", line[:m.end()]):
             out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces if b > a]
     return out
+
+
+def _pair_next_value(lines: list[str], i: int, head: str) -> list[Finding]:
+    """The value of a pair whose name ends line ``i`` (``head``, its comment left out) after a
+    comma: the first literal on the next lines (past comment lines), ending the call's
+    argument."""
+    pair = _PAIR_OPEN.search(head)
+    if pair is None or "parametrize" in head:
+        return []
+    if head[pair.start()] != "(" and not (i and _CALL_OPENS.search(_code_head(lines[i - 1]))):
+        return []  # a name alone on its line: a call's first argument (not a list's item)
+    for j in range(i + 1, min(len(lines), i + 4)):
+        nxt = lines[j]
+        stripped = nxt.strip()
+        if not stripped or _COMMENT.match(stripped):
+            continue
+        m = _PIECE.match(nxt, _indent(nxt))
+        if m is None or _VALUE_ENDS.match(nxt, m.end()) is None:
+            return []
+        group = "d" if m.group("d") is not None else "s"
+        value = m.group(group)
+        if (value and not _BLANK.search(value) and any(c.isalnum() for c in value)
+                and _plausible(value, "keyword", head)):
+            return [Finding(j + 1, m.start(group), m.end(group), "Secret Keyword")]
+        return []
+    return []
+
+
+def _triple_quoted(lines: list[str], i: int, quote: str, name: str) -> list[Finding]:
+    """A triple-quoted literal opened at the end of line ``i`` (``PASSWORD = \"\"\"``): its
+    lines up to the closing quote (at most ``_PIECE_LINES``), when they hold one word or a few
+    words one to a line (a key, a token), not text."""
+    cells: list[_Cell] = []
+    for j in range(i + 1, min(len(lines), i + _PIECE_LINES + 1)):
+        body = lines[j]
+        close = body.find(quote)
+        part = body[:close] if close >= 0 else body
+        word = part.strip()
+        if word:
+            if _BLANK.search(word):
+                return []
+            a = part.index(word)
+            cells.append((j, a, a + len(word)))
+        if close >= 0:
+            value = "".join(lines[k][a:b] for k, a, b in cells)
+            if 0 < len(cells) <= 4 and _plausible(value, "keyword", name):
+                return [Finding(k + 1, a, b, "Secret Keyword") for k, a, b in cells]
+            return []
+    return []
 
 
 # In text (a commit's body, notes): a secret's name ending its line (``… password=`` or
@@ -1135,31 +1256,41 @@ def _next_line_value(lines: list[str], i: int) -> list[Finding]:
 
 
 def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]:
-    """The string literals from ``at`` of line ``i`` on, next to each other (over a line
-    continuation or inside an opening parenthesis, onto the next lines), whether a parenthesis
-    opened them, and whether they end the value (not followed by an operator or a call)."""
+    """The string literals from ``at`` of line ``i`` on, next to each other or joined by "+"
+    or ``"".join([…])`` (over a line continuation, inside an opening parenthesis, or after the
+    name's operator or a "+" ending a line, onto the next lines; a comment read past), whether a
+    parenthesis opened them, and whether they end the value (not followed by an operator or a
+    call)."""
     pieces: list[_Cell] = []
-    opened = False
+    opened = joined = plus = False
     j, line = i, lines[i]
     while True:
         blanks = _BLANKS.match(line, at)
         at = blanks.end() if blanks else at
-        if at >= len(line) or _CONTINUATION.match(line, at) is not None:
-            if (at >= len(line) and not opened) or j + 1 >= min(len(lines), i + _PIECE_LINES + 1):
+        if at >= len(line) or _CONTINUATION.match(line, at) or _COMMENT.match(line, at):
+            if (not (opened or plus or not pieces and j == i)
+                    or j + 1 >= min(len(lines), i + _PIECE_LINES + 1)):
                 break
             j, at = j + 1, 0
             line = lines[j]
             continue
-        if line[at] == "(" and not pieces and not opened:
-            opened, at = True, at + 1
-            continue
+        if not pieces and not opened:
+            join = _JOIN.match(line, at) if line[at] in "\"'" else None
+            if line[at] == "(" or join is not None:
+                opened, joined, at = True, join is not None, join.end() if join else at + 1
+                continue
         m = _PIECE.match(line, at)
         if m is None:
             break
         group = "d" if m.group("d") is not None else "s"
         pieces.append((j, m.start(group), m.end(group)))
         at = m.end()
-    return pieces, opened, _VALUE_ENDS.match(line, at) is not None
+        sep = _PLUS.match(line, at) or (_COMMA.match(line, at) if joined else None)
+        plus = sep is not None and sep.end() > at
+        at = sep.end() if plus and sep is not None else at
+    # (a "+" or a join's "," before a closing bracket ends the value: ``"a",\n]``)
+    return pieces, opened, (_VALUE_ENDS.match(line, at) is not None
+                            and (not plus or line[at:at + 1] in ")]"))
 
 
 def _indent(line: str) -> int:
@@ -1172,9 +1303,17 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
     name, column = lines[i], key.start("n")
     out: list[Finding] = []
     if key.group("b") is None:
-        if i + 1 >= len(lines) or _indent(lines[i + 1]) <= column:
+        k = i + 1  # (past comment and blank lines)
+        while k < min(len(lines), i + _YAML_SKIP + 1) and (
+                not lines[k].strip() or lines[k].lstrip().startswith("#")):
+            k += 1
+        if k >= len(lines) or _indent(lines[k]) < column:
             return out
-        nxt = lines[i + 1]
+        if lines[k].lstrip().startswith(("- ", "-\t")):
+            return _yaml_list_values(lines, k, name)
+        if _indent(lines[k]) == column:
+            return out
+        nxt = lines[k]
         a, b = _indent(nxt), len(nxt.rstrip())
         comment = nxt.find(" #", a)
         b = len(nxt[:comment].rstrip()) if comment >= 0 else b
@@ -1183,7 +1322,7 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         value = nxt[a:b]
         if (value and not _BLANK.search(value) and value[0] not in "-#{[&*!?|>%@`"
                 and not value.endswith(":") and _plausible(value, "config", name)):
-            out.append(Finding(i + 2, a, b, "Secret Keyword"))
+            out.append(Finding(k + 1, a, b, "Secret Keyword"))
         return out
     for j in range(i + 1, min(len(lines), i + _BLOCK_LINES + 1)):
         body = lines[j]
@@ -1192,6 +1331,34 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         value = body.strip()
         if value and not _BLANK.search(value) and _plausible(value, "config", name):
             out.append(Finding(j + 1, _indent(body), _indent(body) + len(value), "Secret Keyword"))
+    return out
+
+
+def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
+    """The items of a YAML list under a secret's key (``passwords:`` over ``  - …``), from line
+    ``k``: each item of one word (quoted or not; not a mapping, an alias or a collection) that
+    reads as a value written inline (digits or symbols in it, or a passphrase: not a word)."""
+    out: list[Finding] = []
+    column = _indent(lines[k])
+    for j in range(k, min(len(lines), k + _BLOCK_LINES)):
+        body = lines[j]
+        stripped = body.strip()
+        if not stripped or stripped.startswith("#") or _indent(body) > column:
+            continue
+        if _indent(body) < column or not stripped.startswith(("- ", "-\t")):
+            break
+        a = body.index(stripped) + 1
+        a += len(body[a:]) - len(body[a:].lstrip())
+        b = len(body.rstrip())
+        comment = body.find(" #", a)
+        b = len(body[:comment].rstrip()) if comment >= 0 else b
+        if b - a > 2 and body[a] in "\"'" and body[b - 1] == body[a]:
+            a, b = a + 1, b - 1
+        value = body[a:b]
+        if (value and not _BLANK.search(value) and value[0] not in "-#{[&*!?|>%@`"
+                and ": " not in value and not value.endswith(":")
+                and _plausible(value, "inline", name)):  # (a list of words: "first", "all")
+            out.append(Finding(j + 1, a, b, "Secret Keyword"))
     return out
 
 
@@ -1369,11 +1536,44 @@ _FOUND_LOCK = threading.Lock()
 _DS_LOCK = threading.RLock()
 
 
+# Unicode's format characters (category Cf: zero-width spaces and joiners, bidi marks, the soft
+# hyphen, a byte-order mark, tag characters): invisible, they split a secret's name for a regex
+# ("pass\u200bword") and not for a reader. Text is read with them left out; each value's span is
+# then moved back onto the text as it is (a mask covers a format character inside a value too).
+_FORMAT_CHARS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]")
+
+
+def without_format_chars(text: str) -> tuple[str, list[int] | None]:
+    """``text`` without format characters, and where each of its characters (and its end) is in
+    ``text``; ``(text, None)`` when it holds none."""
+    if _FORMAT_CHARS.search(text) is None:
+        return text, None
+    kept: list[int] = []
+    at = 0
+    for m in _FORMAT_CHARS.finditer(text):
+        kept.extend(range(at, m.start()))
+        at = m.end()
+    kept.extend(range(at, len(text) + 1))
+    return _FORMAT_CHARS.sub("", text), kept
+
+
+def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
+    """A span of a text without format characters, in the text as it is (``where``: see
+    :func:`without_format_chars`): from its first character to just past its last."""
+    return where[start], (where[end - 1] + 1 if end > start else where[start])
+
+
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
     few texts' findings are kept by digest (a task is masked where each part of a bundle shows
-    it)."""
+    it). Format characters are left out when reading (see ``_FORMAT_CHARS``)."""
+    if _FORMAT_CHARS.search(text) is not None:
+        return _find_without_format_chars(text, filename)
     if not might_hold_secret(text):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
@@ -1387,6 +1587,23 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
                 _FOUND.pop(next(iter(_FOUND)))
             _FOUND[key] = got
     return list(got)
+
+
+def _find_without_format_chars(text: str, filename: str) -> list[Finding]:
+    """:func:`find_secrets` of ``text`` read without its format characters, each value's span
+    moved back onto its line as it is (no line break is a format character: lines stay)."""
+    lines = text.splitlines()
+    plain = find_secrets(_FORMAT_CHARS.sub("", text), filename)
+    maps: dict[int, list[int]] = {}
+    out = []
+    for f in plain:
+        where = maps.get(f.line)
+        if where is None:
+            where = maps[f.line] = without_format_chars(lines[f.line - 1])[1] or list(
+                range(len(lines[f.line - 1]) + 1))
+        start, end = _original_span(where, f.start, f.end)
+        out.append(Finding(f.line, start, end, f.kind))
+    return out
 
 
 OWN_BLANKED = 4  # our own patterns' values on a line from which detect-secrets reads it blanked
@@ -1459,10 +1676,12 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 # a text that holds a key type ("kty"): in JSON, in a Python dict (``'d': '…'``), in YAML (``d: …``
 # under ``kty: RSA``).
 _JWK_HINT = "kty"
-_JWK_KTY = re.compile(r"""["']kty["']\s*:|^\s*(?:-\s+)?kty\s*:""")
+_JWK_KTY = re.compile(r"""["']kty["']\s*[:=]|(?:^|[{,(])\s*(?:-\s+)?kty\s*[:=]""")
+# A private member: quoted (JSON, a dict), or a name at a line's start (YAML, TOML) or after
+# "{", "," or "(" (a JavaScript object, ``dict(kty='oct', k='…')``), then ":" or "=".
 _JWK_PRIVATE = re.compile(
     r"""(?P<o>["'])(?P<m>d|p|q|dp|dq|qi|k)(?P=o)\s*:\s*(?P<q>["'])(?P<v>[A-Za-z0-9_+/=-]{16,300}+)"""
-    r"""|^[ \t]*(?:-[ \t]+)?(?P<y>d|p|q|dp|dq|qi|k)[ \t]*:[ \t]*(?P<yq>["']?)"""
+    r"""|(?:^|(?<=[{,(]))[ \t]*(?:-[ \t]+)?(?P<y>d|p|q|dp|dq|qi|k)[ \t]*[:=][ \t]*(?P<yq>["'`]?)"""
     r"""(?P<w>[A-Za-z0-9_+/=-]{16,300}+)""")
 
 
@@ -1479,7 +1698,7 @@ def _jwk_findings(lines: list[str]) -> list[Finding]:
     opens = [0] * (n + 1)  # prefix sums: lines holding a "d" or "k" member
     for i, line in enumerate(lines):
         has = False
-        if ":" in line:
+        if ":" in line or "=" in line:
             for m in _JWK_PRIVATE.finditer(line):
                 v, q = ("v", m.group("q")) if m.group("v") is not None else ("w", m.group("yq"))
                 end = _value_end(line, m.end(v), q, _TOKEN_TAIL) if m.end(v) - m.start(v) >= \
@@ -1533,8 +1752,12 @@ def _cells(line: str) -> list[tuple[int, int]]:
 # something about a secret (its hash, type, length, lifetime, URL, header, ...).
 _ROW_START = re.compile(r"\s*(?:(?:[#/*;>+-]|<!--)\s*)*\|")  # (one marker a repetition)
 # A table row with a word a secret's name holds (a first, cheap test of a text).
+# (a password's name in other languages: German, Spanish, French, Portuguese, Japanese, Chinese)
+_LOCAL_WORDS = (r"kennwort|contrase|mot de passe|senha"
+                r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc")
 _TABLE_HINT = re.compile(
-    r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key)")
+    r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key|"
+    rf"{_LOCAL_WORDS})")
 
 
 def _table_hint(text: str) -> bool:
@@ -1548,7 +1771,7 @@ def _table_hint(text: str) -> bool:
 
 # A table without outer pipes has a rule line (``--- | ---``) and, somewhere, a secret's word.
 _BARE_RULE = re.compile(r"(?m)^[ \t]*:?-{3,}:?[ \t]*\|")
-_BARE_WORDS = re.compile(r"(?i)pass|pwd|secret|token|credential|key")
+_BARE_WORDS = re.compile(rf"(?i)pass|pwd|secret|token|credential|key|{_LOCAL_WORDS}")
 # Words that, after a secret's word, name something about it (``TOKEN_URL``, ``password_hash``,
 # ``ACCESS_TOKEN_EXPIRE_MINUTES``); before it they name its owner (``ADMIN_PASSWORD``,
 # ``MAXMIND_LICENSE_KEY``, ``ENV_SECRET``).
@@ -1580,6 +1803,10 @@ _KEY_OWNERS = frozenset(
 _SECRET_PARTS = frozenset(
     "pass passwd password passphrase pwd secret secrets token tokens credential credentials "
     "apikey secretkey privatekey accesskey authkey".split())
+# A password's name in other languages, as a cell's words are split (one word each)
+_LOCAL_PASSWORD = frozenset(
+    "passwort passwörter kennwort kennwörter contraseña contraseñas contrasena motdepasse "
+    "senha senhas \u30d1\u30b9\u30ef\u30fc\u30c9 \u5bc6\u7801 \u5bc6\u78bc".split())
 
 
 def _is_secret_cell(cell: str) -> bool:
@@ -1587,20 +1814,27 @@ def _is_secret_cell(cell: str) -> bool:
     ``db.password``) is a secret's, or "key" after what a key belongs to (``SIGNING_KEY``; not
     ``IDBKeyRange``), and no word after it names something about it (``TOKEN_URL``,
     ``password_hash``)."""
-    if len(cell) > 200:
-        return False
+    if len(cell) > 200 or _BARE_WORDS.search(cell) is None:
+        return False  # (no secret's word: a first, cheap test)
     name = re.sub(r"\s*\([^()]{0,80}\)\s*$", "", _cell_text(cell)).rstrip(":").strip()
     if not (0 < len(name) <= 80 and re.fullmatch(r"[\w .-]+", name) is not None
             and len(name.split()) <= 4):
         return False
-    parts = [p for w in re.split(r"[\s.-]+", name) for p in split_identifier(w)]
+    name = re.sub(r"(?i)\bmots? de passe\b", "motdepasse", name)
+    parts = [p for w in re.split(r"[\s.-]+", name) for p in (
+        [w.lower()] if w.lower() in _LOCAL_PASSWORD else split_identifier(w))]
     for i, p in enumerate(parts):
+        if p in _LOCAL_PASSWORD:
+            return i == len(parts) - 1  # ("Passwort", "DB Kennwort"; not "Passwort-Hash")
         if p == "pass" and i < len(parts) - 1:
             continue  # "DB_PASS", not "Field-name pass-through"
         if p in _SECRET_PARTS or "password" in p or p in ("key", "keys") and i > 0 \
                 and parts[i - 1] in _KEY_OWNERS:
             return not any(q in _ABOUT_SECRET for q in parts[i + 1:])
     return False
+
+
+_WORD_AFTER = re.compile(r"[ \t]+[^\W\d_]")
 
 
 def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -1610,6 +1844,8 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
     if m is None:
         return None
     raw = re.sub(r"</\w*>.*", "", m.group("v")).rstrip("*:").rstrip(",;.")  # (to a closing tag)
+    if raw.isalpha() and raw.islower() and _WORD_AFTER.match(line, m.start("v") + len(raw), b):
+        return None  # the first word of a sentence ("configurable through settings")
     if len(raw) < 5 or len(raw) <= VALUE_CAP and not _plausible(raw, "column"):
         return None
     return m.start("v"), m.start("v") + len(raw)
@@ -1736,7 +1972,7 @@ _LIST_TABLE = re.compile(r"([ \t]*)\.\.[ \t]+list-table::")
 _LIST_ROW = re.compile(r"([ \t]*)[*+-][ \t]+[*+-](?:[ \t]+|$)")  # "* - cell": a row's first
 _LIST_CELL = re.compile(r"([ \t]*)[*+-](?:[ \t]+|$)")  # "  - cell": its next
 _HEADER_ROWS = re.compile(r"[ \t]*:header-rows:[ \t]*(\d+)")
-_ADOC_TABLE = re.compile(r"\|={3,}[ \t]*")
+_ADOC_TABLE = re.compile(r"[|,]={3,}[ \t]*")
 _ADOC_COLS = re.compile(r"""cols\s*=\s*["']?(?:(\d+)\*|([^"'\]]*))""")
 
 
@@ -1753,38 +1989,79 @@ def _markup_tables(text: str) -> list[Callable[[list[str]], list[Finding]]]:
             readers.append(_simple_table_findings)
     if "list-table::" in text:
         readers.append(_list_table_findings)
-    if "|===" in text:
+    if "|===" in text or ",===" in text:
         readers.append(_adoc_table_findings)
     return readers if readers and _BARE_WORDS.search(text) is not None else []
 
 
 def _html_table_findings(lines: list[str]) -> list[Finding]:
     """HTML tables. A cell's text runs from its tag to the next table tag on its line (or, when
-    nothing follows the tag there, is the next non-blank line before one)."""
+    nothing follows the tag there, is the next non-blank line before one). A cell's ``colspan``
+    and ``rowspan`` place the cells after and below it in their columns (see :func:`_span_row`)."""
     tags = [(i, m) for i, line in enumerate(lines) if "<" in line
             for m in _HTML_TAG.finditer(line)]
     out: list[Finding] = []
     columns: list[int] = []
-    row: list[_Cell] = []
+    row: list[_Spanned] = []
+    carried: dict[int, int] = {}  # per column, the rows a cell above still spans
     heads = True  # every cell of the row a <th>
     thead = False
     for k, (i, m) in enumerate(tags):
         closing, tag = m.group(1) == "/", m.group(2).lower()
         if tag in ("tr", "table") and row:
+            cells = _span_row(row, carried)
             if heads or thead:
-                columns = _secret_columns(lines, row) or columns
+                columns = _secret_columns(lines, cells) or columns
             else:
-                out += _row_secrets(lines, row, columns)
+                out += _row_secrets(lines, cells, columns)
             row, heads = [], True
         if tag == "table":
-            columns, thead = [], False
+            columns, thead, carried = [], False, {}
         elif tag == "thead":
             thead = not closing
         elif tag in ("th", "td") and not closing:
             heads = heads and tag == "th"
-            row.append(_html_cell(lines, i, m.end(), tags[k + 1] if k + 1 < len(tags) else None))
+            cell = _html_cell(lines, i, m.end(), tags[k + 1] if k + 1 < len(tags) else None)
+            row.append((cell, _span_of(_COLSPAN, m.group(0)), _span_of(_ROWSPAN, m.group(0))))
     if row and not (heads or thead):
-        out += _row_secrets(lines, row, columns)
+        out += _row_secrets(lines, _span_row(row, carried), columns)
+    return out
+
+
+_COLSPAN = re.compile(r"(?i)\bcolspan\s*=\s*[\"']?\s*(\d{1,6})")
+_ROWSPAN = re.compile(r"(?i)\browspan\s*=\s*[\"']?\s*(\d{1,6})")
+_MAX_SPAN = 16  # columns (or rows) one cell is taken to span at most
+_MAX_COLUMNS = 64  # a row's columns read at most (spans placed past them are left out)
+_MAX_TIMES = 2  # copies of an AsciiDoc cell read at most (``3*|``: a table's layout, rarely more)
+_Spanned = tuple[_Cell, int, int]  # a cell, the columns and the rows it spans
+_NO_CELL: _Cell = (0, 0, 0)  # a column a cell above spans: no cell of this row
+
+
+def _span_of(rule: re.Pattern[str], tag: str) -> int:
+    m = rule.search(tag)
+    return min(max(int(m.group(1)), 1), _MAX_SPAN) if m else 1
+
+
+def _span_row(row: list[_Spanned], carried: dict[int, int],
+              width: int = _MAX_COLUMNS) -> list[_Cell]:
+    """A table row's cells at their columns: a cell spanning columns fills each of them, a
+    column a cell of a row above still spans is no cell (:data:`_NO_CELL`). ``carried``: per
+    column, the rows a cell above still spans after this one (updated). At most ``width``
+    columns (and :data:`_MAX_COLUMNS`)."""
+    out: list[_Cell] = []
+    width = min(width, _MAX_COLUMNS)
+    for cell, cols, rows in row:
+        while len(out) < width and carried.get(len(out), 0) > 0:
+            carried[len(out)] -= 1
+            out.append(_NO_CELL)
+        for _ in range(min(cols, width - len(out))):
+            if rows > 1:
+                carried[len(out)] = rows - 1
+            out.append(cell)
+        if len(out) >= width:
+            break
+    for col in [c for c, left in carried.items() if c >= len(out) and left > 0]:
+        carried[col] -= 1  # (a spanned column past this row's last cell)
     return out
 
 
@@ -1808,11 +2085,33 @@ def _spans(line: str, starts: tuple[int, ...]) -> list[_Cell]:
     return [(0, a, min(b, len(line))) for a, b in zip(starts[:n], ends, strict=True)]
 
 
+def _untab(line: str) -> tuple[str, list[int]]:
+    """``line`` with its tabs expanded (stops every 8 columns, as reStructuredText reads them),
+    and for each of its columns (and its end) the index in ``line``."""
+    out: list[str] = []
+    back: list[int] = []
+    for k, c in enumerate(line):
+        n = 8 - len(out) % 8 if c == "\t" else 1
+        out += [" " if c == "\t" else c] * n
+        back += [k] * n
+    return "".join(out), back + [len(line)]
+
+
+def _simple_cells(line: str, starts: tuple[int, ...], row: int) -> list[_Cell]:
+    """A simple table's row ``row`` cut at its columns' ``starts`` (of its rule, tabs expanded):
+    the spans in the line as it is."""
+    if "\t" not in line:
+        return [(row, a, b) for _, a, b in _spans(line, starts)]
+    shown, back = _untab(line)
+    return [(row, back[a], back[b]) for _, a, b in _spans(shown, starts)]
+
+
 def _simple_table_findings(lines: list[str]) -> list[Finding]:
     """reStructuredText's simple tables: rules of ``=`` runs with the same columns; of three
-    such rules, the lines between the first two (up to three) are the header."""
-    rules = [(i, tuple(m.start() for m in _RUN.finditer(line))) for i, line in enumerate(lines)
-             if "=" in line and _SIMPLE_RULE.fullmatch(line)]
+    such rules, the lines between the first two (up to three) are the header. Tabs are expanded
+    as reStructuredText does (a tab-separated table)."""
+    rules = [(i, tuple(m.start() for m in _RUN.finditer(line.expandtabs(8))))
+             for i, line in enumerate(lines) if "=" in line and _SIMPLE_RULE.fullmatch(line)]
     out: list[Finding] = []
     k = 0
     while k + 1 < len(rules):
@@ -1823,7 +2122,7 @@ def _simple_table_findings(lines: list[str]) -> list[Finding]:
         columns: list[int] = []
         if k + 2 < len(rules) and rules[k + 2][1] == cols and b - a <= 4:
             for h in range(a + 1, b):
-                columns += _secret_columns(lines, [(h, x, y) for _, x, y in _spans(lines[h], cols)])
+                columns += _secret_columns(lines, _simple_cells(lines[h], cols, h))
             columns = sorted(set(columns))
             a, b = b, rules[k + 2][0]
             k += 3
@@ -1831,8 +2130,7 @@ def _simple_table_findings(lines: list[str]) -> list[Finding]:
             k += 2
         for j in range(a + 1, b):
             if lines[j].strip():
-                out += _row_secrets(lines, [(j, x, y) for _, x, y in _spans(lines[j], cols)],
-                                    columns)
+                out += _row_secrets(lines, _simple_cells(lines[j], cols, j), columns)
     return out
 
 
@@ -1884,10 +2182,78 @@ def _adoc_cells(line: str) -> list[tuple[int, int]]:
     return out
 
 
+# An AsciiDoc cell's specifier, just before its pipe: ``3*`` (the cell three times), ``2+``
+# (two columns), ``.2+`` (two rows), ``2.3+``; alignment and style after.
+_ADOC_SPEC = re.compile(r"(?:^|(?<=\s))(?:(\d{1,3})\*)?(?:(\d{1,3})?(?:\.(\d{1,3}))?\+)?"
+                        r"(?:[<^>]?(?:\.[<^>])?[adehlmsv]?)$")
+
+
+def _adoc_spanned(lines: list[str], cells: list[_Cell]) -> list[_Spanned]:
+    """Each cell with the columns and rows its specifier says it spans (repeated when it says
+    so), the specifier cut from the cell before it."""
+    out: list[_Spanned] = []
+    for j, a, b in cells:
+        before = lines[j][max(0, a - 13):a - 1]  # (a specifier is a few characters)
+        spec = _ADOC_SPEC.search(before) if before and before[-1:] not in " \t" else None
+        cols = rows = times = 1
+        if spec is not None and spec.group(0):
+            times = min(int(spec.group(1) or 1), _MAX_TIMES)
+            plus = spec.group(0).find("+") >= 0
+            cols = min(int(spec.group(2) or 1), _MAX_SPAN) if plus else 1
+            rows = min(int(spec.group(3) or 1), _MAX_SPAN) if plus else 1
+            if out and out[-1][0][0] == j:  # (the previous cell on this line ends before it)
+                (pj, pa, pb), pc, pr = out[-1]
+                out[-1] = ((pj, pa, min(pb, a - 1 - len(spec.group(0)))), pc, pr)
+        out += [((j, a, b), max(cols, 1), max(rows, 1))] * times
+    return out
+
+
+def _adoc_rows(spanned: list[_Spanned], width: int) -> list[list[_Cell]]:
+    """AsciiDoc's cells, in order, cut into rows of ``width`` columns (a cell spanning columns
+    takes as many; a cell above spanning rows, its column)."""
+    rows: list[list[_Cell]] = []
+    carried: dict[int, int] = {}
+    row: list[_Spanned] = []
+    used = 0
+    for item in spanned:
+        if not row:  # (rows whose every column a cell above spans have none of their own)
+            live = [left for c, left in carried.items() if left > 0 and c < width]
+            if len(live) >= width:
+                skip = min(live)
+                carried = {c: left - skip for c, left in carried.items() if left > skip}
+                live = [left for c, left in carried.items() if c < width]
+            used = len(live)
+        row.append(item)
+        used += item[1]
+        if used >= width:
+            rows.append(_span_row(row, carried, width))
+            row = []
+    if row:
+        rows.append(_span_row(row, carried, width))
+    return rows
+
+
+def _csv_cells(lines: list[str], block: list[int]) -> list[list[_Cell]]:
+    """The rows of an AsciiDoc CSV table (``[format=csv]``, ``,===``): a line each, its cells
+    between commas (a quoted cell's quotes left out)."""
+    rows = []
+    for j in block:
+        line, at, row = lines[j], 0, []
+        for piece in line.split(","):
+            a, b = at, at + len(piece)
+            if b - a >= 2 and line[a] == '"' and line[b - 1] == '"':
+                a, b = a + 1, b - 1
+            row.append((j, a, b))
+            at += len(piece) + 1
+        rows.append(row)
+    return rows
+
+
 def _adoc_table_findings(lines: list[str]) -> list[Finding]:
     """AsciiDoc tables (``|===`` blocks): cells in order, as many to a row as the first line
-    holds (or its ``cols`` says); that line is the header when a blank line follows it or its
-    attribute line says ``header``."""
+    holds (or its ``cols`` says; a cell's ``2+``, ``.2+`` and ``3*`` spans counted); that line is
+    the header when a blank line follows it or its attribute line says ``header``. A CSV table
+    (``[format=csv]``, ``,===``): a row per line."""
     out: list[Finding] = []
     i = 0
     while i < len(lines):
@@ -1895,26 +2261,33 @@ def _adoc_table_findings(lines: list[str]) -> list[Finding]:
             i += 1
             continue
         attrs = lines[i - 1] if i and lines[i - 1].startswith("[") else ""
+        csv = lines[i].startswith(",") or "format=csv" in attrs.replace(" ", "")
         start, i = i, i + 1
         while i < len(lines) and not _ADOC_TABLE.fullmatch(lines[i]):
             i += 1
-        block = [j for j in range(start + 1, i) if "|" in lines[j]]
+        block = [j for j in range(start + 1, i) if ("," if csv else "|") in lines[j]]
         i += 1
         if not block:
             continue
-        cells = [(j, a, b) for j in block for a, b in _adoc_cells(lines[j])]
+        rows = _csv_cells(lines, block) if csv else _adoc_grid(lines, block, attrs)
         first = block[0]
-        width = sum(1 for c in cells if c[0] == first)
-        cols = _ADOC_COLS.search(attrs)
-        if cols is not None:
-            width = int(cols.group(1)) if cols.group(1) else len(cols.group(2).split(","))
         head = "noheader" not in attrs and ("header" in attrs or (
             first + 1 < len(lines) and not lines[first + 1].strip()))
-        columns = _secret_columns(lines, cells[:width]) if head else []
-        body = cells[width:] if head else cells
-        for r in range(0, len(body), max(width, 1)):
-            out += _row_secrets(lines, body[r:r + max(width, 1)], columns)
+        columns = _secret_columns(lines, rows[0]) if head else []
+        for row in rows[1:] if head else rows:
+            out += _row_secrets(lines, row, columns)
     return out
+
+
+def _adoc_grid(lines: list[str], block: list[int], attrs: str) -> list[list[_Cell]]:
+    """The rows of an AsciiDoc table of pipes (its lines ``block``)."""
+    spanned = _adoc_spanned(lines, [(j, a, b) for j in block for a, b in _adoc_cells(lines[j])])
+    first = block[0]
+    width = sum(c for (j, _, _), c, _ in spanned if j == first)
+    cols = _ADOC_COLS.search(attrs)
+    if cols is not None:
+        width = int(cols.group(1)) if cols.group(1) else len(cols.group(2).split(","))
+    return _adoc_rows(spanned, max(min(width, 1000), 1))
 
 
 # A name/value pair: Kubernetes' env (``- name: DB_PASSWORD`` over ``value: …``), Postman's and
@@ -2127,9 +2500,31 @@ _FREE_ASSIGN = re.compile(
     r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,60}(?i:pass|pwd|pw|secret|token|key|cred|auth)"
     r"[A-Za-z0-9_.-]{0,30})="
     r"((?:[^/=&\s]{1,200} ){0,3}[^/=&\s]{1,200}(?=/)|[^/=&\s]{4,300})")
+# (The password may hold up to two "@" left unencoded: ``https:__deploy:p@ss@host``.)
+_FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
 _FREE_USERINFO = re.compile(
     r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
-    r"[^/:@\s()<>\[\]\"'`]{1,64}:([^/:@\s()<>\[\]\"'`]{3,128})@[A-Za-z0-9.\[-]")
+    rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
+    r"@[A-Za-z0-9.\[-]")
+# ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),
+# before a host's name
+_FREE_AT_USERINFO = re.compile(
+    rf"(?<![^\s\"'(<\[,;])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
+    rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s]|$))")
+# A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
+# password between the encoded ":" and "@"
+_FREE_ENCODED = re.compile(
+    r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}%3a(?:%2f){2}(?:[^%/:@\s]|%(?!3a|40)[0-9a-f]{2})"
+    r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)%40[a-z0-9.\[-]")
+# A secret's name in free text, then "=>", ":=", "->" or an arrow before its value
+# (``token => Zk8…``); ``api key Zk8…``: a key's or token's name, a blank, a token
+_FREE_ARROW = re.compile(
+    r"(?i)(?<![\w$@-])(?P<n>[\w.-]{0,60}?(?:pass(?:word|wd|phrase)|pwd|secret|token|creds"
+    r"|credentials?|(?:api|access|auth)[ _-]?key))s?\s{0,4}(?:=>|:=|->|\u2192)\s{0,4}"
+    r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
+_FREE_KEY_WORDS = re.compile(
+    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _-]?(?:key|token)s?[ \t]{1,4}"
+    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)(?![^\s,;)])")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
 
@@ -2148,27 +2543,61 @@ def redact_git(text: str, filename: str = "") -> str:
     """:func:`redact` for free text from git (a commit's subject or message, a branch or ref
     name, a reason naming one) or a person's note, with the rules of :func:`secret_path` too:
     such text names paths (a URL flattened into a file name, ``backups/DB_PASSWORD=value/``) that
-    no code would."""
+    no code would; and the forms of prose (``token => …``, ``api key …``, ``user:p@ss@host``, a
+    percent-encoded URL). Read without format characters (as :func:`redact` reads)."""
     shown = redact(text, filename)
-    if "=" not in shown and "@" not in shown:  # each rule needs one (a cheap first test)
+    plain, where = without_format_chars(shown)
+    spans = _free_spans(plain)
+    if not spans:
         return shown
+    if where is not None:
+        spans = [(*_original_span(where, a, b), kind) for a, b, kind in spans]
+    kept: list[tuple[int, int, str]] = []
+    for a, b, kind in sorted(spans):  # (overlaps: the first to start is masked)
+        if not kept or a >= kept[-1][1]:
+            kept.append((a, b, kind))
+    return _masked(shown, kept)
+
+
+def _free_spans(text: str) -> list[tuple[int, int, str]]:
+    """The values the free-text rules of :func:`redact_git` find in ``text`` (its format
+    characters left out; what :func:`redact` masked is no value here)."""
     spans: list[tuple[int, int, str]] = []
+    low = text.lower()
+    if "=" in text:
+        for m in _FREE_ASSIGN.finditer(text):
+            value = m.group(2)
+            if ("[redacted:" in value or value.isdigit() or not _free_assign_name(m.group(1))
+                    or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
+                    or _phrase_start(text, m.start(2), m.end(2))):
+                continue
+            spans.append((m.start(2), m.end(2), "Secret Keyword"))
+    if "@" in text:
+        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO):
+            spans += [(m.start(1), m.end(1), "Basic Auth Credentials")
+                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)]
+    if "%40" in low:
+        spans += [(m.start("v"), m.end("v"), "Basic Auth Credentials")
+                  for m in _FREE_ENCODED.finditer(text)]
+    return spans + _free_phrase_spans(text, low)
 
-    def add(start: int, end: int, kind: str) -> None:
-        if not any(a < end and start < b for a, b, _ in spans):
-            spans.append((start, end, kind))
 
-    for m in _FREE_ASSIGN.finditer(shown):
-        value = m.group(2)
-        if ("[redacted:" in value or value.isdigit() or not _free_assign_name(m.group(1))
-                or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
-                or _phrase_start(shown, m.start(2), m.end(2))):
-            continue
-        add(m.start(2), m.end(2), "Secret Keyword")
-    for m in _FREE_USERINFO.finditer(shown):
-        if "[redacted:" not in m.group(1):
-            add(m.start(1), m.end(1), "Basic Auth Credentials")
-    return _masked(shown, spans) if spans else shown
+def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of prose's forms: ``token => …``, ``api key …`` (``low``: ``text``
+    in lower case)."""
+    spans: list[tuple[int, int, str]] = []
+    if "=>" in text or ":=" in text or "->" in text or "\u2192" in text:
+        for m in _FREE_ARROW.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END.replace("!", ""))
+            if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
+    if "key" in low or "token" in low:
+        for m in _FREE_KEY_WORDS.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if (len(v) >= 12 and _token_value(v, "") and not _FIELD_NAME.fullmatch(v)
+                    and not _ENV_NAME.fullmatch(v) and not _example_value(v) and "/" not in v):
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
+    return spans
 
 
 def _phrase_start(text: str, start: int, end: int) -> bool:

@@ -239,6 +239,43 @@ FORMS: list[Form] = [
         if r.random() < .5 else
         f"jwk:\n  kty: RSA\n  n: {rnd(r, ALNUM, 40)}\n  e: AQAB\n  d: {v}", v))(
         rnd(r, ALNUM + "-_", 43))),
+    # forms of session 3 of the secret forms (helper): YAML past comments, in lists, |2 and folded;
+    # values joined or triple-quoted, defaults on the next line, comments before values; tables
+    # with spans, in other languages, tab-separated, as CSV; JSON Web Keys in JS and TOML
+    _f("yaml value after a comment", ("yaml", "yml"), lambda r: (lambda v: (
+        f"db:\n  password:\n    # rotated, ask ops\n    {v}", v))(password(r))),
+    _f("yaml list of passwords", ("yaml", "yml"), lambda r: (lambda v: (
+        f"passwords:\n  - {v}", v))(rnd(r, ALNUM, 14))),
+    _f("yaml block scalar |2", ("yaml", "yml"), lambda r: (lambda v: (
+        f"db:\n  password: |2\n      {v}", v))(password(r))),
+    _f("yaml folded plain scalar", ("yaml", "yml"), lambda r: (lambda v: (
+        f"db:\n  password: {rnd(r, ALNUM, 10)}\n    {v}", v))(rnd(r, ALNUM, 10))),
+    _f("python + / join of literals", ("py",), lambda r: (lambda v: (
+        f'DB_PASSWORD = "{v[:5]}" + "{v[5:]}"' if r.random() < .5 else
+        f'DB_PASSWORD = "".join(["{v[:5]}", "{v[5:]}"])', v[5:]))(rnd(r, ALNUM, 14))),
+    _f("getenv default on the next line", ("py",), lambda r: (lambda v: (
+        f"PW = os.getenv('DB_PASSWORD',\n               '{v}')", v))(password(r))),
+    _f("triple-quoted value over lines", ("py",), lambda r: (lambda v: (
+        f'DB_PASSWORD = """\n{v}\n"""', v))(rnd(r, ALNUM, 16))),
+    _f("comment before a keyword argument", ("py",), lambda r: (lambda v: (
+        f'conn = connect(\n    password=  # prod\n        "{v}",\n)', v))(password(r))),
+    _f("html table with a rowspan", ("html", "md"), lambda r: (lambda v: (
+        "<table>\n<tr><th>team</th><th>user</th><th>password</th></tr>\n"
+        '<tr><td rowspan="2">ops</td><td>deploy</td><td>Xq7Lm2Vz9K</td></tr>\n'
+        f"<tr><td>backup</td><td>{v}</td></tr>\n</table>", v))(password(r))),
+    _f("table header in German", ("md",), lambda r: (lambda v: (
+        f"| Benutzer | {r.choice(['Passwort', 'Kennwort'])} |\n|---|---|\n| deploy | {v} |", v))(
+        password(r))),
+    _f("rst simple table, tabs", ("rst",), lambda r: (lambda v: (
+        f"======\t{'=' * 22}\nuser\tpassword\n======\t{'=' * 22}\ndeploy\t{v}\n"
+        f"======\t{'=' * 22}", v))(password(r))),
+    _f("asciidoc csv table", ("adoc", "asciidoc"), lambda r: (lambda v: (
+        f"[format=csv,options=header]\n|===\nuser,password\ndeploy,{v}\n|===", v))(
+        password(r))),
+    _f("jwk in js or toml", ("js", "toml"), lambda r: (lambda v: (
+        f"const KEY = {{kty: 'RSA', n: '{rnd(r, ALNUM, 40)}', e: 'AQAB', d: '{v}'}};"
+        if r.random() < .5 else f'[jwk]\nkty = "RSA"\ne = "AQAB"\nd = "{v}"', v))(
+        rnd(r, ALNUM + "-_", 43))),
 ]
 PER_FORM = 6
 
