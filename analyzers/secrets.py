@@ -20,7 +20,14 @@ a well-known default) is a credential unless it reads as a test's label (``"wron
 so is a quoted phrase of several words (``PASSWORD = "correct horse battery staple"``), the whole
 of it, unless it reads as a prompt, a label or a message (``"Please enter the password."``).
 Its high-entropy detectors stay off: they flag hashes and test fixtures far more often than real
-secrets.
+secrets. Invisible format characters (Unicode category Cf: zero-width spaces, bidi controls) are
+ignored while reading, so ``PASS\u200bWORD=…`` is a password's name; masks are placed on the
+original text. Values are also read in tables (Markdown, HTML with spans, reStructuredText,
+AsciiDoc with spans and CSV, Org; headers in several languages), YAML past comments and blank
+lines, lists and block scalars, concatenated and joined literals, ``getenv`` defaults on the next
+line, and JSON Web Keys' private members in JSON, YAML, Python, JS and TOML.
+:func:`redact_git` adds the rules of git's free text (``NAME=value``, ``token => v``, ``api key
+V``, flattened and percent-encoded URLs with credentials).
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
 a short reason; :func:`redact` masks each value as ``[redacted: KIND]``.
