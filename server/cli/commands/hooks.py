@@ -94,7 +94,8 @@ def run_change(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
     if not plan.changed:
-        emit(f"{plan.label}: nothing to change ({done})")
+        kept = _backup_words(outcome) if outcome is not None else ""
+        emit(f"{plan.label}: nothing to change ({done}){kept}")
     elif outcome is None:
         emit(f"{plan.label}: would change ({done}); --dry-run: nothing written")
     else:
