@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def test_an_empty_folder_the_person_made_stays(tmp_path: Path) -> None:
     (home / ".cursor").mkdir()  # made by the person (or by Cursor), empty
     for agent in ("cursor", "codex"):
         _hooks("install", agent, root, home)
-    assert not (home / ".cursor" / f"hooks.json{RECORD}").exists()  # nothing made: no record
+    record = json.loads((home / ".cursor" / f"hooks.json{RECORD}").read_text())
+    assert record["made"] == [] and "created" in record  # no folder made; the file was
     for agent in ("cursor", "codex"):
         _hooks("uninstall", agent, root, home)
     assert _tree(home) == [".cursor"]  # theirs stays, empty; ~/.codex (ours) went
@@ -151,10 +153,11 @@ def test_a_record_naming_other_folders_removes_none_of_them(tmp_path: Path) -> N
     (home / "empty").mkdir()
     _hooks("install", "codex", root, home)
     record = home / ".codex" / f"hooks.json{RECORD}"
-    assert json.loads(record.read_text()) == {"made": [str(home / ".codex")]}
+    assert json.loads(record.read_text()) == {"made": [str(home / ".codex")], "created": "{}\n"}
     record.write_text(json.dumps({"made": [str(outside), str(home), str(home / "empty"),
                                            str(home / ".codex/../empty"), str(tmp_path),
-                                           str(home / ".codex"), 7, None]}))
+                                           str(home / ".codex"), 7, None],
+                                  "created": "{}\n"}))
     _hooks("uninstall", "codex", root, home)
     assert outside.is_dir() and (home / "empty").is_dir() and home.is_dir()
     assert _tree(home) == ["empty"]
@@ -376,7 +379,10 @@ def test_a_changed_backup_is_named_as_such(tmp_path: Path) -> None:
     backup.symlink_to(saved)
     done = _hooks("uninstall", "claude-code", root, home)
     assert "is not a file we wrote" in done.stdout and "your edits" not in done.stdout, done.stdout
-    assert backup.is_symlink() and path.read_text() == PERSONS
+    # no backup of ours to compare with: our entries out, everything else left (empty lists too)
+    assert backup.is_symlink() and "hook " not in path.read_text()
+    assert {k: v for k, v in json.loads(path.read_text()).items() if k != "hooks"} == \
+        json.loads(PERSONS)
 
 
 def test_a_relative_home_still_lets_the_folders_go(tmp_path: Path) -> None:
@@ -434,5 +440,168 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
         done = _as_nobody("uninstall", home)
         assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
         assert _tree(home) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+# -- a third hostile review: a file is removed only when the install made it --------------------
+
+def _commit(root: Path, rel: str, text: str) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+    subprocess.run(["git", "add", rel], cwd=root, check=True, capture_output=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit",
+                    "-qm", "theirs"], cwd=root, check=True, capture_output=True)
+
+
+def test_the_persons_own_copilot_file_comes_back_as_it_was(tmp_path: Path) -> None:
+    """Their .github/hooks/ctxsteward.json was there before the install: the uninstall gives it
+    back byte for byte (it removed the file and its backup)."""
+    root, home = _world(tmp_path)
+    rel = ".github/hooks/ctxsteward.json"
+    theirs = '{\n    "version": 2,\n    "hooks": {}\n}\n'
+    _commit(root, rel, theirs)
+    _hooks("install", "copilot", root, home, scope="project")
+    assert "hook sessionStart" in (root / rel).read_text()
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert (root / rel).read_text() == theirs, done.stdout
+    assert "held nothing else" not in done.stdout
+    assert sorted(p.name for p in (root / rel).parent.iterdir()) == ["ctxsteward.json"]
+
+
+@pytest.mark.parametrize("agent,rel,theirs", [
+    ("cursor", ".cursor/hooks.json",
+     '{\n  // team hooks: ask Ann before editing\n  "version": 1,\n  "hooks": {}\n}\n'),
+    ("claude-code", ".claude/settings.json", '{"hooks": {}}\n')])
+def test_a_persons_file_of_empty_containers_stays_when_its_backup_is_gone(
+        tmp_path: Path, agent: str, rel: str, theirs: str) -> None:
+    root, home = _world(tmp_path)
+    _commit(root, rel, theirs)
+    _hooks("install", agent, root, home, scope="project")
+    (root / (rel + BACKUP)).unlink()
+    done = _hooks("uninstall", agent, root, home, scope="project")
+    assert (root / rel).is_file(), done.stdout
+    text = (root / rel).read_text()
+    assert "hook " not in text and '"hooks"' in text
+    if agent == "cursor":
+        assert "// team hooks: ask Ann before editing" in text and '"version": 1' in text
+    assert "no readable backup" in done.stdout, done.stdout
+
+
+def test_a_binary_backup_is_never_taken_as_the_persons_text(tmp_path: Path) -> None:
+    root, home = _world(tmp_path)
+    rel = ".claude/settings.json"
+    _commit(root, rel, '{"hooks": {}, "model": "opus"}\n')
+    _hooks("install", "claude-code", root, home, scope="project")
+    junk = b"\x00\xff\xfe binary junk \x80"
+    (root / (rel + BACKUP)).write_bytes(junk)
+    _hooks("uninstall", "claude-code", root, home, scope="project")
+    left = json.loads((root / rel).read_text())
+    assert left["model"] == "opus" and "hooks" in left
+    assert (root / (rel + BACKUP)).read_bytes() == junk
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace('"version": 1', '"version": 2'),
+    lambda t: t.replace("{\n", "{\n  // mine: keep\n", 1)])
+def test_a_file_the_install_made_keeps_the_persons_edits(tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    root, home = _world(tmp_path)
+    (home / ".cursor").mkdir()
+    path = home / ".cursor/hooks.json"
+    _hooks("install", "cursor", root, home)
+    path.write_text(edit(path.read_text()))
+    done = _hooks("uninstall", "cursor", root, home)
+    assert path.is_file(), done.stdout
+    text = path.read_text()
+    assert "hook " not in text
+    assert '"version": 2' in text or "// mine: keep" in text
+    assert "your edits" in done.stdout and "kept" in done.stdout
+    _hooks("uninstall", "cursor", root, home)  # again: nothing of ours, the file stays
+    assert path.read_text() == text
+
+
+def test_a_backup_numbered_past_six_digits_is_never_overwritten(tmp_path: Path) -> None:
+    root, home, path = _claude_user(tmp_path)
+    path.with_name(path.name + BACKUP).write_text('{"first": 1}\n')
+    path.with_name(path.name + BACKUP + ".999999").write_text('{"old": 1}\n')
+    done = _hooks("install", "claude-code", root, home)
+    big = path.with_name(path.name + BACKUP + ".1000000")
+    assert big.read_text() == PERSONS, done.stdout
+    path.write_text(path.read_text().replace('"opus"', '"sonnet"'))
+    _hooks("uninstall", "claude-code", root, home)
+    _hooks("install", "claude-code", root, home)
+    assert big.read_text() == PERSONS
+    assert path.with_name(path.name + BACKUP + ".1000001").is_file()
+
+
+@pytest.mark.parametrize("home_value", ["", "/"])
+def test_an_empty_or_root_home_is_refused_for_the_user_scope(tmp_path: Path,
+                                                             home_value: str) -> None:
+    root, home = _world(tmp_path)
+    # --dry-run: the code before the fix writes nothing at / while it shows the refusal missing
+    done = run_cli("hooks", "install", "--agent", "codex", "--scope", "user", "--dry-run",
+                   cwd=root, env={**_env(home), "HOME": home_value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "HOME is empty or unset" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_folders_made_under_a_copilot_home_outside_home_go_with_the_uninstall(
+        tmp_path: Path) -> None:
+    root, home = _world(tmp_path)
+    chosen = tmp_path / "copilot-home"
+    chosen.mkdir()
+    env = {**_env(home), "COPILOT_HOME": str(chosen)}
+    for verb in ("install", "uninstall"):
+        done = run_cli("hooks", verb, "--agent", "copilot", "--scope", "user", cwd=root, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        if verb == "install":
+            assert (chosen / "hooks/ctxsteward.json").is_file()
+    assert chosen.is_dir() and _tree(chosen) == [], _tree(chosen)
+    done = run_cli("hooks", "install", "--agent", "copilot", "--scope", "user", cwd=tmp_path,
+                   env={**env, "COPILOT_HOME": "copilot-home"})
+    assert done.returncode == 2 and "relative path" in done.stderr, done.stdout + done.stderr
+    assert _tree(chosen) == []
+
+
+def test_a_second_install_after_the_file_went_is_removed_by_its_uninstall(
+        tmp_path: Path) -> None:
+    root, home, path = _claude_user(tmp_path, '{"p": 1}\n')
+    backup = path.with_name(path.name + BACKUP)
+    _hooks("install", "claude-code", root, home)
+    path.unlink()
+    done = _hooks("uninstall", "claude-code", root, home)
+    assert f"~/.claude/settings.json{BACKUP}" in done.stdout, done.stdout
+    _hooks("install", "claude-code", root, home)  # makes the file afresh
+    done = _hooks("uninstall", "claude-code", root, home)
+    assert not path.exists(), (path.read_text(), done.stdout)
+    assert "your edits" not in done.stdout
+    assert f"~/.claude/settings.json{BACKUP}" in done.stdout, done.stdout
+    assert backup.read_text() == '{"p": 1}\n'
+    assert _tree(home) == [".claude", f".claude/settings.json{BACKUP}"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or shutil.which("setpriv") is None,
+                    reason="needs root to run the CLI as nobody (setpriv)")
+def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path) -> None:
+    """umask 0222 as nobody: ~/.copilot is made read-only, so ~/.copilot/hooks cannot be: the
+    install fails and ~/.copilot (made by it, recorded nowhere) must not stay."""
+    from gitutil import git_env
+
+    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
+    try:
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+             "-c", "import os, runpy; os.umask(0o222); "
+             "runpy.run_module('server.cli', run_name='__main__')",
+             "hooks", "install", "--agent", "copilot", "--scope", "user"], cwd=str(home),
+            env={**git_env(), **_env(home)},
+            capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stdout + done.stderr
+        assert _tree(home) == [], _tree(home)
     finally:
         shutil.rmtree(top, ignore_errors=True)

@@ -61,8 +61,8 @@ class Plan:
     before: str | None
     after: str | None
     actions: list[str] = field(default_factory=list)
-    # the file is ours alone (made by an install, or our own Copilot file): removed with its
-    # backup when nothing but empty containers is left in it
+    # uninstall: the install made the file (its folder record says so): removed when what is
+    # left is what that install would leave
     ours_alone: bool = False
     verb: str = "install"
     logical: Path | None = None  # the file as the agent reads it (a symlink not followed)
@@ -317,7 +317,7 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
                                   lambda event: command_line(exe, event, spec.name))
     return Plan(agent, scope, path, label, before, after, actions, logical=logical,
-                base=folders.base_of(scope, root),
+                base=folders.base_of(scope, root, spec.name),
                 backup_to=None if before is None else _backup_target(spec, path, before, label))
 
 
@@ -327,40 +327,89 @@ def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
 
 
 def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
-    """The change ``hooks uninstall`` makes. Our own Copilot file goes when nothing but an empty
-    hooks list is left in it."""
+    """The change ``hooks uninstall`` makes: our entries out. A file the install made (its
+    folder record says so) goes when what is left is exactly what that install would leave;
+    a file that was there before the install never goes: it comes back to its backup's text
+    when that is what is left, else only our entries leave it (everything else stays: with no
+    readable backup to compare, empty lists too)."""
     spec = spec_of(agent)
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
-    logical, base = _logical(spec, scope, root), folders.base_of(scope, root)
+    logical, base = _logical(spec, scope, root), folders.base_of(scope, root, spec.name)
     if before is None or not before.strip():
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
         return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
                     logical=logical, base=base)
-    after: str | None
     found = os.path.lexists(_backup_path(path))
-    kept_text = _backup_text(path, label)  # the file before our install (none: the install made it)
-    prior = restored = kept_text  # restored: the text a clean uninstall gives back
-    if prior and prior.strip() and _holds_ours(spec, prior, label):
-        # a later install's backup (an executable path updated): ours taken out of it, it is
-        # the file as it was before the first install, or nothing when that one made it
-        prior = restored = uninstall_text(spec, prior, label)[0]
-        if _only_containers(spec, prior, label):
-            prior = None
-    ours_alone = spec.name == "copilot" or prior is None
-    after, actions = uninstall_text(spec, before, label,
-                                    frozenset() if ours_alone else _containers(spec, prior, label))
-    if ours_alone and actions and _only_containers(spec, after, label):
-        after = None
-    elif actions and prior is not None and not prior.strip() and \
-            _only_containers(spec, after, label):
-        after = prior  # a blank file the person had is blank again (not our skeleton)
-    readable = found and kept_text is not None and _readable_backup(path)
-    return Plan(agent, scope, path, label, before, after, actions or ["nothing of ours to remove"],
-                ours_alone=ours_alone, backup_found=found,
-                backup_text=kept_text if readable else None,
-                restores=readable and after is not None and after == restored,
-                verb="uninstall", logical=logical, base=base)
+    kept_text = _prior_text(spec, path, label) if found else None
+    created = folders.created_text(logical)
+    plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
+                base=base, backup_found=found, backup_text=kept_text)
+    if created is not None:
+        _uninstall_made(spec, plan, created)
+    else:
+        _uninstall_persons(spec, plan)
+    if not plan.actions:
+        plan.actions = ["nothing of ours to remove"]
+    return plan
+
+
+def _prior_text(spec: AgentSpec, path: Path, label: str) -> str | None:
+    """The latest backup's text when it is a plain file of ours that reads as a settings file
+    (or is blank); None when it is a symlink, binary, unreadable or not JSON: never taken as the
+    person's text."""
+    if not _readable_backup(path):
+        return None
+    text = _backup_text(path, label)
+    if text is None or not text.strip():
+        return text
+    try:
+        parse_settings(spec, text, label)
+    except InstallRefused:
+        return None
+    return text
+
+
+def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
+    """The install made the file: it goes when, our entries out, it is byte for byte what the
+    install leaves (``created``); else the person added to it and it stays, ours out."""
+    assert plan.before is not None
+    after, actions = uninstall_text(spec, plan.before, plan.label)
+    plan.ours_alone = True
+    plan.actions = actions
+    if actions and after == created:
+        plan.after = None
+        # a later install's backup of this same file (an executable path updated): redundant
+        kept = plan.backup_text
+        plan.restores = (kept is not None and _holds_ours(spec, kept, plan.label)
+                         and uninstall_text(spec, kept, plan.label)[0] == created)
+        return
+    plan.after = after
+    if after != created:
+        plan.actions.append("the install made this file, and it holds more now (your edits): "
+                            "kept")
+
+
+def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
+    """The file was there before the install: never removed. Our entries out, the containers the
+    backup held kept (all of them when there is no readable backup); a blank file comes back
+    blank."""
+    assert plan.before is not None
+    prior = plan.backup_text
+    if prior is None:
+        plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
+                                                  _containers(spec, plan.before, plan.label))
+        if plan.actions:
+            plan.actions.append("no readable backup to compare with: the rest is left as it is, "
+                                "empty lists included")
+        return
+    if prior.strip() and _holds_ours(spec, prior, plan.label):
+        prior = uninstall_text(spec, prior, plan.label)[0]  # a later install's backup
+    plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
+                                              _containers(spec, prior, plan.label))
+    if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
+        plan.after = prior  # a blank file the person had is blank again (not our skeleton)
+    plan.restores = plan.after == prior
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
@@ -390,7 +439,7 @@ def backups(path: Path) -> list[Path]:
         return []
     numbered = []
     for name in names:
-        m = re.fullmatch(re.escape(first) + r"(?:\.([1-9][0-9]{0,5}))?", name)
+        m = re.fullmatch(re.escape(first) + r"(?:\.([1-9][0-9]*))?", name)
         if m and m.group(1) != "1":
             numbered.append((int(m.group(1) or 1), path.with_name(name)))
     return [p for _, p in sorted(numbered)]
@@ -494,18 +543,14 @@ def apply(plan: Plan) -> Outcome:
         if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
             # the file is gone already (removed by hand): the folders made for it may go too
             out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
+            out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
         return out
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
     if now != plan.before:
         raise InstallRefused(f"{plan.label} changed while we worked; run the command again")
-    if plan.after is None and plan.ours_alone:  # our own file goes, with the backup beside it
-        plan.path.unlink()
-        out.backup_removed = _drop_backup(plan)
-        out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
-        if plan.logical is not None:
-            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
-        return out
+    if plan.ours_alone:  # the install made the file: it goes, or (added to) it is theirs now
+        return _apply_made(plan, out)
     if plan.after is not None and plan.after.strip():  # (blank: the person's own blank file)
         parse_settings(spec, plan.after, plan.label)  # never write what we could not read back
     if plan.verb == "uninstall":
@@ -530,9 +575,32 @@ def apply(plan: Plan) -> Outcome:
             write_atomic(plan.backup_to, plan.before, mode=mode)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
-        folders.write_record(plan.logical, folders.make_folders(plan.path, plan.logical,
-                                                                plan.base))
+        # with the text the file comes back to once our entries are out: the uninstall removes
+        # the file only when nothing else is in it
+        folders.write_record(plan.logical,
+                             folders.make_folders(plan.path, plan.logical, plan.base),
+                             created=uninstall_text(spec, plan.after, plan.label)[0])
     _write(plan, write_atomic)
+    return out
+
+
+def _apply_made(plan: Plan, out: Outcome) -> Outcome:
+    """Uninstall a file the install made: removed when nothing of the person's is in it (with a
+    later install's backup of that same file), else written without our entries and no longer
+    counted as the install's. Every other backup beside it stays, named."""
+    from analyzers.fsutil import write_atomic
+
+    if plan.after is None:
+        plan.path.unlink()
+        out.backup_removed = _drop_backup(plan) if plan.restores else None
+        if plan.logical is not None:
+            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
+    else:
+        parse_settings(spec_of(plan.agent), plan.after, plan.label)
+        _write(plan, write_atomic)
+        if plan.logical is not None:
+            folders.forget_created(plan.logical)
+    out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
 
 

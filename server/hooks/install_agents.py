@@ -120,11 +120,33 @@ def codex_home() -> Path:
     return Path(given).expanduser() if given else _home() / ".codex"
 
 
+def agent_home(agent: str) -> Path | None:
+    """The agent's own home when the person set it (``COPILOT_HOME``, ``CODEX_HOME``: not blank,
+    not the default folder), else None."""
+    name = {"copilot": "COPILOT_HOME", "codex": "CODEX_HOME"}.get(agent)
+    if name is None or not os.environ.get(name, "").strip():
+        return None
+    home = _copilot_home() if agent == "copilot" else codex_home()
+    default = _home() / (".copilot" if agent == "copilot" else ".codex")
+    return None if os.path.abspath(home) == os.path.abspath(default) else home
+
+
 def user_scope_problem(agent: str) -> str | None:
     """Why the agent's user file cannot be written as the agent would read it (None: it can).
+    Any agent: ``HOME`` empty, unset or ``/`` (the file would go at the filesystem's root).
+    Codex, Copilot: a relative ``CODEX_HOME``/``COPILOT_HOME`` (it would depend on the folder).
     Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it).
     Copilot: a ``COPILOT_HOME`` that does not exist (a mistyped one would be made, and left;
     ``~/.copilot`` itself is made when missing, as when it is unset)."""
+    home_var = os.environ.get("HOME", "")
+    if not home_var.strip() or os.path.abspath(home_var) == "/":
+        return ("HOME is empty or unset, or the root folder /: set it to your home folder; "
+                "nothing was written")
+    for name in ("CODEX_HOME", "COPILOT_HOME"):
+        given = os.environ.get(name, "").strip()
+        if agent == name[:-5].lower() and given and not os.path.isabs(os.path.expanduser(given)):
+            return (f"{name} is {given}, a relative path: it would depend on the folder you run "
+                    "in. Set it to an absolute path; nothing was written")
     if agent == "codex" and os.environ.get("CODEX_HOME", "").strip():
         home = codex_home()
         if not home.is_dir():

@@ -60,44 +60,90 @@ def make_folders(settings: Path, logical: Path, base: Path | None) -> list[Path]
     """Make the missing folders of ``settings``'s path (outermost first) and return those this
     call made itself on the way to ``logical`` (the path as the agent reads it) inside ``base``
     with no symlink on the way (what :func:`write_record` keeps). A folder another process made
-    meanwhile is not ours: ``mkdir`` says it exists."""
+    meanwhile is not ours: ``mkdir`` says it exists. When a ``mkdir`` fails halfway, the folders
+    this call made are removed again (when still empty) before the error goes on: nothing made is
+    left unaccounted for."""
     missing = []
     folder = settings.parent
     while not folder.exists() and not folder.is_symlink() and folder.parent != folder:
         missing.append(folder)
         folder = folder.parent
-    made = []
+    made: list[Path] = []
+    ours: list[Path] = []
     for folder in reversed(missing):
         try:
             folder.mkdir()
         except FileExistsError:
             continue
+        except OSError:
+            for done in reversed(ours):
+                try:
+                    done.rmdir()
+                except OSError:
+                    pass
+            raise
+        ours.append(folder)
         if base is not None and folder in logical.parents and _plain_inside(folder, base):
             made.append(folder)
     return made
 
 
-def write_record(settings: Path, made: list[Path]) -> None:
-    """Keep the list of folders the install made beside ``settings`` (nothing when none)."""
+def write_record(settings: Path, made: list[Path], created: str | None = None) -> None:
+    """Keep the list of folders the install made beside ``settings`` (added to those a record
+    there names already), and, when the install made the settings file itself, ``created``: the
+    text that file comes back to once our entries are out (what a clean uninstall removes).
+    Nothing is written when there is neither."""
     from analyzers.fsutil import write_atomic
 
-    if made:
-        text = json.dumps({"made": [str(p) for p in made]}, indent=2) + "\n"
-        write_atomic(record_path(settings), text)
+    path = record_path(settings)
+    old = _read_record(path) if os.path.lexists(path) else []
+    made = old + [p for p in made if p not in old]
+    if made or created is not None:
+        data: dict[str, object] = {"made": [str(p) for p in made]}
+        if created is not None:
+            data["created"] = created
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def _load(path: Path) -> dict[str, object] | None:
+    """A record's data (None when it is missing, not a plain file, too large or unreadable)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
+            return None
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _read_record(path: Path) -> list[Path]:
     """The folders a record names (none when it is missing, not a plain file, or unreadable)."""
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
-            return []
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return []
-    made = data.get("made") if isinstance(data, dict) else None
+    data = _load(path)
+    made = data.get("made") if data is not None else None
     if not isinstance(made, list):
         return []
     return [Path(p) for p in made if isinstance(p, str) and p]
+
+
+def created_text(settings: Path) -> str | None:
+    """When the install made ``settings`` itself (its record says so): the text the file comes
+    back to once our entries are out; None when the file was there before (or no record)."""
+    data = _load(record_path(settings))
+    created = data.get("created") if data is not None else None
+    return created if isinstance(created, str) else None
+
+
+def forget_created(settings: Path) -> None:
+    """The file the install made is the person's now (they added to it): the record keeps only
+    the folders (and goes when there are none)."""
+    path = record_path(settings)
+    made = _read_record(path)
+    if made:
+        from analyzers.fsutil import write_atomic
+
+        write_atomic(path, json.dumps({"made": [str(p) for p in made]}, indent=2) + "\n")
+    elif _load(path) is not None:
+        path.unlink()
 
 
 @dataclass
@@ -172,9 +218,14 @@ def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
     return out
 
 
-def base_of(scope: str, root: Path) -> Path:
-    """The folder nothing may be removed outside of: the home folder for the user scope, the
-    workspace for the others (absolute, not resolved: symlinks below it are detected)."""
+def base_of(scope: str, root: Path, agent: str | None = None) -> Path:
+    """The folder nothing may be removed outside of: for the user scope the agent's own home
+    when the person set one (``COPILOT_HOME``, ``CODEX_HOME``: they chose that root) else the
+    home folder; the workspace for the others (absolute, not resolved: symlinks below it are
+    detected)."""
     if scope == "user":
-        return Path(os.path.abspath(os.path.expanduser("~")))
+        from server.hooks.install_agents import agent_home
+
+        chosen = agent_home(agent) if agent else None
+        return Path(os.path.abspath(chosen or os.path.expanduser("~")))
     return Path(os.path.abspath(root))

@@ -5,8 +5,9 @@
 atomically; ``install`` backs the old file up beside it (``NAME.ctxsteward-backup``, or the next
 ``.2``, ``.3`` when one is there: never overwritten); ``--dry-run`` prints the diff and writes
 nothing. ``uninstall`` writes no backup; it removes the latest install's backup when the file is
-its text again (else keeps it and says where, and names earlier ones), and the empty folders the
-install made (never any other; those that stay stay recorded).
+its text again (else keeps it and says where, and names earlier ones), removes a file only when
+the install made it and nothing else is in it, and the empty folders the install made (never any
+other; those that stay stay recorded).
 ``status`` says which hooks are installed where and when each last ran.
 See ``server/hooks/install.py``.
 """
@@ -41,8 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         v = verbs.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ": "
                              "prints the diff and writes the file atomically (install: the old "
                              "file backed up beside it, never over another backup; uninstall: "
-                             "the install's backup goes when the file is its text again; the "
-                             "folders the install made go when empty).")
+                             "the install's backup goes when the file is its text again; a "
+                             "file goes only when the install made it and nothing else is in "
+                             "it; the folders the install made go when empty).")
         v.add_argument("--agent", required=True, choices=AGENTS, help="which agent")
         v.add_argument("--scope", choices=SCOPES,
                        help=f"which settings file (default {defaults}; user: the agent's "
@@ -94,7 +96,8 @@ def run_change(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
     if not plan.changed:
-        emit(f"{plan.label}: nothing to change ({done})")
+        kept = _backup_words(outcome) if outcome is not None else ""
+        emit(f"{plan.label}: nothing to change ({done}){kept}")
     elif outcome is None:
         emit(f"{plan.label}: would change ({done}); --dry-run: nothing written")
     else:
