@@ -8,8 +8,11 @@ already, the next free number, ``NAME.ctxsteward-backup.2``, ...: a backup an un
 kept is never overwritten; none when the latest already holds that text, ours aside), then the
 new text atomically. The uninstall writes no backup; it keeps the latest install's backup while
 it holds something the file lacks (the person's edits since changed the file) and removes it once
-the file is its text again, never touching earlier ones; the folders an install made go with the
-file that needed them (:mod:`server.hooks.install_folders`).
+the file is its text again, never touching earlier ones. A file removes itself only when the
+install made it (its record's ``"created"``) and nothing else is in it; a file that was there
+before is restored to its backup's text, or, with no readable backup, only our entries leave it.
+The folders an install made go with the file that needed them
+(:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
 other settings, comments and formatting stay as they were. Our entries are recognised by their
 command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an

@@ -3,10 +3,13 @@
 An install that writes a settings file where its folder does not exist (``~/.codex/`` on a
 machine where Codex never ran, ``.github/hooks/`` in a repository) makes the missing folders
 itself, one at a time, and records exactly those its own ``mkdir`` made in a file of ours beside
-the settings file, ``NAME.ctxsteward-folders`` (``{"made": [absolute paths, outermost first]}``;
-that file always lies in a folder the install made: the settings file's own). Nothing is
-recorded for a folder that existed, one reached through a symlink, or one outside the base
-(the home folder for the user scope, the workspace for the others).
+the settings file, ``NAME.ctxsteward-folders`` (``{"made": [absolute paths, outermost first]}``).
+An install that creates the settings file writes that record too, folders made or not, with
+``"created"``: the text the file comes back to once our entries are out, so the uninstall knows
+the file is the install's, and removes it only when it is that text again. Nothing is recorded
+for a folder that existed, one reached through a symlink, or one outside the base (the home
+folder for the user scope, or the agent's own home when COPILOT_HOME / CODEX_HOME names another;
+the workspace for the others). A ``mkdir`` failing halfway removes the folders it made.
 
 The uninstall that removes the settings file takes the records in the settings file's folder
 that it may honour: its own, and any other of ours whose settings file is gone (another scope's,
