@@ -417,7 +417,7 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
 
     reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                             *cli_command(), "--help"], capture_output=True, text=True,
-                           timeout=120, check=False)
+                           cwd="/", timeout=120, check=False)
     if reach.returncode != 0:  # a venv in a private folder (CI's mktemp -d): nobody can't run it
         pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
     top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))  # reachable by nobody
@@ -590,7 +590,7 @@ def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path
 
     reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                             sys.executable, "-c", "import server.cli"], env=git_env(),
-                           capture_output=True, text=True, timeout=120, check=False)
+                           cwd="/", capture_output=True, text=True, timeout=120, check=False)
     if reach.returncode != 0:  # a venv or checkout in a private folder (CI's mktemp -d)
         pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
     top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
