@@ -610,3 +610,34 @@ def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path
         assert _tree(home) == [], _tree(home)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+# -- a second hostile review (each failed before its fix) -----------------------------------
+
+PERSONS_OWN_HOOK = ('{\n  "hooks": {\n    "SessionStart": [\n      {\n        "hooks": [\n'
+                    '          {\n            "type": "command",\n            "command": '
+                    '"CTX_DEBUG=1 nice -n 10 ctxsteward hook SessionStart --agent claude-code",\n'
+                    '            "timeout": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n')
+
+
+@pytest.mark.parametrize("agent,rel,text", [
+    ("claude-code", ".claude/settings.json", PERSONS_OWN_HOOK),
+    ("cursor", ".cursor/hooks.json",
+     '{"version": 1, "hooks": {"sessionStart": [{"command": '
+     '"ctxsteward hook sessionStart --agent cursor"}]}}\n'),
+])
+def test_a_backup_holding_the_persons_own_ctxsteward_line_is_kept(
+        tmp_path: Path, agent: str, rel: str, text: str) -> None:
+    """The person's own hook entry calling ctxsteward is taken as ours (install rewrites it,
+    uninstall takes it out): the backup is then the only copy of their line, and stays."""
+    root, home = _world(tmp_path)
+    path = home / rel
+    path.parent.mkdir()
+    path.write_text(text)
+    _hooks("install", agent, root, home)
+    backup = path.with_name(path.name + BACKUP)
+    assert backup.read_text() == text
+    done = _hooks("uninstall", agent, root, home)
+    assert backup.read_text() == text, done.stdout  # their line, byte for byte
+    assert "held this same text" not in done.stdout
+    assert f"~/{rel}{BACKUP}" in done.stdout and "kept" in done.stdout, done.stdout

@@ -406,13 +406,16 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
             plan.actions.append("no readable backup to compare with: the rest is left as it is, "
                                 "empty lists included")
         return
+    raw = prior  # the backup's own text: removed only when the file is this again, byte for byte
     if prior.strip() and _holds_ours(spec, prior, plan.label):
-        prior = uninstall_text(spec, prior, plan.label)[0]  # a later install's backup
+        # lines calling ctxsteward were in the file before this install (the person's own, or
+        # an older install's): the containers compared without them, but the backup stays
+        prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
                                               _containers(spec, prior, plan.label))
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
-    plan.restores = plan.after == prior
+    plan.restores = plan.after == raw
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
