@@ -641,3 +641,23 @@ def test_a_backup_holding_the_persons_own_ctxsteward_line_is_kept(
     assert backup.read_text() == text, done.stdout  # their line, byte for byte
     assert "held this same text" not in done.stdout
     assert f"~/{rel}{BACKUP}" in done.stdout and "kept" in done.stdout, done.stdout
+
+
+def test_a_file_the_person_wrote_after_the_install_made_one_is_never_removed(
+        tmp_path: Path) -> None:
+    """Project scope: the install makes .claude/settings.json (recorded as made); the person
+    deletes it and writes their own; a second install backs theirs up; the uninstall gives it
+    back and never removes it (nor calls this install's backup an earlier one)."""
+    root, home = _world(tmp_path)
+    path = root / ".claude/settings.json"
+    _hooks("install", "claude-code", root, home, scope="project")
+    path.unlink()
+    path.write_text("{}\n")
+    _hooks("install", "claude-code", root, home, scope="project")
+    done = _hooks("uninstall", "claude-code", root, home, scope="project")
+    assert path.read_text() == "{}\n", done.stdout
+    assert "earlier installs' backups" not in done.stdout, done.stdout
+    assert not path.with_name(path.name + BACKUP).exists(), done.stdout  # the same text again
+    # (the folder record stays: .claude was the first install's, and holds their file now)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json", "settings.json"
+                                                               + RECORD]

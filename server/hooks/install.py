@@ -579,6 +579,8 @@ def apply(plan: Plan) -> Outcome:
         out.backup = plan.backup_to or _backup_path(plan.path)
         if plan.backup_to is not None:
             write_atomic(plan.backup_to, plan.before, mode=mode)
+        if plan.logical is not None:
+            _forget_stale_created(spec, plan)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
@@ -588,6 +590,21 @@ def apply(plan: Plan) -> Outcome:
                              created=uninstall_text(spec, plan.after, plan.label)[0])
     _write(plan, write_atomic)
     return out
+
+
+def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
+    """An install over a file that is there: when the record says an earlier install made it
+    but the file is not that install's (no entry of ours, or more than it left: the person
+    removed it and wrote their own), the file is the person's: the record keeps only the
+    folders, so no uninstall removes it."""
+    assert plan.logical is not None and plan.before is not None
+    created = folders.created_text(plan.logical)
+    if created is None:
+        return
+    if plan.before.strip() and _holds_ours(spec, plan.before, plan.label) and uninstall_text(
+            spec, plan.before, plan.label)[0] == created:
+        return  # the file that install made (an executable path updated): still made by us
+    folders.forget_created(plan.logical)
 
 
 def _apply_made(plan: Plan, out: Outcome) -> Outcome:
