@@ -661,3 +661,30 @@ def test_a_file_the_person_wrote_after_the_install_made_one_is_never_removed(
     # (the folder record stays: .claude was the first install's, and holds their file now)
     assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json", "settings.json"
                                                                + RECORD]
+
+
+@pytest.mark.parametrize("home_value", ["//", "///"])
+def test_a_home_that_resolves_to_the_root_is_refused(tmp_path: Path, home_value: str) -> None:
+    root, home = _world(tmp_path)
+    done = run_cli("hooks", "install", "--agent", "codex", "--scope", "user", "--dry-run",
+                   cwd=root, env={**_env(home), "HOME": home_value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "HOME is empty or unset" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("home_value", [" ", "fakehome", "nohome/sub"])
+def test_a_home_that_is_not_an_existing_folder_is_refused(tmp_path: Path,
+                                                          home_value: str) -> None:
+    """Blank, relative or absolute, missing: the install would make the home folder itself
+    (unrecorded, left after the uninstall)."""
+    root, home = _world(tmp_path)
+    given = home_value if home_value != "nohome/sub" else str(tmp_path / home_value)
+    for agent in ("claude-code", "codex"):
+        done = run_cli("hooks", "install", "--agent", agent, "--scope", "user", cwd=root,
+                       env={**_env(home), "HOME": given})
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "is not an existing folder" in done.stderr and "nothing was written" in \
+            done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == sorted([".git", "README.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "repo"]
