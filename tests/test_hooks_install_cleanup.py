@@ -688,3 +688,22 @@ def test_a_home_that_is_not_an_existing_folder_is_refused(tmp_path: Path,
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert sorted(p.name for p in root.iterdir()) == sorted([".git", "README.md"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "repo"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to own a file as another user")
+def test_root_installing_into_another_users_file_keeps_its_owner(tmp_path: Path) -> None:
+    """The atomic write replaces the file: as root, the new file (and the backup) belong to
+    the file's owner still, with its mode, through install and uninstall."""
+    root, home, path = _claude_user(tmp_path)
+    os.chown(path, 65534, 65534)
+    path.chmod(0o640)
+    _hooks("install", "claude-code", root, home)
+    backup = path.with_name(path.name + BACKUP)
+    for p in (path, backup):
+        st = p.stat()
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640), p
+    path.write_text(path.read_text().replace('"opus"', '"sonnet"'))  # the backup stays
+    _hooks("uninstall", "claude-code", root, home)
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640)

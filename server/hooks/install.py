@@ -579,6 +579,7 @@ def apply(plan: Plan) -> Outcome:
         out.backup = plan.backup_to or _backup_path(plan.path)
         if plan.backup_to is not None:
             write_atomic(plan.backup_to, plan.before, mode=mode)
+            _same_owner(plan.backup_to, plan.path)
         if plan.logical is not None:
             _forget_stale_created(spec, plan)
     elif plan.after is not None and plan.logical is not None:
@@ -625,6 +626,17 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
             folders.forget_created(plan.logical)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
+
+
+def _same_owner(backup: Path, path: Path) -> None:
+    """The backup belongs to whoever owns the file (root installing into another user's file
+    leaves them a backup they own); left as it is when the process may not change it."""
+    st = path.stat()
+    if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.chown(backup, st.st_uid, st.st_gid)
+        except OSError:
+            pass
 
 
 def _write(plan: Plan, write_atomic: Callable[..., None]) -> None:
