@@ -60,6 +60,13 @@ def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        # Keep an existing file's owner when we may (root writing another user's file: never
+        # left root's); a process that may not (not root) leaves it as the system allows.
+        if st is not None and (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError:
+                pass
         # Keep an existing file's permissions; a new file gets the umask's, as open() would.
         if mode is None:
             mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_UMASK

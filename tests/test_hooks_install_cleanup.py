@@ -610,3 +610,100 @@ def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path
         assert _tree(home) == [], _tree(home)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+# -- a second hostile review (each failed before its fix) -----------------------------------
+
+PERSONS_OWN_HOOK = ('{\n  "hooks": {\n    "SessionStart": [\n      {\n        "hooks": [\n'
+                    '          {\n            "type": "command",\n            "command": '
+                    '"CTX_DEBUG=1 nice -n 10 ctxsteward hook SessionStart --agent claude-code",\n'
+                    '            "timeout": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n')
+
+
+@pytest.mark.parametrize("agent,rel,text", [
+    ("claude-code", ".claude/settings.json", PERSONS_OWN_HOOK),
+    ("cursor", ".cursor/hooks.json",
+     '{"version": 1, "hooks": {"sessionStart": [{"command": '
+     '"ctxsteward hook sessionStart --agent cursor"}]}}\n'),
+])
+def test_a_backup_holding_the_persons_own_ctxsteward_line_is_kept(
+        tmp_path: Path, agent: str, rel: str, text: str) -> None:
+    """The person's own hook entry calling ctxsteward is taken as ours (install rewrites it,
+    uninstall takes it out): the backup is then the only copy of their line, and stays."""
+    root, home = _world(tmp_path)
+    path = home / rel
+    path.parent.mkdir()
+    path.write_text(text)
+    _hooks("install", agent, root, home)
+    backup = path.with_name(path.name + BACKUP)
+    assert backup.read_text() == text
+    done = _hooks("uninstall", agent, root, home)
+    assert backup.read_text() == text, done.stdout  # their line, byte for byte
+    assert "held this same text" not in done.stdout
+    assert f"~/{rel}{BACKUP}" in done.stdout and "kept" in done.stdout, done.stdout
+
+
+def test_a_file_the_person_wrote_after_the_install_made_one_is_never_removed(
+        tmp_path: Path) -> None:
+    """Project scope: the install makes .claude/settings.json (recorded as made); the person
+    deletes it and writes their own; a second install backs theirs up; the uninstall gives it
+    back and never removes it (nor calls this install's backup an earlier one)."""
+    root, home = _world(tmp_path)
+    path = root / ".claude/settings.json"
+    _hooks("install", "claude-code", root, home, scope="project")
+    path.unlink()
+    path.write_text("{}\n")
+    _hooks("install", "claude-code", root, home, scope="project")
+    done = _hooks("uninstall", "claude-code", root, home, scope="project")
+    assert path.read_text() == "{}\n", done.stdout
+    assert "earlier installs' backups" not in done.stdout, done.stdout
+    assert not path.with_name(path.name + BACKUP).exists(), done.stdout  # the same text again
+    # (the folder record stays: .claude was the first install's, and holds their file now)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json", "settings.json"
+                                                               + RECORD]
+
+
+@pytest.mark.parametrize("home_value", ["//", "///"])
+def test_a_home_that_resolves_to_the_root_is_refused(tmp_path: Path, home_value: str) -> None:
+    root, home = _world(tmp_path)
+    done = run_cli("hooks", "install", "--agent", "codex", "--scope", "user", "--dry-run",
+                   cwd=root, env={**_env(home), "HOME": home_value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "HOME is empty or unset" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("home_value", [" ", "fakehome", "nohome/sub"])
+def test_a_home_that_is_not_an_existing_folder_is_refused(tmp_path: Path,
+                                                          home_value: str) -> None:
+    """Blank, relative or absolute, missing: the install would make the home folder itself
+    (unrecorded, left after the uninstall)."""
+    root, home = _world(tmp_path)
+    given = home_value if home_value != "nohome/sub" else str(tmp_path / home_value)
+    for agent in ("claude-code", "codex"):
+        done = run_cli("hooks", "install", "--agent", agent, "--scope", "user", cwd=root,
+                       env={**_env(home), "HOME": given})
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "is not an existing folder" in done.stderr and "nothing was written" in \
+            done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == sorted([".git", "README.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "repo"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to own a file as another user")
+def test_root_installing_into_another_users_file_keeps_its_owner(tmp_path: Path) -> None:
+    """The atomic write replaces the file: as root, the new file (and the backup) belong to
+    the file's owner still, with its mode, through install and uninstall."""
+    root, home, path = _claude_user(tmp_path)
+    os.chown(path, 65534, 65534)
+    path.chmod(0o640)
+    _hooks("install", "claude-code", root, home)
+    backup = path.with_name(path.name + BACKUP)
+    for p in (path, backup):
+        st = p.stat()
+        assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640), p
+    path.write_text(path.read_text().replace('"opus"', '"sonnet"'))  # the backup stays
+    _hooks("uninstall", "claude-code", root, home)
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640)

@@ -406,13 +406,16 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
             plan.actions.append("no readable backup to compare with: the rest is left as it is, "
                                 "empty lists included")
         return
+    raw = prior  # the backup's own text: removed only when the file is this again, byte for byte
     if prior.strip() and _holds_ours(spec, prior, plan.label):
-        prior = uninstall_text(spec, prior, plan.label)[0]  # a later install's backup
+        # lines calling ctxsteward were in the file before this install (the person's own, or
+        # an older install's): the containers compared without them, but the backup stays
+        prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
                                               _containers(spec, prior, plan.label))
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
-    plan.restores = plan.after == prior
+    plan.restores = plan.after == raw
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
@@ -576,6 +579,9 @@ def apply(plan: Plan) -> Outcome:
         out.backup = plan.backup_to or _backup_path(plan.path)
         if plan.backup_to is not None:
             write_atomic(plan.backup_to, plan.before, mode=mode)
+            _same_owner(plan.backup_to, plan.path)
+        if plan.logical is not None:
+            _forget_stale_created(spec, plan)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
@@ -585,6 +591,21 @@ def apply(plan: Plan) -> Outcome:
                              created=uninstall_text(spec, plan.after, plan.label)[0])
     _write(plan, write_atomic)
     return out
+
+
+def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
+    """An install over a file that is there: when the record says an earlier install made it
+    but the file is not that install's (no entry of ours, or more than it left: the person
+    removed it and wrote their own), the file is the person's: the record keeps only the
+    folders, so no uninstall removes it."""
+    assert plan.logical is not None and plan.before is not None
+    created = folders.created_text(plan.logical)
+    if created is None:
+        return
+    if plan.before.strip() and _holds_ours(spec, plan.before, plan.label) and uninstall_text(
+            spec, plan.before, plan.label)[0] == created:
+        return  # the file that install made (an executable path updated): still made by us
+    folders.forget_created(plan.logical)
 
 
 def _apply_made(plan: Plan, out: Outcome) -> Outcome:
@@ -605,6 +626,17 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
             folders.forget_created(plan.logical)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
+
+
+def _same_owner(backup: Path, path: Path) -> None:
+    """The backup belongs to whoever owns the file (root installing into another user's file
+    leaves them a backup they own); left as it is when the process may not change it."""
+    st = path.stat()
+    if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.chown(backup, st.st_uid, st.st_gid)
+        except OSError:
+            pass
 
 
 def _write(plan: Plan, write_atomic: Callable[..., None]) -> None:

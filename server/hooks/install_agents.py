@@ -133,14 +133,18 @@ def agent_home(agent: str) -> Path | None:
 
 def user_scope_problem(agent: str) -> str | None:
     """Why the agent's user file cannot be written as the agent would read it (None: it can).
-    Any agent: ``HOME`` empty, unset or ``/`` (the file would go at the filesystem's root).
+    Any agent: ``HOME`` empty, unset or the root (``/``, ``//``: the file would go at the
+    filesystem's root), or not an existing folder (the install would make it, and leave it).
     Codex, Copilot: a relative ``CODEX_HOME``/``COPILOT_HOME`` (it would depend on the folder).
     Codex: a ``CODEX_HOME`` that does not exist (Codex requires it to exist; we do not make it).
     Copilot: a ``COPILOT_HOME`` that does not exist (a mistyped one would be made, and left;
     ``~/.copilot`` itself is made when missing, as when it is unset)."""
     home_var = os.environ.get("HOME", "")
-    if not home_var.strip() or os.path.abspath(home_var) == "/":
+    if not home_var.strip() or Path(home_var).resolve() == Path("/").resolve():  # ("//" too)
         return ("HOME is empty or unset, or the root folder /: set it to your home folder; "
+                "nothing was written")
+    if not os.path.isdir(home_var):  # (blank, mistyped, gone: the install would make it)
+        return (f"HOME ({home_var}) is not an existing folder: set it to your home folder; "
                 "nothing was written")
     for name in ("CODEX_HOME", "COPILOT_HOME"):
         given = os.environ.get(name, "").strip()
