@@ -97,7 +97,9 @@ DETECTORS = (
 # messages; format characters inside a name; values joined from literals, triple-quoted, after a
 # comment; table spans and headers in other languages; JSON Web Keys in code and TOML; not
 # ``hf_`` and 34 letters of one case.
-SCAN_VERSION = 31
+# 32: (redact_git's free-text forms, which no cached scan reads: a URL's credentials before an IP
+# address, ``https___``, values of any length.)
+SCAN_VERSION = 32
 
 
 def secret_by_name(path: str) -> str | None:
@@ -2510,14 +2512,19 @@ _FREE_ASSIGN = re.compile(
 # (The password may hold up to two "@" left unencoded: ``https:__deploy:p@ss@host``.)
 _FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
 _FREE_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
+    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
     rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),
 # before a host's name
 _FREE_AT_USERINFO = re.compile(
-    rf"(?<![^\s\"'(<\[,;])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
-    rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s]|$))")
+    rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
+    rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s`]|$))")
+# ``user:pw@10.0.0.5`` or ``user:pw@[::1]`` with no scheme: an address's host is no package's
+# version (``npm:react@18``) nor a group's name; any password-like value (:func:`_url_value`)
+_FREE_IP_USERINFO = re.compile(
+    rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+)"
+    r"{0,2})@(?=\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\[[0-9A-Fa-f:.]{2,45}\])")
 # A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
 # password between the encoded ":" and "@"
 _FREE_ENCODED = re.compile(
@@ -2580,9 +2587,10 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spans.append((m.start(2), m.end(2), "Secret Keyword"))
     if "@" in text:
-        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO):
+        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO):
             spans += [(m.start(1), m.end(1), "Basic Auth Credentials")
-                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)]
+                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)
+                      and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))]
     if "%40" in low:
         spans += [(m.start("v"), m.end("v"), "Basic Auth Credentials")
                   for m in _FREE_ENCODED.finditer(text)]

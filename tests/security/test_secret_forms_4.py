@@ -1,0 +1,77 @@
+"""Secret forms a verifier found shown (fourth round): in git's free text, a URL's credentials
+with no scheme before an IP address, in brackets or in backticks; a URL flattened with
+``https___``; values over 300 characters (and passwords over 128 in flattened or encoded URLs),
+the whole of them; ``::=``, a no-break space and ``pw ->`` before a value. And a false positive in
+code: a parameter's or field's type (``secret: &[u8]``, ``password: &str``) is no secret. Each
+case calls the real :func:`redact` (or :func:`redact_git`): the secret value is gone, the text
+around it is kept. A close look-alike that is no secret is left as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from analyzers.secrets import redact_git
+
+# id -> (text, filename, the secret values, text that must stay, which function)
+Case = tuple[str, str, tuple[str, ...], tuple[str, ...], Callable[..., str]]
+CASES: dict[str, Case] = {}
+# id -> (text, filename, which function): no secret, left exactly as it is
+BENIGN: dict[str, tuple[str, str, Callable[..., str]]] = {}
+
+
+def case(name: str, text: str, filename: str, secrets: tuple[str, ...], kept: tuple[str, ...],
+         fn: Callable[..., str] = redact_git) -> None:
+    CASES[name] = (text, filename, secrets, kept, fn)
+
+
+def benign(name: str, text: str, filename: str = "", fn: Callable[..., str] = redact_git) -> None:
+    BENIGN[name] = (text, filename, fn)
+
+
+# -- scheme-less credentials before an IP address, in brackets, in backticks -------------------
+
+case("git ip host", "psql bob:p@ss#W0rd!@10.0.0.5:5432/prod", "", ("p@ss#W0rd!", "W0rd"),
+     ("psql bob:", "@10.0.0.5:5432/prod"))
+case("git backticks", "use `admin:p@ss#W0rd!@db.example.com`", "", ("p@ss#W0rd!", "W0rd"),
+     ("use `admin:", "@db.example.com`"))
+case("git ipv6 host", "bob:p@ss#1@[::1]:5432", "", ("p@ss#1",), ("bob:", "@[::1]:5432"))
+case("git ip host no at", "ssh deploy:Xk9mQ2vLp7wRt4zB@10.1.2.3", "", ("Xk9mQ2vLp7wRt4zB",),
+     ("ssh deploy:", "@10.1.2.3"))
+benign("npm version", "bump npm:react@18 and npm:vue@3.4.0")
+benign("scp address", "push to git@github.com:org/repo")
+benign("user group prose", "chown user:group@host after the copy")
+benign("mailto with colon", "mailto:user:group@example.com")
+benign("mailto", "write to mailto:ops@example.com")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_secret_form_is_masked(name: str) -> None:
+    text, filename, secrets, kept, fn = CASES[name]
+    out = fn(text, filename)
+    for secret in secrets:
+        assert secret not in out, out
+    for part in kept:
+        assert part in out, out
+    assert "[redacted:" in out
+
+
+@pytest.mark.parametrize("name", sorted(BENIGN))
+def test_look_alike_is_kept(name: str) -> None:
+    text, filename, fn = BENIGN[name]
+    assert fn(text, filename) == text
+
+
+# Hostile inputs to the scans added here: each must finish (timings measured by hand, never
+# asserted).
+HOSTILE: dict[str, tuple[str, Callable[..., str], str]] = {
+    "ip userinfo": ("a:b@1" * 60_000, redact_git, ""),
+    "backtick userinfo": ("`a:b@c@" * 40_000, redact_git, ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_finishes(name: str) -> None:
+    text, fn, filename = HOSTILE[name]
+    assert fn(text, filename).count("\n") == text.count("\n")
