@@ -2504,7 +2504,8 @@ def secret_path(path: str) -> str | None:
 # value up to a blank, or over up to four words to a "/" (a path's folder named so).
 # ``scheme:user:password@host``: a URL flattened into a path (``https:__deploy:pw@host``, the
 # slashes gone or encoded); a scheme is required, as ``npm:react@18`` and ``key:value@v2`` are
-# no credentials, and an address (``mailto:x@y``) has one colon only.
+# no credentials, and an address (``mailto:x@y``) has one colon only. A cache's name may flatten
+# ``https://`` whole to ``https___``.
 _FREE_ASSIGN = re.compile(
     r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,60}(?i:pass|pwd|pw|secret|token|key|cred|auth)"
     r"[A-Za-z0-9_.-]{0,30})="
@@ -2512,7 +2513,7 @@ _FREE_ASSIGN = re.compile(
 # (The password may hold up to two "@" left unencoded: ``https:__deploy:p@ss@host``.)
 _FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
 _FREE_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
+    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
     rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),

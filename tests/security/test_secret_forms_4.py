@@ -46,6 +46,12 @@ benign("mailto with colon", "mailto:user:group@example.com")
 benign("mailto", "write to mailto:ops@example.com")
 
 
+# -- a URL flattened with three underscores (a cache's path) -----------------------------------
+
+case("git https underscores", "cache/https___bob:Xk9mQ2vLp7wRt4zB@github.com/org", "",
+     ("Xk9mQ2vLp7wRt4zB",), ("cache/https___bob:", "@github.com/org"))
+benign("snake case word", "rename my___var:value to my_var")
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_secret_form_is_masked(name: str) -> None:
     text, filename, secrets, kept, fn = CASES[name]
