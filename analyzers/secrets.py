@@ -2516,6 +2516,14 @@ _FREE_USERINFO = re.compile(
     r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
     rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
+# A password over 128 characters (the rule above reads at most 128 at a time): the head of
+# ``scheme:user:`` before 129 of a password's characters, then read on to the last "@" before a
+# host (:func:`_long_userinfo`)
+_FREE_LONG_USERINFO = re.compile(
+    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
+    rf"{_FREE_PW}{{1,64}}:(?=[^/:\s()<>\[\]\"'`]{{129}})")
+_FREE_PW_RUN = re.compile(r"[^/:\s()<>\[\]\"'`]*")
+_FREE_HOST_START = re.compile(r"[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),
 # before a host's name
 _FREE_AT_USERINFO = re.compile(
@@ -2530,16 +2538,20 @@ _FREE_IP_USERINFO = re.compile(
 # password between the encoded ":" and "@"
 _FREE_ENCODED = re.compile(
     r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}%3a(?:%2f){2}(?:[^%/:@\s]|%(?!3a|40)[0-9a-f]{2})"
-    r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)%40[a-z0-9.\[-]")
+    r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)(?P<e>%40[a-z0-9.\[-])?")
+# (a password over 128 characters read on to its end, then its "%40" and host)
+_FREE_ENCODED_TAIL = re.compile(r"(?i)(?:[^%/:@\s]|%(?!40)[0-9a-f]{2})*")
+_FREE_ENCODED_END = re.compile(r"(?i)%40[a-z0-9.\[-]")
 # A secret's name in free text, then "=>", ":=", "->" or an arrow before its value
 # (``token => Zk8…``); ``api key Zk8…``: a key's or token's name, a blank, a token
 _FREE_ARROW = re.compile(
     r"(?i)(?<![\w$@-])(?P<n>[\w.-]{0,60}?(?:pass(?:word|wd|phrase)|pwd|secret|token|creds"
-    r"|credentials?|(?:api|access|auth)[ _-]?key))s?\s{0,4}(?:=>|:=|->|\u2192)\s{0,4}"
+    r"|credentials?|(?:api|access|auth)[ _-]?key|pw))s?\s{0,4}(?:=>|::?=|->|\u2192)\s{0,4}"
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
 _FREE_KEY_WORDS = re.compile(
-    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _-]?(?:key|token)s?[ \t]{1,4}"
-    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)(?![^\s,;)])")
+    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
+    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
+_FREE_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
 
@@ -2568,7 +2580,8 @@ def redact_git(text: str, filename: str = "") -> str:
     if where is not None:
         spans = [(*_original_span(where, a, b), kind) for a, b, kind in spans]
     kept: list[tuple[int, int, str]] = []
-    for a, b, kind in sorted(spans):  # (overlaps: the first to start is masked)
+    for a, b, kind in sorted(spans, key=lambda s: (s[0], -s[1])):  # (overlaps: the first to
+        # start, the longest of those, is masked)
         if not kept or a >= kept[-1][1]:
             kept.append((a, b, kind))
     return _masked(shown, kept)
@@ -2592,10 +2605,33 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
             spans += [(m.start(1), m.end(1), "Basic Auth Credentials")
                       for m in rule.finditer(text) if "[redacted:" not in m.group(1)
                       and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))]
+        spans += _long_userinfo(text)
     if "%40" in low:
-        spans += [(m.start("v"), m.end("v"), "Basic Auth Credentials")
-                  for m in _FREE_ENCODED.finditer(text)]
+        for m in _FREE_ENCODED.finditer(text):
+            end = m.end("v")
+            if not m.group("e"):  # (read on past 128)
+                end = _run_end(_FREE_ENCODED_TAIL, text, end)
+            if m.group("e") or _FREE_ENCODED_END.match(text, end):
+                spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return spans + _free_phrase_spans(text, low)
+
+
+def _run_end(rule: re.Pattern[str], text: str, at: int) -> int:
+    """Where a run of ``rule``'s characters from ``at`` ends (a value read on past its cap)."""
+    m = rule.match(text, at)
+    return m.end() if m else at
+
+
+def _long_userinfo(text: str) -> list[tuple[int, int, str]]:
+    """A flattened URL's password over 128 characters: up to the last "@" of its run before a
+    host (``https:__deploy:<200 characters>@host``)."""
+    spans: list[tuple[int, int, str]] = []
+    for m in _FREE_LONG_USERINFO.finditer(text):
+        end = _run_end(_FREE_PW_RUN, text, m.end())
+        at = text.rfind("@", m.end(), end)
+        if at > m.end() and _FREE_HOST_START.match(text, at + 1):
+            spans.append((m.end(), at, "Basic Auth Credentials"))
+    return spans
 
 
 def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
@@ -2604,12 +2640,18 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     if "=>" in text or ":=" in text or "->" in text or "\u2192" in text:
         for m in _FREE_ARROW.finditer(text):
-            v = m.group("v").rstrip(_SENTENCE_END.replace("!", ""))
+            v = m.group("v")
+            if len(v) >= VALUE_CAP:  # read as its first 300: the rest is the value too
+                v = text[m.start("v"):_run_end(_LONG_TAIL, text, m.end("v"))]
+            v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
     if "key" in low or "token" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
-            v = m.group("v").rstrip(_SENTENCE_END)
+            end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
+            if end < len(text) and not (text[end].isspace() or text[end] in ",;)"):
+                continue  # (part of a longer word)
+            v = text[m.start("v"):end].rstrip(_SENTENCE_END)
             if (len(v) >= 12 and _token_value(v, "") and not _FIELD_NAME.fullmatch(v)
                     and not _ENV_NAME.fullmatch(v) and not _example_value(v) and "/" not in v):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))

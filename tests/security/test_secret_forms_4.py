@@ -52,6 +52,31 @@ case("git https underscores", "cache/https___bob:Xk9mQ2vLp7wRt4zB@github.com/org
      ("Xk9mQ2vLp7wRt4zB",), ("cache/https___bob:", "@github.com/org"))
 benign("snake case word", "rename my___var:value to my_var")
 
+# -- values over 300 characters (passwords over 128 in flattened or encoded URLs), whole -------
+
+LONG = "A1b2" * 100
+case("git arrow long", f"token => {LONG} set", "", (LONG[-40:],), ("token => ", " set"))
+LONG_KEY = "A1b2c3" * 51
+case("git api key long", f"api key {LONG_KEY} rotated", "", (LONG_KEY[-40:],),
+     ("api key ", " rotated"))
+LONG_PW = "Zq9x" * 50
+case("git flattened long password", f"x https:__bob:{LONG_PW}@github.com/o", "",
+     (LONG_PW[-40:],), ("https:__bob:", "@github.com/o"))
+case("git flattened long password with at", f"x https:__bob:p@{LONG_PW}@github.com/o", "",
+     (LONG_PW[-40:],), ("https:__bob:", "@github.com/o"))
+LONG_ENC = "Zq9%21" * 50
+case("git encoded long password", f"x https%3A%2F%2Fbob%3A{LONG_ENC}%40github.com", "",
+     (LONG_ENC[-40:],), ("https%3A%2F%2Fbob%3A", "%40github.com"))
+benign("api key long word", "api key " + "A1b2c3" * 51 + "!x is a test")
+
+# -- ::=, a no-break space, pw -> ------------------------------------------------------------
+
+case("git bnf assign", "DB_PASSWORD ::= Xk9mQ2vLp7wRt4zB", "", ("Xk9mQ2vLp7wRt4zB",),
+     ("DB_PASSWORD ::= ",))
+case("git nbsp", "api key\xa0Xk9mQ2vLp7wRt4zB", "", ("Xk9mQ2vLp7wRt4zB",), ("api key\xa0",))
+case("git pw arrow", "pw -> Xk9#2", "", ("Xk9#2",), ("pw -> ",))
+benign("pw arrow word", "pw -> next step")
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_secret_form_is_masked(name: str) -> None:
     text, filename, secrets, kept, fn = CASES[name]
@@ -74,6 +99,12 @@ def test_look_alike_is_kept(name: str) -> None:
 HOSTILE: dict[str, tuple[str, Callable[..., str], str]] = {
     "ip userinfo": ("a:b@1" * 60_000, redact_git, ""),
     "backtick userinfo": ("`a:b@c@" * 40_000, redact_git, ""),
+    "long userinfo": ("https:__u:" + "p" * 300_000, redact_git, ""),
+    "long userinfo ats": ("https:__u:" + "p@" * 150_000, redact_git, ""),
+    "long encoded": ("https%3A%2F%2Fu%3A" + "%21" * 100_000, redact_git, ""),
+    "long arrow": ("token => " + "A1" * 150_000, redact_git, ""),
+    "long api key": ("api key " + "A1" * 150_000 + "!", redact_git, ""),
+    "nbsp keys": ("api key\xa0" * 30_000, redact_git, ""),
 }
 
 
