@@ -97,8 +97,9 @@ DETECTORS = (
 # messages; format characters inside a name; values joined from literals, triple-quoted, after a
 # comment; table spans and headers in other languages; JSON Web Keys in code and TOML; not
 # ``hf_`` and 34 letters of one case.
-# 32: (redact_git's free-text forms, which no cached scan reads: a URL's credentials before an IP
-# address, ``https___``, values of any length.)
+# 32: in code, a parameter's or field's type where prose's value would be (``secret: &[u8]``,
+# ``password: &str``, ``Vec<u8>``) is no value. (redact_git's free-text forms, which no cached
+# scan reads, changed too: credentials before an IP address, ``https___``, values of any length.)
 SCAN_VERSION = 32
 
 
@@ -1060,7 +1061,7 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out: list[Finding] = []
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
-        _pattern_findings(out, number, line, pat)
+        _pattern_findings(out, number, line, pat, code=not config)
     comment = None if config else _COMMENT_AT.search(line)
     if comment is not None:
         body = line[comment.end():]
@@ -1372,11 +1373,15 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
 
 
 def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
-                      shift: int = 0) -> None:
+                      shift: int = 0, code: bool = False) -> None:
+    """``pat``'s values on ``line``; in ``code``, a type where prose's value would be is none
+    (``fn new(secret: &[u8])``)."""
     read_to = 0  # a long value read to its end once (later matches inside it add nothing)
     for m in pat.regex.finditer(line):
         group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
         value = m.group(group)
+        if code and pat.check == "prose" and _code_type(line, m.start(group)):
+            continue
         if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
             start, end = m.start(group), m.end(group)
             if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
@@ -1384,6 +1389,27 @@ def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
                     continue
                 end = read_to = _value_end(line, end, m.groupdict().get("q"), pat.tail)
             out.append(Finding(number, start + shift, end + shift, pat.kind))
+
+
+# A parameter's or field's type where prose's value would be, in code: a reference, a generic
+# or trait type, a primitive, or a CamelCase name of several words or none with a digit
+# (``&[u8]``, ``&str``, ``Vec<u8>``, ``impl AsRef<str>``, ``Uint8Array``, ``SecretString``)
+_CODE_TYPE = re.compile(
+    r"&(?:mut\s+)?[\w\[\]<>:]+|(?:Vec|Option|Box|Arc|Rc|Result|Cow|Pin|Mutex|RefCell|HashMap"
+    r"|Array|Promise|Record|Partial|Readonly|Secret)<\S*|(?:impl|dyn)\s+\S+"
+    r"|\[?(?:str|String|u8|u16|u32|u64|usize|i8|i32|i64|bytes|byte|number|string|Uint8Array"
+    r"|Buffer|ArrayBuffer|\[\]byte)\]?(?:\[\])?"
+    r"|[A-Z][a-z]+(?:[A-Z][a-z]+\d*)+|[A-Z][a-z]+")
+
+
+def _code_type(line: str, start: int) -> bool:
+    """Whether ``line`` holds a type at ``start`` (then ``<``, ``,``, ``)``, ``>``, ``;``, a
+    ``{`` or ``=`` past blanks, or its end)."""
+    m = _CODE_TYPE.match(line, start)
+    if m is None:
+        return False
+    rest = line[m.end():].rstrip()
+    return not rest or rest[0] in "<,)>;" or rest[0].isspace() and rest.lstrip()[0] in "{="
 
 
 def _value_end(line: str, end: int, quote: str | None, tail: re.Pattern[str] | None) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from analyzers.secrets import redact_git
+from analyzers.secrets import redact, redact_git
 
 # id -> (text, filename, the secret values, text that must stay, which function)
 Case = tuple[str, str, tuple[str, ...], tuple[str, ...], Callable[..., str]]
@@ -76,6 +76,23 @@ case("git bnf assign", "DB_PASSWORD ::= Xk9mQ2vLp7wRt4zB", "", ("Xk9mQ2vLp7wRt4z
 case("git nbsp", "api key\xa0Xk9mQ2vLp7wRt4zB", "", ("Xk9mQ2vLp7wRt4zB",), ("api key\xa0",))
 case("git pw arrow", "pw -> Xk9#2", "", ("Xk9#2",), ("pw -> ",))
 benign("pw arrow word", "pw -> next step")
+
+# -- code: a parameter's or field's type is no secret (axum's ``fn new(secret: &[u8])``) ---------
+
+benign("rust bytes parameter", "fn new(secret: &[u8]) -> Self {\n", "lib.rs", redact)
+benign("rust str parameter", "pub fn login(user: &str, password: &str) -> bool {\n", "lib.rs",
+       redact)
+benign("rust vec field", "pub struct Key {\n    pub secret: Vec<u8>,\n}\n", "lib.rs", redact)
+benign("ts typed parameter", "function login(password: Uint8Array) {\n", "auth.ts", redact)
+benign("rust generic field", "    secret: SecretString,\n", "lib.rs", redact)
+case("ts quoted password", 'const c = { password: "hunter2" };\n', "a.ts", ("hunter2",),
+     ("password: ",), redact)
+case("yaml password", "password: Xk9mQ2vLp7wRt4zB\n", "config.yaml", ("Xk9mQ2vLp7wRt4zB",),
+     ("password: ",), redact)
+case("prose password", "the password: Xk9mQ2vLp7wRt4zB\n", "", ("Xk9mQ2vLp7wRt4zB",),
+     ("password: ",), redact)
+case("rust comment password", "// password: Summer2024\n", "lib.rs", ("Summer2024",),
+     ("password: ",), redact)
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_secret_form_is_masked(name: str) -> None:
