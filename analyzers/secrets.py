@@ -97,7 +97,10 @@ DETECTORS = (
 # messages; format characters inside a name; values joined from literals, triple-quoted, after a
 # comment; table spans and headers in other languages; JSON Web Keys in code and TOML; not
 # ``hf_`` and 34 letters of one case.
-SCAN_VERSION = 31
+# 32: in code, a parameter's or field's type where prose's value would be (``secret: &[u8]``,
+# ``password: &str``, ``Vec<u8>``) is no value. (redact_git's free-text forms, which no cached
+# scan reads, changed too: credentials before an IP address, ``https___``, values of any length.)
+SCAN_VERSION = 32
 
 
 def secret_by_name(path: str) -> str | None:
@@ -1058,7 +1061,7 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out: list[Finding] = []
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
-        _pattern_findings(out, number, line, pat)
+        _pattern_findings(out, number, line, pat, code=not config)
     comment = None if config else _COMMENT_AT.search(line)
     if comment is not None:
         body = line[comment.end():]
@@ -1370,11 +1373,15 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
 
 
 def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
-                      shift: int = 0) -> None:
+                      shift: int = 0, code: bool = False) -> None:
+    """``pat``'s values on ``line``; in ``code``, a type where prose's value would be is none
+    (``fn new(secret: &[u8])``)."""
     read_to = 0  # a long value read to its end once (later matches inside it add nothing)
     for m in pat.regex.finditer(line):
         group = "w" if "w" in m.groupdict() and m.group("w") is not None else "v"
         value = m.group(group)
+        if code and pat.check == "prose" and _code_type(line, m.start(group)):
+            continue
         if value and _plausible(value, pat.check, m.group(0)[:m.start(group) - m.start()]):
             start, end = m.start(group), m.end(group)
             if end - start >= VALUE_CAP:  # read as its first 300: the rest is the value too
@@ -1382,6 +1389,27 @@ def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
                     continue
                 end = read_to = _value_end(line, end, m.groupdict().get("q"), pat.tail)
             out.append(Finding(number, start + shift, end + shift, pat.kind))
+
+
+# A parameter's or field's type where prose's value would be, in code: a reference, a generic
+# or trait type, a primitive, or a CamelCase name of several words or none with a digit
+# (``&[u8]``, ``&str``, ``Vec<u8>``, ``impl AsRef<str>``, ``Uint8Array``, ``SecretString``)
+_CODE_TYPE = re.compile(
+    r"&(?:mut\s+)?[\w\[\]<>:]+|(?:Vec|Option|Box|Arc|Rc|Result|Cow|Pin|Mutex|RefCell|HashMap"
+    r"|Array|Promise|Record|Partial|Readonly|Secret)<\S*|(?:impl|dyn)\s+\S+"
+    r"|\[?(?:str|String|u8|u16|u32|u64|usize|i8|i32|i64|bytes|byte|number|string|Uint8Array"
+    r"|Buffer|ArrayBuffer|\[\]byte)\]?(?:\[\])?"
+    r"|[A-Z][a-z]+(?:[A-Z][a-z]+\d*)+|[A-Z][a-z]+")
+
+
+def _code_type(line: str, start: int) -> bool:
+    """Whether ``line`` holds a type at ``start`` (then ``<``, ``,``, ``)``, ``>``, ``;``, a
+    ``{`` or ``=`` past blanks, or its end)."""
+    m = _CODE_TYPE.match(line, start)
+    if m is None:
+        return False
+    rest = line[m.end():].rstrip()
+    return not rest or rest[0] in "<,)>;" or rest[0].isspace() and rest.lstrip()[0] in "{="
 
 
 def _value_end(line: str, end: int, quote: str | None, tail: re.Pattern[str] | None) -> int:
@@ -2502,7 +2530,8 @@ def secret_path(path: str) -> str | None:
 # value up to a blank, or over up to four words to a "/" (a path's folder named so).
 # ``scheme:user:password@host``: a URL flattened into a path (``https:__deploy:pw@host``, the
 # slashes gone or encoded); a scheme is required, as ``npm:react@18`` and ``key:value@v2`` are
-# no credentials, and an address (``mailto:x@y``) has one colon only.
+# no credentials, and an address (``mailto:x@y``) has one colon only. A cache's name may flatten
+# ``https://`` whole to ``https___``.
 _FREE_ASSIGN = re.compile(
     r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,60}(?i:pass|pwd|pw|secret|token|key|cred|auth)"
     r"[A-Za-z0-9_.-]{0,30})="
@@ -2510,28 +2539,45 @@ _FREE_ASSIGN = re.compile(
 # (The password may hold up to two "@" left unencoded: ``https:__deploy:p@ss@host``.)
 _FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
 _FREE_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}:(?://|__|%2f%2f)?"
+    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
     rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
+# A password over 128 characters (the rule above reads at most 128 at a time): the head of
+# ``scheme:user:`` before 129 of a password's characters, then read on to the last "@" before a
+# host (:func:`_long_userinfo`)
+_FREE_LONG_USERINFO = re.compile(
+    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
+    rf"{_FREE_PW}{{1,64}}:(?=[^/:\s()<>\[\]\"'`]{{129}})")
+_FREE_PW_RUN = re.compile(r"[^/:\s()<>\[\]\"'`]*")
+_FREE_HOST_START = re.compile(r"[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),
 # before a host's name
 _FREE_AT_USERINFO = re.compile(
-    rf"(?<![^\s\"'(<\[,;])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
-    rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s]|$))")
+    rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
+    rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s`]|$))")
+# ``user:pw@10.0.0.5`` or ``user:pw@[::1]`` with no scheme: an address's host is no package's
+# version (``npm:react@18``) nor a group's name; any password-like value (:func:`_url_value`)
+_FREE_IP_USERINFO = re.compile(
+    rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+)"
+    r"{0,2})@(?=\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\[[0-9A-Fa-f:.]{2,45}\])")
 # A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
 # password between the encoded ":" and "@"
 _FREE_ENCODED = re.compile(
     r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}%3a(?:%2f){2}(?:[^%/:@\s]|%(?!3a|40)[0-9a-f]{2})"
-    r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)%40[a-z0-9.\[-]")
+    r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)(?P<e>%40[a-z0-9.\[-])?")
+# (a password over 128 characters read on to its end, then its "%40" and host)
+_FREE_ENCODED_TAIL = re.compile(r"(?i)(?:[^%/:@\s]|%(?!40)[0-9a-f]{2})*")
+_FREE_ENCODED_END = re.compile(r"(?i)%40[a-z0-9.\[-]")
 # A secret's name in free text, then "=>", ":=", "->" or an arrow before its value
 # (``token => Zk8…``); ``api key Zk8…``: a key's or token's name, a blank, a token
 _FREE_ARROW = re.compile(
     r"(?i)(?<![\w$@-])(?P<n>[\w.-]{0,60}?(?:pass(?:word|wd|phrase)|pwd|secret|token|creds"
-    r"|credentials?|(?:api|access|auth)[ _-]?key))s?\s{0,4}(?:=>|:=|->|\u2192)\s{0,4}"
+    r"|credentials?|(?:api|access|auth)[ _-]?key|pw))s?\s{0,4}(?:=>|::?=|->|\u2192)\s{0,4}"
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
 _FREE_KEY_WORDS = re.compile(
-    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _-]?(?:key|token)s?[ \t]{1,4}"
-    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)(?![^\s,;)])")
+    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
+    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
+_FREE_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
 
@@ -2560,7 +2606,8 @@ def redact_git(text: str, filename: str = "") -> str:
     if where is not None:
         spans = [(*_original_span(where, a, b), kind) for a, b, kind in spans]
     kept: list[tuple[int, int, str]] = []
-    for a, b, kind in sorted(spans):  # (overlaps: the first to start is masked)
+    for a, b, kind in sorted(spans, key=lambda s: (s[0], -s[1])):  # (overlaps: the first to
+        # start, the longest of those, is masked)
         if not kept or a >= kept[-1][1]:
             kept.append((a, b, kind))
     return _masked(shown, kept)
@@ -2580,13 +2627,37 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spans.append((m.start(2), m.end(2), "Secret Keyword"))
     if "@" in text:
-        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO):
+        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO):
             spans += [(m.start(1), m.end(1), "Basic Auth Credentials")
-                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)]
+                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)
+                      and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))]
+        spans += _long_userinfo(text)
     if "%40" in low:
-        spans += [(m.start("v"), m.end("v"), "Basic Auth Credentials")
-                  for m in _FREE_ENCODED.finditer(text)]
+        for m in _FREE_ENCODED.finditer(text):
+            end = m.end("v")
+            if not m.group("e"):  # (read on past 128)
+                end = _run_end(_FREE_ENCODED_TAIL, text, end)
+            if m.group("e") or _FREE_ENCODED_END.match(text, end):
+                spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return spans + _free_phrase_spans(text, low)
+
+
+def _run_end(rule: re.Pattern[str], text: str, at: int) -> int:
+    """Where a run of ``rule``'s characters from ``at`` ends (a value read on past its cap)."""
+    m = rule.match(text, at)
+    return m.end() if m else at
+
+
+def _long_userinfo(text: str) -> list[tuple[int, int, str]]:
+    """A flattened URL's password over 128 characters: up to the last "@" of its run before a
+    host (``https:__deploy:<200 characters>@host``)."""
+    spans: list[tuple[int, int, str]] = []
+    for m in _FREE_LONG_USERINFO.finditer(text):
+        end = _run_end(_FREE_PW_RUN, text, m.end())
+        at = text.rfind("@", m.end(), end)
+        if at > m.end() and _FREE_HOST_START.match(text, at + 1):
+            spans.append((m.end(), at, "Basic Auth Credentials"))
+    return spans
 
 
 def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
@@ -2595,12 +2666,18 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     if "=>" in text or ":=" in text or "->" in text or "\u2192" in text:
         for m in _FREE_ARROW.finditer(text):
-            v = m.group("v").rstrip(_SENTENCE_END.replace("!", ""))
+            v = m.group("v")
+            if len(v) >= VALUE_CAP:  # read as its first 300: the rest is the value too
+                v = text[m.start("v"):_run_end(_LONG_TAIL, text, m.end("v"))]
+            v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
     if "key" in low or "token" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
-            v = m.group("v").rstrip(_SENTENCE_END)
+            end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
+            if end < len(text) and not (text[end].isspace() or text[end] in ",;)"):
+                continue  # (part of a longer word)
+            v = text[m.start("v"):end].rstrip(_SENTENCE_END)
             if (len(v) >= 12 and _token_value(v, "") and not _FIELD_NAME.fullmatch(v)
                     and not _ENV_NAME.fullmatch(v) and not _example_value(v) and "/" not in v):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
