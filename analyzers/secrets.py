@@ -2538,16 +2538,16 @@ _FREE_ASSIGN = re.compile(
     r"((?:[^/=&\s]{1,200} ){0,3}[^/=&\s]{1,200}(?=/)|[^/=&\s]{4,300})")
 # (The password may hold up to two "@" left unencoded: ``https:__deploy:p@ss@host``.)
 _FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
+# ``scheme:user:`` of a URL, flattened (``https:__``, ``https___``) or not
+_FREE_SCHEME_USER = (r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}"
+                     rf"(?::(?://|__|%2f%2f)?|___){_FREE_PW}{{1,64}}:")
 _FREE_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
-    rf"{_FREE_PW}{{1,64}}:(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
+    rf"{_FREE_SCHEME_USER}(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
 # A password over 128 characters (the rule above reads at most 128 at a time): the head of
 # ``scheme:user:`` before 129 of a password's characters, then read on to the last "@" before a
 # host (:func:`_long_userinfo`)
-_FREE_LONG_USERINFO = re.compile(
-    r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}(?::(?://|__|%2f%2f)?|___)"
-    rf"{_FREE_PW}{{1,64}}:(?=[^/:\s()<>\[\]\"'`]{{129}})")
+_FREE_LONG_USERINFO = re.compile(rf"{_FREE_SCHEME_USER}(?=[^/:\s()<>\[\]\"'`]{{129}})")
 _FREE_PW_RUN = re.compile(r"[^/:\s()<>\[\]\"'`]*")
 _FREE_HOST_START = re.compile(r"[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),

@@ -16,23 +16,12 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from secret_cases import SecretCases
 
 from analyzers.secrets import redact, redact_git
 
-# id -> (text, filename, the secret values, text that must stay, which function)
-Case = tuple[str, str, tuple[str, ...], tuple[str, ...], Callable[..., str]]
-CASES: dict[str, Case] = {}
-# id -> (text, filename, which function): no secret, left exactly as it is
-BENIGN: dict[str, tuple[str, str, Callable[..., str]]] = {}
-
-
-def case(name: str, text: str, filename: str, secrets: tuple[str, ...], kept: tuple[str, ...],
-         fn: Callable[..., str] = redact) -> None:
-    CASES[name] = (text, filename, secrets, kept, fn)
-
-
-def benign(name: str, text: str, filename: str, fn: Callable[..., str] = redact) -> None:
-    BENIGN[name] = (text, filename, fn)
+TABLE = SecretCases(redact)
+case, benign = TABLE.case, TABLE.benign
 
 
 # -- the false positive: hf_ and 34 letters of one case is an identifier, not a token ----------
@@ -238,22 +227,14 @@ benign("English table row of a sentence",
 
 # -- the tests ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(TABLE.cases))
 def test_secret_form_is_masked(name: str) -> None:
-    text, filename, secrets, kept, fn = CASES[name]
-    out = fn(text, filename)
-    for secret in secrets:
-        assert secret not in out, (name, out)
-    assert "[redacted: " in out
-    for word in kept:
-        assert word in out, (name, word, out)
-    assert out.count("\n") == text.count("\n")
+    TABLE.check_masked(name)
 
 
-@pytest.mark.parametrize("name", sorted(BENIGN))
+@pytest.mark.parametrize("name", sorted(TABLE.benign_cases))
 def test_look_alike_is_kept(name: str) -> None:
-    text, filename, fn = BENIGN[name]
-    assert fn(text, filename) == text
+    TABLE.check_kept(name)
 
 
 def test_every_format_character_is_read_past() -> None:

@@ -11,23 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from secret_cases import SecretCases
 
 from analyzers.secrets import redact, redact_git
 
-# id -> (text, filename, the secret values, text that must stay, which function)
-Case = tuple[str, str, tuple[str, ...], tuple[str, ...], Callable[..., str]]
-CASES: dict[str, Case] = {}
-# id -> (text, filename, which function): no secret, left exactly as it is
-BENIGN: dict[str, tuple[str, str, Callable[..., str]]] = {}
-
-
-def case(name: str, text: str, filename: str, secrets: tuple[str, ...], kept: tuple[str, ...],
-         fn: Callable[..., str] = redact_git) -> None:
-    CASES[name] = (text, filename, secrets, kept, fn)
-
-
-def benign(name: str, text: str, filename: str = "", fn: Callable[..., str] = redact_git) -> None:
-    BENIGN[name] = (text, filename, fn)
+TABLE = SecretCases(redact_git)
+case, benign = TABLE.case, TABLE.benign
 
 
 # -- scheme-less credentials before an IP address, in brackets, in backticks -------------------
@@ -94,21 +83,14 @@ case("prose password", "the password: Xk9mQ2vLp7wRt4zB\n", "", ("Xk9mQ2vLp7wRt4z
 case("rust comment password", "// password: Summer2024\n", "lib.rs", ("Summer2024",),
      ("password: ",), redact)
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(TABLE.cases))
 def test_secret_form_is_masked(name: str) -> None:
-    text, filename, secrets, kept, fn = CASES[name]
-    out = fn(text, filename)
-    for secret in secrets:
-        assert secret not in out, out
-    for part in kept:
-        assert part in out, out
-    assert "[redacted:" in out
+    TABLE.check_masked(name)
 
 
-@pytest.mark.parametrize("name", sorted(BENIGN))
+@pytest.mark.parametrize("name", sorted(TABLE.benign_cases))
 def test_look_alike_is_kept(name: str) -> None:
-    text, filename, fn = BENIGN[name]
-    assert fn(text, filename) == text
+    TABLE.check_kept(name)
 
 
 # Hostile inputs to the scans added here: each must finish (timings measured by hand, never
