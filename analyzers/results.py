@@ -160,9 +160,11 @@ class BudgetReport(BaseModel):
 class BundleItem(BaseModel):
     path: str
     tier: Literal["core", "related", "peripheral"]
-    granularity: Literal["file", "symbols", "skeleton", "focused"] = Field(
-        description="file (whole), symbols (definitions), skeleton (signatures only) or focused "
-                    "(a large seed: the ranges in full_ranges whole, signatures of the rest)")
+    granularity: Literal["file", "symbols", "skeleton", "focused", "excerpt"] = Field(
+        description="file (whole), symbols (definitions), skeleton (signatures only), focused "
+                    "(a large seed: the ranges in full_ranges whole, signatures of the rest) or "
+                    "excerpt (a file with no definitions: the lines in ranges, those holding the "
+                    "task's words, else its top)")
     ranges: list[tuple[int, int]] = Field(description="1-based inclusive line ranges included.")
     symbols: list[str] = Field(
         description="Definitions included (qualified names); empty for a whole file; focused: "

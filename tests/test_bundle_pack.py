@@ -6,15 +6,19 @@ text the agent would read, not trusted from the bundle.
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
-from gitutil import make_repo
+from gitutil import make_repo, run_cli, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import BundleError, BundleResult, make_bundle
+from analyzers.bundles.render import ranges_label
 from analyzers.config import Settings
 from analyzers.indexing.index import Index, build
 from analyzers.results import Bundle, BundleItem
@@ -430,3 +434,131 @@ def test_a_focused_seed_too_small_for_its_definitions_shows_their_signatures_fir
     assert "class Ledger:" in result.rendered
     assert "def settle_invoice(self, entries):" in result.rendered
     assert "reconcile line" not in result.rendered
+
+
+# A changelog of ~7k tokens, newest first; one old entry holds the task's rare words (and a
+# token pasted by mistake, on that very line).
+GH_TOKEN = "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"
+CHANGELOG = "# Changes\n\n" + "".join(
+    f"## Version 3.{v}.0\n\nReleased 2024-01-{v % 28 + 1:02d}\n\n"
+    + "".join(f"- Fixed the widget layout of table view {v}-{k} when the window shrinks.\n"
+              for k in range(6))
+    + (f"- The frobnicate flag is deprecated; use twiddle (tested with {GH_TOKEN}).\n"
+       if v == 30 else "")
+    + "\n" for v in range(60, 0, -1))
+
+
+def _changelog_repo(tmp_path: Path) -> tuple[Path, Settings]:
+    return _built(tmp_path, {
+        "CHANGES.md": CHANGELOG,
+        "app/widgets.py": "".join(f"def layout_widget_{i}(table, window):\n    return table\n\n\n"
+                                  for i in range(6)),
+        "app/options.py": "def parse_options(argv):\n    return [a for a in argv if a]\n",
+    })
+
+
+def test_the_best_file_with_no_part_to_show_is_excerpted_not_left_out(tmp_path: Path) -> None:
+    """#14: the best file of a task with no definitions (click's 18k-token CHANGES.md, a
+    manifest, a workflow) was left out when it did not fit whole, and the bundle began with
+    files ranked after it. Its excerpt goes in instead: its first lines and the line holding
+    the task's words, with a line around it and the heading above it (its version), the token on
+    it masked as everywhere else."""
+    root, s = _changelog_repo(tmp_path)
+    task = "fix the frobnicate flag deprecation note in CHANGES.md"
+    with Index(root, s) as ix:
+        ranked = make_bundle(ix, BundleRequest(task=task, budget=0, limit=3))
+        assert ranked.bundle.items[0].path == "CHANGES.md"
+        assert ranked.bundle.items[0].tokens > 5_000
+        result = make_bundle(ix, BundleRequest(task=task, budget=300))
+    check_document(result, 300, "markdown")
+    first = result.bundle.items[0]
+    assert (first.path, first.granularity) == ("CHANGES.md", "excerpt"), result.bundle.items
+    line = CHANGELOG[:CHANGELOG.index("frobnicate")].count("\n") + 1
+    assert first.ranges[0] == (1, 3)  # its first lines, for orientation
+    assert any(a < line < b for a, b in first.ranges), first.ranges  # with a line around it
+    assert "\n## Version 3.30.0\n⋮\n" in result.rendered  # and the heading above it
+    label = ranges_label(first.ranges)
+    assert f"## CHANGES.md (excerpt: lines {label})" in result.rendered
+    assert "- The frobnicate flag is deprecated; use twiddle (tested with " \
+           "[redacted: GitHub Token])." in result.rendered
+    assert GH_TOKEN not in result.rendered
+    assert [(r.path, r.lines) for r in result.bundle.redacted] == [("CHANGES.md", [line])]
+    assert "Fixed the widget layout of table view 1-" not in result.rendered  # not the rest
+
+
+def test_a_changelog_no_line_of_which_holds_the_task_words_shows_its_top(tmp_path: Path) -> None:
+    """No line of the best file holds the task's words (it ranked by its path): its top goes in,
+    a changelog's newest entries, as far as the room allows."""
+    root, s = _changelog_repo(tmp_path)
+    task = "update CHANGES.md for the release"
+    with Index(root, s) as ix:
+        assert make_bundle(ix, BundleRequest(task=task, budget=0, limit=3)
+                           ).bundle.items[0].path == "CHANGES.md"
+        result = make_bundle(ix, BundleRequest(task=task, budget=300))
+    check_document(result, 300, "markdown")
+    first = result.bundle.items[0]
+    assert (first.path, first.granularity) == ("CHANGES.md", "excerpt"), result.bundle.items
+    assert len(first.ranges) == 1 and first.ranges[0][0] == 1 and first.ranges[0][1] > 8
+    assert "## Version 3.60.0\n\nReleased" in result.rendered
+
+
+def test_the_best_manifest_too_large_to_show_whole_is_excerpted(tmp_path: Path) -> None:
+    """A manifest ranked first for "bump the <dependency> pin" (gin's go.mod at 150-500 tokens)
+    was left out: its excerpt holds its first lines and the dependency's line."""
+    names = ["".join("abcdefghij"[int(d)] for d in f"{i:03d}") for i in range(150)]
+    deps = "".join(f'    "lib{n}-client>=1.{i}",  # pinned for the build\n'
+                   for i, n in enumerate(names))
+    manifest = f'[project]\nname = "shop"\nversion = "1.0"\ndependencies = [\n{deps}]\n'
+    root, s = _built(tmp_path, {
+        "pyproject.toml": manifest,
+        "shop/cart.py": "def total(lines):\n    return sum(lines)\n",
+        "shop/net.py": "def connect(url):\n    return url\n",
+    })
+    task = f"bump lib{names[77]} in the pyproject"
+    with Index(root, s) as ix:
+        assert make_bundle(ix, BundleRequest(task=task, budget=0, limit=3)
+                           ).bundle.items[0].path == "pyproject.toml"
+        result = make_bundle(ix, BundleRequest(task=task, budget=300))
+    check_document(result, 300, "markdown")
+    first = item(result.bundle, "pyproject.toml")
+    assert first.granularity == "excerpt"
+    assert f'"lib{names[77]}-client>=1.77",' in result.rendered
+    assert "[project]\n" in result.rendered
+    assert f'"lib{names[76]}-client' in result.rendered  # a line around it
+    assert f"lib{names[10]}-client" not in result.rendered
+
+
+def test_an_excerpt_is_the_same_in_every_format_and_verified_by_its_lines(tmp_path: Path) -> None:
+    """``ctxsteward bundle`` in JSON (valid against the published schema), Markdown and XML
+    holds the same excerpt; saved, it verifies unchanged, and moved once an entry is added above
+    the lines it showed of the file."""
+    root, _ = _changelog_repo(tmp_path)
+    args = ["bundle", "--task", "fix the frobnicate flag deprecation note in CHANGES.md",
+            "--budget", "300"]
+    out = {}
+    for fmt in ("json", "markdown", "xml"):
+        proc = run_cli(*args, "--format", fmt, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        out[fmt] = proc.stdout
+    schema = run_cli("schema", "bundle", cwd=root)
+    data = json.loads(out["json"])
+    jsonschema.Draft202012Validator(json.loads(schema.stdout)).validate(data)
+    first = data["items"][0]
+    assert (first["path"], first["granularity"]) == ("CHANGES.md", "excerpt")
+    label = ranges_label(first["ranges"])
+    docs = ET.fromstring(out["xml"]).findall("document")
+    assert [(d.get("path"), d.get("granularity")) for d in docs] == [
+        (i["path"], i["granularity"]) for i in data["items"]]
+    assert docs[0].get("lines") == label
+    at = [out["markdown"].find(f"\n## {i['path']} (") for i in data["items"]]
+    assert -1 not in at and at == sorted(at), at
+    assert f"## CHANGES.md (excerpt: lines {label})" in out["markdown"]
+    saved = run_cli(*args, "--save", "changes", cwd=root)
+    assert saved.returncode == 0, saved.stderr
+    verified = run_cli("bundle", "--verify", "changes", "--format", "json", cwd=root)
+    assert json.loads(verified.stdout)["unchanged"] == len(data["items"]), verified.stdout
+    top = CHANGELOG.index("- Fixed")  # an entry added to the newest version, above the rest
+    write_files(root, {"CHANGES.md": CHANGELOG[:top] + "- Fixed a new bug.\n" + CHANGELOG[top:]})
+    verified = run_cli("bundle", "--verify", "changes", "--format", "json", cwd=root)
+    status = {i["path"]: i["status"] for i in json.loads(verified.stdout)["items"]}
+    assert status["CHANGES.md"] == "moved", verified.stdout

@@ -87,6 +87,12 @@ def _headings(path: str, lines: Sequence[str]) -> list[tuple[int, int, str]]:
     return out
 
 
+def heading_lines(path: str, lines: Sequence[str]) -> list[int]:
+    """The lines of a Markdown, reStructuredText or AsciiDoc file's headings (their titles), in
+    order; none for another file."""
+    return [ln for ln, _, _ in _headings(path, lines)] if path.lower().endswith(DOC_EXTS) else []
+
+
 def doc_sections(path: str, lines: Sequence[str], count: Callable[[str], int]
                  ) -> list[Definition]:
     """Each heading of the document as a definition spanning its own text (to the next heading,

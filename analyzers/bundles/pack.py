@@ -10,7 +10,8 @@ A seed larger than :data:`SEED_SHARE` of the room is *focused*: the definitions 
 task in full, the signatures of the rest, and then more definitions in full up to its share (see
 :func:`seed_goal`), so the files related to it still get in (see :func:`focused`).
 The best file, when none of its showings fits, is *outlined* (see :func:`outline_ranges`): shown
-by some of its signatures rather than left out.
+by some of its signatures rather than left out; one with no definitions is *excerpted* (see
+:func:`excerpt_ranges`): the lines holding the task's words, else its top.
 Every item is measured as rendered, and the finished document is measured again, so the bundle's
 own token count never exceeds the budget.
 """
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from analyzers import lexical
+from analyzers.bundles.docsections import heading_lines
 from analyzers.bundles.render import Piece, render_piece, select_lines, short_reason
 from analyzers.syntax import Definition
 
@@ -53,6 +55,13 @@ COVER_SCAN = 3  # candidates looked at per slot held (some have no showing that 
 # ones, as many as fit the room left for it, at least OUTLINE_SHARE of what is left.
 OUTLINE_SHARE = 0.3
 OUTLINE_MAX = 40  # signatures an outline shows at most
+# A best file with no part to show (a changelog, a manifest, a workflow) is *excerpted* in that
+# room instead: its first lines, the lines holding the task's words (rarest first) with
+# EXCERPT_CONTEXT lines around each, else (no line holds one) its top: a changelog's newest entries.
+EXCERPT_HEAD = 3
+EXCERPT_CONTEXT = 1
+EXCERPT_MAX = 12  # line ranges an excerpt shows at most (each is named in its heading)
+EXCERPT_COMMON = 0.05  # a task word held by more than this share of the lines matches none
 
 
 @dataclass
@@ -273,7 +282,8 @@ def pack(
                 break
         else:
             item = None
-            if best and not c.forced:  # no showing fits: its outline, in the room left for it
+            if best and not c.forced:  # no showing fits: its outline (or excerpt), in the room
+                # left for it
                 item = _outline_fit(c, max(remaining - held, OUTLINE_SHARE * remaining),
                                     remaining, formats, count, index)
         if item is not None:
@@ -420,32 +430,110 @@ def signature_order(c: Candidate, *, members: bool = True) -> list[Definition]:
     return out
 
 
+def excerpt_ranges(c: Candidate, room: float
+                   ) -> tuple[list[tuple[int, int]], list[str], float]:
+    """Lines of ``c`` that fit about ``room`` tokens (estimated), for a file with no definitions:
+    the lines holding the task's words (those holding the words fewest lines hold first), each
+    with :data:`EXCERPT_CONTEXT` lines around it (or alone, when those do not fit) and the
+    heading above it (a changelog's version), its first :data:`EXCERPT_HEAD` lines after the
+    first of them; when no line holds one, its top, as far as fits (a changelog's newest
+    entries). No symbols; their estimate (a gap marker and range label each)."""
+    n = len(c.lines)
+    excerpt = _Excerpt(c, room)
+    matched = _task_word_lines(c)
+    heads = heading_lines(c.path, c.lines)
+    for k, ln in enumerate(matched):
+        fits = excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT)) or \
+            excerpt.take(ln, ln)
+        if k == 0:  # its first lines, after the line that matters most
+            excerpt.take(1, min(n, EXCERPT_HEAD))
+        if not fits:  # (not a less relevant line in its place)
+            break
+        above = bisect_right(heads, ln) - 1
+        if above >= 0:
+            excerpt.take(heads[above], heads[above])
+    if not matched:
+        for ln in range(1, n + 1):
+            if not excerpt.take(ln, ln):
+                break
+    return _bridge(_runs(excerpt.shown.shown, n), c.lines), [], excerpt.shown.tokens
+
+
+class _Excerpt:
+    """The lines chosen so far for an excerpt, within about ``room`` tokens and
+    :data:`EXCERPT_MAX` ranges."""
+
+    def __init__(self, c: Candidate, room: float) -> None:
+        self.shown, self.room, self.ranges = _Shown(c), room, 0
+
+    def take(self, a: int, b: int) -> bool:
+        """Shows lines ``a``-``b`` if they fit (or are shown already)."""
+        flags = self.shown.shown
+        if a > b:
+            return False
+        cost = self.shown.cost(a, b)
+        if not cost:
+            return True
+        joins = any(flags[a - 1:b + 2])  # next to lines shown: no gap marker, no new range
+        cost += -2 if joins else 3  # (a gap marker counted in cost; its range in the heading)
+        if self.shown.tokens + cost > self.room or (not joins and self.ranges >= EXCERPT_MAX):
+            return False
+        self.shown.add(a, b, cost)
+        self.ranges += not joins
+        return True
+
+
+def _task_word_lines(c: Candidate) -> list[int]:
+    """The lines of ``c`` the task points at, then those holding its words (stems compared),
+    those holding the words fewest lines hold first, then by line. A word more than
+    :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix") tells none apart: the lines
+    holding only such words are not among them."""
+    task = set(lexical.stems(c.task_words))
+    held = {i: set(lexical.stems(lexical.words(line))) & task
+            for i, line in enumerate(c.lines, 1)} if task else {}
+    df: dict[str, int] = {}
+    for ws in held.values():
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))
+    score = {i: sum(1.0 / df[w] for w in ws) for i, ws in held.items()
+             if any(df[w] <= common for w in ws)}
+    pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
+    words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
+    return list(dict.fromkeys(pointed + words))  # (its first lines are shown anyway)
+
+
 def _outline_fit(c: Candidate, room: float, remaining: float, formats: Sequence[str],
                  count: Callable[[str], int], index: int) -> Packed | None:
     """``c``'s outline in ``room`` (the room left for it), else in all that is left: the best
-    file, outlined in a few signatures, comes before any file ranked after it."""
-    frame = Piece(c.path, "skeleton", [(len(c.lines), len(c.lines))], "", c.tier,
+    file, outlined in a few signatures (excerpted, when it has no definitions), comes before any
+    file ranked after it."""
+    granularity = "skeleton" if c.definitions else "excerpt"
+    frame = Piece(c.path, granularity, [(len(c.lines), len(c.lines))], "", c.tier,
                   short_reason(c.reasons))
     # its heading and fences (a range label of the file's last line: as long as any)
     overhead = max(count(render_piece(fmt, frame, index)) for fmt in formats) + 2
     for space in dict.fromkeys((room, remaining)):
-        item = _fit(c, _outline_options(c, space, overhead), space, formats, count, index)
+        item = _fit(c, _outline_options(c, space, overhead, granularity), space, formats,
+                    count, index)
         if item is not None:
             return item
     return None
 
 
-def _outline_options(c: Candidate, room: float, overhead: float) -> Iterator[Option]:
-    """``c``'s outline within ``room``; measured over it, tried again with fewer signatures, in
-    proportion (the estimate of a few lines can be far off)."""
+def _outline_options(c: Candidate, room: float, overhead: float,
+                     granularity: str = "skeleton") -> Iterator[Option]:
+    """``c``'s outline (or excerpt) within ``room``; measured over it, tried again with fewer
+    lines, in proportion (the estimate of a few lines can be far off)."""
     target = room - overhead
+    shown = outline_ranges if granularity == "skeleton" else excerpt_ranges
     for _ in range(FOCUS_TRIES):
         if target <= 0:
             return
-        ranges, symbols, used = outline_ranges(c, target)
+        ranges, symbols, used = shown(c, target)
         if not ranges:
             return
-        opt = Option("skeleton", ranges, symbols, estimate=used)
+        opt = Option(granularity, ranges, symbols, estimate=used)
         yield opt
         if opt.measured is None:
             return

@@ -142,6 +142,8 @@ def render_piece(fmt: str, piece: Piece, index: int) -> str:
         title = f"## {name} ({focused_label(piece.full)}; lines {label})"
     elif piece.granularity == "symbols":
         title = f"## {name} (lines {label}, relevant definitions)"
+    elif piece.granularity == "excerpt":
+        title = f"## {name} (excerpt: lines {label})"
     else:
         title = f"## {name} (lines {label})"
     if piece.tier or piece.why:

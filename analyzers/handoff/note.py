@@ -95,7 +95,7 @@ class TestEvidence(BaseModel):
 
 class BundleFile(BaseModel):
     path: str
-    granularity: str = Field(description="file, symbols, skeleton or focused")
+    granularity: str = Field(description="file, symbols, skeleton, focused or excerpt")
     tokens: int
 
 

@@ -123,7 +123,8 @@ def bundle_note(state: ServerState, item: BundleItem, file_tokens: int | None) -
                     f" + {extra:,} for its heading and code fence")
         return f"In the context bundle: **{n:,} tokens** as rendered (values masked)"
     shown = {"symbols": "its relevant definitions", "skeleton": "a skeleton (signatures only)",
-             "focused": "focused (the definition whole, signatures of the rest)"}
+             "focused": "focused (the definition whole, signatures of the rest)",
+             "excerpt": "an excerpt (the lines holding the task's words)"}
     return (f"In the context bundle: **{n:,} tokens** as "
             f"{shown.get(item.granularity, item.granularity)}, heading and code fence included")
 
