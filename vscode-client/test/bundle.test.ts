@@ -139,6 +139,15 @@ describe("buildTree", () => {
     for (const r of rows) expect(r.tooltip.split("\n")[0]).toBe(r.item.path);
   });
 
+  it("shows an excerpt as one, not as the whole file", () => {
+    const excerpt = { ...raw.items[0], path: "CHANGES.md", granularity: "excerpt", ranges: [[1, 3], [630, 633]], symbols: [], tokens: 120 };
+    const b = parseBundle({ ...raw, items: [excerpt] })!;
+    expect(b.items[0].granularity).toBe("excerpt");
+    const core = buildTree(b)[0];
+    if (core.kind !== "tier") throw new Error("expected a tier");
+    expect(core.children[0].description).toBe("120 tok · excerpt");
+  });
+
   it("shows a focused seed as focused, with its definitions in full and its first line", () => {
     const focused = { ...raw.items[0], granularity: "focused", ranges: [[18, 26], [40, 40], [60, 90]], symbols: ["apply_discount"], full_ranges: [[18, 26]], tokens: 7800 };
     const b = parseBundle({ ...raw, items: [focused] })!;

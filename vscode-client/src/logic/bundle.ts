@@ -5,8 +5,11 @@
  */
 
 export type Tier = "core" | "related" | "peripheral";
-/** focused: a large seed, some definitions in full and signatures of the rest. */
-export type Granularity = "file" | "symbols" | "skeleton" | "focused";
+/**
+ * focused: a large seed, some definitions in full and signatures of the rest; excerpt: a file with
+ * no definitions, the lines holding the task's words (else its top).
+ */
+export type Granularity = "file" | "symbols" | "skeleton" | "focused" | "excerpt";
 
 export interface BundleItem {
   path: string;
@@ -61,7 +64,7 @@ export interface Bundle {
 }
 
 export const TIERS: readonly Tier[] = ["core", "related", "peripheral"];
-const GRANULARITIES: readonly Granularity[] = ["file", "symbols", "skeleton", "focused"];
+const GRANULARITIES: readonly Granularity[] = ["file", "symbols", "skeleton", "focused", "excerpt"];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

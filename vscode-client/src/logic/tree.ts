@@ -93,6 +93,7 @@ const GRANULARITY_HELP: Record<BundleItem["granularity"], string> = {
   symbols: "the definitions named below",
   skeleton: "signatures only",
   focused: "the definitions named below in full, signatures of the rest",
+  excerpt: "the lines holding the task's words (else its first lines)",
 };
 
 function rangesText(ranges: [number, number][]): string {
@@ -138,13 +139,15 @@ const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
   symbols: "defs",
   skeleton: "outline",
   focused: "focus",
+  excerpt: "excerpt",
 };
 
 /**
  * A row as short as the default sidebar width allows (300 px): the file's name as the label (a
  * pin icon for what you pinned); in the description its tokens, what of it is shown (`whole`,
- * `defs`, `outline`, `focus`), `shrunk` for a pin shrunk to fit the budget, `masked` for secrets
- * masked, and the folder only when another row has the same file name. The tooltip has the rest.
+ * `defs`, `outline`, `focus`, `excerpt`), `shrunk` for a pin shrunk to fit the budget, `masked`
+ * for secrets masked, and the folder only when another row has the same file name. The tooltip
+ * has the rest.
  */
 function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
   const [name, folder] = splitPath(item.path);
