@@ -84,6 +84,7 @@ class Candidate:
     task_symbols: list[str] = field(default_factory=list)
     seed: bool = False  # a seed: focused when large (see focused)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
+    matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
 
 
 @dataclass
@@ -487,7 +488,14 @@ def _task_word_lines(c: Candidate) -> list[int]:
     """The lines of ``c`` the task points at, then those holding its words (stems compared),
     those holding the words fewest lines hold first, then by line. A word more than
     :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix") tells none apart: the lines
-    holding only such words are not among them."""
+    holding only such words are not among them. (Worked out once per candidate: an excerpt is
+    tried more than once.)"""
+    if c.matched is None:
+        c.matched = _word_lines(c)
+    return c.matched
+
+
+def _word_lines(c: Candidate) -> list[int]:
     task = set(lexical.stems(c.task_words))
     held = {i: set(lexical.stems(lexical.words(line))) & task
             for i, line in enumerate(c.lines, 1)} if task else {}
