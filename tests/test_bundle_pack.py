@@ -7,6 +7,7 @@ text the agent would read, not trusted from the bundle.
 from __future__ import annotations
 
 import json
+import random
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -562,3 +563,50 @@ def test_an_excerpt_is_the_same_in_every_format_and_verified_by_its_lines(tmp_pa
     verified = run_cli("bundle", "--verify", "changes", "--format", "json", cwd=root)
     status = {i["path"]: i["status"] for i in json.loads(verified.stdout)["items"]}
     assert status["CHANGES.md"] == "moved", verified.stdout
+
+
+def test_a_long_matching_line_does_not_hide_the_other_matching_lines(tmp_path: Path) -> None:
+    """A ~1,900-character line holding all the task's rare words ranks first but does not fit a
+    300-token budget: it used to end the excerpt, which then showed the file's first 3 lines
+    only. It is passed by, and the short line holding some of the words goes in."""
+    words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do".split()
+    long_lines = [" ".join(words[(i * 7 + k) % 10] for k in range(300)) for i in range(400)]
+    long_lines[203] += " zorblax quux frotz"
+    lines = ["# Notes", "", "Intro line.", *long_lines]
+    lines.insert(150, "short: zorblax quux mentioned here.")
+    root, s = _built(tmp_path, {"NOTES.txt": "\n".join(lines) + "\n",
+                                "a.py": "def f():\n    return 1\n"})
+    with Index(root, s) as ix:
+        result = make_bundle(ix, BundleRequest(task="NOTES.txt zorblax quux frotz", budget=300))
+    check_document(result, 300, "markdown")
+    first = result.bundle.items[0]
+    assert (first.path, first.granularity) == ("NOTES.txt", "excerpt"), result.bundle.items
+    assert (151, 151) in first.ranges, first.ranges
+    assert "\nshort: zorblax quux mentioned here.\n" in result.rendered
+
+
+def test_an_excerpt_of_lines_dense_in_tokens_keeps_the_best_file_in(tmp_path: Path) -> None:
+    """Lines of CJK and emoji hold many more tokens per character than the changelog's
+    average: the excerpt estimated by that average overshot, its retry shrank below its first
+    lines and the best file dropped out at budgets of 110-130 while 100 and 150 showed it. The
+    lines are counted: it is in at every budget."""
+    rnd = random.Random(4)
+    pool = "".join(chr(0x4E00 + i) for i in range(2000)) + "".join(
+        chr(0x1F600 + i) for i in range(80))
+    ch = ["# Changes", ""]
+    for v in range(300, 0, -1):
+        ch += [f"## Version 1.{v}.0", ""]
+        ch += [f"- Fixed the widget layout of table view {v}-{k} when the window shrinks."
+               for k in range(6)]
+        if v % 25 == 0:
+            ch.append("- frobnicate " + "".join(rnd.choice(pool) for _ in range(120)))
+        ch.append("")
+    root, s = _built(tmp_path, {"CHANGES.md": "\n".join(ch) + "\n",
+                                "app/x.py": "def f():\n    return 1\n"})
+    with Index(root, s) as ix:
+        for budget in (100, 110, 120, 130, 150):
+            result = make_bundle(ix, BundleRequest(task="CHANGES.md frobnicate", budget=budget))
+            check_document(result, budget, "markdown")
+            first = result.bundle.items[0] if result.bundle.items else None
+            assert first is not None and (first.path, first.granularity) == (
+                "CHANGES.md", "excerpt"), (budget, result.bundle.items)

@@ -431,25 +431,31 @@ def signature_order(c: Candidate, *, members: bool = True) -> list[Definition]:
     return out
 
 
-def excerpt_ranges(c: Candidate, room: float
+def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None = None
                    ) -> tuple[list[tuple[int, int]], list[str], float]:
-    """Lines of ``c`` that fit about ``room`` tokens (estimated), for a file with no definitions:
-    the lines holding the task's words (those holding the words fewest lines hold first), each
-    with :data:`EXCERPT_CONTEXT` lines around it (or alone, when those do not fit) and the
-    heading above it (a changelog's version), its first :data:`EXCERPT_HEAD` lines after the
-    first of them; when no line holds one, its top, as far as fits (a changelog's newest
-    entries). No symbols; their estimate (a gap marker and range label each)."""
+    """Lines of ``c`` that fit about ``room`` tokens, for a file with no definitions: the lines
+    holding the task's words (those holding the words fewest lines hold first), each with
+    :data:`EXCERPT_CONTEXT` lines around it (or alone, when those do not fit; passed by when
+    even it does not, for at most :data:`EXCERPT_MAX` lines) and the heading above it (a
+    changelog's version), its first :data:`EXCERPT_HEAD` lines after the first of them; when
+    no line holds one, its top, as far as fits (a changelog's newest entries). The lines are
+    counted by ``count`` (else estimated by the file's tokens per character: a line of CJK or
+    emoji holds many more). No symbols; their tokens (a gap marker and range label each)."""
     n = len(c.lines)
-    excerpt = _Excerpt(c, room)
+    excerpt = _Excerpt(c, room, count)
     matched = _task_word_lines(c)
     heads = heading_lines(c.path, c.lines)
+    passed = 0
     for k, ln in enumerate(matched):
         fits = excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT)) or \
             excerpt.take(ln, ln)
         if k == 0:  # its first lines, after the line that matters most
             excerpt.take(1, min(n, EXCERPT_HEAD))
-        if not fits:  # (not a less relevant line in its place)
-            break
+        if not fits:  # (a long line: the next ones may fit)
+            passed += 1
+            if passed >= EXCERPT_MAX:
+                break
+            continue
         above = bisect_right(heads, ln) - 1
         if above >= 0:
             excerpt.take(heads[above], heads[above])
@@ -462,17 +468,26 @@ def excerpt_ranges(c: Candidate, room: float
 
 class _Excerpt:
     """The lines chosen so far for an excerpt, within about ``room`` tokens and
-    :data:`EXCERPT_MAX` ranges."""
+    :data:`EXCERPT_MAX` ranges (counted by ``count``, else estimated)."""
 
-    def __init__(self, c: Candidate, room: float) -> None:
-        self.shown, self.room, self.ranges = _Shown(c), room, 0
+    def __init__(self, c: Candidate, room: float,
+                 count: Callable[[str], int] | None = None) -> None:
+        self.shown, self.room, self.ranges, self.count = _Shown(c), room, 0, count
+
+    def cost(self, a: int, b: int) -> float:
+        """The tokens showing lines ``a``-``b`` adds (a gap marker included)."""
+        if self.count is None:
+            return self.shown.cost(a, b)
+        flags, lines = self.shown.shown, self.shown.lines
+        new = "".join(lines[i - 1] for i in range(a, b + 1) if not flags[i])
+        return self.count(new) + 2 if new else 0.0
 
     def take(self, a: int, b: int) -> bool:
         """Shows lines ``a``-``b`` if they fit (or are shown already)."""
         flags = self.shown.shown
         if a > b:
             return False
-        cost = self.shown.cost(a, b)
+        cost = self.cost(a, b)
         if not cost:
             return True
         joins = any(flags[a - 1:b + 2])  # next to lines shown: no gap marker, no new range
@@ -522,23 +537,23 @@ def _outline_fit(c: Candidate, room: float, remaining: float, formats: Sequence[
     # its heading and fences (a range label of the file's last line: as long as any)
     overhead = max(count(render_piece(fmt, frame, index)) for fmt in formats) + 2
     for space in dict.fromkeys((room, remaining)):
-        item = _fit(c, _outline_options(c, space, overhead, granularity), space, formats,
-                    count, index)
+        item = _fit(c, _outline_options(c, space, overhead, granularity, count), space,
+                    formats, count, index)
         if item is not None:
             return item
     return None
 
 
-def _outline_options(c: Candidate, room: float, overhead: float,
-                     granularity: str = "skeleton") -> Iterator[Option]:
+def _outline_options(c: Candidate, room: float, overhead: float, granularity: str = "skeleton",
+                     count: Callable[[str], int] | None = None) -> Iterator[Option]:
     """``c``'s outline (or excerpt) within ``room``; measured over it, tried again with fewer
     lines, in proportion (the estimate of a few lines can be far off)."""
     target = room - overhead
-    shown = outline_ranges if granularity == "skeleton" else excerpt_ranges
     for _ in range(FOCUS_TRIES):
         if target <= 0:
             return
-        ranges, symbols, used = shown(c, target)
+        ranges, symbols, used = outline_ranges(c, target) if granularity == "skeleton" else \
+            excerpt_ranges(c, target, count)
         if not ranges:
             return
         opt = Option(granularity, ranges, symbols, estimate=used)
