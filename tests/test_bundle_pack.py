@@ -139,9 +139,10 @@ def test_a_tiny_budget_still_gets_what_fits(repo: Path) -> None:
     assert result.bundle.items
 
 
-def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(tmp_path: Path) -> None:
-    """A 3k-token text seed (no definitions: no part of it to choose) with 300 tokens: it does
-    not fit whole, and the files ranked for it still go in."""
+def test_a_text_seed_the_budget_cannot_hold_whole_is_excerpted(tmp_path: Path) -> None:
+    """A 3k-token text seed (no definitions) with 300 tokens: it does not fit whole; its top
+    goes in, within half the room, and the files ranked for it still go in (it was left out,
+    "no part of it fit")."""
     root = tmp_path / "repo"
     notes = "".join(f"Line {i}: the invoice ledger is settled nightly by the batch job.\n"
                     for i in range(250))
@@ -152,10 +153,11 @@ def test_a_seed_the_budget_cannot_hold_is_listed_as_excluded(tmp_path: Path) -> 
     build(root)
     result = make(root, seeds=["docs/ledger.txt"], budget=300)
     check_document(result, 300, "markdown")
-    assert "docs/ledger.txt" not in [i.path for i in result.bundle.items]
-    assert result.bundle.items
-    reasons = {e.path: e.reason for e in result.bundle.excluded}
-    assert reasons["docs/ledger.txt"].startswith("seed does not fit the budget of 300 tokens")
+    seed = item(result.bundle, "docs/ledger.txt")
+    assert seed.granularity == "excerpt" and seed.ranges[0][0] == 1
+    assert seed.tokens <= 150
+    assert "core/billing.py" in [i.path for i in result.bundle.items]
+    assert "docs/ledger.txt" not in [e.path for e in result.bundle.excluded]
 
 
 def test_a_large_seed_with_definitions_is_focused_even_at_a_small_budget(repo: Path) -> None:
@@ -610,3 +612,26 @@ def test_an_excerpt_of_lines_dense_in_tokens_keeps_the_best_file_in(tmp_path: Pa
             first = result.bundle.items[0] if result.bundle.items else None
             assert first is not None and (first.path, first.granularity) == (
                 "CHANGES.md", "excerpt"), (budget, result.bundle.items)
+
+
+def test_a_seed_with_no_part_to_show_is_excerpted_at_its_line(tmp_path: Path) -> None:
+    """A seed (``CHANGES.md:LINE``) too large to go in whole was left out, "no part of it fit",
+    though the same file unseeded was excerpted; it is excerpted too, its line first (with a
+    line around it and the heading above it), and so is a pinned one."""
+    root, s = _changelog_repo(tmp_path)
+    line = CHANGELOG[:CHANGELOG.index("- Fixed the widget layout of table view 12-3")].count(
+        "\n") + 1
+    with Index(root, s) as ix:
+        result = make_bundle(ix, BundleRequest(task="fix the note", budget=300,
+                                               seeds=[f"CHANGES.md:{line}"]))
+        pinned = make_bundle(ix, BundleRequest(task="fix the frobnicate flag", budget=300,
+                                               pins=["CHANGES.md"]))
+    check_document(result, 300, "markdown")
+    first = result.bundle.items[0]
+    assert (first.path, first.granularity) == ("CHANGES.md", "excerpt"), result.bundle.items
+    assert any(a < line < b for a, b in first.ranges), first.ranges
+    assert "## Version 3.12.0\n" in result.rendered
+    assert "CHANGES.md" not in [e.path for e in result.bundle.excluded]
+    shown = item(pinned.bundle, "CHANGES.md")
+    assert shown.granularity == "excerpt"
+    assert "- The frobnicate flag is deprecated" in pinned.rendered

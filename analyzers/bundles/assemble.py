@@ -512,6 +512,9 @@ class _Filter:
             link_seed(cand, self.request.task, (rf.names_used for rf in self.ranked
                                                 if rf.path not in seed_paths),
                       index.references(path) if cand.tokens > SMALL_FILE else {})
+            # a PATH:LINE seed's line: first in its excerpt (a file with no definitions)
+            cand.task_lines = [s.line for s in self.resolved.seeds
+                               if s.path == path and s.line and not cand.definitions]
         elif entry.ranked is not None:
             cand.names = list(entry.ranked.names_used)
             cand.task_words = list(entry.ranked.task_terms)

@@ -287,6 +287,8 @@ def pack(
                 # left for it
                 item = _outline_fit(c, max(remaining - held, OUTLINE_SHARE * remaining),
                                     remaining, formats, count, index)
+            elif c.forced and not c.definitions:  # a seed or pin with no part: its excerpt
+                item = _outline_fit(c, SEED_SHARE * remaining, remaining, formats, count, index)
         if item is not None:
             out.append(item)
             remaining -= item.tokens
