@@ -635,3 +635,26 @@ def test_a_seed_with_no_part_to_show_is_excerpted_at_its_line(tmp_path: Path) ->
     shown = item(pinned.bundle, "CHANGES.md")
     assert shown.granularity == "excerpt"
     assert "- The frobnicate flag is deprecated" in pinned.rendered
+
+
+def test_a_document_too_large_whole_shows_its_matching_lines_not_only_its_headings(
+        tmp_path: Path) -> None:
+    """A README.md of ~40k tokens under three headings (its definitions) was shown by its
+    headings alone, at every budget (141 tokens of a 16k bundle), never the line the task is
+    about: it shows that line, under its heading, and its first lines."""
+    names = ["".join("abcdefghij"[int(d)] for d in f"{i:04d}") for i in range(2500)]
+    readme = ("# Shop\n\nIntro.\n\n## Modules\n\n" + "".join(
+        f"The lib{n} module does thing {i} for the shop and its many friends.\n"
+        for i, n in enumerate(names)) + "\n## License\n\nMIT\n")
+    root, s = _built(tmp_path, {"README.md": readme,
+                                "src/app.py": "def main():\n    return 0\n"})
+    task = f"README.md: document lib{names[777]}"
+    with Index(root, s) as ix:
+        for budget in (300, 4000, 16000):
+            result = make_bundle(ix, BundleRequest(task=task, budget=budget))
+            check_document(result, budget, "markdown")
+            doc = item(result.bundle, "README.md")
+            assert doc.granularity == "excerpt", (budget, doc)
+            assert f"\nThe lib{names[777]} module does thing 777 " in result.rendered
+            assert "# Shop\n" in result.rendered
+            assert budget == 300 or "\n## Modules\n" in result.rendered

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from analyzers import lexical
-from analyzers.bundles.docsections import heading_lines
+from analyzers.bundles.docsections import heading_lines, is_design_doc
 from analyzers.bundles.render import Piece, render_piece, select_lines, short_reason
 from analyzers.syntax import Definition
 
@@ -62,6 +62,11 @@ EXCERPT_HEAD = 3
 EXCERPT_CONTEXT = 1
 EXCERPT_MAX = 12  # line ranges an excerpt shows at most (each is named in its heading)
 EXCERPT_COMMON = 0.05  # a task word held by more than this share of the lines matches none
+# A document (Markdown, reStructuredText, AsciiDoc: its headings are its definitions) whose
+# relevant sections do not fit is excerpted, not shown by its headings alone, when some of its
+# lines hold the task's words, within SYMBOLS_SHARE of what is left; about this much of it is
+# its heading, fences and range labels.
+EXCERPT_FRAME = 60
 
 
 @dataclass
@@ -299,7 +304,8 @@ def _first_fit(c: Candidate, remaining: float, top_score: float, formats: Sequen
                count: Callable[[str], int], index: int, best: bool = False) -> Packed | None:
     """``c`` in its preferred showing that fits ``remaining``, or None (``best``: the best file
     offered, no other in yet)."""
-    return _fit(c, _options(c, remaining, top_score, best), remaining, formats, count, index)
+    return _fit(c, _options(c, remaining, top_score, best, count), remaining, formats, count,
+                index)
 
 
 def _fit(c: Candidate, options: Iterable[Option], remaining: float, formats: Sequence[str],
@@ -528,12 +534,18 @@ def _word_lines(c: Candidate) -> list[int]:
     return list(dict.fromkeys(pointed + words))  # (its first lines are shown anyway)
 
 
+def _excerpted(c: Candidate) -> bool:
+    """``c`` is shown by an excerpt rather than signatures: it has no definitions, or it is a
+    document (its definitions are its headings) some lines of which hold the task's words."""
+    return not c.definitions or (is_design_doc(c.path) and bool(_task_word_lines(c)))
+
+
 def _outline_fit(c: Candidate, room: float, remaining: float, formats: Sequence[str],
                  count: Callable[[str], int], index: int) -> Packed | None:
     """``c``'s outline in ``room`` (the room left for it), else in all that is left: the best
     file, outlined in a few signatures (excerpted, when it has no definitions), comes before any
     file ranked after it."""
-    granularity = "skeleton" if c.definitions else "excerpt"
+    granularity = "excerpt" if _excerpted(c) else "skeleton"
     frame = Piece(c.path, granularity, [(len(c.lines), len(c.lines))], "", c.tier,
                   short_reason(c.reasons))
     # its heading and fences (a range label of the file's last line: as long as any)
@@ -593,8 +605,8 @@ def seed_goal(c: Candidate, remaining: float) -> float:
     return max(scaled, min(compact, share))
 
 
-def _options(c: Candidate, remaining: float, top_score: float, best: bool = False
-             ) -> Iterator[Option]:
+def _options(c: Candidate, remaining: float, top_score: float, best: bool = False,
+             count: Callable[[str], int] | None = None) -> Iterator[Option]:
     """The ways to show ``c``, preferred first; made one at a time, as packing tries them (the
     first that fits ends the search, so later ones are often never needed). ``best``: the best
     file offered, which goes in whole when it has no part to show and fits."""
@@ -637,6 +649,16 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
         if len(chosen) > 1:
             first = min(chosen, key=lambda d: defs.index(d))
             yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
+    yield from _outlines(c, remaining, count)
+
+
+def _outlines(c: Candidate, remaining: float, count: Callable[[str], int] | None
+              ) -> Iterator[Option]:
+    """``c``'s least showings: a document's lines holding the task's words (see
+    :func:`_excerpted`), its skeleton."""
+    if c.definitions and _excerpted(c):
+        ranges, _, used = excerpt_ranges(c, SYMBOLS_SHARE * remaining - EXCERPT_FRAME, count)
+        yield Option("excerpt", ranges, [], limit=SYMBOLS_SHARE * remaining, estimate=used)
     sk = skeleton_ranges(c)
     if sk:
         yield Option("skeleton", sk, [d.qualified for d in c.definitions
