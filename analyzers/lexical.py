@@ -96,6 +96,16 @@ def task_words(text: str) -> list[str]:
     return words(task_text(text))
 
 
+# A version (digits with dots: "8.5.0", "v2.1"), not part of a longer number or word.
+_VERSION = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+)(?!\w|\.\d)")
+
+
+def versions(text: str) -> list[str]:
+    """The versions ``text`` names ("8.5.0" of "the 8.5.0 release", "v2.1"), in order, once
+    each: :func:`words` holds no digits alone."""
+    return list(dict.fromkeys(_VERSION.findall(text)))
+
+
 def bag(text: str) -> Counter[str]:
     return Counter(words(text))
 

@@ -658,3 +658,31 @@ def test_a_document_too_large_whole_shows_its_matching_lines_not_only_its_headin
             assert f"\nThe lib{names[777]} module does thing 777 " in result.rendered
             assert "# Shop\n" in result.rendered
             assert budget == 300 or "\n## Modules\n" in result.rendered
+
+
+def test_a_changelog_task_naming_a_version_shows_its_section(tmp_path: Path) -> None:
+    """"update CHANGES.md for the 3.30.0 release" matched the generic "update" and "release"
+    of a few old entries, not the section of 3.30.0 (a version's digits are no word): that
+    section goes in, its heading first; without a version, the newest section (its top), not
+    the old entries holding "update" or "release"."""
+    ch = "# Changes\n\n" + "".join(
+        f"## Version 3.{v}.0\n\n"
+        + "".join(f"- Fixed the widget layout of table view {v}-{k} when the window shrinks.\n"
+                  for k in range(6))
+        + ("- Update the release script to sign the wheels.\n" if v in (5, 9, 14) else "")
+        + "\n" for v in range(60, 0, -1))
+    root, s = _built(tmp_path, {"CHANGES.md": ch,
+                                "app/x.py": "def f():\n    return 1\n"})
+    with Index(root, s) as ix:
+        named = make_bundle(ix, BundleRequest(task="update CHANGES.md for the 3.30.0 release",
+                                              budget=300))
+        top = make_bundle(ix, BundleRequest(task="update CHANGES.md for the release",
+                                            budget=300))
+    for result in (named, top):
+        check_document(result, 300, "markdown")
+        first = result.bundle.items[0]
+        assert (first.path, first.granularity) == ("CHANGES.md", "excerpt"), result.bundle.items
+        assert "Update the release script" not in result.rendered
+    assert "## Version 3.30.0\n\n- Fixed the widget layout of table view 30-0 " in named.rendered
+    assert "table view 30-5 when" in named.rendered
+    assert "## Version 3.60.0\n\n- Fixed the widget layout of table view 60-0 " in top.rendered

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from analyzers import lexical
 from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
@@ -523,6 +524,7 @@ class _Filter:
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
+        cand.task_versions = lexical.versions(self.request.task or "")
         if not cand.definitions and cand.lines and is_design_doc(path):
             self._document(cand)
         return cand
@@ -531,8 +533,6 @@ class _Filter:
         """A design document as a candidate: its headings as definitions (a long one shows its
         relevant sections only: those naming the bundle's code or holding the task's words),
         and what links it to the bundle first among its reasons."""
-        from analyzers import lexical
-
         cand.definitions = doc_sections(cand.path, cand.lines, self.counter.count)
         words = list(dict.fromkeys(lexical.task_words(self.request.task or "")))
         cand.task_words = cand.task_words or words

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from analyzers import lexical
-from analyzers.bundles.docsections import heading_lines, is_design_doc
+from analyzers.bundles.docsections import heading_lines, is_design_doc, is_release_history
 from analyzers.bundles.render import Piece, render_piece, select_lines, short_reason
 from analyzers.syntax import Definition
 
@@ -62,6 +62,11 @@ EXCERPT_HEAD = 3
 EXCERPT_CONTEXT = 1
 EXCERPT_MAX = 12  # line ranges an excerpt shows at most (each is named in its heading)
 EXCERPT_COMMON = 0.05  # a task word held by more than this share of the lines matches none
+# Words (stems) of a task about a changelog that say what to do with it, not which entry: none
+# matches a changelog's line ("update CHANGES.md for the release": its top, or the version named).
+CHANGELOG_WORDS = frozenset(lexical.stems(
+    "update add entry note notes changelog change changes release released version bump new "
+    "next prepare unreleased md rst txt".split()))
 # A document (Markdown, reStructuredText, AsciiDoc: its headings are its definitions) whose
 # relevant sections do not fit is excerpted, not shown by its headings alone, when some of its
 # lines hold the task's words, within SYMBOLS_SHARE of what is left; about this much of it is
@@ -87,6 +92,7 @@ class Candidate:
     # come before every other linked one
     task_lines: list[int] = field(default_factory=list)
     task_symbols: list[str] = field(default_factory=list)
+    task_versions: list[str] = field(default_factory=list)  # "8.5.0" of the task: its lines first
     seed: bool = False  # a seed: focused when large (see focused)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
@@ -520,6 +526,8 @@ def _task_word_lines(c: Candidate) -> list[int]:
 
 def _word_lines(c: Candidate) -> list[int]:
     task = set(lexical.stems(c.task_words))
+    if is_release_history(c.path):  # "update CHANGES.md for the release": no entry's words
+        task -= CHANGELOG_WORDS
     held = {i: set(lexical.stems(lexical.words(line))) & task
             for i, line in enumerate(c.lines, 1)} if task else {}
     df: dict[str, int] = {}
@@ -531,7 +539,27 @@ def _word_lines(c: Candidate) -> list[int]:
              if any(df[w] <= common for w in ws)}
     pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
     words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
-    return list(dict.fromkeys(pointed + words))  # (its first lines are shown anyway)
+    return list(dict.fromkeys(pointed + _version_lines(c) + words))  # (its first lines: shown
+    # anyway)
+
+
+def _version_lines(c: Candidate) -> list[int]:
+    """The lines of ``c`` naming a version the task names: under each heading naming one (a
+    changelog's "## Version 8.5.0"), the heading and then its section's lines, in order; then
+    the other lines naming one."""
+    if not c.task_versions:
+        return []
+    named = re.compile(r"(?<![\w.])v?(?:" + "|".join(map(re.escape, c.task_versions))
+                       + r")(?!\w|\.\d)")
+    lines = [i for i, line in enumerate(c.lines, 1) if named.search(line)]
+    heads = heading_lines(c.path, c.lines)
+    out: list[int] = []
+    for ln in lines:
+        at = bisect_left(heads, ln)
+        if at < len(heads) and heads[at] == ln:  # a heading: its section
+            end = heads[at + 1] if at + 1 < len(heads) else len(c.lines) + 1
+            out.extend(range(ln, end))
+    return out + lines
 
 
 def _excerpted(c: Candidate) -> bool:
