@@ -686,3 +686,22 @@ def test_a_changelog_task_naming_a_version_shows_its_section(tmp_path: Path) -> 
     assert "## Version 3.30.0\n\n- Fixed the widget layout of table view 30-0 " in named.rendered
     assert "table view 30-5 when" in named.rendered
     assert "## Version 3.60.0\n\n- Fixed the widget layout of table view 60-0 " in top.rendered
+
+
+def test_an_excerpt_with_room_to_spare_shows_the_sections_of_its_lines(tmp_path: Path) -> None:
+    """With a budget to spare, a large document's excerpt shows the section of the line
+    holding the task's words (its heading to the next), not only a line around it."""
+    names = ["".join("abcdefghij"[int(d)] for d in f"{i:04d}") for i in range(2500)]
+    section = "".join(f"Step {k}: run the tool once more and read its report.\n" for k in range(8))
+    section = section.replace("Step 4: run", "Step 4: zorblax the cache, then run")
+    readme = ("# Shop\n\nIntro.\n\n## Modules\n\n" + "".join(
+        f"The lib{n} module does thing {i} for the shop and its many friends.\n"
+        for i, n in enumerate(names)) + "\n## Upkeep\n\n" + section + "\n## License\n\nMIT\n")
+    root, s = _built(tmp_path, {"README.md": readme,
+                                "src/app.py": "def main():\n    return 0\n"})
+    with Index(root, s) as ix:
+        result = make_bundle(ix, BundleRequest(task="README.md: zorblax", budget=4000))
+    check_document(result, 4000, "markdown")
+    doc = item(result.bundle, "README.md")
+    assert doc.granularity == "excerpt", doc
+    assert "\n## Upkeep\n\n" + section in result.rendered

@@ -473,11 +473,41 @@ def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None
         above = bisect_right(heads, ln) - 1
         if above >= 0:
             excerpt.take(heads[above], heads[above])
+    if heads:
+        _grow_sections(excerpt, matched, heads)
     if not matched:
         for ln in range(1, n + 1):
             if not excerpt.take(ln, ln):
                 break
     return _bridge(_runs(excerpt.shown.shown, n), c.lines), [], excerpt.shown.tokens
+
+
+def _grow_sections(excerpt: _Excerpt, matched: list[int], heads: list[int]) -> None:
+    """With room to spare, more of the sections of the lines shown (a document's, a
+    changelog's): around each, a line above and one below in turn, within its section (its
+    heading to the next), as far as fits."""
+    n = len(excerpt.shown.lines)
+    flags = excerpt.shown.shown
+    done: set[int] = set()
+    for ln in matched:
+        at = bisect_right(heads, ln) - 1
+        if not flags[ln] or at in done:
+            continue
+        done.add(at)
+        start = heads[at] if at >= 0 else 1
+        end = heads[at + 1] - 1 if at + 1 < len(heads) else n
+        up, down = ln - 1, ln + 1
+        while up >= start or down <= end:
+            grown = False
+            if up >= start:
+                grown = excerpt.take(up, up)
+                up = up - 1 if grown else start - 1
+            if down <= end:
+                took = excerpt.take(down, down)
+                down = down + 1 if took else end + 1
+                grown = grown or took
+            if not grown:
+                return  # (no room left)
 
 
 class _Excerpt:
