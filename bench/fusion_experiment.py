@@ -669,18 +669,26 @@ class DefMatch:
         proc.stdout.read(1)
         return head[0].decode(), data
 
-    def _definitions(self, repo: str, sha: str, path: str) -> list[Any]:
-        from collections import Counter
-
-        from analyzers import languages, syntax
-
+    def _parts(self, repo: str, sha: str, path: str,
+               make: Callable[[str, bytes], list[Any]]) -> list[Any]:
+        """``make(path, data)`` of the file at the sample's parent, once per blob."""
         got = self._cat(repo, f"{sha}^:{path}")
         if got is None:
             return []
         blob, data = got
         docs = self.docs.get(blob)
-        if docs is not None:
-            return docs
+        if docs is None:
+            docs = self.docs[blob] = make(path, data)
+        return docs
+
+    def _definitions(self, repo: str, sha: str, path: str) -> list[Any]:
+        return self._parts(repo, sha, path, self._definition_docs)
+
+    def _definition_docs(self, path: str, data: bytes) -> list[Any]:
+        from collections import Counter
+
+        from analyzers import languages, syntax
+
         docs = []
         lang = languages.detect(path, data[:200])
         if len(data) < 1_000_000 and languages.has_grammar(lang):
@@ -700,7 +708,6 @@ class DefMatch:
                 else:
                     text = "\n".join(lines[d.start_line - 1:d.end_line])
                 docs.append(Counter(lexical.stems(lexical.words(text))))
-        self.docs[blob] = docs
         return docs
 
     def features(self, row: Row, keep: list[int]) -> np.ndarray:
@@ -829,14 +836,7 @@ class LineChunks(DefMatch):
     computes them."""
 
     def _definitions(self, repo: str, sha: str, path: str) -> list[Any]:
-        got = self._cat(repo, f"{sha}^:{path}")
-        if got is None:
-            return []
-        blob, data = got
-        docs = self.docs.get(blob)
-        if docs is None:
-            docs = self.docs[blob] = chunkmatch.chunk_bags(data)
-        return docs
+        return self._parts(repo, sha, path, lambda _, data: chunkmatch.chunk_bags(data))
 
     def features(self, row: Row, keep: list[int]) -> np.ndarray:
         if row["mode"] not in ("task", "issue"):
