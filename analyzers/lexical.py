@@ -110,6 +110,15 @@ def bag(text: str) -> Counter[str]:
     return Counter(words(text))
 
 
+def stem_bag(text: str) -> Counter[str]:
+    """``Counter(stems(words(text)))``, each distinct identifier split and stemmed once."""
+    out: Counter[str] = Counter()
+    for ident, n in Counter(_IDENT.findall(text)).items():
+        for w in _ident_words(ident, False):
+            out[stem(w)] += n
+    return out
+
+
 def path_words(path: str) -> list[str]:
     """Words of a repository path: folders and the file stem, identifier-split."""
     stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path

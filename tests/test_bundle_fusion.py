@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from test_bundle_rank import build_shop
 
-from analyzers.bundles import fusion
+from analyzers import lexical
+from analyzers.bundles import chunkmatch, fusion
 from analyzers.bundles import rank as rank_mod
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.indexing.index import Index
@@ -44,7 +45,8 @@ def test_the_shipped_model_is_small_and_reads_the_rankers_own_signals() -> None:
     trees = fusion.model()
     assert trees is not None and len(trees.roots) > 0 and trees.top >= 10
     assert set(trees.signals) <= set(rank_mod.WEIGHTS)
-    assert trees.feature.max() < len(trees.signals) + len(fusion.PATH_FEATURES)
+    assert trees.feature.max() < len(trees.signals) + len(fusion.PATH_FEATURES) + len(
+        trees.extras)
 
 
 def test_a_task_alone_takes_the_shipped_models_order(shop: Path,
@@ -63,6 +65,10 @@ def test_a_task_alone_takes_the_shipped_models_order(shop: Path,
     x = fusion.features(trees.signals, paths, [r.signals for r in base[:k]],
                         [r.score for r in base[:k]], len(base),
                         rank_mod.candidate_partners(paths))
+    if trees.extras:  # the task's words in a stretch of each file's lines (bundles.chunkmatch)
+        x = np.hstack([x, chunkmatch.features(
+            lexical.stems(lexical.task_words(TASK)),
+            [chunkmatch.chunk_bags((shop / p).read_bytes()) for p in paths])])
     s = trees.predict(x)
     want = [paths[i] for i in sorted(range(k), key=lambda i: (-s[i], i))]
     assert [r.path for r in learned[:k]] == want

@@ -92,6 +92,9 @@ class Trees:
     value: np.ndarray
     roots: np.ndarray
     depth: int
+    # Features after PATH_FEATURES that the caller computes (``rerank``'s ``extra``): the names of
+    # ``bundles.chunkmatch.FEATURES`` when the model was trained with them.
+    extras: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping) -> Trees:
@@ -102,7 +105,8 @@ class Trees:
                    np.asarray(data["left"], dtype=np.int64),
                    np.asarray(data["right"], dtype=np.int64),
                    np.asarray(data["value"], dtype=np.float64),
-                   np.asarray(data["roots"], dtype=np.int64), int(data["depth"]))
+                   np.asarray(data["roots"], dtype=np.int64), int(data["depth"]),
+                   tuple(data.get("extras", ())))
 
     @classmethod
     def load(cls, path: Path) -> Trees:
@@ -110,9 +114,10 @@ class Trees:
         with np.load(path, allow_pickle=False) as z:
             ints = {k: np.asarray(z[k], dtype=np.int64) for k in ("feature", "left", "right",
                                                                   "roots")}
+            extras = tuple(str(k) for k in z["extras"]) if "extras" in z.files else ()
             return cls(tuple(str(k) for k in z["signals"]), int(z["top"]), ints["feature"],
                        z["threshold"], ints["left"], ints["right"], z["value"], ints["roots"],
-                       int(z["depth"]))
+                       int(z["depth"]), extras)
 
     def save(self, path: Path) -> None:
         """As compressed numpy arrays (``load`` reads them)."""
@@ -121,7 +126,8 @@ class Trees:
                 f, signals=np.array(self.signals), top=self.top,
                 feature=self.feature.astype(np.int16), threshold=self.threshold,
                 left=self.left.astype(np.int32), right=self.right.astype(np.int32),
-                value=self.value, roots=self.roots.astype(np.int32), depth=self.depth)
+                value=self.value, roots=self.roots.astype(np.int32), depth=self.depth,
+                extras=np.array(self.extras, dtype=str))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The ensemble's score per row of ``x``."""
@@ -137,7 +143,8 @@ class Trees:
         return self.value[node].sum(axis=0)
 
 
-def flatten_lightgbm(dump: Mapping, signals: Sequence[str], top: int) -> dict:
+def flatten_lightgbm(dump: Mapping, signals: Sequence[str], top: int,
+                     extras: Sequence[str] = ()) -> dict:
     """A LightGBM ``dump_model()`` as ``Trees.from_json`` reads it (numerical ``<=`` splits; the
     features never miss, so missing-value routing is not kept)."""
     feature: list[int] = []
@@ -170,7 +177,8 @@ def flatten_lightgbm(dump: Mapping, signals: Sequence[str], top: int) -> dict:
         roots.append(add(tree["tree_structure"], 0))
     return {"signals": list(signals), "top": top, "feature": feature,
             "threshold": threshold, "left": left, "right": right,
-            "value": [round(v, 9) for v in value], "roots": roots, "depth": depth}
+            "value": [round(v, 9) for v in value], "roots": roots, "depth": depth,
+            "extras": list(extras)}
 
 
 _LOCK = threading.Lock()
@@ -188,16 +196,23 @@ def model() -> Trees | None:
         return _MODEL[0]
 
 
+Extra = Callable[[list[str]], np.ndarray]
+
+
 def rerank(paths: list[str], values: Sequence[Mapping[str, float]],
            scores: Sequence[float], n_cands: int, partners: Partners,
-           trees: Trees | None = None) -> list[int]:
+           trees: Trees | None = None, extra: Extra | None = None) -> list[int]:
     """The first ``trees.top`` candidates (given best first by the linear fusion) in the
-    model's order, as indices into them (ties keep the linear order)."""
+    model's order, as indices into them (ties keep the linear order). ``extra`` gives the
+    columns of ``trees.extras`` for the candidates' paths (zeros without it)."""
     trees = trees or model()
     if trees is None or len(paths) < 2:
         return list(range(len(paths)))
     k = min(trees.top, len(paths))
     x = features(trees.signals, paths[:k], values[:k], scores[:k], n_cands,
                  partners(paths[:k]))
+    if trees.extras:
+        more = extra(paths[:k]) if extra is not None else np.zeros((k, len(trees.extras)))
+        x = np.hstack([x, more])
     s = trees.predict(x)
     return sorted(range(k), key=lambda i: (-s[i], i)) + list(range(k, len(paths)))

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from analyzers import gitrepo, lexical
-from analyzers.bundles import fusion, mentions
+from analyzers import confine, gitrepo, lexical
+from analyzers.bundles import chunkmatch, fusion, mentions
 from analyzers.bundles.docsections import is_adr, is_release_history
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import filekinds
@@ -580,10 +580,21 @@ def _learned_order(q: _Query, ev: _Evidence, total: np.ndarray, order: list[int]
     values = [{k: float(ev.signals[k][i]) for k in trees.signals} for i in head]
     scores = total[head].tolist()
     new = fusion.rerank(paths, values, scores, min(len(order), fusion.CANDIDATES),
-                        candidate_partners, trees)
+                        candidate_partners, trees, lambda ps: _chunk_features(q, ps))
     total = total.copy()
     total[[head[i] for i in new]] = sorted(scores, reverse=True)
     return total, [head[i] for i in new] + order[len(head):]
+
+
+def _chunk_features(q: _Query, paths: list[str]) -> np.ndarray:
+    """``bundles.chunkmatch``'s features of the candidates ``paths``, their files read from the
+    workspace (confined to it; a file not read has no windows)."""
+    bags: list[chunkmatch.Bags] = []
+    for p in paths:
+        q.token.check()
+        data = confine.read_bytes_inside(q.index.root, p, chunkmatch.READ_MAX)
+        bags.append(chunkmatch.chunk_bags(data) if data is not None else [])
+    return chunkmatch.features(q.task_words, bags)
 
 
 def candidate_partners(paths: list[str]) -> dict[int, int]:
