@@ -5,9 +5,9 @@ gradient-boosted tree ensemble (LightGBM lambdarank, trained by ``bench/fusion_e
 on the replayed history of the benchmark repositories, judged leave-one-repository-out) then
 re-orders the first ``top`` of them from their signals, their linear scores, features of their
 paths, and the columns ``Trees.extras`` names (``bundles.chunkmatch``'s, which the ranker
-computes from the files). The trees ship as data (``task_fusion.npz`` beside this module: numpy arrays, no
-pickles), are loaded on first use and evaluated with numpy: no runtime dependency beyond the
-core's.
+computes from the files). The trees ship as data (``task_fusion.npz`` beside this module:
+numpy arrays, no pickles), are loaded on first use and evaluated with numpy: no runtime
+dependency beyond the core's.
 """
 
 from __future__ import annotations
