@@ -10,6 +10,7 @@ from test_bundle_fusion import ranked, shop  # noqa: F401  (the fixture)
 
 from analyzers import lexical
 from analyzers.bundles import chunkmatch, fusion
+from analyzers.cancel import Cancelled, CancelToken
 
 TASK = lexical.stems(lexical.task_words("retry the upload when the token expired"))
 
@@ -67,9 +68,9 @@ def test_the_ranker_reads_every_file_of_the_head(shop: Path,  # noqa: F811
     seen: list[list[int]] = []
     real = chunkmatch.features
 
-    def spy(task: list[str], bags: list[chunkmatch.Bags]) -> object:
+    def spy(task: list[str], bags: list[chunkmatch.Bags], *rest: object) -> object:
         seen.append([len(b) for b in bags])
-        return real(task, bags)
+        return real(task, bags, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(chunkmatch, "features", spy)
     got = ranked(shop, task="checkout discount rounding for the order total")
@@ -77,3 +78,16 @@ def test_the_ranker_reads_every_file_of_the_head(shop: Path,  # noqa: F811
     assert trees is not None
     assert len(seen) == 1 and len(seen[0]) == min(len(got), trees.top)
     assert all(n >= 2 for n in seen[0])  # every candidate of the head was read (a window at least)
+
+
+def test_a_task_of_thousands_of_words_is_cancellable() -> None:
+    words = [f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}"
+             for i in range(3000)]
+    text = "\n".join(" ".join(words[i:i + 5]) for i in range(0, len(words), 5)).encode()
+    bags = [chunkmatch.chunk_bags(text)] * 3
+    task = lexical.stems(lexical.task_words(" ".join(words)))
+    assert chunkmatch.features(task, bags)[:, 0].tolist() == [1.0, 1.0, 1.0]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        chunkmatch.features(task, bags, token.check)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -55,33 +55,52 @@ def chunk_bags(data: bytes) -> Bags:
             for a in range(0, (windows + 1) * CHUNK_STEP, CHUNK_STEP)]
 
 
-def features(task: Sequence[str], bags: Sequence[Bags]) -> np.ndarray:
+def features(task: Sequence[str], bags: Sequence[Bags],
+             check: Callable[[], None] | None = None) -> np.ndarray:
     """``FEATURES`` per candidate (``bags``: each candidate's blocks, ``chunk_bags``; an empty
-    list for a file not read) for the stemmed task words ``task``."""
+    list for a file not read) for the stemmed task words ``task``. ``check`` is called now and
+    then (a cancel token's): a pasted task may hold thousands of words."""
     out = np.zeros((len(bags), len(FEATURES)), dtype=np.float64)
-    words = sorted(set(task))
+    wanted = set(task)
+    blocks = [blk for b in bags for blk in b]
+    starts = np.cumsum([0] + [len(b) for b in bags])
+    # Window k of file r is its blocks k and k + 1: the first one's index among all blocks.
+    left = np.array([starts[r] + k for r, b in enumerate(bags) for k in range(len(b) - 1)],
+                    dtype=np.int64)
     owner = np.array([r for r, b in enumerate(bags) for _ in range(len(b) - 1)], dtype=np.int64)
-    n = len(owner)
-    if not n or not words:
+    n = len(left)
+    if not n or not wanted:
         return out
-
-    def windows(values: list[np.ndarray]) -> np.ndarray:  # per file's blocks -> its windows
-        return np.concatenate([v[:-1] + v[1:] for v in values if len(v) > 1])
-
-    lengths = windows([np.array([t for _, t in b], dtype=np.float64) for b in bags])
+    found: dict[str, list[tuple[int, int]]] = {}  # task word -> (block, count): words met only
+    for g, (counts, _) in enumerate(blocks):
+        for w in counts.keys() & wanted:
+            found.setdefault(w, []).append((g, counts[w]))
+    totals = np.array([t for _, t in blocks], dtype=np.float64)
+    lengths = totals[left] + totals[left + 1]
     avg = max(float(lengths.mean()), 1.0)
     norm = K1 * (1 - B + B * lengths / avg)
     scores = np.zeros(n)
     cover = np.zeros(n)
     whole = 0.0
-    for w in words:
-        tf = windows([np.array([c.get(w, 0) for c, _ in b], dtype=np.float64) for b in bags])
-        df = int(np.count_nonzero(tf))
-        if not df:
-            continue
+    # Block g is the first block of window first[g] and the second of window second[g] (-1: none).
+    first = np.full(len(blocks) + 1, -1, dtype=np.int64)
+    second = np.full(len(blocks) + 1, -1, dtype=np.int64)
+    first[left] = np.arange(n)
+    second[left + 1] = np.arange(n)
+    for k, w in enumerate(sorted(found)):
+        if check is not None and k % 64 == 0:
+            check()
+        at = np.array([g for g, _ in found[w]], dtype=np.int64)
+        count = np.array([c for _, c in found[w]], dtype=np.float64)
+        wins = np.concatenate([first[at], second[at]])
+        adds = np.concatenate([count, count])
+        keep = wins >= 0
+        idx, inverse = np.unique(wins[keep], return_inverse=True)
+        tf = np.bincount(inverse, weights=adds[keep], minlength=len(idx))
+        df = len(idx)
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        scores += idf * tf * (K1 + 1) / (tf + norm)
-        cover += idf * (tf > 0)
+        scores[idx] += idf * tf * (K1 + 1) / (tf + norm[idx])
+        cover[idx] += idf
         whole += idf
     scores = np.round(scores, 9)  # equal windows tie the same way in every process
     best = float(scores.max())

@@ -594,7 +594,7 @@ def _chunk_features(q: _Query, paths: list[str]) -> np.ndarray:
         q.token.check()
         data = confine.read_bytes_inside(q.index.root, p, chunkmatch.READ_MAX)
         bags.append(chunkmatch.chunk_bags(data) if data is not None else [])
-    return chunkmatch.features(q.task_words, bags)
+    return chunkmatch.features(q.task_words, bags, q.token.check)
 
 
 def candidate_partners(paths: list[str]) -> dict[int, int]:
