@@ -513,7 +513,7 @@ try {
       if (!/\.\w+$/.test(name) || name.includes("/")) return `${name} ${desc}${pin}`.trim();
       const parts = desc.split(" · ");
       const last = parts.at(-1) ?? "";
-      const folder = /^[\w.-]+(\/[\w.-]+)*$/.test(last) && !/^(whole|defs|outline|focus|shrunk|masked|file|symbols|signatures|skeleton|focused|pinned)$/.test(last) ? last : "";
+      const folder = /^[\w.-]+(\/[\w.-]+)*$/.test(last) && !/^(whole|defs|outline|focus|excerpt|shrunk|masked|file|symbols|signatures|skeleton|focused|pinned)$/.test(last) ? last : "";
       const same = known.filter((p) => p.split("/").pop() === name);
       const path = folder ? `${folder}/${name}` : same.length === 1 ? same[0] : name;
       return `${path} ${desc}${pin}`.trim();
@@ -962,7 +962,7 @@ try {
     await openFile(removed);
     await run("Context Steward: Add to Bundle");
     const row = await until(`no ${removed} row`, async () => (await itemRows()).find((r) => pathOf(r) === removed));
-    if (!rowTokens(row) || !/(whole|defs|outline|focus)/.test(row)) throw new Error(`row: ${row}`);
+    if (!rowTokens(row) || !/(whole|defs|outline|focus|excerpt)/.test(row)) throw new Error(`row: ${row}`);
     const after = await until("the status bar did not change with the added file", async () => {
       const t = await statusText();
       return statusFigures(t) && t !== statusWithout ? t : undefined;

@@ -146,6 +146,11 @@ describe("buildTree", () => {
     const core = buildTree(b)[0];
     if (core.kind !== "tier") throw new Error("expected a tier");
     expect(core.children[0].description).toBe("120 tok · excerpt");
+    expect(core.children[0].openLine).toBe(629); // the matched lines, past the first three
+    const top = parseBundle({ ...raw, items: [{ ...excerpt, ranges: [[1, 15]] }] })!;
+    const topCore = buildTree(top)[0];
+    if (topCore.kind !== "tier") throw new Error("expected a tier");
+    expect(topCore.children[0].openLine).toBe(0);
   });
 
   it("shows a focused seed as focused, with its definitions in full and its first line", () => {

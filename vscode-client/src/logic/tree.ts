@@ -163,8 +163,16 @@ function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
     description: parts.join(" · "),
     tooltip: itemTooltip(item),
     contextValue: item.pinned ? "bundleItem.pinned" : "bundleItem",
-    openLine: item.granularity !== "file" && item.ranges.length > 0 ? Math.max(0, item.ranges[0][0] - 1) : 0,
+    openLine: openLine(item),
   };
+}
+
+/** Where a click opens the item: its first shown line; an excerpt's first matched line, past the
+ * file's first lines it also shows for orientation (`excerpt_ranges` in the packer). */
+function openLine(item: BundleItem): number {
+  if (item.granularity === "file" || item.ranges.length === 0) return 0;
+  const head = item.granularity === "excerpt" && item.ranges.length > 1 && item.ranges[0][0] === 1 && item.ranges[0][1] <= 3;
+  return Math.max(0, item.ranges[head ? 1 : 0][0] - 1);
 }
 
 function excludedNode(e: ExcludedFile, showFolder: boolean): ExcludedNode {
