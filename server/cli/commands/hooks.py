@@ -96,17 +96,17 @@ def run_change(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
     if not plan.changed:
-        kept = _backup_words(outcome) if outcome is not None else ""
+        kept = _backup_words(outcome, plan) if outcome is not None else ""
         emit(f"{plan.label}: nothing to change ({done}){kept}")
     elif outcome is None:
         emit(f"{plan.label}: would change ({done}); --dry-run: nothing written")
     else:
         gone = " (the file held nothing else: removed)" if plan.after is None else ""
-        emit(f"{plan.label}: {done}{gone}{_backup_words(outcome)}")
+        emit(f"{plan.label}: {done}{gone}{_backup_words(outcome, plan)}")
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
     if outcome is not None:
-        for line in _folder_words(outcome):
+        for line in _folder_words(outcome, plan):
             emit(line)
     if args.agent == "codex" and args.verb == "install":
         from server.hooks.codex_config import install_note
@@ -125,12 +125,18 @@ def _apply(plan: Plan) -> Outcome:
                         "the folder and its permissions") from e
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, plan: Plan) -> str:
+    """A path in a message: relative to the workspace for the project and local scopes (as the
+    settings file is named), ``~/...`` for the user scope."""
+    if plan.scope != "user" and plan.base is not None:
+        for base in (plan.base, plan.base.resolve()):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
     home = Path(os.path.expanduser("~"))
     return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) else str(path)
 
 
-def _backup_words(outcome: Outcome) -> str:
+def _backup_words(outcome: Outcome, plan: Plan) -> str:
     """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
     words = ""
     if outcome.backup is not None:
@@ -139,27 +145,27 @@ def _backup_words(outcome: Outcome) -> str:
         words = (f"; its backup {outcome.backup_removed.name} held this same text (the file "
                  "before the install): removed")
     elif outcome.backup_kept is not None and outcome.backup_changed:
-        words = (f"; its backup {_shown(outcome.backup_kept)} is not a file we wrote (a symlink, "
-                 "or unreadable): left as it is")
+        words = (f"; its backup {_shown(outcome.backup_kept, plan)} is not a file we wrote (a "
+                 "symlink, or unreadable): left as it is")
     elif outcome.backup_kept is not None:
         words = (f"; the file is not its backup's text (your edits since the install are kept, "
                  f"or the backup was changed), so the backup is kept: "
-                 f"{_shown(outcome.backup_kept)} (delete it when you no longer need it)")
+                 f"{_shown(outcome.backup_kept, plan)} (delete it when you no longer need it)")
     if outcome.backups_left:
         words += ("; earlier installs' backups are kept: "
-                  + ", ".join(_shown(p) for p in outcome.backups_left))
+                  + ", ".join(_shown(p, plan) for p in outcome.backups_left))
     return words
 
 
-def _folder_words(outcome: Outcome) -> list[str]:
+def _folder_words(outcome: Outcome, plan: Plan) -> list[str]:
     """The folders the install made that the uninstall removed, or left (not empty now, or the
     system refused)."""
     done = outcome.folders
-    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in done.removed]
-    lines += [f"{_shown(p)}: made by the install, holds something now: left as it is (recorded: "
-              "a later uninstall removes it once empty)" for p in done.kept]
-    lines += [f"could not remove {_shown(p)}: {why}; remove it by hand or fix the permissions "
-              "and run uninstall again" for p, why in done.failed]
+    lines = [f"{_shown(p, plan)}: made by the install, empty: removed" for p in done.removed]
+    lines += [f"{_shown(p, plan)}: made by the install, holds something now: left as it is "
+              "(recorded: a later uninstall removes it once empty)" for p in done.kept]
+    lines += [f"could not remove {_shown(p, plan)}: {why}; remove it by hand or fix the "
+              "permissions and run uninstall again" for p, why in done.failed]
     return lines
 
 
