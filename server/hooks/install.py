@@ -14,9 +14,28 @@ before is restored to its backup's text, or, with no readable backup, only our e
 The folders an install made go with the file that needed them
 (:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
-other settings, comments and formatting stay as they were. Our entries are recognised by their
-command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an
-entry written by an older install with another executable path is updated where it stands.
+other settings, comments and formatting stay as they were.
+
+Which entries are ours. The install records beside the file, in ``NAME.ctxsteward-folders``
+(:mod:`server.hooks.install_folders`), the line it wrote for each event (``"entries"``) and the
+containers it added (``"containers"``: the ``hooks`` object, event lists). At each event the
+record names, ours is that very line or, when the person edited it (added ``--quiet``, put
+``nice`` before it: any simple command still running ctxsteward's ``hook`` subcommand for that
+event and agent, :func:`~server.hooks.install_agents.invokes`), the one such line there (when
+there are several and none is the recorded one, which is ours is unknown: all stay). Nothing at
+an event the record does not name is ours: a line the person wrote before the install, or beside
+ours after it, stays whatever it runs. So the install, finding a line that runs our hook for an
+event the record does not name, leaves it as it is and adds none of ours beside it (the hook
+would run twice); a recorded line with another executable path is updated where it stands, an
+edited one is left as edited, and a second install changes nothing. With no record of entries
+(no install yet, or an install from before the record kept them), only lines in exactly the form
+an install writes (an absolute path to ctxsteward, then ``hook EVENT --agent AGENT`` and nothing
+else: :func:`~server.hooks.install_agents.recognise`) count as an earlier install's: a bare
+``ctxsteward hook ...`` is the person's. With no readable backup, the uninstall removes the
+containers the record says the install added once they are empty, and no other. A record that
+cannot be read (cut short, oversized, not in our shape) is refused by install and uninstall:
+nothing is written, and the message names it and says what to do; guessing could take a line
+of the person's or leave ours, refusing loses nothing.
 
 Project and local scopes write only inside the workspace, through no symlink
 (:func:`analyzers.confine.check_write`); the user scope writes only the agent's own user file
@@ -41,6 +60,7 @@ from server.hooks.install_agents import (
     AgentSpec,
     command_line,
     executable,
+    invokes,
     recognise,
     user_scope_problem,
 )
@@ -74,6 +94,10 @@ class Plan:
     backup_text: str | None = None  # uninstall: its text (None: missing or unreadable)
     restores: bool = False  # uninstall: ``after`` is the very text the backup keeps (ours out)
     backup_to: Path | None = None  # install: where the old text goes (None: a backup has it)
+    # install: the entries it leaves (event -> command line) and the containers it (or an
+    # earlier install) added, for the record; uninstall: the record's (None: no such record)
+    entries: dict[str, str] | None = None
+    containers: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -199,17 +223,50 @@ def _commands(spec: AgentSpec, obj: sf.Node, base: Handler) -> Iterator[Handler]
                           node)
 
 
-def ours(spec: AgentSpec, doc: sf.Node) -> list[Handler]:
-    """Our handlers for this agent, in every event list of the document."""
+def ours(spec: AgentSpec, doc: sf.Node, entries: dict[str, str] | None = None
+         ) -> list[Handler]:
+    """Our handlers for this agent in the document: with ``entries`` (the install's record), at
+    each event it names, the line it wrote or that line as the person edited it; without, every
+    line in exactly the form an install writes (see the module doc)."""
     hooks = doc.get("hooks")
     if hooks is None or hooks.kind != "object":
         return []
     found = []
     for member in hooks.members:
-        if member.value.kind == "array":
-            found += [h for h in handlers(spec, member.value, member.key)
+        if member.value.kind != "array":
+            continue
+        listed = list(handlers(spec, member.value, member.key))
+        if entries is None:
+            found += [h for h in listed
                       if (got := recognise(h.command.value)) is not None and got[1] == spec.name]
+        elif member.key in entries:
+            found += _recorded(spec, listed, member.key, entries[member.key])
     return found
+
+
+def _recorded(spec: AgentSpec, listed: list[Handler], event: str, command: str
+              ) -> list[Handler]:
+    """The line an install recorded writing for ``event``: that very line, else (edited since)
+    the one line in the list that runs our hook for the event; none when there are several."""
+    exact = [h for h in listed if h.command.value == command]
+    if exact:
+        return exact[:1]
+    runs = [h for h in listed if invokes(h.command.value) == (event, spec.name)]
+    return runs if len(runs) == 1 else []
+
+
+def split_event(spec: AgentSpec, lst: sf.Node, event: str, entries: dict[str, str] | None
+          ) -> tuple[list[Handler], list[Handler]]:
+    """In an event's list: ours (see :func:`ours`), and the person's own lines running our hook
+    for that event (never ours: an install leaves them and an uninstall keeps them)."""
+    listed = list(handlers(spec, lst, event))
+    if entries is None:
+        mine = [h for h in listed if recognise(h.command.value) == (event, spec.name)]
+    else:
+        mine = _recorded(spec, listed, event, entries[event]) if event in entries else []
+    theirs = [h for h in listed if invokes(h.command.value) == (event, spec.name)
+              and all(h.command is not m.command for m in mine)]
+    return mine, theirs
 
 
 def _event_list(spec: AgentSpec, text: str, label: str, event: str,
@@ -231,11 +288,15 @@ def _event_list(spec: AgentSpec, text: str, label: str, event: str,
     return text, lst
 
 
-def install_text(spec: AgentSpec, text: str, label: str,
-                 command_for: Callable[[str], str]) -> tuple[str, list[str]]:
-    """``text`` with our entry for every event the agent gets, and what was done per event."""
+def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[str], str],
+                 entries: dict[str, str] | None = None
+                 ) -> tuple[str, list[str], dict[str, str], list[str]]:
+    """``text`` with our entry for every event the agent gets; what was done per event; the
+    entries ours are now (event -> command line) and the containers this install added
+    (``entries``: the record of an earlier install, None when there is none)."""
     fmt = sf.detect_format(text)
-    actions = []
+    actions, wrote = [], {}
+    added = [] if parse_settings(spec, text, label).get("hooks") is not None else ["hooks"]
     for ev in spec.events:
         cmd = command_for(ev.name)
         text, lst = _event_list(spec, text, label, ev.name, fmt)
@@ -244,41 +305,66 @@ def install_text(spec: AgentSpec, text: str, label: str,
             assert hooks is not None
             text = sf.insert_member(text, hooks, ev.name, [spec.entry(ev, cmd)], fmt)
             actions.append(f"added {ev.name}")
+            wrote[ev.name] = cmd
+            added.append(ev.name)
             continue
-        mine = [h for h in handlers(spec, lst, ev.name)
-                if recognise(h.command.value) == (ev.name, spec.name)]
+        mine, theirs = split_event(spec, lst, ev.name, entries)
+        if not mine and theirs:
+            actions.append(f"{ev.name}: your own entry runs ctxsteward's hook: left as it is "
+                           "(ours not added)")
+            continue
         if not mine:
             text = sf.append_item(text, lst, spec.entry(ev, cmd), fmt)
             actions.append(f"added {ev.name}")
+            wrote[ev.name] = cmd
             continue
-        updated = 0
-        while True:  # each stale command line replaced where it stands (positions move: re-find)
-            _, lst = _event_list(spec, text, label, ev.name, fmt)
-            assert lst is not None
-            stale = [h for h in handlers(spec, lst, ev.name)
-                     if recognise(h.command.value) == (ev.name, spec.name)
-                     and h.command.value != cmd]
-            if not stale:
-                break
-            text = sf.replace_value(text, stale[0].command, cmd, fmt)
-            updated += 1
+        text, updated = _update_paths(spec, text, label, ev.name, cmd, entries, fmt)
+        _, lst = _event_list(spec, text, label, ev.name, fmt)
+        assert lst is not None
+        now = split_event(spec, lst, ev.name, {ev.name: cmd} if updated else entries)[0]
+        wrote[ev.name] = now[0].command.value if now else cmd
+        edited = recognise(wrote[ev.name]) is None
         actions.append(f"updated {ev.name} (executable path)" if updated
-                       else f"{ev.name} already installed")
-    return text, actions
+                       else f"{ev.name} already installed" + (" (as you edited it)" if edited
+                                                               else ""))
+    return text, actions, wrote, added
+
+
+def _update_paths(spec: AgentSpec, text: str, label: str, event: str, cmd: str,
+                  entries: dict[str, str] | None, fmt: sf.Format) -> tuple[str, int]:
+    """``text`` with each of our lines for ``event`` that an install wrote with another
+    executable path given ``cmd``, where it stands (a line the person edited stays as it is)."""
+    updated = 0
+    while True:  # positions move: re-find
+        _, lst = _event_list(spec, text, label, event, fmt)
+        assert lst is not None
+        stale = [h for h in split_event(spec, lst, event, entries)[0]
+                 if recognise(h.command.value) is not None and h.command.value != cmd]
+        if not stale:
+            return text, updated
+        text = sf.replace_value(text, stale[0].command, cmd, fmt)
+        if entries is not None and event in entries:
+            entries = {**entries, event: cmd}  # the line it was is this one now
+        updated += 1
 
 
 def uninstall_text(spec: AgentSpec, text: str, label: str,
-                   kept: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
-    """``text`` without our entries. An event list, or a ``hooks`` object, that held only ours
-    goes too: no one else's content was in it, unless ``kept`` names it (``"hooks"``, or an
-    event): it was there, empty, before our install, as its person wrote it."""
+                   kept: frozenset[str] = frozenset(), entries: dict[str, str] | None = None
+                   ) -> tuple[str, list[str]]:
+    """``text`` without our entries (``entries``: those the install recorded, one per event;
+    None: every line in exactly the form an install writes). An event list, or a ``hooks``
+    object, that held only ours goes too: no one else's content was in it, unless ``kept`` names
+    it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
+    it."""
     actions: list[str] = []
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
-        found = ours(spec, doc)
+        found = ours(spec, doc, entries)
         if not found:
             break
         h = found[0]
+        if entries is not None:  # the one line the install wrote there is out
+            entries = {k: v for k, v in entries.items() if k != h.event}
         group = h.list_node.items[h.index]
         alone = h.inner is None or (len(h.inner.items) == 1
                                     and set(group.value) <= {"matcher", "hooks"})
@@ -315,13 +401,50 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
         raise InstallRefused(f"{label} is a symlink to {path}, whose folder does not exist: "
                              "create it, or remove the link; nothing was written")
     before = read_settings(path, label)
+    record = read_record(logical, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
-    after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
-                                  lambda event: command_line(exe, event, spec.name))
+    entries = None if empty else folders.entries_of(record)
+    if entries is not None and not _made_by_record(spec, record, before or "", label):
+        entries = {}  # the record's file is gone: this one is the person's, nothing in it ours
+    after, actions, wrote, added = install_text(
+        spec, spec.skeleton if empty else before or "", label,
+        lambda event: command_line(exe, event, spec.name), entries)
+    containers = set(added) | (set() if empty else folders.containers_of(record))
     return Plan(agent, scope, path, label, before, after, actions, logical=logical,
                 base=folders.base_of(scope, root, spec.name),
-                backup_to=None if before is None else _backup_target(spec, path, before, label))
+                backup_to=None if before is None else _backup_target(spec, path, before, label),
+                entries=wrote, containers=sorted(containers))
+
+
+def read_record(logical: Path, label: str) -> dict[str, object] | None:
+    """The install record beside the settings file (None: none); refused when it is there but
+    cannot be read: what the install added is then unknown, and guessing could take a line of
+    the person's or leave ours (nothing is written: the record and the file stay as they are)."""
+    try:
+        return folders.read_record(logical)
+    except folders.RecordUnreadable as e:
+        raise InstallRefused(record_problem(label, e.why)) from e
+
+
+def record_problem(label: str, why: str) -> str:
+    """What to do about an install record that cannot be read."""
+    return (f"{label}{folders.FOLDERS_SUFFIX}, our record of what the install added to {label},"
+            f" cannot be read ({why}): without it we cannot tell our entries from yours. "
+            "Nothing was written. Restore it, or move it aside: then only entries in exactly "
+            "the form an install writes count as ours, and the file and its folders stay")
+
+
+def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: str,
+                    label: str) -> bool:
+    """False when the record says an install made the file but this one is not that install's
+    (the person removed it and wrote their own): what the record names is not in it."""
+    created = record.get("created") if record is not None else None
+    if not isinstance(created, str):
+        return True
+    entries = folders.entries_of(record)
+    return (_holds_ours(spec, before, label, entries)
+            and uninstall_text(spec, before, label, entries=entries)[0] == created)
 
 
 def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
@@ -339,16 +462,19 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
     logical, base = _logical(spec, scope, root), folders.base_of(scope, root, spec.name)
+    record = read_record(logical, label)
     if before is None or not before.strip():
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
         return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
                     logical=logical, base=base)
     found = os.path.lexists(_backup_path(path))
     kept_text = _prior_text(spec, path, label) if found else None
-    created = folders.created_text(logical)
+    created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
-                base=base, backup_found=found, backup_text=kept_text)
-    if created is not None:
+                base=base, backup_found=found, backup_text=kept_text,
+                entries=folders.entries_of(record),
+                containers=sorted(folders.containers_of(record)))
+    if isinstance(created, str):
         _uninstall_made(spec, plan, created)
     else:
         _uninstall_persons(spec, plan)
@@ -377,7 +503,7 @@ def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
     """The install made the file: it goes when, our entries out, it is byte for byte what the
     install leaves (``created``); else the person added to it and it stays, ours out."""
     assert plan.before is not None
-    after, actions = uninstall_text(spec, plan.before, plan.label)
+    after, actions = uninstall_text(spec, plan.before, plan.label, entries=plan.entries)
     plan.ours_alone = True
     plan.actions = actions
     if actions and after == created:
@@ -395,16 +521,22 @@ def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
 
 def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
     """The file was there before the install: never removed. Our entries out, the containers the
-    backup held kept (all of them when there is no readable backup); a blank file comes back
-    blank."""
+    backup held kept (with no readable backup, all but those the install's record says it added:
+    all of them for an older install's record); a blank file comes back blank."""
     assert plan.before is not None
     prior = plan.backup_text
     if prior is None:
-        plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                                  _containers(spec, plan.before, plan.label))
+        added = frozenset(plan.containers)
+        plan.after, plan.actions = uninstall_text(
+            spec, plan.before, plan.label,
+            _containers(spec, plan.before, plan.label) - added, plan.entries)
         if plan.actions:
-            plan.actions.append("no readable backup to compare with: the rest is left as it is, "
-                                "empty lists included")
+            plan.actions.append(
+                "no readable backup to compare with: " + ("the lists the install added went "
+                                                          "with ours, the rest is left as it is"
+                                                          if added else
+                                                          "the rest is left as it is, empty "
+                                                          "lists included"))
         return
     raw = prior  # the backup's own text: removed only when the file is this again, byte for byte
     if prior.strip() and _holds_ours(spec, prior, plan.label):
@@ -412,15 +544,16 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         # an older install's): the containers compared without them, but the backup stays
         prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                              _containers(spec, prior, plan.label))
+                                              _containers(spec, prior, plan.label), plan.entries)
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
     plan.restores = plan.after == raw
 
 
-def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
+def _holds_ours(spec: AgentSpec, text: str, label: str,
+                entries: dict[str, str] | None = None) -> bool:
     try:
-        return bool(ours(spec, parse_settings(spec, text, label)))
+        return bool(ours(spec, parse_settings(spec, text, label), entries))
     except InstallRefused:
         return False
 
@@ -564,6 +697,8 @@ def apply(plan: Plan) -> Outcome:
         # install's backup is the person's text before it: redundant when the file is that
         # text again, else theirs to keep.
         _write(plan, write_atomic)
+        if plan.logical is not None:  # what the record said the install added is out
+            folders.forget_created(plan.logical)
         if plan.backup_found and plan.restores:
             out.backup_removed = _drop_backup(plan)
         if plan.backup_found and out.backup_removed is None:
@@ -582,13 +717,16 @@ def apply(plan: Plan) -> Outcome:
             _same_owner(plan.backup_to, plan.path)
         if plan.logical is not None:
             _forget_stale_created(spec, plan)
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
         # the file only when nothing else is in it
         folders.write_record(plan.logical,
                              folders.make_folders(plan.path, plan.logical, plan.base),
-                             created=uninstall_text(spec, plan.after, plan.label)[0])
+                             created=uninstall_text(spec, plan.after, plan.label)[0],
+                             entries=plan.entries, containers=plan.containers)
     _write(plan, write_atomic)
     return out
 
@@ -599,11 +737,10 @@ def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
     removed it and wrote their own), the file is the person's: the record keeps only the
     folders, so no uninstall removes it."""
     assert plan.logical is not None and plan.before is not None
-    created = folders.created_text(plan.logical)
-    if created is None:
+    record = read_record(plan.logical, plan.label)
+    if record is None or not isinstance(record.get("created"), str):
         return
-    if plan.before.strip() and _holds_ours(spec, plan.before, plan.label) and uninstall_text(
-            spec, plan.before, plan.label)[0] == created:
+    if plan.before.strip() and _made_by_record(spec, record, plan.before, plan.label):
         return  # the file that install made (an executable path updated): still made by us
     folders.forget_created(plan.logical)
 

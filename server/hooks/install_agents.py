@@ -211,20 +211,80 @@ SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT, CODEX)}
 DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project",
                  "codex": "project"}
 
-# Our command lines end with "hook EVENT --agent AGENT" (the runtime's contract) after an
-# executable that names us: that is how an entry is recognised as ours, whatever path it has.
-_OURS = re.compile(r"(?:^|\s)hook\s+(?P<event>[A-Za-z]+)\s+--agent\s+(?P<agent>[a-z-]+)\s*$")
+# Two rules tell a command line that runs our hook (``server.hooks.install`` says which counts
+# as ours where). :func:`recognise`: exactly what an install writes, ``<absolute path of
+# ctxsteward> hook EVENT --agent AGENT`` (or ``<absolute python> -I -m server.cli hook ...``),
+# whatever the path. :func:`invokes`: any simple command that runs ctxsteward's ``hook``
+# subcommand with an event and ``--agent``, whatever comes before the program (``nice``, a
+# variable) or after the event (``--quiet``): a person's edit of ours, or a line of their own.
+_PUNCT = frozenset("();<>|&")
+_EVENT = re.compile(r"[A-Za-z]+\Z")
+_AGENT = re.compile(r"[a-z-]+\Z")
+_NAMES = ("ctxsteward", "ctxsteward.exe")
+
+
+def _words(command: object) -> list[str] | None:
+    """The words of a simple command line (None: not a string, unbalanced quotes, or a shell
+    operator in it: ``&&``, ``;``, a pipe, a redirection, a subshell)."""
+    if not isinstance(command, str):
+        return None
+    text = command[2:] if command.startswith("& ") else command  # PowerShell's call operator
+    lexer = shlex.shlex(text, posix=os.name != "nt", punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:
+        return None
+    if any(w and set(w) <= _PUNCT for w in words):
+        return None
+    return [w.strip("'") if os.name == "nt" else w for w in words]
+
+
+def _hook_args(words: list[str]) -> tuple[int, list[str]] | None:
+    """Where the program naming us is in ``words``, and the words after it."""
+    for i, word in enumerate(words):
+        if os.path.basename(word.replace("\\", "/")) in _NAMES:
+            return i, words[i + 1:]
+        if word == "-m" and words[i + 1:i + 2] == ["server.cli"]:
+            return i, words[i + 2:]
+    return None
+
+
+def invokes(command: object) -> tuple[str, str] | None:
+    """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand, however written
+    (extra words before the program or after the event); None otherwise."""
+    words = _words(command)
+    found = _hook_args(words) if words else None
+    if found is None:
+        return None
+    rest = found[1]
+    if len(rest) < 2 or rest[0] != "hook" or not _EVENT.match(rest[1]):
+        return None
+    flags = rest[2:]
+    agents = [flags[i + 1] for i, f in enumerate(flags[:-1]) if f == "--agent"]
+    agents += [f.split("=", 1)[1] for f in flags if f.startswith("--agent=")]
+    if len(agents) != 1 or not _AGENT.match(agents[0]):
+        return None
+    return rest[1], agents[0]
 
 
 def recognise(command: object) -> tuple[str, str] | None:
-    """(event, agent) of one of our command lines, or None for anyone else's."""
-    if not isinstance(command, str):
+    """(event, agent) of a command line in exactly the form an install writes (an absolute
+    executable, then ``hook EVENT --agent AGENT`` and nothing else), or None."""
+    words = _words(command)
+    found = _hook_args(words) if words else None
+    if words is None or found is None:
         return None
-    m = _OURS.search(command)
-    head = command[:m.start()] if m else ""
-    if m is None or not ("ctxsteward" in head or "server.cli" in head):
+    at, rest = found
+    head = words[:at + 1]
+    if head[-1] == "-m":
+        head = head[:1] if head[1:] == ["-I", "-m"] else []
+    if len(head) != 1 or not os.path.isabs(head[0]):
         return None
-    return m.group("event"), m.group("agent")
+    if len(rest) != 4 or rest[0] != "hook" or rest[2] != "--agent":
+        return None
+    got = invokes(command)
+    return got if got == (rest[1], rest[3]) else None
 
 
 def executable() -> list[str]:

@@ -6,7 +6,12 @@ itself, one at a time, and records exactly those its own ``mkdir`` made in a fil
 the settings file, ``NAME.ctxsteward-folders`` (``{"made": [absolute paths, outermost first]}``).
 An install that creates the settings file writes that record too, folders made or not, with
 ``"created"``: the text the file comes back to once our entries are out, so the uninstall knows
-the file is the install's, and removes it only when it is that text again. Nothing is recorded
+the file is the install's, and removes it only when it is that text again. Every install that
+writes the file records there too the lines it wrote (``"entries"``: event -> command line) and
+the containers it added (``"containers"``), which tell the uninstall what is ours
+(:mod:`server.hooks.install`); an uninstall that took them out forgets them, and the record goes
+when nothing is left in it. A record that is there but cannot be read is never rewritten nor
+removed (:class:`RecordUnreadable`: install and uninstall refuse, naming it). Nothing is recorded
 for a folder that existed, one reached through a symlink, or one outside the base (the home
 folder for the user scope, or the agent's own home when COPILOT_HOME / CODEX_HOME names another;
 the workspace for the others). A ``mkdir`` failing halfway removes the folders it made.
@@ -91,32 +96,92 @@ def make_folders(settings: Path, logical: Path, base: Path | None) -> list[Path]
     return made
 
 
-def write_record(settings: Path, made: list[Path], created: str | None = None) -> None:
+class RecordUnreadable(Exception):
+    """A record of ours beside a settings file that cannot be read: what it says is unknown."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path.name}: {why}")
+        self.path, self.why = path, why
+
+
+def write_record(settings: Path, made: list[Path], created: str | None = None,
+                 entries: dict[str, str] | None = None,
+                 containers: list[str] | None = None) -> None:
     """Keep the list of folders the install made beside ``settings`` (added to those a record
     there names already), and, when the install made the settings file itself, ``created``: the
-    text that file comes back to once our entries are out (what a clean uninstall removes).
-    Nothing is written when there is neither."""
+    text that file comes back to once our entries are out (what a clean uninstall removes);
+    ``entries`` (event -> the command line the install wrote there) and ``containers`` (the
+    ``"hooks"`` object and the event lists it added): what an uninstall may take out. What is
+    not given is kept from the record there; nothing is written when there is nothing to keep."""
     from analyzers.fsutil import write_atomic
 
     path = record_path(settings)
-    old = _read_record(path) if os.path.lexists(path) else []
-    made = old + [p for p in made if p not in old]
-    if made or created is not None:
-        data: dict[str, object] = {"made": [str(p) for p in made]}
-        if created is not None:
-            data["created"] = created
+    old = _load(path) or {}
+    had = _read_record(path) if old else []
+    data: dict[str, object] = {"made": [str(p) for p in had + [p for p in made if p not in had]]}
+    for key, value in (("created", created), ("entries", entries), ("containers", containers)):
+        if value is not None:
+            data[key] = value
+        elif key in old:
+            data[key] = old[key]
+    if data != {"made": []}:
         write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _load(path: Path) -> dict[str, object] | None:
     """A record's data (None when it is missing, not a plain file, too large or unreadable)."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
-            return None
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        return _strict_load(path)
+    except RecordUnreadable:
         return None
-    return data if isinstance(data, dict) else None
+
+
+def _strict_load(path: Path) -> dict[str, object] | None:
+    """A record's data (None: there is none); :class:`RecordUnreadable` saying why when it is
+    there but not a plain file, too large, not JSON or not in the shape we write."""
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise RecordUnreadable(path, "it is not a plain file")
+    try:
+        if path.stat().st_size > _MAX_RECORD_BYTES:
+            raise RecordUnreadable(path, f"it is over {_MAX_RECORD_BYTES >> 10} KiB")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise RecordUnreadable(path, f"cannot read it: {e.strerror or e}") from e
+    except ValueError as e:
+        raise RecordUnreadable(path, f"it is not JSON ({e})") from e
+    if not isinstance(data, dict) or not _our_shape(data):
+        raise RecordUnreadable(path, "it is not in the shape an install writes")
+    return data
+
+
+def _our_shape(data: dict[str, object]) -> bool:
+    """Whether a record's fields have the types an install writes."""
+    entries, containers = data.get("entries", {}), data.get("containers", [])
+    return (isinstance(data.get("made", []), list) and isinstance(data.get("created", ""), str)
+            and isinstance(entries, dict)
+            and all(isinstance(v, str) for v in entries.values())
+            and isinstance(containers, list) and all(isinstance(c, str) for c in containers))
+
+
+def read_record(settings: Path) -> dict[str, object] | None:
+    """The record beside ``settings`` (None: there is none); :class:`RecordUnreadable` when it is
+    there and cannot be read."""
+    return _strict_load(record_path(settings))
+
+
+def entries_of(record: dict[str, object] | None) -> dict[str, str] | None:
+    """The entries an install recorded writing (event -> command line); None for no record, or
+    one written before installs kept them."""
+    entries = record.get("entries") if record is not None else None
+    return {str(k): str(v) for k, v in entries.items()} if isinstance(entries, dict) else None
+
+
+def containers_of(record: dict[str, object] | None) -> frozenset[str]:
+    """The containers an install recorded adding (``"hooks"``, event names)."""
+    found = record.get("containers") if record is not None else None
+    return frozenset(str(c) for c in found) if isinstance(found, list) else frozenset()
 
 
 def _read_record(path: Path) -> list[Path]:
@@ -128,17 +193,10 @@ def _read_record(path: Path) -> list[Path]:
     return [Path(p) for p in made if isinstance(p, str) and p]
 
 
-def created_text(settings: Path) -> str | None:
-    """When the install made ``settings`` itself (its record says so): the text the file comes
-    back to once our entries are out; None when the file was there before (or no record)."""
-    data = _load(record_path(settings))
-    created = data.get("created") if data is not None else None
-    return created if isinstance(created, str) else None
-
-
 def forget_created(settings: Path) -> None:
-    """The file the install made is the person's now (they added to it): the record keeps only
-    the folders (and goes when there are none)."""
+    """What the record says the install added is gone (an uninstall took it out), or the file the
+    install made is the person's now (they added to it): the record keeps only the folders (and
+    goes when there are none)."""
     path = record_path(settings)
     made = _read_record(path)
     if made:
@@ -160,9 +218,10 @@ class Removal:
 
 def _records_here(logical: Path) -> list[Path]:
     """The records an uninstall of ``logical`` honours: its own, and every other one of ours in
-    the same folder whose settings file is gone (plain files only, never a symlink)."""
+    the same folder whose settings file is gone (plain files we can read, never a symlink: one
+    that cannot be read stays, untouched)."""
     own = record_path(logical)
-    found = [own] if own.is_file() and not own.is_symlink() else []
+    found = [own] if _load(own) is not None else []
     try:
         names = sorted(os.listdir(logical.parent))
     except OSError:
@@ -171,8 +230,7 @@ def _records_here(logical: Path) -> list[Path]:
         other = logical.parent / name
         settings = logical.parent / name[:-len(FOLDERS_SUFFIX)]
         if (name.endswith(FOLDERS_SUFFIX) and name != FOLDERS_SUFFIX and other != own
-                and not os.path.lexists(settings) and other.is_file()
-                and not other.is_symlink()):
+                and not os.path.lexists(settings) and _load(other) is not None):
             found.append(other)
     return found
 

@@ -15,14 +15,18 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from analyzers.confine import read_bytes_inside, resolve_inside
+from server.hooks import install_folders as folders
 from server.hooks.install import (
+    Handler,
     InstallRefused,
-    ours,
     parse_settings,
+    read_record,
     read_settings,
     spec_of,
+    split_event,
 )
-from server.hooks.install_agents import SPECS, AgentSpec, program_of, recognise
+from server.hooks.install_agents import SPECS, AgentSpec, program_of
+from server.hooks.settings_files import Node
 
 RUNS_FILE = ".ctxsteward/hooks/runs.json"
 
@@ -44,6 +48,9 @@ class HookState(BaseModel):
     program: str | None = None
     program_exists: bool | None = None
     last_run: LastRun | None = None
+    # a line of the person's own that runs our hook for this event (not ours: an install adds
+    # none beside it, an uninstall leaves it)
+    yours: str | None = None
 
 
 class ScopeState(BaseModel):
@@ -53,6 +60,8 @@ class ScopeState(BaseModel):
     file: str
     exists: bool
     problem: str | None = None  # why the file could not be read (then ``hooks`` says nothing)
+    # why our install record beside it could not be read (install and uninstall refuse)
+    record_problem: str | None = None
     hooks: list[HookState]
 
 
@@ -115,21 +124,37 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
     if scope != "user" and path.exists() and resolve_inside(root, path) is None:
         state.problem = "it is a symlink to a place outside the workspace: not read"
         return state
+    entries = None
+    try:
+        entries = folders.entries_of(read_record(Path(os.path.abspath(path)), label))
+    except InstallRefused as e:
+        state.record_problem = str(e).replace(" Nothing was written.", "")
     try:
         text = read_settings(path, label)
-        found = ours(spec, parse_settings(spec, text, label)) if text is not None else []
+        doc = parse_settings(spec, text, label) if text is not None else None
     except InstallRefused as e:
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
         return state
     for ev in spec.events:
-        mine = [h for h in found if recognise(h.command.value) == (ev.name, spec.name)]
+        mine, theirs = _split(spec, doc, ev.name, entries)
         command = mine[0].command.value if mine else None
         program = program_of(command) if command else None
         state.hooks.append(HookState(
             event=ev.name, installed=bool(mine), command=command, program=program,
-            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}")))
+            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
+            yours=theirs[0].command.value if theirs else None))
     return state
+
+
+def _split(spec: AgentSpec, doc: Node | None, event: str, entries: dict[str, str] | None
+           ) -> tuple[list[Handler], list[Handler]]:
+    """Ours and the person's own lines running our hook, in the event's list of ``doc``."""
+    hooks = doc.get("hooks") if doc is not None else None
+    lst = hooks.get(event) if hooks is not None and hooks.kind == "object" else None
+    if lst is None or lst.kind != "array":
+        return [], []
+    return split_event(spec, lst, event, entries)
 
 
 def status(root: Path, agent: str | None = None, scope: str | None = None) -> HooksStatus:
@@ -167,7 +192,12 @@ def status_text(report: HooksStatus) -> str:
             what = (s.problem if s.problem else "no file" if not s.exists
                     else f"{n} of {len(s.hooks)} hooks installed")
             lines.append(f"  {s.scope:<8} {s.file}: {what}")
+            if s.record_problem:
+                lines.append(f"    {s.record_problem}")
             for h in s.hooks:
+                if h.yours is not None and not h.installed:
+                    lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
+                                 f"uninstall leaves it): {h.yours}")
                 if not h.installed:
                     continue
                 ran = ("never ran" if h.last_run is None else
