@@ -207,3 +207,17 @@ def test_project_scope_messages_name_paths_in_the_workspace(tmp_path: Path) -> N
     done = _run("uninstall", "claude-code", root, home, scope="project")
     assert f"earlier installs' backups are kept: .claude/settings.json{BACKUP}" in done.stdout
     assert str(root) not in done.stdout, done.stdout
+
+
+def test_a_file_replaced_by_hand_keeps_the_persons_line(tmp_path: Path) -> None:
+    """The install made ~/.cursor/hooks.json; the person deleted it and wrote their own, with a
+    bare line running our hook at an event the record names: none of the recorded lines is in
+    the file, so nothing in it is ours: the uninstall leaves it byte for byte."""
+    root, home = _world(tmp_path)
+    _run("install", "cursor", root, home)
+    path = home / ".cursor/hooks.json"
+    path.unlink()
+    path.write_text(CURSOR_OWN)
+    assert _status_json("cursor", root, home)["sessionStart"]["yours"]
+    done = _run("uninstall", "cursor", root, home)
+    assert path.read_text() == CURSOR_OWN, done.stdout

@@ -18,24 +18,25 @@ other settings, comments and formatting stay as they were.
 
 Which entries are ours. The install records beside the file, in ``NAME.ctxsteward-folders``
 (:mod:`server.hooks.install_folders`), the line it wrote for each event (``"entries"``) and the
-containers it added (``"containers"``: the ``hooks`` object, event lists). At each event the
-record names, ours is that very line or, when the person edited it (added ``--quiet``, put
-``nice`` before it: any simple command still running ctxsteward's ``hook`` subcommand for that
-event and agent, :func:`~server.hooks.install_agents.invokes`), the one such line there (when
-there are several and none is the recorded one, which is ours is unknown: all stay). Nothing at
-an event the record does not name is ours: a line the person wrote before the install, or beside
-ours after it, stays whatever it runs. So the install, finding a line that runs our hook for an
-event the record does not name, leaves it as it is and adds none of ours beside it (the hook
-would run twice); a recorded line with another executable path is updated where it stands, an
-edited one is left as edited, and a second install changes nothing. With no record of entries
-(no install yet, or an install from before the record kept them), only lines in exactly the form
-an install writes (an absolute path to ctxsteward, then ``hook EVENT --agent AGENT`` and nothing
-else: :func:`~server.hooks.install_agents.recognise`) count as an earlier install's: a bare
-``ctxsteward hook ...`` is the person's. With no readable backup, the uninstall removes the
-containers the record says the install added once they are empty, and no other. A record that
-cannot be read (cut short, oversized, not in our shape) is refused by install and uninstall:
-nothing is written, and the message names it and says what to do; guessing could take a line
-of the person's or leave ours, refusing loses nothing.
+containers it added (``"containers"``: the ``hooks`` object, event lists). At each event the record
+names, ours is that very line or, when the person edited it (added ``--quiet``, put ``nice`` before
+it: any simple command still running ctxsteward's ``hook`` subcommand for that event and agent,
+:func:`~server.hooks.install_agents.invokes`), the one such line there (when there are several and
+none is the recorded one, which is ours is unknown: all stay); a record none of whose lines is in
+the file any more, as written or in the install's form, names nothing (the file was replaced by
+hand). Nothing at an event the record does not name is ours: a line the person wrote before the
+install, or beside ours after it, stays whatever it runs. So the install, finding a line that runs
+our hook for an event the record does not name, leaves it as it is and adds none of ours beside it
+(the hook would run twice); a recorded line with another executable path is updated where it stands,
+an edited one is left as edited, and a second install changes nothing. With no record of entries (no
+install yet, or an install from before the record kept them), only lines in exactly the form an
+install writes (an absolute path to ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
+:func:`~server.hooks.install_agents.recognise`) count as an earlier install's: a bare ``ctxsteward
+hook ...`` is the person's. With no readable backup, the uninstall removes the containers the record
+says the install added once they are empty, and no other. A record that cannot be read (cut short,
+oversized, not in our shape) is refused by install and uninstall: nothing is written, and the
+message names it and says what to do; guessing could take a line of the person's or leave ours,
+refusing loses nothing.
 
 Project and local scopes write only inside the workspace, through no symlink
 (:func:`analyzers.confine.check_write`); the user scope writes only the agent's own user file
@@ -404,9 +405,7 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     record = read_record(logical, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
-    entries = None if empty else folders.entries_of(record)
-    if entries is not None and not _made_by_record(spec, record, before or "", label):
-        entries = {}  # the record's file is gone: this one is the person's, nothing in it ours
+    entries = None if empty else live_entries(spec, before or "", label, record)
     after, actions, wrote, added = install_text(
         spec, spec.skeleton if empty else before or "", label,
         lambda event: command_line(exe, event, spec.name), entries)
@@ -435,6 +434,26 @@ def record_problem(label: str, why: str) -> str:
             "the form an install writes count as ours, and the file and its folders stay")
 
 
+def live_entries(spec: AgentSpec, text: str, label: str, record: dict[str, object] | None
+                 ) -> dict[str, str] | None:
+    """The entries the record names, when the file still holds one of them as written (or in
+    the install's form, another executable path); none when it holds none (the file the install
+    wrote was replaced by hand: a line in it that runs our hook is the person's); None with no
+    record of entries."""
+    entries = folders.entries_of(record)
+    if not entries:
+        return entries
+    hooks = parse_settings(spec, text, label).get("hooks")
+    lists = [m for m in hooks.members if m.value.kind == "array" and m.key in entries] if (
+        hooks is not None and hooks.kind == "object") else []
+    for m in lists:
+        for h in handlers(spec, m.value, m.key):
+            if h.command.value == entries[m.key] or recognise(h.command.value) == (m.key,
+                                                                                   spec.name):
+                return entries
+    return {}
+
+
 def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: str,
                     label: str) -> bool:
     """False when the record says an install made the file but this one is not that install's
@@ -442,7 +461,7 @@ def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: s
     created = record.get("created") if record is not None else None
     if not isinstance(created, str):
         return True
-    entries = folders.entries_of(record)
+    entries = live_entries(spec, before, label, record)
     return (_holds_ours(spec, before, label, entries)
             and uninstall_text(spec, before, label, entries=entries)[0] == created)
 
@@ -472,7 +491,7 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
                 base=base, backup_found=found, backup_text=kept_text,
-                entries=folders.entries_of(record),
+                entries=live_entries(spec, before, label, record),
                 containers=sorted(folders.containers_of(record)))
     if isinstance(created, str):
         _uninstall_made(spec, plan, created)

@@ -15,10 +15,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from analyzers.confine import read_bytes_inside, resolve_inside
-from server.hooks import install_folders as folders
 from server.hooks.install import (
     Handler,
     InstallRefused,
+    live_entries,
     parse_settings,
     read_record,
     read_settings,
@@ -124,14 +124,15 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
     if scope != "user" and path.exists() and resolve_inside(root, path) is None:
         state.problem = "it is a symlink to a place outside the workspace: not read"
         return state
-    entries = None
+    record = None
     try:
-        entries = folders.entries_of(read_record(Path(os.path.abspath(path)), label))
+        record = read_record(Path(os.path.abspath(path)), label)
     except InstallRefused as e:
         state.record_problem = str(e).replace(" Nothing was written.", "")
     try:
         text = read_settings(path, label)
         doc = parse_settings(spec, text, label) if text is not None else None
+        entries = live_entries(spec, text, label, record) if text is not None else None
     except InstallRefused as e:
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
