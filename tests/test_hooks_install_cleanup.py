@@ -157,7 +157,7 @@ def test_a_record_naming_other_folders_removes_none_of_them(tmp_path: Path) -> N
     assert (kept["made"], kept["created"]) == ([str(home / ".codex")], "{}\n")
     record.write_text(json.dumps({"made": [str(outside), str(home), str(home / "empty"),
                                            str(home / ".codex/../empty"), str(tmp_path),
-                                           str(home / ".codex"), 7, None],
+                                           str(home / ".codex")],
                                   "created": "{}\n"}))
     _hooks("uninstall", "codex", root, home)
     assert outside.is_dir() and (home / "empty").is_dir() and home.is_dir()

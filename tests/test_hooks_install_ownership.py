@@ -221,3 +221,185 @@ def test_a_file_replaced_by_hand_keeps_the_persons_line(tmp_path: Path) -> None:
     assert _status_json("cursor", root, home)["sessionStart"]["yours"]
     done = _run("uninstall", "cursor", root, home)
     assert path.read_text() == CURSOR_OWN, done.stdout
+
+
+# -- a fourth hostile review (each test failed before its fix) --------------------------------
+
+def _lines(path: Path) -> dict[str, list[str]]:
+    """Every command line in the file, by event."""
+    out: dict[str, list[str]] = {}
+    for event, items in json.loads(path.read_text()).get("hooks", {}).items():
+        for item in items:
+            for h in item.get("hooks", [item]):
+                out.setdefault(event, []).append(h.get("command") or h.get("bash"))
+    return out
+
+
+def test_every_line_of_ours_edited_is_still_ours(tmp_path: Path) -> None:
+    """The person added ``--quiet`` to each of our lines (none is as written any more): each is
+    still ours, at its event, so status counts 4 of 4 and the uninstall gives the file back."""
+    root, home = _world(tmp_path)
+    path = root / ".claude/settings.local.json"
+    _write(path, '{"x":1}\n')
+    _run("install", "claude-code", root, home, scope="local")
+    path.write_text(path.read_text().replace('--agent claude-code"',
+                                             '--agent claude-code --quiet"'))
+    assert all(c.endswith(" --quiet") for cs in _lines(path).values() for c in cs)
+    assert "4 of 4 hooks installed" in _status("claude-code", root, home, "local")
+    done = _run("uninstall", "claude-code", root, home, scope="local")
+    assert path.read_text() == '{"x":1}\n', done.stdout
+    # edited, with a bare line of the person's beside it: the edit is ours, the bare line theirs
+    _run("install", "claude-code", root, home, scope="local")
+    doc = json.loads(path.read_text())
+    group = doc["hooks"]["SessionStart"][0]
+    group["hooks"][0]["command"] += " --quiet"
+    bare = {"type": "command", "command": "ctxsteward hook SessionStart --agent claude-code"}
+    doc["hooks"]["SessionStart"].append({"hooks": [bare]})
+    path.write_text(json.dumps(doc))
+    done = _run("uninstall", "claude-code", root, home, scope="local")
+    assert json.loads(path.read_text()) == {"x": 1, "hooks": {"SessionStart": [{"hooks": [bare]}]}}
+    assert "kept SessionStart: your own line" in done.stdout, done.stdout
+
+
+WRAPPED = ("cd /srv && ctxsteward hook SessionStart --agent codex",
+           "bash -c 'ctxsteward hook PreCompact --agent codex'")
+CODEX_OWN = {"hooks": {
+    "SessionStart": [{"hooks": [{"type": "command", "command": WRAPPED[0]}]}],
+    "PreCompact": [{"hooks": [{"type": "command", "command": WRAPPED[1]}]}]}}
+
+
+def test_a_line_running_our_hook_with_a_redirection_or_a_wrapper_gets_no_duplicate(
+        tmp_path: Path) -> None:
+    """The person's own wrapped lines (``cd /x && ...``, ``bash -c '...'``) before the install,
+    and our line the person gave a redirection after it: the install adds no second line at
+    those events (the hook would run twice) and says so; status shows them; the uninstall removes
+    only what is certainly ours (the redirected line is kept, and named), and keeps theirs."""
+    root, home = _world(tmp_path)
+    path = root / ".codex/hooks.json"
+    text = json.dumps(CODEX_OWN, indent=2) + "\n"
+    _write(path, text)
+    done = _run("install", "codex", root, home, scope="project")
+    assert done.stdout.count("your own entry runs ctxsteward's hook") == 2, done.stdout
+    assert _lines(path)["SessionStart"] == [CODEX_OWN["hooks"]["SessionStart"][0]["hooks"][0][
+        "command"]] and len(_lines(path)["PreCompact"]) == 1
+    line = _lines(path)["UserPromptSubmit"][0]
+    log = tmp_path / "log"
+    path.write_text(path.read_text().replace(f'"{line}"', f'"{line} 2>>{log}"'))
+    done = _run("install", "codex", root, home, scope="project")
+    assert "UserPromptSubmit: our entry was changed since the install" in done.stdout, done.stdout
+    assert _lines(path)["UserPromptSubmit"] == [f"{line} 2>>{log}"]
+    hooks = _status_json("codex", root, home, "project")
+    assert hooks["UserPromptSubmit"]["installed"] and hooks["UserPromptSubmit"]["changed"]
+    assert hooks["SessionStart"]["yours"] and hooks["PreCompact"]["yours"]
+    done = _run("uninstall", "codex", root, home, scope="project")
+    assert "kept UserPromptSubmit (changed since the install" in done.stdout, done.stdout
+    assert _lines(path) == {"UserPromptSubmit": [f"{line} 2>>{log}"],
+                            "SessionStart": _lines(path)["SessionStart"],
+                            "PreCompact": _lines(path)["PreCompact"]}
+    left = json.loads(path.read_text())
+    del left["hooks"]["UserPromptSubmit"]
+    assert left == CODEX_OWN
+
+
+def test_lists_the_person_wrote_after_removing_ours_are_theirs(tmp_path: Path) -> None:
+    """The install added the hooks object and the lists; the person took our entries out and
+    wrote the object and two empty lists of their own; a second install, its backups removed,
+    an uninstall: their object and lists stay (the first install's record no longer names
+    them)."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, '{\n  "version": 1\n}\n')
+    _run("install", "cursor", root, home, scope="project")
+    theirs = ('{\n  "version": 1,\n  "hooks": {\n    "sessionStart": [],\n'
+              '    "preCompact": [ ]\n  }\n}\n')
+    path.write_text(theirs)
+    _run("install", "cursor", root, home, scope="project")
+    for backup in path.parent.glob("*backup*"):
+        backup.unlink()
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    # (the blank inside their "[ ]" is not kept once ours filled it and no backup is left)
+    assert path.read_text() == theirs.replace("[ ]", "[]"), done.stdout
+
+
+CLAUDE_FORM = ('{\n  "hooks": {\n    "SessionStart": [\n      {\n        "matcher": '
+               '"startup|resume|clear|compact",\n        "hooks": [\n          {\n'
+               '            "type": "command",\n            "command": '
+               '"/usr/local/bin/ctxsteward hook SessionStart --agent claude-code",\n'
+               '            "timeout": 15\n          }\n        ]\n      }\n    ]\n  }\n}\n')
+
+
+def test_a_line_in_the_install_form_written_before_the_install_is_the_persons(
+        tmp_path: Path) -> None:
+    """The person wrote a line exactly as an install would (another path) before any install:
+    the install neither rewrites it nor adds a second, says so and records it as theirs; the
+    uninstall (twice) keeps it, and the file is their text again."""
+    root, home = _world(tmp_path)
+    path = root / ".claude/settings.local.json"
+    _write(path, CLAUDE_FORM)
+    done = _run("install", "claude-code", root, home, scope="local")
+    assert "updated SessionStart" not in done.stdout, done.stdout
+    assert "SessionStart: a line in the form an install writes was there before" in done.stdout
+    assert _lines(path)["SessionStart"] == [
+        "/usr/local/bin/ctxsteward hook SessionStart --agent claude-code"]
+    assert _run("install", "claude-code", root, home, scope="local").stdout.count(
+        "was there before") == 1
+    for _ in range(2):
+        done = _run("uninstall", "claude-code", root, home, scope="local")
+        assert path.read_text() == CLAUDE_FORM, done.stdout
+        assert "kept SessionStart: your own line runs our hook" in done.stdout, done.stdout
+        # the record stays, saying only that this line is theirs: with no record, a line in the
+        # install's form would be taken as an older install's
+        record = json.loads(path.with_name(path.name + RECORD).read_text())
+        assert record == {"made": [], "entries": {}, "theirs": [_lines(path)["SessionStart"][0]]}
+    hooks = _status_json("claude-code", root, home, "local")
+    assert hooks["SessionStart"]["yours"] and not any(h["installed"] for h in hooks.values())
+
+
+@pytest.mark.parametrize("replace", ["command", "timeout"])
+def test_an_entry_of_ours_the_person_rewrote_is_kept(tmp_path: Path, replace: str) -> None:
+    """The person replaced our sessionStart entry with their own (a bare command, timeout 99), or
+    only changed our entry's timeout: the uninstall keeps it, saying so, and removes the rest."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    doc = json.loads(path.read_text())
+    entry = doc["hooks"]["sessionStart"][0]
+    if replace == "command":
+        entry = {"command": "ctxsteward hook sessionStart --agent cursor", "timeout": 99}
+    else:
+        entry["timeout"] = 99
+    doc["hooks"]["sessionStart"] = [entry]
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert json.loads(path.read_text()) == {"version": 1, "hooks": {"sessionStart": [entry]}}
+    said = ("kept sessionStart (changed since the install" if replace == "timeout"
+            else "kept sessionStart: your own line")
+    assert said in done.stdout, done.stdout
+
+
+def test_a_refusal_in_the_project_scope_names_paths_in_the_workspace(tmp_path: Path) -> None:
+    root, home = _world(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".claude").symlink_to(outside)
+    done = _run("install", "claude-code", root, home, scope="local", ok=False)
+    assert "refused to write .claude/settings.local.json: .claude is a symlink" in done.stderr
+    assert str(root) not in done.stderr, done.stderr
+    assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize("junk", [
+    {"made": [1, 2]}, {"made": [], "extra": 1}, {"made": ["relative/folder"]},
+    {"made": [], "theirs": "x"}, {"made": [], "entries": {"SessionStart": 3}},
+    {"made": [], "containers": [None]}, {"made": [""]}])
+def test_a_record_of_the_wrong_types_is_refused(tmp_path: Path, junk: dict[str, object]) -> None:
+    root, home = _world(tmp_path)
+    _run("install", "codex", root, home)
+    record = home / f".codex/hooks.json{RECORD}"
+    record.write_text(json.dumps(junk))
+    text = (home / ".codex/hooks.json").read_text()
+    for verb in ("uninstall", "install"):
+        done = _run(verb, "codex", root, home, ok=False)
+        assert "not in the shape an install writes" in done.stderr, done.stderr
+    assert (home / ".codex/hooks.json").read_text() == text
+    assert json.loads(record.read_text()) == junk

@@ -17,26 +17,42 @@ The text is edited in place (:mod:`server.hooks.settings_files`), so another too
 other settings, comments and formatting stay as they were.
 
 Which entries are ours. The install records beside the file, in ``NAME.ctxsteward-folders``
-(:mod:`server.hooks.install_folders`), the line it wrote for each event (``"entries"``) and the
-containers it added (``"containers"``: the ``hooks`` object, event lists). At each event the record
-names, ours is that very line or, when the person edited it (added ``--quiet``, put ``nice`` before
-it: any simple command still running ctxsteward's ``hook`` subcommand for that event and agent,
-:func:`~server.hooks.install_agents.invokes`), the one such line there (when there are several and
-none is the recorded one, which is ours is unknown: all stay); a record none of whose lines is in
-the file any more, as written or in the install's form, names nothing (the file was replaced by
-hand). Nothing at an event the record does not name is ours: a line the person wrote before the
-install, or beside ours after it, stays whatever it runs. So the install, finding a line that runs
-our hook for an event the record does not name, leaves it as it is and adds none of ours beside it
-(the hook would run twice); a recorded line with another executable path is updated where it stands,
-an edited one is left as edited, and a second install changes nothing. With no record of entries (no
-install yet, or an install from before the record kept them), only lines in exactly the form an
-install writes (an absolute path to ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
-:func:`~server.hooks.install_agents.recognise`) count as an earlier install's: a bare ``ctxsteward
-hook ...`` is the person's. With no readable backup, the uninstall removes the containers the record
-says the install added once they are empty, and no other. A record that cannot be read (cut short,
-oversized, not in our shape) is refused by install and uninstall: nothing is written, and the
-message names it and says what to do; guessing could take a line of the person's or leave ours,
-refusing loses nothing.
+(:mod:`server.hooks.install_folders`), the line it wrote for each event (``"entries"``), the
+containers it added (``"containers"``: the ``hooks`` object and event lists absent from the text it
+read; an earlier install's stay recorded only while they still hold its line) and the lines
+running our hook it found and left (``"theirs"``). Every event is judged alone
+(:func:`split_event`), among the lines that run our hook for it however written
+(:func:`~server.hooks.install_agents.runs_hook`: also ``cd /x && ctxsteward hook ...``, ``bash -c
+'...'``, ``... 2>>log``), ``"theirs"`` aside:
+
+* ours (an uninstall removes it): at an event the record names, the recorded line itself, else
+  the one line there that is a simple edit of it (:func:`~server.hooks.install_agents.edit_of`: a
+  simple command holding its words side by side, words only added before, ``nice``, a variable,
+  or after, ``--quiet``), in an entry otherwise as an install writes it (the same ``type`` and
+  ``timeout``; Claude Code, Codex: the group's matcher). So all four lines edited are all four
+  still ours, while a file replaced by hand with a bare ``ctxsteward hook ...`` of the person's
+  holds nothing of ours (the recorded line is not in it).
+* ours, changed (kept, and named): that one line when it still holds the recorded line but is
+  not a simple edit in an entry as written (a redirection added, wrapped in ``bash -c``, its
+  timeout or matcher changed). Whose the change is, is not known: it stays, and the uninstall
+  says "kept EVENT (changed since the install: remove it by hand if you want)".
+* the person's (kept): every other line running our hook: at an event the record does not name,
+  beside ours, when several hold the recorded line, or one without it.
+
+An install adds ours only at an event where no line runs our hook yet (else the hook would run
+twice), and says what it left. With no record at all, an install takes nothing in the file as
+ours, not even a line in exactly the form an install writes (the person's, or an install's that
+left no record: it says so), and records such lines as theirs; an uninstall that leaves a line in
+that form keeps it so recorded (the record then stays, holding only that), because with no record
+at all an uninstall and status take lines in exactly the install's form (an absolute path to
+ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
+:func:`~server.hooks.install_agents.recognise`), in an entry as written, as an older install's.
+A recorded line with another executable path (an install from another virtualenv) is updated
+where it stands; a second install changes nothing. With no readable backup, the uninstall removes
+the containers the record says the install added once they are empty, and no other. A record that
+cannot be read (cut short, oversized, not JSON, a field we do not write or of another type) is
+refused by install and uninstall: nothing is written, and the message names it and says what to
+do; guessing could take a line of the person's or leave ours, refusing loses nothing.
 
 Project and local scopes write only inside the workspace, through no symlink
 (:func:`analyzers.confine.check_write`); the user scope writes only the agent's own user file
@@ -59,10 +75,13 @@ from server.hooks import settings_files as sf
 from server.hooks.install_agents import (
     SPECS,
     AgentSpec,
+    EventSpec,
     command_line,
+    derived_from,
+    edit_of,
     executable,
-    invokes,
     recognise,
+    runs_hook,
     user_scope_problem,
 )
 
@@ -72,6 +91,25 @@ _MAX_BYTES = 4 << 20
 
 class InstallRefused(Exception):
     """Why nothing was written: the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What the install record says of the lines running our hook: ``entries`` (event -> the
+    line an install wrote there; None: no record of them, an older install's, so lines in exactly
+    the install's form are ours) and ``theirs`` (lines an install found and left: never ours)."""
+
+    entries: dict[str, str] | None
+    theirs: frozenset[str] = frozenset()
+
+    def without(self, event: str) -> Owned:
+        """The same, the line at ``event`` taken out (an uninstall removed it)."""
+        if self.entries is None:
+            return self
+        return Owned({k: v for k, v in self.entries.items() if k != event}, self.theirs)
+
+
+LEGACY = Owned(None)
 
 
 @dataclass
@@ -99,6 +137,10 @@ class Plan:
     # earlier install) added, for the record; uninstall: the record's (None: no such record)
     entries: dict[str, str] | None = None
     containers: list[str] = field(default_factory=list)
+    # the person's lines running our hook, for the record (install: those it left; uninstall:
+    # those in the install's form it leaves)
+    theirs: list[str] = field(default_factory=list)
+    own: Owned = LEGACY  # uninstall: what the record says
 
     @property
     def changed(self) -> bool:
@@ -143,6 +185,15 @@ class Handler:
     command: sf.Node  # the string node of its command line
 
 
+@dataclass
+class Split:
+    """The lines in an event's list that run our hook for it."""
+
+    mine: list[Handler]  # certainly ours: an uninstall removes them
+    changed: list[Handler]  # the install's line, changed since (not a simple edit): kept
+    theirs: list[Handler]  # the person's own: kept
+
+
 def spec_of(agent: str) -> AgentSpec:
     """The agent's spec (:class:`InstallRefused` naming the agents we know)."""
     if agent not in SPECS:
@@ -168,7 +219,10 @@ def settings_path(spec: AgentSpec, scope: str, root: Path) -> tuple[Path, str]:
     try:
         checked = check_write(root, path)
     except OutsideWorkspace as e:
-        raise InstallRefused(f"{e} (the {scope} scope writes only inside the workspace)") from e
+        why = str(e)
+        for top in {os.path.normpath(root), os.path.realpath(root)}:
+            why = why.replace(top.rstrip(os.sep) + os.sep, "")  # paths as the workspace names them
+        raise InstallRefused(f"{why} (the {scope} scope writes only inside the workspace)") from e
     return checked, checked.relative_to(os.path.normpath(root)).as_posix()
 
 
@@ -224,50 +278,69 @@ def _commands(spec: AgentSpec, obj: sf.Node, base: Handler) -> Iterator[Handler]
                           node)
 
 
-def ours(spec: AgentSpec, doc: sf.Node, entries: dict[str, str] | None = None
-         ) -> list[Handler]:
-    """Our handlers for this agent in the document: with ``entries`` (the install's record), at
-    each event it names, the line it wrote or that line as the person edited it; without, every
-    line in exactly the form an install writes (see the module doc)."""
+def ours(spec: AgentSpec, doc: sf.Node, own: Owned = LEGACY) -> list[Handler]:
+    """Our handlers for this agent in the document, as ``own`` (the install's record) says: see
+    :func:`split_event` and the module doc."""
     hooks = doc.get("hooks")
     if hooks is None or hooks.kind != "object":
         return []
     found = []
     for member in hooks.members:
-        if member.value.kind != "array":
-            continue
-        listed = list(handlers(spec, member.value, member.key))
-        if entries is None:
-            found += [h for h in listed
-                      if (got := recognise(h.command.value)) is not None and got[1] == spec.name]
-        elif member.key in entries:
-            found += _recorded(spec, listed, member.key, entries[member.key])
+        if member.value.kind == "array":
+            found += split_event(spec, member.value, member.key, own).mine
     return found
 
 
-def _recorded(spec: AgentSpec, listed: list[Handler], event: str, command: str
-              ) -> list[Handler]:
-    """The line an install recorded writing for ``event``: that very line, else (edited since)
-    the one line in the list that runs our hook for the event; none when there are several."""
-    exact = [h for h in listed if h.command.value == command]
-    if exact:
-        return exact[:1]
-    runs = [h for h in listed if invokes(h.command.value) == (event, spec.name)]
-    return runs if len(runs) == 1 else []
+def split_event(spec: AgentSpec, lst: sf.Node, event: str, own: Owned = LEGACY) -> Split:
+    """The lines in an event's list that run our hook for that event (:func:`runs_hook`, however
+    written), as ours, ours changed, and the person's (see the module doc)."""
+    runners = [h for h in handlers(spec, lst, event)
+               if runs_hook(h.command.value) == (event, spec.name)]
+    free = [h for h in runners if h.command.value not in own.theirs]
+    picked = _picked(spec, free, event, own.entries)
+    mine = [h for h in picked if _certain(spec, h, event, own.entries)]
+    return Split(mine, [h for h in picked if all(h is not m for m in mine)],
+                 [h for h in runners if all(h is not p for p in picked)])
 
 
-def split_event(spec: AgentSpec, lst: sf.Node, event: str, entries: dict[str, str] | None
-          ) -> tuple[list[Handler], list[Handler]]:
-    """In an event's list: ours (see :func:`ours`), and the person's own lines running our hook
-    for that event (never ours: an install leaves them and an uninstall keeps them)."""
-    listed = list(handlers(spec, lst, event))
+def _picked(spec: AgentSpec, free: list[Handler], event: str, entries: dict[str, str] | None
+            ) -> list[Handler]:
+    """The install's lines among ``free``: with no record of entries, those in exactly its form;
+    at an event the record names, the line it wrote, else (edited since) the one line there that
+    still holds it; none when there are several, or at an event the record does not name."""
     if entries is None:
-        mine = [h for h in listed if recognise(h.command.value) == (event, spec.name)]
-    else:
-        mine = _recorded(spec, listed, event, entries[event]) if event in entries else []
-    theirs = [h for h in listed if invokes(h.command.value) == (event, spec.name)
-              and all(h.command is not m.command for m in mine)]
-    return mine, theirs
+        return [h for h in free if recognise(h.command.value) == (event, spec.name)]
+    if event not in entries:
+        return []
+    exact = [h for h in free if h.command.value == entries[event]]
+    derived = [h for h in free if derived_from(entries[event], h.command.value)]
+    return exact[:1] or (derived if len(derived) == 1 else [])
+
+
+def _certain(spec: AgentSpec, h: Handler, event: str, entries: dict[str, str] | None) -> bool:
+    """Whether a line of the install's is still certainly ours: the recorded line, or a simple
+    edit of it (:func:`edit_of`), in an entry that is otherwise as the install wrote it."""
+    line = h.command.value
+    if entries is not None and line != entries[event] and not edit_of(entries[event], line):
+        return False
+    return _as_written(spec, h, event)
+
+
+def _as_written(spec: AgentSpec, h: Handler, event: str) -> bool:
+    """Whether the handler holding a line is as an install writes it but for that line (the same
+    other keys and values: ``type``, ``timeout``; Claude Code and Codex: the group's matcher);
+    at an event we do not install (an older version's), the same keys."""
+    ev = next((e for e in spec.events if e.name == event), None)
+    node = h.inner.items[h.inner_index] if h.inner is not None else h.list_node.items[h.index]
+
+    def rest(obj: dict[str, object]) -> dict[str, object]:
+        return {k: v for k, v in obj.items() if k not in spec.command_fields}
+
+    want = rest(spec.handler(ev or EventSpec(event, 0), ""))
+    if ev is None:
+        return set(rest(node.value)) == set(want)
+    group = h.list_node.items[h.index].value if h.inner is not None else {}
+    return rest(node.value) == want and group.get("matcher") == ev.matcher
 
 
 def _event_list(spec: AgentSpec, text: str, label: str, event: str,
@@ -289,15 +362,25 @@ def _event_list(spec: AgentSpec, text: str, label: str, event: str,
     return text, lst
 
 
+@dataclass
+class Installed:
+    """What :func:`install_text` did: a line per event, the entries ours are now (event ->
+    command line), the containers it added, and the person's lines running our hook it left."""
+
+    actions: list[str] = field(default_factory=list)
+    wrote: dict[str, str] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    theirs: set[str] = field(default_factory=set)
+
+
 def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[str], str],
-                 entries: dict[str, str] | None = None
-                 ) -> tuple[str, list[str], dict[str, str], list[str]]:
-    """``text`` with our entry for every event the agent gets; what was done per event; the
-    entries ours are now (event -> command line) and the containers this install added
-    (``entries``: the record of an earlier install, None when there is none)."""
+                 own: Owned = Owned({})) -> tuple[str, Installed]:
+    """``text`` with our entry for every event the agent gets where nothing runs our hook yet,
+    and what was done (``own``: what the record of an earlier install says; with none, nothing
+    in the file is ours)."""
     fmt = sf.detect_format(text)
-    actions, wrote = [], {}
-    added = [] if parse_settings(spec, text, label).get("hooks") is not None else ["hooks"]
+    done = Installed(added=[] if parse_settings(spec, text, label).get("hooks") is not None
+                     else ["hooks"])
     for ev in spec.events:
         cmd = command_for(ev.name)
         text, lst = _event_list(spec, text, label, ev.name, fmt)
@@ -305,67 +388,89 @@ def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[
             hooks = parse_settings(spec, text, label).get("hooks")
             assert hooks is not None
             text = sf.insert_member(text, hooks, ev.name, [spec.entry(ev, cmd)], fmt)
-            actions.append(f"added {ev.name}")
-            wrote[ev.name] = cmd
-            added.append(ev.name)
+            done.actions.append(f"added {ev.name}")
+            done.wrote[ev.name] = cmd
+            done.added.append(ev.name)
             continue
-        mine, theirs = split_event(spec, lst, ev.name, entries)
-        if not mine and theirs:
-            actions.append(f"{ev.name}: your own entry runs ctxsteward's hook: left as it is "
-                           "(ours not added)")
-            continue
-        if not mine:
+        split = split_event(spec, lst, ev.name, own)
+        done.theirs |= {h.command.value for h in split.theirs}
+        if split.mine:
+            text = _keep_ours(spec, text, label, ev, cmd, own, done)
+        elif split.changed:
+            done.actions.append(f"{ev.name}: our entry was changed since the install: left as "
+                                "it is (ours not added again)")
+            # (the line as recorded: the changed one is never taken as written by us)
+            done.wrote[ev.name] = (own.entries or {}).get(ev.name, split.changed[0].command.value)
+        elif split.theirs:
+            done.actions.append(f"{ev.name}: {_yours(split.theirs)}: left as it is (ours not "
+                                "added; uninstall leaves it)")
+        else:
             text = sf.append_item(text, lst, spec.entry(ev, cmd), fmt)
-            actions.append(f"added {ev.name}")
-            wrote[ev.name] = cmd
-            continue
-        text, updated = _update_paths(spec, text, label, ev.name, cmd, entries, fmt)
-        _, lst = _event_list(spec, text, label, ev.name, fmt)
-        assert lst is not None
-        now = split_event(spec, lst, ev.name, {ev.name: cmd} if updated else entries)[0]
-        wrote[ev.name] = now[0].command.value if now else cmd
-        edited = recognise(wrote[ev.name]) is None
-        actions.append(f"updated {ev.name} (executable path)" if updated
-                       else f"{ev.name} already installed" + (" (as you edited it)" if edited
-                                                               else ""))
-    return text, actions, wrote, added
+            done.actions.append(f"added {ev.name}")
+            done.wrote[ev.name] = cmd
+    done.theirs -= set(done.wrote.values())
+    return text, done
+
+
+def _yours(theirs: list[Handler]) -> str:
+    """What an install says of the person's own lines running our hook at an event."""
+    if any(recognise(h.command.value) for h in theirs):
+        return ("a line in the form an install writes was there before (yours, or an older "
+                "install's that left no record: remove it by hand if you want us to manage it)")
+    return "your own entry runs ctxsteward's hook"
+
+
+def _keep_ours(spec: AgentSpec, text: str, label: str, ev: EventSpec, cmd: str, own: Owned,
+               done: Installed) -> str:
+    """Our line for ``ev`` is there: its executable path updated when the install wrote it with
+    another, else left as it is (as the person edited it)."""
+    fmt = sf.detect_format(text)
+    text, updated = _update_paths(spec, text, label, ev.name, cmd, own, fmt)
+    _, lst = _event_list(spec, text, label, ev.name, fmt)
+    assert lst is not None
+    now = split_event(spec, lst, ev.name, Owned({ev.name: cmd}) if updated else own).mine
+    done.wrote[ev.name] = now[0].command.value if now else cmd
+    edited = recognise(done.wrote[ev.name]) is None
+    done.actions.append(f"updated {ev.name} (executable path)" if updated
+                        else f"{ev.name} already installed" + (" (as you edited it)" if edited
+                                                                else ""))
+    return text
 
 
 def _update_paths(spec: AgentSpec, text: str, label: str, event: str, cmd: str,
-                  entries: dict[str, str] | None, fmt: sf.Format) -> tuple[str, int]:
+                  own: Owned, fmt: sf.Format) -> tuple[str, int]:
     """``text`` with each of our lines for ``event`` that an install wrote with another
     executable path given ``cmd``, where it stands (a line the person edited stays as it is)."""
     updated = 0
     while True:  # positions move: re-find
         _, lst = _event_list(spec, text, label, event, fmt)
         assert lst is not None
-        stale = [h for h in split_event(spec, lst, event, entries)[0]
+        stale = [h for h in split_event(spec, lst, event, own).mine
                  if recognise(h.command.value) is not None and h.command.value != cmd]
         if not stale:
             return text, updated
         text = sf.replace_value(text, stale[0].command, cmd, fmt)
-        if entries is not None and event in entries:
-            entries = {**entries, event: cmd}  # the line it was is this one now
+        if own.entries is not None and event in own.entries:
+            own = Owned({**own.entries, event: cmd}, own.theirs)  # the line it was is this now
         updated += 1
 
 
 def uninstall_text(spec: AgentSpec, text: str, label: str,
-                   kept: frozenset[str] = frozenset(), entries: dict[str, str] | None = None
+                   kept: frozenset[str] = frozenset(), own: Owned = LEGACY
                    ) -> tuple[str, list[str]]:
-    """``text`` without our entries (``entries``: those the install recorded, one per event;
-    None: every line in exactly the form an install writes). An event list, or a ``hooks``
+    """``text`` without our entries (``own``: what the install recorded, one line per event; by
+    default, every line in exactly the form an install writes). An event list, or a ``hooks``
     object, that held only ours goes too: no one else's content was in it, unless ``kept`` names
     it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
     it."""
     actions: list[str] = []
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
-        found = ours(spec, doc, entries)
+        found = ours(spec, doc, own)
         if not found:
             break
         h = found[0]
-        if entries is not None:  # the one line the install wrote there is out
-            entries = {k: v for k, v in entries.items() if k != h.event}
+        own = own.without(h.event)  # the one line the install wrote there is out
         group = h.list_node.items[h.index]
         alone = h.inner is None or (len(h.inner.items) == 1
                                     and set(group.value) <= {"matcher", "hooks"})
@@ -405,15 +510,25 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     record = read_record(logical, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
-    entries = None if empty else live_entries(spec, before or "", label, record)
-    after, actions, wrote, added = install_text(
-        spec, spec.skeleton if empty else before or "", label,
-        lambda event: command_line(exe, event, spec.name), entries)
-    containers = set(added) | (set() if empty else folders.containers_of(record))
-    return Plan(agent, scope, path, label, before, after, actions, logical=logical,
+    own = Owned({}) if empty else owned(record, installing=True)
+    after, done = install_text(spec, spec.skeleton if empty else before or "", label,
+                               lambda event: command_line(exe, event, spec.name), own)
+    containers = set(done.added) | (set() if empty else _still_ours(
+        spec, before or "", label, own, folders.containers_of(record)))
+    return Plan(agent, scope, path, label, before, after, done.actions, logical=logical,
                 base=folders.base_of(scope, root, spec.name),
                 backup_to=None if before is None else _backup_target(spec, path, before, label),
-                entries=wrote, containers=sorted(containers))
+                entries=done.wrote, containers=sorted(containers),
+                theirs=sorted(done.theirs))
+
+
+def _still_ours(spec: AgentSpec, text: str, label: str, own: Owned, containers: frozenset[str]
+                ) -> set[str]:
+    """The containers an earlier install recorded adding that are still its: an event list
+    holding its line (as written, or changed since), and the ``hooks`` object around one. Once
+    the person took our lines out, what is left (their own lists, even empty) is theirs."""
+    live = {event for event, got in splits(spec, text, label, own) if got.mine or got.changed}
+    return {c for c in containers if c in live or (c == "hooks" and live)}
 
 
 def read_record(logical: Path, label: str) -> dict[str, object] | None:
@@ -434,24 +549,15 @@ def record_problem(label: str, why: str) -> str:
             "the form an install writes count as ours, and the file and its folders stay")
 
 
-def live_entries(spec: AgentSpec, text: str, label: str, record: dict[str, object] | None
-                 ) -> dict[str, str] | None:
-    """The entries the record names, when the file still holds one of them as written (or in
-    the install's form, another executable path); none when it holds none (the file the install
-    wrote was replaced by hand: a line in it that runs our hook is the person's); None with no
-    record of entries."""
+def owned(record: dict[str, object] | None, installing: bool = False) -> Owned:
+    """What the record says is ours and the person's. No record at all: for an install, nothing
+    in the file is ours (a line running our hook is the person's, and the record it writes says
+    so); for an uninstall or status, lines in exactly the install's form (an install from before
+    records kept entries)."""
     entries = folders.entries_of(record)
-    if not entries:
-        return entries
-    hooks = parse_settings(spec, text, label).get("hooks")
-    lists = [m for m in hooks.members if m.value.kind == "array" and m.key in entries] if (
-        hooks is not None and hooks.kind == "object") else []
-    for m in lists:
-        for h in handlers(spec, m.value, m.key):
-            if h.command.value == entries[m.key] or recognise(h.command.value) == (m.key,
-                                                                                   spec.name):
-                return entries
-    return {}
+    if record is None and installing:
+        entries = {}
+    return Owned(entries, folders.theirs_of(record))
 
 
 def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: str,
@@ -461,9 +567,9 @@ def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: s
     created = record.get("created") if record is not None else None
     if not isinstance(created, str):
         return True
-    entries = live_entries(spec, before, label, record)
-    return (_holds_ours(spec, before, label, entries)
-            and uninstall_text(spec, before, label, entries=entries)[0] == created)
+    own = owned(record)
+    return (_holds_ours(spec, before, label, own)
+            and uninstall_text(spec, before, label, own=own)[0] == created)
 
 
 def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
@@ -491,15 +597,40 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
                 base=base, backup_found=found, backup_text=kept_text,
-                entries=live_entries(spec, before, label, record),
-                containers=sorted(folders.containers_of(record)))
+                own=owned(record), containers=sorted(folders.containers_of(record)))
     if isinstance(created, str):
         _uninstall_made(spec, plan, created)
     else:
         _uninstall_persons(spec, plan)
     if not plan.actions:
         plan.actions = ["nothing of ours to remove"]
+    plan.actions += kept_lines(spec, before, label, plan.own)
+    # what stays in the install's form is remembered as the person's: with no record left, a
+    # later uninstall would take a line in that form as an older install's
+    plan.theirs = sorted({h.command.value for _, got in splits(spec, before, label, plan.own)
+                          for h in got.changed + got.theirs if recognise(h.command.value)})
     return plan
+
+
+def kept_lines(spec: AgentSpec, text: str, label: str, own: Owned) -> list[str]:
+    """What an uninstall says of the lines running our hook that it leaves: the install's line
+    changed since (not a simple edit of it), and the person's own."""
+    said = []
+    for event, got in splits(spec, text, label, own):
+        if got.changed:
+            said.append(f"kept {event} (changed since the install: remove it by hand if you "
+                        "want)")
+        if got.theirs:
+            said.append(f"kept {event}: your own line runs our hook (not ours)")
+    return said
+
+
+def splits(spec: AgentSpec, text: str, label: str, own: Owned) -> list[tuple[str, Split]]:
+    """:func:`split_event` for every event list in ``text``."""
+    hooks = parse_settings(spec, text, label).get("hooks")
+    members = hooks.members if hooks is not None and hooks.kind == "object" else []
+    return [(str(m.key), split_event(spec, m.value, m.key, own)) for m in members
+            if m.value.kind == "array"]
 
 
 def _prior_text(spec: AgentSpec, path: Path, label: str) -> str | None:
@@ -522,7 +653,7 @@ def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
     """The install made the file: it goes when, our entries out, it is byte for byte what the
     install leaves (``created``); else the person added to it and it stays, ours out."""
     assert plan.before is not None
-    after, actions = uninstall_text(spec, plan.before, plan.label, entries=plan.entries)
+    after, actions = uninstall_text(spec, plan.before, plan.label, own=plan.own)
     plan.ours_alone = True
     plan.actions = actions
     if actions and after == created:
@@ -548,7 +679,7 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         added = frozenset(plan.containers)
         plan.after, plan.actions = uninstall_text(
             spec, plan.before, plan.label,
-            _containers(spec, plan.before, plan.label) - added, plan.entries)
+            _containers(spec, plan.before, plan.label) - added, plan.own)
         if plan.actions:
             plan.actions.append(
                 "no readable backup to compare with: " + ("the lists the install added went "
@@ -563,16 +694,16 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         # an older install's): the containers compared without them, but the backup stays
         prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                              _containers(spec, prior, plan.label), plan.entries)
+                                              _containers(spec, prior, plan.label), plan.own)
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
     plan.restores = plan.after == raw
 
 
 def _holds_ours(spec: AgentSpec, text: str, label: str,
-                entries: dict[str, str] | None = None) -> bool:
+                own: Owned = LEGACY) -> bool:
     try:
-        return bool(ours(spec, parse_settings(spec, text, label), entries))
+        return bool(ours(spec, parse_settings(spec, text, label), own))
     except InstallRefused:
         return False
 
@@ -717,7 +848,7 @@ def apply(plan: Plan) -> Outcome:
         # text again, else theirs to keep.
         _write(plan, write_atomic)
         if plan.logical is not None:  # what the record said the install added is out
-            folders.forget_created(plan.logical)
+            folders.forget_created(plan.logical, plan.theirs)
         if plan.backup_found and plan.restores:
             out.backup_removed = _drop_backup(plan)
         if plan.backup_found and out.backup_removed is None:
@@ -737,7 +868,7 @@ def apply(plan: Plan) -> Outcome:
         if plan.logical is not None:
             _forget_stale_created(spec, plan)
             folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers)
+                                 containers=plan.containers, theirs=plan.theirs)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
@@ -745,7 +876,8 @@ def apply(plan: Plan) -> Outcome:
         folders.write_record(plan.logical,
                              folders.make_folders(plan.path, plan.logical, plan.base),
                              created=uninstall_text(spec, plan.after, plan.label)[0],
-                             entries=plan.entries, containers=plan.containers)
+                             entries=plan.entries, containers=plan.containers,
+                             theirs=plan.theirs)
     _write(plan, write_atomic)
     return out
 
@@ -779,7 +911,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
         parse_settings(spec_of(plan.agent), plan.after, plan.label)
         _write(plan, write_atomic)
         if plan.logical is not None:
-            folders.forget_created(plan.logical)
+            folders.forget_created(plan.logical, plan.theirs)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
 

@@ -211,21 +211,23 @@ SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT, CODEX)}
 DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project",
                  "codex": "project"}
 
-# Two rules tell a command line that runs our hook (``server.hooks.install`` says which counts
+# Rules that tell a command line that runs our hook (``server.hooks.install`` says which counts
 # as ours where). :func:`recognise`: exactly what an install writes, ``<absolute path of
 # ctxsteward> hook EVENT --agent AGENT`` (or ``<absolute python> -I -m server.cli hook ...``),
 # whatever the path. :func:`invokes`: any simple command that runs ctxsteward's ``hook``
 # subcommand with an event and ``--agent``, whatever comes before the program (``nice``, a
-# variable) or after the event (``--quiet``): a person's edit of ours, or a line of their own.
+# variable) or after the event (``--quiet``). :func:`runs_hook`: that anywhere in the line (after
+# ``&&``, before a redirection, inside ``bash -c '...'``): the hook runs, whoever wrote it.
+# :func:`edit_of` and :func:`derived_from`: a line that still holds the one an install recorded.
 _PUNCT = frozenset("();<>|&")
 _EVENT = re.compile(r"[A-Za-z]+\Z")
 _AGENT = re.compile(r"[a-z-]+\Z")
 _NAMES = ("ctxsteward", "ctxsteward.exe")
 
 
-def _words(command: object) -> list[str] | None:
-    """The words of a simple command line (None: not a string, unbalanced quotes, or a shell
-    operator in it: ``&&``, ``;``, a pipe, a redirection, a subshell)."""
+def _tokens(command: object) -> list[str] | None:
+    """The words and shell operators of a command line (None: not a string, unbalanced
+    quotes)."""
     if not isinstance(command, str):
         return None
     text = command[2:] if command.startswith("& ") else command  # PowerShell's call operator
@@ -235,9 +237,20 @@ def _words(command: object) -> list[str] | None:
         words = list(lexer)
     except ValueError:
         return None
-    if any(w and set(w) <= _PUNCT for w in words):
-        return None
     return [w.strip("'") if os.name == "nt" else w for w in words]
+
+
+def _operator(word: str) -> bool:
+    return bool(word) and set(word) <= _PUNCT
+
+
+def _words(command: object) -> list[str] | None:
+    """The words of a simple command line (None: not a string, unbalanced quotes, or a shell
+    operator in it: ``&&``, ``;``, a pipe, a redirection, a subshell)."""
+    words = _tokens(command)
+    if words is None or any(_operator(w) for w in words):
+        return None
+    return words
 
 
 def _hook_args(words: list[str]) -> tuple[int, list[str]] | None:
@@ -266,6 +279,47 @@ def invokes(command: object) -> tuple[str, str] | None:
     if len(agents) != 1 or not _AGENT.match(agents[0]):
         return None
     return rest[1], agents[0]
+
+
+def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
+    """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand anywhere in it: as
+    :func:`invokes` does, or as one of several commands (``cd /x && ctxsteward hook ...``), with
+    a redirection (``... 2>>log``), or inside a quoted command (``bash -c 'ctxsteward hook
+    ...'``). Only to tell that the hook runs (an install adds no second one, status shows it):
+    never enough to take the line as ours."""
+    got = invokes(command)
+    words = _tokens(command) if got is None and depth < 3 else None
+    if words is None:
+        return got
+    part: list[str] = []
+    for word in [*words, ";"]:
+        if not _operator(word):
+            part.append(word)
+            continue
+        got = invokes(shlex.join(part)) if part else None
+        if got is not None:
+            return got
+        part = []
+    for word in words:
+        if " " in word.strip() and (got := runs_hook(word, depth + 1)) is not None:
+            return got
+    return None
+
+
+def edit_of(recorded: str, command: object) -> bool:
+    """Whether ``command`` is a simple edit of the line an install ``recorded``: a simple
+    command (no shell operator) holding that line's words in order, side by side, with words
+    only added before them (``nice``, a variable) or after them (``--quiet``)."""
+    have, want = _words(command), _words(recorded)
+    if not have or not want:
+        return False
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def derived_from(recorded: str, command: object) -> bool:
+    """Whether ``command`` still holds the line an install ``recorded`` (as text, or as words):
+    an edit of ours, simple or not (a redirection added, wrapped in ``bash -c``)."""
+    return isinstance(command, str) and (recorded in command or edit_of(recorded, command))
 
 
 def recognise(command: object) -> tuple[str, str] | None:

@@ -8,10 +8,14 @@ An install that creates the settings file writes that record too, folders made o
 ``"created"``: the text the file comes back to once our entries are out, so the uninstall knows
 the file is the install's, and removes it only when it is that text again. Every install that
 writes the file records there too the lines it wrote (``"entries"``: event -> command line) and
-the containers it added (``"containers"``), which tell the uninstall what is ours
-(:mod:`server.hooks.install`); an uninstall that took them out forgets them, and the record goes
-when nothing is left in it. A record that is there but cannot be read is never rewritten nor
-removed (:class:`RecordUnreadable`: install and uninstall refuse, naming it). Nothing is recorded
+the containers it added (``"containers"``) and the person's lines running our hook that it left
+(``"theirs"``), which tell the uninstall what is ours (:mod:`server.hooks.install`); an uninstall
+that took ours out forgets them, keeping only the person's lines in the install's form still in
+the file (with ``"entries": {}``), and the record goes when nothing is left in it. A record that
+is there but cannot be read (not a plain file, over 64 KiB, not JSON, a key we do not write, or a
+field of another type: ``made`` absolute paths, ``created`` a string, ``entries`` strings by
+event, ``containers`` and ``theirs`` non-empty strings) is never rewritten nor removed
+(:class:`RecordUnreadable`: install and uninstall refuse, naming it). Nothing is recorded
 for a folder that existed, one reached through a symlink, or one outside the base (the home
 folder for the user scope, or the agent's own home when COPILOT_HOME / CODEX_HOME names another;
 the workspace for the others). A ``mkdir`` failing halfway removes the folders it made.
@@ -37,6 +41,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 FOLDERS_SUFFIX = ".ctxsteward-folders"
 _MAX_RECORD_BYTES = 64 << 10
@@ -106,12 +111,13 @@ class RecordUnreadable(Exception):
 
 def write_record(settings: Path, made: list[Path], created: str | None = None,
                  entries: dict[str, str] | None = None,
-                 containers: list[str] | None = None) -> None:
+                 containers: list[str] | None = None, theirs: list[str] | None = None) -> None:
     """Keep the list of folders the install made beside ``settings`` (added to those a record
     there names already), and, when the install made the settings file itself, ``created``: the
     text that file comes back to once our entries are out (what a clean uninstall removes);
     ``entries`` (event -> the command line the install wrote there) and ``containers`` (the
-    ``"hooks"`` object and the event lists it added): what an uninstall may take out. What is
+    ``"hooks"`` object and the event lists it added): what an uninstall may take out; ``theirs``
+    (the person's lines running our hook that the install found and left: never ours). What is
     not given is kept from the record there; nothing is written when there is nothing to keep."""
     from analyzers.fsutil import write_atomic
 
@@ -119,7 +125,8 @@ def write_record(settings: Path, made: list[Path], created: str | None = None,
     old = _load(path) or {}
     had = _read_record(path) if old else []
     data: dict[str, object] = {"made": [str(p) for p in had + [p for p in made if p not in had]]}
-    for key, value in (("created", created), ("entries", entries), ("containers", containers)):
+    for key, value in (("created", created), ("entries", entries), ("containers", containers),
+                       ("theirs", theirs)):
         if value is not None:
             data[key] = value
         elif key in old:
@@ -156,13 +163,23 @@ def _strict_load(path: Path) -> dict[str, object] | None:
     return data
 
 
+_KEYS = frozenset({"made", "created", "entries", "containers", "theirs"})
+
+
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+
 def _our_shape(data: dict[str, object]) -> bool:
-    """Whether a record's fields have the types an install writes."""
-    entries, containers = data.get("entries", {}), data.get("containers", [])
-    return (isinstance(data.get("made", []), list) and isinstance(data.get("created", ""), str)
-            and isinstance(entries, dict)
-            and all(isinstance(v, str) for v in entries.values())
-            and isinstance(containers, list) and all(isinstance(c, str) for c in containers))
+    """Whether a record has only the fields an install writes, each of its type: ``made`` a
+    list of absolute paths, ``created`` a string, ``entries`` event -> command line,
+    ``containers`` and ``theirs`` lists of non-empty strings."""
+    entries = data.get("entries", {})
+    made = data.get("made", [])
+    return (set(data) <= _KEYS and _strings(made) and all(os.path.isabs(p) for p in made)
+            and isinstance(data.get("created", ""), str) and isinstance(entries, dict)
+            and all(isinstance(v, str) and v for v in entries.values())
+            and _strings(data.get("containers", [])) and _strings(data.get("theirs", [])))
 
 
 def read_record(settings: Path) -> dict[str, object] | None:
@@ -176,6 +193,12 @@ def entries_of(record: dict[str, object] | None) -> dict[str, str] | None:
     one written before installs kept them."""
     entries = record.get("entries") if record is not None else None
     return {str(k): str(v) for k, v in entries.items()} if isinstance(entries, dict) else None
+
+
+def theirs_of(record: dict[str, object] | None) -> frozenset[str]:
+    """The person's lines running our hook that an install found and left."""
+    found = record.get("theirs") if record is not None else None
+    return frozenset(str(c) for c in found) if isinstance(found, list) else frozenset()
 
 
 def containers_of(record: dict[str, object] | None) -> frozenset[str]:
@@ -193,16 +216,22 @@ def _read_record(path: Path) -> list[Path]:
     return [Path(p) for p in made if isinstance(p, str) and p]
 
 
-def forget_created(settings: Path) -> None:
+def forget_created(settings: Path, theirs: list[str] | None = None) -> None:
     """What the record says the install added is gone (an uninstall took it out), or the file the
-    install made is the person's now (they added to it): the record keeps only the folders (and
-    goes when there are none)."""
+    install made is the person's now (they added to it): the record keeps only the folders and
+    ``theirs`` (the person's lines running our hook still in the file; None: those it names),
+    with no entries of ours, so a later uninstall takes none of them; it goes when there are
+    none."""
     path = record_path(settings)
     made = _read_record(path)
-    if made:
+    theirs = sorted(theirs_of(_load(path)) if theirs is None else set(theirs))
+    data: dict[str, object] = {"made": [str(p) for p in made]}
+    if theirs:
+        data.update(entries={}, theirs=theirs)
+    if made or theirs:
         from analyzers.fsutil import write_atomic
 
-        write_atomic(path, json.dumps({"made": [str(p) for p in made]}, indent=2) + "\n")
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
     elif _load(path) is not None:
         path.unlink()
 

@@ -16,9 +16,11 @@ from pydantic import BaseModel
 
 from analyzers.confine import read_bytes_inside, resolve_inside
 from server.hooks.install import (
-    Handler,
+    LEGACY,
     InstallRefused,
-    live_entries,
+    Owned,
+    Split,
+    owned,
     parse_settings,
     read_record,
     read_settings,
@@ -48,6 +50,9 @@ class HookState(BaseModel):
     program: str | None = None
     program_exists: bool | None = None
     last_run: LastRun | None = None
+    # ``command`` is the install's line changed since, beyond a simple edit (a redirection, a
+    # wrapper, its timeout or matcher): it runs, and the uninstall leaves it
+    changed: bool = False
     # a line of the person's own that runs our hook for this event (not ours: an install adds
     # none beside it, an uninstall leaves it)
     yours: str | None = None
@@ -132,30 +137,32 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
     try:
         text = read_settings(path, label)
         doc = parse_settings(spec, text, label) if text is not None else None
-        entries = live_entries(spec, text, label, record) if text is not None else None
+        own = owned(record)
     except InstallRefused as e:
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
         return state
     for ev in spec.events:
-        mine, theirs = _split(spec, doc, ev.name, entries)
-        command = mine[0].command.value if mine else None
+        got = _split(spec, doc, ev.name, own)
+        ours = got.mine + got.changed
+        command = ours[0].command.value if ours else None
         program = program_of(command) if command else None
         state.hooks.append(HookState(
-            event=ev.name, installed=bool(mine), command=command, program=program,
+            event=ev.name, installed=bool(ours), command=command, program=program,
             program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
-            yours=theirs[0].command.value if theirs else None))
+            yours=got.theirs[0].command.value if got.theirs else None,
+            changed=not got.mine and bool(got.changed)))
     return state
 
 
-def _split(spec: AgentSpec, doc: Node | None, event: str, entries: dict[str, str] | None
-           ) -> tuple[list[Handler], list[Handler]]:
-    """Ours and the person's own lines running our hook, in the event's list of ``doc``."""
+def _split(spec: AgentSpec, doc: Node | None, event: str, own: Owned = LEGACY) -> Split:
+    """Ours, ours changed, and the person's own lines running our hook, in the event's list of
+    ``doc``."""
     hooks = doc.get("hooks") if doc is not None else None
     lst = hooks.get(event) if hooks is not None and hooks.kind == "object" else None
     if lst is None or lst.kind != "array":
-        return [], []
-    return split_event(spec, lst, event, entries)
+        return Split([], [], [])
+    return split_event(spec, lst, event, own)
 
 
 def status(root: Path, agent: str | None = None, scope: str | None = None) -> HooksStatus:
@@ -208,7 +215,9 @@ def status_text(report: HooksStatus) -> str:
                     # (runs are kept by agent and event: that run was another program's)
                     ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
                 exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
-                lines.append(f"    {h.event:<20} {ran}{exists}")
+                changed = ("  (changed since the install: uninstall leaves it)" if h.changed
+                           else "")
+                lines.append(f"    {h.event:<20} {ran}{exists}{changed}")
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
             for p in programs:
                 lines.append(f"    runs {p}")

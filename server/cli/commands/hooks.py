@@ -121,8 +121,10 @@ def _apply(plan: Plan) -> Outcome:
     try:
         return install.apply(plan)
     except OSError as e:  # the disk or a folder in the way: one clear line, never a traceback
-        raise UserError(f"{plan.label}: {e.strerror or e} ({e.filename or plan.path}); check "
-                        "the folder and its permissions") from e
+        where = (_shown(Path(os.path.abspath(e.filename)), plan) if isinstance(e.filename, str)
+                 else plan.label)
+        raise UserError(f"{plan.label}: {e.strerror or e} ({where}); check the folder and its "
+                        "permissions") from e
 
 
 def _shown(path: Path, plan: Plan) -> str:
