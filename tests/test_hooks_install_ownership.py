@@ -403,3 +403,27 @@ def test_a_record_of_the_wrong_types_is_refused(tmp_path: Path, junk: dict[str, 
         assert "not in the shape an install writes" in done.stderr, done.stderr
     assert (home / ".codex/hooks.json").read_text() == text
     assert json.loads(record.read_text()) == junk
+
+
+def test_concurrent_installs_keep_the_record_of_the_folder_they_made(tmp_path: Path) -> None:
+    """Eight installs at once into a workspace with no .codex/: one makes the folder, and the
+    record still names it afterwards (each run reads and writes the file and its record under a
+    lock in the workspace, gone when done); the uninstall then removes the folder."""
+    from gitutil import cli_command, git_env
+
+    root, home = _world(tmp_path)
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    for _ in range(2):
+        runs = [subprocess.Popen([*cli_command(), "hooks", "install", "--agent", "codex"],
+                                 cwd=root, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(8)]
+        for run in runs:
+            out, err = run.communicate(timeout=300)
+            assert run.returncode == 0 and "Traceback" not in err, out + err
+        record = json.loads((root / f".codex/hooks.json{RECORD}").read_text())
+        assert record["made"] == [str(root / ".codex")], record
+        assert not (root / ".ctxsteward-hooks.lock").exists()
+        assert len(_lines(root / ".codex/hooks.json")["SessionStart"]) == 1
+        _run("uninstall", "codex", root, home, scope="project")
+        assert not (root / ".codex").exists()

@@ -39,6 +39,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeGuard
@@ -319,3 +322,47 @@ def base_of(scope: str, root: Path, agent: str | None = None) -> Path:
         chosen = agent_home(agent) if agent else None
         return Path(os.path.abspath(chosen or os.path.expanduser("~")))
     return Path(os.path.abspath(root))
+
+
+LOCK_NAME = ".ctxsteward-hooks.lock"
+_LOCK_STALE_S = 60.0
+_LOCK_WAIT_S = 90.0
+
+
+class LockBusy(Exception):
+    """Another install or uninstall held the lock for too long."""
+
+
+@contextmanager
+def locked(base: Path) -> Iterator[None]:
+    """Hold the lock of ``base`` (the home folder or workspace: it exists before any folder an
+    install makes, so every run of any scope takes the same one) while an install or uninstall
+    reads the settings file and its record and writes them: two at once would each read the
+    record before the other wrote it, and one would lose what the other made. The lock is a file
+    of ours made with ``O_EXCL``, removed when done; one older than a minute is a crashed run's,
+    and is taken over. :class:`LockBusy` after waiting 90 seconds."""
+    path = base / LOCK_NAME
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            break
+        except FileExistsError:
+            try:
+                if time.time() - path.lstat().st_mtime > _LOCK_STALE_S:
+                    path.unlink()
+                    continue
+            except FileNotFoundError:
+                continue
+            if time.monotonic() > deadline:
+                raise LockBusy(str(path)) from None
+            time.sleep(0.05)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        os.close(fd)
+        yield
+    finally:
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,12 +88,13 @@ def run_change(args: argparse.Namespace) -> int:
     if scope != "user" and args.verb == "install":
         _refuse_outside_a_repository(root, scope, given=args.root is not None)
     try:
-        plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
-            args.agent, scope, root)
-        diff = plan.diff()
-        if diff:
-            sys.stdout.write(diff)
-        outcome = None if args.dry_run else _apply(plan)
+        with _lock(args, scope, root):
+            plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
+                args.agent, scope, root)
+            diff = plan.diff()
+            if diff:
+                sys.stdout.write(diff)
+            outcome = None if args.dry_run else _apply(plan)
     except install.InstallRefused as e:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
@@ -113,6 +116,33 @@ def run_change(args: argparse.Namespace) -> int:
 
         emit(install_note(root, scope))
     return 0
+
+
+@contextmanager
+def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
+    """One install or uninstall at a time in a home folder or workspace (none for --dry-run,
+    which writes nothing): see :func:`server.hooks.install_folders.locked`."""
+    from server.hooks import install_folders
+
+    base = install_folders.base_of(scope, root, args.agent)
+    if args.dry_run or not base.is_dir():  # (no such folder: the plan refuses, naming why)
+        yield
+        return
+    shown = (f"~/{install_folders.LOCK_NAME}" if scope == "user" and base == Path(
+        os.path.expanduser("~")) else str(base / install_folders.LOCK_NAME) if scope == "user"
+        else install_folders.LOCK_NAME)
+    try:
+        with install_folders.locked(base):
+            yield
+    except install_folders.LockBusy as e:
+        raise UserError(f"another hooks install or uninstall has held {shown} for over a "
+                        "minute; wait for it, or remove that file if none is running; nothing "
+                        "was written") from e
+    except OSError as e:
+        if e.filename is None or Path(os.fsdecode(e.filename)).name != install_folders.LOCK_NAME:
+            raise
+        raise UserError(f"cannot make the lock {shown}: {e.strerror or e}; check the folder and "
+                        "its permissions; nothing was written") from e
 
 
 def _apply(plan: Plan) -> Outcome:
