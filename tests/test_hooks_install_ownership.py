@@ -427,3 +427,21 @@ def test_concurrent_installs_keep_the_record_of_the_folder_they_made(tmp_path: P
         assert len(_lines(root / ".codex/hooks.json")["SessionStart"]) == 1
         _run("uninstall", "codex", root, home, scope="project")
         assert not (root / ".codex").exists()
+
+
+def test_a_symlinked_user_file_names_where_its_backup_really_is(tmp_path: Path) -> None:
+    """~/.claude/settings.json is a link into ~/dotfiles/: the backup is written beside the file
+    the link leads to, and the message names it there (it said "beside it")."""
+    root, home = _world(tmp_path)
+    (home / "dotfiles").mkdir()
+    (home / "dotfiles/claude.json").write_text('{"model": "opus"}\n')
+    (home / ".claude").mkdir()
+    (home / ".claude/settings.json").symlink_to(home / "dotfiles/claude.json")
+    done = _run("install", "claude-code", root, home)
+    assert (f"backup ~/dotfiles/claude.json{BACKUP} (beside the file the link leads to)"
+            in done.stdout), done.stdout
+    assert (home / f"dotfiles/claude.json{BACKUP}").is_file()
+    assert not (home / f".claude/settings.json{BACKUP}").exists()
+    done = _run("uninstall", "claude-code", root, home)
+    assert f"~/dotfiles/claude.json{BACKUP} (beside the file the link leads to)" in done.stdout
+    assert (home / "dotfiles/claude.json").read_text() == '{"model": "opus"}\n'

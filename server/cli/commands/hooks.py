@@ -168,14 +168,23 @@ def _shown(path: Path, plan: Plan) -> str:
     return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) else str(path)
 
 
+def _beside(backup: Path, plan: Plan, here: str = " beside it") -> str:
+    """Where a backup is: beside the file (its name, then ``here``), or (a symlinked user file,
+    as a dotfiles checkout has it) beside the file the link leads to, named in full."""
+    if plan.logical is None or plan.logical == plan.path:
+        return backup.name + here
+    return f"{_shown(backup, plan)} (beside the file the link leads to)"
+
+
 def _backup_words(outcome: Outcome, plan: Plan) -> str:
     """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
     words = ""
     if outcome.backup is not None:
-        words = f"; backup {outcome.backup.name} beside it"
+        words = f"; backup {_beside(outcome.backup, plan)}"
     elif outcome.backup_removed is not None:
-        words = (f"; its backup {outcome.backup_removed.name} held this same text (the file "
-                 "before the install): removed")
+        gone = _beside(outcome.backup_removed, plan, here="")
+        words = (f"; its backup {gone} held this same text (the file before the install): "
+                 "removed")
     elif outcome.backup_kept is not None and outcome.backup_changed:
         words = (f"; its backup {_shown(outcome.backup_kept, plan)} is not a file we wrote (a "
                  "symlink, or unreadable): left as it is")
