@@ -445,3 +445,18 @@ def test_a_symlinked_user_file_names_where_its_backup_really_is(tmp_path: Path) 
     done = _run("uninstall", "claude-code", root, home)
     assert f"~/dotfiles/claude.json{BACKUP} (beside the file the link leads to)" in done.stdout
     assert (home / "dotfiles/claude.json").read_text() == '{"model": "opus"}\n'
+
+
+def test_a_line_that_only_mentions_our_hook_does_not_stop_the_install(tmp_path: Path) -> None:
+    """``echo 'ctxsteward hook ...'`` runs no hook: the install adds ours beside it (only the
+    command given to a shell with ``-c`` is looked into), and the uninstall leaves it."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    mention = "echo 'ctxsteward hook sessionStart --agent cursor'"
+    text = json.dumps({"version": 1, "hooks": {"sessionStart": [{"command": mention}]}}) + "\n"
+    _write(path, text)
+    done = _run("install", "cursor", root, home, scope="project")
+    assert "added sessionStart" in done.stdout, done.stdout
+    assert len(_lines(path)["sessionStart"]) == 2
+    _run("uninstall", "cursor", root, home, scope="project")
+    assert path.read_text() == text

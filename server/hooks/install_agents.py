@@ -284,8 +284,8 @@ def invokes(command: object) -> tuple[str, str] | None:
 def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
     """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand anywhere in it: as
     :func:`invokes` does, or as one of several commands (``cd /x && ctxsteward hook ...``), with
-    a redirection (``... 2>>log``), or inside a quoted command (``bash -c 'ctxsteward hook
-    ...'``). Only to tell that the hook runs (an install adds no second one, status shows it):
+    a redirection (``... 2>>log``), or in the command a shell is given (``bash -c 'ctxsteward
+    hook ...'``). Only to tell that the hook runs (an install adds no second one, status shows it):
     never enough to take the line as ours."""
     got = invokes(command)
     words = _tokens(command) if got is None and depth < 3 else None
@@ -300,8 +300,8 @@ def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
         if got is not None:
             return got
         part = []
-    for word in words:
-        if " " in word.strip() and (got := runs_hook(word, depth + 1)) is not None:
+    for flag, word in zip(words, words[1:], strict=False):  # sh -c '...', bash -lc '...'
+        if (re.fullmatch(r"-[a-z]*c", flag) and (got := runs_hook(word, depth + 1)) is not None):
             return got
     return None
 
