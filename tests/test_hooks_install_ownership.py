@@ -301,24 +301,26 @@ def test_a_line_running_our_hook_with_a_redirection_or_a_wrapper_gets_no_duplica
     assert left == CODEX_OWN
 
 
-def test_lists_the_person_wrote_after_removing_ours_are_theirs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("theirs", [
+    '{\n  "version": 1,\n  "hooks": {\n    "sessionStart": [],\n    "preCompact": [ ]\n  }\n}\n',
+    '{\n  "version": 1,\n  "hooks": {  }\n}\n'])
+@pytest.mark.parametrize("backups_gone", [True, False])
+def test_lists_the_person_wrote_after_removing_ours_are_theirs(
+        tmp_path: Path, theirs: str, backups_gone: bool) -> None:
     """The install added the hooks object and the lists; the person took our entries out and
-    wrote the object and two empty lists of their own; a second install, its backups removed,
-    an uninstall: their object and lists stay (the first install's record no longer names
-    them)."""
+    wrote the object and empty lists of their own; a second install, its backups removed or
+    not, an uninstall: their object and lists stay (the first install's record no longer names
+    them), the blanks inside them too."""
     root, home = _world(tmp_path)
     path = root / ".cursor/hooks.json"
     _write(path, '{\n  "version": 1\n}\n')
     _run("install", "cursor", root, home, scope="project")
-    theirs = ('{\n  "version": 1,\n  "hooks": {\n    "sessionStart": [],\n'
-              '    "preCompact": [ ]\n  }\n}\n')
     path.write_text(theirs)
     _run("install", "cursor", root, home, scope="project")
-    for backup in path.parent.glob("*backup*"):
+    for backup in path.parent.glob("*backup*") if backups_gone else []:
         backup.unlink()
     done = _run("uninstall", "cursor", root, home, scope="project")
-    # (the blank inside their "[ ]" is not kept once ours filled it and no backup is left)
-    assert path.read_text() == theirs.replace("[ ]", "[]"), done.stdout
+    assert path.read_text() == theirs, done.stdout  # their "[ ]" too (the record kept its blank)
 
 
 CLAUDE_FORM = ('{\n  "hooks": {\n    "SessionStart": [\n      {\n        "matcher": '

@@ -49,7 +49,9 @@ ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
 :func:`~server.hooks.install_agents.recognise`), in an entry as written, as an older install's.
 A recorded line with another executable path (an install from another virtualenv) is updated
 where it stands; a second install changes nothing. With no readable backup, the uninstall removes
-the containers the record says the install added once they are empty, and no other. A record that
+the containers the record says the install added once they are empty, and no other; an empty
+list (or ``hooks`` object) of the person's that the install filled gets back the blanks it had
+inside (``[ ]``: the record's ``"blanks"``), with or without a backup. A record that
 cannot be read (cut short, oversized, not JSON, a field we do not write or of another type) is
 refused by install and uninstall: nothing is written, and the message names it and says what to
 do; guessing could take a line of the person's or leave ours, refusing loses nothing.
@@ -141,6 +143,7 @@ class Plan:
     # those in the install's form it leaves)
     theirs: list[str] = field(default_factory=list)
     own: Owned = LEGACY  # uninstall: what the record says
+    blanks: dict[str, str] = field(default_factory=dict)  # the record's: see _blank_insides
 
     @property
     def changed(self) -> bool:
@@ -371,6 +374,7 @@ class Installed:
     wrote: dict[str, str] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     theirs: set[str] = field(default_factory=set)
+    blanks: dict[str, str] = field(default_factory=dict)  # see :func:`_blank_insides`
 
 
 def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[str], str],
@@ -380,7 +384,7 @@ def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[
     in the file is ours)."""
     fmt = sf.detect_format(text)
     done = Installed(added=[] if parse_settings(spec, text, label).get("hooks") is not None
-                     else ["hooks"])
+                     else ["hooks"], blanks=_blank_insides(spec, text, label))
     for ev in spec.events:
         cmd = command_for(ev.name)
         text, lst = _event_list(spec, text, label, ev.name, fmt)
@@ -410,6 +414,21 @@ def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[
             done.wrote[ev.name] = cmd
     done.theirs -= set(done.wrote.values())
     return text, done
+
+
+def _blank_insides(spec: AgentSpec, text: str, label: str) -> dict[str, str]:
+    """The blanks inside an empty ``hooks`` object or event list of ours in ``text`` (``[ ]``),
+    which the install fills: an uninstall that empties it again puts them back (no backup may be
+    left to compare with)."""
+    hooks = parse_settings(spec, text, label).get("hooks")
+    if hooks is None or hooks.kind != "object":
+        return {}
+    events = {ev.name for ev in spec.events}
+    empty = [("hooks", hooks)] if not hooks.members else []
+    empty += [(str(m.key), m.value) for m in hooks.members if m.key in events
+              and m.value.kind == "array" and not m.value.items]
+    return {key: inside for key, node in empty
+            if (inside := text[node.start + 1:node.end - 1]) and not inside.strip(" \t\r\n")}
 
 
 def _yours(theirs: list[Handler]) -> str:
@@ -456,13 +475,13 @@ def _update_paths(spec: AgentSpec, text: str, label: str, event: str, cmd: str,
 
 
 def uninstall_text(spec: AgentSpec, text: str, label: str,
-                   kept: frozenset[str] = frozenset(), own: Owned = LEGACY
-                   ) -> tuple[str, list[str]]:
+                   kept: frozenset[str] = frozenset(), own: Owned = LEGACY,
+                   blanks: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """``text`` without our entries (``own``: what the install recorded, one line per event; by
     default, every line in exactly the form an install writes). An event list, or a ``hooks``
     object, that held only ours goes too: no one else's content was in it, unless ``kept`` names
     it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
-    it."""
+    it (with the blanks inside it then, ``blanks``, put back)."""
     actions: list[str] = []
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
@@ -494,7 +513,23 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
                     if at is not None and doc.members[at].value.value == {}:
                         text = sf.remove_member(text, doc, at)
         actions.append(f"removed {h.event}")
+    if actions and blanks:
+        text = _put_blanks_back(spec, text, label, blanks, {a.split()[-1] for a in actions})
     return text, actions
+
+
+def _put_blanks_back(spec: AgentSpec, text: str, label: str, blanks: dict[str, str],
+                     emptied: set[str]) -> str:
+    """``text`` with the blanks that were inside the ``hooks`` object and the event lists the
+    uninstall emptied (of ``emptied``) put back: ``[ ]`` again, not ``[]``."""
+    for key, inside in blanks.items():
+        hooks = parse_settings(spec, text, label).get("hooks")
+        node = hooks if key == "hooks" else hooks.get(key) if hooks is not None else None
+        if (node is None or node.kind not in ("object", "array") or node.end - node.start != 2
+                or (key != "hooks" and key not in emptied)):
+            continue
+        text = text[:node.start + 1] + inside + text[node.end - 1:]
+    return text
 
 
 def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = None) -> Plan:
@@ -513,13 +548,15 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     own = Owned({}) if empty else owned(record, installing=True)
     after, done = install_text(spec, spec.skeleton if empty else before or "", label,
                                lambda event: command_line(exe, event, spec.name), own)
-    containers = set(done.added) | (set() if empty else _still_ours(
-        spec, before or "", label, own, folders.containers_of(record)))
+    old = (set() if empty else _still_ours(spec, before or "", label, own,
+                                           folders.containers_of(record) | set(blanks_of(record))))
+    containers = set(done.added) | (old & folders.containers_of(record))
     return Plan(agent, scope, path, label, before, after, done.actions, logical=logical,
                 base=folders.base_of(scope, root, spec.name),
                 backup_to=None if before is None else _backup_target(spec, path, before, label),
                 entries=done.wrote, containers=sorted(containers),
-                theirs=sorted(done.theirs))
+                theirs=sorted(done.theirs),
+                blanks={**{k: v for k, v in blanks_of(record).items() if k in old}, **done.blanks})
 
 
 def _still_ours(spec: AgentSpec, text: str, label: str, own: Owned, containers: frozenset[str]
@@ -547,6 +584,12 @@ def record_problem(label: str, why: str) -> str:
             f" cannot be read ({why}): without it we cannot tell our entries from yours. "
             "Nothing was written. Restore it, or move it aside: then only entries in exactly "
             "the form an install writes count as ours, and the file and its folders stay")
+
+
+def blanks_of(record: dict[str, object] | None) -> dict[str, str]:
+    """The blanks the record says were inside containers the install filled."""
+    found = record.get("blanks") if record is not None else None
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def owned(record: dict[str, object] | None, installing: bool = False) -> Owned:
@@ -597,7 +640,8 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
                 base=base, backup_found=found, backup_text=kept_text,
-                own=owned(record), containers=sorted(folders.containers_of(record)))
+                own=owned(record), containers=sorted(folders.containers_of(record)),
+                blanks=blanks_of(record))
     if isinstance(created, str):
         _uninstall_made(spec, plan, created)
     else:
@@ -679,7 +723,7 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         added = frozenset(plan.containers)
         plan.after, plan.actions = uninstall_text(
             spec, plan.before, plan.label,
-            _containers(spec, plan.before, plan.label) - added, plan.own)
+            _containers(spec, plan.before, plan.label) - added, plan.own, plan.blanks)
         if plan.actions:
             plan.actions.append(
                 "no readable backup to compare with: " + ("the lists the install added went "
@@ -694,7 +738,8 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         # an older install's): the containers compared without them, but the backup stays
         prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                              _containers(spec, prior, plan.label), plan.own)
+                                              _containers(spec, prior, plan.label), plan.own,
+                                              plan.blanks)
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
     plan.restores = plan.after == raw
@@ -868,7 +913,8 @@ def apply(plan: Plan) -> Outcome:
         if plan.logical is not None:
             _forget_stale_created(spec, plan)
             folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers, theirs=plan.theirs)
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes

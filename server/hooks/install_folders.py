@@ -9,13 +9,15 @@ An install that creates the settings file writes that record too, folders made o
 the file is the install's, and removes it only when it is that text again. Every install that
 writes the file records there too the lines it wrote (``"entries"``: event -> command line) and
 the containers it added (``"containers"``) and the person's lines running our hook that it left
-(``"theirs"``), which tell the uninstall what is ours (:mod:`server.hooks.install`); an uninstall
-that took ours out forgets them, keeping only the person's lines in the install's form still in
-the file (with ``"entries": {}``), and the record goes when nothing is left in it. A record that
-is there but cannot be read (not a plain file, over 64 KiB, not JSON, a key we do not write, or a
-field of another type: ``made`` absolute paths, ``created`` a string, ``entries`` strings by
-event, ``containers`` and ``theirs`` non-empty strings) is never rewritten nor removed
-(:class:`RecordUnreadable`: install and uninstall refuse, naming it). Nothing is recorded
+(``"theirs"``; and ``"blanks"``, the blanks inside an empty list it filled, put back when the
+uninstall empties it), which tell the uninstall what is ours (:mod:`server.hooks.install`); an
+uninstall that took ours out forgets them, keeping only the person's lines in the install's form
+still in the file (with ``"entries": {}``), and the record goes when nothing is left in it. A
+record that is there but cannot be read (not a plain file, over 64 KiB, not JSON, a key we do not
+write, or a field of another type: ``made`` absolute paths, ``created`` a string, ``entries``
+strings by event, ``containers`` and ``theirs`` non-empty strings, ``blanks`` blanks by
+container) is never rewritten nor removed (:class:`RecordUnreadable`: install and uninstall
+refuse, naming it). Nothing is recorded
 for a folder that existed, one reached through a symlink, or one outside the base (the home
 folder for the user scope, or the agent's own home when COPILOT_HOME / CODEX_HOME names another;
 the workspace for the others). A ``mkdir`` failing halfway removes the folders it made.
@@ -114,13 +116,15 @@ class RecordUnreadable(Exception):
 
 def write_record(settings: Path, made: list[Path], created: str | None = None,
                  entries: dict[str, str] | None = None,
-                 containers: list[str] | None = None, theirs: list[str] | None = None) -> None:
+                 containers: list[str] | None = None, theirs: list[str] | None = None,
+                 blanks: dict[str, str] | None = None) -> None:
     """Keep the list of folders the install made beside ``settings`` (added to those a record
     there names already), and, when the install made the settings file itself, ``created``: the
     text that file comes back to once our entries are out (what a clean uninstall removes);
     ``entries`` (event -> the command line the install wrote there) and ``containers`` (the
     ``"hooks"`` object and the event lists it added): what an uninstall may take out; ``theirs``
-    (the person's lines running our hook that the install found and left: never ours). What is
+    (the person's lines running our hook that the install found and left: never ours);
+    ``blanks`` (the blanks that were inside an empty container it filled, ``[ ]``). What is
     not given is kept from the record there; nothing is written when there is nothing to keep."""
     from analyzers.fsutil import write_atomic
 
@@ -129,7 +133,7 @@ def write_record(settings: Path, made: list[Path], created: str | None = None,
     had = _read_record(path) if old else []
     data: dict[str, object] = {"made": [str(p) for p in had + [p for p in made if p not in had]]}
     for key, value in (("created", created), ("entries", entries), ("containers", containers),
-                       ("theirs", theirs)):
+                       ("theirs", theirs), ("blanks", blanks)):
         if value is not None:
             data[key] = value
         elif key in old:
@@ -166,7 +170,7 @@ def _strict_load(path: Path) -> dict[str, object] | None:
     return data
 
 
-_KEYS = frozenset({"made", "created", "entries", "containers", "theirs"})
+_KEYS = frozenset({"made", "created", "entries", "containers", "theirs", "blanks"})
 
 
 def _strings(value: object) -> TypeGuard[list[str]]:
@@ -176,13 +180,15 @@ def _strings(value: object) -> TypeGuard[list[str]]:
 def _our_shape(data: dict[str, object]) -> bool:
     """Whether a record has only the fields an install writes, each of its type: ``made`` a
     list of absolute paths, ``created`` a string, ``entries`` event -> command line,
-    ``containers`` and ``theirs`` lists of non-empty strings."""
-    entries = data.get("entries", {})
+    ``containers`` and ``theirs`` lists of non-empty strings, ``blanks`` blanks by container."""
+    entries, blanks = data.get("entries", {}), data.get("blanks", {})
     made = data.get("made", [])
     return (set(data) <= _KEYS and _strings(made) and all(os.path.isabs(p) for p in made)
             and isinstance(data.get("created", ""), str) and isinstance(entries, dict)
             and all(isinstance(v, str) and v for v in entries.values())
-            and _strings(data.get("containers", [])) and _strings(data.get("theirs", [])))
+            and _strings(data.get("containers", [])) and _strings(data.get("theirs", []))
+            and isinstance(blanks, dict) and all(isinstance(v, str) and v and not v.strip(
+                " \t\r\n") for v in blanks.values()))
 
 
 def read_record(settings: Path) -> dict[str, object] | None:
