@@ -462,3 +462,27 @@ def test_a_line_that_only_mentions_our_hook_does_not_stop_the_install(tmp_path: 
     assert len(_lines(path)["sessionStart"]) == 2
     _run("uninstall", "cursor", root, home, scope="project")
     assert path.read_text() == text
+
+
+def test_with_no_record_a_line_the_first_backup_holds_is_the_persons(tmp_path: Path) -> None:
+    """An install from before records kept entries (simulated: the record removed) over a file
+    whose SessionStart line was already in exactly the install's form: with no record, lines in
+    that form count as that install's, but this one is in the oldest backup (the file before the
+    first install): the uninstall keeps it, and the file is its backup's text again."""
+    root, home = _world(tmp_path)
+    path = home / ".claude/settings.json"
+    _write(path, '{"x": 1}\n')
+    _run("install", "claude-code", root, home)
+    line = _lines(path)["SessionStart"][0]
+    doc = json.loads(path.read_text())
+    theirs = {"x": 1, "hooks": {"SessionStart": doc["hooks"]["SessionStart"]}}
+    text = json.dumps(theirs, indent=2) + "\n"
+    _run("uninstall", "claude-code", root, home)
+    path.write_text(text)  # their line, in our form, before the (older) install below
+    _run("install", "claude-code", root, home)
+    path.with_name(path.name + RECORD).unlink()
+    assert _lines(path)["SessionStart"] == [line]
+    done = _run("uninstall", "claude-code", root, home)
+    assert path.read_text() == text, done.stdout
+    assert "kept SessionStart: your own line runs our hook" in done.stdout
+    assert not path.with_name(path.name + BACKUP).exists()

@@ -46,7 +46,9 @@ left no record: it says so), and records such lines as theirs; an uninstall that
 that form keeps it so recorded (the record then stays, holding only that), because with no record
 at all an uninstall and status take lines in exactly the install's form (an absolute path to
 ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
-:func:`~server.hooks.install_agents.recognise`), in an entry as written, as an older install's.
+:func:`~server.hooks.install_agents.recognise`), in an entry as written, as an older install's,
+unless the oldest backup beside the file holds them (the file had them before the first install
+that left one: :func:`owned`).
 A recorded line with another executable path (an install from another virtualenv) is updated
 where it stands; a second install changes nothing. With no readable backup, the uninstall removes
 the containers the record says the install added once they are empty, and no other; an empty
@@ -545,7 +547,7 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
     record = read_record(logical, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
-    own = Owned({}) if empty else owned(record, installing=True)
+    own = Owned({}) if empty else owned(record, installing=True, spec=spec, path=path)
     after, done = install_text(spec, spec.skeleton if empty else before or "", label,
                                lambda event: command_line(exe, event, spec.name), own)
     old = (set() if empty else _still_ours(spec, before or "", label, own,
@@ -592,15 +594,35 @@ def blanks_of(record: dict[str, object] | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
-def owned(record: dict[str, object] | None, installing: bool = False) -> Owned:
+def owned(record: dict[str, object] | None, installing: bool = False,
+          spec: AgentSpec | None = None, path: Path | None = None) -> Owned:
     """What the record says is ours and the person's. No record at all: for an install, nothing
     in the file is ours (a line running our hook is the person's, and the record it writes says
     so); for an uninstall or status, lines in exactly the install's form (an install from before
-    records kept entries)."""
+    records kept entries), but for those the oldest backup beside ``path`` holds: the file had
+    them before the first install that left one."""
     entries = folders.entries_of(record)
     if record is None and installing:
         entries = {}
-    return Owned(entries, folders.theirs_of(record))
+    theirs = folders.theirs_of(record)
+    if entries is None and spec is not None and path is not None:
+        theirs |= _first_backup_lines(spec, path)
+    return Owned(entries, theirs)
+
+
+def _first_backup_lines(spec: AgentSpec, path: Path) -> frozenset[str]:
+    """The lines running our hook in the oldest backup beside ``path`` (none when it is a
+    symlink, or cannot be read as a settings file)."""
+    found = backups(path)
+    if not found or found[0].is_symlink():
+        return frozenset()
+    try:
+        text = read_settings(found[0], found[0].name)
+        lines = {h.command.value for _, got in splits(spec, text or "", found[0].name, LEGACY)
+                 for h in got.mine + got.changed + got.theirs} if text and text.strip() else set()
+    except InstallRefused:
+        return frozenset()
+    return frozenset(lines)
 
 
 def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: str,
@@ -640,7 +662,8 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
                 base=base, backup_found=found, backup_text=kept_text,
-                own=owned(record), containers=sorted(folders.containers_of(record)),
+                own=owned(record, spec=spec, path=path),
+                containers=sorted(folders.containers_of(record)),
                 blanks=blanks_of(record))
     if isinstance(created, str):
         _uninstall_made(spec, plan, created)

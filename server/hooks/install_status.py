@@ -137,7 +137,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
     try:
         text = read_settings(path, label)
         doc = parse_settings(spec, text, label) if text is not None else None
-        own = owned(record)
+        own = owned(record, spec=spec, path=path.resolve() if path.is_symlink() else path)
     except InstallRefused as e:
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
