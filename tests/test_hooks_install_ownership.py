@@ -486,3 +486,54 @@ def test_with_no_record_a_line_the_first_backup_holds_is_the_persons(tmp_path: P
     assert path.read_text() == text, done.stdout
     assert "kept SessionStart: your own line runs our hook" in done.stdout
     assert not path.with_name(path.name + BACKUP).exists()
+
+
+# -- a fourth hostile review ---------------------------------------------------------------------
+
+
+def _claude_group(event: str, command: str) -> dict[str, object]:
+    from server.hooks.install_agents import SPECS
+
+    ev = next(e for e in SPECS["claude-code"].events if e.name == event)
+    return SPECS["claude-code"].entry(ev, command)
+
+
+def test_an_install_that_changes_nothing_records_the_persons_lines(tmp_path: Path) -> None:
+    """Every event already runs our hook by the person's own lines, one in exactly the form an
+    install writes: the install changes nothing, says the line is theirs ("uninstall leaves
+    it"), and records it so: the uninstall keeps all four (it removed the exact-form one)."""
+    from server.hooks.install_agents import SPECS
+
+    root, home = _world(tmp_path)
+    events = [e.name for e in SPECS["claude-code"].events]
+    hooks = {ev: [_claude_group(ev, f"/usr/local/bin/ctxsteward hook {ev} --agent claude-code"
+                                if ev == "SessionStart" else
+                                f"cd /x && ctxsteward hook {ev} --agent claude-code")]
+             for ev in events}
+    path = root / ".claude/settings.json"
+    text = json.dumps({"hooks": hooks}, indent=2) + "\n"
+    _write(path, text)
+    done = _run("install", "claude-code", root, home, scope="project")
+    assert "nothing to change" in done.stdout, done.stdout
+    done = _run("uninstall", "claude-code", root, home, scope="project")
+    assert "removed" not in done.stdout, done.stdout
+    assert path.read_text() == text
+
+
+def test_a_committed_cursor_file_in_the_install_form_keeps_all_four(tmp_path: Path) -> None:
+    """A teammate's committed .cursor/hooks.json runs our hook for every event from
+    /opt/ctx/bin/ctxsteward, in exactly the install's form: install, then uninstall, leave
+    every line (the uninstall removed all four)."""
+    from server.hooks.install_agents import SPECS
+
+    root, home = _world(tmp_path)
+    spec = SPECS["cursor"]
+    hooks = {e.name: [spec.entry(e, f"/opt/ctx/bin/ctxsteward hook {e.name} --agent cursor")]
+             for e in spec.events}
+    path = root / ".cursor/hooks.json"
+    text = json.dumps({"version": 1, "hooks": hooks}, indent=2) + "\n"
+    _write(path, text)
+    _run("install", "cursor", root, home, scope="project")
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "removed" not in done.stdout, done.stdout
+    assert path.read_text() == text

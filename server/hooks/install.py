@@ -42,7 +42,8 @@ running our hook it found and left (``"theirs"``). Every event is judged alone
 An install adds ours only at an event where no line runs our hook yet (else the hook would run
 twice), and says what it left. With no record at all, an install takes nothing in the file as
 ours, not even a line in exactly the form an install writes (the person's, or an install's that
-left no record: it says so), and records such lines as theirs; an uninstall that leaves a line in
+left no record: it says so), and records such lines as theirs, even when it changes nothing
+else in the file (the record is then all it writes); an uninstall that leaves a line in
 that form keeps it so recorded (the record then stays, holding only that), because with no record
 at all an uninstall and status take lines in exactly the install's form (an absolute path to
 ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
@@ -901,6 +902,13 @@ def apply(plan: Plan) -> Outcome:
             # the file is gone already (removed by hand): the folders made for it may go too
             out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
             out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+        elif plan.verb == "install" and plan.logical is not None and (
+                plan.theirs or folders.record_path(plan.logical).exists()):
+            # nothing to add, but the lines it left are the person's: recorded so, or an
+            # uninstall with no record would take one in the install's form as an older one's
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
         return out
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
