@@ -537,3 +537,52 @@ def test_a_committed_cursor_file_in_the_install_form_keeps_all_four(tmp_path: Pa
     done = _run("uninstall", "cursor", root, home, scope="project")
     assert "removed" not in done.stdout, done.stdout
     assert path.read_text() == text
+
+
+def _comment_in(path: Path, after: str, comment: str) -> str:
+    text = path.read_text()
+    assert after in text
+    text = text.replace(after, after + "\n" + comment, 1)
+    path.write_text(text)
+    return text
+
+
+def test_a_comment_in_a_list_the_install_made_keeps_the_list_and_file(tmp_path: Path) -> None:
+    """Cursor reads JSONC: a comment the person wrote inside the preCompact list the install
+    made keeps that list (with the comment) and so the file (it removed both)."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    _comment_in(path, '"preCompact": [', "      // NOTE: team policy")
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "removed" in done.stdout and path.is_file(), done.stdout
+    assert "// NOTE: team policy" in path.read_text()
+    assert "ctxsteward hook" not in path.read_text()
+
+
+def test_a_comment_in_a_list_keeps_the_backup_too(tmp_path: Path) -> None:
+    """The file was there before: the uninstall leaves the comment in the list the install
+    made, and the backup (the file is not its text)."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, json.dumps({"version": 1, "hooks": {"stop": [{"command": "echo bye"}]}},
+                            indent=2) + "\n")
+    _run("install", "cursor", root, home, scope="project")
+    _comment_in(path, '"preCompact": [', "      // NOTE: team policy")
+    _run("uninstall", "cursor", root, home, scope="project")
+    assert "// NOTE: team policy" in path.read_text()
+    assert path.with_name(path.name + BACKUP).is_file()
+
+
+def test_a_comment_inside_our_entry_keeps_it(tmp_path: Path) -> None:
+    """A comment the person wrote inside our entry: the entry stays with it, and is named."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    text = path.read_text()
+    at = text.index('"command"', text.index('"sessionStart"'))
+    path.write_text(text[:at] + "// why: ask Ann\n        " + text[at:])
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout
+    assert "// why: ask Ann" in path.read_text()
+

@@ -486,9 +486,12 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
     it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
     it (with the blanks inside it then, ``blanks``, put back)."""
     actions: list[str] = []
+    noted: set[str] = set()  # events whose entry of ours holds a comment: kept, with it
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
         found = ours(spec, doc, own)
+        noted |= {h.event for h in found if _commented(text, _entry_node(h))}
+        found = [h for h in found if h.event not in noted]
         if not found:
             break
         h = found[0]
@@ -508,17 +511,40 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
             hooks = doc.get("hooks")
             assert hooks is not None
             index = hooks.member_index(h.event)
-            if index is not None and hooks.members[index].value.items == []:
+            if index is not None and _bare(text, hooks.members[index].value):
                 text = sf.remove_member(text, hooks, index)
                 if len(hooks.members) == 1 and "hooks" not in kept:
                     doc = parse_settings(spec, text, label)
                     at = doc.member_index("hooks")
-                    if at is not None and doc.members[at].value.value == {}:
+                    if at is not None and _bare(text, doc.members[at].value):
                         text = sf.remove_member(text, doc, at)
         actions.append(f"removed {h.event}")
+    actions += [f"kept {event} (a comment is inside our entry: remove it by hand if you want)"
+                for event in sorted(noted)]
     if actions and blanks:
-        text = _put_blanks_back(spec, text, label, blanks, {a.split()[-1] for a in actions})
+        text = _put_blanks_back(spec, text, label, blanks, {a.split()[-1] for a in actions
+                                                              if a.startswith("removed ")})
     return text, actions
+
+
+def _bare(text: str, node: sf.Node) -> bool:
+    """Whether a container holds nothing at all: no entry, and no comment (a JSONC comment the
+    person wrote inside a list keeps it)."""
+    return (node.kind in ("object", "array") and not node.items and not node.members
+            and not text[node.start + 1:node.end - 1].strip(" \t\r\n"))
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _commented(text: str, node: sf.Node) -> bool:
+    """Whether a JSONC comment is inside ``node``'s text (outside its strings)."""
+    return "/" in _STRING.sub("", text[node.start:node.end])
+
+
+def _entry_node(h: Handler) -> sf.Node:
+    """The entry in the event's list that holds a handler (Claude Code: its group)."""
+    return h.list_node.items[h.index]
 
 
 def _put_blanks_back(spec: AgentSpec, text: str, label: str, blanks: dict[str, str],
