@@ -586,3 +586,43 @@ def test_a_comment_inside_our_entry_keeps_it(tmp_path: Path) -> None:
     assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout
     assert "// why: ask Ann" in path.read_text()
 
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_a_second_install_records_our_line_as_written_not_as_edited(tmp_path: Path) -> None:
+    """Codex: ``--quiet`` added to our PreCompact line, UserPromptSubmit removed by hand, install
+    again (it adds UserPromptSubmit back), ``--quiet`` taken out: the line is ours still (the
+    record had the edited line, so the line as written became "your own")."""
+    root, home = _world(tmp_path)
+    path = root / ".codex/hooks.json"
+    _run("install", "codex", root, home, scope="project")
+    line = _lines(path)["PreCompact"][0]
+    _edit(path, line, line + " --quiet")
+    doc = json.loads(path.read_text())
+    del doc["hooks"]["UserPromptSubmit"]
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    _run("install", "codex", root, home, scope="project")
+    _edit(path, line + " --quiet", line)
+    assert "your own line" not in _status("codex", root, home, "project")
+    _run("uninstall", "codex", root, home, scope="project")
+    assert not path.exists()
+
+
+def test_a_changed_line_of_ours_is_ours_again_once_changed_back(tmp_path: Path) -> None:
+    """Cursor: sessionStart's timeout changed 15 -> 30: the uninstall keeps it (changed since
+    the install), but never records it as the person's: set back to 15, the next uninstall
+    removes it (it kept it as "your own line")."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    _edit(path, '"timeout": 15', '"timeout": 30')
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "kept sessionStart (changed since the install" in done.stdout, done.stdout
+    _edit(path, '"timeout": 30', '"timeout": 15')
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "removed sessionStart" in done.stdout, done.stdout
+    assert "ctxsteward hook" not in path.read_text()

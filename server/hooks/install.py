@@ -35,7 +35,10 @@ running our hook it found and left (``"theirs"``). Every event is judged alone
 * ours, changed (kept, and named): that one line when it still holds the recorded line but is
   not a simple edit in an entry as written (a redirection added, wrapped in ``bash -c``, its
   timeout or matcher changed). Whose the change is, is not known: it stays, and the uninstall
-  says "kept EVENT (changed since the install: remove it by hand if you want)".
+  says "kept EVENT (changed since the install: remove it by hand if you want)"; the record keeps
+  it as ours (as the install wrote it), so changed back it is removed by the next uninstall.
+  The record always names the line as the install wrote it, never as edited since: a line we
+  wrote is never moved into ``"theirs"``.
 * the person's (kept): every other line running our hook: at an event the record does not name,
   beside ours, when several hold the recorded line, or one without it.
 
@@ -451,8 +454,10 @@ def _keep_ours(spec: AgentSpec, text: str, label: str, ev: EventSpec, cmd: str, 
     _, lst = _event_list(spec, text, label, ev.name, fmt)
     assert lst is not None
     now = split_event(spec, lst, ev.name, Owned({ev.name: cmd}) if updated else own).mine
-    done.wrote[ev.name] = now[0].command.value if now else cmd
-    edited = recognise(done.wrote[ev.name]) is None
+    # the line as an install wrote it, never as edited since: the edit is still ours by it, and
+    # so is the line once the edit is taken out again
+    done.wrote[ev.name] = cmd if updated else (own.entries or {}).get(ev.name, cmd)
+    edited = bool(now) and recognise(now[0].command.value) is None
     done.actions.append(f"updated {ev.name} (executable path)" if updated
                         else f"{ev.name} already installed" + (" (as you edited it)" if edited
                                                                 else ""))
@@ -701,8 +706,13 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     plan.actions += kept_lines(spec, before, label, plan.own)
     # what stays in the install's form is remembered as the person's: with no record left, a
     # later uninstall would take a line in that form as an older install's
-    plan.theirs = sorted({h.command.value for _, got in splits(spec, before, label, plan.own)
-                          for h in got.changed + got.theirs if recognise(h.command.value)})
+    by_event = splits(spec, before, label, plan.own)
+    plan.theirs = sorted({h.command.value for _, got in by_event for h in got.theirs
+                          if recognise(h.command.value)})
+    # a line of ours changed since (kept): still ours, recorded as the install wrote it, so it
+    # is removed once it is changed back
+    plan.entries = {event: (plan.own.entries or {}).get(event, got.changed[0].command.value)
+                    for event, got in by_event if got.changed}
     return plan
 
 
@@ -950,7 +960,7 @@ def apply(plan: Plan) -> Outcome:
         # text again, else theirs to keep.
         _write(plan, write_atomic)
         if plan.logical is not None:  # what the record said the install added is out
-            folders.forget_created(plan.logical, plan.theirs)
+            folders.forget_created(plan.logical, plan.theirs, plan.entries)
         if plan.backup_found and plan.restores:
             out.backup_removed = _drop_backup(plan)
         if plan.backup_found and out.backup_removed is None:
@@ -1014,7 +1024,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
         parse_settings(spec_of(plan.agent), plan.after, plan.label)
         _write(plan, write_atomic)
         if plan.logical is not None:
-            folders.forget_created(plan.logical, plan.theirs)
+            folders.forget_created(plan.logical, plan.theirs, plan.entries)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
 

@@ -225,19 +225,21 @@ def _read_record(path: Path) -> list[Path]:
     return [Path(p) for p in made if isinstance(p, str) and p]
 
 
-def forget_created(settings: Path, theirs: list[str] | None = None) -> None:
+def forget_created(settings: Path, theirs: list[str] | None = None,
+                   kept: dict[str, str] | None = None) -> None:
     """What the record says the install added is gone (an uninstall took it out), or the file the
     install made is the person's now (they added to it): the record keeps only the folders and
     ``theirs`` (the person's lines running our hook still in the file; None: those it names),
     with no entries of ours, so a later uninstall takes none of them; it goes when there are
-    none."""
+    none. ``kept``: the lines of ours an uninstall left (changed since: event -> the line as
+    the install wrote it), still ours."""
     path = record_path(settings)
     made = _read_record(path)
     theirs = sorted(theirs_of(_load(path)) if theirs is None else set(theirs))
     data: dict[str, object] = {"made": [str(p) for p in made]}
-    if theirs:
-        data.update(entries={}, theirs=theirs)
-    if made or theirs:
+    if theirs or kept:
+        data.update(entries=kept or {}, theirs=theirs)
+    if made or theirs or kept:
         from analyzers.fsutil import write_atomic
 
         write_atomic(path, json.dumps(data, indent=2) + "\n")
