@@ -626,3 +626,70 @@ def test_a_changed_line_of_ours_is_ours_again_once_changed_back(tmp_path: Path) 
     done = _run("uninstall", "cursor", root, home, scope="project")
     assert "removed sessionStart" in done.stdout, done.stdout
     assert "ctxsteward hook" not in path.read_text()
+
+
+def test_a_read_only_workspace_with_a_writable_agent_folder_installs(tmp_path: Path) -> None:
+    """The workspace root is read-only (a read-only mount), .cursor/ is writable: install and
+    uninstall work (the lock could not be made in the root and blocked both); the lock goes in
+    .cursor/, gone after."""
+    import shlex
+    import shutil
+
+    from gitutil import cli_command, git_env
+
+    root, home = _world(tmp_path)
+    (root / ".cursor").mkdir()
+    r, c = shlex.quote(str(root)), shlex.quote(str(root / ".cursor"))
+    mounts = (f"mount --bind {r} {r} && mount -o remount,ro,bind {r} && mount --bind {c} {c} && "
+              f"mount -o remount,rw,bind {c}")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && ! touch {r}/x"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("no read-only bind mount here (unshare -m)")
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    for verb, said in (("install", "added sessionStart"), ("uninstall", "removed sessionStart")):
+        cli = shlex.join([*cli_command(), "hooks", verb, "--agent", "cursor", "--scope",
+                          "project"])
+        done = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {cli}"], cwd=root,
+                              env=env, capture_output=True, text=True, check=False, timeout=120)
+        assert done.returncode == 0 and said in done.stdout, done.stdout + done.stderr
+    assert not (root / ".cursor/.ctxsteward-hooks.lock").exists()
+    assert not (root / ".ctxsteward-hooks.lock").exists()
+
+
+def test_a_killed_runs_lock_is_taken_over_at_once_and_a_live_ones_kept(tmp_path: Path) -> None:
+    """A lock left by a process that is gone (``kill -9``) is taken over at once, not after a
+    minute; one whose process lives is waited for, said once on stderr, however old."""
+    import os
+    import time
+
+    from gitutil import cli_command, git_env
+
+    root, home = _world(tmp_path)
+    lock = root / ".ctxsteward-hooks.lock"
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock.write_text(f"{gone.pid} abc\n")
+    started = time.monotonic()
+    _run("install", "cursor", root, home, scope="project")
+    assert time.monotonic() - started < 30
+    assert not lock.exists()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        lock.write_text(f"{sleeper.pid} abc\n")
+        os.utime(lock, (time.time() - 3600, time.time() - 3600))
+        env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+        run = subprocess.Popen([*cli_command(), "hooks", "uninstall", "--agent", "cursor",
+                                "--scope", "project"], cwd=root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(5)
+        assert run.poll() is None  # waiting: the lock's process lives
+        lock.unlink()
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, out + err
+        assert err.count("waiting for another ctxsteward hooks run (lock") == 1, err
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+

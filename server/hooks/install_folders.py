@@ -342,35 +342,118 @@ class LockBusy(Exception):
 
 
 @contextmanager
-def locked(base: Path) -> Iterator[None]:
+def locked(base: Path, fallback: Path | None = None) -> Iterator[str | None]:
     """Hold the lock of ``base`` (the home folder or workspace: it exists before any folder an
     install makes, so every run of any scope takes the same one) while an install or uninstall
     reads the settings file and its record and writes them: two at once would each read the
     record before the other wrote it, and one would lose what the other made. The lock is a file
-    of ours made with ``O_EXCL``, removed when done; one older than a minute is a crashed run's,
-    and is taken over. :class:`LockBusy` after waiting 90 seconds."""
+    of ours made with ``O_EXCL`` holding our process id and a token, removed when done (only
+    while it still holds them). A lock whose process is gone (a run killed) is taken over at
+    once; one whose process lives is never stale; one with no process id (a run between making
+    and writing it) after a minute. :class:`LockBusy` after waiting 90 seconds, saying once on
+    stderr that it waits. When ``base`` may not be written (read-only), the lock goes in
+    ``fallback`` (the agent's settings folder, when it exists), else there is none: the value
+    given is a note saying so (None: locked)."""
+    import secrets
+    import sys
+
+    mine = f"{os.getpid()} {secrets.token_hex(8)}\n"
+    note = None
     path = base / LOCK_NAME
+    try:
+        _take(path, mine)
+    except OSError as e:
+        if not _unwritable(e):
+            raise
+        if fallback is not None and fallback.is_dir():
+            path = fallback / LOCK_NAME
+            try:
+                _take(path, mine)
+            except OSError as e2:
+                if not _unwritable(e2):
+                    raise
+                note = f"no lock: {e2.strerror} ({path})"
+        else:
+            note = f"no lock: {e.strerror} ({path})"
+        if note is not None:
+            print(f"ctxsteward: {note}; run one hooks install or uninstall at a time here",
+                  file=sys.stderr)
+    try:
+        yield note
+    finally:
+        if note is None:
+            try:
+                if path.read_text() == mine:  # never another run's (one took ours over)
+                    path.unlink()
+            except OSError:
+                pass
+
+
+def _unwritable(e: OSError) -> bool:
+    return e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _take(path: Path, mine: str) -> None:
+    """Make the lock file ``path`` holding ``mine``, waiting for (or taking over) another's."""
+    import sys
+
     deadline = time.monotonic() + _LOCK_WAIT_S
+    said = False
     while True:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            break
         except FileExistsError:
-            try:
-                if time.time() - path.lstat().st_mtime > _LOCK_STALE_S:
-                    path.unlink()
-                    continue
-            except FileNotFoundError:
+            if _stale(path):
                 continue
             if time.monotonic() > deadline:
                 raise LockBusy(str(path)) from None
+            if not said:
+                print(f"ctxsteward: waiting for another ctxsteward hooks run (lock {path})",
+                      file=sys.stderr)
+                said = True
             time.sleep(0.05)
-    try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-        os.close(fd)
-        yield
-    finally:
+            continue
         try:
+            os.write(fd, mine.encode())
+        finally:
+            os.close(fd)
+        return
+
+
+def _stale(path: Path) -> bool:
+    """Whether the lock at ``path`` was a run's that is gone: then it is removed (only while it
+    holds what was judged stale), and True; also True when it went meanwhile."""
+    try:
+        held = path.read_text()
+        age = time.time() - path.lstat().st_mtime
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    words = held.split()
+    if words and words[0].isdigit() and int(words[0]) > 0:
+        if _alive(int(words[0])):
+            return False
+    elif age <= _LOCK_STALE_S:
+        return False
+    try:
+        if path.read_text() == held:
             path.unlink()
-        except OSError:
-            pass
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, OSError):
+        return False
+    return True

@@ -122,7 +122,7 @@ def run_change(args: argparse.Namespace) -> int:
 def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
     """One install or uninstall at a time in a home folder or workspace (none for --dry-run,
     which writes nothing): see :func:`server.hooks.install_folders.locked`."""
-    from server.hooks import install_folders
+    from server.hooks import install, install_folders
 
     base = install_folders.base_of(scope, root, args.agent)
     if args.dry_run or not base.is_dir():  # (no such folder: the plan refuses, naming why)
@@ -131,8 +131,14 @@ def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
     shown = (f"~/{install_folders.LOCK_NAME}" if scope == "user" and base == Path(
         os.path.expanduser("~")) else str(base / install_folders.LOCK_NAME) if scope == "user"
         else install_folders.LOCK_NAME)
+    from server.hooks.install import spec_of
+
+    try:  # (read-only there: in the agent's settings folder, or none, said on stderr)
+        folder = spec_of(args.agent).scope_file(scope, root).parent
+    except (ValueError, install.InstallRefused):
+        folder = None
     try:
-        with install_folders.locked(base):
+        with install_folders.locked(base, folder):
             yield
     except install_folders.LockBusy as e:
         raise UserError(f"another hooks install or uninstall has held {shown} for over a "
