@@ -693,3 +693,22 @@ def test_a_killed_runs_lock_is_taken_over_at_once_and_a_live_ones_kept(tmp_path:
         sleeper.kill()
         sleeper.wait()
 
+
+@pytest.mark.parametrize("line", [
+    "ctxsteward hook SessionStart",
+    "ctxsteward hook --agent claude-code SessionStart",
+    "ctxsteward hook SessionStart --agent claude-code --agent claude-code",
+])
+def test_a_persons_line_read_as_the_hook_reads_it_gets_no_duplicate(tmp_path: Path,
+                                                                      line: str) -> None:
+    """The person's own line runs our SessionStart hook however its arguments are written (no
+    --agent: claude-code by default; flags before the event; --agent twice): the install adds no
+    second one, and the uninstall leaves theirs."""
+    root, home = _world(tmp_path)
+    path = home / ".claude/settings.json"
+    _write(path, json.dumps({"hooks": {"SessionStart": [_claude_group("SessionStart", line)]}},
+                            indent=2) + "\n")
+    done = _run("install", "claude-code", root, home)
+    assert _lines(path)["SessionStart"] == [line], done.stdout
+    _run("uninstall", "claude-code", root, home)
+    assert _lines(path)["SessionStart"] == [line]

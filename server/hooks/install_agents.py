@@ -265,20 +265,27 @@ def _hook_args(words: list[str]) -> tuple[int, list[str]] | None:
 
 def invokes(command: object) -> tuple[str, str] | None:
     """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand, however written
-    (extra words before the program or after the event); None otherwise."""
+    (extra words before the program or after the event); None otherwise. Its arguments are read
+    by the hook's own parser (:func:`server.hooks.options.parser`), as the hook reads them: no
+    ``--agent`` is claude-code, flags may come before the event, the last ``--agent`` wins."""
     words = _words(command)
     found = _hook_args(words) if words else None
     if found is None:
         return None
     rest = found[1]
-    if len(rest) < 2 or rest[0] != "hook" or not _EVENT.match(rest[1]):
+    if len(rest) < 2 or rest[0] != "hook":
         return None
-    flags = rest[2:]
-    agents = [flags[i + 1] for i, f in enumerate(flags[:-1]) if f == "--agent"]
-    agents += [f.split("=", 1)[1] for f in flags if f.startswith("--agent=")]
-    if len(agents) != 1 or not _AGENT.match(agents[0]):
+    import argparse
+
+    from server.hooks.options import OptionError, parser
+
+    try:  # as the hook itself reads them: flags anywhere, --agent by default, the last one wins
+        args, _ = parser().parse_known_args(rest[1:])
+    except (OptionError, ValueError, argparse.ArgumentError):
         return None
-    return rest[1], agents[0]
+    if not _EVENT.match(args.event) or not _AGENT.match(args.agent):
+        return None
+    return args.event, args.agent
 
 
 def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
