@@ -134,20 +134,31 @@ def test_ours_among_other_hooks_of_the_same_event(tmp_path: Path) -> None:
 
 
 def test_an_older_executable_path_is_updated_in_place(tmp_path: Path) -> None:
+    """An install from another program path (its record names that line): a new install updates
+    the line where it stands, and nothing else. A line in that form the file had with no record
+    of an install is the person's (or an install's that left no record): left as it is."""
     old = "/old/venv/bin/ctxsteward hook sessionStart --agent cursor"
     text = ('{\n  "version": 1,\n  "hooks": {\n    "sessionStart": [\n'
-            f'      {{ "command": "{old}", "timeout": 7 }},\n'
+            f'      {{ "command": "{old}", "timeout": 15 }},\n'
             '      { "command": "./other.sh" }\n    ]\n  }\n}\n')
     root = _repo(tmp_path, {".cursor/hooks.json": text})
+    record = root / ".cursor/hooks.json.ctxsteward-folders"
+    record.write_text(json.dumps({"made": [], "entries": {"sessionStart": old}}))
     r = _cli(root, tmp_path, "install", "--agent", "cursor")
     assert r.returncode == 0, r.stderr
     assert "updated sessionStart" in r.stdout
     doc = json.loads((root / ".cursor/hooks.json").read_text())
     first, second = doc["hooks"]["sessionStart"]
-    assert first["timeout"] == 7 and first["command"] != old  # same place, the user's timeout kept
+    assert first["timeout"] == 15 and first["command"] != old  # same place
     assert first["command"].endswith(" hook sessionStart --agent cursor")
     assert second == {"command": "./other.sh"}
     assert f"-      {{ \"command\": \"{old}\"" in r.stdout  # one line changed in the diff
+    assert json.loads(record.read_text())["entries"]["sessionStart"] == first["command"]
+    root = _repo(tmp_path / "b", {".cursor/hooks.json": text})
+    r = _cli(root, tmp_path, "install", "--agent", "cursor")
+    assert "sessionStart: a line in the form an install writes was there before" in r.stdout
+    assert json.loads((root / ".cursor/hooks.json").read_text())["hooks"]["sessionStart"][0][
+        "command"] == old
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
@@ -432,6 +443,8 @@ def test_uninstall_after_an_upgrade_leaves_no_file_the_first_install_made(tmp_pa
     doc = json.loads(text)
     exe = doc["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"].split(" hook ")[0]
     (root / rel).write_text(text.replace(exe, "/old/venv/bin/ctxsteward"))
+    record = root / (rel + ".ctxsteward-folders")  # (as that older install recorded it)
+    record.write_text(record.read_text().replace(exe, "/old/venv/bin/ctxsteward"))
     again = _cli(root, tmp_path, "install", "--agent", "claude-code")
     assert again.returncode == 0 and "updated" in again.stdout, again.stdout
     assert (root / (rel + BACKUP)).exists()
@@ -548,10 +561,12 @@ def test_codex_status_reports_a_missing_program_and_partial_installs(tmp_path: P
     line = next(ln for ln in _cli(root, tmp_path, "status", "--agent", "codex").stdout
                 .splitlines() if "UserPromptSubmit" in ln)
     assert "cannot run" in line and "MISSING PROGRAM" in line, line
-    # install completes it, updating the stale path where it stands.
+    # install completes it; with no record of an install, that line is not known to be ours: it
+    # stays as it is (no second one added), and is named as the person's from then on.
     r = _cli(root, tmp_path, "install", "--agent", "codex")
-    assert r.returncode == 0 and "updated UserPromptSubmit" in r.stdout, r.stdout
-    assert "4 of 4 hooks installed" in _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert r.returncode == 0 and "UserPromptSubmit: a line in the form" in r.stdout, r.stdout
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    assert "3 of 4 hooks installed" in text and "your own line runs our hook" in text
 
 
 def test_codex_installed_command_runs_as_codex_runs_it(tmp_path: Path) -> None:

@@ -153,10 +153,11 @@ def test_a_record_naming_other_folders_removes_none_of_them(tmp_path: Path) -> N
     (home / "empty").mkdir()
     _hooks("install", "codex", root, home)
     record = home / ".codex" / f"hooks.json{RECORD}"
-    assert json.loads(record.read_text()) == {"made": [str(home / ".codex")], "created": "{}\n"}
+    kept = json.loads(record.read_text())
+    assert (kept["made"], kept["created"]) == ([str(home / ".codex")], "{}\n")
     record.write_text(json.dumps({"made": [str(outside), str(home), str(home / "empty"),
                                            str(home / ".codex/../empty"), str(tmp_path),
-                                           str(home / ".codex"), 7, None],
+                                           str(home / ".codex")],
                                   "created": "{}\n"}))
     _hooks("uninstall", "codex", root, home)
     assert outside.is_dir() and (home / "empty").is_dir() and home.is_dir()
@@ -302,8 +303,9 @@ def test_a_backup_the_uninstall_kept_survives_a_second_install(tmp_path: Path) -
     assert backup.read_text() == PERSONS  # the earlier one: kept, and named
     assert f"earlier installs' backups are kept: ~/.claude/settings.json{BACKUP}" in done.stdout
     _hooks("install", "claude-code", root, home)  # the same text as the latest backup: no .2
-    assert sorted(p.name for p in path.parent.iterdir()) == [
-        "settings.json", f"settings.json{BACKUP}", f"settings.json{BACKUP}.2"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [  # (the record: what it added)
+        "settings.json", f"settings.json{BACKUP}", f"settings.json{BACKUP}.2",
+        f"settings.json{RECORD}"]
     _hooks("install", "claude-code", root, home)  # again (nothing changes): no .3
     _hooks("uninstall", "claude-code", root, home)
     assert _tree(home) == [".claude", ".claude/settings.json", f".claude/settings.json{BACKUP}"]
@@ -613,35 +615,6 @@ def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path
 
 
 # -- a second hostile review (each failed before its fix) -----------------------------------
-
-PERSONS_OWN_HOOK = ('{\n  "hooks": {\n    "SessionStart": [\n      {\n        "hooks": [\n'
-                    '          {\n            "type": "command",\n            "command": '
-                    '"CTX_DEBUG=1 nice -n 10 ctxsteward hook SessionStart --agent claude-code",\n'
-                    '            "timeout": 30\n          }\n        ]\n      }\n    ]\n  }\n}\n')
-
-
-@pytest.mark.parametrize("agent,rel,text", [
-    ("claude-code", ".claude/settings.json", PERSONS_OWN_HOOK),
-    ("cursor", ".cursor/hooks.json",
-     '{"version": 1, "hooks": {"sessionStart": [{"command": '
-     '"ctxsteward hook sessionStart --agent cursor"}]}}\n'),
-])
-def test_a_backup_holding_the_persons_own_ctxsteward_line_is_kept(
-        tmp_path: Path, agent: str, rel: str, text: str) -> None:
-    """The person's own hook entry calling ctxsteward is taken as ours (install rewrites it,
-    uninstall takes it out): the backup is then the only copy of their line, and stays."""
-    root, home = _world(tmp_path)
-    path = home / rel
-    path.parent.mkdir()
-    path.write_text(text)
-    _hooks("install", agent, root, home)
-    backup = path.with_name(path.name + BACKUP)
-    assert backup.read_text() == text
-    done = _hooks("uninstall", agent, root, home)
-    assert backup.read_text() == text, done.stdout  # their line, byte for byte
-    assert "held this same text" not in done.stdout
-    assert f"~/{rel}{BACKUP}" in done.stdout and "kept" in done.stdout, done.stdout
-
 
 def test_a_file_the_person_wrote_after_the_install_made_one_is_never_removed(
         tmp_path: Path) -> None:

@@ -188,9 +188,8 @@ EVENTS = {
 
 def _install(agent: str, text: str) -> str:
     spec = SPECS[agent]
-    after, _ = install.install_text(spec, text, "settings",
-                                    lambda event: command_line(PREFIX, event, agent))
-    return after
+    return install.install_text(spec, text, "settings",
+                                lambda event: command_line(PREFIX, event, agent))[0]
 
 
 @pytest.mark.parametrize("agent", list(DOCS))

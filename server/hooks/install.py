@@ -14,9 +14,53 @@ before is restored to its backup's text, or, with no readable backup, only our e
 The folders an install made go with the file that needed them
 (:mod:`server.hooks.install_folders`).
 The text is edited in place (:mod:`server.hooks.settings_files`), so another tool's hooks, the
-other settings, comments and formatting stay as they were. Our entries are recognised by their
-command line (``... hook EVENT --agent AGENT``), so a second install changes nothing and an
-entry written by an older install with another executable path is updated where it stands.
+other settings, comments and formatting stay as they were.
+
+Which entries are ours. The install records beside the file, in ``NAME.ctxsteward-folders``
+(:mod:`server.hooks.install_folders`), the line it wrote for each event (``"entries"``), the
+containers it added (``"containers"``: the ``hooks`` object and event lists absent from the text it
+read; an earlier install's stay recorded only while they still hold its line) and the lines
+running our hook it found and left (``"theirs"``). Every event is judged alone
+(:func:`split_event`), among the lines that run our hook for it however written
+(:func:`~server.hooks.install_agents.runs_hook`: also ``cd /x && ctxsteward hook ...``, ``bash -c
+'...'``, ``... 2>>log``), ``"theirs"`` aside:
+
+* ours (an uninstall removes it): at an event the record names, the recorded line itself, else
+  the one line there that is a simple edit of it (:func:`~server.hooks.install_agents.edit_of`: a
+  simple command holding its words side by side, words only added before, ``nice``, a variable,
+  or after, ``--quiet``), in an entry otherwise as an install writes it (the same ``type`` and
+  ``timeout``; Claude Code, Codex: the group's matcher). So all four lines edited are all four
+  still ours, while a file replaced by hand with a bare ``ctxsteward hook ...`` of the person's
+  holds nothing of ours (the recorded line is not in it).
+* ours, changed (kept, and named): that one line when it still holds the recorded line but is
+  not a simple edit in an entry as written (a redirection added, wrapped in ``bash -c``, its
+  timeout or matcher changed). Whose the change is, is not known: it stays, and the uninstall
+  says "kept EVENT (changed since the install: remove it by hand if you want)"; the record keeps
+  it as ours (as the install wrote it), so changed back it is removed by the next uninstall.
+  The record always names the line as the install wrote it, never as edited since: a line we
+  wrote is never moved into ``"theirs"``.
+* the person's (kept): every other line running our hook: at an event the record does not name,
+  beside ours, when several hold the recorded line, or one without it.
+
+An install adds ours only at an event where no line runs our hook yet (else the hook would run
+twice), and says what it left. With no record at all, an install takes nothing in the file as
+ours, not even a line in exactly the form an install writes (the person's, or an install's that
+left no record: it says so), and records such lines as theirs, even when it changes nothing
+else in the file (the record is then all it writes); an uninstall that leaves a line in
+that form keeps it so recorded (the record then stays, holding only that), because with no record
+at all an uninstall and status take lines in exactly the install's form (an absolute path to
+ctxsteward, then ``hook EVENT --agent AGENT`` and nothing else:
+:func:`~server.hooks.install_agents.recognise`), in an entry as written, as an older install's,
+unless the oldest backup beside the file holds them (the file had them before the first install
+that left one: :func:`owned`).
+A recorded line with another executable path (an install from another virtualenv) is updated
+where it stands; a second install changes nothing. With no readable backup, the uninstall removes
+the containers the record says the install added once they are empty, and no other; an empty
+list (or ``hooks`` object) of the person's that the install filled gets back the blanks it had
+inside (``[ ]``: the record's ``"blanks"``), with or without a backup. A record that
+cannot be read (cut short, oversized, not JSON, a field we do not write or of another type) is
+refused by install and uninstall: nothing is written, and the message names it and says what to
+do; guessing could take a line of the person's or leave ours, refusing loses nothing.
 
 Project and local scopes write only inside the workspace, through no symlink
 (:func:`analyzers.confine.check_write`); the user scope writes only the agent's own user file
@@ -39,9 +83,13 @@ from server.hooks import settings_files as sf
 from server.hooks.install_agents import (
     SPECS,
     AgentSpec,
+    EventSpec,
     command_line,
+    derived_from,
+    edit_of,
     executable,
     recognise,
+    runs_hook,
     user_scope_problem,
 )
 
@@ -51,6 +99,25 @@ _MAX_BYTES = 4 << 20
 
 class InstallRefused(Exception):
     """Why nothing was written: the message names the file and what to do."""
+
+
+@dataclass(frozen=True)
+class Owned:
+    """What the install record says of the lines running our hook: ``entries`` (event -> the
+    line an install wrote there; None: no record of them, an older install's, so lines in exactly
+    the install's form are ours) and ``theirs`` (lines an install found and left: never ours)."""
+
+    entries: dict[str, str] | None
+    theirs: frozenset[str] = frozenset()
+
+    def without(self, event: str) -> Owned:
+        """The same, the line at ``event`` taken out (an uninstall removed it)."""
+        if self.entries is None:
+            return self
+        return Owned({k: v for k, v in self.entries.items() if k != event}, self.theirs)
+
+
+LEGACY = Owned(None)
 
 
 @dataclass
@@ -74,6 +141,15 @@ class Plan:
     backup_text: str | None = None  # uninstall: its text (None: missing or unreadable)
     restores: bool = False  # uninstall: ``after`` is the very text the backup keeps (ours out)
     backup_to: Path | None = None  # install: where the old text goes (None: a backup has it)
+    # install: the entries it leaves (event -> command line) and the containers it (or an
+    # earlier install) added, for the record; uninstall: the record's (None: no such record)
+    entries: dict[str, str] | None = None
+    containers: list[str] = field(default_factory=list)
+    # the person's lines running our hook, for the record (install: those it left; uninstall:
+    # those in the install's form it leaves)
+    theirs: list[str] = field(default_factory=list)
+    own: Owned = LEGACY  # uninstall: what the record says
+    blanks: dict[str, str] = field(default_factory=dict)  # the record's: see _blank_insides
 
     @property
     def changed(self) -> bool:
@@ -118,6 +194,15 @@ class Handler:
     command: sf.Node  # the string node of its command line
 
 
+@dataclass
+class Split:
+    """The lines in an event's list that run our hook for it."""
+
+    mine: list[Handler]  # certainly ours: an uninstall removes them
+    changed: list[Handler]  # the install's line, changed since (not a simple edit): kept
+    theirs: list[Handler]  # the person's own: kept
+
+
 def spec_of(agent: str) -> AgentSpec:
     """The agent's spec (:class:`InstallRefused` naming the agents we know)."""
     if agent not in SPECS:
@@ -143,7 +228,10 @@ def settings_path(spec: AgentSpec, scope: str, root: Path) -> tuple[Path, str]:
     try:
         checked = check_write(root, path)
     except OutsideWorkspace as e:
-        raise InstallRefused(f"{e} (the {scope} scope writes only inside the workspace)") from e
+        why = str(e)
+        for top in {os.path.normpath(root), os.path.realpath(root)}:
+            why = why.replace(top.rstrip(os.sep) + os.sep, "")  # paths as the workspace names them
+        raise InstallRefused(f"{why} (the {scope} scope writes only inside the workspace)") from e
     return checked, checked.relative_to(os.path.normpath(root)).as_posix()
 
 
@@ -199,17 +287,69 @@ def _commands(spec: AgentSpec, obj: sf.Node, base: Handler) -> Iterator[Handler]
                           node)
 
 
-def ours(spec: AgentSpec, doc: sf.Node) -> list[Handler]:
-    """Our handlers for this agent, in every event list of the document."""
+def ours(spec: AgentSpec, doc: sf.Node, own: Owned = LEGACY) -> list[Handler]:
+    """Our handlers for this agent in the document, as ``own`` (the install's record) says: see
+    :func:`split_event` and the module doc."""
     hooks = doc.get("hooks")
     if hooks is None or hooks.kind != "object":
         return []
     found = []
     for member in hooks.members:
         if member.value.kind == "array":
-            found += [h for h in handlers(spec, member.value, member.key)
-                      if (got := recognise(h.command.value)) is not None and got[1] == spec.name]
+            found += split_event(spec, member.value, member.key, own).mine
     return found
+
+
+def split_event(spec: AgentSpec, lst: sf.Node, event: str, own: Owned = LEGACY) -> Split:
+    """The lines in an event's list that run our hook for that event (:func:`runs_hook`, however
+    written), as ours, ours changed, and the person's (see the module doc)."""
+    runners = [h for h in handlers(spec, lst, event)
+               if runs_hook(h.command.value) == (event, spec.name)]
+    free = [h for h in runners if h.command.value not in own.theirs]
+    picked = _picked(spec, free, event, own.entries)
+    mine = [h for h in picked if _certain(spec, h, event, own.entries)]
+    return Split(mine, [h for h in picked if all(h is not m for m in mine)],
+                 [h for h in runners if all(h is not p for p in picked)])
+
+
+def _picked(spec: AgentSpec, free: list[Handler], event: str, entries: dict[str, str] | None
+            ) -> list[Handler]:
+    """The install's lines among ``free``: with no record of entries, those in exactly its form;
+    at an event the record names, the line it wrote, else (edited since) the one line there that
+    still holds it; none when there are several, or at an event the record does not name."""
+    if entries is None:
+        return [h for h in free if recognise(h.command.value) == (event, spec.name)]
+    if event not in entries:
+        return []
+    exact = [h for h in free if h.command.value == entries[event]]
+    derived = [h for h in free if derived_from(entries[event], h.command.value)]
+    return exact[:1] or (derived if len(derived) == 1 else [])
+
+
+def _certain(spec: AgentSpec, h: Handler, event: str, entries: dict[str, str] | None) -> bool:
+    """Whether a line of the install's is still certainly ours: the recorded line, or a simple
+    edit of it (:func:`edit_of`), in an entry that is otherwise as the install wrote it."""
+    line = h.command.value
+    if entries is not None and line != entries[event] and not edit_of(entries[event], line):
+        return False
+    return _as_written(spec, h, event)
+
+
+def _as_written(spec: AgentSpec, h: Handler, event: str) -> bool:
+    """Whether the handler holding a line is as an install writes it but for that line (the same
+    other keys and values: ``type``, ``timeout``; Claude Code and Codex: the group's matcher);
+    at an event we do not install (an older version's), the same keys."""
+    ev = next((e for e in spec.events if e.name == event), None)
+    node = h.inner.items[h.inner_index] if h.inner is not None else h.list_node.items[h.index]
+
+    def rest(obj: dict[str, object]) -> dict[str, object]:
+        return {k: v for k, v in obj.items() if k not in spec.command_fields}
+
+    want = rest(spec.handler(ev or EventSpec(event, 0), ""))
+    if ev is None:
+        return set(rest(node.value)) == set(want)
+    group = h.list_node.items[h.index].value if h.inner is not None else {}
+    return rest(node.value) == want and group.get("matcher") == ev.matcher
 
 
 def _event_list(spec: AgentSpec, text: str, label: str, event: str,
@@ -231,11 +371,26 @@ def _event_list(spec: AgentSpec, text: str, label: str, event: str,
     return text, lst
 
 
-def install_text(spec: AgentSpec, text: str, label: str,
-                 command_for: Callable[[str], str]) -> tuple[str, list[str]]:
-    """``text`` with our entry for every event the agent gets, and what was done per event."""
+@dataclass
+class Installed:
+    """What :func:`install_text` did: a line per event, the entries ours are now (event ->
+    command line), the containers it added, and the person's lines running our hook it left."""
+
+    actions: list[str] = field(default_factory=list)
+    wrote: dict[str, str] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+    theirs: set[str] = field(default_factory=set)
+    blanks: dict[str, str] = field(default_factory=dict)  # see :func:`_blank_insides`
+
+
+def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[str], str],
+                 own: Owned = Owned({})) -> tuple[str, Installed]:
+    """``text`` with our entry for every event the agent gets where nothing runs our hook yet,
+    and what was done (``own``: what the record of an earlier install says; with none, nothing
+    in the file is ours)."""
     fmt = sf.detect_format(text)
-    actions = []
+    done = Installed(added=[] if parse_settings(spec, text, label).get("hooks") is not None
+                     else ["hooks"], blanks=_blank_insides(spec, text, label))
     for ev in spec.events:
         cmd = command_for(ev.name)
         text, lst = _event_list(spec, text, label, ev.name, fmt)
@@ -243,42 +398,109 @@ def install_text(spec: AgentSpec, text: str, label: str,
             hooks = parse_settings(spec, text, label).get("hooks")
             assert hooks is not None
             text = sf.insert_member(text, hooks, ev.name, [spec.entry(ev, cmd)], fmt)
-            actions.append(f"added {ev.name}")
+            done.actions.append(f"added {ev.name}")
+            done.wrote[ev.name] = cmd
+            done.added.append(ev.name)
             continue
-        mine = [h for h in handlers(spec, lst, ev.name)
-                if recognise(h.command.value) == (ev.name, spec.name)]
-        if not mine:
+        split = split_event(spec, lst, ev.name, own)
+        done.theirs |= {h.command.value for h in split.theirs}
+        if split.mine:
+            text = _keep_ours(spec, text, label, ev, cmd, own, done)
+        elif split.changed:
+            done.actions.append(f"{ev.name}: our entry was changed since the install: left as "
+                                "it is (ours not added again)")
+            # (the line as recorded: the changed one is never taken as written by us)
+            done.wrote[ev.name] = (own.entries or {}).get(ev.name, split.changed[0].command.value)
+        elif split.theirs:
+            done.actions.append(f"{ev.name}: {_yours(split.theirs)}: left as it is (ours not "
+                                "added; uninstall leaves it)")
+        else:
             text = sf.append_item(text, lst, spec.entry(ev, cmd), fmt)
-            actions.append(f"added {ev.name}")
-            continue
-        updated = 0
-        while True:  # each stale command line replaced where it stands (positions move: re-find)
-            _, lst = _event_list(spec, text, label, ev.name, fmt)
-            assert lst is not None
-            stale = [h for h in handlers(spec, lst, ev.name)
-                     if recognise(h.command.value) == (ev.name, spec.name)
-                     and h.command.value != cmd]
-            if not stale:
-                break
-            text = sf.replace_value(text, stale[0].command, cmd, fmt)
-            updated += 1
-        actions.append(f"updated {ev.name} (executable path)" if updated
-                       else f"{ev.name} already installed")
-    return text, actions
+            done.actions.append(f"added {ev.name}")
+            done.wrote[ev.name] = cmd
+    done.theirs -= set(done.wrote.values())
+    return text, done
+
+
+def _blank_insides(spec: AgentSpec, text: str, label: str) -> dict[str, str]:
+    """The blanks inside an empty ``hooks`` object or event list of ours in ``text`` (``[ ]``),
+    which the install fills: an uninstall that empties it again puts them back (no backup may be
+    left to compare with)."""
+    hooks = parse_settings(spec, text, label).get("hooks")
+    if hooks is None or hooks.kind != "object":
+        return {}
+    events = {ev.name for ev in spec.events}
+    empty = [("hooks", hooks)] if not hooks.members else []
+    empty += [(str(m.key), m.value) for m in hooks.members if m.key in events
+              and m.value.kind == "array" and not m.value.items]
+    return {key: inside for key, node in empty
+            if (inside := text[node.start + 1:node.end - 1]) and not inside.strip(" \t\r\n")}
+
+
+def _yours(theirs: list[Handler]) -> str:
+    """What an install says of the person's own lines running our hook at an event."""
+    if any(recognise(h.command.value) for h in theirs):
+        return ("a line in the form an install writes was there before (yours, or an older "
+                "install's that left no record: remove it by hand if you want us to manage it)")
+    return "your own entry runs ctxsteward's hook"
+
+
+def _keep_ours(spec: AgentSpec, text: str, label: str, ev: EventSpec, cmd: str, own: Owned,
+               done: Installed) -> str:
+    """Our line for ``ev`` is there: its executable path updated when the install wrote it with
+    another, else left as it is (as the person edited it)."""
+    fmt = sf.detect_format(text)
+    text, updated = _update_paths(spec, text, label, ev.name, cmd, own, fmt)
+    _, lst = _event_list(spec, text, label, ev.name, fmt)
+    assert lst is not None
+    now = split_event(spec, lst, ev.name, Owned({ev.name: cmd}) if updated else own).mine
+    # the line as an install wrote it, never as edited since: the edit is still ours by it, and
+    # so is the line once the edit is taken out again
+    done.wrote[ev.name] = cmd if updated else (own.entries or {}).get(ev.name, cmd)
+    edited = bool(now) and recognise(now[0].command.value) is None
+    done.actions.append(f"updated {ev.name} (executable path)" if updated
+                        else f"{ev.name} already installed" + (" (as you edited it)" if edited
+                                                                else ""))
+    return text
+
+
+def _update_paths(spec: AgentSpec, text: str, label: str, event: str, cmd: str,
+                  own: Owned, fmt: sf.Format) -> tuple[str, int]:
+    """``text`` with each of our lines for ``event`` that an install wrote with another
+    executable path given ``cmd``, where it stands (a line the person edited stays as it is)."""
+    updated = 0
+    while True:  # positions move: re-find
+        _, lst = _event_list(spec, text, label, event, fmt)
+        assert lst is not None
+        stale = [h for h in split_event(spec, lst, event, own).mine
+                 if recognise(h.command.value) is not None and h.command.value != cmd]
+        if not stale:
+            return text, updated
+        text = sf.replace_value(text, stale[0].command, cmd, fmt)
+        if own.entries is not None and event in own.entries:
+            own = Owned({**own.entries, event: cmd}, own.theirs)  # the line it was is this now
+        updated += 1
 
 
 def uninstall_text(spec: AgentSpec, text: str, label: str,
-                   kept: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
-    """``text`` without our entries. An event list, or a ``hooks`` object, that held only ours
-    goes too: no one else's content was in it, unless ``kept`` names it (``"hooks"``, or an
-    event): it was there, empty, before our install, as its person wrote it."""
+                   kept: frozenset[str] = frozenset(), own: Owned = LEGACY,
+                   blanks: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """``text`` without our entries (``own``: what the install recorded, one line per event; by
+    default, every line in exactly the form an install writes). An event list, or a ``hooks``
+    object, that held only ours goes too: no one else's content was in it, unless ``kept`` names
+    it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
+    it (with the blanks inside it then, ``blanks``, put back)."""
     actions: list[str] = []
+    noted: set[str] = set()  # events whose entry of ours holds a comment: kept, with it
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
-        found = ours(spec, doc)
+        found = ours(spec, doc, own)
+        noted |= {h.event for h in found if _commented(text, _entry_node(h))}
+        found = [h for h in found if h.event not in noted]
         if not found:
             break
         h = found[0]
+        own = own.without(h.event)  # the one line the install wrote there is out
         group = h.list_node.items[h.index]
         alone = h.inner is None or (len(h.inner.items) == 1
                                     and set(group.value) <= {"matcher", "hooks"})
@@ -294,15 +516,54 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
             hooks = doc.get("hooks")
             assert hooks is not None
             index = hooks.member_index(h.event)
-            if index is not None and hooks.members[index].value.items == []:
+            if index is not None and _bare(text, hooks.members[index].value):
                 text = sf.remove_member(text, hooks, index)
                 if len(hooks.members) == 1 and "hooks" not in kept:
                     doc = parse_settings(spec, text, label)
                     at = doc.member_index("hooks")
-                    if at is not None and doc.members[at].value.value == {}:
+                    if at is not None and _bare(text, doc.members[at].value):
                         text = sf.remove_member(text, doc, at)
         actions.append(f"removed {h.event}")
+    actions += [f"kept {event} (a comment is inside our entry: remove it by hand if you want)"
+                for event in sorted(noted)]
+    if actions and blanks:
+        text = _put_blanks_back(spec, text, label, blanks, {a.split()[-1] for a in actions
+                                                              if a.startswith("removed ")})
     return text, actions
+
+
+def _bare(text: str, node: sf.Node) -> bool:
+    """Whether a container holds nothing at all: no entry, and no comment (a JSONC comment the
+    person wrote inside a list keeps it)."""
+    return (node.kind in ("object", "array") and not node.items and not node.members
+            and not text[node.start + 1:node.end - 1].strip(" \t\r\n"))
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _commented(text: str, node: sf.Node) -> bool:
+    """Whether a JSONC comment is inside ``node``'s text (outside its strings)."""
+    return "/" in _STRING.sub("", text[node.start:node.end])
+
+
+def _entry_node(h: Handler) -> sf.Node:
+    """The entry in the event's list that holds a handler (Claude Code: its group)."""
+    return h.list_node.items[h.index]
+
+
+def _put_blanks_back(spec: AgentSpec, text: str, label: str, blanks: dict[str, str],
+                     emptied: set[str]) -> str:
+    """``text`` with the blanks that were inside the ``hooks`` object and the event lists the
+    uninstall emptied (of ``emptied``) put back: ``[ ]`` again, not ``[]``."""
+    for key, inside in blanks.items():
+        hooks = parse_settings(spec, text, label).get("hooks")
+        node = hooks if key == "hooks" else hooks.get(key) if hooks is not None else None
+        if (node is None or node.kind not in ("object", "array") or node.end - node.start != 2
+                or (key != "hooks" and key not in emptied)):
+            continue
+        text = text[:node.start + 1] + inside + text[node.end - 1:]
+    return text
 
 
 def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = None) -> Plan:
@@ -315,13 +576,97 @@ def plan_install(agent: str, scope: str, root: Path, prefix: list[str] | None = 
         raise InstallRefused(f"{label} is a symlink to {path}, whose folder does not exist: "
                              "create it, or remove the link; nothing was written")
     before = read_settings(path, label)
+    record = read_record(logical, label)
     exe = prefix or executable()
     empty = before is None or not before.strip()  # an empty file holds nothing: start afresh
-    after, actions = install_text(spec, spec.skeleton if empty else before or "", label,
-                                  lambda event: command_line(exe, event, spec.name))
-    return Plan(agent, scope, path, label, before, after, actions, logical=logical,
+    own = Owned({}) if empty else owned(record, installing=True, spec=spec, path=path)
+    after, done = install_text(spec, spec.skeleton if empty else before or "", label,
+                               lambda event: command_line(exe, event, spec.name), own)
+    old = (set() if empty else _still_ours(spec, before or "", label, own,
+                                           folders.containers_of(record) | set(blanks_of(record))))
+    containers = set(done.added) | (old & folders.containers_of(record))
+    return Plan(agent, scope, path, label, before, after, done.actions, logical=logical,
                 base=folders.base_of(scope, root, spec.name),
-                backup_to=None if before is None else _backup_target(spec, path, before, label))
+                backup_to=None if before is None else _backup_target(spec, path, before, label),
+                entries=done.wrote, containers=sorted(containers),
+                theirs=sorted(done.theirs),
+                blanks={**{k: v for k, v in blanks_of(record).items() if k in old}, **done.blanks})
+
+
+def _still_ours(spec: AgentSpec, text: str, label: str, own: Owned, containers: frozenset[str]
+                ) -> set[str]:
+    """The containers an earlier install recorded adding that are still its: an event list
+    holding its line (as written, or changed since), and the ``hooks`` object around one. Once
+    the person took our lines out, what is left (their own lists, even empty) is theirs."""
+    live = {event for event, got in splits(spec, text, label, own) if got.mine or got.changed}
+    return {c for c in containers if c in live or (c == "hooks" and live)}
+
+
+def read_record(logical: Path, label: str) -> dict[str, object] | None:
+    """The install record beside the settings file (None: none); refused when it is there but
+    cannot be read: what the install added is then unknown, and guessing could take a line of
+    the person's or leave ours (nothing is written: the record and the file stay as they are)."""
+    try:
+        return folders.read_record(logical)
+    except folders.RecordUnreadable as e:
+        raise InstallRefused(record_problem(label, e.why)) from e
+
+
+def record_problem(label: str, why: str) -> str:
+    """What to do about an install record that cannot be read."""
+    return (f"{label}{folders.FOLDERS_SUFFIX}, our record of what the install added to {label},"
+            f" cannot be read ({why}): without it we cannot tell our entries from yours. "
+            "Nothing was written. Restore it, or move it aside: then only entries in exactly "
+            "the form an install writes count as ours, and the file and its folders stay")
+
+
+def blanks_of(record: dict[str, object] | None) -> dict[str, str]:
+    """The blanks the record says were inside containers the install filled."""
+    found = record.get("blanks") if record is not None else None
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def owned(record: dict[str, object] | None, installing: bool = False,
+          spec: AgentSpec | None = None, path: Path | None = None) -> Owned:
+    """What the record says is ours and the person's. No record at all: for an install, nothing
+    in the file is ours (a line running our hook is the person's, and the record it writes says
+    so); for an uninstall or status, lines in exactly the install's form (an install from before
+    records kept entries), but for those the oldest backup beside ``path`` holds: the file had
+    them before the first install that left one."""
+    entries = folders.entries_of(record)
+    if record is None and installing:
+        entries = {}
+    theirs = folders.theirs_of(record)
+    if entries is None and spec is not None and path is not None:
+        theirs |= _first_backup_lines(spec, path)
+    return Owned(entries, theirs)
+
+
+def _first_backup_lines(spec: AgentSpec, path: Path) -> frozenset[str]:
+    """The lines running our hook in the oldest backup beside ``path`` (none when it is a
+    symlink, or cannot be read as a settings file)."""
+    found = backups(path)
+    if not found or found[0].is_symlink():
+        return frozenset()
+    try:
+        text = read_settings(found[0], found[0].name)
+        lines = {h.command.value for _, got in splits(spec, text or "", found[0].name, LEGACY)
+                 for h in got.mine + got.changed + got.theirs} if text and text.strip() else set()
+    except InstallRefused:
+        return frozenset()
+    return frozenset(lines)
+
+
+def _made_by_record(spec: AgentSpec, record: dict[str, object] | None, before: str,
+                    label: str) -> bool:
+    """False when the record says an install made the file but this one is not that install's
+    (the person removed it and wrote their own): what the record names is not in it."""
+    created = record.get("created") if record is not None else None
+    if not isinstance(created, str):
+        return True
+    own = owned(record)
+    return (_holds_ours(spec, before, label, own)
+            and uninstall_text(spec, before, label, own=own)[0] == created)
 
 
 def _logical(spec: AgentSpec, scope: str, root: Path) -> Path:
@@ -339,22 +684,57 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     path, label = settings_path(spec, scope, root)
     before = read_settings(path, label)
     logical, base = _logical(spec, scope, root), folders.base_of(scope, root, spec.name)
+    record = read_record(logical, label)
     if before is None or not before.strip():
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
         return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
                     logical=logical, base=base)
     found = os.path.lexists(_backup_path(path))
     kept_text = _prior_text(spec, path, label) if found else None
-    created = folders.created_text(logical)
+    created = record.get("created") if record is not None else None
     plan = Plan(agent, scope, path, label, before, before, [], verb="uninstall", logical=logical,
-                base=base, backup_found=found, backup_text=kept_text)
-    if created is not None:
+                base=base, backup_found=found, backup_text=kept_text,
+                own=owned(record, spec=spec, path=path),
+                containers=sorted(folders.containers_of(record)),
+                blanks=blanks_of(record))
+    if isinstance(created, str):
         _uninstall_made(spec, plan, created)
     else:
         _uninstall_persons(spec, plan)
     if not plan.actions:
         plan.actions = ["nothing of ours to remove"]
+    plan.actions += kept_lines(spec, before, label, plan.own)
+    # what stays in the install's form is remembered as the person's: with no record left, a
+    # later uninstall would take a line in that form as an older install's
+    by_event = splits(spec, before, label, plan.own)
+    plan.theirs = sorted({h.command.value for _, got in by_event for h in got.theirs
+                          if recognise(h.command.value)})
+    # a line of ours changed since (kept): still ours, recorded as the install wrote it, so it
+    # is removed once it is changed back
+    plan.entries = {event: (plan.own.entries or {}).get(event, got.changed[0].command.value)
+                    for event, got in by_event if got.changed}
     return plan
+
+
+def kept_lines(spec: AgentSpec, text: str, label: str, own: Owned) -> list[str]:
+    """What an uninstall says of the lines running our hook that it leaves: the install's line
+    changed since (not a simple edit of it), and the person's own."""
+    said = []
+    for event, got in splits(spec, text, label, own):
+        if got.changed:
+            said.append(f"kept {event} (changed since the install: remove it by hand if you "
+                        "want)")
+        if got.theirs:
+            said.append(f"kept {event}: your own line runs our hook (not ours)")
+    return said
+
+
+def splits(spec: AgentSpec, text: str, label: str, own: Owned) -> list[tuple[str, Split]]:
+    """:func:`split_event` for every event list in ``text``."""
+    hooks = parse_settings(spec, text, label).get("hooks")
+    members = hooks.members if hooks is not None and hooks.kind == "object" else []
+    return [(str(m.key), split_event(spec, m.value, m.key, own)) for m in members
+            if m.value.kind == "array"]
 
 
 def _prior_text(spec: AgentSpec, path: Path, label: str) -> str | None:
@@ -377,7 +757,7 @@ def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
     """The install made the file: it goes when, our entries out, it is byte for byte what the
     install leaves (``created``); else the person added to it and it stays, ours out."""
     assert plan.before is not None
-    after, actions = uninstall_text(spec, plan.before, plan.label)
+    after, actions = uninstall_text(spec, plan.before, plan.label, own=plan.own)
     plan.ours_alone = True
     plan.actions = actions
     if actions and after == created:
@@ -395,16 +775,22 @@ def _uninstall_made(spec: AgentSpec, plan: Plan, created: str) -> None:
 
 def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
     """The file was there before the install: never removed. Our entries out, the containers the
-    backup held kept (all of them when there is no readable backup); a blank file comes back
-    blank."""
+    backup held kept (with no readable backup, all but those the install's record says it added:
+    all of them for an older install's record); a blank file comes back blank."""
     assert plan.before is not None
     prior = plan.backup_text
     if prior is None:
-        plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                                  _containers(spec, plan.before, plan.label))
+        added = frozenset(plan.containers)
+        plan.after, plan.actions = uninstall_text(
+            spec, plan.before, plan.label,
+            _containers(spec, plan.before, plan.label) - added, plan.own, plan.blanks)
         if plan.actions:
-            plan.actions.append("no readable backup to compare with: the rest is left as it is, "
-                                "empty lists included")
+            plan.actions.append(
+                "no readable backup to compare with: " + ("the lists the install added went "
+                                                          "with ours, the rest is left as it is"
+                                                          if added else
+                                                          "the rest is left as it is, empty "
+                                                          "lists included"))
         return
     raw = prior  # the backup's own text: removed only when the file is this again, byte for byte
     if prior.strip() and _holds_ours(spec, prior, plan.label):
@@ -412,15 +798,17 @@ def _uninstall_persons(spec: AgentSpec, plan: Plan) -> None:
         # an older install's): the containers compared without them, but the backup stays
         prior = uninstall_text(spec, prior, plan.label)[0]
     plan.after, plan.actions = uninstall_text(spec, plan.before, plan.label,
-                                              _containers(spec, prior, plan.label))
+                                              _containers(spec, prior, plan.label), plan.own,
+                                              plan.blanks)
     if plan.actions and not prior.strip() and _only_containers(spec, plan.after, plan.label):
         plan.after = prior  # a blank file the person had is blank again (not our skeleton)
     plan.restores = plan.after == raw
 
 
-def _holds_ours(spec: AgentSpec, text: str, label: str) -> bool:
+def _holds_ours(spec: AgentSpec, text: str, label: str,
+                own: Owned = LEGACY) -> bool:
     try:
-        return bool(ours(spec, parse_settings(spec, text, label)))
+        return bool(ours(spec, parse_settings(spec, text, label), own))
     except InstallRefused:
         return False
 
@@ -550,6 +938,13 @@ def apply(plan: Plan) -> Outcome:
             # the file is gone already (removed by hand): the folders made for it may go too
             out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
             out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+        elif plan.verb == "install" and plan.logical is not None and (
+                plan.theirs or folders.record_path(plan.logical).exists()):
+            # nothing to add, but the lines it left are the person's: recorded so, or an
+            # uninstall with no record would take one in the install's form as an older one's
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
         return out
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
@@ -564,6 +959,8 @@ def apply(plan: Plan) -> Outcome:
         # install's backup is the person's text before it: redundant when the file is that
         # text again, else theirs to keep.
         _write(plan, write_atomic)
+        if plan.logical is not None:  # what the record said the install added is out
+            folders.forget_created(plan.logical, plan.theirs, plan.entries)
         if plan.backup_found and plan.restores:
             out.backup_removed = _drop_backup(plan)
         if plan.backup_found and out.backup_removed is None:
@@ -582,13 +979,18 @@ def apply(plan: Plan) -> Outcome:
             _same_owner(plan.backup_to, plan.path)
         if plan.logical is not None:
             _forget_stale_created(spec, plan)
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
     elif plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
         # the file only when nothing else is in it
         folders.write_record(plan.logical,
                              folders.make_folders(plan.path, plan.logical, plan.base),
-                             created=uninstall_text(spec, plan.after, plan.label)[0])
+                             created=uninstall_text(spec, plan.after, plan.label)[0],
+                             entries=plan.entries, containers=plan.containers,
+                             theirs=plan.theirs)
     _write(plan, write_atomic)
     return out
 
@@ -599,11 +1001,10 @@ def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
     removed it and wrote their own), the file is the person's: the record keeps only the
     folders, so no uninstall removes it."""
     assert plan.logical is not None and plan.before is not None
-    created = folders.created_text(plan.logical)
-    if created is None:
+    record = read_record(plan.logical, plan.label)
+    if record is None or not isinstance(record.get("created"), str):
         return
-    if plan.before.strip() and _holds_ours(spec, plan.before, plan.label) and uninstall_text(
-            spec, plan.before, plan.label)[0] == created:
+    if plan.before.strip() and _made_by_record(spec, record, plan.before, plan.label):
         return  # the file that install made (an executable path updated): still made by us
     folders.forget_created(plan.logical)
 
@@ -623,7 +1024,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
         parse_settings(spec_of(plan.agent), plan.after, plan.label)
         _write(plan, write_atomic)
         if plan.logical is not None:
-            folders.forget_created(plan.logical)
+            folders.forget_created(plan.logical, plan.theirs, plan.entries)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
 

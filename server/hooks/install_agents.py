@@ -211,20 +211,141 @@ SPECS = {s.name: s for s in (CLAUDE, CURSOR, COPILOT, CODEX)}
 DEFAULT_SCOPE = {"claude-code": "local", "cursor": "project", "copilot": "project",
                  "codex": "project"}
 
-# Our command lines end with "hook EVENT --agent AGENT" (the runtime's contract) after an
-# executable that names us: that is how an entry is recognised as ours, whatever path it has.
-_OURS = re.compile(r"(?:^|\s)hook\s+(?P<event>[A-Za-z]+)\s+--agent\s+(?P<agent>[a-z-]+)\s*$")
+# Rules that tell a command line that runs our hook (``server.hooks.install`` says which counts
+# as ours where). :func:`recognise`: exactly what an install writes, ``<absolute path of
+# ctxsteward> hook EVENT --agent AGENT`` (or ``<absolute python> -I -m server.cli hook ...``),
+# whatever the path. :func:`invokes`: any simple command that runs ctxsteward's ``hook``
+# subcommand with an event and ``--agent``, whatever comes before the program (``nice``, a
+# variable) or after the event (``--quiet``). :func:`runs_hook`: that anywhere in the line (after
+# ``&&``, before a redirection, inside ``bash -c '...'``): the hook runs, whoever wrote it.
+# :func:`edit_of` and :func:`derived_from`: a line that still holds the one an install recorded.
+_PUNCT = frozenset("();<>|&")
+_EVENT = re.compile(r"[A-Za-z]+\Z")
+_AGENT = re.compile(r"[a-z-]+\Z")
+_NAMES = ("ctxsteward", "ctxsteward.exe")
+
+
+def _tokens(command: object) -> list[str] | None:
+    """The words and shell operators of a command line (None: not a string, unbalanced
+    quotes)."""
+    if not isinstance(command, str):
+        return None
+    text = command[2:] if command.startswith("& ") else command  # PowerShell's call operator
+    lexer = shlex.shlex(text, posix=os.name != "nt", punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:
+        return None
+    return [w.strip("'") if os.name == "nt" else w for w in words]
+
+
+def _operator(word: str) -> bool:
+    return bool(word) and set(word) <= _PUNCT
+
+
+def _words(command: object) -> list[str] | None:
+    """The words of a simple command line (None: not a string, unbalanced quotes, or a shell
+    operator in it: ``&&``, ``;``, a pipe, a redirection, a subshell)."""
+    words = _tokens(command)
+    if words is None or any(_operator(w) for w in words):
+        return None
+    return words
+
+
+def _hook_args(words: list[str]) -> tuple[int, list[str]] | None:
+    """Where the program naming us is in ``words``, and the words after it."""
+    for i, word in enumerate(words):
+        if os.path.basename(word.replace("\\", "/")) in _NAMES:
+            return i, words[i + 1:]
+        if word == "-m" and words[i + 1:i + 2] == ["server.cli"]:
+            return i, words[i + 2:]
+    return None
+
+
+def invokes(command: object) -> tuple[str, str] | None:
+    """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand, however written
+    (extra words before the program or after the event); None otherwise. Its arguments are read
+    by the hook's own parser (:func:`server.hooks.options.parser`), as the hook reads them: no
+    ``--agent`` is claude-code, flags may come before the event, the last ``--agent`` wins."""
+    words = _words(command)
+    found = _hook_args(words) if words else None
+    if found is None:
+        return None
+    rest = found[1]
+    if len(rest) < 2 or rest[0] != "hook":
+        return None
+    import argparse
+
+    from server.hooks.options import OptionError, parser
+
+    try:  # as the hook itself reads them: flags anywhere, --agent by default, the last one wins
+        args, _ = parser().parse_known_args(rest[1:])
+    except (OptionError, ValueError, argparse.ArgumentError):
+        return None
+    if not _EVENT.match(args.event) or not _AGENT.match(args.agent):
+        return None
+    return args.event, args.agent
+
+
+def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
+    """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand anywhere in it: as
+    :func:`invokes` does, or as one of several commands (``cd /x && ctxsteward hook ...``), with
+    a redirection (``... 2>>log``), or in the command a shell is given (``bash -c 'ctxsteward
+    hook ...'``). Only to tell that the hook runs (an install adds no second one, status shows it):
+    never enough to take the line as ours."""
+    got = invokes(command)
+    words = _tokens(command) if got is None and depth < 3 else None
+    if words is None:
+        return got
+    part: list[str] = []
+    for word in [*words, ";"]:
+        if not _operator(word):
+            part.append(word)
+            continue
+        got = invokes(shlex.join(part)) if part else None
+        if got is not None:
+            return got
+        part = []
+    for flag, word in zip(words, words[1:], strict=False):  # sh -c '...', bash -lc '...'
+        if (re.fullmatch(r"-[a-z]*c", flag) and (got := runs_hook(word, depth + 1)) is not None):
+            return got
+    return None
+
+
+def edit_of(recorded: str, command: object) -> bool:
+    """Whether ``command`` is a simple edit of the line an install ``recorded``: a simple
+    command (no shell operator) holding that line's words in order, side by side, with words
+    only added before them (``nice``, a variable) or after them (``--quiet``)."""
+    have, want = _words(command), _words(recorded)
+    if not have or not want:
+        return False
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def derived_from(recorded: str, command: object) -> bool:
+    """Whether ``command`` still holds the line an install ``recorded`` (as text, or as words):
+    an edit of ours, simple or not (a redirection added, wrapped in ``bash -c``)."""
+    return isinstance(command, str) and (recorded in command or edit_of(recorded, command))
 
 
 def recognise(command: object) -> tuple[str, str] | None:
-    """(event, agent) of one of our command lines, or None for anyone else's."""
-    if not isinstance(command, str):
+    """(event, agent) of a command line in exactly the form an install writes (an absolute
+    executable, then ``hook EVENT --agent AGENT`` and nothing else), or None."""
+    words = _words(command)
+    found = _hook_args(words) if words else None
+    if words is None or found is None:
         return None
-    m = _OURS.search(command)
-    head = command[:m.start()] if m else ""
-    if m is None or not ("ctxsteward" in head or "server.cli" in head):
+    at, rest = found
+    head = words[:at + 1]
+    if head[-1] == "-m":
+        head = head[:1] if head[1:] == ["-I", "-m"] else []
+    if len(head) != 1 or not os.path.isabs(head[0]):
         return None
-    return m.group("event"), m.group("agent")
+    if len(rest) != 4 or rest[0] != "hook" or rest[2] != "--agent":
+        return None
+    got = invokes(command)
+    return got if got == (rest[1], rest[3]) else None
 
 
 def executable() -> list[str]:

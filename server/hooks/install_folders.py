@@ -6,7 +6,18 @@ itself, one at a time, and records exactly those its own ``mkdir`` made in a fil
 the settings file, ``NAME.ctxsteward-folders`` (``{"made": [absolute paths, outermost first]}``).
 An install that creates the settings file writes that record too, folders made or not, with
 ``"created"``: the text the file comes back to once our entries are out, so the uninstall knows
-the file is the install's, and removes it only when it is that text again. Nothing is recorded
+the file is the install's, and removes it only when it is that text again. Every install that
+writes the file records there too the lines it wrote (``"entries"``: event -> command line) and
+the containers it added (``"containers"``) and the person's lines running our hook that it left
+(``"theirs"``; and ``"blanks"``, the blanks inside an empty list it filled, put back when the
+uninstall empties it), which tell the uninstall what is ours (:mod:`server.hooks.install`); an
+uninstall that took ours out forgets them, keeping only the person's lines in the install's form
+still in the file (with ``"entries": {}``), and the record goes when nothing is left in it. A
+record that is there but cannot be read (not a plain file, over 64 KiB, not JSON, a key we do not
+write, or a field of another type: ``made`` absolute paths, ``created`` a string, ``entries``
+strings by event, ``containers`` and ``theirs`` non-empty strings, ``blanks`` blanks by
+container) is never rewritten nor removed (:class:`RecordUnreadable`: install and uninstall
+refuse, naming it). Nothing is recorded
 for a folder that existed, one reached through a symlink, or one outside the base (the home
 folder for the user scope, or the agent's own home when COPILOT_HOME / CODEX_HOME names another;
 the workspace for the others). A ``mkdir`` failing halfway removes the folders it made.
@@ -30,8 +41,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 FOLDERS_SUFFIX = ".ctxsteward-folders"
 _MAX_RECORD_BYTES = 64 << 10
@@ -91,32 +106,114 @@ def make_folders(settings: Path, logical: Path, base: Path | None) -> list[Path]
     return made
 
 
-def write_record(settings: Path, made: list[Path], created: str | None = None) -> None:
+class RecordUnreadable(Exception):
+    """A record of ours beside a settings file that cannot be read: what it says is unknown."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path.name}: {why}")
+        self.path, self.why = path, why
+
+
+def write_record(settings: Path, made: list[Path], created: str | None = None,
+                 entries: dict[str, str] | None = None,
+                 containers: list[str] | None = None, theirs: list[str] | None = None,
+                 blanks: dict[str, str] | None = None) -> None:
     """Keep the list of folders the install made beside ``settings`` (added to those a record
     there names already), and, when the install made the settings file itself, ``created``: the
-    text that file comes back to once our entries are out (what a clean uninstall removes).
-    Nothing is written when there is neither."""
+    text that file comes back to once our entries are out (what a clean uninstall removes);
+    ``entries`` (event -> the command line the install wrote there) and ``containers`` (the
+    ``"hooks"`` object and the event lists it added): what an uninstall may take out; ``theirs``
+    (the person's lines running our hook that the install found and left: never ours);
+    ``blanks`` (the blanks that were inside an empty container it filled, ``[ ]``). What is
+    not given is kept from the record there; nothing is written when there is nothing to keep."""
     from analyzers.fsutil import write_atomic
 
     path = record_path(settings)
-    old = _read_record(path) if os.path.lexists(path) else []
-    made = old + [p for p in made if p not in old]
-    if made or created is not None:
-        data: dict[str, object] = {"made": [str(p) for p in made]}
-        if created is not None:
-            data["created"] = created
+    old = _load(path) or {}
+    had = _read_record(path) if old else []
+    data: dict[str, object] = {"made": [str(p) for p in had + [p for p in made if p not in had]]}
+    for key, value in (("created", created), ("entries", entries), ("containers", containers),
+                       ("theirs", theirs), ("blanks", blanks)):
+        if value is not None:
+            data[key] = value
+        elif key in old:
+            data[key] = old[key]
+    if data != {"made": []}:
         write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def _load(path: Path) -> dict[str, object] | None:
     """A record's data (None when it is missing, not a plain file, too large or unreadable)."""
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
-            return None
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        return _strict_load(path)
+    except RecordUnreadable:
         return None
-    return data if isinstance(data, dict) else None
+
+
+def _strict_load(path: Path) -> dict[str, object] | None:
+    """A record's data (None: there is none); :class:`RecordUnreadable` saying why when it is
+    there but not a plain file, too large, not JSON or not in the shape we write."""
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise RecordUnreadable(path, "it is not a plain file")
+    try:
+        if path.stat().st_size > _MAX_RECORD_BYTES:
+            raise RecordUnreadable(path, f"it is over {_MAX_RECORD_BYTES >> 10} KiB")
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as e:
+        raise RecordUnreadable(path, f"cannot read it: {e.strerror or e}") from e
+    except ValueError as e:
+        raise RecordUnreadable(path, f"it is not JSON ({e})") from e
+    if not isinstance(data, dict) or not _our_shape(data):
+        raise RecordUnreadable(path, "it is not in the shape an install writes")
+    return data
+
+
+_KEYS = frozenset({"made", "created", "entries", "containers", "theirs", "blanks"})
+
+
+def _strings(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+
+def _our_shape(data: dict[str, object]) -> bool:
+    """Whether a record has only the fields an install writes, each of its type: ``made`` a
+    list of absolute paths, ``created`` a string, ``entries`` event -> command line,
+    ``containers`` and ``theirs`` lists of non-empty strings, ``blanks`` blanks by container."""
+    entries, blanks = data.get("entries", {}), data.get("blanks", {})
+    made = data.get("made", [])
+    return (set(data) <= _KEYS and _strings(made) and all(os.path.isabs(p) for p in made)
+            and isinstance(data.get("created", ""), str) and isinstance(entries, dict)
+            and all(isinstance(v, str) and v for v in entries.values())
+            and _strings(data.get("containers", [])) and _strings(data.get("theirs", []))
+            and isinstance(blanks, dict) and all(isinstance(v, str) and v and not v.strip(
+                " \t\r\n") for v in blanks.values()))
+
+
+def read_record(settings: Path) -> dict[str, object] | None:
+    """The record beside ``settings`` (None: there is none); :class:`RecordUnreadable` when it is
+    there and cannot be read."""
+    return _strict_load(record_path(settings))
+
+
+def entries_of(record: dict[str, object] | None) -> dict[str, str] | None:
+    """The entries an install recorded writing (event -> command line); None for no record, or
+    one written before installs kept them."""
+    entries = record.get("entries") if record is not None else None
+    return {str(k): str(v) for k, v in entries.items()} if isinstance(entries, dict) else None
+
+
+def theirs_of(record: dict[str, object] | None) -> frozenset[str]:
+    """The person's lines running our hook that an install found and left."""
+    found = record.get("theirs") if record is not None else None
+    return frozenset(str(c) for c in found) if isinstance(found, list) else frozenset()
+
+
+def containers_of(record: dict[str, object] | None) -> frozenset[str]:
+    """The containers an install recorded adding (``"hooks"``, event names)."""
+    found = record.get("containers") if record is not None else None
+    return frozenset(str(c) for c in found) if isinstance(found, list) else frozenset()
 
 
 def _read_record(path: Path) -> list[Path]:
@@ -128,23 +225,24 @@ def _read_record(path: Path) -> list[Path]:
     return [Path(p) for p in made if isinstance(p, str) and p]
 
 
-def created_text(settings: Path) -> str | None:
-    """When the install made ``settings`` itself (its record says so): the text the file comes
-    back to once our entries are out; None when the file was there before (or no record)."""
-    data = _load(record_path(settings))
-    created = data.get("created") if data is not None else None
-    return created if isinstance(created, str) else None
-
-
-def forget_created(settings: Path) -> None:
-    """The file the install made is the person's now (they added to it): the record keeps only
-    the folders (and goes when there are none)."""
+def forget_created(settings: Path, theirs: list[str] | None = None,
+                   kept: dict[str, str] | None = None) -> None:
+    """What the record says the install added is gone (an uninstall took it out), or the file the
+    install made is the person's now (they added to it): the record keeps only the folders and
+    ``theirs`` (the person's lines running our hook still in the file; None: those it names),
+    with no entries of ours, so a later uninstall takes none of them; it goes when there are
+    none. ``kept``: the lines of ours an uninstall left (changed since: event -> the line as
+    the install wrote it), still ours."""
     path = record_path(settings)
     made = _read_record(path)
-    if made:
+    theirs = sorted(theirs_of(_load(path)) if theirs is None else set(theirs))
+    data: dict[str, object] = {"made": [str(p) for p in made]}
+    if theirs or kept:
+        data.update(entries=kept or {}, theirs=theirs)
+    if made or theirs or kept:
         from analyzers.fsutil import write_atomic
 
-        write_atomic(path, json.dumps({"made": [str(p) for p in made]}, indent=2) + "\n")
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
     elif _load(path) is not None:
         path.unlink()
 
@@ -160,9 +258,10 @@ class Removal:
 
 def _records_here(logical: Path) -> list[Path]:
     """The records an uninstall of ``logical`` honours: its own, and every other one of ours in
-    the same folder whose settings file is gone (plain files only, never a symlink)."""
+    the same folder whose settings file is gone (plain files we can read, never a symlink: one
+    that cannot be read stays, untouched)."""
     own = record_path(logical)
-    found = [own] if own.is_file() and not own.is_symlink() else []
+    found = [own] if _load(own) is not None else []
     try:
         names = sorted(os.listdir(logical.parent))
     except OSError:
@@ -171,8 +270,7 @@ def _records_here(logical: Path) -> list[Path]:
         other = logical.parent / name
         settings = logical.parent / name[:-len(FOLDERS_SUFFIX)]
         if (name.endswith(FOLDERS_SUFFIX) and name != FOLDERS_SUFFIX and other != own
-                and not os.path.lexists(settings) and other.is_file()
-                and not other.is_symlink()):
+                and not os.path.lexists(settings) and _load(other) is not None):
             found.append(other)
     return found
 
@@ -232,3 +330,130 @@ def base_of(scope: str, root: Path, agent: str | None = None) -> Path:
         chosen = agent_home(agent) if agent else None
         return Path(os.path.abspath(chosen or os.path.expanduser("~")))
     return Path(os.path.abspath(root))
+
+
+LOCK_NAME = ".ctxsteward-hooks.lock"
+_LOCK_STALE_S = 60.0
+_LOCK_WAIT_S = 90.0
+
+
+class LockBusy(Exception):
+    """Another install or uninstall held the lock for too long."""
+
+
+@contextmanager
+def locked(base: Path, fallback: Path | None = None) -> Iterator[str | None]:
+    """Hold the lock of ``base`` (the home folder or workspace: it exists before any folder an
+    install makes, so every run of any scope takes the same one) while an install or uninstall
+    reads the settings file and its record and writes them: two at once would each read the
+    record before the other wrote it, and one would lose what the other made. The lock is a file
+    of ours made with ``O_EXCL`` holding our process id and a token, removed when done (only
+    while it still holds them). A lock whose process is gone (a run killed) is taken over at
+    once; one whose process lives is never stale; one with no process id (a run between making
+    and writing it) after a minute. :class:`LockBusy` after waiting 90 seconds, saying once on
+    stderr that it waits. When ``base`` may not be written (read-only), the lock goes in
+    ``fallback`` (the agent's settings folder, when it exists), else there is none: the value
+    given is a note saying so (None: locked)."""
+    import secrets
+    import sys
+
+    mine = f"{os.getpid()} {secrets.token_hex(8)}\n"
+    note = None
+    path = base / LOCK_NAME
+    try:
+        _take(path, mine)
+    except OSError as e:
+        if not _unwritable(e):
+            raise
+        if fallback is not None and fallback.is_dir():
+            path = fallback / LOCK_NAME
+            try:
+                _take(path, mine)
+            except OSError as e2:
+                if not _unwritable(e2):
+                    raise
+                note = f"no lock: {e2.strerror} ({path})"
+        else:
+            note = f"no lock: {e.strerror} ({path})"
+        if note is not None:
+            print(f"ctxsteward: {note}; run one hooks install or uninstall at a time here",
+                  file=sys.stderr)
+    try:
+        yield note
+    finally:
+        if note is None:
+            try:
+                if path.read_text() == mine:  # never another run's (one took ours over)
+                    path.unlink()
+            except OSError:
+                pass
+
+
+def _unwritable(e: OSError) -> bool:
+    return e.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _take(path: Path, mine: str) -> None:
+    """Make the lock file ``path`` holding ``mine``, waiting for (or taking over) another's."""
+    import sys
+
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    said = False
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            if _stale(path):
+                continue
+            if time.monotonic() > deadline:
+                raise LockBusy(str(path)) from None
+            if not said:
+                print(f"ctxsteward: waiting for another ctxsteward hooks run (lock {path})",
+                      file=sys.stderr)
+                said = True
+            time.sleep(0.05)
+            continue
+        try:
+            os.write(fd, mine.encode())
+        finally:
+            os.close(fd)
+        return
+
+
+def _stale(path: Path) -> bool:
+    """Whether the lock at ``path`` was a run's that is gone: then it is removed (only while it
+    holds what was judged stale), and True; also True when it went meanwhile."""
+    try:
+        held = path.read_text()
+        age = time.time() - path.lstat().st_mtime
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    words = held.split()
+    if words and words[0].isdigit() and int(words[0]) > 0:
+        if _alive(int(words[0])):
+            return False
+    elif age <= _LOCK_STALE_S:
+        return False
+    try:
+        if path.read_text() == held:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, OSError):
+        return False
+    return True

@@ -16,13 +16,19 @@ from pydantic import BaseModel
 
 from analyzers.confine import read_bytes_inside, resolve_inside
 from server.hooks.install import (
+    LEGACY,
     InstallRefused,
-    ours,
+    Owned,
+    Split,
+    owned,
     parse_settings,
+    read_record,
     read_settings,
     spec_of,
+    split_event,
 )
-from server.hooks.install_agents import SPECS, AgentSpec, program_of, recognise
+from server.hooks.install_agents import SPECS, AgentSpec, program_of
+from server.hooks.settings_files import Node
 
 RUNS_FILE = ".ctxsteward/hooks/runs.json"
 
@@ -44,6 +50,12 @@ class HookState(BaseModel):
     program: str | None = None
     program_exists: bool | None = None
     last_run: LastRun | None = None
+    # ``command`` is the install's line changed since, beyond a simple edit (a redirection, a
+    # wrapper, its timeout or matcher): it runs, and the uninstall leaves it
+    changed: bool = False
+    # a line of the person's own that runs our hook for this event (not ours: an install adds
+    # none beside it, an uninstall leaves it)
+    yours: str | None = None
 
 
 class ScopeState(BaseModel):
@@ -53,6 +65,8 @@ class ScopeState(BaseModel):
     file: str
     exists: bool
     problem: str | None = None  # why the file could not be read (then ``hooks`` says nothing)
+    # why our install record beside it could not be read (install and uninstall refuse)
+    record_problem: str | None = None
     hooks: list[HookState]
 
 
@@ -115,21 +129,40 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
     if scope != "user" and path.exists() and resolve_inside(root, path) is None:
         state.problem = "it is a symlink to a place outside the workspace: not read"
         return state
+    record = None
+    try:
+        record = read_record(Path(os.path.abspath(path)), label)
+    except InstallRefused as e:
+        state.record_problem = str(e).replace(" Nothing was written.", "")
     try:
         text = read_settings(path, label)
-        found = ours(spec, parse_settings(spec, text, label)) if text is not None else []
+        doc = parse_settings(spec, text, label) if text is not None else None
+        own = owned(record, spec=spec, path=path.resolve() if path.is_symlink() else path)
     except InstallRefused as e:
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
         return state
     for ev in spec.events:
-        mine = [h for h in found if recognise(h.command.value) == (ev.name, spec.name)]
-        command = mine[0].command.value if mine else None
+        got = _split(spec, doc, ev.name, own)
+        ours = got.mine + got.changed
+        command = ours[0].command.value if ours else None
         program = program_of(command) if command else None
         state.hooks.append(HookState(
-            event=ev.name, installed=bool(mine), command=command, program=program,
-            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}")))
+            event=ev.name, installed=bool(ours), command=command, program=program,
+            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
+            yours=got.theirs[0].command.value if got.theirs else None,
+            changed=not got.mine and bool(got.changed)))
     return state
+
+
+def _split(spec: AgentSpec, doc: Node | None, event: str, own: Owned = LEGACY) -> Split:
+    """Ours, ours changed, and the person's own lines running our hook, in the event's list of
+    ``doc``."""
+    hooks = doc.get("hooks") if doc is not None else None
+    lst = hooks.get(event) if hooks is not None and hooks.kind == "object" else None
+    if lst is None or lst.kind != "array":
+        return Split([], [], [])
+    return split_event(spec, lst, event, own)
 
 
 def status(root: Path, agent: str | None = None, scope: str | None = None) -> HooksStatus:
@@ -167,7 +200,12 @@ def status_text(report: HooksStatus) -> str:
             what = (s.problem if s.problem else "no file" if not s.exists
                     else f"{n} of {len(s.hooks)} hooks installed")
             lines.append(f"  {s.scope:<8} {s.file}: {what}")
+            if s.record_problem:
+                lines.append(f"    {s.record_problem}")
             for h in s.hooks:
+                if h.yours is not None and not h.installed:
+                    lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
+                                 f"uninstall leaves it): {h.yours}")
                 if not h.installed:
                     continue
                 ran = ("never ran" if h.last_run is None else
@@ -177,7 +215,9 @@ def status_text(report: HooksStatus) -> str:
                     # (runs are kept by agent and event: that run was another program's)
                     ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
                 exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
-                lines.append(f"    {h.event:<20} {ran}{exists}")
+                changed = ("  (changed since the install: uninstall leaves it)" if h.changed
+                           else "")
+                lines.append(f"    {h.event:<20} {ran}{exists}{changed}")
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
             for p in programs:
                 lines.append(f"    runs {p}")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,27 +88,28 @@ def run_change(args: argparse.Namespace) -> int:
     if scope != "user" and args.verb == "install":
         _refuse_outside_a_repository(root, scope, given=args.root is not None)
     try:
-        plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
-            args.agent, scope, root)
-        diff = plan.diff()
-        if diff:
-            sys.stdout.write(diff)
-        outcome = None if args.dry_run else _apply(plan)
+        with _lock(args, scope, root):
+            plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
+                args.agent, scope, root)
+            diff = plan.diff()
+            if diff:
+                sys.stdout.write(diff)
+            outcome = None if args.dry_run else _apply(plan)
     except install.InstallRefused as e:
         raise UserError(str(e)) from e
     done = "; ".join(plan.actions)
     if not plan.changed:
-        kept = _backup_words(outcome) if outcome is not None else ""
+        kept = _backup_words(outcome, plan) if outcome is not None else ""
         emit(f"{plan.label}: nothing to change ({done}){kept}")
     elif outcome is None:
         emit(f"{plan.label}: would change ({done}); --dry-run: nothing written")
     else:
         gone = " (the file held nothing else: removed)" if plan.after is None else ""
-        emit(f"{plan.label}: {done}{gone}{_backup_words(outcome)}")
+        emit(f"{plan.label}: {done}{gone}{_backup_words(outcome, plan)}")
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
     if outcome is not None:
-        for line in _folder_words(outcome):
+        for line in _folder_words(outcome, plan):
             emit(line)
     if args.agent == "codex" and args.verb == "install":
         from server.hooks.codex_config import install_note
@@ -115,51 +118,101 @@ def run_change(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
+    """One install or uninstall at a time in a home folder or workspace (none for --dry-run,
+    which writes nothing): see :func:`server.hooks.install_folders.locked`."""
+    from server.hooks import install, install_folders
+
+    base = install_folders.base_of(scope, root, args.agent)
+    if args.dry_run or not base.is_dir():  # (no such folder: the plan refuses, naming why)
+        yield
+        return
+    shown = (f"~/{install_folders.LOCK_NAME}" if scope == "user" and base == Path(
+        os.path.expanduser("~")) else str(base / install_folders.LOCK_NAME) if scope == "user"
+        else install_folders.LOCK_NAME)
+    from server.hooks.install import spec_of
+
+    try:  # (read-only there: in the agent's settings folder, or none, said on stderr)
+        folder = spec_of(args.agent).scope_file(scope, root).parent
+    except (ValueError, install.InstallRefused):
+        folder = None
+    try:
+        with install_folders.locked(base, folder):
+            yield
+    except install_folders.LockBusy as e:
+        raise UserError(f"another hooks install or uninstall has held {shown} for over a "
+                        "minute; wait for it, or remove that file if none is running; nothing "
+                        "was written") from e
+    except OSError as e:
+        if e.filename is None or Path(os.fsdecode(e.filename)).name != install_folders.LOCK_NAME:
+            raise
+        raise UserError(f"cannot make the lock {shown}: {e.strerror or e}; check the folder and "
+                        "its permissions; nothing was written") from e
+
+
 def _apply(plan: Plan) -> Outcome:
     from server.hooks import install
 
     try:
         return install.apply(plan)
     except OSError as e:  # the disk or a folder in the way: one clear line, never a traceback
-        raise UserError(f"{plan.label}: {e.strerror or e} ({e.filename or plan.path}); check "
-                        "the folder and its permissions") from e
+        where = (_shown(Path(os.path.abspath(e.filename)), plan) if isinstance(e.filename, str)
+                 else plan.label)
+        raise UserError(f"{plan.label}: {e.strerror or e} ({where}); check the folder and its "
+                        "permissions") from e
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, plan: Plan) -> str:
+    """A path in a message: relative to the workspace for the project and local scopes (as the
+    settings file is named), ``~/...`` for the user scope."""
+    if plan.scope != "user" and plan.base is not None:
+        for base in (plan.base, plan.base.resolve()):
+            if path.is_relative_to(base):
+                return path.relative_to(base).as_posix()
     home = Path(os.path.expanduser("~"))
     return f"~/{path.relative_to(home).as_posix()}" if path.is_relative_to(home) else str(path)
 
 
-def _backup_words(outcome: Outcome) -> str:
+def _beside(backup: Path, plan: Plan, here: str = " beside it") -> str:
+    """Where a backup is: beside the file (its name, then ``here``), or (a symlinked user file,
+    as a dotfiles checkout has it) beside the file the link leads to, named in full."""
+    if plan.logical is None or plan.logical == plan.path:
+        return backup.name + here
+    return f"{_shown(backup, plan)} (beside the file the link leads to)"
+
+
+def _backup_words(outcome: Outcome, plan: Plan) -> str:
     """What became of the backup beside the file, for the line ``install``/``uninstall`` print."""
     words = ""
     if outcome.backup is not None:
-        words = f"; backup {outcome.backup.name} beside it"
+        words = f"; backup {_beside(outcome.backup, plan)}"
     elif outcome.backup_removed is not None:
-        words = (f"; its backup {outcome.backup_removed.name} held this same text (the file "
-                 "before the install): removed")
+        gone = _beside(outcome.backup_removed, plan, here="")
+        words = (f"; its backup {gone} held this same text (the file before the install): "
+                 "removed")
     elif outcome.backup_kept is not None and outcome.backup_changed:
-        words = (f"; its backup {_shown(outcome.backup_kept)} is not a file we wrote (a symlink, "
-                 "or unreadable): left as it is")
+        words = (f"; its backup {_shown(outcome.backup_kept, plan)} is not a file we wrote (a "
+                 "symlink, or unreadable): left as it is")
     elif outcome.backup_kept is not None:
         words = (f"; the file is not its backup's text (your edits since the install are kept, "
                  f"or the backup was changed), so the backup is kept: "
-                 f"{_shown(outcome.backup_kept)} (delete it when you no longer need it)")
+                 f"{_shown(outcome.backup_kept, plan)} (delete it when you no longer need it)")
     if outcome.backups_left:
         words += ("; earlier installs' backups are kept: "
-                  + ", ".join(_shown(p) for p in outcome.backups_left))
+                  + ", ".join(_shown(p, plan) for p in outcome.backups_left))
     return words
 
 
-def _folder_words(outcome: Outcome) -> list[str]:
+def _folder_words(outcome: Outcome, plan: Plan) -> list[str]:
     """The folders the install made that the uninstall removed, or left (not empty now, or the
     system refused)."""
     done = outcome.folders
-    lines = [f"{_shown(p)}: made by the install, empty: removed" for p in done.removed]
-    lines += [f"{_shown(p)}: made by the install, holds something now: left as it is (recorded: "
-              "a later uninstall removes it once empty)" for p in done.kept]
-    lines += [f"could not remove {_shown(p)}: {why}; remove it by hand or fix the permissions "
-              "and run uninstall again" for p, why in done.failed]
+    lines = [f"{_shown(p, plan)}: made by the install, empty: removed" for p in done.removed]
+    lines += [f"{_shown(p, plan)}: made by the install, holds something now: left as it is "
+              "(recorded: a later uninstall removes it once empty)" for p in done.kept]
+    lines += [f"could not remove {_shown(p, plan)}: {why}; remove it by hand or fix the "
+              "permissions and run uninstall again" for p, why in done.failed]
     return lines
 
 
