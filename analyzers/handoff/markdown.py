@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-
+from analyzers.handoff.headings import note_headings
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
 from analyzers.printable import printable
 
@@ -87,9 +87,13 @@ def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]*\n|[^\n]+$", text)]
 
 
+_EMPHASIS = re.compile(r"[*_`]")
+_SPACES = re.compile(r"\s+")
+
+
 def _normalise_heading(s: str) -> str:
-    s = re.sub(r"[*_`]", "", s).strip().rstrip(":").strip().lower()
-    return re.sub(r"\s+", " ", s)
+    s = _EMPHASIS.sub("", s).strip().rstrip(":").strip().lower()
+    return _SPACES.sub(" ", s)
 
 
 def parse_note(text: str, sections: bool = True) -> ParsedNote:
@@ -97,7 +101,10 @@ def parse_note(text: str, sections: bool = True) -> ParsedNote:
     last parse of the same text: a note is read, then parsed again by its reader, and a note of
     megabytes takes seconds). Without ``sections``, the blocks and problems only (a line scan;
     the human sections need the Markdown parser)."""
-    return copy.deepcopy(_parse_note(text, sections))
+    note = _parse_note(text, sections)
+    return dataclasses.replace(  # (a copy: its lists and blocks are the caller's to change)
+        note, blocks=[copy.copy(b) for b in note.blocks], human=note.human.model_copy(),
+        other_sections=list(note.other_sections), problems=list(note.problems))
 
 
 @functools.lru_cache(maxsize=4)
@@ -151,40 +158,25 @@ def _parse_note(text: str, sections: bool) -> ParsedNote:
     return note
 
 
-# Block structure only: a heading's text is its inline token's content, which the block pass
-# sets; parsing every paragraph's inline markup (a third of the time) would be thrown away.
-_BLOCKS = MarkdownIt("commonmark").disable("inline")
-_LONE_CR = re.compile(r"\r(?!\n)")
-
-
 def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int],
                    note: ParsedNote) -> None:
     # Blank out generated blocks so their headings are not taken for human sections.
-    masked = "".join("\n" if no in block_lines else line
-                     for no, (_, line) in enumerate(lines, start=1))
-    # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
-    # these lines: as a blank it keeps the two counts of lines the same.
-    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", masked))
-    headings: list[tuple[int, int, int, str]] = []  # start line, end line (0-based), level, text
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map:
-            level = int(tok.tag[1:])
-            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-            headings.append((tok.map[0], tok.map[1], level, inline))
+    masked = ["\n" if no in block_lines else line for no, (_, line) in enumerate(lines, start=1)]
+    headings = note_headings(masked, lambda title: _normalise_heading(title) in _ALIASES)
     stops = sorted({h[0] for h in headings if h[2] <= 2} | {no - 1 for no in block_lines})
     values: dict[str, str] = {}
     for _start, end, level, title in headings:
         if level != 2:
             continue
         key = _ALIASES.get(_normalise_heading(title))
+        if key is None:
+            note.other_sections.append(title.strip())
+            continue
         at = bisect.bisect_left(stops, end)  # (a note of many headings: no scan per heading)
         nxt = stops[at] if at < len(stops) else len(lines)
         body_start = lines[end][0] if end < len(lines) else len(text)
         body_end = lines[nxt][0] if nxt < len(lines) else len(text)
         body = text[body_start:body_end]
-        if key is None:
-            note.other_sections.append(title.strip())
-            continue
         cleaned = _COMMENT.sub("", body).strip()
         if key in values and cleaned:
             values[key] = values[key] + "\n\n" + cleaned
