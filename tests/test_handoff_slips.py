@@ -6,6 +6,7 @@ keeps every byte they wrote."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -89,24 +90,59 @@ def test_a_block_never_closed_ends_at_the_next_section(tmp_path: Path, goal: str
     assert "Mine, not carried." not in carried and "## Status" not in carried, carried
 
 
-def test_a_section_heading_in_a_closed_fence_is_text(tmp_path: Path) -> None:
-    """A note quoted in a fence that closes (its last line, even) keeps its headings as text,
-    as Markdown reads them; only an unclosed block gives them back."""
+def test_a_section_heading_ends_a_fence_or_comment_it_is_in(tmp_path: Path) -> None:
+    """A heading of a section the note format knows ends the fence, comment or ``<pre>`` it is
+    in, even one that a later line closes: Markdown pairs a forgotten opener with the opener of
+    a later block (```` ```sh ```` in How to verify, a ``<!-- later -->``), and the sections
+    between were read as code (JSON: only the Goal; the hook carried them as the Goal). The
+    note keeps every byte."""
     root = tmp_path / "r"
-    quoted = "Like this:\n\n````markdown\n## Decisions\n\nQuoted.\n```\n````"
-    _noted(root, quoted)
+    verify = "```sh\npytest -q\n```"
+    for opener, later in [("```sh", f"## How to verify\n\n{verify}\n"),
+                          ("<!-- draft", "A note. <!-- later -->\n"),
+                          ("<pre>", "<pre>x</pre>\n")]:
+        goal = f"Ship it.\n\n{opener}\nmake test"
+        written = _noted(root, goal)
+        text = written.replace("1. Write the migration.", f"1. Write the migration.\n\n{later}")
+        (root / "HANDOFF.md").write_text(text, "utf-8")
+        done = run_cli("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md", cwd=root)
+        assert done.returncode == 0, done.stderr
+        assert _outside_blocks((root / "HANDOFF.md").read_text("utf-8")) == _outside_blocks(text)
+        human = _human(root)
+        assert human["goal"] == goal and human["decisions"] == "Use SQLite.", human
+        assert human["next_steps"].startswith("1. Write the migration."), human
+        if opener == "```sh":
+            assert human["how_to_verify"] == verify, human
+        context = json.loads(run_hook(root, "claude-code", "SessionStart",
+                                      load_fixture("claude-code", "SessionStart", root)).stdout)
+        carried = context["hookSpecificOutput"]["additionalContext"]
+        assert "## Decisions\n\nUse SQLite." in carried, carried
+        assert "## Next steps\n\n1. Write the migration." in carried, carried
+        subprocess.run(["rm", "-rf", str(root)], check=True)
+
+
+def test_two_slips_in_two_sections(tmp_path: Path) -> None:
+    """A fence left open in the Goal and another in Decisions (Markdown closes the first with the
+    second, and the second runs on): each ends at the next section heading."""
+    root = tmp_path / "r"
+    goal, decisions = "Ship it.\n\n```\nmake test", "Use SQLite.\n\n   ```\nsqlite3 db"
+    _noted(root, goal, decisions)
     human = _human(root)
-    assert human["goal"] == quoted and human["decisions"] == "Use SQLite.", human
+    assert human["goal"] == goal, human
+    # (a heading of the person's own stays in the open fence: only the sections we read end it)
+    assert human["decisions"] == f"{decisions}\n\n## Notes\n\nMine, not carried.", human
+    assert human["next_steps"] == "1. Write the migration.", human
 
 
 def test_a_note_over_a_megabyte_is_carried_whole(tmp_path: Path) -> None:
     """A note over 1 MB (a log pasted into its Goal) was carried as its summary only, with a line
     saying its sections were not read. It is now read line by line (Markdown-parsing it took
-    seconds of the hook's time): every section is carried, the log from its head; a section
-    quoted in a fence that closes is text there too, and one after an unclosed fence is read."""
+    seconds of the hook's time): every section is carried, the log from its head; a heading of
+    the person's own in a fence that closes is text there too, and a section after an unclosed
+    fence is read."""
     root = tmp_path / "r"
     log = "\n".join(f"- step {i}: rebuilt the cache" for i in range(40_000))
-    goal = f"Ship it.\n\n```\n## Decisions\n```\n\n{log}\n\n~~~\nthe tail, never closed"
+    goal = f"Ship it.\n\n```\n## Mine\n```\n\n{log}\n\n~~~\nthe tail, never closed"
     written = _noted(root, goal)
     assert len(written) > 1_000_000
     done = run_cli("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md", cwd=root)
