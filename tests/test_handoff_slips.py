@@ -157,3 +157,43 @@ def test_a_note_over_a_megabyte_is_carried_whole(tmp_path: Path) -> None:
     assert "## Decisions\n\nUse SQLite." in carried, carried
     assert "## Next steps\n\n1. Write the migration." in carried, carried
     assert "were not read" not in carried and "more lines in HANDOFF.md" in carried, carried
+
+
+def test_html_blocks_read_line_by_line_over_a_megabyte(tmp_path: Path) -> None:
+    """Read line by line (a note over 1 MB), a ``<pre>`` block was not seen (a heading in it
+    ended the Goal) and ``<!-->``, a whole comment, hid the lines up to a later ``-->``: both
+    are read as Markdown reads them, as in a smaller note."""
+    root = tmp_path / "r"
+    pad = "".join(f"- step {i}: rebuilt the cache\n" for i in range(40_000))
+    goal = "Ship it.\n\n<pre>\n## Mine\nKEEP\n</pre>\n\n<!-->\n\n## Notes\n\nMINE\n\n<!-- c -->"
+    written = _noted(root, goal)
+    text = written.replace("Mine, not carried.", "Mine, not carried.\n\n" + pad)
+    assert len(text) > 1_000_000
+    (root / "HANDOFF.md").write_text(text, "utf-8")
+    context = json.loads(run_hook(root, "claude-code", "SessionStart",
+                                  load_fixture("claude-code", "SessionStart", root)).stdout)
+    carried = context["hookSpecificOutput"]["additionalContext"]
+    shown = "## Goal\n\nShip it.\n\n<pre>\n## Mine\nKEEP\n</pre>\n\n<!-->\n\n## Decisions"
+    assert shown in carried, carried
+    assert "MINE" not in carried and "## Decisions\n\nUse SQLite." in carried, carried
+
+
+def test_a_byte_order_mark_is_kept_and_read_past(tmp_path: Path) -> None:
+    """A UTF-8 byte order mark (an editor's) before the first marker made the note unreadable
+    (exit 1, written beside); before ``## Goal`` it lost the Goal. It is read past, and written
+    back as it was."""
+    for first in ("marker", "goal"):
+        root = tmp_path / first
+        written = _noted(root, "Ship it.")
+        if first == "goal":
+            start = written.index("## Goal")
+            end = written.index("## Status")
+            written = written[start:end] + written[:start] + written[end:]
+        (root / "HANDOFF.md").write_text("\ufeff" + written, "utf-8")
+        done = run_cli("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md", cwd=root)
+        assert done.returncode == 0, done.stderr
+        after = (root / "HANDOFF.md").read_bytes()
+        assert after.startswith(b"\xef\xbb\xbf") and after.count(b"\xef\xbb\xbf") == 1, after[:80]
+        assert _outside_blocks(after.decode("utf-8")) == _outside_blocks("\ufeff" + written)
+        human = _human(root)
+        assert human["goal"] == "Ship it." and human["decisions"] == "Use SQLite.", human
