@@ -19,11 +19,13 @@ import copy
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analyzers.handoff.headings import Heading, note_structure
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
 from analyzers.printable import printable
+from analyzers.tokens import Counter
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
 END = "<!-- ctxsteward:generated:end {} -->"
@@ -524,6 +526,13 @@ def render_markdown(note: HandoffNote, existing_text: str | None = None) -> str:
     parsed = parse_note(existing_text)
     if not parsed.ok:
         raise NoteParseError(parsed.problems)
+    return "".join(_render_parts(note, existing_text, parsed))
+
+
+def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> list[str]:
+    """The note updated in place, in parts: the existing text before, between and after its
+    blocks (even places: the same for every ``note``), each block's new content and the blocks
+    that were missing (odd places)."""
     blocks = render_blocks(note)
     nl = parsed.newline
     out: list[str] = []
@@ -536,11 +545,55 @@ def render_markdown(note: HandoffNote, existing_text: str | None = None) -> str:
     out.append(existing_text[pos:])
     present = {b.name for b in parsed.blocks}
     missing = [name for name in BLOCKS if name not in present]
-    text = "".join(out)
+    tail = ""
     if missing:
-        if not text.endswith(("\n", "\r")):
-            text += nl
+        if not existing_text.endswith(("\n", "\r")):
+            tail += nl
         for name in missing:
             extra = nl + _wrap(name, blocks[name])
-            text += extra.replace("\n", nl) if nl != "\n" else extra
-    return text
+            tail += extra.replace("\n", nl) if nl != "\n" else extra
+    out.append(tail)
+    return out
+
+
+_LINE_STARTS = re.compile(r"\n(?=\S)")
+
+
+def rendered_tokens(existing_text: str | None, counter: Counter) -> Callable[[HandoffNote], int]:
+    """A function giving the tokens of ``render_markdown(note, existing_text)``, counting the
+    text outside the generated blocks once (a note of megabytes was counted whole each time the
+    budget was tried: 12 s for 1.1 MB). A block's content and the text around it tokenize
+    apart (its marker lines start and end the pieces); the first count is checked against the
+    whole note's, and when they differ every count is of the whole note."""
+    whole: Callable[[HandoffNote], int] = \
+        lambda note: counter.count(render_markdown(note, existing_text))  # noqa: E731
+    if existing_text is None or not existing_text.strip():
+        return whole
+    parsed = parse_note(existing_text)
+    if not parsed.ok:
+        return whole
+    fixed: list[int] = []
+    exact: list[bool] = []
+
+    def pieces(note: HandoffNote) -> int:
+        if exact and not exact[0]:
+            return whole(note)
+        parts = _render_parts(note, existing_text, parsed)
+        # (the blocks added at the end start with a blank line: they are counted with the
+        # note's last line that starts with a letter or mark, where tokens split)
+        last = parts[-2]
+        cut = 0
+        for m in _LINE_STARTS.finditer(last, max(0, len(last) - 4096)):
+            cut = m.end()
+        if not fixed:
+            fixed.append(sum(counter.raw(p) for p in parts[0:-2:2]) + counter.raw(last[:cut]))
+        raw = fixed[0] + sum(counter.raw(p) for p in parts[1:-1:2]) + \
+            counter.raw(last[cut:] + parts[-1])
+        if not exact:
+            text = "".join(parts)
+            exact.append(raw == counter.raw(text))
+            if not exact[0]:
+                return counter.count(text)
+        return counter.scale(raw)
+
+    return pieces
