@@ -34,6 +34,7 @@ section before them. Nothing here changes the note: these are offsets into it.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -84,6 +85,7 @@ def note_structure(lines: list[str], recognised: Callable[[str], bool],
     one is text, not a block marker). ``recognised(title)``: a section this format knows;
     ``marks``: the lines that are generated-block markers if Markdown reads them so. Both end
     a block a person left open (see :func:`_ends_early`)."""
+    recognised = functools.lru_cache(maxsize=1024)(recognised)  # (a title repeated: once)
     if sum(len(line) for line in lines) > PARSE_MAX_CHARS:
         return _scanned(lines, 0, recognised, marks)
     headings, blocks, html_starts = _parsed(lines)

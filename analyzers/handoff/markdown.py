@@ -154,6 +154,10 @@ def _read_blocks(lines: list[tuple[int, str]], bare_lines: list[str], quoted: _Q
     names: set[str] = set()
     block_lines: set[int] = set()
     for no, ((offset, line), bare) in enumerate(zip(lines, bare_lines, strict=True), start=1):
+        if "ctxsteward:generated:" not in bare:  # (most lines: no marker, damaged or not)
+            if open_block is not None:
+                block_lines.add(no)
+            continue
         bare = bare.rstrip("\r\n")
         if no - 1 in quoted:
             m = None
