@@ -59,6 +59,8 @@ UNCLOSED = {
     "tildes": "Ship it.\n\n~~~\nmake test\n```\n# run it twice\n",
     "indented": "Ship it.\n\n   ````python\nmake_test()\n   ```\n# run it twice\n",
     "comment": "Ship it.\n\n<!-- a draft\n# run it twice\n",
+    # (closed by the quote and the list item they are in: the markers after them are ours)
+    "in a quote or list": "Ship it.\n\n> ```\n> make test\n\n- item\n  ```\n  code\n",
     "nested lists": "Ship it.\n\n" + "".join(f"{'  ' * i}- level {i}\n" for i in range(25))
                     + "# run it twice\n",
 }

@@ -111,7 +111,8 @@ def note_structure(lines: list[str], recognised: Callable[[str], bool],
 
 def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
     """markdown-it's headings, the line spans of its fenced code and HTML blocks (in order; one
-    that never closes runs to the end of the note), and where its HTML blocks start."""
+    that never closes runs past the end of the note: one that ends before the end was closed,
+    by its closer or by the list item or quote it is in), and where its HTML blocks start."""
     # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
     # these lines: as a blank it keeps the two counts of lines the same.
     tokens = _BLOCKS.parse(_LONE_CR.sub(" ", "".join(lines)))
@@ -126,12 +127,13 @@ def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
             inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
             headings.append((start, end, int(tok.tag[1:]), inline))
         elif tok.type == "fence":
-            blocks.append((start, end if _fence_closes(lines, tok.markup, start, end)
-                           else len(lines) + 1))
+            closes = end < len(lines) or _fence_closes(lines, tok.markup, start, end)
+            blocks.append((start, end if closes else len(lines) + 1))
         elif tok.type == "html_block":
             html_starts.add(start)
             if any(opens.match(lines[start]) for opens in _HTML_OPEN):  # (its kinds 1 to 5)
-                blocks.append((start, end if _html_closes(lines[start:end]) else len(lines) + 1))
+                closes = end < len(lines) or _html_closes(lines[start:end])
+                blocks.append((start, end if closes else len(lines) + 1))
     return headings, sorted(blocks), html_starts
 
 
