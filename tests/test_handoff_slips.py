@@ -199,3 +199,21 @@ def test_a_byte_order_mark_is_kept_and_read_past(tmp_path: Path) -> None:
         assert _outside_blocks(after.decode("utf-8")) == _outside_blocks("\ufeff" + written)
         human = _human(root)
         assert human["goal"] == "Ship it." and human["decisions"] == "Use SQLite.", human
+
+
+def test_a_forgotten_close_over_a_megabyte_ends_at_the_next_section(tmp_path: Path) -> None:
+    """Read line by line (a note over 1 MB), a ```` ```sh ```` left open in the Goal, closed by
+    Markdown's reading at How to verify's block, ends at ``## Decisions`` too."""
+    root = tmp_path / "r"
+    pad = "".join(f"- step {i}: rebuilt the cache\n" for i in range(40_000))
+    written = _noted(root, f"Ship it.\n\n{pad}\n```sh\nmake test")
+    text = written.replace("1. Write the migration.",
+                           "1. Write the migration.\n\n## How to verify\n\n```sh\npytest -q\n```")
+    assert len(text) > 1_000_000
+    (root / "HANDOFF.md").write_text(text, "utf-8")
+    context = json.loads(run_hook(root, "claude-code", "SessionStart",
+                                  load_fixture("claude-code", "SessionStart", root)).stdout)
+    carried = context["hookSpecificOutput"]["additionalContext"]
+    assert "## Decisions\n\nUse SQLite." in carried, carried
+    assert "## Next steps\n\n1. Write the migration." in carried, carried
+    assert "## How to verify\n\n```sh\npytest -q\n```" in carried, carried
