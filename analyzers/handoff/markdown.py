@@ -222,12 +222,42 @@ def _read_sections(text: str, lines: list[tuple[int, str]], headings: list[Headi
         nxt = stops[at] if at < len(stops) else len(lines)
         body_start = lines[end][0] if end < len(lines) else len(text)
         body_end = lines[nxt][0] if nxt < len(lines) else len(text)
-        cleaned = _COMMENT.sub("", text[body_start:body_end]).strip()
+        cleaned = _uncommented(text[body_start:body_end]).strip()
         if cleaned or key not in values:
             values.setdefault(key, [])
             if cleaned:  # (joined once: a note of many repeated headings is not copied each time)
                 values[key].append(cleaned)
     note.human = HumanSections(**{key: "\n\n".join(parts) for key, parts in values.items()})
+
+
+_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})([^\n]*)")
+
+
+def _uncommented(body: str) -> str:
+    """A section's text without its HTML comments (the prompts), except in fenced code: a
+    comment quoted there (an example of a block marker) is the person's text."""
+    if "<!--" not in body:
+        return body
+    if "```" not in body and "~~~" not in body:
+        return _COMMENT.sub("", body)
+    out: list[str] = []
+    prose: list[str] = []
+    fence = ""
+    for line in body.splitlines(keepends=True):
+        m = _FENCE_LINE.match(line)
+        if not fence and m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            out.append(_COMMENT.sub("", "".join(prose)))
+            prose, fence = [], m.group(1)
+            out.append(line)
+        elif fence:
+            out.append(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and \
+                    not m.group(2).strip():
+                fence = ""
+        else:
+            prose.append(line)
+    out.append(_COMMENT.sub("", "".join(prose)))
+    return "".join(out)
 
 
 def parse_human_sections(text: str) -> tuple[HumanSections, list[str]]:
