@@ -3,11 +3,13 @@
 Codex gives a hook 15 s (``SessionStart``); a HANDOFF.md of megabytes (a pasted log in a
 human section) once took about 11 s to carry. This builds a throw-away repository in /tmp,
 writes its note with ``ctxsteward handoff``, grows the Goal section to each ``--sizes`` (MB) of
-list lines, and times the whole hook process (Codex's JSON on stdin) ``--runs`` times per size,
+list lines (``--shape headings``: of ``## Other k`` headings, the shape Markdown parsing is slowest
+on), and times the whole hook process (Codex's JSON on stdin) ``--runs`` times per size,
 alternating with the interpreter starting (the floor) in the same run. Printed: median wall time
 per size, its ratio to the floor, and the characters carried.
 
-Usage: ``python bench/carry_bench.py [--sizes 0.01 1 6] [--runs 3] [--agent codex]``; another
+Usage: ``python bench/carry_bench.py [--sizes 0.01 1 6] [--runs 3] [--agent codex]
+[--shape lines|headings]``; another
 checkout's code with ``PYTHONPATH=/that/checkout``.
 """
 
@@ -44,8 +46,11 @@ def _repo(root: Path) -> None:
                     "HANDOFF.md"], cwd=root, check=True, capture_output=True)
 
 
-def _grow(note: Path, base: str, megabytes: float) -> None:
-    line = "- step {i}: refactor the parser's module {i} and check parse_header again"
+SHAPES = {"lines": "- step {i}: refactor the parser's module {i} and check parse_header again",
+          "headings": "## Other {i}"}
+
+
+def _grow(note: Path, base: str, megabytes: float, line: str) -> None:
     lines, size, i = [], 0, 0
     while size < megabytes * 1e6:
         lines.append(line.format(i=i))
@@ -67,6 +72,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=float, nargs="+", default=[0.01, 1.0, 6.0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--agent", default="codex")
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="lines")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="carry-bench-"))
     try:
@@ -81,7 +87,7 @@ def main() -> None:
         print("| note MB | hook median s | floor median s | ratio | characters carried |")
         print("|---|---|---|---|---|")
         for mb in args.sizes:
-            _grow(note, base, mb)
+            _grow(note, base, mb, SHAPES[args.shape])
             hook_times, floor_times, carried = [], [], 0
             for _ in range(args.runs):
                 took, out = _timed(hook, root, data)

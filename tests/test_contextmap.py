@@ -209,8 +209,8 @@ def test_a_section_of_megabytes_is_carried_from_its_head_masked(tmp_path: Path) 
     """A note with a pasted log (20,000 lines; one line of 200,000 characters) is carried from
     the head of each section: masked and counted there only (it had taken 11 s, close to Codex's
     15 s), and the lines left out are still counted right. A token across where the long line
-    is cut is masked whole, never shown in part. Over 1 MB, the sections are not read at all:
-    the summary is carried, and a line says why."""
+    is cut is masked whole, never shown in part. Over 1 MB, the sections are read line by line
+    (Markdown-parsing them took seconds): all are still carried."""
     root = make_repo(tmp_path / "r", {"a.py": "x = 1\n"})
     from analyzers.handoff.markdown import BEGIN, END
 
@@ -229,12 +229,12 @@ def test_a_section_of_megabytes_is_carried_from_its_head_masked(tmp_path: Path) 
     more = re.search(r"… \((\d+) more lines in HANDOFF\.md\)", text)
     assert more and shown + int(more.group(1)) == 20_000, (shown, more)
     assert "1. Write the migration." in text
-    # Over 1 MB: the summary, and why the rest is not there.
+    # Over 1 MB: read line by line, every section still carried (it was the summary only).
     note = (root / "HANDOFF.md").read_text()
     (root / "HANDOFF.md").write_text(note.replace(log, log + "\n" + log[:400_000]))
     text, problems = Workspace(root).carried_note(budget=1_500, max_chars=9_500)
-    assert problems == [] and "# Handoff: main" in text and "step 0" not in text, text
-    assert re.search(r"HANDOFF\.md is 1\.\d MB, over the 1 MB a session start reads", text), text
+    assert problems == [] and "# Handoff: main" in text and "step 0" in text, text
+    assert "1. Write the migration." in text and "were not read" not in text, text
 
 
 def test_the_carried_note_masks_paths_and_keeps_sections_after_carriage_returns(

@@ -18,9 +18,6 @@ from analyzers.tokens import Counter
 MORE = "… ({n} more {lines} in {note})"
 CUT = "… (the rest of this line in {note})"
 LEFT_OUT = "(Left out for room: {names}; see {note}.)"
-READ_MAX_CHARS = 1_000_000  # of a note read for its sections when carried
-TOO_LONG = ("(The sections people write were not read: {note} is {mb:.1f} MB, over the "
-            "{limit:.0f} MB a session start reads. Move the long part, a pasted log, out of it.)")
 KEEP_LINES = 3  # of a section cut for room: its heading, the blank line, its first line
 LINE_FLOOR = 200  # characters a long last line is cut down to, at least (then the part goes)
 MARGIN_LINES = 64  # read for secrets past what may be shown (a JSON Web Key's members: 60)
@@ -36,19 +33,15 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
     text, problems = read_existing(path, root)
     if text is None or problems or not text.strip():
         return "", problems
-    # A note of megabytes (a log pasted into it) is not read for its sections: Markdown-parsing
-    # it would take the seconds an agent gives a hook (1 MB of headings: 2 s; 6 MB: 20 s).
-    whole = len(text) <= READ_MAX_CHARS
-    parsed = parse_note(text, sections=whole)
+    # (A note of megabytes, a log pasted into it, is split at its headings line by line: see
+    # analyzers.handoff.headings. Each part is masked and counted from its head only.)
+    parsed = parse_note(text)
     shown = path.name
     head = f"Handoff note from earlier sessions ({shown}, kept by Context Steward):"
     parts: list[tuple[str, str]] = []
     summary = next((b for b in parsed.blocks if b.name == "summary"), None)
     if summary is not None:
         parts.append(("Summary", text[summary.content_start:summary.content_end].strip()))
-    if not whole:
-        parts.append(("Sections", TOO_LONG.format(note=shown, mb=len(text) / 1e6,
-                                                  limit=READ_MAX_CHARS / 1e6)))
     for key, heading, _, _ in SECTIONS:
         body = (getattr(parsed.human, key, "") or "").strip()
         if body:

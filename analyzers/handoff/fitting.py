@@ -73,15 +73,15 @@ def _with_limits(note: HandoffNote, shown: dict[str, int], totals: dict[str, int
 
 
 def _item_costs(base: HandoffNote, shown: dict[str, int], totals: dict[str, int],
-                render: Callable[[HandoffNote], str], counter: Counter) -> dict[str, float]:
+                measure: Callable[[HandoffNote], int]) -> dict[str, float]:
     """Tokens each list spends per shown item (rendering the note without it, once per list)."""
-    full = counter.count(render(_with_limits(base, shown, totals)))
+    full = measure(_with_limits(base, shown, totals))
     costs: dict[str, float] = {}
     for name, k in shown.items():
         if k == 0:
             costs[name] = 0.0
             continue
-        without = counter.count(render(_with_limits(base, {**shown, name: 0}, totals)))
+        without = measure(_with_limits(base, {**shown, name: 0}, totals))
         costs[name] = max(1.0, (full - without) / k)
     return costs
 
@@ -107,8 +107,10 @@ class _Fitter:
     """The state of one fit: how many items each list shows, which parts are left out."""
 
     def __init__(self, note: HandoffNote, render: Callable[[HandoffNote], str],
-                 counter: Counter, budget: int, token: CancelToken) -> None:
+                 counter: Counter, budget: int, token: CancelToken,
+                 measure: Callable[[HandoffNote], int]) -> None:
         self.render, self.counter, self.budget, self.token = render, counter, budget, token
+        self.measure = measure
         self.shown: dict[str, int] = {}
         self.totals: dict[str, int] = {}
         self.cap = max(MIN_ITEMS, budget // 8)  # no list item renders in fewer than ~8 tokens
@@ -130,7 +132,7 @@ class _Fitter:
     def tokens(self) -> tuple[HandoffNote, int]:
         self.token.check()
         current = self.note()
-        return current, _settle(current, self.render, self.counter)
+        return current, _settle(current, self.measure)
 
     def fits(self) -> bool:
         return self.tokens()[1] <= self.budget
@@ -145,7 +147,7 @@ class _Fitter:
             if not candidates:
                 return False
             if costs is None:
-                costs = _item_costs(self.base, self.shown, self.totals, self.render, self.counter)
+                costs = _item_costs(self.base, self.shown, self.totals, self.measure)
             longest = max(candidates,
                           key=lambda n: (self.shown[n] * costs[n], -LISTS.index(n)))
             k = self.shown[longest]
@@ -227,29 +229,35 @@ def _human_tokens(text: str, counter: Counter) -> int:
 def fit(
     note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter,
     budget: int = DEFAULT_BUDGET, *, token: CancelToken = NEVER,
+    measure: Callable[[HandoffNote], int] | None = None,
 ) -> HandoffNote:
     """``note`` shortened until ``render(note)`` fits ``budget``: its longest lists first, then
     generated parts by priority (see the module's docstring); human text is never touched.
+    ``measure(note)``: the tokens of ``render(note)``, when it can count them faster (see
+    :func:`analyzers.handoff.markdown.rendered_tokens`); the note returned is counted whole.
 
     The returned note carries ``token_count`` (of its own rendering), ``token_budget``,
     ``truncated`` and ``omitted``; when it cannot fit, a problem says why.
     """
-    f = _Fitter(note, render, counter, budget, token)
-    if f.shorten_longest():
-        return f.tokens()[0]
-    if f.give_up_parts():
+    def whole(n: HandoffNote) -> int:
+        return counter.count(render(n))
+
+    f = _Fitter(note, render, counter, budget, token, measure or whole)
+    fits = f.shorten_longest()
+    if not fits and f.give_up_parts():
         f.grow_back()
-        return f.tokens()[0]
+        fits = True
     current, tokens = f.tokens()
-    current.problems.append(f.over_budget_problem(current, tokens))
-    _settle(current, render, counter)
+    if not fits:
+        current.problems.append(f.over_budget_problem(current, tokens))
+    _settle(current, whole)
     return current
 
 
-def _settle(note: HandoffNote, render: Callable[[HandoffNote], str], counter: Counter) -> int:
+def _settle(note: HandoffNote, measure: Callable[[HandoffNote], int]) -> int:
     """Set ``note.token_count`` to the count of the note that displays it (two passes settle it)."""
     for _ in range(3):
-        tokens = counter.count(render(note))
+        tokens = measure(note)
         if tokens == note.token_count:
             break
         note.token_count = tokens

@@ -25,7 +25,7 @@ from analyzers.handoff.gitstate import (
     status_text,
 )
 from analyzers.handoff.instructionfiles import applicable_files, with_diagnostics
-from analyzers.handoff.markdown import parse_note, render_markdown
+from analyzers.handoff.markdown import parse_note, render_markdown, rendered_tokens
 from analyzers.handoff.note import (
     BundleSuggestion,
     ChangeTotals,
@@ -234,4 +234,4 @@ def generate(
     )
     counter = Counter(settings.encoding, settings.model_profile())
     return budget_mod.fit(note, lambda n: render_markdown(n, existing), counter, budget,
-                          token=token)
+                          token=token, measure=rendered_tokens(existing, counter))

@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-
+from analyzers.handoff.headings import Heading, note_structure
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
 from analyzers.printable import printable
+from analyzers.tokens import Counter
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
 END = "<!-- ctxsteward:generated:end {} -->"
 _MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) ([A-Za-z0-9_-]+) -->[ \t]*$")
 _LOOSE_MARKER = re.compile(r"ctxsteward:generated:(begin|end)")
 BLOCKS = ("summary", "work", "checks")
+BOM = "\ufeff"
 
 # Human sections: the heading we write, the names we recognise, the prompt shown when empty.
 SECTIONS: list[tuple[str, str, tuple[str, ...], str]] = [
@@ -87,110 +90,174 @@ def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]*\n|[^\n]+$", text)]
 
 
+_EMPHASIS = re.compile(r"[*_`]")
+_SPACES = re.compile(r"\s+")
+
+
 def _normalise_heading(s: str) -> str:
-    s = re.sub(r"[*_`]", "", s).strip().rstrip(":").strip().lower()
-    return re.sub(r"\s+", " ", s)
+    s = _EMPHASIS.sub("", s).strip().rstrip(":").strip().lower()
+    return _SPACES.sub(" ", s)
 
 
 def parse_note(text: str, sections: bool = True) -> ParsedNote:
     """Locate the generated blocks and the human sections of an existing note (a copy of the
     last parse of the same text: a note is read, then parsed again by its reader, and a note of
-    megabytes takes seconds). Without ``sections``, the blocks and problems only (a line scan;
-    the human sections need the Markdown parser)."""
-    return copy.deepcopy(_parse_note(text, sections))
+    megabytes takes seconds). ``sections`` is no longer used: where the blocks are depends on
+    how Markdown reads the note (a marker quoted in a code fence is text)."""
+    note = _parse_note(text)
+    return dataclasses.replace(  # (a copy: its lists and blocks are the caller's to change)
+        note, blocks=[copy.copy(b) for b in note.blocks], human=note.human.model_copy(),
+        other_sections=list(note.other_sections), problems=list(note.problems))
 
 
 @functools.lru_cache(maxsize=4)
-def _parse_note(text: str, sections: bool) -> ParsedNote:
+def _parse_note(text: str) -> ParsedNote:
     note = ParsedNote(newline="\r\n" if "\r\n" in text else "\n")
     lines = _lines_with_offsets(text)
-    open_block: tuple[str, int, int] | None = None  # name, line number, content start
-    names: set[str] = set()
-    block_lines: set[int] = set()
-    for no, (offset, line) in enumerate(lines, start=1):
-        bare = line.rstrip("\r\n")
-        m = _MARKER.match(bare)
-        if not m:
-            if _LOOSE_MARKER.search(bare) and bare.lstrip().startswith("<!--"):
-                note.problems.append(f"line {no}: a damaged generated-block marker: "
-                                     f"{bare.strip()!r}")
-            if open_block is not None:
-                block_lines.add(no)
-            continue
-        kind, name = m.groups()
-        block_lines.add(no)
-        if kind == "begin":
-            if open_block is not None:
-                note.problems.append(
-                    f"line {no}: block {name!r} begins inside block {open_block[0]!r} "
-                    f"(opened on line {open_block[1]})")
-                continue
-            if name in names:
-                note.problems.append(f"line {no}: block {name!r} appears twice")
-            open_block = (name, no, offset + len(line))
-        else:
-            if open_block is None:
-                note.problems.append(f"line {no}: block {name!r} ends without a begin marker")
-                continue
-            if open_block[0] != name:
-                note.problems.append(
-                    f"line {no}: block {open_block[0]!r} (line {open_block[1]}) ends with "
-                    f"an end marker for {name!r}")
-                open_block = None
-                continue
-            names.add(name)
-            note.blocks.append(Block(name, open_block[2], offset))
-            open_block = None
-    if open_block is not None:
-        note.problems.append(f"line {open_block[1]}: block {open_block[0]!r} is never closed")
+    # A byte order mark (an editor's) stays in the file as written, but is no part of the first
+    # line as Markdown and the markers read it.
+    bare_lines = [line for _, line in lines]
+    if bare_lines and bare_lines[0].startswith(BOM):
+        bare_lines[0] = bare_lines[0][len(BOM):]
+    marks = frozenset(no for no, line in enumerate(bare_lines)
+                      if (m := _MARKER.match(line.rstrip("\r\n"))) and m.group(2) in BLOCKS)
+    headings, quoted = note_structure(
+        bare_lines, lambda title: _normalise_heading(title) in _ALIASES, marks)
+    block_lines = _read_blocks(lines, bare_lines, _Quoted(quoted), note)
     if not note.blocks and not note.problems:
         note.problems.append(
             "no ctxsteward generated blocks: this file was not written by `ctxsteward handoff`")
-    if sections:
-        _read_sections(text, lines, block_lines, note)
+    _read_sections(text, lines, [h for h in headings if h[0] + 1 not in block_lines],
+                   block_lines, note)
     return note
 
 
-# Block structure only: a heading's text is its inline token's content, which the block pass
-# sets; parsing every paragraph's inline markup (a third of the time) would be thrown away.
-_BLOCKS = MarkdownIt("commonmark").disable("inline")
-_LONE_CR = re.compile(r"\r(?!\n)")
+class _Quoted:
+    """Whether a line is inside a fenced code or HTML block (quoted text: a marker there is
+    text), from the blocks' spans in order."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+
+    def __contains__(self, no: int) -> bool:
+        at = bisect.bisect_left(self.starts, no) - 1
+        return at >= 0 and no < self.spans[at][1]
 
 
-def _read_sections(text: str, lines: list[tuple[int, str]], block_lines: set[int],
-                   note: ParsedNote) -> None:
-    # Blank out generated blocks so their headings are not taken for human sections.
-    masked = "".join("\n" if no in block_lines else line
-                     for no, (_, line) in enumerate(lines, start=1))
-    # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
-    # these lines: as a blank it keeps the two counts of lines the same.
-    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", masked))
-    headings: list[tuple[int, int, int, str]] = []  # start line, end line (0-based), level, text
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map:
-            level = int(tok.tag[1:])
-            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
-            headings.append((tok.map[0], tok.map[1], level, inline))
+def _read_blocks(lines: list[tuple[int, str]], bare_lines: list[str], quoted: _Quoted,
+                 note: ParsedNote) -> set[int]:
+    """The generated blocks (markers of the names this format writes, outside fenced code and
+    HTML blocks: a block quoted there, or one of another name, is a person's text) into
+    ``note``, its problems too; the line numbers (1-based) of the blocks and their markers."""
+    open_block: tuple[str, int, int] | None = None  # name, line number, content start
+    names: set[str] = set()
+    block_lines: set[int] = set()
+    for no, ((offset, line), bare) in enumerate(zip(lines, bare_lines, strict=True), start=1):
+        if "ctxsteward:generated:" not in bare:  # (most lines: no marker, damaged or not)
+            if open_block is not None:
+                block_lines.add(no)
+            continue
+        bare = bare.rstrip("\r\n")
+        if no - 1 in quoted:
+            m = None
+        elif (m := _MARKER.match(bare)) is None and _LOOSE_MARKER.search(bare) and \
+                bare.lstrip().startswith("<!--"):
+            note.problems.append(f"line {no}: a damaged generated-block marker: "
+                                 f"{bare.strip()!r}")
+        if m is not None and (m.group(2) in BLOCKS or open_block is not None):
+            open_block = _marker(m.group(1), m.group(2), no, (offset, offset + len(line)),
+                                 open_block, names, note)
+            block_lines.add(no)
+        elif open_block is not None:
+            block_lines.add(no)
+    if open_block is not None:
+        note.problems.append(f"line {open_block[1]}: block {open_block[0]!r} is never closed")
+    return block_lines
+
+
+def _marker(kind: str, name: str, no: int, where: tuple[int, int],
+            open_block: tuple[str, int, int] | None, names: set[str],
+            note: ParsedNote) -> tuple[str, int, int] | None:
+    """The block open after marker ``kind`` ``name`` on line ``no`` (``where``: the offsets of
+    its line's start and end), the block it ends into ``note``, a misplaced marker into its
+    problems."""
+    if kind == "begin":
+        if open_block is not None:
+            note.problems.append(
+                f"line {no}: block {name!r} begins inside block {open_block[0]!r} "
+                f"(opened on line {open_block[1]})")
+            return open_block
+        if name in names:
+            note.problems.append(f"line {no}: block {name!r} appears twice")
+        return (name, no, where[1])
+    if open_block is None:
+        note.problems.append(f"line {no}: block {name!r} ends without a begin marker")
+        return None
+    if open_block[0] != name:
+        note.problems.append(
+            f"line {no}: block {open_block[0]!r} (line {open_block[1]}) ends with "
+            f"an end marker for {name!r}")
+        return None
+    names.add(name)
+    note.blocks.append(Block(name, open_block[2], where[0]))
+    return None
+
+
+def _read_sections(text: str, lines: list[tuple[int, str]], headings: list[Heading],
+                   block_lines: set[int], note: ParsedNote) -> None:
+    """The human sections into ``note``: the text under each level-2 heading outside the
+    generated blocks, up to the next level-1 or -2 heading or block marker; a section that
+    appears more than once is joined."""
     stops = sorted({h[0] for h in headings if h[2] <= 2} | {no - 1 for no in block_lines})
-    values: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for _start, end, level, title in headings:
         if level != 2:
             continue
         key = _ALIASES.get(_normalise_heading(title))
+        if key is None:
+            note.other_sections.append(title.strip())
+            continue
         at = bisect.bisect_left(stops, end)  # (a note of many headings: no scan per heading)
         nxt = stops[at] if at < len(stops) else len(lines)
         body_start = lines[end][0] if end < len(lines) else len(text)
         body_end = lines[nxt][0] if nxt < len(lines) else len(text)
-        body = text[body_start:body_end]
-        if key is None:
-            note.other_sections.append(title.strip())
-            continue
-        cleaned = _COMMENT.sub("", body).strip()
-        if key in values and cleaned:
-            values[key] = values[key] + "\n\n" + cleaned
-        elif cleaned or key not in values:
-            values[key] = cleaned
-    note.human = HumanSections(**values)
+        cleaned = _uncommented(text[body_start:body_end]).strip()
+        if cleaned or key not in values:
+            values.setdefault(key, [])
+            if cleaned:  # (joined once: a note of many repeated headings is not copied each time)
+                values[key].append(cleaned)
+    note.human = HumanSections(**{key: "\n\n".join(parts) for key, parts in values.items()})
+
+
+_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})([^\n]*)")
+
+
+def _uncommented(body: str) -> str:
+    """A section's text without its HTML comments (the prompts), except in fenced code: a
+    comment quoted there (an example of a block marker) is the person's text."""
+    if "<!--" not in body:
+        return body
+    if "```" not in body and "~~~" not in body:
+        return _COMMENT.sub("", body)
+    out: list[str] = []
+    prose: list[str] = []
+    fence = ""
+    for line in body.splitlines(keepends=True):
+        m = _FENCE_LINE.match(line)
+        if not fence and m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            out.append(_COMMENT.sub("", "".join(prose)))
+            prose, fence = [], m.group(1)
+            out.append(line)
+        elif fence:
+            out.append(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and \
+                    not m.group(2).strip():
+                fence = ""
+        else:
+            prose.append(line)
+    out.append(_COMMENT.sub("", "".join(prose)))
+    return "".join(out)
 
 
 def parse_human_sections(text: str) -> tuple[HumanSections, list[str]]:
@@ -493,6 +560,13 @@ def render_markdown(note: HandoffNote, existing_text: str | None = None) -> str:
     parsed = parse_note(existing_text)
     if not parsed.ok:
         raise NoteParseError(parsed.problems)
+    return "".join(_render_parts(note, existing_text, parsed))
+
+
+def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> list[str]:
+    """The note updated in place, in parts: the existing text before, between and after its
+    blocks (even places: the same for every ``note``), each block's new content and the blocks
+    that were missing (odd places)."""
     blocks = render_blocks(note)
     nl = parsed.newline
     out: list[str] = []
@@ -505,11 +579,55 @@ def render_markdown(note: HandoffNote, existing_text: str | None = None) -> str:
     out.append(existing_text[pos:])
     present = {b.name for b in parsed.blocks}
     missing = [name for name in BLOCKS if name not in present]
-    text = "".join(out)
+    tail = ""
     if missing:
-        if not text.endswith(("\n", "\r")):
-            text += nl
+        if not existing_text.endswith(("\n", "\r")):
+            tail += nl
         for name in missing:
             extra = nl + _wrap(name, blocks[name])
-            text += extra.replace("\n", nl) if nl != "\n" else extra
-    return text
+            tail += extra.replace("\n", nl) if nl != "\n" else extra
+    out.append(tail)
+    return out
+
+
+_LINE_STARTS = re.compile(r"\n(?=\S)")
+
+
+def rendered_tokens(existing_text: str | None, counter: Counter) -> Callable[[HandoffNote], int]:
+    """A function giving the tokens of ``render_markdown(note, existing_text)``, counting the
+    text outside the generated blocks once (a note of megabytes was counted whole each time the
+    budget was tried: 12 s for 1.1 MB). A block's content and the text around it tokenize
+    apart (its marker lines start and end the pieces); the first count is checked against the
+    whole note's, and when they differ every count is of the whole note."""
+    whole: Callable[[HandoffNote], int] = \
+        lambda note: counter.count(render_markdown(note, existing_text))  # noqa: E731
+    if existing_text is None or not existing_text.strip():
+        return whole
+    parsed = parse_note(existing_text)
+    if not parsed.ok:
+        return whole
+    fixed: list[int] = []
+    exact: list[bool] = []
+
+    def pieces(note: HandoffNote) -> int:
+        if exact and not exact[0]:
+            return whole(note)
+        parts = _render_parts(note, existing_text, parsed)
+        # (the blocks added at the end start with a blank line: they are counted with the
+        # note's last line that starts with a letter or mark, where tokens split)
+        last = parts[-2]
+        cut = 0
+        for m in _LINE_STARTS.finditer(last, max(0, len(last) - 4096)):
+            cut = m.end()
+        if not fixed:
+            fixed.append(sum(counter.raw(p) for p in parts[0:-2:2]) + counter.raw(last[:cut]))
+        raw = fixed[0] + sum(counter.raw(p) for p in parts[1:-1:2]) + \
+            counter.raw(last[cut:] + parts[-1])
+        if not exact:
+            text = "".join(parts)
+            exact.append(raw == counter.raw(text))
+            if not exact[0]:
+                return counter.count(text)
+        return counter.scale(raw)
+
+    return pieces

@@ -1,0 +1,311 @@
+"""Where the sections of a handoff note begin, and which of its lines are quoted text: its
+headings and blocks as Markdown reads them, except where a person's slip would make one section
+swallow the rest of the note.
+
+A note's human sections are split at its level-1 and level-2 headings (see
+:func:`analyzers.handoff.markdown.parse_note`). Read strictly, a code fence opened and never
+closed (```` ``` ```` or ``~~~``), an HTML comment or ``<pre>`` never closed, or lists nested
+deeper than the parser's limit (markdown-it's ``maxNesting``: it reads nothing after) runs to the
+end of the note, and every section after it is read as part of the one it is in; a forgotten
+closing fence is even closed by the opener of a later block (```` ```sh ```` under How to
+verify), and the sections between are code. A person who forgot a closing fence still means
+their ``## Decisions`` to be Decisions, so:
+
+* a line that is a section heading this note format knows (``## Decisions``, ``## Next
+  steps``, ...; the ``recognised`` titles) ends the fence or HTML block it is in, whether or
+  not a later line closes it, and the note after that line is read on its own, line by line
+  (below). A heading of another name in a fence or comment that closes is text;
+* a generated-block marker line (``marks``) ends a block that never closes, or one closed by
+  what reads as a later block's opener (a ```` ```sh ```` inside a ```` ``` ```` fence, a
+  ``<!--`` inside a comment, a ``<pre>`` inside one); inside a block that closes it is quoted
+  text, a person's example;
+* a note over :data:`PARSE_MAX_CHARS` is read line by line from the start: Markdown-parsing it
+  takes seconds (markdown-it's block pass, about 40 µs a line: 6 MB of short headings took 20 s),
+  more than an agent gives a hook.
+
+Read line by line, a heading is an ATX heading (``#`` to ``######`` after at most three spaces)
+outside fenced code and the HTML blocks that end at a marker (``<!--`` ... ``-->``, ``<pre>``,
+``<script>``, ``<style>``, ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a
+whole comment), with the same rules. Setext headings (a line underlined with ``---``), and
+headings inside block quotes and list items, are not seen there: their text stays in the
+section before them. Nothing here changes the note: these are offsets into it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import re
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt
+
+PARSE_MAX_CHARS = 1_000_000  # a longer note is read line by line (see the module's docstring)
+
+Heading = tuple[int, int, int, str]  # start line, end line (0-based, exclusive), level, title
+Span = tuple[int, int]  # a block's lines: first, and the one after its last (0-based)
+
+# Block structure only: a heading's text is its inline token's content, which the block pass
+# sets; parsing every paragraph's inline markup (a third of the time) would be thrown away.
+_BLOCKS = MarkdownIt("commonmark").disable("inline")
+_LONE_CR = re.compile(r"\r(?!\n)")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_CLOSING = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*\r?$", re.M)
+# a fence's opening line with an info string (```sh): it can never close a fence
+_INFO_OPENER = {c: re.compile(rf"^ {{0,3}}({re.escape(c)}{{3,}})[ \t]*[^\s{re.escape(c)}]", re.M)
+                for c in "`~"}
+# HTML blocks that end at a marker, not at a blank line (CommonMark's kinds 1 to 5): how one
+# opens (at the start of a line), what ends it (on that line or a later one), and an opener of
+# the same kind, which inside one reads as a person's forgotten close (None: not looked for)
+_HTML = [
+    (r"<(?:script|pre|style|textarea)(?=[ \t>]|\r?$)", r"</(?:script|pre|style|textarea)>",
+     r"<(?:script|pre|style|textarea)(?=[\s>])"),
+    (r"<!--", r"-->", r"<!--"),
+    (r"<\?", r"\?>", None),
+    (r"<![A-Za-z]", r">", None),
+    (r"<!\[CDATA\[", r"\]\]>", None),
+]
+_HTML_OPEN = [re.compile(r"[ \t]*" + o, re.I) for o, _, _ in _HTML]
+_HTML_END = [re.compile(e, re.I) for _, e, _ in _HTML]
+_HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
+# an ATX heading (level, title), or a line opening a fence (its mark) or an HTML block
+_MAY_MATTER = re.compile(
+    r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
+    r"script|pre|style|textarea)(?=[ \t>]|\r?$))))", re.M)
+_SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
+_NESTED_CLOSING = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*$")  # in a list item or a quote too
+_FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def note_structure(lines: list[str], recognised: Callable[[str], bool],
+                   marks: frozenset[int] = frozenset()) -> tuple[list[Heading], list[Span]]:
+    """The headings of a note's ``lines`` (each with its line break), as the module's docstring
+    says, and the spans of its fenced code and HTML blocks (in order; a line strictly inside
+    one is text, not a block marker). ``recognised(title)``: a section this format knows;
+    ``marks``: the lines that are generated-block markers if Markdown reads them so. Both end
+    a block a person left open (see :func:`_ends_early`)."""
+    recognised = functools.lru_cache(maxsize=1024)(recognised)  # (a title repeated: once)
+    if sum(len(line) for line in lines) > PARSE_MAX_CHARS:
+        return _scanned(lines, 0, recognised, marks)
+    headings, blocks, html_starts = _parsed(lines)
+    starts = {h[0] for h in headings} | html_starts
+    seen: dict[int, bool] = {}
+    for no, line in enumerate(lines):
+        if no in starts:
+            continue
+        section = _is_section(line, recognised)
+        if not section and no not in marks:
+            continue
+        at = bisect.bisect_left(blocks, (no, -1)) - 1
+        if not section and at >= 0 and blocks[at][0] < no < blocks[at][1]:
+            if at not in seen:
+                seen[at] = not _ends_early(lines, blocks[at])
+            if seen[at]:
+                continue  # text in a fence or comment that closes
+        kept = [(s, min(e, no)) for s, e in blocks if s < no]
+        more_headings, more_blocks = _scanned(lines, no, recognised, marks)
+        return [h for h in headings if h[0] < no] + more_headings, kept + more_blocks
+    return headings, blocks
+
+
+def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
+    """markdown-it's headings, the line spans of its fenced code and HTML blocks (in order; one
+    that never closes runs past the end of the note: one that ends before the end was closed,
+    by its closer or by the list item or quote it is in), and where its HTML blocks start."""
+    # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
+    # these lines: as a blank it keeps the two counts of lines the same.
+    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", "".join(lines)))
+    headings: list[Heading] = []
+    blocks: list[Span] = []
+    html_starts: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if not tok.map:
+            continue
+        start, end = tok.map
+        if tok.type == "heading_open":
+            inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
+            headings.append((start, end, int(tok.tag[1:]), inline))
+        elif tok.type == "fence":
+            closes = end < len(lines) or _fence_closes(lines, tok.markup, start, end)
+            blocks.append((start, end if closes else len(lines) + 1))
+        elif tok.type == "html_block":
+            html_starts.add(start)
+            if any(opens.match(lines[start]) for opens in _HTML_OPEN):  # (its kinds 1 to 5)
+                closes = end < len(lines) or _html_closes(lines[start:end])
+                blocks.append((start, end if closes else len(lines) + 1))
+    return headings, sorted(blocks), html_starts
+
+
+def _fence_closes(lines: list[str], mark: str, start: int, end: int) -> bool:
+    close = _NESTED_CLOSING.match(lines[end - 1].rstrip("\r\n")) if end - 1 > start else None
+    return bool(close and close.group(1)[0] == mark[0] and len(close.group(1)) >= len(mark))
+
+
+def _html_closes(block: list[str]) -> bool:
+    """Whether an HTML block ends before the end of the note (one that runs to a marker found
+    it; one that runs to a blank line always does)."""
+    first = block[0]
+    for opens, ends in zip(_HTML_OPEN, _HTML_END, strict=True):
+        m = opens.match(first)
+        if m:
+            return bool(ends.search(first, m.end() - len(m.group().lstrip()) + 1)) or \
+                any(ends.search(line) for line in block[1:])
+    return True
+
+
+def _ends_early(lines: list[str], block: Span) -> bool:
+    """Whether a block ends at a section heading or block marker inside it: it never closes,
+    or what closes it reads as a person's forgotten close, the fence or comment they opened
+    later (```` ```sh ```` in a ```` ``` ```` fence; a ``<!--`` in a comment; a ``<pre>`` in
+    one)."""
+    start, end = block
+    if end > len(lines):
+        return True
+    return _reopened("".join(lines[start:end]), 0, None)
+
+
+def _reopened(text: str, pos: int, endpos: int | None) -> bool:
+    """Whether the block opening at ``text[pos:]`` holds, before what closes it (``endpos``:
+    after the line that does; else the end of ``text``), an opener of its own kind (see
+    :func:`_ends_early`)."""
+    endpos = len(text) if endpos is None else endpos
+    line_end = text.find("\n", pos, endpos)
+    line_end = endpos if line_end < 0 else line_end
+    fence = _FENCE_OPENS.match(text, pos, line_end)
+    if fence:
+        mark = fence.group(1)
+        return any(len(m.group(1)) >= len(mark) for m in
+                   _INFO_OPENER[mark[0]].finditer(text, line_end, endpos))
+    for opens, ends, again in zip(_HTML_OPEN, _HTML_END, _HTML_AGAIN, strict=True):
+        m = opens.match(text, pos, line_end)
+        if m:
+            after = m.end() - len(m.group().lstrip()) + 1  # just after its "<"
+            close = ends.search(text, after, endpos)
+            limit = close.start() if close else endpos
+            return again is not None and again.search(text, after, limit) is not None
+    return False
+
+
+def _is_section(line: str, recognised: Callable[[str], bool]) -> bool:
+    """Whether ``line`` is a level-2 heading of a section this format knows."""
+    m = _SECTION.match(line)
+    return m is not None and recognised(_title(m.group(1)))
+
+
+def _title(text: str) -> str:
+    """An ATX heading's title: its text without the closing ``#`` sequence."""
+    text = text.strip()
+    return _ATX_CLOSE.sub("", text) if text.endswith("#") else text
+
+
+def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
+             marks: frozenset[int]) -> tuple[list[Heading], list[Span]]:
+    """The ATX headings of ``lines[start:]`` outside fences and HTML blocks, and those blocks'
+    spans (line by line: one regular expression over the text finds the lines that may
+    matter)."""
+    note = _Lines(lines)
+    out: list[Heading] = []
+    blocks: list[Span] = []
+    resume = start
+    for m in _MAY_MATTER.finditer(note.text, note.offsets[start]):
+        no = note.line_of(m.start())
+        if no < resume:
+            continue  # inside a fence or an HTML block
+        if m.group(1):
+            out.append((no, no + 1, len(m.group(1)), _title(m.group(2) or "")))
+            continue
+        end = note.end(no, m.group(3), m.start(4) if m.group(4) else -1)
+        section = note.next_section(no + 1, recognised)
+        mark = _next(note.marks(marks), no + 1, len(lines))
+        # A section heading ends the block it is in; a block marker ends one never closed, or
+        # closed by what reads as a later block's opener
+        if end is None or (mark < min(section, end - 1)
+                           and _reopened(note.text, m.start(), note.offsets[end])):
+            end = min(section, mark)
+        elif section < end - 1:
+            end = section
+        if end > no + 1:
+            blocks.append((no, end))
+        resume = end
+    return out, blocks
+
+
+class _Lines:
+    """A note's lines as one text, with where each line starts, and where fences and HTML
+    blocks close (listed once: a note of many unclosed ones is not scanned again for each, and
+    where one ends is found by bisection)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.text = "".join(lines)
+        self.offsets = list(itertools.accumulate(map(len, lines), initial=0))
+        self.fences: dict[str, tuple[list[int], list[int]]] = {"`": ([], []), "~": ([], [])}
+        for m in _CLOSING.finditer(self.text):
+            at, size = self.fences[m.group(1)[0]]
+            at.append(self.line_of(m.start()))
+            size.append(len(m.group(1)))
+        self.longest = {c: _suffix_max(size) for c, (_, size) in self.fences.items()}
+        self.html_ends: list[list[int] | None] = [None] * len(_HTML_END)
+        self._sections: list[int] | None = None
+        self._marks: list[int] | None = None
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.offsets, offset) - 1
+
+    def end(self, no: int, mark: str | None, html: int) -> int | None:
+        """The line after the fence of ``mark`` (else the HTML block at offset ``html``) opened
+        on line ``no``, or None when it is never closed (``no + 1`` for a line that opens
+        none)."""
+        line = self.lines[no]
+        if mark is None:
+            return self._html_end(no, html)
+        if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
+            return no + 1  # (a code span, not a fence)
+        at, size = self.fences[mark[0]]
+        i = bisect.bisect_right(at, no)
+        if i == len(at) or self.longest[mark[0]][i] < len(mark):
+            return None
+        while size[i] < len(mark):
+            i += 1
+        return at[i] + 1
+
+    def _html_end(self, no: int, html: int) -> int | None:
+        kind = next((k for k, opens in enumerate(_HTML_OPEN) if opens.match(self.text, html)),
+                    None)
+        if kind is None:
+            return no + 1  # (`<!x` or `<?` alone: no HTML block this reads)
+        ends = self.html_ends[kind]
+        if ends is None:
+            ends = self.html_ends[kind] = [m.start() for m in
+                                           _HTML_END[kind].finditer(self.text)]
+        # what ends it counts from just after its "<" (`<!-->` and `<!--->` are complete)
+        i = bisect.bisect_right(ends, html)
+        return self.line_of(ends[i]) + 1 if i < len(ends) else None
+
+    def next_section(self, no: int, recognised: Callable[[str], bool]) -> int:
+        """The first line from ``no`` on that is a section heading this format knows (else the
+        end)."""
+        if self._sections is None:
+            self._sections = [self.line_of(m.start()) for m in _SECTION.finditer(self.text)
+                              if recognised(_title(m.group(1)))]
+        return _next(self._sections, no, len(self.lines))
+
+    def marks(self, marks: frozenset[int]) -> list[int]:
+        if self._marks is None:
+            self._marks = sorted(marks)
+        return self._marks
+
+
+def _next(lines: list[int], no: int, default: int) -> int:
+    """The first of the sorted ``lines`` from ``no`` on (else ``default``)."""
+    i = bisect.bisect_left(lines, no)
+    return lines[i] if i < len(lines) else default
+
+
+def _suffix_max(values: list[int]) -> list[int]:
+    """``out[i] = max(values[i:])``."""
+    out = list(values)
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = max(out[i], out[i + 1])
+    return out
