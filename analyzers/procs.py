@@ -18,10 +18,12 @@ Elsewhere than Linux the kernel part is skipped (a no-op) and the watching threa
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -65,19 +67,27 @@ def watch_owner(owner: int, *, poll: float = 1.0) -> None:
             os._exit(1)  # the owner is gone already
         except OSError:
             fd = None  # an old kernel: poll instead
-    elif not _alive(owner):
+    elif not alive(owner):
         os._exit(1)
     threading.Thread(target=_wait_for_end, args=(owner, fd, poll), name="ctxsteward-owner",
                      daemon=True).start()
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (one we may not signal exists)."""
+    if pid <= 0:  # 0 and negative ids name process groups, not a process
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except (OverflowError, ValueError, OSError):
+        return False
+    with contextlib.suppress(OSError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", "replace")
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
     return True
 
 
@@ -95,7 +105,7 @@ def _wait_for_end(owner: int, fd: int | None, poll: float) -> None:
     import time
 
     parent = os.getppid()
-    while _alive(owner) and os.getppid() == parent:
+    while alive(owner) and os.getppid() == parent:
         time.sleep(poll)
     os._exit(1)
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from analyzers import procs
 from server.hooks.state import hooks_dir, locked, log, now_iso
 
 MIN_GAP = 60.0  # seconds between two background refreshes requested after prompts
@@ -65,26 +66,12 @@ def running(d: Path) -> bool:
     return False
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0
-    with contextlib.suppress(OSError, IndexError):
-        stat = Path(f"/proc/{pid}/stat").read_text("ascii", "replace")
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
 def _launch_pending(status: dict[str, Any], now: float) -> bool:
     """Whether the last launch is on its way: not ended, its process alive, not long ago."""
     if "ended" in status or "pid" not in status:
         return False
     return now - float(status.get("requested", 0)) < STARTUP_GRACE and \
-        _alive(int(status.get("pid", 0)))
+        procs.alive(int(status.get("pid", 0)))
 
 
 def _why_not(d: Path, now: float, needed: bool) -> str:

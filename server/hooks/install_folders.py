@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeGuard
 
+from analyzers import procs
+
 FOLDERS_SUFFIX = ".ctxsteward-folders"
 _MAX_RECORD_BYTES = 64 << 10
 
@@ -432,7 +434,7 @@ def _stale(path: Path) -> bool:
         return False
     words = held.split()
     if words and words[0].isdigit() and int(words[0]) > 0:
-        if _alive(int(words[0])):
+        if procs.alive(int(words[0])):
             return False
     elif age <= _LOCK_STALE_S:
         return False
@@ -446,14 +448,3 @@ def _stale(path: Path) -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process with this id runs."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, OSError):
-        return False
-    return True
