@@ -666,16 +666,22 @@ def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved
                        excluded: list[Excluded], packing: _Packing) -> None:
     """Seeds and pins the budget could not hold: listed under ``excluded``, not silently
     dropped; a seed too large to show and without syntax to choose a part is refused."""
-    inside = {p.candidate.path for p in packing.packed}
+    inside = {p.candidate.path: p.piece.granularity for p in packing.packed}
     for cand in packing.offered:
-        if not cand.forced or cand.path in inside:
+        # A seed excerpted is shown only if it has no syntax to choose a part by: code too
+        # large to parse is refused as before (its first lines are no answer about it).
+        if not cand.forced or inside.get(cand.path, "excerpt") != "excerpt":
             continue
         is_seed = cand.path in resolved.seed_paths
         what = "seed" if is_seed else "pinned file"
+        if cand.path in inside and not is_seed:
+            continue
         if not any(line.strip() for line in cand.lines):  # (not a matter of the budget)
             excluded.append(Excluded(cand.path, f"{what} is empty: nothing to show"))
             continue
         bound = _not_parsed(index, cand.path) if is_seed else ""
+        if cand.path in inside and not bound:
+            continue
         if bound:
             # As a too-large seed: no definitions to pick a part from, and a bundle without
             # the file would look like an answer about it and not be one.
