@@ -1591,7 +1591,24 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
 
 def _detect_secrets_group(numbered: list[tuple[int, str]], filename: str, piece: bool
                           ) -> list[Finding]:
-    """:func:`_detect_secrets_findings` of lines (or pieces): the slow detectors read a copy
+    """:func:`_detect_secrets_findings` of lines (or pieces), each text read once: detect-secrets'
+    findings on a line depend on its text and the file's name only (no filter we use reads the
+    lines around it), so a line repeated has those of its first."""
+    first: dict[str, int] = {}
+    again: dict[int, list[int]] = {}  # the first line of a text -> the later ones
+    for k, line in numbered:
+        at = first.setdefault(line, k)
+        if at != k:
+            again.setdefault(at, []).append(k)
+    if not again:
+        return _detect_secrets_unique(numbered, filename, piece)
+    found = _detect_secrets_unique([(k, line) for line, k in first.items()], filename, piece)
+    return found + [f._replace(line=k) for f in found for k in again.get(f.line, ())]
+
+
+def _detect_secrets_unique(numbered: list[tuple[int, str]], filename: str, piece: bool
+                           ) -> list[Finding]:
+    """:func:`_detect_secrets_group` of lines of different texts: the slow detectors read a copy
     whose long words are blanked."""
     if not numbered:
         return []
@@ -1754,6 +1771,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     candidates: list[tuple[int, str]] = []
     in_pem = False
     config = _is_config(filename)
+    read: dict[str, list[Finding]] = {}
     for number, line in enumerate(lines, start=1):
         if in_pem:
             end = PEM_END.search(line)
@@ -1776,7 +1794,11 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         trigger = _trigger(line, hints)
         if not trigger:
             continue
-        mine = _own_findings(number, line, config)
+        mine = read.get(line)  # (a line repeated: its patterns' values found once)
+        if mine is None:
+            mine = read[line] = _own_findings(number, line, config)
+        elif mine and mine[0].line != number:
+            mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
         own += _continued_findings(lines, number - 1, config)
         if trigger == 2:

@@ -119,6 +119,13 @@ case("tsv file", f"user\tpassword\nci\t{PW}!\n", "users.tsv", (PW,), ("ci\t",))
 benign("csv file of fields", "field,type\npassword,varchar(255)\ntoken,text\n", "schema.csv")
 
 
+# -- a line repeated (read once, by detect-secrets and by our patterns): each copy masked ---------
+
+case("repeated lines", "db_password = 'Xk9mQ2vLp7wR'\n" * 3 + "x = 1\n"
+     + "AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMIK7MDENGbPxRfiCYzEXAMPLEKEYa'\n" * 2, "app.py",
+     ("Xk9mQ2vLp7wR", "wJalrXUtnFEMIK7MDENG"), ("db_password = '", "x = 1"))
+
+
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
 # Hostile inputs to the readings added here: each must finish.
