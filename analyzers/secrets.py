@@ -307,7 +307,7 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
-            or _JWK_HINT in text)
+            or _JWK_HINT in text or _split_hint(text))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -1119,6 +1119,32 @@ def _flow_list_findings(number: int, line: str) -> list[Finding]:
     return out
 
 
+# A secret's name written in pieces (``"pass" + "word"``), then its value: a call's next argument,
+# a map's (``to``, ``:``), an index's assignment (``props["pass" + "word"] = "…"``)
+_SPLIT_NAME = re.compile(
+    r"(?P<a>[\"'])[\w.-]{1,40}+(?P=a)(?:[ \t]*\+[ \t]*(?P<b>[\"'])[\w.-]{1,40}+(?P=b)){1,3}?[ \t]*"
+    r"(?:,|\bto\b|:|\][ \t]*=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s]{6,300}+)(?P=q)")
+_PIECE_WORDS = re.compile(r"(?P<a>[\"'])(?P<w>[\w.-]{1,40}+)(?P=a)")
+
+
+_SPLIT_HINTS = ('" + "', "' + '", '"+"', "'+'")
+
+
+def _split_hint(text: str) -> bool:
+    """Whether ``text`` may hold a secret's name in pieces (see ``_SPLIT_NAME``)."""
+    return any(h in text for h in _SPLIT_HINTS) and _SPLIT_NAME.search(text) is not None
+
+
+def _split_name_findings(number: int, line: str) -> list[Finding]:
+    """The values of secrets' names written in pieces on ``line`` (see ``_SPLIT_NAME``)."""
+    out: list[Finding] = []
+    for m in _SPLIT_NAME.finditer(line):
+        name = "".join(w.group("w") for w in _PIECE_WORDS.finditer(line, m.start(), m.start("q")))
+        if _NAME_IN_WORD.search(name) and _plausible(m.group("v"), "keyword", name + " = "):
+            out.append(Finding(number, m.start("v"), m.end("v"), "Secret Keyword"))
+    return out
+
+
 # A value that starts past its name's line, or in pieces. Python's (and C's) adjacent literals
 # (``PASSWORD = ("Xq7Lm2V"`` over ``"z9Rt4Kp")``, ``password = "Xq7" "Lm2V"``) and a value after a
 # line continuation (``PASSWORD = \`` over ``"…"``): the pieces read as one value. YAML's value on
@@ -1772,6 +1798,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     in_pem = False
     config = _is_config(filename)
     read: dict[str, list[Finding]] = {}
+    split = _split_hint(text)
     for number, line in enumerate(lines, start=1):
         if in_pem:
             end = PEM_END.search(line)
@@ -1791,6 +1818,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue
+        if split and "+" in line:  # (a name in pieces: no trigger word whole)
+            own += _split_name_findings(number, line)
         trigger = _trigger(line, hints)
         if not trigger:
             continue

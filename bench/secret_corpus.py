@@ -286,6 +286,8 @@ FORMS: list[Form] = [
     _f("java Map.of pair", ("java",), lambda r: (lambda v: (
         f'    Map<String, String> m = Map.of("user", "ci", "password", "{v}");', v))(
         rnd(r, ALNUM, 14))),
+    _f("a name in pieces", ("java", "kt"), lambda r: (lambda v: (
+        f'    System.setProperty("pass" + "word", "{v}");', v))(rnd(r, ALNUM, 14))),
     _f("yaml block scalar as a list item", ("yaml", "yml"), lambda r: (lambda v: (
         f"passwords:\n  - |\n    {v}", v))(rnd(r, ALNUM, 14))),
     _f("yaml quoted value folded", ("yaml", "yml"), lambda r: (lambda v: (

@@ -1,7 +1,8 @@
 """Secret forms a hostile review found (fifth round). False positives first: a secret name's
 ``_HOST`` (``os.getenv('DB_PASSWORD_HOST', 'localhost')``), values asking to be filled in
 (``change-me``, ``REPLACE_ME``, ``CHANGEME_PLEASE``), a "Password hashing" column of algorithm
-names. Then leaks: a Hugging Face token of one case under ``HF_TOKEN``; Java's ``Map.of`` pairs;
+names. Then leaks: a Hugging Face token of one case under ``HF_TOKEN``; Java's ``Map.of`` pairs
+and a name in pieces (``"pass" + "word"``);
 YAML block scalars as list items, quoted values folded over lines, anchors and tags before a block
 or a list, flow and nested lists, a bare ``tokens:``; in code, a comment's line or a ``/* */``
 before a value, a "+" leading the next line; git's free-text forms in documents; tables headed
@@ -52,6 +53,11 @@ case("java map of", f'var m = Map.of("user", "ci", "password", "{PW}");\n', "A.j
      ('"password", "',))
 case("kotlin map of", f'val m = mapOf("user" to "ci", "password" to "{PW}")\n', "a.kt", (PW,),
      ('"password" to "',))
+case("kotlin name in pieces", f'val m = mapOf("pass" + "word" to "{PW}")\n', "a.kt", (PW,),
+     ('"pass" + "word" to "',))
+case("java name in pieces", f'System.setProperty("db_" + "pass" + "word", "{PW}");\n', "A.java",
+     (PW,), ('"db_" + "pass" + "word", "',))
+benign("pieces of no name", f'x = "a" + "b", "{PW}"\n', "a.kt")
 benign("java map of names", 'var m = Map.of("user", "password", "x", "Xk9mQ2vLp7wR");\n',
        "A.java")
 
@@ -136,6 +142,8 @@ HOSTILE: dict[str, tuple[str, Reader, str]] = {
     "yaml open quotes": ('password: "abc\n' * 20_000, redact, "c.yaml"),
     "flow list": ("tokens: [" + "a1b2c3d4e5f6, " * 30_000 + "]", redact, "c.yaml"),
     "map of": ("Map.of(" + '"a", "b", ' * 40_000, redact, "A.java"),
+    "name pieces": ('"pass" + "word", "x"; ' * 20_000, redact, "a.kt"),
+    "plus chain": ("'a'+'b'+'c'+'d', " * 20_000, redact, "a.kt"),
     "doc free forms": ("api key token => bob:p@ss@host " * 10_000, redact, "README.md"),
     "csv columns": ("password," * 1000 + "\n" + "a," * 1000 + "\n" + "a,\n" * 50_000, redact,
                     "u.csv"),
