@@ -27,7 +27,9 @@ AsciiDoc with spans and CSV, Org; headers in several languages), YAML past comme
 lines, lists and block scalars, concatenated and joined literals, ``getenv`` defaults on the next
 line, and JSON Web Keys' private members in JSON, YAML, Python, JS and TOML.
 :func:`redact_git` adds the rules of git's free text (``NAME=value``, ``token => v``, ``api key
-V``, flattened and percent-encoded URLs with credentials).
+V``, flattened and percent-encoded URLs with credentials); documents (Markdown, reStructuredText,
+plain text, AsciiDoc, Org) are read with its prose forms too (``token => v``, ``api key V``,
+``user:p@ss@host``), and CSV and TSV files as tables.
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
 a short reason; :func:`redact` masks each value as ``[redacted: KIND]``.
@@ -102,10 +104,11 @@ DETECTORS = (
 # scan reads, changed too: credentials before an IP address, ``https___``, values of any length.)
 # 33: a name's host, port or hashing is about a secret; values asking to be filled in
 # (``change-me``, ``REPLACE_ME``) no secret; ``hf_`` tokens of one case under a secret's name;
-# ``Map.of`` pairs; YAML block scalars as list items, folded quoted values, anchors and tags
-# before blocks and lists, flow and nested lists, ``tokens:``; a comment's line or ``/* */``
-# before a value, a "+" leading a line; git's free-text forms in documents; tables headed Token,
-# PIN, PW, in Russian, in ``<td><b>``, reStructuredText's csv-table, CSV and TSV files.
+# ``Map.of`` pairs, a name in pieces (``"pass" + "word"``); YAML block scalars as list items,
+# folded quoted values, anchors and tags before blocks and lists, flow and nested lists,
+# ``tokens:``; a comment's line or ``/* */`` before a value, a "+" leading a line; git's
+# free-text forms in documents; tables headed Token, PIN, PW, in Russian, in ``<td><b>``,
+# reStructuredText's csv-table, CSV and TSV files.
 SCAN_VERSION = 33
 
 

@@ -378,6 +378,8 @@ def plant(files: list[Path], clean: set[Path], tmp: Path, seed: int
             text, value = make(r)
             lines = host.read_text("utf-8").splitlines(keepends=True)
             at = r.randint(0, len(lines))
+            if lines and not lines[-1].endswith("\n"):  # (a last line without one: not joined)
+                lines[-1] += "\n"
             lines.insert(at, text + "\n")
             folder = tmp / f"{i:02d}-{k}"
             folder.mkdir()
