@@ -617,15 +617,17 @@ _PLACEHOLDER = re.compile(
     r"|foobar|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
     r"|invalid|wrong|incorrect|unknown|default|todo|tbd|fixme)")
 _WORDS_AFTER = r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}"
-# A value asking to be filled in: "change-me", "REPLACE_ME", "CHANGEME_PLEASE", "changeme123",
-# "replace-with-your-key", "set_this" (not "settings", "changemeXk9")
-_FILL_IN_HEAD = r"(?:change|replace|fill|set|update|insert|put)[-_.]?(?:me|it|this|with)(?![a-z])"
-_FILL_IN = re.compile(rf"(?i:{_FILL_IN_HEAD}){_WORDS_AFTER}")
+# A value asking to be filled in, in its exact forms: "change-me", "REPLACE_ME", "fill-me-in",
+# "CHANGEME_PLEASE", "replace-with-your-key", "set_this"; no digits and no other words after it
+# ("ChangeMe2024", "Update.Me.Winter2024", "changemeXk9" are passwords).
+_FILL_IN = re.compile(
+    r"(?i:(?:change|replace|fill|set|update|insert|put)[-_.]?(?:me|it|this)(?:[-_.]?in)?"
+    r"(?:[-_.]?please)?|replace[-_.]?with[-_.]?your(?:[-_.]?[a-z]+){1,3})")
 # "your-api-key", "YOUR_TOKEN", "myPassword1", "example.com", "fake_secret_2": a placeholder word
 # and words after it (each atomic: no backtracking), not random characters after "my" or "bad"
 # ("myMLru2W69pdQXjlJ8yH" is a key).
 _PLACEHOLDER_WORDS = re.compile(
-    rf"(?i:your|my|example|dummy|fake|sample|placeholder|bad|{_FILL_IN_HEAD}){_WORDS_AFTER}")
+    rf"(?i:your|my|example|dummy|fake|sample|placeholder|bad){_WORDS_AFTER}")
 _TEMPLATE = re.compile(
     r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[A-Za-z][A-Za-z _-]*>|^\$(?=[A-Za-z_])"
     r"|^%\w+%$|^\{\w*\}$")
@@ -804,7 +806,8 @@ def _chosen_password(v: str, name: str) -> bool:
 def _example_value(v: str) -> bool:
     """Empty, a template, a placeholder or an elided value ("99ae8af...snip...ec0f")."""
     return bool(not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v)
-                or _PLACEHOLDER_WORDS.fullmatch(v) or "..." in v or "…" in v)
+                or _PLACEHOLDER_WORDS.fullmatch(v) or _FILL_IN.fullmatch(v) or "..." in v
+                or "…" in v)
 
 
 def _has_digit(v: str) -> bool:
@@ -869,8 +872,15 @@ def _mixed_value(v: str, name: str) -> bool:
 def _url_user_value(v: str, name: str) -> bool:
     """A token as a URL's user: digits, capitals and small letters, not a name with a number
     (``ContosoEngineering2``, ``JohnSmith1984Dev``)."""
-    letters = re.sub(r"\d+", "", v)
-    return _mixed_value(v, name) and not all(map(_camel_name, re.split(r"[_-]+", letters)))
+    return _mixed_value(v, name) and not _named_with_number(v)
+
+
+def _named_with_number(v: str) -> bool:
+    """A name of words with a number in it (``GPT2TokenizerFast``, ``JohnSmith1984Dev``,
+    ``distilbert-base-uncased-2``): without its digits, CamelCase words joined or not by
+    ``_``, ``-``, ``.``, ``/`` or digits (not ``a1b2c3d4``: letters alone between them)."""
+    words = [w for w in re.split(r"[-_./\d]+", v) if w]
+    return bool(words) and all(map(_camel_name, words))
 
 
 def _config_value(v: str, name: str) -> bool:
@@ -2129,7 +2139,8 @@ def _column_cell(line: str, a: int, b: int, kind: int) -> tuple[int, int] | None
     if kind == _TOKEN_COLUMN:
         value = line[span[0]:span[1]] if span is not None else ""
         return span if len(value) >= 16 and _token_value(value, "") and not (
-            _FIELD_NAME.fullmatch(value) or _ENV_NAME.fullmatch(value)) else None
+            _FIELD_NAME.fullmatch(value) or _ENV_NAME.fullmatch(value)
+            or _named_with_number(value)) else None
     return span or _cell_phrase(line, a, b)
 
 

@@ -31,7 +31,17 @@ benign("change-me literal", "password = 'change-me'\n", "settings.py")
 benign("change-me yaml", "db:\n  password: change-me\n", "values.yaml")
 benign("REPLACE_ME literal", "API_KEY = 'REPLACE_ME'\n", "settings.py")
 benign("CHANGEME_PLEASE", "password: CHANGEME_PLEASE\n", "values.yaml")
-benign("changeme digits", "DB_PASSWORD=CHANGEME123\n", "run.sh")
+benign("changeit", "keystore.password=changeit\n", "app.properties")
+benign("fill-me-in", "password: fill-me-in\n", "values.yaml")
+case("changeme digits", "DB_PASSWORD=CHANGEME123\n", "run.sh", ("CHANGEME123",),
+     ("DB_PASSWORD=",))
+case("ChangeMe year", "DB_PASSWORD='ChangeMe2024'\n", "a.py", ("ChangeMe2024",),
+     ("DB_PASSWORD='",))
+case("Update.Me words year", "password: Update.Me.Winter2024\n", "c.yaml",
+     ("Update.Me.Winter2024",), ("password: ",))
+case("ReplaceMe words year", 'mapOf("password" to "ReplaceMe_Prod2024")\n', "a.kt",
+     ("ReplaceMe_Prod2024",), ('"password" to "',))
+case("SetItUpNow", "password: SetItUpNow1\n", "c.yaml", ("SetItUpNow1",), ("password: ",))
 benign("replace with your key", "api_key = \"REPLACE_WITH_YOUR_KEY\"\n", "settings.py")
 benign("your token in angles", "token: <your-token>\n", "values.yaml")
 benign("hashing column", "| Framework | Password hashing |\n|---|---|\n| a | sha512crypt |\n"
@@ -109,6 +119,10 @@ case("table Token", "| user | Token |\n|---|---|\n| ci | a1B2c3D4e5F6g7H8 |\n", 
      ("a1B2c3D4e5F6g7H8",), ("| ci | ",))
 benign("table Token lexer", "| Token | Meaning |\n|---|---|\n| IDENT | a name |\n"
        "| 0x1F600 | a code point |\n", "README.md")
+benign("table Token class names", "| Model | Token |\n|---|---|\n| gpt2 | GPT2TokenizerFast |\n"
+       "| bert | BertTokenizerFast2 |\n| m | distilbert-base-uncased-2 |\n", "README.md")
+case("table Token random", "| Model | Token |\n|---|---|\n| ci | Xk9mQ2vLp7wRa1B2 |\n",
+     "README.md", ("Xk9mQ2vLp7wRa1B2",), ("| ci | ",))
 case("table PIN", "| user | PIN |\n|---|---|\n| ci | 482139 |\n", "README.md", ("482139",),
      ("| ci | ",))
 case("table PW", f"| user | PW |\n|---|---|\n| ci | {PW}! |\n", "README.md", (PW,), ("| ci | ",))
