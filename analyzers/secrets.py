@@ -1110,7 +1110,10 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
 
 
 # A flow sequence after a secret's name in configuration (``tokens: [a1b2…, c3d4…]``): its items
+# on its line, the first ``_FLOW_ITEMS`` of the line's lists, each of 6 characters or more (a
+# list longer is data, not secrets: read to its end, a list of thousands cost seconds)
 _FLOW_LIST = re.compile(rf"(?i)(?<![\w.-])[\"']?{_NAME}[\"']?[ \t]*[:=]{_YAML_NODE_PROPS}[ \t]*\[")
+_FLOW_ITEMS = 64
 _FLOW_ITEM = re.compile(r"[ \t]*(?P<q>[\"']?)(?P<v>[^\s,\[\]{}\"']{1,300}+)(?P=q)[ \t]*(?=[,\]]|$)")
 
 
@@ -1118,17 +1121,21 @@ def _flow_list_findings(number: int, line: str) -> list[Finding]:
     """The items of the flow sequences after secrets' names on ``line`` that read as values
     written inline (see ``_FLOW_LIST``)."""
     out: list[Finding] = []
+    budget = _FLOW_ITEMS  # (items on the line, in all its lists)
     for m in _FLOW_LIST.finditer(line):
         name, at = m.group(0), m.end()
-        while at < len(line):
-            item = _FLOW_ITEM.match(line, at)
+        while budget > 0:
+            budget -= 1
+            item = _FLOW_ITEM.match(line, at) if at < len(line) else None
             if item is None:
                 break
-            if _plausible(item.group("v"), "inline", name):
+            if len(item.group("v")) >= 6 and _plausible(item.group("v"), "inline", name):
                 out.append(Finding(number, item.start("v"), item.end("v"), "Secret Keyword"))
             at = item.end() + 1
             if item.end() >= len(line) or line[item.end()] == "]":
                 break
+        if budget <= 0:
+            break
     return out
 
 
