@@ -1474,6 +1474,8 @@ def _yaml_block(lines: list[str], i: int, column: int, name: str) -> list[Findin
 
 
 _YAML_ITEM = re.compile(r"[ \t]*(?:-[ \t]+){1,8}")
+# An item's anchor and tag before its value or block (``- &a |``, ``- !!str …``)
+_YAML_ITEM_PROPS = re.compile(r"(?:(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})(?:[ \t]+|$)){0,2}")
 
 
 def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
@@ -1491,12 +1493,13 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
             break
         item = _YAML_ITEM.match(body)  # (a nested list's item too: ``- - …``)
         a = item.end() if item else _indent(body) + 1
-        b = len(body.rstrip())
+        props = _YAML_ITEM_PROPS.match(body, a)
+        a = props.end() if props else a
+        comment = body.find(" #", a - 1)
+        b = len(body[:comment].rstrip()) if comment >= 0 else len(body.rstrip())
         if _YAML_INDICATOR.fullmatch(body, a, b) or body[a:b] in ("|", ">"):
             out += _yaml_block(lines, j, column, name)  # ``- |`` over its lines
             continue
-        comment = body.find(" #", a)
-        b = len(body[:comment].rstrip()) if comment >= 0 else b
         if b - a > 2 and body[a] in "\"'" and body[b - 1] == body[a]:
             a, b = a + 1, b - 1
         value = body[a:b]

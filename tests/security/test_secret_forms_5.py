@@ -75,6 +75,12 @@ benign("java map of names", 'var m = Map.of("user", "password", "x", "Xk9mQ2vLp7
 
 case("yaml list item block", f"passwords:\n  - |\n    {PW}\n", "values.yaml", (PW,),
      ("passwords:", "  - |"))
+case("yaml list item block comment", f"passwords:\n  - | # prod\n    {PW}\n", "values.yaml",
+     (PW,), ("  - | # prod",))
+case("yaml list item anchor block", f"passwords:\n  - &a |\n    {PW}\n", "values.yaml", (PW,),
+     ("  - &a |",))
+case("yaml list item tag", f"passwords:\n  - !!str {PW}\n", "values.yaml", (PW,), ("  - !!str ",))
+benign("yaml list item alias", "passwords:\n  - *default\n  - !!str first\n", "values.yaml")
 case("yaml quoted folded", f'password: "{PW[:6]}\n  {PW[6:]}"\n', "values.yaml",
      (PW[:6], PW[6:]), ("password: ",))
 benign("yaml quoted folded text", 'password: "Please enter\n  your password"\n', "values.yaml")
