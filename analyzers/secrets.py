@@ -109,7 +109,11 @@ DETECTORS = (
 # ``tokens:``; a comment's line or ``/* */`` before a value, a "+" leading a line; git's
 # free-text forms in documents; tables headed Token, PIN, PW, in Russian, in ``<td><b>``,
 # reStructuredText's csv-table, CSV and TSV files.
-SCAN_VERSION = 33
+# 34: a fill-in value only in its exact forms (``ChangeMe2024`` is a password); a Token column's
+# names with a number (``GPT2TokenizerFast``) no secret; a YAML list item's block or value after
+# a comment, anchor or tag; documents' ``**Password:** v``, ``PW: v``, ``pass: v``,
+# ``api key `v```.
+SCAN_VERSION = 34
 
 
 def secret_by_name(path: str) -> str | None:
@@ -249,7 +253,7 @@ _VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_
 _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
               "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
-              "htpasswd")
+              "htpasswd", "pw:", "pw*", "pass:", "pass*")
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = re.compile(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -356,12 +360,14 @@ _ASSIGN_HEAD = (
 # A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
 # several words: "correct horse battery staple"), to its closing quote on the line.
 _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
-# "password is", "The staging password:", "API token —": a secret named in prose, before its value
+# "password is", "The staging password:", "API token —", "**Password:**", "PW:", "pass:": a
+# secret named in prose, before its value
 _PROSE_LEAD = (
-    r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
+    r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
     r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
     r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-    r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)")
+    r"\s+to|is|was|are|becomes|to)\s+|:[*_]{0,2}\s+|\s*(?:\u2014|\u2013)\s*)"
+    r"|(?<![\w-])(?:pass|pw)[*_]{0,2}:[*_]{0,2}[ \t]+)")
 
 
 class Pattern(NamedTuple):
@@ -2876,7 +2882,7 @@ _FREE_ARROW = re.compile(
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
 _FREE_KEY_WORDS = re.compile(
     r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
-    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
+    r"`?(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
 _FREE_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
@@ -2980,7 +2986,7 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     if "key" in low or "token" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
             end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
-            if end < len(text) and not (text[end].isspace() or text[end] in ",;)"):
+            if end < len(text) and not (text[end].isspace() or text[end] in ",;)`"):
                 continue  # (part of a longer word)
             v = text[m.start("v"):end].rstrip(_SENTENCE_END)
             if (len(v) >= 12 and _token_value(v, "") and not _FIELD_NAME.fullmatch(v)

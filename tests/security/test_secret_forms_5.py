@@ -114,6 +114,15 @@ case("doc api key", f"Use api key {PW}Zz9 for staging.\n", "README.md", (PW,), (
 case("doc arrow", f"token => {PW}\n", "notes.txt", (PW,), ("token => ",))
 case("doc userinfo", "psql bob:p@ss#W0rd!@db.example.com\n", "README.rst", ("p@ss#W0rd!",),
      ("psql bob:", "@db.example.com"))
+case("doc bold password", f"**Password:** {PW}\n", "README.md", (PW,), ("**Password:** ",))
+case("doc bold api key", f"**API key:** {PW}\n", "notes.txt", (PW,), ("**API key:** ",))
+case("doc PW colon", f"PW: {PW}\n", "README.md", (PW,), ("PW: ",))
+case("doc pass colon", f"pass: {PW}\n", "notes.txt", (PW,), ("pass: ",))
+case("doc login pass", f"login: ci / pass: {PW}\n", "README.md", (PW,), ("login: ci / pass: ",))
+case("doc api key backticks", f"Use api key `{PW}Zz9` for staging.\n", "README.md", (PW,),
+     ("Use api key `", "` for staging."))
+benign("doc pass count", "Tests pass: 42 of 50\n- pass: all green\nPW: see vault\n", "README.md")
+benign("doc api key name backticks", "the api key `API_KEY_NAME` is read\n", "README.md")
 benign("doc api key prose", "Set the api key environment variable first.\n", "README.md")
 benign("doc arrow prose", "token => next step\n", "README.md")
 benign("doc npm version", "bump npm:react@18 and npm:vue@3.4.0\n", "CHANGELOG.md")
