@@ -112,7 +112,7 @@ DETECTORS = (
 # 34: a fill-in value only in its exact forms (``ChangeMe2024`` is a password); a Token column's
 # names with a number (``GPT2TokenizerFast``) no secret; a YAML list item's block or value after
 # a comment, anchor or tag; documents' ``**Password:** v``, ``PW: v``, ``pass: v``,
-# ``api key `v```.
+# ``api key `v```, ``user:pw@db.example.com`` (in git's text too).
 SCAN_VERSION = 34
 
 
@@ -1900,7 +1900,8 @@ def _doc_findings(lines: list[str]) -> list[Finding]:
         if _free_hint(line) or "Key" in line or "Token" in line:
             spans = _free_phrase_spans(line, line.lower())
             if "@" in line:
-                spans += _userinfo_spans(line, (_FREE_AT_USERINFO, _FREE_IP_USERINFO))
+                spans += _userinfo_spans(line, (_FREE_AT_USERINFO, _FREE_IP_USERINFO,
+                                                _FREE_HOST_USERINFO))
             out += [Finding(number, a, b, kind) for a, b, kind in spans]
     return out
 
@@ -2866,6 +2867,14 @@ _FREE_AT_USERINFO = re.compile(
 _FREE_IP_USERINFO = re.compile(
     rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+)"
     r"{0,2})@(?=\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\[[0-9A-Fa-f:.]{2,45}\])")
+# ``user:pw@db.example.com`` with no scheme and no "@" in the password: a host of dotted names
+# ending in letters (not ``npm:react@18``, ``nginx:1.25@sha256:…``, ``gopls:latest@main``), a
+# password as prose's (digits or symbols in it: not ``foo:bar@baz.io``'s word); not an
+# address's scheme (``mailto:a+b@example.com``)
+_FREE_HOST_USERINFO = re.compile(
+    rf"(?<![^\s\"'(<\[,;`])(?!(?i:mailto|xmpp|sips?|tel):)[A-Za-z0-9._-]{{1,64}}:"
+    rf"({_FREE_PW}{{4,128}}+)"
+    r"@(?=[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}(?![\w.@-]))")
 # A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
 # password between the encoded ":" and "@"
 _FREE_ENCODED = re.compile(
@@ -2933,7 +2942,8 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spans.append((m.start(2), m.end(2), "Secret Keyword"))
     if "@" in text:
-        spans += _userinfo_spans(text, (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO))
+        spans += _userinfo_spans(text, (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO,
+                                        _FREE_HOST_USERINFO))
         spans += _long_userinfo(text)
     if "%40" in low:
         for m in _FREE_ENCODED.finditer(text):
@@ -2950,7 +2960,9 @@ def _userinfo_spans(text: str, rules: tuple[re.Pattern[str], ...]
     """The passwords of URLs' credentials the ``rules`` find in free text (see ``_free_spans``)."""
     return [(m.start(1), m.end(1), "Basic Auth Credentials")
             for rule in rules for m in rule.finditer(text) if "[redacted:" not in m.group(1)
-            and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))]
+            and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))
+            and (rule is not _FREE_HOST_USERINFO or (_url_value(m.group(1))
+                                                     and _prose_value(m.group(1), "")))]
 
 
 def _run_end(rule: re.Pattern[str], text: str, at: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from secret_cases import Reader, SecretCases, hostile_test
 
-from analyzers.secrets import redact
+from analyzers.secrets import redact, redact_git
 
 TABLE = SecretCases(redact)
 case, benign = TABLE.case, TABLE.benign
@@ -123,6 +123,16 @@ case("doc api key backticks", f"Use api key `{PW}Zz9` for staging.\n", "README.m
      ("Use api key `", "` for staging."))
 benign("doc pass count", "Tests pass: 42 of 50\n- pass: all green\nPW: see vault\n", "README.md")
 benign("doc api key name backticks", "the api key `API_KEY_NAME` is read\n", "README.md")
+case("doc userinfo no at", f"psql ci:{PW}@db.example.com\n", "README.md", (PW,),
+     ("psql ci:", "@db.example.com"))
+case("git userinfo no at", f"login: use ci:{PW}@db.example.com for staging", "", (PW,),
+     ("use ci:", "@db.example.com for staging"), redact_git)
+benign("doc userinfo look-alikes", "git@github.com:org/repo.git, ssh://git@host:22/repo, "
+       "user@host:path\nnpm:lodash@4.17.21 nginx:1.25@sha256:0123456789abcdef "
+       "http://localhost:8000\ngopls:latest@main foo:bar@baz.io "
+       "pkg:maven/org.apache:commons@1.2.3\n[A](mailto:aaossa+black@uc.cl)\n", "README.md")
+benign("git userinfo look-alikes", "bump npm:react@18.2 and docker:dind@docker.io, "
+       "[B](mailto:proofit404@gmail.com)", "", redact_git)
 benign("doc api key prose", "Set the api key environment variable first.\n", "README.md")
 benign("doc arrow prose", "token => next step\n", "README.md")
 benign("doc npm version", "bump npm:react@18 and npm:vue@3.4.0\n", "CHANGELOG.md")
