@@ -133,6 +133,10 @@ benign("doc userinfo look-alikes", "git@github.com:org/repo.git, ssh://git@host:
        "pkg:maven/org.apache:commons@1.2.3\n[A](mailto:aaossa+black@uc.cl)\n", "README.md")
 benign("git userinfo look-alikes", "bump npm:react@18.2 and docker:dind@docker.io, "
        "[B](mailto:proofit404@gmail.com)", "", redact_git)
+case("todo comment api key", f"# TODO: remove api key {PW}Zz9 before release\n", "app.py", (PW,),
+     ("# TODO: remove api key ", " before release"))
+case("js comment api key", f"x = 1  // api key {PW}Zz9\n", "app.js", (PW,), ("// api key ",))
+benign("comment api key name", "# the api key API_KEY_NAME_HERE is read\n", "app.py")
 benign("doc api key prose", "Set the api key environment variable first.\n", "README.md")
 benign("doc arrow prose", "token => next step\n", "README.md")
 benign("doc npm version", "bump npm:react@18 and npm:vue@3.4.0\n", "CHANGELOG.md")
