@@ -1277,11 +1277,11 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
     """The values of line ``i``'s name that start on a later line or come in pieces (see
     ``_ASSIGNED``, ``_YAML_KEY``); in configuration, YAML's too."""
     line = lines[i]
-    if config:
-        found = _yaml_continued(lines, i)
-        if found is not None:
-            return found
     head = _code_head(line)
+    if config:  # (Kotlin, Scala, Swift are read as configuration: a "+" ending the line is code's)
+        found = _yaml_continued(lines, i)
+        if found is not None and (found or not head.endswith("+")):
+            return found
     out: list[Finding] = _pair_next_value(lines, i, head) if head.endswith(",") else []
     if not ("(" in line or head.endswith(("\\", "+", "=", ":", '"""', "'''"))
             or line.count("\"") + line.count("'") >= 4

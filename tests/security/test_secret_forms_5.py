@@ -106,6 +106,13 @@ case("block comment js", f'const password = /* prod */ "{PW}";\n', "app.js", (PW
      ("/* prod */",))
 case("leading plus java", f'String password = "{PW[:6]}"\n    + "{PW[6:]}";\n', "A.java",
      (PW[:6], PW[6:]), ("String password = ",))
+case("trailing plus kotlin", f'val password = "{PW[:6]}" +\n    "{PW[6:]}"\n', "a.kt",
+     (PW[:6], PW[6:]), ("val password = ",))
+case("trailing plus swift", f'let password = "{PW[:6]}" +\n  "{PW[6:]}"\n', "a.swift",
+     (PW[:6], PW[6:]), ("let password = ",))
+case("trailing plus scala", f'val password = "{PW[:6]}" +\n  "{PW[6:]}";\n', "a.scala",
+     (PW[:6], PW[6:]), ("val password = ",))
+benign("trailing plus message kotlin", 'val msg = "Please enter" +\n  " the password"\n', "a.kt")
 benign("leading plus message", 'msg = "Please enter"\n  + " the password";\n', "app.js")
 
 # -- free-text forms in documents -------------------------------------------------------------
