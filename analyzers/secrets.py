@@ -1112,9 +1112,10 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
         body = line[comment.end():]
         for pat in (INLINE_PATTERN, CONFIG_PATTERN):
             _pattern_findings(out, number, body, pat, comment.end())
-        # (and prose's "api key V", "token => V": ``# TODO: remove api key V before release``)
+        # (and prose's "api key V": ``# TODO: remove api key V before release``; not its arrows,
+        # code's in a comment: ``// token -> Result<…>``)
         out += [Finding(number, comment.end() + a, comment.end() + b, kind)
-                for a, b, kind in _free_phrase_spans(body, body.lower())]
+                for a, b, kind in _free_key_spans(body, body.lower())]
     return out
 
 
@@ -2998,6 +2999,12 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
             v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
+    return spans + _free_key_spans(text, low)
+
+
+def _free_key_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of ``api key V`` (``low``: ``text`` in lower case)."""
+    spans: list[tuple[int, int, str]] = []
     if "key" in low or "token" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
             end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
