@@ -27,7 +27,9 @@ AsciiDoc with spans and CSV, Org; headers in several languages), YAML past comme
 lines, lists and block scalars, concatenated and joined literals, ``getenv`` defaults on the next
 line, and JSON Web Keys' private members in JSON, YAML, Python, JS and TOML.
 :func:`redact_git` adds the rules of git's free text (``NAME=value``, ``token => v``, ``api key
-V``, flattened and percent-encoded URLs with credentials).
+V``, flattened and percent-encoded URLs with credentials); documents (Markdown, reStructuredText,
+plain text, AsciiDoc, Org) are read with its prose forms too (``token => v``, ``api key V``,
+``user:p@ss@host``), and CSV and TSV files as tables.
 
 :func:`find_secrets` returns each secret's span per line; :func:`secret_in_text` the first one as
 a short reason; :func:`redact` masks each value as ``[redacted: KIND]``.
@@ -100,7 +102,18 @@ DETECTORS = (
 # 32: in code, a parameter's or field's type where prose's value would be (``secret: &[u8]``,
 # ``password: &str``, ``Vec<u8>``) is no value. (redact_git's free-text forms, which no cached
 # scan reads, changed too: credentials before an IP address, ``https___``, values of any length.)
-SCAN_VERSION = 32
+# 33: a name's host, port or hashing is about a secret; values asking to be filled in
+# (``change-me``, ``REPLACE_ME``) no secret; ``hf_`` tokens of one case under a secret's name;
+# ``Map.of`` pairs, a name in pieces (``"pass" + "word"``); YAML block scalars as list items,
+# folded quoted values, anchors and tags before blocks and lists, flow and nested lists,
+# ``tokens:``; a comment's line or ``/* */`` before a value, a "+" leading a line; git's
+# free-text forms in documents; tables headed Token, PIN, PW, in Russian, in ``<td><b>``,
+# reStructuredText's csv-table, CSV and TSV files.
+# 34: a fill-in value only in its exact forms (``ChangeMe2024`` is a password); a Token column's
+# names with a number (``GPT2TokenizerFast``) no secret; a YAML list item's block or value after
+# a comment, anchor or tag; documents' ``**Password:** v``, ``PW: v``, ``pass: v``,
+# ``api key `v```, ``user:pw@db.example.com`` (in git's text too).
+SCAN_VERSION = 34
 
 
 def secret_by_name(path: str) -> str | None:
@@ -146,8 +159,9 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
     secret = secret.split(" #", 1)[0].strip()  # an unquoted YAML value's trailing comment
     if any(c.isspace() for c in secret):  # words, not a credential ("inherit  # needed...")
         return True
-    if LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET:
-        return True
+    if (LABEL_VALUE.fullmatch(secret) is not None or len(secret) < MIN_KEYWORD_SECRET
+            or _FILL_IN.fullmatch(secret.strip("\"'`"))):
+        return True  # (a placeholder: "change-me", "REPLACE_ME", "your_api_key")
     at = line.find(secret)
     if at > 0 and (_about_secret(line[:at]) or _no_credential_token(line[:at])):
         return True  # secretName: tls-cert, PASSWORD_FILE=/run/secrets/…, X-CSRF-Token: …
@@ -239,7 +253,7 @@ _VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_
 _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
               "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
-              "htpasswd")
+              "htpasswd", "pw:", "pw*", "pass:", "pass*")
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = re.compile(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -300,7 +314,7 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
-            or _JWK_HINT in text)
+            or _JWK_HINT in text or _split_hint(text))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -311,7 +325,7 @@ def might_hold_secret(text: str) -> bool:
 _NAME_CORE = (r"(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
               r"|access_?key|private_?key|client_?key"
               r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
-              r"|(?<![a-z])token(?![a-z])|[a-z0-9]_pass(?![a-z]))")
+              r"|(?<![a-z])tokens?(?![a-z])|[a-z0-9]_pass(?![a-z]))")
 _NAME = rf"[\w.-]{{0,160}}{_NAME_CORE}[\w.-]{{0,160}}"
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
@@ -334,20 +348,26 @@ _NETRC_VALUE = r"(?:(?!\\n[\"']|[\"'][),;\]}]*\s*$)\S){4,300}+"
 # standard tag (``password: !!str …``). A local tag is no property of a literal: Home
 # Assistant's ``!secret db_password`` names a secret kept elsewhere (see ``_YAML_TAG``).
 _YAML_PROPS = r"(?:(?:&[\w.-]{1,60}|!![a-z]{1,20})[ \t]+){0,2}"
+# Before a value on the next lines, an anchor or a tag, a local one too: ``password: &p |``,
+# ``token: !secret |`` over a block scalar, ``passwords: &p`` over a list
+_YAML_NODE_PROPS = r"(?:[ \t]+(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})){0,2}"
 # What comes before an assigned literal: a secret's name, its type (``apiKey: string``), the
-# operator, PHP's ``@``.
+# operator, PHP's ``@``, a comment (``password = /* prod */ "…"``).
 _ASSIGN_HEAD = (
     rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}(?:\s*:\s*[a-z_&][\w.<>\[\]|&' ]{{0,40}}?)?"
-    rf"\s*(?::=|=>|[!=]==?|[:=])\s*@?{_YAML_PROPS}")
+    r"\s*(?::=|=>|[!=]==?|[:=])\s*@?(?:/\*(?:[^*\n]|\*(?!/)){0,120}+\*/\s*)?"
+    rf"{_YAML_PROPS}")
 # A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
 # several words: "correct horse battery staple"), to its closing quote on the line.
 _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
-# "password is", "The staging password:", "API token —": a secret named in prose, before its value
+# "password is", "The staging password:", "API token —", "**Password:**", "PW:", "pass:": a
+# secret named in prose, before its value
 _PROSE_LEAD = (
-    r"(?i)(?<![$@])\b(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
+    r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
     r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
     r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-    r"\s+to|is|was|are|becomes|to)\s+|:\s+|\s*(?:\u2014|\u2013)\s*)")
+    r"\s+to|is|was|are|becomes|to)\s+|:[*_]{0,2}\s+|\s*(?:\u2014|\u2013)\s*)"
+    r"|(?<![\w-])(?:pass|pw)[*_]{0,2}:[*_]{0,2}[ \t]+)")
 
 
 class Pattern(NamedTuple):
@@ -392,6 +412,12 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("Secret Pair", re.compile(
         rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
         r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))")),
+    # Map.of("user", "bob", "password", "…") (Java: keys and values alternate, so the pairs
+    # before the name are read two by two), Kotlin's mapOf("password" to "…")
+    Pattern("Secret Pair", re.compile(
+        r"(?i)(?:\bmap\.of\(\s*(?:\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*)"
+        rf"{{0,20}}?\"{_NAME}\"\s*,|\"{_NAME}\"\s+to)\s*(?P<q>\")(?P<v>[^\"\s]{{6,300}}+)"
+        r"(?:\"\s*[),]|(?=[^\"\s]))")),
     # Server=db;User Id=sa;Password=…;   (connection strings)
     Pattern("Connection String Password", re.compile(
         r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
@@ -592,16 +618,22 @@ PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
 _MASKS = r"x+|\*+|\.+|-+|_+|#+|0+"  # a value written over ("xxxx", "****")
 _MASK = re.compile(_MASKS, re.IGNORECASE)
 _PLACEHOLDER = re.compile(
-    rf"(?i)(?:{_MASKS}|changeme|change_?me|redacted|none|null|nil|true|false"
+    rf"(?i)(?:{_MASKS}|redacted|localhost|none|null|nil|true|false"
     r"|undefined|required|optional|empty|string|str|bytes|text|value|test|testing|foo|bar|baz"
     r"|foobar|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
-    r"|invalid|wrong|incorrect|unknown|default)")
+    r"|invalid|wrong|incorrect|unknown|default|todo|tbd|fixme)")
+_WORDS_AFTER = r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}"
+# A value asking to be filled in, in its exact forms: "change-me", "REPLACE_ME", "fill-me-in",
+# "CHANGEME_PLEASE", "replace-with-your-key", "set_this"; no digits and no other words after it
+# ("ChangeMe2024", "Update.Me.Winter2024", "changemeXk9" are passwords).
+_FILL_IN = re.compile(
+    r"(?i:(?:change|replace|fill|set|update|insert|put)[-_.]?(?:me|it|this)(?:[-_.]?in)?"
+    r"(?:[-_.]?please)?|replace[-_.]?with[-_.]?your(?:[-_.]?[a-z]+){1,3})")
 # "your-api-key", "YOUR_TOKEN", "myPassword1", "example.com", "fake_secret_2": a placeholder word
 # and words after it (each atomic: no backtracking), not random characters after "my" or "bad"
 # ("myMLru2W69pdQXjlJ8yH" is a key).
 _PLACEHOLDER_WORDS = re.compile(
-    r"(?i:your|my|example|dummy|fake|sample|placeholder|bad)"
-    r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}")
+    rf"(?i:your|my|example|dummy|fake|sample|placeholder|bad){_WORDS_AFTER}")
 _TEMPLATE = re.compile(
     r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[A-Za-z][A-Za-z _-]*>|^\$(?=[A-Za-z_])"
     r"|^%\w+%$|^\{\w*\}$")
@@ -660,6 +692,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
         return True
+    if check in _NAMED_CHECKS and _HF_SHAPE.fullmatch(v) and not _about_secret(name):
+        return True  # HF_TOKEN = "hf_…": its shape under a secret's name (letters of one case too)
     if _example_value(v):
         return False
     early = _EARLY_RULES.get(check)  # judged before the label and variety tests
@@ -686,6 +720,7 @@ _YAML_TAG = re.compile(
     r"(?i)!!(?:str|binary|int|float|bool|null|map|seq|set|omap|pairs|timestamp|python/[\w.:/-]{1,80})"
     r"|!(?:secret|env_var|env|include\w{0,20}|input|ref|sub|getatt|getazs|importvalue|join"
     r"|select|split|findinmap|base64|cidr|if|equals|not|and|or|condition|transform)")
+_HF_SHAPE = re.compile(r"hf_[A-Za-z0-9]{30,40}")  # a Hugging Face token's
 _NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
 # (what a name is about; not "id": Vault's secret_id is the credential that logs in)
 _NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")
@@ -777,7 +812,8 @@ def _chosen_password(v: str, name: str) -> bool:
 def _example_value(v: str) -> bool:
     """Empty, a template, a placeholder or an elided value ("99ae8af...snip...ec0f")."""
     return bool(not v or _TEMPLATE.search(v) or _PLACEHOLDER.fullmatch(v)
-                or _PLACEHOLDER_WORDS.fullmatch(v) or "..." in v or "…" in v)
+                or _PLACEHOLDER_WORDS.fullmatch(v) or _FILL_IN.fullmatch(v) or "..." in v
+                or "…" in v)
 
 
 def _has_digit(v: str) -> bool:
@@ -842,8 +878,15 @@ def _mixed_value(v: str, name: str) -> bool:
 def _url_user_value(v: str, name: str) -> bool:
     """A token as a URL's user: digits, capitals and small letters, not a name with a number
     (``ContosoEngineering2``, ``JohnSmith1984Dev``)."""
-    letters = re.sub(r"\d+", "", v)
-    return _mixed_value(v, name) and not all(map(_camel_name, re.split(r"[_-]+", letters)))
+    return _mixed_value(v, name) and not _named_with_number(v)
+
+
+def _named_with_number(v: str) -> bool:
+    """A name of words with a number in it (``GPT2TokenizerFast``, ``JohnSmith1984Dev``,
+    ``distilbert-base-uncased-2``): without its digits, CamelCase words joined or not by
+    ``_``, ``-``, ``.``, ``/`` or digits (not ``a1b2c3d4``: letters alone between them)."""
+    words = [w for w in re.split(r"[-_./\d]+", v) if w]
+    return bool(words) and all(map(_camel_name, words))
 
 
 def _config_value(v: str, name: str) -> bool:
@@ -1062,11 +1105,73 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
         _pattern_findings(out, number, line, pat, code=not config)
+    if config and "[" in line:
+        out += _flow_list_findings(number, line)
     comment = None if config else _COMMENT_AT.search(line)
     if comment is not None:
         body = line[comment.end():]
         for pat in (INLINE_PATTERN, CONFIG_PATTERN):
             _pattern_findings(out, number, body, pat, comment.end())
+        # (and prose's "api key V": ``# TODO: remove api key V before release``; not its arrows,
+        # code's in a comment: ``// token -> Result<…>``)
+        out += [Finding(number, comment.end() + a, comment.end() + b, kind)
+                for a, b, kind in _free_key_spans(body, body.lower())]
+    return out
+
+
+# A flow sequence after a secret's name in configuration (``tokens: [a1b2…, c3d4…]``): its items
+# on its line, the first ``_FLOW_ITEMS`` of the line's lists, each of 6 characters or more (a
+# list longer is data, not secrets: read to its end, a list of thousands cost seconds)
+_FLOW_LIST = re.compile(rf"(?i)(?<![\w.-])[\"']?{_NAME}[\"']?[ \t]*[:=]{_YAML_NODE_PROPS}[ \t]*\[")
+_FLOW_ITEMS = 64
+_FLOW_ITEM = re.compile(r"[ \t]*(?P<q>[\"']?)(?P<v>[^\s,\[\]{}\"']{1,300}+)(?P=q)[ \t]*(?=[,\]]|$)")
+
+
+def _flow_list_findings(number: int, line: str) -> list[Finding]:
+    """The items of the flow sequences after secrets' names on ``line`` that read as values
+    written inline (see ``_FLOW_LIST``)."""
+    out: list[Finding] = []
+    budget = _FLOW_ITEMS  # (items on the line, in all its lists)
+    for m in _FLOW_LIST.finditer(line):
+        name, at = m.group(0), m.end()
+        while budget > 0:
+            budget -= 1
+            item = _FLOW_ITEM.match(line, at) if at < len(line) else None
+            if item is None:
+                break
+            if len(item.group("v")) >= 6 and _plausible(item.group("v"), "inline", name):
+                out.append(Finding(number, item.start("v"), item.end("v"), "Secret Keyword"))
+            at = item.end() + 1
+            if item.end() >= len(line) or line[item.end()] == "]":
+                break
+        if budget <= 0:
+            break
+    return out
+
+
+# A secret's name written in pieces (``"pass" + "word"``), then its value: a call's next argument,
+# a map's (``to``, ``:``), an index's assignment (``props["pass" + "word"] = "…"``)
+_SPLIT_NAME = re.compile(
+    r"(?P<a>[\"'])[\w.-]{1,40}+(?P=a)(?:[ \t]*\+[ \t]*(?P<b>[\"'])[\w.-]{1,40}+(?P=b)){1,3}?[ \t]*"
+    r"(?:,|\bto\b|:|\][ \t]*=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s]{6,300}+)(?P=q)")
+_PIECE_WORDS = re.compile(r"(?P<a>[\"'])(?P<w>[\w.-]{1,40}+)(?P=a)")
+
+
+_SPLIT_HINTS = ('" + "', "' + '", '"+"', "'+'")
+
+
+def _split_hint(text: str) -> bool:
+    """Whether ``text`` may hold a secret's name in pieces (see ``_SPLIT_NAME``)."""
+    return any(h in text for h in _SPLIT_HINTS) and _SPLIT_NAME.search(text) is not None
+
+
+def _split_name_findings(number: int, line: str) -> list[Finding]:
+    """The values of secrets' names written in pieces on ``line`` (see ``_SPLIT_NAME``)."""
+    out: list[Finding] = []
+    for m in _SPLIT_NAME.finditer(line):
+        name = "".join(w.group("w") for w in _PIECE_WORDS.finditer(line, m.start(), m.start("q")))
+        if _NAME_IN_WORD.search(name) and _plausible(m.group("v"), "keyword", name + " = "):
+            out.append(Finding(number, m.start("v"), m.end("v"), "Secret Keyword"))
     return out
 
 
@@ -1081,6 +1186,7 @@ _ASSIGNED = re.compile(
 # of such a join; a comment (to its line's end); a triple quote opening a literal.
 _PLUS = re.compile(r"\s*\+\s*")
 _COMMA = re.compile(r"\s*,\s*")
+_LEADING_PLUS = re.compile(r"\s*\+(?!\+)\s*")  # a line going on with "+" (``    + "vLp7"``)
 _JOIN = re.compile(r"(?:\"\"|'')\.join\(\s*[\[(]?")
 _COMMENT = re.compile(r"(?:#|//)")
 _TRIPLE = re.compile(r"(?i)[bruf]{0,2}(\"\"\"|''')[ \t]*$")
@@ -1092,8 +1198,9 @@ _PIECE = re.compile(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
                     r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
 _PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
 _YAML_KEY = re.compile(
-    rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]*(?P<b>[|>][1-9+-]{{0,2}})?"
-    r"[ \t]*(?:#.*)?")
+    rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:{_YAML_NODE_PROPS}[ \t]*"
+    r"(?P<b>[|>][1-9+-]{0,2})?[ \t]*(?:#.*)?")
+_YAML_PROPS_END = re.compile(rf":{_YAML_NODE_PROPS}$")  # a key's properties ending its line
 _BLOCK_LINES = 50  # a block scalar's lines read for a value
 _BLANK = re.compile(r"\s")
 _BLANKS = re.compile(r"[ \t]*")
@@ -1106,6 +1213,10 @@ _YAML_INDICATOR = re.compile(r"[|>][1-9+-]{1,2}$")  # a block scalar's header (`
 _YAML_PLAIN = re.compile(
     rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]+{_YAML_PROPS}"
     r"(?P<v>[^\s\"'#&*!|>{\[%@`][^\s]{0,300}+)[ \t]*")
+# A YAML key and a quoted scalar its line does not close: the scalar goes on, folded
+_YAML_QUOTE_OPEN = re.compile(
+    rf"(?i)[ \t]*(?:-[ \t]+)?[\"']?{_NAME}[\"']?[ \t]*:[ \t]+{_YAML_PROPS}(?P<q>[\"'])"
+    r"(?P<v>[^\"'\s]{1,300}+)")
 _YAML_SKIP = 8  # comment and blank lines read past between a key and its value
 
 
@@ -1117,6 +1228,13 @@ def _yaml_continued(lines: list[str], i: int) -> list[Finding] | None:
     head = line.rstrip()
     if " #" in head:  # (a YAML comment after the key: ``password: |2  # prod``)
         head = head[:head.index(" #")].rstrip()
+    if head[-1:] not in "\"'" and ("\"" in head or "'" in head):
+        quoted = _YAML_QUOTE_OPEN.fullmatch(head)
+        if quoted is not None:  # (``password: "Xk9mQ2`` over ``  vLp7wR"``)
+            return _triple_quoted(lines, i, quoted.group("q"), head[:quoted.start("q")],
+                                  ((i, quoted.start("v"), quoted.end("v")),))
+    if ("&" in head or "!" in head) and not head.endswith(_YAML_OPENS):
+        head = _YAML_PROPS_END.sub(":", head)  # (``passwords: &p`` over its list)
     if head.endswith(_YAML_OPENS) or _YAML_INDICATOR.search(head[-3:]):
         key = _YAML_KEY.fullmatch(line)
         found = _yaml_next_values(lines, i, key) if key is not None else []
@@ -1160,14 +1278,15 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
     """The values of line ``i``'s name that start on a later line or come in pieces (see
     ``_ASSIGNED``, ``_YAML_KEY``); in configuration, YAML's too."""
     line = lines[i]
-    if config:
-        found = _yaml_continued(lines, i)
-        if found is not None:
-            return found
     head = _code_head(line)
+    if config:  # (Kotlin, Scala, Swift are read as configuration: a "+" ending the line is code's)
+        found = _yaml_continued(lines, i)
+        if found is not None and (found or not head.endswith("+")):
+            return found
     out: list[Finding] = _pair_next_value(lines, i, head) if head.endswith(",") else []
     if not ("(" in line or head.endswith(("\\", "+", "=", ":", '"""', "'''"))
-            or line.count("\"") + line.count("'") >= 4):
+            or line.count("\"") + line.count("'") >= 4
+            or i + 1 < len(lines) and _LEADING_PLUS.match(lines[i + 1])):
         return out  # (no parenthesis, continuation or second literal: nothing to read on)
     for m in _ASSIGNED.finditer(line):
         triple = _TRIPLE.match(line, m.end())
@@ -1209,11 +1328,13 @@ def _pair_next_value(lines: list[str], i: int, head: str) -> list[Finding]:
     return []
 
 
-def _triple_quoted(lines: list[str], i: int, quote: str, name: str) -> list[Finding]:
+def _triple_quoted(lines: list[str], i: int, quote: str, name: str,
+                   first: tuple[_Cell, ...] = ()) -> list[Finding]:
     """A triple-quoted literal opened at the end of line ``i`` (``PASSWORD = \"\"\"``): its
     lines up to the closing quote (at most ``_PIECE_LINES``), when they hold one word or a few
-    words one to a line (a key, a token), not text."""
-    cells: list[_Cell] = []
+    words one to a line (a key, a token), not text. ``first``: its part on line ``i`` (a YAML
+    quoted scalar folded over lines)."""
+    cells: list[_Cell] = list(first)
     for j in range(i + 1, min(len(lines), i + _PIECE_LINES + 1)):
         body = lines[j]
         close = body.find(quote)
@@ -1278,11 +1399,13 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
         blanks = _BLANKS.match(line, at)
         at = blanks.end() if blanks else at
         if at >= len(line) or _CONTINUATION.match(line, at) or _COMMENT.match(line, at):
-            if (not (opened or plus or not pieces and j == i)
-                    or j + 1 >= min(len(lines), i + _PIECE_LINES + 1)):
+            if j + 1 >= min(len(lines), i + _PIECE_LINES + 1) or not (
+                    opened or plus or _read_on(lines, j, at, bool(pieces), j == i)):
                 break
             j, at = j + 1, 0
             line = lines[j]
+            lead = _LEADING_PLUS.match(line) if pieces else None
+            plus, at = (True, lead.end()) if lead is not None else (plus, 0)
             continue
         if not pieces and not opened:
             join = _JOIN.match(line, at) if line[at] in "\"'" else None
@@ -1301,6 +1424,15 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
     # (a "+" or a join's "," before a closing bracket ends the value: ``"a",\n]``)
     return pieces, opened, (_VALUE_ENDS.match(line, at) is not None
                             and (not plus or line[at:at + 1] in ")]"))
+
+
+def _read_on(lines: list[str], j: int, at: int, pieces: bool, first: bool) -> bool:
+    """Whether a value's pieces go on after line ``j`` (read to ``at``) with neither a
+    parenthesis nor a "+" open: before any piece, from the name's line or past a comment's line;
+    after one, onto a line that a "+" leads."""
+    if not pieces:
+        return first or not lines[j][:at].strip()
+    return _LEADING_PLUS.match(lines[j + 1]) is not None
 
 
 def _indent(line: str) -> int:
@@ -1334,6 +1466,13 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
                 and not value.endswith(":") and _plausible(value, "config", name)):
             out.append(Finding(k + 1, a, b, "Secret Keyword"))
         return out
+    return _yaml_block(lines, i, column, name)
+
+
+def _yaml_block(lines: list[str], i: int, column: int, name: str) -> list[Finding]:
+    """The lines of a block scalar opened on line ``i`` (its key or list item at ``column``)
+    that each hold one word reading as a value."""
+    out: list[Finding] = []
     for j in range(i + 1, min(len(lines), i + _BLOCK_LINES + 1)):
         body = lines[j]
         if body.strip() and _indent(body) <= column:
@@ -1342,6 +1481,11 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         if value and not _BLANK.search(value) and _plausible(value, "config", name):
             out.append(Finding(j + 1, _indent(body), _indent(body) + len(value), "Secret Keyword"))
     return out
+
+
+_YAML_ITEM = re.compile(r"[ \t]*(?:-[ \t]+){1,8}")
+# An item's anchor and tag before its value or block (``- &a |``, ``- !!str …``)
+_YAML_ITEM_PROPS = re.compile(r"(?:(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})(?:[ \t]+|$)){0,2}")
 
 
 def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
@@ -1357,11 +1501,15 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
             continue
         if _indent(body) < column or not stripped.startswith(("- ", "-\t")):
             break
-        a = body.index(stripped) + 1
-        a += len(body[a:]) - len(body[a:].lstrip())
-        b = len(body.rstrip())
-        comment = body.find(" #", a)
-        b = len(body[:comment].rstrip()) if comment >= 0 else b
+        item = _YAML_ITEM.match(body)  # (a nested list's item too: ``- - …``)
+        a = item.end() if item else _indent(body) + 1
+        props = _YAML_ITEM_PROPS.match(body, a)
+        a = props.end() if props else a
+        comment = body.find(" #", a - 1)
+        b = len(body[:comment].rstrip()) if comment >= 0 else len(body.rstrip())
+        if _YAML_INDICATOR.fullmatch(body, a, b) or body[a:b] in ("|", ">"):
+            out += _yaml_block(lines, j, column, name)  # ``- |`` over its lines
+            continue
         if b - a > 2 and body[a] in "\"'" and body[b - 1] == body[a]:
             a, b = a + 1, b - 1
         value = body[a:b]
@@ -1502,7 +1650,24 @@ def _detect_secrets_findings(numbered: list[tuple[int, str]], filename: str
 
 def _detect_secrets_group(numbered: list[tuple[int, str]], filename: str, piece: bool
                           ) -> list[Finding]:
-    """:func:`_detect_secrets_findings` of lines (or pieces): the slow detectors read a copy
+    """:func:`_detect_secrets_findings` of lines (or pieces), each text read once: detect-secrets'
+    findings on a line depend on its text and the file's name only (no filter we use reads the
+    lines around it), so a line repeated has those of its first."""
+    first: dict[str, int] = {}
+    again: dict[int, list[int]] = {}  # the first line of a text -> the later ones
+    for k, line in numbered:
+        at = first.setdefault(line, k)
+        if at != k:
+            again.setdefault(at, []).append(k)
+    if not again:
+        return _detect_secrets_unique(numbered, filename, piece)
+    found = _detect_secrets_unique([(k, line) for line, k in first.items()], filename, piece)
+    return found + [f._replace(line=k) for f in found for k in again.get(f.line, ())]
+
+
+def _detect_secrets_unique(numbered: list[tuple[int, str]], filename: str, piece: bool
+                           ) -> list[Finding]:
+    """:func:`_detect_secrets_group` of lines of different texts: the slow detectors read a copy
     whose long words are blanked."""
     if not numbered:
         return []
@@ -1609,7 +1774,8 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     it). Format characters are left out when reading (see ``_FORMAT_CHARS``)."""
     if _FORMAT_CHARS.search(text) is not None:
         return _find_without_format_chars(text, filename)
-    if not might_hold_secret(text):
+    if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
+                                            and _free_hint(text)):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
@@ -1664,6 +1830,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     candidates: list[tuple[int, str]] = []
     in_pem = False
     config = _is_config(filename)
+    read: dict[str, list[Finding]] = {}
+    split = _split_hint(text)
     for number, line in enumerate(lines, start=1):
         if in_pem:
             end = PEM_END.search(line)
@@ -1683,10 +1851,16 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             found.append(Finding(number, begin.start(), len(line.rstrip()), "Private Key"))
             in_pem = PEM_END.search(line, begin.end()) is None
             continue
+        if split and "+" in line:  # (a name in pieces: no trigger word whole)
+            own += _split_name_findings(number, line)
         trigger = _trigger(line, hints)
         if not trigger:
             continue
-        mine = _own_findings(number, line, config)
+        mine = read.get(line)  # (a line repeated: its patterns' values found once)
+        if mine is None:
+            mine = read[line] = _own_findings(number, line, config)
+        elif mine and mine[0].line != number:
+            mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
         own += _continued_findings(lines, number - 1, config)
         if trigger == 2:
@@ -1704,7 +1878,36 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         found += _pair_findings(lines)
     if _JWK_HINT in text:
         found += _jwk_findings(lines)
+    if filename.lower().endswith(DOC_SUFFIXES) and _free_hint(text):
+        found += _doc_findings(lines)
+    sep = CSV_SUFFIXES.get(posixpath.splitext(filename.lower())[1])
+    if sep is not None:
+        found += _csv_file_findings(lines, sep)
     return _merge(found)
+
+
+# Documents: read with the free-text forms of git's text too (``api key V``, ``token => V``,
+# ``user:p@ss@host``), line by line (see :func:`redact_git`)
+DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".text", ".adoc", ".asciidoc", ".org")
+
+
+def _free_hint(text: str) -> bool:
+    """Whether ``text`` may hold one of the free-text forms a document is read for."""
+    return "@" in text or "=>" in text or ":=" in text or "->" in text or "\u2192" in text or (
+        "key" in text or "token" in text or "KEY" in text or "TOKEN" in text)
+
+
+def _doc_findings(lines: list[str]) -> list[Finding]:
+    """The values of the free-text forms on a document's ``lines``."""
+    out: list[Finding] = []
+    for number, line in enumerate(lines, start=1):
+        if _free_hint(line) or "Key" in line or "Token" in line:
+            spans = _free_phrase_spans(line, line.lower())
+            if "@" in line:
+                spans += _userinfo_spans(line, (_FREE_AT_USERINFO, _FREE_IP_USERINFO,
+                                                _FREE_HOST_USERINFO))
+            out += [Finding(number, a, b, kind) for a, b, kind in spans]
+    return out
 
 
 # A JSON Web Key's private members ("d", "p", "q", "dp", "dq", "qi"; "k" of a symmetric key) in
@@ -1787,9 +1990,10 @@ def _cells(line: str) -> list[tuple[int, int]]:
 # something about a secret (its hash, type, length, lifetime, URL, header, ...).
 _ROW_START = re.compile(r"\s*(?:(?:[#/*;>+-]|<!--)\s*)*\|")  # (one marker a repetition)
 # A table row with a word a secret's name holds (a first, cheap test of a text).
-# (a password's name in other languages: German, Spanish, French, Portuguese, Japanese, Chinese)
-_LOCAL_WORDS = (r"kennwort|contrase|mot de passe|senha"
-                r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc")
+# (a password's name in other languages: German, Spanish, French, Portuguese, Russian, Japanese,
+# Chinese; a PIN, "PW")
+_LOCAL_WORDS = (r"kennwort|contrase|mot de passe|senha|\u043f\u0430\u0440\u043e\u043b"
+                r"|\bpin\b|\bpw\b|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc")
 _TABLE_HINT = re.compile(
     r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key|"
     rf"{_LOCAL_WORDS})")
@@ -1815,7 +2019,8 @@ _ABOUT_SECRET = frozenset(
     "lifetime format header policy min max count size endpoint field prefix suffix scope param "
     "hint label reset rotation timeout env var variable description algorithm algo mode "
     "placeholder example owner audience issuer kind source provider backend plugin class model "
-    "func function handler normalize normalizer callback".split())
+    "func function handler normalize normalizer callback hashing hasher hashers hashes host "
+    "hostname port server addr address domain scheme schemes storage strength".split())
 _ABOUT_NAME = _ABOUT_SECRET - {"id"}  # for a value's name: secret_id is a credential
 # Inline HTML tags around a cell's text (``<td><span class="x">…</span></td>``, ``<a href=…>``)
 _INLINE_TAGS = r"(?:code|b|strong|em|kbd|span|a|p|div|i|tt|samp)(?:\s[^<>]{0,200}+)?"
@@ -1841,7 +2046,8 @@ _SECRET_PARTS = frozenset(
 # A password's name in other languages, as a cell's words are split (one word each)
 _LOCAL_PASSWORD = frozenset(
     "passwort passwörter kennwort kennwörter contraseña contraseñas contrasena motdepasse "
-    "senha senhas \u30d1\u30b9\u30ef\u30fc\u30c9 \u5bc6\u7801 \u5bc6\u78bc".split())
+    "senha senhas \u043f\u0430\u0440\u043e\u043b\u044c \u043f\u0430\u0440\u043e\u043b\u0438 "
+    "\u30d1\u30b9\u30ef\u30fc\u30c9 \u5bc6\u7801 \u5bc6\u78bc".split())
 
 
 def _is_secret_cell(cell: str) -> bool:
@@ -1921,11 +2127,42 @@ def _table_findings(lines: list[str]) -> list[Finding]:
 _Cell = tuple[int, int, int]  # a table cell: its line (0-based) and its span there
 
 
+# A secret's column, by what its header says: a secret (any value), a bare "Token" (a search
+# term's, a lexer's as often: a token's value only, long, of letters and digits), a PIN (digits)
+_ANY_COLUMN, _TOKEN_COLUMN, _PIN_COLUMN = range(3)
+_COLUMN_KINDS = 3  # (a column is its index times this, plus its kind: in the index's order)
+_PIN_CELL = re.compile(r"[\s`*]*(?P<v>\d{4,12})[\s`*]*")
+
+
+def _column_kind(cell: str) -> int | None:
+    """The kind of secret a header cell names (see ``_ANY_COLUMN``), or None."""
+    text = _cell_text(cell).lower() if len(cell) <= 200 else ""
+    if text in ("token", "tokens"):
+        return _TOKEN_COLUMN
+    if text in ("pin", "pins", "pin code", "pin-code", "pincode"):
+        return _PIN_COLUMN
+    return _ANY_COLUMN if text in ("pw", "pws") or _is_secret_cell(cell) else None
+
+
 def _secret_columns(lines: list[str], header: list[_Cell]) -> list[int]:
-    """The columns of a header row that name a secret (not a bare "Token" column, a search
-    term's)."""
-    return [k for k, (i, a, b) in enumerate(header) if _is_secret_cell(lines[i][a:b])
-            and _cell_text(lines[i][a:b]).lower() not in ("token", "tokens")]
+    """The columns of a header row that name a secret, each with its kind (see
+    ``_COLUMN_KINDS``)."""
+    kinds = ((k, _column_kind(lines[i][a:b])) for k, (i, a, b) in enumerate(header))
+    return [k * _COLUMN_KINDS + kind for k, kind in kinds if kind is not None]
+
+
+def _column_cell(line: str, a: int, b: int, kind: int) -> tuple[int, int] | None:
+    """The span of a value in a cell of a secret's column of ``kind``."""
+    if kind == _PIN_COLUMN:
+        pin = _PIN_CELL.fullmatch(line, a, b)
+        return pin.span("v") if pin is not None else None
+    span = _cell_value(line, a, b)
+    if kind == _TOKEN_COLUMN:
+        value = line[span[0]:span[1]] if span is not None else ""
+        return span if len(value) >= 16 and _token_value(value, "") and not (
+            _FIELD_NAME.fullmatch(value) or _ENV_NAME.fullmatch(value)
+            or _named_with_number(value)) else None
+    return span or _cell_phrase(line, a, b)
 
 
 def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list[Finding]:
@@ -1933,11 +2170,12 @@ def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list
     secret (a value, or a passphrase of several words), and after each cell naming a secret, the
     first of the next three cells, up to the next name, that reads as a value."""
     out: list[Finding] = []
-    for k in columns:  # (in order: a short row stops the loop, not a header's thousands)
+    for column in columns:  # (in order: a short row stops the loop, not a header's thousands)
+        k, kind = divmod(column, _COLUMN_KINDS)
         if k >= len(row):
             break
         i, a, b = row[k]
-        span = _cell_value(lines[i], a, b) or _cell_phrase(lines[i], a, b)
+        span = _column_cell(lines[i], a, b, kind)
         if span is not None:
             out.append(Finding(i + 1, span[0], span[1], "Secret In Prose"))
     for k, (i, a, b) in enumerate(row):
@@ -2024,6 +2262,8 @@ def _markup_tables(text: str) -> list[Callable[[list[str]], list[Finding]]]:
             readers.append(_simple_table_findings)
     if "list-table::" in text:
         readers.append(_list_table_findings)
+    if "csv-table::" in text:
+        readers.append(_rst_csv_table_findings)
     if "|===" in text or ",===" in text:
         readers.append(_adoc_table_findings)
     return readers if readers and _BARE_WORDS.search(text) is not None else []
@@ -2039,7 +2279,7 @@ def _html_table_findings(lines: list[str]) -> list[Finding]:
     columns: list[int] = []
     row: list[_Spanned] = []
     carried: dict[int, int] = {}  # per column, the rows a cell above still spans
-    heads = True  # every cell of the row a <th>
+    heads = bold = True  # every cell of the row a <th>; in bold (a header before any is known)
     thead = False
     for k, (i, m) in enumerate(tags):
         closing, tag = m.group(1) == "/", m.group(2).lower()
@@ -2047,9 +2287,12 @@ def _html_table_findings(lines: list[str]) -> list[Finding]:
             cells = _span_row(row, carried)
             if heads or thead:
                 columns = _secret_columns(lines, cells) or columns
+            elif bold and not columns:  # (a row of names and values in bold too)
+                columns = _secret_columns(lines, cells)
+                out += _row_secrets(lines, cells, [])
             else:
                 out += _row_secrets(lines, cells, columns)
-            row, heads = [], True
+            row, heads, bold = [], True, True
         if tag == "table":
             columns, thead, carried = [], False, {}
         elif tag == "thead":
@@ -2057,12 +2300,14 @@ def _html_table_findings(lines: list[str]) -> list[Finding]:
         elif tag in ("th", "td") and not closing:
             heads = heads and tag == "th"
             cell = _html_cell(lines, i, m.end(), tags[k + 1] if k + 1 < len(tags) else None)
+            bold = bold and _BOLD_CELL.match(lines[cell[0]], cell[1], cell[2]) is not None
             row.append((cell, _span_of(_COLSPAN, m.group(0)), _span_of(_ROWSPAN, m.group(0))))
     if row and not (heads or thead):
         out += _row_secrets(lines, _span_row(row, carried), columns)
     return out
 
 
+_BOLD_CELL = re.compile(r"(?i)\s*<(?:b|strong)[\s>]")  # <td><b>Password</b></td>: a header's
 _COLSPAN = re.compile(r"(?i)\bcolspan\s*=\s*[\"']?\s*(\d{1,6})")
 _ROWSPAN = re.compile(r"(?i)\browspan\s*=\s*[\"']?\s*(\d{1,6})")
 _MAX_SPAN = 16  # columns (or rows) one cell is taken to span at most
@@ -2169,20 +2414,32 @@ def _simple_table_findings(lines: list[str]) -> list[Finding]:
     return out
 
 
+def _directive_bodies(lines: list[str], rule: re.Pattern[str]) -> list[range]:
+    """The lines of each reStructuredText directive ``rule`` matches (its indent its group 1):
+    those after it that are blank or deeper than it."""
+    out: list[range] = []
+    i = 0
+    while i < len(lines):
+        directive = rule.match(lines[i])
+        i += 1
+        if directive is None:
+            continue
+        indent, start = len(directive.group(1)), i
+        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
+            i += 1
+        out.append(range(start, i))
+    return out
+
+
 def _list_table_findings(lines: list[str]) -> list[Finding]:
     """reStructuredText's list tables: each ``* -`` item a row, each ``-`` item under it a cell
     (its first line), the first ``:header-rows:`` rows the header."""
     out: list[Finding] = []
-    i = 0
-    while i < len(lines):
-        directive = _LIST_TABLE.match(lines[i])
-        i += 1
-        if directive is None:
-            continue
-        indent, header_rows = len(directive.group(1)), 0
+    for body in _directive_bodies(lines, _LIST_TABLE):
+        header_rows = 0
         rows: list[list[_Cell]] = []
         row_indent = -1
-        while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > indent):
+        for i in body:
             line = lines[i]
             option = _HEADER_ROWS.match(line)
             first = _LIST_ROW.match(line)
@@ -2194,7 +2451,6 @@ def _list_table_findings(lines: list[str]) -> list[Finding]:
                 row_indent = len(first.group(1))
             elif cell is not None and rows and len(cell.group(1)) > row_indent:
                 rows[-1].append((i, cell.end(), len(line)))
-            i += 1
         columns: list[int] = []
         for row in rows[:header_rows]:
             columns += _secret_columns(lines, row)
@@ -2271,17 +2527,72 @@ def _adoc_rows(spanned: list[_Spanned], width: int) -> list[list[_Cell]]:
 def _csv_cells(lines: list[str], block: list[int]) -> list[list[_Cell]]:
     """The rows of an AsciiDoc CSV table (``[format=csv]``, ``,===``): a line each, its cells
     between commas (a quoted cell's quotes left out)."""
-    rows = []
-    for j in block:
-        line, at, row = lines[j], 0, []
-        for piece in line.split(","):
-            a, b = at, at + len(piece)
-            if b - a >= 2 and line[a] == '"' and line[b - 1] == '"':
-                a, b = a + 1, b - 1
-            row.append((j, a, b))
-            at += len(piece) + 1
-        rows.append(row)
-    return rows
+    return [_csv_row(lines[j], j) for j in block]
+
+
+def _csv_row(line: str, j: int, at: int = 0, sep: str = ",") -> list[_Cell]:
+    """The cells of line ``j`` from ``at``, between ``sep``s (blanks around a cell and a quoted
+    cell's quotes left out)."""
+    row = []
+    for piece in line[at:].split(sep):
+        a, b = at, at + len(piece)
+        while a < b and line[a] in " \t":
+            a += 1
+        while b > a and line[b - 1] in " \t":
+            b -= 1
+        if b - a >= 2 and line[a] == '"' and line[b - 1] == '"':
+            a, b = a + 1, b - 1
+        row.append((j, a, b))
+        at += len(piece) + 1
+    return row
+
+
+# A CSV or TSV file: its first line the header (``user,password``), then a row a line
+CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+
+
+def _csv_file_findings(lines: list[str], sep: str) -> list[Finding]:
+    """The values of a CSV (or TSV) file's secret columns (see :func:`_row_secrets`)."""
+    first = next((j for j, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return []
+    columns = _secret_columns(lines, _csv_row(lines[first], first, sep=sep))
+    if not columns:
+        return []
+    return [f for j in range(first + 1, len(lines)) if lines[j].strip()
+            for f in _row_secrets(lines, _csv_row(lines[j], j, sep=sep), columns)]
+
+
+# reStructuredText's CSV tables: ``.. csv-table::``, its ``:header:`` (a CSV line) or
+# ``:header-rows:``, ``:delim:``; its rows the indented lines after the options
+_CSV_TABLE = re.compile(r"([ \t]*)\.\.[ \t]+csv-table::")
+_RST_OPTION = re.compile(r"[ \t]*:(?P<o>[\w-]{1,40}):[ \t]*(?P<v>.*)")
+
+
+def _rst_csv_table_findings(lines: list[str]) -> list[Finding]:
+    """reStructuredText's CSV tables (see ``_CSV_TABLE``)."""
+    out: list[Finding] = []
+    for body in _directive_bodies(lines, _CSV_TABLE):
+        sep, header_rows = ",", 0
+        columns: list[int] = []
+        rows: list[int] = []
+        for i in body:
+            option = None if rows else _RST_OPTION.match(lines[i])
+            name, value = (option.group("o"), option.group("v").strip()) if option else ("", "")
+            if name == "header" and option is not None:
+                columns = _secret_columns(lines, _csv_row(lines[i], i, option.start("v"), sep))
+            elif name == "delim":
+                sep = {"tab": "\t", "space": " "}.get(value, value[:1] or sep)
+            elif name == "header-rows":
+                header_rows = int(value) if value.isdigit() and len(value) < 4 else 0
+            elif option is None and lines[i].strip():
+                rows.append(i)
+        for j in rows[:header_rows]:
+            columns = columns or _secret_columns(lines, _csv_row(lines[j], j, _indent(lines[j]),
+                                                                 sep))
+        for j in rows[header_rows:]:
+            out += _row_secrets(lines, _csv_row(lines[j], j, _indent(lines[j]), sep), columns)
+    return out
 
 
 def _adoc_table_findings(lines: list[str]) -> list[Finding]:
@@ -2560,6 +2871,14 @@ _FREE_AT_USERINFO = re.compile(
 _FREE_IP_USERINFO = re.compile(
     rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+)"
     r"{0,2})@(?=\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\[[0-9A-Fa-f:.]{2,45}\])")
+# ``user:pw@db.example.com`` with no scheme and no "@" in the password: a host of dotted names
+# ending in letters (not ``npm:react@18``, ``nginx:1.25@sha256:…``, ``gopls:latest@main``), a
+# password as prose's (digits or symbols in it: not ``foo:bar@baz.io``'s word); not an
+# address's scheme (``mailto:a+b@example.com``)
+_FREE_HOST_USERINFO = re.compile(
+    rf"(?<![^\s\"'(<\[,;`])(?!(?i:mailto|xmpp|sips?|tel):)[A-Za-z0-9._-]{{1,64}}:"
+    rf"({_FREE_PW}{{4,128}}+)"
+    r"@(?=[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}(?![\w.@-]))")
 # A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
 # password between the encoded ":" and "@"
 _FREE_ENCODED = re.compile(
@@ -2576,7 +2895,7 @@ _FREE_ARROW = re.compile(
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
 _FREE_KEY_WORDS = re.compile(
     r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
-    r"(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
+    r"`?(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
 _FREE_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
@@ -2627,10 +2946,8 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 continue
             spans.append((m.start(2), m.end(2), "Secret Keyword"))
     if "@" in text:
-        for rule in (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO):
-            spans += [(m.start(1), m.end(1), "Basic Auth Credentials")
-                      for m in rule.finditer(text) if "[redacted:" not in m.group(1)
-                      and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))]
+        spans += _userinfo_spans(text, (_FREE_USERINFO, _FREE_AT_USERINFO, _FREE_IP_USERINFO,
+                                        _FREE_HOST_USERINFO))
         spans += _long_userinfo(text)
     if "%40" in low:
         for m in _FREE_ENCODED.finditer(text):
@@ -2640,6 +2957,16 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return spans + _free_phrase_spans(text, low)
+
+
+def _userinfo_spans(text: str, rules: tuple[re.Pattern[str], ...]
+                    ) -> list[tuple[int, int, str]]:
+    """The passwords of URLs' credentials the ``rules`` find in free text (see ``_free_spans``)."""
+    return [(m.start(1), m.end(1), "Basic Auth Credentials")
+            for rule in rules for m in rule.finditer(text) if "[redacted:" not in m.group(1)
+            and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))
+            and (rule is not _FREE_HOST_USERINFO or (_url_value(m.group(1))
+                                                     and _prose_value(m.group(1), "")))]
 
 
 def _run_end(rule: re.Pattern[str], text: str, at: int) -> int:
@@ -2672,14 +2999,21 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
             v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
+    return spans + _free_key_spans(text, low)
+
+
+def _free_key_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of ``api key V`` (``low``: ``text`` in lower case)."""
+    spans: list[tuple[int, int, str]] = []
     if "key" in low or "token" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
             end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
-            if end < len(text) and not (text[end].isspace() or text[end] in ",;)"):
+            if end < len(text) and not (text[end].isspace() or text[end] in ",;)`"):
                 continue  # (part of a longer word)
             v = text[m.start("v"):end].rstrip(_SENTENCE_END)
             if (len(v) >= 12 and _token_value(v, "") and not _FIELD_NAME.fullmatch(v)
-                    and not _ENV_NAME.fullmatch(v) and not _example_value(v) and "/" not in v):
+                    and not _ENV_NAME.fullmatch(v) and not _example_value(v) and "/" not in v
+                    and not _named_with_number(v)):  # (getAccessTokenFromEnv2)
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
     return spans
 

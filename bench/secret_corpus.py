@@ -276,6 +276,53 @@ FORMS: list[Form] = [
         f"const KEY = {{kty: 'RSA', n: '{rnd(r, ALNUM, 40)}', e: 'AQAB', d: '{v}'}};"
         if r.random() < .5 else f'[jwk]\nkty = "RSA"\ne = "AQAB"\nd = "{v}"', v))(
         rnd(r, ALNUM + "-_", 43))),
+    # forms of session 18 (helper secrets-5): a Hugging Face token of one case under its name,
+    # Java's Map.of pairs; YAML block scalars in lists, folded quoted values, anchors and tags
+    # before blocks and lists, flow lists, nested lists; a comment line or a /* */ before a value,
+    # a "+" leading the next line; free-text forms in documents; tables headed Token, PIN, PW,
+    # Russian, in <td><b>, reStructuredText's csv-table
+    _f("HF_TOKEN of lower-case letters", ("py", "sh"), lambda r: (lambda v: (
+        f'HF_TOKEN = "{v}"', v))("hf_" + rnd(r, LOW, 34))),
+    _f("java Map.of pair", ("java",), lambda r: (lambda v: (
+        f'    Map<String, String> m = Map.of("user", "ci", "password", "{v}");', v))(
+        rnd(r, ALNUM, 14))),
+    _f("a name in pieces", ("java", "kt"), lambda r: (lambda v: (
+        f'    System.setProperty("pass" + "word", "{v}");', v))(rnd(r, ALNUM, 14))),
+    _f("yaml block scalar as a list item", ("yaml", "yml"), lambda r: (lambda v: (
+        f"passwords:\n  - |\n    {v}", v))(rnd(r, ALNUM, 14))),
+    _f("yaml quoted value folded", ("yaml", "yml"), lambda r: (lambda v: (
+        f'db:\n  password: "{v[:7]}\n    {v[7:]}"', v[7:]))(rnd(r, ALNUM, 14))),
+    _f("yaml anchor or tag before a block", ("yaml", "yml"), lambda r: (lambda v: (
+        f"{r.choice(['password: &p |', 'token: !secret |', 'password: !!str |'])}\n  {v}", v))(
+        rnd(r, ALNUM, 16))),
+    _f("yaml flow list of tokens", ("yaml", "yml"), lambda r: (lambda v: (
+        f"tokens: [{rnd(r, ALNUM, 18)}, {v}]", v))(rnd(r, ALNUM, 18))),
+    _f("yaml nested or anchored list", ("yaml", "yml"), lambda r: (lambda v: (
+        f"passwords: &pw\n  - {v}" if r.random() < .5 else f"passwords:\n  - - {v}", v))(
+        rnd(r, ALNUM, 14))),
+    _f("yaml bare tokens: list", ("yaml", "yml"), lambda r: (lambda v: (
+        f"tokens:\n  - {v}", v))(rnd(r, ALNUM, 20))),
+    _f("comment line before a value", ("py", "js"), lambda r: (lambda v: (
+        f'PASSWORD = \\\n    # prod\n    "{v}"' if r.random() < .5 else
+        f'password =\n  // prod\n  "{v}";', v))(rnd(r, ALNUM, 14))),
+    _f("/* */ before a value", ("js", "java"), lambda r: (lambda v: (
+        f'    const password = /* prod */ "{v}";', v))(rnd(r, ALNUM, 14))),
+    _f("+ leading the next line", ("java", "js"), lambda r: (lambda v: (
+        f'    String password = "{rnd(r, ALNUM, 6)}"\n        + "{v}";', v))(rnd(r, ALNUM, 8))),
+    _f("free-text forms in documents", ("md", "rst", "txt"), lambda r: (lambda v: (
+        r.choice([f"Use api key {v} for staging.", f"token => {v}"]), v))(rnd(r, ALNUM, 20))),
+    _f("user:p@ss@host in documents", ("md", "rst", "txt"), lambda r: (lambda v: (
+        f"psql ops:{v}@db.example.com", v))(rnd(r, ALNUM, 6) + "@" + rnd(r, ALNUM, 5))),
+    _f("table headed Token, PIN, PW or Russian", ("md",), lambda r: (lambda h, v: (
+        f"| user | {h} |\n|---|---|\n| ci | {v} |", v))(
+        *r.choice([("Token", rnd(r, ALNUM, 20)), ("PIN", rnd(r, DIG, 6)),
+                   ("PW", password(r)), ("\u041f\u0430\u0440\u043e\u043b\u044c", password(r))]))),
+    _f("html table headed in <td><b>", ("html", "md"), lambda r: (lambda v: (
+        "<table>\n<tr><td><b>user</b></td><td><b>password</b></td></tr>\n"
+        f"<tr><td>ci</td><td>{v}</td></tr>\n</table>", v))(password(r))),
+    _f("rst csv-table", ("rst",), lambda r: (lambda v: (
+        f'.. csv-table:: Accounts\n   :header: "user", "password"\n\n   "ci", "{v}"\n', v))(
+        password(r))),
 ]
 PER_FORM = 6
 
@@ -331,6 +378,8 @@ def plant(files: list[Path], clean: set[Path], tmp: Path, seed: int
             text, value = make(r)
             lines = host.read_text("utf-8").splitlines(keepends=True)
             at = r.randint(0, len(lines))
+            if lines and not lines[-1].endswith("\n"):  # (a last line without one: not joined)
+                lines[-1] += "\n"
             lines.insert(at, text + "\n")
             folder = tmp / f"{i:02d}-{k}"
             folder.mkdir()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 Reader = Callable[..., str]
 
 
@@ -39,3 +41,29 @@ class SecretCases:
     def check_kept(self, name: str) -> None:
         text, filename, fn = self.benign_cases[name]
         assert fn(text, filename) == text
+
+    def tests(self) -> tuple[Callable[[str], None], Callable[[str], None]]:
+        """The two parametrized tests of this table (each case masked; each look-alike kept),
+        for a test module to bind to its names."""
+
+        @pytest.mark.parametrize("name", sorted(self.cases))
+        def test_secret_form_is_masked(name: str) -> None:
+            self.check_masked(name)
+
+        @pytest.mark.parametrize("name", sorted(self.benign_cases))
+        def test_look_alike_is_kept(name: str) -> None:
+            self.check_kept(name)
+
+        return test_secret_form_is_masked, test_look_alike_is_kept
+
+
+def hostile_test(hostile: dict[str, tuple[str, Reader, str]]) -> Callable[[str], None]:
+    """A parametrized test that each hostile input (text, reader, filename) is read to its end,
+    its line count unchanged (timings measured by hand, never asserted)."""
+
+    @pytest.mark.parametrize("name", sorted(hostile))
+    def test_hostile_input_finishes(name: str) -> None:
+        text, fn, filename = hostile[name]
+        assert fn(text, filename).count("\n") == text.count("\n")
+
+    return test_hostile_input_finishes

@@ -227,14 +227,7 @@ benign("English table row of a sentence",
 
 # -- the tests ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(TABLE.cases))
-def test_secret_form_is_masked(name: str) -> None:
-    TABLE.check_masked(name)
-
-
-@pytest.mark.parametrize("name", sorted(TABLE.benign_cases))
-def test_look_alike_is_kept(name: str) -> None:
-    TABLE.check_kept(name)
+test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
 
 def test_every_format_character_is_read_past() -> None:
