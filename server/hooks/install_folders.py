@@ -361,25 +361,21 @@ def locked(base: Path, fallback: Path | None = None) -> Iterator[str | None]:
 
     mine = f"{os.getpid()} {secrets.token_hex(8)}\n"
     note = None
-    path = base / LOCK_NAME
-    try:
-        _take(path, mine)
-    except OSError as e:
-        if not _unwritable(e):
-            raise
-        if fallback is not None and fallback.is_dir():
-            path = fallback / LOCK_NAME
-            try:
-                _take(path, mine)
-            except OSError as e2:
-                if not _unwritable(e2):
-                    raise
-                note = f"no lock: {e2.strerror} ({path})"
-        else:
+    for where in (base, fallback):  # the fallback only when the base may not be written
+        if where is None or (where is fallback and not where.is_dir()):
+            break
+        path = where / LOCK_NAME
+        try:
+            _take(path, mine)
+            note = None
+            break
+        except OSError as e:
+            if not _unwritable(e):
+                raise
             note = f"no lock: {e.strerror} ({path})"
-        if note is not None:
-            print(f"ctxsteward: {note}; run one hooks install or uninstall at a time here",
-                  file=sys.stderr)
+    if note is not None:
+        print(f"ctxsteward: {note}; run one hooks install or uninstall at a time here",
+              file=sys.stderr)
     try:
         yield note
     finally:
