@@ -60,9 +60,38 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from analyzers.lexical import split_identifier  # (lexical reads secrets only inside a function)
+
+
+class _LazyPattern:
+    """A regular expression compiled when first used. The module holds ~180 patterns, most of
+    them for text few runs ever scan (a warm bundle reuses its cached scans); compiling them all
+    on import cost ~100 ms of every command, hook and server start (bench/README, "Bundle
+    latency", session 19). Only ``re.Pattern``'s methods are used on them, never ``re.sub(P,
+    ...)`` and the like, which want a real pattern."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> str:
+        return self._args[0]
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(*self._args)
+        return getattr(compiled, name)
+
+
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, deferred to the pattern's first use."""
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
 
 SECRET_NAME_PATTERNS = (
     "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
@@ -135,9 +164,9 @@ def secret_by_name(path: str) -> str | None:
 # "uri_secret", "secret-password"); "monkey", "admin", "password1", "TopSecret", "super_secret"
 # and "root_pass" are passwords.
 _URL_WORD = r"(?:pass|passwd|password|pwd|secret|key|token|uri|api|user|aws|access|client)"
-_URL_PLACEHOLDER = re.compile(rf"(?:(?:your|my)[_-]?)?{_URL_WORD}(?:[_-]{_URL_WORD})*",
+_URL_PLACEHOLDER = _rx(rf"(?:(?:your|my)[_-]?)?{_URL_WORD}(?:[_-]{_URL_WORD})*",
                               re.IGNORECASE)
-LABEL_VALUE = re.compile(
+LABEL_VALUE = _rx(
     r"[a-z_.-]*(?:pass(?:word|wd)?|pwd|secret|key|token|credential)s?[a-z_.-]*", re.IGNORECASE)
 
 
@@ -175,7 +204,7 @@ def is_label_value(secret: str, line: str = "", filename: str = "",
 
 ALLOWLIST_FILTER = "detect_secrets.filters.allowlist.is_line_allowlisted"
 INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
-_INDIRECT_CALL = re.compile(r"[:=!]\s*[\w.-]+[\[(]")
+_INDIRECT_CALL = _rx(r"[:=!]\s*[\w.-]+[\[(]")
 
 
 def is_indirect_reference(line: str, plugin: object = None) -> bool:
@@ -237,11 +266,11 @@ KEYWORDS = (
 KEYWORDS_LOWER = ("twilio", "discord", "telegram", "mailchimp", "artifactory", "sendgrid",
                   "bearer", "token", "credential", "passphrase", "auth", "mysql", "mariadb",
                   "curl", "sshpass", "redis-cli", "--user", "api key", "api-key", "-key", "-api")
-BASIC_AUTH = re.compile(r"://[^\s/:@'\"]*(?:@[^\s/:@'\"]*)?:[^\s/@'\"]+@")  # (redis://:pw@h too)
+BASIC_AUTH = _rx(r"://[^\s/:@'\"]*(?:@[^\s/:@'\"]*)?:[^\s/@'\"]+@")  # (redis://:pw@h too)
 # The names KeywordDetector looks for (its DENYLIST, lower case).
 SECRET_WORDS = (r"(?:api|auth|service|account|db|database|priv|private|client)_?key"
                 r"|(?:db|database|key)_?pass|password|passwd|pwd|secret|contrase")
-_DS_WORDS = re.compile("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS)
+_DS_WORDS = _rx("|".join(re.escape(k) for k in KEYWORDS_LOWER[:6]) + "|" + SECRET_WORDS)
 # Lines only our own patterns read: vendors' token prefixes detect-secrets does not know, a
 # base64-encoded private key ("LS0tLS1CRUdJTi" is "-----BEGIN"), command lines and settings that
 # carry a password, a secret's default after an environment lookup.
@@ -255,7 +284,7 @@ _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requi
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
               "htpasswd", "pw:", "pw*", "pass:", "pass*")
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
-_URL_USER = re.compile(r"://[A-Za-z0-9_-]{16,}@")
+_URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
 _DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
 
@@ -263,7 +292,7 @@ _DS_HINTS = ("key", "pass", "pwd", "secret", "contrase", *KEYWORDS_LOWER[:6])
 # Tokens detect-secrets knows by their shape alone, with no vendor's name on the line: Twilio's
 # API keys and account ids, Mailchimp's keys, Telegram's bot tokens (their secret starts "AA"; in
 # a Bot API URL too: ``/bot123456789:AA…``), Discord's, Artifactory's AKC keys (73 characters).
-_BARE_TOKENS = re.compile(
+_BARE_TOKENS = _rx(
     r"\b(?:SK|AC)[0-9a-fA-F]{32}\b|\b[0-9a-f]{32}-us\d{1,2}\b|\d{8,10}:AA[0-9A-Za-z_-]{33}"
     r"|\b[MNO][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}|AKC[a-zA-Z0-9]{50,}")
 
@@ -335,7 +364,7 @@ _VALUE = r"[^\"'`\s]{6,300}+"
 _ESC_VALUE = r"(?:[^\"'`\s\\]|\\\S){6,300}+"
 _MORE = r"(?=[^\"'`\s])"
 VALUE_CAP = 300
-_LONG_TAIL = re.compile(r"[^\s\"'`]*")
+_LONG_TAIL = _rx(r"[^\s\"'`]*")
 _NO_TRAIL = r"(?![\w.$/+=-])"
 
 
@@ -377,156 +406,156 @@ class Pattern(NamedTuple):
     tail: re.Pattern[str] | None = None  # how a value over 300 characters reads on (unquoted)
 
 
-_CLI_TAIL = re.compile(r"[^\s\"'`;|&)]*")  # a command line's value ends as its pattern's does
+_CLI_TAIL = _rx(r"[^\s\"'`;|&)]*")  # a command line's value ends as its pattern's does
 PATTERNS: tuple[Pattern, ...] = (
     # <add key="DbPassword" value="…"/> (web.config, app.config)
-    Pattern("XML Secret Setting", re.compile(
+    Pattern("XML Secret Setting", _rx(
         rf"(?i)\bkey\s*=\s*([\"']){_NAME}\1\s+value\s*=\s*([\"'])(?P<v>[^\"'\s]{{4,300}}+)"
         r"(?:\2|(?=[^\"'\s]))")),
     # <password>…</password>
-    Pattern("XML Secret Element", re.compile(
+    Pattern("XML Secret Element", _rx(
         rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}}+)(?:</(?P=n)>|(?=[^<\s]))"),
-        tail=re.compile(r"[^<\s]*")),
+        tail=_rx(r"[^<\s]*")),
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
-    Pattern("Secret Assignment", re.compile(
+    Pattern("Secret Assignment", _rx(
         rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
     # a quoted value of several words: PASSWORD = "correct horse battery staple", password:
     # "Zk8vQ2 wLp9Rt" (the whole literal, up to its closing quote on the line; see _phrase_value)
-    Pattern("Secret Keyword", re.compile(rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?{_PHRASE}"),
+    Pattern("Secret Keyword", _rx(rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?{_PHRASE}"),
             "phrase"),
     # a secret's default after an environment lookup: process.env.JWT_SECRET || "…", ?? "…",
     # os.environ.get("SECRET_KEY") or "…", ENV['SECRET_KEY_BASE'] || '…' (the name is judged
     # by its words: STRIPE_KEY too)
-    Pattern("Secret Keyword", re.compile(
+    Pattern("Secret Keyword", _rx(
         r"(?i)(?:process\.env\.|\benv\[\s*[\"']|environ(?:\.get\(|\[)\s*[\"']|getenv\(\s*[\"'])"
         rf"\w{{1,80}}+[\"']?\s*[\])]?\s*(?:\|\||\?\?|\bor\b)\s*(?P<q>{_Q})"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "envdefault"),
     # #define API_KEY "…" (C), ds.setPassword("…") (Java setters)
-    Pattern("Secret Keyword", re.compile(
+    Pattern("Secret Keyword", _rx(
         rf"(?i)#\s*define\s+{_NAME}\s+(?P<q>\")(?P<v>{_ESC_VALUE})(?:\"|{_MORE})"
         r"|\.set_?(?:password|passwd|secret|api_?key|token|access_?key|private_?key"
         rf"|client_?secret|credentials?)\s*\(\s*(?P<a>[\"'])(?P<w>{_ESC_VALUE})(?:(?P=a)\s*\)|{_MORE})")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
-    Pattern("Secret Pair", re.compile(
+    Pattern("Secret Pair", _rx(
         rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
         r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))")),
     # Map.of("user", "bob", "password", "…") (Java: keys and values alternate, so the pairs
     # before the name are read two by two), Kotlin's mapOf("password" to "…")
-    Pattern("Secret Pair", re.compile(
+    Pattern("Secret Pair", _rx(
         r"(?i)(?:\bmap\.of\(\s*(?:\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*)"
         rf"{{0,20}}?\"{_NAME}\"\s*,|\"{_NAME}\"\s+to)\s*(?P<q>\")(?P<v>[^\"\s]{{6,300}}+)"
         r"(?:\"\s*[),]|(?=[^\"\s]))")),
     # Server=db;User Id=sa;Password=…;   (connection strings)
-    Pattern("Connection String Password", re.compile(
+    Pattern("Connection String Password", _rx(
         r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
         r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any",
-        re.compile(r"[^;\"'\s]*")),
+        _rx(r"[^;\"'\s]*")),
     # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
-    Pattern("Basic Auth Credentials", re.compile(
+    Pattern("Basic Auth Credentials", _rx(
         r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
         r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any"),
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
     # (redis://:pw@cache:6379); an "@" left unencoded in the password (app:P@ssw0rd@db: up to
     # the last "@" before the host, of at most three)
-    Pattern("Basic Auth Credentials", re.compile(
+    Pattern("Basic Auth Credentials", _rx(
         r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}(?:@[^\s/:@'\"]{1,300})?:"
         r"(?P<v>(?=[^\s/'\"]{4})[^\s/@'\"]{1,300}+(?:@[^\s/@'\"]{1,300}+){0,2})"
         r"(?=@[\w.\[-]|[^\s/@'\"]*@[\w.\[-])"),
-        "url", re.compile(r"[^\s/@'\"]*")),
+        "url", _rx(r"[^\s/@'\"]*")),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
-    Pattern("URL Query Secret", re.compile(
+    Pattern("URL Query Secret", _rx(
         rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query",
-        re.compile(r"[^&#\s\"'`<>()\[\]]*")),
+        _rx(r"[^&#\s\"'`<>()\[\]]*")),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
-    Pattern("Bearer Token", re.compile(
+    Pattern("Bearer Token", _rx(
         r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
     # "Authorization": "9f8e…" (a token with no scheme, quoted)
-    Pattern("Authorization Header", re.compile(
+    Pattern("Authorization Header", _rx(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*(?P<q>[\"'])(?P<v>[A-Za-z0-9\-._~+/]{20,300}+=*)"
         r"(?P=q)"), "token"),
     # "Authorization": "Token 9f8e…" / Authorization: Basic YWRt… / -H 'Authorization: Digest …'
-    Pattern("Authorization Header", re.compile(
+    Pattern("Authorization Header", _rx(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
         r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
     # X-Auth-Token: …, "X-Vault-Token": "…", -H 'Private-Token: …' (HTTP headers that carry a
     # credential; "X-API-Key" is also a secret's name in prose)
-    Pattern("Secret Header", re.compile(
+    Pattern("Secret Header", _rx(
         r"(?i)(?<![\w-])(?:x-(?![\w-]{0,40}[xc]srf)[\w-]{0,40}?(?:token|key|secret|auth|password"
         r"|signature|api)|private-token|access-token|auth-token|api-token)[\"']?\]?\s*"
         r"(?:=>|[:=]|,\s*(?=[\"']))\s*[\"']?"
-        r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", re.compile(r"[A-Za-z0-9\-._~+/=]*")),
+        r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", _rx(r"[A-Za-z0-9\-._~+/=]*")),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
-    Pattern("Command Line Password", re.compile(
+    Pattern("Command Line Password", _rx(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
         _CLI_TAIL),
-    Pattern("Command Line Password", re.compile(
+    Pattern("Command Line Password", _rx(
         r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase)[= ](?P<v>[^\s\"'`;|&)]{4,300})"),
         "cli", _CLI_TAIL),
     # keytool -storepass PW, openssl -passout pass:PW, docker login -p PW, htpasswd -b FILE USER PW,
     # redis' requirepass PW, SQL's IDENTIFIED BY 'PW'
-    Pattern("Command Line Password", re.compile(
+    Pattern("Command Line Password", _rx(
         r"(?i)(?<![\w-])-(?:src|dest)?(?:storepass|keypass)\s+(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|(?<![\w-])-pass(?:in|out)\s+pass:(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
-    Pattern("Command Line Password", re.compile(
+    Pattern("Command Line Password", _rx(
         r"(?i)\bdocker\s+login\b[^\n#]{0,300}?\s(?:-p|--password)[= ]\s*(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|\bhtpasswd(?:\s+-\w{1,10}){0,4}?\s+-\w{0,5}b\w{0,5}(?:\s+-\w{1,10}){0,3}"
         r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
-    Pattern("Command Line Password", re.compile(
+    Pattern("Command Line Password", _rx(
         r"(?i)^\s*(?:requirepass|masterauth)\s+[\"']?(?P<v>[^\s\"']{4,300})"), "cli", _CLI_TAIL),
-    Pattern("Secret Keyword", re.compile(
+    Pattern("Secret Keyword", _rx(
         r"(?i)\bidentified\s+(?:with\s+\w{1,40}\s+)?by\s+(?P<q>['\"])"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "any"),
     # curl -u admin:PW, curl --user admin:PW
-    Pattern("Basic Auth Credentials", re.compile(
+    Pattern("Basic Auth Credentials", _rx(
         r"\bcurl\b[^\n#]{0,300}?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
         r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any", _CLI_TAIL),
     # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
-    Pattern("OpenAI Token", re.compile(
+    Pattern("OpenAI Token", _rx(
         r"\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{40,}(?![\w-]))"),
         "whole"),
     # any other OpenAI key: "T3BlbkFJ" is "OpenAI" in base64 (sk-None-…, sk-<name>-…)
-    Pattern("OpenAI Token", re.compile(
+    Pattern("OpenAI Token", _rx(
         r"(?<![\w-])(?P<v>sk-[A-Za-z0-9_-]{1,200}T3BlbkFJ[A-Za-z0-9_-]{20,200})(?![\w-])"),
         "whole"),
-    Pattern("Anthropic Token", re.compile(
+    Pattern("Anthropic Token", _rx(
         r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
     # GitHub's fine-grained tokens (detect-secrets knows the ghp_/gho_/... forms only), Google API
     # keys, Discord webhooks' tokens
     # (after a word's "_" too: ``tok_github_pat_...``)
-    Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
+    Pattern("GitHub Token", _rx(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
             "whole"),
     # Every one of these on a line, however long, by our own patterns (detect-secrets reads a long
     # line in pieces and each piece again until nothing more is found): GitHub's classic tokens,
     # AWS access key ids, Slack tokens, JSON Web Tokens (a header and claims, each JSON: "eyJ")
-    Pattern("GitHub Token", re.compile(r"(?<![A-Za-z0-9])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255})"
+    Pattern("GitHub Token", _rx(r"(?<![A-Za-z0-9])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255})"
                                        r"(?![A-Za-z0-9])"), "whole"),
-    Pattern("AWS Access Key", re.compile(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
+    Pattern("AWS Access Key", _rx(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
                                          r"(?![A-Z0-9])"), "whole"),
-    Pattern("Slack Token", re.compile(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
+    Pattern("Slack Token", _rx(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
     # Artifactory's API keys in any quotes (detect-secrets' rule wants a blank, "=", ":" or '"'
     # before one: ``{'X-JFrog-Art-Api': 'AKC…'}`` escaped it)
-    Pattern("Artifactory Credentials", re.compile(
+    Pattern("Artifactory Credentials", _rx(
         r"(?<![A-Za-z0-9])(?P<v>AKC[a-zA-Z0-9]{50,})(?![A-Za-z0-9])"), "whole"),
     # every kind of GitLab token (detect-secrets misses some: glcbt-, glagent-, ...)
-    Pattern("GitLab Token", re.compile(
+    Pattern("GitLab Token", _rx(
         r"(?<![\w-])(?P<v>(?:gl(?:pat|dt|ft|soat|rt|cbt|ptt|agent|oas|imt)-|GR1348941)"
         r"[A-Za-z0-9_-]{20,64})(?![\w-])"), "whole"),
     # npm's access tokens (detect-secrets knows them only after ``_authToken=``)
-    Pattern("NPM Token", re.compile(r"(?<![\w-])(?P<v>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
+    Pattern("NPM Token", _rx(r"(?<![\w-])(?P<v>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
             "whole"),
-    Pattern("JSON Web Token", re.compile(
+    Pattern("JSON Web Token", _rx(
         r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
         r"(?![\w-])"), "whole"),
-    Pattern("Google API Key", re.compile(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
+    Pattern("Google API Key", _rx(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
             "whole"),
     # vendors' tokens detect-secrets does not know, by their prefixes and shapes (Hugging Face,
     # Vault, Slack app-level, Stripe webhook and test keys, Shopify, DigitalOcean, Linear, Postman,
     # Databricks, Sentry, Grafana, New Relic, Doppler, age, Atlassian, Google OAuth client
     # secrets and access tokens, Supabase, Docker Hub, PlanetScale, RubyGems)
-    Pattern("Vendor Token", re.compile(
+    Pattern("Vendor Token", _rx(
         r"(?<![\w.-])(?P<v>hf_(?=[A-Za-z]{0,39}\d)[A-Za-z0-9]{30,40}|hv[sb]\.[A-Za-z0-9_-]{24,300}"
         r"|xapp-\d-[A-Za-z0-9-]{20,300}|whsec_[A-Za-z0-9+/=]{24,100}|[sr]k_test_[A-Za-z0-9]{20,200}"
         r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|do[por]_v1_[a-f0-9]{64}|lin_api_[A-Za-z0-9]{40}"
@@ -541,83 +570,83 @@ PATTERNS: tuple[Pattern, ...] = (
     # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters of both
     # cases), not an identifier of words that happens to start "hf_"
     # (``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``, ``hf_`` and 34 letters all of one case)
-    Pattern("Vendor Token", re.compile(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
+    Pattern("Vendor Token", _rx(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
-    Pattern("Private Key", re.compile(
+    Pattern("Private Key", _rx(
         r"(?<![A-Za-z0-9+/])(?P<v>LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,300}+={0,2})"), "b64key",
-        re.compile(r"[A-Za-z0-9+/=]*")),
+        _rx(r"[A-Za-z0-9+/=]*")),
     # a token as a URL's user (git clone https://<token>@github.com/…)
-    Pattern("Basic Auth Credentials", re.compile(
+    Pattern("Basic Auth Credentials", _rx(
         r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "urluser"),
-    Pattern("Discord Webhook", re.compile(
+    Pattern("Discord Webhook", _rx(
         r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
     # netrc: machine host login user password pw
-    Pattern("Netrc Password", re.compile(
+    Pattern("Netrc Password", _rx(
         rf"(?i)\blogin\s+\S+\s+password\s+(?P<v>{_NETRC_VALUE})"), "any"),
     # a netrc entry over several lines: "  password pw" alone on its line
-    Pattern("Netrc Password", re.compile(
+    Pattern("Netrc Password", _rx(
         rf"(?i)^\s*(?:password|passwd)\s+(?P<v>{_NETRC_VALUE})(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
-    Pattern("Secret In Prose", re.compile(
+    Pattern("Secret In Prose", _rx(
         _PROSE_LEAD + r"(?P<q>[\"'`]?)"
         r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
         "prose"),
     # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
-    Pattern("Secret In Prose", re.compile(_PROSE_LEAD + _PHRASE), "phrase"),
+    Pattern("Secret In Prose", _rx(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
-    Pattern("AWS Secret Access Key", re.compile(
+    Pattern("AWS Secret Access Key", _rx(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
         r"(?![A-Za-z0-9/+=])"), "mixed"),
 )
-_TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
+_TOKEN_TAIL = _rx(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
-CONFIG_PATTERN = Pattern("Secret Keyword", re.compile(
+CONFIG_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*{_YAML_PROPS}"
     r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
 # Any file: Dockerfile's legacy ``ENV DB_PASSWORD value`` (no "="), a shell or compose default
 # ``${POSTGRES_PASSWORD:-value}``
 DEFAULT_PATTERNS = (
-    Pattern("Secret Keyword", re.compile(
+    Pattern("Secret Keyword", _rx(
         rf"(?i)^\s*ENV\s+{_NAME}\s+(?P<v>[^\s\"'`=]{{8,300}}+)\s*$"), "config"),
-    Pattern("Secret Keyword", re.compile(
+    Pattern("Secret Keyword", _rx(
         rf"(?i)\$\{{{_NAME}:?[-=](?P<v>[^}}\s\"'`]{{6,300}}+)\}}"), "config"),
 )
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
 # (A quoted value's first word, when a quote closes it further on, is not one: a phrase is
 # ``_PHRASE``'s to judge whole, "Please enter the password." no more a secret than its first word.)
-FLOW_PATTERN = Pattern("Secret Keyword", re.compile(
+FLOW_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*(?::=|[:=])\s*(?P<fq>[\"'])?"
     r"(?P<v>[^\s,;}\]\"'`]{6,300}+)(?(fq)(?!\s[^\"'\n]{0,300}[\"']))"),
     "config")
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
-INLINE_PATTERN = Pattern("Secret Keyword", re.compile(
+INLINE_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
-    "inline", re.compile(r"[^\s\"'`;,<>()\[\]{}|&]*"))
+    "inline", _rx(r"[^\s\"'`;,<>()\[\]{}|&]*"))
 # (a query string's next "&name=" ends the value)
 # detect-secrets' allowlist pragma: whoever wrote it says the line (or, "nextline", the next one)
 # holds a secret, whatever the detectors make of it ("SIGNING_KEY = '…'  # pragma: allowlist
 # secret"): its value is a secret, never shown even where a file is shown redacted.
-ALLOWLIST_PRAGMA = re.compile(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ _-]?)?secret")
-_COMMENT_TAIL = re.compile(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
-_QUOTED = re.compile(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
-PEM_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
+ALLOWLIST_PRAGMA = _rx(r"(?i)pragma:\s*allowlist[ _-]?(?P<next>nextline[ _-]?)?secret")
+_COMMENT_TAIL = _rx(r"(?:#|//|/\*|--|<!--|;|%|\bREM)\s*$")
+_QUOTED = _rx(r"(?i)[bruf]{0,2}([\"'`])(?P<v>.*)\1[,;]?")
+PEM_BEGIN = _rx(r"-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
                        r"|---- BEGIN[ A-Z0-9]*PRIVATE KEY ----|PuTTY-User-Key-File-\d+:")
 # An SSH2 or PuTTY header starts a key only with a key's fields or body after it (on its line,
 # in a string's "\n" escapes, or on the next lines): code that names the header has none.
-_KEY_FOLLOWS = re.compile(r"Encryption:|Public-Lines:|Private-Lines:|Comment:|[A-Za-z0-9+/]{24,}")
+_KEY_FOLLOWS = _rx(r"Encryption:|Public-Lines:|Private-Lines:|Comment:|[A-Za-z0-9+/]{24,}")
 _KEY_LOOKAHEAD = 3  # lines
-PEM_END = re.compile(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
+PEM_END = _rx(r"-----END[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----"
                      r"|---- END[ A-Z0-9]*PRIVATE KEY ----|Private-MAC:[^\n]*")
 
 # Values that are no credential: placeholders, templates, references, code.
 _MASKS = r"x+|\*+|\.+|-+|_+|#+|0+"  # a value written over ("xxxx", "****")
-_MASK = re.compile(_MASKS, re.IGNORECASE)
-_PLACEHOLDER = re.compile(
+_MASK = _rx(_MASKS, re.IGNORECASE)
+_PLACEHOLDER = _rx(
     rf"(?i)(?:{_MASKS}|redacted|localhost|none|null|nil|true|false"
     r"|undefined|required|optional|empty|string|str|bytes|text|value|test|testing|foo|bar|baz"
     r"|foobar|pass|passwd|password\d*|secret\d*|user|admin|public|private|guest|root|demo"
@@ -626,15 +655,15 @@ _WORDS_AFTER = r"(?:[-_.]?(?>[A-Z]?[a-z]+|[A-Z]++(?![a-z])))*+[-_.]?\d{0,4}"
 # A value asking to be filled in, in its exact forms: "change-me", "REPLACE_ME", "fill-me-in",
 # "CHANGEME_PLEASE", "replace-with-your-key", "set_this"; no digits and no other words after it
 # ("ChangeMe2024", "Update.Me.Winter2024", "changemeXk9" are passwords).
-_FILL_IN = re.compile(
+_FILL_IN = _rx(
     r"(?i:(?:change|replace|fill|set|update|insert|put)[-_.]?(?:me|it|this)(?:[-_.]?in)?"
     r"(?:[-_.]?please)?|replace[-_.]?with[-_.]?your(?:[-_.]?[a-z]+){1,3})")
 # "your-api-key", "YOUR_TOKEN", "myPassword1", "example.com", "fake_secret_2": a placeholder word
 # and words after it (each atomic: no backtracking), not random characters after "my" or "bad"
 # ("myMLru2W69pdQXjlJ8yH" is a key).
-_PLACEHOLDER_WORDS = re.compile(
+_PLACEHOLDER_WORDS = _rx(
     rf"(?i:your|my|example|dummy|fake|sample|placeholder|bad){_WORDS_AFTER}")
-_TEMPLATE = re.compile(
+_TEMPLATE = _rx(
     r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[A-Za-z][A-Za-z _-]*>|^\$(?=[A-Za-z_])"
     r"|^%\w+%$|^\{\w*\}$")
 _CODE_WORDS = frozenset(
@@ -643,23 +672,23 @@ _CODE_WORDS = frozenset(
     "too the a an this that still being expected supported valid present checked ignored".split())
 
 
-_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+")  # an environment variable's name
-_FIELD_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")  # a field: "updated_at", "token_last_4"
-_VERSION = re.compile(r"[\^~<>=v]*\d+(?:\.\d+)+")  # "^4.0.17"
-_STRONG_NAME = re.compile(r"(?i)pass|pwd|secret|key")
+_ENV_NAME = _rx(r"[A-Z][A-Z0-9_]*_[A-Z0-9_]+")  # an environment variable's name
+_FIELD_NAME = _rx(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")  # a field: "updated_at", "token_last_4"
+_VERSION = _rx(r"[\^~<>=v]*\d+(?:\.\d+)+")  # "^4.0.17"
+_STRONG_NAME = _rx(r"(?i)pass|pwd|secret|key")
 # A password name (its last word says so): "password", "DB_PASSWORD", "adminPwd", "client_secret"
-_PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret)[\"'\]]*\s*(?::[^=]*)?[:=]")
+_PASSWORD_NAME = _rx(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret)[\"'\]]*\s*(?::[^=]*)?[:=]")
 # A quoted value of words only, assigned to a password name: no code shape (no separators, no
 # capitals inside), long enough to be a chosen password ("mysecretpassword", postgres' default).
-_WORDS_PASSWORD = re.compile(r"[a-z]{12,64}")
-_NOT_CHOSEN = re.compile(  # "wrongpassword", "newpassword1": a test's label, not a credential
+_WORDS_PASSWORD = _rx(r"[a-z]{12,64}")
+_NOT_CHOSEN = _rx(  # "wrongpassword", "newpassword1": a test's label, not a credential
     r"wrong|invalid|incorrect|bad|old|new|other|another|different|fake|dummy|test|sample"
     r"|example|random|some|weak|strong|short|long|empty|bogus|mismatch|expired|correct|valid")
 _SENTENCE_END = ".,;:)!?"
-_TYPE_NAME = re.compile(r"[A-Z][A-Za-z]*[!?]")
+_TYPE_NAME = _rx(r"[A-Z][A-Za-z]*[!?]")
 # A path: folders of words (not base64: "/Kx8Lm2Qp9Zr4Tv6W=" has no second "/" of words)
-_PATH_VALUE = re.compile(r"(?:~|\.{1,2})?(?:/[a-z0-9_.-]{1,60}){2,}/?", re.IGNORECASE)
-_CODE_REF = re.compile(
+_PATH_VALUE = _rx(r"(?:~|\.{1,2})?(?:/[a-z0-9_.-]{1,60}){2,}/?", re.IGNORECASE)
+_CODE_REF = _rx(
     r"(?:this|self|cls|user|config|conf|cfg|settings|env|process|os|ctx|context|req|request|res"
     r"|response|options|opts|args|props|state|data|params|app|window|session|auth|client"
     r"|secrets?|credentials?|vars|values|inputs|steps|github)(?:\.[A-Za-z_$][\w$]*)+"
@@ -716,15 +745,15 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
 # YAML tags where a value would be: the standard ones, and local tags that name a value kept
 # elsewhere (Home Assistant's and ESPHome's !secret, !env_var, !include; CloudFormation's !Ref,
 # !Sub, !GetAtt, !ImportValue...).
-_YAML_TAG = re.compile(
+_YAML_TAG = _rx(
     r"(?i)!!(?:str|binary|int|float|bool|null|map|seq|set|omap|pairs|timestamp|python/[\w.:/-]{1,80})"
     r"|!(?:secret|env_var|env|include\w{0,20}|input|ref|sub|getatt|getazs|importvalue|join"
     r"|select|split|findinmap|base64|cidr|if|equals|not|and|or|condition|transform)")
-_HF_SHAPE = re.compile(r"hf_[A-Za-z0-9]{30,40}")  # a Hugging Face token's
+_HF_SHAPE = _rx(r"hf_[A-Za-z0-9]{30,40}")  # a Hugging Face token's
 _NAMED_CHECKS = frozenset({"keyword", "config", "inline", "prose", "envdefault"})
 # (what a name is about; not "id": Vault's secret_id is the credential that logs in)
-_NAME_WORDS = re.compile(r"[A-Za-z0-9_.-]+")
-_SECRET_STEM = re.compile(r"(?i)pass|pwd|secret|token|key|credential")
+_NAME_WORDS = _rx(r"[A-Za-z0-9_.-]+")
+_SECRET_STEM = _rx(r"(?i)pass|pwd|secret|token|key|credential")
 
 
 def _name_parts(name: str) -> list[str]:
@@ -899,7 +928,7 @@ def _config_value(v: str, name: str) -> bool:
 
 
 # Types and hash or encoding names (a documentation table's column, "the secret is sha256").
-_TYPE_WORDS = re.compile(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|md5"
+_TYPE_WORDS = _rx(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|md5"
                          r"|argon2\w*|bcrypt|scrypt|pbkdf2[\w-]*|hmac[\w-]*|base64|hex|bigint"
                          r"|aes[-_]?\d*(?:[-_](?:gcm|cbc|ctr|ecb|siv))?|rsa[-_]?\d*|ecdsa[\w-]*|ed25519|[hre]s\d{3}|oauth\s?\d?|jwt"
                          r"|saml\s?\d?|tls\s?[\d.]*|ssl")
@@ -956,7 +985,7 @@ _TEXT_NAME = frozenset(
     "incorrect missing required mismatch forgot empty weak short expired i18n subject body "
     "template tpl heading subtitle content copy email mail notification sms reminder "
     "instructions note notes comment tip".split())
-_SECRET_WORD = re.compile(r"pass(?:word|wd|phrase)|secret|token|credential")
+_SECRET_WORD = _rx(r"pass(?:word|wd|phrase)|secret|token|credential")
 _PHRASE_LABEL = frozenset(
     "wrong invalid incorrect bad fake dummy test sample example bogus".split())
 
@@ -996,7 +1025,7 @@ def _phrase_is_text(v: str, words: list[str]) -> bool:
 
 
 # What a key is rather than a key: curves, JOSE algorithms, versions, sizes, encodings.
-_KEY_KINDS = re.compile(r"(?i)secp\d+\w*|p-\d{3}|[ep]s\d{3}k?|utf-?8\w*|v\d+\.\w+"
+_KEY_KINDS = _rx(r"(?i)secp\d+\w*|p-\d{3}|[ep]s\d{3}k?|utf-?8\w*|v\d+\.\w+"
                         r"|\d+-(?:byte|bit|char|character|digit|letter)s?[\w-]*|x25519|curve25519"
                         r"|prime256v1")
 
@@ -1037,7 +1066,7 @@ def _camel_name(w: str) -> bool:
     return True
 
 
-_CAMEL_PIECE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+_CAMEL_PIECE = _rx(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 
 
 def _word_pieces(w: str) -> bool:
@@ -1097,7 +1126,7 @@ def _is_config(filename: str) -> bool:
 
 # A comment in source code (``# TODO rotate password=…``, ``x = f()  // DB_PASSWORD = …``):
 # prose, where ``NAME=value`` and ``NAME = value`` are values as in text.
-_COMMENT_AT = re.compile(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)")
+_COMMENT_AT = _rx(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)")
 
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
@@ -1122,9 +1151,9 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
 # A flow sequence after a secret's name in configuration (``tokens: [a1b2…, c3d4…]``): its items
 # on its line, the first ``_FLOW_ITEMS`` of the line's lists, each of 6 characters or more (a
 # list longer is data, not secrets: read to its end, a list of thousands cost seconds)
-_FLOW_LIST = re.compile(rf"(?i)(?<![\w.-])[\"']?{_NAME}[\"']?[ \t]*[:=]{_YAML_NODE_PROPS}[ \t]*\[")
+_FLOW_LIST = _rx(rf"(?i)(?<![\w.-])[\"']?{_NAME}[\"']?[ \t]*[:=]{_YAML_NODE_PROPS}[ \t]*\[")
 _FLOW_ITEMS = 64
-_FLOW_ITEM = re.compile(r"[ \t]*(?P<q>[\"']?)(?P<v>[^\s,\[\]{}\"']{1,300}+)(?P=q)[ \t]*(?=[,\]]|$)")
+_FLOW_ITEM = _rx(r"[ \t]*(?P<q>[\"']?)(?P<v>[^\s,\[\]{}\"']{1,300}+)(?P=q)[ \t]*(?=[,\]]|$)")
 
 
 def _flow_list_findings(number: int, line: str) -> list[Finding]:
@@ -1151,10 +1180,10 @@ def _flow_list_findings(number: int, line: str) -> list[Finding]:
 
 # A secret's name written in pieces (``"pass" + "word"``), then its value: a call's next argument,
 # a map's (``to``, ``:``), an index's assignment (``props["pass" + "word"] = "…"``)
-_SPLIT_NAME = re.compile(
+_SPLIT_NAME = _rx(
     r"(?P<a>[\"'])[\w.-]{1,40}+(?P=a)(?:[ \t]*\+[ \t]*(?P<b>[\"'])[\w.-]{1,40}+(?P=b)){1,3}?[ \t]*"
     r"(?:,|\bto\b|:|\][ \t]*=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s]{6,300}+)(?P=q)")
-_PIECE_WORDS = re.compile(r"(?P<a>[\"'])(?P<w>[\w.-]{1,40}+)(?P=a)")
+_PIECE_WORDS = _rx(r"(?P<a>[\"'])(?P<w>[\w.-]{1,40}+)(?P=a)")
 
 
 _SPLIT_HINTS = ('" + "', "' + '", '"+"', "'+'")
@@ -1179,42 +1208,42 @@ def _split_name_findings(number: int, line: str) -> list[Finding]:
 # (``PASSWORD = ("Xq7Lm2V"`` over ``"z9Rt4Kp")``, ``password = "Xq7" "Lm2V"``) and a value after a
 # line continuation (``PASSWORD = \`` over ``"…"``): the pieces read as one value. YAML's value on
 # the next, deeper line (``password:`` over ``  …``), or in a block scalar (``password: >-``).
-_ASSIGNED = re.compile(
+_ASSIGNED = _rx(
     rf"(?i)(?<![\w/@.-]){_NAME}(?:[\"']\s*:|\s*(?::\s*[a-z_][\w.\[\]| ]{{0,40}}?\s*)?=(?!=)"
     r"|\s*:(?=\s*(?:#|//|$)))\s*")
 # Between a value's pieces: "+" (``"Zk8" + "wLp9"``); a comma inside ``"".join([…])``; the start
 # of such a join; a comment (to its line's end); a triple quote opening a literal.
-_PLUS = re.compile(r"\s*\+\s*")
-_COMMA = re.compile(r"\s*,\s*")
-_LEADING_PLUS = re.compile(r"\s*\+(?!\+)\s*")  # a line going on with "+" (``    + "vLp7"``)
-_JOIN = re.compile(r"(?:\"\"|'')\.join\(\s*[\[(]?")
-_COMMENT = re.compile(r"(?:#|//)")
-_TRIPLE = re.compile(r"(?i)[bruf]{0,2}(\"\"\"|''')[ \t]*$")
+_PLUS = _rx(r"\s*\+\s*")
+_COMMA = _rx(r"\s*,\s*")
+_LEADING_PLUS = _rx(r"\s*\+(?!\+)\s*")  # a line going on with "+" (``    + "vLp7"``)
+_JOIN = _rx(r"(?:\"\"|'')\.join\(\s*[\[(]?")
+_COMMENT = _rx(r"(?:#|//)")
+_TRIPLE = _rx(r"(?i)[bruf]{0,2}(\"\"\"|''')[ \t]*$")
 # A secret's name as a call's first argument, the line ending after its comma (its value, the
 # default of ``os.getenv('DB_PASSWORD',``, on the next line)
-_PAIR_OPEN = re.compile(rf"(?i)(?:\(|^)\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*$")
-_CALL_OPENS = re.compile(r"(?<!parametrize)\(\s*$")  # a line ending in a call's "(" (no test's)
-_PIECE = re.compile(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
+_PAIR_OPEN = _rx(rf"(?i)(?:\(|^)\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*$")
+_CALL_OPENS = _rx(r"(?<!parametrize)\(\s*$")  # a line ending in a call's "(" (no test's)
+_PIECE = _rx(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
                     r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
 _PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
-_YAML_KEY = re.compile(
+_YAML_KEY = _rx(
     rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:{_YAML_NODE_PROPS}[ \t]*"
     r"(?P<b>[|>][1-9+-]{0,2})?[ \t]*(?:#.*)?")
-_YAML_PROPS_END = re.compile(rf":{_YAML_NODE_PROPS}$")  # a key's properties ending its line
+_YAML_PROPS_END = _rx(rf":{_YAML_NODE_PROPS}$")  # a key's properties ending its line
 _BLOCK_LINES = 50  # a block scalar's lines read for a value
-_BLANK = re.compile(r"\s")
-_BLANKS = re.compile(r"[ \t]*")
-_CONTINUATION = re.compile(r"\\\s*$")
-_VALUE_ENDS = re.compile(r"\s*(?:[)\]},;#]|//|$)")  # after a literal value: not an operator
+_BLANK = _rx(r"\s")
+_BLANKS = _rx(r"[ \t]*")
+_CONTINUATION = _rx(r"\\\s*$")
+_VALUE_ENDS = _rx(r"\s*(?:[)\]},;#]|//|$)")  # after a literal value: not an operator
 _YAML_OPENS = (":", "|", ">", "-", "+")  # how a line ends whose key's value is on the next lines
-_YAML_INDICATOR = re.compile(r"[|>][1-9+-]{1,2}$")  # a block scalar's header (``|2``, ``>-``)
+_YAML_INDICATOR = _rx(r"[|>][1-9+-]{1,2}$")  # a block scalar's header (``|2``, ``>-``)
 # A YAML key and its plain (unquoted) value on one line: the value may go on, folded, on the
 # deeper lines after it (each of them one more word of the value)
-_YAML_PLAIN = re.compile(
+_YAML_PLAIN = _rx(
     rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:[ \t]+{_YAML_PROPS}"
     r"(?P<v>[^\s\"'#&*!|>{\[%@`][^\s]{0,300}+)[ \t]*")
 # A YAML key and a quoted scalar its line does not close: the scalar goes on, folded
-_YAML_QUOTE_OPEN = re.compile(
+_YAML_QUOTE_OPEN = _rx(
     rf"(?i)[ \t]*(?:-[ \t]+)?[\"']?{_NAME}[\"']?[ \t]*:[ \t]+{_YAML_PROPS}(?P<q>[\"'])"
     r"(?P<v>[^\"'\s]{1,300}+)")
 _YAML_SKIP = 8  # comment and blank lines read past between a key and its value
@@ -1355,9 +1384,9 @@ def _triple_quoted(lines: list[str], i: int, quote: str, name: str,
 
 # In text (a commit's body, notes): a secret's name ending its line (``… password=`` or
 # ``Password:``), its value the next line's first word (not a key of its own: ``user: …``).
-_NAME_IN_WORD = re.compile(rf"(?i){_NAME_CORE}")
+_NAME_IN_WORD = _rx(rf"(?i){_NAME_CORE}")
 _NAME_END_MAX = 120  # characters of a name read back from its line's end
-_NEXT_VALUE = re.compile(r"[ \t]*[\"'`]?(?P<v>[^\s\"'`;,<>()\[\]{}|&=:]{6,300}+={0,2})"
+_NEXT_VALUE = _rx(r"[ \t]*[\"'`]?(?P<v>[^\s\"'`;,<>()\[\]{}|&=:]{6,300}+={0,2})"
                          r"(?=[\"'`]?(?:\s|$)|[^\s\"'`;,<>()\[\]{}|&=:])")
 
 
@@ -1483,9 +1512,9 @@ def _yaml_block(lines: list[str], i: int, column: int, name: str) -> list[Findin
     return out
 
 
-_YAML_ITEM = re.compile(r"[ \t]*(?:-[ \t]+){1,8}")
+_YAML_ITEM = _rx(r"[ \t]*(?:-[ \t]+){1,8}")
 # An item's anchor and tag before its value or block (``- &a |``, ``- !!str …``)
-_YAML_ITEM_PROPS = re.compile(r"(?:(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})(?:[ \t]+|$)){0,2}")
+_YAML_ITEM_PROPS = _rx(r"(?:(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})(?:[ \t]+|$)){0,2}")
 
 
 def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
@@ -1542,7 +1571,7 @@ def _pattern_findings(out: list[Finding], number: int, line: str, pat: Pattern,
 # A parameter's or field's type where prose's value would be, in code: a reference, a generic
 # or trait type, a primitive, or a CamelCase name of several words or none with a digit
 # (``&[u8]``, ``&str``, ``Vec<u8>``, ``impl AsRef<str>``, ``Uint8Array``, ``SecretString``)
-_CODE_TYPE = re.compile(
+_CODE_TYPE = _rx(
     r"&(?:mut\s+)?[\w\[\]<>:]+|(?:Vec|Option|Box|Arc|Rc|Result|Cow|Pin|Mutex|RefCell|HashMap"
     r"|Array|Promise|Record|Partial|Readonly|Secret)<\S*|(?:impl|dyn)\s+\S+"
     r"|\[?(?:str|String|u8|u16|u32|u64|usize|i8|i32|i64|bytes|byte|number|string|Uint8Array"
@@ -1611,7 +1640,7 @@ def _allowlisted(lines: list[str], found: list[Finding]) -> list[Finding]:
 # (``x``s, the offsets kept; a value found there in a blanked word is left to our own patterns,
 # bounded, which read the line as it is).
 SLOW_DETECTORS = frozenset({"KeywordDetector", "OpenAIDetector"})
-_LONG_WORD = re.compile(r"[\w-]{65,}")
+_LONG_WORD = _rx(r"[\w-]{65,}")
 
 
 DS_LINE = 300  # a longer line is read by detect-secrets in pieces of this many characters
@@ -1740,7 +1769,7 @@ _DS_LOCK = threading.RLock()
 # hyphen, a byte-order mark, tag characters): invisible, they split a secret's name for a regex
 # ("pass\u200bword") and not for a reader. Text is read with them left out; each value's span is
 # then moved back onto the text as it is (a mask covers a format character inside a value too).
-_FORMAT_CHARS = re.compile(
+_FORMAT_CHARS = _rx(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
@@ -1914,10 +1943,10 @@ def _doc_findings(lines: list[str]) -> list[Finding]:
 # a text that holds a key type ("kty"): in JSON, in a Python dict (``'d': '…'``), in YAML (``d: …``
 # under ``kty: RSA``).
 _JWK_HINT = "kty"
-_JWK_KTY = re.compile(r"""["']kty["']\s*[:=]|(?:^|[{,(])\s*(?:-\s+)?kty\s*[:=]""")
+_JWK_KTY = _rx(r"""["']kty["']\s*[:=]|(?:^|[{,(])\s*(?:-\s+)?kty\s*[:=]""")
 # A private member: quoted (JSON, a dict), or a name at a line's start (YAML, TOML) or after
 # "{", "," or "(" (a JavaScript object, ``dict(kty='oct', k='…')``), then ":" or "=".
-_JWK_PRIVATE = re.compile(
+_JWK_PRIVATE = _rx(
     r"""(?P<o>["'])(?P<m>d|p|q|dp|dq|qi|k)(?P=o)\s*:\s*(?P<q>["'])(?P<v>[A-Za-z0-9_+/=-]{16,300}+)"""
     r"""|(?:^|(?<=[{,(]))[ \t]*(?:-[ \t]+)?(?P<y>d|p|q|dp|dq|qi|k)[ \t]*[:=][ \t]*(?P<yq>["'`]?)"""
     r"""(?P<w>[A-Za-z0-9_+/=-]{16,300}+)""")
@@ -1960,11 +1989,11 @@ def _jwk_findings(lines: list[str]) -> list[Finding]:
 # A table's rule line: Markdown's under its header row (``|---|:--:|``), Org-mode's
 # (``|---+---|``), a reStructuredText grid table's borders (``+---+---+``; ``+===+===+`` under its
 # header row).
-_TABLE_RULE = re.compile(
+_TABLE_RULE = _rx(
     r"^\s*(?:[#/*;>]\s*)*[|+]?(?:\s*:?[-=]+:?\s*[|+])+\s*(?::?[-=]+:?\s*)?$")
 
 
-_CELL = re.compile(r"(?:[^|\\]|\\.)*")
+_CELL = _rx(r"(?:[^|\\]|\\.)*")
 
 
 def _is_rule(line: str) -> bool:
@@ -1988,13 +2017,13 @@ def _cells(line: str) -> list[tuple[int, int]]:
 # A cell naming a secret in a table's row (``| DB_PASSWORD | … |``, ``| GITHUB_TOKEN | … |``,
 # ``| <code>db.password</code> (prod) | … |``): its value is in the next cells. Not a name of
 # something about a secret (its hash, type, length, lifetime, URL, header, ...).
-_ROW_START = re.compile(r"\s*(?:(?:[#/*;>+-]|<!--)\s*)*\|")  # (one marker a repetition)
+_ROW_START = _rx(r"\s*(?:(?:[#/*;>+-]|<!--)\s*)*\|")  # (one marker a repetition)
 # A table row with a word a secret's name holds (a first, cheap test of a text).
 # (a password's name in other languages: German, Spanish, French, Portuguese, Russian, Japanese,
 # Chinese; a PIN, "PW")
 _LOCAL_WORDS = (r"kennwort|contrase|mot de passe|senha|\u043f\u0430\u0440\u043e\u043b"
                 r"|\bpin\b|\bpw\b|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc")
-_TABLE_HINT = re.compile(
+_TABLE_HINT = _rx(
     r"(?im)^[ \t]*(?:[#>*;/-][ \t]*)*\|[^\n]*?(?:pass|pwd|secret|token|credential|key|"
     rf"{_LOCAL_WORDS})")
 
@@ -2009,8 +2038,8 @@ def _table_hint(text: str) -> bool:
 
 
 # A table without outer pipes has a rule line (``--- | ---``) and, somewhere, a secret's word.
-_BARE_RULE = re.compile(r"(?m)^[ \t]*:?-{3,}:?[ \t]*\|")
-_BARE_WORDS = re.compile(rf"(?i)pass|pwd|secret|token|credential|key|{_LOCAL_WORDS}")
+_BARE_RULE = _rx(r"(?m)^[ \t]*:?-{3,}:?[ \t]*\|")
+_BARE_WORDS = _rx(rf"(?i)pass|pwd|secret|token|credential|key|{_LOCAL_WORDS}")
 # Words that, after a secret's word, name something about it (``TOKEN_URL``, ``password_hash``,
 # ``ACCESS_TOKEN_EXPIRE_MINUTES``); before it they name its owner (``ADMIN_PASSWORD``,
 # ``MAXMIND_LICENSE_KEY``, ``ENV_SECRET``).
@@ -2024,12 +2053,12 @@ _ABOUT_SECRET = frozenset(
 _ABOUT_NAME = _ABOUT_SECRET - {"id"}  # for a value's name: secret_id is a credential
 # Inline HTML tags around a cell's text (``<td><span class="x">…</span></td>``, ``<a href=…>``)
 _INLINE_TAGS = r"(?:code|b|strong|em|kbd|span|a|p|div|i|tt|samp)(?:\s[^<>]{0,200}+)?"
-_CELL_MARKUP = re.compile(rf"(?i)</?{_INLINE_TAGS}>|[`*]|\]\([^)\s]{{0,200}}\)|\[")
-_DURATION = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
+_CELL_MARKUP = _rx(rf"(?i)</?{_INLINE_TAGS}>|[`*]|\]\([^)\s]{{0,200}}\)|\[")
+_DURATION = _rx(r"(?i)\d+(?:\.\d+)?\s*(?:ms|s|secs?|m|mins?|h|hrs?|d|days?|w|weeks?|y)"
                        r"(?:\d+\s*(?:ms|s|m|h|d))*(?:[-_]\w+)?")
 
 
-_CELL_VALUE = re.compile(rf"(?i)[\s`*]*(?:<{_INLINE_TAGS}>[\s`*]*){{0,8}}"
+_CELL_VALUE = _rx(rf"(?i)[\s`*]*(?:<{_INLINE_TAGS}>[\s`*]*){{0,8}}"
                          r"(?P<v>(?:[^\s`*<>|\\]|\\.)(?:[^\s`|\\]|\\.)*)")
 
 
@@ -2075,7 +2104,7 @@ def _is_secret_cell(cell: str) -> bool:
     return False
 
 
-_WORD_AFTER = re.compile(r"[ \t]+[^\W\d_]")
+_WORD_AFTER = _rx(r"[ \t]+[^\W\d_]")
 
 
 def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -2131,7 +2160,7 @@ _Cell = tuple[int, int, int]  # a table cell: its line (0-based) and its span th
 # term's, a lexer's as often: a token's value only, long, of letters and digits), a PIN (digits)
 _ANY_COLUMN, _TOKEN_COLUMN, _PIN_COLUMN = range(3)
 _COLUMN_KINDS = 3  # (a column is its index times this, plus its kind: in the index's order)
-_PIN_CELL = re.compile(r"[\s`*]*(?P<v>\d{4,12})[\s`*]*")
+_PIN_CELL = _rx(r"[\s`*]*(?P<v>\d{4,12})[\s`*]*")
 
 
 def _column_kind(cell: str) -> int | None:
@@ -2194,7 +2223,7 @@ def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list
 # A passphrase in a password column: three to eight lower-case words, the whole cell
 # (``correct horse battery staple``); not a note about the value (``stored in the vault``,
 # ``random per install``, ``long random string``), whose words are among these.
-_CELL_PHRASE = re.compile(r"[\s`*]*(?P<v>[a-z]{3,12}(?: [a-z]{3,12}){2,7})[\s`*]*")
+_CELL_PHRASE = _rx(r"[\s`*]*(?P<v>[a-z]{3,12}(?: [a-z]{3,12}){2,7})[\s`*]*")
 _NOTE_WORDS = frozenset(
     "the and for from with via per see use ask set get not none same your our their its any all "
     "each other this that these those here there must should will can may are was were has have "
@@ -2236,17 +2265,17 @@ def _bare_cells(line: str) -> list[tuple[int, int]]:
 # several), reStructuredText's simple tables (``=====  =====`` rules; the header between the first
 # two) and list tables (``.. list-table::``, ``* - cell``, ``:header-rows:``), AsciiDoc's (``|===``
 # blocks; the first line a header when a blank line or ``options="header"`` says so).
-_HTML_TAG = re.compile(r"(?i)<(/?)(table|thead|tbody|tfoot|tr|th|td)(?=[\s>/])[^<>]{0,500}+>")
-_HTML_CELL = re.compile(r"(?i)<t[hd][\s>]")
-_SIMPLE_RULE = re.compile(r"[ \t]*=+(?:[ \t]+=+)+[ \t]*")
-_SIMPLE_RULE_LINE = re.compile(r"(?m)^[ \t]*=+(?:[ \t]+=+)+[ \t]*$")
-_RUN = re.compile(r"=+")
-_LIST_TABLE = re.compile(r"([ \t]*)\.\.[ \t]+list-table::")
-_LIST_ROW = re.compile(r"([ \t]*)[*+-][ \t]+[*+-](?:[ \t]+|$)")  # "* - cell": a row's first
-_LIST_CELL = re.compile(r"([ \t]*)[*+-](?:[ \t]+|$)")  # "  - cell": its next
-_HEADER_ROWS = re.compile(r"[ \t]*:header-rows:[ \t]*(\d+)")
-_ADOC_TABLE = re.compile(r"[|,]={3,}[ \t]*")
-_ADOC_COLS = re.compile(r"""cols\s*=\s*["']?(?:(\d+)\*|([^"'\]]*))""")
+_HTML_TAG = _rx(r"(?i)<(/?)(table|thead|tbody|tfoot|tr|th|td)(?=[\s>/])[^<>]{0,500}+>")
+_HTML_CELL = _rx(r"(?i)<t[hd][\s>]")
+_SIMPLE_RULE = _rx(r"[ \t]*=+(?:[ \t]+=+)+[ \t]*")
+_SIMPLE_RULE_LINE = _rx(r"(?m)^[ \t]*=+(?:[ \t]+=+)+[ \t]*$")
+_RUN = _rx(r"=+")
+_LIST_TABLE = _rx(r"([ \t]*)\.\.[ \t]+list-table::")
+_LIST_ROW = _rx(r"([ \t]*)[*+-][ \t]+[*+-](?:[ \t]+|$)")  # "* - cell": a row's first
+_LIST_CELL = _rx(r"([ \t]*)[*+-](?:[ \t]+|$)")  # "  - cell": its next
+_HEADER_ROWS = _rx(r"[ \t]*:header-rows:[ \t]*(\d+)")
+_ADOC_TABLE = _rx(r"[|,]={3,}[ \t]*")
+_ADOC_COLS = _rx(r"""cols\s*=\s*["']?(?:(\d+)\*|([^"'\]]*))""")
 
 
 def _markup_tables(text: str) -> list[Callable[[list[str]], list[Finding]]]:
@@ -2307,9 +2336,9 @@ def _html_table_findings(lines: list[str]) -> list[Finding]:
     return out
 
 
-_BOLD_CELL = re.compile(r"(?i)\s*<(?:b|strong)[\s>]")  # <td><b>Password</b></td>: a header's
-_COLSPAN = re.compile(r"(?i)\bcolspan\s*=\s*[\"']?\s*(\d{1,6})")
-_ROWSPAN = re.compile(r"(?i)\browspan\s*=\s*[\"']?\s*(\d{1,6})")
+_BOLD_CELL = _rx(r"(?i)\s*<(?:b|strong)[\s>]")  # <td><b>Password</b></td>: a header's
+_COLSPAN = _rx(r"(?i)\bcolspan\s*=\s*[\"']?\s*(\d{1,6})")
+_ROWSPAN = _rx(r"(?i)\browspan\s*=\s*[\"']?\s*(\d{1,6})")
 _MAX_SPAN = 16  # columns (or rows) one cell is taken to span at most
 _MAX_COLUMNS = 64  # a row's columns read at most (spans placed past them are left out)
 _MAX_TIMES = 2  # copies of an AsciiDoc cell read at most (``3*|``: a table's layout, rarely more)
@@ -2475,7 +2504,7 @@ def _adoc_cells(line: str) -> list[tuple[int, int]]:
 
 # An AsciiDoc cell's specifier, just before its pipe: ``3*`` (the cell three times), ``2+``
 # (two columns), ``.2+`` (two rows), ``2.3+``; alignment and style after.
-_ADOC_SPEC = re.compile(r"(?:^|(?<=\s))(?:(\d{1,3})\*)?(?:(\d{1,3})?(?:\.(\d{1,3}))?\+)?"
+_ADOC_SPEC = _rx(r"(?:^|(?<=\s))(?:(\d{1,3})\*)?(?:(\d{1,3})?(?:\.(\d{1,3}))?\+)?"
                         r"(?:[<^>]?(?:\.[<^>])?[adehlmsv]?)$")
 
 
@@ -2565,8 +2594,8 @@ def _csv_file_findings(lines: list[str], sep: str) -> list[Finding]:
 
 # reStructuredText's CSV tables: ``.. csv-table::``, its ``:header:`` (a CSV line) or
 # ``:header-rows:``, ``:delim:``; its rows the indented lines after the options
-_CSV_TABLE = re.compile(r"([ \t]*)\.\.[ \t]+csv-table::")
-_RST_OPTION = re.compile(r"[ \t]*:(?P<o>[\w-]{1,40}):[ \t]*(?P<v>.*)")
+_CSV_TABLE = _rx(r"([ \t]*)\.\.[ \t]+csv-table::")
+_RST_OPTION = _rx(r"[ \t]*:(?P<o>[\w-]{1,40}):[ \t]*(?P<v>.*)")
 
 
 def _rst_csv_table_findings(lines: list[str]) -> list[Finding]:
@@ -2641,12 +2670,12 @@ def _adoc_grid(lines: list[str], block: list[int], attrs: str) -> list[list[_Cel
 # (``name = "DB_PASSWORD"`` over ``value = "…"``). The name is read as a table's row name is
 # (:func:`_is_secret_cell`, or an Authorization header); the value is the first value field after
 # it, on its line or the next three, before another name field.
-_PAIR_NAME = re.compile(r"""(?i)(?<![\w-])["']?(?:key|name)["']?\s*(?::|=>?)\s*(?P<q>["']?)"""
+_PAIR_NAME = _rx(r"""(?i)(?<![\w-])["']?(?:key|name)["']?\s*(?::|=>?)\s*(?P<q>["']?)"""
                         r"""(?P<n>[\w.-]{1,80}+)(?P=q)(?![\w.-])""")
-_PAIR_VALUE = re.compile(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)\s*(?:(?P<q>["'])"""
+_PAIR_VALUE = _rx(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)\s*(?:(?P<q>["'])"""
                          r"""(?P<qv>(?:[^"'\\]|\\.){1,300}+)|(?P<v>[^\s"',}\]#]{1,300}+))""")
-_PAIR_HINT = re.compile(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)""")
-_SCHEME = re.compile(r"(?i)(?:bearer|basic|token|bot|apikey|digest)\s+")
+_PAIR_HINT = _rx(r"""(?i)(?<![\w-])["']?value["']?\s*(?::|=>?)""")
+_SCHEME = _rx(r"(?i)(?:bearer|basic|token|bot|apikey|digest)\s+")
 _PAIR_LINES = 3
 
 
@@ -2788,7 +2817,7 @@ def _masked(text: str, spans: list[tuple[int, int, str]], blank: bool = False) -
 HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
 TOKEN_RUN = 24  # characters of a token's alphabet in a row from which a cut never splits them
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "_-.+/=~")
-_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-.+/=~]*")
+_TOKEN_RUN = _rx(r"[A-Za-z0-9_\-.+/=~]*")
 
 
 def redact_head(text: str, limit: int, blank: bool = False) -> str:
@@ -2806,11 +2835,11 @@ def redact_head(text: str, limit: int, blank: bool = False) -> str:
 # A file or folder name that assigns a secret word (DB_PASSWORD=…, api_key=…, token=…): any
 # value, as a name is no code (a value of lower-case words, or before "/", is still one), and a
 # name holding user:password@host (a URL flattened into a path: https:__ops:pw@host).
-_PATH_ASSIGN = re.compile(
+_PATH_ASSIGN = _rx(
     r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|credentials?|auth)[A-Za-z0-9_.-]*=([^/=&]{4,})")
-_PATH_USERINFO = re.compile(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
-PATH_HINT = re.compile(
+_PATH_USERINFO = _rx(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+PATH_HINT = _rx(
     r"[=@ ]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
     r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
     r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ")
@@ -2843,7 +2872,7 @@ def secret_path(path: str) -> str | None:
 # slashes gone or encoded); a scheme is required, as ``npm:react@18`` and ``key:value@v2`` are
 # no credentials, and an address (``mailto:x@y``) has one colon only. A cache's name may flatten
 # ``https://`` whole to ``https___``.
-_FREE_ASSIGN = re.compile(
+_FREE_ASSIGN = _rx(
     r"(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,60}(?i:pass|pwd|pw|secret|token|key|cred|auth)"
     r"[A-Za-z0-9_.-]{0,30})="
     r"((?:[^/=&\s]{1,200} ){0,3}[^/=&\s]{1,200}(?=/)|[^/=&\s]{4,300})")
@@ -2852,51 +2881,51 @@ _FREE_PW = r"[^/:@\s()<>\[\]\"'`]"
 # ``scheme:user:`` of a URL, flattened (``https:__``, ``https___``) or not
 _FREE_SCHEME_USER = (r"(?i)(?<![a-z0-9+.-])(?!mailto:)[a-z][a-z0-9+.-]{1,15}"
                      rf"(?::(?://|__|%2f%2f)?|___){_FREE_PW}{{1,64}}:")
-_FREE_USERINFO = re.compile(
+_FREE_USERINFO = _rx(
     rf"{_FREE_SCHEME_USER}(?=\S{{3}})({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+){{0,2}})"
     r"@[A-Za-z0-9.\[-]")
 # A password over 128 characters (the rule above reads at most 128 at a time): the head of
 # ``scheme:user:`` before 129 of a password's characters, then read on to the last "@" before a
 # host (:func:`_long_userinfo`)
-_FREE_LONG_USERINFO = re.compile(rf"{_FREE_SCHEME_USER}(?=[^/:\s()<>\[\]\"'`]{{129}})")
-_FREE_PW_RUN = re.compile(r"[^/:\s()<>\[\]\"'`]*")
-_FREE_HOST_START = re.compile(r"[A-Za-z0-9.\[-]")
+_FREE_LONG_USERINFO = _rx(rf"{_FREE_SCHEME_USER}(?=[^/:\s()<>\[\]\"'`]{{129}})")
+_FREE_PW_RUN = _rx(r"[^/:\s()<>\[\]\"'`]*")
+_FREE_HOST_START = _rx(r"[A-Za-z0-9.\[-]")
 # ``user:p@ss@host`` with no scheme: a password holding an "@" (``npm:react@18`` holds none),
 # before a host's name
-_FREE_AT_USERINFO = re.compile(
+_FREE_AT_USERINFO = _rx(
     rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+@{_FREE_PW}{{1,128}}+"
     rf"(?:@{_FREE_PW}{{1,128}}+)?)@(?=[A-Za-z][A-Za-z0-9-]{{0,62}}(?:[.:/\s`]|$))")
 # ``user:pw@10.0.0.5`` or ``user:pw@[::1]`` with no scheme: an address's host is no package's
 # version (``npm:react@18``) nor a group's name; any password-like value (:func:`_url_value`)
-_FREE_IP_USERINFO = re.compile(
+_FREE_IP_USERINFO = _rx(
     rf"(?<![^\s\"'(<\[,;`])[A-Za-z0-9._-]{{1,64}}:({_FREE_PW}{{1,128}}+(?:@{_FREE_PW}{{1,128}}+)"
     r"{0,2})@(?=\d{1,3}(?:\.\d{1,3}){3}(?![\w.])|\[[0-9A-Fa-f:.]{2,45}\])")
 # ``user:pw@db.example.com`` with no scheme and no "@" in the password: a host of dotted names
 # ending in letters (not ``npm:react@18``, ``nginx:1.25@sha256:…``, ``gopls:latest@main``), a
 # password as prose's (digits or symbols in it: not ``foo:bar@baz.io``'s word); not an
 # address's scheme (``mailto:a+b@example.com``)
-_FREE_HOST_USERINFO = re.compile(
+_FREE_HOST_USERINFO = _rx(
     rf"(?<![^\s\"'(<\[,;`])(?!(?i:mailto|xmpp|sips?|tel):)[A-Za-z0-9._-]{{1,64}}:"
     rf"({_FREE_PW}{{4,128}}+)"
     r"@(?=[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}(?![\w.@-]))")
 # A URL percent-encoded whole (``https%3A%2F%2Fuser%3Apw%40host``, a query's parameter): its
 # password between the encoded ":" and "@"
-_FREE_ENCODED = re.compile(
+_FREE_ENCODED = _rx(
     r"(?i)(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{1,15}%3a(?:%2f){2}(?:[^%/:@\s]|%(?!3a|40)[0-9a-f]{2})"
     r"{1,64}+%3a(?P<v>(?:[^%/:@\s]|%(?!40)[0-9a-f]{2}){3,128}+)(?P<e>%40[a-z0-9.\[-])?")
 # (a password over 128 characters read on to its end, then its "%40" and host)
-_FREE_ENCODED_TAIL = re.compile(r"(?i)(?:[^%/:@\s]|%(?!40)[0-9a-f]{2})*")
-_FREE_ENCODED_END = re.compile(r"(?i)%40[a-z0-9.\[-]")
+_FREE_ENCODED_TAIL = _rx(r"(?i)(?:[^%/:@\s]|%(?!40)[0-9a-f]{2})*")
+_FREE_ENCODED_END = _rx(r"(?i)%40[a-z0-9.\[-]")
 # A secret's name in free text, then "=>", ":=", "->" or an arrow before its value
 # (``token => Zk8…``); ``api key Zk8…``: a key's or token's name, a blank, a token
-_FREE_ARROW = re.compile(
+_FREE_ARROW = _rx(
     r"(?i)(?<![\w$@-])(?P<n>[\w.-]{0,60}?(?:pass(?:word|wd|phrase)|pwd|secret|token|creds"
     r"|credentials?|(?:api|access|auth)[ _-]?key|pw))s?\s{0,4}(?:=>|::?=|->|\u2192)\s{0,4}"
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
-_FREE_KEY_WORDS = re.compile(
+_FREE_KEY_WORDS = _rx(
     r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
     r"`?(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
-_FREE_KEY_TAIL = re.compile(r"[A-Za-z0-9_\-+/=.~]*")
+_FREE_KEY_TAIL = _rx(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
 _FREE_NAME_ENDS = frozenset("key keys auth authorization pw creds".split())
 
@@ -3029,7 +3058,7 @@ def _phrase_start(text: str, start: int, end: int) -> bool:
     return close > end and "\n" not in text[end:close] and text[end:end + 1].isspace()
 
 
-_MASK = re.compile(r"\[redacted: [^\]\n]*\]")
+_MASK = _rx(r"\[redacted: [^\]\n]*\]")
 
 
 def clip_masked(text: str, limit: int) -> str:
@@ -3101,7 +3130,7 @@ def shown_input(text: str, limit: int = SHOWN_INPUT_CHARS) -> str:
 WHOLE_SHARE = 0.5  # a file this share of whose non-blank lines hold a secret is left out whole
 # A key body right after a PEM header (in a file, or in a string with "\n" escapes; an encrypted
 # key's Proc-Type and DEK-Info headers between): code that only names the header has none.
-_PEM_BODY = re.compile(  # (possessive: each header, blank and quote read once, never re-split;
+_PEM_BODY = _rx(  # (possessive: each header, blank and quote read once, never re-split;
     # bounded: a header's text, and the steps to the body, as a key block has them)
     r"(?:\s++|\\n|[\"'+]|(?:Proc-Type|DEK-Info):[^\n\\]{0,120}+){0,40}+[A-Za-z0-9+/]{20,}")
 
