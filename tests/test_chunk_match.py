@@ -106,7 +106,7 @@ def test_match_gives_the_features_and_each_candidates_best_stretch() -> None:
     texts = (big, short, none)
     bags = [chunkmatch.chunk_bags(t) for t in texts]
     words = lexical.task_words("retry the upload when the token expired")
-    got = chunkmatch.match(words, bags, [chunkmatch.line_count(t) for t in texts])
+    got = chunkmatch.match(words, bags, texts)
     assert got.features.tobytes() == chunkmatch.features(TASK, bags).tobytes()
     first, second, third = got.stretches
     assert first is not None and second is not None and third is None
@@ -124,7 +124,7 @@ def test_match_gives_the_features_and_each_candidates_best_stretch() -> None:
 def test_a_stretch_is_telling_with_two_words_or_one_no_other_candidate_holds() -> None:
     def stretches(task: str, *texts: bytes) -> list[chunkmatch.Stretch | None]:
         return chunkmatch.match(lexical.task_words(task), [chunkmatch.chunk_bags(t) for t in texts],
-                                [chunkmatch.line_count(t) for t in texts]).stretches
+                                texts).stretches
 
     alone, shared = stretches("voucher discount", b"voucher = 1\n", b"total = 2\n")[0], \
         stretches("voucher discount", b"voucher = 1\n", b"voucher = 2\n")[0]

@@ -60,7 +60,7 @@ def chunk_bags(data: bytes) -> Bags:
 
 def line_count(data: bytes) -> int:
     """How many lines ``data``'s first ``READ_MAX`` bytes hold (a final newline ends the last
-    line, it starts none): where a window's stretch of lines is clipped."""
+    line, it starts none): where a file's last window is clipped."""
     head = data[:READ_MAX]
     return head.count(b"\n") + (1 if head and not head.endswith(b"\n") else 0)
 
@@ -115,13 +115,15 @@ def features(task: Sequence[str], bags: Sequence[Bags],
     return _features(_score(task, bags, check), len(bags))
 
 
-def match(words: Sequence[str], bags: Sequence[Bags], lines: Sequence[int],
+def match(words: Sequence[str], bags: Sequence[Bags], texts: Sequence[bytes],
           check: Callable[[], None] | None = None) -> Match:
     """``features`` for the task's words as written (``words``: ``lexical.task_words``; stemmed
-    here) and each candidate's best window (``lines``: each candidate's ``line_count``)."""
+    here) and each candidate's best window (``texts``: the data each candidate's ``bags`` were
+    made of, its lines counted when its best window is its last one, which may pass its end).
+    """
     distinct = {w: lexical.stem(w) for w in dict.fromkeys(words)}
     scored = _score(lexical.stems(list(words)), bags, check)
-    return Match(_features(scored, len(bags)), _stretches(scored, bags, lines, distinct))
+    return Match(_features(scored, len(bags)), _stretches(scored, bags, texts, distinct))
 
 
 @dataclass
@@ -206,7 +208,7 @@ def _features(s: _Scored | None, candidates: int) -> np.ndarray:
     return out
 
 
-def _stretches(s: _Scored | None, bags: Sequence[Bags], lines: Sequence[int],
+def _stretches(s: _Scored | None, bags: Sequence[Bags], texts: Sequence[bytes],
                distinct: dict[str, str]) -> list[Stretch | None]:
     """Each candidate's best window (the first of its windows in the order ``_features`` ranks
     them: the one its features describe) as a ``Stretch``."""
@@ -226,7 +228,10 @@ def _stretches(s: _Scored | None, bags: Sequence[Bags], lines: Sequence[int],
         only = len(held) == 1 and all(starts[r] <= s.found[w][0][0] and
                                       s.found[w][-1][0] < starts[r + 1] for w in held)
         start = (g - starts[r]) * CHUNK_STEP
-        out[r] = Stretch(start + 1, max(start + 1, min(start + CHUNK_LINES, lines[r])),
+        last = start + CHUNK_LINES
+        if g + 2 == starts[r + 1]:  # its last window: the file may end before (only there)
+            last = max(start + 1, min(last, line_count(texts[r])))
+        out[r] = Stretch(start + 1, last,
                          tuple(w for w, st in distinct.items() if st in held), place,
                          float(s.scores[j]) / best, len(held), only)
     return out

@@ -594,13 +594,13 @@ def _chunk_features(q: _Query, ev: _Evidence, paths: list[str]) -> np.ndarray:
     workspace (confined to it; a file not read has no windows); the stretches worth naming kept
     in ``ev.stretches``."""
     bags: list[chunkmatch.Bags] = []
-    lines: list[int] = []
+    texts: list[bytes] = []
     for p in paths:
         q.token.check()
         data = confine.read_bytes_inside(q.index.root, p, chunkmatch.READ_MAX)
         bags.append(chunkmatch.chunk_bags(data) if data is not None else [])
-        lines.append(chunkmatch.line_count(data) if data is not None else 0)
-    got = chunkmatch.match(q.raw_words, bags, lines, q.token.check)
+        texts.append(data or b"")
+    got = chunkmatch.match(q.raw_words, bags, texts, q.token.check)
     ev.stretches = {q.g.file_index[p]: st for p, st in zip(paths, got.stretches, strict=True)
                     if st is not None and st.telling}
     return got.features
