@@ -167,14 +167,20 @@ def _weaker() -> dict[str, str]:
 TASK_WORDS = "the voucher discount is applied twice to an order"
 
 
-def _stretch_reasons(root: Path, task: str) -> dict[str, list[str]]:
+def _bundle_reasons(root: Path, task: str) -> dict[str, list[str]]:
+    """Each item's reasons in a real task-only bundle (the CLI's JSON)."""
     from gitutil import run_cli
 
     proc = run_cli("bundle", "--task", task, "--format", "json", "--budget", "20000", cwd=root)
     assert proc.returncode == 0, proc.stderr
     items = json.loads(proc.stdout)["items"]
     assert len(items) >= 3, items
-    return {i["path"]: [r for r in i["reasons"] if STRETCH.fullmatch(r)] for i in items}
+    return {i["path"]: i["reasons"] for i in items}
+
+
+def _stretch_reasons(root: Path, task: str) -> dict[str, list[str]]:
+    return {p: [r for r in rs if STRETCH.fullmatch(r)]
+            for p, rs in _bundle_reasons(root, task).items()}
 
 
 STRETCH = re.compile(r"lines (\d+)–(\d+) hold ((?:'[^']*'(?:, )?)+) from the task")
@@ -183,8 +189,11 @@ STRETCH = re.compile(r"lines (\d+)–(\d+) hold ((?:'[^']*'(?:, )?)+) from the t
 def test_a_bundle_names_the_stretch_of_a_large_file_that_holds_the_task(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "repo", None, commits=[
         ("cart", _weaker()), ("promotions", {"shop/promotions.py": _promotions()})])
-    named = _stretch_reasons(root, TASK_WORDS)
+    reasons = _bundle_reasons(root, TASK_WORDS)
+    named = {p: [r for r in rs if STRETCH.fullmatch(r)] for p, rs in reasons.items()}
     (reason,) = named["shop/promotions.py"]
+    said = reasons["shop/promotions.py"]  # right after the words the file holds
+    assert said[said.index(reason) - 1].startswith("matches ")
     m = STRETCH.fullmatch(reason)
     assert m is not None
     first, last = int(m[1]), int(m[2])
