@@ -94,6 +94,8 @@ def test_a_task_of_thousands_of_words_is_cancellable() -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         chunkmatch.features(task, bags, token.check)
+    with pytest.raises(Cancelled):  # as the ranker asks it
+        chunkmatch.match(lexical.task_words(" ".join(words)), bags, [text] * 3, token.check)
 
 
 # -- the stretch a candidate's features describe, named in its reasons ---------------------------

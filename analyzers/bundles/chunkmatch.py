@@ -81,7 +81,7 @@ class Stretch:
     """A candidate's best window: its lines (1-based, inclusive, the last clipped to the file's
     last line), the task's words it holds (as the task writes them, in its order), its place
     among the candidates' best windows (0: the best of all), its score over the best window's,
-    and whether it holds a word of the task that no other candidate holds."""
+    and (when it holds one task word) whether no other candidate holds that word."""
 
     first: int
     last: int
@@ -128,7 +128,7 @@ def match(words: Sequence[str], bags: Sequence[Bags], texts: Sequence[bytes],
 
 @dataclass
 class _Scored:
-    """Every window's score (``None`` fields: no window, or no task word) and what made it."""
+    """Every window's score and what made it (``_score``)."""
 
     scores: np.ndarray  # per window
     left: np.ndarray  # its first block among all blocks
