@@ -3,9 +3,12 @@ feature of the learned re-ranking: real texts in, and through the ranker on a re
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
+from gitutil import make_repo
 from test_bundle_fusion import ranked, shop  # noqa: F401  (the fixture)
 
 from analyzers import lexical
@@ -66,13 +69,13 @@ def test_the_shipped_model_reads_the_chunk_features() -> None:
 def test_the_ranker_reads_every_file_of_the_head(shop: Path,  # noqa: F811
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[int]] = []
-    real = chunkmatch.features
+    real = chunkmatch.match
 
-    def spy(task: list[str], bags: list[chunkmatch.Bags], *rest: object) -> object:
+    def spy(words: list[str], bags: list[chunkmatch.Bags], *rest: object) -> object:
         seen.append([len(b) for b in bags])
-        return real(task, bags, *rest)  # type: ignore[arg-type]
+        return real(words, bags, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(chunkmatch, "features", spy)
+    monkeypatch.setattr(chunkmatch, "match", spy)
     got = ranked(shop, task="checkout discount rounding for the order total")
     trees = fusion.model()
     assert trees is not None
@@ -91,3 +94,136 @@ def test_a_task_of_thousands_of_words_is_cancellable() -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         chunkmatch.features(task, bags, token.check)
+    with pytest.raises(Cancelled):  # as the ranker asks it
+        chunkmatch.match(lexical.task_words(" ".join(words)), bags, [text] * 3, token.check)
+
+
+# -- the stretch a candidate's features describe, named in its reasons ---------------------------
+
+def test_match_gives_the_features_and_each_candidates_best_stretch() -> None:
+    big = _code(100, "\ndef upload(client):\n    # retry when the token expired\n"
+                     "    if client.token_expired():\n        return client.retry_upload()\n")
+    short = b"x = 1\n" * 36 + b"def retry_upload():\n    pass\n"  # 38 lines: windows 1-30, 16-45
+    none = b"import os\n"
+    texts = (big, short, none)
+    bags = [chunkmatch.chunk_bags(t) for t in texts]
+    words = lexical.task_words("retry the upload when the token expired")
+    got = chunkmatch.match(words, bags, texts)
+    assert got.features.tobytes() == chunkmatch.features(TASK, bags).tobytes()
+    first, second, third = got.stretches
+    assert first is not None and second is not None and third is None
+    lines = big.decode().splitlines()
+    at = [i + 1 for i, ln in enumerate(lines) if "token" in ln or "retry" in ln]
+    assert first.first <= min(at) and max(at) <= first.last
+    assert first.last == min(first.first + 29, len(lines))  # (the file ends there)
+    assert set(first.words) == {"retry", "upload", "token", "expired"}  # as written, not stems
+    assert first.place == 0 and first.share == 1.0 and first.telling
+    assert (second.first, second.last) == (16, 38)  # clipped to the file's last line
+    assert second.words == ("retry", "upload")
+    assert [chunkmatch.line_count(t) for t in (b"", b"a", b"a\n", b"a\nb")] == [0, 1, 1, 2]
+
+
+def test_a_stretch_is_telling_with_two_words_or_one_no_other_candidate_holds() -> None:
+    def stretches(task: str, *texts: bytes) -> list[chunkmatch.Stretch | None]:
+        return chunkmatch.match(lexical.task_words(task), [chunkmatch.chunk_bags(t) for t in texts],
+                                texts).stretches
+
+    alone, shared = stretches("voucher discount", b"voucher = 1\n", b"total = 2\n")[0], \
+        stretches("voucher discount", b"voucher = 1\n", b"voucher = 2\n")[0]
+    assert alone is not None and alone.only_here and alone.telling
+    assert shared is not None and not shared.only_here and not shared.telling
+    # the sixth best file's stretch is not named, however many words it holds
+    many = stretches("voucher discount twice", *[b"voucher discount twice\n"] * 6)
+    assert [s.telling for s in many if s is not None] == [True] * 5 + [False]
+
+
+PROMOTIONS_AT = 200  # the line where the one function holding the task's words starts
+
+
+def _promotions(secret: str = "") -> str:
+    filler = "".join(f"def scale_{i}(value):\n    return value * {i}\n\n"
+                     for i in range((PROMOTIONS_AT - 1) // 3))
+    filler += "\n" * (PROMOTIONS_AT - 1 - filler.count("\n"))
+    return filler + (
+        "def apply_once(order, voucher):\n"
+        '    """A voucher\'s discount is applied once per order, never twice."""\n'
+        f"    token = '{secret}'\n" if secret else
+        "def apply_once(order, voucher):\n"
+        '    """A voucher\'s discount is applied once per order, never twice."""\n'
+    ) + ("    if voucher.code in order.codes:\n"
+         "        return order  # applied already: twice would double the discount\n"
+         "    order.total -= voucher.amount\n"
+         "    return order\n\n\n") + "".join(
+        f"def shift_{i}(value):\n    return value - {i}\n\n" for i in range(40))
+
+
+def _weaker() -> dict[str, str]:
+    """Files holding the task's words one at a time, far apart."""
+    pad = "".join(f"x_{i} = {i}\n" for i in range(60))
+    return {"shop/cart.py": f"discount_rate = 0.1\n{pad}total_voucher = None\n",
+            "shop/orders.py": f"def place(order):\n    return order\n{pad}"
+                              "# applied by the worker\n",
+            "shop/ledger.py": f"twice = 2\n{pad}discount_cap = 5\n"}
+
+
+TASK_WORDS = "the voucher discount is applied twice to an order"
+
+
+def _bundle_reasons(root: Path, task: str) -> dict[str, list[str]]:
+    """Each item's reasons in a real task-only bundle (the CLI's JSON)."""
+    from gitutil import run_cli
+
+    proc = run_cli("bundle", "--task", task, "--format", "json", "--budget", "20000", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    items = json.loads(proc.stdout)["items"]
+    assert len(items) >= 3, items
+    return {i["path"]: i["reasons"] for i in items}
+
+
+def _stretch_reasons(root: Path, task: str) -> dict[str, list[str]]:
+    return {p: [r for r in rs if STRETCH.fullmatch(r)]
+            for p, rs in _bundle_reasons(root, task).items()}
+
+
+STRETCH = re.compile(r"lines (\d+)–(\d+) hold ((?:'[^']*'(?:, )?)+) from the task")
+
+
+def test_a_bundle_names_the_stretch_of_a_large_file_that_holds_the_task(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("cart", _weaker()), ("promotions", {"shop/promotions.py": _promotions()})])
+    reasons = _bundle_reasons(root, TASK_WORDS)
+    named = {p: [r for r in rs if STRETCH.fullmatch(r)] for p, rs in reasons.items()}
+    (reason,) = named["shop/promotions.py"]
+    said = reasons["shop/promotions.py"]  # right after the words the file holds
+    assert said[said.index(reason) - 1].startswith("matches ")
+    m = STRETCH.fullmatch(reason)
+    assert m is not None
+    first, last = int(m[1]), int(m[2])
+    lines = (root / "shop/promotions.py").read_text().split("\n")
+    held = [n for n, ln in enumerate(lines, 1) if "voucher" in ln and "discount" in ln]
+    assert held and first <= min(held) <= max(held) <= last and last - first == 29
+    assert PROMOTIONS_AT - 30 < first <= PROMOTIONS_AT + 10
+    quoted = re.findall(r"'([^']*)'", m[3])
+    assert {"voucher", "discount"} <= set(quoted) and set(quoted) <= set(TASK_WORDS.split())
+    assert not any(named[p] for p in named if p != "shop/promotions.py")  # weaker: one word
+
+
+def test_no_stretch_is_named_when_the_words_are_spread_thinly(tmp_path: Path) -> None:
+    gap = "".join(f"y_{i} = {i}\n" for i in range(50))
+    files = {f"shop/part{k}.py": f"{a}_rate = 1\n{gap}{b}_rate = 2\n{gap}"
+             for k, (a, b) in enumerate([("voucher", "discount"), ("discount", "twice"),
+                                          ("twice", "voucher"), ("voucher", "discount")])}
+    root = make_repo(tmp_path / "repo", None, commits=[("parts", files)])
+    named = _stretch_reasons(root, "voucher discount twice")
+    assert not any(named.values()), named
+
+
+def test_a_secret_in_the_task_is_never_quoted_in_a_stretch(tmp_path: Path) -> None:
+    token = "ghp_" + "wWPw5k4aXcaT4fNP0UcnZwJUVFk6LO0pINUx"
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("cart", _weaker()), ("promotions", {"shop/promotions.py": _promotions(token)})])
+    task = f"{TASK_WORDS}, log: GITHUB_TOKEN={token} in apply_once"
+    named = _stretch_reasons(root, task)
+    assert named["shop/promotions.py"]  # the stretch is named, its words the task's
+    said = json.dumps(named).lower()
+    assert not any(piece in said for piece in (token.lower(), "wwpw5k4", "0ucnzw", "ghp"))

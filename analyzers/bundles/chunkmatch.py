@@ -13,7 +13,9 @@ four features (``FEATURES``):
 * ``chunk_many``   log(1 + its windows scoring half the best or more).
 
 Judged leave-one-repository-out by ``bench/fusion_experiment.py --line-chunks`` (bench/README,
-session 18). Pure: texts in, numbers out; the ranker reads the files.
+session 18). ``match`` gives, besides, each candidate's best window as a ``Stretch`` (its lines,
+the task's words it holds): the ranker names the telling ones in its reasons. Pure: texts in,
+numbers out; the ranker reads the files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,12 +58,92 @@ def chunk_bags(data: bytes) -> Bags:
             for a in range(0, (windows + 1) * CHUNK_STEP, CHUNK_STEP)]
 
 
+def line_count(data: bytes) -> int:
+    """How many lines ``data``'s first ``READ_MAX`` bytes hold (a final newline ends the last
+    line, it starts none): where a file's last window is clipped."""
+    head = data[:READ_MAX]
+    return head.count(b"\n") + (1 if head and not head.endswith(b"\n") else 0)
+
+
+# A candidate's best window is named (``Stretch.telling``, a reason the ranker gives) when its
+# score is among the first ``NAMED_FILES`` candidates' best windows and half the best window's of
+# all or more (as ``chunk_many`` counts a strong window): there the four features are high, so
+# they plausibly lifted the file, and a bundle names a few stretches, not one per file. And only
+# when it holds two of the task's words (stems) or more -- one common word in 30 lines is no
+# finding -- or one that no other candidate holds (the file is then the one place that word is
+# met, and the stretch says where in it).
+NAMED_FILES = 5
+NAMED_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A candidate's best window: its lines (1-based, inclusive, the last clipped to the file's
+    last line), the task's words it holds (as the task writes them, in its order), its place
+    among the candidates' best windows (0: the best of all), its score over the best window's,
+    and (when it holds one task word) whether no other candidate holds that word."""
+
+    first: int
+    last: int
+    words: tuple[str, ...]
+    place: int
+    share: float
+    stems: int  # the distinct task stems it holds
+    only_here: bool
+
+    @property
+    def telling(self) -> bool:
+        """Worth a reason (the rule above ``NAMED_FILES``)."""
+        return (self.place < NAMED_FILES and self.share >= NAMED_SHARE
+                and (self.stems >= 2 or self.only_here))
+
+
+@dataclass
+class Match:
+    """``features``' columns and, per candidate, its best window (``None``: no window of it holds
+    a word of the task)."""
+
+    features: np.ndarray
+    stretches: list[Stretch | None]
+
+
 def features(task: Sequence[str], bags: Sequence[Bags],
              check: Callable[[], None] | None = None) -> np.ndarray:
     """``FEATURES`` per candidate (``bags``: each candidate's blocks, ``chunk_bags``; an empty
     list for a file not read) for the stemmed task words ``task``. ``check`` is called now and
     then (a cancel token's): a pasted task may hold thousands of words."""
-    out = np.zeros((len(bags), len(FEATURES)), dtype=np.float64)
+    return _features(_score(task, bags, check), len(bags))
+
+
+def match(words: Sequence[str], bags: Sequence[Bags], texts: Sequence[bytes],
+          check: Callable[[], None] | None = None) -> Match:
+    """``features`` for the task's words as written (``words``: ``lexical.task_words``; stemmed
+    here) and each candidate's best window (``texts``: the data each candidate's ``bags`` were
+    made of, its lines counted when its best window is its last one, which may pass its end).
+    """
+    distinct = {w: lexical.stem(w) for w in dict.fromkeys(words)}
+    scored = _score(lexical.stems(list(words)), bags, check)
+    return Match(_features(scored, len(bags)), _stretches(scored, bags, texts, distinct))
+
+
+@dataclass
+class _Scored:
+    """Every window's score and what made it (``_score``)."""
+
+    scores: np.ndarray  # per window
+    left: np.ndarray  # its first block among all blocks
+    owner: np.ndarray  # its candidate
+    cover: np.ndarray  # the task's weight (idf) it holds
+    whole: float  # the task's weight met at all
+    order: np.ndarray  # the windows, best first (ties: in the candidates' order)
+    wanted: set[str]
+    found: dict[str, list[tuple[int, int]]]  # task stem -> (block, count): stems met only
+
+
+def _score(task: Sequence[str], bags: Sequence[Bags],
+           check: Callable[[], None] | None) -> _Scored | None:
+    """BM25 of the stemmed ``task`` against every window of ``bags`` (``None``: no window, or
+    no task word)."""
     wanted = set(task)
     blocks = [blk for b in bags for blk in b]
     starts = np.cumsum([0] + [len(b) for b in bags])
@@ -70,7 +153,7 @@ def features(task: Sequence[str], bags: Sequence[Bags],
     owner = np.array([r for r, b in enumerate(bags) for _ in range(len(b) - 1)], dtype=np.int64)
     n = len(left)
     if not n or not wanted:
-        return out
+        return None
     found: dict[str, list[tuple[int, int]]] = {}  # task word -> (block, count): words met only
     for g, (counts, _) in enumerate(blocks):
         for w in counts.keys() & wanted:
@@ -103,14 +186,52 @@ def features(task: Sequence[str], bags: Sequence[Bags],
         cover[idx] += idf
         whole += idf
     scores = np.round(scores, 9)  # equal windows tie the same way in every process
+    return _Scored(scores, left, owner, cover, whole, np.argsort(-scores, kind="stable"),
+                   wanted, found)
+
+
+def _features(s: _Scored | None, candidates: int) -> np.ndarray:
+    out = np.zeros((candidates, len(FEATURES)), dtype=np.float64)
+    if s is None:
+        return out
+    scores, owner = s.scores, s.owner
     best = float(scores.max())
     if best <= 0:
         return out
-    order = np.argsort(-scores, kind="stable")
-    rank = np.empty(n)
-    rank[order] = np.arange(n)
+    order = s.order
+    rank = np.empty(len(scores))
+    rank[order] = np.arange(len(scores))
     for j in order[:np.count_nonzero(scores > 0)][::-1]:  # a file's best window written last
-        out[owner[j], :3] = (scores[j] / best, 1.0 / (1.0 + rank[j]), cover[j] / whole)
+        out[owner[j], :3] = (scores[j] / best, 1.0 / (1.0 + rank[j]), s.cover[j] / s.whole)
     np.add.at(out[:, 3], owner[scores >= 0.5 * best], 1.0)
     out[:, 3] = np.log1p(out[:, 3])
+    return out
+
+
+def _stretches(s: _Scored | None, bags: Sequence[Bags], texts: Sequence[bytes],
+               distinct: dict[str, str]) -> list[Stretch | None]:
+    """Each candidate's best window (the first of its windows in the order ``_features`` ranks
+    them: the one its features describe) as a ``Stretch``."""
+    out: list[Stretch | None] = [None] * len(bags)
+    if s is None or float(s.scores.max()) <= 0:
+        return out
+    best = float(s.scores.max())
+    order = s.order[:np.count_nonzero(s.scores > 0)]
+    _, at = np.unique(s.owner[order], return_index=True)  # each candidate's first window there
+    starts = np.cumsum([0] + [len(b) for b in bags]).tolist()
+    blocks = [blk for b in bags for blk in b]
+    for place, i in enumerate(sorted(at.tolist())):
+        j = int(order[i])
+        r, g = int(s.owner[j]), int(s.left[j])
+        held = (blocks[g][0].keys() & s.wanted) | (blocks[g + 1][0].keys() & s.wanted)
+        # A stem met in this candidate's blocks only (a stem's blocks are listed in order).
+        only = len(held) == 1 and all(starts[r] <= s.found[w][0][0] and
+                                      s.found[w][-1][0] < starts[r + 1] for w in held)
+        start = (g - starts[r]) * CHUNK_STEP
+        last = start + CHUNK_LINES
+        if g + 2 == starts[r + 1]:  # its last window: the file may end before (only there)
+            last = max(start + 1, min(last, line_count(texts[r])))
+        out[r] = Stretch(start + 1, last,
+                         tuple(w for w, st in distinct.items() if st in held), place,
+                         float(s.scores[j]) / best, len(held), only)
     return out

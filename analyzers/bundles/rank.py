@@ -302,6 +302,9 @@ class _Evidence:
     views: dict[int, SeedView] = field(default_factory=dict)  # per (pseudo-)seed row
     cochange_detail: dict[int, tuple[int, int]] = field(default_factory=dict)  # row -> counts
     names_top: dict[int, list[int]] = field(default_factory=dict)  # document -> code files named
+    # Task only: the candidates whose best stretch of lines the learned re-ranking read is worth
+    # naming (``chunkmatch.Stretch.telling``): file row -> that stretch.
+    stretches: dict[int, chunkmatch.Stretch] = field(default_factory=dict)
 
 
 # -- signals: each step sets the signals its name says, in the order they depend on each other
@@ -580,21 +583,27 @@ def _learned_order(q: _Query, ev: _Evidence, total: np.ndarray, order: list[int]
     values = [{k: float(ev.signals[k][i]) for k in trees.signals} for i in head]
     scores = total[head].tolist()
     new = fusion.rerank(paths, values, scores, min(len(order), fusion.CANDIDATES),
-                        candidate_partners, trees, lambda ps: _chunk_features(q, ps))
+                        candidate_partners, trees, lambda ps: _chunk_features(q, ev, ps))
     total = total.copy()
     total[[head[i] for i in new]] = sorted(scores, reverse=True)
     return total, [head[i] for i in new] + order[len(head):]
 
 
-def _chunk_features(q: _Query, paths: list[str]) -> np.ndarray:
+def _chunk_features(q: _Query, ev: _Evidence, paths: list[str]) -> np.ndarray:
     """``bundles.chunkmatch``'s features of the candidates ``paths``, their files read from the
-    workspace (confined to it; a file not read has no windows)."""
+    workspace (confined to it; a file not read has no windows); the stretches worth naming kept
+    in ``ev.stretches``."""
     bags: list[chunkmatch.Bags] = []
+    texts: list[bytes] = []
     for p in paths:
         q.token.check()
         data = confine.read_bytes_inside(q.index.root, p, chunkmatch.READ_MAX)
         bags.append(chunkmatch.chunk_bags(data) if data is not None else [])
-    return chunkmatch.features(q.task_words, bags, q.token.check)
+        texts.append(data or b"")
+    got = chunkmatch.match(q.raw_words, bags, texts, q.token.check)
+    ev.stretches = {q.g.file_index[p]: st for p, st in zip(paths, got.stretches, strict=True)
+                    if st is not None and st.telling}
+    return got.features
 
 
 def candidate_partners(paths: list[str]) -> dict[int, int]:
@@ -647,7 +656,7 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
                                  if rf.signals.get("lexical")], q.raw_words)
     for rf in shown:
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
-                 seeded)
+                 seeded, ev.stretches.get(g.file_index[rf.path]))
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -953,9 +962,11 @@ def _mirror_distance(a: str, b: str) -> int:
 
 
 def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: list[str],
-             cochange_detail: dict[int, tuple[int, int]], seeded: bool) -> None:
+             cochange_detail: dict[int, tuple[int, int]], seeded: bool,
+             stretch: chunkmatch.Stretch | None = None) -> None:
     """The reasons ``rf`` ranked, in a fixed order: the names it shares with the (pseudo-)seeds,
-    its links to them, the task's words it holds (``matched``), its recent activity."""
+    its links to them, the task's words it holds (``matched``) and the stretch of its lines that
+    holds them together (``stretch``, read by the learned re-ranking), its recent activity."""
     fi = g.file_index[rf.path]
     what = "the seed" if seeded else "the best task matches"
     _explain_names(g, rf, views, fi, what)
@@ -964,6 +975,9 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
         rf.task_terms = matched
         rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
                           + " from the task")
+    if stretch is not None:
+        rf.reasons.append(f"lines {stretch.first}–{stretch.last} hold "
+                          + ", ".join(f"'{t}'" for t in stretch.words[:4]) + " from the task")
     _explain_activity(rf)
 
 
