@@ -158,6 +158,15 @@ class BudgetReport(BaseModel):
 
 
 class BundleItem(BaseModel):
+    """A file of the bundle: what of it is shown (``granularity``, ``ranges``), why it ranked.
+
+    ``focus`` (task-only bundles) is the stretch of the file's lines that holds the task's words
+    together, as the learned re-ranking read it (the reason "lines A–B hold ..."): where to start
+    reading, or open the file. It is given whenever the ranking found such a stretch, also when
+    the item shows other lines of the file (a skeleton, some definitions): the file is opened
+    anyway, and ``ranges`` says whether those lines are shown. ``None`` with a seed (seeded
+    queries do not run the re-ranking), for seeds and pins, and when no stretch was telling."""
+
     path: str
     tier: Literal["core", "related", "peripheral"]
     granularity: Literal["file", "symbols", "skeleton", "focused", "excerpt"] = Field(
@@ -175,6 +184,10 @@ class BundleItem(BaseModel):
     tokens: int = Field(description="Tokens of this item as rendered (header and all).")
     score: float
     reasons: list[str]
+    focus: tuple[int, int] | None = Field(
+        default=None,
+        description="Task only: the 1-based inclusive lines holding the task's words together "
+                    "(first, last), possibly outside ranges; null when none stood out.")
 
 
 class ExcludedFile(BaseModel):

@@ -502,13 +502,14 @@ class _Filter:
     def _candidate(self, entry: _Entry, tokens: int, lines: list[str]) -> Candidate:
         """The candidate for ``entry``: its content and what links it to the seeds and task."""
         path, index = entry.path, self.index
+        stretch = entry.ranked.focus if entry.ranked is not None else None
         if self.request.budget == 0:
             return Candidate(path, entry.score, entry.reasons, tokens, [], [], entry.tier,
-                             entry.forced)
+                             entry.forced, stretch=stretch)
         seed_paths = self.resolved.seed_paths
         cand = Candidate(path, entry.score, entry.reasons, tokens, lines,
                          index.definitions(path), entry.tier, entry.forced,
-                         focus=self.resolved.focus.get(path, []))
+                         focus=self.resolved.focus.get(path, []), stretch=stretch)
         if path in seed_paths:  # a large one is focused on what links it to the task
             link_seed(cand, self.request.task, (rf.names_used for rf in self.ranked
                                                 if rf.path not in seed_paths),
@@ -555,7 +556,7 @@ def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], co
     items: list[dict[str, Any]] = [
         dict(path=c.path, tier=c.tier, granularity="file",
              ranges=[(1, max(1, files[c.path].lines))], symbols=[], tokens=c.tokens,
-             score=round(c.score, 4), reasons=list(c.reasons))
+             score=round(c.score, 4), reasons=list(c.reasons), focus=c.stretch)
         for c in itertools.islice(shown.candidates(ordered), limit)
     ]
     shown.scans.save()
@@ -638,7 +639,8 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
              ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
              full_ranges=list(p.piece.full), tokens=p.by_format[fmt],
-             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons))
+             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons),
+             focus=p.candidate.stretch)
         for p in packed
     ]
     _note_forced_unfit(index, request, resolved, shown.excluded, packing)

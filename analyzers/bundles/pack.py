@@ -88,6 +88,8 @@ class Candidate:
     ref_lines: list[int] = field(default_factory=list)  # lines referencing seed names
     task_words: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)  # symbols asked for explicitly
+    # the ranker's telling stretch of lines (first, last) for the task (``RankedFile.focus``)
+    stretch: tuple[int, int] | None = None
     # lines and function names the task points at (a traceback's frames): their definitions
     # come before every other linked one
     task_lines: list[int] = field(default_factory=list)

@@ -66,6 +66,10 @@ class RankedFile:
     # function names (``bundles.mentions``); its definitions there come first when it is shown.
     task_lines: list[int] = field(default_factory=list)
     task_symbols: list[str] = field(default_factory=list)
+    # Task only: the stretch of its lines (first, last; 1-based, inclusive) that holds the task's
+    # words together, when the learned re-ranking found it telling (``chunkmatch.Stretch``) and
+    # named it among the reasons; else None.
+    focus: tuple[int, int] | None = None
 
 
 # A design document that names the best-ranked code files (their paths' or definitions' whole
@@ -976,6 +980,7 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
         rf.reasons.append("matches " + ", ".join(f"'{t}'" for t in matched[:4])
                           + " from the task")
     if stretch is not None:
+        rf.focus = (stretch.first, stretch.last)
         rf.reasons.append(f"lines {stretch.first}–{stretch.last} hold "
                           + ", ".join(f"'{t}'" for t in stretch.words[:4]) + " from the task")
     _explain_activity(rf)

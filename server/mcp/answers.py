@@ -205,7 +205,8 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
     model = BundleAnswer(
         rendered=r.rendered,
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
-                           reasons=i.reasons, redacted=masked.get(i.path, []))
+                           reasons=i.reasons, redacted=masked.get(i.path, []),
+                           focus=list(i.focus or ()))
                for i in b.items],
         left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
@@ -303,7 +304,8 @@ def find_answer(call: McpCall, query: str, limit: int) -> tuple[FindAnswer, str]
         info = files.get(rf.path)
         hits.append(ContextHit(path=rf.path, score=rf.score,
                                tokens=ws.counter.scale(info.tokens) if info else 0,
-                               reasons=rf.reasons, definitions=defs[:8]))
+                               reasons=rf.reasons, definitions=defs[:8],
+                               focus=list(rf.focus or ())))
     if never:
         warnings = [*warnings, _secrets_note(never, "never shown")]
 

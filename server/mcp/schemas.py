@@ -17,6 +17,16 @@ class Omitted(BaseModel):
     why: str
 
 
+# Task only: [first, last] 1-based lines of the file holding the task's words together (the
+# ranking's reason "lines A–B hold ..."), possibly outside what a bundle item shows; left out of
+# the answer when there is none (as an empty list it would cost tokens on every entry).
+def _focus() -> list[int]:
+    """The ``focus`` field (a new one per model)."""
+    got: list[int] = Field(default_factory=list, exclude_if=lambda v: not v,
+                           description="Task only: [first, last] lines holding the task's words.")
+    return got
+
+
 class BundleEntry(BaseModel):
     path: str
     ranges: list[tuple[int, int]]
@@ -24,6 +34,7 @@ class BundleEntry(BaseModel):
     tokens: int
     reasons: list[str]
     redacted: list[int] = Field(default_factory=list, description="Lines with a secret masked.")
+    focus: list[int] = _focus()
 
 
 class ExcludedEntry(BaseModel):
@@ -75,6 +86,7 @@ class ContextHit(BaseModel):
     tokens: int
     reasons: list[str]
     definitions: list[DefinitionHit]
+    focus: list[int] = _focus()
 
 
 class FindAnswer(BaseModel):

@@ -1,0 +1,99 @@
+"""The stretch of a file's lines that holds the task's words (``RankedFile.focus``) as data: each
+bundle item's ``focus`` in the CLI's JSON and the MCP answers, for task-only queries only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitutil import make_repo, run_cli
+from mcp_client import data, session
+from test_chunk_match import STRETCH, TASK_WORDS, _promotions, _weaker
+
+PROMOTIONS = "shop/promotions.py"
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """Files holding the task's words one at a time, and one holding them together in one
+    function far down a large file."""
+    return make_repo(tmp_path / "repo", None, commits=[
+        ("cart", _weaker()), ("promotions", {PROMOTIONS: _promotions()})])
+
+
+@pytest.fixture
+def log(tmp_path: Path):  # noqa: ANN201 - a text file
+    with (tmp_path / "server.log").open("w+") as f:
+        yield f
+
+
+def _items(root: Path, *args: str) -> list[dict[str, Any]]:
+    proc = run_cli("bundle", *args, "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    items: list[dict[str, Any]] = json.loads(proc.stdout)["items"]
+    assert len(items) >= 3, items
+    return items
+
+
+def _held(root: Path) -> list[int]:
+    """The lines of the large file holding two of the task's words."""
+    lines = (root / PROMOTIONS).read_text().split("\n")
+    return [n for n, ln in enumerate(lines, 1) if "voucher" in ln and "discount" in ln]
+
+
+def _stretch_said(reasons: list[str]) -> tuple[int, int] | None:
+    said = [m for m in (STRETCH.fullmatch(r) for r in reasons) if m]
+    return (int(said[0][1]), int(said[0][2])) if said else None
+
+
+@pytest.mark.parametrize("budget", ["20000", "0"])
+def test_a_task_only_bundle_item_has_the_stretch_its_reason_names(shop: Path,
+                                                                  budget: str) -> None:
+    items = _items(shop, "--task", TASK_WORDS, "--budget", budget)
+    by_path = {i["path"]: i for i in items}
+    first, last = by_path[PROMOTIONS]["focus"]
+    held = _held(shop)
+    assert held and first <= min(held) <= max(held) <= last and last - first == 29
+    # the same stretch the reason names; an item whose reasons name none has no focus
+    for i in items:
+        said = _stretch_said(i["reasons"])
+        assert (tuple(i["focus"]) if i["focus"] is not None else None) == said, i
+
+
+def test_a_seeded_bundle_has_no_focus(shop: Path) -> None:
+    items = _items(shop, "--seed", "shop/cart.py", "--task", TASK_WORDS, "--budget", "20000")
+    assert PROMOTIONS in {i["path"] for i in items}
+    assert all(i["focus"] is None for i in items), items
+
+
+def test_a_skeleton_still_has_the_focus(shop: Path) -> None:
+    """A budget too small for the large file whole: shown in part, its focus still given (the
+    editor opens the file there)."""
+    items = _items(shop, "--task", TASK_WORDS, "--budget", "2000")
+    item = next(i for i in items if i["path"] == PROMOTIONS)
+    assert item["granularity"] != "file", item
+    first, last = item["focus"]
+    held = _held(shop)
+    assert first <= min(held) <= max(held) <= last
+
+
+async def test_mcp_answers_carry_the_focus(shop: Path, log: object) -> None:
+    held = _held(shop)
+    async with session(shop, log) as s:  # type: ignore[arg-type]
+        bundle = data(await s.call_tool("suggest_bundle", {"task": TASK_WORDS,
+                                                           "budget": 20000}))
+        found = data(await s.call_tool("find_context", {"query": TASK_WORDS}))
+        seeded = data(await s.call_tool("suggest_bundle", {"seeds": ["shop/cart.py"],
+                                                           "task": TASK_WORDS,
+                                                           "budget": 20000}))
+    for entries in (bundle["items"], found["results"]):
+        by_path = {e["path"]: e for e in entries}
+        first, last = by_path[PROMOTIONS]["focus"]
+        assert first <= min(held) <= max(held) <= last and last - first == 29
+        # left out (not null, not empty) where no stretch stood out
+        assert all(("focus" in e) == (_stretch_said(e["reasons"]) is not None)
+                   for e in entries), entries
+    assert PROMOTIONS in {i["path"] for i in seeded["items"]}
+    assert not any("focus" in i for i in seeded["items"])
