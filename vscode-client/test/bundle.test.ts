@@ -164,6 +164,34 @@ describe("buildTree", () => {
     expect(itemTooltip(b.items[0])).toContain("Lines 18–26, 40, 60–90");
   });
 
+  it("opens an item at its focus (the lines holding the task's words), shown or not", () => {
+    const reason = "lines 316–345 hold 'type', 'choice', 'case' from the task";
+    const items = [
+      { ...raw.items[0], focus: [316, 345], reasons: ["matches 'type'", reason] }, // whole file
+      { ...raw.items[1], focus: [316, 345] }, // symbols at 10–40 and 55: the focus is elsewhere
+      { ...raw.items[2], focus: null }, // none stood out: its first shown line
+    ];
+    const b = parseBundle({ ...raw, task: "case insensitive choice type", seeds: [], items })!;
+    expect(b.items.map((i) => i.focus)).toEqual([[316, 345], [316, 345], null]);
+    const rows = buildTree(b).flatMap((n) => (n.kind === "tier" ? n.children : []));
+    expect(rows.map((r) => r.openLine)).toEqual([315, 315, 0]);
+    expect(rows[0].tooltip).toContain("The task's words together: lines 316–345 (opened there)");
+    expect(rows[2].tooltip).not.toContain("task's words together");
+    // The row itself stays as short as before.
+    expect(rows[0].description).toBe("2.1k tok · whole");
+    // An older server (no focus) opens where it did.
+    expect(parseBundle(raw)!.items.every((i) => i.focus === null)).toBe(true);
+  });
+
+  it("ignores a malformed focus", () => {
+    for (const bad of [[0, 3], [9, 4], [1.5, 3], ["1", "3"], [1], [1, 2, 3], "316-345", { first: 1 }]) {
+      const b = parseBundle({ ...raw, items: [{ ...raw.items[1], focus: bad }] })!;
+      expect(b.items[0].focus).toBeNull();
+      const row = buildTree(b).flatMap((n) => (n.kind === "tier" ? n.children : []))[0];
+      expect(row.openLine).toBe(9); // its first shown line, as without one
+    }
+  });
+
   it("leaves out empty tiers and has no nodes without a bundle", () => {
     const b = parseBundle({ ...raw, items: raw.items.filter((i) => i.tier === "related"), excluded: [] });
     expect(buildTree(b).map((n) => n.label)).toEqual(["Related"]);

@@ -29,6 +29,12 @@ export interface BundleItem {
   redactedLines: number[];
   /** The kinds of secret masked (e.g. "Secret Keyword"). */
   redactedKinds: string[];
+  /**
+   * Task only: the 1-based inclusive lines (first, last) holding the task's words together, as
+   * the ranking read them (possibly outside `ranges`); null when none stood out (an older server
+   * sends none).
+   */
+  focus: [number, number] | null;
 }
 
 export interface ExcludedFile {
@@ -89,6 +95,14 @@ function ranges(v: unknown): [number, number][] {
   return out;
 }
 
+/** The item's `focus`: two positive integer lines, the first not after the last; else null. */
+function focus(v: unknown): [number, number] | null {
+  if (!Array.isArray(v) || v.length !== 2) return null;
+  const [a, b] = v as unknown[];
+  if (typeof a !== "number" || typeof b !== "number" || !Number.isInteger(a) || !Number.isInteger(b)) return null;
+  return a >= 1 && a <= b ? [a, b] : null;
+}
+
 interface Redaction {
   lines: number[];
   kinds: string[];
@@ -132,6 +146,7 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
     shrunk: pinned && v.shrunk === true,
     redactedLines: masked.get(v.path)?.lines ?? [],
     redactedKinds: masked.get(v.path)?.kinds ?? [],
+    focus: focus(v.focus),
   };
 }
 

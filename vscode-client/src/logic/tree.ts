@@ -116,6 +116,7 @@ export function itemTooltip(item: BundleItem): string {
     lines.push(`Lines ${rangesText(item.ranges)}`);
   }
   if (item.symbols.length > 0) lines.push(`Symbols: ${item.symbols.join(", ")}`);
+  if (item.focus) lines.push(`The task's words together: lines ${rangesText([item.focus])} (opened there)`);
   if (item.redactedLines.length > 0) {
     const where = item.redactedLines.length === 1 ? "line" : "lines";
     const kinds = item.redactedKinds.length > 0 ? ` (${item.redactedKinds.join(", ")})` : "";
@@ -167,9 +168,12 @@ function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
   };
 }
 
-/** Where a click opens the item: its first shown line; an excerpt's first matched line, past the
- * file's first lines it also shows for orientation (`excerpt_ranges` in the packer). */
+/** Where a click opens the item (0-based): the first line of its `focus` (the stretch holding the
+ * task's words together, shown or not); else its first shown line; an excerpt's first matched
+ * line, past the file's first lines it also shows for orientation (`excerpt_ranges` in the
+ * packer). */
 function openLine(item: BundleItem): number {
+  if (item.focus) return item.focus[0] - 1;
   if (item.granularity === "file" || item.ranges.length === 0) return 0;
   const head = item.granularity === "excerpt" && item.ranges.length > 1 && item.ranges[0][0] === 1 && item.ranges[0][1] <= 3;
   return Math.max(0, item.ranges[head ? 1 : 0][0] - 1);
