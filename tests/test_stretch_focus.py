@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 from gitutil import make_repo, run_cli
+from lsp_client import indexed
+from lsprotocol import types
 from mcp_client import data, session
 from test_chunk_match import STRETCH, TASK_WORDS, _promotions, _weaker
+
+from server.lsp.args import plain
 
 PROMOTIONS = "shop/promotions.py"
 
@@ -97,3 +101,15 @@ async def test_mcp_answers_carry_the_focus(shop: Path, log: object) -> None:
                    for e in entries), entries
     assert PROMOTIONS in {i["path"] for i in seeded["items"]}
     assert not any("focus" in i for i in seeded["items"])
+
+
+async def test_the_editor_gets_the_focus(shop: Path) -> None:
+    """What the VS Code extension opens an item at: the bundle the language server sends."""
+    async with indexed(shop) as client:
+        got = plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(
+            command="ctxsteward.suggestBundle",
+            arguments=[{"uri": shop.as_uri(), "task": TASK_WORDS, "budget": 20000}])))
+    item = next(i for i in got["items"] if i["path"] == PROMOTIONS)
+    first, last = item["focus"]
+    held = _held(shop)
+    assert first <= min(held) <= max(held) <= last and last - first == 29
