@@ -22,8 +22,8 @@ class Omitted(BaseModel):
 # the answer when there is none (as an empty list it would cost tokens on every entry).
 def _focus() -> list[int]:
     """The ``focus`` field (a new one per model)."""
-    got: list[int] = Field(default_factory=list, exclude_if=lambda v: not v,
-                           description="Task only: [first, last] lines holding the task's words.")
+    got: list[int] = Field(default_factory=list, exclude_if=lambda v: not v)  # no description:
+    # tools/list stays within issue 9's 1,500 tokens; the tools' descriptions say what it is
     return got
 
 
@@ -47,8 +47,7 @@ class BundleAnswer(BaseModel):
     items: list[BundleEntry]
     left_out: list[Omitted]
     excluded: list[ExcludedEntry] = Field(
-        default_factory=list, description="Ranked files never shown, and why (secret-bearing "
-        "file names are only counted, in warnings).")
+        default_factory=list, description="Ranked files never shown, and why.")
     more_left_out: int = 0
     saved: str | None = None
     tokens: int

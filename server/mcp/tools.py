@@ -261,17 +261,16 @@ class ToolSpec:
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(suggest_bundle, "The files and definitions needed for seeds and/or a task, ranked, "
-             "explained and packed into a token budget: the bundle document plus each item's "
-             "tokens and reasons, and what was left out."),
+             "explained and packed into a token budget: the bundle plus each item's tokens and "
+             "reasons, and what was left out."),
     ToolSpec(verify_bundle, "Which items of a saved bundle changed or vanished since it was "
              "saved."),
     ToolSpec(find_context, "Files and definitions ranked for a free-text task (no seed needed), "
              "with reasons."),
     ToolSpec(token_budget, "Token counts of files and folders, and of the instruction files "
-             "(CLAUDE.md, AGENTS.md...) agents load for them."),
+             "agents load for them."),
     ToolSpec(check_instructions, "Problems in agent instruction files (CLAUDE.md, AGENTS.md, "
-             "rules): stale paths, symbols and commands, drift, size, contradictions; codes "
-             "CS001-CS010.", available=_has_checks),
+             "rules): stale paths, symbols and commands, drift, size, contradictions.", available=_has_checks),
     ToolSpec(handoff, "The handoff note for the next session: commits and changes since the "
              "base, touched definitions, TODOs, tests, instructions, a suggested bundle. "
              "write=true updates HANDOFF.md, keeping its human sections.",
