@@ -712,3 +712,44 @@ def test_a_persons_line_read_as_the_hook_reads_it_gets_no_duplicate(tmp_path: Pa
     assert _lines(path)["SessionStart"] == [line], done.stdout
     _run("uninstall", "claude-code", root, home)
     assert _lines(path)["SessionStart"] == [line]
+
+
+def _read_only_run(root: Path, writable: Path, home: Path, *args: str
+                   ) -> subprocess.CompletedProcess[str] | None:
+    """The CLI with ``root`` mounted read-only but ``writable`` (a folder below it) writable,
+    in a mount namespace of its own; None when this machine cannot do that (``unshare -m``)."""
+    import shlex
+    import shutil
+
+    from gitutil import cli_command, git_env
+
+    r, c = shlex.quote(str(root)), shlex.quote(str(writable))
+    mounts = (f"mount --bind {r} {r} && mount -o remount,ro,bind {r} && mount --bind {c} {c} && "
+              f"mount -o remount,rw,bind {c}")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && ! touch {r}/x"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        return None
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    cli = shlex.join([*cli_command(), *args])
+    return subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {cli}"], cwd=root,
+                          env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_a_lock_in_a_read_only_workspace_never_keeps_a_folder_the_install_made(
+        tmp_path: Path) -> None:
+    """The workspace root is read-only, .github/ (the person's) writable: the install makes
+    .github/hooks/ for Copilot's file. The lock goes in .github/ for both runs (the install took
+    none: .github/hooks/ was not there yet; the uninstall put it in .github/hooks/, which then
+    was not empty and stayed): install then uninstall leaves .github/ as it was, empty."""
+    root, home = _world(tmp_path)
+    (root / ".github").mkdir()
+    for verb in ("install", "uninstall"):
+        done = _read_only_run(root, root / ".github", home, "hooks", verb, "--agent", "copilot")
+        if done is None:
+            pytest.skip("no read-only bind mount here (unshare -m)")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "no lock" not in done.stderr, done.stderr
+    assert list((root / ".github").iterdir()) == []
+

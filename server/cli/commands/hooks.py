@@ -133,12 +133,13 @@ def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
         else install_folders.LOCK_NAME)
     from server.hooks.install import spec_of
 
-    try:  # (read-only there: in the agent's settings folder, or none, said on stderr)
+    try:  # (read-only there: in the agent's settings folders, or none, said on stderr)
         folder = spec_of(args.agent).scope_file(scope, root).parent
     except (ValueError, install.InstallRefused):
         folder = None
     try:
-        with install_folders.locked(base, folder):
+        with install_folders.locked(base, install_folders.lock_fallbacks(base, folder)
+                                    if folder is not None else None):
             yield
     except install_folders.LockBusy as e:
         raise UserError(f"another hooks install or uninstall has held {shown} for over a "
