@@ -753,3 +753,24 @@ def test_a_lock_in_a_read_only_workspace_never_keeps_a_folder_the_install_made(
         assert "no lock" not in done.stderr, done.stderr
     assert list((root / ".github").iterdir()) == []
 
+
+
+def test_status_says_our_entry_with_a_comment_of_yours_is_kept(tmp_path: Path) -> None:
+    """A comment the person wrote inside our sessionStart entry: status says uninstall leaves
+    it (as the uninstall does: it keeps that entry, named), not plainly ours; the other events
+    are plainly ours."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    text = path.read_text()
+    at = text.index('"command"', text.index('"sessionStart"'))
+    path.write_text(text[:at] + "// why: ask Ann\n        " + text[at:])
+    shown = _status("cursor", root, home, "project")
+    line = next(x for x in shown.splitlines() if x.strip().startswith("sessionStart"))
+    assert "a comment of yours is inside our entry: uninstall leaves it" in line, shown
+    assert shown.count("a comment of yours") == 1, shown
+    state = _status_json("cursor", root, home, "project")
+    assert state["sessionStart"]["commented"] and state["sessionStart"]["installed"]
+    assert not state["preCompact"]["commented"]
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout

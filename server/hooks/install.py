@@ -495,7 +495,7 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
         found = ours(spec, doc, own)
-        noted |= {h.event for h in found if _commented(text, _entry_node(h))}
+        noted |= {h.event for h in found if commented(text, h)}
         found = [h for h in found if h.event not in noted]
         if not found:
             break
@@ -545,6 +545,12 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 def _commented(text: str, node: sf.Node) -> bool:
     """Whether a JSONC comment is inside ``node``'s text (outside its strings)."""
     return "/" in _STRING.sub("", text[node.start:node.end])
+
+
+def commented(text: str, h: Handler) -> bool:
+    """Whether the person wrote a comment inside the entry holding a line of ours (Cursor reads
+    JSONC): the uninstall keeps that entry, with the comment, and names it; status says so."""
+    return _commented(text, _entry_node(h))
 
 
 def _entry_node(h: Handler) -> sf.Node:
