@@ -491,7 +491,15 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
     it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
     it (with the blanks inside it then, ``blanks``, put back)."""
     actions: list[str] = []
-    noted: set[str] = set()  # events whose entry of ours holds a comment: kept, with it
+    # Events whose entry of ours holds a comment: kept, with it, and named. Only Cursor reads
+    # JSONC, and its entries are flat (one handler each): a comment inside one is about that
+    # line, so the entry stays. Claude Code and Codex read strict JSON (Claude Code rejects a
+    # file with a comment: "Invalid or malformed JSON"): parse_settings refuses such a file
+    # (exit 2, naming the place) before anything is removed, so a group (matcher + hooks list)
+    # is never edited around a comment. Were one JSONC, a comment in a group beside the
+    # person's own handlers could not be told apart as about ours or theirs: the group would
+    # stay whole here, named, rather than leave a comment orphaned.
+    noted: set[str] = set()
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
         found = ours(spec, doc, own)
