@@ -774,3 +774,74 @@ def test_status_says_our_entry_with_a_comment_of_yours_is_kept(tmp_path: Path) -
     assert not state["preCompact"]["commented"]
     done = _run("uninstall", "cursor", root, home, scope="project")
     assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("kind", ["dangling symlink", "folder"])
+def test_a_lock_path_holding_something_not_ours_is_refused_at_once(tmp_path: Path,
+                                                                   kind: str) -> None:
+    """Where the lock goes there is a dangling symlink (the run spun for ever: reading it said
+    "gone", yet making the lock said "exists") or a folder (waited 90 seconds): refused at once,
+    exit 2, naming it, nothing written, the thing left as it is."""
+    from gitutil import run_cli
+
+    root, home = _world(tmp_path)
+    lock = root / ".ctxsteward-hooks.lock"
+    if kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to(tmp_path / "nowhere")
+    done = run_cli("hooks", "install", "--agent", "cursor", cwd=root, timeout=60,
+                   env={"HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert ".ctxsteward-hooks.lock is not a lock of ours" in done.stderr, done.stderr
+    assert not (root / ".cursor").exists()
+    assert lock.is_dir() if kind == "folder" else lock.is_symlink()
+
+
+@pytest.mark.parametrize("verb", ["install", "uninstall"])
+def test_a_read_only_settings_file_is_refused(tmp_path: Path, verb: str) -> None:
+    """A settings file no one may write (mode 444: the person froze it) is refused, exit 2,
+    naming it, even for root (who could replace it): nothing written beside it either."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, '{"version": 1, "hooks": {"stop": [{"command": "echo bye"}]}}\n')
+    if verb == "uninstall":
+        _run("install", "cursor", root, home, scope="project")
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    path.chmod(0o444)
+    done = _run(verb, "cursor", root, home, scope="project", ok=False)
+    assert done.returncode == 2, done.stderr
+    assert ".cursor/hooks.json is read-only (mode 444)" in done.stderr, done.stderr
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+
+def test_a_file_that_cannot_be_replaced_leaves_no_backup_nor_record(tmp_path: Path) -> None:
+    """The settings file is mounted on its own (a file mounted into a container): the install
+    fails at the last step (the rename over it: busy) and says why, exit 2, and takes back
+    the backup and the record it had written beside it (they stayed, naming an install that did
+    not happen, and no uninstall removed them)."""
+    import shlex
+    import shutil
+
+    from gitutil import cli_command, git_env
+
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, '{"version": 1}\n')
+    f = shlex.quote(str(path))
+    mounts = f"mount --bind {f} {f}"
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && touch {f}.new && "
+                            f"! mv {f}.new {f}"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("no file bind mount here (unshare -m)")
+    (path.parent / "hooks.json.new").unlink()
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    cli = shlex.join([*cli_command(), "hooks", "install", "--agent", "cursor"])
+    done = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {cli}"], cwd=root,
+                          env=env, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "it is mounted on its own" in done.stderr, done.stderr
+    assert sorted(p.name for p in path.parent.iterdir()) == ["hooks.json"]
+    assert path.read_text() == '{"version": 1}\n'

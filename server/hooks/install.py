@@ -972,6 +972,7 @@ def apply(plan: Plan) -> Outcome:
         # Only our entries leave the file (the diff shows them): no backup is written. The
         # install's backup is the person's text before it: redundant when the file is that
         # text again, else theirs to keep.
+        _refuse_read_only(plan)
         _write(plan, write_atomic)
         if plan.logical is not None:  # what the record said the install added is out
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
@@ -984,19 +985,30 @@ def apply(plan: Plan) -> Outcome:
                             if b not in (out.backup_removed, out.backup_kept)]
         return out
     if plan.before is not None:
+        _refuse_read_only(plan)
         # The backup is as private as the file: a settings file at 600 is not copied at 644.
         # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
         mode = stat.S_IMODE(plan.path.stat().st_mode)
         out.backup = plan.backup_to or _backup_path(plan.path)
-        if plan.backup_to is not None:
-            write_atomic(plan.backup_to, plan.before, mode=mode)
-            _same_owner(plan.backup_to, plan.path)
-        if plan.logical is not None:
-            _forget_stale_created(spec, plan)
-            folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers, theirs=plan.theirs,
-                                 blanks=plan.blanks)
-    elif plan.after is not None and plan.logical is not None:
+        record = folders.record_path(plan.logical) if plan.logical is not None else None
+        was = _bytes_of(record)
+        try:
+            if plan.backup_to is not None:
+                write_atomic(plan.backup_to, plan.before, mode=mode)
+                _same_owner(plan.backup_to, plan.path)
+            if plan.logical is not None:
+                _forget_stale_created(spec, plan)
+                folders.write_record(plan.logical, [], entries=plan.entries,
+                                     containers=plan.containers, theirs=plan.theirs,
+                                     blanks=plan.blanks)
+            _write(plan, write_atomic)
+        except OSError:
+            # the file could not be written (a file mounted read-only, the disk full): the
+            # backup and the record of an install that did not happen are taken back
+            _undo(plan.backup_to, record, was)
+            raise
+        return out
+    if plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
         # the file only when nothing else is in it
@@ -1007,6 +1019,47 @@ def apply(plan: Plan) -> Outcome:
                              theirs=plan.theirs)
     _write(plan, write_atomic)
     return out
+
+
+def _refuse_read_only(plan: Plan) -> None:
+    """A file that may not be written (no write permission for anyone, or not for us) is the
+    person's to keep as it is: refused, nothing written (root could replace it anyway)."""
+    try:
+        mode = plan.path.stat().st_mode
+    except OSError:
+        return
+    if not mode & 0o222:
+        raise InstallRefused(f"{plan.label} is read-only (mode {stat.S_IMODE(mode):o}): make it "
+                             f"writable to {plan.verb} our hooks; nothing was written")
+    if not os.access(plan.path, os.W_OK):
+        raise InstallRefused(f"{plan.label} cannot be written by you (mode "
+                             f"{stat.S_IMODE(mode):o}, or a read-only file system): nothing was "
+                             "written")
+
+
+def _bytes_of(path: Path | None) -> bytes | None:
+    """A record's bytes before an install rewrites it (None: none, or unreadable)."""
+    try:
+        return path.read_bytes() if path is not None and path.is_file() else None
+    except OSError:
+        return None
+
+
+def _undo(backup: Path | None, record: Path | None, was: bytes | None) -> None:
+    """Take back what an install wrote beside a file it then failed to write: the backup it
+    made, and the record (as it was, or gone when there was none)."""
+    from analyzers.fsutil import write_atomic
+
+    for path, old in ((backup, None), (record, was)):
+        if path is None:
+            continue
+        try:
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, old.decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            pass
 
 
 def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
@@ -1029,6 +1082,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     counted as the install's. Every other backup beside it stays, named."""
     from analyzers.fsutil import write_atomic
 
+    _refuse_read_only(plan)
     if plan.after is None:
         plan.path.unlink()
         out.backup_removed = _drop_backup(plan) if plan.restores else None

@@ -343,6 +343,11 @@ class LockBusy(Exception):
     """Another install or uninstall held the lock for too long."""
 
 
+class LockNotOurs(Exception):
+    """Where the lock goes there is something no run of ours makes (a symlink, a folder): it is
+    not taken over nor removed, and nothing is written."""
+
+
 def lock_fallbacks(base: Path, folder: Path) -> list[Path]:
     """Where the lock may go when ``base`` may not be written (read-only): the folders on the way
     from ``base`` to the settings file's ``folder`` (included), outermost first, that exist
@@ -417,6 +422,9 @@ def _take(path: Path, mine: str) -> None:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
+            if path.is_symlink() or (os.path.lexists(path) and not path.is_file()):
+                # never ours (a dangling link read as "gone" spun here for ever): left as it is
+                raise LockNotOurs(str(path)) from None
             if _stale(path):
                 continue
             if time.monotonic() > deadline:
