@@ -845,3 +845,31 @@ def test_a_file_that_cannot_be_replaced_leaves_no_backup_nor_record(tmp_path: Pa
     assert "it is mounted on its own" in done.stderr, done.stderr
     assert sorted(p.name for p in path.parent.iterdir()) == ["hooks.json"]
     assert path.read_text() == '{"version": 1}\n'
+
+
+def test_ours_taken_out_by_hand_leaves_no_backup_nor_record_at_uninstall(tmp_path: Path) -> None:
+    """The person took our entries out by hand, giving the file back its text before the install
+    byte for byte (or an install was killed between its backup and the file): the uninstall has
+    nothing to take out, and removes the backup (the file's very text) and the record (naming
+    nothing in the file); they stayed for ever. Only the file, as it was, remains."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    text = '{"version": 1, "hooks": {"stop": [{"command": "echo bye"}]}}\n'
+    _write(path, text)
+    _run("install", "cursor", root, home, scope="project")
+    path.write_text(path.with_name(path.name + BACKUP).read_text())
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "held this same text" in done.stdout, done.stdout
+    assert sorted(p.name for p in path.parent.iterdir()) == ["hooks.json"]
+    assert path.read_text() == text
+
+
+def test_status_names_a_file_it_cannot_read_once(tmp_path: Path) -> None:
+    """Claude Code reads strict JSON: a comment in its file is named by status on the file's
+    line, without the file's name said twice (".claude/settings.json: .claude/settings.json
+    cannot be read ...")."""
+    root, home = _world(tmp_path)
+    _write(home / ".claude/settings.json", '{\n  // mine\n  "model": "x"\n}\n')
+    shown = _status("claude-code", root, home)
+    line = next(x for x in shown.splitlines() if "settings.json" in x)
+    assert "cannot be read as JSON: a comment" in line and line.count("settings.json") == 1, line

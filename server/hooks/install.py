@@ -952,6 +952,14 @@ def apply(plan: Plan) -> Outcome:
             # the file is gone already (removed by hand): the folders made for it may go too
             out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
             out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+        elif (plan.verb == "uninstall" and plan.backup_found and plan.restores
+              and plan.logical is not None):
+            # ours are out already and the file is its backup's text again, byte for byte (the
+            # person took ours out by hand, or an install was killed between writing the backup
+            # and the file): the backup is redundant and the record names nothing in the file
+            folders.forget_created(plan.logical, plan.theirs, plan.entries)
+            out.backup_removed = _drop_backup(plan)
+            out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
         elif plan.verb == "install" and plan.logical is not None and (
                 plan.theirs or folders.record_path(plan.logical).exists()):
             # nothing to add, but the lines it left are the person's: recorded so, or an

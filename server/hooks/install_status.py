@@ -202,7 +202,10 @@ def status_text(report: HooksStatus) -> str:
         lines.append(agent.agent)
         for s in agent.scopes:
             n = sum(h.installed for h in s.hooks)
-            what = (s.problem if s.problem else "no file" if not s.exists
+            problem = s.problem or ""
+            if problem.startswith(f"{s.file} "):  # (the line names the file already)
+                problem = problem[len(s.file) + 1:]
+            what = (problem if problem else "no file" if not s.exists
                     else f"{n} of {len(s.hooks)} hooks installed")
             lines.append(f"  {s.scope:<8} {s.file}: {what}")
             if s.record_problem:
