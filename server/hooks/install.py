@@ -948,26 +948,7 @@ def apply(plan: Plan) -> Outcome:
 
     out = Outcome()
     if not plan.changed:
-        if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
-            # the file is gone already (removed by hand): the folders made for it may go too
-            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
-            out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
-        elif (plan.verb == "uninstall" and plan.backup_found and plan.restores
-              and plan.logical is not None):
-            # ours are out already and the file is its backup's text again, byte for byte (the
-            # person took ours out by hand, or an install was killed between writing the backup
-            # and the file): the backup is redundant and the record names nothing in the file
-            folders.forget_created(plan.logical, plan.theirs, plan.entries)
-            out.backup_removed = _drop_backup(plan)
-            out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
-        elif plan.verb == "install" and plan.logical is not None and (
-                plan.theirs or folders.record_path(plan.logical).exists()):
-            # nothing to add, but the lines it left are the person's: recorded so, or an
-            # uninstall with no record would take one in the install's form as an older one's
-            folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers, theirs=plan.theirs,
-                                 blanks=plan.blanks)
-        return out
+        return _apply_unchanged(plan, out)
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
     if now != plan.before:
@@ -993,29 +974,7 @@ def apply(plan: Plan) -> Outcome:
                             if b not in (out.backup_removed, out.backup_kept)]
         return out
     if plan.before is not None:
-        _refuse_read_only(plan)
-        # The backup is as private as the file: a settings file at 600 is not copied at 644.
-        # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
-        mode = stat.S_IMODE(plan.path.stat().st_mode)
-        out.backup = plan.backup_to or _backup_path(plan.path)
-        record = folders.record_path(plan.logical) if plan.logical is not None else None
-        was = _bytes_of(record)
-        try:
-            if plan.backup_to is not None:
-                write_atomic(plan.backup_to, plan.before, mode=mode)
-                _same_owner(plan.backup_to, plan.path)
-            if plan.logical is not None:
-                _forget_stale_created(spec, plan)
-                folders.write_record(plan.logical, [], entries=plan.entries,
-                                     containers=plan.containers, theirs=plan.theirs,
-                                     blanks=plan.blanks)
-            _write(plan, write_atomic)
-        except OSError:
-            # the file could not be written (a file mounted read-only, the disk full): the
-            # backup and the record of an install that did not happen are taken back
-            _undo(plan.backup_to, record, was)
-            raise
-        return out
+        return _apply_over(plan, spec, out)
     if plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
@@ -1026,6 +985,62 @@ def apply(plan: Plan) -> Outcome:
                              entries=plan.entries, containers=plan.containers,
                              theirs=plan.theirs)
     _write(plan, write_atomic)
+    return out
+
+
+def _apply_unchanged(plan: Plan, out: Outcome) -> Outcome:
+    """A plan that leaves the file as it is: what goes with it (the folders of a file gone, a
+    redundant backup and the record), or the record of the person's lines an install found."""
+    if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
+        # the file is gone already (removed by hand): the folders made for it may go too
+        out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
+        out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+    elif (plan.verb == "uninstall" and plan.backup_found and plan.restores
+          and plan.logical is not None):
+        # ours are out already and the file is its backup's text again, byte for byte (the
+        # person took ours out by hand, or an install was killed between writing the backup
+        # and the file): the backup is redundant and the record names nothing in the file
+        folders.forget_created(plan.logical, plan.theirs, plan.entries)
+        out.backup_removed = _drop_backup(plan)
+        out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
+    elif plan.verb == "install" and plan.logical is not None and (
+            plan.theirs or folders.record_path(plan.logical).exists()):
+        # nothing to add, but the lines it left are the person's: recorded so, or an
+        # uninstall with no record would take one in the install's form as an older one's
+        folders.write_record(plan.logical, [], entries=plan.entries,
+                             containers=plan.containers, theirs=plan.theirs,
+                             blanks=plan.blanks)
+    return out
+
+
+def _apply_over(plan: Plan, spec: AgentSpec, out: Outcome) -> Outcome:
+    """Install over a file that is there: its backup and the record first, then the new text;
+    when the file cannot be written, the backup and record are taken back."""
+    from analyzers.fsutil import write_atomic
+
+    assert plan.before is not None
+    _refuse_read_only(plan)
+    # The backup is as private as the file: a settings file at 600 is not copied at 644.
+    # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
+    mode = stat.S_IMODE(plan.path.stat().st_mode)
+    out.backup = plan.backup_to or _backup_path(plan.path)
+    record = folders.record_path(plan.logical) if plan.logical is not None else None
+    was = _bytes_of(record)
+    try:
+        if plan.backup_to is not None:
+            write_atomic(plan.backup_to, plan.before, mode=mode)
+            _same_owner(plan.backup_to, plan.path)
+        if plan.logical is not None:
+            _forget_stale_created(spec, plan)
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
+        _write(plan, write_atomic)
+    except OSError:
+        # the file could not be written (a file mounted on its own, the disk full): the
+        # backup and the record of an install that did not happen are taken back
+        _undo(plan.backup_to, record, was)
+        raise
     return out
 
 
