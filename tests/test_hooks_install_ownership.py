@@ -712,3 +712,164 @@ def test_a_persons_line_read_as_the_hook_reads_it_gets_no_duplicate(tmp_path: Pa
     assert _lines(path)["SessionStart"] == [line], done.stdout
     _run("uninstall", "claude-code", root, home)
     assert _lines(path)["SessionStart"] == [line]
+
+
+def _read_only_run(root: Path, writable: Path, home: Path, *args: str
+                   ) -> subprocess.CompletedProcess[str] | None:
+    """The CLI with ``root`` mounted read-only but ``writable`` (a folder below it) writable,
+    in a mount namespace of its own; None when this machine cannot do that (``unshare -m``)."""
+    import shlex
+    import shutil
+
+    from gitutil import cli_command, git_env
+
+    r, c = shlex.quote(str(root)), shlex.quote(str(writable))
+    mounts = (f"mount --bind {r} {r} && mount -o remount,ro,bind {r} && mount --bind {c} {c} && "
+              f"mount -o remount,rw,bind {c}")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && ! touch {r}/x"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        return None
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    cli = shlex.join([*cli_command(), *args])
+    return subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {cli}"], cwd=root,
+                          env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_a_lock_in_a_read_only_workspace_never_keeps_a_folder_the_install_made(
+        tmp_path: Path) -> None:
+    """The workspace root is read-only, .github/ (the person's) writable: the install makes
+    .github/hooks/ for Copilot's file. The lock goes in .github/ for both runs (the install took
+    none: .github/hooks/ was not there yet; the uninstall put it in .github/hooks/, which then
+    was not empty and stayed): install then uninstall leaves .github/ as it was, empty."""
+    root, home = _world(tmp_path)
+    (root / ".github").mkdir()
+    for verb in ("install", "uninstall"):
+        done = _read_only_run(root, root / ".github", home, "hooks", verb, "--agent", "copilot")
+        if done is None:
+            pytest.skip("no read-only bind mount here (unshare -m)")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "no lock" not in done.stderr, done.stderr
+    assert list((root / ".github").iterdir()) == []
+
+
+
+def test_status_says_our_entry_with_a_comment_of_yours_is_kept(tmp_path: Path) -> None:
+    """A comment the person wrote inside our sessionStart entry: status says uninstall leaves
+    it (as the uninstall does: it keeps that entry, named), not plainly ours; the other events
+    are plainly ours."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _run("install", "cursor", root, home, scope="project")
+    text = path.read_text()
+    at = text.index('"command"', text.index('"sessionStart"'))
+    path.write_text(text[:at] + "// why: ask Ann\n        " + text[at:])
+    shown = _status("cursor", root, home, "project")
+    line = next(x for x in shown.splitlines() if x.strip().startswith("sessionStart"))
+    assert "a comment of yours is inside our entry: uninstall leaves it" in line, shown
+    assert shown.count("a comment of yours") == 1, shown
+    state = _status_json("cursor", root, home, "project")
+    assert state["sessionStart"]["commented"] and state["sessionStart"]["installed"]
+    assert not state["preCompact"]["commented"]
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("kind", ["dangling symlink", "folder"])
+def test_a_lock_path_holding_something_not_ours_is_refused_at_once(tmp_path: Path,
+                                                                   kind: str) -> None:
+    """Where the lock goes there is a dangling symlink (the run spun for ever: reading it said
+    "gone", yet making the lock said "exists") or a folder (waited 90 seconds): refused at once,
+    exit 2, naming it, nothing written, the thing left as it is."""
+    from gitutil import run_cli
+
+    root, home = _world(tmp_path)
+    lock = root / ".ctxsteward-hooks.lock"
+    if kind == "folder":
+        lock.mkdir()
+    else:
+        lock.symlink_to(tmp_path / "nowhere")
+    done = run_cli("hooks", "install", "--agent", "cursor", cwd=root, timeout=60,
+                   env={"HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert ".ctxsteward-hooks.lock is not a lock of ours" in done.stderr, done.stderr
+    assert not (root / ".cursor").exists()
+    assert lock.is_dir() if kind == "folder" else lock.is_symlink()
+
+
+@pytest.mark.parametrize("verb", ["install", "uninstall"])
+def test_a_read_only_settings_file_is_refused(tmp_path: Path, verb: str) -> None:
+    """A settings file no one may write (mode 444: the person froze it) is refused, exit 2,
+    naming it, even for root (who could replace it): nothing written beside it either."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, '{"version": 1, "hooks": {"stop": [{"command": "echo bye"}]}}\n')
+    if verb == "uninstall":
+        _run("install", "cursor", root, home, scope="project")
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    path.chmod(0o444)
+    done = _run(verb, "cursor", root, home, scope="project", ok=False)
+    assert done.returncode == 2, done.stderr
+    assert ".cursor/hooks.json is read-only (mode 444)" in done.stderr, done.stderr
+    assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+
+def test_a_file_that_cannot_be_replaced_leaves_no_backup_nor_record(tmp_path: Path) -> None:
+    """The settings file is mounted on its own (a file mounted into a container): the install
+    fails at the last step (the rename over it: busy) and says why, exit 2, and takes back
+    the backup and the record it had written beside it (they stayed, naming an install that did
+    not happen, and no uninstall removed them)."""
+    import shlex
+    import shutil
+
+    from gitutil import cli_command, git_env
+
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    _write(path, '{"version": 1}\n')
+    f = shlex.quote(str(path))
+    mounts = f"mount --bind {f} {f}"
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && touch {f}.new && "
+                            f"! mv {f}.new {f}"],
+                           capture_output=True, check=False) if shutil.which("unshare") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("no file bind mount here (unshare -m)")
+    (path.parent / "hooks.json.new").unlink()
+    env = {**git_env(), "HOME": str(home), "COPILOT_HOME": "", "CODEX_HOME": ""}
+    env.pop("COLUMNS", None)
+    cli = shlex.join([*cli_command(), "hooks", "install", "--agent", "cursor"])
+    done = subprocess.run(["unshare", "-m", "sh", "-c", f"{mounts} && exec {cli}"], cwd=root,
+                          env=env, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "it is mounted on its own" in done.stderr, done.stderr
+    assert sorted(p.name for p in path.parent.iterdir()) == ["hooks.json"]
+    assert path.read_text() == '{"version": 1}\n'
+
+
+def test_ours_taken_out_by_hand_leaves_no_backup_nor_record_at_uninstall(tmp_path: Path) -> None:
+    """The person took our entries out by hand, giving the file back its text before the install
+    byte for byte (or an install was killed between its backup and the file): the uninstall has
+    nothing to take out, and removes the backup (the file's very text) and the record (naming
+    nothing in the file); they stayed for ever. Only the file, as it was, remains."""
+    root, home = _world(tmp_path)
+    path = root / ".cursor/hooks.json"
+    text = '{"version": 1, "hooks": {"stop": [{"command": "echo bye"}]}}\n'
+    _write(path, text)
+    _run("install", "cursor", root, home, scope="project")
+    path.write_text(path.with_name(path.name + BACKUP).read_text())
+    done = _run("uninstall", "cursor", root, home, scope="project")
+    assert "held this same text" in done.stdout, done.stdout
+    assert sorted(p.name for p in path.parent.iterdir()) == ["hooks.json"]
+    assert path.read_text() == text
+
+
+def test_status_names_a_file_it_cannot_read_once(tmp_path: Path) -> None:
+    """Claude Code reads strict JSON: a comment in its file is named by status on the file's
+    line, without the file's name said twice (".claude/settings.json: .claude/settings.json
+    cannot be read ...")."""
+    root, home = _world(tmp_path)
+    _write(home / ".claude/settings.json", '{\n  // mine\n  "model": "x"\n}\n')
+    shown = _status("claude-code", root, home)
+    line = next(x for x in shown.splitlines() if "settings.json" in x)
+    assert "cannot be read as JSON: a comment" in line and line.count("settings.json") == 1, line

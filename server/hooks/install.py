@@ -491,11 +491,19 @@ def uninstall_text(spec: AgentSpec, text: str, label: str,
     it (``"hooks"``, or an event): it was there, empty, before our install, as its person wrote
     it (with the blanks inside it then, ``blanks``, put back)."""
     actions: list[str] = []
-    noted: set[str] = set()  # events whose entry of ours holds a comment: kept, with it
+    # Events whose entry of ours holds a comment: kept, with it, and named. Only Cursor reads
+    # JSONC, and its entries are flat (one handler each): a comment inside one is about that
+    # line, so the entry stays. Claude Code and Codex read strict JSON (Claude Code rejects a
+    # file with a comment: "Invalid or malformed JSON"): parse_settings refuses such a file
+    # (exit 2, naming the place) before anything is removed, so a group (matcher + hooks list)
+    # is never edited around a comment. Were one JSONC, a comment in a group beside the
+    # person's own handlers could not be told apart as about ours or theirs: the group would
+    # stay whole here, named, rather than leave a comment orphaned.
+    noted: set[str] = set()
     for _ in range(10_000):
         doc = parse_settings(spec, text, label)
         found = ours(spec, doc, own)
-        noted |= {h.event for h in found if _commented(text, _entry_node(h))}
+        noted |= {h.event for h in found if commented(text, h)}
         found = [h for h in found if h.event not in noted]
         if not found:
             break
@@ -545,6 +553,12 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 def _commented(text: str, node: sf.Node) -> bool:
     """Whether a JSONC comment is inside ``node``'s text (outside its strings)."""
     return "/" in _STRING.sub("", text[node.start:node.end])
+
+
+def commented(text: str, h: Handler) -> bool:
+    """Whether the person wrote a comment inside the entry holding a line of ours (Cursor reads
+    JSONC): the uninstall keeps that entry, with the comment, and names it; status says so."""
+    return _commented(text, _entry_node(h))
 
 
 def _entry_node(h: Handler) -> sf.Node:
@@ -934,18 +948,7 @@ def apply(plan: Plan) -> Outcome:
 
     out = Outcome()
     if not plan.changed:
-        if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
-            # the file is gone already (removed by hand): the folders made for it may go too
-            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
-            out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
-        elif plan.verb == "install" and plan.logical is not None and (
-                plan.theirs or folders.record_path(plan.logical).exists()):
-            # nothing to add, but the lines it left are the person's: recorded so, or an
-            # uninstall with no record would take one in the install's form as an older one's
-            folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers, theirs=plan.theirs,
-                                 blanks=plan.blanks)
-        return out
+        return _apply_unchanged(plan, out)
     spec = spec_of(plan.agent)
     now = read_settings(plan.path, plan.label)
     if now != plan.before:
@@ -958,6 +961,7 @@ def apply(plan: Plan) -> Outcome:
         # Only our entries leave the file (the diff shows them): no backup is written. The
         # install's backup is the person's text before it: redundant when the file is that
         # text again, else theirs to keep.
+        _refuse_read_only(plan)
         _write(plan, write_atomic)
         if plan.logical is not None:  # what the record said the install added is out
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
@@ -970,19 +974,8 @@ def apply(plan: Plan) -> Outcome:
                             if b not in (out.backup_removed, out.backup_kept)]
         return out
     if plan.before is not None:
-        # The backup is as private as the file: a settings file at 600 is not copied at 644.
-        # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
-        mode = stat.S_IMODE(plan.path.stat().st_mode)
-        out.backup = plan.backup_to or _backup_path(plan.path)
-        if plan.backup_to is not None:
-            write_atomic(plan.backup_to, plan.before, mode=mode)
-            _same_owner(plan.backup_to, plan.path)
-        if plan.logical is not None:
-            _forget_stale_created(spec, plan)
-            folders.write_record(plan.logical, [], entries=plan.entries,
-                                 containers=plan.containers, theirs=plan.theirs,
-                                 blanks=plan.blanks)
-    elif plan.after is not None and plan.logical is not None:
+        return _apply_over(plan, spec, out)
+    if plan.after is not None and plan.logical is not None:
         # recorded before the file is written: a failed write leaves nothing unaccounted for
         # with the text the file comes back to once our entries are out: the uninstall removes
         # the file only when nothing else is in it
@@ -993,6 +986,103 @@ def apply(plan: Plan) -> Outcome:
                              theirs=plan.theirs)
     _write(plan, write_atomic)
     return out
+
+
+def _apply_unchanged(plan: Plan, out: Outcome) -> Outcome:
+    """A plan that leaves the file as it is: what goes with it (the folders of a file gone, a
+    redundant backup and the record), or the record of the person's lines an install found."""
+    if plan.verb == "uninstall" and plan.before is None and plan.logical is not None:
+        # the file is gone already (removed by hand): the folders made for it may go too
+        out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
+        out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+    elif (plan.verb == "uninstall" and plan.backup_found and plan.restores
+          and plan.logical is not None):
+        # ours are out already and the file is its backup's text again, byte for byte (the
+        # person took ours out by hand, or an install was killed between writing the backup
+        # and the file): the backup is redundant and the record names nothing in the file
+        folders.forget_created(plan.logical, plan.theirs, plan.entries)
+        out.backup_removed = _drop_backup(plan)
+        out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
+    elif plan.verb == "install" and plan.logical is not None and (
+            plan.theirs or folders.record_path(plan.logical).exists()):
+        # nothing to add, but the lines it left are the person's: recorded so, or an
+        # uninstall with no record would take one in the install's form as an older one's
+        folders.write_record(plan.logical, [], entries=plan.entries,
+                             containers=plan.containers, theirs=plan.theirs,
+                             blanks=plan.blanks)
+    return out
+
+
+def _apply_over(plan: Plan, spec: AgentSpec, out: Outcome) -> Outcome:
+    """Install over a file that is there: its backup and the record first, then the new text;
+    when the file cannot be written, the backup and record are taken back."""
+    from analyzers.fsutil import write_atomic
+
+    assert plan.before is not None
+    _refuse_read_only(plan)
+    # The backup is as private as the file: a settings file at 600 is not copied at 644.
+    # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
+    mode = stat.S_IMODE(plan.path.stat().st_mode)
+    out.backup = plan.backup_to or _backup_path(plan.path)
+    record = folders.record_path(plan.logical) if plan.logical is not None else None
+    was = _bytes_of(record)
+    try:
+        if plan.backup_to is not None:
+            write_atomic(plan.backup_to, plan.before, mode=mode)
+            _same_owner(plan.backup_to, plan.path)
+        if plan.logical is not None:
+            _forget_stale_created(spec, plan)
+            folders.write_record(plan.logical, [], entries=plan.entries,
+                                 containers=plan.containers, theirs=plan.theirs,
+                                 blanks=plan.blanks)
+        _write(plan, write_atomic)
+    except OSError:
+        # the file could not be written (a file mounted on its own, the disk full): the
+        # backup and the record of an install that did not happen are taken back
+        _undo(plan.backup_to, record, was)
+        raise
+    return out
+
+
+def _refuse_read_only(plan: Plan) -> None:
+    """A file that may not be written (no write permission for anyone, or not for us) is the
+    person's to keep as it is: refused, nothing written (root could replace it anyway)."""
+    try:
+        mode = plan.path.stat().st_mode
+    except OSError:
+        return
+    if not mode & 0o222:
+        raise InstallRefused(f"{plan.label} is read-only (mode {stat.S_IMODE(mode):o}): make it "
+                             f"writable to {plan.verb} our hooks; nothing was written")
+    if not os.access(plan.path, os.W_OK):
+        raise InstallRefused(f"{plan.label} cannot be written by you (mode "
+                             f"{stat.S_IMODE(mode):o}, or a read-only file system): nothing was "
+                             "written")
+
+
+def _bytes_of(path: Path | None) -> bytes | None:
+    """A record's bytes before an install rewrites it (None: none, or unreadable)."""
+    try:
+        return path.read_bytes() if path is not None and path.is_file() else None
+    except OSError:
+        return None
+
+
+def _undo(backup: Path | None, record: Path | None, was: bytes | None) -> None:
+    """Take back what an install wrote beside a file it then failed to write: the backup it
+    made, and the record (as it was, or gone when there was none)."""
+    from analyzers.fsutil import write_atomic
+
+    for path, old in ((backup, None), (record, was)):
+        if path is None:
+            continue
+        try:
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomic(path, old.decode("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            pass
 
 
 def _forget_stale_created(spec: AgentSpec, plan: Plan) -> None:
@@ -1015,6 +1105,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     counted as the install's. Every other backup beside it stays, named."""
     from analyzers.fsutil import write_atomic
 
+    _refuse_read_only(plan)
     if plan.after is None:
         plan.path.unlink()
         out.backup_removed = _drop_backup(plan) if plan.restores else None

@@ -343,8 +343,27 @@ class LockBusy(Exception):
     """Another install or uninstall held the lock for too long."""
 
 
+class LockNotOurs(Exception):
+    """Where the lock goes there is something no run of ours makes (a symlink, a folder): it is
+    not taken over nor removed, and nothing is written."""
+
+
+def lock_fallbacks(base: Path, folder: Path) -> list[Path]:
+    """Where the lock may go when ``base`` may not be written (read-only): the folders on the way
+    from ``base`` to the settings file's ``folder`` (included), outermost first, that exist
+    inside ``base`` with no symlink on the way (a lock is never written through a link, outside
+    the base). Outermost first, so every run takes the same one (``.github/`` whether or not
+    the install made ``.github/hooks/`` yet), and a folder the person had before the install
+    goes before one it made."""
+    base = Path(os.path.abspath(base))
+    folder = Path(os.path.abspath(folder))
+    way = [folder, *folder.parents]
+    return [f for f in reversed(way) if f != base and f.is_relative_to(base)
+            and _plain_inside(f, base) and f.is_dir()]
+
+
 @contextmanager
-def locked(base: Path, fallback: Path | None = None) -> Iterator[str | None]:
+def locked(base: Path, fallbacks: list[Path] | None = None) -> Iterator[str | None]:
     """Hold the lock of ``base`` (the home folder or workspace: it exists before any folder an
     install makes, so every run of any scope takes the same one) while an install or uninstall
     reads the settings file and its record and writes them: two at once would each read the
@@ -353,22 +372,24 @@ def locked(base: Path, fallback: Path | None = None) -> Iterator[str | None]:
     while it still holds them). A lock whose process is gone (a run killed) is taken over at
     once; one whose process lives is never stale; one with no process id (a run between making
     and writing it) after a minute. :class:`LockBusy` after waiting 90 seconds, saying once on
-    stderr that it waits. When ``base`` may not be written (read-only), the lock goes in
-    ``fallback`` (the agent's settings folder, when it exists), else there is none: the value
+    stderr that it waits. When ``base`` may not be written (read-only), the lock goes in the
+    first of ``fallbacks`` that can be (:func:`lock_fallbacks`), else there is none: the value
     given is a note saying so (None: locked)."""
     import secrets
     import sys
 
     mine = f"{os.getpid()} {secrets.token_hex(8)}\n"
     note = None
-    for where in (base, fallback):  # the fallback only when the base may not be written
-        if where is None or (where is fallback and not where.is_dir()):
-            break
+    for where in (base, *(fallbacks or [])):  # a fallback only when the base may not be written
         path = where / LOCK_NAME
         try:
             _take(path, mine)
             note = None
             break
+        except FileNotFoundError as e:  # a fallback folder went meanwhile (an uninstall's)
+            if where == base:
+                raise
+            note = f"no lock: {e.strerror} ({path})"
         except OSError as e:
             if not _unwritable(e):
                 raise
@@ -401,6 +422,9 @@ def _take(path: Path, mine: str) -> None:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
+            if path.is_symlink() or (os.path.lexists(path) and not path.is_file()):
+                # never ours (a dangling link read as "gone" spun here for ever): left as it is
+                raise LockNotOurs(str(path)) from None
             if _stale(path):
                 continue
             if time.monotonic() > deadline:

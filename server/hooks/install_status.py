@@ -20,6 +20,7 @@ from server.hooks.install import (
     InstallRefused,
     Owned,
     Split,
+    commented,
     owned,
     parse_settings,
     read_record,
@@ -53,6 +54,9 @@ class HookState(BaseModel):
     # ``command`` is the install's line changed since, beyond a simple edit (a redirection, a
     # wrapper, its timeout or matcher): it runs, and the uninstall leaves it
     changed: bool = False
+    # the person wrote a comment inside our entry (Cursor reads JSONC): ours, but the uninstall
+    # leaves it, with the comment, and names it
+    commented: bool = False
     # a line of the person's own that runs our hook for this event (not ours: an install adds
     # none beside it, an uninstall leaves it)
     yours: str | None = None
@@ -151,7 +155,8 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             event=ev.name, installed=bool(ours), command=command, program=program,
             program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
             yours=got.theirs[0].command.value if got.theirs else None,
-            changed=not got.mine and bool(got.changed)))
+            changed=not got.mine and bool(got.changed),
+            commented=text is not None and any(commented(text, h) for h in got.mine)))
     return state
 
 
@@ -197,7 +202,10 @@ def status_text(report: HooksStatus) -> str:
         lines.append(agent.agent)
         for s in agent.scopes:
             n = sum(h.installed for h in s.hooks)
-            what = (s.problem if s.problem else "no file" if not s.exists
+            problem = s.problem or ""
+            if problem.startswith(f"{s.file} "):  # (the line names the file already)
+                problem = problem[len(s.file) + 1:]
+            what = (problem if problem else "no file" if not s.exists
                     else f"{n} of {len(s.hooks)} hooks installed")
             lines.append(f"  {s.scope:<8} {s.file}: {what}")
             if s.record_problem:
@@ -216,7 +224,8 @@ def status_text(report: HooksStatus) -> str:
                     ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
                 exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
                 changed = ("  (changed since the install: uninstall leaves it)" if h.changed
-                           else "")
+                           else "  (a comment of yours is inside our entry: uninstall leaves "
+                           "it, with the comment)" if h.commented else "")
                 lines.append(f"    {h.event:<20} {ran}{exists}{changed}")
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
             for p in programs:

@@ -15,6 +15,7 @@ See ``server/hooks/install.py``.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -133,17 +134,26 @@ def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
         else install_folders.LOCK_NAME)
     from server.hooks.install import spec_of
 
-    try:  # (read-only there: in the agent's settings folder, or none, said on stderr)
+    try:  # (read-only there: in the agent's settings folders, or none, said on stderr)
         folder = spec_of(args.agent).scope_file(scope, root).parent
     except (ValueError, install.InstallRefused):
         folder = None
     try:
-        with install_folders.locked(base, folder):
+        with install_folders.locked(base, install_folders.lock_fallbacks(base, folder)
+                                    if folder is not None else None):
             yield
     except install_folders.LockBusy as e:
         raise UserError(f"another hooks install or uninstall has held {shown} for over a "
                         "minute; wait for it, or remove that file if none is running; nothing "
                         "was written") from e
+    except install_folders.LockNotOurs as e:
+        where = Path(str(e))
+        home = Path(os.path.expanduser("~"))
+        named = (where.relative_to(base).as_posix() if scope != "user" and where.is_relative_to(
+            base) else f"~/{where.relative_to(home).as_posix()}" if where.is_relative_to(home)
+            else str(where))
+        raise UserError(f"{named} is not a lock of ours (a symlink, or not a file): remove it "
+                        "if no ctxsteward hooks run is going on; nothing was written") from e
     except OSError as e:
         if e.filename is None or Path(os.fsdecode(e.filename)).name != install_folders.LOCK_NAME:
             raise
@@ -159,6 +169,10 @@ def _apply(plan: Plan) -> Outcome:
     except OSError as e:  # the disk or a folder in the way: one clear line, never a traceback
         where = (_shown(Path(os.path.abspath(e.filename)), plan) if isinstance(e.filename, str)
                  else plan.label)
+        if e.errno == errno.EBUSY:  # rename over a mount point: a file mounted on its own
+            raise UserError(f"{plan.label}: {e.strerror or e} ({where}): it is mounted on its "
+                            "own (a file mounted into a container?), so it cannot be replaced; "
+                            "install where it is mounted from; nothing was written") from e
         raise UserError(f"{plan.label}: {e.strerror or e} ({where}); check the folder and its "
                         "permissions") from e
 
