@@ -35,9 +35,12 @@ def test_a_heading_in_a_quote_or_list_item_is_quoted_text(pad: str) -> None:
 
 
 # Shapes each of which makes markdown-it try its block rules hundreds of thousands of times
-# (6 s for 0.3 MB of the first at load 4); each well under a megabyte here.
+# (6 s for 0.3 MB of the first at load 4); each well under a megabyte here. The first two have
+# fewer lines than MAX_BLOCK_STEPS (their tries are counted), the others more.
 HOSTILE = {
-    "nested list lines": "- a\n" + "  - b\n" * 30_000,
+    "nested list lines": "- a\n" + "  - b\n" * 5_000,
+    "nested lists and quotes": "".join(("> " * (i % 30)) + ("- " * (i % 7)) + "x\n"
+                                       for i in range(6_000)),
     "setext headings": "x\n===\n" * 30_000,
     "quoted lines": "> x\n>\n" * 30_000,
     "ordered items": "".join(f"{i}. x\n" for i in range(25_000)),
@@ -50,9 +53,10 @@ HOSTILE = {
 @pytest.mark.parametrize("goal", HOSTILE.values(), ids=HOSTILE.keys())
 def test_a_note_markdown_is_slow_on_is_read_line_by_line(goal: str) -> None:
     """Under :data:`headings.PARSE_MAX_CHARS`, a note on which markdown-it's block pass would
-    try its rules more than :data:`headings.MAX_BLOCK_STEPS` times is read line by line from
-    its start: a setext heading before the slow part (``Notes`` underlined: a heading to
-    markdown-it, text line by line) stays in the Goal, and the sections after it are read."""
+    try its rules more than :data:`headings.MAX_BLOCK_STEPS` times (or of more lines than that)
+    is read line by line from its start: a setext heading before the slow part (``Notes``
+    underlined: a heading to markdown-it, text line by line) stays in the Goal, and the
+    sections after it are read."""
     head = "Ship it.\n\nNotes\n-----\n\n"
     text = NOTE.format(goal=head + goal)
     assert len(text) < headings.PARSE_MAX_CHARS

@@ -19,11 +19,12 @@ their ``## Decisions`` to be Decisions, so:
   what reads as a later block's opener (a ```` ```sh ```` inside a ```` ``` ```` fence, a
   ``<!--`` inside a comment, a ``<pre>`` inside one); inside a block that closes it is quoted
   text, a person's example;
-* a note over :data:`PARSE_MAX_CHARS` (250,000 characters) is read line by line from the start,
-  and so is one on which markdown-it's block pass tries its rules more than
-  :data:`MAX_BLOCK_STEPS` times (a list nested on every line, setext headings, reference
-  definitions, HTML blocks, ...): Markdown-parsing it takes seconds (about 40 µs a line: 6 MB of
-  short headings took 20 s; 0.3 MB of nested list lines 6 s), more than an agent gives a hook.
+* a note over :data:`PARSE_MAX_CHARS` (250,000 characters) or :data:`MAX_BLOCK_STEPS` lines is
+  read line by line from the start, and so is one on which markdown-it's block pass tries its
+  rules more than :data:`MAX_BLOCK_STEPS` times (a list nested on every line, setext headings,
+  reference definitions, HTML blocks, ...): Markdown-parsing it takes seconds (about 40 µs a
+  line: 6 MB of short headings took 20 s; 0.3 MB of nested list lines 6 s), more than an agent
+  gives a hook.
 
 Read line by line, a heading is an ATX heading (``#`` to ``######`` after at most three spaces)
 outside fenced code and the HTML blocks that end at a marker (``<!--`` ... ``-->``, ``<pre>``,
@@ -61,8 +62,10 @@ _BLOCKS = MarkdownIt("commonmark").disable("inline")
 # start or a paragraph's next line), and some notes under a megabyte make it try hundreds of
 # thousands (a list nested on every line: 6 s for 0.3 MB; reference definitions over several
 # lines, HTML blocks, setext headings...). After MAX_BLOCK_STEPS tries (a note of a few thousand
-# lines; deterministic, whatever the machine's load) the note is read line by line instead.
-MAX_BLOCK_STEPS = 20_000
+# lines; deterministic, whatever the machine's load) the note is read line by line instead; a
+# note of more lines than that is read line by line from the first (its paragraphs' lines are
+# tries too: parsing it would be time lost).
+MAX_BLOCK_STEPS = 10_000
 _STEPS = "ctxsteward_block_steps"
 
 
@@ -118,7 +121,7 @@ def note_structure(lines: list[str], recognised: Callable[[str], bool],
     ``marks``: the lines that are generated-block markers if Markdown reads them so. Both end
     a block a person left open (see :func:`_ends_early`)."""
     recognised = functools.lru_cache(maxsize=1024)(recognised)  # (a title repeated: once)
-    if sum(len(line) for line in lines) > PARSE_MAX_CHARS:
+    if len(lines) > MAX_BLOCK_STEPS or sum(len(line) for line in lines) > PARSE_MAX_CHARS:
         return _scanned(lines, 0, recognised, marks)
     try:
         headings, blocks, html_starts = _parsed(lines)
