@@ -248,11 +248,10 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
     note = _Lines(lines)
     out: list[Heading] = []
     blocks: list[Span] = []
-    resume = start
-    for m in _MAY_MATTER.finditer(note.text, note.offsets[start]):
+    at = note.offsets[start]
+    while (m := _MAY_MATTER.search(note.text, at)) is not None:
         no = note.line_of(m.start())
-        if no < resume:
-            continue  # inside a fence or an HTML block
+        at = note.offsets[no + 1]
         if m.group(1):
             out.append((no, no + 1, len(m.group(1)), _title(m.group(2) or "")))
             continue
@@ -268,7 +267,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             end = section
         if end > no + 1:
             blocks.append((no, end))
-        resume = end
+        at = note.offsets[end]  # (the lines inside a fence or an HTML block are not looked at)
     return out, blocks
 
 
