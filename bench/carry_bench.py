@@ -8,8 +8,12 @@ on), and times the whole hook process (Codex's JSON on stdin) ``--runs`` times p
 alternating with the interpreter starting (the floor) in the same run. Printed: median wall time
 per size, its ratio to the floor, and the characters carried.
 
+``--command out`` times ``ctxsteward handoff --out`` on the grown note instead (the last column:
+the characters of the note written); ``--shape nested`` grows a list nested on every line,
+``--shape blob`` one line of letters without a space.
+
 Usage: ``python bench/carry_bench.py [--sizes 0.01 1 6] [--runs 3] [--agent codex]
-[--shape lines|headings]``; another
+[--shape lines|headings|nested|blob] [--command hook|out]``; another
 checkout's code with ``PYTHONPATH=/that/checkout``.
 """
 
@@ -47,12 +51,17 @@ def _repo(root: Path) -> None:
 
 
 SHAPES = {"lines": "- step {i}: refactor the parser's module {i} and check parse_header again",
-          "headings": "## Other {i}"}
+          "headings": "## Other {i}",
+          # a list nested on every line (markdown-it's block pass: 6 s for 0.3 MB)
+          "nested": "- a\n  - b{i}",
+          "blob": ""}  # one line of letters, no space (a pasted blob; tiktoken's slowest)
 
 
 def _grow(note: Path, base: str, megabytes: float, line: str) -> None:
     lines, size, i = [], 0, 0
-    while size < megabytes * 1e6:
+    if not line:
+        lines.append("x" * int(megabytes * 1e6))
+    while size < megabytes * 1e6 and line:
         lines.append(line.format(i=i))
         size += len(lines[-1]) + 1
         i += 1
@@ -73,6 +82,10 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--agent", default="codex")
     ap.add_argument("--shape", choices=sorted(SHAPES), default="lines")
+    ap.add_argument("--command", choices=("hook", "out"), default="hook",
+                    help="time the SessionStart hook (default), or `ctxsteward handoff --out "
+                         "HANDOFF.md --no-bundle --no-checks` on the grown note (rewritten "
+                         "before each run)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="carry-bench-"))
     try:
@@ -82,6 +95,9 @@ def main() -> None:
         base = note.read_text("utf-8")
         data = json.dumps({**SESSION_START, "cwd": str(root)})
         hook = [sys.executable, "-m", "server.cli", "hook", "SessionStart", "--agent", args.agent]
+        if args.command == "out":
+            hook = [sys.executable, "-m", "server.cli", "handoff", "--no-bundle", "--no-checks",
+                    "--out", "HANDOFF.md"]
         floor = [sys.executable, "-c", "pass"]
         print(f"load average {os.getloadavg()[0]:.1f}; {args.runs} runs per size, whole process")
         print("| note MB | hook median s | floor median s | ratio | characters carried |")
@@ -89,11 +105,16 @@ def main() -> None:
         for mb in args.sizes:
             _grow(note, base, mb, SHAPES[args.shape])
             hook_times, floor_times, carried = [], [], 0
+            grown = note.read_text("utf-8")
             for _ in range(args.runs):
+                note.write_text(grown, "utf-8")
                 took, out = _timed(hook, root, data)
                 hook_times.append(took)
-                context = json.loads(out or "{}").get("hookSpecificOutput", {})
-                carried = len(context.get("additionalContext", ""))
+                if args.command == "out":
+                    carried = len(note.read_text("utf-8"))  # (the note written)
+                else:
+                    context = json.loads(out or "{}").get("hookSpecificOutput", {})
+                    carried = len(context.get("additionalContext", ""))
                 floor_times.append(_timed(floor, root, "")[0])
             h, f = statistics.median(hook_times), statistics.median(floor_times)
             print(f"| {mb:g} | {h:.2f} | {f:.3f} | {h / f:.0f}× | {carried:,} |")

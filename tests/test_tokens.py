@@ -106,3 +106,48 @@ def test_line_counts_sum_close_to_whole() -> None:
     per_line = counter.line_counts(lines)
     assert len(per_line) == 50 and all(n > 0 for n in per_line)
     assert sum(per_line) == counter.raw("".join(lines))
+
+
+def _mixed(seed: int, size: int) -> str:
+    """A text of ``size`` characters or more, of runs that tokenize across line breaks in every
+    way cl100k_base's pattern allows (spaces and tabs before them, punctuation running on
+    over them, apostrophes and slashes after them, CRLF, runs without a space)."""
+    import random
+
+    rnd = random.Random(seed)
+    alphabet = ["a", "b", "x", " ", "\n", "\n\n", "'", "/", ".", "-", "#", "<!--", "-->", "  ",
+                "\t", "é", "中", "1", "23", "\r\n", "'s", " /", "./", "\n/", "*", "`", "\n'"]
+    parts, n = [], 0
+    while n < size:
+        part = rnd.choice(alphabet) * rnd.choice([1, 1, 1, 2, 5, 50, 3000, 30000])
+        parts.append(part)
+        n += len(part)
+    return "".join(parts)
+
+
+def test_long_texts_are_counted_in_parts_exactly() -> None:
+    """A text over ``SPLIT_CHARS`` is counted in parts cut after line breaks (each part's count
+    kept): the sum is exactly tiktoken's count of the whole, whatever surrounds the cuts."""
+    from analyzers.tokens import SPLIT_CHARS, raw_count
+
+    enc = encoding("cl100k_base")
+    for seed in range(12):
+        text = _mixed(seed, 2 * SPLIT_CHARS)
+        assert raw_count("cl100k_base", text) == len(enc.encode_ordinary(text)), seed
+    log = "".join(f"- step {i}: it's done / {'x' * (i % 7)}\n  \n" for i in range(20_000))
+    assert raw_count("cl100k_base", log) == len(enc.encode_ordinary(log))
+
+
+def test_a_long_line_is_counted_once_whatever_is_around_it() -> None:
+    """A line of a megabyte without a space (tiktoken: about half a second) is counted once:
+    the next count of a text holding it, with other lines before and after, reuses its count
+    and is still exact."""
+    from analyzers import tokens
+
+    enc = encoding("cl100k_base")
+    blob = "ab" * 500_000 + "\n\n"
+    first = "# Note\n\nsize: 1\n" + blob + "## Decisions\n"
+    assert tokens.raw_count("cl100k_base", first) == len(enc.encode_ordinary(first))
+    assert ("cl100k_base", blob) in tokens._KEPT  # noqa: SLF001 - its count is kept
+    second = "# Note\n\nsize: 12,345 of 2,000\n" + blob + "## Decisions\n\nUse SQLite.\n"
+    assert tokens.raw_count("cl100k_base", second) == len(enc.encode_ordinary(second))

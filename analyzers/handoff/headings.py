@@ -19,16 +19,21 @@ their ``## Decisions`` to be Decisions, so:
   what reads as a later block's opener (a ```` ```sh ```` inside a ```` ``` ```` fence, a
   ``<!--`` inside a comment, a ``<pre>`` inside one); inside a block that closes it is quoted
   text, a person's example;
-* a note over :data:`PARSE_MAX_CHARS` is read line by line from the start: Markdown-parsing it
-  takes seconds (markdown-it's block pass, about 40 µs a line: 6 MB of short headings took 20 s),
-  more than an agent gives a hook.
+* a note over :data:`PARSE_MAX_CHARS` (250,000 characters) or :data:`MAX_BLOCK_STEPS` lines is
+  read line by line from the start, and so is one on which markdown-it's block pass tries its
+  rules more than :data:`MAX_BLOCK_STEPS` times (a list nested on every line, setext headings,
+  reference definitions, HTML blocks, ...): Markdown-parsing it takes seconds (about 40 µs a
+  line: 6 MB of short headings took 20 s; 0.3 MB of nested list lines 6 s), more than an agent
+  gives a hook.
 
 Read line by line, a heading is an ATX heading (``#`` to ``######`` after at most three spaces)
 outside fenced code and the HTML blocks that end at a marker (``<!--`` ... ``-->``, ``<pre>``,
 ``<script>``, ``<style>``, ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a
 whole comment), with the same rules. Setext headings (a line underlined with ``---``), and
 headings inside block quotes and list items, are not seen there: their text stays in the
-section before them. Nothing here changes the note: these are offsets into it.
+section before them. Read by markdown-it, a heading inside a block quote or list item is not a
+heading of the note either (``> ## Decisions`` is the person's quoted text, by both readers).
+Nothing here changes the note: these are offsets into it.
 """
 
 from __future__ import annotations
@@ -40,8 +45,12 @@ import re
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 
-PARSE_MAX_CHARS = 1_000_000  # a longer note is read line by line (see the module's docstring)
+# A longer note is read line by line (see the module's docstring): markdown-it's block state
+# alone walks every character in Python (1.7 s for 0.95 MB at load 4 on 2 cores, whatever the
+# shape), and the block pass adds more per line.
+PARSE_MAX_CHARS = 250_000
 
 Heading = tuple[int, int, int, str]  # start line, end line (0-based, exclusive), level, title
 Span = tuple[int, int]  # a block's lines: first, and the one after its last (0-based)
@@ -49,6 +58,32 @@ Span = tuple[int, int]  # a block's lines: first, and the one after its last (0-
 # Block structure only: a heading's text is its inline token's content, which the block pass
 # sets; parsing every paragraph's inline markup (a third of the time) would be thrown away.
 _BLOCKS = MarkdownIt("commonmark").disable("inline")
+# markdown-it's block pass costs 10 to 130 µs each time a rule is tried at a line (a block's
+# start or a paragraph's next line), and some notes under a megabyte make it try hundreds of
+# thousands (a list nested on every line: 6 s for 0.3 MB; reference definitions over several
+# lines, HTML blocks, setext headings...). After MAX_BLOCK_STEPS tries (a note of a few thousand
+# lines; deterministic, whatever the machine's load) the note is read line by line instead; a
+# note of more lines than that is read line by line from the first (its paragraphs' lines are
+# tries too: parsing it would be time lost).
+MAX_BLOCK_STEPS = 10_000
+_STEPS = "ctxsteward_block_steps"
+
+
+class _TooManySteps(Exception):
+    pass
+
+
+def _step(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A rule tried before every other one (and as a paragraph's terminator): counts the tries,
+    matches nothing."""
+    state.env[_STEPS] += 1
+    if state.env[_STEPS] > MAX_BLOCK_STEPS:
+        raise _TooManySteps
+    return False
+
+
+_BLOCKS.block.ruler.before("table", "ctxsteward_steps", _step,
+                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
 _LONE_CR = re.compile(r"\r(?!\n)")
 _ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _CLOSING = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*\r?$", re.M)
@@ -86,9 +121,12 @@ def note_structure(lines: list[str], recognised: Callable[[str], bool],
     ``marks``: the lines that are generated-block markers if Markdown reads them so. Both end
     a block a person left open (see :func:`_ends_early`)."""
     recognised = functools.lru_cache(maxsize=1024)(recognised)  # (a title repeated: once)
-    if sum(len(line) for line in lines) > PARSE_MAX_CHARS:
+    if len(lines) > MAX_BLOCK_STEPS or sum(len(line) for line in lines) > PARSE_MAX_CHARS:
         return _scanned(lines, 0, recognised, marks)
-    headings, blocks, html_starts = _parsed(lines)
+    try:
+        headings, blocks, html_starts = _parsed(lines)
+    except _TooManySteps:  # a shape markdown-it is slow on: read line by line from the start
+        return _scanned(lines, 0, recognised, marks)
     starts = {h[0] for h in headings} | html_starts
     seen: dict[int, bool] = {}
     for no, line in enumerate(lines):
@@ -115,7 +153,7 @@ def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
     by its closer or by the list item or quote it is in), and where its HTML blocks start."""
     # A lone carriage return (a progress bar's, pasted) ends a line for markdown-it, not for
     # these lines: as a blank it keeps the two counts of lines the same.
-    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", "".join(lines)))
+    tokens = _BLOCKS.parse(_LONE_CR.sub(" ", "".join(lines)), {_STEPS: 0})
     headings: list[Heading] = []
     blocks: list[Span] = []
     html_starts: set[int] = set()
@@ -123,7 +161,10 @@ def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
         if not tok.map:
             continue
         start, end = tok.map
-        if tok.type == "heading_open":
+        if tok.type == "heading_open" and tok.level == 0:
+            # (a heading in a block quote or list item is quoted text, as the line reader
+            # reads it: ``> ## Decisions`` is not a section; one it sees as a section line, an
+            # indented one in a list item, ends the parse below and is read line by line)
             inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
             headings.append((start, end, int(tok.tag[1:]), inline))
         elif tok.type == "fence":
@@ -207,11 +248,10 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
     note = _Lines(lines)
     out: list[Heading] = []
     blocks: list[Span] = []
-    resume = start
-    for m in _MAY_MATTER.finditer(note.text, note.offsets[start]):
+    at = note.offsets[start]
+    while (m := _MAY_MATTER.search(note.text, at)) is not None:
         no = note.line_of(m.start())
-        if no < resume:
-            continue  # inside a fence or an HTML block
+        at = note.offsets[no + 1]
         if m.group(1):
             out.append((no, no + 1, len(m.group(1)), _title(m.group(2) or "")))
             continue
@@ -227,7 +267,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             end = section
         if end > no + 1:
             blocks.append((no, end))
-        resume = end
+        at = note.offsets[end]  # (the lines inside a fence or an HTML block are not looked at)
     return out, blocks
 
 

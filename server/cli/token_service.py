@@ -113,7 +113,7 @@ def _serve(name: str, requests_fd: int, replies_fd: int) -> None:
     try:
         with os.fdopen(requests_fd, "rb") as requests, os.fdopen(replies_fd, "wb") as replies:
             try:
-                enc = tokens.encoding(name)
+                tokens.encoding(name)
             except Exception:  # noqa: BLE001 - the parent loads it itself, and reports the error
                 replies.write(b"0")
                 replies.flush()
@@ -126,7 +126,7 @@ def _serve(name: str, requests_fd: int, replies_fd: int) -> None:
                     return
                 data = requests.read(_LENGTH.unpack(head)[0])
                 try:
-                    counted = len(enc.encode_ordinary(data.decode("utf-8", "surrogatepass")))
+                    counted = tokens.raw_count(name, data.decode("utf-8", "surrogatepass"))
                 except Exception:  # noqa: BLE001 - the parent counts this one itself
                     counted = -1
                 replies.write(_COUNT.pack(counted))
