@@ -270,7 +270,8 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(token_budget, "Token counts of files and folders, and of the instruction files "
              "agents load for them."),
     ToolSpec(check_instructions, "Problems in agent instruction files (CLAUDE.md, AGENTS.md, "
-             "rules): stale paths, symbols and commands, drift, size, contradictions.", available=_has_checks),
+             "rules): stale paths, symbols and commands, drift, size, contradictions.",
+             available=_has_checks),
     ToolSpec(handoff, "The handoff note for the next session: commits and changes since the "
              "base, touched definitions, TODOs, tests, instructions, a suggested bundle. "
              "write=true updates HANDOFF.md, keeping its human sections.",
