@@ -97,6 +97,17 @@ def task_words(text: str) -> list[str]:
     return words(task_text(text))
 
 
+def as_written(text: str, wanted: set[str] | frozenset[str]) -> list[str]:
+    """The identifiers of task ``text`` (:func:`task_text`) whose :func:`words` meet ``wanted``,
+    as the task writes them, in its order, each once whatever its case: "URLs", not "ur", "ls",
+    "urls"; "ProgressBar", not "progressbar"."""
+    out: dict[str, str] = {}
+    for ident in _IDENT.findall(task_text(text)):
+        if ident.lower() not in out and wanted.intersection(_ident_words(ident, False)):
+            out[ident.lower()] = ident
+    return list(out.values())
+
+
 # A version (digits with dots: "8.5.0", "v2.1"), not part of a longer number or word.
 _VERSION = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+)(?!\w|\.\d)")
 

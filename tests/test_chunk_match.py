@@ -227,3 +227,14 @@ def test_a_secret_in_the_task_is_never_quoted_in_a_stretch(tmp_path: Path) -> No
     assert named["shop/promotions.py"]  # the stretch is named, its words the task's
     said = json.dumps(named).lower()
     assert not any(piece in said for piece in (token.lower(), "wwpw5k4", "0ucnzw", "ghp"))
+
+
+def test_the_stretch_reason_names_the_task_s_words_as_written() -> None:
+    """The reason quotes the task's own identifiers ("URLs", "ProgressBar"), not their lower-case
+    pieces ("ur", "ls", "progressbar"); a secret in the task is never among them."""
+    task = "Add ProgressBar support for URLs; token ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2 + "xY"
+    wanted = set(lexical.task_words("ProgressBar URLs"))
+    assert lexical.as_written(task, wanted) == ["ProgressBar", "URLs"]
+    assert lexical.as_written("the urls and the URLs", {"urls"}) == ["urls"]
+    every = set(lexical.task_words(task))
+    assert not any(w.startswith("ghp_") for w in lexical.as_written(task, every))

@@ -659,8 +659,11 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
     matched = _matched_terms(g, [g.file_index[rf.path] for rf in shown
                                  if rf.signals.get("lexical")], q.raw_words)
     for rf in shown:
+        stretch = ev.stretches.get(g.file_index[rf.path])
+        written = None if stretch is None else \
+            lexical.as_written(q.query.task or "", set(stretch.words)) or list(stretch.words)
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
-                 seeded, ev.stretches.get(g.file_index[rf.path]))
+                 seeded, stretch, written)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -967,7 +970,8 @@ def _mirror_distance(a: str, b: str) -> int:
 
 def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: list[str],
              cochange_detail: dict[int, tuple[int, int]], seeded: bool,
-             stretch: chunkmatch.Stretch | None = None) -> None:
+             stretch: chunkmatch.Stretch | None = None,
+             stretch_words: list[str] | None = None) -> None:
     """The reasons ``rf`` ranked, in a fixed order: the names it shares with the (pseudo-)seeds,
     its links to them, the task's words it holds (``matched``) and the stretch of its lines that
     holds them together (``stretch``, read by the learned re-ranking), its recent activity."""
@@ -982,7 +986,8 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
     if stretch is not None:
         rf.focus = (stretch.first, stretch.last)
         rf.reasons.append(f"lines {stretch.first}–{stretch.last} hold "
-                          + ", ".join(f"'{t}'" for t in stretch.words[:4]) + " from the task")
+                          + ", ".join(f"'{t}'" for t in (stretch_words or stretch.words)[:4])
+                          + " from the task")
     _explain_activity(rf)
 
 
