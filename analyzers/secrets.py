@@ -1833,7 +1833,7 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 
 
 # Letters standing for Latin ones in a secret's name (``раssword`` with a Cyrillic "р" and "а",
-# fullwidth ``ｐａｓｓｗｏｒｄ``, mathematical letters): a word of them, alone or among Latin letters,
+# fullwidth ``ｐａｓｓ``, mathematical letters): a word of them, alone or among Latin letters,
 # is read as the Latin word it shows, one character for one (the masks fall on the text as it
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
 _CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ"

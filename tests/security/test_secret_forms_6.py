@@ -33,7 +33,8 @@ case("yaml quoted value folded on the next line",
      f'db:\n  password:\n    "{PW[:6]}\n    {PW[6:]}"\n', "c.yaml", (PW[:6], PW[6:]),
      ("password:",))
 case("js template after a comment",
-     f"const cfg = {{\n  token:\n    // prod\n    `{TOKEN}`,\n}};\n", "a.js", (TOKEN,), ("  token:", "// prod"))
+     f"const cfg = {{\n  token:\n    // prod\n    `{TOKEN}`,\n}};\n", "a.js",
+     (TOKEN,), ("  token:", "// prod"))
 case("go raw string on the next line", f"x := S{{\n  Password:\n    `{PW}`,\n}}\n", "a.go",
      (PW,), ("  Password:",))
 benign("js template of a url", "const cfg = {\n  token:\n    `https://${host}/a1b2c3d4e5f6g7`,\n"
