@@ -1449,14 +1449,10 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
             plus, at = (True, lead.end()) if lead is not None else (plus, 0)
             continue
         if line.startswith("/*", at):  # (a comment over lines: ``= /* the\n prod */ "…"``)
-            close = line.find("*/", at + 2)
-            while close < 0 and j + 1 < min(len(lines), i + _PIECE_LINES + 1):
-                j += 1
-                line = lines[j]
-                close = line.find("*/")
-            if close < 0:
+            j, at = _past_comment(lines, i, j, at)
+            if at < 0:
                 break
-            at = close + 2
+            line = lines[j]
             continue
         if not pieces and not opened:
             join = _JOIN.match(line, at) if line[at] in "\"'" else None
@@ -1475,6 +1471,16 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
     # (a "+" or a join's "," before a closing bracket ends the value: ``"a",\n]``)
     return pieces, opened, (_VALUE_ENDS.match(line, at) is not None
                             and (not plus or line[at:at + 1] in ")]"))
+
+
+def _past_comment(lines: list[str], i: int, j: int, at: int) -> tuple[int, int]:
+    """Where a ``/* */`` comment opening at ``at`` of line ``j`` ends (its line, and the offset
+    past it), read to at most ``_PIECE_LINES`` after line ``i``; an offset of -1: not there."""
+    close = lines[j].find("*/", at + 2)
+    while close < 0 and j + 1 < min(len(lines), i + _PIECE_LINES + 1):
+        j += 1
+        close = lines[j].find("*/")
+    return (j, close + 2) if close >= 0 else (j, -1)
 
 
 def _read_on(lines: list[str], j: int, at: int, pieces: bool, first: bool) -> bool:
@@ -1842,10 +1848,11 @@ _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
 
 @cache
-def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
+def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
     """The fold of :func:`_folded` (a character's code to its Latin letter or digit: the
     letters above, and every fullwidth, letterlike or mathematical one NFKC makes a single
-    ASCII letter or digit), and a pattern of the words holding one."""
+    ASCII letter or digit), a pattern of the words holding one, and one of a text that may
+    need it (a look-alike next to a Latin letter, or a fullwidth or mathematical one)."""
     import unicodedata
 
     table = {ord(a): b for a, b in zip(_CONFUSABLE, _CONFUSABLE_LATIN, strict=True)}
@@ -1854,14 +1861,19 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
             n = unicodedata.normalize("NFKC", chr(code))
             if len(n) == 1 and n.isascii() and n.isalnum():
                 table[code] = n
-    chars = "".join(sorted(chr(c) for c in table))
-    return table, re.compile(rf"\w*[{re.escape(chars)}]\w*")
+    chars = re.escape("".join(sorted(chr(c) for c in table)))
+    wide = re.escape("".join(sorted(chr(c) for c in table if chr(c) not in _CONFUSABLE)))
+    look = re.escape(_CONFUSABLE)
+    return (table, re.compile(rf"\w*[{chars}]\w*"),
+            re.compile(rf"[A-Za-z][{look}]|[{look}][A-Za-z]|[{wide}]"))
 
 
 def _folded(text: str) -> str:
     """``text`` with the words :data:`_CONFUSABLE` letters make Latin read as Latin, character
     for character; ``text`` itself when no secret's name comes of it."""
-    table, words = _confusables()
+    table, words, mixed = _confusables()
+    if mixed.search(text) is None:
+        return text
     whole = text.translate(table)
     if whole == text or not any(not text[m.start():m.end()].isascii()
                                 for m in _FOLD_HINT.finditer(whole)):
@@ -2187,10 +2199,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
         own += _continued_findings(lines, number - 1, config)
-        if line.endswith("[") or "[" in line and line.rstrip().endswith("["):
-            own += _list_block_findings(lines, number - 1)
-        if maps and '"' in line:
-            own += _map_entry_findings(lines, number - 1, maps)
+        if "[" in line or (maps and '"' in line):
+            own += _opened_findings(lines, number - 1, maps)
         if trigger == 2:
             candidates.append((number, _blanked(line, mine).rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
@@ -2198,6 +2208,24 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += own
     if "llowlist" in text:
         found += _allowlisted(lines, found)
+    found += _text_findings(text, lines, filename)
+    if found:
+        found += _repeat_findings(lines, found)
+    return _merge(found)
+
+
+def _opened_findings(lines: list[str], i: int, maps: list[int]) -> list[Finding]:
+    """The values of a list or a map's entry opened on line ``i`` and read on the next lines
+    (see ``_LIST_OPEN``, ``_MAP_OPEN``; ``maps``: the lines opening maps)."""
+    line = lines[i]
+    out = _list_block_findings(lines, i) if line.rstrip().endswith("[") else []
+    return out + _map_entry_findings(lines, i, maps) if maps and '"' in line else out
+
+
+def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values the readers of a whole text find (tables, pairs, JSON Web Keys, documents'
+    free forms, CSV files, Terraform variables, Kubernetes Secrets, definitions)."""
+    found: list[Finding] = []
     if _table_hint(text):
         found += _table_findings(lines)
     for reader in _markup_tables(text):
@@ -2217,9 +2245,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
         found += _k8s_findings(lines)
     if "\n:" in text or "\n :" in text or "\n  :" in text:
         found += _definition_findings(lines)
-    if found:
-        found += _repeat_findings(lines, found)
-    return _merge(found)
+    return found
 
 
 # Documents: read with the free-text forms of git's text too (``api key V``, ``token => V``,
