@@ -3307,7 +3307,31 @@ def redact_git(text: str, filename: str = "") -> str:
         # start, the longest of those, is masked)
         if not kept or a >= kept[-1][1]:
             kept.append((a, b, kind))
-    return _masked(shown, kept)
+    return _masked(shown, _with_repeats(shown, kept))
+
+
+def _with_repeats(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` (sorted, not overlapping) and every other place in ``text`` of a value they
+    cover of :data:`REPEAT_MIN` characters or more (``token => V`` then ``V`` again)."""
+    values = {text[a:b]: kind for a, b, kind in spans[:_REPEAT_FINDS] if b - a >= REPEAT_MIN}
+    more = [(at, at + len(v), kind) for v, kind in values.items()
+            for at in _places(text, v)]
+    if not more:
+        return spans
+    out: list[tuple[int, int, str]] = []
+    for a, b, kind in sorted(spans + more, key=lambda s: (s[0], -s[1])):
+        if not out or a >= out[-1][1]:
+            out.append((a, b, kind))
+    return out
+
+
+def _places(text: str, value: str) -> list[int]:
+    """Where ``value`` starts in ``text``, each place after the last one's end."""
+    out, at = [], text.find(value)
+    while at >= 0:
+        out.append(at)
+        at = text.find(value, at + len(value))
+    return out
 
 
 def _free_spans(text: str) -> list[tuple[int, int, str]]:

@@ -96,6 +96,8 @@ case("repeated in a yaml list", f"password: {PW}\nothers:\n  - {PW}\n", "c.yaml"
 case("repeated in a call", f'PASSWORD = "{PW}"\nprint("{PW}")\n', "a.py", (PW,), ("print(",))
 case("repeated in prose", f"The password is {PW}.\nAgain: {PW}\n", "notes.txt", (PW,),
      ("Again: ",))
+case("repeated in a commit message", f"ci: token => {PW}\n\nthe old one was {PW} too\n", "",
+     (PW,), ("ci: token => ", "the old one was "), redact_git)
 benign("short value not repeated", 'PASSWORD = "Ab1!x"\nprint("Ab1!x")\n', "a.py")
 
 # -- Terraform, Kubernetes ------------------------------------------------------------------------
