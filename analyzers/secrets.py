@@ -1848,7 +1848,7 @@ _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
 
 @cache
-def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
+def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[str], ...]]:
     """The fold of :func:`_folded` (a character's code to its Latin letter or digit: the
     letters above, and every fullwidth, letterlike or mathematical one NFKC makes a single
     ASCII letter or digit), a pattern of the words holding one, and one of a text that may
@@ -1862,17 +1862,17 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
             if len(n) == 1 and n.isascii() and n.isalnum():
                 table[code] = n
     chars = re.escape("".join(sorted(chr(c) for c in table)))
-    wide = re.escape("".join(sorted(chr(c) for c in table if chr(c) not in _CONFUSABLE)))
     look = re.escape(_CONFUSABLE)
     return (table, re.compile(rf"\w*[{chars}]\w*"),
-            re.compile(rf"[A-Za-z][{look}]|[{look}][A-Za-z]|[{wide}]"))
+            (re.compile(rf"[A-Za-z][{look}]"), re.compile(rf"[{look}][A-Za-z]"),
+             re.compile("[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff]")))
 
 
 def _folded(text: str) -> str:
     """``text`` with the words :data:`_CONFUSABLE` letters make Latin read as Latin, character
     for character; ``text`` itself when no secret's name comes of it."""
     table, words, mixed = _confusables()
-    if mixed.search(text) is None:
+    if not any(rule.search(text) for rule in mixed):
         return text
     whole = text.translate(table)
     if whole == text or not any(not text[m.start():m.end()].isascii()
