@@ -142,7 +142,14 @@ DETECTORS = (
 # names with a number (``GPT2TokenizerFast``) no secret; a YAML list item's block or value after
 # a comment, anchor or tag; documents' ``**Password:** v``, ``PW: v``, ``pass: v``,
 # ``api key `v```, ``user:pw@db.example.com`` (in git's text too).
-SCAN_VERSION = 34
+# 35: a value found once masked at its every other place in the file; Terraform variables'
+# defaults, Kubernetes Secrets' data and stringData; lists over lines after a secret's name (and
+# code's one-line lists), ``Map.of(``/``mapOf(`` entries over lines, ``/* */`` over lines, a
+# backquoted literal on the next line; YAML's ``- value: …`` under ``tokens:``, complex keys,
+# quoted values folded from the next line; prose's ``bearer token v``, ``client secret v``,
+# ``is `v`.``, ``creds: u / v``, definition lists; names in look-alike letters read as Latin; a
+# validator's test cases in a password column (``invalid2``) no secret.
+SCAN_VERSION = 35
 
 
 def secret_by_name(path: str) -> str | None:
@@ -592,8 +599,12 @@ PATTERNS: tuple[Pattern, ...] = (
     # Markdown: `api_key: R6q…`, **api_key**: R6q…
     Pattern("Secret In Prose", _rx(
         _PROSE_LEAD + r"(?P<q>[\"'`]?)"
-        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}]|$)|(?=[^\s\"'`]))"),
+        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}.)!?:]|$)|(?=[^\s\"'`]))"),
         "prose"),
+    # creds: ci / Xk9… (a user, a slash, the password)
+    Pattern("Secret In Prose", _rx(
+        r"(?i)(?<![\w-])(?:creds|credentials)[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
+        r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "prose"),
     # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
     Pattern("Secret In Prose", _rx(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
@@ -1134,8 +1145,8 @@ def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
         _pattern_findings(out, number, line, pat, code=not config)
-    if config and "[" in line:
-        out += _flow_list_findings(number, line)
+    if "[" in line:  # (in code, quoted items only)
+        out += _flow_list_findings(number, line, quoted=not config)
     comment = None if config else _COMMENT_AT.search(line)
     if comment is not None:
         body = line[comment.end():]
@@ -1156,9 +1167,9 @@ _FLOW_ITEMS = 64
 _FLOW_ITEM = _rx(r"[ \t]*(?P<q>[\"']?)(?P<v>[^\s,\[\]{}\"']{1,300}+)(?P=q)[ \t]*(?=[,\]]|$)")
 
 
-def _flow_list_findings(number: int, line: str) -> list[Finding]:
+def _flow_list_findings(number: int, line: str, quoted: bool = False) -> list[Finding]:
     """The items of the flow sequences after secrets' names on ``line`` that read as values
-    written inline (see ``_FLOW_LIST``)."""
+    written inline (see ``_FLOW_LIST``); ``quoted``: only its quoted literals (code's)."""
     out: list[Finding] = []
     budget = _FLOW_ITEMS  # (items on the line, in all its lists)
     for m in _FLOW_LIST.finditer(line):
@@ -1168,7 +1179,8 @@ def _flow_list_findings(number: int, line: str) -> list[Finding]:
             item = _FLOW_ITEM.match(line, at) if at < len(line) else None
             if item is None:
                 break
-            if len(item.group("v")) >= 6 and _plausible(item.group("v"), "inline", name):
+            if len(item.group("v")) >= 6 and (item.group("q") or not quoted) and _plausible(
+                    item.group("v"), "inline", name):
                 out.append(Finding(number, item.start("v"), item.end("v"), "Secret Keyword"))
             at = item.end() + 1
             if item.end() >= len(line) or line[item.end()] == "]":
@@ -1224,7 +1236,7 @@ _TRIPLE = _rx(r"(?i)[bruf]{0,2}(\"\"\"|''')[ \t]*$")
 _PAIR_OPEN = _rx(rf"(?i)(?:\(|^)\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*$")
 _CALL_OPENS = _rx(r"(?<!parametrize)\(\s*$")  # a line ending in a call's "(" (no test's)
 _PIECE = _rx(r"(?i)[bruf]{0,2}(?:\"(?P<d>(?:[^\"\\]|\\.){0,300}+)\""
-                    r"|'(?P<s>(?:[^'\\]|\\.){0,300}+)')")
+                    r"|(?P<sq>['`])(?P<s>(?:(?!(?P=sq))[^\\]|\\.){0,300}+)(?P=sq))")
 _PIECE_LINES = 8  # a value's pieces are on its name's line and at most this many more
 _YAML_KEY = _rx(
     rf"(?i)[ \t]*(?:-[ \t]+)?(?P<n>[\"']?{_NAME}[\"']?)[ \t]*:{_YAML_NODE_PROPS}[ \t]*"
@@ -1313,7 +1325,7 @@ def _continued_findings(lines: list[str], i: int, config: bool) -> list[Finding]
         if found is not None and (found or not head.endswith("+")):
             return found
     out: list[Finding] = _pair_next_value(lines, i, head) if head.endswith(",") else []
-    if not ("(" in line or head.endswith(("\\", "+", "=", ":", '"""', "'''"))
+    if not ("(" in line or "/*" in line or head.endswith(("\\", "+", "=", ":", '"""', "'''"))
             or line.count("\"") + line.count("'") >= 4
             or i + 1 < len(lines) and _LEADING_PLUS.match(lines[i + 1])):
         return out  # (no parenthesis, continuation or second literal: nothing to read on)
@@ -1436,6 +1448,12 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
             lead = _LEADING_PLUS.match(line) if pieces else None
             plus, at = (True, lead.end()) if lead is not None else (plus, 0)
             continue
+        if line.startswith("/*", at):  # (a comment over lines: ``= /* the\n prod */ "…"``)
+            j, at = _past_comment(lines, i, j, at)
+            if at < 0:
+                break
+            line = lines[j]
+            continue
         if not pieces and not opened:
             join = _JOIN.match(line, at) if line[at] in "\"'" else None
             if line[at] == "(" or join is not None:
@@ -1453,6 +1471,16 @@ def _pieces(lines: list[str], i: int, at: int) -> tuple[list[_Cell], bool, bool]
     # (a "+" or a join's "," before a closing bracket ends the value: ``"a",\n]``)
     return pieces, opened, (_VALUE_ENDS.match(line, at) is not None
                             and (not plus or line[at:at + 1] in ")]"))
+
+
+def _past_comment(lines: list[str], i: int, j: int, at: int) -> tuple[int, int]:
+    """Where a ``/* */`` comment opening at ``at`` of line ``j`` ends (its line, and the offset
+    past it), read to at most ``_PIECE_LINES`` after line ``i``; an offset of -1: not there."""
+    close = lines[j].find("*/", at + 2)
+    while close < 0 and j + 1 < min(len(lines), i + _PIECE_LINES + 1):
+        j += 1
+        close = lines[j].find("*/")
+    return (j, close + 2) if close >= 0 else (j, -1)
 
 
 def _read_on(lines: list[str], j: int, at: int, pieces: bool, first: bool) -> bool:
@@ -1488,6 +1516,8 @@ def _yaml_next_values(lines: list[str], i: int, key: re.Match[str]) -> list[Find
         a, b = _indent(nxt), len(nxt.rstrip())
         comment = nxt.find(" #", a)
         b = len(nxt[:comment].rstrip()) if comment >= 0 else b
+        if b - a > 1 and nxt[a] in "\"'" and nxt.count(nxt[a], a) == 1:  # (folded over lines)
+            return _triple_quoted(lines, k, nxt[a], name, ((k, a + 1, b),))
         if b - a > 2 and nxt[a] in "\"'" and nxt[b - 1] == nxt[a]:
             a, b = a + 1, b - 1
         value = nxt[a:b]
@@ -1513,6 +1543,10 @@ def _yaml_block(lines: list[str], i: int, column: int, name: str) -> list[Findin
 
 
 _YAML_ITEM = _rx(r"[ \t]*(?:-[ \t]+){1,8}")
+# A list item's mapping under a secret's key holding the value itself (``tokens:`` over
+# ``- value: …``)
+_YAML_ENTRY = _rx(r"(?:value|secret|token|key|password)[ \t]*:[ \t]+(?P<v>[^\s#][^\s]{0,300}+)"
+                  r"(?:[ \t]+#.*)?[ \t]*")
 # An item's anchor and tag before its value or block (``- &a |``, ``- !!str …``)
 _YAML_ITEM_PROPS = _rx(r"(?:(?:&[\w.-]{1,60}|!!?[\w/.:-]{0,40})(?:[ \t]+|$)){0,2}")
 
@@ -1526,7 +1560,12 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
     for j in range(k, min(len(lines), k + _BLOCK_LINES)):
         body = lines[j]
         stripped = body.strip()
-        if not stripped or stripped.startswith("#") or _indent(body) > column:
+        if not stripped or stripped.startswith("#"):
+            continue
+        if _indent(body) > column:  # an item's mapping: its ``value:`` (``- name: ci`` over it)
+            entry = _YAML_ENTRY.fullmatch(body, _indent(body))
+            if entry is not None and _plausible(entry.group("v"), "inline", name):
+                out.append(Finding(j + 1, entry.start("v"), entry.end("v"), "Secret Keyword"))
             continue
         if _indent(body) < column or not stripped.startswith(("- ", "-\t")):
             break
@@ -1539,6 +1578,9 @@ def _yaml_list_values(lines: list[str], k: int, name: str) -> list[Finding]:
         if _YAML_INDICATOR.fullmatch(body, a, b) or body[a:b] in ("|", ">"):
             out += _yaml_block(lines, j, column, name)  # ``- |`` over its lines
             continue
+        entry = _YAML_ENTRY.fullmatch(body, a, b)
+        if entry is not None:  # ``- value: …``
+            a, b = entry.span("v")
         if b - a > 2 and body[a] in "\"'" and body[b - 1] == body[a]:
             a, b = a + 1, b - 1
         value = body[a:b]
@@ -1796,6 +1838,55 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
     return where[start], (where[end - 1] + 1 if end > start else where[start])
 
 
+# Letters standing for Latin ones in a secret's name (``раssword`` with a Cyrillic "р" and "а",
+# fullwidth ``ｐａｓｓ``, mathematical letters): a word of them, alone or among Latin letters,
+# is read as the Latin word it shows, one character for one (the masks fall on the text as it
+# is). A word with any other letter (Russian's ``Пароль``) is left as it is.
+_CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ"
+_CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxX"
+_FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
+
+
+@cache
+def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """The fold of :func:`_folded` (a character's code to its Latin letter or digit: the
+    letters above, and every fullwidth, letterlike or mathematical one NFKC makes a single
+    ASCII letter or digit), a pattern of the words holding one, and one of a text that may
+    need it (a look-alike next to a Latin letter, or a fullwidth or mathematical one)."""
+    import unicodedata
+
+    table = {ord(a): b for a, b in zip(_CONFUSABLE, _CONFUSABLE_LATIN, strict=True)}
+    for low, high in ((0xFF10, 0xFF5A), (0x2100, 0x214F), (0x1D400, 0x1D7FF)):
+        for code in range(low, high + 1):
+            n = unicodedata.normalize("NFKC", chr(code))
+            if len(n) == 1 and n.isascii() and n.isalnum():
+                table[code] = n
+    chars = re.escape("".join(sorted(chr(c) for c in table)))
+    look = re.escape(_CONFUSABLE)
+    return (table, re.compile(rf"\w*[{chars}]\w*"),
+            (re.compile(rf"[A-Za-z][{look}]"), re.compile(rf"[{look}][A-Za-z]"),
+             re.compile("[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff]")))
+
+
+def _folded(text: str) -> str:
+    """``text`` with the words :data:`_CONFUSABLE` letters make Latin read as Latin, character
+    for character; ``text`` itself when no secret's name comes of it."""
+    table, words, mixed = _confusables()
+    if not any(rule.search(text) for rule in mixed):
+        return text
+    whole = text.translate(table)
+    if whole == text or not any(not text[m.start():m.end()].isascii()
+                                for m in _FOLD_HINT.finditer(whole)):
+        return text
+
+    def fold(m: re.Match[str]) -> str:
+        word = m.group()
+        latin = word.translate(table)
+        return latin if latin.isascii() else word
+
+    return words.sub(fold, text)
+
+
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
@@ -1803,6 +1894,10 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     it). Format characters are left out when reading (see ``_FORMAT_CHARS``)."""
     if _FORMAT_CHARS.search(text) is not None:
         return _find_without_format_chars(text, filename)
+    if not text.isascii():
+        folded = _folded(text)
+        if folded is not text:
+            return find_secrets(folded, filename)  # (as long: the spans are the text's)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)):
         return []
@@ -1851,6 +1946,217 @@ def _blanked(line: str, found: list[Finding]) -> str:
     return "".join(chars)
 
 
+# Terraform: a variable named for a secret, its ``default`` (``variable "db_password" { default =
+# "…" }``, on its line or in its block's next lines)
+_TF_VARIABLE = _rx(r"^[ \t]*variable[ \t]+\"(?P<n>[\w-]{1,160})\"[ \t]*\{")
+_TF_DEFAULT = _rx(r"(?<![\w.-])default[ \t]*=[ \t]*\"(?P<v>[^\"\s]{6,300}+)\"")
+_TF_BLOCK_LINES = 40
+
+
+def _tf_findings(lines: list[str]) -> list[Finding]:
+    """The ``default`` values of Terraform variables named for a secret."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _TF_VARIABLE.match(line) if "variable" in line else None
+        if m is None or not _NAME_IN_WORD.search(m.group("n")):
+            continue
+        for j in range(i, min(len(lines), i + _TF_BLOCK_LINES)):
+            at = m.end() if j == i else 0
+            d = _TF_DEFAULT.search(lines[j], at)
+            if d is not None:
+                if _plausible(d.group("v"), "keyword", m.group("n")):
+                    out.append(Finding(j + 1, d.start("v"), d.end("v"), "Secret Keyword"))
+                break
+            if j > i and (lines[j].startswith("}") or "variable" in lines[j]
+                          and _TF_VARIABLE.match(lines[j])) or "}" in lines[j][at:] and j == i:
+                break
+    return out
+
+
+# A Kubernetes Secret (``kind: Secret``): every value under its ``data:`` (base64) and
+# ``stringData:``, but a template's (``{{ .Values.pw | b64enc }}``) and an empty one
+_K8S_KIND = _rx(r"(?m)^kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?$")
+_K8S_DATA = _rx(r"(?:data|stringData):[ \t]*(?:#.*)?")
+_K8S_ITEM = _rx(r"[\"']?[\w.-]{1,253}[\"']?:[ \t]+(?P<q>[\"']?)(?P<v>[^\s\"'#][^\"'#]*?)(?P=q)"
+                r"[ \t]*(?:#.*)?")
+_K8S_BLOCK = _rx(r"[\"']?[\w.-]{1,253}[\"']?:[ \t]+[|>][1-9+-]{0,2}[ \t]*(?:#.*)?")
+
+
+def _k8s_findings(lines: list[str]) -> list[Finding]:
+    """The values of the Kubernetes Secrets among ``lines`` (see ``_K8S_KIND``)."""
+    out: list[Finding] = []
+    docs: list[list[int]] = [[]]
+    for i, line in enumerate(lines):
+        if line.startswith("---"):
+            docs.append([])
+        else:
+            docs[-1].append(i)
+    for doc in docs:
+        if not any(_K8S_KIND.match(lines[i]) for i in doc if lines[i].startswith("kind")):
+            continue
+        inside, column, block = False, -1, -1
+        for i in doc:
+            line = lines[i]
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            indent = _indent(line)
+            if indent == 0:
+                inside, column, block = _K8S_DATA.fullmatch(line) is not None, -1, -1
+                continue
+            if not inside:
+                continue
+            if block >= 0 and indent > block:
+                out.append(Finding(i + 1, indent, len(line.rstrip()), "Kubernetes Secret"))
+                continue
+            column = indent if column < 0 else column
+            block = -1
+            if indent != column:
+                continue
+            if _K8S_BLOCK.fullmatch(line, indent):
+                block = indent
+                continue
+            m = _K8S_ITEM.fullmatch(line, indent)
+            if m is not None and "{{" not in m.group("v") and "${" not in m.group("v"):
+                out.append(Finding(i + 1, m.start("v"), m.end("v"), "Kubernetes Secret"))
+    return out
+
+
+# A list opening at the end of a secret's line (``"api_keys": [``, ``PASSWORDS = [``): its items
+# on the next lines, a quoted literal each (unquoted too in configuration), to its "]"
+_LIST_OPEN = _rx(rf"(?i)(?<![\w.-])[\"']?{_NAME}[\"']?[ \t]*(?::|=)[ \t]*\[[ \t]*$")
+_LIST_LINE = _rx(r"[ \t]*(?P<q>[\"'])(?P<v>[^\s\"']{6,300}+)(?P=q)[ \t]*,?[ \t]*(?:(?://|#).*)?")
+_LIST_LINES = 64
+
+
+def _list_block_findings(lines: list[str], i: int) -> list[Finding]:
+    """The items of a list after a secret's name opening at the end of line ``i`` (see
+    ``_LIST_OPEN``)."""
+    m = _LIST_OPEN.search(_code_head(lines[i]))
+    if m is None:
+        return []
+    out: list[Finding] = []
+    for j in range(i + 1, min(len(lines), i + 1 + _LIST_LINES)):
+        line = lines[j]
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "//")):
+            continue
+        if stripped.startswith("]"):
+            break
+        item = _LIST_LINE.fullmatch(line)
+        if item is None:
+            break
+        if _plausible(item.group("v"), "inline", m.group(0)):
+            out.append(Finding(j + 1, item.start("v"), item.end("v"), "Secret Keyword"))
+    return out
+
+
+# A definition of a secret's name on the line after it: YAML's complex key (``? password`` then
+# ``: v``), a Markdown definition list (``Password`` then ``: v``)
+_DEF_NAME = _rx(r"[ \t]*(?:\?[ \t]+)?[*_`]{0,2}(?P<n>[A-Za-z][\w .-]{0,60}?)[*_`]{0,2}[ \t]*")
+_DEF_VALUE = _rx(r"(?P<i>[ \t]*):[ \t]+[*_`]{0,2}(?P<q>[\"']?)(?P<v>[^\s\"'`*]{6,300}+)(?P=q)"
+                 r"[*_`]{0,2}[ \t]*")
+_DEF_WORDS = _rx(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|pw|secret|api[ _-]?key|(?:api|access|auth"
+                 r"|bearer)[ _-]?token|token|creds|credentials?)s?")
+
+
+def _definition_findings(lines: list[str]) -> list[Finding]:
+    """The values defined for secrets' names on their next lines (see ``_DEF_NAME``)."""
+    out: list[Finding] = []
+    for j in range(1, len(lines)):
+        line = lines[j]
+        if not line.lstrip(" \t").startswith(":"):
+            continue
+        v = _DEF_VALUE.fullmatch(line)
+        n = _DEF_NAME.fullmatch(lines[j - 1]) if v is not None else None
+        if n is None or v is None or _indent(lines[j - 1]) != len(v.group("i")):
+            continue
+        name = n.group("n")
+        words = name.lower().replace("-", " ").replace("_", " ").split()
+        if not (_DEF_WORDS.fullmatch(name) or (words and _DEF_WORDS.fullmatch(words[-1]))):
+            continue
+        if _plausible(v.group("v"), "prose", name):
+            out.append(Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose"))
+    return out
+
+
+REPEAT_MIN = 8  # a value this long, once found, is masked wherever it is in the file
+_REPEAT_FINDS = 32  # values looked up one by one; more: by the words of the text
+_REPEAT_WORD = _rx(r"[^\s\"'`,;()\[\]{}<>|]+")
+
+
+def _repeat_findings(lines: list[str], found: list[Finding]) -> list[Finding]:
+    """Every other place of a value found in the file (``PASSWORD = "…"`` then ``print("…")``, a
+    list repeating it): the exact value, :data:`REPEAT_MIN` characters or more."""
+    kinds: dict[str, str] = {}
+    for f in found:
+        if f.end - f.start >= REPEAT_MIN:
+            value = lines[f.line - 1][f.start:f.end]
+            kinds.setdefault(value, f.kind)
+            bare = value.rstrip(_SENTENCE_END).strip("`'\"*_")  # (prose's span: its "." too)
+            if len(bare) >= REPEAT_MIN:
+                kinds.setdefault(bare, f.kind)
+    if not kinds:
+        return []
+    out: list[Finding] = []
+    if len(kinds) <= _REPEAT_FINDS:
+        joined = "\n".join(lines)
+        starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+        for value, kind in kinds.items():
+            at = joined.find(value)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                out.append(Finding(i + 1, at - starts[i], at - starts[i] + len(value), kind))
+                at = joined.find(value, at + len(value))
+        return out
+    for i, line in enumerate(lines):
+        for m in _REPEAT_WORD.finditer(line):
+            word = m.group()
+            for value in (word, word.rpartition("=")[2], word.rpartition(":")[2]):
+                found_kind = kinds.get(value)
+                if found_kind is not None:
+                    end = m.end()
+                    out.append(Finding(i + 1, end - len(value), end, found_kind))
+                    break
+    return out
+
+
+# A map's entries over several lines (Java's ``Map.of(`` and Kotlin's ``mapOf(`` opening on an
+# earlier line): a secret's name starting a line, then ``,`` or ``to``, its value after it on
+# that line or alone on the next one
+_MAP_OPEN = _rx(r"(?i)\b(?:(?:immutable)?map\.(?:of|entry)|(?:mutable|hash|linkedhash|sorted)?mapof"
+                r"|pairs?\.of)\(")
+_MAP_NAME = _rx(rf"(?i)[ \t]*\"{_NAME}\"[ \t]*(?:,|\bto\b)[ \t]*")
+_MAP_VALUE = _rx(r"[ \t]*\"(?P<v>[^\"\s]{6,300}+)\"[ \t]*(?:[,)]|$)")
+_MAP_LOOKBACK = 40
+
+
+def _map_openings(text: str, lines: list[str]) -> list[int]:
+    """The lines (from 0) of ``lines`` (``text``'s) opening a map (see ``_MAP_OPEN``)."""
+    if not ("ap.of(" in text or "apOf(" in text or ".of(" in text) or _MAP_OPEN.search(
+            text) is None:
+        return []
+    return [i for i, line in enumerate(lines) if "f(" in line and _MAP_OPEN.search(line)]
+
+
+def _map_entry_findings(lines: list[str], i: int, openings: list[int]) -> list[Finding]:
+    """The value of a map's entry whose secret's name starts line ``i`` (see ``_MAP_OPEN``;
+    ``openings``: the lines opening maps)."""
+    name = _MAP_NAME.match(lines[i])
+    k = bisect_left(openings, i)  # (the last opening before line i, at most _MAP_LOOKBACK up)
+    if name is None or k == 0 or openings[k - 1] < i - _MAP_LOOKBACK:
+        return []
+    at, j = name.end(), i
+    if not lines[i][at:].strip():
+        j = next((k for k in range(i + 1, min(len(lines), i + 4))
+                  if lines[k].strip() and not _COMMENT.match(lines[k].strip())), -1)
+        at = 0
+    m = _MAP_VALUE.match(lines[j], at) if j >= 0 else None
+    if m is None or not _plausible(m.group("v"), "keyword", name.group(0)):
+        return []
+    return [Finding(j + 1, m.start("v"), m.end("v"), "Secret Pair")]
+
+
 def _find_secrets(text: str, filename: str) -> list[Finding]:
     lines = text.splitlines()
     hints = _hints_in(text)
@@ -1861,6 +2167,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     config = _is_config(filename)
     read: dict[str, list[Finding]] = {}
     split = _split_hint(text)
+    maps = _map_openings(text, lines)
     for number, line in enumerate(lines, start=1):
         if in_pem:
             end = PEM_END.search(line)
@@ -1892,6 +2199,8 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
         own += _continued_findings(lines, number - 1, config)
+        if "[" in line or (maps and '"' in line):
+            own += _opened_findings(lines, number - 1, maps)
         if trigger == 2:
             candidates.append((number, _blanked(line, mine).rstrip()))
     if candidates:  # first: where both find a value, detect-secrets names its kind
@@ -1899,6 +2208,24 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += own
     if "llowlist" in text:
         found += _allowlisted(lines, found)
+    found += _text_findings(text, lines, filename)
+    if found:
+        found += _repeat_findings(lines, found)
+    return _merge(found)
+
+
+def _opened_findings(lines: list[str], i: int, maps: list[int]) -> list[Finding]:
+    """The values of a list or a map's entry opened on line ``i`` and read on the next lines
+    (see ``_LIST_OPEN``, ``_MAP_OPEN``; ``maps``: the lines opening maps)."""
+    line = lines[i]
+    out = _list_block_findings(lines, i) if line.rstrip().endswith("[") else []
+    return out + _map_entry_findings(lines, i, maps) if maps and '"' in line else out
+
+
+def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values the readers of a whole text find (tables, pairs, JSON Web Keys, documents'
+    free forms, CSV files, Terraform variables, Kubernetes Secrets, definitions)."""
+    found: list[Finding] = []
     if _table_hint(text):
         found += _table_findings(lines)
     for reader in _markup_tables(text):
@@ -1912,7 +2239,13 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     sep = CSV_SUFFIXES.get(posixpath.splitext(filename.lower())[1])
     if sep is not None:
         found += _csv_file_findings(lines, sep)
-    return _merge(found)
+    if "variable" in text:
+        found += _tf_findings(lines)
+    if "kind" in text and _K8S_KIND.search(text) is not None:
+        found += _k8s_findings(lines)
+    if "\n:" in text or "\n :" in text or "\n  :" in text:
+        found += _definition_findings(lines)
+    return found
 
 
 # Documents: read with the free-text forms of git's text too (``api key V``, ``token => V``,
@@ -1923,14 +2256,14 @@ DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".txt", ".text", ".adoc", ".
 def _free_hint(text: str) -> bool:
     """Whether ``text`` may hold one of the free-text forms a document is read for."""
     return "@" in text or "=>" in text or ":=" in text or "->" in text or "\u2192" in text or (
-        "key" in text or "token" in text or "KEY" in text or "TOKEN" in text)
+        "key" in text or "token" in text or "KEY" in text or "TOKEN" in text or "ecret" in text)
 
 
 def _doc_findings(lines: list[str]) -> list[Finding]:
     """The values of the free-text forms on a document's ``lines``."""
     out: list[Finding] = []
     for number, line in enumerate(lines, start=1):
-        if _free_hint(line) or "Key" in line or "Token" in line:
+        if _free_hint(line) or "Key" in line or "Token" in line or "ECRET" in line:
             spans = _free_phrase_spans(line, line.lower())
             if "@" in line:
                 spans += _userinfo_spans(line, (_FREE_AT_USERINFO, _FREE_IP_USERINFO,
@@ -2107,6 +2440,17 @@ def _is_secret_cell(cell: str) -> bool:
 _WORD_AFTER = _rx(r"[ \t]+[^\W\d_]")
 
 
+# A cell naming a test's case, not a password (a validator's table: ``password,valid`` over
+# ``invalid2,false``): words of outcomes and of password only, in lower case, digits after them;
+# a word of outcomes at least (``password123`` is a password)
+_CELL_LABEL = _rx(
+    r"(?:(?:in)?valid|true|false|yes|no|none|null|nil|empty|blank|missing|ok|fail(?:ed)?|error"
+    r"|wrong|incorrect|bad|old|new|other|fake|dummy|test|sample|example|weak|strong|short|long"
+    r"|bogus|mismatch(?:ed)?|expired|unset|required|optional|too|case|password|passwd|pass|pwd"
+    r"|pw|[_ -])+\d{0,4}")
+_CELL_PW_ONLY = _rx(r"(?:password|passwd|pass|pwd|pw|[_ -])+\d{0,4}")
+
+
 def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
     """The span of a cell's value: its first word (markup and trailing punctuation left out),
     if it reads as a credential in a table (:func:`_column_value`)."""
@@ -2118,6 +2462,8 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
         return None  # the first word of a sentence ("configurable through settings")
     if len(raw) < 5 or len(raw) <= VALUE_CAP and not _plausible(raw, "column"):
         return None
+    if raw.islower() and _CELL_LABEL.fullmatch(raw) and not _CELL_PW_ONLY.fullmatch(raw):
+        return None  # a test's case: ``valid``, ``invalid2``, ``empty_password``
     return m.start("v"), m.start("v") + len(raw)
 
 
@@ -2233,7 +2579,9 @@ _NOTE_WORDS = frozenset(
     "environment variable variables vault file files config configuration default required "
     "optional empty unset user users admin password passwords passphrase secret secrets token "
     "tokens key keys credential credentials account accounts login provided given hashed "
-    "encrypted plain text long short strong weak unique new old change changed ".split())
+    "encrypted plain text long short strong weak unique new old change changed "
+    "missing uppercase lowercase upper lower letter digit number numbers symbol symbols special "
+    "length too valid invalid blank wrong incorrect expired minimum maximum ".split())
 
 
 def _cell_phrase(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -2923,7 +3271,8 @@ _FREE_ARROW = _rx(
     r"|credentials?|(?:api|access|auth)[ _-]?key|pw))s?\s{0,4}(?:=>|::?=|->|\u2192)\s{0,4}"
     r"[\"'`]?(?P<v>[^\s\"'`]{5,300}+)")
 _FREE_KEY_WORDS = _rx(
-    r"(?i)(?<![\w-])(?:api|access|secret|auth|private)[ _\xa0-]?(?:key|token)s?[^\S\r\n]{1,4}"
+    r"(?i)(?<![\w-])(?:(?:api|access|secret|auth|private|bearer)[ _\xa0-]?(?:key|token)"
+    r"|client[ _\xa0-]?secret)s?[^\S\r\n]{1,4}(?:(?:is|was|=)[^\S\r\n]{1,4})?"
     r"`?(?P<v>[A-Za-z0-9_\-+/=.~]{12,300}+)")
 _FREE_KEY_TAIL = _rx(r"[A-Za-z0-9_\-+/=.~]*")
 _FREE_LITERAL = frozenset({"none", "null", "nil", "true", "false", "undefined", "empty", "unset"})
@@ -2958,7 +3307,31 @@ def redact_git(text: str, filename: str = "") -> str:
         # start, the longest of those, is masked)
         if not kept or a >= kept[-1][1]:
             kept.append((a, b, kind))
-    return _masked(shown, kept)
+    return _masked(shown, _with_repeats(shown, kept))
+
+
+def _with_repeats(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` (sorted, not overlapping) and every other place in ``text`` of a value they
+    cover of :data:`REPEAT_MIN` characters or more (``token => V`` then ``V`` again)."""
+    values = {text[a:b]: kind for a, b, kind in spans[:_REPEAT_FINDS] if b - a >= REPEAT_MIN}
+    more = [(at, at + len(v), kind) for v, kind in values.items()
+            for at in _places(text, v)]
+    if not more:
+        return spans
+    out: list[tuple[int, int, str]] = []
+    for a, b, kind in sorted(spans + more, key=lambda s: (s[0], -s[1])):
+        if not out or a >= out[-1][1]:
+            out.append((a, b, kind))
+    return out
+
+
+def _places(text: str, value: str) -> list[int]:
+    """Where ``value`` starts in ``text``, each place after the last one's end."""
+    out, at = [], text.find(value)
+    while at >= 0:
+        out.append(at)
+        at = text.find(value, at + len(value))
+    return out
 
 
 def _free_spans(text: str) -> list[tuple[int, int, str]]:
@@ -3034,7 +3407,7 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
 def _free_key_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     """:func:`_free_spans` of ``api key V`` (``low``: ``text`` in lower case)."""
     spans: list[tuple[int, int, str]] = []
-    if "key" in low or "token" in low:
+    if "key" in low or "token" in low or "secret" in low:
         for m in _FREE_KEY_WORDS.finditer(text):
             end = _run_end(_FREE_KEY_TAIL, text, m.end("v"))
             if end < len(text) and not (text[end].isspace() or text[end] in ",;)`"):

@@ -373,6 +373,9 @@ def plant(files: list[Path], clean: set[Path], tmp: Path, seed: int
     out = []
     for i, (name, exts, make, rename) in enumerate(FORMS):
         hosts = [h for e in exts for h in by_ext.get(e, [])]
+        if not hosts:  # (no file of its kinds in the repositories chosen: the form is left out)
+            print(f"no host for {name!r} ({', '.join(exts)}): left out")
+            continue
         for k in range(PER_FORM):
             host = r.choice(hosts)
             text, value = make(r)
