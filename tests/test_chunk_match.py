@@ -201,8 +201,9 @@ def test_a_bundle_names_the_stretch_of_a_large_file_that_holds_the_task(tmp_path
     first, last = int(m[1]), int(m[2])
     lines = (root / "shop/promotions.py").read_text().split("\n")
     held = [n for n, ln in enumerate(lines, 1) if "voucher" in ln and "discount" in ln]
-    assert held and first <= min(held) <= max(held) <= last and last - first == 29
-    assert PROMOTIONS_AT - 30 < first <= PROMOTIONS_AT + 10
+    # narrowed to the lines holding the words the reason names, within one window of 30
+    assert held and first <= min(held) <= max(held) <= last and last - first < 30
+    assert first == PROMOTIONS_AT  # the function's first line (it names the voucher), not a blank
     quoted = re.findall(r"'([^']*)'", m[3])
     assert {"voucher", "discount"} <= set(quoted) and set(quoted) <= set(TASK_WORDS.split())
     assert not any(named[p] for p in named if p != "shop/promotions.py")  # weaker: one word
@@ -238,3 +239,15 @@ def test_the_stretch_reason_names_the_task_s_words_as_written() -> None:
     assert lexical.as_written("the urls and the URLs", {"urls"}) == ["urls"]
     every = set(lexical.task_words(task))
     assert not any(w.startswith("ghp_") for w in lexical.as_written(task, every))
+
+
+def test_a_stretch_is_narrowed_to_the_lines_holding_its_words() -> None:
+    """The window's first lines are blank and its last the next definition: the stretch named
+    (and the editor's focus) runs from the first line holding a word it names to the last."""
+    text = ("\n" * 5 + "def apply(voucher):\n    x = 1\n    return discount(voucher)\n"
+            + "def other():\n    pass\n" * 10).encode()
+    st = chunkmatch.Stretch(1, 30, ("voucher", "discount"), 0, 1.0, 2, False)
+    got = chunkmatch.narrowed(st, text)
+    assert (got.first, got.last) == (6, 8) and got.words == st.words
+    none = chunkmatch.Stretch(1, 30, ("absent",), 0, 1.0, 1, True)
+    assert chunkmatch.narrowed(none, text) == none  # nothing to narrow to: as it was

@@ -59,7 +59,7 @@ def test_a_task_only_bundle_item_has_the_stretch_its_reason_names(shop: Path,
     by_path = {i["path"]: i for i in items}
     first, last = by_path[PROMOTIONS]["focus"]
     held = _held(shop)
-    assert held and first <= min(held) <= max(held) <= last and last - first == 29
+    assert held and first <= min(held) <= max(held) <= last and last - first < 30
     # the same stretch the reason names; an item whose reasons name none has no focus
     for i in items:
         said = _stretch_said(i["reasons"])
@@ -95,7 +95,7 @@ async def test_mcp_answers_carry_the_focus(shop: Path, log: object) -> None:
     for entries in (bundle["items"], found["results"]):
         by_path = {e["path"]: e for e in entries}
         first, last = by_path[PROMOTIONS]["focus"]
-        assert first <= min(held) <= max(held) <= last and last - first == 29
+        assert first <= min(held) <= max(held) <= last and last - first < 30
         # left out (not null, not empty) where no stretch stood out
         assert all(("focus" in e) == (_stretch_said(e["reasons"]) is not None)
                    for e in entries), entries
@@ -112,4 +112,4 @@ async def test_the_editor_gets_the_focus(shop: Path) -> None:
     item = next(i for i in got["items"] if i["path"] == PROMOTIONS)
     first, last = item["focus"]
     held = _held(shop)
-    assert first <= min(held) <= max(held) <= last and last - first == 29
+    assert first <= min(held) <= max(held) <= last and last - first < 30

@@ -20,6 +20,7 @@ numbers out; the ranker reads the files.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -96,6 +97,20 @@ class Stretch:
         """Worth a reason (the rule above ``NAMED_FILES``)."""
         return (self.place < NAMED_FILES and self.share >= NAMED_SHARE
                 and (self.stems >= 2 or self.only_here))
+
+
+def narrowed(st: Stretch, data: bytes) -> Stretch:
+    """``st`` cut to its lines from the first to the last that hold one of the words it names
+    (stems compared, as the window was scored): the reason and the editor's focus then point at
+    the code that says them, not at the window's first line (often a blank line or the end of the
+    definition above). The features are not touched: they are the whole window's."""
+    stems = {lexical.stem(w) for w in st.words}
+    lines = data[:READ_MAX].split(b"\n", st.last)[st.first - 1:st.last]
+    hits = [n for n, ln in enumerate(lines, st.first)
+            if stems.intersection(lexical.stem_bag(ln.decode("utf-8", "replace")))]
+    if not hits:
+        return st
+    return dataclasses.replace(st, first=hits[0], last=hits[-1])
 
 
 @dataclass

@@ -605,7 +605,8 @@ def _chunk_features(q: _Query, ev: _Evidence, paths: list[str]) -> np.ndarray:
         bags.append(chunkmatch.chunk_bags(data) if data is not None else [])
         texts.append(data or b"")
     got = chunkmatch.match(q.raw_words, bags, texts, q.token.check)
-    ev.stretches = {q.g.file_index[p]: st for p, st in zip(paths, got.stretches, strict=True)
+    ev.stretches = {q.g.file_index[p]: chunkmatch.narrowed(st, text)
+                    for p, st, text in zip(paths, got.stretches, texts, strict=True)
                     if st is not None and st.telling}
     return got.features
 
