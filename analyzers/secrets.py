@@ -2085,16 +2085,28 @@ _REPEAT_FINDS = 32  # values looked up one by one; more: by the words of the tex
 _REPEAT_WORD = _rx(r"[^\s\"'`,;()\[\]{}<>|]+")
 
 
+def _repeatable(value: str) -> bool:
+    """Whether a value found is masked at its other places too: :data:`REPEAT_MIN` characters or
+    more, and not a plain word (``DB_PASSWORD = "inventory"``, ``POSTGRES_PASSWORD: postgres``:
+    a development default whose other places name a table, a service, an image; masking them
+    hid the code and made the file "secret material as a whole")."""
+    if len(value) < REPEAT_MIN:
+        return False
+    return not (value.isalpha() and (value.islower() or value.isupper() or value.istitle()))
+
+
 def _repeat_findings(lines: list[str], found: list[Finding]) -> list[Finding]:
     """Every other place of a value found in the file (``PASSWORD = "…"`` then ``print("…")``, a
-    list repeating it): the exact value, :data:`REPEAT_MIN` characters or more."""
+    list repeating it): the exact value, if :func:`_repeatable` (a random value is masked even
+    inside a longer name: that still shows it)."""
     kinds: dict[str, str] = {}
     for f in found:
         if f.end - f.start >= REPEAT_MIN:
             value = lines[f.line - 1][f.start:f.end]
-            kinds.setdefault(value, f.kind)
+            if _repeatable(value):
+                kinds.setdefault(value, f.kind)
             bare = value.rstrip(_SENTENCE_END).strip("`'\"*_")  # (prose's span: its "." too)
-            if len(bare) >= REPEAT_MIN:
+            if _repeatable(bare):
                 kinds.setdefault(bare, f.kind)
     if not kinds:
         return []
@@ -2441,14 +2453,27 @@ _WORD_AFTER = _rx(r"[ \t]+[^\W\d_]")
 
 
 # A cell naming a test's case, not a password (a validator's table: ``password,valid`` over
-# ``invalid2,false``): words of outcomes and of password only, in lower case, digits after them;
-# a word of outcomes at least (``password123`` is a password)
-_CELL_LABEL = _rx(
-    r"(?:(?:in)?valid|true|false|yes|no|none|null|nil|empty|blank|missing|ok|fail(?:ed)?|error"
-    r"|wrong|incorrect|bad|old|new|other|fake|dummy|test|sample|example|weak|strong|short|long"
-    r"|bogus|mismatch(?:ed)?|expired|unset|required|optional|too|case|password|passwd|pass|pwd"
-    r"|pw|[_ -])+\d{0,4}")
-_CELL_PW_ONLY = _rx(r"(?:password|passwd|pass|pwd|pw|[_ -])+\d{0,4}")
+# ``invalid2,false``): words of outcomes and of password only, in lower case and apart
+# (``empty_password``), one of outcomes at least; digits after outcome words only (``invalid2``).
+# Run together or with a password word and digits (``strongpass2024``, ``newpassword99``,
+# ``validpassword1``) it reads as a person's weak password, and is one.
+_CELL_OUTCOMES = frozenset((
+    "valid invalid true false yes no none null nil empty blank missing ok fail failed error "
+    "wrong incorrect bad mismatch mismatched expired unset required too short long case").split())
+_CELL_PW_WORDS = frozenset("password passwd pass pwd pw".split())
+_CELL_SHAPE = _rx(r"(?P<w>[a-z]+(?:[_ -]+[a-z]+)*)(?P<d>\d{0,4})")
+
+
+def _case_label(raw: str) -> bool:
+    """Whether a table cell names a validator's test case (see ``_CELL_OUTCOMES``)."""
+    m = _CELL_SHAPE.fullmatch(raw)
+    if m is None:
+        return False
+    words = re.split(r"[_ -]+", m.group("w"))
+    if not all(w in _CELL_OUTCOMES or w in _CELL_PW_WORDS for w in words):
+        return False
+    has_pw = any(w in _CELL_PW_WORDS for w in words)
+    return any(w in _CELL_OUTCOMES for w in words) and not (has_pw and m.group("d"))
 
 
 def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -2462,7 +2487,7 @@ def _cell_value(line: str, a: int, b: int) -> tuple[int, int] | None:
         return None  # the first word of a sentence ("configurable through settings")
     if len(raw) < 5 or len(raw) <= VALUE_CAP and not _plausible(raw, "column"):
         return None
-    if raw.islower() and _CELL_LABEL.fullmatch(raw) and not _CELL_PW_ONLY.fullmatch(raw):
+    if _case_label(raw):
         return None  # a test's case: ``valid``, ``invalid2``, ``empty_password``
     return m.start("v"), m.start("v") + len(raw)
 
@@ -3313,7 +3338,8 @@ def redact_git(text: str, filename: str = "") -> str:
 def _with_repeats(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """``spans`` (sorted, not overlapping) and every other place in ``text`` of a value they
     cover of :data:`REPEAT_MIN` characters or more (``token => V`` then ``V`` again)."""
-    values = {text[a:b]: kind for a, b, kind in spans[:_REPEAT_FINDS] if b - a >= REPEAT_MIN}
+    values = {text[a:b]: kind for a, b, kind in spans[:_REPEAT_FINDS]
+              if _repeatable(text[a:b])}
     more = [(at, at + len(v), kind) for v, kind in values.items()
             for at in _places(text, v)]
     if not more:

@@ -137,12 +137,16 @@ benign("russian prose", "Пароль хранится в хранилище с�
 # -- a password validator's cases -----------------------------------------------------------------
 
 benign("csv validator cases", "case,password,expected\nok,valid,true\nbad,invalid,false\n"
-       "none,empty,false\nnum,invalid2,false\nlong,validpassword1,true\nupper,missing uppercase "
-       "letter,false\n", "cases.csv")
+       "none,empty,false\nnum,invalid2,false\nupper,missing uppercase letter,false\n",
+       "cases.csv")
 benign("csv outcomes in the password column", "password,valid\ntrue,true\nempty,false\n",
        "cases.csv")
 case("csv validator real passwords", f"user,password,valid\nci,{PW},true\nbob,hunter22x,false\n",
      "cases.csv", (PW, "hunter22x"), ("ci,",))
+case("csv weak passwords of outcome and password words (a verifier's users.csv)",
+     "user,password,role\nalice,strongpass2024,admin\nbob,newpassword99,ops\n"
+     "carol,validpassword1,dev\n", "users.csv", ("strongpass2024", "newpassword99",
+                                                  "validpassword1"), ("alice,",))
 case("csv password of a word and digits", "user,password\nci,password123\nbob,sunshine2024\n",
      "users.csv", ("sunshine2024",), ("ci,",))
 
@@ -184,3 +188,21 @@ HOSTILE: dict[str, tuple[str, Reader, str]] = {
 }
 
 test_hostile_input_finishes = hostile_test(HOSTILE)
+
+
+def test_a_plain_word_found_as_a_password_is_not_masked_at_its_other_places() -> None:
+    """``DB_PASSWORD = "inventory"`` masks that value, not the table, function and docstring that
+    say "inventory" (a verifier's finding: the file became "secret material as a whole" and the
+    seed was dropped); a random value is masked everywhere, inside a longer name too."""
+    from analyzers.secrets import find_secrets, secret_as_a_whole
+
+    text = ('DB_PASSWORD = "inventory"\n\ndef get_inventory():\n    """Read the inventory '
+            'table."""\n    return db.query("SELECT * FROM inventory")\n')
+    found = find_secrets(text, "inv/settings.py")
+    assert [(f.line, f.start, f.end) for f in found] == [(1, 15, 24)]
+    assert secret_as_a_whole(text, found) is None
+    compose = ("services:\n  postgres:\n    image: postgres:16\n    environment:\n"
+               "      POSTGRES_PASSWORD: postgres\n")
+    assert {f.line for f in find_secrets(compose, "docker-compose.yml")} == {5}
+    random = 'DB_PASSWORD = "Xk9mQ2vLp7wR"\nprint("Xk9mQ2vLp7wR")\nkey_Xk9mQ2vLp7wR = 1\n'
+    assert {f.line for f in find_secrets(random, "a.py")} == {1, 2, 3}
