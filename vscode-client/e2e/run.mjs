@@ -2,9 +2,10 @@
 // installed, driven by Debian's headless chromium through playwright-core (no browser download).
 // Opens a fixture git repository with history and does what a user does (hover, inlay hints, the
 // file lens, the lightbulb, the Context Bundle view and the status bar, quick fixes in CLAUDE.md,
-// the handoff note, restarts, an edited then saved file), checking what the editor shows against
-// `ctxsteward budget --json` and against what changed; writes e2e/out/result.json, prints the cold
-// start's timeline and `e2e: N passed, M failed`; takes the screenshots in media/.
+// the handoff note, restarts, an edited then saved file, a task's focus in a large file), checking
+// what the editor shows against `ctxsteward budget --json` (and `bundle --format json`) and against
+// what changed; writes e2e/out/result.json, prints the cold start's timeline and
+// `e2e: N passed, M failed`; takes the screenshots in media/.
 //
 //   npm run test:e2e                 # run (skips, saying why, when a tool is missing; fails with CI=true)
 //   npm run test:e2e -- --install    # first install Node 24 and code-server into the tools folder
@@ -101,6 +102,28 @@ try {
 // -- fixture repository ------------------------------------------------------------------------
 const work = realpathSync(mkdtempSync(join(tmpdir(), "ctxs-e2e-")));
 const repo = join(work, "demo-shop");
+/** billing/ledger.py: 420 lines of look-alike helpers and, at line 200, the one function that
+ * holds a task's words together (FOCUS_TASK): a task alone gives its bundle item a `focus` on
+ * those lines (the focus checks at the end). */
+const FOCUS_TASK = "reverse the voucher credit when an invoice is refunded";
+function ledgerPy() {
+  const out = ['"""Billing ledger: conversions, rounding and the occasional reversal."""', ""];
+  for (let i = 0; out.length < 196; i++) out.push(`def convert_${i}(amount, rate):`, `    """Converts an amount by rate number ${i}."""`, `    return round(amount * rate + ${i}, 2)`, "", "");
+  while (out.length < 199) out.push("");
+  out.push(
+    "def reverse_voucher_credit(invoice, voucher):",
+    '    """When an invoice is refunded, the voucher credit it used is given back."""',
+    "    if voucher.code not in invoice.codes:",
+    "        return invoice  # no voucher on this invoice: nothing to reverse",
+    "    invoice.refunded_total += voucher.credit",
+    "    invoice.codes.remove(voucher.code)  # the voucher may be used again after the refund",
+    "    return invoice",
+    "",
+    "",
+  );
+  for (let j = 0; out.length < 420; j++) out.push(`def pad_${j}(value):`, `    return value + ${j}`, "", "");
+  return `${out.join("\n")}\n`;
+}
 const files = {
   "shop/cart.py": `"""Shopping cart: lines, totals and discounts."""
 from shop.pricing import apply_discount, tax_for
@@ -174,6 +197,8 @@ ${Array.from({ length: 120 }, (_, i) => `    Product("sku-${i}", "Item number ${
 def find(sku: str) -> Product | None:
     return next((p for p in CATALOG if p.sku == sku), None)
 `,
+  "billing/ledger.py": ledgerPy(),
+  "billing/vouchers.py": `class Voucher:\n    def __init__(self, code: str, credit: float) -> None:\n        self.code = code\n        self.credit = credit\n`,
   "README.md": "# Demo shop\n\nA cart with discounts (`shop/cart.py`, `shop/pricing.py`).\n",
   "AGENTS.md": "# Notes for agents\n\n- Run `pytest -q`.\n- Prices live in `shop/pricing.py`; carts in `shop/cart.py`; coupons in `shop/coupons.py`.\n",
   "shop/shipping.py": "def shipping_cost(weight: float) -> float:\n    return round(4.5 + weight * 0.8, 2)\n",
@@ -1286,6 +1311,95 @@ try {
     writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }));
     await page.waitForFunction(() => !/error|spin/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.innerHTML ?? "error"), null, { timeout: 60_000 });
     return text.slice(0, 160);
+  });
+
+  // ---- a task alone: the stretch of a large file that holds the task's words -------------------
+  // The budget raised so that billing/ledger.py is in the bundle whole: a click on it would open
+  // it at line 1 without its focus. No editor open: an open file would be a seed.
+  const FOCUS_BUDGET = 20_000;
+  let focusItems = [];
+  let ledger;
+  await check("focus: a task alone (no editor open) gives billing/ledger.py's row a tooltip naming its focus lines, as the CLI reports them", async () => {
+    // Fails when the item's focus is not shown (the tooltip has no “The task's words together” line).
+    // In the Machine settings: code-server follows changes to that file (see the check above).
+    const logBefore = extensionLog().length;
+    writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"], "ctxsteward.budget": FOCUS_BUDGET }));
+    await until("the new budget was not sent to the server", async () => /Settings changed \([^)]*defaultBudget/.test(extensionLog().slice(logBefore)), 30_000);
+    await run("View: Close All Editors");
+    await page.locator(".editor-instance").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+    if (await page.locator(".tab").count()) throw new Error(`editors still open: ${JSON.stringify(await page.locator(".tab").allTextContents())}`);
+    await roomForView();
+    // A pinned definition (Cart.total, added from the lightbulb) would seed the suggestion too:
+    // the pinned rows out first (they stay out of the next suggestion, as the CLI's excludes).
+    const removedPins = [];
+    for (const r of (await itemRows()).filter((x) => /pinned/.test(x))) {
+      await inlineAction(pathOf(r), "Remove from Bundle");
+      await until(`${pathOf(r)} stayed in the view`, async () => !(await itemRows()).some((x) => pathOf(x) === pathOf(r)));
+      removedPins.push(pathOf(r));
+    }
+    await runAsking("Context Steward: Suggest Bundle for Task…", FOCUS_TASK);
+    await bundlePane().locator(".pane-body", { hasText: `Task: ${FOCUS_TASK}` }).first().waitFor({ timeout: 60_000 });
+    await rowFor("billing/ledger.py").waitFor({ timeout: 20_000 });
+    const row = (await itemRows()).find((r) => pathOf(r) === "billing/ledger.py") ?? "";
+    if (!/ whole\b/.test(row)) throw new Error(`billing/ledger.py is not shown whole: “${row}”`);
+    // The CLI's bundle for the same task and budget, without the files taken out.
+    const excludes = removedPins.flatMap((p) => ["--exclude-glob", p]);
+    const cli = JSON.parse(execFileSync(ctxsteward, ["bundle", "--task", FOCUS_TASK, "--format", "json", "--budget", String(FOCUS_BUDGET), ...excludes], { cwd: repo, encoding: "utf8" }));
+    focusItems = cli.items;
+    ledger = cli.items.find((i) => i.path === "billing/ledger.py");
+    if (!ledger?.focus) throw new Error(`the CLI gives billing/ledger.py no focus: ${JSON.stringify(ledger)}`);
+    if (ledger.granularity !== "file") throw new Error(`billing/ledger.py is not whole in the CLI's bundle (a click would not open it at line 1 without its focus): ${JSON.stringify(ledger)}`);
+    const [a, b] = ledger.focus;
+    const text = await rowTooltip("billing/ledger.py", "The task's words together");
+    if (!text.includes(`The task's words together: lines ${a}–${b} (opened there)`)) throw new Error(`CLI focus ${a}–${b}; tooltip: ${text}`);
+    await page.mouse.move(700, 500);
+    return `lines ${a}–${b}: “${text.split("\n").find((l) => /words together/.test(l)) ?? text.slice(0, 160)}”`;
+  });
+
+  /** The active editor's cursor as the status bar says it (“Ln 200, Col 1”), once the tab of `path` is active. */
+  const cursorIn = async (path) => {
+    await page.locator(`.tab.active[data-resource-name="${path.split("/").pop()}"]`).first().waitFor({ timeout: 20_000 });
+    return until("no “Ln x, Col y” in the status bar", async () => {
+      const t = ((await page.locator('[id="status.editor.selection"]').textContent().catch(() => "")) ?? "").trim();
+      return /Ln \d+, Col \d+/.test(t) ? t : undefined;
+    });
+  };
+  const clickRow = async (path) => {
+    await page.mouse.move(700, 500);
+    await rowFor(path).locator(".label-name").first().click();
+  };
+  await check("focus: a click on billing/ledger.py's row opens it at its focus's first line (the CLI's), not at line 1", async () => {
+    // Fails when the click ignores the focus: the whole file would open at line 1.
+    if (!ledger?.focus) throw new Error("no focus from the step before");
+    const line = ledger.focus[0];
+    if (line === 1) throw new Error("the focus starts at line 1: the check could not tell it from the file's start");
+    await clickRow("billing/ledger.py");
+    let seen = "";
+    const at = await until(`the cursor is not at line ${line}`, async () => {
+      seen = await cursorIn("billing/ledger.py");
+      return seen.startsWith(`Ln ${line}, `) ? seen : undefined;
+    }, 15_000).catch((e) => {
+      throw new Error(`${e.message}; the status bar says “${seen}”`);
+    });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(outDir, "focus-click.png") });
+    return `“${at}” (focus ${ledger.focus.join("–")})`;
+  });
+
+  await check("focus: a click on a whole file's row without focus opens it at line 1", async () => {
+    // Fails when every row opens at some focus line (the check above would then prove little).
+    const other = focusItems.find((i) => !i.focus && i.granularity === "file" && i.path.startsWith("billing/"))
+      ?? focusItems.find((i) => !i.focus && i.granularity === "file" && /\.py$/.test(i.path));
+    if (!other) throw new Error(`no whole file without focus in the CLI's bundle: ${JSON.stringify(focusItems.map((i) => [i.path, i.granularity, i.focus]))}`);
+    await clickRow(other.path);
+    let seen = "";
+    const at = await until("the cursor is not at line 1", async () => {
+      seen = await cursorIn(other.path);
+      return seen.startsWith("Ln 1, ") ? seen : undefined;
+    }, 15_000).catch((e) => {
+      throw new Error(`${e.message}; the status bar says “${seen}”`);
+    });
+    return `${other.path}: “${at}”`;
   });
 
   await page.screenshot({ path: join(outDir, "final.png") });
