@@ -80,6 +80,24 @@ def test_the_folders_an_install_made_go_with_the_uninstall(tmp_path: Path) -> No
     assert _tree(home) == [".claude"]
 
 
+def test_a_folder_above_the_settings_folder_that_stayed_goes_with_a_later_uninstall(
+        tmp_path: Path) -> None:
+    """``.github/hooks/`` goes, ``.github/`` stays (it holds a CODEOWNERS now): the record of
+    ``.github/`` must survive its ``hooks/`` folder, so the next uninstall removes it once it is
+    empty, as the message promises."""
+    root, home = _world(tmp_path)
+    _hooks("install", "copilot", root, home, scope="project")
+    (root / ".github/CODEOWNERS").write_text("* @someone\n")
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert ".github/hooks: made by the install, empty: removed" in done.stdout, done.stdout
+    assert ".github: made by the install, holds something now" in done.stdout, done.stdout
+    (root / ".github/CODEOWNERS").unlink()
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert ".github: made by the install, empty: removed" in done.stdout, done.stdout
+    assert not os.path.lexists(root / ".github")
+    assert (root / "README.md").is_file()
+
+
 def test_an_empty_folder_the_person_made_stays(tmp_path: Path) -> None:
     root, home = _world(tmp_path)
     (home / ".cursor").mkdir()  # made by the person (or by Cursor), empty
@@ -135,12 +153,15 @@ def test_a_folder_that_gained_a_file_stays_and_the_uninstall_succeeds(tmp_path: 
     assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout, done.stdout
     # ~/.codex stays with its record (the install made it): once empty, a later uninstall
     # removes it
+    # ~/.copilot too: its hooks folder went, so its record is kept in ~/.copilot itself
     assert _tree(home) == [".codex", ".codex/config.toml", f".codex/hooks.json{RECORD}",
-                           ".copilot", ".copilot/config.json"]
+                           ".copilot", ".copilot/config.json",
+                           f".copilot/hooks+ctxsteward.json{RECORD}"]
     (home / ".codex/config.toml").unlink()
     done = _hooks("uninstall", "codex", root, home)
     assert "~/.codex: made by the install, empty: removed" in done.stdout, done.stdout
-    assert _tree(home) == [".copilot", ".copilot/config.json"]
+    assert _tree(home) == [".copilot", ".copilot/config.json",
+                           f".copilot/hooks+ctxsteward.json{RECORD}"]
     _persons_empty_folder(root, home, "cursor", ".cursor")
 
 
@@ -439,6 +460,42 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
         assert _tree(home) == [".copilot", ".copilot/hooks",
                                f".copilot/hooks/ctxsteward.json{RECORD}"]
         (home / ".copilot").chmod(0o755)
+        done = _as_nobody("uninstall", home)
+        assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
+        assert _tree(home) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or shutil.which("setpriv") is None,
+                    reason="needs root to run the CLI as nobody (setpriv)")
+def test_a_folder_above_that_the_system_kept_goes_once_the_permissions_are_fixed(
+        tmp_path: Path) -> None:
+    """The home folder made read-only after the install: ~/.copilot/hooks goes, ~/.copilot
+    cannot; its record must outlive ~/.copilot/hooks, so the uninstall run again after the
+    permissions are fixed removes it."""
+    from gitutil import cli_command
+
+    reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            *cli_command(), "--help"], capture_output=True, text=True,
+                           cwd="/", timeout=120, check=False)
+    if reach.returncode != 0:
+        pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
+    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
+    try:
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        done = _as_nobody("install", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        home.chmod(0o555)
+        done = _as_nobody("uninstall", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout
+        assert "could not remove ~/.copilot: permission denied" in done.stdout, done.stdout
+        home.chmod(0o755)
         done = _as_nobody("uninstall", home)
         assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
         assert _tree(home) == []
