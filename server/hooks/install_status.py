@@ -216,6 +216,9 @@ def status_text(report: HooksStatus) -> str:
                                  f"uninstall leaves it): {h.yours}")
                 if not h.installed:
                     continue
+                if h.yours is not None:  # beside ours: the hook runs twice for the event
+                    lines.append(f"    {h.event:<20} your own line runs our hook too, beside "
+                                 f"ours (the hook runs twice; uninstall leaves yours): {h.yours}")
                 ran = ("never ran" if h.last_run is None else
                        f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
                        f"{h.last_run.ms} ms)")
