@@ -385,13 +385,13 @@ def program_of(command: str) -> str | None:
 def _hook_program(command: str, depth: int = 0) -> str | None:
     """The program running our hook in ``command`` (see :func:`program_of`), or None."""
     if invokes(command) is not None:
-        words = _words(command) or []
-        at = (_hook_args(words) or (-1, []))[0]
-        if at >= 0 and words[at] == "-m":  # python [-I ...] -m server.cli: the interpreter
-            while at > 0 and words[at - 1].startswith("-"):
+        simple = _words(command) or []
+        at = (_hook_args(simple) or (-1, []))[0]
+        if at >= 0 and simple[at] == "-m":  # python [-I ...] -m server.cli: the interpreter
+            while at > 0 and simple[at - 1].startswith("-"):
                 at -= 1
             at -= 1
-        return words[at] if at >= 0 else None
+        return simple[at] if at >= 0 else None
     words = _tokens(command) if depth < 3 else None
     if words is None:
         return None
