@@ -1179,6 +1179,41 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     return out
 
 
+def _temp_names(name: str) -> re.Pattern[str]:
+    """The temporary files :func:`analyzers.fsutil.write_atomic` makes writing the settings file
+    ``name``, its backups and its record (``.NAME.XXXXXXXX.tmp``, the suffixes of ours between),
+    before it renames them into place."""
+    ours = rf"(?:{re.escape(BACKUP_SUFFIX)}(?:\.[1-9][0-9]*)?|{re.escape(folders.FOLDERS_SUFFIX)})?"
+    return re.compile(rf"\.{re.escape(name)}{ours}\.[a-z0-9_]{{8}}\.tmp")
+
+
+def sweep_temps(plan: Plan) -> list[Path]:
+    """Remove the temporary files a run of ours killed while writing left beside the settings
+    file (and beside the file a symlinked one leads to): named as :func:`_temp_names` says,
+    plain files (never a symlink or folder) owned by us. Called only while the lock is held, so
+    no run of ours is writing one; what could not be removed stays. The paths removed."""
+    removed: list[Path] = []
+    for path in dict.fromkeys(p for p in (plan.logical, plan.path) if p is not None):
+        pattern = _temp_names(path.name)
+        try:
+            names = sorted(os.listdir(path.parent))
+        except OSError:
+            continue
+        for name in names:
+            temp = path.parent / name
+            if not pattern.fullmatch(name):
+                continue
+            try:
+                st = temp.lstat()
+                if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+                    continue
+                temp.unlink()
+            except OSError:
+                continue
+            removed.append(temp)
+    return removed
+
+
 def _same_owner(backup: Path, path: Path) -> None:
     """The backup belongs to whoever owns the file (root installing into another user's file
     leaves them a backup they own); left as it is when the process may not change it."""
