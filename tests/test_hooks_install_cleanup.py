@@ -80,6 +80,24 @@ def test_the_folders_an_install_made_go_with_the_uninstall(tmp_path: Path) -> No
     assert _tree(home) == [".claude"]
 
 
+def test_a_folder_above_the_settings_folder_that_stayed_goes_with_a_later_uninstall(
+        tmp_path: Path) -> None:
+    """``.github/hooks/`` goes, ``.github/`` stays (it holds a CODEOWNERS now): the record of
+    ``.github/`` must survive its ``hooks/`` folder, so the next uninstall removes it once it is
+    empty, as the message promises."""
+    root, home = _world(tmp_path)
+    _hooks("install", "copilot", root, home, scope="project")
+    (root / ".github/CODEOWNERS").write_text("* @someone\n")
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert ".github/hooks: made by the install, empty: removed" in done.stdout, done.stdout
+    assert ".github: made by the install, holds something now" in done.stdout, done.stdout
+    (root / ".github/CODEOWNERS").unlink()
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert ".github: made by the install, empty: removed" in done.stdout, done.stdout
+    assert not os.path.lexists(root / ".github")
+    assert (root / "README.md").is_file()
+
+
 def test_an_empty_folder_the_person_made_stays(tmp_path: Path) -> None:
     root, home = _world(tmp_path)
     (home / ".cursor").mkdir()  # made by the person (or by Cursor), empty
@@ -135,12 +153,15 @@ def test_a_folder_that_gained_a_file_stays_and_the_uninstall_succeeds(tmp_path: 
     assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout, done.stdout
     # ~/.codex stays with its record (the install made it): once empty, a later uninstall
     # removes it
+    # ~/.copilot too: its hooks folder went, so its record is kept in ~/.copilot itself
     assert _tree(home) == [".codex", ".codex/config.toml", f".codex/hooks.json{RECORD}",
-                           ".copilot", ".copilot/config.json"]
+                           ".copilot", ".copilot/config.json",
+                           f".copilot/hooks+ctxsteward.json{RECORD}"]
     (home / ".codex/config.toml").unlink()
     done = _hooks("uninstall", "codex", root, home)
     assert "~/.codex: made by the install, empty: removed" in done.stdout, done.stdout
-    assert _tree(home) == [".copilot", ".copilot/config.json"]
+    assert _tree(home) == [".copilot", ".copilot/config.json",
+                           f".copilot/hooks+ctxsteward.json{RECORD}"]
     _persons_empty_folder(root, home, "cursor", ".cursor")
 
 
@@ -446,6 +467,42 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
         shutil.rmtree(top, ignore_errors=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                    or shutil.which("setpriv") is None,
+                    reason="needs root to run the CLI as nobody (setpriv)")
+def test_a_folder_above_that_the_system_kept_goes_once_the_permissions_are_fixed(
+        tmp_path: Path) -> None:
+    """The home folder made read-only after the install: ~/.copilot/hooks goes, ~/.copilot
+    cannot; its record must outlive ~/.copilot/hooks, so the uninstall run again after the
+    permissions are fixed removes it."""
+    from gitutil import cli_command
+
+    reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            *cli_command(), "--help"], capture_output=True, text=True,
+                           cwd="/", timeout=120, check=False)
+    if reach.returncode != 0:
+        pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
+    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
+    try:
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        done = _as_nobody("install", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        home.chmod(0o555)
+        done = _as_nobody("uninstall", home)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "~/.copilot/hooks: made by the install, empty: removed" in done.stdout
+        assert "could not remove ~/.copilot: permission denied" in done.stdout, done.stdout
+        home.chmod(0o755)
+        done = _as_nobody("uninstall", home)
+        assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
+        assert _tree(home) == []
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 # -- a third hostile review: a file is removed only when the install made it --------------------
 
 def _commit(root: Path, rel: str, text: str) -> None:
@@ -680,3 +737,38 @@ def test_root_installing_into_another_users_file_keeps_its_owner(tmp_path: Path)
     _hooks("uninstall", "claude-code", root, home)
     st = path.stat()
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640)
+
+
+# -- a seventh hostile review: what a run killed while writing left --------------------------
+
+def test_temporary_files_of_a_killed_run_are_removed_by_the_next_run(tmp_path: Path) -> None:
+    """A run killed while writing leaves ``.NAME.XXXXXXXX.tmp`` files (the settings file's, its
+    backup's, its record's) beside the file: the next install or uninstall (holding the lock, so
+    no run of ours is writing one) removes them and says so; a file of that name that is a
+    symlink, or one of another name, stays. A temporary file left in ``.github/hooks/`` no
+    longer keeps the folders the install made."""
+    root, home = _world(tmp_path)
+    claude = root / ".claude"
+    claude.mkdir()
+    (claude / "settings.json").write_text('{\n  "env": {"A": 1}\n}\n')
+    left = [claude / ".settings.json.k2j3h4g5.tmp",
+            claude / ".settings.json.ctxsteward-backup.ab_12cd3.tmp",
+            claude / ".settings.json.ctxsteward-folders.zz99yy88.tmp"]
+    for temp in left:
+        temp.write_text('{\n  "env": {"A"')  # cut short
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("keep\n")
+    link = claude / ".settings.json.linklink.tmp"
+    link.symlink_to(outside)
+    other = claude / ".settings.json.notes.tmp"  # not a name write_atomic makes
+    other.write_text("mine\n")
+    done = _hooks("install", "claude-code", root, home, scope="project")
+    assert "removed what an interrupted run left" in done.stdout, done.stdout
+    assert ".claude/.settings.json.k2j3h4g5.tmp" in done.stdout, done.stdout
+    assert not any(os.path.lexists(p) for p in left)
+    assert link.is_symlink() and outside.read_text() == "keep\n" and other.is_file()
+    _hooks("install", "copilot", root, home, scope="project")
+    stray = root / ".github/hooks/.ctxsteward.json.abcdefgh.tmp"
+    stray.write_text("{")
+    done = _hooks("uninstall", "copilot", root, home, scope="project")
+    assert not os.path.lexists(root / ".github"), done.stdout

@@ -41,6 +41,10 @@ running our hook it found and left (``"theirs"``). Every event is judged alone
   wrote is never moved into ``"theirs"``.
 * the person's (kept): every other line running our hook: at an event the record does not name,
   beside ours, when several hold the recorded line, or one without it.
+* ours, moved (kept, and named: :func:`moved`): the recorded line of an event (as written or
+  changed) found in another event's list, moved or copied there by hand. It runs there: an
+  install adds no other for its event, an uninstall keeps it and names it, and the record keeps
+  it as ours, so moved back it is removed by the next uninstall.
 
 An install adds ours only at an event where no line runs our hook yet (else the hook would run
 twice), and says what it left. With no record at all, an install takes nothing in the file as
@@ -391,9 +395,17 @@ def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[
     fmt = sf.detect_format(text)
     done = Installed(added=[] if parse_settings(spec, text, label).get("hooks") is not None
                      else ["hooks"], blanks=_blank_insides(spec, text, label))
+    away = moved(spec, text, label, own)
     for ev in spec.events:
         cmd = command_for(ev.name)
         text, lst = _event_list(spec, text, label, ev.name, fmt)
+        split = split_event(spec, lst, ev.name, own) if lst is not None else Split([], [], [])
+        if ev.name in away and not (split.mine or split.changed or split.theirs):
+            done.actions.append(f"{ev.name}: {moved_words(ev.name, away[ev.name])}: left as it "
+                                "is (ours not added again: move it back, or remove it and "
+                                "install again)")
+            done.wrote[ev.name] = (own.entries or {}).get(ev.name, away[ev.name][0][1])
+            continue
         if lst is None:
             hooks = parse_settings(spec, text, label).get("hooks")
             assert hooks is not None
@@ -402,7 +414,6 @@ def install_text(spec: AgentSpec, text: str, label: str, command_for: Callable[[
             done.wrote[ev.name] = cmd
             done.added.append(ev.name)
             continue
-        split = split_event(spec, lst, ev.name, own)
         done.theirs |= {h.command.value for h in split.theirs}
         if split.mine:
             text = _keep_ours(spec, text, label, ev, cmd, own, done)
@@ -727,6 +738,15 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     # is removed once it is changed back
     plan.entries = {event: (plan.own.entries or {}).get(event, got.changed[0].command.value)
                     for event, got in by_event if got.changed}
+    # an entry of ours with a comment of the person's inside (kept): still ours, so with the
+    # comment gone it is removed
+    for event, got in by_event:
+        if any(commented(before, h) for h in got.mine):
+            plan.entries.setdefault(event, (plan.own.entries or {}).get(
+                event, got.mine[0].command.value))
+    # a line of ours moved to another event (kept): still ours, so moved back it is removed
+    for event, where in moved(spec, before, label, plan.own).items():
+        plan.entries.setdefault(event, (plan.own.entries or {}).get(event, where[0][1]))
     return plan
 
 
@@ -740,6 +760,8 @@ def kept_lines(spec: AgentSpec, text: str, label: str, own: Owned) -> list[str]:
                         "want)")
         if got.theirs:
             said.append(f"kept {event}: your own line runs our hook (not ours)")
+    for event, where in sorted(moved(spec, text, label, own).items()):
+        said.append(f"kept {moved_words(event, where)}: remove it by hand if you want")
     return said
 
 
@@ -749,6 +771,39 @@ def splits(spec: AgentSpec, text: str, label: str, own: Owned) -> list[tuple[str
     members = hooks.members if hooks is not None and hooks.kind == "object" else []
     return [(str(m.key), split_event(spec, m.value, m.key, own)) for m in members
             if m.value.kind == "array"]
+
+
+def moved(spec: AgentSpec, text: str, label: str, own: Owned) -> dict[str, list[tuple[str, str]]]:
+    """Lines of ours found in another event's list (moved or copied there by hand), by the event
+    they run the hook for: ``{event: [(where, line), ...]}``. Ours: the line the record names for
+    that event, as written or changed (:func:`~server.hooks.install_agents.derived_from`); with
+    no record of entries, a line in exactly the install's form. They run (at the other event),
+    so an install adds no second one for their event; an uninstall keeps them (moved, whose the
+    change is, is not known) and says so, and status names them."""
+    if not text.strip():
+        return {}
+    hooks = parse_settings(spec, text, label).get("hooks")
+    members = hooks.members if hooks is not None and hooks.kind == "object" else []
+    found: dict[str, list[tuple[str, str]]] = {}
+    for m in members:
+        if m.value.kind != "array":
+            continue
+        for h in handlers(spec, m.value, str(m.key)):
+            line = h.command.value
+            got = runs_hook(line)
+            if got is None or got[1] != spec.name or got[0] == m.key or line in own.theirs:
+                continue
+            event = got[0]
+            if (recognise(line) == got if own.entries is None
+                    else event in own.entries and derived_from(own.entries[event], line)):
+                found.setdefault(event, []).append((str(m.key), line))
+    return found
+
+
+def moved_words(event: str, where: list[tuple[str, str]]) -> str:
+    """How a line of ours moved to another event is named."""
+    places = ", ".join(sorted({w for w, _ in where}))
+    return f"our line for {event} is under {places} (moved or copied there since the install)"
 
 
 def _prior_text(spec: AgentSpec, path: Path, label: str) -> str | None:
@@ -1114,10 +1169,49 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     else:
         parse_settings(spec_of(plan.agent), plan.after, plan.label)
         _write(plan, write_atomic)
-        if plan.logical is not None:
+        if plan.logical is not None and plan.entries:
+            # lines of ours stay (a comment inside, changed, moved): the record keeps them and
+            # that the install made the file, so once they can go the file and its folders go
+            folders.write_record(plan.logical, [], entries=plan.entries, theirs=plan.theirs)
+        elif plan.logical is not None:
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
     out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
     return out
+
+
+def _temp_names(name: str) -> re.Pattern[str]:
+    """The temporary files :func:`analyzers.fsutil.write_atomic` makes writing the settings file
+    ``name``, its backups and its record (``.NAME.XXXXXXXX.tmp``, the suffixes of ours between),
+    before it renames them into place."""
+    ours = rf"(?:{re.escape(BACKUP_SUFFIX)}(?:\.[1-9][0-9]*)?|{re.escape(folders.FOLDERS_SUFFIX)})?"
+    return re.compile(rf"\.{re.escape(name)}{ours}\.[a-z0-9_]{{8}}\.tmp")
+
+
+def sweep_temps(plan: Plan) -> list[Path]:
+    """Remove the temporary files a run of ours killed while writing left beside the settings
+    file (and beside the file a symlinked one leads to): named as :func:`_temp_names` says,
+    plain files (never a symlink or folder) owned by us. Called only while the lock is held, so
+    no run of ours is writing one; what could not be removed stays. The paths removed."""
+    removed: list[Path] = []
+    for path in dict.fromkeys(p for p in (plan.logical, plan.path) if p is not None):
+        pattern = _temp_names(path.name)
+        try:
+            names = sorted(os.listdir(path.parent))
+        except OSError:
+            continue
+        for name in names:
+            temp = path.parent / name
+            if not pattern.fullmatch(name):
+                continue
+            try:
+                st = temp.lstat()
+                if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+                    continue
+                temp.unlink()
+            except OSError:
+                continue
+            removed.append(temp)
+    return removed
 
 
 def _same_owner(backup: Path, path: Path) -> None:

@@ -373,7 +373,45 @@ def command_line(prefix: list[str], event: str, agent: str) -> str:
 
 
 def program_of(command: str) -> str | None:
-    """The program a command line starts (its first word), or None when it cannot be split."""
+    """The program that runs our hook in a command line, read as :func:`runs_hook` reads it (the
+    uninstall's reading): the word naming ctxsteward after whatever comes before it (``FOO=1``,
+    ``nice``, ``env``), the interpreter of ``python -I -m server.cli``, in the part of a
+    compound line (``cd /x && ...``) or the command given a shell (``bash -c '...'``) that runs
+    the hook; else the line's first word. None when it cannot be split."""
+    found = _hook_program(command)
+    return found if found is not None else _first_word(command)
+
+
+def _hook_program(command: str, depth: int = 0) -> str | None:
+    """The program running our hook in ``command`` (see :func:`program_of`), or None."""
+    if invokes(command) is not None:
+        simple = _words(command) or []
+        at = (_hook_args(simple) or (-1, []))[0]
+        if at >= 0 and simple[at] == "-m":  # python [-I ...] -m server.cli: the interpreter
+            while at > 0 and simple[at - 1].startswith("-"):
+                at -= 1
+            at -= 1
+        return simple[at] if at >= 0 else None
+    words = _tokens(command) if depth < 3 else None
+    if words is None:
+        return None
+    part: list[str] = []
+    for word in [*words, ";"]:
+        if not _operator(word):
+            part.append(word)
+            continue
+        found = _hook_program(shlex.join(part), depth + 1) if part else None
+        if found is not None:
+            return found
+        part = []
+    for flag, word in zip(words, words[1:], strict=False):  # sh -c '...'
+        if re.fullmatch(r"-[a-z]*c", flag) and (found := _hook_program(word, depth + 1)):
+            return found
+    return None
+
+
+def _first_word(command: str) -> str | None:
+    """The first word of a command line, or None when it cannot be split."""
     text = command[2:] if command.startswith("& ") else command
     try:
         words = shlex.split(text, posix=os.name != "nt")

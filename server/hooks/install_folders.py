@@ -32,7 +32,9 @@ path joined with the same names); and it is empty (``rmdir`` removes nothing els
 appeared in it keeps it, and the folders above it). A folder that holds nothing but those records
 is empty. The folders that stay (something is in them, or ``rmdir`` failed: permissions) are
 written back to the record when the settings file's folder still stands, so a later uninstall,
-of this file or of another in the same folder, removes them once it can. Nothing else is ever
+of this file or of another in the same folder, removes them once it can; when that folder went,
+the record is kept in the deepest folder that stays (:func:`kept_record_path`), where the next
+uninstall of the same file looks for it. Nothing else is ever
 removed: a folder the person made, even empty, stays; so does a dotfiles folder a symlink leads to.
 """
 
@@ -116,10 +118,18 @@ class RecordUnreadable(Exception):
         self.path, self.why = path, why
 
 
+def kept_record_path(folder: Path, settings: Path) -> Path:
+    """Where the record of ``settings`` is kept in ``folder``, one of the folders above it, once
+    the settings file's own folder went (``.github/hooks+ctxsteward.json.ctxsteward-folders`` for
+    ``.github/hooks/ctxsteward.json``): the names between, joined by ``+``. For the settings
+    file's own folder it is :func:`record_path`."""
+    return folder / ("+".join(settings.relative_to(folder).parts) + FOLDERS_SUFFIX)
+
+
 def write_record(settings: Path, made: list[Path], created: str | None = None,
                  entries: dict[str, str] | None = None,
                  containers: list[str] | None = None, theirs: list[str] | None = None,
-                 blanks: dict[str, str] | None = None) -> None:
+                 blanks: dict[str, str] | None = None, at: Path | None = None) -> None:
     """Keep the list of folders the install made beside ``settings`` (added to those a record
     there names already), and, when the install made the settings file itself, ``created``: the
     text that file comes back to once our entries are out (what a clean uninstall removes);
@@ -130,7 +140,7 @@ def write_record(settings: Path, made: list[Path], created: str | None = None,
     not given is kept from the record there; nothing is written when there is nothing to keep."""
     from analyzers.fsutil import write_atomic
 
-    path = record_path(settings)
+    path = record_path(settings) if at is None else at
     old = _load(path) or {}
     had = _read_record(path) if old else []
     data: dict[str, object] = {"made": [str(p) for p in had + [p for p in made if p not in had]]}
@@ -258,12 +268,17 @@ class Removal:
     failed: list[tuple[Path, str]] = field(default_factory=list)  # rmdir failed: the OS's reason
 
 
-def _records_here(logical: Path) -> list[Path]:
-    """The records an uninstall of ``logical`` honours: its own, and every other one of ours in
-    the same folder whose settings file is gone (plain files we can read, never a symlink: one
-    that cannot be read stays, untouched)."""
+def _records_here(logical: Path, base: Path) -> list[Path]:
+    """The records an uninstall of ``logical`` honours: its own, the one an earlier uninstall
+    kept in a folder above it (its own folder went, one above stayed: :func:`kept_record_path`),
+    and every other one of ours in the same folder whose settings file is gone (plain files we
+    can read, never a symlink: one that cannot be read stays, untouched)."""
     own = record_path(logical)
     found = [own] if _load(own) is not None else []
+    for folder in logical.parent.parents:
+        kept = kept_record_path(folder, logical) if _plain_inside(folder, base) else None
+        if kept is not None and _load(kept) is not None:
+            found.append(kept)
     try:
         names = sorted(os.listdir(logical.parent))
     except OSError:
@@ -281,10 +296,12 @@ def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
     """After the uninstall removed ``settings`` (``logical``: its path as the agent reads it,
     where the install kept the record): remove the records it honours and the folders they name
     that are empty now, and record again those that stay (see the module doc)."""
-    records = _records_here(logical)
+    if base is None:
+        return Removal()
+    records = _records_here(logical, base)
     made = [folder for record in records for folder in _read_record(record)]
     out = Removal()
-    if not records or base is None:
+    if not records:
         return out
     for record in records:
         try:
@@ -313,12 +330,26 @@ def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
                 out.failed.append((folder, (e.strerror or str(e)).lower()))
             continue
         out.removed.append(folder)
-    if standing and logical.parent.is_dir() and not logical.parent.is_symlink():
-        try:
-            write_record(logical, sorted(standing, key=lambda p: len(p.parts)))
-        except OSError:
-            pass  # the folders stay unrecorded: never an error after the file went
+    if standing:
+        _record_standing(logical, standing)
     return out
+
+
+def _record_standing(logical: Path, standing: list[Path]) -> None:
+    """Record the folders an uninstall left (``standing``, deepest first): beside the settings
+    file when its folder still stands, else in the deepest of them (its folder went, one above
+    stayed: ``.github/`` holding a CODEOWNERS), where the next uninstall of that file finds it."""
+    here = logical.parent
+    at = None
+    if not (here.is_dir() and not here.is_symlink()):
+        here = standing[0]
+        at = kept_record_path(here, logical)
+        if not here.is_dir() or here.is_symlink():
+            return
+    try:
+        write_record(logical, sorted(standing, key=lambda p: len(p.parts)), at=at)
+    except OSError:
+        pass  # the folders stay unrecorded (the folder may not be written): never an error
 
 
 def base_of(scope: str, root: Path, agent: str | None = None) -> Path:

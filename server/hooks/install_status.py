@@ -21,6 +21,7 @@ from server.hooks.install import (
     Owned,
     Split,
     commented,
+    moved,
     owned,
     parse_settings,
     read_record,
@@ -60,6 +61,9 @@ class HookState(BaseModel):
     # a line of the person's own that runs our hook for this event (not ours: an install adds
     # none beside it, an uninstall leaves it)
     yours: str | None = None
+    # the events whose lists hold our line for this event, moved or copied there by hand: it
+    # runs there; an install adds no second one, the uninstall leaves it and names it
+    moved_to: list[str] = []
 
 
 class ScopeState(BaseModel):
@@ -146,6 +150,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
         state.problem = str(e).replace("; nothing was written", "").replace(
             " (nothing was written)", "")
         return state
+    away = moved(spec, text, label, own) if text is not None else {}
     for ev in spec.events:
         got = _split(spec, doc, ev.name, own)
         ours = got.mine + got.changed
@@ -156,6 +161,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
             yours=got.theirs[0].command.value if got.theirs else None,
             changed=not got.mine and bool(got.changed),
+            moved_to=sorted({where for where, _ in away.get(ev.name, [])}),
             commented=text is not None and any(commented(text, h) for h in got.mine)))
     return state
 
@@ -211,11 +217,18 @@ def status_text(report: HooksStatus) -> str:
             if s.record_problem:
                 lines.append(f"    {s.record_problem}")
             for h in s.hooks:
+                if h.moved_to:
+                    lines.append(f"    {h.event:<20} our line for it is under "
+                                 f"{', '.join(h.moved_to)} (moved or copied there since the "
+                                 "install: it runs there; uninstall leaves it)")
                 if h.yours is not None and not h.installed:
                     lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
                                  f"uninstall leaves it): {h.yours}")
                 if not h.installed:
                     continue
+                if h.yours is not None:  # beside ours: the hook runs twice for the event
+                    lines.append(f"    {h.event:<20} your own line runs our hook too, beside "
+                                 f"ours (the hook runs twice; uninstall leaves yours): {h.yours}")
                 ran = ("never ran" if h.last_run is None else
                        f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
                        f"{h.last_run.ms} ms)")

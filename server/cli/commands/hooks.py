@@ -89,12 +89,15 @@ def run_change(args: argparse.Namespace) -> int:
     if scope != "user" and args.verb == "install":
         _refuse_outside_a_repository(root, scope, given=args.root is not None)
     try:
-        with _lock(args, scope, root):
+        with _lock(args, scope, root) as held:
             plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
                 args.agent, scope, root)
             diff = plan.diff()
             if diff:
                 sys.stdout.write(diff)
+            # temporary files an interrupted run left (killed while writing): ours, and no other
+            # run of ours is writing while we hold the lock
+            swept = install.sweep_temps(plan) if held and not args.dry_run else []
             outcome = None if args.dry_run else _apply(plan)
     except install.InstallRefused as e:
         raise UserError(str(e)) from e
@@ -109,6 +112,9 @@ def run_change(args: argparse.Namespace) -> int:
         emit(f"{plan.label}: {done}{gone}{_backup_words(outcome, plan)}")
         if plan.before is None and scope == "local":
             emit(f"{plan.label} is yours alone: keep it out of git (add it to .gitignore)")
+    if swept:
+        emit("removed what an interrupted run left (temporary files of ours): "
+             + ", ".join(_shown(p, plan) for p in swept))
     if outcome is not None:
         for line in _folder_words(outcome, plan):
             emit(line)
@@ -120,14 +126,15 @@ def run_change(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
+def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[bool]:
     """One install or uninstall at a time in a home folder or workspace (none for --dry-run,
-    which writes nothing): see :func:`server.hooks.install_folders.locked`."""
+    which writes nothing): see :func:`server.hooks.install_folders.locked`. Gives whether the
+lock is held."""
     from server.hooks import install, install_folders
 
     base = install_folders.base_of(scope, root, args.agent)
     if args.dry_run or not base.is_dir():  # (no such folder: the plan refuses, naming why)
-        yield
+        yield False
         return
     shown = (f"~/{install_folders.LOCK_NAME}" if scope == "user" and base == Path(
         os.path.expanduser("~")) else str(base / install_folders.LOCK_NAME) if scope == "user"
@@ -140,8 +147,8 @@ def _lock(args: argparse.Namespace, scope: str, root: Path) -> Iterator[None]:
         folder = None
     try:
         with install_folders.locked(base, install_folders.lock_fallbacks(base, folder)
-                                    if folder is not None else None):
-            yield
+                                    if folder is not None else None) as note:
+            yield note is None  # (held: True; none could be made, said on stderr: False)
     except install_folders.LockBusy as e:
         raise UserError(f"another hooks install or uninstall has held {shown} for over a "
                         "minute; wait for it, or remove that file if none is running; nothing "
