@@ -149,7 +149,10 @@ DETECTORS = (
 # quoted values folded from the next line; prose's ``bearer token v``, ``client secret v``,
 # ``is `v`.``, ``creds: u / v``, definition lists; names in look-alike letters read as Latin; a
 # validator's test cases in a password column (``invalid2``) no secret.
-SCAN_VERSION = 35
+# 36: a plain word found as a password is not masked at its other places; weak passwords
+# run together from outcome and password words are passwords in a table; a random-looking
+# value after a secret's word in a comment (``# TODO: remove hardcoded password Gv…``).
+SCAN_VERSION = 36
 
 
 def secret_by_name(path: str) -> str | None:
@@ -2221,9 +2224,32 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     if "llowlist" in text:
         found += _allowlisted(lines, found)
     found += _text_findings(text, lines, filename)
+    found += _comment_token_findings(text, lines)
     if found:
         found += _repeat_findings(lines, found)
     return _merge(found)
+
+
+_COMMENT_START = _rx(r"#|//|/\*|^\s*\*|--|<!--|^\s*;")
+_TOKEN_WORDS = ("password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key",
+                "api-key")
+
+
+def _comment_token_findings(text: str, lines: list[str]) -> list[Finding]:
+    """A random-looking value right after a secret's word in a comment (``# TODO: remove the
+    hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em``), as git's free text reads it
+    (``_FREE_WORD_TOKEN``)."""
+    low = text.lower()
+    if not any(w in low for w in _TOKEN_WORDS):
+        return []
+    out: list[Finding] = []
+    for number, line in enumerate(lines, 1):
+        c = _COMMENT_START.search(line)
+        if c is None or not any(w in line.lower() for w in _TOKEN_WORDS):
+            continue
+        out += [Finding(number, a, b, kind)
+                for a, b, kind in _free_word_token_spans(line) if a >= c.end()]
+    return out
 
 
 def _opened_findings(lines: list[str], i: int, maps: list[int]) -> list[Finding]:
@@ -3384,7 +3410,33 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 end = _run_end(_FREE_ENCODED_TAIL, text, end)
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
-    return spans + _free_phrase_spans(text, low)
+    return spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
+
+
+# In git's free text, a random-looking value right after a secret's word, joined to it by a
+# space, "-", "_", "/", ":" or "=": a branch ``fix/rotate-password-GvNCwf4Hi2UAbaFj8Iyb85em``, a
+# TODO ``remove hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em``, a subject ``token-Xk9mQ2vLp7wR``.
+_FREE_WORD_TOKEN = _rx(r"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey)"
+                       r"s?[ \t:=/_-]{1,3}(?P<v>[A-Za-z0-9+_.~-]{12,200}+)")
+
+
+def _random_token(value: str) -> bool:
+    """Whether ``value`` reads as generated: letters and digits, and either both cases or 20
+    characters or more; not words joined by dashes (``use-the-new-login-flow-2024``)."""
+    v = value.strip("._-~")
+    if len(v) < 12 or not any(c.isdigit() for c in v) or not any(c.isalpha() for c in v):
+        return False
+    if all(len(part) <= 12 and (part.isalpha() or part.isdigit())
+           for part in re.split(r"[-_./~+]", v)):
+        return False  # words and numbers joined
+    mixed = any(c.isupper() for c in v) and any(c.islower() for c in v)
+    return mixed or len(v) >= 20
+
+
+def _free_word_token_spans(text: str) -> list[tuple[int, int, str]]:
+    """See ``_FREE_WORD_TOKEN``."""
+    return [(m.start("v"), m.end("v"), "Secret Keyword") for m in _FREE_WORD_TOKEN.finditer(text)
+            if "[redacted:" not in m.group("v") and _random_token(m.group("v"))]
 
 
 def _userinfo_spans(text: str, rules: tuple[re.Pattern[str], ...]

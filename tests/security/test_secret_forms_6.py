@@ -151,6 +151,17 @@ case("csv password of a word and digits", "user,password\nci,password123\nbob,su
      "users.csv", ("sunshine2024",), ("ci,",))
 
 
+# -- a random value after a secret's word in a comment (helper-114's TODO line) -------------------
+
+case("a todo naming a hardcoded password", "def f():\n    # TODO: remove hardcoded password "
+     "GvNCwf4Hi2UAbaFj8Iyb85em before release\n    return 1\n", "a.py",
+     ("GvNCwf4Hi2UAbaFj8Iyb85em",), ("# TODO: remove hardcoded password", "before release"))
+case("a js comment with a token", f"// token {TOKEN} for staging\nconst a = 1;\n", "a.js",
+     (TOKEN,), ("// token", "const a = 1;"))
+benign("a comment on tokens and passwords", "# token_counts_2024_12 and password-reset-flow-2024"
+       "\n# the secret_key_base rotation\nx = 1\n", "a.py")
+
+
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
 
@@ -206,3 +217,17 @@ def test_a_plain_word_found_as_a_password_is_not_masked_at_its_other_places() ->
     assert {f.line for f in find_secrets(compose, "docker-compose.yml")} == {5}
     random = 'DB_PASSWORD = "Xk9mQ2vLp7wR"\nprint("Xk9mQ2vLp7wR")\nkey_Xk9mQ2vLp7wR = 1\n'
     assert {f.line for f in find_secrets(random, "a.py")} == {1, 2, 3}
+
+
+def test_git_text_with_a_random_value_after_a_secret_s_word() -> None:
+    """A branch or subject naming a generated value after a secret's word (helper-114: the
+    handoff's title showed ``fix/rotate-password-GvNCwf4Hi2UAbaFj8Iyb85em``); words and numbers
+    joined by dashes are no value."""
+    for text in ("fix/rotate-password-GvNCwf4Hi2UAbaFj8Iyb85em", f"token-{PW}",
+                 "# TODO: remove hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em before release"):
+        shown = redact_git(text)
+        assert "GvNCwf4Hi2UAbaFj8Iyb85em" not in shown and PW not in shown, shown
+        assert "[redacted:" in shown
+    for text in ("feature/password-reset-flow-2024", "fix token refresh for api_key rotation",
+                 "tokenizer v2 token_counts_2024_12", "Bump password-strength to 1.2.3"):
+        assert redact_git(text) == text
