@@ -27,12 +27,25 @@ their ``## Decisions`` to be Decisions, so:
   gives a hook.
 
 Read line by line, a heading is an ATX heading (``#`` to ``######`` after at most three spaces)
-outside fenced code and the HTML blocks that end at a marker (``<!--`` ... ``-->``, ``<pre>``,
-``<script>``, ``<style>``, ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a
-whole comment), with the same rules. Setext headings (a line underlined with ``---``), and
-headings inside block quotes and list items, are not seen there: their text stays in the
-section before them. Read by markdown-it, a heading inside a block quote or list item is not a
-heading of the note either (``> ## Decisions`` is the person's quoted text, by both readers).
+outside fenced code and HTML blocks, with the same rules. Its HTML blocks are CommonMark's: those
+that end at a marker (``<!--`` ... ``-->``, ``<pre>``, ``<script>``, ``<style>``,
+``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a whole comment), and those that
+end at a blank line (``<div>``, ``</details>`` and the other block tags; any tag alone on a
+line, ``<my-tag>``, after a blank line or a heading). A fence opened in a list item (``- step``
+then ``  ```sh``) ends with the item, at the first line indented less than the item's text, as
+CommonMark ends it: a later ```` ``` ```` does not close it. The two readers agree on these
+(tests/test_handoff_agree.py); where they read a shape differently, the note's sections would
+change with its size. So:
+
+* a heading in a block quote is the person's quoted text for both (``> ## Decisions``), as is
+  one on a list item's first line (``- ## Decisions``);
+* a heading on a line of its own in a list item, indented at most three spaces (``- item`` then
+  ``  # Sub``), is a heading for both (markdown-it puts it in the list; the line reader cannot
+  tell list items from the text after them): it ends the section before it;
+* a setext heading (``Decisions`` underlined with ``---`` or ``===``) is text for both: it
+  stays in the section before it (the line reader cannot see one, which takes the paragraph it
+  underlines, list items and lazy lines into account; the note's own headings are ATX).
+
 Nothing here changes the note: these are offsets into it.
 """
 
@@ -268,12 +281,13 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
         if m.group(1):
             out.append((no, no + 1, len(m.group(1)), _title(m.group(2) or "")))
             continue
+        if m.group(5):  # an HTML block that ends at a blank line: its lines are not looked at
+            if note.opens_html(no) and (blank := note.next_blank(no + 1)) > no + 1:
+                at = note.offsets[min(blank, note.next_section(no + 1, recognised),
+                                      _next(note.marks(marks), no + 1, len(lines)))]
+            continue
         section = note.next_section(no + 1, recognised)
         mark = _next(note.marks(marks), no + 1, len(lines))
-        if m.group(5):  # an HTML block that ends at a blank line: its lines are not looked at
-            if note.opens_html(no):
-                at = note.offsets[min(note.next_blank(no + 1), section, mark)]
-            continue
         end = note.end(no, m.group(3), m.start(4) if m.group(4) else -1)
         # A section heading ends the block it is in; a block marker ends one never closed, or
         # closed by what reads as a later block's opener
@@ -364,8 +378,7 @@ class _Lines:
         shallower = self._less_indented(column)
         i = bisect.bisect_right(shallower, no)
         limit = shallower[i] if i < len(shallower) else len(self.lines)
-        closing = re.compile(rf" {{{column},{column + 3}}}{re.escape(mark[0])}{{{len(mark)},}}"
-                             r"[ \t]*\r?\n?$")
+        closing = _item_closing(column, mark[0], len(mark))
         for no_ in range(no + 1, limit):
             if closing.match(self.lines[no_]):
                 return no_ + 1
@@ -413,6 +426,13 @@ class _Lines:
         if self._marks is None:
             self._marks = sorted(marks)
         return self._marks
+
+
+@functools.lru_cache(maxsize=64)
+def _item_closing(column: int, char: str, size: int) -> re.Pattern[str]:
+    """A line closing a fence of ``size`` ``char`` in a list item whose content is at
+    ``column``."""
+    return re.compile(rf" {{{column},{column + 3}}}{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
 
 
 def _indent(line: str) -> int:
