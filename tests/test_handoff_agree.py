@@ -50,6 +50,8 @@ SHAPES = {
     "custom tag in a paragraph": "## Goal\n\ng\n<my-tag>\n## Notes\n\nn\n",
     "heading in a list item": "## Goal\n\n- item\n  # Sub\n  more\n\nafter\n",
     "section in a list item": "## Goal\n\n- a\n\n  ## Decisions\n\n  d\n",
+    # the comment left open is closed by our marker's "-->": the marker ends it, for both
+    "comment left open before our block": "## Goal\n\n<!-- c\ntext\n",
     "setext, recognised": "## Goal\n\ng\n\nDecisions\n---------\n\nsetext dec\n",
     "setext, other": "## Goal\n\ng\n\nMy notes\n========\n\nmore goal\n",
 }

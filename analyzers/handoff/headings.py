@@ -290,8 +290,9 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
         mark = _next(note.marks(marks), no + 1, len(lines))
         end = note.end(no, m.group(3), m.start(4) if m.group(4) else -1)
         # A section heading ends the block it is in; a block marker ends one never closed, or
-        # closed by what reads as a later block's opener
-        if end is None or (mark < min(section, end - 1)
+        # closed by what reads as a later block's opener (the marker's own ``<!--``, when its
+        # ``-->`` is what closes a comment left open: as markdown-it's reading finds it)
+        if end is None or (mark < min(section, end)
                            and _reopened(note.text, m.start(), note.offsets[end])):
             end = min(section, mark)
         elif section < end - 1:
