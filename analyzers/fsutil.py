@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -17,6 +19,38 @@ def _read_umask() -> int:
 
 # Read once: os.umask can only be read by setting it, which would race with other threads.
 _UMASK = _read_umask()
+
+# The temporary file write_atomic makes beside ``name``: ``.name.<8 random characters>.tmp``
+# (tempfile.mkstemp's); one a killed write left behind is removed after STALE_TEMP_SECONDS.
+_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+STALE_TEMP_SECONDS = 60
+
+
+def is_our_temp(name: str) -> bool:
+    """Whether a file name is one of write_atomic's temporary files (of any target)."""
+    return _TEMP.fullmatch(name) is not None
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Remove the temporary files of ``path`` (write_atomic's, beside it) that a write killed
+    before it could clean up left there: regular files only (never a symlink, nor what it
+    points to), last changed over STALE_TEMP_SECONDS ago (a running write's is younger)."""
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        m = _TEMP.fullmatch(name)
+        if m is None or m.group(1) != path.name:
+            continue
+        temp = path.parent / name
+        try:
+            st = temp.lstat()
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_TEMP_SECONDS:
+                temp.unlink()
+        except OSError:
+            continue
 
 
 def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
@@ -48,6 +82,7 @@ def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
         return
     if path.is_symlink():
         path = path.resolve()
+    remove_stale_temps(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

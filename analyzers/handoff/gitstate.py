@@ -25,6 +25,7 @@ from analyzers import gitrepo
 from analyzers.app.errors import F, RequestError
 from analyzers.app.requests import BASE_HINT
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.fsutil import is_our_temp
 from analyzers.gitrepo import Repo
 from analyzers.handoff.note import BaseSource, CommitInfo, FileChange, FileStatus
 from analyzers.secrets import redact_git, redact_name, shown_input
@@ -276,7 +277,8 @@ def to_changes(
 
 def untracked_files(repo: Repo, excludes: list[str]) -> list[str]:
     out = repo.text("ls-files", "--others", "--exclude-standard", "-z", *pathspecs(excludes))
-    return sorted({p for p in out.split("\0") if p})
+    # (a temporary file of our own atomic writes, one a killed write left, is not work)
+    return sorted({p for p in out.split("\0") if p and not is_our_temp(p.rsplit("/", 1)[-1])})
 
 
 def count_lines(path: Path, max_size: int) -> int | None:

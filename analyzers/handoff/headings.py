@@ -27,12 +27,25 @@ their ``## Decisions`` to be Decisions, so:
   gives a hook.
 
 Read line by line, a heading is an ATX heading (``#`` to ``######`` after at most three spaces)
-outside fenced code and the HTML blocks that end at a marker (``<!--`` ... ``-->``, ``<pre>``,
-``<script>``, ``<style>``, ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a
-whole comment), with the same rules. Setext headings (a line underlined with ``---``), and
-headings inside block quotes and list items, are not seen there: their text stays in the
-section before them. Read by markdown-it, a heading inside a block quote or list item is not a
-heading of the note either (``> ## Decisions`` is the person's quoted text, by both readers).
+outside fenced code and HTML blocks, with the same rules. Its HTML blocks are CommonMark's: those
+that end at a marker (``<!--`` ... ``-->``, ``<pre>``, ``<script>``, ``<style>``,
+``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a whole comment), and those that
+end at a blank line (``<div>``, ``</details>`` and the other block tags; any tag alone on a
+line, ``<my-tag>``, after a blank line or a heading). A fence opened in a list item (``- step``
+then ``  ```sh``) ends with the item, at the first line indented less than the item's text, as
+CommonMark ends it: a later ```` ``` ```` does not close it. The two readers agree on these
+(tests/test_handoff_agree.py); where they read a shape differently, the note's sections would
+change with its size. So:
+
+* a heading in a block quote is the person's quoted text for both (``> ## Decisions``), as is
+  one on a list item's first line (``- ## Decisions``);
+* a heading on a line of its own in a list item, indented at most three spaces (``- item`` then
+  ``  # Sub``), is a heading for both (markdown-it puts it in the list; the line reader cannot
+  tell list items from the text after them): it ends the section before it;
+* a setext heading (``Decisions`` underlined with ``---`` or ``===``) is text for both: it
+  stays in the section before it (the line reader cannot see one, which takes the paragraph it
+  underlines, list items and lazy lines into account; the note's own headings are ATX).
+
 Nothing here changes the note: these are offsets into it.
 """
 
@@ -46,6 +59,7 @@ from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.html_block import HTML_SEQUENCES
 
 # A longer note is read line by line (see the module's docstring): markdown-it's block state
 # alone walks every character in Python (1.7 s for 0.95 MB at load 4 on 2 cores, whatever the
@@ -104,13 +118,23 @@ _HTML = [
 _HTML_OPEN = [re.compile(r"[ \t]*" + o, re.I) for o, _, _ in _HTML]
 _HTML_END = [re.compile(e, re.I) for _, e, _ in _HTML]
 _HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
-# an ATX heading (level, title), or a line opening a fence (its mark) or an HTML block
+# an ATX heading (level, title), or a line opening a fence (its mark) or an HTML block (one
+# that ends at a marker; else one that may end at a blank line)
 _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
-    r"script|pre|style|textarea)(?=[ \t>]|\r?$))))", re.M)
+    r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/]))", re.M)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _NESTED_CLOSING = re.compile(r"[ \t>]*(`{3,}|~{3,})[ \t]*$")  # in a list item or a quote too
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
+_ATX_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|\r?$)")
+# a line that may open an HTML block ending at a blank line (CommonMark's kinds 6 and 7; the
+# rules are markdown-it's own)
+_MAY_OPEN_HTML = re.compile(r"^ {0,3}<[A-Za-z/]", re.M)
+_HTML_BLOCK_TAG = HTML_SEQUENCES[5][0]  # <div>, </details>, ...: may interrupt a paragraph
+_HTML_ANY_TAG = HTML_SEQUENCES[6][0]  # <my-tag> alone on its line: may not
+_BLANK = re.compile(r"^[ \t]*\r?$", re.M)
+# a list item's first line: its indent, marker and the spaces after (its content's column)
+_ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])( {1,4})(?=\S)")
 
 
 def note_structure(lines: list[str], recognised: Callable[[str], bool],
@@ -161,10 +185,12 @@ def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:
         if not tok.map:
             continue
         start, end = tok.map
-        if tok.type == "heading_open" and tok.level == 0:
+        if tok.type == "heading_open" and tok.markup.startswith("#") and (
+                tok.level == 0 or _ATX_LINE.match(lines[start])):
             # (a heading in a block quote or list item is quoted text, as the line reader
-            # reads it: ``> ## Decisions`` is not a section; one it sees as a section line, an
-            # indented one in a list item, ends the parse below and is read line by line)
+            # reads it: ``> ## Decisions`` is not a section; one it sees as a heading line, an
+            # indented one in a list item (``- item`` then ``  # Sub``), is one for both. A
+            # setext heading, ``Decisions`` underlined, is text for both: see the docstring)
             inline = tokens[i + 1].content if i + 1 < len(tokens) else ""
             headings.append((start, end, int(tok.tag[1:]), inline))
         elif tok.type == "fence":
@@ -255,12 +281,18 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
         if m.group(1):
             out.append((no, no + 1, len(m.group(1)), _title(m.group(2) or "")))
             continue
-        end = note.end(no, m.group(3), m.start(4) if m.group(4) else -1)
+        if m.group(5):  # an HTML block that ends at a blank line: its lines are not looked at
+            if note.opens_html(no) and (blank := note.next_blank(no + 1)) > no + 1:
+                at = note.offsets[min(blank, note.next_section(no + 1, recognised),
+                                      _next(note.marks(marks), no + 1, len(lines)))]
+            continue
         section = note.next_section(no + 1, recognised)
         mark = _next(note.marks(marks), no + 1, len(lines))
+        end = note.end(no, m.group(3), m.start(4) if m.group(4) else -1)
         # A section heading ends the block it is in; a block marker ends one never closed, or
-        # closed by what reads as a later block's opener
-        if end is None or (mark < min(section, end - 1)
+        # closed by what reads as a later block's opener (the marker's own ``<!--``, when its
+        # ``-->`` is what closes a comment left open: as markdown-it's reading finds it)
+        if end is None or (mark < min(section, end)
                            and _reopened(note.text, m.start(), note.offsets[end])):
             end = min(section, mark)
         elif section < end - 1:
@@ -289,6 +321,8 @@ class _Lines:
         self.html_ends: list[list[int] | None] = [None] * len(_HTML_END)
         self._sections: list[int] | None = None
         self._marks: list[int] | None = None
+        self._blanks: list[int] | None = None
+        self._shallow: dict[int, list[int]] = {}
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.offsets, offset) - 1
@@ -302,6 +336,9 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no + 1  # (a code span, not a fence)
+        item = self._item_column(no)
+        if item is not None:
+            return self._item_fence_end(no, mark, item)
         at, size = self.fences[mark[0]]
         i = bisect.bisect_right(at, no)
         if i == len(at) or self.longest[mark[0]][i] < len(mark):
@@ -309,6 +346,61 @@ class _Lines:
         while size[i] < len(mark):
             i += 1
         return at[i] + 1
+
+    def _less_indented(self, column: int) -> list[int]:
+        """The non-blank lines indented less than ``column`` (which end a list item whose
+        content is there; a fence in one cannot run on lazily)."""
+        found = self._shallow.get(column)
+        if found is None:
+            pattern = re.compile(rf"^ {{0,{column - 1}}}(?! )[^\r\n]*\S", re.M)
+            found = self._shallow[column] = [self.line_of(m.start())
+                                             for m in pattern.finditer(self.text)]
+        return found
+
+    def _item_column(self, no: int) -> int | None:
+        """The content column of the list item the fence opened on line ``no`` is in (else
+        None): the first line above indented less than the fence is that item's first line."""
+        indent = _indent(self.lines[no])
+        if indent < 2:
+            return None
+        shallower = self._less_indented(indent)
+        i = bisect.bisect_left(shallower, no) - 1
+        if i < 0:
+            return None
+        item = _ITEM.match(self.lines[shallower[i]])
+        if item is None or item.end() > indent:
+            return None
+        return item.end()
+
+    def _item_fence_end(self, no: int, mark: str, column: int) -> int | None:
+        """The line after the fence of ``mark`` opened on line ``no`` in a list item whose
+        content is at ``column``: after its closing line, or the item's end, the first line
+        indented less (CommonMark's; None: neither before the note's end)."""
+        shallower = self._less_indented(column)
+        i = bisect.bisect_right(shallower, no)
+        limit = shallower[i] if i < len(shallower) else len(self.lines)
+        closing = _item_closing(column, mark[0], len(mark))
+        for no_ in range(no + 1, limit):
+            if closing.match(self.lines[no_]):
+                return no_ + 1
+        return limit if limit < len(self.lines) else None
+
+    def opens_html(self, no: int) -> bool:
+        """Whether line ``no`` opens an HTML block that ends at a blank line (``<div>``
+        anywhere; a tag alone on its line, ``<my-tag>``, not in a paragraph)."""
+        text = self.lines[no].lstrip(" ").rstrip("\r\n")
+        if _HTML_BLOCK_TAG.search(text):
+            return True
+        previous = self.lines[no - 1] if no > 0 else ""
+        return bool(_HTML_ANY_TAG.search(text)) and (
+            not previous.strip() or _ATX_LINE.match(previous) is not None)
+
+    def next_blank(self, no: int) -> int:
+        """The first blank line from ``no`` on (else the end)."""
+        if self._blanks is None:
+            self._blanks = [self.line_of(m.start()) for m in _BLANK.finditer(self.text)
+                            if m.start() < len(self.text)]
+        return _next(self._blanks, no, len(self.lines))
 
     def _html_end(self, no: int, html: int) -> int | None:
         kind = next((k for k, opens in enumerate(_HTML_OPEN) if opens.match(self.text, html)),
@@ -335,6 +427,18 @@ class _Lines:
         if self._marks is None:
             self._marks = sorted(marks)
         return self._marks
+
+
+@functools.lru_cache(maxsize=64)
+def _item_closing(column: int, char: str, size: int) -> re.Pattern[str]:
+    """A line closing a fence of ``size`` ``char`` in a list item whose content is at
+    ``column``."""
+    return re.compile(rf" {{{column},{column + 3}}}{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
+
+
+def _indent(line: str) -> int:
+    """The spaces a line begins with."""
+    return len(line) - len(line.lstrip(" "))
 
 
 def _next(lines: list[int], no: int, default: int) -> int:
