@@ -20,9 +20,11 @@ def _read_umask() -> int:
 # Read once: os.umask can only be read by setting it, which would race with other threads.
 _UMASK = _read_umask()
 
-# The temporary file write_atomic makes beside ``name``: ``.name.<8 random characters>.tmp``
-# (tempfile.mkstemp's); one a killed write left behind is removed after STALE_TEMP_SECONDS.
-_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+# The temporary file write_atomic makes beside ``name``: ``.name.ctxsteward-<8 random
+# characters>.tmp`` (tempfile.mkstemp's, our word in it: a person's own ``.name.backup01.tmp`` is
+# never taken for one); one a killed write left behind is removed after STALE_TEMP_SECONDS.
+TEMP_PREFIX = "ctxsteward-"
+_TEMP = re.compile(rf"\.(.+)\.{TEMP_PREFIX}[a-z0-9_]{{8}}\.tmp")
 STALE_TEMP_SECONDS = 60
 
 
@@ -85,7 +87,8 @@ def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
     remove_stale_temps(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{TEMP_PREFIX}", suffix=".tmp",
+                                   dir=path.parent)
     except FileExistsError as e:  # mkdir met a file where a folder of the path should be
         raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from e
     except OSError as e:  # name the file the caller asked for, not the temporary one

@@ -110,22 +110,28 @@ def test_a_stale_temporary_file_is_removed_and_not_listed(tmp_path: Path) -> Non
     of another name are left alone)."""
     root = tmp_path / "r"
     make_repo(root, {"a.py": "x = 1\n"})
-    stale = root / ".HANDOFF.md.k3x_9qa2.tmp"
+    stale = root / ".HANDOFF.md.ctxsteward-k3x_9qa2.tmp"
     stale.write_text("half a note", "utf-8")
     old = time.time() - 600
     os.utime(stale, (old, old))
-    fresh = root / ".HANDOFF.md.abcdefgh.tmp"
+    fresh = root / ".HANDOFF.md.ctxsteward-abcdefgh.tmp"
     fresh.write_text("a write under way", "utf-8")
-    link = root / ".HANDOFF.md.zzzzzzzz.tmp"
+    link = root / ".HANDOFF.md.ctxsteward-zzzzzzzz.tmp"
     link.symlink_to(root / "a.py")
     os.utime(link, (old, old), follow_symlinks=False)
-    other = root / ".notes.md.k3x_9qa2.tmp"
+    other = root / ".notes.md.ctxsteward-k3x_9qa2.tmp"
     other.write_text("someone else's", "utf-8")
     os.utime(other, (old, old))
+    # a person's own file named like mkstemp's (helper-119 saw ``.HANDOFF.md.backup01.tmp`` go)
+    mine = root / ".HANDOFF.md.backup01.tmp"
+    mine.write_text("my backup", "utf-8")
+    os.utime(mine, (old, old))
     done = run_cli("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md", cwd=root)
     assert done.returncode == 0, done.stderr
     assert not stale.exists()
     assert fresh.exists() and link.is_symlink() and other.exists()
+    assert mine.read_text("utf-8") == "my backup"
     assert (root / "a.py").read_text("utf-8") == "x = 1\n"
     note = (root / "HANDOFF.md").read_text("utf-8")
-    assert ".tmp" not in note
+    assert ".ctxsteward-" not in note  # our temporary files are no work to list
+    assert ".HANDOFF.md.backup01.tmp" in note  # the person's file is

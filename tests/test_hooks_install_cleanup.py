@@ -742,33 +742,36 @@ def test_root_installing_into_another_users_file_keeps_its_owner(tmp_path: Path)
 # -- a seventh hostile review: what a run killed while writing left --------------------------
 
 def test_temporary_files_of_a_killed_run_are_removed_by_the_next_run(tmp_path: Path) -> None:
-    """A run killed while writing leaves ``.NAME.XXXXXXXX.tmp`` files (the settings file's, its
-    backup's, its record's) beside the file: the next install or uninstall (holding the lock, so
-    no run of ours is writing one) removes them and says so; a file of that name that is a
-    symlink, or one of another name, stays. A temporary file left in ``.github/hooks/`` no
+    """A run killed while writing leaves ``.NAME.ctxsteward-XXXXXXXX.tmp`` files (the settings
+    file's, its backup's, its record's) beside the file: the next install or uninstall (holding
+    the lock, so no run of ours is writing one) removes them and says so; a file of that name
+    that is a symlink, or one of another name, stays. A temporary file left in ``.github/hooks/`` no
     longer keeps the folders the install made."""
     root, home = _world(tmp_path)
     claude = root / ".claude"
     claude.mkdir()
     (claude / "settings.json").write_text('{\n  "env": {"A": 1}\n}\n')
-    left = [claude / ".settings.json.k2j3h4g5.tmp",
-            claude / ".settings.json.ctxsteward-backup.ab_12cd3.tmp",
-            claude / ".settings.json.ctxsteward-folders.zz99yy88.tmp"]
+    left = [claude / ".settings.json.ctxsteward-k2j3h4g5.tmp",
+            claude / ".settings.json.ctxsteward-backup.ctxsteward-ab_12cd3.tmp",
+            claude / ".settings.json.ctxsteward-folders.ctxsteward-zz99yy88.tmp"]
     for temp in left:
         temp.write_text('{\n  "env": {"A"')  # cut short
     outside = tmp_path / "elsewhere.txt"
     outside.write_text("keep\n")
-    link = claude / ".settings.json.linklink.tmp"
+    link = claude / ".settings.json.ctxsteward-linklink.tmp"
     link.symlink_to(outside)
     other = claude / ".settings.json.notes.tmp"  # not a name write_atomic makes
     other.write_text("mine\n")
+    mine = claude / ".settings.json.mynotes1.tmp"  # a person's, named like mkstemp's (helper-118)
+    mine.write_text("mine too\n")
     done = _hooks("install", "claude-code", root, home, scope="project")
     assert "removed what an interrupted run left" in done.stdout, done.stdout
-    assert ".claude/.settings.json.k2j3h4g5.tmp" in done.stdout, done.stdout
+    assert ".claude/.settings.json.ctxsteward-k2j3h4g5.tmp" in done.stdout, done.stdout
     assert not any(os.path.lexists(p) for p in left)
     assert link.is_symlink() and outside.read_text() == "keep\n" and other.is_file()
+    assert mine.read_text() == "mine too\n"
     _hooks("install", "copilot", root, home, scope="project")
-    stray = root / ".github/hooks/.ctxsteward.json.abcdefgh.tmp"
+    stray = root / ".github/hooks/.ctxsteward.json.ctxsteward-abcdefgh.tmp"
     stray.write_text("{")
     done = _hooks("uninstall", "copilot", root, home, scope="project")
     assert not os.path.lexists(root / ".github"), done.stdout

@@ -82,6 +82,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzers.confine import OutsideWorkspace, check_write
+from analyzers.fsutil import TEMP_PREFIX
 from server.hooks import install_folders as folders
 from server.hooks import settings_files as sf
 from server.hooks.install_agents import (
@@ -1181,10 +1182,10 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
 
 def _temp_names(name: str) -> re.Pattern[str]:
     """The temporary files :func:`analyzers.fsutil.write_atomic` makes writing the settings file
-    ``name``, its backups and its record (``.NAME.XXXXXXXX.tmp``, the suffixes of ours between),
-    before it renames them into place."""
+    ``name``, its backups and its record (``.NAME.ctxsteward-XXXXXXXX.tmp``, the suffixes of ours
+    between), before it renames them into place."""
     ours = rf"(?:{re.escape(BACKUP_SUFFIX)}(?:\.[1-9][0-9]*)?|{re.escape(folders.FOLDERS_SUFFIX)})?"
-    return re.compile(rf"\.{re.escape(name)}{ours}\.[a-z0-9_]{{8}}\.tmp")
+    return re.compile(rf"\.{re.escape(name)}{ours}\.{TEMP_PREFIX}[a-z0-9_]{{8}}\.tmp")
 
 
 def sweep_temps(plan: Plan) -> list[Path]:
