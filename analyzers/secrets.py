@@ -2231,24 +2231,24 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
 
 
 _COMMENT_START = _rx(r"#|//|/\*|^\s*\*|--|<!--|^\s*;")
-_TOKEN_WORDS = ("password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key",
-                "api-key")
 
 
 def _comment_token_findings(text: str, lines: list[str]) -> list[Finding]:
     """A random-looking value right after a secret's word in a comment (``# TODO: remove the
     hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em``), as git's free text reads it
-    (``_FREE_WORD_TOKEN``)."""
-    low = text.lower()
-    if not any(w in low for w in _TOKEN_WORDS):
+    (``_FREE_WORD_TOKEN``). One pass of the rule over the whole text first: most files hold no
+    such value, and their lines are not read again."""
+    values = {text[a:b] for a, b, _ in _free_word_token_spans(text)}
+    if not values:
         return []
     out: list[Finding] = []
     for number, line in enumerate(lines, 1):
-        c = _COMMENT_START.search(line)
-        if c is None or not any(w in line.lower() for w in _TOKEN_WORDS):
+        if not any(v in line for v in values):
             continue
-        out += [Finding(number, a, b, kind)
-                for a, b, kind in _free_word_token_spans(line) if a >= c.end()]
+        c = _COMMENT_START.search(line)
+        if c is not None:
+            out += [Finding(number, a, b, kind)
+                    for a, b, kind in _free_word_token_spans(line) if a >= c.end()]
     return out
 
 
@@ -3433,10 +3433,24 @@ def _random_token(value: str) -> bool:
     return mixed or len(v) >= 20
 
 
+_WORD_TOKEN_STARTS = ("password", "passwd", "passphrase", "pwd", "secret", "token", "api_key",
+                      "api-key", "apikey")
+
+
 def _free_word_token_spans(text: str) -> list[tuple[int, int, str]]:
-    """See ``_FREE_WORD_TOKEN``."""
-    return [(m.start("v"), m.end("v"), "Secret Keyword") for m in _FREE_WORD_TOKEN.finditer(text)
-            if "[redacted:" not in m.group("v") and _random_token(m.group("v"))]
+    """See ``_FREE_WORD_TOKEN``. In ASCII text the rule is tried only where one of its words
+    starts (found by ``str.find`` in the lower-cased text: a case-blind alternation tried at every
+    place cost a tenth of all the scanning of source files)."""
+    if text.isascii():
+        low = text.lower()
+        starts = sorted({at for w in _WORD_TOKEN_STARTS for at in _places(low, w)})
+        found = (_FREE_WORD_TOKEN.match(text, at) for at in starts)
+        matches = [m for m in found if m is not None]
+    else:
+        matches = list(_FREE_WORD_TOKEN.finditer(text))
+    spans = {(m.start("v"), m.end("v")) for m in matches
+             if "[redacted:" not in m.group("v") and _random_token(m.group("v"))}
+    return [(a, b, "Secret Keyword") for a, b in sorted(spans)]
 
 
 def _userinfo_spans(text: str, rules: tuple[re.Pattern[str], ...]
