@@ -184,6 +184,8 @@ class Outcome:
     backup_changed: bool = False  # ... or the backup did (a symlink, unreadable, not our text)
     backup_removed: Path | None = None  # the install's backup, gone: the file is its text again
     backups_left: list[Path] = field(default_factory=list)  # earlier installs' backups: kept
+    # the install's backup, redundant, that could not be removed (the OS's reason)
+    backup_stuck: tuple[Path, str] | None = None
     folders: folders.Removal = field(default_factory=folders.Removal)  # the folders it made
 
 
@@ -965,17 +967,24 @@ def _readable_backup(path: Path) -> bool:
     return True
 
 
-def _drop_backup(plan: Plan) -> Path | None:
+def _drop_backup(plan: Plan, out: Outcome) -> Path | None:
     """Remove the backup beside the file when it still holds the text the plan read (our
-    install's, made redundant by this uninstall): never a symlink, never a changed file."""
+    install's, made redundant by this uninstall): never a symlink, never a changed file. One
+    that could not be removed (the folder may not be written) is ``out.backup_stuck``."""
     backup = _backup_path(plan.path)
     if plan.backup_text is None or backup.is_symlink():
         return None
     try:
         if read_settings(backup, backup.name) != plan.backup_text:
             return None
+    except InstallRefused:
+        return None
+    try:
         backup.unlink()
-    except (InstallRefused, OSError):
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        out.backup_stuck = (backup, (e.strerror or str(e)).lower())
         return None
     return backup
 
@@ -1022,12 +1031,12 @@ def apply(plan: Plan) -> Outcome:
         if plan.logical is not None:  # what the record said the install added is out
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
         if plan.backup_found and plan.restores:
-            out.backup_removed = _drop_backup(plan)
-        if plan.backup_found and out.backup_removed is None:
+            out.backup_removed = _drop_backup(plan, out)
+        if plan.backup_found and out.backup_removed is None and out.backup_stuck is None:
             out.backup_kept = _backup_path(plan.path)
             out.backup_changed = plan.backup_text is None or not _readable_backup(plan.path)
-        out.backups_left = [b for b in backups(plan.path)
-                            if b not in (out.backup_removed, out.backup_kept)]
+        out.backups_left = [b for b in backups(plan.path) if b not in (
+            out.backup_removed, out.backup_kept, out.backup_stuck and out.backup_stuck[0])]
         return out
     if plan.before is not None:
         return _apply_over(plan, spec, out)
@@ -1057,8 +1066,9 @@ def _apply_unchanged(plan: Plan, out: Outcome) -> Outcome:
         # person took ours out by hand, or an install was killed between writing the backup
         # and the file): the backup is redundant and the record names nothing in the file
         folders.forget_created(plan.logical, plan.theirs, plan.entries)
-        out.backup_removed = _drop_backup(plan)
-        out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
+        out.backup_removed = _drop_backup(plan, out)
+        out.backups_left = [b for b in backups(plan.path) if b not in (
+            out.backup_removed, out.backup_stuck and out.backup_stuck[0])]
     elif plan.verb == "install" and plan.logical is not None and (
             plan.theirs or folders.record_path(plan.logical).exists()):
         # nothing to add, but the lines it left are the person's: recorded so, or an
@@ -1164,7 +1174,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     _refuse_read_only(plan)
     if plan.after is None:
         plan.path.unlink()
-        out.backup_removed = _drop_backup(plan) if plan.restores else None
+        out.backup_removed = _drop_backup(plan, out) if plan.restores else None
         if plan.logical is not None:
             out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
     else:
@@ -1176,7 +1186,8 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
             folders.write_record(plan.logical, [], entries=plan.entries, theirs=plan.theirs)
         elif plan.logical is not None:
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
-    out.backups_left = [b for b in backups(plan.path) if b != out.backup_removed]
+    out.backups_left = [b for b in backups(plan.path) if b not in (
+        out.backup_removed, out.backup_stuck and out.backup_stuck[0])]
     return out
 
 

@@ -34,7 +34,9 @@ is empty. The folders that stay (something is in them, or ``rmdir`` failed: perm
 written back to the record when the settings file's folder still stands, so a later uninstall,
 of this file or of another in the same folder, removes them once it can; when that folder went,
 the record is kept in the deepest folder that stays (:func:`kept_record_path`), where the next
-uninstall of the same file looks for it. Nothing else is ever
+uninstall of the same file looks for it. What the system refused (a folder, a record that could
+not be removed, or the folders left that could not be recorded) is in the :class:`Removal`, for
+the uninstall to name and fail with. Nothing else is ever
 removed: a folder the person made, even empty, stays; so does a dotfiles folder a symlink leads to.
 """
 
@@ -266,6 +268,10 @@ class Removal:
     removed: list[Path] = field(default_factory=list)  # empty: removed
     kept: list[Path] = field(default_factory=list)  # something is in them now: left, recorded
     failed: list[tuple[Path, str]] = field(default_factory=list)  # rmdir failed: the OS's reason
+    # what could not be undone beside them: a record of ours that could not be removed, or the
+    # folders that stay that could not be recorded (path, the OS's reason)
+    records_left: list[tuple[Path, str]] = field(default_factory=list)
+    unrecorded: list[tuple[list[Path], Path, str]] = field(default_factory=list)
 
 
 def _records_here(logical: Path, base: Path) -> list[Path]:
@@ -306,8 +312,10 @@ def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
     for record in records:
         try:
             record.unlink()
-        except OSError:
-            pass  # it stays, and so does its folder
+        except FileNotFoundError:
+            pass
+        except OSError as e:  # it stays, and so does its folder: named, never success
+            out.records_left.append((record, _reason(e)))
     on_the_way = set(logical.parents)
     standing: list[Path] = []
     for folder in sorted(set(made), key=lambda p: len(p.parts), reverse=True):
@@ -324,21 +332,29 @@ def remove_folders(settings: Path, logical: Path, base: Path | None) -> Removal:
             if not folder.is_dir():
                 continue
             standing.append(folder)
-            if e.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            if any(r.parent == folder for r, _ in out.records_left):
+                pass  # it holds our record that could not go: named with that record
+            elif e.errno in (errno.ENOTEMPTY, errno.EEXIST):
                 out.kept.append(folder)
             else:
-                out.failed.append((folder, (e.strerror or str(e)).lower()))
+                out.failed.append((folder, _reason(e)))
             continue
         out.removed.append(folder)
     if standing:
-        _record_standing(logical, standing)
+        _record_standing(logical, standing, out)
     return out
 
 
-def _record_standing(logical: Path, standing: list[Path]) -> None:
+def _reason(e: OSError) -> str:
+    return (e.strerror or str(e)).lower()
+
+
+def _record_standing(logical: Path, standing: list[Path], out: Removal) -> None:
     """Record the folders an uninstall left (``standing``, deepest first): beside the settings
     file when its folder still stands, else in the deepest of them (its folder went, one above
-    stayed: ``.github/`` holding a CODEOWNERS), where the next uninstall of that file finds it."""
+    stayed: ``.github/`` holding a CODEOWNERS), where the next uninstall of that file finds it.
+    A record that cannot be written goes into ``out.unrecorded`` (no later uninstall would
+    remove those folders: the person is told)."""
     here = logical.parent
     at = None
     if not (here.is_dir() and not here.is_symlink()):
@@ -346,10 +362,12 @@ def _record_standing(logical: Path, standing: list[Path]) -> None:
         at = kept_record_path(here, logical)
         if not here.is_dir() or here.is_symlink():
             return
+    path = at or record_path(logical)
     try:
         write_record(logical, sorted(standing, key=lambda p: len(p.parts)), at=at)
-    except OSError:
-        pass  # the folders stay unrecorded (the folder may not be written): never an error
+    except OSError as e:
+        if all(r != path for r, _ in out.records_left):  # (one left names them still)
+            out.unrecorded.append((standing, path, _reason(e)))
 
 
 def base_of(scope: str, root: Path, agent: str | None = None) -> Path:

@@ -7,7 +7,8 @@ atomically; ``install`` backs the old file up beside it (``NAME.ctxsteward-backu
 nothing. ``uninstall`` writes no backup; it removes the latest install's backup when the file is
 its text again (else keeps it and says where, and names earlier ones), removes a file only when
 the install made it and nothing else is in it, and the empty folders the install made (never any
-other; those that stay stay recorded).
+other; those that stay stay recorded). What it could not remove (the system refused: a folder,
+our record, the redundant backup) is named with what to do, and the exit status is 2.
 ``status`` says which hooks are installed where and when each last ran.
 See ``server/hooks/install.py``.
 """
@@ -115,13 +116,21 @@ def run_change(args: argparse.Namespace) -> int:
     if swept:
         emit("removed what an interrupted run left (temporary files of ours): "
              + ", ".join(_shown(p, plan) for p in swept))
+    undone = _undone_words(outcome, plan) if outcome is not None else []
     if outcome is not None:
-        for line in _folder_words(outcome, plan):
+        for line in _folder_words(outcome, plan) + undone:
             emit(line)
     if args.agent == "codex" and args.verb == "install":
         from server.hooks.codex_config import install_note
 
         emit(install_note(root, scope))
+    if undone or (outcome is not None and outcome.folders.failed):
+        # what it could not undo is named above: never reported as a success (the exit status
+        # of every other hooks refusal)
+        print(f"ctxsteward: {plan.label}: the {args.verb} is not complete: what it could not "
+              "remove is named above; fix the permissions and run it again, or remove those by "
+              "hand", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -234,6 +243,24 @@ def _folder_words(outcome: Outcome, plan: Plan) -> list[str]:
               "(recorded: a later uninstall removes it once empty)" for p in done.kept]
     lines += [f"could not remove {_shown(p, plan)}: {why}; remove it by hand or fix the "
               "permissions and run uninstall again" for p, why in done.failed]
+    return lines
+
+
+def _undone_words(outcome: Outcome, plan: Plan) -> list[str]:
+    """What the uninstall could not undo beside the file: a record of ours or the install's
+    backup it could not remove, folders left that it could not record (no later uninstall
+    would remove them)."""
+    done = outcome.folders
+    lines = [f"could not remove {_shown(r, plan)} (our record of the folders the install made): "
+             f"{why}; it stays, and so does {_shown(r.parent, plan)}: fix the permissions and run "
+             "uninstall again, or remove them by hand" for r, why in done.records_left]
+    lines += [f"could not record the folders left ({', '.join(_shown(f, plan) for f in left)}) "
+              f"in {_shown(r, plan)}: {why}; no later uninstall will remove them: remove them by "
+              "hand once empty" for left, r, why in done.unrecorded]
+    if outcome.backup_stuck is not None:
+        backup, why = outcome.backup_stuck
+        lines.append(f"could not remove {_shown(backup, plan)} (the install's backup, the same "
+                     f"text as the file now): {why}; remove it by hand")
     return lines
 
 
