@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -417,19 +419,42 @@ def test_a_relative_home_still_lets_the_folders_go(tmp_path: Path) -> None:
     assert _tree(home) == []
 
 
+_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+_NEEDS_ROOT = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
+                                 or shutil.which("setpriv") is None,
+                                 reason="needs root to run the CLI as nobody (setpriv)")
+
+
 def _as_nobody(verb: str, home: Path) -> subprocess.CompletedProcess[str]:
     from gitutil import cli_command, git_env
 
     env = {**git_env(), **_env(home)}
-    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           *cli_command(), "hooks", verb, "--agent", "copilot", "--scope",
-                           "user"], cwd=str(home), env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run([*_NOBODY, *cli_command(), "hooks", verb, "--agent", "copilot",
+                           "--scope", "user"], cwd=str(home), env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
-                    or shutil.which("setpriv") is None,
-                    reason="needs root to run the CLI as nobody (setpriv)")
+@contextmanager
+def _nobody_home(*reach: str, env: dict[str, str] | None = None) -> Iterator[Path]:
+    """A home folder owned by nobody, in a temporary folder nobody can reach (``tmp_path`` may
+    be private), removed afterwards. The test is skipped when ``reach`` run as nobody fails: a
+    venv or checkout in a private folder (CI's mktemp -d), which nobody cannot run."""
+    reached = subprocess.run([*_NOBODY, *reach], env=env, capture_output=True, text=True,
+                             cwd="/", timeout=120, check=False)
+    if reached.returncode != 0:
+        pytest.skip("the CLI is not runnable as nobody here: " + reached.stderr.strip()[:200])
+    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
+    try:
+        top.chmod(0o755)
+        home = top / "home"
+        home.mkdir()
+        os.chown(home, 65534, 65534)
+        yield home
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@_NEEDS_ROOT
 def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
         tmp_path: Path) -> None:
     """~/.copilot made read-only after the install: the uninstall (as an ordinary user) cannot
@@ -438,17 +463,7 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
     permissions are fixed removes both folders."""
     from gitutil import cli_command
 
-    reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            *cli_command(), "--help"], capture_output=True, text=True,
-                           cwd="/", timeout=120, check=False)
-    if reach.returncode != 0:  # a venv in a private folder (CI's mktemp -d): nobody can't run it
-        pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
-    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))  # reachable by nobody
-    try:
-        top.chmod(0o755)
-        home = top / "home"
-        home.mkdir()
-        os.chown(home, 65534, 65534)
+    with _nobody_home(*cli_command(), "--help") as home:
         done = _as_nobody("install", home)
         assert done.returncode == 0, done.stdout + done.stderr
         (home / ".copilot").chmod(0o555)
@@ -463,13 +478,9 @@ def test_a_folder_the_system_will_not_remove_is_named_and_stays_recorded(
         done = _as_nobody("uninstall", home)
         assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
         assert _tree(home) == []
-    finally:
-        shutil.rmtree(top, ignore_errors=True)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
-                    or shutil.which("setpriv") is None,
-                    reason="needs root to run the CLI as nobody (setpriv)")
+@_NEEDS_ROOT
 def test_a_folder_above_that_the_system_kept_goes_once_the_permissions_are_fixed(
         tmp_path: Path) -> None:
     """The home folder made read-only after the install: ~/.copilot/hooks goes, ~/.copilot
@@ -477,17 +488,7 @@ def test_a_folder_above_that_the_system_kept_goes_once_the_permissions_are_fixed
     permissions are fixed removes it."""
     from gitutil import cli_command
 
-    reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            *cli_command(), "--help"], capture_output=True, text=True,
-                           cwd="/", timeout=120, check=False)
-    if reach.returncode != 0:
-        pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
-    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
-    try:
-        top.chmod(0o755)
-        home = top / "home"
-        home.mkdir()
-        os.chown(home, 65534, 65534)
+    with _nobody_home(*cli_command(), "--help") as home:
         done = _as_nobody("install", home)
         assert done.returncode == 0, done.stdout + done.stderr
         home.chmod(0o555)
@@ -499,8 +500,6 @@ def test_a_folder_above_that_the_system_kept_goes_once_the_permissions_are_fixed
         done = _as_nobody("uninstall", home)
         assert "~/.copilot: made by the install, empty: removed" in done.stdout, done.stdout
         assert _tree(home) == []
-    finally:
-        shutil.rmtree(top, ignore_errors=True)
 
 
 # -- a third hostile review: a file is removed only when the install made it --------------------
@@ -639,36 +638,21 @@ def test_a_second_install_after_the_file_went_is_removed_by_its_uninstall(
     assert _tree(home) == [".claude", f".claude/settings.json{BACKUP}"]
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0
-                    or shutil.which("setpriv") is None,
-                    reason="needs root to run the CLI as nobody (setpriv)")
+@_NEEDS_ROOT
 def test_a_mkdir_failing_halfway_leaves_no_folder_unaccounted_for(tmp_path: Path) -> None:
     """umask 0222 as nobody: ~/.copilot is made read-only, so ~/.copilot/hooks cannot be: the
     install fails and ~/.copilot (made by it, recorded nowhere) must not stay."""
     from gitutil import git_env
 
-    reach = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            sys.executable, "-c", "import server.cli"], env=git_env(),
-                           cwd="/", capture_output=True, text=True, timeout=120, check=False)
-    if reach.returncode != 0:  # a venv or checkout in a private folder (CI's mktemp -d)
-        pytest.skip("the CLI is not runnable as nobody here: " + reach.stderr.strip()[:200])
-    top = Path(tempfile.mkdtemp(prefix="ctxsteward-nobody-"))
-    try:
-        top.chmod(0o755)
-        home = top / "home"
-        home.mkdir()
-        os.chown(home, 65534, 65534)
+    with _nobody_home(sys.executable, "-c", "import server.cli", env=git_env()) as home:
         done = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-             "-c", "import os, runpy; os.umask(0o222); "
+            [*_NOBODY, sys.executable, "-c", "import os, runpy; os.umask(0o222); "
              "runpy.run_module('server.cli', run_name='__main__')",
              "hooks", "install", "--agent", "copilot", "--scope", "user"], cwd=str(home),
             env={**git_env(), **_env(home)},
             capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stdout + done.stderr
         assert _tree(home) == [], _tree(home)
-    finally:
-        shutil.rmtree(top, ignore_errors=True)
 
 
 # -- a second hostile review (each failed before its fix) -----------------------------------

@@ -574,14 +574,21 @@ def test_a_comment_in_a_list_keeps_the_backup_too(tmp_path: Path) -> None:
     assert path.with_name(path.name + BACKUP).is_file()
 
 
-def test_a_comment_inside_our_entry_keeps_it(tmp_path: Path) -> None:
-    """A comment the person wrote inside our entry: the entry stays with it, and is named."""
+def _comment_inside_our_entry(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Cursor installed in a new repository (project scope), then a comment the person wrote
+    inside our sessionStart entry: the repository, the home folder and .cursor/hooks.json."""
     root, home = _world(tmp_path)
     path = root / ".cursor/hooks.json"
     _run("install", "cursor", root, home, scope="project")
     text = path.read_text()
     at = text.index('"command"', text.index('"sessionStart"'))
     path.write_text(text[:at] + "// why: ask Ann\n        " + text[at:])
+    return root, home, path
+
+
+def test_a_comment_inside_our_entry_keeps_it(tmp_path: Path) -> None:
+    """A comment the person wrote inside our entry: the entry stays with it, and is named."""
+    root, home, path = _comment_inside_our_entry(tmp_path)
     done = _run("uninstall", "cursor", root, home, scope="project")
     assert "kept sessionStart (a comment is inside our entry" in done.stdout, done.stdout
     assert "// why: ask Ann" in path.read_text()
@@ -760,12 +767,7 @@ def test_status_says_our_entry_with_a_comment_of_yours_is_kept(tmp_path: Path) -
     """A comment the person wrote inside our sessionStart entry: status says uninstall leaves
     it (as the uninstall does: it keeps that entry, named), not plainly ours; the other events
     are plainly ours."""
-    root, home = _world(tmp_path)
-    path = root / ".cursor/hooks.json"
-    _run("install", "cursor", root, home, scope="project")
-    text = path.read_text()
-    at = text.index('"command"', text.index('"sessionStart"'))
-    path.write_text(text[:at] + "// why: ask Ann\n        " + text[at:])
+    root, home, path = _comment_inside_our_entry(tmp_path)
     shown = _status("cursor", root, home, "project")
     line = next(x for x in shown.splitlines() if x.strip().startswith("sessionStart"))
     assert "a comment of yours is inside our entry: uninstall leaves it" in line, shown
