@@ -32,15 +32,16 @@ that end at a marker (``<!--`` ... ``-->``, ``<pre>``, ``<script>``, ``<style>``
 ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a whole comment), and those that
 end at a blank line (``<div>``, ``</details>`` and the other block tags; any tag alone on a
 line, ``<my-tag>``, after a blank line, a heading, a thematic break or a block that ended on
-the line before: a closing fence, our end marker). A fence opened in a list item (``- step``
-then ``  ```sh``; on the item's own line, ``- ```md``; after lines of the item's paragraph that
-run on lazily, ``- step`` then ``more`` then ``  ```sh``) ends with the item, at the first line
-indented less than the item's text, as CommonMark ends it: a later ```` ``` ```` does not close
-it. A fence at the margin is closed by a line of three spaces or fewer and its mark, never by an
-indented one (``    ``` ``, a tab, ``> ``` ``), even on the note's last line. The two readers
-agree on these (tests/test_handoff_agree.py); where they read a shape differently, the note's
-sections and blocks would change with its size (a note crossing 250,000 characters between
-two runs would have a block appended, or be refused, on the second). So:
+the line before: a closing fence, our end marker, a block quote not ending in a paragraph). A
+fence opened in a list item (``- step`` then ``  ```sh``; on the item's own line, ``- ```md``;
+after lines of the item's paragraph that run on lazily, ``- step`` then ``more`` then
+``  ```sh``) ends with the item, at the first line indented less than the item's text, as
+CommonMark ends it: a later ```` ``` ```` does not close it. A fence at the margin is closed
+by its mark after at most three spaces, never by an indented one (``    ``` ``, a tab,
+``> ``` ``), even on the note's last line. The two readers agree on these
+(tests/test_handoff_agree.py); where they read a shape differently, the note's sections and
+blocks would change with its size (a note crossing 250,000 characters between two runs would
+have a block appended, or be refused, on the second). So:
 
 * a heading in a block quote is the person's quoted text for both (``> ## Decisions``), as is
   one on a list item's first line (``- ## Decisions``);
@@ -56,9 +57,8 @@ two runs would have a block appended, or be refused, on the second). So:
   reader cannot tell an indented code block from a list item's text; a note was refused for it.
 
 Shapes the line reader still does not follow (a random run of notes built of these shapes'
-lines finds 0.3% of them read differently): a fence in a block quote (``> ```` then a line
-outside the quote), a tab's indent before a fence, an indented code block before a tag alone
-on its line, an HTML block that holds a list item's first line.
+lines finds 0.1 to 0.3% of them read differently): a tab's indent before a fence, an indented
+code block before a tag alone on its line, an HTML block that holds a list item's first line.
 
 Nothing here changes the note: these are offsets into it.
 """
@@ -147,6 +147,7 @@ _MAY_OPEN_HTML = re.compile(r"^ {0,3}<[A-Za-z/]", re.M)
 _HTML_BLOCK_TAG = HTML_SEQUENCES[5][0]  # <div>, </details>, ...: may interrupt a paragraph
 _HTML_ANY_TAG = HTML_SEQUENCES[6][0]  # <my-tag> alone on its line: may not
 _BLANK = re.compile(r"^[ \t]*\r?$", re.M)
+_QUOTED = re.compile(r"(?: {0,3}>[ \t]?)+")  # a block quote's line, and its marks
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?\n?$")  # or a setext underline
 # a line that does not run on a paragraph (lazily, in a list item): a blank one, or one that
 # opens a block (a heading, a fence, a quote, a thematic break, a list item, an HTML block but
@@ -454,7 +455,30 @@ class _Lines:
         previous = self.lines[no - 1] if no > 0 else ""
         return bool(_HTML_ANY_TAG.search(text)) and (
             after_block or not previous.strip() or _ATX_LINE.match(previous) is not None
-            or _BREAK.match(previous) is not None)
+            or _BREAK.match(previous) is not None
+            or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1)))
+
+    def _quote_runs_on(self, last: int) -> bool:
+        """Whether the block quote whose last line is ``last`` ends in a paragraph, which the
+        next line may run on lazily (not in a fence, or after a blank or heading line in it)."""
+        first = last
+        while first > 0 and _QUOTED.match(self.lines[first - 1]):
+            first -= 1  # (each quote is walked once: for the line after it)
+        fence, paragraph = "", False
+        for line in self.lines[first:last + 1]:
+            body = _QUOTED.sub("", line, count=1)
+            if fence:
+                closing = _FENCE_OPENS.match(body)
+                if closing and closing.group(1).startswith(fence) and \
+                        not body[closing.end():].strip():
+                    fence = ""
+            elif opening := _FENCE_OPENS.match(body):
+                fence, paragraph = opening.group(1), False
+            else:
+                paragraph = bool(body.strip()) and not (
+                    _ATX_LINE.match(body) or _BREAK.match(body)
+                    or (not paragraph and _indent(body.expandtabs(4)) >= 4))
+        return not fence and paragraph
 
     def next_blank(self, no: int) -> int:
         """The first blank line from ``no`` on (else the end)."""
