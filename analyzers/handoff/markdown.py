@@ -132,6 +132,15 @@ def _parse_note(text: str) -> ParsedNote:
     return note
 
 
+def _may_be_marker(line: str) -> bool:
+    """Whether a line naming a marker of ours reads as one a person damaged: a comment indented
+    at most three columns (an HTML block to Markdown). One indented four or more (a tab) is code
+    or a paragraph's text: a person's example (``    <!-- ctxsteward:generated:begin work -->``
+    in an indented code block), for both readers (see :mod:`analyzers.handoff.headings`)."""
+    text = line.lstrip()
+    return text.startswith("<!--") and len(line[:len(line) - len(text)].expandtabs(4)) < 4
+
+
 class _Quoted:
     """Whether a line is inside a fenced code or HTML block (quoted text: a marker there is
     text), from the blocks' spans in order."""
@@ -162,7 +171,7 @@ def _read_blocks(lines: list[tuple[int, str]], bare_lines: list[str], quoted: _Q
         if no - 1 in quoted:
             m = None
         elif (m := _MARKER.match(bare)) is None and _LOOSE_MARKER.search(bare) and \
-                bare.lstrip().startswith("<!--"):
+                _may_be_marker(bare):
             note.problems.append(f"line {no}: a damaged generated-block marker: "
                                  f"{bare.strip()!r}")
         if m is not None and (m.group(2) in BLOCKS or open_block is not None):
