@@ -272,6 +272,31 @@ def test_an_adr_linked_to_code_is_ranked_focused_on_its_section_with_its_reason(
         assert ranked.index("CHANGELOG.md") > ranked.index("docs/adr/0007-token-cache.md")
 
 
+def test_a_readme_reason_names_the_section_shown_and_calls_it_documentation(
+        tmp_path: Path) -> None:
+    """A README linked to the code is documentation, not a design doc, and its reason names the
+    section the bundle shows, not the README's first heading ("Table of Contents"). A document
+    under docs/design/ is a design doc."""
+    readme = ("# Table of Contents\n\n- Install\n- Cache order\n\n" + _filler("Install")
+              + "## Cache order of precedence\n\nThe token cache in `cache/tokens.py` is read "
+              "first, then the defaults.\n\n" + _filler("Browser support"))
+    design = ("# Token cache design\n\nWhy `cache/tokens.py` keeps JSON lines: the token "
+              "cache format stays readable.\n")
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "docs/design/token-cache.md": design, "other/unrelated.py": "X = 1\n"})
+    out = json.loads(run_cli("bundle", "--seed", "cache/tokens.py", "--task",
+                             "change the token cache order", "--budget", "4000",
+                             "--format", "json", cwd=repo).stdout)
+    items = {i["path"]: i for i in out["items"]}
+    doc = items["README.md"]
+    assert "Cache order of precedence" in doc["symbols"], doc
+    assert doc["reasons"][0] == ("documentation, section \u201cCache order of precedence\u201d; "
+                                 "links `cache/tokens.py`")
+    assert items["docs/design/token-cache.md"]["reasons"][0] == \
+        "design doc \u201cToken cache design\u201d; links `cache/tokens.py`"
+
+
 def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(
         repo: Path) -> None:
     schema = json.loads(run_cli("schema", "bundle", cwd=repo).stdout)

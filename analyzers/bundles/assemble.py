@@ -539,7 +539,8 @@ class _Filter:
         cand.task_words = cand.task_words or words
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []
-        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths)
+        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths,
+                         cand.names)
         if why:
             cand.reasons = [why, *cand.reasons]
 

@@ -133,10 +133,24 @@ def relevant_sections(sections: Sequence[Definition], lines: Sequence[str],
     return [name for *_, name in sorted(scored)]
 
 
+# Design documents proper (the rest is documentation: a README, a guide, a tutorial): a design,
+# architecture, RFC or proposal folder or file name.
+_DESIGN = re.compile(r"(^|/)(design|architecture|rfcs?|proposals?)(/|[-_.]|s/|$)", re.I)
+
+
+def doc_kind(path: str) -> str:
+    """How a reason calls a document that is no ADR: "design doc" (``docs/design/``,
+    ``ARCHITECTURE.md``, ``rfcs/``) or "documentation" (a README, a guide)."""
+    return "design doc" if _DESIGN.search(path) else "documentation"
+
+
 def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
-               code_paths: Sequence[str]) -> str:
-    """What a design document is and which of ``code_paths`` it names: "ADR 0007: Token cache
-    format; links `analyzers/tokens.py`" ("" when it is neither an ADR nor links any)."""
+               code_paths: Sequence[str], relevant: Sequence[str] = ()) -> str:
+    """What a document is and which of ``code_paths`` it names: "ADR 0007: Token cache
+    format; links `analyzers/tokens.py`", "documentation, section “Config order of precedence”;
+    links `lib/defaults/index.js`" ("" when it is neither an ADR nor links any). ``relevant``:
+    :func:`relevant_sections`, most relevant first: the sections a bundle shows of it, the
+    first of which (shown first) the reason names, else the document's title."""
     text = "".join(lines)
     linked = [p for p in code_paths if p != path and _mentions_path(text, p)][:3]
     title = sections[0].name if sections else ""
@@ -149,7 +163,12 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
             title = title[said.end():].strip()
         what += f": {title}" if title and title != what else ""
     elif linked:
-        what = f"design doc \u201c{title}\u201d" if title else "design doc"
+        what = doc_kind(path)
+        best = relevant[0] if relevant else title
+        if best and best != title:
+            what += f", section \u201c{best}\u201d"
+        elif title:
+            what += f" \u201c{title}\u201d"
     if not what:
         return ""
     return what + ("; links " + ", ".join(f"`{p}`" for p in linked) if linked else "")
