@@ -89,7 +89,40 @@ def _task_text(text: str) -> str:
 
     text = redact_head(text, TASK_TEXT_MAX, blank=True)
     kept = "\n".join(ln for ln in text.splitlines() if not TRAILER.match(ln))
-    return _URL_HOST.sub(" ", _EMAIL.sub(" ", kept))
+    return _package_relative(_URL_HOST.sub(" ", _EMAIL.sub(" ", kept)))
+
+
+# Where an installed copy of a package lies, up to its root: a Python environment's
+# ``site-packages/`` (``dist-packages/``, a ``.tox`` or ``.venv`` one), ``node_modules/<pkg>/``
+# (``@scope/pkg``; the last of a pnpm path), Go's module cache ``<module>@v1.9.0/`` (or any
+# ``@vX.Y.Z/`` folder), Cargo's ``registry/src/<index>/<crate>-1.2.3/``. A path through one is
+# read from the package's root: ``/home/me/go/pkg/mod/github.com/gin-gonic/gin@v1.9.0/tree.go:232``
+# is ``tree.go:232``, the file of the workspace it is a copy of, and "home", "go", "pkg", "mod",
+# "github", "gin" and the version are no words of the task.
+_INSTALLED = re.compile(
+    r"(?<![\w.-])(?:site|dist)-packages[/\\]"
+    r"|(?<![\w.-])node_modules[/\\](?:@[\w.-]+[/\\])?[\w.-]+[/\\]"
+    r"|@v\d+\.\d+\.\d+[\w.+-]*[/\\]"
+    r"|(?<![\w.-])\.cargo[/\\]registry[/\\]src[/\\][^/\\\s]+[/\\][\w-]+?-\d+\.\d+\.\d+"
+    r"[\w.+-]*[/\\]")
+_MARKS = ("-packages", "node_modules", "@v", ".cargo")  # one is in each of those paths
+_WORD_RUN = re.compile(r"[^\s\"'`(<\[=,]+")  # a word that may be such a path
+
+
+def _package_relative(text: str) -> str:
+    """``text`` with each path through an installed package (:data:`_INSTALLED`) read from the
+    package's root."""
+    if not any(mark in text for mark in _MARKS):
+        return text
+
+    def relative(m: re.Match[str]) -> str:
+        word = m.group()
+        if not any(mark in word for mark in _MARKS):
+            return word
+        cut = max((found.end() for found in _INSTALLED.finditer(word)), default=0)
+        return word[cut:]
+
+    return _WORD_RUN.sub(relative, text)
 
 
 def task_words(text: str) -> list[str]:

@@ -6,7 +6,9 @@ A task that says which file it is about ("in `server/lsp/hover.py`", a traceback
 repository file it ends like, however it begins (an absolute path, a virtualenv's
 ``site-packages``, a ``./`` or ``a/`` prefix): the longest trailing part of it that ends a
 repository path decides, and it must hold the file's folder too (``/home/me/app/cli.py`` does
-not name ``examples/cli.py``). A bare file name with its extension names the files of that name when
+not name ``examples/cli.py``). A path through an installed copy of a package (Go's module cache,
+``site-packages``, ``node_modules/<pkg>/``, Cargo's registry) is read from the package's root
+(``lexical.task_text`` cuts the prefix): ``.../gin@v1.9.0/tree.go:232`` names ``tree.go``. A bare file name with its extension names the files of that name when
 there are at most :data:`MAX_SHARED` of them (``__init__.py`` or ``index.ts`` name none). A path
 without an extension (``commands/parse``, a module path) needs two parts or more that end at most
 two files' paths, extension left out: ``try/finally`` or ``help/completion`` name nothing unless a

@@ -1,0 +1,101 @@
+"""A path in a task that runs through an installed copy of the project (Go's module cache, a
+Python environment's ``site-packages``, ``node_modules``, Cargo's registry) is read from the
+package's root: it names the workspace file it is a copy of, with its line, and the pieces of
+the install prefix (home, go, pkg, mod, github, site-packages, node_modules, versions) are no
+words of the task. Real git repositories built here, ranked by the real ranker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitutil import make_repo
+
+from analyzers import lexical
+from analyzers.bundles.rank import RankQuery, rank
+from analyzers.indexing.index import Index, build
+
+NAMED = "the task names it"
+
+
+def _ranked(root: Path, task: str) -> list:
+    build(root)
+    with Index(root) as index:
+        return rank(index, RankQuery(task=task))
+
+
+def _first_named(results: list) -> tuple[str, str, list[int]]:
+    first = results[0]
+    return first.path, first.reasons[0], list(first.task_lines)
+
+
+GO_TREE = "package router\n\n" + "".join(
+    f"// helper {i}\nfunc helper{i}() int {{ return {i} }}\n\n" for i in range(20)) + \
+    "func (n *node) addRoute(path string) {\n\tpanic(\"wildcard conflict\")\n}\n"
+
+
+def test_a_go_module_cache_path_names_the_workspace_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE,
+        "router.go": "package router\n\nfunc New() *node { return &node{} }\n",
+        "docs/install.md": "# Install\n\ngo get github.com/acme/router; see pkg/mod in your home "
+                           "go folder, the module cache of github.com.\n",
+        ".github/workflows/go.yml": "name: go\non: push\njobs:\n  test:\n"
+                                   "    runs-on: ubuntu-latest  # github com go pkg mod home\n",
+    })
+    line = GO_TREE.splitlines().index("func (n *node) addRoute(path string) {") + 1
+    task = f"panic in /home/me/go/pkg/mod/github.com/acme/router@v1.9.0/tree.go:{line}"
+    # the words of "panic in tree.go:232": none of home, me, go (the folder), pkg, mod, github
+    assert lexical.task_words(task) == lexical.task_words(f"panic in tree.go:{line}")
+    path, reason, lines = _first_named(_ranked(root, task))
+    assert (path, reason, lines) == ("tree.go", f"{NAMED} (`tree.go`)", [line])
+    # any ``@vX.Y.Z/`` folder (``go test`` prints the module path without the cache)
+    path, reason, _ = _first_named(_ranked(root, "github.com/acme/router@v1.2.3/router.go:3 fails"))
+    assert (path, reason) == ("router.go", f"{NAMED} (`router.go`)")
+
+
+def test_a_site_packages_path_names_the_workspace_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "widget", {
+        "pyproject.toml": "[project]\nname = 'widget'\n",
+        "widget.py": "def main():\n    return parse()\n\n\ndef parse():\n    raise KeyError\n",
+        "tox.ini": "[tox]\nenvlist = py312\n# site packages lib python home tox\n",
+        "docs/setup.md": "# Setup\n\nInstall into a venv: lib/python3.12/site-packages.\n",
+    })
+    for prefix in ("/home/me/.tox/py312/lib/python3.12/site-packages",
+                   "/home/me/proj/.venv/lib/python3.12/site-packages",
+                   "/usr/lib/python3/dist-packages"):
+        task = ("Traceback (most recent call last):\n"
+                f'  File "{prefix}/widget.py", line 5, in parse\nKeyError')
+        words = set(lexical.task_words(task))
+        assert not words & {"home", "tox", "venv", "lib", "python3", "site", "dist", "packages",
+                            "usr"}, (prefix, words)
+        assert "widget" in words
+        path, reason, lines = _first_named(_ranked(root, task))
+        assert (path, reason, lines) == ("widget.py", f"{NAMED} (`widget.py`)", [5]), prefix
+
+
+def test_a_node_modules_path_names_the_workspace_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "widget", {
+        "package.json": '{"name": "@acme/widget", "version": "1.0.0", "main": "main.js"}\n',
+        "main.js": "function start() {\n  return boot();\n}\n\nfunction boot() {\n"
+                   "  throw new TypeError('x');\n}\nmodule.exports = { start };\n",
+        "lib/other.js": "module.exports = function other() { return 1; };\n",
+        "docs/node.md": "# Node\n\nRun with node; modules are in node_modules of your app.\n",
+    })
+    for prefix in ("/srv/app/node_modules/@acme/widget",
+                   "/srv/app/node_modules/.pnpm/@acme+widget@1.0.0/node_modules/@acme/widget"):
+        task = f"TypeError: x\n    at boot ({prefix}/main.js:6:9)\n    at start"
+        words = set(lexical.task_words(task))
+        assert not words & {"srv", "app", "node", "modules", "pnpm", "acme"}, (prefix, words)
+        path, reason, lines = _first_named(_ranked(root, task))
+        assert (path, reason, lines) == ("main.js", f"{NAMED} (`main.js`)", [6]), prefix
+
+
+def test_a_cargo_registry_path_is_read_from_the_crate_root() -> None:
+    task = ("thread 'main' panicked at /home/me/.cargo/registry/src/"
+            "index.crates.io-6f17d22bba15001f/clap_builder-4.5.1/src/parser/parser.rs:12:5")
+    assert "src/parser/parser.rs:12:5" in lexical.task_text(task)
+    assert not set(lexical.task_words(task)) & {"home", "cargo", "registry", "index", "crates",
+                                                "io", "clap_builder"}
+    # a word merely holding "@v" or "-packages" is left as it is
+    assert lexical.task_text("see my-packages/x.py and a@v1") == "see my-packages/x.py and a@v1"
