@@ -69,3 +69,50 @@ def test_files_that_never_apply_together_are_not_compared(tmp_path: Path) -> Non
         "b/AGENTS.md": "- Run the tests with `pytest`.\n",
     })
     assert of(run(root), "CS010") == []
+
+
+def _command_conflicts(root: Path) -> list[tuple[str, str]]:
+    return [(d.path, d.message) for d in of(run(root), "CS010") if d.message.startswith("for ")]
+
+
+def test_files_no_one_agent_reads_together_are_not_compared(tmp_path: Path) -> None:
+    """CLAUDE.md imports docs/contributing.md; AGENTS.md is Codex's (and Copilot's, Cursor's):
+    no agent reads AGENTS.md with docs/contributing.md, so their test commands do not conflict.
+    Once CLAUDE.md imports AGENTS.md too, Claude Code reads both and they do."""
+    contributing = "# Contributing\n\n- Run the tests with `tox`.\n"
+    agents = "# Agents\n\n- Run the tests with `pytest -q`.\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": "@docs/contributing.md\n",
+                                      "docs/contributing.md": contributing,
+                                      "AGENTS.md": agents})
+    assert _command_conflicts(root) == []
+    both = make_repo(tmp_path / "both", {"CLAUDE.md": "@docs/contributing.md\n@AGENTS.md\n",
+                                         "docs/contributing.md": contributing,
+                                         "AGENTS.md": agents})
+    found = _command_conflicts(both)
+    assert [p for p, _ in found] == ["AGENTS.md"], found
+    assert "this file says `pytest -q` but docs/contributing.md (which Claude Code also " \
+           "reads) says `tox`" in found[0][1], found
+
+
+def test_a_variant_run_is_not_the_test_command(tmp_path: Path) -> None:
+    """`tox r -e stress`, `pytest -m slow`, `npm run test:e2e` run a variant of the tests: they
+    do not contradict a file's plain `pytest -q` even when one agent reads both files; a plain
+    `tox` does."""
+    agents = "# Agents\n\n- Run the tests with `pytest -q`.\n"
+    for n, variant in enumerate(("tox r -e stress", "tox -e integration", "pytest -m slow",
+                                 "python -m pytest -k cache", "npm run test:e2e", "make bench")):
+        root = make_repo(tmp_path / f"v{n}", {
+            "CLAUDE.md": "@docs/contributing.md\n@AGENTS.md\n", "AGENTS.md": agents,
+            "docs/contributing.md": f"# Contributing\n\n- Run the stress tests with `{variant}`.\n"})
+        assert _command_conflicts(root) == [], variant
+    # the original report: CLAUDE.md imports docs/contributing.md, AGENTS.md says `pytest -q`
+    root = make_repo(tmp_path / "report", {
+        "CLAUDE.md": "@docs/contributing.md\n", "AGENTS.md": agents,
+        "docs/contributing.md": "# Contributing\n\n- Run the stress tests with `tox r -e stress`.\n"})
+    assert _command_conflicts(root) == []
+    # `npm run lint` lints: the purpose's own word is no variant of it
+    root = make_repo(tmp_path / "lint", {
+        "CLAUDE.md": "@docs/contributing.md\n@AGENTS.md\n",
+        "AGENTS.md": "- Lint with `npm run lint`.\n",
+        "docs/contributing.md": "- Lint with `ruff check`.\n"})
+    assert [p for p, _ in _command_conflicts(root)] == ["AGENTS.md"]

@@ -6,8 +6,11 @@
 - a near-duplicate section (same heading or mostly the same words) that has drifted apart;
 - a ``CLAUDE.md`` beside an ``AGENTS.md`` that it does not ``@import`` (quick fix: import it).
 
-"Files that apply to the same folder" are everything :func:`loaded.loaded_for` lists for the
-file's folder, across agents, with imports.
+"Files that apply to the same folder" are the files :func:`loaded.loaded_for` lists for the
+file's folder, with imports, for the agents that read this file: Claude Code's ``CLAUDE.md``
+and its imports are not compared with an ``AGENTS.md`` it never reads. A command that runs a
+variant (``tox r -e stress``, ``npm run test:e2e``, ``pytest -m slow``) is not *the* command for
+its purpose and is compared with nothing.
 """
 
 from __future__ import annotations
@@ -147,6 +150,33 @@ def _agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return ka[:n] == kb[:n]
 
 
+# A run of a variant of the tests (or of another purpose): a tox or nox environment, an npm
+# script, a make target or an argument named so ("tox r -e stress", "npm run test:e2e",
+# "pytest tests/integration"), or pytest's "-m slow" / "-k name". It is not *the* command for its
+# purpose, and says nothing against the plain one.
+_VARIANT_WORDS = frozenset(
+    "stress bench benchmark benchmarks perf performance load lint e2e integration slow smoke "
+    "fuzz docs doc typecheck mypy coverage cov".split())
+_SELECTORS = {"pytest": ("-m", "-k"), "py.test": ("-m", "-k")}
+
+
+def _variant(words: tuple[str, ...], purpose: str) -> bool:
+    """Whether the command ``words`` runs a variant (see :data:`_VARIANT_WORDS`) rather than
+    the plain ``purpose`` (a purpose's own word is no variant of it: ``npm run lint`` lints)."""
+    core = _core(words)
+    if not core:
+        return False
+    selectors = _SELECTORS.get(core[0], ())
+    if any(w in selectors or w.split("=", 1)[0] in selectors for w in core[1:]):
+        return True
+    own = PURPOSES.get(purpose)
+    for arg in core[1:]:
+        for part in re.split(r"[:_./,=-]+", arg.lower()):
+            if part in _VARIANT_WORDS and not (own and own.search(part)):
+                return True
+    return False
+
+
 def _versions_agree(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
@@ -155,23 +185,25 @@ def check(ctx: FileContext) -> None:
     _claude_beside_agents(ctx)
     report = loaded_for(ctx.ws, ctx.folder)
     own = set(expansion(ctx).files)
-    others = sorted({f.path for a in report.agents for f in a.files} - own)
-    if not others:
+    # Only files one agent reads together with this one (Claude Code reads CLAUDE.md and its
+    # imports, Codex AGENTS.md): a file no agent here reads is compared with all of them.
+    readers = [a for a in report.agents if any(f.path == ctx.path for f in a.files)]
+    by_file: dict[str, list[str]] = {}
+    for a in readers or report.agents:
+        for f in a.files:
+            if f.path not in own:
+                by_file.setdefault(f.path, []).append(a.agent)
+    if not by_file:
         return
     mine = cached_facts(ctx.ws, ctx.doc)
-    for other in others:
+    for other in sorted(by_file):
         doc = ctx.ws.document(other)
         if doc is None:
             continue
         theirs = cached_facts(ctx.ws, doc)
-        for purpose, cmds in mine.commands.items():
-            other_cmds = theirs.commands.get(purpose)
-            if not other_cmds or any(_agree(a, b) for a, _, _ in cmds for b, _, _ in other_cmds):
-                continue
-            _, text, loc = cmds[0]
-            ctx.report(loc, "CS010",
-                       f"for {purpose}, this file says `{text}` but {other} (which applies "
-                       f"here too) says `{other_cmds[0][1]}`: make them agree.")
+        why = f"which {_joined(by_file[other])} also read{'s' if len(by_file[other]) == 1 else ''}" \
+            if readers else "which applies here too"
+        _commands(ctx, mine, theirs, other, why)
         for key, values in mine.settings.items():
             other_values = theirs.settings.get(key)
             if not other_values:
@@ -179,9 +211,28 @@ def check(ctx: FileContext) -> None:
             value, loc = values[0]
             if not any(_versions_agree(value, v) for v, _ in other_values):
                 ctx.report(loc, "CS010",
-                           f"{key}: this file says {value} but {other} (which applies here "
-                           f"too) says {other_values[0][0]}: make them agree.")
+                           f"{key}: this file says {value} but {other} ({why}) says "
+                           f"{other_values[0][0]}: make them agree.")
         _duplicates(ctx, mine, theirs, other)
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _commands(ctx: FileContext, mine: _Facts, theirs: _Facts, other: str, why: str) -> None:
+    """CS010 for each purpose this file and ``other`` give different plain commands for
+    (a variant's command, :func:`_variant`, is compared with nothing)."""
+    for purpose, all_cmds in mine.commands.items():
+        cmds = [c for c in all_cmds if not _variant(c[0], purpose)]
+        other_cmds = [c for c in theirs.commands.get(purpose, ()) if not _variant(c[0], purpose)]
+        if not cmds or not other_cmds \
+                or any(_agree(a, b) for a, _, _ in cmds for b, _, _ in other_cmds):
+            continue
+        _, text, loc = cmds[0]
+        ctx.report(loc, "CS010",
+                   f"for {purpose}, this file says `{text}` but {other} ({why}) says "
+                   f"`{other_cmds[0][1]}`: make them agree.")
 
 
 def _duplicates(ctx: FileContext, mine: _Facts, theirs: _Facts, other: str) -> None:
