@@ -79,12 +79,21 @@ TASK_TEXT_MAX = 100_000  # characters of a task read for its words (a pasted log
 def task_text(text: str) -> str:
     """``text`` without trailer lines, e-mail addresses, links' scheme and host (a link's path
     stays: ``.../docs/server/content-types`` names things) and secrets (a token pasted with a log
-    is no word to match, nor to quote in a reason); its first :data:`TASK_TEXT_MAX` characters."""
-    return _task_text(text[:TASK_TEXT_MAX + 1_000])
+    is no word to match, nor to quote in a reason), a path through an installed package read from
+    the package's root (:data:`_INSTALLED`); its first :data:`TASK_TEXT_MAX` characters."""
+    return _task_text(text[:TASK_TEXT_MAX + 1_000])[0]
+
+
+def installed_packages(text: str) -> dict[str, str]:
+    """The words of :func:`task_text` that were paths through an installed package, as they
+    stand there (``tree.go:232``) -> the package: ``go:github.com/gin-gonic/gin``,
+    ``npm:@acme/widget``, ``cargo:clap_builder`` ('' for ``site-packages``: the path keeps its
+    package's folder)."""
+    return dict(_task_text(text[:TASK_TEXT_MAX + 1_000])[1])
 
 
 @lru_cache(maxsize=4)  # asked of the same task by the ranker, the packer and the name scan
-def _task_text(text: str) -> str:
+def _task_text(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     from analyzers.secrets import redact_head
 
     text = redact_head(text, TASK_TEXT_MAX, blank=True)
@@ -101,28 +110,49 @@ def _task_text(text: str) -> str:
 # "github", "gin" and the version are no words of the task.
 _INSTALLED = re.compile(
     r"(?<![\w.-])(?:site|dist)-packages[/\\]"
-    r"|(?<![\w.-])node_modules[/\\](?:@[\w.-]+[/\\])?[\w.-]+[/\\]"
+    r"|(?<![\w.-])node_modules[/\\](?P<npm>(?:@[\w.-]+[/\\])?[\w.-]+)[/\\]"
     r"|@v\d+\.\d+\.\d+[\w.+-]*[/\\]"
-    r"|(?<![\w.-])\.cargo[/\\]registry[/\\]src[/\\][^/\\\s]+[/\\][\w-]+?-\d+\.\d+\.\d+"
+    r"|(?<![\w.-])\.cargo[/\\]registry[/\\]src[/\\][^/\\\s]+[/\\](?P<crate>[\w-]+?)-\d+\.\d+\.\d+"
     r"[\w.+-]*[/\\]")
 _MARKS = ("-packages", "node_modules", "@v", ".cargo")  # one is in each of those paths
 _WORD_RUN = re.compile(r"[^\s\"'`(<\[=,]+")  # a word that may be such a path
+_GO_CACHE = re.compile(r"(?:^|[/\\])pkg[/\\]mod[/\\]")
+_GO_UPPER = re.compile(r"!([a-z])")  # the module cache writes "A" as "!a"
 
 
-def _package_relative(text: str) -> str:
+def _package_relative(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """``text`` with each path through an installed package (:data:`_INSTALLED`) read from the
-    package's root."""
+    package's root, and those words -> their package (:func:`installed_packages`)."""
     if not any(mark in text for mark in _MARKS):
-        return text
+        return text, ()
+    found: dict[str, str] = {}
 
     def relative(m: re.Match[str]) -> str:
         word = m.group()
         if not any(mark in word for mark in _MARKS):
             return word
-        cut = max((found.end() for found in _INSTALLED.finditer(word)), default=0)
-        return word[cut:]
+        last = max(_INSTALLED.finditer(word), key=lambda f: f.end(), default=None)
+        if last is None:
+            return word
+        found.setdefault(word[last.end():], _package(word, last))
+        return word[last.end():]
 
-    return _WORD_RUN.sub(relative, text)
+    return _WORD_RUN.sub(relative, text), tuple(found.items())
+
+
+def _package(word: str, m: re.Match[str]) -> str:
+    """The package a path's installed prefix ``m`` (of ``word``) names (see
+    :func:`installed_packages`)."""
+    if m.group("npm"):
+        return "npm:" + m.group("npm").replace("\\", "/")
+    if m.group("crate"):
+        return "cargo:" + m.group("crate")
+    if m.group().startswith("@"):  # Go: the module path, from the cache's root on
+        head = word[:m.start()].replace("\\", "/")
+        cache = max(_GO_CACHE.finditer(head), key=lambda f: f.end(), default=None)
+        module = head[cache.end():] if cache else head.lstrip("/")
+        return "go:" + _GO_UPPER.sub(lambda u: u.group(1).upper(), module)
+    return ""
 
 
 def task_words(text: str) -> list[str]:

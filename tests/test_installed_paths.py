@@ -89,6 +89,47 @@ def test_a_node_modules_path_names_the_workspace_file(tmp_path: Path) -> None:
         assert not words & {"srv", "app", "node", "modules", "pnpm", "acme"}, (prefix, words)
         path, reason, lines = _first_named(_ranked(root, task))
         assert (path, reason, lines) == ("main.js", f"{NAMED} (`main.js`)", [6]), prefix
+    # a dependency's file of the same name is not this package's: it names nothing
+    dependency = "TypeError: x\n    at pad (/srv/app/node_modules/left-pad/main.js:6:9)"
+    assert not [r for r in _ranked(root, dependency) if r.reasons[:1] == [f"{NAMED} (`main.js`)"]]
+
+
+def test_a_package_of_a_monorepo_is_read_from_its_folder(tmp_path: Path) -> None:
+    """In a workspace of several packages, the path is read from the folder of the package the
+    prefix names (its package.json, Cargo.toml or go.mod), not from another package's file of the
+    same name."""
+    from analyzers.bundles.mentions import name_tables, named_files
+
+    root = make_repo(tmp_path / "mono", {
+        "packages/core/package.json": '{"name": "@acme/core"}\n',
+        "packages/core/src/index.js": "export const core = 1;\n",
+        "packages/ui/package.json": '{"name": "@acme/ui"}\n',
+        "packages/ui/src/index.js": "export const ui = 1;\n",
+        "crates/parse/Cargo.toml": '[package]\nname = "acme-parse"\nversion = "0.1.0"\n',
+        "crates/parse/src/lib.rs": "pub fn parse() {}\n",
+        "crates/other/Cargo.toml": '[package]\nname = "acme-other"\nversion = "0.1.0"\n',
+        "crates/other/src/lib.rs": "pub fn other() {}\n",
+        "tools/go.mod": "module github.com/acme/mono/tools\n\ngo 1.21\n",
+        "tools/main.go": "package main\n\nfunc main() {}\n",
+        "cmd/main.go": "package main\n\nfunc main() {}\n",
+    })
+    files = sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                   if p.is_file() and ".git" not in p.parts)
+
+    def named(task: str) -> list[tuple[str, tuple[int, ...]]]:
+        return [(files[n.file_index], n.lines)
+                for n in named_files(task, files, *name_tables(files), root)]
+
+    assert named("at f (/app/node_modules/@acme/ui/src/index.js:1:14)") == [
+        ("packages/ui/src/index.js", (1,))]
+    assert named("panicked at /home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/"
+                 "acme-parse-0.1.0/src/lib.rs:1:5") == [("crates/parse/src/lib.rs", (1,))]
+    assert named("panic: /home/me/go/pkg/mod/github.com/acme/mono/tools@v0.3.0/main.go:3") == [
+        ("tools/main.go", (3,))]
+    # without the root (no manifests read), both files of the name are named
+    assert [files[n.file_index] for n in named_files(
+        "at f (/app/node_modules/@acme/ui/src/index.js:1:14)", files, *name_tables(files))] == [
+        "packages/core/src/index.js", "packages/ui/src/index.js"]
 
 
 def test_a_cargo_registry_path_is_read_from_the_crate_root() -> None:

@@ -103,12 +103,12 @@ def test_a_variant_run_is_not_the_test_command(tmp_path: Path) -> None:
                                  "python -m pytest -k cache", "npm run test:e2e", "make bench")):
         root = make_repo(tmp_path / f"v{n}", {
             "CLAUDE.md": "@docs/contributing.md\n@AGENTS.md\n", "AGENTS.md": agents,
-            "docs/contributing.md": f"# Contributing\n\n- Run the stress tests with `{variant}`.\n"})
+            "docs/contributing.md": f"# Contributing\n\n- Run the stress tests: `{variant}`.\n"})
         assert _command_conflicts(root) == [], variant
     # the original report: CLAUDE.md imports docs/contributing.md, AGENTS.md says `pytest -q`
     root = make_repo(tmp_path / "report", {
         "CLAUDE.md": "@docs/contributing.md\n", "AGENTS.md": agents,
-        "docs/contributing.md": "# Contributing\n\n- Run the stress tests with `tox r -e stress`.\n"})
+        "docs/contributing.md": "# Contributing\n\n- Run the stress tests: `tox r -e stress`.\n"})
     assert _command_conflicts(root) == []
     # `npm run lint` lints: the purpose's own word is no variant of it
     root = make_repo(tmp_path / "lint", {

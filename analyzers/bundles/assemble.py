@@ -362,7 +362,7 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
         files = [*index.files(), *links]
         first_link = len(files) - len(links)
         found.update((files[n.file_index], None)
-                     for n in named_files(task, files, *name_tables(files))
+                     for n in named_files(task, files, *name_tables(files), index.root)
                      if n.file_index >= first_link)
     root = index.root
     for raw in words[:MAX_NAMED]:

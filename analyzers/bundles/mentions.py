@@ -8,8 +8,13 @@ repository file it ends like, however it begins (an absolute path, a virtualenv'
 repository path decides, and it must hold the file's folder too (``/home/me/app/cli.py`` does
 not name ``examples/cli.py``). A path through an installed copy of a package (Go's module cache,
 ``site-packages``, ``node_modules/<pkg>/``, Cargo's registry) is read from the package's root
-(``lexical.task_text`` cuts the prefix): ``.../gin@v1.9.0/tree.go:232`` names ``tree.go``. A bare file name with its extension names the files of that name when
-there are at most :data:`MAX_SHARED` of them (``__init__.py`` or ``index.ts`` name none). A path
+(``lexical.task_text`` cuts the prefix): ``.../gin@v1.9.0/tree.go:232`` names ``tree.go``. Given
+the workspace's root, a package that is the workspace's own (a ``package.json``'s name, a
+``Cargo.toml``'s package, a ``go.mod``'s module) is read from that manifest's folder, and an npm
+package or crate that is not names nothing: a dependency's ``node_modules/left-pad/main.js`` is
+no file of the app (any other Go module is read from its root still: a fork, a renamed module).
+A bare file name with its extension names the files of that name when there are at most
+:data:`MAX_SHARED` of them (``__init__.py`` or ``index.ts`` name none). A path
 without an extension (``commands/parse``, a module path) needs two parts or more that end at most
 two files' paths, extension left out: ``try/finally`` or ``help/completion`` name nothing unless a
 file is called that.
@@ -22,13 +27,15 @@ in parse``, JavaScript's ``at parse (src/x.js:12:5)``, Java's ``at a.b.C.parse(C
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
-from analyzers import lexical
+from analyzers import confine, lexical
 
 MAX_SHARED = 3  # a bare file name names at most this many files
 MAX_PARTS = 32  # a path's trailing parts read (a deeper one is no repository's)
@@ -247,21 +254,29 @@ def _case(path: str, fold: bool) -> str:
 
 
 def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
-                by_stem: Mapping[str, Sequence[int]]) -> list[Named]:
+                by_stem: Mapping[str, Sequence[int]], root: Path | None = None) -> list[Named]:
     """The files ``text`` names (their index into ``files``, the words that name them, the lines
     and function names given with them), in the order of the text, each once, at most
-    :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``."""
+    :data:`MAX_NAMED`. ``by_name`` and ``by_stem``: :func:`name_tables` of ``files``. ``root``:
+    the workspace's, to tell its own packages from its dependencies (:func:`own_packages`)."""
     out: dict[int, Named] = {}
     tokens, at, windows = _scan(text)
     # A frame's path as quoted (``File "C:\\Program Files\\app\\x.py"``): whole, its spaces kept.
     framed: list[str] = []  # the frames' paths that named a file
     lookup = _Lookup(files, by_name, by_stem)
+    installed = _installed(text)
+    own = own_packages(root, files) if root is not None and any(installed.values()) else None
     for tok in tokens:
+        path, exact = _rooted(tok, installed, own)
+        if path is None:
+            continue  # a dependency's file, not the workspace's
         # (its last MAX_PARTS parts: no file lies deeper, and each suffix is tried)
-        parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+        parts = [p for p in path.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
         if not parts or (tok not in at and any(f.endswith("/" + tok) for f in framed)):
             continue  # a piece of a frame's path (Java's ``Gson.java``, a path's spaces)
-        k, hits = lookup.hits(tok, parts, tok in windows)
+        k, hits = lookup.exact(path, len(parts)) if exact else (0, [])
+        if not hits:
+            k, hits = lookup.hits(path, parts, tok in windows)
         if not hits:
             continue
         lines, funcs = at.get(tok, ([], []))
@@ -280,6 +295,74 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     return list(out.values())[:MAX_NAMED]
 
 
+def _installed(text: str) -> dict[str, str]:
+    """:func:`lexical.installed_packages` keyed by the path-like words :func:`_scan` gives."""
+    out: dict[str, str] = {}
+    for word, package in lexical.installed_packages(text).items():
+        tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
+        if tok:
+            out.setdefault(tok, package)
+    return out
+
+
+def _rooted(tok: str, installed: Mapping[str, str], own: Mapping[str, str] | None
+            ) -> tuple[str | None, bool]:
+    """The path ``tok`` names in the workspace and whether it is the file's whole path: a path
+    read from one of the workspace's own packages lies in that package's folder; one from a
+    dependency names nothing (None). A Go module other than the workspace's ``go.mod`` ones
+    (a fork, a renamed module), a ``site-packages`` path, or no ``own``: as written."""
+    package = installed.get(tok)
+    if not package or own is None:
+        return tok, False
+    folder = own.get(package)
+    if folder is None:
+        return (tok, False) if package.startswith("go:") else (None, False)
+    return (posixpath.join(folder, tok) if folder else tok), True
+
+
+MAX_MANIFESTS = 200  # manifests read for the workspace's own packages
+MANIFEST_MAX = 65_536  # bytes of one read
+
+
+def _go_module(text: str) -> str | None:
+    m = re.search(r"^module\s+\"?([^\s\"]+)", text, re.M)
+    return "go:" + m.group(1) if m else None
+
+
+def _npm_name(text: str) -> str | None:
+    try:
+        name = json.loads(text).get("name")
+    except (ValueError, AttributeError):
+        return None
+    return "npm:" + name if isinstance(name, str) and name else None
+
+
+def _crate_name(text: str) -> str | None:
+    m = re.search(r'^\[package\][^\[]*?^name\s*=\s*"([^"]+)"', text, re.M | re.S)
+    return "cargo:" + m.group(1) if m else None
+
+
+_MANIFESTS: dict[str, Callable[[str], str | None]] = {
+    "go.mod": _go_module, "package.json": _npm_name, "Cargo.toml": _crate_name}
+
+
+def own_packages(root: Path, files: Sequence[str]) -> dict[str, str]:
+    """The workspace's own packages, as :func:`lexical.installed_packages` calls them
+    (``go:<module>``, ``npm:<name>``, ``cargo:<crate>``) -> the folder of their manifest ('' for
+    the root): read from the ``go.mod``, ``package.json`` and ``Cargo.toml`` files (the first
+    :data:`MAX_MANIFESTS`; the shallowest of a name wins)."""
+    out: dict[str, str] = {}
+    manifests = sorted((p for p in files if p.rpartition("/")[2] in _MANIFESTS),
+                       key=lambda p: (p.count("/"), p))
+    for path in manifests[:MAX_MANIFESTS]:
+        data = confine.read_bytes_inside(root, path, MANIFEST_MAX)
+        package = _MANIFESTS[path.rpartition("/")[2]](data.decode("utf-8", "replace")) \
+            if data else None
+        if package:
+            out.setdefault(package, posixpath.dirname(path))
+    return out
+
+
 class _Lookup:
     """The files a path-like word names, by the name tables (and, for a Windows path, the same
     tables in lower case, built when first asked)."""
@@ -288,6 +371,14 @@ class _Lookup:
                  by_stem: Mapping[str, Sequence[int]]) -> None:
         self.files, self.tables = files, {True: by_name, False: by_stem}
         self.folded: dict[bool, dict[str, list[int]]] = {}
+        self.paths: dict[str, int] | None = None  # path -> index, built when first asked
+
+    def exact(self, path: str, k: int) -> tuple[int, list[int]]:
+        """The file whose whole path is ``path`` (of ``k`` parts), if there is one."""
+        if self.paths is None:
+            self.paths = {p: i for i, p in enumerate(self.files)}
+        i = self.paths.get(path)
+        return (k, [i]) if i is not None else (0, [])
 
     def hits(self, tok: str, parts: list[str], windows: bool = False) -> tuple[int, list[int]]:
         """How many trailing parts of ``tok`` (split into ``parts``) name files, and which: the

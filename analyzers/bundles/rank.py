@@ -777,7 +777,8 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
         return {}  # (the name tables cost a pass over the files: only for a task naming one)
     g = q.g
     seeds = set(q.query.seeds)
-    found = [n for n in mentions.named_files(q.query.task, g.files, *_name_tables(g))
+    found = [n for n in mentions.named_files(q.query.task, g.files, *_name_tables(g),
+                                             q.index.root)
              if g.files[n.file_index] not in seeds]
     if not found:
         return {}

@@ -201,7 +201,8 @@ def check(ctx: FileContext) -> None:
         if doc is None:
             continue
         theirs = cached_facts(ctx.ws, doc)
-        why = f"which {_joined(by_file[other])} also read{'s' if len(by_file[other]) == 1 else ''}" \
+        agents = by_file[other]
+        why = f"which {_joined(agents)} also read{'s' if len(agents) == 1 else ''}" \
             if readers else "which applies here too"
         _commands(ctx, mine, theirs, other, why)
         for key, values in mine.settings.items():
