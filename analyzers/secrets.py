@@ -3794,7 +3794,7 @@ _SEQ_OPEN = _rx(
     rf"(?i)(?<![\w.-])[\"'$@:]?{_NAME}[\"']?(?:[ \t]*:[ \t]*[\w.<>\[\], ]{{1,40}}?)?[ \t]*"
     r"(?P<op>:=|=>|=|:)[ \t]*(?:new[ \t]+[\w.<>\[\], ]{1,60}?[ \t]*)?"
     rf"(?:(?P<w>%[wWiI][\[({{<])|\[\][\w.]{{0,40}}[ \t]*\{{|{_SEQ_CALL}(?:<[^<>\n]{{0,60}}>)?"
-    r"[ \t]*!?[(\[{]|[\[({])")
+    r"[ \t]*!?[(\[{]|[\[({])(?:[ \t]*[\[{])?")
 _SEQ_QUOTED = _rx(r"[ \t]*(?:[bru]{0,2})(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300}+)(?P=q)"
                   r"[ \t]*(?:,|(?=[\])}>])|$)")
 _SEQ_BARE = _rx(r"[ \t]*(?P<q>)(?P<v>[^\s\"'`\[\](){}<>,;]{1,300}+)[ \t]*(?=[\s\])}>]|$)")
@@ -3896,6 +3896,11 @@ _LOGIN_PAIR = _rx(
     r"(?i)(?<![\w-])(?:log-?in|sign-?in|account|user(?:name)?(?:[ \t]*/[ \t]*pass(?:word)?)?)"
     r"[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+[`\"']?[ \t]*/[ \t]*[`\"']?"
     r"(?P<v>[^\s\"'`]{5,300}+)")
+# (a secret's word, what it is for, a colon: ``The password for staging: `…```)
+_FOR_LEAD = _rx(r"(?i)\b(?:pass(?:word|phrase)|api[ _-]?key|(?:access|auth|api)[ _-]?token"
+                r"|secret)s?[ \t]+(?:for|of|on|in)[ \t]+(?:the[ \t]+)?[\w./-]{1,40}"
+                r"(?:[ \t][\w./-]{1,40})?"
+                r"[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]+(?P<q>[`\"']?)(?P<v>[^\s`\"']{5,300}+)(?P=q)")
 _DT_DD = _rx(r"(?i)<dt(?:\s[^<>]{0,200})?>[ \t]*(?:<[a-z]{1,8}>)?(?P<n>[^<>\n]{1,60}?)"
              r"(?:</[a-z]{1,8}>)?[ \t]*</dt>\s{0,200}<dd(?:\s[^<>]{0,200})?>[ \t\n]*"
              r"(?:<(?:code|kbd|tt|samp)>)?(?P<v>[^<>\s]{6,300}+)")
@@ -3912,6 +3917,9 @@ def _prose_form_findings(text: str, lines: list[str]) -> list[Finding]:
     spans: list[tuple[int, int, str]] = []
     if "``" in text:
         spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _RST_LITERAL.finditer(text)
+                  if _plausible(m.group("v"), "prose", m.group(0))]
+    if ": " in text:
+        spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _FOR_LEAD.finditer(text)
                   if _plausible(m.group("v"), "prose", m.group(0))]
     if " / " in text:
         spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _LOGIN_PAIR.finditer(text)

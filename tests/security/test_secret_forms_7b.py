@@ -32,6 +32,8 @@ case("java array", f'String[] tokens = {{"{PW}", "{PW2}"}};\n', "A.java", (PW, P
      ("String[] tokens",))
 case("kotlin list of", f'val tokens = listOf("{PW}", "{PW2}")\n', "a.kt", (PW, PW2),
      ("val tokens = listOf(",))
+case("js set of a list", f'const apiKeys = new Set(["{PW}", "{PW2}"]);\n', "a.js", (PW, PW2),
+     ("new Set([",))
 case("shell array", f"TOKENS=({PW} {PW2})\n", "a.sh", (PW, PW2), ("TOKENS=(",))
 case("list over lines, two on a line", f'tokens = [\n  "{PW}", "{PW2}",\n  "{TOKEN}"\n]\n',
      "a.py", (PW, PW2, TOKEN), ("tokens = [",))
@@ -73,6 +75,9 @@ case("python implicit concatenation", f'password = ("{PW[:5]}" "{PW[5:]}")\n', "
 
 case("colon before a code span", f"The staging password: `{PW}`\n", "README.md", (PW,),
      ("The staging password:",))
+case("password for a place", f"The password for staging: `{PW}`\n", "README.md", (PW,),
+     ("for staging:",))
+benign("password for a place, a word", "The password for staging: `required`\n", "README.md")
 case("login pair", f"login: admin / {PW}\n", "NOTES.md", (PW,), ("login: admin",))
 case("rst inline literal", f"The token is ``{TOKEN}``.\n", "index.rst", (TOKEN,), ("The token is",))
 case("html dt dd", f"<dl><dt>API key</dt><dd>{TOKEN}</dd></dl>\n", "a.html", (TOKEN,),
