@@ -3800,6 +3800,9 @@ _SEQ_QUOTED = _rx(r"[ \t]*(?:[bru]{0,2})(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300}+)(
 _SEQ_BARE = _rx(r"[ \t]*(?P<q>)(?P<v>[^\s\"'`\[\](){}<>,;]{1,300}+)[ \t]*(?=[\s\])}>]|$)")
 _SEQ_CLOSE = _rx(r"[ \t]*[\])}>]")
 _SEQ_LINES = 64
+# (a cheap look first: an opening after "=" or ":", as _SEQ_OPEN's)
+_SEQ_GATE = _rx(rf"(?i)[=:][ \t]*(?:new[ \t]|%[wWiI]|\[\]|[\[({{]|{_SEQ_CALL}(?:<[^<>\n]{{0,60}}>)?"
+                r"[ \t]*!?[\[({])")
 
 
 def _seq_items(line: str, at: int, bare: bool) -> tuple[list[tuple[int, int]], bool]:
@@ -3821,7 +3824,7 @@ def _seq_findings(lines: list[str], i: int) -> list[Finding]:
     """The literals of a sequence opened after a secret's name on line ``i`` (see
     ``_SEQ_OPEN``)."""
     line = lines[i]
-    if not any(c in line for c in "[({"):
+    if not any(c in line for c in "[({") or _SEQ_GATE.search(line) is None:
         return []
     out: list[Finding] = []
     for m in _SEQ_OPEN.finditer(line):
@@ -3892,15 +3895,20 @@ def _code_form_findings(lines: list[str], i: int) -> list[Finding]:
 # and its password (``login: admin / …``, ``user/password: admin / …``); an HTML definition
 # list's term naming a secret and its definition (``<dt>API key</dt><dd>…</dd>``, over lines too)
 _RST_LITERAL = _rx(_PROSE_LEAD + r"``(?P<v>[^\s`]{5,300}+)``")
-_LOGIN_PAIR = _rx(
-    r"(?i)(?<![\w-])(?:log-?in|sign-?in|account|user(?:name)?(?:[ \t]*/[ \t]*pass(?:word)?)?)"
+_LOGIN_SRC = (
+    r"(?:log-?in|sign-?in|account|user(?:name)?(?:[ \t]*/[ \t]*pass(?:word)?)?)"
     r"[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+[`\"']?[ \t]*/[ \t]*[`\"']?"
     r"(?P<v>[^\s\"'`]{5,300}+)")
+_LOGIN_PAIR = _rx(_LOGIN_SRC, re.IGNORECASE)  # (each starting a word: see _word_start)
+_RST_SPAN = _rx(r"``[^\s`]{5,300}+``")  # (where an RST literal may be: the lead read back)
 # (a secret's word, what it is for, a colon: ``The password for staging: `…```)
-_FOR_LEAD = _rx(r"(?i)\b(?:pass(?:word|phrase)|api[ _-]?key|(?:access|auth|api)[ _-]?token"
+_FOR_SRC = (r"(?:pass(?:word|phrase)|api[ _-]?key|(?:access|auth|api)[ _-]?token"
                 r"|secret)s?[ \t]+(?:for|of|on|in)[ \t]+(?:the[ \t]+)?[\w./-]{1,40}"
                 r"(?:[ \t][\w./-]{1,40})?"
                 r"[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]+(?P<q>[`\"']?)(?P<v>[^\s`\"']{5,300}+)(?P=q)")
+_FOR_WORDS = ("pass", "key", "secret")
+_LOW_FORMS = (_rx(_FOR_SRC), _rx(_LOGIN_SRC))  # (on the text lower-cased; else ...)
+_ANY_CASE_FORMS = (_rx(_FOR_SRC, re.IGNORECASE), _LOGIN_PAIR)
 _DT_DD = _rx(r"(?i)<dt(?:\s[^<>]{0,200})?>[ \t]*(?:<[a-z]{1,8}>)?(?P<n>[^<>\n]{1,60}?)"
              r"(?:</[a-z]{1,8}>)?[ \t]*</dt>\s{0,200}<dd(?:\s[^<>]{0,200})?>[ \t\n]*"
              r"(?:<(?:code|kbd|tt|samp)>)?(?P<v>[^<>\s]{6,300}+)")
@@ -3911,19 +3919,34 @@ def _login_hint(text: str) -> bool:
     return " / " in text and _LOGIN_PAIR.search(text) is not None
 
 
+def _word_start(text: str, at: int) -> bool:
+    """Whether ``text`` has a word starting at ``at`` (no letter, digit, "_" or "-" before)."""
+    return at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_-")
+
+
 def _prose_form_findings(text: str, lines: list[str]) -> list[Finding]:
     """The values of ``text``'s RST literals, logins and HTML definitions of secrets (see
     ``_RST_LITERAL``)."""
     spans: list[tuple[int, int, str]] = []
-    if "``" in text:
-        spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _RST_LITERAL.finditer(text)
-                  if _plausible(m.group("v"), "prose", m.group(0))]
-    if ": " in text:
-        spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _FOR_LEAD.finditer(text)
-                  if _plausible(m.group("v"), "prose", m.group(0))]
+    low = text.lower()  # (case-sensitive patterns on it: several times faster than (?i))
+    same = len(low) == len(text)
+    read, (for_lead, login) = (low, _LOW_FORMS) if same else (text, _ANY_CASE_FORMS)
+    for c in _RST_SPAN.finditer(text) if "``" in text else ():
+        m = _RST_LITERAL.search(text, max(text.rfind("\n", 0, c.start()) + 1, c.start() - 200),
+                                c.end())
+        if m is not None and m.start("v") == c.start() + 2 and _plausible(
+                m.group("v"), "prose", m.group(0)):
+            spans.append((m.start("v"), m.end("v"), "Secret In Prose"))
+    if ": " in text and any(w in low for w in _FOR_WORDS):
+        spans += [(m.start("v"), m.end("v"), "Secret In Prose")
+                  for m in for_lead.finditer(read)
+                  if _word_start(text, m.start())
+                  and _plausible(text[m.start("v"):m.end("v")], "prose", m.group(0))]
     if " / " in text:
-        spans += [(m.start("v"), m.end("v"), "Secret In Prose") for m in _LOGIN_PAIR.finditer(text)
-                  if _plausible(m.group("v"), "prose", "password")]
+        spans += [(m.start("v"), m.end("v"), "Secret In Prose")
+                  for m in login.finditer(read)
+                  if _word_start(text, m.start())
+                  and _plausible(text[m.start("v"):m.end("v")], "prose", "password")]
     if "<dd" in text or "<DD" in text:
         for m in _DT_DD.finditer(text):
             words = m.group("n").lower().replace("-", " ").replace("_", " ").split()
