@@ -152,7 +152,7 @@ DETECTORS = (
 # 36: a plain word found as a password is not masked at its other places; weak passwords
 # run together from outcome and password words are passwords in a table; a random-looking
 # value after a secret's word in a comment (``# TODO: remove hardcoded password Gv…``).
-SCAN_VERSION = 36
+SCAN_VERSION = 37
 
 
 def secret_by_name(path: str) -> str | None:
@@ -353,7 +353,7 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
-            or _JWK_HINT in text or _split_hint(text))
+            or _JWK_HINT in text or _split_hint(text) or _login_hint(text))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -1858,17 +1858,18 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
     need it (a look-alike next to a Latin letter, or a fullwidth or mathematical one)."""
     import unicodedata
 
-    table = {ord(a): b for a, b in zip(_CONFUSABLE, _CONFUSABLE_LATIN, strict=True)}
+    table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS,
+                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN, strict=True)}
     for low, high in ((0xFF10, 0xFF5A), (0x2100, 0x214F), (0x1D400, 0x1D7FF)):
         for code in range(low, high + 1):
             n = unicodedata.normalize("NFKC", chr(code))
-            if len(n) == 1 and n.isascii() and n.isalnum():
+            if len(n) == 1 and n.isascii() and (n.isalnum() or n == "_"):
                 table[code] = n
     chars = re.escape("".join(sorted(chr(c) for c in table)))
-    look = re.escape(_CONFUSABLE)
+    look = re.escape(_CONFUSABLE + _SMALL_CAPS)
     return (table, re.compile(rf"\w*[{chars}]\w*"),
             (re.compile(rf"[A-Za-z][{look}]"), re.compile(rf"[{look}][A-Za-z]"),
-             re.compile("[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff]")))
+             re.compile(f"[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff{_SMALL_CAPS}]")))
 
 
 def _folded(text: str) -> str:
@@ -2209,11 +2210,12 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             continue
         mine = read.get(line)  # (a line repeated: its patterns' values found once)
         if mine is None:
-            mine = read[line] = _own_findings(number, line, config)
+            mine = read[line] = _without_phrases(line, _own_findings(number, line, config))
         elif mine and mine[0].line != number:
             mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
         own += _continued_findings(lines, number - 1, config)
+        own += _code_form_findings(lines, number - 1)
         if "[" in line or (maps and '"' in line):
             own += _opened_findings(lines, number - 1, maps)
         if trigger == 2:
@@ -2283,6 +2285,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
         found += _k8s_findings(lines)
     if "\n:" in text or "\n :" in text or "\n  :" in text:
         found += _definition_findings(lines)
+    found += _prose_form_findings(text, lines)
     return found
 
 
@@ -3777,3 +3780,213 @@ class ScanCache:
                                                separators=(",", ":")))
         except OSError:
             pass
+
+
+# -- code and prose forms (round 7b) --
+
+# A sequence of secrets under a secret's name, opened on its line: Go's ``[]string{``, Java's
+# ``List.of(`` and ``{`` (``String[] tokens = {``), Kotlin's ``listOf(``, PHP's ``array(``, Ruby's
+# ``%w[``, Rust's ``vec![``, a shell array (``TOKENS=(``), a bare ``[``, ``(`` or ``{``. Its
+# literals, on its line and (the opening ending it) on the next lines, several on a line too.
+_SEQ_CALL = (r"(?:[a-z_]\w{0,40}\.){0,3}(?:(?:mutable|immutable|array|hash|linked|sorted)?"
+             r"(?:list|set|array|vec|seq|vector|tuple|frozenset|slice)(?:of)?|of|aslist)")
+_SEQ_OPEN = _rx(
+    rf"(?i)(?<![\w.-])[\"'$@:]?{_NAME}[\"']?(?:[ \t]*:[ \t]*[\w.<>\[\], ]{{1,40}}?)?[ \t]*"
+    r"(?P<op>:=|=>|=|:)[ \t]*(?:new[ \t]+[\w.<>\[\], ]{1,60}?[ \t]*)?"
+    rf"(?:(?P<w>%[wWiI][\[({{<])|\[\][\w.]{{0,40}}[ \t]*\{{|{_SEQ_CALL}(?:<[^<>\n]{{0,60}}>)?"
+    r"[ \t]*!?[(\[{]|[\[({])(?:[ \t]*[\[{])?")
+_SEQ_QUOTED = _rx(r"[ \t]*(?:[bru]{0,2})(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300}+)(?P=q)"
+                  r"[ \t]*(?:,|(?=[\])}>])|$)")
+_SEQ_BARE = _rx(r"[ \t]*(?P<q>)(?P<v>[^\s\"'`\[\](){}<>,;]{1,300}+)[ \t]*(?=[\s\])}>]|$)")
+_SEQ_CLOSE = _rx(r"[ \t]*[\])}>]")
+_SEQ_LINES = 64
+# (a cheap look first: an opening after "=" or ":", as _SEQ_OPEN's)
+_SEQ_GATE = _rx(rf"(?i)[=:][ \t]*(?:new[ \t]|%[wWiI]|\[\]|[\[({{]|{_SEQ_CALL}(?:<[^<>\n]{{0,60}}>)?"
+                r"[ \t]*!?[\[({])")
+
+
+def _seq_items(line: str, at: int, bare: bool) -> tuple[list[tuple[int, int]], bool]:
+    """The literals (spans) of a sequence on ``line`` from ``at`` (``bare``: words apart by
+    blanks, as ``%w[]`` and shell arrays write them), and whether the line ends inside it."""
+    item_rx = _SEQ_BARE if bare else _SEQ_QUOTED
+    out: list[tuple[int, int]] = []
+    for _ in range(_FLOW_ITEMS):
+        m = item_rx.match(line, at)
+        if m is None or m.end() == at:
+            break
+        out.append((m.start("v"), m.end("v")))
+        at = m.end()
+    rest = line[at:].strip()
+    return out, not rest or rest.startswith(("#", "//"))
+
+
+def _seq_findings(lines: list[str], i: int) -> list[Finding]:
+    """The literals of a sequence opened after a secret's name on line ``i`` (see
+    ``_SEQ_OPEN``)."""
+    line = lines[i]
+    if not any(c in line for c in "[({") or _SEQ_GATE.search(line) is None:
+        return []
+    out: list[Finding] = []
+    for m in _SEQ_OPEN.finditer(line):
+        bare = m.group("w") is not None or (m.group("op") == "=" and line[m.end() - 1] == "("
+                                            and line[m.end() - 2] == "=")
+        name = m.group(0)
+        items, open_ = _seq_items(line, m.end(), bare)
+        spans = [(i, a, b) for a, b in items]
+        for j in range(i + 1, min(len(lines), i + _SEQ_LINES) if open_ else i + 1):
+            stripped = lines[j].strip()
+            if not stripped or stripped.startswith(("#", "//")):
+                continue  # (a blank or comment line inside the sequence)
+            if _SEQ_CLOSE.match(lines[j]):
+                break
+            items, open_ = _seq_items(lines[j], 0, bare)
+            spans += [(j, a, b) for a, b in items]
+            if not (items and open_):
+                break  # (its closing, or code: not a sequence of literals)
+        out += [Finding(k + 1, a, b, "Secret Keyword") for k, a, b in spans
+                if b - a >= 6 and _plausible(lines[k][a:b], "inline", name)]
+    return out
+
+
+# A pair in code: Scala's ``"password" -> "…"``, C#'s ``{ "api_key", "…" }``; a secret's name, a
+# ``/* note */``, then ``=`` and its literal
+_PAIR_ARROW = _rx(
+    rf"(?i)(?:(?<![\w.-])(?P<a>[\"']){_NAME}(?P=a)[ \t]*->|\{{[ \t]*(?P<b>[\"']){_NAME}(?P=b)"
+    r"[ \t]*,)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s]{6,300}+)(?P=q)")
+_NOTE_ASSIGN = _rx(
+    rf"(?i)(?<![\w/@.-]){_NAME}[\"'\]]{{0,2}}[ \t]*/\*(?:[^*\n]|\*(?!/)){{0,120}}+\*/[ \t]*"
+    r"(?::=|=>|=|:)[ \t]*(?:[bruf]{1,2})?(?P<q>[\"'`])(?P<v>[^\"'`\s]{6,300}+)(?P=q)")
+# A secret's name ending its line after ``=>``, ``->``, ``=`` or ``:``, its literal alone on the
+# next one: any quote, a raw string (Rust's ``r#"…"#``, Python's ``r"…"``)
+_NAME_OPENS = _rx(rf"(?i)(?<![\w/@.$-])[\"']?{_NAME}[\"'\]]{{0,2}}[ \t]*(?:=>|->|:=|=|:)[ \t]*$")
+_NEXT_LITERAL = _rx(r"[ \t]*(?:r#{0,3}|[bruf]{1,2})?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{6,300}+)"
+                    r"(?P=q)#{0,3}[ \t]*[,;)\]}]*[ \t]*(?:(?:#|//).*)?$")
+
+
+def _code_pair_findings(lines: list[str], i: int) -> list[Finding]:
+    """The values of line ``i``'s code pairs (see ``_PAIR_ARROW``, ``_NOTE_ASSIGN``) and of a
+    name ending it whose literal is alone on the next line (see ``_NAME_OPENS``)."""
+    line = lines[i]
+    out: list[Finding] = []
+    if "->" in line or "{" in line:
+        out += [Finding(i + 1, m.start("v"), m.end("v"), "Secret Pair")
+                for m in _PAIR_ARROW.finditer(line) if _plausible(m.group("v"), "keyword",
+                                                                  m.group(0))]
+    if "*/" in line:
+        out += [Finding(i + 1, m.start("v"), m.end("v"), "Secret Keyword")
+                for m in _NOTE_ASSIGN.finditer(line) if _plausible(m.group("v"), "keyword",
+                                                                   m.group(0))]
+    head = _code_head(line)
+    if i + 1 < len(lines) and head.endswith((">", "=", ":")):
+        m = _NAME_OPENS.search(head[-_NAME_END_MAX:])
+        v = _NEXT_LITERAL.match(lines[i + 1]) if m is not None else None
+        if m is not None and v is not None and _plausible(v.group("v"), "keyword", m.group(0)):
+            out.append(Finding(i + 2, v.start("v"), v.end("v"), "Secret Keyword"))
+    return out
+
+
+def _code_form_findings(lines: list[str], i: int) -> list[Finding]:
+    """Line ``i``'s sequences of secrets and code pairs (see ``_seq_findings``,
+    ``_code_pair_findings``)."""
+    return _seq_findings(lines, i) + _code_pair_findings(lines, i)
+
+
+# Prose: a reStructuredText literal after a secret's lead (``The token is ``…``.``); a login
+# and its password (``login: admin / …``, ``user/password: admin / …``); an HTML definition
+# list's term naming a secret and its definition (``<dt>API key</dt><dd>…</dd>``, over lines too)
+_RST_LITERAL = _rx(_PROSE_LEAD + r"``(?P<v>[^\s`]{5,300}+)``")
+_LOGIN_SRC = (
+    r"(?:log-?in|sign-?in|account|user(?:name)?(?:[ \t]*/[ \t]*pass(?:word)?)?)"
+    r"[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+[`\"']?[ \t]*/[ \t]*[`\"']?"
+    r"(?P<v>[^\s\"'`]{5,300}+)")
+_LOGIN_PAIR = _rx(_LOGIN_SRC, re.IGNORECASE)  # (each starting a word: see _word_start)
+_RST_SPAN = _rx(r"``[^\s`]{5,300}+``")  # (where an RST literal may be: the lead read back)
+# (a secret's word, what it is for, a colon: ``The password for staging: `…```)
+_FOR_SRC = (r"(?:pass(?:word|phrase)|api[ _-]?key|(?:access|auth|api)[ _-]?token"
+                r"|secret)s?[ \t]+(?:for|of|on|in)[ \t]+(?:the[ \t]+)?[\w./-]{1,40}"
+                r"(?:[ \t][\w./-]{1,40})?"
+                r"[*_]{0,2}[ \t]*:[*_]{0,2}[ \t]+(?P<q>[`\"']?)(?P<v>[^\s`\"']{5,300}+)(?P=q)")
+_FOR_WORDS = ("pass", "key", "secret")
+_LOW_FORMS = (_rx(_FOR_SRC), _rx(_LOGIN_SRC))  # (on the text lower-cased; else ...)
+_ANY_CASE_FORMS = (_rx(_FOR_SRC, re.IGNORECASE), _LOGIN_PAIR)
+_DT_DD = _rx(r"(?i)<dt(?:\s[^<>]{0,200})?>[ \t]*(?:<[a-z]{1,8}>)?(?P<n>[^<>\n]{1,60}?)"
+             r"(?:</[a-z]{1,8}>)?[ \t]*</dt>\s{0,200}<dd(?:\s[^<>]{0,200})?>[ \t\n]*"
+             r"(?:<(?:code|kbd|tt|samp)>)?(?P<v>[^<>\s]{6,300}+)")
+
+
+def _login_hint(text: str) -> bool:
+    """Whether ``text`` may hold a login and its password (see ``_LOGIN_PAIR``)."""
+    return " / " in text and _LOGIN_PAIR.search(text) is not None
+
+
+def _word_start(text: str, at: int) -> bool:
+    """Whether ``text`` has a word starting at ``at`` (no letter, digit, "_" or "-" before)."""
+    return at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "_-")
+
+
+def _prose_form_findings(text: str, lines: list[str]) -> list[Finding]:
+    """The values of ``text``'s RST literals, logins and HTML definitions of secrets (see
+    ``_RST_LITERAL``)."""
+    spans: list[tuple[int, int, str]] = []
+    low = text.lower()  # (case-sensitive patterns on it: several times faster than (?i))
+    same = len(low) == len(text)
+    read, (for_lead, login) = (low, _LOW_FORMS) if same else (text, _ANY_CASE_FORMS)
+    for c in _RST_SPAN.finditer(text) if "``" in text else ():
+        m = _RST_LITERAL.search(text, max(text.rfind("\n", 0, c.start()) + 1, c.start() - 200),
+                                c.end())
+        if m is not None and m.start("v") == c.start() + 2 and _plausible(
+                m.group("v"), "prose", m.group(0)):
+            spans.append((m.start("v"), m.end("v"), "Secret In Prose"))
+    if ": " in text and any(w in low for w in _FOR_WORDS):
+        spans += [(m.start("v"), m.end("v"), "Secret In Prose")
+                  for m in for_lead.finditer(read)
+                  if _word_start(text, m.start())
+                  and _plausible(text[m.start("v"):m.end("v")], "prose", m.group(0))]
+    if " / " in text:
+        spans += [(m.start("v"), m.end("v"), "Secret In Prose")
+                  for m in login.finditer(read)
+                  if _word_start(text, m.start())
+                  and _plausible(text[m.start("v"):m.end("v")], "prose", "password")]
+    if "<dd" in text or "<DD" in text:
+        for m in _DT_DD.finditer(text):
+            words = m.group("n").lower().replace("-", " ").replace("_", " ").split()
+            if words and _DEF_WORDS.fullmatch(words[-1] if words[-1] != "key" or len(words) < 2
+                                              else " ".join(words[-2:])) and _plausible(
+                    m.group("v"), "prose", m.group("n")):
+                spans.append((m.start("v"), m.end("v"), "Secret In Prose"))
+    if not spans:
+        return []
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    out = []
+    for a, b, kind in spans:
+        k = bisect_right(starts, a) - 1
+        if 0 <= k < len(lines):
+            out.append(Finding(k + 1, a - starts[k], min(b - starts[k], len(lines[k])), kind))
+    return out
+
+
+# Small capital letters read as their Latin letters (``ᴘᴀꜱꜱᴡᴏʀᴅ``: NFKC keeps them)
+_SMALL_CAPS = "\u1d00\u0299\u1d04\u1d05\u1d07\ua730\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d" \
+    "\u0274\u1d0f\u1d18\ua7af\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u028f\u1d22"
+_SMALL_CAPS_LATIN = "abcdefghijklmnopqrstuvwyz"
+
+
+# A word found as a value that starts a phrase running to its line's end (a translation file's
+# ``  password_confirm: Confirmer le mot de passe``): text, when the phrase reads as text
+_PHRASE_REST = _rx(r"(?:[ \t]+[^\W\d_][\w'\u2019-]*){1,12}[ \t]*[.!?:\u2026]?[ \t]*")
+
+
+def _without_phrases(line: str, found: list[Finding]) -> list[Finding]:
+    """``found`` without the values that are the first word of a phrase of text (see
+    ``_PHRASE_REST``)."""
+    if not found or " " not in line:
+        return found
+    out = []
+    for f in found:
+        v = line[f.start:f.end]
+        if v.isalpha() and _PHRASE_REST.fullmatch(line, f.end) is not None:
+            phrase = line[f.start:].strip()
+            if _phrase_is_text(phrase, phrase.split()):
+                continue
+        out.append(f)
+    return out
