@@ -324,7 +324,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
         if end is None or (mark < min(section, end)
                            and _reopened(note.text, m.start(), note.offsets[end])):
             end = min(section, mark)
-        elif section < end - 1:
+        elif section < end:  # (also on a fence's last line: one ended by its item's end)
             end = section
         if end > no + 1:
             blocks.append((no, end))
@@ -382,10 +382,11 @@ class _Lines:
         """The non-blank lines indented less than ``column`` (which end a list item whose
         content is there; a fence in one cannot run on lazily)."""
         found = self._shallow.get(column)
-        if found is None:
-            pattern = re.compile(rf"^ {{0,{column - 1}}}(?! )[^\r\n]*\S", re.M)
+        if found is None:  # (a tab reaches the next tab stop: ``\tx`` is at column 4)
+            pattern = re.compile(rf"^([ \t]{{0,{column - 1}}})[^ \t\r\n]", re.M)
             found = self._shallow[column] = [self.line_of(m.start())
-                                             for m in pattern.finditer(self.text)]
+                                             for m in pattern.finditer(self.text)
+                                             if _column(m.group(1)) < column]
         return found
 
     def _item_column(self, no: int) -> int | None:
@@ -397,7 +398,7 @@ class _Lines:
         item = _ITEM.match(line)
         if item is not None and _FENCE_OPENS.match(line, item.end()):
             return item.end()  # (``- ```md``: opened on the item's first line)
-        above, within = no, _indent(line)  # (the item's text is at ``within`` or further in)
+        above, within = no, _column(line)  # (the item's text is at ``within`` or further in)
         item = None
         while within >= 2 and item is None:
             shallower = self._less_indented(within)
@@ -406,7 +407,7 @@ class _Lines:
                 return None
             above = shallower[i]
             item = _ITEM.match(self.lines[above]) or self._lazy_item(above)
-            within = within if item is not None else _indent(self.lines[above])
+            within = within if item is not None else _column(self.lines[above])
         return item.end() if item is not None and item.end() <= within else None
 
     def _lazy_item(self, no: int) -> re.Match[str] | None:
@@ -438,9 +439,10 @@ class _Lines:
         shallower = self._less_indented(column)
         i = bisect.bisect_right(shallower, no)
         limit = shallower[i] if i < len(shallower) else len(self.lines)
-        closing = _item_closing(column, mark[0], len(mark))
+        closing = _item_closing(mark[0], len(mark))
         for no_ in range(no + 1, limit):
-            if closing.match(self.lines[no_]):
+            line = self.lines[no_]
+            if closing.match(line) and column <= _column(line) <= column + 3:
                 return no_ + 1
         return limit if limit < len(self.lines) else None
 
@@ -515,10 +517,10 @@ class _Lines:
 
 
 @functools.lru_cache(maxsize=64)
-def _item_closing(column: int, char: str, size: int) -> re.Pattern[str]:
-    """A line closing a fence of ``size`` ``char`` in a list item whose content is at
-    ``column``."""
-    return re.compile(rf" {{{column},{column + 3}}}{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
+def _item_closing(char: str, size: int) -> re.Pattern[str]:
+    """A line closing a fence of ``size`` ``char`` in a list item, indented (how far: the
+    item's content's column to three more)."""
+    return re.compile(rf"[ \t]*{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
 
 
 def _html_interrupts(text: str) -> bool:
@@ -530,6 +532,20 @@ def _html_interrupts(text: str) -> bool:
 def _indent(line: str) -> int:
     """The spaces a line begins with."""
     return len(line) - len(line.lstrip(" "))
+
+
+def _column(line: str) -> int:
+    """The column a line's text begins at (its spaces and tabs; a tab reaches the next
+    multiple of four, CommonMark's tab stops)."""
+    column = 0
+    for char in line:
+        if char == " ":
+            column += 1
+        elif char == "\t":
+            column += 4 - column % 4
+        else:
+            break
+    return column
 
 
 def _next(lines: list[int], no: int, default: int) -> int:
