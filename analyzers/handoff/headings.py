@@ -137,7 +137,8 @@ _HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
 _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
     r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/])"
-    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))", re.M)  # (6: a fence on an item's line)
+    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
+    r"|^[ \t]+(`{3,}|~{3,})", re.M)  # (7: indented four columns or more: in a list item)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ATX_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|\r?$)")
@@ -147,6 +148,8 @@ _MAY_OPEN_HTML = re.compile(r"^ {0,3}<[A-Za-z/]", re.M)
 _HTML_BLOCK_TAG = HTML_SEQUENCES[5][0]  # <div>, </details>, ...: may interrupt a paragraph
 _HTML_ANY_TAG = HTML_SEQUENCES[6][0]  # <my-tag> alone on its line: may not
 _BLANK = re.compile(r"^[ \t]*\r?$", re.M)
+_ALL_BLANK = re.compile(r"\A[ \t]*\r?\n?\Z")  # (what ends an HTML block such as <div>)
+_SETEXT_UNDERLINE = re.compile(r" {0,3}=+[ \t]*\r?\n?$")
 _QUOTED = re.compile(r"(?: {0,3}>[ \t]?)+")  # a block quote's line, and its marks
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?\n?$")  # or a setext underline
 # a line that does not run on a paragraph (lazily, in a list item): a blank one, or one that
@@ -157,6 +160,7 @@ _NOT_PLAIN = re.compile(
     r"[ \t]*\r?$|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\r?$)|(?P<html><[!?/A-Za-z][^\r\n]*)))", re.M)
 # a list item's first line: its indent, marker and the spaces after (its content's column)
 _ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])( {1,4})(?=\S)")
+_ITEM_MAX_COLUMN = 3 + 10 + 4
 
 
 def note_structure(lines: list[str], recognised: Callable[[str], bool],
@@ -315,7 +319,8 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             continue
         section = note.next_section(no + 1, recognised)
         mark = _next(note.marks(marks), no + 1, len(lines))
-        end = note.end(no, m.group(3) or m.group(6), m.start(4) if m.group(4) else -1)
+        end = note.end(no, m.group(3) or m.group(6) or m.group(7),
+                       m.start(4) if m.group(4) else -1)
         if end == no:
             continue
         # A section heading ends the block it is in; a block marker ends one never closed, or
@@ -367,7 +372,12 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no  # (a code span, not a fence)
+        column = _column(line)
+        if column >= 4 + _ITEM_MAX_COLUMN:
+            return no  # (an indented code block's line, in a list item or not)
         item = self._item_column(no)
+        if column >= 4 and (item is None or column - item >= 4):
+            return no
         if item is not None:
             return self._item_fence_end(no, mark, item)
         at, size = self.fences[mark[0]]
@@ -458,15 +468,44 @@ class _Lines:
         return bool(_HTML_ANY_TAG.search(text)) and (
             after_block or not previous.strip() or _ATX_LINE.match(previous) is not None
             or _BREAK.match(previous) is not None
-            or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1)))
+            or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1))
+            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1)))
+
+    def _underlines(self, no: int) -> bool:
+        """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
+        which a tag alone on the next line does not run on), not one it runs on lazily (a
+        list item's or a quote's, from a column left of the item's text)."""
+        self._lazily_from(no)  # (lists the lines that are not a paragraph's)
+        assert self._not_plain is not None
+        i = bisect.bisect_right(self._not_plain, no - 1) - 1
+        start = self._not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
+        item = _ITEM.match(self.lines[start]) if start >= 0 else None
+        if item is not None and _NOT_PLAIN.match(self.lines[start][item.end():]):
+            item = None  # (``- # Sub``: no paragraph in the item)
+        if no == 0 or (start == no - 1 and item is None):
+            return False  # (no paragraph's line above)
+        if item is not None:
+            column: int | None = item.end()
+        elif start >= 0 and _QUOTED.match(self.lines[start]):
+            return False  # (``> text`` then ``===``: the quote's paragraph runs on)
+        else:
+            column = _column(self.lines[start + 1])
+            if column >= 4:
+                column = self._item_column(start + 1)
+                if column is None or _column(self.lines[start + 1]) - column >= 4:
+                    return False  # (an indented code block)
+            elif column > 0:
+                column = self._item_column(start + 1) or 0
+        return _column(self.lines[no]) >= column
 
     def _quote_runs_on(self, last: int) -> bool:
         """Whether the block quote whose last line is ``last`` ends in a paragraph, which the
-        next line may run on lazily (not in a fence, or after a blank or heading line in it)."""
+        next line may run on lazily (not in a fence or an HTML block, or after a blank or
+        heading line in it; a quoted list item's first line is read from its text on)."""
         first = last
         while first > 0 and _QUOTED.match(self.lines[first - 1]):
             first -= 1  # (each quote is walked once: for the line after it)
-        fence, paragraph = "", False
+        fence, html, paragraph = "", None, False  # (html: what ends the HTML block it is in)
         for line in self.lines[first:last + 1]:
             body = _QUOTED.sub("", line, count=1)
             if fence:
@@ -474,13 +513,24 @@ class _Lines:
                 if closing and closing.group(1).startswith(fence) and \
                         not body[closing.end():].strip():
                     fence = ""
-            elif opening := _FENCE_OPENS.match(body):
+                continue
+            if html is not None:
+                if html.search(body):
+                    html = None
+                continue
+            while item := _ITEM.match(body):
+                body, paragraph = body[item.end():], False
+            if opening := _FENCE_OPENS.match(body):
                 fence, paragraph = opening.group(1), False
+            elif (html := _html_opened(body, paragraph)) is not None:
+                paragraph = False
+                if html.search(body, len(body) - len(body.lstrip()) + 1):
+                    html = None  # (closed on its first line: ``<!-- c -->``)
             else:
                 paragraph = bool(body.strip()) and not (
                     _ATX_LINE.match(body) or _BREAK.match(body)
-                    or (not paragraph and _indent(body.expandtabs(4)) >= 4))
-        return not fence and paragraph
+                    or (not paragraph and _column(body) >= 4))
+        return not fence and html is None and paragraph
 
     def next_blank(self, no: int) -> int:
         """The first blank line from ``no`` on (else the end)."""
@@ -521,6 +571,20 @@ def _item_closing(char: str, size: int) -> re.Pattern[str]:
     """A line closing a fence of ``size`` ``char`` in a list item, indented (how far: the
     item's content's column to three more)."""
     return re.compile(rf"[ \t]*{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
+
+
+def _html_opened(line: str, paragraph: bool) -> re.Pattern[str] | None:
+    """What ends the HTML block ``line`` opens (after a ``paragraph``'s line, or not), else
+    None: its end marker (``-->``, ``</pre>``...), or a blank line."""
+    text = line.lstrip(" ").rstrip("\r\n")
+    if _indent(line) > 3 or not text.startswith("<"):
+        return None
+    for opens, ends in zip(_HTML_OPEN, _HTML_END, strict=True):
+        if opens.match(text):
+            return ends
+    if _HTML_BLOCK_TAG.search(text) or (not paragraph and _HTML_ANY_TAG.search(text)):
+        return _ALL_BLANK
+    return None
 
 
 def _html_interrupts(text: str) -> bool:
