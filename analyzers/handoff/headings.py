@@ -31,12 +31,17 @@ outside fenced code and HTML blocks, with the same rules. Its HTML blocks are Co
 that end at a marker (``<!--`` ... ``-->``, ``<pre>``, ``<script>``, ``<style>``,
 ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a whole comment), and those that
 end at a blank line (``<div>``, ``</details>`` and the other block tags; any tag alone on a
-line, ``<my-tag>``, after a blank line, a heading, a thematic break or a block that ended on
-the line before: a closing fence, our end marker, a block quote not ending in a paragraph). A
-fence opened in a list item (``- step`` then ``  ```sh``; on the item's own line, ``- ```md``;
-after lines of the item's paragraph that run on lazily, ``- step`` then ``more`` then
-``  ```sh``) ends with the item, at the first line indented less than the item's text, as
-CommonMark ends it: a later ```` ``` ```` does not close it. A fence at the margin is closed
+line, ``<my-tag>``, after a blank line, a heading, a thematic break, a setext underline
+(``===`` under a paragraph) or a block that ended on the line before: a closing fence, our end
+marker, a block quote whose last block is not a paragraph, ``> <!-- c -->``, ``> <div>``,
+``> - ```md``). A fence opened in a list item (``- step`` then ``  ```sh``, or ``    ```sh``:
+up to three columns in from the item's text, else an indented code block's line; on the item's
+own line, ``- ```md``; after lines of the item's paragraph that run on lazily, ``- step`` then
+``more`` then ``  ```sh``) ends with the item, at the first line indented less than the item's
+text (a tab reaches the next multiple of four columns, CommonMark's tab stops: a Go line,
+``\tfmt.Println(1)``, is in an item at column 2), as CommonMark ends it: a later
+```` ``` ```` does not close it; a recognised section heading on the fence's last line, the
+line before the item ends, starts its section. A fence at the margin is closed
 by its mark after at most three spaces, never by an indented one (``    ``` ``, a tab,
 ``> ``` ``), even on the note's last line. The two readers agree on these
 (tests/test_handoff_agree.py); where they read a shape differently, the note's sections and
@@ -57,8 +62,10 @@ have a block appended, or be refused, on the second). So:
   reader cannot tell an indented code block from a list item's text; a note was refused for it.
 
 Shapes the line reader still does not follow (a random run of notes built of these shapes'
-lines finds 0.1 to 0.3% of them read differently): a tab's indent before a fence, an indented
-code block before a tag alone on its line, an HTML block that holds a list item's first line.
+lines finds 0.1 to 0.25% of them read differently): a tab after a list item's marker
+(``-\t```md``), an indented code block before a tag alone on its line, an HTML block that
+holds a list item's first line, a list item indented four spaces or more (a fence in it), a
+second ``===`` under a setext heading (a paragraph of its own, which a tag runs on).
 
 Nothing here changes the note: these are offsets into it.
 """
@@ -432,15 +439,20 @@ class _Lines:
         """The line whose paragraph line ``no`` continues (the last line above it that could
         not: a blank line, a heading, a list item's first line...), else None: ``no`` can
         not be a paragraph's line."""
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, no) - 1
+        if i < 0 or not_plain[i] == no:
+            return None
+        return not_plain[i]
+
+    def _not_plain_lines(self) -> list[int]:
+        """The lines that are not a paragraph's, nor run one on (see ``_NOT_PLAIN``)."""
         if self._not_plain is None:
             self._not_plain = [
                 self.line_of(m.start()) for m in _NOT_PLAIN.finditer(self.text)
                 if m.start() < len(self.text) and (
                     m.group("html") is None or _html_interrupts(m.group("html")))]
-        i = bisect.bisect_right(self._not_plain, no) - 1
-        if i < 0 or self._not_plain[i] == no:
-            return None
-        return self._not_plain[i]
+        return self._not_plain
 
     def _item_fence_end(self, no: int, mark: str, column: int) -> int | None:
         """The line after the fence of ``mark`` opened on line ``no`` in a list item whose
@@ -475,28 +487,23 @@ class _Lines:
         """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
         which a tag alone on the next line does not run on), not one it runs on lazily (a
         list item's or a quote's, from a column left of the item's text)."""
-        self._lazily_from(no)  # (lists the lines that are not a paragraph's)
-        assert self._not_plain is not None
-        i = bisect.bisect_right(self._not_plain, no - 1) - 1
-        start = self._not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, no - 1) - 1
+        start = not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
         item = _ITEM.match(self.lines[start]) if start >= 0 else None
         if item is not None and _NOT_PLAIN.match(self.lines[start][item.end():]):
             item = None  # (``- # Sub``: no paragraph in the item)
         if no == 0 or (start == no - 1 and item is None):
             return False  # (no paragraph's line above)
         if item is not None:
-            column: int | None = item.end()
-        elif start >= 0 and _QUOTED.match(self.lines[start]):
+            return _column(self.lines[no]) >= item.end()
+        if start >= 0 and _QUOTED.match(self.lines[start]):
             return False  # (``> text`` then ``===``: the quote's paragraph runs on)
-        else:
-            column = _column(self.lines[start + 1])
-            if column >= 4:
-                column = self._item_column(start + 1)
-                if column is None or _column(self.lines[start + 1]) - column >= 4:
-                    return False  # (an indented code block)
-            elif column > 0:
-                column = self._item_column(start + 1) or 0
-        return _column(self.lines[no]) >= column
+        first = _column(self.lines[start + 1])  # (the paragraph's first line)
+        column = self._item_column(start + 1) if first > 0 else 0
+        if first >= 4 and (column is None or first - column >= 4):
+            return False  # (an indented code block)
+        return _column(self.lines[no]) >= (column or 0)
 
     def _quote_runs_on(self, last: int) -> bool:
         """Whether the block quote whose last line is ``last`` ends in a paragraph, which the
