@@ -31,12 +31,17 @@ outside fenced code and HTML blocks, with the same rules. Its HTML blocks are Co
 that end at a marker (``<!--`` ... ``-->``, ``<pre>``, ``<script>``, ``<style>``,
 ``<textarea>``, ``<?``, ``<!X``, ``<![CDATA[``; ``<!-->`` is a whole comment), and those that
 end at a blank line (``<div>``, ``</details>`` and the other block tags; any tag alone on a
-line, ``<my-tag>``, after a blank line, a heading, a thematic break or a block that ended on
-the line before: a closing fence, our end marker, a block quote not ending in a paragraph). A
-fence opened in a list item (``- step`` then ``  ```sh``; on the item's own line, ``- ```md``;
-after lines of the item's paragraph that run on lazily, ``- step`` then ``more`` then
-``  ```sh``) ends with the item, at the first line indented less than the item's text, as
-CommonMark ends it: a later ```` ``` ```` does not close it. A fence at the margin is closed
+line, ``<my-tag>``, after a blank line, a heading, a thematic break, a setext underline
+(``===`` under a paragraph) or a block that ended on the line before: a closing fence, our end
+marker, a block quote whose last block is not a paragraph, ``> <!-- c -->``, ``> <div>``,
+``> - ```md``). A fence opened in a list item (``- step`` then ``  ```sh``, or ``    ```sh``:
+up to three columns in from the item's text, else an indented code block's line; on the item's
+own line, ``- ```md``; after lines of the item's paragraph that run on lazily, ``- step`` then
+``more`` then ``  ```sh``) ends with the item, at the first line indented less than the item's
+text (a tab reaches the next multiple of four columns, CommonMark's tab stops: a Go line,
+``\tfmt.Println(1)``, is in an item at column 2), as CommonMark ends it: a later
+```` ``` ```` does not close it; a recognised section heading on the fence's last line, the
+line before the item ends, starts its section. A fence at the margin is closed
 by its mark after at most three spaces, never by an indented one (``    ``` ``, a tab,
 ``> ``` ``), even on the note's last line. The two readers agree on these
 (tests/test_handoff_agree.py); where they read a shape differently, the note's sections and
@@ -57,8 +62,10 @@ have a block appended, or be refused, on the second). So:
   reader cannot tell an indented code block from a list item's text; a note was refused for it.
 
 Shapes the line reader still does not follow (a random run of notes built of these shapes'
-lines finds 0.1 to 0.3% of them read differently): a tab's indent before a fence, an indented
-code block before a tag alone on its line, an HTML block that holds a list item's first line.
+lines finds 0.1 to 0.25% of them read differently): a tab after a list item's marker
+(``-\t```md``), an indented code block before a tag alone on its line, an HTML block that
+holds a list item's first line, a list item indented four spaces or more (a fence in it), a
+second ``===`` under a setext heading (a paragraph of its own, which a tag runs on).
 
 Nothing here changes the note: these are offsets into it.
 """
@@ -137,7 +144,8 @@ _HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
 _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
     r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/])"
-    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))", re.M)  # (6: a fence on an item's line)
+    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
+    r"|^[ \t]+(`{3,}|~{3,})", re.M)  # (7: indented four columns or more: in a list item)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ATX_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|\r?$)")
@@ -147,6 +155,8 @@ _MAY_OPEN_HTML = re.compile(r"^ {0,3}<[A-Za-z/]", re.M)
 _HTML_BLOCK_TAG = HTML_SEQUENCES[5][0]  # <div>, </details>, ...: may interrupt a paragraph
 _HTML_ANY_TAG = HTML_SEQUENCES[6][0]  # <my-tag> alone on its line: may not
 _BLANK = re.compile(r"^[ \t]*\r?$", re.M)
+_ALL_BLANK = re.compile(r"\A[ \t]*\r?\n?\Z")  # (what ends an HTML block such as <div>)
+_SETEXT_UNDERLINE = re.compile(r" {0,3}=+[ \t]*\r?\n?$")
 _QUOTED = re.compile(r"(?: {0,3}>[ \t]?)+")  # a block quote's line, and its marks
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?\n?$")  # or a setext underline
 # a line that does not run on a paragraph (lazily, in a list item): a blank one, or one that
@@ -157,6 +167,7 @@ _NOT_PLAIN = re.compile(
     r"[ \t]*\r?$|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\r?$)|(?P<html><[!?/A-Za-z][^\r\n]*)))", re.M)
 # a list item's first line: its indent, marker and the spaces after (its content's column)
 _ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])( {1,4})(?=\S)")
+_ITEM_MAX_COLUMN = 3 + 10 + 4
 
 
 def note_structure(lines: list[str], recognised: Callable[[str], bool],
@@ -315,7 +326,8 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             continue
         section = note.next_section(no + 1, recognised)
         mark = _next(note.marks(marks), no + 1, len(lines))
-        end = note.end(no, m.group(3) or m.group(6), m.start(4) if m.group(4) else -1)
+        end = note.end(no, m.group(3) or m.group(6) or m.group(7),
+                       m.start(4) if m.group(4) else -1)
         if end == no:
             continue
         # A section heading ends the block it is in; a block marker ends one never closed, or
@@ -324,7 +336,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
         if end is None or (mark < min(section, end)
                            and _reopened(note.text, m.start(), note.offsets[end])):
             end = min(section, mark)
-        elif section < end - 1:
+        elif section < end:  # (also on a fence's last line: one ended by its item's end)
             end = section
         if end > no + 1:
             blocks.append((no, end))
@@ -367,7 +379,12 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no  # (a code span, not a fence)
+        column = _column(line)
+        if column >= 4 + _ITEM_MAX_COLUMN:
+            return no  # (an indented code block's line, in a list item or not)
         item = self._item_column(no)
+        if column >= 4 and (item is None or column - item >= 4):
+            return no
         if item is not None:
             return self._item_fence_end(no, mark, item)
         at, size = self.fences[mark[0]]
@@ -382,10 +399,11 @@ class _Lines:
         """The non-blank lines indented less than ``column`` (which end a list item whose
         content is there; a fence in one cannot run on lazily)."""
         found = self._shallow.get(column)
-        if found is None:
-            pattern = re.compile(rf"^ {{0,{column - 1}}}(?! )[^\r\n]*\S", re.M)
+        if found is None:  # (a tab reaches the next tab stop: ``\tx`` is at column 4)
+            pattern = re.compile(rf"^([ \t]{{0,{column - 1}}})[^ \t\r\n]", re.M)
             found = self._shallow[column] = [self.line_of(m.start())
-                                             for m in pattern.finditer(self.text)]
+                                             for m in pattern.finditer(self.text)
+                                             if _column(m.group(1)) < column]
         return found
 
     def _item_column(self, no: int) -> int | None:
@@ -397,7 +415,7 @@ class _Lines:
         item = _ITEM.match(line)
         if item is not None and _FENCE_OPENS.match(line, item.end()):
             return item.end()  # (``- ```md``: opened on the item's first line)
-        above, within = no, _indent(line)  # (the item's text is at ``within`` or further in)
+        above, within = no, _column(line)  # (the item's text is at ``within`` or further in)
         item = None
         while within >= 2 and item is None:
             shallower = self._less_indented(within)
@@ -406,7 +424,7 @@ class _Lines:
                 return None
             above = shallower[i]
             item = _ITEM.match(self.lines[above]) or self._lazy_item(above)
-            within = within if item is not None else _indent(self.lines[above])
+            within = within if item is not None else _column(self.lines[above])
         return item.end() if item is not None and item.end() <= within else None
 
     def _lazy_item(self, no: int) -> re.Match[str] | None:
@@ -421,15 +439,20 @@ class _Lines:
         """The line whose paragraph line ``no`` continues (the last line above it that could
         not: a blank line, a heading, a list item's first line...), else None: ``no`` can
         not be a paragraph's line."""
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, no) - 1
+        if i < 0 or not_plain[i] == no:
+            return None
+        return not_plain[i]
+
+    def _not_plain_lines(self) -> list[int]:
+        """The lines that are not a paragraph's, nor run one on (see ``_NOT_PLAIN``)."""
         if self._not_plain is None:
             self._not_plain = [
                 self.line_of(m.start()) for m in _NOT_PLAIN.finditer(self.text)
                 if m.start() < len(self.text) and (
                     m.group("html") is None or _html_interrupts(m.group("html")))]
-        i = bisect.bisect_right(self._not_plain, no) - 1
-        if i < 0 or self._not_plain[i] == no:
-            return None
-        return self._not_plain[i]
+        return self._not_plain
 
     def _item_fence_end(self, no: int, mark: str, column: int) -> int | None:
         """The line after the fence of ``mark`` opened on line ``no`` in a list item whose
@@ -438,9 +461,10 @@ class _Lines:
         shallower = self._less_indented(column)
         i = bisect.bisect_right(shallower, no)
         limit = shallower[i] if i < len(shallower) else len(self.lines)
-        closing = _item_closing(column, mark[0], len(mark))
+        closing = _item_closing(mark[0], len(mark))
         for no_ in range(no + 1, limit):
-            if closing.match(self.lines[no_]):
+            line = self.lines[no_]
+            if closing.match(line) and column <= _column(line) <= column + 3:
                 return no_ + 1
         return limit if limit < len(self.lines) else None
 
@@ -456,15 +480,39 @@ class _Lines:
         return bool(_HTML_ANY_TAG.search(text)) and (
             after_block or not previous.strip() or _ATX_LINE.match(previous) is not None
             or _BREAK.match(previous) is not None
-            or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1)))
+            or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1))
+            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1)))
+
+    def _underlines(self, no: int) -> bool:
+        """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
+        which a tag alone on the next line does not run on), not one it runs on lazily (a
+        list item's or a quote's, from a column left of the item's text)."""
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, no - 1) - 1
+        start = not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
+        item = _ITEM.match(self.lines[start]) if start >= 0 else None
+        if item is not None and _NOT_PLAIN.match(self.lines[start][item.end():]):
+            item = None  # (``- # Sub``: no paragraph in the item)
+        if no == 0 or (start == no - 1 and item is None):
+            return False  # (no paragraph's line above)
+        if item is not None:
+            return _column(self.lines[no]) >= item.end()
+        if start >= 0 and _QUOTED.match(self.lines[start]):
+            return False  # (``> text`` then ``===``: the quote's paragraph runs on)
+        first = _column(self.lines[start + 1])  # (the paragraph's first line)
+        column = self._item_column(start + 1) if first > 0 else 0
+        if first >= 4 and (column is None or first - column >= 4):
+            return False  # (an indented code block)
+        return _column(self.lines[no]) >= (column or 0)
 
     def _quote_runs_on(self, last: int) -> bool:
         """Whether the block quote whose last line is ``last`` ends in a paragraph, which the
-        next line may run on lazily (not in a fence, or after a blank or heading line in it)."""
+        next line may run on lazily (not in a fence or an HTML block, or after a blank or
+        heading line in it; a quoted list item's first line is read from its text on)."""
         first = last
         while first > 0 and _QUOTED.match(self.lines[first - 1]):
             first -= 1  # (each quote is walked once: for the line after it)
-        fence, paragraph = "", False
+        fence, html, paragraph = "", None, False  # (html: what ends the HTML block it is in)
         for line in self.lines[first:last + 1]:
             body = _QUOTED.sub("", line, count=1)
             if fence:
@@ -472,13 +520,24 @@ class _Lines:
                 if closing and closing.group(1).startswith(fence) and \
                         not body[closing.end():].strip():
                     fence = ""
-            elif opening := _FENCE_OPENS.match(body):
+                continue
+            if html is not None:
+                if html.search(body):
+                    html = None
+                continue
+            while item := _ITEM.match(body):
+                body, paragraph = body[item.end():], False
+            if opening := _FENCE_OPENS.match(body):
                 fence, paragraph = opening.group(1), False
+            elif (html := _html_opened(body, paragraph)) is not None:
+                paragraph = False
+                if html.search(body, len(body) - len(body.lstrip()) + 1):
+                    html = None  # (closed on its first line: ``<!-- c -->``)
             else:
                 paragraph = bool(body.strip()) and not (
                     _ATX_LINE.match(body) or _BREAK.match(body)
-                    or (not paragraph and _indent(body.expandtabs(4)) >= 4))
-        return not fence and paragraph
+                    or (not paragraph and _column(body) >= 4))
+        return not fence and html is None and paragraph
 
     def next_blank(self, no: int) -> int:
         """The first blank line from ``no`` on (else the end)."""
@@ -515,10 +574,24 @@ class _Lines:
 
 
 @functools.lru_cache(maxsize=64)
-def _item_closing(column: int, char: str, size: int) -> re.Pattern[str]:
-    """A line closing a fence of ``size`` ``char`` in a list item whose content is at
-    ``column``."""
-    return re.compile(rf" {{{column},{column + 3}}}{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
+def _item_closing(char: str, size: int) -> re.Pattern[str]:
+    """A line closing a fence of ``size`` ``char`` in a list item, indented (how far: the
+    item's content's column to three more)."""
+    return re.compile(rf"[ \t]*{re.escape(char)}{{{size},}}[ \t]*\r?\n?$")
+
+
+def _html_opened(line: str, paragraph: bool) -> re.Pattern[str] | None:
+    """What ends the HTML block ``line`` opens (after a ``paragraph``'s line, or not), else
+    None: its end marker (``-->``, ``</pre>``...), or a blank line."""
+    text = line.lstrip(" ").rstrip("\r\n")
+    if _indent(line) > 3 or not text.startswith("<"):
+        return None
+    for opens, ends in zip(_HTML_OPEN, _HTML_END, strict=True):
+        if opens.match(text):
+            return ends
+    if _HTML_BLOCK_TAG.search(text) or (not paragraph and _HTML_ANY_TAG.search(text)):
+        return _ALL_BLANK
+    return None
 
 
 def _html_interrupts(text: str) -> bool:
@@ -530,6 +603,20 @@ def _html_interrupts(text: str) -> bool:
 def _indent(line: str) -> int:
     """The spaces a line begins with."""
     return len(line) - len(line.lstrip(" "))
+
+
+def _column(line: str) -> int:
+    """The column a line's text begins at (its spaces and tabs; a tab reaches the next
+    multiple of four, CommonMark's tab stops)."""
+    column = 0
+    for char in line:
+        if char == " ":
+            column += 1
+        elif char == "\t":
+            column += 4 - column % 4
+        else:
+            break
+    return column
 
 
 def _next(lines: list[int], no: int, default: int) -> int:
