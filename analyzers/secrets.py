@@ -152,6 +152,8 @@ DETECTORS = (
 # 36: a plain word found as a password is not masked at its other places; weak passwords
 # run together from outcome and password words are passwords in a table; a random-looking
 # value after a secret's word in a comment (``# TODO: remove hardcoded password Gv…``).
+# 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
+# heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
 SCAN_VERSION = 37
 
 
@@ -1902,9 +1904,9 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         if folded is not text:
             return find_secrets(folded, filename)  # (as long: the spans are the text's)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
-                                            and _free_hint(text)):
-        if not _config_form_hint(text, filename):
-            return []
+                                            and _free_hint(text)) and not _config_form_hint(
+            text, filename):
+        return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
     with _FOUND_LOCK:  # the servers scan on several worker threads
@@ -3806,10 +3808,12 @@ def _config_form_findings(text: str, lines: list[str], filename: str) -> list[Fi
     out: list[Finding] = []
     if _cf_file(base):
         out += _cf_findings(lines, base)
-    if "variable" in text and ("<<" in text or "[" in text):
+    if name.endswith(".tf") and "variable" in text:
         out += _tf_more_findings(lines)
     if name.endswith(".json") and ('"Secret"' in text or '"variable"' in text):
         out += _json_config_findings(text, lines)
+    if not name.endswith((".yaml", ".yml")):
+        return out
     if "Secret" in text and "kind" in text:
         out += _k8s_nested_findings(lines)
     if "literals" in text and "secretGenerator" in text:
@@ -3823,7 +3827,7 @@ def _config_form_findings(text: str, lines: list[str], filename: str) -> list[Fi
 
 _CF_SUFFIXES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".toml", ".env", ".tfvars")
 _CF_NAMES = frozenset({"credentials", "config", ".pypirc", ".npmrc", ".pgpass"})
-_CF_SECTION = _rx(r"[ \t]*\[{1,2}[ \t]*(?P<s>[^\]\s]{1,160})[ \t]*\]{1,2}[ \t]*(?:[#;].*)?")
+_CF_SECTION = _rx(r"[ \t]*\[{1,2}[ \t]*(?P<s>[^\]\s]{1,160})[^\]]{0,160}\]{1,2}[ \t]*(?:[#;].*)?")
 _CF_KEY = _rx(r"[ \t]*(?:export[ \t]+)?(?P<q>[\"']?)(?P<k>[\w.-]{1,160})(?P=q)[ \t]*[:=][ \t]*")
 # A section or a key holding secrets whatever their names (``[credentials]``, ``secrets:``)
 _CF_CONTAINER = _rx(r"(?i)(?:[\w-]{0,60}[._-])?(?:secrets|credentials|passwords|tokens"
