@@ -4218,13 +4218,14 @@ _YAML_CHILD = _rx(r"(?P<q0>[\"']?)(?P<k>[\w.-]{1,253})(?P=q0):[ \t]+(?P<q>[\"']?
 
 def _secrets_map_findings(lines: list[str]) -> list[Finding]:
     """The plain values of a mapping under a key named for secrets (``secrets:`` then
-    ``apiKey: …``, ``stripe: …``), judged as a secret's (named by the key and the child)."""
+    ``apiKey: …``, ``stripe: …``, at any depth), judged as a secret's (named by the key and the
+    child)."""
     out: list[Finding] = []
     for i, line in enumerate(lines):
         m = _YAML_CONTAINER.fullmatch(line) if ":" in line else None
         if m is None or not _CF_CONTAINER.fullmatch(m.group("k")):
             continue
-        column, child = _indent(line), -1
+        column = _indent(line)
         for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
             body = lines[j].strip()
             if not body or body.startswith("#"):
@@ -4232,10 +4233,7 @@ def _secrets_map_findings(lines: list[str]) -> list[Finding]:
             indent = _indent(lines[j])
             if indent <= column:
                 break
-            child = indent if child < 0 else child
-            if indent != child:
-                continue
-            c = _YAML_CHILD.fullmatch(lines[j], indent)
+            c = _YAML_CHILD.fullmatch(lines[j], indent)  # (a child's, a grandchild's: stripe.live)
             if c is not None and _plausible(c.group("v"), "config",
                                             f"{m.group('k')}_{c.group('k')}"):
                 out.append(Finding(j + 1, c.start("v"), c.end("v"), "Secret Keyword"))
