@@ -129,8 +129,9 @@ case("helm nested credentials map", f"app:\n  credentials:\n    github: {TOKEN}\
      (TOKEN,), ("  credentials:",))
 case("helm secrets map nested", f"secrets:\n  stripe:\n    live: {TOKEN}\n    mode: live\n",
      "values.yaml", (TOKEN,), ("  stripe:", "    mode: live"))
-benign("actions reusable workflow secrets", "on:\n  workflow_call:\n    secrets:\n      NPM_TOKEN:\n"
-       "        required: true\n        description: the npm token\n", ".github/workflows/r.yml")
+benign("actions reusable workflow secrets", "on:\n  workflow_call:\n    secrets:\n"
+       "      NPM_TOKEN:\n        required: true\n        description: the npm token\n",
+       ".github/workflows/r.yml")
 benign("helm secrets settings", "secrets:\n  enabled: true\n  create: false\n  name: app-secrets\n"
        "  mountPath: /etc/secrets\n  existing: ''\njobs:\n  secrets: inherit\n", "values.yaml")
 benign("compose secrets files", "secrets:\n  db_password:\n    file: ./db_password.txt\n",
