@@ -152,7 +152,10 @@ DETECTORS = (
 # 36: a plain word found as a password is not masked at its other places; weak passwords
 # run together from outcome and password words are passwords in a table; a random-looking
 # value after a secret's word in a comment (``# TODO: remove hardcoded password Gv…``).
-SCAN_VERSION = 37
+# 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
+# heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
+# 38: both rounds of session 20 (37 was each round alone).
+SCAN_VERSION = 38
 
 
 def secret_by_name(path: str) -> str | None:
@@ -1903,7 +1906,8 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         if folded is not text:
             return find_secrets(folded, filename)  # (as long: the spans are the text's)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
-                                            and _free_hint(text)):
+                                            and _free_hint(text)) and not _config_form_hint(
+            text, filename):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
@@ -2286,6 +2290,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     if "\n:" in text or "\n :" in text or "\n  :" in text:
         found += _definition_findings(lines)
     found += _prose_form_findings(text, lines)
+    found += _config_form_findings(text, lines, filename)
     return found
 
 
@@ -3989,4 +3994,479 @@ def _without_phrases(line: str, found: list[Finding]) -> list[Finding]:
             if _phrase_is_text(phrase, phrase.split()):
                 continue
         out.append(f)
+    return out
+
+
+# -- config-file forms (round 7a) --
+# Configuration files read as their formats are (Java properties, INI, TOML, .env, Terraform,
+# Kubernetes, kustomize, Helm values, YAML's quoted complex keys): the forms a line's patterns
+# cannot see, a section naming the secret (``[api]`` then ``key = …``), a dotted name
+# (``api.key: …``), a value continued on the next lines, a list of secrets over lines or
+# separated by commas, a Secret nested in a list or written as JSON.
+
+def _config_form_hint(text: str, filename: str) -> bool:
+    """Whether a configuration file's text may hold a secret only its sections or dotted names
+    name (``[api]`` then ``key = …``, ``api.key: …``): read on though no line names one."""
+    return _cf_file(posixpath.basename(filename.lower())) and _CF_HINT.search(text) is not None
+
+
+def _cf_file(base: str) -> bool:
+    """Whether a file's name is a properties, INI, TOML or .env file's."""
+    return base.endswith(_CF_SUFFIXES) or base.startswith(".env") or base in _CF_NAMES
+
+
+def _config_form_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the configuration-file forms of round 7a found in ``text``."""
+    name = filename.lower()
+    base = posixpath.basename(name)
+    out: list[Finding] = []
+    if _cf_file(base):
+        out += _cf_findings(lines, base)
+    if name.endswith(".tf") and "variable" in text:
+        out += _tf_more_findings(lines)
+    if name.endswith(".json") and ('"Secret"' in text or '"variable"' in text):
+        out += _json_config_findings(text, lines)
+    if not name.endswith((".yaml", ".yml")):
+        return out
+    if "Secret" in text and "kind" in text:
+        out += _k8s_nested_findings(lines)
+    if "literals" in text and "secretGenerator" in text:
+        out += _kustomize_findings(lines)
+    if _CF_CONTAINER_HINT.search(text) is not None:
+        out += _secrets_map_findings(lines)
+    if "? \"" in text or "? '" in text:
+        out += _quoted_complex_findings(lines)
+    return out
+
+
+_CF_SUFFIXES = (".properties", ".ini", ".cfg", ".conf", ".cnf", ".toml", ".env", ".tfvars")
+_CF_NAMES = frozenset({"credentials", "config", ".pypirc", ".npmrc", ".pgpass"})
+_CF_SECTION = _rx(r"[ \t]*\[{1,2}[ \t]*(?P<s>[^\]\s]{1,160})[^\]]{0,160}\]{1,2}[ \t]*(?:[#;].*)?")
+_CF_KEY = _rx(r"[ \t]*(?:export[ \t]+)?(?P<q>[\"']?)(?P<k>[\w.-]{1,160})(?P=q)[ \t]*[:=][ \t]*")
+# A section or a key holding secrets whatever their names (``[credentials]``, ``secrets:``)
+_CF_CONTAINER = _rx(r"(?i)(?:[\w-]{0,60}[._-])?(?:secrets|credentials|passwords|tokens"
+                    r"|api[_-]?keys)")
+_CF_CONTAINER_HINT = _rx(r"(?i)(?:secrets|credentials|passwords|tokens|api[_-]?keys)"
+                         r"[\"']?:[ \t]*(?:#[^\n]*)?\n")
+_CF_SEP = _rx(r"[_.-]+")
+_CF_HINT = _rx(r"(?i)key|credential|secret|token|pass")
+_CF_COMMENT = _rx(r"[ \t][#;]")
+_CF_ITEM = _rx(r"[^,]+")
+_CF_QUOTED = _rx(r"(?P<q>[\"'])(?P<v>[^\"'\s]{1,300}+)(?P=q)")
+_CF_ARRAY_LINES = 64
+
+
+def _cf_name(section: str, key: str) -> tuple[str, bool]:
+    """The name a key's value goes by (its section's last word joined to it), and whether only
+    that joined name says it is a secret (the line's own patterns read the key alone)."""
+    own = _NAME_IN_WORD.search(key) is not None
+    plain = _CF_SEP.sub("_", key)
+    if own:
+        return key, False
+    if _NAME_IN_WORD.search(plain):
+        return plain, True
+    last = _CF_SEP.sub("_", section.rsplit(".", 1)[-1]) if section else ""
+    if not last:
+        return "", False
+    if _CF_CONTAINER.fullmatch(last):
+        return f"{last}_{plain}", True
+    joined = f"{last}_{plain}"
+    m = _NAME_IN_WORD.search(joined)
+    return (joined, True) if m is not None and m.end() > len(last) + 1 else ("", False)
+
+
+def _cf_findings(lines: list[str], base: str) -> list[Finding]:
+    """Properties, INI, TOML and .env files: each key's value read with its section's name, its
+    continuation lines, its array over lines and its comma-separated items."""
+    out: list[Finding] = []
+    section = ""
+    props = base.endswith(".properties")
+    for i, line in enumerate(lines):
+        if props and i and lines[i - 1].rstrip().endswith("\\"):
+            continue  # (a value's continuation line, read with its key's)
+        s = _CF_SECTION.fullmatch(line) if line.lstrip().startswith("[") else None
+        if s is not None:
+            section = s.group("s").strip("\"'")
+            continue
+        k = _CF_KEY.match(line)
+        if k is None or line.lstrip().startswith(("#", ";", "!")):
+            continue
+        name, derived = _cf_name(section, k.group("k"))
+        if name:
+            out += _cf_value(lines, i, k.end(), name, derived, props)
+    return out
+
+
+def _cf_value(lines: list[str], i: int, at: int, name: str, derived: bool,
+              props: bool) -> list[Finding]:
+    """The secret value after a key's operator (at ``at`` of line ``i``) in a config file."""
+    line = lines[i]
+    rest = line[at:]
+    if not rest.strip():
+        return []
+    if rest[0] == "[":
+        return _cf_array(lines, i, at + 1, name)
+    if rest[0] in "\"'":
+        q = _CF_QUOTED.match(line, at)
+        if q is None or not derived or not _plausible(q.group("v"), "keyword", name):
+            return []
+        return [Finding(i + 1, q.start("v"), q.end("v"), "Secret Keyword")]
+    if rest[0] in "{<":
+        return []
+    end = len(line.rstrip())
+    if not props:
+        c = _CF_COMMENT.search(rest)
+        end = at + c.start() if c is not None else end
+    value = line[at:end].rstrip()
+    if props and value.endswith("\\"):
+        return _cf_continued(lines, i, at, name)
+    if "," in value and " " not in value:
+        out = []
+        for m in _CF_ITEM.finditer(value):  # (each a generated value's: no list of words)
+            if _cf_list_item(m.group()) and _plausible(m.group(), "config", name):
+                out.append(Finding(i + 1, at + m.start(), at + m.end(), "Secret Keyword"))
+        return out
+    if derived and _plausible(value, "config", name):
+        return [Finding(i + 1, at, at + len(value), "Secret Keyword")]
+    return []
+
+
+def _cf_list_item(v: str) -> bool:
+    """An item of a comma-separated list that looks generated: 8 characters or more, letters
+    and digits (or letters of random case)."""
+    return len(v) >= 8 and _has_alpha(v) and (_has_digit(v) or _random_case(v))
+
+
+def _cf_continued(lines: list[str], i: int, at: int, name: str) -> list[Finding]:
+    """A properties value continued with a trailing backslash: every piece, if the joined value
+    is a secret's."""
+    spans: list[tuple[int, int, int]] = []
+    j, start, size = i, at, 0
+    while j < len(lines) and j < i + _CF_ARRAY_LINES:
+        piece = lines[j].rstrip()
+        more = piece.endswith("\\") and not piece.endswith("\\\\")
+        end = len(piece) - 1 if more else len(piece)
+        if j > i:
+            start = _indent(lines[j])
+        if end > start:
+            spans.append((j, start, end))
+            size += end - start
+        if size > VALUE_CAP:
+            return []
+        if not more:
+            break
+        j += 1
+    value = "".join(lines[a][b:c] for a, b, c in spans)
+    if not _plausible(value, "config", name):
+        return []
+    return [Finding(a + 1, b, c, "Secret Keyword") for a, b, c in spans]
+
+
+def _cf_array(lines: list[str], i: int, at: int, name: str) -> list[Finding]:
+    """The quoted items of an array after a secret's name, to its "]", over lines, past
+    comments (``api_keys = [ # prod`` then ``"…", # staging``)."""
+    out: list[Finding] = []
+    j = i
+    while j < len(lines) and j < i + _CF_ARRAY_LINES:
+        line = lines[j]
+        k = at if j == i else 0
+        while k < len(line):
+            c = line[k]
+            if c == "#":
+                break
+            if c == "]":
+                return out
+            if c in "\"'":
+                q = _CF_QUOTED.match(line, k)
+                if q is None:
+                    return out
+                if _plausible(q.group("v"), "keyword", name):
+                    out.append(Finding(j + 1, q.start("v"), q.end("v"), "Secret Keyword"))
+                k = q.end()
+                continue
+            if c not in " \t,":
+                return out
+            k += 1
+        j += 1
+    return out
+
+
+# Terraform: a secret variable's ``default`` as a heredoc (``<<EOT`` … ``EOT``) or a list
+_TF_DEFAULT_OPEN = _rx(r"(?<![\w.-])default[ \t]*=[ \t]*(?:<<[-~]?(?P<h>[A-Za-z_]\w{0,40})|"
+                       r"(?P<l>\[))")
+
+
+def _tf_more_findings(lines: list[str]) -> list[Finding]:
+    """The heredoc and list ``default`` values of Terraform variables named for a secret."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _TF_VARIABLE.match(line) if "variable" in line else None
+        if m is None or not _NAME_IN_WORD.search(m.group("n")):
+            continue
+        for j in range(i, min(len(lines), i + _TF_BLOCK_LINES)):
+            d = _TF_DEFAULT_OPEN.search(lines[j], m.end() if j == i else 0)
+            if d is not None:
+                out += (_cf_array(lines, j, d.end(), m.group("n")) if d.group("l") else
+                        _tf_heredoc(lines, j, d.group("h"), m.group("n")))
+                break
+            if j > i and lines[j].startswith("}"):
+                break
+    return out
+
+
+def _tf_heredoc(lines: list[str], i: int, tag: str, name: str) -> list[Finding]:
+    """The lines of a heredoc opened on line ``i`` to its ``tag`` line, if they hold a secret."""
+    spans, size = [], 0
+    for j in range(i + 1, min(len(lines), i + 1 + _BLOCK_LINES)):
+        body = lines[j].strip()
+        if body == tag:
+            break
+        if body:
+            spans.append((j, _indent(lines[j]), len(lines[j].rstrip())))
+            size += len(body)
+        if size > VALUE_CAP:
+            return []  # (text, a script: no secret's value)
+    value = "".join(lines[a][b:c] for a, b, c in spans)
+    if not spans or not _plausible(value, "keyword", name):
+        return []
+    return [Finding(a + 1, b, c, "Secret Keyword") for a, b, c in spans]
+
+
+_JSON_MAX = 2_000_000  # characters: a larger JSON file is data, not a manifest
+
+
+def _json_config_findings(text: str, lines: list[str]) -> list[Finding]:
+    """A JSON Kubernetes Secret's ``data``/``stringData`` values (in a List's items too) and a
+    ``.tf.json`` secret variable's ``default``, found where they are written."""
+    if len(text) > _JSON_MAX:
+        return []
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):  # (a document nested thousands deep)
+        return []
+    values: set[str] = set()
+    _json_secret_values(doc, values, 0)
+    out: list[Finding] = []
+    for value in values:
+        quoted = json.dumps(value)
+        for i, line in enumerate(lines):
+            at = line.find(quoted)
+            while at >= 0:
+                out.append(Finding(i + 1, at + 1, at + len(quoted) - 1, "Secret Keyword"))
+                at = line.find(quoted, at + len(quoted))
+    return out
+
+
+def _json_secret_values(node: object, values: set[str], depth: int) -> None:
+    """Collect into ``values`` the secrets of a parsed JSON document (see above)."""
+    if depth > 40:
+        return
+    if isinstance(node, list):
+        for item in node[:1000]:
+            _json_secret_values(item, values, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("kind") == "Secret":
+        for part in ("data", "stringData"):
+            data = node.get(part)
+            if isinstance(data, dict):
+                values.update(v for v in data.values() if isinstance(v, str) and v.strip()
+                              and "{{" not in v and "${" not in v)
+    variables = node.get("variable")
+    if isinstance(variables, dict):
+        for name, body in variables.items():
+            for spec in body if isinstance(body, list) else [body]:
+                if isinstance(spec, dict) and _NAME_IN_WORD.search(name):
+                    _json_strings(spec.get("default"), values, name)
+    for child in node.values():
+        if isinstance(child, (dict, list)):
+            _json_secret_values(child, values, depth + 1)
+
+
+def _json_strings(node: object, values: set[str], name: str) -> None:
+    """The plausible secret strings of a JSON value (a string, a list's, a map's)."""
+    if isinstance(node, str):
+        if _plausible(node, "keyword", name):
+            values.add(node)
+    elif isinstance(node, list):
+        for item in node[:100]:
+            _json_strings(item, values, name)
+    elif isinstance(node, dict):
+        for key, item in list(node.items())[:100]:
+            _json_strings(item, values, f"{name}_{key}" if _NAME_IN_WORD.search(key) else name)
+
+
+# A Kubernetes Secret in YAML nested in a list (``kind: List`` items, a Helm chart's list) or
+# with a flow mapping (``data: {password: …}``): its mapping's ``data``/``stringData`` values
+_K8S_NESTED_KIND = _rx(r"(?P<i>[ \t]*(?:-[ \t]+)*)kind:[ \t]*[\"']?Secret[\"']?[ \t]*(?:#.*)?")
+_K8S_DATA_KEY = _rx(r"(?P<i>[ \t]*(?:-[ \t]+)*)(?:data|stringData):[ \t]*(?P<f>\{.*)?")
+_FLOW_PAIR = _rx(r"[{,][ \t]*[\"']?[\w.-]{1,253}[\"']?[ \t]*:[ \t]*(?P<q>[\"']?)"
+                 r"(?P<v>[^\s,{}\"']{1,300}+)(?P=q)[ \t]*(?=[,}])")
+_K8S_MAPPING_LINES = 400
+
+
+def _k8s_nested_findings(lines: list[str]) -> list[Finding]:
+    """The values of Kubernetes Secrets at any depth (see ``_K8S_NESTED_KIND``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _K8S_NESTED_KIND.fullmatch(line) if "Secret" in line else None
+        if m is None:
+            continue
+        column = len(m.group("i"))
+        first = i if "-" in m.group("i") else _k8s_mapping_start(lines, i, column)
+        out += _k8s_mapping(lines, first, column)
+    return out
+
+
+def _k8s_mapping_start(lines: list[str], i: int, column: int) -> int:
+    """The first line of the mapping at ``column`` holding line ``i`` (its item's ``- `` line)."""
+    first = i
+    for j in range(i - 1, max(-1, i - _K8S_MAPPING_LINES), -1):
+        body = lines[j].strip()
+        if body.startswith(("---", "...")):
+            break
+        if not body or body.startswith("#"):
+            continue
+        if _indent(lines[j]) >= column:
+            first = j
+            continue
+        item = _YAML_ITEM.match(lines[j])
+        if item is not None and len(item.group()) == column:
+            first = j
+        break
+    return first
+
+
+def _k8s_mapping(lines: list[str], first: int, column: int) -> list[Finding]:
+    """The data values of the mapping at ``column`` starting on line ``first``."""
+    out: list[Finding] = []
+    for j in range(first, min(len(lines), first + _K8S_MAPPING_LINES)):
+        line = lines[j]
+        body = line.strip()
+        if body.startswith(("---", "...")) and j > first:
+            break
+        if not body or body.startswith("#"):
+            continue
+        if j > first and _indent(line) < column:
+            break
+        d = _K8S_DATA_KEY.fullmatch(line)
+        if d is None or len(d.group("i")) != column:
+            continue
+        if d.group("f"):
+            out += [Finding(j + 1, p.start("v"), p.end("v"), "Kubernetes Secret")
+                    for p in _FLOW_PAIR.finditer(line, d.start("f"))
+                    if "{{" not in p.group("v") and "${" not in p.group("v")]
+        else:
+            out += _k8s_children(lines, j, column)
+    return out
+
+
+def _k8s_children(lines: list[str], i: int, column: int) -> list[Finding]:
+    """The values under a ``data:`` key at ``column`` on line ``i`` (block scalars' lines too)."""
+    out: list[Finding] = []
+    child, block = -1, -1
+    for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
+        line = lines[j]
+        body = line.strip()
+        if not body or body.startswith("#"):
+            continue
+        indent = _indent(line)
+        if indent <= column:
+            break
+        if block >= 0 and indent > block:
+            out.append(Finding(j + 1, indent, len(line.rstrip()), "Kubernetes Secret"))
+            continue
+        child = indent if child < 0 else child
+        block = -1
+        if indent != child:
+            continue
+        if _K8S_BLOCK.fullmatch(line, indent):
+            block = indent
+            continue
+        m = _K8S_ITEM.fullmatch(line, indent)
+        if m is not None and "{{" not in m.group("v") and "${" not in m.group("v"):
+            out.append(Finding(j + 1, m.start("v"), m.end("v"), "Kubernetes Secret"))
+    return out
+
+
+# kustomize's ``secretGenerator:``: its ``literals:`` items (``- conn=…``), whatever their names
+_KUSTOMIZE_LITERAL = _rx(r"[ \t]*-[ \t]+(?P<q>[\"']?)(?P<k>[\w.-]{1,253})=(?P<v>[^\s\"']{1,300})"
+                         r"(?P=q)[ \t]*(?:#.*)?")
+_KUSTOMIZE_KEY = _rx(r"(?P<i>[ \t]*(?:-[ \t]+)?)literals:[ \t]*(?:#.*)?")
+
+
+def _kustomize_findings(lines: list[str]) -> list[Finding]:
+    """The values of a kustomize secret generator's literals."""
+    out: list[Finding] = []
+    inside = -1
+    for i, line in enumerate(lines):
+        if line.startswith("secretGenerator:"):
+            inside = 0
+            continue
+        if line[:1].isalpha():
+            inside = -1
+        if inside < 0:
+            continue
+        k = _KUSTOMIZE_KEY.fullmatch(line) if "literals" in line else None
+        if k is None:
+            continue
+        for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
+            item = _KUSTOMIZE_LITERAL.fullmatch(lines[j])
+            if item is None:
+                if lines[j].strip() and not lines[j].lstrip().startswith("#"):
+                    break
+                continue
+            v = item.group("v")
+            if _plausible(v, "config", f"secret_{item.group('k')}"):
+                out.append(Finding(j + 1, item.start("v"), item.end("v"), "Secret Keyword"))
+    return out
+
+
+# A YAML mapping of secrets (Helm values' ``secrets:``, ``credentials:``): its children's values
+_YAML_CONTAINER = _rx(r"(?P<i>[ \t]*)(?:-[ \t]+)?(?P<q>[\"']?)(?P<k>[\w.-]{0,100})(?P=q):"
+                      r"[ \t]*(?:#.*)?")
+_YAML_CHILD = _rx(r"(?P<q0>[\"']?)(?P<k>[\w.-]{1,253})(?P=q0):[ \t]+(?P<q>[\"']?)"
+                  r"(?P<v>[^\s\"'#][^\s\"']{0,300})(?P=q)[ \t]*(?:#.*)?")
+
+
+def _secrets_map_findings(lines: list[str]) -> list[Finding]:
+    """The plain values of a mapping under a key named for secrets (``secrets:`` then
+    ``apiKey: …``, ``stripe: …``, at any depth), judged as a secret's (named by the key and the
+    child)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _YAML_CONTAINER.fullmatch(line) if ":" in line else None
+        if m is None or not _CF_CONTAINER.fullmatch(m.group("k")):
+            continue
+        column = _indent(line)
+        for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
+            body = lines[j].strip()
+            if not body or body.startswith("#"):
+                continue
+            indent = _indent(lines[j])
+            if indent <= column:
+                break
+            c = _YAML_CHILD.fullmatch(lines[j], indent)  # (a child's, a grandchild's: stripe.live)
+            if c is not None and _plausible(c.group("v"), "config",
+                                            f"{m.group('k')}_{c.group('k')}"):
+                out.append(Finding(j + 1, c.start("v"), c.end("v"), "Secret Keyword"))
+    return out
+
+
+# YAML's complex key quoted (``? "password"`` then ``: …``)
+_QUOTED_COMPLEX = _rx(r"(?P<i>[ \t]*)\?[ \t]+(?P<q>[\"'])(?P<n>[\w .-]{1,160})(?P=q)[ \t]*")
+
+
+def _quoted_complex_findings(lines: list[str]) -> list[Finding]:
+    """The values of quoted complex keys named for a secret (see ``_QUOTED_COMPLEX``)."""
+    out: list[Finding] = []
+    for i in range(len(lines) - 1):
+        n = _QUOTED_COMPLEX.fullmatch(lines[i]) if "?" in lines[i] else None
+        v = _DEF_VALUE.fullmatch(lines[i + 1]) if n is not None else None
+        if n is None or v is None or len(v.group("i")) != len(n.group("i")):
+            continue
+        name = _CF_SEP.sub("_", n.group("n").replace(" ", "_"))
+        if _NAME_IN_WORD.search(name) and _plausible(v.group("v"), "config", name):
+            out.append(Finding(i + 2, v.start("v"), v.end("v"), "Secret Keyword"))
     return out
