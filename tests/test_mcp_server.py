@@ -452,3 +452,10 @@ async def test_every_format_holds_the_same_items_and_a_budget_that_holds_none_is
         tiny = await s.call_tool("suggest_bundle", {"task": "parse header tables", "budget": 500})
         assert tiny.is_error, text(tiny)
         assert "holds no file" in text(tiny) and "give a larger budget" in text(tiny)
+        # It names the file the ranking puts first (not the first one the pack left out) and
+        # says what else to do.
+        ranked = run_cli("bundle", "--task", "parse header tables", "--budget", "0",
+                         "--format", "json", cwd=repo)
+        best = json.loads(ranked.stdout)["items"][0]["path"]
+        assert f"the best-ranked file, {best}, takes" in text(tiny), (best, text(tiny))
+        assert "or seeds naming what to show" in text(tiny)
