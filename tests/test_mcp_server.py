@@ -250,6 +250,16 @@ async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
         assert stale[0]["line"] == 3
         only = data(await s.call_tool("check_instructions", {"paths": ["AGENTS.md"]}))
         assert only["files_checked"] == 1
+        # A missing file is an error, worded as `ctxsteward check nosuch.md` words it (exit 2),
+        # never "no problems in 0 instruction files".
+        missing = await s.call_tool("check_instructions", {"paths": ["nosuch.md"]})
+        cli = run_cli("check", "nosuch.md", cwd=repo)
+        assert cli.returncode == 2 and missing.is_error, text(missing)
+        said = cli.stderr.strip().removeprefix("ctxsteward: ")
+        assert said == f"{repo.resolve() / 'nosuch.md'} does not exist"
+        assert said in text(missing), text(missing)
+        both = await s.call_tool("check_instructions", {"paths": ["AGENTS.md", "nosuch.md"]})
+        assert both.is_error and "nosuch.md does not exist" in text(both)
 
         before = snapshot(repo)
         note = data(await s.call_tool("handoff", {}))

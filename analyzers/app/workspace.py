@@ -8,6 +8,7 @@ was when the snapshot was taken, which a job may use from any thread.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,6 +154,16 @@ class Workspace:
              secrets: Secrets = Secrets.ANY) -> str:
         """``raw`` as a root-relative path under the one path-safety rule."""
         return workspace_path(self.root, raw, what=what, base=base, secrets=secrets)
+
+    def existing(self, rels: Sequence[str]) -> list[str]:
+        """``rels`` (root-relative, checked by :meth:`path`), each of which must exist: a
+        :class:`RequestError` "PATH does not exist" for the first that does not (a check of
+        named files must not answer "no problems in 0 files")."""
+        for rel in rels:
+            full = self.root / rel
+            if not os.path.lexists(full):
+                raise RequestError(f"{full.resolve()} does not exist")
+        return list(rels)
 
     def seed(self, spec: str, *, base: Path | None = None,
              secrets: Secrets = Secrets.WHOLE) -> str:
