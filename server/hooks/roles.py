@@ -46,6 +46,9 @@ class Run:
     options: Options
     notes: list[str] = field(default_factory=list)  # said in the run's log line
     started: float = field(default_factory=time.monotonic)  # when the hook began (run.main)
+    # the answer when the role is stopped at a deadline of its own (``run.py`` converts the
+    # Cancelled), instead of nothing
+    if_stopped: Callable[[], str] | None = None
 
     def note(self, text: str) -> None:
         """Say ``text`` in the run's log line."""
@@ -138,10 +141,7 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
 
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
         if not snapshot.graph_current() and not _graph_updated(run, snapshot):
-            started = indexer.start(run.root, "ranking graph not current", needed=True)
-            run.note("ranking graph not current for this index: no map, " + (
-                "building it in the background" if started else "it is being built"))
-            return NO_MAP_YET
+            return _no_map(run)
         made = [snapshot.map(request(MAX_CHARS[run.agent]))]
 
         def again(chars: int) -> str:
@@ -168,23 +168,32 @@ NO_MAP_YET = ("(Context Steward: no map of the relevant files for this prompt: t
 
 
 def _graph_updated(run: Run, snapshot: Snapshot) -> bool:
-    """Whether the ranking graph could be made current for ``snapshot``'s index within
-    :data:`GRAPH_UPDATE_SECONDS`: only from a cached graph of an earlier index (an edit
-    the index saw since, a refresh by an older version or another tool)."""
-    from analyzers.cancel import CancelToken, Cancelled
+    """Whether the ranking graph was made current for ``snapshot``'s index: only from a cached
+    graph of an earlier index (an edit the index saw since, a refresh by another tool), within
+    :data:`GRAPH_UPDATE_SECONDS`; past them the run is stopped (``run.py``) and answers
+    :func:`_no_map`."""
+    from analyzers.cancel import CancelToken
     from analyzers.indexing.store import GRAPH_FILE, state_dir
 
     if not (state_dir(run.root) / GRAPH_FILE).is_file():
         run.note("no ranking graph cached")
         return False
     began = time.monotonic()
-    try:
-        snapshot.warm_graph(CancelToken(deadline=began + GRAPH_UPDATE_SECONDS))
-    except Cancelled:
-        run.note(f"ranking graph not brought up to date within {GRAPH_UPDATE_SECONDS:g} s")
-        return False
+    run.if_stopped = lambda: _no_map(run, f"not brought up to date within "
+                                          f"{GRAPH_UPDATE_SECONDS:g} s")
+    snapshot.warm_graph(CancelToken(deadline=began + GRAPH_UPDATE_SECONDS))
+    run.if_stopped = None
     run.note(f"ranking graph brought up to date ({(time.monotonic() - began) * 1000:.0f} ms)")
     return True
+
+
+def _no_map(run: Run, why: str = "") -> str:
+    """The answer when the ranking graph is not current for the index (the background index
+    builds it): one line saying so, never a silent nothing."""
+    started = indexer.start(run.root, "ranking graph not current", needed=True)
+    run.note(f"ranking graph not current for this index{': ' + why if why else ''}: no map, "
+             + ("building it in the background" if started else "it is being built"))
+    return NO_MAP_YET
 
 
 def on_session_start(run: Run) -> str:
