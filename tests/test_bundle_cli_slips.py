@@ -152,3 +152,24 @@ def test_a_task_of_common_words_only_gets_a_note(repo: Path) -> None:
     assert "note: the task has no word to search by" in bare.stderr
     worded = run_cli("bundle", "--task", "invoke the callback", "--budget", "0", cwd=repo)
     assert worded.returncode == 0 and "no word to search by" not in worded.stderr
+
+
+@pytest.mark.parametrize("option", ["--seed", "--pin"])
+def test_a_root_relative_path_given_from_a_subfolder_is_offered_never_guessed(
+        repo: Path, option: str) -> None:
+    """From src/, `--seed src/core.py` reads src/src/core.py (README: a relative path is read
+    from the current folder): refused, naming the root-relative file it may have meant and how
+    to give it from here; src/core.py's own name from there still works."""
+    args = [option, "src/core.py", *(["--task", "invoke the callback"] if option == "--pin"
+                                     else []), "--budget", "2000"]
+    proc = run_cli("bundle", *args, cwd=repo / "src")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    said = proc.stderr
+    assert "no such file src/src/core.py" in said
+    assert "did you mean src/core.py (relative to the repository root)?" in said
+    assert "Give it as core.py from here" in said
+    fine = run_cli("bundle", option, "core.py", *args[2:], "--format", "json", cwd=repo / "src")
+    assert fine.returncode == 0, fine.stderr
+    assert "src/core.py" in [i["path"] for i in json.loads(fine.stdout)["items"]]
+    missing = run_cli("bundle", option, "nowhere.py", *args[2:], cwd=repo / "src")
+    assert missing.returncode == 2 and "did you mean" not in missing.stderr

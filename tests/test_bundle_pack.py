@@ -172,8 +172,10 @@ def test_a_large_seed_with_definitions_is_focused_even_at_a_small_budget(repo: P
 
 
 def test_a_budget_that_holds_no_item_is_an_error_not_an_empty_bundle(repo: Path) -> None:
-    with pytest.raises(BundleError, match="holds the bundle's header but not one item"):
+    with pytest.raises(BundleError, match="holds the bundle's header but not one item") as e:
         make(repo, seeds=["core/ledger.py"], budget=14)
+    # What to do: a larger budget, or a seed naming one definition.
+    assert "give a larger budget" in str(e.value) and "PATH::SYMBOL" in str(e.value)
 
 
 # -- granularity --------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ def test_bm25_from_counts_scores_as_bm25s(repo: Path) -> None:
         assert np.array_equal(data[a:b], theirs["data"][c:d]), word
 
 
-def test_a_cold_index_builds_the_graph_and_a_small_change_leaves_it_to_the_query(
+def test_a_cold_index_builds_the_graph_and_a_small_change_updates_the_cached_one(
         tmp_path: Path) -> None:
     files: dict[str, str | bytes | None] = {f"pkg/mod{i}.py": _py(i) for i in range(6)}
     files["pkg/__init__.py"] = ""
@@ -224,9 +224,18 @@ def test_a_cold_index_builds_the_graph_and_a_small_change_leaves_it_to_the_query
     stamp = cache.stat().st_mtime_ns
     write_files(root, {"pkg/mod2.py": _py(2, "\n\ndef refund_policy(x):\n    return x\n")})
     assert run_cli("index", cwd=root).returncode == 0
-    assert cache.stat().st_mtime_ns == stamp  # one file of seven: not built by the index
+    # One file of seven: the cached graph is brought up to date with the index (its changed
+    # rows only), so whatever comes next (an agent's prompt hook too) finds it current.
+    assert cache.stat().st_mtime_ns != stamp
     with Index(root) as index:
-        assert not graph_current(index)
+        assert graph_current(index)
+    stamp = cache.stat().st_mtime_ns
+    assert run_cli("index", cwd=root).returncode == 0  # nothing changed: the graph is left
+    assert cache.stat().st_mtime_ns == stamp
+    cache.unlink()  # none cached: an index that read few files leaves it to the first query
+    write_files(root, {"pkg/mod3.py": _py(3, "\n\ndef refund_window(x):\n    return x\n")})
+    assert run_cli("index", cwd=root).returncode == 0
+    assert not cache.exists()
     found = run_cli("bundle", "--task", "refund policy", "--budget", "0", cwd=root)
     assert found.returncode == 0, found.stderr
     assert "pkg/mod2.py" in found.stdout

@@ -586,3 +586,55 @@ def test_codex_installed_command_runs_as_codex_runs_it(tmp_path: Path) -> None:
     assert r.stdout == "" or "hookSpecificOutput" in json.loads(r.stdout)
     runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text())
     assert runs["codex SessionStart"]["ok"] is True  # it ran, as codex, in this repository
+
+
+def test_status_names_a_missing_event_several_scopes_and_how_to_install(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    fresh = _cli(root, tmp_path, "status", "--agent", "claude-code").stdout
+    assert "none installed: ctxsteward hooks install --agent claude-code adds them" in fresh
+    assert _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope",
+                "local").returncode == 0
+    second = _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "project")
+    assert second.returncode == 0, second.stderr
+    # Installed in two scopes: Claude Code runs both, the hook twice a prompt.
+    warning = ("warning: claude-code's hooks are installed in 2 scopes (local, project): the "
+               "agent runs each once per scope")
+    assert warning in second.stdout
+    # An event deleted by hand from one file is named, not only counted.
+    path = root / ".claude/settings.local.json"
+    doc = json.loads(path.read_text())
+    del doc["hooks"]["PreCompact"]
+    path.write_text(json.dumps(doc, indent=2))
+    text = _cli(root, tmp_path, "status", "--agent", "claude-code").stdout
+    assert warning in text and "none installed" not in text
+    assert "3 of 4 hooks installed" in text
+    line = next(ln for ln in text.splitlines() if "PreCompact" in ln and "NOT INSTALLED" in ln)
+    assert "--scope local" in line, text
+    assert sum("NOT INSTALLED" in ln for ln in text.splitlines()) == 1, text
+
+
+@pytest.mark.parametrize("body,said,comments", [
+    ('{"hooks": {"UserPromptSubmit": []\n', "a '}' is missing) at line 2, column 1", False),
+    ('{"hooks": {}} // mine\n', "a comment", True),
+])
+def test_status_says_what_the_parser_said_and_comments_only_for_a_comment(
+        tmp_path: Path, body: str, said: str, comments: bool) -> None:
+    root = _repo(tmp_path, {".codex/hooks.json": body})
+    text = _cli(root, tmp_path, "status", "--agent", "codex").stdout
+    line = next(ln for ln in text.splitlines() if ".codex/hooks.json" in ln)
+    assert said in line, line
+    assert ("no comments" in line) is comments, line
+
+
+def test_install_names_its_helper_files_and_leaves_gitignore_alone(tmp_path: Path) -> None:
+    ignore = "# mine\n*.log\n"
+    root = _repo(tmp_path, {".gitignore": ignore, ".claude/settings.json": CLAUDE_OTHER})
+    done = _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "project")
+    assert done.returncode == 0, done.stderr
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("helper files of ours"))
+    helpers = sorted(p.name for p in (root / ".claude").iterdir() if "ctxsteward" in p.name)
+    assert helpers == ["settings.json.ctxsteward-backup", "settings.json.ctxsteward-folders"]
+    for name in helpers:
+        assert f".claude/{name}" in line, line
+    assert "do not commit them" in line and "`.claude/*.ctxsteward-*`" in line
+    assert (root / ".gitignore").read_text() == ignore  # the person's text: never edited

@@ -9,6 +9,8 @@ import jsonschema
 import yaml
 from gitutil import commit, make_repo, run_cli, snapshot
 
+from analyzers.config import Settings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # The parts of the SARIF 2.1.0 schema (OASIS, sarif-schema-2.1.0.json) that code-scanning upload
@@ -164,3 +166,15 @@ def test_pre_commit_hook_runs_the_check() -> None:
     assert hook["entry"].split()[:2] == ["ctxsteward", "check"]
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     assert hook.get("always_run") is True
+
+
+def test_no_instruction_file_found_names_the_files_looked_for(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "plain", {"src/app.py": "def main():\n    return 1\n"})
+    proc = run_cli("check", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert "no problems in 0 instruction files" in proc.stdout.lower()
+    looked = proc.stdout.split("(looked for: ", 1)[1]
+    for name in Settings().instruction_files:  # as the code knows them, none left out
+        assert name in looked, name
+    named = run_cli("check", "src/app.py", cwd=root)  # files named: no list of what was looked for
+    assert "looked for" not in named.stdout

@@ -250,6 +250,16 @@ async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
         assert stale[0]["line"] == 3
         only = data(await s.call_tool("check_instructions", {"paths": ["AGENTS.md"]}))
         assert only["files_checked"] == 1
+        # A missing file is an error, worded as `ctxsteward check nosuch.md` words it (exit 2),
+        # never "no problems in 0 instruction files".
+        missing = await s.call_tool("check_instructions", {"paths": ["nosuch.md"]})
+        cli = run_cli("check", "nosuch.md", cwd=repo)
+        assert cli.returncode == 2 and missing.is_error, text(missing)
+        said = cli.stderr.strip().removeprefix("ctxsteward: ")
+        assert said == f"{repo.resolve() / 'nosuch.md'} does not exist"
+        assert said in text(missing), text(missing)
+        both = await s.call_tool("check_instructions", {"paths": ["AGENTS.md", "nosuch.md"]})
+        assert both.is_error and "nosuch.md does not exist" in text(both)
 
         before = snapshot(repo)
         note = data(await s.call_tool("handoff", {}))
@@ -452,3 +462,10 @@ async def test_every_format_holds_the_same_items_and_a_budget_that_holds_none_is
         tiny = await s.call_tool("suggest_bundle", {"task": "parse header tables", "budget": 500})
         assert tiny.is_error, text(tiny)
         assert "holds no file" in text(tiny) and "give a larger budget" in text(tiny)
+        # It names the file the ranking puts first (not the first one the pack left out) and
+        # says what else to do.
+        ranked = run_cli("bundle", "--task", "parse header tables", "--budget", "0",
+                         "--format", "json", cwd=repo)
+        best = json.loads(ranked.stdout)["items"][0]["path"]
+        assert f"the best-ranked file, {best}, takes" in text(tiny), (best, text(tiny))
+        assert "or seeds naming what to show" in text(tiny)

@@ -7,6 +7,7 @@ CLI from the current folder, the servers from the workspace root.
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 
@@ -29,6 +30,28 @@ class Secrets(Enum):
 _INTERNAL = (".ctxsteward", ".git")
 
 
+# What names one file, read from the current folder: a missing one that the root holds is
+# refused with the root-relative reading offered, never taken silently.
+_FILES_NAMED = ("seed", "pin")
+
+
+def _from_root_hint(root: Path, base: Path, p: Path, rel: str, what: str, raw: str) -> None:
+    """Refuse ``raw`` (read from the current folder ``base``: root-relative ``rel``) when no such
+    file is there but one is from the root: the person most likely meant that one, but which
+    was meant is theirs to say."""
+    if os.path.lexists(root / rel) or not os.path.lexists(root / p):
+        return
+    try:
+        meant = (root / p).resolve().relative_to(root).as_posix()
+        here = Path(os.path.relpath(root / meant, base.resolve())).as_posix()
+    except (ValueError, OSError, RuntimeError):
+        return  # outside the workspace from the root too: refused as such below
+    raise PathRefused(
+        f"{what} {raw!r}: no such file {rel} (a relative path is read from the current "
+        f"folder); did you mean {meant} (relative to the repository root)? Give it as {here} "
+        "from here, or run from the root", field=what)
+
+
 def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | None = None,
                    secrets: Secrets = Secrets.ANY) -> str:
     """``raw`` (relative to ``base``, the root by default, or absolute) as a root-relative POSIX
@@ -49,6 +72,8 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
         problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
         raise PathRefused(f"{what} {raw!r}: {problem}", field=what) from None
     rel = "." if rel in ("", ".") else rel
+    if what in _FILES_NAMED and base is not None and not p.is_absolute():
+        _from_root_hint(root, base, p, rel, what, raw)
     top = rel.split("/", 1)[0]
     if top in _INTERNAL:
         raise PathRefused(f"refused: {what} {raw!r} is inside {top}/, not the workspace's files",

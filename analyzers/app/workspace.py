@@ -8,6 +8,7 @@ was when the snapshot was taken, which a job may use from any thread.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,20 +68,42 @@ class Workspace:
                 ) -> list[str]:
         """Bring the index up to date (incrementally) and return its warnings."""
         from analyzers.indexing.index import refresh
+        from analyzers.indexing.store import stored_generation
 
-        return refresh(self.root, self.settings, token=token, progress=progress)
+        before = stored_generation(self.root)
+        warnings = refresh(self.root, self.settings, token=token, progress=progress)
+        self._graph_follows(before, token)
+        return warnings
 
     def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress
               ) -> IndexReport:
         """Bring the index up to date and summarise it; after a build that read most files (a
         cold index), build the ranking graph too, so the first bundle does not."""
         from analyzers.indexing.index import build
+        from analyzers.indexing.store import stored_generation
 
+        before = stored_generation(self.root)
         report = build(self.root, self.settings, token=token, progress=progress)
         if report.files and report.files_parsed >= GRAPH_WITH_INDEX_SHARE * report.files:
             with self.snapshot() as snap:
                 snap.warm_graph(token)
+        else:
+            self._graph_follows(before, token)
         return report
+
+    def _graph_follows(self, before: str | None, token: CancelToken) -> None:
+        """After a build that changed the index (its generation was ``before``), bring the
+        ranking graph's cache up to date with it when there is one (only the changed files are
+        read again): whichever edge refreshed the index (``budget``, ``check``, an editor's save,
+        MCP), the next query and an agent's prompt hook, which never waits for a full graph
+        build, find it current. None cached: the first query builds it."""
+        from analyzers.indexing.store import GRAPH_FILE, state_dir, stored_generation
+
+        if stored_generation(self.root) == before \
+                or not (state_dir(self.root) / GRAPH_FILE).is_file():
+            return  # nothing changed (a graph stale already is the query's to update)
+        with self.snapshot() as snap:
+            snap.warm_graph(token)
 
     def export_index(self, dest: Path, token: CancelToken = NEVER,
                      progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:
@@ -131,6 +154,16 @@ class Workspace:
              secrets: Secrets = Secrets.ANY) -> str:
         """``raw`` as a root-relative path under the one path-safety rule."""
         return workspace_path(self.root, raw, what=what, base=base, secrets=secrets)
+
+    def existing(self, rels: Sequence[str]) -> list[str]:
+        """``rels`` (root-relative, checked by :meth:`path`), each of which must exist: a
+        :class:`RequestError` "PATH does not exist" for the first that does not (a check of
+        named files must not answer "no problems in 0 files")."""
+        for rel in rels:
+            full = self.root / rel
+            if not os.path.lexists(full):
+                raise RequestError(f"{full.resolve()} does not exist")
+        return list(rels)
 
     def seed(self, spec: str, *, base: Path | None = None,
              secrets: Secrets = Secrets.WHOLE) -> str:

@@ -614,7 +614,8 @@ def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
     raise BundleError(
         f"budget {request.budget} holds the bundle's header but not one item (the best "
         f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
-        f"part did not fit either): give a larger {F.budget}, or 0 to rank only",
+        f"part did not fit either): give a larger {F.budget} (or 0 to rank only), or a "
+        f"{F.seed} naming what to show (PATH::SYMBOL for one definition)",
         field="budget")
 
 

@@ -21,7 +21,7 @@ from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import bm25, filekinds, graphcache, graphsource, namelinks
 from analyzers.indexing.index import Index
 from analyzers.indexing.sparse import Csr
-from analyzers.indexing.store import state_dir
+from analyzers.indexing.store import GRAPH_FILE, state_dir
 
 # 6: name columns per language family (namelinks), no references to built-ins; file kinds.
 # 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
@@ -276,14 +276,14 @@ def graph_key(index: Index) -> str:
 def graph_current(index: Index) -> bool:
     """Whether the graph cache is current for the index's generation (its header alone read:
     :func:`load_graph` would not have to build it)."""
-    return graphcache.is_current(state_dir(index.root) / "graph.bin", GRAPH_VERSION,
+    return graphcache.is_current(state_dir(index.root) / GRAPH_FILE, GRAPH_VERSION,
                                  graph_key(index))
 
 
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:
     """The graph for the index's current generation, from the cache when it is current."""
     gen = graph_key(index)
-    path = state_dir(index.root) / "graph.bin"
+    path = state_dir(index.root) / GRAPH_FILE
     previous = None
     try:
         header, cached = graphcache.read(path, (GRAPH_VERSION, None))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 10: defs.name_col counts code points (it counted UTF-8 bytes on non-ASCII lines).
 # 11: a secret-bearing file name keeps no words, names, references or imports (only its counts).
 SCHEMA_VERSION = 11
+GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -127,22 +128,34 @@ def settings_fingerprint(settings: Settings) -> str:
 def index_usable(root: Path, settings: Settings) -> bool:
     """Whether a complete index of ``root`` for ``settings`` is on disk (built at least once, by
     this schema): one to answer from while a refresh runs."""
+    meta = _stored_meta(root)
+    return (meta.get("schema_version") == str(SCHEMA_VERSION)
+            and meta.get("generation") is not None
+            and meta.get("fingerprint") == settings_fingerprint(settings))
+
+
+def stored_generation(root: Path) -> str | None:
+    """The generation of the index of ``root`` on disk (None without a readable one): a read
+    before and after a build says whether it changed anything."""
+    return _stored_meta(root).get("generation")
+
+
+def _stored_meta(root: Path) -> dict[str, str]:
+    """The index's schema version, generation and settings fingerprint as stored (empty without
+    a readable index)."""
     path = state_dir(root) / "index.sqlite"
     if not path.is_file():
-        return False
+        return {}
     try:
         conn = connect_readonly(path)  # a read-only checkout's index is usable as it is
         try:
-            meta = dict(conn.execute(
+            return dict(conn.execute(
                 "SELECT key, value FROM meta WHERE key IN"
                 " ('schema_version', 'generation', 'fingerprint')").fetchall())
         finally:
             conn.close()
     except sqlite3.Error:
-        return False
-    return (meta.get("schema_version") == str(SCHEMA_VERSION)
-            and meta.get("generation") is not None
-            and meta.get("fingerprint") == settings_fingerprint(settings))
+        return {}
 
 
 # json.dumps(obj, separators=(",", ":")), minus the per-call encoder set-up and the cycle check

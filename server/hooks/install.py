@@ -264,7 +264,10 @@ def parse_settings(spec: AgentSpec, text: str, label: str) -> sf.Node:
     try:
         doc = sf.parse(text, jsonc=spec.jsonc)
     except sf.ParseError as e:
-        strict = "" if spec.jsonc else f" ({spec.title} reads strict JSON: no comments)"
+        # (the parser says where and what: the agent's strictness only where that is it)
+        strict = "" if spec.jsonc or not any(
+            w in str(e) for w in ("comment", "trailing comma")) else \
+            f" ({spec.title} reads strict JSON: no comments or trailing commas)"
         raise InstallRefused(f"{label} cannot be read as JSON: {e}{strict}. Fix it by hand; "
                              "nothing was written") from e
     if doc.kind != "object":

@@ -199,6 +199,20 @@ def status(root: Path, agent: str | None = None, scope: str | None = None) -> Ho
     return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem, agents=agents)
 
 
+def installed_scopes(agent: AgentState) -> list[str]:
+    """The scopes of ``agent`` whose file holds one of our hooks or more."""
+    return [s.scope for s in agent.scopes if any(h.installed for h in s.hooks)]
+
+
+def several_scopes(agent: str, scopes: list[str]) -> str:
+    """The warning for a hook installed in several ``scopes`` of one agent ("" for one)."""
+    if len(scopes) < 2:
+        return ""
+    return (f"warning: {agent}'s hooks are installed in {len(scopes)} scopes "
+            f"({', '.join(scopes)}): the agent runs each once per scope, {len(scopes)} times "
+            f"an event; keep one (ctxsteward hooks uninstall --agent {agent} --scope SCOPE)")
+
+
 def status_text(report: HooksStatus) -> str:
     """The report for a person."""
     lines = []
@@ -206,6 +220,12 @@ def status_text(report: HooksStatus) -> str:
         lines.append(f"(last runs unknown: {report.runs_problem})")
     for agent in report.agents:
         lines.append(agent.agent)
+        scopes = installed_scopes(agent)
+        if not scopes and not any(s.problem for s in agent.scopes):
+            lines.append(f"  none installed: ctxsteward hooks install --agent {agent.agent} "
+                         "adds them")
+        if len(scopes) > 1:
+            lines.append(f"  {several_scopes(agent.agent, scopes)}")
         for s in agent.scopes:
             n = sum(h.installed for h in s.hooks)
             problem = s.problem or ""
@@ -217,31 +237,42 @@ def status_text(report: HooksStatus) -> str:
             if s.record_problem:
                 lines.append(f"    {s.record_problem}")
             for h in s.hooks:
-                if h.moved_to:
-                    lines.append(f"    {h.event:<20} our line for it is under "
-                                 f"{', '.join(h.moved_to)} (moved or copied there since the "
-                                 "install: it runs there; uninstall leaves it)")
-                if h.yours is not None and not h.installed:
-                    lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
-                                 f"uninstall leaves it): {h.yours}")
-                if not h.installed:
-                    continue
-                if h.yours is not None:  # beside ours: the hook runs twice for the event
-                    lines.append(f"    {h.event:<20} your own line runs our hook too, beside "
-                                 f"ours (the hook runs twice; uninstall leaves yours): {h.yours}")
-                ran = ("never ran" if h.last_run is None else
-                       f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
-                       f"{h.last_run.ms} ms)")
-                if not h.program_exists and h.last_run is not None:
-                    # (runs are kept by agent and event: that run was another program's)
-                    ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
-                exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
-                changed = ("  (changed since the install: uninstall leaves it)" if h.changed
-                           else "  (a comment of yours is inside our entry: uninstall leaves "
-                           "it, with the comment)" if h.commented else "")
-                lines.append(f"    {h.event:<20} {ran}{exists}{changed}")
+                lines += _hook_lines(agent.agent, s, h, n)
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
             for p in programs:
                 lines.append(f"    runs {p}")
         lines += [f"  note: {n}" for n in agent.notes]
     return "\n".join(lines)
+
+
+def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
+    """The lines of one event of ``s`` (``n``: the events installed in its file)."""
+    lines: list[str] = []
+    if h.moved_to:
+        lines.append(f"    {h.event:<20} our line for it is under "
+                     f"{', '.join(h.moved_to)} (moved or copied there since the "
+                     "install: it runs there; uninstall leaves it)")
+    if h.yours is not None and not h.installed:
+        lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
+                     f"uninstall leaves it): {h.yours}")
+    if not h.installed:
+        if n > 0 and h.yours is None and not h.moved_to:
+            lines.append(f"    {h.event:<20} NOT INSTALLED (removed since the "
+                         "install? ctxsteward hooks install --agent "
+                         f"{agent} --scope {s.scope} adds it again)")
+        return lines
+    if h.yours is not None:  # beside ours: the hook runs twice for the event
+        lines.append(f"    {h.event:<20} your own line runs our hook too, beside "
+                     f"ours (the hook runs twice; uninstall leaves yours): {h.yours}")
+    ran = ("never ran" if h.last_run is None else
+           f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
+           f"{h.last_run.ms} ms)")
+    if not h.program_exists and h.last_run is not None:
+        # (runs are kept by agent and event: that run was another program's)
+        ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
+    exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
+    changed = ("  (changed since the install: uninstall leaves it)" if h.changed
+               else "  (a comment of yours is inside our entry: uninstall leaves "
+               "it, with the comment)" if h.commented else "")
+    lines.append(f"    {h.event:<20} {ran}{exists}{changed}")
+    return lines

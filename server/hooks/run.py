@@ -95,6 +95,9 @@ def _run_role(run: Run) -> tuple[bool, str]:
     try:
         return True, ROLES[run.role](run)
     except Cancelled as e:  # the one place a hook's Cancelled is converted: logged, no answer
+        if run.if_stopped is not None:  # a bound of the role's own: its answer says why
+            run.note(f"stopped ({e})")
+            return True, run.if_stopped()
         run.note(f"stopped ({e}): nothing written, the note left as it was")
         return False, ""
     except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001 - never an agent's error

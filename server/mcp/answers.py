@@ -159,15 +159,27 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     result = result if fmt == "xml" else md
     model, text = fit(counter, budget, min(k, len(result.pieces)), builder(result, fmt))
     if not model.items and result.left_out and not empty_ok:
-        best = result.left_out[0]
+        path, tokens = _best_ranked(result, sizes)
         raise AnswerTooLarge(
             f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
-            f"was left out is counted (the best, {printable(best.path)}, takes "
-            f"{best.tokens:,} tokens whole); give a larger budget, e.g. "
-            f"{max(2 * budget, 2_000):,}")
+            f"was left out is counted (the best-ranked file, {printable(path)}, takes "
+            f"{tokens:,} tokens whole); give a larger budget, e.g. "
+            f"{max(2 * budget, 2_000):,}, or seeds naming what to show (PATH::SYMBOL for one "
+            "definition)")
     if fmt == "json":
         text = structured_json(model)
     return model, text, prefixes.get((id(result), len(model.items)), result)
+
+
+def _best_ranked(result: BundleResult, sizes: dict[str, int]) -> tuple[str, int]:
+    """The best-ranked file of ``result``, packed or left out, and its whole file's tokens (the
+    packed items come first, best first; one left out for its size may rank above them)."""
+    ranked = [(i.score, -n, i.path, sizes.get(i.path, i.tokens))
+              for n, i in enumerate(result.bundle.items)]
+    ranked += [(lo.score, -n - len(ranked), lo.path, lo.tokens)
+               for n, lo in enumerate(result.left_out)]
+    _, _, path, tokens = max(ranked)
+    return path, tokens
 
 
 def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int],

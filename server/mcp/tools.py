@@ -68,6 +68,12 @@ def _checked_paths(paths: list[str], session: McpSession) -> list[str]:
     return [session.workspace.path(p) for p in paths]
 
 
+def _checked_existing_paths(paths: list[str], session: McpSession) -> list[str]:
+    """``paths`` checked as :func:`_checked_paths` does, each of which must exist (as
+    ``ctxsteward check PATH`` refuses a missing one)."""
+    return session.workspace.existing(_checked_paths(paths, session))
+
+
 # -- work (run in a job, on a snapshot of the index) ---------------------------------------------
 
 def _bundle(budget: int, save: str | None, call: McpCall) -> CallToolResult:
@@ -116,11 +122,13 @@ def _no_handoff_note(message: str, e: Exception) -> Exception:
 
 
 async def _paths_call(ctx: Ctx, kind: str, paths: list[str],
-                      answer: Callable[[McpCall, list[str]], tuple[BaseModel, str]]
+                      answer: Callable[[McpCall, list[str]], tuple[BaseModel, str]],
+                      checked: Callable[[list[str], McpSession], list[str]] = _checked_paths
                       ) -> CallToolResult:
-    """A tool taking workspace paths: checked in a job, then answered by ``answer``."""
+    """A tool taking workspace paths: checked in a job (by ``checked``), then answered by
+    ``answer``."""
     return await _session(ctx).call(kind, lambda call: tool_result(*answer(call, call.checked)),
-                                    check=partial(_checked_paths, paths), report=_reporter(ctx))
+                                    check=partial(checked, paths), report=_reporter(ctx))
 
 
 # -- the tools -----------------------------------------------------------------------------------
@@ -182,7 +190,8 @@ async def check_instructions(
         description="Instruction files or folders (default: all).")] = [],  # noqa: B006
 ) -> Annotated[CallToolResult, schemas.CheckAnswer]:
     """The check_instructions tool."""
-    return await _paths_call(ctx, "check_instructions", paths, answers.check_answer)
+    return await _paths_call(ctx, "check_instructions", paths, answers.check_answer,
+                             _checked_existing_paths)
 
 
 async def handoff(

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         if snapshot is not None:
             snapshot.close()
     status = 1 if any(d.severity == "error" for d in report.diagnostics) else 0
-    _print_report(ws.root, report, args)
+    _print_report(ws.root, report, args, ws.settings.instruction_files)
     return status
 
 
@@ -119,8 +119,10 @@ def _indexed(ws: Workspace, fmt: str) -> Snapshot | None:
         return None
 
 
-def _print_report(root: Path, report: CheckReport, args: argparse.Namespace) -> None:
-    """The report in the format asked for, to stdout or ``--out``; notes to stderr."""
+def _print_report(root: Path, report: CheckReport, args: argparse.Namespace,
+                  patterns: list[str]) -> None:
+    """The report in the format asked for, to stdout or ``--out``; notes to stderr (with no
+    instruction file found, the text names the ``patterns`` looked for)."""
     from analyzers.instructions.findings import CODES
 
     if args.format == "json":
@@ -143,6 +145,9 @@ def _print_report(root: Path, report: CheckReport, args: argparse.Namespace) -> 
                         for s, n in counts.items() if n) or "no problems"
     files = f"{report.files_checked} instruction file{'s' * (report.files_checked != 1)}"
     lines.append(f"{summary} in {files}")
+    if not report.files_checked and not args.paths:
+        lines.append(f"(looked for: {', '.join(patterns)}; a name without a / at any "
+                     "depth, the others from the root)")
     emit("\n".join(lines), args.out, root)
     sys.stdout.flush()
     for n in report.notes:

@@ -120,6 +120,9 @@ def run_change(args: argparse.Namespace) -> int:
     if outcome is not None:
         for line in _folder_words(outcome, plan) + undone:
             emit(line)
+    if outcome is not None and args.verb == "install":
+        for line in _install_notes(plan, root, args.agent, scope):
+            emit(line)
     if args.agent == "codex" and args.verb == "install":
         from server.hooks.codex_config import install_note
 
@@ -191,6 +194,33 @@ def _apply(plan: Plan) -> Outcome:
                             "install where it is mounted from; nothing was written") from e
         raise UserError(f"{plan.label}: {e.strerror or e} ({where}); check the folder and its "
                         "permissions") from e
+
+
+def _install_notes(plan: Plan, root: Path, agent: str, scope: str) -> list[str]:
+    """After an install: the helper files of ours beside a settings file in the repository (not
+    to be committed; .gitignore is the person's: never edited), and a warning when the agent's
+    hooks are now installed in more than one scope (each runs once per scope)."""
+    from server.hooks.install import InstallRefused, backups
+    from server.hooks.install_folders import record_path
+    from server.hooks.install_status import installed_scopes, several_scopes, status
+
+    lines = []
+    if scope != "user":
+        helpers = [p for p in (*backups(plan.path), record_path(plan.path)) if p.exists()]
+        if helpers:
+            folder = _shown(plan.path.parent, plan)
+            lines.append(
+                f"helper files of ours beside it: {', '.join(_shown(p, plan) for p in helpers)} "
+                f"(uninstall reads them; one may hold absolute paths of this machine): do not "
+                f"commit them; add `{folder}/*.ctxsteward-*` to "
+                f"{'your' if (root / '.gitignore').exists() else 'a'} .gitignore (ctxsteward "
+                "never edits it)")
+    try:
+        report = status(root, agent)
+    except InstallRefused:
+        return lines
+    warning = several_scopes(agent, installed_scopes(report.agents[0])) if report.agents else ""
+    return [*lines, warning] if warning else lines
 
 
 def _shown(path: Path, plan: Plan) -> str:
