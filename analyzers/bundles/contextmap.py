@@ -96,7 +96,12 @@ def _entry(index: Index, rf: RankedFile) -> MapEntry:
     if cand.names:
         refs = index.references(rf.path)
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-    chosen = relevant_definitions(cand)[:DEFS_SHOWN]
+    chosen: list[Definition] = []
+    for d in relevant_definitions(cand):  # (none inside one chosen: the map names ranges)
+        if not any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
+            chosen.append(d)
+            if len(chosen) >= DEFS_SHOWN:
+                break
     chosen.sort(key=lambda d: d.start_line)
     ranges = [(d.start_line, d.end_line, _name(d)) for d in chosen]
     return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -175,53 +175,107 @@ def relevant_definitions(c: Candidate) -> list[Definition]:
 
 TASK_POINTED = 100.0  # a definition the task points at outranks any linked one
 TASK_WORD = 4.0  # a task word only one definition's name holds; shared by n: 4 / n
+# A task word met in a definition's own lines (those in no definition inside it: a method's
+# words are the method's, not its class's), only one definition holding it; shared by n: 4 / n.
+# Words more than EXCERPT_COMMON of the file's lines hold tell no definition apart.
+BODY_WORD = 4.0
 
 
 def _linked_definitions(c: Candidate) -> list[Definition]:
     """Definitions named by the task, sharing names with the seed or the best-ranked files, or
-    referring to those names: most relevant first, none inside another chosen."""
-    scored: dict[int, float] = {}
+    referring to those names: most relevant first, none inside another chosen.
+
+    For a file ranked for a task (not a seed), the task's words come first: a definition whose
+    name or own lines hold them comes before one only linked to the other files by names (a
+    file of parameter types asked about ``Choice`` shows ``Choice``, not the ``Path.convert``
+    referring to names the best files use); links order the rest and break ties."""
+    words = _task_word_scores(c)  # the task's words in its name and own lines
+    links: dict[int, float] = {}  # names shared with the seed or best files; lines referring
     names = set(c.names)
-    task = set(lexical.stems(c.task_words))
-    # The task's words in a definition's name or its class's (ZshComplete.format_completion for
-    # "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a
-    # word every method says ("completion") tells them apart less than one only two say ("zsh").
-    held = [set(lexical.stems(lexical.words(d.qualified.replace(".", " ")))) & task
-            for d in c.definitions] if task else []
-    df: dict[str, int] = {}
-    for words in held:
-        for w in words:
-            df[w] = df.get(w, 0) + 1
     for i, d in enumerate(c.definitions):
-        s = 0.0
         if d.name in names:
-            s += 3.0
-        if task:
-            s += sum(TASK_WORD / df[w] for w in held[i])
-        if s:
-            scored[i] = s
+            links[i] = 3.0
     if c.ref_lines:
         inner = _innermost_by_line(c.definitions, c.ref_lines)
         for line in c.ref_lines:
             at = inner.get(line)
             if at is not None:
-                scored[at] = scored.get(at, 0.0) + 1.0
+                links[at] = links.get(at, 0.0) + 1.0
     if c.task_symbols or c.task_lines:  # what the task points at, before all the rest
         pointed = set(c.task_symbols)
         for i, d in enumerate(c.definitions):
             if d.name in pointed:
-                scored[i] = scored.get(i, 0.0) + TASK_POINTED
+                words[i] = words.get(i, 0.0) + TASK_POINTED
         for at in _innermost_by_line(c.definitions, c.task_lines).values():
-            scored[at] = scored.get(at, 0.0) + TASK_POINTED / 2
-    order = sorted(scored, key=lambda i: (-scored[i], c.definitions[i].start_line))
+            words[at] = words.get(at, 0.0) + TASK_POINTED / 2
+    scored = set(words) | set(links)
+    if c.seed:
+        total = {i: words.get(i, 0.0) + links.get(i, 0.0) for i in scored}
+        order = sorted(scored, key=lambda i: (-total[i], c.definitions[i].start_line))
+    else:
+        order = sorted(scored, key=lambda i: (-words.get(i, 0.0), -links.get(i, 0.0),
+                                              c.definitions[i].start_line))
     chosen: list[Definition] = []
     for i in order:
         d = c.definitions[i]
-        # Skip a definition already inside a chosen one.
-        if any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
+        # Skip a definition already inside a chosen one (a task's file keeps them: a class too
+        # large to show is shown by its head and the members that hold the task's words).
+        if c.seed and any(o.start_line <= d.start_line and d.end_line <= o.end_line
+                          for o in chosen):
             continue
         chosen.append(d)
     return chosen
+
+
+def _task_word_scores(c: Candidate) -> dict[int, float]:
+    """Definition index -> how much of the task its name and (a task's file, not a seed's) its
+    own lines say.
+
+    The task's words in a definition's name or its class's (ZshComplete.format_completion for
+    "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a word
+    every method says ("completion") tells them apart less than one only two say ("zsh"); then
+    the same over the words of its own lines (:func:`_body_words`)."""
+    task = set(lexical.stems(c.task_words))
+    if not task:
+        return {}
+    words: dict[int, float] = {}
+    held = [set(lexical.stems(lexical.words(d.qualified.replace(".", " ")))) & task
+            for d in c.definitions]
+    df = Counter(w for ws in held for w in ws)
+    for i, ws in enumerate(held):
+        if ws:
+            words[i] = sum(TASK_WORD / df[w] for w in ws)
+    if not c.seed and not is_design_doc(c.path):  # (a document's sections: by their names)
+        body = _body_words(c, task)
+        body_df = Counter(w for ws in body.values() for w in ws)
+        for i, ws in body.items():
+            words[i] = words.get(i, 0.0) + sum(BODY_WORD / body_df[w] for w in ws)
+    return words
+
+
+def _body_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
+    """Definition index -> the task's words (stems) its own lines hold: a line counts for the
+    innermost definition holding it (:func:`_innermost_by_line`); words more than
+    :data:`EXCERPT_COMMON` of the lines hold are left out. A line is stemmed only when it holds
+    the first letters of a task word (a stem keeps its word's first four letters)."""
+    heads = tuple({w[:4] for w in task})
+    held: dict[int, set[str]] = {}
+    for n, line in enumerate(c.lines, 1):
+        low = line.lower()
+        if any(h in low for h in heads):
+            ws = lexical.stem_bag(line).keys() & task
+            if ws:
+                held[n] = set(ws)
+    if not held:
+        return {}
+    lines_df = Counter(w for ws in held.values() for w in ws)
+    common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))
+    out: dict[int, set[str]] = {}
+    for ln, at in _innermost_by_line(c.definitions, list(held)).items():
+        ws = {w for w in held[ln] if lines_df[w] <= common}
+        if ws:
+            out.setdefault(at, set()).update(ws)
+    return out
 
 
 def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
@@ -696,20 +750,55 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
     defs = relevant_definitions(c) if not c.focus else []
     if defs:
         cap = SYMBOLS_SHARE * remaining
-        chosen: list[Definition] = []
-        used = 0
-        for d in defs:
-            if used + d.tokens > cap and chosen:
-                continue
-            chosen.append(d)
-            used += d.tokens
-        chosen.sort(key=lambda d: d.start_line)
-        yield Option("symbols", _merge([(d.start_line, d.end_line) for d in chosen]),
-                     [d.qualified for d in chosen])
+        ranges, chosen = _chosen_symbols(c, defs, cap)
+        yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
         if len(chosen) > 1:
             first = min(chosen, key=lambda d: defs.index(d))
             yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
     yield from _outlines(c, remaining, count)
+
+
+def _chosen_symbols(c: Candidate, defs: list[Definition], cap: float
+                    ) -> tuple[list[tuple[int, int]], list[Definition]]:
+    """The relevant definitions shown within about ``cap`` tokens (the first always), in file
+    order, and their lines. A definition inside one chosen is shown with it. In a file ranked
+    for a task (not a seed), a member comes with the heads (signatures) of the definitions
+    around it, and a most relevant definition larger than ``cap`` that has members is shown by
+    its head, its members that matter (each a definition of ``defs``) after it."""
+    chosen: list[Definition] = []
+    heads: dict[tuple[int, int], float] = {}
+    used = 0.0
+    for d in defs:
+        if any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
+            continue
+        around = {} if c.seed else {span: _estimate(c, [span]) for span in _heads_around(c, d)
+                                    if span not in heads}
+        cost = d.tokens + sum(around.values())
+        if used + cost > cap:
+            if not chosen and not heads and not c.seed and _has_members(c, d):
+                span = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+                heads[span] = _estimate(c, [span])
+                heads.update(around)
+                used += sum(around.values()) + heads[span]
+                continue
+            if chosen or heads:
+                continue
+        chosen.append(d)
+        heads.update(around)
+        used += cost
+    chosen.sort(key=lambda d: d.start_line)
+    return list(heads) + [(d.start_line, d.end_line) for d in chosen], chosen
+
+
+def _heads_around(c: Candidate, d: Definition) -> list[tuple[int, int]]:
+    """The signatures of the definitions ``d`` is inside (a method's class)."""
+    return [(_signature_start(c.lines, o), _signature_end(c.lines, o)) for o in c.definitions
+            if o is not d and o.start_line < d.start_line and d.end_line <= o.end_line]
+
+
+def _has_members(c: Candidate, d: Definition) -> bool:
+    return any(m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line
+               for m in c.definitions)
 
 
 def _outlines(c: Candidate, remaining: float, count: Callable[[str], int] | None

@@ -1,0 +1,122 @@
+"""A file ranked for a task shows the parts of it that hold the task's words (#14: the right
+files, and the right parts of them).
+
+A file of parameter types is asked about ``Choice`` being case insensitive. Its ``Path.convert``
+refers to many names the best-ranked files use, which made it the file's "most relevant"
+definition: the bundle showed ``Path.convert`` and left out the code the task is about. Now the
+task's words in a definition's name and own lines come first; a class too large for the room is
+shown by its head and the members that hold them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitutil import make_repo, run_cli
+
+TYPES = "params/types.py"
+TASK = "make Choice case insensitive"
+
+
+def _filler(name: str, n: int) -> str:
+    body = "".join(f"        step_{k} = self.choices[{k} % len(self.choices)]\n"
+                   for k in range(n))
+    return f"    def {name}(self, value):\n{body}        return value\n\n"
+
+
+def _types() -> str:
+    path_convert = "".join(
+        f"        if isinstance(value, File) and ParamType.name and Directory.name:  # {k}\n"
+        f"            value = File(Directory(value).name)\n" for k in range(14))
+    members = "".join(_filler(f"render_variant_{k}", 14) for k in range(8))
+    return (
+        "import os\n\n\n"
+        "class ParamType:\n    name = 'param'\n\n"
+        "    def convert(self, value, param, ctx):\n        return value\n\n\n"
+        "class File(ParamType):\n    name = 'file'\n\n\n"
+        "class Directory(ParamType):\n    name = 'directory'\n\n\n"
+        "class Choice(ParamType):\n"
+        '    """A value checked against a fixed set of choices."""\n\n'
+        "    name = 'choice'\n\n"
+        "    def __init__(self, choices, case_sensitive=True):\n"
+        "        self.choices = choices\n"
+        "        self.case_sensitive = case_sensitive\n\n"
+        f"{members}"
+        "    def normalize_choice(self, choice, ctx):\n"
+        "        normed = choice\n"
+        "        if not self.case_sensitive:\n"
+        "            normed = normed.casefold()  # case insensitive matching\n"
+        "        return normed\n\n\n"
+        "class Path(ParamType):\n    name = 'path'\n\n"
+        "    def convert(self, value, param, ctx):\n"
+        f"{path_convert}"
+        "        return os.fspath(value)\n")
+
+
+def _core() -> str:
+    return ("from params.types import Choice, Directory, File, ParamType, Path\n\n\n"
+            "def make_option(kind, choices=None):\n"
+            "    \"\"\"An option of ``kind``: a Choice of ``choices`` (case sensitive or not), a\n"
+            "    File, a Directory or a Path.\"\"\"\n"
+            "    if kind == 'choice':\n        return Choice(choices, case_sensitive=True)\n"
+            "    if kind == 'file':\n        return File()\n"
+            "    if kind == 'dir':\n        return Directory()\n"
+            "    if kind == 'path':\n        return Path()\n"
+            "    return ParamType()\n")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", None, commits=[
+        ("types", {TYPES: _types(), "params/__init__.py": ""}),
+        ("core", {"params/core.py": _core()})])
+
+
+def _item(root: Path, budget: str) -> dict[str, Any]:
+    proc = run_cli("bundle", "--task", TASK, "--budget", budget, "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    items = {i["path"]: i for i in json.loads(proc.stdout)["items"]}
+    assert TYPES in items, list(items)
+    return items[TYPES]
+
+
+def _lines(root: Path, needle: str) -> list[int]:
+    return [n for n, ln in enumerate((root / TYPES).read_text().split("\n"), 1) if needle in ln]
+
+
+def _shown(item: dict[str, Any]) -> set[int]:
+    return {ln for a, b in item["ranges"] for ln in range(a, b + 1)}
+
+
+@pytest.mark.parametrize("budget", ["1500", "3000"])
+def test_the_task_s_definition_is_shown_not_one_linked_by_names(repo: Path, budget: str) -> None:
+    item = _item(repo, budget)
+    shown = _shown(item)
+    casefold = _lines(repo, "normed.casefold()")
+    assert set(casefold) <= shown, item  # the member holding the task's words
+    assert not set(_lines(repo, "value = File(Directory(value).name)")) & shown, item
+    assert "Path.convert" not in item["symbols"], item
+
+
+def test_a_class_too_large_is_shown_by_its_head_and_members(repo: Path) -> None:
+    item = _item(repo, "1500")
+    shown = _shown(item)
+    assert item["granularity"] == "symbols", item
+    # the members holding the task's words, under their class's head line
+    assert {"Choice.__init__", "Choice.normalize_choice"} <= set(item["symbols"]), item
+    assert set(_lines(repo, "class Choice(ParamType):")) <= shown, item
+    # not the whole class: some of its members are left out
+    members = [n for k in range(8) for n in _lines(repo, f"def render_variant_{k}(")]
+    assert not set(members) <= shown, item
+
+
+def test_a_seed_keeps_its_focus_on_the_task_and_links(repo: Path) -> None:
+    """A large seed is focused as before (the task's definitions and the links): its item still
+    holds the task's member."""
+    proc = run_cli("bundle", "--seed", TYPES, "--task", TASK, "--budget", "3000",
+                   "--format", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    items = {i["path"]: i for i in json.loads(proc.stdout)["items"]}
+    assert set(_lines(repo, "normed.casefold()")) <= _shown(items[TYPES]), items[TYPES]
