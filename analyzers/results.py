@@ -172,8 +172,9 @@ class BundleItem(BaseModel):
     granularity: Literal["file", "symbols", "skeleton", "focused", "excerpt"] = Field(
         description="file (whole), symbols (definitions), skeleton (signatures only), focused "
                     "(a large seed: the ranges in full_ranges whole, signatures of the rest) or "
-                    "excerpt (a file with no definitions: the lines in ranges, those holding the "
-                    "task's words, else its top)")
+                    "excerpt (a file with no definitions, or a definition too large to show whole, "
+                    "named in symbols: the lines in ranges, those holding the task's words, "
+                    "else its top)")
     ranges: list[tuple[int, int]] = Field(description="1-based inclusive line ranges included.")
     symbols: list[str] = Field(
         description="Definitions included (qualified names); empty for a whole file; focused: "

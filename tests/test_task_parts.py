@@ -120,3 +120,36 @@ def test_a_seed_keeps_its_focus_on_the_task_and_links(repo: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     items = {i["path"]: i for i in json.loads(proc.stdout)["items"]}
     assert set(_lines(repo, "normed.casefold()")) <= _shown(items[TYPES]), items[TYPES]
+
+
+def _termui() -> str:
+    doc = "".join(f"    :param option_{k}: what option {k} of the bar does, in words.\n"
+                  for k in range(60))
+    body = "".join(f"    width_{k} = compute_width({k}) + len(label) * {k}\n" for k in range(40))
+    return (
+        "import time\n\n\n"
+        "def echo(message):\n    print(message)\n\n\n"
+        "def progressbar(iterable, length=None, label=None, show_eta=True):\n"
+        f'    """A progress bar over ``iterable``.\n\n{doc}    """\n'
+        f"{body}"
+        "    elapsed = time.monotonic()\n"
+        "    eta_seconds = (length - 1) * elapsed  # the ETA the bar shows\n"
+        "    return eta_seconds\n\n\n"
+        "def compute_width(n):\n    return n * 2\n")
+
+
+def test_a_long_function_is_excerpted_at_the_task_s_lines(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("ui", {"ui/termui.py": _termui(), "ui/__init__.py": ""})])
+    proc = run_cli("bundle", "--task", "progress bar shows wrong ETA", "--budget", "1500",
+                   "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    items = {i["path"]: i for i in json.loads(proc.stdout)["items"]}
+    item = items["ui/termui.py"]
+    lines = (root / "ui/termui.py").read_text().split("\n")
+    sig = next(n for n, ln in enumerate(lines, 1) if ln.startswith("def progressbar"))
+    eta = next(n for n, ln in enumerate(lines, 1) if "eta_seconds = " in ln)
+    shown = _shown(item)
+    assert {sig, eta} <= shown, item
+    assert item["granularity"] == "excerpt" and item["symbols"] == ["progressbar"], item
+    assert len(shown) < len(lines) / 2, item  # not the whole function

@@ -755,7 +755,38 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
         if len(chosen) > 1:
             first = min(chosen, key=lambda d: defs.index(d))
             yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
+        if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
+            yield from _definition_excerpts(c, defs[0], cap, count)
     yield from _outlines(c, remaining, count)
+
+
+def _definition_excerpts(c: Candidate, d: Definition, cap: float,
+                         count: Callable[[str], int] | None) -> Iterator[Option]:
+    """A task's most relevant definition too large for ``cap`` (a long function): the heads of
+    the definitions around it, its signature and its lines holding the task's words (those
+    fewest lines hold first), each with a line around it, as an excerpt of it; measured, and
+    tried again with fewer lines, in proportion. None when no line of its body holds one."""
+    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    inside = [ln for ln in _task_word_lines(c) if sig[1] < ln <= d.end_line]
+    if not inside:  # its signature alone says no more than an outline
+        return
+    target = cap - EXCERPT_FRAME
+    for _ in range(FOCUS_TRIES):
+        if target <= 0:
+            return
+        excerpt = _Excerpt(c, target, count)
+        for a, b in [*_heads_around(c, d), sig]:  # (a method's class line first)
+            excerpt.take(a, b)
+        for ln in inside:
+            _ = excerpt.take(max(d.start_line, ln - EXCERPT_CONTEXT),
+                             min(d.end_line, ln + EXCERPT_CONTEXT)) or excerpt.take(ln, ln)
+        used = excerpt.shown.tokens
+        opt = Option("excerpt", _bridge(_runs(excerpt.shown.shown, len(c.lines)), c.lines),
+                     [d.qualified], limit=cap, estimate=used)
+        yield opt
+        if opt.measured is None or not used:
+            return
+        target = 0.95 * used * (cap - EXCERPT_FRAME) / max(1.0, opt.measured - EXCERPT_FRAME)
 
 
 def _chosen_symbols(c: Candidate, defs: list[Definition], cap: float
