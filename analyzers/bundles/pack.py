@@ -98,6 +98,7 @@ class Candidate:
     seed: bool = False  # a seed: focused when large (see focused)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
+    held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
 
 
 @dataclass
@@ -256,16 +257,8 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
 def _body_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
     """Definition index -> the task's words (stems) its own lines hold: a line counts for the
     innermost definition holding it (:func:`_innermost_by_line`); words more than
-    :data:`EXCERPT_COMMON` of the lines hold are left out. A line is stemmed only when it holds
-    the first letters of a task word (a stem keeps its word's first four letters)."""
-    heads = tuple({w[:4] for w in task})
-    held: dict[int, set[str]] = {}
-    for n, line in enumerate(c.lines, 1):
-        low = line.lower()
-        if any(h in low for h in heads):
-            ws = lexical.stem_bag(line).keys() & task
-            if ws:
-                held[n] = set(ws)
+    :data:`EXCERPT_COMMON` of the lines hold are left out."""
+    held = _held_words(c, task)
     if not held:
         return {}
     lines_df = Counter(w for ws in held.values() for w in ws)
@@ -276,6 +269,31 @@ def _body_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
         if ws:
             out.setdefault(at, set()).update(ws)
     return out
+
+
+def _held_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
+    """Line -> the task's words (stems) it holds, for the lines holding any (worked out once per
+    candidate). Only the lines holding the first letters of a task word are stemmed (a stem keeps
+    its word's first four letters), found by one search over the whole text."""
+    if c.held is not None:
+        return c.held
+    held: dict[int, set[str]] = {}
+    heads = sorted({w[:4] for w in task if w}, key=len, reverse=True)
+    if heads and c.lines:
+        text = "".join(c.lines).lower()
+        starts = list(itertools.accumulate((len(x) for x in c.lines), initial=0))
+        rule = re.compile("|".join(map(re.escape, heads)))
+        seen: set[int] = set()
+        for m in rule.finditer(text):
+            n = bisect_right(starts, m.start())  # (1-based: starts[0] is line 1's)
+            if n in seen:
+                continue
+            seen.add(n)
+            ws = lexical.stem_bag(c.lines[n - 1]).keys() & task
+            if ws:
+                held[n] = set(ws)
+    c.held = held
+    return held
 
 
 def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
@@ -764,10 +782,14 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
                          count: Callable[[str], int] | None) -> Iterator[Option]:
     """A task's most relevant definition too large for ``cap`` (a long function): the heads of
     the definitions around it, its signature and its lines holding the task's words (those
-    fewest lines hold first), each with a line around it, as an excerpt of it; measured, and
-    tried again with fewer lines, in proportion. None when no line of its body holds one."""
+    holding the words fewest lines hold first), each with a line around it, as an excerpt of
+    it; measured, and tried again with fewer lines, in proportion. None when no line of its
+    body holds one."""
     sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
-    inside = [ln for ln in _task_word_lines(c) if sig[1] < ln <= d.end_line]
+    held = _held_words(c, set(lexical.stems(c.task_words)))
+    lines_df = Counter(w for ws in held.values() for w in ws)
+    inside = sorted((ln for ln in held if sig[1] < ln <= d.end_line),
+                    key=lambda ln: (-sum(1.0 / lines_df[w] for w in held[ln]), ln))
     if not inside:  # its signature alone says no more than an outline
         return
     target = cap - EXCERPT_FRAME
