@@ -469,3 +469,22 @@ async def test_every_format_holds_the_same_items_and_a_budget_that_holds_none_is
         best = json.loads(ranked.stdout)["items"][0]["path"]
         assert f"the best-ranked file, {best}, takes" in text(tiny), (best, text(tiny))
         assert "or seeds naming what to show" in text(tiny)
+
+
+def test_the_best_ranked_file_named_when_nothing_fits_is_the_seed(repo: Path) -> None:
+    """With a seed, the file an error names as the best-ranked is the seed, as the CLI lists it
+    first, though files ranked after it score higher (helper-131: click's docs/api.md named
+    for the seed src/click/core.py)."""
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles.assemble import make_bundle
+    from analyzers.indexing.index import Index, build
+    from server.mcp.answers import _best_ranked
+
+    build(repo)
+    with Index(repo) as ix:
+        result = make_bundle(ix, BundleRequest(seeds=["app/other.py"],
+                                               task="parse header tables", budget=4000))
+    items = result.bundle.items
+    assert items[0].path == "app/other.py"
+    assert any(i.score > items[0].score for i in items[1:]), [(i.path, i.score) for i in items]
+    assert _best_ranked(result, {})[0] == "app/other.py"

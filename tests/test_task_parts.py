@@ -122,14 +122,15 @@ def test_a_seed_keeps_its_focus_on_the_task_and_links(repo: Path) -> None:
     assert set(_lines(repo, "normed.casefold()")) <= _shown(items[TYPES]), items[TYPES]
 
 
-def _termui() -> str:
+def _termui(params: int = 0) -> str:
+    extra = "".join(f"    option_{k}=None,\n" for k in range(params))
     doc = "".join(f"    :param option_{k}: what option {k} of the bar does, in words.\n"
                   for k in range(60))
     body = "".join(f"    width_{k} = compute_width({k}) + len(label) * {k}\n" for k in range(40))
     return (
         "import time\n\n\n"
         "def echo(message):\n    print(message)\n\n\n"
-        "def progressbar(iterable, length=None, label=None, show_eta=True):\n"
+        f"def progressbar(iterable, length=None, label=None, show_eta=True,\n{extra}):\n"
         f'    """A progress bar over ``iterable``.\n\n{doc}    """\n'
         f"{body}"
         "    elapsed = time.monotonic()\n"
@@ -153,3 +154,22 @@ def test_a_long_function_is_excerpted_at_the_task_s_lines(tmp_path: Path) -> Non
     assert {sig, eta} <= shown, item
     assert item["granularity"] == "excerpt" and item["symbols"] == ["progressbar"], item
     assert len(shown) < len(lines) / 2, item  # not the whole function
+
+
+def test_an_excerpted_function_always_shows_its_signature(tmp_path: Path) -> None:
+    """Whatever the room, a function's excerpt starts at its signature: a line of its body
+    alone (``SameSite: c.sameSite,``) tells an agent too little (helper-129)."""
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("ui", {"ui/termui.py": _termui(params=60), "ui/__init__.py": ""})])
+    lines = (root / "ui/termui.py").read_text().split("\n")
+    sig = next(n for n, ln in enumerate(lines, 1) if ln.startswith("def progressbar"))
+    seen = 0
+    for budget in range(400, 2000, 100):
+        proc = run_cli("bundle", "--task", "progress bar shows wrong ETA", "--budget",
+                       str(budget), "--format", "json", cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        for item in json.loads(proc.stdout)["items"]:
+            if item["granularity"] == "excerpt" and item["symbols"] == ["progressbar"]:
+                seen += 1
+                assert sig in _shown(item), (budget, item)
+    assert seen, "no budget excerpted the function"

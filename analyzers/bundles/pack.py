@@ -797,8 +797,8 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
         if target <= 0:
             return
         excerpt = _Excerpt(c, target, count)
-        for a, b in [*_heads_around(c, d), sig]:  # (a method's class line first)
-            excerpt.take(a, b)
+        if not all([excerpt.take(a, b) for a, b in [*_heads_around(c, d), sig]]):
+            return  # (its signature first, or not this way: a line alone tells too little)
         for ln in inside:
             _ = excerpt.take(max(d.start_line, ln - EXCERPT_CONTEXT),
                              min(d.end_line, ln + EXCERPT_CONTEXT)) or excerpt.take(ln, ln)

@@ -178,7 +178,9 @@ def _best_ranked(result: BundleResult, sizes: dict[str, int]) -> tuple[str, int]
               for n, i in enumerate(result.bundle.items)]
     ranked += [(lo.score, -n - len(ranked), lo.path, lo.tokens)
                for n, lo in enumerate(result.left_out)]
-    _, _, path, tokens = max(ranked)
+    seeds = result.bundle.seeds  # a seed comes first, whatever its score (PATH::SYMBOL too)
+    first_seed = [r for r in ranked if any(s == r[2] or s.startswith(r[2] + ":") for s in seeds)]
+    _, _, path, tokens = first_seed[0] if first_seed else max(ranked)
     return path, tokens
 
 
