@@ -47,6 +47,7 @@ excerpts): it passes through :func:`redact` where it is produced, so no edge has
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import hashlib
@@ -155,7 +156,8 @@ DETECTORS = (
 # 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
 # heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
 # 38: both rounds of session 20 (37 was each round alone).
-SCAN_VERSION = 38
+SCAN_VERSION = 39  # 39: round-8 forms (properties blank separator, raw strings, TOML
+# triple quotes, fenced INI, quoted value after a name in free text; locale labels kept)
 
 
 def secret_by_name(path: str) -> str | None:
@@ -2233,7 +2235,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += _comment_token_findings(text, lines)
     if found:
         found += _repeat_findings(lines, found)
-    return _merge(found)
+    return _merge(_round8_kept(found, lines, filename))
 
 
 _COMMENT_START = _rx(r"#|//|/\*|^\s*\*|--|<!--|^\s*;")
@@ -2291,6 +2293,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
         found += _definition_findings(lines)
     found += _prose_form_findings(text, lines)
     found += _config_form_findings(text, lines, filename)
+    found += _round8_findings(text, lines, filename)
     return found
 
 
@@ -3425,7 +3428,7 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
 # space, "-", "_", "/", ":" or "=": a branch ``fix/rotate-password-GvNCwf4Hi2UAbaFj8Iyb85em``, a
 # TODO ``remove hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em``, a subject ``token-Xk9mQ2vLp7wR``.
 _FREE_WORD_TOKEN = _rx(r"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey)"
-                       r"s?[ \t:=/_-]{1,3}(?P<v>[A-Za-z0-9+_.~-]{12,200}+)")
+                       r"s?[ \t:=/_-]{1,3}[\"'`]?(?P<v>[A-Za-z0-9+_.~-]{12,200}+)")
 
 
 def _random_token(value: str) -> bool:
@@ -4470,3 +4473,131 @@ def _quoted_complex_findings(lines: list[str]) -> list[Finding]:
         if _NAME_IN_WORD.search(name) and _plausible(v.group("v"), "config", name):
             out.append(Finding(i + 2, v.start("v"), v.end("v"), "Secret Keyword"))
     return out
+
+
+# -- round 8 forms --
+# Java properties' blank separator (``db.password V``); Rust raw strings (``r#"V"#``); TOML's
+# triple-quoted strings; an INI/TOML/properties block fenced in a document; and what is no
+# secret: a translation's label (``password: Contraseña`` in ``locales/es.yml``), a Spring
+# placeholder's default word (``${API_KEY:changeme}``).
+
+_R8_PROP_BLANK = _rx(r"[ \t]*(?P<k>[\w.-]{1,160})[ \t]+(?P<v>[^\s=:\\]{1,300})[ \t]*")
+_R8_RAW = _rx(r"(?i)(?P<n>[\w.]{0,160})(?::[^=]{0,80})?[ \t]*=[ \t]*(?:\n[ \t]*)?"
+              r"r(?P<h>#+)\"(?P<v>[^\"\s]{1,300})\"(?P=h)")
+_R8_TRIPLE = _rx(r"(?P<q>\"\"\"|\'\'\')\s*(?P<v>[^\s\"']{1,300})\s*(?P=q)")
+_R8_FENCE = _rx(r"[ \t]*(?P<f>```|~~~)[ \t]*(?P<i>[\w.+-]*)[^\n]*")
+_R8_FENCE_KINDS = {"ini": "a.ini", "cfg": "a.cfg", "conf": "a.conf", "toml": "a.toml",
+                   "properties": "a.properties", "dosini": "a.ini", "editorconfig": "a.ini"}
+
+
+def _round8_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-8 forms (see above) found in ``text``."""
+    name = filename.lower()
+    out: list[Finding] = []
+    if name.endswith(".properties"):
+        out += _r8_properties_blank(lines)
+    if name.endswith(".rs") and "r#" in text:
+        out += _r8_spans(text, _R8_RAW, lambda m: m.group("n"))
+    if name.endswith(".toml") and ('"""' in text or "'''" in text):
+        out += _r8_triple(text, lines)
+    if name.endswith(DOC_SUFFIXES) and ("```" in text or "~~~" in text):
+        out += _r8_fenced(lines)
+    return out
+
+
+def _r8_properties_blank(lines: list[str]) -> list[Finding]:
+    """A properties file's ``key value`` (a blank the separator) named for a secret."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_PROP_BLANK.fullmatch(line)
+        key = m.group("k").replace(".", "_") if m is not None else ""
+        if m is not None and _NAME_IN_WORD.search(key) and _plausible(m.group("v"), "config", key):
+            out.append(Finding(i + 1, m.start("v"), m.end("v"), "Secret Keyword"))
+    return out
+
+
+def _r8_spans(text: str, rule: re.Pattern[str], name_of: Callable[[re.Match[str]], str]
+              ) -> list[Finding]:
+    """The ``v`` groups of ``rule`` in ``text`` whose name (``name_of``) is a secret's."""
+    out: list[Finding] = []
+    for m in rule.finditer(text):
+        n = name_of(m)
+        if _NAME_IN_WORD.search(n) and _plausible(m.group("v"), "config", n):
+            line = text.count("\n", 0, m.start("v"))
+            at = text.rfind("\n", 0, m.start("v")) + 1
+            out.append(Finding(line + 1, m.start("v") - at, m.end("v") - at, "Secret Keyword"))
+    return out
+
+
+def _r8_triple(text: str, lines: list[str]) -> list[Finding]:
+    """TOML's triple-quoted values under a key or section named for a secret."""
+    heads = [(m.start(), m.group(1)) for m in _R8_SECTION.finditer(text)]
+    starts = [at for at, _ in heads]
+
+    def name_of(m: re.Match[str]) -> str:
+        key = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        k = bisect.bisect_left(starts, m.start())
+        section = heads[k - 1][1] if k else ""
+        return f"{section}_{key.split('=')[0].strip()}" if "=" in key else section
+    return _r8_spans(text, _R8_TRIPLE, name_of)
+
+
+_R8_SECTION = _rx(r"(?m)^[ \t]*\[+([^\]\n]{1,160})\]")
+
+
+def _r8_fenced(lines: list[str]) -> list[Finding]:
+    """The secrets of a document's fenced INI, TOML or properties block, read as that file's."""
+    out: list[Finding] = []
+    i = 0
+    while i < len(lines):
+        m = _R8_FENCE.fullmatch(lines[i])
+        if m is None:
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines))
+                    if lines[j].strip().startswith(m.group("f"))), len(lines))
+        body = lines[i + 1:end]
+        kind = _R8_FENCE_KINDS.get(m.group("i").lower())
+        if kind is None and any(_CF_SECTION.fullmatch(b) for b in body[:3]):
+            kind = "a.ini"
+        if kind is not None and body:
+            out += [f._replace(line=f.line + i + 1)
+                    for f in find_secrets("\n".join(body) + "\n", kind)]
+        i = end + 1
+    return out
+
+
+_R8_LOCALE_PATH = _rx(r"(?i)(?:^|/)(?:locales?|i18n|l10n|lang|langs|languages|translations?)/"
+                      r"|(?:^|/)messages_[a-z]{2}(?:_[a-z]{2})?\.properties$|\.po$")
+_R8_LABEL = _rx(r"[\"']?[^\W\d_]+(?:[ '\u2019-][^\W\d_]+)*[\"']?[,;]?")
+_R8_PLACEHOLDER_DEFAULT = _rx(r"\$\{[\w.-]{1,160}:(?P<d>[^}\s]{0,300})\}")
+
+
+def _round8_kept(found: list[Finding], lines: list[str], filename: str) -> list[Finding]:
+    """``found`` without a translation's label (a word of letters in a locale file) and with a
+    ``${VAR:default}``'s closing brace kept (the default a placeholder word: all of it)."""
+    locale = _R8_LOCALE_PATH.search(filename.replace("\\", "/")) is not None
+    if not locale and "${" not in "".join(lines[f.line - 1] for f in found[:200]):
+        return found
+    out: list[Finding] = []
+    for f in found:
+        line = lines[f.line - 1] if f.line <= len(lines) else ""
+        value = line[f.start:f.end]
+        if locale and _R8_LABEL.fullmatch(value):
+            continue
+        f = _r8_placeholder_default(f, line)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def _r8_placeholder_default(f: Finding, line: str) -> Finding | None:
+    """``f`` on a ``${VAR:default}``: none when the default is a placeholder word, else the
+    default alone (never the ``}``)."""
+    for m in _R8_PLACEHOLDER_DEFAULT.finditer(line):
+        if m.start("d") <= f.start < m.end():
+            d = m.group("d")
+            if not d or not _plausible(d, "config", "password"):
+                return None
+            return f._replace(start=m.start("d"), end=m.end("d"))
+    return f
