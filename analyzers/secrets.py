@@ -4577,17 +4577,14 @@ def _round8_kept(found: list[Finding], lines: list[str], filename: str) -> list[
     """``found`` without a translation's label (a word of letters in a locale file) and with a
     ``${VAR:default}``'s closing brace kept (the default a placeholder word: all of it)."""
     locale = _R8_LOCALE_PATH.search(filename.replace("\\", "/")) is not None
-    if not locale and "${" not in "".join(lines[f.line - 1] for f in found[:200]):
-        return found
     out: list[Finding] = []
     for f in found:
         line = lines[f.line - 1] if f.line <= len(lines) else ""
-        value = line[f.start:f.end]
-        if locale and _R8_LABEL.fullmatch(value):
+        if locale and _R8_LABEL.fullmatch(line[f.start:f.end]):
             continue
-        f = _r8_placeholder_default(f, line)
-        if f is not None:
-            out.append(f)
+        kept = _r8_placeholder_default(f, line) if "${" in line else f
+        if kept is not None:
+            out.append(kept)
     return out
 
 

@@ -23,7 +23,7 @@ def git(text: str, filename: str = "") -> str:
     return redact_git(text)
 
 
-# -- 1. properties: a blank is a separator ---------------------------------------------------------
+# -- 1. properties: a blank is a separator --
 
 case("properties blanks", f"stripe.api-key   {TOKEN}\n", "app.properties", (TOKEN,),
      ("stripe.api-key   ",))
@@ -33,7 +33,7 @@ case("properties tab", f"api.secret\t{TOKEN}\n", "app.properties", (TOKEN,), ("a
 benign("properties blank settings", "server.port 8080\nlogging.level DEBUG\napi.key changeme\n",
        "app.properties")
 
-# -- 2. a quoted generated value after a secret's name ----------------------------------------------
+# -- 2. a quoted generated value after a secret's name --
 
 case("git quoted after name", f'FIXME remove apiKey "{TOKEN}"', "", (TOKEN,), ("FIXME remove",),
      git)
@@ -42,7 +42,7 @@ case("comment quoted after name", f'# FIXME remove apiKey "{TOKEN}"\nx = 1\n', "
      (TOKEN,), ("# FIXME remove apiKey", "x = 1"))
 benign("git quoted word after name", 'rename apiKey "customerApiKeyField" in forms', fn=git)
 
-# -- 3. Rust raw strings ----------------------------------------------------------------------------
+# -- 3. Rust raw strings --
 
 case("rust raw string", f'const TOKEN: &str = r#"{TOKEN}"#;\n', "a.rs", (TOKEN,),
      ("const TOKEN: &str = r#",))
@@ -51,7 +51,7 @@ case("rust raw string two hashes next line", f'let api_key: &str =\n    r##"{TOK
 benign("rust raw string of no secret", 'const TOKEN_RE: &str = r#"[A-Za-z0-9]{20}"#;\n'
        'let user = r#"Xk9mQ2vLp7wRz8Tq"#;\n', "a.rs")
 
-# -- 4. TOML triple-quoted strings ------------------------------------------------------------------
+# -- 4. TOML triple-quoted strings --
 
 case("toml triple quoted list", f'API-KEYS = [ """{TOKEN}""" ]\n', "keys.toml", (TOKEN,),
      ("API-KEYS = [",))
@@ -62,7 +62,7 @@ case("toml literal triple over lines", f"[api]\nkey = '''\n{TOKEN}\n'''\n", "a.t
 benign("toml triple quoted text", '[tool]\ndescription = """A tool"""\nkey = """changeme"""\n',
        "a.toml")
 
-# -- 5. fenced configuration in documents -----------------------------------------------------------
+# -- 5. fenced configuration in documents --
 
 case("markdown fenced ini", f"Set:\n\n```ini\n[api]\nkey = {TOKEN}\n```\n", "README.md",
      (TOKEN,), ("```ini", "[api]"))
@@ -73,7 +73,7 @@ case("markdown fenced section by shape", f"```\n[api]\nkey = {TOKEN}\n```\n", "R
 benign("markdown fenced ini of settings", "```ini\n[api]\nkey = <your key>\nurl = x\n```\n",
        "README.md")
 
-# -- 6. translations' labels ------------------------------------------------------------------------
+# -- 6. translations' labels --
 
 benign("locale yaml labels", "es:\n  password: Contraseña\n  users:\n    password: Contraseña\n",
        "config/locales/es.yml")
@@ -88,7 +88,7 @@ benign("locale properties", "password=Contraseña\napi.key=Clave de API\n",
 case("locale random value", f"es:\n  password: {PW}\n", "config/locales/es.yml", (PW,),
      ("password: ",))
 
-# -- 7. Spring placeholders' defaults ---------------------------------------------------------------
+# -- 7. Spring placeholders' defaults --
 
 benign("spring placeholder default word", "api.key=${API_KEY:changeme}\n", "a.properties")
 case("spring placeholder random default", f"api.key=${{API_KEY:{TOKEN}}}\n", "a.properties",
