@@ -4276,7 +4276,7 @@ def _json_secret_values(node: object, values: set[str], depth: int) -> None:
             if isinstance(data, dict):
                 values.update(v for v in data.values() if isinstance(v, str) and v.strip()
                               and "{{" not in v and "${" not in v)
-    variables = node.get("variable")
+    variables = _r8_variables(node.get("variable"))
     if isinstance(variables, dict):
         for name, body in variables.items():
             for spec in body if isinstance(body, list) else [body]:
@@ -4502,6 +4502,69 @@ def _round8_findings(text: str, lines: list[str], filename: str) -> list[Finding
         out += _r8_triple(text, lines)
     if name.endswith(DOC_SUFFIXES) and ("```" in text or "~~~" in text):
         out += _r8_fenced(lines)
+    if name.endswith((".yaml", ".yml")) and "{" in text:
+        out += _r8_flow_maps(lines)
+    if name.endswith((".yaml", ".yml")) and "literals" in text and "secretGenerator" in text:
+        out += _r8_literal_lists(lines)
+    if name.endswith(".go") and "string{" in text:
+        out += _r8_go_literals(lines)
+    return out
+
+
+# A YAML flow map under a key holding secrets (``secrets: {conn: V}``); kustomize's literals as a
+# flow list (``literals: ["conn=V"]``); Go's composite literal of strings under a secret's name
+# (``tokens = [...]string{"V"}``, ``secrets = map[string]string{"stripe": "V"}``)
+_R8_FLOW_MAP = _rx(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[\w.-]{1,100})[\"']?:[ \t]*"
+                   r"\{(?P<b>[^{}\n]{0,4000})\}")
+_R8_FLOW_PAIR = _rx(r"[\"']?(?P<k>[\w.-]{1,160})[\"']?[ \t]*:[ \t]*(?P<q>[\"']?)"
+                    r"(?P<v>[^\s,\"'{}]{1,300})(?P=q)")
+_R8_LITERALS = _rx(r"[ \t]*(?:-[ \t]+)?literals:[ \t]*\[(?P<b>[^\[\]\n]{0,4000})\]")
+_R8_LITERAL_ITEM = _rx(r"(?P<q>[\"']?)(?P<k>[\w.-]{1,253})=(?P<v>[^\s\"',\]]{1,300})(?P=q)")
+_R8_GO_LITERAL = _rx(r"(?P<n>\w{1,160})[ \t]*:?=[ \t]*(?:\[[^\]\n]{0,20}\]|map\[string\])"
+                     r"string\{(?P<b>[^{}\n]{0,4000})\}")
+_R8_GO_ITEM = _rx(r"(?:\"[^\"\n]{0,160}\"[ \t]*:[ \t]*)?(?P<q>[\"`])(?P<v>[^\"`\s]{1,300})"
+                  r"(?P=q)")
+_R8_CAMEL = _rx(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _r8_items(number: int, m: re.Match[str], item: re.Pattern[str], name: str,
+              child: bool = True) -> list[Finding]:
+    """The ``v`` of each ``item`` in ``m``'s ``b`` group judged as a secret's named ``name``
+    (and the item's ``k`` when ``child``)."""
+    at = m.start("b")
+    return [Finding(number, at + i.start("v"), at + i.end("v"), "Secret Keyword")
+            for i in item.finditer(m.group("b"))
+            if _plausible(i.group("v"), "config", f"{name}_{i.group('k')}" if child else name)]
+
+
+def _r8_flow_maps(lines: list[str]) -> list[Finding]:
+    """The values of a YAML flow map under a key holding secrets (``secrets: {conn: V}``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_FLOW_MAP.match(line) if "{" in line else None
+        if m is not None and _CF_CONTAINER.fullmatch(_R8_CAMEL.sub("_", m.group("k"))):
+            out += _r8_items(i + 1, m, _R8_FLOW_PAIR, m.group("k"))
+    return out
+
+
+def _r8_literal_lists(lines: list[str]) -> list[Finding]:
+    """kustomize's ``literals: ["conn=V", …]`` (a secretGenerator's, as a flow list)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_LITERALS.match(line) if "literals" in line else None
+        if m is not None:
+            out += _r8_items(i + 1, m, _R8_LITERAL_ITEM, "secret")
+    return out
+
+
+def _r8_go_literals(lines: list[str]) -> list[Finding]:
+    """The strings of a Go composite literal named for secrets (``tokens = []string{"V"}``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_GO_LITERAL.search(line) if "string{" in line else None
+        if m is not None and (_NAME_IN_WORD.search(m.group("n"))
+                              or _CF_CONTAINER.fullmatch(m.group("n"))):
+            out += _r8_items(i + 1, m, _R8_GO_ITEM, m.group("n"), child=False)
     return out
 
 
@@ -4598,3 +4661,11 @@ def _r8_placeholder_default(f: Finding, line: str) -> Finding | None:
                 return None
             return f._replace(start=m.start("d"), end=m.end("d"))
     return f
+
+
+def _r8_variables(variables: object) -> object:
+    """A ``.tf.json``'s ``variable`` block as a map: a list of maps (``"variable": [{"apiKey":
+    {…}}]``, as Terraform allows) merged into one."""
+    if not isinstance(variables, list):
+        return variables
+    return {k: v for item in variables[:1000] if isinstance(item, dict) for k, v in item.items()}

@@ -94,6 +94,25 @@ benign("spring placeholder default word", "api.key=${API_KEY:changeme}\n", "a.pr
 case("spring placeholder random default", f"api.key=${{API_KEY:{TOKEN}}}\n", "a.properties",
      (TOKEN,), ("api.key=${API_KEY:", "}\n"))
 
+# -- medium: .tf.json variable list, kustomize flow literals, YAML flow map, Go literals --
+
+case("tf json variable list", f'{{"variable": [{{"apiKey": {{"default": "{TOKEN}"}}}}]}}\n',
+     "main.tf.json", (TOKEN,), ('"apiKey"',))
+benign("tf json variable list of no secret",
+       f'{{"variable": [{{"region": {{"default": "{TOKEN}"}}}}]}}\n', "main.tf.json")
+case("kustomize flow literals", f'secretGenerator:\n- name: app\n  literals: ["conn={TOKEN}"]\n',
+     "kustomization.yaml", (TOKEN,), ("literals: [",))
+case("yaml flow map of secrets", f"extraSecrets: {{conn: {TOKEN}, stripe: {PW}}}\n", "values.yaml",
+     (TOKEN, PW), ("extraSecrets: {conn: ",))
+benign("yaml flow map of no secrets",
+       f"labels: {{app: {PW}}}\nsecrets: {{storeName: VaultStore}}\n", "values.yaml")
+case("go array of tokens", f'var tokens = [...]string{{`{TOKEN}`, "{PW}"}}\n', "a.go",
+     (TOKEN, PW), ("var tokens = [...]string{",))
+case("go map of secrets", f'var secrets = map[string]string{{"stripe": "{TOKEN}"}}\n', "a.go",
+     (TOKEN,), ('"stripe": "',))
+benign("go literal of no secret", f'var names = []string{{"{PW}"}}\n'
+       'var tokens = []string{"access", "refresh"}\n', "a.go")
+
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
@@ -102,6 +121,8 @@ HOSTILE = {
     "raw strings": ('let api_key = r#"x"#;\n' * 20_000, redact, "a.rs"),
     "fences": ("```ini\n[api]\n" * 20_000, redact, "README.md"),
     "properties blanks": ("api.key v\n" * 40_000, redact, "a.properties"),
+    "flow maps": ("secrets: {a: b, " * 20_000 + "\n", redact, "values.yaml"),
+    "go literals": ('tokens = []string{"x", ' * 20_000 + "\n", redact, "a.go"),
     "placeholders": ("api.key=${A:" * 20_000 + "\n", redact, "a.properties"),
 }
 
