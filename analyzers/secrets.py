@@ -47,6 +47,7 @@ excerpts): it passes through :func:`redact` where it is produced, so no edge has
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import functools
 import hashlib
@@ -155,7 +156,8 @@ DETECTORS = (
 # 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
 # heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
 # 38: both rounds of session 20 (37 was each round alone).
-SCAN_VERSION = 38
+SCAN_VERSION = 39  # 39: round-8 forms (properties blank separator, raw strings, TOML
+# triple quotes, fenced INI, quoted value after a name in free text; locale labels kept)
 
 
 def secret_by_name(path: str) -> str | None:
@@ -2233,7 +2235,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += _comment_token_findings(text, lines)
     if found:
         found += _repeat_findings(lines, found)
-    return _merge(found)
+    return _merge(_round8_kept(found, lines, filename))
 
 
 _COMMENT_START = _rx(r"#|//|/\*|^\s*\*|--|<!--|^\s*;")
@@ -2291,6 +2293,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
         found += _definition_findings(lines)
     found += _prose_form_findings(text, lines)
     found += _config_form_findings(text, lines, filename)
+    found += _round8_findings(text, lines, filename)
     return found
 
 
@@ -3425,7 +3428,7 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
 # space, "-", "_", "/", ":" or "=": a branch ``fix/rotate-password-GvNCwf4Hi2UAbaFj8Iyb85em``, a
 # TODO ``remove hardcoded password GvNCwf4Hi2UAbaFj8Iyb85em``, a subject ``token-Xk9mQ2vLp7wR``.
 _FREE_WORD_TOKEN = _rx(r"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey)"
-                       r"s?[ \t:=/_-]{1,3}(?P<v>[A-Za-z0-9+_.~-]{12,200}+)")
+                       r"s?[ \t:=/_-]{1,3}[\"'`]?(?P<v>[A-Za-z0-9+_.~-]{12,200}+)")
 
 
 def _random_token(value: str) -> bool:
@@ -4273,7 +4276,7 @@ def _json_secret_values(node: object, values: set[str], depth: int) -> None:
             if isinstance(data, dict):
                 values.update(v for v in data.values() if isinstance(v, str) and v.strip()
                               and "{{" not in v and "${" not in v)
-    variables = node.get("variable")
+    variables = _r8_variables(node.get("variable"))
     if isinstance(variables, dict):
         for name, body in variables.items():
             for spec in body if isinstance(body, list) else [body]:
@@ -4470,3 +4473,199 @@ def _quoted_complex_findings(lines: list[str]) -> list[Finding]:
         if _NAME_IN_WORD.search(name) and _plausible(v.group("v"), "config", name):
             out.append(Finding(i + 2, v.start("v"), v.end("v"), "Secret Keyword"))
     return out
+
+
+# -- round 8 forms --
+# Java properties' blank separator (``db.password V``); Rust raw strings (``r#"V"#``); TOML's
+# triple-quoted strings; an INI/TOML/properties block fenced in a document; and what is no
+# secret: a translation's label (``password: Contraseña`` in ``locales/es.yml``), a Spring
+# placeholder's default word (``${API_KEY:changeme}``).
+
+_R8_PROP_BLANK = _rx(r"[ \t]*(?P<k>[\w.-]{1,160})[ \t]+(?P<v>[^\s=:\\]{1,300})[ \t]*")
+_R8_RAW = _rx(r"(?i)(?P<n>[\w.]{0,160})(?::[^=]{0,80})?[ \t]*=[ \t]*(?:\n[ \t]*)?"
+              r"r(?P<h>#+)\"(?P<v>[^\"\s]{1,300})\"(?P=h)")
+_R8_TRIPLE = _rx(r"(?P<q>\"\"\"|\'\'\')\s*(?P<v>[^\s\"']{1,300})\s*(?P=q)")
+_R8_FENCE = _rx(r"[ \t]*(?P<f>```|~~~)[ \t]*(?P<i>[\w.+-]*)[^\n]*")
+_R8_FENCE_KINDS = {"ini": "a.ini", "cfg": "a.cfg", "conf": "a.conf", "toml": "a.toml",
+                   "properties": "a.properties", "dosini": "a.ini", "editorconfig": "a.ini"}
+
+
+def _round8_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-8 forms (see above) found in ``text``."""
+    name = filename.lower()
+    out: list[Finding] = []
+    if name.endswith(".properties"):
+        out += _r8_properties_blank(lines)
+    if name.endswith(".rs") and "r#" in text:
+        out += _r8_spans(text, _R8_RAW, lambda m: m.group("n"))
+    if name.endswith(".toml") and ('"""' in text or "'''" in text):
+        out += _r8_triple(text, lines)
+    if name.endswith(DOC_SUFFIXES) and ("```" in text or "~~~" in text):
+        out += _r8_fenced(lines)
+    if name.endswith((".yaml", ".yml")) and "{" in text:
+        out += _r8_flow_maps(lines)
+    if name.endswith((".yaml", ".yml")) and "literals" in text and "secretGenerator" in text:
+        out += _r8_literal_lists(lines)
+    if name.endswith(".go") and "string{" in text:
+        out += _r8_go_literals(lines)
+    return out
+
+
+# A YAML flow map under a key holding secrets (``secrets: {conn: V}``); kustomize's literals as a
+# flow list (``literals: ["conn=V"]``); Go's composite literal of strings under a secret's name
+# (``tokens = [...]string{"V"}``, ``secrets = map[string]string{"stripe": "V"}``)
+_R8_FLOW_MAP = _rx(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[\w.-]{1,100})[\"']?:[ \t]*"
+                   r"\{(?P<b>[^{}\n]{0,4000})\}")
+_R8_FLOW_PAIR = _rx(r"[\"']?(?P<k>[\w.-]{1,160})[\"']?[ \t]*:[ \t]*(?P<q>[\"']?)"
+                    r"(?P<v>[^\s,\"'{}]{1,300})(?P=q)")
+_R8_LITERALS = _rx(r"[ \t]*(?:-[ \t]+)?literals:[ \t]*\[(?P<b>[^\[\]\n]{0,4000})\]")
+_R8_LITERAL_ITEM = _rx(r"(?P<q>[\"']?)(?P<k>[\w.-]{1,253})=(?P<v>[^\s\"',\]]{1,300})(?P=q)")
+_R8_GO_LITERAL = _rx(r"(?P<n>\w{1,160})[ \t]*:?=[ \t]*(?:\[[^\]\n]{0,20}\]|map\[string\])"
+                     r"string\{(?P<b>[^{}\n]{0,4000})\}")
+_R8_GO_ITEM = _rx(r"(?:\"[^\"\n]{0,160}\"[ \t]*:[ \t]*)?(?P<q>[\"`])(?P<v>[^\"`\s]{1,300})"
+                  r"(?P=q)")
+_R8_CAMEL = _rx(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _r8_items(number: int, m: re.Match[str], item: re.Pattern[str], name: str,
+              child: bool = True) -> list[Finding]:
+    """The ``v`` of each ``item`` in ``m``'s ``b`` group judged as a secret's named ``name``
+    (and the item's ``k`` when ``child``)."""
+    at = m.start("b")
+    return [Finding(number, at + i.start("v"), at + i.end("v"), "Secret Keyword")
+            for i in item.finditer(m.group("b"))
+            if _plausible(i.group("v"), "config", f"{name}_{i.group('k')}" if child else name)]
+
+
+def _r8_flow_maps(lines: list[str]) -> list[Finding]:
+    """The values of a YAML flow map under a key holding secrets (``secrets: {conn: V}``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_FLOW_MAP.match(line) if "{" in line else None
+        if m is not None and _CF_CONTAINER.fullmatch(_R8_CAMEL.sub("_", m.group("k"))):
+            out += _r8_items(i + 1, m, _R8_FLOW_PAIR, m.group("k"))
+    return out
+
+
+def _r8_literal_lists(lines: list[str]) -> list[Finding]:
+    """kustomize's ``literals: ["conn=V", …]`` (a secretGenerator's, as a flow list)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_LITERALS.match(line) if "literals" in line else None
+        if m is not None:
+            out += _r8_items(i + 1, m, _R8_LITERAL_ITEM, "secret")
+    return out
+
+
+def _r8_go_literals(lines: list[str]) -> list[Finding]:
+    """The strings of a Go composite literal named for secrets (``tokens = []string{"V"}``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_GO_LITERAL.search(line) if "string{" in line else None
+        if m is not None and (_NAME_IN_WORD.search(m.group("n"))
+                              or _CF_CONTAINER.fullmatch(m.group("n"))):
+            out += _r8_items(i + 1, m, _R8_GO_ITEM, m.group("n"), child=False)
+    return out
+
+
+def _r8_properties_blank(lines: list[str]) -> list[Finding]:
+    """A properties file's ``key value`` (a blank the separator) named for a secret."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R8_PROP_BLANK.fullmatch(line)
+        key = m.group("k").replace(".", "_") if m is not None else ""
+        if m is not None and _NAME_IN_WORD.search(key) and _plausible(m.group("v"), "config", key):
+            out.append(Finding(i + 1, m.start("v"), m.end("v"), "Secret Keyword"))
+    return out
+
+
+def _r8_spans(text: str, rule: re.Pattern[str], name_of: Callable[[re.Match[str]], str]
+              ) -> list[Finding]:
+    """The ``v`` groups of ``rule`` in ``text`` whose name (``name_of``) is a secret's."""
+    out: list[Finding] = []
+    for m in rule.finditer(text):
+        n = name_of(m)
+        if _NAME_IN_WORD.search(n) and _plausible(m.group("v"), "config", n):
+            line = text.count("\n", 0, m.start("v"))
+            at = text.rfind("\n", 0, m.start("v")) + 1
+            out.append(Finding(line + 1, m.start("v") - at, m.end("v") - at, "Secret Keyword"))
+    return out
+
+
+def _r8_triple(text: str, lines: list[str]) -> list[Finding]:
+    """TOML's triple-quoted values under a key or section named for a secret."""
+    heads = [(m.start(), m.group(1)) for m in _R8_SECTION.finditer(text)]
+    starts = [at for at, _ in heads]
+
+    def name_of(m: re.Match[str]) -> str:
+        key = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        k = bisect.bisect_left(starts, m.start())
+        section = heads[k - 1][1] if k else ""
+        return f"{section}_{key.split('=')[0].strip()}" if "=" in key else section
+    return _r8_spans(text, _R8_TRIPLE, name_of)
+
+
+_R8_SECTION = _rx(r"(?m)^[ \t]*\[+([^\]\n]{1,160})\]")
+
+
+def _r8_fenced(lines: list[str]) -> list[Finding]:
+    """The secrets of a document's fenced INI, TOML or properties block, read as that file's."""
+    out: list[Finding] = []
+    i = 0
+    while i < len(lines):
+        m = _R8_FENCE.fullmatch(lines[i])
+        if m is None:
+            i += 1
+            continue
+        end = next((j for j in range(i + 1, len(lines))
+                    if lines[j].strip().startswith(m.group("f"))), len(lines))
+        body = lines[i + 1:end]
+        kind = _R8_FENCE_KINDS.get(m.group("i").lower())
+        if kind is None and any(_CF_SECTION.fullmatch(b) for b in body[:3]):
+            kind = "a.ini"
+        if kind is not None and body:
+            out += [f._replace(line=f.line + i + 1)
+                    for f in find_secrets("\n".join(body) + "\n", kind)]
+        i = end + 1
+    return out
+
+
+_R8_LOCALE_PATH = _rx(r"(?i)(?:^|/)(?:locales?|i18n|l10n|lang|langs|languages|translations?)/"
+                      r"|(?:^|/)messages_[a-z]{2}(?:_[a-z]{2})?\.properties$|\.po$")
+_R8_LABEL = _rx(r"[\"']?[^\W\d_]+(?:[ '\u2019-][^\W\d_]+)*[\"']?[,;]?")
+_R8_PLACEHOLDER_DEFAULT = _rx(r"\$\{[\w.-]{1,160}:(?P<d>[^}\s]{0,300})\}")
+
+
+def _round8_kept(found: list[Finding], lines: list[str], filename: str) -> list[Finding]:
+    """``found`` without a translation's label (a word of letters in a locale file) and with a
+    ``${VAR:default}``'s closing brace kept (the default a placeholder word: all of it)."""
+    locale = _R8_LOCALE_PATH.search(filename.replace("\\", "/")) is not None
+    out: list[Finding] = []
+    for f in found:
+        line = lines[f.line - 1] if f.line <= len(lines) else ""
+        if locale and _R8_LABEL.fullmatch(line[f.start:f.end]):
+            continue
+        kept = _r8_placeholder_default(f, line) if "${" in line else f
+        if kept is not None:
+            out.append(kept)
+    return out
+
+
+def _r8_placeholder_default(f: Finding, line: str) -> Finding | None:
+    """``f`` on a ``${VAR:default}``: none when the default is a placeholder word, else the
+    default alone (never the ``}``)."""
+    for m in _R8_PLACEHOLDER_DEFAULT.finditer(line):
+        if m.start("d") <= f.start < m.end():
+            d = m.group("d")
+            if not d or not _plausible(d, "config", "password"):
+                return None
+            return f._replace(start=m.start("d"), end=m.end("d"))
+    return f
+
+
+def _r8_variables(variables: object) -> object:
+    """A ``.tf.json``'s ``variable`` block as a map: a list of maps (``"variable": [{"apiKey":
+    {…}}]``, as Terraform allows) merged into one."""
+    if not isinstance(variables, list):
+        return variables
+    return {k: v for item in variables[:1000] if isinstance(item, dict) for k, v in item.items()}
