@@ -71,25 +71,41 @@ class Workspace:
         from analyzers.indexing.store import stored_generation
 
         before = stored_generation(self.root)
+        current = self._graph_current()
         warnings = refresh(self.root, self.settings, token=token, progress=progress)
-        self._graph_follows(before, token)
+        if current:
+            self._graph_follows(before, token)
         return warnings
 
-    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress
-              ) -> IndexReport:
+    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress,
+              *, graph_follows: bool = True) -> IndexReport:
         """Bring the index up to date and summarise it; after a build that read most files (a
         cold index), build the ranking graph too, so the first bundle does not."""
         from analyzers.indexing.index import build
         from analyzers.indexing.store import stored_generation
 
         before = stored_generation(self.root)
+        current = graph_follows and self._graph_current()
         report = build(self.root, self.settings, token=token, progress=progress)
         if report.files and report.files_parsed >= GRAPH_WITH_INDEX_SHARE * report.files:
             with self.snapshot() as snap:
                 snap.warm_graph(token)
-        else:
+        elif current:
             self._graph_follows(before, token)
         return report
+
+    def _graph_current(self) -> bool:
+        """Whether a ranking graph is cached and current for the index as it stands (read before
+        a refresh: only such a graph follows the refresh; one stale already, or installed from a
+        snapshot for another generation, is the next query's to build)."""
+        from analyzers.indexing.graph import graph_current
+        from analyzers.indexing.store import GRAPH_FILE, state_dir, stored_generation
+
+        if stored_generation(self.root) is None or \
+                not (state_dir(self.root) / GRAPH_FILE).is_file():
+            return False
+        with self.snapshot() as snap:
+            return graph_current(snap.index)
 
     def _graph_follows(self, before: str | None, token: CancelToken) -> None:
         """After a build that changed the index (its generation was ``before``), bring the
@@ -134,7 +150,9 @@ class Workspace:
             result = import_snapshot(self.root, src, settings_fingerprint(self.settings))
         except SnapshotRefused as e:
             raise RequestError(str(e)) from e
-        return result, self.build(token=token, progress=progress)
+        # (a graph installed with the snapshot does not follow the refresh reading this
+        # checkout's changes: the first query builds it, as a cold index's)
+        return result, self.build(token=token, progress=progress, graph_follows=False)
 
     def snapshot(self) -> Snapshot:
         """A read-only view of the index as it is now, unchanged by builds that finish while it

@@ -788,7 +788,9 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
     sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
     held = _held_words(c, set(lexical.stems(c.task_words)))
     lines_df = Counter(w for ws in held.values() for w in ws)
-    inside = sorted((ln for ln in held if sig[1] < ln <= d.end_line),
+    common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))  # (such a word tells no line apart)
+    inside = sorted((ln for ln in held if sig[1] < ln <= d.end_line
+                     and any(lines_df[w] <= common for w in held[ln])),
                     key=lambda ln: (-sum(1.0 / lines_df[w] for w in held[ln]), ln))
     if not inside:  # its signature alone says no more than an outline
         return
