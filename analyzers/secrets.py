@@ -2004,31 +2004,8 @@ def _k8s_findings(lines: list[str]) -> list[Finding]:
     for doc in docs:
         if not any(_K8S_KIND.match(lines[i]) for i in doc if lines[i].startswith("kind")):
             continue
-        inside, column, block = False, -1, -1
-        for i in doc:
-            line = lines[i]
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            indent = _indent(line)
-            if indent == 0:
-                inside, column, block = _K8S_DATA.fullmatch(line) is not None, -1, -1
-                continue
-            if not inside:
-                continue
-            if block >= 0 and indent > block:
-                out.append(Finding(i + 1, indent, len(line.rstrip()), "Kubernetes Secret"))
-                continue
-            column = indent if column < 0 else column
-            block = -1
-            if indent != column:
-                continue
-            if _K8S_BLOCK.fullmatch(line, indent):
-                block = indent
-                continue
-            m = _K8S_ITEM.fullmatch(line, indent)
-            if m is not None and "{{" not in m.group("v") and "${" not in m.group("v"):
-                out.append(Finding(i + 1, m.start("v"), m.end("v"), "Kubernetes Secret"))
+        out += [f for i in doc if _K8S_DATA.fullmatch(lines[i])
+                for f in _k8s_children(lines, i, 0, len(lines))]
     return out
 
 
@@ -4365,11 +4342,13 @@ def _k8s_mapping(lines: list[str], first: int, column: int) -> list[Finding]:
     return out
 
 
-def _k8s_children(lines: list[str], i: int, column: int) -> list[Finding]:
-    """The values under a ``data:`` key at ``column`` on line ``i`` (block scalars' lines too)."""
+def _k8s_children(lines: list[str], i: int, column: int,
+                  most: int = _K8S_MAPPING_LINES) -> list[Finding]:
+    """The values under a ``data:`` key at ``column`` on line ``i`` (block scalars' lines too),
+    within ``most`` lines of it."""
     out: list[Finding] = []
     child, block = -1, -1
-    for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
+    for j in range(i + 1, min(len(lines), i + 1 + most)):
         line = lines[j]
         body = line.strip()
         if not body or body.startswith("#"):
