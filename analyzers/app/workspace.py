@@ -77,15 +77,15 @@ class Workspace:
             self._graph_follows(before, token)
         return warnings
 
-    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress,
-              *, graph_follows: bool = True) -> IndexReport:
+    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress
+              ) -> IndexReport:
         """Bring the index up to date and summarise it; after a build that read most files (a
         cold index), build the ranking graph too, so the first bundle does not."""
         from analyzers.indexing.index import build
         from analyzers.indexing.store import stored_generation
 
         before = stored_generation(self.root)
-        current = graph_follows and self._graph_current()
+        current = self._graph_current()
         report = build(self.root, self.settings, token=token, progress=progress)
         if report.files and report.files_parsed >= GRAPH_WITH_INDEX_SHARE * report.files:
             with self.snapshot() as snap:
@@ -96,8 +96,8 @@ class Workspace:
 
     def _graph_current(self) -> bool:
         """Whether a ranking graph is cached and current for the index as it stands (read before
-        a refresh: only such a graph follows the refresh; one stale already, or installed from a
-        snapshot for another generation, is the next query's to build)."""
+        a refresh: only such a graph follows the refresh; one stale already is the next query's to
+        build)."""
         from analyzers.indexing.graph import graph_current
         from analyzers.indexing.store import GRAPH_FILE, state_dir, stored_generation
 
@@ -150,9 +150,9 @@ class Workspace:
             result = import_snapshot(self.root, src, settings_fingerprint(self.settings))
         except SnapshotRefused as e:
             raise RequestError(str(e)) from e
-        # (a graph installed with the snapshot does not follow the refresh reading this
-        # checkout's changes: the first query builds it, as a cold index's)
-        return result, self.build(token=token, progress=progress, graph_follows=False)
+        # (a graph installed with the snapshot follows the refresh reading this checkout's
+        # changes: only the changed files are read again, and the first query finds it current)
+        return result, self.build(token=token, progress=progress)
 
     def snapshot(self) -> Snapshot:
         """A read-only view of the index as it is now, unchanged by builds that finish while it
