@@ -7,6 +7,7 @@ reference it comes from).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from gitutil import cli_command, commit, git_env, make_repo, run_cli
+
+from server.hooks.roles import EXIT_MARGIN
 
 HERE = Path(__file__).parent / "hooks"
 PROMPT = "Write a function to calculate the factorial of a number"
@@ -177,8 +180,11 @@ def test_events_whose_output_is_not_read_print_nothing(project: Path, agent: str
     done = run_hook(project, agent, event, load_fixture(agent, event, project))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     runs = json.loads((project / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
-    assert runs[f"{agent} {event}"]["ok"] is True
     assert isinstance(runs[f"{agent} {event}"]["ms"], int)
+    # Codex's SessionEnd has 3 s, its start included: a machine too busy for the refresh stops
+    # it and leaves the note as it was (recorded as not ok, the log saying why).
+    assert runs[f"{agent} {event}"]["ok"] is True or (agent, event) == ("codex", "SessionEnd") \
+        and "nothing written, the note left as it was" in last_run(project), last_run(project)
 
 
 def test_copilot_session_start_carries_the_note_as_additional_context(project: Path) -> None:
@@ -540,14 +546,16 @@ def test_codex_session_end_refreshes_the_note_within_codex_s_three_seconds(
                     "--timeout", "120")
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     line = last_run(root)
-    assert "codex SessionEnd ok" in line, line
     assert "codex stops this hook after 3 s" in line, line
     # Refreshed in time (this small repository takes well under a second), or, on a machine too
     # busy for that, stopped and left as it was: never still running when Codex kills it.
-    assert git_head(root)[:10] in (root / "HANDOFF.md").read_text("utf-8") or \
-        "note left as it was" in line, line
-    runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
-    assert runs["codex SessionEnd"]["ms"] < 3_000
+    assert "codex SessionEnd ok" in line and git_head(root)[:10] in (
+        root / "HANDOFF.md").read_text("utf-8") or "codex SessionEnd FAILED" in line and \
+        "nothing written, the note left as it was" in line, line
+    # The refresh was given what is left of the 3 s less the margin for the answer and exit (not
+    # the 120 s asked for); how long the run took is the machine's, not asserted here.
+    given = re.search(r"after 3 s: ([0-9.]+) s for the refresh", line)
+    assert given is not None and 0 < float(given.group(1)) <= 3 - EXIT_MARGIN, line
     # The same run for Claude Code, whose SessionEnd has no such limit, keeps --timeout.
     run_hook(root, "claude-code", "SessionEnd", load_fixture("claude-code", "SessionEnd", root),
              "--timeout", "120")

@@ -34,6 +34,20 @@ def workspace(start: Path) -> Path | None:
         return None
 
 
+def process_age() -> float:
+    """Seconds since this process started (the interpreter's start and imports: an agent's limit
+    on a hook, Codex's 3 s, counts them too), from ``/proc``; 0 where it cannot be read."""
+    import os
+
+    try:
+        stat = Path("/proc/self/stat").read_text("ascii")
+        ticks = int(stat[stat.rindex(")") + 2:].split()[19])  # field 22, starttime
+        uptime = float(Path("/proc/uptime").read_text("ascii").split()[0])
+        return min(max(uptime - ticks / os.sysconf("SC_CLK_TCK"), 0.0), 60.0)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0
+
+
 def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None = None
          ) -> int:
     """Run the hook (see the module doc); always 0."""
@@ -41,7 +55,7 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     if "-h" in argv or "--help" in argv:
         stdout.write(parser().format_help())
         return 0
-    started = time.monotonic()
+    started = time.monotonic() - process_age()
     try:
         options: Options | None = parse(argv)
         problem = ""
