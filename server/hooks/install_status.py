@@ -209,8 +209,9 @@ def several_scopes(agent: str, scopes: list[str]) -> str:
     if len(scopes) < 2:
         return ""
     return (f"warning: {agent}'s hooks are installed in {len(scopes)} scopes "
-            f"({', '.join(scopes)}): the agent runs each once per scope, {len(scopes)} times "
-            f"an event; keep one (ctxsteward hooks uninstall --agent {agent} --scope SCOPE)")
+            f"({', '.join(scopes)}): the agent runs each once per scope, as many times an "
+            f"event as scopes hold it; keep one (ctxsteward hooks uninstall --agent {agent} "
+            "--scope SCOPE)")
 
 
 def status_text(report: HooksStatus) -> str:
