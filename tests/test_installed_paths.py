@@ -54,6 +54,27 @@ def test_a_go_module_cache_path_names_the_workspace_file(tmp_path: Path) -> None
     assert (path, reason) == ("router.go", f"{NAMED} (`router.go`)")
 
 
+def test_a_windows_or_dotted_module_cache_path_names_the_workspace_file(tmp_path: Path) -> None:
+    """A Windows module cache path (``C:\\...\\gin@v1.9.0\\tree.go``: no e-mail address) and one
+    with a ``..`` part are read from the module's root as well, the ``..`` resolved."""
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE,
+        "router.go": "package router\n\nfunc New() *node { return &node{} }\n",
+        "internal/bytesconv/bytesconv.go": "package bytesconv\n\n// internal users go pkg\n",
+    })
+    line = GO_TREE.splitlines().index("func (n *node) addRoute(path string) {") + 1
+    plain = f"panic in tree.go:{line}"
+    for task in (f"panic in C:\\Users\\me\\go\\pkg\\mod\\github.com\\acme\\router@v1.9.0\\"
+                 f"tree.go:{line}",
+                 f"panic in /home/me/go/pkg/mod/github.com/acme/router@v1.9.0/internal/../"
+                 f"tree.go:{line}"):
+        assert lexical.task_words(task) == lexical.task_words(plain), task
+        assert lexical.installed_packages(task) == {f"tree.go:{line}": "go:github.com/acme/router"}
+        path, reason, lines = _first_named(_ranked(root, task))
+        assert (path, reason, lines) == ("tree.go", f"{NAMED} (`tree.go`)", [line]), task
+
+
 def test_a_site_packages_path_names_the_workspace_file(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "widget", {
         "pyproject.toml": "[project]\nname = 'widget'\n",
