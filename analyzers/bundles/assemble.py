@@ -540,7 +540,7 @@ class _Filter:
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []
         why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths,
-                         cand.names)
+                         cand.names, words)
         if why:
             cand.reasons = [why, *cand.reasons]
 
