@@ -68,7 +68,8 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
 # (Keys are matched whatever their case, as git does: ``Co-Authored-By:`` too.)
 TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-id): ", re.IGNORECASE)
 # An address's local part may hold ``[bot]``; one never starts inside a path
-# (``assets/logo@2x.png`` is a file, ``gin-gonic\\gin@v1.9.0`` a Windows module cache's folder), nor has a domain starting with a digit (``icon@2x.svg``).
+# (``assets/logo@2x.png`` is a file, ``gin-gonic\\gin@v1.9.0`` a Windows module cache's
+# folder), nor has a domain starting with a digit (``icon@2x.svg``).
 _EMAIL = re.compile(r"(?<![\w./\\+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)+>?")
 _URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s)\]>\"']*")
 
@@ -176,9 +177,14 @@ def _package(word: str, m: re.Match[str]) -> str:
     return ""
 
 
-def task_words(text: str) -> list[str]:
-    """The words of a task (:func:`words` of :func:`task_text`)."""
-    return words(task_text(text))
+def task_words(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """The words of a task (:func:`words` of :func:`task_text`); ``drop``: words of
+    :func:`task_text` (keys of :func:`installed_packages`: a dependency's path, which names no
+    file of the workspace) whose pieces are no words of it."""
+    kept = task_text(text)
+    if drop:
+        kept = _WORD_RUN.sub(lambda m: " " if m.group() in drop else m.group(), kept)
+    return words(kept)
 
 
 def as_written(text: str, wanted: set[str] | frozenset[str]) -> list[str]:

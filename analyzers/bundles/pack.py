@@ -123,13 +123,14 @@ class Option:
     measured: int | None = None  # its tokens as rendered, once packing measured it
 
 
-def link_seed(c: Candidate, task: str | None, linked: Iterable[Sequence[str]],
+def link_seed(c: Candidate, task_words: Sequence[str], linked: Iterable[Sequence[str]],
               references: dict[str, list[int]]) -> None:
-    """Make ``c`` a seed whose relevant definitions are those the task names, those defining
-    names the best-ranked files share with it (``linked``: each file's names, best first) and
-    those referring to such names (``references``: the seed's name -> lines)."""
+    """Make ``c`` a seed whose relevant definitions are those the task (its words:
+    ``task_words``) names, those defining names the best-ranked files share with it
+    (``linked``: each file's names, best first) and those referring to such names
+    (``references``: the seed's name -> lines)."""
     c.seed = True
-    c.task_words = list(dict.fromkeys(lexical.task_words(task or "")))
+    c.task_words = list(dict.fromkeys(task_words))
     names = dict.fromkeys(n for file_names in itertools.islice(linked, SEED_LINKED)
                           for n in file_names)
     c.names = list(names)
