@@ -201,8 +201,8 @@ def test_a_long_anonymous_default_export_is_excerpted_at_the_task_s_lines(
     no definition holds its lines, which the task's words are in. Too large for its room, it is
     excerpted as a long named function is: its first line and the lines holding the words."""
     root = make_repo(tmp_path / "repo", None, commits=[
-        ("adapter", {"lib/adapters/fetch.js": _adapter(),
-                     "lib/settle.js": "export default function settle(url) {\n  return url;\n}\n"})])
+        ("adapter", {"lib/adapters/fetch.js": _adapter(), "lib/settle.js":
+                     "export default function settle(url) {\n  return url;\n}\n"})])
     proc = run_cli("bundle", "--task", "composedSignal unsubscribe is never called",
                    "--budget", "1500", "--format", "json", cwd=root)
     assert proc.returncode == 0, proc.stderr

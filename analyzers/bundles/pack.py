@@ -772,17 +772,24 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
     if block is not None and block[1]:  # it says more of the task than any definition
         yield from _block_options(c, block[0], remaining, count)
     if defs:
-        cap = SYMBOLS_SHARE * remaining
-        ranges, chosen = _chosen_symbols(c, defs, cap)
-        yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
-        if len(chosen) > 1:
-            first = min(chosen, key=lambda d: defs.index(d))
-            yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
-        if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
-            yield from _definition_excerpts(c, defs[0], cap, count)
+        yield from _symbol_options(c, defs, remaining, count)
     if block is not None and not block[1]:
         yield from _block_options(c, block[0], remaining, count)
     yield from _outlines(c, remaining, count)
+
+
+def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
+                    count: Callable[[str], int] | None) -> Iterator[Option]:
+    """``c`` shown by its relevant definitions ``defs``: those that fit, the first alone, the
+    first (a long function) excerpted."""
+    cap = SYMBOLS_SHARE * remaining
+    ranges, chosen = _chosen_symbols(c, defs, cap)
+    yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
+    if len(chosen) > 1:
+        first = min(chosen, key=lambda d: defs.index(d))
+        yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
+    if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
+        yield from _definition_excerpts(c, defs[0], cap, count)
 
 
 # A top-level anonymous function (``export default (async (config) => {``, an IIFE, a
