@@ -68,8 +68,9 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
 # (Keys are matched whatever their case, as git does: ``Co-Authored-By:`` too.)
 TRAILER = re.compile(r"[ \t]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:-by|-id): ", re.IGNORECASE)
 # An address's local part may hold ``[bot]``; one never starts inside a path
-# (``assets/logo@2x.png`` is a file), nor has a domain starting with a digit (``icon@2x.svg``).
-_EMAIL = re.compile(r"(?<![\w./+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)+>?")
+# (``assets/logo@2x.png`` is a file, ``gin-gonic\\gin@v1.9.0`` a Windows module cache's
+# folder), nor has a domain starting with a digit (``icon@2x.svg``).
+_EMAIL = re.compile(r"(?<![\w./\\+\[\]-])<?[\w.+\[\]-]+@[A-Za-z][\w-]*(?:\.[\w-]+)+>?")
 _URL_HOST = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^/\s)\]>\"']*")
 
 
@@ -134,10 +135,31 @@ def _package_relative(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
         last = max(_INSTALLED.finditer(word), key=lambda f: f.end(), default=None)
         if last is None:
             return word
-        found.setdefault(word[last.end():], _package(word, last))
-        return word[last.end():]
+        rel = _normpath(word[last.end():])
+        found.setdefault(rel, _package(word, last))
+        return rel
 
     return _WORD_RUN.sub(relative, text), tuple(found.items())
+
+
+_DOTS = re.compile(r"(?:^|[/\\])\.\.?(?:[/\\]|$)")  # a ``.`` or ``..`` part of a path
+
+
+def _normpath(path: str) -> str:
+    """``path`` (read from a package's root) with its ``.`` and ``..`` parts resolved, its
+    separators kept: ``internal/../tree.go:232`` is ``tree.go:232`` (none leads above the
+    root)."""
+    if not _DOTS.search(path):
+        return path
+    sep = "\\" if "\\" in path and "/" not in path else "/"
+    out: list[str] = []
+    for part in re.split(r"[/\\]", path):
+        if part == "..":
+            if out:
+                out.pop()
+        elif part and part != ".":
+            out.append(part)
+    return sep.join(out)
 
 
 def _package(word: str, m: re.Match[str]) -> str:
@@ -155,9 +177,14 @@ def _package(word: str, m: re.Match[str]) -> str:
     return ""
 
 
-def task_words(text: str) -> list[str]:
-    """The words of a task (:func:`words` of :func:`task_text`)."""
-    return words(task_text(text))
+def task_words(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+    """The words of a task (:func:`words` of :func:`task_text`); ``drop``: words of
+    :func:`task_text` (keys of :func:`installed_packages`: a dependency's path, which names no
+    file of the workspace) whose pieces are no words of it."""
+    kept = task_text(text)
+    if drop:
+        kept = _WORD_RUN.sub(lambda m: " " if m.group() in drop else m.group(), kept)
+    return words(kept)
 
 
 def as_written(text: str, wanted: set[str] | frozenset[str]) -> list[str]:

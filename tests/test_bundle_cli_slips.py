@@ -173,3 +173,20 @@ def test_a_root_relative_path_given_from_a_subfolder_is_offered_never_guessed(
     assert "src/core.py" in [i["path"] for i in json.loads(fine.stdout)["items"]]
     missing = run_cli("bundle", option, "nowhere.py", *args[2:], cwd=repo / "src")
     assert missing.returncode == 2 and "did you mean" not in missing.stderr
+
+
+@pytest.mark.parametrize("suffix", [":2", "::main_entry"])
+def test_a_subfolder_seeds_hint_keeps_its_line_or_symbol(repo: Path, suffix: str) -> None:
+    """`--seed src/core.py:2` (or `::main_entry`) from src/: the readings offered keep the
+    line or symbol, so either can be pasted back as it is and works."""
+    proc = run_cli("bundle", "--seed", f"src/core.py{suffix}", "--budget", "2000", cwd=repo / "src")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    said = proc.stderr
+    assert f"seed 'src/core.py{suffix}': no such file src/src/core.py" in said
+    assert f"did you mean src/core.py{suffix} (relative to the repository root)?" in said
+    assert f"Give it as core.py{suffix} from here" in said
+    offered = said.split("Give it as ", 1)[1].split(" from here", 1)[0]
+    fine = run_cli("bundle", "--seed", offered, "--budget", "2000", "--format", "json",
+                   cwd=repo / "src")
+    assert fine.returncode == 0, fine.stderr
+    assert json.loads(fine.stdout)["items"][0]["path"] == "src/core.py"

@@ -297,6 +297,27 @@ def test_a_readme_reason_names_the_section_shown_and_calls_it_documentation(
         "design doc \u201cToken cache design\u201d; links `cache/tokens.py`"
 
 
+def test_a_readme_reason_names_the_section_the_task_matches_best(tmp_path: Path) -> None:
+    """The section linking the code ranks first among a README's relevant ones, but the task
+    is about another: the reason names the one its words match best (title and text), which
+    the bundle shows."""
+    readme = ("# Widget\n\n" + _filler("Install")
+              + "## Configuration\n\nThe token cache in `cache/tokens.py` is read first, then "
+              "the defaults.\n\n" + _filler("Browser support")
+              + "## Token expiry and restart\n\nEach token expires after an hour; a restart "
+              "keeps the expiry, so a token is never renewed early.\n\n" + _filler("License"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "other/unrelated.py": "X = 1\n"})
+    out = json.loads(run_cli("bundle", "--seed", "cache/tokens.py", "--task",
+                             "token expiry is wrong after a restart", "--budget", "4000",
+                             "--format", "json", cwd=repo).stdout)
+    doc = {i["path"]: i for i in out["items"]}["README.md"]
+    assert "Token expiry and restart" in doc["symbols"], doc
+    assert doc["reasons"][0] == ("documentation, section \u201cToken expiry and restart\u201d; "
+                                 "links `cache/tokens.py`")
+
+
 def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(
         repo: Path) -> None:
     schema = json.loads(run_cli("schema", "bundle", cwd=repo).stdout)

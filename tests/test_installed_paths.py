@@ -54,6 +54,27 @@ def test_a_go_module_cache_path_names_the_workspace_file(tmp_path: Path) -> None
     assert (path, reason) == ("router.go", f"{NAMED} (`router.go`)")
 
 
+def test_a_windows_or_dotted_module_cache_path_names_the_workspace_file(tmp_path: Path) -> None:
+    """A Windows module cache path (``C:\\...\\gin@v1.9.0\\tree.go``: no e-mail address) and one
+    with a ``..`` part are read from the module's root as well, the ``..`` resolved."""
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE,
+        "router.go": "package router\n\nfunc New() *node { return &node{} }\n",
+        "internal/bytesconv/bytesconv.go": "package bytesconv\n\n// internal users go pkg\n",
+    })
+    line = GO_TREE.splitlines().index("func (n *node) addRoute(path string) {") + 1
+    plain = f"panic in tree.go:{line}"
+    for task in (f"panic in C:\\Users\\me\\go\\pkg\\mod\\github.com\\acme\\router@v1.9.0\\"
+                 f"tree.go:{line}",
+                 f"panic in /home/me/go/pkg/mod/github.com/acme/router@v1.9.0/internal/../"
+                 f"tree.go:{line}"):
+        assert lexical.task_words(task) == lexical.task_words(plain), task
+        assert lexical.installed_packages(task) == {f"tree.go:{line}": "go:github.com/acme/router"}
+        path, reason, lines = _first_named(_ranked(root, task))
+        assert (path, reason, lines) == ("tree.go", f"{NAMED} (`tree.go`)", [line]), task
+
+
 def test_a_site_packages_path_names_the_workspace_file(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "widget", {
         "pyproject.toml": "[project]\nname = 'widget'\n",
@@ -140,3 +161,33 @@ def test_a_cargo_registry_path_is_read_from_the_crate_root() -> None:
                                                 "io", "clap_builder"}
     # a word merely holding "@v" or "-packages" is left as it is
     assert lexical.task_text("see my-packages/x.py and a@v1") == "see my-packages/x.py and a@v1"
+
+
+def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
+    """A path through an installed package that names no file of the workspace (another Go
+    module's, a site-packages package that is not the project) is a dependency's: its
+    in-package pieces (src, lib, util, otherpkg) are no words of the task, so no file matches
+    them; the project's own path keeps its words."""
+    util = "package util\n\n" + "".join(
+        f"// src lib util helper {i}\nfunc SrcLibUtil{i}() int {{ return {i} }}\n\n"
+        for i in range(6))
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE,
+        "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
+                     "\n// wildcard routes conflict\nfunc conflict() {}\n",
+        "srclib/util.go": util,
+        "otherpkg_lib.py": "def otherpkg_lib_x():\n    return 'otherpkg lib x'\n",
+    })
+    go_dep = "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12"
+    py_dep = '  File "/usr/lib/python3/site-packages/otherpkg/lib/x.py", line 5, in call'
+    for task in (f"wildcard conflict panic in {go_dep}", f"wildcard conflict\n{py_dep}"):
+        results = _ranked(root, task)
+        matched = {w for r in results for w in r.task_terms}
+        assert matched and not matched & {"src", "lib", "util", "otherpkg", "x"}, (task, matched)
+        assert all("from the task" not in why or not {"src", "lib", "util", "otherpkg"} & set(
+            lexical.words(why)) for r in results for why in r.reasons), task
+    own = "/home/me/go/pkg/mod/github.com/acme/router@v1.9.0/srclib/util.go:3"
+    results = _ranked(root, f"wildcard conflict panic in {own}")
+    assert results[0].path == "srclib/util.go"
+    assert {"util"} <= {w for r in results for w in r.task_terms}

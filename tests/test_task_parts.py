@@ -173,3 +173,44 @@ def test_an_excerpted_function_always_shows_its_signature(tmp_path: Path) -> Non
                 seen += 1
                 assert sig in _shown(item), (budget, item)
     assert seen, "no budget excerpted the function"
+
+
+def _adapter() -> str:
+    def filler(tag: str) -> str:
+        return "".join(f"  const {tag}_{k} = await settle(url, method, headers, {k});\n"
+                       for k in range(60))
+    return (
+        "import settle from './settle.js';\n\n"
+        "const isFetchSupported = typeof fetch === 'function';\n\n"
+        "const test = (fn, ...args) => {\n  try {\n    return !!fn(...args);\n"
+        "  } catch (e) {\n    return false;\n  }\n}\n\n"
+        "const getBodyLength = async (body) => {\n  if (body == null) {\n    return 0;\n  }\n"
+        "  return body.size;\n}\n\n"
+        "export default isFetchSupported && (async (config) => {\n"
+        "  let {url, method, headers, signal} = config;\n"
+        f"{filler('before')}"
+        "  const unsubscribe = composedSignal && composedSignal.unsubscribe;\n"
+        f"{filler('after')}"
+        "  return settle(url, method, headers, -1);\n"
+        "});\n")
+
+
+def test_a_long_anonymous_default_export_is_excerpted_at_the_task_s_lines(
+        tmp_path: Path) -> None:
+    """axios's fetch adapter is ``export default isFetchSupported && (async (config) => {...})``:
+    no definition holds its lines, which the task's words are in. Too large for its room, it is
+    excerpted as a long named function is: its first line and the lines holding the words."""
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("adapter", {"lib/adapters/fetch.js": _adapter(), "lib/settle.js":
+                     "export default function settle(url) {\n  return url;\n}\n"})])
+    proc = run_cli("bundle", "--task", "composedSignal unsubscribe is never called",
+                   "--budget", "1500", "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    item = {i["path"]: i for i in json.loads(proc.stdout)["items"]}["lib/adapters/fetch.js"]
+    lines = (root / "lib/adapters/fetch.js").read_text().split("\n")
+    head = next(n for n, ln in enumerate(lines, 1) if ln.startswith("export default"))
+    said = next(n for n, ln in enumerate(lines, 1) if "composedSignal.unsubscribe" in ln)
+    shown = _shown(item)
+    assert {head, said} <= shown, item
+    assert item["granularity"] == "excerpt" and item["symbols"] == [], item
+    assert len(shown) < len(lines) / 4, item  # not the whole function

@@ -35,10 +35,12 @@ _INTERNAL = (".ctxsteward", ".git")
 _FILES_NAMED = ("seed", "pin")
 
 
-def _from_root_hint(root: Path, base: Path, p: Path, rel: str, what: str, raw: str) -> None:
+def _from_root_hint(root: Path, base: Path, p: Path, rel: str, what: str, raw: str,
+                    suffix: str = "") -> None:
     """Refuse ``raw`` (read from the current folder ``base``: root-relative ``rel``) when no such
     file is there but one is from the root: the person most likely meant that one, but which
-    was meant is theirs to say."""
+    was meant is theirs to say. ``suffix``: what followed the path as typed (a seed's ``:LINE``
+    or ``::SYMBOL``), kept in the readings offered."""
     if os.path.lexists(root / rel) or not os.path.lexists(root / p):
         return
     try:
@@ -47,15 +49,17 @@ def _from_root_hint(root: Path, base: Path, p: Path, rel: str, what: str, raw: s
     except (ValueError, OSError, RuntimeError):
         return  # outside the workspace from the root too: refused as such below
     raise PathRefused(
-        f"{what} {raw!r}: no such file {rel} (a relative path is read from the current "
-        f"folder); did you mean {meant} (relative to the repository root)? Give it as {here} "
+        f"{what} {raw + suffix!r}: no such file {rel} (a relative path is read from the current "
+        f"folder); did you mean {meant}{suffix} (relative to the repository root)? Give it as "
+        f"{here}{suffix} "
         "from here, or run from the root", field=what)
 
 
 def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | None = None,
-                   secrets: Secrets = Secrets.ANY) -> str:
+                   secrets: Secrets = Secrets.ANY, suffix: str = "") -> str:
     """``raw`` (relative to ``base``, the root by default, or absolute) as a root-relative POSIX
-    path (``"."`` for the root itself), or :class:`PathRefused` saying why not."""
+    path (``"."`` for the root itself), or :class:`PathRefused` saying why not. ``suffix``: what
+    followed the path as typed (a seed's ``:12``), kept in a "did you mean" reading."""
     if not isinstance(raw, str) or not raw.strip():
         raise PathRefused(f"{what} is empty", field=what)
     if "\0" in raw:
@@ -73,7 +77,7 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
         raise PathRefused(f"{what} {raw!r}: {problem}", field=what) from None
     rel = "." if rel in ("", ".") else rel
     if what in _FILES_NAMED and base is not None and not p.is_absolute():
-        _from_root_hint(root, base, p, rel, what, raw)
+        _from_root_hint(root, base, p, rel, what, raw, suffix)
     top = rel.split("/", 1)[0]
     if top in _INTERNAL:
         raise PathRefused(f"refused: {what} {raw!r} is inside {top}/, not the workspace's files",

@@ -34,12 +34,15 @@ class SeedSpec:
     def with_path(self, path: str) -> SeedSpec:
         return SeedSpec(path, self.line, self.symbol)
 
-    def __str__(self) -> str:
+    @property
+    def suffix(self) -> str:
+        """What follows the path: ``::SYMBOL``, ``:LINE`` or ''."""
         if self.symbol is not None:
-            return f"{self.path}::{self.symbol}"
-        if self.line is not None:
-            return f"{self.path}:{self.line}"
-        return self.path
+            return f"::{self.symbol}"
+        return f":{self.line}" if self.line is not None else ""
+
+    def __str__(self) -> str:
+        return self.path + self.suffix
 
 
 def split_seed(spec: str) -> SeedSpec:

@@ -169,9 +169,11 @@ class Workspace:
 
     # -- requests' paths ---------------------------------------------------------------------
     def path(self, raw: str, *, what: str = "path", base: Path | None = None,
-             secrets: Secrets = Secrets.ANY) -> str:
-        """``raw`` as a root-relative path under the one path-safety rule."""
-        return workspace_path(self.root, raw, what=what, base=base, secrets=secrets)
+             secrets: Secrets = Secrets.ANY, suffix: str = "") -> str:
+        """``raw`` as a root-relative path under the one path-safety rule (``suffix``: see
+        :func:`workspace_path`)."""
+        return workspace_path(self.root, raw, what=what, base=base, secrets=secrets,
+                              suffix=suffix)
 
     def existing(self, rels: Sequence[str]) -> list[str]:
         """``rels`` (root-relative, checked by :meth:`path`), each of which must exist: a
@@ -189,7 +191,8 @@ class Workspace:
         secret material as a whole refuses it) and made root-relative. ``Secrets.NONE`` leaves
         the secrets to the bundle, which refuses such a seed from its cached scan."""
         parsed = parse_seed_spec(spec)
-        rel = self.path(parsed.path, what="seed", base=base, secrets=secrets)
+        rel = self.path(parsed.path, what="seed", base=base, secrets=secrets,
+                        suffix=parsed.suffix)
         return str(parsed.with_path(rel))
 
     # -- queries that need no index snapshot -------------------------------------------------

@@ -18,6 +18,7 @@ import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -33,7 +34,13 @@ from analyzers.bundles.docsections import (
     is_design_doc,
     relevant_sections,
 )
-from analyzers.bundles.mentions import MAX_NAMED, mentions, name_tables, named_files
+from analyzers.bundles.mentions import (
+    MAX_NAMED,
+    foreign_paths,
+    mentions,
+    name_tables,
+    named_files,
+)
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -447,6 +454,17 @@ class _Filter:
         self.shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
         self.code_paths: list[str] = []  # the code a design document may name (see _document)
 
+    @cached_property
+    def task_words(self) -> list[str]:
+        """The task's words, each once, without the pieces of a dependency's path (one through
+        an installed package naming no file of the workspace: ``mentions.foreign_paths``)."""
+        task = self.request.task or ""
+        drop: frozenset[str] = frozenset()
+        if lexical.installed_packages(task):
+            files = list(self.files)
+            drop = foreign_paths(task, files, *name_tables(files), self.index.root)
+        return list(dict.fromkeys(lexical.task_words(task, drop)))
+
     def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
         """The entries that may be shown, in order (lazily: packing stops when full)."""
         self.code_paths = [e.path for e in ordered if not is_design_doc(e.path)][:DOC_LINKS]
@@ -511,7 +529,7 @@ class _Filter:
                          index.definitions(path), entry.tier, entry.forced,
                          focus=self.resolved.focus.get(path, []), stretch=stretch)
         if path in seed_paths:  # a large one is focused on what links it to the task
-            link_seed(cand, self.request.task, (rf.names_used for rf in self.ranked
+            link_seed(cand, self.task_words, (rf.names_used for rf in self.ranked
                                                 if rf.path not in seed_paths),
                       index.references(path) if cand.tokens > SMALL_FILE else {})
             # a PATH:LINE seed's line: first in its excerpt (a file with no definitions)
@@ -535,12 +553,12 @@ class _Filter:
         relevant sections only: those naming the bundle's code or holding the task's words),
         and what links it to the bundle first among its reasons."""
         cand.definitions = doc_sections(cand.path, cand.lines, self.counter.count)
-        words = list(dict.fromkeys(lexical.task_words(self.request.task or "")))
+        words = self.task_words
         cand.task_words = cand.task_words or words
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []
         why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths,
-                         cand.names)
+                         cand.names, words)
         if why:
             cand.reasons = [why, *cand.reasons]
 

@@ -144,13 +144,37 @@ def doc_kind(path: str) -> str:
     return "design doc" if _DESIGN.search(path) else "documentation"
 
 
+def best_section(sections: Sequence[Definition], lines: Sequence[str],
+                 task_words: Sequence[str], relevant: Sequence[str]) -> str:
+    """Of the ``relevant`` sections (:func:`relevant_sections`), the one the task's words match
+    best: the most of them (stemmed) in its title, counted twice, and its text; ties (or no
+    task word anywhere): the first of ``relevant``. '' when ``relevant`` is empty."""
+    task = set(lexical.stems(list(task_words)))
+    if not relevant or not task:
+        return relevant[0] if relevant else ""
+    rank = {name: k for k, name in reversed(list(enumerate(relevant)))}
+    best, best_key = relevant[0], (0, 0)
+    for d in sections:
+        k = rank.get(d.name)
+        if k is None:
+            continue
+        text = "".join(lines[d.start_line - 1:d.end_line])
+        key = (2 * len(task.intersection(lexical.stems(lexical.words(d.name))))
+               + len(task.intersection(lexical.stems(lexical.words(text)))), -k)
+        if key > best_key:
+            best, best_key = d.name, key
+    return best
+
+
 def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
-               code_paths: Sequence[str], relevant: Sequence[str] = ()) -> str:
+               code_paths: Sequence[str], relevant: Sequence[str] = (),
+               task_words: Sequence[str] = ()) -> str:
     """What a document is and which of ``code_paths`` it names: "ADR 0007: Token cache
-    format; links `analyzers/tokens.py`", "documentation, section “Config order of precedence”;
-    links `lib/defaults/index.js`" ("" when it is neither an ADR nor links any). ``relevant``:
-    :func:`relevant_sections`, most relevant first: the sections a bundle shows of it, the
-    first of which (shown first) the reason names, else the document's title."""
+    format; links `analyzers/tokens.py`", "documentation, section “Cancellation”; links
+    `lib/defaults/index.js`" ("" when it is neither an ADR nor links any). ``relevant``:
+    :func:`relevant_sections`, most relevant first, of which the reason names the one the
+    task's words (``task_words``) match best (:func:`best_section`), else the document's
+    title."""
     text = "".join(lines)
     linked = [p for p in code_paths if p != path and _mentions_path(text, p)][:3]
     title = sections[0].name if sections else ""
@@ -164,7 +188,7 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
         what += f": {title}" if title and title != what else ""
     elif linked:
         what = doc_kind(path)
-        best = relevant[0] if relevant else title
+        best = best_section(sections, lines, task_words, relevant) or title
         if best and best != title:
             what += f", section \u201c{best}\u201d"
         elif title:

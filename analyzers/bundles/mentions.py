@@ -295,6 +295,33 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
     return list(out.values())[:MAX_NAMED]
 
 
+def foreign_paths(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
+                  by_stem: Mapping[str, Sequence[int]], root: Path | None = None
+                  ) -> frozenset[str]:
+    """The words of ``lexical.task_text(text)`` that are paths through an installed package
+    (:func:`lexical.installed_packages`) and name no file of ``files``: a dependency's
+    (``.../other/dep@v1.2.0/src/lib/util.go:12``, ``site-packages/otherpkg/lib/x.py``), whose
+    pieces (``src``, ``lib``, ``util``) are no words of the task (``lexical.task_words``'s
+    ``drop``). ``by_name``, ``by_stem``, ``root``: as for :func:`named_files`."""
+    installed = lexical.installed_packages(text)
+    if not installed:
+        return frozenset()
+    own = own_packages(root, files) if root is not None and any(installed.values()) else None
+    lookup = _Lookup(files, by_name, by_stem)
+    out = set()
+    for word, package in installed.items():
+        tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
+        path, exact = _rooted(tok, {tok: package}, own) if tok else (None, False)
+        parts = [p for p in (path or "").split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+        if not parts:
+            out.add(word)
+            continue
+        hits = lookup.exact(path or "", len(parts))[1] if exact else []
+        if not hits and not lookup.hits(path or "", parts, "\\" in word)[1]:
+            out.add(word)
+    return frozenset(out)
+
+
 def _installed(text: str) -> dict[str, str]:
     """:func:`lexical.installed_packages` keyed by the path-like words :func:`_scan` gives."""
     out: dict[str, str] = {}

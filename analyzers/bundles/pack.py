@@ -99,6 +99,7 @@ class Candidate:
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
+    blocks: list[Definition] | None = field(default=None, repr=False)  # (a cache: _blocks)
 
 
 @dataclass
@@ -123,13 +124,14 @@ class Option:
     measured: int | None = None  # its tokens as rendered, once packing measured it
 
 
-def link_seed(c: Candidate, task: str | None, linked: Iterable[Sequence[str]],
+def link_seed(c: Candidate, task_words: Sequence[str], linked: Iterable[Sequence[str]],
               references: dict[str, list[int]]) -> None:
-    """Make ``c`` a seed whose relevant definitions are those the task names, those defining
-    names the best-ranked files share with it (``linked``: each file's names, best first) and
-    those referring to such names (``references``: the seed's name -> lines)."""
+    """Make ``c`` a seed whose relevant definitions are those the task (its words:
+    ``task_words``) names, those defining names the best-ranked files share with it
+    (``linked``: each file's names, best first) and those referring to such names
+    (``references``: the seed's name -> lines)."""
     c.seed = True
-    c.task_words = list(dict.fromkeys(lexical.task_words(task or "")))
+    c.task_words = list(dict.fromkeys(task_words))
     names = dict.fromkeys(n for file_names in itertools.islice(linked, SEED_LINKED)
                           for n in file_names)
     c.names = list(names)
@@ -766,32 +768,120 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
                                                PARTLESS_SHARE * remaining))):
         yield Option("file", whole, [])
     defs = relevant_definitions(c) if not c.focus else []
+    block = _best_block(c, defs) if not c.seed and not c.focus else None
+    if block is not None and block[1]:  # it says more of the task than any definition
+        yield from _block_options(c, block[0], remaining, count)
     if defs:
-        cap = SYMBOLS_SHARE * remaining
-        ranges, chosen = _chosen_symbols(c, defs, cap)
-        yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
-        if len(chosen) > 1:
-            first = min(chosen, key=lambda d: defs.index(d))
-            yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
-        if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
-            yield from _definition_excerpts(c, defs[0], cap, count)
+        yield from _symbol_options(c, defs, remaining, count)
+    if block is not None and not block[1]:
+        yield from _block_options(c, block[0], remaining, count)
     yield from _outlines(c, remaining, count)
 
 
-def _definition_excerpts(c: Candidate, d: Definition, cap: float,
-                         count: Callable[[str], int] | None) -> Iterator[Option]:
-    """A task's most relevant definition too large for ``cap`` (a long function): the heads of
-    the definitions around it, its signature and its lines holding the task's words (those
-    holding the words fewest lines hold first), each with a line around it, as an excerpt of
-    it; measured, and tried again with fewer lines, in proportion. None when no line of its
-    body holds one."""
-    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
+                    count: Callable[[str], int] | None) -> Iterator[Option]:
+    """``c`` shown by its relevant definitions ``defs``: those that fit, the first alone, the
+    first (a long function) excerpted."""
+    cap = SYMBOLS_SHARE * remaining
+    ranges, chosen = _chosen_symbols(c, defs, cap)
+    yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
+    if len(chosen) > 1:
+        first = min(chosen, key=lambda d: defs.index(d))
+        yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
+    if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
+        yield from _definition_excerpts(c, defs[0], cap, count)
+
+
+# A top-level anonymous function (``export default (async (config) => {``, an IIFE, a
+# module-level callback): its first line opens a function, at the start of a line in no
+# definition, and its body runs over the indented lines after it, to the line closing it.
+_ANON_OPENS = re.compile(r"=>|\bfunction\b|\bfunc\s*\(")
+_CLOSES = ("}", ")", "]")
+
+
+def _blocks(c: Candidate) -> list[Definition]:
+    """The top-level anonymous functions of ``c`` (:data:`_ANON_OPENS`) in no definition, each as
+    a nameless definition of its lines (worked out once per candidate)."""
+    if c.blocks is not None:
+        return c.blocks
+    spans = sorted((d.start_line, d.end_line) for d in c.definitions)
+    lines, n, out = c.lines, len(c.lines), []
+    i = 1
+    while i <= n:
+        first = lines[i - 1]
+        opens = first[:1] not in ("", " ", "\t", "\n", "\r") and \
+            first.rstrip().endswith(("{", "(", "[", "=>")) and _ANON_OPENS.search(first)
+        end = i
+        while opens and end < n and (not lines[end].strip() or lines[end][:1] in " \t"):
+            end += 1
+        if opens and end < n and lines[end].lstrip().startswith(_CLOSES):
+            end += 1  # the line closing it
+        if end - i >= EXCERPT_MAX and not any(a <= end and i <= b and not (i < a and b <= end)
+                                              for a, b in spans):
+            out.append(Definition(name="", kind="block", start_line=i, end_line=end,
+                                  name_line=i, name_col=0, signature=first.rstrip()))
+        i = end + 1
+    c.blocks = out
+    return out
+
+
+def _line_scores(c: Candidate) -> dict[int, float]:
+    """Line -> how much of the task it says: the task's words (stems) it holds, each worth more
+    the fewer lines hold it; words more than :data:`EXCERPT_COMMON` of the lines hold count
+    for nothing, and a line holding only those is left out."""
     held = _held_words(c, set(lexical.stems(c.task_words)))
     lines_df = Counter(w for ws in held.values() for w in ws)
     common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))  # (such a word tells no line apart)
-    inside = sorted((ln for ln in held if sig[1] < ln <= d.end_line
-                     and any(lines_df[w] <= common for w in held[ln])),
-                    key=lambda ln: (-sum(1.0 / lines_df[w] for w in held[ln]), ln))
+    return {ln: sum(1.0 / lines_df[w] for w in ws if lines_df[w] <= common)
+            for ln, ws in held.items() if any(lines_df[w] <= common for w in ws)}
+
+
+def _best_block(c: Candidate, defs: list[Definition]) -> tuple[Definition, bool] | None:
+    """The top-level anonymous function (:func:`_blocks`) whose own lines (in no definition
+    inside it: those are shown by name) say the most of the task (:func:`_line_scores`), and
+    whether they say more than the first of ``defs`` (the most relevant definition) does; None
+    when no such line holds a task word."""
+    if not c.definitions or not c.task_words or not _blocks(c):
+        return None
+    scores = _line_scores(c)
+    named = _innermost_by_line(c.definitions, list(scores))
+
+    def said(d: Definition, own: bool = False) -> float:
+        return sum(v for ln, v in scores.items() if d.start_line <= ln <= d.end_line
+                   and not (own and ln in named))
+
+    best = max(_blocks(c), key=lambda d: (said(d, True), -d.start_line))
+    if not said(best, True):
+        return None
+    return best, not defs or said(best, True) > said(defs[0])
+
+
+def _block_options(c: Candidate, d: Definition, remaining: float,
+                   count: Callable[[str], int] | None) -> Iterator[Option]:
+    """A top-level anonymous function ``d`` (:func:`_blocks`) shown as a named one would be: in
+    full when it fits :data:`SYMBOLS_SHARE` of what is left, else by its first line and its
+    lines holding the task's words (:func:`_definition_excerpts`). An excerpt either way: it
+    has no name."""
+    cap = SYMBOLS_SHARE * remaining
+    if _estimate(c, [(d.start_line, d.end_line)]) <= cap:
+        yield Option("excerpt", [(d.start_line, d.end_line)], [])
+    else:
+        yield from _definition_excerpts(c, d, cap, count, named=False)
+
+
+def _definition_excerpts(c: Candidate, d: Definition, cap: float,
+                         count: Callable[[str], int] | None, *, named: bool = True
+                         ) -> Iterator[Option]:
+    """A task's most relevant definition too large for ``cap`` (a long function): the heads of
+    the definitions around it, its signature and its lines holding the task's words (those
+    holding the words fewest lines hold first: :func:`_line_scores`), each with a line around
+    it, as an excerpt of it; measured, and tried again with fewer lines, in proportion. None
+    when no line of its body holds one. ``named``: the excerpt names ``d`` among its symbols
+    (not an anonymous function's)."""
+    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    scores = _line_scores(c)
+    inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
+                    key=lambda ln: (-scores[ln], ln))
     if not inside:  # its signature alone says no more than an outline
         return
     target = cap - EXCERPT_FRAME
@@ -806,7 +896,7 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
                              min(d.end_line, ln + EXCERPT_CONTEXT)) or excerpt.take(ln, ln)
         used = excerpt.shown.tokens
         opt = Option("excerpt", _bridge(_runs(excerpt.shown.shown, len(c.lines)), c.lines),
-                     [d.qualified], limit=cap, estimate=used)
+                     [d.qualified] if named else [], limit=cap, estimate=used)
         yield opt
         if opt.measured is None or not used:
             return

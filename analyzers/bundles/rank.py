@@ -281,7 +281,7 @@ class _Query:
     def of(cls, index: Index, g: RepoGraph, query: RankQuery, token: CancelToken,
            dirty: _DirtyFiles) -> _Query:
         """The query's seeds, weights and task words against graph ``g``."""
-        raw_words = lexical.task_words(query.task or "")
+        raw_words = task_words(index, g, query.task or "")
         return cls(index, g, query, [s for s in query.seeds if s in g.file_index],
                    WEIGHTS if query.seeds else TASK_WEIGHTS, raw_words,
                    lexical.stems(raw_words), token, dirty)
@@ -798,6 +798,15 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
         rf.task_lines, rf.task_symbols = list(n.lines), list(n.symbols)
     results.sort(key=lambda r: -r.score)
     return {g.files[n.file_index]: n.words for n in named}
+
+
+def task_words(index: Index, g: RepoGraph, task: str) -> list[str]:
+    """The task's words (``lexical.task_words``), without the pieces of a dependency's path
+    (one through an installed package naming no file of ``g``: :func:`mentions.foreign_paths`)."""
+    if not lexical.installed_packages(task):
+        return lexical.task_words(task)
+    return lexical.task_words(task, mentions.foreign_paths(task, g.files, *_name_tables(g),
+                                                           index.root))
 
 
 def _name_tables(g: RepoGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
