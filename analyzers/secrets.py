@@ -1852,6 +1852,10 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
 _CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ"
 _CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxX"
+# hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
+# between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
+_HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d"
+_WORD_AROUND = 80  # characters a hint's word is read either side of it
 _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
 
@@ -1863,8 +1867,9 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
     need it (a look-alike next to a Latin letter, or a fullwidth or mathematical one)."""
     import unicodedata
 
-    table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS,
-                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN, strict=True)}
+    table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS + _HYPHENS,
+                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN + "-" * 6,
+                                       strict=True)}
     for low, high in ((0xFF10, 0xFF5A), (0x2100, 0x214F), (0x1D400, 0x1D7FF)):
         for code in range(low, high + 1):
             n = unicodedata.normalize("NFKC", chr(code))
@@ -1872,9 +1877,21 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
                 table[code] = n
     chars = re.escape("".join(sorted(chr(c) for c in table)))
     look = re.escape(_CONFUSABLE + _SMALL_CAPS)
-    return (table, re.compile(rf"\w*[{chars}]\w*"),
+    return (table, re.compile(rf"[\w{_HYPHENS}]*[{chars}][\w{_HYPHENS}]*"),
             (re.compile(rf"[A-Za-z][{look}]"), re.compile(rf"[{look}][A-Za-z]"),
-             re.compile(f"[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff{_SMALL_CAPS}]")))
+             re.compile(f"[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff{_SMALL_CAPS}]"),
+             re.compile(f"[A-Za-z][{_HYPHENS}][A-Za-z]")))
+
+
+def _word_at(text: str, whole: str, start: int, end: int) -> str:
+    """The word of ``text`` (letters, digits, "_" and "-" in ``whole``, its folded reading)
+    around ``start:end`` (a hint in ``passwοrd``'s Greek "ο" is in Latin letters itself)."""
+    low, high = max(0, start - _WORD_AROUND), min(len(whole), end + _WORD_AROUND)
+    while start > low and (whole[start - 1].isalnum() or whole[start - 1] in "_-"):
+        start -= 1
+    while end < high and (whole[end].isalnum() or whole[end] in "_-"):
+        end += 1
+    return text[start:end]
 
 
 def _folded(text: str) -> str:
@@ -1884,7 +1901,7 @@ def _folded(text: str) -> str:
     if not any(rule.search(text) for rule in mixed):
         return text
     whole = text.translate(table)
-    if whole == text or not any(not text[m.start():m.end()].isascii()
+    if whole == text or not any(not _word_at(text, whole, m.start(), m.end()).isascii()
                                 for m in _FOLD_HINT.finditer(whole)):
         return text
 
