@@ -4689,15 +4689,20 @@ _R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1
                    r"(?=;|#|$)")
 _R9_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\n\s{0,200}=>[ \t]*(?P<q>[\"'])"
                 r"(?P<v>[^\"'\s]{1,300})(?P=q)")
-_R9_LONG_STRING = _rx(r"(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\[(?P<v>[^\]\s]{1,300})\]"
+_R9_LONG_STRING = _rx(r"(?<![\w.])(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\[(?P<v>[^\]\s]{1,300})\]"
                       r"(?P=e)\]")
-_R9_FREEZE = _rx(r"(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{](?P<b>[^\[\]{}\n]"
+_R9_FREEZE = _rx(r"(?<![\w$])(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{](?P<b>[^\[\]{}\n]"
                  r"{0,4000})[\]}]")
 _R9_QUOTED_ITEM = _rx(r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)")
 _R9_PAIR = _rx(r"(?P<a>[\"']?)(?P<k>[\w$.-]{1,160})(?P=a)[ \t]*:[ \t]*(?P<q>[\"'`])"
                r"(?P<v>[^\"'`\s]{1,300})(?P=q)")
-_R9_CONCAT = _rx(r"(?P<n>\w{1,160})(?:[ \t]*:[^=\n]{0,80})?[ \t]*=[ \t]*concat!\("
+_R9_CONCAT = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:[^=\n]{0,80})?[ \t]*=[ \t]*concat!\("
                  r"(?P<b>[^()\n]{0,4000})\)")
+_R9_CONTINUED = _rx(r"[ \t]*(?P<n>[\w.]{1,160})[ \t]*(?::[^=\n]{0,80})?=[ \t]*\\[ \t]*")
+_R9_PIECES = _rx(r"[ \t]*(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20}"
+                 r"(?P<c>\\?)[ \t]*")
+_R9_PIECE = _rx(r"(?P<q>[\"'])(?P<v>[^\"'\\\n]{0,300})(?P=q)")
+_R9_CONTINUED_LINES = 20
 _R9_STRING = _rx(r"\"(?P<v>[^\"\\\n]{0,300})\"")
 _R9_BLOCK_KEY = _rx(r"(?P<i>[ \t]*)\?[ \t]+[|>][1-9+-]{0,2}[ \t]*")
 _R9_PROSE_COLON = _rx(r"(?i).{0,200}\b(?P<n>pass(?:word|wd|phrase)|secret(?:[ _-]?key)?"
@@ -4743,6 +4748,8 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
         out += _r9_literals(lines)
     if "?" in text:
         out += _r9_block_keys(lines)
+    if "\\\n" in text:
+        out += _r9_continued(lines)
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
     return out
@@ -4757,7 +4764,8 @@ def _r9_literals(lines: list[str]) -> list[Finding]:
         if m is not None and (_NAME_IN_WORD.search(m.group("n"))
                               or _CF_CONTAINER.fullmatch(m.group("n"))):
             out += [f for f in _r8_items(i + 1, m, _R9_QUOTED_ITEM, m.group("n"), child=False)
-                    if _token_value(line[f.start:f.end], "")]  # (not "access", "refresh")
+                    if _token_value(line[f.start:f.end], "")  # (not "access", "refresh")
+                    or _R9_PASSWORD.search(m.group("n"))]
             out += _r8_items(i + 1, m, _R9_PAIR, m.group("n"))
         c = _R9_CONCAT.search(line) if "concat!" in line else None
         if c is None or not _NAME_IN_WORD.search(c.group("n")):
@@ -4766,6 +4774,28 @@ def _r9_literals(lines: list[str]) -> list[Finding]:
         if _plausible("".join(p.group("v") for p in pieces), "config", c.group("n")):
             out += [Finding(i + 1, c.start("b") + p.start("v"), c.start("b") + p.end("v"),
                             "Secret Keyword") for p in pieces if p.group("v")]
+    return out
+
+
+def _r9_continued(lines: list[str]) -> list[Finding]:
+    """The literals after a Python backslash continuation (``PASSWORD = \\`` then ``"V"``, or
+    pieces ``"V1" \\`` ``"V2"`` over lines), judged joined, under a secret's name."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R9_CONTINUED.fullmatch(line) if line.endswith("\\") else None
+        if m is None or not _NAME_IN_WORD.search(m.group("n")):
+            continue
+        spans: list[tuple[int, int, int]] = []
+        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+            p = _R9_PIECES.fullmatch(lines[j])
+            if p is None:
+                break
+            spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
+            if not p.group("c"):
+                break
+        joined = "".join(lines[j][a:b] for j, a, b in spans)
+        if joined and _plausible(joined, "config", m.group("n")):
+            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
     return out
 
 

@@ -25,6 +25,11 @@ case("python backslash continuation", f'PASSWORD = \\\n    "{PW}"\n', "settings.
      ("PASSWORD = \\",))
 case("python backslash continuation token", f"api_key = \\\n    '{TOKEN}'\nx = 1\n", "a.py",
      (TOKEN,), ("api_key = \\", "x = 1"))
+case("python backslash continuation in pieces",
+     f'DB_PASSWORD = \\\n    "{PW[:6]}" \\\n    "{PW[6:]}"\n', "a.py", (PW[:6], PW[6:]),
+     ("DB_PASSWORD = \\",))
+case("python backslash continuation then empty piece", f'PASSWORD = \\\n    "{PW}" \\\n    ""\n',
+     "a.py", (PW,), ("PASSWORD = \\",))
 benign("python backslash continuation of no secret",
        'PASSWORD = \\\n    os.environ["PASSWORD"]\nname = \\\n    "Xk9mQ2vLp7wR"\n', "a.py")
 
