@@ -156,8 +156,10 @@ DETECTORS = (
 # 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
 # heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
 # 38: both rounds of session 20 (37 was each round alone).
-SCAN_VERSION = 39  # 39: round-8 forms (properties blank separator, raw strings, TOML
-# triple quotes, fenced INI, quoted value after a name in free text; locale labels kept)
+# 39: round-8 forms (properties blank separator, raw strings, TOML triple quotes, fenced INI,
+# quoted value after a name in free text; locale labels kept)
+SCAN_VERSION = 40  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
+# backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
 
 def secret_by_name(path: str) -> str | None:
@@ -2229,7 +2231,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
     found += _comment_token_findings(text, lines)
     if found:
         found += _repeat_findings(lines, found)
-    return _merge(_round9_kept(_round8_kept(found, lines, filename), lines))
+    return _merge(_round8_kept(found, lines, filename))
 
 
 _COMMENT_START = _rx(r"#|//|/\*|^\s*\*|--|<!--|^\s*;")
@@ -2286,8 +2288,8 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     if "\n:" in text or "\n :" in text or "\n  :" in text:
         found += _definition_findings(lines)
     found += _prose_form_findings(text, lines)
-    found += _config_form_findings(text, lines, filename)
-    found += _round8_findings(text, lines, filename)
+    found += _round9_kept(_config_form_findings(text, lines, filename)
+                          + _round8_findings(text, lines, filename), lines)
     found += _round9_findings(text, lines, filename)
     return found
 
@@ -4678,7 +4680,8 @@ def _r8_variables(variables: object) -> object:
 # strings (``password = [[V]]``); ``Object.freeze([…])`` and Rust's ``concat!(…)`` assigned to a
 # secret's name; a YAML complex key in a block (``? |`` then the name, ``: V``); a document's
 # indented code block after ``password:``; comments before ``=`` (see ``_r9_own``). Kept: a
-# PascalCase identifier where no password is named (``key = "UserAgentHeader"``).
+# PascalCase identifier in a configuration form where no password is named (``[api]`` then
+# ``key = "UserAgentHeader"``, ``secrets: {store: VaultStore}``).
 
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
 _R9_IDENTIFIED = _rx(r"(?i)\bidentified[ \t]+(?:with[ \t]+\w{1,60}[ \t]+)?by[ \t]+"
@@ -4689,10 +4692,10 @@ _R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1
                    r"(?=;|#|$)")
 _R9_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\n\s{0,200}=>[ \t]*(?P<q>[\"'])"
                 r"(?P<v>[^\"'\s]{1,300})(?P=q)")
-_R9_LONG_STRING = _rx(r"(?<![\w.])(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\[(?P<v>[^\]\s]{1,300})\]"
-                      r"(?P=e)\]")
-_R9_FREEZE = _rx(r"(?<![\w$])(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{](?P<b>[^\[\]{}\n]"
-                 r"{0,4000})[\]}]")
+_R9_LONG_STRING = _rx(r"(?<![\w.])(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\["
+                      r"(?P<v>[^\]\s]{1,300})\](?P=e)\]")
+_R9_FREEZE = _rx(r"(?<![\w$])(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{]"
+                 r"(?P<b>[^\[\]{}\n]{0,4000})[\]}]")
 _R9_QUOTED_ITEM = _rx(r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)")
 _R9_PAIR = _rx(r"(?P<a>[\"']?)(?P<k>[\w$.-]{1,160})(?P=a)[ \t]*:[ \t]*(?P<q>[\"'`])"
                r"(?P<v>[^\"'`\s]{1,300})(?P=q)")
@@ -4840,8 +4843,8 @@ def _r9_indented(lines: list[str]) -> list[Finding]:
 
 
 def _round9_kept(found: list[Finding], lines: list[str]) -> list[Finding]:
-    """``found`` without a PascalCase identifier's words (``VaultStore``, ``UserAgentHeader``)
-    on a line naming no password."""
+    """``found`` (the configuration forms' values) without a PascalCase identifier's words
+    (``VaultStore``, ``UserAgentHeader``) on a line naming no password."""
     named: dict[int, bool] = {}  # (each line tested once)
     out: list[Finding] = []
     for f in found:

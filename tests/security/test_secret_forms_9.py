@@ -21,10 +21,6 @@ TOKEN2 = "Bq7Zr3Wn8Yt2Lm5Kd9Hs"
 
 # -- 7. Python backslash continuation --
 
-case("python backslash continuation", f'PASSWORD = \\\n    "{PW}"\n', "settings.py", (PW,),
-     ("PASSWORD = \\",))
-case("python backslash continuation token", f"api_key = \\\n    '{TOKEN}'\nx = 1\n", "a.py",
-     (TOKEN,), ("api_key = \\", "x = 1"))
 case("python backslash continuation in pieces",
      f'DB_PASSWORD = \\\n    "{PW[:6]}" \\\n    "{PW[6:]}"\n', "a.py", (PW[:6], PW[6:]),
      ("DB_PASSWORD = \\",))
@@ -35,8 +31,6 @@ benign("python backslash continuation of no secret",
 
 # -- 8. Java system properties --
 
-case("java setProperty", f'System.setProperty("db.password", "{PW}");\n', "A.java", (PW,),
-     ('System.setProperty("db.password", "',))
 case("java setProperty api key", f'System.setProperty("stripe.api.key", "{TOKEN}");\n',
      "A.java", (TOKEN,), ("System.setProperty(",))
 benign("java setProperty of no secret",
@@ -45,12 +39,8 @@ benign("java setProperty of no secret",
 
 # -- 9. SQL IDENTIFIED BY --
 
-case("sql create user", f"CREATE USER app IDENTIFIED BY '{PW}';\n", "init.sql", (PW,),
-     ("CREATE USER app IDENTIFIED BY '",))
 case("sql alter user bare", f"ALTER USER app IDENTIFIED BY {PW};\n", "init.sql", (PW,),
      ("ALTER USER app IDENTIFIED BY ",))
-case("sql create user lower", f"create user 'app'@'%' identified by \"{TOKEN}\";\n", "a.sql",
-     (TOKEN,), ("create user 'app'@'%' identified by",))
 benign("sql identified by of no secret",
        "CREATE USER app IDENTIFIED BY :password;\nALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\n"
        "CREATE USER app IDENTIFIED EXTERNALLY;\n", "init.sql")
@@ -65,10 +55,6 @@ benign("fish set of no secret", "set -x PATH /usr/local/bin $PATH\nset -gx API_K
 
 # -- 1. PHP keyed arrays --
 
-case("php array item", f"$db = array('host' => 'localhost', 'password' => '{PW}');\n", "a.php",
-     (PW,), ("'host' => 'localhost'", "'password' => '"))
-case("php short array item", f'$c = ["api_key" => "{TOKEN}", "debug" => true];\n', "a.php",
-     (TOKEN,), ('"debug" => true',))
 case("php key then arrow on next line", f"$c = [\n    'password'\n        => '{PW}',\n];\n",
      "a.php", (PW,), ("'password'",))
 benign("php array of no secret",
@@ -78,16 +64,14 @@ benign("php array of no secret",
 
 case("two comments before equals", f'password /*a*/ /*b*/ = "{PW}";\n', "a.js", (PW,),
      ("password /*a*/ /*b*/ = ",))
-case("one comment before equals", f'const apiKey /* prod */ = "{TOKEN}";\n', "a.js", (TOKEN,),
-     ("const apiKey /* prod */ = ",))
 
 # -- 11. Lua long strings --
 
 case("lua long string", f"local password = [[{PW}]]\n", "a.lua", (PW,), ("local password = [[",))
 case("lua long string level", f"api_key = [==[{TOKEN}]==]\n", "a.lua", (TOKEN,),
      ("api_key = [==[",))
-benign("lua long string of no secret", "local password = [[changeme]]\nlocal s = [[Xk9mQ2vLp7wR]]\n",
-       "a.lua")
+benign("lua long string of no secret",
+       "local password = [[changeme]]\nlocal s = [[Xk9mQ2vLp7wR]]\n", "a.lua")
 
 # -- 2. Object.freeze --
 
