@@ -4684,7 +4684,8 @@ def _r8_variables(variables: object) -> object:
 # ``key = "UserAgentHeader"``, ``secrets: {store: VaultStore}``).
 
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
-_R9_IDENTIFIED = _rx(r"(?i)\bidentified[ \t]+(?:with[ \t]+\w{1,60}[ \t]+)?by[ \t]+"
+_R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified[ \t]+"
+                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by[ \t]+"
                      r"(?:password[ \t]+)?(?P<q>[\"'`]?)(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
                      r"(?P=q)")
 _R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1,20}[ \t]+){0,4})"

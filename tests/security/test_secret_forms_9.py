@@ -41,9 +41,13 @@ benign("java setProperty of no secret",
 
 case("sql alter user bare", f"ALTER USER app IDENTIFIED BY {PW};\n", "init.sql", (PW,),
      ("ALTER USER app IDENTIFIED BY ",))
+case("sql create user bare over lines", f"CREATE USER app\n  IDENTIFIED BY {PW};\n", "init.sql",
+     (PW,), ("CREATE USER app", "IDENTIFIED BY "))
 benign("sql identified by of no secret",
        "CREATE USER app IDENTIFIED BY :password;\nALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\n"
        "CREATE USER app IDENTIFIED EXTERNALLY;\n", "init.sql")
+benign("identified by in a comment", "// LoadHTMLGlob loads HTML files identified by glob pattern\n",
+       "gin.go")
 
 # -- 10. fish shell --
 
