@@ -46,8 +46,8 @@ case("sql create user bare over lines", f"CREATE USER app\n  IDENTIFIED BY {PW};
 benign("sql identified by of no secret",
        "CREATE USER app IDENTIFIED BY :password;\nALTER USER app IDENTIFIED BY '${DB_PASSWORD}';\n"
        "CREATE USER app IDENTIFIED EXTERNALLY;\n", "init.sql")
-benign("identified by in a comment", "// LoadHTMLGlob loads HTML files identified by glob pattern\n",
-       "gin.go")
+benign("identified by in a comment",
+       "// LoadHTMLGlob loads HTML files identified by glob pattern\n", "gin.go")
 
 # -- 10. fish shell --
 
