@@ -156,8 +156,10 @@ DETECTORS = (
 # 37 (7a): configuration files' forms (sections, dotted names, continuations, Terraform
 # heredocs and lists, nested and JSON Kubernetes Secrets, secrets: maps).
 # 38: both rounds of session 20 (37 was each round alone).
-SCAN_VERSION = 39  # 39: round-8 forms (properties blank separator, raw strings, TOML
-# triple quotes, fenced INI, quoted value after a name in free text; locale labels kept)
+# 39: round-8 forms (properties blank separator, raw strings, TOML triple quotes, fenced INI,
+# quoted value after a name in free text; locale labels kept)
+SCAN_VERSION = 40  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
+# backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
 
 def secret_by_name(path: str) -> str | None:
@@ -297,7 +299,7 @@ _VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_
 _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
               "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
-              "htpasswd", "pw:", "pw*", "pass:", "pass*")
+              "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty")
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -1852,6 +1854,10 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
 _CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ"
 _CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxX"
+# hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
+# between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
+_HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d"
+_WORD_AROUND = 80  # characters a hint's word is read either side of it
 _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
 
@@ -1863,8 +1869,9 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
     need it (a look-alike next to a Latin letter, or a fullwidth or mathematical one)."""
     import unicodedata
 
-    table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS,
-                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN, strict=True)}
+    table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS + _HYPHENS,
+                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN + "-" * 6,
+                                       strict=True)}
     for low, high in ((0xFF10, 0xFF5A), (0x2100, 0x214F), (0x1D400, 0x1D7FF)):
         for code in range(low, high + 1):
             n = unicodedata.normalize("NFKC", chr(code))
@@ -1872,9 +1879,21 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
                 table[code] = n
     chars = re.escape("".join(sorted(chr(c) for c in table)))
     look = re.escape(_CONFUSABLE + _SMALL_CAPS)
-    return (table, re.compile(rf"\w*[{chars}]\w*"),
+    return (table, re.compile(rf"[\w{_HYPHENS}]*[{chars}][\w{_HYPHENS}]*"),
             (re.compile(rf"[A-Za-z][{look}]"), re.compile(rf"[{look}][A-Za-z]"),
-             re.compile(f"[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff{_SMALL_CAPS}]")))
+             re.compile(f"[\uff10-\uff5a\u2100-\u214f\U0001d400-\U0001d7ff{_SMALL_CAPS}]"),
+             re.compile(f"[A-Za-z][{_HYPHENS}][A-Za-z]")))
+
+
+def _word_at(text: str, whole: str, start: int, end: int) -> str:
+    """The word of ``text`` (letters, digits, "_" and "-" in ``whole``, its folded reading)
+    around ``start:end`` (a hint in ``passwοrd``'s Greek "ο" is in Latin letters itself)."""
+    low, high = max(0, start - _WORD_AROUND), min(len(whole), end + _WORD_AROUND)
+    while start > low and (whole[start - 1].isalnum() or whole[start - 1] in "_-"):
+        start -= 1
+    while end < high and (whole[end].isalnum() or whole[end] in "_-"):
+        end += 1
+    return text[start:end]
 
 
 def _folded(text: str) -> str:
@@ -1884,7 +1903,7 @@ def _folded(text: str) -> str:
     if not any(rule.search(text) for rule in mixed):
         return text
     whole = text.translate(table)
-    if whole == text or not any(not text[m.start():m.end()].isascii()
+    if whole == text or not any(not _word_at(text, whole, m.start(), m.end()).isascii()
                                 for m in _FOLD_HINT.finditer(whole)):
         return text
 
@@ -2193,7 +2212,7 @@ def _find_secrets(text: str, filename: str) -> list[Finding]:
             continue
         mine = read.get(line)  # (a line repeated: its patterns' values found once)
         if mine is None:
-            mine = read[line] = _without_phrases(line, _own_findings(number, line, config))
+            mine = read[line] = _without_phrases(line, _r9_own(number, line, config))
         elif mine and mine[0].line != number:
             mine = [f._replace(line=number) for f in mine]
         own.extend(mine)
@@ -2269,8 +2288,9 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     if "\n:" in text or "\n :" in text or "\n  :" in text:
         found += _definition_findings(lines)
     found += _prose_form_findings(text, lines)
-    found += _config_form_findings(text, lines, filename)
-    found += _round8_findings(text, lines, filename)
+    found += _round9_kept(_config_form_findings(text, lines, filename)
+                          + _round8_findings(text, lines, filename), lines)
+    found += _round9_findings(text, lines, filename)
     return found
 
 
@@ -4562,11 +4582,14 @@ def _r8_spans(text: str, rule: re.Pattern[str], name_of: Callable[[re.Match[str]
               ) -> list[Finding]:
     """The ``v`` groups of ``rule`` in ``text`` whose name (``name_of``) is a secret's."""
     out: list[Finding] = []
+    line, at = 0, 0  # (the line and its start of the last value found: counted on from there)
     for m in rule.finditer(text):
         n = name_of(m)
         if _NAME_IN_WORD.search(n) and _plausible(m.group("v"), "config", n):
-            line = text.count("\n", 0, m.start("v"))
-            at = text.rfind("\n", 0, m.start("v")) + 1
+            start = text.rfind("\n", at, m.start("v")) + 1
+            if start:
+                line += text.count("\n", at, start)
+                at = start
             out.append(Finding(line + 1, m.start("v") - at, m.end("v") - at, "Secret Keyword"))
     return out
 
@@ -4620,11 +4643,12 @@ def _round8_kept(found: list[Finding], lines: list[str], filename: str) -> list[
     ``${VAR:default}``'s closing brace kept (the default a placeholder word: all of it)."""
     locale = _R8_LOCALE_PATH.search(filename.replace("\\", "/")) is not None
     out: list[Finding] = []
-    for f in found:
+    placeholders = {n for n in {f.line for f in found} if n <= len(lines) and "${" in lines[n - 1]}
+    for f in found:  # (each line tested once: thousands of values on one line were quadratic)
         line = lines[f.line - 1] if f.line <= len(lines) else ""
         if locale and _R8_LABEL.fullmatch(line[f.start:f.end]):
             continue
-        kept = _r8_placeholder_default(f, line) if "${" in line else f
+        kept = _r8_placeholder_default(f, line) if f.line in placeholders else f
         if kept is not None:
             out.append(kept)
     return out
@@ -4648,3 +4672,188 @@ def _r8_variables(variables: object) -> object:
     if not isinstance(variables, list):
         return variables
     return {k: v for item in variables[:1000] if isinstance(item, dict) for k, v in item.items()}
+
+
+# -- round 9 forms --
+# Java's ``System.setProperty("db.password", "V")``; SQL's ``IDENTIFIED BY V``; fish's ``set -x
+# API_KEY V``; a keyed array's item over lines (PHP's ``'password'`` then ``=> 'V'``); Lua's long
+# strings (``password = [[V]]``); ``Object.freeze([…])`` and Rust's ``concat!(…)`` assigned to a
+# secret's name; a YAML complex key in a block (``? |`` then the name, ``: V``); a document's
+# indented code block after ``password:``; comments before ``=`` (see ``_r9_own``). Kept: a
+# PascalCase identifier in a configuration form where no password is named (``[api]`` then
+# ``key = "UserAgentHeader"``, ``secrets: {store: VaultStore}``).
+
+_R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
+_R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified[ \t]+"
+                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by[ \t]+"
+                     r"(?:password[ \t]+)?(?P<q>[\"'`]?)(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
+                     r"(?P=q)")
+_R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1,20}[ \t]+){0,4})"
+                   r"(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)(?P<v>[^\s\"'$;()]{1,300})(?P=q)[ \t]*"
+                   r"(?=;|#|$)")
+_R9_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\n\s{0,200}=>[ \t]*(?P<q>[\"'])"
+                r"(?P<v>[^\"'\s]{1,300})(?P=q)")
+_R9_LONG_STRING = _rx(r"(?<![\w.])(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\["
+                      r"(?P<v>[^\]\s]{1,300})\](?P=e)\]")
+_R9_FREEZE = _rx(r"(?<![\w$])(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{]"
+                 r"(?P<b>[^\[\]{}\n]{0,4000})[\]}]")
+_R9_QUOTED_ITEM = _rx(r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)")
+_R9_PAIR = _rx(r"(?P<a>[\"']?)(?P<k>[\w$.-]{1,160})(?P=a)[ \t]*:[ \t]*(?P<q>[\"'`])"
+               r"(?P<v>[^\"'`\s]{1,300})(?P=q)")
+_R9_CONCAT = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:[^=\n]{0,80})?[ \t]*=[ \t]*concat!\("
+                 r"(?P<b>[^()\n]{0,4000})\)")
+_R9_CONTINUED = _rx(r"[ \t]*(?P<n>[\w.]{1,160})[ \t]*(?::[^=\n]{0,80})?=[ \t]*\\[ \t]*")
+_R9_PIECES = _rx(r"[ \t]*(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20}"
+                 r"(?P<c>\\?)[ \t]*")
+_R9_PIECE = _rx(r"(?P<q>[\"'])(?P<v>[^\"'\\\n]{0,300})(?P=q)")
+_R9_CONTINUED_LINES = 20
+_R9_STRING = _rx(r"\"(?P<v>[^\"\\\n]{0,300})\"")
+_R9_BLOCK_KEY = _rx(r"(?P<i>[ \t]*)\?[ \t]+[|>][1-9+-]{0,2}[ \t]*")
+_R9_PROSE_COLON = _rx(r"(?i).{0,200}\b(?P<n>pass(?:word|wd|phrase)|secret(?:[ _-]?key)?"
+                      r"|api[ _-]?(?:key|token)|access[ _-]?token|pwd)s?[*_]{0,2}:[*_]{0,2}[ \t]*")
+_R9_INDENTED = _rx(r"(?: {4,}|\t)(?P<v>\S{1,300})[ \t]*")
+_R9_PASCAL = _rx(r"[A-Z][a-z]{2,20}(?:[A-Z][a-z]{2,20}){1,5}")
+_R9_PASSWORD = _rx(r"(?i)pass|pwd")
+_R9_BLOCK_COMMENT = _rx(r"/\*(?:[^*\n]|\*(?!/)){0,200}+\*/")
+
+
+def _r9_own(number: int, line: str, config: bool) -> list[Finding]:
+    """Our own patterns' values on ``line``, and on it with its ``/* */`` comments blanked
+    (``password /*a*/ /*b*/ = "V"``: a comment between a name and its operator)."""
+    found = _own_findings(number, line, config)
+    if "*/" in line:
+        blank = _R9_BLOCK_COMMENT.sub(lambda m: " " * len(m.group()), line)
+        if blank != line:
+            found += _own_findings(number, blank, config)
+    return found
+
+
+def _r9_dotted(m: re.Match[str]) -> str:
+    return m.group("n").replace(".", "_")
+
+
+def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-9 forms (see above) found in ``text``."""
+    name = filename.lower()
+    out: list[Finding] = []
+    if "setProperty" in text:
+        out += _r8_spans(text, _R9_SET_PROPERTY, _r9_dotted)
+    if "dentified" in text or "DENTIFIED" in text:
+        out += _r8_spans(text, _R9_IDENTIFIED, lambda m: "password")
+    if "set " in text:
+        fish = name.endswith(".fish")
+        out += _r8_spans(text, _R9_FISH_SET, lambda m: m.group("n") if fish or m.group("f")
+                         else "")
+    if "\n" in text and "=>" in text:
+        out += _r8_spans(text, _R9_ARROW, _r9_dotted)
+    if "[[" in text or "[=" in text:
+        out += _r8_spans(text, _R9_LONG_STRING, _r9_dotted)
+    if "Object.freeze" in text or "concat!" in text:
+        out += _r9_literals(lines)
+    if "?" in text:
+        out += _r9_block_keys(lines)
+    if "\\\n" in text:
+        out += _r9_continued(lines)
+    if name.endswith(DOC_SUFFIXES):
+        out += _r9_indented(lines)
+    return out
+
+
+def _r9_literals(lines: list[str]) -> list[Finding]:
+    """The strings of ``Object.freeze([…])``/``({…})`` assigned to a secret's name, and the pieces
+    of Rust's ``concat!(…)`` (judged joined)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R9_FREEZE.search(line) if "Object.freeze" in line else None
+        if m is not None and (_NAME_IN_WORD.search(m.group("n"))
+                              or _CF_CONTAINER.fullmatch(m.group("n"))):
+            out += [f for f in _r8_items(i + 1, m, _R9_QUOTED_ITEM, m.group("n"), child=False)
+                    if _token_value(line[f.start:f.end], "")  # (not "access", "refresh")
+                    or _R9_PASSWORD.search(m.group("n"))]
+            out += _r8_items(i + 1, m, _R9_PAIR, m.group("n"))
+        c = _R9_CONCAT.search(line) if "concat!" in line else None
+        if c is None or not _NAME_IN_WORD.search(c.group("n")):
+            continue
+        pieces = list(_R9_STRING.finditer(c.group("b")))
+        if _plausible("".join(p.group("v") for p in pieces), "config", c.group("n")):
+            out += [Finding(i + 1, c.start("b") + p.start("v"), c.start("b") + p.end("v"),
+                            "Secret Keyword") for p in pieces if p.group("v")]
+    return out
+
+
+def _r9_continued(lines: list[str]) -> list[Finding]:
+    """The literals after a Python backslash continuation (``PASSWORD = \\`` then ``"V"``, or
+    pieces ``"V1" \\`` ``"V2"`` over lines), judged joined, under a secret's name."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        m = _R9_CONTINUED.fullmatch(line) if line.endswith("\\") else None
+        if m is None or not _NAME_IN_WORD.search(m.group("n")):
+            continue
+        spans: list[tuple[int, int, int]] = []
+        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+            p = _R9_PIECES.fullmatch(lines[j])
+            if p is None:
+                break
+            spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
+            if not p.group("c"):
+                break
+        joined = "".join(lines[j][a:b] for j, a, b in spans)
+        if joined and _plausible(joined, "config", m.group("n")):
+            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+    return out
+
+
+def _r9_block_keys(lines: list[str]) -> list[Finding]:
+    """The value of a YAML complex key written as a block (``? |`` then the key's lines, then
+    ``: V`` at the ``?``'s indent) whose text names a secret."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        k = _R9_BLOCK_KEY.fullmatch(line) if "?" in line else None
+        if k is None:
+            continue
+        column = len(k.group("i"))
+        words: list[str] = []
+        for j in range(i + 1, min(len(lines), i + 1 + _K8S_MAPPING_LINES)):
+            v = _DEF_VALUE.fullmatch(lines[j])
+            if v is not None and len(v.group("i")) == column:
+                key = _CF_SEP.sub("_", "_".join(words))
+                if _NAME_IN_WORD.search(key) and _plausible(v.group("v"), "config", key):
+                    out.append(Finding(j + 1, v.start("v"), v.end("v"), "Secret Keyword"))
+                break
+            if lines[j].strip() and _indent(lines[j]) <= column:
+                break
+            words += lines[j].split()
+    return out
+
+
+def _r9_indented(lines: list[str]) -> list[Finding]:
+    """A document's indented code block's first line right after a line ending in a secret's
+    name and a colon (``The password:``, a blank line, ``    V``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        n = _R9_PROSE_COLON.fullmatch(line) if line.endswith((":", ": ", ":*", ":**")) else None
+        if n is None or line.startswith((" " * 4, "\t")):
+            continue
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and not lines[j].strip():
+            j += 1
+        v = _R9_INDENTED.fullmatch(lines[j]) if j < len(lines) and j > i + 1 else None
+        if v is not None and _plausible(v.group("v"), "config", n.group("n")):
+            out.append(Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose"))
+    return out
+
+
+def _round9_kept(found: list[Finding], lines: list[str]) -> list[Finding]:
+    """``found`` (the configuration forms' values) without a PascalCase identifier's words
+    (``VaultStore``, ``UserAgentHeader``) on a line naming no password."""
+    named: dict[int, bool] = {}  # (each line tested once)
+    out: list[Finding] = []
+    for f in found:
+        line = lines[f.line - 1] if f.line <= len(lines) else ""
+        if _R9_PASCAL.fullmatch(line[f.start:f.end]):
+            if f.line not in named:
+                named[f.line] = _R9_PASSWORD.search(line) is not None
+            if not named[f.line]:
+                continue
+        out.append(f)
+    return out
