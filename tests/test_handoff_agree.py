@@ -127,6 +127,14 @@ SHAPES = {
     # (line by line the fence took it: Status was empty)
     "section on an item-ended fence's last line": (
         "## Goal\n\nShip it.\n\n1. ```\n   ## Status\n  Half done.\n"),
+    # I: a tab after an item's marker reaches the next tab stop (``-\t```md``: its text at
+    # column 4): the fence on its line is the item's, and ends with it, so a tag alone after it
+    # opens an HTML block (line by line it was no fence: the tag a paragraph's text)
+    "tag alone after a fence on a tab item's line": "## Goal\n\n-\t```md\n<my-tag>\n## Notes\n",
+    "tag alone after an ordered tab item's fence": (
+        "## Goal\n\n1.\t```\n\tx\n</pre>\n## Notes\n"),
+    "tag alone after a tab item's fence closed in it": (
+        "## Goal\n\n-\t```\n    x\n    ```\n<my-tag>\n## Notes\n"),
 }
 
 
@@ -229,6 +237,8 @@ CARRIED = {
           + _block("checks")),
     "G": ("## Goal\n\n- step\n    ```md\n" + _indented(_block("work", "example"), 2)
           + "    ```\n\n" + _block("work") + "\n" + _block("checks")),
+    "I": ("## Goal\n\n-\t```md\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
+          + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
 }
 _THRESHOLD = -1  # pad: the note just under PARSE_MAX_CHARS, its first output over it
 

@@ -144,7 +144,7 @@ _HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
 _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
     r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/])"
-    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
+    r"|(?:[-+*]|\d{1,9}[.)])[ \t]{1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
     r"|^[ \t]+(`{3,}|~{3,})", re.M)  # (7: indented four columns or more: in a list item)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -165,8 +165,8 @@ _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?\n?$")  # or a setex
 _NOT_PLAIN = re.compile(
     r"^(?:[ \t]*\r?$| {0,3}(?:#{1,6}(?:[ \t]|\r?$)|`{3,}|~{3,}|>|(?P<hr>[-*_])(?:[ \t]*(?P=hr)){2,}"
     r"[ \t]*\r?$|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\r?$)|(?P<html><[!?/A-Za-z][^\r\n]*)))", re.M)
-# a list item's first line: its indent, marker and the spaces after (its content's column)
-_ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])( {1,4})(?=\S)")
+# a list item's first line: its indent, marker and the spaces or tabs after (see :func:`_item`)
+_ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])([ \t]{1,4})(?=\S)")
 _ITEM_MAX_COLUMN = 3 + 10 + 4
 
 
@@ -379,6 +379,8 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no  # (a code span, not a fence)
+        if line.lstrip(" \t")[:1] not in "`~" and _item(line) is None:
+            return no  # (``-\t\t```md``: an item's indented code block, no fence)
         column = _column(line)
         if column >= 4 + _ITEM_MAX_COLUMN:
             return no  # (an indented code block's line, in a list item or not)
@@ -412,9 +414,9 @@ class _Lines:
         than the lines it is in (``  ```` closing an item's earlier fence), or the first line
         of the paragraph such a line runs on lazily (``- item`` then ``more``)."""
         line = self.lines[no]
-        item = _ITEM.match(line)
-        if item is not None and _FENCE_OPENS.match(line, item.end()):
-            return item.end()  # (``- ```md``: opened on the item's first line)
+        item = _item(line)
+        if item is not None and _FENCE_OPENS.match(line, item[0]):
+            return item[1]  # (``- ```md``: opened on the item's first line)
         above, within = no, _column(line)  # (the item's text is at ``within`` or further in)
         item = None
         while within >= 2 and item is None:
@@ -423,15 +425,16 @@ class _Lines:
             if i < 0:
                 return None
             above = shallower[i]
-            item = _ITEM.match(self.lines[above]) or self._lazy_item(above)
+            item = _item(self.lines[above]) or self._lazy_item(above)
             within = within if item is not None else _column(self.lines[above])
-        return item.end() if item is not None and item.end() <= within else None
+        return item[1] if item is not None and item[1] <= within else None
 
-    def _lazy_item(self, no: int) -> re.Match[str] | None:
-        """The list item whose paragraph line ``no`` runs on lazily, else None."""
+    def _lazy_item(self, no: int) -> tuple[int, int] | None:
+        """The list item whose paragraph line ``no`` runs on lazily (see :func:`_item`), else
+        None."""
         first = self._lazily_from(no)
-        item = _ITEM.match(self.lines[first]) if first is not None else None
-        if item is None or first is None or _NOT_PLAIN.match(self.lines[first][item.end():]):
+        item = _item(self.lines[first]) if first is not None else None
+        if item is None or first is None or _NOT_PLAIN.match(self.lines[first][item[0]:]):
             return None  # (only an item's paragraph runs on lazily)
         return item
 
@@ -490,13 +493,13 @@ class _Lines:
         not_plain = self._not_plain_lines()
         i = bisect.bisect_right(not_plain, no - 1) - 1
         start = not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
-        item = _ITEM.match(self.lines[start]) if start >= 0 else None
-        if item is not None and _NOT_PLAIN.match(self.lines[start][item.end():]):
+        item = _item(self.lines[start]) if start >= 0 else None
+        if item is not None and _NOT_PLAIN.match(self.lines[start][item[0]:]):
             item = None  # (``- # Sub``: no paragraph in the item)
         if no == 0 or (start == no - 1 and item is None):
             return False  # (no paragraph's line above)
         if item is not None:
-            return _column(self.lines[no]) >= item.end()
+            return _column(self.lines[no]) >= item[1]
         if start >= 0 and _QUOTED.match(self.lines[start]):
             return False  # (``> text`` then ``===``: the quote's paragraph runs on)
         first = _column(self.lines[start + 1])  # (the paragraph's first line)
@@ -525,8 +528,8 @@ class _Lines:
                 if html.search(body):
                     html = None
                 continue
-            while item := _ITEM.match(body):
-                body, paragraph = body[item.end():], False
+            while item := _item(body):
+                body, paragraph = body[item[0]:], False
             if opening := _FENCE_OPENS.match(body):
                 fence, paragraph = opening.group(1), False
             elif (html := _html_opened(body, paragraph)) is not None:
@@ -605,10 +608,21 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _column(line: str) -> int:
-    """The column a line's text begins at (its spaces and tabs; a tab reaches the next
-    multiple of four, CommonMark's tab stops)."""
-    column = 0
+def _item(line: str) -> tuple[int, int] | None:
+    """Where the text on a list item's first line ``line`` starts, and its column (the
+    item's content's: a tab after the marker reaches the next tab stop, ``-\t```md`` is at
+    column 4), else None: no item, or one whose text is more than four columns after its
+    marker (an indented code block's, not read here)."""
+    m = _ITEM.match(line)
+    if m is None:
+        return None
+    column = _column(m.group(3), m.end(2))
+    return (m.end(), column) if column - m.end(2) <= 4 else None
+
+
+def _column(line: str, column: int = 0) -> int:
+    """The column a line's text begins at (its spaces and tabs from ``column``; a tab reaches
+    the next multiple of four, CommonMark's tab stops)."""
     for char in line:
         if char == " ":
             column += 1
