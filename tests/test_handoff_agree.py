@@ -135,6 +135,15 @@ SHAPES = {
         "## Goal\n\n1.\t```\n\tx\n</pre>\n## Notes\n"),
     "tag alone after a tab item's fence closed in it": (
         "## Goal\n\n-\t```\n    x\n    ```\n<my-tag>\n## Notes\n"),
+    # J: a tag alone right after an indented code block (not a paragraph's lines) opens an HTML
+    # block (line by line it was a paragraph's text, and the heading after it a heading)
+    "tag alone after an indented code block": "## Goal\n\ng\n\n    code\n<my-tag>\n## Notes\n",
+    "tag alone after code after our end marker": (
+        "## Goal\n\n" + _block("work") + "    code\n\n    more\n</pre>\n## Notes\n"),
+    "tag alone after an item's indented code": (
+        "## Goal\n\n- item\n\n      code\n<my-tag>\n## Notes\n"),
+    "tag alone after an item's paragraph (its text)": (
+        "## Goal\n\n- item\n\n    text\n<my-tag>\n## Notes\n"),
 }
 
 
@@ -238,6 +247,8 @@ CARRIED = {
     "G": ("## Goal\n\n- step\n    ```md\n" + _indented(_block("work", "example"), 2)
           + "    ```\n\n" + _block("work") + "\n" + _block("checks")),
     "I": ("## Goal\n\n-\t```md\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
+          + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
+    "J": ("## Goal\n\nlike this:\n\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
           + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
 }
 _THRESHOLD = -1  # pad: the note just under PARSE_MAX_CHARS, its first output over it

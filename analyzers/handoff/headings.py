@@ -320,7 +320,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             after = no + 1
             continue
         if m.group(5):  # an HTML block that ends at a blank line: its lines are not looked at
-            if note.opens_html(no, after == no) and (blank := note.next_blank(no + 1)) > no + 1:
+            if note.opens_html(no, after) and (blank := note.next_blank(no + 1)) > no + 1:
                 at = note.offsets[min(blank, note.next_section(no + 1, recognised),
                                       _next(note.marks(marks), no + 1, len(lines)))]
             continue
@@ -471,20 +471,41 @@ class _Lines:
                 return no_ + 1
         return limit if limit < len(self.lines) else None
 
-    def opens_html(self, no: int, after_block: bool) -> bool:
+    def opens_html(self, no: int, after: int) -> bool:
         """Whether line ``no`` opens an HTML block that ends at a blank line (``<div>``
         anywhere; a tag alone on its line, ``<my-tag>``, not in a paragraph: after a blank
-        line, a heading, or a block that ended on the line before, ``after_block``: a closing
+        line, a heading, or a block that ended on the line before ``after``: a closing
         fence, a comment such as our block markers)."""
         text = self.lines[no].lstrip(" ").rstrip("\r\n")
         if _HTML_BLOCK_TAG.search(text):
             return True
         previous = self.lines[no - 1] if no > 0 else ""
         return bool(_HTML_ANY_TAG.search(text)) and (
-            after_block or not previous.strip() or _ATX_LINE.match(previous) is not None
+            after == no or not previous.strip() or _ATX_LINE.match(previous) is not None
             or _BREAK.match(previous) is not None
             or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1))
-            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1)))
+            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1))
+            or (_column(previous) >= 4 and self._ends_code(no - 1, after)))
+
+    def _ends_code(self, last: int, after: int) -> bool:
+        """Whether line ``last`` (indented four columns or more) is an indented code block's
+        last line, not a paragraph's, which a tag alone on the next line runs on: the lines
+        from the last blank one (a heading, a thematic break, the note's start, a block that
+        ended on the line before ``after``: our end marker) to it are all four columns or more
+        in from the list item they are in (if any)."""
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, last) - 1
+        start = not_plain[i] if i >= 0 else -1
+        if start == last:
+            return False
+        if start >= 0 and start + 1 != after:
+            line = self.lines[start]
+            if line.strip() and not _ATX_LINE.match(line) and not _BREAK.match(line):
+                return False  # (``- item`` or ``> text`` then ``    x``: its paragraph's)
+        item = self._item_column(start + 1) if _column(self.lines[start + 1]) < 4 + \
+            _ITEM_MAX_COLUMN else None
+        least = 4 + (item or 0)
+        return all(_column(line) >= least for line in self.lines[start + 1:last + 1])
 
     def _underlines(self, no: int) -> bool:
         """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
