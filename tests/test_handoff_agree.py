@@ -144,6 +144,13 @@ SHAPES = {
         "## Goal\n\n- item\n\n      code\n<my-tag>\n## Notes\n"),
     "tag alone after an item's paragraph (its text)": (
         "## Goal\n\n- item\n\n    text\n<my-tag>\n## Notes\n"),
+    # K: a list item's first line in an HTML block is the block's text: a fence after it is at
+    # the margin, not the item's (line by line the item ended it, and the heading after it was
+    # a heading: markdown-it's fence runs on)
+    "item's line in a <div>": "## Goal\n\n<div>\n- item\n\n  ```\n  x\n\n## Notes\n\n```\n",
+    "item's line in a <div> after a paragraph": (
+        "## Goal\n\ntext\n<div>\n- item\n\n  ```md\n  x\n\n## Notes\n\n```\n"),
+    "item's line in a comment": "## Goal\n\n<!-- c\n- item\n-->\n  ```\n  x\n\n## Notes\n\n```\n",
 }
 
 
@@ -248,6 +255,8 @@ CARRIED = {
           + "    ```\n\n" + _block("work") + "\n" + _block("checks")),
     "I": ("## Goal\n\n-\t```md\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
           + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
+    "K": ("## Goal\n\n<div>\n- step\n\n  ```md\n" + _block("work", "example") + "```\n\n"
+          + _block("work") + "\n" + _block("checks")),
     "J": ("## Goal\n\nlike this:\n\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
           + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
 }

@@ -425,9 +425,22 @@ class _Lines:
             if i < 0:
                 return None
             above = shallower[i]
-            item = _item(self.lines[above]) or self._lazy_item(above)
+            item = None if self._in_html(above) else (
+                _item(self.lines[above]) or self._lazy_item(above))
             within = within if item is not None else _column(self.lines[above])
         return item[1] if item is not None and item[1] <= within else None
+
+    def _in_html(self, no: int) -> bool:
+        """Whether line ``no`` is in an HTML block opened on a line above it since the last
+        blank line (``<div>`` then ``- item``: the item is the block's text, no list's)."""
+        blanks = self._blank_lines()
+        first = blanks[i] + 1 if (i := bisect.bisect_left(blanks, no) - 1) >= 0 else 0
+        for k in range(first, no):
+            ends = _html_opened(self.lines[k], k > first)
+            if ends is _ALL_BLANK or (ends is not None and not any(
+                    ends.search(line) for line in self.lines[k:no])):
+                return True
+        return False
 
     def _lazy_item(self, no: int) -> tuple[int, int] | None:
         """The list item whose paragraph line ``no`` runs on lazily (see :func:`_item`), else
@@ -565,10 +578,13 @@ class _Lines:
 
     def next_blank(self, no: int) -> int:
         """The first blank line from ``no`` on (else the end)."""
+        return _next(self._blank_lines(), no, len(self.lines))
+
+    def _blank_lines(self) -> list[int]:
         if self._blanks is None:
             self._blanks = [self.line_of(m.start()) for m in _BLANK.finditer(self.text)
                             if m.start() < len(self.text)]
-        return _next(self._blanks, no, len(self.lines))
+        return self._blanks
 
     def _html_end(self, no: int, html: int) -> int | None:
         kind = next((k for k, opens in enumerate(_HTML_OPEN) if opens.match(self.text, html)),
