@@ -151,6 +151,13 @@ SHAPES = {
     "item's line in a <div> after a paragraph": (
         "## Goal\n\ntext\n<div>\n- item\n\n  ```md\n  x\n\n## Notes\n\n```\n"),
     "item's line in a comment": "## Goal\n\n<!-- c\n- item\n-->\n  ```\n  x\n\n## Notes\n\n```\n",
+    # L: an item indented four spaces in another (``- a`` then ``    - ```md``) is one: the
+    # fence on its line is the item's, and ends with it (line by line it was an indented line,
+    # no fence: the tag after it a paragraph's text)
+    "tag alone after a nested item's fence indented four": (
+        "## Goal\n\n- a\n    - ```md\n<my-tag>\n## Notes\n"),
+    "tag alone after a fence in an ordered item indented five": (
+        "## Goal\n\n10. a\n     - ```\n       x\n</pre>\n## Notes\n"),
 }
 
 
@@ -257,6 +264,8 @@ CARRIED = {
           + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
     "K": ("## Goal\n\n<div>\n- step\n\n  ```md\n" + _block("work", "example") + "```\n\n"
           + _block("work") + "\n" + _block("checks")),
+    "L": ("## Goal\n\n- a\n    - ```md\n" + _indented(_block("work", "example"), 6) + "<my-tag>\n```\n\n"
+          + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
     "J": ("## Goal\n\nlike this:\n\n" + _indented(_block("work", "example"), 4) + "<my-tag>\n```\n\n"
           + _block("checks") + "\n```\nlate\n```\n\n" + _block("work")),
 }

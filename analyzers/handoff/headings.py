@@ -145,7 +145,8 @@ _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
     r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/])"
     r"|(?:[-+*]|\d{1,9}[.)])[ \t]{1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
-    r"|^[ \t]+(`{3,}|~{3,})", re.M)  # (7: indented four columns or more: in a list item)
+    r"|^[ \t]+(?:(?:[-+*]|\d{1,9}[.)])[ \t]{1,4})?(`{3,}|~{3,})", re.M)  # (7: indented four
+    # columns or more: in a list item, or on the line of an item in one)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ATX_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|\r?$)")
@@ -166,8 +167,9 @@ _NOT_PLAIN = re.compile(
     r"^(?:[ \t]*\r?$| {0,3}(?:#{1,6}(?:[ \t]|\r?$)|`{3,}|~{3,}|>|(?P<hr>[-*_])(?:[ \t]*(?P=hr)){2,}"
     r"[ \t]*\r?$|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\r?$)|(?P<html><[!?/A-Za-z][^\r\n]*)))", re.M)
 # a list item's first line: its indent, marker and the spaces or tabs after (see :func:`_item`)
-_ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])([ \t]{1,4})(?=\S)")
+_ITEM = re.compile(r"([ \t]*)([-+*]|\d{1,9}[.)])([ \t]{1,4})(?=\S)")
 _ITEM_MAX_COLUMN = 3 + 10 + 4
+_MAX_NESTING = 20  # (markdown-it's maxNesting: lists nested deeper are read as nothing)
 
 
 def note_structure(lines: list[str], recognised: Callable[[str], bool],
@@ -379,7 +381,7 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no  # (a code span, not a fence)
-        if line.lstrip(" \t")[:1] not in "`~" and _item(line) is None:
+        if line.lstrip(" \t")[:1] not in "`~" and self._item_at(no) is None:
             return no  # (``-\t\t```md``: an item's indented code block, no fence)
         column = _column(line)
         if column >= 4 + _ITEM_MAX_COLUMN:
@@ -414,11 +416,28 @@ class _Lines:
         than the lines it is in (``  ```` closing an item's earlier fence), or the first line
         of the paragraph such a line runs on lazily (``- item`` then ``more``)."""
         line = self.lines[no]
-        item = _item(line)
+        item = self._item_at(no)
         if item is not None and _FENCE_OPENS.match(line, item[0]):
             return item[1]  # (``- ```md``: opened on the item's first line)
-        above, within = no, _column(line)  # (the item's text is at ``within`` or further in)
-        item = None
+        return self._container(no)
+
+    def _item_at(self, no: int, depth: int = 0) -> tuple[int, int] | None:
+        """The list item whose first line is line ``no`` (see :func:`_item`), else None; one
+        indented four columns or more is an item only in another one, at most three columns
+        from that one's text (``- a`` then ``    - b``; deeper than markdown-it's nesting
+        limit, none)."""
+        item = _item(self.lines[no], deep=True)
+        indent = _column(self.lines[no])
+        if item is None or indent < 4:
+            return item
+        parent = self._container(no, depth + 1) if depth < _MAX_NESTING else None
+        return item if parent is not None and indent - parent <= 3 else None
+
+    def _container(self, no: int, depth: int = 0) -> int | None:
+        """The content column of the list item line ``no`` is in, below its first line (else
+        None; see :meth:`_item_column`)."""
+        above, within = no, _column(self.lines[no])  # (the item's text is at ``within`` or
+        item = None                                    # further in)
         while within >= 2 and item is None:
             shallower = self._less_indented(within)
             i = bisect.bisect_left(shallower, above) - 1
@@ -426,7 +445,7 @@ class _Lines:
                 return None
             above = shallower[i]
             item = None if self._in_html(above) else (
-                _item(self.lines[above]) or self._lazy_item(above))
+                self._item_at(above, depth) or self._lazy_item(above))
             within = within if item is not None else _column(self.lines[above])
         return item[1] if item is not None and item[1] <= within else None
 
@@ -645,16 +664,21 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _item(line: str) -> tuple[int, int] | None:
+def _item(line: str, deep: bool = False) -> tuple[int, int] | None:
     """Where the text on a list item's first line ``line`` starts, and its column (the
     item's content's: a tab after the marker reaches the next tab stop, ``-\t```md`` is at
-    column 4), else None: no item, or one whose text is more than four columns after its
-    marker (an indented code block's, not read here)."""
+    column 4), else None: no item (indented four columns or more, unless ``deep``: see
+    :meth:`_Lines._item_at`), or one whose text is more than four columns after its marker (an
+    indented code block's, not read here)."""
     m = _ITEM.match(line)
     if m is None:
         return None
-    column = _column(m.group(3), m.end(2))
-    return (m.end(), column) if column - m.end(2) <= 4 else None
+    indent = _column(m.group(1))
+    if indent > 3 and not deep:
+        return None
+    marker = indent + len(m.group(2))
+    column = _column(m.group(3), marker)
+    return (m.end(), column) if column - marker <= 4 else None
 
 
 def _column(line: str, column: int = 0) -> int:
