@@ -61,11 +61,19 @@ have a block appended, or be refused, on the second). So:
   it as an indented code block's (a person's example) or a paragraph's text, and the line
   reader cannot tell an indented code block from a list item's text; a note was refused for it.
 
+The line reader also follows a tab after a list item's marker (``-\t```md``: the item's text at
+the next tab stop), a list item indented four spaces or more in another (``- a`` then ``    -
+```md``), a list item's first line inside an HTML block (``<div>`` then ``- item``: the block's
+text), and a tag alone on its line after an indented code block, after a list item that holds
+a heading (``- ## Next steps``), or after a second ``===`` under a setext heading (a paragraph
+of its own, which the tag runs on, not an HTML block).
+
 Shapes the line reader still does not follow (a random run of notes built of these shapes'
-lines finds 0.1 to 0.25% of them read differently): a tab after a list item's marker
-(``-\t```md``), an indented code block before a tag alone on its line, an HTML block that
-holds a list item's first line, a list item indented four spaces or more (a fence in it), a
-second ``===`` under a setext heading (a paragraph of its own, which a tag runs on).
+lines finds 0 to 0.05% of them read differently): a tag alone on its line after a setext
+heading whose paragraph follows an indented code block (``    code``, ``===``, ``===``) or
+after a list item whose text is more than four columns past its marker (``-\t\t```md``: an
+indented code block in the item), and a fence in a list item after a nested item's lazy line
+(``- item``, ``  - sub``, ``lazy line``, ``   ```): the line reader reads it at the margin.
 
 Nothing here changes the note: these are offsets into it.
 """
@@ -514,6 +522,8 @@ class _Lines:
         previous = self.lines[no - 1] if no > 0 else ""
         return bool(_HTML_ANY_TAG.search(text)) and (
             after == no or not previous.strip() or _ATX_LINE.match(previous) is not None
+            or ((item := _item(previous)) is not None and _ATX_LINE.match(previous, item[0])
+                is not None)  # (``- ## Next steps``: an item that holds a heading)
             or _BREAK.match(previous) is not None
             or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1))
             or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1))
@@ -551,6 +561,11 @@ class _Lines:
             item = None  # (``- # Sub``: no paragraph in the item)
         if no == 0 or (start == no - 1 and item is None):
             return False  # (no paragraph's line above)
+        paragraph = item is not None  # (``g`` ``===`` then ``===``: the second one a paragraph)
+        for line in self.lines[start + 1:no]:
+            paragraph = not (paragraph and _SETEXT_UNDERLINE.match(line))
+        if not paragraph:
+            return False
         if item is not None:
             return _column(self.lines[no]) >= item[1]
         if start >= 0 and _QUOTED.match(self.lines[start]):
