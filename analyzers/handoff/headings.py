@@ -376,6 +376,9 @@ class _Lines:
         self._blanks: list[int] | None = None
         self._shallow: dict[int, list[int]] = {}
         self._not_plain: list[int] | None = None
+        self._html_runs: dict[int, tuple[list[int], list[int]]] = {}
+        self._code_runs: dict[int, tuple[int, bool]] = {}
+        self._setext_runs: dict[int, tuple[int, bool]] = {}
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.offsets, offset) - 1
@@ -462,12 +465,29 @@ class _Lines:
         blank line (``<div>`` then ``- item``: the item is the block's text, no list's)."""
         blanks = self._blank_lines()
         first = blanks[i] + 1 if (i := bisect.bisect_left(blanks, no) - 1) >= 0 else 0
-        for k in range(first, no):
+        spans = self._html_runs.get(first)
+        if spans is None:
+            spans = self._html_runs[first] = self._html_in_run(first)
+        at = bisect.bisect_left(spans[0], no) - 1
+        return at >= 0 and no <= spans[1][at]
+
+    def _html_in_run(self, first: int) -> tuple[list[int], list[int]]:
+        """The HTML blocks opened in the lines from ``first`` to the next blank one: where
+        each opens, and its last line there (each run of lines is read once)."""
+        end = self.next_blank(first)
+        starts: list[int] = []
+        lasts: list[int] = []
+        k = first
+        while k < end:
             ends = _html_opened(self.lines[k], k > first)
-            if ends is _ALL_BLANK or (ends is not None and not any(
-                    ends.search(line) for line in self.lines[k:no])):
-                return True
-        return False
+            if ends is not None:
+                close = end if ends is _ALL_BLANK else next(
+                    (j for j in range(k, end) if ends.search(self.lines[j])), end)
+                starts.append(k)
+                lasts.append(close)
+                k = close
+            k += 1
+        return starts, lasts
 
     def _lazy_item(self, no: int) -> tuple[int, int] | None:
         """The list item whose paragraph line ``no`` runs on lazily (see :func:`_item`), else
@@ -547,7 +567,15 @@ class _Lines:
         item = self._item_column(start + 1) if _column(self.lines[start + 1]) < 4 + \
             _ITEM_MAX_COLUMN else None
         least = 4 + (item or 0)
-        return all(_column(line) >= least for line in self.lines[start + 1:last + 1])
+        checked, code = self._code_runs.get(start, (start, True))  # (each run read once)
+        if checked > last:
+            checked, code = start, True
+        for line in self.lines[checked + 1:last + 1] if code else ():
+            if _column(line) < least:
+                code = False
+                break
+        self._code_runs[start] = (last, code)
+        return code
 
     def _underlines(self, no: int) -> bool:
         """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
@@ -561,9 +589,13 @@ class _Lines:
             item = None  # (``- # Sub``: no paragraph in the item)
         if no == 0 or (start == no - 1 and item is None):
             return False  # (no paragraph's line above)
-        paragraph = item is not None  # (``g`` ``===`` then ``===``: the second one a paragraph)
-        for line in self.lines[start + 1:no]:
+        # (``g`` ``===`` then ``===``: the second one a paragraph; each run read once)
+        read, paragraph = self._setext_runs.get(start, (start + 1, item is not None))
+        if read > no:
+            read, paragraph = start + 1, item is not None
+        for line in self.lines[read:no]:
             paragraph = not (paragraph and _SETEXT_UNDERLINE.match(line))
+        self._setext_runs[start] = (no, paragraph)
         if not paragraph:
             return False
         if item is not None:
