@@ -61,11 +61,19 @@ have a block appended, or be refused, on the second). So:
   it as an indented code block's (a person's example) or a paragraph's text, and the line
   reader cannot tell an indented code block from a list item's text; a note was refused for it.
 
+The line reader also follows a tab after a list item's marker (``-\t```md``: the item's text at
+the next tab stop), a list item indented four spaces or more in another (``- a`` then ``    -
+```md``), a list item's first line inside an HTML block (``<div>`` then ``- item``: the block's
+text), and a tag alone on its line after an indented code block, after a list item that holds
+a heading (``- ## Next steps``), or after a second ``===`` under a setext heading (a paragraph
+of its own, which the tag runs on, not an HTML block).
+
 Shapes the line reader still does not follow (a random run of notes built of these shapes'
-lines finds 0.1 to 0.25% of them read differently): a tab after a list item's marker
-(``-\t```md``), an indented code block before a tag alone on its line, an HTML block that
-holds a list item's first line, a list item indented four spaces or more (a fence in it), a
-second ``===`` under a setext heading (a paragraph of its own, which a tag runs on).
+lines finds 0 to 0.05% of them read differently): a tag alone on its line after a setext
+heading whose paragraph follows an indented code block (``    code``, ``===``, ``===``) or
+after a list item whose text is more than four columns past its marker (``-\t\t```md``: an
+indented code block in the item), and a fence in a list item after a nested item's lazy line
+(``- item``, ``  - sub``, ``lazy line``, ``   ```): the line reader reads it at the margin.
 
 Nothing here changes the note: these are offsets into it.
 """
@@ -144,8 +152,9 @@ _HTML_AGAIN = [re.compile(a, re.I) if a else None for _, _, a in _HTML]
 _MAY_MATTER = re.compile(
     r"^ {0,3}(?:(#{1,6})(?:[ \t]+([^\r\n]*)|[ \t]*\r?$)|(`{3,}|~{3,})|(<(?:[!?]|(?i:"
     r"script|pre|style|textarea)(?=[ \t>]|\r?$)))|(<[A-Za-z/])"
-    r"|(?:[-+*]|\d{1,9}[.)]) {1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
-    r"|^[ \t]+(`{3,}|~{3,})", re.M)  # (7: indented four columns or more: in a list item)
+    r"|(?:[-+*]|\d{1,9}[.)])[ \t]{1,4}(`{3,}|~{3,}))"  # (6: a fence on an item's line)
+    r"|^[ \t]+(?:(?:[-+*]|\d{1,9}[.)])[ \t]{1,4})?(`{3,}|~{3,})", re.M)  # (7: indented four
+    # columns or more: in a list item, or on the line of an item in one)
 _SECTION = re.compile(r"^ {0,3}##[ \t]+([^\r\n]*)", re.M)
 _FENCE_OPENS = re.compile(r" {0,3}(`{3,}|~{3,})")
 _ATX_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]|\r?$)")
@@ -165,9 +174,10 @@ _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?\n?$")  # or a setex
 _NOT_PLAIN = re.compile(
     r"^(?:[ \t]*\r?$| {0,3}(?:#{1,6}(?:[ \t]|\r?$)|`{3,}|~{3,}|>|(?P<hr>[-*_])(?:[ \t]*(?P=hr)){2,}"
     r"[ \t]*\r?$|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|\r?$)|(?P<html><[!?/A-Za-z][^\r\n]*)))", re.M)
-# a list item's first line: its indent, marker and the spaces after (its content's column)
-_ITEM = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])( {1,4})(?=\S)")
+# a list item's first line: its indent, marker and the spaces or tabs after (see :func:`_item`)
+_ITEM = re.compile(r"([ \t]*)([-+*]|\d{1,9}[.)])([ \t]{1,4})(?=\S)")
 _ITEM_MAX_COLUMN = 3 + 10 + 4
+_MAX_NESTING = 20  # (markdown-it's maxNesting: lists nested deeper are read as nothing)
 
 
 def note_structure(lines: list[str], recognised: Callable[[str], bool],
@@ -320,7 +330,7 @@ def _scanned(lines: list[str], start: int, recognised: Callable[[str], bool],
             after = no + 1
             continue
         if m.group(5):  # an HTML block that ends at a blank line: its lines are not looked at
-            if note.opens_html(no, after == no) and (blank := note.next_blank(no + 1)) > no + 1:
+            if note.opens_html(no, after) and (blank := note.next_blank(no + 1)) > no + 1:
                 at = note.offsets[min(blank, note.next_section(no + 1, recognised),
                                       _next(note.marks(marks), no + 1, len(lines)))]
             continue
@@ -366,6 +376,9 @@ class _Lines:
         self._blanks: list[int] | None = None
         self._shallow: dict[int, list[int]] = {}
         self._not_plain: list[int] | None = None
+        self._html_runs: dict[int, tuple[list[int], list[int]]] = {}
+        self._code_runs: dict[int, tuple[int, bool]] = {}
+        self._setext_runs: dict[int, tuple[int, bool]] = {}
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.offsets, offset) - 1
@@ -379,6 +392,8 @@ class _Lines:
             return self._html_end(no, html)
         if mark[0] == "`" and "`" in line[line.index(mark) + len(mark):]:
             return no  # (a code span, not a fence)
+        if line.lstrip(" \t")[:1] not in "`~" and self._item_at(no) is None:
+            return no  # (``-\t\t```md``: an item's indented code block, no fence)
         column = _column(line)
         if column >= 4 + _ITEM_MAX_COLUMN:
             return no  # (an indented code block's line, in a list item or not)
@@ -412,26 +427,74 @@ class _Lines:
         than the lines it is in (``  ```` closing an item's earlier fence), or the first line
         of the paragraph such a line runs on lazily (``- item`` then ``more``)."""
         line = self.lines[no]
-        item = _ITEM.match(line)
-        if item is not None and _FENCE_OPENS.match(line, item.end()):
-            return item.end()  # (``- ```md``: opened on the item's first line)
-        above, within = no, _column(line)  # (the item's text is at ``within`` or further in)
-        item = None
+        item = self._item_at(no)
+        if item is not None and _FENCE_OPENS.match(line, item[0]):
+            return item[1]  # (``- ```md``: opened on the item's first line)
+        return self._container(no)
+
+    def _item_at(self, no: int, depth: int = 0) -> tuple[int, int] | None:
+        """The list item whose first line is line ``no`` (see :func:`_item`), else None; one
+        indented four columns or more is an item only in another one, at most three columns
+        from that one's text (``- a`` then ``    - b``; deeper than markdown-it's nesting
+        limit, none)."""
+        item = _item(self.lines[no], deep=True)
+        indent = _column(self.lines[no])
+        if item is None or indent < 4:
+            return item
+        parent = self._container(no, depth + 1) if depth < _MAX_NESTING else None
+        return item if parent is not None and indent - parent <= 3 else None
+
+    def _container(self, no: int, depth: int = 0) -> int | None:
+        """The content column of the list item line ``no`` is in, below its first line (else
+        None; see :meth:`_item_column`)."""
+        above, within = no, _column(self.lines[no])  # (the item's text is at ``within`` or
+        item = None                                    # further in)
         while within >= 2 and item is None:
             shallower = self._less_indented(within)
             i = bisect.bisect_left(shallower, above) - 1
             if i < 0:
                 return None
             above = shallower[i]
-            item = _ITEM.match(self.lines[above]) or self._lazy_item(above)
+            item = None if self._in_html(above) else (
+                self._item_at(above, depth) or self._lazy_item(above))
             within = within if item is not None else _column(self.lines[above])
-        return item.end() if item is not None and item.end() <= within else None
+        return item[1] if item is not None and item[1] <= within else None
 
-    def _lazy_item(self, no: int) -> re.Match[str] | None:
-        """The list item whose paragraph line ``no`` runs on lazily, else None."""
+    def _in_html(self, no: int) -> bool:
+        """Whether line ``no`` is in an HTML block opened on a line above it since the last
+        blank line (``<div>`` then ``- item``: the item is the block's text, no list's)."""
+        blanks = self._blank_lines()
+        first = blanks[i] + 1 if (i := bisect.bisect_left(blanks, no) - 1) >= 0 else 0
+        spans = self._html_runs.get(first)
+        if spans is None:
+            spans = self._html_runs[first] = self._html_in_run(first)
+        at = bisect.bisect_left(spans[0], no) - 1
+        return at >= 0 and no <= spans[1][at]
+
+    def _html_in_run(self, first: int) -> tuple[list[int], list[int]]:
+        """The HTML blocks opened in the lines from ``first`` to the next blank one: where
+        each opens, and its last line there (each run of lines is read once)."""
+        end = self.next_blank(first)
+        starts: list[int] = []
+        lasts: list[int] = []
+        k = first
+        while k < end:
+            ends = _html_opened(self.lines[k], k > first)
+            if ends is not None:
+                close = end if ends is _ALL_BLANK else next(
+                    (j for j in range(k, end) if ends.search(self.lines[j])), end)
+                starts.append(k)
+                lasts.append(close)
+                k = close
+            k += 1
+        return starts, lasts
+
+    def _lazy_item(self, no: int) -> tuple[int, int] | None:
+        """The list item whose paragraph line ``no`` runs on lazily (see :func:`_item`), else
+        None."""
         first = self._lazily_from(no)
-        item = _ITEM.match(self.lines[first]) if first is not None else None
-        if item is None or first is None or _NOT_PLAIN.match(self.lines[first][item.end():]):
+        item = _item(self.lines[first]) if first is not None else None
+        if item is None or first is None or _NOT_PLAIN.match(self.lines[first][item[0]:]):
             return None  # (only an item's paragraph runs on lazily)
         return item
 
@@ -468,20 +531,51 @@ class _Lines:
                 return no_ + 1
         return limit if limit < len(self.lines) else None
 
-    def opens_html(self, no: int, after_block: bool) -> bool:
+    def opens_html(self, no: int, after: int) -> bool:
         """Whether line ``no`` opens an HTML block that ends at a blank line (``<div>``
         anywhere; a tag alone on its line, ``<my-tag>``, not in a paragraph: after a blank
-        line, a heading, or a block that ended on the line before, ``after_block``: a closing
+        line, a heading, or a block that ended on the line before ``after``: a closing
         fence, a comment such as our block markers)."""
         text = self.lines[no].lstrip(" ").rstrip("\r\n")
         if _HTML_BLOCK_TAG.search(text):
             return True
         previous = self.lines[no - 1] if no > 0 else ""
         return bool(_HTML_ANY_TAG.search(text)) and (
-            after_block or not previous.strip() or _ATX_LINE.match(previous) is not None
+            after == no or not previous.strip() or _ATX_LINE.match(previous) is not None
+            or ((item := _item(previous)) is not None and _ATX_LINE.match(previous, item[0])
+                is not None)  # (``- ## Next steps``: an item that holds a heading)
             or _BREAK.match(previous) is not None
             or (_QUOTED.match(previous) is not None and not self._quote_runs_on(no - 1))
-            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1)))
+            or (_SETEXT_UNDERLINE.match(previous) is not None and self._underlines(no - 1))
+            or (_column(previous) >= 4 and self._ends_code(no - 1, after)))
+
+    def _ends_code(self, last: int, after: int) -> bool:
+        """Whether line ``last`` (indented four columns or more) is an indented code block's
+        last line, not a paragraph's, which a tag alone on the next line runs on: the lines
+        from the last blank one (a heading, a thematic break, the note's start, a block that
+        ended on the line before ``after``: our end marker) to it are all four columns or more
+        in from the list item they are in (if any)."""
+        not_plain = self._not_plain_lines()
+        i = bisect.bisect_right(not_plain, last) - 1
+        start = not_plain[i] if i >= 0 else -1
+        if start == last:
+            return False
+        if start >= 0 and start + 1 != after:
+            line = self.lines[start]
+            if line.strip() and not _ATX_LINE.match(line) and not _BREAK.match(line):
+                return False  # (``- item`` or ``> text`` then ``    x``: its paragraph's)
+        item = self._item_column(start + 1) if _column(self.lines[start + 1]) < 4 + \
+            _ITEM_MAX_COLUMN else None
+        least = 4 + (item or 0)
+        checked, code = self._code_runs.get(start, (start, True))  # (each run read once)
+        if checked > last:
+            checked, code = start, True
+        for line in self.lines[checked + 1:last + 1] if code else ():
+            if _column(line) < least:
+                code = False
+                break
+        self._code_runs[start] = (last, code)
+        return code
 
     def _underlines(self, no: int) -> bool:
         """Whether line ``no``, ``===``, underlines the paragraph above it (a setext heading,
@@ -490,13 +584,22 @@ class _Lines:
         not_plain = self._not_plain_lines()
         i = bisect.bisect_right(not_plain, no - 1) - 1
         start = not_plain[i] if i >= 0 else -1  # (the line before the paragraph)
-        item = _ITEM.match(self.lines[start]) if start >= 0 else None
-        if item is not None and _NOT_PLAIN.match(self.lines[start][item.end():]):
+        item = _item(self.lines[start]) if start >= 0 else None
+        if item is not None and _NOT_PLAIN.match(self.lines[start][item[0]:]):
             item = None  # (``- # Sub``: no paragraph in the item)
         if no == 0 or (start == no - 1 and item is None):
             return False  # (no paragraph's line above)
+        # (``g`` ``===`` then ``===``: the second one a paragraph; each run read once)
+        read, paragraph = self._setext_runs.get(start, (start + 1, item is not None))
+        if read > no:
+            read, paragraph = start + 1, item is not None
+        for line in self.lines[read:no]:
+            paragraph = not (paragraph and _SETEXT_UNDERLINE.match(line))
+        self._setext_runs[start] = (no, paragraph)
+        if not paragraph:
+            return False
         if item is not None:
-            return _column(self.lines[no]) >= item.end()
+            return _column(self.lines[no]) >= item[1]
         if start >= 0 and _QUOTED.match(self.lines[start]):
             return False  # (``> text`` then ``===``: the quote's paragraph runs on)
         first = _column(self.lines[start + 1])  # (the paragraph's first line)
@@ -525,8 +628,8 @@ class _Lines:
                 if html.search(body):
                     html = None
                 continue
-            while item := _ITEM.match(body):
-                body, paragraph = body[item.end():], False
+            while item := _item(body):
+                body, paragraph = body[item[0]:], False
             if opening := _FENCE_OPENS.match(body):
                 fence, paragraph = opening.group(1), False
             elif (html := _html_opened(body, paragraph)) is not None:
@@ -541,10 +644,13 @@ class _Lines:
 
     def next_blank(self, no: int) -> int:
         """The first blank line from ``no`` on (else the end)."""
+        return _next(self._blank_lines(), no, len(self.lines))
+
+    def _blank_lines(self) -> list[int]:
         if self._blanks is None:
             self._blanks = [self.line_of(m.start()) for m in _BLANK.finditer(self.text)
                             if m.start() < len(self.text)]
-        return _next(self._blanks, no, len(self.lines))
+        return self._blanks
 
     def _html_end(self, no: int, html: int) -> int | None:
         kind = next((k for k, opens in enumerate(_HTML_OPEN) if opens.match(self.text, html)),
@@ -605,10 +711,26 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _column(line: str) -> int:
-    """The column a line's text begins at (its spaces and tabs; a tab reaches the next
-    multiple of four, CommonMark's tab stops)."""
-    column = 0
+def _item(line: str, deep: bool = False) -> tuple[int, int] | None:
+    """Where the text on a list item's first line ``line`` starts, and its column (the
+    item's content's: a tab after the marker reaches the next tab stop, ``-\t```md`` is at
+    column 4), else None: no item (indented four columns or more, unless ``deep``: see
+    :meth:`_Lines._item_at`), or one whose text is more than four columns after its marker (an
+    indented code block's, not read here)."""
+    m = _ITEM.match(line)
+    if m is None:
+        return None
+    indent = _column(m.group(1))
+    if indent > 3 and not deep:
+        return None
+    marker = indent + len(m.group(2))
+    column = _column(m.group(3), marker)
+    return (m.end(), column) if column - marker <= 4 else None
+
+
+def _column(line: str, column: int = 0) -> int:
+    """The column a line's text begins at (its spaces and tabs from ``column``; a tab reaches
+    the next multiple of four, CommonMark's tab stops)."""
     for char in line:
         if char == " ":
             column += 1
