@@ -158,7 +158,8 @@ DETECTORS = (
 # 38: both rounds of session 20 (37 was each round alone).
 # 39: round-8 forms (properties blank separator, raw strings, TOML triple quotes, fenced INI,
 # quoted value after a name in free text; locale labels kept)
-SCAN_VERSION = 40  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
+# 41: a token's generated value from 10 characters (GENERATED_TOKEN)
+SCAN_VERSION = 41  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
 
@@ -1104,9 +1105,21 @@ def _keyword_value(v: str, name: str) -> bool:
             or v.startswith(("/", "./", "http"))):
         return False
     if name and "token" in name.lower() and not _STRONG_NAME.search(name):
-        # "token1", "refresh2": test labels; real tokens are long and do not say "token"
-        return len(v) >= 16 and "token" not in v.lower()
+        # "token1", "refresh2": test labels; real tokens are long and do not say "token", or
+        # (from 10 characters) look generated: digits among small and capital letters
+        return "token" not in v.lower() and (len(v) >= 16 or len(v) >= GENERATED_TOKEN
+                                             and _generated(v))
     return len(v) >= 6
+
+
+GENERATED_TOKEN = 10  # a token's shortest generated value ("Tp5kR8wQ3zXm"), under a token's name
+
+
+def _generated(v: str) -> bool:
+    """Digits among small and capital letters, a digit or capital inside a run of letters, and
+    not a name with a number (``GPT2TokenizerFast``, ``Version2Beta``): a generated value."""
+    return _mixed_value(v, "") and not _named_with_number(v) and \
+        sum(c.isdigit() for c in v) >= 2 and not _VERSION.match(v)
 
 
 # Per kind of pattern (Pattern.check), the test of its value: those judged before the label and

@@ -118,6 +118,16 @@ case("non-breaking hyphen in name", f"api\u2011key: {TOKEN}\n", "a.yaml", (TOKEN
 benign("yaml flow map of a class name", "secrets: {store: VaultStore}\n", "values.yaml")
 benign("toml key of an identifier", '[api]\nkey = "UserAgentHeader"\n', "a.toml")
 
+# -- a token's generated value shorter than 16 characters (the verifier's) --
+
+case("api token of 12 generated characters", 'API_TOKEN = "Zx9#kQ2!vLp8"\n', "app/tok.py",
+     ("Zx9#kQ2!vLp8",), ("API_TOKEN = ",))
+case("bare token of 12 generated characters", 'TOKEN = "Tp5kR8wQ3zXm"\n', "app/tok.py",
+     ("Tp5kR8wQ3zXm",), ("TOKEN = ",))
+benign("token of a name with a number, a version, a lexer's",
+       'TOKEN = "GPT2TokenizerFast"\nTOKEN = "Version2Beta3"\ntoken = "LPAREN"\n'
+       'NEXT_TOKEN = "Ab12Cd34Ef"\nTOKEN = "v1.2.3-RC4"\n', "app/tok.py")
+
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
