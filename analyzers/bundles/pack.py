@@ -839,7 +839,7 @@ def _line_scores(c: Candidate) -> dict[int, float]:
 def _best_block(c: Candidate, defs: list[Definition]) -> tuple[Definition, bool] | None:
     """The top-level anonymous function (:func:`_blocks`) whose own lines (in no definition
     inside it: those are shown by name) say the most of the task (:func:`_line_scores`), and
-    whether they say more than the first of ``defs`` (the most relevant definition) does; None
+    whether they say more than any of ``defs`` (the relevant definitions) does; None
     when no such line holds a task word."""
     if not c.definitions or not c.task_words or not _blocks(c):
         return None
@@ -853,7 +853,7 @@ def _best_block(c: Candidate, defs: list[Definition]) -> tuple[Definition, bool]
     best = max(_blocks(c), key=lambda d: (said(d, True), -d.start_line))
     if not said(best, True):
         return None
-    return best, not defs or said(best, True) > said(defs[0])
+    return best, not defs or said(best, True) > max(said(d) for d in defs)
 
 
 def _block_options(c: Candidate, d: Definition, remaining: float,
