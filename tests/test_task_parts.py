@@ -214,3 +214,22 @@ def test_a_long_anonymous_default_export_is_excerpted_at_the_task_s_lines(
     assert {head, said} <= shown, item
     assert item["granularity"] == "excerpt" and item["symbols"] == [], item
     assert len(shown) < len(lines) / 4, item  # not the whole function
+
+
+def test_a_seed_s_line_in_an_anonymous_function_is_shown(tmp_path: Path) -> None:
+    """``--seed lib/adapters/fetch.js:LINE`` at a line of the anonymous default export (in no
+    definition): the seed, too large for its room, is focused on that line (with lines around
+    it) and the function's first line, not only on its named helpers."""
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("adapter", {"lib/adapters/fetch.js": _adapter(), "lib/settle.js":
+                     "export default function settle(url) {\n  return url;\n}\n"})])
+    lines = (root / "lib/adapters/fetch.js").read_text().split("\n")
+    head = next(n for n, ln in enumerate(lines, 1) if ln.startswith("export default"))
+    pointed = next(n for n, ln in enumerate(lines, 1) if "after_30 " in ln)
+    proc = run_cli("bundle", "--seed", f"lib/adapters/fetch.js:{pointed}", "--budget", "1500",
+                   "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    item = {i["path"]: i for i in json.loads(proc.stdout)["items"]}["lib/adapters/fetch.js"]
+    shown = _shown(item)
+    assert {head, pointed - 1, pointed, pointed + 1} <= shown, item
+    assert len(shown) < len(lines) / 2, item

@@ -1003,6 +1003,9 @@ def focused(c: Candidate, cap: float, *, fill: bool = True,
     return full.option(cap)
 
 
+POINTED_CONTEXT = 8  # lines shown either side of a seed's line in no definition
+
+
 class _InFull:
     """The definitions of a focused seed shown in full, taken while a cap allows."""
 
@@ -1026,10 +1029,32 @@ class _InFull:
         self.full.append(d)
         return True
 
+    def take_lines(self, a: int, b: int, limit: float) -> bool:
+        """Shows lines ``a``-``b`` (within the file) if not yet and the tokens stay within
+        ``limit``."""
+        a, b = max(1, a), min(len(self.c.lines), b)
+        if a > b or self.shown.covered(a, b):
+            return False
+        cost = self.shown.cost(a, b) + 4
+        if self.shown.tokens + cost > limit:
+            return False
+        self.shown.add(a, b, cost)
+        return True
+
     def take_wanted(self, cap: float) -> None:
-        """1. the focused symbol (else its members); 2. the definitions linked to the task and
-        files (within :data:`FOCUS_RELEVANT_SHARE` of ``cap``)."""
+        """0. a ``PATH:LINE`` seed's line in no definition (a top-level anonymous function's
+        body: its first line too), with :data:`POINTED_CONTEXT` lines either side; 1. the
+        focused symbol (else its members); 2. the definitions linked to the task and files
+        (within :data:`FOCUS_RELEVANT_SHARE` of ``cap``)."""
         defs = self.c.definitions
+        for ln in self.c.task_lines if self.c.seed else []:
+            if not 0 < ln <= len(self.c.lines) or any(
+                    d.start_line <= ln <= d.end_line for d in defs):
+                continue
+            block = next((b for b in _blocks(self.c) if b.start_line <= ln <= b.end_line), None)
+            if block is not None:
+                self.take_lines(block.start_line, block.start_line, cap)
+            _ = any(self.take_lines(ln - k, ln + k, cap) for k in (POINTED_CONTEXT, 2, 0))
         for d in _focus_definitions(self.c) if self.c.focus else []:
             if not self.take(d, cap):
                 for m in defs:
