@@ -209,3 +209,18 @@ def test_any_human_text_survives(small_note, goal: str, tail: str) -> None:  # n
     again = render_markdown(small_note, text)
     assert outside_blocks(again) == outside_blocks(text)
     assert parse_note(again).ok
+
+
+def test_a_crlf_note_missing_blocks_gets_them_with_its_own_line_ends(tmp_path: Path) -> None:
+    """The blocks a CRLF note lacks are appended with CRLF line ends: no ``\\r\\r\\n`` (a stray
+    carriage return would stay in the person's text for good)."""
+    root = feature_repo(tmp_path / "r").root
+    note = generate(root, bundle=False)
+    summary = re.search(r"<!-- ctxsteward:generated:begin summary -->.*?"
+                        r"<!-- ctxsteward:generated:end summary -->\n",
+                        render_markdown(note), re.S)
+    assert summary is not None
+    crlf = (summary.group(0) + "\n## Goal\n\nShip it.\n").replace("\n", "\r\n")
+    again = render_markdown(generate(root, bundle=False), crlf)
+    assert "\r\r" not in again and "\n" not in again.replace("\r\n", "")
+    assert "Ship it.\r\n" in again and len(BLOCK.findall(again)) > 1

@@ -593,7 +593,7 @@ def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> 
         if not existing_text.endswith(("\n", "\r")):
             tail += nl
         for name in missing:
-            extra = nl + _wrap(name, blocks[name])
+            extra = "\n" + _wrap(name, blocks[name])  # (its line ends made nl below)
             tail += extra.replace("\n", nl) if nl != "\n" else extra
     out.append(tail)
     return out
