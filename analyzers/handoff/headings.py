@@ -74,6 +74,13 @@ heading whose paragraph follows an indented code block (``    code``, ``===``, `
 after a list item whose text is more than four columns past its marker (``-\t\t```md``: an
 indented code block in the item), and a fence in a list item after a nested item's lazy line
 (``- item``, ``  - sub``, ``lazy line``, ``   ```): the line reader reads it at the margin.
+A hostile review (session 21) found these shapes read differently in combination: an HTML
+block's opening tag inside a closed fence (``~~~`` then ``<pre>`` then ``~~~``) or ``</pre>``
+right after our end marker, taken as an open HTML block; a nested item 4+ columns in a block
+quote (``> - a``, ``>     - ```md``); a setext ``===`` under a list item's heading; a tag after
+an item holding a thematic break or a comment (``- ***``); a tab before a nested item's marker
+(``-\t- ```md``). With a person's example block in such a note, a note over 250,000 characters
+can have the example's content replaced and the real block left as it was.
 
 Nothing here changes the note: these are offsets into it.
 """
