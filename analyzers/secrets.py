@@ -4890,11 +4890,11 @@ def _round9_kept(found: list[Finding], lines: list[str]) -> list[Finding]:
 # literal a line). Kept: prose pieces (``PASSWORD_PROMPT = \`` then ``"Enter your " \`` and
 # ``"password: "``).
 
-_R10_PIECES = _rx(r"(?<![\w.$])(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?=[ \t]*"
-                  r"(?P<b>(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20})"
+_R10_NAME_IS = r"(?<![\w.$])(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?=[ \t]*"
+_R10_PIECES = _rx(_R10_NAME_IS + r"(?P<b>"
+                  r"(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20})"
                   r"(?P<c>\\?)(?P<r>[ \t]*(?:(?:#|//).{0,300})?$)?")
-_R10_OPENED = _rx(r"(?<![\w.$])(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?=[ \t]*"
-                  r"(?P<f>Object\.freeze\([ \t]*\[|concat!\()[ \t]*$")
+_R10_OPENED = _rx(_R10_NAME_IS + r"(?P<f>Object\.freeze\([ \t]*\[|concat!\()[ \t]*$")
 _R10_ITEM = _rx(r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{0,300})(?P=q)[ \t]*,?[ \t]*")
 _R10_CLOSE = _rx(r"[ \t]*[\])]")
 
