@@ -159,7 +159,9 @@ DETECTORS = (
 # 39: round-8 forms (properties blank separator, raw strings, TOML triple quotes, fenced INI,
 # quoted value after a name in free text; locale labels kept)
 # 41: a token's generated value from 10 characters (GENERATED_TOKEN)
-SCAN_VERSION = 41  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
+# 42: round-10 forms (literals in pieces anywhere after a name, lists opened at a line's end,
+# IDENTIFIED BY over lines, dashes and fullwidth separators in names, Lua long strings over lines)
+SCAN_VERSION = 42  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
 
@@ -1869,7 +1871,9 @@ _CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑ�
 _CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxX"
 # hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
 # between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
-_HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d"
+_HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d\u2013\u2014"  # (en and em dashes: round 10)
+# a fullwidth colon or equals sign right after a name's letter (``password：V``, ``PASSWORD＝V``)
+_FULLWIDTH_SEP = _rx("(?<=[A-Za-z0-9_])[\uff1a\uff1d]")
 _WORD_AROUND = 80  # characters a hint's word is read either side of it
 _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
@@ -1883,7 +1887,7 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], tuple[re.Pattern[st
     import unicodedata
 
     table = {ord(a): b for a, b in zip(_CONFUSABLE + _SMALL_CAPS + _HYPHENS,
-                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN + "-" * 6,
+                                       _CONFUSABLE_LATIN + _SMALL_CAPS_LATIN + "-" * 8,
                                        strict=True)}
     for low, high in ((0xFF10, 0xFF5A), (0x2100, 0x214F), (0x1D400, 0x1D7FF)):
         for code in range(low, high + 1):
@@ -1912,6 +1916,10 @@ def _word_at(text: str, whole: str, start: int, end: int) -> str:
 def _folded(text: str) -> str:
     """``text`` with the words :data:`_CONFUSABLE` letters make Latin read as Latin, character
     for character; ``text`` itself when no secret's name comes of it."""
+    if "\uff1a" in text or "\uff1d" in text:
+        sep = _FULLWIDTH_SEP.sub(lambda m: ":" if m.group() == "\uff1a" else "=", text)
+        if sep != text:
+            return sep
     table, words, mixed = _confusables()
     if not any(rule.search(text) for rule in mixed):
         return text
@@ -4697,27 +4705,29 @@ def _r8_variables(variables: object) -> object:
 # ``key = "UserAgentHeader"``, ``secrets: {store: VaultStore}``).
 
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
-_R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified[ \t]+"
-                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by[ \t]+"
-                     r"(?:password[ \t]+)?(?P<q>[\"'`]?)(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
+_R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified\s{1,20}"
+                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}(?:/\*[^*\n]{0,200}\*/\s{1,20})?"
+                     r"(?:(?:password|values)[ \t]+)?(?P<q>[\"'`]?)"
+                     r"(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
                      r"(?P=q)")
 _R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1,20}[ \t]+){0,4})"
                    r"(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)(?P<v>[^\s\"'$;()]{1,300})(?P=q)[ \t]*"
                    r"(?=;|#|$)")
 _R9_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\n\s{0,200}=>[ \t]*(?P<q>[\"'])"
                 r"(?P<v>[^\"'\s]{1,300})(?P=q)")
-_R9_LONG_STRING = _rx(r"(?<![\w.])(?P<n>[\w.]{1,160})[ \t]*=[ \t]*\[(?P<e>=*)\["
-                      r"(?P<v>[^\]\s]{1,300})\](?P=e)\]")
+_R9_LONG_STRING = _rx(r"(?:(?<![\w.])(?P<n>[\w.]{1,160})|\[(?P<a>[\"'])(?P<k>[\w.-]{1,160})"
+                      r"(?P=a)\])[ \t]*=[ \t]*\[(?P<e>=*)\[(?:\r?\n)?(?P<v>[^\]\s]{1,300})\s{0,20}"
+                      r"\](?P=e)\]")
 _R9_FREEZE = _rx(r"(?<![\w$])(?P<n>[\w$]{1,160})[ \t]*=[ \t]*Object\.freeze\(\s*[\[{]"
                  r"(?P<b>[^\[\]{}\n]{0,4000})[\]}]")
 _R9_QUOTED_ITEM = _rx(r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)")
 _R9_PAIR = _rx(r"(?P<a>[\"']?)(?P<k>[\w$.-]{1,160})(?P=a)[ \t]*:[ \t]*(?P<q>[\"'`])"
                r"(?P<v>[^\"'`\s]{1,300})(?P=q)")
-_R9_CONCAT = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:[^=\n]{0,80})?[ \t]*=[ \t]*concat!\("
+_R9_CONCAT = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?:[^=:\n]|::){0,80})?[ \t]*=[ \t]*concat!\("
                  r"(?P<b>[^()\n]{0,4000})\)")
 _R9_CONTINUED = _rx(r"[ \t]*(?P<n>[\w.]{1,160})[ \t]*(?::[^=\n]{0,80})?=[ \t]*\\[ \t]*")
 _R9_PIECES = _rx(r"[ \t]*(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20}"
-                 r"(?P<c>\\?)[ \t]*")
+                 r"(?P<c>\\?)[ \t]*(?P<e>[;,)]?)[ \t]*(?:(?:#|//).{0,300})?")
 _R9_PIECE = _rx(r"(?P<q>[\"'])(?P<v>[^\"'\\\n]{0,300})(?P=q)")
 _R9_CONTINUED_LINES = 20
 _R9_STRING = _rx(r"\"(?P<v>[^\"\\\n]{0,300})\"")
@@ -4760,16 +4770,16 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
     if "\n" in text and "=>" in text:
         out += _r8_spans(text, _R9_ARROW, _r9_dotted)
     if "[[" in text or "[=" in text:
-        out += _r8_spans(text, _R9_LONG_STRING, _r9_dotted)
+        out += _r8_spans(text, _R9_LONG_STRING, _r10_lua_name)
     if "Object.freeze" in text or "concat!" in text:
         out += _r9_literals(lines)
     if "?" in text:
         out += _r9_block_keys(lines)
-    if "\\\n" in text:
+    if "\\\n" in text or "\\\r\n" in text:
         out += _r9_continued(lines)
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
-    return out
+    return out + _round10_findings(text, lines)
 
 
 def _r9_literals(lines: list[str]) -> list[Finding]:
@@ -4811,7 +4821,7 @@ def _r9_continued(lines: list[str]) -> list[Finding]:
             if not p.group("c"):
                 break
         joined = "".join(lines[j][a:b] for j, a, b in spans)
-        if joined and _plausible(joined, "config", m.group("n")):
+        if _r10_joined(joined, m.group("n")):
             out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
     return out
 
@@ -4870,3 +4880,92 @@ def _round9_kept(found: list[Finding], lines: list[str]) -> list[Finding]:
                 continue
         out.append(f)
     return out
+
+
+# -- round 10 forms --
+# Literals in pieces after a secret's name, anywhere on a line (a comment's, a commit subject's):
+# adjacent on one line (``PASSWORD = "V1" "V2"``), the first on the name's line and the rest on the
+# next (``PASSWORD = "V1" \`` then ``"V2"``; C's ``password = "V1"`` then ``"V2";``), judged
+# joined; a list opened at a line's end (``Object.freeze([`` or Rust's ``concat!(`` then one
+# literal a line). Kept: prose pieces (``PASSWORD_PROMPT = \`` then ``"Enter your " \`` and
+# ``"password: "``).
+
+_R10_NAME_IS = r"(?<![\w.$])(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?=[ \t]*"
+_R10_PIECES = _rx(_R10_NAME_IS + r"(?P<b>"
+                  r"(?:(?i:[bruf]{0,2})(?P<q>[\"'])[^\"'\\\n]{0,300}(?P=q)[ \t]*){1,20})"
+                  r"(?P<c>\\?)(?P<r>[ \t]*(?:(?:#|//).{0,300})?$)?")
+_R10_OPENED = _rx(_R10_NAME_IS + r"(?P<f>Object\.freeze\([ \t]*\[|concat!\()[ \t]*$")
+_R10_ITEM = _rx(r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{0,300})(?P=q)[ \t]*,?[ \t]*")
+_R10_CLOSE = _rx(r"[ \t]*[\])]")
+
+
+def _r10_lua_name(m: re.Match[str]) -> str:
+    return (m.group("n") or m.group("k")).replace(".", "_")
+
+
+def _r10_joined(joined: str, name: str) -> bool:
+    """Whether literals in pieces joined to ``joined`` are a secret's value under ``name`` (a
+    phrase of words judged as one: text a program shows is kept)."""
+    if not joined:
+        return False
+    if any(c.isspace() for c in joined):
+        return _plausible(joined, "phrase", name)
+    return _plausible(joined, "config", name)
+
+
+def _round10_findings(text: str, lines: list[str]) -> list[Finding]:
+    """The values of the round-10 forms (see above) found in ``lines``."""
+    out: list[Finding] = []
+    if '"' in text or "'" in text:
+        for i, line in enumerate(lines):
+            if "=" in line:
+                out += _r10_pieces(lines, i)
+    return out
+
+
+def _r10_pieces(lines: list[str], i: int) -> list[Finding]:
+    """The literals in pieces after a secret's name on line ``i`` (and the lines continuing it),
+    or the items of a list it opens at its end."""
+    line = lines[i]
+    o = _R10_OPENED.search(line) if "concat!(" in line or "freeze(" in line else None
+    if o is not None:
+        return _r10_opened(lines, i, o) if _NAME_IN_WORD.search(o.group("n")) else []
+    out: list[Finding] = []
+    for m in _R10_PIECES.finditer(line):
+        if not _NAME_IN_WORD.search(m.group("n")):
+            continue
+        spans = [(i, m.start("b") + p.start("v"), m.start("b") + p.end("v"))
+                 for p in _R9_PIECE.finditer(m.group("b"))]
+        more = m.group("c") or m.group("r") is not None
+        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES) if more else i):
+            p = _R9_PIECES.fullmatch(lines[j])
+            if p is None:
+                break
+            spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
+            if not p.group("c") and p.group("e") or lines[j].rstrip().endswith(";"):
+                break
+        joined = "".join(lines[j][a:b] for j, a, b in spans)
+        if len(spans) > 1 and _r10_joined(joined, m.group("n")):
+            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+    return out
+
+
+def _r10_opened(lines: list[str], i: int, o: re.Match[str]) -> list[Finding]:
+    """The literals of ``Object.freeze([`` or ``concat!(`` opened at line ``i``'s end, one a line
+    up to the closing bracket: each judged (a freeze's) or all joined (a concat's)."""
+    spans: list[tuple[int, int, int]] = []
+    for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+        item = _R10_ITEM.fullmatch(lines[j])
+        if item is None:
+            if _R10_CLOSE.match(lines[j]) is None:
+                return []
+            break
+        spans.append((j, item.start("v"), item.end("v")))
+    name = o.group("n")
+    if o.group("f") == "concat!(":
+        joined = "".join(lines[j][a:b] for j, a, b in spans)
+        keep = spans if _plausible(joined, "config", name) else []
+    else:
+        keep = [(j, a, b) for j, a, b in spans if _plausible(lines[j][a:b], "config", name)
+                and (_token_value(lines[j][a:b], "") or _R9_PASSWORD.search(name))]
+    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in keep if b > a]
