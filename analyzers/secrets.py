@@ -161,7 +161,8 @@ DETECTORS = (
 # 41: a token's generated value from 10 characters (GENERATED_TOKEN)
 # 42: round-10 forms (literals in pieces anywhere after a name, lists opened at a line's end,
 # IDENTIFIED BY over lines, dashes and fullwidth separators in names, Lua long strings over lines)
-SCAN_VERSION = 42  # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
+SCAN_VERSION = 43  # 43: IDENTIFIED BY in small letters only in SQL files or quoted;
+# 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
 
@@ -4755,14 +4756,21 @@ def _r9_dotted(m: re.Match[str]) -> str:
     return m.group("n").replace(".", "_")
 
 
+# SQL files: there ``identified by V`` in small letters is a statement too (elsewhere, written
+# so, it is prose unless its value is quoted: "user/role identified by glob pattern")
+_SQL_SUFFIXES = (".sql", ".psql", ".pgsql", ".mysql", ".ddl")
+
+
 def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     """The values of the round-9 forms (see above) found in ``text``."""
     name = filename.lower()
     out: list[Finding] = []
     if "setProperty" in text:
         out += _r8_spans(text, _R9_SET_PROPERTY, _r9_dotted)
-    if "dentified" in text or "DENTIFIED" in text:
-        out += _r8_spans(text, _R9_IDENTIFIED, lambda m: "password")
+    if "dentified" in text or "DENTIFIED" in text:  # (prose's "identified by name": no value)
+        sql = name.endswith(_SQL_SUFFIXES)
+        out += _r8_spans(text, _R9_IDENTIFIED, lambda m: "password" if sql or m.group("q")
+                         or "IDENTIFIED" in m.group(0) else "")
     if "set " in text:
         fish = name.endswith(".fish")
         out += _r8_spans(text, _R9_FISH_SET, lambda m: m.group("n") if fish or m.group("f")

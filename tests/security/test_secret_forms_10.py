@@ -51,6 +51,13 @@ case("sql identified by values masks the hash",
 benign("sql identified by over lines of no secret",
        "CREATE USER app IDENTIFIED BY\n  :password;\nCREATE USER ops IDENTIFIED\n  EXTERNALLY;\n",
        "init.sql")
+case("sql identified by in small letters in a sql file",
+     f"create user app identified by {PW};\n", "init.sql", (PW,), ("identified by ",))
+case("sql identified by in small letters quoted in a document",
+     f"create user app identified by '{PW}';\n", "notes.md", (PW,), ("identified by '",))
+benign("prose's identified by (a commit subject, a comment)",
+       "IDENTIFIED BY only after USER/ROLE/LOGIN ('identified by glob pattern' was flagged)\n"
+       "grant to user bob, identified by name\n", "")
 
 # -- 3. adjacent literals --
 
