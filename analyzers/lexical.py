@@ -221,15 +221,30 @@ def stem_bag(text: str) -> Counter[str]:
     process: the re-ranking's windows of 30 candidate files repeat most of their identifiers);
     the counting itself runs in C (``Counter`` over the chained stems)."""
     idents = _IDENT.findall(text)
+    memo = _stemmed(set(idents))
+    return Counter(chain.from_iterable(map(memo.__getitem__, idents)))
+
+
+def stem_set(text: str) -> set[str]:
+    """``set(stem_bag(text))`` without counting: the stems a line holds, for the lines a
+    packer or a window reads for a task's words (building a ``Counter`` a line was most of the
+    cost of ordering a large file's definitions by them)."""
+    idents = set(_IDENT.findall(text))
+    memo = _stemmed(idents)
+    return set(chain.from_iterable(map(memo.__getitem__, idents)))
+
+
+def _stemmed(idents: set[str]) -> dict[str, tuple[str, ...]]:
+    """The identifier -> stems memo, holding each of ``idents``."""
     memo = _IDENT_STEMS
-    new = set(idents).difference(memo)
+    new = idents.difference(memo)
     if new:
         if len(memo) + len(new) >= _IDENT_WORDS_MAX:
             memo.clear()
-            new = set(idents)
+            new = idents
         for ident in new:
             memo[ident] = tuple(stem(w) for w in _ident_words(ident, False))
-    return Counter(chain.from_iterable(map(memo.__getitem__, idents)))
+    return memo
 
 
 def path_words(path: str) -> list[str]:

@@ -1,16 +1,18 @@
-"""Two faster paths of packing checked against their plain definitions on generated inputs: the
-innermost definition around each referencing line, and a file's lines split at newlines only."""
+"""Three faster paths of packing checked against their plain definitions on generated inputs: the
+innermost definition around each referencing line, a file's lines split at newlines only, and
+the task's words each line holds."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from analyzers import lexical
 from analyzers.bundles.assemble import _read_lines
-from analyzers.bundles.pack import _innermost_by_line
+from analyzers.bundles.pack import Candidate, _held_words, _innermost_by_line
 from analyzers.positions import innermost_definition
 from analyzers.syntax import Definition
 
@@ -54,3 +56,27 @@ def test_read_lines_splits_at_newlines_only(tmp_path_factory: pytest.TempPathFac
     expected = LINES.findall(text.replace("\r\n", "\n"))
     assert _read_lines(folder, "f.txt") == expected
     assert "".join(expected) == text.replace("\r\n", "\n")
+
+
+WORDS = ["payment", "Payments", "PAYMENT_ID", "checkoutComplete", "pay", "İ", "ǅ", "x", " ", "_",
+         "9", "paymen", "complete", "\n", "\r\n", "é"]
+TASK = set(lexical.stems(lexical.words("checkout complete fails when payment is pending")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=60).map("".join))
+@example("İİİİİİİİİİ\npayment\nx\n")  # the head is on line 2, 10 characters later lowered
+@example("İİİİİİİİİİİİİİİİİİİİ\npayment\nx\ncomplete\n")
+def test_held_words_are_each_line_s_task_words(text: str) -> None:
+    """A line holding a task word's first letters is read for its words; letters whose small
+    form is longer ("İ" lowers to two characters) must not shift the lines they are found on."""
+    lines = LINES.findall(text)
+    c = Candidate(path="f.py", score=1.0, reasons=[], tokens=1, lines=lines, definitions=[],
+                  tier="related")
+    heads = {w[:4] for w in TASK}
+    want = {}
+    for n, line in enumerate(lines, 1):
+        found = set(lexical.stem_bag(line)) & TASK
+        if found and any(h in line.lower() for h in heads):
+            want[n] = found
+    assert _held_words(c, TASK) == want

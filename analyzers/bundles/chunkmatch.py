@@ -107,7 +107,7 @@ def narrowed(st: Stretch, data: bytes) -> Stretch:
     stems = {lexical.stem(w) for w in st.words}
     lines = data[:READ_MAX].split(b"\n", st.last)[st.first - 1:st.last]
     hits = [n for n, ln in enumerate(lines, st.first)
-            if stems.intersection(lexical.stem_bag(ln.decode("utf-8", "replace")))]
+            if stems.intersection(lexical.stem_set(ln.decode("utf-8", "replace")))]
     if not hits:
         return st
     return dataclasses.replace(st, first=hits[0], last=hits[-1])

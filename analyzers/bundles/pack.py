@@ -282,18 +282,21 @@ def _held_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
     held: dict[int, set[str]] = {}
     heads = sorted({w[:4] for w in task if w}, key=len, reverse=True)
     if heads and c.lines:
-        text = "".join(c.lines).lower()
-        starts = list(itertools.accumulate((len(x) for x in c.lines), initial=0))
+        lines = c.lines
+        text = "".join(lines).lower()
+        starts = list(itertools.accumulate((len(x) for x in lines), initial=0))
+        if len(text) != starts[-1]:  # a letter whose small form is longer ("İ"): line by line
+            lines = [ln.lower() for ln in lines]
+            text = "".join(lines)
+            starts = list(itertools.accumulate((len(x) for x in lines), initial=0))
         rule = re.compile("|".join(map(re.escape, heads)))
-        seen: set[int] = set()
-        for m in rule.finditer(text):
-            n = bisect_right(starts, m.start())  # (1-based: starts[0] is line 1's)
-            if n in seen:
-                continue
-            seen.add(n)
-            ws = lexical.stem_bag(c.lines[n - 1]).keys() & task
+        at = rule.search(text)
+        while at is not None:  # one search a line holding a head: the next begins a line on
+            n = bisect_right(starts, at.start())  # (1-based: starts[0] is line 1's)
+            ws = lexical.stem_set(c.lines[n - 1]) & task
             if ws:
-                held[n] = set(ws)
+                held[n] = ws
+            at = rule.search(text, starts[n])
     c.held = held
     return held
 
