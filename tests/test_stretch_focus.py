@@ -113,3 +113,46 @@ async def test_the_editor_gets_the_focus(shop: Path) -> None:
     first, last = item["focus"]
     held = _held(shop)
     assert first <= min(held) <= max(held) <= last and last - first < 30
+
+
+TASK_HEADS = ("the task names it", "the source `", "matches ", "lines ",
+              "changed in a past commit like this task", "defines names with ")
+
+
+def _editor(root: Path) -> Path:
+    """Files of a language server that use each other's names, all holding the task's words."""
+    return make_repo(root, None, commits=[("editor", {
+        "lsp/tokens.py": "def count_tokens(text):\n    \"\"\"Token counts of a buffer.\"\"\"\n"
+                         "    return len(text.split())\n\n\ndef token_total(texts):\n"
+                         "    return sum(count_tokens(t) for t in texts)\n",
+        "lsp/hover.py": "from lsp.tokens import count_tokens\n\n\ndef hover(buffer):\n"
+                        "    \"\"\"The hover of a buffer: its token counts.\"\"\"\n"
+                        "    return f\"{count_tokens(buffer.text)} tokens\"\n",
+        "lsp/server.py": "from lsp.hover import hover\nfrom lsp.tokens import count_tokens\n\n\n"
+                         "def on_hover(buffer):\n    return hover(buffer)\n\n\n"
+                         "def on_save(buffer):\n    return count_tokens(buffer.text)\n",
+        "README.md": "# editor\n"})])
+
+
+def test_a_task_only_item_s_first_reason_is_what_of_the_task_it_holds(tmp_path: Path) -> None:
+    """Its first reason heads an item's part of a bundle: for a task alone, what of the task the
+    file holds, before its links to the best task matches; a seed's links stay first."""
+    root = _editor(tmp_path / "repo")
+    task = "the hover shows wrong token counts for unsaved buffers"
+    proc = run_cli("bundle", "--task", task, "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    items = json.loads(proc.stdout)["items"]
+    task_said = [i for i in items if any(r.startswith(TASK_HEADS) for r in i["reasons"])]
+    linked = [i for i in task_said if any(r.startswith(("defines ", "uses ", "imports "))
+                                          and not r.startswith("defines names with ")
+                                          for r in i["reasons"])]
+    assert linked, items  # (the case in question: both kinds of reason)
+    for i in task_said:
+        assert i["reasons"][0].startswith(TASK_HEADS), i["reasons"]
+    proc = run_cli("bundle", "--seed", "lsp/hover.py", "--task", task, "--format", "json",
+                   cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    firsts = [i["reasons"][0] for i in json.loads(proc.stdout)["items"]
+              if i["reasons"] and i["path"] != "lsp/hover.py"]
+    assert any(r.startswith(("defines ", "uses ", "imports ", "imported by ")) for r in firsts), \
+        firsts

@@ -685,7 +685,23 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
             if is_release_history(rf.path):
                 rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
-        rf.reasons = [redact(r) for r in rf.reasons]
+        rf.reasons = [redact(r) for r in (rf.reasons if seeded else _task_first(rf.reasons))]
+
+
+# For a task alone, the reasons that say what of the task a file holds come first (its first
+# reason heads its part of a bundle): "defines `_pct`, used in the best task matches" told less
+# of why the LSP hover's own file led "the LSP hover shows wrong token counts" than "matches
+# 'lsp', 'hover', 'token' from the task" after it. A seed's links stay first: they are its why.
+_TASK_REASONS = ("the task names it", "the source `", "matches ", "lines ",
+                 "changed in a past commit like this task", "defines names with ")
+
+
+def _task_first(reasons: list[str]) -> list[str]:
+    """``reasons`` with the task's own (:data:`_TASK_REASONS`, in that order) first, the rest
+    after them as they were."""
+    rank = {r: next((i for i, head in enumerate(_TASK_REASONS) if r.startswith(head)),
+                    len(_TASK_REASONS)) for r in reasons}
+    return sorted(reasons, key=rank.__getitem__)
 
 
 def _focus(index: Index, g: RepoGraph, path: str, symbols: list[str]
