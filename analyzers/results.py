@@ -254,6 +254,10 @@ class Bundle(BaseModel):
         description="Recent decisions about the core files (commits, handoff note sections), "
         "within the decisions share of the budget; not checked by verify (history, not "
         "content).")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the reader should know of how the files were chosen (a task none of "
+        "whose words any file holds: the files are the most recently changed).")
 
 
 class SavedRange(BaseModel):

@@ -341,7 +341,7 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     keywords = {n.start_byte for n in caps.get("keyword", ())}
     for node in caps.get("ref", []):
         start, end = node.start_byte, node.end_byte
-        if (start, end) in name_positions:
+        if (start, end) in name_positions or lang == "rust" and _rust_attribute_word(node, source):
             continue
         raw = source[start:end]
         spans = bound.get(raw) if bound else None
@@ -350,6 +350,31 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
     return _decoded(by_bytes), _decoded(shadowed)
+
+
+# Rust attributes whose arguments are configuration words, not names of the crate's definitions
+# (``#[cfg(test)]``, ``#[allow(dead_code)]``); a ``derive``'s are traits, which may be the crate's.
+_RUST_ATTRIBUTE_WORDS = frozenset((b"cfg", b"cfg_attr", b"allow", b"warn", b"deny", b"forbid",
+                                   b"expect", b"doc"))
+
+
+def _rust_attribute_word(node: Node, source: bytes) -> bool:
+    """Whether identifier ``node`` is an attribute's own name (``#[test]``, ``#[tokio::test]``,
+    ``#[derive]``) or a word of its configuration (``#[cfg(test)]``): no use of a definition. bat's
+    35 ``#[test]`` lines were credited to its ``mod test``, which then ranked as the source its
+    integration tests use."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "attribute" or (parent.type == "scoped_identifier" and parent.parent
+                                      is not None and parent.parent.type == "attribute"):
+        return parent.type == "scoped_identifier" or parent.child(0) == node
+    while parent is not None and parent.type == "token_tree":
+        parent = parent.parent
+    if parent is None or parent.type != "attribute" or parent.child(0) is None:
+        return False
+    head = parent.child(0)
+    return head is not None and source[head.start_byte:head.end_byte] in _RUST_ATTRIBUTE_WORDS
 
 
 def _inside(spans: tuple[list[int], list[int]], at: int) -> bool:

@@ -190,3 +190,19 @@ def test_a_subfolder_seeds_hint_keeps_its_line_or_symbol(repo: Path, suffix: str
                    cwd=repo / "src")
     assert fine.returncode == 0, fine.stderr
     assert json.loads(fine.stdout)["items"][0]["path"] == "src/core.py"
+
+
+def test_a_task_no_file_matches_says_so(tmp_path: Path) -> None:
+    """bat, ``--task "zzqx frobnicate wibble"``: 21 recently changed files, exit 0, no word said."""
+    root = make_repo(tmp_path / "repo", {
+        "app/config.py": "def parse_config(path):\n    return open(path).read()\n",
+        "app/main.py": "from app.config import parse_config\n\n\ndef main():\n"
+                       "    return parse_config('a.toml')\n"})
+    proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["items"] and len(data["notes"]) == 1 and "no word of the task" in data["notes"][0]
+    assert "note: no word of the task" in proc.stderr
+    proc = run_cli("bundle", "--task", "parse the config file", "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["notes"] == [] and "note:" not in proc.stderr

@@ -114,3 +114,66 @@ def test_links_do_not_cross_language_families(tmp_path: Path) -> None:
     js = _ranked(root, "web/caller.js")
     assert any("`execute`" in r for r in js["web/tasks.ts"]), js
     assert not any("execute" in r for r in js.get("app/runner.py", [])), js
+
+
+STYLE_RS = """\
+pub struct StyleComponents;
+
+impl StyleComponents {
+    pub fn numbers(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn numbers_on() {
+        assert!(StyleComponents.numbers());
+    }
+}
+"""
+RANGE_RS = """\
+use crate::style::StyleComponents;
+
+pub fn line_range(text: &str) -> Option<(usize, usize)> {
+    let (a, b) = text.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+"""
+INTEGRATION_RS = """\
+use bat::range::line_range;
+
+#[test]
+fn range_one() {
+    assert_eq!(line_range("1:2"), Some((1, 2)));
+}
+
+#[tokio::test]
+async fn range_two() {
+    assert_eq!(line_range("3:4"), Some((3, 4)));
+}
+
+#[test]
+#[cfg(test)]
+fn range_three() {
+    assert!(line_range("x").is_none());
+}
+"""
+
+
+def test_a_rust_attribute_is_no_use_of_a_definition(tmp_path: Path) -> None:
+    """bat: 35 ``#[test]`` lines of an integration test were credited to ``src/style.rs``'s
+    ``mod test`` ("defines `test` (35×)"), which then ranked as the source the tests use."""
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": "[package]\nname = \"bat\"\n", "src/style.rs": STYLE_RS,
+        "src/range.rs": RANGE_RS, "tests/integration_tests.rs": INTEGRATION_RS})
+    ranked = _ranked(root, "tests/integration_tests.rs")
+    style = " ".join(ranked.get("src/style.rs", []))
+    assert "`test`" not in style and "`cfg`" not in style, ranked
+    assert any("`line_range`" in r for r in ranked["src/range.rs"]), ranked
+    with Index(root) as index:
+        refs = index.references("tests/integration_tests.rs")
+    assert "line_range" in refs and not {"test", "tokio", "cfg"} & set(refs), refs

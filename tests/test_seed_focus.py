@@ -245,3 +245,53 @@ def test_a_saved_focused_seed_verifies(tmp_path: Path) -> None:
     edited = (root / SEED).read_text().replace("# the discount, applied", "# no discount")
     (root / SEED).write_text(edited)
     assert status()[0] == "changed"
+
+
+# A file of two printers whose methods share a name: the simple one's is short, the interactive
+# one's far larger than a small budget's room for the seed (bat's src/printer.rs).
+PRINTERS = (
+    "class SimplePrinter:\n"
+    "    def print_line(self, line):\n"
+    "        out = line.rstrip()  # the simple printer's body\n"
+    "        return out\n\n\n"
+    + _helpers("layout_rule", 20, 10) +
+    "class InteractivePrinter:\n"
+    "    def print_line(self, line, number):\n"
+    "        \"\"\"One line, decorated: the interactive printer.\"\"\"\n"
+    "        text = line  # the interactive printer's first step\n"
+    + "".join(f"        text = text + str({i})  # interactive step {i}\n" for i in range(300))
+    + "        return text  # the interactive printer's last line\n"
+)
+
+
+@pytest.fixture(scope="module")
+def printers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("printers") / "repo"
+    make_repo(root, None, commits=[("printers", {
+        "printers.py": PRINTERS,
+        "output.py": "from printers import InteractivePrinter\n\n\n"
+                     "def show(lines):\n    p = InteractivePrinter()\n"
+                     "    return [p.print_line(x, n) for n, x in enumerate(lines)]\n"})])
+    build(root)
+    return root
+
+
+@pytest.mark.parametrize("budget", [2_000, 4_000])
+@pytest.mark.parametrize("spec", ["printers.py::InteractivePrinter.print_line", "line"])
+def test_a_focused_symbol_too_large_is_shown_in_part_not_a_namesake(printers: Path, budget: int,
+                                                                    spec: str) -> None:
+    """bat's ``--seed src/printer.rs::InteractivePrinter.print_line --budget 4000`` showed
+    ``SimplePrinter.print_line`` in full and the one asked for by its signature alone."""
+    if spec == "line":  # PATH:LINE inside the large method
+        spec = f"printers.py:{line_of(PRINTERS, 'interactive step 150')}"
+    result = make(printers, seeds=[spec], budget=budget)
+    seed = result.bundle.items[0]
+    assert seed.path == "printers.py" and seed.granularity == "focused", seed
+    assert seed.symbols == ["InteractivePrinter.print_line"], seed.symbols
+    rendered = result.rendered
+    assert "def print_line(self, line, number):" in rendered
+    assert "# the interactive printer's first step" in rendered
+    assert "# interactive step 5\n" in rendered  # its body from the top
+    assert "# the interactive printer's last line" in rendered
+    assert "# the simple printer's body" not in rendered
+    assert seed.tokens <= SEED_SHARE * budget + 50

@@ -122,6 +122,7 @@ class BundleDraft:
     left_out: list[LeftOut] = field(default_factory=list)
     redacted: list[Redacted] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def build(self) -> Bundle:
         """The model, constructed from our own typed values (validating would first build the
@@ -148,7 +149,7 @@ class BundleDraft:
                       for lo in self.left_out],
             decisions=[DecisionEntry.model_construct(
                 kind=d.kind, ref=d.ref, date=d.date, text=d.text, files=list(d.files),
-                mentions=list(d.mentions)) for d in self.decisions])
+                mentions=list(d.mentions)) for d in self.decisions], notes=list(self.notes))
 
 
 class BundleResult:
@@ -165,6 +166,11 @@ class BundleResult:
         # The recent decisions section's entries, as rendered (an edge that renders the pieces
         # again passes them to render()).
         self.decisions: list[Decision] = [] if decisions is None else decisions
+
+    @property
+    def notes(self) -> list[str]:
+        """The bundle's notes (see ``Bundle.notes``), to add to."""
+        return self._bundle.notes
 
     @property
     def bundle(self) -> Bundle:
@@ -256,9 +262,40 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     decisions = _decisions(index, request, resolved, ordered, counter, token)
     shown = _Filter(index, request, resolved, ranked, counter, excluded, token)
     if request.budget == 0:
-        return _rank_only(request, shown, ordered, counter, decisions)
-    packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
-    return _verify_budget(index, request, resolved, shown, ordered, packing, counter, decisions)
+        result = _rank_only(request, shown, ordered, counter, decisions)
+    else:
+        packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
+        result = _verify_budget(index, request, resolved, shown, ordered, packing, counter,
+                                decisions)
+    result.notes.extend(_task_notes(request, resolved, ranked))
+    return result
+
+
+# The signals that say a file holds some of the task (its words, path, definitions, the
+# subjects of the commits that touched it); a task alone that none of them found ranks files by
+# structure and recent activity only.
+TASK_SIGNALS = ("lexical", "history", "commits", "path_match", "def_match")
+UNMATCHED_TASK = ("no word of the task was found in any file's text, path, definitions or commit "
+                  "history: the files are the most recently changed and the best connected, not "
+                  "chosen for the task; use the code's own words, or name a file as a seed")
+NOTHING_RANKED = "no file of the workspace is indexed: there is nothing to choose from"
+
+
+def _task_notes(request: BundleRequest, resolved: _Resolved, ranked: list[RankedFile]
+                ) -> list[str]:
+    """What a reader should know of the choice: a task alone that no file matched (``zzqx
+    frobnicate wibble`` filled a bundle with recently changed files, and said nothing)."""
+    if not request.task or resolved.seed_paths or resolved.pins or not request.ranked:
+        return []
+    if not ranked:
+        return [NOTHING_RANKED]
+    for rf in ranked:
+        if not rf.signals:  # (values are kept for the first files only; they rank first)
+            break
+        if any(rf.signals.get(k) for k in TASK_SIGNALS) or rf.task_terms or any(
+                r.startswith("the task names it") for r in rf.reasons):
+            return []
+    return [UNMATCHED_TASK]
 
 
 DOC_LINKS = 12  # the best-ranked code files a design document's links are sought for

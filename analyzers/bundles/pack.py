@@ -730,7 +730,9 @@ def seed_is_large(c: Candidate, remaining: float) -> bool:
 def seed_goal(c: Candidate, remaining: float) -> float:
     """The tokens a large seed is focused into: :data:`SEED_SHARE` of the room scaled down by how
     far the seed outgrows it (a seed twice the share gets half of it), but never less than its
-    compact form (the focused and relevant definitions, every signature) while that fits the share.
+    compact form (the focused and relevant definitions, every signature; a focused symbol too
+    large to show in full, in part, within :data:`FOCUS_RELEVANT_SHARE` of the share) while that
+    fits the share.
 
     It grows with the budget, reaching the whole seed where the seed fits the share, while the room
     left for the other files never shrinks as the budget grows (for a share up to one half): more
@@ -738,7 +740,8 @@ def seed_goal(c: Candidate, remaining: float) -> float:
     """
     share = SEED_SHARE * remaining
     scaled = share * min(1.0, share / max(1, c.tokens))
-    compact = focused(c, scaled, fill=False, signatures=share).estimate or 0.0
+    compact = focused(c, scaled, fill=False, signatures=share,
+                      part=FOCUS_RELEVANT_SHARE * share).estimate or 0.0
     return max(scaled, min(compact, share))
 
 
@@ -989,17 +992,18 @@ class _Shown:
 
 
 def focused(c: Candidate, cap: float, *, fill: bool = True,
-            signatures: float | None = None) -> Option:
+            signatures: float | None = None, part: float | None = None) -> Option:
     """A large seed within about ``cap`` tokens: the focused symbol and the definitions that
     matter to the task in full (at most :data:`FOCUS_RELEVANT_SHARE` of ``cap``), the signatures
     of every other definition (top-level ones first), then more definitions in full while the cap
     allows (those the full ones call first; not without ``fill``). ``signatures``: the cap for
-    the signatures, if not ``cap``.
+    the signatures, if not ``cap``; ``part``: the cap for a focused symbol too large to show
+    in full, shown in part, if not :data:`FOCUS_RELEVANT_SHARE` of ``cap``.
     """
     shown = _Shown(c)
     shown.tokens = 30 + len(c.path) / 2  # its heading
     full = _InFull(c, shown)
-    full.take_wanted(cap)
+    full.take_wanted(cap, part)
     _add_signatures(c, shown, cap if signatures is None else signatures)
     if fill:
         full.take_called_first(cap)
@@ -1015,6 +1019,7 @@ class _InFull:
     def __init__(self, c: Candidate, shown: _Shown) -> None:
         self.c, self.shown = c, shown
         self.full: list[Definition] = []
+        self.part: list[Definition] = []  # focused symbols too large, shown in part
 
     def span(self, d: Definition) -> tuple[int, int]:
         """``d``'s lines, within the file."""
@@ -1044,7 +1049,7 @@ class _InFull:
         self.shown.add(a, b, cost)
         return True
 
-    def take_wanted(self, cap: float) -> None:
+    def take_wanted(self, cap: float, part: float | None = None) -> None:
         """0. a ``PATH:LINE`` seed's line in no definition (a top-level anonymous function's
         body: its first line too), with :data:`POINTED_CONTEXT` lines either side; 1. the
         focused symbol (else its members); 2. the definitions linked to the task and files
@@ -1063,12 +1068,54 @@ class _InFull:
                 for m in defs:
                     if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
                         self.take(m, FOCUS_RELEVANT_SHARE * cap)
+                self.take_part(d, FOCUS_RELEVANT_SHARE * cap if part is None else part)
         for d in _linked_definitions(self.c):
             self.take(d, FOCUS_RELEVANT_SHARE * cap)
 
+    def take_part(self, d: Definition, limit: float) -> None:
+        """A focused symbol too large to show in full (``--seed printer.rs::print_line``, a
+        function of 300 lines): its signature, its lines holding the task's words (with a line
+        either side), its last line, then its body from the top while the tokens stay within
+        ``limit``. It is what was asked for: a neighbour of the same name
+        (``SimplePrinter.print_line``) must not stand in for it."""
+        lines = self.c.lines
+        a, b = self.span(d)
+        sig_end = min(b, _signature_end(lines, d))
+        self.take_lines(_signature_start(lines, d), sig_end, limit)
+        scores = _line_scores(self.c) if self.c.task_words else {}
+        for ln in sorted((ln for ln in scores if sig_end < ln <= b),
+                         key=lambda ln: (-scores[ln], ln)):
+            _ = self.take_lines(ln - EXCERPT_CONTEXT, min(b, ln + EXCERPT_CONTEXT), limit) \
+                or self.take_lines(ln, ln, limit)
+        self.take_lines(b, b, limit)
+        self.grow(d, limit)
+        if d not in self.part:
+            self.part.append(d)
+
+    def grow(self, d: Definition, limit: float) -> None:
+        """More of ``d``'s body shown: from the first line after its signature not yet shown, as
+        many lines as the tokens allow within ``limit``."""
+        shown = self.shown
+        a, b = self.span(d)
+        start = next((n for n in range(min(b, _signature_end(self.c.lines, d)) + 1, b + 1)
+                      if not shown.shown[n]), None)
+        if start is None:
+            return
+        lo, hi = start - 1, b  # the last line that fits: lo (start - 1 when none does)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if shown.tokens + shown.cost(start, mid) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo >= start:
+            shown.add(start, lo, shown.cost(start, lo))
+
     def take_called_first(self, cap: float) -> None:
-        """4. more in full up to ``cap``: the definitions the full ones use first, then in file
-        order."""
+        """4. more up to ``cap``: the focused symbols shown in part, more of them; then in full
+        the definitions the full ones use first, then in file order."""
+        for d in self.part:
+            self.grow(d, cap)
         inside = [(d.start_line, d.end_line) for d in self.full]
         called = {name for name, lines in _lines_by_name(self.c).items()
                   if any(a <= ln <= b for ln in lines for a, b in inside)}
@@ -1081,7 +1128,8 @@ class _InFull:
         lines = self.c.lines
         ranges = _bridge(_runs(self.shown.shown, len(lines)), lines)
         full_ranges = _bridge(_merge([self.span(d) for d in self.full]), lines)
-        named = sorted({id(d): d for d in self.full}.values(), key=lambda d: d.start_line)
+        named = sorted({id(d): d for d in [*self.part, *self.full]}.values(),
+                       key=lambda d: d.start_line)
         top = [d for d in named if not any(o is not d and o.start_line <= d.start_line and
                                            d.end_line <= o.end_line for o in named)]
         return Option("focused", ranges, [d.qualified for d in top], limit=cap, full=full_ranges,

@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 9: definition signatures are stored with their secrets redacted.
 # 10: defs.name_col counts code points (it counted UTF-8 bytes on non-ASCII lines).
 # 11: a secret-bearing file name keeps no words, names, references or imports (only its counts).
-SCHEMA_VERSION = 11
+# 12: a Rust attribute's name and its configuration words are no references (``#[test]``,
+# ``#[cfg(test)]``).
+SCHEMA_VERSION = 12
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

@@ -47,6 +47,7 @@ from server.mcp.session import McpCall
 DEFAULT_ANSWER_BUDGET = 8_000
 MIN_ANSWER_BUDGET = 500
 MAX_LEFT_OUT = 8
+LEFT_OUT_EACH = 250  # budget tokens per entry of the left-out list (a small answer lists fewer)
 BUNDLE_SHARE = 0.72  # first guess of the bundle document's share of the answer
 ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadata of its items
 LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
@@ -171,6 +172,14 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     return model, text, prefixes.get((id(result), len(model.items)), result)
 
 
+def left_out_listed(budget: int) -> int:
+    """How many files left out an answer of ``budget`` tokens lists by name (the rest are
+    counted): :data:`MAX_LEFT_OUT`, fewer in a small answer, where eight entries with their
+    reasons took most of the room (a 600-token answer had 100 left for the bundle, too few for
+    its seed, which was then never shown)."""
+    return max(2, min(MAX_LEFT_OUT, budget // LEFT_OUT_EACH))
+
+
 def _best_ranked(result: BundleResult, sizes: dict[str, int]) -> tuple[str, int]:
     """The best-ranked file of ``result``, packed or left out, and its whole file's tokens (the
     packed items come first, best first; one left out for its size may rank above them)."""
@@ -210,9 +219,11 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
         warnings = [*warnings, _secrets_note(len(secret), "never shown")]
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
                for e in b.excluded if not secret_by_name(e.path)]
+    listed = left_out_listed(budget)
     omitted += [Omitted(path=lo.path, tokens=lo.tokens,
                         why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
-                for lo in r.left_out[:MAX_LEFT_OUT]]
+                for lo in r.left_out[:listed]]
+    warnings = [*warnings, *(n for n in b.notes if n not in warnings)]
     masked = {x.path: x.lines for x in b.redacted}
     if masked:
         warnings = [*warnings, _redacted_note(b)]
@@ -222,7 +233,7 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
                            reasons=i.reasons, redacted=masked.get(i.path, []),
                            focus=list(i.focus or ()))
                for i in b.items],
-        left_out=omitted, more_left_out=max(0, len(r.left_out) - MAX_LEFT_OUT),
+        left_out=omitted, more_left_out=max(0, len(r.left_out) - listed),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
                   if not secret_by_name(e.path)], saved=saved,
         tokens=0, warnings=warnings)

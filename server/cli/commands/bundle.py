@@ -226,6 +226,8 @@ def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
         # say it aside. (A redacted value shows its own marker in the document too.)
         sys.stderr.write(_excluded_text(result.excluded()))
         sys.stderr.write(_redacted_text(result.redacted()))
+    for note in result.notes:  # (also the JSON's "notes")
+        sys.stderr.write(f"note: {printable(note)}\n")
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
         size = (f"{items} ranked files (--budget 0: the ranking, nothing packed)" if of == 0
