@@ -39,8 +39,10 @@ def test_core_errors_name_the_tools_arguments_not_cli_flags(tmp_path: Path) -> N
     with pytest.raises(HandoffError) as no_git:
         generate(plain, None, bundle=False, checks=False)
     assert failure_text("handoff", no_git.value).endswith(
-        "(run it in a repository, or pass the server's --root)")
-    assert no_git.value.worded(CLI_WORDS).endswith("(run it in a repository, or pass --root)")
+        "(run it in a repository, or pass the server's --root a folder inside one; `git init` "
+        "makes one)")
+    assert no_git.value.worded(CLI_WORDS).endswith(
+        "(run it in a repository, or pass --root a folder inside one; `git init` makes one)")
 
     with pytest.raises(RequestError) as never:
         load_saved(repo, "never-saved")

@@ -112,7 +112,9 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
         # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
         # history alone, would look like an answer about the file and not be one.
         hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
-        return f"seed {spec!r} is not indexed: {skipped[0]} ({skipped[1]}){hint}"
+        reason, detail = skipped
+        said = reason if detail in ("", reason) else f"{reason} ({detail})"
+        return f"seed {spec!r} is not indexed: {said.replace('_', ' ')}{hint}"
     if (index.root / rel).is_dir():
         return f"seed {spec!r} is a folder; give a file inside it"
     return f"seed {spec!r}: no such file in the index of {index.root}"

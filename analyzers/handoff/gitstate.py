@@ -91,7 +91,8 @@ def open_repository(root: Path) -> tuple[Repo, Path]:
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "
-            f"(run it in a repository, or pass {F.root})", field="root"
+            f"(run it in a repository, or pass {F.root} a folder inside one; `git init` "
+            "makes one)", field="root"
         )
     return Repo(top), top.resolve()
 

@@ -78,7 +78,7 @@ def test_a_seed_too_large_to_index_is_refused_like_a_binary_one(tmp_path: Path) 
     big = "".join(f"VALUE_{i} = {i}\n" for i in range(70_000))  # over the 1 MiB default
     make_repo(tmp_path, {"huge.py": big, "main.py": "print(1)\n", "logo.png": b"\x89PNG\0\0\0"})
     assert run_cli("index", cwd=tmp_path).returncode == 0
-    for seed, reason in (("huge.py", "too_large"), ("logo.png", "binary")):
+    for seed, reason in (("huge.py", "too large"), ("logo.png", "binary")):
         out = run_cli("bundle", "--seed", seed, cwd=tmp_path)
         assert out.returncode == 2, (seed, out)
         assert f"seed '{seed}' is not indexed: {reason}" in out.stderr, out.stderr
