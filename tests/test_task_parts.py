@@ -233,3 +233,78 @@ def test_a_seed_s_line_in_an_anonymous_function_is_shown(tmp_path: Path) -> None
     shown = _shown(item)
     assert {head, pointed - 1, pointed, pointed + 1} <= shown, item
     assert len(shown) < len(lines) / 2, item
+
+
+def _add_command() -> str:
+    steps = "".join(f"        step_{k} = self.option('flag_{k}') or self.default({k})\n"
+                    for k in range(120))
+    return (
+        "class AddCommand:\n"
+        "    def _add_dependency_to_extras(self, name, extras):\n"
+        "        self.extras = {**self.extras, name: extras}\n\n"
+        "    def _extras_marker_for(self, extras):\n"
+        "        return ' or '.join(f'extra == {e!r}' for e in extras)\n\n"
+        "    def handle(self):\n"
+        f"{steps[:len(steps) // 2]}"
+        "        requirement = parse_socks_requirement(self.argument('name'))  # socks extra\n"
+        f"{steps[len(steps) // 2:]}"
+        "        return 0\n")
+
+
+def test_a_definition_too_large_beside_smaller_ones_shows_its_task_lines(tmp_path: Path) -> None:
+    """poetry, "poetry add with an extras marker like 'requests[socks]' drops the extras": the
+    small extras helpers were shown and ``AddCommand.handle``, too large for what they left,
+    not at all. Now its signature and its lines holding the task's words come with them."""
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("add", {"cmd/add.py": _add_command(), "cmd/__init__.py": "",
+                 "cmd/other.py": "def unrelated():\n    return 1\n"})])
+    proc = run_cli("bundle", "--task", "add drops the socks extras marker", "--budget", "2500",
+                   "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    item = {i["path"]: i for i in json.loads(proc.stdout)["items"]}["cmd/add.py"]
+    lines = (root / "cmd/add.py").read_text().split("\n")
+    sig = next(n for n, ln in enumerate(lines, 1) if "def handle(self):" in ln)
+    socks = next(n for n, ln in enumerate(lines, 1) if "parse_socks_requirement" in ln)
+    helper = next(n for n, ln in enumerate(lines, 1) if "self.extras = {" in ln)
+    shown = _shown(item)
+    assert {sig, socks, helper} <= shown, item
+    assert not {n for n, ln in enumerate(lines, 1) if "step_5 =" in ln} & shown, item
+
+
+def _to_request() -> str:
+    body = "".join(f"  const header{k} = req.headers['x-{k}'] ?? defaults[{k}];\n"
+                   for k in range(90))
+    return (
+        "import type { NodeRequest, NodeResponse } from './types';\n\n"
+        "export function incomingMessageToRequest(\n"
+        "  req: NodeRequest,\n"
+        "  res: NodeResponse,\n"
+        "  opts: {\n"
+        "    /**\n"
+        "     * Max body size in bytes.\n"
+        "     */\n"
+        "    maxBodySize: number | null;\n"
+        "  },\n"
+        "): Request {\n"
+        "  const ac = new AbortController();\n"
+        "  const onAbort = () => {\n    res.off('close', onAbort);\n    ac.abort();\n  };\n"
+        f"{body}"
+        "  return new Request(req.url, { signal: ac.signal });\n"
+        "}\n")
+
+
+def test_a_signature_ends_where_its_parameters_close(tmp_path: Path) -> None:
+    """trpc: a parameter typed by an object literal (``opts: {``) ended the signature shown for
+    ``incomingMessageToRequest`` at that line, and the item named no symbol."""
+    root = make_repo(tmp_path / "repo", None, commits=[
+        ("adapter", {"adapters/toRequest.ts": _to_request(),
+                     "adapters/types.ts": "export type NodeRequest = { url: string };\n"
+                                          "export type NodeResponse = { off(): void };\n"})])
+    proc = run_cli("bundle", "--task", "incoming message to request aborts", "--budget", "600",
+                   "--format", "json", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    item = {i["path"]: i for i in json.loads(proc.stdout)["items"]}["adapters/toRequest.ts"]
+    lines = (root / "adapters/toRequest.ts").read_text().split("\n")
+    closing = next(n for n, ln in enumerate(lines, 1) if ln.startswith("): Request {"))
+    assert closing in _shown(item), item
+    assert item["symbols"], item

@@ -325,14 +325,28 @@ def _signature_start(lines: list[str], d: Definition) -> int:
     return max(d.start_line, min(d.name_line, len(lines)))
 
 
+SIGNATURE_LINES = 6  # lines a signature runs over at most past its name, its brackets unclosed
+SIGNATURE_OPEN_LINES = 14  # ... and while a bracket of its parameters is open
+
+
 def _signature_end(lines: list[str], d: Definition) -> int:
-    """The last line of ``d``'s signature: up to the line opening its body (a few lines at most)."""
-    last = min(d.end_line, max(d.start_line, d.name_line) + 6, len(lines))
-    for n in range(max(d.start_line, d.name_line), last + 1):
+    """The last line of ``d``'s signature: up to the line opening its body (a few lines at most),
+    where its parameters' brackets are closed: a TypeScript parameter typed by an object literal
+    (``opts: {`` then its fields, then ``): Request {``) does not end it."""
+    first = max(d.start_line, d.name_line)
+    loose = None  # the first line ending like a signature, brackets or not (within the first 6)
+    depth = 0
+    for n in range(first, min(d.end_line, first + SIGNATURE_OPEN_LINES, len(lines)) + 1):
         text = lines[n - 1].rstrip()
-        if text.endswith((":", "{", "=>", ";", "}")) or n == d.end_line:
+        depth += sum(text.count(ch) for ch in "([") - sum(text.count(ch) for ch in ")]")
+        ends = text.endswith((":", "{", "=>", ";", "}")) or n == d.end_line
+        if ends and depth <= 0:
             return n
-    return max(d.start_line, d.name_line)
+        if ends and loose is None and n <= first + SIGNATURE_LINES:
+            loose = n
+        if depth <= 0 and n >= first + SIGNATURE_LINES:
+            break
+    return loose if loose is not None else first
 
 
 def pack(
@@ -789,8 +803,8 @@ def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
     """``c`` shown by its relevant definitions ``defs``: those that fit, the first alone, the
     first (a long function) excerpted."""
     cap = SYMBOLS_SHARE * remaining
-    ranges, chosen = _chosen_symbols(c, defs, cap)
-    yield Option("symbols", _merge(ranges), [d.qualified for d in chosen])
+    ranges, chosen, named = _chosen_symbols(c, defs, cap)
+    yield Option("symbols", _merge(ranges), [d.qualified for d in named])
     if len(chosen) > 1:
         first = min(chosen, key=lambda d: defs.index(d))
         yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
@@ -910,13 +924,16 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
 
 
 def _chosen_symbols(c: Candidate, defs: list[Definition], cap: float
-                    ) -> tuple[list[tuple[int, int]], list[Definition]]:
+                    ) -> tuple[list[tuple[int, int]], list[Definition], list[Definition]]:
     """The relevant definitions shown within about ``cap`` tokens (the first always), in file
-    order, and their lines. A definition inside one chosen is shown with it. In a file ranked
-    for a task (not a seed), a member comes with the heads (signatures) of the definitions
-    around it, and a most relevant definition larger than ``cap`` that has members is shown by
-    its head, its members that matter (each a definition of ``defs``) after it."""
+    order, their lines, and every definition shown in full or in part (to name). A definition
+    inside one chosen is shown with it. In a file ranked for a task (not a seed), a member comes
+    with the heads (signatures) of the definitions around it, a most relevant definition larger
+    than ``cap`` that has members is shown by its head, its members that matter (each a
+    definition of ``defs``) after it, and a later one too large for what is left by its
+    signature and its lines holding the task's words (:func:`_task_part`), when they fit."""
     chosen: list[Definition] = []
+    parts: list[Definition] = []  # shown by their head, or their head and task lines
     heads: dict[tuple[int, int], float] = {}
     used = 0.0
     for d in defs:
@@ -931,14 +948,44 @@ def _chosen_symbols(c: Candidate, defs: list[Definition], cap: float
                 heads[span] = _estimate(c, [span])
                 heads.update(around)
                 used += sum(around.values()) + heads[span]
+                parts.append(d)
                 continue
             if chosen or heads:
+                # A task's definition too large for what is left: its signature and its lines
+                # holding the task's words, when they fit (poetry's ``AddCommand.handle``, whose
+                # extras lines a one-line fix about extras changes, beside its small helpers).
+                part = {} if c.seed else {s: _estimate(c, [s]) for s in _task_part(c, d)
+                                          if s not in heads}
+                extra = sum(part.values()) + sum(around.values())
+                if part and used + extra <= cap:
+                    heads.update(around)
+                    heads.update(part)
+                    used += extra
+                    parts.append(d)
                 continue
         chosen.append(d)
         heads.update(around)
         used += cost
     chosen.sort(key=lambda d: d.start_line)
-    return list(heads) + [(d.start_line, d.end_line) for d in chosen], chosen
+    named = sorted(chosen + parts, key=lambda d: d.start_line)
+    return list(heads) + [(d.start_line, d.end_line) for d in chosen], chosen, named
+
+
+PART_LINES = 4  # a definition shown in part beside others: its lines holding most of the task
+
+
+def _task_part(c: Candidate, d: Definition) -> list[tuple[int, int]]:
+    """``d``'s signature and its :data:`PART_LINES` lines saying the most of the task (those
+    holding the words fewest lines hold: :func:`_line_scores`), each with a line either side; none
+    when no line of its body holds a task word."""
+    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    scores = _line_scores(c)
+    inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
+                    key=lambda ln: (-scores[ln], ln))[:PART_LINES]
+    if not inside:
+        return []
+    return _merge([sig, *((max(sig[1] + 1, ln - EXCERPT_CONTEXT),
+                           min(d.end_line, ln + EXCERPT_CONTEXT)) for ln in inside)])
 
 
 def _heads_around(c: Candidate, d: Definition) -> list[tuple[int, int]]:
