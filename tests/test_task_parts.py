@@ -235,9 +235,13 @@ def test_a_seed_s_line_in_an_anonymous_function_is_shown(tmp_path: Path) -> None
     assert len(shown) < len(lines) / 2, item
 
 
+def _numbered(line: str, n: int) -> str:
+    """``n`` lines of ``line`` with ``{k}`` numbered 0 to n - 1 (a long function's body)."""
+    return "".join(line.replace("{k}", str(k)) for k in range(n))
+
+
 def _add_command() -> str:
-    steps = "".join(f"        step_{k} = self.option('flag_{k}') or self.default({k})\n"
-                    for k in range(120))
+    steps = _numbered("        step_{k} = self.option('flag_{k}') or self.default({k})\n", 120)
     return (
         "class AddCommand:\n"
         "    def _add_dependency_to_extras(self, name, extras):\n"
@@ -272,8 +276,7 @@ def test_a_definition_too_large_beside_smaller_ones_shows_its_task_lines(tmp_pat
 
 
 def _to_request() -> str:
-    body = "".join(f"  const header{k} = req.headers['x-{k}'] ?? defaults[{k}];\n"
-                   for k in range(90))
+    body = _numbered("  const header{k} = req.headers['x-{k}'] ?? defaults[{k}];\n", 90)
     return (
         "import type { NodeRequest, NodeResponse } from './types';\n\n"
         "export function incomingMessageToRequest(\n"
