@@ -36,11 +36,11 @@ from analyzers.bundles.docsections import (
 )
 from analyzers.bundles.mentions import (
     MAX_NAMED,
-    foreign_paths,
     mentions,
     name_tables,
     named_files,
 )
+from analyzers.bundles.mentions import task_words as find_task_words
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -252,9 +252,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
     resolved = _resolve(index, request)
-    ranked, ordered, excluded = _rank(index, request, resolved, token)
+    ranked, ordered, excluded, words = _rank(index, request, resolved, token)
     decisions = _decisions(index, request, resolved, ordered, counter, token)
-    shown = _Filter(index, request, resolved, ranked, counter, excluded, token)
+    shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
     if request.budget == 0:
         return _rank_only(request, shown, ordered, counter, decisions)
     packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
@@ -395,15 +395,15 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
 
 
 def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
-          ) -> tuple[list[RankedFile], list[_Entry], list[Excluded]]:
-    """Step 2: the ranking, the files offered in order with their tiers, and the seeds left out
-    (not indexed)."""
+          ) -> tuple[list[RankedFile], list[_Entry], list[Excluded], list[str] | None]:
+    """Step 2: the ranking, the files offered in order with their tiers, the seeds left out
+    (not indexed), and the task's words as the ranking read them (None when it did not)."""
     # Enough candidates to fill the budget with small items (the pool grows with the budget).
     pool_size = max(CANDIDATE_POOL, request.budget // 250)
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
     seed_paths, pins = resolved.seed_paths, resolved.pins
-    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
-                                   seed_symbols=resolved.focus), token, explain=explain) \
+    query = RankQuery(seeds=seed_paths, task=request.task, seed_symbols=resolved.focus)
+    ranked = rank(index, query, token, explain=explain) \
         if request.ranked and (seed_paths or request.task) else []
     files = index.files()
     excluded: list[Excluded] = []
@@ -435,7 +435,7 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
         tier = ("core" if rf.score >= 0.6 * top else
                 "related" if rf.score >= 0.3 * top else "peripheral")
         ordered.append(_Entry(rf.path, rf.score, rf.reasons, tier, False, rf))
-    return ranked, ordered, excluded
+    return ranked, ordered, excluded, query.words
 
 
 class _Filter:
@@ -445,8 +445,9 @@ class _Filter:
 
     def __init__(self, index: Index, request: BundleRequest, resolved: _Resolved,
                  ranked: list[RankedFile], counter: Counter, excluded: list[Excluded],
-                 token: CancelToken) -> None:
+                 token: CancelToken, words: list[str] | None = None) -> None:
         self.index, self.request, self.resolved = index, request, resolved
+        self.ranked_words = words  # the task's words as the ranking read them
         self.ranked, self.counter, self.excluded, self.token = ranked, counter, excluded, token
         self.files = index.files()
         self.scans = ScanCache(state_dir(index.root) / "secrets.json")
@@ -457,13 +458,14 @@ class _Filter:
     @cached_property
     def task_words(self) -> list[str]:
         """The task's words, each once, without the pieces of a dependency's path (one through
-        an installed package naming no file of the workspace: ``mentions.foreign_paths``)."""
-        task = self.request.task or ""
-        drop: frozenset[str] = frozenset()
-        if lexical.installed_packages(task):
+        an installed package naming no file of the workspace: ``mentions.foreign_paths``): the
+        ranking's, read again only when no ranking ran."""
+        words = self.ranked_words
+        if words is None:
             files = list(self.files)
-            drop = foreign_paths(task, files, *name_tables(files), self.index.root)
-        return list(dict.fromkeys(lexical.task_words(task, drop)))
+            words = find_task_words(self.request.task or "", files, lambda: name_tables(files),
+                                    self.index.root)
+        return list(dict.fromkeys(words))
 
     def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
         """The entries that may be shown, in order (lazily: packing stops when full)."""

@@ -322,6 +322,18 @@ def foreign_paths(text: str, files: Sequence[str], by_name: Mapping[str, Sequenc
     return frozenset(out)
 
 
+def task_words(text: str, files: Sequence[str],
+               tables: Callable[[], tuple[Mapping[str, Sequence[int]],
+                                          Mapping[str, Sequence[int]]]],
+               root: Path | None = None) -> list[str]:
+    """The words of task ``text`` (``lexical.task_words``) without the pieces of a dependency's
+    path (:func:`foreign_paths`). ``tables``: gives :func:`name_tables` of ``files`` (asked only
+    when the task holds such a path)."""
+    if not lexical.installed_packages(text):
+        return lexical.task_words(text)
+    return lexical.task_words(text, foreign_paths(text, files, *tables(), root))
+
+
 def _installed(text: str) -> dict[str, str]:
     """:func:`lexical.installed_packages` keyed by the path-like words :func:`_scan` gives."""
     out: dict[str, str] = {}
