@@ -191,3 +191,63 @@ def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     results = _ranked(root, f"wildcard conflict panic in {own}")
     assert results[0].path == "srclib/util.go"
     assert {"util"} <= {w for r in results for w in r.task_terms}
+
+
+def test_a_vendored_path_of_a_dependency_the_workspace_does_not_hold_lends_no_words(
+        tmp_path: Path) -> None:
+    """``vendor/github.com/other/dep/...`` (a Go vendor folder, a Composer or Bundler one) is a
+    dependency's copy when the workspace holds no such file: none of its pieces (vendor,
+    github, other, dep, src, lib, util) is a word of the task; a vendored file the workspace
+    does hold keeps its words."""
+    util = "package util\n\n" + "".join(
+        f"// vendor github other dep src lib util helper {i}\n"
+        f"func VendorOtherDepUtil{i}() int {{ return {i} }}\n\n" for i in range(6))
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE,
+        "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
+                     "\n// wildcard routes conflict\nfunc conflict() {}\n",
+        "srclib/util.go": util,
+        "vendor/github.com/kept/tool/flags.go": "package tool\n\n// flags parsing\n"
+                                                "func Parse() {}\n",
+    })
+    dropped = {"vendor", "github", "com", "other", "dep", "src", "lib", "util"}
+    for dep in ("vendor/github.com/other/dep/src/lib/util.go:12",
+                "/home/me/app/vendor/github.com/other/dep/src/lib/util.go:12",
+                "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12"):
+        results = _ranked(root, f"wildcard conflict panic in {dep}")
+        matched = {w for r in results for w in r.task_terms}
+        assert matched and not matched & dropped, (dep, matched)
+        assert results[0].path == "router.go", dep
+    results = _ranked(root, "flags panic in vendor/github.com/kept/tool/flags.go:4")
+    assert results[0].path == "vendor/github.com/kept/tool/flags.go"
+    assert {"flags"} <= {w for r in results for w in r.task_terms}
+
+
+HOME_FILES = {
+    "src/app.py": "def run(config):\n    return config.load()\n",
+    "src/users.py": "def users_home(jane, doe):\n    '''users home folders: jane doe proj'''\n"
+                    "    return [jane, doe]\n",
+    "docs/home.md": "# Home\n\nUsers, home folders, Jane and Doe's proj.\n",
+    "src/config.py": "def load():\n    return {}\n",
+}
+
+
+def test_an_absolute_path_lends_only_its_words_inside_the_workspace(tmp_path: Path) -> None:
+    """A pasted absolute path (a traceback's, a log's) lends the task the words of its part in
+    the workspace only: not its home folder (users, home, the user's name, a name with a space
+    in it) nor the folders above the workspace (proj)."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    outside = {"users", "home", "jane", "doe", "proj"}
+    for path in ("/Users/Jane Doe/proj/src/app.py:2", "/home/jane doe/proj/src/app.py:2",
+                 "/home/jane/proj/src/app.py:2", "C:\\Users\\Jane Doe\\proj\\src\\app.py:2"):
+        for task in (f"run crashes at {path}", f'  File "{path[:-2]}", line 2, in run'):
+            results = _ranked(root, task)
+            matched = {w for r in results for w in r.task_terms}
+            assert not matched & outside, (task, matched)
+            assert results[0].path == "src/app.py", task
+            assert "src/users.py" not in [r.path for r in results[:1]]
+    # naming no file of the workspace: all but the home folder
+    matched = {w for r in _ranked(root, "config load fails in /home/jane/proj/src/users.py.bak")
+               for w in r.task_terms}
+    assert "users" in matched and not matched & {"home", "jane"}
