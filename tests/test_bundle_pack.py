@@ -707,3 +707,32 @@ def test_an_excerpt_with_room_to_spare_shows_the_sections_of_its_lines(tmp_path:
     doc = item(result.bundle, "README.md")
     assert doc.granularity == "excerpt", doc
     assert "\n## Upkeep\n\n" + section in result.rendered
+
+
+def test_an_excerpt_of_a_file_that_is_one_anonymous_function_shows_its_opening_line(
+        tmp_path: Path) -> None:
+    """A JavaScript file whose only content is an IIFE from line 1 (no definitions): at a small
+    budget its excerpt (the line holding the task's words, a line around it) lost the line
+    opening the function. A line of the function is shown only with that line."""
+    steps = [f"  var step{i} = compute(step{max(0, i - 1)}, {i}); // plain step {i} of the "
+             "loader\n" for i in range(60)]
+    loader = ("(function (global) {\n  'use strict';\n" + "".join(steps[:30])
+              + "  var throttleWindow = global.requestThrottle || 250; // the throttle window\n"
+              + "".join(steps[30:]) + "})(this);\n")
+    root, s = _built(tmp_path, {"src/loader.js": loader, "README.md": "# Loader\n\nLoads.\n"})
+    task = "the request throttle window is ignored"
+    line = loader[:loader.index("throttleWindow")].count("\n") + 1
+    seen = 0
+    with Index(root, s) as ix:
+        for budget in range(200, 310, 10):
+            result = make_bundle(ix, BundleRequest(task=task, budget=budget))
+            check_document(result, budget, "markdown")
+            shown = [i for i in result.bundle.items if i.path == "src/loader.js"]
+            if not shown:
+                continue
+            ranges = shown[0].ranges
+            assert shown[0].granularity == "excerpt" and any(a <= line <= b for a, b in ranges)
+            assert ranges[0][0] == 1, (budget, ranges)
+            assert "(function (global) {" in result.rendered
+            seen += 1
+    assert seen >= 8

@@ -528,17 +528,22 @@ def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None
     :data:`EXCERPT_CONTEXT` lines around it (or alone, when those do not fit; passed by when
     even it does not, for at most :data:`EXCERPT_MAX` lines) and the heading above it (a
     changelog's version), its first :data:`EXCERPT_HEAD` lines after the first of them; when
-    no line holds one, its top, as far as fits (a changelog's newest entries). The lines are
+    no line holds one, its top, as far as fits (a changelog's newest entries). A line inside a
+    top-level anonymous function (:func:`_blocks`: an IIFE) is shown only with the function's
+    first line, so that no excerpt of it lacks its opening. The lines are
     counted by ``count`` (else estimated by the file's tokens per character: a line of CJK or
     emoji holds many more). No symbols; their tokens (a gap marker and range label each)."""
     n = len(c.lines)
     excerpt = _Excerpt(c, room, count)
     matched = _task_word_lines(c)
     heads = heading_lines(c.path, c.lines)
+    opening = _openings(c)
     passed = 0
     for k, ln in enumerate(matched):
-        fits = excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT)) or \
-            excerpt.take(ln, ln)
+        # a line of a top-level anonymous function comes with the line opening it
+        fits = excerpt.take(opening.get(ln, ln), opening.get(ln, ln)) and (
+            excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT))
+            or excerpt.take(ln, ln))
         if k == 0:  # its first lines, after the line that matters most
             excerpt.take(1, min(n, EXCERPT_HEAD))
         if not fits:  # (a long line: the next ones may fit)
@@ -556,6 +561,14 @@ def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None
             if not excerpt.take(ln, ln):
                 break
     return _bridge(_runs(excerpt.shown.shown, n), c.lines), [], excerpt.shown.tokens
+
+
+def _openings(c: Candidate) -> dict[int, int]:
+    """Line -> the first line of the top-level anonymous function (:func:`_blocks`) it is in,
+    for the lines after that first one (a file with no definitions: its blocks are its only
+    parts)."""
+    return {ln: b.start_line for b in _blocks(c) for ln in range(b.start_line + 1,
+                                                                  b.end_line + 1)}
 
 
 def _grow_sections(excerpt: _Excerpt, matched: list[int], heads: list[int]) -> None:
