@@ -27,9 +27,10 @@ from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
 from analyzers.app.seeds import Seed, resolve_seed
+from analyzers.bundles.chunkmatch import lines_named
 from analyzers.bundles.decisions import Decision, fit_decisions, recent_decisions
 from analyzers.bundles.docsections import (
-    doc_reason,
+    doc_reason_naming,
     doc_sections,
     is_design_doc,
     relevant_sections,
@@ -543,6 +544,7 @@ class _Filter:
             cand.task_words = list(entry.ranked.task_terms)
             cand.task_lines = list(entry.ranked.task_lines)
             cand.task_symbols = list(entry.ranked.task_symbols)
+            _name_stretch(cand, entry.ranked)
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
@@ -560,14 +562,27 @@ class _Filter:
         cand.task_words = cand.task_words or words
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []
-        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths,
-                         cand.names, words)
+        why, named, section = doc_reason_naming(cand.path, cand.lines, cand.definitions,
+                                                self.code_paths, cand.names, words)
         if why:
             cand.reasons = [why, *cand.reasons]
+        if section is not None:
+            cand.named_parts.append((why, named, (section.start_line, section.end_line)))
 
     def redacted(self, items: list[dict[str, Any]]) -> list[Redacted]:
         """The items shown with secret values masked (see :func:`_redacted`)."""
         return _redacted(self.masked, [(i["path"], i["ranges"]) for i in items])
+
+
+def _name_stretch(cand: Candidate, ranked: RankedFile) -> None:
+    """The reason naming the ranker's stretch of ``cand``'s lines, among its named parts."""
+    if ranked.focus is None:
+        return
+    first, last = ranked.focus
+    name = lines_named(first, last)
+    for why in cand.reasons:
+        if why.startswith(name + " "):
+            cand.named_parts.append((why, name, (first, last)))
 
 
 def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], counter: Counter,
@@ -662,7 +677,7 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
              ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
              full_ranges=list(p.piece.full), tokens=p.by_format[fmt],
-             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons),
+             score=round(p.candidate.score, 4), reasons=list(p.reasons),
              focus=p.candidate.stretch)
         for p in packed
     ]

@@ -175,10 +175,18 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
     :func:`relevant_sections`, most relevant first, of which the reason names the one the
     task's words (``task_words``) match best (:func:`best_section`), else the document's
     title."""
+    return doc_reason_naming(path, lines, sections, code_paths, relevant, task_words)[0]
+
+
+def doc_reason_naming(path: str, lines: Sequence[str], sections: Sequence[Definition],
+                      code_paths: Sequence[str], relevant: Sequence[str] = (),
+                      task_words: Sequence[str] = ()) -> tuple[str, str, Definition | None]:
+    """:func:`doc_reason`, the words of it naming a section (its title, quoted) and that
+    section (None when it names none): a bundle that does not show the section says so."""
     text = "".join(lines)
     linked = [p for p in code_paths if p != path and _mentions_path(text, p)][:3]
     title = sections[0].name if sections else ""
-    what = ""
+    what, named, section = "", "", None
     if is_adr(path):
         number = _ADR_NUMBER.search(path.rpartition("/")[2])
         what = f"ADR {number.group(1)}" if number else "ADR"
@@ -190,9 +198,12 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
         what = doc_kind(path)
         best = best_section(sections, lines, task_words, relevant) or title
         if best and best != title:
-            what += f", section \u201c{best}\u201d"
+            named = f"section \u201c{best}\u201d"
+            what += f", {named}"
+            section = next((d for d in sections if d.name == best), None)
         elif title:
             what += f" \u201c{title}\u201d"
     if not what:
-        return ""
-    return what + ("; links " + ", ".join(f"`{p}`" for p in linked) if linked else "")
+        return "", "", None
+    why = what + ("; links " + ", ".join(f"`{p}`" for p in linked) if linked else "")
+    return why, named if section is not None else "", section

@@ -96,6 +96,9 @@ class Candidate:
     task_symbols: list[str] = field(default_factory=list)
     task_versions: list[str] = field(default_factory=list)  # "8.5.0" of the task: its lines first
     seed: bool = False  # a seed: focused when large (see focused)
+    # The parts of the file its reasons name: (reason, the words of it naming the part, the
+    # part's lines). A showing of the file that leaves them out says so (:func:`shown_reasons`).
+    named_parts: list[tuple[str, str, tuple[int, int]]] = field(default_factory=list)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
@@ -109,6 +112,7 @@ class Packed:
     tokens: int  # its largest rendering: what it takes of the budget
     symbols: list[str]
     by_format: dict[str, int]  # its tokens in each rendering
+    reasons: list[str] = field(default_factory=list)  # as shown (:func:`shown_reasons`)
 
 
 @dataclass
@@ -399,14 +403,31 @@ def _fit(c: Candidate, options: Iterable[Option], remaining: float, formats: Seq
         estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
         if not opt.ranges or estimate > room * 1.15 + 50:
             continue
+        reasons = shown_reasons(c, opt.ranges)
         piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
-                      c.tier, short_reason(c.reasons), opt.full)
+                      c.tier, short_reason(reasons), opt.full)
         by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
         tokens = max(by_format.values())
         opt.measured = tokens
         if tokens <= room:
-            return Packed(c, piece, tokens, opt.symbols, by_format)
+            return Packed(c, piece, tokens, opt.symbols, by_format, reasons)
     return None
+
+
+def shown_reasons(c: Candidate, ranges: Sequence[tuple[int, int]]) -> list[str]:
+    """``c``'s reasons for a showing of its lines ``ranges``: one naming a part of it
+    (``c.named_parts``: a stretch of lines, a document's section) that is not all shown says
+    so after the words naming it ("lines 40–52 (not shown) hold ...", "section “Retries”
+    (partly shown)")."""
+    out = list(c.reasons)
+    for reason, name, (a, b) in c.named_parts:
+        if reason not in out or name not in reason:
+            continue
+        shown = sum(max(0, min(b, y) - max(a, x) + 1) for x, y in _merge(list(ranges)))
+        if shown < b - a + 1:
+            mark = "partly shown" if shown else "not shown"
+            out[out.index(reason)] = reason.replace(name, f"{name} ({mark})", 1)
+    return out
 
 
 class _Ahead:
@@ -633,7 +654,8 @@ class _Excerpt:
 
 
 def _task_word_lines(c: Candidate) -> list[int]:
-    """The lines of ``c`` the task points at, then those holding its words (stems compared),
+    """The lines of ``c`` the task points at, those naming a version it names, those of the
+    ranker's stretch (``c.stretch``), then those holding its words (stems compared),
     those holding the words fewest lines hold first, then by line. A word more than
     :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix") tells none apart: the lines
     holding only such words are not among them. (Worked out once per candidate: an excerpt is
@@ -657,9 +679,13 @@ def _word_lines(c: Candidate) -> list[int]:
     score = {i: sum(1.0 / df[w] for w in ws) for i, ws in held.items()
              if any(df[w] <= common for w in ws)}
     pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
+    # the ranker's stretch, which a reason names (its words may be ones the index does not
+    # match the file by: a comment's)
+    stretch = [ln for ln in range(c.stretch[0], c.stretch[1] + 1) if 0 < ln <= len(c.lines)
+               and ln > EXCERPT_HEAD] if c.stretch else []
     words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
-    return list(dict.fromkeys(pointed + _version_lines(c) + words))  # (its first lines: shown
-    # anyway)
+    return list(dict.fromkeys(pointed + _version_lines(c) + stretch + words))  # (its first
+    # lines: shown anyway)
 
 
 def _version_lines(c: Candidate) -> list[int]:

@@ -996,7 +996,7 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
                           + " from the task")
     if stretch is not None:
         rf.focus = (stretch.first, stretch.last)
-        rf.reasons.append(f"lines {stretch.first}–{stretch.last} hold "
+        rf.reasons.append(f"{chunkmatch.lines_named(stretch.first, stretch.last)} hold "
                           + ", ".join(f"'{t}'" for t in (stretch_words or stretch.words)[:4])
                           + " from the task")
     _explain_activity(rf)
