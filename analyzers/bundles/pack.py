@@ -654,12 +654,12 @@ class _Excerpt:
 
 
 def _task_word_lines(c: Candidate) -> list[int]:
-    """The lines of ``c`` the task points at, those naming a version it names, those of the
-    ranker's stretch (``c.stretch``), then those holding its words (stems compared),
-    those holding the words fewest lines hold first, then by line. A word more than
-    :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix") tells none apart: the lines
-    holding only such words are not among them. (Worked out once per candidate: an excerpt is
-    tried more than once.)"""
+    """The lines of ``c`` the task points at, those naming a version it names, then those
+    holding its words (stems compared), those holding the words fewest lines hold first, then by
+    line; when none holds one, the lines of the ranker's stretch (``c.stretch``: a reason names
+    them). A word more than :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix")
+    tells none apart: the lines holding only such words are not among them. (Worked out once
+    per candidate: an excerpt is tried more than once.)"""
     if c.matched is None:
         c.matched = _word_lines(c)
     return c.matched
@@ -679,13 +679,14 @@ def _word_lines(c: Candidate) -> list[int]:
     score = {i: sum(1.0 / df[w] for w in ws) for i, ws in held.items()
              if any(df[w] <= common for w in ws)}
     pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
-    # the ranker's stretch, which a reason names (its words may be ones the index does not
-    # match the file by: a comment's)
-    stretch = [ln for ln in range(c.stretch[0], c.stretch[1] + 1) if 0 < ln <= len(c.lines)
-               and ln > EXCERPT_HEAD] if c.stretch else []
     words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
-    return list(dict.fromkeys(pointed + _version_lines(c) + stretch + words))  # (its first
-    # lines: shown anyway)
+    if not words and c.stretch and not is_release_history(c.path):
+        # no line holds the words the index matched it by, but a reason names the ranker's
+        # stretch (its words: a comment's, which the index does not match)
+        words = [ln for ln in range(c.stretch[0], c.stretch[1] + 1) if EXCERPT_HEAD < ln
+                 <= len(c.lines)]
+    return list(dict.fromkeys(pointed + _version_lines(c) + words))  # (its first lines: shown
+    # anyway)
 
 
 def _version_lines(c: Candidate) -> list[int]:
