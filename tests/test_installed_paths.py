@@ -251,3 +251,35 @@ def test_an_absolute_path_lends_only_its_words_inside_the_workspace(tmp_path: Pa
     matched = {w for r in _ranked(root, "config load fails in /home/jane/proj/src/users.py.bak")
                for w in r.task_terms}
     assert "users" in matched and not matched & {"home", "jane"}
+
+
+def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:
+    """The task's words without a dependency's path are found once per bundle: the ranking
+    leaves them on its query (``RankQuery.words``) and the packing takes them from there (a
+    bundle without a ranking finds them itself)."""
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles import assemble
+
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE, "router.go": "package router\n\nfunc New() *node { return &node{} }\n"})
+    task = ("wildcard conflict panic in tree.go at "
+            "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12")
+    build(root)
+    found: list[str] = []
+    real = assemble.find_task_words
+
+    def counted(text: str, *args: object, **kwargs: object) -> list[str]:
+        found.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assemble, "find_task_words", counted)
+    with Index(root) as index:
+        query = RankQuery(task=task)
+        rank(index, query)
+        assert query.words == lexical.task_words("wildcard conflict panic in tree.go at")
+        assemble.make_bundle(index, BundleRequest(task=task, budget=2000))
+        assert found == []  # the ranking's
+        assemble.make_bundle(index, BundleRequest(task=task, seeds=["tree.go"], budget=2000,
+                                                  ranked=False))
+        assert found == [task]
