@@ -163,6 +163,14 @@ def test_a_cargo_registry_path_is_read_from_the_crate_root() -> None:
     assert lexical.task_text("see my-packages/x.py and a@v1") == "see my-packages/x.py and a@v1"
 
 
+def _router(util: str, extra: dict[str, str]) -> dict[str, str]:
+    """A Go module's files: its router, its tree, ``srclib/util.go`` of ``util``, and ``extra``."""
+    return {"go.mod": "module github.com/acme/router\n\ngo 1.21\n", "tree.go": GO_TREE,
+            "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
+                         "\n// wildcard routes conflict\nfunc conflict() {}\n",
+            "srclib/util.go": util, **extra}
+
+
 def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     """A path through an installed package that names no file of the workspace (another Go
     module's, a site-packages package that is not the project) is a dependency's: its
@@ -171,14 +179,8 @@ def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     util = "package util\n\n" + "".join(
         f"// src lib util helper {i}\nfunc SrcLibUtil{i}() int {{ return {i} }}\n\n"
         for i in range(6))
-    root = make_repo(tmp_path / "router", {
-        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
-        "tree.go": GO_TREE,
-        "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
-                     "\n// wildcard routes conflict\nfunc conflict() {}\n",
-        "srclib/util.go": util,
-        "otherpkg_lib.py": "def otherpkg_lib_x():\n    return 'otherpkg lib x'\n",
-    })
+    root = make_repo(tmp_path / "router", _router(util, {
+        "otherpkg_lib.py": "def otherpkg_lib_x():\n    return 'otherpkg lib x'\n"}))
     go_dep = "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12"
     py_dep = '  File "/usr/lib/python3/site-packages/otherpkg/lib/x.py", line 5, in call'
     for task in (f"wildcard conflict panic in {go_dep}", f"wildcard conflict\n{py_dep}"):
@@ -202,15 +204,9 @@ def test_a_vendored_path_of_a_dependency_the_workspace_does_not_hold_lends_no_wo
     util = "package util\n\n" + "".join(
         f"// vendor github other dep src lib util helper {i}\n"
         f"func VendorOtherDepUtil{i}() int {{ return {i} }}\n\n" for i in range(6))
-    root = make_repo(tmp_path / "router", {
-        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
-        "tree.go": GO_TREE,
-        "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
-                     "\n// wildcard routes conflict\nfunc conflict() {}\n",
-        "srclib/util.go": util,
+    root = make_repo(tmp_path / "router", _router(util, {
         "vendor/github.com/kept/tool/flags.go": "package tool\n\n// flags parsing\n"
-                                                "func Parse() {}\n",
-    })
+                                                "func Parse() {}\n"}))
     dropped = {"vendor", "github", "com", "other", "dep", "src", "lib", "util"}
     for dep in ("vendor/github.com/other/dep/src/lib/util.go:12",
                 "/home/me/app/vendor/github.com/other/dep/src/lib/util.go:12",
