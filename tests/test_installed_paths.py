@@ -247,6 +247,12 @@ def test_an_absolute_path_lends_only_its_words_inside_the_workspace(tmp_path: Pa
     matched = {w for r in _ranked(root, "config load fails in /home/jane/proj/src/users.py.bak")
                for w in r.task_terms}
     assert "users" in matched and not matched & {"home", "jane"}
+    # a web route is no home folder: its words stay
+    for route in ("/users/profile", "/home/feed/latest"):
+        with Index(root) as index:
+            query = RankQuery(task=f"GET {route} returns 500")
+            rank(index, query)
+        assert set(route.split("/")) - {""} <= set(query.words or ()), query.words
 
 
 def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:

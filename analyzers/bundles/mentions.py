@@ -351,8 +351,8 @@ def _dependency_paths(text: str, lookup: _Lookup, own: Callable[[], dict[str, st
 _OUTSIDE_HINT = re.compile(r"(?:^|[\s\"'`(<\[=,])(?:[/~]|[A-Za-z]:[/\\])|vendor[/\\]")
 _ABSOLUTE = re.compile(r"(?:/|~[/\\]|[A-Za-z]:[/\\])(?![/\\])")
 # A home folder: the part of an absolute path that is nobody's task (``/home/jane``).
-_HOME = re.compile(r"(?:~|/root|/home/[^/\\]*|/Users/[^/\\]*|[A-Za-z]:[/\\]+(?:Users|Documents "
-                   r"and Settings)[/\\]+[^/\\]*)(?=[/\\]|$)", re.IGNORECASE)
+_HOME = re.compile(r"(?:~|/root|/home/[^/\\]*|/Users/[^/\\]*|[A-Za-z]:[/\\]+(?i:users|documents "
+                   r"and settings)[/\\]+[^/\\]*)(?=[/\\]|$)")
 _SEP = re.compile(r"[/\\]")
 
 
@@ -370,13 +370,14 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
         if not _ABSOLUTE.match(word):
             continue
         home = _HOME.match(word)
-        if home and home.end() == len(word) and k + 1 < len(runs) \
-                and kept[m.end():runs[k + 1].start()] == " " and _SEP.search(runs[k + 1].group()):
-            # ``/Users/Jane Doe/proj/...``: the next word goes on with the home folder's name
-            after = runs[k + 1].group()
-            rest = after[_SEP.search(after).end():]  # type: ignore[union-attr]
-            out += [(word, ""), (after, _inside(rest, lookup, None))]
-            continue
+        if home and home.end() == len(word):
+            if k + 1 < len(runs) and kept[m.end():runs[k + 1].start()] == " " \
+                    and _SEP.search(runs[k + 1].group()):
+                # ``/Users/Jane Doe/proj/...``: the next word goes on with the home's name
+                after = runs[k + 1].group()
+                rest = after[_SEP.search(after).end():]  # type: ignore[union-attr]
+                out += [(word, ""), (after, _inside(rest, lookup, None))]
+            continue  # (alone: a web route, ``/home/feed``, as likely as a folder)
         inside = _inside(word, lookup, home)
         if inside != word:
             out.append((word, inside))
@@ -385,13 +386,14 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
 
 def _inside(word: str, lookup: _Lookup, home: re.Match[str] | None) -> str:
     """What of path ``word`` lies in the workspace: its trailing parts naming a file there, or
-    (naming none) ``word`` without its home folder (``home``)."""
+    (naming none) ``word`` without its home folder (``home``) when it ends in a file name."""
     tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
     parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
     k, hits = lookup.hits(tok, parts, "\\" in word) if parts else (0, [])
     if hits:
         return "/".join(parts[-k:])
-    return word[home.end():] if home else word
+    # a file's path (not a web route's, ``/home/feed/latest``) without its home folder
+    return word[home.end():] if home and parts and _FILE.match(parts[-1]) else word
 
 
 def _vendored_elsewhere(word: str, lookup: _Lookup,
