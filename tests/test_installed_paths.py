@@ -218,6 +218,10 @@ def test_a_vendored_path_of_a_dependency_the_workspace_does_not_hold_lends_no_wo
     results = _ranked(root, "flags panic in vendor/github.com/kept/tool/flags.go:4")
     assert results[0].path == "vendor/github.com/kept/tool/flags.go"
     assert {"flags"} <= {w for r in results for w in r.task_terms}
+    query = RankQuery(task="the vendor/supplier split is wrong")  # prose, no path
+    with Index(root) as index:
+        rank(index, query)
+    assert {"vendor", "supplier"} <= set(query.words or ())
 
 
 HOME_FILES = {

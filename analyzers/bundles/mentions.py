@@ -406,8 +406,8 @@ def _vendored_elsewhere(word: str, lookup: _Lookup,
     tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
     parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
     at = max((i for i, p in enumerate(parts[:-1]) if p == "vendor"), default=None)
-    if at is None:
-        return False
+    if at is None or len(parts) - at < 3:  # (a dependency's folder and more: not prose's
+        return False  # "vendor/supplier")
     k, hits = lookup.hits(tok, parts, "\\" in word)
     if hits and k >= len(parts) - at:  # the workspace holds the vendored file
         return False
