@@ -353,6 +353,34 @@ def test_a_readme_reason_names_a_section_too_large_to_show_only_marked(tmp_path:
     assert "\u201cToken expiry and restart\u201d (partly shown)" in document
 
 
+def test_a_reason_names_the_section_meant_of_two_with_one_title(tmp_path: Path) -> None:
+    """A README has two "Configuration" sections (under "Server", a long one, and under
+    "Client"): the task's words match the Client's, which the bundle shows whole, so the
+    reason naming "Configuration" is not marked "not shown" (the Server's is not the one meant).
+    """
+    server = "".join(f"Server option {i}: the listen port {i} of the daemon process.\n"
+                     for i in range(150))
+    readme = ("# Widget\n\n## Server\n\n### Configuration\n\n" + server
+              + "\n## Client\n\n### Configuration\n\nThe client reads its token cache from "
+              "`cache/tokens.py`; the retry timeout doubles after each failure.\n\n"
+              + _filler("License"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "other/unrelated.py": "X = 1\n"})
+    lines = readme.splitlines()
+    first = lines.index("## Client") + 3
+    last = lines.index("## License")
+    assert lines[first - 1] == "### Configuration"
+    build(repo)
+    with Index(repo) as index:
+        made = make_bundle(index, BundleRequest(task="the client retry timeout is wrong",
+                                                seeds=["cache/tokens.py"], budget=4000))
+    doc = next(i for i in made.bundle.items if i.path == "README.md")
+    assert all(any(a <= ln <= b for a, b in doc.ranges) for ln in range(first, last)), doc
+    assert doc.reasons[0] == ("documentation, section \u201cConfiguration\u201d; links "
+                              "`cache/tokens.py`"), doc
+
+
 def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(
         repo: Path) -> None:
     schema = json.loads(run_cli("schema", "bundle", cwd=repo).stdout)
