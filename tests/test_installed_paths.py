@@ -224,6 +224,28 @@ def test_a_vendored_path_of_a_dependency_the_workspace_does_not_hold_lends_no_wo
     assert {"vendor", "supplier"} <= set(query.words or ())
 
 
+def test_a_dependency_path_under_a_folder_with_a_space_lends_no_words(tmp_path: Path) -> None:
+    """A dependency's path (a ``vendor/`` one the workspace does not hold, Go's module cache)
+    under a home folder whose name holds a space lends none of its words, neither the home's
+    nor the dependency's; a vendored path written with ``..`` names the file it resolves to."""
+    root = make_repo(tmp_path / "router", _router("package util\n", {
+        "vendor/github.com/kept/tool/flags.go": "package tool\n\n// flags parsing\n"
+                                                "func Parse() {}\n"}))
+    for dep in ("/Users/Jane Doe/proj/vendor/github.com/other/dep/src/lib/util.go:12",
+                "C:\\Users\\Jane Doe\\proj\\vendor\\github.com\\other\\dep\\src\\lib\\util.go:12",
+                "/home/jane doe/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12",
+                "/home/jane doe/go/pkg/mod/github.com/other/dep@v1.2.0/z.go:12"):
+        query = RankQuery(task=f"wildcard conflict panic in {dep}")
+        build(root)
+        with Index(root) as index:
+            results = rank(index, query)
+        assert set(query.words or ()) == {"wildcard", "conflict", "panic"}, (dep, query.words)
+        assert results[0].path == "router.go", dep
+    results = _ranked(root, "flags panic in vendor/github.com/kept/tool/../tool/flags.go:4")
+    assert results[0].path == "vendor/github.com/kept/tool/flags.go"
+    assert {"flags", "vendor", "tool"} <= {w for r in results for w in r.task_terms}
+
+
 HOME_FILES = {
     "src/app.py": "def run(config):\n    return config.load()\n",
     "src/users.py": "def users_home(jane, doe):\n    '''users home folders: jane doe proj'''\n"
@@ -257,6 +279,29 @@ def test_an_absolute_path_lends_only_its_words_inside_the_workspace(tmp_path: Pa
             query = RankQuery(task=f"GET {route} returns 500")
             rank(index, query)
         assert set(route.split("/")) - {""} <= set(query.words or ()), query.words
+
+
+def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_workspace_words(
+        tmp_path: Path) -> None:
+    """Folders above the workspace whose names hold spaces (a cloud drive's, a user's full
+    name, the workspace's own folder) lend the task no words: only the part naming the
+    workspace file does. Prose between a web route and a path keeps its words."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    for path in ("/Users/jane/Google Drive/proj/src/app.py", "/home/jane/My Projects/src/app.py",
+                 "C:\\Users\\jane\\OneDrive - Acme Corp\\proj\\src\\app.py",
+                 "/Users/Jane Q Doe/proj/src/app.py", "/mnt/c/Users/Jane Doe/proj/src/app.py",
+                 "D:\\work\\Jane Doe\\proj\\src\\app.py", "/tmp/x/my repo \u00fc/src/app.py"):
+        query = RankQuery(task=f"{path} crashes")
+        build(root)
+        with Index(root) as index:
+            results = rank(index, query)
+        assert set(query.words or ()) == {"src", "app", "py", "crashes"}, (path, query.words)
+        assert results[0].path == "src/app.py", path
+    for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes"):
+        query = RankQuery(task=task)
+        with Index(root) as index:
+            rank(index, query)
+        assert {"users", "profile"} <= set(query.words or ()), (task, query.words)
 
 
 def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:

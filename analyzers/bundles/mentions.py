@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -311,7 +311,10 @@ def foreign_paths(text: str, files: Sequence[str], by_name: Mapping[str, Sequenc
     - An absolute path (``/home/jane/proj/src/app.py``, ``C:\\Users\\jane\\...``): only its part
       inside the workspace, the trailing parts that name a file of ``files`` (``src/app.py``); or,
       naming none, all but its home folder. A home folder's name may hold a space
-      (``/Users/Jane Doe/proj/...``, two words): the word after it loses that name too."""
+      (``/Users/Jane Doe/proj/...``, two words): the word after it loses that name too. So may
+      any folder above the workspace (``/Users/jane/Google Drive/proj/src/app.py``): the words
+      such a path runs over lend nothing when it ends in a workspace file (but ``src/app.py``)
+      or a dependency's path (:func:`_spaced_path`)."""
     lookup = _Lookup(files, by_name, by_stem)
     owned: list[dict[str, str] | None] = []
 
@@ -322,7 +325,8 @@ def foreign_paths(text: str, files: Sequence[str], by_name: Mapping[str, Sequenc
 
     out = dict.fromkeys(_dependency_paths(text, lookup, own), "")
     if _OUTSIDE_HINT.search(lexical.task_text(text)):
-        for word, kept in _outside_parts(lexical.task_text(text), lookup, own):
+        for word, kept in _outside_parts(lexical.task_text(text), lookup, own,
+                                         set(lexical.installed_packages(text))):
             out.setdefault(word, kept)
     return out
 
@@ -356,18 +360,29 @@ _HOME = re.compile(r"(?:~|/root|/home/[^/\\]*|/Users/[^/\\]*|[A-Za-z]:[/\\]+(?i:
 _SEP = re.compile(r"[/\\]")
 
 
-def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] | None]
+def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] | None],
+                   installed: Collection[str] = ()
                    ) -> list[tuple[str, str]]:
     """(word, what of it stays a word of the task) for the ``vendor/`` and absolute paths of
-    ``kept`` (a task's :func:`lexical.task_text`) as :func:`foreign_paths` tells them."""
+    ``kept`` (a task's :func:`lexical.task_text`) as :func:`foreign_paths` tells them.
+    ``installed``: the words of ``kept`` that were cut from paths through an installed package
+    (:func:`lexical.installed_packages`)."""
     out: list[tuple[str, str]] = []
     runs = list(lexical.WORD_RUN.finditer(kept[:MAX_TEXT]))
+    skip = 0
     for k, m in enumerate(runs):
         word = m.group()
+        if k < skip:
+            continue
         if _vendored_elsewhere(word, lookup, own):
             out.append((word, ""))
             continue
         if not _ABSOLUTE.match(word):
+            continue
+        spaced = _spaced_path(kept, runs, k, lookup, own, installed)
+        if spaced:
+            out += spaced
+            skip = k + len(spaced)
             continue
         home = _HOME.match(word)
         if home and home.end() == len(word):
@@ -377,6 +392,7 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
                 after = runs[k + 1].group()
                 rest = after[_SEP.search(after).end():]  # type: ignore[union-attr]
                 out += [(word, ""), (after, _inside(rest, lookup, None))]
+                skip = k + 2
             continue  # (alone: a web route, ``/home/feed``, as likely as a folder)
         inside = _inside(word, lookup, home)
         if inside != word:
@@ -384,16 +400,63 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
     return out
 
 
+MAX_SPACED = 5  # words one absolute path's folder names with spaces may run over
+
+
+def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Lookup,
+                 own: Callable[[], dict[str, str] | None], installed: Collection[str]
+                 ) -> list[tuple[str, str]]:
+    """The absolute path starting with word ``runs[k]`` whose folder names hold spaces
+    (``/Users/jane/Google Drive/proj/src/app.py``, ``D:\\work\\Jane Doe\\...``), as
+    (word, what stays) pairs: the path's part outside the workspace lends nothing. Recognised
+    when the words it runs over (one space apart) end in a part naming a workspace file (what
+    stays: that part, ``src/app.py``), a ``vendor/`` path the workspace does not hold, or a
+    path through an installed package (nothing stays). [] when none is found, or when a word
+    it would run over is a stop word (prose between a web route and a path)."""
+    first = runs[k].group()
+    if _FILE.match(_without_trailing(_SEP.split(first)[-1]) or "-"):
+        return []  # a whole path already (``/home/me/x.py``)
+    for n in range(k + 1, min(len(runs), k + 1 + MAX_SPACED)):
+        if kept[runs[n - 1].end():runs[n].start()] != " " \
+                or _SEP.split(runs[n].group())[0] in lexical.STOPWORDS:
+            return []  # (prose: ``GET /users/profile and src/app.py``)
+        before = [(r.group(), "") for r in runs[k:n]]
+        after = runs[n].group()
+        if after in installed:  # ``/home/jane doe/go/pkg/mod/...``, cut to ``z.go:10``
+            return before
+        sep = _SEP.search(after)
+        if sep is None:
+            continue
+        rest = after[sep.end():]  # (the word's first part is a folder's name's end)
+        if not rest:
+            continue
+        if _vendored_elsewhere(rest, lookup, own):
+            return [*before, (after, "")]
+        tok, parts = _path_parts(rest)
+        hit, files = lookup.hits(tok, parts, "\\" in after) if parts else (0, [])
+        if files:
+            return [*before, (after, "/".join(parts[-hit:]))]
+    return []
+
+
 def _inside(word: str, lookup: _Lookup, home: re.Match[str] | None) -> str:
     """What of path ``word`` lies in the workspace: its trailing parts naming a file there, or
     (naming none) ``word`` without its home folder (``home``) when it ends in a file name."""
-    tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
-    parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+    tok, parts = _path_parts(word)
     k, hits = lookup.hits(tok, parts, "\\" in word) if parts else (0, [])
     if hits:
         return "/".join(parts[-k:])
     # a file's path (not a web route's, ``/home/feed/latest``) without its home folder
     return word[home.end():] if home and parts and _FILE.match(parts[-1]) else word
+
+
+def _path_parts(word: str) -> tuple[str, list[str]]:
+    """Path-like ``word`` as a path (``/`` separated, ``..`` resolved: ``lib/../lib/x.go`` is
+    ``lib/x.go``) and its trailing parts."""
+    tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
+    if "/.." in tok:
+        tok = posixpath.normpath(tok)
+    return tok, [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
 
 
 def _vendored_elsewhere(word: str, lookup: _Lookup,
@@ -403,8 +466,7 @@ def _vendored_elsewhere(word: str, lookup: _Lookup,
     of the workspace's own Go modules names that module's file."""
     if "vendor" not in word:
         return False
-    tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
-    parts = [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+    tok, parts = _path_parts(word)
     at = max((i for i, p in enumerate(parts[:-1]) if p == "vendor"), default=None)
     if at is None or len(parts) - at < 3:  # (a dependency's folder and more: not prose's
         return False  # "vendor/supplier")
