@@ -297,7 +297,8 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
             results = rank(index, query)
         assert set(query.words or ()) == {"src", "app", "py", "crashes"}, (path, query.words)
         assert results[0].path == "src/app.py", path
-    for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes"):
+    for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes",
+                 "GET /users/profile crashes src/app.py"):
         query = RankQuery(task=task)
         with Index(root) as index:
             rank(index, query)

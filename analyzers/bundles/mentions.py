@@ -430,6 +430,8 @@ def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Look
         rest = after[sep.end():]  # (the word's first part is a folder's name's end)
         if not rest:
             continue
+        if _names_whole(after, lookup):
+            return []  # a path of its own (``GET /users/profile crashes src/app.py``)
         if _vendored_elsewhere(rest, lookup, own):
             return [*before, (after, "")]
         tok, parts = _path_parts(rest)
@@ -448,6 +450,13 @@ def _inside(word: str, lookup: _Lookup, home: re.Match[str] | None) -> str:
         return "/".join(parts[-k:])
     # a file's path (not a web route's, ``/home/feed/latest``) without its home folder
     return word[home.end():] if home and parts and _FILE.match(parts[-1]) else word
+
+
+def _names_whole(word: str, lookup: _Lookup) -> bool:
+    """Whether path ``word`` names a workspace file by all its parts (``src/app.py``)."""
+    tok, parts = _path_parts(word)
+    k, hits = lookup.hits(tok, parts, "\\" in word) if parts else (0, [])
+    return bool(hits) and k >= len(parts)
 
 
 def _path_parts(word: str) -> tuple[str, list[str]]:
