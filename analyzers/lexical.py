@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 from itertools import chain
 
@@ -117,6 +118,7 @@ _INSTALLED = re.compile(
     r"[\w.+-]*[/\\]")
 _MARKS = ("-packages", "node_modules", "@v", ".cargo")  # one is in each of those paths
 _WORD_RUN = re.compile(r"[^\s\"'`(<\[=,]+")  # a word that may be such a path
+WORD_RUN = _WORD_RUN  # the words :func:`task_words`'s ``drop`` is keyed by
 _GO_CACHE = re.compile(r"(?:^|[/\\])pkg[/\\]mod[/\\]")
 _GO_UPPER = re.compile(r"!([a-z])")  # the module cache writes "A" as "!a"
 
@@ -177,13 +179,15 @@ def _package(word: str, m: re.Match[str]) -> str:
     return ""
 
 
-def task_words(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
+def task_words(text: str, drop: Mapping[str, str] | None = None) -> list[str]:
     """The words of a task (:func:`words` of :func:`task_text`); ``drop``: words of
-    :func:`task_text` (keys of :func:`installed_packages`: a dependency's path, which names no
-    file of the workspace) whose pieces are no words of it."""
+    :func:`task_text` (as :data:`WORD_RUN` finds them) -> what of each stays a word of the task
+    ('' for nothing: a dependency's path, which names no file of the workspace; the part of an
+    absolute path inside the workspace: ``bundles.mentions.foreign_paths``)."""
     kept = task_text(text)
     if drop:
-        kept = _WORD_RUN.sub(lambda m: " " if m.group() in drop else m.group(), kept)
+        kept = _WORD_RUN.sub(lambda m: f" {drop[m.group()]} " if m.group() in drop else m.group(),
+                             kept)
     return words(kept)
 
 

@@ -16,7 +16,9 @@ from lsprotocol import types
 from mcp_client import data, session
 
 from analyzers.app.errors import PathRefused
+from analyzers.app.requests import BundleRequest
 from analyzers.app.workspace import Workspace
+from analyzers.bundles.assemble import make_bundle
 from analyzers.bundles.decisions import mentions, recent_decisions
 from analyzers.bundles.rank import RankQuery, rank
 from analyzers.config import Settings
@@ -316,6 +318,67 @@ def test_a_readme_reason_names_the_section_the_task_matches_best(tmp_path: Path)
     assert "Token expiry and restart" in doc["symbols"], doc
     assert doc["reasons"][0] == ("documentation, section \u201cToken expiry and restart\u201d; "
                                  "links `cache/tokens.py`")
+
+
+def test_a_readme_reason_names_a_section_too_large_to_show_only_marked(tmp_path: Path) -> None:
+    """The section the task's words match best is too large to show (the README goes in as an
+    outline of its headings): the reason naming it says it is only partly shown, in the JSON
+    and in the document; a section shown whole is named unmarked."""
+    expiry = "".join(f"Token expiry rule {i}: a restart keeps expiry {i} for region {i} of the "
+                     "cluster fleet.\n" for i in range(400))
+    readme = ("# Widget\n\n" + _filler("Install")
+              + "## Configuration\n\nThe token cache in `cache/tokens.py` is read first, then "
+              "the defaults.\n\n" + _filler("Browser support")
+              + "## Token expiry and restart\n\n" + expiry + "\n" + _filler("License"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "other/unrelated.py": "X = 1\n"})
+    lines = readme.splitlines()
+    first = lines.index("## Token expiry and restart") + 1
+    last = lines.index("## License")
+    task = "token expiry is wrong after a restart"
+    build(repo)
+    for budget in (2000, 6000):
+        with Index(repo) as index:
+            made = make_bundle(index, BundleRequest(task=task, seeds=["cache/tokens.py"],
+                                                    budget=budget))
+        doc = next(i for i in made.bundle.items if i.path == "README.md")
+        shown = sum(1 for ln in range(first, last + 1)
+                    if any(a <= ln <= b for a, b in doc.ranges))
+        assert shown < last - first + 1, doc.ranges  # too large to show whole
+        assert doc.reasons[0] == ("documentation, section \u201cToken expiry and restart\u201d"
+                                  f" ({'partly' if shown else 'not'} shown); links "
+                                  "`cache/tokens.py`"), doc
+    document = made.rendered
+    assert "\u201cToken expiry and restart\u201d (partly shown)" in document
+
+
+def test_a_reason_names_the_section_meant_of_two_with_one_title(tmp_path: Path) -> None:
+    """A README has two "Configuration" sections (under "Server", a long one, and under
+    "Client"): the task's words match the Client's, which the bundle shows whole, so the
+    reason naming "Configuration" is not marked "not shown" (the Server's is not the one meant).
+    """
+    server = "".join(f"Server option {i}: the listen port {i} of the daemon process.\n"
+                     for i in range(150))
+    readme = ("# Widget\n\n## Server\n\n### Configuration\n\n" + server
+              + "\n## Client\n\n### Configuration\n\nThe client reads its token cache from "
+              "`cache/tokens.py`; the retry timeout doubles after each failure.\n\n"
+              + _filler("License"))
+    repo = make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "other/unrelated.py": "X = 1\n"})
+    lines = readme.splitlines()
+    first = lines.index("## Client") + 3
+    last = lines.index("## License")
+    assert lines[first - 1] == "### Configuration"
+    build(repo)
+    with Index(repo) as index:
+        made = make_bundle(index, BundleRequest(task="the client retry timeout is wrong",
+                                                seeds=["cache/tokens.py"], budget=4000))
+    doc = next(i for i in made.bundle.items if i.path == "README.md")
+    assert all(any(a <= ln <= b for a, b in doc.ranges) for ln in range(first, last)), doc
+    assert doc.reasons[0] == ("documentation, section \u201cConfiguration\u201d; links "
+                              "`cache/tokens.py`"), doc
 
 
 def test_the_schema_publishes_the_field_and_a_saved_bundle_keeps_it_out_of_verify(

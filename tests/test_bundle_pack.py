@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -707,3 +708,80 @@ def test_an_excerpt_with_room_to_spare_shows_the_sections_of_its_lines(tmp_path:
     doc = item(result.bundle, "README.md")
     assert doc.granularity == "excerpt", doc
     assert "\n## Upkeep\n\n" + section in result.rendered
+
+
+def test_an_excerpt_of_a_file_that_is_one_anonymous_function_shows_its_opening_line(
+        tmp_path: Path) -> None:
+    """A JavaScript file whose only content is an IIFE from line 1 (no definitions): at a small
+    budget its excerpt (the line holding the task's words, a line around it) lost the line
+    opening the function. A line of the function is shown only with that line."""
+    steps = [f"  var step{i} = compute(step{max(0, i - 1)}, {i}); // plain step {i} of the "
+             "loader\n" for i in range(60)]
+    loader = ("(function (global) {\n  'use strict';\n" + "".join(steps[:30])
+              + "  var throttleWindow = global.requestThrottle || 250; // the throttle window\n"
+              + "".join(steps[30:]) + "})(this);\n")
+    root, s = _built(tmp_path, {"src/loader.js": loader, "README.md": "# Loader\n\nLoads.\n"})
+    task = "the request throttle window is ignored"
+    line = loader[:loader.index("throttleWindow")].count("\n") + 1
+    seen = 0
+    with Index(root, s) as ix:
+        for budget in range(200, 310, 10):
+            result = make_bundle(ix, BundleRequest(task=task, budget=budget))
+            check_document(result, budget, "markdown")
+            shown = [i for i in result.bundle.items if i.path == "src/loader.js"]
+            if not shown:
+                continue
+            ranges = shown[0].ranges
+            assert shown[0].granularity == "excerpt" and any(a <= line <= b for a, b in ranges)
+            assert ranges[0][0] == 1, (budget, ranges)
+            assert "(function (global) {" in result.rendered
+            seen += 1
+    assert seen >= 8
+
+
+_NAMED_LINES = re.compile(r"^lines (\d+)–(\d+)( \((?:not|partly) shown\))? hold ")
+
+
+def _reason_lines_shown(it: BundleItem) -> None:
+    """Each reason of ``it`` naming its lines names lines it shows, or says they are not all
+    shown."""
+    for why in it.reasons:
+        m = _NAMED_LINES.match(why)
+        if m and not m.group(3):
+            a, b = int(m.group(1)), int(m.group(2))
+            assert all(any(x <= ln <= y for x, y in it.ranges) for ln in range(a, b + 1)), (
+                it.path, it.granularity, it.ranges, why)
+
+
+def test_a_reason_names_only_lines_the_bundle_shows_or_says_they_are_not_shown(
+        tmp_path: Path) -> None:
+    """The task's words only in a comment of a file with no definitions (a shell script): the
+    ranker's reason names that comment's line, but the excerpt showed the file's top (the index
+    matches no word of it there). The excerpt shows the line the reason names; a showing that
+    leaves such lines out (a Python file's skeleton of its constants) says they are not shown."""
+    steps = [f"echo step {i} of the build; ./compute.sh --step {i} --out build/{i}.log\n"
+             for i in range(120)]
+    comment = "# the retry backoff jitter is capped here\n"
+    script = "#!/bin/sh\n" + "".join(steps[:70]) + comment + "".join(steps[70:])
+    consts = "".join(f"step_{i} = compute(step_{max(0, i - 1)}, {i})\n" for i in range(120))
+    script_root, s = _built(tmp_path / "sh", {
+        "tools/run_steps.sh": script, "src/app.py": "def main():\n    return 1\n"})
+    consts_root, _ = _built(tmp_path / "py", {
+        "tools/run_consts.py": "import os\n" + consts[:2000] + comment + consts[2000:],
+        "src/app.py": "def main():\n    return 1\n"})
+    line = script[:script.index(comment)].count("\n") + 1
+    task = "retry backoff jitter is not capped"
+    marked = 0
+    for budget in (300, 500, 800, 2000):
+        with Index(script_root, s) as ix:
+            result = make_bundle(ix, BundleRequest(task=task, budget=budget))
+        sh = item(result.bundle, "tools/run_steps.sh")
+        assert any(why.startswith(f"lines {line}–{line} hold ") for why in sh.reasons)
+        assert any(a <= line <= b for a, b in sh.ranges), (budget, sh.ranges)
+        with Index(consts_root, s) as ix:
+            items = [*result.bundle.items,
+                     *make_bundle(ix, BundleRequest(task=task, budget=budget)).bundle.items]
+        for it in items:
+            _reason_lines_shown(it)
+            marked += any("(not shown)" in why for why in it.reasons)
+    assert marked  # the Python file's skeleton leaves its comment out, and says so

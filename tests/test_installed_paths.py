@@ -163,6 +163,14 @@ def test_a_cargo_registry_path_is_read_from_the_crate_root() -> None:
     assert lexical.task_text("see my-packages/x.py and a@v1") == "see my-packages/x.py and a@v1"
 
 
+def _router(util: str, extra: dict[str, str]) -> dict[str, str]:
+    """A Go module's files: its router, its tree, ``srclib/util.go`` of ``util``, and ``extra``."""
+    return {"go.mod": "module github.com/acme/router\n\ngo 1.21\n", "tree.go": GO_TREE,
+            "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
+                         "\n// wildcard routes conflict\nfunc conflict() {}\n",
+            "srclib/util.go": util, **extra}
+
+
 def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     """A path through an installed package that names no file of the workspace (another Go
     module's, a site-packages package that is not the project) is a dependency's: its
@@ -171,14 +179,8 @@ def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     util = "package util\n\n" + "".join(
         f"// src lib util helper {i}\nfunc SrcLibUtil{i}() int {{ return {i} }}\n\n"
         for i in range(6))
-    root = make_repo(tmp_path / "router", {
-        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
-        "tree.go": GO_TREE,
-        "router.go": "package router\n\nfunc New() *node { return &node{} }\n"
-                     "\n// wildcard routes conflict\nfunc conflict() {}\n",
-        "srclib/util.go": util,
-        "otherpkg_lib.py": "def otherpkg_lib_x():\n    return 'otherpkg lib x'\n",
-    })
+    root = make_repo(tmp_path / "router", _router(util, {
+        "otherpkg_lib.py": "def otherpkg_lib_x():\n    return 'otherpkg lib x'\n"}))
     go_dep = "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12"
     py_dep = '  File "/usr/lib/python3/site-packages/otherpkg/lib/x.py", line 5, in call'
     for task in (f"wildcard conflict panic in {go_dep}", f"wildcard conflict\n{py_dep}"):
@@ -191,3 +193,145 @@ def test_a_dependencys_path_lends_the_task_no_words(tmp_path: Path) -> None:
     results = _ranked(root, f"wildcard conflict panic in {own}")
     assert results[0].path == "srclib/util.go"
     assert {"util"} <= {w for r in results for w in r.task_terms}
+
+
+def test_a_vendored_path_of_a_dependency_the_workspace_does_not_hold_lends_no_words(
+        tmp_path: Path) -> None:
+    """``vendor/github.com/other/dep/...`` (a Go vendor folder, a Composer or Bundler one) is a
+    dependency's copy when the workspace holds no such file: none of its pieces (vendor,
+    github, other, dep, src, lib, util) is a word of the task; a vendored file the workspace
+    does hold keeps its words."""
+    util = "package util\n\n" + "".join(
+        f"// vendor github other dep src lib util helper {i}\n"
+        f"func VendorOtherDepUtil{i}() int {{ return {i} }}\n\n" for i in range(6))
+    root = make_repo(tmp_path / "router", _router(util, {
+        "vendor/github.com/kept/tool/flags.go": "package tool\n\n// flags parsing\n"
+                                                "func Parse() {}\n"}))
+    dropped = {"vendor", "github", "com", "other", "dep", "src", "lib", "util"}
+    for dep in ("vendor/github.com/other/dep/src/lib/util.go:12",
+                "/home/me/app/vendor/github.com/other/dep/src/lib/util.go:12",
+                "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12"):
+        results = _ranked(root, f"wildcard conflict panic in {dep}")
+        matched = {w for r in results for w in r.task_terms}
+        assert matched and not matched & dropped, (dep, matched)
+        assert results[0].path == "router.go", dep
+    results = _ranked(root, "flags panic in vendor/github.com/kept/tool/flags.go:4")
+    assert results[0].path == "vendor/github.com/kept/tool/flags.go"
+    assert {"flags"} <= {w for r in results for w in r.task_terms}
+    query = RankQuery(task="the vendor/supplier split is wrong")  # prose, no path
+    with Index(root) as index:
+        rank(index, query)
+    assert {"vendor", "supplier"} <= set(query.words or ())
+
+
+def test_a_dependency_path_under_a_folder_with_a_space_lends_no_words(tmp_path: Path) -> None:
+    """A dependency's path (a ``vendor/`` one the workspace does not hold, Go's module cache)
+    under a home folder whose name holds a space lends none of its words, neither the home's
+    nor the dependency's; a vendored path written with ``..`` names the file it resolves to."""
+    root = make_repo(tmp_path / "router", _router("package util\n", {
+        "vendor/github.com/kept/tool/flags.go": "package tool\n\n// flags parsing\n"
+                                                "func Parse() {}\n"}))
+    for dep in ("/Users/Jane Doe/proj/vendor/github.com/other/dep/src/lib/util.go:12",
+                "C:\\Users\\Jane Doe\\proj\\vendor\\github.com\\other\\dep\\src\\lib\\util.go:12",
+                "/home/jane doe/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12",
+                "/home/jane doe/go/pkg/mod/github.com/other/dep@v1.2.0/z.go:12"):
+        query = RankQuery(task=f"wildcard conflict panic in {dep}")
+        build(root)
+        with Index(root) as index:
+            results = rank(index, query)
+        assert set(query.words or ()) == {"wildcard", "conflict", "panic"}, (dep, query.words)
+        assert results[0].path == "router.go", dep
+    results = _ranked(root, "flags panic in vendor/github.com/kept/tool/../tool/flags.go:4")
+    assert results[0].path == "vendor/github.com/kept/tool/flags.go"
+    assert {"flags", "vendor", "tool"} <= {w for r in results for w in r.task_terms}
+
+
+HOME_FILES = {
+    "src/app.py": "def run(config):\n    return config.load()\n",
+    "src/users.py": "def users_home(jane, doe):\n    '''users home folders: jane doe proj'''\n"
+                    "    return [jane, doe]\n",
+    "docs/home.md": "# Home\n\nUsers, home folders, Jane and Doe's proj.\n",
+    "src/config.py": "def load():\n    return {}\n",
+}
+
+
+def test_an_absolute_path_lends_only_its_words_inside_the_workspace(tmp_path: Path) -> None:
+    """A pasted absolute path (a traceback's, a log's) lends the task the words of its part in
+    the workspace only: not its home folder (users, home, the user's name, a name with a space
+    in it) nor the folders above the workspace (proj)."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    outside = {"users", "home", "jane", "doe", "proj"}
+    for path in ("/Users/Jane Doe/proj/src/app.py:2", "/home/jane doe/proj/src/app.py:2",
+                 "/home/jane/proj/src/app.py:2", "C:\\Users\\Jane Doe\\proj\\src\\app.py:2"):
+        for task in (f"run crashes at {path}", f'  File "{path[:-2]}", line 2, in run'):
+            results = _ranked(root, task)
+            matched = {w for r in results for w in r.task_terms}
+            assert not matched & outside, (task, matched)
+            assert results[0].path == "src/app.py", task
+            assert "src/users.py" not in [r.path for r in results[:1]]
+    # naming no file of the workspace: all but the home folder
+    matched = {w for r in _ranked(root, "config load fails in /home/jane/proj/src/users.py.bak")
+               for w in r.task_terms}
+    assert "users" in matched and not matched & {"home", "jane"}
+    # a web route is no home folder: its words stay
+    for route in ("/users/profile", "/home/feed/latest"):
+        with Index(root) as index:
+            query = RankQuery(task=f"GET {route} returns 500")
+            rank(index, query)
+        assert set(route.split("/")) - {""} <= set(query.words or ()), query.words
+
+
+def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_workspace_words(
+        tmp_path: Path) -> None:
+    """Folders above the workspace whose names hold spaces (a cloud drive's, a user's full
+    name, the workspace's own folder) lend the task no words: only the part naming the
+    workspace file does. Prose between a web route and a path keeps its words."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    for path in ("/Users/jane/Google Drive/proj/src/app.py", "/home/jane/My Projects/src/app.py",
+                 "C:\\Users\\jane\\OneDrive - Acme Corp\\proj\\src\\app.py",
+                 "/Users/Jane Q Doe/proj/src/app.py", "/mnt/c/Users/Jane Doe/proj/src/app.py",
+                 "D:\\work\\Jane Doe\\proj\\src\\app.py", "/tmp/x/my repo \u00fc/src/app.py"):
+        query = RankQuery(task=f"{path} crashes")
+        build(root)
+        with Index(root) as index:
+            results = rank(index, query)
+        assert set(query.words or ()) == {"src", "app", "py", "crashes"}, (path, query.words)
+        assert results[0].path == "src/app.py", path
+    for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes",
+                 "GET /users/profile crashes src/app.py"):
+        query = RankQuery(task=task)
+        with Index(root) as index:
+            rank(index, query)
+        assert {"users", "profile"} <= set(query.words or ()), (task, query.words)
+
+
+def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:
+    """The task's words without a dependency's path are found once per bundle: the ranking
+    leaves them on its query (``RankQuery.words``) and the packing takes them from there (a
+    bundle without a ranking finds them itself)."""
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles import assemble
+
+    root = make_repo(tmp_path / "router", {
+        "go.mod": "module github.com/acme/router\n\ngo 1.21\n",
+        "tree.go": GO_TREE, "router.go": "package router\n\nfunc New() *node { return &node{} }\n"})
+    task = ("wildcard conflict panic in tree.go at "
+            "/home/me/go/pkg/mod/github.com/other/dep@v1.2.0/src/lib/util.go:12")
+    build(root)
+    found: list[str] = []
+    real = assemble.find_task_words
+
+    def counted(text: str, *args: object, **kwargs: object) -> list[str]:
+        found.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assemble, "find_task_words", counted)
+    with Index(root) as index:
+        query = RankQuery(task=task)
+        rank(index, query)
+        assert query.words == lexical.task_words("wildcard conflict panic in tree.go at")
+        assemble.make_bundle(index, BundleRequest(task=task, budget=2000))
+        assert found == []  # the ranking's
+        assemble.make_bundle(index, BundleRequest(task=task, seeds=["tree.go"], budget=2000,
+                                                  ranked=False))
+        assert found == [task]

@@ -27,20 +27,21 @@ from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
 from analyzers.app.seeds import Seed, resolve_seed
+from analyzers.bundles.chunkmatch import lines_named
 from analyzers.bundles.decisions import Decision, fit_decisions, recent_decisions
 from analyzers.bundles.docsections import (
-    doc_reason,
+    doc_reason_naming,
     doc_sections,
     is_design_doc,
     relevant_sections,
 )
 from analyzers.bundles.mentions import (
     MAX_NAMED,
-    foreign_paths,
     mentions,
     name_tables,
     named_files,
 )
+from analyzers.bundles.mentions import task_words as find_task_words
 from analyzers.bundles.pack import SMALL_FILE, Candidate, Packed, link_seed, pack
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import (
@@ -258,9 +259,9 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
     resolved = _resolve(index, request)
-    ranked, ordered, excluded = _rank(index, request, resolved, token)
+    ranked, ordered, excluded, words = _rank(index, request, resolved, token)
     decisions = _decisions(index, request, resolved, ordered, counter, token)
-    shown = _Filter(index, request, resolved, ranked, counter, excluded, token)
+    shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
     if request.budget == 0:
         result = _rank_only(request, shown, ordered, counter, decisions)
     else:
@@ -432,15 +433,15 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
 
 
 def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
-          ) -> tuple[list[RankedFile], list[_Entry], list[Excluded]]:
-    """Step 2: the ranking, the files offered in order with their tiers, and the seeds left out
-    (not indexed)."""
+          ) -> tuple[list[RankedFile], list[_Entry], list[Excluded], list[str] | None]:
+    """Step 2: the ranking, the files offered in order with their tiers, the seeds left out
+    (not indexed), and the task's words as the ranking read them (None when it did not)."""
     # Enough candidates to fill the budget with small items (the pool grows with the budget).
     pool_size = max(CANDIDATE_POOL, request.budget // 250)
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
     seed_paths, pins = resolved.seed_paths, resolved.pins
-    ranked = rank(index, RankQuery(seeds=seed_paths, task=request.task,
-                                   seed_symbols=resolved.focus), token, explain=explain) \
+    query = RankQuery(seeds=seed_paths, task=request.task, seed_symbols=resolved.focus)
+    ranked = rank(index, query, token, explain=explain) \
         if request.ranked and (seed_paths or request.task) else []
     files = index.files()
     excluded: list[Excluded] = []
@@ -472,7 +473,7 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
         tier = ("core" if rf.score >= 0.6 * top else
                 "related" if rf.score >= 0.3 * top else "peripheral")
         ordered.append(_Entry(rf.path, rf.score, rf.reasons, tier, False, rf))
-    return ranked, ordered, excluded
+    return ranked, ordered, excluded, query.words
 
 
 class _Filter:
@@ -482,8 +483,9 @@ class _Filter:
 
     def __init__(self, index: Index, request: BundleRequest, resolved: _Resolved,
                  ranked: list[RankedFile], counter: Counter, excluded: list[Excluded],
-                 token: CancelToken) -> None:
+                 token: CancelToken, words: list[str] | None = None) -> None:
         self.index, self.request, self.resolved = index, request, resolved
+        self.ranked_words = words  # the task's words as the ranking read them
         self.ranked, self.counter, self.excluded, self.token = ranked, counter, excluded, token
         self.files = index.files()
         self.scans = ScanCache(state_dir(index.root) / "secrets.json")
@@ -494,13 +496,14 @@ class _Filter:
     @cached_property
     def task_words(self) -> list[str]:
         """The task's words, each once, without the pieces of a dependency's path (one through
-        an installed package naming no file of the workspace: ``mentions.foreign_paths``)."""
-        task = self.request.task or ""
-        drop: frozenset[str] = frozenset()
-        if lexical.installed_packages(task):
+        an installed package naming no file of the workspace: ``mentions.foreign_paths``): the
+        ranking's, read again only when no ranking ran."""
+        words = self.ranked_words
+        if words is None:
             files = list(self.files)
-            drop = foreign_paths(task, files, *name_tables(files), self.index.root)
-        return list(dict.fromkeys(lexical.task_words(task, drop)))
+            words = find_task_words(self.request.task or "", files, lambda: name_tables(files),
+                                    self.index.root)
+        return list(dict.fromkeys(words))
 
     def candidates(self, ordered: list[_Entry]) -> Iterator[Candidate]:
         """The entries that may be shown, in order (lazily: packing stops when full)."""
@@ -578,6 +581,7 @@ class _Filter:
             cand.task_words = list(entry.ranked.task_terms)
             cand.task_lines = list(entry.ranked.task_lines)
             cand.task_symbols = list(entry.ranked.task_symbols)
+            _name_stretch(cand, entry.ranked)
             if cand.names:  # else no line refers to them: skip reading the references
                 refs = index.references(path)
                 cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
@@ -595,14 +599,27 @@ class _Filter:
         cand.task_words = cand.task_words or words
         cand.names = relevant_sections(cand.definitions, cand.lines, words, self.code_paths)
         cand.ref_lines = []
-        why = doc_reason(cand.path, cand.lines, cand.definitions, self.code_paths,
-                         cand.names, words)
+        why, named, section = doc_reason_naming(cand.path, cand.lines, cand.definitions,
+                                                self.code_paths, cand.names, words)
         if why:
             cand.reasons = [why, *cand.reasons]
+        if section is not None:
+            cand.named_parts.append((why, named, (section.start_line, section.end_line)))
 
     def redacted(self, items: list[dict[str, Any]]) -> list[Redacted]:
         """The items shown with secret values masked (see :func:`_redacted`)."""
         return _redacted(self.masked, [(i["path"], i["ranges"]) for i in items])
+
+
+def _name_stretch(cand: Candidate, ranked: RankedFile) -> None:
+    """The reason naming the ranker's stretch of ``cand``'s lines, among its named parts."""
+    if ranked.focus is None:
+        return
+    first, last = ranked.focus
+    name = lines_named(first, last)
+    for why in cand.reasons:
+        if why.startswith(name + " "):
+            cand.named_parts.append((why, name, (first, last)))
 
 
 def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], counter: Counter,
@@ -697,7 +714,7 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
              ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
              full_ranges=list(p.piece.full), tokens=p.by_format[fmt],
-             score=round(p.candidate.score, 4), reasons=list(p.candidate.reasons),
+             score=round(p.candidate.score, 4), reasons=list(p.reasons),
              focus=p.candidate.stretch)
         for p in packed
     ]

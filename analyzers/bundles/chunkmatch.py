@@ -99,6 +99,12 @@ class Stretch:
                 and (self.stems >= 2 or self.only_here))
 
 
+def lines_named(first: int, last: int) -> str:
+    """How a reason names a stretch of lines (:class:`Stretch`): "lines 12–18" (a bundle that
+    does not show them all says so after these words)."""
+    return f"lines {first}\u2013{last}"
+
+
 def narrowed(st: Stretch, data: bytes) -> Stretch:
     """``st`` cut to its lines from the first to the last that hold one of the words it names
     (stems compared, as the window was scored): the reason and the editor's focus then point at

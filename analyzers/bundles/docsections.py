@@ -149,20 +149,29 @@ def best_section(sections: Sequence[Definition], lines: Sequence[str],
     """Of the ``relevant`` sections (:func:`relevant_sections`), the one the task's words match
     best: the most of them (stemmed) in its title, counted twice, and its text; ties (or no
     task word anywhere): the first of ``relevant``. '' when ``relevant`` is empty."""
+    best = _best_section(sections, lines, task_words, relevant)
+    return best.name if best is not None else (relevant[0] if relevant else "")
+
+
+def _best_section(sections: Sequence[Definition], lines: Sequence[str],
+                  task_words: Sequence[str], relevant: Sequence[str]) -> Definition | None:
+    """The section :func:`best_section` names: of two with its title (a "Configuration" under
+    "Server" and one under "Client"), the one the task's words match best, else the first."""
     task = set(lexical.stems(list(task_words)))
-    if not relevant or not task:
-        return relevant[0] if relevant else ""
+    if not relevant:
+        return None
     rank = {name: k for k, name in reversed(list(enumerate(relevant)))}
-    best, best_key = relevant[0], (0, 0)
+    best: Definition | None = None
+    best_key = (-1, -len(relevant))
     for d in sections:
         k = rank.get(d.name)
         if k is None:
             continue
-        text = "".join(lines[d.start_line - 1:d.end_line])
+        text = "".join(lines[d.start_line - 1:d.end_line]) if task else ""
         key = (2 * len(task.intersection(lexical.stems(lexical.words(d.name))))
                + len(task.intersection(lexical.stems(lexical.words(text)))), -k)
         if key > best_key:
-            best, best_key = d.name, key
+            best, best_key = d, key
     return best
 
 
@@ -175,10 +184,18 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
     :func:`relevant_sections`, most relevant first, of which the reason names the one the
     task's words (``task_words``) match best (:func:`best_section`), else the document's
     title."""
+    return doc_reason_naming(path, lines, sections, code_paths, relevant, task_words)[0]
+
+
+def doc_reason_naming(path: str, lines: Sequence[str], sections: Sequence[Definition],
+                      code_paths: Sequence[str], relevant: Sequence[str] = (),
+                      task_words: Sequence[str] = ()) -> tuple[str, str, Definition | None]:
+    """:func:`doc_reason`, the words of it naming a section (its title, quoted) and that
+    section (None when it names none): a bundle that does not show the section says so."""
     text = "".join(lines)
     linked = [p for p in code_paths if p != path and _mentions_path(text, p)][:3]
     title = sections[0].name if sections else ""
-    what = ""
+    what, named, section = "", "", None
     if is_adr(path):
         number = _ADR_NUMBER.search(path.rpartition("/")[2])
         what = f"ADR {number.group(1)}" if number else "ADR"
@@ -188,11 +205,15 @@ def doc_reason(path: str, lines: Sequence[str], sections: Sequence[Definition],
         what += f": {title}" if title and title != what else ""
     elif linked:
         what = doc_kind(path)
-        best = best_section(sections, lines, task_words, relevant) or title
+        meant = _best_section(sections, lines, task_words, relevant)
+        best = meant.name if meant is not None else title
         if best and best != title:
-            what += f", section \u201c{best}\u201d"
+            named = f"section \u201c{best}\u201d"
+            what += f", {named}"
+            section = meant
         elif title:
             what += f" \u201c{title}\u201d"
     if not what:
-        return ""
-    return what + ("; links " + ", ".join(f"`{p}`" for p in linked) if linked else "")
+        return "", "", None
+    why = what + ("; links " + ", ".join(f"`{p}`" for p in linked) if linked else "")
+    return why, named if section is not None else "", section

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -297,29 +297,212 @@ def named_files(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[
 
 def foreign_paths(text: str, files: Sequence[str], by_name: Mapping[str, Sequence[int]],
                   by_stem: Mapping[str, Sequence[int]], root: Path | None = None
-                  ) -> frozenset[str]:
-    """The words of ``lexical.task_text(text)`` that are paths through an installed package
-    (:func:`lexical.installed_packages`) and name no file of ``files``: a dependency's
-    (``.../other/dep@v1.2.0/src/lib/util.go:12``, ``site-packages/otherpkg/lib/x.py``), whose
-    pieces (``src``, ``lib``, ``util``) are no words of the task (``lexical.task_words``'s
-    ``drop``). ``by_name``, ``by_stem``, ``root``: as for :func:`named_files`."""
-    installed = lexical.installed_packages(text)
-    if not installed:
-        return frozenset()
-    own = own_packages(root, files) if root is not None and any(installed.values()) else None
+                  ) -> dict[str, str]:
+    """The words of ``lexical.task_text(text)`` (as ``lexical.WORD_RUN`` finds them) whose
+    pieces are no words of the task, or not all of them -> what of each stays a word of it
+    ('' for nothing): ``lexical.task_words``'s ``drop``. ``by_name``, ``by_stem``, ``root``:
+    as for :func:`named_files`.
+
+    - A dependency's path, naming no file of ``files``: one through an installed package
+      (:func:`lexical.installed_packages`: ``.../other/dep@v1.2.0/src/lib/util.go:12``,
+      ``site-packages/otherpkg/lib/x.py``), or through a ``vendor/`` folder the workspace does not
+      hold (``vendor/github.com/other/dep/util.go``): nothing of it (not ``src``, ``lib``,
+      ``util``, ``other``, ``dep``).
+    - An absolute path (``/home/jane/proj/src/app.py``, ``C:\\Users\\jane\\...``): only its part
+      inside the workspace, the trailing parts that name a file of ``files`` (``src/app.py``); or,
+      naming none, all but its home folder. A home folder's name may hold a space
+      (``/Users/Jane Doe/proj/...``, two words): the word after it loses that name too. So may
+      any folder above the workspace (``/Users/jane/Google Drive/proj/src/app.py``): the words
+      such a path runs over lend nothing when it ends in a workspace file (but ``src/app.py``)
+      or a dependency's path (:func:`_spaced_path`)."""
     lookup = _Lookup(files, by_name, by_stem)
-    out = set()
+    owned: list[dict[str, str] | None] = []
+
+    def own() -> dict[str, str] | None:  # read once, when first needed
+        if not owned:
+            owned.append(own_packages(root, files) if root is not None else None)
+        return owned[0]
+
+    out = dict.fromkeys(_dependency_paths(text, lookup, own), "")
+    if _OUTSIDE_HINT.search(lexical.task_text(text)):
+        for word, kept in _outside_parts(lexical.task_text(text), lookup, own,
+                                         set(lexical.installed_packages(text))):
+            out.setdefault(word, kept)
+    return out
+
+
+def _dependency_paths(text: str, lookup: _Lookup, own: Callable[[], dict[str, str] | None]
+                      ) -> list[str]:
+    """The words of ``lexical.task_text(text)`` that are paths through an installed package
+    naming no file of the workspace (see :func:`foreign_paths`)."""
+    installed = lexical.installed_packages(text)
+    out = []
     for word, package in installed.items():
         tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
-        path, exact = _rooted(tok, {tok: package}, own) if tok else (None, False)
+        owners = own() if package.startswith(("npm:", "cargo:", "go:")) else None
+        path, exact = _rooted(tok, {tok: package}, owners) if tok else (None, False)
         parts = [p for p in (path or "").split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
         if not parts:
-            out.add(word)
+            out.append(word)
             continue
         hits = lookup.exact(path or "", len(parts))[1] if exact else []
         if not hits and not lookup.hits(path or "", parts, "\\" in word)[1]:
-            out.add(word)
-    return frozenset(out)
+            out.append(word)
+    return out
+
+
+# A task word that may be an absolute path or a ``vendor/`` one (a cheap test first).
+_OUTSIDE_HINT = re.compile(r"(?:^|[\s\"'`(<\[=,])(?:[/~]|[A-Za-z]:[/\\])|vendor[/\\]")
+_ABSOLUTE = re.compile(r"(?:/|~[/\\]|[A-Za-z]:[/\\])(?![/\\])")
+# A home folder: the part of an absolute path that is nobody's task (``/home/jane``).
+_HOME = re.compile(r"(?:~|/root|/home/[^/\\]*|/Users/[^/\\]*|[A-Za-z]:[/\\]+(?i:users|documents "
+                   r"and settings)[/\\]+[^/\\]*)(?=[/\\]|$)")
+_SEP = re.compile(r"[/\\]")
+
+
+def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] | None],
+                   installed: Collection[str] = ()
+                   ) -> list[tuple[str, str]]:
+    """(word, what of it stays a word of the task) for the ``vendor/`` and absolute paths of
+    ``kept`` (a task's :func:`lexical.task_text`) as :func:`foreign_paths` tells them.
+    ``installed``: the words of ``kept`` that were cut from paths through an installed package
+    (:func:`lexical.installed_packages`)."""
+    out: list[tuple[str, str]] = []
+    runs = list(lexical.WORD_RUN.finditer(kept[:MAX_TEXT]))
+    skip = 0
+    for k, m in enumerate(runs):
+        word = m.group()
+        if k < skip:
+            continue
+        if _vendored_elsewhere(word, lookup, own):
+            out.append((word, ""))
+            continue
+        if not _ABSOLUTE.match(word):
+            continue
+        spaced = _spaced_path(kept, runs, k, lookup, own, installed)
+        if spaced:
+            out += spaced
+            skip = k + len(spaced)
+            continue
+        home = _HOME.match(word)
+        if home and home.end() == len(word):
+            if k + 1 < len(runs) and kept[m.end():runs[k + 1].start()] == " " \
+                    and _SEP.search(runs[k + 1].group()):
+                # ``/Users/Jane Doe/proj/...``: the next word goes on with the home's name
+                after = runs[k + 1].group()
+                rest = after[_SEP.search(after).end():]  # type: ignore[union-attr]
+                out += [(word, ""), (after, _inside(rest, lookup, None))]
+                skip = k + 2
+            continue  # (alone: a web route, ``/home/feed``, as likely as a folder)
+        inside = _inside(word, lookup, home)
+        if inside != word:
+            out.append((word, inside))
+    return out
+
+
+MAX_SPACED = 5  # words one absolute path's folder names with spaces may run over
+
+
+def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Lookup,
+                 own: Callable[[], dict[str, str] | None], installed: Collection[str]
+                 ) -> list[tuple[str, str]]:
+    """The absolute path starting with word ``runs[k]`` whose folder names hold spaces
+    (``/Users/jane/Google Drive/proj/src/app.py``, ``D:\\work\\Jane Doe\\...``), as
+    (word, what stays) pairs: the path's part outside the workspace lends nothing. Recognised
+    when the words it runs over (one space apart) end in a part naming a workspace file (what
+    stays: that part, ``src/app.py``), a ``vendor/`` path the workspace does not hold, or a
+    path through an installed package (nothing stays). [] when none is found, or when a word
+    it would run over is a stop word (prose between a web route and a path)."""
+    first = runs[k].group()
+    if _FILE.match(_without_trailing(_SEP.split(first)[-1]) or "-"):
+        return []  # a whole path already (``/home/me/x.py``)
+    for n in range(k + 1, min(len(runs), k + 1 + MAX_SPACED)):
+        if kept[runs[n - 1].end():runs[n].start()] != " " \
+                or _SEP.split(runs[n].group())[0] in lexical.STOPWORDS:
+            return []  # (prose: ``GET /users/profile and src/app.py``)
+        before = [(r.group(), "") for r in runs[k:n]]
+        after = runs[n].group()
+        if after in installed:  # ``/home/jane doe/go/pkg/mod/...``, cut to ``z.go:10``
+            return before
+        sep = _SEP.search(after)
+        if sep is None:
+            continue
+        rest = after[sep.end():]  # (the word's first part is a folder's name's end)
+        if not rest:
+            continue
+        if _names_whole(after, lookup):
+            return []  # a path of its own (``GET /users/profile crashes src/app.py``)
+        if _vendored_elsewhere(rest, lookup, own):
+            return [*before, (after, "")]
+        tok, parts = _path_parts(rest)
+        hit, files = lookup.hits(tok, parts, "\\" in after) if parts else (0, [])
+        if files:
+            return [*before, (after, "/".join(parts[-hit:]))]
+    return []
+
+
+def _inside(word: str, lookup: _Lookup, home: re.Match[str] | None) -> str:
+    """What of path ``word`` lies in the workspace: its trailing parts naming a file there, or
+    (naming none) ``word`` without its home folder (``home``) when it ends in a file name."""
+    tok, parts = _path_parts(word)
+    k, hits = lookup.hits(tok, parts, "\\" in word) if parts else (0, [])
+    if hits:
+        return "/".join(parts[-k:])
+    # a file's path (not a web route's, ``/home/feed/latest``) without its home folder
+    return word[home.end():] if home and parts and _FILE.match(parts[-1]) else word
+
+
+def _names_whole(word: str, lookup: _Lookup) -> bool:
+    """Whether path ``word`` names a workspace file by all its parts (``src/app.py``)."""
+    tok, parts = _path_parts(word)
+    k, hits = lookup.hits(tok, parts, "\\" in word) if parts else (0, [])
+    return bool(hits) and k >= len(parts)
+
+
+def _path_parts(word: str) -> tuple[str, list[str]]:
+    """Path-like ``word`` as a path (``/`` separated, ``..`` resolved: ``lib/../lib/x.go`` is
+    ``lib/x.go``) and its trailing parts."""
+    tok = next((_normal(w) for w in _SPLIT.split(word) if w), "")
+    if "/.." in tok:
+        tok = posixpath.normpath(tok)
+    return tok, [p for p in tok.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+
+
+def _vendored_elsewhere(word: str, lookup: _Lookup,
+                        own: Callable[[], dict[str, str] | None]) -> bool:
+    """Whether ``word`` is a path through a ``vendor/`` folder to a file the workspace does not
+    hold there (a dependency's copy: ``vendor/github.com/other/dep/util.go``). A path into one
+    of the workspace's own Go modules names that module's file."""
+    if "vendor" not in word:
+        return False
+    tok, parts = _path_parts(word)
+    at = max((i for i, p in enumerate(parts[:-1]) if p == "vendor"), default=None)
+    if at is None or len(parts) - at < 3:  # (a dependency's folder and more: not prose's
+        return False  # "vendor/supplier")
+    k, hits = lookup.hits(tok, parts, "\\" in word)
+    if hits and k >= len(parts) - at:  # the workspace holds the vendored file
+        return False
+    inner = "/".join(parts[at + 1:])
+    for package, folder in (own() or {}).items():
+        module = package[3:] + "/" if package.startswith("go:") else None
+        if module and inner.startswith(module):
+            path = posixpath.join(folder, inner[len(module):])
+            if lookup.exact(path, 1)[1]:
+                return False
+    return True
+
+
+def task_words(text: str, files: Sequence[str],
+               tables: Callable[[], tuple[Mapping[str, Sequence[int]],
+                                          Mapping[str, Sequence[int]]]],
+               root: Path | None = None) -> list[str]:
+    """The words of task ``text`` (``lexical.task_words``) without the pieces of a dependency's
+    path, nor of an absolute path's part outside the workspace (:func:`foreign_paths`).
+    ``tables``: gives :func:`name_tables` of ``files`` (asked only when the task holds such a
+    path)."""
+    if not lexical.installed_packages(text) and not _OUTSIDE_HINT.search(lexical.task_text(text)):
+        return lexical.task_words(text)
+    return lexical.task_words(text, foreign_paths(text, files, *tables(), root))
 
 
 def _installed(text: str) -> dict[str, str]:

@@ -96,6 +96,9 @@ class Candidate:
     task_symbols: list[str] = field(default_factory=list)
     task_versions: list[str] = field(default_factory=list)  # "8.5.0" of the task: its lines first
     seed: bool = False  # a seed: focused when large (see focused)
+    # The parts of the file its reasons name: (reason, the words of it naming the part, the
+    # part's lines). A showing of the file that leaves them out says so (:func:`shown_reasons`).
+    named_parts: list[tuple[str, str, tuple[int, int]]] = field(default_factory=list)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
@@ -109,6 +112,7 @@ class Packed:
     tokens: int  # its largest rendering: what it takes of the budget
     symbols: list[str]
     by_format: dict[str, int]  # its tokens in each rendering
+    reasons: list[str] = field(default_factory=list)  # as shown (:func:`shown_reasons`)
 
 
 @dataclass
@@ -416,14 +420,31 @@ def _fit(c: Candidate, options: Iterable[Option], remaining: float, formats: Seq
         estimate = _estimate(c, opt.ranges) if opt.estimate is None else opt.estimate
         if not opt.ranges or estimate > room * 1.15 + 50:
             continue
+        reasons = shown_reasons(c, opt.ranges)
         piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
-                      c.tier, short_reason(c.reasons), opt.full)
+                      c.tier, short_reason(reasons), opt.full)
         by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
         tokens = max(by_format.values())
         opt.measured = tokens
         if tokens <= room:
-            return Packed(c, piece, tokens, opt.symbols, by_format)
+            return Packed(c, piece, tokens, opt.symbols, by_format, reasons)
     return None
+
+
+def shown_reasons(c: Candidate, ranges: Sequence[tuple[int, int]]) -> list[str]:
+    """``c``'s reasons for a showing of its lines ``ranges``: one naming a part of it
+    (``c.named_parts``: a stretch of lines, a document's section) that is not all shown says
+    so after the words naming it ("lines 40–52 (not shown) hold ...", "section “Retries”
+    (partly shown)")."""
+    out = list(c.reasons)
+    for reason, name, (a, b) in c.named_parts:
+        if reason not in out or name not in reason:
+            continue
+        shown = sum(max(0, min(b, y) - max(a, x) + 1) for x, y in _merge(list(ranges)))
+        if shown < b - a + 1:
+            mark = "partly shown" if shown else "not shown"
+            out[out.index(reason)] = reason.replace(name, f"{name} ({mark})", 1)
+    return out
 
 
 class _Ahead:
@@ -545,17 +566,22 @@ def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None
     :data:`EXCERPT_CONTEXT` lines around it (or alone, when those do not fit; passed by when
     even it does not, for at most :data:`EXCERPT_MAX` lines) and the heading above it (a
     changelog's version), its first :data:`EXCERPT_HEAD` lines after the first of them; when
-    no line holds one, its top, as far as fits (a changelog's newest entries). The lines are
+    no line holds one, its top, as far as fits (a changelog's newest entries). A line inside a
+    top-level anonymous function (:func:`_blocks`: an IIFE) is shown only with the function's
+    first line, so that no excerpt of it lacks its opening. The lines are
     counted by ``count`` (else estimated by the file's tokens per character: a line of CJK or
     emoji holds many more). No symbols; their tokens (a gap marker and range label each)."""
     n = len(c.lines)
     excerpt = _Excerpt(c, room, count)
     matched = _task_word_lines(c)
     heads = heading_lines(c.path, c.lines)
+    opening = _openings(c)
     passed = 0
     for k, ln in enumerate(matched):
-        fits = excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT)) or \
-            excerpt.take(ln, ln)
+        # a line of a top-level anonymous function comes with the line opening it
+        fits = excerpt.take(opening.get(ln, ln), opening.get(ln, ln)) and (
+            excerpt.take(max(1, ln - EXCERPT_CONTEXT), min(n, ln + EXCERPT_CONTEXT))
+            or excerpt.take(ln, ln))
         if k == 0:  # its first lines, after the line that matters most
             excerpt.take(1, min(n, EXCERPT_HEAD))
         if not fits:  # (a long line: the next ones may fit)
@@ -573,6 +599,14 @@ def excerpt_ranges(c: Candidate, room: float, count: Callable[[str], int] | None
             if not excerpt.take(ln, ln):
                 break
     return _bridge(_runs(excerpt.shown.shown, n), c.lines), [], excerpt.shown.tokens
+
+
+def _openings(c: Candidate) -> dict[int, int]:
+    """Line -> the first line of the top-level anonymous function (:func:`_blocks`) it is in,
+    for the lines after that first one (a file with no definitions: its blocks are its only
+    parts)."""
+    return {ln: b.start_line for b in _blocks(c) for ln in range(b.start_line + 1,
+                                                                  b.end_line + 1)}
 
 
 def _grow_sections(excerpt: _Excerpt, matched: list[int], heads: list[int]) -> None:
@@ -637,11 +671,12 @@ class _Excerpt:
 
 
 def _task_word_lines(c: Candidate) -> list[int]:
-    """The lines of ``c`` the task points at, then those holding its words (stems compared),
-    those holding the words fewest lines hold first, then by line. A word more than
-    :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix") tells none apart: the lines
-    holding only such words are not among them. (Worked out once per candidate: an excerpt is
-    tried more than once.)"""
+    """The lines of ``c`` the task points at, those naming a version it names, then those
+    holding its words (stems compared), those holding the words fewest lines hold first, then by
+    line; when none holds one, the lines of the ranker's stretch (``c.stretch``: a reason names
+    them). A word more than :data:`EXCERPT_COMMON` of the lines hold (a changelog's "fix")
+    tells none apart: the lines holding only such words are not among them. (Worked out once
+    per candidate: an excerpt is tried more than once.)"""
     if c.matched is None:
         c.matched = _word_lines(c)
     return c.matched
@@ -662,6 +697,11 @@ def _word_lines(c: Candidate) -> list[int]:
              if any(df[w] <= common for w in ws)}
     pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
     words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
+    if not words and c.stretch and not is_release_history(c.path):
+        # no line holds the words the index matched it by, but a reason names the ranker's
+        # stretch (its words: a comment's, which the index does not match)
+        words = [ln for ln in range(c.stretch[0], c.stretch[1] + 1) if EXCERPT_HEAD < ln
+                 <= len(c.lines)]
     return list(dict.fromkeys(pointed + _version_lines(c) + words))  # (its first lines: shown
     # anyway)
 

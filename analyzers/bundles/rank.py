@@ -52,6 +52,9 @@ class RankQuery:
     seeds: list[str] = field(default_factory=list)  # repository-relative file paths
     task: str | None = None
     seed_symbols: dict[str, list[str]] = field(default_factory=dict)  # path -> symbols in focus
+    # Set by :func:`rank`: the task's words as it read them (:func:`task_words`), for a caller
+    # that reads the task's words too (the bundle's packing), so that they are found once.
+    words: list[str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -281,7 +284,7 @@ class _Query:
     def of(cls, index: Index, g: RepoGraph, query: RankQuery, token: CancelToken,
            dirty: _DirtyFiles) -> _Query:
         """The query's seeds, weights and task words against graph ``g``."""
-        raw_words = task_words(index, g, query.task or "")
+        raw_words = query.words = task_words(index, g, query.task or "")
         return cls(index, g, query, [s for s in query.seeds if s in g.file_index],
                    WEIGHTS if query.seeds else TASK_WEIGHTS, raw_words,
                    lexical.stems(raw_words), token, dirty)
@@ -819,10 +822,7 @@ def _named_first(q: _Query, ev: _Evidence, results: list[RankedFile]) -> dict[st
 def task_words(index: Index, g: RepoGraph, task: str) -> list[str]:
     """The task's words (``lexical.task_words``), without the pieces of a dependency's path
     (one through an installed package naming no file of ``g``: :func:`mentions.foreign_paths`)."""
-    if not lexical.installed_packages(task):
-        return lexical.task_words(task)
-    return lexical.task_words(task, mentions.foreign_paths(task, g.files, *_name_tables(g),
-                                                           index.root))
+    return mentions.task_words(task, g.files, lambda: _name_tables(g), index.root)
 
 
 def _name_tables(g: RepoGraph) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
@@ -1012,7 +1012,7 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
                           + " from the task")
     if stretch is not None:
         rf.focus = (stretch.first, stretch.last)
-        rf.reasons.append(f"lines {stretch.first}–{stretch.last} hold "
+        rf.reasons.append(f"{chunkmatch.lines_named(stretch.first, stretch.last)} hold "
                           + ", ".join(f"'{t}'" for t in (stretch_words or stretch.words)[:4])
                           + " from the task")
     _explain_activity(rf)
