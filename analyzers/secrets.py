@@ -4834,18 +4834,32 @@ def _r9_continued(lines: list[str]) -> list[Finding]:
         m = _R9_CONTINUED.fullmatch(line) if line.endswith("\\") else None
         if m is None or not _NAME_IN_WORD.search(m.group("n")):
             continue
-        spans: list[tuple[int, int, int]] = []
-        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
-            p = _R9_PIECES.fullmatch(lines[j])
-            if p is None:
-                break
-            spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
-            if not p.group("c"):
-                break
-        joined = "".join(lines[j][a:b] for j, a, b in spans)
-        if _r10_joined(joined, m.group("n")):
-            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+        out += _joined_pieces(lines, _continued_pieces(lines, i, []), m.group("n"))
     return out
+
+
+def _continued_pieces(lines: list[str], i: int, spans: list[tuple[int, int, int]]
+                      ) -> list[tuple[int, int, int]]:
+    """``spans`` and the literals (line, start, end) of the lines continuing line ``i`` with a
+    backslash (``"V1" \\`` then ``"V2"``)."""
+    for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+        p = _R9_PIECES.fullmatch(lines[j])
+        if p is None:
+            break
+        spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
+        if not p.group("c"):
+            break
+    return spans
+
+
+def _joined_pieces(lines: list[str], spans: list[tuple[int, int, int]], name: str
+                   ) -> list[Finding]:
+    """The literals ``spans`` (line, start, end) when, joined, they are a secret's value under
+    ``name`` (see :func:`_r10_joined`)."""
+    joined = "".join(lines[j][a:b] for j, a, b in spans)
+    if not _r10_joined(joined, name):
+        return []
+    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
 
 
 def _r9_block_keys(lines: list[str]) -> list[Finding]:
@@ -5025,7 +5039,7 @@ _R11_FREEZE_OPEN = _rx(_R10_NAME_IS + r"(?P<f>Object\.freeze\()[ \t]*$")
 _R11_BRACKET = _rx(r"[ \t]*\[[ \t]*")
 _R11_MAP_PAIR = _rx(r"\[\s{0,40}(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)\s{0,40},\s{0,40}"
                     r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)\s{0,40}\]")
-_R11_MACRO = _rx(r"(?<![\w.])(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
+_R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
                  r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_MACRO_IS = _rx(_R10_NAME_IS + r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_NAME_ENDS = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?"
@@ -5059,12 +5073,12 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
         out += _r8_spans(text, _R11_SET_PROPERTY, _r11_dotted)
     if "=>" in text and "\n" in text:
         out += _r8_spans(text, _R11_ARROW, _r11_dotted)
-    if "VALUES" in text or "values" in text:
+    if ("dentified" in text or "DENTIFIED" in text) and ("VALUES" in text or "values" in text):
         out += _r8_spans(text, _R11_VALUES, lambda m: "password")
     if "Map(" in text or "Map<" in text:
         out += _r8_spans(text, _R11_MAP_PAIR, _r11_dotted)
     if "define" in text or "[[" in text or "[=" in text or "freeze(" in text:
-        out += _r11_opened(lines)
+        out += _r11_opened(lines, "define" in text, "[[" in text or "[=" in text)
     if "concat!" in text or "format!" in text:
         out += _r11_macros(lines)
     if "?" in text:
@@ -5074,16 +5088,16 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
     return out
 
 
-def _r11_opened(lines: list[str]) -> list[Finding]:
+def _r11_opened(lines: list[str], define: bool, long: bool) -> list[Finding]:
     """C's ``#define NAME "V1" \\`` continued, a Lua long string over lines and
     ``Object.freeze(`` then ``[`` on the next line, under a secret's name."""
     out: list[Finding] = []
     for i, line in enumerate(lines):
-        if "define" in line and line.endswith("\\"):
+        if define and line.endswith("\\") and "define" in line:
             d = _R11_DEFINE.fullmatch(line)
             if d is not None and _NAME_IN_WORD.search(d.group("n")):
                 out += _r11_define(lines, i, d)
-        if "[" in line and "=" in line:
+        if long and ("[[" in line or "[=" in line) and "=" in line:
             o = _R11_LONG_OPEN.search(line)
             if o is not None and _NAME_IN_WORD.search(_r10_lua_name(o)):
                 out += _r11_long_string(lines, i, o)
@@ -5098,17 +5112,7 @@ def _r11_define(lines: list[str], i: int, d: re.Match[str]) -> list[Finding]:
     """The literals of a ``#define`` continued over lines (``"V1" \\`` then ``"V2"``), joined."""
     spans = [(i, d.start("b") + p.start("v"), d.start("b") + p.end("v"))
              for p in _R9_PIECE.finditer(d.group("b"))]
-    for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
-        p = _R9_PIECES.fullmatch(lines[j])
-        if p is None:
-            break
-        spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
-        if not p.group("c"):
-            break
-    joined = "".join(lines[j][a:b] for j, a, b in spans)
-    if not _r10_joined(joined, d.group("n")):
-        return []
-    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+    return _joined_pieces(lines, _continued_pieces(lines, i, spans), d.group("n"))
 
 
 def _r11_long_string(lines: list[str], i: int, o: re.Match[str]) -> list[Finding]:
@@ -5136,10 +5140,7 @@ def _r11_long_string(lines: list[str], i: int, o: re.Match[str]) -> list[Finding
             break
     else:
         return []
-    joined = "".join(lines[j][a:b] for j, a, b in spans)
-    if not _plausible(joined, "config", _r10_lua_name(o)):
-        return []
-    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+    return _joined_pieces(lines, spans, _r10_lua_name(o))
 
 
 def _r11_macros(lines: list[str]) -> list[Finding]:
@@ -5173,7 +5174,7 @@ def _r11_macro_pieces(i: int, m: re.Match[str], name: str) -> list[Finding]:
         return []
     at = m.start("b")
     return [Finding(i + 1, at + p.start("v"), at + p.end("v"), "Secret Keyword")
-            for p in pieces if p.group("v")]
+            for p in pieces if _R11_BRACES.sub("", p.group("v"))]  # (not a bare "{}{}")
 
 
 def _r11_complex_keys(lines: list[str]) -> list[Finding]:
@@ -5181,7 +5182,7 @@ def _r11_complex_keys(lines: list[str]) -> list[Finding]:
     then the value's lines)."""
     out: list[Finding] = []
     for i in range(len(lines) - 1):
-        k = _R11_COMPLEX.fullmatch(lines[i]) if "?" in lines[i] else None
+        k = _R11_COMPLEX.fullmatch(lines[i]) if lines[i].lstrip().startswith("?") else None
         if k is None or not _NAME_IN_WORD.search(k.group("n")):
             continue
         b = _R11_COMPLEX_BLOCK.fullmatch(lines[i + 1])

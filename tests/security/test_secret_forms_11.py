@@ -110,6 +110,8 @@ case("rust format with a literal argument", f'let password = format!("{{}}", "{P
      (PW,), ("let password = format!(",))
 case("rust format in pieces", f'let password = format!("{V}{{}}", "{W}");\n', "a.rs", (V, W),
      ("let password = format!(",))
+case("rust format of literals only", f'const PASSWORD: &str = format!("{{}}{{}}", "{V}", "{W}");\n',
+     "a.rs", (V, W), ('format!("{}{}", "',))
 benign("js and rust literals of no secret",
        f'const COLORS = Object.freeze(\n  [\n    "{TOKEN}",\n  ]\n);\n'
        f'const labels = new Map([["password", "Password"], ["user", "{PW}"]]);\n', "a.js")
@@ -126,6 +128,8 @@ case("rust concat as a field's line", f'    password: concat!("{V}", "{W}"),\n',
      ("password: concat!(",))
 case("rust concat as a call's argument", f'set_password(concat!("{V}", "{W}"));\n', "a.rs",
      (V, W), ("set_password(concat!(",))
+case("rust concat as a builder method's argument",
+     f'builder.password(concat!("{V}", "{W}"))\n', "a.rs", (V, W), ("builder.password(concat!(",))
 case("rust concat after the name's line", f'let password =\n    concat!("{V}", "{W}");\n', "a.rs",
      (V, W), ("let password =",))
 benign("rust concat of a prompt",
