@@ -161,7 +161,13 @@ DETECTORS = (
 # 41: a token's generated value from 10 characters (GENERATED_TOKEN)
 # 42: round-10 forms (literals in pieces anywhere after a name, lists opened at a line's end,
 # IDENTIFIED BY over lines, dashes and fullwidth separators in names, Lua long strings over lines)
-SCAN_VERSION = 43  # 43: IDENTIFIED BY in small letters only in SQL files or quoted;
+# 43: IDENTIFIED BY in small letters only in SQL files or quoted
+# 44: round-11 forms (shell continuations, setenv/setx/Set-Item env:, setProperty under a
+# constant, PHP's arrow alone on a line, #define continued, Oracle's S:;T: hashes, spaced
+# fullwidth separators, dotless i and long s, Lua long strings over lines, freeze( then [, Map
+# entries, Rust format!/concat! under a field, call or previous line, YAML ``? password`` then
+# ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
+SCAN_VERSION = 44
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -959,6 +965,9 @@ _TYPE_WORDS = _rx(r"(?i)(?:var)?char\(\d+\)?|u?int\d*|float\d*|uuid\d?|sha-?\d+|
                          r"|saml\s?\d?|tls\s?[\d.]*|ssl")
 
 
+_MACRO_CALL = _rx(r"[a-z_][a-z0-9_]{0,40}!\(")
+
+
 def _prose_value(v: str, name: str, inline: bool = False) -> bool:
     """A password in text ("password: hunter2!"): not a code word, an identifier or a type
     (Markdown emphasis around it left out: "a secret is **kept**")."""
@@ -972,6 +981,8 @@ def _prose_value(v: str, name: str, inline: bool = False) -> bool:
         return False
     if _CODE_REF.fullmatch(v) or _DURATION.fullmatch(v):
         return False  # { token: user.token1 }, "token: 3600s"
+    if _MACRO_CALL.match(v):
+        return False  # a Rust macro's call (``password: concat!(…)``): its pieces are judged
     if inline and (_ENV_NAME.fullmatch(v) or _FIELD_NAME.fullmatch(v) or _VERSION.match(v)
                    or "/" in v or "%20" in v or "." in v and not _has_digit(v)):
         return False
@@ -1868,13 +1879,13 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 # fullwidth ``ｐａｓｓ``, mathematical letters): a word of them, alone or among Latin letters,
 # is read as the Latin word it shows, one character for one (the masks fall on the text as it
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
-_CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ"
-_CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxX"
+_CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ\u0131\u017f"
+_CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxXis"  # (ı, ſ: round 11)
 # hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
 # between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
 _HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d\u2013\u2014"  # (en and em dashes: round 10)
 # a fullwidth colon or equals sign right after a name's letter (``password：V``, ``PASSWORD＝V``)
-_FULLWIDTH_SEP = _rx("(?<=[A-Za-z0-9_])[\uff1a\uff1d]")
+_FULLWIDTH_SEP = _rx("(?:(?<=[A-Za-z0-9_])|(?<=[A-Za-z0-9_][ \t]))[\uff1a\uff1d]")
 _WORD_AROUND = 80  # characters a hint's word is read either side of it
 _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
@@ -3456,6 +3467,8 @@ def _random_token(value: str) -> bool:
     v = value.strip("._-~")
     if len(v) < 12 or not any(c.isdigit() for c in v) or not any(c.isalpha() for c in v):
         return False
+    if _named_with_number(v):
+        return False  # a class's name (``GPT2TokenizerFast``), no token
     if all(len(part) <= 12 and (part.isalpha() or part.isdigit())
            for part in re.split(r"[-_./~+]", v)):
         return False  # words and numbers joined
@@ -4707,8 +4720,9 @@ def _r8_variables(variables: object) -> object:
 
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
 _R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified\s{1,20}"
-                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}(?:/\*[^*\n]{0,200}\*/\s{1,20})?"
-                     r"(?:(?:password|values)[ \t]+)?(?P<q>[\"'`]?)"
+                     r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}"
+                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n)\s{0,20})?"
+                     r"(?:(?:password|values)[ \t]+)?(?!values\s)(?P<q>[\"'`]?)"
                      r"(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
                      r"(?P=q)")
 _R9_FISH_SET = _rx(r"(?m)^[ \t]*set[ \t]+(?P<f>(?:-[a-zA-Z]{1,4}[ \t]+|--[a-z]{1,20}[ \t]+){0,4})"
@@ -4787,7 +4801,7 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
         out += _r9_continued(lines)
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
-    return out + _round10_findings(text, lines)
+    return out + _round10_findings(text, lines) + _round11_findings(text, lines, filename)
 
 
 def _r9_literals(lines: list[str]) -> list[Finding]:
@@ -4806,7 +4820,7 @@ def _r9_literals(lines: list[str]) -> list[Finding]:
         if c is None or not _NAME_IN_WORD.search(c.group("n")):
             continue
         pieces = list(_R9_STRING.finditer(c.group("b")))
-        if _plausible("".join(p.group("v") for p in pieces), "config", c.group("n")):
+        if _r10_joined("".join(p.group("v") for p in pieces), c.group("n")):  # (not prose's)
             out += [Finding(i + 1, c.start("b") + p.start("v"), c.start("b") + p.end("v"),
                             "Secret Keyword") for p in pieces if p.group("v")]
     return out
@@ -4820,18 +4834,32 @@ def _r9_continued(lines: list[str]) -> list[Finding]:
         m = _R9_CONTINUED.fullmatch(line) if line.endswith("\\") else None
         if m is None or not _NAME_IN_WORD.search(m.group("n")):
             continue
-        spans: list[tuple[int, int, int]] = []
-        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
-            p = _R9_PIECES.fullmatch(lines[j])
-            if p is None:
-                break
-            spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
-            if not p.group("c"):
-                break
-        joined = "".join(lines[j][a:b] for j, a, b in spans)
-        if _r10_joined(joined, m.group("n")):
-            out += [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
+        out += _joined_pieces(lines, _continued_pieces(lines, i, []), m.group("n"))
     return out
+
+
+def _continued_pieces(lines: list[str], i: int, spans: list[tuple[int, int, int]]
+                      ) -> list[tuple[int, int, int]]:
+    """``spans`` and the literals (line, start, end) of the lines continuing line ``i`` with a
+    backslash (``"V1" \\`` then ``"V2"``)."""
+    for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+        p = _R9_PIECES.fullmatch(lines[j])
+        if p is None:
+            break
+        spans += [(j, q.start("v"), q.end("v")) for q in _R9_PIECE.finditer(lines[j])]
+        if not p.group("c"):
+            break
+    return spans
+
+
+def _joined_pieces(lines: list[str], spans: list[tuple[int, int, int]], name: str
+                   ) -> list[Finding]:
+    """The literals ``spans`` (line, start, end) when, joined, they are a secret's value under
+    ``name`` (see :func:`_r10_joined`)."""
+    joined = "".join(lines[j][a:b] for j, a, b in spans)
+    if not _r10_joined(joined, name):
+        return []
+    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in spans if b > a]
 
 
 def _r9_block_keys(lines: list[str]) -> list[Finding]:
@@ -4977,3 +5005,214 @@ def _r10_opened(lines: list[str], i: int, o: re.Match[str]) -> list[Finding]:
         keep = [(j, a, b) for j, a, b in spans if _plausible(lines[j][a:b], "config", name)
                 and (_token_value(lines[j][a:b], "") or _R9_PASSWORD.search(name))]
     return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in keep if b > a]
+
+
+# -- round 11 forms --
+# Shell's ``NAME=\`` with the value on the next line, csh's ``setenv NAME V``, PowerShell's
+# ``Set-Item env:NAME "V"``; Java's ``setProperty(CONST, "V")`` (a constant named for a secret);
+# PHP's ``'password'`` then ``=>`` then the value over lines; C's ``#define NAME "V1" \`` continued;
+# Oracle's ``IDENTIFIED BY VALUES 'S:…;T:…'``; a Lua long string over lines; ``Object.freeze(`` then
+# ``[`` on the next line; ``new Map([["password", "V"]])``; Rust's ``format!`` pieces and
+# ``concat!`` in a field, a call named for a secret or on the line after the name; a YAML complex
+# key ``? password`` then ``: |``; a document's fenced, quoted or reST literal block after a line
+# ending "password:". Kept: prose pieces of a ``concat!`` (``"Enter ", "password: "``).
+
+_R11_SHELL_NEXT = _rx(r"(?m)^[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+)?(?P<n>\w{1,160})="
+                      r"\\\r?\n[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'\\$`;()]{1,300})(?P=q)[ \t]*"
+                      r"(?=;|#|\r?$)")
+_R11_SETENV = _rx(r"(?m)^[ \t]*(?:setenv|setx)[ \t]+(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)"
+                  r"(?P<v>[^\s\"'$;`()]{1,300})(?P=q)[ \t]*(?=;|#|\r?$)")
+_R11_PS_ITEM = _rx(r"(?i)\b(?:Set|New)-Item[ \t]+(?:-Path[ \t]+)?[\"']?env:(?P<n>\w{1,160})[\"']?"
+                   r"[ \t]+(?:-Value[ \t]+)?(?P<q>[\"'])(?P<v>[^\"'\s$`]{1,300})(?P=q)")
+_R11_SET_PROPERTY = _rx(r"setProperty\(\s*(?P<n>[A-Za-z_][\w.]{0,160})\s*,\s*\""
+                        r"(?P<v>[^\"\s]{1,300})\"")
+_R11_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\r?\n\s{0,200}=>[ \t]*\r?\n"
+                 r"\s{0,200}(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})(?P=q)")
+_R11_VALUES = _rx(r"(?i)\bidentified\s{1,20}by\s{1,20}values\s{1,20}(?P<q>[\"'])"
+                  r"(?P<v>[^\"'\s]{1,300})(?P=q)")
+_R11_DEFINE = _rx(r"[ \t]*#[ \t]*define[ \t]+(?P<n>\w{1,160})[ \t]+"
+                  r"(?P<b>(?:\"[^\"\\\n]{0,300}\"[ \t]*){0,20})\\[ \t]*")
+_R11_LONG_OPEN = _rx(r"(?:(?<![\w.])(?P<n>[\w.]{1,160})|\[(?P<a>[\"'])(?P<k>[\w.-]{1,160})"
+                     r"(?P=a)\])[ \t]*=[ \t]*\[(?P<e>=*)\[(?P<v>[^\]\s]{0,300})[ \t]*")
+_R11_LONG_LINE = _rx(r"[ \t]*(?P<v>[^\]\s]{1,300})[ \t]*(?P<c>\]=*\])?[ \t]*[,;]?[ \t]*")
+_R11_FREEZE_OPEN = _rx(_R10_NAME_IS + r"(?P<f>Object\.freeze\()[ \t]*$")
+_R11_BRACKET = _rx(r"[ \t]*\[[ \t]*")
+_R11_MAP_PAIR = _rx(r"\[\s{0,40}(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)\s{0,40},\s{0,40}"
+                    r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)\s{0,40}\]")
+_R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
+                 r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
+_R11_MACRO_IS = _rx(_R10_NAME_IS + r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
+_R11_NAME_ENDS = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?"
+                     r"=[ \t]*")
+_R11_NEXT_MACRO = _rx(r"[ \t]*(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\).{0,300}")
+_R11_BRACES = _rx(r"\{[^{}]{0,40}\}")
+_R11_COMPLEX = _rx(r"(?P<i>[ \t]*)\?[ \t]+(?P<q>[\"']?)(?P<n>[\w.-]{1,160})(?P=q)[ \t]*")
+_R11_COMPLEX_BLOCK = _rx(r"(?P<i>[ \t]*):[ \t]+[|>][1-9+-]{0,2}[ \t]*")
+_R11_PROSE_NAME = _rx(r"(?i).{0,200}\b(?P<n>pass(?:word|wd|phrase)|secret(?:[ _-]?key)?"
+                      r"|api[ _-]?(?:key|token)|access[ _-]?token|pwd)s?[*_]{0,2}:{1,2}"
+                      r"[*_]{0,2}[ \t]*")
+_R11_FENCE = _rx(r"[ \t]*(?:```|~~~)[\w.+-]*[ \t]*")
+_R11_QUOTE_LINE = _rx(r"[ \t]*>[ \t]*[\"'`]?(?P<v>[^\s\"'`]{1,300})[\"'`]?[ \t]*")
+_R11_BARE = _rx(r"[ \t]*(?P<v>\S{1,300})[ \t]*")
+
+
+def _r11_dotted(m: re.Match[str]) -> str:
+    return m.group("n").replace(".", "_").replace("-", "_")
+
+
+def _round11_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-11 forms (see above) found in ``text``."""
+    out: list[Finding] = []
+    if "=\\\n" in text or "=\\\r\n" in text:
+        out += _r8_spans(text, _R11_SHELL_NEXT, lambda m: m.group("n"))
+    if "setenv" in text or "setx" in text:
+        out += _r8_spans(text, _R11_SETENV, lambda m: m.group("n"))
+    if "env:" in text or "ENV:" in text or "Env:" in text:
+        out += _r8_spans(text, _R11_PS_ITEM, lambda m: m.group("n"))
+    if "setProperty" in text:
+        out += _r8_spans(text, _R11_SET_PROPERTY, _r11_dotted)
+    if "=>" in text and "\n" in text:
+        out += _r8_spans(text, _R11_ARROW, _r11_dotted)
+    if ("dentified" in text or "DENTIFIED" in text) and ("VALUES" in text or "values" in text):
+        out += _r8_spans(text, _R11_VALUES, lambda m: "password")
+    if "Map(" in text or "Map<" in text:
+        out += _r8_spans(text, _R11_MAP_PAIR, _r11_dotted)
+    if "define" in text or "[[" in text or "[=" in text or "freeze(" in text:
+        out += _r11_opened(lines, "define" in text, "[[" in text or "[=" in text)
+    if "concat!" in text or "format!" in text:
+        out += _r11_macros(lines)
+    if "?" in text:
+        out += _r11_complex_keys(lines)
+    if filename.lower().endswith(DOC_SUFFIXES):
+        out += _r11_prose_blocks(lines)
+    return out
+
+
+def _r11_opened(lines: list[str], define: bool, long: bool) -> list[Finding]:
+    """C's ``#define NAME "V1" \\`` continued, a Lua long string over lines and
+    ``Object.freeze(`` then ``[`` on the next line, under a secret's name."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if define and line.endswith("\\") and "define" in line:
+            d = _R11_DEFINE.fullmatch(line)
+            if d is not None and _NAME_IN_WORD.search(d.group("n")):
+                out += _r11_define(lines, i, d)
+        if long and ("[[" in line or "[=" in line) and "=" in line:
+            o = _R11_LONG_OPEN.search(line)
+            if o is not None and _NAME_IN_WORD.search(_r10_lua_name(o)):
+                out += _r11_long_string(lines, i, o)
+        if "freeze(" in line and i + 1 < len(lines) and _R11_BRACKET.fullmatch(lines[i + 1]):
+            f = _R11_FREEZE_OPEN.search(line)
+            if f is not None and _NAME_IN_WORD.search(f.group("n")):
+                out += _r10_opened(lines, i + 1, f)
+    return out
+
+
+def _r11_define(lines: list[str], i: int, d: re.Match[str]) -> list[Finding]:
+    """The literals of a ``#define`` continued over lines (``"V1" \\`` then ``"V2"``), joined."""
+    spans = [(i, d.start("b") + p.start("v"), d.start("b") + p.end("v"))
+             for p in _R9_PIECE.finditer(d.group("b"))]
+    return _joined_pieces(lines, _continued_pieces(lines, i, spans), d.group("n"))
+
+
+def _r11_long_string(lines: list[str], i: int, o: re.Match[str]) -> list[Finding]:
+    """A Lua long string opened on line ``i`` and closed on a later line (its first piece on
+    the opening line or not), its pieces judged joined."""
+    close = "]" + o.group("e") + "]"
+    if close in lines[i][o.end("e"):]:
+        return []  # (closed on its line: round 9's)
+    spans = [(i, o.start("v"), o.end("v"))] if o.group("v") else []
+    for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+        if not lines[j].strip():
+            continue
+        m = _R11_LONG_LINE.fullmatch(lines[j])
+        if m is None:
+            if lines[j].strip().startswith(close):
+                break
+            return []
+        v = m.group("v")
+        if m.group("c") is not None and m.group("c") != close:
+            return []
+        if v.startswith(close):
+            break
+        spans.append((j, m.start("v"), m.end("v")))
+        if m.group("c"):
+            break
+    else:
+        return []
+    return _joined_pieces(lines, spans, _r10_lua_name(o))
+
+
+def _r11_macros(lines: list[str]) -> list[Finding]:
+    """Rust's ``concat!(…)``/``format!(…)`` pieces under a secret's name: a field's
+    (``password: concat!(…)``), a call's named for a secret (``set_password(concat!(…))``), an
+    assignment's (``let password = format!("{}", "V")``) or on the line after ``password =``."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if "!(" not in line:
+            continue
+        for rule in (_R11_MACRO, _R11_MACRO_IS):
+            for m in rule.finditer(line):
+                if _NAME_IN_WORD.search(m.group("n")):
+                    out += _r11_macro_pieces(i, m, m.group("n"))
+        ends = i and lines[i - 1].rstrip().endswith("=")
+        n = _R11_NAME_ENDS.fullmatch(lines[i - 1]) if ends else None
+        nxt = _R11_NEXT_MACRO.fullmatch(line) if n is not None else None
+        if n is not None and nxt is not None and _NAME_IN_WORD.search(n.group("n")):
+            out += _r11_macro_pieces(i, nxt, n.group("n"))
+    return out
+
+
+def _r11_macro_pieces(i: int, m: re.Match[str], name: str) -> list[Finding]:
+    """The string pieces of a macro's arguments ``m`` (a ``format!``'s placeholders left out),
+    judged joined under ``name``."""
+    pieces = list(_R9_STRING.finditer(m.group("b")))
+    if m.group("f") == "format!" and len(pieces) < 2:
+        return []  # (one format string, its arguments variables: no literal value)
+    joined = "".join(_R11_BRACES.sub("", p.group("v")) for p in pieces)
+    if not _r10_joined(joined, name):
+        return []
+    at = m.start("b")
+    return [Finding(i + 1, at + p.start("v"), at + p.end("v"), "Secret Keyword")
+            for p in pieces if _R11_BRACES.sub("", p.group("v"))]  # (not a bare "{}{}")
+
+
+def _r11_complex_keys(lines: list[str]) -> list[Finding]:
+    """The block value of a YAML complex key named for a secret (``? password`` then ``: |``
+    then the value's lines)."""
+    out: list[Finding] = []
+    for i in range(len(lines) - 1):
+        k = _R11_COMPLEX.fullmatch(lines[i]) if lines[i].lstrip().startswith("?") else None
+        if k is None or not _NAME_IN_WORD.search(k.group("n")):
+            continue
+        b = _R11_COMPLEX_BLOCK.fullmatch(lines[i + 1])
+        if b is not None and b.group("i") == k.group("i"):
+            out += _yaml_block(lines, i + 1, len(k.group("i")), k.group("n"))
+    return out
+
+
+def _r11_prose_blocks(lines: list[str]) -> list[Finding]:
+    """A document's value in a fenced block, a quote or a reST literal block right after a line
+    ending in a secret's name and a colon (``The password:`` then ```` ``` ```` and ``V``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        n = _R11_PROSE_NAME.fullmatch(line) if line.rstrip().endswith(":") else None
+        if n is None:
+            continue
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and not lines[j].strip():
+            j += 1
+        if j >= len(lines):
+            continue
+        v = None
+        if _R11_FENCE.fullmatch(lines[j]) and j + 2 < len(lines) and _R11_FENCE.fullmatch(
+                lines[j + 2]):
+            j += 1
+            v = _R11_BARE.fullmatch(lines[j])
+        elif lines[j].lstrip().startswith(">"):
+            v = _R11_QUOTE_LINE.fullmatch(lines[j])
+        elif line.rstrip().endswith("::") and j > i + 1 and lines[j].startswith((" ", "\t")):
+            v = _R11_BARE.fullmatch(lines[j])
+        if v is not None and _plausible(v.group("v"), "config", n.group("n")):
+            out.append(Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose"))
+    return out
