@@ -195,20 +195,27 @@ async def test_regenerating_keeps_the_human_sections(client: LanguageClient, rep
     assert problems == [] and human.goal == "Make the engine stoppable.  \n✓ é"
 
 
+def open_unsaved(client: LanguageClient, uri: str, version: int, text: str) -> Editor:
+    """The note open in the editor at ``version`` with ``text`` (not saved); the editor, its
+    edits cleared."""
+    editor = editor_of(client)
+    editor.buffers[uri] = (version, text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=version,
+                                             text=text)))
+    editor.edits.clear()
+    return editor
+
+
 async def test_an_open_note_is_updated_from_its_buffer(client: LanguageClient,
                                                        repo: Path) -> None:
     note = repo / "HANDOFF.md"
     uri = note.as_uri()
     on_disk = note.read_text()
     unsaved = on_disk.replace("Make the engine stoppable.", "Make the engine stoppable, soon.")
-    editor = editor_of(client)
-    editor.buffers[uri] = (7, unsaved)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=7,
-                                             text=unsaved)))
+    editor = open_unsaved(client, uri, 7, unsaved)
     commit(repo, "engine limit", {"app/core.py": (repo / "app/core.py").read_text()
                                   + "\nLIMIT_2 = 4\n"})
-    editor.edits.clear()
     result = await command(client, "ctxsteward.generateHandoff", {})
     assert result["applied"] and result["method"] == "applyEdit"
     (edit,) = editor.edits
@@ -232,14 +239,9 @@ async def test_an_edit_inside_a_block_of_the_open_note_is_kept(client: LanguageC
     mine = "- Ana: LIMIT is temporary.\n"
     end = "<!-- ctxsteward:generated:end work -->"
     unsaved = on_disk.replace(end, mine + end, 1)
-    editor = editor_of(client)
-    editor.buffers[uri] = (3, unsaved)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=3,
-                                             text=unsaved)))
+    editor = open_unsaved(client, uri, 3, unsaved)
     commit(repo, "engine limit 3", {"app/core.py": (repo / "app/core.py").read_text()
                                     + "\nLIMIT_3 = 5\n"})
-    editor.edits.clear()
     try:
         result = await command(client, "ctxsteward.generateHandoff", {})
         assert result["applied"] and result["method"] == "applyEdit"
