@@ -623,13 +623,14 @@ def kept_blocks(text: str | None) -> list[str]:
     for b in (parsed.blocks[i] for i in _kept(text, parsed)):
         if b.sha is None:
             why = ("its begin marker has no sha=, unlike the note's other blocks, so ctxsteward "
-                   "did not write it (if it is an example of yours in a code fence, the note was "
-                   "read wrongly)")
+                   "did not write it. If it is an example of yours (in a code fence), the note "
+                   "was read wrongly and the real block is not updated; if it is a block of "
+                   "ours, delete it, markers too, to have a new one added at the end of the note")
         else:
-            why = f"its text changed since ctxsteward wrote it (sha={b.sha})"
-        out.append(f"line {b.line}: block {b.name!r} was left as it is: {why}; to have it "
-                   "regenerated, move what you wrote out of it, then delete the block, its "
-                   "markers too (a new one is added at the end of the note)")
+            why = ("its text changed since ctxsteward wrote it. To have it regenerated, move "
+                   "what you wrote out of it, then delete the block, markers too (a new one is "
+                   "added at the end of the note)")
+        out.append(f"line {b.line}: block {b.name!r} was left as it is: {why}")
     return out
 
 
