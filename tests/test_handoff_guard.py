@@ -68,12 +68,17 @@ def test_a_persons_example_read_as_the_block_in_a_long_note_keeps_every_byte(
     done = _run(root)
     after = (root / "HANDOFF.md").read_text("utf-8")
     assert after.count(example) == 1, after[-3000:]
-    assert log in after and after.count("<!-- ctxsteward:generated:begin work") == 2
+    # (the example kept, a new work block at the end: the note still gets its generated part)
+    assert log in after and after.count("<!-- ctxsteward:generated:begin work") == 3
+    assert after.rindex("<!-- ctxsteward:generated:begin work") > after.index(example)
     assert done.returncode == 1 and f"block 'work' {KEPT}" in done.stderr, done.stderr
-    again = _run(root)  # the same again: nothing added, nothing replaced
-    assert again.returncode == 1 and (root / "HANDOFF.md").read_text("utf-8").count(example) == 1
+    assert "delete" not in done.stderr, done.stderr  # (never: it is the person's example)
     shown = run_cli("handoff", "--no-bundle", "--no-checks", "--format", "json", cwd=root)
-    assert any(KEPT in p for p in json.loads(shown.stdout)["problems"]), shown.stdout
+    assert not any(KEPT in p for p in json.loads(shown.stdout)["problems"]), shown.stdout
+    again = _run(root)  # the new block is ours, the example the person's text: nothing to say
+    assert again.returncode == 0 and KEPT not in again.stderr, again.stderr
+    final = (root / "HANDOFF.md").read_text("utf-8")
+    assert final.count(example) == 1 and final.count("<!-- ctxsteward:generated:begin work") == 3
 
 
 def test_a_note_is_updated_in_place_and_records_what_it_wrote(tmp_path: Path) -> None:
@@ -129,19 +134,23 @@ def test_a_persons_edit_inside_a_block_is_kept_and_said(tmp_path: Path) -> None:
     summary = next(b for b in parse_note(after).blocks if b.name == "summary")
     assert after[slice(*_block(after, "summary"))] != edited[slice(*_block(edited, "summary"))]
     assert summary.sha == digest(after[summary.content_start:summary.content_end])  # updated
-    assert after.count("<!-- ctxsteward:generated:begin work") == 1
-    shown = run_cli("handoff", "--no-bundle", "--no-checks", "--format", "json", cwd=root)
-    assert any("block 'work'" in p and KEPT in p for p in json.loads(shown.stdout)["problems"])
+    # (the message's line is the kept block's line in the note as written, not as read)
+    line = after[:after.index(edited[start:end + len(mine)])].count("\n") + 1
+    assert f"line {line}: block 'work' {KEPT}" in done.stderr, (line, done.stderr)
+    assert line != edited[:start].count("\n") + 1  # (the summary above it grew)
+    assert "delete" not in done.stderr, done.stderr
+    # A new work block at the end of the note holds what the edited one no longer can.
+    fresh = after[after.rindex("<!-- ctxsteward:generated:begin work"):]
+    assert after.count("<!-- ctxsteward:generated:begin work") == 2 and "`b.py`" in fresh
+    assert parse_note(after).ok
 
-    # As the message says: the person moves their line out and deletes the block; a new one is
-    # written at the end of the note.
-    s, e = _block(after, "work")
-    (root / "HANDOFF.md").write_text(after[:s] + mine + after[e:], "utf-8")
+    # The next run updates the new block and leaves the edited one: it is the person's text.
+    commit(root, "more again", {"c.py": "z = 3\n"})
     done = _run(root)
     final = (root / "HANDOFF.md").read_text("utf-8")
     assert done.returncode == 0 and KEPT not in done.stderr, done.stderr
-    _digests_hold(final)
-    assert mine in final and "`b.py`" in final[slice(*_block(final, "work"))]
+    assert final.index(edited[start:end + len(mine)]) > 0
+    assert "`c.py`" in final[final.rindex("<!-- ctxsteward:generated:begin work"):]
 
 
 def test_line_ends_and_spaces_an_editor_changes_are_not_an_edit(tmp_path: Path) -> None:

@@ -110,8 +110,10 @@ def test_parse_human_sections(tmp_path: Path) -> None:
                         "<!-- ctxsteward:generated:end checks -->", 1),
     lambda t: t.replace("<!-- ctxsteward:generated:begin checks",
                         "<!-- ctxsteward:generated:begin  checks", 1),
-    lambda t: t + "<!-- ctxsteward:generated:begin work -->\nx\n"
-                  "<!-- ctxsteward:generated:end work -->\n",
+    # (two blocks of a name that both hold their digests: which is ours cannot be told; a second
+    # one that does not is the person's text: tests/test_handoff_guard.py)
+    lambda t: t + t[t.index("<!-- ctxsteward:generated:begin work"):
+                    t.index("<!-- ctxsteward:generated:end work -->") + 39],
     lambda t: "# My own handoff file\n\nNo generated blocks at all.\n",
 ])
 def test_unparseable_note_is_not_overwritten(tmp_path: Path, damage) -> None:  # noqa: ANN001

@@ -212,7 +212,11 @@ async def test_an_open_note_is_updated_from_its_buffer(client: LanguageClient,
     note = repo / "HANDOFF.md"
     uri = note.as_uri()
     on_disk = note.read_text()
-    unsaved = on_disk.replace("Make the engine stoppable.", "Make the engine stoppable, soon.")
+    # (the goal only: the checks block quotes it as the bundle's task, and an edit there is a
+    # person's edit inside a block: kept, and a new block written at the end of the note)
+    unsaved = on_disk.replace("Make the engine stoppable.  \n",
+                              "Make the engine stoppable, soon.  \n")
+    assert unsaved != on_disk
     editor = open_unsaved(client, uri, 7, unsaved)
     commit(repo, "engine limit", {"app/core.py": (repo / "app/core.py").read_text()
                                   + "\nLIMIT_2 = 4\n"})

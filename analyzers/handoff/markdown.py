@@ -14,11 +14,14 @@ cannot be updated safely: :func:`parse_note` reports why and :func:`render_markd
 The begin marker records a digest of the content written with it
 (``<!-- ctxsteward:generated:begin work sha=012345678901 -->``: :func:`digest`). A block is
 replaced only when its content still has that digest, or when no block of the note has one (a
-note written before digests were recorded). Any other block is left exactly as it is and named
-by :func:`kept_blocks`: a person edited inside it, or it is not ours at all (a person's example
-of a block, quoted in a code fence, that a reader mistook for the real one: see
-:mod:`analyzers.handoff.headings`). This does not depend on how the note is read, so no reading
-mistake can replace text a person wrote.
+note written before digests were recorded). Any other block is left exactly as it is: a person
+edited inside it, or it is not ours at all (a person's example of a block, quoted in a code
+fence, that a reader mistook for the real one: see :mod:`analyzers.handoff.headings`). This does
+not depend on how the note is read, so no reading mistake can replace text a person wrote. A
+name none of whose blocks is replaced gets a new block at the end of the note, so the note still
+holds what is generated, and :func:`kept_blocks` says so (never asking the person to delete what
+may be their example); from then on that block is the one replaced, and the kept one is the
+person's text (a name may have several blocks when at most one holds its digest).
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ class ParsedNote:
     problems: list[str] = field(default_factory=list)
     newline: str = "\n"
     kept: list[int] | None = None  # which blocks are left as they are (see _kept), once known
+    twice: list[tuple[str, str]] = field(default_factory=list)  # a name's second block, and why
 
     @property
     def ok(self) -> bool:
@@ -140,12 +144,30 @@ def _parse_note(text: str) -> ParsedNote:
     headings, quoted = note_structure(
         bare_lines, lambda title: _normalise_heading(title) in _ALIASES, marks)
     block_lines = _read_blocks(lines, bare_lines, _Quoted(quoted), note)
+    _resolve_twice(text, note)
     if not note.blocks and not note.problems:
         note.problems.append(
             "no ctxsteward generated blocks: this file was not written by `ctxsteward handoff`")
     _read_sections(text, lines, [h for h in headings if h[0] + 1 not in block_lines],
                    block_lines, note)
     return note
+
+
+def _holds_digest(text: str, b: Block) -> bool:
+    return b.sha is not None and digest(text[b.content_start:b.content_end]) == b.sha
+
+
+def _resolve_twice(text: str, note: ParsedNote) -> None:
+    """A name with more than one block is a problem, unless the note records digests and at
+    most one of them still holds its digest: that one is ours (replaced), the others are the
+    person's text (a block they edited, or an example of one: see :func:`_kept`)."""
+    if not note.twice:
+        return
+    recorded = any(b.sha is not None for b in note.blocks)
+    for name, problem in note.twice:
+        if not recorded or sum(1 for b in note.blocks
+                               if b.name == name and _holds_digest(text, b)) > 1:
+            note.problems.append(problem)
 
 
 def _may_be_marker(line: str) -> bool:
@@ -226,8 +248,8 @@ def _marker(kind: str, at: _Open, line_start: int, open_block: _Open | None, nam
                 f"line {no}: block {name!r} begins inside block {open_block.name!r} "
                 f"(opened on line {open_block.line})")
             return open_block
-        if name in names:
-            note.problems.append(f"line {no}: block {name!r} appears twice")
+        if name in names:  # (a problem unless the digests tell which is ours: _resolve_twice)
+            note.twice.append((name, f"line {no}: block {name!r} appears twice"))
         return at
     if open_block is None:
         note.problems.append(f"line {no}: block {name!r} ends without a begin marker")
@@ -314,7 +336,10 @@ _BASE_LINE = re.compile(r"^- \*\*Base\*\*: `([^`\n]+)`, merge-base `[0-9a-f]+` â
 def recorded_base(text: str) -> str | None:
     """The base a note's summary says it was made with when it was asked for (``ctxsteward
     handoff --base REF``); None when the note used the default or does not say."""
-    summary = next((b for b in parse_note(text).blocks if b.name == "summary"), None)
+    parsed = parse_note(text)
+    kept = _kept(text, parsed)  # (a summary block kept as the person's text is not ours)
+    summary = next((b for i, b in enumerate(parsed.blocks) if b.name == "summary"
+                    and i not in kept), None)
     if summary is None:
         return None
     found = _BASE_LINE.search(text[summary.content_start:summary.content_end])
@@ -602,35 +627,52 @@ def _kept(text: str, parsed: ParsedNote) -> list[int]:
     whose content no longer has the digest their begin marker records, and those without one
     in a note whose other blocks have one (a note without digests was written before they were
     recorded: its blocks are replaced as they always were). Kept in ``parsed``: a note is
-    rendered many times to fit its budget."""
+    rendered many times to fit its budget. A name none of whose blocks is replaced gets a new
+    block at the end of the note (:func:`_render_parts`)."""
     if parsed.kept is None:
         recorded = any(b.sha is not None for b in parsed.blocks)
-        parsed.kept = [
-            i for i, b in enumerate(parsed.blocks) if (b.sha is None and recorded) or
-            (b.sha is not None and digest(text[b.content_start:b.content_end]) != b.sha)]
+        parsed.kept = [i for i, b in enumerate(parsed.blocks)
+                       if (b.sha is None and recorded) or
+                       (b.sha is not None and not _holds_digest(text, b))]
     return parsed.kept
 
 
-def kept_blocks(text: str | None) -> list[str]:
-    """Why each generated block of ``text`` (a note that can be updated) is left as it is when
-    the note is regenerated (see the module's docstring); empty when every block is replaced."""
+def _said_kept(parsed: ParsedNote, kept: list[int]) -> list[int]:
+    """The kept blocks to tell the person about: those of a name no block of which is replaced
+    (a new block of that name is written at the end of the note). One of a name whose other
+    block is replaced is the person's text, told about when that block was added."""
+    replaced = {b.name for i, b in enumerate(parsed.blocks) if i not in kept}
+    return [i for i in kept if parsed.blocks[i].name not in replaced]
+
+
+def kept_blocks(text: str | None, note: HandoffNote | None = None) -> list[str]:
+    """Why generated blocks of ``text`` (a note that can be updated) are left as they are when
+    the note is regenerated (see the module's docstring); empty when none is to be told. With
+    ``note``, each begins with its line in the note as written with ``note``
+    (``render_markdown(note, text)``), else with its line in ``text`` ("as read")."""
     if text is None or not text.strip():
         return []
     parsed = parse_note(text)
     if not parsed.ok:
         return []
+    told = _said_kept(parsed, _kept(text, parsed))
+    if not told:
+        return []
+    where = {i: f"line {parsed.blocks[i].line} as read" for i in told}
+    if note is not None:
+        parts = _render_parts(note, text, parsed)
+        where = {i: f"line {''.join(parts[:2 * i + 1]).count(chr(10)) + 1}" for i in told}
     out = []
-    for b in (parsed.blocks[i] for i in _kept(text, parsed)):
+    for i in told:
+        b = parsed.blocks[i]
         if b.sha is None:
             why = ("its begin marker has no sha=, unlike the note's other blocks, so ctxsteward "
-                   "did not write it. If it is an example of yours (in a code fence), the note "
-                   "was read wrongly and the real block is not updated; if it is a block of "
-                   "ours, delete it, markers too, to have a new one added at the end of the note")
+                   "did not write it (an example of yours, perhaps in a code fence)")
         else:
-            why = ("its text changed since ctxsteward wrote it. To have it regenerated, move "
-                   "what you wrote out of it, then delete the block, markers too (a new one is "
-                   "added at the end of the note)")
-        out.append(f"line {b.line}: block {b.name!r} was left as it is: {why}")
+            why = "its text changed since ctxsteward wrote it (you edited it, or it is your copy)"
+        out.append(f"{where[i]}: block {b.name!r} was left as it is: {why}. It is kept as your "
+                   f"text, and a new {b.name!r} block is written at the end of the note: that "
+                   "one is updated from now on")
     return out
 
 
@@ -674,8 +716,8 @@ def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> 
                        + existing_text[b.marker[1]:b.content_start] + content)
         pos = b.content_end
     out.append(existing_text[pos:])
-    present = {b.name for b in parsed.blocks}
-    missing = [name for name in BLOCKS if name not in present]
+    present = {b.name for i, b in enumerate(parsed.blocks) if i not in kept}
+    missing = [name for name in BLOCKS if name not in present]  # (or only kept: _said_kept)
     tail = ""
     if missing:
         if not existing_text.endswith(("\n", "\r")):

@@ -55,7 +55,7 @@ def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> No
     if not problems:
         text = render_markdown(note, existing)
         verb = "created" if existing is None else "updated"
-        kept = kept_blocks(existing)
+        kept = kept_blocks(existing, note)
         message = f"{verb} {_show(root, requested)}{kept_suffix(kept)}"
         return NotePlan(requested, requested, text, existing, False, message, kept=kept)
     for candidate in beside_candidates(requested):

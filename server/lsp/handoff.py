@@ -168,7 +168,7 @@ def plan(state: ServerState, ctx: JobContext, args: HandoffArgs, buffers: dict[s
                                "it is taken")
     text = render_markdown(note, existing)
     if not wrote_beside:
-        message += kept_suffix(kept_blocks(existing))
+        message += kept_suffix(kept_blocks(existing, note))
     p = Plan(requested=shown, target=target, uri=target.as_uri(), text=text, previous=existing,
              open_version=buf.version if buf is not None else None, is_open=buf is not None,
              on_disk=target.exists(), wrote_beside=wrote_beside, message=message,
