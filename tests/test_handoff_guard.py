@@ -167,3 +167,34 @@ def test_line_ends_and_spaces_an_editor_changes_are_not_an_edit(tmp_path: Path) 
     assert "`b.py`" in after[slice(*_block(after, "work"))]
     assert "\n" not in after.replace("\r\n", "")
     _digests_hold(after)
+
+
+def test_an_edited_copy_in_an_unclosed_fence_is_kept_and_the_note_gets_a_new_block(
+        tmp_path: Path) -> None:
+    """The real work block deleted, an edited copy of it (``sha=`` included) in a fence that
+    never closes: the copy is the person's example, kept byte for byte; a new work block at the
+    end of the note holds the generated part; nothing asks the person to delete anything."""
+    root = tmp_path / "r"
+    text = _made(root)
+    start, end = _block(text, "work")
+    copy = text[start:end].replace("## Files changed", "## Files changed (as I saw them)")
+    example = "## Notes\n\nThe work block as it was:\n\n```md\n" + copy
+    (root / "HANDOFF.md").write_text(text[:start] + text[end:] + "\n" + example, "utf-8")
+    commit(root, "more", {"b.py": "y = 2\n"})
+
+    done = _run(root)
+    after = (root / "HANDOFF.md").read_text("utf-8")
+    assert done.returncode == 1 and f"block 'work' {KEPT}" in done.stderr, done.stderr
+    assert "delete" not in done.stderr, done.stderr
+    assert after.count(example) == 1
+    fresh = after.rindex("<!-- ctxsteward:generated:begin work")
+    assert fresh > after.index(example) and "`b.py`" in after[fresh:]
+    line = after[:after.index(copy)].count("\n") + 1
+    assert f"line {line}: block 'work'" in done.stderr, (line, done.stderr)
+
+    commit(root, "again", {"c.py": "z = 3\n"})
+    again = _run(root)
+    final = (root / "HANDOFF.md").read_text("utf-8")
+    assert again.returncode == 0 and KEPT not in again.stderr, again.stderr
+    assert final.count(example) == 1 and "`c.py`" in final[final.rindex(
+        "<!-- ctxsteward:generated:begin work"):]
