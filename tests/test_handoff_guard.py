@@ -198,3 +198,23 @@ def test_an_edited_copy_in_an_unclosed_fence_is_kept_and_the_note_gets_a_new_blo
     assert again.returncode == 0 and KEPT not in again.stderr, again.stderr
     assert final.count(example) == 1 and "`c.py`" in final[final.rindex(
         "<!-- ctxsteward:generated:begin work"):]
+
+
+def test_a_kept_summary_is_not_what_the_next_session_is_handed(tmp_path: Path) -> None:
+    """A summary block the person edited is kept, and a new one written at the end of the note:
+    the note carried to the next session (``note_context``) shows the new one, ours."""
+    from analyzers.config import Settings
+    from analyzers.handoff.carry import note_context
+    from analyzers.tokens import Counter
+
+    root = tmp_path / "r"
+    text = _made(root)
+    cut = text.index(END.format("summary"))
+    (root / "HANDOFF.md").write_text(text[:cut] + "- MY OWN LINE\n" + text[cut:], "utf-8")
+    commit(root, "more", {"b.py": "y = 2\n"})
+    assert _run(root).returncode == 1
+    after = (root / "HANDOFF.md").read_text("utf-8")
+    assert after.count("<!-- ctxsteward:generated:begin summary") == 2 and "MY OWN LINE" in after
+    carried, problems = note_context(
+        root, None, Counter(Settings().encoding, Settings().model_profile()), 4000, 100_000)
+    assert problems == [] and "# Handoff: main" in carried and "MY OWN LINE" not in carried

@@ -333,13 +333,19 @@ _BASE_LINE = re.compile(r"^- \*\*Base\*\*: `([^`\n]+)`, merge-base `[0-9a-f]+` â
                         re.MULTILINE)
 
 
+def generated_block(text: str, name: str) -> Block | None:
+    """Block ``name`` of ``text``: the one ours (it holds its digest), before one kept as the
+    person's text (see :func:`_kept`); None when there is none."""
+    parsed = parse_note(text)
+    kept = _kept(text, parsed)
+    named = [(i, b) for i, b in enumerate(parsed.blocks) if b.name == name]
+    return next((b for i, b in named if i not in kept), named[0][1] if named else None)
+
+
 def recorded_base(text: str) -> str | None:
     """The base a note's summary says it was made with when it was asked for (``ctxsteward
     handoff --base REF``); None when the note used the default or does not say."""
-    parsed = parse_note(text)
-    kept = _kept(text, parsed)  # (a summary block kept as the person's text is not ours)
-    summary = next((b for i, b in enumerate(parsed.blocks) if b.name == "summary"
-                    and i not in kept), None)
+    summary = generated_block(text, "summary")
     if summary is None:
         return None
     found = _BASE_LINE.search(text[summary.content_start:summary.content_end])
