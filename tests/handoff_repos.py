@@ -11,10 +11,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitutil import commit, git, make_repo, write_files
+
+_SHA = re.compile(r"(<!-- ctxsteward:generated:begin [A-Za-z0-9_-]+) sha=[0-9]{12}(?= -->)")
+
+
+def unsha(text: str) -> str:
+    """``text`` without the digests our begin markers record (``sha=...``: of what is inside the
+    block), for tests about what is outside the blocks, or where they are."""
+    return _SHA.sub(r"\1", text)
+
 
 CORE_V1 = '''\
 class Engine:

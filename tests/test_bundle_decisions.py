@@ -414,6 +414,18 @@ def test_the_notes_sections_are_read_as_the_handoff_parser_reads_them(repo: Path
     assert "Rejected: prefixing" in ours["decisions"]
 
 
+def test_a_block_whose_marker_records_its_digest_is_not_read_as_a_section() -> None:
+    """A begin marker with its digest (``sha=``, as ``ctxsteward handoff`` writes them) was not
+    taken for a marker: the block's lines after a Decisions section were read as decisions."""
+    from analyzers.bundles.decisions import note_sections
+    from analyzers.handoff.markdown import END, begin_marker, parse_note
+
+    note = (f"## Decisions\n\nUse JSON lines.\n\n{begin_marker('work', 'GENERATED LINE')}\n"
+            f"GENERATED LINE\n{END.format('work')}\n")
+    assert note_sections(note)["decisions"] == parse_note(note).human.decisions == \
+        "Use JSON lines."
+
+
 def test_an_adr_reason_says_its_number_once() -> None:
     """"ADR 0007: ADR 0007: Token cache" and "ADR 0008: 8. Content keys" were the reasons of
     titles that say their own number; another number in a title stays."""

@@ -15,6 +15,7 @@ from handoff_repos import feature_repo
 from analyzers.config import Settings
 from analyzers.handoff import HandoffNote, generate, parse_note, render_markdown
 from analyzers.handoff.fitting import DROP_ORDER
+from analyzers.handoff.markdown import BEGIN
 from analyzers.tokens import Counter
 
 COUNTER = Counter("cl100k_base", Settings().model_profile())
@@ -33,7 +34,8 @@ def outside_blocks(text: str) -> str:
     assert parsed.ok, parsed.problems
     kept, pos = [], 0
     for b in parsed.blocks:
-        kept.append(text[pos:b.content_start])
+        kept.append(text[pos:b.marker[0]] + BEGIN.format(b.name))  # (its sha: of the inside)
+        kept.append(text[b.marker[1]:b.content_start])
         pos = b.content_end
     return "".join(kept) + text[pos:]
 
@@ -134,7 +136,7 @@ def test_a_budget_below_the_skeleton_says_so(root: Path) -> None:
     assert "over the budget of 100 tokens: the note cannot be shorter than about " in proc.stderr
     assert "raise the budget" in proc.stdout  # the note carries the problem too
     assert parse_note(proc.stdout).ok
-    assert "<!-- ctxsteward:generated:begin checks -->" in proc.stdout
+    assert "<!-- ctxsteward:generated:begin checks sha=" in proc.stdout
 
 
 def test_json_reports_what_was_left_out(root: Path) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from gitutil import make_folder, run_cli, snapshot, write_files
-from handoff_repos import feature_repo
+from handoff_repos import feature_repo, unsha
 
 from analyzers.handoff import HandoffNote, parse_note
 
@@ -16,7 +16,8 @@ def test_markdown_to_stdout_writes_nothing_else(tmp_path: Path) -> None:
     before = snapshot(repo.root)
     proc = run_cli("handoff", "--no-bundle", cwd=repo.root)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("<!-- ctxsteward:generated:begin summary -->\n# Handoff: feature")
+    assert unsha(proc.stdout).startswith(
+        "<!-- ctxsteward:generated:begin summary -->\n# Handoff: feature")
     assert parse_note(proc.stdout).ok
     assert "`Engine.stop` (method" in proc.stdout
     assert snapshot(repo.root) == before

@@ -24,13 +24,14 @@ from analyzers.handoff import (
 from analyzers.handoff.markdown import BLOCKS
 from analyzers.tokens import Counter
 
-BLOCK = re.compile(r"(<!-- ctxsteward:generated:begin (\S+) -->\r?\n)(.*?)"
+BLOCK = re.compile(r"(<!-- ctxsteward:generated:begin (\S+)(?: sha=[0-9]{12})? -->\r?\n)(.*?)"
                    r"(<!-- ctxsteward:generated:end \2 -->)", re.S)
+SHA = re.compile(r" sha=[0-9]{12}")
 
 
 def outside_blocks(text: str) -> str:
     """The note with every generated block's inside cut out: what people own."""
-    return BLOCK.sub(lambda m: m.group(1) + m.group(4), text)
+    return BLOCK.sub(lambda m: SHA.sub("", m.group(1)) + m.group(4), text)  # (sha: of the inside)
 
 
 def fill_in(text: str) -> str:
@@ -78,7 +79,7 @@ def test_round_trip_with_crlf_and_moved_blocks(tmp_path: Path) -> None:
     note = generate(root, bundle=False)
     text = fill_in(render_markdown(note))
     # A person moves the work block to the very end and saves with Windows line endings.
-    work = re.search(r"<!-- ctxsteward:generated:begin work -->.*?"
+    work = re.search(r"<!-- ctxsteward:generated:begin work sha=[0-9]{12} -->.*?"
                      r"<!-- ctxsteward:generated:end work -->\n", text, re.S)
     assert work is not None
     text = text.replace(work.group(0), "") + "\n" + work.group(0)
@@ -107,10 +108,12 @@ def test_parse_human_sections(tmp_path: Path) -> None:
     lambda t: t.replace("<!-- ctxsteward:generated:end work -->\n", "", 1),
     lambda t: t.replace("<!-- ctxsteward:generated:end work -->",
                         "<!-- ctxsteward:generated:end checks -->", 1),
-    lambda t: t.replace("<!-- ctxsteward:generated:begin checks -->",
-                        "<!-- ctxsteward:generated:begin checks-->", 1),
-    lambda t: t + "<!-- ctxsteward:generated:begin work -->\nx\n"
-                  "<!-- ctxsteward:generated:end work -->\n",
+    lambda t: t.replace("<!-- ctxsteward:generated:begin checks",
+                        "<!-- ctxsteward:generated:begin  checks", 1),
+    # (two blocks of a name that both hold their digests: which is ours cannot be told; a second
+    # one that does not is the person's text: tests/test_handoff_guard.py)
+    lambda t: t + t[t.index("<!-- ctxsteward:generated:begin work"):
+                    t.index("<!-- ctxsteward:generated:end work -->") + 39],
     lambda t: "# My own handoff file\n\nNo generated blocks at all.\n",
 ])
 def test_unparseable_note_is_not_overwritten(tmp_path: Path, damage) -> None:  # noqa: ANN001
@@ -216,7 +219,7 @@ def test_a_crlf_note_missing_blocks_gets_them_with_its_own_line_ends(tmp_path: P
     carriage return would stay in the person's text for good)."""
     root = feature_repo(tmp_path / "r").root
     note = generate(root, bundle=False)
-    summary = re.search(r"<!-- ctxsteward:generated:begin summary -->.*?"
+    summary = re.search(r"<!-- ctxsteward:generated:begin summary sha=[0-9]{12} -->.*?"
                         r"<!-- ctxsteward:generated:end summary -->\n",
                         render_markdown(note), re.S)
     assert summary is not None

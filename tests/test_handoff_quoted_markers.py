@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from gitutil import make_repo, run_cli
+from handoff_repos import unsha
 
 from analyzers.handoff.markdown import BEGIN, END
 
@@ -25,7 +26,7 @@ def _regenerate(root: Path) -> str:
     for _ in range(2):
         done = run_cli("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md", cwd=root)
         assert done.returncode == 0, done.stderr
-    return (root / "HANDOFF.md").read_text("utf-8")
+    return unsha((root / "HANDOFF.md").read_text("utf-8"))  # (markers of ours: their digests)
 
 
 def test_markers_quoted_or_of_another_name_are_text(tmp_path: Path) -> None:

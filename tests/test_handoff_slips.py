@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
+from handoff_repos import unsha
 from test_hooks import load_fixture, run_hook
 
 from analyzers.handoff.markdown import SECTIONS
@@ -41,9 +42,9 @@ def _human(root: Path) -> dict[str, str]:
 
 def _outside_blocks(text: str) -> str:
     """The note without what is inside its generated blocks (what people wrote, and the
-    markers)."""
+    markers, without their digests)."""
     out, inside = [], False
-    for line in text.splitlines(keepends=True):
+    for line in unsha(text).splitlines(keepends=True):
         if "ctxsteward:generated:end" in line:
             inside = False
         if not inside:

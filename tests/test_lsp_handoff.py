@@ -23,14 +23,15 @@ from analyzers.handoff import generate, parse_human_sections, parse_note, render
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-BLOCK = re.compile(r"(<!-- ctxsteward:generated:begin (\S+) -->\r?\n)(.*?)"
+BLOCK = re.compile(r"(<!-- ctxsteward:generated:begin (\S+)(?: sha=[0-9]{12})? -->\r?\n)(.*?)"
                    r"(<!-- ctxsteward:generated:end \2 -->)", re.S)
+SHA = re.compile(r" sha=[0-9]{12}")
 GOAL_PROMPT = "<!-- What this work is for, in a sentence or two. -->"
 
 
 def outside_blocks(text: str) -> str:
     """The note with every generated block's inside cut out: what people own."""
-    return BLOCK.sub(lambda m: m.group(1) + m.group(4), text)
+    return BLOCK.sub(lambda m: SHA.sub("", m.group(1)) + m.group(4), text)  # (sha: of the inside)
 
 
 def to_offset(text: str, pos: types.Position) -> int:
@@ -183,13 +184,27 @@ async def test_regenerating_keeps_the_human_sections(client: LanguageClient, rep
     (text_edit,) = edit.document_changes  # type: ignore[misc]
     assert isinstance(text_edit, types.TextDocumentEdit)
     (change,) = text_edit.edits
-    # Only the changed lines: the edit starts after the note's unchanged first lines.
-    assert change.range.start.line > 0
     regenerated = note.read_text()
+    # Only the changed lines: the edit ends before the note's unchanged last lines (it starts at
+    # the first: the summary's begin marker holds its digest).
+    assert change.range.end.line < len(edited.splitlines()) - 1
+    assert change.new_text.splitlines()[-1] != regenerated.splitlines()[-1]
     assert outside_blocks(regenerated) == outside_blocks(edited)
     assert "more engine work" in regenerated and regenerated != edited
     human, problems = parse_human_sections(regenerated)
     assert problems == [] and human.goal == "Make the engine stoppable.  \n✓ é"
+
+
+def open_unsaved(client: LanguageClient, uri: str, version: int, text: str) -> Editor:
+    """The note open in the editor at ``version`` with ``text`` (not saved); the editor, its
+    edits cleared."""
+    editor = editor_of(client)
+    editor.buffers[uri] = (version, text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=version,
+                                             text=text)))
+    editor.edits.clear()
+    return editor
 
 
 async def test_an_open_note_is_updated_from_its_buffer(client: LanguageClient,
@@ -197,15 +212,14 @@ async def test_an_open_note_is_updated_from_its_buffer(client: LanguageClient,
     note = repo / "HANDOFF.md"
     uri = note.as_uri()
     on_disk = note.read_text()
-    unsaved = on_disk.replace("Make the engine stoppable.", "Make the engine stoppable, soon.")
-    editor = editor_of(client)
-    editor.buffers[uri] = (7, unsaved)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="markdown", version=7,
-                                             text=unsaved)))
+    # (the goal only: the checks block quotes it as the bundle's task, and an edit there is a
+    # person's edit inside a block: kept, and a new block written at the end of the note)
+    unsaved = on_disk.replace("Make the engine stoppable.  \n",
+                              "Make the engine stoppable, soon.  \n")
+    assert unsaved != on_disk
+    editor = open_unsaved(client, uri, 7, unsaved)
     commit(repo, "engine limit", {"app/core.py": (repo / "app/core.py").read_text()
                                   + "\nLIMIT_2 = 4\n"})
-    editor.edits.clear()
     result = await command(client, "ctxsteward.generateHandoff", {})
     assert result["applied"] and result["method"] == "applyEdit"
     (edit,) = editor.edits
@@ -218,6 +232,32 @@ async def test_an_open_note_is_updated_from_its_buffer(client: LanguageClient,
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         text_document=types.TextDocumentIdentifier(uri=uri)))
     del editor.buffers[uri]
+
+
+async def test_an_edit_inside_a_block_of_the_open_note_is_kept(client: LanguageClient,
+                                                               repo: Path) -> None:
+    """A line a person typed inside the work block (unsaved) stays; the message says so."""
+    note = repo / "HANDOFF.md"
+    uri = note.as_uri()
+    on_disk = note.read_text()
+    mine = "- Ana: LIMIT is temporary.\n"
+    end = "<!-- ctxsteward:generated:end work -->"
+    unsaved = on_disk.replace(end, mine + end, 1)
+    editor = open_unsaved(client, uri, 3, unsaved)
+    commit(repo, "engine limit 3", {"app/core.py": (repo / "app/core.py").read_text()
+                                    + "\nLIMIT_3 = 5\n"})
+    try:
+        result = await command(client, "ctxsteward.generateHandoff", {})
+        assert result["applied"] and result["method"] == "applyEdit"
+        assert "block 'work' was left as it is" in result["message"], result["message"]
+        _, buffer = editor.buffers[uri]
+        work = buffer[buffer.index("<!-- ctxsteward:generated:begin work"):buffer.index(end)]
+        assert mine in work and "engine limit 3" not in work  # kept as the person left it
+        assert note.read_text() == on_disk
+    finally:
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        del editor.buffers[uri]
 
 
 async def test_a_refused_edit_is_reported(client: LanguageClient, repo: Path) -> None:

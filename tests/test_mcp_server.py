@@ -275,6 +275,19 @@ async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
         content = resource.contents[0]
         assert isinstance(content, TextResourceContents) and content.text == on_disk
 
+        # A block the person edited is kept and said once, at its line in the note as written.
+        cut = on_disk.index("<!-- ctxsteward:generated:end work -->")
+        mine = "- Ana: keep this line.\n"
+        (repo / "HANDOFF.md").write_text(on_disk[:cut] + mine + on_disk[cut:])
+        write_files(repo, {"app/more.py": "x = 1\n"})
+        again = data(await s.call_tool("handoff", {"write": True}))
+        said = [w for w in again["warnings"] if "was left as it is" in w]
+        assert len(said) == 1, again["warnings"]
+        after = (repo / "HANDOFF.md").read_text()
+        edited = after.index("<!-- ctxsteward:generated:begin work")
+        assert mine in after[edited:] and after.count("<!-- ctxsteward:generated:begin work") == 2
+        assert f"line {after[:edited].count(chr(10)) + 1}: block 'work'" in said[0], said
+
         refused = await s.call_tool("handoff", {"base": "--output=/tmp/x"})
         assert refused.is_error and "not a git ref" in text(refused)
         unknown = await s.call_tool("handoff", {"base": "no-such-branch"})

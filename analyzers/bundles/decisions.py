@@ -195,7 +195,7 @@ _NOTE_SECTIONS = {"decisions": "decisions", "decisions made": "decisions",
                   "questions": "open_questions"}
 _H2 = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 _HEADING = re.compile(r"^#{1,2}[ \t]")
-_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) [A-Za-z0-9_-]+ -->")
+_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) [A-Za-z0-9_-]+(?: sha=[0-9]+)? -->")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzers.handoff.generate import note_file, read_existing
-from analyzers.handoff.markdown import SECTIONS, parse_note
+from analyzers.handoff.markdown import SECTIONS, generated_block, parse_note
 from analyzers.secrets import clip_masked, cut_head, redact_git
 from analyzers.tokens import Counter
 
@@ -39,7 +39,7 @@ def note_context(root: Path, note: str | Path | None, counter: Counter, budget: 
     shown = path.name
     head = f"Handoff note from earlier sessions ({shown}, kept by Context Steward):"
     parts: list[tuple[str, str]] = []
-    summary = next((b for b in parsed.blocks if b.name == "summary"), None)
+    summary = generated_block(text, "summary")  # (ours, not one kept as the person's text)
     if summary is not None:
         parts.append(("Summary", text[summary.content_start:summary.content_end].strip()))
     for key, heading, _, _ in SECTIONS:

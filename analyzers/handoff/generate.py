@@ -25,7 +25,7 @@ from analyzers.handoff.gitstate import (
     status_text,
 )
 from analyzers.handoff.instructionfiles import applicable_files, with_diagnostics
-from analyzers.handoff.markdown import parse_note, render_markdown, rendered_tokens
+from analyzers.handoff.markdown import kept_blocks, parse_note, render_markdown, rendered_tokens
 from analyzers.handoff.note import (
     BundleSuggestion,
     ChangeTotals,
@@ -192,6 +192,7 @@ def generate(
     human = HumanSections()
     if existing is not None and not existing_problems:
         human = parse_note(existing).human
+        problems += [f"{note_file_path.name} {why}" for why in kept_blocks(existing)]
     elif existing_problems:
         problems.append(f"{note_file_path.name} cannot be updated in place "
                         f"({existing_problems[0]}); its human sections were not read")

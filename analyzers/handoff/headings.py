@@ -80,7 +80,9 @@ right after our end marker, taken as an open HTML block; a nested item 4+ column
 quote (``> - a``, ``>     - ```md``); a setext ``===`` under a list item's heading; a tag after
 an item holding a thematic break or a comment (``- ***``); a tab before a nested item's marker
 (``-\t- ```md``). With a person's example block in such a note, a note over 250,000 characters
-can have the example's content replaced and the real block left as it was.
+can have the example read as the real block; its content is not replaced for all that: a block
+is replaced only when it holds what was written in it (the digest its begin marker records, see
+:mod:`analyzers.handoff.markdown`), so the example is left as it is and the command says so.
 
 Nothing here changes the note: these are offsets into it.
 """

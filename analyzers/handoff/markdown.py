@@ -7,9 +7,21 @@ A generated block is the text between two marker lines::
     <!-- ctxsteward:generated:end NAME -->
 
 Everything outside the blocks belongs to people. Regenerating against an existing note replaces
-only the inside of each block (the marker lines themselves stay as they were), so every byte
-outside them survives. A note whose markers do not pair up cannot be updated safely:
-:func:`parse_note` reports why and :func:`render_markdown` refuses it.
+only the inside of each block and the ``sha=`` of its begin marker (the rest of the marker lines
+stays as it was), so every byte outside them survives. A note whose markers do not pair up
+cannot be updated safely: :func:`parse_note` reports why and :func:`render_markdown` refuses it.
+
+The begin marker records a digest of the content written with it
+(``<!-- ctxsteward:generated:begin work sha=012345678901 -->``: :func:`digest`). A block is
+replaced only when its content still has that digest, or when no block of the note has one (a
+note written before digests were recorded). Any other block is left exactly as it is: a person
+edited inside it, or it is not ours at all (a person's example of a block, quoted in a code
+fence, that a reader mistook for the real one: see :mod:`analyzers.handoff.headings`). This does
+not depend on how the note is read, so no reading mistake can replace text a person wrote. A
+name none of whose blocks is replaced gets a new block at the end of the note, so the note still
+holds what is generated, and :func:`kept_blocks` says so (never asking the person to delete what
+may be their example); from then on that block is the one replaced, and the kept one is the
+person's text (a name may have several blocks when at most one holds its digest).
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ import bisect
 import copy
 import dataclasses
 import functools
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +42,9 @@ from analyzers.tokens import Counter
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
 END = "<!-- ctxsteward:generated:end {} -->"
-_MARKER = re.compile(r"^<!-- ctxsteward:generated:(begin|end) ([A-Za-z0-9_-]+) -->[ \t]*$")
+_MARKER = re.compile(
+    r"^<!-- ctxsteward:generated:(begin|end) ([A-Za-z0-9_-]+)(?: sha=([0-9]{12}))? -->[ \t]*$")
+SHA_CHARS = 12
 _LOOSE_MARKER = re.compile(r"ctxsteward:generated:(begin|end)")
 BLOCKS = ("summary", "work", "checks")
 BOM = "\ufeff"
@@ -68,6 +83,9 @@ class Block:
     name: str
     content_start: int  # offset just after the begin marker's line break
     content_end: int  # offset of the start of the end marker line
+    marker: tuple[int, int] = (0, 0)  # the begin marker's offsets, ``<!--`` to ``-->``
+    sha: str | None = None  # the digest its begin marker records
+    line: int = 0  # the begin marker's line (1-based)
 
 
 @dataclass(slots=True)
@@ -77,6 +95,8 @@ class ParsedNote:
     other_sections: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     newline: str = "\n"
+    kept: list[int] | None = None  # which blocks are left as they are (see _kept), once known
+    twice: list[tuple[str, str]] = field(default_factory=list)  # a name's second block, and why
 
     @property
     def ok(self) -> bool:
@@ -124,12 +144,30 @@ def _parse_note(text: str) -> ParsedNote:
     headings, quoted = note_structure(
         bare_lines, lambda title: _normalise_heading(title) in _ALIASES, marks)
     block_lines = _read_blocks(lines, bare_lines, _Quoted(quoted), note)
+    _resolve_twice(text, note)
     if not note.blocks and not note.problems:
         note.problems.append(
             "no ctxsteward generated blocks: this file was not written by `ctxsteward handoff`")
     _read_sections(text, lines, [h for h in headings if h[0] + 1 not in block_lines],
                    block_lines, note)
     return note
+
+
+def _holds_digest(text: str, b: Block) -> bool:
+    return b.sha is not None and digest(text[b.content_start:b.content_end]) == b.sha
+
+
+def _resolve_twice(text: str, note: ParsedNote) -> None:
+    """A name with more than one block is a problem, unless the note records digests and at
+    most one of them still holds its digest: that one is ours (replaced), the others are the
+    person's text (a block they edited, or an example of one: see :func:`_kept`)."""
+    if not note.twice:
+        return
+    recorded = any(b.sha is not None for b in note.blocks)
+    for name, problem in note.twice:
+        if not recorded or sum(1 for b in note.blocks
+                               if b.name == name and _holds_digest(text, b)) > 1:
+            note.problems.append(problem)
 
 
 def _may_be_marker(line: str) -> bool:
@@ -159,7 +197,7 @@ def _read_blocks(lines: list[tuple[int, str]], bare_lines: list[str], quoted: _Q
     """The generated blocks (markers of the names this format writes, outside fenced code and
     HTML blocks: a block quoted there, or one of another name, is a person's text) into
     ``note``, its problems too; the line numbers (1-based) of the blocks and their markers."""
-    open_block: tuple[str, int, int] | None = None  # name, line number, content start
+    open_block: _Open | None = None
     names: set[str] = set()
     block_lines: set[int] = set()
     for no, ((offset, line), bare) in enumerate(zip(lines, bare_lines, strict=True), start=1):
@@ -175,41 +213,55 @@ def _read_blocks(lines: list[tuple[int, str]], bare_lines: list[str], quoted: _Q
             note.problems.append(f"line {no}: a damaged generated-block marker: "
                                  f"{bare.strip()!r}")
         if m is not None and (m.group(2) in BLOCKS or open_block is not None):
-            open_block = _marker(m.group(1), m.group(2), no, (offset, offset + len(line)),
-                                 open_block, names, note)
+            start = offset + len(line) - len(bare_lines[no - 1])  # (past a byte order mark)
+            at = _Open(m.group(2), no, offset + len(line),
+                       (start, start + bare.index("-->") + 3), m.group(3))
+            open_block = _marker(m.group(1), at, offset, open_block, names, note)
             block_lines.add(no)
         elif open_block is not None:
             block_lines.add(no)
     if open_block is not None:
-        note.problems.append(f"line {open_block[1]}: block {open_block[0]!r} is never closed")
+        note.problems.append(f"line {open_block.line}: block {open_block.name!r} is never closed")
     return block_lines
 
 
-def _marker(kind: str, name: str, no: int, where: tuple[int, int],
-            open_block: tuple[str, int, int] | None, names: set[str],
-            note: ParsedNote) -> tuple[str, int, int] | None:
-    """The block open after marker ``kind`` ``name`` on line ``no`` (``where``: the offsets of
-    its line's start and end), the block it ends into ``note``, a misplaced marker into its
-    problems."""
+@dataclass(slots=True)
+class _Open:
+    """A marker line read: its name, line (1-based), the offset after its line break, the
+    marker's own offsets and the digest it records."""
+
+    name: str
+    line: int
+    after: int
+    marker: tuple[int, int]
+    sha: str | None
+
+
+def _marker(kind: str, at: _Open, line_start: int, open_block: _Open | None, names: set[str],
+            note: ParsedNote) -> _Open | None:
+    """The block open after marker ``kind`` ``at`` (its line starting at ``line_start``), the
+    block it ends into ``note``, a misplaced marker into its problems."""
+    name, no = at.name, at.line
     if kind == "begin":
         if open_block is not None:
             note.problems.append(
-                f"line {no}: block {name!r} begins inside block {open_block[0]!r} "
-                f"(opened on line {open_block[1]})")
+                f"line {no}: block {name!r} begins inside block {open_block.name!r} "
+                f"(opened on line {open_block.line})")
             return open_block
-        if name in names:
-            note.problems.append(f"line {no}: block {name!r} appears twice")
-        return (name, no, where[1])
+        if name in names:  # (a problem unless the digests tell which is ours: _resolve_twice)
+            note.twice.append((name, f"line {no}: block {name!r} appears twice"))
+        return at
     if open_block is None:
         note.problems.append(f"line {no}: block {name!r} ends without a begin marker")
         return None
-    if open_block[0] != name:
+    if open_block.name != name:
         note.problems.append(
-            f"line {no}: block {open_block[0]!r} (line {open_block[1]}) ends with "
+            f"line {no}: block {open_block.name!r} (line {open_block.line}) ends with "
             f"an end marker for {name!r}")
         return None
     names.add(name)
-    note.blocks.append(Block(name, open_block[2], where[0]))
+    note.blocks.append(Block(name, open_block.after, line_start, open_block.marker,
+                             open_block.sha, open_block.line))
     return None
 
 
@@ -281,10 +333,19 @@ _BASE_LINE = re.compile(r"^- \*\*Base\*\*: `([^`\n]+)`, merge-base `[0-9a-f]+` â
                         re.MULTILINE)
 
 
+def generated_block(text: str, name: str) -> Block | None:
+    """Block ``name`` of ``text``: the one ours (it holds its digest), before one kept as the
+    person's text (see :func:`_kept`); None when there is none."""
+    parsed = parse_note(text)
+    kept = _kept(text, parsed)
+    named = [(i, b) for i, b in enumerate(parsed.blocks) if b.name == name]
+    return next((b for i, b in named if i not in kept), named[0][1] if named else None)
+
+
 def recorded_base(text: str) -> str | None:
     """The base a note's summary says it was made with when it was asked for (``ctxsteward
     handoff --base REF``); None when the note used the default or does not say."""
-    summary = next((b for b in parse_note(text).blocks if b.name == "summary"), None)
+    summary = generated_block(text, "summary")
     if summary is None:
         return None
     found = _BASE_LINE.search(text[summary.content_start:summary.content_end])
@@ -548,8 +609,77 @@ def _human_template(human: HumanSections, prompts: bool = True) -> str:
     return "\n".join(parts)
 
 
+def digest(content: str) -> str:
+    """The digest a begin marker records for a block's ``content``: of its words, whatever the
+    white space between them (an editor that turns line ends into CRLF, strips trailing spaces
+    or adds blank lines is not a person's edit). Decimal digits: they take the same number of
+    tokens whatever their value (hexadecimal ones do not), so the note's count of its own
+    tokens, shown in the summary whose digest it changes, settles."""
+    sha = hashlib.sha256(" ".join(content.split()).encode("utf-8")).digest()
+    return f"{int.from_bytes(sha[:8], 'big') % 10 ** SHA_CHARS:0{SHA_CHARS}d}"
+
+
+def begin_marker(name: str, content: str) -> str:
+    """The begin marker of block ``name`` holding ``content``, with its digest."""
+    return f"<!-- ctxsteward:generated:begin {name} sha={digest(content)} -->"
+
+
 def _wrap(name: str, content: str) -> str:
-    return f"{BEGIN.format(name)}\n{content}{END.format(name)}\n"
+    return f"{begin_marker(name, content)}\n{content}{END.format(name)}\n"
+
+
+def _kept(text: str, parsed: ParsedNote) -> list[int]:
+    """The blocks of ``text`` (their places in ``parsed.blocks``) that are not replaced: those
+    whose content no longer has the digest their begin marker records, and those without one
+    in a note whose other blocks have one (a note without digests was written before they were
+    recorded: its blocks are replaced as they always were). Kept in ``parsed``: a note is
+    rendered many times to fit its budget. A name none of whose blocks is replaced gets a new
+    block at the end of the note (:func:`_render_parts`)."""
+    if parsed.kept is None:
+        recorded = any(b.sha is not None for b in parsed.blocks)
+        parsed.kept = [i for i, b in enumerate(parsed.blocks)
+                       if (b.sha is None and recorded) or
+                       (b.sha is not None and not _holds_digest(text, b))]
+    return parsed.kept
+
+
+def _said_kept(parsed: ParsedNote, kept: list[int]) -> list[int]:
+    """The kept blocks to tell the person about: those of a name no block of which is replaced
+    (a new block of that name is written at the end of the note). One of a name whose other
+    block is replaced is the person's text, told about when that block was added."""
+    replaced = {b.name for i, b in enumerate(parsed.blocks) if i not in kept}
+    return [i for i in kept if parsed.blocks[i].name not in replaced]
+
+
+def kept_blocks(text: str | None, note: HandoffNote | None = None) -> list[str]:
+    """Why generated blocks of ``text`` (a note that can be updated) are left as they are when
+    the note is regenerated (see the module's docstring); empty when none is to be told. With
+    ``note``, each begins with its line in the note as written with ``note``
+    (``render_markdown(note, text)``), else with its line in ``text`` ("as read")."""
+    if text is None or not text.strip():
+        return []
+    parsed = parse_note(text)
+    if not parsed.ok:
+        return []
+    told = _said_kept(parsed, _kept(text, parsed))
+    if not told:
+        return []
+    where = {i: f"line {parsed.blocks[i].line} as read" for i in told}
+    if note is not None:
+        parts = _render_parts(note, text, parsed)
+        where = {i: f"line {''.join(parts[:2 * i + 1]).count(chr(10)) + 1}" for i in told}
+    out = []
+    for i in told:
+        b = parsed.blocks[i]
+        if b.sha is None:
+            why = ("its begin marker has no sha=, unlike the note's other blocks, so ctxsteward "
+                   "did not write it (an example of yours, perhaps in a code fence)")
+        else:
+            why = "its text changed since ctxsteward wrote it (you edited it, or it is your copy)"
+        out.append(f"{where[i]}: block {b.name!r} was left as it is: {why}. It is kept as your "
+                   f"text, and a new {b.name!r} block is written at the end of the note: that "
+                   "one is updated from now on")
+    return out
 
 
 def render_fresh(note: HandoffNote) -> str:
@@ -580,14 +710,20 @@ def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> 
     nl = parsed.newline
     out: list[str] = []
     pos = 0
-    for b in parsed.blocks:
-        out.append(existing_text[pos:b.content_start])
-        content = blocks.get(b.name, "")
-        out.append(content.replace("\n", nl) if nl != "\n" else content)
+    kept = _kept(existing_text, parsed)
+    for i, b in enumerate(parsed.blocks):
+        out.append(existing_text[pos:b.marker[0]])
+        if i in kept:  # (left as it is: see the module's docstring)
+            out.append(existing_text[b.marker[0]:b.content_end])
+        else:
+            content = blocks.get(b.name, "")
+            content = content.replace("\n", nl) if nl != "\n" else content
+            out.append(begin_marker(b.name, content)
+                       + existing_text[b.marker[1]:b.content_start] + content)
         pos = b.content_end
     out.append(existing_text[pos:])
-    present = {b.name for b in parsed.blocks}
-    missing = [name for name in BLOCKS if name not in present]
+    present = {b.name for i, b in enumerate(parsed.blocks) if i not in kept}
+    missing = [name for name in BLOCKS if name not in present]  # (or only kept: _said_kept)
     tail = ""
     if missing:
         if not existing_text.endswith(("\n", "\r")):

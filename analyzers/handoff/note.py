@@ -184,3 +184,6 @@ class WriteResult(BaseModel):
     changed: bool = Field(description="The written file's content changed.")
     message: str
     problems: list[str] = Field(default_factory=list)
+    kept_blocks: list[str] = Field(
+        default_factory=list, description="Generated blocks left as they were, and why: a "
+        "person edited inside one, or it is not one ctxsteward wrote (an example of a block).")

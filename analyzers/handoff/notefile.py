@@ -12,7 +12,7 @@ from pathlib import Path
 from analyzers.confine import OutsideWorkspace, check_write
 from analyzers.fsutil import write_atomic
 from analyzers.handoff.generate import beside_candidates, note_file, read_existing
-from analyzers.handoff.markdown import render_markdown
+from analyzers.handoff.markdown import kept_blocks, render_markdown
 from analyzers.handoff.note import HandoffNote, WriteResult
 
 
@@ -25,6 +25,7 @@ class NotePlan:
     wrote_beside: bool
     message: str
     problems: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # blocks left as they were, and why
 
 
 def _show(root: Path, path: Path) -> str:
@@ -32,6 +33,15 @@ def _show(root: Path, path: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def kept_suffix(kept: list[str]) -> str:
+    """What to add to "updated NOTE" when generated blocks were left as they were (``kept``:
+    :func:`analyzers.handoff.markdown.kept_blocks`)."""
+    if not kept:
+        return ""
+    return (f", except {len(kept)} generated block(s) left as they were (their text is not what "
+            "ctxsteward wrote): " + "; ".join(kept))
 
 
 def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> NotePlan:
@@ -45,8 +55,9 @@ def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> No
     if not problems:
         text = render_markdown(note, existing)
         verb = "created" if existing is None else "updated"
-        return NotePlan(requested, requested, text, existing, False,
-                        f"{verb} {_show(root, requested)}")
+        kept = kept_blocks(existing, note)
+        message = f"{verb} {_show(root, requested)}{kept_suffix(kept)}"
+        return NotePlan(requested, requested, text, existing, False, message, kept=kept)
     for candidate in beside_candidates(requested):
         try:
             check_write(root, candidate, typed=True)
@@ -72,7 +83,7 @@ def update_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> 
     return WriteResult(
         requested=_show(root, plan.requested), path=_show(root, plan.target),
         wrote_beside=plan.wrote_beside, created=plan.previous is None, changed=changed,
-        message=plan.message if changed or plan.wrote_beside else
+        message=plan.message if changed or plan.wrote_beside or plan.kept else
         f"{_show(root, plan.target)} is already up to date",
-        problems=plan.problems,
+        problems=plan.problems, kept_blocks=plan.kept,
     )

@@ -142,6 +142,8 @@ def plan(state: ServerState, ctx: JobContext, args: HandoffArgs, buffers: dict[s
     """Generate the note and work out the edit (inside a job)."""
     from analyzers.handoff import render_markdown
     from analyzers.handoff.generate import beside_candidates
+    from analyzers.handoff.markdown import kept_blocks
+    from analyzers.handoff.notefile import kept_suffix
 
     full, shown = note_path(state, args.path)
     assert state.root is not None
@@ -165,6 +167,8 @@ def plan(state: ServerState, ctx: JobContext, args: HandoffArgs, buffers: dict[s
             raise CommandError(f"{shown} cannot be updated ({problems[0]}) and every file beside "
                                "it is taken")
     text = render_markdown(note, existing)
+    if not wrote_beside:
+        message += kept_suffix(kept_blocks(existing, note))
     p = Plan(requested=shown, target=target, uri=target.as_uri(), text=text, previous=existing,
              open_version=buf.version if buf is not None else None, is_open=buf is not None,
              on_disk=target.exists(), wrote_beside=wrote_beside, message=message,

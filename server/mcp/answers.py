@@ -459,10 +459,15 @@ def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[Handof
     from analyzers.app.requests import HandoffRequest
     from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
     from analyzers.handoff.generate import read_existing, shown_text
+    from analyzers.handoff.markdown import kept_blocks
 
     ws, jc, with_bundle = call.workspace, call.jc, not call.session.refreshing
     note = ws.handoff(HandoffRequest(base=base, bundle=with_bundle), jc.token)
     warnings = [*call.warnings, *note.problems]
+    if write:  # (the kept blocks are told by the write's message, with their lines as written)
+        before, unread = read_existing(ws.root / DEFAULT_NOTE, ws.root)
+        told = {f"{DEFAULT_NOTE} {why}" for why in ([] if unread else kept_blocks(before))}
+        warnings = [w for w in warnings if w not in told]
     if not with_bundle:
         warnings.append("no bundle suggestion: the index is being refreshed")
     if write:

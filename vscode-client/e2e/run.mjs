@@ -1128,7 +1128,7 @@ try {
   // ---- the handoff note ------------------------------------------------------------------------
   const notePath = join(repo, "HANDOFF.md");
   const readNote = () => (existsSync(notePath) ? readFileSync(notePath, "utf8") : "");
-  const generated = (t) => [...t.matchAll(/<!-- ctxsteward:generated:begin (\S+) -->([\s\S]*?)<!-- ctxsteward:generated:end \1 -->/g)].map((m) => m[0]).join("\n");
+  const generated = (t) => [...t.matchAll(/<!-- ctxsteward:generated:begin (\S+)(?: sha=[0-9]+)? -->([\s\S]*?)<!-- ctxsteward:generated:end \1 -->/g)].map((m) => m[0]).join("\n");
   await check("handoff: Preview Handoff Note shows the note without writing it", async () => {
     // Fails when the preview is not shown or writes the file.
     await run("Context Steward: Preview Handoff Note");

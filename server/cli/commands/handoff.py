@@ -122,7 +122,8 @@ def _say_fit(note: HandoffNote) -> None:
 
 def _write(root: Path, note: HandoffNote, fmt: str, out: Path | None, where: str) -> int:
     """The note printed, or written to ``out`` (Markdown: updated in place, human sections
-    kept); exit status 1 when it had to go beside an unreadable note."""
+    kept); exit status 1 when it had to go beside an unreadable note, or left a generated block
+    as it was (a person's text: see :func:`analyzers.handoff.markdown.kept_blocks`)."""
     from analyzers.handoff import DEFAULT_NOTE, render_markdown, update_note_file
     from analyzers.handoff.generate import read_existing, shown_note, shown_text
 
@@ -137,4 +138,4 @@ def _write(root: Path, note: HandoffNote, fmt: str, out: Path | None, where: str
         return 0
     result = update_note_file(root, out, note)
     sys.stderr.write(f"{result.message}{where}\n")
-    return 1 if result.wrote_beside else 0
+    return 1 if result.wrote_beside or result.kept_blocks else 0
