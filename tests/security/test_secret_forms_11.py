@@ -159,6 +159,40 @@ benign("class name after TOKEN in a commit subject",
        'tokenizer: TOKEN = "GPT2TokenizerFast" in the config', "", fn=redact_git)
 benign("class name after TOKEN in a TODO", '# TODO: TOKEN = "GPT2TokenizerFast"\n', "a.py")
 
+# -- round 12: git subjects under a scope, look-alike separators and letters, Java's put,
+# Rust's String::from, Dockerfile's ENV continued --
+
+GIT = "fkCzJr4i0B3JrTAwR4y9ojf"
+case("rust format in a subject after a scope",
+     f'juliet rust: let password = format!("{{}}", "{GIT}")', "", (GIT,),
+     ("juliet rust: let password = format!(",), fn=redact_git)
+case("java put in a subject", f'java: props.put(PASSWORD_KEY, "{PW}")', "", (PW,),
+     ("props.put(PASSWORD_KEY, ",), fn=redact_git)
+case("js fromEntries in a subject", f'js: Object.fromEntries([["api_key","{PW}"]])', "", (PW,),
+     ('[["api_key","',), fn=redact_git)
+case("rust String::from in a subject", f'rust: let api_key = String::from("{PW}")', "", (PW,),
+     ("let api_key = String::from(",), fn=redact_git)
+case("ideographic spaces round a fullwidth equals in a subject",
+     f"cfg: password\u3000\uff1d\u3000{PW}", "", (PW,), ("password\u3000",), fn=redact_git)
+case("ideographic spaces round a fullwidth equals", f"password\u3000\uff1d\u3000{PW}\n", ".env",
+     (PW,), ("password\u3000\uff1d",))
+case("small equals sign", f"password \ufe66 {PW}\n", ".env", (PW,), ("password \ufe66 ",))
+case("dotted capital I in a name", f"AP\u0130_KEY = {PW}\n", "a.cfg", (PW,), ("AP\u0130_KEY = ",))
+case("java put under a constant", f'props.put(PASSWORD_KEY, "{PW}");\n', "A.java", (PW,),
+     ("props.put(PASSWORD_KEY, ",))
+case("js fromEntries", f'const c = Object.fromEntries([["api_key", "{PW}"]]);\n', "a.js", (PW,),
+     ('[["api_key", "',))
+case("rust String::from", f'let api_key = String::from("{PW}");\n', "a.rs", (PW,),
+     ("let api_key = String::from(",))
+case("dockerfile ENV continued", f"ENV DB_PASSWORD=\\\n    {PW}\n", "Dockerfile", (PW,),
+     ("ENV DB_PASSWORD=\\",))
+benign("round 12's look-alikes",
+       f'props.put(USER_KEY, "{PW}");\nmap.put(PASSWORD_KEY, password);\n'
+       f'let name = String::from("{PW}");\nlet api_key = String::from(key);\n'
+       f"host\u3000\uff1d\u3000{PW}\nENV PATH=\\\n    /usr/local/bin\n", "a.txt")
+benign("a subject's scope then prose", "auth: password: read from the vault, token: none", "",
+       fn=redact_git)
+
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
