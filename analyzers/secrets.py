@@ -4762,7 +4762,8 @@ def _r8_variables(variables: object) -> object:
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
 _R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified\s{1,20}"
                      r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}"
-                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n)\s{0,20})?"
+                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n"
+                     r"|--[^\n\"'`]{0,200}?[ \t](?=[\"'`]))\s{0,20})?"  # (round 12: one line)
                      r"(?:(?:password|values)[ \t]+)?(?!values\s)(?P<q>[\"'`]?)"
                      r"(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
                      r"(?P=q)")
@@ -5110,6 +5111,7 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
     out: list[Finding] = []
     if "=\\\n" in text or "=\\\r\n" in text:
         out += _r8_spans(text, _R11_SHELL_NEXT, lambda m: m.group("n"))
+        out += _r12_shell_pieces(lines)
     if "setenv" in text or "setx" in text:
         out += _r8_spans(text, _R11_SETENV, lambda m: m.group("n"))
     if "env:" in text or "ENV:" in text or "Env:" in text:
@@ -5132,6 +5134,32 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
         out += _r11_complex_keys(lines)
     if filename.lower().endswith(DOC_SUFFIXES):
         out += _r11_prose_blocks(lines)
+    return out
+
+
+_R12_SHELL_OPEN = _rx(r"[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t]+)?(?P<n>\w{1,160})=\\")
+_R12_SHELL_PIECE = _rx(r"[ \t]*(?P<v>[^\s\"'\\$`;()]{1,300})(?P<c>\\?)[ \t]*")
+
+
+def _r12_shell_pieces(lines: list[str]) -> list[Finding]:
+    """Shell's ``NAME=\\`` with the value continued over two lines or more (``V1\\`` then
+    ``V2``), its pieces judged joined (round 12; one line is round 11's)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        o = _R12_SHELL_OPEN.fullmatch(line) if line.endswith("=\\") else None
+        if o is None or not _NAME_IN_WORD.search(o.group("n")):
+            continue
+        spans: list[tuple[int, int, int]] = []
+        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+            p = _R12_SHELL_PIECE.fullmatch(lines[j])
+            if p is None:
+                spans = []
+                break
+            spans.append((j, p.start("v"), p.end("v")))
+            if not p.group("c"):
+                break
+        if len(spans) > 1:
+            out += _joined_pieces(lines, spans, o.group("n"))
     return out
 
 

@@ -186,10 +186,17 @@ case("rust String::from", f'let api_key = String::from("{PW}");\n', "a.rs", (PW,
      ("let api_key = String::from(",))
 case("dockerfile ENV continued", f"ENV DB_PASSWORD=\\\n    {PW}\n", "Dockerfile", (PW,),
      ("ENV DB_PASSWORD=\\",))
+case("sql identified by then a comment on one line",
+     f"sql: CREATE USER app IDENTIFIED BY -- later '{PW}'", "", (PW,), ("-- later '",),
+     fn=redact_git)
+case("shell export continued over two lines", f"export PASSWORD=\\\n  {V}\\\n{W}\n", "a.sh",
+     (V, W), ("export PASSWORD=\\",))
 benign("round 12's look-alikes",
        f'props.put(USER_KEY, "{PW}");\nmap.put(PASSWORD_KEY, password);\n'
        f'let name = String::from("{PW}");\nlet api_key = String::from(key);\n'
-       f"host\u3000\uff1d\u3000{PW}\nENV PATH=\\\n    /usr/local/bin\n", "a.txt")
+       f"host\u3000\uff1d\u3000{PW}\nENV PATH=\\\n    /usr/local/bin\n"
+       f"export PATH=\\\n  /usr/bin:\\\n/bin\nexport NAME=\\\n  {V}\\\n{W}\n"
+       "CREATE USER app IDENTIFIED BY -- see 'the docs'\n", "a.txt")
 benign("a subject's scope then prose", "auth: password: read from the vault, token: none", "",
        fn=redact_git)
 
@@ -230,6 +237,8 @@ HOSTILE = {
     "names before macros": ("let password =\n" * 20_000 + 'concat!("a", "b")\n', redact, "a.rs"),
     "complex keys": ("? password\n: |\n" * 20_000, redact, "a.yaml"),
     "arrows": ("'password'\n=>\n" * 20_000, redact, "a.php"),
+    "continued pieces": ("export PASSWORD=\\\n" + "a\\\n" * 40_000, redact, "a.sh"),
+    "scopes": ("a: b: password: let x = 1\n" * 20_000, redact_git, ""),
 }
 
 test_hostile_input_finishes = hostile_test(HOSTILE)
