@@ -372,7 +372,8 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
-            or _JWK_HINT in text or _split_hint(text) or _login_hint(text))
+            or _JWK_HINT in text or _split_hint(text) or _login_hint(text)
+            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -5088,6 +5089,9 @@ _R11_MAP_PAIR = _rx(r"\[\s{0,40}(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)\s{0,40},\
 _R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
                  r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_MACRO_IS = _rx(_R10_NAME_IS + r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
+# a login call's password as a macro after the user's literal (``login("admin", concat!(…))``)
+_R12_LOGIN_MACRO = _rx(r"(?<![\w$])(?:login|log_in|sign_in|authenticate|connect)[ \t]*\([ \t]*"
+                       r"\"[^\"\n]{1,160}\"[ \t]*,[ \t]*(?P<f>concat!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_NAME_ENDS = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?"
                      r"=[ \t]*")
 _R11_NEXT_MACRO = _rx(r"[ \t]*(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\).{0,300}")
@@ -5230,6 +5234,8 @@ def _r11_macros(lines: list[str]) -> list[Finding]:
             for m in rule.finditer(line):
                 if _NAME_IN_WORD.search(m.group("n")):
                     out += _r11_macro_pieces(i, m, m.group("n"))
+        for m in _R12_LOGIN_MACRO.finditer(line):  # (round 12)
+            out += _r11_macro_pieces(i, m, "password")
         ends = i and lines[i - 1].rstrip().endswith("=")
         n = _R11_NAME_ENDS.fullmatch(lines[i - 1]) if ends else None
         nxt = _R11_NEXT_MACRO.fullmatch(line) if n is not None else None

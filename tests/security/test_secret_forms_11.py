@@ -191,12 +191,18 @@ case("sql identified by then a comment on one line",
      fn=redact_git)
 case("shell export continued over two lines", f"export PASSWORD=\\\n  {V}\\\n{W}\n", "a.sh",
      (V, W), ("export PASSWORD=\\",))
+case("rust login with a concat password", f'login("admin", concat!("{V}","{W}"))\n', "a.rs",
+     (V, W), ('login("admin", concat!(',))
+case("rust login with a concat password in a subject",
+     f'rust: login("admin", concat!("{V}", "{W}"))', "", (V, W), ('login("admin", concat!(',),
+     fn=redact_git)
 benign("round 12's look-alikes",
        f'props.put(USER_KEY, "{PW}");\nmap.put(PASSWORD_KEY, password);\n'
        f'let name = String::from("{PW}");\nlet api_key = String::from(key);\n'
        f"host\u3000\uff1d\u3000{PW}\nENV PATH=\\\n    /usr/local/bin\n"
        f"export PATH=\\\n  /usr/bin:\\\n/bin\nexport NAME=\\\n  {V}\\\n{W}\n"
-       "CREATE USER app IDENTIFIED BY -- see 'the docs'\n", "a.txt")
+       "CREATE USER app IDENTIFIED BY -- see 'the docs'\n"
+       'login("admin", concat!("Enter ", "password: "))\n', "a.txt")
 benign("a subject's scope then prose", "auth: password: read from the vault, token: none", "",
        fn=redact_git)
 
@@ -238,6 +244,7 @@ HOSTILE = {
     "complex keys": ("? password\n: |\n" * 20_000, redact, "a.yaml"),
     "arrows": ("'password'\n=>\n" * 20_000, redact, "a.php"),
     "continued pieces": ("export PASSWORD=\\\n" + "a\\\n" * 40_000, redact, "a.sh"),
+    "login macros": ('login("a", concat!("b"' * 20_000 + "\n", redact, "a.rs"),
     "scopes": ("a: b: password: let x = 1\n" * 20_000, redact_git, ""),
 }
 
