@@ -167,7 +167,9 @@ DETECTORS = (
 # fullwidth separators, dotless i and long s, Lua long strings over lines, freeze( then [, Map
 # entries, Rust format!/concat! under a field, call or previous line, YAML ``? password`` then
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
-SCAN_VERSION = 44
+# 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
+# Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
+SCAN_VERSION = 45
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -370,7 +372,8 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
 def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
-            or _JWK_HINT in text or _split_hint(text) or _login_hint(text))
+            or _JWK_HINT in text or _split_hint(text) or _login_hint(text)
+            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -1879,13 +1882,16 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 # fullwidth ``ｐａｓｓ``, mathematical letters): a word of them, alone or among Latin letters,
 # is read as the Latin word it shows, one character for one (the masks fall on the text as it
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
-_CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ\u0131\u017f"
-_CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxXis"  # (ı, ſ: round 11)
+_CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ\u0131\u017f\u0130"
+_CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxXisI"  # (ı ſ: 11; İ: 12)
 # hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
 # between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
 _HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d\u2013\u2014"  # (en and em dashes: round 10)
-# a fullwidth colon or equals sign right after a name's letter (``password：V``, ``PASSWORD＝V``)
-_FULLWIDTH_SEP = _rx("(?:(?<=[A-Za-z0-9_])|(?<=[A-Za-z0-9_][ \t]))[\uff1a\uff1d]")
+# a fullwidth or small colon or equals sign right after a name's letter (``password：V``,
+# ``PASSWORD＝V``, ``password ﹦ V``), ideographic spaces around it read as spaces (round 12)
+_FULLWIDTH_SEP = _rx("(?:(?<=[A-Za-z0-9_])|(?<=[A-Za-z0-9_][ \t\u3000]))[\uff1a\uff1d\ufe55\ufe66]"
+                     "(?:\u3000(?=\\S))?")
+_SEP_LATIN = {"\uff1a": ":", "\ufe55": ":", "\uff1d": "=", "\ufe66": "="}
 _WORD_AROUND = 80  # characters a hint's word is read either side of it
 _FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
 
@@ -1928,8 +1934,10 @@ def _word_at(text: str, whole: str, start: int, end: int) -> str:
 def _folded(text: str) -> str:
     """``text`` with the words :data:`_CONFUSABLE` letters make Latin read as Latin, character
     for character; ``text`` itself when no secret's name comes of it."""
-    if "\uff1a" in text or "\uff1d" in text:
-        sep = _FULLWIDTH_SEP.sub(lambda m: ":" if m.group() == "\uff1a" else "=", text)
+    if any(c in text for c in _SEP_LATIN):
+        sep = _FULLWIDTH_SEP.sub(lambda m: _SEP_LATIN[m.group()[0]] + " " * (len(m.group()) - 1),
+                                 text)
+        sep = re.sub("\u3000(?=[=:])", " ", sep) if sep != text else sep
         if sep != text:
             return sep
     table, words, mixed = _confusables()
@@ -3387,7 +3395,7 @@ def redact_git(text: str, filename: str = "") -> str:
     such text names paths (a URL flattened into a file name, ``backups/DB_PASSWORD=value/``) that
     no code would; and the forms of prose (``token => …``, ``api key …``, ``user:p@ss@host``, a
     percent-encoded URL). Read without format characters (as :func:`redact` reads)."""
-    shown = redact(text, filename)
+    shown = _scoped_redact(text, filename)
     plain, where = without_format_chars(shown)
     spans = _free_spans(plain)
     if not spans:
@@ -3400,6 +3408,40 @@ def redact_git(text: str, filename: str = "") -> str:
         if not kept or a >= kept[-1][1]:
             kept.append((a, b, kind))
     return _masked(shown, _with_repeats(shown, kept))
+
+
+_SCOPE_WITHIN = 120  # characters of a line a subject's scope (``juliet rust: ``) is looked for in
+
+
+def _scoped_redact(text: str, filename: str) -> str:
+    """:func:`redact` of ``text``, each line read also without a commit subject's scope (up to
+    its first, and its last, ": " in :data:`_SCOPE_WITHIN` characters, blanked): a rule reading
+    a name from the line's start (``let password = format!(…)``) would read the scope's words
+    as the name (round 12). One reading per form, the masks merged."""
+    if ": " not in text:
+        return redact(text, filename)
+    lines = text.splitlines(keepends=True)
+    variants = []
+    for pick in (str.find, str.rfind):
+        cut = [pick(line, ": ", 0, _SCOPE_WITHIN) + 2 for line in lines]
+        variants.append("".join(" " * c + line[c:] if c >= 2 else line
+                                for c, line in zip(cut, lines, strict=True)))
+    found = find_secrets(text, filename)
+    for variant in dict.fromkeys(variants):
+        if variant != text:
+            found += find_secrets(variant, filename)
+    if not found:
+        return text
+    by_line: dict[int, list[tuple[int, int, str]]] = {}
+    for f in sorted(found, key=lambda f: (f.line, f.start, -f.end)):
+        spans = by_line.setdefault(f.line, [])
+        if spans and f.start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], f.end), spans[-1][2])
+        else:
+            spans.append((f.start, f.end, f.kind))
+    for number, spans in by_line.items():
+        lines[number - 1] = _masked(lines[number - 1], spans)
+    return "".join(lines)
 
 
 def _with_repeats(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -4721,7 +4763,8 @@ def _r8_variables(variables: object) -> object:
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
 _R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified\s{1,20}"
                      r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}"
-                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n)\s{0,20})?"
+                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n"
+                     r"|--[^\n\"'`]{0,200}?[ \t](?=[\"'`]))\s{0,20})?"  # (round 12: one line)
                      r"(?:(?:password|values)[ \t]+)?(?!values\s)(?P<q>[\"'`]?)"
                      r"(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
                      r"(?P=q)")
@@ -5017,15 +5060,19 @@ def _r10_opened(lines: list[str], i: int, o: re.Match[str]) -> list[Finding]:
 # key ``? password`` then ``: |``; a document's fenced, quoted or reST literal block after a line
 # ending "password:". Kept: prose pieces of a ``concat!`` (``"Enter ", "password: "``).
 
-_R11_SHELL_NEXT = _rx(r"(?m)^[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+)?(?P<n>\w{1,160})="
+_R11_SHELL_NEXT = _rx(r"(?m)^[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t]+)?"
+                      r"(?P<n>\w{1,160})="
                       r"\\\r?\n[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'\\$`;()]{1,300})(?P=q)[ \t]*"
                       r"(?=;|#|\r?$)")
 _R11_SETENV = _rx(r"(?m)^[ \t]*(?:setenv|setx)[ \t]+(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)"
                   r"(?P<v>[^\s\"'$;`()]{1,300})(?P=q)[ \t]*(?=;|#|\r?$)")
 _R11_PS_ITEM = _rx(r"(?i)\b(?:Set|New)-Item[ \t]+(?:-Path[ \t]+)?[\"']?env:(?P<n>\w{1,160})[\"']?"
                    r"[ \t]+(?:-Value[ \t]+)?(?P<q>[\"'])(?P<v>[^\"'\s$`]{1,300})(?P=q)")
-_R11_SET_PROPERTY = _rx(r"setProperty\(\s*(?P<n>[A-Za-z_][\w.]{0,160})\s*,\s*\""
+_R11_SET_PROPERTY = _rx(r"(?<![\w$])(?:setProperty|put)\(\s*(?P<n>[A-Za-z_][\w.]{0,160})\s*,\s*\""
                         r"(?P<v>[^\"\s]{1,300})\"")
+# Rust's ``let api_key = String::from("V")`` (round 12)
+_R12_STRING_FROM = _rx(_R10_NAME_IS + r"String::from\(\s{0,40}\"(?P<v>[^\"\s\\]{1,300})\""
+                       r"\s{0,40}\)")
 _R11_ARROW = _rx(r"(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\r?\n\s{0,200}=>[ \t]*\r?\n"
                  r"\s{0,200}(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})(?P=q)")
 _R11_VALUES = _rx(r"(?i)\bidentified\s{1,20}by\s{1,20}values\s{1,20}(?P<q>[\"'])"
@@ -5042,6 +5089,9 @@ _R11_MAP_PAIR = _rx(r"\[\s{0,40}(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)\s{0,40},\
 _R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
                  r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_MACRO_IS = _rx(_R10_NAME_IS + r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
+# a login call's password as a macro after the user's literal (``login("admin", concat!(…))``)
+_R12_LOGIN_MACRO = _rx(r"(?<![\w$])(?:login|log_in|sign_in|authenticate|connect)[ \t]*\([ \t]*"
+                       r"\"[^\"\n]{1,160}\"[ \t]*,[ \t]*(?P<f>concat!)\((?P<b>[^()\n]{0,4000})\)")
 _R11_NAME_ENDS = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?"
                      r"=[ \t]*")
 _R11_NEXT_MACRO = _rx(r"[ \t]*(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\).{0,300}")
@@ -5065,17 +5115,20 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
     out: list[Finding] = []
     if "=\\\n" in text or "=\\\r\n" in text:
         out += _r8_spans(text, _R11_SHELL_NEXT, lambda m: m.group("n"))
+        out += _r12_shell_pieces(lines)
     if "setenv" in text or "setx" in text:
         out += _r8_spans(text, _R11_SETENV, lambda m: m.group("n"))
     if "env:" in text or "ENV:" in text or "Env:" in text:
         out += _r8_spans(text, _R11_PS_ITEM, lambda m: m.group("n"))
-    if "setProperty" in text:
+    if "setProperty" in text or "put(" in text:  # (Java's Properties/Map put: round 12)
         out += _r8_spans(text, _R11_SET_PROPERTY, _r11_dotted)
+    if "String::from(" in text:
+        out += _r8_spans(text, _R12_STRING_FROM, lambda m: m.group("n"))
     if "=>" in text and "\n" in text:
         out += _r8_spans(text, _R11_ARROW, _r11_dotted)
     if ("dentified" in text or "DENTIFIED" in text) and ("VALUES" in text or "values" in text):
         out += _r8_spans(text, _R11_VALUES, lambda m: "password")
-    if "Map(" in text or "Map<" in text:
+    if "Map(" in text or "Map<" in text or "fromEntries(" in text:
         out += _r8_spans(text, _R11_MAP_PAIR, _r11_dotted)
     if "define" in text or "[[" in text or "[=" in text or "freeze(" in text:
         out += _r11_opened(lines, "define" in text, "[[" in text or "[=" in text)
@@ -5085,6 +5138,32 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
         out += _r11_complex_keys(lines)
     if filename.lower().endswith(DOC_SUFFIXES):
         out += _r11_prose_blocks(lines)
+    return out
+
+
+_R12_SHELL_OPEN = _rx(r"[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t]+)?(?P<n>\w{1,160})=\\")
+_R12_SHELL_PIECE = _rx(r"[ \t]*(?P<v>[^\s\"'\\$`;()]{1,300})(?P<c>\\?)[ \t]*")
+
+
+def _r12_shell_pieces(lines: list[str]) -> list[Finding]:
+    """Shell's ``NAME=\\`` with the value continued over two lines or more (``V1\\`` then
+    ``V2``), its pieces judged joined (round 12; one line is round 11's)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        o = _R12_SHELL_OPEN.fullmatch(line) if line.endswith("=\\") else None
+        if o is None or not _NAME_IN_WORD.search(o.group("n")):
+            continue
+        spans: list[tuple[int, int, int]] = []
+        for j in range(i + 1, min(len(lines), i + 1 + _R9_CONTINUED_LINES)):
+            p = _R12_SHELL_PIECE.fullmatch(lines[j])
+            if p is None:
+                spans = []
+                break
+            spans.append((j, p.start("v"), p.end("v")))
+            if not p.group("c"):
+                break
+        if len(spans) > 1:
+            out += _joined_pieces(lines, spans, o.group("n"))
     return out
 
 
@@ -5155,6 +5234,8 @@ def _r11_macros(lines: list[str]) -> list[Finding]:
             for m in rule.finditer(line):
                 if _NAME_IN_WORD.search(m.group("n")):
                     out += _r11_macro_pieces(i, m, m.group("n"))
+        for m in _R12_LOGIN_MACRO.finditer(line):  # (round 12)
+            out += _r11_macro_pieces(i, m, "password")
         ends = i and lines[i - 1].rstrip().endswith("=")
         n = _R11_NAME_ENDS.fullmatch(lines[i - 1]) if ends else None
         nxt = _R11_NEXT_MACRO.fullmatch(line) if n is not None else None

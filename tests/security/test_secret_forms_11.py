@@ -159,6 +159,53 @@ benign("class name after TOKEN in a commit subject",
        'tokenizer: TOKEN = "GPT2TokenizerFast" in the config', "", fn=redact_git)
 benign("class name after TOKEN in a TODO", '# TODO: TOKEN = "GPT2TokenizerFast"\n', "a.py")
 
+# -- round 12: git subjects under a scope, look-alike separators and letters, Java's put,
+# Rust's String::from, Dockerfile's ENV continued --
+
+GIT = "fkCzJr4i0B3JrTAwR4y9ojf"
+case("rust format in a subject after a scope",
+     f'juliet rust: let password = format!("{{}}", "{GIT}")', "", (GIT,),
+     ("juliet rust: let password = format!(",), fn=redact_git)
+case("java put in a subject", f'java: props.put(PASSWORD_KEY, "{PW}")', "", (PW,),
+     ("props.put(PASSWORD_KEY, ",), fn=redact_git)
+case("js fromEntries in a subject", f'js: Object.fromEntries([["api_key","{PW}"]])', "", (PW,),
+     ('[["api_key","',), fn=redact_git)
+case("rust String::from in a subject", f'rust: let api_key = String::from("{PW}")', "", (PW,),
+     ("let api_key = String::from(",), fn=redact_git)
+case("ideographic spaces round a fullwidth equals in a subject",
+     f"cfg: password\u3000\uff1d\u3000{PW}", "", (PW,), ("password\u3000",), fn=redact_git)
+case("ideographic spaces round a fullwidth equals", f"password\u3000\uff1d\u3000{PW}\n", ".env",
+     (PW,), ("password\u3000\uff1d",))
+case("small equals sign", f"password \ufe66 {PW}\n", ".env", (PW,), ("password \ufe66 ",))
+case("dotted capital I in a name", f"AP\u0130_KEY = {PW}\n", "a.cfg", (PW,), ("AP\u0130_KEY = ",))
+case("java put under a constant", f'props.put(PASSWORD_KEY, "{PW}");\n', "A.java", (PW,),
+     ("props.put(PASSWORD_KEY, ",))
+case("js fromEntries", f'const c = Object.fromEntries([["api_key", "{PW}"]]);\n', "a.js", (PW,),
+     ('[["api_key", "',))
+case("rust String::from", f'let api_key = String::from("{PW}");\n', "a.rs", (PW,),
+     ("let api_key = String::from(",))
+case("dockerfile ENV continued", f"ENV DB_PASSWORD=\\\n    {PW}\n", "Dockerfile", (PW,),
+     ("ENV DB_PASSWORD=\\",))
+case("sql identified by then a comment on one line",
+     f"sql: CREATE USER app IDENTIFIED BY -- later '{PW}'", "", (PW,), ("-- later '",),
+     fn=redact_git)
+case("shell export continued over two lines", f"export PASSWORD=\\\n  {V}\\\n{W}\n", "a.sh",
+     (V, W), ("export PASSWORD=\\",))
+case("rust login with a concat password", f'login("admin", concat!("{V}","{W}"))\n', "a.rs",
+     (V, W), ('login("admin", concat!(',))
+case("rust login with a concat password in a subject",
+     f'rust: login("admin", concat!("{V}", "{W}"))', "", (V, W), ('login("admin", concat!(',),
+     fn=redact_git)
+benign("round 12's look-alikes",
+       f'props.put(USER_KEY, "{PW}");\nmap.put(PASSWORD_KEY, password);\n'
+       f'let name = String::from("{PW}");\nlet api_key = String::from(key);\n'
+       f"host\u3000\uff1d\u3000{PW}\nENV PATH=\\\n    /usr/local/bin\n"
+       f"export PATH=\\\n  /usr/bin:\\\n/bin\nexport NAME=\\\n  {V}\\\n{W}\n"
+       "CREATE USER app IDENTIFIED BY -- see 'the docs'\n"
+       'login("admin", concat!("Enter ", "password: "))\n', "a.txt")
+benign("a subject's scope then prose", "auth: password: read from the vault, token: none", "",
+       fn=redact_git)
+
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
 
@@ -196,6 +243,9 @@ HOSTILE = {
     "names before macros": ("let password =\n" * 20_000 + 'concat!("a", "b")\n', redact, "a.rs"),
     "complex keys": ("? password\n: |\n" * 20_000, redact, "a.yaml"),
     "arrows": ("'password'\n=>\n" * 20_000, redact, "a.php"),
+    "continued pieces": ("export PASSWORD=\\\n" + "a\\\n" * 40_000, redact, "a.sh"),
+    "login macros": ('login("a", concat!("b"' * 20_000 + "\n", redact, "a.rs"),
+    "scopes": ("a: b: password: let x = 1\n" * 20_000, redact_git, ""),
 }
 
 test_hostile_input_finishes = hostile_test(HOSTILE)
