@@ -299,6 +299,13 @@ def test_a_readme_reason_names_the_section_shown_and_calls_it_documentation(
         "design doc \u201cToken cache design\u201d; links `cache/tokens.py`"
 
 
+
+def _readme_repo(tmp_path: Path, readme: str) -> Path:
+    """A repository of the token cache, a README about it, and an unrelated file."""
+    return make_repo(tmp_path / "repo", {
+        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
+        "other/unrelated.py": "X = 1\n"})
+
 def test_a_readme_reason_names_the_section_the_task_matches_best(tmp_path: Path) -> None:
     """The section linking the code ranks first among a README's relevant ones, but the task
     is about another: the reason names the one its words match best (title and text), which
@@ -308,9 +315,7 @@ def test_a_readme_reason_names_the_section_the_task_matches_best(tmp_path: Path)
               "the defaults.\n\n" + _filler("Browser support")
               + "## Token expiry and restart\n\nEach token expires after an hour; a restart "
               "keeps the expiry, so a token is never renewed early.\n\n" + _filler("License"))
-    repo = make_repo(tmp_path / "repo", {
-        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
-        "other/unrelated.py": "X = 1\n"})
+    repo = _readme_repo(tmp_path, readme)
     out = json.loads(run_cli("bundle", "--seed", "cache/tokens.py", "--task",
                              "token expiry is wrong after a restart", "--budget", "4000",
                              "--format", "json", cwd=repo).stdout)
@@ -330,9 +335,7 @@ def test_a_readme_reason_names_a_section_too_large_to_show_only_marked(tmp_path:
               + "## Configuration\n\nThe token cache in `cache/tokens.py` is read first, then "
               "the defaults.\n\n" + _filler("Browser support")
               + "## Token expiry and restart\n\n" + expiry + "\n" + _filler("License"))
-    repo = make_repo(tmp_path / "repo", {
-        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
-        "other/unrelated.py": "X = 1\n"})
+    repo = _readme_repo(tmp_path, readme)
     lines = readme.splitlines()
     first = lines.index("## Token expiry and restart") + 1
     last = lines.index("## License")
@@ -364,9 +367,7 @@ def test_a_reason_names_the_section_meant_of_two_with_one_title(tmp_path: Path) 
               + "\n## Client\n\n### Configuration\n\nThe client reads its token cache from "
               "`cache/tokens.py`; the retry timeout doubles after each failure.\n\n"
               + _filler("License"))
-    repo = make_repo(tmp_path / "repo", {
-        "cache/__init__.py": "", "cache/tokens.py": CACHE, "README.md": readme,
-        "other/unrelated.py": "X = 1\n"})
+    repo = _readme_repo(tmp_path, readme)
     lines = readme.splitlines()
     first = lines.index("## Client") + 3
     last = lines.index("## License")
