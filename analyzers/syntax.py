@@ -9,7 +9,7 @@ converted here, where the facts are made.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
@@ -339,9 +339,10 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     by_bytes: dict[bytes, list[int]] = {}
     shadowed: dict[bytes, list[int]] = {}
     keywords = {n.start_byte for n in caps.get("keyword", ())}
+    attributes = _rust_attribute_spans(caps.get("attribute", ()), source)
     for node in caps.get("ref", []):
         start, end = node.start_byte, node.end_byte
-        if (start, end) in name_positions or lang == "rust" and _rust_attribute_word(node, source):
+        if (start, end) in name_positions or attributes and _inside(attributes, start):
             continue
         raw = source[start:end]
         spans = bound.get(raw) if bound else None
@@ -358,23 +359,31 @@ _RUST_ATTRIBUTE_WORDS = frozenset((b"cfg", b"cfg_attr", b"allow", b"warn", b"den
                                    b"expect", b"doc"))
 
 
-def _rust_attribute_word(node: Node, source: bytes) -> bool:
-    """Whether identifier ``node`` is an attribute's own name (``#[test]``, ``#[tokio::test]``,
-    ``#[derive]``) or a word of its configuration (``#[cfg(test)]``): no use of a definition. bat's
-    35 ``#[test]`` lines were credited to its ``mod test``, which then ranked as the source its
-    integration tests use."""
-    parent = node.parent
-    if parent is None:
-        return False
-    if parent.type == "attribute" or (parent.type == "scoped_identifier" and parent.parent
-                                      is not None and parent.parent.type == "attribute"):
-        return parent.type == "scoped_identifier" or parent.child(0) == node
-    while parent is not None and parent.type == "token_tree":
-        parent = parent.parent
-    if parent is None or parent.type != "attribute" or parent.child(0) is None:
-        return False
-    head = parent.child(0)
-    return head is not None and source[head.start_byte:head.end_byte] in _RUST_ATTRIBUTE_WORDS
+def _rust_attribute_spans(attributes: Sequence[Node], source: bytes
+                          ) -> tuple[list[int], list[int]] | None:
+    """The byte ranges of Rust attributes (``attribute`` captures) whose identifiers are no uses
+    of a definition, as :func:`_inside` reads them: every attribute's own name (``#[test]``,
+    ``#[tokio::test]``, ``#[derive]``), and all of one of :data:`_RUST_ATTRIBUTE_WORDS`
+    (``#[cfg(test)]``); a ``derive``'s traits, which may be the crate's, are uses. bat's 35
+    ``#[test]`` lines were credited to its ``mod test``, which then ranked as the source its
+    integration tests use. None for a file with none."""
+    spans: list[tuple[int, int]] = []
+    for attr in attributes:
+        head = attr.child(0)
+        if head is None:
+            continue
+        name = source[head.start_byte:head.end_byte].rsplit(b"::", 1)[-1]
+        spans.append((head.start_byte, attr.end_byte if name in _RUST_ATTRIBUTE_WORDS
+                      else head.end_byte))
+    if not spans:
+        return None
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return [a for a, _ in merged], [b for _, b in merged]
 
 
 def _inside(spans: tuple[list[int], list[int]], at: int) -> bool:

@@ -18,3 +18,7 @@
 (field_pattern pattern: (identifier) @local)
 (field_pattern name: (shorthand_field_identifier) @local)
 ((match_pattern (identifier) @local) (#match? @local "^[a-z_]"))
+
+; Attributes (`#[test]`, `#[cfg(test)]`): their names, and the words of some, are no uses of the
+; crate's definitions (see syntax._rust_attribute_spans).
+(attribute) @attribute
