@@ -1953,7 +1953,8 @@ def _folded(text: str) -> str:
         latin = word.translate(table)
         return latin if latin.isascii() else word
 
-    return words.sub(fold, text)
+    out = words.sub(fold, text)
+    return text if out == text else out  # (an equal copy would be read again, and again)
 
 
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
@@ -1965,7 +1966,7 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         return _find_without_format_chars(text, filename)
     if not text.isascii():
         folded = _folded(text)
-        if folded is not text:
+        if folded is not text and folded != text:
             return find_secrets(folded, filename)  # (as long: the spans are the text's)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(

@@ -249,3 +249,15 @@ HOSTILE = {
 }
 
 test_hostile_input_finishes = hostile_test(HOSTILE)
+
+
+def test_a_word_folded_to_no_latin_word_is_read_once(tmp_path: Path) -> None:
+    """A word mixing a Cyrillic look-alike and another non-ASCII letter ("pаsswordé") folds to
+    no Latin word, and the fold handed back an equal copy of the text, which was read again and
+    again (a RecursionError on a line; on a file, the Quickstart's bundle of this repository,
+    whose secret tests hold such words, ran for 20 minutes)."""
+    text = "x = 1\n# the pаsswordé of the café\n"
+    assert redact(text, "notes.py") == text
+    root = make_repo(tmp_path / "repo", {"notes.py": text * 200, "main.py": "import notes\n"})
+    proc = run_cli("bundle", "--seed", "notes.py", "--format", "markdown", cwd=root, timeout=120)
+    assert proc.returncode == 0 and "pаsswordé" in proc.stdout, proc.stderr
