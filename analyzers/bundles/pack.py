@@ -103,6 +103,9 @@ class Candidate:
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
     blocks: list[Definition] | None = field(default=None, repr=False)  # (a cache: _blocks)
+    scores: dict[int, float] | None = field(default=None, repr=False)  # (a cache: _line_scores)
+    sigs: dict[tuple[int, int, int], tuple[int, int]] = field(  # (a cache: _signature)
+        default_factory=dict, repr=False)
 
 
 @dataclass
@@ -310,7 +313,7 @@ def skeleton_ranges(c: Candidate) -> list[tuple[int, int]]:
     for d in c.definitions:
         if d.kind in ("constant",) and d.parent:
             continue
-        ranges.append((_signature_start(c.lines, d), _signature_end(c.lines, d)))
+        ranges.append(_signature(c, d))
     return _merge(ranges)
 
 
@@ -327,6 +330,16 @@ def _signature_start(lines: list[str], d: Definition) -> int:
             continue
         return n
     return max(d.start_line, min(d.name_line, len(lines)))
+
+
+def _signature(c: Candidate, d: Definition) -> tuple[int, int]:
+    """``d``'s signature in ``c``: its first and last lines (:func:`_signature_start`,
+    :func:`_signature_end`), worked out once per definition."""
+    key = (d.start_line, d.name_line, d.end_line)
+    got = c.sigs.get(key)
+    if got is None:
+        got = c.sigs[key] = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    return got
 
 
 SIGNATURE_LINES = 6  # lines a signature runs over at most past its name, its brackets unclosed
@@ -523,7 +536,7 @@ def outline_ranges(c: Candidate, room: float
     symbols: list[str] = []
     used = 0.0
     for d in signature_order(c, members=False):
-        span = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+        span = _signature(c, d)
         cost = _estimate(c, [span]) + 3  # and the gap marker before it
         if used + cost > room:
             continue
@@ -888,12 +901,20 @@ def _blocks(c: Candidate) -> list[Definition]:
 def _line_scores(c: Candidate) -> dict[int, float]:
     """Line -> how much of the task it says: the task's words (stems) it holds, each worth more
     the fewer lines hold it; words more than :data:`EXCERPT_COMMON` of the lines hold count
-    for nothing, and a line holding only those is left out."""
+    for nothing, and a line holding only those is left out. Worked out once per candidate."""
+    if c.scores is not None:
+        return c.scores
     held = _held_words(c, set(lexical.stems(c.task_words)))
     lines_df = Counter(w for ws in held.values() for w in ws)
     common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))  # (such a word tells no line apart)
-    return {ln: sum(1.0 / lines_df[w] for w in ws if lines_df[w] <= common)
-            for ln, ws in held.items() if any(lines_df[w] <= common for w in ws)}
+    weight = {w: 1.0 / n for w, n in lines_df.items() if n <= common}
+    scores: dict[int, float] = {}
+    for ln, ws in held.items():
+        said = [weight[w] for w in ws if w in weight]
+        if said:
+            scores[ln] = sum(said)
+    c.scores = scores
+    return scores
 
 
 def _best_block(c: Candidate, defs: list[Definition]) -> tuple[Definition, bool] | None:
@@ -938,7 +959,7 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
     it, as an excerpt of it; measured, and tried again with fewer lines, in proportion. None
     when no line of its body holds one. ``named``: the excerpt names ``d`` among its symbols
     (not an anonymous function's)."""
-    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    sig = _signature(c, d)
     scores = _line_scores(c)
     inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
                     key=lambda ln: (-scores[ln], ln))
@@ -984,7 +1005,7 @@ def _chosen_symbols(c: Candidate, defs: list[Definition], cap: float
         cost = d.tokens + sum(around.values())
         if used + cost > cap:
             if not chosen and not heads and not c.seed and _has_members(c, d):
-                span = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+                span = _signature(c, d)
                 heads[span] = _estimate(c, [span])
                 heads.update(around)
                 used += sum(around.values()) + heads[span]
@@ -1018,7 +1039,7 @@ def _task_part(c: Candidate, d: Definition) -> list[tuple[int, int]]:
     """``d``'s signature and its :data:`PART_LINES` lines saying the most of the task (those
     holding the words fewest lines hold: :func:`_line_scores`), each with a line either side; none
     when no line of its body holds a task word."""
-    sig = (_signature_start(c.lines, d), _signature_end(c.lines, d))
+    sig = _signature(c, d)
     scores = _line_scores(c)
     inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
                     key=lambda ln: (-scores[ln], ln))[:PART_LINES]
@@ -1030,7 +1051,7 @@ def _task_part(c: Candidate, d: Definition) -> list[tuple[int, int]]:
 
 def _heads_around(c: Candidate, d: Definition) -> list[tuple[int, int]]:
     """The signatures of the definitions ``d`` is inside (a method's class)."""
-    return [(_signature_start(c.lines, o), _signature_end(c.lines, o)) for o in c.definitions
+    return [_signature(c, o) for o in c.definitions
             if o is not d and o.start_line < d.start_line and d.end_line <= o.end_line]
 
 
@@ -1227,7 +1248,7 @@ def _add_signatures(c: Candidate, shown: _Shown, cap: float) -> None:
     """3. signatures within ``cap``: the relevant definitions' (after their classes') first,
     then top-level definitions, then members (not member constants), in file order."""
     for d in signature_order(c):
-        a, b = _signature_start(c.lines, d), _signature_end(c.lines, d)
+        a, b = _signature(c, d)
         cost = shown.cost(a, b)
         if cost and shown.tokens + cost <= cap:
             shown.add(a, b, cost)
