@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from analyzers import lexical
 from analyzers.bundles.assemble import _read_lines
-from analyzers.bundles.pack import Candidate, _held_words, _innermost_by_line
+from analyzers.bundles.pack import Candidate, _enclosing, _held_words, _innermost_by_line
 from analyzers.positions import innermost_definition
 from analyzers.syntax import Definition
 
@@ -39,6 +39,17 @@ def test_innermost_by_line_is_innermost_for_every_line(defs: list[Definition],
             assert line not in got
         else:
             assert defs[got[line]] is want
+
+
+@settings(max_examples=300, deadline=None)
+@given(definitions())
+def test_enclosing_is_every_definition_around_each(defs: list[Definition]) -> None:
+    """The sweep finds, for each definition, exactly the ones it is inside, in their order."""
+    got = _enclosing(defs)
+    for d in defs:
+        want = [o for o in defs if o is not d and o.start_line < d.start_line
+                and d.end_line <= o.end_line]
+        assert got[id(d)] == want
 
 
 LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")  # the definition: split at "\n" only

@@ -104,6 +104,8 @@ class Candidate:
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
     blocks: list[Definition] | None = field(default=None, repr=False)  # (a cache: _blocks)
     scores: dict[int, float] | None = field(default=None, repr=False)  # (a cache: _line_scores)
+    around: dict[int, list[Definition]] | None = field(  # (a cache: _heads_around)
+        default=None, repr=False)
     sigs: dict[tuple[int, int, int], tuple[int, int]] = field(  # (a cache: _signature)
         default_factory=dict, repr=False)
 
@@ -917,6 +919,15 @@ def _line_scores(c: Candidate) -> dict[int, float]:
     return scores
 
 
+def _task_lines_after(c: Candidate, after: int, last: int) -> list[int]:
+    """``c``'s lines after line ``after`` up to ``last`` (a definition's body, past its
+    signature) that hold the task's words, those saying the most of it first
+    (:func:`_line_scores`), in file order on a tie: what an excerpt, a part of a definition
+    beside others, and a focused symbol shown in part each show after a signature."""
+    scores = _line_scores(c)
+    return sorted((ln for ln in scores if after < ln <= last), key=lambda ln: (-scores[ln], ln))
+
+
 def _best_block(c: Candidate, defs: list[Definition]) -> tuple[Definition, bool] | None:
     """The top-level anonymous function (:func:`_blocks`) whose own lines (in no definition
     inside it: those are shown by name) say the most of the task (:func:`_line_scores`), and
@@ -960,9 +971,7 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
     when no line of its body holds one. ``named``: the excerpt names ``d`` among its symbols
     (not an anonymous function's)."""
     sig = _signature(c, d)
-    scores = _line_scores(c)
-    inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
-                    key=lambda ln: (-scores[ln], ln))
+    inside = _task_lines_after(c, sig[1], d.end_line)
     if not inside:  # its signature alone says no more than an outline
         return
     target = cap - EXCERPT_FRAME
@@ -1040,9 +1049,7 @@ def _task_part(c: Candidate, d: Definition) -> list[tuple[int, int]]:
     holding the words fewest lines hold: :func:`_line_scores`), each with a line either side; none
     when no line of its body holds a task word."""
     sig = _signature(c, d)
-    scores = _line_scores(c)
-    inside = sorted((ln for ln in scores if sig[1] < ln <= d.end_line),
-                    key=lambda ln: (-scores[ln], ln))[:PART_LINES]
+    inside = _task_lines_after(c, sig[1], d.end_line)[:PART_LINES]
     if not inside:
         return []
     return _merge([sig, *((max(sig[1] + 1, ln - EXCERPT_CONTEXT),
@@ -1050,9 +1057,37 @@ def _task_part(c: Candidate, d: Definition) -> list[tuple[int, int]]:
 
 
 def _heads_around(c: Candidate, d: Definition) -> list[tuple[int, int]]:
-    """The signatures of the definitions ``d`` is inside (a method's class)."""
-    return [_signature(c, o) for o in c.definitions
-            if o is not d and o.start_line < d.start_line and d.end_line <= o.end_line]
+    """The signatures of the definitions ``d`` is inside (a method's class), in the order of
+    ``c.definitions``."""
+    if c.around is None:
+        c.around = _enclosing(c.definitions)
+    outer = c.around.get(id(d))
+    if outer is None:  # not one of c's definitions (a top-level anonymous function)
+        outer = [o for o in c.definitions
+                 if o is not d and o.start_line < d.start_line and d.end_line <= o.end_line]
+    return [_signature(c, o) for o in outer]
+
+
+def _enclosing(defs: list[Definition]) -> dict[int, list[Definition]]:
+    """id of each of ``defs`` -> the definitions of ``defs`` it is inside (starting on an
+    earlier line, ending on its last line or later), in the order of ``defs``: one sweep in
+    order of start with the definitions still open, not a pass over all of them for each
+    (a file of ~900 definitions took ~800,000 comparisons for a bundle)."""
+    out: dict[int, list[Definition]] = {}
+    if any(d.end_line < d.start_line for d in defs):  # (malformed: the sweep's order fails)
+        for d in defs:
+            out[id(d)] = [o for o in defs if o is not d and o.start_line < d.start_line
+                          and d.end_line <= o.end_line]
+        return out
+    order = sorted(range(len(defs)), key=lambda i: (defs[i].start_line, -defs[i].end_line))
+    open_: list[int] = []
+    for i in order:
+        d = defs[i]
+        open_ = [j for j in open_ if defs[j].end_line >= d.start_line]  # (the rest end before)
+        out[id(d)] = [defs[j] for j in sorted(open_) if defs[j].start_line < d.start_line
+                      and d.end_line <= defs[j].end_line]
+        open_.append(i)
+    return out
 
 
 def _has_members(c: Candidate, d: Definition) -> bool:
@@ -1190,9 +1225,7 @@ class _InFull:
         a, b = self.span(d)
         sig_end = min(b, _signature_end(lines, d))
         self.take_lines(_signature_start(lines, d), sig_end, limit)
-        scores = _line_scores(self.c) if self.c.task_words else {}
-        for ln in sorted((ln for ln in scores if sig_end < ln <= b),
-                         key=lambda ln: (-scores[ln], ln)):
+        for ln in _task_lines_after(self.c, sig_end, b) if self.c.task_words else []:
             _ = self.take_lines(ln - EXCERPT_CONTEXT, min(b, ln + EXCERPT_CONTEXT), limit) \
                 or self.take_lines(ln, ln, limit)
         self.take_lines(b, b, limit)
