@@ -231,6 +231,48 @@ def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
     assert "def bill_all(customers):" in texts["core/formfeed.py"]
 
 
+@pytest.mark.parametrize("limit", ["3", "50"])
+def test_the_cli_ranking_at_budget_0_is_in_the_format_asked_for(repo: Path, limit: str) -> None:
+    """``--budget 0`` printed JSON whatever ``--format`` said: each format now lists the JSON's
+    ranked files, in its order, with their lines, tokens and tier, and no content."""
+    args = ("bundle", "--seed", "core/billing.py", "--task", "bill", "--budget", "0",
+            "--limit", limit)
+    js = run_cli(*args, "--format", "json", cwd=repo)
+    assert js.returncode == 0, js.stderr
+    items = json.loads(js.stdout)["items"]
+    assert items and items[0]["path"] == "core/billing.py"
+    md = run_cli(*args, "--format", "markdown", cwd=repo)
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Context bundle\n\nTask: bill\n")
+    listed = [line for line in md.stdout.splitlines() if line[:1].isdigit()]
+    assert [line.split(" ")[1] for line in listed] == [i["path"] for i in items]
+    for line, it in zip(listed, items, strict=True):
+        last = it["ranges"][0][1]
+        lines = f"1-{last}" if last > 1 else "1"
+        assert f"(lines {lines}, {it['tokens']:,} tokens) — {it['tier']}: " in line, line
+    assert not [t for t in MarkdownIt().parse(md.stdout) if t.type == "fence"]  # no content
+    xml = run_cli(*args, "--format", "xml", cwd=repo)
+    assert xml.returncode == 0, xml.stderr
+    doc = ET.fromstring(xml.stdout)
+    assert doc.tag == "documents" and doc.find("document") is None
+    ranked = doc.findall("ranking/ranked")
+    assert [(r.get("path"), r.get("tokens"), r.get("tier")) for r in ranked] == \
+        [(i["path"], str(i["tokens"]), i["tier"]) for i in items]
+
+
+def test_an_empty_ranking_is_in_the_format_asked_for_too(repo: Path) -> None:
+    args = ("bundle", "--task", "bill", "--budget", "0", "--exclude-glob", "*")
+    md = run_cli(*args, cwd=repo)
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Context bundle\n") and "No file ranked." in md.stdout
+    xml = run_cli(*args, "--format", "xml", cwd=repo)
+    assert xml.returncode == 0, xml.stderr
+    doc = ET.fromstring(xml.stdout)
+    assert doc.find("ranking") is not None and not doc.findall("ranking/ranked")
+    js = run_cli(*args, "--format", "json", cwd=repo)
+    assert json.loads(js.stdout)["items"] == []
+
+
 # -- save and verify ----------------------------------------------------------------------------
 
 def test_save_then_verify_reports_changed_and_vanished(tmp_path: Path) -> None:
@@ -451,7 +493,8 @@ def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) ->
     assert not any("changed together" in r for r in reasons)
     client = next(i for i in data["items"] if i["path"] == "client.py")
     assert any("connect_with_timeout" in r for r in client["reasons"])
-    seeded = run_cli("bundle", "--seed", "client.py", "--budget", "0", cwd=folder)
+    seeded = run_cli("bundle", "--seed", "client.py", "--budget", "0", "--format", "json",
+                     cwd=folder)
     assert seeded.returncode == 0, seeded.stderr
     assert [i["path"] for i in json.loads(seeded.stdout)["items"]][:2] == ["client.py", "net.py"]
 

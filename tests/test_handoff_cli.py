@@ -132,3 +132,32 @@ def test_a_bad_base_is_never_echoed_raw(tmp_path: Path) -> None:
         assert "use a branch, tag or commit that exists" in proc.stderr
         assert "`git branch -a`" in proc.stderr
         assert proc.stdout == ""
+
+
+def test_a_rerun_with_nothing_new_leaves_the_note_byte_for_byte(tmp_path: Path) -> None:
+    """The summary's "Generated" time was rewritten on every run, so the note (and its
+    digest) changed each time with nothing else new: noise in git. Now the time moves only
+    with the note's content; the digests stay those of what is written."""
+    import re
+    import time
+
+    from analyzers.handoff.markdown import digest
+
+    repo = feature_repo(tmp_path / "r")
+    note = repo.root / "HANDOFF.md"
+    args = ("handoff", "--no-bundle", "--out", "HANDOFF.md")
+    assert run_cli(*args, cwd=repo.root).returncode == 0
+    first = note.read_bytes()
+    time.sleep(1.1)  # the time is written in seconds: a new run would write another
+    again = run_cli(*args, cwd=repo.root)
+    assert again.returncode == 0 and "HANDOFF.md is already up to date" in again.stderr
+    assert note.read_bytes() == first
+    write_files(repo.root, {"app/new.py": "def brand_new():\n    pass\n"})
+    time.sleep(1.1)
+    assert "updated HANDOFF.md" in run_cli(*args, cwd=repo.root).stderr
+    changed = note.read_text("utf-8")
+    stamp = re.compile(r"\*\*Generated\*\*: (\S+) ")
+    assert stamp.findall(changed) != stamp.findall(first.decode("utf-8"))
+    for block in parse_note(changed).blocks:  # each block's sha= is of its content as written
+        begin = changed[block.marker[0]:block.marker[1]]
+        assert f"sha={digest(changed[block.content_start:block.content_end])}" in begin, begin

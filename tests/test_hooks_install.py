@@ -342,6 +342,58 @@ def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.parametrize("agent", ["claude-code", "codex"])
+def test_an_install_from_a_source_folder_runs_that_copy_later(tmp_path: Path, agent: str) -> None:
+    """``python -m server.cli hooks install`` from a source folder, in a virtualenv that has our
+    dependencies but not ctxsteward itself: the hook it wrote was ``python -I -m server.cli``,
+    which the agent, running it from the project later, failed with "No module named 'server'"
+    (silently: no map, no note). The hook now names this copy's ``__main__.py``."""
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   capture_output=True, timeout=120)
+    python = venv / "bin" / "python"
+    purelib = Path(sysconfig.get_paths(vars={"base": str(venv)})["purelib"])
+    # The dependencies, and only them: a folder on sys.path runs no .pth (no editable finder).
+    (purelib / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    source = Path(__file__).resolve().parents[1]  # the checkout these tests belong to
+    root = _repo(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | _home(tmp_path)
+    done = subprocess.run([str(python), "-m", "server.cli", "hooks", "install", "--agent", agent,
+                           "--root", str(root)], cwd=source, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    rel = ".claude/settings.local.json" if agent == "claude-code" else ".codex/hooks.json"
+    doc = json.loads((root / rel).read_text())
+    command = doc["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+    assert shlex.split(command)[:3] == [str(python), "-I",
+                                        str(source / "server" / "cli" / "__main__.py")]
+    # As the agent runs it: from the project, a shell, a PATH without the virtualenv.
+    start = {"session_id": "s1", "cwd": str(root), "hook_event_name": "SessionStart",
+             "source": "startup"}
+    r = subprocess.run(["/bin/sh", "-c", command], cwd=root, input=json.dumps(start),
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                            "PYTHONDONTWRITEBYTECODE": "1"},  # (nothing left in the checkout)
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    status = subprocess.run([str(python), "-m", "server.cli", "hooks", "status", "--agent",
+                             agent, "--root", str(root)], cwd=source, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert "4 of 4 hooks installed" in status.stdout and "MISSING" not in status.stdout, \
+        status.stdout
+    # Ours: a second install changes nothing, the uninstall takes every line back.
+    again = subprocess.run([str(python), "-m", "server.cli", "hooks", "install", "--agent", agent,
+                            "--root", str(root)], cwd=source, env=env, capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert "nothing to change" in again.stdout + again.stderr, again.stdout + again.stderr
+    gone = subprocess.run([str(python), "-m", "server.cli", "hooks", "uninstall", "--agent",
+                           agent, "--root", str(root)], cwd=source, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert gone.returncode == 0, gone.stderr
+    assert not (root / rel).exists()
+
+
 def test_without_our_script_the_interpreter_runs_the_module_isolated(tmp_path: Path) -> None:
     from server.hooks import install_agents
 

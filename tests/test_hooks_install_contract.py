@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from server.hooks import install
-from server.hooks.install_agents import SPECS, command_line, recognise
+from server.hooks.install_agents import SPECS, command_line, program_of, recognise
 
 PREFIX = ["/opt/ctx steward/bin/ctxsteward"]  # a space: the command line must quote it
 
@@ -282,6 +282,12 @@ def test_what_is_ours_is_told_by_the_command_line() -> None:
     assert recognise("'/x y/ctxsteward' hook PreCompact --agent codex") == ("PreCompact", "codex")
     assert recognise("'/a b/python' -I -m server.cli hook SessionStart --agent claude-code") == (
         "SessionStart", "claude-code")
+    # A copy run from its source folder, by the path of its __main__.py (isolated).
+    source = "'/a b/python' -I '/src/ctx/server/cli/__main__.py' hook SessionEnd --agent codex"
+    assert recognise(source) == ("SessionEnd", "codex")
+    assert program_of(source) == "/a b/python"
+    assert recognise("python -I /src/ctx/server/cli/__main__.py hook SessionEnd --agent codex") \
+        is None  # not an absolute interpreter
     assert recognise("/usr/bin/other-tool hook SessionEnd --agent cursor") is None
     assert recognise("ctxsteward hook SessionEnd --agent cursor && rm -rf x") is None
     assert recognise(42) is None

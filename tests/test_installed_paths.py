@@ -290,7 +290,8 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
     for path in ("/Users/jane/Google Drive/proj/src/app.py", "/home/jane/My Projects/src/app.py",
                  "C:\\Users\\jane\\OneDrive - Acme Corp\\proj\\src\\app.py",
                  "/Users/Jane Q Doe/proj/src/app.py", "/mnt/c/Users/Jane Doe/proj/src/app.py",
-                 "D:\\work\\Jane Doe\\proj\\src\\app.py", "/tmp/x/my repo \u00fc/src/app.py"):
+                 "D:\\work\\Jane Doe\\proj\\src\\app.py", "/tmp/x/my repo \u00fc/src/app.py",
+                 "/Users/jane/proj.v2 final/src/app.py"):  # (a folder's name with a dot)
         query = RankQuery(task=f"{path} crashes")
         build(root)
         with Index(root) as index:
@@ -298,11 +299,18 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
         assert set(query.words or ()) == {"src", "app", "py", "crashes"}, (path, query.words)
         assert results[0].path == "src/app.py", path
     for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes",
-                 "GET /users/profile crashes src/app.py"):
+                 "GET /users/profile crashes src/app.py",
+                 # a path after a route's words: not a folder "profile crashes foo" above it
+                 "GET /users/profile crashes foo/src/app.py",
+                 "POST /users/profile crashes in /Users/jane/proj.v2 final/src/app.py"):
         query = RankQuery(task=task)
         with Index(root) as index:
-            rank(index, query)
+            results = rank(index, query)
         assert {"users", "profile"} <= set(query.words or ()), (task, query.words)
+        assert not {"jane", "final", "v2"} & set(query.words or ()), (task, query.words)
+        if "src/app.py" in task:  # the pasted path still names its file
+            assert any(r.startswith("the task names it") for r in results[0].reasons) \
+                and results[0].path == "src/app.py", (task, results[0])
 
 
 def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:

@@ -165,3 +165,21 @@ def test_missing_at_path_outside_claude_files_is_not_called_an_import(tmp_path: 
         assert reader in d.message
     # AGENTS.md's @paths are not followed, so no Claude Code import findings for it either.
     assert not of(report, "CS006", "AGENTS.md")
+
+
+def test_a_path_up_out_of_the_workspace_is_not_called_missing(tmp_path: Path) -> None:
+    """``../src`` in a nested instruction file, when its folder has no ``src`` beside it: from
+    the root, where the agent runs commands, it leaves the workspace (a sibling checkout, or
+    prose written from elsewhere): never read, and not reported as stale. A path up whose
+    folder exists here, or that git history knows, still is."""
+    text = ("Run the tests from `../src` (see `../src/app.py`); the protocol is in "
+            "`../shared-lib/proto.md`. Helpers: `../lib/gone.py`, `../tools/seed.sh`.\n")
+    root = make_repo(tmp_path / "r", {"src/app.py": "x = 1\n", "pkg/lib/a.py": "a = 1\n",
+                                      "pkg/tools/seed.sh": "echo\n", "pkg/web/AGENTS.md": text,
+                                      "AGENTS.md": "Code lives in `../src` beside this repo.\n"})
+    # The folder went with it: only the history says ../tools/seed.sh was of this repository.
+    commit(root, "drop the seed script", {"pkg/tools/seed.sh": None})
+    found = of(run(root), "CS001")
+    assert [(d.message.split(" ")[0], text_at(text, d)) for d in found] == [
+        ("../lib/gone.py", "../lib/gone.py"), ("../tools/seed.sh", "../tools/seed.sh")], found
+    assert "deleted in" in found[1].message

@@ -52,6 +52,7 @@ from analyzers.bundles.render import (
     left_out_note,
     ranges_label,
     render,
+    render_ranking,
     select_lines,
     short_reason,
     shown_task,
@@ -638,7 +639,11 @@ def _rank_only(request: BundleRequest, shown: _Filter, ordered: list[_Entry], co
         task=request.task, seeds=list(request.seeds), budget=0,
         total_tokens=sum(i["tokens"] for i in items), encoding=counter.label, items=items,
         excluded=shown.excluded, redacted=shown.redacted(items), decisions=decisions)
-    return BundleResult(draft, "", [], decisions=decisions)
+    fmt = request.format if request.format in RENDERINGS else "markdown"
+    rendered = render_ranking(fmt, request.task, [
+        (i["path"], i["ranges"][0][1], i["tokens"], i["tier"], short_reason(i["reasons"]))
+        for i in items], decisions)
+    return BundleResult(draft, rendered, [], decisions=decisions)
 
 
 @dataclass

@@ -377,8 +377,9 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
         if _vendored_elsewhere(word, lookup, own):
             out.append((word, ""))
             continue
-        if not _ABSOLUTE.match(word):
-            continue
+        if not _ABSOLUTE.match(word) or (k and _HTTP_METHOD.fullmatch(runs[k - 1].group())
+                                          and kept[runs[k - 1].end():m.start()] == " "):
+            continue  # (``GET /users/profile``: a web route, whatever follows it)
         spaced = _spaced_path(kept, runs, k, lookup, own, installed)
         if spaced:
             out += spaced
@@ -401,6 +402,8 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
 
 
 MAX_SPACED = 5  # words one absolute path's folder names with spaces may run over
+# The word before a web route (``GET /users/profile``), as HTTP requests and logs write it.
+_HTTP_METHOD = re.compile(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS")
 
 
 def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Lookup,
@@ -414,9 +417,10 @@ def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Look
     path through an installed package (nothing stays). [] when none is found, or when a word
     it would run over is a stop word (prose between a web route and a path)."""
     first = runs[k].group()
-    if _FILE.match(_without_trailing(_SEP.split(first)[-1]) or "-"):
-        return []  # a whole path already (``/home/me/x.py``)
-    for n in range(k + 1, min(len(runs), k + 1 + MAX_SPACED)):
+    # A whole path already (``/home/me/x.py``), unless a folder's name with a dot goes on after
+    # one space (``/Users/jane/proj.v2 final/src/app.py``).
+    filelike = _FILE.match(_without_trailing(_SEP.split(first)[-1]) or "-")
+    for n in range(k + 1, min(len(runs), k + 1 + (1 if filelike else MAX_SPACED))):
         if kept[runs[n - 1].end():runs[n].start()] != " " \
                 or _SEP.split(runs[n].group())[0] in lexical.STOPWORDS:
             return []  # (prose: ``GET /users/profile and src/app.py``)

@@ -226,6 +226,27 @@ def render(fmt: str, task: str | None, pieces: Sequence[Piece],
         left_out_note(fmt, left_out) + footer(fmt)
 
 
+RANKING_TITLE = "Ranked files (budget 0: the ranking only, no content shown)"
+
+
+def render_ranking(fmt: str, task: str | None, ranked: Sequence[tuple[str, int, int, str, str]],
+                   decisions: Sequence[Decision] = ()) -> str:
+    """A budget of 0 in ``fmt``: the bundle's header and decisions, then each ranked file (path,
+    lines, tokens, tier, first reason) in order, no content; the JSON holds the same."""
+    if fmt == "xml":
+        rows = "".join(f'<ranked index="{i}" path="{_attr(p)}" lines="{ranges_label([(1, n)])}" '
+                       f'tokens="{t}" tier="{tier}"' + (f' why="{_attr(why)}"' if why else "")
+                       + "/>\n" for i, (p, n, t, tier, why) in enumerate(ranked, 1))
+        body = f"<ranking>\n{rows}</ranking>\n"
+    else:
+        rows = "".join(f"{i}. {printable(p)} (lines {ranges_label([(1, n)])}, {t:,} tokens)"
+                       + (" — " + ": ".join(x for x in (tier, printable(why)) if x)
+                          if tier or why else "") + "\n"
+                       for i, (p, n, t, tier, why) in enumerate(ranked, 1))
+        body = f"## {RANKING_TITLE}\n\n" + (rows or "No file ranked.\n") + "\n"
+    return header(fmt, task) + decisions_note(fmt, decisions) + body + footer(fmt)
+
+
 def verify_heading(report: VerifyReport) -> str:
     """The verify report's first line, for every edge: the bundle, when it was saved (and the
     HEAD it was saved at, when that moved since), and its items counted by status."""

@@ -25,7 +25,13 @@ from analyzers.handoff.gitstate import (
     status_text,
 )
 from analyzers.handoff.instructionfiles import applicable_files, with_diagnostics
-from analyzers.handoff.markdown import kept_blocks, parse_note, render_markdown, rendered_tokens
+from analyzers.handoff.markdown import (
+    kept_blocks,
+    parse_note,
+    render_markdown,
+    rendered_tokens,
+    unchanged_since,
+)
 from analyzers.handoff.note import (
     BundleSuggestion,
     ChangeTotals,
@@ -234,5 +240,6 @@ def generate(
         bundle=suggestion, human=human, problems=state.problems + problems,
     )
     counter = Counter(settings.encoding, settings.model_profile())
-    return budget_mod.fit(note, lambda n: render_markdown(n, existing), counter, budget,
-                          token=token, measure=rendered_tokens(existing, counter))
+    fitted = budget_mod.fit(note, lambda n: render_markdown(n, existing), counter, budget,
+                            token=token, measure=rendered_tokens(existing, counter))
+    return unchanged_since(fitted, existing)

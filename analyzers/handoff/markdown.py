@@ -352,6 +352,29 @@ def recorded_base(text: str) -> str | None:
     return found.group(1) if found else None
 
 
+_GENERATED_LINE = re.compile(r"^- \*\*Generated\*\*: (\S+) · \*\*Note size\*\*: ([\d,]+) of ",
+                             re.MULTILINE)
+
+
+def unchanged_since(note: HandoffNote, existing_text: str | None) -> HandoffNote:
+    """``note`` with the time (and size) ``existing_text`` records when nothing else would
+    change: a rerun with nothing new leaves the note byte for byte, digests included (a new
+    time each run made every run a change to commit). Else ``note`` as it is."""
+    if existing_text is None or not existing_text.strip():
+        return note
+    summary = generated_block(existing_text, "summary")
+    found = None if summary is None else _GENERATED_LINE.search(
+        existing_text[summary.content_start:summary.content_end])
+    if found is None or found.group(1) == note.generated_at:
+        return note
+    then = note.model_copy(update={"generated_at": found.group(1),
+                                   "token_count": int(found.group(2).replace(",", ""))})
+    try:
+        return then if render_markdown(then, existing_text) == existing_text else note
+    except NoteParseError:
+        return note
+
+
 def code(s: str) -> str:
     """``s`` as an inline code span, whatever backticks it holds (control characters escaped:
     a newline in a file name must not end the line)."""

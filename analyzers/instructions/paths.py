@@ -92,10 +92,20 @@ def _by_suffix(ws: CheckView, p: str) -> str | None:
 
 
 def _anchored(ws: CheckView, folder: str, ref: PathRef) -> bool:
-    """Inline code with a '/' whose first folder exists here: it meant this repository."""
+    """Inline code with a '/' whose first folder exists here: it meant this repository. A path
+    up from this file's folder (``../src/app.py``) meant it only when the folder it comes down
+    into exists here: from the root, where an agent runs its commands, it leaves the workspace
+    (``run from ../src``, a sibling checkout ``../shared-lib``), which is never read."""
+    if ref.path.startswith("../"):
+        parts = ref.path.split("/")
+        ups = next((i for i, part in enumerate(parts) if part != ".."), len(parts))
+        if ups == len(parts) or not parts[ups]:
+            return False
+        down = _join(folder, "/".join(parts[:ups + 1]))
+        return not is_outside(down) and ws.is_dir(down)
     first = ref.path.removeprefix("./").split("/", 1)[0]
-    if "/" not in ref.path or first in ("", "..", "."):
-        return ref.path.startswith(("./", "../")) and "/" in ref.path.removeprefix("./")
+    if "/" not in ref.path or first in ("", "."):
+        return ref.path.startswith("./") and "/" in ref.path.removeprefix("./")
     return ws.is_dir(_join(folder, first)) or ws.is_dir(first)
 
 

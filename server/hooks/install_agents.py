@@ -260,7 +260,14 @@ def _hook_args(words: list[str]) -> tuple[int, list[str]] | None:
             return i, words[i + 1:]
         if word == "-m" and words[i + 1:i + 2] == ["server.cli"]:
             return i, words[i + 2:]
+        if i and _main_file(word):  # python -I /src/server/cli/__main__.py: a source copy
+            return i, words[i + 1:]
     return None
+
+
+def _main_file(word: str) -> bool:
+    """Whether ``word`` is the path of our CLI's ``__main__.py`` (a copy run from its source)."""
+    return word.replace("\\", "/").endswith("/server/cli/__main__.py")
 
 
 def invokes(command: object) -> tuple[str, str] | None:
@@ -340,6 +347,8 @@ def recognise(command: object) -> tuple[str, str] | None:
     head = words[:at + 1]
     if head[-1] == "-m":
         head = head[:1] if head[1:] == ["-I", "-m"] else []
+    elif _main_file(head[-1]):
+        head = head[:1] if head[1:-1] == ["-I"] and os.path.isabs(head[-1]) else []
     if len(head) != 1 or not os.path.isabs(head[0]):
         return None
     if len(rest) != 4 or rest[0] != "hook" or rest[2] != "--agent":
@@ -350,9 +359,17 @@ def recognise(command: object) -> tuple[str, str] | None:
 
 def executable() -> list[str]:
     """The program the installed hooks run, as an absolute path that works without our venv on
-    PATH: the ``ctxsteward`` script being run (its ``#!`` names its own interpreter), else the
-    one beside this interpreter, else this interpreter in isolated mode (``-I``: the project's
-    own folder on ``sys.path`` could hide our package) with ``-m server.cli``."""
+    PATH, from any folder, and runs this very copy of ctxsteward: when this interpreter in
+    isolated mode imports this copy (it is installed), the ``ctxsteward`` script being run (its
+    ``#!`` names its own interpreter), else the one beside this interpreter, else this
+    interpreter in isolated mode (``-I``: the project's own folder on ``sys.path`` could hide our
+    package) with ``-m server.cli``. A copy run from its source folder (``python -m server.cli``
+    there, or through ``PYTHONPATH``), which the agent's later run would not find (or would find
+    another copy of): this interpreter, isolated, running this copy's ``server/cli/__main__.py``
+    by its path (which puts its own folder first)."""
+    main_file = Path(__file__).resolve().parent.parent / "cli" / "__main__.py"
+    if not _installed_here(main_file):
+        return [sys.executable, "-I", str(main_file)]
     name = "ctxsteward.exe" if os.name == "nt" else "ctxsteward"
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if argv0 is not None and argv0.name == name and argv0.is_file():
@@ -361,6 +378,23 @@ def executable() -> list[str]:
     if beside.is_file():
         return [str(beside)]
     return [sys.executable, "-I", "-m", "server.cli"]
+
+
+def _installed_here(main_file: Path) -> bool:
+    """Whether this interpreter, isolated (no ``PYTHONPATH``, no current folder: as an agent runs
+    the hook), imports the copy of ctxsteward whose CLI is ``main_file``. Asked of a child
+    process, which finds the package as the hook will (no module of ours is run: only found)."""
+    import subprocess
+
+    probe = ("import importlib.util as u; s = u.find_spec('server'); "
+             "print(s.origin if s and s.origin else '')")
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True,
+                              text=True, timeout=60, check=False, cwd=main_file.anchor)
+    except (OSError, subprocess.SubprocessError):
+        return True  # cannot tell: the installed forms, as before
+    found = done.stdout.strip()
+    return bool(found) and Path(found).resolve().parent == main_file.parent.parent
 
 
 def command_line(prefix: list[str], event: str, agent: str) -> str:
@@ -387,7 +421,9 @@ def _hook_program(command: str, depth: int = 0) -> str | None:
     if invokes(command) is not None:
         simple = _words(command) or []
         at = (_hook_args(simple) or (-1, []))[0]
-        if at >= 0 and simple[at] == "-m":  # python [-I ...] -m server.cli: the interpreter
+        if at >= 0 and (simple[at] == "-m" or _main_file(simple[at])):
+            # python [-I ...] -m server.cli, or python -I .../server/cli/__main__.py: the
+            # interpreter
             while at > 0 and simple[at - 1].startswith("-"):
                 at -= 1
             at -= 1

@@ -46,8 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     task.add_argument("--task", help="what the agent is asked to do")
     task.add_argument("--task-file", help="read the task text from this file")
     p.add_argument("--budget", type=int, default=None,
-                   help="token budget (default 16000; 0 = rank only, no packing: JSON metadata "
-                        "whatever --format says)")
+                   help="token budget (default 16000; 0 = rank only: the ranked files, their "
+                        "sizes and reasons, no content)")
     p.add_argument("--limit", type=int,
                    help="at most this many items (with --budget 0: default 50)")
     p.add_argument("--pin", action="append", default=[], metavar="PATH",
@@ -218,7 +218,7 @@ def _refuse_excluded_subjects(request: BundleRequest, globs: list[str]) -> None:
 def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
                   args: argparse.Namespace) -> None:
     """The bundle to stdout or ``--out``; what it left out or masked to stderr."""
-    if args.format == "json" or request.budget == 0:
+    if args.format == "json":
         emit(dump(result.bundle), args.out, root)
     else:
         emit(result.rendered, args.out, root)
