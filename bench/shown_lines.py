@@ -18,7 +18,10 @@ Per budget it prints, over the samples' truth files:
   agent saw of the change;
 * ``hit|in``: of the truth files in the bundle, the share showing at least one changed line;
 * ``lines|in``: of the truth files in the bundle, the mean share of their changed lines shown;
-* ``whole|in``: of those, the share shown whole (a whole file shows every line trivially).
+* ``whole|in``: of those, the share shown whole (a whole file shows every line trivially);
+* ``seed`` (with ``--seeded``, where the truth file with the most changed lines is named as the
+  seed, as by a user who knows the file but not the function to change): the share of the
+  seed's changed lines shown.
 
 It runs whatever ``analyzers`` is first on the path, so two versions of the code are compared by
 running it twice, each from its own checkout, on its own worktree directory:
@@ -72,7 +75,8 @@ def shown(ranges: list[Any]) -> set[int]:
     return {ln for a, b in ranges for ln in range(int(a), int(b) + 1)}
 
 
-def evaluate(repo: Path, samples: int, budgets: tuple[int, ...], wt_dir: Path) -> list[dict]:
+def evaluate(repo: Path, samples: int, budgets: tuple[int, ...], wt_dir: Path,
+             seeded: bool = False) -> list[dict]:
     sel = rel.find_issue_samples(repo, samples)
     todo = sorted(sel.samples, key=lambda s: -s.pos)  # oldest first: the index moves forward
     out: list[dict] = []
@@ -88,10 +92,16 @@ def evaluate(repo: Path, samples: int, budgets: tuple[int, ...], wt_dir: Path) -
             lines = {p: changed_lines(repo, s.parent, s.sha, p) for p in truth}
             rec: dict[str, Any] = {"repo": repo.name, "sha": s.sha[:12], "task": s.subject,
                                    "truth": {p: len(v) for p, v in lines.items()}, "budgets": {}}
+            # --seeded: the truth file with the most changed lines named as the seed, as a user
+            # who knows the file to change (but not the function) would
+            seed = max(sorted(lines), key=lambda p: len(lines[p])) if seeded and lines else None
+            if seed is not None:
+                rec["seed"] = seed
             with Index(wt) as index:
                 for b in budgets:
                     try:
-                        made = make_bundle(index, BundleRequest(task=s.subject, budget=b))
+                        made = make_bundle(index, BundleRequest(
+                            task=s.subject, budget=b, seeds=[seed] if seed else []))
                     except BundleError as e:
                         rec["budgets"][str(b)] = {"error": str(e)}
                         continue
@@ -131,7 +141,11 @@ def summary(records: list[dict], budgets: list[str]) -> dict[str, dict[str, floa
                     hit += f["shown"] > 0
                     whole += f["granularity"] == "file"
                     lines_in.append(share)
+        seeds = [r["budgets"].get(b, {}).get(r["seed"], {}).get("shown", 0) / r["truth"][r["seed"]]
+                 for r in records if r.get("seed") and r["truth"].get(r["seed"])
+                 and "error" not in r["budgets"].get(b, {})]
         res[b] = {"files": n, "in": inside / n if n else 0.0,
+                  "seed": statistics.fmean(seeds) if seeds else 0.0,
                   "lines": statistics.fmean(lines_all) if lines_all else 0.0,
                   "hit|in": hit / inside if inside else 0.0,
                   "lines|in": statistics.fmean(lines_in) if lines_in else 0.0,
@@ -140,10 +154,10 @@ def summary(records: list[dict], budgets: list[str]) -> dict[str, dict[str, floa
 
 
 def print_summary(title: str, s: dict[str, dict[str, float]]) -> None:
-    print(f"{title}\n  budget   files     in  lines  hit|in  lines|in  whole|in")
+    print(f"{title}\n  budget   files     in  lines  hit|in  lines|in  whole|in   seed")
     for b, v in s.items():
         print(f"  {int(b):>6} {v['files']:>7} {v['in']:6.3f} {v['lines']:6.3f} {v['hit|in']:7.3f}"
-              f" {v['lines|in']:9.3f} {v['whole|in']:9.3f}")
+              f" {v['lines|in']:9.3f} {v['whole|in']:9.3f} {v.get('seed', 0.0):6.3f}")
 
 
 def compare(a_path: Path, b_path: Path) -> int:
@@ -155,14 +169,15 @@ def compare(a_path: Path, b_path: Path) -> int:
         recs = [r for r in run["records"] if (r["repo"], r["sha"]) in keys]
         print_summary(f"{name} ({len(recs)} samples both runs hold)", summary(recs, budgets))
     repos = sorted({k[0] for k in keys})
-    print("\nper repository, 'lines' at each budget: A -> B")
+    print("\nper repository, 'lines' ('seed' with --seeded) at each budget: A -> B")
     for repo in repos:
         cells = []
         for run in (a, b):
             recs = [r for r in run["records"]
                     if (r["repo"], r["sha"]) in keys and r["repo"] == repo]
             cells.append(summary(recs, budgets))
-        print(f"  {repo:<10} " + "  ".join(f"{cells[0][x]['lines']:.3f}->{cells[1][x]['lines']:.3f}"
+        key = "seed" if any(r.get("seed") for r in a["records"]) else "lines"
+        print(f"  {repo:<10} " + "  ".join(f"{cells[0][x][key]:.3f}->{cells[1][x][key]:.3f}"
                                          for x in budgets))
     return 0
 
@@ -176,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the records here")
     ap.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
                     help="compare two --json outputs on the samples both hold")
+    ap.add_argument("--seeded", action="store_true",
+                    help="name the truth file with the most changed lines as the seed; 'seed' is "
+                         "the share of its changed lines shown")
     args = ap.parse_args(argv)
     if args.compare:
         return compare(*args.compare)
@@ -184,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for repo in rel.resolve_repos(args.repos):
         t1 = time.perf_counter()
-        got = evaluate(repo, args.samples, budgets, args.worktree_dir)
+        got = evaluate(repo, args.samples, budgets, args.worktree_dir, args.seeded)
         records.extend(got)
         print(f"{repo.name}: {len(got)} samples, {time.perf_counter() - t1:.0f} s", file=sys.stderr)
         if args.json:

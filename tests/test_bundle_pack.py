@@ -222,7 +222,10 @@ def test_tiers_follow_the_score(repo: Path) -> None:
 def test_budget_zero_ranks_only(repo: Path) -> None:
     result = make(repo, seeds=["core/billing.py"], task="settle the invoice", budget=0)
     b = result.bundle
-    assert b.budget == 0 and result.rendered == ""
+    assert b.budget == 0
+    # The rendering is the ranking itself, in the format asked for (no file's content)
+    assert "## Ranked files" in result.rendered and "core/ledger.py" in result.rendered
+    assert "def " not in result.rendered, result.rendered
     assert all(i.granularity == "file" for i in b.items)
     ledger = item(b, "core/ledger.py")
     with Index(repo) as index:

@@ -295,3 +295,57 @@ def test_a_focused_symbol_too_large_is_shown_in_part_not_a_namesake(printers: Pa
     assert "# the interactive printer's last line" in rendered
     assert "# the simple printer's body" not in rendered
     assert seed.tokens <= SEED_SHARE * budget + 50
+
+
+# A seed named with a task: the function whose own lines hold the task's words is shown in full
+# before those only linked to the other files by names (chi's tree.go, a new user's hour: the
+# seed showed ``routes`` and ``InsertRoute`` in full and ``findRoute``, the one function holding
+# ``methodsAllowed``, by its signature).
+TREE = (
+    "from router.mux import Mux\n\n\n"
+    + _helpers("tree_rule", 24, 10)
+    + "def insert_route(node, pattern, handler):\n"
+    + "".join(f"    node = node.child_{j}(pattern, handler)  # the insert, step {j}\n"
+              for j in range(24))
+    + "    return node\n\n\n"
+    "def routes(node):\n"
+    + "".join(f"    node = node.walk_{j}()  # the routes, step {j}\n" for j in range(24))
+    + "    return node\n\n\n"
+    "def find_route(node, method, path):\n"
+    "    for child in node.children:\n"
+    "        if child.matches(path):\n"
+    "            return child\n"
+    "    for m in node.endpoints:\n"
+    "        node.methods_allowed.append(m)  # every method the route allows, once\n"
+    + "".join(f"    node = node.look_{j}(path)  # the lookup, step {j}\n" for j in range(12))
+    + "    return None\n"
+)
+MUX = ("from router.tree import insert_route, routes\n\n\n"
+       "def handle(mux, pattern, handler):\n"
+       "    insert_route(mux.tree, pattern, handler)\n    return routes(mux.tree)\n\n\n"
+       + _helpers("mux_rule", 4, 8))
+
+
+@pytest.fixture(scope="module")
+def router(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("router") / "repo"
+    commits: list[tuple[str, dict[str, str | None]]] = [
+        ("router", {"router/__init__.py": "", "router/tree.py": TREE, "router/mux.py": MUX})]
+    for n in range(3):
+        commits.append((f"routes {n}", {"router/tree.py": TREE + f"# v{n}\n",
+                                        "router/mux.py": MUX + f"# v{n}\n"}))
+    make_repo(root, None, commits=commits)
+    build(root)
+    return root
+
+
+def test_a_seed_shows_the_function_holding_the_task_s_words_before_linked_ones(
+        router: Path) -> None:
+    result = make(router, seeds=["router/tree.py"], budget=6000,
+                  task="405 Allow header has duplicate methods")
+    item = next(i for i in result.bundle.items if i.path == "router/tree.py")
+    assert item.granularity == "focused", item.granularity
+    at = line_of(TREE, "node.methods_allowed.append(m)")
+    shown = {ln for a, b in item.ranges for ln in range(a, b + 1)}
+    assert at in shown, (item.ranges, item.symbols)
+    assert "find_route" in item.symbols, item.symbols

@@ -197,10 +197,13 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
     """Definitions named by the task, sharing names with the seed or the best-ranked files, or
     referring to those names: most relevant first, none inside another chosen.
 
-    For a file ranked for a task (not a seed), the task's words come first: a definition whose
-    name or own lines hold them comes before one only linked to the other files by names (a
-    file of parameter types asked about ``Choice`` shows ``Choice``, not the ``Path.convert``
-    referring to names the best files use); links order the rest and break ties."""
+    The task's words come first: a definition whose name or own lines hold them comes before
+    one only linked to the other files by names (a file of parameter types asked about
+    ``Choice`` shows ``Choice``, not the ``Path.convert`` referring to names the best files
+    use); links order the rest and break ties. A seed's too: chi's ``tree.go`` named as the
+    seed of "405 Allow header has duplicate methods" showed ``routes`` and ``InsertRoute``
+    (linked to the best files) in full and ``findRoute``, the one function holding
+    ``methodsAllowed``, by its signature (``bench/shown_lines.py --seeded``)."""
     words = _task_word_scores(c)  # the task's words in its name and own lines
     links: dict[int, float] = {}  # names shared with the seed or best files; lines referring
     names = set(c.names)
@@ -221,12 +224,8 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
         for at in _innermost_by_line(c.definitions, c.task_lines).values():
             words[at] = words.get(at, 0.0) + TASK_POINTED / 2
     scored = set(words) | set(links)
-    if c.seed:
-        total = {i: words.get(i, 0.0) + links.get(i, 0.0) for i in scored}
-        order = sorted(scored, key=lambda i: (-total[i], c.definitions[i].start_line))
-    else:
-        order = sorted(scored, key=lambda i: (-words.get(i, 0.0), -links.get(i, 0.0),
-                                              c.definitions[i].start_line))
+    order = sorted(scored, key=lambda i: (-words.get(i, 0.0), -links.get(i, 0.0),
+                                          c.definitions[i].start_line))
     chosen: list[Definition] = []
     for i in order:
         d = c.definitions[i]
@@ -240,8 +239,7 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
 
 
 def _task_word_scores(c: Candidate) -> dict[int, float]:
-    """Definition index -> how much of the task its name and (a task's file, not a seed's) its
-    own lines say.
+    """Definition index -> how much of the task its name and its own lines say.
 
     The task's words in a definition's name or its class's (ZshComplete.format_completion for
     "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a word
@@ -257,7 +255,7 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
     for i, ws in enumerate(held):
         if ws:
             words[i] = sum(TASK_WORD / df[w] for w in ws)
-    if not c.seed and not is_design_doc(c.path):  # (a document's sections: by their names)
+    if not is_design_doc(c.path):  # (a document's sections: by their names)
         body = _body_words(c, task)
         body_df = Counter(w for ws in body.values() for w in ws)
         for i, ws in body.items():
