@@ -12,6 +12,9 @@ Target (issue 4): median ≤ 500 ms on saleor/saleor.
 ``--task-only`` asks for each picked file's task alone (``--task "fix the validation of NAME"``,
 no seed): the queries the learned fusion re-ranks (``analyzers/bundles/fusion.py``).
 
+``--subjects SKIP`` asks for commit subjects instead (``--seeds`` of them, after the latest SKIP),
+each a task alone: files shown for the first time, so their secret scans are in the time.
+
 ``--against CHECKOUT --against-repo COPY`` times two versions of the code instead, each query run
 by both in turn: this checkout's on ``repo``, the other checkout's (``git worktree add /tmp/base
 REF``) on its own copy of the repository (an index written by one version may be rebuilt by the
@@ -110,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--task-only", action="store_true",
                     help="no seed: a task naming each picked file's stem")
+    ap.add_argument("--subjects", type=int, default=None, metavar="SKIP",
+                    help="no seed: the task is a commit subject, --seeds N of them after the "
+                         "latest SKIP (non-merge) commits (a one-line fix's description, as in "
+                         "the issue-style protocol); a subject's files are shown, and so "
+                         "scanned for secrets, for the first time")
     ap.add_argument("--against", type=Path, metavar="CHECKOUT",
                     help="another checkout of the code, timed in turn with this one")
     ap.add_argument("--against-repo", type=Path, metavar="COPY",
@@ -124,8 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     seeds = pick_seeds(repo, args.seeds)
     calls = [["--task", f"fix the validation of {Path(s).stem.replace('_', ' ')}"]
              if args.task_only else ["--seed", s, "--task", TASK] for s in seeds]
+    if args.subjects is not None:
+        seeds = subprocess.run(
+            ["git", "-C", str(repo), "log", "--no-merges", "--format=%s", "-n", str(args.seeds),
+             "--skip", str(args.subjects)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        calls = [["--task", s] for s in seeds]
     if args.against is not None:
         result: dict[str, object] = {"repo": str(repo), "task_only": args.task_only,
+                                     "subjects": args.subjects is not None,
                                      **paired(repo, args.against.resolve(),
                                               args.against_repo.resolve(), calls)}
         print(json.dumps(result, indent=2) if args.json else
