@@ -1800,14 +1800,14 @@ def _detect_secrets_pass(numbered: list[tuple[int, str]], filename: str,
     """The findings of the detectors ``settings`` names on these lines."""
     try:
         from detect_secrets.core.scan import _process_line_based_plugins
-        from detect_secrets.settings import transient_settings
     except ImportError:  # pragma: no cover - a declared dependency
         return []
     lines = dict(numbered)
     out: list[Finding] = []
     todo = numbered
     # detect-secrets' settings are global: one thread at a time (the servers scan on several).
-    with _DS_LOCK, transient_settings(settings):
+    with _DS_LOCK:
+        _ds_configure(settings)
         # detect-secrets reports one value per detector and line: a line where it found some is
         # scanned again with them blanked out, until nothing more is found (two tokens of one
         # kind on a line, a token repeated in a comment). Each pass blanks at least a character
@@ -1845,6 +1845,27 @@ _FOUND: dict[tuple[bytes, str], list[Finding]] = {}  # the last texts' findings,
 _FOUND_MAX = 32
 _FOUND_LOCK = threading.Lock()
 _DS_LOCK = threading.RLock()
+_DS_ACTIVE = [""]  # the settings detect-secrets holds now (as JSON), under _DS_LOCK
+
+
+def _ds_configure(settings: dict[str, list[dict[str, Any]]]) -> None:
+    """detect-secrets' global settings made ``settings``, only when they are not already (call
+    with :data:`_DS_LOCK` held). Its ``transient_settings``, used before, set them and restored
+    the previous ones around every pass, each time clearing the caches of every function of
+    every filter's module, this one's included (the look-alike fold's table and pattern, the
+    plugin settings: rebuilt for each text scanned): ~10 ms a text scanned. The caches of
+    detect-secrets' own filter modules hold compiled patterns, the same under any settings; only
+    the settings, the plugins made from them and the filter list depend on them."""
+    key = json.dumps(settings, sort_keys=True)
+    if _DS_ACTIVE[0] == key:
+        return
+    from detect_secrets import settings as ds
+
+    ds.get_settings.cache_clear()  # a fresh Settings: configuring plugins adds to those it holds
+    ds.get_plugins.cache_clear()
+    ds.get_filters.cache_clear()
+    ds.configure_settings_from_baseline(settings)
+    _DS_ACTIVE[0] = key
 
 
 # Unicode's format characters (category Cf: zero-width spaces and joiners, bidi marks, the soft

@@ -38,3 +38,18 @@ def test_the_fold_finds_the_plain_pattern_s_words(text: str) -> None:
 def test_a_long_word_with_look_alikes_is_folded_whole() -> None:
     word = "pаsswоrd" + "x" * 5000 + "ѕecret"
     assert WORDS.sub(_fold, word) == "password" + "x" * 5000 + "secret"
+
+
+def test_detect_secrets_holds_the_settings_last_asked_for_only() -> None:
+    """detect-secrets is configured once per change of settings (not around every pass): a
+    configuration asked for after another holds its own plugins only, never both."""
+    from detect_secrets.settings import get_plugins, get_settings
+
+    fast = secrets._plugin_settings(without=secrets.SLOW_DETECTORS)
+    slow = secrets._plugin_settings(only=secrets.SLOW_DETECTORS)
+    with secrets._DS_LOCK:
+        for asked in (fast, slow, fast):
+            secrets._ds_configure(asked)
+            names = {p["name"] for p in asked["plugins_used"]}
+            assert set(get_settings().plugins) == names
+            assert {type(p).__name__ for p in get_plugins()} == names
