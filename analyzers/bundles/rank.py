@@ -45,6 +45,7 @@ from analyzers.indexing.filekinds import is_test_file
 from analyzers.indexing.graph import RepoGraph, load_graph
 from analyzers.indexing.index import Index
 from analyzers.secrets import clip_masked, redact, redact_git
+from analyzers.syntax import Definition
 
 
 @dataclass
@@ -665,11 +666,18 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
     matched = _matched_terms(g, [g.file_index[rf.path] for rf in shown
                                  if rf.signals.get("lexical")], q.raw_words)
     for rf in shown:
-        stretch = ev.stretches.get(g.file_index[rf.path])
+        pointed = _pointed_definition(q.index, rf) if rf.task_lines or rf.task_symbols else None
+        stretch = None if pointed else ev.stretches.get(g.file_index[rf.path])
         written = None if stretch is None else \
             lexical.as_written(q.query.task or "", set(stretch.words)) or list(stretch.words)
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
                  seeded, stretch, written)
+        if pointed:  # a traceback's frame: its definition is the file's focus, not a stretch
+            rf.focus = (pointed.start_line, pointed.end_line)
+            where = ", ".join(f"line {ln}" for ln in rf.task_lines[:3]
+                              if pointed.start_line <= ln <= pointed.end_line)
+            rf.reasons.append(f"{chunkmatch.lines_named(*rf.focus)} hold `{pointed.qualified}`"
+                              f"{f' ({where})' if where else ''}, which the task points at")
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -694,6 +702,36 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
             _explain_strongest(q.weights, rf)
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in (rf.reasons if seeded else _task_first(rf.reasons))]
+
+
+# A definition of a type (a class, a module) is too wide to be the focus a line points at, unless
+# it is short (a record, a small enum) or a named frame's function is not found in it.
+_WIDE_KINDS = frozenset({"class", "interface", "module", "type", "struct", "enum", "trait",
+                         "impl", "namespace", "object"})
+_WIDE_LINES = 60
+
+
+def _pointed_definition(index: Index, rf: RankedFile) -> Definition | None:
+    """The definition of ``rf`` a task's traceback frame (or ``path:line``) points at: the one
+    it names holding its line, else the one it names nearest the line (a trace of another
+    version: its line numbers moved), else the innermost holding the line (not a whole class)."""
+    defs = index.definitions(rf.path)
+    names = set(rf.task_symbols)
+    named = [d for d in defs if d.name in names or d.qualified in names]
+
+    def holding(ds: list[Definition]) -> list[Definition]:
+        return sorted((d for d in ds for ln in rf.task_lines if d.start_line <= ln <= d.end_line),
+                      key=lambda d: d.end_line - d.start_line)
+
+    for d in holding(named):
+        return d
+    if named:
+        return min(named, key=lambda d: min((abs(d.start_line - ln) for ln in rf.task_lines),
+                                            default=0))
+    for d in holding(defs):
+        if d.kind not in _WIDE_KINDS or d.end_line - d.start_line < _WIDE_LINES:
+            return d
+    return None
 
 
 # For a task alone, the reasons that say what of the task a file holds come first (its first
