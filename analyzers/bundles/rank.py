@@ -673,11 +673,7 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
                  seeded, stretch, written)
         if pointed:  # a traceback's frame: its definition is the file's focus, not a stretch
-            rf.focus = (pointed.start_line, pointed.end_line)
-            where = ", ".join(f"line {ln}" for ln in rf.task_lines[:3]
-                              if pointed.start_line <= ln <= pointed.end_line)
-            rf.reasons.append(f"{chunkmatch.lines_named(*rf.focus)} hold `{pointed.qualified}`"
-                              f"{f' ({where})' if where else ''}, which the task points at")
+            _explain_pointed(rf, pointed)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -693,15 +689,22 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
     if ev.commit_scores is not None:
         _explain_history(q.index, g, shown, ev.similar, ev.commit_scores)
     filekinds.add_reasons(g, shown)
-    if q.weights.get("is_release"):  # said as the noise demotions are
-        for rf in shown:
-            if is_release_history(rf.path):
-                rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
     for rf in shown:
+        if q.weights.get("is_release") and is_release_history(rf.path):  # as noise is said
+            rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
         if not rf.reasons:  # every ranked file says why: its strongest signal, at least
             _explain_strongest(q.weights, rf)
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in (rf.reasons if seeded else _task_first(rf.reasons))]
+
+
+def _explain_pointed(rf: RankedFile, pointed: Definition) -> None:
+    """``pointed`` (what a traceback frame points at) as ``rf``'s focus, said in a reason."""
+    rf.focus = (pointed.start_line, pointed.end_line)
+    where = ", ".join(f"line {ln}" for ln in rf.task_lines[:3]
+                      if pointed.start_line <= ln <= pointed.end_line)
+    rf.reasons.append(f"{chunkmatch.lines_named(*rf.focus)} hold `{pointed.qualified}`"
+                      f"{f' ({where})' if where else ''}, which the task points at")
 
 
 # A definition of a type (a class, a module) is too wide to be the focus a line points at, unless
