@@ -1133,9 +1133,9 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
     for rf in wanted:
         fi = g.file_index[rf.path]
         if fi not in touched:  # none of the most similar: its own commits that match at all
-            rows = np.unique(m._row_ids()[m.indices == fi])
-            rows = rows[scores[rows] > 0]
-            touched[fi] = rows[np.argsort(-scores[rows], kind="stable")].tolist()
+            own = np.unique(m._row_ids()[m.indices == fi])
+            own = own[scores[own] > 0]
+            touched[fi] = own[np.argsort(-scores[own], kind="stable")].tolist()
     ids = {int(g.commit_ids[rows[0]]) for rows in touched.values() if rows}
     if not ids:
         return
