@@ -253,6 +253,9 @@ class _Tags:
             name = _text(name_node)
             if not name or len(name) > 200:
                 continue
+            if lang == "ruby" and _ruby_stub(node):  # its name is no reference either
+                self.name_positions.add((name_node.start_byte, name_node.end_byte))
+                continue
             self.defs[key] = (node.start_byte, node.end_byte,
                               _definition(lang, cap, node, name_node, name, source))
             self.name_positions.add((name_node.start_byte, name_node.end_byte))
@@ -302,6 +305,16 @@ class _Tags:
             seen.add(pos)
             unique.append(entry)
         return unique
+
+
+def _ruby_stub(node: Node) -> bool:
+    """A Ruby singleton method on a value (``def obj.is_a?(thing)``, a test's stub): it defines
+    the method of that one object, a name no other file calls it by (``def self.x`` and
+    ``def Const.x`` define a class's own method)."""
+    if node.type != "singleton_method":
+        return False
+    target = node.child_by_field_name("object")
+    return target is not None and target.type not in ("self", "constant", "scope_resolution")
 
 
 def _definition(lang: str, cap: str, node: Node, name_node: Node, name: str,

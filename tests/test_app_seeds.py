@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gitutil import make_repo
+from gitutil import make_repo, run_cli
 
 from analyzers.app.errors import RequestError
 from analyzers.app.seeds import (
@@ -144,3 +144,26 @@ def test_resolve_says_why_a_seed_cannot_be_used(index: Index, spec: str, message
 def test_an_absolute_seed_inside_the_workspace_is_made_relative(index: Index) -> None:
     seed = resolve_seed(index, f"{Path(index.root) / 'pkg' / 'nested.py'}:2")
     assert (seed.path, seed.symbols) == ("pkg/nested.py", ["Outer.method"])
+
+
+def test_a_git_ignored_seed_or_pin_says_it_is_ignored_and_how_to_include_it(
+        tmp_path: Path) -> None:
+    """A new user's hour: ``--seed ignored.go``, a file on disk that .gitignore leaves out, said
+    "no such file in the index"."""
+    root = make_repo(tmp_path / "repo", {
+        ".gitignore": "# build output\nignored.go\nbuild/\n", "a.go": "package a\n",
+        "ignored.go": "package a\n\nfunc Hidden() {}\n", "build/gen.go": "package build\n"})
+    build(root)
+    with Index(root) as index, pytest.raises(RequestError) as err:
+        resolve_seed(index, "ignored.go")
+    assert "ignored by git (.gitignore line 2: ignored.go)" in err.value.message
+    assert "git add -f ignored.go" in err.value.message
+    assert "no such file" not in err.value.message
+    proc = run_cli("bundle", "--seed", "build/gen.go", "--budget", "0", cwd=root)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "ignored by git (.gitignore line 3: build/)" in proc.stderr, proc.stderr
+    proc = run_cli("bundle", "--seed", "a.go", "--pin", "ignored.go", "--budget", "0", cwd=root)
+    assert proc.returncode == 2 and "pin 'ignored.go' is ignored by git" in proc.stderr, \
+        proc.stderr
+    proc = run_cli("bundle", "--seed", "missing.go", "--budget", "0", cwd=root)
+    assert proc.returncode == 2 and "no such file" in proc.stderr, proc.stderr

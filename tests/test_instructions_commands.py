@@ -161,3 +161,17 @@ def test_nothing_to_check_against_means_no_finding(tmp_path: Path) -> None:
                                                    "`uv run w`, `cargo run --bin v`\n",
                                       "main.c": "int main(){}\n"})
     assert of(run(root), "CS003") == []
+
+
+def test_a_missing_module_s_hint_names_the_package_not_a_folder_of_its_name(
+        tmp_path: Path) -> None:
+    """typer: ``python -m typer.nonexistent`` said "(no typer/.agents/skills/typer/
+    nonexistent.py)": a skill's folder named like the package, holding no Python, was taken for
+    it (and sorted first)."""
+    claude = "Run `python -m app.nonexistent`; `python -m docs` is no module of ours.\n"
+    root = _repo(tmp_path, claude, {
+        "app/.agents/skills/app/SKILL.md": "# app skill\n",
+        "guide/docs/index.md": "# docs\n"})
+    (d,) = of(run(root), "CS003")
+    assert text_at(claude, d) == "app.nonexistent"
+    assert "(no app/nonexistent.py)" in d.message, d.message

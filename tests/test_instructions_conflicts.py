@@ -24,6 +24,18 @@ def test_claude_beside_agents_gets_an_import_fix(tmp_path: Path) -> None:
     assert of(recheck(root, "CLAUDE.md", fixed), "CS010") == []
 
 
+def test_an_import_of_an_outside_symlink_is_no_missing_import(tmp_path: Path) -> None:
+    """sinatra: CLAUDE.md imports @AGENTS.md (line 5), a symlink to a file outside the
+    repository; CS006 flags that import, and CS010 said CLAUDE.md "does not import it"."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Elsewhere\n")
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": "# Claude notes\n\nBe brief.\n\n@AGENTS.md\n"})
+    (root / "AGENTS.md").symlink_to(outside)
+    report = run(root)
+    assert [d.range.start.line for d in of(report, "CS006", "CLAUDE.md")] == [4], report.diagnostics
+    assert of(report, "CS010") == [], of(report, "CS010")
+
+
 def test_nested_claude_imports_with_a_relative_path(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"svc/CLAUDE.md": "Svc.\n", "svc/AGENTS.md": "Agents.\n",
                                       "lib/CLAUDE.md": "@AGENTS.md\n", "lib/AGENTS.md": "A.\n"})

@@ -35,6 +35,22 @@ def test_oversized_file_counts_its_imports_and_names_the_largest_parts(tmp_path:
     assert summary.sections[1].range.start.line == 4
 
 
+def test_a_readme_named_to_check_is_not_said_to_be_loaded_into_every_session(
+        tmp_path: Path) -> None:
+    """chi: ``check README.md`` said "README.md is 6,543 tokens, over the budget of 5,000
+    loaded into every session"; no agent loads a README by itself."""
+    root = make_repo(tmp_path / "r", {"README.md": "# Chi\n\n" + _words(2500),
+                                      "CLAUDE.md": "# Rules\n\n" + _words(2500, "beta")})
+    report = run_cli("check", "README.md", "CLAUDE.md", "--format", "json",
+                     "--root", str(root), cwd=root)
+    found = {d["path"]: d["message"] for d in json.loads(report.stdout)["diagnostics"]
+             if d["code"] == "CS005"}
+    assert set(found) == {"README.md", "CLAUDE.md"}, report.stdout
+    assert "every session" not in found["README.md"], found
+    assert "agents read it on demand" in found["README.md"], found
+    assert "loaded into every session" in found["CLAUDE.md"], found
+
+
 def test_import_cycle_depth_and_outside(tmp_path: Path) -> None:
     claude = "# Root\n\n@a.md\n@~/.claude/personal.md\n@../outside.md\n"
     files = {"CLAUDE.md": claude, "a.md": "@b.md\n", "b.md": "@a.md\n@c.md\n",

@@ -177,3 +177,70 @@ def test_a_rust_attribute_is_no_use_of_a_definition(tmp_path: Path) -> None:
     with Index(root) as index:
         refs = index.references("tests/integration_tests.rs")
     assert "line_range" in refs and not {"test", "tokio", "cfg"} & set(refs), refs
+
+
+BASE_RB = """\
+require_relative "pages"
+
+class Base
+  def content_type(value)
+    return value.to_s unless value.is_a?(Hash)
+    value.each { |k, v| render_page(k) if v.respond_to?(:call) && !v.nil? }
+    value.send(:inspect) == value.to_s
+  end
+
+  def self.build
+    new.tap { |b| b.is_a?(Base) }
+  end
+end
+"""
+PAGES_RB = """\
+def render_page(name)
+  "page " + name.to_s
+end
+"""
+HELPERS_TEST_RB = """\
+require "minitest/autorun"
+
+class HelpersTest < Minitest::Test
+  def test_content_type
+    obj = Object.new
+    def obj.is_a?(thing)
+      60.is_a?(thing)
+    end
+    def obj.render_page(name)
+      name
+    end
+    def obj.respond_to?(*) = true
+    assert Base.build
+  end
+
+  def to_s
+    "helpers"
+  end
+
+  def each
+    yield 1
+  end
+end
+"""
+
+
+def test_ruby_builtins_and_singleton_stubs_link_nothing(tmp_path: Path) -> None:
+    """sinatra: test/helpers_test.rb ranked 3rd for --seed lib/sinatra/base.rb "defines `is_a?`
+    (9×), used in the seed", from a stub ``def obj.is_a?(thing)``; uses of Ruby's ``to_s``,
+    ``each``, ``respond_to?`` linked every file defining one of them."""
+    root = make_repo(tmp_path / "repo", {
+        "lib/base.rb": BASE_RB, "lib/pages.rb": PAGES_RB,
+        "test/helpers_test.rb": HELPERS_TEST_RB})
+    ranked = _ranked(root, "lib/base.rb")
+    assert any("`render_page`" in r for r in ranked["lib/pages.rb"]), ranked
+    helpers = " ".join(ranked.get("test/helpers_test.rb", []))
+    for name in ("is_a?", "to_s", "each", "respond_to?", "render_page", "nil?", "send"):
+        assert f"`{name}`" not in helpers, (name, ranked)
+    with Index(root) as index:
+        test_defs = {d.name for d in index.definitions("test/helpers_test.rb")}
+        base_defs = {d.name for d in index.definitions("lib/base.rb")}
+    assert "is_a?" not in test_defs and "render_page" not in test_defs, test_defs
+    assert {"to_s", "each", "test_content_type"} <= test_defs  # a class's own methods stay
+    assert "build" in base_defs  # def self.build: the class's own method

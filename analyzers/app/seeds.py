@@ -10,12 +10,16 @@ uses.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzers import gitrepo
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.positions import innermost_definition as innermost_definition
+from analyzers.printable import printable
 
 if TYPE_CHECKING:
     from analyzers.indexing.index import Index
@@ -117,7 +121,25 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
         return f"seed {spec!r} is not indexed: {said.replace('_', ' ')}{hint}"
     if (index.root / rel).is_dir():
         return f"seed {spec!r} is a folder; give a file inside it"
-    return f"seed {spec!r}: no such file in the index of {index.root}"
+    return not_indexed(index.root, rel, f"seed {spec!r}")
+
+
+def not_indexed(root: Path, rel: str, what: str) -> str:
+    """Why the file ``rel`` (named ``what``: "seed 'x.go'") is not in the index of ``root``: no
+    such file, or one git ignores (the rule that does, and how to include it)."""
+    if not (root / rel).is_file():
+        return f"{what}: no such file in the index of {root}"
+    out = gitrepo.try_run(root, "check-ignore", "-v", "--no-index", "--", rel, timeout=30)
+    rule = out.decode("utf-8", "replace").partition("\t")[0] if out else ""
+    source, _, rest = rule.partition(":")
+    line, _, pattern = rest.partition(":")
+    if source and line.isdigit():
+        where = source if not Path(source).is_absolute() else "a git exclude file outside it"
+        add = printable(shlex.quote(rel))
+        return (f"{what} is ignored by git ({where} line {line}: {printable(pattern)}), so not "
+                f"indexed; to include it, track it (git add -f {add}) or change that rule")
+    return (f"{what} exists but is not indexed (a .gitignore rule outside git, or it is new: "
+            "index again)")
 
 
 def _named(defs: list, rel: str, symbol: str, spec: str) -> str:

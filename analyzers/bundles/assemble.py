@@ -26,7 +26,7 @@ from analyzers import lexical
 from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.requests import BundleRequest, check_bundle_name
-from analyzers.app.seeds import Seed, resolve_seed
+from analyzers.app.seeds import Seed, not_indexed, resolve_seed
 from analyzers.bundles.chunkmatch import lines_named
 from analyzers.bundles.decisions import Decision, fit_decisions, recent_decisions
 from analyzers.bundles.docsections import (
@@ -357,8 +357,7 @@ def _resolve(index: Index, request: BundleRequest) -> _Resolved:
             for p in request.pins]
     for spec, p in zip(request.pins, pins, strict=True):
         if p not in index.files():
-            raise BundleError(f"pin {spec!r}: no such file in the index of {index.root}",
-                              field="pin")
+            raise BundleError(not_indexed(index.root, p, f"pin {spec!r}"), field="pin")
     exclude_spec = None
     if request.exclude:
         import pathspec  # only with exclude globs: not on every query's start

@@ -45,6 +45,7 @@ from analyzers.indexing.filekinds import is_test_file
 from analyzers.indexing.graph import RepoGraph, load_graph
 from analyzers.indexing.index import Index
 from analyzers.secrets import clip_masked, redact, redact_git
+from analyzers.syntax import Definition
 
 
 @dataclass
@@ -302,6 +303,8 @@ class _Evidence:
 
     signals: dict[str, np.ndarray]
     similar: list[tuple[int, float]] = field(default_factory=list)  # (commit row, score)
+    # Every commit row's match of its subject with the task (for the ``history`` reasons).
+    commit_scores: np.ndarray | None = None
     # Seeds, or (task only) the best task matches as weighted pseudo-seeds: (file row, weight).
     weighted_seeds: list[tuple[int, float]] = field(default_factory=list)
     bridge_terms: dict[int, float] = field(default_factory=dict)  # def_words term -> weight
@@ -344,7 +347,7 @@ def _task_history_signals(q: _Query, ev: _Evidence) -> None:
     if q.task_words and q.weights.get("history"):
         ev.signals["history"] = _normalise(q.g.history.scores(q.task_words, q.n))
     if q.task_words and q.weights.get("commits"):
-        votes, ev.similar = _similar_commits(q.g, q.task_words)
+        votes, ev.similar, ev.commit_scores = _similar_commits(q.g, q.task_words)
         ev.signals["commits"] = _normalise(votes)
 
 
@@ -663,11 +666,14 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
     matched = _matched_terms(g, [g.file_index[rf.path] for rf in shown
                                  if rf.signals.get("lexical")], q.raw_words)
     for rf in shown:
-        stretch = ev.stretches.get(g.file_index[rf.path])
+        pointed = _pointed_definition(q.index, rf) if rf.task_lines or rf.task_symbols else None
+        stretch = None if pointed else ev.stretches.get(g.file_index[rf.path])
         written = None if stretch is None else \
             lexical.as_written(q.query.task or "", set(stretch.words)) or list(stretch.words)
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
                  seeded, stretch, written)
+        if pointed:  # a traceback's frame: its definition is the file's focus, not a stretch
+            _explain_pointed(rf, pointed)
         if rf.path in lifted:
             rf.reasons.insert(0, f"the source `{lifted[rf.path]}` tests (sources first)")
         if rf.path in in_task:
@@ -680,15 +686,55 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
             rf.reasons.append("names " + ", ".join(f"`{g.files[fi]}`" for fi in named[:3]) +
                               (f" and {len(named) - 3} more" if len(named) > 3 else "") +
                               " (their paths or definitions)")
-    if ev.similar:
-        _explain_history(q.index, g, shown, ev.similar)
+    if ev.commit_scores is not None:
+        _explain_history(q.index, g, shown, ev.similar, ev.commit_scores)
     filekinds.add_reasons(g, shown)
-    if q.weights.get("is_release"):  # said as the noise demotions are
-        for rf in shown:
-            if is_release_history(rf.path):
-                rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
+    for rf in shown:
+        if q.weights.get("is_release") and is_release_history(rf.path):  # as noise is said
+            rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
+        if not rf.reasons:  # every ranked file says why: its strongest signal, at least
+            _explain_strongest(q.weights, rf)
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in (rf.reasons if seeded else _task_first(rf.reasons))]
+
+
+def _explain_pointed(rf: RankedFile, pointed: Definition) -> None:
+    """``pointed`` (what a traceback frame points at) as ``rf``'s focus, said in a reason."""
+    rf.focus = (pointed.start_line, pointed.end_line)
+    where = ", ".join(f"line {ln}" for ln in rf.task_lines[:3]
+                      if pointed.start_line <= ln <= pointed.end_line)
+    rf.reasons.append(f"{chunkmatch.lines_named(*rf.focus)} hold `{pointed.qualified}`"
+                      f"{f' ({where})' if where else ''}, which the task points at")
+
+
+# A definition of a type (a class, a module) is too wide to be the focus a line points at, unless
+# it is short (a record, a small enum) or a named frame's function is not found in it.
+_WIDE_KINDS = frozenset({"class", "interface", "module", "type", "struct", "enum", "trait",
+                         "impl", "namespace", "object"})
+_WIDE_LINES = 60
+
+
+def _pointed_definition(index: Index, rf: RankedFile) -> Definition | None:
+    """The definition of ``rf`` a task's traceback frame (or ``path:line``) points at: the one
+    it names holding its line, else the one it names nearest the line (a trace of another
+    version: its line numbers moved), else the innermost holding the line (not a whole class)."""
+    defs = index.definitions(rf.path)
+    names = set(rf.task_symbols)
+    named = [d for d in defs if d.name in names or d.qualified in names]
+
+    def holding(ds: list[Definition]) -> list[Definition]:
+        return sorted((d for d in ds for ln in rf.task_lines if d.start_line <= ln <= d.end_line),
+                      key=lambda d: d.end_line - d.start_line)
+
+    for d in holding(named):
+        return d
+    if named:
+        return min(named, key=lambda d: min((abs(d.start_line - ln) for ln in rf.task_lines),
+                                            default=0))
+    for d in holding(defs):
+        if d.kind not in _WIDE_KINDS or d.end_line - d.start_line < _WIDE_LINES:
+            return d
+    return None
 
 
 # For a task alone, the reasons that say what of the task a file holds come first (its first
@@ -897,9 +943,10 @@ def _explain_bridge(g: RepoGraph, rf: RankedFile, terms: dict[int, float]) -> No
 
 
 def _similar_commits(g: RepoGraph, task_words: list[str], top: int = 30
-                     ) -> tuple[np.ndarray, list[tuple[int, float]]]:
+                     ) -> tuple[np.ndarray, list[tuple[int, float]], np.ndarray]:
     """Votes for files from the past commits whose subjects match the task best (each commit's
-    vote is shared among its files and decayed by its age), and those commits, best first."""
+    vote is shared among its files and decayed by its age), those commits, best first, and
+    every commit's match."""
     m = g.commit_files
     scores = g.commit_subjects.scores(task_words, m.shape[0])
     best = np.argsort(-scores, kind="stable")[:top]
@@ -907,7 +954,7 @@ def _similar_commits(g: RepoGraph, task_words: list[str], top: int = 30
     weights = np.zeros(m.shape[0], dtype=np.float64)
     weights[best] = scores[best]
     votes = np.bincount(m.indices, weights=m.data * weights[m._row_ids()], minlength=m.shape[1])
-    return votes, [(int(c), float(scores[c])) for c in best]
+    return votes, [(int(c), float(scores[c])) for c in best], scores
 
 
 def _decayed_total(c) -> float:  # noqa: ANN001 - CoChange
@@ -1064,10 +1111,18 @@ def _explain_activity(rf: RankedFile) -> None:
         rf.reasons.append("changed recently")
 
 
+# The ``history`` signal (a file's past commit subjects hold the task's words) from which the
+# best-matching of those commits is named in its reasons (as ``commits`` is from 0.05).
+HISTORY_REASON = 0.2
+
+
 def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
-                     similar: list[tuple[int, float]]) -> None:
-    """Name the best-matching past commit that touched each file the commits signal lifted."""
-    wanted = [rf for rf in results if rf.signals.get("commits", 0) >= 0.05]
+                     similar: list[tuple[int, float]], scores: np.ndarray) -> None:
+    """Name the best-matching past commit that touched each file the commits or history signal
+    lifted: one of the commits most like the task (``similar``), else the best of its own
+    commits whose subject shares words with the task (``scores``, every commit's match)."""
+    wanted = [rf for rf in results if rf.signals.get("commits", 0) >= 0.05
+              or rf.signals.get("history", 0) >= HISTORY_REASON]
     if not wanted:
         return
     m = g.commit_files
@@ -1075,7 +1130,13 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
     for row, _ in similar:
         for fi in m.row(row)[0].tolist():
             touched.setdefault(fi, []).append(row)
-    ids = {int(g.commit_ids[row]) for rows in touched.values() for row in rows[:1]}
+    for rf in wanted:
+        fi = g.file_index[rf.path]
+        if fi not in touched:  # none of the most similar: its own commits that match at all
+            own = np.unique(m._row_ids()[m.indices == fi])
+            own = own[scores[own] > 0]
+            touched[fi] = own[np.argsort(-scores[own], kind="stable")].tolist()
+    ids = {int(g.commit_ids[rows[0]]) for rows in touched.values() if rows}
     if not ids:
         return
     subjects = index.commit_subjects(sorted(ids))
@@ -1087,6 +1148,37 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
                                                   or "").split()), 60)
         more = f" and {len(rows) - 1} more like it" if len(rows) > 1 else ""
         rf.reasons.append(f"changed in a past commit like this task: '{subject}'{more}")
+
+
+# What each signal says of a file, for one that no other reason explains (its strongest
+# weighted signal is named; a file ranks only with some evidence).
+_SIGNAL_REASONS = {
+    "defines": "defines names the seed or the best task matches use",
+    "uses": "uses names the seed or the best task matches define",
+    "imports": "imports or is imported by the seed or the best task matches",
+    "cochange": "changed together with the seed or the best task matches",
+    "lexical": "its words match the task's",
+    "test": "pairs with the seed as test and source",
+    "dirty": "has uncommitted changes",
+    "recent": "changed recently",
+    "test_uses": "a test that uses the seed's definitions",
+    "path_sim": "its path shares words with the seed's",
+    "history": "the subjects of the past commits that touched it match the task",
+    "commits": "touched by past commits like this task",
+    "path_match": "its path holds the task's words",
+    "def_match": "the names it defines hold the task's words",
+    "pseudo_seed": "one of the best task matches",
+    "bridge": "defines names like those of the files the task's past commits touched",
+    "names_top": "a design document naming the best-ranked files",
+}
+
+
+def _explain_strongest(weights: dict[str, float], rf: RankedFile) -> None:
+    """The reason of the signal that weighs most in ``rf``'s score (if any kept its value)."""
+    weighed = [(weights.get(k, 0.0) * v, k) for k, v in rf.signals.items()
+               if k in _SIGNAL_REASONS and v > 0]
+    if weighed:
+        rf.reasons.append(_SIGNAL_REASONS[max(weighed)[1]])
 
 
 @dataclass

@@ -29,7 +29,8 @@ from analyzers.indexing.store import GRAPH_FILE, state_dir
 # 10: each file's sources (graphsource), kept so a change re-reads only the files it touched;
 #     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
 # 11: BM25 kept as counts and document lengths, scored at query time (Bm25Index).
-GRAPH_VERSION = 12
+# 13: Ruby's built-ins are the methods every object and class answers (``is_a?``, ``each``).
+GRAPH_VERSION = 13
 
 
 @dataclass

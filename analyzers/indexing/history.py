@@ -74,15 +74,15 @@ def open_repo(root: Path) -> Repo:
 
 
 def repo_state(repo: Repo) -> RepoState:
-    """HEAD, its branch, and whether the clone is shallow."""
+    """HEAD, its branch, and whether the clone is shallow. A detached HEAD is no note: the history
+    is read from HEAD either way, and it is how CI and ``git bisect`` check out (a warning on
+    every command told nothing)."""
     notes: list[str] = []
     head = repo.head()
     if head is None:
         notes.append("the repository has no commits yet: no history to read")
     ref = repo.head_ref()
     branch = None if ref is None else gitrepo.short_ref_name(ref)
-    if head is not None and ref is None:
-        notes.append(f"detached HEAD at {head[:12]}")
     shallow, mark = _shallow(repo.git_dir / "shallow")
     if shallow:
         notes.append("shallow clone: history is truncated, co-change figures cover fewer commits")
@@ -101,9 +101,8 @@ def quick_state(root: Path) -> RepoState | None:
     if len(head) not in (40, 64) or not all(c in "0123456789abcdef" for c in head):
         return None
     notes: list[str] = []
-    if ref == "HEAD":
+    if ref == "HEAD":  # detached: no note, as it changes nothing read (CI, a bisect)
         branch = None
-        notes.append(f"detached HEAD at {head[:12]}")
     elif ref.startswith("refs/heads/"):
         branch = ref[len("refs/heads/"):]
     else:

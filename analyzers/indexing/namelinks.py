@@ -98,14 +98,49 @@ BUILTINS: dict[str, frozenset[str]] = {
         IReadOnlyList IReadOnlyCollection IReadOnlyDictionary IDisposable Action Func Console
         Math Enumerable Nullable Type Attribute this base null true false ToString Equals
         GetHashCode GetType nameof typeof"""),
+    # Ruby: the core classes and modules, and the methods every object or class answers:
+    # BasicObject, Object, Kernel, Module, Comparable, Enumerable (a test's ``def obj.is_a?``
+    # stub is no definition, and no use of ``is_a?`` links to another's).
     "ruby": _words("""
-        self nil true false puts print p pp require require_relative attr_reader attr_writer
-        attr_accessor include extend prepend raise lambda proc loop private protected public
-        module_function new initialize to_s to_str to_i to_a to_h inspect freeze dup class
-        Object BasicObject Kernel Module Class String Symbol Integer Float Numeric Array Hash
-        Set Range Proc Struct Comparable Enumerable Exception StandardError RuntimeError
-        ArgumentError TypeError NameError NoMethodError KeyError IndexError NotImplementedError
-        IO File Dir Time"""),
+        self nil true false super
+        Object BasicObject Kernel Module Class String Symbol Integer Float Numeric Rational
+        Complex Array Hash Set Range Proc Method Struct Comparable Enumerable Enumerator
+        Exception StandardError RuntimeError ArgumentError TypeError NameError NoMethodError
+        KeyError IndexError StopIteration NotImplementedError FrozenError IOError ZeroDivisionError
+        IO File Dir Time
+        ! != !~ <=> == === =~ __id__ __send__ equal? instance_eval instance_exec
+        method_missing singleton_method_added singleton_method_removed singleton_method_undefined
+        initialize initialize_copy initialize_dup initialize_clone new allocate superclass
+        class clone define_singleton_method display dup enum_for to_enum eql? extend freeze
+        frozen? hash inspect instance_of? instance_variable_defined? instance_variable_get
+        instance_variable_set instance_variables remove_instance_variable is_a? kind_of?
+        itself method methods nil? object_id public_method public_send respond_to?
+        respond_to_missing? send singleton_class singleton_method singleton_methods tap then
+        yield_self private_methods protected_methods public_methods
+        to_s to_str to_sym to_proc to_i to_int to_f to_r to_c to_a to_ary to_h to_hash to_set
+        Array Complex Float Hash Integer Rational String __callee__ __dir__ __method__ abort
+        at_exit autoload binding block_given? caller caller_locations catch eval exit exit!
+        fail fork format gets global_variables iterator? lambda load local_variables loop p pp
+        print printf proc putc puts raise rand readline readlines require require_relative
+        sleep sprintf srand system throw trap warn
+        alias_method ancestors attr attr_accessor attr_reader attr_writer class_eval
+        class_exec class_variable_defined? class_variable_get class_variable_set
+        class_variables const_defined? const_get const_missing const_set constants
+        define_method include include? included_modules instance_method instance_methods
+        method_defined? module_eval module_exec prepend private_class_method
+        private_constant private_instance_methods private_method_defined?
+        protected_instance_methods protected_method_defined? public_class_method
+        public_instance_method public_instance_methods public_method_defined?
+        remove_class_variable remove_method undef_method append_features extend_object
+        extended included inherited method_added method_removed prepended module_function
+        private protected public refine using
+        between? clamp
+        each all? any? chain chunk chunk_while collect collect_concat compact count cycle
+        detect drop drop_while each_cons each_entry each_slice each_with_index
+        each_with_object entries filter filter_map find find_all find_index first flat_map
+        grep grep_v group_by inject lazy map max max_by member? min min_by minmax minmax_by
+        none? one? partition reduce reject reverse_each select slice_after slice_before
+        slice_when sort sort_by sum take take_while tally uniq zip"""),
     "c": _words("""
         void char short int long float double signed unsigned bool size_t ssize_t ptrdiff_t
         intptr_t uintptr_t int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t

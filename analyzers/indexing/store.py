@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 11: a secret-bearing file name keeps no words, names, references or imports (only its counts).
 # 12: a Rust attribute's name and its configuration words are no references (``#[test]``,
 # ``#[cfg(test)]``).
-SCHEMA_VERSION = 12
+# 13: a Ruby singleton method on a value (``def obj.is_a?``, a test's stub) is no definition.
+SCHEMA_VERSION = 13
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from analyzers.instructions import manifests as mf
-from analyzers.instructions.checkview import normalise
+from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.references import Command, Word
 
@@ -388,7 +388,7 @@ def _module(ctx: FileContext, mod: Word) -> None:
     top = parts[0]
     bases = set()
     for p in ws.by_name().get(top, []) + ws.by_name().get(f"{top}.py", []):
-        if p.endswith(".py") or ws.is_dir(p):
+        if p.endswith(".py") or (ws.is_dir(p) and _holds_python(ws, p)):
             bases.add(posixpath.dirname(p))
     if not bases:
         return  # not ours: the standard library or an installed package
@@ -397,7 +397,9 @@ def _module(ctx: FileContext, mod: Word) -> None:
         stem = f"{b}/{rel}" if b else rel
         if any(ws.exists(c) for c in (f"{stem}.py", f"{stem}/__main__.py", f"{stem}/__init__.py")):
             return
-    tried = sorted(f"{b}/{rel}.py" if b else f"{rel}.py" for b in bases)
+    # the package nearest the root first (typer/, not a skill's folder typer/.agents/.../typer)
+    tried = sorted((f"{b}/{rel}.py" if b else f"{rel}.py" for b in bases),
+                   key=lambda t: (t.count("/"), t))
     from analyzers.instructions.paths import removals
 
     gone = removals(ws, tried)
@@ -418,6 +420,13 @@ def _module(ctx: FileContext, mod: Word) -> None:
             return
     ctx.report(mod.loc, "CS003", f"module {mod.text} does not exist (no {tried[0]}): update or "
                                  "remove the command.")
+
+
+def _holds_python(ws: CheckView, folder: str) -> bool:
+    """Whether ``folder`` is a Python package: a ``.py`` file in it or below (a namespace
+    package's ``__init__.py`` is optional), not a folder of the same name holding none."""
+    prefix = folder + "/"
+    return any(f.startswith(prefix) and f.endswith(".py") for f in ws.files())
 
 
 def _script_file(ctx: FileContext, cmd: Command, word: Word) -> None:

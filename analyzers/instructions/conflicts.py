@@ -263,7 +263,11 @@ def _claude_beside_agents(ctx: FileContext) -> None:
         agents = posixpath.join(posixpath.dirname(folder), "AGENTS.md") if \
             posixpath.dirname(folder) else "AGENTS.md"
     ws = ctx.ws
-    if not ws.exists(agents) or agents in expansion(ctx).files:
+    exp = expansion(ctx)
+    if not ws.exists(agents) or agents in exp.files:
+        return
+    # imported, yet not read (a symlink out of the workspace: CS006 says so), is imported
+    if any(agents in (e.target, e.link) for e in exp.edges if e.source == ctx.path):
         return
     try:
         if os.path.realpath(ws.root / ctx.path) == os.path.realpath(ws.root / agents):

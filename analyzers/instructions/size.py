@@ -44,7 +44,11 @@ def check(ctx: FileContext) -> None:
     parts.sort(key=lambda x: -x[0])
     largest = ", ".join(f"{label} {n:,}" for n, label in parts[:3])
     with_imports = f" with {len(exp.files) - 1} import(s)" if len(exp.files) > 1 else ""
+    # Named to ``check`` though no agent loads it by itself (a README): no "every session".
+    loaded = "loaded into every session" if ctx.ws.is_instruction_file(ctx.path) else \
+        ("of an instruction file (this is none: agents read it on demand, unless a file "
+         "they load @imports it)")
     ctx.report(ctx.first_line(), "CS005",
                f"{ctx.path}{with_imports} is {total:,} tokens, over the budget of {budget:,} "
-               f"loaded into every session. Largest: {largest}. Move detail into files the agent "
+               f"{loaded}. Largest: {largest}. Move detail into files the agent "
                "reads on demand (linked, not @imported), or cut it.")

@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="file at hand (repeatable): PATH, PATH:LINE or PATH::SYMBOL")
     task = p.add_mutually_exclusive_group()
     task.add_argument("--task", help="what the agent is asked to do")
-    task.add_argument("--task-file", help="read the task text from this file")
+    task.add_argument("--task-file", metavar="PATH",
+                      help="read the task text from this file ('-': standard input); UTF-8, "
+                           "UTF-16 or UTF-32 with a byte order mark, another byte replaced")
     p.add_argument("--budget", type=int, default=None,
                    help="token budget (default 16000; 0 = rank only: the ranked files, their "
                         "sizes and reasons, no content)")
@@ -170,10 +172,7 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         return None
     task = args.task
     if args.task_file:
-        try:
-            task = Path(args.task_file).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise UserError(f"cannot read --task-file {args.task_file}: {e}") from e
+        task = _read_task_file(args.task_file)
     cwd = path_base(ws.root)  # (the current folder, or the root when that is outside it)
     # A secret-bearing seed is refused by the bundle itself, from its cached scan: scanning here
     # would hold up the index refresh a warm query starts next.
@@ -194,6 +193,35 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         raise RequestError(f"{e.message} (or {F.verify})", field=e.field) from e
     _refuse_excluded_subjects(request, args.exclude_glob)
     return request
+
+
+# A byte order mark and the encoding it announces (UTF-32's first: UTF-16 LE's is its prefix).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _read_task_file(name: str) -> str:
+    """The text of ``--task-file NAME`` (``-``: standard input): a task is free text, so a log
+    in UTF-16 (PowerShell's ``>``) or with a stray Latin-1 byte is read too, the bytes UTF-8
+    cannot read replaced (said on stderr); a binary file is refused."""
+    what = "standard input" if name == "-" else name
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as e:
+        raise UserError(f"cannot read --task-file {what}: {e.strerror or e}") from e
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    if encoding is None and b"\x00" in data:
+        raise UserError(f"cannot read --task-file {what}: it holds NUL bytes (binary, or UTF-16 "
+                        "without a byte order mark); save it as UTF-8")
+    encoding = encoding or "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        text = data.decode(encoding, errors="replace")
+        sys.stderr.write(f"note: --task-file {printable(what)}: bytes that are not "
+                         f"{encoding.removesuffix('-sig').upper()} (the first at byte {e.start})"
+                         " read as \N{REPLACEMENT CHARACTER}\n")
+        return text
 
 
 def _refuse_excluded_subjects(request: BundleRequest, globs: list[str]) -> None:
