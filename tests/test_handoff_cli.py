@@ -161,3 +161,45 @@ def test_a_rerun_with_nothing_new_leaves_the_note_byte_for_byte(tmp_path: Path) 
     for block in parse_note(changed).blocks:  # each block's sha= is of its content as written
         begin = changed[block.marker[0]:block.marker[1]]
         assert f"sha={digest(changed[block.content_start:block.content_end])}" in begin, begin
+
+
+def test_an_edit_to_a_person_s_section_alone_counts_the_note_anew(tmp_path: Path) -> None:
+    """A rerun after an edit to a person's section only (Blockers) left the file as it was,
+    its **Note size** and the JSON ``token_count`` the old number though the note grew. The
+    recorded time is kept only when the whole note, its size included, is unchanged."""
+    import re
+    import time
+
+    from analyzers.config import Settings
+    from analyzers.tokens import Counter
+
+    repo = feature_repo(tmp_path / "r")
+    note = repo.root / "HANDOFF.md"
+    args = ("handoff", "--no-bundle", "--out", "HANDOFF.md")
+    assert run_cli(*args, cwd=repo.root).returncode == 0
+    size = re.compile(r"\*\*Generated\*\*: (\S+) · \*\*Note size\*\*: ([\d,]+) of ")
+    first = note.read_text("utf-8")
+    blockers = "\n".join(f"- The staging database {i} is down until the vendor replies about "
+                         f"ticket {1000 + i}." for i in range(12))
+    note.write_text(first.replace("## Blockers\n", f"## Blockers\n\n{blockers}\n", 1), "utf-8")
+    time.sleep(1.1)  # (the time is written in seconds)
+    again = run_cli(*args, cwd=repo.root)
+    assert again.returncode == 0 and "updated HANDOFF.md" in again.stderr, again.stderr
+    written = note.read_text("utf-8")
+    assert blockers in written
+    settings = Settings()
+    real = Counter(settings.encoding, settings.model_profile()).count(written)
+    (then, old), (now, recorded) = size.findall(first)[0], size.findall(written)[0]
+    assert int(recorded.replace(",", "")) == real > int(old.replace(",", "")), (old, recorded)
+    assert now != then
+    # Nothing new since: the note stays byte for byte, its size the real one (JSON too).
+    time.sleep(1.1)
+    third = run_cli(*args, cwd=repo.root)
+    assert "HANDOFF.md is already up to date" in third.stderr, third.stderr
+    assert note.read_text("utf-8") == written
+    shown = json.loads(run_cli("handoff", "--no-bundle", "--format", "json", cwd=repo.root).stdout)
+    assert shown["token_count"] == real and shown["generated_at"] == now
+    # An edit to the person's section alone, read by the JSON: its size is the grown note's.
+    note.write_text(written.replace(blockers, blockers + "\n" + blockers), "utf-8")
+    shown = json.loads(run_cli("handoff", "--no-bundle", "--format", "json", cwd=repo.root).stdout)
+    assert shown["token_count"] > real, (shown["token_count"], real)

@@ -313,6 +313,33 @@ def test_status_reports_a_missing_program_and_a_broken_file(tmp_path: Path) -> N
     assert "cannot run" in line and "ok" not in line and "MISSING PROGRAM" in line, line
 
 
+
+def test_status_reports_a_moved_source_checkout_as_a_missing_program(tmp_path: Path) -> None:
+    """The command an install from a source checkout writes (``python -I
+    /checkout/server/cli/__main__.py hook ...``), its checkout moved or deleted since: every run
+    fails (python: "can't open file", exit 2), and status said all was well."""
+    gone = tmp_path / "moved" / "server" / "cli" / "__main__.py"
+    command = shlex.join([sys.executable, "-I", str(gone), "hook", "beforeSubmitPrompt",
+                          "--agent", "cursor"])
+    root = _repo(tmp_path, {".cursor/hooks.json": json.dumps({"version": 1, "hooks": {
+        "beforeSubmitPrompt": [{"command": command}]}})})
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=root, input="{}", capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert ran.returncode == 2 and "can't open file" in ran.stderr, ran.stderr
+    hook = json.loads(_cli(root, tmp_path, "status", "--json").stdout)["agents"]
+    hook = next(a for a in hook if a["agent"] == "cursor")["scopes"][0]["hooks"][0]
+    assert hook["installed"] and hook["program"] == sys.executable
+    assert hook["program_exists"] is False and hook["missing"] == str(gone), hook
+    text = _cli(root, tmp_path, "status", "--agent", "cursor").stdout
+    assert f"MISSING PROGRAM {gone}" in text, text
+    # The checkout back where the command says: all is well again.
+    gone.parent.mkdir(parents=True)
+    gone.write_text("")
+    hook = json.loads(_cli(root, tmp_path, "status", "--json").stdout)["agents"]
+    hook = next(a for a in hook if a["agent"] == "cursor")["scopes"][0]["hooks"][0]
+    assert hook["program_exists"] is True and hook["missing"] is None, hook
+
+
 def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     assert _cli(root, tmp_path, "install", "--agent", "claude-code").returncode == 0

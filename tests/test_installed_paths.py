@@ -23,6 +23,14 @@ def _ranked(root: Path, task: str) -> list:
         return rank(index, RankQuery(task=task))
 
 
+def _words_ranked(root: Path, task: str) -> tuple[set[str], list]:
+    """The task's words as the ranker read them, and its ranking (``root`` indexed)."""
+    query = RankQuery(task=task)
+    with Index(root) as index:
+        results = rank(index, query)
+    return set(query.words or ()), results
+
+
 def _first_named(results: list) -> tuple[str, str, list[int]]:
     first = results[0]
     return first.path, first.reasons[0], list(first.task_lines)
@@ -303,11 +311,9 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
                  # a path after a route's words: not a folder "profile crashes foo" above it
                  "GET /users/profile crashes foo/src/app.py",
                  "POST /users/profile crashes in /Users/jane/proj.v2 final/src/app.py"):
-        query = RankQuery(task=task)
-        with Index(root) as index:
-            results = rank(index, query)
-        assert {"users", "profile"} <= set(query.words or ()), (task, query.words)
-        assert not {"jane", "final", "v2"} & set(query.words or ()), (task, query.words)
+        words, results = _words_ranked(root, task)
+        assert {"users", "profile"} <= words, (task, words)
+        assert not {"jane", "final", "v2"} & words, (task, words)
         if "src/app.py" in task:  # the pasted path still names its file
             assert any(r.startswith("the task names it") for r in results[0].reasons) \
                 and results[0].path == "src/app.py", (task, results[0])
@@ -343,3 +349,31 @@ def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeyp
         assemble.make_bundle(index, BundleRequest(task=task, seeds=["tree.go"], budget=2000,
                                                   ranked=False))
         assert found == [task]
+
+
+def test_a_file_s_path_after_an_http_method_is_no_web_route(tmp_path: Path) -> None:
+    """A path after ``GET``/``POST`` that is a file's (a drive letter, a file name or ``:LINE``
+    at its end, a workspace file named by its end) lends only its workspace part, as it would
+    alone; a route after a method in any case, after several blanks or a tab, or as a link's
+    path keeps its words, whatever path follows it (but not the link's host)."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    build(root)
+    outside = {"users", "home", "jane", "proj", "work"}
+    for task, named in (("POST C:\\Users\\jane\\proj\\src\\app.py fails", "src/app.py"),
+                        ("GET D:\\work\\jane\\proj\\src\\config.py crashes", "src/config.py"),
+                        ("GET /home/jane/proj/src/app.py:2 crashes", "src/app.py"),
+                        ("GET /home/jane/proj/src/config.py crashes", "src/config.py"),
+                        ("get  /home/jane/proj/src/app.py fails", "src/app.py"),
+                        ("DELETE ~/proj/src/config.py fails", "src/config.py")):
+        words, results = _words_ranked(root, task)
+        assert not outside & words, (task, words)
+        assert results[0].path == named, (task, results[0].path)
+    for task in ("get /users/profile crashes foo/src/app.py",
+                 "Get /users/profile crashes foo/src/app.py",
+                 "GET  /users/profile crashes foo/src/app.py",
+                 "GET\t/users/profile crashes foo/src/app.py",
+                 "GET https://example.com/users/profile crashes foo/src/app.py"):
+        words, results = _words_ranked(root, task)
+        assert {"users", "profile", "crashes", "foo"} <= words, (task, words)
+        assert not {"example", "com"} & words, (task, words)
+        assert results[0].path == "src/app.py", (task, results[0].path)

@@ -27,6 +27,7 @@ from analyzers.bundles.pack import Candidate, relevant_definitions
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.printable import printable
 from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
 
@@ -62,7 +63,7 @@ class MapEntry:
         parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
         if self.recent:
             parts.append(f"recent decision: {self.recent}")
-        return " — ".join(parts)
+        return printable(" — ".join(parts))  # (a newline in a name must not forge a line)
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _pool(index: Index, request: MapRequest, token: CancelToken) -> list[RankedF
 def _tail(repeated: list[str], also: list[str]) -> list[str]:
     """The lines after the entries: the files shown earlier that rank high again, named
     compactly, and how many others are not repeated."""
-    lines = [f"Also relevant (in earlier maps): {', '.join(also)}"] if also else []
+    lines = [printable(f"Also relevant (in earlier maps): {', '.join(also)}")] if also else []
     rest = len(repeated) - len(also)
     if rest:
         lines.append(f"({rest} {'more ' if also else ''}file{'s' if rest > 1 else ''} listed "
@@ -214,7 +215,7 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
     out.text = fit.text()
     out.tokens = fit.tokens
     kept = "\n".join(fit.lines)
-    out.entries = [e for i, e in enumerate(out.entries, 1) if f"{i}. {e.path}" in kept]
+    out.entries = [e for i, e in enumerate(out.entries, 1) if e.line(i) in fit.lines]
     if not kept.count("Also relevant"):
         out.also = []
     return out
@@ -239,6 +240,6 @@ def _add_bodies(index: Index, entry: MapEntry, fit: _Fitting) -> str | None:
     added = False
     for a, b, name in entry.ranges:
         body = select_lines(lines, [(a, min(b, len(lines)))]).rstrip("\n")
-        block = f"{entry.path} L{a}-{b} ({name}):\n```{fence}\n{body}\n```"
+        block = f"{printable(entry.path)} L{a}-{b} ({printable(name)}):\n```{fence}\n{body}\n```"
         added = fit.add(block) or added
     return entry.path if added else None

@@ -377,8 +377,7 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
         if _vendored_elsewhere(word, lookup, own):
             out.append((word, ""))
             continue
-        if not _ABSOLUTE.match(word) or (k and _HTTP_METHOD.fullmatch(runs[k - 1].group())
-                                          and kept[runs[k - 1].end():m.start()] == " "):
+        if not _ABSOLUTE.match(word) or _web_route(kept, runs, k, lookup):
             continue  # (``GET /users/profile``: a web route, whatever follows it)
         spaced = _spaced_path(kept, runs, k, lookup, own, installed)
         if spaced:
@@ -402,8 +401,30 @@ def _outside_parts(kept: str, lookup: _Lookup, own: Callable[[], dict[str, str] 
 
 
 MAX_SPACED = 5  # words one absolute path's folder names with spaces may run over
-# The word before a web route (``GET /users/profile``), as HTTP requests and logs write it.
-_HTTP_METHOD = re.compile(r"GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS")
+# The word before a web route (``GET /users/profile``), as HTTP requests and logs write it (any
+# case), and the blanks between them (more than one where a link's host was cut:
+# ``GET https://example.com/users/profile``).
+_HTTP_METHOD = re.compile(r"(?i:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)")
+_BLANKS = re.compile(r"[ \t]+")
+_LINE_SUFFIX = re.compile(r":\d+(?::\d+)?[.,:;!?)\]]*$")  # ``app.py:2``, ``Makefile:12:5``
+
+
+def _web_route(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Lookup) -> bool:
+    """Whether absolute word ``runs[k]`` is a web route: it comes after an HTTP method word
+    (``GET /users/profile``), and is no file's path: no drive letter nor ``~``
+    (``POST C:\\Users\\jane\\proj\\src\\app.py``), no file name nor ``:LINE`` at its end
+    (``GET /home/jane/proj/src/app.py:2``), naming no workspace file by its end."""
+    if not k or not _HTTP_METHOD.fullmatch(runs[k - 1].group()) \
+            or not _BLANKS.fullmatch(kept, runs[k - 1].end(), runs[k].start()):
+        return False
+    word = runs[k].group()
+    if word.startswith("~") or (word[1:2] == ":" and word[:1].isalpha()) \
+            or _LINE_SUFFIX.search(word):
+        return False
+    tok, parts = _path_parts(word)
+    if parts and _FILE.match(parts[-1]):
+        return False
+    return not (parts and lookup.hits(tok, parts, "\\" in word)[1])
 
 
 def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Lookup,

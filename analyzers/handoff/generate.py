@@ -242,4 +242,4 @@ def generate(
     counter = Counter(settings.encoding, settings.model_profile())
     fitted = budget_mod.fit(note, lambda n: render_markdown(n, existing), counter, budget,
                             token=token, measure=rendered_tokens(existing, counter))
-    return unchanged_since(fitted, existing)
+    return unchanged_since(fitted, existing, counter.count)

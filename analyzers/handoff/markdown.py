@@ -356,10 +356,14 @@ _GENERATED_LINE = re.compile(r"^- \*\*Generated\*\*: (\S+) · \*\*Note size\*\*:
                              re.MULTILINE)
 
 
-def unchanged_since(note: HandoffNote, existing_text: str | None) -> HandoffNote:
-    """``note`` with the time (and size) ``existing_text`` records when nothing else would
-    change: a rerun with nothing new leaves the note byte for byte, digests included (a new
-    time each run made every run a change to commit). Else ``note`` as it is."""
+def unchanged_since(note: HandoffNote, existing_text: str | None,
+                    count: Callable[[str], int] | None = None) -> HandoffNote:
+    """``note`` with the time ``existing_text`` records when the whole note rendered with that
+    time, its size included, is ``existing_text``: a rerun with nothing new leaves the note byte
+    for byte, digests included (a new time each run made every run a change to commit). Else
+    ``note`` as it is (a person's section edited alone grows the note: its size is counted
+    anew, with a new time). ``count``: the tokens of a text (the note's size is of its own
+    rendering)."""
     if existing_text is None or not existing_text.strip():
         return note
     summary = generated_block(existing_text, "summary")
@@ -370,7 +374,10 @@ def unchanged_since(note: HandoffNote, existing_text: str | None) -> HandoffNote
     then = note.model_copy(update={"generated_at": found.group(1),
                                    "token_count": int(found.group(2).replace(",", ""))})
     try:
-        return then if render_markdown(then, existing_text) == existing_text else note
+        text = render_markdown(then, existing_text)
+        if text == existing_text and count is not None and count(text) != then.token_count:
+            return note  # (the size it records is no longer the note's)
+        return then if text == existing_text else note
     except NoteParseError:
         return note
 

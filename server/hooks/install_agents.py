@@ -416,6 +416,12 @@ def program_of(command: str) -> str | None:
     return found if found is not None else _first_word(command)
 
 
+def script_of(command: str) -> str | None:
+    """The ``server/cli/__main__.py`` a command line runs our hook by (a copy run from its
+    source folder: ``python -I /checkout/server/cli/__main__.py hook ...``), or None."""
+    return next((w for w in _tokens(command) or [] if _main_file(w)), None)
+
+
 def _hook_program(command: str, depth: int = 0) -> str | None:
     """The program running our hook in ``command`` (see :func:`program_of`), or None."""
     if invokes(command) is not None:

@@ -29,7 +29,7 @@ from server.hooks.install import (
     spec_of,
     split_event,
 )
-from server.hooks.install_agents import SPECS, AgentSpec, program_of
+from server.hooks.install_agents import SPECS, AgentSpec, program_of, script_of
 from server.hooks.settings_files import Node
 
 RUNS_FILE = ".ctxsteward/hooks/runs.json"
@@ -50,7 +50,12 @@ class HookState(BaseModel):
     installed: bool
     command: str | None = None
     program: str | None = None
+    # the program and, for a copy run from its source folder, the ``server/cli/__main__.py`` it
+    # is given, both exist
     program_exists: bool | None = None
+    # which of them is missing (the checkout moved or deleted: python exits 2, "can't open
+    # file", each time the agent runs the hook)
+    missing: str | None = None
     last_run: LastRun | None = None
     # ``command`` is the install's line changed since, beyond a simple edit (a redirection, a
     # wrapper, its timeout or matcher): it runs, and the uninstall leaves it
@@ -125,6 +130,16 @@ def _program_exists(program: str | None) -> bool | None:
     return shutil.which(program) is not None
 
 
+def _missing(program: str | None, script: str | None, root: Path) -> str | None:
+    """What of ``program`` and the ``script`` it is given (a source copy's ``__main__.py``, read
+    from the workspace's folder as the agent runs it) does not exist; None when both do."""
+    if program is not None and not _program_exists(program):
+        return program
+    if script is not None and not (root / os.path.expanduser(script)).is_file():
+        return script
+    return None
+
+
 def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRun]) -> ScopeState:
     path = spec.scope_file(scope, root)
     home = Path(os.path.expanduser("~"))
@@ -156,9 +171,11 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
         ours = got.mine + got.changed
         command = ours[0].command.value if ours else None
         program = program_of(command) if command else None
+        missing = _missing(program, script_of(command) if command else None, root)
         state.hooks.append(HookState(
             event=ev.name, installed=bool(ours), command=command, program=program,
-            program_exists=_program_exists(program), last_run=runs.get(f"{spec.name} {ev.name}"),
+            program_exists=None if program is None else missing is None, missing=missing,
+            last_run=runs.get(f"{spec.name} {ev.name}"),
             yours=got.theirs[0].command.value if got.theirs else None,
             changed=not got.mine and bool(got.changed),
             moved_to=sorted({where for where, _ in away.get(ev.name, [])}),
@@ -271,7 +288,7 @@ def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
     if not h.program_exists and h.last_run is not None:
         # (runs are kept by agent and event: that run was another program's)
         ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
-    exists = "" if h.program_exists else f"  MISSING PROGRAM {h.program}"
+    exists = "" if h.program_exists else f"  MISSING PROGRAM {h.missing or h.program}"
     changed = ("  (changed since the install: uninstall leaves it)" if h.changed
                else "  (a comment of yours is inside our entry: uninstall leaves "
                "it, with the comment)" if h.commented else "")

@@ -298,5 +298,5 @@ def _verify_text(vr: VerifyReport) -> str:
             where, detail = f"  lines {ranges_label(i.ranges)} -> {ranges_label(i.ranges_now)}", ""
         elif i.ranges and i.status != "vanished":
             where = f"  lines {ranges_label(i.ranges)}"
-        lines.append(f"  {i.status:<9} {i.path}{where}{detail}")
+        lines.append(f"  {i.status:<9} {printable(i.path)}{where}{printable(detail)}")
     return "\n".join(lines)
