@@ -1944,13 +1944,12 @@ def _folded(text: str) -> str:
     table, words, mixed = _confusables()
     if not any(rule.search(text) for rule in mixed):
         return text
-    whole = text.translate(table)
+    readings = [text.translate(table)]
     if "\u0131" in text:  # (a dotless "ı" for a vowel, "secrıt": read as each vowel: round 13)
-        whole = text.replace("\u0131", "e").translate(table)
-    if whole == text or not any(not _word_at(text, whole, m.start(), m.end()).isascii()
-                                for m in _FOLD_HINT.finditer(whole)):
-        if "\u0131" not in text or not _FOLD_HINT.search(text.replace("\u0131", "a")):
-            return text
+        readings += [text.replace("\u0131", vowel).translate(table) for vowel in "eaou"]
+    if not any(whole != text and any(not _word_at(text, whole, m.start(), m.end()).isascii()
+                                     for m in _FOLD_HINT.finditer(whole)) for whole in readings):
+        return text
 
     def fold(m: re.Match[str]) -> str:
         word = m.group()
@@ -5330,7 +5329,7 @@ _W_PREFIX = (r"(?:(?:export|local|declare|readonly|typeset|ENV|ARG|set|setx|sete
 _W_LITERALS = r"(?:(?:\"[^\"\\\n]{0,300}\"|'[^'\\\n]{0,300}')[ \t]*){0,20}"
 # a continued line: its name, how it is assigned (nothing but a keyword before a space-separated
 # name: ``ENV NAME \``, ``setx NAME ^``, ``#define NAME \``) and any literals after it
-_W_CONTINUED = _rx(rf"[ \t]*(?P<k>{_W_PREFIX}*)(?P<n>[A-Za-z_][\w.-]{{0,160}})"
+_W_CONTINUED = _rx(rf"[ \t]*(?P<k>{_W_PREFIX}{{0,4}})(?P<n>[A-Za-z_][\w.-]{{0,160}})"
                    rf"(?:[ \t]*(?P<op>::?=|[?+]=|=)|(?=[ \t(]))[ \t]*(?P<p>\(?)[ \t]*"
                    rf"(?P<b>{_W_LITERALS})[ \t]*[\\^]")
 # a continuation line: a lone token or literals, maybe closing a parenthesis, maybe continued
@@ -5438,9 +5437,9 @@ def _w_builder(lines: list[str], i: int) -> list[Finding]:
             break
     else:
         return []
-    if m.group("f") in ("format!", "format", "String.format", "fmt.Sprintf", "sprintf"):
-        if len(spans) < 2:
-            return []  # (one format string: no literal value)
+    if m.group("f") in ("format!", "format", "String.format", "fmt.Sprintf", "sprintf") and len(
+            spans) < 2:
+        return []  # (one format string: no literal value)
     pieces = [(j, a, b) for j, a, b in spans if _W_PLACEHOLDERS.sub("", lines[j][a:b])]
     joined = "".join(_W_PLACEHOLDERS.sub("", lines[j][a:b]) for j, a, b in pieces)
     if not _r10_joined(joined, m.group("n")):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitutil import make_repo, run_cli
-from secret_cases import SecretCases, hostile_test
+from secret_cases import SecretCases, assert_bundles_hide, hostile_test
 
 from analyzers.secrets import redact
 
@@ -66,7 +66,8 @@ benign("cmd and C continuations of no secret's value",
 case("setx with /M", f'setx /M DB_PASSWORD "{PW}"\n', "a.bat", (PW,), ("setx /M DB_PASSWORD ",))
 case("powershell set-item env:\\", f'Set-Item -Path Env:\\DB_PASSWORD -Value "{PW}"\n', "a.ps1",
      (PW,), ("-Value ",))
-case("powershell si alias", f'si env:DB_PASSWORD "{PW}"\n', "a.ps1", (PW,), ("si env:DB_PASSWORD ",))
+case("powershell si alias", f'si env:DB_PASSWORD "{PW}"\n', "a.ps1", (PW,),
+     ("si env:DB_PASSWORD ",))
 case("powershell set-content", f'Set-Content env:DB_PASSWORD "{PW}"\n', "a.ps1", (PW,),
      ("Set-Content env:DB_PASSWORD ",))
 benign("windows' look-alikes", 'setx /M PASSWORD "%PW%"\nSet-Content env:PASSWORD "$pw"\n'
@@ -79,7 +80,8 @@ case("rust format over lines", f'let password = format!(\n    "{{}}{{}}",\n    "
 case("rust format borrowed in a call", f'set_password(&format!("{{}}", "{PW}"));\n', "a.rs",
      (PW,), ("set_password(&format!(",))
 case("rust string from in a call named by its first argument",
-     f'config.set("password", String::from("{PW}"));\n', "a.rs", (PW,), ('config.set("password", ',))
+     f'config.set("password", String::from("{PW}"));\n', "a.rs", (PW,),
+     ('config.set("password", ',))
 case("rust concat in a call named by its first argument",
      f'config.set("api_key", concat!("{V}", "{W}"));\n', "a.rs", (V, W), ('"api_key", concat!(',))
 benign("rust builders of no secret's value",
@@ -172,11 +174,7 @@ def test_window_forms_are_masked_in_a_bundle(tmp_path: Path) -> None:
         "src/config.rs": f'let password = format!(\n    "{{}}{{}}",\n    "{V}", "{W}"\n);\n',
     }
     root = make_repo(tmp_path / "repo", files)
-    for seed in files:
-        proc = run_cli("bundle", "--seed", seed, cwd=root)
-        assert proc.returncode == 0, proc.stderr
-        for value in (PW, V, W):
-            assert value not in proc.stdout + proc.stderr, (seed, value)
+    assert_bundles_hide(root, files, (PW, V, W))
     md = run_cli("bundle", "--seed", "docs/setup.md", cwd=root).stdout
     assert "Ask the team for one." in md
     assert "RUN make" in run_cli("bundle", "--seed", "Dockerfile", cwd=root).stdout
