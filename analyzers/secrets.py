@@ -5336,15 +5336,17 @@ _W_CONTINUED = _rx(rf"[ \t]*(?P<k>{_W_PREFIX}{{0,4}})(?P<n>[A-Za-z_][\w.-]{{0,16
 _W_PIECE_LINE = _rx(rf"[ \t]*(?:(?P<q>[\"']?)(?P<v>[^\s\"'\\^$`;()]{{1,300}})(?P=q)"
                     rf"|(?P<b>(?:{_W_LITERALS})))[ \t]*\)?[ \t]*;?[ \t]*(?P<c>[\\^]?)[ \t]*")
 # a string builder opened at a line's end under a secret's name
+_W_BUILDERS = r"format!|concat!|String::from|String\.format|fmt\.Sprintf|sprintf|format"
 _W_BUILDER = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?="
-                 r"[ \t]*&?(?P<f>format!|concat!|String::from|String\.format|fmt\.Sprintf"
-                 r"|sprintf|format|)\([ \t]*")
+                 rf"[ \t]*&?(?P<f>{_W_BUILDERS}|)\([ \t]*")
 _W_ARGS_LINE = _rx(rf"[ \t]*(?P<b>{_W_LITERALS}(?:,[ \t]*{_W_LITERALS})*)[ \t]*,?[ \t]*"
                    r"(?P<e>\)[ \t]*[;,]?)?[ \t]*")
 _W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
 # a document's label: markup, then a secret's word (English, French, German, Spanish,
 # Portuguese), "is" and a colon at most after it
 _W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
+_W_NAME_WORDS = ("pass", "pwd", "secret", "key", "token")  # one is in each _NAME_CORE's match
+_W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
 _W_MARKUP = _rx(r"<[^<>]{0,200}>|[*_`#=]+|^[ \t]*(?:[-+>]|\d{1,3}\.)[ \t]+")
 _W_LABEL = _rx(
     r"(?i)[ \t]*(?:(?:the|your|our|a|an|default|initial|admin|root|user|database|db|le|la|les"
@@ -5368,26 +5370,54 @@ _W_PAIR_CALL = _rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*
 
 
 def _round13_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
-    """The values the named-value window finds (see above) in ``lines``."""
+    """The values the named-value window finds (see above) in ``lines``: only the lines that end
+    in a continuation or an open parenthesis, or a document's that hold a label's word, found by
+    one pass of a rule over the whole text, are read."""
     out: list[Finding] = []
-    continued = "\\\n" in text or "^\n" in text or text.endswith(("\\", "^"))
-    opened = "(\n" in text
-    doc = filename.lower().endswith(_W_DOC_SUFFIXES)
     if "String::from(" in text or "concat!(" in text or "format!(" in text:
         for i, line in enumerate(lines):
             if "!(" in line or "::from(" in line:
                 out += [f for m in _W_PAIR_CALL.finditer(line) if _NAME_IN_WORD.search(m.group("n"))
                         for f in _r11_macro_pieces(i, m, m.group("n"))]
-    if not (continued or opened or doc):
+    doc = filename.lower().endswith(_W_DOC_SUFFIXES)
+    hits = _w_ends(text)
+    if doc:  # (on the text in small letters where each keeps its place: a faster rule)
+        low = text.lower()
+        rule = _W_LABEL_LOW if len(low) == len(text) else _W_LABEL_HINT
+        hits += [m.start() for m in rule.finditer(low if rule is _W_LABEL_LOW else text)]
+    if not hits:
         return out
-    for i, line in enumerate(lines):
+    ends = list(itertools.accumulate(map(len, text.splitlines(keepends=True))))
+    for i in sorted({bisect.bisect_right(ends, at) for at in hits}):
+        line = lines[i] if i < len(lines) else ""
         end = line.rstrip()[-1:]
-        if continued and end in ("\\", "^"):
+        if end in ("\\", "^", "(") and not any(w in line.lower() for w in _W_NAME_WORDS):
+            continue  # (no secret's word on the line: a substring test before the rules)
+        if end in ("\\", "^"):
             out += _w_continued(lines, i)
-        elif opened and end == "(":
+        elif end == "(":
             out += _w_builder(lines, i)
         elif doc and len(line) <= 120 and _W_LABEL_HINT.search(line):
             out += _w_label(lines, i)
+    return out
+
+
+_W_TAILS = ("\\\n", "^\n", "(\n", "\\\r", "^\r", "(\r")
+
+
+def _w_ends(text: str) -> list[int]:
+    """Where lines end in a continuation (``\\``, ``^``) or in a parenthesis opened shortly after
+    an ``=`` (a string builder's, see ``_W_BUILDER``): substring searches, no rule (a file of code
+    has thousands of lines ending in "(")."""
+    out: list[int] = []
+    for tail in _W_TAILS if "\r" in text else _W_TAILS[:3]:
+        at = text.find(tail)
+        while at >= 0:
+            if tail[0] != "(" or "=" in text[max(0, at - 24):at]:
+                out.append(at)
+            at = text.find(tail, at + 1)
+    if text.endswith(("\\", "^", "(")):
+        out.append(len(text) - 1)
     return out
 
 
