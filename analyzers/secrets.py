@@ -5345,6 +5345,7 @@ _W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
 # a document's label: markup, then a secret's word (English, French, German, Spanish,
 # Portuguese), "is" and a colon at most after it
 _W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
+_W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha")
 _W_NAME_WORDS = ("pass", "pwd", "secret", "key", "token")  # one is in each _NAME_CORE's match
 _W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
 _W_MARKUP = _rx(r"<[^<>]{0,200}>|[*_`#=]+|^[ \t]*(?:[-+>]|\d{1,3}\.)[ \t]+")
@@ -5494,7 +5495,10 @@ def _w_label(lines: list[str], i: int) -> list[Finding]:
             opened += 1
             continue
         v = _W_DOC_VALUE.fullmatch(line)
-        if v is not None and _plausible(v.group("v"), "inline", n.group("n") + ":"):
+        if v is None or (v.group("v").isalpha() and v.group("v").islower()
+                         and not _W_PASSWORD_LABEL.match(n.group("n"))):
+            return []  # (a word in small letters: a passphrase under a password's label only)
+        if _plausible(v.group("v"), "inline", n.group("n") + ":"):
             return [Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose")]
         return []
     return []

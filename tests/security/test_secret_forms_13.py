@@ -130,7 +130,9 @@ benign("documents' labels then prose or commands",
        "## Token\n\n`v1.2.3`\n\nPassword:\n\n    /etc/secrets/db_password\n\n"
        "The password is:\n\n```\nDB_PASSWORD\n```\n\nPassword:\n\n```\n${DB_PASSWORD}\n```\n\n"
        "Passwort:\n\nBitte ein sicheres Passwort wählen.\n\nToken:\n\n- `access_token`\n\n"
-       f"## Username\n\n```\n{PW}\n```\n", "README.md")
+       f"## Username\n\n```\n{PW}\n```\n\n## API key\n\n`configuration`\n", "README.md")
+case("markdown heading then a passphrase", "## Password\n\n```\nmaplerivercopper\n```\n",
+     "README.md", ("maplerivercopper",), ("## Password",))
 benign("html label then prose", "<h2>Password</h2>\n<p>Use a strong one.</p>\n", "a.html")
 
 # -- 6. a dotless ı for a vowel --
