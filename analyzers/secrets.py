@@ -169,7 +169,7 @@ DETECTORS = (
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
 # 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
 # Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
-SCAN_VERSION = 45
+SCAN_VERSION = 46
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -311,7 +311,8 @@ _VENDOR_HINTS = ("hf_", "hvs.", "hvb.", "xapp-", "whsec_", "sk_test_", "rk_test_
 _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requirepass",
               "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
-              "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty")
+              "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty",
+              "passwort", "kennwort", "mot de passe", "senha")  # (a document's labels: round 13)
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -1972,14 +1973,21 @@ def _folded(text: str) -> str:
     table, words, mixed = _confusables()
     if not any(rule.search(text) for rule in mixed):
         return text
-    whole = text.translate(table)
-    if whole == text or not any(not _word_at(text, whole, m.start(), m.end()).isascii()
-                                for m in _FOLD_HINT.finditer(whole)):
+    readings = [text.translate(table)]
+    if "\u0131" in text:  # (a dotless "ı" for a vowel, "secrıt": read as each vowel: round 13)
+        readings += [text.replace("\u0131", vowel).translate(table) for vowel in "eaou"]
+    if not any(whole != text and any(not _word_at(text, whole, m.start(), m.end()).isascii()
+                                     for m in _FOLD_HINT.finditer(whole)) for whole in readings):
         return text
 
     def fold(m: re.Match[str]) -> str:
         word = m.group()
         latin = word.translate(table)
+        if "\u0131" in word and latin.isascii() and not _NAME_IN_WORD.search(latin):
+            for vowel in "eaou":
+                other = word.replace("\u0131", vowel).translate(table)
+                if _NAME_IN_WORD.search(other):
+                    return other
         return latin if latin.isascii() else word
 
     out = words.sub(fold, text)
@@ -2130,7 +2138,8 @@ def _list_block_findings(lines: list[str], i: int) -> list[Finding]:
 
 # A definition of a secret's name on the line after it: YAML's complex key (``? password`` then
 # ``: v``), a Markdown definition list (``Password`` then ``: v``)
-_DEF_NAME = _rx(r"[ \t]*(?:\?[ \t]+)?[*_`]{0,2}(?P<n>[A-Za-z][\w .-]{0,60}?)[*_`]{0,2}[ \t]*")
+_DEF_NAME = _rx(r"[ \t]*(?:\?[ \t]+)?[*_`]{0,2}(?P<n>[A-Za-z][\w .-]{0,60}?)[*_`]{0,2}[ \t]*"
+                r"(?:#.{0,200})?")  # (YAML's ``? password # note``: round 13)
 _DEF_VALUE = _rx(r"(?P<i>[ \t]*):[ \t]+[*_`]{0,2}(?P<q>[\"']?)(?P<v>[^\s\"'`*]{6,300}+)(?P=q)"
                  r"[*_`]{0,2}[ \t]*")
 _DEF_WORDS = _rx(r"(?i)(?:pass(?:word|wd|phrase)?|pwd|pw|secret|api[ _-]?key|(?:api|access|auth"
@@ -4793,7 +4802,7 @@ def _r8_variables(variables: object) -> object:
 _R9_SET_PROPERTY = _rx(r"setProperty\(\s*\"(?P<n>[\w.-]{1,160})\"\s*,\s*\"(?P<v>[^\"\s]{1,300})\"")
 _R9_IDENTIFIED = _rx(r"(?i)\b(?:user|role|login)\b[^;]{0,200}?\bidentified\s{1,20}"
                      r"(?:with[ \t]+\w{1,60}[ \t]+)?by\s{1,20}"
-                     r"(?:(?:/\*[^*\n]{0,200}\*/|--[^\n]{0,200}\n"
+                     r"(?:(?:/\*[^*\n]{0,200}\*/|(?:--|#)[^\n]{0,200}\n"
                      r"|--[^\n\"'`]{0,200}?[ \t](?=[\"'`]))\s{0,20})?"  # (round 12: one line)
                      r"(?:(?:password|values)[ \t]+)?(?!values\s)(?P<q>[\"'`]?)"
                      r"(?P<v>[^\s\"'`;:$?@{%][^\s\"'`;]{0,300})"
@@ -4874,7 +4883,8 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
         out += _r9_continued(lines)
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
-    return out + _round10_findings(text, lines) + _round11_findings(text, lines, filename)
+    return (out + _round10_findings(text, lines) + _round11_findings(text, lines, filename)
+            + _round13_findings(text, lines, filename))
 
 
 def _r9_literals(lines: list[str]) -> list[Finding]:
@@ -5094,9 +5104,11 @@ _R11_SHELL_NEXT = _rx(r"(?m)^[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t
                       r"(?P<n>\w{1,160})="
                       r"\\\r?\n[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'\\$`;()]{1,300})(?P=q)[ \t]*"
                       r"(?=;|#|\r?$)")
-_R11_SETENV = _rx(r"(?m)^[ \t]*(?:setenv|setx)[ \t]+(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)"
-                  r"(?P<v>[^\s\"'$;`()]{1,300})(?P=q)[ \t]*(?=;|#|\r?$)")
-_R11_PS_ITEM = _rx(r"(?i)\b(?:Set|New)-Item[ \t]+(?:-Path[ \t]+)?[\"']?env:(?P<n>\w{1,160})[\"']?"
+_R11_SETENV = _rx(r"(?m)^[ \t]*(?:setenv|setx)[ \t]+(?:/[A-Za-z]{1,2}[ \t]+)*"  # (setx /M: 13)
+                  r"(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)"
+                  r"(?P<v>[^\s\"'$;`()]{1,300})(?P=q)(?:[ \t]+/[A-Za-z]{1,2})*[ \t]*(?=;|#|\r?$)")
+_R11_PS_ITEM = _rx(r"(?i)(?<![\w-])(?:(?:Set|New)-Item|Set-Content|Add-Content|si|ni|sc|ac)[ \t]+"
+                   r"(?:-(?:Literal)?Path[ \t]+)?[\"']?env:\\?(?P<n>\w{1,160})[\"']?"
                    r"[ \t]+(?:-Value[ \t]+)?(?P<q>[\"'])(?P<v>[^\"'\s$`]{1,300})(?P=q)")
 _R11_SET_PROPERTY = _rx(r"(?<![\w$])(?:setProperty|put)\(\s*(?P<n>[A-Za-z_][\w.]{0,160})\s*,\s*\""
                         r"(?P<v>[^\"\s]{1,300})\"")
@@ -5116,9 +5128,9 @@ _R11_FREEZE_OPEN = _rx(_R10_NAME_IS + r"(?P<f>Object\.freeze\()[ \t]*$")
 _R11_BRACKET = _rx(r"[ \t]*\[[ \t]*")
 _R11_MAP_PAIR = _rx(r"\[\s{0,40}(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)\s{0,40},\s{0,40}"
                     r"(?P<q>[\"'`])(?P<v>[^\"'`\s]{1,300})(?P=q)\s{0,40}\]")
-_R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*"
+_R11_MACRO = _rx(r"(?<!\w)(?P<n>\w{1,160})(?:[ \t]*:(?!:)|[ \t]*\()[ \t]*&?[ \t]*"
                  r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
-_R11_MACRO_IS = _rx(_R10_NAME_IS + r"(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
+_R11_MACRO_IS = _rx(_R10_NAME_IS + r"&?(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\)")
 # a login call's password as a macro after the user's literal (``login("admin", concat!(…))``)
 _R12_LOGIN_MACRO = _rx(r"(?<![\w$])(?:login|log_in|sign_in|authenticate|connect)[ \t]*\([ \t]*"
                        r"\"[^\"\n]{1,160}\"[ \t]*,[ \t]*(?P<f>concat!)\((?P<b>[^()\n]{0,4000})\)")
@@ -5126,7 +5138,8 @@ _R11_NAME_ENDS = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:
                      r"=[ \t]*")
 _R11_NEXT_MACRO = _rx(r"[ \t]*(?P<f>concat!|format!)\((?P<b>[^()\n]{0,4000})\).{0,300}")
 _R11_BRACES = _rx(r"\{[^{}]{0,40}\}")
-_R11_COMPLEX = _rx(r"(?P<i>[ \t]*)\?[ \t]+(?P<q>[\"']?)(?P<n>[\w.-]{1,160})(?P=q)[ \t]*")
+_R11_COMPLEX = _rx(r"(?P<i>[ \t]*)\?[ \t]+(?P<q>[\"']?)(?P<n>[\w.-]{1,160})(?P=q)[ \t]*"
+                   r"(?:#.{0,300})?")  # (a comment after the key: round 13)
 _R11_COMPLEX_BLOCK = _rx(r"(?P<i>[ \t]*):[ \t]+[|>][1-9+-]{0,2}[ \t]*")
 _R11_PROSE_NAME = _rx(r"(?i).{0,200}\b(?P<n>pass(?:word|wd|phrase)|secret(?:[ _-]?key)?"
                       r"|api[ _-]?(?:key|token)|access[ _-]?token|pwd)s?[*_]{0,2}:{1,2}"
@@ -5327,3 +5340,194 @@ def _r11_prose_blocks(lines: list[str]) -> list[Finding]:
         if v is not None and _plausible(v.group("v"), "config", n.group("n")):
             out.append(Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose"))
     return out
+
+
+# -- round 13: the named-value window --
+# A line that names a secret and leaves its value to the next lines: a continuation (shell's,
+# Dockerfile's, Makefile's ``\``; cmd's ``^``; C's ``#define NAME ("V1" \``), a string builder
+# opened at its end (``let password = format!(``), a document's label (``**Password:**``,
+# ``## Password``, "The password is:", AsciiDoc's ``Password::``, ``<p>Password:</p>``,
+# ``Mot de passe :``, ``Passwort:``). The value is what the next few lines hold before anything
+# else: a lone token or literals (a continuation's, a builder's: judged joined), or in a document
+# the first line of a code block, a ``<pre>``, a listing or an indented block after the label (one
+# token, judged as an inline value: no version, path, field or variable name).
+
+_W_LINES = 6  # lines read after a name for its value
+_W_PREFIX = (r"(?:(?:export|local|declare|readonly|typeset|ENV|ARG|set|setx|setenv|override"
+             r"|[#][ \t]*define|-[A-Za-z]{1,2}|/[A-Za-z]{1,2})[ \t]+)")
+_W_LITERALS = r"(?:(?:\"[^\"\\\n]{0,300}\"|'[^'\\\n]{0,300}')[ \t]*){0,20}"
+# a continued line: its name, how it is assigned (nothing but a keyword before a space-separated
+# name: ``ENV NAME \``, ``setx NAME ^``, ``#define NAME \``) and any literals after it
+_W_CONTINUED = _rx(rf"[ \t]*(?P<k>{_W_PREFIX}{{0,4}})(?P<n>[A-Za-z_][\w.-]{{0,160}})"
+                   rf"(?:[ \t]*(?P<op>::?=|[?+]=|=)|(?=[ \t(]))[ \t]*(?P<p>\(?)[ \t]*"
+                   rf"(?P<b>{_W_LITERALS})[ \t]*[\\^]")
+# a continuation line: a lone token or literals, maybe closing a parenthesis, maybe continued
+_W_PIECE_LINE = _rx(rf"[ \t]*(?:(?P<q>[\"']?)(?P<v>[^\s\"'\\^$`;()]{{1,300}})(?P=q)"
+                    rf"|(?P<b>(?:{_W_LITERALS})))[ \t]*\)?[ \t]*;?[ \t]*(?P<c>[\\^]?)[ \t]*")
+# a string builder opened at a line's end under a secret's name
+_W_BUILDERS = r"format!|concat!|String::from|String\.format|fmt\.Sprintf|sprintf|format"
+_W_BUILDER = _rx(r"(?:^|.*?(?<![\w.$]))(?P<n>[\w.$]{1,160})[ \t]*(?::(?:[^=:\n]|::){0,80})?="
+                 rf"[ \t]*&?(?P<f>{_W_BUILDERS}|)\([ \t]*")
+_W_ARGS_LINE = _rx(rf"[ \t]*(?P<b>{_W_LITERALS}(?:,[ \t]*{_W_LITERALS})*)[ \t]*,?[ \t]*"
+                   r"(?P<e>\)[ \t]*[;,]?)?[ \t]*")
+_W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
+# a document's label: markup, then a secret's word (English, French, German, Spanish,
+# Portuguese), "is" and a colon at most after it
+_W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
+_W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha")
+_W_NAME_WORDS = ("pass", "pwd", "secret", "key", "token")  # one is in each _NAME_CORE's match
+_W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
+_W_MARKUP = _rx(r"<[^<>]{0,200}>|[*_`#=]+|^[ \t]*(?:[-+>]|\d{1,3}\.)[ \t]+")
+_W_LABEL = _rx(
+    r"(?i)[ \t]*(?:(?:the|your|our|a|an|default|initial|admin|root|user|database|db|le|la|les"
+    r"|das|der|die|el|o|a)[ \t]+){0,3}(?P<n>pass(?:word|wd|phrase)s?|passwort|kennwort"
+    r"|mot[ \t]+de[ \t]+passe|contrase(?:ñ|n)a|senha|pwd|secret(?:[ _-]?key)?"
+    r"|api[ _-]?(?:key|token)|access[ _-]?token|token)[ \t]*(?:(?:is|est|ist|es|é)[ \t]*)?"
+    r"(?:\([^()]{0,40}\)[ \t]*)?:{0,2}[ \t]*")
+# what stands between a label and its value: a fence, a ``<pre>``, a listing's or a literal
+# block's delimiter, a reST directive, AsciiDoc's list continuation
+_W_OPENING = _rx(r"[ \t]*(?:(?:```|~~~)[\w.+-]*|(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?"
+                 r"|-{4,}|\.{4,}|\+|::|\.\.[ \t]+(?:code-block|code|sourcecode)::.{0,40}"
+                 r"|\[source(?:,[^\]]{0,40})?\])[ \t]*")
+_W_DOC_VALUE = _rx(r"[ \t]*(?:>[ \t]*)?(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?`?"
+                   r"(?P<v>[^\s`<>]{6,300})`?(?:</code>)?(?:</pre>)?[ \t]*")
+_W_DOC_SUFFIXES = (*DOC_SUFFIXES, ".html", ".htm")
+# a call's value built from literals after its first argument, a literal naming a secret's field
+# (``config.set("password", String::from("V"))``, ``…("api_key", concat!("V1", "V2"))``)
+_W_PAIR_CALL = _rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*&?"
+                   r"(?P<f>concat!|format!|String::from|str::to_string|String::new)"
+                   r"\((?P<b>[^()\n]{0,4000})\)")
+
+
+def _round13_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values the named-value window finds (see above) in ``lines``: only the lines that end
+    in a continuation or an open parenthesis, or a document's that hold a label's word, found by
+    one pass of a rule over the whole text, are read."""
+    out: list[Finding] = []
+    if "String::from(" in text or "concat!(" in text or "format!(" in text:
+        for i, line in enumerate(lines):
+            if "!(" in line or "::from(" in line:
+                out += [f for m in _W_PAIR_CALL.finditer(line) if _NAME_IN_WORD.search(m.group("n"))
+                        for f in _r11_macro_pieces(i, m, m.group("n"))]
+    doc = filename.lower().endswith(_W_DOC_SUFFIXES)
+    hits = _w_ends(text)
+    if doc:  # (on the text in small letters where each keeps its place: a faster rule)
+        low = text.lower()
+        rule = _W_LABEL_LOW if len(low) == len(text) else _W_LABEL_HINT
+        hits += [m.start() for m in rule.finditer(low if rule is _W_LABEL_LOW else text)]
+    if not hits:
+        return out
+    ends = list(itertools.accumulate(map(len, text.splitlines(keepends=True))))
+    for i in sorted({bisect.bisect_right(ends, at) for at in hits}):
+        line = lines[i] if i < len(lines) else ""
+        end = line.rstrip()[-1:]
+        if end in ("\\", "^", "(") and not any(w in line.lower() for w in _W_NAME_WORDS):
+            continue  # (no secret's word on the line: a substring test before the rules)
+        if end in ("\\", "^"):
+            out += _w_continued(lines, i)
+        elif end == "(":
+            out += _w_builder(lines, i)
+        elif doc and len(line) <= 120 and _W_LABEL_HINT.search(line):
+            out += _w_label(lines, i)
+    return out
+
+
+_W_TAILS = ("\\\n", "^\n", "(\n", "\\\r", "^\r", "(\r")
+
+
+def _w_ends(text: str) -> list[int]:
+    """Where lines end in a continuation (``\\``, ``^``) or in a parenthesis opened shortly after
+    an ``=`` (a string builder's, see ``_W_BUILDER``): substring searches, no rule (a file of code
+    has thousands of lines ending in "(")."""
+    out: list[int] = []
+    for tail in _W_TAILS if "\r" in text else _W_TAILS[:3]:
+        at = text.find(tail)
+        while at >= 0:
+            if tail[0] != "(" or "=" in text[max(0, at - 24):at]:
+                out.append(at)
+            at = text.find(tail, at + 1)
+    if text.endswith(("\\", "^", "(")):
+        out.append(len(text) - 1)
+    return out
+
+
+def _w_continued(lines: list[str], i: int) -> list[Finding]:
+    """The value of a name continued on the next lines (``local DB_PASSWORD=\\`` then ``V``,
+    ``ENV NAME \\``, ``NAME := \\``, ``set NAME=^``, ``#define NAME ("V1" \\`` then ``"V2")``):
+    literals on its line and the lone tokens or literals of the lines that continue it."""
+    m = _W_CONTINUED.fullmatch(lines[i].rstrip())
+    if m is None or (m.group("op") is None and not m.group("k")):
+        return []  # (a command's word then "\": ``rotate-password \`` is no assignment)
+    name = m.group("n")
+    if not _NAME_IN_WORD.search(name):
+        return []
+    spans = [(i, m.start("b") + p.start("v"), m.start("b") + p.end("v"))
+             for p in _R9_PIECE.finditer(m.group("b"))]
+    for j in range(i + 1, min(len(lines), i + 1 + _W_LINES)):
+        p = _W_PIECE_LINE.fullmatch(lines[j])
+        if p is None:
+            return []  # (a command's further options: no value of the name's)
+        if p.group("v") is not None:
+            spans.append((j, p.start("v"), p.end("v")))
+        else:
+            at = p.start("b")
+            spans += [(j, at + q.start("v"), at + q.end("v")) for q in _R9_PIECE.finditer(
+                p.group("b"))]
+        if not p.group("c"):
+            break
+    return _joined_pieces(lines, spans, name) if spans else []
+
+
+def _w_builder(lines: list[str], i: int) -> list[Finding]:
+    """The literals of a string builder opened at line ``i``'s end under a secret's name
+    (``let password = format!(`` then ``"{}{}",`` and ``"V1", "V2"`` then ``);``), its
+    placeholders left out, judged joined; nothing when an argument is not a literal."""
+    m = _W_BUILDER.fullmatch(_code_head(lines[i]))
+    if m is None or not _NAME_IN_WORD.search(m.group("n")):
+        return []
+    spans: list[tuple[int, int, int]] = []
+    for j in range(i + 1, min(len(lines), i + 1 + _PIECE_LINES)):
+        a = _W_ARGS_LINE.fullmatch(lines[j])
+        if a is None:
+            return []  # (a variable, a call: the value is not all literals)
+        at = a.start("b")
+        spans += [(j, at + q.start("v"), at + q.end("v"))
+                  for q in _R9_PIECE.finditer(a.group("b"))]
+        if a.group("e"):
+            break
+    else:
+        return []
+    if m.group("f") in ("format!", "format", "String.format", "fmt.Sprintf", "sprintf") and len(
+            spans) < 2:
+        return []  # (one format string: no literal value)
+    pieces = [(j, a, b) for j, a, b in spans if _W_PLACEHOLDERS.sub("", lines[j][a:b])]
+    joined = "".join(_W_PLACEHOLDERS.sub("", lines[j][a:b]) for j, a, b in pieces)
+    if not _r10_joined(joined, m.group("n")):
+        return []
+    return [Finding(j + 1, a, b, "Secret Keyword") for j, a, b in pieces]
+
+
+def _w_label(lines: list[str], i: int) -> list[Finding]:
+    """A document's value on the lines after a label naming a secret (``**Password:**``,
+    ``## Password``, "The password is:", ``Password::``, ``<p>Password:</p>``): past blank lines
+    and a block's opening, the first line when it is one token."""
+    label = _W_MARKUP.sub(" ", lines[i])
+    n = _W_LABEL.fullmatch(label)
+    if n is None:
+        return []
+    opened = 0  # (two at most: AsciiDoc's "+" then "----", "[source]" then "----")
+    for j in range(i + 1, min(len(lines), i + 1 + _W_LINES)):
+        line = lines[j]
+        if not line.strip():
+            continue
+        if opened < 2 and _W_OPENING.fullmatch(line):
+            opened += 1
+            continue
+        v = _W_DOC_VALUE.fullmatch(line)
+        if v is None or (v.group("v").isalpha() and v.group("v").islower()
+                         and not _W_PASSWORD_LABEL.match(n.group("n"))):
+            return []  # (a word in small letters: a passphrase under a password's label only)
+        if _plausible(v.group("v"), "inline", n.group("n") + ":"):
+            return [Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose")]
+        return []
+    return []

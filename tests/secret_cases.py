@@ -4,7 +4,8 @@ with the function that reads it (:func:`analyzers.secrets.redact` or ``redact_gi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,15 @@ def hostile_test(hostile: dict[str, tuple[str, Reader, str]]) -> Callable[[str],
         assert fn(text, filename).count("\n") == text.count("\n")
 
     return test_hostile_input_finishes
+
+
+def assert_bundles_hide(root: Path, seeds: Iterable[str], values: tuple[str, ...]) -> None:
+    """Each of ``seeds`` bundled from the repository at ``root`` by the real CLI: it succeeds,
+    and none of ``values`` is in what it prints."""
+    from gitutil import run_cli
+
+    for seed in seeds:
+        proc = run_cli("bundle", "--seed", seed, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        for value in values:
+            assert value not in proc.stdout + proc.stderr, (seed, value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitutil import make_repo, run_cli
-from secret_cases import SecretCases, hostile_test
+from secret_cases import SecretCases, assert_bundles_hide, hostile_test
 
 from analyzers.secrets import redact, redact_git, scan_text
 
@@ -224,11 +224,7 @@ def test_a_bundle_masks_the_forms_and_shows_a_prompt(tmp_path: Path) -> None:
         "src/prompt.rs": 'pub const PASSWORD_PROMPT: &str = concat!("Enter ", "password: ");\n',
     }
     root = make_repo(tmp_path / "repo", files)
-    for seed in files:
-        proc = run_cli("bundle", "--seed", seed, cwd=root)
-        assert proc.returncode == 0, proc.stderr
-        for value in (PW, V, W):
-            assert value not in proc.stdout + proc.stderr, (seed, value)
+    assert_bundles_hide(root, files, (PW, V, W))
     md = run_cli("bundle", "--seed", "src/prompt.rs", cwd=root).stdout
     assert 'concat!("Enter ", "password: ")' in md
     assert scan_text(files["src/prompt.rs"], "src/prompt.rs").whole is None
