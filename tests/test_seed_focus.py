@@ -349,3 +349,18 @@ def test_a_seed_shows_the_function_holding_the_task_s_words_before_linked_ones(
     shown = {ln for a, b in item.ranges for ln in range(a, b + 1)}
     assert at in shown, (item.ranges, item.symbols)
     assert "find_route" in item.symbols, item.symbols
+
+
+def test_a_seed_s_most_relevant_function_too_large_is_shown_in_part(router: Path) -> None:
+    """Too large for the room its relevant definitions get, the function holding the task's
+    words is shown by its signature and those lines, not by its signature alone while smaller
+    ones fill the room (chi's findRoute at 4,000 tokens: a hostile review)."""
+    result = make(router, seeds=["router/tree.py"], budget=2000,
+                  task="405 Allow header has duplicate methods")
+    item = next(i for i in result.bundle.items if i.path == "router/tree.py")
+    shown = {ln for a, b in item.ranges for ln in range(a, b + 1)}
+    assert line_of(TREE, "node.methods_allowed.append(m)") in shown, item.ranges
+    assert line_of(TREE, "def find_route(") in shown
+    body = set(range(line_of(TREE, "def find_route("), len(TREE.splitlines())))
+    assert not body <= shown  # in part: not whole
+    assert "find_route" in item.symbols, item.symbols

@@ -1210,10 +1210,14 @@ class _InFull:
                     if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
                         self.take(m, FOCUS_RELEVANT_SHARE * cap)
                 self.take_part(d, FOCUS_RELEVANT_SHARE * cap if part is None else part)
-        for d in _linked_definitions(self.c):
-            self.take(d, FOCUS_RELEVANT_SHARE * cap)
+        for i, d in enumerate(_linked_definitions(self.c)):
+            if not self.take(d, FOCUS_RELEVANT_SHARE * cap) and i == 0 and self.c.task_words \
+                    and _task_lines_after(self.c, _signature(self.c, d)[1], d.end_line):
+                # the most relevant, too large: its signature and lines holding the task's
+                # words (chi's findRoute, for a 405 fix, at 4,000 tokens), more of it later
+                self.take_part(d, FOCUS_RELEVANT_SHARE * cap, grow=False)
 
-    def take_part(self, d: Definition, limit: float) -> None:
+    def take_part(self, d: Definition, limit: float, *, grow: bool = True) -> None:
         """A focused symbol too large to show in full (``--seed printer.rs::print_line``, a
         function of 300 lines): its signature, its lines holding the task's words (with a line
         either side), its last line, then its body from the top while the tokens stay within
@@ -1227,7 +1231,8 @@ class _InFull:
             _ = self.take_lines(ln - EXCERPT_CONTEXT, min(b, ln + EXCERPT_CONTEXT), limit) \
                 or self.take_lines(ln, ln, limit)
         self.take_lines(b, b, limit)
-        self.grow(d, limit)
+        if grow:
+            self.grow(d, limit)
         if d not in self.part:
             self.part.append(d)
 
