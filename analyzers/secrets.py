@@ -3449,6 +3449,7 @@ def redact_git(text: str, filename: str = "") -> str:
     return _masked(shown, _with_repeats(shown, kept))
 
 
+_GIT_TEXT_AS = "COMMIT_EDITMSG.md"  # a file name a commit's message is also read under
 _SCOPE_WITHIN = 120  # characters of a line a subject's scope (``juliet rust: ``) is looked for in
 
 
@@ -3457,7 +3458,12 @@ def _scoped_redact(text: str, filename: str) -> str:
     its first, and its last, ": " in :data:`_SCOPE_WITHIN` characters, blanked): a rule reading
     a name from the line's start (``let password = format!(…)``) would read the scope's words
     as the name (round 12). One reading per form, the masks merged."""
-    if ": " not in text:
+    # A commit's message is prose, often Markdown: read as a document too, whose labels
+    # (``**Password:**``, ``## Password``, "The password is:") find a value on the next lines
+    # (a hostile review: such a body reached the Recent decisions, the hook's map and handoff).
+    # (A subject alone, one line, reads the same either way: not read twice.)
+    document = [] if filename or "\n" not in text.strip() else find_secrets(text, _GIT_TEXT_AS)
+    if ": " not in text and not document:
         return redact(text, filename)
     lines = text.splitlines(keepends=True)
     variants = []
@@ -3465,7 +3471,7 @@ def _scoped_redact(text: str, filename: str) -> str:
         cut = [pick(line, ": ", 0, _SCOPE_WITHIN) + 2 for line in lines]
         variants.append("".join(" " * c + line[c:] if c >= 2 else line
                                 for c, line in zip(cut, lines, strict=True)))
-    found = find_secrets(text, filename)
+    found = find_secrets(text, filename) + document
     for variant in dict.fromkeys(variants):
         if variant != text:
             found += find_secrets(variant, filename)

@@ -292,3 +292,37 @@ def test_free_text_rules_mask_the_forms_helper_76_found(text: str, secret: str) 
 
     shown = redact_git(text)
     assert secret not in shown and "[redacted: " in shown, shown
+
+
+LABELLED = "Qz7pLm4Rt9Kw"  # a password written on the line after its label, in a commit's body
+
+
+@pytest.mark.parametrize("body", [
+    f"**Password:**\n\n{LABELLED}",
+    f"The password is:\n{LABELLED}",
+    f"Password::\n  {LABELLED}",
+    f"## Password\n```\n{LABELLED}\n```",
+])
+def test_a_commit_body_s_labelled_password_is_masked_in_the_decisions(
+        tmp_path: Path, body: str) -> None:
+    """A commit's message is read as a document too: a label's value on the next lines is
+    masked in the bundle's Recent decisions and the hook's map (a hostile review found them
+    shown; the same label in a Markdown file was masked)."""
+    root = make_repo(tmp_path / "repo", {"deploy.py": "def deploy():\n    return 1\n"})
+    (root / "deploy.py").write_text("def deploy():\n    return 2\n")
+    git("add", "-A", cwd=root)
+    msg = root.parent / "msg.txt"
+    msg.write_text(f"deploy: staging creds\n\n{body}\n")
+    git("commit", "-q", "--cleanup=verbatim", "-F", str(msg), cwd=root)
+    for fmt in ("markdown", "json"):
+        proc = run_cli("bundle", "--seed", "deploy.py", "--task", "deploy staging creds",
+                       "--budget", "4000", "--format", fmt, cwd=root)
+        assert proc.returncode == 0, proc.stderr
+        assert "staging creds" in proc.stdout  # the commit is among the decisions
+        assert LABELLED not in proc.stdout + proc.stderr
+    prompt = json.dumps({"prompt": "deploy staging creds", "cwd": str(root),
+                         "hook_event_name": "UserPromptSubmit", "session_id": "s"})
+    hook = subprocess.run([*cli_command(), "hook", "UserPromptSubmit", "--agent", "claude-code"],
+                          input=prompt, capture_output=True, text=True, cwd=root,
+                          env={**git_env(), "CLAUDE_PROJECT_DIR": str(root)}, timeout=120)
+    assert LABELLED not in hook.stdout + hook.stderr
