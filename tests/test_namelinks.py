@@ -236,7 +236,7 @@ def test_ruby_builtins_and_singleton_stubs_link_nothing(tmp_path: Path) -> None:
     ranked = _ranked(root, "lib/base.rb")
     assert any("`render_page`" in r for r in ranked["lib/pages.rb"]), ranked
     helpers = " ".join(ranked.get("test/helpers_test.rb", []))
-    for name in ("is_a?", "to_s", "each", "respond_to?", "render_page", "nil?", "send"):
+    for name in ("is_a?", "to_s", "respond_to?", "render_page", "nil?", "send"):
         assert f"`{name}`" not in helpers, (name, ranked)
     with Index(root) as index:
         test_defs = {d.name for d in index.definitions("test/helpers_test.rb")}
@@ -244,3 +244,33 @@ def test_ruby_builtins_and_singleton_stubs_link_nothing(tmp_path: Path) -> None:
     assert "is_a?" not in test_defs and "render_page" not in test_defs, test_defs
     assert {"to_s", "each", "test_content_type"} <= test_defs  # a class's own methods stay
     assert "build" in base_defs  # def self.build: the class's own method
+
+
+STORE_RB = """\
+class Store
+  def self.find(id)
+    id
+  end
+
+  def self.lookup(id)
+    id
+  end
+end
+"""
+CONTROLLER_RB = """\
+require_relative "../lib/store"
+
+def show(id)
+  Store.find(id)
+end
+"""
+
+
+def test_a_ruby_method_named_like_an_enumerable_one_still_links(tmp_path: Path) -> None:
+    """Enumerable's names (``find``, ``each``, ``select``, ``count``) are methods a repository
+    defines for itself as often as it calls Ruby's: a call links to the file defining one, as a
+    JavaScript ``map`` or ``find`` does (a hostile review: ``Store.find`` linked nothing)."""
+    root = make_repo(tmp_path / "repo", {"lib/store.rb": STORE_RB,
+                                         "app/controller.rb": CONTROLLER_RB})
+    ranked = _ranked(root, "lib/store.rb")
+    assert any("`find`" in r for r in ranked["app/controller.rb"]), ranked

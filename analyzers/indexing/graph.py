@@ -30,7 +30,8 @@ from analyzers.indexing.store import GRAPH_FILE, state_dir
 #     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
 # 11: BM25 kept as counts and document lengths, scored at query time (Bm25Index).
 # 13: Ruby's built-ins are the methods every object and class answers (``is_a?``, ``each``).
-GRAPH_VERSION = 13
+# 14: ... but not Enumerable's (``find``, ``each``, ``select``): a repository defines its own.
+GRAPH_VERSION = 14
 
 
 @dataclass

@@ -99,7 +99,9 @@ BUILTINS: dict[str, frozenset[str]] = {
         Math Enumerable Nullable Type Attribute this base null true false ToString Equals
         GetHashCode GetType nameof typeof"""),
     # Ruby: the core classes and modules, and the methods every object or class answers:
-    # BasicObject, Object, Kernel, Module, Comparable, Enumerable (a test's ``def obj.is_a?``
+    # BasicObject, Object, Kernel, Module, Comparable; not Enumerable's (``find``, ``each``,
+    # ``select``: a repository defines its own as often as it calls Ruby's; JavaScript's
+    # ``map`` and ``find`` are no built-ins here either) (a test's ``def obj.is_a?``
     # stub is no definition, and no use of ``is_a?`` links to another's).
     "ruby": _words("""
         self nil true false super
@@ -135,12 +137,7 @@ BUILTINS: dict[str, frozenset[str]] = {
         extended included inherited method_added method_removed prepended module_function
         private protected public refine using
         between? clamp
-        each all? any? chain chunk chunk_while collect collect_concat compact count cycle
-        detect drop drop_while each_cons each_entry each_slice each_with_index
-        each_with_object entries filter filter_map find find_all find_index first flat_map
-        grep grep_v group_by inject lazy map max max_by member? min min_by minmax minmax_by
-        none? one? partition reduce reject reverse_each select slice_after slice_before
-        slice_when sort sort_by sum take take_while tally uniq zip"""),
+        """),
     "c": _words("""
         void char short int long float double signed unsigned bool size_t ssize_t ptrdiff_t
         intptr_t uintptr_t int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t
