@@ -169,7 +169,7 @@ DETECTORS = (
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
 # 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
 # Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
-SCAN_VERSION = 46
+SCAN_VERSION = 47
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -312,7 +312,8 @@ _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requi
               "masterauth", "storepass", "keypass", "-passout", "-passin", "docker login",
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
               "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty",
-              "passwort", "kennwort", "mot de passe", "senha")  # (a document's labels: round 13)
+              "passwort", "kennwort", "mot de passe", "senha",  # (a document's labels: round 13)
+              "contrase", "wachtwoord", "\u043f\u0430\u0440\u043e\u043b\u044c")  # (and 14)
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -422,11 +423,15 @@ _ASSIGN_HEAD = (
 _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
 # "password is", "The staging password:", "API token —", "**Password:**", "PW:", "pass:": a
 # secret named in prose, before its value
+# (And the same in a few other languages, "Passwort: …", "Mot de passe : …"; "is:" as "is".)
 _PROSE_LEAD = (
     r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
-    r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials)s?[*_]{0,2}"
+    r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials"
+    r"|passwort|kennwort|mot\s+de\s+passe|contrase(?:\u00f1|n\u0303?)a|senha|wachtwoord"
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c)s?[*_]{0,2}"
     r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-    r"\s+to|is|was|are|becomes|to)\s+|:[*_]{0,2}\s+|\s*(?:\u2014|\u2013)\s*)"
+    r"\s+to|is|was|are|becomes|to):?[*_]{0,2}\s+|[ \t\u00a0\u202f]?:[*_]{0,2}\s+"
+    r"|\s*(?:\u2014|\u2013)\s*)"
     r"|(?<![\w-])(?:pass|pw)[*_]{0,2}:[*_]{0,2}[ \t]+)")
 
 
@@ -5110,7 +5115,7 @@ _R11_SHELL_NEXT = _rx(r"(?m)^[ \t]*(?:export[ \t]+|declare[ \t]+-x[ \t]+|ENV[ \t
                       r"(?P<n>\w{1,160})="
                       r"\\\r?\n[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'\\$`;()]{1,300})(?P=q)[ \t]*"
                       r"(?=;|#|\r?$)")
-_R11_SETENV = _rx(r"(?m)^[ \t]*(?:setenv|setx)[ \t]+(?:/[A-Za-z]{1,2}[ \t]+)*"  # (setx /M: 13)
+_R11_SETENV = _rx(r"(?m)^[ \t]*(?i:setenv|setx)[ \t]+(?:/[A-Za-z]{1,2}[ \t]+)*"  # (setx /M: 13)
                   r"(?P<n>\w{1,160})[ \t]+(?P<q>[\"']?)"
                   r"(?P<v>[^\s\"'$;`()]{1,300})(?P=q)(?:[ \t]+/[A-Za-z]{1,2})*[ \t]*(?=;|#|\r?$)")
 _R11_PS_ITEM = _rx(r"(?i)(?<![\w-])(?:(?:Set|New)-Item|Set-Content|Add-Content|si|ni|sc|ac)[ \t]+"
@@ -5165,7 +5170,7 @@ def _round11_findings(text: str, lines: list[str], filename: str) -> list[Findin
     if "=\\\n" in text or "=\\\r\n" in text:
         out += _r8_spans(text, _R11_SHELL_NEXT, lambda m: m.group("n"))
         out += _r12_shell_pieces(lines)
-    if "setenv" in text or "setx" in text:
+    if "setenv" in text or "setx" in text.lower():  # (cmd ignores case: SETX /M)
         out += _r8_spans(text, _R11_SETENV, lambda m: m.group("n"))
     if "env:" in text or "ENV:" in text or "Env:" in text:
         out += _r8_spans(text, _R11_PS_ITEM, lambda m: m.group("n"))
@@ -5359,7 +5364,8 @@ def _r11_prose_blocks(lines: list[str]) -> list[Finding]:
 # token, judged as an inline value: no version, path, field or variable name).
 
 _W_LINES = 6  # lines read after a name for its value
-_W_PREFIX = (r"(?:(?:export|local|declare|readonly|typeset|ENV|ARG|set|setx|setenv|override"
+# (a keyword in any case: Dockerfile's and cmd's ignore it, ``env``, ``SET``, ``SETX``)
+_W_PREFIX = (r"(?:(?:(?i:export|local|declare|readonly|typeset|env|arg|set|setx|setenv|override)"
              r"|[#][ \t]*define|-[A-Za-z]{1,2}|/[A-Za-z]{1,2})[ \t]+)")
 _W_LITERALS = r"(?:(?:\"[^\"\\\n]{0,300}\"|'[^'\\\n]{0,300}')[ \t]*){0,20}"
 # a continued line: its name, how it is assigned (nothing but a keyword before a space-separated
