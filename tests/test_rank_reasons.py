@@ -60,3 +60,22 @@ def test_a_file_lifted_by_its_commit_subjects_names_the_commit(tmp_path: Path) -
                for r in colours.reasons), colours.reasons
     assert not any(SECRET in r for r in colours.reasons), colours.reasons
     assert all(r.reasons for r in result[:100]), [r.path for r in result[:100] if not r.reasons]
+
+
+def test_a_file_no_signal_found_says_so(tmp_path: Path) -> None:
+    """Ranked all the same (a large budget, or 0 to rank only), a file nothing links to the seed
+    says that, not nothing (a review found CONTRIBUTING.md and CHANGELOG.md with no reason)."""
+    root = make_repo(tmp_path / "repo")  # (empty: each commit at its own time)
+    commit(root, "docs", {"CONTRIBUTING.md": "# Contributing\n\nBe kind.\n"}, when=1_500_000_000)
+    commit(root, "errors", {"pkg/errors.py": ERRORS, "pkg/cli.py":
+                            "from pkg.errors import NoSuchOption\n\n\ndef main():\n"
+                            "    raise NoSuchOption('x')\n"}, when=1_700_000_000)
+    for i in range(12):
+        commit(root, f"helper {i}", {f"pkg/mod{i}.py": module(i)},
+               when=1_700_000_000 + i * YEAR // 12)
+    build(root)
+    with Index(root) as index:
+        ranked = rank(index, RankQuery(seeds=["pkg/errors.py"]))
+    by_path = {rf.path: rf for rf in ranked}
+    assert "CONTRIBUTING.md" in by_path, list(by_path)
+    assert all(rf.reasons for rf in ranked), [(rf.path, rf.reasons) for rf in ranked]

@@ -694,6 +694,8 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
             rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
         if not rf.reasons:  # every ranked file says why: its strongest signal, at least
             _explain_strongest(q.weights, rf)
+        if not rf.reasons:  # (a file no signal found: ranked last, to fill a large budget)
+            rf.reasons.append(NO_LINK_REASON)
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
         rf.reasons = [redact(r) for r in (rf.reasons if seeded else _task_first(rf.reasons))]
 
@@ -1171,6 +1173,9 @@ _SIGNAL_REASONS = {
     "bridge": "defines names like those of the files the task's past commits touched",
     "names_top": "a design document naming the best-ranked files",
 }
+
+
+NO_LINK_REASON = "nothing found links it to the seeds or the task (ranked last)"
 
 
 def _explain_strongest(weights: dict[str, float], rf: RankedFile) -> None:
