@@ -169,7 +169,7 @@ DETECTORS = (
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
 # 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
 # Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
-SCAN_VERSION = 47
+SCAN_VERSION = 48
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -5385,15 +5385,19 @@ _W_ARGS_LINE = _rx(rf"[ \t]*(?P<b>{_W_LITERALS}(?:,[ \t]*{_W_LITERALS})*)[ \t]*,
 _W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
 # a document's label: markup, then a secret's word (English, French, German, Spanish,
 # Portuguese), "is" and a colon at most after it
-_W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
-_W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha")
+_W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha"
+                    r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c")
+_W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha|wachtwoord"
+                        r"|\u043f\u0430\u0440\u043e\u043b\u044c")
 _W_NAME_WORDS = ("pass", "pwd", "secret", "key", "token")  # one is in each _NAME_CORE's match
-_W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha")
+_W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha|wachtwoord"
+                   r"|\u043f\u0430\u0440\u043e\u043b\u044c")
 _W_MARKUP = _rx(r"<[^<>]{0,200}>|[*_`#=]+|^[ \t]*(?:[-+>]|\d{1,3}\.)[ \t]+")
 _W_LABEL = _rx(
     r"(?i)[ \t]*(?:(?:the|your|our|a|an|default|initial|admin|root|user|database|db|le|la|les"
-    r"|das|der|die|el|o|a)[ \t]+){0,3}(?P<n>pass(?:word|wd|phrase)s?|passwort|kennwort"
-    r"|mot[ \t]+de[ \t]+passe|contrase(?:ñ|n)a|senha|pwd|secret(?:[ _-]?key)?"
+    r"|das|der|die|el|o|a|[a-z]{2,20})[ \t]+){0,3}(?P<n>pass(?:word|wd|phrase)s?|passwort"
+    r"|kennwort|mot[ \t]+de[ \t]+passe|contrase(?:ñ|n)a|senha|wachtwoord"
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c|pwd|secret(?:[ _-]?key)?"
     r"|api[ _-]?(?:key|token)|access[ _-]?token|token)[ \t]*(?:(?:is|est|ist|es|é)[ \t]*)?"
     r"(?:\([^()]{0,40}\)[ \t]*)?:{0,2}[ \t]*")
 # what stands between a label and its value: a fence, a ``<pre>``, a listing's or a literal

@@ -60,3 +60,25 @@ def test_prose_after_a_label_is_kept(text: str) -> None:
 ])
 def test_a_keyword_in_any_case_names_the_value(filename: str, text: str) -> None:
     assert V not in redact(text, filename)
+
+
+@pytest.mark.parametrize("label", [
+    "The staging password is:\n\n",  # a word before "password" the label did not know
+    "Пароль:\n",
+    "**Пароль:**\n\n",
+    "Wachtwoord:\n\n",
+])
+def test_a_label_s_value_on_the_next_line_is_masked_in_a_document_and_a_commit(
+        label: str) -> None:
+    text = f"Some notes.\n\n{label}{V}\n\nMore.\n"
+    assert V not in redact(text, "notes.md")
+    assert V not in redact_git(f"deploy: staging\n\n{label}{V}\n")
+
+
+@pytest.mark.parametrize("text", [
+    "Update the password:\n\nrun the reset script\n",
+    "The staging password is:\nstored in Vault\n",
+    "Change your password:\n\nsee the settings page\n",
+])
+def test_prose_on_the_line_after_a_label_is_kept(text: str) -> None:
+    assert redact(text, "notes.md") == text
