@@ -5384,7 +5384,7 @@ _W_ARGS_LINE = _rx(rf"[ \t]*(?P<b>{_W_LITERALS}(?:,[ \t]*{_W_LITERALS})*)[ \t]*,
                    r"(?P<e>\)[ \t]*[;,]?)?[ \t]*")
 _W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
 # a document's label: markup, then a secret's word (English, French, German, Spanish,
-# Portuguese), "is" and a colon at most after it
+# Portuguese, Dutch, Russian), "is" and a colon at most after it
 _W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha"
                     r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c")
 _W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha|wachtwoord"
