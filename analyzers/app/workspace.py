@@ -98,7 +98,7 @@ class Workspace:
         """Whether a ranking graph is cached and current for the index as it stands (read before
         a refresh: only such a graph follows the refresh; one stale already is the next query's to
         build)."""
-        from analyzers.indexing.graph import graph_current
+        from analyzers.indexing.graphstamp import graph_current  # (no numpy: see its doc)
         from analyzers.indexing.store import GRAPH_FILE, state_dir, stored_generation
 
         if stored_generation(self.root) is None or \

@@ -1135,7 +1135,8 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
     for rf in wanted:
         fi = g.file_index[rf.path]
         if fi not in touched:  # none of the most similar: its own commits that match at all
-            own = np.unique(m._row_ids()[m.indices == fi])
+            own = m._row_ids()[m.indices == fi]  # rows in order: the distinct ones (not
+            own = own[np.r_[True, own[1:] != own[:-1]]]  # np.unique: it imports numpy.ma)
             own = own[scores[own] > 0]
             touched[fi] = own[np.argsort(-scores[own], kind="stable")].tolist()
     ids = {int(g.commit_ids[rows[0]]) for rows in touched.values() if rows}
@@ -1226,15 +1227,17 @@ def _matched_terms(g: RepoGraph, rows: list[int], task_words: list[str]) -> dict
     word's postings: a pasted log has thousands of distinct words."""
     if not rows or not task_words:
         return {}
-    wanted = np.asarray(sorted(set(rows)), dtype=np.int64)
-    holds: dict[int, set[str]] = {fi: set() for fi in wanted.tolist()}
+    holds: dict[int, set[str]] = {fi: set() for fi in sorted(set(rows))}
+    # (a mask, not np.isin: its np.unique imports numpy.ma, 27 ms of a warm query)
+    wanted = np.zeros(len(g.files), dtype=bool)
+    wanted[list(holds)] = True
     distinct = {w: lexical.stem(w) for w in dict.fromkeys(task_words)}
     lex = g.lexical
     for st in set(distinct.values()):
         t = lex.vocab.get(st)
         if t is not None and t < len(lex.indptr) - 1:
             docs = lex.indices[lex.indptr[t]:lex.indptr[t + 1]]
-            for fi in docs[np.isin(docs, wanted)].tolist():
+            for fi in docs[wanted[docs]].tolist():
                 holds[int(fi)].add(st)
     out: dict[int, list[str]] = {}
     for fi, stems in holds.items():

@@ -19,19 +19,17 @@ import numpy as np
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.indexing import bm25, filekinds, graphcache, graphsource, namelinks
+from analyzers.indexing.graphstamp import (  # noqa: F401 - graph_current: used by callers
+    GRAPH_VERSION,
+    graph_current,
+    graph_key,
+)
 from analyzers.indexing.index import Index
 from analyzers.indexing.sparse import Csr
 from analyzers.indexing.store import GRAPH_FILE, state_dir
 
-# 6: name columns per language family (namelinks), no references to built-ins; file kinds.
-# 7: stemmed BM25 documents, definition-name words, path words (task words meet names and paths).
-# 8: the test and doc masks and the definition-word list, kept with the graph.
-# 10: each file's sources (graphsource), kept so a change re-reads only the files it touched;
-#     bump it whenever what graphsource reads from a file changes (rows are reused by hash).
-# 11: BM25 kept as counts and document lengths, scored at query time (Bm25Index).
-# 13: Ruby's built-ins are the methods every object and class answers (``is_a?``, ``each``).
-# 14: ... but not Enumerable's (``find``, ``each``, ``select``): a repository defines its own.
-GRAPH_VERSION = 14
+# GRAPH_VERSION, which a change to what the graph holds must bump, is in graphstamp: a warm
+# query reads it, and the cache file's header, without importing this module.
 
 
 @dataclass
@@ -266,20 +264,6 @@ graphcache.register(LexicalIndex, _lexical_checked)
 graphcache.register(Bm25Index, _bm25_checked)
 graphcache.register(graphsource.Sources, _sources_problem)
 graphcache.register(RepoGraph, check_graph, derived=("file_index",))
-
-
-def graph_key(index: Index) -> str:
-    """The cache key: the index generation and the settings the graph depends on (the history
-    views leave out commits over the large-commit limit)."""
-    gen = index.store.get_meta("generation") or "0"
-    return f"{gen}/limit={index.settings.large_commit_limit}"
-
-
-def graph_current(index: Index) -> bool:
-    """Whether the graph cache is current for the index's generation (its header alone read:
-    :func:`load_graph` would not have to build it)."""
-    return graphcache.is_current(state_dir(index.root) / GRAPH_FILE, GRAPH_VERSION,
-                                 graph_key(index))
 
 
 def load_graph(index: Index, token: CancelToken = NEVER) -> RepoGraph:

@@ -31,23 +31,24 @@ from typing import Any
 
 import numpy as np
 
+# The file's frame and header (read without this module by a warm query's index refresh).
+from analyzers.indexing.graphstamp import (  # noqa: F401 - is_current, header_of: used by callers
+    ALIGN,
+    FORMAT,
+    MAGIC,
+    MAX_HEADER,
+    GraphFileError,
+    GraphStale,
+    header_of,
+    is_current,
+)
+from analyzers.indexing.graphstamp import align as _align
+from analyzers.indexing.graphstamp import read_header as _header
 from analyzers.indexing.sparse import Csr
 
-MAGIC = b"CSGRAPH\x02"
-FORMAT = 2
-ALIGN = 64
-MAX_HEADER = 1 << 26  # bytes of JSON: the tree and offsets, never the tables themselves
 PACK_MIN_KEYS = 16_384  # smaller tables load as fast as a dict or list: built as one
 _FULL_AFTER = 512  # distinct look-ups after which a StrIndex builds the plain dict after all
 _DTYPES = frozenset({"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f4", "<f8"})
-
-
-class GraphFileError(Exception):
-    """Why a cache file cannot be used (damaged, foreign, or of another version)."""
-
-
-class GraphStale(GraphFileError):
-    """A sound file of another format, version or generation: rebuilt without a word."""
 
 
 def _items(blob: str, starts: np.ndarray) -> Iterator[str]:
@@ -244,10 +245,6 @@ def _packed(obj: Any) -> Any:
     for name, value in changes.items():
         object.__setattr__(out, name, value)
     return out
-
-
-def _align(n: int) -> int:
-    return -(-n // ALIGN) * ALIGN
 
 
 # -- the classes a file may name -------------------------------------------------------------------
@@ -502,53 +499,6 @@ class _Reader:
         if reader is None:
             raise _bad(f"a value of unknown kind {kind!r}")
         return reader(node)
-
-
-def _header(data: memoryview | bytes) -> tuple[dict[str, Any], int]:
-    """The file's header and where it ends; GraphFileError when it is not one of ours."""
-    if len(data) < len(MAGIC) + 8 or bytes(data[:len(MAGIC)]) != MAGIC:
-        if bytes(data[:len(MAGIC) - 1]) == MAGIC[:-1]:
-            raise GraphStale("a graph file of another format")
-        raise _bad("not a graph file of this format")
-    head_len = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")
-    body = len(MAGIC) + 8 + head_len
-    if head_len > MAX_HEADER or body > len(data):
-        raise _bad("its header runs past the end of the file")
-    try:
-        header = json.loads(bytes(data[len(MAGIC) + 8:body]))
-    except (ValueError, RecursionError) as e:
-        raise _bad("its header is not JSON") from e
-    if not isinstance(header, dict):
-        raise _bad("its header is not an object")
-    return header, body
-
-
-def header_of(data: bytes) -> dict[str, Any]:
-    """The header of a graph file's bytes (GraphFileError when they are not one)."""
-    return _header(data)[0]
-
-
-def is_current(path: Path, version: int, generation: str) -> bool:
-    """Whether ``path`` holds a graph for ``version`` and ``generation`` (its header alone is
-    read: a cheap check before a query that would otherwise build the graph)."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(MAGIC) + 8)
-            if len(head) < len(MAGIC) + 8 or head[:len(MAGIC)] != MAGIC:
-                return False
-            head_len = int.from_bytes(head[len(MAGIC):], "little")
-            if head_len > MAX_HEADER:
-                return False
-            header, _ = _header(head + f.read(head_len))
-            size = os.fstat(f.fileno()).st_size
-    except (OSError, GraphFileError):
-        return False
-    base = _align(len(MAGIC) + 8 + head_len)
-    offsets = header.get("buffers")
-    return (header.get("format"), header.get("version"), header.get("generation")) == \
-        (FORMAT, version, generation) and isinstance(offsets, list) and all(
-            isinstance(e, list) and len(e) == 2 and type(e[0]) is int and type(e[1]) is int
-            and base + e[0] + e[1] <= size for e in offsets)
 
 
 def _map(path: Path) -> memoryview:
