@@ -131,6 +131,9 @@ class Option:
     full: list[tuple[int, int]] = field(default_factory=list)  # focused: shown in full
     estimate: float | None = None  # its tokens, estimated (else: by its share of the lines)
     measured: int | None = None  # its tokens as rendered, once packing measured it
+    # A try resized by the next (its ``measured`` read): measured in every rendering even when the
+    # first is already over the room (otherwise a showing over it in one is not measured further).
+    resized: bool = False
 
 
 def link_seed(c: Candidate, task_words: Sequence[str], linked: Iterable[Sequence[str]],
@@ -436,7 +439,11 @@ def _fit(c: Candidate, options: Iterable[Option], remaining: float, formats: Seq
         reasons = shown_reasons(c, opt.ranges)
         piece = Piece(c.path, opt.granularity, opt.ranges, select_lines(c.lines, opt.ranges),
                       c.tier, short_reason(reasons), opt.full)
-        by_format = {fmt: count(render_piece(fmt, piece, index)) for fmt in formats}
+        by_format: dict[str, int] = {}
+        for fmt in formats:
+            by_format[fmt] = count(render_piece(fmt, piece, index))
+            if by_format[fmt] > room and not opt.resized:
+                break  # over in one rendering: the others' counts change nothing
         tokens = max(by_format.values())
         opt.measured = tokens
         if tokens <= room:
@@ -774,7 +781,7 @@ def _outline_options(c: Candidate, room: float, overhead: float, granularity: st
             excerpt_ranges(c, target, count)
         if not ranges:
             return
-        opt = Option(granularity, ranges, symbols, estimate=used)
+        opt = Option(granularity, ranges, symbols, estimate=used, resized=True)
         yield opt
         if opt.measured is None:
             return
@@ -825,7 +832,7 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
         goal = cap = seed_goal(c, remaining)
         for _ in range(FOCUS_TRIES):  # a try over the goal: again, smaller by the excess
             opt = focused(c, cap)
-            opt.limit = goal
+            opt.limit, opt.resized = goal, True
             yield opt
             if opt.measured is None:
                 break
@@ -984,7 +991,7 @@ def _definition_excerpts(c: Candidate, d: Definition, cap: float,
                              min(d.end_line, ln + EXCERPT_CONTEXT)) or excerpt.take(ln, ln)
         used = excerpt.shown.tokens
         opt = Option("excerpt", _bridge(_runs(excerpt.shown.shown, len(c.lines)), c.lines),
-                     [d.qualified] if named else [], limit=cap, estimate=used)
+                     [d.qualified] if named else [], limit=cap, estimate=used, resized=True)
         yield opt
         if opt.measured is None or not used:
             return
