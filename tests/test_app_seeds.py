@@ -167,3 +167,27 @@ def test_a_git_ignored_seed_or_pin_says_it_is_ignored_and_how_to_include_it(
         proc.stderr
     proc = run_cli("bundle", "--seed", "missing.go", "--budget", "0", cwd=root)
     assert proc.returncode == 2 and "no such file" in proc.stderr, proc.stderr
+
+
+def test_a_seed_the_global_excludes_file_ignores_names_that_file(tmp_path: Path) -> None:
+    """A seed ignored by a rule of the global excludes file (``~/.config/git/ignore``, or the
+    file ``core.excludesFile`` names) said "a git exclude file outside it": which one, the
+    person could not tell. It is named now (under the home folder as ``~/...``)."""
+    root = make_repo(tmp_path / "repo", {"a.go": "package a\n"})
+    (root / "notes.go").write_text("package a\n\nfunc Notes() {}\n")  # (untracked)
+    home = tmp_path / "home"
+    (home / ".config" / "git").mkdir(parents=True)
+    (home / ".config" / "git" / "ignore").write_text("# mine\nnotes.go\n")
+    config = tmp_path / "gitconfig"
+    config.write_text("")
+    env = {"HOME": str(home), "XDG_CONFIG_HOME": "", "GIT_CONFIG_GLOBAL": str(config)}
+    proc = run_cli("bundle", "--seed", "notes.go", "--budget", "0", cwd=root, env=env)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert ("ignored by git (the global excludes file ~/.config/git/ignore, line 2: notes.go)"
+            in proc.stderr), proc.stderr
+    (home / "my rules").write_text("*.go\n!a.go\n")
+    config.write_text("[core]\n\texcludesFile = ~/my rules\n")
+    proc = run_cli("bundle", "--seed", "notes.go", "--budget", "0", cwd=root, env=env)
+    assert ("ignored by git (the global excludes file ~/my rules (git's core.excludesFile), "
+            "line 1: *.go)" in proc.stderr), proc.stderr
+    assert "git add -f notes.go" in proc.stderr

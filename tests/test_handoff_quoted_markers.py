@@ -66,3 +66,41 @@ def test_a_quoted_block_of_ours_is_not_filled_when_the_real_one_is_missing(
     real = after.rindex(BEGIN.format("checks"))
     assert real > after.index(END.format("work")) and "## Tests" in after[real:], after
     assert after.count(BEGIN.format("checks")) == 2, after
+
+
+def test_a_copy_of_a_block_in_a_fence_never_closed_is_the_person_s(tmp_path: Path) -> None:
+    """A verbatim copy of the note's ``checks`` block (its markers and digest too) pasted in a
+    ```` ```md ```` fence the person never closed, at the note's end: its markers ended the fence,
+    so the copy was a second real block ("appears twice": the note refused) or, the real one
+    edited, the one updated. Text in that fence is the person's: left byte for byte; the real
+    block is updated, or (edited) kept with a new one after the fence, closed for it, and the
+    note stays the same size from then on."""
+    root = tmp_path / "r"
+    make_repo(root, {"a.py": "x = 1\n"})
+    run = ("handoff", "--no-bundle", "--no-checks", "--out", "HANDOFF.md")
+    assert run_cli(*run, cwd=root).returncode == 0
+    note = root / "HANDOFF.md"
+    text = note.read_text("utf-8")
+    block = text[text.index(BEGIN.format("checks")[:-4]):]
+    tail = f"\n## Scratch\n\nWhat the block looked like:\n\n```md\n{block}"
+    note.write_text(text + tail, "utf-8")
+    (root / "a.py").write_text("x = 2\n")
+    done = run_cli(*run, cwd=root)
+    assert done.returncode == 0 and "appears twice" not in done.stderr, done.stderr
+    after = note.read_text("utf-8")
+    assert after.endswith(tail) and after.count(BEGIN.format("checks")[:-4]) == 2, after
+    assert "a.py" in after[:after.index(tail)]  # (the real blocks were updated)
+    # The real block edited by the person: kept, and the copy still not taken for it.
+    edited = after.replace("## Tests\n", "## Tests\n\nMY OWN LINE\n", 1)
+    note.write_text(edited, "utf-8")
+    done = run_cli(*run, cwd=root)
+    assert "line 66: block 'checks' was left as it is" in done.stderr, done.stderr
+    after = note.read_text("utf-8")
+    assert after.count("## Tests\n\nMY OWN LINE\n") == 1, after  # (the edited block kept)
+    # the copy as it was, then the fence closed, then the new block
+    assert after[after.index(tail):].startswith(tail + "```\n\n" + BEGIN.format("checks")[:-4])
+    assert after.count(BEGIN.format("checks")[:-4]) == 3, after
+    for _ in range(2):
+        assert run_cli(*run, cwd=root).returncode == 0
+        assert note.read_text("utf-8").count(BEGIN.format("checks")[:-4]) == 3
+        assert tail + "```\n" in note.read_text("utf-8")

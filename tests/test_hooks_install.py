@@ -340,6 +340,63 @@ def test_status_reports_a_moved_source_checkout_as_a_missing_program(tmp_path: P
     assert hook["program_exists"] is True and hook["missing"] is None, hook
 
 
+def test_a_moved_source_checkout_never_blocks_the_agent(tmp_path: Path) -> None:
+    """An install from a source checkout, the checkout moved since: its command was ``python -I
+    /checkout/server/cli/__main__.py hook ...``, which exits 2 ("can't open file"), and Claude
+    Code reads exit 2 of UserPromptSubmit as blocking: every prompt refused. It now exits 0 with a
+    note on stderr; status still says MISSING PROGRAM; install twice changes nothing; an older
+    install's line in the old form is updated where it stands, not doubled; uninstall takes
+    every line back."""
+    import shutil
+
+    source = Path(__file__).resolve().parents[1]
+    copy = tmp_path / "checkout"
+    for package in ("analyzers", "server"):
+        shutil.copytree(source / package, copy / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    root = _repo(tmp_path)
+    before = snapshot(root)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | _home(tmp_path)
+
+    def from_copy(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "server.cli", "hooks", *args, "--agent",
+                               "claude-code", "--root", str(root)], cwd=copy, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    assert from_copy("install").returncode == 0
+    rel = root / ".claude/settings.local.json"
+    installed = rel.read_text()
+    command = json.loads(installed)["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"]
+    main = copy / "server" / "cli" / "__main__.py"
+    assert str(main) in shlex.split(command)
+    again = from_copy("install")
+    assert "nothing to change" in again.stdout and rel.read_text() == installed, again.stdout
+    copy.rename(tmp_path / "moved")
+    prompt = {"session_id": "s1", "cwd": str(root), "hook_event_name": "UserPromptSubmit",
+              "prompt": "fix the crash in the readme please"}
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=root, input=json.dumps(prompt),
+                         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 0, (ran.returncode, ran.stderr)
+    assert f"ctxsteward hooks install again, its program is missing: {main}" in ran.stderr
+    status = _cli(root, tmp_path, "status", "--agent", "claude-code").stdout
+    assert f"MISSING PROGRAM {main}" in status and "4 of 4 hooks installed" in status, status
+    (tmp_path / "moved").rename(copy)
+    # An older install's lines (python -I .../__main__.py hook ...), as its record names them:
+    # updated where they stand, one line for each event.
+    old = shlex.join([sys.executable, "-I", str(main)])
+    new = command.split(" hook ")[0]
+    rel.write_text(installed.replace(new, old))
+    record = root / ".claude/settings.local.json.ctxsteward-folders"
+    record.write_text(record.read_text().replace(json.dumps(new)[1:-1], json.dumps(old)[1:-1]))
+    assert "4 of 4 hooks installed" in _cli(root, tmp_path, "status").stdout
+    upgraded = from_copy("install")
+    assert "updated UserPromptSubmit" in upgraded.stdout, upgraded.stdout
+    assert rel.read_text() == installed
+    assert from_copy("uninstall").returncode == 0
+    assert snapshot(root) == before
+
+
 def test_the_installed_command_starts_our_cli_from_another_folder(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     assert _cli(root, tmp_path, "install", "--agent", "claude-code").returncode == 0
@@ -394,8 +451,9 @@ def test_an_install_from_a_source_folder_runs_that_copy_later(tmp_path: Path, ag
     rel = ".claude/settings.local.json" if agent == "claude-code" else ".codex/hooks.json"
     doc = json.loads((root / rel).read_text())
     command = doc["hooks"]["SessionStart"][0]["hooks"][0]["command"]
-    assert shlex.split(command)[:3] == [str(python), "-I",
-                                        str(source / "server" / "cli" / "__main__.py")]
+    words = shlex.split(command)
+    assert words[:3] == [str(python), "-I", "-c"]
+    assert words[5] == str(source / "server" / "cli" / "__main__.py")
     # As the agent runs it: from the project, a shell, a PATH without the virtualenv.
     start = {"session_id": "s1", "cwd": str(root), "hook_event_name": "SessionStart",
              "source": "startup"}

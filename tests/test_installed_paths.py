@@ -299,7 +299,10 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
                  "C:\\Users\\jane\\OneDrive - Acme Corp\\proj\\src\\app.py",
                  "/Users/Jane Q Doe/proj/src/app.py", "/mnt/c/Users/Jane Doe/proj/src/app.py",
                  "D:\\work\\Jane Doe\\proj\\src\\app.py", "/tmp/x/my repo \u00fc/src/app.py",
-                 "/Users/jane/proj.v2 final/src/app.py"):  # (a folder's name with a dot)
+                 "/Users/jane/proj.v2 final/src/app.py",  # (a folder's name with a dot)
+                 # more than one space after it (``proj``, ``v2``, ``final``, ``draft`` lent)
+                 "/Users/jane/proj.v2 final draft/src/app.py", "~/proj.v2 final draft/src/app.py",
+                 "C:\\Users\\jane\\proj.v2 final draft\\src\\app.py"):
         query = RankQuery(task=f"{path} crashes")
         build(root)
         with Index(root) as index:
@@ -310,13 +313,25 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
                  "GET /users/profile crashes src/app.py",
                  # a path after a route's words: not a folder "profile crashes foo" above it
                  "GET /users/profile crashes foo/src/app.py",
-                 "POST /users/profile crashes in /Users/jane/proj.v2 final/src/app.py"):
+                 "POST /users/profile crashes in /Users/jane/proj.v2 final/src/app.py",
+                 "POST /users/profile crashes in /Users/jane/proj.v2 final draft/src/app.py"):
         words, results = _words_ranked(root, task)
         assert {"users", "profile"} <= words, (task, words)
         assert not {"jane", "final", "v2"} & words, (task, words)
         if "src/app.py" in task:  # the pasted path still names its file
             assert any(r.startswith("the task names it") for r in results[0].reasons) \
                 and results[0].path == "src/app.py", (task, results[0])
+
+
+def test_words_after_a_path_that_ends_in_a_file_name_stay_the_task_s(tmp_path: Path) -> None:
+    """A path that ends in a file's name (``app.py``) ends there: the words after it, even
+    before another path, are the task's own."""
+    root = make_repo(tmp_path / "proj", HOME_FILES)
+    build(root)
+    for task in ("/home/jane/proj/src/app.py final draft fails",
+                 "/Users/jane/proj/src/app.py final draft/src/app.py"):
+        words, _ = _words_ranked(root, task)
+        assert {"final", "draft"} <= words and not {"jane", "proj"} & words, (task, words)
 
 
 def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeypatch) -> None:

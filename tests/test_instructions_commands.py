@@ -163,6 +163,26 @@ def test_nothing_to_check_against_means_no_finding(tmp_path: Path) -> None:
     assert of(run(root), "CS003") == []
 
 
+def test_a_missing_module_s_hint_names_the_real_package_before_a_loose_folder(
+        tmp_path: Path) -> None:
+    """``python -m pkg.cli`` with the package in ``src/pkg/`` and a loose folder of examples
+    ``docs/pkg/`` (no ``__init__.py``) as deep: the hint said "(no docs/pkg/cli.py)", the
+    folder sorted first by name. The real package wins the tie, run as the CLI."""
+    from gitutil import run_cli
+
+    root = make_repo(tmp_path / "r", {
+        "src/pkg/__init__.py": "", "src/pkg/main.py": "x = 1\n", "docs/pkg/example.py": "y = 1\n",
+        "AGENTS.md": "# Agents\n\nRun the tool with `python -m pkg.cli --help`.\n"})
+    done = run_cli("check", cwd=root)
+    assert "module pkg.cli does not exist (no src/pkg/cli.py)" in done.stdout, done.stdout
+    # a package with __init__.py, not under src/, against a loose folder: the package
+    root = make_repo(tmp_path / "r2", {
+        "lib/pkg/__init__.py": "", "aaa/pkg/example.py": "y = 1\n",
+        "AGENTS.md": "Run `python -m pkg.cli`.\n"})
+    (d,) = of(run(root), "CS003")
+    assert "(no lib/pkg/cli.py)" in d.message, d.message
+
+
 def test_a_missing_module_s_hint_names_the_package_not_a_folder_of_its_name(
         tmp_path: Path) -> None:
     """typer: ``python -m typer.nonexistent`` said "(no typer/.agents/skills/typer/

@@ -78,3 +78,17 @@ def test_a_binary_or_missing_task_file_is_refused_clearly(repo: Path, tmp_path: 
     proc = bundle(repo, str(tmp_path / "missing.txt"))
     assert proc.returncode == 2
     assert b"cannot read --task-file" in proc.stderr and b"No such file" in proc.stderr
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n\t\r\n", b"\xef\xbb\xbf\n"])
+def test_an_empty_task_file_is_named_as_empty(repo: Path, tmp_path: Path, body: bytes) -> None:
+    """An empty (or blank) ``--task-file`` said "give at least one --seed PATH or a --task TEXT",
+    which the person had done: now it names the file as empty and what to do."""
+    path = tmp_path / "task.txt"
+    path.write_bytes(body)
+    proc = bundle(repo, str(path))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "Traceback" not in err, err
+    assert f"--task-file {path} is empty" in err and "write the task in it" in err, err
+    proc = bundle(repo, "-", stdin=body)
+    assert "standard input was empty" in proc.stderr.decode(), proc.stderr.decode()

@@ -124,6 +124,9 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
     return not_indexed(index.root, rel, f"seed {spec!r}")
 
 
+_RULE = re.compile(r"(.+?):(\d+):(.*)", re.S)
+
+
 def not_indexed(root: Path, rel: str, what: str) -> str:
     """Why the file ``rel`` (named ``what``: "seed 'x.go'") is not in the index of ``root``: no
     such file, or one git ignores (the rule that does, and how to include it)."""
@@ -131,15 +134,36 @@ def not_indexed(root: Path, rel: str, what: str) -> str:
         return f"{what}: no such file in the index of {root}"
     out = gitrepo.try_run(root, "check-ignore", "-v", "--no-index", "--", rel, timeout=30)
     rule = out.decode("utf-8", "replace").partition("\t")[0] if out else ""
-    source, _, rest = rule.partition(":")
-    line, _, pattern = rest.partition(":")
+    # SOURCE:LINE:PATTERN (a source's own path may hold a colon: ``C:\Users\...``)
+    source, line, pattern = (m.groups() if (m := _RULE.fullmatch(rule)) else ("", "", ""))
     if source and line.isdigit():
-        where = source if not Path(source).is_absolute() else "a git exclude file outside it"
         add = printable(shlex.quote(rel))
-        return (f"{what} is ignored by git ({where} line {line}: {printable(pattern)}), so not "
-                f"indexed; to include it, track it (git add -f {add}) or change that rule")
+        return (f"{what} is ignored by git ({_rule_file(root, source)} line {line}: "
+                f"{printable(pattern)}), so not indexed; to include it, track it "
+                f"(git add -f {add}) or change that rule")
     return (f"{what} exists but is not indexed (a .gitignore rule outside git, or it is new: "
             "index again)")
+
+
+def _rule_file(root: Path, source: str) -> str:
+    """The file holding an ignore rule, as ``git check-ignore -v`` named it (``source``), in
+    words: a file of the repository as it is (``.gitignore``, ``.git/info/exclude``); one
+    outside it (the global excludes file: ``core.excludesFile``, ``~/.config/git/ignore``)
+    named too, by its path under the home folder as ``~/...``."""
+    path = Path(source)
+    if not path.is_absolute():
+        return printable(source)
+    try:
+        shown = "~/" + path.relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):  # (not under the home folder, or no home folder)
+        shown = source
+    configured = gitrepo.try_run(root, "config", "--path", "core.excludesFile", timeout=30)
+    global_file = configured.decode("utf-8", "replace").strip() if configured else None
+    if global_file and Path(global_file) == path:
+        return f"the global excludes file {printable(shown)} (git's core.excludesFile),"
+    if path.parts[-2:] == ("git", "ignore"):
+        return f"the global excludes file {printable(shown)},"
+    return f"the git exclude file {printable(shown)},"
 
 
 def _named(defs: list, rel: str, symbol: str, spec: str) -> str:

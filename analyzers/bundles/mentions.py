@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analyzers import confine, lexical
+from analyzers.languages import EXTENSIONS
 
 MAX_SHARED = 3  # a bare file name names at most this many files
 MAX_PARTS = 32  # a path's trailing parts read (a deeper one is no repository's)
@@ -438,9 +439,11 @@ def _spaced_path(kept: str, runs: Sequence[re.Match[str]], k: int, lookup: _Look
     path through an installed package (nothing stays). [] when none is found, or when a word
     it would run over is a stop word (prose between a web route and a path)."""
     first = runs[k].group()
-    # A whole path already (``/home/me/x.py``), unless a folder's name with a dot goes on after
-    # one space (``/Users/jane/proj.v2 final/src/app.py``).
-    filelike = _FILE.match(_without_trailing(_SEP.split(first)[-1]) or "-")
+    # A whole path already (``/home/me/x.py``: the words after it are the task's), unless a
+    # folder's name with a dot goes on after one space (``/Users/jane/proj.v2 final/src/app.py``)
+    # or more (``proj.v2 final draft/``): a dot that ends no known file's name (``.v2``) may.
+    last = _without_trailing(_SEP.split(first)[-1])
+    filelike = _FILE.match(last or "-") and last[last.rfind("."):].lower() in EXTENSIONS
     for n in range(k + 1, min(len(runs), k + 1 + (1 if filelike else MAX_SPACED))):
         if kept[runs[n - 1].end():runs[n].start()] != " " \
                 or _SEP.split(runs[n].group())[0] in lexical.STOPWORDS:

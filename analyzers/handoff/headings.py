@@ -15,10 +15,12 @@ their ``## Decisions`` to be Decisions, so:
   steps``, ...; the ``recognised`` titles) ends the fence or HTML block it is in, whether or
   not a later line closes it, and the note after that line is read on its own, line by line
   (below). A heading of another name in a fence or comment that closes is text;
-* a generated-block marker line (``marks``) ends a block that never closes, or one closed by
-  what reads as a later block's opener (a ```` ```sh ```` inside a ```` ``` ```` fence, a
-  ``<!--`` inside a comment, a ``<pre>`` inside one); inside a block that closes it is quoted
-  text, a person's example;
+* a generated-block marker line (``marks``: of each name, the first pair; a later one is a
+  person's copy) ends a block that never closes, or one closed by what reads as a later
+  block's opener (a ```` ```sh ```` inside a ```` ``` ```` fence, a ``<!--`` inside a comment, a
+  ``<pre>`` inside one); inside a block that closes it is quoted text, a person's example. A
+  block appended at the end of a note that ends in an open one comes after a line closing it
+  (:func:`closing_line`);
 * a note over :data:`PARSE_MAX_CHARS` (250,000 characters) or :data:`MAX_BLOCK_STEPS` lines is
   read line by line from the start, and so is one on which markdown-it's block pass tries its
   rules more than :data:`MAX_BLOCK_STEPS` times (a list nested on every line, setext headings,
@@ -221,6 +223,26 @@ def note_structure(lines: list[str], recognised: Callable[[str], bool],
         more_headings, more_blocks = _scanned(lines, no, recognised, marks)
         return [h for h in headings if h[0] < no] + more_headings, kept + more_blocks
     return headings, blocks
+
+
+# what closes an HTML block of CommonMark's kinds 1 to 5, after what opens it (as _HTML reads it)
+_HTML_CLOSERS = ((re.compile(r"[ \t]*<(script|pre|style|textarea)", re.I), "</{}>"),
+                 (re.compile(r"[ \t]*<!--"), "-->"), (re.compile(r"[ \t]*<\?"), "?>"),
+                 (re.compile(r"[ \t]*<!\[CDATA\["), "]]>"), (re.compile(r"[ \t]*<![A-Za-z]"), ">"))
+
+
+def closing_line(line: str) -> str | None:
+    """A line that closes the fenced code or HTML block opened by ``line`` at the margin (the
+    fence's own mark; what ends an HTML block that ends at a marker), or None (a fence in a list
+    item or a block quote: a line at the margin after a blank one ends it)."""
+    fence = _FENCE_OPENS.match(line)
+    if fence:
+        return fence.group(1)
+    for opens, closer in _HTML_CLOSERS:
+        m = opens.match(line)
+        if m:
+            return closer.format(*(g.lower() for g in m.groups()))
+    return None
 
 
 def _parsed(lines: list[str]) -> tuple[list[Heading], list[Span], set[int]]:

@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from analyzers.handoff.headings import Heading, note_structure
+from analyzers.handoff.headings import Heading, closing_line, note_structure
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
 from analyzers.printable import printable
 from analyzers.tokens import Counter
@@ -97,6 +97,9 @@ class ParsedNote:
     newline: str = "\n"
     kept: list[int] | None = None  # which blocks are left as they are (see _kept), once known
     twice: list[tuple[str, str]] = field(default_factory=list)  # a name's second block, and why
+    # the line that closes the fenced code or HTML block the note ends in (a person's, never
+    # closed), written before a block appended at the end: else that block would be in it
+    open_at_end: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -139,11 +142,12 @@ def _parse_note(text: str) -> ParsedNote:
     bare_lines = [line for _, line in lines]
     if bare_lines and bare_lines[0].startswith(BOM):
         bare_lines[0] = bare_lines[0][len(BOM):]
-    marks = frozenset(no for no, line in enumerate(bare_lines)
-                      if (m := _MARKER.match(line.rstrip("\r\n"))) and m.group(2) in BLOCKS)
+    marks = _first_marks(bare_lines)
     headings, quoted = note_structure(
         bare_lines, lambda title: _normalise_heading(title) in _ALIASES, marks)
     block_lines = _read_blocks(lines, bare_lines, _Quoted(quoted), note)
+    if quoted and quoted[-1][1] > len(bare_lines):
+        note.open_at_end = closing_line(bare_lines[quoted[-1][0]])
     _resolve_twice(text, note)
     if not note.blocks and not note.problems:
         note.problems.append(
@@ -151,6 +155,30 @@ def _parse_note(text: str) -> ParsedNote:
     _read_sections(text, lines, [h for h in headings if h[0] + 1 not in block_lines],
                    block_lines, note)
     return note
+
+
+def _first_marks(lines: list[str]) -> frozenset[int]:
+    """The marker lines that end a fenced code or HTML block a person left open (see
+    :mod:`analyzers.handoff.headings`): of each name, its first begin marker and the first end
+    marker after it. A later pair of a name already begun is a copy, a person's text where a
+    block they opened holds it (a block pasted in a fence never closed, at the note's end)."""
+    begun: set[str] = set()
+    ended: set[str] = set()
+    out = []
+    for no, line in enumerate(lines):
+        if "ctxsteward:generated:" not in line:
+            continue
+        m = _MARKER.match(line.rstrip("\r\n"))
+        if m is None or m.group(2) not in BLOCKS:
+            continue
+        kind, name = m.group(1), m.group(2)
+        if kind == "begin" and name not in begun:
+            begun.add(name)
+            out.append(no)
+        elif kind == "end" and name in begun and name not in ended:
+            ended.add(name)
+            out.append(no)
+    return frozenset(out)
 
 
 def _holds_digest(text: str, b: Block) -> bool:
@@ -758,6 +786,8 @@ def _render_parts(note: HandoffNote, existing_text: str, parsed: ParsedNote) -> 
     if missing:
         if not existing_text.endswith(("\n", "\r")):
             tail += nl
+        if parsed.open_at_end:  # (the person's text is left as it is: only closed after it)
+            tail += parsed.open_at_end + nl
         for name in missing:
             extra = "\n" + _wrap(name, blocks[name])  # (its line ends made nl below)
             tail += extra.replace("\n", nl) if nl != "\n" else extra

@@ -397,9 +397,16 @@ def _module(ctx: FileContext, mod: Word) -> None:
         stem = f"{b}/{rel}" if b else rel
         if any(ws.exists(c) for c in (f"{stem}.py", f"{stem}/__main__.py", f"{stem}/__init__.py")):
             return
-    # the package nearest the root first (typer/, not a skill's folder typer/.agents/.../typer)
-    tried = sorted((f"{b}/{rel}.py" if b else f"{rel}.py" for b in bases),
-                   key=lambda t: (t.count("/"), t))
+    # the package nearest the root first (typer/, not a skill's folder typer/.agents/.../typer);
+    # a real one (``src/pkg/``, one with ``__init__.py``, ``pkg.py``) before a loose folder of
+    # that name the same depth down (``docs/pkg/`` of examples)
+    def real(base: str) -> bool:
+        at = f"{base}/{top}" if base else top
+        return posixpath.basename(base) == "src" or ws.exists(f"{at}/__init__.py") \
+            or ws.exists(f"{at}.py")
+
+    tried = [f"{b}/{rel}.py" if b else f"{rel}.py"
+             for b in sorted(bases, key=lambda b: (b.count("/") + bool(b), not real(b), b))]
     from analyzers.instructions.paths import removals
 
     gone = removals(ws, tried)

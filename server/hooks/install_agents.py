@@ -224,6 +224,21 @@ _EVENT = re.compile(r"[A-Za-z]+\Z")
 _AGENT = re.compile(r"[a-z-]+\Z")
 _NAMES = ("ctxsteward", "ctxsteward.exe")
 
+# A copy run from its source folder is started by these lines given to its interpreter (``python
+# -I -c BOOT NOTE /checkout/server/cli/__main__.py hook ...``), not by the path of its
+# ``__main__.py``: that checkout moved or deleted, ``python -I /checkout/server/cli/__main__.py``
+# exits 2 ("can't open file"), which Claude Code and Codex read as blocking (every prompt of the
+# person refused by UserPromptSubmit). These exit 0 then, with NOTE and the path on stderr
+# (``hooks status`` says MISSING PROGRAM). No quote in either: the same words in a POSIX shell and
+# in PowerShell's single quotes.
+_BOOT = ("import os,sys,runpy;n,f=sys.argv[1:3];"
+         "os.path.isfile(f) or sys.exit(print(n,f,file=sys.stderr));"
+         "sys.argv=sys.argv[2:];runpy.run_path(f,run_name=__name__)")
+_NOTE = "ctxsteward hook: run ctxsteward hooks install again, its program is missing:"
+# What comes between the interpreter and the ``__main__.py`` in a line an install wrote: this
+# form, and the one before it (``python -I /checkout/server/cli/__main__.py``), still ours.
+_MAIN_HEADS = (["-I", "-c", _BOOT, _NOTE], ["-I"])
+
 
 def _tokens(command: object) -> list[str] | None:
     """The words and shell operators of a command line (None: not a string, unbalanced
@@ -348,7 +363,7 @@ def recognise(command: object) -> tuple[str, str] | None:
     if head[-1] == "-m":
         head = head[:1] if head[1:] == ["-I", "-m"] else []
     elif _main_file(head[-1]):
-        head = head[:1] if head[1:-1] == ["-I"] and os.path.isabs(head[-1]) else []
+        head = head[:1] if head[1:-1] in _MAIN_HEADS and os.path.isabs(head[-1]) else []
     if len(head) != 1 or not os.path.isabs(head[0]):
         return None
     if len(rest) != 4 or rest[0] != "hook" or rest[2] != "--agent":
@@ -366,10 +381,11 @@ def executable() -> list[str]:
     package) with ``-m server.cli``. A copy run from its source folder (``python -m server.cli``
     there, or through ``PYTHONPATH``), which the agent's later run would not find (or would find
     another copy of): this interpreter, isolated, running this copy's ``server/cli/__main__.py``
-    by its path (which puts its own folder first)."""
+    by its path (which puts its own folder first), through :data:`_BOOT`: exit 0, not 2, once
+    that path is gone."""
     main_file = Path(__file__).resolve().parent.parent / "cli" / "__main__.py"
     if not _installed_here(main_file):
-        return [sys.executable, "-I", str(main_file)]
+        return [sys.executable, *_MAIN_HEADS[0], str(main_file)]
     name = "ctxsteward.exe" if os.name == "nt" else "ctxsteward"
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if argv0 is not None and argv0.name == name and argv0.is_file():
@@ -428,8 +444,10 @@ def _hook_program(command: str, depth: int = 0) -> str | None:
         simple = _words(command) or []
         at = (_hook_args(simple) or (-1, []))[0]
         if at >= 0 and (simple[at] == "-m" or _main_file(simple[at])):
-            # python [-I ...] -m server.cli, or python -I .../server/cli/__main__.py: the
-            # interpreter
+            # python [-I ...] -m server.cli, or python -I [-c BOOT NOTE]
+            # .../server/cli/__main__.py: the interpreter
+            if simple[max(at - 3, 0):at] == _MAIN_HEADS[0][1:]:
+                at -= 3
             while at > 0 and simple[at - 1].startswith("-"):
                 at -= 1
             at -= 1

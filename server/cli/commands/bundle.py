@@ -173,6 +173,8 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
     task = args.task
     if args.task_file:
         task = _read_task_file(args.task_file)
+        if not task.strip() and not args.seed:  # (with a seed: a bundle of the seeds alone)
+            raise UserError(_empty_task_file(args.task_file))
     cwd = path_base(ws.root)  # (the current folder, or the root when that is outside it)
     # A secret-bearing seed is refused by the bundle itself, from its cached scan: scanning here
     # would hold up the index refresh a warm query starts next.
@@ -222,6 +224,15 @@ def _read_task_file(name: str) -> str:
                          f"{encoding.removesuffix('-sig').upper()} (the first at byte {e.start})"
                          " read as \N{REPLACEMENT CHARACTER}\n")
         return text
+
+
+def _empty_task_file(name: str) -> str:
+    """What to say of a ``--task-file`` with nothing but blanks in it, and what to do."""
+    if name == "-":
+        return ("--task-file -: standard input was empty (or only blanks): pipe the task in, "
+                "give it with --task TEXT, or give a --seed PATH")
+    return (f"--task-file {name} is empty (or only blanks): write the task in it, give it with "
+            "--task TEXT, or give a --seed PATH")
 
 
 def _refuse_excluded_subjects(request: BundleRequest, globs: list[str]) -> None:
