@@ -775,3 +775,26 @@ def test_install_names_its_helper_files_and_leaves_gitignore_alone(tmp_path: Pat
         assert f".claude/{name}" in line, line
     assert "do not commit them" in line and "`.claude/*.ctxsteward-*`" in line
     assert (root / ".gitignore").read_text() == ignore  # the person's text: never edited
+
+
+def test_a_project_scope_install_says_its_commands_name_this_machine_s_program(
+        tmp_path: Path) -> None:
+    """A project file is committed and shared, but its commands name this machine's program by
+    its absolute path: a new user's review found ``/work/venv/bin/ctxsteward hook ...`` in
+    .claude/settings.json, and nothing said. The per-person file (local scope) says nothing."""
+    root = _repo(tmp_path, {"a.py": "x = 1\n"})
+    done = _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "project")
+    assert done.returncode == 0, done.stderr
+    written = json.loads((root / ".claude" / "settings.json").read_text())
+    command = written["hooks"]["UserPromptSubmit"][0]["hooks"][0]["command"]
+    program = shlex.split(command)[0]
+    assert os.path.isabs(program), command
+    line = next(ln for ln in done.stdout.splitlines() if "this machine's program" in ln)
+    assert f"({program})" in line and "commit .claude/settings.json only if" in line, line
+    assert "--scope local (.claude/settings.local.json" in line and "--scope user" in line, line
+    mine = _cli(root, tmp_path, "install", "--agent", "claude-code", "--scope", "local")
+    assert mine.returncode == 0, mine.stderr
+    assert "this machine's program" not in mine.stdout, mine.stdout
+    cursor = _cli(root, tmp_path, "install", "--agent", "cursor", "--scope", "project")
+    line = next(ln for ln in cursor.stdout.splitlines() if "this machine's program" in ln)
+    assert "--scope local" not in line and "--scope user" in line, line

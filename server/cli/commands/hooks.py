@@ -215,12 +215,36 @@ def _install_notes(plan: Plan, root: Path, agent: str, scope: str) -> list[str]:
                 f"commit them; add `{folder}/*.ctxsteward-*` to "
                 f"{'your' if (root / '.gitignore').exists() else 'a'} .gitignore (ctxsteward "
                 "never edits it)")
+    if scope == "project":
+        lines.extend(_machine_paths_note(plan))
     try:
         report = status(root, agent)
     except InstallRefused:
         return lines
     warning = several_scopes(agent, installed_scopes(report.agents[0])) if report.agents else ""
     return [*lines, warning] if warning else lines
+
+
+def _machine_paths_note(plan: Plan) -> list[str]:
+    """A project file is shared (committed), but the hook commands name this machine's program
+    by its absolute path (they must work without our folder on ``PATH``): said, with what a
+    teammate without it there sees, and the per-person file when the agent has one. A new
+    user's review found ``/work/venv/bin/ctxsteward hook ...`` in .claude/settings.json with
+    nothing said but "do not commit" the helper files."""
+    from server.hooks.install import spec_of
+    from server.hooks.install_agents import program_of
+
+    programs = sorted({p for p in map(program_of, (plan.entries or {}).values()) if p})
+    if not programs:
+        return []
+    spec = spec_of(plan.agent)
+    own = [f"--scope local ({_shown(spec.scope_file('local', plan.base), plan)}, a file of "
+           "your own)"] if "local" in spec.files and plan.base is not None else []
+    own += ["--scope user (your own settings, for every project)"] if "user" in spec.files else []
+    instead = f", else install with {' or '.join(own)} instead" if own else ""
+    return [f"the hook commands name this machine's program ({', '.join(programs)}): anyone "
+            f"without it at that path gets a failing hook on every event (it does not block "
+            f"their agent); commit {plan.label} only if everyone has ctxsteward there{instead}"]
 
 
 def _shown(path: Path, plan: Plan) -> str:
