@@ -855,7 +855,7 @@ def _options(c: Candidate, remaining: float, top_score: float, best: bool = Fals
         yield from _symbol_options(c, defs, remaining, count)
     if block is not None and not block[1]:
         yield from _block_options(c, block[0], remaining, count)
-    yield from _outlines(c, remaining, count)
+    yield from _outlines(c, remaining, count, best)
 
 
 def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
@@ -1100,13 +1100,23 @@ def _has_members(c: Candidate, d: Definition) -> bool:
                for m in c.definitions)
 
 
-def _outlines(c: Candidate, remaining: float, count: Callable[[str], int] | None
-              ) -> Iterator[Option]:
+def _outlines(c: Candidate, remaining: float, count: Callable[[str], int] | None,
+              best: bool = False) -> Iterator[Option]:
     """``c``'s least showings: a document's lines holding the task's words (see
-    :func:`_excerpted`), its skeleton."""
+    :func:`_excerpted`), its skeleton; a file with no part to show (a changelog), too large to
+    go in whole, by its lines holding the task's words (else its top) within
+    :data:`PARTLESS_SHARE` of the room (the best file's, and a seed's, are excerpted when nothing
+    else fits: :func:`pack`). click's ``CHANGES.rst``, ranked third for a fix whose commit added
+    its entry there, was left out at every budget up to 60,000 tokens while 21 files ranked
+    after it went in."""
     if c.definitions and _excerpted(c):
         ranges, _, used = excerpt_ranges(c, SYMBOLS_SHARE * remaining - EXCERPT_FRAME, count)
         yield Option("excerpt", ranges, [], limit=SYMBOLS_SHARE * remaining, estimate=used)
+    elif not c.definitions and not c.forced and not best and c.lines:
+        room = PARTLESS_SHARE * remaining
+        for opt in _outline_options(c, room, EXCERPT_FRAME, "excerpt", count):
+            opt.limit = room  # (measured over it: tried again with fewer lines)
+            yield opt
     sk = skeleton_ranges(c)
     if sk:
         yield Option("skeleton", sk, [d.qualified for d in c.definitions
