@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitutil import commit, make_repo
+from gitutil import commit, make_repo, run_cli
 from instructions_util import apply_fix, of, recheck, run, text_at
 
 PACKAGE = json.dumps({"name": "app", "scripts": {"build": "tsc", "test": "vitest",
@@ -195,3 +195,23 @@ def test_a_missing_module_s_hint_names_the_package_not_a_folder_of_its_name(
     (d,) = of(run(root), "CS003")
     assert text_at(claude, d) == "app.nonexistent"
     assert "(no app/nonexistent.py)" in d.message, d.message
+
+
+def test_a_message_naming_many_build_files_lists_three_and_counts_the_rest(
+        tmp_path: Path) -> None:
+    """Ten packages with their own ``[project.scripts]``: ``uv run nope`` named all ten
+    pyproject.toml files in one message. Three are named and the rest counted, in the text,
+    JSON and SARIF reports alike."""
+    files = {f"pkg{i}/pyproject.toml": f'[project]\nname = "p{i}"\n\n[project.scripts]\n'
+                                       f'p{i}-cli = "p{i}:main"\n' for i in range(10)}
+    files["AGENTS.md"] = "Run `uv run nope` to start.\n"
+    root = make_repo(tmp_path / "r", files)
+    text = run_cli("check", cwd=root).stdout
+    data = json.loads(run_cli("check", "--format", "json", cwd=root).stdout)
+    sarif = json.loads(run_cli("check", "--format", "sarif", cwd=root).stdout)
+    (message,) = [d["message"] for d in data["diagnostics"] if d["code"] == "CS003"]
+    assert "pkg0/pyproject.toml, pkg1/pyproject.toml, pkg2/pyproject.toml and 7 more" in message
+    assert "pkg3/pyproject.toml" not in message
+    assert message in text
+    assert [r["message"]["text"] for r in sarif["runs"][0]["results"]
+            if r["ruleId"] == "CS003"] == [message]

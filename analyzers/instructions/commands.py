@@ -124,18 +124,30 @@ def _suggest(name: str, pool: Iterable[str]) -> str | None:
     return hits[0] if hits else None
 
 
+def listing(items: Iterable[str], shown: int = 3, last: str = "and") -> str:
+    """``a, b and c``; past ``shown`` items, ``a, b, c and 7 more`` (a message naming ten
+    package files stays one readable line in text, JSON and SARIF alike)."""
+    items = list(items)
+    if len(items) > shown:
+        return f"{', '.join(items[:shown])} {last} {len(items) - shown} more"
+    if len(items) > 1:
+        return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    return items[0] if items else ""
+
+
 def _report_name(ctx: FileContext, word: Word, what: str, where: str,
                  pool: Iterable[str]) -> None:
     pool = sorted(set(pool))
     close = _suggest(word.text, pool)
-    listing = ", ".join(pool[:8]) + (" ..." if len(pool) > 8 else "") if pool else "none"
+    listing_ = ", ".join(pool[:8]) + (f" and {len(pool) - 8} more" if len(pool) > 8 else "") \
+        if pool else "none"
     if close:
         ctx.report(word.loc, "CS003",
-                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}); did you "
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing_}); did you "
                    f"mean {close!r}?", fix=close, fix_title=f"Replace with {close}")
     else:
         ctx.report(word.loc, "CS003",
-                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}): update "
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing_}): update "
                    "the command or remove it.")
 
 
@@ -353,7 +365,7 @@ def _runner(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     if any(ctx.ws.exists(f"{v}/bin/{exe.text}") for v in (".venv", "venv")):
         return
     scripts = set().union(*(p.scripts for p in projects))
-    where = " and ".join(p.path for p in projects if p.has_scripts_table)
+    where = listing(p.path for p in projects if p.has_scripts_table)
     _report_name(ctx, exe, "console script", f"{where} ([project.scripts])", scripts)
 
 
@@ -551,7 +563,7 @@ def _cargo(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
         if any(n.has(w.text) for n in names):
             continue
         pool = set().union(*(n.names for n in names))
-        where = " or ".join(n.path for n in names[:3])
+        where = listing((n.path for n in names), last="or")
         _report_name(ctx, w, "binary" if index == 0 else "example", where, pool)
 
 
