@@ -253,3 +253,18 @@ def test_a_message_naming_many_build_files_lists_three_and_counts_the_rest(
     assert message in text
     assert [r["message"]["text"] for r in sarif["runs"][0]["results"]
             if r["ruleId"] == "CS003"] == [message]
+
+
+def test_a_command_the_prose_rejects_is_not_checked_the_recommended_one_is(
+        tmp_path: Path) -> None:
+    """"Use `X` rather than `Y`", "Instead of `Y`, run `X`", "Don't run `Y`": only X is a
+    command the agent is told to run. Y was reported as stale, and after "Instead of `Y`,"
+    the recommended X was taken as hedged too (by the symbol check's reading of the clause)."""
+    claude = ("Use `npm run lnt` rather than `npm run check`.\n"
+              "Instead of `python -m app.old_cli`, run `python -m app.runner`.\n"
+              "Don't run `npm run deploy`; use `npm run biuld` to build.\n"
+              "Never call `old_helper()`: instead of `old_helper()`, call `new_helper()`.\n")
+    root = _repo(tmp_path, claude)
+    report = run(root)
+    assert [text_at(claude, d) for d in of(report, "CS003")] == ["lnt", "app.runner", "biuld"]
+    assert [text_at(claude, d) for d in of(report, "CS002")] == ["new_helper"]

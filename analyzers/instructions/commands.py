@@ -25,7 +25,7 @@ from analyzers.instructions import manifests as mf
 from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.markdown import Loc
-from analyzers.instructions.references import Command, Word
+from analyzers.instructions.references import Command, Word, hedged
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""
@@ -53,7 +53,7 @@ _WRAPPERS = frozenset({"sudo", "time", "env", "nohup", "exec", "command"})
 def check(ctx: FileContext) -> None:
     for cmd in ctx.refs.commands:
         words = _strip_prefix(cmd.words)
-        if not words:
+        if not words or _rejected(ctx, cmd):
             continue
         head = words[0].text
         try:
@@ -64,6 +64,18 @@ def check(ctx: FileContext) -> None:
             continue
     for text, loc in ctx.refs.node_ids:
         _node_id(ctx, text, loc, cwd=None)
+
+
+def _rejected(ctx: FileContext, cmd: Command) -> bool:
+    """Inline code the prose rejects or gives as a past name (``use `pytest` rather than
+    `python -m unittest```, ``don't run `make deploy```): not a command the agent is told to
+    run."""
+    if cmd.in_fence or not cmd.words:
+        return False
+    first, last = cmd.words[0].loc, cmd.words[-1].loc
+    if first.line >= len(ctx.doc.lines) or first.line != last.end_line:
+        return False
+    return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
 
 
 def _strip_prefix(words: list[Word]) -> list[Word]:
