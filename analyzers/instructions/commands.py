@@ -191,6 +191,9 @@ def _no_build_file(ctx: FileContext, cmd: Command, last: Word, file: str,
     nothing it names can run (no name is guessed from another project)."""
     words = _strip_prefix(cmd.words)
     head = words[0]
+    if words[-1].text.startswith("-") or any(
+            w.text.isupper() or w.text.startswith("<") for w in words[1:]):
+        return  # the shape of a command (`make X`, `cargo run --bin`), not one to run
     upto = words[: next((i for i, w in enumerate(words) if w is last), len(words) - 1) + 1]
     same_line = head.loc.line == last.loc.line == last.loc.end_line
     loc = Loc(head.loc.line, head.loc.col, last.loc.line, last.loc.end_col) if same_line \
@@ -365,8 +368,8 @@ def _no_makefile(ctx: FileContext, cmd: Command, targets: list[Word],
     generates its Makefile or another Makefile of the workspace defines every target."""
     ws = ctx.ws
     folders = _folders(ctx, cmd, explicit)
-    if not folders or any(t.dynamic for t in targets):
-        return  # a folder that does not exist (not ours to guess), or a computed target
+    if not folders or any(t.dynamic for t in targets) or len(targets) > 3:
+        return  # a folder that does not exist (not ours to guess), a computed target, prose
     if any(mf.find_all(ws, (g,)) for g in MAKE_GENERATORS):
         return
     others = [mf.make_targets(ws, p) for p in mf.find_all(ws, mf.MAKEFILES)]
