@@ -141,3 +141,14 @@ def test_a_command_the_prose_rejects_is_not_the_file_s_command(tmp_path: Path) -
     (d,) = of(run(root), "CS010", "svc/AGENTS.md")
     assert text_at(sub, d) == "pytest -q"
     assert "`python -m unittest`" in d.message
+
+
+def test_a_setting_the_prose_rejects_is_not_the_file_s_setting(tmp_path: Path) -> None:
+    """``Use `pnpm` instead of using `npm` `` was read as two package managers, so a nested
+    file saying ``Always use `npm` `` agreed with it."""
+    agents = "# Agents\n\n- Use `pnpm` instead of using `npm`.\n"
+    sub = "# Web\n\n- Always use `npm`.\n"
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "CLAUDE.md": "@AGENTS.md\n",
+                                      "web/AGENTS.md": sub})
+    (d,) = of(run(root), "CS010", "web/AGENTS.md")
+    assert "JavaScript package manager" in d.message and "says pnpm" in d.message

@@ -95,8 +95,8 @@ def facts(doc: Document) -> _Facts:
         for label, rx in SETTINGS:
             for m in rx.finditer(line):
                 groups = [g for g in m.groups() if g]
-                if not groups:
-                    continue
+                if not groups or hedged(line, m.start(), m.end()):
+                    continue  # "use pnpm instead of using npm": npm is not this file's choice
                 if "{0}" in label:
                     key = label.format(groups[0].lower().replace(".js", ""))
                     value = groups[1] if len(groups) > 1 else ""
