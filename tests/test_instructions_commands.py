@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gitutil import commit, make_repo
+from gitutil import commit, make_repo, run_cli
 from instructions_util import apply_fix, of, recheck, run, text_at
 
 PACKAGE = json.dumps({"name": "app", "scripts": {"build": "tsc", "test": "vitest",
@@ -155,12 +155,50 @@ def test_renamed_go_package_gets_a_fix(tmp_path: Path) -> None:
     assert d.fix is not None and d.fix.replacement == "./cmd/api"
 
 
-def test_nothing_to_check_against_means_no_finding(tmp_path: Path) -> None:
-    # No package.json, Makefile or pyproject at all: the commands may belong elsewhere.
-    root = make_repo(tmp_path / "r", {"CLAUDE.md": "`npm run x`, `make y`, `just z`, "
-                                                   "`uv run w`, `cargo run --bin v`\n",
-                                      "main.c": "int main(){}\n"})
+def test_a_command_whose_build_file_is_missing_says_so(tmp_path: Path) -> None:
+    """No package.json, Makefile, justfile or Cargo.toml: ``make lint`` and the like passed
+    unseen (or, with an unrelated Makefile in a folder, got a target guessed from it). Each
+    is reported once, saying the build file is missing, with no fix."""
+    claude = ("Run `make lint`, `npm run build`, `npm install`, `npm test`, `yarn add left-pad`,\n"
+              "`pnpm lint`, `just fmt`, `cargo build`, `cargo +nightly clippy`, `bun install`.\n")
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "main.c": "int main(){}\n"})
+    found = of(run(root), "CS003")
+    assert [text_at(claude, d) for d in found] == [
+        "make lint", "npm run build", "npm install", "npm test", "yarn add", "pnpm lint",
+        "just fmt", "cargo build", "cargo +nightly clippy", "bun install"]
+    assert all(d.fix is None for d in found)
+    assert "'make lint' needs a Makefile and the repository has none" in found[0].message
+    assert "needs a package.json" in found[1].message and "justfile" in found[6].message
+    assert "Cargo.toml" in found[7].message
+
+
+def test_a_makefile_elsewhere_lends_no_target(tmp_path: Path) -> None:
+    claude = "Run `make lint`; docs: `make html`.\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude,
+                                      "docs/Makefile": "html:\n\tsphinx-build\ninit:\n\ttrue\n"})
+    (d,) = of(run(root), "CS003")
+    assert text_at(claude, d) == "make lint" and d.fix is None
+    assert "there is none in the root (docs/Makefile does not define lint)" in d.message
+
+
+def test_commands_that_need_no_build_file_pass(tmp_path: Path) -> None:
+    claude = ("`npm install -g tool`, `npm create vite`, `yarn dlx x`, `pnpm dlx x`,\n"
+              "`cargo install ripgrep`, `cargo new app`, `bun test`, `uv run w`,\n"
+              "`./configure && make check`, `make -C build install`, `npm --version`\n")
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "configure": "#!/bin/sh\n"})
     assert of(run(root), "CS003") == []
+
+
+def test_a_target_one_edit_away_from_another_word_gets_no_fix(tmp_path: Path) -> None:
+    """``make lint`` with a Makefile defining only ``init``: "did you mean 'init'?" with a quick
+    fix that would run another thing. A typo (``tset``) still gets its fix."""
+    claude = "Run `make lint`, then `make tset`.\n"
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude,
+                                      "Makefile": "init:\n\ttrue\ntest:\n\ttrue\n"})
+    lint, tset = of(run(root), "CS003")
+    assert text_at(claude, lint) == "lint" and lint.fix is None
+    assert "did you mean" not in lint.message
+    assert tset.fix is not None and tset.fix.replacement == "test"
 
 
 def test_a_missing_module_s_hint_names_the_real_package_before_a_loose_folder(
@@ -195,3 +233,38 @@ def test_a_missing_module_s_hint_names_the_package_not_a_folder_of_its_name(
     (d,) = of(run(root), "CS003")
     assert text_at(claude, d) == "app.nonexistent"
     assert "(no app/nonexistent.py)" in d.message, d.message
+
+
+def test_a_message_naming_many_build_files_lists_three_and_counts_the_rest(
+        tmp_path: Path) -> None:
+    """Ten packages with their own ``[project.scripts]``: ``uv run nope`` named all ten
+    pyproject.toml files in one message. Three are named and the rest counted, in the text,
+    JSON and SARIF reports alike."""
+    files = {f"pkg{i}/pyproject.toml": f'[project]\nname = "p{i}"\n\n[project.scripts]\n'
+                                       f'p{i}-cli = "p{i}:main"\n' for i in range(10)}
+    files["AGENTS.md"] = "Run `uv run nope` to start.\n"
+    root = make_repo(tmp_path / "r", files)
+    text = run_cli("check", cwd=root).stdout
+    data = json.loads(run_cli("check", "--format", "json", cwd=root).stdout)
+    sarif = json.loads(run_cli("check", "--format", "sarif", cwd=root).stdout)
+    (message,) = [d["message"] for d in data["diagnostics"] if d["code"] == "CS003"]
+    assert "pkg0/pyproject.toml, pkg1/pyproject.toml, pkg2/pyproject.toml and 7 more" in message
+    assert "pkg3/pyproject.toml" not in message
+    assert message in text
+    assert [r["message"]["text"] for r in sarif["runs"][0]["results"]
+            if r["ruleId"] == "CS003"] == [message]
+
+
+def test_a_command_the_prose_rejects_is_not_checked_the_recommended_one_is(
+        tmp_path: Path) -> None:
+    """"Use `X` rather than `Y`", "Instead of `Y`, run `X`", "Don't run `Y`": only X is a
+    command the agent is told to run. Y was reported as stale, and after "Instead of `Y`,"
+    the recommended X was taken as hedged too (by the symbol check's reading of the clause)."""
+    claude = ("Use `npm run lnt` rather than `npm run check`.\n"
+              "Instead of `python -m app.old_cli`, run `python -m app.runner`.\n"
+              "Don't run `npm run deploy`; use `npm run biuld` to build.\n"
+              "Never call `old_helper()`: instead of `old_helper()`, call `new_helper()`.\n")
+    root = _repo(tmp_path, claude)
+    report = run(root)
+    assert [text_at(claude, d) for d in of(report, "CS003")] == ["lnt", "app.runner", "biuld"]
+    assert [text_at(claude, d) for d in of(report, "CS002")] == ["new_helper"]

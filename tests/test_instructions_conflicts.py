@@ -128,3 +128,27 @@ def test_a_variant_run_is_not_the_test_command(tmp_path: Path) -> None:
         "AGENTS.md": "- Lint with `npm run lint`.\n",
         "docs/contributing.md": "- Lint with `ruff check`.\n"})
     assert [p for p, _ in _command_conflicts(root)] == ["AGENTS.md"]
+
+
+def test_a_command_the_prose_rejects_is_not_the_file_s_command(tmp_path: Path) -> None:
+    """``Use `pytest -q` rather than `python -m unittest` for tests``: the rejected command was
+    read as one of this file's test commands, so a file recommending ``python -m unittest``
+    "agreed" with it (no finding), and a later mention put the rejected one first."""
+    agents = "# Agents\n\n- Run the tests with `python -m unittest`.\n"
+    sub = "# Service\n\n- For tests, use `pytest -q` rather than `python -m unittest`.\n"
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "CLAUDE.md": "@AGENTS.md\n",
+                                      "svc/AGENTS.md": sub})
+    (d,) = of(run(root), "CS010", "svc/AGENTS.md")
+    assert text_at(sub, d) == "pytest -q"
+    assert "`python -m unittest`" in d.message
+
+
+def test_a_setting_the_prose_rejects_is_not_the_file_s_setting(tmp_path: Path) -> None:
+    """``Use `pnpm` instead of using `npm` `` was read as two package managers, so a nested
+    file saying ``Always use `npm` `` agreed with it."""
+    agents = "# Agents\n\n- Use `pnpm` instead of using `npm`.\n"
+    sub = "# Web\n\n- Always use `npm`.\n"
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "CLAUDE.md": "@AGENTS.md\n",
+                                      "web/AGENTS.md": sub})
+    (d,) = of(run(root), "CS010", "web/AGENTS.md")
+    assert "JavaScript package manager" in d.message and "says pnpm" in d.message

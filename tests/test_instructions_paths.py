@@ -183,3 +183,29 @@ def test_a_path_up_out_of_the_workspace_is_not_called_missing(tmp_path: Path) ->
     assert [(d.message.split(" ")[0], text_at(text, d)) for d in found] == [
         ("../lib/gone.py", "../lib/gone.py"), ("../tools/seed.sh", "../tools/seed.sh")], found
     assert "deleted in" in found[1].message
+
+
+def test_a_bare_file_name_no_file_ever_had_is_reported(tmp_path: Path) -> None:
+    """``see `settings_dev.py``` (no folder): no file of the tree has that name and no commit
+    ever added one, so the agent is sent looking for nothing; it was never reported (inline code
+    needed a folder that exists). Names the repository has anywhere, had once, ignores (a file
+    made locally), or that the prose makes (to create, an example, a library) stay quiet."""
+    claude = ("# Settings\n\n"
+              "See `settings_dev.py` for development settings and `setings.py` for the rest.\n"
+              "The app reads `settings.py`; `old_conf.py` held the old ones.\n"
+              "Copy `settings.py` to `settings_local.py`. Create `my_module.py` for new code.\n"
+              "Tests write `report.xml`. In the `node.js` build, `java.sql` is optional.\n"
+              "Never import `legacy_conf.py`. If the file is `test_foo.py`, name tests alike.\n"
+              "Contents of `hello.py`:\n\n```python\nprint('hi')\n```\n")
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "app/settings.py": "x = 1\n",
+                                      "app/old_conf.py": "y = 1\n",
+                                      ".gitignore": "settings_local.py\n",
+                                      "README.md": "Put it in `ghost.py`.\n"})
+    commit(root, "drop the old settings", {"app/old_conf.py": None})
+    found = of(run(root), "CS001")
+    assert [(d.path, text_at(claude, d)) for d in found] == [
+        ("CLAUDE.md", "settings_dev.py"), ("CLAUDE.md", "setings.py")]
+    assert all(d.severity == "warning" for d in found)
+    assert "no commit ever added a file of that name" in found[0].message
+    assert found[1].fix is not None and found[1].fix.replacement == "settings.py"
+    assert of(recheck(root, "CLAUDE.md", apply_fix(claude, found[1])), "CS001") == [found[0]]

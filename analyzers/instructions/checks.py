@@ -167,10 +167,14 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
     if git is None:
         return
     missing: list[str] = []
+    bare: list[str] = []
     for ctx in contexts:
         missing.extend(path_checks.history_candidates(ctx))
+        bare.extend(r.ref.path for r in path_checks.bare_names(ctx))
     if missing:
         path_checks.removals(ws, missing)
+    if bare:
+        git.ever_named(bare)
     token.check()
     wanted: dict[str, set[str]] = {}
     for ctx in contexts:

@@ -7,7 +7,11 @@ scripts), ``make X`` (Makefile targets), ``just X`` (justfile recipes), ``uv run
 
 A command is reported only when nothing in the workspace could satisfy it: a script missing from
 the nearest package.json but defined in another one passes, and so does anything when the build
-file cannot be read fully (``include``, pattern rules) or does not exist at all.
+file cannot be read fully (``include``, pattern rules). A command whose build file exists nowhere
+(``make lint`` with no Makefile, ``npm install``/``yarn x`` with no package.json, ``just x`` with
+no justfile, ``cargo build`` with no Cargo.toml) is reported as such, never with a name guessed
+from elsewhere; one the project generates (``configure``, CMake) or that needs none (``npm
+install -g``, ``npm create``, ``cargo install NAME``) passes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from collections.abc import Iterable
 from analyzers.instructions import manifests as mf
 from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.references import Command, Word
+from analyzers.instructions.markdown import Loc
+from analyzers.instructions.references import Command, Word, hedged
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""
@@ -48,7 +53,7 @@ _WRAPPERS = frozenset({"sudo", "time", "env", "nohup", "exec", "command"})
 def check(ctx: FileContext) -> None:
     for cmd in ctx.refs.commands:
         words = _strip_prefix(cmd.words)
-        if not words:
+        if not words or _rejected(ctx, cmd):
             continue
         head = words[0].text
         try:
@@ -59,6 +64,18 @@ def check(ctx: FileContext) -> None:
             continue
     for text, loc in ctx.refs.node_ids:
         _node_id(ctx, text, loc, cwd=None)
+
+
+def _rejected(ctx: FileContext, cmd: Command) -> bool:
+    """Inline code the prose rejects or gives as a past name (``use `pytest` rather than
+    `python -m unittest```, ``don't run `make deploy```): not a command the agent is told to
+    run."""
+    if cmd.in_fence or not cmd.words:
+        return False
+    first, last = cmd.words[0].loc, cmd.words[-1].loc
+    if first.line >= len(ctx.doc.lines) or first.line != last.end_line:
+        return False
+    return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
 
 
 def _strip_prefix(words: list[Word]) -> list[Word]:
@@ -120,26 +137,104 @@ def _options(args: list[Word], with_value: Iterable[str]) -> tuple[dict[str, str
 
 
 def _suggest(name: str, pool: Iterable[str]) -> str | None:
-    hits = difflib.get_close_matches(name, sorted(pool), n=1, cutoff=0.6)
-    return hits[0] if hits else None
+    """A close name that is a plausible typo or rename of ``name`` (``biuld`` → ``build``,
+    ``app-tool`` → ``app-cli``): same first letter, or a single edit, so ``lint`` never becomes
+    ``init`` (a fix that runs another thing)."""
+    hits = difflib.get_close_matches(name, sorted(pool), n=3, cutoff=0.6)
+    return next((h for h in hits if h[:1] == name[:1] or _edits(name, h) <= 1), None)
+
+
+def _edits(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) from ``a`` to ``b``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def listing(items: Iterable[str], shown: int = 3, last: str = "and") -> str:
+    """``a, b and c``; past ``shown`` items, ``a, b, c and 7 more`` (a message naming ten
+    package files stays one readable line in text, JSON and SARIF alike)."""
+    items = list(items)
+    if len(items) > shown:
+        return f"{', '.join(items[:shown])} {last} {len(items) - shown} more"
+    if len(items) > 1:
+        return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    return items[0] if items else ""
 
 
 def _report_name(ctx: FileContext, word: Word, what: str, where: str,
                  pool: Iterable[str]) -> None:
     pool = sorted(set(pool))
     close = _suggest(word.text, pool)
-    listing = ", ".join(pool[:8]) + (" ..." if len(pool) > 8 else "") if pool else "none"
+    listing_ = ", ".join(pool[:8]) + (f" and {len(pool) - 8} more" if len(pool) > 8 else "") \
+        if pool else "none"
     if close:
         ctx.report(word.loc, "CS003",
-                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}); did you "
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing_}); did you "
                    f"mean {close!r}?", fix=close, fix_title=f"Replace with {close}")
     else:
         ctx.report(word.loc, "CS003",
-                   f"{what} {word.text!r} is not defined in {where} (it has: {listing}): update "
+                   f"{what} {word.text!r} is not defined in {where} (it has: {listing_}): update "
                    "the command or remove it.")
 
 
+def _no_build_file(ctx: FileContext, cmd: Command, last: Word, file: str,
+                   where: str = "the repository has none") -> None:
+    """Report the command (from its tool to ``last``): the build file it reads is missing, so
+    nothing it names can run (no name is guessed from another project)."""
+    words = _strip_prefix(cmd.words)
+    head = words[0]
+    if words[-1].text.startswith("-") or any(
+            w.text.isupper() or w.text.startswith("<") for w in words[1:]):
+        return  # the shape of a command (`make X`, `cargo run --bin`), not one to run
+    upto = words[: next((i for i, w in enumerate(words) if w is last), len(words) - 1) + 1]
+    same_line = head.loc.line == last.loc.line == last.loc.end_line
+    loc = Loc(head.loc.line, head.loc.col, last.loc.line, last.loc.end_col) if same_line \
+        else last.loc
+    shown = " ".join(w.text for w in upto)
+    ctx.report(loc, "CS003", f"{shown!r} needs a {file} and {where}: update or remove the "
+                             "command.")
+
+
 # -- JavaScript package managers ----------------------------------------------------------------
+
+# Subcommands that work on the project's package.json: with none in the repository they fail
+# (``npm test``) or set up a project nobody meant (``yarn add``). A global install, ``init``,
+# ``create``, ``dlx``, ``exec`` and the like need none.
+_PACKAGE_SUBCOMMANDS = frozenset("""
+    install i ci add remove rm uninstall un update up upgrade test t tst start run run-script
+    rum urn rebuild prune dedupe audit outdated ls list why
+""".split())
+_GLOBAL = frozenset({"-g", "--global", "--location=global"})
+
+
+def _without_package(ctx: FileContext, cmd: Command, opts: dict[str, str],
+                     pos: list[Word], default_install: bool = False) -> bool:
+    """Whether the command works on a package.json and the repository has none (reported)."""
+    if mf.find_all(ctx.ws, ("package.json",)) or any(o in _GLOBAL for o in opts):
+        return False
+    if not pos:
+        if default_install and not opts:  # bare ``yarn``/``pnpm``: install
+            _no_build_file(ctx, cmd, _strip_prefix(cmd.words)[0], "package.json")
+            return True
+        return False
+    sub = pos[0]
+    if sub.dynamic or (sub.text not in _PACKAGE_SUBCOMMANDS and not (
+            default_install and sub.text not in YARN_BUILTINS | PNPM_BUILTINS
+            and _plain_name(sub.text))):
+        return False
+    last = pos[1] if sub.text in ("run", "run-script", "rum", "urn") and len(pos) > 1 else sub
+    _no_build_file(ctx, cmd, last, "package.json")
+    return True
+
+
 
 def _script(ctx: FileContext, cmd: Command, word: Word, explicit: str | None,
             anywhere: bool) -> None:
@@ -174,7 +269,7 @@ def _script(ctx: FileContext, cmd: Command, word: Word, explicit: str | None,
 def _npm(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     opts, pos = _options(args, ("--prefix", "-w", "--workspace", "-C"))
     anywhere = any(o in opts for o in ("-w", "--workspace", "--workspaces", "-ws"))
-    if not pos:
+    if not pos or _without_package(ctx, cmd, opts, pos):
         return
     sub = pos[0].text
     if sub in ("run", "run-script", "rum", "urn"):
@@ -190,7 +285,7 @@ def _pnpm(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     opts, pos = _options(args, ("-C", "--dir", "--filter", "-F", "--workspace"))
     anywhere = any(o in opts for o in ("--filter", "-F", "-r", "--recursive", "-w",
                                        "--workspace-root"))
-    if not pos:
+    if _without_package(ctx, cmd, opts, pos, default_install=True) or not pos:
         return
     _run_or_script(ctx, cmd, pos, opts.get("-C") or opts.get("--dir"), anywhere,
                    PNPM_BUILTINS)
@@ -210,7 +305,7 @@ def _run_or_script(ctx: FileContext, cmd: Command, pos: list[Word], explicit: st
 
 def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     opts, pos = _options(args, ("--cwd",))
-    if not pos:
+    if _without_package(ctx, cmd, opts, pos, default_install=True) or not pos:
         return
     if pos[0].text in ("workspace", "workspaces"):
         return
@@ -219,6 +314,10 @@ def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
 
 def _bun(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     opts, pos = _options(args, ("--cwd", "--filter"))
+    if pos and pos[0].text != "test" and (pos[0].text != "run" or (
+            len(pos) > 1 and _plain_name(pos[1].text) and "." not in pos[1].text)) \
+            and _without_package(ctx, cmd, opts, pos):
+        return  # (``bun test`` and ``bun run file.ts`` need no package.json)
     if len(pos) >= 2 and pos[0].text == "run" and _plain_name(pos[1].text) \
             and "." not in pos[1].text:
         _script(ctx, cmd, pos[1], opts.get("--cwd"), "--filter" in opts)
@@ -243,6 +342,8 @@ def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     mfile = opts.get("-f") or opts.get("--file") or opts.get("--makefile")
     paths = _makefiles(ctx, cmd, explicit, mfile)
     if not paths:
+        if not mfile:
+            _no_makefile(ctx, cmd, targets, explicit)
         return
     defined = [mf.make_targets(ws, p) for p in paths]
     if any(d is None or d.open for d in defined):
@@ -254,6 +355,38 @@ def _make(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
             pool = set().union(*(d.names for d in defined if d is not None))
             _report_name(ctx, t, "make target", paths[0],
                          {n for n in pool if not n.startswith(".")})
+
+
+# Files from which a project generates its Makefile (``./configure && make check``).
+MAKE_GENERATORS = ("configure", "configure.ac", "configure.in", "Makefile.in", "Makefile.am",
+                   "CMakeLists.txt", "Makefile.PL", "autogen.sh", "GNUmakefile.in")
+
+
+def _no_makefile(ctx: FileContext, cmd: Command, targets: list[Word],
+                 explicit: str | None) -> None:
+    """``make X`` where no Makefile is in the folders it runs in: reported unless the project
+    generates its Makefile or another Makefile of the workspace defines every target."""
+    ws = ctx.ws
+    folders = _folders(ctx, cmd, explicit)
+    if not folders or any(t.dynamic for t in targets) or len(targets) > 3:
+        return  # a folder that does not exist (not ours to guess), a computed target, prose
+    if any(mf.find_all(ws, (g,)) for g in MAKE_GENERATORS):
+        return
+    others = [mf.make_targets(ws, p) for p in mf.find_all(ws, mf.MAKEFILES)]
+    missing = [t for t in targets if not any(o is None or o.has(t.text) for o in others)]
+    if not missing:
+        return
+    scoped = explicit or cmd.cwd
+    here = " or ".join(folders) if scoped else f"{ctx.folder} or above" \
+        if ctx.folder != "." else "the root"
+    where = f"there is none in {here}"
+    if others:
+        names = listing([o.path for o in others if o is not None])
+        where += f" ({names} {'does' if len(others) == 1 else 'do'} not define " \
+                 f"{listing([t.text for t in missing])})"
+    else:
+        where = "the repository has none"
+    _no_build_file(ctx, cmd, targets[-1], "Makefile", where)
 
 
 def _undefined_target(t: Word, defined: list[mf.Names | None],
@@ -298,6 +431,8 @@ def _just(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     else:
         paths = [h for f in _folders(ctx, cmd) if (h := mf.nearest(ws, f, mf.JUSTFILES))]
     if not paths:
+        if not jfile and not mf.find_all(ws, mf.JUSTFILES):
+            _no_build_file(ctx, cmd, recipe, "justfile")
         return
     defined = [mf.just_recipes(ws, p) for p in paths]
     if any(d is None or d.has(recipe.text) for d in defined):
@@ -353,7 +488,7 @@ def _runner(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
     if any(ctx.ws.exists(f"{v}/bin/{exe.text}") for v in (".venv", "venv")):
         return
     scripts = set().union(*(p.scripts for p in projects))
-    where = " and ".join(p.path for p in projects if p.has_scripts_table)
+    where = listing(p.path for p in projects if p.has_scripts_table)
     _report_name(ctx, exe, "console script", f"{where} ([project.scripts])", scripts)
 
 
@@ -525,7 +660,23 @@ def _node_id(ctx: FileContext, text: str, loc, cwd: str | None,  # noqa: ANN001
 
 # -- Rust and Go ----------------------------------------------------------------------------------
 
+# Cargo subcommands that work on a package (Cargo.toml); ``new``, ``init``, ``search`` and
+# ``install NAME`` (from crates.io) need none.
+_CARGO_PACKAGE = frozenset("""
+    build b run r test t check c clippy fmt bench doc d clean update add remove rm tree fix
+    metadata publish package vendor generate-lockfile fetch nextest llvm-cov
+""".split())
+
+
 def _cargo(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    args = args[1:] if args and args[0].text.startswith("+") else args  # +nightly
+    if args and not args[0].dynamic and not mf.find_all(ctx.ws, ("Cargo.toml",)) \
+            and not any(w.text.startswith("--manifest-path") for w in args) \
+            and (args[0].text in _CARGO_PACKAGE
+                 or (args[0].text == "install" and any(w.text.startswith("--path")
+                                                       for w in args))):
+        _no_build_file(ctx, cmd, args[0], "Cargo.toml")
+        return
     if not args or args[0].text not in ("run", "build", "test", "install"):
         return
     opts: dict[str, Word] = {}
@@ -551,7 +702,7 @@ def _cargo(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
         if any(n.has(w.text) for n in names):
             continue
         pool = set().union(*(n.names for n in names))
-        where = " or ".join(n.path for n in names[:3])
+        where = listing((n.path for n in names), last="or")
         _report_name(ctx, w, "binary" if index == 0 else "example", where, pool)
 
 

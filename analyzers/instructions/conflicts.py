@@ -26,7 +26,7 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.references import RUNNERS
+from analyzers.instructions.references import RUNNERS, hedged
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -79,7 +79,10 @@ def facts(doc: Document) -> _Facts:
         if i in fence_lines or i in doc.html_lines:
             continue
         spans = spans_by_line.get(i, [])
-        cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS]
+        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
+        # this file's command for its purpose
+        cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS
+                and not hedged(line, s.outer.col, s.outer.end_col)]
         if cmds:
             prose = line
             for s in spans:
@@ -92,8 +95,8 @@ def facts(doc: Document) -> _Facts:
         for label, rx in SETTINGS:
             for m in rx.finditer(line):
                 groups = [g for g in m.groups() if g]
-                if not groups:
-                    continue
+                if not groups or hedged(line, m.start(), m.end()):
+                    continue  # "use pnpm instead of using npm": npm is not this file's choice
                 if "{0}" in label:
                     key = label.format(groups[0].lower().replace(".js", ""))
                     value = groups[1] if len(groups) > 1 else ""

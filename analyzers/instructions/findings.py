@@ -74,14 +74,16 @@ class CheckCode(BaseModel):
 
 CODES: dict[str, CheckCode] = {c.code: c for c in [
     CheckCode(code="CS001", name="missing-path", severity="error",
-              summary="A referenced path (Markdown link, @import or path-like inline code) does "
-                      "not exist; renamed files get a quick fix, deleted ones name the commit."),
+              summary="A referenced path (Markdown link, @import or path-like inline code, or a "
+                      "bare file name no file ever had) does not exist; renamed files get a "
+                      "quick fix, deleted ones name the commit."),
     CheckCode(code="CS002", name="unknown-symbol", severity="warning",
               summary="A referenced symbol (inline code like `Class.method` or `func()`) appears "
                       "nowhere in the code; a close existing name is suggested."),
     CheckCode(code="CS003", name="stale-command", severity="error",
               summary="A command names a script, target, recipe, module, test, binary or package "
-                      "that no longer exists."),
+                      "that no longer exists, or needs a build file (Makefile, package.json, "
+                      "justfile, Cargo.toml) the repository does not have."),
     CheckCode(code="CS004", name="drift", severity="information",
               summary="A section's referenced files changed substantially after the instruction "
                       "file was last changed."),

@@ -82,6 +82,8 @@ class GitInfo:
         self._drift: dict[str, Drift] = {}
         self._committed: dict[str, str | None] = {}
         self._modified: dict[str, bool] = {}
+        self._named: dict[str, bool] = {}
+        self._ignored: dict[str, bool] = {}
         self._dirty = False
         if self.head:
             self._load_cache()
@@ -255,6 +257,43 @@ class GitInfo:
         if later is not None and later.new_path:
             return later.new_path
         return None
+
+    # -- bare file names -----------------------------------------------------------------------
+    def ever_named(self, names: list[str]) -> set[str]:
+        """Which of the file ``names`` (no folder) a commit of HEAD's history ever added, in any
+        folder: one ``git log`` per 100 names, none for a name asked before."""
+        if not self.available:
+            return set()
+        todo = sorted({n for n in names if n not in self._named})
+        for i in range(0, len(todo), 100):
+            chunk = todo[i:i + 100]
+            out = self._git("log", "-z", "--relative", "--no-renames", "--diff-filter=A",
+                            "--name-only", "--format=", "--",
+                            *(f":(glob)**/{n}" for n in chunk))
+            seen = set() if out is None else {
+                f.strip("\n").rsplit("/", 1)[-1]
+                for f in out.decode("utf-8", "surrogateescape").split("\x00")}
+            for n in chunk:
+                self._named[n] = out is None or n in seen  # git failed: as if it knew it
+        return {n for n in names if self._named.get(n)}
+
+    def ignored(self, paths: list[str]) -> set[str]:
+        """Which of ``paths`` (root-relative) the repository's ignore rules match: files a
+        developer makes locally (``settings_local.py``, ``.env.local``)."""
+        if not self.available:
+            return set()
+        todo = sorted({p for p in paths if p not in self._ignored})
+        if todo:
+            self.token.check()
+            try:
+                out = gitrepo.run(self.root, "check-ignore", "--no-index", "--", *todo,
+                                  timeout=60)
+                hit = set(out.decode("utf-8", "surrogateescape").splitlines())
+            except gitrepo.GitError as e:  # status 1: none is ignored; else as if all were
+                hit = set() if e.returncode == 1 else set(todo)
+            for p in todo:
+                self._ignored[p] = p in hit
+        return {p for p in paths if self._ignored.get(p)}
 
     def modified(self, paths: list[str]) -> set[str]:
         """Which of ``paths`` differ from HEAD in the work tree (one ``git diff`` per new set)."""

@@ -3,24 +3,34 @@
 Links resolve against the file's folder (or the root for ``/x``), like GitHub; ``@imports``
 against the importing file, like Claude Code; inline code against the file's folder, the root,
 or any path ending with it. Inline code is reported only with evidence that it meant a path of
-this repository: its first folder exists here, or git history knows the path. Whatever lies
-outside the workspace (``../other-repo/x``, ``~/...``) is never read and never reported here.
+this repository: its first folder exists here, or git history knows the path. A bare file
+name (``settings_local.py``, no folder) is reported when no file of the workspace has that name,
+no commit ever added one, the ignore rules do not match it (a file made locally) and the prose
+does not make it a file to create or an example. Whatever lies outside the workspace
+(``../other-repo/x``, ``~/...``) is never read and never reported here.
 """
 
 from __future__ import annotations
 
 import difflib
 import posixpath
+import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.discover import MARKDOWN_SUFFIXES, expands_imports, reader_of
+from analyzers.instructions.discover import (
+    MARKDOWN_SUFFIXES,
+    OTHER,
+    expands_imports,
+    kind_of,
+    reader_of,
+)
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
-from analyzers.instructions.markdown import anchors, has_file_extension
-from analyzers.instructions.references import PathRef
+from analyzers.instructions.markdown import FILE_EXTENSIONS, anchors, has_file_extension
+from analyzers.instructions.references import PathRef, hedged
 
 
 @dataclass(slots=True)
@@ -147,21 +157,130 @@ def removals(ws: CheckView, paths: list[str]) -> dict[str, Removal]:
     return git.removals(sorted(set(paths)), ws.exists)
 
 
+# Names an instruction file uses for a kind of file, not for one of this repository.
+_CONVENTIONS = frozenset({"SKILL.md", "CLAUDE.local.md", "AGENTS.override.md"})
+# Prose that makes the file one to create, or one a tool writes: "copy `settings.py` to
+# `settings_local.py`", "writes `coverage.xml`", "a new `conftest.py`".
+_MADE_BEFORE = re.compile(
+    r"\b(?:creat\w*|add\w*|copy|copie[sd]|generat\w*|writ\w*|produc\w*|output\w*|sav\w*|"
+    r"emit\w*|export\w*|dump\w*|download\w*|touch|mak\w*|new|your|own|local|called|named|"
+    r"like|eg|ex|such as|for example|if)\b|>", re.I)
+_MADE_AFTER = re.compile(
+    r"^\W{0,3}(?:(?:is|are|will be|gets?|get)\s+(?:created|generated|written|produced|"
+    r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write))\b", re.I)
+
+
+# Names of libraries and packages that look like file names ("the `node.js` build",
+# "`VCR.py` cassettes", Java's `java.sql`).
+_NOT_FILES = frozenset("""
+    node.js vue.js next.js nuxt.js express.js three.js d3.js chart.js react.js angular.js
+    ember.js backbone.js moment.js day.js p5.js alpine.js nest.js deno.js bun.js htmx.js
+    vcr.py discord.py scikit-learn.py web.py
+""".split())
+_PACKAGE_ROOTS = frozenset("java javax jakarta android androidx kotlin kotlinx scala sun jdk "
+                           "org com net".split())
+# Words that make a name a placeholder: `test_my_mutation.py`, `foo.py`, `x_test.go`.
+_PLACEHOLDERS = frozenset("my your foo bar baz qux example examples sample dummy placeholder "
+                          "xxx x y z name something".split())
+
+
+def bare_names(ctx: FileContext) -> list[Resolved]:
+    """Inline code naming a file by name alone (``settings_local.py``) that no file of the
+    workspace carries: candidates for a report once git and the ignore rules are asked."""
+    if not _read_as_instructions(ctx):
+        return []
+    out = []
+    for r in resolved_refs(ctx):
+        name = r.ref.path
+        if r.ref.kind != "code" or r.target is not None or r.outside or "/" in name \
+                or name.startswith(".") or "." not in name \
+                or name.rsplit(".", 1)[1].lower() not in FILE_EXTENSIONS \
+                or kind_of(name) != OTHER or name in _CONVENTIONS \
+                or ctx.ws.by_name().get(name) or _not_a_file(name) or _made(ctx, r.ref):
+            continue
+        out.append(r)
+    return out
+
+
+def _read_as_instructions(ctx: FileContext) -> bool:
+    """Whether an agent reads the file as instructions about this repository (an instruction
+    file, a rule, a skill); a README or a guide checked by name also names the files of its
+    readers' projects (``config.toml``, ``init.lua``), which are none of this one's."""
+    return ctx.ws.is_instruction_file(ctx.path) or ctx.kind != OTHER \
+        or posixpath.basename(ctx.path) == "SKILL.md" \
+        or ctx.path.startswith((".claude/", ".cursor/", ".github/instructions/", ".windsurf/"))
+
+
+def _not_a_file(name: str) -> bool:
+    """A library (``node.js``), a package (``java.sql``) or a placeholder (``foo.py``)."""
+    stem = name.split(".", 1)[0].lower()
+    return name.lower() in _NOT_FILES or stem in _PACKAGE_ROOTS \
+        or any(part in _PLACEHOLDERS for part in re.split(r"[_.-]+", name.lower())[:-1])
+
+
+def _made(ctx: FileContext, ref: PathRef) -> bool:
+    """Whether the prose makes ``ref`` a file to create, one a tool writes, an example or a
+    counter-example, rather than one this repository has."""
+    loc = ref.loc
+    if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
+        return True
+    line = ctx.doc.lines[loc.line]
+    start, end = max(0, loc.col - 1), loc.end_col + 1
+    before = re.sub(r"\b([a-zA-Z])\.([a-zA-Z])\.", r"\1\2", line[:start])  # e.g., e.x., i.e.
+    clause = re.split(r"[.!?;:](?:\s|$)", before)[-1]
+    if hedged(line, start, end) or _MADE_BEFORE.search(clause) or _MADE_AFTER.search(line[end:]):
+        return True
+    if line.rstrip().endswith(":") and ":" not in line[end:].rstrip()[:-1]:
+        return True  # "Contents of `hello.py`:" introduces an example of it
+    name = ref.path
+    return any(name in "\n".join(f.lines) for f in ctx.doc.fences)  # a shown or made file
+
+
+def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
+    """The bare names among ``unsure`` that git never knew and the ignore rules do not match."""
+    git = ctx.ws.git
+    bare = [r for r in bare_names(ctx) if r in unsure]
+    if git is None or not bare:
+        return []
+    known = git.ever_named([r.ref.path for r in bare])
+    ignored = git.ignored([c for r in bare for c in r.candidates])
+    return [r for r in bare if r.ref.path not in known
+            and not any(c in ignored for c in r.candidates)]
+
+
 def check(ctx: FileContext) -> None:
     resolved = resolved_refs(ctx)
     unsure = [r for r in resolved if _unsure(r)]
     gone = removals(ctx.ws, [c for r in unsure for c in r.candidates]) if unsure else {}
+    never = {id(r) for r in _never_known(ctx, unsure)}
     for r in unsure:
         ref = r.ref
         removal = next((gone[c] for c in r.candidates if c in gone), None)
         if r.target is not None and removal is None:
             continue  # found as the end of a path that never moved: what was meant
+        if ref.kind == "code" and removal is None and id(r) in never:
+            _report_never(ctx, r)
+            continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)
     _check_anchors(ctx, resolved)
+
+
+def _report_never(ctx: FileContext, r: Resolved) -> None:
+    ref = r.ref
+    close = close_path(ctx.ws, r.candidates, ref.path)
+    if close is not None:
+        new_text = posixpath.basename(close[1])
+        ctx.report(ref.loc, "CS001", f"{ref.path} matches no file of this repository; did you "
+                                     f"mean {close[1]}?", severity="warning", fix=new_text,
+                   fix_title=f"Replace with {new_text}")
+        return
+    ctx.report(ref.loc, "CS001", f"{ref.path} matches no file of this repository, and no commit "
+                                 "ever added a file of that name: update or remove the "
+                                 "reference.", severity="warning")
 
 
 def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> None:

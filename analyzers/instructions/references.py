@@ -203,6 +203,41 @@ def _is_class_name(name: str) -> bool:
     return bool(re.fullmatch(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+|[A-Z][a-z]{3,}", name))
 
 
+# -- what the prose says about a reference ------------------------------------------------------
+
+# A phrase that makes the inline code after it a counter-example, an example or a past name
+# ("Use `pytest` rather than `python -m unittest`", "Don't run `make deploy`", "e.g. `x`"); the
+# verb after a negation belongs to it ("never use"), so it is not read as a recommendation.
+_HEDGE_BEFORE = re.compile(
+    r"\b(?:(?:do not|don't|never|avoid|not)(?:\s+(?:run|use|call|invoke|execute|type|"
+    r"running|using|calling))?|instead of|rather than|in place of|eg|ie|for example|such as|no|"
+    r"deprecated|formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+# ... and a verb after it that recommends again: "Instead of `a`, run `b`" ("never `a` but
+# `b`" stays hedged: a naming rule's example).
+_RECOMMEND = re.compile(r"\b(?:run|use|call|invoke|execute|type|prefer|try|instead)\b",
+                        re.I)
+_HEDGE_AFTER = re.compile(r"^[^.!?;]*?\b(?:is|are|was|were) (?:deprecated|removed|gone|renamed)\b|"
+                          r"^[^.!?;]*?\bno longer\b", re.I)
+
+
+def hedged(line: str, col: int, end: int) -> bool:
+    """Is the inline code at ``col..end`` of ``line`` an example, a counter-example or a past
+    name, not something the agent is told to use?
+
+    ``Do not use signals (e.g. `post_save`)``, ```gc_brand` → `gift_card_brand```,
+    ```old_api()` is deprecated``, ``use `pytest` rather than `unittest``` (only `unittest`):
+    such names need not exist. A recommendation after the hedge ends it: in ``Instead of `a`,
+    run `b``` only `a` is hedged."""
+    prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
+    clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
+    hedges = list(_HEDGE_BEFORE.finditer(clause))
+    if hedges:
+        between = re.sub(r"`[^`]*`", " ", clause[hedges[-1].end():])
+        if not _RECOMMEND.search(between):
+            return True
+    return bool(_HEDGE_AFTER.search(line[end:]))
+
+
 # -- commands -----------------------------------------------------------------------------------
 
 def _fences(doc: Document, refs: References) -> None:

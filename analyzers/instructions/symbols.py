@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 
 from analyzers import gitrepo
 from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.references import SymbolRef
+from analyzers.instructions.references import SymbolRef, hedged
 from analyzers.instructions.stdnames import is_standard
 from analyzers.lexical import split_identifier
 
@@ -186,23 +185,6 @@ def wanted(ctx: FileContext) -> set[str]:
 def _checked(name: str) -> bool:
     """Names worth checking: not a well-known API, not one or two letters (``F``, ``qs``)."""
     return name not in COMMON_APIS and len(name) >= 3
-
-
-_HEDGE_BEFORE = re.compile(
-    r"\b(?:do not|don't|never|avoid|instead of|rather than|eg|ie|for example|such as|not|no|"
-    r"deprecated|formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
-_HEDGE_AFTER = re.compile(r"^[^.!?;]*?\b(?:is|are|was|were) (?:deprecated|removed|gone|renamed)\b|"
-                          r"^[^.!?;]*?\bno longer\b", re.I)
-
-
-def hedged(line: str, col: int, end: int) -> bool:
-    """Is the inline code at ``col..end`` an example, a counter-example or a past name?
-
-    ``Do not use signals (e.g. `post_save`)``, ```gc_brand` → `gift_card_brand```,
-    ```old_api()` is deprecated``: such names need not exist in the code."""
-    prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
-    clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
-    return bool(_HEDGE_BEFORE.search(clause) or _HEDGE_AFTER.search(line[end:]))
 
 
 def check(ctx: FileContext) -> None:
