@@ -485,12 +485,42 @@ def test_errors_exit_0_print_nothing_and_are_logged(project: Path, args: list[st
     assert logged in last_run(project)
 
 
-@pytest.mark.parametrize(("agent", "event"), [("claude-code", "Stop"), ("emacs", "SessionStart")])
-def test_unknown_agents_and_events_do_nothing_but_log(project: Path, agent: str,
-                                                      event: str) -> None:
+@pytest.mark.parametrize(("agent", "event", "said"), [
+    ("claude-code", "Stop", "unknown event 'Stop' for claude-code: its events are "
+                            "UserPromptSubmit, SessionStart, PreCompact, SessionEnd"),
+    ("emacs", "SessionStart", "unknown agent 'emacs': --agent must be one of claude-code (or "
+                              "claude"),
+    ("copilot", "UserPromptSubmit", "unknown event 'UserPromptSubmit' for copilot")])
+def test_unknown_agents_and_events_say_so_on_stderr_and_do_nothing(
+        project: Path, agent: str, event: str, said: str) -> None:
+    """A command line naming no agent or event of ours is a mistake of whoever wrote it: said on
+    stderr with the valid names (and logged), exit status 0 (an agent reads 2 as refusing the
+    prompt), nothing on stdout."""
     done = run_hook(project, agent, event, load_fixture("claude-code", "SessionStart", project))
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    assert "unknown agent or event" in last_run(project)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.startswith("ctxsteward hook: " + said), done.stderr
+    if agent == "emacs":  # every valid agent named
+        assert all(a in done.stderr for a in ("cursor", "copilot", "codex")), done.stderr
+    assert said in last_run(project)
+
+
+@pytest.mark.parametrize("alias", ["claude", "Claude", "claude_code"])
+def test_claude_is_claude_code(project: Path, alias: str) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["session_id"] = f"alias-{alias}"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data, "--agent", alias)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "calc/numbers.py" in _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "claude-code UserPromptSubmit ok" in last_run(project)
+
+
+def test_copilot_s_other_names_are_copilot(project: Path) -> None:
+    data = load_fixture("copilot", "sessionStart", project)
+    done = run_hook(project, "copilot", "sessionStart", data, "--agent", "github-copilot")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "copilot sessionStart ok" in last_run(project)
+    status = run_cli("hooks", "status", "--agent", "claude", cwd=project)
+    assert status.returncode == 0 and status.stdout.startswith("claude-code"), status.stdout
 
 
 def test_a_failing_cursor_prompt_still_lets_the_prompt_through(project: Path) -> None:
@@ -617,7 +647,12 @@ def test_a_refused_run_logs_in_its_own_workspace_only(tmp_path: Path, args: list
     proc = subprocess.run([*cli_command(), "hook", "SessionStart", *args], cwd=str(b), env=env,
                           input=json.dumps(data).encode(), capture_output=True, timeout=180,
                           check=False)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    assert (proc.returncode, proc.stdout) == (0, b"")
+    # (an unknown agent is said on stderr too: the person who wrote the command line reads it)
+    if "emacs" in " ".join(args):
+        assert proc.stderr.startswith(b"ctxsteward hook: unknown agent 'emacs'"), proc.stderr
+    else:
+        assert proc.stderr == b""
     assert hook_log(a).strip(), "the log goes to CLAUDE_PROJECT_DIR's workspace"
     assert not (b / ".ctxsteward").exists()
 
