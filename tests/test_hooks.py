@@ -338,6 +338,30 @@ def test_prompts_with_nothing_to_route_get_nothing(project: Path, prompt: str) -
     assert "not routed" in last_run(project)
 
 
+@pytest.mark.parametrize("follow_up", [
+    "undo that change", "yes, do it", "now the same for the other one", "thanks",
+    "do the same for the other file", "looks good, now run the tests", "go ahead and commit it"])
+def test_follow_ups_in_a_session_add_no_map(project: Path, follow_up: str) -> None:
+    """A chat follow-up names no code: a map ranked from its words ("change", "same", "other")
+    lists unrelated files. After a task's map, the follow-up adds nothing (the agent has that
+    map); one naming code still routes."""
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    sid = "follow-" + re.sub(r"\W+", "-", follow_up)
+    data.update(prompt="factorial overflow with huge numbers", session_id=sid)
+    first = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in first.stdout
+    data["prompt"] = follow_up
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert "not routed" in last_run(project)
+    if "the same" in follow_up:
+        assert "a follow-up in the conversation" in last_run(project)
+        assert "the session's earlier map stands" in last_run(project)
+    data.update(prompt="now the same for is_prime and binomial", session_id=sid + "-code")
+    named = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in named.stdout, last_run(project)
+
+
 def test_a_prompt_in_another_script_says_why_it_is_not_routed(project: Path) -> None:
     """The ranking matches code names: a prompt with no word of Latin letters routes nothing,
     and the log says why (not just "0 searchable words"); one naming a function routes."""
