@@ -1,7 +1,8 @@
 """The context map: a compact list of the files a task needs, for an agent to open itself.
 
 Where a bundle carries file bodies, a map names the ranked files with the line ranges of their
-relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`)
+relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`;
+one item per definition, nested and overloaded ones folded: :func:`fold_ranges`)
 and one short reason each, within a small token budget and a character limit (an agent's hook
 shows only so much whole). It lists the best few files (``MapRequest.limit``, 12 by default),
 each with a reason (a file the ranking cannot explain is not listed); agents' hook settings
@@ -18,6 +19,7 @@ definition name goes through :func:`analyzers.secrets.redact`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -55,11 +57,17 @@ class MapEntry:
     reason: str
     score: float
     recent: str = ""  # the newest recent commit that changed it, one line (issue 19)
+    # name -> the definitions folded into it, with their lines ("invoke L857-910")
+    folded: dict[str, list[str]] = field(default_factory=dict)
 
     def line(self, n: int) -> str:
-        """The entry as the map's ``n``-th line."""
-        defs = ", ".join(f"{name} (L{a}-{b})" if a != b else f"{name} (L{a})"
-                         for a, b, name in self.ranges)
+        """The entry as the map's ``n``-th line (a name once, with all its ranges and the
+        definitions folded into it)."""
+        spans: dict[str, list[str]] = {}
+        for a, b, name in self.ranges:
+            spans.setdefault(name, []).append(f"L{a}-{b}" if a != b else f"L{a}")
+        defs = ", ".join(f"{name} ({'; '.join([', '.join(s), *self.folded.get(name, [])])})"
+                         for name, s in spans.items())
         parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
         if self.recent:
             parts.append(f"recent decision: {self.recent}")
@@ -97,15 +105,49 @@ def _entry(index: Index, rf: RankedFile) -> MapEntry:
     if cand.names:
         refs = index.references(rf.path)
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-    chosen: list[Definition] = []
-    for d in relevant_definitions(cand):  # (none inside one chosen: the map names ranges)
-        if not any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
-            chosen.append(d)
-            if len(chosen) >= DEFS_SHOWN:
-                break
-    chosen.sort(key=lambda d: d.start_line)
-    ranges = [(d.start_line, d.end_line, _name(d)) for d in chosen]
-    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score)
+    ranges, folded = fold_ranges((d.start_line, d.end_line, _name(d))
+                                 for d in relevant_definitions(cand))
+    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score, folded=folded)
+
+
+ADJACENT = 2  # lines between two ranges of one name that still make them one range
+FOLDED_SHOWN = 2  # definitions folded into a chosen one that its label still points at
+
+
+def fold_ranges(defs: Iterable[tuple[int, int, str]]
+                ) -> tuple[list[tuple[int, int, str]], dict[str, list[str]]]:
+    """The first :data:`DEFS_SHOWN` definitions of ``defs`` (most relevant first) as ranges in
+    line order, one item of the map each, and what was folded into each. A definition inside one
+    chosen before it is left out (the more relevant whole holds it); one chosen before its parent
+    is folded into the parent, which names it with its lines (``Context (L208-956; invoke
+    L857-910)``: a method more relevant than its class is still pointed at). The ranges of one
+    name (overload signatures and their implementation, a property's getter and setter,
+    ``@overload`` stubs) are one definition: merged where adjacent, else named once with each
+    range."""
+    chosen: list[tuple[int, int, str]] = []
+    folded: dict[str, list[str]] = {}
+    for a, b, name in defs:
+        if any(x <= a and b <= y for x, y, _ in chosen):
+            continue  # inside one chosen (or the same range again)
+        names = {n for _, _, n in chosen}
+        if name not in names and len(names) >= DEFS_SHOWN:
+            continue  # (still read: a later range of a chosen name joins it)
+        inner = [c for c in chosen if a <= c[0] and c[1] <= b]
+        for n in dict.fromkeys(n for _, _, n in inner):  # (a name's ranges: one span)
+            x = min(c[0] for c in inner if c[2] == n)
+            y = max(c[1] for c in inner if c[2] == n)
+            short = n.removeprefix(name + ".")
+            folded.setdefault(name, []).append(f"{short} L{x}-{y}" if x != y else
+                                               f"{short} L{x}")
+            folded[name].extend(folded.pop(n, []))
+        chosen = [c for c in chosen if c not in inner] + [(a, b, name)]
+    out: list[tuple[int, int, str]] = []
+    for a, b, name in sorted(chosen):
+        if out and out[-1][2] == name and a <= out[-1][1] + ADJACENT + 1:
+            out[-1] = (out[-1][0], max(b, out[-1][1]), name)
+        else:
+            out.append((a, b, name))
+    return out, {n: f[:FOLDED_SHOWN] for n, f in folded.items()}
 
 
 def _name(d: Definition) -> str:
