@@ -370,3 +370,28 @@ def test_overloads_and_nested_definitions_are_one_item_each(tmp_path: Path) -> N
     assert [r for r in py.ranges if r[2] == "Price.cents"] in ([], [(10, 18, "Price.cents")])
     if any(name == "Price" for _, _, name in py.ranges):  # the getter folded into its class
         assert "Price (L4-18; cents L10-18)" in line, line
+
+
+def test_the_map_follows_the_disk_when_the_index_is_behind(tmp_path: Path) -> None:
+    """The hook answers from the index as it is and refreshes it after: a file deleted since
+    (a ``git checkout``, an ``rm``) is never listed, and a file edited since is read again, its
+    line ranges those of the file now."""
+    root = make_repo(tmp_path / "shop", FILES)
+    workspace = Workspace(root)
+    workspace.refresh()
+    task = "apply voucher code to the cart checkout"
+    with workspace.snapshot() as snap:
+        before = snap.map(MapRequest(task=task))
+    assert "shop/cart.py" in before.paths and before.entries[0].path == "shop/voucher.py"
+    (root / "shop/cart.py").unlink()  # the index still has it
+    voucher = root / "shop/voucher.py"
+    voucher.write_text("# moved down\n" * 10 + voucher.read_text("utf-8"), "utf-8")
+    with workspace.snapshot() as snap:
+        assert snap.index.file("shop/cart.py") is not None  # (the index is behind the disk)
+        made = snap.map(MapRequest(task=task))
+    assert "shop/cart.py" not in made.paths and "shop/cart.py" not in made.text
+    first = made.entries[0]
+    assert first.path == "shop/voucher.py"
+    assert (14, 16, "apply_voucher") in first.ranges, first.ranges  # 4-6, ten lines down
+    lines = voucher.read_text("utf-8").splitlines()
+    assert lines[13].startswith("def apply_voucher(")

@@ -819,3 +819,30 @@ def test_the_refresh_keeps_the_base_the_note_was_made_with(tmp_path: Path) -> No
     text = (root / "HANDOFF.md").read_text("utf-8")
     assert "**Base**: `HEAD~1`" in text and "`main`" not in text
     assert "ctxsteward-backup" not in text  # install's backup is our state, not the work
+
+
+def test_a_stale_index_never_lists_a_deleted_file_or_old_line_ranges(tmp_path: Path) -> None:
+    """After a session's map, files are deleted and edited (a ``git checkout``) before the index
+    is refreshed: the next map lists no deleted file, gives the edited file's ranges as it is
+    now, and the session forgets the deleted files it was shown."""
+    root = make_project(tmp_path / "calc", note=False)
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data.update(prompt="binomial coefficients and permutations", session_id="before")
+    first = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert "calc/combinatorics.py" in first.stdout, last_run(root)
+    wait_for_background_index(root)  # (its refresh after the prompt is over: none for a minute)
+    subprocess.run(["git", "rm", "-q", "calc/combinatorics.py"], cwd=root, env=git_env(),
+                   check=True)
+    numbers = root / "calc/numbers.py"
+    numbers.write_text("# moved down\n" * 9 + "\n" + numbers.read_text("utf-8"), "utf-8")
+    assert json.loads((root / ".ctxsteward/sessions/before.json").read_text())["shown"]
+    data.update(prompt="binomial coefficients and factorial of huge numbers", session_id="after")
+    done = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "calc/combinatorics.py" not in context
+    assert "factorial (L11-16)" in context, context  # def factorial(n): was line 1
+    assert numbers.read_text("utf-8").splitlines()[10] == "def factorial(n):"
+    data.update(prompt="web server port and routes index page", session_id="before")
+    run_hook(root, "claude-code", "UserPromptSubmit", data)
+    shown = json.loads((root / ".ctxsteward/sessions/before.json").read_text())["shown"]
+    assert "calc/combinatorics.py" not in shown and "web/server.py" in shown, shown

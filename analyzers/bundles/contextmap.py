@@ -15,10 +15,17 @@ best file's relevant definitions follow in full, secret values masked as in a bu
 
 Paths come from the index (secret-bearing names are left out here too); every reason and
 definition name goes through :func:`analyzers.secrets.redact`.
+
+The index may be behind the disk (the hook answers from it as it is and refreshes it after the
+prompt): a map never lists a file that is gone, and its line ranges are those of the file as it
+is now (:class:`OnDisk`: a file whose size or time differs from the index's row is read and
+parsed again; its definitions and references come from that reading).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -35,6 +42,7 @@ from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
     from analyzers.app.requests import MapRequest
+    from analyzers.indexing.filefacts import FileRecord
     from analyzers.indexing.index import Index
     from analyzers.syntax import Definition
 
@@ -97,13 +105,62 @@ class ContextMap:
         return [e.path for e in self.entries if e.ranges]
 
 
-def _entry(index: Index, rf: RankedFile) -> MapEntry:
-    """``rf`` as a map entry: its relevant definitions (as the packer chooses them) and reason."""
-    cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], index.definitions(rf.path), "related",
+class OnDisk:
+    """The files of an index as they are on disk now: whether each is there, and its definitions
+    and references, from the index where the file is as the index read it (same size and
+    modification time, or same content), else from reading it again."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._read: dict[str, FileRecord | None] = {}
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` is a regular file now (the index never follows a symlink)."""
+        try:
+            return stat.S_ISREG(os.lstat(self.index.root / path).st_mode)
+        except OSError:
+            return False
+
+    def fresh(self, path: str) -> FileRecord | None:
+        """``path`` read again when it changed since the index read it (None when it did not:
+        the index's facts hold; a record with ``skip_reason`` when it cannot be read now)."""
+        if path not in self._read:
+            self._read[path] = self._reread(path)
+        return self._read[path]
+
+    def _reread(self, path: str) -> FileRecord | None:
+        from analyzers.indexing.filefacts import FileRecord, read_file
+
+        row = self.index.file_stat(path)
+        try:
+            st = os.lstat(self.index.root / path)
+        except OSError:
+            return FileRecord(path, 0, 0, skip_reason="vanished")
+        if row is not None and (st.st_size, st.st_mtime_ns) == row[:2]:
+            return None
+        settings = self.index.settings
+        rec = read_file(str(self.index.root), path, settings.encoding, settings.max_file_size)
+        return None if row is not None and rec.hash == row[2] and not rec.skip_reason else rec
+
+    def facts(self, path: str) -> tuple[list[Definition], dict[str, list[int]]] | None:
+        """``path``'s definitions and references as it is now; None when it cannot be read."""
+        rec = self.fresh(path)
+        if rec is None:
+            return self.index.definitions(path), self.index.references(path)
+        return None if rec.skip_reason else (rec.definitions, rec.references)
+
+
+def _entry(index: Index, rf: RankedFile, disk: OnDisk) -> MapEntry | None:
+    """``rf`` as a map entry: its relevant definitions (as the packer chooses them, from the file
+    as it is now) and reason; None when the file cannot be read now."""
+    facts = disk.facts(rf.path)
+    if facts is None:
+        return None
+    definitions, refs = facts
+    cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], definitions, "related",
                      names=list(rf.names_used), task_words=list(rf.task_terms),
                      task_lines=list(rf.task_lines), task_symbols=list(rf.task_symbols))
     if cand.names:
-        refs = index.references(rf.path)
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
     ranges, folded = fold_ranges((d.start_line, d.end_line, _name(d))
                                  for d in relevant_definitions(cand))
@@ -197,14 +254,16 @@ def agent_state(path: str) -> bool:
         p.match(pattern) for pattern in AGENT_STATE)
 
 
-def _pool(index: Index, request: MapRequest, token: CancelToken) -> list[RankedFile]:
-    """The ranked files a map may name, best first: not a seed, not secret-bearing by name, not
-    an agent's settings or our state."""
+def _pool(index: Index, request: MapRequest, token: CancelToken,
+          disk: OnDisk) -> list[RankedFile]:
+    """The ranked files a map may name, best first: on disk now, not a seed, not
+    secret-bearing by name, not an agent's settings or our state."""
     files = index.files()
-    seeds = [s for s in dict.fromkeys(request.seeds) if s in files]
+    seeds = [s for s in dict.fromkeys(request.seeds) if s in files and disk.exists(s)]
     ranked = rank(index, RankQuery(seeds=seeds, task=request.task), token, explain=POOL)
     return [rf for rf in ranked[:POOL] if rf.path not in seeds and rf.path in files
-            and secret_by_name(rf.path) is None and not agent_state(rf.path)]
+            and secret_by_name(rf.path) is None and not agent_state(rf.path)
+            and disk.exists(rf.path)]
 
 
 def _tail(repeated: list[str], also: list[str]) -> list[str]:
@@ -221,7 +280,8 @@ def _tail(repeated: list[str], also: list[str]) -> list[str]:
 def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
     """The context map for ``request`` (see the module doc): rank, choose, fit."""
     request.check()
-    pool = _pool(index, request, token)
+    disk = OnDisk(index)
+    pool = _pool(index, request, token, disk)
     settings = index.settings
     fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
                    request.max_chars)
@@ -238,8 +298,8 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
             continue
         if len(out.entries) >= request.limit:
             break
-        entry = _entry(index, rf)
-        if not entry.reason:  # every file listed says why it is there
+        entry = _entry(index, rf, disk)
+        if entry is None or not entry.reason:  # every file listed says why it is there
             continue
         entry.recent = recent.get(rf.path, "")
         n = len(out.entries) + 1
