@@ -468,6 +468,24 @@ def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path
     transcript.unlink()
 
 
+def test_reasons_name_the_file_the_session_touched(project: Path) -> None:
+    """A reason linking a file to the seeds (the files the transcript shows touched) names the
+    seed file, relative to the root: "defined in `calc/numbers.py`", never "the seed"."""
+    transcript = project / ".claude-named-seed.jsonl"
+    transcript.write_text(json.dumps({"type": "assistant", "message": {"content": [
+        {"type": "tool_use", "name": "Read",
+         "input": {"file_path": str(project / "calc/numbers.py")}}]}}) + "\n")
+    data = load_fixture("claude-code", "UserPromptSubmit", project, str(transcript))
+    data.update(prompt="binomial coefficients and permutations", session_id="named-seed")
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    transcript.unlink()
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "1 seeds" in last_run(project)
+    line = next(x for x in context.splitlines() if x.startswith("1. calc/combinatorics.py"))
+    assert line.split(" — ")[2] == "uses `factorial`, defined in `calc/numbers.py`", line
+    assert "the seed" not in context and str(project) not in context
+
+
 def test_the_prompt_never_reaches_the_log(project: Path) -> None:
     secret_prompt = "factorial helper for the numbers module zebra-unicorn-42"
     data = load_fixture("claude-code", "UserPromptSubmit", project)

@@ -162,9 +162,16 @@ def _entry(index: Index, rf: RankedFile, disk: OnDisk) -> MapEntry | None:
                      task_lines=list(rf.task_lines), task_symbols=list(rf.task_symbols))
     if cand.names:
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-    ranges, folded = fold_ranges((d.start_line, d.end_line, _name(d))
-                                 for d in relevant_definitions(cand))
-    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score, folded=folded)
+    full, folded = fold_ranges((d.start_line, d.end_line, _name(d))
+                               for d in relevant_definitions(cand))
+    shown: dict[str, str] = {}  # name -> as shown: cut, unless that makes two names one
+    for n in dict.fromkeys(n for _, _, n in full):
+        cut = _cut(n)
+        shown[n] = n if cut in shown.values() else cut
+    ranges = [(a, b, shown[n]) for a, b, n in full]
+    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score,
+                    folded={shown[n]: [_cut(f) for f in fs] for n, fs in folded.items()
+                            if n in shown})
 
 
 ADJACENT = 2  # lines between two ranges of one name that still make them one range
@@ -208,8 +215,12 @@ def fold_ranges(defs: Iterable[tuple[int, int, str]]
 
 
 def _name(d: Definition) -> str:
-    """A definition's name as the map shows it (secret values masked, long names cut)."""
-    name = " ".join(redact(d.qualified).split())
+    """A definition's name as the map knows it (secret values masked, one line)."""
+    return " ".join(redact(d.qualified).split())
+
+
+def _cut(name: str) -> str:
+    """``name`` as the map shows it: long names cut to :data:`NAME_CHARS`."""
     return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
 
 
