@@ -129,15 +129,15 @@ class OnDisk:
         return self._read[path]
 
     def _reread(self, path: str) -> FileRecord | None:
-        from analyzers.indexing.filefacts import FileRecord, read_file
-
         row = self.index.file_stat(path)
         try:
             st = os.lstat(self.index.root / path)
+            if row is not None and (st.st_size, st.st_mtime_ns) == row[:2]:
+                return None  # (the common case: nothing read, no parser loaded)
         except OSError:
-            return FileRecord(path, 0, 0, skip_reason="vanished")
-        if row is not None and (st.st_size, st.st_mtime_ns) == row[:2]:
-            return None
+            pass  # (read_file says it vanished)
+        from analyzers.indexing.filefacts import read_file
+
         settings = self.index.settings
         rec = read_file(str(self.index.root), path, settings.encoding, settings.max_file_size)
         return None if row is not None and rec.hash == row[2] and not rec.skip_reason else rec
