@@ -138,7 +138,7 @@ def test_file_defining_what_the_seed_calls_ranks_above_an_unrelated_file(shop: P
     assert b.items[0].path == "shop/checkout.py" and b.items[0].reasons == ["seed"]
     pricing = item(b, "shop/pricing.py")
     assert any("defines" in r and "`compute_discount`" in r and "`round_cents`" in r
-               and "used in the seed" in r for r in pricing.reasons), pricing.reasons
+               and "used in `shop/checkout.py`" in r for r in pricing.reasons), pricing.reasons
     unrelated = [i.path for i in b.items if i.path == "shop/weather.py"]
     assert not unrelated or position(b, "shop/pricing.py") < position(b, "shop/weather.py")
     signals = ranked(shop, seeds=["shop/checkout.py"])
@@ -146,13 +146,26 @@ def test_file_defining_what_the_seed_calls_ranks_above_an_unrelated_file(shop: P
     assert "defines" not in signals.get("shop/weather.py", (0, {}, []))[1]
 
 
+def test_reasons_name_the_seeds_a_file_is_linked_to(shop: Path) -> None:
+    """A reason names the seed file it links to, not "the seed": with two seeds, the one whose
+    names are shared (pricing's names are used by checkout only), both where both link."""
+    got = ranked(shop, seeds=["shop/checkout.py", "shop/weather.py"])
+    pricing = got["shop/pricing.py"][2]
+    assert any(r.startswith("defines `compute_discount`") and
+               r.endswith(", used in `shop/checkout.py`") for r in pricing), pricing
+    assert "imported by `shop/checkout.py`" in pricing
+    assert not any("the seed" in r for _, _, reasons in got.values() for r in reasons), got
+    cochanged = [r for r in got["shop/ledger.py"][2] if r.startswith("changed together")]
+    assert cochanged and "`shop/checkout.py` and `shop/weather.py`" in cochanged[0], cochanged
+
+
 def test_file_importing_the_seed_is_ranked_and_says_so(shop: Path) -> None:
     b = bundle(shop, seeds=["shop/checkout.py"], budget=0)
     api = item(b, "shop/api.py")
-    assert "imports the seed" in api.reasons
+    assert "imports `shop/checkout.py`" in api.reasons
     assert any(r.startswith("uses `checkout`") for r in api.reasons), api.reasons
     # The other direction: the seed imports pricing.
-    assert "imported by the seed" in item(b, "shop/pricing.py").reasons
+    assert "imported by `shop/checkout.py`" in item(b, "shop/pricing.py").reasons
     assert ranked(shop, seeds=["shop/checkout.py"])["shop/api.py"][1]["imports"] > 0
 
 
@@ -160,10 +173,10 @@ def test_cochange_from_real_commits(shop: Path) -> None:
     b = bundle(shop, seeds=["shop/checkout.py"], budget=0)
     ledger = item(b, "shop/ledger.py")
     # checkout.py was committed 4 times; 3 of them with the ledger (which shares no code with it).
-    assert "changed together with the seed in 3 of its last 4 commits" in ledger.reasons
+    assert "changed together with `shop/checkout.py` in 3 of its last 4 commits" in ledger.reasons
     assert not any(r.startswith(("defines", "uses", "imports", "imported")) for r in ledger.reasons)
     assert item(b, "shop/pricing.py").reasons.count(
-        "changed together with the seed in 1 of its last 4 commits") == 1
+        "changed together with `shop/checkout.py` in 1 of its last 4 commits") == 1
     # Co-change only: the weather file changed in commits of its own.
     signals = ranked(shop, seeds=["shop/checkout.py"])
     assert signals["shop/ledger.py"][1]["cochange"] > 0
@@ -189,12 +202,12 @@ def test_task_words_match_identifiers_and_are_named(shop: Path) -> None:
 
 
 @pytest.mark.parametrize(("seed", "partner", "reason"), [
-    ("shop/checkout.py", "tests/test_checkout.py", "test for the seed"),
-    ("tests/test_checkout.py", "shop/checkout.py", "source the seed tests"),
-    ("web/cart.ts", "web/cart.test.ts", "test for the seed"),
-    ("web/cart.test.ts", "web/cart.ts", "source the seed tests"),
-    ("srv/queue.go", "srv/queue_test.go", "test for the seed"),
-    ("srv/queue_test.go", "srv/queue.go", "source the seed tests"),
+    ("shop/checkout.py", "tests/test_checkout.py", "test for `shop/checkout.py`"),
+    ("tests/test_checkout.py", "shop/checkout.py", "source `tests/test_checkout.py` tests"),
+    ("web/cart.ts", "web/cart.test.ts", "test for `web/cart.ts`"),
+    ("web/cart.test.ts", "web/cart.ts", "source `web/cart.test.ts` tests"),
+    ("srv/queue.go", "srv/queue_test.go", "test for `srv/queue.go`"),
+    ("srv/queue_test.go", "srv/queue.go", "source `srv/queue_test.go` tests"),
 ])
 def test_test_and_source_pair_up(shop: Path, seed: str, partner: str, reason: str) -> None:
     b = bundle(shop, seeds=[seed], budget=0)
@@ -320,7 +333,7 @@ def test_a_mirrored_test_tree_pairs_with_its_source(tmp_path: Path) -> None:
     mirrored, other = got["tests/test_cli/test_help.py"], got["tests/test_api/test_help.py"]
     assert mirrored[1]["test"] > other[1]["test"], (mirrored, other)
     assert mirrored[0] < other[0]
-    assert "test for the seed" in mirrored[2]
+    assert "test for `pkg/cli/help.py`" in mirrored[2]
 
 
 def test_symbol_seed_ranks_what_that_symbol_uses(tmp_path: Path) -> None:
@@ -342,9 +355,9 @@ def test_symbol_seed_ranks_what_that_symbol_uses(tmp_path: Path) -> None:
     assert focused["app/alpha.py"][1]["defines"] > focused.get("app/beta.py", (0, {}))[1].get(
         "defines", 0.0)
     # The reasons speak of the focus too: small_job calls alpha_helper once, never beta_helper.
-    assert "defines `alpha_helper`, used in the seed" in focused["app/alpha.py"][2]
+    assert "defines `alpha_helper`, used in `app/jobs.py`" in focused["app/alpha.py"][2]
     assert not any("beta_helper" in r for r in focused.get("app/beta.py", (0, {}, []))[2])
-    assert "defines `beta_helper` (4×), used in the seed" in whole["app/beta.py"][2]
+    assert "defines `beta_helper` (4×), used in `app/jobs.py`" in whole["app/beta.py"][2]
 
 
 def test_reasons_name_the_seed_even_when_it_is_too_large_to_index(tmp_path: Path) -> None:
@@ -355,7 +368,7 @@ def test_reasons_name_the_seed_even_when_it_is_too_large_to_index(tmp_path: Path
     with Index(tmp_path) as index:
         assert index.skipped()["huge.py"][0] == "too_large"
     got = ranked(tmp_path, seeds=["huge.py"])
-    assert "changed together with the seed in 1 of its last 1 commits" in got["main.py"][2], got
+    assert "changed together with `huge.py` in 1 of its last 1 commits" in got["main.py"][2], got
 
 
 def test_task_only_cochange_reason_names_the_match_it_counts_from(shop: Path) -> None:

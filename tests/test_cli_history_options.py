@@ -61,11 +61,12 @@ def test_large_commit_limit_on_index(repo: Path) -> None:
 def test_large_commit_limit_on_bundle_changes_co_change(repo: Path) -> None:
     wide = cochanged(repo)
     # The first commit added both files: 3 of the seed's 6 commits hold the peer.
-    assert wide["app/peer.py"] == ["changed together with the seed in 3 of its last 6 commits"]
-    assert wide["bulk/mod0.py"] == ["changed together with the seed in 3 of its last 6 commits"]
+    with_seed = "changed together with `app/seed.py` in"
+    assert wide["app/peer.py"] == [f"{with_seed} 3 of its last 6 commits"]
+    assert wide["bulk/mod0.py"] == [f"{with_seed} 3 of its last 6 commits"]
 
     tight = cochanged(repo, "--large-commit-limit", "8")
-    assert tight["app/peer.py"] == ["changed together with the seed in 3 of its last 3 commits"]
+    assert tight["app/peer.py"] == [f"{with_seed} 3 of its last 3 commits"]
     assert all(not reasons for path, reasons in tight.items() if path.startswith("bulk/"))
 
     # The flag applies to that call only: the next one is back to the default.

@@ -309,3 +309,89 @@ def test_each_file_says_its_recent_decision_with_secrets_masked(tmp_path: Path) 
     cart = next(ln for ln in made.text.splitlines() if "shop/cart.py —" in ln)
     assert "recent decision" in cart  # the initial commit is recent too (same window)
     assert "recent decision" not in plain.text
+
+
+OVERLOADED = {
+    "shop/price.py": (
+        "from typing import overload\n\n\n"
+        "class Price:\n"
+        "    \"\"\"A price in cents.\"\"\"\n\n"
+        "    def __init__(self, cents: int) -> None:\n"
+        "        self._cents = cents\n\n"
+        "    @property\n"
+        "    def cents(self) -> int:\n"
+        "        return self._cents\n\n"
+        "    @cents.setter\n"
+        "    def cents(self, value: int) -> None:\n"
+        "        if value < 0:\n"
+        "            raise ValueError('negative cents')\n"
+        "        self._cents = value\n\n\n"
+        "@overload\n"
+        "def discount(price: Price, percent: int) -> Price: ...\n"
+        "@overload\n"
+        "def discount(price: Price, percent: float) -> Price: ...\n"
+        "def discount(price, percent):\n"
+        "    return Price(int(price.cents * (100 - percent) / 100))\n"),
+    "web/discount.ts": (
+        "export interface Price { cents: number }\n\n"
+        "export function applyDiscount(price: Price, percent: number): Price;\n"
+        "export function applyDiscount(price: Price, percent: string): Price;\n"
+        "export function applyDiscount(price: Price, percent: number | string): Price {\n"
+        "  const p = typeof percent === 'string' ? parseFloat(percent) : percent;\n"
+        "  return { cents: Math.round(price.cents * (100 - p) / 100) };\n"
+        "}\n"),
+    "README.md": "# shop\n",
+}
+
+
+def test_overloads_and_nested_definitions_are_one_item_each(tmp_path: Path) -> None:
+    """A property's getter and setter, ``@overload`` stubs and TypeScript overload signatures
+    are one definition: named once, their lines one range; a method chosen before its class is
+    folded into the class's item (and still pointed at), never listed beside it."""
+    root = make_repo(tmp_path / "shop", OVERLOADED)
+    workspace = Workspace(root)
+    workspace.refresh()
+    with workspace.snapshot() as snap:
+        made = snap.map(MapRequest(task="negative cents discount percent for a price"))
+    by_path = {e.path: e for e in made.entries}
+    for entry in made.entries:
+        names = [name for _, _, name in entry.ranges]
+        assert len(names) == len(set(names)), entry.ranges
+        for a, b, name in entry.ranges:
+            assert not any(x <= a and b <= y for x, y, n in entry.ranges if n != name), \
+                entry.ranges
+    ts = by_path["web/discount.ts"]
+    assert (3, 8, "applyDiscount") in ts.ranges
+    py = by_path["shop/price.py"]
+    line = next(t for t in made.text.splitlines() if t.startswith("1. shop/price.py") or
+                t.split(". ", 1)[-1].startswith("shop/price.py"))
+    assert line.count("cents") == 1 + line.count("'cents'"), line  # one item for both
+    assert "discount (L21-26)" in line, line  # the stubs and the implementation, one range
+    assert [r for r in py.ranges if r[2] == "Price.cents"] in ([], [(10, 18, "Price.cents")])
+    if any(name == "Price" for _, _, name in py.ranges):  # the getter folded into its class
+        assert "Price (L4-18; cents L10-18)" in line, line
+
+
+def test_the_map_follows_the_disk_when_the_index_is_behind(tmp_path: Path) -> None:
+    """The hook answers from the index as it is and refreshes it after: a file deleted since
+    (a ``git checkout``, an ``rm``) is never listed, and a file edited since is read again, its
+    line ranges those of the file now."""
+    root = make_repo(tmp_path / "shop", FILES)
+    workspace = Workspace(root)
+    workspace.refresh()
+    task = "apply voucher code to the cart checkout"
+    with workspace.snapshot() as snap:
+        before = snap.map(MapRequest(task=task))
+    assert "shop/cart.py" in before.paths and before.entries[0].path == "shop/voucher.py"
+    (root / "shop/cart.py").unlink()  # the index still has it
+    voucher = root / "shop/voucher.py"
+    voucher.write_text("# moved down\n" * 10 + voucher.read_text("utf-8"), "utf-8")
+    with workspace.snapshot() as snap:
+        assert snap.index.file("shop/cart.py") is not None  # (the index is behind the disk)
+        made = snap.map(MapRequest(task=task))
+    assert "shop/cart.py" not in made.paths and "shop/cart.py" not in made.text
+    first = made.entries[0]
+    assert first.path == "shop/voucher.py"
+    assert (14, 16, "apply_voucher") in first.ranges, first.ranges  # 4-6, ten lines down
+    lines = voucher.read_text("utf-8").splitlines()
+    assert lines[13].startswith("def apply_voucher(")

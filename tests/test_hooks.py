@@ -338,6 +338,30 @@ def test_prompts_with_nothing_to_route_get_nothing(project: Path, prompt: str) -
     assert "not routed" in last_run(project)
 
 
+@pytest.mark.parametrize("follow_up", [
+    "undo that change", "yes, do it", "now the same for the other one", "thanks",
+    "do the same for the other file", "looks good, now run the tests", "go ahead and commit it"])
+def test_follow_ups_in_a_session_add_no_map(project: Path, follow_up: str) -> None:
+    """A chat follow-up names no code: a map ranked from its words ("change", "same", "other")
+    lists unrelated files. After a task's map, the follow-up adds nothing (the agent has that
+    map); one naming code still routes."""
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    sid = "follow-" + re.sub(r"\W+", "-", follow_up)
+    data.update(prompt="factorial overflow with huge numbers", session_id=sid)
+    first = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in first.stdout
+    data["prompt"] = follow_up
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert "not routed" in last_run(project)
+    if "the same" in follow_up:
+        assert "a follow-up in the conversation" in last_run(project)
+        assert "the session's earlier map stands" in last_run(project)
+    data.update(prompt="now the same for is_prime and binomial", session_id=sid + "-code")
+    named = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    assert "calc/numbers.py" in named.stdout, last_run(project)
+
+
 def test_a_prompt_in_another_script_says_why_it_is_not_routed(project: Path) -> None:
     """The ranking matches code names: a prompt with no word of Latin letters routes nothing,
     and the log says why (not just "0 searchable words"); one naming a function routes."""
@@ -433,7 +457,9 @@ def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path
     data.update(prompt="binomial coefficients with factorial", session_id="seeded")
     done = run_hook(project, "claude-code", "UserPromptSubmit", data)
     context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
-    assert "calc/numbers.py" not in context and "calc/combinatorics.py" in context
+    listed = [line.split(" — ")[0].split(". ", 1)[1] for line in context.splitlines()
+              if line[:1].isdigit()]
+    assert "calc/numbers.py" not in listed and "calc/combinatorics.py" in listed
     assert "1 seeds" in last_run(project)
     # A transcript outside the workspace and the agent's own folder is not read.
     elsewhere = tmp_path / "t.jsonl"
@@ -442,6 +468,24 @@ def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path
     run_hook(project, "claude-code", "UserPromptSubmit", data)
     assert "0 seeds" in last_run(project)
     transcript.unlink()
+
+
+def test_reasons_name_the_file_the_session_touched(project: Path) -> None:
+    """A reason linking a file to the seeds (the files the transcript shows touched) names the
+    seed file, relative to the root: "defined in `calc/numbers.py`", never "the seed"."""
+    transcript = project / ".claude-named-seed.jsonl"
+    transcript.write_text(json.dumps({"type": "assistant", "message": {"content": [
+        {"type": "tool_use", "name": "Read",
+         "input": {"file_path": str(project / "calc/numbers.py")}}]}}) + "\n")
+    data = load_fixture("claude-code", "UserPromptSubmit", project, str(transcript))
+    data.update(prompt="binomial coefficients and permutations", session_id="named-seed")
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data)
+    transcript.unlink()
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "1 seeds" in last_run(project)
+    line = next(x for x in context.splitlines() if x.startswith("1. calc/combinatorics.py"))
+    assert line.split(" — ")[2] == "uses `factorial`, defined in `calc/numbers.py`", line
+    assert "the seed" not in context and str(project) not in context
 
 
 def test_the_prompt_never_reaches_the_log(project: Path) -> None:
@@ -485,12 +529,42 @@ def test_errors_exit_0_print_nothing_and_are_logged(project: Path, args: list[st
     assert logged in last_run(project)
 
 
-@pytest.mark.parametrize(("agent", "event"), [("claude-code", "Stop"), ("emacs", "SessionStart")])
-def test_unknown_agents_and_events_do_nothing_but_log(project: Path, agent: str,
-                                                      event: str) -> None:
+@pytest.mark.parametrize(("agent", "event", "said"), [
+    ("claude-code", "Stop", "unknown event 'Stop' for claude-code: its events are "
+                            "UserPromptSubmit, SessionStart, PreCompact, SessionEnd"),
+    ("emacs", "SessionStart", "unknown agent 'emacs': --agent must be one of claude-code (or "
+                              "claude"),
+    ("copilot", "UserPromptSubmit", "unknown event 'UserPromptSubmit' for copilot")])
+def test_unknown_agents_and_events_say_so_on_stderr_and_do_nothing(
+        project: Path, agent: str, event: str, said: str) -> None:
+    """A command line naming no agent or event of ours is a mistake of whoever wrote it: said on
+    stderr with the valid names (and logged), exit status 0 (an agent reads 2 as refusing the
+    prompt), nothing on stdout."""
     done = run_hook(project, agent, event, load_fixture("claude-code", "SessionStart", project))
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-    assert "unknown agent or event" in last_run(project)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr.startswith("ctxsteward hook: " + said), done.stderr
+    if agent == "emacs":  # every valid agent named
+        assert all(a in done.stderr for a in ("cursor", "copilot", "codex")), done.stderr
+    assert said in last_run(project)
+
+
+@pytest.mark.parametrize("alias", ["claude", "Claude", "claude_code"])
+def test_claude_is_claude_code(project: Path, alias: str) -> None:
+    data = load_fixture("claude-code", "UserPromptSubmit", project)
+    data["session_id"] = f"alias-{alias}"
+    done = run_hook(project, "claude-code", "UserPromptSubmit", data, "--agent", alias)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "calc/numbers.py" in _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "claude-code UserPromptSubmit ok" in last_run(project)
+
+
+def test_copilot_s_other_names_are_copilot(project: Path) -> None:
+    data = load_fixture("copilot", "sessionStart", project)
+    done = run_hook(project, "copilot", "sessionStart", data, "--agent", "github-copilot")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "copilot sessionStart ok" in last_run(project)
+    status = run_cli("hooks", "status", "--agent", "claude", cwd=project)
+    assert status.returncode == 0 and status.stdout.startswith("claude-code"), status.stdout
 
 
 def test_a_failing_cursor_prompt_still_lets_the_prompt_through(project: Path) -> None:
@@ -617,7 +691,12 @@ def test_a_refused_run_logs_in_its_own_workspace_only(tmp_path: Path, args: list
     proc = subprocess.run([*cli_command(), "hook", "SessionStart", *args], cwd=str(b), env=env,
                           input=json.dumps(data).encode(), capture_output=True, timeout=180,
                           check=False)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+    assert (proc.returncode, proc.stdout) == (0, b"")
+    # (an unknown agent is said on stderr too: the person who wrote the command line reads it)
+    if "emacs" in " ".join(args):
+        assert proc.stderr.startswith(b"ctxsteward hook: unknown agent 'emacs'"), proc.stderr
+    else:
+        assert proc.stderr == b""
     assert hook_log(a).strip(), "the log goes to CLAUDE_PROJECT_DIR's workspace"
     assert not (b / ".ctxsteward").exists()
 
@@ -760,3 +839,30 @@ def test_the_refresh_keeps_the_base_the_note_was_made_with(tmp_path: Path) -> No
     text = (root / "HANDOFF.md").read_text("utf-8")
     assert "**Base**: `HEAD~1`" in text and "`main`" not in text
     assert "ctxsteward-backup" not in text  # install's backup is our state, not the work
+
+
+def test_a_stale_index_never_lists_a_deleted_file_or_old_line_ranges(tmp_path: Path) -> None:
+    """After a session's map, files are deleted and edited (a ``git checkout``) before the index
+    is refreshed: the next map lists no deleted file, gives the edited file's ranges as it is
+    now, and the session forgets the deleted files it was shown."""
+    root = make_project(tmp_path / "calc", note=False)
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data.update(prompt="binomial coefficients and permutations", session_id="before")
+    first = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert "calc/combinatorics.py" in first.stdout, last_run(root)
+    wait_for_background_index(root)  # (its refresh after the prompt is over: none for a minute)
+    subprocess.run(["git", "rm", "-q", "calc/combinatorics.py"], cwd=root, env=git_env(),
+                   check=True)
+    numbers = root / "calc/numbers.py"
+    numbers.write_text("# moved down\n" * 9 + "\n" + numbers.read_text("utf-8"), "utf-8")
+    assert json.loads((root / ".ctxsteward/sessions/before.json").read_text())["shown"]
+    data.update(prompt="binomial coefficients and factorial of huge numbers", session_id="after")
+    done = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "calc/combinatorics.py" not in context
+    assert "factorial (L11-16)" in context, context  # def factorial(n): was line 1
+    assert numbers.read_text("utf-8").splitlines()[10] == "def factorial(n):"
+    data.update(prompt="web server port and routes index page", session_id="before")
+    run_hook(root, "claude-code", "UserPromptSubmit", data)
+    shown = json.loads((root / ".ctxsteward/sessions/before.json").read_text())["shown"]
+    assert "calc/combinatorics.py" not in shown and "web/server.py" in shown, shown

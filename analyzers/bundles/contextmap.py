@@ -1,7 +1,8 @@
 """The context map: a compact list of the files a task needs, for an agent to open itself.
 
 Where a bundle carries file bodies, a map names the ranked files with the line ranges of their
-relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`)
+relevant definitions (the packer's own choice, :func:`analyzers.bundles.pack.relevant_definitions`;
+one item per definition, nested and overloaded ones folded: :func:`fold_ranges`)
 and one short reason each, within a small token budget and a character limit (an agent's hook
 shows only so much whole). It lists the best few files (``MapRequest.limit``, 12 by default),
 each with a reason (a file the ranking cannot explain is not listed); agents' hook settings
@@ -14,10 +15,18 @@ best file's relevant definitions follow in full, secret values masked as in a bu
 
 Paths come from the index (secret-bearing names are left out here too); every reason and
 definition name goes through :func:`analyzers.secrets.redact`.
+
+The index may be behind the disk (the hook answers from it as it is and refreshes it after the
+prompt): a map never lists a file that is gone, and its line ranges are those of the file as it
+is now (:class:`OnDisk`: a file whose size or time differs from the index's row is read and
+parsed again; its definitions and references come from that reading).
 """
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -33,6 +42,7 @@ from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
     from analyzers.app.requests import MapRequest
+    from analyzers.indexing.filefacts import FileRecord
     from analyzers.indexing.index import Index
     from analyzers.syntax import Definition
 
@@ -55,11 +65,17 @@ class MapEntry:
     reason: str
     score: float
     recent: str = ""  # the newest recent commit that changed it, one line (issue 19)
+    # name -> the definitions folded into it, with their lines ("invoke L857-910")
+    folded: dict[str, list[str]] = field(default_factory=dict)
 
     def line(self, n: int) -> str:
-        """The entry as the map's ``n``-th line."""
-        defs = ", ".join(f"{name} (L{a}-{b})" if a != b else f"{name} (L{a})"
-                         for a, b, name in self.ranges)
+        """The entry as the map's ``n``-th line (a name once, with all its ranges and the
+        definitions folded into it)."""
+        spans: dict[str, list[str]] = {}
+        for a, b, name in self.ranges:
+            spans.setdefault(name, []).append(f"L{a}-{b}" if a != b else f"L{a}")
+        defs = ", ".join(f"{name} ({'; '.join([', '.join(s), *self.folded.get(name, [])])})"
+                         for name, s in spans.items())
         parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
         if self.recent:
             parts.append(f"recent decision: {self.recent}")
@@ -89,28 +105,122 @@ class ContextMap:
         return [e.path for e in self.entries if e.ranges]
 
 
-def _entry(index: Index, rf: RankedFile) -> MapEntry:
-    """``rf`` as a map entry: its relevant definitions (as the packer chooses them) and reason."""
-    cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], index.definitions(rf.path), "related",
+class OnDisk:
+    """The files of an index as they are on disk now: whether each is there, and its definitions
+    and references, from the index where the file is as the index read it (same size and
+    modification time, or same content), else from reading it again."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._read: dict[str, FileRecord | None] = {}
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` is a regular file now (the index never follows a symlink)."""
+        try:
+            return stat.S_ISREG(os.lstat(self.index.root / path).st_mode)
+        except OSError:
+            return False
+
+    def fresh(self, path: str) -> FileRecord | None:
+        """``path`` read again when it changed since the index read it (None when it did not:
+        the index's facts hold; a record with ``skip_reason`` when it cannot be read now)."""
+        if path not in self._read:
+            self._read[path] = self._reread(path)
+        return self._read[path]
+
+    def _reread(self, path: str) -> FileRecord | None:
+        row = self.index.file_stat(path)
+        try:
+            st = os.lstat(self.index.root / path)
+            if row is not None and (st.st_size, st.st_mtime_ns) == row[:2]:
+                return None  # (the common case: nothing read, no parser loaded)
+        except OSError:
+            pass  # (read_file says it vanished)
+        from analyzers.indexing.filefacts import read_file
+
+        settings = self.index.settings
+        rec = read_file(str(self.index.root), path, settings.encoding, settings.max_file_size)
+        return None if row is not None and rec.hash == row[2] and not rec.skip_reason else rec
+
+    def facts(self, path: str) -> tuple[list[Definition], dict[str, list[int]]] | None:
+        """``path``'s definitions and references as it is now; None when it cannot be read."""
+        rec = self.fresh(path)
+        if rec is None:
+            return self.index.definitions(path), self.index.references(path)
+        return None if rec.skip_reason else (rec.definitions, rec.references)
+
+
+def _entry(index: Index, rf: RankedFile, disk: OnDisk) -> MapEntry | None:
+    """``rf`` as a map entry: its relevant definitions (as the packer chooses them, from the file
+    as it is now) and reason; None when the file cannot be read now."""
+    facts = disk.facts(rf.path)
+    if facts is None:
+        return None
+    definitions, refs = facts
+    cand = Candidate(rf.path, rf.score, rf.reasons, 0, [], definitions, "related",
                      names=list(rf.names_used), task_words=list(rf.task_terms),
                      task_lines=list(rf.task_lines), task_symbols=list(rf.task_symbols))
     if cand.names:
-        refs = index.references(rf.path)
         cand.ref_lines = sorted({ln for n in cand.names for ln in refs.get(n, [])})
-    chosen: list[Definition] = []
-    for d in relevant_definitions(cand):  # (none inside one chosen: the map names ranges)
-        if not any(o.start_line <= d.start_line and d.end_line <= o.end_line for o in chosen):
-            chosen.append(d)
-            if len(chosen) >= DEFS_SHOWN:
-                break
-    chosen.sort(key=lambda d: d.start_line)
-    ranges = [(d.start_line, d.end_line, _name(d)) for d in chosen]
-    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score)
+    full, folded = fold_ranges((d.start_line, d.end_line, _name(d))
+                               for d in relevant_definitions(cand))
+    shown: dict[str, str] = {}  # name -> as shown: cut, unless that makes two names one
+    for n in dict.fromkeys(n for _, _, n in full):
+        cut = _cut(n)
+        shown[n] = n if cut in shown.values() else cut
+    ranges = [(a, b, shown[n]) for a, b, n in full]
+    return MapEntry(rf.path, ranges, redact(short_reason(rf.reasons)), rf.score,
+                    folded={shown[n]: [_cut(f) for f in fs] for n, fs in folded.items()
+                            if n in shown})
+
+
+ADJACENT = 2  # lines between two ranges of one name that still make them one range
+FOLDED_SHOWN = 2  # definitions folded into a chosen one that its label still points at
+
+
+def fold_ranges(defs: Iterable[tuple[int, int, str]]
+                ) -> tuple[list[tuple[int, int, str]], dict[str, list[str]]]:
+    """The first :data:`DEFS_SHOWN` definitions of ``defs`` (most relevant first) as ranges in
+    line order, one item of the map each, and what was folded into each. A definition inside one
+    chosen before it is left out (the more relevant whole holds it); one chosen before its parent
+    is folded into the parent, which names it with its lines (``Context (L208-956; invoke
+    L857-910)``: a method more relevant than its class is still pointed at). The ranges of one
+    name (overload signatures and their implementation, a property's getter and setter,
+    ``@overload`` stubs) are one definition: merged where adjacent, else named once with each
+    range."""
+    chosen: list[tuple[int, int, str]] = []
+    folded: dict[str, list[str]] = {}
+    for a, b, name in defs:
+        if any(x <= a and b <= y for x, y, _ in chosen):
+            continue  # inside one chosen (or the same range again)
+        names = {n for _, _, n in chosen}
+        if name not in names and len(names) >= DEFS_SHOWN:
+            continue  # (still read: a later range of a chosen name joins it)
+        inner = [c for c in chosen if a <= c[0] and c[1] <= b]
+        for n in dict.fromkeys(n for _, _, n in inner):  # (a name's ranges: one span)
+            x = min(c[0] for c in inner if c[2] == n)
+            y = max(c[1] for c in inner if c[2] == n)
+            short = n.removeprefix(name + ".")
+            folded.setdefault(name, []).append(f"{short} L{x}-{y}" if x != y else
+                                               f"{short} L{x}")
+            folded[name].extend(folded.pop(n, []))
+        chosen = [c for c in chosen if c not in inner] + [(a, b, name)]
+    out: list[tuple[int, int, str]] = []
+    for a, b, name in sorted(chosen):
+        if out and out[-1][2] == name and a <= out[-1][1] + ADJACENT + 1:
+            out[-1] = (out[-1][0], max(b, out[-1][1]), name)
+        else:
+            out.append((a, b, name))
+    return out, {n: f[:FOLDED_SHOWN] for n, f in folded.items()}
 
 
 def _name(d: Definition) -> str:
-    """A definition's name as the map shows it (secret values masked, long names cut)."""
-    name = " ".join(redact(d.qualified).split())
+    """A definition's name as the map knows it (secret values masked, one line)."""
+    return " ".join(redact(d.qualified).split())
+
+
+def _cut(name: str) -> str:
+    """``name`` as the map shows it: long names cut to :data:`NAME_CHARS`."""
     return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
 
 
@@ -155,14 +265,16 @@ def agent_state(path: str) -> bool:
         p.match(pattern) for pattern in AGENT_STATE)
 
 
-def _pool(index: Index, request: MapRequest, token: CancelToken) -> list[RankedFile]:
-    """The ranked files a map may name, best first: not a seed, not secret-bearing by name, not
-    an agent's settings or our state."""
+def _pool(index: Index, request: MapRequest, token: CancelToken,
+          disk: OnDisk) -> list[RankedFile]:
+    """The ranked files a map may name, best first: on disk now, not a seed, not
+    secret-bearing by name, not an agent's settings or our state."""
     files = index.files()
-    seeds = [s for s in dict.fromkeys(request.seeds) if s in files]
+    seeds = [s for s in dict.fromkeys(request.seeds) if s in files and disk.exists(s)]
     ranked = rank(index, RankQuery(seeds=seeds, task=request.task), token, explain=POOL)
     return [rf for rf in ranked[:POOL] if rf.path not in seeds and rf.path in files
-            and secret_by_name(rf.path) is None and not agent_state(rf.path)]
+            and secret_by_name(rf.path) is None and not agent_state(rf.path)
+            and disk.exists(rf.path)]
 
 
 def _tail(repeated: list[str], also: list[str]) -> list[str]:
@@ -179,7 +291,8 @@ def _tail(repeated: list[str], also: list[str]) -> list[str]:
 def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
     """The context map for ``request`` (see the module doc): rank, choose, fit."""
     request.check()
-    pool = _pool(index, request, token)
+    disk = OnDisk(index)
+    pool = _pool(index, request, token, disk)
     settings = index.settings
     fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
                    request.max_chars)
@@ -196,8 +309,8 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
             continue
         if len(out.entries) >= request.limit:
             break
-        entry = _entry(index, rf)
-        if not entry.reason:  # every file listed says why it is there
+        entry = _entry(index, rf, disk)
+        if entry is None or not entry.reason:  # every file listed says why it is there
             continue
         entry.recent = recent.get(rf.path, "")
         n = len(out.entries) + 1

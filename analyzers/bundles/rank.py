@@ -671,7 +671,7 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
         written = None if stretch is None else \
             lexical.as_written(q.query.task or "", set(stretch.words)) or list(stretch.words)
         _explain(g, rf, ev.views, matched.get(g.file_index[rf.path], []), ev.cochange_detail,
-                 seeded, stretch, written)
+                 q.query.seeds if seeded else [], stretch, written)
         if pointed:  # a traceback's frame: its definition is the file's focus, not a stretch
             _explain_pointed(rf, pointed)
         if rf.path in lifted:
@@ -693,7 +693,8 @@ def _explain_all(q: _Query, ev: _Evidence, shown: list[RankedFile], lifted: dict
         if q.weights.get("is_release") and is_release_history(rf.path):  # as noise is said
             rf.reasons.append("changelog or generated reference, not a design doc (demoted)")
         if not rf.reasons:  # every ranked file says why: its strongest signal, at least
-            _explain_strongest(q.weights, rf)
+            _explain_strongest(q.weights, rf, seeds_named(q.query.seeds) if seeded
+                               else "the best task matches")
         if not rf.reasons:  # (a file no signal found: ranked last, to fill a large budget)
             rf.reasons.append(NO_LINK_REASON)
     for rf in shown:  # names and commit subjects shown to agents: secrets masked
@@ -1045,15 +1046,16 @@ def _mirror_distance(a: str, b: str) -> int:
 
 
 def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: list[str],
-             cochange_detail: dict[int, tuple[int, int]], seeded: bool,
+             cochange_detail: dict[int, tuple[int, int]], seeds: list[str],
              stretch: chunkmatch.Stretch | None = None,
              stretch_words: list[str] | None = None) -> None:
     """The reasons ``rf`` ranked, in a fixed order: the names it shares with the (pseudo-)seeds,
-    its links to them, the task's words it holds (``matched``) and the stretch of its lines that
-    holds them together (``stretch``, read by the learned re-ranking), its recent activity."""
-    fi = g.file_index[rf.path]
-    what = "the seed" if seeded else "the best task matches"
-    _explain_names(g, rf, views, fi, what)
+    its links to them (``seeds``: the seeds' paths, named in the reasons; none for a task alone),
+    the task's words it holds (``matched``) and the stretch of its lines that holds them together
+    (``stretch``, read by the learned re-ranking), its recent activity."""
+    fi, seeded = g.file_index[rf.path], bool(seeds)
+    what = seeds_named(seeds) if seeded else "the best task matches"
+    _explain_names(g, rf, views, fi, seeded)
     _explain_links(g, rf, list(views), fi, what, cochange_detail, seeded)
     if rf.signals.get("lexical") and matched:
         rf.task_terms = matched
@@ -1067,19 +1069,38 @@ def _explain(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], matched: 
     _explain_activity(rf)
 
 
+def seeds_named(seeds: list[str]) -> str:
+    """The seed files ``seeds`` as a reason names them, by their root-relative paths (the
+    reasons are redacted as a whole after): "`src/app/cli.py`", "`a.py` and `b.py`", "`a.py` and
+    2 other seeds"; "the seed" for none."""
+    paths = list(dict.fromkeys(seeds))
+    if not paths:
+        return "the seed"
+    if len(paths) <= 2:
+        return " and ".join(f"`{p}`" for p in paths)
+    return f"`{paths[0]}` and {len(paths) - 1} other seeds"
+
+
 def _explain_names(g: RepoGraph, rf: RankedFile, views: dict[int, SeedView], fi: int,
-                   what: str) -> None:
-    """The names file row ``fi`` defines that the seeds use, and uses that they define."""
-    if rf.signals.get("defines") and views:
-        names = _shared_names(g, views, fi, seed_uses=True)
-        if names:
-            rf.names_used.extend(n for n, _ in names)
+                   seeded: bool) -> None:
+    """The names file row ``fi`` defines that the seeds use, and uses that they define (the
+    seeds named that hold the names shown, most of them first)."""
+    for signal, seed_uses in (("defines", True), ("uses", False)):
+        if not (rf.signals.get(signal) and views):
+            continue
+        names, by_seed = _shared_names(g, views, fi, seed_uses=seed_uses)
+        if not names:
+            continue
+        rf.names_used.extend(n for n, _ in names)
+        top = {n for n, _ in names[:3]}
+        rows = sorted((si for si, held in by_seed.items() if held & top),
+                      key=lambda si: (-len(by_seed[si] & top), g.files[si]))
+        what = seeds_named([g.files[si] for si in rows]) if seeded else \
+            "the best task matches"
+        if seed_uses:
             shown = ", ".join(f"`{n}`" + (f" ({c}×)" if c > 1 else "") for n, c in names[:3])
             rf.reasons.append(f"defines {shown}, used in {what}")
-    if rf.signals.get("uses") and views:
-        names = _shared_names(g, views, fi, seed_uses=False)
-        if names:
-            rf.names_used.extend(n for n, _ in names)
+        else:
             shown = ", ".join(f"`{n}`" for n, _ in names[:3])
             rf.reasons.append(f"uses {shown}, defined in {what}")
 
@@ -1088,10 +1109,10 @@ def _explain_links(g: RepoGraph, rf: RankedFile, seed_rows: list[int], fi: int, 
                    cochange_detail: dict[int, tuple[int, int]], seeded: bool) -> None:
     """File row ``fi``'s imports of or by the seeds, its changes with them, its test pairing."""
     if rf.signals.get("imports"):
-        if any(g.imports.has(si, fi) for si in seed_rows):
-            rf.reasons.append(f"imported by {what}")
-        else:
-            rf.reasons.append(f"imports {what}")
+        by = [si for si in seed_rows if g.imports.has(si, fi)]
+        linked = by or [si for si in seed_rows if g.imports.has(fi, si)]
+        named = seeds_named([g.files[si] for si in linked]) if seeded and linked else what
+        rf.reasons.append(f"imported by {named}" if by else f"imports {named}")
     if fi in cochange_detail:
         together, total = cochange_detail[fi]
         # (task only: the match is not named, it may be a file the bundle must not mention)
@@ -1155,17 +1176,18 @@ def _explain_history(index: Index, g: RepoGraph, results: list[RankedFile],
 
 # What each signal says of a file, for one that no other reason explains (its strongest
 # weighted signal is named; a file ranks only with some evidence).
+# (``{what}``: the seeds by their paths, or the best task matches: :func:`seeds_named`)
 _SIGNAL_REASONS = {
-    "defines": "defines names the seed or the best task matches use",
-    "uses": "uses names the seed or the best task matches define",
-    "imports": "imports or is imported by the seed or the best task matches",
-    "cochange": "changed together with the seed or the best task matches",
+    "defines": "defines names used in {what}",
+    "uses": "uses names defined in {what}",
+    "imports": "imports or is imported by {what}",
+    "cochange": "changed together with {what}",
     "lexical": "its words match the task's",
-    "test": "pairs with the seed as test and source",
+    "test": "pairs with {what} as test and source",
     "dirty": "has uncommitted changes",
     "recent": "changed recently",
-    "test_uses": "a test that uses the seed's definitions",
-    "path_sim": "its path shares words with the seed's",
+    "test_uses": "a test that uses the definitions of {what}",
+    "path_sim": "its path shares words with {what}",
     "history": "the subjects of the past commits that touched it match the task",
     "commits": "touched by past commits like this task",
     "path_match": "its path holds the task's words",
@@ -1179,12 +1201,13 @@ _SIGNAL_REASONS = {
 NO_LINK_REASON = "nothing found links it to the seeds or the task (ranked last)"
 
 
-def _explain_strongest(weights: dict[str, float], rf: RankedFile) -> None:
-    """The reason of the signal that weighs most in ``rf``'s score (if any kept its value)."""
+def _explain_strongest(weights: dict[str, float], rf: RankedFile, what: str) -> None:
+    """The reason of the signal that weighs most in ``rf``'s score (if any kept its value),
+    naming ``what`` it links the file to."""
     weighed = [(weights.get(k, 0.0) * v, k) for k, v in rf.signals.items()
                if k in _SIGNAL_REASONS and v > 0]
     if weighed:
-        rf.reasons.append(_SIGNAL_REASONS[max(weighed)[1]])
+        rf.reasons.append(_SIGNAL_REASONS[max(weighed)[1]].replace("{what}", what))
 
 
 @dataclass
@@ -1199,26 +1222,34 @@ class SeedView:
     offered: np.ndarray  # the same, as the columns the uses signal reads
 
 
-def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int,
-                  seed_uses: bool) -> list[tuple[str, int]]:
+def _shared_names(g: RepoGraph, views: dict[int, SeedView], fi: int, seed_uses: bool
+                  ) -> tuple[list[tuple[str, int]], dict[int, set[str]]]:
+    """The names file row ``fi`` shares with the seeds (it defines those they use, or uses those
+    they define) with their counts, most telling first; and each seed row's share of them."""
     out: dict[int, int] = {}  # name column -> count
+    by_seed: dict[int, set[str]] = {}
     for si, view in views.items():
         if si == fi:  # a best task match is not credited with its own names
             continue
+        held: set[int] = set()
         if seed_uses:  # names seed references that fi defines
             file_defs = g.defs.row_set(fi)
             for ni, cnt in zip(view.ref_idx.tolist(), view.ref_cnt.tolist(), strict=True):
                 if ni in file_defs and ni not in view.own:
                     out[ni] = out.get(ni, 0) + int(cnt)
+                    held.add(ni)
         else:  # names seed defines that fi references
             ref_idx, ref_cnt = g.refs.row(fi)
             seed_defs = view.defines
             for ni, cnt in zip(ref_idx.tolist(), ref_cnt.tolist(), strict=True):
                 if ni in seed_defs:
                     out[ni] = out.get(ni, 0) + int(cnt)
+                    held.add(ni)
+        if held:
+            by_seed[si] = {g.names[ni] for ni in held}
     ranked = sorted(out.items(), key=lambda kv: (-kv[1] * float(g.name_idf[kv[0]]),
                                                  g.names[kv[0]]))
-    return [(g.names[ni], cnt) for ni, cnt in ranked]
+    return [(g.names[ni], cnt) for ni, cnt in ranked], by_seed
 
 
 def _matched_terms(g: RepoGraph, rows: list[int], task_words: list[str]) -> dict[int, list[str]]:

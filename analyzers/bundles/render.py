@@ -46,11 +46,24 @@ class Piece:
 WHY_CHARS = 90  # a reason shown beside an item, at most
 
 
+# "defines `A` (6×), `B`, `C`, used in `src/app/cli.py`": the names, then the files they link to
+_NAMES_THEN = re.compile(r"^(defines|uses) ((?:`[^`]*`(?: \(\d+×\))?, )*`[^`]*`(?: \(\d+×\))?)"
+                         r"(, (?:used|defined) in .+)$")
+_NAME_ITEM = re.compile(r"`[^`]*`(?: \(\d+×\))?")
+
+
 def short_reason(reasons: Sequence[str]) -> str:
-    """An item's first reason, one line and at most :data:`WHY_CHARS` characters."""
+    """An item's first reason, one line and at most :data:`WHY_CHARS` characters (one naming
+    shared names and the files they link to keeps the files: fewer names are shown first)."""
     if not reasons:
         return ""
     why = " ".join(reasons[0].split())
+    m = _NAMES_THEN.match(why) if len(why) > WHY_CHARS else None
+    if m:
+        names = _NAME_ITEM.findall(m.group(2))
+        while len(names) > 1 and len(why) > WHY_CHARS:
+            names.pop()
+            why = f"{m.group(1)} {', '.join(names)}{m.group(3)}"
     return why if len(why) <= WHY_CHARS else why[:WHY_CHARS - 1].rstrip() + "…"
 
 

@@ -950,6 +950,12 @@ class Index:
             (path,)).fetchone()
         return FileInfo(*row) if row else None
 
+    def file_stat(self, path: str) -> tuple[int, int, str] | None:
+        """``(size, mtime_ns, hash)`` the index read ``path`` with, or None when not indexed."""
+        row = self.conn.execute("SELECT size, mtime_ns, hash FROM files WHERE path=?",
+                                (path,)).fetchone()
+        return (int(row[0]), int(row[1]), str(row[2] or "")) if row else None
+
     def totals_under(self, folder: str) -> tuple[int, int]:
         """(indexed files, raw tokens) under the root-relative ``folder`` ('.' or '' for all)."""
         if folder in ("", "."):

@@ -51,6 +51,26 @@ EVENTS: dict[str, dict[str, str]] = {
 }
 AGENTS = tuple(EVENTS)
 DEFAULT_AGENT = "claude-code"
+# Other names people give the agents (compared without case; ``_`` and spaces read as ``-``).
+AGENT_ALIASES: dict[str, str] = {
+    "claude": "claude-code", "claudecode": "claude-code", "claude-cli": "claude-code",
+    "cursor-agent": "cursor", "cursor-cli": "cursor",
+    "copilot-cli": "copilot", "github-copilot": "copilot", "gh-copilot": "copilot",
+    "codex-cli": "codex", "openai-codex": "codex"}
+
+
+def agent_named(name: str) -> str | None:
+    """The agent ``name`` means (its own name or a common short name, :data:`AGENT_ALIASES`),
+    None for none of ours."""
+    key = "-".join(name.strip().lower().replace("_", "-").split())
+    return key if key in EVENTS else AGENT_ALIASES.get(key)
+
+
+def agents_help() -> str:
+    """The agents, each with its short names, in words: ``claude-code (or claude, ...)``."""
+    return ", ".join(a + (f" (or {', '.join(short)})" if short else "")
+                     for a in AGENTS
+                     for short in ([k for k, v in AGENT_ALIASES.items() if v == a][:2],))
 
 # (agent, role) pairs whose output reaches the model.
 INJECTS: frozenset[tuple[str, str]] = frozenset({

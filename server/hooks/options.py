@@ -16,7 +16,7 @@ from analyzers.app.requests import (
     MAX_MAP_BUDGET,
     MIN_MAP_BUDGET,
 )
-from server.hooks.events import AGENTS, DEFAULT_AGENT
+from server.hooks.events import DEFAULT_AGENT, agent_named, agents_help
 
 DEFAULT_HANDOFF_BUDGET = 1_500  # tokens of the note carried into a new session
 DEFAULT_TIMEOUT = 20.0  # seconds the note's refresh may take (Copilot stops hooks at 30)
@@ -58,7 +58,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("event", nargs="?", default="", metavar="EVENT",
                    help="the event as the agent names it (UserPromptSubmit, sessionStart, ...)")
     p.add_argument("--agent", default=DEFAULT_AGENT, metavar="AGENT",
-                   help=f"one of {', '.join(AGENTS)} (default {DEFAULT_AGENT})")
+                   help=f"one of {agents_help()} (default {DEFAULT_AGENT})")
     p.add_argument("--budget", type=int, default=DEFAULT_MAP_BUDGET, metavar="TOKENS",
                    help=f"the context map's tokens (default {DEFAULT_MAP_BUDGET:,}, "
                         f"{MIN_MAP_BUDGET}-{MAX_MAP_BUDGET:,})")
@@ -91,6 +91,7 @@ def parse(argv: list[str]) -> Options:
     except argparse.ArgumentError as e:
         raise OptionError(str(e)) from e
     opts = Options(**vars(ns))
+    opts.agent = agent_named(opts.agent) or opts.agent  # (an unknown one: run.py says so)
     if not MIN_MAP_BUDGET <= opts.budget <= MAX_MAP_BUDGET:
         raise OptionError(f"--budget must be {MIN_MAP_BUDGET}-{MAX_MAP_BUDGET}")
     if opts.min_words < 0 or opts.limit < 1 or opts.handoff_budget < 100 or \

@@ -69,13 +69,28 @@ yes y yep yeah yup no n nope ok okay k kk sure fine good great nice cool thanks 
 continue go on proceed next again retry do it please pls lgtm done stop wait right correct
 agreed agree perfect awesome sounds looks that this it and so now then keep going carry
 """.split())
+# Words a follow-up in the conversation is made of ("undo that change", "now the same for the
+# other one", "go ahead and commit it", "looks good, run the tests"): they point back at what the
+# agent was just doing, never at code. A prompt of these only (and acknowledgements) routes
+# nothing: a map ranked from them names unrelated files (click: "undo that change" listed
+# CHANGES.md and core.py's invoke), and the agent already has the map of the prompt that gave it
+# its task. A word spelled as code (``undo_change``, ``otherOne``) is a task's word.
+FOLLOW_UP_WORDS = frozenset("""
+undo undone revert reverted redo rollback roll back change changes changed same other others
+another one ones previous last above earlier before instead also too rest both all everything
+something anything ahead go did make try run rerun commit push apply use good better works
+worked working work wrong explain why how what mean show see let lets us can could would should
+we me think really just way thing things step part file files version look like first second
+well more less bit little test tests fix fixed exactly here there
+""".split())
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not slow the ranking)
 
 
 def skip_reason(prompt: str, options: Options) -> str:
     """Why ``prompt`` routes nothing ("" when it routes): empty, a slash command, matching
-    ``--skip``, or fewer than ``--min-words`` searchable words besides acknowledgements."""
+    ``--skip``, fewer than ``--min-words`` searchable words besides acknowledgements, or a
+    follow-up in the conversation (:data:`FOLLOW_UP_WORDS` only; ``--min-words 0`` routes it)."""
     text = prompt.strip()
     if not text:
         return "empty prompt"
@@ -86,15 +101,18 @@ def skip_reason(prompt: str, options: Options) -> str:
     from analyzers import lexical
 
     # (trailers, addresses and links' hosts are not words of a task: lexical.task_text)
-    rest = " ".join(w for w in _WORD.findall(lexical.task_text(text))
-                    if w.lower() not in ACK_WORDS)
-    found = set(lexical.words(rest))
+    rest = [w for w in _WORD.findall(lexical.task_text(text)) if w.lower() not in ACK_WORDS]
+    found = set(lexical.words(" ".join(rest)))
     if len(found) < max(options.min_words, 1):
         # (the ranking reads identifiers and paths: a prompt in another script has none to match)
         other = " of Latin letters; the ranking matches code names" if any(
             ch.isalpha() and not ch.isascii() for ch in text) else ""
         return (f"{len(found)} searchable word{'' if len(found) == 1 else 's'}{other} "
                 f"(fewer than {max(options.min_words, 1)})")
+    task = [w for w in rest if w.lower() not in FOLLOW_UP_WORDS or not
+            (w.islower() or w.istitle())]  # (``Undo_change``, ``otherOne``: code's names)
+    if options.min_words and not lexical.words(" ".join(task)):
+        return f"a follow-up in the conversation ({len(found)} words, none of a task)"
     return ""
 
 
@@ -118,6 +136,9 @@ def on_prompt(run: Run) -> str:
         return ""
     why = skip_reason(prompt, run.options)
     if why:
+        if why.startswith("a follow-up"):  # (the task it follows had its map, if it routed)
+            why += ": " + ("the session's earlier map stands" if load_session(
+                run.root, run.hook.session_id) else "no map in this session yet")
         run.note(f"not routed: {why}")
         return ""
     return _map(run, ws, prompt[:MAX_TASK_CHARS])

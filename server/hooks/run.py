@@ -3,8 +3,11 @@
 Reads the agent's JSON on stdin, finds the workspace (the git work tree around
 ``CLAUDE_PROJECT_DIR``, the input's ``cwd``, Cursor's ``workspace_roots`` or the current folder;
 none: nothing is done), runs the event's role (``roles.py``), prints the agent's documented
-answer (``events.output``) and records the run (``state.py``). Whatever happens it exits 0 and
-prints nothing an agent would show as an error: failures go to ``.ctxsteward/hooks/hook.log``.
+answer (``events.output``) and records the run (``state.py``). Whatever happens it exits 0 (an
+agent reads 2, and some any other status, as an error or a refusal of the prompt) and prints
+nothing an agent would show as an error: failures go to ``.ctxsteward/hooks/hook.log``. A
+command line naming an agent or event we do not know is a mistake of the person who wrote it:
+that one is said on stderr too (with the valid names), still with exit status 0.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from server.hooks.events import DEFAULT_AGENT, EVENTS, PROMPT, output
+from server.hooks.events import DEFAULT_AGENT, EVENTS, PROMPT, agent_named, agents_help, output
 from server.hooks.options import OptionError, Options, parse, parser
 from server.hooks.payload import read_input, start_folder
 from server.hooks.roles import ROLES, Run
@@ -61,6 +64,9 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         problem = ""
     except OptionError as e:
         options, problem = None, f"options refused: {e}"
+    unknown = _unknown(options, argv)
+    if unknown:
+        _say(unknown)
     hook, unread = read_input(sys.stdin.buffer if stdin is None else stdin)
     root = workspace(start_folder(_agent(options, argv), hook))
     if root is None:  # no repository: nothing to do, and nowhere of ours to log it
@@ -70,7 +76,7 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         return 0
     role = EVENTS.get(options.agent, {}).get(options.event)
     if role is None:
-        log(root, f"{options.agent} {options.event!r}: unknown agent or event, nothing done")
+        log(root, f"{options.agent!r} {options.event!r}: {unknown}")
         return 0
     if unread:  # an agent always sends its JSON: without it there is nothing to act on
         log(root, f"{options.agent} {options.event}: {unread}, nothing done")
@@ -96,10 +102,36 @@ def _agent(options: Options | None, argv: list[str]) -> str:
     """The agent whose rules find the workspace: the one named (even among options refused),
     else the default, whose rules put ``CLAUDE_PROJECT_DIR`` first (the log of a run that went
     wrong goes to the workspace the run was for, never into another repository)."""
-    named = options.agent if options else next(
+    return agent_named(_named(options, argv)) or DEFAULT_AGENT
+
+
+def _named(options: Options | None, argv: list[str]) -> str:
+    """The agent named, as named (from ``argv`` when the options were refused)."""
+    return options.agent if options else next(
         (v for k, v in zip(argv, argv[1:], strict=False) if k == "--agent"),
         next((a.split("=", 1)[1] for a in argv if a.startswith("--agent=")), ""))
-    return named if named in EVENTS else DEFAULT_AGENT
+
+
+def _unknown(options: Options | None, argv: list[str]) -> str:
+    """What is wrong with the agent or event named ("" when both are ours), with the valid
+    names: said on stderr and logged."""
+    named = _named(options, argv)
+    if (options is not None or named) and agent_named(named) is None:
+        return f"unknown agent {named!r}: --agent must be one of {agents_help()}; nothing done"
+    if options is not None and options.event not in EVENTS[options.agent]:
+        return (f"unknown event {options.event!r} for {options.agent}: its events are "
+                f"{', '.join(EVENTS[options.agent])}; nothing done")
+    return ""
+
+
+def _say(text: str) -> None:
+    """``text`` on stderr, for the person who wrote the command line (exit status stays 0: the
+    agent goes on; a closed stderr is not an error of ours)."""
+    try:
+        sys.stderr.write(f"ctxsteward hook: {text}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _run_role(run: Run) -> tuple[bool, str]:

@@ -107,7 +107,9 @@ def session_file(root: Path, session_id: str) -> Path:
 
 
 def load_session(root: Path, session_id: str) -> list[str]:
-    """The files session ``session_id`` was shown (none for an unknown or expired session)."""
+    """The files session ``session_id`` was shown that are still there (none for an unknown or
+    expired session; one deleted since, or gone with a ``git checkout``, is forgotten: the
+    next save leaves it out)."""
     if not session_id:
         return []
     path = session_file(root, session_id)
@@ -115,7 +117,18 @@ def load_session(root: Path, session_id: str) -> list[str]:
     if not data or time.time() - float(data.get("updated", 0)) > SESSION_TTL:
         return []
     shown = data.get("shown")
-    return [p for p in shown if isinstance(p, str)] if isinstance(shown, list) else []
+    return [p for p in shown if isinstance(p, str) and _present(root, p)] \
+        if isinstance(shown, list) else []
+
+
+def _present(root: Path, rel: str) -> bool:
+    """Whether the root-relative ``rel`` is a file in ``root`` now (never outside it)."""
+    if not rel or rel.startswith("/") or ".." in rel.split("/"):
+        return False
+    try:
+        return (root / rel).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def save_session(root: Path, session_id: str, shown: list[str]) -> None:

@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "the install's backup goes when the file is its text again; a "
                              "file goes only when the install made it and nothing else is in "
                              "it; the folders the install made go when empty).")
-        v.add_argument("--agent", required=True, choices=AGENTS, help="which agent")
+        v.add_argument("--agent", required=True, type=_agent, choices=AGENTS,
+                       help="which agent (claude for claude-code)")
         v.add_argument("--scope", choices=SCOPES,
                        help=f"which settings file (default {defaults}; user: the agent's "
                             "file in your home folder)")
@@ -59,12 +60,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         v.set_defaults(func=run_change)
     s = verbs.add_parser("status", help="which of our hooks are installed where, and when each "
                                         "last ran")
-    s.add_argument("--agent", choices=AGENTS, help="only this agent (default: all)")
+    s.add_argument("--agent", type=_agent, choices=AGENTS,
+                   help="only this agent (default: all)")
     s.add_argument("--scope", choices=SCOPES, help="only this settings file (default: all)")
     s.add_argument("--json", action="store_true", help="machine-readable (ctxsteward schema "
                                                        "hooks-status)")
     add_root_option(s)
     s.set_defaults(func=run_status)
+
+
+def _agent(name: str) -> str:
+    """The agent ``name`` means (``claude`` is ``claude-code``: ``events.AGENT_ALIASES``); as
+    given when none, which the choices then refuse, naming the agents."""
+    from server.hooks.events import agent_named
+
+    return agent_named(name) or name
 
 
 def schemas() -> dict[str, type[BaseModel]]:
