@@ -578,3 +578,26 @@ def test_a_secret_in_the_task_is_no_word_of_it() -> None:
     words = task_words(f'retry fails, log: "slack":"{slack}" and GITHUB_TOKEN={github} in core')
     assert {"retry", "fails", "log", "slack", "core"} <= set(words)
     assert not [w for w in words if w.isdigit() or len(w) > 12 or w in ("xoxb", "ghp")]
+
+
+def test_a_path_in_the_task_names_its_file_and_lends_only_its_name(server_repo: Path) -> None:
+    """"fix the crash in server/features/hover.py ...": the path names the file (first, "the
+    task names it"), and its folders and extension are no words of the task: ``server``,
+    ``features`` and ``py`` matched every file under ``server/features/``. The file's name stays
+    a word unless more than three files share it; a path naming no file of the repository keeps
+    its words."""
+    task = ("fix the crash in server/features/hover.py when the buffer is unsaved; "
+            "see server/features/__init__.py:1 and tests/test_hover.py::test_hover_shows")
+    with Index(server_repo) as index:
+        query = RankQuery(task=task)
+        results = rank(index, query)
+    assert results[0].path == "server/features/hover.py", [r.path for r in results]
+    assert results[0].reasons[0] == "the task names it (`server/features/hover.py`)"
+    assert query.words == ["fix", "crash", "hover", "buffer", "unsaved", "see", "init", "test",
+                           "hover", "test_hover", "test", "hover", "shows", "test_hover_shows"]
+    for r in results:
+        assert not any("'server'" in why or "'features'" in why for why in r.reasons), r
+    with Index(server_repo) as index:
+        gone = RankQuery(task="fix server/features/gone.py")
+        rank(index, gone)
+    assert gone.words == ["fix", "server", "features", "gone", "py"]
