@@ -248,7 +248,9 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
     "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a word
     every method says ("completion") tells them apart less than one only two say ("zsh"); then
     the same over the words of its own lines (:func:`_body_words`)."""
-    task = set(lexical.stems(c.task_words))
+    # (not "fix", "add", ...: a task's "fix" picked ``test_fixes_649`` by its name, and by its
+    # ``def`` line among its own lines)
+    task = set(lexical.stems(c.task_words)).difference(lexical.verb_stems())
     if not task:
         return {}
     words: dict[int, float] = {}
