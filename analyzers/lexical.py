@@ -302,9 +302,8 @@ def stems(ws: list[str]) -> list[str]:
 
 
 # Words a task says what kind of change it asks for with ("fix the ...", "add support for ..."),
-# not where: as a definition's name's word they met ``test_fixes_1329`` (the stems of "fix" and
-# "fixes" are one), ``SupportsRead``, ``add_headers`` whatever the task was about. A task's
-# identifier holding one (``handle_redirect``) still meets that name whole.
+# not where: by their stems they met ``test_fixes_1329`` (the stems of "fix" and "fixes" are
+# one) and ``SupportsRead`` whatever the task was about (:func:`name_meets`).
 TASK_VERBS = frozenset("""fix fixes fixed fixing add adds added adding update updates updated
     updating handle handles handled handling support supports supported supporting remove
     removes removed removing change changes changed changing allow allows allowed allowing
@@ -320,8 +319,11 @@ def verb_stems() -> frozenset[str]:
     return _VERB_STEMS[0]
 
 
-def name_stems(task_stems: list[str]) -> list[str]:
-    """Of a task's stemmed words, those to meet definitions' names with: not a
-    :data:`TASK_VERBS` word's."""
+def name_meets(task_words: set[str], task_stems: set[str], name_words: list[str]) -> set[str]:
+    """The stems of ``name_words`` (a definition name's :func:`words`) that a task holds
+    (``task_words``, and their stems ``task_stems``): a :data:`TASK_VERBS` word's only when the
+    name writes it as the task does ("add" meets ``add_option``, "fix" no ``test_fixes_649``,
+    "support" no ``SupportsRead``)."""
     verbs = verb_stems()
-    return [w for w in task_stems if w not in verbs]
+    return {st for w in name_words for st in (stem(w),)
+            if st in task_stems and (st not in verbs or w in task_words)}

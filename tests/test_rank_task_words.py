@@ -658,7 +658,8 @@ def test_a_dunder_in_the_task_meets_that_name_only_and_a_task_verb_no_name(
     not every ``getattr(...)`` call (its word ``getattr`` is in those too). "fix" says what kind
     of change, not where: the definitions a bundle shows of a large test file are not its
     ``test_fixes_*`` ones (the stems of "fix" and "fixes" are one), but the test of the task's
-    words."""
+    words. A task verb written as the name writes it still meets it: "add" and ``add_...``."""
+    from analyzers import lexical
     from analyzers.app.requests import BundleRequest
     from analyzers.bundles.assemble import make_bundle
 
@@ -678,3 +679,7 @@ def test_a_dunder_in_the_task_meets_that_name_only_and_a_task_verb_no_name(
     shown = {it.path: it.symbols for it in bundle.items}
     assert "test_parse_cookie_pairs" in shown.get("tests/test_cookies.py", []), shown
     assert not [s for s in shown.get("tests/test_cookies.py", []) if "fixes" in s], shown
+    assert lexical.name_meets({"add", "cookie"}, {"add", "cooki"}, ["add", "cookie", "add_cookie"]
+                              ) == {"add", "cooki"}
+    assert lexical.name_meets({"fix", "cookie"}, {"fix", "cooki"}, ["test", "fixes", "cookie"]
+                              ) == {"cooki"}

@@ -328,7 +328,7 @@ def _task_text_signals(q: _Query, ev: _Evidence) -> None:
     if words:
         distinct = list(dict.fromkeys(words))
         s["path_match"] = _normalise(g.path_words.scores(distinct, q.n))
-        s["def_match"] = _normalise(g.def_words.scores(lexical.name_stems(words), q.n))
+        s["def_match"] = _normalise(g.def_words.scores(words, q.n))
 
 
 def _file_kind_signals(q: _Query, ev: _Evidence) -> None:
