@@ -378,15 +378,23 @@ def commit_messages(root: Path | str, shas: list[str], *, timeout: float | None 
                     ) -> dict[str, str]:
     """The full message (subject and body) of each commit of ``shas``, by sha; the commits git
     cannot show are left out. One ``git show -s`` for all of them (no diff is computed)."""
+    return {sha: message for sha, (_, message)
+            in authored_messages(root, shas, timeout=timeout).items()}
+
+
+def authored_messages(root: Path | str, shas: list[str], *, timeout: float | None = 30
+                      ) -> dict[str, tuple[str, str]]:
+    """:func:`commit_messages` with each commit's author's name: sha -> (name, message)."""
     if not shas:
         return {}
     revs = [revision(s) for s in shas]
-    out = try_run(root, "show", "-s", "--no-color", "--format=%x01%H%x02%B", *revs,
+    out = try_run(root, "show", "-s", "--no-color", "--format=%x01%H%x02%an%x02%B", *revs,
                   timeout=timeout)
     if out is None:
         return {}
-    messages: dict[str, str] = {}
+    messages: dict[str, tuple[str, str]] = {}
     for record in out.decode("utf-8", "replace").split("\x01")[1:]:
-        sha, _, message = record.partition("\x02")
-        messages[sha.strip()] = message.rstrip("\n")
+        sha, _, rest = record.partition("\x02")
+        author, _, message = rest.partition("\x02")
+        messages[sha.strip()] = (author, message.rstrip("\n"))
     return messages

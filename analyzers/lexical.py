@@ -37,6 +37,13 @@ _IDENT_WORDS: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = ({
 _IDENT_WORDS_MAX = 200_000
 
 
+def is_dunder(ident: str) -> bool:
+    """``__getattr__``, ``__init__``: a name the language gives a meaning (Python's special
+    methods and module attributes)."""
+    return len(ident) > 4 and ident.startswith("__") and ident.endswith("__") \
+        and ident[2:-2].strip("_") != ""
+
+
 def _ident_words(ident: str, keep_stopwords: bool) -> tuple[str, ...]:
     memo = _IDENT_WORDS[keep_stopwords]
     got = memo.get(ident)
@@ -45,20 +52,28 @@ def _ident_words(ident: str, keep_stopwords: bool) -> tuple[str, ...]:
         got = tuple(p for p in parts if len(p) > 1 and (keep_stopwords or p not in STOPWORDS))
         if len(parts) > 1:
             got += (ident.lower().strip("_"),)
+        elif is_dunder(ident):  # the whole name too: a task's ``__getattr__`` is not getattr()
+            got += (ident.lower(),)
         if len(memo) >= _IDENT_WORDS_MAX:
             memo.clear()
         memo[ident] = got
     return got
 
 
-def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
+def words(text: str, *, keep_stopwords: bool = False, exact_dunders: bool = False) -> list[str]:
     """Every identifier in ``text`` split into lower-case words, plus the whole identifier.
 
     Whole identifiers let an exact name in a task ("fix parse_header") outrank its parts.
+    ``exact_dunders`` (a task's words): a dunder (:func:`is_dunder`) is its whole name alone,
+    ``__getattr__``, which code's words hold only where it is written (its word ``getattr`` is
+    in every ``getattr(...)`` call as well).
     """
     out: list[str] = []
     for ident in _IDENT.findall(text):
-        out.extend(_ident_words(ident, keep_stopwords))
+        if exact_dunders and is_dunder(ident):
+            out.append(ident.lower())
+        else:
+            out.extend(_ident_words(ident, keep_stopwords))
     return out
 
 
@@ -188,7 +203,7 @@ def task_words(text: str, drop: Mapping[str, str] | None = None) -> list[str]:
     if drop:
         kept = _WORD_RUN.sub(lambda m: f" {drop[m.group()]} " if m.group() in drop else m.group(),
                              kept)
-    return words(kept)
+    return words(kept, exact_dunders=True)
 
 
 def as_written(text: str, wanted: set[str] | frozenset[str]) -> list[str]:
@@ -284,3 +299,31 @@ def stem(word: str) -> str:
 
 def stems(ws: list[str]) -> list[str]:
     return [stem(w) for w in ws]
+
+
+# Words a task says what kind of change it asks for with ("fix the ...", "add support for ..."),
+# not where: by their stems they met ``test_fixes_1329`` (the stems of "fix" and "fixes" are
+# one) and ``SupportsRead`` whatever the task was about (:func:`name_meets`).
+TASK_VERBS = frozenset("""fix fixes fixed fixing add adds added adding update updates updated
+    updating handle handles handled handling support supports supported supporting remove
+    removes removed removing change changes changed changing allow allows allowed allowing
+    improve improves improved improving implement implements implemented implementing ensure
+    ensures ensured ensuring""".split())
+_VERB_STEMS: list[frozenset[str]] = []
+
+
+def verb_stems() -> frozenset[str]:
+    """The stems of :data:`TASK_VERBS`."""
+    if not _VERB_STEMS:
+        _VERB_STEMS.append(frozenset(stem(w) for w in TASK_VERBS))
+    return _VERB_STEMS[0]
+
+
+def name_meets(task_words: set[str], task_stems: set[str], name_words: list[str]) -> set[str]:
+    """The stems of ``name_words`` (a definition name's :func:`words`) that a task holds
+    (``task_words``, and their stems ``task_stems``): a :data:`TASK_VERBS` word's only when the
+    name writes it as the task does ("add" meets ``add_option``, "fix" no ``test_fixes_649``,
+    "support" no ``SupportsRead``)."""
+    verbs = verb_stems()
+    return {st for w in name_words for st in (stem(w),)
+            if st in task_stems and (st not in verbs or w in task_words)}

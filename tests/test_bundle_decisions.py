@@ -471,3 +471,43 @@ def test_a_demoted_changelog_says_so_for_a_task_alone(tmp_path: Path) -> None:
                                                            task="token cache format"))}
     assert any("(demoted)" in r for r in alone["CHANGELOG.md"].reasons), alone["CHANGELOG.md"]
     assert not any("(demoted)" in r for r in seeded["CHANGELOG.md"].reasons)
+
+
+def test_merges_bumps_bots_and_punctuation_are_no_decisions(tmp_path: Path) -> None:
+    """A recent decisions section lists what people decided: not a merge's subject (a squash or
+    fast-forward keeps "Merge pull request ...", GitHub's "Merge commit from fork"), a
+    dependency bump (Dependabot's, Renovate's, pre-commit.ci's words), a bot's commit whatever
+    its subject, a subject of punctuation alone, nor a squash-merge's ``---------`` body line.
+    Those left out do not take the places of the decisions: ``decisions_commits`` of these are
+    shown. The per-file "recent decision" line skips them too (by subject)."""
+    from gitutil import git
+
+    from analyzers.bundles.decisions import latest_per_file
+
+    root = make_repo(tmp_path / "repo")
+    when = iter(range(OLD, OLD + 100 * DAY, DAY))
+    commit(root, "Start the cache module", {"cache/tokens.py": CACHE}, when=next(when))
+    (root / "cache/tokens.py").write_text(CACHE + "\n# bot\n")
+    git("commit", "-q", "-a", "--author", "github-actions[bot] <bot@example.com>",
+        "-m", "chore(release): v1.2.0", cwd=root, when=next(when))
+    for k in range(3):
+        commit(root, f"Cache decision {k}: keep the file open\n\n* first part\n\n---------\n\n"
+               "Co-authored-by: A <a@example.com>",
+               {"cache/tokens.py": CACHE + f"\n# {k}\n"}, when=next(when))
+    noise = ["Merge pull request #5 from someone/branch", "Merge commit from fork",
+             "Bump actions/checkout from 3 to 4", "build(deps): bump requests to 2.32",
+             "Bump the pip group across 1 directory with 2 updates",
+             "Update dependency pytest to v8", "[pre-commit.ci] pre-commit autoupdate",
+             "---------"]
+    for k, subject in enumerate(noise):
+        commit(root, subject, {"cache/tokens.py": CACHE + f"\n# noise {k}\n"}, when=next(when))
+    build(root, Settings())
+    with Index(root, Settings()) as index:
+        found = recent_decisions(index, ["cache/tokens.py"], Settings(decisions_commits=3))
+        assert [d.text for d in found] == [
+            f"Cache decision {k}: keep the file open\n* first part" for k in (2, 1, 0)]
+        assert [d.text.partition(":")[0] for d in recent_decisions(index, ["cache/tokens.py"])
+                ] == ["Cache decision 2", "Cache decision 1", "Cache decision 0",
+                      "Start the cache module"]
+        line = latest_per_file(index, ["cache/tokens.py"])["cache/tokens.py"]
+        assert line.endswith(": Cache decision 2: keep the file open"), line

@@ -251,7 +251,8 @@ def test_a_dependency_path_under_a_folder_with_a_space_lends_no_words(tmp_path: 
         assert results[0].path == "router.go", dep
     results = _ranked(root, "flags panic in vendor/github.com/kept/tool/../tool/flags.go:4")
     assert results[0].path == "vendor/github.com/kept/tool/flags.go"
-    assert {"flags", "vendor", "tool"} <= {w for r in results for w in r.task_terms}
+    terms = {w for r in results for w in r.task_terms}
+    assert "flags" in terms and not {"vendor", "tool", "go"} & terms, terms  # (its name only)
 
 
 HOME_FILES = {
@@ -307,7 +308,7 @@ def test_an_absolute_path_with_spaces_in_its_outer_folders_lends_only_its_worksp
         build(root)
         with Index(root) as index:
             results = rank(index, query)
-        assert set(query.words or ()) == {"src", "app", "py", "crashes"}, (path, query.words)
+        assert set(query.words or ()) == {"app", "crashes"}, (path, query.words)
         assert results[0].path == "src/app.py", path
     for task in ("GET /users/profile and src/app.py crashes", "GET /users/profile crashes",
                  "GET /users/profile crashes src/app.py",
@@ -358,7 +359,7 @@ def test_a_bundle_reads_the_task_words_once_the_ranker_s(tmp_path: Path, monkeyp
     with Index(root) as index:
         query = RankQuery(task=task)
         rank(index, query)
-        assert query.words == lexical.task_words("wildcard conflict panic in tree.go at")
+        assert query.words == lexical.task_words("wildcard conflict panic in tree at")
         assemble.make_bundle(index, BundleRequest(task=task, budget=2000))
         assert found == []  # the ranking's
         assemble.make_bundle(index, BundleRequest(task=task, seeds=["tree.go"], budget=2000,

@@ -578,3 +578,108 @@ def test_a_secret_in_the_task_is_no_word_of_it() -> None:
     words = task_words(f'retry fails, log: "slack":"{slack}" and GITHUB_TOKEN={github} in core')
     assert {"retry", "fails", "log", "slack", "core"} <= set(words)
     assert not [w for w in words if w.isdigit() or len(w) > 12 or w in ("xoxb", "ghp")]
+
+
+def test_a_path_in_the_task_names_its_file_and_lends_only_its_name(server_repo: Path) -> None:
+    """"fix the crash in server/features/hover.py ...": the path names the file (first, "the
+    task names it"), and its folders and extension are no words of the task: ``server``,
+    ``features`` and ``py`` matched every file under ``server/features/``. The file's name stays
+    a word unless more than three files share it; a path naming no file of the repository keeps
+    its words."""
+    task = ("fix the crash in server/features/hover.py when the buffer is unsaved; "
+            "see server/features/__init__.py:1 and tests/test_hover.py::test_hover_shows")
+    with Index(server_repo) as index:
+        query = RankQuery(task=task)
+        results = rank(index, query)
+    assert results[0].path == "server/features/hover.py", [r.path for r in results]
+    assert results[0].reasons[0] == "the task names it (`server/features/hover.py`)"
+    assert query.words == ["fix", "crash", "hover", "buffer", "unsaved", "see", "__init__", "test",
+                           "hover", "test_hover", "test", "hover", "shows", "test_hover_shows"]
+    for r in results:
+        assert not any("'server'" in why or "'features'" in why for why in r.reasons), r
+    with Index(server_repo) as index:
+        gone = RankQuery(task="fix server/features/gone.py")
+        rank(index, gone)
+    assert gone.words == ["fix", "server", "features", "gone", "py"]
+
+
+LAZY = '''\
+"""A module whose old names still import, with a warning."""
+import warnings
+
+
+def __getattr__(name):
+    if name == "OldParser":
+        warnings.warn("OldParser is deprecated", DeprecationWarning, stacklevel=2)
+        return object
+    raise AttributeError(name)
+'''
+
+REFLECT = '''\
+"""Options read off an object by name."""
+
+
+def option_value(obj, name):
+    return getattr(obj, name, None)
+
+
+def option_values(obj, names):
+    return {n: getattr(obj, n) for n in names if getattr(obj, n, None) is not None}
+
+
+def copy_options(src, dst, names):
+    for n in names:
+        setattr(dst, n, getattr(src, n))
+'''
+
+COOKIES = '''\
+"""Cookie parsing."""
+
+
+def parse_cookie(header):
+    return dict(part.split("=", 1) for part in header.split("; "))
+'''
+
+
+def _cookie_tests() -> str:
+    out = ['"""Cookie tests."""\nfrom app.cookies import parse_cookie\n']
+    for k in range(12):
+        out.append(f"\n\ndef test_fixes_{600 + k}():\n    '''Issue {600 + k}.'''\n"
+                   + "".join(f"    value_{j} = {j} * {k}\n" for j in range(25))
+                   + "    assert value_0 == 0\n")
+    out.append("\n\ndef test_parse_cookie_pairs():\n"
+               "    assert parse_cookie('a=1; b=2') == {'a': '1', 'b': '2'}\n")
+    return "".join(out)
+
+
+def test_a_dunder_in_the_task_meets_that_name_only_and_a_task_verb_no_name(
+        tmp_path: Path) -> None:
+    """"__getattr__" in a task is the special method's name: it meets the module defining it,
+    not every ``getattr(...)`` call (its word ``getattr`` is in those too). "fix" says what kind
+    of change, not where: the definitions a bundle shows of a large test file are not its
+    ``test_fixes_*`` ones (the stems of "fix" and "fixes" are one), but the test of the task's
+    words. A task verb written as the name writes it still meets it: "add" and ``add_...``."""
+    from analyzers import lexical
+    from analyzers.app.requests import BundleRequest
+    from analyzers.bundles.assemble import make_bundle
+
+    root = make_repo(tmp_path / "repo", {
+        "app/__init__.py": "", "app/lazy.py": LAZY, "app/reflect.py": REFLECT,
+        "app/cookies.py": COOKIES, "tests/test_cookies.py": _cookie_tests()})
+    build(root)
+    with Index(root) as index:
+        query = RankQuery(task="the module __getattr__ warns twice for OldParser")
+        results = {r.path: r for r in rank(index, query)}
+        assert "__getattr__" in (query.words or []) and "getattr" not in (query.words or [])
+        assert "__getattr__" in results["app/lazy.py"].task_terms
+        assert not results["app/reflect.py"].task_terms, results["app/reflect.py"]
+        made = make_bundle(index, BundleRequest(task="fix cookie parsing of pairs",
+                                                budget=1500))
+    bundle = getattr(made, "bundle", made)
+    shown = {it.path: it.symbols for it in bundle.items}
+    assert "test_parse_cookie_pairs" in shown.get("tests/test_cookies.py", []), shown
+    assert not [s for s in shown.get("tests/test_cookies.py", []) if "fixes" in s], shown
+    assert lexical.name_meets({"add", "cookie"}, {"add", "cooki"}, ["add", "cookie", "add_cookie"]
+                              ) == {"add", "cooki"}
+    assert lexical.name_meets({"fix", "cookie"}, {"fix", "cooki"}, ["test", "fixes", "cookie"]
+                              ) == {"cooki"}

@@ -5,7 +5,8 @@ Two sources, both about the files asked for:
 * the recent commits that changed them (the last ``decisions_days`` days before the *newest
   commit's* date, not the wall clock, so an old repository still has some; at most
   ``decisions_commits``), each with its subject, the first lines of its body and the ids of the
-  pull requests or issues it names (``#123``, ``GH-12``, ``!45``, ``PROJ-123``);
+  pull requests or issues it names (``#123``, ``GH-12``, ``!45``, ``PROJ-123``); merges,
+  dependency bumps and bots' commits left out (:func:`routine`);
 * the "Decisions" and "Open questions" sections of the handoff note (``HANDOFF.md`` at the root)
   when the note names one of the files.
 
@@ -44,6 +45,31 @@ _MENTION = re.compile(r"(?<![\w/&])(#\d+|GH-\d+|!\d+)\b|\b([A-Z][A-Z0-9]{1,9}-\d
 # Keys of that shape that are not trackers' (encodings, standards, hashes).
 _NOT_KEYS = frozenset({"UTF", "ISO", "SHA", "RFC", "PEP", "MD", "CP", "ECMA", "ES", "HTTP",
                        "TLS", "SSL", "IPV", "X", "WIN", "LATIN", "IEEE", "ANSI", "ASCII", "UCS"})
+
+
+# Commits that record no decision about the code, left out (:func:`routine`): git's and the forges'
+# merge subjects ("Merge pull request #12 from ...", "Merge branch 'x'", GitHub's "Merge commit
+# from fork"; the index holds no merge commit, but a squash or a fast-forward keeps such a
+# subject), and dependency bumps and hook updates by bots or in their words (Dependabot's "Bump x
+# from 1 to 2", "Bump the pip group ...", "build(deps): ...", Renovate's "Update dependency x to
+# 2", pre-commit.ci's "[pre-commit.ci] pre-commit autoupdate").
+_ROUTINE_SUBJECT = re.compile(
+    r"Merge (?:pull request|branch|remote-tracking branch|tag|commit)\b"
+    r"|Bump (?:\S+ from \S+ to \S|the \S+ group\b|https?://)"
+    r"|\w+\((?:deps|deps-dev|dependencies)\)!?:"
+    r"|Update dependency \S+ to \S"
+    r"|\[pre-commit\.ci\b|pre-commit autoupdate\b", re.IGNORECASE)
+# A bot's name as an author (GitHub apps: "dependabot[bot]", "pre-commit-ci[bot]"; "Renovate Bot").
+_BOT = re.compile(r"\[bot\]|\bbot\b", re.IGNORECASE)
+SLACK = 2  # commits read per one shown: a bot's (known by its author) is left out after reading
+
+
+def routine(subject: str, author: str = "") -> bool:
+    """Whether a commit of ``subject`` (by ``author``, when known) records no decision: a
+    merge's subject, a dependency bump's, a bot's commit, or a subject of punctuation alone
+    (a squash-merge's ``---------``, or none)."""
+    return (not any(ch.isalnum() for ch in subject) or _ROUTINE_SUBJECT.match(subject.strip())
+            is not None or (bool(author) and _BOT.search(author) is not None))
 
 
 @dataclass(frozen=True)
@@ -89,11 +115,12 @@ def _clip(line: str) -> str:
 
 
 def summary(message: str, subject: str = "") -> str:
-    """A commit's subject and the first :data:`BODY_LINES` lines of its body (blank lines and
-    trailers skipped), one per line."""
+    """A commit's subject and the first :data:`BODY_LINES` lines of its body (blank lines, lines
+    of punctuation alone (a squash-merge's ``---------``) and trailers skipped), one per line."""
     lines = message.splitlines()
     head = _clip(lines[0]) if lines else _clip(subject)
-    body = [_clip(ln) for ln in lines[1:] if ln.strip() and not lexical.TRAILER.match(ln)]
+    body = [_clip(ln) for ln in lines[1:]
+            if any(ch.isalnum() for ch in ln) and not lexical.TRAILER.match(ln)]
     return "\n".join([head, *body[:BODY_LINES]])
 
 
@@ -120,18 +147,25 @@ def recent_decisions(index: Index, files: Sequence[str], settings: Settings | No
     if anchor is None or settings.decisions_commits < 1:
         return out
     rows = index.commits_touching(files, anchor - settings.decisions_days * DAY,
-                                  settings.decisions_commits, until=anchor)
+                                  SLACK * settings.decisions_commits, until=anchor, skip=routine)
     if not rows:
         return out
     from analyzers import gitrepo  # only with commits to tell about
 
     token.check()
-    messages = gitrepo.commit_messages(index.root, [sha for sha, *_ in rows])
+    messages = gitrepo.authored_messages(index.root, [sha for sha, *_ in rows])
+    shown = 0
     for sha, time, subject, touched in rows:
-        message = redact_git(messages.get(sha) or subject)
+        if shown == settings.decisions_commits:
+            break
+        author, message = messages.get(sha) or ("", subject)
+        if routine(message.partition("\n")[0], author):
+            continue
+        message = redact_git(message or subject)
         out.append(Decision(kind="commit", ref=sha[:10], date=_day(time),
                             text=summary(message, subject), files=sorted(touched),
                             mentions=mentions(message), sha=sha))
+        shown += 1
     return out
 
 
@@ -141,7 +175,8 @@ RECENT_CHARS = 90  # a map's "recent decision" line at most
 def latest_per_file(index: Index, files: Sequence[str], settings: Settings | None = None
                     ) -> dict[str, str]:
     """For each of ``files`` changed by a commit of the recent window (``decisions_days`` before
-    the newest commit), that newest commit as one short line ("2026-11-30 `5c0679018a`: subject",
+    the newest commit), that newest commit (not a :func:`routine` one, by its subject) as one
+    short line ("2026-11-30 `5c0679018a`: subject",
     secrets masked), from the index alone: the agent hooks' context map gives it per file."""
     settings = settings if settings is not None else index.settings
     files = list(dict.fromkeys(files))
@@ -149,7 +184,7 @@ def latest_per_file(index: Index, files: Sequence[str], settings: Settings | Non
     if not files or anchor is None or settings.decisions_commits < 1:
         return {}
     rows = index.commits_touching(files, anchor - settings.decisions_days * DAY,
-                                  4 * len(files))
+                                  4 * len(files), skip=routine)
     out: dict[str, str] = {}
     for sha, time, subject, touched in rows:  # newest first
         line = clip_masked(" ".join(redact_git(subject).split()), RECENT_CHARS)

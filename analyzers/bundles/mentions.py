@@ -525,12 +525,55 @@ def task_words(text: str, files: Sequence[str],
                                           Mapping[str, Sequence[int]]]],
                root: Path | None = None) -> list[str]:
     """The words of task ``text`` (``lexical.task_words``) without the pieces of a dependency's
-    path, nor of an absolute path's part outside the workspace (:func:`foreign_paths`).
-    ``tables``: gives :func:`name_tables` of ``files`` (asked only when the task holds such a
-    path)."""
-    if not lexical.installed_packages(text) and not _OUTSIDE_HINT.search(lexical.task_text(text)):
+    path, nor of an absolute path's part outside the workspace (:func:`foreign_paths`), and a
+    path naming a workspace file lends only that file's name without its extension
+    (:func:`_file_stems`). ``tables``: gives :func:`name_tables` of ``files`` (asked only when
+    the task holds such a path)."""
+    foreign = bool(lexical.installed_packages(text)) \
+        or _OUTSIDE_HINT.search(lexical.task_text(text)) is not None
+    if not foreign and not path_like(text):
         return lexical.task_words(text)
-    return lexical.task_words(text, foreign_paths(text, files, *tables(), root))
+    by_name, by_stem = tables()
+    drop = foreign_paths(text, files, by_name, by_stem, root) if foreign else {}
+    return lexical.task_words(text, _file_stems(lexical.task_text(text), drop,
+                                                _Lookup(files, by_name, by_stem)))
+
+
+def _file_stems(kept: str, drop: dict[str, str], lookup: _Lookup) -> dict[str, str]:
+    """``drop`` (``lexical.task_words``'s) with each word of ``kept`` (what of it stays, after
+    ``drop``) holding a path that names a workspace file made that file's name without its
+    extension: "fix the crash in src/click/core.py" says the file (ranked first by
+    :func:`named_files`), and ``src``, ``click`` and ``py`` are no words of the task (they
+    matched every file under ``src/click``, and every past commit moving files to ``src``).
+    The name stays a word unless more than :data:`MAX_SHARED` files share it (``__init__``,
+    ``index``). A path naming no file (a folder, a file since removed) stays as written."""
+    out = dict(drop)
+    for word in dict.fromkeys(m.group() for m in lexical.WORD_RUN.finditer(kept[:MAX_TEXT])):
+        source = drop.get(word, word)
+        if source and any(c in source for c in "./\\"):
+            named = _as_file_stems(source, lookup)
+            if named != source:
+                out[word] = named
+    return out
+
+
+def _as_file_stems(word: str, lookup: _Lookup) -> str:
+    """``word`` with each path of it that names a workspace file (:func:`_path_words`) made
+    that file's name without its extension ('' when more than :data:`MAX_SHARED` files have
+    that name), after the folders before the part naming it (``draft/src/app.py``: ``draft``
+    and ``app``; prose's "final draft/src/app.py")."""
+    for tok in _path_words(word):
+        path = posixpath.normpath(tok) if "/.." in tok else tok
+        parts = [p for p in path.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
+        k, hits = lookup.hits(path, parts, "\\" in word) if parts else (0, [])
+        if not hits:
+            continue
+        stem = _stem(parts[-1])
+        if len(lookup.tables[False].get(stem, ())) > MAX_SHARED:
+            stem = ""
+        named = " ".join([*parts[:-k], stem])
+        word = word.replace(tok, f" {named} ", 1) if tok in word else named
+    return word
 
 
 def _installed(text: str) -> dict[str, str]:

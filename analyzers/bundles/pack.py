@@ -247,19 +247,22 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
     The task's words in a definition's name or its class's (ZshComplete.format_completion for
     "zsh completion breaks"), each worth more the fewer definitions of the file hold it: a word
     every method says ("completion") tells them apart less than one only two say ("zsh"); then
-    the same over the words of its own lines (:func:`_body_words`)."""
+    the same over the words of its own lines (:func:`_body_words`). A task verb ("fix", "add")
+    meets a name only as written (:func:`lexical.name_meets`)."""
     task = set(lexical.stems(c.task_words))
     if not task:
         return {}
     words: dict[int, float] = {}
-    held = [set(lexical.stems(lexical.words(d.qualified.replace(".", " ")))) & task
+    written = set(c.task_words)
+    held = [lexical.name_meets(written, task, lexical.words(d.qualified.replace(".", " ")))
             for d in c.definitions]
     df = Counter(w for ws in held for w in ws)
     for i, ws in enumerate(held):
         if ws:
             words[i] = sum(TASK_WORD / df[w] for w in ws)
     if not is_design_doc(c.path):  # (a document's sections: by their names)
-        body = _body_words(c, task)
+        # (a task verb's, "fix", not at all: ``def test_fixes_649`` is one of its own lines)
+        body = _body_words(c, task.difference(lexical.verb_stems()))
         body_df = Counter(w for ws in body.values() for w in ws)
         for i, ws in body.items():
             words[i] = words.get(i, 0.0) + sum(BODY_WORD / body_df[w] for w in ws)

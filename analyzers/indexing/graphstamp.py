@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 # 11: BM25 kept as counts and document lengths, scored at query time (Bm25Index).
 # 13: Ruby's built-ins are the methods every object and class answers (``is_a?``, ``each``).
 # 14: ... but not Enumerable's (``find``, ``each``, ``select``): a repository defines its own.
-GRAPH_VERSION = 14
+# 15: definition-name words and commit subjects' hold a dunder's whole name (``__getattr__``).
+GRAPH_VERSION = 15
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -869,11 +869,12 @@ class Index:
             f"SELECT id, subject FROM commits WHERE id IN ({marks})", ids).fetchall())
 
     def commits_touching(self, paths: list[str], since: int, limit: int,
-                         until: int | None = None) -> list[tuple[str, int, str, list[str]]]:
+                         until: int | None = None, skip: Callable[[str], bool] | None = None
+                         ) -> list[tuple[str, int, str, list[str]]]:
         """(sha, time, subject, the files of ``paths`` it changed) of the newest ``limit``
         commits from ``since`` to ``until`` (Unix times; no end when None) that changed any of
-        ``paths``, newest first;
-        commits of more than ``large_commit_limit`` files are left out (sweeping changes)."""
+        ``paths``, newest first; commits of more than ``large_commit_limit`` files are left out
+        (sweeping changes), and those whose subject ``skip`` is true of."""
         if not paths or limit < 1:
             return []
         marks = ",".join("?" * len(paths))
@@ -884,8 +885,14 @@ class Index:
             (*paths, since, until if until is not None else 1 << 62,
              self.settings.large_commit_limit)).fetchall()
         out: dict[int, tuple[str, int, str, list[str]]] = {}
+        skipped: set[int] = set()
         for cid, sha, when, subject, path in rows:
+            if cid in skipped:
+                continue
             if cid not in out:
+                if skip is not None and skip(subject or ""):
+                    skipped.add(cid)
+                    continue
                 if len(out) >= limit:
                     break
                 out[cid] = (sha, int(when), subject or "", [])

@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 12: a Rust attribute's name and its configuration words are no references (``#[test]``,
 # ``#[cfg(test)]``).
 # 13: a Ruby singleton method on a value (``def obj.is_a?``, a test's stub) is no definition.
-SCHEMA_VERSION = 13
+# 14: a dunder's words hold its whole name too (``__getattr__``: a task's meets only it).
+SCHEMA_VERSION = 14
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """
