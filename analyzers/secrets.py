@@ -5583,7 +5583,8 @@ def _w_label(lines: list[str], i: int) -> list[Finding]:
 # shell's ``user:V`` piped to ``chpasswd``, a ``.pgpass`` line written by a heredoc or an echo,
 # a Makefile's ``define DB_PASSWORD`` body, and a command line continued with ``\`` read whole.
 _R15_OPTION = _rx(
-    r"\b(?:add_argument|add_option|option|Option)\([ \t]*(?:[\"']-[\w-]{1,40}[\"'][ \t]*,\s*){0,3}"
+    r"\b(?:add_argument|add_option|option|Option)\(\s{0,200}"
+    r"(?:[\"']-[\w-]{1,40}[\"'][ \t]*,\s{0,200}){0,3}"
     r"[\"']-{1,2}(?P<n>[\w-]{1,160})[\"'](?:[^()\"']|[\"'][^\"'\n]{0,200}[\"']){0,400}?"
     r"\bdefault\s*=\s*(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)")
 _R15_COPY = _rx(
@@ -5596,9 +5597,8 @@ _R15_PRINTF = _rx(
 _R15_CONVERSION = _rx(r"%%|%[-+ #0-9.*]*(?:l{0,2}|h{0,2}|[zjt])[a-zA-Z]")
 _R15_FMT_NAME = _rx(r"(?P<n>[\w.-]{1,160})[ \t]*[=:][ \t]*[\"']?$")
 _R15_ARG = _rx(r"[ \t]*(?:\"(?P<v>[^\"\\\n]{0,300})\"[ \t]*|[^,()\"]*(?:\([^()]*\))?[^,()\"]*)")
-_R15_PERL_Q = _rx(r"(?<![\w.])(?P<n>[$%]?\w{1,160})[ \t]*(?:=>?)[ \t]*qq?[ \t]*"
-                  r"(?:\{(?P<v>[^{}\s]{1,300})\}|\((?P<p>[^()\s]{1,300})\)"
-                  r"|\[(?P<b>[^\[\]\s]{1,300})\]|<(?P<a>[^<>\s]{1,300})>)")
+_R15_PERL_Q = _rx(r"(?<![\w.])(?P<n>[$%]?\w{1,160})[ \t]*=>?[ \t]*qq?[ \t]*[{(\[<]"
+                  r"(?P<v>[^\s{}()\[\]<>]{1,300})[})\]>]")
 _R15_SECURE = _rx(r"(?i)\bConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(?P<q>[\"'])"
                   r"(?P<v>[^\"'\s]{1,300})(?P=q)")
 _R15_SET_PASSWORD = _rx(r"(?i)\bSET[ \t]+PASSWORD\b(?:[ \t]+FOR[ \t]+[^=;\n]{1,200}?)?[ \t]*=[ \t]*"
