@@ -239,3 +239,18 @@ def test_length_changing_case_folds_do_not_move_a_mask(repo: Path) -> None:
             in out)
     assert "İİ The password is: [redacted: Secret In Prose] İ kept\n" in out
     assert "# İstanbul İİİ ﬁle ẞ ŉ ΐ\n" in out
+
+
+async def test_no_value_reaches_mcp_s_bundle(repo: Path, log: object) -> None:
+    """The real MCP server over stdio: suggest_bundle with every file of the round as a seed."""
+    from mcp_client import session, structured_json, text
+
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for fmt in ("markdown", "xml"):
+            result = await s.call_tool("suggest_bundle", {"seeds": sorted(_repo_files()),
+                                                          "budget": 60000, "format": fmt})
+            assert not result.is_error, text(result)
+            shown = text(result) + structured_json(result)
+            for value in (V, TOKEN, AUTH):
+                assert value not in shown, (fmt, value)
+            assert shown.count("[redacted: ") >= len(FORMS)
