@@ -254,3 +254,31 @@ async def test_no_value_reaches_mcp_s_bundle(repo: Path, log: object) -> None:
             for value in (V, TOKEN, AUTH):
                 assert value not in shown, (fmt, value)
             assert shown.count("[redacted: ") >= len(FORMS)
+
+
+def test_no_value_reaches_the_hooks_map(tmp_path: Path) -> None:
+    """The context map the agents' hooks inject (``Snapshot.map`` with its best file's bodies):
+    the round's forms in a function's body are masked there too."""
+    from analyzers.app.requests import MapRequest
+    from analyzers.app.workspace import Workspace
+
+    body = ("import argparse\n\n\ndef configure_login(cfg):\n"
+            "    parser = argparse.ArgumentParser()\n"
+            '    parser.add_argument("--user", default="admin")\n'
+            '    parser.add_argument("--host", default="localhost")\n'
+            "    cfg.port = 5432\n    cfg.retries = 3\n    cfg.timeout = 30\n"
+            f'    parser.add_argument("--password", default="{V}")\n'
+            f'    setattr(cfg, "password", "{V}")\n'
+            f'    cfg.client = Client(credentials=("admin", "{V}"))\n'
+            f'    db_pw = "{V}"\n    return parser, db_pw\n')
+    root = make_repo(tmp_path / "repo", {
+        "login/setup.py": body,
+        "login/other.py": "def unrelated():\n    return 1\n",
+    })
+    ws = Workspace(root)
+    ws.refresh()
+    with ws.snapshot() as snap:
+        made = snap.map(MapRequest(task="configure the login parser", bodies=True))
+    assert made.bodies_of == "login/setup.py"
+    assert "def configure_login(cfg):" in made.text
+    assert V not in made.text and made.text.count("[redacted: ") == 4
