@@ -173,7 +173,8 @@ DETECTORS = (
 # sshpass/docker login value and commands continued over lines, chpasswd, .pgpass heredocs,
 # Bearer tokens from 12 characters, labels escaped or in HTML tags, Spanish and Italian labels,
 # TOML's """\ values, Docker's config.json auths, Makefile defines, format!("V"), strcpy,
-# printf's arguments, Perl's q{}, ConvertTo-SecureString, SET PASSWORD)
+# printf's arguments, Perl's q{}, ConvertTo-SecureString, SET PASSWORD); a text with line breaks
+# other than "\n" read as its lines joined by "\n" (spans had moved after a form feed)
 SCAN_VERSION = 49
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
@@ -2014,6 +2015,14 @@ def _folded(text: str) -> str:
     return text if out == text else out  # (an equal copy would be read again, and again)
 
 
+# A line break other than "\n" (``\r\n``, a lone ``\r``, a form feed, ``\u2028``...): the
+# text's lines are those ``str.splitlines`` reads (a finding's line and offsets are on them),
+# but the readers of a whole text count "\n"s; such a text is read as its lines joined by "\n"
+# (the same lines, each as it is: a value after a form feed had been masked on the wrong line,
+# shown where it was and the text before it garbled).
+_OTHER_BREAK = _rx("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
@@ -2025,6 +2034,8 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         folded = _folded(text)
         if folded is not text and folded != text:
             return find_secrets(folded, filename)  # (as long: the spans are the text's)
+    if _OTHER_BREAK.search(text) is not None:
+        return find_secrets("\n".join(text.splitlines()) + "\n", filename)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(
             text, filename):

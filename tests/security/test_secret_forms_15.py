@@ -282,3 +282,40 @@ def test_no_value_reaches_the_hooks_map(tmp_path: Path) -> None:
     assert made.bodies_of == "login/setup.py"
     assert "def configure_login(cfg):" in made.text
     assert V not in made.text and made.text.count("[redacted: ") == 4
+
+
+# -- line breaks other than "\n": the lines Python reads (a form feed, "\r", "\u2028"...) --
+
+_TEXT_FORMS = {  # forms found by readers of the whole text (they count "\n"s)
+    "a.fish": f"set -x API_KEY {V}\n",
+    "a.lua": f"password = [[{V}]]\n",
+    "a.sql": f"SET PASSWORD FOR 'app'@'%' = '{V}';\nCREATE USER app IDENTIFIED BY '{V}';\n",
+    "a.py": f'parser.add_argument(\n    "--password",\n    default="{V}",\n)\n',
+    "a.html": f"<dl>\n<dt>Password</dt>\n<dd>{V}</dd>\n</dl>\n",
+    "a.rst": f"The password is ``{V}``.\n",
+}
+
+
+@pytest.mark.parametrize("brk", ["\x0c\n", "\x0c", "\r", "\x0b", "\x1c", "\x85", "\u2028",
+                                 "\u2029", "\r\n"])
+@pytest.mark.parametrize("filename", sorted(_TEXT_FORMS))
+def test_other_line_breaks_before_a_value_do_not_move_its_mask(filename: str, brk: str) -> None:
+    form = _TEXT_FORMS[filename]
+    head = f"-- one{brk}two\n" if brk != "\r\n" else "-- one\r\n"
+    body = form.replace("\n", "\r\n") if brk == "\r\n" else form
+    shown = redact(head + body, filename)
+    assert V not in shown
+    assert shown == head + redact(body, filename)  # (the head as it was, the form masked alike)
+
+
+def test_a_page_break_before_a_value_in_a_bundle(tmp_path: Path) -> None:
+    """A form feed on its own line (a page break, as Emacs and GNU sources write them) before a
+    value the readers of a whole text find: masked in the bundle, every other line as it was."""
+    files = {"deploy.fish": "# deploy\n\x0c\nset -x REGION eu-west-1\n\x0c\n"
+                            f"set -x API_KEY {V}\necho done\nset -x DEBUG 0\n"}
+    root = make_repo(tmp_path / "repo", files)
+    proc = run_cli("bundle", "--seed", "deploy.fish", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert V not in proc.stdout + proc.stderr
+    assert "set -x API_KEY [redacted: Secret Keyword]\necho done\n" in proc.stdout
+    assert "set -x REGION eu-west-1\n" in proc.stdout
