@@ -439,7 +439,8 @@ _PROSE_LEAD = (
     r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
     r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials"
     r"|passwort|kennwort|mot\s+de\s+passe|contrase(?:\u00f1|n\u0303?)a|senha|wachtwoord"
-    r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola\s+d['\u2019]ordine)s?" + _LABEL_MARK
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave(?:\s+de\s+acceso)?|parola\s+d['\u2019]ordine)s?"
+    + _LABEL_MARK
     + r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
     r"\s+to|is|was|are|becomes|to):?[*_]{0,2}\s+|[ \t\u00a0\u202f]?\\?:" + _LABEL_MARK + r"\s+"
     r"|\s*(?:\u2014|\u2013)\s*)"
@@ -5434,13 +5435,15 @@ _W_LABEL = _rx(
     r"(?i)[ \t]*(?:(?:the|your|our|a|an|default|initial|admin|root|user|database|db|le|la|les"
     r"|das|der|die|el|o|a|[a-z]{2,20})[ \t]+){0,3}(?P<n>pass(?:word|wd|phrase)s?|passwort"
     r"|kennwort|mot[ \t]+de[ \t]+passe|contrase(?:ñ|n)a|senha|wachtwoord"
-    r"|\u043f\u0430\u0440\u043e\u043b\u044c|pwd|secret(?:[ _-]?key)?|clave|parola[ \t]+d['’]ordine"
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c|pwd|secret(?:[ _-]?key)?|clave(?:[ \t]+de[ \t]+acceso)?"
+    r"|parola[ \t]+d['’]ordine"
     r"|api[ _-]?(?:key|token)|access[ _-]?token|token)[ \t]*(?:(?:is|est|ist|es|é|è)[ \t]*)?"
     r"(?:\([^()]{0,40}\)[ \t]*)?:{0,2}[ \t]*")
 # what stands between a label and its value: a fence, a ``<pre>``, a listing's or a literal
-# block's delimiter, a reST directive, AsciiDoc's list continuation
+# block's delimiter (a Setext heading's underline reads as one), a reST directive, AsciiDoc's
+# list continuation
 _W_OPENING = _rx(r"[ \t]*(?:(?:```|~~~)[\w.+-]*|(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?"
-                 r"|-{4,}|\.{4,}|\+|::|\.\.[ \t]+(?:code-block|code|sourcecode)::.{0,40}"
+                 r"|-{3,}|={3,}|\.{4,}|\+|::|\.\.[ \t]+(?:code-block|code|sourcecode)::.{0,40}"
                  r"|\[source(?:,[^\]]{0,40})?\])[ \t]*")
 _W_DOC_VALUE = _rx(r"[ \t]*(?:>[ \t]*)?(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?`?"
                    r"(?P<v>[^\s`<>]{6,300})`?(?:</code>)?(?:</pre>)?[ \t]*")

@@ -102,6 +102,9 @@ case("strcpy_s into a field", f'strcpy_s(cfg->db_password, 64, "{V}");\n', "a.c"
      ("cfg->db_password",))
 case("html label keeps its element's end", f"<li><strong>Password</strong>: {V}</li>\n",
      "a.html", (V,), ("</li>",))
+case("markdown setext heading of equals signs", f"Password\n========\n\n{V}\n", "README.md",
+     (V,), ("========",))
+case("spanish clave de acceso", f"Clave de acceso: {V}\n", "NOTES.md", (V,), ("Clave de acceso:",))
 case("spanish label then a fence", f"## Clave\n\n```\n{V}\n```\n", "README.md", (V,),
      ("## Clave",))
 
@@ -133,7 +136,8 @@ benign("round 15's look-alikes in shell",
 benign("round 15's look-alikes in documents",
        "Clave: la de siempre\nParola d'ordine: quella solita\n"
        "**Password**\\: see the vault\n<b>Password:</b> ask the team</p>\n"
-       "Use a Bearer authentication header.\n", "README.md")
+       "Use a Bearer authentication header.\n"
+       "Password\n========\n\nUse a long one.\n\nToken\n=====\n\nSee the settings.\n", "README.md")
 benign("docker config.json with a credential helper",
        '{"auths": {"registry.example.com": {}}, "credsStore": "desktop"}\n', "config.json")
 
