@@ -169,7 +169,13 @@ DETECTORS = (
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
 # 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
 # Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
-SCAN_VERSION = 48
+# 49: round-15 forms (an option's default, setattr's and credentials=' pairs, db_pw, a quoted
+# sshpass/docker login value and commands continued over lines, chpasswd, .pgpass heredocs,
+# Bearer tokens from 12 characters, labels escaped or in HTML tags, Spanish and Italian labels,
+# TOML's """\ values, Docker's config.json auths, Makefile defines, format!("V"), strcpy,
+# printf's arguments, Perl's q{}, ConvertTo-SecureString, SET PASSWORD); a text with line breaks
+# other than "\n" read as its lines joined by "\n" (spans had moved after a form feed)
+SCAN_VERSION = 49
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -313,7 +319,8 @@ _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requi
               "passcode", "access key", "access_key", "access-key", "accesskey", "creds",
               "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty",
               "passwort", "kennwort", "mot de passe", "senha",  # (a document's labels: round 13)
-              "contrase", "wachtwoord", "\u043f\u0430\u0440\u043e\u043b\u044c")  # (and 14)
+              "contrase", "wachtwoord", "\u043f\u0430\u0440\u043e\u043b\u044c",  # (and 14)
+              "clave", "parola d", "_pw", "chpasswd", "securestring")  # (and 15)
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -386,7 +393,7 @@ def might_hold_secret(text: str) -> bool:
 _NAME_CORE = (r"(?:pass(?:word|wd|phrase)|pwd|secret|api[_-]?key|apikey|auth_?key"
               r"|access_?key|private_?key|client_?key"
               r"|(?:access|auth|api|bearer|refresh|session|bot|oauth)_?token|[a-z0-9]_token"
-              r"|(?<![a-z])tokens?(?![a-z])|[a-z0-9]_pass(?![a-z]))")
+              r"|(?<![a-z])tokens?(?![a-z])|[a-z0-9]_pass(?![a-z])|[a-z0-9]_pw(?![a-z]))")
 _NAME = rf"[\w.-]{{0,160}}{_NAME_CORE}[\w.-]{{0,160}}"
 _Q = r"[\"'`]"
 # A value is read up to 300 characters (possessively: a long word is read once); a longer one
@@ -421,16 +428,21 @@ _ASSIGN_HEAD = (
 # A quoted literal of any characters but its quote, a backslash and a line end (a phrase of
 # several words: "correct horse battery staple"), to its closing quote on the line.
 _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
+# Markup closing a label: Markdown's emphasis, an HTML inline element's end tag
+# (``**Password**: V``, ``<b>Password:</b> V``)
+_LABEL_MARK = r"(?:[*_]{0,2}|</(?:b|strong|em|i|u|span|label|code)>)"
 # "password is", "The staging password:", "API token —", "**Password:**", "PW:", "pass:": a
 # secret named in prose, before its value
-# (And the same in a few other languages, "Passwort: …", "Mot de passe : …"; "is:" as "is".)
+# (And the same in a few other languages, "Passwort: …", "Mot de passe : …", "Clave: …",
+# "Parola d'ordine: …"; "is:" as "is"; a colon escaped, ``**Password**\\: …``.)
 _PROSE_LEAD = (
     r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
     r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials"
     r"|passwort|kennwort|mot\s+de\s+passe|contrase(?:\u00f1|n\u0303?)a|senha|wachtwoord"
-    r"|\u043f\u0430\u0440\u043e\u043b\u044c)s?[*_]{0,2}"
-    r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-    r"\s+to|is|was|are|becomes|to):?[*_]{0,2}\s+|[ \t\u00a0\u202f]?:[*_]{0,2}\s+"
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave(?:\s+de\s+acceso)?|parola\s+d['\u2019]ordine)s?"
+    + _LABEL_MARK
+    + r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
+    r"\s+to|is|was|are|becomes|to):?[*_]{0,2}\s+|[ \t\u00a0\u202f]?\\?:" + _LABEL_MARK + r"\s+"
     r"|\s*(?:\u2014|\u2013)\s*)"
     r"|(?<![\w-])(?:pass|pw)[*_]{0,2}:[*_]{0,2}[ \t]+)")
 
@@ -473,9 +485,10 @@ PATTERNS: tuple[Pattern, ...] = (
         rf"(?i)#\s*define\s+{_NAME}\s+(?P<q>\")(?P<v>{_ESC_VALUE})(?:\"|{_MORE})"
         r"|\.set_?(?:password|passwd|secret|api_?key|token|access_?key|private_?key"
         rf"|client_?secret|credentials?)\s*\(\s*(?P<a>[\"'])(?P<w>{_ESC_VALUE})(?:(?P=a)\s*\)|{_MORE})")),
-    # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…")
+    # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…"),
+    # setattr(cfg, "password", "…") (an object's name before the pair)
     Pattern("Secret Pair", _rx(
-        rf"(?i)\(\s*(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
+        rf"(?i)\(\s*(?:[\w.]{{1,80}}+\s*,\s*)?(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
         r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))")),
     # Map.of("user", "bob", "password", "…") (Java: keys and values alternate, so the pairs
     # before the name are read two by two), Kotlin's mapOf("password" to "…")
@@ -488,9 +501,10 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
         r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any",
         _rx(r"[^;\"'\s]*")),
-    # auth=("admin", "…"), HTTPBasicAuth("admin", "…"), BasicAuth('u', '…')
+    # auth=("admin", "…"), credentials=("admin", "…"), HTTPBasicAuth("admin", "…"),
+    # BasicAuth('u', '…')
     Pattern("Basic Auth Credentials", _rx(
-        r"(?:\b(?i:\w*auth)\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
+        r"(?:\b(?i:\w*(?:auth|credentials?|creds))\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
         r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any"),
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
     # (redis://:pw@cache:6379); an "@" left unencoded in the password (app:P@ssw0rd@db: up to
@@ -506,7 +520,7 @@ PATTERNS: tuple[Pattern, ...] = (
         _rx(r"[^&#\s\"'`<>()\[\]]*")),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", _rx(
-        r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{16,}=*)" + _NO_TRAIL), "token"),
+        r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{12,}=*)" + _NO_TRAIL), "token"),
     # "Authorization": "9f8e…" (a token with no scheme, quoted)
     Pattern("Authorization Header", _rx(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*(?P<q>[\"'])(?P<v>[A-Za-z0-9\-._~+/]{20,300}+=*)"
@@ -525,7 +539,8 @@ PATTERNS: tuple[Pattern, ...] = (
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", _rx(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
-        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
+        r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*[\"']?"
+        r"(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
         _CLI_TAIL),
     Pattern("Command Line Password", _rx(
         r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase)[= ](?P<v>[^\s\"'`;|&)]{4,300})"),
@@ -536,7 +551,8 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)(?<![\w-])-(?:src|dest)?(?:storepass|keypass)\s+(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|(?<![\w-])-pass(?:in|out)\s+pass:(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
     Pattern("Command Line Password", _rx(
-        r"(?i)\bdocker\s+login\b[^\n#]{0,300}?\s(?:-p|--password)[= ]\s*(?P<v>[^\s\"'`;|&)]{4,300})"
+        r"(?i)\bdocker\s+login\b[^\n#]{0,300}?\s(?:-p|--password)[= ]\s*[\"']?"
+        r"(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|\bhtpasswd(?:\s+-\w{1,10}){0,4}?\s+-\w{0,5}b\w{0,5}(?:\s+-\w{1,10}){0,3}"
         r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
     Pattern("Command Line Password", _rx(
@@ -625,10 +641,11 @@ PATTERNS: tuple[Pattern, ...] = (
         rf"(?i)^\s*(?:password|passwd)\s+(?P<v>{_NETRC_VALUE})(?:\s*$|(?=\S))"), "prose"),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
-    # Markdown: `api_key: R6q…`, **api_key**: R6q…
+    # Markdown: `api_key: R6q…`, **api_key**: R6q…; HTML: <b>Password:</b> R6q…</p> (up to an
+    # element's end tag)
     Pattern("Secret In Prose", _rx(
         _PROSE_LEAD + r"(?P<q>[\"'`]?)"
-        r"(?P<v>[^\s\"'`]{5,300}+)(?:(?P=q)(?:[\s`*|\"',;}.)!?:]|$)|(?=[^\s\"'`]))"),
+        r"(?P<v>(?:[^\s\"'`<]|<(?!/))(?:[^\s\"'`<]|<(?!/[A-Za-z])){4,299}+)(?:(?P=q)(?:[\s`*|\"',;}.)!?:]|$)|(?=[^\s\"'`]))"),
         "prose"),
     # creds: ci / Xk9… (a user, a slash, the password)
     Pattern("Secret In Prose", _rx(
@@ -1999,6 +2016,14 @@ def _folded(text: str) -> str:
     return text if out == text else out  # (an equal copy would be read again, and again)
 
 
+# A line break other than "\n" (``\r\n``, a lone ``\r``, a form feed, ``\u2028``...): the
+# text's lines are those ``str.splitlines`` reads (a finding's line and offsets are on them),
+# but the readers of a whole text count "\n"s; such a text is read as its lines joined by "\n"
+# (the same lines, each as it is: a value after a form feed had been masked on the wrong line,
+# shown where it was and the text before it garbled).
+_OTHER_BREAK = _rx("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
@@ -2010,6 +2035,8 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         folded = _folded(text)
         if folded is not text and folded != text:
             return find_secrets(folded, filename)  # (as long: the spans are the text's)
+    if _OTHER_BREAK.search(text) is not None:
+        return find_secrets("\n".join(text.splitlines()) + "\n", filename)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(
             text, filename):
@@ -4151,7 +4178,8 @@ def _config_form_findings(text: str, lines: list[str], filename: str) -> list[Fi
         out += _cf_findings(lines, base)
     if name.endswith(".tf") and "variable" in text:
         out += _tf_more_findings(lines)
-    if name.endswith(".json") and ('"Secret"' in text or '"variable"' in text):
+    if name.endswith(".json") and ('"Secret"' in text or '"variable"' in text
+                                   or '"auths"' in text):
         out += _json_config_findings(text, lines)
     if not name.endswith((".yaml", ".yml")):
         return out
@@ -4384,6 +4412,9 @@ def _json_config_findings(text: str, lines: list[str]) -> list[Finding]:
     return out
 
 
+_DOCKER_AUTH_KEYS = frozenset({"auth", "password", "identitytoken", "registrytoken"})
+
+
 def _json_secret_values(node: object, values: set[str], depth: int) -> None:
     """Collect into ``values`` the secrets of a parsed JSON document (see above)."""
     if depth > 40:
@@ -4400,6 +4431,12 @@ def _json_secret_values(node: object, values: set[str], depth: int) -> None:
             if isinstance(data, dict):
                 values.update(v for v in data.values() if isinstance(v, str) and v.strip()
                               and "{{" not in v and "${" not in v)
+    auths = node.get("auths")  # (a Docker client's config.json: each registry's login)
+    if isinstance(auths, dict):
+        for login in auths.values():
+            if isinstance(login, dict):
+                values.update(v for k, v in login.items() if k in _DOCKER_AUTH_KEYS
+                              and isinstance(v, str) and len(v) >= 4 and "{{" not in v)
     variables = _r8_variables(node.get("variable"))
     if isinstance(variables, dict):
         for name, body in variables.items():
@@ -4610,7 +4647,7 @@ def _quoted_complex_findings(lines: list[str]) -> list[Finding]:
 _R8_PROP_BLANK = _rx(r"[ \t]*(?P<k>[\w.-]{1,160})[ \t]+(?P<v>[^\s=:\\]{1,300})[ \t]*")
 _R8_RAW = _rx(r"(?i)(?P<n>[\w.]{0,160})(?::[^=]{0,80})?[ \t]*=[ \t]*(?:\n[ \t]*)?"
               r"r(?P<h>#+)\"(?P<v>[^\"\s]{1,300})\"(?P=h)")
-_R8_TRIPLE = _rx(r"(?P<q>\"\"\"|\'\'\')\s*(?P<v>[^\s\"']{1,300})\s*(?P=q)")
+_R8_TRIPLE = _rx(r"(?P<q>\"\"\"|\'\'\')\s*(?:\\[ \t]*\r?\n\s*)?(?P<v>[^\s\"']{1,300})\s*(?P=q)")
 _R8_FENCE = _rx(r"[ \t]*(?P<f>```|~~~)[ \t]*(?P<i>[\w.+-]*)[^\n]*")
 _R8_FENCE_KINDS = {"ini": "a.ini", "cfg": "a.cfg", "conf": "a.conf", "toml": "a.toml",
                    "properties": "a.properties", "dosini": "a.ini", "editorconfig": "a.ini"}
@@ -4895,7 +4932,7 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
     return (out + _round10_findings(text, lines) + _round11_findings(text, lines, filename)
-            + _round13_findings(text, lines, filename))
+            + _round13_findings(text, lines, filename) + _round15_findings(text, lines))
 
 
 def _r9_literals(lines: list[str]) -> list[Finding]:
@@ -5302,7 +5339,8 @@ def _r11_macro_pieces(i: int, m: re.Match[str], name: str) -> list[Finding]:
     """The string pieces of a macro's arguments ``m`` (a ``format!``'s placeholders left out),
     judged joined under ``name``."""
     pieces = list(_R9_STRING.finditer(m.group("b")))
-    if m.group("f") == "format!" and len(pieces) < 2:
+    if m.group("f") == "format!" and len(pieces) < 2 and (
+            not pieces or _R11_BRACES.search(pieces[0].group("v"))):
         return []  # (one format string, its arguments variables: no literal value)
     joined = "".join(_R11_BRACES.sub("", p.group("v")) for p in pieces)
     if not _r10_joined(joined, name):
@@ -5386,24 +5424,26 @@ _W_PLACEHOLDERS = _rx(r"\{[^{}]{0,40}\}|%[-+ #0-9.]*[sdv]")
 # a document's label: markup, then a secret's word (English, French, German, Spanish,
 # Portuguese, Dutch, Russian), "is" and a colon at most after it
 _W_LABEL_HINT = _rx(r"(?i)pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha"
-                    r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c")
+                    r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola d")
 _W_PASSWORD_LABEL = _rx(r"(?i)pass|pwd|kennwort|mot|contrase|senha|wachtwoord"
-                        r"|\u043f\u0430\u0440\u043e\u043b\u044c")
+                        r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola")
 _W_NAME_WORDS = ("pass", "pwd", "secret", "key", "token")  # one is in each _NAME_CORE's match
 _W_LABEL_LOW = _rx(r"pass|pwd|secret|token|api[ _-]?key|kennwort|contrase|senha|wachtwoord"
-                   r"|\u043f\u0430\u0440\u043e\u043b\u044c")
+                   r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola d")
 _W_MARKUP = _rx(r"<[^<>]{0,200}>|[*_`#=]+|^[ \t]*(?:[-+>]|\d{1,3}\.)[ \t]+")
 _W_LABEL = _rx(
     r"(?i)[ \t]*(?:(?:the|your|our|a|an|default|initial|admin|root|user|database|db|le|la|les"
     r"|das|der|die|el|o|a|[a-z]{2,20})[ \t]+){0,3}(?P<n>pass(?:word|wd|phrase)s?|passwort"
     r"|kennwort|mot[ \t]+de[ \t]+passe|contrase(?:ñ|n)a|senha|wachtwoord"
-    r"|\u043f\u0430\u0440\u043e\u043b\u044c|pwd|secret(?:[ _-]?key)?"
-    r"|api[ _-]?(?:key|token)|access[ _-]?token|token)[ \t]*(?:(?:is|est|ist|es|é)[ \t]*)?"
+    r"|\u043f\u0430\u0440\u043e\u043b\u044c|pwd|secret(?:[ _-]?key)?|clave(?:[ \t]+de[ \t]+acceso)?"
+    r"|parola[ \t]+d['’]ordine"
+    r"|api[ _-]?(?:key|token)|access[ _-]?token|token)[ \t]*(?:(?:is|est|ist|es|é|è)[ \t]*)?"
     r"(?:\([^()]{0,40}\)[ \t]*)?:{0,2}[ \t]*")
 # what stands between a label and its value: a fence, a ``<pre>``, a listing's or a literal
-# block's delimiter, a reST directive, AsciiDoc's list continuation
+# block's delimiter (a Setext heading's underline reads as one), a reST directive, AsciiDoc's
+# list continuation
 _W_OPENING = _rx(r"[ \t]*(?:(?:```|~~~)[\w.+-]*|(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?"
-                 r"|-{4,}|\.{4,}|\+|::|\.\.[ \t]+(?:code-block|code|sourcecode)::.{0,40}"
+                 r"|-{3,}|={3,}|\.{4,}|\+|::|\.\.[ \t]+(?:code-block|code|sourcecode)::.{0,40}"
                  r"|\[source(?:,[^\]]{0,40})?\])[ \t]*")
 _W_DOC_VALUE = _rx(r"[ \t]*(?:>[ \t]*)?(?:<pre[^<>]{0,80}>)?(?:<code[^<>]{0,80}>)?`?"
                    r"(?P<v>[^\s`<>]{6,300})`?(?:</code>)?(?:</pre>)?[ \t]*")
@@ -5547,3 +5587,184 @@ def _w_label(lines: list[str], i: int) -> list[Finding]:
             return [Finding(j + 1, v.start("v"), v.end("v"), "Secret In Prose")]
         return []
     return []
+
+
+# -- round 15 --
+# Forms a value's own name does not stand before: a command-line option's default
+# (``add_argument("--password", default="V")``, click's ``option``), C's copy into a secret's
+# buffer (``strcpy(password, "V")``) or a format's argument after ``password=%s``, Perl's
+# ``q{V}``, PowerShell's ``ConvertTo-SecureString "V"``, SQL's ``SET PASSWORD … = 'V'``, a
+# shell's ``user:V`` piped to ``chpasswd``, a ``.pgpass`` line written by a heredoc or an echo,
+# a Makefile's ``define DB_PASSWORD`` body, and a command line continued with ``\`` read whole.
+_R15_OPTION = _rx(
+    r"\b(?:add_argument|add_option|option|Option)\(\s{0,200}"
+    r"(?:[\"']-[\w-]{1,40}[\"'][ \t]*,\s{0,200}){0,3}"
+    r"[\"']-{1,2}(?P<n>[\w-]{1,160})[\"'](?:[^()\"']|[\"'][^\"'\n]{0,200}[\"']){0,400}?"
+    r"\bdefault\s*=\s*(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)")
+_R15_COPY = _rx(
+    r"\b(?:str[ln]?cpy|stpn?cpy|strn?cpy_s|wcsn?cpy|g_strlcpy|memcpy)\([ \t]*"
+    r"(?P<n>[\w.>\[\]-]{1,160})[ \t]*,[ \t]*(?:[\w.()>-]{1,80}[ \t]*,[ \t]*)?(?:L|u8?|U)?"
+    r"\"(?P<v>[^\"\\\s]{1,300})\"")
+_R15_PRINTF = _rx(
+    r"(?:\b|\.)(?:(?:s|sn|f|as|vs|vsn)?printf|Sprintf|Fprintf|format)\([ \t]*"
+    r"(?:[^,()\"\n]{1,160},[ \t]*){0,2}\"(?P<f>[^\"\n]{0,300})\"[ \t]*,(?P<a>[^;\n]{0,600})")
+_R15_CONVERSION = _rx(r"%%|%[-+ #0-9.*]*(?:l{0,2}|h{0,2}|[zjt])[a-zA-Z]")
+_R15_FMT_NAME = _rx(r"(?P<n>[\w.-]{1,160})[ \t]*[=:][ \t]*[\"']?$")
+_R15_ARG = _rx(r"[ \t]*(?:\"(?P<v>[^\"\\\n]{0,300})\"[ \t]*|[^,()\"]*(?:\([^()]*\))?[^,()\"]*)")
+_R15_PERL_Q = _rx(r"(?<![\w.])(?P<n>[$%]?\w{1,160})[ \t]*=>?[ \t]*qq?[ \t]*[{(\[<]"
+                  r"(?P<v>[^\s{}()\[\]<>]{1,300})[})\]>]")
+_R15_SECURE = _rx(r"(?i)\bConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(?P<q>[\"'])"
+                  r"(?P<v>[^\"'\s]{1,300})(?P=q)")
+_R15_SET_PASSWORD = _rx(r"(?i)\bSET[ \t]+PASSWORD\b(?:[ \t]+FOR[ \t]+[^=;\n]{1,200}?)?[ \t]*=[ \t]*"
+                        r"(?:(?:OLD_)?PASSWORD[ \t]*\([ \t]*)?(?P<q>['\"])(?P<v>[^'\"\s]{1,300})"
+                        r"(?P=q)")
+_R15_CHPASSWD = _rx(
+    r"(?i)\becho[ \t]+(?:-[ne][ \t]+)?(?P<q>[\"']?)[\w.@-]{1,64}:(?P<v>[^\s\"':|]{1,300})(?P=q)"
+    r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd\b"
+    r"|\bchpasswd[ \t]*<<<[ \t]*[\"']?[\w.@-]{1,64}:(?P<w>[^\s\"':]{1,300})")
+_R15_HEREDOC = _rx(r"<<-?[ \t]*[\"']?(?P<t>\w{1,60})[\"']?")
+_R15_PGPASS_LINE = _rx(r"[ \t]*[^:\s#\"']{1,253}:(?:\d{1,5}|\*):[^:\s\"']{1,253}:[^:\s\"']{1,253}:"
+                       r"(?P<v>[^\s\"']{1,300})")
+_R15_DEFINE = _rx(r"[ \t]*(?:(?:override|export)[ \t]+)?define[ \t]+(?P<n>[\w.-]{1,160})"
+                  r"[ \t]*(?:[:!?+]?=|::=)?[ \t]*")
+_R15_DEFINE_LINES = 6  # a secret's body: a few lines before its "endef"
+_R15_TOKEN_LINE = _rx(r"[ \t]*(?P<v>\S{1,300})[ \t]*")
+_CLI_PATTERNS = tuple(p for p in PATTERNS if p.tail is _CLI_TAIL)
+
+
+def _round15_findings(text: str, lines: list[str]) -> list[Finding]:
+    """The values of the round-15 forms (see above) found in ``text``."""
+    out: list[Finding] = []
+    if "add_argument" in text or "ption(" in text:
+        out += _r8_spans(text, _R15_OPTION, lambda m: m.group("n"))
+    if "cpy(" in text or "cpy_s(" in text:
+        out += _r8_spans(text, _R15_COPY, lambda m: m.group("n"))
+    if "rintf(" in text or "format(" in text:
+        out += _r15_formats(lines)
+    if any(q in text for q in ("q{", "q(", "q[", "q<")):
+        out += _r8_spans(text, _R15_PERL_Q, lambda m: m.group("n"))
+    if "ecureString" in text or "ECURESTRING" in text or "ecurestring" in text:
+        out += _r8_spans(text, _R15_SECURE, lambda m: "password")
+    if "assword" in text or "ASSWORD" in text:
+        out += _r8_spans(text, _R15_SET_PASSWORD, lambda m: "password")
+    if "chpasswd" in text:
+        out += [f for number, line in enumerate(lines, 1) if "chpasswd" in line
+                for f in _r15_line_spans(number, line, _R15_CHPASSWD)]
+    if ".pgpass" in text:
+        out += _r15_pgpass(lines)
+    if "endef" in text:
+        out += _r15_defines(lines)
+    if "\\\n" in text or "\\\r\n" in text:
+        out += _r15_continued_commands(text, lines)
+    return out
+
+
+def _r15_line_spans(number: int, line: str, rule: re.Pattern[str]) -> list[Finding]:
+    """The ``v`` (or ``w``) groups of ``rule`` on ``line``, each a password's value."""
+    out = []
+    for m in rule.finditer(line):
+        g = "w" if m.groupdict().get("w") is not None else "v"
+        if _plausible(m.group(g), "config", "password"):
+            out.append(Finding(number, m.start(g), m.end(g), "Secret Keyword"))
+    return out
+
+
+def _r15_formats(lines: list[str]) -> list[Finding]:
+    """A format's literal argument where its format names a secret before the conversion
+    (``sprintf(buf, "password=%s", "V")``, ``fmt.Sprintf("token: %s", "V")``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if "(" not in line or "%" not in line:
+            continue
+        for m in _R15_PRINTF.finditer(line):
+            fmt = m.group("f")
+            named = [k for k, c in enumerate(c for c in _R15_CONVERSION.finditer(fmt)
+                                             if c.group() != "%%")
+                     if (n := _R15_FMT_NAME.search(fmt, 0, _conversion_at(fmt, k))) is not None
+                     and _NAME_IN_WORD.search(n.group("n"))]
+            if not named:
+                continue
+            at, k = m.start("a"), 0
+            while at <= m.end("a") and k <= max(named):
+                arg = _R15_ARG.match(line, at, m.end("a"))
+                if arg is None:
+                    break
+                v = arg.group("v")
+                if k in named and v and _plausible(v, "config", "password"):
+                    out.append(Finding(i + 1, arg.start("v"), arg.end("v"), "Secret Keyword"))
+                at, k = arg.end() + 1, k + 1
+    return out
+
+
+def _conversion_at(fmt: str, k: int) -> int:
+    """Where the ``k``-th conversion of ``fmt`` (``%%`` left out) starts."""
+    return [c.start() for c in _R15_CONVERSION.finditer(fmt) if c.group() != "%%"][k]
+
+
+def _r15_pgpass(lines: list[str]) -> list[Finding]:
+    """A ``.pgpass`` line's password (its fifth field) written by a heredoc (``cat <<EOF >
+    ~/.pgpass``) or an ``echo "h:5432:db:user:V" >> ~/.pgpass``."""
+    out: list[Finding] = []
+    tag = None
+    for i, line in enumerate(lines):
+        if tag is not None:
+            if line.strip() == tag:
+                tag = None
+                continue
+            m = _R15_PGPASS_LINE.fullmatch(line)
+        elif ".pgpass" not in line:
+            continue
+        else:
+            h = _R15_HEREDOC.search(line)
+            if h is not None:
+                tag = h.group("t")
+                continue
+            q = line.find("echo")
+            m = _R15_PGPASS_LINE.match(line, q + 4) if q >= 0 else None
+            m = _R15_PGPASS_LINE.search(line[:line.find(">")]) if ">" in line else m
+        if m is not None and _plausible(m.group("v"), "config", "password"):
+            out.append(Finding(i + 1, m.start("v"), m.end("v"), "Secret Keyword"))
+    return out
+
+
+def _r15_defines(lines: list[str]) -> list[Finding]:
+    """A Makefile's ``define NAME`` … ``endef`` body under a secret's name: its lines of one
+    token each (a few, before the ``endef``)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        d = _R15_DEFINE.fullmatch(line) if "define" in line else None
+        if d is None or not _NAME_IN_WORD.search(d.group("n")):
+            continue
+        body = lines[i + 1:i + 1 + _R15_DEFINE_LINES]
+        end = next((k for k, b in enumerate(body) if b.strip() == "endef"), None)
+        if end is None:
+            continue
+        for k, b in enumerate(body[:end]):
+            v = _R15_TOKEN_LINE.fullmatch(b)
+            if v is not None and _plausible(v.group("v"), "config", d.group("n")):
+                out.append(Finding(i + 2 + k, v.start("v"), v.end("v"), "Secret Keyword"))
+    return out
+
+
+def _r15_continued_commands(text: str, lines: list[str]) -> list[Finding]:
+    """A command line's password on a line after a ``\\`` (``docker login -u me \\`` then
+    ``-p V``): each command continued over lines read as one line, ``\\`` and its line break
+    read as two blanks (so every offset stays the text's)."""
+    joined = text.replace("\\\r\n", "   ").replace("\\\n", "  ")
+    starts = list(itertools.accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+    out: list[Finding] = []
+    at = 0
+    for logical in joined.split("\n"):
+        end = at + len(logical)
+        first = bisect_right(starts, at) - 1
+        if bisect_right(starts, end) - 1 > first and _trigger(logical):
+            found: list[Finding] = []
+            for pat in _CLI_PATTERNS:
+                _pattern_findings(found, 0, logical, pat)
+            for f in found:
+                k = bisect_right(starts, at + f.start) - 1
+                if k == bisect_right(starts, at + f.end - 1) - 1 and k < len(lines):
+                    out.append(Finding(k + 1, at + f.start - starts[k], at + f.end - starts[k],
+                                       f.kind))
+        at = end + 1
+    return out
