@@ -231,6 +231,23 @@ def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
     assert "def bill_all(customers):" in texts["core/formfeed.py"]
 
 
+def test_every_format_repeats_the_task_xml_escaped(repo: Path) -> None:
+    """The XML bundle says the task, as Markdown ("Task: ...") and JSON ("task") do: a
+    ``<task>`` element first, its text escaped (it had none)."""
+    task = 'bill <customer> & "close" ]]> the ledger'
+    args = ("bundle", "--seed", "core/close.py", "--task", task, "--budget", "4000")
+    xml = run_cli(*args, "--format", "xml", cwd=repo)
+    assert xml.returncode == 0, xml.stderr
+    root = ET.fromstring(xml.stdout)
+    assert root[0].tag == "task" and root.findtext("task") == task
+    assert "<task>bill &lt;customer&gt; &amp;" in xml.stdout
+    md = run_cli(*args, cwd=repo)
+    assert md.stdout.startswith(f"# Context bundle\n\nTask: {task}\n")
+    assert json.loads(run_cli(*args, "--format", "json", cwd=repo).stdout)["task"] == task
+    ranked = run_cli(*args[:-1], "0", "--format", "xml", cwd=repo)  # the ranking alone too
+    assert ET.fromstring(ranked.stdout).findtext("task") == task
+
+
 @pytest.mark.parametrize("limit", ["3", "50"])
 def test_the_cli_ranking_at_budget_0_is_in_the_format_asked_for(repo: Path, limit: str) -> None:
     """``--budget 0`` printed JSON whatever ``--format`` said: each format now lists the JSON's
@@ -504,8 +521,9 @@ def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
              + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}
     files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
     repo = make_repo(tmp_path / "repo", files)
-    # No decisions section: at this budget its share would leave the XML no room for the note.
-    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1200",
+    # No decisions section: at this budget its share would leave the XML no room for the note
+    # (nor would 1200, once the XML says the task: 10 items fill it, the note does not fit).
+    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1150",
             "--decisions-share", "0")
     js = run_cli(*args, "--format", "json", cwd=repo)
     assert js.returncode == 0, js.stderr
