@@ -516,6 +516,29 @@ def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) ->
     assert [i["path"] for i in json.loads(seeded.stdout)["items"]][:2] == ["client.py", "net.py"]
 
 
+def test_outside_git_a_task_that_ranks_nothing_says_why_truly(tmp_path: Path) -> None:
+    """A folder that is not a git repository, a task none of its words are in: nothing ranks
+    (no history to rank by). It said "no file of the workspace is indexed" of indexed files."""
+    folder = make_folder(tmp_path / "plain", {
+        "net.py": "def connect_with_timeout(host, timeout):\n    return host\n",
+        "colors.py": "def paint(x):\n    return x\n",
+    })
+    proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    notes = json.loads(proc.stdout)["notes"]
+    assert notes == [
+        "no file ranked for the task, though 2 files are indexed: no word of the task was found "
+        f"in any file's text, path or definitions, and {folder.resolve()} is not a git "
+        "repository, so history signals (recent changes, co-change) are off; use the code's own "
+        "words, or name a file as a seed"], notes
+    assert "no file of the workspace is indexed" not in proc.stderr
+    assert f"note: {notes[0]}" in proc.stderr
+    empty = make_folder(tmp_path / "empty", {})  # where it is true, it is still said
+    proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=empty)
+    assert json.loads(proc.stdout)["notes"] == [
+        "no file of the workspace is indexed: there is nothing to choose from"], proc.stderr
+
+
 def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
     files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
              + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}
