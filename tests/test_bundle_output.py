@@ -539,6 +539,22 @@ def test_outside_git_a_task_that_ranks_nothing_says_why_truly(tmp_path: Path) ->
         "no file of the workspace is indexed: there is nothing to choose from"], proc.stderr
 
 
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    """"wrote 1 items", "skipped 1 file(s)", "undecodable (undecodable: ...)": a count of one
+    says its noun in the singular, and a skip reason is said once."""
+    repo = make_repo(tmp_path / "repo", {"app.py": "def main():\n    return 1\n",
+                                         "latin.py": b"name = 'caf\xe9'\n"})
+    out = run_cli("bundle", "--seed", "app.py", "--out", "b.md", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert "wrote 1 item, " in out.stderr and "1 items" not in out.stderr, out.stderr
+    ranked = run_cli("bundle", "--seed", "app.py", "--budget", "0", "--limit", "1", "--out",
+                     "r.md", cwd=repo)
+    assert "wrote 1 ranked file (--budget 0" in ranked.stderr, ranked.stderr
+    index = run_cli("index", cwd=repo)
+    assert "skipped 1 file: undecodable 1" in index.stdout, index.stdout
+    assert "latin.py: undecodable: not UTF-8 (byte 0xe9 at offset 11)" in index.stdout
+
+
 def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
     files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
              + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from analyzers.handoff.headings import Heading, closing_line, note_structure
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
-from analyzers.printable import printable
+from analyzers.printable import plural, printable
 from analyzers.tokens import Counter
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
@@ -485,9 +485,9 @@ def render_summary(note: HandoffNote) -> list[str]:
     else:
         out.append(f"- **Base**: none{why}")
     c, u = note.committed_totals, note.uncommitted_totals
-    out.append(f"- **Work**: {note.commits_total} commit(s); {c.files} file(s) changed in "
-               f"commits (+{c.added} −{c.removed}); {u.files} file(s) with uncommitted "
-               f"changes (+{u.added} −{u.removed})")
+    out.append(f"- **Work**: {plural(note.commits_total, 'commit')}; {plural(c.files, 'file')} "
+               f"changed in commits (+{c.added} −{c.removed}); {plural(u.files, 'file')} with "
+               f"uncommitted changes (+{u.added} −{u.removed})")
     if note.tests is not None:
         t = note.tests
         verdict = "passed" if t.passed else "failed"

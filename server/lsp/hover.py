@@ -16,6 +16,7 @@ from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.indexing.lookup import Use, receiver_before, resolve
 from analyzers.positions import Position, Range
+from analyzers.printable import plural
 from analyzers.results import BundleItem
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
@@ -248,7 +249,7 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
     if full.is_dir():
         files, raw = _folder_totals(index, rel)
         n = state.scaled(raw)
-        body = f"{name} · folder · {files:,} indexed files · **{n:,} tokens** " \
+        body = f"{name} · folder · {plural(files, 'indexed file')} · **{n:,} tokens** " \
                f"({_pct(state.share(n))} of {window})"
         return HoverAnswer(body, line, start, end)
     raw_tokens, note = _file_tokens(state, index, rel)
