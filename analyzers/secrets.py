@@ -169,7 +169,7 @@ DETECTORS = (
 # ``: |``, documents' blocks after "password:"; kept: concat!'s prose, CamelCase class names)
 # 45: round-12 forms (ideographic spaces and small ＝/： as separators, dotted İ in a name,
 # Java's put(CONST, "V"), Object.fromEntries, Rust's String::from, Dockerfile's ENV continued)
-SCAN_VERSION = 48
+SCAN_VERSION = 49
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2003,7 +2003,10 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
     few texts' findings are kept by digest (a task is masked where each part of a bundle shows
-    it). Format characters are left out when reading (see ``_FORMAT_CHARS``)."""
+    it). Format characters are left out when reading (see ``_FORMAT_CHARS``); a source map's
+    embedded sources are read as their lines (see :func:`_find_in_source_map`)."""
+    if filename.lower().endswith(".map") and _SOURCE_MAP.match(text):
+        return _find_in_source_map(text, filename)
     if _FORMAT_CHARS.search(text) is not None:
         return _find_without_format_chars(text, filename)
     if not text.isascii():
@@ -2025,6 +2028,65 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
                 _FOUND.pop(next(iter(_FOUND)))
             _FOUND[key] = got
     return list(got)
+
+
+# A JavaScript or CSS source map (``dist/axios.js.map``): one line of JSON whose
+# ``sourcesContent`` holds each source file as a string, its lines joined by ``\n`` escapes.
+_SOURCE_MAP = re.compile(r'\{\s*"version"\s*:\s*\d+\s*,')
+# A JSON string's escapes, read left to right (``\\n`` is a backslash, then an ``n``).
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|.)', re.S)
+_JSON_CHAR = {"n": "\n", "r": "\r", "t": "\t", "b": " ", "f": " "}
+
+
+def _json_char(escape: str) -> str:
+    """The one character a JSON string escape stands for (a surrogate half or a control
+    character as a space)."""
+    if escape[1] == "u":
+        c = chr(int(escape[2:], 16))
+        return " " if 0xD800 <= ord(c) <= 0xDFFF or (ord(c) < 32 and c not in "\n\r\t") else c
+    return _JSON_CHAR.get(escape[1], escape[1])
+
+
+def _find_in_source_map(text: str, filename: str) -> list[Finding]:
+    """:func:`find_secrets` of a source map, read with its strings' escapes undone: its
+    embedded sources are read line by line, as the files they came from are, under the rules of
+    the language it maps (``.js.map``: JavaScript's). Read as one line, axios's ``dist/*.map``
+    were "secret material as a whole": lines of code run together (``withXSRFToken:
+    defaultToConfig2,\\n    adapter: ...``) read as a keyword and its value. Each span is moved
+    back onto the text's own lines, escapes and all."""
+    parts: list[str] = []
+    where: list[int] = []  # the text's offset of each character read
+    at = 0
+    for m in _JSON_ESCAPE.finditer(text):
+        parts += (text[at:m.start()], _json_char(m.group()))
+        where += range(at, m.start() + 1)
+        at = m.end()
+    parts.append(text[at:])
+    where += range(at, len(text) + 1)  # (and the text's end, for a span reaching it)
+    view = "".join(parts)
+    found = find_secrets(view, filename[:-len(".map")] or "text")
+    if not found:
+        return []
+    view_starts = _line_starts(view)
+    text_starts = _line_starts(text)
+    out = []
+    for f in found:
+        start = where[view_starts[f.line - 1] + f.start]
+        end = where[view_starts[f.line - 1] + f.end]
+        number = bisect_right(text_starts, start)
+        base = text_starts[number - 1]
+        out.append(Finding(number, start - base, end - base, f.kind))
+    return out
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset of each of ``text``'s lines (as ``str.splitlines`` splits them)."""
+    starts: list[int] = []
+    at = 0
+    for piece in text.splitlines(keepends=True):
+        starts.append(at)
+        at += len(piece)
+    return starts
 
 
 def _find_without_format_chars(text: str, filename: str) -> list[Finding]:
