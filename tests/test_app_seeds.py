@@ -177,8 +177,7 @@ def test_cli_seed_and_pin_slips_say_what_to_do(tmp_path: Path) -> None:
         proc = run_cli("bundle", "--task", "main", *args, "--budget", "2000", cwd=root)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         said[args[1]] = proc.stderr.strip()
-    assert said["src"] == ("ctxsteward: pin 'src' is a folder; give a file inside it (one file "
-                           "each, repeatable)")
+    assert said["src"] == "ctxsteward: pin 'src' is a folder; give a file inside it"
     assert said["src/latin.py"] == ("ctxsteward: seed 'src/latin.py' is not indexed: undecodable: "
                                     "not UTF-8 (byte 0xe9 at offset 11)")
     assert said["near.py"] == (f"ctxsteward: refused: seed 'near.py' is a symbolic link pointing "

@@ -163,7 +163,7 @@ def not_indexed(root: Path, rel: str, what: str) -> str:
     """Why the file ``rel`` (named ``what``: "seed 'x.go'") is not in the index of ``root``: no
     such file, or one git ignores (the rule that does, and how to include it)."""
     if (root / rel).is_dir():
-        return f"{what} is a folder; give a file inside it (one file each, repeatable)"
+        return f"{what} is a folder; give a file inside it"
     if not (root / rel).is_file():
         return f"{what}: no such file in the index of {root}"
     out = gitrepo.try_run(root, "check-ignore", "-v", "--no-index", "--", rel, timeout=30)
