@@ -3,7 +3,8 @@
 An answer is a pydantic model (the structured content) plus a text block. Clients hand a model one
 of the two (Claude Code and Codex the JSON of the structured content, most others the text), so
 each is measured and the larger must fit the budget: lists are cut best-first (the count of what
-was cut is in the answer) until it does.
+was cut is in the answer) until it does. suggest_bundle's budget is the bundle document's, as the
+CLI's ``--budget`` is (:func:`suggested_bundle`); its lists come on top.
 """
 
 from __future__ import annotations
@@ -88,14 +89,19 @@ def fit(counter: Counter, budget: int, n: int,
     if size > budget:
         raise AnswerTooLarge(f"the smallest answer takes {size:,} tokens, over the budget of "
                              f"{budget:,}; raise the budget or shorten the request")
-    # The bound above used a 5-digit placeholder; settle on the exact size (never larger).
-    model = model.model_copy(update={"tokens": size})
+    return sized(counter, model, text, size), text
+
+
+def sized(counter: Counter, model: M, text: str, bound: int = 0) -> M:
+    """``model`` with its ``tokens`` field the answer's size: the larger channel, exactly
+    (``bound``: an upper bound measured with a 5-digit placeholder, to start from)."""
+    model = model.model_copy(update={"tokens": bound or answer_tokens(counter, model, text)})
     for _ in range(3):
         exact = max(counter.count(text), counter.count(structured_json(model)))
         if exact == getattr(model, "tokens", None):
             break
         model = model.model_copy(update={"tokens": exact})
-    return model, text
+    return model
 
 
 def tool_result(model: BaseModel, text: str) -> CallToolResult:
@@ -108,6 +114,25 @@ def notes(warnings: list[str]) -> str:
 
 
 # -- suggest_bundle -----------------------------------------------------------------------------
+
+def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warnings: list[str],
+                     saved: str | None = None) -> tuple[BundleAnswer, str, BundleResult]:
+    """suggest_bundle's answer: the bundle ``ctxsteward bundle --budget`` makes for the same
+    request, the same items, its document within ``budget`` as the CLI's is; then its items,
+    what was left out and why. Each channel (the text; the structured content, whose JSON some
+    clients hand a model instead) holds each file's lines once; the lists come on top of the
+    budget, and ``tokens`` says the answer's size. (The budget bounded the whole answer: at
+    1,000 tokens click's answer held 3 items where the CLI's bundle held 5, the lists taking
+    the room of the rest.) A budget that holds no item is the bundle's own error."""
+    counter, snap = call.session.counter, call.snapshot
+    result = snap.bundle(replace(request, budget=budget), call.jc.token)
+    sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
+    model, text = _bundle_model(counter, result, budget, request.format, warnings, saved, sizes)
+    model = sized(counter, model, text)
+    if request.format == "json":
+        text = structured_json(model)
+    return model, text, result
+
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
                   warnings: list[str], saved: str | None = None, empty_ok: bool = False
