@@ -434,7 +434,7 @@ def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path
     done = run_hook(project, "claude-code", "UserPromptSubmit", data)
     context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
     assert "calc/numbers.py" not in context and "calc/combinatorics.py" in context
-    assert "1 seeds" in last_run(project)
+    assert "1 seed," in last_run(project)
     # A transcript outside the workspace and the agent's own folder is not read.
     elsewhere = tmp_path / "t.jsonl"
     elsewhere.write_text(transcript.read_text())

@@ -154,7 +154,8 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
         label = "Defined here" if defined_here and path == facts.path else "Defined in"
         out.append(f"{head}  \n{label} {where}{file_part}")
     if len(cands) > MAX_CANDIDATES:
-        out.append(f"…and {len(cands) - MAX_CANDIDATES} more definitions with this name")
+        out.append(f"…and {plural(len(cands) - MAX_CANDIDATES, 'more definition')} with this "
+                   "name")
     partners_of = cands[0][0]
     item = (bundled or {}).get(partners_of)
     if item is not None:
