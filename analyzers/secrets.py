@@ -2055,24 +2055,32 @@ def _find_in_source_map(text: str, filename: str) -> list[Finding]:
     defaultToConfig2,\\n    adapter: ...``) read as a keyword and its value. Each span is moved
     back onto the text's own lines, escapes and all."""
     parts: list[str] = []
-    where: list[int] = []  # the text's offset of each character read
+    # After each escape, read as one character: its offset in the view and in the text (between
+    # two escapes, offsets move alike).
+    marks_view: list[int] = []
+    marks_text: list[int] = []
     at = 0
     for m in _JSON_ESCAPE.finditer(text):
         parts += (text[at:m.start()], _json_char(m.group()))
-        where += range(at, m.start() + 1)
+        marks_view.append(m.start() - at + (marks_view[-1] if marks_view else 0) + 1)
+        marks_text.append(m.end())
         at = m.end()
     parts.append(text[at:])
-    where += range(at, len(text) + 1)  # (and the text's end, for a span reaching it)
     view = "".join(parts)
     found = find_secrets(view, filename[:-len(".map")] or "text")
     if not found:
         return []
+
+    def where(v: int) -> int:  # the text's offset of the view's offset ``v``
+        i = bisect_right(marks_view, v) - 1
+        return v if i < 0 else marks_text[i] + v - marks_view[i]
+
     view_starts = _line_starts(view)
     text_starts = _line_starts(text)
     out = []
     for f in found:
-        start = where[view_starts[f.line - 1] + f.start]
-        end = where[view_starts[f.line - 1] + f.end]
+        start = where(view_starts[f.line - 1] + f.start)
+        end = where(view_starts[f.line - 1] + f.end)
         number = bisect_right(text_starts, start)
         base = text_starts[number - 1]
         out.append(Finding(number, start - base, end - base, f.kind))
