@@ -2035,16 +2035,18 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
 _SOURCE_MAP = re.compile(r'\{\s*"version"\s*:\s*\d+\s*,')
 # A JSON string's escapes, read left to right (``\\n`` is a backslash, then an ``n``).
 _JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|.)', re.S)
-_JSON_CHAR = {"n": "\n", "r": "\r", "t": "\t", "b": " ", "f": " "}
+_JSON_CHAR = {"n": "\n", "r": "\n", "t": "\t"}
 
 
 def _json_char(escape: str) -> str:
-    """The one character a JSON string escape stands for (a surrogate half or a control
-    character as a space)."""
-    if escape[1] == "u":
-        c = chr(int(escape[2:], 16))
-        return " " if 0xD800 <= ord(c) <= 0xDFFF or (ord(c) < 32 and c not in "\n\r\t") else c
-    return _JSON_CHAR.get(escape[1], escape[1])
+    """The one character a JSON string escape stands for: a line break as ``\\n``, a surrogate
+    half or another control character as a space."""
+    c = chr(int(escape[2:], 16)) if escape[1] == "u" else _JSON_CHAR.get(escape[1], escape[1])
+    if c in "\n\t":
+        return c
+    if c == "\r":
+        return "\n"
+    return " " if ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF or escape in ("\\b", "\\f") else c
 
 
 def _find_in_source_map(text: str, filename: str) -> list[Finding]:
