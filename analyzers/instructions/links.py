@@ -113,7 +113,7 @@ def hover(ws: CheckView, path: str, line: int, character: int,
                 exp = expand(ws, r.target, doc)
                 if len(exp.files) > 1:
                     tokens = sum(exp.tokens.values())
-                    md += f", {tokens:,} with its {len(exp.files) - 1} import(s)"
+                    md += f", {tokens:,} with its {plural(len(exp.files) - 1, 'import')}"
         return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
                          tokens=tokens, markdown=md)
     return None
