@@ -40,3 +40,9 @@ def printable_lines(text: str) -> str:
     (file content shown to a person must not drive their terminal; agents get it exact)."""
     return _UNPRINTABLE_IN_LINES.sub(_escape, text) if _UNPRINTABLE_IN_LINES.search(text) \
         else text
+
+
+def plural(n: int, noun: str, nouns: str = "") -> str:
+    """``n`` and ``noun``, plural unless one (``1 item``, ``3 items``, ``1,200 files``);
+    ``nouns``: an irregular plural."""
+    return f"{n:,} {noun if n == 1 else nouns or noun + 's'}"

@@ -175,7 +175,9 @@ DETECTORS = (
 # TOML's """\ values, Docker's config.json auths, Makefile defines, format!("V"), strcpy,
 # printf's arguments, Perl's q{}, ConvertTo-SecureString, SET PASSWORD); a text with line breaks
 # other than "\n" read as its lines joined by "\n" (spans had moved after a form feed)
-SCAN_VERSION = 49
+# 50: a source map (``*.js.map``) read with its strings' escapes undone (a comment in an embedded
+# source ran on into the next line's code: axios' maps were called secret material)
+SCAN_VERSION = 50
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2028,7 +2030,10 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     """Every secret value in ``text``, by line, left to right (overlaps merged). ``filename``
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
     few texts' findings are kept by digest (a task is masked where each part of a bundle shows
-    it). Format characters are left out when reading (see ``_FORMAT_CHARS``)."""
+    it). Format characters are left out when reading (see ``_FORMAT_CHARS``); a source map's
+    embedded sources are read as their lines (see :func:`_find_in_source_map`)."""
+    if filename.lower().endswith(".map") and _SOURCE_MAP.match(text):
+        return _find_in_source_map(text, filename)
     if _FORMAT_CHARS.search(text) is not None:
         return _find_without_format_chars(text, filename)
     if not text.isascii():
@@ -2052,6 +2057,75 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
                 _FOUND.pop(next(iter(_FOUND)))
             _FOUND[key] = got
     return list(got)
+
+
+# A JavaScript or CSS source map (``dist/axios.js.map``): one line of JSON whose
+# ``sourcesContent`` holds each source file as a string, its lines joined by ``\n`` escapes.
+_SOURCE_MAP = re.compile(r'\{\s*"version"\s*:\s*\d+\s*,')
+# A JSON string's escapes, read left to right (``\\n`` is a backslash, then an ``n``).
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|.)', re.S)
+_JSON_CHAR = {"n": "\n", "r": "\n", "t": "\t"}
+
+
+def _json_char(escape: str) -> str:
+    """The one character a JSON string escape stands for: a line break as ``\\n``, a surrogate
+    half or another control character as a space."""
+    c = chr(int(escape[2:], 16)) if escape[1] == "u" else _JSON_CHAR.get(escape[1], escape[1])
+    if c in "\n\t":
+        return c
+    if c == "\r":
+        return "\n"
+    return " " if ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF or escape in ("\\b", "\\f") else c
+
+
+def _find_in_source_map(text: str, filename: str) -> list[Finding]:
+    """:func:`find_secrets` of a source map, read with its strings' escapes undone: its
+    embedded sources are read line by line, as the files they came from are, under the rules of
+    the language it maps (``.js.map``: JavaScript's). Read as one line, axios's ``dist/*.map``
+    were "secret material as a whole": lines of code run together (``withXSRFToken:
+    defaultToConfig2,\\n    adapter: ...``) read as a keyword and its value. Each span is moved
+    back onto the text's own lines, escapes and all."""
+    parts: list[str] = []
+    # After each escape, read as one character: its offset in the view and in the text (between
+    # two escapes, offsets move alike).
+    marks_view: list[int] = []
+    marks_text: list[int] = []
+    at = 0
+    for m in _JSON_ESCAPE.finditer(text):
+        parts += (text[at:m.start()], _json_char(m.group()))
+        marks_view.append(m.start() - at + (marks_view[-1] if marks_view else 0) + 1)
+        marks_text.append(m.end())
+        at = m.end()
+    parts.append(text[at:])
+    view = "".join(parts)
+    found = find_secrets(view, filename[:-len(".map")] or "text")
+    if not found:
+        return []
+
+    def where(v: int) -> int:  # the text's offset of the view's offset ``v``
+        i = bisect_right(marks_view, v) - 1
+        return v if i < 0 else marks_text[i] + v - marks_view[i]
+
+    view_starts = _line_starts(view)
+    text_starts = _line_starts(text)
+    out = []
+    for f in found:
+        start = where(view_starts[f.line - 1] + f.start)
+        end = where(view_starts[f.line - 1] + f.end)
+        number = bisect_right(text_starts, start)
+        base = text_starts[number - 1]
+        out.append(Finding(number, start - base, end - base, f.kind))
+    return out
+
+
+def _line_starts(text: str) -> list[int]:
+    """The offset of each of ``text``'s lines (as ``str.splitlines`` splits them)."""
+    starts: list[int] = []
+    at = 0
+    for piece in text.splitlines(keepends=True):
+        starts.append(at)
+        at += len(piece)
+    return starts
 
 
 def _find_without_format_chars(text: str, filename: str) -> list[Finding]:

@@ -127,7 +127,8 @@ def test_resolve_finds_the_file_and_the_symbols_in_focus(index: Index, spec: str
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("pkg/nested.py:99", "seed 'pkg/nested.py:99': pkg/nested.py has 13 lines"),
+    ("pkg/nested.py:99", "seed 'pkg/nested.py:99': pkg/nested.py has 13 lines; give a line "
+                         "from 1 to 13, or pkg/nested.py alone"),
     ("pkg/nested.py::nothing", "pkg/nested.py defines no 'nothing'"),
     ("pkg/nested.py::Other", "defines no 'Other'; did you mean Outer.other?"),
     ("pkg/twice.py::run", "is ambiguous: pkg/twice.py defines A.run, B.run"),
@@ -139,6 +140,52 @@ def test_resolve_says_why_a_seed_cannot_be_used(index: Index, spec: str, message
     with pytest.raises(RequestError, match=message.replace("?", r"\?")) as err:
         resolve_seed(index, spec)
     assert err.value.field == "seed"
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("pkg/nested.py:abc", "seed 'pkg/nested.py:abc': 'abc' after the ':' is not a line number; "
+     "give pkg/nested.py:LINE (a line from 1 to 13) or pkg/nested.py::SYMBOL (two colons) for a "
+     "definition"),
+    ("pkg/nested.py:Outer", "'Outer' after the ':' is not a line number"),
+    ("pkg/nested.py:2:5", "seed 'pkg/nested.py:2:5': one line number, not a line and a column: "
+     "give pkg/nested.py:2"),
+    ("pkg/nested.py:", "seed 'pkg/nested.py:': nothing after the ':'; give pkg/nested.py:LINE "
+     "(1 to 13) or pkg/nested.py::SYMBOL"),
+])
+def test_a_seed_whose_suffix_does_not_parse_names_the_file_and_the_forms(
+        index: Index, spec: str, message: str) -> None:
+    """A file that is indexed, then a suffix that is neither ``:LINE`` nor ``::SYMBOL``: it said
+    "no such file in the index" of a file that is there."""
+    with pytest.raises(RequestError) as err:
+        resolve_seed(index, spec)
+    assert message in err.value.message and "no such file" not in err.value.message
+    assert err.value.field == "seed"
+
+
+def test_cli_seed_and_pin_slips_say_what_to_do(tmp_path: Path) -> None:
+    """Through the CLI: a pinned folder said "no such file in the index"; an undecodable seed
+    said "undecodable (undecodable: not UTF-8 ...)"; a seed that is a symlink leading out of
+    the workspace said "is outside the workspace" of a path inside it."""
+    outside = tmp_path / "elsewhere.py"
+    outside.write_text("def far():\n    return 1\n")
+    root = make_repo(tmp_path / "repo", {"src/app.py": "def main():\n    return 1\n",
+                                         "src/latin.py": b"name = 'caf\xe9'\n"})
+    (root / "near.py").symlink_to(outside)
+    said = {}
+    for args in (["--pin", "src"], ["--seed", "src/latin.py"], ["--seed", "near.py"],
+                 ["--seed", "src/app.py:main"]):
+        proc = run_cli("bundle", "--task", "main", *args, "--budget", "2000", cwd=root)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        said[args[1]] = proc.stderr.strip()
+    assert said["src"] == "ctxsteward: pin 'src' is a folder; give a file inside it"
+    assert said["src/latin.py"] == ("ctxsteward: seed 'src/latin.py' is not indexed: undecodable: "
+                                    "not UTF-8 (byte 0xe9 at offset 11)")
+    assert said["near.py"] == (f"ctxsteward: refused: seed 'near.py' is a symbolic link pointing "
+                               f"outside the workspace {root.resolve()}: it is not read; give a "
+                               "file inside the workspace")
+    assert said["src/app.py:main"].startswith(
+        "ctxsteward: seed 'src/app.py:main': 'main' after the ':' is not a line number; give "
+        "src/app.py:LINE (a line from 1 to 2) or src/app.py::SYMBOL")
 
 
 def test_an_absolute_seed_inside_the_workspace_is_made_relative(index: Index) -> None:

@@ -231,6 +231,23 @@ def test_xml_is_well_formed_with_path_and_lines(repo: Path) -> None:
     assert "def bill_all(customers):" in texts["core/formfeed.py"]
 
 
+def test_every_format_repeats_the_task_xml_escaped(repo: Path) -> None:
+    """The XML bundle says the task, as Markdown ("Task: ...") and JSON ("task") do: a
+    ``<task>`` element first, its text escaped (it had none)."""
+    task = 'bill <customer> & "close" ]]> the ledger'
+    args = ("bundle", "--seed", "core/close.py", "--task", task, "--budget", "4000")
+    xml = run_cli(*args, "--format", "xml", cwd=repo)
+    assert xml.returncode == 0, xml.stderr
+    root = ET.fromstring(xml.stdout)
+    assert root[0].tag == "task" and root.findtext("task") == task
+    assert "<task>bill &lt;customer&gt; &amp;" in xml.stdout
+    md = run_cli(*args, cwd=repo)
+    assert md.stdout.startswith(f"# Context bundle\n\nTask: {task}\n")
+    assert json.loads(run_cli(*args, "--format", "json", cwd=repo).stdout)["task"] == task
+    ranked = run_cli(*args[:-1], "0", "--format", "xml", cwd=repo)  # the ranking alone too
+    assert ET.fromstring(ranked.stdout).findtext("task") == task
+
+
 @pytest.mark.parametrize("limit", ["3", "50"])
 def test_the_cli_ranking_at_budget_0_is_in_the_format_asked_for(repo: Path, limit: str) -> None:
     """``--budget 0`` printed JSON whatever ``--format`` said: each format now lists the JSON's
@@ -499,13 +516,53 @@ def test_cli_outside_git_works_from_the_task_without_cochange(tmp_path: Path) ->
     assert [i["path"] for i in json.loads(seeded.stdout)["items"]][:2] == ["client.py", "net.py"]
 
 
+def test_outside_git_a_task_that_ranks_nothing_says_why_truly(tmp_path: Path) -> None:
+    """A folder that is not a git repository, a task none of its words are in: nothing ranks
+    (no history to rank by). It said "no file of the workspace is indexed" of indexed files."""
+    folder = make_folder(tmp_path / "plain", {
+        "net.py": "def connect_with_timeout(host, timeout):\n    return host\n",
+        "colors.py": "def paint(x):\n    return x\n",
+    })
+    proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=folder)
+    assert proc.returncode == 0, proc.stderr
+    notes = json.loads(proc.stdout)["notes"]
+    assert notes == [
+        "no file ranked for the task, though 2 files are indexed: no word of the task was found "
+        f"in any file's text, path or definitions, and {folder.resolve()} is not a git "
+        "repository, so history signals (recent changes, co-change) are off; use the code's own "
+        "words, or name a file as a seed"], notes
+    assert "no file of the workspace is indexed" not in proc.stderr
+    assert f"note: {notes[0]}" in proc.stderr
+    empty = make_folder(tmp_path / "empty", {})  # where it is true, it is still said
+    proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=empty)
+    assert json.loads(proc.stdout)["notes"] == [
+        "no file of the workspace is indexed: there is nothing to choose from"], proc.stderr
+
+
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    """"wrote 1 items", "skipped 1 file(s)", "undecodable (undecodable: ...)": a count of one
+    says its noun in the singular, and a skip reason is said once."""
+    repo = make_repo(tmp_path / "repo", {"app.py": "def main():\n    return 1\n",
+                                         "latin.py": b"name = 'caf\xe9'\n"})
+    out = run_cli("bundle", "--seed", "app.py", "--out", "b.md", cwd=repo)
+    assert out.returncode == 0, out.stderr
+    assert "wrote 1 item, " in out.stderr and "1 items" not in out.stderr, out.stderr
+    ranked = run_cli("bundle", "--seed", "app.py", "--budget", "0", "--limit", "1", "--out",
+                     "r.md", cwd=repo)
+    assert "wrote 1 ranked file (--budget 0" in ranked.stderr, ranked.stderr
+    index = run_cli("index", cwd=repo)
+    assert "skipped 1 file: undecodable 1" in index.stdout, index.stdout
+    assert "latin.py: undecodable: not UTF-8 (byte 0xe9 at offset 11)" in index.stdout
+
+
 def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
     files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
              + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}
     files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
     repo = make_repo(tmp_path / "repo", files)
-    # No decisions section: at this budget its share would leave the XML no room for the note.
-    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1200",
+    # No decisions section: at this budget its share would leave the XML no room for the note
+    # (nor would 1200, once the XML says the task: 10 items fill it, the note does not fit).
+    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1150",
             "--decisions-share", "0")
     js = run_cli(*args, "--format", "json", cwd=repo)
     assert js.returncode == 0, js.stderr

@@ -81,7 +81,7 @@ def test_index_text_output(repo: Path) -> None:
     assert "  commits             1" in out
     assert "language        files   definitions        tokens" in out
     assert "  python              2" in out
-    assert "skipped 1 file(s): binary 1" in out
+    assert "skipped 1 file: binary 1" in out
     assert "    assets/logo.png: binary" in out
 
 

@@ -60,7 +60,7 @@ def test_small_budgets_fit_by_giving_up_the_least_useful_parts_first(root: Path)
         assert set(previous) <= set(note.omitted) | {"intro", "prompts", "details"}
         previous = note.omitted
         # The summary's verdict lines always stay.
-        assert "- **Work**: 2 commit(s); 3 file(s) changed in commits" in text
+        assert "- **Work**: 2 commits; 3 files changed in commits" in text
         assert f"**Note size**: {note.token_count:,} of {budget:,} tokens" in text
         assert parse_note(text).ok
         left_out = [p for p in note.omitted if p not in ("intro", "prompts", "details")]

@@ -33,7 +33,7 @@ def test_open_diagnostics_are_included(tmp_path: Path) -> None:
     assert any(d.line == 3 and "old_name.md" in d.message for d in diags), diags
     assert by_path["app/AGENTS.md"].diagnostics_total == len(diags)
     text = render_markdown(note)
-    assert "`app/AGENTS.md` (applies to 4 touched path(s); " in text  # itself too
+    assert "`app/AGENTS.md` (applies to 4 touched paths; " in text  # itself too
     assert "  - L3 " in text
 
 

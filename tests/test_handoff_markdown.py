@@ -165,7 +165,7 @@ def test_budget_shortens_longest_lists(tmp_path: Path) -> None:
     assert counter.count(text) == note.token_count <= 2000
     # Totals cover every change, listed or not.
     assert (note.committed_totals.files, note.committed_totals.added) == (150, 300)
-    assert "150 file(s) changed in commits (+300 −0)" in text
+    assert "150 files changed in commits (+300 −0)" in text
     shortened = {t.name: t for t in note.truncated}
     assert shortened["committed_changes"].total == 150
     assert shortened["touched_definitions"].total == 150

@@ -460,7 +460,7 @@ def test_files_the_session_touched_seed_the_map_and_are_not_listed(project: Path
     listed = [line.split(" — ")[0].split(". ", 1)[1] for line in context.splitlines()
               if line[:1].isdigit()]
     assert "calc/numbers.py" not in listed and "calc/combinatorics.py" in listed
-    assert "1 seeds" in last_run(project)
+    assert "1 seed," in last_run(project)
     # A transcript outside the workspace and the agent's own folder is not read.
     elsewhere = tmp_path / "t.jsonl"
     elsewhere.write_text(transcript.read_text())

@@ -56,7 +56,7 @@ def test_hover_shows_existence_and_tokens(tmp_path: Path) -> None:
     ws = CheckView(root)
     imp = hover(ws, "CLAUDE.md", 2, 45)
     assert imp is not None and imp.exists and imp.kind == "import"
-    assert imp.tokens is not None and "with its 1 import(s)" in imp.markdown
+    assert imp.tokens is not None and "with its 1 import" in imp.markdown
     on_at = hover(ws, "CLAUDE.md", 2, 39)  # on the '@' itself
     assert on_at is not None and on_at.target == "docs/style.md"
     folder = hover(ws, "CLAUDE.md", 2, 77)

@@ -167,9 +167,9 @@ async def test_answers_stay_within_the_budget_and_say_what_they_left_out(
     async with session(repo, log) as s:  # type: ignore[arg-type]
         for fmt in ("markdown", "xml", "json"):
             result = await s.call_tool("suggest_bundle", {
-                "seeds": ["app/main.py"], "budget": 900, "format": fmt})
+                "seeds": ["app/main.py"], "budget": 600, "format": fmt})
             answer = data(result)
-            assert COUNT(text(result)) <= 900 and COUNT(structured_json(result)) <= 900
+            assert COUNT(answer["rendered"]) <= 600  # the bundle document, as the CLI's
             assert answer["tokens"] == max(COUNT(text(result)), COUNT(structured_json(result)))
             shown = {i["path"] for i in answer["items"]}
             dropped = {o["path"] for o in answer["left_out"] if o["why"].startswith("did not fit")}
@@ -486,6 +486,35 @@ async def test_every_format_holds_the_same_items_and_a_budget_that_holds_none_is
         assert best in [i["path"] for i in answer["items"]] + [answer["left_out"][0]["path"]]
 
 
+async def test_suggest_bundle_holds_the_items_the_cli_bundle_holds_at_the_same_budget(
+        repo: Path, log: object) -> None:
+    """The budget means what ``ctxsteward bundle --budget`` means: the bundle document's
+    tokens. It bounded the whole answer, whose structured content repeats each item's reasons
+    and the left-out list: at 1,000 tokens click's answer held 3 items where the CLI's held 5.
+    Each channel holds each file's lines once; ``tokens`` is the answer's size."""
+    requests = [({"seeds": ["app/main.py"]}, ["--seed", "app/main.py"]),
+                ({"task": "parse header tables"}, ["--task", "parse header tables"])]
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for budget in (600, 1000, 2500):
+            for asked, args in requests:
+                cli = run_cli("bundle", *args, "--budget", str(budget), "--format", "json",
+                              cwd=repo)
+                assert cli.returncode == 0, cli.stderr
+                want = [(i["path"], i["ranges"]) for i in json.loads(cli.stdout)["items"]]
+                for fmt in ("markdown", "xml", "json"):
+                    result = await s.call_tool("suggest_bundle",
+                                               {**asked, "budget": budget, "format": fmt})
+                    answer = data(result)
+                    got = [(i["path"], i["ranges"]) for i in answer["items"]]
+                    assert got == want, (budget, asked, fmt, got, want)
+                    assert answer["tokens"] == max(COUNT(text(result)),
+                                                   COUNT(structured_json(result)))
+                    line = "Split 'Name: value' into its two parts."  # app/util.py's alone
+                    if "app/util.py" in {p for p, _ in got}:  # its lines once in each channel
+                        assert structured_json(result).count(line) == 1
+                        assert text(result).count(line) == 1
+
+
 def test_the_best_ranked_file_named_when_nothing_fits_is_the_seed(repo: Path) -> None:
     """With a seed, the file an error names as the best-ranked is the seed, as the CLI lists it
     first, though files ranked after it score higher (helper-131: click's docs/api.md named
@@ -513,7 +542,7 @@ async def test_a_small_answer_keeps_room_for_its_seed(repo: Path, log: object) -
         for seed in ("app/tables_a.py", "app/main.py"):
             answer = data(await s.call_tool("suggest_bundle", {"seeds": [seed], "budget": 600}))
             assert seed in {i["path"] for i in answer["items"]}, answer
-            assert len(answer["left_out"]) <= 3 and answer["tokens"] <= 600, answer
+            assert len(answer["left_out"]) <= 3 and COUNT(answer["rendered"]) <= 600, answer
 
 
 async def test_a_task_no_file_matches_is_said_in_the_answer(repo: Path, log: object) -> None:

@@ -70,8 +70,7 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
     try:
         rel = full.resolve().relative_to(root).as_posix()
     except ValueError:
-        raise PathRefused(f"refused: {what} {raw!r} is outside the workspace {root}",
-                          field=what) from None
+        raise PathRefused(_outside(root, full, what, raw), field=what) from None
     except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
         problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
         raise PathRefused(f"{what} {raw!r}: {problem}", field=what) from None
@@ -87,6 +86,39 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
         raise PathRefused(f"refused: {what} {raw!r} is excluded: {why} (it may hold secrets: its "
                           "content is never shown)", field=what)
     return rel
+
+
+def _outside(root: Path, full: Path, what: str, raw: str) -> str:
+    """Why ``raw`` (at ``full``) is refused as outside the (resolved) ``root``: it is, as
+    written; or it is written inside and a symbolic link on its way points outside (it said "is
+    outside the workspace" of a link in the workspace, and not that the link is not followed)."""
+    link = _link_out(root, Path(os.path.normpath(full)))
+    if link is None:
+        return f"refused: {what} {raw!r} is outside the workspace {root}"
+    where = "is a symbolic link" if link == Path(os.path.normpath(full)) else \
+        f"leads through {link.relative_to(root).as_posix()}, a symbolic link"
+    return (f"refused: {what} {raw!r} {where} pointing outside the workspace {root}: it is not "
+            "read; give a file inside the workspace")
+
+
+def _link_out(root: Path, path: Path) -> Path | None:
+    """The first symbolic link on the way from ``root`` to ``path`` (written under it) that
+    points outside it, or None (``path`` is not written under ``root``)."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    at = root
+    for part in parts:
+        at = at / part
+        if at.is_symlink():
+            try:
+                at.resolve().relative_to(root)
+            except ValueError:
+                return at
+            except (OSError, RuntimeError):
+                return None
+    return None
 
 
 def _secret_reason(root: Path, rel: str, secrets: Secrets, name: str = "") -> str | None:

@@ -19,7 +19,7 @@ from analyzers import gitrepo
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.positions import innermost_definition as innermost_definition
-from analyzers.printable import printable
+from analyzers.printable import plural, printable
 
 if TYPE_CHECKING:
     from analyzers.indexing.index import Index
@@ -94,7 +94,8 @@ def resolve_seed(index: Index, spec: str) -> Seed:
     rel = workspace_path(index.root, parsed.path, what="seed", secrets=Secrets.NONE)
     files = index.files()
     if rel not in files:
-        raise RequestError(_not_indexed(index, rel, spec), field="seed")
+        raise RequestError(_suffix_unread(index, rel, spec) or _not_indexed(index, rel, spec),
+                           field="seed")
     defs = index.definitions(rel)
     symbols: list[str] = []
     if parsed.symbol:
@@ -102,11 +103,35 @@ def resolve_seed(index: Index, spec: str) -> Seed:
     elif parsed.line is not None:
         line = parsed.line
         if not 1 <= line <= max(1, files[rel].lines):
-            raise RequestError(f"seed {spec!r}: {rel} has {files[rel].lines} lines",
-                               field="seed")
+            n = files[rel].lines
+            raise RequestError(f"seed {spec!r}: {rel} has {plural(n, 'line')}; give a line from "
+                               f"1 to {max(1, n)}, or {rel} alone", field="seed")
         best = innermost_definition(defs, line)
         symbols = [best.qualified] if best is not None else []
     return Seed(rel, symbols, spec, line=parsed.line)
+
+
+def _suffix_unread(index: Index, rel: str, spec: str) -> str | None:
+    """Why ``spec``, whose path ``rel`` is not indexed, is an indexed file followed by what is
+    neither ``:LINE`` nor ``::SYMBOL`` (``core.py:abc``, ``core.py:12:3``), or None. It was
+    "no such file in the index" of a file that is there."""
+    head, sep, tail = rel.partition(":")
+    while sep and head not in index.files():
+        more, sep, tail = tail.partition(":")
+        head = f"{head}:{more}"
+    if not sep:
+        return None
+    n = index.files()[head].lines
+    said = split_seed(spec)
+    rest = f"{tail}:{said.line}" if said.line is not None else tail
+    if said.line is not None and tail.isdigit():
+        form = f"one line number, not a line and a column: give {head}:{tail}"
+    elif not rest:
+        form = f"nothing after the ':'; give {head}:LINE (1 to {max(1, n)}) or {head}::SYMBOL"
+    else:
+        form = (f"{rest!r} after the ':' is not a line number; give {head}:LINE (a line from 1 "
+                f"to {max(1, n)}) or {head}::SYMBOL (two colons) for a definition")
+    return f"seed {spec!r}: {form}"
 
 
 def _not_indexed(index: Index, rel: str, spec: str) -> str:
@@ -116,12 +141,19 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
         # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
         # history alone, would look like an answer about the file and not be one.
         hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
-        reason, detail = skipped
-        said = reason if detail in ("", reason) else f"{reason} ({detail})"
-        return f"seed {spec!r} is not indexed: {said.replace('_', ' ')}{hint}"
-    if (index.root / rel).is_dir():
-        return f"seed {spec!r} is a folder; give a file inside it"
+        return f"seed {spec!r} is not indexed: {skip_words(*skipped)}{hint}"
     return not_indexed(index.root, rel, f"seed {spec!r}")
+
+
+def skip_words(reason: str, detail: str) -> str:
+    """Why a file was skipped, in words: its reason, and the detail when it says more (a detail
+    that begins with the reason is said alone: it said "undecodable (undecodable: not ...)")."""
+    words = reason.replace("_", " ")
+    if not detail or detail in (reason, words):
+        return words
+    if detail.startswith((reason, words)):
+        return detail
+    return f"{words} ({detail})"
 
 
 _RULE = re.compile(r"(.+?):(\d+):(.*)", re.S)
@@ -130,6 +162,8 @@ _RULE = re.compile(r"(.+?):(\d+):(.*)", re.S)
 def not_indexed(root: Path, rel: str, what: str) -> str:
     """Why the file ``rel`` (named ``what``: "seed 'x.go'") is not in the index of ``root``: no
     such file, or one git ignores (the rule that does, and how to include it)."""
+    if (root / rel).is_dir():
+        return f"{what} is a folder; give a file inside it"
     if not (root / rel).is_file():
         return f"{what}: no such file in the index of {root}"
     out = gitrepo.try_run(root, "check-ignore", "-v", "--no-index", "--", rel, timeout=30)

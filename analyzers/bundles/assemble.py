@@ -269,7 +269,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
         packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
         result = _verify_budget(index, request, resolved, shown, ordered, packing, counter,
                                 decisions)
-    result.notes.extend(_task_notes(request, resolved, ranked))
+    result.notes.extend(_task_notes(index, request, resolved, ranked))
     return result
 
 
@@ -283,14 +283,36 @@ UNMATCHED_TASK = ("no word of the task was found in any file's text, path, defin
 NOTHING_RANKED = "no file of the workspace is indexed: there is nothing to choose from"
 
 
-def _task_notes(request: BundleRequest, resolved: _Resolved, ranked: list[RankedFile]
-                ) -> list[str]:
+def _nothing_ranked(index: Index) -> str:
+    """Why a task alone ranked no file, truly: no file indexed, or (outside git, or before the
+    first commit) no history to rank by when no word of the task is found."""
+    from analyzers.gitrepo import toplevel
+
+    indexed = len(index.files())
+    if not indexed:
+        return NOTHING_RANKED
+    files = f"{indexed:,} file is" if indexed == 1 else f"{indexed:,} files are"
+    if index.head() is not None:
+        return ("no file ranked for the task, though "
+                f"{files} indexed: none holds a word of it "
+                "or was changed recently; use the code's own words, or name a file as a seed")
+    top = toplevel(index.root)
+    why = (f"{index.root} is not a git repository, so" if top is None
+           or top.resolve() != index.root.resolve() else "the repository has no commit yet, so")
+    return (f"no file ranked for the task, though {files} indexed: no word of the task was "
+            f"found in any file's text, path or definitions, and {why} history signals (recent "
+            "changes, co-change) are off; use the code's own words, or name a file as a seed")
+
+
+def _task_notes(index: Index, request: BundleRequest, resolved: _Resolved,
+                ranked: list[RankedFile]) -> list[str]:
     """What a reader should know of the choice: a task alone that no file matched (``zzqx
-    frobnicate wibble`` filled a bundle with recently changed files, and said nothing)."""
+    frobnicate wibble`` filled a bundle with recently changed files, and said nothing; outside
+    git it ranked nothing, and said "no file of the workspace is indexed" of 17 indexed files)."""
     if not request.task or resolved.seed_paths or resolved.pins or not request.ranked:
         return []
     if not ranked:
-        return [NOTHING_RANKED]
+        return [_nothing_ranked(index)]
     for rf in ranked:
         if not rf.signals:  # (values are kept for the first files only; they rank first)
             break

@@ -1118,7 +1118,8 @@ def _explain_links(g: RepoGraph, rf: RankedFile, seed_rows: list[int], fi: int, 
         # (task only: the match is not named, it may be a file the bundle must not mention)
         with_what = what if seeded else "one of the best task matches"
         rf.reasons.append(
-            f"changed together with {with_what} in {together} of its last {total} commits")
+            f"changed together with {with_what} in {together} of its last {total} commits"
+            if total != 1 else f"changed together with {with_what} in its last commit")
     if rf.signals.get("test"):
         rf.reasons.append(f"test for {what}" if is_test_file(rf.path) else f"source {what} tests")
 

@@ -118,8 +118,11 @@ def shown_task(task: str, limit: int = 0) -> str:
 
 
 def header(fmt: str, task: str | None) -> str:
-    """The bundle's first lines: its title and the task (:func:`shown_task`)."""
+    """The bundle's first lines: its title and the task (:func:`shown_task`); in XML the task
+    is a ``<task>`` element, its text escaped."""
     if fmt == "xml":
+        if task and task.strip():
+            return f"<documents>\n<task>{_xml_text(shown_task(task))}</task>\n"
         return "<documents>\n"
     head = "# Context bundle\n"
     if task and task.strip():
@@ -185,6 +188,13 @@ def _attr(value: str) -> str:
     return printable(value)
 
 
+def _xml_text(text: str) -> str:
+    """``text`` as an element's character data: the XML specials escaped, the characters XML 1.0
+    cannot carry replaced."""
+    return _XML_INVALID.sub("\ufffd", text).replace("&", "&amp;").replace("<", "&lt;") \
+        .replace(">", "&gt;")
+
+
 def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]]) -> str:
     """A compact list of ranked files the budget had no room for: (path, tokens, reason)."""
     if not left_out:
@@ -209,8 +219,7 @@ def decisions_note(fmt: str, decisions: Sequence[Decision]) -> str:
     if fmt == "xml":
         out = ["<decisions>\n"]
         for d in decisions:
-            text = _XML_INVALID.sub("\ufffd", d.text).replace("&", "&amp;") \
-                .replace("<", "&lt;").replace(">", "&gt;")
+            text = _xml_text(d.text)
             out.append(f'<decision kind="{d.kind}" ref="{_attr(d.ref)}" date="{d.date}" '
                        f'files="{_attr(" ".join(d.files))}">\n{text}\n</decision>\n')
         return "".join(out) + "</decisions>\n"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from analyzers.handoff.headings import Heading, closing_line, note_structure
 from analyzers.handoff.note import FileChange, HandoffNote, HumanSections, TouchedDefinition
-from analyzers.printable import printable
+from analyzers.printable import plural, printable
 from analyzers.tokens import Counter
 
 BEGIN = "<!-- ctxsteward:generated:begin {} -->"
@@ -441,10 +441,15 @@ def _lines(n: int | None) -> str:
     return "binary" if n is None else str(n)
 
 
+_SINGULAR = {"commits": "commit", "files": "file", "definitions": "definition", "lines": "line",
+             "instruction files": "instruction file"}
+
+
 def _more(note: HandoffNote, name: str, what: str) -> list[str]:
     for t in note.truncated:
         if t.name == name and t.total > t.shown:
-            return [f"- …and {t.total - t.shown} more {what}"]
+            n = t.total - t.shown
+            return [f"- …and {n} more {what if n != 1 else _SINGULAR.get(what, what)}"]
     return []
 
 
@@ -485,9 +490,9 @@ def render_summary(note: HandoffNote) -> list[str]:
     else:
         out.append(f"- **Base**: none{why}")
     c, u = note.committed_totals, note.uncommitted_totals
-    out.append(f"- **Work**: {note.commits_total} commit(s); {c.files} file(s) changed in "
-               f"commits (+{c.added} −{c.removed}); {u.files} file(s) with uncommitted "
-               f"changes (+{u.added} −{u.removed})")
+    out.append(f"- **Work**: {plural(note.commits_total, 'commit')}; {plural(c.files, 'file')} "
+               f"changed in commits (+{c.added} −{c.removed}); {plural(u.files, 'file')} with "
+               f"uncommitted changes (+{u.added} −{u.removed})")
     if note.tests is not None:
         t = note.tests
         verdict = "passed" if t.passed else "failed"
@@ -591,7 +596,7 @@ def _tests_section(note: HandoffNote) -> list[str]:
         if tr.name == "tests.failing" and tr.total > tr.shown:
             if not t.failing:
                 out.append("- failing:")
-            out.append(f"  - …and {tr.total - tr.shown} more failing tests")
+            out.append(f"  - …and {plural(tr.total - tr.shown, 'more failing test')}")
     return out
 
 
@@ -604,13 +609,15 @@ def _instructions_section(note: HandoffNote) -> list[str]:
         diag = ""
         if ins.checked:
             n = max(f.diagnostics_total, len(f.diagnostics))
-            diag = f"; {n} open diagnostic(s)" if n else "; no open diagnostics"
+            diag = f"; {plural(n, 'open diagnostic')}" if n else "; no open diagnostics"
         also = "".join(f", also as {code(a)}" for a in f.aliases)
-        out.append(f"- {code(f.path)}{also} (applies to {f.applies_to} touched path(s){diag})")
+        paths = plural(f.applies_to, "touched path")
+        out.append(f"- {code(f.path)}{also} (applies to {paths}{diag})")
         out += [f"  - L{d.line} {d.severity} {code(d.code)}: {_clip(plain(d.message), 200)}"
                 for d in f.diagnostics]
         if f.diagnostics_total > len(f.diagnostics) and f.diagnostics:
-            out.append(f"  - …and {f.diagnostics_total - len(f.diagnostics)} more diagnostics")
+            more = plural(f.diagnostics_total - len(f.diagnostics), "more diagnostic")
+            out.append(f"  - …and {more}")
     out += _more(note, "instructions.files", "instruction files")
     if ins.note:
         out.append(f"- {plain(ins.note)}")
@@ -633,7 +640,7 @@ def _bundle_section(note: HandoffNote) -> list[str]:
             + f", {f.tokens:,} tokens" for f in b.files]
     for tr in note.truncated:
         if tr.name == "bundle.files" and tr.total > tr.shown:
-            out.append(f"  - …and {tr.total - tr.shown} more files")
+            out.append(f"  - …and {plural(tr.total - tr.shown, 'more file')}")
     return out
 
 

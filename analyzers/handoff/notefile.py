@@ -14,6 +14,7 @@ from analyzers.fsutil import write_atomic
 from analyzers.handoff.generate import beside_candidates, note_file, read_existing
 from analyzers.handoff.markdown import kept_blocks, render_markdown
 from analyzers.handoff.note import HandoffNote, WriteResult
+from analyzers.printable import plural
 
 
 @dataclass(slots=True)
@@ -40,8 +41,8 @@ def kept_suffix(kept: list[str]) -> str:
     :func:`analyzers.handoff.markdown.kept_blocks`)."""
     if not kept:
         return ""
-    return (f", except {len(kept)} generated block(s) left as they were (their text is not what "
-            "ctxsteward wrote): " + "; ".join(kept))
+    return (f", except {plural(len(kept), 'generated block')} left as they were (their text is "
+            "not what ctxsteward wrote): " + "; ".join(kept))
 
 
 def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> NotePlan:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from analyzers import gitrepo
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.printable import plural
 
 if TYPE_CHECKING:
     import pathspec
@@ -242,7 +243,8 @@ def _list_names(root: Path, token: CancelToken) -> tuple[list[str], bool, list[s
     if foreign:
         shown = ", ".join(f"{rel}/ ({why})" for rel, why in foreign[:FOREIGN_SHOWN])
         more = f" and {len(foreign) - FOREIGN_SHOWN} more" if len(foreign) > FOREIGN_SHOWN else ""
-        notes.append(f"skipped {len(foreign)} folder(s) that are not this workspace's own files "
+        notes.append(f"skipped {plural(len(foreign), 'folder')} that are not this workspace's own "
+                     "files "
                      f"(index each on its own): {shown}{more}")
     return names, in_git, notes
 

@@ -17,6 +17,7 @@ from analyzers.instructions.paths import Resolved, resolved_refs
 from analyzers.instructions.paths import resolve as resolve_path
 from analyzers.instructions.references import PathRef
 from analyzers.instructions.size import summary
+from analyzers.printable import plural
 from analyzers.secrets import secret_by_name
 
 
@@ -97,7 +98,7 @@ def hover(ws: CheckView, path: str, line: int, character: int,
         if ws.is_dir(r.target):
             n = sum(1 for f in ws.files() if f.startswith(r.target + "/"))
             return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
-                             is_dir=True, markdown=f"`{r.target}/`: folder, {n:,} files")
+                             is_dir=True, markdown=f"`{r.target}/`: folder, {plural(n, 'file')}")
         why = secret_by_name(r.target)
         if why:
             return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
@@ -112,7 +113,7 @@ def hover(ws: CheckView, path: str, line: int, character: int,
                 exp = expand(ws, r.target, doc)
                 if len(exp.files) > 1:
                     tokens = sum(exp.tokens.values())
-                    md += f", {tokens:,} with its {len(exp.files) - 1} import(s)"
+                    md += f", {tokens:,} with its {plural(len(exp.files) - 1, 'import')}"
         return HoverInfo(range=to_range(loc), target=r.target, kind=r.ref.kind, exists=True,
                          tokens=tokens, markdown=md)
     return None

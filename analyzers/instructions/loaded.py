@@ -27,6 +27,7 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.findings import AgentLoad, LoadedFile, LoadedReport
 from analyzers.instructions.imports import expand
 from analyzers.instructions.markdown import Loc
+from analyzers.printable import plural
 
 
 @dataclass(slots=True)
@@ -280,7 +281,7 @@ def check(ctx: FileContext) -> None:
                                 sorted(always, key=lambda f: -f.tokens)[:4])
             where = "the root" if ctx.folder == "." else f"{ctx.folder}/"
             ctx.report(ctx.first_line(), "CS009",
-                       f"In {where}, {agent.agent} loads {len(always)} files, "
+                       f"In {where}, {agent.agent} loads {plural(len(always), 'file')}, "
                        f"{agent.total_tokens:,} tokens, over the budget of {budget:,}: "
                        f"{listing}. Trim or scope the largest.")
 

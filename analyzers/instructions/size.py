@@ -8,6 +8,7 @@ from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.findings import FileSummary, SectionTokens
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.markdown import Document, Loc
+from analyzers.printable import plural
 
 
 def section_tokens(ws: CheckView, doc: Document) -> list[SectionTokens]:
@@ -43,7 +44,8 @@ def check(ctx: FileContext) -> None:
     parts.extend((exp.tokens[f], f"@{f}") for f in exp.files[1:])
     parts.sort(key=lambda x: -x[0])
     largest = ", ".join(f"{label} {n:,}" for n, label in parts[:3])
-    with_imports = f" with {len(exp.files) - 1} import(s)" if len(exp.files) > 1 else ""
+    with_imports = (f" with {plural(len(exp.files) - 1, 'import')}" if len(exp.files) > 1
+                    else "")
     # Named to ``check`` though no agent loads it by itself (a README): no "every session".
     loaded = "loaded into every session" if ctx.ws.is_instruction_file(ctx.path) else \
         ("of an instruction file (this is none: agents read it on demand, unless a file "

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers import procs
+from analyzers.printable import plural
 from server.hooks.state import hooks_dir, locked, log, now_iso
 
 MIN_GAP = 60.0  # seconds between two background refreshes requested after prompts
@@ -164,7 +165,7 @@ def _refresh(root: Path) -> tuple[bool, str]:
         return False, f"{type(e).__name__}: {e}"
     graph = (f"ranking graph built in {int((time.monotonic() - began) * 1000)} ms" if built
              else "ranking graph current")
-    return True, f"({graph}" + (f", {len(warnings)} warnings)" if warnings else ")")
+    return True, f"({graph}" + (f", {plural(len(warnings), 'warning')})" if warnings else ")")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzers.printable import plural
 from server.hooks import indexer
 from server.hooks.events import (
     INJECTS,
@@ -172,7 +173,8 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
         if not within_bytes(run, made[0].text, again):
             return ""
         result = made[-1]
-    run.note(f"map: {len(result.entries)} files, {result.tokens} tokens, {len(seeds)} seeds, "
+    run.note(f"map: {plural(len(result.entries), 'file')}, {result.tokens} tokens, "
+             f"{plural(len(seeds), 'seed')}, "
              f"{len(result.repeated)} not repeated, {len(result.also)} named again")
     if result.shown:  # only files shown with their line ranges count as shown
         save_session(run.root, sid, [*shown, *result.shown])

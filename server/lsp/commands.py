@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from analyzers.app.requests import BudgetRequest
+from analyzers.printable import plural
 from analyzers.results import BudgetNode, BudgetReport
 from server.lsp.hover import _pct
 from server.lsp.state import Buffer, ServerState
@@ -82,7 +83,7 @@ def show_file_budget(state: ServerState, ctx: JobContext, buf: Buffer | None, ur
         lines.append(f"  {it.tokens:>8,}  {it.share_of_file:5.0%}  {it.name} ({it.kind}, "
                      f"line {it.line})")
     if len(items) > 15:
-        lines.append(f"  …and {len(items) - 15} more definitions")
+        lines.append(f"  …and {plural(len(items) - 15, 'more definition')}")
     return ShowBudgetResult(text="\n".join(lines), file=fb)
 
 

@@ -16,6 +16,7 @@ from analyzers.indexing.filefacts import decode
 from analyzers.indexing.index import Index
 from analyzers.indexing.lookup import Use, receiver_before, resolve
 from analyzers.positions import Position, Range
+from analyzers.printable import plural
 from analyzers.results import BundleItem
 from analyzers.syntax import Definition
 from server.lsp.documents import DocFacts, definition_at, word_at
@@ -153,7 +154,8 @@ def _describe(state: ServerState, index: Index | None, cands: list[tuple[str, De
         label = "Defined here" if defined_here and path == facts.path else "Defined in"
         out.append(f"{head}  \n{label} {where}{file_part}")
     if len(cands) > MAX_CANDIDATES:
-        out.append(f"…and {len(cands) - MAX_CANDIDATES} more definitions with this name")
+        out.append(f"…and {plural(len(cands) - MAX_CANDIDATES, 'more definition')} with this "
+                   "name")
     partners_of = cands[0][0]
     item = (bundled or {}).get(partners_of)
     if item is not None:
@@ -248,7 +250,7 @@ def _markdown_path_hover(state: ServerState, facts: DocFacts, text: str, line: i
     if full.is_dir():
         files, raw = _folder_totals(index, rel)
         n = state.scaled(raw)
-        body = f"{name} · folder · {files:,} indexed files · **{n:,} tokens** " \
+        body = f"{name} · folder · {plural(files, 'indexed file')} · **{n:,} tokens** " \
                f"({_pct(state.share(n))} of {window})"
         return HoverAnswer(body, line, start, end)
     raw_tokens, note = _file_tokens(state, index, rel)

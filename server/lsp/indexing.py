@@ -18,6 +18,7 @@ from lsprotocol import types
 from analyzers import gitrepo
 from analyzers.app.workspace import Workspace
 from analyzers.config import Settings
+from analyzers.printable import plural
 from analyzers.results import IndexReport
 from server.lsp.lanes import INDEX
 from server.lsp.state import ServerState
@@ -150,7 +151,7 @@ class Indexer:
                 if progress is not None and not ok:
                     progress.end(f"stopped: {ctx.token.reason or 'failed'}")
             if progress is not None:
-                progress.end(f"{report.files:,} files · {report.tokens:,} tokens · "
+                progress.end(f"{plural(report.files, 'file')} · {report.tokens:,} tokens · "
                              f"{report.seconds:.1f} s")
             return report
 
@@ -198,7 +199,7 @@ class Indexer:
             self.state.call_soon(self._log, types.MessageType.Warning, w)
         self.state.call_soon(
             self._log, types.MessageType.Info,
-            f"indexed {report.files:,} files ({report.files_parsed:,} parsed) in "
+            f"indexed {plural(report.files, 'file')} ({report.files_parsed:,} parsed) in "
             f"{report.seconds:.2f} s")
         for cb in self.on_indexed:
             cb(report)

@@ -3,7 +3,8 @@
 An answer is a pydantic model (the structured content) plus a text block. Clients hand a model one
 of the two (Claude Code and Codex the JSON of the structured content, most others the text), so
 each is measured and the larger must fit the budget: lists are cut best-first (the count of what
-was cut is in the answer) until it does.
+was cut is in the answer) until it does. suggest_bundle's budget is the bundle document's, as the
+CLI's ``--budget`` is (:func:`suggested_bundle`); its lists come on top.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 from analyzers.app.requests import BundleRequest
 from analyzers.bundles.assemble import BundleError, BundleResult, LeftOut
 from analyzers.bundles.render import render, shown_task
-from analyzers.printable import printable
+from analyzers.printable import plural, printable
 from analyzers.results import Bundle
 from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
@@ -88,14 +89,19 @@ def fit(counter: Counter, budget: int, n: int,
     if size > budget:
         raise AnswerTooLarge(f"the smallest answer takes {size:,} tokens, over the budget of "
                              f"{budget:,}; raise the budget or shorten the request")
-    # The bound above used a 5-digit placeholder; settle on the exact size (never larger).
-    model = model.model_copy(update={"tokens": size})
+    return sized(counter, model, text, size), text
+
+
+def sized(counter: Counter, model: M, text: str, bound: int = 0) -> M:
+    """``model`` with its ``tokens`` field the answer's size: the larger channel, exactly
+    (``bound``: an upper bound measured with a 5-digit placeholder, to start from)."""
+    model = model.model_copy(update={"tokens": bound or answer_tokens(counter, model, text)})
     for _ in range(3):
         exact = max(counter.count(text), counter.count(structured_json(model)))
         if exact == getattr(model, "tokens", None):
             break
         model = model.model_copy(update={"tokens": exact})
-    return model, text
+    return model
 
 
 def tool_result(model: BaseModel, text: str) -> CallToolResult:
@@ -108,6 +114,25 @@ def notes(warnings: list[str]) -> str:
 
 
 # -- suggest_bundle -----------------------------------------------------------------------------
+
+def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warnings: list[str],
+                     saved: str | None = None) -> tuple[BundleAnswer, str, BundleResult]:
+    """suggest_bundle's answer: the bundle ``ctxsteward bundle --budget`` makes for the same
+    request, the same items, its document within ``budget`` as the CLI's is; then its items,
+    what was left out and why. Each channel (the text; the structured content, whose JSON some
+    clients hand a model instead) holds each file's lines once; the lists come on top of the
+    budget, and ``tokens`` says the answer's size. (The budget bounded the whole answer: at
+    1,000 tokens click's answer held 3 items where the CLI's bundle held 5, the lists taking
+    the room of the rest.) A budget that holds no item is the bundle's own error."""
+    counter, snap = call.session.counter, call.snapshot
+    result = snap.bundle(replace(request, budget=budget), call.jc.token)
+    sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
+    model, text = _bundle_model(counter, result, budget, request.format, warnings, saved, sizes)
+    model = sized(counter, model, text)
+    if request.format == "json":
+        text = structured_json(model)
+    return model, text, result
+
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
                   warnings: list[str], saved: str | None = None, empty_ok: bool = False
@@ -255,7 +280,7 @@ def _short(reason: str) -> str:
 
 
 def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
-    lines = [f"\n---\n{len(m.items)} items, {total:,} tokens ({encoding})."]
+    lines = [f"\n---\n{plural(len(m.items), 'item')}, {plural(total, 'token')} ({encoding})."]
     fit_out = [x for x in m.left_out if not x.why.startswith("never shown")]
     never = [x for x in m.left_out if x.why.startswith("never shown")]
     if fit_out:
@@ -293,7 +318,7 @@ def verify_answer(call: McpCall, name: str) -> tuple[VerifyAnswer, str]:
         lines += [f"- {i.status}: {printable(i.path)}" + (f" ({i.detail})" if i.detail else "")
                   for i in m.items]
         if m.more_items:
-            lines.append(f"(+{m.more_items} more items left out)")
+            lines.append(f"(+{plural(m.more_items, 'more item', 'more items')} left out)")
         return m, "\n".join(lines) + notes(warnings)
 
     return fit(call.session.counter, DEFAULT_ANSWER_BUDGET, len(items), build)
@@ -336,14 +361,15 @@ def find_answer(call: McpCall, query: str, limit: int) -> tuple[FindAnswer, str]
 
     def build(k: int) -> tuple[FindAnswer, str]:
         m = FindAnswer(results=hits[:k], more_results=len(hits) - k, tokens=0, warnings=warnings)
-        lines = [f"Context for {shown_task(query)!r} ({len(m.results)} files, best first):"]
+        lines = [f"Context for {shown_task(query)!r} ({plural(len(m.results), 'file')}, best "
+                 "first):"]
         for h in m.results:
             lines.append(f"- {printable(h.path)} ({h.tokens:,} tokens, score {h.score:g}): "
                          + "; ".join(h.reasons))
             lines += [f"    {d.kind} {d.name} (lines {d.lines[0]}-{d.lines[1]})"
                       for d in h.definitions]
         if m.more_results:
-            lines.append(f"(+{m.more_results} more results left out)")
+            lines.append(f"(+{plural(m.more_results, 'more result', 'more results')} left out)")
         return m, "\n".join(lines) + notes(warnings)
 
     return fit(ws.counter, DEFAULT_ANSWER_BUDGET, len(hits), build)
@@ -404,10 +430,11 @@ def budget_answer(call: McpCall, rels: list[str]) -> tuple[BudgetAnswer, str]:
         lines = [f"{m.total_tokens:,} tokens ({m.total_tokens / window:.1%} of a {window:,}-token"
                  f" window, {report.encoding})"]
         lines += [f"- {printable(e.path)}: {e.tokens:,} tokens"
-                  + (f" in {e.files:,} files" if e.path.endswith("/") or e.path == "." else "")
+                  + (f" in {plural(e.files, 'file')}" if e.path.endswith("/") or e.path == "."
+                     else "")
                   for e in m.paths]
         if m.more_paths:
-            lines.append(f"(+{m.more_paths} more paths left out)")
+            lines.append(f"(+{plural(m.more_paths, 'more path', 'more paths')} left out)")
         if loads:
             lines.append(f"Instruction files loaded for them: {instr_total:,} tokens")
             lines += [f"- {printable(x.path)}: {x.tokens:,} tokens ({', '.join(x.agents)})"
@@ -441,11 +468,12 @@ def check_answer(call: McpCall, rels: list[str]) -> tuple[CheckAnswer, str]:
     def build(k: int) -> tuple[CheckAnswer, str]:
         m = CheckAnswer(files_checked=report.files_checked, problems=problems[:k],
                         more_problems=len(problems) - k, tokens=0, warnings=warnings)
-        lines = [f"{summary} in {m.files_checked} instruction file(s)."]
+        lines = [f"{summary} in {plural(m.files_checked, 'instruction file')}."]
         lines += [f"- {printable(p.path)}:{p.line}: {p.severity} {p.code} {printable(p.message)}"
                   + (f" [fix: {p.fix}]" if p.fix else "") for p in m.problems]
         if m.more_problems:
-            lines.append(f"(+{m.more_problems} more problems left out)")
+            lines.append(f"(+{plural(m.more_problems, 'more problem', 'more problems')} left "
+                         "out)")
         return m, "\n".join(lines) + notes(warnings)
 
     return fit(call.session.counter, DEFAULT_ANSWER_BUDGET, len(problems), build)
@@ -485,7 +513,8 @@ def handoff_answer(call: McpCall, base: str | None, write: bool) -> tuple[Handof
     def build(k: int) -> tuple[HandoffAnswer, str]:
         shown = "".join(lines[:k])
         if k < len(lines):
-            shown += f"\n[… {len(lines) - k} more lines left out; read {path}]\n"
+            shown += (f"\n[… {plural(len(lines) - k, 'more line', 'more lines')} left out; "
+                      f"read {path}]\n")
         m = HandoffAnswer(note=shown, path=path, written=written, tokens=0, warnings=warnings)
         return m, shown + notes(warnings)
 
@@ -504,7 +533,8 @@ def _suggested(model: BundleAnswer, result: BundleResult, said: str) -> list[str
     if not model.items:
         hidden = sum(1 for _, why in result.excluded() if "secret" in why)
         parts.append("(No file to suggest: " + (
-            f"the {hidden} best matching file(s) may hold secrets and are never shown"
+            (f"the {hidden} best matching files may hold secrets and are never shown"
+             if hidden > 1 else "the best matching file may hold secrets and is never shown")
             if hidden else "no file fits the room this message has left, after the "
             "instruction files; call suggest_bundle with a budget for the files below"
             if more else "nothing in the workspace matched the task") + ".)\n")

@@ -80,8 +80,8 @@ def _bundle(budget: int, save: str | None, call: McpCall) -> CallToolResult:
     """suggest_bundle's answer (saved under ``save`` when given)."""
     request: BundleRequest = call.checked
     uri = f"ctxsteward://bundles/{save}" if save is not None else None
-    model, text, result = answers.bundle_answer(call, request, budget, request.format,
-                                                call.warnings, saved=uri)
+    model, text, result = answers.suggested_bundle(call, request, budget, call.warnings,
+                                                   saved=uri)
     if save is not None:
         call.snapshot.save(save, result)
     return tool_result(model, text)
@@ -140,7 +140,8 @@ async def suggest_bundle(
         "workspace root.")] = [],  # noqa: B006 - pydantic copies defaults
     task: Annotated[str | None, Field(description="What you are asked to do.")] = None,
     budget: Annotated[int, Field(ge=MIN_ANSWER_BUDGET, le=200_000,
-                                 description="Answer size in tokens.")] = DEFAULT_ANSWER_BUDGET,
+                                 description="Bundle document size in tokens.")
+                    ] = DEFAULT_ANSWER_BUDGET,
     format: Literal["markdown", "xml", "json"] = "markdown",
     save: Annotated[str | None, Field(
         description="Save under this name for verify_bundle.")] = None,
@@ -270,8 +271,8 @@ class ToolSpec:
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(suggest_bundle, "The files and definitions needed for seeds and/or a task, ranked, "
-             "explained and packed into a token budget: the bundle plus each item's tokens and "
-             "reasons, and what was left out."),
+             "explained and packed into a token budget: the bundle, each item's tokens and "
+             "reasons, what was left out."),
     ToolSpec(verify_bundle, "Which items of a saved bundle changed or vanished since it was "
              "saved."),
     ToolSpec(find_context, "Files and definitions ranked for a free-text task (no seed needed), "

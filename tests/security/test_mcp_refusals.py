@@ -1,8 +1,9 @@
 """The MCP server refuses what it refused before its checks moved off the event loop, with the
-same words: seeds and paths that are secret-bearing, outside the workspace (by ``..``, by an
-absolute path, through a symlink), inside ``.git`` or ``.ctxsteward``, a symlink loop, a NUL
-byte; unknown seeds, lines and symbols; bad bundle names; bad git refs. The real server over
-stdio, with the SDK's client, on a real git repository.
+same words (but a symlink leading out, which says so now): seeds and paths that are
+secret-bearing, outside the workspace (by ``..``, by an absolute path, through a symlink),
+inside ``.git`` or ``.ctxsteward``, a symlink loop, a NUL byte; unknown seeds, lines and
+symbols; bad bundle names; bad git refs. The real server over stdio, with the SDK's client, on a
+real git repository.
 
 Where the words changed, they changed on purpose, to the application layer's one wording: a seed
 without a path names the form to give (it said "seed is empty"), a bundle never saved no longer
@@ -47,7 +48,8 @@ REFUSALS = [
     ("suggest_bundle", {"seeds": ["{tmp}/elsewhere/notes.txt::x"]},
      "refused: seed '{tmp}/elsewhere/notes.txt' is outside the workspace {root}"),
     ("suggest_bundle", {"seeds": ["linkout/notes.txt"]},
-     "refused: seed 'linkout/notes.txt' is outside the workspace {root}"),
+     "refused: seed 'linkout/notes.txt' leads through linkout, a symbolic link pointing outside "
+     "the workspace {root}: it is not read; give a file inside the workspace"),
     ("suggest_bundle", {"seeds": ["loop1"]}, "seed 'loop1': a symlink that never resolves"),
     ("suggest_bundle", {"seeds": [".git/config"]},
      "refused: seed '.git/config' is inside .git/, not the workspace's files"),
@@ -60,7 +62,8 @@ REFUSALS = [
      "seed 'app/missing.py': no such file in the index of {root}"),
     ("suggest_bundle", {"seeds": ["app"]}, "seed 'app' is a folder; give a file inside it"),
     ("suggest_bundle", {"seeds": ["app/main.py:99"]},
-     "seed 'app/main.py:99': app/main.py has 2 lines"),
+     "seed 'app/main.py:99': app/main.py has 2 lines; give a line from 1 to 2, or app/main.py "
+     "alone"),
     ("suggest_bundle", {"seeds": ["app/main.py::nope"]},
      "seed 'app/main.py::nope': app/main.py defines no 'nope'"),
     ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
@@ -89,7 +92,8 @@ REFUSALS = [
     ("token_budget", {"paths": ["../elsewhere"]},
      "refused: path '../elsewhere' is outside the workspace {root}"),
     ("token_budget", {"paths": ["linkout"]},
-     "refused: path 'linkout' is outside the workspace {root}"),
+     "refused: path 'linkout' is a symbolic link pointing outside the workspace {root}: it is "
+     "not read; give a file inside the workspace"),
     ("token_budget", {"paths": ["loop1"]}, "path 'loop1': a symlink that never resolves"),
     ("token_budget", {"paths": [".git/config"]},
      "refused: path '.git/config' is inside .git/, not the workspace's files"),

@@ -101,7 +101,7 @@ def test_a_plain_parent_folder_skips_virtualenvs_node_modules_and_nested_repos(
     assert out.returncode == 0, out
     report = json.loads(out.stdout)
     assert report["files"] == 3, report  # notes.py, tools/build.py, web/app.js
-    note = next(w for w in report["warnings"] if w.startswith("skipped 4 folder(s)"))
+    note = next(w for w in report["warnings"] if w.startswith("skipped 4 folders"))
     for shown in (".venv/ (a virtualenv)", "env2/ (a virtualenv)",
                   "web/node_modules/ (node_modules)", "service/ (a nested git repository)"):
         assert shown in note, note
@@ -124,7 +124,7 @@ def test_conda_environments_and_old_virtualenvs_are_skipped(tmp_path: Path) -> N
     assert out.returncode == 0, out
     report = json.loads(out.stdout)
     assert report["files"] == 1, report
-    note = next(w for w in report["warnings"] if w.startswith("skipped 2 folder(s)"))
+    note = next(w for w in report["warnings"] if w.startswith("skipped 2 folders"))
     assert "conda/ (a conda environment)" in note and "oldenv/ (a virtualenv)" in note, note
 
 

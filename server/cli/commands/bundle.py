@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analyzers.printable import printable
+from analyzers.printable import plural, printable
 from server.cli import background, token_service
 from server.cli.commands._history_options import add_large_commit_limit, with_large_commit_limit
 from server.cli.main import (
@@ -269,8 +269,8 @@ def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
         sys.stderr.write(f"note: {printable(note)}\n")
     if args.out:
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
-        size = (f"{items} ranked files (--budget 0: the ranking, nothing packed)" if of == 0
-                else f"{items} items, {total:,} of {of:,} tokens")
+        size = (f"{plural(items, 'ranked file')} (--budget 0: the ranking, nothing packed)"
+                if of == 0 else f"{plural(items, 'item')}, {total:,} of {of:,} tokens")
         sys.stderr.write(f"wrote {size} to {args.out}{out_path(root, args.out)[1]}\n")
 
 

@@ -59,8 +59,9 @@ def schemas() -> dict[str, type[BaseModel]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analyzers.app.seeds import skip_words
     from analyzers.app.workspace import Workspace
-    from analyzers.printable import printable
+    from analyzers.printable import plural, printable
 
     # Without ROOT: the git work tree around the current folder (as ``budget`` does), so running
     # it from a subfolder does not start a second, history-less index there.
@@ -106,10 +107,9 @@ def run(args: argparse.Namespace) -> int:
             w(f"  {lang.language:<12}{lang.files:>9,}{lang.definitions:>14,}{lang.tokens:>14,}\n")
     if report.skipped:
         reasons = ", ".join(f"{k} {v:,}" for k, v in report.skipped_by_reason.items())
-        w(f"\n  skipped {len(report.skipped):,} file(s): {reasons}\n")
+        w(f"\n  skipped {plural(len(report.skipped), 'file')}: {reasons}\n")
         for s in report.skipped[:10]:
-            detail = f" ({printable(s.detail)})" if s.detail and s.detail != s.reason else ""
-            w(f"    {printable(s.path)}: {s.reason}{detail}\n")
+            w(f"    {printable(s.path)}: {printable(skip_words(s.reason, s.detail))}\n")
         if len(report.skipped) > 10:
             w(f"    …and {len(report.skipped) - 10:,} more (--json lists them all)\n")
     return 0
@@ -133,7 +133,7 @@ def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from analyzers.printable import printable
+    from analyzers.printable import plural, printable
     from analyzers.results import SnapshotReport
 
     try:
@@ -159,10 +159,10 @@ def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
                 "ranking graph" if result.dropped else ", with the ranking graph"
                 if result.graph else "")
         w(f"Exported the index of {result.head[:12]} to {printable(result.path)}: "
-          f"{result.files:,} files, {result.bytes:,} bytes{left}\n")
+          f"{plural(result.files, 'file')}, {result.bytes:,} bytes{left}\n")
     else:
         graph = " and its ranking graph" if result.graph else ""
         w(f"Imported {printable(result.path)}{graph} (commit {result.head[:12]}, "
-          f"{result.files:,} files, {result.stale:,} differing here); then "
-          f"{report.files_parsed:,} files parsed in {report.seconds:.2f} s\n")
+          f"{plural(result.files, 'file')}, {result.stale:,} differing here); then "
+          f"{plural(report.files_parsed, 'file')} parsed in {report.seconds:.2f} s\n")
     return 0
