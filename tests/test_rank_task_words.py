@@ -601,6 +601,11 @@ def test_a_path_in_the_task_names_its_file_and_lends_only_its_name(server_repo: 
         gone = RankQuery(task="fix server/features/gone.py")
         rank(index, gone)
     assert gone.words == ["fix", "server", "features", "gone", "py"]
+    # A module's path, written without the file's extension (a require's), keeps its words.
+    with Index(server_repo) as index:
+        module = RankQuery(task="fix: refer to server/features/hover directly")
+        rank(index, module)
+    assert module.words == ["fix", "refer", "server", "features", "hover", "directly"]
 
 
 LAZY = '''\

@@ -561,11 +561,16 @@ def _as_file_stems(word: str, lookup: _Lookup) -> str:
     """``word`` with each path of it that names a workspace file (:func:`_path_words`) made
     that file's name without its extension ('' when more than :data:`MAX_SHARED` files have
     that name), after the folders before the part naming it (``draft/src/app.py``: ``draft``
-    and ``app``; prose's "final draft/src/app.py")."""
+    and ``app``; prose's "final draft/src/app.py"). Only a path written with the file's
+    extension: a module's path (sinatra's "refer to rack/protection directly", a require of
+    ``lib/rack/protection.rb``) keeps its words, ``rack`` among them (its truth,
+    ``rack-protection/lib/rack-protection.rb``, fell from rank 4 to 6 without it)."""
     for tok in _path_words(word):
         path = posixpath.normpath(tok) if "/.." in tok else tok
         parts = [p for p in path.split("/")[-MAX_PARTS:] if p and p not in (".", "..")]
-        k, hits = lookup.hits(path, parts, "\\" in word) if parts else (0, [])
+        if not parts or "." not in parts[-1].strip("."):  # a module's path ("rack/protection"
+            continue  # of a require): its folders are the module's words, not a file's place
+        k, hits = lookup.hits(path, parts, "\\" in word)
         if not hits:
             continue
         stem = _stem(parts[-1])
