@@ -255,6 +255,19 @@ def test_a_message_naming_many_build_files_lists_three_and_counts_the_rest(
             if r["ruleId"] == "CS003"] == [message]
 
 
+def test_the_build_files_a_message_names_come_in_natural_order(tmp_path: Path) -> None:
+    """pkg1 to pkg12 each with ``[project.scripts]``: the message named pkg1, pkg10 and pkg11
+    (sorted as text) and counted pkg2 among "the rest". A reader counts: pkg1, pkg2, pkg3."""
+    files = {f"pkg{i}/pyproject.toml": f'[project]\nname = "p{i}"\n\n[project.scripts]\n'
+                                       f'p{i}-cli = "p{i}:main"\n' for i in range(1, 13)}
+    files["AGENTS.md"] = "Run `uv run nope` to start.\n"
+    root = make_repo(tmp_path / "r", files)
+    data = json.loads(run_cli("check", "--format", "json", cwd=root).stdout)
+    (message,) = [d["message"] for d in data["diagnostics"] if d["code"] == "CS003"]
+    assert "pkg1/pyproject.toml, pkg2/pyproject.toml, pkg3/pyproject.toml and 9 more" in message
+    assert "p1-cli, p2-cli, p3-cli" in message, message
+
+
 def test_a_command_the_prose_rejects_is_not_checked_the_recommended_one_is(
         tmp_path: Path) -> None:
     """"Use `X` rather than `Y`", "Instead of `Y`, run `X`", "Don't run `Y`": only X is a

@@ -171,7 +171,7 @@ def listing(items: Iterable[str], shown: int = 3, last: str = "and") -> str:
 
 def _report_name(ctx: FileContext, word: Word, what: str, where: str,
                  pool: Iterable[str]) -> None:
-    pool = sorted(set(pool))
+    pool = sorted(set(pool), key=mf.natural_key)
     close = _suggest(word.text, pool)
     listing_ = ", ".join(pool[:8]) + (f" and {len(pool) - 8} more" if len(pool) > 8 else "") \
         if pool else "none"
