@@ -268,6 +268,24 @@ def test_the_build_files_a_message_names_come_in_natural_order(tmp_path: Path) -
     assert "p1-cli, p2-cli, p3-cli" in message, message
 
 
+def test_a_command_the_prose_gives_up_is_not_checked(tmp_path: Path) -> None:
+    """"We no longer use `npm test`" with no package.json: CS003 said 'npm test' needs one,
+    though the prose rejects it. "stopped using", "used to run", a "Deprecated:" label, "never
+    run" and "avoid" reject it as well; a command the prose then recommends, or one that a
+    tool "is used to run", is still checked."""
+    agents = ("We no longer use `npm test`.\n"
+              "We stopped using `npm run lint`.\n"
+              "We used to run `make check`.\n"
+              "Deprecated: `yarn build`.\n"
+              "Never run `npm run e2e`.\n"
+              "Avoid `make deploy`.\n"
+              "We no longer use `make docs`; run `make html` instead.\n"
+              "Stop the server with `make stop`.\n")
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "app.py": "print(1)\n"})
+    report = run(root)
+    assert [text_at(agents, d) for d in of(report, "CS003")] == ["make html", "make stop"]
+
+
 def test_a_command_the_prose_rejects_is_not_checked_the_recommended_one_is(
         tmp_path: Path) -> None:
     """"Use `X` rather than `Y`", "Instead of `Y`, run `X`", "Don't run `Y`": only X is a
