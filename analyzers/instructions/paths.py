@@ -298,8 +298,8 @@ def check(ctx: FileContext) -> None:
             continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
-        if ref.kind == "code" and _destination(ctx, ref):
-            continue
+        if ref.kind == "code" and (ref.run or _destination(ctx, ref)):
+            continue  # a script run by its path is CS003's; a file the sentence makes
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)

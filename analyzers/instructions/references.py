@@ -24,6 +24,7 @@ class PathRef:
     anchor: str | None = None  # "sec" of "file.md#sec"
     anchor_loc: Loc | None = None
     dir_hint: bool = False  # written with a trailing '/'
+    run: bool = False  # a script run by its path (``./scripts/fmt.sh``): CS003 checks it
 
 
 @dataclass(slots=True)
@@ -63,6 +64,9 @@ _SESSION_INFO = frozenset({"console", "shell-session", "sh-session", "terminal",
 _PROMPT = re.compile(r"^\s*[$%]\s+")
 RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "make", "just", "uv", "poetry", "python",
                      "python3", "pytest", "cargo", "go", "cd"})
+# Files run by their path (``./scripts/fmt.sh``) or by an interpreter (``bash x.sh``).
+SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".rb",
+                   ".pl", ".php", ".ps1")
 _PATH_CHARS = re.compile(r"^[\w.@+~/-]+$")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _SYMBOL = re.compile(rf"^(?P<chain>{_IDENT}(?:(?:\.|::|#){_IDENT})*)(?P<call>\((?:[^()]*)\))?$")
@@ -145,7 +149,11 @@ def _code_span(doc: Document, span: CodeSpan, refs: References) -> None:
         if looks_like_path(candidate) and not _SCHEME.match(candidate):
             loc = Loc(base.line, base.col, base.line, base.col + len(candidate)) if single \
                 else base
-            refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/")))
+            run = candidate == text and text.startswith("./") and text.endswith(SCRIPT_SUFFIXES)
+            refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/"),
+                                      run=run))
+            if run:  # "Run `./scripts/fmt.sh`": a command as much as a path
+                refs.commands.append(Command(words=[Word(text, loc)]))
             return
         sym = _symbol(text, base if single else None)
         if sym is not None:
