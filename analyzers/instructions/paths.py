@@ -23,10 +23,12 @@ from urllib.parse import quote
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import (
+    AGENT_FOLDERS,
     MARKDOWN_SUFFIXES,
     OTHER,
     expands_imports,
     kind_of,
+    read_by_agents,
     reader_of,
 )
 from analyzers.instructions.findings import Severity
@@ -232,8 +234,7 @@ def _read_as_instructions(ctx: FileContext) -> bool:
     file, a rule, a skill); a README or a guide checked by name also names the files of its
     readers' projects (``config.toml``, ``init.lua``), which are none of this one's."""
     return ctx.ws.is_instruction_file(ctx.path) or ctx.kind != OTHER \
-        or posixpath.basename(ctx.path) == "SKILL.md" \
-        or ctx.path.startswith((".claude/", ".cursor/", ".github/instructions/", ".windsurf/"))
+        or read_by_agents(ctx.path) or ctx.path.startswith(AGENT_FOLDERS)
 
 
 def _not_a_file(name: str) -> bool:
