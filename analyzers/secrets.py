@@ -5765,7 +5765,8 @@ def _r15_formats(lines: list[str]) -> list[Finding]:
         for m in _R15_PRINTF.finditer(line):
             fmt = m.group("f")
             convs = [c for c in _R15_CONVERSION.finditer(fmt) if c.group() != "%%"]
-            named = [k for k, c in enumerate(convs) if _r16_secret_slot(fmt, c)]
+            named = {k: slot for k, c in enumerate(convs)
+                     if (slot := _r16_secret_slot(fmt, c)) is not None}
             if not named:
                 continue
             at, k = m.start("a"), 0
@@ -5774,7 +5775,7 @@ def _r15_formats(lines: list[str]) -> list[Finding]:
                 if arg is None:
                     break
                 v = arg.group("v")
-                if k in named and v and _r16_format_value(v):
+                if k in named and v and _r16_format_value(v, named[k]):
                     out.append(Finding(i + 1, arg.start("v"), arg.end("v"), "Secret Keyword"))
                 at, k = arg.end() + 1, k + 1
     return out
@@ -5862,6 +5863,7 @@ _R16_HINT = _rx(r"[\"'][ \t]*(?:%[ \t]*[bBuUrRd\"'({]|\.format\()")
 _R16_PERCENT_CONV = _rx(r"%%|%(?:\((?P<k>\w{1,60})\))?[-+ #0-9.*]*(?:l{0,2}|h{0,2}|[zjt])[a-zA-Z]")
 _R16_BRACE_CONV = _rx(r"\{\{|\}\}|\{(?P<k>\w{0,60})(?:![rsa])?(?::[^{}\n]{0,40})?\}")
 _R16_URL_SLOT = _rx(r"://[^\s/:@\"']{0,160}:$")
+_R16_PROSE_SLOT = _rx(_PROSE_LEAD + r"[\"'`]?\Z")  # "the password is %s", "Clave: {}"
 # an argument: an optional keyword, then a literal (to a comma or the call's end) or else anything
 _R16_ARG = _rx(r"[ \t]*(?:(?P<kw>\w{1,60})[ \t]*=(?!=)[ \t]*)?"
                r"(?:[bBuUrR]{0,2}(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\\\n]){0,300}+)(?P=q)"
@@ -5871,24 +5873,31 @@ _R16_DICT_ITEM = _rx(r"(?P<kq>[\"'])(?P<k>\w{1,60})(?P=kq)[ \t]*:[ \t]*[bBuUrR]{
                      r"(?P<v>(?:(?!(?P=q))[^\\\n]){1,300}+)(?P=q)")
 
 
-def _r16_secret_slot(fmt: str, conv: re.Match[str]) -> bool:
+# A secret's slot: the name its value is judged under, and how (see _plausible)
+_Slot = tuple[str, str]
+
+
+def _r16_secret_slot(fmt: str, conv: re.Match[str]) -> _Slot | None:
     """Whether the conversion ``conv`` of ``fmt`` holds a secret: named before it (``password=``,
-    ``token: ``) or by its own key (``%(password)s``, ``{db_password}``), or a URL's password
-    (``://user:`` before it, ``@`` after it)."""
+    ``token: ``, prose's "the password is ") or by its own key (``%(password)s``,
+    ``{db_password}``), or a URL's password (``://user:`` before it, ``@`` after it)."""
     n = _R15_FMT_NAME.search(fmt, 0, conv.start())
     if n is not None and _NAME_IN_WORD.search(n.group("n")):
-        return True
+        return n.group("n"), "config"
     key = conv.groupdict().get("k")
     if key and not key.isdigit() and _NAME_IN_WORD.search(key):
-        return True
-    return (fmt.startswith("@", conv.end())
-            and _R16_URL_SLOT.search(fmt, 0, conv.start()) is not None)
+        return key, "config"
+    if fmt.startswith("@", conv.end()) and _R16_URL_SLOT.search(fmt, 0, conv.start()):
+        return "password", "config"
+    p = _R16_PROSE_SLOT.search(fmt, 0, conv.start())
+    return (p.group(), "prose") if p is not None else None
 
 
-def _r16_format_value(v: str) -> bool:
-    """A format's literal argument in a secret's slot is its value: a word as a configuration's,
-    words as a passphrase's (not a message: ``"Invalid password: %s" % "Please try again"``)."""
-    return _plausible(v, "phrase" if any(c.isspace() for c in v) else "config", "password")
+def _r16_format_value(v: str, slot: _Slot) -> bool:
+    """A format's literal argument in a secret's slot is its value: a word as the slot's check
+    says, words as a passphrase's (not a message: ``"Invalid password: %s" % "Please try
+    again"``)."""
+    return _plausible(v, "phrase" if any(c.isspace() for c in v) else slot[1], slot[0])
 
 
 def _r16_formats(lines: list[str]) -> list[Finding]:
@@ -5897,51 +5906,49 @@ def _r16_formats(lines: list[str]) -> list[Finding]:
     for i, line in enumerate(lines):
         if ("%" not in line and ".format(" not in line) or _R16_HINT.search(line) is None:
             continue
-        if "://" not in line and _NAME_IN_WORD.search(line) is None:
-            continue
         for lit in _R16_LITERAL.finditer(line):
             after = _R16_AFTER.match(line, lit.end())
             if after is not None:
                 out += [Finding(i + 1, a, b, "Secret Keyword")
-                        for a, b, v in _r16_slot_values(line, lit.group("f"), after)
-                        if _r16_format_value(v)]
+                        for a, b, v, slot in _r16_slot_values(line, lit.group("f"), after)
+                        if _r16_format_value(v, slot)]
     return out
 
 
-def _r16_slot_values(line: str, fmt: str, after: re.Match[str]) -> list[tuple[int, int, str]]:
-    """The literal values (start, end, text) ``line`` gives the secret slots of the format
-    ``fmt``, whose operator ``after`` matched (``%`` then its operand, or ``.format(``)."""
+_SlotValue = tuple[int, int, str, _Slot]  # a value's start, end and text, and its slot
+
+
+def _r16_slot_values(line: str, fmt: str, after: re.Match[str]) -> list[_SlotValue]:
+    """The literal values ``line`` gives the secret slots of the format ``fmt``, whose operator
+    ``after`` matched (``%`` then its operand, or ``.format(``)."""
     brace = after.group().endswith("(")  # (a "%"'s operand is looked at, not read)
     convs = [c for c in (_R16_BRACE_CONV if brace else _R16_PERCENT_CONV).finditer(fmt)
              if c.group() not in ("%%", "{{", "}}")]
-    slots: list[int | str] = []
+    wanted: dict[int | str, _Slot] = {}
     auto = 0
     for c in convs:
         key = c.group("k")
-        if key and not key.isdigit():
-            slots.append(key)
-        elif key:
-            slots.append(int(key))
-        else:
-            slots.append(auto)
-            auto += 1
-    wanted = {slots[k] for k, c in enumerate(convs) if _r16_secret_slot(fmt, c)}
+        place: int | str = key if key and not key.isdigit() else int(key) if key else auto
+        auto += not key
+        if (slot := _r16_secret_slot(fmt, c)) is not None:
+            wanted[place] = slot
     if not wanted:
         return []
     at = after.end()
     if not brace and line.startswith("{", at):  # "%(pw)s" % {"pw": "V"}
-        return [(d.start("v"), d.end("v"), d.group("v"))
+        return [(d.start("v"), d.end("v"), d.group("v"), wanted[d.group("k")])
                 for d in _R16_DICT_ITEM.finditer(line, at, at + 600) if d.group("k") in wanted]
     if brace:
         return _r16_args(line, at, wanted)
     if line.startswith(("(", "dict("), at):  # a tuple, or dict(pw="V")
         return _r16_args(line, line.index("(", at) + 1, wanted)
     arg = _R16_ARG.match(line, at)  # a single operand: "password=%s" % "V"
-    v = arg.group("v") if arg is not None and arg.group("kw") is None else None
-    return [(arg.start("v"), arg.end("v"), v)] if arg is not None and v and 0 in wanted else []
+    if arg is None or arg.group("kw") is not None or not arg.group("v") or 0 not in wanted:
+        return []
+    return [(arg.start("v"), arg.end("v"), arg.group("v"), wanted[0])]
 
 
-def _r16_args(line: str, at: int, wanted: set[int | str]) -> list[tuple[int, int, str]]:
+def _r16_args(line: str, at: int, wanted: dict[int | str, _Slot]) -> list[_SlotValue]:
     """The literal arguments from ``at`` (after a call's or tuple's ``(``) whose place or keyword
     is ``wanted``, up to the closing ``)`` or anything not read as an argument."""
     out = []
@@ -5951,10 +5958,10 @@ def _r16_args(line: str, at: int, wanted: set[int | str]) -> list[tuple[int, int
         arg = _R16_ARG.match(line, at, end)
         if arg is None:
             break
-        slot: int | str = arg.group("kw") or k
+        place: int | str = arg.group("kw") or k
         v = arg.group("v")
-        if v and slot in wanted:
-            out.append((arg.start("v"), arg.end("v"), v))
+        if v and place in wanted:
+            out.append((arg.start("v"), arg.end("v"), v, wanted[place]))
         if not line.startswith(",", arg.end()):
             break
         at, k = arg.end() + 1, k + (arg.group("kw") is None)

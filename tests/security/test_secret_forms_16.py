@@ -34,6 +34,9 @@ FORMS: dict[str, tuple[str, str]] = {
     "format keyword": ("k.py", f'dsn = "password: {{pw}}".format(pw="{V}")\n'),
     "format url userinfo": ("u.py", f'url = "postgres://app:{{}}@db/shop".format("{V}")\n'),
     "printf url userinfo": ("a.c", f'sprintf(buf, "postgres://app:%s@db/shop", "{V}");\n'),
+    "percent after prose": ("p.py", f'print("the password is %s" % "{V}")\n'),
+    "printf after prose": ("b.c", f'printf("Your password is \'%s\'\\n", "{V}");\n'),
+    "format after a spanish label": ("e.py", f'print("La clave es {{}}".format("{V}"))\n'),
     "spanish clave es": ("es.md", f"La clave es: {V}\n"),
     "spanish contraseña es": ("es2.md", f"La contraseña es {V}\n"),
     "italian è": ("it.md", f"La password è: {V}\n"),
@@ -72,6 +75,11 @@ benign("a literal in a slot no secret's",
        f'x = "user=%(user)s" % {{"user": "{V}"}}\n'
        f'x = "postgres://%s:%s@db" % ("{V}", pw)\nx = "%s://%s@host" % ("{V}", "b")\n'
        f'x = "token: %s" % "abc"\n', "a.py")
+benign("a word in a token's slot, or prose about a secret's format",
+       'log("the token is %s" % "expired")\nlog("token=%s" % "expired")\n'
+       'sprintf(b, "token=%s", "expired");\nlog("API key \u2014 %s" % "enabled")\n'
+       'log("the password is %s" % "too short")\nlog("the password is {}".format("required"))\n'
+       'log("password is %d characters" % 12)\n', "a.py")
 benign("a placeholder or a message in a secret's slot",
        'x = "password=%s" % "<password>"\nx = "password={}".format("")\n'
        'x = "Invalid password: %s" % "Please try again"\n'
