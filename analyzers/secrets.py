@@ -5765,8 +5765,9 @@ def _r15_formats(lines: list[str]) -> list[Finding]:
         for m in _R15_PRINTF.finditer(line):
             fmt = m.group("f")
             convs = [c for c in _R15_CONVERSION.finditer(fmt) if c.group() != "%%"]
+            prose = _r16_prose_leads(fmt)
             named = {k: slot for k, c in enumerate(convs)
-                     if (slot := _r16_secret_slot(fmt, c)) is not None}
+                     if (slot := _r16_secret_slot(fmt, c, prose)) is not None}
             if not named:
                 continue
             at, k = m.start("a"), 0
@@ -5863,7 +5864,10 @@ _R16_HINT = _rx(r"[\"'][ \t]*(?:%[ \t]*[bBuUrRd\"'({]|\.format\()")
 _R16_PERCENT_CONV = _rx(r"%%|%(?:\((?P<k>\w{1,60})\))?[-+ #0-9.*]*(?:l{0,2}|h{0,2}|[zjt])[a-zA-Z]")
 _R16_BRACE_CONV = _rx(r"\{\{|\}\}|\{(?P<k>\w{0,60})(?:![rsa])?(?::[^{}\n]{0,40})?\}")
 _R16_URL_SLOT = _rx(r"://[^\s/:@\"']{0,160}:$")
-_R16_PROSE_SLOT = _rx(_PROSE_LEAD + r"[\"'`]?\Z")  # "the password is %s", "Clave: {}"
+_R16_PROSE_SLOT = _rx(_PROSE_LEAD + r"[\"'`]?")  # "the password is %s", "Clave: {}"
+# (a word of such a lead: prose is looked for only in a format holding one)
+_R16_LEAD_WORD = _rx(r"(?i)pass|pwd|secret|key|token|cred|kennwort|mot\s+de|contrase|senha"
+                     r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola")
 # an argument: an optional keyword, then a literal (to a comma or the call's end) or else anything
 _R16_ARG = _rx(r"[ \t]*(?:(?P<kw>\w{1,60})[ \t]*=(?!=)[ \t]*)?"
                r"(?:[bBuUrR]{0,2}(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\\\n]){0,300}+)(?P=q)"
@@ -5877,10 +5881,11 @@ _R16_DICT_ITEM = _rx(r"(?P<kq>[\"'])(?P<k>\w{1,60})(?P=kq)[ \t]*:[ \t]*[bBuUrR]{
 _Slot = tuple[str, str]
 
 
-def _r16_secret_slot(fmt: str, conv: re.Match[str]) -> _Slot | None:
+def _r16_secret_slot(fmt: str, conv: re.Match[str], prose: dict[int, str]) -> _Slot | None:
     """Whether the conversion ``conv`` of ``fmt`` holds a secret: named before it (``password=``,
     ``token: ``, prose's "the password is ") or by its own key (``%(password)s``,
-    ``{db_password}``), or a URL's password (``://user:`` before it, ``@`` after it)."""
+    ``{db_password}``), or a URL's password (``://user:`` before it, ``@`` after it). ``prose``:
+    where prose's leads in ``fmt`` end, each lead (see :func:`_r16_prose_leads`)."""
     n = _R15_FMT_NAME.search(fmt, 0, conv.start())
     if n is not None and _NAME_IN_WORD.search(n.group("n")):
         return n.group("n"), "config"
@@ -5889,8 +5894,16 @@ def _r16_secret_slot(fmt: str, conv: re.Match[str]) -> _Slot | None:
         return key, "config"
     if fmt.startswith("@", conv.end()) and _R16_URL_SLOT.search(fmt, 0, conv.start()):
         return "password", "config"
-    p = _R16_PROSE_SLOT.search(fmt, 0, conv.start())
-    return (p.group(), "prose") if p is not None else None
+    lead = prose.get(conv.start())
+    return (lead, "prose") if lead is not None else None
+
+
+def _r16_prose_leads(fmt: str) -> dict[int, str]:
+    """Where the leads of prose naming a secret ("the password is ") end in ``fmt``: read once
+    for all of its conversions."""
+    if _R16_LEAD_WORD.search(fmt) is None:
+        return {}
+    return {m.end(): m.group() for m in _R16_PROSE_SLOT.finditer(fmt)}
 
 
 def _r16_format_value(v: str, slot: _Slot) -> bool:
@@ -5926,11 +5939,12 @@ def _r16_slot_values(line: str, fmt: str, after: re.Match[str]) -> list[_SlotVal
              if c.group() not in ("%%", "{{", "}}")]
     wanted: dict[int | str, _Slot] = {}
     auto = 0
+    prose = _r16_prose_leads(fmt) if convs else {}
     for c in convs:
         key = c.group("k")
         place: int | str = key if key and not key.isdigit() else int(key) if key else auto
         auto += not key
-        if (slot := _r16_secret_slot(fmt, c)) is not None:
+        if (slot := _r16_secret_slot(fmt, c, prose)) is not None:
             wanted[place] = slot
     if not wanted:
         return []
