@@ -80,3 +80,37 @@ def assert_bundles_hide(root: Path, seeds: Iterable[str], values: tuple[str, ...
         assert proc.returncode == 0, proc.stderr
         for value in values:
             assert value not in proc.stdout + proc.stderr, (seed, value)
+
+
+def bundle_pinned(root: Path, names: Iterable[str], fmt: str) -> tuple[str, str]:
+    """The real CLI's bundle (in ``fmt``) of the repository at ``root`` with each of ``names``
+    pinned: its stdout and stderr (it must succeed)."""
+    from gitutil import run_cli
+
+    pins = [a for name in names for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
+                   "--format", fmt, *pins, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, proc.stderr
+
+
+def assert_every_file_redacted(out: str, err: str, fmt: str, names: Iterable[str],
+                               values: tuple[str, ...], masks: int) -> None:
+    """A bundle of ``names`` pinned (see :func:`bundle_pinned`): none of ``values`` in it, every
+    file in it and redacted, none excluded, at least ``masks`` masks in the files' text."""
+    import json
+
+    for value in values:
+        assert value not in out + err, value
+    names = set(names)
+    if fmt == "json":
+        data = json.loads(out)
+        assert not data["excluded"], data["excluded"]
+        items = {i["path"] for i in data["items"]}
+        redacted = {r["path"] for r in data["redacted"]}
+        assert names <= items & redacted, names - items - redacted
+    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
+        for name in names:
+            assert f"redacted {name}: " in err, name
+        assert "excluded" not in err
+        assert out.count("[redacted: ") >= masks
