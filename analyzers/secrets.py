@@ -3452,7 +3452,9 @@ PATH_HINT = _rx(
 def _path_value(v: str) -> bool:
     """Whether ``v``, joined to a secret's word in a file's name by a blank, "-", "_" or ":",
     reads as a value: letters and digits, of both cases (or 20 characters or more), not a
-    name with a number (``GPT2Tokenizer``)."""
+    name with a number (``GPT2Tokenizer``), no word in a short one (``iOS14Support``)."""
+    if len(v) < 20 and re.search(r"[A-Z][a-z]{3}|[a-z]{5}", v):
+        return False  # a word in it (``iOS14Support``, ``x86builder``): a short value has none
     return (_has_digit(v) and _has_alpha(v) and not _named_with_number(v)
             and (any(c.isupper() for c in v) and any(c.islower() for c in v) or len(v) >= 20))
 

@@ -86,6 +86,8 @@ def test_path_rule_reads_values_not_words() -> None:
         shown = secret_path(path)
         assert shown is not None and value not in shown, (path, shown)
     for path in ORDINARY + ("src/access_key_rotation.py", "docs/token-refresh-v2.md",
+                            "docs/token_iOS14Support.md", "a/token-x86builder.md",
+                            "src/api_key_ES256Signer.py", "src/password_SHA256.py",
                             "a/b:c.txt", "tests/test_secret_key_123.py"):
         assert secret_path(path) is None, path
 
