@@ -3442,10 +3442,36 @@ _PATH_ASSIGN = _rx(
     r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|credentials?|auth)[A-Za-z0-9_.-]*=([^/=&]{4,})")
 _PATH_USERINFO = _rx(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+# A name that joins a value to a secret's word by a blank, "-", "_" or ":" (``DB_PASSWORD
+# Zq7A01xx.txt``, ``password-Zq7A03xx.md``, ``api_key Zq7A07xxAbCdEf12.txt``), or a user's name to
+# it by ":" (``root:Zq7A08xx.txt``): unlike ``=``, these join words too (``password-reset.md``,
+# ``api_key_test.py``, ``root:x``), so the value must read as one (:func:`_path_value`).
+_PATH_WORD_VALUE = _rx(
+    r"(?i)(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?)s?[ _:-]{1,3}([^/\s_:=-]{6,200}?)(?:\.[A-Za-z0-9]{1,8})?"
+    r"(?=$|[\s_:=-])")
+_PATH_USER_VALUE = _rx(r"(?<![^/])[A-Za-z][A-Za-z0-9._-]{0,31}:([^/\s:@=]{6,200}?)"
+                       r"(?:\.[A-Za-z0-9]{1,8})?$")
 PATH_HINT = _rx(
-    r"[=@ ]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
+    r"[=@ :]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
     r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
-    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ")
+    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ"
+    r"|(?i:pass(?:word|wd|phrase)|pwd|secret|token|key|credential)s?[_-]")
+
+
+def _path_value(v: str) -> bool:
+    """Whether ``v``, joined to a secret's word in a file's name by a blank, "-", "_" or ":",
+    reads as a value: letters and digits, of both cases (or 20 characters or more), not a
+    name with a number (``GPT2Tokenizer``), no word in a short one (``iOS14Support``)."""
+    if len(v) < 20 and re.search(r"[A-Z][a-z]{3}|[a-z]{5}", v):
+        return False  # a word in it (``iOS14Support``, ``x86builder``): a short value has none
+    return (_has_digit(v) and _has_alpha(v) and not _named_with_number(v)
+            and (any(c.isupper() for c in v) and any(c.islower() for c in v) or len(v) >= 20))
+
+
+# The version of :func:`secret_path`'s rules: an index built under others asks it again of every
+# path it holds (it asks new and changed files only). 2: a value joined by a blank, "-", "_", ":".
+PATH_RULES = "2"
 
 
 def secret_path(path: str) -> str | None:
@@ -3458,9 +3484,10 @@ def secret_path(path: str) -> str | None:
     changed = False
     for i, part in enumerate(parts):
         shown = redact(part)
-        for rule in (_PATH_ASSIGN, _PATH_USERINFO):
+        for rule in (_PATH_ASSIGN, _PATH_USERINFO, _PATH_WORD_VALUE, _PATH_USER_VALUE):
             m = rule.search(shown)
-            if m and "[redacted:" not in m.group(1):
+            if m and "[redacted:" not in m.group(1) and (
+                    rule in (_PATH_ASSIGN, _PATH_USERINFO) or _path_value(m.group(1))):
                 shown = shown[:m.start(1)] + "[redacted: Secret In Path]" + shown[m.end(1):]
         if shown != part:
             parts[i], changed = shown, True
@@ -3739,7 +3766,30 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
             v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
-    return spans + _free_key_spans(text, low)
+    return spans + _free_key_spans(text, low) + _free_now_spans(text, low)
+
+
+# "The admin password is now: V", "password is now V", "token is now set to V": a secret's new
+# value announced in a commit's message (the content rules read "password is V", not "is now");
+# judged as prose's value ("password is now required" is none).
+_FREE_NOW = _rx(
+    r"(?i)(?<![\w-])(?P<n>pass(?:word|wd|phrase|code)|pwd|secret|token|api[ _-]?key"
+    r"|access[ _-]?key|credentials?)s?[ \t]{1,4}(?:is|was|are)[ \t]{1,4}now"
+    r"(?:[ \t]{1,4}(?:set[ \t]{1,4})?to)?[*_]{0,2}:?[*_]{0,2}[ \t]{1,4}[\"'`]?"
+    r"(?P<v>[^\s\"'`]{4,300}+)")
+
+
+def _free_now_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of ``password is now V`` (see ``_FREE_NOW``)."""
+    spans: list[tuple[int, int, str]] = []
+    if " now" in low:
+        for m in _FREE_NOW.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END.replace("!", ""))
+            if ("[redacted:" not in v and _plausible(v, "prose", m.group("n"))
+                    and not _VERSION.match(v) and not _named_with_number(v)):
+                # (a version, "base64-encoded": no value)
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret In Prose"))
+    return spans
 
 
 def _free_key_spans(text: str, low: str) -> list[tuple[int, int, str]]:
