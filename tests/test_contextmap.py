@@ -395,3 +395,19 @@ def test_the_map_follows_the_disk_when_the_index_is_behind(tmp_path: Path) -> No
     assert (14, 16, "apply_voucher") in first.ranges, first.ranges  # 4-6, ten lines down
     lines = voucher.read_text("utf-8").splitlines()
     assert lines[13].startswith("def apply_voucher(")
+
+
+def test_fold_ranges_folds_nested_and_merges_one_name_s_ranges() -> None:
+    """One map item a definition (the pure rule under the map test above, on fixed ranges): a
+    method chosen before its class is folded into the class and still pointed at; one chosen
+    after it is inside it, left out; the adjacent ranges of one name (overloads, a getter and
+    its setter) are one range."""
+    from analyzers.bundles.contextmap import fold_ranges
+
+    assert fold_ranges([(10, 18, "Price.cents"), (4, 18, "Price")]) == (
+        [(4, 18, "Price")], {"Price": ["cents L10-18"]})
+    assert fold_ranges([(4, 18, "Price"), (10, 18, "Price.cents")]) == ([(4, 18, "Price")], {})
+    assert fold_ranges([(21, 22, "discount"), (23, 24, "discount"), (25, 26, "discount")]) == (
+        [(21, 26, "discount")], {})
+    assert fold_ranges([(3, 3, "applyDiscount"), (4, 8, "applyDiscount"), (40, 50, "other")]) \
+        == ([(3, 8, "applyDiscount"), (40, 50, "other")], {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from gitutil import commit, make_repo
@@ -209,6 +210,14 @@ def test_a_bare_file_name_no_file_ever_had_is_reported(tmp_path: Path) -> None:
     assert "no commit ever added a file of that name" in found[0].message
     assert found[1].fix is not None and found[1].fix.replacement == "settings.py"
     assert of(recheck(root, "CLAUDE.md", apply_fix(claude, found[1])), "CS001") == [found[0]]
+    # What git's whole history said of each name is kept with HEAD (a full-history log a
+    # check, 0.8 s on saleor, ran on every check and every MCP check call): read from there.
+    cache = root / ".ctxsteward" / "instructions-git.json"
+    data = json.loads(cache.read_text("utf-8"))
+    assert data["named"]["settings_dev.py"] is False and data["named"]["old_conf.py"] is True
+    data["named"]["settings_dev.py"] = True  # as if a commit had added one
+    cache.write_text(json.dumps(data), "utf-8")
+    assert [text_at(claude, d) for d in of(run(root), "CS001")] == ["setings.py"]
 
 
 def test_a_file_the_sentence_makes_need_not_exist(tmp_path: Path) -> None:

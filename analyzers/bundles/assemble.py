@@ -776,10 +776,10 @@ def _room_for_a_note(request: BundleRequest, ordered: list[_Entry], packed: list
     whose note is the largest, at 1,150 tokens with 8 files left out."""
     if not packed or packed[-1].candidate.forced or len(packed) < 2:
         return True
-    left_out = _left_out(ordered, packed, shown, counter)
-    if not left_out:
+    first = next(iter(_left_out(ordered, packed, shown, counter, first_only=True)), None)
+    if first is None:
         return True
-    best = [(left_out[0].path, left_out[0].tokens, short_reason(left_out[0].reasons))]
+    best = [(first.path, first.tokens, short_reason(first.reasons))]
     return all(counter.count(left_out_note(f, best)) + 2 <= request.budget - totals[f]
                for f in RENDERINGS)
 
@@ -818,16 +818,21 @@ def _note_forced_unfit(index: Index, request: BundleRequest, resolved: _Resolved
                        f"({cand.tokens:,} tokens whole, and no part of it fit)"))
 
 
-def _left_out(ordered: list[_Entry], packed: list[Packed], shown: _Filter, counter: Counter
-              ) -> list[LeftOut]:
+def _left_out(ordered: list[_Entry], packed: list[Packed], shown: _Filter, counter: Counter,
+              first_only: bool = False) -> list[LeftOut]:
     """The files offered that are neither in the bundle nor excluded, best first (an empty
-    file is not left out for size)."""
+    file is not left out for size); ``first_only``: the first of them alone."""
     skipped = {p.candidate.path for p in packed} | {e.path for e in shown.excluded}
-    left_out = [LeftOut(e.path, shown.shown_tokens.get(e.path,
-                                                       counter.scale(shown.files[e.path].tokens)),
-                        round(e.score, 4), e.reasons)
-                for e in ordered if e.path not in skipped and not secret_by_name(e.path)]
-    return [lo for lo in left_out if lo.tokens > 0]
+    out = []
+    for e in ordered:
+        if e.path in skipped or secret_by_name(e.path):
+            continue
+        tokens = shown.shown_tokens.get(e.path, counter.scale(shown.files[e.path].tokens))
+        if tokens > 0:
+            out.append(LeftOut(e.path, tokens, round(e.score, 4), e.reasons))
+            if first_only:
+                break
+    return out
 
 
 def _redacted(masked: dict[str, Scan], shown: list[tuple[str, list[tuple[int, int]]]]
