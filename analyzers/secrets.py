@@ -177,7 +177,10 @@ DETECTORS = (
 # other than "\n" read as its lines joined by "\n" (spans had moved after a form feed)
 # 50: a source map (``*.js.map``) read with its strings' escapes undone (a comment in an embedded
 # source ran on into the next line's code: axios' maps were called secret material)
-SCAN_VERSION = 50
+# 53: round-18 forms (Go's var with a type, a raw string as a pair's value, pw/dbpw/pass names,
+# strlcpy into pass, a login call's second literal, SQL INSERT's password column, HTML password
+# inputs' values, Perl's $ENV{NAME} = "V")
+SCAN_VERSION = 53
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -384,7 +387,8 @@ def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
             or _JWK_HINT in text or _split_hint(text) or _login_hint(text)
-            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None))
+            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None)
+            or _r18_hint(text))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -2477,6 +2481,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     found += _round9_kept(_config_form_findings(text, lines, filename)
                           + _round8_findings(text, lines, filename), lines)
     found += _round9_findings(text, lines, filename)
+    found += _round18_findings(text, lines, filename)
     return found
 
 
@@ -5841,4 +5846,158 @@ def _r15_continued_commands(text: str, lines: list[str]) -> list[Finding]:
                     out.append(Finding(k + 1, at + f.start - starts[k], at + f.end - starts[k],
                                        f.kind))
         at = end + 1
+    return out
+
+
+# -- round 18 --
+# Forms the earlier rounds did not read: Go's ``var adminPassword string = "V"`` (a type between
+# the name and ``=``; a ``var (…)`` block's lines in Go files), a backtick raw string as a pair's
+# value (``os.Setenv("DB_PASSWORD", `V`)``), short password names with no separator (``pw``,
+# ``dbpw``, ``adminpw``, ``rootpw``) and ``pass`` before a literal of a value's shape (``pw =
+# "V"``, ``let pw = "V".to_string()``, ``const char *pw = "V"``, ``{"pass": "V"}``), C's copy
+# into ``pass``, a login call's second literal (``client.login("admin", "V")``), SQL's ``INSERT
+# … (name, password) VALUES ('admin', 'V')``, HTML's ``<input type="password" value="V">``
+# (either order), and a hash element named in braces (Perl's ``$ENV{DB_PASSWORD} = "V"``).
+_R18_PW = (r"(?:(?:db|database|admin|root|user|usr|my|app|sql|mysql|pg|ftp|sftp|smtp|mail|imap"
+           r"|ssh|sudo|su|master|super|login|default|web|rds|redis|ldap|vnc|wifi|wlan|proxy"
+           r"|bind|mqtt|rabbit|vault|svc|service)[_-]?)?pw|pass")
+_R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
+_R18_PW_ASSIGN = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R18_PW})[\"'\]]{{0,2}}(?![\w-])"
+    r"(?:[ \t]*:[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?"
+    r"[ \t]*(?::=|=>|=|:)[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+# Each rule of a value after its name (the words, lower-cased, one of which a text holding it
+# holds; the check its value passes; ``password``: no name, the value is a password's):
+_R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    # Go's ``var name T = "V"`` anywhere; a ``var (…)`` block's ``name T = "V"`` (Go files)
+    (_rx(r"(?m)(?:\b(?P<k>var|const)[ \t]+|^[ \t]+)(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?"
+         r"(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}[ \t]*=[ \t]*(?P<q>[\"`])"
+         r"(?P<v>[^\"`\s\\]{1,300})(?P=q)"), ("var", "const"), "config"),
+    # ``("NAME", `V`)``: a backtick raw string as a pair's value
+    (_rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*"
+         r"`(?P<v>[^`\s\\]{1,300})`[ \t]*\)"), ("`",), "config"),
+    # a hash element named in braces: ``$ENV{DB_PASSWORD} = "V"``, ``$cfg->{password} = 'V'``
+    (_rx(r"(?<![\w])[$%@]?\w{0,60}(?:->)?\{[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)"
+         r"[ \t]*\}[ \t]*(?:=>?|\|\|=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)"),
+     ("}",), "config"),
+    # a login call's second literal (its first a literal or a variable)
+    (_rx(r"(?i)(?<![\w$])(?:log_?in|sign_?in|authenticate|basic_?auth|set_?basic_?auth"
+         r"|http(?:basic|digest)auth|simple_bind_s)\([ \t]*"
+         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t]*"
+         r"(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)[ \t]*[,)]"),
+     ("login(", "log_in(", "signin(", "sign_in(", "authenticate(", "auth(", "bind_s("),
+     "password"),
+    # C's copy into a buffer named ``pass`` or ``pw`` (round 15's rule, these names too)
+    (_R15_COPY, ("cpy(", "cpy_s("), "config"),
+)
+
+
+def _r18_named(name: str) -> bool:
+    """Whether ``name`` is a secret's: the earlier rounds' words, or a short password name."""
+    last = re.findall(r"[A-Za-z0-9_]+", name)
+    return (_NAME_IN_WORD.search(name) is not None
+            or bool(last) and _R18_PW_NAME.fullmatch(last[-1]) is not None)
+
+
+def _r18_hint(text: str) -> bool:
+    """Whether ``text`` may hold a round-18 form the prefilter's words miss (see above)."""
+    low = text.lower()
+    return ("pw" in low or "pass" in low) and (_R18_PW_ASSIGN.search(text) is not None
+                                               or "cpy(" in text or "cpy_s(" in text
+                                               or "<input" in low) \
+        or "login(" in low or "authenticate(" in low or "auth(" in low \
+        or "insert" in low and "values" in low and _R18_INSERT.search(text) is not None
+
+
+def _round18_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-18 forms (see above) found in ``text``."""
+    low = text.lower()
+    spans: list[tuple[re.Match[str], str]] = []
+    if "pw" in low or "pass" in low:
+        spans += [(m, "keyword") for m in _R18_PW_ASSIGN.finditer(text)]
+    go = filename.lower().endswith(".go")  # (a var block's lines without "var": Go's only)
+    for rule, words, how in _R18_RULES:
+        if any(w in low for w in words):
+            spans += [(m, how) for m in rule.finditer(text)
+                      if go or m.groupdict().get("k", "") is not None]
+    starts = _line_starts(text)
+    out = [_r18_finding(starts, m.start("v"), m.end("v"))
+           for m, how in spans if _r18_value(m, how)]
+    if "insert" in low and "values" in low:
+        out += [_r18_finding(starts, a, b) for a, b in _r18_inserts(text)]
+    if "<input" in low:
+        out += [_r18_finding(starts, a, b) for a, b in _r18_inputs(text)]
+    return out
+
+
+def _r18_value(m: re.Match[str], how: str) -> bool:
+    """Whether the match ``m`` holds a secret's value: its name is a secret's (a login call's
+    is the password), its value of a value's shape (``how``: the check that applies)."""
+    if how == "password":
+        return _plausible(m.group("v"), "keyword", "password")
+    return _r18_named(m.group("n")) and _plausible(m.group("v"), how, m.group("n"))
+
+
+def _r18_finding(starts: list[int], a: int, b: int) -> Finding:
+    """The finding of the text's span ``a``..``b`` (on one line)."""
+    k = max(bisect_right(starts, a) - 1, 0)
+    return Finding(k + 1, a - starts[k], b - starts[k], "Secret Keyword")
+
+
+# SQL's INSERT: its columns, then its rows' items (a quoted literal, or anything else)
+_R18_INSERT = _rx(r"(?i)\binsert[ \t\n]+(?:(?:ignore|or[ \t]+\w+)[ \t\n]+)?into[ \t\n]+"
+                  r"[\w.\"`\[\]]{1,200}[ \t\n]*\((?P<c>[^()]{1,2000})\)[ \t\n]*values[ \t\n]*")
+_R18_SQL_ITEM = _rx(r"[ \t\n]*(?:'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,()'\"]*"
+                    r"(?:\([^()]*\))?)[ \t\n]*")
+_R18_SQL_ROWS = 64  # value rows of one INSERT read at most
+
+
+def _r18_inserts(text: str) -> list[tuple[int, int]]:
+    """The literals in a secret column's place of SQL's ``INSERT INTO t (…, password, …)
+    VALUES (…, 'V', …), (…)`` (their spans in ``text``)."""
+    out: list[tuple[int, int]] = []
+    for m in _R18_INSERT.finditer(text):
+        columns = [c.strip().strip("\"`[]").rsplit(".", 1)[-1] for c in m.group("c").split(",")]
+        secret = {k for k, c in enumerate(columns) if _r18_named(c) and not _about_secret(c)}
+        at = m.end()
+        for _ in range(_R18_SQL_ROWS if secret else 0):
+            if at >= len(text) or text[at] != "(":
+                break
+            k, at = 0, at + 1
+            while (item := _R18_SQL_ITEM.match(text, at)) is not None:
+                g = "v" if item.group("v") is not None else "d"
+                v = item.group(g)
+                if k in secret and v and _plausible(v, "keyword", columns[k]):
+                    out.append((item.start(g), item.end(g)))
+                at, k = item.end(), k + 1
+                if at >= len(text) or text[at] != ",":
+                    break
+                at += 1
+            if at >= len(text) or text[at] != ")":
+                break
+            more = re.compile(r"[ \t\n]*,[ \t\n]*").match(text, at + 1)
+            if more is None:
+                break
+            at = more.end()
+    return out
+
+
+# an HTML input element, its type, its value attribute
+_R18_INPUT = _rx(r"(?i)<input\b(?P<a>[^<>]{0,600})>")
+_R18_PASSWORD_TYPE = _rx(r"(?i)(?<![\w:.-])type[ \t\n]*=[ \t\n]*[\"']?password\b")
+_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])value[ \t\n]*=[ \t\n]*(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})"
+                      r"(?P=q)")
+
+
+def _r18_inputs(text: str) -> list[tuple[int, int]]:
+    """The ``value`` of an HTML password field (``<input type="password" value="V">``, its
+    attributes in any order; an empty value or a template's is none)."""
+    out: list[tuple[int, int]] = []
+    for m in _R18_INPUT.finditer(text):
+        attrs = m.group("a")
+        if _R18_PASSWORD_TYPE.search(attrs) is None:
+            continue
+        for v in _R18_VALUE_ATTR.finditer(attrs):
+            if _plausible(v.group("v"), "keyword", "password"):
+                out.append((m.start("a") + v.start("v"), m.start("a") + v.end("v")))
     return out
