@@ -80,3 +80,65 @@ def assert_bundles_hide(root: Path, seeds: Iterable[str], values: tuple[str, ...
         assert proc.returncode == 0, proc.stderr
         for value in values:
             assert value not in proc.stdout + proc.stderr, (seed, value)
+
+
+# Ordinary lines around a form in each file of a round's repository, by the file's suffix, so that
+# it is no credentials file (a file at least half of whose lines hold a secret is left out
+# whole): the file goes in, its value masked.
+AROUND = {
+    ".py": "import os\n\n\ndef main():\n    return os.getcwd()\n\n\n",
+    ".sh": "#!/bin/sh\nset -e\necho start\ncd /srv/app\necho done\n",
+    ".md": "# Setup\n\nRun the installer first.\n\nThen restart the service.\n\n",
+    ".html": "<html>\n<body>\n<h1>Setup</h1>\n<p>Run the installer.</p>\n",
+    ".yaml": "# a manifest\n---\n",
+    ".toml": '[server]\nhost = "localhost"\nport = 8080\nworkers = 4\n\n[db]\n',
+    ".json": "",
+    ".rs": "fn main() {\n    let user = \"app\";\n    println!(\"{}\", user);\n}\n",
+    ".c": "#include <string.h>\n\nint main(void) {\n    char buf[64];\n    return 0;\n}\n",
+    ".go": "package main\n\nfunc main() {\n\tuser := \"app\"\n\t_ = user\n}\n",
+    ".nix": "{ config, pkgs, ... }:\n{\n  networking.hostName = \"box\";\n"
+            "  time.timeZone = \"UTC\";\n",
+    ".pl": "use strict;\nuse warnings;\nmy $user = 'app';\nprint \"$user\\n\";\n",
+    ".exs": "import Config\nconfig :app, host: \"localhost\"\nconfig :app, port: 4000\n",
+    ".js": "const user = 'app';\nconst port = 8080;\nconsole.log(user, port);\n",
+    ".ps1": "$user = 'app'\n$port = 8080\nWrite-Host $user $port\n",
+    ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
+    ".php": "<?php\n// setup\n$user = 'app';\n$port = 8080;\necho $user;\n",
+    ".rb": "require 'json'\nuser = 'app'\nport = 8080\nputs user\n",
+    "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
+}
+
+
+def bundle_pinned(repo: Path, names: Iterable[str], fmt: str) -> tuple[str, str]:
+    """The real CLI's bundle of the repository at ``repo`` with each of ``names`` pinned, in the
+    format ``fmt``: what it prints (it succeeds)."""
+    from gitutil import run_cli
+
+    pins = [a for name in names for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
+                   "--format", fmt, *pins, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, proc.stderr
+
+
+def assert_round_bundle(repo: Path, files: dict[str, str], values: tuple[str, ...], forms: int,
+                        fmt: str) -> str:
+    """A round's repository (``files``, holding ``forms`` forms) bundled in ``fmt``: none of
+    ``values`` shown, every file in and redacted. Returns the bundle."""
+    import json
+
+    out, err = bundle_pinned(repo, files, fmt)
+    for value in values:
+        assert value not in out + err, value
+    if fmt == "json":
+        data = json.loads(out)
+        assert not data["excluded"], data["excluded"]
+        items = {i["path"] for i in data["items"]}
+        redacted = {r["path"] for r in data["redacted"]}
+        assert set(files) <= items & redacted, set(files) - items - redacted
+    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
+        for name in files:
+            assert f"redacted {name}: " in err, name
+        assert "excluded" not in err
+        assert out.count("[redacted: ") >= forms
+    return out

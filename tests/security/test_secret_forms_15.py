@@ -12,12 +12,11 @@ repository holding every form of the round (those masked before too) in each out
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
-from secret_cases import SecretCases, hostile_test
+from secret_cases import AROUND, SecretCases, assert_round_bundle, bundle_pinned, hostile_test
 
 from analyzers.secrets import redact
 
@@ -156,28 +155,6 @@ test_hostile_input_finishes = hostile_test(HOSTILE)
 
 # -- a real repository: every form of the round bundled, in each format --
 
-# Ordinary lines around a form in each file, so that it is no credentials file (a file at least
-# half of whose lines hold a secret is left out whole): the file goes in, its value masked.
-_AROUND = {
-    ".py": "import os\n\n\ndef main():\n    return os.getcwd()\n\n\n",
-    ".sh": "#!/bin/sh\nset -e\necho start\ncd /srv/app\necho done\n",
-    ".md": "# Setup\n\nRun the installer first.\n\nThen restart the service.\n\n",
-    ".html": "<html>\n<body>\n<h1>Setup</h1>\n<p>Run the installer.</p>\n",
-    ".yaml": "# a manifest\n---\n",
-    ".toml": '[server]\nhost = "localhost"\nport = 8080\nworkers = 4\n\n[db]\n',
-    ".json": "",
-    ".rs": "fn main() {\n    let user = \"app\";\n    println!(\"{}\", user);\n}\n",
-    ".c": "#include <string.h>\n\nint main(void) {\n    char buf[64];\n    return 0;\n}\n",
-    ".go": "package main\n\nfunc main() {\n\tuser := \"app\"\n\t_ = user\n}\n",
-    ".nix": "{ config, pkgs, ... }:\n{\n  networking.hostName = \"box\";\n"
-            "  time.timeZone = \"UTC\";\n",
-    ".pl": "use strict;\nuse warnings;\nmy $user = 'app';\nprint \"$user\\n\";\n",
-    ".exs": "import Config\nconfig :app, host: \"localhost\"\nconfig :app, port: 4000\n",
-    ".js": "const user = 'app';\nconst port = 8080;\nconsole.log(user, port);\n",
-    ".ps1": "$user = 'app'\n$port = 8080\nWrite-Host $user $port\n",
-    ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
-    "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
-}
 _BEFORE_ONLY = {".yaml", ".json"}  # (a document's start: the form itself comes first there)
 _AFTER = {".yaml": "# end\n" * 6, ".json": "", ".nix": "}\n"}
 
@@ -186,7 +163,7 @@ def _repo_files() -> dict[str, str]:
     files = {}
     for file, text in FORMS.values():
         suffix = Path(file).suffix
-        around = _AROUND[suffix]
+        around = AROUND[suffix]
         files[file] = (around + text + _AFTER.get(suffix, "") if suffix not in _BEFORE_ONLY
                        else text + _AFTER[suffix])
     # the Docker config with a few more lines of its own
@@ -196,10 +173,10 @@ def _repo_files() -> dict[str, str]:
         '  "experimental": "disabled",\n  "detachKeys": "ctrl-e,e"\n}\n')
     # case-folding characters that change a text's length (the dotted İ lowers to two
     # characters) before a secret, on its line and on the lines above it
-    files["turkish.py"] = (_AROUND[".py"] + "# İstanbul İİİ ﬁle ẞ ŉ ΐ\n"
+    files["turkish.py"] = (AROUND[".py"] + "# İstanbul İİİ ﬁle ẞ ŉ ΐ\n"
                            f'x = "İİİİ"; password = "{V}"  # İzmir ok\n'
                            f'city = "İstanbul"; api_key = "{V}"; tail = "end"\n')
-    files["turkish.md"] = (_AROUND[".md"] + "İstanbul İİİ notes\n\n"
+    files["turkish.md"] = (AROUND[".md"] + "İstanbul İİİ notes\n\n"
                            f"İİ The password is: {V} İ kept\n")
     return files
 
@@ -209,35 +186,15 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_repo(tmp_path_factory.mktemp("round15") / "repo", _repo_files())
 
 
-def _bundle(repo: Path, fmt: str) -> tuple[str, str]:
-    pins = [a for name in _repo_files() for a in ("--pin", name)]
-    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
-                   "--format", fmt, *pins, cwd=repo)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout, proc.stderr
-
-
 @pytest.mark.parametrize("fmt", ["json", "markdown", "xml"])
 def test_no_value_reaches_a_bundle_and_every_file_goes_in(repo: Path, fmt: str) -> None:
-    out, err = _bundle(repo, fmt)
-    for value in (V, TOKEN, AUTH):
-        assert value not in out + err, value
-    if fmt == "json":
-        data = json.loads(out)
-        assert not data["excluded"], data["excluded"]
-        items = {i["path"] for i in data["items"]}
-        redacted = {r["path"] for r in data["redacted"]}
-        assert set(_repo_files()) <= items & redacted, set(_repo_files()) - items - redacted
-    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
-        for name in _repo_files():
-            assert f"redacted {name}: " in err, name
-        assert "excluded" not in err
-        assert out.count("[redacted: ") >= len(FORMS)
+    out = assert_round_bundle(repo, _repo_files(), (V, TOKEN, AUTH), len(FORMS), fmt)
+    if fmt != "json":
         assert "Run the installer first." in out and "CREATE TABLE t (id int);" in out
 
 
 def test_length_changing_case_folds_do_not_move_a_mask(repo: Path) -> None:
-    out, _ = _bundle(repo, "markdown")
+    out, _ = bundle_pinned(repo, _repo_files(), "markdown")
     assert 'x = "İİİİ"; password = "[redacted: Secret Keyword]"  # İzmir ok\n' in out
     assert ('city = "İstanbul"; api_key = "[redacted: Secret Keyword]"; tail = "end"\n'
             in out)

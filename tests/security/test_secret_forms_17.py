@@ -13,12 +13,11 @@ format."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from gitutil import make_repo, run_cli
-from secret_cases import SecretCases, hostile_test
+from gitutil import make_repo
+from secret_cases import AROUND, SecretCases, assert_round_bundle, hostile_test
 
 from analyzers.secrets import redact
 
@@ -27,43 +26,43 @@ case, benign = TABLE.case, TABLE.benign
 
 V = "Zq9A01vT3xW7pK"
 
-# Each form of the round: (file name, its text), the value V
-FORMS: dict[str, tuple[str, str]] = {
-    "go var with a type": ("a.go", f'var adminPassword string = "{V}"\n'),
-    "go var block with a type": ("b.go", f'var (\n\tadminPassword string = "{V}"\n)\n'),
-    "go const with a type": ("c.go", f'const rootPassword string = "{V}"\n'),
-    "go setenv raw string": ("d.go", f'os.Setenv("DB_PASSWORD", `{V}`)\n'),
-    "python pw": ("a.py", f'pw = "{V}"\n'),
-    "python dbpw": ("b.py", f'dbpw = "{V}"\n'),
-    "python adminpw": ("c.py", f'adminpw = "{V}"\n'),
-    "python rootpw": ("d.py", f'ROOTPW = "{V}"\n'),
-    "python login call": ("e.py", f'client.login("admin", "{V}")\n'),
-    "python authenticate call": ("f.py", f'session.authenticate("admin", "{V}")\n'),
-    "python login with a variable user": ("g.py", f'smtp.login(user, "{V}")\n'),
-    "python dict pass": ("h.py", f'creds = {{"user": "admin", "pass": "{V}"}}\n'),
-    "python dict pw": ("i.py", f'creds = {{"user": "admin", "pw": "{V}"}}\n'),
-    "rust to_string": ("a.rs", f'let pw = "{V}".to_string();\n'),
-    "rust into": ("b.rs", f'let pw: String = "{V}".into();\n'),
-    "rust to_owned": ("c.rs", f'let pw = "{V}".to_owned();\n'),
-    "sql insert": ("a.sql", f"INSERT INTO users (name, password) VALUES ('admin','{V}');\n"),
-    "sql insert rows over lines": (
-        "b.sql", "INSERT INTO accounts (id, login, passwd)\nVALUES\n"
-                 f"  (1, 'ops', 'Xw3kPz8qLm2v'),\n  (2, 'app', '{V}');\n"),
-    "html password input": ("a.html", f'<input type="password" value="{V}">\n'),
-    "html password input value first": ("b.html",
-                                        f'<input name="pw" value="{V}" type="password" />\n'),
-    "perl env": ("a.pl", f'$ENV{{DB_PASSWORD}} = "{V}";\n'),
-    "perl hash ref": ("b.pl", f"$cfg->{{password}} = '{V}';\n"),
-    "c strlcpy pass": ("a.c", f'strlcpy(pass, "{V}", sizeof pass);\n'),
-    "c const char pw": ("b.c", f'const char *pw = "{V}";\n'),
+# Each form of the round: (its name, file name, its text), the value V
+_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("go var with a type", "a.go", f'var adminPassword string = "{V}"\n'),
+    ("go var block with a type", "b.go", f'var (\n\tadminPassword string = "{V}"\n)\n'),
+    ("go const with a type", "c.go", f'const rootPassword string = "{V}"\n'),
+    ("go setenv raw string", "d.go", f'os.Setenv("DB_PASSWORD", `{V}`)\n'),
+    ("python pw", "a.py", f'pw = "{V}"\n'),
+    ("python dbpw", "b.py", f'dbpw = "{V}"\n'),
+    ("python adminpw", "c.py", f'adminpw = "{V}"\n'),
+    ("python rootpw", "d.py", f'ROOTPW = "{V}"\n'),
+    ("python login call", "e.py", f'client.login("admin", "{V}")\n'),
+    ("python authenticate call", "f.py", f'session.authenticate("admin", "{V}")\n'),
+    ("python login with a variable user", "g.py", f'smtp.login(user, "{V}")\n'),
+    ("python dict pass", "h.py", f'creds = {{"user": "admin", "pass": "{V}"}}\n'),
+    ("python dict pw", "i.py", f'creds = {{"user": "admin", "pw": "{V}"}}\n'),
+    ("rust to_string", "a.rs", f'let pw = "{V}".to_string();\n'),
+    ("rust into", "b.rs", f'let pw: String = "{V}".into();\n'),
+    ("rust to_owned", "c.rs", f'let pw = "{V}".to_owned();\n'),
+    ("sql insert", "a.sql", f"INSERT INTO users (name, password) VALUES ('admin','{V}');\n"),
+    ("sql insert rows over lines", "b.sql", "INSERT INTO accounts (id, login, passwd)\nVALUES\n"
+     f"  (1, 'ops', 'Xw3kPz8qLm2v'),\n  (2, 'app', '{V}');\n"),
+    ("html password input", "a.html", f'<input type="password" value="{V}">\n'),
+    ("html password input value first", "b.html",
+     f'<input name="pw" value="{V}" type="password" />\n'),
+    ("perl env", "a.pl", f'$ENV{{DB_PASSWORD}} = "{V}";\n'),
+    ("perl hash ref", "b.pl", f"$cfg->{{password}} = '{V}';\n"),
+    ("c strlcpy pass", "a.c", f'strlcpy(pass, "{V}", sizeof pass);\n'),
+    ("c const char pw", "b.c", f'const char *pw = "{V}";\n'),
     # masked before this round too
-    "go var": ("e.go", f'var adminPassword = "{V}"\n'),
-    "go setenv quoted": ("f.go", f'os.Setenv("DB_PASSWORD", "{V}")\n'),
-    "python connect keyword": ("j.py", f'connect(user="u", password="{V}")\n'),
-    "python dict pwd": ("k.py", f'creds = {{"user": "admin", "pwd": "{V}"}}\n'),
-    "php env": ("a.php", f"<?php\n$_ENV['DB_PASSWORD'] = '{V}';\n"),
-    "ruby env": ("a.rb", f'ENV["DB_PASSWORD"] = "{V}"\n'),
-}
+    ("go var", "e.go", f'var adminPassword = "{V}"\n'),
+    ("go setenv quoted", "f.go", f'os.Setenv("DB_PASSWORD", "{V}")\n'),
+    ("python connect keyword", "j.py", f'connect(user="u", password="{V}")\n'),
+    ("python dict pwd", "k.py", f'creds = {{"user": "admin", "pwd": "{V}"}}\n'),
+    ("php env", "a.php", f"$_ENV['DB_PASSWORD'] = '{V}';\n"),
+    ("ruby env", "a.rb", f'ENV["DB_PASSWORD"] = "{V}"\n'),
+)
+FORMS = {name: (file, text) for name, file, text in _ROWS}
 # the forms masked before this round too: bundled below, not in the table of fixed leaks
 SHOWN_BEFORE = {"go var", "go setenv quoted", "python connect keyword", "python dict pwd",
                 "php env", "ruby env"}
@@ -125,30 +124,8 @@ test_hostile_input_finishes = hostile_test(HOSTILE)
 
 # -- a real repository: every form of the round bundled, in each format --
 
-# Ordinary lines around a form in each file, so that it is no credentials file (a file at least
-# half of whose lines hold a secret is left out whole): the file goes in, its value masked.
-_AROUND = {
-    ".py": "import os\n\n\ndef main():\n    return os.getcwd()\n\n\n",
-    ".html": "<html>\n<body>\n<h1>Setup</h1>\n<p>Run the installer.</p>\n",
-    ".rs": "fn main() {\n    let user = \"app\";\n    println!(\"{}\", user);\n}\n",
-    ".c": "#include <string.h>\n\nint main(void) {\n    char buf[64];\n    return 0;\n}\n",
-    ".go": "package main\n\nfunc main() {\n\tuser := \"app\"\n\t_ = user\n}\n",
-    ".pl": "use strict;\nuse warnings;\nmy $user = 'app';\nprint \"$user\\n\";\n",
-    ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
-    ".php": "// setup\n$user = 'app';\n$port = 8080;\necho $user;\n",
-    ".rb": "require 'json'\nuser = 'app'\nport = 8080\nputs user\n",
-}
-
-
 def _repo_files() -> dict[str, str]:
-    files = {}
-    for file, text in FORMS.values():
-        around = _AROUND[Path(file).suffix]
-        if text.startswith("<?php\n"):
-            files[file] = "<?php\n" + around + text.removeprefix("<?php\n")
-        else:
-            files[file] = around + text
-    return files
+    return {file: AROUND[Path(file).suffix] + text for file, text in FORMS.values()}
 
 
 @pytest.fixture(scope="module")
@@ -156,27 +133,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_repo(tmp_path_factory.mktemp("round17") / "repo", _repo_files())
 
 
-def _bundle(repo: Path, fmt: str) -> tuple[str, str]:
-    pins = [a for name in _repo_files() for a in ("--pin", name)]
-    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
-                   "--format", fmt, *pins, cwd=repo)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout, proc.stderr
-
-
 @pytest.mark.parametrize("fmt", ["json", "markdown", "xml"])
 def test_no_value_reaches_a_bundle_and_every_file_goes_in(repo: Path, fmt: str) -> None:
-    out, err = _bundle(repo, fmt)
-    assert V not in out + err
-    if fmt == "json":
-        data = json.loads(out)
-        assert not data["excluded"], data["excluded"]
-        items = {i["path"] for i in data["items"]}
-        redacted = {r["path"] for r in data["redacted"]}
-        assert set(_repo_files()) <= items & redacted, set(_repo_files()) - items - redacted
-    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
-        for name in _repo_files():
-            assert f"redacted {name}: " in err, name
-        assert "excluded" not in err
-        assert out.count("[redacted: ") >= len(FORMS)
+    out = assert_round_bundle(repo, _repo_files(), (V,), len(FORMS), fmt)
+    if fmt != "json":
         assert "CREATE TABLE t (id int);" in out and "Run the installer." in out
