@@ -5862,22 +5862,27 @@ _R18_PW = (r"(?:(?:db|database|admin|root|user|usr|my|app|sql|mysql|pg|ftp|sftp|
            r"|ssh|sudo|su|master|super|login|default|web|rds|redis|ldap|vnc|wifi|wlan|proxy"
            r"|bind|mqtt|rabbit|vault|svc|service)[_-]?)?pw|pass")
 _R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
+# After a short password name (read back from its "pw" or "pass": a scan from every place of a
+# text for a name of any of the words above is several times slower): a literal assigned
 _R18_PW_ASSIGN = _rx(
-    rf"(?i)(?<![\w-])(?P<n>{_R18_PW})[\"'\]]{{0,2}}(?![\w-])"
-    r"(?:[ \t]*:[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?"
+    r"(?i)(?:pw|pass)[\"'\]]{0,2}(?![\w-])(?:[ \t]*:[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?"
     r"[ \t]*(?::=|=>|=|:)[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+_R18_NAME_BACK = 12  # characters of a short name read back before its "pw"
+# Go's typed name before a literal (``adminPassword string = "V"``); a ``var (…)`` block's line
+_R18_GO_TYPED = (r"(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}"
+                 r"[ \t]*=[ \t]*(?P<q>[\"`])(?P<v>[^\"`\s\\]{1,300})(?P=q)")
+_R18_GO_BLOCK = _rx(r"(?m)^[ \t]+" + _R18_GO_TYPED)
 # Each rule of a value after its name (the words, lower-cased, one of which a text holding it
 # holds; the check its value passes; ``password``: no name, the value is a password's):
 _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
-    # Go's ``var name T = "V"`` anywhere; a ``var (…)`` block's ``name T = "V"`` (Go files)
-    (_rx(r"(?m)(?:\b(?P<k>var|const)[ \t]+|^[ \t]+)(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?"
-         r"(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}[ \t]*=[ \t]*(?P<q>[\"`])"
-         r"(?P<v>[^\"`\s\\]{1,300})(?P=q)"), ("var", "const"), "config"),
+    # Go's ``var name T = "V"`` (its literal first: scanned for it; no word before it)
+    (_rx(r"var(?<![\w$.]var)[ \t]+" + _R18_GO_TYPED), ("var",), "config"),
+    (_rx(r"const(?<![\w$.]const)[ \t]+" + _R18_GO_TYPED), ("const",), "config"),
     # ``("NAME", `V`)``: a backtick raw string as a pair's value
     (_rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*"
          r"`(?P<v>[^`\s\\]{1,300})`[ \t]*\)"), ("`",), "config"),
     # a hash element named in braces: ``$ENV{DB_PASSWORD} = "V"``, ``$cfg->{password} = 'V'``
-    (_rx(r"(?<![\w])[$%@]?\w{0,60}(?:->)?\{[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)"
+    (_rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)"
          r"[ \t]*\}[ \t]*(?:=>?|\|\|=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)"),
      ("}",), "config"),
     # a login call's second literal (its first a literal or a variable)
@@ -5899,10 +5904,27 @@ def _r18_named(name: str) -> bool:
             or bool(last) and _R18_PW_NAME.fullmatch(last[-1]) is not None)
 
 
+def _r18_pw_names(text: str) -> list[tuple[str, re.Match[str]]]:
+    """Each literal assigned to a short password name (``pw = "V"``, ``dbpw := "V"``, ``"pass":
+    "V"``, ``let pw = "V".to_string()``) and that name."""
+    out = []
+    for m in _R18_PW_ASSIGN.finditer(text):
+        end = m.start() + (2 if text[m.start()] in "pP" and text[m.start() + 1] in "wW" else 4)
+        at = m.start()
+        while at > max(m.start() - _R18_NAME_BACK, 0) and (text[at - 1].isalnum()
+                                                          or text[at - 1] in "_-"):
+            at -= 1
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_-"):
+            continue  # (a longer word: "bypass", "compass")
+        if _R18_PW_NAME.fullmatch(text, at, end) is not None:
+            out.append((text[at:end], m))
+    return out
+
+
 def _r18_hint(text: str) -> bool:
     """Whether ``text`` may hold a round-18 form the prefilter's words miss (see above)."""
     low = text.lower()
-    return ("pw" in low or "pass" in low) and (_R18_PW_ASSIGN.search(text) is not None
+    return ("pw" in low or "pass" in low) and (bool(_r18_pw_names(text))
                                                or "cpy(" in text or "cpy_s(" in text
                                                or "<input" in low) \
         or "login(" in low or "authenticate(" in low or "auth(" in low \
@@ -5912,30 +5934,31 @@ def _r18_hint(text: str) -> bool:
 def _round18_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     """The values of the round-18 forms (see above) found in ``text``."""
     low = text.lower()
-    spans: list[tuple[re.Match[str], str]] = []
+    spans: list[tuple[str, re.Match[str], str]] = []
     if "pw" in low or "pass" in low:
-        spans += [(m, "keyword") for m in _R18_PW_ASSIGN.finditer(text)]
-    go = filename.lower().endswith(".go")  # (a var block's lines without "var": Go's only)
+        spans += [(n, m, "keyword") for n, m in _r18_pw_names(text)]
     for rule, words, how in _R18_RULES:
         if any(w in low for w in words):
-            spans += [(m, how) for m in rule.finditer(text)
-                      if go or m.groupdict().get("k", "") is not None]
-    starts = _line_starts(text)
-    out = [_r18_finding(starts, m.start("v"), m.end("v"))
-           for m, how in spans if _r18_value(m, how)]
+            spans += [(m.groupdict().get("n") or "", m, how) for m in rule.finditer(text)]
+    if filename.lower().endswith(".go") and "var" in text:
+        spans += [(m.group("n"), m, "config") for m in _R18_GO_BLOCK.finditer(text)]
+    found = [(m.start("v"), m.end("v")) for n, m, how in spans if _r18_value(n, m, how)]
     if "insert" in low and "values" in low:
-        out += [_r18_finding(starts, a, b) for a, b in _r18_inserts(text)]
+        found += _r18_inserts(text)
     if "<input" in low:
-        out += [_r18_finding(starts, a, b) for a, b in _r18_inputs(text)]
-    return out
+        found += _r18_inputs(text)
+    if not found:
+        return []
+    starts = _line_starts(text)
+    return [_r18_finding(starts, a, b) for a, b in found]
 
 
-def _r18_value(m: re.Match[str], how: str) -> bool:
-    """Whether the match ``m`` holds a secret's value: its name is a secret's (a login call's
-    is the password), its value of a value's shape (``how``: the check that applies)."""
+def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
+    """Whether the match ``m`` holds a secret's value: its ``name`` is a secret's (a login
+    call's is the password), its value of a value's shape (``how``: the check that applies)."""
     if how == "password":
         return _plausible(m.group("v"), "keyword", "password")
-    return _r18_named(m.group("n")) and _plausible(m.group("v"), how, m.group("n"))
+    return _r18_named(name) and _plausible(m.group("v"), how, name)
 
 
 def _r18_finding(starts: list[int], a: int, b: int) -> Finding:
