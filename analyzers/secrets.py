@@ -5897,11 +5897,24 @@ _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 )
 
 
-def _r18_named(name: str) -> bool:
-    """Whether ``name`` is a secret's: the earlier rounds' words, or a short password name."""
+_R18_SYMBOLS = frozenset("!@#$%^&*+=?~")
+
+
+def _r18_secret(v: str, how: str, name: str) -> bool:
+    """Whether the literal ``v`` after ``name`` is a secret's value: the earlier rounds' names
+    take a value of a value's shape (``how``: the check that applies); a short password name
+    (``pw``, ``dbpw``, ``pass``: often a word for something else, "pass": "success") only one of
+    letters with a digit, a symbol or letters of random case ("Hunter2Secret9", "P@ssw0rd")."""
+    if _NAME_IN_WORD.search(name) is not None:
+        return _plausible(v, how, name)
+    return (_r18_short_name(name) and _plausible(v, how, name) and _has_alpha(v)
+            and (_has_digit(v) or _random_case(v) or any(c in _R18_SYMBOLS for c in v)))
+
+
+def _r18_short_name(name: str) -> bool:
+    """Whether the last word of ``name`` is a short password name (``pw``, ``dbpw``, ``pass``)."""
     last = re.findall(r"[A-Za-z0-9_]+", name)
-    return (_NAME_IN_WORD.search(name) is not None
-            or bool(last) and _R18_PW_NAME.fullmatch(last[-1]) is not None)
+    return bool(last) and _R18_PW_NAME.fullmatch(last[-1]) is not None
 
 
 def _r18_pw_names(text: str) -> list[tuple[str, re.Match[str]]]:
@@ -5958,7 +5971,7 @@ def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
     call's is the password), its value of a value's shape (``how``: the check that applies)."""
     if how == "password":
         return _plausible(m.group("v"), "keyword", "password")
-    return _r18_named(name) and _plausible(m.group("v"), how, name)
+    return _r18_secret(m.group("v"), how, name)
 
 
 def _r18_finding(starts: list[int], a: int, b: int) -> Finding:
@@ -5973,6 +5986,7 @@ _R18_INSERT = _rx(r"(?i)\binsert[ \t\n]+(?:(?:ignore|or[ \t]+\w+)[ \t\n]+)?into[
 _R18_SQL_ITEM = _rx(r"[ \t\n]*(?:'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,()'\"]*"
                     r"(?:\([^()]*\))?)[ \t\n]*")
 _R18_SQL_ROWS = 64  # value rows of one INSERT read at most
+_R18_ROW_SEP = _rx(r"[ \t\n]*,[ \t\n]*")
 
 
 def _r18_inserts(text: str) -> list[tuple[int, int]]:
@@ -5981,7 +5995,8 @@ def _r18_inserts(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _R18_INSERT.finditer(text):
         columns = [c.strip().strip("\"`[]").rsplit(".", 1)[-1] for c in m.group("c").split(",")]
-        secret = {k for k, c in enumerate(columns) if _r18_named(c) and not _about_secret(c)}
+        secret = {k for k, c in enumerate(columns) if not _about_secret(c) and (
+            _NAME_IN_WORD.search(c) is not None or _r18_short_name(c))}
         at = m.end()
         for _ in range(_R18_SQL_ROWS if secret else 0):
             if at >= len(text) or text[at] != "(":
@@ -5990,7 +6005,7 @@ def _r18_inserts(text: str) -> list[tuple[int, int]]:
             while (item := _R18_SQL_ITEM.match(text, at)) is not None:
                 g = "v" if item.group("v") is not None else "d"
                 v = item.group(g)
-                if k in secret and v and _plausible(v, "keyword", columns[k]):
+                if k in secret and v and _r18_secret(v, "keyword", columns[k]):
                     out.append((item.start(g), item.end(g)))
                 at, k = item.end(), k + 1
                 if at >= len(text) or text[at] != ",":
@@ -5998,7 +6013,7 @@ def _r18_inserts(text: str) -> list[tuple[int, int]]:
                 at += 1
             if at >= len(text) or text[at] != ")":
                 break
-            more = re.compile(r"[ \t\n]*,[ \t\n]*").match(text, at + 1)
+            more = _R18_ROW_SEP.match(text, at + 1)
             if more is None:
                 break
             at = more.end()

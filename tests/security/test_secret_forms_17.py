@@ -78,6 +78,7 @@ case("insert keeps the other columns' values",
      "'owner');\n", "a.sql", (V,), ("'admin'", "'a@x.io'", "'owner'"))
 case("insert in a Python string", f'cur.execute("INSERT INTO users (name, pwd) VALUES '
      f"('admin', '{V}')\")\n", "db.py", (V,), ("'admin'",))
+case("short name with a symbol", 'rootpw = "P@ssw0rd!"\n', "a.py", ("P@ssw0rd!",), ())
 case("input keeps its name", f'<input type="password" name="db_pw" value="{V}">\n', "a.html",
      (V,), ('name="db_pw"',))
 
@@ -88,7 +89,9 @@ benign("round 17's look-alikes in Python",
        'pw = "password"\npw = "changeme"\npw = "your_password"\npw = "page_width"\n'
        'self.client.login("admin", "password")\nlogin("admin", "")\n'
        "if x:\n    pass\nfor pw in pws:\n    pass\n"
-       'print("Zq9A01vT3xW7pK")\n', "a.py")
+       'print("Zq9A01vT3xW7pK")\n'
+       'outcome = {"pass": "success", "fail": "failure"}\ncolors = {"pass": "green"}\n'
+       'INSERT_SQL = "INSERT INTO runs (name, pass) VALUES (\'nightly\', \'finished\')"\n', "a.py")
 benign("round 17's look-alikes in SQL",
        "INSERT INTO users (name, password) VALUES (?, ?);\n"
        "INSERT INTO users (name, password) VALUES ($1, $2);\n"
