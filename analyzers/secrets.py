@@ -5865,8 +5865,9 @@ _R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
 # After a short password name (read back from its "pw" or "pass": a scan from every place of a
 # text for a name of any of the words above is several times slower): a literal assigned
 _R18_PW_ASSIGN = _rx(
-    r"(?i)(?:pw|pass)[\"'\]]{0,2}(?![\w-])(?:[ \t]*:[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?"
-    r"[ \t]*(?::=|=>|=|:)[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+    r"(?i)(?:pw|pass)(?![\w-])(?:[\"'\]]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript
+    r"|(?::[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?[ \t]*(?::=|=>|=)|:)"  # typed; a key's ":" next
+    r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
 _R18_NAME_BACK = 12  # characters of a short name read back before its "pw"
 # Go's typed name before a literal (``adminPassword string = "V"``); a ``var (…)`` block's line
 _R18_GO_TYPED = (r"(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}"

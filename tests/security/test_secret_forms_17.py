@@ -92,6 +92,9 @@ benign("round 17's look-alikes in Python",
        'print("Zq9A01vT3xW7pK")\n'
        'outcome = {"pass": "success", "fail": "failure"}\ncolors = {"pass": "green"}\n'
        'INSERT_SQL = "INSERT INTO runs (name, pass) VALUES (\'nightly\', \'finished\')"\n', "a.py")
+benign("pass as a verb before a reStructuredText role (h11's docstring)",
+       '"""our_role: If you\'re implementing a client, pass :data:`h11.CLIENT`. If\n'
+       'you\'re implementing a server, pass :data:`h11.SERVER`."""\n', "a.py")
 benign("round 17's look-alikes in SQL",
        "INSERT INTO users (name, password) VALUES (?, ?);\n"
        "INSERT INTO users (name, password) VALUES ($1, $2);\n"
