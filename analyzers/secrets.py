@@ -5865,9 +5865,13 @@ _R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
 # After a short password name (read back from its "pw" or "pass": a scan from every place of a
 # text for a name of any of the words above is several times slower): a literal assigned
 _R18_PW_ASSIGN = _rx(
-    r"(?i)(?:pw|pass)(?![\w-])(?:[\"'\]]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript
+    r"(?i)(?:pw|pass)(?![\w-])(?:\[\d{0,6}\])?"  # (C's ``char pass[] = "V"``)
+    r"(?:[\"'\]]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript
     r"|(?::[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?[ \t]*(?::=|=>|=)|:)"  # typed; a key's ":" next
     r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+# A shell's or a settings file's unquoted value (``export DBPW=V``, ``ROOTPW=V``): not in code
+_R18_PW_UNQUOTED = _rx(r"(?im)^[ \t]*(?:export[ \t]+)?(?P<n>(?:\w{0,12}[_-]?)?(?:pw|pass))"
+                       r"[ \t]*=[ \t]*(?P<v>[^\s\"'`;|&$()<>]{1,300})(?=[ \t]*(?:[;#]|$))")
 _R18_NAME_BACK = 12  # characters of a short name read back before its "pw"
 # Go's typed name before a literal (``adminPassword string = "V"``); a ``var (…)`` block's line
 _R18_GO_TYPED = (r"(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}"
@@ -5939,6 +5943,7 @@ def _r18_hint(text: str) -> bool:
     """Whether ``text`` may hold a round-18 form the prefilter's words miss (see above)."""
     low = text.lower()
     return ("pw" in low or "pass" in low) and (bool(_r18_pw_names(text))
+                                               or _R18_PW_UNQUOTED.search(text) is not None
                                                or "cpy(" in text or "cpy_s(" in text
                                                or "<input" in low) \
         or "login(" in low or "authenticate(" in low or "auth(" in low \
@@ -5951,6 +5956,8 @@ def _round18_findings(text: str, lines: list[str], filename: str) -> list[Findin
     spans: list[tuple[str, re.Match[str], str]] = []
     if "pw" in low or "pass" in low:
         spans += [(n, m, "keyword") for n, m in _r18_pw_names(text)]
+        if "=" in text and not _r18_code(filename):
+            spans += [(m.group("n"), m, "config") for m in _R18_PW_UNQUOTED.finditer(text)]
     for rule, words, how in _R18_RULES:
         if any(w in low for w in words):
             spans += [(m.groupdict().get("n") or "", m, how) for m in rule.finditer(text)]
@@ -5965,6 +5972,14 @@ def _round18_findings(text: str, lines: list[str], filename: str) -> list[Findin
         return []
     starts = _line_starts(text)
     return [_r18_finding(starts, a, b) for a, b in found]
+
+
+def _r18_code(filename: str) -> bool:
+    """Whether ``filename`` is a program's source a grammar reads (not a shell script)."""
+    from analyzers.languages import detect, has_grammar
+
+    lang = detect(filename)
+    return has_grammar(lang) and lang != "bash"
 
 
 def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
@@ -6024,8 +6039,8 @@ def _r18_inserts(text: str) -> list[tuple[int, int]]:
 # an HTML input element, its type, its value attribute
 _R18_INPUT = _rx(r"(?i)<input\b(?P<a>[^<>]{0,600})>")
 _R18_PASSWORD_TYPE = _rx(r"(?i)(?<![\w:.-])type[ \t\n]*=[ \t\n]*[\"']?password\b")
-_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])value[ \t\n]*=[ \t\n]*(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})"
-                      r"(?P=q)")
+_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])value[ \t\n]*=[ \t\n]*(?:(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})"
+                      r"(?P=q)|(?P<u>[^\"'\s<>=`]{1,300}))")
 
 
 def _r18_inputs(text: str) -> list[tuple[int, int]]:
@@ -6037,6 +6052,7 @@ def _r18_inputs(text: str) -> list[tuple[int, int]]:
         if _R18_PASSWORD_TYPE.search(attrs) is None:
             continue
         for v in _R18_VALUE_ATTR.finditer(attrs):
-            if _plausible(v.group("v"), "keyword", "password"):
-                out.append((m.start("a") + v.start("v"), m.start("a") + v.end("v")))
+            g = "v" if v.group("v") is not None else "u"
+            if _plausible(v.group(g).removesuffix("/"), "keyword", "password"):
+                out.append((m.start("a") + v.start(g), m.start("a") + v.end(g)))
     return out

@@ -105,6 +105,7 @@ AROUND = {
     ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
     ".php": "<?php\n// setup\n$user = 'app';\n$port = 8080;\necho $user;\n",
     ".rb": "require 'json'\nuser = 'app'\nport = 8080\nputs user\n",
+    ".txt": "# settings\nHOST=localhost\nPORT=8080\nWORKERS=4\n",
     "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
 }
 

@@ -54,6 +54,10 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("perl hash ref", "b.pl", f"$cfg->{{password}} = '{V}';\n"),
     ("c strlcpy pass", "a.c", f'strlcpy(pass, "{V}", sizeof pass);\n'),
     ("c const char pw", "b.c", f'const char *pw = "{V}";\n'),
+    ("c char array pass", "c.c", f'char pass[] = "{V}";\n'),
+    ("html unquoted value", "c.html", f"<input type=password value={V}>\n"),
+    ("shell export dbpw", "a.sh", f"export DBPW={V}\n"),
+    ("settings rootpw", "settings.txt", f"ROOTPW={V}\n"),
     # masked before this round too
     ("go var", "e.go", f'var adminPassword = "{V}"\n'),
     ("go setenv quoted", "f.go", f'os.Setenv("DB_PASSWORD", "{V}")\n'),
@@ -111,6 +115,10 @@ benign("round 17's look-alikes in Go, Perl, C and Rust",
        f'$ENV{{HOME}} = "{V}";\n$ENV{{DB_PASSWORD}} = $ENV{{OTHER}};\n'
        'strlcpy(pass, argv[1], sizeof pass);\nconst char *pw = getenv("PW");\n'
        'let pw = String::new();\nlet pw = args[1].to_string();\n', "a.go")
+benign("round 17's look-alikes in shell",
+       "PASS=$1\nexport PW=changeme\nPW=${PW:-x}\nPASS=passed\nPASS=0\n"
+       f"bypass={V}\n", "a.sh")
+benign("an unquoted short name in code", "pw=args.pw1\n", "a.py")
 benign("a block line without var outside Go", f'\tadminPassword string = "{V}"\n', "notes.txt")
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
