@@ -6003,37 +6003,53 @@ _R18_SQL_ITEM = _rx(r"[ \t\n]*(?:'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,
                     r"(?:\([^()]*\))?)[ \t\n]*")
 _R18_SQL_ROWS = 64  # value rows of one INSERT read at most
 _R18_ROW_SEP = _rx(r"[ \t\n]*,[ \t\n]*")
+_R18_PLACEHOLDER = _rx(r"\?|%s|\$\d{1,3}|:\w{1,60}|@\w{1,60}")  # (their values come after)
+# after a statement of placeholders: its string's end, then its parameters' tuple or list
+_R18_PARAMS = _rx(r"[ \t]*;?[ \t]*(?:\"\"\"|'''|[\"'])[ \t]*,\s{0,200}[(\[]")
 
 
 def _r18_inserts(text: str) -> list[tuple[int, int]]:
     """The literals in a secret column's place of SQL's ``INSERT INTO t (…, password, …)
-    VALUES (…, 'V', …), (…)`` (their spans in ``text``)."""
+    VALUES (…, 'V', …), (…)``, or of its parameters after placeholders (``execute("… VALUES
+    (%s, %s)", ("admin", "V"))``): their spans in ``text``."""
     out: list[tuple[int, int]] = []
     for m in _R18_INSERT.finditer(text):
         columns = [c.strip().strip("\"`[]").rsplit(".", 1)[-1] for c in m.group("c").split(",")]
         secret = {k for k, c in enumerate(columns) if not _about_secret(c) and (
             _NAME_IN_WORD.search(c) is not None or _r18_short_name(c))}
         at = m.end()
-        for _ in range(_R18_SQL_ROWS if secret else 0):
-            if at >= len(text) or text[at] != "(":
+        for row in range(_R18_SQL_ROWS if secret else 0):
+            items, at = _r18_row(text, at)
+            if at < 0:
                 break
-            k, at = 0, at + 1
-            while (item := _R18_SQL_ITEM.match(text, at)) is not None:
+            if row == 0 and all(_R18_PLACEHOLDER.fullmatch(i.group().strip()) for i in items):
+                params = _R18_PARAMS.match(text, at + 1)
+                items = _r18_row(text, params.end() - 1)[0] if params is not None else []
+            for k, item in enumerate(items):
                 g = "v" if item.group("v") is not None else "d"
                 v = item.group(g)
                 if k in secret and v and _r18_secret(v, "keyword", columns[k]):
                     out.append((item.start(g), item.end(g)))
-                at, k = item.end(), k + 1
-                if at >= len(text) or text[at] != ",":
-                    break
-                at += 1
-            if at >= len(text) or text[at] != ")":
-                break
             more = _R18_ROW_SEP.match(text, at + 1)
-            if more is None:
+            if more is None or not items:
                 break
             at = more.end()
     return out
+
+
+def _r18_row(text: str, at: int) -> tuple[list[re.Match[str]], int]:
+    """The items of the parenthesized row at ``at`` and where it closes (-1: no row there)."""
+    if at >= len(text) or text[at] not in "([":
+        return [], -1
+    items: list[re.Match[str]] = []
+    at += 1
+    while (item := _R18_SQL_ITEM.match(text, at)) is not None:
+        items.append(item)
+        at = item.end()
+        if at >= len(text) or text[at] != ",":
+            break
+        at += 1
+    return (items, at) if at < len(text) and text[at] in ")]" else ([], -1)
 
 
 # an HTML input element, its type, its value attribute

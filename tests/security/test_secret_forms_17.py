@@ -58,6 +58,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("html unquoted value", "c.html", f"<input type=password value={V}>\n"),
     ("shell export dbpw", "a.sh", f"export DBPW={V}\n"),
     ("settings rootpw", "settings.txt", f"ROOTPW={V}\n"),
+    ("python execute parameters", "l.py", 'cur.execute("INSERT INTO users (name, password) VALUES '
+     f'(%s, %s)", ("admin", "{V}"))\n'),
     # masked before this round too
     ("go var", "e.go", f'var adminPassword = "{V}"\n'),
     ("go setenv quoted", "f.go", f'os.Setenv("DB_PASSWORD", "{V}")\n'),
@@ -119,6 +121,9 @@ benign("round 17's look-alikes in shell",
        "PASS=$1\nexport PW=changeme\nPW=${PW:-x}\nPASS=passed\nPASS=0\n"
        f"bypass={V}\n", "a.sh")
 benign("an unquoted short name in code", "pw=args.pw1\n", "a.py")
+benign("an INSERT's parameters as variables",
+       'cur.execute("INSERT INTO users (name, password) VALUES (?, ?)", (name, pw))\n'
+       'SQL = "INSERT INTO users (name, password) VALUES (%s, %s)"\n', "a.py")
 benign("a block line without var outside Go", f'\tadminPassword string = "{V}"\n', "notes.txt")
 
 test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
