@@ -177,6 +177,9 @@ DETECTORS = (
 # other than "\n" read as its lines joined by "\n" (spans had moved after a form feed)
 # 50: a source map (``*.js.map``) read with its strings' escapes undone (a comment in an embedded
 # source ran on into the next line's code: axios' maps were called secret material)
+# 51: round-16 forms (Python's "%" operator and str.format: a literal in a slot its format names
+# as a secret's or a URL's password, printf's URL slot too; "is" in the other languages of the
+# labels read: "La clave es: V", "Le mot de passe est : V", "Das Passwort ist: V")
 # 53: round-18 forms (Go's var with a type, a raw string as a pair's value, pw/dbpw/pass names,
 # strlcpy into pass, a login call's second literal, SQL INSERT's password column, HTML password
 # inputs' values, Perl's $ENV{NAME} = "V")
@@ -437,10 +440,16 @@ _PHRASE = r"(?P<q>[\"'`])(?P<v>(?:(?!(?P=q))[^\\\n]){3,300}+)(?P=q)"
 # Markup closing a label: Markdown's emphasis, an HTML inline element's end tag
 # (``**Password**: V``, ``<b>Password:</b> V``)
 _LABEL_MARK = r"(?:[*_]{0,2}|</(?:b|strong|em|i|u|span|label|code)>)"
+# "is" in the languages whose labels are read: Spanish es/era/son, Portuguese é/era/são, Italian
+# è/era/sono, French est/était/sont, German ist/war/sind ("La clave es: V", "Le mot de passe est :
+# V" with French's space before the colon; an accent composed or not)
+_OTHER_IS = (r"es|era|son|(?:\u00e9|e\u0301)(?:tait)?|s(?:\u00e3|a\u0303)o|(?:\u00e8|e\u0300)|sono"
+             r"|est|sont|ist|war|sind")
 # "password is", "The staging password:", "API token —", "**Password:**", "PW:", "pass:": a
 # secret named in prose, before its value
 # (And the same in a few other languages, "Passwort: …", "Mot de passe : …", "Clave: …",
-# "Parola d'ordine: …"; "is:" as "is"; a colon escaped, ``**Password**\\: …``.)
+# "Parola d'ordine: …"; "is:" as "is", in those languages too; a colon escaped,
+# ``**Password**\\: …``.)
 _PROSE_LEAD = (
     r"(?i)(?<![$@])\b(?:(?:pass(?:word|wd|phrase|code)|pwd|secret(?:[ _-]?key)?"
     r"|(?:api|access)[ _-]?(?:key|token)|(?<![\w-])token|creds|credentials"
@@ -448,7 +457,8 @@ _PROSE_LEAD = (
     r"|\u043f\u0430\u0440\u043e\u043b\u044c|clave(?:\s+de\s+acceso)?|parola\s+d['\u2019]ordine)s?"
     + _LABEL_MARK
     + r"(?:\s+(?:(?:(?:is|was|are|has\s+been|been)\s+)?(?:set|changed|rotated|reset|updated)"
-    r"\s+to|is|was|are|becomes|to):?[*_]{0,2}\s+|[ \t\u00a0\u202f]?\\?:" + _LABEL_MARK + r"\s+"
+    r"\s+to|is|was|are|becomes|to|" + _OTHER_IS + r")(?:[ \t\u00a0\u202f]?:)?[*_]{0,2}\s+"
+    r"|[ \t\u00a0\u202f]?\\?:" + _LABEL_MARK + r"\s+"
     r"|\s*(?:\u2014|\u2013)\s*)"
     r"|(?<![\w-])(?:pass|pw)[*_]{0,2}:[*_]{0,2}[ \t]+)")
 
@@ -3437,10 +3447,36 @@ _PATH_ASSIGN = _rx(
     r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
     r"|credentials?|auth)[A-Za-z0-9_.-]*=([^/=&]{4,})")
 _PATH_USERINFO = _rx(r"[^/:@\s]+:([^/:@\s]{3,})@[A-Za-z0-9.-]+")
+# A name that joins a value to a secret's word by a blank, "-", "_" or ":" (``DB_PASSWORD
+# Zq7A01xx.txt``, ``password-Zq7A03xx.md``, ``api_key Zq7A07xxAbCdEf12.txt``), or a user's name to
+# it by ":" (``root:Zq7A08xx.txt``): unlike ``=``, these join words too (``password-reset.md``,
+# ``api_key_test.py``, ``root:x``), so the value must read as one (:func:`_path_value`).
+_PATH_WORD_VALUE = _rx(
+    r"(?i)(?:pass(?:word|wd|phrase)|pwd|secret|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?)s?[ _:-]{1,3}([^/\s_:=-]{6,200}?)(?:\.[A-Za-z0-9]{1,8})?"
+    r"(?=$|[\s_:=-])")
+_PATH_USER_VALUE = _rx(r"(?<![^/])[A-Za-z][A-Za-z0-9._-]{0,31}:([^/\s:@=]{6,200}?)"
+                       r"(?:\.[A-Za-z0-9]{1,8})?$")
 PATH_HINT = _rx(
-    r"[=@ ]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
+    r"[=@ :]|(?<![A-Za-z0-9])(?=[A-Za-z0-9]{16})[A-Za-z]*\d"  # (a run's start only: linear)
     r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-"
-    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ")
+    r"|[rs]k_(?:live|test)_|sk-|AKIA|ASIA|AIza|hf_|npm_|pypi-|eyJ"
+    r"|(?i:pass(?:word|wd|phrase)|pwd|secret|token|key|credential)s?[_-]")
+
+
+def _path_value(v: str) -> bool:
+    """Whether ``v``, joined to a secret's word in a file's name by a blank, "-", "_" or ":",
+    reads as a value: letters and digits, of both cases (or 20 characters or more), not a
+    name with a number (``GPT2Tokenizer``), no word in a short one (``iOS14Support``)."""
+    if len(v) < 20 and re.search(r"[A-Z][a-z]{3}|[a-z]{5}", v):
+        return False  # a word in it (``iOS14Support``, ``x86builder``): a short value has none
+    return (_has_digit(v) and _has_alpha(v) and not _named_with_number(v)
+            and (any(c.isupper() for c in v) and any(c.islower() for c in v) or len(v) >= 20))
+
+
+# The version of :func:`secret_path`'s rules: an index built under others asks it again of every
+# path it holds (it asks new and changed files only). 2: a value joined by a blank, "-", "_", ":".
+PATH_RULES = "2"
 
 
 def secret_path(path: str) -> str | None:
@@ -3453,9 +3489,10 @@ def secret_path(path: str) -> str | None:
     changed = False
     for i, part in enumerate(parts):
         shown = redact(part)
-        for rule in (_PATH_ASSIGN, _PATH_USERINFO):
+        for rule in (_PATH_ASSIGN, _PATH_USERINFO, _PATH_WORD_VALUE, _PATH_USER_VALUE):
             m = rule.search(shown)
-            if m and "[redacted:" not in m.group(1):
+            if m and "[redacted:" not in m.group(1) and (
+                    rule in (_PATH_ASSIGN, _PATH_USERINFO) or _path_value(m.group(1))):
                 shown = shown[:m.start(1)] + "[redacted: Secret In Path]" + shown[m.end(1):]
         if shown != part:
             parts[i], changed = shown, True
@@ -3734,7 +3771,30 @@ def _free_phrase_spans(text: str, low: str) -> list[tuple[int, int, str]]:
             v = v.rstrip(_SENTENCE_END.replace("!", ""))
             if "[redacted:" not in v and _plausible(v, "prose", m.group("n")):
                 spans.append((m.start("v"), m.start("v") + len(v), "Secret Keyword"))
-    return spans + _free_key_spans(text, low)
+    return spans + _free_key_spans(text, low) + _free_now_spans(text, low)
+
+
+# "The admin password is now: V", "password is now V", "token is now set to V": a secret's new
+# value announced in a commit's message (the content rules read "password is V", not "is now");
+# judged as prose's value ("password is now required" is none).
+_FREE_NOW = _rx(
+    r"(?i)(?<![\w-])(?P<n>pass(?:word|wd|phrase|code)|pwd|secret|token|api[ _-]?key"
+    r"|access[ _-]?key|credentials?)s?[ \t]{1,4}(?:is|was|are)[ \t]{1,4}now"
+    r"(?:[ \t]{1,4}(?:set[ \t]{1,4})?to)?[*_]{0,2}:?[*_]{0,2}[ \t]{1,4}[\"'`]?"
+    r"(?P<v>[^\s\"'`]{4,300}+)")
+
+
+def _free_now_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of ``password is now V`` (see ``_FREE_NOW``)."""
+    spans: list[tuple[int, int, str]] = []
+    if " now" in low:
+        for m in _FREE_NOW.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END.replace("!", ""))
+            if ("[redacted:" not in v and _plausible(v, "prose", m.group("n"))
+                    and not _VERSION.match(v) and not _named_with_number(v)):
+                # (a version, "base64-encoded": no value)
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret In Prose"))
+    return spans
 
 
 def _free_key_spans(text: str, low: str) -> list[tuple[int, int, str]]:
@@ -5011,7 +5071,8 @@ def _round9_findings(text: str, lines: list[str], filename: str) -> list[Finding
     if name.endswith(DOC_SUFFIXES):
         out += _r9_indented(lines)
     return (out + _round10_findings(text, lines) + _round11_findings(text, lines, filename)
-            + _round13_findings(text, lines, filename) + _round15_findings(text, lines))
+            + _round13_findings(text, lines, filename) + _round15_findings(text, lines)
+            + _r16_formats(lines))
 
 
 def _r9_literals(lines: list[str]) -> list[Finding]:
@@ -5750,17 +5811,18 @@ def _r15_line_spans(number: int, line: str, rule: re.Pattern[str]) -> list[Findi
 
 def _r15_formats(lines: list[str]) -> list[Finding]:
     """A format's literal argument where its format names a secret before the conversion
-    (``sprintf(buf, "password=%s", "V")``, ``fmt.Sprintf("token: %s", "V")``)."""
+    (``sprintf(buf, "password=%s", "V")``, ``fmt.Sprintf("token: %s", "V")``) or the conversion
+    is a URL's password (``"postgres://app:%s@db"``)."""
     out: list[Finding] = []
     for i, line in enumerate(lines):
         if "(" not in line or "%" not in line:
             continue
         for m in _R15_PRINTF.finditer(line):
             fmt = m.group("f")
-            named = [k for k, c in enumerate(c for c in _R15_CONVERSION.finditer(fmt)
-                                             if c.group() != "%%")
-                     if (n := _R15_FMT_NAME.search(fmt, 0, _conversion_at(fmt, k))) is not None
-                     and _NAME_IN_WORD.search(n.group("n"))]
+            convs = [c for c in _R15_CONVERSION.finditer(fmt) if c.group() != "%%"]
+            prose = _r16_prose_leads(fmt)
+            named = {k: slot for k, c in enumerate(convs)
+                     if (slot := _r16_secret_slot(fmt, c, prose)) is not None}
             if not named:
                 continue
             at, k = m.start("a"), 0
@@ -5769,15 +5831,10 @@ def _r15_formats(lines: list[str]) -> list[Finding]:
                 if arg is None:
                     break
                 v = arg.group("v")
-                if k in named and v and _plausible(v, "config", "password"):
+                if k in named and v and _r16_format_value(v, named[k]):
                     out.append(Finding(i + 1, arg.start("v"), arg.end("v"), "Secret Keyword"))
                 at, k = arg.end() + 1, k + 1
     return out
-
-
-def _conversion_at(fmt: str, k: int) -> int:
-    """Where the ``k``-th conversion of ``fmt`` (``%%`` left out) starts."""
-    return [c.start() for c in _R15_CONVERSION.finditer(fmt) if c.group() != "%%"][k]
 
 
 def _r15_pgpass(lines: list[str]) -> list[Finding]:
@@ -5846,6 +5903,137 @@ def _r15_continued_commands(text: str, lines: list[str]) -> list[Finding]:
                     out.append(Finding(k + 1, at + f.start - starts[k], at + f.end - starts[k],
                                        f.kind))
         at = end + 1
+    return out
+
+
+# -- round 16 --
+# Python's ``%`` operator and ``str.format``: a literal argument in a slot its format names as a
+# secret's, as printf's above (``"password=%s" % "V"``, ``"user=%s password=%s" % ("app", "V")``,
+# ``"password: %(pw)s" % {"pw": "V"}``, ``"password={}".format("V")``, ``"pw: {p}".format(p="V")``),
+# a slot named by a secret's name itself (``"{password}".format(password="V")``), or a URL's
+# password (``"postgres://app:%s@db" % "V"``; printf's too). An argument that is no literal (a
+# variable, a call) is no value here.
+_R16_LITERAL = _rx(r"(?P<fq>[\"'])(?P<f>(?:(?!(?P=fq))[^\\\n]|\\.){0,300}+)(?P=fq)")
+_R16_AFTER = _rx(r"[ \t]*(?:%[ \t]*(?=[bBuUrR]{0,2}[\"'({]|dict\()|\.format\()")
+_R16_HINT = _rx(r"[\"'][ \t]*(?:%[ \t]*[bBuUrRd\"'({]|\.format\()")
+_R16_PERCENT_CONV = _rx(r"%%|%(?:\((?P<k>\w{1,60})\))?[-+ #0-9.*]*(?:l{0,2}|h{0,2}|[zjt])[a-zA-Z]")
+_R16_BRACE_CONV = _rx(r"\{\{|\}\}|\{(?P<k>\w{0,60})(?:![rsa])?(?::[^{}\n]{0,40})?\}")
+_R16_URL_SLOT = _rx(r"://[^\s/:@\"']{0,160}:$")
+_R16_PROSE_SLOT = _rx(_PROSE_LEAD + r"[\"'`]?")  # "the password is %s", "Clave: {}"
+# (a word of such a lead: prose is looked for only in a format holding one)
+_R16_LEAD_WORD = _rx(r"(?i)pass|pwd|secret|key|token|cred|kennwort|mot\s+de|contrase|senha"
+                     r"|wachtwoord|\u043f\u0430\u0440\u043e\u043b\u044c|clave|parola")
+# an argument: an optional keyword, then a literal (to a comma or the call's end) or else anything
+_R16_ARG = _rx(r"[ \t]*(?:(?P<kw>\w{1,60})[ \t]*=(?!=)[ \t]*)?"
+               r"(?:[bBuUrR]{0,2}(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\\\n]){0,300}+)(?P=q)"
+               r"[ \t]*(?=[,)]|$)"
+               r"|[^,()\"'\n]{0,300}+(?:\([^()\n]{0,300}+\))?[^,()\"'\n]{0,300}+)")
+_R16_DICT_ITEM = _rx(r"(?P<kq>[\"'])(?P<k>\w{1,60})(?P=kq)[ \t]*:[ \t]*[bBuUrR]{0,2}(?P<q>[\"'])"
+                     r"(?P<v>(?:(?!(?P=q))[^\\\n]){1,300}+)(?P=q)")
+
+
+# A secret's slot: the name its value is judged under, and how (see _plausible)
+_Slot = tuple[str, str]
+
+
+def _r16_secret_slot(fmt: str, conv: re.Match[str], prose: dict[int, str]) -> _Slot | None:
+    """Whether the conversion ``conv`` of ``fmt`` holds a secret: named before it (``password=``,
+    ``token: ``, prose's "the password is ") or by its own key (``%(password)s``,
+    ``{db_password}``), or a URL's password (``://user:`` before it, ``@`` after it). ``prose``:
+    where prose's leads in ``fmt`` end, each lead (see :func:`_r16_prose_leads`)."""
+    n = _R15_FMT_NAME.search(fmt, 0, conv.start())
+    if n is not None and _NAME_IN_WORD.search(n.group("n")):
+        return n.group("n"), "config"
+    key = conv.groupdict().get("k")
+    if key and not key.isdigit() and _NAME_IN_WORD.search(key):
+        return key, "config"
+    if fmt.startswith("@", conv.end()) and _R16_URL_SLOT.search(fmt, 0, conv.start()):
+        return "password", "config"
+    lead = prose.get(conv.start())
+    return (lead, "prose") if lead is not None else None
+
+
+def _r16_prose_leads(fmt: str) -> dict[int, str]:
+    """Where the leads of prose naming a secret ("the password is ") end in ``fmt``: read once
+    for all of its conversions."""
+    if _R16_LEAD_WORD.search(fmt) is None:
+        return {}
+    return {m.end(): m.group() for m in _R16_PROSE_SLOT.finditer(fmt)}
+
+
+def _r16_format_value(v: str, slot: _Slot) -> bool:
+    """A format's literal argument in a secret's slot is its value: a word as the slot's check
+    says, words as a passphrase's (not a message: ``"Invalid password: %s" % "Please try
+    again"``)."""
+    return _plausible(v, "phrase" if any(c.isspace() for c in v) else slot[1], slot[0])
+
+
+def _r16_formats(lines: list[str]) -> list[Finding]:
+    """The literal arguments of Python's ``%`` and ``str.format`` in a secret's slot (above)."""
+    out: list[Finding] = []
+    for i, line in enumerate(lines):
+        if ("%" not in line and ".format(" not in line) or _R16_HINT.search(line) is None:
+            continue
+        for lit in _R16_LITERAL.finditer(line):
+            after = _R16_AFTER.match(line, lit.end())
+            if after is not None:
+                out += [Finding(i + 1, a, b, "Secret Keyword")
+                        for a, b, v, slot in _r16_slot_values(line, lit.group("f"), after)
+                        if _r16_format_value(v, slot)]
+    return out
+
+
+_SlotValue = tuple[int, int, str, _Slot]  # a value's start, end and text, and its slot
+
+
+def _r16_slot_values(line: str, fmt: str, after: re.Match[str]) -> list[_SlotValue]:
+    """The literal values ``line`` gives the secret slots of the format ``fmt``, whose operator
+    ``after`` matched (``%`` then its operand, or ``.format(``)."""
+    brace = after.group().endswith("(")  # (a "%"'s operand is looked at, not read)
+    convs = [c for c in (_R16_BRACE_CONV if brace else _R16_PERCENT_CONV).finditer(fmt)
+             if c.group() not in ("%%", "{{", "}}")]
+    wanted: dict[int | str, _Slot] = {}
+    auto = 0
+    prose = _r16_prose_leads(fmt) if convs else {}
+    for c in convs:
+        key = c.group("k")
+        place: int | str = key if key and not key.isdigit() else int(key) if key else auto
+        auto += not key
+        if (slot := _r16_secret_slot(fmt, c, prose)) is not None:
+            wanted[place] = slot
+    if not wanted:
+        return []
+    at = after.end()
+    if not brace and line.startswith("{", at):  # "%(pw)s" % {"pw": "V"}
+        return [(d.start("v"), d.end("v"), d.group("v"), wanted[d.group("k")])
+                for d in _R16_DICT_ITEM.finditer(line, at, at + 600) if d.group("k") in wanted]
+    if brace:
+        return _r16_args(line, at, wanted)
+    if line.startswith(("(", "dict("), at):  # a tuple, or dict(pw="V")
+        return _r16_args(line, line.index("(", at) + 1, wanted)
+    arg = _R16_ARG.match(line, at)  # a single operand: "password=%s" % "V"
+    if arg is None or arg.group("kw") is not None or not arg.group("v") or 0 not in wanted:
+        return []
+    return [(arg.start("v"), arg.end("v"), arg.group("v"), wanted[0])]
+
+
+def _r16_args(line: str, at: int, wanted: dict[int | str, _Slot]) -> list[_SlotValue]:
+    """The literal arguments from ``at`` (after a call's or tuple's ``(``) whose place or keyword
+    is ``wanted``, up to the closing ``)`` or anything not read as an argument."""
+    out = []
+    k = 0
+    end = min(len(line), at + 600)
+    while at <= end:
+        arg = _R16_ARG.match(line, at, end)
+        if arg is None:
+            break
+        place: int | str = arg.group("kw") or k
+        v = arg.group("v")
+        if v and place in wanted:
+            out.append((arg.start("v"), arg.end("v"), v, wanted[place]))
+        if not line.startswith(",", arg.end()):
+            break
+        at, k = arg.end() + 1, k + (arg.group("kw") is None)
     return out
 
 

@@ -82,6 +82,40 @@ def assert_bundles_hide(root: Path, seeds: Iterable[str], values: tuple[str, ...
             assert value not in proc.stdout + proc.stderr, (seed, value)
 
 
+def bundle_pinned(root: Path, names: Iterable[str], fmt: str) -> tuple[str, str]:
+    """The real CLI's bundle (in ``fmt``) of the repository at ``root`` with each of ``names``
+    pinned: its stdout and stderr (it must succeed)."""
+    from gitutil import run_cli
+
+    pins = [a for name in names for a in ("--pin", name)]
+    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
+                   "--format", fmt, *pins, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout, proc.stderr
+
+
+def assert_every_file_redacted(out: str, err: str, fmt: str, names: Iterable[str],
+                               values: tuple[str, ...], masks: int) -> None:
+    """A bundle of ``names`` pinned (see :func:`bundle_pinned`): none of ``values`` in it, every
+    file in it and redacted, none excluded, at least ``masks`` masks in the files' text."""
+    import json
+
+    for value in values:
+        assert value not in out + err, value
+    names = set(names)
+    if fmt == "json":
+        data = json.loads(out)
+        assert not data["excluded"], data["excluded"]
+        items = {i["path"] for i in data["items"]}
+        redacted = {r["path"] for r in data["redacted"]}
+        assert names <= items & redacted, names - items - redacted
+    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
+        for name in names:
+            assert f"redacted {name}: " in err, name
+        assert "excluded" not in err
+        assert out.count("[redacted: ") >= masks
+
+
 # Ordinary lines around a form in each file of a round's repository, by the file's suffix, so that
 # it is no credentials file (a file at least half of whose lines hold a secret is left out
 # whole): the file goes in, its value masked.
@@ -108,38 +142,3 @@ AROUND = {
     ".txt": "# settings\nHOST=localhost\nPORT=8080\nWORKERS=4\n",
     "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
 }
-
-
-def bundle_pinned(repo: Path, names: Iterable[str], fmt: str) -> tuple[str, str]:
-    """The real CLI's bundle of the repository at ``repo`` with each of ``names`` pinned, in the
-    format ``fmt``: what it prints (it succeeds)."""
-    from gitutil import run_cli
-
-    pins = [a for name in names for a in ("--pin", name)]
-    proc = run_cli("bundle", "--task", "set up the database login", "--budget", "60000",
-                   "--format", fmt, *pins, cwd=repo)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout, proc.stderr
-
-
-def assert_round_bundle(repo: Path, files: dict[str, str], values: tuple[str, ...], forms: int,
-                        fmt: str) -> str:
-    """A round's repository (``files``, holding ``forms`` forms) bundled in ``fmt``: none of
-    ``values`` shown, every file in and redacted. Returns the bundle."""
-    import json
-
-    out, err = bundle_pinned(repo, files, fmt)
-    for value in values:
-        assert value not in out + err, value
-    if fmt == "json":
-        data = json.loads(out)
-        assert not data["excluded"], data["excluded"]
-        items = {i["path"] for i in data["items"]}
-        redacted = {r["path"] for r in data["redacted"]}
-        assert set(files) <= items & redacted, set(files) - items - redacted
-    else:  # (the JSON is the bundle's metadata; Markdown and XML show the files' text)
-        for name in files:
-            assert f"redacted {name}: " in err, name
-        assert "excluded" not in err
-        assert out.count("[redacted: ") >= forms
-    return out

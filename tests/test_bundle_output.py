@@ -560,8 +560,8 @@ def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
              + "    x = settle_payment(x)\n" * 40 + "    return x\n" for i in range(14)}
     files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
     repo = make_repo(tmp_path / "repo", files)
-    # No decisions section: at this budget its share would leave the XML no room for the note
-    # (nor would 1200, once the XML says the task: 10 items fill it, the note does not fit).
+    # No decisions section. The budget is filled to its last tokens in the XML (its note is the
+    # largest): the last file shown makes way for the note, in every rendering alike.
     args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget", "1150",
             "--decisions-share", "0")
     js = run_cli(*args, "--format", "json", cwd=repo)

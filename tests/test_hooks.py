@@ -482,7 +482,7 @@ def test_reasons_name_the_file_the_session_touched(project: Path) -> None:
     done = run_hook(project, "claude-code", "UserPromptSubmit", data)
     transcript.unlink()
     context = _json(done.stdout)["hookSpecificOutput"]["additionalContext"]
-    assert "1 seeds" in last_run(project)
+    assert "1 seed," in last_run(project)
     line = next(x for x in context.splitlines() if x.startswith("1. calc/combinatorics.py"))
     assert line.split(" — ")[2] == "uses `factorial`, defined in `calc/numbers.py`", line
     assert "the seed" not in context and str(project) not in context

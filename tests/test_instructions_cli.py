@@ -178,3 +178,29 @@ def test_no_instruction_file_found_names_the_files_looked_for(tmp_path: Path) ->
         assert name in looked, name
     named = run_cli("check", "src/app.py", cwd=root)  # files named: no list of what was looked for
     assert "looked for" not in named.stdout
+
+
+def test_a_folder_argument_checks_the_skills_and_agents_in_it(tmp_path: Path) -> None:
+    """``ctxsteward check .claude/skills`` said "no instruction files in this folder" though
+    each ``.claude/skills/*/SKILL.md`` is checked when named by its path (saleor). A folder
+    finds its instruction files and the Markdown agents read there as instructions; a file
+    beside them that is not Markdown (a skill's helper script) is not one."""
+    root = make_repo(tmp_path / "r", {
+        "app/main.py": "def main():\n    return 1\n",
+        "AGENTS.md": "See `app/main.py`.\n",
+        ".claude/skills/review/SKILL.md": "---\nname: review\n---\nRead `app/gone.py`.\n",
+        ".claude/skills/review/helper.py": "print(1)\n",
+        ".claude/skills/bench/SKILL.md": "---\nname: bench\n---\nRun `app/main.py`.\n",
+        ".claude/agents/reviewer.md": "Check `app/old.py`.\n",
+        "docs/guide.md": "Plain docs.\n"})
+    proc = run_cli("check", "--format", "json", ".claude/skills", cwd=root)
+    data = json.loads(proc.stdout)
+    assert data["files_checked"] == 2, proc.stderr
+    assert [(d["path"], d["code"]) for d in data["diagnostics"]] == [
+        (".claude/skills/review/SKILL.md", "CS001")]
+    whole = json.loads(run_cli("check", "--format", "json", ".claude", cwd=root).stdout)
+    assert whole["files_checked"] == 3
+    assert {d["path"] for d in whole["diagnostics"] if d["code"] == "CS001"} == {
+        ".claude/skills/review/SKILL.md", ".claude/agents/reviewer.md"}
+    docs = run_cli("check", "docs", cwd=root)
+    assert "docs: no instruction files in this folder" in docs.stderr

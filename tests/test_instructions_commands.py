@@ -255,6 +255,66 @@ def test_a_message_naming_many_build_files_lists_three_and_counts_the_rest(
             if r["ruleId"] == "CS003"] == [message]
 
 
+def test_the_build_files_a_message_names_come_in_natural_order(tmp_path: Path) -> None:
+    """pkg1 to pkg12 each with ``[project.scripts]``: the message named pkg1, pkg10 and pkg11
+    (sorted as text) and counted pkg2 among "the rest". A reader counts: pkg1, pkg2, pkg3."""
+    files = {f"pkg{i}/pyproject.toml": f'[project]\nname = "p{i}"\n\n[project.scripts]\n'
+                                       f'p{i}-cli = "p{i}:main"\n' for i in range(1, 13)}
+    files["AGENTS.md"] = "Run `uv run nope` to start.\n"
+    root = make_repo(tmp_path / "r", files)
+    data = json.loads(run_cli("check", "--format", "json", cwd=root).stdout)
+    (message,) = [d["message"] for d in data["diagnostics"] if d["code"] == "CS003"]
+    assert "pkg1/pyproject.toml, pkg2/pyproject.toml, pkg3/pyproject.toml and 9 more" in message
+    assert "p1-cli, p2-cli, p3-cli" in message, message
+
+
+def test_a_command_the_prose_gives_up_is_not_checked(tmp_path: Path) -> None:
+    """"We no longer use `npm test`" with no package.json: CS003 said 'npm test' needs one,
+    though the prose rejects it. "stopped using", "used to run", a "Deprecated:" label, "never
+    run" and "avoid" reject it as well; a command the prose then recommends, or one that a
+    tool "is used to run", is still checked."""
+    agents = ("We no longer use `npm test`.\n"
+              "We stopped using `npm run lint`.\n"
+              "We used to run `make check`.\n"
+              "Deprecated: `yarn build`.\n"
+              "Never run `npm run e2e`.\n"
+              "Avoid `make deploy`.\n"
+              "We no longer use `make docs`; run `make html` instead.\n"
+              "Stop the server with `make stop`.\n")
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "app.py": "print(1)\n"})
+    report = run(root)
+    assert [text_at(agents, d) for d in of(report, "CS003")] == ["make html", "make stop"]
+
+
+def test_a_script_run_by_its_path_or_its_interpreter_is_checked(tmp_path: Path) -> None:
+    """"Run `./scripts/fmt.sh`" and "Run `bash scripts/fmt.sh`" passed though no such file
+    existed, while `python tools/gen.py` was reported. A script run directly, or by bash, sh,
+    zsh, node, ruby or `deno run`, is checked like python's; code (`bash -c`), a package
+    (`deno run npm:x`), a build's output (`node dist/server.js`) and an ignored file are not."""
+    agents = ("Run `./scripts/fmt.sh`.\n"
+              "Run `bash scripts/fmt.sh`, then `sh scripts/lint.sh --fix`.\n"
+              "Run `zsh scripts/setup.zsh`, `node tools/gen.js` and `ruby script/seed.rb`.\n"
+              "Run `deno run --allow-net tools/serve.ts` or `deno run npm:cowsay`.\n"
+              "Run `./scripts/rel.sh` after `./scripts/lint.sh`.\n"
+              "Start with `node dist/server.js`; `bash -c 'echo hi'` and `node --version`.\n"
+              "Run `./local/hook.sh` and `node -r dotenv/config tools/real.js`.\n"
+              "```sh\ncd scripts && ./fmt2.sh\n```\n")
+    root = make_repo(tmp_path / "r", {
+        "AGENTS.md": agents, "scripts/lint.sh": "echo\n", "scripts/rel.sh": "echo\n",
+        "tools/real.js": "1\n", ".gitignore": "local/\n"})
+    sha = commit(root, "rename the release script",
+                 {"scripts/rel.sh": None, "scripts/make_release.sh": "echo\n"})
+    report = run(root)
+    found = of(report, "CS003")
+    assert [text_at(agents, d) for d in found] == [
+        "./scripts/fmt.sh", "scripts/fmt.sh", "scripts/setup.zsh", "tools/gen.js",
+        "script/seed.rb", "tools/serve.ts", "./scripts/rel.sh", "./fmt2.sh"]
+    assert "script ./scripts/fmt.sh does not exist" in found[0].message
+    assert f"renamed to scripts/make_release.sh in {sha[:7]}" in found[6].message
+    assert found[6].fix is not None and found[6].fix.replacement == "./scripts/make_release.sh"
+    assert not of(report, "CS001")
+
+
 def test_a_command_the_prose_rejects_is_not_checked_the_recommended_one_is(
         tmp_path: Path) -> None:
     """"Use `X` rather than `Y`", "Instead of `Y`, run `X`", "Don't run `Y`": only X is a

@@ -209,3 +209,22 @@ def test_a_bare_file_name_no_file_ever_had_is_reported(tmp_path: Path) -> None:
     assert "no commit ever added a file of that name" in found[0].message
     assert found[1].fix is not None and found[1].fix.replacement == "settings.py"
     assert of(recheck(root, "CLAUDE.md", apply_fix(claude, found[1])), "CS001") == [found[0]]
+
+
+def test_a_file_the_sentence_makes_need_not_exist(tmp_path: Path) -> None:
+    """"Copy `app/settings.py` to `app/settings_dev.py`" reported the destination as missing
+    (the same sentence with bare names was quiet), and "Name the file `conftest_local.py` if
+    you need one" reported the name: what a copy, move, rename, create, "save as", "write to"
+    or "name the file" makes is a file to be made. A path merely mentioned is still checked."""
+    claude = ("# Setup\n\n"
+              "Copy `app/settings.py` to `app/settings_dev.py`.\n"
+              "Rename `app/settings.py` to `app/settings_old.py` when migrating.\n"
+              "Save the output as `app/report.json`; write the log to `app/run.log`.\n"
+              "Create `app/local_hooks.py` for your hooks.\n"
+              "Name the file `conftest_local.py` if you need one.\n"
+              "Call it `fixtures_extra.py`. A file named `pytest_local.ini` works too.\n"
+              "Put machine settings in `overrides_mine.py` if you need them.\n"
+              "Move fast and refer to `app/gone.py`.\n")
+    root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "app/settings.py": "x = 1\n"})
+    found = of(run(root), "CS001")
+    assert [text_at(claude, d) for d in found] == ["app/gone.py"]

@@ -65,21 +65,32 @@ def shown_note(note: HandoffNote) -> HandoffNote:
     human = HumanSections(**{k: redact_git(v, DEFAULT_NOTE) if v else v
                              for k, v in note.human.model_dump().items()})
 
-    def paths(items: list[_Pathed]) -> list[_Pathed]:
-        out = []
-        for item in items:
-            update = {}
-            for field in ("path", "old_path"):
-                value = getattr(item, field, None)
-                if isinstance(value, str):
-                    update[field] = secret_path(value) or value
-            out.append(item.model_copy(update=update))
-        return out
-
     return note.model_copy(update={
-        "human": human, "committed_changes": paths(note.committed_changes),
-        "uncommitted_changes": paths(note.uncommitted_changes),
-        "touched_definitions": paths(note.touched_definitions), "todos": paths(note.todos)})
+        "human": human, "committed_changes": masked_paths(note.committed_changes),
+        "uncommitted_changes": masked_paths(note.uncommitted_changes),
+        "touched_definitions": masked_paths(note.touched_definitions),
+        "todos": masked_paths(note.todos)})
+
+
+def shown_path(path: str) -> str:
+    """A changed file's path as every rendering of a note shows it: a secret in a file or
+    folder name masked (:func:`secret_path`), then what :func:`shown_text` would mask in it.
+    Applied when the note is made, so the Markdown printed, the file written by ``--out`` and
+    the JSON agree (the printed Markdown alone was masked, by :func:`shown_text`)."""
+    return redact_git(secret_path(path) or path)
+
+
+def masked_paths(items: list[_Pathed]) -> list[_Pathed]:
+    """``items`` with their ``path`` and ``old_path`` as :func:`shown_path` shows them."""
+    out = []
+    for item in items:
+        update = {}
+        for field in ("path", "old_path"):
+            value = getattr(item, field, None)
+            if isinstance(value, str):
+                update[field] = shown_path(value)
+        out.append(item.model_copy(update=update) if update else item)
+    return out
 
 
 def note_file(root: Path, path: str | Path | None) -> Path:
@@ -234,9 +245,12 @@ def generate(
         base_ref=state.base.ref, base_source=state.base.source, base_reason=state.base.reason,
         merge_base=state.base.merge_base, generated_at=testrun.now_iso(),
         commits=state.commits, commits_total=state.commits_total,
-        committed_totals=totals(state.committed), committed_changes=state.committed,
-        uncommitted_totals=totals(state.uncommitted), uncommitted_changes=state.uncommitted,
-        touched_definitions=defs, todos=todos, instructions=instructions, tests=evidence,
+        committed_totals=totals(state.committed),
+        committed_changes=masked_paths(state.committed),
+        uncommitted_totals=totals(state.uncommitted),
+        uncommitted_changes=masked_paths(state.uncommitted),
+        touched_definitions=masked_paths(defs), todos=masked_paths(todos),
+        instructions=instructions, tests=evidence,
         bundle=suggestion, human=human, problems=state.problems + problems,
     )
     counter = Counter(settings.encoding, settings.model_profile())

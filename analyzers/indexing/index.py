@@ -34,7 +34,7 @@ from analyzers.indexing.store import (
     unwritable_error,
 )
 from analyzers.indexing.walk import WalkResult, walk
-from analyzers.secrets import redact_name, secret_path
+from analyzers.secrets import PATH_RULES, redact_name, secret_path
 from analyzers.syntax import Definition
 
 if TYPE_CHECKING:
@@ -358,6 +358,7 @@ class _Changes:
     to_read: list[str]  # files whose (path, size, mtime) differs from the cache's row
     known: dict[str, tuple[int, int, str]]  # with content hashes: same text, new mtime
     walk_skips: list[tuple[str, str, str]]  # (path, reason, detail) of the files the walk skips
+    path_rules: str | None = None  # secret_path's rules every path was asked under, to record
 
 
 class _HistoryThread:
@@ -443,7 +444,11 @@ class _Build:
         # A path that holds a secret (notes/ghp_….txt, DB_PASSWORD=….md) is never indexed: every
         # item, list and reason would show it. Asked of new and changed files only (a warm start
         # asks nothing); recorded masked, so such a file is asked again on each refresh.
-        flagged = [(p, shown) for p in to_read for shown in (secret_path(p),)
+        # Under new rules (PATH_RULES), every path is asked once: one indexed before may hold a
+        # secret they find.
+        rules_new = self.store.get_meta("path_rules") != PATH_RULES
+        asked = [e.path for e in walked.entries] if rules_new else to_read
+        flagged = [(p, shown) for p in asked for shown in (secret_path(p),)
                    if shown is not None]
         if flagged:
             held = {p for p, _ in flagged}
@@ -458,7 +463,7 @@ class _Build:
             removed=sorted((indexed_before | skip_paths) - present),
             to_read=to_read,
             known=self.store.file_stats() if to_read else {},
-            walk_skips=walk_skips)
+            walk_skips=walk_skips, path_rules=PATH_RULES if rules_new else None)
 
     def start_reading(self, changes: _Changes) -> None:
         """Starts reading the changed files (in a process pool when there are many)."""
@@ -476,6 +481,8 @@ class _Build:
         with self.store.transaction():
             self.store.delete_files(changes.removed)
             self.store.put_skips(changes.walk_skips)
+            if changes.path_rules is not None:
+                self.store.set_meta("path_rules", changes.path_rules)
 
     def parse(self, changes: _Changes) -> None:
         """Stores the rows of the files read, ``FLUSH`` at a time; a file whose content is the

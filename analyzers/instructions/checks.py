@@ -29,7 +29,7 @@ from analyzers.instructions import (
 from analyzers.instructions import paths as path_checks
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext, to_range
-from analyzers.instructions.discover import MARKDOWN_SUFFIXES
+from analyzers.instructions.discover import MARKDOWN_SUFFIXES, read_by_agents
 from analyzers.instructions.findings import CheckReport, Diagnostic
 from analyzers.instructions.markdown import Loc
 
@@ -137,7 +137,10 @@ def _targets(ws: CheckView, wanted: Iterable[str] | None) -> tuple[list[str], li
         if rel == ".":
             out.extend(instr)
         elif ws.is_dir(rel):
-            under = [p for p in instr if p.startswith(rel + "/")]
+            # The folder's instruction files, and what agents read there as instructions
+            # (`.claude/skills/*/SKILL.md`), as each is checked when named by its path.
+            under = [p for p in instr if p.startswith(rel + "/")] + sorted(
+                p for p in ws.files() if p.startswith(rel + "/") and read_by_agents(p))
             out.extend(under)
             if not under:
                 problems.append(f"{w}: no instruction files in this folder")

@@ -3,7 +3,9 @@
 Checked: ``npm run X`` / ``npm test``, ``pnpm X``, ``yarn X``, ``bun run X`` (package.json
 scripts), ``make X`` (Makefile targets), ``just X`` (justfile recipes), ``uv run X`` /
 ``poetry run X`` (pyproject scripts and dependencies), ``python -m pkg.mod``, ``python x.py``,
-``pytest path::test``, ``cargo run --bin X`` / ``--example X``, ``go run|build|test ./path``.
+a script run by its path or interpreter (``./x.sh``, ``bash x.sh``, ``node x.js``, ``ruby x.rb``,
+``deno run x.ts``), ``pytest path::test``, ``cargo run --bin X`` / ``--example X``,
+``go run|build|test ./path``.
 
 A command is reported only when nothing in the workspace could satisfy it: a script missing from
 the nearest package.json but defined in another one passes, and so does anything when the build
@@ -25,7 +27,7 @@ from analyzers.instructions import manifests as mf
 from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.markdown import Loc
-from analyzers.instructions.references import Command, Word, hedged
+from analyzers.instructions.references import SCRIPT_SUFFIXES, Command, Word, hedged
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""
@@ -60,6 +62,8 @@ def check(ctx: FileContext) -> None:
             handler = _HANDLERS.get(head)
             if handler is not None:
                 handler(ctx, cmd, words[1:])
+            elif _run_directly(words[0]):
+                _built_or_script(ctx, cmd, words[0])
         except IndexError:
             continue
     for text, loc in ctx.refs.node_ids:
@@ -171,7 +175,7 @@ def listing(items: Iterable[str], shown: int = 3, last: str = "and") -> str:
 
 def _report_name(ctx: FileContext, word: Word, what: str, where: str,
                  pool: Iterable[str]) -> None:
-    pool = sorted(set(pool))
+    pool = sorted(set(pool), key=mf.natural_key)
     close = _suggest(word.text, pool)
     listing_ = ", ".join(pool[:8]) + (f" and {len(pool) - 8} more" if len(pool) > 8 else "") \
         if pool else "none"
@@ -584,6 +588,78 @@ def _script_file(ctx: FileContext, cmd: Command, word: Word) -> None:
     _missing_file(ctx, word, [normalise(t) for t in tries], "script")
 
 
+# -- scripts run directly or by their interpreter ------------------------------------------------
+
+# Folders a build or an install fills: a script there is made, not missing.
+_BUILT = frozenset({"dist", "build", "out", "target", "node_modules", "_build", ".build",
+                    "vendor", ".venv", "venv"})
+
+
+def _run_directly(word: Word) -> bool:
+    """``./scripts/fmt.sh``, ``tools/release.py``: a script file run by its path."""
+    p = word.text
+    return not word.dynamic and "/" in p and not p.startswith(("/", "~")) \
+        and p.endswith(SCRIPT_SUFFIXES) and "://" not in p
+
+
+def _built_or_script(ctx: FileContext, cmd: Command, word: Word) -> None:
+    """Check a script file as ``python x.py`` does, unless a build or the ignore rules make it
+    (``node dist/server.js``)."""
+    if word.dynamic or "://" not in word.text and re.match(r"^[\w.+-]+:", word.text):
+        return  # `deno run npm:cowsay`, `jsr:...`: a package, not a file
+    first = normalise(word.text).split("/", 1)[0]
+    if first in _BUILT:
+        return
+    git = ctx.ws.git
+    tries = [normalise(f"{f}/{word.text}" if f not in ("", ".") else word.text)
+             for f in _folders(ctx, cmd)]
+    if git is not None and not any(ctx.ws.exists(t) for t in tries) and git.ignored(tries):
+        return
+    _script_file(ctx, cmd, word)
+
+
+# interpreter: (options that take the next word, options after which no file is run)
+_INTERPRETERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    **{sh: (frozenset({"-o", "-O", "+O", "--rcfile", "--init-file"}), frozenset({"-s"}))
+       for sh in ("bash", "sh", "zsh", "dash", "ksh")},
+    "node": (frozenset({"-r", "--require", "--import", "--loader", "--experimental-loader",
+                        "-C", "--conditions", "--env-file", "--title"}),
+             frozenset({"-e", "--eval", "-p", "--print", "-i", "--interactive", "--test",
+                        "-v", "--version", "-h", "--help", "--run"})),
+    "ruby": (frozenset({"-I", "-r", "-C", "-E", "-x"}),
+             frozenset({"-e", "-S", "-n", "-p", "-v", "--version", "-h", "--help"})),
+    "deno": (frozenset({"-c", "--config", "--import-map", "--location", "--cert", "-L",
+                        "--log-level", "--env-file", "--lock"}),
+             frozenset({"-h", "--help"})),
+}
+
+
+def _interpreter(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    """``bash scripts/fmt.sh``, ``node tools/gen.js``, ``ruby script/x.rb``, ``deno run x.ts``:
+    the script file is checked like ``python x.py``'s."""
+    head = _strip_prefix(cmd.words)[0].text
+    if head == "deno":
+        if not args or args[0].text != "run":
+            return
+        args = args[1:]
+    takes_value, ends = _INTERPRETERS[head]
+    i = 0
+    while i < len(args):
+        t = args[i].text
+        if t in ends or head in ("bash", "sh", "zsh", "dash", "ksh") and \
+                re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", t):
+            return  # `bash -c '...'`, `node -e '...'`: code, not a file
+        if t in takes_value:
+            i += 2
+            continue
+        if t.startswith(("-", "+")):
+            i += 1
+            continue
+        if "/" in t or t.endswith(SCRIPT_SUFFIXES):
+            _built_or_script(ctx, cmd, args[i])
+        return
+
+
 def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> None:
     from analyzers.instructions.paths import removals
 
@@ -741,4 +817,5 @@ _HANDLERS = {
     "npm": _npm, "pnpm": _pnpm, "yarn": _yarn, "bun": _bun, "make": _make, "just": _just,
     "uv": _runner, "poetry": _runner, "python": _python, "python3": _python,
     "pytest": _pytest, "cargo": _cargo, "go": _go,
+    **{name: _interpreter for name in _INTERPRETERS},
 }

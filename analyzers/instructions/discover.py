@@ -64,6 +64,18 @@ def kind_of(path: str) -> str:
     return OTHER
 
 
+# Folders whose Markdown an agent reads as instructions (skills, subagents, commands, rules).
+AGENT_FOLDERS = (".claude/", ".cursor/", ".github/instructions/", ".windsurf/", ".agents/")
+
+
+def read_by_agents(path: str) -> bool:
+    """Whether an agent reads ``path`` (root-relative) as instructions though it is no
+    instruction file by name: a skill (``SKILL.md``) or Markdown in an agent's folder
+    (``.claude/agents/reviewer.md``, ``.claude/commands/x.md``)."""
+    return posixpath.basename(path) == "SKILL.md" or (
+        path.startswith(AGENT_FOLDERS) and is_markdown(path))
+
+
 def expands_imports(path: str) -> bool:
     """Whether the agent reading this file expands ``@path`` imports: only Claude Code does
     (CLAUDE.md, CLAUDE.local.md and everything under ``.claude/``); elsewhere ``@x`` is text."""

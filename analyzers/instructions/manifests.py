@@ -40,13 +40,21 @@ def _cached(ws: CheckView, key: str, path: str, reader) -> Names | None:  # noqa
     return result
 
 
+def natural_key(text: str) -> list[tuple[int, int | str]]:
+    """Sorts ``pkg2`` before ``pkg10``, as a reader counts (not as text)."""
+    return [(0, int(part)) if part.isdigit() else (1, part)
+            for part in re.split(r"(\d+)", text) if part]
+
+
 def find_all(ws: CheckView, names: tuple[str, ...]) -> list[str]:
-    """Every file in the workspace whose name is one of ``names``."""
+    """Every file in the workspace whose name is one of ``names``, in natural order
+    (``pkg2/`` before ``pkg10/``: a message listing the first three names those a reader
+    expects)."""
     out: list[str] = []
     by_name = ws.by_name()
     for n in names:
         out.extend(p for p in by_name.get(n, []) if p in ws.files() or p in ws.overlay)
-    return sorted(set(out))
+    return sorted(set(out), key=natural_key)
 
 
 def in_dir(ws: CheckView, folder: str, names: tuple[str, ...]) -> str | None:

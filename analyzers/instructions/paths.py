@@ -6,7 +6,9 @@ or any path ending with it. Inline code is reported only with evidence that it m
 this repository: its first folder exists here, or git history knows the path. A bare file
 name (``settings_local.py``, no folder) is reported when no file of the workspace has that name,
 no commit ever added one, the ignore rules do not match it (a file made locally) and the prose
-does not make it a file to create or an example. Whatever lies outside the workspace
+does not make it a file to create or an example. Inline code the sentence makes (the
+destination of a copy or rename, a file created, "name the file `x.py`") is never reported,
+with a folder or without. Whatever lies outside the workspace
 (``../other-repo/x``, ``~/...``) is never read and never reported here.
 """
 
@@ -21,10 +23,12 @@ from urllib.parse import quote
 from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import (
+    AGENT_FOLDERS,
     MARKDOWN_SUFFIXES,
     OTHER,
     expands_imports,
     kind_of,
+    read_by_agents,
     reader_of,
 )
 from analyzers.instructions.findings import Severity
@@ -169,6 +173,29 @@ _MADE_AFTER = re.compile(
     r"^\W{0,3}(?:(?:is|are|will be|gets?|get)\s+(?:created|generated|written|produced|"
     r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write))\b", re.I)
 
+# The file a sentence makes: the destination of a copy, move or rename ("copy `a.py` to
+# `app/b.py`", "save it as `out.json`"), what is created or generated ("create
+# `app/local.py`"), or a name the reader gives ("name the file `x.py`", "call it `x.py`", "a
+# file named `x.py`").
+_MAKE_INTO = re.compile(
+    r"\b(?:cop(?:y|ies|ied)|cp|mov(?:e|es|ed)|mv|renam\w*|duplicat\w*|sav\w*|writ\w*|"
+    r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
+    r"(?:this|that|the|a|an|its|your)(?:\s+\w+)?)\s+)*"
+    r"(?:to|as|into)\s+(?:(?:a|an|the|new)\s+)*$|"
+    r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir)\s+(?:(?:a|an|the|new|empty|file|"
+    r"folder|directory)\s+)*$|"
+    r"\b(?:name|call)\s+(?:(?:it|them|the|this|that|your|new|file|folder|directory|module|"
+    r"script)\s+)*$|"
+    r"\b(?:file|folder|directory|module|script)\s+(?:named|called)\s+$", re.I)
+_MADE_IF = re.compile(r"^\W{0,3}\s*if (?:you|we) (?:need|want) (?:one|it|them)\b", re.I)
+
+
+def made_here(line: str, start: int, end: int) -> bool:
+    """Whether the inline code at ``start..end`` of ``line`` is a file the sentence makes
+    (see ``_MAKE_INTO``) or one the reader adds if needed ("... `x.py` if you need one")."""
+    clause = re.split(r"[.!?;:](?:\s|$)", line[:start])[-1]
+    return bool(_MAKE_INTO.search(clause) or _MADE_IF.search(line[end:]))
+
 
 # Names of libraries and packages that look like file names ("the `node.js` build",
 # "`VCR.py` cassettes", Java's `java.sql`).
@@ -207,8 +234,7 @@ def _read_as_instructions(ctx: FileContext) -> bool:
     file, a rule, a skill); a README or a guide checked by name also names the files of its
     readers' projects (``config.toml``, ``init.lua``), which are none of this one's."""
     return ctx.ws.is_instruction_file(ctx.path) or ctx.kind != OTHER \
-        or posixpath.basename(ctx.path) == "SKILL.md" \
-        or ctx.path.startswith((".claude/", ".cursor/", ".github/instructions/", ".windsurf/"))
+        or read_by_agents(ctx.path) or ctx.path.startswith(AGENT_FOLDERS)
 
 
 def _not_a_file(name: str) -> bool:
@@ -228,12 +254,22 @@ def _made(ctx: FileContext, ref: PathRef) -> bool:
     start, end = max(0, loc.col - 1), loc.end_col + 1
     before = re.sub(r"\b([a-zA-Z])\.([a-zA-Z])\.", r"\1\2", line[:start])  # e.g., e.x., i.e.
     clause = re.split(r"[.!?;:](?:\s|$)", before)[-1]
-    if hedged(line, start, end) or _MADE_BEFORE.search(clause) or _MADE_AFTER.search(line[end:]):
+    if hedged(line, start, end) or _MADE_BEFORE.search(clause) or \
+            _MADE_AFTER.search(line[end:]) or made_here(line, start, end):
         return True
     if line.rstrip().endswith(":") and ":" not in line[end:].rstrip()[:-1]:
         return True  # "Contents of `hello.py`:" introduces an example of it
     name = ref.path
     return any(name in "\n".join(f.lines) for f in ctx.doc.fences)  # a shown or made file
+
+
+def _destination(ctx: FileContext, ref: PathRef) -> bool:
+    """A path the sentence makes ("copy `app/settings.py` to `app/settings_dev.py`"): it need
+    not exist, whatever its history."""
+    loc = ref.loc
+    if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
+        return False
+    return made_here(ctx.doc.lines[loc.line], max(0, loc.col - 1), loc.end_col + 1)
 
 
 def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
@@ -263,6 +299,8 @@ def check(ctx: FileContext) -> None:
             continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
+        if ref.kind == "code" and (ref.run or _destination(ctx, ref)):
+            continue  # a script run by its path is CS003's; a file the sentence makes
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)

@@ -24,6 +24,7 @@ class PathRef:
     anchor: str | None = None  # "sec" of "file.md#sec"
     anchor_loc: Loc | None = None
     dir_hint: bool = False  # written with a trailing '/'
+    run: bool = False  # a script run by its path (``./scripts/fmt.sh``): CS003 checks it
 
 
 @dataclass(slots=True)
@@ -63,6 +64,9 @@ _SESSION_INFO = frozenset({"console", "shell-session", "sh-session", "terminal",
 _PROMPT = re.compile(r"^\s*[$%]\s+")
 RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "make", "just", "uv", "poetry", "python",
                      "python3", "pytest", "cargo", "go", "cd"})
+# Files run by their path (``./scripts/fmt.sh``) or by an interpreter (``bash x.sh``).
+SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".rb",
+                   ".pl", ".php", ".ps1")
 _PATH_CHARS = re.compile(r"^[\w.@+~/-]+$")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _SYMBOL = re.compile(rf"^(?P<chain>{_IDENT}(?:(?:\.|::|#){_IDENT})*)(?P<call>\((?:[^()]*)\))?$")
@@ -145,7 +149,11 @@ def _code_span(doc: Document, span: CodeSpan, refs: References) -> None:
         if looks_like_path(candidate) and not _SCHEME.match(candidate):
             loc = Loc(base.line, base.col, base.line, base.col + len(candidate)) if single \
                 else base
-            refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/")))
+            run = candidate == text and text.startswith("./") and text.endswith(SCRIPT_SUFFIXES)
+            refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/"),
+                                      run=run))
+            if run:  # "Run `./scripts/fmt.sh`": a command as much as a path
+                refs.commands.append(Command(words=[Word(text, loc)]))
             return
         sym = _symbol(text, base if single else None)
         if sym is not None:
@@ -208,10 +216,16 @@ def _is_class_name(name: str) -> bool:
 # A phrase that makes the inline code after it a counter-example, an example or a past name
 # ("Use `pytest` rather than `python -m unittest`", "Don't run `make deploy`", "e.g. `x`"); the
 # verb after a negation belongs to it ("never use"), so it is not read as a recommendation.
+# "We no longer use", "stopped running", "used to run" reject it as firmly as "never run".
 _HEDGE_BEFORE = re.compile(
-    r"\b(?:(?:do not|don't|never|avoid|not)(?:\s+(?:run|use|call|invoke|execute|type|"
-    r"running|using|calling))?|instead of|rather than|in place of|eg|ie|for example|such as|no|"
-    r"deprecated|formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+    r"\b(?:(?:do not|don't|never|avoid|not|no longer)(?:\s+(?:run|use|call|invoke|execute|"
+    r"type|running|using|calling|invoking))?|stop(?:ped)? (?:using|running|calling|invoking)|"
+    r"(?<!is )(?<!are )(?<!be )(?<!was )(?<!were )used to (?:run|use|call|invoke|execute|type)|"
+    r"instead of|rather than|in place of|eg|ie|for example|such as|no|deprecated|obsolete|"
+    r"formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+# A label that rejects what follows its colon: "Deprecated: `yarn build`", "Avoid: `x`".
+_HEDGE_LABEL = re.compile(r"\b(deprecated|obsolete|legacy|avoid|never|don't|do not)\W{0,2}:\s",
+                          re.I)
 # ... and a verb after it that recommends again: "Instead of `a`, run `b`" ("never `a` but
 # `b`" stays hedged: a naming rule's example).
 _RECOMMEND = re.compile(r"\b(?:run|use|call|invoke|execute|type|prefer|try|instead)\b",
@@ -225,10 +239,12 @@ def hedged(line: str, col: int, end: int) -> bool:
     name, not something the agent is told to use?
 
     ``Do not use signals (e.g. `post_save`)``, ```gc_brand` → `gift_card_brand```,
-    ```old_api()` is deprecated``, ``use `pytest` rather than `unittest``` (only `unittest`):
-    such names need not exist. A recommendation after the hedge ends it: in ``Instead of `a`,
+    ``We no longer use `npm test```, ``Deprecated: `yarn build```, ```old_api()` is
+    deprecated``, ``use `pytest` rather than `unittest``` (only `unittest`): such names need
+    not exist. A recommendation after the hedge ends it: in ``Instead of `a`,
     run `b``` only `a` is hedged."""
     prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
+    prefix = _HEDGE_LABEL.sub(r"\1 ", prefix)
     clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
     hedges = list(_HEDGE_BEFORE.finditer(clause))
     if hedges:

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
-from secret_cases import AROUND, SecretCases, assert_round_bundle, bundle_pinned, hostile_test
+from secret_cases import (
+    AROUND,
+    SecretCases,
+    assert_every_file_redacted,
+    bundle_pinned,
+    hostile_test,
+)
 
 from analyzers.secrets import redact
 
@@ -186,15 +192,20 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_repo(tmp_path_factory.mktemp("round15") / "repo", _repo_files())
 
 
+def _bundle(repo: Path, fmt: str) -> tuple[str, str]:
+    return bundle_pinned(repo, _repo_files(), fmt)
+
+
 @pytest.mark.parametrize("fmt", ["json", "markdown", "xml"])
 def test_no_value_reaches_a_bundle_and_every_file_goes_in(repo: Path, fmt: str) -> None:
-    out = assert_round_bundle(repo, _repo_files(), (V, TOKEN, AUTH), len(FORMS), fmt)
+    out, err = _bundle(repo, fmt)
+    assert_every_file_redacted(out, err, fmt, _repo_files(), (V, TOKEN, AUTH), len(FORMS))
     if fmt != "json":
         assert "Run the installer first." in out and "CREATE TABLE t (id int);" in out
 
 
 def test_length_changing_case_folds_do_not_move_a_mask(repo: Path) -> None:
-    out, _ = bundle_pinned(repo, _repo_files(), "markdown")
+    out, _ = _bundle(repo, "markdown")
     assert 'x = "İİİİ"; password = "[redacted: Secret Keyword]"  # İzmir ok\n' in out
     assert ('city = "İstanbul"; api_key = "[redacted: Secret Keyword]"; tail = "end"\n'
             in out)

@@ -1,159 +1,178 @@
-"""Round 17 (the detector's round 18 forms, SCAN_VERSION 53): secret forms an independent verifier
-found shown in bundles. Leaks fixed: Go's ``var adminPassword string = "V"`` (a type between
-the name and ``=``) and a ``var (…)`` block's line, a backtick raw string as a pair's value
-(``os.Setenv("DB_PASSWORD", `V`)``); short password names with no separator (``pw``, ``dbpw``,
-``adminpw``, ``rootpw``) and ``pass`` before a literal of a value's shape (``pw = "V"``, Rust's
-``let pw = "V".to_string()``, C's ``const char *pw = "V"``, ``{"pass": "V"}``,
-``strlcpy(pass, "V", sizeof pass)``); a login call's second literal (``client.login("admin",
-"V")``, ``.authenticate(…)``); SQL's ``INSERT INTO users (name, password) VALUES ('admin',
-'V')``; HTML's ``<input type="password" value="V">`` in either attribute order; Perl's
-``$ENV{DB_PASSWORD} = "V"``. Each case calls the real :func:`redact`; the last tests bundle a
-real git repository holding every form of the round (those masked before too) in each output
-format."""
+"""Session 25's verifier, secrets-17: three leaks of a secret through names and git texts.
+
+1. A secret in a file's name joined to its name by a blank, "-", "_" or ":" (``DB_PASSWORD
+   Zq7A01xx.txt``, ``password-Zq7A03xx.md``, ``root:Zq7A08xx.txt``) was listed by every bundle;
+   only ``NAME=value`` was left out as ``secret_in_path``.
+2. ``handoff --out`` and ``handoff --format json`` held such a path raw while the Markdown
+   printed masked it (only the printed text went through the masking).
+3. "The admin password is now: V" in a commit's body reached a bundle's Recent decisions raw.
+
+Real git repositories, the real CLI (bundle in its three formats, index, handoff printed, written
+and as JSON, the prompt hook's map)."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import subprocess
 from pathlib import Path
 
-import pytest
-from gitutil import make_repo
-from secret_cases import AROUND, SecretCases, assert_round_bundle, hostile_test
+from gitutil import cli_command, commit, git, git_env, make_repo, run_cli
 
-from analyzers.secrets import redact
+from analyzers.secrets import redact_git, secret_path
 
-TABLE = SecretCases(redact)
-case, benign = TABLE.case, TABLE.benign
-
-V = "Zq9A01vT3xW7pK"
-
-# Each form of the round: (its name, file name, its text), the value V
-_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("go var with a type", "a.go", f'var adminPassword string = "{V}"\n'),
-    ("go var block with a type", "b.go", f'var (\n\tadminPassword string = "{V}"\n)\n'),
-    ("go const with a type", "c.go", f'const rootPassword string = "{V}"\n'),
-    ("go setenv raw string", "d.go", f'os.Setenv("DB_PASSWORD", `{V}`)\n'),
-    ("python pw", "a.py", f'pw = "{V}"\n'),
-    ("python dbpw", "b.py", f'dbpw = "{V}"\n'),
-    ("python adminpw", "c.py", f'adminpw = "{V}"\n'),
-    ("python rootpw", "d.py", f'ROOTPW = "{V}"\n'),
-    ("python login call", "e.py", f'client.login("admin", "{V}")\n'),
-    ("python authenticate call", "f.py", f'session.authenticate("admin", "{V}")\n'),
-    ("python login with a variable user", "g.py", f'smtp.login(user, "{V}")\n'),
-    ("python dict pass", "h.py", f'creds = {{"user": "admin", "pass": "{V}"}}\n'),
-    ("python dict pw", "i.py", f'creds = {{"user": "admin", "pw": "{V}"}}\n'),
-    ("rust to_string", "a.rs", f'let pw = "{V}".to_string();\n'),
-    ("rust into", "b.rs", f'let pw: String = "{V}".into();\n'),
-    ("rust to_owned", "c.rs", f'let pw = "{V}".to_owned();\n'),
-    ("sql insert", "a.sql", f"INSERT INTO users (name, password) VALUES ('admin','{V}');\n"),
-    ("sql insert rows over lines", "b.sql", "INSERT INTO accounts (id, login, passwd)\nVALUES\n"
-     f"  (1, 'ops', 'Xw3kPz8qLm2v'),\n  (2, 'app', '{V}');\n"),
-    ("html password input", "a.html", f'<input type="password" value="{V}">\n'),
-    ("html password input value first", "b.html",
-     f'<input name="pw" value="{V}" type="password" />\n'),
-    ("perl env", "a.pl", f'$ENV{{DB_PASSWORD}} = "{V}";\n'),
-    ("perl hash ref", "b.pl", f"$cfg->{{password}} = '{V}';\n"),
-    ("c strlcpy pass", "a.c", f'strlcpy(pass, "{V}", sizeof pass);\n'),
-    ("c const char pw", "b.c", f'const char *pw = "{V}";\n'),
-    ("c char array pass", "c.c", f'char pass[] = "{V}";\n'),
-    ("html unquoted value", "c.html", f"<input type=password value={V}>\n"),
-    ("shell export dbpw", "a.sh", f"export DBPW={V}\n"),
-    ("settings rootpw", "settings.txt", f"ROOTPW={V}\n"),
-    ("python execute parameters", "l.py", 'cur.execute("INSERT INTO users (name, password) VALUES '
-     f'(%s, %s)", ("admin", "{V}"))\n'),
-    # masked before this round too
-    ("go var", "e.go", f'var adminPassword = "{V}"\n'),
-    ("go setenv quoted", "f.go", f'os.Setenv("DB_PASSWORD", "{V}")\n'),
-    ("python connect keyword", "j.py", f'connect(user="u", password="{V}")\n'),
-    ("python dict pwd", "k.py", f'creds = {{"user": "admin", "pwd": "{V}"}}\n'),
-    ("php env", "a.php", f"$_ENV['DB_PASSWORD'] = '{V}';\n"),
-    ("ruby env", "a.rb", f'ENV["DB_PASSWORD"] = "{V}"\n'),
-)
-FORMS = {name: (file, text) for name, file, text in _ROWS}
-# the forms masked before this round too: bundled below, not in the table of fixed leaks
-SHOWN_BEFORE = {"go var", "go setenv quoted", "python connect keyword", "python dict pwd",
-                "php env", "ruby env"}
-
-for _name, (_file, _text) in FORMS.items():
-    if _name not in SHOWN_BEFORE:
-        case(_name, _text, _file, (V,), ())
-
-# the text around a value kept: the other literals of its line
-case("login keeps its user", f'client.login("admin", "{V}")\n', "a.py", (V,), ('"admin"',))
-case("insert keeps the other columns' values",
-     f"INSERT INTO users (name, email, password, role) VALUES ('admin', 'a@x.io', '{V}', "
-     "'owner');\n", "a.sql", (V,), ("'admin'", "'a@x.io'", "'owner'"))
-case("insert in a Python string", f'cur.execute("INSERT INTO users (name, pwd) VALUES '
-     f"('admin', '{V}')\")\n", "db.py", (V,), ("'admin'",))
-case("short name with a symbol", 'rootpw = "P@ssw0rd!"\n', "a.py", ("P@ssw0rd!",), ())
-case("input keeps its name", f'<input type="password" name="db_pw" value="{V}">\n', "a.html",
-     (V,), ('name="db_pw"',))
-
-benign("round 17's look-alikes in Python",
-       'pw = getpass()\npw = os.environ["PW"]\nlogin(user, password)\n'
-       "client.login(username, password)\n"
-       'd = {"pass": True}\nd = {"pass": "<password>"}\npw = "rb"\npw = ""\n'
-       'pw = "password"\npw = "changeme"\npw = "your_password"\npw = "page_width"\n'
-       'self.client.login("admin", "password")\nlogin("admin", "")\n'
-       "if x:\n    pass\nfor pw in pws:\n    pass\n"
-       'print("Zq9A01vT3xW7pK")\n'
-       'outcome = {"pass": "success", "fail": "failure"}\ncolors = {"pass": "green"}\n'
-       'INSERT_SQL = "INSERT INTO runs (name, pass) VALUES (\'nightly\', \'finished\')"\n', "a.py")
-benign("pass as a verb before a reStructuredText role (h11's docstring)",
-       '"""our_role: If you\'re implementing a client, pass :data:`h11.CLIENT`. If\n'
-       'you\'re implementing a server, pass :data:`h11.SERVER`."""\n', "a.py")
-benign("round 17's look-alikes in SQL",
-       "INSERT INTO users (name, password) VALUES (?, ?);\n"
-       "INSERT INTO users (name, password) VALUES ($1, $2);\n"
-       "INSERT INTO users (name, password) VALUES (:name, :password);\n"
-       f"INSERT INTO users (name, email) VALUES ('admin', '{V}');\n"
-       "INSERT INTO users (name, password_policy) VALUES ('a', 'Strict12Rules');\n", "a.sql")
-benign("round 17's look-alikes in HTML",
-       '<input type="password" value="">\n<input type="password" value="{{ password }}">\n'
-       '<input type="password" value="{{password}}">\n'
-       f'<input type="text" value="{V}">\n<input type="password" :value="pw">\n'
-       '<input type="password" value="${pw}">\n', "a.html")
-benign("round 17's look-alikes in Go, Perl, C and Rust",
-       f'var name string = "{V}"\nos.Setenv("HOME", `{V}`)\n'
-       f'$ENV{{HOME}} = "{V}";\n$ENV{{DB_PASSWORD}} = $ENV{{OTHER}};\n'
-       'strlcpy(pass, argv[1], sizeof pass);\nconst char *pw = getenv("PW");\n'
-       'let pw = String::new();\nlet pw = args[1].to_string();\n', "a.go")
-benign("round 17's look-alikes in shell",
-       "PASS=$1\nexport PW=changeme\nPW=${PW:-x}\nPASS=passed\nPASS=0\n"
-       f"bypass={V}\n", "a.sh")
-benign("an unquoted short name in code", "pw=args.pw1\n", "a.py")
-benign("an INSERT's parameters as variables",
-       'cur.execute("INSERT INTO users (name, password) VALUES (?, ?)", (name, pw))\n'
-       'SQL = "INSERT INTO users (name, password) VALUES (%s, %s)"\n', "a.py")
-benign("a block line without var outside Go", f'\tadminPassword string = "{V}"\n', "notes.txt")
-
-test_secret_form_is_masked, test_look_alike_is_kept = TABLE.tests()
-
-HOSTILE = {
-    "inserts": ("INSERT INTO t (" + "password, " * 500 + "x) VALUES " + "('a', " * 20_000 + "\n",
-                redact, "a.sql"),
-    "insert rows": ("INSERT INTO t (password) VALUES " + "('Zq9A01vT3xW7pK'), " * 20_000 + "\n",
-                    redact, "a.sql"),
-    "inputs": ('<input type="password" ' + 'value="x" ' * 20_000 + "\n", redact, "a.html"),
-    "logins": ("login(" * 20_000 + "\n", redact, "a.py"),
-    "pw names": ('pw = "' * 20_000 + "\n", redact, "a.py"),
-    "hashes": ("$ENV{" * 20_000 + "\n", redact, "a.pl"),
+# Values joined to a secret's name by a blank, "-", "_" or ":" in a file's name
+NAMED = {
+    "notes/DB_PASSWORD Zq7A01xx.txt": "Zq7A01xx",
+    "notes/api_key Zq7A07xxAbCdEf12.txt": "Zq7A07xxAbCdEf12",
+    "notes/root:Zq7A08xx.txt": "Zq7A08xx",
+    "notes/password-Zq7A03xx.md": "Zq7A03xx",
+    "notes/secret_Zq7A04xxQ9.md": "Zq7A04xxQ9",
 }
-
-test_hostile_input_finishes = hostile_test(HOSTILE)
-
-# -- a real repository: every form of the round bundled, in each format --
-
-def _repo_files() -> dict[str, str]:
-    return {file: AROUND[Path(file).suffix] + text for file, text in FORMS.values()}
+# Names that only join words: shown as any file is
+ORDINARY = ("notes/password-reset.md", "notes/api_key_test.py", "notes/test_password_hasher.py",
+            "notes/root:x", "notes/token-GPT2Tokenizer.md", "notes/password-2024.md",
+            "notes/secret_santa_notes.md")
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_repo(tmp_path_factory.mktemp("round17") / "repo", _repo_files())
+def test_a_value_joined_to_a_secret_name_in_a_file_name_is_never_shown(tmp_path: Path) -> None:
+    files = {path: "password notes for the deploy\n" for path in (*NAMED, *ORDINARY)}
+    root = make_repo(tmp_path / "r", files)
+    index = run_cli("index", "--json", cwd=root)
+    assert index.returncode == 0, index.stderr
+    outputs = [index.stdout, index.stderr]
+    for fmt in ("json", "markdown", "xml"):
+        made = run_cli("bundle", "--task", "password notes", "--budget", "0", "--format", fmt,
+                       cwd=root)
+        assert made.returncode == 0, made.stderr
+        outputs += [made.stdout, made.stderr]
+    for out in outputs:
+        for value in NAMED.values():
+            assert value not in out, (value, out[:3000])
+    report = json.dumps(json.loads(index.stdout))
+    assert report.count("secret_in_path") >= len(NAMED), report
+    assert "notes/DB_PASSWORD [redacted: Secret In Path].txt" in report, report
+    assert "notes/root:[redacted: Secret In Path].txt" in report, report
+    ranked = json.loads(run_cli("bundle", "--task", "password notes", "--budget", "0",
+                                "--format", "json", cwd=root).stdout)
+    assert set(ORDINARY) <= {item["path"] for item in ranked["items"]}, ranked["items"]
 
 
-@pytest.mark.parametrize("fmt", ["json", "markdown", "xml"])
-def test_no_value_reaches_a_bundle_and_every_file_goes_in(repo: Path, fmt: str) -> None:
-    out = assert_round_bundle(repo, _repo_files(), (V,), len(FORMS), fmt)
-    if fmt != "json":
-        assert "CREATE TABLE t (id int);" in out and "Run the installer." in out
+def test_an_index_built_under_older_path_rules_drops_such_a_file(tmp_path: Path) -> None:
+    """An index asks new and changed files only whether their path holds a secret: one built
+    before these rules held ``notes/DB_PASSWORD Zq7A01xx.txt`` as any file, and kept showing
+    it. Such an index is made here as the previous version left it (the file indexed under
+    its name, no ``path_rules`` in the meta table); the next run asks every path again."""
+    root = make_repo(tmp_path / "r", {"notes/plain.txt": "password notes for the deploy\n",
+                                      "notes/deploy.md": "password notes\n"})
+    assert run_cli("index", cwd=root).returncode == 0
+    secret_name = "notes/DB_PASSWORD Zq7A01xx.txt"
+    (root / "notes/plain.txt").rename(root / secret_name)  # (its size and mtime kept)
+    db = sqlite3.connect(root / ".ctxsteward/index.sqlite")
+    with db:
+        db.execute("UPDATE files SET path=? WHERE path='notes/plain.txt'", (secret_name,))
+        db.execute("DELETE FROM meta WHERE key='path_rules'")
+    db.close()
+    (root / ".ctxsteward/graph.bin").unlink()  # (keyed by the old name; rebuilt when missing)
+    for fmt in ("json", "markdown"):
+        made = run_cli("bundle", "--task", "password notes", "--budget", "0", "--format", fmt,
+                       cwd=root)
+        assert made.returncode == 0, made.stderr
+        assert "Zq7A01xx" not in made.stdout and "notes/deploy.md" in made.stdout, made.stdout
+
+
+def test_path_rule_reads_values_not_words() -> None:
+    for path, value in NAMED.items():
+        shown = secret_path(path)
+        assert shown is not None and value not in shown, (path, shown)
+    for path in ORDINARY + ("src/access_key_rotation.py", "docs/token-refresh-v2.md",
+                            "docs/token_iOS14Support.md", "a/token-x86builder.md",
+                            "src/api_key_ES256Signer.py", "src/password_SHA256.py",
+                            "a/b:c.txt", "tests/test_secret_key_123.py"):
+        assert secret_path(path) is None, path
+
+
+PATH_VALUE = "Zq9A48vT3xW7pK"
+SECRET_FILE = f"notes/DB_PASSWORD {PATH_VALUE}.txt"
+SHOWN_FILE = "notes/DB_PASSWORD [redacted: Secret In Path].txt"
+
+
+def test_every_handoff_output_masks_a_changed_path_alike(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"src/app.py": "def run():\n    return 1\n"})
+    git("checkout", "-q", "-b", "feature", cwd=root)
+    commit(root, "add deploy notes", {SECRET_FILE: "deploy notes\n"})
+    (root / SECRET_FILE).write_text("deploy notes\nmore\n")  # changed, uncommitted too
+    base = ("handoff", "--no-bundle", "--no-checks", "--base", "main")
+    printed = run_cli(*base, cwd=root)
+    as_json = run_cli(*base, "--format", "json", cwd=root)
+    written = run_cli(*base, "--out", "NOTE.md", cwd=root)  # (later runs list NOTE.md)
+    json_file = run_cli(*base, "--format", "json", "--out", "note.json", cwd=root)
+    for done in (printed, written, as_json, json_file):
+        assert done.returncode == 0, done.stderr
+    texts = {"stdout": printed.stdout, "--out": (root / "NOTE.md").read_text("utf-8"),
+             "json": as_json.stdout, "json --out": (root / "note.json").read_text("utf-8")}
+    for where, text in texts.items():
+        assert PATH_VALUE not in text, (where, text)
+        assert SHOWN_FILE in text, (where, text)
+    note = json.loads(as_json.stdout)
+    paths = [c["path"] for c in note["committed_changes"] + note["uncommitted_changes"]]
+    assert paths == [SHOWN_FILE, SHOWN_FILE], paths
+    # The file and the printed note list the changes alike.
+    listed = [line for line in texts["stdout"].splitlines() if SHOWN_FILE in line]
+    assert listed and listed == [line for line in texts["--out"].splitlines()
+                                 if SHOWN_FILE in line]
+
+
+BODY_VALUE = "Zq9A49vT3xW7pK"
+SUBJECT_VALUE = "Zq9A50vT3xW7pQ"
+ORDINARY_SUBJECTS = ("password is now required on the admin login",
+                     "change password to use argon2 for admin login")
+
+
+def test_a_new_password_announced_in_a_commit_is_masked(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"admin.py": "def login_admin(user):\n    return user\n"},
+                     commits=[
+        (ORDINARY_SUBJECTS[0], {"admin.py": "def login_admin(user):\n    return user.name\n"}),
+        ("rotate admin login credentials\n\nThe admin password is now: " + BODY_VALUE + "\n",
+         {"admin.py": "def login_admin(user):\n    return user.id\n"}),
+        (ORDINARY_SUBJECTS[1], {"admin.py": "def login_admin(user):\n    return user.pk\n"}),
+        ("admin login: the admin password is now " + SUBJECT_VALUE,
+         {"admin.py": "def login_admin(user):\n    return user.key\n"}),
+    ])
+    outputs = []
+    for fmt in ("json", "markdown", "xml"):
+        made = run_cli("bundle", "--task", "fix the admin login", "--format", fmt, cwd=root)
+        assert made.returncode == 0, made.stderr
+        outputs.append(made.stdout)
+    hook = subprocess.run(
+        [*cli_command(), "hook", "UserPromptSubmit", "--agent", "claude-code"], cwd=str(root),
+        env={**git_env(), "CLAUDE_PROJECT_DIR": str(root)}, capture_output=True, text=True,
+        timeout=180, check=False, input=json.dumps({
+            "session_id": "s17", "cwd": str(root), "hook_event_name": "UserPromptSubmit",
+            "prompt": "fix the admin login function"}))
+    assert hook.returncode == 0, hook.stderr
+    outputs.append(hook.stdout)
+    handoff = run_cli("handoff", "--no-bundle", "--no-checks", "--base", "HEAD~4", cwd=root)
+    assert handoff.returncode == 0, handoff.stderr
+    outputs.append(handoff.stdout)
+    assert "the admin password is now [redacted:" in handoff.stdout, handoff.stdout
+    for out in outputs:
+        assert BODY_VALUE not in out and SUBJECT_VALUE not in out, out[:4000]
+    assert "admin password is now: [redacted:" in outputs[1], outputs[1]
+    for subject in ORDINARY_SUBJECTS:
+        assert subject in outputs[1], (subject, outputs[1])
+
+
+def test_git_text_forms_of_a_new_password() -> None:
+    value = "Zq9A49vT3xW7pK"
+    for text in (f"The admin password is now: {value}", f"password is now {value}",
+                 f"password changed to {value}", f"new password: {value}",
+                 f"set the password to {value}", f"the API token is now set to {value}.",
+                 f'password is now "{value}"', "password is now hunter2!"):
+        shown = redact_git(text)
+        assert value not in shown and "hunter2" not in shown, (text, shown)
+    for text in ("password is now required", "change password to use argon2",
+                 "password is now hashed with bcrypt", "the token is now v2",
+                 "The secret is now stored in Vault", "api key is now optional",
+                 "password is now validated on the server", "token is now JWT"):
+        assert redact_git(text) == text, text
