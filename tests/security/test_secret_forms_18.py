@@ -16,18 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import secret_cases as sc
 from gitutil import make_repo
-from secret_cases import (
-    AROUND,
-    SecretCases,
-    assert_every_file_redacted,
-    bundle_pinned,
-    hostile_test,
-)
 
 from analyzers.secrets import redact
 
-TABLE = SecretCases(redact)
+TABLE = sc.SecretCases(redact)
 case, benign = TABLE.case, TABLE.benign
 
 V = "Zq9A01vT3xW7pK"
@@ -38,6 +32,8 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("go var block with a type", "b.go", f'var (\n\tadminPassword string = "{V}"\n)\n'),
     ("go const with a type", "c.go", f'const rootPassword string = "{V}"\n'),
     ("go setenv raw string", "d.go", f'os.Setenv("DB_PASSWORD", `{V}`)\n'),
+
+    # Python
     ("python pw", "a.py", f'pw = "{V}"\n'),
     ("python dbpw", "b.py", f'dbpw = "{V}"\n'),
     ("python adminpw", "c.py", f'adminpw = "{V}"\n'),
@@ -47,21 +43,33 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("python login with a variable user", "g.py", f'smtp.login(user, "{V}")\n'),
     ("python dict pass", "h.py", f'creds = {{"user": "admin", "pass": "{V}"}}\n'),
     ("python dict pw", "i.py", f'creds = {{"user": "admin", "pw": "{V}"}}\n'),
+
+    # Rust
     ("rust to_string", "a.rs", f'let pw = "{V}".to_string();\n'),
     ("rust into", "b.rs", f'let pw: String = "{V}".into();\n'),
     ("rust to_owned", "c.rs", f'let pw = "{V}".to_owned();\n'),
+
+    # SQL
     ("sql insert", "a.sql", f"INSERT INTO users (name, password) VALUES ('admin','{V}');\n"),
     ("sql insert rows over lines", "b.sql", "INSERT INTO accounts (id, login, passwd)\nVALUES\n"
      f"  (1, 'ops', 'Xw3kPz8qLm2v'),\n  (2, 'app', '{V}');\n"),
+
+    # HTML
     ("html password input", "a.html", f'<input type="password" value="{V}">\n'),
     ("html password input value first", "b.html",
      f'<input name="pw" value="{V}" type="password" />\n'),
+
+    # Perl
     ("perl env", "a.pl", f'$ENV{{DB_PASSWORD}} = "{V}";\n'),
     ("perl hash ref", "b.pl", f"$cfg->{{password}} = '{V}';\n"),
+
+    # C
     ("c strlcpy pass", "a.c", f'strlcpy(pass, "{V}", sizeof pass);\n'),
     ("c const char pw", "b.c", f'const char *pw = "{V}";\n'),
     ("c char array pass", "c.c", f'char pass[] = "{V}";\n'),
     ("html unquoted value", "c.html", f"<input type=password value={V}>\n"),
+
+    # shell and settings
     ("shell export dbpw", "a.sh", f"export DBPW={V}\n"),
     ("settings rootpw", "settings.txt", f"ROOTPW={V}\n"),
     ("python execute parameters", "l.py", 'cur.execute("INSERT INTO users (name, password) VALUES '
@@ -145,12 +153,12 @@ HOSTILE = {
     "hashes": ("$ENV{" * 20_000 + "\n", redact, "a.pl"),
 }
 
-test_hostile_input_finishes = hostile_test(HOSTILE)
+test_hostile_input_finishes = sc.hostile_test(HOSTILE)
 
 # -- a real repository: every form of the round bundled, in each format --
 
 def _repo_files() -> dict[str, str]:
-    return {file: AROUND[Path(file).suffix] + text for file, text in FORMS.values()}
+    return {file: sc.AROUND[Path(file).suffix] + text for file, text in FORMS.values()}
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +168,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("fmt", ["json", "markdown", "xml"])
 def test_no_value_reaches_a_bundle_and_every_file_goes_in(repo: Path, fmt: str) -> None:
-    out, err = bundle_pinned(repo, _repo_files(), fmt)
-    assert_every_file_redacted(out, err, fmt, _repo_files(), (V,), len(FORMS))
+    out, err = sc.bundle_pinned(repo, _repo_files(), fmt)
+    sc.assert_every_file_redacted(out, err, fmt, _repo_files(), (V,), len(FORMS))
     if fmt != "json":
         assert "CREATE TABLE t (id int);" in out and "Run the installer." in out
