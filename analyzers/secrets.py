@@ -180,7 +180,10 @@ DETECTORS = (
 # 51: round-16 forms (Python's "%" operator and str.format: a literal in a slot its format names
 # as a secret's or a URL's password, printf's URL slot too; "is" in the other languages of the
 # labels read: "La clave es: V", "Le mot de passe est : V", "Das Passwort ist: V")
-SCAN_VERSION = 51
+# 53: round-18 forms (Go's var with a type, a raw string as a pair's value, pw/dbpw/pass names,
+# strlcpy into pass, a login call's second literal, SQL INSERT's password column, HTML password
+# inputs' values, Perl's $ENV{NAME} = "V")
+SCAN_VERSION = 53
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -387,7 +390,8 @@ def might_hold_secret(text: str) -> bool:
     return (_trigger(text) > 0 or _table_hint(text) or _pair_hint(text)  # | SIGNING_KEY | … |
             or bool(_markup_tables(text))
             or _JWK_HINT in text or _split_hint(text) or _login_hint(text)
-            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None))
+            or ("concat!(" in text and _R12_LOGIN_MACRO.search(text) is not None)
+            or _r18_hint(text))
 
 
 # -- our own patterns ---------------------------------------------------------------------------
@@ -2487,6 +2491,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     found += _round9_kept(_config_form_findings(text, lines, filename)
                           + _round8_findings(text, lines, filename), lines)
     found += _round9_findings(text, lines, filename)
+    found += _round18_findings(text, lines, filename)
     return found
 
 
@@ -6029,4 +6034,229 @@ def _r16_args(line: str, at: int, wanted: dict[int | str, _Slot]) -> list[_SlotV
         if not line.startswith(",", arg.end()):
             break
         at, k = arg.end() + 1, k + (arg.group("kw") is None)
+    return out
+
+
+# -- round 18 --
+# Forms the earlier rounds did not read: Go's ``var adminPassword string = "V"`` (a type between
+# the name and ``=``; a ``var (…)`` block's lines in Go files), a backtick raw string as a pair's
+# value (``os.Setenv("DB_PASSWORD", `V`)``), short password names with no separator (``pw``,
+# ``dbpw``, ``adminpw``, ``rootpw``) and ``pass`` before a literal of a value's shape (``pw =
+# "V"``, ``let pw = "V".to_string()``, ``const char *pw = "V"``, ``{"pass": "V"}``), C's copy
+# into ``pass``, a login call's second literal (``client.login("admin", "V")``), SQL's ``INSERT
+# … (name, password) VALUES ('admin', 'V')``, HTML's ``<input type="password" value="V">``
+# (either order), and a hash element named in braces (Perl's ``$ENV{DB_PASSWORD} = "V"``).
+_R18_PW = (r"(?:(?:db|database|admin|root|user|usr|my|app|sql|mysql|pg|ftp|sftp|smtp|mail|imap"
+           r"|ssh|sudo|su|master|super|login|default|web|rds|redis|ldap|vnc|wifi|wlan|proxy"
+           r"|bind|mqtt|rabbit|vault|svc|service)[_-]?)?pw|pass")
+_R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
+# After a short password name (read back from its "pw" or "pass": a scan from every place of a
+# text for a name of any of the words above is several times slower): a literal assigned
+_R18_PW_ASSIGN = _rx(
+    r"(?i)(?:pw|pass)(?![\w-])(?:\[\d{0,6}\])?"  # (C's ``char pass[] = "V"``)
+    r"(?:[\"'\]]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript
+    r"|(?::[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?[ \t]*(?::=|=>|=)|:)"  # typed; a key's ":" next
+    r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+# A shell's or a settings file's unquoted value (``export DBPW=V``, ``ROOTPW=V``): not in code
+_R18_PW_UNQUOTED = _rx(r"(?im)^[ \t]*(?:export[ \t]+)?(?P<n>(?:\w{0,12}[_-]?)?(?:pw|pass))"
+                       r"[ \t]*=[ \t]*(?P<v>[^\s\"'`;|&$()<>]{1,300})(?=[ \t]*(?:[;#]|$))")
+_R18_NAME_BACK = 12  # characters of a short name read back before its "pw"
+# Go's typed name before a literal (``adminPassword string = "V"``); a ``var (…)`` block's line
+_R18_GO_TYPED = (r"(?P<n>[A-Za-z_]\w{0,160})[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}"
+                 r"[ \t]*=[ \t]*(?P<q>[\"`])(?P<v>[^\"`\s\\]{1,300})(?P=q)")
+_R18_GO_BLOCK = _rx(r"(?m)^[ \t]+" + _R18_GO_TYPED)
+# Each rule of a value after its name (the words, lower-cased, one of which a text holding it
+# holds; the check its value passes; ``password``: no name, the value is a password's):
+_R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    # Go's ``var name T = "V"`` (its literal first: scanned for it; no word before it)
+    (_rx(r"var(?<![\w$.]var)[ \t]+" + _R18_GO_TYPED), ("var",), "config"),
+    (_rx(r"const(?<![\w$.]const)[ \t]+" + _R18_GO_TYPED), ("const",), "config"),
+    # ``("NAME", `V`)``: a backtick raw string as a pair's value
+    (_rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*"
+         r"`(?P<v>[^`\s\\]{1,300})`[ \t]*\)"), ("`",), "config"),
+    # a hash element named in braces: ``$ENV{DB_PASSWORD} = "V"``, ``$cfg->{password} = 'V'``
+    (_rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)"
+         r"[ \t]*\}[ \t]*(?:=>?|\|\|=)[ \t]*(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)"),
+     ("}",), "config"),
+    # a login call's second literal (its first a literal or a variable)
+    (_rx(r"(?i)(?<![\w$])(?:log_?in|sign_?in|authenticate|basic_?auth|set_?basic_?auth"
+         r"|http(?:basic|digest)auth|simple_bind_s)\([ \t]*"
+         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t]*"
+         r"(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)[ \t]*[,)]"),
+     ("login(", "log_in(", "signin(", "sign_in(", "authenticate(", "auth(", "bind_s("),
+     "password"),
+    # C's copy into a buffer named ``pass`` or ``pw`` (round 15's rule, these names too)
+    (_R15_COPY, ("cpy(", "cpy_s("), "config"),
+)
+
+
+_R18_SYMBOLS = frozenset("!@#$%^&*+=?~")
+
+
+def _r18_secret(v: str, how: str, name: str) -> bool:
+    """Whether the literal ``v`` after ``name`` is a secret's value: the earlier rounds' names
+    take a value of a value's shape (``how``: the check that applies); a short password name
+    (``pw``, ``dbpw``, ``pass``: often a word for something else, "pass": "success") only one of
+    letters with a digit, a symbol or letters of random case ("Hunter2Secret9", "P@ssw0rd")."""
+    if _NAME_IN_WORD.search(name) is not None:
+        return _plausible(v, how, name)
+    return (_r18_short_name(name) and _plausible(v, how, name) and _has_alpha(v)
+            and (_has_digit(v) or _random_case(v) or any(c in _R18_SYMBOLS for c in v)))
+
+
+def _r18_short_name(name: str) -> bool:
+    """Whether the last word of ``name`` is a short password name (``pw``, ``dbpw``, ``pass``)."""
+    last = re.findall(r"[A-Za-z0-9_]+", name)
+    return bool(last) and _R18_PW_NAME.fullmatch(last[-1]) is not None
+
+
+def _r18_pw_names(text: str) -> list[tuple[str, re.Match[str]]]:
+    """Each literal assigned to a short password name (``pw = "V"``, ``dbpw := "V"``, ``"pass":
+    "V"``, ``let pw = "V".to_string()``) and that name."""
+    out = []
+    for m in _R18_PW_ASSIGN.finditer(text):
+        end = m.start() + (2 if text[m.start()] in "pP" and text[m.start() + 1] in "wW" else 4)
+        at = m.start()
+        while at > max(m.start() - _R18_NAME_BACK, 0) and (text[at - 1].isalnum()
+                                                          or text[at - 1] in "_-"):
+            at -= 1
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_-"):
+            continue  # (a longer word: "bypass", "compass")
+        if _R18_PW_NAME.fullmatch(text, at, end) is not None:
+            out.append((text[at:end], m))
+    return out
+
+
+def _r18_hint(text: str) -> bool:
+    """Whether ``text`` may hold a round-18 form the prefilter's words miss (see above)."""
+    low = text.lower()
+    return ("pw" in low or "pass" in low) and (bool(_r18_pw_names(text))
+                                               or _R18_PW_UNQUOTED.search(text) is not None
+                                               or "cpy(" in text or "cpy_s(" in text
+                                               or "<input" in low) \
+        or "login(" in low or "authenticate(" in low or "auth(" in low \
+        or "insert" in low and "values" in low and _R18_INSERT.search(text) is not None
+
+
+def _round18_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-18 forms (see above) found in ``text``."""
+    low = text.lower()
+    spans: list[tuple[str, re.Match[str], str]] = []
+    if "pw" in low or "pass" in low:
+        spans += [(n, m, "keyword") for n, m in _r18_pw_names(text)]
+        if "=" in text and not _r18_code(filename):
+            spans += [(m.group("n"), m, "config") for m in _R18_PW_UNQUOTED.finditer(text)]
+    for rule, words, how in _R18_RULES:
+        if any(w in low for w in words):
+            spans += [(m.groupdict().get("n") or "", m, how) for m in rule.finditer(text)]
+    if filename.lower().endswith(".go") and "var" in text:
+        spans += [(m.group("n"), m, "config") for m in _R18_GO_BLOCK.finditer(text)]
+    found = [(m.start("v"), m.end("v")) for n, m, how in spans if _r18_value(n, m, how)]
+    if "insert" in low and "values" in low:
+        found += _r18_inserts(text)
+    if "<input" in low:
+        found += _r18_inputs(text)
+    if not found:
+        return []
+    starts = _line_starts(text)
+    return [_r18_finding(starts, a, b) for a, b in found]
+
+
+def _r18_code(filename: str) -> bool:
+    """Whether ``filename`` is a program's source a grammar reads (not a shell script)."""
+    from analyzers.languages import detect, has_grammar
+
+    lang = detect(filename)
+    return has_grammar(lang) and lang != "bash"
+
+
+def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
+    """Whether the match ``m`` holds a secret's value: its ``name`` is a secret's (a login
+    call's is the password), its value of a value's shape (``how``: the check that applies)."""
+    if how == "password":
+        return _plausible(m.group("v"), "keyword", "password")
+    return _r18_secret(m.group("v"), how, name)
+
+
+def _r18_finding(starts: list[int], a: int, b: int) -> Finding:
+    """The finding of the text's span ``a``..``b`` (on one line)."""
+    k = max(bisect_right(starts, a) - 1, 0)
+    return Finding(k + 1, a - starts[k], b - starts[k], "Secret Keyword")
+
+
+# SQL's INSERT: its columns, then its rows' items (a quoted literal, or anything else)
+_R18_INSERT = _rx(r"(?i)\binsert[ \t\n]+(?:(?:ignore|or[ \t]+\w+)[ \t\n]+)?into[ \t\n]+"
+                  r"[\w.\"`\[\]]{1,200}[ \t\n]*\((?P<c>[^()]{1,2000})\)[ \t\n]*values[ \t\n]*")
+_R18_SQL_ITEM = _rx(r"[ \t\n]*(?:'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,()'\"]*"
+                    r"(?:\([^()]*\))?)[ \t\n]*")
+_R18_SQL_ROWS = 64  # value rows of one INSERT read at most
+_R18_ROW_SEP = _rx(r"[ \t\n]*,[ \t\n]*")
+_R18_PLACEHOLDER = _rx(r"\?|%s|\$\d{1,3}|:\w{1,60}|@\w{1,60}")  # (their values come after)
+# after a statement of placeholders: its string's end, then its parameters' tuple or list
+_R18_PARAMS = _rx(r"[ \t]*;?[ \t]*(?:\"\"\"|'''|[\"'])[ \t]*,\s{0,200}[(\[]")
+
+
+def _r18_inserts(text: str) -> list[tuple[int, int]]:
+    """The literals in a secret column's place of SQL's ``INSERT INTO t (…, password, …)
+    VALUES (…, 'V', …), (…)``, or of its parameters after placeholders (``execute("… VALUES
+    (%s, %s)", ("admin", "V"))``): their spans in ``text``."""
+    out: list[tuple[int, int]] = []
+    for m in _R18_INSERT.finditer(text):
+        columns = [c.strip().strip("\"`[]").rsplit(".", 1)[-1] for c in m.group("c").split(",")]
+        secret = {k for k, c in enumerate(columns) if not _about_secret(c) and (
+            _NAME_IN_WORD.search(c) is not None or _r18_short_name(c))}
+        at = m.end()
+        for row in range(_R18_SQL_ROWS if secret else 0):
+            items, at = _r18_row(text, at)
+            if at < 0:
+                break
+            if row == 0 and all(_R18_PLACEHOLDER.fullmatch(i.group().strip()) for i in items):
+                params = _R18_PARAMS.match(text, at + 1)
+                items = _r18_row(text, params.end() - 1)[0] if params is not None else []
+            for k, item in enumerate(items):
+                g = "v" if item.group("v") is not None else "d"
+                v = item.group(g)
+                if k in secret and v and _r18_secret(v, "keyword", columns[k]):
+                    out.append((item.start(g), item.end(g)))
+            more = _R18_ROW_SEP.match(text, at + 1)
+            if more is None or not items:
+                break
+            at = more.end()
+    return out
+
+
+def _r18_row(text: str, at: int) -> tuple[list[re.Match[str]], int]:
+    """The items of the parenthesized row at ``at`` and where it closes (-1: no row there)."""
+    if at >= len(text) or text[at] not in "([":
+        return [], -1
+    items: list[re.Match[str]] = []
+    at += 1
+    while (item := _R18_SQL_ITEM.match(text, at)) is not None:
+        items.append(item)
+        at = item.end()
+        if at >= len(text) or text[at] != ",":
+            break
+        at += 1
+    return (items, at) if at < len(text) and text[at] in ")]" else ([], -1)
+
+
+# an HTML input element, its type, its value attribute
+_R18_INPUT = _rx(r"(?i)<input\b(?P<a>[^<>]{0,600})>")
+_R18_PASSWORD_TYPE = _rx(r"(?i)(?<![\w:.-])type[ \t\n]*=[ \t\n]*[\"']?password\b")
+_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])value[ \t\n]*=[ \t\n]*(?:(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})"
+                      r"(?P=q)|(?P<u>[^\"'\s<>=`]{1,300}))")
+
+
+def _r18_inputs(text: str) -> list[tuple[int, int]]:
+    """The ``value`` of an HTML password field (``<input type="password" value="V">``, its
+    attributes in any order; an empty value or a template's is none)."""
+    out: list[tuple[int, int]] = []
+    for m in _R18_INPUT.finditer(text):
+        attrs = m.group("a")
+        if _R18_PASSWORD_TYPE.search(attrs) is None:
+            continue
+        for v in _R18_VALUE_ATTR.finditer(attrs):
+            g = "v" if v.group("v") is not None else "u"
+            if _plausible(v.group(g).removesuffix("/"), "keyword", "password"):
+                out.append((m.start("a") + v.start(g), m.start("a") + v.end(g)))
     return out

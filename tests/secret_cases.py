@@ -114,3 +114,31 @@ def assert_every_file_redacted(out: str, err: str, fmt: str, names: Iterable[str
             assert f"redacted {name}: " in err, name
         assert "excluded" not in err
         assert out.count("[redacted: ") >= masks
+
+
+# Ordinary lines around a form in each file of a round's repository, by the file's suffix, so that
+# it is no credentials file (a file at least half of whose lines hold a secret is left out
+# whole): the file goes in, its value masked.
+AROUND = {
+    ".py": "import os\n\n\ndef main():\n    return os.getcwd()\n\n\n",
+    ".sh": "#!/bin/sh\nset -e\necho start\ncd /srv/app\necho done\n",
+    ".md": "# Setup\n\nRun the installer first.\n\nThen restart the service.\n\n",
+    ".html": "<html>\n<body>\n<h1>Setup</h1>\n<p>Run the installer.</p>\n",
+    ".yaml": "# a manifest\n---\n",
+    ".toml": '[server]\nhost = "localhost"\nport = 8080\nworkers = 4\n\n[db]\n',
+    ".json": "",
+    ".rs": "fn main() {\n    let user = \"app\";\n    println!(\"{}\", user);\n}\n",
+    ".c": "#include <string.h>\n\nint main(void) {\n    char buf[64];\n    return 0;\n}\n",
+    ".go": "package main\n\nfunc main() {\n\tuser := \"app\"\n\t_ = user\n}\n",
+    ".nix": "{ config, pkgs, ... }:\n{\n  networking.hostName = \"box\";\n"
+            "  time.timeZone = \"UTC\";\n",
+    ".pl": "use strict;\nuse warnings;\nmy $user = 'app';\nprint \"$user\\n\";\n",
+    ".exs": "import Config\nconfig :app, host: \"localhost\"\nconfig :app, port: 4000\n",
+    ".js": "const user = 'app';\nconst port = 8080;\nconsole.log(user, port);\n",
+    ".ps1": "$user = 'app'\n$port = 8080\nWrite-Host $user $port\n",
+    ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
+    ".php": "<?php\n// setup\n$user = 'app';\n$port = 8080;\necho $user;\n",
+    ".rb": "require 'json'\nuser = 'app'\nport = 8080\nputs user\n",
+    ".txt": "# settings\nHOST=localhost\nPORT=8080\nWORKERS=4\n",
+    "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
+}

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
-from secret_cases import SecretCases, assert_every_file_redacted, bundle_pinned, hostile_test
+from secret_cases import (
+    AROUND,
+    SecretCases,
+    assert_every_file_redacted,
+    bundle_pinned,
+    hostile_test,
+)
 
 from analyzers.secrets import redact
 
@@ -155,28 +161,6 @@ test_hostile_input_finishes = hostile_test(HOSTILE)
 
 # -- a real repository: every form of the round bundled, in each format --
 
-# Ordinary lines around a form in each file, so that it is no credentials file (a file at least
-# half of whose lines hold a secret is left out whole): the file goes in, its value masked.
-_AROUND = {
-    ".py": "import os\n\n\ndef main():\n    return os.getcwd()\n\n\n",
-    ".sh": "#!/bin/sh\nset -e\necho start\ncd /srv/app\necho done\n",
-    ".md": "# Setup\n\nRun the installer first.\n\nThen restart the service.\n\n",
-    ".html": "<html>\n<body>\n<h1>Setup</h1>\n<p>Run the installer.</p>\n",
-    ".yaml": "# a manifest\n---\n",
-    ".toml": '[server]\nhost = "localhost"\nport = 8080\nworkers = 4\n\n[db]\n',
-    ".json": "",
-    ".rs": "fn main() {\n    let user = \"app\";\n    println!(\"{}\", user);\n}\n",
-    ".c": "#include <string.h>\n\nint main(void) {\n    char buf[64];\n    return 0;\n}\n",
-    ".go": "package main\n\nfunc main() {\n\tuser := \"app\"\n\t_ = user\n}\n",
-    ".nix": "{ config, pkgs, ... }:\n{\n  networking.hostName = \"box\";\n"
-            "  time.timeZone = \"UTC\";\n",
-    ".pl": "use strict;\nuse warnings;\nmy $user = 'app';\nprint \"$user\\n\";\n",
-    ".exs": "import Config\nconfig :app, host: \"localhost\"\nconfig :app, port: 4000\n",
-    ".js": "const user = 'app';\nconst port = 8080;\nconsole.log(user, port);\n",
-    ".ps1": "$user = 'app'\n$port = 8080\nWrite-Host $user $port\n",
-    ".sql": "CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nSELECT * FROM t;\n",
-    "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
-}
 _BEFORE_ONLY = {".yaml", ".json"}  # (a document's start: the form itself comes first there)
 _AFTER = {".yaml": "# end\n" * 6, ".json": "", ".nix": "}\n"}
 
@@ -185,7 +169,7 @@ def _repo_files() -> dict[str, str]:
     files = {}
     for file, text in FORMS.values():
         suffix = Path(file).suffix
-        around = _AROUND[suffix]
+        around = AROUND[suffix]
         files[file] = (around + text + _AFTER.get(suffix, "") if suffix not in _BEFORE_ONLY
                        else text + _AFTER[suffix])
     # the Docker config with a few more lines of its own
@@ -195,10 +179,10 @@ def _repo_files() -> dict[str, str]:
         '  "experimental": "disabled",\n  "detachKeys": "ctrl-e,e"\n}\n')
     # case-folding characters that change a text's length (the dotted İ lowers to two
     # characters) before a secret, on its line and on the lines above it
-    files["turkish.py"] = (_AROUND[".py"] + "# İstanbul İİİ ﬁle ẞ ŉ ΐ\n"
+    files["turkish.py"] = (AROUND[".py"] + "# İstanbul İİİ ﬁle ẞ ŉ ΐ\n"
                            f'x = "İİİİ"; password = "{V}"  # İzmir ok\n'
                            f'city = "İstanbul"; api_key = "{V}"; tail = "end"\n')
-    files["turkish.md"] = (_AROUND[".md"] + "İstanbul İİİ notes\n\n"
+    files["turkish.md"] = (AROUND[".md"] + "İstanbul İİİ notes\n\n"
                            f"İİ The password is: {V} İ kept\n")
     return files
 
