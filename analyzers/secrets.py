@@ -2075,9 +2075,9 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
 
 # A JavaScript or CSS source map (``dist/axios.js.map``): one line of JSON whose
 # ``sourcesContent`` holds each source file as a string, its lines joined by ``\n`` escapes.
-_SOURCE_MAP = re.compile(r'\{\s*"version"\s*:\s*\d+\s*,')
+_SOURCE_MAP = _rx(r'\{\s*"version"\s*:\s*\d+\s*,')
 # A JSON string's escapes, read left to right (``\\n`` is a backslash, then an ``n``).
-_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|.)', re.S)
+_JSON_ESCAPE = _rx(r'\\(?:u[0-9a-fA-F]{4}|.)', re.S)
 _JSON_CHAR = {"n": "\n", "r": "\n", "t": "\t"}
 
 
