@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zlib import crc32
 
 from analyzers.config import ModelProfile
 
@@ -151,8 +152,30 @@ _SPLITS = frozenset({"cl100k_base"})  # (o200k_base is not bundled offline: unch
 _PART_CHARS = 16_384  # a part ends at a split point past this many characters
 _LONG_LINE = re.compile(rf"\n[^\n]{{{_PART_CHARS}}}")  # a line of a part's size: a part alone
 _KEPT_CHARS = 64_000_000  # the counts kept are forgotten when their parts pass this size
-_KEPT: dict[tuple[str, str], int] = {}
-_kept_size = [0]
+
+
+class _Kept(dict[tuple[str, str], int]):
+    """Counts of texts (by encoding and text), forgotten all at once when the texts kept pass
+    ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit, self.size = limit, 0
+
+    def count(self, enc: tiktoken.Encoding, name: str, part: str) -> int:
+        key = (name, part)
+        counted = self.get(key)
+        if counted is None:
+            counted = len(enc.encode_ordinary(part))
+            if self.size + len(part) > self.limit:
+                self.clear()
+                self.size = 0
+            self[key] = counted
+            self.size += len(part)
+        return counted
+
+
+_KEPT = _Kept(_KEPT_CHARS)
 
 
 def raw_count(name: str, text: str) -> int:
@@ -170,8 +193,11 @@ def raw_count(name: str, text: str) -> int:
     point), so a change early in the text does not move the parts after it. Any other encoding
     is counted whole."""
     enc = encoding(name)
-    if len(text) <= SPLIT_CHARS or name not in _SPLITS:
+    if name not in _SPLITS:
         return len(enc.encode_ordinary(text))
+    if len(text) <= SPLIT_CHARS:
+        return _pieces(enc, name, text) if len(text) >= _PIECES_FROM else \
+            len(enc.encode_ordinary(text))
     total, start = 0, 0
     for m in _LONG_LINE.finditer(text):  # (C speed: a note of 300,000 short lines is not looped)
         lo = m.start() + 1
@@ -180,9 +206,35 @@ def raw_count(name: str, text: str) -> int:
         line_end = text.find("\n", lo)
         after = _SAFE_SPLIT.search(text, line_end) if line_end >= 0 else None
         hi = after.end() if after is not None else len(text)
-        total += _counted(enc, name, text, start, lo) + _part(enc, name, text[lo:hi])
+        total += _counted(enc, name, text, start, lo) + _KEPT.count(enc, name, text[lo:hi])
         start = hi
     return total + _counted(enc, name, text, start, len(text))
+
+
+# A text of this size or more (up to SPLIT_CHARS) is counted by its pieces, cut at the same
+# split points, each piece's count kept a while: a bundle counts the same lines many times over
+# (a file's showings in both renderings, then the whole document they make), and each piece is
+# encoded once. A piece ends at a split point _PIECE_MIN characters or more past its start that
+# the next line's first characters pick (one in four, by a checksum: the same in every process),
+# else at the first past _PIECE_MAX: where pieces end depends on the text near them, not on where
+# the text starts (a file's lines under another heading are cut the same after a piece or two).
+_PIECES_FROM = 1_024
+_PIECE_MIN = 128
+_PIECE_MAX = 1_024
+_PIECES = _Kept(8_000_000)  # (a long-lived server counting whole files forgets them soon)
+
+
+def _pieces(enc: tiktoken.Encoding, name: str, text: str) -> int:
+    """``text``'s count as the sum of its pieces' (see :data:`_PIECES_FROM`)."""
+    total, start = 0, 0
+    for m in _SAFE_SPLIT.finditer(text, _PIECE_MIN):
+        cut = m.start() + 1
+        size = cut - start
+        if size < _PIECE_MIN or (size < _PIECE_MAX and crc32(text[cut:cut + 40].encode()) & 3):
+            continue
+        total += _PIECES.count(enc, name, text[start:cut])
+        start = cut
+    return total + _PIECES.count(enc, name, text[start:])
 
 
 def _counted(enc: tiktoken.Encoding, name: str, text: str, start: int, end: int) -> int:
@@ -202,22 +254,9 @@ def _counted(enc: tiktoken.Encoding, name: str, text: str, start: int, end: int)
         cut = cut or first
         if cut is None:
             break
-        total += _part(enc, name, text[start:cut.end()])
+        total += _KEPT.count(enc, name, text[start:cut.end()])
         start = cut.end()
-    return total + (_part(enc, name, text[start:end]) if end > start else 0)
-
-
-def _part(enc: tiktoken.Encoding, name: str, part: str) -> int:
-    key = (name, part)
-    counted = _KEPT.get(key)
-    if counted is None:
-        counted = len(enc.encode_ordinary(part))
-        if _kept_size[0] + len(part) > _KEPT_CHARS:
-            _KEPT.clear()
-            _kept_size[0] = 0
-        _KEPT[key] = counted
-        _kept_size[0] += len(part)
-    return counted
+    return total + (_KEPT.count(enc, name, text[start:end]) if end > start else 0)
 
 
 # Counts may be answered elsewhere: encoding name -> a function giving a text's raw token count

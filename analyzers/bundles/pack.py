@@ -262,18 +262,18 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
             words[i] = sum(TASK_WORD / df[w] for w in ws)
     if not is_design_doc(c.path):  # (a document's sections: by their names)
         # (a task verb's, "fix", not at all: ``def test_fixes_649`` is one of its own lines)
-        body = _body_words(c, task.difference(lexical.verb_stems()))
+        body = _body_words(c)
         body_df = Counter(w for ws in body.values() for w in ws)
         for i, ws in body.items():
             words[i] = words.get(i, 0.0) + sum(BODY_WORD / body_df[w] for w in ws)
     return words
 
 
-def _body_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
-    """Definition index -> the task's words (stems) its own lines hold: a line counts for the
-    innermost definition holding it (:func:`_innermost_by_line`); words more than
-    :data:`EXCERPT_COMMON` of the lines hold are left out."""
-    held = _held_words(c, task)
+def _body_words(c: Candidate) -> dict[int, set[str]]:
+    """Definition index -> the task's words (stems) its own lines hold (:func:`_held_words`): a
+    line counts for the innermost definition holding it (:func:`_innermost_by_line`); words more
+    than :data:`EXCERPT_COMMON` of the lines hold are left out."""
+    held = _held_words(c)
     if not held:
         return {}
     lines_df = Counter(w for ws in held.values() for w in ws)
@@ -286,12 +286,15 @@ def _body_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
     return out
 
 
-def _held_words(c: Candidate, task: set[str]) -> dict[int, set[str]]:
+def _held_words(c: Candidate) -> dict[int, set[str]]:
     """Line -> the task's words (stems) it holds, for the lines holding any (worked out once per
-    candidate). Only the lines holding the first letters of a task word are stemmed (a stem keeps
-    its word's first four letters), found by one search over the whole text."""
+    candidate), a task verb's ("fix", "add") not among them: ``def test_fixes_649`` is not about
+    "fix the session cookie", nor is every ``address`` line about "add a field". Only the lines
+    holding the first letters of a task word are stemmed (a stem keeps its word's first four
+    letters), found by one search over the whole text."""
     if c.held is not None:
         return c.held
+    task = set(lexical.stems(c.task_words)).difference(lexical.verb_stems())
     held: dict[int, set[str]] = {}
     heads = sorted({w[:4] for w in task if w}, key=len, reverse=True)
     if heads and c.lines:
@@ -914,7 +917,7 @@ def _line_scores(c: Candidate) -> dict[int, float]:
     for nothing, and a line holding only those is left out. Worked out once per candidate."""
     if c.scores is not None:
         return c.scores
-    held = _held_words(c, set(lexical.stems(c.task_words)))
+    held = _held_words(c)
     lines_df = Counter(w for ws in held.values() for w in ws)
     common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))  # (such a word tells no line apart)
     weight = {w: 1.0 / n for w, n in lines_df.items() if n <= common}

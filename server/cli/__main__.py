@@ -5,6 +5,6 @@ if not __package__:  # run by its path (a hook installed from a source folder): 
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from server.cli.main import main  # noqa: E402
+from server.cli.main import run  # noqa: E402
 
-sys.exit(main())
+run()

@@ -309,5 +309,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The ``ctxsteward`` command: :func:`main`, then the process ends at once.
+
+    A one-shot command's work is done and said when :func:`main` returns (files written
+    atomically, child processes ended, the index's transactions committed), so the interpreter's
+    teardown (freeing every object of the ranking graph and the index one by one: 40-80 ms of a
+    warm ``bundle`` on saleor) is skipped: the streams are flushed and the process exits. Not
+    while another thread or a multiprocessing child still runs (a server's worker finishing a
+    write): then Python exits as usual, waiting for them. An exception ends the process as
+    Python does (its traceback printed)."""
+    code = main()
+    if not _alone():
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+            pass
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging.shutdown()  # (the exit handler importing logging registers: its handlers flushed)
+    os._exit(code)
+
+
+def _alone() -> bool:
+    """Whether nothing but this thread runs in the process: no other live thread (a daemon
+    one's work is abandoned at exit anyway) and no multiprocessing child."""
+    threading = sys.modules.get("threading")
+    if threading is not None and any(t is not threading.current_thread() and t.is_alive()
+                                     and not t.daemon for t in threading.enumerate()):
+        return False
+    mp = sys.modules.get("multiprocessing")
+    return mp is None or not mp.active_children()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

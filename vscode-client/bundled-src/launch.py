@@ -41,9 +41,9 @@ def main():
         if os.path.isdir(folder):
             site.addsitedir(folder)
     sys.argv[0] = "ctxsteward"
-    from server.cli.main import main as cli
+    from server.cli.main import run
 
-    sys.exit(cli())
+    run()
 
 
 if __name__ == "__main__":
