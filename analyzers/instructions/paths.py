@@ -34,7 +34,7 @@ from analyzers.instructions.discover import (
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
 from analyzers.instructions.markdown import FILE_EXTENSIONS, anchors, has_file_extension
-from analyzers.instructions.references import PathRef, hedged, hedged_at, sentence
+from analyzers.instructions.references import PathRef, hedged, history_at, sentence
 
 
 @dataclass(slots=True)
@@ -299,13 +299,13 @@ def made_paths(ctx: FileContext) -> frozenset[str]:
 
 
 def history(ctx: FileContext, ref: PathRef) -> bool:
-    """Inline code its sentence gives as history, an example or a counter-example ("We no
-    longer use `scripts/old.sh`", "`src/a.py` was replaced by `src/b.py`"): no file the agent
-    is told to use, so no missing one."""
+    """Inline code its sentence gives as history ("We no longer use `scripts/old.sh`",
+    "`src/a.py` was replaced by `src/b.py`"): no file the agent is told to use, so no missing
+    one."""
     loc = ref.loc
     if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
         return False
-    return hedged_at(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
+    return history_at(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
 
 
 def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
@@ -338,7 +338,7 @@ def check(ctx: FileContext) -> None:
         if ref.kind == "code" and (ref.run or normalise(ref.path) in made_paths(ctx)
                                    or history(ctx, ref)):
             continue  # a script run by its path is CS003's; a file the document makes; one
-            # its sentence gives as history or as a counter-example
+            # its sentence gives as history
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)

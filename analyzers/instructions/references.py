@@ -234,6 +234,14 @@ _HEDGE_BEFORE = re.compile(
     r"(?<!is )(?<!are )(?<!be )(?<!was )(?<!were )used to (?:run|use|call|invoke|execute|type)|"
     r"instead of|rather than|in place of|eg|ie|for example|such as|no|deprecated|obsolete|"
     r"formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+# The part of those phrases that makes it history, a past name (for paths: "Do not edit
+# `src/x.py`" or "e.g. `src/x.py`" still names a file that should exist).
+_HISTORY_BEFORE = re.compile(
+    r"\b(?:no longer(?:\s+(?:run|use|call|invoke|execute|type|running|using|calling|"
+    r"invoking))?|stop(?:ped)? (?:using|running|calling|invoking)|"
+    r"(?<!is )(?<!are )(?<!be )(?<!was )(?<!were )used to (?:run|use|call|invoke|execute|type)|"
+    r"instead of|rather than|in place of|"
+    r"deprecated|obsolete|formerly|previously)\b|→|->|=>", re.I)
 # A label that rejects what follows its colon: "Deprecated: `yarn build`", "Avoid: `x`".
 _HEDGE_LABEL = re.compile(r"\b(deprecated|obsolete|legacy|avoid|never|don't|do not)\W{0,2}:\s",
                           re.I)
@@ -252,7 +260,7 @@ _HEDGE_AFTER = re.compile(
 _EMPHASIS = re.compile(r"\*+|~~|(?<!\w)_+|_+(?!\w)")
 
 
-def hedged(line: str, col: int, end: int) -> bool:
+def hedged(line: str, col: int, end: int, before: re.Pattern[str] = _HEDGE_BEFORE) -> bool:
     """Is the inline code at ``col..end`` of ``line`` an example, a counter-example or a past
     name, not something the agent is told to use?
 
@@ -260,11 +268,12 @@ def hedged(line: str, col: int, end: int) -> bool:
     ``We no longer use `npm test```, ``Deprecated: `yarn build```, ```old_api()` is
     deprecated``, ``use `pytest` rather than `unittest``` (only `unittest`): such names need
     not exist. A recommendation after the hedge ends it: in ``Instead of `a`,
-    run `b``` only `a` is hedged."""
+    run `b``` only `a` is hedged. ``before`` is what hedges from before the code (see
+    :func:`history_at`)."""
     prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
     prefix = _HEDGE_LABEL.sub(r"\1 ", _EMPHASIS.sub("", re.sub(r"`[^`]*`", " ", prefix)))
     clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
-    hedges = list(_HEDGE_BEFORE.finditer(clause))
+    hedges = list(before.finditer(clause))
     if hedges:
         between = clause[hedges[-1].end():]
         if not _RECOMMEND.search(between):
@@ -298,6 +307,13 @@ def _flat(text: str) -> str:
 def hedged_at(doc: Document, line: int, col: int, end: int) -> bool:
     """:func:`hedged` of columns ``col..end`` of ``line``, read in their whole sentence."""
     return hedged(*sentence(doc, line, col, end))
+
+
+def history_at(doc: Document, line: int, col: int, end: int) -> bool:
+    """Whether the sentence gives the inline code at ``col..end`` of ``line`` as history or a
+    past name ("We no longer use `scripts/old.sh`", "`src/a.py` was replaced by ...", "has
+    been removed", "`a` → `b`"), not as something that exists."""
+    return hedged(*sentence(doc, line, col, end), before=_HISTORY_BEFORE)
 
 
 # -- commands -----------------------------------------------------------------------------------
