@@ -120,6 +120,7 @@ def check_file(root: Path | str, path: str | Path, text: str | None = None,
     ctx = context(ws, rel, text)
     if ctx is None:
         return []
+    prefetch([ctx], token)  # git asked once for the file (one check-ignore for its scripts)
     diags = run_checks(ctx, token)
     ws.finish()
     return diags
