@@ -145,3 +145,11 @@ def test_the_ignore_rules_are_asked_once_a_run(tmp_path: Path) -> None:
     assert "local" not in proc.stdout, proc.stdout
     calls = [x for x in trace.read_text().splitlines() if "built-in: git check-ignore" in x]
     assert len(calls) == 1, calls
+
+
+def test_the_end_of_a_kind_of_name_is_no_missing_file(tmp_path: Path) -> None:
+    """"one file each with a `_test.go` beside it" (found on chi while comparing findings):
+    the end of Go's test files' names, reported as a bare file name no commit ever added."""
+    agents = "Each middleware has a `_test.go` beside it; see `settings_dev.go`.\n"
+    root = make_repo(tmp_path / "r", {"mux.go": "package chi\n", "AGENTS.md": agents})
+    assert _findings(root) == [("AGENTS.md", 1, "CS001", "settings_dev.go")]

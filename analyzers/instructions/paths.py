@@ -248,10 +248,15 @@ def _read_as_instructions(ctx: FileContext) -> bool:
 
 
 def _not_a_file(name: str) -> bool:
-    """A library (``node.js``), a package (``java.sql``) or a placeholder (``foo.py``)."""
+    """A library (``node.js``), a package (``java.sql``), a placeholder (``foo.py``) or the
+    end of a kind of name (``_test.go``: Go's test files)."""
     stem = name.split(".", 1)[0].lower()
-    return name.lower() in _NOT_FILES or stem in _PACKAGE_ROOTS \
+    return name.lower() in _NOT_FILES or stem in _PACKAGE_ROOTS or stem in _NAME_ENDS \
         or any(part in _PLACEHOLDERS for part in re.split(r"[_.-]+", name.lower())[:-1])
+
+
+# The ends of test files' names, written alone ("a `_test.go` beside each file").
+_NAME_ENDS = frozenset({"_test", "_tests", "_spec"})
 
 
 def _made(ctx: FileContext, ref: PathRef) -> bool:
