@@ -70,12 +70,14 @@ def _what(args: tuple[str, ...]) -> str:
     return f"git {args[0]}" if args else "git"
 
 
-def run(root: Path | str, *args: str, timeout: float | None = None) -> bytes:
-    """The standard output of ``git args`` run in ``root``; :class:`GitError` when git cannot
-    run, times out or ends with an error status."""
+def run(root: Path | str, *args: str, timeout: float | None = None,
+        stdin: bytes | None = None) -> bytes:
+    """The standard output of ``git args`` run in ``root`` (``stdin`` written to its input);
+    :class:`GitError` when git cannot run, times out or ends with an error status."""
     try:
-        proc = subprocess.run(_argv(root, args), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=timeout, check=False, env=_env())
+        proc = subprocess.run(_argv(root, args), input=stdin,
+                              stdin=subprocess.DEVNULL if stdin is None else None,
+                              capture_output=True, timeout=timeout, check=False, env=_env())
     except (OSError, subprocess.SubprocessError) as e:
         raise GitError(_what(args), str(e)) from e
     if proc.returncode != 0:

@@ -120,6 +120,7 @@ def check_file(root: Path | str, path: str | Path, text: str | None = None,
     ctx = context(ws, rel, text)
     if ctx is None:
         return []
+    prefetch([ctx], token)  # git asked once for the file (one check-ignore for its scripts)
     diags = run_checks(ctx, token)
     ws.finish()
     return diags
@@ -129,13 +130,13 @@ def _targets(ws: CheckView, wanted: Iterable[str] | None) -> tuple[list[str], li
     """Files to check for the requested paths (files or folders), and problems."""
     instr = ws.instruction_files()
     if wanted is None:
-        return instr, []
+        return ws.checked_by_default(), []
     out: list[str] = []
     problems: list[str] = []
     for w in wanted:
         rel = normalise(w)
         if rel == ".":
-            out.extend(instr)
+            out.extend(ws.checked_by_default())
         elif ws.is_dir(rel):
             # The folder's instruction files, and what agents read there as instructions
             # (`.claude/skills/*/SKILL.md`), as each is checked when named by its path.
@@ -171,13 +172,22 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
         return
     missing: list[str] = []
     bare: list[str] = []
+    unmade: list[str] = []  # files the ignore rules may make local (one check-ignore for all)
     for ctx in contexts:
         missing.extend(path_checks.history_candidates(ctx))
-        bare.extend(r.ref.path for r in path_checks.bare_names(ctx))
+        for r in path_checks.bare_names(ctx):
+            bare.append(r.ref.path)
+            unmade.extend(r.candidates)
+        for cmd, word in commands.script_words(ctx):
+            tries = commands.script_tries(ctx, cmd, word)
+            if not any(ws.exists(t) for t in tries):
+                unmade.extend(tries)
     if missing:
         path_checks.removals(ws, missing)
     if bare:
         git.ever_named(bare)
+    if unmade:
+        git.ignored(unmade)
     token.check()
     wanted: dict[str, set[str]] = {}
     for ctx in contexts:

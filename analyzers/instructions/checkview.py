@@ -260,6 +260,11 @@ class CheckView:
         self._instr = sorted(found)
         return self._instr
 
+    def checked_by_default(self) -> list[str]:
+        """What ``check`` without a path checks: the instruction files and the skills."""
+        skills = [p for p in self.files() if discover.is_skill(p)]
+        return sorted({*self.instruction_files(), *skills})
+
     def is_instruction_file(self, rel: str) -> bool:
         return discover.is_instruction_file(normalise(rel), self.settings.instruction_files)
 

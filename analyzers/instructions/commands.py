@@ -27,7 +27,13 @@ from analyzers.instructions import manifests as mf
 from analyzers.instructions.checkview import CheckView, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.markdown import Loc
-from analyzers.instructions.references import SCRIPT_SUFFIXES, Command, Word, hedged
+from analyzers.instructions.references import (
+    SCRIPT_SUFFIXES,
+    Command,
+    Word,
+    hedged_at,
+    suffixless_script,
+)
 
 NPM_SCRIPT_ALIASES = {"test": "test", "t": "test", "tst": "test"}
 PNPM_BUILTINS = frozenset("""
@@ -79,7 +85,7 @@ def _rejected(ctx: FileContext, cmd: Command) -> bool:
     first, last = cmd.words[0].loc, cmd.words[-1].loc
     if first.line >= len(ctx.doc.lines) or first.line != last.end_line:
         return False
-    return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
+    return hedged_at(ctx.doc, first.line, max(0, first.col - 1), last.end_col + 1)
 
 
 def _strip_prefix(words: list[Word]) -> list[Word]:
@@ -596,10 +602,18 @@ _BUILT = frozenset({"dist", "build", "out", "target", "node_modules", "_build", 
 
 
 def _run_directly(word: Word) -> bool:
-    """``./scripts/fmt.sh``, ``tools/release.py``: a script file run by its path."""
+    """``./scripts/fmt.sh``, ``tools/release.py``, ``./configure``: a script file run by its
+    path (one without a suffix only when written from ``./``: ``docs/guide`` in a listing is
+    no command)."""
     p = word.text
     return not word.dynamic and "/" in p and not p.startswith(("/", "~")) \
-        and p.endswith(SCRIPT_SUFFIXES) and "://" not in p
+        and "://" not in p and (p.endswith(SCRIPT_SUFFIXES) or suffixless_script(p))
+
+
+def script_tries(ctx: FileContext, cmd: Command, word: Word) -> list[str]:
+    """Where ``word`` (a script run by ``cmd``) may be, root-relative."""
+    return [normalise(f"{f}/{word.text}" if f not in ("", ".") else word.text)
+            for f in _folders(ctx, cmd)]
 
 
 def _built_or_script(ctx: FileContext, cmd: Command, word: Word) -> None:
@@ -611,11 +625,38 @@ def _built_or_script(ctx: FileContext, cmd: Command, word: Word) -> None:
     if first in _BUILT:
         return
     git = ctx.ws.git
-    tries = [normalise(f"{f}/{word.text}" if f not in ("", ".") else word.text)
-             for f in _folders(ctx, cmd)]
-    if git is not None and not any(ctx.ws.exists(t) for t in tries) and git.ignored(tries):
+    tries = script_tries(ctx, cmd, word)
+    if any(ctx.ws.exists(t) for t in tries):
         return
+    if any(ctx.ws.exists(t + suffix) for t in tries for suffix in (".in", ".ac")):
+        return  # made by the build from its template (``./configure`` from configure.ac)
+    if git is not None and git.ignored(tries):
+        return
+    from analyzers.instructions.paths import made_paths
+
+    if normalise(word.text) in made_paths(ctx):
+        return  # a file the document says something makes
     _script_file(ctx, cmd, word)
+
+
+def script_words(ctx: FileContext) -> list[tuple[Command, Word]]:
+    """Every script file the file's commands run (by path, interpreter or ``source``), with
+    its command: what :func:`check` looks for (the prefetch asks git about them at once)."""
+    out: list[tuple[Command, Word]] = []
+    for cmd in ctx.refs.commands:
+        words = _strip_prefix(cmd.words)
+        if not words or _rejected(ctx, cmd):
+            continue
+        head = words[0].text
+        if head in _INTERPRETERS:
+            word = _interpreted(words[0], words[1:])
+        elif head in _SOURCE:
+            word = _sourced(words[1:])
+        else:
+            word = words[0] if head not in _HANDLERS and _run_directly(words[0]) else None
+        if word is not None:
+            out.append((cmd, word))
+    return out
 
 
 # interpreter: (options that take the next word, options after which no file is run)
@@ -634,13 +675,13 @@ _INTERPRETERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
-def _interpreter(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+def _interpreted(head_word: Word, args: list[Word]) -> Word | None:
     """``bash scripts/fmt.sh``, ``node tools/gen.js``, ``ruby script/x.rb``, ``deno run x.ts``:
-    the script file is checked like ``python x.py``'s."""
-    head = _strip_prefix(cmd.words)[0].text
+    the script file the interpreter runs (checked like ``python x.py``'s), if any."""
+    head = head_word.text
     if head == "deno":
         if not args or args[0].text != "run":
-            return
+            return None
         args = args[1:]
     takes_value, ends = _INTERPRETERS[head]
     i = 0
@@ -648,16 +689,43 @@ def _interpreter(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
         t = args[i].text
         if t in ends or head in ("bash", "sh", "zsh", "dash", "ksh") and \
                 re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", t):
-            return  # `bash -c '...'`, `node -e '...'`: code, not a file
+            return None  # `bash -c '...'`, `node -e '...'`: code, not a file
         if t in takes_value:
             i += 2
             continue
         if t.startswith(("-", "+")):
             i += 1
             continue
-        if "/" in t or t.endswith(SCRIPT_SUFFIXES):
-            _built_or_script(ctx, cmd, args[i])
-        return
+        return args[i] if "/" in t or t.endswith(SCRIPT_SUFFIXES) else None
+    return None
+
+
+def _interpreter(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    word = _interpreted(_strip_prefix(cmd.words)[0], args)
+    if word is not None:
+        _built_or_script(ctx, cmd, word)
+
+
+# ``source scripts/env.sh``, ``. scripts/env.sh``: a shell script read into the shell. Only a
+# shell script by its suffix is checked: ``source .venv/bin/activate`` or ``source .env`` name
+# files each developer makes.
+_SOURCE = frozenset({"source", "."})
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
+
+
+def _sourced(args: list[Word]) -> Word | None:
+    if not args or args[0].dynamic:
+        return None
+    p = args[0].text
+    if p.startswith(("/", "~", "-")) or "://" in p or not p.endswith(_SHELL_SUFFIXES):
+        return None
+    return args[0]
+
+
+def _source(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
+    word = _sourced(args)
+    if word is not None:
+        _built_or_script(ctx, cmd, word)
 
 
 def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> None:
@@ -818,4 +886,5 @@ _HANDLERS = {
     "uv": _runner, "poetry": _runner, "python": _python, "python3": _python,
     "pytest": _pytest, "cargo": _cargo, "go": _go,
     **{name: _interpreter for name in _INTERPRETERS},
+    **{name: _source for name in _SOURCE},
 }

@@ -26,7 +26,7 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.references import RUNNERS, hedged
+from analyzers.instructions.references import RUNNERS, hedged_at
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -82,7 +82,7 @@ def facts(doc: Document) -> _Facts:
         # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
         # this file's command for its purpose
         cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS
-                and not hedged(line, s.outer.col, s.outer.end_col)]
+                and not hedged_at(doc, i, s.outer.col, s.outer.end_col)]
         if cmds:
             prose = line
             for s in spans:
@@ -95,7 +95,7 @@ def facts(doc: Document) -> _Facts:
         for label, rx in SETTINGS:
             for m in rx.finditer(line):
                 groups = [g for g in m.groups() if g]
-                if not groups or hedged(line, m.start(), m.end()):
+                if not groups or hedged_at(doc, i, m.start(), m.end()):
                     continue  # "use pnpm instead of using npm": npm is not this file's choice
                 if "{0}" in label:
                     key = label.format(groups[0].lower().replace(".js", ""))

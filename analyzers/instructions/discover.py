@@ -76,6 +76,15 @@ def read_by_agents(path: str) -> bool:
         path.startswith(AGENT_FOLDERS) and is_markdown(path))
 
 
+def is_skill(path: str) -> bool:
+    """A skill's instructions: ``SKILL.md`` in a folder of a ``skills`` folder, wherever an
+    agent keeps them (``.claude/skills/review/SKILL.md`` for Claude Code, ``.agents/skills/``
+    for Codex, ``.github/skills/`` for Copilot, a plugin's ``skills/``). Checked by default with
+    the instruction files; loaded only when the agent picks the skill."""
+    parts = path.split("/")
+    return parts[-1] == "SKILL.md" and "skills" in parts[:-2]
+
+
 def expands_imports(path: str) -> bool:
     """Whether the agent reading this file expands ``@path`` imports: only Claude Code does
     (CLAUDE.md, CLAUDE.local.md and everything under ``.claude/``); elsewhere ``@x`` is text."""

@@ -290,10 +290,11 @@ class GitInfo:
         todo = sorted({p for p in paths if p not in self._ignored})
         if todo:
             self.token.check()
-            try:
-                out = gitrepo.run(self.root, "check-ignore", "--no-index", "--", *todo,
+            try:  # one call for all, the paths on stdin (no argument list too long)
+                out = gitrepo.run(self.root, "check-ignore", "--no-index", "--stdin", "-z",
+                                  stdin="\0".join(todo).encode("utf-8", "surrogateescape"),
                                   timeout=60)
-                hit = set(out.decode("utf-8", "surrogateescape").splitlines())
+                hit = set(out.decode("utf-8", "surrogateescape").split("\0"))
             except gitrepo.GitError as e:  # status 1: none is ignored; else as if all were
                 hit = set() if e.returncode == 1 else set(todo)
             for p in todo:

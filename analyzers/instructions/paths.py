@@ -34,7 +34,7 @@ from analyzers.instructions.discover import (
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
 from analyzers.instructions.markdown import FILE_EXTENSIONS, anchors, has_file_extension
-from analyzers.instructions.references import PathRef, hedged
+from analyzers.instructions.references import PathRef, hedged, history_at, sentence
 
 
 @dataclass(slots=True)
@@ -117,9 +117,11 @@ def _anchored(ws: CheckView, folder: str, ref: PathRef) -> bool:
             return False
         down = _join(folder, "/".join(parts[:ups + 1]))
         return not is_outside(down) and ws.is_dir(down)
-    first = ref.path.removeprefix("./").split("/", 1)[0]
+    if ref.path.startswith("./"):
+        return ref.path.removeprefix("./").strip("/") not in ("", ".")  # written from here
+    first = ref.path.split("/", 1)[0]
     if "/" not in ref.path or first in ("", "."):
-        return ref.path.startswith("./") and "/" in ref.path.removeprefix("./")
+        return False
     return ws.is_dir(_join(folder, first)) or ws.is_dir(first)
 
 
@@ -175,14 +177,14 @@ _MADE_AFTER = re.compile(
 
 # The file a sentence makes: the destination of a copy, move or rename ("copy `a.py` to
 # `app/b.py`", "save it as `out.json`"), what is created or generated ("create
-# `app/local.py`"), or a name the reader gives ("name the file `x.py`", "call it `x.py`", "a
-# file named `x.py`").
+# `app/local.py`", "it writes `out/x.json`"), or a name the reader gives ("name the file
+# `x.py`", "call it `x.py`", "a file named `x.py`").
 _MAKE_INTO = re.compile(
     r"\b(?:cop(?:y|ies|ied)|cp|mov(?:e|es|ed)|mv|renam\w*|duplicat\w*|sav\w*|writ\w*|"
     r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
     r"(?:this|that|the|a|an|its|your)(?:\s+\w+)?)\s+)*"
     r"(?:to|as|into)\s+(?:(?:a|an|the|new)\s+)*$|"
-    r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir)\s+(?:(?:a|an|the|new|empty|file|"
+    r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir|writes|produces|emits|outputs)\s+(?:(?:a|an|the|new|empty|file|"
     r"folder|directory)\s+)*$|"
     r"\b(?:name|call)\s+(?:(?:it|them|the|this|that|your|new|file|folder|directory|module|"
     r"script)\s+)*$|"
@@ -213,7 +215,15 @@ _PLACEHOLDERS = frozenset("my your foo bar baz qux example examples sample dummy
 
 def bare_names(ctx: FileContext) -> list[Resolved]:
     """Inline code naming a file by name alone (``settings_local.py``) that no file of the
-    workspace carries: candidates for a report once git and the ignore rules are asked."""
+    workspace carries: candidates for a report once git and the ignore rules are asked
+    (computed once per file: the prefetch and the check both ask)."""
+    hit = ctx.__dict__.get("paths.bare")
+    if hit is None:
+        hit = ctx.__dict__["paths.bare"] = _bare_names(ctx)
+    return hit
+
+
+def _bare_names(ctx: FileContext) -> list[Resolved]:
     if not _read_as_instructions(ctx):
         return []
     out = []
@@ -238,10 +248,15 @@ def _read_as_instructions(ctx: FileContext) -> bool:
 
 
 def _not_a_file(name: str) -> bool:
-    """A library (``node.js``), a package (``java.sql``) or a placeholder (``foo.py``)."""
+    """A library (``node.js``), a package (``java.sql``), a placeholder (``foo.py``) or the
+    end of a kind of name (``_test.go``: Go's test files)."""
     stem = name.split(".", 1)[0].lower()
-    return name.lower() in _NOT_FILES or stem in _PACKAGE_ROOTS \
+    return name.lower() in _NOT_FILES or stem in _PACKAGE_ROOTS or stem in _NAME_ENDS \
         or any(part in _PLACEHOLDERS for part in re.split(r"[_.-]+", name.lower())[:-1])
+
+
+# The ends of test files' names, written alone ("a `_test.go` beside each file").
+_NAME_ENDS = frozenset({"_test", "_tests", "_spec"})
 
 
 def _made(ctx: FileContext, ref: PathRef) -> bool:
@@ -250,26 +265,52 @@ def _made(ctx: FileContext, ref: PathRef) -> bool:
     loc = ref.loc
     if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
         return True
-    line = ctx.doc.lines[loc.line]
-    start, end = max(0, loc.col - 1), loc.end_col + 1
+    if normalise(ref.path) in made_paths(ctx):
+        return True
+    line, start, end = sentence(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
     before = re.sub(r"\b([a-zA-Z])\.([a-zA-Z])\.", r"\1\2", line[:start])  # e.g., e.x., i.e.
     clause = re.split(r"[.!?;:](?:\s|$)", before)[-1]
     if hedged(line, start, end) or _MADE_BEFORE.search(clause) or \
             _MADE_AFTER.search(line[end:]) or made_here(line, start, end):
         return True
-    if line.rstrip().endswith(":") and ":" not in line[end:].rstrip()[:-1]:
+    tail = line[end:].rstrip()
+    if tail.endswith(":") and not re.search(r"[.!?;:](?:\s|$)", tail[:-1]):
         return True  # "Contents of `hello.py`:" introduces an example of it
     name = ref.path
     return any(name in "\n".join(f.lines) for f in ctx.doc.fences)  # a shown or made file
 
 
 def _destination(ctx: FileContext, ref: PathRef) -> bool:
-    """A path the sentence makes ("copy `app/settings.py` to `app/settings_dev.py`"): it need
-    not exist, whatever its history."""
+    """A path the sentence makes ("copy `app/settings.py` to `app/settings_dev.py`", "`make`
+    writes `src/gen.py`", "`out/x.json` is generated"): it need not exist, whatever its
+    history."""
     loc = ref.loc
     if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
         return False
-    return made_here(ctx.doc.lines[loc.line], max(0, loc.col - 1), loc.end_col + 1)
+    line, start, end = sentence(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
+    return made_here(line, start, end) or bool(_MADE_AFTER.search(line[end:]))
+
+
+def made_paths(ctx: FileContext) -> frozenset[str]:
+    """The paths the document makes somewhere (see :func:`_destination`): mentioned again
+    anywhere in it ("then import from `src/gen.py`"), each is still that file, not a
+    missing one."""
+    hit = ctx.__dict__.get("paths.made")
+    if hit is None:
+        hit = frozenset(normalise(r.path) for r in ctx.refs.paths
+                        if r.kind == "code" and _destination(ctx, r))
+        ctx.__dict__["paths.made"] = hit
+    return hit
+
+
+def history(ctx: FileContext, ref: PathRef) -> bool:
+    """Inline code its sentence gives as history ("We no longer use `scripts/old.sh`",
+    "`src/a.py` was replaced by `src/b.py`"): no file the agent is told to use, so no missing
+    one."""
+    loc = ref.loc
+    if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
+        return False
+    return history_at(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
 
 
 def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
@@ -299,8 +340,10 @@ def check(ctx: FileContext) -> None:
             continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
-        if ref.kind == "code" and (ref.run or _destination(ctx, ref)):
-            continue  # a script run by its path is CS003's; a file the sentence makes
+        if ref.kind == "code" and (ref.run or normalise(ref.path) in made_paths(ctx)
+                                   or history(ctx, ref)):
+            continue  # a script run by its path is CS003's; a file the document makes; one
+            # its sentence gives as history
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)

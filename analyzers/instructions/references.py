@@ -6,6 +6,7 @@ flags, ``$VARS``, home paths and anything in a non-shell fenced block are left a
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -67,6 +68,15 @@ RUNNERS = frozenset({"npm", "pnpm", "yarn", "bun", "make", "just", "uv", "poetry
 # Files run by their path (``./scripts/fmt.sh``) or by an interpreter (``bash x.sh``).
 SCRIPT_SUFFIXES = (".sh", ".bash", ".zsh", ".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".rb",
                    ".pl", ".php", ".ps1")
+
+
+def suffixless_script(p: str) -> bool:
+    """``./configure``, ``./scripts/bootstrap``: a file run from ``./`` whose name has no
+    suffix."""
+    base = p.rsplit("/", 1)[-1]
+    return p.startswith("./") and bool(base) and "." not in base
+
+
 _PATH_CHARS = re.compile(r"^[\w.@+~/-]+$")
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _SYMBOL = re.compile(rf"^(?P<chain>{_IDENT}(?:(?:\.|::|#){_IDENT})*)(?P<call>\((?:[^()]*)\))?$")
@@ -149,7 +159,8 @@ def _code_span(doc: Document, span: CodeSpan, refs: References) -> None:
         if looks_like_path(candidate) and not _SCHEME.match(candidate):
             loc = Loc(base.line, base.col, base.line, base.col + len(candidate)) if single \
                 else base
-            run = candidate == text and text.startswith("./") and text.endswith(SCRIPT_SUFFIXES)
+            run = candidate == text and text.startswith("./") and (
+                text.endswith(SCRIPT_SUFFIXES) or suffixless_script(text))
             refs.paths.append(PathRef("code", candidate, loc, dir_hint=candidate.endswith("/"),
                                       run=run))
             if run:  # "Run `./scripts/fmt.sh`": a command as much as a path
@@ -223,6 +234,14 @@ _HEDGE_BEFORE = re.compile(
     r"(?<!is )(?<!are )(?<!be )(?<!was )(?<!were )used to (?:run|use|call|invoke|execute|type)|"
     r"instead of|rather than|in place of|eg|ie|for example|such as|no|deprecated|obsolete|"
     r"formerly|legacy|old|bad|wrong)\b|→|->|=>", re.I)
+# The part of those phrases that makes it history, a past name (for paths: "Do not edit
+# `src/x.py`" or "e.g. `src/x.py`" still names a file that should exist).
+_HISTORY_BEFORE = re.compile(
+    r"\b(?:no longer(?:\s+(?:run|use|call|invoke|execute|type|running|using|calling|"
+    r"invoking))?|stop(?:ped)? (?:using|running|calling|invoking)|"
+    r"(?<!is )(?<!are )(?<!be )(?<!was )(?<!were )used to (?:run|use|call|invoke|execute|type)|"
+    r"instead of|rather than|in place of|"
+    r"deprecated|obsolete|formerly|previously)\b|→|->|=>", re.I)
 # A label that rejects what follows its colon: "Deprecated: `yarn build`", "Avoid: `x`".
 _HEDGE_LABEL = re.compile(r"\b(deprecated|obsolete|legacy|avoid|never|don't|do not)\W{0,2}:\s",
                           re.I)
@@ -230,11 +249,18 @@ _HEDGE_LABEL = re.compile(r"\b(deprecated|obsolete|legacy|avoid|never|don't|do n
 # `b`" stays hedged: a naming rule's example).
 _RECOMMEND = re.compile(r"\b(?:run|use|call|invoke|execute|type|prefer|try|instead)\b",
                         re.I)
-_HEDGE_AFTER = re.compile(r"^[^.!?;]*?\b(?:is|are|was|were) (?:deprecated|removed|gone|renamed)\b|"
-                          r"^[^.!?;]*?\bno longer\b", re.I)
+# What the sentence says of it after: history ("`x` was replaced by `y`", "has been removed",
+# "is no longer used").
+_HEDGE_AFTER = re.compile(
+    r"^[^.!?;]*?\b(?:is|are|was|were|has\s+been|have\s+been|had\s+been|got)\s+"
+    r"(?:deprecated|removed|gone|renamed|replaced|deleted|dropped|retired|superseded)\b|"
+    r"^[^.!?;]*?\bno\s+longer\b", re.I)
+# Emphasis around words ("We **no longer** use", "_never_"): read as the words themselves
+# (code spans before the reference are blanked first).
+_EMPHASIS = re.compile(r"\*+|~~|(?<!\w)_+|_+(?!\w)")
 
 
-def hedged(line: str, col: int, end: int) -> bool:
+def hedged(line: str, col: int, end: int, before: re.Pattern[str] = _HEDGE_BEFORE) -> bool:
     """Is the inline code at ``col..end`` of ``line`` an example, a counter-example or a past
     name, not something the agent is told to use?
 
@@ -242,16 +268,52 @@ def hedged(line: str, col: int, end: int) -> bool:
     ``We no longer use `npm test```, ``Deprecated: `yarn build```, ```old_api()` is
     deprecated``, ``use `pytest` rather than `unittest``` (only `unittest`): such names need
     not exist. A recommendation after the hedge ends it: in ``Instead of `a`,
-    run `b``` only `a` is hedged."""
+    run `b``` only `a` is hedged. ``before`` is what hedges from before the code (see
+    :func:`history_at`)."""
     prefix = re.sub(r"\b([iI])\.e\.", r"\1e", re.sub(r"\b([eE])\.g\.", r"\1g", line[:col]))
-    prefix = _HEDGE_LABEL.sub(r"\1 ", prefix)
+    prefix = _HEDGE_LABEL.sub(r"\1 ", _EMPHASIS.sub("", re.sub(r"`[^`]*`", " ", prefix)))
     clause = re.split(r"[.!?;:](?:\s|$)", prefix)[-1]
-    hedges = list(_HEDGE_BEFORE.finditer(clause))
+    hedges = list(before.finditer(clause))
     if hedges:
-        between = re.sub(r"`[^`]*`", " ", clause[hedges[-1].end():])
+        between = clause[hedges[-1].end():]
         if not _RECOMMEND.search(between):
             return True
-    return bool(_HEDGE_AFTER.search(line[end:]))
+    return bool(_HEDGE_AFTER.search(_EMPHASIS.sub("", line[end:])))
+
+
+def sentence(doc: Document, line: int, col: int, end: int) -> tuple[str, int, int]:
+    """The paragraph holding columns ``col..end`` of ``line``, its soft-wrapped lines joined
+    into one (each line break with the indentation or quote marker after it read as one
+    space), and where ``col`` and ``end`` fall in it: a hedge or a copy written across a line
+    wrap ("We no longer use\n`npm test`") reads as one sentence, as it renders. A position
+    in no paragraph (a fence, HTML) gets its own line."""
+    here = doc.offset(line, col)
+    i = bisect.bisect_right(doc.text_regions, (here, len(doc.text) + 1)) - 1
+    if i < 0 or not doc.text_regions[i][0] <= here < doc.text_regions[i][1] \
+            or line >= len(doc.lines):
+        return (doc.lines[line] if line < len(doc.lines) else ""), col, end
+    a, b = doc.text_regions[i]
+    text = doc.text[a:b].rstrip("\n")
+    if "\n" not in text:
+        return text, col, end
+    there = doc.offset(line, end)
+    return (_flat(text), len(_flat(text[:here - a])), len(_flat(text[:there - a])))
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[ \t]*\n[ \t]*(?:>[ \t]*)*", " ", text)
+
+
+def hedged_at(doc: Document, line: int, col: int, end: int) -> bool:
+    """:func:`hedged` of columns ``col..end`` of ``line``, read in their whole sentence."""
+    return hedged(*sentence(doc, line, col, end))
+
+
+def history_at(doc: Document, line: int, col: int, end: int) -> bool:
+    """Whether the sentence gives the inline code at ``col..end`` of ``line`` as history or a
+    past name ("We no longer use `scripts/old.sh`", "`src/a.py` was replaced by ...", "has
+    been removed", "`a` → `b`"), not as something that exists."""
+    return hedged(*sentence(doc, line, col, end), before=_HISTORY_BEFORE)
 
 
 # -- commands -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import difflib
 from analyzers import gitrepo
 from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
-from analyzers.instructions.references import SymbolRef, hedged
+from analyzers.instructions.references import SymbolRef, hedged_at
 from analyzers.instructions.stdnames import is_standard
 from analyzers.lexical import split_identifier
 
@@ -166,7 +166,7 @@ def _is_hedged(ctx: FileContext, sym: SymbolRef) -> bool:
     first, last = sym.parts[0][1], sym.parts[-1][1]
     if first.line >= len(ctx.doc.lines):
         return False
-    return hedged(ctx.doc.lines[first.line], max(0, first.col - 1), last.end_col + 1)
+    return hedged_at(ctx.doc, first.line, max(0, first.col - 1), last.end_col + 1)
 
 
 def _standard(ctx: FileContext, sym: SymbolRef) -> bool:

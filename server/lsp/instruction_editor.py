@@ -239,7 +239,7 @@ def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | Non
     with checks.using(ctx.token, texts) as ws:
         report = ws_app.check(CheckRequest(paths=paths), ctx.token, view=ws)
         contents = {p: ws.read(p) for p in {d.path for d in report.diagnostics}}
-        checked = ws.instruction_files() if paths is None else []
+        checked = ws.checked_by_default() if paths is None else []
     by_uri: dict[str, list[types.Diagnostic]] = {}
     for p in sorted({*contents, *checked}):
         by_uri.setdefault((root / p).as_uri(), [])

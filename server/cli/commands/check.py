@@ -147,7 +147,7 @@ def _print_report(root: Path, report: CheckReport, args: argparse.Namespace,
     lines.append(f"{summary} in {files}")
     if not report.files_checked and not args.paths:
         lines.append(f"(looked for: {', '.join(patterns)}; a name without a / at any "
-                     "depth, the others from the root)")
+                     "depth, the others from the root; and skills, */skills/*/SKILL.md)")
     emit("\n".join(lines), args.out, root)
     sys.stdout.flush()
     for n in report.notes:
