@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
-from test_hooks import background_index, last_run, load_fixture, run_hook
+from test_hooks import (
+    background_index,
+    last_run,
+    load_fixture,
+    run_hook,
+    wait_for_background_index,
+)
 
 FILES = {
     "web/__init__.py": "",
@@ -115,3 +121,92 @@ def test_a_follow_up_adds_no_map_and_a_task_still_gets_one(project: Path, text: 
     else:
         assert listed(context), last_run(project)
         assert "map:" in last_run(project)
+
+
+def session_state(root: Path, session: str) -> dict:
+    """What the session's state file says it was shown."""
+    data = json.loads((root / f".ctxsteward/sessions/{session}.json").read_text("utf-8"))
+    return dict.fromkeys(data["shown"]) if isinstance(data["shown"], list) else data["shown"]
+
+
+# -- what is still there ---------------------------------------------------------------------
+
+def test_a_symlink_out_of_the_workspace_is_never_present_one_into_it_may_be(
+        tmp_path: Path) -> None:
+    """After a map, a file it showed becomes a symlink out of the workspace and another one a
+    symlink to a file inside: the session forgets the first (its target is never read: its text
+    reaches no map) and keeps the second, which the map's check of the disk finds there too
+    (named again as relevant, not listed)."""
+    root = make_project(tmp_path / "app")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "views.py").write_text("def login(request, response):\n"
+                                      "    return 'OUTSIDE_ONLY_TEXT'\n", "utf-8")
+    context = prompt(root, FIRST_TASK, "links")
+    assert {"web/session.py", "web/views.py"} <= set(listed(context)), context
+    wait_for_background_index(root)  # (its refresh after the prompt is over: none for a minute)
+    (root / "web/session_impl.py").write_bytes((root / "web/session.py").read_bytes())
+    (root / "web/session.py").unlink()
+    (root / "web/session.py").symlink_to("session_impl.py")
+    (root / "web/views.py").unlink()
+    (root / "web/views.py").symlink_to(outside / "views.py")
+    context = prompt(root, "set_session_cookie in the login view", "links")
+    state = session_state(root, "links")
+    assert "web/views.py" not in state, state
+    assert "web/session.py" in state, state
+    assert "OUTSIDE_ONLY_TEXT" not in context and "web/views.py" not in context, context
+    also = next(line for line in context.splitlines() if line.startswith("Also relevant"))
+    assert "web/session.py" in also, context
+
+
+def test_one_rule_says_which_workspace_files_are_present(tmp_path: Path) -> None:
+    """``confine.file_inside``, which the session state and the map's disk check both use."""
+    from analyzers.confine import file_inside
+
+    root = tmp_path / "ws"
+    (root / "a").mkdir(parents=True)
+    (root / "a/real.py").write_text("x = 1\n")
+    (tmp_path / "secret.txt").write_text("outside\n")
+    (root / "a/in.py").symlink_to("real.py")
+    (root / "a/out.py").symlink_to(tmp_path / "secret.txt")
+    (root / "a/up.py").symlink_to("../../secret.txt")
+    (root / "a/dangling.py").symlink_to("missing.py")
+    (root / "a/loop.py").symlink_to("loop.py")
+    assert file_inside(root, "a/real.py") == (root / "a/real.py").resolve()
+    assert file_inside(root, "a/in.py") == (root / "a/real.py").resolve()
+    for rel in ("a/out.py", "a/up.py", "a/dangling.py", "a/loop.py", "a", "../secret.txt",
+                str(tmp_path / "secret.txt"), "", "a/missing.py"):
+        assert file_inside(root, rel) is None, rel
+
+
+# -- files changed since shown ---------------------------------------------------------------
+
+def test_a_file_changed_since_a_map_showed_it_is_listed_again_and_says_so(
+        tmp_path: Path) -> None:
+    """A map showed ``web/session.py`` and ``web/views.py``; the user (or the agent) then edits
+    ``web/session.py``: the next map of the session lists it again, with its line ranges as they
+    are now and a reason saying it changed since shown, and leaves ``web/views.py`` (unchanged)
+    out. A file touched but with the same text is no change; once listed again, the edited file
+    is not repeated until it changes again."""
+    root = make_project(tmp_path / "app")
+    first = prompt(root, FIRST_TASK, "edits")
+    assert {"web/session.py", "web/views.py"} <= set(listed(first)), first
+    assert "set_session_cookie (L4-8)" in first, first
+    wait_for_background_index(root)  # (its refresh after the prompt is over: none for a minute)
+    session_py = root / "web/session.py"
+    session_py.write_text("import time\n\n" + session_py.read_text("utf-8"), "utf-8")
+    views = root / "web/views.py"
+    views.write_text(views.read_text("utf-8"), "utf-8")  # (a new time, the same text)
+
+    again = prompt(root, "set_session_cookie of the login view", "edits")
+    line = next((x for x in again.splitlines() if x[:1].isdigit() and "web/session.py" in x),
+                "")
+    assert "set_session_cookie (L6-10)" in line, again  # (as it is now: two lines down)
+    assert " — changed since an earlier map showed it" in line, line
+    assert "web/views.py" not in listed(again), again
+    assert "1 changed since shown" in last_run(root)
+    stamp = session_state(root, "edits")["web/session.py"]  # (what it was when shown again)
+    assert stamp["size"] == session_py.stat().st_size and len(stamp["sha256"]) == 64, stamp
+
+    third = prompt(root, "set_session_cookie of the login view", "edits")
+    assert "web/session.py" not in listed(third), third

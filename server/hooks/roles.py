@@ -29,7 +29,7 @@ from server.hooks.events import (
 )
 from server.hooks.options import Options
 from server.hooks.payload import HookInput
-from server.hooks.state import fingerprint, load_session, save_session
+from server.hooks.state import fingerprint, load_session, save_session, stamp
 
 if TYPE_CHECKING:
     from analyzers.app.workspace import Snapshot, Workspace
@@ -171,13 +171,14 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
     from server.hooks.transcript import recent_files
 
     sid = run.hook.session_id
-    shown = load_session(run.root, sid)
+    shown = load_session(run.root, sid)  # (those changed since are listed again, and say so)
     # Codex's reference: its transcript format "isn't a stable interface for hooks": not read.
     seeds = [] if run.agent in UNREAD_TRANSCRIPTS else recent_files(run.hook.transcript_path,
                                                                      run.root)
     def request(max_chars: int) -> MapRequest:
         return MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
-                          max_chars=max_chars, skip=shown, bodies=run.options.bodies,
+                          max_chars=max_chars, skip=shown.unchanged,
+                          changed=shown.changed, bodies=run.options.bodies,
                           limit=run.options.limit, decisions=run.options.decisions)
 
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
@@ -194,9 +195,12 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
         result = made[-1]
     run.note(f"map: {plural(len(result.entries), 'file')}, {result.tokens} tokens, "
              f"{plural(len(seeds), 'seed')}, "
-             f"{len(result.repeated)} not repeated, {len(result.also)} named again")
-    if result.shown:  # only files shown with their line ranges count as shown
-        save_session(run.root, sid, [*shown, *result.shown])
+             f"{len(result.repeated)} not repeated, {len(result.also)} named again"
+             + (f", {len(shown.changed)} changed since shown" if shown.changed else ""))
+    # Only files shown with their line ranges count as shown, each as it is now; a file gone
+    # since is forgotten.
+    save_session(run.root, sid, {**shown.stamps, **{
+        p: was for p in result.shown if (was := stamp(run.root, p)) is not None}})
     return result.text
 
 
@@ -244,7 +248,7 @@ def on_session_start(run: Run) -> str:
     from analyzers.app.workspace import Workspace
 
     if run.hook.source in ("compact", "clear") and run.hook.session_id:
-        save_session(run.root, run.hook.session_id, [])
+        save_session(run.root, run.hook.session_id, {})
     ws = Workspace(run.root)
     if not ws.index_usable():
         indexer.start(run.root, "session start without an index", needed=True)
