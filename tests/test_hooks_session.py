@@ -210,3 +210,59 @@ def test_a_file_changed_since_a_map_showed_it_is_listed_again_and_says_so(
 
     third = prompt(root, "set_session_cookie of the login view", "edits")
     assert "web/session.py" not in listed(third), third
+
+
+# -- recent decisions ------------------------------------------------------------------------
+
+BOTS = {  # file -> a bot's identity, as git records it, whose commit is that file's newest
+    "web/session.py": "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+    "calc/numbers.py": "Renovate Bot <bot@renovateapp.com>",
+    "tools/build_script.py": "github-actions <41898282+github-actions@users.noreply.github.com>",
+}
+
+
+def test_a_maps_recent_decision_is_never_a_bots_commit(tmp_path: Path) -> None:
+    """Each file's newest commit is a bot's, with a subject like a person's ("Refresh ..."):
+    the map's "recent decision" of each file is the person's commit before it, known by the
+    author's name or address, not by the subject."""
+    from gitutil import commit, git
+
+    when = iter(range(1_750_000_000, 1_760_000_000, 86_400))  # a commit a day
+    root = make_repo(tmp_path / "app")
+    commit(root, "initial", FILES, when=next(when))
+    for path in BOTS:
+        commit(root, f"Decide how {path} works", {path: FILES[path] + "\n# decided\n"},
+               when=next(when))
+    for i, (path, author) in enumerate(BOTS.items()):
+        (root / path).write_text(FILES[path] + f"\n# refreshed {i}\n", "utf-8")
+        git("commit", "-q", "-a", "--author", author, "-m", f"Refresh {path} for the release",
+            cwd=root, when=next(when))
+    assert run_cli("index", cwd=root).returncode == 0
+    background_index(root)
+    context = prompt(root, "set_session_cookie and factorial in build_wheel", "bots")
+    for path in BOTS:
+        line = next((x for x in context.splitlines() if x[:1].isdigit() and f" {path} " in x),
+                    "")
+        assert f": Decide how {path} works" in line, context
+    assert "Refresh" not in context, context
+
+
+@pytest.mark.parametrize(("author", "is_bot"), [
+    ("dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>", True),
+    ("renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>", True),
+    ("Renovate Bot <bot@renovateapp.com>", True),
+    ("Mend Renovate <bot@renovateapp.com>", True),
+    ("github-actions <41898282+github-actions@users.noreply.github.com>", True),
+    ("GitHub Action <action@github.com>", True),
+    ("pre-commit-ci[bot] <66853113+pre-commit-ci[bot]@users.noreply.github.com>", True),
+    ("dependabot", True),
+    ("Jane Abbot <jane.abbot@example.com>", False),
+    ("Robot Framework Dev <dev@robotframework.org>", False),
+    ("Ann Renovation <ann@example.com>", False),
+    ("", False),
+])
+def test_one_rule_says_which_authors_are_bots(author: str, is_bot: bool) -> None:
+    """``decisions.bot``, which the bundles' decisions and the map's recent decision both use."""
+    from analyzers.bundles.decisions import bot
+
+    assert bot(author) is is_bot
