@@ -204,9 +204,11 @@ def test_a_file_changed_since_a_map_showed_it_is_listed_again_and_says_so(
     assert "set_session_cookie (L6-10)" in line, again  # (as it is now: two lines down)
     assert " — changed since an earlier map showed it" in line, line
     assert "web/views.py" not in listed(again), again
-    assert "1 changed since shown" in last_run(root)
-    stamp = session_state(root, "edits")["web/session.py"]  # (what it was when shown again)
+    assert "1 changed since shown, listed again" in last_run(root)
+    stamps = session_state(root, "edits")
+    stamp = stamps["web/session.py"]  # (what it was when shown again)
     assert stamp["size"] == session_py.stat().st_size and len(stamp["sha256"]) == 64, stamp
+    assert stamps["web/views.py"]["mtime_ns"] == views.stat().st_mtime_ns  # (not read again)
 
     third = prompt(root, "set_session_cookie of the login view", "edits")
     assert "web/session.py" not in listed(third), third

@@ -98,7 +98,7 @@ bugs buggy issue issues problem problems warning warnings still anymore green re
 passed passing output result results again happened happens happen wrong right
 """.split())
 POINTERS = frozenset("""
-it its it's that this these those them they same again still previous last above instead
+it its that this these those them they same again still previous last above instead
 """.split())
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not slow the ranking)
@@ -193,10 +193,11 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
         if not within_bytes(run, made[0].text, again):
             return ""
         result = made[-1]
+    relisted = sum(e.changed for e in result.entries)
     run.note(f"map: {plural(len(result.entries), 'file')}, {result.tokens} tokens, "
              f"{plural(len(seeds), 'seed')}, "
              f"{len(result.repeated)} not repeated, {len(result.also)} named again"
-             + (f", {len(shown.changed)} changed since shown" if shown.changed else ""))
+             + (f", {relisted} changed since shown, listed again" if relisted else ""))
     # Only files shown with their line ranges count as shown, each as it is now; a file gone
     # since is forgotten.
     save_session(run.root, sid, {**shown.stamps, **{

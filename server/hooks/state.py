@@ -135,40 +135,45 @@ def stamp(root: Path, rel: str) -> dict[str, Any] | None:
     """What the workspace file ``rel`` is now: its size, modification time and content hash
     (None when it is not there: :func:`analyzers.confine.file_inside`, so a symlink out of the
     workspace is never read)."""
-    from analyzers.confine import file_inside
+    from analyzers.confine import file_inside, read_bytes_inside
 
     real = file_inside(root, rel)
     if real is None:
         return None
     try:
         st = os.stat(real)
-        h = hashlib.sha256()
-        with real.open("rb") as f:
-            h.update(f.read(STAMP_BYTES))
     except OSError:
         return None
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": h.hexdigest()}
+    data = read_bytes_inside(root, rel, limit=STAMP_BYTES)  # (never through a link out)
+    if data is None:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _changed(root: Path, rel: str, shown: dict[str, Any]) -> bool | None:
-    """Whether ``rel`` changed since it was shown as ``shown`` (None: it is not there now). Same
-    size and time: not changed, nothing read; else its content is compared (a ``touch`` or a
-    checkout of the same text is no change)."""
+def _as_now(root: Path, rel: str, shown: dict[str, Any]) -> tuple[bool, dict[str, Any]] | None:
+    """Whether ``rel`` changed since it was shown as ``shown``, and the stamp to keep for it
+    (None: it is not there now). Same size and time: not changed, nothing read; else its content
+    is compared (a ``touch`` or a checkout of the same text is no change, and its new time is
+    kept, so it is not read again)."""
     from analyzers.confine import file_inside
 
     real = file_inside(root, rel)
     if real is None:
         return None
     if not shown.get("sha256"):
-        return False  # (shown before stamps were kept: as it was)
+        return False, shown  # (shown before stamps were kept: as it was)
     try:
         st = os.stat(real)
     except OSError:
         return None
     if (st.st_size, st.st_mtime_ns) == (shown.get("size"), shown.get("mtime_ns")):
-        return False
+        return False, shown
     now = stamp(root, rel)
-    return None if now is None else now["sha256"] != shown["sha256"]
+    if now is None:
+        return None
+    changed = now["sha256"] != shown["sha256"]
+    return changed, shown if changed else now
 
 
 def load_session(root: Path, session_id: str) -> SessionFiles:
@@ -189,11 +194,10 @@ def load_session(root: Path, session_id: str) -> SessionFiles:
     for rel, was in (shown.items() if isinstance(shown, dict) else ()):
         if not isinstance(rel, str):
             continue
-        was = was if isinstance(was, dict) else {}
-        changed = _changed(root, rel, was)
-        if changed is None:
+        found = _as_now(root, rel, was if isinstance(was, dict) else {})
+        if found is None:
             continue
-        out.stamps[rel] = was
+        changed, out.stamps[rel] = found  # (a changed file keeps the stamp it was shown with)
         if changed:
             out.changed.append(rel)
     return out
