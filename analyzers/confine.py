@@ -53,6 +53,24 @@ def relative_inside(root: Path | str, path: Path | str) -> str | None:
     return "." if rel in ("", ".") else rel
 
 
+def file_inside(root: Path | str, rel: str) -> Path | None:
+    """The real location of the root-relative ``rel`` when it is a regular file there now, or
+    None: the one rule of "is this workspace file present" (the hooks' session state and the
+    context map both ask it). A symlink counts when its real location is a file inside the
+    workspace (what reading it gives is workspace text); one pointing outside never does, and
+    what it points at is never opened or read. An absolute ``rel``, or one with ``..``, is none
+    of the workspace's files."""
+    if not rel or rel.startswith("/") or ".." in rel.split("/"):
+        return None
+    real = resolve_inside(root, rel)
+    if real is None:
+        return None
+    try:
+        return real if stat.S_ISREG(os.stat(real).st_mode) else None
+    except (OSError, ValueError):
+        return None
+
+
 def read_bytes_inside(root: Path | str, path: Path | str, limit: int | None = None) -> bytes | None:
     """The bytes of a regular file whose real location is inside the workspace (at most ``limit``
     of them when given), or None: outside, missing, not a regular file, or unreadable."""

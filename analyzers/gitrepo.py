@@ -384,14 +384,16 @@ def commit_messages(root: Path | str, shas: list[str], *, timeout: float | None 
             in authored_messages(root, shas, timeout=timeout).items()}
 
 
-def authored_messages(root: Path | str, shas: list[str], *, timeout: float | None = 30
-                      ) -> dict[str, tuple[str, str]]:
-    """:func:`commit_messages` with each commit's author's name: sha -> (name, message)."""
+def authored_messages(root: Path | str, shas: list[str], *, timeout: float | None = 30,
+                      body: bool = True) -> dict[str, tuple[str, str]]:
+    """:func:`commit_messages` with each commit's author: sha -> ("Name <email>", message);
+    ``body=False``: the subject only (the author is what is wanted)."""
     if not shas:
         return {}
     revs = [revision(s) for s in shas]
-    out = try_run(root, "show", "-s", "--no-color", "--format=%x01%H%x02%an%x02%B", *revs,
-                  timeout=timeout)
+    what = "%B" if body else "%s"
+    out = try_run(root, "show", "-s", "--no-color", f"--format=%x01%H%x02%an <%ae>%x02{what}",
+                  *revs, timeout=timeout)
     if out is None:
         return {}
     messages: dict[str, tuple[str, str]] = {}

@@ -200,7 +200,8 @@ class MapRequest:
     """A compact context map for a task: the ranked files with the line ranges of their relevant
     definitions and one reason each, within ``budget`` tokens and ``max_chars`` characters.
     ``seeds``: root-relative files the session touched (ranked from, never listed); ``skip``:
-    files listed before (left out); ``bodies``: the top file's relevant definitions in full too;
+    files listed before (left out); ``changed``: files listed before whose content changed since
+    (listed again, saying so); ``bodies``: the top file's relevant definitions in full too;
     ``limit``: at most this many files; ``decisions``: each file's newest recent commit."""
 
     task: str
@@ -208,6 +209,7 @@ class MapRequest:
     budget: int = DEFAULT_MAP_BUDGET
     max_chars: int = DEFAULT_MAP_CHARS
     skip: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
     bodies: bool = False
     limit: int = DEFAULT_MAP_LIMIT
     decisions: bool = True  # each file's newest recent commit, one line (issue 19)

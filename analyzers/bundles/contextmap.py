@@ -9,7 +9,9 @@ each with a reason (a file the ranking cannot explain is not listed); agents' ho
 files and ``.ctxsteward/`` never. The seeds (files the session already has) are ranked from,
 never listed; files listed earlier (``MapRequest.skip``) are not listed again: those among this
 task's top :data:`ALSO_TOP` are named on one line ("Also relevant (in earlier maps): ..."), the
-others counted. A file changed by a commit of the recent window (issue 19) says so on its line,
+others counted. One listed earlier whose content changed since (``MapRequest.changed``: edited by
+the user or the agent) is listed again with its line ranges as they are now, and says so
+(:data:`CHANGED`). A file changed by a commit of the recent window (issue 19) says so on its line,
 "recent decision: <date> `<sha>`: <subject>" (``MapRequest.decisions``). With ``bodies`` the
 best file's relevant definitions follow in full, secret values masked as in a bundle.
 
@@ -25,7 +27,6 @@ parsed again; its definitions and references come from that reading).
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -36,6 +37,7 @@ from analyzers.bundles.pack import Candidate, relevant_definitions
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
 from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
 from analyzers.cancel import NEVER, CancelToken
+from analyzers.confine import file_inside
 from analyzers.printable import printable
 from analyzers.secrets import redact, secret_by_name
 from analyzers.tokens import Counter
@@ -52,6 +54,7 @@ DEFS_SHOWN = 3  # definitions named per file, at most
 NAME_CHARS = 60  # a definition's name shown, at most
 POOL = 60  # ranked files considered
 ALSO_TOP = 5  # a file listed earlier that ranks among this many is named again, compactly
+CHANGED = "changed since an earlier map showed it"  # said of a file listed again for that
 AGENT_STATE = (".claude/settings*.json*", ".cursor/hooks.json*", ".github/hooks/*.json*",
                ".codex/hooks.json*")
 
@@ -65,6 +68,7 @@ class MapEntry:
     reason: str
     score: float
     recent: str = ""  # the newest recent commit that changed it, one line (issue 19)
+    changed: bool = False  # listed in an earlier map, and changed since
     # name -> the definitions folded into it, with their lines ("invoke L857-910")
     folded: dict[str, list[str]] = field(default_factory=dict)
 
@@ -77,6 +81,8 @@ class MapEntry:
         defs = ", ".join(f"{name} ({'; '.join([', '.join(s), *self.folded.get(name, [])])})"
                          for name, s in spans.items())
         parts = [f"{n}. {self.path}"] + [p for p in (defs, self.reason) if p]
+        if self.changed:
+            parts.append(CHANGED)
         if self.recent:
             parts.append(f"recent decision: {self.recent}")
         return printable(" — ".join(parts))  # (a newline in a name must not forge a line)
@@ -115,11 +121,10 @@ class OnDisk:
         self._read: dict[str, FileRecord | None] = {}
 
     def exists(self, path: str) -> bool:
-        """Whether ``path`` is a regular file now (the index never follows a symlink)."""
-        try:
-            return stat.S_ISREG(os.lstat(self.index.root / path).st_mode)
-        except OSError:
-            return False
+        """Whether ``path`` is a file in the workspace now (:func:`analyzers.confine.file_inside`:
+        a symlink out of it never is; one to a file inside is, though its facts are not read
+        through it: :meth:`facts`)."""
+        return file_inside(self.index.root, path) is not None
 
     def fresh(self, path: str) -> FileRecord | None:
         """``path`` read again when it changed since the index read it (None when it did not:
@@ -296,7 +301,7 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
     settings = index.settings
     fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
                    request.max_chars)
-    skip = set(request.skip)
+    skip = set(request.skip) - set(request.changed)
     out = ContextMap(repeated=[rf.path for rf in pool if rf.path in skip])
     out.also = [rf.path for rf in pool[:ALSO_TOP] if rf.path in skip]
     tail = _tail(out.repeated, out.also)
@@ -313,6 +318,7 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
         if entry is None or not entry.reason:  # every file listed says why it is there
             continue
         entry.recent = recent.get(rf.path, "")
+        entry.changed = rf.path in request.changed
         n = len(out.entries) + 1
         if not fit.add(entry.line(n), reserve=reserve):
             entry.ranges, entry.recent = [], ""  # a tight budget: the path and its reason only

@@ -59,17 +59,27 @@ _ROUTINE_SUBJECT = re.compile(
     r"|\w+\((?:deps|deps-dev|dependencies)\)!?:"
     r"|Update dependency \S+ to \S"
     r"|\[pre-commit\.ci\b|pre-commit autoupdate\b", re.IGNORECASE)
-# A bot's name as an author (GitHub apps: "dependabot[bot]", "pre-commit-ci[bot]"; "Renovate Bot").
-_BOT = re.compile(r"\[bot\]|\bbot\b", re.IGNORECASE)
+# A bot as a commit's author, in its name or its address: GitHub apps ("dependabot[bot]
+# <49699333+dependabot[bot]@users.noreply.github.com>", "pre-commit-ci[bot]"), "Renovate Bot
+# <bot@renovateapp.com>", and the usual bots' names without the suffix ("dependabot", "renovate",
+# "github-actions <github-actions@github.com>", "GitHub Action <action@github.com>").
+_BOT = re.compile(r"\[bot\]|\bbot\b|\b(?:dependabot|renovate|github[- ]actions?|pre-commit-ci|"
+                  r"greenkeeper|mergify)\b|<action@github\.com>", re.IGNORECASE)
 SLACK = 2  # commits read per one shown: a bot's (known by its author) is left out after reading
+
+
+def bot(author: str) -> bool:
+    """Whether ``author`` (``Name <email>`` as :func:`analyzers.gitrepo.authored_messages` gives
+    it, or a name) is a bot's (:data:`_BOT`): the one rule, for bundles' decisions and maps'."""
+    return bool(author) and _BOT.search(author) is not None
 
 
 def routine(subject: str, author: str = "") -> bool:
     """Whether a commit of ``subject`` (by ``author``, when known) records no decision: a
-    merge's subject, a dependency bump's, a bot's commit, or a subject of punctuation alone
-    (a squash-merge's ``---------``, or none)."""
+    merge's subject, a dependency bump's, a bot's commit (:func:`bot`), or a subject of
+    punctuation alone (a squash-merge's ``---------``, or none)."""
     return (not any(ch.isalnum() for ch in subject) or _ROUTINE_SUBJECT.match(subject.strip())
-            is not None or (bool(author) and _BOT.search(author) is not None))
+            is not None or bot(author))
 
 
 @dataclass(frozen=True)
@@ -172,12 +182,16 @@ def recent_decisions(index: Index, files: Sequence[str], settings: Settings | No
 RECENT_CHARS = 90  # a map's "recent decision" line at most
 
 
+AUTHORS_SECONDS = 2.0  # for the one ``git show`` of a map's commits' authors (past it: none)
+
+
 def latest_per_file(index: Index, files: Sequence[str], settings: Settings | None = None
                     ) -> dict[str, str]:
     """For each of ``files`` changed by a commit of the recent window (``decisions_days`` before
-    the newest commit), that newest commit (not a :func:`routine` one, by its subject) as one
-    short line ("2026-11-30 `5c0679018a`: subject",
-    secrets masked), from the index alone: the agent hooks' context map gives it per file."""
+    the newest commit), that newest commit (not a :func:`routine` one: by its subject from the
+    index, by its author from one ``git show -s`` of the few commits found) as one short line
+    ("2026-11-30 `5c0679018a`: subject", secrets masked): the agent hooks' context map gives it
+    per file. Where git cannot answer, commits are judged by their subject alone."""
     settings = settings if settings is not None else index.settings
     files = list(dict.fromkeys(files))
     anchor = index.newest_commit_time()
@@ -185,8 +199,16 @@ def latest_per_file(index: Index, files: Sequence[str], settings: Settings | Non
         return {}
     rows = index.commits_touching(files, anchor - settings.decisions_days * DAY,
                                   4 * len(files), skip=routine)
+    if not rows:
+        return {}
+    from analyzers import gitrepo
+
+    authors = gitrepo.authored_messages(index.root, [sha for sha, *_ in rows], body=False,
+                                        timeout=AUTHORS_SECONDS)
     out: dict[str, str] = {}
     for sha, time, subject, touched in rows:  # newest first
+        if bot(authors.get(sha, ("", ""))[0]):
+            continue
         line = clip_masked(" ".join(redact_git(subject).split()), RECENT_CHARS)
         for path in touched:
             out.setdefault(path, f"{_day(time)} `{sha[:10]}`: {line}")

@@ -29,7 +29,7 @@ from server.hooks.events import (
 )
 from server.hooks.options import Options
 from server.hooks.payload import HookInput
-from server.hooks.state import fingerprint, load_session, save_session
+from server.hooks.state import fingerprint, load_session, save_session, stamp
 
 if TYPE_CHECKING:
     from analyzers.app.workspace import Snapshot, Workspace
@@ -84,6 +84,22 @@ worked working work wrong explain why how what mean show see let lets us can cou
 we me think really just way thing things step part file files version look like first second
 well more less bit little test tests fix fixed exactly here there
 """.split())
+# Words that say how the last turn's work turned out or should change ("make it faster", "that
+# broke the build, fix it", "it still fails", "the tests fail, fix them"): not a task's words in a
+# prompt that points back (:data:`POINTERS`: "it", "that", "them", "again", "same", ...), where
+# they are about the agent's last change. Without a pointer they may name code ("fix the build",
+# "speed up the slow query"): the prompt routes. Any other word (``cookie``, ``startup``) makes
+# the prompt a task ("make the session cookie expire after 1 hour").
+OUTCOME_WORDS = frozenset("""
+faster slower quicker fast slow simpler shorter longer smaller bigger cleaner nicer safer clearer
+readable robust stable broke broken break breaks breaking build builds compile compiles
+compiling fail fails failed failing failure failures error errors crash crashes crashed bug
+bugs buggy issue issues problem problems warning warnings still anymore green red pass passes
+passed passing output result results again happened happens happen wrong right
+""".split())
+POINTERS = frozenset("""
+it its that this these those them they same again still previous last above instead
+""".split())
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not slow the ranking)
 
@@ -91,7 +107,8 @@ MAX_TASK_CHARS = 8_000  # of a prompt routed as a task (a pasted log must not sl
 def skip_reason(prompt: str, options: Options) -> str:
     """Why ``prompt`` routes nothing ("" when it routes): empty, a slash command, matching
     ``--skip``, fewer than ``--min-words`` searchable words besides acknowledgements, or a
-    follow-up in the conversation (:data:`FOLLOW_UP_WORDS` only; ``--min-words 0`` routes it)."""
+    follow-up in the conversation (:data:`FOLLOW_UP_WORDS` only, and :data:`OUTCOME_WORDS` in a
+    prompt that points back; ``--min-words 0`` routes it)."""
     text = prompt.strip()
     if not text:
         return "empty prompt"
@@ -110,7 +127,9 @@ def skip_reason(prompt: str, options: Options) -> str:
             ch.isalpha() and not ch.isascii() for ch in text) else ""
         return (f"{len(found)} searchable word{'' if len(found) == 1 else 's'}{other} "
                 f"(fewer than {max(options.min_words, 1)})")
-    task = [w for w in rest if w.lower() not in FOLLOW_UP_WORDS or not
+    chat = FOLLOW_UP_WORDS | POINTERS | (OUTCOME_WORDS if any(
+        w.lower() in POINTERS for w in _WORD.findall(text)) else frozenset())
+    task = [w for w in rest if w.lower() not in chat or not
             (w.islower() or w.istitle())]  # (``Undo_change``, ``otherOne``: code's names)
     if options.min_words and not lexical.words(" ".join(task)):
         return f"a follow-up in the conversation ({len(found)} words, none of a task)"
@@ -152,13 +171,14 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
     from server.hooks.transcript import recent_files
 
     sid = run.hook.session_id
-    shown = load_session(run.root, sid)
+    shown = load_session(run.root, sid)  # (those changed since are listed again, and say so)
     # Codex's reference: its transcript format "isn't a stable interface for hooks": not read.
     seeds = [] if run.agent in UNREAD_TRANSCRIPTS else recent_files(run.hook.transcript_path,
                                                                      run.root)
     def request(max_chars: int) -> MapRequest:
         return MapRequest(task=prompt, seeds=seeds, budget=run.options.budget,
-                          max_chars=max_chars, skip=shown, bodies=run.options.bodies,
+                          max_chars=max_chars, skip=shown.unchanged,
+                          changed=shown.changed, bodies=run.options.bodies,
                           limit=run.options.limit, decisions=run.options.decisions)
 
     with counting_elsewhere(ws.settings.encoding), ws.snapshot() as snapshot:
@@ -173,11 +193,15 @@ def _map(run: Run, ws: Workspace, prompt: str) -> str:
         if not within_bytes(run, made[0].text, again):
             return ""
         result = made[-1]
+    relisted = sum(e.changed for e in result.entries)
     run.note(f"map: {plural(len(result.entries), 'file')}, {result.tokens} tokens, "
              f"{plural(len(seeds), 'seed')}, "
-             f"{len(result.repeated)} not repeated, {len(result.also)} named again")
-    if result.shown:  # only files shown with their line ranges count as shown
-        save_session(run.root, sid, [*shown, *result.shown])
+             f"{len(result.repeated)} not repeated, {len(result.also)} named again"
+             + (f", {relisted} changed since shown, listed again" if relisted else ""))
+    # Only files shown with their line ranges count as shown, each as it is now; a file gone
+    # since is forgotten.
+    save_session(run.root, sid, {**shown.stamps, **{
+        p: was for p in result.shown if (was := stamp(run.root, p)) is not None}})
     return result.text
 
 
@@ -225,7 +249,7 @@ def on_session_start(run: Run) -> str:
     from analyzers.app.workspace import Workspace
 
     if run.hook.source in ("compact", "clear") and run.hook.session_id:
-        save_session(run.root, run.hook.session_id, [])
+        save_session(run.root, run.hook.session_id, {})
     ws = Workspace(run.root)
     if not ws.index_usable():
         indexer.start(run.root, "session start without an index", needed=True)

@@ -5,8 +5,10 @@ each agent session (the files already shown), and the lock of the background ind
   :data:`LOG_BYTES` (the older half moves to ``hook.log.1``);
 * ``hooks/runs.json``: ``{"<agent> <EVENT>": {"at": ISO 8601 UTC, "ok": bool, "ms": int}}``,
   rewritten atomically under a lock (``ctxsteward hooks status`` reads it);
-* ``sessions/<session>.json``: the files a session was shown, expired after
-  :data:`SESSION_TTL` seconds, :data:`SESSIONS_KEPT` at most.
+* ``sessions/<session>.json``: the files a session was shown, each with its size, modification
+  time and content hash when shown (``{"updated": T, "shown": {path: {"size", "mtime_ns",
+  "sha256"}}}``: one changed since is shown again), expired after :data:`SESSION_TTL` seconds,
+  :data:`SESSIONS_KEPT` at most.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,33 +109,103 @@ def session_file(root: Path, session_id: str) -> Path:
     return d / f"{name}.json"
 
 
-def load_session(root: Path, session_id: str) -> list[str]:
-    """The files session ``session_id`` was shown that are still there (none for an unknown or
-    expired session; one deleted since, or gone with a ``git checkout``, is forgotten: the
-    next save leaves it out)."""
+STAMP_BYTES = 16 << 20  # of a file read for its content hash, at most
+
+
+@dataclass
+class SessionFiles:
+    """The files a session was shown that are still there, each with what it was when shown
+    (:func:`stamp`; empty when not known: a state file written before stamps were kept), and
+    those of them whose content changed since."""
+
+    stamps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> list[str]:
+        """The files shown that are as they were: a later map leaves them out."""
+        changed = set(self.changed)
+        return [p for p in self.stamps if p not in changed]
+
+    def __bool__(self) -> bool:
+        return bool(self.stamps)
+
+
+def stamp(root: Path, rel: str) -> dict[str, Any] | None:
+    """What the workspace file ``rel`` is now: its size, modification time and content hash
+    (None when it is not there: :func:`analyzers.confine.file_inside`, so a symlink out of the
+    workspace is never read)."""
+    from analyzers.confine import file_inside, read_bytes_inside
+
+    real = file_inside(root, rel)
+    if real is None:
+        return None
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None
+    data = read_bytes_inside(root, rel, limit=STAMP_BYTES)  # (never through a link out)
+    if data is None:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _as_now(root: Path, rel: str, shown: dict[str, Any]) -> tuple[bool, dict[str, Any]] | None:
+    """Whether ``rel`` changed since it was shown as ``shown``, and the stamp to keep for it
+    (None: it is not there now). Same size and time: not changed, nothing read; else its content
+    is compared (a ``touch`` or a checkout of the same text is no change, and its new time is
+    kept, so it is not read again)."""
+    from analyzers.confine import file_inside
+
+    real = file_inside(root, rel)
+    if real is None:
+        return None
+    if not shown.get("sha256"):
+        return False, shown  # (shown before stamps were kept: as it was)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return None
+    if (st.st_size, st.st_mtime_ns) == (shown.get("size"), shown.get("mtime_ns")):
+        return False, shown
+    now = stamp(root, rel)
+    if now is None:
+        return None
+    changed = now["sha256"] != shown["sha256"]
+    return changed, shown if changed else now
+
+
+def load_session(root: Path, session_id: str) -> SessionFiles:
+    """The files session ``session_id`` was shown that are still there, and which of them changed
+    since (none for an unknown or expired session; one deleted since, gone with a ``git
+    checkout`` or now a symlink out of the workspace, is forgotten: the next save leaves it
+    out)."""
     if not session_id:
-        return []
+        return SessionFiles()
     path = session_file(root, session_id)
     data = _read_json(path)
     if not data or time.time() - float(data.get("updated", 0)) > SESSION_TTL:
-        return []
+        return SessionFiles()
     shown = data.get("shown")
-    return [p for p in shown if isinstance(p, str) and _present(root, p)] \
-        if isinstance(shown, list) else []
+    if isinstance(shown, list):  # (a state file of before the stamps: paths only)
+        shown = {p: {} for p in shown if isinstance(p, str)}
+    out = SessionFiles()
+    for rel, was in (shown.items() if isinstance(shown, dict) else ()):
+        if not isinstance(rel, str):
+            continue
+        found = _as_now(root, rel, was if isinstance(was, dict) else {})
+        if found is None:
+            continue
+        changed, out.stamps[rel] = found  # (a changed file keeps the stamp it was shown with)
+        if changed:
+            out.changed.append(rel)
+    return out
 
 
-def _present(root: Path, rel: str) -> bool:
-    """Whether the root-relative ``rel`` is a file in ``root`` now (never outside it)."""
-    if not rel or rel.startswith("/") or ".." in rel.split("/"):
-        return False
-    try:
-        return (root / rel).is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def save_session(root: Path, session_id: str, shown: list[str]) -> None:
-    """Keep the files session ``session_id`` was shown; expire old sessions' files."""
+def save_session(root: Path, session_id: str, shown: dict[str, dict[str, Any]]) -> None:
+    """Keep the files session ``session_id`` was shown, each with what it was when shown
+    (:func:`stamp`); expire old sessions' files."""
     if not session_id:
         return
     from analyzers.fsutil import write_atomic
