@@ -355,6 +355,34 @@ class _Hints(NamedTuple):
 _ALL_HINTS = _Hints(KEYWORDS, _DS_HINTS, _OWN_WORDS, _ENV_HINTS)
 
 
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern found in a text where any of ``words`` is (as ``any(w in text for w in
+    words)``), written as their letters' tree: one search in C, each position read once, about
+    ten times faster than the test per word (most of a short text's scan: the reasons of a
+    bundle's files, commit subjects) or a flat alternation."""
+    tree: dict[str, Any] = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        if "" in node:  # a word ends here: what follows it matters no more
+            return ""
+        alts = [re.escape(ch) + pattern(node[ch]) for ch in sorted(node)]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return _rx(pattern(tree))
+
+
+# All of each list at once, for a text tested for every word (see _any_of).
+_ANY_KEYWORD = _any_of(KEYWORDS)
+_ANY_DS = _any_of(_DS_HINTS)
+_ANY_OWN = _any_of(_OWN_WORDS)
+_ANY_ENV = _any_of(_ENV_HINTS)
+
+
 def _hints_in(text: str) -> _Hints:
     """The trigger words ``text`` holds: each of its lines is then tested for these only (a few,
     not the sixty of every list)."""
@@ -370,18 +398,21 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
     only they need); 0: nothing can match. Substring tests and a case-sensitive regex on the
     lower-cased text (a case-insensitive alternation is several times slower); ``hints``: the
     words to test (:func:`_hints_in` of the whole text, for its lines)."""
-    if any(k in text for k in hints.keywords):
+    every = hints is _ALL_HINTS
+    if _ANY_KEYWORD.search(text) is not None if every else any(k in text for k in hints.keywords):
         return 2
     low = text.lower()
-    if any(k in low for k in hints.ds) and _DS_WORDS.search(low) is not None:
+    if (_ANY_DS.search(low) is not None if every else any(k in low for k in hints.ds)) \
+            and _DS_WORDS.search(low) is not None:
         return 2
     if "://" in text and BASIC_AUTH.search(text):
         return 2
     if _BARE_TOKENS.search(text) is not None:
         return 2
-    if any(k in low for k in hints.own):
+    if _ANY_OWN.search(low) is not None if every else any(k in low for k in hints.own):
         return 1
-    if ("||" in text or "??" in text or " or " in text) and any(k in low for k in hints.env):
+    if ("||" in text or "??" in text or " or " in text) and (
+            _ANY_ENV.search(low) is not None if every else any(k in low for k in hints.env)):
         return 1  # a secret's default after an environment lookup
     return 1 if "://" in text and "@" in text and _URL_USER.search(text) else 0  # a token as user
 
