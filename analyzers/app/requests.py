@@ -13,6 +13,17 @@ DEFAULT_BUDGET = 16_000
 MAX_BUDGET = 2_000_000
 FORMATS = ("markdown", "xml", "json")
 MAX_DECISIONS_SHARE = 0.5  # of a bundle's budget, for its recent decisions section
+# A surrogate code point: never text (a command line's byte that is not UTF-8, half of an emoji
+# a JSON client cut); no output can encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_text(text: str | None) -> str | None:
+    """``text`` with each surrogate code point read as U+FFFD (a task is free text: read, not
+    refused)."""
+    if text is None or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text)
 
 
 @dataclass
@@ -31,6 +42,9 @@ class BundleRequest:
     # The share of the budget the recent decisions section may take (None: the settings'
     # ``decisions_share``; 0: no section).
     decisions_share: float | None = None
+
+    def __post_init__(self) -> None:
+        self.task = whole_text(self.task)
 
     def check(self) -> None:
         """Refuse a request no bundle can answer, naming the field at fault."""
@@ -213,6 +227,10 @@ class MapRequest:
     bodies: bool = False
     limit: int = DEFAULT_MAP_LIMIT
     decisions: bool = True  # each file's newest recent commit, one line (issue 19)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.task, str):
+            self.task = whole_text(self.task) or ""
 
     def check(self) -> None:
         """Refuse an empty task, a budget or size no map fits in, a limit below 1."""

@@ -27,7 +27,7 @@ from analyzers.instructions import (
     symbols,
 )
 from analyzers.instructions import paths as path_checks
-from analyzers.instructions.checkview import CheckView, is_outside, normalise
+from analyzers.instructions.checkview import MAX_READ, CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext, to_range
 from analyzers.instructions.discover import MARKDOWN_SUFFIXES, read_by_agents
 from analyzers.instructions.findings import CheckReport, Diagnostic
@@ -213,6 +213,7 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
     targets, problems = _targets(ws, paths)
     contexts = []
     link_out: list[Diagnostic] = []
+    oversized = 0  # files too large to read, reported as such
     for p in targets:
         token.check()
         real = ws.real_path(p)
@@ -228,6 +229,16 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
                         "session; make it a file of the repository"))
             continue
         ctx = context(ws, p)
+        size = ws.too_large(p) if ctx is None else None
+        if size is not None:  # an agent loading it loads megabytes: said, not read
+            link_out.append(Diagnostic(
+                path=p, range=to_range(Loc(0, 0, 0, 0)), code="CS005", severity="warning",
+                message=f"{p} is {size / 1e6:.1f} MB, too large to check here (over "
+                        f"{MAX_READ / 1e6:g} MB) and far over every agent's budget for "
+                        "instructions loaded into every session: move detail into files the "
+                        "agent reads on demand (linked, not @imported), or cut it"))
+            oversized += 1
+            continue
         if ctx is None:
             problems.append(f"{p}: could not be read")
             continue
@@ -247,5 +258,5 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
     for ctx in contexts:
         diagnostics.extend(run_checks(ctx, token))
     ws.finish()
-    return CheckReport(files_checked=len(contexts), diagnostics=diagnostics,
+    return CheckReport(files_checked=len(contexts) + oversized, diagnostics=diagnostics,
                        notes=[*problems, *ws.notes])

@@ -221,6 +221,18 @@ class CheckView:
         self._texts[rel] = (key, text)
         return text
 
+    def too_large(self, rel: str) -> int | None:
+        """The size in bytes of ``rel`` when it is a file of the workspace too large to read
+        (over :data:`MAX_READ`), else None."""
+        rel = normalise(rel)
+        if rel in self.overlay or is_outside(rel) or self.outside_target(rel) is not None:
+            return None
+        try:
+            st = (self.root / rel).stat()
+        except OSError:
+            return None
+        return st.st_size if st.st_size > MAX_READ else None
+
     def document(self, rel: str, text: str | None = None) -> Document | None:
         """The parsed Markdown of ``rel`` (from ``text`` when given), cached by content."""
         rel = normalise(rel)

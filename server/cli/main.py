@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from analyzers.tokens import EncodingUnavailable
 
+    _standard_streams()
     for stream in (sys.stdout, sys.stderr):
         # A path a terminal's encoding cannot show is escaped, not a UnicodeEncodeError.
         reconfigure = getattr(stream, "reconfigure", None)
@@ -307,6 +308,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as e:  # e.g. the cache stayed locked by another process
         sys.stderr.write(f"ctxsteward: the cache could not be used ({e})\n")
         return 1
+
+
+def _standard_streams() -> None:
+    """Started with standard input, output or error closed (``>&-``): each is opened on the null
+    device, so what the command says there goes nowhere, and no file it opens later takes the
+    stream's number (a child's output would be written into it)."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            if os.open(os.devnull, os.O_RDWR) != fd:  # (the lowest free number: this one)
+                continue
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115 - for the process
 
 
 def run() -> None:

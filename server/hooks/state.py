@@ -45,7 +45,8 @@ def now_iso() -> str:
 
 def fingerprint(text: str) -> str:
     """What the log says of a prompt: its length and a short hash, never its words."""
-    return f"{len(text)} chars, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    data = text.encode("utf-8", "surrogatepass")  # (half an emoji a client cut is hashed too)
+    return f"{len(text)} chars, sha256 {hashlib.sha256(data).hexdigest()[:12]}"
 
 
 def log(root: Path, line: str) -> None:

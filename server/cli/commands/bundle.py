@@ -174,7 +174,7 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
 
         load_saved(ws.root, args.verify)
         return None
-    task = args.task
+    task = _task_argument(args.task)
     if args.task_file:
         task = _read_task_file(args.task_file)
         if not task.strip() and not args.seed:  # (with a seed: a bundle of the seeds alone)
@@ -228,6 +228,23 @@ def _read_task_file(name: str) -> str:
                          f"{encoding.removesuffix('-sig').upper()} (the first at byte {e.start})"
                          " read as \N{REPLACEMENT CHARACTER}\n")
         return text
+
+
+def _task_argument(task: str | None) -> str | None:
+    """``--task TEXT`` as given: bytes of the command line that are not UTF-8 (Python keeps them
+    as lone surrogates, which no output can hold) read as U+FFFD, said on stderr, as
+    ``--task-file`` reads them."""
+    if task is None:
+        return None
+    try:
+        task.encode("utf-8")
+        return task
+    except UnicodeEncodeError as e:
+        fixed = "".join("\N{REPLACEMENT CHARACTER}" if "\ud800" <= ch <= "\udfff" else ch
+                        for ch in task)
+        sys.stderr.write(f"note: --task: bytes that are not UTF-8 (the first at character "
+                         f"{e.start}) read as \N{REPLACEMENT CHARACTER}\n")
+        return fixed
 
 
 def _empty_task_file(name: str) -> str:

@@ -1,0 +1,81 @@
+"""Inputs a verifier sent that the commands mishandled (session 26): a task argument holding bytes
+that are not UTF-8, half an emoji in a hook's prompt, standard streams closed at start, and an
+instruction file too large to read. Real commands on real repositories built here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from gitutil import cli_command, git_env, make_repo, run_cli
+from test_hooks import load_fixture, run_hook
+
+FILES = {
+    "shop/__init__.py": "",
+    "shop/refunds.py": "def refund(order):\n    \"\"\"Refund an order.\"\"\"\n"
+                       "    return order.total\n",
+    "shop/orders.py": "from shop.refunds import refund\n\n\ndef cancel(order):\n"
+                      "    return refund(order)\n",
+}
+
+
+def _repo(root: Path) -> Path:
+    make_repo(root, FILES, [("Refund cancelled orders", {"shop/orders.py": FILES[
+        "shop/orders.py"] + "\n# cancel\n"})])
+    assert run_cli("index", cwd=root).returncode == 0
+    return root
+
+
+def test_a_task_argument_with_bytes_not_utf8_is_read_not_a_traceback(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    args = [os.fsencode(a) for a in [*cli_command(), "bundle", "--seed", "shop/orders.py",
+                                     "--format", "json", "--task"]] + [b"fix \xff refund"]
+    done = subprocess.run(args, cwd=root, env=git_env(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["task"] == "fix \N{REPLACEMENT CHARACTER} refund"
+    assert b"not UTF-8" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_half_an_emoji_in_a_prompt_still_gets_a_map(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    data = load_fixture("claude-code", "UserPromptSubmit", root)
+    data.update(prompt="make the refund of cancelled orders faster \ud83d", session_id="s1")
+    done = run_hook(root, "claude-code", "UserPromptSubmit", data)
+    assert (done.returncode, done.stderr) == (0, "")
+    context = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "shop/refunds.py" in context
+    log = (root / ".ctxsteward/hooks/hook.log").read_text("utf-8")
+    assert "FAILED" not in log
+
+
+def _closed(fd: int, root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """The command run with standard output (1) or error (2) closed, as ``>&-`` leaves it."""
+    script = f'exec "$@" {fd}>&-'
+    return subprocess.run(["bash", "-c", script, "_", *cli_command(), *args], cwd=root,
+                          env=git_env(), capture_output=True, check=False)
+
+
+def test_closed_standard_streams_are_no_traceback(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    done = _closed(1, root, "bundle", "--seed", "shop/orders.py", "--task", "fix refund")
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    done = _closed(2, root, "bundle", "--seed", "shop/orders.py", "--task", "fix refund",
+                   "--format", "json")
+    assert done.returncode == 0
+    assert [i["path"] for i in json.loads(done.stdout)["items"]][0] == "shop/orders.py"
+    done = _closed(1, root, "check")
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+
+
+def test_an_instruction_file_too_large_to_read_is_reported_oversized(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    (root / "AGENTS.md").write_text("Use `shop/refunds.py` for refunds.\n" * 80_000, "utf-8")
+    done = run_cli("check", "--format", "json", cwd=root)
+    report = json.loads(done.stdout)
+    assert report["files_checked"] == 1
+    found = [(d["path"], d["code"]) for d in report["diagnostics"]]
+    assert found == [("AGENTS.md", "CS005")]
+    assert "MB" in report["diagnostics"][0]["message"]
+    assert "could not be read" not in done.stderr
