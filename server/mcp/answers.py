@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 from mcp.types import CallToolResult, TextContent
@@ -52,6 +53,10 @@ LEFT_OUT_EACH = 250  # budget tokens per entry of the left-out list (a small ans
 BUNDLE_SHARE = 0.72  # first guess of the bundle document's share of the answer
 ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadata of its items
 LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
+ITEM_REASONS = 3  # reasons a bundle item lists, best first (the document's heading has the first)
+ITEM_REASON = 120  # characters of each
+PACKS = 5  # packs at smaller document budgets tried to fit a suggest_bundle answer
+MIN_DOCUMENT = 200  # the smallest document budget tried
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
 
 M = TypeVar("M", bound=BaseModel)
@@ -117,21 +122,103 @@ def notes(warnings: list[str]) -> str:
 
 def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warnings: list[str],
                      saved: str | None = None) -> tuple[BundleAnswer, str, BundleResult]:
-    """suggest_bundle's answer: the bundle ``ctxsteward bundle --budget`` makes for the same
-    request, the same items, its document within ``budget`` as the CLI's is; then its items,
-    what was left out and why. Each channel (the text; the structured content, whose JSON some
-    clients hand a model instead) holds each file's lines once; the lists come on top of the
-    budget, and ``tokens`` says the answer's size. (The budget bounded the whole answer: at
-    1,000 tokens click's answer held 3 items where the CLI's bundle held 5, the lists taking
-    the room of the rest.) A budget that holds no item is the bundle's own error."""
-    counter, snap = call.session.counter, call.snapshot
-    result = snap.bundle(replace(request, budget=budget), call.jc.token)
+    """suggest_bundle's answer, whole within ``budget``: each channel (the text; the structured
+    content, whose JSON Claude Code and Codex hand a model instead) with the document, each item's
+    reasons and what was left out. The budget goes to the document first: when the answer at the
+    document budget ``budget`` (``ctxsteward bundle --budget`` of the same number) is over, its
+    lists are made lean (one reason an item, the left-out files without theirs: the document's
+    headings and its left-out note say them), then the bundle is packed again at a smaller
+    document budget, until the answer fits; ``document_budget`` says the one used, at which the
+    CLI holds the same items. (The budget bounded the document alone: click's answers were 69 to
+    107% over a 1,000-token budget, 30% over 16,000.) A budget that holds no item is the bundle's
+    own error."""
+    counter, snap, jc = call.session.counter, call.snapshot, call.jc
     sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
-    model, text = _bundle_model(counter, result, budget, request.format, warnings, saved, sizes)
-    model = sized(counter, model, text)
-    if request.format == "json":
-        text = structured_json(model)
-    return model, text, result
+    packs: dict[tuple[int, str], BundleResult] = {}
+
+    def answer(doc: int, lean: bool) -> _Sized:
+        """The answer in the format asked, sized as the larger of it and the other rendering's
+        answer: every format holds the items of the same document budget, as the CLI's
+        formats do at one budget (XML's document is the longer, but a Markdown one may name
+        more files left out)."""
+        got: dict[str, _Sized] = {}
+        for fmt in {request.format, "xml", "markdown"}:
+            shape = "xml" if fmt == "xml" else "markdown"  # (a JSON answer carries Markdown)
+            if (doc, shape) not in packs:
+                jc.check()
+                packs[doc, shape] = snap.bundle(replace(request, format=shape, budget=doc),
+                                                jc.token)
+            model, text = _bundle_model(counter, packs[doc, shape], budget, fmt, warnings,
+                                        saved, sizes, lean=lean, document_budget=doc)
+            got[fmt] = _Sized(model, text, packs[doc, shape], answer_tokens(counter, model, text))
+        return replace(got[request.format], size=max(g.size for g in got.values()))
+
+    got = answer(budget, lean=False)
+    if got.size > budget:
+        got = answer(budget, lean=True)
+    if got.size > budget:
+        try:
+            got = _repacked(got, budget, partial(answer, lean=True))
+        except BundleError:
+            pass  # a document budget too small for one file: the last pack, cut below
+    if answer_tokens(counter, got.model, got.text) > budget:
+        got = _cut(counter, got, budget, request, warnings, saved, sizes)
+    model = sized(counter, got.model, got.text)
+    text = structured_json(model) if request.format == "json" else got.text
+    return model, text, got.result
+
+
+@dataclass
+class _Sized:
+    """An answer, the bundle it shows and its size (the larger channel, with a 5-digit
+    ``tokens``; while sizing, the larger of both renderings' answers)."""
+
+    model: BundleAnswer
+    text: str
+    result: BundleResult
+    size: int
+
+
+def _repacked(got: _Sized, budget: int, answer: Callable[[int], _Sized]) -> _Sized:
+    """The answer, packed at smaller document budgets until it fits ``budget``: a secant search
+    bracketed by the largest document budget that fits and the smallest that does not, the
+    fitting answer with the largest document kept (at most :data:`PACKS` packs; ``got`` is the
+    answer at the document budget ``budget``, over)."""
+    over_at, fits_at, best = budget, 0, got
+    doc = budget - (got.size - budget) - budget // 100
+    for _ in range(PACKS):
+        if doc <= fits_at or doc >= over_at or doc < MIN_DOCUMENT:
+            break
+        now = answer(doc)
+        if now.size <= budget:
+            fits_at, best = doc, now
+            slack = budget - now.size
+            if slack <= budget // 50:
+                break
+            doc = min(over_at - 1, doc + slack // 2)
+        else:
+            over_at = doc
+            doc = max(fits_at + 1, doc - (now.size - budget) - budget // 100)
+            if fits_at:
+                doc = max(doc, (fits_at + over_at) // 2)
+    return best if best.size <= budget else got
+
+
+def _cut(counter: Counter, got: _Sized, budget: int, request: BundleRequest, warnings: list[str],
+         saved: str | None, sizes: dict[str, int]) -> _Sized:
+    """``got`` with its last items cut (they join the left-out list) until it fits ``budget``:
+    the last resort, when no pack fits (a seed whose smallest part nearly fills the budget)."""
+    doc = got.model.document_budget
+    cache: dict[int, BundleResult] = {}
+
+    def build(k: int) -> tuple[BundleAnswer, str]:
+        cache.setdefault(k, _prefix(counter, got.result, k, sizes, request.task))
+        return _bundle_model(counter, cache[k], budget, request.format, warnings, saved, sizes,
+                             lean=True, document_budget=doc)  # (the pack in the format asked)
+
+    model, text = fit(counter, budget, len(got.result.pieces), build)
+    result = cache.get(len(model.items), got.result)
+    return _Sized(model, text, result, answer_tokens(counter, model, text))
 
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
@@ -146,7 +233,8 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     sizing = replace(request, format="xml")
     inner = max(100, int(budget * BUNDLE_SHARE))
     result = snap.bundle(replace(sizing, budget=inner), jc.token)
-    first, text = _bundle_model(counter, result, budget, "xml", warnings, saved, sizes)
+    first, text = _bundle_model(counter, result, budget, "xml", warnings, saved, sizes,
+                                document_budget=inner)
     slack = budget - answer_tokens(counter, first, text)
     # One re-pack with the measured overhead: smaller when over the budget, larger when the
     # answer has room and ranked files were left out. JSON escaping makes a document's tokens
@@ -166,7 +254,8 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
         def build(k: int) -> tuple[BundleAnswer, str]:
             if (id(r), k) not in prefixes:
                 prefixes[id(r), k] = _prefix(counter, r, k, sizes, request.task)
-            return _bundle_model(counter, prefixes[id(r), k], budget, f, warnings, saved, sizes)
+            return _bundle_model(counter, prefixes[id(r), k], budget, f, warnings, saved, sizes,
+                                 document_budget=inner)
         return build
 
     k = len(fit(counter, budget, len(result.pieces), builder(result, "xml"))[0].items)
@@ -237,7 +326,11 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
 
 
 def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],
-                  saved: str | None, sizes: dict[str, int]) -> tuple[BundleAnswer, str]:
+                  saved: str | None, sizes: dict[str, int], lean: bool = False,
+                  document_budget: int = 0) -> tuple[BundleAnswer, str]:
+    """The answer showing ``r``: its document, items and what was left out. Each item lists its
+    best :data:`ITEM_REASONS` reasons, ``lean`` its first only, and a left-out file lean is
+    ``did not fit`` without its reason (the document's headings and left-out note say them)."""
     b = r.bundle
     secret = [e for e in b.excluded if secret_by_name(e.path)]
     if secret:
@@ -245,23 +338,24 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
                for e in b.excluded if not secret_by_name(e.path)]
     listed = left_out_listed(budget)
-    omitted += [Omitted(path=lo.path, tokens=lo.tokens,
-                        why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
+    omitted += [Omitted(path=lo.path, tokens=lo.tokens, why="did not fit" + (
+                    f"; {_short(lo.reasons[0])}" if lo.reasons and not lean else ""))
                 for lo in r.left_out[:listed]]
     warnings = [*warnings, *(n for n in b.notes if n not in warnings)]
     masked = {x.path: x.lines for x in b.redacted}
     if masked:
         warnings = [*warnings, _redacted_note(b)]
+    reasons = 1 if lean else ITEM_REASONS
     model = BundleAnswer(
         rendered=r.rendered,
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
-                           reasons=i.reasons, redacted=masked.get(i.path, []),
-                           focus=list(i.focus or ()))
+                           reasons=[_short(x, ITEM_REASON) for x in i.reasons[:reasons]],
+                           redacted=masked.get(i.path, []), focus=list(i.focus or ()))
                for i in b.items],
         left_out=omitted, more_left_out=max(0, len(r.left_out) - listed),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
                   if not secret_by_name(e.path)], saved=saved,
-        tokens=0, warnings=warnings)
+        document_budget=document_budget, tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
     return model, r.rendered + _bundle_footer(model, b.total_tokens, b.encoding)
@@ -275,8 +369,8 @@ def _redacted_note(b: Bundle) -> str:
         f"{x.path} ({lines_label(x.lines)}: {', '.join(x.kinds)})" for x in b.redacted)
 
 
-def _short(reason: str) -> str:
-    return reason if len(reason) <= LEFT_OUT_REASON else reason[:LEFT_OUT_REASON - 1] + "…"
+def _short(reason: str, limit: int = LEFT_OUT_REASON) -> str:
+    return reason if len(reason) <= limit else reason[:limit - 1] + "…"
 
 
 def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:
