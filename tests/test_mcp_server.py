@@ -561,6 +561,8 @@ async def test_suggest_bundle_holds_the_items_the_cli_bundle_holds_at_its_docume
                 answers = {fmt: await s.call_tool("suggest_bundle",
                                                   {**asked, "budget": budget, "format": fmt})
                            for fmt in ("markdown", "xml", "json")}
+                sizes = {fmt: answer_size(r) for fmt, r in answers.items()}
+                assert max(sizes.values()) <= budget, (budget, asked, sizes)
                 documents = {data(r)["document_budget"] for r in answers.values()}
                 assert len(documents) == 1, (budget, asked, documents)
                 cli = run_cli("bundle", *args, "--budget", str(documents.pop()), "--format",

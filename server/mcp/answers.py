@@ -3,8 +3,9 @@
 An answer is a pydantic model (the structured content) plus a text block. Clients hand a model one
 of the two (Claude Code and Codex the JSON of the structured content, most others the text), so
 each is measured and the larger must fit the budget: lists are cut best-first (the count of what
-was cut is in the answer) until it does. suggest_bundle's budget is the bundle document's, as the
-CLI's ``--budget`` is (:func:`suggested_bundle`); its lists come on top.
+was cut is in the answer) until it does. suggest_bundle's budget bounds its whole answer too: its
+lists are made lean, then its document packed smaller, and the answer says the document budget it
+was packed at, the CLI's ``--budget`` for the same items (:func:`suggested_bundle`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadat
 LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
 ITEM_REASONS = 3  # reasons a bundle item lists, best first (the document's heading has the first)
 ITEM_REASON = 120  # characters of each
+LEAN_LEFT_OUT = 3  # files left out a lean answer names (the document's own note names its best)
 PACKS = 5  # packs at smaller document budgets tried to fit a suggest_bundle answer
 MIN_DOCUMENT = 200  # the smallest document budget tried
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
@@ -136,13 +138,11 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
     sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
     packs: dict[tuple[int, str], BundleResult] = {}
 
-    def answer(doc: int, lean: bool) -> _Sized:
-        """The answer in the format asked, sized as the larger of it and the other rendering's
-        answer: every format holds the items of the same document budget, as the CLI's
-        formats do at one budget (XML's document is the longer, but a Markdown one may name
-        more files left out)."""
+    def answer(doc: int, lean: bool, every: bool) -> _Sized:
+        """The answer in the format asked (``every``; else the XML one), sized as the largest of
+        the XML answer and (``every``) the Markdown and JSON ones."""
         got: dict[str, _Sized] = {}
-        for fmt in {request.format, "xml", "markdown"}:
+        for fmt in sorted({"xml", request.format, "markdown"} if every else {"xml"}):
             shape = "xml" if fmt == "xml" else "markdown"  # (a JSON answer carries Markdown)
             if (doc, shape) not in packs:
                 jc.check()
@@ -150,17 +150,19 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
                                                 jc.token)
             model, text = _bundle_model(counter, packs[doc, shape], budget, fmt, warnings,
                                         saved, sizes, lean=lean, document_budget=doc)
-            got[fmt] = _Sized(model, text, packs[doc, shape], answer_tokens(counter, model, text))
-        return replace(got[request.format], size=max(g.size for g in got.values()))
+            got[fmt] = _Sized(model, text, packs[doc, shape],
+                              answer_tokens(counter, model, text), lean)
+        return replace(got.get(request.format, got["xml"]),
+                       size=max(g.size for g in got.values()))
 
-    got = answer(budget, lean=False)
+    # Sized on the XML answer (its document is the longest), then checked in every format at
+    # the document budget found: every format holds the items of the same document budget, as
+    # the CLI's formats do at one budget (a Markdown answer may still be the larger: its
+    # document can name more files left out; the search then goes on in every format).
+    got = _search(budget, partial(answer, every=False))
+    got = answer(got.model.document_budget, got.lean, every=True)
     if got.size > budget:
-        got = answer(budget, lean=True)
-    if got.size > budget:
-        try:
-            got = _repacked(got, budget, partial(answer, lean=True))
-        except BundleError:
-            pass  # a document budget too small for one file: the last pack, cut below
+        got = _search(budget, partial(answer, every=True), got)
     if answer_tokens(counter, got.model, got.text) > budget:
         got = _cut(counter, got, budget, request, warnings, saved, sizes)
     model = sized(counter, got.model, got.text)
@@ -170,37 +172,57 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
 
 @dataclass
 class _Sized:
-    """An answer, the bundle it shows and its size (the larger channel, with a 5-digit
-    ``tokens``; while sizing, the larger of both renderings' answers)."""
+    """An answer, the bundle it shows, its size (the larger channel, with a 5-digit ``tokens``;
+    while sizing, the largest of the formats' answers) and whether its lists are lean."""
 
     model: BundleAnswer
     text: str
     result: BundleResult
     size: int
+    lean: bool
+
+
+def _search(budget: int, answer: Callable[[int, bool], _Sized], over: _Sized | None = None
+            ) -> _Sized:
+    """The answer within ``budget`` with the largest document: at the document budget
+    ``budget`` with full lists, else lean ones; else (or from ``over``, an answer over the
+    budget) packed at smaller document budgets until it fits. The answer found last, over the
+    budget, when none fits (a document budget too small for one file ends the search too)."""
+    got = over
+    if got is None:
+        got = answer(budget, False)
+        if got.size > budget:
+            got = answer(budget, True)
+    if got.size <= budget:
+        return got
+    try:
+        return _repacked(got, budget, lambda doc: answer(doc, True))
+    except BundleError:
+        return got
 
 
 def _repacked(got: _Sized, budget: int, answer: Callable[[int], _Sized]) -> _Sized:
-    """The answer, packed at smaller document budgets until it fits ``budget``: a secant search
-    bracketed by the largest document budget that fits and the smallest that does not, the
-    fitting answer with the largest document kept (at most :data:`PACKS` packs; ``got`` is the
-    answer at the document budget ``budget``, over)."""
-    over_at, fits_at, best = budget, 0, got
-    doc = budget - (got.size - budget) - budget // 100
+    """The answer, packed at smaller document budgets until it fits ``budget``: each next
+    document budget in proportion to how far the last answer was from the budget (its lists and
+    escaping grow with its document), bracketed by the largest document budget that fits and
+    the smallest that does not; the fitting answer with the largest document kept, within 3% of
+    the budget or after :data:`PACKS` packs (``got`` is over the budget)."""
+    over_at, fits_at, best = got.model.document_budget, 0, got
+    doc = over_at * budget // got.size - budget // 100
     for _ in range(PACKS):
         if doc <= fits_at or doc >= over_at or doc < MIN_DOCUMENT:
             break
         now = answer(doc)
         if now.size <= budget:
             fits_at, best = doc, now
-            slack = budget - now.size
-            if slack <= budget // 50:
+            if budget - now.size <= budget * 3 // 100:
                 break
-            doc = min(over_at - 1, doc + slack // 2)
         else:
             over_at = doc
-            doc = max(fits_at + 1, doc - (now.size - budget) - budget // 100)
-            if fits_at:
-                doc = max(doc, (fits_at + over_at) // 2)
+        doc = doc * budget // now.size - (budget // 100 if now.size > budget else 0)
+        doc = max(fits_at + 1, min(over_at - 1, doc))
+        if fits_at and over_at - fits_at > 2 and doc in (fits_at + 1, over_at - 1):
+            doc = (fits_at + over_at) // 2
     return best if best.size <= budget else got
 
 
@@ -218,7 +240,7 @@ def _cut(counter: Counter, got: _Sized, budget: int, request: BundleRequest, war
 
     model, text = fit(counter, budget, len(got.result.pieces), build)
     result = cache.get(len(model.items), got.result)
-    return _Sized(model, text, result, answer_tokens(counter, model, text))
+    return _Sized(model, text, result, answer_tokens(counter, model, text), True)
 
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
@@ -329,15 +351,16 @@ def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warn
                   saved: str | None, sizes: dict[str, int], lean: bool = False,
                   document_budget: int = 0) -> tuple[BundleAnswer, str]:
     """The answer showing ``r``: its document, items and what was left out. Each item lists its
-    best :data:`ITEM_REASONS` reasons, ``lean`` its first only, and a left-out file lean is
-    ``did not fit`` without its reason (the document's headings and left-out note say them)."""
+    best :data:`ITEM_REASONS` reasons, ``lean`` its first only, and ``lean`` names at most
+    :data:`LEAN_LEFT_OUT` files left out, each ``did not fit`` without its reason (the document's
+    headings and its left-out note say them)."""
     b = r.bundle
     secret = [e for e in b.excluded if secret_by_name(e.path)]
     if secret:
         warnings = [*warnings, _secrets_note(len(secret), "never shown")]
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
                for e in b.excluded if not secret_by_name(e.path)]
-    listed = left_out_listed(budget)
+    listed = min(left_out_listed(budget), LEAN_LEFT_OUT if lean else MAX_LEFT_OUT)
     omitted += [Omitted(path=lo.path, tokens=lo.tokens, why="did not fit" + (
                     f"; {_short(lo.reasons[0])}" if lo.reasons and not lean else ""))
                 for lo in r.left_out[:listed]]
