@@ -611,6 +611,23 @@ async def test_a_small_answer_keeps_room_for_its_seed(repo: Path, log: object) -
             assert len(answer["left_out"]) <= 3 and answer_size(result) <= 600, answer
 
 
+async def test_a_long_task_in_a_small_budget_is_answered_within_it_or_refused(
+        repo: Path, log: object) -> None:
+    """The task is in the document's header, and the document is part of the answer: a long
+    task at the smallest budget leaves less room for files. The answer holds a file within the
+    budget, or is an error saying what to give, never an answer over the budget (866 tokens for
+    a 500-token budget) or one holding no file."""
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        for n in (20, 40, 60):
+            task = " ".join(f"parse header tables step {i}" for i in range(n))
+            result = await s.call_tool("suggest_bundle", {"task": task, "budget": 500})
+            if result.is_error:
+                assert "give a larger budget" in text(result) or \
+                    "holds the bundle's header but not one item" in text(result), text(result)
+                continue
+            assert answer_size(result) <= 500 and data(result)["items"], (n, answer_size(result))
+
+
 async def test_a_task_no_file_matches_is_said_in_the_answer(repo: Path, log: object) -> None:
     async with session(repo, log) as s:  # type: ignore[arg-type]
         result = await s.call_tool("suggest_bundle", {"task": "zzqx frobnicate wibble",

@@ -133,7 +133,7 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
     document budget, until the answer fits; ``document_budget`` says the one used, at which the
     CLI holds the same items. (The budget bounded the document alone: click's answers were 69 to
     107% over a 1,000-token budget, 30% over 16,000.) A budget that holds no item is the bundle's
-    own error."""
+    own error, or :func:`_holds_no_file`'s when only the answer's lists leave it no room."""
     counter, snap, jc = call.session.counter, call.snapshot, call.jc
     sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
     packs: dict[tuple[int, str], BundleResult] = {}
@@ -164,7 +164,10 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
     if got.size > budget:
         got = _search(budget, partial(answer, every=True), got)
     if answer_tokens(counter, got.model, got.text) > budget:
-        got = _cut(counter, got, budget, request, warnings, saved, sizes)
+        cut = _cut(counter, got, budget, request, warnings, saved, sizes)
+        if not cut.model.items and got.model.items:  # (not an empty answer: say what to give)
+            raise _holds_no_file(budget, got.result, sizes)
+        got = cut
     model = sized(counter, got.model, got.text)
     text = structured_json(model) if request.format == "json" else got.text
     return model, text, got.result
@@ -296,13 +299,7 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     result = result if fmt == "xml" else md
     model, text = fit(counter, budget, min(k, len(result.pieces)), builder(result, fmt))
     if not model.items and result.left_out and not empty_ok:
-        path, tokens = _best_ranked(result, sizes)
-        raise AnswerTooLarge(
-            f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
-            f"was left out is counted (the best-ranked file, {printable(path)}, takes "
-            f"{tokens:,} tokens whole); give a larger budget, e.g. "
-            f"{max(2 * budget, 2_000):,}, or seeds naming what to show (PATH::SYMBOL for one "
-            "definition)")
+        raise _holds_no_file(budget, result, sizes)
     if fmt == "json":
         text = structured_json(model)
     return model, text, prefixes.get((id(result), len(model.items)), result)
@@ -314,6 +311,17 @@ def left_out_listed(budget: int) -> int:
     reasons took most of the room (a 600-token answer had 100 left for the bundle, too few for
     its seed, which was then never shown)."""
     return max(2, min(MAX_LEFT_OUT, budget // LEFT_OUT_EACH))
+
+
+def _holds_no_file(budget: int, result: BundleResult, sizes: dict[str, int]) -> AnswerTooLarge:
+    """The error of an answer within ``budget`` that holds no file of ``result``."""
+    path, tokens = _best_ranked(result, sizes)
+    return AnswerTooLarge(
+        f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
+        f"was left out is counted (the best-ranked file, {printable(path)}, takes "
+        f"{tokens:,} tokens whole); give a larger budget, e.g. "
+        f"{max(2 * budget, 2_000):,}, or seeds naming what to show (PATH::SYMBOL for one "
+        "definition)")
 
 
 def _best_ranked(result: BundleResult, sizes: dict[str, int]) -> tuple[str, int]:
