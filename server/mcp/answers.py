@@ -3,15 +3,17 @@
 An answer is a pydantic model (the structured content) plus a text block. Clients hand a model one
 of the two (Claude Code and Codex the JSON of the structured content, most others the text), so
 each is measured and the larger must fit the budget: lists are cut best-first (the count of what
-was cut is in the answer) until it does. suggest_bundle's budget is the bundle document's, as the
-CLI's ``--budget`` is (:func:`suggested_bundle`); its lists come on top.
+was cut is in the answer) until it does. suggest_bundle's budget bounds its whole answer too: its
+lists are made lean, then its document packed smaller, and the answer says the document budget it
+was packed at, the CLI's ``--budget`` for the same items (:func:`suggested_bundle`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 from mcp.types import CallToolResult, TextContent
@@ -52,6 +54,11 @@ LEFT_OUT_EACH = 250  # budget tokens per entry of the left-out list (a small ans
 BUNDLE_SHARE = 0.72  # first guess of the bundle document's share of the answer
 ESCAPE_FACTOR = 1.3  # a document's tokens in the JSON channel, with the metadata of its items
 LEFT_OUT_REASON = 90  # characters of a left-out file's first reason
+ITEM_REASONS = 3  # reasons a bundle item lists, best first (the document's heading has the first)
+ITEM_REASON = 120  # characters of each
+LEAN_LEFT_OUT = 3  # files left out a lean answer names (the document's own note names its best)
+PACKS = 5  # packs at smaller document budgets tried to fit a suggest_bundle answer
+MIN_DOCUMENT = 200  # the smallest document budget tried
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
 
 M = TypeVar("M", bound=BaseModel)
@@ -117,21 +124,126 @@ def notes(warnings: list[str]) -> str:
 
 def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warnings: list[str],
                      saved: str | None = None) -> tuple[BundleAnswer, str, BundleResult]:
-    """suggest_bundle's answer: the bundle ``ctxsteward bundle --budget`` makes for the same
-    request, the same items, its document within ``budget`` as the CLI's is; then its items,
-    what was left out and why. Each channel (the text; the structured content, whose JSON some
-    clients hand a model instead) holds each file's lines once; the lists come on top of the
-    budget, and ``tokens`` says the answer's size. (The budget bounded the whole answer: at
-    1,000 tokens click's answer held 3 items where the CLI's bundle held 5, the lists taking
-    the room of the rest.) A budget that holds no item is the bundle's own error."""
-    counter, snap = call.session.counter, call.snapshot
-    result = snap.bundle(replace(request, budget=budget), call.jc.token)
+    """suggest_bundle's answer, whole within ``budget``: each channel (the text; the structured
+    content, whose JSON Claude Code and Codex hand a model instead) with the document, each item's
+    reasons and what was left out. The budget goes to the document first: when the answer at the
+    document budget ``budget`` (``ctxsteward bundle --budget`` of the same number) is over, its
+    lists are made lean (one reason an item, the left-out files without theirs: the document's
+    headings and its left-out note say them), then the bundle is packed again at a smaller
+    document budget, until the answer fits; ``document_budget`` says the one used, at which the
+    CLI holds the same items. (The budget bounded the document alone: click's answers were 69 to
+    107% over a 1,000-token budget, 30% over 16,000.) A budget that holds no item is the bundle's
+    own error, or :func:`_holds_no_file`'s when only the answer's lists leave it no room."""
+    counter, snap, jc = call.session.counter, call.snapshot, call.jc
     sizes = {p: counter.scale(f.tokens) for p, f in snap.index.files().items()}
-    model, text = _bundle_model(counter, result, budget, request.format, warnings, saved, sizes)
-    model = sized(counter, model, text)
-    if request.format == "json":
-        text = structured_json(model)
-    return model, text, result
+    packs: dict[tuple[int, str], BundleResult] = {}
+
+    def answer(doc: int, lean: bool, every: bool) -> _Sized:
+        """The answer in the format asked (``every``; else the XML one), sized as the largest of
+        the XML answer and (``every``) the Markdown and JSON ones."""
+        got: dict[str, _Sized] = {}
+        for fmt in sorted({"xml", request.format, "markdown"} if every else {"xml"}):
+            shape = "xml" if fmt == "xml" else "markdown"  # (a JSON answer carries Markdown)
+            if (doc, shape) not in packs:
+                jc.check()
+                packs[doc, shape] = snap.bundle(replace(request, format=shape, budget=doc),
+                                                jc.token)
+            model, text = _bundle_model(counter, packs[doc, shape], budget, fmt, warnings,
+                                        saved, sizes, lean=lean, document_budget=doc)
+            got[fmt] = _Sized(model, text, packs[doc, shape],
+                              answer_tokens(counter, model, text), lean)
+        return replace(got.get(request.format, got["xml"]),
+                       size=max(g.size for g in got.values()))
+
+    # Sized on the XML answer (its document is the longest), then checked in every format at
+    # the document budget found: every format holds the items of the same document budget, as
+    # the CLI's formats do at one budget (a Markdown answer may still be the larger: its
+    # document can name more files left out; the search then goes on in every format).
+    got = _search(budget, partial(answer, every=False))
+    got = answer(got.model.document_budget, got.lean, every=True)
+    if got.size > budget:
+        got = _search(budget, partial(answer, every=True), got)
+    if answer_tokens(counter, got.model, got.text) > budget:
+        cut = _cut(counter, got, budget, request, warnings, saved, sizes)
+        if not cut.model.items and got.model.items:  # (not an empty answer: say what to give)
+            raise _holds_no_file(budget, got.result, sizes)
+        got = cut
+    model = sized(counter, got.model, got.text)
+    text = structured_json(model) if request.format == "json" else got.text
+    return model, text, got.result
+
+
+@dataclass
+class _Sized:
+    """An answer, the bundle it shows, its size (the larger channel, with a 5-digit ``tokens``;
+    while sizing, the largest of the formats' answers) and whether its lists are lean."""
+
+    model: BundleAnswer
+    text: str
+    result: BundleResult
+    size: int
+    lean: bool
+
+
+def _search(budget: int, answer: Callable[[int, bool], _Sized], over: _Sized | None = None
+            ) -> _Sized:
+    """The answer within ``budget`` with the largest document: at the document budget
+    ``budget`` with full lists, else lean ones; else (or from ``over``, an answer over the
+    budget) packed at smaller document budgets until it fits. The answer found last, over the
+    budget, when none fits (a document budget too small for one file ends the search too)."""
+    got = over
+    if got is None:
+        got = answer(budget, False)
+        if got.size > budget:
+            got = answer(budget, True)
+    if got.size <= budget:
+        return got
+    try:
+        return _repacked(got, budget, lambda doc: answer(doc, True))
+    except BundleError:
+        return got
+
+
+def _repacked(got: _Sized, budget: int, answer: Callable[[int], _Sized]) -> _Sized:
+    """The answer, packed at smaller document budgets until it fits ``budget``: each next
+    document budget in proportion to how far the last answer was from the budget (its lists and
+    escaping grow with its document), bracketed by the largest document budget that fits and
+    the smallest that does not; the fitting answer with the largest document kept, within 3% of
+    the budget or after :data:`PACKS` packs (``got`` is over the budget)."""
+    over_at, fits_at, best = got.model.document_budget, 0, got
+    doc = over_at * budget // got.size - budget // 100
+    for _ in range(PACKS):
+        if doc <= fits_at or doc >= over_at or doc < MIN_DOCUMENT:
+            break
+        now = answer(doc)
+        if now.size <= budget:
+            fits_at, best = doc, now
+            if budget - now.size <= budget * 3 // 100:
+                break
+        else:
+            over_at = doc
+        doc = doc * budget // now.size - (budget // 100 if now.size > budget else 0)
+        doc = max(fits_at + 1, min(over_at - 1, doc))
+        if fits_at and over_at - fits_at > 2 and doc in (fits_at + 1, over_at - 1):
+            doc = (fits_at + over_at) // 2
+    return best if best.size <= budget else got
+
+
+def _cut(counter: Counter, got: _Sized, budget: int, request: BundleRequest, warnings: list[str],
+         saved: str | None, sizes: dict[str, int]) -> _Sized:
+    """``got`` with its last items cut (they join the left-out list) until it fits ``budget``:
+    the last resort, when no pack fits (a seed whose smallest part nearly fills the budget)."""
+    doc = got.model.document_budget
+    cache: dict[int, BundleResult] = {}
+
+    def build(k: int) -> tuple[BundleAnswer, str]:
+        cache.setdefault(k, _prefix(counter, got.result, k, sizes, request.task))
+        return _bundle_model(counter, cache[k], budget, request.format, warnings, saved, sizes,
+                             lean=True, document_budget=doc)  # (the pack in the format asked)
+
+    model, text = fit(counter, budget, len(got.result.pieces), build)
+    result = cache.get(len(model.items), got.result)
+    return _Sized(model, text, result, answer_tokens(counter, model, text), True)
 
 
 def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
@@ -146,7 +258,8 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     sizing = replace(request, format="xml")
     inner = max(100, int(budget * BUNDLE_SHARE))
     result = snap.bundle(replace(sizing, budget=inner), jc.token)
-    first, text = _bundle_model(counter, result, budget, "xml", warnings, saved, sizes)
+    first, text = _bundle_model(counter, result, budget, "xml", warnings, saved, sizes,
+                                document_budget=inner)
     slack = budget - answer_tokens(counter, first, text)
     # One re-pack with the measured overhead: smaller when over the budget, larger when the
     # answer has room and ranked files were left out. JSON escaping makes a document's tokens
@@ -166,7 +279,8 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
         def build(k: int) -> tuple[BundleAnswer, str]:
             if (id(r), k) not in prefixes:
                 prefixes[id(r), k] = _prefix(counter, r, k, sizes, request.task)
-            return _bundle_model(counter, prefixes[id(r), k], budget, f, warnings, saved, sizes)
+            return _bundle_model(counter, prefixes[id(r), k], budget, f, warnings, saved, sizes,
+                                 document_budget=inner)
         return build
 
     k = len(fit(counter, budget, len(result.pieces), builder(result, "xml"))[0].items)
@@ -185,13 +299,7 @@ def bundle_answer(call: McpCall, request: BundleRequest, budget: int, fmt: str,
     result = result if fmt == "xml" else md
     model, text = fit(counter, budget, min(k, len(result.pieces)), builder(result, fmt))
     if not model.items and result.left_out and not empty_ok:
-        path, tokens = _best_ranked(result, sizes)
-        raise AnswerTooLarge(
-            f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
-            f"was left out is counted (the best-ranked file, {printable(path)}, takes "
-            f"{tokens:,} tokens whole); give a larger budget, e.g. "
-            f"{max(2 * budget, 2_000):,}, or seeds naming what to show (PATH::SYMBOL for one "
-            "definition)")
+        raise _holds_no_file(budget, result, sizes)
     if fmt == "json":
         text = structured_json(model)
     return model, text, prefixes.get((id(result), len(model.items)), result)
@@ -203,6 +311,17 @@ def left_out_listed(budget: int) -> int:
     reasons took most of the room (a 600-token answer had 100 left for the bundle, too few for
     its seed, which was then never shown)."""
     return max(2, min(MAX_LEFT_OUT, budget // LEFT_OUT_EACH))
+
+
+def _holds_no_file(budget: int, result: BundleResult, sizes: dict[str, int]) -> AnswerTooLarge:
+    """The error of an answer within ``budget`` that holds no file of ``result``."""
+    path, tokens = _best_ranked(result, sizes)
+    return AnswerTooLarge(
+        f"a budget of {budget:,} tokens holds no file of this bundle once its list of what "
+        f"was left out is counted (the best-ranked file, {printable(path)}, takes "
+        f"{tokens:,} tokens whole); give a larger budget, e.g. "
+        f"{max(2 * budget, 2_000):,}, or seeds naming what to show (PATH::SYMBOL for one "
+        "definition)")
 
 
 def _best_ranked(result: BundleResult, sizes: dict[str, int]) -> tuple[str, int]:
@@ -237,31 +356,37 @@ def _prefix(counter: Counter, result: BundleResult, k: int, sizes: dict[str, int
 
 
 def _bundle_model(counter: Counter, r: BundleResult, budget: int, fmt: str, warnings: list[str],
-                  saved: str | None, sizes: dict[str, int]) -> tuple[BundleAnswer, str]:
+                  saved: str | None, sizes: dict[str, int], lean: bool = False,
+                  document_budget: int = 0) -> tuple[BundleAnswer, str]:
+    """The answer showing ``r``: its document, items and what was left out. Each item lists its
+    best :data:`ITEM_REASONS` reasons, ``lean`` its first only, and ``lean`` names at most
+    :data:`LEAN_LEFT_OUT` files left out, each ``did not fit`` without its reason (the document's
+    headings and its left-out note say them)."""
     b = r.bundle
     secret = [e for e in b.excluded if secret_by_name(e.path)]
     if secret:
         warnings = [*warnings, _secrets_note(len(secret), "never shown")]
     omitted = [Omitted(path=e.path, tokens=sizes.get(e.path, 0), why=f"never shown: {e.reason}")
                for e in b.excluded if not secret_by_name(e.path)]
-    listed = left_out_listed(budget)
-    omitted += [Omitted(path=lo.path, tokens=lo.tokens,
-                        why="did not fit" + (f"; {_short(lo.reasons[0])}" if lo.reasons else ""))
+    listed = min(left_out_listed(budget), LEAN_LEFT_OUT if lean else MAX_LEFT_OUT)
+    omitted += [Omitted(path=lo.path, tokens=lo.tokens, why="did not fit" + (
+                    f"; {_short(lo.reasons[0])}" if lo.reasons and not lean else ""))
                 for lo in r.left_out[:listed]]
     warnings = [*warnings, *(n for n in b.notes if n not in warnings)]
     masked = {x.path: x.lines for x in b.redacted}
     if masked:
         warnings = [*warnings, _redacted_note(b)]
+    reasons = 1 if lean else ITEM_REASONS
     model = BundleAnswer(
         rendered=r.rendered,
         items=[BundleEntry(path=i.path, ranges=i.ranges, symbols=i.symbols, tokens=i.tokens,
-                           reasons=i.reasons, redacted=masked.get(i.path, []),
-                           focus=list(i.focus or ()))
+                           reasons=[_short(x, ITEM_REASON) for x in i.reasons[:reasons]],
+                           redacted=masked.get(i.path, []), focus=list(i.focus or ()))
                for i in b.items],
         left_out=omitted, more_left_out=max(0, len(r.left_out) - listed),
         excluded=[ExcludedEntry(path=e.path, reason=e.reason) for e in b.excluded
                   if not secret_by_name(e.path)], saved=saved,
-        tokens=0, warnings=warnings)
+        document_budget=document_budget, tokens=0, warnings=warnings)
     if fmt == "json":
         return model, structured_json(model)
     return model, r.rendered + _bundle_footer(model, b.total_tokens, b.encoding)
@@ -275,8 +400,8 @@ def _redacted_note(b: Bundle) -> str:
         f"{x.path} ({lines_label(x.lines)}: {', '.join(x.kinds)})" for x in b.redacted)
 
 
-def _short(reason: str) -> str:
-    return reason if len(reason) <= LEFT_OUT_REASON else reason[:LEFT_OUT_REASON - 1] + "…"
+def _short(reason: str, limit: int = LEFT_OUT_REASON) -> str:
+    return reason if len(reason) <= limit else reason[:limit - 1] + "…"
 
 
 def _bundle_footer(m: BundleAnswer, total: int, encoding: str) -> str:

@@ -33,7 +33,8 @@ class BundleEntry(BaseModel):
     symbols: list[str]
     tokens: int
     reasons: list[str]
-    redacted: list[int] = Field(default_factory=list, description="Lines with a secret masked.")
+    redacted: list[int] = Field(default_factory=list, exclude_if=lambda v: not v,
+                                description="Lines with a secret masked.")  # none: left out
     focus: list[int] = _focus()
 
 
@@ -50,6 +51,7 @@ class BundleAnswer(BaseModel):
         default_factory=list, description="Ranked files never shown, and why.")
     more_left_out: int = 0
     saved: str | None = None
+    document_budget: int = 0
     tokens: int
     warnings: list[str] = Field(default_factory=list)
 

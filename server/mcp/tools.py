@@ -140,7 +140,7 @@ async def suggest_bundle(
         "workspace root.")] = [],  # noqa: B006 - pydantic copies defaults
     task: Annotated[str | None, Field(description="What you are asked to do.")] = None,
     budget: Annotated[int, Field(ge=MIN_ANSWER_BUDGET, le=200_000,
-                                 description="Bundle document size in tokens.")
+                                 description="Answer size in tokens.")
                     ] = DEFAULT_ANSWER_BUDGET,
     format: Literal["markdown", "xml", "json"] = "markdown",
     save: Annotated[str | None, Field(
@@ -271,8 +271,8 @@ class ToolSpec:
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(suggest_bundle, "The files and definitions needed for seeds and/or a task, ranked, "
-             "explained and packed into a token budget: the bundle, each item's tokens and "
-             "reasons, what was left out."),
+             "explained, packed into a token budget: the bundle, why each item, what was "
+             "left out."),
     ToolSpec(verify_bundle, "Which items of a saved bundle changed or vanished since it was "
              "saved."),
     ToolSpec(find_context, "Files and definitions ranked for a free-text task (no seed needed), "
