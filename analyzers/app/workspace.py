@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzers.app.errors import RequestError
 from analyzers.app.paths import Secrets, workspace_path
@@ -250,6 +250,9 @@ class Snapshot:
     def __init__(self, workspace: Workspace, index: Index) -> None:
         self.workspace = workspace
         self.index = index
+        # The rankings of this snapshot's bundles: another bundle of the same seeds and task (an
+        # answer packed again at a smaller budget) reuses its ranking (see make_bundle).
+        self._rankings: dict[tuple[Any, ...], Any] = {}
 
     def __enter__(self) -> Snapshot:
         return self
@@ -264,7 +267,7 @@ class Snapshot:
         """Rank, filter, pack and render a bundle for ``request``."""
         from analyzers.bundles.assemble import make_bundle
 
-        return make_bundle(self.index, request, token)
+        return make_bundle(self.index, request, token, self._rankings)
 
     def graph_current(self) -> bool:
         """Whether the ranking graph's cache is current for this index (a header read: a query

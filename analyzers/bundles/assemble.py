@@ -249,10 +249,13 @@ LEFT_OUT_SHOWN = 5  # ranked files the budget had no room for, named in the docu
 LEFT_OUT_LISTED = 20  # ... and listed in the JSON
 
 
-def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER) -> BundleResult:
+def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER,
+                rankings: dict[tuple[Any, ...], Any] | None = None) -> BundleResult:
     """Rank, filter, pack and render a bundle for ``request``: the steps below, in order
     (resolve, rank, filter, pack, verify-budget).
 
+    ``rankings``: the rankings of earlier bundles of this index (a snapshot's), reused by one
+    asking the same (seeds, task, focus): an answer packed again at smaller budgets ranks once.
     The result's Bundle model is made only when asked for (see BundleResult).
     """
     request.check()
@@ -260,7 +263,7 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
     resolved = _resolve(index, request)
-    ranked, ordered, excluded, words = _rank(index, request, resolved, token)
+    ranked, ordered, excluded, words = _rank(index, request, resolved, token, rankings)
     decisions = _decisions(index, request, resolved, ordered, counter, token)
     shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
     if request.budget == 0:
@@ -454,7 +457,8 @@ def _named_outside(index: Index, task: str | None) -> list[Excluded]:
     return [Excluded(p, OUTSIDE_LINK) for p in found]
 
 
-def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken
+def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: CancelToken,
+          rankings: dict[tuple[Any, ...], Any] | None = None
           ) -> tuple[list[RankedFile], list[_Entry], list[Excluded], list[str] | None]:
     """Step 2: the ranking, the files offered in order with their tiers, the seeds left out
     (not indexed), and the task's words as the ranking read them (None when it did not)."""
@@ -463,8 +467,16 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
     explain = (request.limit or RANK_ONLY_LIMIT) + 10 if request.budget == 0 else pool_size
     seed_paths, pins = resolved.seed_paths, resolved.pins
     query = RankQuery(seeds=seed_paths, task=request.task, seed_symbols=resolved.focus)
-    ranked = rank(index, query, token, explain=explain) \
-        if request.ranked and (seed_paths or request.task) else []
+    key = (tuple(seed_paths), request.task, tuple((p, tuple(s)) for p, s in
+                                                  sorted(resolved.focus.items())), explain)
+    if not (request.ranked and (seed_paths or request.task)):
+        ranked = []
+    elif rankings is not None and key in rankings:  # (read only from here on: never changed)
+        ranked, query.words = rankings[key]
+    else:
+        ranked = rank(index, query, token, explain=explain)
+        if rankings is not None:
+            rankings[key] = (ranked, query.words)
     files = index.files()
     excluded: list[Excluded] = []
     ordered: list[_Entry] = []

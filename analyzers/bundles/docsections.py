@@ -114,7 +114,8 @@ def _mentions_path(text: str, path: str) -> bool:
     if path in text:
         return True
     base = path.rpartition("/")[2]
-    return len(base) > 4 and re.search(rf"(?<![\w/.-]){re.escape(base)}(?![\w-])", text) is not None
+    return len(base) > 4 and base in text and \
+        re.search(rf"(?<![\w/.-]){re.escape(base)}(?![\w-])", text) is not None
 
 
 def relevant_sections(sections: Sequence[Definition], lines: Sequence[str],

@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from math import fsum
 
 from analyzers import lexical
 from analyzers.bundles.docsections import heading_lines, is_design_doc, is_release_history
@@ -259,13 +260,13 @@ def _task_word_scores(c: Candidate) -> dict[int, float]:
     df = Counter(w for ws in held for w in ws)
     for i, ws in enumerate(held):
         if ws:
-            words[i] = sum(TASK_WORD / df[w] for w in ws)
+            words[i] = fsum(TASK_WORD / df[w] for w in ws)  # (a set: in any order, one sum)
     if not is_design_doc(c.path):  # (a document's sections: by their names)
         # (a task verb's, "fix", not at all: ``def test_fixes_649`` is one of its own lines)
         body = _body_words(c)
         body_df = Counter(w for ws in body.values() for w in ws)
         for i, ws in body.items():
-            words[i] = words.get(i, 0.0) + sum(BODY_WORD / body_df[w] for w in ws)
+            words[i] = words.get(i, 0.0) + fsum(BODY_WORD / body_df[w] for w in ws)
     return words
 
 
@@ -712,14 +713,14 @@ def _word_lines(c: Candidate) -> list[int]:
     task = set(lexical.stems(c.task_words))
     if is_release_history(c.path):  # "update CHANGES.md for the release": no entry's words
         task -= CHANGELOG_WORDS
-    held = {i: set(lexical.stems(lexical.words(line))) & task
+    held = {i: lexical.stem_set(line) & task  # (set(stems(words(line))), memoised)
             for i, line in enumerate(c.lines, 1)} if task else {}
     df: dict[str, int] = {}
     for ws in held.values():
         for w in ws:
             df[w] = df.get(w, 0) + 1
     common = max(EXCERPT_MAX, EXCERPT_COMMON * len(c.lines))
-    score = {i: sum(1.0 / df[w] for w in ws) for i, ws in held.items()
+    score = {i: fsum(1.0 / df[w] for w in ws) for i, ws in held.items()
              if any(df[w] <= common for w in ws)}
     pointed = [ln for ln in c.task_lines if 0 < ln <= len(c.lines)]
     words = sorted((i for i in score if i > EXCERPT_HEAD), key=lambda i: (-score[i], i))
@@ -925,7 +926,7 @@ def _line_scores(c: Candidate) -> dict[int, float]:
     for ln, ws in held.items():
         said = [weight[w] for w in ws if w in weight]
         if said:
-            scores[ln] = sum(said)
+            scores[ln] = fsum(said)
     c.scores = scores
     return scores
 

@@ -200,7 +200,8 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
 
 
 # Folders whose files agents load as rules (a link of the folder itself is reported).
-RULE_FOLDERS = (".cursor/rules", ".claude/rules", ".github/instructions", ".windsurf/rules")
+RULE_FOLDERS = (".cursor/rules", ".claude/rules", ".github/instructions", ".windsurf/rules",
+                ".claude/skills", ".agents/skills", ".github/skills")  # (and skills' folders)
 
 
 def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
@@ -250,9 +251,10 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
                 and ws.outside_target(folder) is not None:
             link_out.append(Diagnostic(
                 path=folder, range=to_range(Loc(0, 0, 0, 0)), code="CS006", severity="warning",
-                message=f"{folder}/ is a symlink to a folder outside the workspace: its rules are "
-                        "not read or checked here, and agents would load them from outside; "
-                        "make it a folder of the repository"))
+                message=f"{folder}/ is a symlink to a folder outside the workspace: its "
+                        f"{'skills' if folder.endswith('skills') else 'rules'} are not read or "
+                        "checked here, and agents would load them from outside; make it a folder "
+                        "of the repository"))
     prefetch(contexts, token)
     diagnostics: list[Diagnostic] = link_out
     for ctx in contexts:

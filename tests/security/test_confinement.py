@@ -221,3 +221,18 @@ def test_a_rules_folder_linking_out_is_reported(hostile: tuple[Path, Path]) -> N
     assert_clean(done.stdout + done.stderr)
     messages = {d["path"]: d["message"] for d in json.loads(done.stdout)["diagnostics"]}
     assert "a symlink to a folder outside the workspace" in messages[".cursor/rules"], messages
+
+
+def test_a_skills_folder_linking_out_is_reported(hostile: tuple[Path, Path]) -> None:
+    """As a rules folder: a skills folder that is a link out is said (CS006), never read."""
+    repo, outside = hostile
+    (outside / "skills" / "s1").mkdir(parents=True)
+    (outside / "skills" / "s1" / "SKILL.md").write_text(
+        "---\nname: s1\ndescription: x\n---\nRun `scripts/OUTSIDE-NOTE-TEXT.sh`.\n")
+    (repo / ".claude").mkdir()
+    os.symlink(outside / "skills", repo / ".claude" / "skills")
+    done = run_cli("check", "--format", "json", cwd=repo)
+    assert_clean(done.stdout + done.stderr)
+    assert "OUTSIDE-NOTE-TEXT" not in done.stdout + done.stderr
+    messages = {d["path"]: d["message"] for d in json.loads(done.stdout)["diagnostics"]}
+    assert "its skills are not read" in messages[".claude/skills"], messages
