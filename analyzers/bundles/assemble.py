@@ -17,7 +17,7 @@ import io
 import itertools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -254,25 +254,34 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     """Rank, filter, pack and render a bundle for ``request``: the steps below, in order
     (resolve, rank, filter, pack, verify-budget).
 
-    ``rankings``: the rankings of earlier bundles of this index (a snapshot's), reused by one
-    asking the same (seeds, task, focus): an answer packed again at smaller budgets ranks once.
+    ``rankings``: what earlier bundles of this index (a snapshot's) worked out, reused by one
+    asking the same: the ranking of the same (seeds, task, focus), so that an answer packed again
+    at smaller budgets ranks once; and the files fitted to the same request in another format
+    (every rendering holds the same items: only the document differs).
     The result's Bundle model is made only when asked for (see BundleResult).
     """
     request.check()
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
-    resolved = _resolve(index, request)
-    ranked, ordered, excluded, words = _rank(index, request, resolved, token, rankings)
-    decisions = _decisions(index, request, resolved, ordered, counter, token)
-    shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
-    if request.budget == 0:
-        result = _rank_only(request, shown, ordered, counter, decisions)
-    else:
+    key = ("fitted", repr(replace(request, format="")))
+    fitted = rankings.get(key) if rankings is not None and request.budget else None
+    if fitted is None:
+        resolved = _resolve(index, request)
+        ranked, ordered, excluded, words = _rank(index, request, resolved, token, rankings)
+        decisions = _decisions(index, request, resolved, ordered, counter, token)
+        shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
+        if request.budget == 0:
+            result = _rank_only(request, shown, ordered, counter, decisions)
+            result.notes.extend(_task_notes(index, request, resolved, ranked))
+            return result
         packing = _pack(index, request, resolved, ranked, shown, ordered, counter, decisions)
-        result = _verify_budget(index, request, resolved, shown, ordered, packing, counter,
-                                decisions)
-    result.notes.extend(_task_notes(index, request, resolved, ranked))
+        fitted = _verify_budget(index, request, resolved, shown, ordered, packing, counter,
+                                decisions, ranked)
+        if rankings is not None:
+            rankings[key] = fitted
+    result = _in_format(request, fitted, counter)
+    result.notes.extend(_task_notes(index, request, fitted.resolved, fitted.ranked))
     return result
 
 
@@ -730,13 +739,27 @@ def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
         field="budget")
 
 
+@dataclass
+class _Fitted:
+    """A bundle's files fitted to its budget in every rendering (step 5), before one is chosen:
+    what :func:`_in_format` makes the result of, in any format."""
+
+    resolved: _Resolved
+    ranked: list[RankedFile]
+    ordered: list[_Entry]
+    shown: _Filter
+    packed: list[Packed]
+    renders: dict[str, str]
+    totals: dict[str, int]
+    left_out: list[LeftOut]
+    decisions: list[Decision]
+
+
 def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, shown: _Filter,
                    ordered: list[_Entry], packing: _Packing, counter: Counter,
-                   decisions: list[Decision]) -> BundleResult:
+                   decisions: list[Decision], ranked: list[RankedFile]) -> _Fitted:
     """Step 5: the whole document measured again (items dropped from the end until it fits),
-    the seeds and pins that did not fit said, and the best files left out named when there is
-    room."""
-    fmt = "xml" if request.format == "xml" else "markdown"
+    the seeds and pins that did not fit said; in every rendering alike."""
     packed = packing.packed
     # The whole document is measured again, in every rendering (tokens can merge across item
     # boundaries): the items kept are the same whichever format is asked for.
@@ -750,7 +773,18 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
                 continue  # did not fit: in every rendering, so all choose the same items)
             break
         packed.pop()
-    rendered, total = renders[fmt], totals[fmt]
+    _note_forced_unfit(index, request, resolved, shown.excluded, packing)
+    return _Fitted(resolved, ranked, ordered, shown, packed, renders, totals,
+                   _left_out(ordered, packed, shown, counter), decisions)
+
+
+def _in_format(request: BundleRequest, fitted: _Fitted, counter: Counter) -> BundleResult:
+    """The bundle of ``fitted`` in the request's format: its document, and the best files left
+    out named at its end when the budget has room."""
+    fmt = "xml" if request.format == "xml" else "markdown"
+    packed, left_out, decisions = fitted.packed, fitted.left_out, fitted.decisions
+    pieces = [p.piece for p in packed]
+    rendered, total = fitted.renders[fmt], fitted.totals[fmt]
     items = [
         dict(path=p.candidate.path, tier=p.candidate.tier, granularity=p.piece.granularity,
              ranges=list(p.piece.ranges), symbols=list(dict.fromkeys(p.symbols)),
@@ -759,8 +793,6 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
              focus=p.candidate.stretch)
         for p in packed
     ]
-    _note_forced_unfit(index, request, resolved, shown.excluded, packing)
-    left_out = _left_out(ordered, packed, shown, counter)
     # The best of them are named at the end of the document, when the budget has room (the
     # note is measured alone, then the document with it once: no whole-document count per try).
     room = request.budget - total
@@ -775,9 +807,10 @@ def _verify_budget(index: Index, request: BundleRequest, resolved: _Resolved, sh
             break  # tokens, the XML's most: 1,150 tokens gave XML no note where 4 files fit)
     draft = BundleDraft(
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
-        encoding=counter.label, items=items, excluded=shown.excluded,
-        left_out=left_out[:LEFT_OUT_LISTED], redacted=shown.redacted(items), decisions=decisions)
-    return BundleResult(draft, rendered, pieces, left_out, decisions)
+        encoding=counter.label, items=items, excluded=list(fitted.shown.excluded),
+        left_out=left_out[:LEFT_OUT_LISTED], redacted=fitted.shown.redacted(items),
+        decisions=list(decisions))
+    return BundleResult(draft, rendered, pieces, list(left_out), list(decisions))
 
 
 def _room_for_a_note(request: BundleRequest, ordered: list[_Entry], packed: list[Packed],
