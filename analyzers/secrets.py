@@ -6528,7 +6528,8 @@ def _r19_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
 
 def _r19_free_value(v: str, name: str) -> bool:
     """Whether ``v`` in git's text after ``name`` is a password's value: chosen (see
-    :func:`_r19_password_shaped`), no version, template or masked value."""
+    :func:`_r19_password_shaped`), no secret's word, version, template or masked value."""
     return ("[redacted:" not in v and len(v) >= 6 and _r19_password_shaped(v)
+            and _SECRET_STEM.search(v) is None  # ("rotated secrets to k8s-secrets-v2": a store)
             and _plausible(v, "prose", name) and not _VERSION.match(v)
             and not _named_with_number(v))
