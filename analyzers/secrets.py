@@ -183,7 +183,11 @@ DETECTORS = (
 # 53: round-18 forms (Go's var with a type, a raw string as a pair's value, pw/dbpw/pass names,
 # strlcpy into pass, a login call's second literal, SQL INSERT's password column, HTML password
 # inputs' values, Perl's $ENV{NAME} = "V")
-SCAN_VERSION = 53
+# 54: round-19 forms (short names in more shapes and literals, a literal on the line after
+# "name =", several names at once, setters, C's copies over lines, snprintf and #define, SQL's
+# REPLACE/SELECT/E''/executemany, JSX defaultValue, Perl q{}, short names' unquoted values in
+# shell and settings files; kept: a login call's word, "Passed!", a command after "pass:")
+SCAN_VERSION = 54
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -6289,7 +6293,7 @@ def _r18_row(text: str, at: int) -> tuple[list[re.Match[str]], int]:
 _R18_INPUT = _rx(r"(?i)<input\b(?P<a>[^<>]{0,600})>")
 _R18_PASSWORD_TYPE = _rx(r"(?i)(?<![\w:.-])type[ \t\n]*=[ \t\n]*[\"']?password\b")
 _R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])(?:default)?value[ \t\n]*=[ \t\n]*"  # (JSX: defaultValue)
-                      r"(?:(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})(?P=q)|(?P<u>[^\"'\s<>=`]{1,300}))")
+                      r"(?:\{?(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})(?P=q)|(?P<u>[^\"'\s<>=`{]{1,300}))")
 
 
 def _r18_inputs(text: str) -> list[tuple[int, int]]:
@@ -6348,8 +6352,9 @@ _R19_LIT_ONE = _rx(r"(?i)(?:[bruf]{1,2})?(?:\"(?P<d>[^\"\\\n]{0,300})\"|'(?P<s>[
                    r"|`(?P<b>[^`\n]{0,300})`)")
 _R19_IDENT = r"[A-Za-z_$][\w$]{0,60}"
 # several names, then as many literals: ``var user, pass = "admin", "V"``, ``u, pw = "a", "V"``
+_R19_WORD_AT = _rx(r"pass|pw|secret|key|token")  # (on the lower-cased text)
 _R19_MULTI = _rx(
-    rf"(?im)^[ \t]*(?:(?:var|const|let|my|local)[ \t]+)?\(?(?P<ns>{_R19_IDENT}"
+    rf"(?i)[ \t]*(?:(?:var|const|let|my|local)[ \t]+)?\(?(?P<ns>{_R19_IDENT}"
     rf"(?:[ \t]*,[ \t]*{_R19_IDENT}){{1,7}})\)?(?:[ \t]+[\w.*\[\]]{{1,40}})?[ \t]*:?=[ \t]*\(?"
     rf"(?P<vs>{_R19_LIT}(?:[ \t]*,[ \t]*{_R19_LIT}){{1,7}})")
 # a setter given the secret: ``db.SetPassword(`V`)``, ``cfg.set_password("V")``
@@ -6370,9 +6375,9 @@ _R19_PRINTF = _rx(
 _R19_DEFINE = _rx(r"(?m)^[ \t]*#[ \t]*define[ \t]+(?P<n>\w{1,160})[ \t]+(?:L|u8?|U)?"
                   r"\"(?P<v>[^\"\\\s]{1,300})\"")
 # Perl's ``$ENV{DB_PASSWORD} = q{V}`` (round 18 read quotes only)
-_R19_PERL_Q = _rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\}[ \t]*"
-                  r"(?:=>?|\|\|=)[ \t]*qq?(?:\{(?P<v>[^{}\s\\]{1,300})\}|\((?P<w>[^()\s\\]{1,300})"
-                  r"\))")
+_R19_PERL_Q = _rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\}"
+                  r"[ \t]*(?:=>?|\|\|=)[ \t]*qq?"
+                  r"(?:\{(?P<v>[^{}\s\\]{1,300})\}|\((?P<w>[^()\s\\]{1,300})\))")
 # a shell's or settings file's unquoted value: ``DBPW=V cmd``, ``env DBPW=V``, ``declare -x``,
 # Dockerfile's ``ENV``/``ARG``, Makefile's ``:=``/``?=``, Compose's ``- DBPW=V``, ``db.pw=V``
 _R19_UNQUOTED = _rx(
@@ -6385,8 +6390,8 @@ _R19_BLANK_SEP = _rx(
     r"(?im)^[ \t]*(?:env|set(?:[ \t]+-[a-z]{1,4}){0,3}|setenv)[ \t]+(?P<n>[A-Za-z_][\w.-]{0,60})"
     r"[ \t]+(?P<v>[^\s\"'`;|$()<>=]{1,300})[ \t]*(?:#.*)?$")
 # C's wide or UTF literal, C++'s brace initializer: ``*password = L"V"``, ``password{"V"}``
-_R19_C_LITERAL = _rx(r"(?P<n>[A-Za-z_]\w{0,60})(?:[ \t]*\[\d{0,6}\])?[ \t]*(?:=[ \t]*(?:L|u8|u|U)"
-                     r"|\{[ \t]*(?:L|u8|u|U)?)\"(?P<v>[^\"\\\s]{1,300})\"")
+# (found from the literal, its name read back: a scan from every name is several times slower)
+_R19_C_LITERAL = _rx(r"(?:=[ \t]*(?:L|u8|u|U)|\{[ \t]*(?:L|u8|u|U)?)\"(?P<v>[^\"\\\s]{1,300})\"")
 # a line ending in ``=`` (or ``= (``): its literal alone on the next line
 _R19_OPENS = _rx(r"(?<![=!<>+*/%&|^-])(?::=|=)[ \t]*\(?[ \t]*$")
 _R19_NEXT = _rx(r"[ \t]*(?:[bruf]{1,2}|r\#{1,3}|L|u8|U)?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})"
@@ -6395,6 +6400,10 @@ _R19_NAMES = _rx(r"[A-Za-z_$][\w$]*")
 # Go's typed line (``adminPass string = "V"``): a hint that a round-18 rule may read it
 _R19_GO_HINT = _rx(r"(?i)(?:pass|pw)[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}[ \t]*=[ \t]*"
                    r"[\"`]")
+
+
+# (a secret's name, long or short, holds one of these)
+_R19_NAME_WORDS = ("pass", "pw", "secret", "key", "token")
 
 
 def _r19_name_secret(name: str, v: str, how: str = "keyword") -> bool:
@@ -6428,24 +6437,22 @@ def _round19_spans(text: str, filename: str) -> list[tuple[int, int]]:
     """The spans of the round-19 values on one line each (all but :func:`_r19_next_lines`)."""
     low = text.lower()
     found: list[tuple[int, int]] = []
-    spans: list[tuple[str, re.Match[str], str]] = []
+    if not any(w in low for w in _R19_NAME_WORDS):
+        return found
     if "," in text and "=" in text:
-        found += _r19_multi(text)
-    if "set" in low:
-        spans += [(m.group("n"), m, "v") for m in _R19_SETTER.finditer(text)]
-    if "cpy" in text:
-        spans += [(m.group("n"), m, "v") for m in _R19_COPY.finditer(text)]
-    if "printf" in text:
-        spans += [(m.group("n"), m, "v") for m in _R19_PRINTF.finditer(text)]
-    if 'L"' in text or '{"' in text or 'u8"' in text:
-        spans += [(m.group("n"), m, "v") for m in _R19_C_LITERAL.finditer(text)]
-    if "define" in text:
-        spans += [(m.group("n"), m, "v") for m in _R19_DEFINE.finditer(text)]
+        found += _r19_multi(text, low)
+    if "update" in low and "set" in low:
+        found += _r19_updates(text, low)
+    found += [(m.start("v"), m.end("v")) for rule, hint in _R19_RULES
+              if hint.search(low) is not None for m in rule.finditer(text)
+              if _r19_name_secret(_r19_name_of(text, m), m.group("v"))]
     if "q{" in text or "q(" in text:
-        spans += [(m.group("n"), m, "v" if m.group("v") is not None else "w")
-                  for m in _R19_PERL_Q.finditer(text)]
-    found += [(m.start(g), m.end(g)) for n, m, g in spans
-              if _r19_name_secret(n, m.group(g))]
+        for m in _R19_PERL_Q.finditer(text):
+            g = "v" if m.group("v") is not None else "w"
+            if _r19_name_secret(m.group("n"), m.group(g)):
+                found.append((m.start(g), m.end(g)))
+    if filename.lower().endswith((".yaml", ".yml")) and ":" in text:
+        found += _r19_yaml(text)
     if filename and not _r18_code(filename):  # (unquoted: a settings file's value)
         found += [(m.start("v"), m.end("v")) for rule in (_R19_UNQUOTED, _R19_BLANK_SEP)
                   for m in rule.finditer(text) if _r19_name_secret(m.group("n"), m.group("v"),
@@ -6453,10 +6460,33 @@ def _round19_spans(text: str, filename: str) -> list[tuple[int, int]]:
     return found
 
 
-def _r19_multi(text: str) -> list[tuple[int, int]]:
-    """The literals assigned to secrets' names among several (``var user, pass = "a", "V"``)."""
+def _r19_name_of(text: str, m: re.Match[str]) -> str:
+    """The name of the match ``m`` of a rule: its group ``n``, else the name read back before it
+    (``*password`` before ``= L"V"``, ``pass`` before ``{"V"}``)."""
+    if "n" in m.re.groupindex:
+        return m.group("n") or ""
+    at = m.start()
+    while at and text[at - 1] in " \t":
+        at -= 1
+    if at and text[at - 1] == "]":  # (an array's ``[]`` or ``[64]``)
+        at = text.rfind("[", max(at - 8, 0), at)
+        while at > 0 and text[at - 1] in " \t":
+            at -= 1
+    end = at
+    while at > max(end - _NAME_END_MAX, 0) and (text[at - 1].isalnum() or text[at - 1] in "_."):
+        at -= 1
+    return text[at:end] if at >= 0 else ""
+
+
+def _r19_multi(text: str, low: str) -> list[tuple[int, int]]:
+    """The literals assigned to secrets' names among several (``var user, pass = "a", "V"``):
+    read on the lines holding a secret's word only."""
     out: list[tuple[int, int]] = []
-    for m in _R19_MULTI.finditer(text):
+    starts = dict.fromkeys(low.rfind("\n", 0, w.start()) + 1 for w in _R19_WORD_AT.finditer(low))
+    for start in starts:
+        m = _R19_MULTI.match(text, start)
+        if m is None:
+            continue
         names = [n.strip() for n in m.group("ns").split(",")]
         values = list(_R19_LIT_ONE.finditer(text, m.start("vs"), m.end("vs")))
         if len(names) != len(values):
@@ -6495,11 +6525,13 @@ _R19_FREE_NAME = (r"[\w.-]{0,60}?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|
                   r"|apikey|credentials?)[\w.-]{0,60}")
 _R19_FREE_TO = _rx(
     r"(?i)(?<![\w-])(?:(?:set|change[ds]?|rotated?|rotates|reset|update[ds]?)[ \t]+"
-    rf"(?:the[ \t]+)?(?P<n>{_R19_FREE_NAME})|(?P<m>{_R19_FREE_NAME})[ \t]+"
-    r"(?:(?:was|is|has[ \t]+been)[ \t]+)?(?:set|changed|rotated|reset|updated))[ \t]+to[ \t]+"
+    rf"(?:the[ \t]+)?(?P<n>{_R19_FREE_NAME})[ \t]+to|(?P<m>{_R19_FREE_NAME})"
+    r"(?:[ \t]+for[ \t]+[\w.@-]{1,40})?[ \t]+(?:(?:(?:was|is|has[ \t]+been)[ \t]+)?"
+    r"(?:set|changed|rotated|reset|updated)[ \t]+to|(?:is[ \t]+)?now))[ \t]+"
     r"[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 # ``creds admin/V``, ``login admin/V`` (round 15's ``creds:`` needed the colon)
-_R19_FREE_CREDS = _rx(r"(?i)(?<![\w-])(?:creds|credentials|login)[ \t]+[`\"']?[\w.@+-]{1,64}"
+_R19_FREE_CREDS = _rx(r"(?i)(?<![\w-])(?:creds|credentials|login)(?:[ \t]+(?:with|as|is|are))?"
+                      r"[ \t]+[`\"']?[\w.@+-]{1,64}"
                       r"[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
 # ``admin:V@db``: a bare host's name (round 15's rules wanted a dotted one or an address)
 _R19_FREE_USERINFO = _rx(r"(?<![^\s\"'(<\[,;`])[A-Za-z][\w.-]{0,63}:(?P<v>[^/:@\s()<>\[\]\"'`]"
@@ -6509,7 +6541,7 @@ _R19_FREE_USERINFO = _rx(r"(?<![^\s\"'(<\[,;`])[A-Za-z][\w.-]{0,63}:(?P<v>[^/:@\
 def _r19_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     """:func:`_free_spans` of the round-19 forms of git's text (see above)."""
     spans: list[tuple[int, int, str]] = []
-    if " to " in low:
+    if " to " in low or " now " in low:
         for m in _R19_FREE_TO.finditer(text):
             v = m.group("v").rstrip(_SENTENCE_END)
             if _r19_free_value(v, m.group("n") or m.group("m")):
@@ -6533,3 +6565,94 @@ def _r19_free_value(v: str, name: str) -> bool:
             and _SECRET_STEM.search(v) is None  # ("rotated secrets to k8s-secrets-v2": a store)
             and _plausible(v, "prose", name) and not _VERSION.match(v)
             and not _named_with_number(v))
+
+
+# SQL's UPDATE with placeholders, then its parameters: ``execute("UPDATE users SET password = %s
+# WHERE id = %s", ("V", 1))``, ``… SET password = :p …", {"p": "V"})``; a prefixed literal
+# (``SET password = E'V'``)
+_R19_UPDATE = _rx(r"(?i)(?<![\w$])update[ \t\n]+[\w.\"`\[\]]{1,200}[ \t\n]+set[ \t\n]+"
+                  r"(?P<s>[^;\"'`]{1,2000}+)")
+_R19_PH = _rx(r"\?|%s|\$(?P<d>\d{1,3})|(?<!:):(?P<c>[A-Za-z_]\w{0,60})|%\((?P<p>\w{1,60})\)s")
+_R19_PH_COLUMN = _rx(r"(?P<n>[\w.\"`\[\]]{1,160})[ \t]*=[ \t]*$")
+_R19_PARAMS = _rx(r"[ \t]*;?[ \t]*(?:\"\"\"|'''|[\"'])[ \t]*,\s{0,200}(?P<o>[(\[{])")
+_R19_DICT_ITEM = _rx(r"[ \t\n]*(?P<a>[\"'])(?P<k>\w{1,60})(?P=a)[ \t]*:[ \t]*(?:(?P<q>[\"'])"
+                     r"(?P<v>[^\"'\n\\]{0,300})(?P=q)|[^,{}()\n]{0,200})[ \t\n]*")
+_R19_SQL_PREFIXED = _rx(r"=[ \t]*[EN]'(?P<v>[^'\s\\]{1,300})'")  # (its name read back)
+
+
+def _r19_updates(text: str, low: str) -> list[tuple[int, int]]:
+    """The parameters in a secret column's placeholder of an UPDATE (see above): their spans."""
+    out: list[tuple[int, int]] = []
+    at = low.find("update")
+    while at >= 0:
+        m = _R19_UPDATE.match(text, at)
+        at = low.find("update", at + 6)
+        if m is None:
+            continue
+        wanted: dict[int | str, str] = {}  # a placeholder's place or name -> its column
+        for k, ph in enumerate(_R19_PH.finditer(m.group("s"))):
+            col = _R19_PH_COLUMN.search(m.group("s"), 0, ph.start())
+            key: int | str = (int(ph.group("d")) - 1 if ph.group("d") else ph.group("c")
+                              or ph.group("p") or k)
+            if col is not None and (_NAME_IN_WORD.search(col.group("n")) is not None
+                                    or _r19_short_name(col.group("n"))):
+                wanted[key] = col.group("n")
+        params = _R19_PARAMS.match(text, m.end()) if wanted else None
+        if params is None:
+            continue
+        if params.group("o") == "{":
+            out += _r19_dict_params(text, params.end(), wanted)
+            continue
+        for k, item in enumerate(_r18_row(text, params.end() - 1)[0]):
+            g = "v" if item.group("v") is not None else "d"
+            if k in wanted and item.group(g) and _r18_secret(item.group(g), "keyword",
+                                                              wanted[k]):
+                out.append((item.start(g), item.end(g)))
+    return out
+
+
+def _r19_dict_params(text: str, at: int, wanted: dict[int | str, str]) -> list[tuple[int, int]]:
+    """The values of a parameters' dict from ``at`` whose keys name a secret column's place."""
+    out: list[tuple[int, int]] = []
+    for _ in range(64):
+        item = _R19_DICT_ITEM.match(text, at)
+        if item is None:
+            break
+        column = wanted.get(item.group("k"))
+        if column is not None and item.group("v") and _r18_secret(item.group("v"), "keyword",
+                                                                 column):
+            out.append((item.start("v"), item.end("v")))
+        at = item.end()
+        if at >= len(text) or text[at] != ",":
+            break
+        at += 1
+    return out
+
+
+# YAML: a short name's key ending its line (or a block scalar's header), its value alone on the
+# next, deeper line (``pw: >-`` then ``V``; an anchor before it, ``&pw V``, for any secret's name)
+_R19_YAML_OPEN = _rx(r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<n>[\w.-]{1,60}):[ \t]*"
+                     r"(?:[|>][1-9+-]{0,2})?[ \t]*(?:#.*)?\n"
+                     # (the next line in a look-ahead: it may be the next match's key)
+                     r"(?=(?P<j>[ \t]+)(?:&[\w.-]{1,60}[ \t]+)?(?P<q>[\"']?)"
+                     r"(?P<v>[^\s\"'#&*][^\s\"']{0,299})(?P=q)[ \t]*$)")
+
+
+def _r19_yaml(text: str) -> list[tuple[int, int]]:
+    """The values of :data:`_R19_YAML_OPEN` under a secret's name, on a deeper line."""
+    return [(m.start("v"), m.end("v")) for m in _R19_YAML_OPEN.finditer(text)
+            if len(m.group("j")) > len(m.group("i"))
+            and _r19_name_secret(m.group("n"), m.group("v"), "config")]
+
+
+# Each rule of a literal after a name (its groups ``n`` and ``v``, or its name read back) and
+# what a text holding its form holds (searched in the text lower-cased)
+_R19_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (_R19_SETTER, _rx(r"(?:pass(?:word|wd|phrase)?|pwd|pw|secret|api_?key|token)[ \t]*\(")),
+    (_R19_COPY, _rx("cpy")),
+    (_R19_PRINTF, _rx("printf")),
+    (_R19_SQL_PREFIXED, _rx("[en]'")),
+    (_R19_C_LITERAL, _rx("l\"|\\{\"|u8\"")),
+    (_R19_DEFINE, _rx("define")),
+    (_R15_PERL_Q, _rx(r"q[ \t]*[{(\[<]")),  # (round 15's ``$password = q{V}``, short names too)
+)

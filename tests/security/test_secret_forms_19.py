@@ -49,6 +49,10 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("python several names", "j.py", f'user, pw = "admin", "{V}"\n'),
     ("python executemany", "k.py", 'cur.executemany("INSERT INTO users (name, password) '
      f'VALUES (?, ?)", [("admin", "{V}"), ("ops", "{S}")])\n'),
+    ("python update with parameters", "l.py", 'cur.execute("UPDATE users SET password = %s '
+     f'WHERE id = %s", ("{V}", 1))\n'),
+    ("python update with named parameters", "m.py", 'cur.execute("UPDATE users SET password = '
+     f':p WHERE name = :n", {{"p": "{V}", "n": "admin"}})\n'),
 
     # Go
     ("go var value on the next line", "a.go", f'var dbPassword string =\n\t"{V}"\n'),
@@ -76,9 +80,13 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("sql replace", "a.sql", f"REPLACE INTO users (name, password) VALUES ('a','{V}');\n"),
     ("sql insert select", "b.sql", f"INSERT INTO users (name, password) SELECT 'a','{V}';\n"),
     ("sql escape string", "c.sql", f"INSERT INTO users (name, password) VALUES ('a', E'{V}');\n"),
+    ("sql update escape string", "d.sql", f"UPDATE users SET password = E'{V}' WHERE id = 1;\n"),
 
     # JSX and Perl
     ("jsx defaultValue", "a.jsx", f'<input type="password" defaultValue="{V}"/>\n'),
+    ("jsx defaultValue in braces", "b.jsx",
+     f'<input type="password" defaultValue={{"{V}"}} />\n'),
+    ("perl scalar q braces", "c.pl", f"my $pw = q{{{V}}};\n"),
     ("perl q braces", "a.pl", f"$ENV{{DB_PASSWORD}} = q{{{V}}};\n"),
     ("perl short name", "b.pl", f'$ENV{{DBPW}} = "{V}";\n'),
 
@@ -93,6 +101,9 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("compose list", "docker-compose.yml", f"    environment:\n      - DBPW={V}\n"),
     ("properties db.pw", "app.properties", f"db.pw={V}\n"),
     ("kubernetes env short name", "deploy.yaml", f"env:\n  - name: DBPW\n    value: {V}\n"),
+    ("yaml short name folded", "a.yaml", f"db:\n  pw: >-\n    {V}\n"),
+    ("yaml short name on the next line", "b.yaml", f"db:\n  dbpw:\n    {V}\n"),
+    ("yaml anchored value on the next line", "c.yaml", f"db:\n  password:\n    &pw {V}\n"),
 )
 FORMS = {name: (file, text) for name, file, text in _ROWS}
 
@@ -110,7 +121,8 @@ case("select keeps the name", f"INSERT INTO users (name, password) SELECT 'ops',
 # git's text (a commit's subject or body)
 GIT_FORMS = (f"DB_PASSWORD changed to {V}", f"rotated DB_PASSWORD to {V}",
              f"rotate DB_PASSWORD to {V}", f"set DB_PASSWORD to {V}", f"creds admin/{V}",
-             f"connect as admin:{V}@db")
+             f"connect as admin:{V}@db", f"password for admin changed to {V}",
+             f"DB_PASSWORD now {V}", f"login with admin/{V}")
 for _k, _subject in enumerate(GIT_FORMS):
     case(f"git text {_k}", _subject, "", (V,), (), redact_git)
 
@@ -137,6 +149,11 @@ benign("round 19's look-alikes in a Dockerfile",
        "ARG PASS_THROUGH=true\n", "Dockerfile")
 benign("round 19's look-alikes in a Makefile", "PASSES := 3\nBYPASS := on\nPW_LEN ?= 16\n",
        "Makefile")
+benign("round 19's look-alikes in YAML",
+       "steps:\n  - pass:\n      run: make\npw:\n  - a\nbypass:\n  Xy9zz88aa\n", "a.yaml")
+benign("an UPDATE's parameters as variables",
+       'cur.execute("UPDATE users SET password = %s WHERE id = %s", (hashed, 1))\n'
+       'cur.execute("UPDATE users SET name = %s WHERE id = %s", ("Xy9zz88aa", 1))\n', "a.py")
 benign("round 19's look-alikes in SQL",
        "INSERT INTO users (name, password) SELECT name, password FROM old_users;\n"
        "REPLACE INTO t (name, pass) VALUES ('nightly', 'finished');\n", "a.sql")
@@ -155,6 +172,9 @@ HOSTILE = {
     "setters": ("setPassword(" * 20_000 + "\n", redact, "a.go"),
     "unquoted": ("DBPW=" * 20_000 + "\n", redact, "a.sh"),
     "git to": ("set password to " * 20_000, redact_git, ""),
+    "updates": ('x("UPDATE t SET ' + "password = %s, " * 20_000 + '", (' + '"a", ' * 20_000 + "\n",
+                redact, "a.py"),
+    "yaml keys": ("pw:\n " * 20_000 + "\n", redact, "a.yaml"),
 }
 
 test_hostile_input_finishes = sc.hostile_test(HOSTILE)
@@ -212,10 +232,11 @@ def test_commit_texts_are_masked_in_bundles_and_handoffs(tmp_path: Path) -> None
         made = run_cli("bundle", "--seed", "db.py", "--format", fmt, cwd=root)
         assert made.returncode == 0, made.stderr
         outputs.append(made.stdout)
-    handoff = run_cli("handoff", "--no-bundle", "--no-checks", "--base", "HEAD~7", cwd=root)
+    handoff = run_cli("handoff", "--no-bundle", "--no-checks", "--base", f"HEAD~{len(commits)}",
+                      cwd=root)
     assert handoff.returncode == 0, handoff.stderr
     outputs.append(handoff.stdout)
     for out in outputs:
         assert V not in out, out[:4000]
-    assert "rotated DB_PASSWORD to [redacted:" in outputs[0], outputs[0]
+    assert "set DB_PASSWORD to [redacted:" in outputs[0], outputs[0]
     assert "`pytest -k pass2`" in outputs[0], outputs[0]
