@@ -6573,7 +6573,6 @@ def _r19_free_value(v: str, name: str) -> bool:
 _R19_UPDATE = _rx(r"(?i)(?<![\w$])update[ \t\n]+[\w.\"`\[\]]{1,200}[ \t\n]+set[ \t\n]+"
                   r"(?P<s>[^;\"'`]{1,2000}+)")
 _R19_PH = _rx(r"\?|%s|\$(?P<d>\d{1,3})|(?<!:):(?P<c>[A-Za-z_]\w{0,60})|%\((?P<p>\w{1,60})\)s")
-_R19_PH_COLUMN = _rx(r"(?P<n>[\w.\"`\[\]]{1,160})[ \t]*=[ \t]*$")
 _R19_PARAMS = _rx(r"[ \t]*;?[ \t]*(?:\"\"\"|'''|[\"'])[ \t]*,\s{0,200}(?P<o>[(\[{])")
 _R19_DICT_ITEM = _rx(r"[ \t\n]*(?P<a>[\"'])(?P<k>\w{1,60})(?P=a)[ \t]*:[ \t]*(?:(?P<q>[\"'])"
                      r"(?P<v>[^\"'\n\\]{0,300})(?P=q)|[^,{}()\n]{0,200})[ \t\n]*")
@@ -6586,17 +6585,18 @@ def _r19_updates(text: str, low: str) -> list[tuple[int, int]]:
     at = low.find("update")
     while at >= 0:
         m = _R19_UPDATE.match(text, at)
-        at = low.find("update", at + 6)
+        at = low.find("update", m.end() if m is not None else at + 6)  # (statements apart)
         if m is None:
             continue
         wanted: dict[int | str, str] = {}  # a placeholder's place or name -> its column
         for k, ph in enumerate(_R19_PH.finditer(m.group("s"))):
-            col = _R19_PH_COLUMN.search(m.group("s"), 0, ph.start())
+            if k == _R18_SQL_ROWS:
+                break
+            col = _r19_column_before(m.group("s"), ph.start())
             key: int | str = (int(ph.group("d")) - 1 if ph.group("d") else ph.group("c")
                               or ph.group("p") or k)
-            if col is not None and (_NAME_IN_WORD.search(col.group("n")) is not None
-                                    or _r19_short_name(col.group("n"))):
-                wanted[key] = col.group("n")
+            if _NAME_IN_WORD.search(col) is not None or _r19_short_name(col):
+                wanted[key] = col
         params = _R19_PARAMS.match(text, m.end()) if wanted else None
         if params is None:
             continue
@@ -6609,6 +6609,17 @@ def _r19_updates(text: str, low: str) -> list[tuple[int, int]]:
                                                               wanted[k]):
                 out.append((item.start(g), item.end(g)))
     return out
+
+
+def _r19_column_before(s: str, at: int) -> str:
+    """The column named before ``= `` and the placeholder at ``at`` of an UPDATE's ``s``."""
+    at = len(s[:at].rstrip(" \t\n"))
+    if not at or s[at - 1] != "=":
+        return ""
+    end = at = len(s[:at - 1].rstrip(" \t\n"))
+    while at > max(end - 160, 0) and (s[at - 1].isalnum() or s[at - 1] in "_.\"`[]"):
+        at -= 1
+    return s[at:end]
 
 
 def _r19_dict_params(text: str, at: int, wanted: dict[int | str, str]) -> list[tuple[int, int]]:

@@ -175,6 +175,9 @@ HOSTILE = {
     "updates": ('x("UPDATE t SET ' + "password = %s, " * 20_000 + '", (' + '"a", ' * 20_000 + "\n",
                 redact, "a.py"),
     "yaml keys": ("pw:\n " * 20_000 + "\n", redact, "a.yaml"),
+    # (each UPDATE's placeholders had read their statement from its start: 340 s, now 0.2 s)
+    "update statements": ("UPDATE t SET pw = ? " * 20_000 + "\n", redact, "a.py"),
+    "brace literals": ('pw{"' * 20_000 + "\n", redact, "a.cpp"),
 }
 
 test_hostile_input_finishes = sc.hostile_test(HOSTILE)
