@@ -6650,9 +6650,10 @@ _R19_YAML_OPEN = _rx(r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<n>[\w.-]{1,60}):[ \t]*"
 
 
 def _r19_yaml(text: str) -> list[tuple[int, int]]:
-    """The values of :data:`_R19_YAML_OPEN` under a secret's name, on a deeper line."""
+    """The values of :data:`_R19_YAML_OPEN` under a secret's name, on a deeper line (not a key:
+    ``secrets:`` over ``SLACK_WEBHOOK_URL:``)."""
     return [(m.start("v"), m.end("v")) for m in _R19_YAML_OPEN.finditer(text)
-            if len(m.group("j")) > len(m.group("i"))
+            if len(m.group("j")) > len(m.group("i")) and not m.group("v").endswith(":")
             and _r19_name_secret(m.group("n"), m.group("v"), "config")]
 
 

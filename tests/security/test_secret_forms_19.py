@@ -151,6 +151,9 @@ benign("round 19's look-alikes in a Makefile", "PASSES := 3\nBYPASS := on\nPW_LE
        "Makefile")
 benign("round 19's look-alikes in YAML",
        "steps:\n  - pass:\n      run: make\npw:\n  - a\nbypass:\n  Xy9zz88aa\n", "a.yaml")
+benign("a workflow's secrets named, keys over lines (saleor's publish-containers.yml)",
+       "on:\n  workflow_call:\n    secrets:\n      SLACK_WEBHOOK_URL:\n"
+       "      SLACK_MENTION_GROUP_ID:\n    outputs:\n      version:\n", "a.yml")
 benign("an UPDATE's parameters as variables",
        'cur.execute("UPDATE users SET password = %s WHERE id = %s", (hashed, 1))\n'
        'cur.execute("UPDATE users SET name = %s WHERE id = %s", ("Xy9zz88aa", 1))\n', "a.py")
