@@ -183,7 +183,11 @@ DETECTORS = (
 # 53: round-18 forms (Go's var with a type, a raw string as a pair's value, pw/dbpw/pass names,
 # strlcpy into pass, a login call's second literal, SQL INSERT's password column, HTML password
 # inputs' values, Perl's $ENV{NAME} = "V")
-SCAN_VERSION = 53
+# 54: round-19 forms (short names in more shapes and literals, a literal on the line after
+# "name =", several names at once, setters, C's copies over lines, snprintf and #define, SQL's
+# REPLACE/SELECT/E''/executemany, JSX defaultValue, Perl q{}, short names' unquoted values in
+# shell and settings files; kept: a login call's word, "Passed!", a command after "pass:")
+SCAN_VERSION = 54
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -1122,6 +1126,8 @@ def _phrase_is_text(v: str, words: list[str]) -> bool:
     if (_example_value(v) or any(c in v for c in "{}$%<>()[]=|;\\")
             or v.endswith((".", ":", "?", "\u2026")) or v[:1] in "-#/"):
         return True  # a template, an f-string, code, an elided or placeholder value, a sentence
+    if any(w[:1] == "-" and w[1:2].isalpha() for w in words[1:]):
+        return True  # a command with an option ("will pass: `pytest -k pass2`", round 19)
     if v[:1].isupper() and not any(c.isdigit() or c.isupper() for c in v[1:]):
         return True  # "Please enter the password", "Mot de passe", "Not set"
     if any(c.isalpha() and not c.isascii() for c in v) and not _has_digit(v):
@@ -2089,7 +2095,7 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         return find_secrets("\n".join(text.splitlines()) + "\n", filename)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(
-            text, filename):
+            text, filename) and not _r19_hint(text, filename):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
@@ -2523,6 +2529,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
                           + _round8_findings(text, lines, filename), lines)
     found += _round9_findings(text, lines, filename)
     found += _round18_findings(text, lines, filename)
+    found += _round19_findings(text, lines, filename)
     return found
 
 
@@ -3324,7 +3331,8 @@ def _pair_hint(text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _secret_pair_name(name: str) -> bool:
-    return name.lower() in ("authorization", "proxy-authorization") or _is_secret_cell(name)
+    return (name.lower() in ("authorization", "proxy-authorization") or _is_secret_cell(name)
+            or _r19_short_name(name))  # (round 19: ``- name: DBPW`` then ``value: V``)
 
 
 def _pair_findings(lines: list[str]) -> list[Finding]:
@@ -3717,7 +3725,8 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 end = _run_end(_FREE_ENCODED_TAIL, text, end)
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
-    return spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
+    return (spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
+            + _r19_free_spans(text, low))
 
 
 # In git's free text, a random-looking value right after a secret's word, joined to it by a
@@ -6084,10 +6093,13 @@ _R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
 # After a short password name (read back from its "pw" or "pass": a scan from every place of a
 # text for a name of any of the words above is several times slower): a literal assigned
 _R18_PW_ASSIGN = _rx(
-    r"(?i)(?:pw|pass)(?![\w-])(?:\[\d{0,6}\])?"  # (C's ``char pass[] = "V"``)
-    r"(?:[\"'\]]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript
-    r"|(?::[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?[ \t]*(?::=|=>|=)|:)"  # typed; a key's ":" next
-    r"[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+    r"(?i)(?:pw|pass)_?(?![\w-])(?:[ \t]*\[\d{0,6}\])?"  # (C's ``char pass[] = "V"``; pass_=)
+    r"(?:[\"'\]}]{1,2}[ \t]*(?::=|=>|=|:)"  # a quoted key, a subscript, Perl's ``$ENV{DBPW}``
+    r"|(?::[ \t]*[a-z_&][\w.<>\[\]|&' ]{0,40}?)?[ \t]*(?::=|=>|=)|:"  # typed; a key's ":" next
+    r"|[ \t]*\{(?=[ \t]*[\"'`L]))"  # (C++'s ``std::string pass{"V"}``)
+    # (round 19: Rust's ``String::from("V")``; a literal's prefix; Python's triple quotes)
+    r"[ \t]*(?:[A-Z]\w{0,30}::(?:from|new)\([ \t]*)?(?P<p>[bruf]{1,2}|r\#{1,3}|L|u8|U)?"
+    r"(?P<q>\"\"\"|'''|[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
 # A shell's or a settings file's unquoted value (``export DBPW=V``, ``ROOTPW=V``): not in code
 _R18_PW_UNQUOTED = _rx(r"(?im)^[ \t]*(?:export[ \t]+)?(?P<n>(?:\w{0,12}[_-]?)?(?:pw|pass))"
                        r"[ \t]*=[ \t]*(?P<v>[^\s\"'`;|&$()<>]{1,300})(?=[ \t]*(?:[;#]|$))")
@@ -6103,7 +6115,7 @@ _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
     (_rx(r"var(?<![\w$.]var)[ \t]+" + _R18_GO_TYPED), ("var",), "config"),
     (_rx(r"const(?<![\w$.]const)[ \t]+" + _R18_GO_TYPED), ("const",), "config"),
     # ``("NAME", `V`)``: a backtick raw string as a pair's value
-    (_rx(r"\([ \t]*(?P<a>[\"'])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*"
+    (_rx(r"\([ \t]*(?P<a>[\"'`])(?P<n>[\w.-]{1,160})(?P=a)[ \t]*,[ \t]*"
          r"`(?P<v>[^`\s\\]{1,300})`[ \t]*\)"), ("`",), "config"),
     # a hash element named in braces: ``$ENV{DB_PASSWORD} = "V"``, ``$cfg->{password} = 'V'``
     (_rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)"
@@ -6111,8 +6123,9 @@ _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
      ("}",), "config"),
     # a login call's second literal (its first a literal or a variable)
     (_rx(r"(?i)(?<![\w$])(?:log_?in|sign_?in|authenticate|basic_?auth|set_?basic_?auth"
-         r"|http(?:basic|digest)auth|simple_bind_s)\([ \t]*"
-         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t]*"
+         r"|http(?:basic|digest)auth|simple_bind_s)\([ \t\n]{0,80}"
+         r"(?:[A-Za-z_][\w.]{0,80}[ \t]*,[ \t\n]{0,80})?"  # (round 19: authenticate(request, …))
+         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t\n]{0,80}"
          r"(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)[ \t]*[,)]"),
      ("login(", "log_in(", "signin(", "sign_in(", "authenticate(", "auth(", "bind_s("),
      "password"),
@@ -6131,8 +6144,7 @@ def _r18_secret(v: str, how: str, name: str) -> bool:
     letters with a digit, a symbol or letters of random case ("Hunter2Secret9", "P@ssw0rd")."""
     if _NAME_IN_WORD.search(name) is not None:
         return _plausible(v, how, name)
-    return (_r18_short_name(name) and _plausible(v, how, name) and _has_alpha(v)
-            and (_has_digit(v) or _random_case(v) or any(c in _R18_SYMBOLS for c in v)))
+    return (_r19_short_name(name) and _plausible(v, how, name) and _r19_password_shaped(v))
 
 
 def _r18_short_name(name: str) -> bool:
@@ -6153,7 +6165,9 @@ def _r18_pw_names(text: str) -> list[tuple[str, re.Match[str]]]:
             at -= 1
         if at and (text[at - 1].isalnum() or text[at - 1] in "_-"):
             continue  # (a longer word: "bypass", "compass")
-        if _R18_PW_NAME.fullmatch(text, at, end) is not None:
+        if m.group("p") and "f" in m.group("p").lower() and "{" in m.group("v"):
+            continue  # (an f-string's template)
+        if _R18_PW_NAME.fullmatch(text, at, end) is not None or _r19_short_name(text[at:end]):
             out.append((text[at:end], m))
     return out
 
@@ -6166,7 +6180,8 @@ def _r18_hint(text: str) -> bool:
                                                or "cpy(" in text or "cpy_s(" in text
                                                or "<input" in low) \
         or "login(" in low or "authenticate(" in low or "auth(" in low \
-        or "insert" in low and "values" in low and _R18_INSERT.search(text) is not None
+        or ("insert" in low or "replace" in low) and ("values" in low or "select" in low) \
+        and _R18_INSERT.search(text) is not None
 
 
 def _round18_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
@@ -6180,10 +6195,10 @@ def _round18_findings(text: str, lines: list[str], filename: str) -> list[Findin
     for rule, words, how in _R18_RULES:
         if any(w in low for w in words):
             spans += [(m.groupdict().get("n") or "", m, how) for m in rule.finditer(text)]
-    if filename.lower().endswith(".go") and "var" in text:
+    if filename.lower().endswith(".go") and ("var" in text or "const" in text):
         spans += [(m.group("n"), m, "config") for m in _R18_GO_BLOCK.finditer(text)]
     found = [(m.start("v"), m.end("v")) for n, m, how in spans if _r18_value(n, m, how)]
-    if "insert" in low and "values" in low:
+    if ("insert" in low or "replace" in low) and ("values" in low or "select" in low):
         found += _r18_inserts(text)
     if "<input" in low:
         found += _r18_inputs(text)
@@ -6204,8 +6219,10 @@ def _r18_code(filename: str) -> bool:
 def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
     """Whether the match ``m`` holds a secret's value: its ``name`` is a secret's (a login
     call's is the password), its value of a value's shape (``how``: the check that applies)."""
-    if how == "password":
-        return _plausible(m.group("v"), "keyword", "password")
+    if how == "password":  # (round 19: a word is a label, ``page.login("Login", "Cancel")``)
+        v = m.group("v")
+        return _plausible(v, "keyword", "password") and (
+            _r19_password_shaped(v) or _WORDS_PASSWORD.fullmatch(v) is not None)
     return _r18_secret(m.group("v"), how, name)
 
 
@@ -6216,9 +6233,10 @@ def _r18_finding(starts: list[int], a: int, b: int) -> Finding:
 
 
 # SQL's INSERT: its columns, then its rows' items (a quoted literal, or anything else)
-_R18_INSERT = _rx(r"(?i)\binsert[ \t\n]+(?:(?:ignore|or[ \t]+\w+)[ \t\n]+)?into[ \t\n]+"
-                  r"[\w.\"`\[\]]{1,200}[ \t\n]*\((?P<c>[^()]{1,2000})\)[ \t\n]*values[ \t\n]*")
-_R18_SQL_ITEM = _rx(r"[ \t\n]*(?:'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,()'\"]*"
+_R18_INSERT = _rx(r"(?i)\b(?:insert|replace)[ \t\n]+(?:(?:ignore|or[ \t]+\w+)[ \t\n]+)?into"
+                  r"[ \t\n]+[\w.\"`\[\]]{1,200}[ \t\n]*\((?P<c>[^()]{1,2000})\)[ \t\n]*"
+                  r"(?P<k>values|select)[ \t\n]*")  # (round 19: REPLACE, INSERT … SELECT 'a', 'V')
+_R18_SQL_ITEM = _rx(r"[ \t\n]*(?:[EeNn]?'(?P<v>(?:[^'\n]|'')*)'|\"(?P<d>[^\"\n]*)\"|[^,()'\"]*"
                     r"(?:\([^()]*\))?)[ \t\n]*")
 _R18_SQL_ROWS = 64  # value rows of one INSERT read at most
 _R18_ROW_SEP = _rx(r"[ \t\n]*,[ \t\n]*")
@@ -6236,24 +6254,55 @@ def _r18_inserts(text: str) -> list[tuple[int, int]]:
         columns = [c.strip().strip("\"`[]").rsplit(".", 1)[-1] for c in m.group("c").split(",")]
         secret = {k for k, c in enumerate(columns) if not _about_secret(c) and (
             _NAME_IN_WORD.search(c) is not None or _r18_short_name(c))}
-        at = m.end()
-        for row in range(_R18_SQL_ROWS if secret else 0):
-            items, at = _r18_row(text, at)
-            if at < 0:
-                break
-            if row == 0 and all(_R18_PLACEHOLDER.fullmatch(i.group().strip()) for i in items):
-                params = _R18_PARAMS.match(text, at + 1)
-                items = _r18_row(text, params.end() - 1)[0] if params is not None else []
-            for k, item in enumerate(items):
-                g = "v" if item.group("v") is not None else "d"
-                v = item.group(g)
-                if k in secret and v and _r18_secret(v, "keyword", columns[k]):
-                    out.append((item.start(g), item.end(g)))
-            more = _R18_ROW_SEP.match(text, at + 1)
-            if more is None or not items:
-                break
-            at = more.end()
+        if secret:
+            out += _r19_rows(text, m, columns, secret)
     return out
+
+
+def _r19_rows(text: str, m: re.Match[str], columns: list[str], secret: set[int]
+              ) -> list[tuple[int, int]]:
+    """The secret columns' literals of the rows after the INSERT ``m`` (its VALUES' rows, its
+    SELECT's items, or its parameters' rows after placeholders, ``executemany``'s list too)."""
+    out: list[tuple[int, int]] = []
+    at = m.end()
+    params = False
+    for row in range(_R18_SQL_ROWS):
+        if m.group("k").lower() == "select":
+            items, at = _r19_select_items(text, at), -1
+        else:
+            items, at = _r18_row(text, at)
+        if row == 0 and items and all(_R18_PLACEHOLDER.fullmatch(i.group().strip())
+                                      for i in items):
+            p = _R18_PARAMS.match(text, at + 1)
+            inner = _R19_INNER_ROW.match(text, p.end()) if p is not None else None
+            params = inner is not None
+            at = inner.end() - 1 if inner is not None else p.end() - 1 if p is not None else -1
+            items, at = _r18_row(text, at) if at >= 0 else ([], -1)
+        for k, item in enumerate(items):
+            g = "v" if item.group("v") is not None else "d"
+            v = item.group(g)
+            if k in secret and v and _r18_secret(v, "keyword", columns[k]):
+                out.append((item.start(g), item.end(g)))
+        more = _R18_ROW_SEP.match(text, at + 1) if at >= 0 else None
+        if more is None or not items or (row == 0 and not params and at < 0):
+            break
+        at = more.end()
+    return out
+
+
+_R19_INNER_ROW = _rx(r"[ \t\n]{0,200}[(\[]")  # executemany's rows: a list's first row
+
+
+def _r19_select_items(text: str, at: int) -> list[re.Match[str]]:
+    """The items of ``INSERT … SELECT 'a', 'V'`` from ``at`` (to a line's or a statement's end)."""
+    items: list[re.Match[str]] = []
+    while (item := _R18_SQL_ITEM.match(text, at)) is not None and len(items) < 64:
+        items.append(item)
+        at = item.end()
+        if at >= len(text) or text[at] != ",":
+            break
+        at += 1
+    return items
 
 
 def _r18_row(text: str, at: int) -> tuple[list[re.Match[str]], int]:
@@ -6274,8 +6323,8 @@ def _r18_row(text: str, at: int) -> tuple[list[re.Match[str]], int]:
 # an HTML input element, its type, its value attribute
 _R18_INPUT = _rx(r"(?i)<input\b(?P<a>[^<>]{0,600})>")
 _R18_PASSWORD_TYPE = _rx(r"(?i)(?<![\w:.-])type[ \t\n]*=[ \t\n]*[\"']?password\b")
-_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])value[ \t\n]*=[ \t\n]*(?:(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})"
-                      r"(?P=q)|(?P<u>[^\"'\s<>=`]{1,300}))")
+_R18_VALUE_ATTR = _rx(r"(?i)(?<![\w:.-])(?:default)?value[ \t\n]*=[ \t\n]*"  # (JSX: defaultValue)
+                      r"(?:\{?(?P<q>[\"'])(?P<v>[^\"'\s]{1,300})(?P=q)|(?P<u>[^\"'\s<>=`{]{1,300}))")
 
 
 def _r18_inputs(text: str) -> list[tuple[int, int]]:
@@ -6291,3 +6340,362 @@ def _r18_inputs(text: str) -> list[tuple[int, int]]:
             if _plausible(v.group(g).removesuffix("/"), "keyword", "password"):
                 out.append((m.start("a") + v.start(g), m.start("a") + v.end(g)))
     return out
+
+
+# -- round 19 --
+# Forms the earlier rounds did not read: short password names in more shapes (``adminPass``,
+# ``DB_PASS``, ``pass_``; a literal's prefix, ``f"V"``, ``r"V"``, ``L"V"``, ``r#"V"#``, Python's
+# triple quotes; ``String::from("V")``; C++'s ``pass{"V"}``), a literal alone on the line after
+# ``name =`` (``pw = (``, Go's ``var dbPassword string =``, C's ``char password[] =``), several
+# names assigned at once (``var user, pass = "admin", "V"``), a setter's literal
+# (``db.SetPassword(`V`)``), C's copy over lines, ``snprintf(pass, n, "%s", "V")``, ``#define PW
+# "V"``, Perl's ``q{V}``, a short name's unquoted value in shell and settings files (``DBPW=V
+# cmd``, ``env``/``declare -x``, Dockerfile's ``ENV``, fish's ``set -x``, Makefile's ``:=``,
+# Compose's ``- DBPW=V``, ``db.pw=V``); and in git's text ``set DB_PASSWORD to V``, ``creds
+# admin/V``, ``admin:V@db``.
+_R19_CAMEL = _rx(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_R19_WORDS = _rx(r"[A-Za-z0-9]+")
+
+
+def _r19_short_name(name: str) -> bool:
+    """Whether ``name``'s last word is a short password name (:func:`_r18_short_name`), or ends
+    in one as its own piece: ``adminPass``, ``adminPW``, ``DB_PASS``, ``db.pw``, ``pass_`` (not
+    ``bypass``, ``compass``)."""
+    if _r18_short_name(name):
+        return True
+    words = _R19_WORDS.findall(name)
+    pieces = _R19_CAMEL.findall(words[-1]) if words else []
+    return bool(pieces) and pieces[-1].lower() in ("pw", "pass")
+
+
+def _r19_password_shaped(v: str) -> bool:
+    """Whether ``v`` reads as a chosen password, not a word: letters with a digit, a symbol or
+    letters of random case; a word with a "!" ("Passed!", "Cancel") is none."""
+    word = v.rstrip("!.?")
+    if word.isalpha() and (word.islower() or word.isupper() or word[1:].islower()):
+        return False
+    return _has_alpha(v) and (_has_digit(v) or _random_case(v)
+                              or any(c in _R18_SYMBOLS for c in v))
+
+
+_R19_LIT = r"(?:[bruf]{1,2})?(?:\"[^\"\\\n]{0,300}\"|'[^'\\\n]{0,300}'|`[^`\n]{0,300}`)"
+_R19_LIT_ONE = _rx(r"(?i)(?:[bruf]{1,2})?(?:\"(?P<d>[^\"\\\n]{0,300})\"|'(?P<s>[^'\\\n]{0,300})'"
+                   r"|`(?P<b>[^`\n]{0,300})`)")
+_R19_IDENT = r"[A-Za-z_$][\w$]{0,60}"
+# several names, then as many literals: ``var user, pass = "admin", "V"``, ``u, pw = "a", "V"``
+_R19_WORD_AT = _rx(r"pass|pw|secret|key|token")  # (on the lower-cased text)
+_R19_MULTI = _rx(
+    rf"(?i)[ \t]*(?:(?:var|const|let|my|local)[ \t]+)?\(?(?P<ns>{_R19_IDENT}"
+    rf"(?:[ \t]*,[ \t]*{_R19_IDENT}){{1,7}})\)?(?:[ \t]+[\w.*\[\]]{{1,40}})?[ \t]*:?=[ \t]*\(?"
+    rf"(?P<vs>{_R19_LIT}(?:[ \t]*,[ \t]*{_R19_LIT}){{1,7}})")
+# a setter given the secret: ``db.SetPassword(`V`)``, ``cfg.set_password("V")``
+_R19_SETTER = _rx(
+    r"(?i)(?<![\w$])set_?(?P<n>\w{0,30}?(?:password|passwd|passphrase|pwd|pass|pw|secret"
+    r"|api_?key|token))[ \t]*\([ \t]*(?:L|u8|U)?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
+    r"[ \t]*\)")
+# C's copy with its literal on the next line (round 15's rule over a line break)
+_R19_COPY = _rx(
+    r"\b(?:str[ln]?cpy|stpn?cpy|strn?cpy_s|wcsn?cpy|g_strlcpy|memcpy)\([ \t]*"
+    r"(?P<n>[\w.>\[\]-]{1,160})[ \t]*,[ \t]*\n[ \t]*(?:[\w.()>-]{1,80}[ \t]*,[ \t\n]*)?"
+    r"(?:L|u8?|U)?\"(?P<v>[^\"\\\s]{1,300})\"")
+# a printf into a buffer of a secret's name: ``snprintf(pass, sizeof pass, "%s", "V")``
+_R19_PRINTF = _rx(
+    r"\b(?:v?s(?:n)?w?printf(?:_s)?|swprintf|StringCchPrintf[AW]?)\([ \t]*"
+    r"(?P<n>[\w.>\[\]-]{1,160})[ \t]*,(?:[^,;\"\n]{1,80},)?[ \t]*(?:L|u8?|U)?\"%l?s\"[ \t]*,"
+    r"[ \t\n]*(?:L|u8?|U)?\"(?P<v>[^\"\\\s]{1,300})\"")
+_R19_DEFINE = _rx(r"(?m)^[ \t]*#[ \t]*define[ \t]+(?P<n>\w{1,160})[ \t]+(?:L|u8?|U)?"
+                  r"\"(?P<v>[^\"\\\s]{1,300})\"")
+# Perl's ``$ENV{DB_PASSWORD} = q{V}`` (round 18 read quotes only)
+_R19_PERL_Q = _rx(r"\{(?<=[\w>]\{)[ \t]*(?P<a>[\"']?)(?P<n>[\w.-]{1,160})(?P=a)[ \t]*\}"
+                  r"[ \t]*(?:=>?|\|\|=)[ \t]*qq?"
+                  r"(?:\{(?P<v>[^{}\s\\]{1,300})\}|\((?P<w>[^()\s\\]{1,300})\))")
+# a shell's or settings file's unquoted value: ``DBPW=V cmd``, ``env DBPW=V``, ``declare -x``,
+# Dockerfile's ``ENV``/``ARG``, Makefile's ``:=``/``?=``, Compose's ``- DBPW=V``, ``db.pw=V``
+_R19_UNQUOTED = _rx(
+    r"(?im)^[ \t]*(?:-[ \t]+)?(?:(?:export|env|arg|set|readonly|local"
+    r"|(?:declare|typeset)(?:[ \t]+-[a-z]{1,4}){0,3})[ \t]+)?(?P<n>[A-Za-z_][\w.-]{0,60})[ \t]*"
+    r"(?:=|:=|::=|\?=)[ \t]*(?P<v>[^\s\"'`;|$()<>]{1,300})(?=[ \t]*(?:[;#]|$)|[ \t]+[\w./-])")
+# a blank between the name and its value: Dockerfile's ``ENV DBPW V``, fish's ``set -x DBPW V``,
+# csh's ``setenv DBPW V``
+_R19_BLANK_SEP = _rx(
+    r"(?im)^[ \t]*(?:env|set(?:[ \t]+-[a-z]{1,4}){0,3}|setenv)[ \t]+(?P<n>[A-Za-z_][\w.-]{0,60})"
+    r"[ \t]+(?P<v>[^\s\"'`;|$()<>=]{1,300})[ \t]*(?:#.*)?$")
+# C's wide or UTF literal, C++'s brace initializer: ``*password = L"V"``, ``password{"V"}``
+# (found from the literal, its name read back: a scan from every name is several times slower)
+_R19_C_LITERAL = _rx(r"(?:=[ \t]*(?:L|u8|u|U)|\{[ \t]*(?:L|u8|u|U)?)\"(?P<v>[^\"\\\s]{1,300})\"")
+# a line ending in ``=`` (or ``= (``): its literal alone on the next line
+_R19_OPENS = _rx(r"(?<![=!<>+*/%&|^-])(?::=|=)[ \t]*\(?[ \t]*$")
+_R19_NEXT = _rx(r"[ \t]*(?:[bruf]{1,2}|r\#{1,3}|L|u8|U)?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})"
+                r"(?P=q)\#{0,3}[ \t]*[,;)\]}]*[ \t]*(?:(?:#|//).*)?$")
+_R19_NAMES = _rx(r"[A-Za-z_$][\w$]*")
+# Go's typed line (``adminPass string = "V"``): a hint that a round-18 rule may read it
+_R19_GO_HINT = _rx(r"(?i)(?:pass|pw)[ \t]+\*?(?:\[\d{0,6}\])?[A-Za-z_][\w.]{0,60}[ \t]*=[ \t]*"
+                   r"[\"`]")
+
+
+# (a secret's name, long or short, holds one of these)
+_R19_NAME_WORDS = ("pass", "pw", "secret", "key", "token")
+
+
+def _r19_name_secret(name: str, v: str, how: str = "keyword") -> bool:
+    """Whether ``v`` under ``name`` is a secret's value (a secret's name, a short one)."""
+    if _NAME_IN_WORD.search(name) is None and not _r19_short_name(name):
+        return False
+    return _r18_secret(v, how, name)
+
+
+def _r19_hint(text: str, filename: str = "") -> bool:
+    """Whether ``text`` may hold a round-19 form the prefilters' words miss (see above)."""
+    low = text.lower()
+    if not ("pw" in low or "pass" in low):
+        return False
+    return (bool(_round19_spans(text, filename)) or _R19_GO_HINT.search(text) is not None
+            or (("=\n" in text or "(\n" in text)
+                and bool(_r19_next_lines(text, text.splitlines()))))
+
+
+def _round19_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
+    """The values of the round-19 forms (see above) found in ``text``."""
+    found = _round19_spans(text, filename)
+    found += _r19_next_lines(text, lines)
+    if not found:
+        return []
+    starts = _line_starts(text)
+    return [_r18_finding(starts, a, b) for a, b in found]
+
+
+def _round19_spans(text: str, filename: str) -> list[tuple[int, int]]:
+    """The spans of the round-19 values on one line each (all but :func:`_r19_next_lines`)."""
+    low = text.lower()
+    found: list[tuple[int, int]] = []
+    if not any(w in low for w in _R19_NAME_WORDS):
+        return found
+    if "," in text and "=" in text:
+        found += _r19_multi(text, low)
+    if "update" in low and "set" in low:
+        found += _r19_updates(text, low)
+    found += [(m.start("v"), m.end("v")) for rule, hint in _R19_RULES
+              if hint.search(low) is not None for m in rule.finditer(text)
+              if _r19_name_secret(_r19_name_of(text, m), m.group("v"))]
+    if "q{" in text or "q(" in text:
+        for m in _R19_PERL_Q.finditer(text):
+            g = "v" if m.group("v") is not None else "w"
+            if _r19_name_secret(m.group("n"), m.group(g)):
+                found.append((m.start(g), m.end(g)))
+    if filename.lower().endswith((".yaml", ".yml")) and ":" in text:
+        found += _r19_yaml(text)
+    if filename and not _r18_code(filename):  # (unquoted: a settings file's value)
+        found += [(m.start("v"), m.end("v")) for rule in (_R19_UNQUOTED, _R19_BLANK_SEP)
+                  for m in rule.finditer(text) if _r19_name_secret(m.group("n"), m.group("v"),
+                                                                   "config")]
+    return found
+
+
+def _r19_name_of(text: str, m: re.Match[str]) -> str:
+    """The name of the match ``m`` of a rule: its group ``n``, else the name read back before it
+    (``*password`` before ``= L"V"``, ``pass`` before ``{"V"}``)."""
+    if "n" in m.re.groupindex:
+        return m.group("n") or ""
+    at = m.start()
+    while at and text[at - 1] in " \t":
+        at -= 1
+    if at and text[at - 1] == "]":  # (an array's ``[]`` or ``[64]``)
+        at = text.rfind("[", max(at - 8, 0), at)
+        while at > 0 and text[at - 1] in " \t":
+            at -= 1
+    end = at
+    while at > max(end - _NAME_END_MAX, 0) and (text[at - 1].isalnum() or text[at - 1] in "_."):
+        at -= 1
+    return text[at:end] if at >= 0 else ""
+
+
+def _r19_multi(text: str, low: str) -> list[tuple[int, int]]:
+    """The literals assigned to secrets' names among several (``var user, pass = "a", "V"``):
+    read on the lines holding a secret's word only."""
+    out: list[tuple[int, int]] = []
+    starts = dict.fromkeys(low.rfind("\n", 0, w.start()) + 1 for w in _R19_WORD_AT.finditer(low))
+    for start in starts:
+        m = _R19_MULTI.match(text, start)
+        if m is None:
+            continue
+        names = [n.strip() for n in m.group("ns").split(",")]
+        values = list(_R19_LIT_ONE.finditer(text, m.start("vs"), m.end("vs")))
+        if len(names) != len(values):
+            continue
+        for name, v in zip(names, values, strict=True):
+            g = "d" if v.group("d") is not None else "s" if v.group("s") is not None else "b"
+            if v.group(g) and _r19_name_secret(name, v.group(g)):
+                out.append((v.start(g), v.end(g)))
+    return out
+
+
+def _r19_next_lines(text: str, lines: list[str]) -> list[tuple[int, int]]:
+    """A literal alone on the line after a secret's name and ``=`` (``pw = (``, ``var
+    dbPassword string =``, ``char password[] =``): its span."""
+    out: list[tuple[int, int]] = []
+    starts: list[int] | None = None
+    for i, line in enumerate(lines[:-1]):
+        if not line.rstrip().endswith(("=", "(")):
+            continue
+        head = _code_head(line)
+        o = _R19_OPENS.search(head)
+        if o is None:
+            continue
+        names = _R19_NAMES.findall(head[max(o.start() - _NAME_END_MAX, 0):o.start()])
+        name = next((n for n in names[-2:][::-1]
+                     if _NAME_IN_WORD.search(n) or _r19_short_name(n)), None)
+        v = _R19_NEXT.match(lines[i + 1]) if name is not None else None
+        if v is not None and name is not None and _r18_secret(v.group("v"), "keyword", name):
+            starts = starts if starts is not None else _line_starts(text)
+            out.append((starts[i + 1] + v.start("v"), starts[i + 1] + v.end("v")))
+    return out
+
+
+# git's text: ``set DB_PASSWORD to V``, ``rotated DB_PASSWORD to V``, ``DB_PASSWORD changed to V``
+_R19_FREE_NAME = (r"[\w.-]{0,60}?(?:pass(?:word|wd|phrase)?|pwd|pw|secret|token|api[_-]?key"
+                  r"|apikey|credentials?)[\w.-]{0,60}")
+_R19_FREE_TO = _rx(
+    r"(?i)(?<![\w-])(?:(?:set|change[ds]?|rotated?|rotates|reset|update[ds]?)[ \t]+"
+    rf"(?:the[ \t]+)?(?P<n>{_R19_FREE_NAME})[ \t]+to|(?P<m>{_R19_FREE_NAME})"
+    r"(?:[ \t]+for[ \t]+[\w.@-]{1,40})?[ \t]+(?:(?:(?:was|is|has[ \t]+been)[ \t]+)?"
+    r"(?:set|changed|rotated|reset|updated)[ \t]+to|(?:is[ \t]+)?now))[ \t]+"
+    r"[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``creds admin/V``, ``login admin/V`` (round 15's ``creds:`` needed the colon)
+_R19_FREE_CREDS = _rx(r"(?i)(?<![\w-])(?:creds|credentials|login)(?:[ \t]+(?:with|as|is|are))?"
+                      r"[ \t]+[`\"']?[\w.@+-]{1,64}"
+                      r"[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
+# ``admin:V@db``: a bare host's name (round 15's rules wanted a dotted one or an address)
+_R19_FREE_USERINFO = _rx(r"(?<![^\s\"'(<\[,;`])[A-Za-z][\w.-]{0,63}:(?P<v>[^/:@\s()<>\[\]\"'`]"
+                         r"{8,128})@[A-Za-z][\w-]{0,62}(?=(?::\d{1,5})?(?:[/\s`'\",;)]|$))")
+
+
+def _r19_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of the round-19 forms of git's text (see above)."""
+    spans: list[tuple[int, int, str]] = []
+    if " to " in low or " now " in low:
+        for m in _R19_FREE_TO.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r19_free_value(v, m.group("n") or m.group("m")):
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret In Prose"))
+    if "/" in text:
+        for m in _R19_FREE_CREDS.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r19_free_value(v, "password"):
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret In Prose"))
+    if "@" in text:
+        spans += [(m.start("v"), m.end("v"), "Basic Auth Credentials")
+                  for m in _R19_FREE_USERINFO.finditer(text)
+                  if _r19_free_value(m.group("v"), "password")]
+    return spans
+
+
+def _r19_free_value(v: str, name: str) -> bool:
+    """Whether ``v`` in git's text after ``name`` is a password's value: chosen (see
+    :func:`_r19_password_shaped`), no secret's word, version, template or masked value."""
+    return ("[redacted:" not in v and len(v) >= 6 and _r19_password_shaped(v)
+            and _SECRET_STEM.search(v) is None  # ("rotated secrets to k8s-secrets-v2": a store)
+            and _plausible(v, "prose", name) and not _VERSION.match(v)
+            and not _named_with_number(v))
+
+
+# SQL's UPDATE with placeholders, then its parameters: ``execute("UPDATE users SET password = %s
+# WHERE id = %s", ("V", 1))``, ``… SET password = :p …", {"p": "V"})``; a prefixed literal
+# (``SET password = E'V'``)
+_R19_UPDATE = _rx(r"(?i)(?<![\w$])update[ \t\n]+[\w.\"`\[\]]{1,200}[ \t\n]+set[ \t\n]+"
+                  r"(?P<s>[^;\"'`]{1,2000}+)")
+_R19_PH = _rx(r"\?|%s|\$(?P<d>\d{1,3})|(?<!:):(?P<c>[A-Za-z_]\w{0,60})|%\((?P<p>\w{1,60})\)s")
+_R19_PARAMS = _rx(r"[ \t]*;?[ \t]*(?:\"\"\"|'''|[\"'])[ \t]*,\s{0,200}(?P<o>[(\[{])")
+_R19_DICT_ITEM = _rx(r"[ \t\n]*(?P<a>[\"'])(?P<k>\w{1,60})(?P=a)[ \t]*:[ \t]*(?:(?P<q>[\"'])"
+                     r"(?P<v>[^\"'\n\\]{0,300})(?P=q)|[^,{}()\n]{0,200})[ \t\n]*")
+_R19_SQL_PREFIXED = _rx(r"=[ \t]*[EN]'(?P<v>[^'\s\\]{1,300})'")  # (its name read back)
+
+
+def _r19_updates(text: str, low: str) -> list[tuple[int, int]]:
+    """The parameters in a secret column's placeholder of an UPDATE (see above): their spans."""
+    out: list[tuple[int, int]] = []
+    at = low.find("update")
+    while at >= 0:
+        m = _R19_UPDATE.match(text, at)
+        at = low.find("update", m.end() if m is not None else at + 6)  # (statements apart)
+        if m is None:
+            continue
+        wanted: dict[int | str, str] = {}  # a placeholder's place or name -> its column
+        for k, ph in enumerate(_R19_PH.finditer(m.group("s"))):
+            if k == _R18_SQL_ROWS:
+                break
+            col = _r19_column_before(m.group("s"), ph.start())
+            key: int | str = (int(ph.group("d")) - 1 if ph.group("d") else ph.group("c")
+                              or ph.group("p") or k)
+            if _NAME_IN_WORD.search(col) is not None or _r19_short_name(col):
+                wanted[key] = col
+        params = _R19_PARAMS.match(text, m.end()) if wanted else None
+        if params is None:
+            continue
+        if params.group("o") == "{":
+            out += _r19_dict_params(text, params.end(), wanted)
+            continue
+        for k, item in enumerate(_r18_row(text, params.end() - 1)[0]):
+            g = "v" if item.group("v") is not None else "d"
+            if k in wanted and item.group(g) and _r18_secret(item.group(g), "keyword",
+                                                              wanted[k]):
+                out.append((item.start(g), item.end(g)))
+    return out
+
+
+def _r19_column_before(s: str, at: int) -> str:
+    """The column named before ``= `` and the placeholder at ``at`` of an UPDATE's ``s``."""
+    at = len(s[:at].rstrip(" \t\n"))
+    if not at or s[at - 1] != "=":
+        return ""
+    end = at = len(s[:at - 1].rstrip(" \t\n"))
+    while at > max(end - 160, 0) and (s[at - 1].isalnum() or s[at - 1] in "_.\"`[]"):
+        at -= 1
+    return s[at:end]
+
+
+def _r19_dict_params(text: str, at: int, wanted: dict[int | str, str]) -> list[tuple[int, int]]:
+    """The values of a parameters' dict from ``at`` whose keys name a secret column's place."""
+    out: list[tuple[int, int]] = []
+    for _ in range(64):
+        item = _R19_DICT_ITEM.match(text, at)
+        if item is None:
+            break
+        column = wanted.get(item.group("k"))
+        if column is not None and item.group("v") and _r18_secret(item.group("v"), "keyword",
+                                                                 column):
+            out.append((item.start("v"), item.end("v")))
+        at = item.end()
+        if at >= len(text) or text[at] != ",":
+            break
+        at += 1
+    return out
+
+
+# YAML: a short name's key ending its line (or a block scalar's header), its value alone on the
+# next, deeper line (``pw: >-`` then ``V``; an anchor before it, ``&pw V``, for any secret's name)
+_R19_YAML_OPEN = _rx(r"(?m)^(?P<i>[ \t]*)(?:-[ \t]+)?(?P<n>[\w.-]{1,60}):[ \t]*"
+                     r"(?:[|>][1-9+-]{0,2})?[ \t]*(?:#.*)?\n"
+                     # (the next line in a look-ahead: it may be the next match's key)
+                     r"(?=(?P<j>[ \t]+)(?:&[\w.-]{1,60}[ \t]+)?(?P<q>[\"']?)"
+                     r"(?P<v>[^\s\"'#&*][^\s\"']{0,299})(?P=q)[ \t]*$)")
+
+
+def _r19_yaml(text: str) -> list[tuple[int, int]]:
+    """The values of :data:`_R19_YAML_OPEN` under a secret's name, on a deeper line (not a key:
+    ``secrets:`` over ``SLACK_WEBHOOK_URL:``)."""
+    return [(m.start("v"), m.end("v")) for m in _R19_YAML_OPEN.finditer(text)
+            if len(m.group("j")) > len(m.group("i")) and not m.group("v").endswith(":")
+            and _r19_name_secret(m.group("n"), m.group("v"), "config")]
+
+
+# Each rule of a literal after a name (its groups ``n`` and ``v``, or its name read back) and
+# what a text holding its form holds (searched in the text lower-cased)
+_R19_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (_R19_SETTER, _rx(r"(?:pass(?:word|wd|phrase)?|pwd|pw|secret|api_?key|token)[ \t]*\(")),
+    (_R19_COPY, _rx("cpy")),
+    (_R19_PRINTF, _rx("printf")),
+    (_R19_SQL_PREFIXED, _rx("[en]'")),
+    (_R19_C_LITERAL, _rx("l\"|\\{\"|u8\"")),
+    (_R19_DEFINE, _rx("define")),
+    (_R15_PERL_Q, _rx(r"q[ \t]*[{(\[<]")),  # (round 15's ``$password = q{V}``, short names too)
+)
