@@ -79,3 +79,13 @@ def test_an_instruction_file_too_large_to_read_is_reported_oversized(tmp_path: P
     assert found == [("AGENTS.md", "CS005")]
     assert "MB" in report["diagnostics"][0]["message"]
     assert "could not be read" not in done.stderr
+
+
+def test_version_with_its_output_closed_or_full_is_no_traceback(tmp_path: Path) -> None:
+    done = _closed(1, tmp_path, "--version")
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([*cli_command(), "--version"], cwd=tmp_path, env=git_env(),
+                              stdout=full, stderr=subprocess.PIPE, check=False)
+    assert done.returncode == 1 and b"No space left" in done.stderr, done.stderr
+    assert b"Traceback" not in done.stderr

@@ -256,6 +256,7 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    _standard_streams()
     if list(argv) == ["--version"]:
         # The editor's probe of a server command: answered without registering every command
         # (~0.15 s of the extension's start), but after importing the compiled libraries, so a
@@ -264,11 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         import tiktoken  # noqa: F401
         import tree_sitter  # noqa: F401
 
-        sys.stdout.write(f"ctxsteward {__version__}\n")
+        try:
+            sys.stdout.write(f"ctxsteward {__version__}\n")
+            sys.stdout.flush()
+        except OSError as e:  # (a full disk, a closed pipe: said, never a traceback)
+            sys.stderr.write(f"ctxsteward: {e}\n")
+            return 1
         return 0
     from analyzers.tokens import EncodingUnavailable
 
-    _standard_streams()
     for stream in (sys.stdout, sys.stderr):
         # A path a terminal's encoding cannot show is escaped, not a UnicodeEncodeError.
         reconfigure = getattr(stream, "reconfigure", None)
