@@ -200,6 +200,12 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
 
 
 # Folders whose files agents load as rules (a link of the folder itself is reported).
+def _whole_file(path: str, code: str, message: str) -> Diagnostic:
+    """A warning about the whole of ``path`` (at its start), not read or not checkable."""
+    return Diagnostic(path=path, range=to_range(Loc(0, 0, 0, 0)), code=code, severity="warning",
+                      message=message)
+
+
 RULE_FOLDERS = (".cursor/rules", ".claude/rules", ".github/instructions", ".windsurf/rules",
                 ".claude/skills", ".agents/skills", ".github/skills")  # (and skills' folders)
 
@@ -223,21 +229,19 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
             continue
         outside = ws.outside_target(p)
         if outside is not None:  # reported, never read: an agent would load the outside file
-            link_out.append(Diagnostic(
-                path=p, range=to_range(Loc(0, 0, 0, 0)), code="CS006", severity="warning",
-                message=f"{p} is a symlink to a file outside the workspace: it is not read or "
-                        "checked here, and agents that load it read that outside file into every "
-                        "session; make it a file of the repository"))
+            link_out.append(_whole_file(
+                p, "CS006", f"{p} is a symlink to a file outside the workspace: it is not read "
+                "or checked here, and agents that load it read that outside file into every "
+                "session; make it a file of the repository"))
             continue
         ctx = context(ws, p)
         size = ws.too_large(p) if ctx is None else None
         if size is not None:  # an agent loading it loads megabytes: said, not read
-            link_out.append(Diagnostic(
-                path=p, range=to_range(Loc(0, 0, 0, 0)), code="CS005", severity="warning",
-                message=f"{p} is {size / 1e6:.1f} MB, too large to check here (over "
-                        f"{MAX_READ / 1e6:g} MB) and far over every agent's budget for "
-                        "instructions loaded into every session: move detail into files the "
-                        "agent reads on demand (linked, not @imported), or cut it"))
+            link_out.append(_whole_file(
+                p, "CS005", f"{p} is {size / 1e6:.1f} MB, too large to check here (over "
+                f"{MAX_READ / 1e6:g} MB) and far over every agent's budget for instructions "
+                "loaded into every session: move detail into files the agent reads on demand "
+                "(linked, not @imported), or cut it"))
             oversized += 1
             continue
         if ctx is None:
@@ -249,12 +253,11 @@ def check_workspace(root: Path | str, paths: Iterable[str] | None = None,
         if (paths is None or any(folder == w or folder.startswith(w.rstrip("/") + "/")
                                  or w in (".", "") for w in paths)) \
                 and ws.outside_target(folder) is not None:
-            link_out.append(Diagnostic(
-                path=folder, range=to_range(Loc(0, 0, 0, 0)), code="CS006", severity="warning",
-                message=f"{folder}/ is a symlink to a folder outside the workspace: its "
-                        f"{'skills' if folder.endswith('skills') else 'rules'} are not read or "
-                        "checked here, and agents would load them from outside; make it a folder "
-                        "of the repository"))
+            link_out.append(_whole_file(
+                folder, "CS006", f"{folder}/ is a symlink to a folder outside the workspace: its "
+                f"{'skills' if folder.endswith('skills') else 'rules'} are not read or checked "
+                "here, and agents would load them from outside; make it a folder of the "
+                "repository"))
     prefetch(contexts, token)
     diagnostics: list[Diagnostic] = link_out
     for ctx in contexts:
