@@ -187,7 +187,7 @@ DETECTORS = (
 # "name =", several names at once, setters, C's copies over lines, snprintf and #define, SQL's
 # REPLACE/SELECT/E''/executemany, JSX defaultValue, Perl q{}, short names' unquoted values in
 # shell and settings files; kept: a login call's word, "Passed!", a command after "pass:")
-SCAN_VERSION = 54
+SCAN_VERSION = 55
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -3726,7 +3726,7 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return (spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
-            + _r19_free_spans(text, low))
+            + _r19_free_spans(text, low) + _r20_free_spans(text, low))
 
 
 # In git's free text, a random-looking value right after a secret's word, joined to it by a
@@ -6484,6 +6484,7 @@ def _round19_spans(text: str, filename: str) -> list[tuple[int, int]]:
                 found.append((m.start(g), m.end(g)))
     if filename.lower().endswith((".yaml", ".yml")) and ":" in text:
         found += _r19_yaml(text)
+    found += _round20_spans(text, filename, low)
     if filename and not _r18_code(filename):  # (unquoted: a settings file's value)
         found += [(m.start("v"), m.end("v")) for rule in (_R19_UNQUOTED, _R19_BLANK_SEP)
                   for m in rule.finditer(text) if _r19_name_secret(m.group("n"), m.group("v"),
@@ -6561,7 +6562,9 @@ _R19_FREE_TO = _rx(
     r"(?:set|changed|rotated|reset|updated)[ \t]+to|(?:is[ \t]+)?now))[ \t]+"
     r"[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 # ``creds admin/V``, ``login admin/V`` (round 15's ``creds:`` needed the colon)
-_R19_FREE_CREDS = _rx(r"(?i)(?<![\w-])(?:creds|credentials|login)(?:[ \t]+(?:with|as|is|are))?"
+_R19_FREE_CREDS = _rx(r"(?i)(?<![\w-])(?:creds|credentials|login)(?:[ \t]+(?:with|as|is|are)"
+                      # (round 20: ``creds for staging: admin/V``)
+                      r"|[ \t]+(?:for|on|of|to)[ \t]+[\w.@-]{1,40}[ \t]*:?)?"
                       r"[ \t]+[`\"']?[\w.@+-]{1,64}"
                       r"[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
 # ``admin:V@db``: a bare host's name (round 15's rules wanted a dotted one or an address)
@@ -6699,3 +6702,151 @@ _R19_RULES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (_R19_DEFINE, _rx("define")),
     (_R15_PERL_Q, _rx(r"q[ \t]*[{(\[<]")),  # (round 15's ``$password = q{V}``, short names too)
 )
+
+
+# -- round 20 --
+# Forms the earlier rounds did not read. In git's text: an environment name of any secret's
+# kind (``set STRIPE_KEY to V``), words between the name and "to" (``set DB_PASSWORD env var
+# to V``, ``password changed from old to V``), ``rotate DB_PASSWORD (now V)``, ``creds for
+# staging: admin/V`` (round 19's rule, widened), ``pw V``. In files: Compose's mapping (``DBPW:
+# V``) and quoted items (``- 'DBPW=V'``), Dockerfile's later pairs (``ENV APP=1 DBPW=V``), Go's
+# ``os.Setenv("DBPW", "V")``, a literal in a call or parentheses after the name (``pw =
+# ("V")``, Python's implicit concatenation, Go's ``[]byte("V")``, Rust's ``String::from(`` over
+# lines), C's ``pass[] = {"V"}``, JSX's ``defaultValue={"V"}`` (or a template) on any password
+# input, Kubernetes' ``- value: V`` before its ``name:``.
+_R20_ENV_NAME = (r"[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*[_-]"
+                 r"(?:key|token|secret|password|pass|pwd)s?")
+_R20_FREE_TO = _rx(
+    r"(?i)(?<![\w-])(?:(?:set|change[ds]?|rotated?|rotates|reset|update[ds]?)[ \t]+"
+    rf"(?:the[ \t]+)?(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})"
+    r"(?:[ \t]+(?:env(?:ironment)?[ \t]+var(?:iable)?|variable|secret|value))?[ \t]+to)[ \t]+"
+    r"[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``password changed from old to V`` (found from "from", the name read back)
+_R20_FREE_FROM = _rx(
+    r"(?i)(?<![\w-])(?:(?:was|is|has[ \t]+been)[ \t]+)?(?:set|changed|rotated|reset|updated)"
+    r"[ \t]+from[ \t]+[^\s]{1,64}[ \t]+to[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R20_FREE_NAME_BACK = _rx(rf"(?i)(?<![\w-]){_R19_FREE_NAME}[ \t]+$")
+# ``rotate DB_PASSWORD (now V)``
+_R20_FREE_NOW = _rx(
+    r"(?i)\([ \t]*(?:is[ \t]+)?(?:now|new|=)[ \t:]*[\"'`]?"
+    r"(?P<v>[^\s\"'`)]{6,300})")
+_R20_NAME_BEFORE = _rx(rf"(?i)(?<![\w-])(?:{_R20_ENV_NAME}|{_R19_FREE_NAME})[ \t]?$")
+# ``pw V``: a password's short word, then a chosen password (8 characters or more)
+_R20_FREE_PW = _rx(r"(?i)(?<![\w-])(?:pw|pwd|passwd|password)[ \t]*:?[ \t]+[\"'`]?"
+                   r"(?P<v>[^\s\"'`]{8,300})")
+
+
+def _r20_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of the round-20 forms of git's text (see above)."""
+    spans: list[tuple[int, int, str]] = []
+    rules = ((_R20_FREE_TO, " to " in low), (_R20_FREE_FROM, " from " in low),
+             (_R20_FREE_NOW, "(" in text), (_R20_FREE_PW, "pw" in low or "pass" in low))
+    for rule, hint in rules:
+        if not hint:
+            continue
+        for m in rule.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            name = _r20_free_name(text, m, rule)
+            if name and _r19_free_value(v, name):
+                spans.append((m.start("v"), m.start("v") + len(v), "Secret In Prose"))
+    return spans
+
+
+def _r20_free_name(text: str, m: re.Match[str], rule: re.Pattern[str]) -> str:
+    """The secret's name of a match ``m`` of ``rule`` in git's text: its group ``n``, else the name
+    read back before it (``password`` before "changed from", ``DB_PASSWORD`` before "(now");
+    none, "", when no secret's name is there."""
+    if "n" in m.re.groupindex:
+        return m.group("n")
+    if rule is _R20_FREE_PW:
+        return "password"
+    back = _R20_FREE_NAME_BACK if rule is _R20_FREE_FROM else _R20_NAME_BEFORE
+    head = text[max(m.start() - 130, 0):m.start()]
+    found = back.search(head)
+    return found.group().strip() if found is not None else ""
+
+
+# Compose's mapping and quoted items: ``DBPW: V``, ``- 'DBPW=V'`` (in a YAML file)
+_R20_YAML_PAIR = _rx(r"(?m)^[ \t]*(?:-[ \t]+)?(?P<n>[\w.-]{1,60}):[ \t]+(?P<q>[\"']?)"
+                     r"(?P<v>[^\s\"'#&*|>{\[][^\s\"']{0,299})(?P=q)[ \t]*(?:#.*)?$")
+_R20_YAML_ITEM = _rx(r"(?m)^[ \t]*-[ \t]+(?P<q>[\"'])(?P<n>[A-Za-z_][\w.-]{0,60})="
+                     r"(?P<v>[^\s\"'$]{1,300})(?P=q)[ \t]*(?:#.*)?$")
+# Kubernetes' ``- value: V`` before its ``name: DB_PASSWORD``
+_R20_K8S_VALUE_FIRST = _rx(r"(?m)^(?P<i>[ \t]*)-[ \t]+value:[ \t]+(?P<q>[\"']?)"
+                           r"(?P<v>[^\s\"'#&*|>{\[][^\s\"']{0,299})(?P=q)[ \t]*\n"
+                           r"(?P=i)[ \t]+name:[ \t]+[\"']?(?P<n>[\w.-]{1,60})[\"']?[ \t]*$")
+# a Dockerfile's or shell's line of several pairs: ``ENV APP=1 DBPW=V`` (each pair after the first)
+_R20_ENV_LINE = _rx(r"(?im)^[ \t]*(?:env|export|arg)[ \t]+[^\n]*$")
+_R20_ENV_PAIR = _rx(r"(?<=[ \t])(?P<n>[A-Za-z_][\w.-]{0,60})=(?P<v>[^\s\"'`;|$()<>]{1,300})"
+                    r"(?=[ \t]|$)")
+# Go's ``os.Setenv("DBPW", "V")`` (round 19 read backticks)
+_R20_SETENV = _rx(r"\b(?:Setenv|putenv|setenv)\([ \t]*(?P<a>[\"`])(?P<n>[\w.-]{1,60})(?P=a)[ \t]*,"
+                  r"[ \t]*(?P<q>[\"`])(?P<v>[^\"`\s\\]{1,300})(?P=q)[ \t]*(?:,[^)\n]{0,20})?\)")
+# a literal in a call or parentheses after the name, maybe on the next line: ``pw = ("V")``, Go's
+# ``pass = []byte("V")``, Rust's ``pw = String::from(\n "V",\n)``
+# (found from its "=", the name read back: a scan from every name cost +30% of find_secrets)
+_R20_CALLED = _rx(r"(?<![=!<>+*/%&|^:-])(?::=|=)[ \t]*"
+                  r"(?:\[\]byte|String::from|str|bytes|[A-Z]\w{0,30}::new)?\([ \t]*\n?[ \t]*"
+                  r"(?P<q>[\"`])(?P<v>[^\"`\\\s]{1,300})(?P=q)[ \t]*,?[ \t]*\n?[ \t]*\)")
+# Python's implicit concatenation in parentheses: ``pw = ("Zq9-hunter" "-L13")``
+_R20_CONCAT = _rx(r"(?<![=!<>+*/%&|^:-])=[ \t]*\([ \t]*(?P<l>\"[^\"\\\n]{0,300}\""
+                  r"(?:[ \t]+\"[^\"\\\n]{0,300}\"){1,7})[ \t]*\)")
+_R20_PIECE = _rx(r"\"(?P<v>[^\"\\\n]{0,300})\"")
+# C's ``char pass[] = {"V"};`` (its name read back)
+_R20_C_BRACE = _rx(r"=[ \t]*\{[ \t]*(?:L|u8|u|U)?\"(?P<v>[^\"\\\s]{1,300})\"[ \t]*,?[ \t]*\}")
+# JSX's ``defaultValue={"V"}``, ``defaultValue={`V`}``, ``value="V"`` in a password input's tag
+_R20_JSX_VALUE = _rx(r"(?<![\w-])(?:defaultValue|value)=(?:\{[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\$]"
+                     r"{1,300})(?P=q)[ \t]*\}|(?P<r>[\"'])(?P<w>[^\"'\s\\]{1,300})(?P=r))")
+_R20_JSX_PASSWORD = _rx(r"(?i)type=\{?[ \t]*[\"'`]password[\"'`]")
+
+
+def _round20_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
+    """The spans of the round-20 values in a file's ``text`` (see above)."""
+    found: list[tuple[int, int]] = []
+    rules: list[tuple[re.Pattern[str], str]] = [(_R20_SETENV, "env("), (_R20_CALLED, "(")]
+    if filename.lower().endswith((".yaml", ".yml")):
+        rules += [(_R20_YAML_PAIR, ":"), (_R20_YAML_ITEM, "="), (_R20_K8S_VALUE_FIRST, "value:")]
+    if filename and not _r18_code(filename) and "=" in text:
+        for line in _R20_ENV_LINE.finditer(text):
+            found += [(line.start() + m.start("v"), line.start() + m.end("v"))
+                      for m in _R20_ENV_PAIR.finditer(line.group())
+                      if _r19_name_secret(m.group("n"), m.group("v"), "config")]
+    for rule, hint in rules:
+        if hint in low:
+            how = "config" if rule in (_R20_YAML_PAIR, _R20_YAML_ITEM,
+                                       _R20_K8S_VALUE_FIRST) else "keyword"
+            found += [(m.start("v"), m.end("v")) for m in rule.finditer(text)
+                      if (rule is not _R20_YAML_PAIR or _r20_short_pair(m))
+                      and _r19_name_secret(_r19_name_of(text, m), m.group("v"), how)]
+    if "(" in text and '" "' in text:
+        for m in _R20_CONCAT.finditer(text):
+            pieces = list(_R20_PIECE.finditer(m.group("l")))
+            if _r19_name_secret(_r19_name_of(text, m), "".join(p.group("v") for p in pieces)):
+                at = m.start("l")
+                found += [(at + p.start("v"), at + p.end("v")) for p in pieces if p.group("v")]
+    if "{" in text:
+        found += [(m.start("v"), m.end("v")) for m in _R20_C_BRACE.finditer(text)
+                  if _r19_name_secret(_r19_name_of(text, m), m.group("v"))]
+    if "value=" in low and "password" in low:
+        found += _r20_jsx(text)
+    return found
+
+
+def _r20_short_pair(m: re.Match[str]) -> bool:
+    """Whether a YAML pair is a short password name's chosen value (``DBPW: V``; a longer name's
+    pairs are the earlier rounds', ``id-token: write`` none)."""
+    return _r19_short_name(m.group("n")) and _r19_password_shaped(m.group("v"))
+
+
+def _r20_jsx(text: str) -> list[tuple[int, int]]:
+    """The values of a password input's ``defaultValue``/``value`` (see above)."""
+    out: list[tuple[int, int]] = []
+    for m in _R20_JSX_VALUE.finditer(text):
+        opened = text.rfind("<", max(m.start() - 600, 0), m.start())
+        closed = text.find(">", m.end(), m.end() + 600)
+        tag = text[opened:closed if closed >= 0 else m.end() + 600] if opened >= 0 else ""
+        g = "v" if m.group("v") is not None else "w"
+        if _R20_JSX_PASSWORD.search(tag) is not None and _plausible(m.group(g), "keyword",
+                                                                    "password"):
+            out.append((m.start(g), m.end(g)))
+    return out

@@ -142,3 +142,39 @@ AROUND = {
     ".txt": "# settings\nHOST=localhost\nPORT=8080\nWORKERS=4\n",
     "": "all:\n\techo build\n\ntest:\n\techo test\n\n",
 }
+
+
+def commit_text_outputs(root: Path, subjects: Iterable[str], last: str) -> list[str]:
+    """A real repository at ``root`` whose commits have ``subjects`` (then ``last``), through the
+    real CLI: its seeded bundle in Markdown and JSON (Recent decisions), its handoff as text and
+    JSON; each output (each must succeed)."""
+    from gitutil import make_repo, run_cli
+
+    code = "def connect(url):\n    return url\n"
+    commits = [(subject, {"db.py": code + f"# {k}\n"}) for k, subject in enumerate(subjects)]
+    commits.append((last, {"db.py": code + "# done\n"}))
+    make_repo(root, {"db.py": code}, commits=commits)
+    runs = [("bundle", "--seed", "db.py", "--format", fmt) for fmt in ("markdown", "json")]
+    runs += [("handoff", "--no-bundle", "--no-checks", "--base", f"HEAD~{len(commits)}", *extra)
+             for extra in ((), ("--format", "json"))]
+    outputs = []
+    for args in runs:
+        made = run_cli(*args, cwd=root)
+        assert made.returncode == 0, made.stderr
+        outputs.append(made.stdout)
+    return outputs
+
+
+DOCKER_AROUND = "FROM alpine:3.19\nWORKDIR /srv\nRUN apk add curl\nCOPY . .\n"
+
+
+def repo_files(forms: dict[str, tuple[str, str]], around: dict[str, str],
+               kept: Iterable[str]) -> dict[str, str]:
+    """A round's repository: each form's file (its text after ordinary lines for its suffix, a
+    Dockerfile's after :data:`DOCKER_AROUND`) and ``ui.py`` holding the ``kept`` look-alikes."""
+    files = {}
+    for file, text in forms.values():
+        lead = DOCKER_AROUND if "Dockerfile" in file else around[Path(file).suffix]
+        files[file] = lead + text
+    files["ui.py"] = AROUND[".py"] + "\n".join(kept) + "\n"
+    return files

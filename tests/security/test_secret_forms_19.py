@@ -191,17 +191,11 @@ _AROUND = {**sc.AROUND, ".cpp": sc.AROUND[".c"], ".jsx": sc.AROUND[".js"],
            ".fish": "set -x EDITOR vim\nset -x LANG C.UTF-8\necho ready\n",
            ".yml": "# services\nservices:\n  db:\n    image: postgres\n",
            ".properties": "app.name=demo\napp.port=8080\napp.workers=4\n"}
-_DOCKER_AROUND = "FROM alpine:3.19\nWORKDIR /srv\nRUN apk add curl\nCOPY . .\n"
 _KEPT = ('page.login("Login", "Cancel")', '{"pass": "Passed!"}')
 
 
 def _repo_files() -> dict[str, str]:
-    files = {}
-    for file, text in FORMS.values():
-        around = _DOCKER_AROUND if "Dockerfile" in file else _AROUND[Path(file).suffix]
-        files[file] = around + text
-    files["ui.py"] = sc.AROUND[".py"] + "\n".join(_KEPT) + "\n"
-    return files
+    return sc.repo_files(FORMS, _AROUND, _KEPT)
 
 
 @pytest.fixture(scope="module")
@@ -229,19 +223,8 @@ def test_a_seeded_bundle_shows_no_value_and_keeps_the_look_alikes(repo: Path) ->
 # -- commit messages: a bundle's Recent decisions and a handoff --
 
 def test_commit_texts_are_masked_in_bundles_and_handoffs(tmp_path: Path) -> None:
-    code = "def connect(url):\n    return url\n"
-    commits = [(subject, {"db.py": code + f"# {k}\n"}) for k, subject in enumerate(GIT_FORMS)]
-    commits.append(("the test will pass: `pytest -k pass2`", {"db.py": code + "# done\n"}))
-    root = make_repo(tmp_path / "r", {"db.py": code}, commits=commits)
-    outputs = []
-    for fmt in ("markdown", "json"):
-        made = run_cli("bundle", "--seed", "db.py", "--format", fmt, cwd=root)
-        assert made.returncode == 0, made.stderr
-        outputs.append(made.stdout)
-    handoff = run_cli("handoff", "--no-bundle", "--no-checks", "--base", f"HEAD~{len(commits)}",
-                      cwd=root)
-    assert handoff.returncode == 0, handoff.stderr
-    outputs.append(handoff.stdout)
+    outputs = sc.commit_text_outputs(tmp_path / "r", GIT_FORMS,
+                                     "the test will pass: `pytest -k pass2`")
     for out in outputs:
         assert V not in out, out[:4000]
     assert "set DB_PASSWORD to [redacted:" in outputs[0], outputs[0]
