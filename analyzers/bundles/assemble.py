@@ -264,8 +264,11 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
-    key = ("fitted", repr(replace(request, format="")))
-    fitted = rankings.get(key) if rankings is not None and request.budget else None
+    key: tuple[Any, ...] = ()
+    fitted = None
+    if rankings is not None and request.budget:  # (a snapshot answering more than one bundle)
+        key = ("fitted", repr(replace(request, format="")))
+        fitted = rankings.get(key)
     if fitted is None:
         resolved = _resolve(index, request)
         ranked, ordered, excluded, words = _rank(index, request, resolved, token, rankings)
