@@ -62,7 +62,15 @@ from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 from analyzers.indexing.store import state_dir
-from analyzers.secrets import NO_SECRET, Scan, ScanCache, content_key, redact_lines, secret_by_name
+from analyzers.secrets import (
+    NO_SECRET,
+    Scan,
+    ScanCache,
+    content_key,
+    redact_lines,
+    remembered_redactions,
+    secret_by_name,
+)
 from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
@@ -258,9 +266,17 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     asking the same: the ranking of the same (seeds, task, focus), so that an answer packed again
     at smaller budgets ranks once; and the files fitted to the same request in another format
     (every rendering holds the same items: only the document differs).
-    The result's Bundle model is made only when asked for (see BundleResult).
+    The result's Bundle model is made only when asked for (see BundleResult). Free texts'
+    redactions (commit messages, reasons) are remembered in the workspace's state folder
+    (:func:`~analyzers.secrets.remembered_redactions`).
     """
     request.check()
+    with remembered_redactions(state_dir(index.root)):
+        return _make_bundle(index, request, token, rankings)
+
+
+def _make_bundle(index: Index, request: BundleRequest, token: CancelToken,
+                 rankings: dict[tuple[Any, ...], Any] | None) -> BundleResult:
     settings = index.settings
     counter = Counter(settings.encoding, settings.model_profile())
     _check_header_fits(request, counter)
