@@ -3439,12 +3439,7 @@ def secret_in_content(full_path: Path) -> str | None:
 
 def redact(text: str, filename: str = "") -> str:
     """``text`` with every secret value replaced by ``[redacted: KIND]``; ``text`` itself (the
-    same object) when it holds none. (Within :func:`remembered_redactions`, a short text's
-    answer is remembered by its content.)"""
-    return _remembered("r", text, filename, _redact)
-
-
-def _redact(text: str, filename: str) -> str:
+    same object) when it holds none."""
     found = find_secrets(text, filename)
     if not found:
         return text
@@ -4135,17 +4130,18 @@ class ScanCache:
 
 REDACTIONS_FILE = "redactions.json"
 MEMO_CHARS = 1 << 16  # a longer text is scanned each time (and not kept)
-MEMO_ENTRIES = 20_000  # kept at most, the newest
+MEMO_ENTRIES = 5_000  # kept at most, the newest (a bundle meets ~30-60 commits' texts)
 _memo: ContextVar[_TextMemo | None] = ContextVar("ctxsteward_redactions", default=None)
 
 
 class _TextMemo:
-    """What :func:`redact` and :func:`redact_git` answered for free texts, by a hash of the text
+    """What :func:`redact_git` answered for texts from git, by a hash of the text
     (and the file name it was read as), kept in ``.ctxsteward/redactions.json`` while
     :data:`SCAN_VERSION` stays: None for a text with no secret (the text itself is not kept),
     else the masked text (which holds no secret). A commit's message never changes, and a warm
     bundle shows mostly the same ones: a 16 KB squash-merge message took 26 ms to scan, and a
-    process's first scan of git text compiles ~300 patterns (~0.1 s)."""
+    process's first scan of git text compiles ~300 patterns (~0.1 s). (:func:`redact`'s texts,
+    a ranking's reasons, differ from query to query: not kept.)"""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -4192,8 +4188,9 @@ def _remembered(kind: str, text: str, filename: str, scan: Callable[[str, str], 
 
 @contextmanager
 def remembered_redactions(state: Path) -> Iterator[None]:
-    """Within it, :func:`redact` and :func:`redact_git` remember their answers for free texts
-    in ``state`` (a workspace's ``.ctxsteward``; see :class:`_TextMemo`), saved on leaving.
+    """Within it, :func:`redact_git` remembers its answers (commit subjects and messages: a
+    bundle's reasons and recent decisions meet the same ones again) in ``state`` (a
+    workspace's ``.ctxsteward``; see :class:`_TextMemo`), saved on leaving.
     Nested uses share the outer one; each thread (context) has its own."""
     if _memo.get() is not None:
         yield

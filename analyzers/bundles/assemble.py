@@ -266,8 +266,8 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
     asking the same: the ranking of the same (seeds, task, focus), so that an answer packed again
     at smaller budgets ranks once; and the files fitted to the same request in another format
     (every rendering holds the same items: only the document differs).
-    The result's Bundle model is made only when asked for (see BundleResult). Free texts'
-    redactions (commit messages, reasons) are remembered in the workspace's state folder
+    The result's Bundle model is made only when asked for (see BundleResult). Git texts'
+    redactions (commit subjects and messages) are remembered in the workspace's state folder
     (:func:`~analyzers.secrets.remembered_redactions`).
     """
     request.check()
