@@ -261,6 +261,12 @@ def test_a_maps_recent_decision_is_never_a_bots_commit(tmp_path: Path) -> None:
     ("Jane Abbot <jane.abbot@example.com>", False),
     ("Robot Framework Dev <dev@robotframework.org>", False),
     ("Ann Renovation <ann@example.com>", False),
+    ("Bot Smith <bsmith@example.com>", False),
+    ("Abbott Botha <abbott@example.com>", False),
+    ("Release Bot <release@example.com>", True),
+    ("k8s-ci-robot <k8s-ci-robot@users.noreply.github.com>", True),
+    ("CI <ci-bot@example.com>", True),
+    ("Bot <bot@example.com>", True),
     ("", False),
 ])
 def test_one_rule_says_which_authors_are_bots(author: str, is_bot: bool) -> None:

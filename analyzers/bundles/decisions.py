@@ -63,8 +63,13 @@ _ROUTINE_SUBJECT = re.compile(
 # <49699333+dependabot[bot]@users.noreply.github.com>", "pre-commit-ci[bot]"), "Renovate Bot
 # <bot@renovateapp.com>", and the usual bots' names without the suffix ("dependabot", "renovate",
 # "github-actions <github-actions@github.com>", "GitHub Action <action@github.com>").
-_BOT = re.compile(r"\[bot\]|\bbot\b|\b(?:dependabot|renovate|github[- ]actions?|pre-commit-ci|"
-                  r"greenkeeper|mergify)\b|<action@github\.com>", re.IGNORECASE)
+# A bot's name or address: ``name[bot]``, a known service, a name whose last word is "bot" or
+# "robot" (``Release Bot``, ``k8s-ci-robot``; ``Bot Smith`` is a person), an address whose
+# local part ends with one (``bot@renovateapp.com``, ``ci-bot@``).
+_BOT = re.compile(r"\[bot\]|\b(?:dependabot|renovate|github[- ]actions?|pre-commit-ci|"
+                  r"greenkeeper|mergify)\b|<action@github\.com>"
+                  r"|(?:^|[\s_.-])(?:ro)?bot[ \t]*(?:<|$)|<(?:[^<>@\s]*[-_.+])?(?:ro)?bot@",
+                  re.IGNORECASE)
 SLACK = 2  # commits read per one shown: a bot's (known by its author) is left out after reading
 
 
