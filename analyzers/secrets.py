@@ -4186,6 +4186,22 @@ def _remembered(kind: str, text: str, filename: str, scan: Callable[[str, str], 
     return shown
 
 
+def remembered(kind: str, key: str) -> str | None:
+    """What :func:`remember` kept for (``kind``, ``key``) in the active memo, else None: a
+    text made of git's text by redacting it (a commit's shown summary), kept as that was."""
+    memo = _memo.get()
+    return None if memo is None else memo.data.get(f"{kind}:{key}")
+
+
+def remember(kind: str, key: str, shown: str) -> None:
+    """Keep ``shown`` (a text already redacted: it is stored as given) for (``kind``, ``key``)
+    in the active memo, if any (see :func:`remembered`)."""
+    memo = _memo.get()
+    if memo is not None and len(shown) <= MEMO_CHARS and memo.data.get(f"{kind}:{key}") != shown:
+        memo.data[f"{kind}:{key}"] = shown
+        memo.dirty = True
+
+
 @contextmanager
 def remembered_redactions(state: Path) -> Iterator[None]:
     """Within it, :func:`redact_git` remembers its answers (commit subjects and messages: a

@@ -100,3 +100,29 @@ def test_bundles_keep_masks_across_calls(tmp_path: Path) -> None:
     assert SECRET not in outputs[0] and "Store the token cache as JSON" in outputs[0]
     kept = (root / ".ctxsteward" / REDACTIONS_FILE).read_text("utf-8")
     assert SECRET not in kept and len(json.loads(kept)["texts"]) >= 2
+
+
+def test_a_commit_s_summary_is_kept_and_shown_again(tmp_path: Path) -> None:
+    """Recent decisions: a commit's summary (masked) and ids are kept by its sha, and a later
+    bundle shows them without reading the message from git again."""
+    root = make_repo(tmp_path / "repo")
+    code = "def load_token_cache(path):\n    return open(path).read()\n"
+    commit(root, "Start the token cache", {"cache/tokens.py": code})
+    sha = commit(root, f"Store the token cache as JSON (#42)\n\nDeployed with token {SECRET}\n",
+                 {"cache/tokens.py": code + "\n# json\n"})
+    args = ("bundle", "--seed", "cache/tokens.py", "--task", "token cache format",
+            "--format", "json")
+    first = run_cli(*args, cwd=root)
+    assert first.returncode == 0, first.stderr
+    memo = root / ".ctxsteward" / REDACTIONS_FILE
+    data = json.loads(memo.read_text("utf-8"))
+    told = json.loads(data["texts"][f"decision1:{sha}"])
+    assert told[0].startswith("Store the token cache as JSON (#42)") and SECRET not in told[0]
+    assert told[1] == ["#42"]
+    data["texts"][f"decision1:{sha}"] = json.dumps(["Kept summary of the commit", ["#7"]])
+    memo.write_text(json.dumps(data), "utf-8")
+    again = run_cli(*args, cwd=root)
+    assert again.returncode == 0, again.stderr
+    shown = [d for d in json.loads(again.stdout)["decisions"] if d["ref"] == sha[:10]]
+    assert shown and shown[0]["text"] == "Kept summary of the commit"
+    assert shown[0]["mentions"] == ["#7"]

@@ -21,14 +21,15 @@ file); :func:`fit_decisions` keeps what fits a token allowance in every renderin
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from analyzers import lexical
 from analyzers.cancel import NEVER, CancelToken
-from analyzers.secrets import clip_masked, redact_git
+from analyzers.secrets import clip_masked, redact_git, remember, remembered
 
 if TYPE_CHECKING:
     from analyzers.config import Settings
@@ -168,20 +169,60 @@ def recent_decisions(index: Index, files: Sequence[str], settings: Settings | No
     from analyzers import gitrepo  # only with commits to tell about
 
     token.check()
-    messages = gitrepo.authored_messages(index.root, [sha for sha, *_ in rows])
+    known = {sha: _known(sha) for sha, *_ in rows}
+    messages = gitrepo.authored_messages(index.root, [sha for sha, got in known.items()
+                                                      if got is None])
     shown = 0
     for sha, time, subject, touched in rows:
         if shown == settings.decisions_commits:
             break
-        author, message = messages.get(sha) or ("", subject)
-        if routine(message.partition("\n")[0], author):
+        got = known[sha]
+        told = _told(sha, subject, messages.get(sha)) if got is None else got or None
+        if told is None:  # a routine commit (a bot's, a merge's)
             continue
-        message = redact_git(message or subject)
-        out.append(Decision(kind="commit", ref=sha[:10], date=_day(time),
-                            text=summary(message, subject), files=sorted(touched),
-                            mentions=mentions(message), sha=sha))
+        text, ids = told
+        out.append(Decision(kind="commit", ref=sha[:10], date=_day(time), text=text,
+                            files=sorted(touched), mentions=ids, sha=sha))
         shown += 1
     return out
+
+
+_TOLD = "decision1"  # the memo's kind for a commit's shown summary (its form's version)
+
+
+def _known(sha: str) -> tuple[str, list[str]] | None | Literal[False]:
+    """A commit's summary and ids as an earlier bundle showed them (secrets masked; kept in
+    the workspace's redactions memo: a commit never changes), False for a routine commit, or
+    None when not known (its message is read from git)."""
+    kept = remembered(_TOLD, sha)
+    if kept is None:
+        return None
+    try:
+        got = json.loads(kept)
+    except ValueError:
+        return None
+    if got is False:
+        return False
+    if isinstance(got, list) and len(got) == 2 and isinstance(got[0], str) \
+            and isinstance(got[1], list) and all(isinstance(x, str) for x in got[1]):
+        return got[0], got[1]
+    return None
+
+
+def _told(sha: str, subject: str, authored: tuple[str, str] | None
+          ) -> tuple[str, list[str]] | None:
+    """The summary (secrets masked) and ids of commit ``sha`` from its ``authored`` message
+    (git's; None when git could not tell: its subject from the index, not kept), or None for
+    a routine commit."""
+    author, message = authored or ("", subject)
+    if routine(message.partition("\n")[0], author):
+        told = None
+    else:
+        message = redact_git(message or subject)
+        told = (summary(message, subject), mentions(message))
+    if authored is not None:
+        remember(_TOLD, sha, json.dumps(list(told) if told else False))
+    return told
 
 
 RECENT_CHARS = 90  # a map's "recent decision" line at most
