@@ -247,6 +247,15 @@ def test_a_maps_recent_decision_is_never_a_bots_commit(tmp_path: Path) -> None:
                     "")
         assert f": Decide how {path} works" in line, context
     assert "Refresh" not in context, context
+    # Whether a commit is a bot's is kept by its sha: the next map asks git for no author.
+    import json
+
+    kept = json.loads((root / ".ctxsteward" / "redactions.json").read_text("utf-8"))["texts"]
+    flags = {k.partition(":")[2]: v for k, v in kept.items() if k.startswith("bot1:")}
+    bots = {git("log", "-1", "--format=%H", "--", path, cwd=root).strip() for path in BOTS}
+    assert bots and all(flags.get(sha) == "1" for sha in bots), flags
+    assert "0" in flags.values()
+    assert prompt(root, "set_session_cookie and factorial in build_wheel", "bots-2") == context
 
 
 @pytest.mark.parametrize(("author", "is_bot"), [

@@ -39,7 +39,7 @@ from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.confine import file_inside
 from analyzers.printable import printable
-from analyzers.secrets import redact, secret_by_name
+from analyzers.secrets import redact, remembered_redactions, secret_by_name
 from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
@@ -294,8 +294,17 @@ def _tail(repeated: list[str], also: list[str]) -> list[str]:
 
 
 def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> ContextMap:
-    """The context map for ``request`` (see the module doc): rank, choose, fit."""
+    """The context map for ``request`` (see the module doc): rank, choose, fit. (Git texts'
+    redactions and commits' authors are remembered in the workspace's state folder:
+    :func:`~analyzers.secrets.remembered_redactions`.)"""
+    from analyzers.indexing.store import state_dir
+
     request.check()
+    with remembered_redactions(state_dir(index.root)):
+        return _make_map(index, request, token)
+
+
+def _make_map(index: Index, request: MapRequest, token: CancelToken) -> ContextMap:
     disk = OnDisk(index)
     pool = _pool(index, request, token, disk)
     settings = index.settings

@@ -226,6 +226,7 @@ def _told(sha: str, subject: str, authored: tuple[str, str] | None
 
 
 RECENT_CHARS = 90  # a map's "recent decision" line at most
+_BOT_KIND = "bot1"  # the memo's kind for whether a commit's author is a bot ("1") or not ("0")
 
 
 AUTHORS_SECONDS = 2.0  # for the one ``git show`` of a map's commits' authors (past it: none)
@@ -249,11 +250,16 @@ def latest_per_file(index: Index, files: Sequence[str], settings: Settings | Non
         return {}
     from analyzers import gitrepo
 
-    authors = gitrepo.authored_messages(index.root, [sha for sha, *_ in rows], body=False,
-                                        timeout=AUTHORS_SECONDS)
+    # (whether a commit is a bot's, kept by sha in the workspace's memo: a warm map runs no git)
+    known = {sha: remembered(_BOT_KIND, sha) for sha, *_ in rows}
+    authors = gitrepo.authored_messages(index.root, [sha for sha, b in known.items() if b is None],
+                                        body=False, timeout=AUTHORS_SECONDS)
     out: dict[str, str] = {}
     for sha, time, subject, touched in rows:  # newest first
-        if bot(authors.get(sha, ("", ""))[0]):
+        if known[sha] is None and sha in authors:
+            flag = known[sha] = "1" if bot(authors[sha][0]) else "0"
+            remember(_BOT_KIND, sha, flag)
+        if known[sha] == "1":
             continue
         line = clip_masked(" ".join(redact_git(subject).split()), RECENT_CHARS)
         for path in touched:
