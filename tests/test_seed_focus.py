@@ -364,3 +364,33 @@ def test_a_seed_s_most_relevant_function_too_large_is_shown_in_part(router: Path
     body = set(range(line_of(TREE, "def find_route("), len(TREE.splitlines())))
     assert not body <= shown  # in part: not whole
     assert "find_route" in item.symbols, item.symbols
+
+
+# A function with two ``@overload`` stubs above it, each a long signature (click's ``prompt``).
+_PARAMS = "".join(f"    option_{i}: int | None = None,\n" for i in range(14))
+OVERLOADED = (
+    "import typing as t\n\n\n"
+    + _helpers("format_rule", 20, 10)
+    + "@t.overload\ndef ask(\n    text: str,\n" + _PARAMS + ") -> str: ...\n\n\n"
+    + "@t.overload\ndef ask(\n    text: bytes,\n" + _PARAMS + ") -> bytes: ...\n\n\n"
+    + "def ask(\n    text,\n" + _PARAMS + "):\n"
+    "    value = read_answer(text)  # the real ask's first step\n"
+    + "".join(f"    value = check_{i}(value)  # the real ask's step {i}\n" for i in range(20))
+    + "    return value  # the real ask's last line\n"
+)
+
+
+@pytest.mark.parametrize("spec", ["prompts.py::ask", "line"])
+def test_a_focused_function_s_overload_stubs_do_not_take_its_body_s_room(
+        tmp_path: Path, spec: str) -> None:
+    """``--seed src/click/termui.py::prompt --budget 2500`` showed the two ``@overload`` stubs in
+    full and left the real function's body out."""
+    root = make_repo(tmp_path / "repo", None, commits=[("prompts", {"prompts.py": OVERLOADED})])
+    build(root)
+    if spec == "line":
+        spec = f"prompts.py:{line_of(OVERLOADED, 'the real ask' + chr(39) + 's step 3')}"
+    result = make(root, seeds=[spec], budget=2_000)
+    rendered = result.rendered
+    assert "# the real ask's first step" in rendered
+    assert "# the real ask's step 10" in rendered
+    assert rendered.count(") -> str: ...") <= 1  # (a stub at most as a signature)

@@ -177,8 +177,16 @@ def _innermost_by_line(defs: list[Definition], lines: list[int]) -> dict[int, in
 
 
 def _focus_definitions(c: Candidate) -> list[Definition]:
+    """The definitions in focus, in file order but the largest of a name first: overloads
+    (Python's ``@overload`` stubs, TypeScript's signatures) share the name of the one with the
+    body, which is what was asked for (click's ``prompt``: its two stubs took a 2,500-token
+    seed's room and its body was left out)."""
     wanted = set(c.focus)
-    return [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+    hits = [d for d in c.definitions if d.name in wanted or d.qualified in wanted]
+    place: dict[str, int] = {}
+    for i, d in enumerate(hits):
+        place.setdefault(d.qualified, i)
+    return sorted(hits, key=lambda d: (place[d.qualified], d.start_line - d.end_line))
 
 
 def relevant_definitions(c: Candidate) -> list[Definition]:
@@ -1228,7 +1236,11 @@ class _InFull:
             if block is not None:
                 self.take_lines(block.start_line, block.start_line, cap)
             _ = any(self.take_lines(ln - k, ln + k, cap) for k in (POINTED_CONTEXT, 2, 0))
+        named: set[str] = set()
         for d in _focus_definitions(self.c) if self.c.focus else []:
+            if d.qualified in named:
+                continue  # an overload's stub: its signature is shown with the others'
+            named.add(d.qualified)
             if not self.take(d, cap):
                 for m in defs:
                     if m is not d and d.start_line <= m.start_line and m.end_line <= d.end_line:
