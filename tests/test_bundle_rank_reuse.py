@@ -13,22 +13,28 @@ from analyzers.app.requests import BundleRequest
 from analyzers.app.workspace import Snapshot, Workspace
 
 
-def test_bundles_of_one_snapshot_share_their_ranking_and_equal_fresh_ones(tmp_path: Path
-                                                                          ) -> None:
-    files = {f"pkg/mod{i}.py": quote_module(i, 12) for i in range(12)}
+def ring_repo(root: Path, n: int, extra: str = "") -> Path:
+    """A ring of ``n`` quote modules (``pkg/mod{i}.py`` with ``extra`` ``i % 4`` times), two of
+    them changed together by a commit about refunds; indexed."""
+    files = {f"pkg/mod{i}.py": quote_module(i, n, extra * (i % 4)) for i in range(n)}
     files["pkg/__init__.py"] = ""
-    root = make_repo(tmp_path / "app", files, [
+    root = make_repo(root, files, [
         ("Quote refunds", {"pkg/mod3.py": files["pkg/mod3.py"] + "\n# refunds\n",
                            "pkg/mod4.py": files["pkg/mod4.py"] + "\n# refunds\n"})])
     assert run_cli("index", cwd=root).returncode == 0
-    ws = Workspace(root)
+    return root
+
+
+def test_bundles_of_one_snapshot_share_their_ranking_and_equal_fresh_ones(tmp_path: Path
+                                                                          ) -> None:
+    ws = Workspace(ring_repo(tmp_path / "app", 12))
     asks = [BundleRequest(seeds=["pkg/mod3.py"], task="quote the refund", budget=b, format=f)
             for b in (3000, 1200, 600) for f in ("xml", "markdown")]
     asks.append(BundleRequest(task="quote the refund", budget=900))
     with ws.snapshot() as snap:
         shared = [snap.bundle(a).rendered for a in asks]
         kept = list(snap._rankings)  # noqa: SLF001
-        rankings = [k for k in kept if k[0] not in ("fitted", "admitted")]
+        rankings = [k for k in kept if k[0] not in ("fitted", "admitted", "evidence")]
         assert len(rankings) == 2  # a ranking per (seeds, task)
         assert len([k for k in kept if k[0] == "fitted"]) == 4  # fitted per budget, not format
     fresh = []
@@ -113,3 +119,38 @@ def test_the_packs_of_one_answer_show_each_file_as_first_read(tmp_path: Path) ->
         (root / "pkg/settings.py").write_text(edited)
         after = snap.bundle(replace(ask, budget=2900)).rendered
     assert "def refund_quote(q):" in after and "credit_note" not in after
+
+
+def test_a_larger_pool_ranked_first_only_explains_the_smaller_one_again(tmp_path: Path) -> None:
+    """A budget of 16,000 offers 64 ranked files, a smaller one 60: its own ranking (explained
+    for 60 files), whose signals and order the snapshot worked out once. Each bundle and each
+    ranking is what a fresh snapshot, or a fresh ranking, gives."""
+    from analyzers.bundles.rank import RankQuery, rank
+    from analyzers.indexing.index import Index
+
+    root = ring_repo(tmp_path / "ring", 90, "\n# refund quote retries\n")
+    ws = Workspace(root)
+    asks = [BundleRequest(seeds=s, task="quote the refund retries", budget=b)
+            for s in ([], ["pkg/mod3.py"]) for b in (16000, 12000)]
+    with ws.snapshot() as snap:
+        shared = [snap.bundle(a) for a in asks]
+        evidence = [k for k in snap._rankings if k[0] == "evidence"]  # noqa: SLF001
+    assert len(evidence) == 2  # one per (seeds, task), whatever the pool
+    fresh = []
+    for a in asks:
+        with ws.snapshot() as snap:
+            fresh.append(snap.bundle(a))
+    assert [(r.rendered, r.bundle.model_dump()) for r in shared] == [
+        (r.rendered, r.bundle.model_dump()) for r in fresh]
+    assert len(shared[0].bundle.items) > len(shared[1].bundle.items)  # (the budgets differ)
+    with Index(root) as index:
+        for seeds in ([], ["pkg/mod3.py"]):
+            kept: dict[str, object] = {}
+            wide = rank(index, RankQuery(seeds=seeds, task="quote the refund retries"),
+                        explain=64, evidence=kept)
+            again = rank(index, RankQuery(seeds=seeds, task="quote the refund retries"),
+                         explain=60, evidence=kept)
+            alone = rank(index, RankQuery(seeds=seeds, task="quote the refund retries"),
+                         explain=60)
+            assert len(alone) > 64 and wide[60:64] != alone[60:64]  # (explained in one only)
+            assert again == alone

@@ -256,7 +256,10 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 
     ``rankings``: what earlier bundles of this index (a snapshot's) worked out, reused by one
     asking the same: the ranking of the same (seeds, task, focus), so that an answer packed again
-    at smaller budgets ranks once; and the files fitted to the same request in another format
+    at smaller budgets ranks once (one with another pool, a larger budget's, only explains the
+    ranking again); the files admitted for the same request at another budget
+    (read, scanned for secrets, linked to the seeds and task: a re-pack reuses them, and what
+    packing worked out of them); and the files fitted to the same request in another format
     (every rendering holds the same items: only the document differs).
     The result's Bundle model is made only when asked for (see BundleResult).
     """
@@ -489,7 +492,8 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
     elif rankings is not None and key in rankings:  # (read only from here on: never changed)
         ranked, query.words = rankings[key]
     else:
-        ranked = rank(index, query, token, explain=explain)
+        evidence = None if rankings is None else rankings.setdefault(("evidence", *key[:3]), {})
+        ranked = rank(index, query, token, explain=explain, evidence=evidence)
         if rankings is not None:
             rankings[key] = (ranked, query.words)
     files = index.files()
