@@ -51,6 +51,7 @@ async def run(code: Path, repo: Path, budgets: list[int], formats: list[str],
             await s.initialize()
             await s.list_tools()
             await s.call_tool("suggest_bundle", {**queries[0], "budget": 1000})  # the index
+            await asyncio.sleep(3)  # (the index job's refresh after the first call, if any)
             seen = 0
             for n in range(rounds):
                 for q, query in enumerate(queries):
@@ -80,14 +81,17 @@ def main() -> None:
     ap.add_argument("--budgets", default="1000,4000,16000")
     ap.add_argument("--formats", default="markdown,xml,json")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--queries", help="a JSON list of suggest_bundle arguments (seeds, task) "
+                    "instead of the click queries")
     args = ap.parse_args()
     codes = args.code or [Path(__file__).resolve().parent.parent]
     budgets = [int(b) for b in args.budgets.split(",")]
     formats = args.formats.split(",")
+    queries = json.loads(args.queries) if args.queries else QUERIES
     results = {}
     for code in codes:
         times, answers = asyncio.run(run(code.resolve(), args.repo.resolve(), budgets, formats,
-                                         QUERIES, args.rounds))
+                                         queries, args.rounds))
         results[code] = answers
         print(f"{code}:")
         for budget in budgets:
