@@ -248,6 +248,24 @@ async def test_the_whole_answer_fits_its_budget_in_every_format(
                 (i["path"], i["ranges"]) for i in answer["items"]], budget
 
 
+async def test_the_answer_shows_the_document_the_cli_packs_at_its_document_budget(
+        large_repo: Path, log: object) -> None:
+    """An answer packs its bundle at several budgets in one snapshot (reusing its ranking and
+    the files it admitted) until the whole answer fits; its document is byte for byte the one a
+    fresh ``ctxsteward bundle --budget <document_budget>`` packs, in every format."""
+    args = {"seeds": ["app/main.py"], "task": "parse header tables"}
+    async with session(large_repo, log) as s:  # type: ignore[arg-type]
+        for budget in (1000, 4000, 16000):
+            for fmt in ("markdown", "xml", "json"):
+                answer = data(await s.call_tool("suggest_bundle",
+                                                {**args, "budget": budget, "format": fmt}))
+                cli = run_cli("bundle", "--seed", "app/main.py", "--task", "parse header tables",
+                              "--budget", str(answer["document_budget"]), "--format",
+                              "xml" if fmt == "xml" else "markdown", cwd=large_repo)
+                assert cli.returncode == 0, cli.stderr
+                assert answer["rendered"] == cli.stdout, (budget, fmt)
+
+
 async def test_find_context_and_token_budget_match_the_repository(
         repo: Path, log: object) -> None:
     async with session(repo, log) as s:  # type: ignore[arg-type]

@@ -251,7 +251,8 @@ class Snapshot:
         self.workspace = workspace
         self.index = index
         # The rankings of this snapshot's bundles: another bundle of the same seeds and task (an
-        # answer packed again at a smaller budget) reuses its ranking (see make_bundle).
+        # answer packed again at a smaller budget) reuses its ranking, and the files it admitted
+        # (see make_bundle).
         self._rankings: dict[tuple[Any, ...], Any] = {}
 
     def __enter__(self) -> Snapshot:

@@ -264,7 +264,10 @@ def make_bundle(index: Index, request: BundleRequest, token: CancelToken = NEVER
 
     ``rankings``: what earlier bundles of this index (a snapshot's) worked out, reused by one
     asking the same: the ranking of the same (seeds, task, focus), so that an answer packed again
-    at smaller budgets ranks once; and the files fitted to the same request in another format
+    at smaller budgets ranks once (one with another pool, a larger budget's, only explains the
+    ranking again); the files admitted for the same request at another budget
+    (read, scanned for secrets, linked to the seeds and task: a re-pack reuses them, and what
+    packing worked out of them); and the files fitted to the same request in another format
     (every rendering holds the same items: only the document differs).
     The result's Bundle model is made only when asked for (see BundleResult). Git texts'
     redactions (commit subjects and messages) are remembered in the workspace's state folder
@@ -290,6 +293,9 @@ def _make_bundle(index: Index, request: BundleRequest, token: CancelToken,
         ranked, ordered, excluded, words = _rank(index, request, resolved, token, rankings)
         decisions = _decisions(index, request, resolved, ordered, counter, token)
         shown = _Filter(index, request, resolved, ranked, counter, excluded, token, words)
+        if rankings is not None and request.budget:  # (the same files offered at each budget)
+            shown.admitted = rankings.setdefault(
+                ("admitted", repr(replace(request, format="", budget=1))), {})
         if request.budget == 0:
             result = _rank_only(request, shown, ordered, counter, decisions)
             result.notes.extend(_task_notes(index, request, resolved, ranked))
@@ -502,7 +508,8 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
     elif rankings is not None and key in rankings:  # (read only from here on: never changed)
         ranked, query.words = rankings[key]
     else:
-        ranked = rank(index, query, token, explain=explain)
+        evidence = None if rankings is None else rankings.setdefault(("evidence", *key[:3]), {})
+        ranked = rank(index, query, token, explain=explain, evidence=evidence)
         if rankings is not None:
             rankings[key] = (ranked, query.words)
     files = index.files()
@@ -538,6 +545,17 @@ def _rank(index: Index, request: BundleRequest, resolved: _Resolved, token: Canc
     return ranked, ordered, excluded, query.words
 
 
+@dataclass
+class _Admitted:
+    """What admitting a file found: its candidate, or why it is left out; and, for a file shown
+    with secret values masked, its scan and its tokens as shown."""
+
+    candidate: Candidate | None
+    excluded: Excluded | None = None
+    scan: Scan | None = None
+    tokens: int = 0
+
+
 class _Filter:
     """Step 3: the files offered, as candidates an agent may be shown. Files secret-bearing as a
     whole, matching an exclude glob or unreadable are left out (listed under ``excluded``); the
@@ -554,6 +572,12 @@ class _Filter:
         self.masked: dict[str, Scan] = {}  # files shown with secrets masked: their scans
         self.shown_tokens: dict[str, int] = {}  # ... and their tokens, as redacted
         self.code_paths: list[str] = []  # the code a design document may name (see _document)
+        # What admitting each file found, kept by a snapshot for its bundles of the same request
+        # at other budgets: each re-pack then reuses the candidates, their lines and what packing
+        # worked out of them (their caches). Kept with what it was worked out from (the file's
+        # entry, the code a design document may name, the task's words), reused only when they
+        # are the same: a larger budget's larger pool is ranked again, its entries may differ.
+        self.admitted: dict[str, tuple[tuple[Any, ...], _Admitted]] = {}
 
     @cached_property
     def task_words(self) -> list[str]:
@@ -577,15 +601,30 @@ class _Filter:
                 yield cand
 
     def _admit(self, entry: _Entry) -> Candidate | None:
-        """``entry`` as a candidate, or None when it is left out (and listed why)."""
+        """``entry`` as a candidate, or None when it is left out (and listed why); what was
+        found the first time, when this file was admitted for the same request before."""
+        basis = (entry, self.code_paths, self.ranked_words)
+        kept = self.admitted.get(entry.path)
+        if kept is not None and kept[0] == basis:
+            got = kept[1]
+        else:
+            got = self._admitted(entry)
+            self.admitted[entry.path] = (basis, got)
+        if got.excluded is not None:
+            self.excluded.append(got.excluded)
+        if got.scan is not None:
+            self.masked[entry.path] = got.scan
+            self.shown_tokens[entry.path] = got.tokens
+        return got.candidate
+
+    def _admitted(self, entry: _Entry) -> _Admitted:
+        """``entry`` as a candidate, or why it is left out."""
         path = entry.path
         if not self.resolved.kept(path):
-            self.excluded.append(Excluded(path, "matches an exclude glob"))
-            return None
+            return _Admitted(None, Excluded(path, "matches an exclude glob"))
         content = self._content(path)
         if content is None:
-            self.excluded.append(Excluded(path, "unreadable or changed since indexing"))
-            return None
+            return _Admitted(None, Excluded(path, "unreadable or changed since indexing"))
         lines, scan, why = content
         if why:
             if path in self.resolved.seed_paths:  # the bundle is about it: refused, not swapped
@@ -593,16 +632,15 @@ class _Filter:
                 # ones are)
                 raise BundleError(f"seed {path!r} is excluded: {why} (its content is never "
                                   "shown)")
-            self.excluded.append(Excluded(path, why))
-            return None
+            return _Admitted(None, Excluded(path, why))
         tokens = self.counter.scale(self.files[path].tokens)
         if scan.findings:  # shown redacted: counted as shown
             if not lines:
                 shown = read_shown(self.index.root, path, self.scans)
                 lines = shown[0] if shown is not None else []
-            tokens = self.shown_tokens[path] = self.counter.count("".join(lines))
-            self.masked[path] = scan
-        return self._candidate(entry, tokens, lines)
+            tokens = self.counter.count("".join(lines))
+            return _Admitted(self._candidate(entry, tokens, lines), scan=scan, tokens=tokens)
+        return _Admitted(self._candidate(entry, tokens, lines))
 
     def _content(self, path: str) -> tuple[list[str], Scan, str | None] | None:
         """The file's lines as shown (none when no content is shown), its scan, and why it is

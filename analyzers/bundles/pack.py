@@ -109,6 +109,8 @@ class Candidate:
         default=None, repr=False)
     sigs: dict[tuple[int, int, int], tuple[int, int]] = field(  # (a cache: _signature)
         default_factory=dict, repr=False)
+    least: dict[tuple[str, ...], float | None] = field(  # (a cache: least_tokens)
+        default_factory=dict, repr=False)
 
 
 @dataclass
@@ -532,7 +534,16 @@ def least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], in
                  ) -> float | None:
     """About the tokens of ``c``'s cheapest showing (of those :func:`_options` offers: whole
     when small, its most relevant definition, its skeleton), or None when it has no part to show
-    and is too large to show whole."""
+    and is too large to show whole (worked out once per renderings: a candidate offered again,
+    to a bundle of the same request at another budget, keeps it)."""
+    key = tuple(formats)
+    if key not in c.least:
+        c.least[key] = _least_tokens(c, formats, count)
+    return c.least[key]
+
+
+def _least_tokens(c: Candidate, formats: Sequence[str], count: Callable[[str], int]
+                  ) -> float | None:
     options = []
     if c.tokens <= SMALL_FILE:
         options.append(("file", [(1, len(c.lines))] if c.lines else []))

@@ -31,8 +31,9 @@ import posixpath
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -228,22 +229,36 @@ def _normalise(v: np.ndarray) -> np.ndarray:
 
 
 def rank(index: Index, query: RankQuery, token: CancelToken = NEVER,
-         graph: RepoGraph | None = None, explain: int = 100) -> list[RankedFile]:
+         graph: RepoGraph | None = None, explain: int = 100,
+         evidence: dict[str, Any] | None = None) -> list[RankedFile]:
     """Every candidate file for ``query``, best first (seeds excluded): each signal computed
-    (``SIGNAL_STEPS``), fused into one score (``_fuse``), the first ``explain`` explained."""
-    dirty = _DirtyFiles(index.root)  # git status runs while the graph loads
-    g = graph or load_graph(index, token)
-    if len(g.files) == 0:
-        return []
-    q = _Query.of(index, g, query, token, dirty)
-    ev = _Evidence(signals={k: np.zeros(q.n, dtype=np.float64) for k in WEIGHTS})
-    for step in SIGNAL_STEPS:
-        step(q, ev)
-    total, order = _fuse(q, ev)
-    if _names_top_signal(q, ev, order):
-        total, order = _fuse(q, ev)  # again, with the documents that name the best files
-    if not query.seeds:
-        total, order = _learned_order(q, ev, total, order)
+    (``SIGNAL_STEPS``), fused into one score (``_fuse``), the first ``explain`` explained.
+
+    ``evidence``: a dict kept by the caller for this query (its seeds, task and symbols) over
+    one index: the signals and the order are worked out once in it, and a ranking asked again
+    with another ``explain`` (a larger budget's larger pool) only explains (nothing after the
+    order changes them)."""
+    if evidence and "order" in evidence:
+        q, ev, total, order = evidence["order"]
+        q = replace(q, query=query, token=token)
+        query.words = q.raw_words
+    else:
+        dirty = _DirtyFiles(index.root)  # git status runs while the graph loads
+        g = graph or load_graph(index, token)
+        if len(g.files) == 0:
+            return []
+        q = _Query.of(index, g, query, token, dirty)
+        ev = _Evidence(signals={k: np.zeros(q.n, dtype=np.float64) for k in WEIGHTS})
+        for step in SIGNAL_STEPS:
+            step(q, ev)
+        total, order = _fuse(q, ev)
+        if _names_top_signal(q, ev, order):
+            total, order = _fuse(q, ev)  # again, with the documents that name the best files
+        if not query.seeds:
+            total, order = _learned_order(q, ev, total, order)
+        if evidence is not None:
+            evidence["order"] = (q, ev, total, order)
+    g = q.g
     results = _ranked_files(g, ev.signals, total, order, explain)
     lifted = {} if query.seeds else _sources_before_tests(g, results)
     named = _named_first(q, ev, results)

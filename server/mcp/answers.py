@@ -11,6 +11,7 @@ was packed at, the CLI's ``--budget`` for the same items (:func:`suggested_bundl
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -62,6 +63,7 @@ MIN_DOCUMENT = 200  # the smallest document budget tried
 TOKENS_PLACEHOLDER = 99_999  # as many digits as any real count: measuring with it is an upper bound
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger("ctxsteward.mcp")
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -170,6 +172,9 @@ def suggested_bundle(call: McpCall, request: BundleRequest, budget: int, warning
         got = cut
     model = sized(counter, got.model, got.text)
     text = structured_json(model) if request.format == "json" else got.text
+    log.info("suggest_bundle: %d packs (document budgets %s) for a %d-token answer",
+             len({doc for doc, _ in packs}), ", ".join(str(d) for d in dict.fromkeys(
+                 doc for doc, _ in packs)), budget)
     return model, text, got.result
 
 
