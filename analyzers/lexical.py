@@ -194,16 +194,28 @@ def _package(word: str, m: re.Match[str]) -> str:
     return ""
 
 
+# A Python traceback's own words ("Traceback (most recent call last):", a frame's ``File "...",
+# line 12, in``, the lines joining chained exceptions) are no words of a task: a pasted traceback
+# made ``tests/test_requests.py`` "match 'call', 'last', 'file', 'line'". Its paths, functions and
+# the error's message stay.
+_TRACE_WORDS = re.compile(
+    r"Traceback \(most recent call last\):?"
+    r"|During handling of the above exception, another exception occurred:?"
+    r"|The above exception was the direct cause of the following exception:?"
+    r'|(?<![\w.])File (?=")|(?<=")(?:, line \d+)(?:, in(?= ))?|<module>')
+
+
 def task_words(text: str, drop: Mapping[str, str] | None = None) -> list[str]:
-    """The words of a task (:func:`words` of :func:`task_text`); ``drop``: words of
-    :func:`task_text` (as :data:`WORD_RUN` finds them) -> what of each stays a word of the task
-    ('' for nothing: a dependency's path, which names no file of the workspace; the part of an
-    absolute path inside the workspace: ``bundles.mentions.foreign_paths``)."""
+    """The words of a task (:func:`words` of :func:`task_text`, a traceback's own words left
+    out: :data:`_TRACE_WORDS`); ``drop``: words of :func:`task_text` (as :data:`WORD_RUN` finds
+    them) -> what of each stays a word of the task ('' for nothing: a dependency's path, which
+    names no file of the workspace; the part of an absolute path inside the workspace:
+    ``bundles.mentions.foreign_paths``)."""
     kept = task_text(text)
     if drop:
         kept = _WORD_RUN.sub(lambda m: f" {drop[m.group()]} " if m.group() in drop else m.group(),
                              kept)
-    return words(kept, exact_dunders=True)
+    return words(_TRACE_WORDS.sub(" ", kept), exact_dunders=True)
 
 
 def as_written(text: str, wanted: set[str] | frozenset[str]) -> list[str]:

@@ -688,3 +688,51 @@ def test_a_dunder_in_the_task_meets_that_name_only_and_a_task_verb_no_name(
                               ) == {"add", "cooki"}
     assert lexical.name_meets({"fix", "cookie"}, {"fix", "cooki"}, ["test", "fixes", "cookie"]
                               ) == {"cooki"}
+
+
+# A module whose names say "call", "last", "file" and "line" (a call log), and the one a pasted
+# traceback is about.
+CALL_LOG = '''\
+def last_call(calls):
+    """The last call of a file's line log."""
+    return calls[-1]
+
+
+def call_file_line(call):
+    return f"{call.file}:{call.line}"
+'''
+PARSER = '''\
+def parse_header(raw):
+    name, sep, value = raw.partition(":")
+    if not sep:
+        raise ValueError("malformed header")
+    return name.strip(), value.strip()
+'''
+TRACEBACK = '''\
+Traceback (most recent call last):
+  File "/home/me/site/run.py", line 3, in <module>
+    handle(raw)
+  File "/home/me/site/run.py", line 9, in handle
+    check(raw)
+During handling of the above exception, another exception occurred:
+ValueError: malformed header
+'''
+
+
+def test_a_traceback_s_own_words_are_no_words_of_the_task(tmp_path: Path) -> None:
+    """A pasted traceback made ``tests/test_requests.py`` "match 'call', 'last', 'file',
+    'line'" (review): those are the traceback's words, not the task's."""
+    from analyzers import lexical
+
+    words = set(lexical.task_words(TRACEBACK))
+    assert not words & {"traceback", "most", "recent", "call", "last", "file", "line", "module",
+                        "during", "handling", "above", "occurred", "another"}, words
+    assert {"malformed", "header", "handle", "check"} <= words
+    assert "file" in lexical.task_words("the call log loses the last file line")
+    root = make_repo(tmp_path / "repo", {"app/calllog.py": CALL_LOG, "app/parser.py": PARSER})
+    build(root)
+    with Index(root) as index:
+        order = rank(index, RankQuery(task=TRACEBACK))
+    assert order[0].path == "app/parser.py", [(r.path, r.reasons) for r in order]
+    log = [r for r in order if r.path == "app/calllog.py"]
+    assert not log or not any("'call'" in x or "'file'" in x for x in log[0].reasons), log
