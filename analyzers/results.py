@@ -216,6 +216,9 @@ class LeftOutFile(BaseModel):
     tokens: int = Field(description="Tokens of the whole file.")
     score: float
     reason: str = Field(description="Why it ranked: its first reason.")
+    cause: Literal["size", "limit"] = Field(
+        "size", description="Why it is not in the bundle: 'size' (the budget had no room for it) "
+        "or 'limit' (the bundle holds the --limit files asked for).")
 
 
 class DecisionEntry(BaseModel):

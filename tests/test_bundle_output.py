@@ -577,3 +577,26 @@ def test_every_format_says_what_was_left_out_for_size(tmp_path: Path) -> None:
     doc = ET.fromstring(xml.stdout)
     assert doc.find("left_out").get("path") == left[0]  # type: ignore[union-attr]
     assert doc.find("document").get("tier") == "core"  # type: ignore[union-attr]
+
+
+def test_files_kept_out_by_the_limit_are_not_said_to_be_left_out_for_size(tmp_path: Path) -> None:
+    """``--limit 2`` with half the budget unused said "Left out for size" of the next files
+    (review): they were left out by the limit."""
+    files = {f"pay/step{i}.py": f"from pay.core import settle_payment\n\n\ndef step{i}(x):\n"
+             "    return settle_payment(x)\n" for i in range(6)}
+    files["pay/core.py"] = "def settle_payment(amount):\n    return round(amount, 2)\n"
+    repo = make_repo(tmp_path / "repo", files)
+    args = ("bundle", "--seed", "pay/core.py", "--task", "settle the payment", "--budget",
+            "8000", "--limit", "2", "--decisions-share", "0")
+    data = json.loads(run_cli(*args, "--format", "json", cwd=repo).stdout)
+    assert len(data["items"]) == 2 and data["total_tokens"] < 4000
+    assert data["left_out"] and {x["cause"] for x in data["left_out"]} == {"limit"}
+    md = run_cli(*args, cwd=repo).stdout
+    assert "Left out by --limit (ranked next):\n- " + data["left_out"][0]["path"] in md, md
+    assert "Left out for size" not in md
+    doc = ET.fromstring(run_cli(*args, "--format", "xml", cwd=repo).stdout)
+    assert doc.find("left_out").get("cause") == "limit"  # type: ignore[union-attr]
+    unlimited = json.loads(run_cli("bundle", "--seed", "pay/core.py", "--task",
+                                   "settle the payment", "--budget", "260",
+                                   "--decisions-share", "0", "--format", "json", cwd=repo).stdout)
+    assert unlimited["left_out"] and {x["cause"] for x in unlimited["left_out"]} == {"size"}

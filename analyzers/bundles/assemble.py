@@ -133,6 +133,7 @@ class BundleDraft:
     redacted: list[Redacted] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out_cause: str = "size"  # or "limit": the bundle holds the --limit files asked for
 
     def build(self) -> Bundle:
         """The model, constructed from our own typed values (validating would first build the
@@ -155,7 +156,8 @@ class BundleDraft:
             redacted=[RedactedFile.model_construct(path=r.path, lines=r.lines, kinds=r.kinds)
                       for r in self.redacted],
             left_out=[LeftOutFile.model_construct(path=lo.path, tokens=lo.tokens, score=lo.score,
-                                                  reason=short_reason(lo.reasons))
+                                                  reason=short_reason(lo.reasons),
+                                                  cause=self.left_out_cause)
                       for lo in self.left_out],
             decisions=[DecisionEntry.model_construct(
                 kind=d.kind, ref=d.ref, date=d.date, text=d.text, files=list(d.files),
@@ -853,11 +855,13 @@ def _in_format(request: BundleRequest, fitted: _Fitted, counter: Counter) -> Bun
     # The best of them are named at the end of the document, when the budget has room (the
     # note is measured alone, then the document with it once: no whole-document count per try).
     room = request.budget - total
+    # (left out by the limit when the bundle holds the files asked for: not for their size)
+    cause = "limit" if request.limit is not None and len(packed) >= request.limit else "size"
     for n in range(min(LEFT_OUT_SHOWN, len(left_out)), 0, -1):
         note = [(lo.path, lo.tokens, short_reason(lo.reasons)) for lo in left_out[:n]]
-        if counter.count(left_out_note(fmt, note)) + 2 > room:
+        if counter.count(left_out_note(fmt, note, cause)) + 2 > room:
             continue
-        noted = render(fmt, request.task, pieces, note, decisions)
+        noted = render(fmt, request.task, pieces, note, decisions, cause)
         noted_total = counter.count(noted)
         if noted_total <= request.budget:  # (else fewer files named: the note measured alone
             rendered, total = noted, noted_total  # is short of it in the document by a few
@@ -866,7 +870,7 @@ def _in_format(request: BundleRequest, fitted: _Fitted, counter: Counter) -> Bun
         task=request.task, seeds=list(request.seeds), budget=request.budget, total_tokens=total,
         encoding=counter.label, items=items, excluded=list(fitted.shown.excluded),
         left_out=left_out[:LEFT_OUT_LISTED], redacted=fitted.shown.redacted(items),
-        decisions=list(decisions))
+        decisions=list(decisions), left_out_cause=cause)
     return BundleResult(draft, rendered, pieces, list(left_out), list(decisions))
 
 

@@ -195,16 +195,20 @@ def _xml_text(text: str) -> str:
         .replace(">", "&gt;")
 
 
-def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]]) -> str:
-    """A compact list of ranked files the budget had no room for: (path, tokens, reason)."""
+def left_out_note(fmt: str, left_out: Sequence[tuple[str, int, str]], cause: str = "size"
+                  ) -> str:
+    """A compact list of ranked files the budget had no room for (``cause`` "size"), or that
+    the ``--limit`` kept out ("limit"): (path, tokens, reason)."""
     if not left_out:
         return ""
     if fmt == "xml":
-        return "".join(f'<left_out path="{_attr(p)}" tokens="{n}" why="{_attr(w)}"/>\n'
+        by = ' cause="limit"' if cause == "limit" else ""
+        return "".join(f'<left_out path="{_attr(p)}" tokens="{n}" why="{_attr(w)}"{by}/>\n'
                        for p, n, w in left_out)
     lines = [f"- {printable(p)} ({n:,} tokens){': ' + printable(w) if w else ''}\n"
              for p, n, w in left_out]
-    return "Left out for size (ranked next):\n" + "".join(lines) + "\n"
+    head = "Left out by --limit" if cause == "limit" else "Left out for size"
+    return f"{head} (ranked next):\n" + "".join(lines) + "\n"
 
 
 _KIND_LABEL = {"commit": "commit", "handoff-decisions": "handoff note, Decisions",
@@ -242,10 +246,10 @@ def printable_lines(text: str) -> list[str]:
 
 def render(fmt: str, task: str | None, pieces: Sequence[Piece],
            left_out: Sequence[tuple[str, int, str]] = (),
-           decisions: Sequence[Decision] = ()) -> str:
+           decisions: Sequence[Decision] = (), cause: str = "size") -> str:
     return header(fmt, task) + decisions_note(fmt, decisions) + "".join(
         render_piece(fmt, p, i) for i, p in enumerate(pieces, 1)) + \
-        left_out_note(fmt, left_out) + footer(fmt)
+        left_out_note(fmt, left_out, cause) + footer(fmt)
 
 
 RANKING_TITLE = "Ranked files (budget 0: the ranking only, no content shown)"
