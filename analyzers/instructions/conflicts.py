@@ -26,7 +26,7 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.references import RUNNERS, hedged_at
+from analyzers.instructions.references import RUNNERS, hedged, hedged_at, paragraphs, sentence
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -70,40 +70,28 @@ def cached_facts(ws: CheckView, doc: Document) -> _Facts:
 
 def facts(doc: Document) -> _Facts:
     out = _Facts()
+    _command_facts(doc, out)
     fence_lines = {i for f in doc.fences for i in range(f.start, f.end)}
-    spans_by_line: dict[int, list] = {}
-    for s in doc.code_spans:
-        if s.loc.line == s.loc.end_line:
-            spans_by_line.setdefault(s.loc.line, []).append(s)
     for i, line in enumerate(doc.lines):
         if i in fence_lines or i in doc.html_lines:
             continue
-        spans = spans_by_line.get(i, [])
-        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
-        # this file's command for its purpose
-        cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS
-                and not hedged_at(doc, i, s.outer.col, s.outer.end_col)]
-        if cmds:
-            prose = line
-            for s in spans:
-                prose = prose.replace(s.content, " ")
-            purposes = [p for p, rx in PURPOSES.items() if rx.search(prose)]
-            if len(purposes) == 1:
-                for s in cmds:
-                    out.commands.setdefault(purposes[0], []).append(
-                        (tuple(s.content.split()), s.content, s.loc))
         for label, rx in SETTINGS:
             for m in rx.finditer(line):
-                groups = [g for g in m.groups() if g]
-                if not groups or hedged_at(doc, i, m.start(), m.end()):
-                    continue  # "use pnpm instead of using npm": npm is not this file's choice
-                if "{0}" in label:
-                    key = label.format(groups[0].lower().replace(".js", ""))
-                    value = groups[1] if len(groups) > 1 else ""
-                else:
-                    key, value = label, groups[0].lower()
-                if value:
-                    out.settings.setdefault(key, []).append((value, Loc(i, m.start(), i, m.end())))
+                _setting(doc, out, label, m, Loc(i, m.start(), i, m.end()))
+    # ... and one written across a soft wrap ("We target Python\n3.12"), as it renders
+    for flat, where in paragraphs(doc):
+        for label, rx in SETTINGS:
+            for m in rx.finditer(flat):
+                loc = doc.loc(where[m.start()], where[m.end() - 1] + 1)
+                if loc.line != loc.end_line:
+                    _setting(doc, out, label, m, loc)
+    for values in out.settings.values():
+        values.sort(key=lambda v: (v[1].line, v[1].col))
+    _sections(doc, out)
+    return out
+
+
+def _sections(doc: Document, out: _Facts) -> None:
     for sec in doc.sections():
         if sec.heading is None:
             continue
@@ -112,7 +100,56 @@ def facts(doc: Document) -> _Facts:
             h = sec.heading
             out.sections.append((h.text.strip().lower(), words,
                                  Loc(h.line, 0, h.line, len(doc.lines[h.line]))))
-    return out
+
+
+def _setting(doc: Document, out: _Facts, label: str, m: re.Match[str], loc: Loc) -> None:
+    groups = [g for g in m.groups() if g]
+    width = doc.offset(loc.end_line, loc.end_col) - doc.offset(loc.line, loc.col)
+    if not groups or hedged_at(doc, loc.line, loc.col, loc.col + width):
+        return  # "use pnpm instead of using npm": npm is not this file's choice
+    if "{0}" in label:
+        key = label.format(groups[0].lower().replace(".js", ""))
+        value = groups[1] if len(groups) > 1 else ""
+    else:
+        key, value = label, groups[0].lower()
+    if value:
+        out.settings.setdefault(key, []).append((value, loc))
+
+
+# Where a sentence ends: the purpose of a command is said in its own sentence ("Run `pytest`
+# for the tests. Lint with `ruff`."), or else in its paragraph.
+_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)")
+
+
+def _command_facts(doc: Document, out: _Facts) -> None:
+    """The commands the document gives for a purpose, each read in its paragraph with its soft
+    wraps joined ("To run the tests, use\n`npm test`"), as it renders: the purpose said in the
+    command's sentence, else the one purpose its paragraph names."""
+    for s in doc.code_spans:
+        words = s.content.split()
+        if not words or words[0] not in TOOLS:
+            continue
+        o = s.outer
+        if o.line in doc.html_lines:
+            continue
+        width = doc.offset(o.end_line, o.end_col) - doc.offset(o.line, o.col)
+        text, col, end = sentence(doc, o.line, o.col, o.col + width)
+        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
+        # this file's command for its purpose
+        if hedged(text, col, end):
+            continue
+        prose = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
+        starts = [m.end() for m in _SENTENCE_END.finditer(prose, 0, col)]
+        stop = _SENTENCE_END.search(prose, end)
+        purposes = _purposes(prose[starts[-1] if starts else 0:stop.start() if stop else None])
+        if not purposes:
+            purposes = _purposes(prose)
+        if len(purposes) == 1:
+            out.commands.setdefault(purposes[0], []).append((tuple(words), s.content, s.loc))
+
+
+def _purposes(prose: str) -> list[str]:
+    return [p for p, rx in PURPOSES.items() if rx.search(prose)]
 
 
 _WRAPPERS = (("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("python", "-m"),

@@ -300,8 +300,33 @@ def sentence(doc: Document, line: int, col: int, end: int) -> tuple[str, int, in
     return (_flat(text), len(_flat(text[:here - a])), len(_flat(text[:there - a])))
 
 
+_WRAP = re.compile(r"[ \t]*\n[ \t]*(?:>[ \t]*)*")
+
+
 def _flat(text: str) -> str:
-    return re.sub(r"[ \t]*\n[ \t]*(?:>[ \t]*)*", " ", text)
+    return _WRAP.sub(" ", text)
+
+
+def paragraphs(doc: Document) -> list[tuple[str, list[int]]]:
+    """Each paragraph written over more than one line (a soft wrap), read as it renders: its
+    lines joined as :func:`sentence` joins them, with the document offset of each character
+    of the joined text (and one for its end)."""
+    out: list[tuple[str, list[int]]] = []
+    for a, b in sorted(set(doc.text_regions)):
+        text = doc.text[a:b].rstrip("\n")
+        if "\n" not in text:
+            continue
+        flat: list[str] = []
+        where: list[int] = []
+        pos = 0
+        for m in _WRAP.finditer(text):
+            flat.append(text[pos:m.start()] + " ")
+            where.extend(range(a + pos, a + m.start() + 1))
+            pos = m.end()
+        flat.append(text[pos:])
+        where.extend(range(a + pos, a + len(text) + 1))
+        out.append(("".join(flat), where))
+    return out
 
 
 def hedged_at(doc: Document, line: int, col: int, end: int) -> bool:
