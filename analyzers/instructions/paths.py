@@ -8,7 +8,9 @@ name (``settings_local.py``, no folder) is reported when no file of the workspac
 no commit ever added one, the ignore rules do not match it (a file made locally) and the prose
 does not make it a file to create or an example. Inline code the sentence makes (the
 destination of a copy or rename, a file created, "name the file `x.py`") is never reported,
-with a folder or without. Whatever lies outside the workspace
+with a folder or without; nor is a path the file's commands make (``mkdir out``, ``npx
+create-vite ./my-app``) or one inside a folder so made, nor an example's name git never knew
+(``./my-app``, ``path/to/x.py``). Whatever lies outside the workspace
 (``../other-repo/x``, ``~/...``) is never read and never reported here.
 """
 
@@ -34,7 +36,7 @@ from analyzers.instructions.discover import (
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
 from analyzers.instructions.markdown import FILE_EXTENSIONS, anchors, has_file_extension
-from analyzers.instructions.references import PathRef, hedged, history_at, sentence
+from analyzers.instructions.references import PathRef, hedged, history_at, made_by, sentence
 
 
 @dataclass(slots=True)
@@ -265,7 +267,7 @@ def _made(ctx: FileContext, ref: PathRef) -> bool:
     loc = ref.loc
     if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
         return True
-    if normalise(ref.path) in made_paths(ctx):
+    if is_made(ctx, ref.path):
         return True
     line, start, end = sentence(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
     before = re.sub(r"\b([a-zA-Z])\.([a-zA-Z])\.", r"\1\2", line[:start])  # e.g., e.x., i.e.
@@ -292,15 +294,59 @@ def _destination(ctx: FileContext, ref: PathRef) -> bool:
 
 
 def made_paths(ctx: FileContext) -> frozenset[str]:
-    """The paths the document makes somewhere (see :func:`_destination`): mentioned again
-    anywhere in it ("then import from `src/gen.py`"), each is still that file, not a
-    missing one."""
+    """The paths the document makes somewhere: in its prose (see :func:`_destination`) or by
+    its commands (``mkdir -p out``, ``npx create-vite ./my-app``, ``git clone URL fork``: see
+    :func:`references.made_by`). Mentioned again anywhere in it ("then import from
+    `src/gen.py`", "`cd ./my-app`"), each is still that file, not a missing one."""
     hit = ctx.__dict__.get("paths.made")
     if hit is None:
-        hit = frozenset(normalise(r.path) for r in ctx.refs.paths
-                        if r.kind == "code" and _destination(ctx, r))
-        ctx.__dict__["paths.made"] = hit
+        made = {normalise(r.path) for r in ctx.refs.paths
+                if r.kind == "code" and _destination(ctx, r)}
+        for cmd in ctx.refs.commands:
+            for p in made_by(cmd):
+                made.add(normalise(p if not cmd.cwd or p.startswith(("/", "~"))
+                                   else f"{cmd.cwd}/{p}"))
+        hit = ctx.__dict__["paths.made"] = frozenset(made)
     return hit
+
+
+def is_made(ctx: FileContext, path: str) -> bool:
+    """Whether the document makes ``path`` (as written), or a folder holding it that does not
+    exist here (``./my-app`` made by ``npx create-vite ./my-app``, then ``./my-app/src/main.ts``;
+    a made ``src/gen`` says nothing of an existing ``src``'s other files)."""
+    made = made_paths(ctx)
+    p = normalise(path)
+    if p in made:
+        return True
+    parts = p.split("/")
+    for k in range(1, len(parts)):
+        up = "/".join(parts[:k])
+        if up in made and not ctx.ws.exists(ctx.join(up)) and not ctx.ws.exists(up):
+            return True
+    return False
+
+
+# A folder or file name given as an example, not one of this repository: ``./my-app``,
+# ``your-repo/``, ``path/to/file.py``, ``src/foo/bar.ts``, ``example-project``.
+_EXAMPLE_WORDS = frozenset("my your foo bar baz qux placeholder dummy xxx".split())
+_EXAMPLE_JOINED = frozenset({"example", "sample"})  # in a name with other words only
+
+
+def placeholder_path(path: str) -> bool:
+    """Whether ``path`` names an example rather than a file: one of its names is made of
+    :data:`_EXAMPLE_WORDS` (``my-app``, ``your_project``, ``foo.py``), joins ``example`` or
+    ``sample`` with other words (``example-app``), or it starts ``path/to/``."""
+    names = [n for n in path.strip("/").split("/") if n not in (".", "..", "")]
+    if names[:2] == ["path", "to"]:
+        return True
+    for i, name in enumerate(names):
+        words = re.split(r"[-_.]+", name.lower())
+        if i == len(names) - 1 and len(words) > 1 and "." in name:
+            words = words[:-1]  # the file's suffix
+        if any(w in _EXAMPLE_WORDS for w in words) or (
+                len(words) > 1 and any(w in _EXAMPLE_JOINED for w in words)):
+            return True
+    return False
 
 
 def history(ctx: FileContext, ref: PathRef) -> bool:
@@ -340,10 +386,10 @@ def check(ctx: FileContext) -> None:
             continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
-        if ref.kind == "code" and (ref.run or normalise(ref.path) in made_paths(ctx)
-                                   or history(ctx, ref)):
+        if ref.kind == "code" and (ref.run or is_made(ctx, ref.path) or history(ctx, ref)
+                                   or removal is None and placeholder_path(ref.path)):
             continue  # a script run by its path is CS003's; a file the document makes; one
-            # its sentence gives as history
+            # its sentence gives as history; an example's name that git never knew
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)
