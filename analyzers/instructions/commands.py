@@ -315,8 +315,17 @@ def _run_or_script(ctx: FileContext, cmd: Command, pos: list[Word], explicit: st
         _script(ctx, cmd, pos[1], explicit, anywhere)
     elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
         _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, anywhere)
-    elif sub.text not in builtins and _plain_name(sub.text):
+    elif sub.text not in builtins and _plain_name(sub.text) and not _dependency_bin(ctx, sub):
         _script(ctx, cmd, sub, explicit, anywhere)
+
+
+def _dependency_bin(ctx: FileContext, word: Word) -> bool:
+    """``pnpm turbo run build``, ``yarn vitest``: a command a dependency installs, which pnpm
+    and yarn run when no script has the name (any package.json of the workspace may list it:
+    a workspace's root holds the shared tools)."""
+    return any(n is None or n.has(word.text)
+               for n in (mf.package_bins(ctx.ws, p)
+                         for p in mf.find_all(ctx.ws, ("package.json",))))
 
 
 def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:

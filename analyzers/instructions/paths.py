@@ -26,6 +26,7 @@ from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import (
     AGENT_FOLDERS,
+    CURSOR_RULE,
     MARKDOWN_SUFFIXES,
     OTHER,
     expands_imports,
@@ -51,7 +52,10 @@ class Resolved:
     by_suffix: bool = False  # inline code found as the end of a longer path (``target``)
 
 
-def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
+def resolve(ws: CheckView, folder: str, ref: PathRef, from_root: bool = False) -> Resolved:
+    """Where ``ref``, written in a file of ``folder``, points (see the module's docstring);
+    ``from_root``: an ``@path`` may also be written from the workspace root (a Cursor rule's
+    ``@src/components/Button.tsx`` lives in ``.cursor/rules/``)."""
     p = ref.path
     if ref.kind == "import":
         if p.startswith("~/") or p == "~":
@@ -65,7 +69,7 @@ def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
                 return Resolved(ref, None, outside=True, absolute=p)
             cands = [normalise(rel)]
         else:
-            cands = [_join(folder, p)]
+            cands = [_join(folder, p), normalise(p)] if from_root else [_join(folder, p)]
     elif ref.kind == "link":
         if p.startswith("/"):
             cands = [normalise(p.lstrip("/"))]
@@ -138,7 +142,8 @@ def resolved_refs(ctx: FileContext) -> list[Resolved]:
     key = "paths.resolved"
     hit = ctx.__dict__.get(key)
     if hit is None:
-        hit = [resolve(ctx.ws, ctx.folder, r) for r in ctx.refs.paths if r.path]
+        from_root = kind_of(ctx.path) == CURSOR_RULE
+        hit = [resolve(ctx.ws, ctx.folder, r, from_root) for r in ctx.refs.paths if r.path]
         ctx.__dict__[key] = hit
     return hit
 
@@ -175,7 +180,8 @@ _MADE_BEFORE = re.compile(
     r"like|eg|ex|such as|for example|if)\b|>", re.I)
 _MADE_AFTER = re.compile(
     r"^\W{0,3}(?:(?:is|are|will be|gets?|get)\s+(?:created|generated|written|produced|"
-    r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write))\b", re.I)
+    r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write)|"
+    r"(?:create|make|add)\s+(?:it|them|one)(?:\s+(?:when|if|once|as)\b|\W*$))\b", re.I)
 
 # The file a sentence makes: the destination of a copy, move or rename ("copy `a.py` to
 # `app/b.py`", "save it as `out.json`"), what is created or generated ("create
@@ -183,7 +189,8 @@ _MADE_AFTER = re.compile(
 # `x.py`", "call it `x.py`", "a file named `x.py`").
 _MAKE_INTO = re.compile(
     r"\b(?:cop(?:y|ies|ied)|cp|mov(?:e|es|ed)|mv|renam\w*|duplicat\w*|sav\w*|writ\w*|"
-    r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
+    r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:[a-z]+\s+[a-z]+\s+)?"
+    r"(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
     r"(?:this|that|the|a|an|its|your)(?:\s+\w+)?)\s+)*"
     r"(?:to|as|into)\s+(?:(?:a|an|the|new)\s+)*$|"
     r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir|writes|produces|emits|outputs)\s+(?:(?:a|an|the|new|empty|file|"
@@ -334,12 +341,15 @@ _EXAMPLE_JOINED = frozenset({"example", "sample"})  # in a name with other words
 
 def placeholder_path(path: str) -> bool:
     """Whether ``path`` names an example rather than a file: one of its names is made of
-    :data:`_EXAMPLE_WORDS` (``my-app``, ``your_project``, ``foo.py``), joins ``example`` or
-    ``sample`` with other words (``example-app``), or it starts ``path/to/``."""
+    :data:`_EXAMPLE_WORDS` (``my-app``, ``your_project``, ``foo.py``, ``MyComponent.tsx``),
+    joins ``example`` or ``sample`` with other words (``example-app``), or it starts
+    ``path/to/``."""
     names = [n for n in path.strip("/").split("/") if n not in (".", "..", "")]
     if names[:2] == ["path", "to"]:
         return True
     for i, name in enumerate(names):
+        if re.match(r"(?:My|Your)[A-Z][a-z]", name):
+            return True  # MyComponent.tsx, YourService (not MySQL)
         words = re.split(r"[-_.]+", name.lower())
         if i == len(names) - 1 and len(words) > 1 and "." in name:
             words = words[:-1]  # the file's suffix
@@ -435,6 +445,9 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
     if ref.kind == "import" and expands_imports(ctx.path):
         msg = (f"{shown} does not exist, and Claude Code skips a missing import silently: fix "
                "the path (relative to this file) or remove the import.")
+    elif ref.kind == "import" and kind_of(ctx.path) == CURSOR_RULE:
+        msg = (f"{shown} does not exist, so Cursor has no file to add to this rule's context: "
+               "fix the path (from the workspace root) or remove it.")
     elif ref.kind == "import":
         msg = (f"{shown} does not exist: fix the path (relative to this file) or remove it. "
                f"Only Claude Code expands @imports; to {reader_of(ctx.path)} @paths in this "
@@ -477,7 +490,7 @@ def _rewrite(ref: PathRef, candidates: list[str], old: str, new: str, folder: st
     """The new path ``new`` (root-relative, replacing the try ``old``) written the way the
     reference was written."""
     relative_to_file = candidates and old == candidates[0] and folder not in ("", ".")
-    if ref.kind == "import" or relative_to_file:
+    if ref.kind == "import" and (not candidates or old == candidates[0]) or relative_to_file:
         text = posixpath.relpath(new, folder if folder not in ("", ".") else ".")
         if ref.path.startswith("./") and not text.startswith("../"):
             text = "./" + text
