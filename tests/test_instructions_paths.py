@@ -274,3 +274,16 @@ def test_an_example_s_name_and_a_folder_a_command_makes_are_no_missing_paths(
         "AGENTS.md": web, "web/package.json": json.dumps({"scripts": {"test": "jest"}}) + "\n"})
     (d,) = of(run(root2), "CS003")
     assert text_at(web, d) == "dev" and "web/package.json" in d.message, d
+
+
+def test_a_path_the_ignore_rules_make_local_is_no_missing_path(tmp_path: Path) -> None:
+    """click's CLAUDE.md style: "open `docs/_build/dirhtml/index.html`" after the docs build,
+    with `docs/_build/` in .gitignore: a build's output, never in the tree, was CS001. A path
+    under a tracked folder that an ignore rule also matches (`lib/` tracked, `lib/` ignored) is
+    still checked, as is a missing file of docs/."""
+    agents = ("# Agents\n\nBuild the docs and open `docs/_build/dirhtml/index.html` (the output\n"
+              "is in `docs/_build/`). Helpers: `lib/b.py`. Guide: `docs/guide.md`.\n")
+    root = make_repo(tmp_path / "r", {"docs/index.md": "# Docs\n", "lib/a.py": "x = 1\n"})
+    commit(root, "instructions", {".gitignore": "docs/_build/\nlib/\n", "AGENTS.md": agents})
+    found = [text_at(agents, d) for d in of(run(root), "CS001")]
+    assert found == ["lib/b.py", "docs/guide.md"], found

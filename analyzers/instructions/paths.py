@@ -381,11 +381,57 @@ def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
             and not any(c in ignored for c in r.candidates)]
 
 
+def _ignore_pairs(ctx: FileContext) -> dict[int, list[tuple[str, str]]]:
+    """For each missing inline-code path (by id), each try's first part missing here and its
+    folder, a folder written with its '/' (git matches a ``docs/_build/`` rule only so when
+    the folder is not on disk); computed once per file (the prefetch and the check ask)."""
+    hit = ctx.__dict__.get("paths.ignore_pairs")
+    if hit is not None:
+        return hit
+    ws = ctx.ws
+    first: dict[int, list[tuple[str, str]]] = {}
+    for r in resolved_refs(ctx):
+        if r.ref.kind != "code" or not _unsure(r):
+            continue
+        for c in r.candidates:
+            parts = c.split("/")
+            k = next((k for k in range(1, len(parts) + 1)
+                      if not ws.is_dir("/".join(parts[:k]))), None)
+            if k is None:
+                continue
+            m = "/".join(parts[:k]) + ("/" if k < len(parts) or r.ref.dir_hint else "")
+            up = "/".join(parts[:k - 1])
+            first.setdefault(id(r), []).append((m, up + "/" if up else ""))
+    ctx.__dict__["paths.ignore_pairs"] = first
+    return first
+
+
+def ignore_queries(ctx: FileContext) -> list[str]:
+    """What :func:`check` asks the ignore rules about (the prefetch asks for all files at
+    once)."""
+    return sorted({q for pairs in _ignore_pairs(ctx).values() for pair in pairs for q in pair
+                   if q})
+
+
+def _ignored(ctx: FileContext) -> set[int]:
+    """The ids of the missing inline-code paths with a try whose first part missing here is
+    one the repository's ignore rules match, in a folder they do not (``docs/_build/`` of
+    ``docs/_build/html/index.html``: made by a build; not ``lib/x.py`` in a tracked ``lib/``
+    that a ``lib/`` rule matches too)."""
+    git = ctx.ws.git
+    pairs = _ignore_pairs(ctx)
+    if git is None or not pairs:
+        return set()
+    hit = git.ignored(ignore_queries(ctx))
+    return {i for i, ps in pairs.items() if any(m in hit and up not in hit for m, up in ps)}
+
+
 def check(ctx: FileContext) -> None:
     resolved = resolved_refs(ctx)
     unsure = [r for r in resolved if _unsure(r)]
     gone = removals(ctx.ws, [c for r in unsure for c in r.candidates]) if unsure else {}
     never = {id(r) for r in _never_known(ctx, unsure)}
+    ignored = _ignored(ctx)
     for r in unsure:
         ref = r.ref
         removal = next((gone[c] for c in r.candidates if c in gone), None)
@@ -397,9 +443,11 @@ def check(ctx: FileContext) -> None:
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
         if ref.kind == "code" and (ref.run or is_made(ctx, ref.path) or history(ctx, ref)
-                                   or removal is None and placeholder_path(ref.path)):
+                                   or removal is None and (placeholder_path(ref.path)
+                                                           or id(r) in ignored)):
             continue  # a script run by its path is CS003's; a file the document makes; one
-            # its sentence gives as history; an example's name that git never knew
+            # its sentence gives as history; an example's name or a file the ignore rules
+            # match (a build's output, docs/_build/index.html) that git never knew
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)
