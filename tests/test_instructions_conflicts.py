@@ -179,3 +179,20 @@ def test_commands_and_settings_across_a_soft_wrap(tmp_path: Path) -> None:
         "AGENTS.md": agents.replace("use\n", "use "), "package.json": "{}\n",
         "api/AGENTS.md": sub.replace("tests\n", "tests ").replace("Python\n", "Python ")})
     assert len(of(run(one_line), "CS010", "api/AGENTS.md")) == 2
+
+
+def test_a_script_of_a_group_is_a_variant(tmp_path: Path) -> None:
+    """axios-style Cursor rules: core.mdc "run them with `npm run test:mocha`" and general.mdc
+    "Run the whole test suite with `npm test`": test:mocha is one of the test scripts (npm's
+    name:part grouping), not another test command (CS010 on main). Two plain commands that
+    differ still conflict."""
+    general = "---\nalwaysApply: true\n---\n\n- Run the whole test suite with `npm test`.\n"
+    for n, variant in enumerate(("npm run test:mocha", "pnpm test:unit", "yarn run test:karma")):
+        core = f"---\nalwaysApply: true\n---\n\n- Unit tests: run them with `{variant}`.\n"
+        root = make_repo(tmp_path / f"v{n}", {".cursor/rules/general.mdc": general,
+                                              ".cursor/rules/core.mdc": core})
+        assert _command_conflicts(root) == [], variant
+    root = make_repo(tmp_path / "plain", {
+        ".cursor/rules/general.mdc": general,
+        ".cursor/rules/core.mdc": "---\nalwaysApply: true\n---\n\n- Tests: `pytest -q`.\n"})
+    assert len(_command_conflicts(root)) == 2

@@ -192,7 +192,8 @@ def _agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 # A run of a variant of the tests (or of another purpose): a tox or nox environment, an npm
 # script, a make target or an argument named so ("tox r -e stress", "npm run test:e2e",
-# "pytest tests/integration"), or pytest's "-m slow" / "-k name". It is not *the* command for its
+# "pytest tests/integration"), a script of a group ("npm run test:mocha"), or pytest's
+# "-m slow" / "-k name". It is not *the* command for its
 # purpose, and says nothing against the plain one.
 _VARIANT_WORDS = frozenset(
     "stress bench benchmark benchmarks perf performance load lint e2e integration slow smoke "
@@ -211,6 +212,8 @@ def _variant(words: tuple[str, ...], purpose: str) -> bool:
         return True
     own = PURPOSES.get(purpose)
     for arg in core[1:]:
+        if re.fullmatch(r"[\w-]+:[\w:-]+", arg):
+            return True  # a script of a group: `npm run test:mocha`, `pnpm lint:css`
         for part in re.split(r"[:_./,=-]+", arg.lower()):
             if part in _VARIANT_WORDS and not (own and own.search(part)):
                 return True
