@@ -196,3 +196,15 @@ def test_a_script_of_a_group_is_a_variant(tmp_path: Path) -> None:
         ".cursor/rules/general.mdc": general,
         ".cursor/rules/core.mdc": "---\nalwaysApply: true\n---\n\n- Tests: `pytest -q`.\n"})
     assert len(_command_conflicts(root)) == 2
+
+
+def test_a_hedged_command_in_a_long_paragraph(tmp_path: Path) -> None:
+    """The sentence a command is read in keeps "e.g." (a sentence's end for no one): "Any
+    runner works, e.g. `pytest -q`" is an example, not the file's test command, here as on
+    one line; the test command of a later sentence of the paragraph is still read."""
+    agents = "# Agents\n\n- Run the tests with `npm test`.\n"
+    sub = ("# Svc\n\nAny test runner works here, e.g. `pytest -q` or\n`nose2`. Lint with "
+           "`ruff check`.\n\nFor the tests, run `tox`.\n")
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "svc/AGENTS.md": sub})
+    found = [text_at(sub, d) for d in of(run(root), "CS010", "svc/AGENTS.md")]
+    assert found == ["tox"], found

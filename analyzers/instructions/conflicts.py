@@ -15,6 +15,7 @@ its purpose and is compared with nothing.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import posixpath
@@ -26,7 +27,14 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.references import RUNNERS, hedged, hedged_at, paragraphs, sentence
+from analyzers.instructions.references import (
+    RUNNERS,
+    flat_region,
+    hedged,
+    hedged_at,
+    paragraphs,
+    region_at,
+)
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -118,13 +126,16 @@ def _setting(doc: Document, out: _Facts, label: str, m: re.Match[str], loc: Loc)
 
 # Where a sentence ends: the purpose of a command is said in its own sentence ("Run `pytest`
 # for the tests. Lint with `ruff`."), or else in its paragraph.
-_SENTENCE_END = re.compile(r"[.!?;](?:\s|$)")
+_SENTENCE_END = re.compile(r"(?<![eE]\.g)(?<![iI]\.e)[.!?;](?:\s|$)")  # (not "e.g. `x`")
 
 
 def _command_facts(doc: Document, out: _Facts) -> None:
     """The commands the document gives for a purpose, each read in its paragraph with its soft
     wraps joined ("To run the tests, use\n`npm test`"), as it renders: the purpose said in the
-    command's sentence, else the one purpose its paragraph names."""
+    command's sentence, else the one purpose its paragraph names. Each paragraph is joined
+    once and each command read in its sentence (a long paragraph is no quadratic read)."""
+    seen: dict[int, tuple[str, str, list[int], list[int]]] = {}
+    said: dict[tuple[int, int], list[str]] = {}  # (paragraph, sentence or -1: all) -> purposes
     for s in doc.code_spans:
         words = s.content.split()
         if not words or words[0] not in TOOLS:
@@ -132,18 +143,27 @@ def _command_facts(doc: Document, out: _Facts) -> None:
         o = s.outer
         if o.line in doc.html_lines:
             continue
-        width = doc.offset(o.end_line, o.end_col) - doc.offset(o.line, o.col)
-        text, col, end = sentence(doc, o.line, o.col, o.col + width)
-        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
-        # this file's command for its purpose
-        if hedged(text, col, end):
+        here, there = doc.offset(o.line, o.col), doc.offset(o.end_line, o.end_col)
+        i = region_at(doc, here)
+        if i is None:
             continue
-        prose = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), text)
-        starts = [m.end() for m in _SENTENCE_END.finditer(prose, 0, col)]
-        stop = _SENTENCE_END.search(prose, end)
-        purposes = _purposes(prose[starts[-1] if starts else 0:stop.start() if stop else None])
-        if not purposes:
-            purposes = _purposes(prose)
+        if i not in seen:
+            flat, where = flat_region(doc, i)
+            prose = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), flat)
+            seen[i] = (flat, prose, where, [m.end() for m in _SENTENCE_END.finditer(prose)])
+        flat, prose, where, ends = seen[i]
+        col, end = bisect.bisect_left(where, here), bisect.bisect_left(where, there)
+        k = bisect.bisect_right(ends, col)
+        start, stop = (ends[k - 1] if k else 0), (ends[k] if k < len(ends) else len(flat))
+        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
+        # this file's command for its purpose (read in its sentence, as hedged_at reads it)
+        if hedged(flat[start:stop], col - start, end - start):
+            continue
+        if (i, k) not in said:
+            said[i, k] = _purposes(prose[start:stop])
+        if not said[i, k] and (i, -1) not in said:
+            said[i, -1] = _purposes(prose)
+        purposes = said[i, k] or said[i, -1]
         if len(purposes) == 1:
             out.commands.setdefault(purposes[0], []).append((tuple(words), s.content, s.loc))
 

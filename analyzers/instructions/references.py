@@ -101,13 +101,15 @@ def extract(doc: Document) -> References:
         _code_span(doc, span, refs)
         made = refs.commands[first:]
         start = doc.offset(span.outer.line, span.outer.col)
-        if cd is not None and _same_sentence(doc, cd[1], start):
+        end = doc.offset(span.outer.end_line, span.outer.end_col)
+        if cd is not None:  # (each gap read once: the next span is read from this one's end)
+            cd = (cd[0], end) if _same_sentence(doc, cd[1], start) else None
+        if cd is not None:
             for cmd in made:
                 cmd.cwd = cmd.cwd or cd[0]
         if len(made) == 1 and made[0].words[0].text == "cd":
             target = _cd_target(made[0], None)
-            cd = (target, doc.offset(span.outer.end_line, span.outer.end_col)) if target \
-                else None
+            cd = (target, end) if target else None
     _fences(doc, refs)
     return refs
 
@@ -334,20 +336,38 @@ def paragraphs(doc: Document) -> list[tuple[str, list[int]]]:
     of the joined text (and one for its end)."""
     out: list[tuple[str, list[int]]] = []
     for a, b in sorted(set(doc.text_regions)):
-        text = doc.text[a:b].rstrip("\n")
-        if "\n" not in text:
-            continue
-        flat: list[str] = []
-        where: list[int] = []
-        pos = 0
-        for m in _WRAP.finditer(text):
-            flat.append(text[pos:m.start()] + " ")
-            where.extend(range(a + pos, a + m.start() + 1))
-            pos = m.end()
-        flat.append(text[pos:])
-        where.extend(range(a + pos, a + len(text) + 1))
-        out.append(("".join(flat), where))
+        if "\n" in doc.text[a:b].rstrip("\n"):
+            out.append(_flat_map(doc, a, b))
     return out
+
+
+def region_at(doc: Document, offset: int) -> int | None:
+    """The index of the paragraph (``doc.text_regions``) holding ``offset``, if any."""
+    i = bisect.bisect_right(doc.text_regions, (offset, len(doc.text) + 1)) - 1
+    if i < 0 or not doc.text_regions[i][0] <= offset < doc.text_regions[i][1]:
+        return None
+    return i
+
+
+def _flat_map(doc: Document, a: int, b: int) -> tuple[str, list[int]]:
+    """The text at offsets ``a``..``b`` joined as :func:`sentence` joins it, with each joined
+    character's offset (and one for its end)."""
+    text = doc.text[a:b].rstrip("\n")
+    flat: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _WRAP.finditer(text):
+        flat.append(text[pos:m.start()] + " ")
+        where.extend(range(a + pos, a + m.start() + 1))
+        pos = m.end()
+    flat.append(text[pos:])
+    where.extend(range(a + pos, a + len(text) + 1))
+    return "".join(flat), where
+
+
+def flat_region(doc: Document, i: int) -> tuple[str, list[int]]:
+    """Paragraph ``i`` of ``doc.text_regions`` joined (see :func:`_flat_map`)."""
+    return _flat_map(doc, *doc.text_regions[i])
 
 
 def hedged_at(doc: Document, line: int, col: int, end: int) -> bool:
