@@ -183,6 +183,8 @@ _MADE_AFTER = re.compile(
     r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write)|"
     r"(?:create|make|add)\s+(?:it|them|one)(?:\s+(?:when|if|once|as)\b|\W*$))\b", re.I)
 
+# (Each word of what is copied reads one way only: "copy the the the ... x" is no exponential
+# search.)
 # The file a sentence makes: the destination of a copy, move or rename ("copy `a.py` to
 # `app/b.py`", "save it as `out.json`"), what is created or generated ("create
 # `app/local.py`", "it writes `out/x.json`"), or a name the reader gives ("name the file
@@ -191,7 +193,8 @@ _MAKE_INTO = re.compile(
     r"\b(?:cop(?:y|ies|ied)|cp|mov(?:e|es|ed)|mv|renam\w*|duplicat\w*|sav\w*|writ\w*|"
     r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:[a-z]+\s+[a-z]+\s+)?"
     r"(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
-    r"(?:this|that|the|a|an|its|your)(?:\s+\w+)?)\s+)*"
+    r"(?:this|that|the|a|an|its|your)(?:\s+(?!(?:to|as|into|this|that|the|a|an|its|your|it|them|"
+    r"over|back)\b)\w+)?)\s+)*"
     r"(?:to|as|into)\s+(?:(?:a|an|the|new)\s+)*$|"
     r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir|writes|produces|emits|outputs)\s+(?:(?:a|an|the|new|empty|file|"
     r"folder|directory)\s+)*$|"
