@@ -152,3 +152,59 @@ def test_a_setting_the_prose_rejects_is_not_the_file_s_setting(tmp_path: Path) -
                                       "web/AGENTS.md": sub})
     (d,) = of(run(root), "CS010", "web/AGENTS.md")
     assert "JavaScript package manager" in d.message and "says pnpm" in d.message
+
+
+def test_commands_and_settings_across_a_soft_wrap(tmp_path: Path) -> None:
+    """A Markdown paragraph wrapped over lines renders as one: "Before you push, run the
+    tests\\nwith `pytest -q`" gives the test command, "For tests, run `tox -e\\npy312`" too (a
+    code span split by the wrap), "We target Python\\n3.12" a version. Each was read one
+    physical line at a time, so none of them was compared with AGENTS.md's (no CS010)."""
+    agents = ("# Agents\n\nTo run the test suite, use\n`npm test` from the root.\n\n"
+              "The project targets Python 3.11.\n")
+    sub = ("# API\n\nBefore you push, run the tests\nwith `pytest -q` in this folder.\n\n"
+           "We target Python\n3.12 here.\n")
+    split = "# Web\n\nFor tests, run `pytest -x\n--ff` here. Format with `black .` too.\n"
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "package.json": "{}\n",
+                                      "api/AGENTS.md": sub, "web/AGENTS.md": split})
+    report = run(root)
+    found = of(report, "CS010", "api/AGENTS.md")
+    assert [text_at(sub, d) for d in found] == ["pytest -q", "Python\n3.12"], found
+    assert "`npm test`" in found[0].message
+    assert "this file says 3.12 but AGENTS.md" in found[1].message and "says 3.11" in \
+        found[1].message
+    (d,) = of(report, "CS010", "web/AGENTS.md")
+    assert text_at(split, d) == "pytest -x\n--ff" and "for test," in d.message
+    # the same paragraphs on one line each were (and are) reported alike
+    one_line = make_repo(tmp_path / "one", {
+        "AGENTS.md": agents.replace("use\n", "use "), "package.json": "{}\n",
+        "api/AGENTS.md": sub.replace("tests\n", "tests ").replace("Python\n", "Python ")})
+    assert len(of(run(one_line), "CS010", "api/AGENTS.md")) == 2
+
+
+def test_a_script_of_a_group_is_a_variant(tmp_path: Path) -> None:
+    """axios-style Cursor rules: core.mdc "run them with `npm run test:mocha`" and general.mdc
+    "Run the whole test suite with `npm test`": test:mocha is one of the test scripts (npm's
+    name:part grouping), not another test command (CS010 on main). Two plain commands that
+    differ still conflict."""
+    general = "---\nalwaysApply: true\n---\n\n- Run the whole test suite with `npm test`.\n"
+    for n, variant in enumerate(("npm run test:mocha", "pnpm test:unit", "yarn run test:karma")):
+        core = f"---\nalwaysApply: true\n---\n\n- Unit tests: run them with `{variant}`.\n"
+        root = make_repo(tmp_path / f"v{n}", {".cursor/rules/general.mdc": general,
+                                              ".cursor/rules/core.mdc": core})
+        assert _command_conflicts(root) == [], variant
+    root = make_repo(tmp_path / "plain", {
+        ".cursor/rules/general.mdc": general,
+        ".cursor/rules/core.mdc": "---\nalwaysApply: true\n---\n\n- Tests: `pytest -q`.\n"})
+    assert len(_command_conflicts(root)) == 2
+
+
+def test_a_hedged_command_in_a_long_paragraph(tmp_path: Path) -> None:
+    """The sentence a command is read in keeps "e.g." (a sentence's end for no one): "Any
+    runner works, e.g. `pytest -q`" is an example, not the file's test command, here as on
+    one line; the test command of a later sentence of the paragraph is still read."""
+    agents = "# Agents\n\n- Run the tests with `npm test`.\n"
+    sub = ("# Svc\n\nAny test runner works here, e.g. `pytest -q` or\n`nose2`. Lint with "
+           "`ruff check`.\n\nFor the tests, run `tox`.\n")
+    root = make_repo(tmp_path / "r", {"AGENTS.md": agents, "svc/AGENTS.md": sub})
+    found = [text_at(sub, d) for d in of(run(root), "CS010", "svc/AGENTS.md")]
+    assert found == ["tox"], found

@@ -237,3 +237,53 @@ def test_a_file_the_sentence_makes_need_not_exist(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"CLAUDE.md": claude, "app/settings.py": "x = 1\n"})
     found = of(run(root), "CS001")
     assert [text_at(claude, d) for d in found] == ["app/gone.py"]
+
+
+def test_an_example_s_name_and_a_folder_a_command_makes_are_no_missing_paths(
+        tmp_path: Path) -> None:
+    """"run `npx create-foo ./my-app`, then `cd ./my-app` and `npm run dev`": ./my-app is
+    made by the command (CS003 called it a missing script, then `npm run dev` in it a script
+    package.json lacks); `./my-app/src/index.ts` is in it; `./my-project/README.md` and
+    `./foo/bar.txt` are examples' names; `./out/reports/junit.xml` is under a folder the
+    fenced `mkdir -p` makes. All were reported. A real stale path (`./docs/guide.md`,
+    `./scripts/setup.sh`) still is, and so is `src/my_helpers.py`, an example's name in form
+    that git history knows was deleted."""
+    agents = (
+        "# Agents\n\n"
+        "To try the generator, run `npx create-foo ./my-app`, then `cd ./my-app` and\n"
+        "`npm run dev`. Edit `./my-app/src/index.ts` to see it reload.\n\n"
+        "Each package has a README (see `./my-project/README.md`); put scratch output in\n"
+        "`./foo/bar.txt`.\n\n"
+        "```bash\nmkdir -p out/reports\nnpm test -- --reporter junit\n```\n\n"
+        "The report is `./out/reports/junit.xml`.\n\n"
+        "Read `./docs/guide.md` first, then run `./scripts/setup.sh`. Helpers are in\n"
+        "`src/my_helpers.py`.\n")
+    root = make_repo(tmp_path / "r", {
+        "src/app.js": "x\n", "src/my_helpers.py": "x = 1\n", "AGENTS.md": agents,
+        "package.json": json.dumps({"scripts": {"test": "jest"}}) + "\n"})
+    commit(root, "drop the helpers", {"src/my_helpers.py": None})
+    report = run(root)
+    found = [(d.code, text_at(agents, d)) for d in report.diagnostics
+             if d.code in ("CS001", "CS003")]
+    assert found == [("CS001", "./docs/guide.md"), ("CS003", "./scripts/setup.sh"),
+                     ("CS001", "src/my_helpers.py")], report.diagnostics
+    # a `cd` into a folder of the repository carries to the sentence's next command, which
+    # is still checked there
+    web = "# Agents\n\nRun `cd web` and `npm run dev`.\n"
+    root2 = make_repo(tmp_path / "r2", {
+        "AGENTS.md": web, "web/package.json": json.dumps({"scripts": {"test": "jest"}}) + "\n"})
+    (d,) = of(run(root2), "CS003")
+    assert text_at(web, d) == "dev" and "web/package.json" in d.message, d
+
+
+def test_a_path_the_ignore_rules_make_local_is_no_missing_path(tmp_path: Path) -> None:
+    """click's CLAUDE.md style: "open `docs/_build/dirhtml/index.html`" after the docs build,
+    with `docs/_build/` in .gitignore: a build's output, never in the tree, was CS001. A path
+    under a tracked folder that an ignore rule also matches (`lib/` tracked, `lib/` ignored) is
+    still checked, as is a missing file of docs/."""
+    agents = ("# Agents\n\nBuild the docs and open `docs/_build/dirhtml/index.html` (the output\n"
+              "is in `docs/_build/`). Helpers: `lib/b.py`. Guide: `docs/guide.md`.\n")
+    root = make_repo(tmp_path / "r", {"docs/index.md": "# Docs\n", "lib/a.py": "x = 1\n"})
+    commit(root, "instructions", {".gitignore": "docs/_build/\nlib/\n", "AGENTS.md": agents})
+    found = [text_at(agents, d) for d in of(run(root), "CS001")]
+    assert found == ["lib/b.py", "docs/guide.md"], found

@@ -108,3 +108,17 @@ def test_builtins_and_standard_names_of_the_languages_present(tmp_path: Path) ->
     found = of(run(root, index=True), "CS002")
     # Python's builtins are not skipped where no Python code lives.
     assert [text_at(js, d) for d in found] == ["len", "renderWidget"]
+
+
+def test_an_example_s_identifier_is_not_reported(tmp_path: Path) -> None:
+    """chi-style AGENTS.md: "Write benchmarks as `BenchmarkXxx`" (Go's testing docs' name for
+    any benchmark) was CS002 with "did you mean BenchmarkMux?"; so were `MyComponent`,
+    `fooBar()` and `my_helper()`. A real name that is gone (`load_config()`), `MySQLStore` and
+    `BarChart` (no example's words) still are."""
+    go = "package chi\n\nimport \"testing\"\n\nfunc BenchmarkMux(b *testing.B) {}\n"
+    agents = ("# Agents\n\nWrite benchmarks as `BenchmarkXxx`; components like `MyComponent`;\n"
+              "helpers like `fooBar()` or `my_helper()`. Config: `load_config()`, `MySQLStore`,"
+              " `BarChart`.\n")
+    root = make_repo(tmp_path / "r", {"mux_test.go": go, "AGENTS.md": agents})
+    found = [text_at(agents, d) for d in of(run(root, index=True), "CS002")]
+    assert found == ["load_config", "MySQLStore", "BarChart"], found

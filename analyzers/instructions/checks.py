@@ -175,6 +175,7 @@ def prefetch(contexts: list[FileContext], token: CancelToken = NEVER) -> None:
     unmade: list[str] = []  # files the ignore rules may make local (one check-ignore for all)
     for ctx in contexts:
         missing.extend(path_checks.history_candidates(ctx))
+        unmade.extend(path_checks.ignore_queries(ctx))
         for r in path_checks.bare_names(ctx):
             bare.append(r.ref.path)
             unmade.extend(r.candidates)

@@ -79,7 +79,13 @@ def check(ctx: FileContext) -> None:
 def _rejected(ctx: FileContext, cmd: Command) -> bool:
     """Inline code the prose rejects or gives as a past name (``use `pytest` rather than
     `python -m unittest```, ``don't run `make deploy```): not a command the agent is told to
-    run."""
+    run; nor one run in a folder the document makes (``npx create-vite my-app && cd my-app &&
+    npm run dev``), whose files are none of this repository's."""
+    if cmd.cwd:
+        from analyzers.instructions.paths import is_made
+
+        if is_made(ctx, cmd.cwd):
+            return True
     if cmd.in_fence or not cmd.words:
         return False
     first, last = cmd.words[0].loc, cmd.words[-1].loc
@@ -309,8 +315,17 @@ def _run_or_script(ctx: FileContext, cmd: Command, pos: list[Word], explicit: st
         _script(ctx, cmd, pos[1], explicit, anywhere)
     elif sub.text in NPM_SCRIPT_ALIASES and len(pos) == 1:
         _script(ctx, cmd, Word("test", sub.loc, sub.dynamic), explicit, anywhere)
-    elif sub.text not in builtins and _plain_name(sub.text):
+    elif sub.text not in builtins and _plain_name(sub.text) and not _dependency_bin(ctx, sub):
         _script(ctx, cmd, sub, explicit, anywhere)
+
+
+def _dependency_bin(ctx: FileContext, word: Word) -> bool:
+    """``pnpm turbo run build``, ``yarn vitest``: a command a dependency installs, which pnpm
+    and yarn run when no script has the name (any package.json of the workspace may list it:
+    a workspace's root holds the shared tools)."""
+    return any(n is None or n.has(word.text)
+               for n in (mf.package_bins(ctx.ws, p)
+                         for p in mf.find_all(ctx.ws, ("package.json",))))
 
 
 def _yarn(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
@@ -632,9 +647,9 @@ def _built_or_script(ctx: FileContext, cmd: Command, word: Word) -> None:
         return  # made by the build from its template (``./configure`` from configure.ac)
     if git is not None and git.ignored(tries):
         return
-    from analyzers.instructions.paths import made_paths
+    from analyzers.instructions.paths import is_made
 
-    if normalise(word.text) in made_paths(ctx):
+    if is_made(ctx, word.text):
         return  # a file the document says something makes
     _script_file(ctx, cmd, word)
 
@@ -729,7 +744,7 @@ def _source(ctx: FileContext, cmd: Command, args: list[Word]) -> None:
 
 
 def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> None:
-    from analyzers.instructions.paths import removals
+    from analyzers.instructions.paths import placeholder_path, removals
 
     gone = removals(ctx.ws, tries)
     r = next((gone[t] for t in tries if t in gone), None)
@@ -748,7 +763,7 @@ def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> 
     elif r is not None:
         ctx.report(word.loc, "CS003", f"{what} {word.text} was deleted in {r.commit.describe()}: "
                                       "update or remove the command.")
-    else:
+    elif not placeholder_path(word.text):  # `./my-app/run.sh`: an example's name
         ctx.report(word.loc, "CS003", f"{what} {word.text} does not exist: update or remove the "
                                       "command.")
 

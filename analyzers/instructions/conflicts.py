@@ -15,6 +15,7 @@ its purpose and is compared with nothing.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import posixpath
@@ -26,7 +27,14 @@ from analyzers.instructions.context import FileContext
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
-from analyzers.instructions.references import RUNNERS, hedged_at
+from analyzers.instructions.references import (
+    RUNNERS,
+    flat_region,
+    hedged,
+    hedged_at,
+    paragraphs,
+    region_at,
+)
 
 PURPOSES = {
     "test": re.compile(r"\btests?\b|\btesting\b", re.I),
@@ -70,40 +78,28 @@ def cached_facts(ws: CheckView, doc: Document) -> _Facts:
 
 def facts(doc: Document) -> _Facts:
     out = _Facts()
+    _command_facts(doc, out)
     fence_lines = {i for f in doc.fences for i in range(f.start, f.end)}
-    spans_by_line: dict[int, list] = {}
-    for s in doc.code_spans:
-        if s.loc.line == s.loc.end_line:
-            spans_by_line.setdefault(s.loc.line, []).append(s)
     for i, line in enumerate(doc.lines):
         if i in fence_lines or i in doc.html_lines:
             continue
-        spans = spans_by_line.get(i, [])
-        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
-        # this file's command for its purpose
-        cmds = [s for s in spans if s.content.split() and s.content.split()[0] in TOOLS
-                and not hedged_at(doc, i, s.outer.col, s.outer.end_col)]
-        if cmds:
-            prose = line
-            for s in spans:
-                prose = prose.replace(s.content, " ")
-            purposes = [p for p, rx in PURPOSES.items() if rx.search(prose)]
-            if len(purposes) == 1:
-                for s in cmds:
-                    out.commands.setdefault(purposes[0], []).append(
-                        (tuple(s.content.split()), s.content, s.loc))
         for label, rx in SETTINGS:
             for m in rx.finditer(line):
-                groups = [g for g in m.groups() if g]
-                if not groups or hedged_at(doc, i, m.start(), m.end()):
-                    continue  # "use pnpm instead of using npm": npm is not this file's choice
-                if "{0}" in label:
-                    key = label.format(groups[0].lower().replace(".js", ""))
-                    value = groups[1] if len(groups) > 1 else ""
-                else:
-                    key, value = label, groups[0].lower()
-                if value:
-                    out.settings.setdefault(key, []).append((value, Loc(i, m.start(), i, m.end())))
+                _setting(doc, out, label, m, Loc(i, m.start(), i, m.end()))
+    # ... and one written across a soft wrap ("We target Python\n3.12"), as it renders
+    for flat, where in paragraphs(doc):
+        for label, rx in SETTINGS:
+            for m in rx.finditer(flat):
+                loc = doc.loc(where[m.start()], where[m.end() - 1] + 1)
+                if loc.line != loc.end_line:
+                    _setting(doc, out, label, m, loc)
+    for values in out.settings.values():
+        values.sort(key=lambda v: (v[1].line, v[1].col))
+    _sections(doc, out)
+    return out
+
+
+def _sections(doc: Document, out: _Facts) -> None:
     for sec in doc.sections():
         if sec.heading is None:
             continue
@@ -112,7 +108,68 @@ def facts(doc: Document) -> _Facts:
             h = sec.heading
             out.sections.append((h.text.strip().lower(), words,
                                  Loc(h.line, 0, h.line, len(doc.lines[h.line]))))
-    return out
+
+
+def _setting(doc: Document, out: _Facts, label: str, m: re.Match[str], loc: Loc) -> None:
+    groups = [g for g in m.groups() if g]
+    width = doc.offset(loc.end_line, loc.end_col) - doc.offset(loc.line, loc.col)
+    if not groups or hedged_at(doc, loc.line, loc.col, loc.col + width):
+        return  # "use pnpm instead of using npm": npm is not this file's choice
+    if "{0}" in label:
+        key = label.format(groups[0].lower().replace(".js", ""))
+        value = groups[1] if len(groups) > 1 else ""
+    else:
+        key, value = label, groups[0].lower()
+    if value:
+        out.settings.setdefault(key, []).append((value, loc))
+
+
+# Where a sentence ends: the purpose of a command is said in its own sentence ("Run `pytest`
+# for the tests. Lint with `ruff`."), or else in its paragraph.
+_SENTENCE_END = re.compile(r"(?<![eE]\.g)(?<![iI]\.e)[.!?;](?:\s|$)")  # (not "e.g. `x`")
+
+
+def _command_facts(doc: Document, out: _Facts) -> None:
+    """The commands the document gives for a purpose, each read in its paragraph with its soft
+    wraps joined ("To run the tests, use\n`npm test`"), as it renders: the purpose said in the
+    command's sentence, else the one purpose its paragraph names. Each paragraph is joined
+    once and each command read in its sentence (a long paragraph is no quadratic read)."""
+    seen: dict[int, tuple[str, str, list[int], list[int]]] = {}
+    said: dict[tuple[int, int], list[str]] = {}  # (paragraph, sentence or -1: all) -> purposes
+    for s in doc.code_spans:
+        words = s.content.split()
+        if not words or words[0] not in TOOLS:
+            continue
+        o = s.outer
+        if o.line in doc.html_lines:
+            continue
+        here, there = doc.offset(o.line, o.col), doc.offset(o.end_line, o.end_col)
+        i = region_at(doc, here)
+        if i is None:
+            continue
+        if i not in seen:
+            flat, where = flat_region(doc, i)
+            prose = re.sub(r"`[^`]*`", lambda m: " " * len(m.group()), flat)
+            seen[i] = (flat, prose, where, [m.end() for m in _SENTENCE_END.finditer(prose)])
+        flat, prose, where, ends = seen[i]
+        col, end = bisect.bisect_left(where, here), bisect.bisect_left(where, there)
+        k = bisect.bisect_right(ends, col)
+        start, stop = (ends[k - 1] if k else 0), (ends[k] if k < len(ends) else len(flat))
+        # a command the prose rejects ("`pytest` rather than `python -m unittest`") is not
+        # this file's command for its purpose (read in its sentence, as hedged_at reads it)
+        if hedged(flat[start:stop], col - start, end - start):
+            continue
+        if (i, k) not in said:
+            said[i, k] = _purposes(prose[start:stop])
+        if not said[i, k] and (i, -1) not in said:
+            said[i, -1] = _purposes(prose)
+        purposes = said[i, k] or said[i, -1]
+        if len(purposes) == 1:
+            out.commands.setdefault(purposes[0], []).append((tuple(words), s.content, s.loc))
+
+
+def _purposes(prose: str) -> list[str]:
+    return [p for p, rx in PURPOSES.items() if rx.search(prose)]
 
 
 _WRAPPERS = (("uv", "run"), ("poetry", "run"), ("pdm", "run"), ("python", "-m"),
@@ -155,7 +212,8 @@ def _agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 # A run of a variant of the tests (or of another purpose): a tox or nox environment, an npm
 # script, a make target or an argument named so ("tox r -e stress", "npm run test:e2e",
-# "pytest tests/integration"), or pytest's "-m slow" / "-k name". It is not *the* command for its
+# "pytest tests/integration"), a script of a group ("npm run test:mocha"), or pytest's
+# "-m slow" / "-k name". It is not *the* command for its
 # purpose, and says nothing against the plain one.
 _VARIANT_WORDS = frozenset(
     "stress bench benchmark benchmarks perf performance load lint e2e integration slow smoke "
@@ -174,6 +232,8 @@ def _variant(words: tuple[str, ...], purpose: str) -> bool:
         return True
     own = PURPOSES.get(purpose)
     for arg in core[1:]:
+        if re.fullmatch(r"[\w-]+:[\w:-]+", arg):
+            return True  # a script of a group: `npm run test:mocha`, `pnpm lint:css`
         for part in re.split(r"[:_./,=-]+", arg.lower()):
             if part in _VARIANT_WORDS and not (own and own.search(part)):
                 return True

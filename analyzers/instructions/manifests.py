@@ -92,6 +92,41 @@ def package_scripts(ws: CheckView, path: str) -> Names | None:
     return _cached(ws, "package.json", path, _read_package)
 
 
+# The commands of JavaScript tools whose name is not their package's (``typescript``'s ``tsc``).
+_TOOL_BINS = {"typescript": {"tsc", "tsserver"}, "@changesets/cli": {"changeset"},
+              "@playwright/test": {"playwright"}, "@biomejs/biome": {"biome"},
+              "@angular/cli": {"ng"}, "@nestjs/cli": {"nest"}, "@vue/cli": {"vue"},
+              "@storybook/cli": {"storybook", "sb"}, "@nx/workspace": {"nx"}}
+
+
+def _read_package_bins(path: str, text: str) -> Names:
+    """The commands a package.json's dependencies install (``node_modules/.bin``): each
+    package's name (``vitest``, ``turbo``; the last part of a scoped one) and a known tool's
+    commands (:data:`_TOOL_BINS`); its own ``bin`` names too."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Names(path, open=True)
+    out = Names(path)
+    if not isinstance(data, dict):
+        return out
+    for key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+        deps = data.get(key)
+        for name in deps if isinstance(deps, dict) else ():
+            out.names.update({name, name.rsplit("/", 1)[-1], *_TOOL_BINS.get(name, ())})
+    own = data.get("bin")
+    if isinstance(own, dict):
+        out.names.update(own)
+    elif isinstance(own, str) and isinstance(data.get("name"), str):
+        out.names.add(data["name"].rsplit("/", 1)[-1])
+    return out
+
+
+def package_bins(ws: CheckView, path: str) -> Names | None:
+    """The commands installed by the dependencies of the package.json at ``path``."""
+    return _cached(ws, "package.json bins", path, _read_package_bins)
+
+
 # -- Makefile -----------------------------------------------------------------------------------
 
 _MAKE_HEAD = re.compile(r"^[^\s:#=]")

@@ -8,7 +8,9 @@ name (``settings_local.py``, no folder) is reported when no file of the workspac
 no commit ever added one, the ignore rules do not match it (a file made locally) and the prose
 does not make it a file to create or an example. Inline code the sentence makes (the
 destination of a copy or rename, a file created, "name the file `x.py`") is never reported,
-with a folder or without. Whatever lies outside the workspace
+with a folder or without; nor is a path the file's commands make (``mkdir out``, ``npx
+create-vite ./my-app``) or one inside a folder so made, nor an example's name git never knew
+(``./my-app``, ``path/to/x.py``). Whatever lies outside the workspace
 (``../other-repo/x``, ``~/...``) is never read and never reported here.
 """
 
@@ -24,6 +26,7 @@ from analyzers.instructions.checkview import CheckView, is_outside, normalise
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.discover import (
     AGENT_FOLDERS,
+    CURSOR_RULE,
     MARKDOWN_SUFFIXES,
     OTHER,
     expands_imports,
@@ -34,7 +37,7 @@ from analyzers.instructions.discover import (
 from analyzers.instructions.findings import Severity
 from analyzers.instructions.gitinfo import Removal
 from analyzers.instructions.markdown import FILE_EXTENSIONS, anchors, has_file_extension
-from analyzers.instructions.references import PathRef, hedged, history_at, sentence
+from analyzers.instructions.references import PathRef, hedged, history_at, made_by, sentence
 
 
 @dataclass(slots=True)
@@ -49,7 +52,10 @@ class Resolved:
     by_suffix: bool = False  # inline code found as the end of a longer path (``target``)
 
 
-def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
+def resolve(ws: CheckView, folder: str, ref: PathRef, from_root: bool = False) -> Resolved:
+    """Where ``ref``, written in a file of ``folder``, points (see the module's docstring);
+    ``from_root``: an ``@path`` may also be written from the workspace root (a Cursor rule's
+    ``@src/components/Button.tsx`` lives in ``.cursor/rules/``)."""
     p = ref.path
     if ref.kind == "import":
         if p.startswith("~/") or p == "~":
@@ -63,7 +69,7 @@ def resolve(ws: CheckView, folder: str, ref: PathRef) -> Resolved:
                 return Resolved(ref, None, outside=True, absolute=p)
             cands = [normalise(rel)]
         else:
-            cands = [_join(folder, p)]
+            cands = [_join(folder, p), normalise(p)] if from_root else [_join(folder, p)]
     elif ref.kind == "link":
         if p.startswith("/"):
             cands = [normalise(p.lstrip("/"))]
@@ -136,7 +142,8 @@ def resolved_refs(ctx: FileContext) -> list[Resolved]:
     key = "paths.resolved"
     hit = ctx.__dict__.get(key)
     if hit is None:
-        hit = [resolve(ctx.ws, ctx.folder, r) for r in ctx.refs.paths if r.path]
+        from_root = kind_of(ctx.path) == CURSOR_RULE
+        hit = [resolve(ctx.ws, ctx.folder, r, from_root) for r in ctx.refs.paths if r.path]
         ctx.__dict__[key] = hit
     return hit
 
@@ -173,16 +180,21 @@ _MADE_BEFORE = re.compile(
     r"like|eg|ex|such as|for example|if)\b|>", re.I)
 _MADE_AFTER = re.compile(
     r"^\W{0,3}(?:(?:is|are|will be|gets?|get)\s+(?:created|generated|written|produced|"
-    r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write))\b", re.I)
+    r"downloaded|made)|(?:file\s+)?(?:you|that you)\s+(?:create|add|make|write)|"
+    r"(?:create|make|add)\s+(?:it|them|one)(?:\s+(?:when|if|once|as)\b|\W*$))\b", re.I)
 
+# (Each word of what is copied reads one way only: "copy the the the ... x" is no exponential
+# search.)
 # The file a sentence makes: the destination of a copy, move or rename ("copy `a.py` to
 # `app/b.py`", "save it as `out.json`"), what is created or generated ("create
 # `app/local.py`", "it writes `out/x.json`"), or a name the reader gives ("name the file
 # `x.py`", "call it `x.py`", "a file named `x.py`").
 _MAKE_INTO = re.compile(
     r"\b(?:cop(?:y|ies|ied)|cp|mov(?:e|es|ed)|mv|renam\w*|duplicat\w*|sav\w*|writ\w*|"
-    r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
-    r"(?:this|that|the|a|an|its|your)(?:\s+\w+)?)\s+)*"
+    r"output\w*|export\w*|dump\w*|redirect\w*)\s+(?:[a-z]+\s+[a-z]+\s+)?"
+    r"(?:(?:`[^`]*`|it|them|over|back|\S+\.\w+|"
+    r"(?:this|that|the|a|an|its|your)(?:\s+(?!(?:to|as|into|this|that|the|a|an|its|your|it|them|"
+    r"over|back)\b)\w+)?)\s+)*"
     r"(?:to|as|into)\s+(?:(?:a|an|the|new)\s+)*$|"
     r"\b(?:creat\w*|generat\w*|scaffold\w*|touch|mkdir|writes|produces|emits|outputs)\s+(?:(?:a|an|the|new|empty|file|"
     r"folder|directory)\s+)*$|"
@@ -265,7 +277,7 @@ def _made(ctx: FileContext, ref: PathRef) -> bool:
     loc = ref.loc
     if loc.line >= len(ctx.doc.lines) or loc.line != loc.end_line:
         return True
-    if normalise(ref.path) in made_paths(ctx):
+    if is_made(ctx, ref.path):
         return True
     line, start, end = sentence(ctx.doc, loc.line, max(0, loc.col - 1), loc.end_col + 1)
     before = re.sub(r"\b([a-zA-Z])\.([a-zA-Z])\.", r"\1\2", line[:start])  # e.g., e.x., i.e.
@@ -292,15 +304,62 @@ def _destination(ctx: FileContext, ref: PathRef) -> bool:
 
 
 def made_paths(ctx: FileContext) -> frozenset[str]:
-    """The paths the document makes somewhere (see :func:`_destination`): mentioned again
-    anywhere in it ("then import from `src/gen.py`"), each is still that file, not a
-    missing one."""
+    """The paths the document makes somewhere: in its prose (see :func:`_destination`) or by
+    its commands (``mkdir -p out``, ``npx create-vite ./my-app``, ``git clone URL fork``: see
+    :func:`references.made_by`). Mentioned again anywhere in it ("then import from
+    `src/gen.py`", "`cd ./my-app`"), each is still that file, not a missing one."""
     hit = ctx.__dict__.get("paths.made")
     if hit is None:
-        hit = frozenset(normalise(r.path) for r in ctx.refs.paths
-                        if r.kind == "code" and _destination(ctx, r))
-        ctx.__dict__["paths.made"] = hit
+        made = {normalise(r.path) for r in ctx.refs.paths
+                if r.kind == "code" and _destination(ctx, r)}
+        for cmd in ctx.refs.commands:
+            for p in made_by(cmd):
+                made.add(normalise(p if not cmd.cwd or p.startswith(("/", "~"))
+                                   else f"{cmd.cwd}/{p}"))
+        hit = ctx.__dict__["paths.made"] = frozenset(made)
     return hit
+
+
+def is_made(ctx: FileContext, path: str) -> bool:
+    """Whether the document makes ``path`` (as written), or a folder holding it that does not
+    exist here (``./my-app`` made by ``npx create-vite ./my-app``, then ``./my-app/src/main.ts``;
+    a made ``src/gen`` says nothing of an existing ``src``'s other files)."""
+    made = made_paths(ctx)
+    p = normalise(path)
+    if p in made:
+        return True
+    parts = p.split("/")
+    for k in range(1, len(parts)):
+        up = "/".join(parts[:k])
+        if up in made and not ctx.ws.exists(ctx.join(up)) and not ctx.ws.exists(up):
+            return True
+    return False
+
+
+# A folder or file name given as an example, not one of this repository: ``./my-app``,
+# ``your-repo/``, ``path/to/file.py``, ``src/foo/bar.ts``, ``example-project``.
+_EXAMPLE_WORDS = frozenset("my your foo bar baz qux placeholder dummy xxx".split())
+_EXAMPLE_JOINED = frozenset({"example", "sample"})  # in a name with other words only
+
+
+def placeholder_path(path: str) -> bool:
+    """Whether ``path`` names an example rather than a file: one of its names is made of
+    :data:`_EXAMPLE_WORDS` (``my-app``, ``your_project``, ``foo.py``, ``MyComponent.tsx``),
+    joins ``example`` or ``sample`` with other words (``example-app``), or it starts
+    ``path/to/``."""
+    names = [n for n in path.strip("/").split("/") if n not in (".", "..", "")]
+    if names[:2] == ["path", "to"]:
+        return True
+    for i, name in enumerate(names):
+        if re.match(r"(?:My|Your)[A-Z][a-z]", name):
+            return True  # MyComponent.tsx, YourService (not MySQL)
+        words = re.split(r"[-_.]+", name.lower())
+        if i == len(names) - 1 and len(words) > 1 and "." in name:
+            words = words[:-1]  # the file's suffix
+        if any(w in _EXAMPLE_WORDS for w in words) or (
+                len(words) > 1 and any(w in _EXAMPLE_JOINED for w in words)):
+            return True
+    return False
 
 
 def history(ctx: FileContext, ref: PathRef) -> bool:
@@ -325,11 +384,57 @@ def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
             and not any(c in ignored for c in r.candidates)]
 
 
+def _ignore_pairs(ctx: FileContext) -> dict[int, list[tuple[str, str]]]:
+    """For each missing inline-code path (by id), each try's first part missing here and its
+    folder, a folder written with its '/' (git matches a ``docs/_build/`` rule only so when
+    the folder is not on disk); computed once per file (the prefetch and the check ask)."""
+    hit = ctx.__dict__.get("paths.ignore_pairs")
+    if hit is not None:
+        return hit
+    ws = ctx.ws
+    first: dict[int, list[tuple[str, str]]] = {}
+    for r in resolved_refs(ctx):
+        if r.ref.kind != "code" or not _unsure(r):
+            continue
+        for c in r.candidates:
+            parts = c.split("/")
+            k = next((k for k in range(1, len(parts) + 1)
+                      if not ws.is_dir("/".join(parts[:k]))), None)
+            if k is None:
+                continue
+            m = "/".join(parts[:k]) + ("/" if k < len(parts) or r.ref.dir_hint else "")
+            up = "/".join(parts[:k - 1])
+            first.setdefault(id(r), []).append((m, up + "/" if up else ""))
+    ctx.__dict__["paths.ignore_pairs"] = first
+    return first
+
+
+def ignore_queries(ctx: FileContext) -> list[str]:
+    """What :func:`check` asks the ignore rules about (the prefetch asks for all files at
+    once)."""
+    return sorted({q for pairs in _ignore_pairs(ctx).values() for pair in pairs for q in pair
+                   if q})
+
+
+def _ignored(ctx: FileContext) -> set[int]:
+    """The ids of the missing inline-code paths with a try whose first part missing here is
+    one the repository's ignore rules match, in a folder they do not (``docs/_build/`` of
+    ``docs/_build/html/index.html``: made by a build; not ``lib/x.py`` in a tracked ``lib/``
+    that a ``lib/`` rule matches too)."""
+    git = ctx.ws.git
+    pairs = _ignore_pairs(ctx)
+    if git is None or not pairs:
+        return set()
+    hit = git.ignored(ignore_queries(ctx))
+    return {i for i, ps in pairs.items() if any(m in hit and up not in hit for m, up in ps)}
+
+
 def check(ctx: FileContext) -> None:
     resolved = resolved_refs(ctx)
     unsure = [r for r in resolved if _unsure(r)]
     gone = removals(ctx.ws, [c for r in unsure for c in r.candidates]) if unsure else {}
     never = {id(r) for r in _never_known(ctx, unsure)}
+    ignored = _ignored(ctx)
     for r in unsure:
         ref = r.ref
         removal = next((gone[c] for c in r.candidates if c in gone), None)
@@ -340,10 +445,12 @@ def check(ctx: FileContext) -> None:
             continue
         if ref.kind == "code" and removal is None and not _anchored(ctx.ws, ctx.folder, ref):
             continue
-        if ref.kind == "code" and (ref.run or normalise(ref.path) in made_paths(ctx)
-                                   or history(ctx, ref)):
+        if ref.kind == "code" and (ref.run or is_made(ctx, ref.path) or history(ctx, ref)
+                                   or removal is None and (placeholder_path(ref.path)
+                                                           or id(r) in ignored)):
             continue  # a script run by its path is CS003's; a file the document makes; one
-            # its sentence gives as history
+            # its sentence gives as history; an example's name or a file the ignore rules
+            # match (a build's output, docs/_build/index.html) that git never knew
         if ref.kind == "import" and removal is None and _mention(ctx.ws, ctx.folder, ref):
             continue
         _report_missing(ctx, r, removal)
@@ -389,6 +496,9 @@ def _report_missing(ctx: FileContext, r: Resolved, removal: Removal | None) -> N
     if ref.kind == "import" and expands_imports(ctx.path):
         msg = (f"{shown} does not exist, and Claude Code skips a missing import silently: fix "
                "the path (relative to this file) or remove the import.")
+    elif ref.kind == "import" and kind_of(ctx.path) == CURSOR_RULE:
+        msg = (f"{shown} does not exist, so Cursor has no file to add to this rule's context: "
+               "fix the path (from the workspace root) or remove it.")
     elif ref.kind == "import":
         msg = (f"{shown} does not exist: fix the path (relative to this file) or remove it. "
                f"Only Claude Code expands @imports; to {reader_of(ctx.path)} @paths in this "
@@ -431,7 +541,7 @@ def _rewrite(ref: PathRef, candidates: list[str], old: str, new: str, folder: st
     """The new path ``new`` (root-relative, replacing the try ``old``) written the way the
     reference was written."""
     relative_to_file = candidates and old == candidates[0] and folder not in ("", ".")
-    if ref.kind == "import" or relative_to_file:
+    if ref.kind == "import" and (not candidates or old == candidates[0]) or relative_to_file:
         text = posixpath.relpath(new, folder if folder not in ("", ".") else ".")
         if ref.path.startswith("./") and not text.startswith("../"):
             text = "./" + text

@@ -95,10 +95,33 @@ def extract(doc: Document) -> References:
             loc = Loc(imp.loc.line, imp.loc.col, imp.loc.line, imp.loc.col + len(path)) \
                 if imp.loc.line == imp.loc.end_line else imp.loc
             refs.paths.append(PathRef("import", path, loc, anchor or None))
+    cd: tuple[str, int] | None = None  # an inline `cd DIR`: DIR and where its span ends
     for span in doc.code_spans:
+        first = len(refs.commands)
         _code_span(doc, span, refs)
+        made = refs.commands[first:]
+        start = doc.offset(span.outer.line, span.outer.col)
+        end = doc.offset(span.outer.end_line, span.outer.end_col)
+        if cd is not None:  # (each gap read once: the next span is read from this one's end)
+            cd = (cd[0], end) if _same_sentence(doc, cd[1], start) else None
+        if cd is not None:
+            for cmd in made:
+                cmd.cwd = cmd.cwd or cd[0]
+        if len(made) == 1 and made[0].words[0].text == "cd":
+            target = _cd_target(made[0], None)
+            cd = (target, end) if target else None
     _fences(doc, refs)
     return refs
+
+
+def _same_sentence(doc: Document, a: int, b: int) -> bool:
+    """Whether offsets ``a`` < ``b`` are in one paragraph with no sentence's end between them
+    ("Run `cd web` and `npm test`": the second runs in web/)."""
+    i = bisect.bisect_right(doc.text_regions, (a, len(doc.text) + 1)) - 1
+    if i < 0 or not doc.text_regions[i][0] <= a < b <= doc.text_regions[i][1]:
+        return False
+    between = re.sub(r"`[^`]*`", " ", doc.text[a:b])
+    return not re.search(r"[.!?;:](?:\s|$)", between)
 
 
 # -- paths --------------------------------------------------------------------------------------
@@ -300,8 +323,51 @@ def sentence(doc: Document, line: int, col: int, end: int) -> tuple[str, int, in
     return (_flat(text), len(_flat(text[:here - a])), len(_flat(text[:there - a])))
 
 
+_WRAP = re.compile(r"[ \t]*\n[ \t]*(?:>[ \t]*)*")
+
+
 def _flat(text: str) -> str:
-    return re.sub(r"[ \t]*\n[ \t]*(?:>[ \t]*)*", " ", text)
+    return _WRAP.sub(" ", text)
+
+
+def paragraphs(doc: Document) -> list[tuple[str, list[int]]]:
+    """Each paragraph written over more than one line (a soft wrap), read as it renders: its
+    lines joined as :func:`sentence` joins them, with the document offset of each character
+    of the joined text (and one for its end)."""
+    out: list[tuple[str, list[int]]] = []
+    for a, b in sorted(set(doc.text_regions)):
+        if "\n" in doc.text[a:b].rstrip("\n"):
+            out.append(_flat_map(doc, a, b))
+    return out
+
+
+def region_at(doc: Document, offset: int) -> int | None:
+    """The index of the paragraph (``doc.text_regions``) holding ``offset``, if any."""
+    i = bisect.bisect_right(doc.text_regions, (offset, len(doc.text) + 1)) - 1
+    if i < 0 or not doc.text_regions[i][0] <= offset < doc.text_regions[i][1]:
+        return None
+    return i
+
+
+def _flat_map(doc: Document, a: int, b: int) -> tuple[str, list[int]]:
+    """The text at offsets ``a``..``b`` joined as :func:`sentence` joins it, with each joined
+    character's offset (and one for its end)."""
+    text = doc.text[a:b].rstrip("\n")
+    flat: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _WRAP.finditer(text):
+        flat.append(text[pos:m.start()] + " ")
+        where.extend(range(a + pos, a + m.start() + 1))
+        pos = m.end()
+    flat.append(text[pos:])
+    where.extend(range(a + pos, a + len(text) + 1))
+    return "".join(flat), where
+
+
+def flat_region(doc: Document, i: int) -> tuple[str, list[int]]:
+    """Paragraph ``i`` of ``doc.text_regions`` joined (see :func:`_flat_map`)."""
+    return _flat_map(doc, *doc.text_regions[i])
 
 
 def hedged_at(doc: Document, line: int, col: int, end: int) -> bool:
@@ -446,3 +512,80 @@ def split_commands(text: str, positions: list[tuple[int, int]],
         words.append(Word("".join(out), loc(start, i), dynamic))
     flush()
     return commands
+
+
+# -- what a command makes -----------------------------------------------------------------------
+
+# Commands that make the files or folders they are given: (head, subcommand or None) -> which
+# positional words (after the subcommand) are made: "all", "last" (of two or more) or the index
+# of one. A package runner's ``create-*`` package (``npx create-vite my-app``) makes its
+# arguments too; so do a redirection's file and an output option's value.
+_MAKERS: dict[tuple[str, str | None], str | int] = {
+    ("mkdir", None): "all", ("touch", None): "all", ("cp", None): "last", ("mv", None): "last",
+    ("ln", None): "last", ("rsync", None): "last", ("tee", None): "all",
+    ("git", "clone"): 1, ("git", "worktree"): 1, ("git", "init"): 0,
+    **{(pm, sub): 0 for pm in ("npm", "pnpm", "yarn", "bun") for sub in ("create", "init")},
+    ("cargo", "new"): 0, ("cargo", "init"): 0, ("uv", "init"): 0, ("uv", "venv"): 0,
+    ("poetry", "new"): 0, ("rails", "new"): 0, ("django-admin", "startproject"): "all",
+    ("django-admin", "startapp"): "all", ("mix", "new"): 0, ("flutter", "create"): 0,
+    ("dart", "create"): 0, ("ng", "new"): 0, ("vue", "create"): 0, ("hugo", "new"): "last",
+    ("composer", "create-project"): 1, ("virtualenv", None): 0, ("dotnet", "new"): "none",
+}
+_PACKAGE_RUNNERS = {("npx", None), ("bunx", None), ("pnpx", None), ("pnpm", "dlx"),
+                    ("yarn", "dlx"), ("npm", "exec")}
+_OUTPUT_OPTIONS = frozenset({"-o", "--output", "--out", "--outdir", "--out-dir", "--outDir",
+                             "--output-dir", "--target-dir"})
+
+
+def made_by(cmd: Command) -> list[str]:
+    """The paths ``cmd`` makes, as written from where it runs: ``mkdir -p out/logs``, ``cp
+    .env.example .env``, ``git clone URL my-fork``, ``npx create-vite ./my-app``, ``npm create
+    vite@latest web``, ``cargo new demo``, ``python -m venv .venv``, ``tool > out.txt``, ``tsc
+    --outDir dist``."""
+    texts = [w.text for w in cmd.words if not w.dynamic or w.text.startswith(">")]
+    if texts[:3] in (["python", "-m", "venv"], ["python3", "-m", "venv"]):
+        texts = ["mkdir", *texts[3:]]
+    out: list[str] = []
+    pos: list[str] = []
+    i = 0
+    while i < len(texts):
+        t = texts[i]
+        if t in (">", ">>") and i + 1 < len(texts):
+            out.append(texts[i + 1])
+            i += 1
+        elif t.startswith(">"):
+            out.append(t.lstrip(">"))
+        elif t.startswith("-"):
+            name, eq, value = t.partition("=")
+            if name in _OUTPUT_OPTIONS and (eq or i + 1 < len(texts)):
+                out.append(value if eq else texts[i + 1])
+                i += 0 if eq else 1
+        else:
+            pos.append(t)
+        i += 1
+    out.extend(_made_positionals(pos))
+    return [p for p in out if p and not p.startswith(("-", "&")) and "://" not in p]
+
+
+def _made_positionals(pos: list[str]) -> list[str]:
+    if len(pos) > 2 and pos[0] in ("python", "python3") and pos[1:3] == ["-m", "venv"]:
+        return pos[3:4]
+    head, sub = (pos[0] if pos else ""), (pos[1] if len(pos) > 1 else None)
+    if (head, None) in _PACKAGE_RUNNERS or (head, sub) in _PACKAGE_RUNNERS:
+        args = pos[1:] if (head, None) in _PACKAGE_RUNNERS else pos[2:]
+        package = args[0].rsplit("/", 1)[-1] if args else ""
+        return args[1:] if package.startswith("create-") else []
+    which = _MAKERS.get((head, None))
+    args = pos[1:]
+    if which is None:
+        which = _MAKERS.get((head, sub))
+        args = pos[2:]
+        if which is not None and head in ("npm", "pnpm", "yarn", "bun"):
+            args = args[1:]  # after the template: ``npm create vite@latest my-app``
+    if which is None or which == "none" or not args:
+        return []
+    if which == "all":
+        return args
+    if which == "last":
+        return args[-1:] if len(args) > 1 or head in ("hugo", "tee") else []
+    return args[which:which + 1] if isinstance(which, int) else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 
 from analyzers import gitrepo
 from analyzers.instructions.checkview import CheckView
@@ -183,8 +184,20 @@ def wanted(ctx: FileContext) -> set[str]:
 
 
 def _checked(name: str) -> bool:
-    """Names worth checking: not a well-known API, not one or two letters (``F``, ``qs``)."""
-    return name not in COMMON_APIS and len(name) >= 3
+    """Names worth checking: not a well-known API, not one or two letters (``F``, ``qs``), not
+    an example's name (:func:`placeholder_name`)."""
+    return name not in COMMON_APIS and len(name) >= 3 and not placeholder_name(name)
+
+
+# Words that make an identifier an example's (Go's ``BenchmarkXxx``, ``fooBar``, ``do_qux``).
+_EXAMPLE_WORDS = frozenset({"xxx", "foo", "baz", "qux", "placeholder"})
+_MY = re.compile(r"(?:my|your)(?:_|[A-Z][a-z])|(?:My|Your)[A-Z][a-z]")
+
+
+def placeholder_name(name: str) -> bool:
+    """An identifier written as an example: Go's ``TestXxx``/``BenchmarkXxx``, ``fooBar``,
+    ``MyComponent``, ``my_function`` (not ``MySQLDriver``, ``BarChart``)."""
+    return bool(_MY.match(name)) or any(w in _EXAMPLE_WORDS for w in split_identifier(name))
 
 
 def check(ctx: FileContext) -> None:
