@@ -60,13 +60,18 @@ def _closed(fd: int, root: Path, *args: str) -> subprocess.CompletedProcess[byte
 def test_closed_standard_streams_are_no_traceback(tmp_path: Path) -> None:
     root = _repo(tmp_path / "app")
     done = _closed(1, root, "bundle", "--seed", "shop/orders.py", "--task", "fix refund")
-    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    # (its output has nowhere to go: said, not written to the null device as if done)
+    assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
+    assert b"standard output is closed" in done.stderr and b"--out FILE" in done.stderr
+    done = _closed(1, root, "bundle", "--seed", "shop/orders.py", "--task", "fix refund",
+                   "--out", "context.md")
+    assert done.returncode == 0 and (root / "context.md").read_text("utf-8").startswith("#")
     done = _closed(2, root, "bundle", "--seed", "shop/orders.py", "--task", "fix refund",
                    "--format", "json")
     assert done.returncode == 0
     assert [i["path"] for i in json.loads(done.stdout)["items"]][0] == "shop/orders.py"
     done = _closed(1, root, "check")
-    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
 
 
 def test_an_instruction_file_too_large_to_read_is_reported_oversized(tmp_path: Path) -> None:
@@ -89,3 +94,35 @@ def test_version_with_its_output_closed_or_full_is_no_traceback(tmp_path: Path) 
                               stdout=full, stderr=subprocess.PIPE, check=False)
     assert done.returncode == 1 and b"No space left" in done.stderr, done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_a_bundle_that_cannot_be_saved_is_still_written(tmp_path: Path) -> None:
+    """``--save`` where ``.ctxsteward/bundles`` cannot be written gave a raw "[Errno 30]
+    Read-only file system", exit 1 and no bundle (review): the bundle is written, and the
+    failure said with what to do."""
+    root = _repo(tmp_path / "app")
+    args = ("bundle", "--seed", "shop/orders.py", "--task", "fix refund", "--budget", "2000")
+    first = run_cli(*args, "--save", "t1", cwd=root)
+    assert first.returncode == 0 and "replacing" not in first.stderr, first.stderr
+    again = run_cli(*args, "--save", "t1", cwd=root)
+    assert again.returncode == 0 and "replacing the bundle saved under that name" in again.stderr
+    bundles = root / ".ctxsteward" / "bundles"
+    for saved in bundles.iterdir():
+        saved.unlink()
+    bundles.rmdir()
+    bundles.write_text("not a folder\n", "utf-8")  # (root may write anywhere: no chmod here)
+    done = run_cli(*args, "--save", "t2", cwd=root)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("# Context bundle") and "shop/orders.py" in done.stdout
+    assert "could not save the bundle as 't2'" in done.stderr and "Traceback" not in done.stderr
+    assert "drop --save" in done.stderr
+
+
+def test_verify_refuses_the_options_of_a_new_bundle(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    assert run_cli("bundle", "--seed", "shop/orders.py", "--save", "t1", cwd=root).returncode == 0
+    done = run_cli("bundle", "--verify", "t1", "--budget", "100", "--seed", "shop/orders.py",
+                   cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert "takes no --seed, --budget: drop them" in done.stderr
+    assert run_cli("bundle", "--verify", "t1", "--format", "json", cwd=root).returncode == 0

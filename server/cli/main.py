@@ -171,6 +171,9 @@ def emit(text: str, out: str | None = None, root: Path | None = None) -> None:
         except OSError as e:  # the user's path: where it cannot be written is their input
             raise UserError(f"cannot write {out}: {e.strerror or e}") from e
     else:
+        if _STDOUT_CLOSED:  # (a bundle written to the null device is lost, said as done)
+            raise UserError("standard output is closed (>&-): nothing was written; "
+                            "give --out FILE to write it to a file")
         if sys.stdout.isatty():  # a person reads it: file content must not drive the terminal
             from analyzers.printable import printable_lines
 
@@ -315,16 +318,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+_STDOUT_CLOSED = False  # started with standard output closed: :func:`emit` refuses to print
+
+
 def _standard_streams() -> None:
     """Started with standard input, output or error closed (``>&-``): each is opened on the null
     device, so what the command says there goes nowhere, and no file it opens later takes the
     stream's number (a child's output would be written into it)."""
+    global _STDOUT_CLOSED
     for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
         try:
             os.fstat(fd)
         except OSError:
             if os.open(os.devnull, os.O_RDWR) != fd:  # (the lowest free number: this one)
                 continue
+            _STDOUT_CLOSED = _STDOUT_CLOSED or fd == 1
             if getattr(sys, name) is None:
                 setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115 - for the process
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from analyzers.app.requests import BundleRequest
-    from analyzers.app.workspace import Workspace
+    from analyzers.app.workspace import Snapshot, Workspace
     from analyzers.bundles.assemble import BundleResult
     from analyzers.config import Settings
     from analyzers.results import VerifyReport
@@ -94,6 +94,17 @@ def _check_arguments(args: argparse.Namespace) -> None:
                             "got an empty one")
         if value is not None:  # before any indexing: a bad name is refused at once
             check_bundle_name(value, field)
+    if args.verify is not None:  # checks a saved bundle: the options of a new one mean nothing
+        given = [option for option, value in (
+            ("--seed", args.seed), ("--pin", args.pin), ("--task", args.task),
+            ("--task-file", args.task_file), ("--budget", args.budget), ("--limit", args.limit),
+            ("--save", args.save), ("--decisions-share", args.decisions_share),
+            ("--exclude-glob", args.exclude_glob)) if value not in (None, [], "")]
+        if given:
+            drop = "it" if len(given) == 1 else "them"
+            raise UserError(f"--verify {args.verify} checks a saved bundle as it was made; it "
+                            f"takes no {', '.join(given)}: drop {drop} (or make a new bundle "
+                            "without --verify)")
     if args.out is not None:
         if not args.out.strip():
             raise UserError("--out needs a file name; got an empty one")
@@ -153,11 +164,30 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             emit(dump(vr) if args.format == "json" else _verify_text(vr), args.out, ws.root)
             return 1 if vr.changed or vr.vanished else 0
         result = snapshot.bundle(request)
-        if args.save:
-            saved = snapshot.save(args.save, result)
-            sys.stderr.write(f"saved as {saved}\n")
+        unsaved = _save(snapshot, args.save, result) if args.save else ""
     _print_bundle(ws.root, result, request, args)
+    if unsaved:  # (said after the bundle, which is not lost with it)
+        sys.stderr.write(f"ctxsteward: {unsaved}\n")
+        return 1
     return 0
+
+
+def _save(snapshot: Snapshot, name: str, result: BundleResult) -> str:
+    """Store ``result`` as ``name`` (saying so, and when it replaces a bundle saved under that
+    name before); what went wrong, or "" when it was saved."""
+    from analyzers.bundles.assemble import bundles_dir
+
+    before = bundles_dir(snapshot.workspace.root) / f"{name}.json"
+    replaced = before.is_file()
+    try:
+        saved = snapshot.save(name, result)
+    except OSError as e:
+        return (f"could not save the bundle as {name!r}: {e.strerror or e} "
+                f"({e.filename or before}); the bundle itself was written. Make .ctxsteward "
+                "writable, or drop --save")
+    sys.stderr.write(f"saved as {saved}" + (" (replacing the bundle saved under that name "
+                                            "before)" if replaced else "") + "\n")
+    return ""
 
 
 def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
