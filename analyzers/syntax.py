@@ -8,6 +8,7 @@ converted here, where the facts are made.
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -367,7 +368,7 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
         spans = bound.get(raw) if bound else None
         local = spans is not None and _inside(spans, start) \
             and not _is_member(lang, node, source, start, end)
-        if not local and foreign and source[start - 1:start] == b".":
+        if not local and foreign and source[start - 1:start] in (b".", b":"):
             local = _through_foreign(source, start, foreign, bound)
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
@@ -572,7 +573,11 @@ _GO_STD = frozenset("""
     encoding errors expvar flag fmt go hash html image index io iter log maps math mime net os
     path plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing
     text time unicode unique unsafe weak C""".split())
-_FOREIGN_IMPORTS = {"go": ("i.import",), "python": ("i.import", "i.from_name")}
+_FOREIGN_IMPORTS = {"go": ("i.import",), "python": ("i.import", "i.from_name"),
+                    "rust": ("i.use",)}
+# Rust's standard crates: a path may start with them without a ``use``.
+_RUST_STD = (b"std", b"core", b"alloc")
+_USE_TOKEN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*|::|[{},*]")
 _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -588,11 +593,52 @@ def _foreign_modules(lang: str, caps: dict[str, list[Node]], root: Node,
         found = QueryCursor(query).captures(root) if query is not None else {}
         nodes = [n for cap in _FOREIGN_IMPORTS[lang] for n in found.get(cap[2:], ())]
     names: set[bytes] = set()
+    if lang == "rust":
+        names.update(_RUST_STD)
+        for node in nodes:
+            names.update(_rust_std_bindings(node.text or b""))
+        return frozenset(names)
     for node in nodes:
         name = _go_std_binding(node) if lang == "go" else _python_std_binding(node)
         if name:
             names.add(name)
     return frozenset(names)
+
+
+def _rust_std_bindings(text: bytes) -> list[bytes]:
+    """The names a Rust ``use`` of the standard crates binds (``std::{fmt, io::{self, Read}}``:
+    ``fmt``, ``io``, ``Read``; ``std::io::Result as IoResult``: ``IoResult``); none for another
+    crate's or the crate's own."""
+    tokens = _USE_TOKEN.findall(text)
+    if tokens[:1] == [b"::"]:
+        tokens = tokens[1:]
+    if not tokens or tokens[0] not in _RUST_STD:
+        return []
+    out: list[bytes] = []
+    stack: list[bytes | None] = []  # the segment before each open brace
+    last: bytes | None = None
+    it = iter(tokens)
+    for tok in it:
+        if tok == b"{":
+            stack.append(last)
+            last = None
+        elif tok in (b",", b"}"):
+            if last is not None:
+                out.append(last)
+            last = None
+            if tok == b"}" and stack:
+                stack.pop()
+        elif tok == b"as":
+            last = next(it, None)
+        elif tok == b"self":
+            last = stack[-1] if stack else None
+        elif tok == b"*":
+            last = None
+        elif tok != b"::":
+            last = tok
+    if last is not None:
+        out.append(last)
+    return [n for n in out if n != b"_"]
 
 
 def _go_std_binding(path_node: Node) -> bytes | None:
@@ -641,16 +687,24 @@ def _through_foreign(source: bytes, start: int, foreign: frozenset[bytes],
                      bound: dict[bytes, tuple[list[int], list[int]]]) -> bool:
     """Whether the identifier at byte ``start`` (a ``.`` before it) ends a chain of names that
     starts with one of the ``foreign`` module names (``http.Handler``, ``os.path.join``), not a
-    local of the same name. Read from the bytes: a chain is identifiers and dots only."""
-    j = start - 1  # the dot
+    local of the same name. Read from the bytes: a chain is identifiers and dots (Rust's
+    ``::``, ``io::Error``) only."""
+    if source[start - 1] == 58:  # ``:``
+        if source[start - 2:start] != b"::":
+            return False
+        sep = b"::"
+    else:
+        sep = b"."
+    n = len(sep)
+    j = start - n  # the separator
     while True:
         k = j
         while k > 0 and source[k - 1] in _IDENT:
             k -= 1
         if k == j:
             return False  # ``f().x``, ``a[0].x``: a value's member
-        if k > 0 and source[k - 1] == 46:  # another dot: go on to the chain's first name
-            j = k - 1
+        if k >= n and source[k - n:k] == sep:  # another: go on to the chain's first name
+            j = k - n
             continue
         name = source[k:j]
         if name not in foreign:

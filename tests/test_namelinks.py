@@ -384,3 +384,45 @@ def test_a_python_standard_module_name_links_nothing(tmp_path: Path) -> None:
     assert refs.get("dumps") == [10, 16], refs
     assert refs.get("join") == [12], refs
     assert "Mapping" not in refs, refs
+
+
+ERROR_RS = '''\
+pub enum Error {
+    Parse,
+}
+
+pub fn take(n: usize) -> usize {
+    n
+}
+'''
+READ_RS = '''\
+use std::io;
+use std::{fmt, mem as m};
+
+pub fn read(buf: &mut Vec<u8>) -> Result<usize, io::Error> {
+    let _ = std::mem::take(buf);
+    let _ = m::take(buf);
+    let _: fmt::Result = Ok(());
+    Err(io::Error::other("x"))
+}
+
+pub fn parse() -> crate::error::Error {
+    crate::error::Error::Parse
+}
+'''
+
+
+def test_a_rust_standard_path_links_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": '[package]\nname = "tool"\nversion = "0.1.0"\n',
+        "src/lib.rs": "pub mod error;\npub mod read;\n", "src/error.rs": ERROR_RS,
+        "src/read.rs": READ_RS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/read.rs")
+    # ``io::Error`` (lines 4, 8) and ``std::mem::take``, ``m::take`` are the standard
+    # library's; ``crate::error::Error`` (lines 11, 12) is the crate's own.
+    assert refs.get("Error") == [11, 12], refs
+    assert "take" not in refs, refs
+    ranked = _ranked(root, "src/read.rs")
+    assert not any("`take`" in r for r in ranked.get("src/error.rs", [])), ranked
