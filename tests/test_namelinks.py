@@ -274,3 +274,155 @@ def test_a_ruby_method_named_like_an_enumerable_one_still_links(tmp_path: Path) 
                                          "app/controller.rb": CONTROLLER_RB})
     ranked = _ranked(root, "lib/store.rb")
     assert any("`find`" in r for r in ranked["app/controller.rb"]), ranked
+
+
+# Issue #14, item 7 (chi): every ``Handler`` in tree.go is net/http's, and a method ``Handler``
+# of the repository's own was credited with them.
+ROUTER_GO = '''\
+package chi
+
+import (
+	"net/http"
+
+	"example.com/chi/middleware"
+)
+
+type Route struct {
+	Pattern string
+	Handlers map[string]http.Handler
+}
+
+func Mount(route Route, h http.Handler) http.Handler {
+	_ = route.Pattern
+	_ = middleware.Logger
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+}
+'''
+COMPRESS_GO = '''\
+package middleware
+
+import "net/http"
+
+type Compressor struct{}
+
+func (c *Compressor) Handler(next http.Handler) http.Handler { return next }
+
+func Pattern(next http.Handler) http.Handler { return next }
+
+func HandlerFunc() {}
+'''
+LOGGER_GO = '''\
+package middleware
+
+import "net/http"
+
+func Logger(next http.Handler) http.Handler { return next }
+'''
+
+
+def test_a_go_standard_package_name_links_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "go.mod": "module example.com/chi\n", "tree.go": ROUTER_GO,
+        "middleware/compress.go": COMPRESS_GO, "middleware/logger.go": LOGGER_GO})
+    ranked = _ranked(root, "tree.go")
+    # The same module's package: its link counts.
+    assert any(r.startswith("defines") and "`Logger`" in r
+               for r in ranked["middleware/logger.go"]), ranked
+    # ``http.Handler``, ``http.HandlerFunc``: net/http's, not compress.go's.
+    compress = " ".join(ranked.get("middleware/compress.go", []))
+    assert "`Handler`" not in compress and "`HandlerFunc`" not in compress, ranked
+    with Index(root) as index:
+        refs = index.references("tree.go")
+    assert "Handler" not in refs and "HandlerFunc" not in refs, refs
+    assert "Logger" in refs, refs
+    # A value's field (``route.Pattern``, line 15) counts as before; the field's own name where
+    # Route declares it (line 10) is no use.
+    assert refs.get("Pattern") == [15], refs
+
+
+CLIENT_PY = '''\
+import json
+import os.path as osp
+from collections import abc
+
+from app import codec
+
+
+def save(data, loads):
+    text = json.dumps(data)
+    packed = codec.dumps(data)
+    where = osp.join(text, "x")
+    return where, packed, abc.Mapping, loads.join
+
+
+def load(json):
+    return json.dumps(1)
+'''
+CODEC_PY = '''\
+def dumps(data):
+    return str(data)
+
+
+def join(parts):
+    return "".join(parts)
+
+
+class Mapping:
+    pass
+'''
+
+
+def test_a_python_standard_module_name_links_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "app/client.py": CLIENT_PY, "app/codec.py": CODEC_PY, "app/__init__.py": ""})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("app/client.py")
+    # ``codec.dumps`` (line 10) and ``json.dumps`` on a parameter named json (line 16) count;
+    # ``json.dumps`` of the module (line 9), ``osp.join`` (11) and ``abc.Mapping`` do not;
+    # ``loads.join`` is a value's member (line 12), as before.
+    assert refs.get("dumps") == [10, 16], refs
+    assert refs.get("join") == [12], refs
+    assert "Mapping" not in refs, refs
+
+
+ERROR_RS = '''\
+pub enum Error {
+    Parse,
+}
+
+pub fn take(n: usize) -> usize {
+    n
+}
+'''
+READ_RS = '''\
+use std::io;
+use std::{fmt, mem as m};
+
+pub fn read(buf: &mut Vec<u8>) -> Result<usize, io::Error> {
+    let _ = std::mem::take(buf);
+    let _ = m::take(buf);
+    let _: fmt::Result = Ok(());
+    Err(io::Error::other("x"))
+}
+
+pub fn parse() -> crate::error::Error {
+    crate::error::Error::Parse
+}
+'''
+
+
+def test_a_rust_standard_path_links_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": '[package]\nname = "tool"\nversion = "0.1.0"\n',
+        "src/lib.rs": "pub mod error;\npub mod read;\n", "src/error.rs": ERROR_RS,
+        "src/read.rs": READ_RS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/read.rs")
+    # ``io::Error`` (lines 4, 8) and ``std::mem::take``, ``m::take`` are the standard
+    # library's; ``crate::error::Error`` (lines 11, 12) is the crate's own.
+    assert refs.get("Error") == [11, 12], refs
+    assert "take" not in refs, refs
+    ranked = _ranked(root, "src/read.rs")
+    assert not any("`take`" in r for r in ranked.get("src/error.rs", [])), ranked

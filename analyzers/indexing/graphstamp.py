@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # 13: Ruby's built-ins are the methods every object and class answers (``is_a?``, ``each``).
 # 14: ... but not Enumerable's (``find``, ``each``, ``select``): a repository defines its own.
 # 15: definition-name words and commit subjects' hold a dunder's whole name (``__getattr__``).
-GRAPH_VERSION = 15
+# 16: no links through standard library modules (store schema 15).
+GRAPH_VERSION = 16
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -6,7 +6,9 @@ The ranking graph
 define it. By name alone, a Go method ``string()`` is credited with every use of Go's built-in
 ``string`` type, and a TypeScript ``execute`` with a Python seed's calls of ``execute``. So a name
 column is keyed by (family, name) (:func:`key`): links never cross families; and references to a
-family's built-ins (:data:`BUILTINS`) are not links at all.
+family's built-ins (:data:`BUILTINS`) are not links at all. (Uses written through a standard
+library module, ``http.Handler``, ``json.dumps``, ``io::Error``, are no references to begin
+with: :func:`analyzers.syntax.parse` leaves them out.)
 """
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # ``#[cfg(test)]``).
 # 13: a Ruby singleton method on a value (``def obj.is_a?``, a test's stub) is no definition.
 # 14: a dunder's words hold its whole name too (``__getattr__``: a task's meets only it).
-SCHEMA_VERSION = 14
+# 15: a name reached through a standard library module (Go `http.Handler`, Python
+# `json.dumps`, Rust `io::Error`) is no reference (syntax._foreign_modules), nor a Go struct
+# field's own name where its struct declares it.
+SCHEMA_VERSION = 15
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

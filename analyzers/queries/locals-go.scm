@@ -11,3 +11,7 @@
 (const_spec name: (identifier) @local)
 (range_clause left: (expression_list (identifier) @local))
 (type_switch_statement alias: (expression_list (identifier) @local))
+
+; A struct field's name where its struct declares it (``Pattern string``): the file's own field,
+; no use of a definition elsewhere (a word of the file still).
+(field_declaration name: (field_identifier) @keyword)
