@@ -126,3 +126,13 @@ def test_verify_refuses_the_options_of_a_new_bundle(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert "takes no --seed, --budget: drop them" in done.stderr
     assert run_cli("bundle", "--verify", "t1", "--format", "json", cwd=root).returncode == 0
+
+
+def test_a_bundle_written_where_the_index_reads_it_says_so(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    args = ("bundle", "--seed", "shop/orders.py", "--task", "fix refund", "--budget", "2000")
+    done = run_cli(*args, "--out", "context.md", cwd=root)
+    assert done.returncode == 0 and "later bundles will index and rank it" in done.stderr
+    (root / ".gitignore").write_text("context.md\n", "utf-8")
+    done = run_cli(*args, "--out", "context.md", cwd=root)
+    assert done.returncode == 0 and "later bundles" not in done.stderr, done.stderr

@@ -322,7 +322,22 @@ def _print_bundle(root: Path, result: BundleResult, request: BundleRequest,
         items, total, of = result.counts()  # a Markdown or XML bundle never makes its model
         size = (f"{plural(items, 'ranked file')} (--budget 0: the ranking, nothing packed)"
                 if of == 0 else f"{plural(items, 'item')}, {total:,} of {of:,} tokens")
-        sys.stderr.write(f"wrote {size} to {args.out}{out_path(root, args.out)[1]}\n")
+        path, where = out_path(root, args.out)
+        sys.stderr.write(f"wrote {size} to {args.out}{where or _read_back(root, path)}\n")
+
+
+def _read_back(root: Path, path: Path) -> str:
+    """A note for a bundle written inside the workspace where the index will read it (not
+    ignored by git): a copy of code, ranked and packed by later bundles (review: ``--out
+    context.md`` came back 18th, "matches 'make', 'choice'...")."""
+    from analyzers import gitrepo
+
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else ""
+    if not rel or gitrepo.try_run(root, "check-ignore", "-q", "--no-index", "--", rel,
+                                  timeout=10) is not None:
+        return ""  # (ignored: exit 0; not, or no git: None)
+    return (" (inside the workspace: later bundles will index and rank it as one of the "
+            "project's files; write it outside, or add it to .gitignore)")
 
 
 EXCLUDED_SHOWN = 5
