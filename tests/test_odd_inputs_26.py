@@ -136,3 +136,14 @@ def test_a_bundle_written_where_the_index_reads_it_says_so(tmp_path: Path) -> No
     (root / ".gitignore").write_text("context.md\n", "utf-8")
     done = run_cli(*args, "--out", "context.md", cwd=root)
     assert done.returncode == 0 and "later bundles" not in done.stderr, done.stderr
+
+
+def test_a_root_inside_a_work_tree_is_said_to_stand_for_it(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    done = run_cli("bundle", "--root", str(root / "shop"), "--seed", "shop/orders.py",
+                   "--budget", "800", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"--root {root / 'shop'} is inside the git work tree {root}" in done.stderr
+    done = run_cli("bundle", "--root", str(root), "--seed", "shop/orders.py", "--budget", "800",
+                   cwd=tmp_path)
+    assert done.returncode == 0 and "inside the git work tree" not in done.stderr

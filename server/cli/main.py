@@ -117,8 +117,20 @@ def given_root(given: str | None, option: str = "--root") -> Path:
 
 
 def root_from(given: str | None, option: str = "--root") -> Path:
-    """The workspace: the git work tree around ``given`` (a checked folder) or the current one."""
-    return find_root(checked_root(given, option) if given else Path.cwd())
+    """The workspace: the git work tree around ``given`` (a checked folder) or the current one.
+    A ``given`` folder inside a work tree is said to stand for the whole tree (review: ``--root
+    click/src --seed click/core.py`` from elsewhere found no such file, and said nothing)."""
+    if not given:
+        return find_root(Path.cwd())
+    folder = checked_root(given, option)
+    root = find_root(folder)
+    if root != folder.resolve():
+        from analyzers.printable import printable
+
+        sys.stderr.write(f"note: {option} {printable(given)} is inside the git work tree "
+                         f"{printable(str(root))}: that is the workspace, and paths are read "
+                         "from it (or from the current folder, when inside it)\n")
+    return root
 
 
 def workspace_from(args: argparse.Namespace, settings: Settings | None = None) -> Workspace:
