@@ -253,6 +253,36 @@ async def test_suggest_at_a_position_seeds_the_definition_there(client: Language
     assert seed_item["granularity"] == "symbols"
 
 
+async def test_suggest_in_an_unsaved_buffer_seeds_the_definition_under_the_cursor(
+        client: LanguageClient, repo: Path) -> None:
+    """Lines typed above the cursor and not saved: the seed is the definition the cursor is on
+    in the buffer (as hover and addToBundle see it), not the one at that line on disk."""
+    path = repo / "app/greet.py"
+    uri = open_doc(client, path)
+    try:
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=0, character=0),
+                                  end=types.Position(line=0, character=0)),
+                text="# a note\n" * 6)]))
+        # In the buffer: Greeter.__init__'s body; on disk, 6 lines down: make_greeter.
+        line = line_of(path.read_text(), "self.name = name") + 6
+        result = await command(client, "ctxsteward.suggestBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+        assert result["seeds"] == ["app/greet.py::Greeter.__init__"]
+        assert result["items"][0]["path"] == "app/greet.py"
+        assert result["items"][0]["symbols"][0] == "Greeter.__init__"
+        added = await command(client, "ctxsteward.addToBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+        assert added["seeds"] == ["app/greet.py::Greeter.__init__"]
+        await command(client, "ctxsteward.removeFromBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+    finally:
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
 async def test_suggest_for_a_task_with_a_budget(client: LanguageClient, repo: Path) -> None:
     task = "compute the invoice total"
     # The VS Code client sends the workspace folder's URI when no file is open.

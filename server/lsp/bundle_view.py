@@ -148,10 +148,22 @@ class Target:
     is_dir: bool = False
     line: int | None = None  # 1-based line of the position, when one was given
     definition: str | None = None  # qualified name of the innermost definition there
+    saved: bool = True  # the position's text is the index's (False: an edited, unsaved buffer)
 
     def at_line(self) -> str:
         """The seed of the position's line (``PATH:LINE``), or of the whole file."""
         return str(SeedSpec(self.path, self.line))
+
+    def suggested(self, index_definitions: list[str]) -> str:
+        """The seed a suggestion at the position takes: its line (``PATH:LINE``) when the text
+        is the index's; in an edited buffer, whose lines are not the index's, the definition
+        under the cursor in the buffer (``PATH::QUALIFIED``), or the whole file when the index
+        does not have that definition (new, unsaved) or there is none."""
+        if self.saved:
+            return self.at_line()
+        if self.definition is not None and self.definition in index_definitions:
+            return self.at_definition()
+        return self.path
 
     def at_definition(self) -> str:
         """The seed of the definition at the position (``PATH::QUALIFIED``), or of the whole
@@ -253,9 +265,10 @@ class BundleSession:
 
     # -- where a command points ---------------------------------------------------------------
     def target(self, ctx: JobContext, buf: Buffer | None, loc: Located,
-               codec: PositionCodec, *, definition: bool = True) -> Target:
-        """Where ``loc`` points (the path under the application's path-safety rule); with
-        ``definition``, also the innermost definition at its position."""
+               codec: PositionCodec) -> Target:
+        """Where ``loc`` points (the path under the application's path-safety rule), and the
+        innermost definition at its position in the text the client shows (an open buffer's,
+        unsaved edits included, else the file's)."""
         state = self.state
         root = state.root
         if root is None:
@@ -269,11 +282,10 @@ class BundleSession:
         if text is None:
             return Target(path)
         line = from_lsp(split_lines(text), loc.position, codec).line
-        if not definition:
-            return Target(path, line=line)
         facts, _ = state.facts_for(buf, loc.uri, ctx)
         best = innermost_definition(facts.definitions if facts is not None else [], line)
-        return Target(path, line=line, definition=best.qualified if best else None)
+        return Target(path, line=line, definition=best.qualified if best else None,
+                      saved=facts is None or facts.source == "index")
 
     # -- computing -----------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:
@@ -421,9 +433,12 @@ class BundleSession:
                 task: str | None, budget: int | None, codec: PositionCodec) -> dict[str, Any]:
         seeds: list[str] = []
         if loc is not None:
-            t = self.target(ctx, buf, loc, codec, definition=False)
+            # The definition under the cursor as hover and add see it: in the buffer's text.
+            t = self.target(ctx, buf, loc, codec)
             if not t.is_dir:
-                seeds = [t.at_line()]
+                index = self._snapshot().index
+                seeds = [t.suggested([d.qualified for d in index.definitions(t.path)]
+                                     if not t.saved else [])]
         task = task.strip() if task and task.strip() else None
         with self._lock:
             self._ensure_restored(ctx)
