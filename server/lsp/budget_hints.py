@@ -1,6 +1,6 @@
 """Inline budgets: inlay hints after the signature of each definition (methods included) of at
 least ``inlay_hint_min_tokens`` tokens, and code lenses (the file's total at the top; per top-level
-definition for clients without inlay hints)."""
+definition of at least as many tokens for clients without inlay hints)."""
 
 from __future__ import annotations
 
@@ -110,7 +110,8 @@ def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
 def code_lenses(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str,
                 per_definition: bool) -> list[types.CodeLens]:
     """The file's total at the top ("(unsaved)" while the buffer differs from the index), then
-    one lens per top-level definition when ``per_definition``."""
+    one lens per top-level definition of at least the ``inlay_hint_min_tokens`` setting's tokens
+    when ``per_definition`` (the lenses stand in for the inlay hints, and keep their threshold)."""
     facts, _ = state.facts_for(buf, uri, ctx)
     if facts is None:
         return []
@@ -121,8 +122,11 @@ def code_lenses(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
     lenses = [types.CodeLens(range=line_start(1), command=types.Command(
         title=title, command=SHOW_BUDGET, arguments=[{"uri": uri, "show": True}]))]
     if per_definition:
+        least = state.options.inlay_hint_min_tokens
         for d in _top_level(facts):
             dn = state.scaled(d.tokens)
+            if dn < least:
+                continue
             rng = line_start(max(1, d.start_line))
             lenses.append(types.CodeLens(
                 range=rng,
