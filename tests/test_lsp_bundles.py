@@ -332,11 +332,13 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
     assert "app/greet.py" not in [i["path"] for i in removed["items"]]
     assert {"path": "app/greet.py", "reason": "removed by you"} in removed["excluded"]
 
-    # A definition under the cursor: an extra seed focused on it.
+    # A definition under the cursor: an extra seed focused on it (pinned: kept by later
+    # suggestions).
     style = (repo / "app/style.py").read_text()
     line = line_of(style, "return text.lower()")
     with_def = await command(client, "ctxsteward.addToBundle", {
-        "uri": (repo / "app/style.py").as_uri(), "position": {"line": line, "character": 4}})
+        "uri": (repo / "app/style.py").as_uri(), "position": {"line": line, "character": 4},
+        "pin": True})
     assert with_def == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
                                      budget=2000, exclude=["/billing/ledger.py",
                                                            "/app/greet.py"]),
@@ -353,13 +355,13 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
                                  exclude=["/billing/ledger.py"]),
                         pinned=("app/style.py", "app/greet.py"))
     assert await command(client, "ctxsteward.currentBundle", {}) == back
-    # What was added is pinned: a new suggestion keeps it; what was removed stays out.
+    # A new suggestion keeps what was added with pin, not what was added without (it was the
+    # last bundle's); what was removed stays out.
     fresh = await command(client, "ctxsteward.suggestBundle", {"uri": main.as_uri(),
                                                                "budget": 2000})
     assert fresh == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
-                                  budget=2000, pins=["app/greet.py"],
-                                  exclude=["/billing/ledger.py"]),
-                         pinned=("app/style.py", "app/greet.py"))
+                                  budget=2000, exclude=["/billing/ledger.py"]),
+                         pinned=("app/style.py",))
 
 
 async def test_copy_renders_the_current_bundle(client: LanguageClient, repo: Path) -> None:

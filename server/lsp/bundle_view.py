@@ -4,8 +4,8 @@ The server keeps one *current bundle*: the last suggestion's request (seeds, tas
 user's edits on top — definitions added (extra seeds focused on that definition), files added
 (pins) and files removed (exclude globs) — and recomputes it through the application layer
 (:meth:`analyzers.app.workspace.Snapshot.bundle`) after every change, on the scheduler. A new
-suggestion starts over, except for what was added with ``"pin": true``, which every later
-suggestion keeps.
+suggestion starts over (what was removed stays out), except for what was added with
+``"pin": true``, which every later suggestion keeps until it is removed.
 
 Where a command points is a seed of the one seed grammar (:mod:`analyzers.app.seeds`): a file
 (``PATH``), the line of a position (``PATH:LINE``, resolved by the core to the innermost
@@ -13,11 +13,13 @@ definition there), or, for an added definition, ``PATH::QUALIFIED`` - the innerm
 at the position in the buffer's own text, by the core's rule
 (:func:`~analyzers.app.seeds.innermost_definition`).
 
-Everything the user adds is *pinned*: kept by every later suggestion until removed, and marked
-``"pinned": true`` on its item. Adding to no bundle makes a bundle of just that item (no ranked
-files beside it: ``Suggest`` adds those); adding a file never shows less of it than the bundle
-showed (when pinning it whole would leave only its signatures, its definitions shown are pinned
-instead).
+Everything the user adds is *pinned* in the current bundle: forced in, and marked
+``"pinned": true`` on its item. What is added without ``"pin": true`` belongs to that bundle
+only (it is restored with it after a restart, but the next suggestion does not take it); what is
+added with it is *kept*, by every later suggestion until removed. Adding to no bundle makes a
+bundle of just that item (no ranked files beside it: ``Suggest`` adds those); adding a file
+never shows less of it than the bundle showed (when pinning it whole would leave only its
+signatures, its definitions shown are pinned instead).
 
 Every change of the current bundle, whatever made it (a command, a code action, a re-index, the
 restore at start), is announced with the custom notification ``ctxsteward/bundle``: a version
@@ -255,7 +257,8 @@ class BundleSession:
         self.chain = Chain()
         self._lock = threading.Lock()
         self.spec: Spec | None = None
-        self.sticky: list[str] = []  # "path" or "path::qualified": pinned, kept by suggestions
+        self.sticky: list[str] = []  # "path" or "path::qualified": added to the current bundle
+        self.kept: list[str] = []  # of those, the ones added with pin: kept by suggestions
         self.result: BundleResult | None = None
         self.version = 0  # grows with each change announced in ctxsteward/bundle
         self._generation = 0
@@ -313,12 +316,16 @@ class BundleSession:
         return snapshot.bundle(request, ctx.token)
 
     def _commit(self, spec: Spec | None, result: BundleResult | None, sticky: list[str], *,
-                cause: str, notes: list[str] | None = None) -> None:
+                cause: str, notes: list[str] | None = None,
+                kept: list[str] | None = None) -> None:
         """Make ``result`` current (call with the lock held; None: there is none), announce it
-        and keep it on disk."""
+        and keep it on disk; ``kept``: the new pins kept by later suggestions (None: as they
+        were)."""
         self.spec = spec
         self.result = result
         self.sticky = sticky
+        if kept is not None:
+            self.kept = kept
         self._generation += 1
         self._announce(cause, notes or [], always=True)
         self._keep()
@@ -371,7 +378,7 @@ class BundleSession:
         bundle_store.write(root, bundle_store.StoredBundle(
             seeds=spec.seeds, task=spec.task, budget=spec.budget, ranked=spec.ranked,
             added=spec.added, pins=spec.pins, excludes=spec.excludes, sticky=self.sticky,
-            items=items))
+            kept=self.kept, items=items))
 
     def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
         for s in sticky:
@@ -412,7 +419,8 @@ class BundleSession:
             log.warning("the current bundle of the last session was not restored: %s", e)
             bundle_store.clear(root)
             return
-        self._commit(spec, result, stored.sticky, cause="restore", notes=notes)
+        kept = stored.sticky if stored.kept is None else stored.kept
+        self._commit(spec, result, stored.sticky, cause="restore", notes=notes, kept=kept)
 
     def restore(self) -> Job:
         """Restore the kept bundle in the background (call on the loop, after an index build)."""
@@ -446,12 +454,13 @@ class BundleSession:
             # what this suggestion is for).
             kept_out = [p for p in (self.spec.excludes if self.spec is not None else [])
                         if p not in {seed_path(x) for x in seeds}]
+            # Of what was added, only the pins are kept: the rest was the last bundle's.
             spec = self._with_sticky(Spec(
                 seeds=seeds, task=task, excludes=kept_out,
                 budget=self.state.settings.default_budget if budget is None else budget),
-                list(self.sticky))
+                list(self.kept))
             result = self._compute(ctx, spec)
-            self._commit(spec, result, list(self.sticky), cause="suggest")
+            self._commit(spec, result, list(self.kept), cause="suggest")
             return self.view() or {}
 
     def _spec_for_add(self, t: Target, sticky: list[str]) -> Spec:
@@ -471,34 +480,35 @@ class BundleSession:
 
     def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
             codec: PositionCodec) -> dict[str, Any]:
-        """Add (and pin) the file or the definition at the position; ``pin`` is kept for older
-        clients: everything added is pinned."""
+        """Add the file or the definition at the position to the current bundle; with ``pin``,
+        later suggestions keep it too."""
         t = self.target(ctx, buf, loc, codec)
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
         item = t.at_definition()
         with self._lock:
             self._ensure_restored(ctx)
-            if t.definition is None:  # the whole file holds the definitions pinned from it
-                sticky = [s for s in self.sticky if seed_path(s) != t.path] + [item]
-            elif t.path in self.sticky:  # the whole file is pinned already
-                sticky = list(self.sticky)
-            else:
-                sticky = [s for s in self.sticky if s != item] + [item]
+            sticky = _with_item(self.sticky, t, item)
             before = _item_of(self.result, t.path)
+            shown: list[str] | None = None  # the definitions added in the file's place
             spec = self._spec_for_add(t, sticky)
             result = self._compute(ctx, spec)
             if t.definition is None and before is not None and \
                     before.granularity in ("symbols", "focused") and before.symbols and \
                     shows_less(before, _item_of(result, t.path)):
                 # Whole, it would show less than it did: pin the definitions it showed.
-                kept = [s for s in sticky if s != item] + \
-                    [f"{t.path}::{sym}" for sym in before.symbols]
-                spec2 = self._spec_for_add(replace(t, definition=before.symbols[0]), kept)
+                defs = [f"{t.path}::{sym}" for sym in before.symbols]
+                narrowed = [s for s in sticky if s != item] + defs
+                spec2 = self._spec_for_add(replace(t, definition=before.symbols[0]), narrowed)
                 result2 = self._compute(ctx, spec2)
                 if not shows_less(before, _item_of(result2, t.path)):
-                    spec, result, sticky = spec2, result2, kept
-            self._commit(spec, result, sticky, cause="add")
+                    spec, result, sticky, shown = spec2, result2, narrowed, defs
+            kept = self.kept
+            if pin:  # later suggestions keep it too, as it was added (whole, or its definitions)
+                kept = _with_item(self.kept, t, item)
+                if shown is not None:
+                    kept = [s for s in kept if s != item] + shown
+            self._commit(spec, result, sticky, cause="add", kept=kept)
             return self.view() or {}
 
     def remove(self, ctx: JobContext, buf: Buffer | None, loc: Located,
@@ -512,22 +522,23 @@ class BundleSession:
             if t.is_dir:
                 raise CommandError(f"{t.path} is a folder: remove the files inside it one by one")
             spec = self.spec.copy()
-            sticky = list(self.sticky)
             item = t.at_definition() if t.definition else None
             if item is not None and item in spec.added:
                 spec.added.remove(item)  # just that definition
-                sticky = [s for s in sticky if s != item]
+                sticky = [s for s in self.sticky if s != item]
+                kept = [s for s in self.kept if s != item]
             else:
                 spec.added = [a for a in spec.added if seed_path(a) != t.path]
                 spec.pins = [p for p in spec.pins if p != t.path]
-                sticky = [s for s in sticky if seed_path(s) != t.path]
+                sticky = [s for s in self.sticky if seed_path(s) != t.path]
+                kept = [s for s in self.kept if seed_path(s) != t.path]
                 if t.path not in spec.excludes:
                     spec.excludes.append(t.path)
             if not spec.ranked and not (spec.seeds or spec.added or spec.pins):
-                self._commit(None, None, sticky, cause="clear")  # the last item went
+                self._commit(None, None, sticky, cause="clear", kept=kept)  # the last item went
                 return None
             result = self._compute(ctx, spec)
-            self._commit(spec, result, sticky, cause="remove")
+            self._commit(spec, result, sticky, cause="remove", kept=kept)
             return self.view()
 
     def copy(self, fmt: str) -> str:
@@ -629,6 +640,17 @@ class BundleSession:
             action(f"Exclude {name} from the context bundle", REMOVE, file_arg)
         action(f"Suggest a context bundle for {name}", SUGGEST, file_arg)
         return out
+
+
+def _with_item(added: list[str], t: Target, item: str) -> list[str]:
+    """The additions ``added`` with ``item`` (``t``'s file or definition) added: a whole file
+    takes the place of the definitions added from it; a definition of a file added whole adds
+    nothing."""
+    if t.definition is None:
+        return [s for s in added if seed_path(s) != t.path] + [item]
+    if t.path in added:
+        return list(added)
+    return [s for s in added if s != item] + [item]
 
 
 def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
