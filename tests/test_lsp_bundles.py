@@ -526,3 +526,43 @@ async def test_the_hover_names_the_difference_with_the_bundle_row(client: Langua
         text_document=types.TextDocumentIdentifier(uri=uri),
         position=types.Position(line=line, character=6)))
     assert hover is not None and "In the context bundle" not in hover.contents.value
+
+
+# -- a file the index does not hold yet -----------------------------------------------------------
+
+async def test_a_new_file_is_indexed_for_a_suggestion_or_said_to_need_a_save(
+        tmp_path: Path) -> None:
+    """A buffer never saved: its lens and suggestBundle say so in an editor's words. A file on
+    disk the index does not hold yet (saved or made since the last build): the suggestion
+    indexes it first."""
+    repo = build_repo(tmp_path / "repo")
+    client = await serve(repo)
+    try:
+        text = "from app.style import shout\n\n\ndef cheer():\n    return shout('hooray')\n"
+        unsaved = (repo / "app/cheer.py").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=unsaved, language_id="python", version=1,
+                                                 text=text)))
+        assert (await top_lens(client, unsaved)).endswith(" (new file, unsaved)")
+        with pytest.raises(JsonRpcException,
+                           match=r"app/cheer.py is a new file, not saved yet: save it"):
+            await command(client, "ctxsteward.suggestBundle", {"uri": unsaved})
+        (repo / "app/cheer.py").write_text(text)  # written, no save notification, no watcher
+        assert (await top_lens(client, unsaved)).endswith(" (not in the index yet)")
+        result = await command(client, "ctxsteward.suggestBundle", {
+            "uri": unsaved, "position": {"line": 4, "character": 8}})
+        assert result["seeds"] == ["app/cheer.py:5"]
+        assert result["items"][0]["path"] == "app/cheer.py"
+        assert result["items"][0]["symbols"] == ["cheer"]
+        assert "app/style.py" in [i["path"] for i in result["items"]]
+        assert "(" not in await top_lens(client, unsaved)  # indexed, as the buffer is
+    finally:
+        await stop(client)
+
+
+async def top_lens(client: LanguageClient, uri: str) -> str:
+    """The title of the file's top code lens (its total)."""
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert lenses and lenses[0].command is not None
+    return lenses[0].command.title

@@ -123,6 +123,11 @@ class SavedBundleResult(BaseModel):
     total_tokens: int
 
 
+class NotIndexedYet(CommandError):
+    """The file a command points at is on disk but not in the index yet (saved or made since the
+    last build): the command is run again after an index build."""
+
+
 @dataclass
 class Spec:
     """What the current bundle is computed from."""
@@ -290,6 +295,23 @@ class BundleSession:
         return Target(path, line=line, definition=best.qualified if best else None,
                       saved=facts is None or facts.source == "index")
 
+    def _require_indexed(self, t: Target, buf: Buffer | None, retried: bool) -> None:
+        """Refuse a file the index does not hold in an editor's words: an open buffer never
+        saved (saving indexes it), or a file on disk not indexed yet (:class:`NotIndexedYet`,
+        unless ``retried`` after an index build: then the core says why it is left out, as it
+        does of a file that does not exist)."""
+        root = self.state.root
+        index = self._snapshot().index
+        if t.is_dir or root is None or t.path in index.files() or t.path in index.skipped():
+            return  # indexed, or left out for a reason the core gives
+        if not (root / t.path).exists():
+            if buf is None:
+                return
+            raise CommandError(f"{t.path} is a new file, not saved yet: save it (the server "
+                               "indexes it then) and try again")
+        if not retried:
+            raise NotIndexedYet(f"{t.path} is not indexed yet")
+
     # -- computing -----------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:
         """The application layer's queries over the current index."""
@@ -438,11 +460,13 @@ class BundleSession:
 
     # -- commands (each runs as a job of the session's chain) ----------------------------------
     def suggest(self, ctx: JobContext, buf: Buffer | None, loc: Located | None,
-                task: str | None, budget: int | None, codec: PositionCodec) -> dict[str, Any]:
+                task: str | None, budget: int | None, codec: PositionCodec,
+                retried: bool = False) -> dict[str, Any]:
         seeds: list[str] = []
         if loc is not None:
             # The definition under the cursor as hover and add see it: in the buffer's text.
             t = self.target(ctx, buf, loc, codec)
+            self._require_indexed(t, buf, retried)
             if not t.is_dir:
                 index = self._snapshot().index
                 seeds = [t.suggested([d.qualified for d in index.definitions(t.path)]
@@ -479,12 +503,13 @@ class BundleSession:
         return self._with_sticky(spec, sticky)
 
     def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
-            codec: PositionCodec) -> dict[str, Any]:
+            codec: PositionCodec, retried: bool = False) -> dict[str, Any]:
         """Add the file or the definition at the position to the current bundle; with ``pin``,
         later suggestions keep it too."""
         t = self.target(ctx, buf, loc, codec)
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
+        self._require_indexed(t, buf, retried)
         item = t.at_definition()
         with self._lock:
             self._ensure_restored(ctx)
