@@ -337,7 +337,34 @@ async def test_without_inlay_hints_code_lenses_come_per_definition(
         top = [d for d in idx.definitions("app/greet.py") if d.parent is None]
     claude = Counter("cl100k_base", Settings(profile="claude").model_profile())
     assert [(lz.range.start.line, lz.command.title) for lz in lenses[1:]] == [
-        (d.start_line - 1, f"{claude.scale(d.tokens):,} tokens") for d in top]
+        (d.start_line - 1, f"{claude.scale(d.tokens):,} tokens") for d in top
+        if claude.scale(d.tokens) >= 50]  # inlayHintMinTokens' default
+
+
+async def test_code_lenses_per_definition_keep_the_inlay_hint_threshold(
+        fresh: tuple[LanguageClient, Path]) -> None:
+    """The lenses that stand in for inlay hints leave out what the hints would
+    (``inlayHintMinTokens``, default 50): a two-line function gets none."""
+    client, root = fresh
+    text = ("def big(rows):\n" + "".join(f"    rows.append('item number {i} of the list')\n"
+                                         for i in range(12))
+            + "    return rows\n\n\ndef small():\n    return 1\n")
+    uri = (root / "app/__init__.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1,
+                                             text=text)))
+    try:
+        rec = FileRecord("app/__init__.py", len(text.encode()), 0)
+        analyse(rec, text, text.encode(), "cl100k_base")
+        claude = Counter("cl100k_base", Settings(profile="claude").model_profile())
+        sizes = {d.name: claude.scale(d.tokens) for d in rec.definitions}
+        assert sizes["big"] >= 50 > sizes["small"]
+        lenses = await lenses_of(client, uri)
+        assert [(lz.range.start.line, lz.command.title) for lz in lenses[1:]] == [
+            (0, f"{sizes['big']:,} tokens")]
+    finally:
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
 
 
 async def test_unsaved_buffers_are_analysed_from_their_text(

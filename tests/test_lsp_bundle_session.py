@@ -114,7 +114,8 @@ def at(repo: Path, path: str, needle: str) -> dict[str, Any]:
 
 async def test_adding_to_no_bundle_gives_that_item_alone(client: LanguageClient,
                                                          repo: Path) -> None:
-    added = await command(client, "ctxsteward.addToBundle", at(repo, "app/big.py", "out = []"))
+    added = await command(client, "ctxsteward.addToBundle",
+                          at(repo, "app/big.py", "out = []") | {"pin": True})
     want = expected(repo, ("app/big.py",), seeds=["app/big.py::helper_0"], ranked=False)
     assert added == want
     assert [i["path"] for i in added["items"]] == ["app/big.py"]  # no suggestion beside it
@@ -125,12 +126,12 @@ async def test_adding_to_no_bundle_gives_that_item_alone(client: LanguageClient,
     assert both == expected(repo, ("app/big.py", "app/notes.py"),
                             seeds=["app/big.py::helper_0"], pins=["app/notes.py"], ranked=False)
     assert sorted(i["path"] for i in both["items"]) == ["app/big.py", "app/notes.py"]
-    # Suggest asks for the ranked files: they come beside the pins, which stay.
+    # Suggest asks for the ranked files: they come beside the pin, which stays; the file added
+    # without "pin" was the last bundle's.
     suggested = await command(client, "ctxsteward.suggestBundle",
                               {"uri": (repo / "app/main.py").as_uri()})
-    assert suggested == expected(repo, ("app/big.py", "app/notes.py"),
-                                 seeds=["app/main.py", "app/big.py::helper_0"],
-                                 pins=["app/notes.py"])
+    assert suggested == expected(repo, ("app/big.py",),
+                                 seeds=["app/main.py", "app/big.py::helper_0"])
     # Removing the pins: no longer pinned, and a later suggestion keeps them out.
     await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/notes.py").as_uri()})
     await command(client, "ctxsteward.removeFromBundle", {"uri": (repo / "app/big.py").as_uri()})
@@ -194,16 +195,28 @@ async def restored(client: LanguageClient) -> dict[str, Any]:
                                         if c["cause"] == "restore"), None), 30, "the restore")
 
 
-async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
+async def killed_after(repo: Path, *steps: tuple[str, dict[str, Any]]) -> Any:
+    """Run the commands ``steps`` (name, argument) on a new server on ``repo``, then end it as
+    a crash would; the last one's answer."""
     first = await session(repo)
     try:
-        await command(first, "ctxsteward.suggestBundle",
-                      {"uri": (repo / "app/main.py").as_uri(), "budget": 3000})
-        await command(first, "ctxsteward.addToBundle", {"uri": (repo / "app/notes.py").as_uri()})
-        made = await command(first, "ctxsteward.removeFromBundle",
-                             {"uri": (repo / "README.md").as_uri()})
+        out = None
+        for name, arg in steps:
+            out = await command(first, name, arg)
     finally:
         await kill(first)
+    return out
+
+
+def step(repo: Path, name: str, path: str, **arg: Any) -> tuple[str, dict[str, Any]]:
+    """The command ``name`` on ``path`` (its ``uri``) with ``arg``, for :func:`killed_after`."""
+    return f"ctxsteward.{name}", {"uri": (repo / path).as_uri(), **arg}
+
+
+async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
+    made = await killed_after(repo, step(repo, "suggestBundle", "app/main.py", budget=3000),
+                              step(repo, "addToBundle", "app/notes.py", pin=True),
+                              step(repo, "removeFromBundle", "README.md"))
     assert made == expected(repo, ("app/notes.py",), seeds=["app/main.py"], budget=3000,
                             pins=["app/notes.py"], exclude=["/README.md"])
     second = await session(repo)
@@ -231,6 +244,25 @@ async def test_the_bundle_survives_a_killed_server(repo: Path) -> None:
                                             exclude=["/README.md"])
     finally:
         await stop(third)
+
+
+async def test_an_unpinned_addition_is_the_current_bundles_only(repo: Path) -> None:
+    """Added without "pin": in the current bundle (restored with it after a restart), but no
+    seed of a later suggestion, a task-only one included; a pin is kept by both."""
+    made = await killed_after(repo, step(repo, "suggestBundle", "app/main.py", budget=3000),
+                              step(repo, "addToBundle", "app/notes.py", pin=True),
+                              ("ctxsteward.addToBundle", at(repo, "app/big.py", "def helper_31(")))
+    assert made["seeds"] == ["app/main.py", "app/big.py::helper_31"]
+    second = await session(repo)
+    try:
+        assert (await restored(second))["bundle"] == made
+        task = "write the notes"
+        again = await command(second, "ctxsteward.suggestBundle", {"task": task, "budget": 3000})
+        assert again == expected(repo, ("app/notes.py",), task=task, budget=3000,
+                                 pins=["app/notes.py"])
+        assert again["seeds"] == []
+    finally:
+        await stop(second)
 
 
 async def test_removed_files_stay_out_after_a_restart(repo: Path) -> None:
@@ -316,7 +348,8 @@ def test_what_counts_as_showing_less_of_a_file() -> None:
 
 async def test_a_pin_shrunk_to_fit_is_named_as_not_fitting(client: LanguageClient,
                                                            repo: Path) -> None:
-    added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri()})
+    added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri(),
+                                                             "pin": True})
     whole = item(added, "app/big.py")
     assert whole is not None and whole["granularity"] == "file" and not whole["shrunk"]
     suggested = await command(client, "ctxsteward.suggestBundle",
@@ -359,7 +392,7 @@ async def test_a_pinned_definition_stays_shown_when_its_file_is_suggested(client
     # The #16 verifier: "Add batch", then "Suggest a context bundle for core.py": the file came
     # focused on other definitions, batch's body gone, while its hover said it was in.
     added = await command(client, "ctxsteward.addToBundle",
-                          at(repo, "app/big.py", "def helper_31("))
+                          at(repo, "app/big.py", "def helper_31(") | {"pin": True})
     assert "helper_31" in (item(added, "app/big.py") or {})["symbols"]
     suggested = await command(client, "ctxsteward.suggestBundle",
                               {"uri": (repo / "app/big.py").as_uri(), "budget": 1500})

@@ -253,6 +253,36 @@ async def test_suggest_at_a_position_seeds_the_definition_there(client: Language
     assert seed_item["granularity"] == "symbols"
 
 
+async def test_suggest_in_an_unsaved_buffer_seeds_the_definition_under_the_cursor(
+        client: LanguageClient, repo: Path) -> None:
+    """Lines typed above the cursor and not saved: the seed is the definition the cursor is on
+    in the buffer (as hover and addToBundle see it), not the one at that line on disk."""
+    path = repo / "app/greet.py"
+    uri = open_doc(client, path)
+    try:
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=0, character=0),
+                                  end=types.Position(line=0, character=0)),
+                text="# a note\n" * 6)]))
+        # In the buffer: Greeter.__init__'s body; on disk, 6 lines down: make_greeter.
+        line = line_of(path.read_text(), "self.name = name") + 6
+        result = await command(client, "ctxsteward.suggestBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+        assert result["seeds"] == ["app/greet.py::Greeter.__init__"]
+        assert result["items"][0]["path"] == "app/greet.py"
+        assert result["items"][0]["symbols"][0] == "Greeter.__init__"
+        added = await command(client, "ctxsteward.addToBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+        assert added["seeds"] == ["app/greet.py::Greeter.__init__"]
+        await command(client, "ctxsteward.removeFromBundle", {
+            "uri": uri, "position": {"line": line, "character": 8}})
+    finally:
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
 async def test_suggest_for_a_task_with_a_budget(client: LanguageClient, repo: Path) -> None:
     task = "compute the invoice total"
     # The VS Code client sends the workspace folder's URI when no file is open.
@@ -302,11 +332,13 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
     assert "app/greet.py" not in [i["path"] for i in removed["items"]]
     assert {"path": "app/greet.py", "reason": "removed by you"} in removed["excluded"]
 
-    # A definition under the cursor: an extra seed focused on it.
+    # A definition under the cursor: an extra seed focused on it (pinned: kept by later
+    # suggestions).
     style = (repo / "app/style.py").read_text()
     line = line_of(style, "return text.lower()")
     with_def = await command(client, "ctxsteward.addToBundle", {
-        "uri": (repo / "app/style.py").as_uri(), "position": {"line": line, "character": 4}})
+        "uri": (repo / "app/style.py").as_uri(), "position": {"line": line, "character": 4},
+        "pin": True})
     assert with_def == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
                                      budget=2000, exclude=["/billing/ledger.py",
                                                            "/app/greet.py"]),
@@ -323,13 +355,13 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
                                  exclude=["/billing/ledger.py"]),
                         pinned=("app/style.py", "app/greet.py"))
     assert await command(client, "ctxsteward.currentBundle", {}) == back
-    # What was added is pinned: a new suggestion keeps it; what was removed stays out.
+    # A new suggestion keeps what was added with pin, not what was added without (it was the
+    # last bundle's); what was removed stays out.
     fresh = await command(client, "ctxsteward.suggestBundle", {"uri": main.as_uri(),
                                                                "budget": 2000})
     assert fresh == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
-                                  budget=2000, pins=["app/greet.py"],
-                                  exclude=["/billing/ledger.py"]),
-                         pinned=("app/style.py", "app/greet.py"))
+                                  budget=2000, exclude=["/billing/ledger.py"]),
+                         pinned=("app/style.py",))
 
 
 async def test_copy_renders_the_current_bundle(client: LanguageClient, repo: Path) -> None:
@@ -494,3 +526,43 @@ async def test_the_hover_names_the_difference_with_the_bundle_row(client: Langua
         text_document=types.TextDocumentIdentifier(uri=uri),
         position=types.Position(line=line, character=6)))
     assert hover is not None and "In the context bundle" not in hover.contents.value
+
+
+# -- a file the index does not hold yet -----------------------------------------------------------
+
+async def test_a_new_file_is_indexed_for_a_suggestion_or_said_to_need_a_save(
+        tmp_path: Path) -> None:
+    """A buffer never saved: its lens and suggestBundle say so in an editor's words. A file on
+    disk the index does not hold yet (saved or made since the last build): the suggestion
+    indexes it first."""
+    repo = build_repo(tmp_path / "repo")
+    client = await serve(repo)
+    try:
+        text = "from app.style import shout\n\n\ndef cheer():\n    return shout('hooray')\n"
+        unsaved = (repo / "app/cheer.py").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=unsaved, language_id="python", version=1,
+                                                 text=text)))
+        assert (await top_lens(client, unsaved)).endswith(" (new file, unsaved)")
+        with pytest.raises(JsonRpcException,
+                           match=r"app/cheer.py is a new file, not saved yet: save it"):
+            await command(client, "ctxsteward.suggestBundle", {"uri": unsaved})
+        (repo / "app/cheer.py").write_text(text)  # written, no save notification, no watcher
+        assert (await top_lens(client, unsaved)).endswith(" (not in the index yet)")
+        result = await command(client, "ctxsteward.suggestBundle", {
+            "uri": unsaved, "position": {"line": 4, "character": 8}})
+        assert result["seeds"] == ["app/cheer.py:5"]
+        assert result["items"][0]["path"] == "app/cheer.py"
+        assert result["items"][0]["symbols"] == ["cheer"]
+        assert "app/style.py" in [i["path"] for i in result["items"]]
+        assert "(" not in await top_lens(client, unsaved)  # indexed, as the buffer is
+    finally:
+        await stop(client)
+
+
+async def top_lens(client: LanguageClient, uri: str) -> str:
+    """The title of the file's top code lens (its total)."""
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert lenses and lenses[0].command is not None
+    return lenses[0].command.title

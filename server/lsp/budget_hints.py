@@ -1,6 +1,6 @@
 """Inline budgets: inlay hints after the signature of each definition (methods included) of at
 least ``inlay_hint_min_tokens`` tokens, and code lenses (the file's total at the top; per top-level
-definition for clients without inlay hints)."""
+definition of at least as many tokens for clients without inlay hints)."""
 
 from __future__ import annotations
 
@@ -107,22 +107,39 @@ def inlay_hints(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: st
     return out
 
 
+def _unsaved(state: ServerState, path: str) -> str:
+    """What the top lens says of a buffer counted from its text: a file the index holds has
+    unsaved edits; one it does not is new (not saved yet), or saved and not in the index (yet:
+    a save indexes it)."""
+    index = state.index()
+    if index is not None and index.file(path) is not None:
+        return " (unsaved)"
+    if state.root is not None and (state.root / path).exists():
+        return " (not in the index yet)"
+    return " (new file, unsaved)"
+
+
 def code_lenses(state: ServerState, ctx: JobContext, buf: Buffer | None, uri: str,
                 per_definition: bool) -> list[types.CodeLens]:
-    """The file's total at the top ("(unsaved)" while the buffer differs from the index), then
-    one lens per top-level definition when ``per_definition``."""
+    """The file's total at the top ("(unsaved)" while the buffer differs from the index, "(new
+    file, unsaved)" or "(not in the index yet)" for a file it does not hold), then
+    one lens per top-level definition of at least the ``inlay_hint_min_tokens`` setting's tokens
+    when ``per_definition`` (the lenses stand in for the inlay hints, and keep their threshold)."""
     facts, _ = state.facts_for(buf, uri, ctx)
     if facts is None:
         return []
     n = state.scaled(facts.tokens)
     title = f"{n:,} tokens · {_pct(state.share(n))} of {state.window_label()}"
     if facts.source == "buffer":
-        title += " (unsaved)"
+        title += _unsaved(state, facts.path)
     lenses = [types.CodeLens(range=line_start(1), command=types.Command(
         title=title, command=SHOW_BUDGET, arguments=[{"uri": uri, "show": True}]))]
     if per_definition:
+        least = state.options.inlay_hint_min_tokens
         for d in _top_level(facts):
             dn = state.scaled(d.tokens)
+            if dn < least:
+                continue
             rng = line_start(max(1, d.start_line))
             lenses.append(types.CodeLens(
                 range=rng,

@@ -54,6 +54,9 @@ class StoredBundle(BaseModel):
     pins: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)
     sticky: list[str] = Field(default_factory=list)
+    kept: list[str] | None = Field(
+        default=None, description="What was added with pin (kept by later suggestions); None in "
+                                  "a file of an older server, where every addition was kept.")
     items: list[StoredItem] = Field(default_factory=list)
 
 
@@ -124,6 +127,8 @@ def revalidate(stored: StoredBundle, files: dict[str, Any]) -> list[str]:
     stored.added = [s for s in stored.added if keep(s)]
     stored.pins = [s for s in stored.pins if keep(s)]
     stored.sticky = [s for s in stored.sticky if keep(s)]
+    if stored.kept is not None:
+        stored.kept = [s for s in stored.kept if keep(s)]
     for item in stored.items:
         info = files.get(item.path)
         if info is None:

@@ -4,8 +4,8 @@ The server keeps one *current bundle*: the last suggestion's request (seeds, tas
 user's edits on top — definitions added (extra seeds focused on that definition), files added
 (pins) and files removed (exclude globs) — and recomputes it through the application layer
 (:meth:`analyzers.app.workspace.Snapshot.bundle`) after every change, on the scheduler. A new
-suggestion starts over, except for what was added with ``"pin": true``, which every later
-suggestion keeps.
+suggestion starts over (what was removed stays out), except for what was added with
+``"pin": true``, which every later suggestion keeps until it is removed.
 
 Where a command points is a seed of the one seed grammar (:mod:`analyzers.app.seeds`): a file
 (``PATH``), the line of a position (``PATH:LINE``, resolved by the core to the innermost
@@ -13,11 +13,13 @@ definition there), or, for an added definition, ``PATH::QUALIFIED`` - the innerm
 at the position in the buffer's own text, by the core's rule
 (:func:`~analyzers.app.seeds.innermost_definition`).
 
-Everything the user adds is *pinned*: kept by every later suggestion until removed, and marked
-``"pinned": true`` on its item. Adding to no bundle makes a bundle of just that item (no ranked
-files beside it: ``Suggest`` adds those); adding a file never shows less of it than the bundle
-showed (when pinning it whole would leave only its signatures, its definitions shown are pinned
-instead).
+Everything the user adds is *pinned* in the current bundle: forced in, and marked
+``"pinned": true`` on its item. What is added without ``"pin": true`` belongs to that bundle
+only (it is restored with it after a restart, but the next suggestion does not take it); what is
+added with it is *kept*, by every later suggestion until removed. Adding to no bundle makes a
+bundle of just that item (no ranked files beside it: ``Suggest`` adds those); adding a file
+never shows less of it than the bundle showed (when pinning it whole would leave only its
+signatures, its definitions shown are pinned instead).
 
 Every change of the current bundle, whatever made it (a command, a code action, a re-index, the
 restore at start), is announced with the custom notification ``ctxsteward/bundle``: a version
@@ -121,6 +123,11 @@ class SavedBundleResult(BaseModel):
     total_tokens: int
 
 
+class NotIndexedYet(CommandError):
+    """The file a command points at is on disk but not in the index yet (saved or made since the
+    last build): the command is run again after an index build."""
+
+
 @dataclass
 class Spec:
     """What the current bundle is computed from."""
@@ -148,10 +155,22 @@ class Target:
     is_dir: bool = False
     line: int | None = None  # 1-based line of the position, when one was given
     definition: str | None = None  # qualified name of the innermost definition there
+    saved: bool = True  # the position's text is the index's (False: an edited, unsaved buffer)
 
     def at_line(self) -> str:
         """The seed of the position's line (``PATH:LINE``), or of the whole file."""
         return str(SeedSpec(self.path, self.line))
+
+    def suggested(self, index_definitions: list[str]) -> str:
+        """The seed a suggestion at the position takes: its line (``PATH:LINE``) when the text
+        is the index's; in an edited buffer, whose lines are not the index's, the definition
+        under the cursor in the buffer (``PATH::QUALIFIED``), or the whole file when the index
+        does not have that definition (new, unsaved) or there is none."""
+        if self.saved:
+            return self.at_line()
+        if self.definition is not None and self.definition in index_definitions:
+            return self.at_definition()
+        return self.path
 
     def at_definition(self) -> str:
         """The seed of the definition at the position (``PATH::QUALIFIED``), or of the whole
@@ -243,7 +262,8 @@ class BundleSession:
         self.chain = Chain()
         self._lock = threading.Lock()
         self.spec: Spec | None = None
-        self.sticky: list[str] = []  # "path" or "path::qualified": pinned, kept by suggestions
+        self.sticky: list[str] = []  # "path" or "path::qualified": added to the current bundle
+        self.kept: list[str] = []  # of those, the ones added with pin: kept by suggestions
         self.result: BundleResult | None = None
         self.version = 0  # grows with each change announced in ctxsteward/bundle
         self._generation = 0
@@ -253,9 +273,10 @@ class BundleSession:
 
     # -- where a command points ---------------------------------------------------------------
     def target(self, ctx: JobContext, buf: Buffer | None, loc: Located,
-               codec: PositionCodec, *, definition: bool = True) -> Target:
-        """Where ``loc`` points (the path under the application's path-safety rule); with
-        ``definition``, also the innermost definition at its position."""
+               codec: PositionCodec) -> Target:
+        """Where ``loc`` points (the path under the application's path-safety rule), and the
+        innermost definition at its position in the text the client shows (an open buffer's,
+        unsaved edits included, else the file's)."""
         state = self.state
         root = state.root
         if root is None:
@@ -269,11 +290,27 @@ class BundleSession:
         if text is None:
             return Target(path)
         line = from_lsp(split_lines(text), loc.position, codec).line
-        if not definition:
-            return Target(path, line=line)
         facts, _ = state.facts_for(buf, loc.uri, ctx)
         best = innermost_definition(facts.definitions if facts is not None else [], line)
-        return Target(path, line=line, definition=best.qualified if best else None)
+        return Target(path, line=line, definition=best.qualified if best else None,
+                      saved=facts is None or facts.source == "index")
+
+    def _require_indexed(self, t: Target, buf: Buffer | None, retried: bool) -> None:
+        """Refuse a file the index does not hold in an editor's words: an open buffer never
+        saved (saving indexes it), or a file on disk not indexed yet (:class:`NotIndexedYet`,
+        unless ``retried`` after an index build: then the core says why it is left out, as it
+        does of a file that does not exist)."""
+        root = self.state.root
+        index = self._snapshot().index
+        if t.is_dir or root is None or t.path in index.files() or t.path in index.skipped():
+            return  # indexed, or left out for a reason the core gives
+        if not (root / t.path).exists():
+            if buf is None:
+                return
+            raise CommandError(f"{t.path} is a new file, not saved yet: save it (the server "
+                               "indexes it then) and try again")
+        if not retried:
+            raise NotIndexedYet(f"{t.path} is not indexed yet")
 
     # -- computing -----------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:
@@ -301,12 +338,16 @@ class BundleSession:
         return snapshot.bundle(request, ctx.token)
 
     def _commit(self, spec: Spec | None, result: BundleResult | None, sticky: list[str], *,
-                cause: str, notes: list[str] | None = None) -> None:
+                cause: str, notes: list[str] | None = None,
+                kept: list[str] | None = None) -> None:
         """Make ``result`` current (call with the lock held; None: there is none), announce it
-        and keep it on disk."""
+        and keep it on disk; ``kept``: the new pins kept by later suggestions (None: as they
+        were)."""
         self.spec = spec
         self.result = result
         self.sticky = sticky
+        if kept is not None:
+            self.kept = kept
         self._generation += 1
         self._announce(cause, notes or [], always=True)
         self._keep()
@@ -359,7 +400,7 @@ class BundleSession:
         bundle_store.write(root, bundle_store.StoredBundle(
             seeds=spec.seeds, task=spec.task, budget=spec.budget, ranked=spec.ranked,
             added=spec.added, pins=spec.pins, excludes=spec.excludes, sticky=self.sticky,
-            items=items))
+            kept=self.kept, items=items))
 
     def _with_sticky(self, spec: Spec, sticky: list[str]) -> Spec:
         for s in sticky:
@@ -400,7 +441,8 @@ class BundleSession:
             log.warning("the current bundle of the last session was not restored: %s", e)
             bundle_store.clear(root)
             return
-        self._commit(spec, result, stored.sticky, cause="restore", notes=notes)
+        kept = stored.sticky if stored.kept is None else stored.kept
+        self._commit(spec, result, stored.sticky, cause="restore", notes=notes, kept=kept)
 
     def restore(self) -> Job:
         """Restore the kept bundle in the background (call on the loop, after an index build)."""
@@ -418,12 +460,17 @@ class BundleSession:
 
     # -- commands (each runs as a job of the session's chain) ----------------------------------
     def suggest(self, ctx: JobContext, buf: Buffer | None, loc: Located | None,
-                task: str | None, budget: int | None, codec: PositionCodec) -> dict[str, Any]:
+                task: str | None, budget: int | None, codec: PositionCodec,
+                retried: bool = False) -> dict[str, Any]:
         seeds: list[str] = []
         if loc is not None:
-            t = self.target(ctx, buf, loc, codec, definition=False)
+            # The definition under the cursor as hover and add see it: in the buffer's text.
+            t = self.target(ctx, buf, loc, codec)
+            self._require_indexed(t, buf, retried)
             if not t.is_dir:
-                seeds = [t.at_line()]
+                index = self._snapshot().index
+                seeds = [t.suggested([d.qualified for d in index.definitions(t.path)]
+                                     if not t.saved else [])]
         task = task.strip() if task and task.strip() else None
         with self._lock:
             self._ensure_restored(ctx)
@@ -431,12 +478,13 @@ class BundleSession:
             # what this suggestion is for).
             kept_out = [p for p in (self.spec.excludes if self.spec is not None else [])
                         if p not in {seed_path(x) for x in seeds}]
+            # Of what was added, only the pins are kept: the rest was the last bundle's.
             spec = self._with_sticky(Spec(
                 seeds=seeds, task=task, excludes=kept_out,
                 budget=self.state.settings.default_budget if budget is None else budget),
-                list(self.sticky))
+                list(self.kept))
             result = self._compute(ctx, spec)
-            self._commit(spec, result, list(self.sticky), cause="suggest")
+            self._commit(spec, result, list(self.kept), cause="suggest")
             return self.view() or {}
 
     def _spec_for_add(self, t: Target, sticky: list[str]) -> Spec:
@@ -455,35 +503,37 @@ class BundleSession:
         return self._with_sticky(spec, sticky)
 
     def add(self, ctx: JobContext, buf: Buffer | None, loc: Located, pin: bool,
-            codec: PositionCodec) -> dict[str, Any]:
-        """Add (and pin) the file or the definition at the position; ``pin`` is kept for older
-        clients: everything added is pinned."""
+            codec: PositionCodec, retried: bool = False) -> dict[str, Any]:
+        """Add the file or the definition at the position to the current bundle; with ``pin``,
+        later suggestions keep it too."""
         t = self.target(ctx, buf, loc, codec)
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
+        self._require_indexed(t, buf, retried)
         item = t.at_definition()
         with self._lock:
             self._ensure_restored(ctx)
-            if t.definition is None:  # the whole file holds the definitions pinned from it
-                sticky = [s for s in self.sticky if seed_path(s) != t.path] + [item]
-            elif t.path in self.sticky:  # the whole file is pinned already
-                sticky = list(self.sticky)
-            else:
-                sticky = [s for s in self.sticky if s != item] + [item]
+            sticky = _with_item(self.sticky, t, item)
             before = _item_of(self.result, t.path)
+            shown: list[str] | None = None  # the definitions added in the file's place
             spec = self._spec_for_add(t, sticky)
             result = self._compute(ctx, spec)
             if t.definition is None and before is not None and \
                     before.granularity in ("symbols", "focused") and before.symbols and \
                     shows_less(before, _item_of(result, t.path)):
                 # Whole, it would show less than it did: pin the definitions it showed.
-                kept = [s for s in sticky if s != item] + \
-                    [f"{t.path}::{sym}" for sym in before.symbols]
-                spec2 = self._spec_for_add(replace(t, definition=before.symbols[0]), kept)
+                defs = [f"{t.path}::{sym}" for sym in before.symbols]
+                narrowed = [s for s in sticky if s != item] + defs
+                spec2 = self._spec_for_add(replace(t, definition=before.symbols[0]), narrowed)
                 result2 = self._compute(ctx, spec2)
                 if not shows_less(before, _item_of(result2, t.path)):
-                    spec, result, sticky = spec2, result2, kept
-            self._commit(spec, result, sticky, cause="add")
+                    spec, result, sticky, shown = spec2, result2, narrowed, defs
+            kept = self.kept
+            if pin:  # later suggestions keep it too, as it was added (whole, or its definitions)
+                kept = _with_item(self.kept, t, item)
+                if shown is not None:
+                    kept = [s for s in kept if s != item] + shown
+            self._commit(spec, result, sticky, cause="add", kept=kept)
             return self.view() or {}
 
     def remove(self, ctx: JobContext, buf: Buffer | None, loc: Located,
@@ -497,22 +547,23 @@ class BundleSession:
             if t.is_dir:
                 raise CommandError(f"{t.path} is a folder: remove the files inside it one by one")
             spec = self.spec.copy()
-            sticky = list(self.sticky)
             item = t.at_definition() if t.definition else None
             if item is not None and item in spec.added:
                 spec.added.remove(item)  # just that definition
-                sticky = [s for s in sticky if s != item]
+                sticky = [s for s in self.sticky if s != item]
+                kept = [s for s in self.kept if s != item]
             else:
                 spec.added = [a for a in spec.added if seed_path(a) != t.path]
                 spec.pins = [p for p in spec.pins if p != t.path]
-                sticky = [s for s in sticky if seed_path(s) != t.path]
+                sticky = [s for s in self.sticky if seed_path(s) != t.path]
+                kept = [s for s in self.kept if seed_path(s) != t.path]
                 if t.path not in spec.excludes:
                     spec.excludes.append(t.path)
             if not spec.ranked and not (spec.seeds or spec.added or spec.pins):
-                self._commit(None, None, sticky, cause="clear")  # the last item went
+                self._commit(None, None, sticky, cause="clear", kept=kept)  # the last item went
                 return None
             result = self._compute(ctx, spec)
-            self._commit(spec, result, sticky, cause="remove")
+            self._commit(spec, result, sticky, cause="remove", kept=kept)
             return self.view()
 
     def copy(self, fmt: str) -> str:
@@ -614,6 +665,17 @@ class BundleSession:
             action(f"Exclude {name} from the context bundle", REMOVE, file_arg)
         action(f"Suggest a context bundle for {name}", SUGGEST, file_arg)
         return out
+
+
+def _with_item(added: list[str], t: Target, item: str) -> list[str]:
+    """The additions ``added`` with ``item`` (``t``'s file or definition) added: a whole file
+    takes the place of the definitions added from it; a definition of a file added whole adds
+    nothing."""
+    if t.definition is None:
+        return [s for s in added if seed_path(s) != t.path] + [item]
+    if t.path in added:
+        return list(added)
+    return [s for s in added if s != item] + [item]
 
 
 def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),

@@ -5,6 +5,7 @@ are done."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from analyzers.app.requests import MAX_BUDGET
@@ -18,16 +19,28 @@ from server.lsp.args import (
     opt_str,
     uri_arg,
 )
-from server.lsp.bundle_view import ADD, COPY, CURRENT, REMOVE, SAVE, SUGGEST
+from server.lsp.bundle_view import ADD, COPY, CURRENT, REMOVE, SAVE, SUGGEST, NotIndexedYet
 from server.lsp.chain import index_deps
 from server.lsp.handlers.common import analysis_deps
 
 if TYPE_CHECKING:
     from server.lsp.dispatch import LspCall
     from server.lsp.server import StewardLanguageServer
+    from server.scheduler import Job, JobContext
 
 __all__ = ["ADD", "COPY", "CURRENT", "REMOVE", "SAVE", "SUGGEST", "add", "copy", "current",
            "remove", "save", "suggest"]
+
+
+async def indexing_first(ls: StewardLanguageServer, call: LspCall,
+                         fn: Callable[[JobContext, bool], Any], depends_on: list[Job]) -> Any:
+    """``fn(ctx, False)`` as the command's job; when its file is on disk but not indexed yet (a
+    file saved or made since the last build), ``fn(ctx, True)`` once an index build took it in."""
+    try:
+        return await call.run(lambda ctx: fn(ctx, False), depends_on=depends_on)
+    except NotIndexedYet:
+        job = ls.indexer.schedule("a file not indexed yet")
+        return await call.run(lambda ctx: fn(ctx, True), depends_on=[job] if job else [])
 
 
 async def suggest(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
@@ -40,8 +53,10 @@ async def suggest(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCal
     budget = opt_int(SUGGEST, obj, "budget", maximum=MAX_BUDGET)
     buf = ls.buffer(uri) if uri is not None else None
     codec = ls.workspace.position_codec
-    return await call.run(lambda ctx: ls.bundles.suggest(ctx, buf, where, task, budget, codec),
-                          depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
+    return await indexing_first(
+        ls, call, lambda ctx, again: ls.bundles.suggest(ctx, buf, where, task, budget, codec,
+                                                        again),
+        index_deps(ls.state) + analysis_deps(ls, buf))
 
 
 async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
@@ -51,8 +66,9 @@ async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -
     pin = obj.get("pin") is True
     buf = ls.buffer(where.uri)
     codec = ls.workspace.position_codec
-    return await call.run(lambda ctx: ls.bundles.add(ctx, buf, where, pin, codec),
-                          depends_on=index_deps(ls.state) + analysis_deps(ls, buf))
+    return await indexing_first(
+        ls, call, lambda ctx, again: ls.bundles.add(ctx, buf, where, pin, codec, again),
+        index_deps(ls.state) + analysis_deps(ls, buf))
 
 
 async def remove(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -> Any:
