@@ -147,3 +147,16 @@ def test_a_root_inside_a_work_tree_is_said_to_stand_for_it(tmp_path: Path) -> No
     done = run_cli("bundle", "--root", str(root), "--seed", "shop/orders.py", "--budget", "800",
                    cwd=tmp_path)
     assert done.returncode == 0 and "inside the git work tree" not in done.stderr
+
+
+def test_a_symbol_of_a_file_too_large_to_parse_is_said_so(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "app")
+    (root / "huge.py").write_text("".join(f"def f{i}():\n    return {i}\n\n"
+                                          for i in range(80_000)), "utf-8")
+    done = run_cli("bundle", "--seed", "huge.py::f59999", "--max-file-size", "3000000",
+                   cwd=root)
+    assert done.returncode == 2, done.stderr
+    assert "huge.py was not parsed" in done.stderr and "holds it whole" in done.stderr
+    assert "defines no" not in done.stderr
+    done = run_cli("bundle", "--seed", "huge.py", cwd=root)
+    assert done.returncode == 2 and "a larger --max-file-size indexes it" in done.stderr

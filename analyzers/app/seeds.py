@@ -98,6 +98,13 @@ def resolve_seed(index: Index, spec: str) -> Seed:
                            field="seed")
     defs = index.definitions(rel)
     symbols: list[str] = []
+    if parsed.symbol and not defs and files[rel].size > _parse_max():
+        # (it said "huge.py defines no 'f59999'" of a file whose definitions were never read)
+        PARSE_MAX_BYTES = _parse_max()  # noqa: N806 - the constant, as named where it lives
+        raise RequestError(f"seed {spec!r}: {rel} was not parsed ({files[rel].size:,} bytes, "
+                           f"over the parse limit of {PARSE_MAX_BYTES:,}), so its definitions "
+                           f"are not known: give the file itself ({rel}) with a budget that "
+                           "holds it whole, or another seed", field="seed")
     if parsed.symbol:
         symbols = [_named(defs, rel, parsed.symbol, spec)]
     elif parsed.line is not None:
@@ -109,6 +116,12 @@ def resolve_seed(index: Index, spec: str) -> Seed:
         best = innermost_definition(defs, line)
         symbols = [best.qualified] if best is not None else []
     return Seed(rel, symbols, spec, line=parsed.line)
+
+
+def _parse_max() -> int:
+    from analyzers.indexing.filefacts import PARSE_MAX_BYTES  # (the core, imported when asked)
+
+    return PARSE_MAX_BYTES
 
 
 def _suffix_unread(index: Index, rel: str, spec: str) -> str | None:
@@ -140,7 +153,7 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
     if skipped:
         # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
         # history alone, would look like an answer about the file and not be one.
-        hint = " (a larger max file size indexes it)" if skipped[0] == "too_large" else ""
+        hint = " (a larger --max-file-size indexes it)" if skipped[0] == "too_large" else ""
         return f"seed {spec!r} is not indexed: {skip_words(*skipped)}{hint}"
     return not_indexed(index.root, rel, f"seed {spec!r}")
 
