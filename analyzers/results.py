@@ -23,7 +23,8 @@ class SkippedFile(BaseModel):
     path: str
     reason: str = Field(
         description="binary, too_large, undecodable, undecodable_name, excluded, symlink, "
-        "symlink_outside_root, symlink_loop, broken_symlink, vanished, unreadable, not_a_file"
+        "symlink_outside_root, symlink_loop, broken_symlink, vanished, unreadable, not_a_file, "
+        "submodule"
     )
     detail: str = ""
 

@@ -160,3 +160,17 @@ def test_a_symbol_of_a_file_too_large_to_parse_is_said_so(tmp_path: Path) -> Non
     assert "defines no" not in done.stderr
     done = run_cli("bundle", "--seed", "huge.py", cwd=root)
     assert done.returncode == 2 and "a larger --max-file-size indexes it" in done.stderr
+
+
+def test_a_submodule_is_said_to_be_left_out(tmp_path: Path) -> None:
+    from gitutil import git
+
+    inner = _repo(tmp_path / "lib")
+    root = _repo(tmp_path / "app")
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "vendor/lib",
+        cwd=root)
+    git("commit", "-q", "-m", "add the lib", cwd=root)
+    index = run_cli("index", cwd=root)
+    assert index.returncode == 0 and "vendor/lib: submodule" in index.stdout, index.stdout
+    budget = run_cli("budget", "vendor/lib", cwd=root)
+    assert "vendor/lib is a git submodule" in budget.stderr and "--root vendor/lib" in budget.stderr

@@ -312,8 +312,13 @@ def _unusual_file(root: Path, rel: str, st: os.stat_result,
     if stat.S_ISLNK(st.st_mode):
         return _classify_link(root, rel)
     if not stat.S_ISREG(st.st_mode):
-        if stat.S_ISDIR(st.st_mode):
-            return None  # a submodule or nested repository
+        if stat.S_ISDIR(st.st_mode):  # a submodule (git lists it as one entry): said, as a
+            # skipped file is (review: it was left out silently, and `budget` said only "not an
+            # indexed file or folder")
+            if os.path.lexists(os.path.join(root, rel, ".git")):
+                return Skip(rel, "submodule", "a git submodule, a repository of its own: run "
+                            f"ctxsteward there (--root {rel})")
+            return None  # (a nested repository's folder)
         return Skip(rel, "not_a_file", "special file")
     if st.st_size > max_file_size:
         return Skip(rel, "too_large", f"{st.st_size:,} bytes > limit {max_file_size:,}")

@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
     with ws.snapshot() as snapshot:
         report = snapshot.budget(request)
     for m in report.missing:
-        sys.stderr.write(f"warning: {printable(m)} is not an indexed file or folder\n")
+        sub = (ws.root / m / ".git").exists()  # (a submodule: a repository of its own)
+        sys.stderr.write(f"warning: {printable(m)} is " + (
+            f"a git submodule, a repository of its own: run ctxsteward there (--root "
+            f"{printable(m)})" if sub else "not an indexed file or folder") + "\n")
     if not report.tree and not report.missing:
         sys.stderr.write(f"warning: no indexed files in {printable(report.root)}\n")
     status = 1 if not report.tree else 0  # nothing found (README: exit status)
