@@ -72,6 +72,9 @@ def test_closed_standard_streams_are_no_traceback(tmp_path: Path) -> None:
     assert [i["path"] for i in json.loads(done.stdout)["items"]][0] == "shop/orders.py"
     done = _closed(1, root, "check")
     assert done.returncode == 2 and b"Traceback" not in done.stderr, done.stderr
+    for command in ("index", "budget"):  # (they printed to the null device, exit 0)
+        done = _closed(1, root, command)
+        assert done.returncode == 2 and b"standard output is closed" in done.stderr
 
 
 def test_an_instruction_file_too_large_to_read_is_reported_oversized(tmp_path: Path) -> None:

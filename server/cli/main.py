@@ -300,6 +300,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser(argv).parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        if _STDOUT_CLOSED and args.command in _PRINTS and not getattr(args, "out", None):
+            # (before any work: its result would go nowhere, and the command say it was done)
+            out = " give --out FILE, or" if args.command in ("bundle", "check", "handoff") else ""
+            raise UserError(f"standard output is closed (>&-): {args.command} prints its "
+                            f"result there;{out} leave it open")
         return func(args)
     except RequestError as e:  # the one place a request's error is worded for the command line
         sys.stderr.write(f"ctxsteward: {e.worded(CLI_WORDS)}\n")
@@ -331,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _STDOUT_CLOSED = False  # started with standard output closed: :func:`emit` refuses to print
+# The commands whose result is printed (refused at once when standard output is closed).
+_PRINTS = frozenset({"bundle", "check", "handoff", "index", "budget", "schema"})
 
 
 def _standard_streams() -> None:
