@@ -187,7 +187,12 @@ DETECTORS = (
 # "name =", several names at once, setters, C's copies over lines, snprintf and #define, SQL's
 # REPLACE/SELECT/E''/executemany, JSX defaultValue, Perl q{}, short names' unquoted values in
 # shell and settings files; kept: a login call's word, "Passed!", a command after "pass:")
-SCAN_VERSION = 55
+# 55: round-20 forms (git's "set STRIPE_KEY to V", Compose's DBPW: V, os.Setenv, pw = ("V"), ...)
+# 56: round-21 forms (git's and documents' "db pass V", "password for X is V", "password:
+# changed from OLD to V", "set NAME=OLD to V", "log in with admin / V", "V is the new password";
+# a login call's lower-case word after a user's name, a connect call's password place, echo |
+# sudo -S, smbclient -U user%V, short names' environment defaults)
+SCAN_VERSION = 56
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2095,7 +2100,7 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         return find_secrets("\n".join(text.splitlines()) + "\n", filename)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(
-            text, filename) and not _r19_hint(text, filename):
+            text, filename) and not _r19_hint(text, filename) and not _r21_hint(text, filename):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
@@ -2530,6 +2535,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     found += _round9_findings(text, lines, filename)
     found += _round18_findings(text, lines, filename)
     found += _round19_findings(text, lines, filename)
+    found += _round21_findings(text, filename)
     return found
 
 
@@ -3726,7 +3732,8 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return (spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
-            + _r19_free_spans(text, low) + _r20_free_spans(text, low))
+            + _r19_free_spans(text, low) + _r20_free_spans(text, low)
+            + _r21_free_spans(text, low))
 
 
 # In git's free text, a random-looking value right after a secret's word, joined to it by a
@@ -6125,7 +6132,7 @@ _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
     (_rx(r"(?i)(?<![\w$])(?:log_?in|sign_?in|authenticate|basic_?auth|set_?basic_?auth"
          r"|http(?:basic|digest)auth|simple_bind_s)\([ \t\n]{0,80}"
          r"(?:[A-Za-z_][\w.]{0,80}[ \t]*,[ \t\n]{0,80})?"  # (round 19: authenticate(request, …))
-         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t\n]{0,80}"
+         r"(?:(?P<a>[\"'])(?P<u>[^\"'\\\n]{1,160})(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t\n]{0,80}"
          r"(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)[ \t]*[,)]"),
      ("login(", "log_in(", "signin(", "sign_in(", "authenticate(", "auth(", "bind_s("),
      "password"),
@@ -6222,7 +6229,8 @@ def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
     if how == "password":  # (round 19: a word is a label, ``page.login("Login", "Cancel")``)
         v = m.group("v")
         return _plausible(v, "keyword", "password") and (
-            _r19_password_shaped(v) or _WORDS_PASSWORD.fullmatch(v) is not None)
+            _r19_password_shaped(v) or _WORDS_PASSWORD.fullmatch(v) is not None
+            or _r21_login_word(m))  # (round 21: ``login("admin", "sunshine")``)
     return _r18_secret(m.group("v"), how, name)
 
 
@@ -6850,3 +6858,175 @@ def _r20_jsx(text: str) -> list[tuple[int, int]]:
                                                                     "password"):
             out.append((m.start(g), m.end(g)))
     return out
+
+
+# -- round 21 --
+# Forms the earlier rounds did not read. In git's text and in documents: ``db pass V`` (a bare
+# "pass" after the name of what it opens), ``password for the staging db is V``, ``password:
+# changed from OLD to V`` (the old value too), ``set STRIPE_API_KEY=OLD to V``, ``change
+# DB_PASSWORD from OLD to V``, ``replaced DB_PASSWORD OLD with V``, ``NAME=OLD -> V``, ``Set
+# `DB_PASSWORD` to `V```, ``log in with admin / V``, ``V is the new password``. In files: a
+# login call's lower-case word after a user's name (``login("admin", "sunshine")``; a label,
+# ``page.login("Login", "Cancel")``, is capitalized), the password's place of a database's
+# connect call (``DriverManager.getConnection(url, "admin", "V")``, ``mysql_real_connect(c,
+# "host", "root", "V", …)``, ``new PDO($dsn, "u", "V")``, ``pymysql.connect("h", "u", "V")``),
+# ``echo 'V' | sudo -S`` and ``| passwd --stdin``, ``smbclient -U admin%V``, a short name's
+# environment default (``process.env.DB_PW || 'V'``, ``${PASS:-V}``).
+_R21_OWNER = (r"(?:db|database|admin|root|user|ssh|sudo|su|wifi|wi-fi|wlan|vpn|ftp|sftp|smtp"
+              r"|imap|mail|e-?mail|mysql|postgres|pg|redis|ldap|login|account|staging|prod"
+              r"|production|rds|vnc|proxy|router|server|master|super)")
+_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t]+pass(?:[ \t]+(?:is|was)(?:[ \t]+now)?"
+                     r"[ \t]+|[ \t]*[:=][ \t]*|[ \t]+)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``password for the staging db is V`` (no "is": a value of a chosen password's shape only)
+_R21_FREE_FOR = _rx(r"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw)[ \t]+for[ \t]+"
+                    r"(?:(?:[\w.@/-]{1,40}[ \t]+){1,3}?(?P<s>is|was|=|:)[ \t]+"
+                    r"|(?:[\w.@/-]{1,40}[ \t]+){1,3}?)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R21_SET_VERB = (r"(?:set|setting|change[ds]?|changing|rotated?|rotates|rotating|reset|resetting"
+                 r"|update[ds]?|updating|replace[ds]?|replacing)")
+# ``set STRIPE_API_KEY=OLD to V``, ``change DB_PASSWORD from OLD to V``, ``replaced DB_PASSWORD
+# OLD with V``, ``Set `DB_PASSWORD` to `V```, ``STRIPE_SECRET_KEY=OLD -> V``
+_R21_FREE_SET = _rx(
+    rf"(?i)(?<![\w-])(?:{_R21_SET_VERB}[ \t]+(?:the[ \t]+)?(?:{_R21_OWNER}[ \t]+)?[`\"']?"
+    rf"(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"']?"
+    r"(?:(?:[ \t]*=[ \t]*|[ \t]+from[ \t]+|[ \t]+)[`\"']?(?P<o>[^\s\"'`]{1,300}?)[`\"']?)?"
+    r"[ \t]+(?:to|with|->|=>|\u2192)"
+    rf"|(?P<m>{_R20_ENV_NAME}|{_R19_FREE_NAME})=[`\"']?(?P<p>[^\s\"'`]{{1,300}}?)[`\"']?"
+    r"[ \t]*(?:->|=>|\u2192))"
+    r"[ \t]+[`\"']?(?P<v>[^\s\"'`]{6,300})")
+# ``password: changed from OLD to V`` (round 20 read no ":" after the name; the old value too)
+_R21_FREE_FROM = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R19_FREE_NAME})[ \t]*:?[ \t]+(?:(?:was|is|has[ \t]+been)[ \t]+)?"
+    r"(?:set|changed|rotated|reset|updated)[ \t]+from[ \t]+[\"'`]?(?P<o>[^\s\"'`]{1,64})[\"'`]?"
+    r"[ \t]+to[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``log in with admin / V``, ``sign in as `admin`/`V``` (round 19 read "login" and "creds")
+_R21_FREE_LOGIN = _rx(r"(?i)(?<![\w-])(?:log[ \t-]in|sign[ \t-]?in)[ \t]+(?:with|as|using)[ \t]+"
+                      r"[`\"']?[\w.@+-]{1,64}[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
+# ``V is the new password`` (found from "is the", the value read back)
+_R21_FREE_IS_THE = _rx(r"(?i)[`\"']?[ \t]+(?:is|was)[ \t]+(?:the|our|my)[ \t]+(?:new[ \t]+)?"
+                       rf"(?:{_R21_OWNER}[ \t]+)?(?:password|passwd|passphrase|pw|pwd)(?![\w-])")
+_R21_WORD_BACK = _rx(r"[^\s\"'`]{6,300}$")
+_R21_LOGIN_WORDS = _rx(r"log[ \t-]in|sign[ \t-]?in")  # (on the lower-cased text)
+_R21_FREE_RULES = (_R21_FREE_PASS, _R21_FREE_FOR, _R21_FREE_SET, _R21_FREE_FROM, _R21_FREE_LOGIN)
+
+
+def _r21_strong(v: str) -> bool:
+    """Whether ``v`` reads as a chosen password beyond doubt: a digit, and a symbol or both
+    cases (``Zq9-hunter-77x``, ``Xk3#pq9vLm2z``; not ``macos-14``, ``python3``)."""
+    return _has_digit(v) and (any(c in _R18_SYMBOLS for c in v)
+                              or (any(c.isupper() for c in v) and any(c.islower() for c in v)))
+
+
+def _r21_prose_spans(text: str, low: str) -> list[tuple[int, int]]:
+    """The values of the round-21 forms of prose (git's text, a document; see above)."""
+    if not ("pass" in low or "pw" in low or "key" in low or "token" in low or "secret" in low
+            or "cred" in low or "/" in text and _R21_LOGIN_WORDS.search(low) is not None):
+        return []
+    spans: list[tuple[int, int]] = []
+    for rule in _R21_FREE_RULES:
+        for m in rule.finditer(text):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            name = (m.groupdict().get("n") or m.groupdict().get("m") or "password")
+            if rule is _R21_FREE_FOR and not m.group("s") and not _r21_strong(v):
+                continue
+            if _r19_free_value(v, name):
+                spans.append((m.start("v"), m.start("v") + len(v)))
+            for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
+                old = (m.groupdict().get(g) or "").rstrip(_SENTENCE_END)
+                if len(old) >= 6 and "[redacted:" not in old and _r19_password_shaped(old) \
+                        and _SECRET_STEM.search(old) is None and not _VERSION.match(old):
+                    spans.append((m.start(g), m.start(g) + len(old)))
+    if " is " in low or " was " in low:
+        for m in _R21_FREE_IS_THE.finditer(text):
+            back = _R21_WORD_BACK.search(text, max(m.start() - 300, 0), m.start())
+            if back is not None:
+                v = back.group().lstrip("`\"'(")
+                if _r21_strong(v) and _r19_free_value(v, "password"):
+                    spans.append((m.start() - len(v), m.start()))
+    return spans
+
+
+def _r21_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of the round-21 forms of git's text (see above)."""
+    return [(a, b, "Secret In Prose") for a, b in _r21_prose_spans(text, low)]
+
+
+# the password's place of a database's connect call (its user a literal before it)
+_R21_LIT = r"(?P<{g}q>[\"'])(?P<{g}>[^\"'\\\n]{{1,300}})(?P={g}q)"
+_R21_CONNECT = _rx(
+    r"(?<![\w$])(?:(?:getConnection|new[ \t]+PDO|new[ \t]+mysqli|mysqli?_connect"
+    r"|(?:pymysql|MySQLdb|mysql)\.connect|ldap_bind|ftp_login)\([^,()\n]{1,300},"
+    r"|mysqli?_real_connect\([^,()\n]{1,300},[^,()\n]{1,300},)"
+    rf"[ \t]*{_R21_LIT.format(g='u')}[ \t]*,[ \t]*{_R21_LIT.format(g='v')}[ \t]*[,)]")
+# ``echo 'V' | sudo -S …``, ``echo "V" | passwd --stdin admin``
+_R21_STDIN = _rx(r"(?<![\w-])(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?(?P<q>[\"']?)"
+                 r"(?P<v>[^\s\"'|;&$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:[^\n|;&]{0,80}?"
+                 r"[ \t])?(?:-[A-Za-z]*S|--stdin)(?![\w-])|passwd[ \t]+--stdin)")
+# ``smbclient //srv/share -U admin%V``, ``--user=admin%V``
+_R21_SMB_USER = _rx(r"(?<![\w-])(?:-U|--user(?:name)?=?)[ \t]*[\"']?[A-Za-z][\w.\\@-]{0,63}%"
+                    r"(?P<v>[^\s\"'%]{4,300})")
+# a short name's environment default: ``process.env.DB_PW || 'V'``, ``${PASS:-V}``
+_R21_ENV_DEFAULT = _rx(
+    r"(?i)(?:(?:process\.env\.|\benv\[[ \t]*[\"']|environ(?:\.get\(|\[)[ \t]*[\"']"
+    r"|getenv\([ \t]*[\"'])(?P<n>\w{1,80})[\"']?[ \t]*[\])]?[ \t]*(?:\|\||\?\?|\bor\b)[ \t]*"
+    r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
+    r"|\$\{(?P<m>\w{1,80}):?[-=](?P<w>[^}\s\"'`]{1,300})\})")
+_R21_HINTS = ("getconnection(", "connect(", "new pdo(", "ldap_bind(", "ftp_login(", "sudo",
+              "--stdin", "%", "||", "??", " or ", "${")
+
+
+def _r21_hint(text: str, filename: str = "") -> bool:
+    """Whether ``text`` may hold a round-21 form the prefilters' words miss (see above)."""
+    low = text.lower()
+    if filename.lower().endswith(DOC_SUFFIXES) and ("pass" in low or "pw" in low or (
+            "/" in text and _R21_LOGIN_WORDS.search(low) is not None)):
+        return bool(_round21_spans(text, filename, low))
+    return any(h in low for h in _R21_HINTS) and bool(_round21_spans(text, filename, low))
+
+
+def _round21_findings(text: str, filename: str) -> list[Finding]:
+    """The values of the round-21 forms (see above) found in a file's ``text``."""
+    found = _round21_spans(text, filename, text.lower())
+    if not found:
+        return []
+    starts = _line_starts(text)
+    return [_r18_finding(starts, a, b) for a, b in found]
+
+
+def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
+    """The spans of the round-21 values in a file's ``text`` (see above)."""
+    found: list[tuple[int, int]] = []
+    if filename.lower().endswith(DOC_SUFFIXES):
+        found += _r21_prose_spans(text, low)
+    if "connect(" in low or "getconnection(" in low or "new pdo(" in low or "_bind(" in low \
+            or "ftp_login(" in low:
+        found += [(m.start("v"), m.end("v")) for m in _R21_CONNECT.finditer(text)
+                  if _plausible(m.group("v"), "keyword", "password")]
+    if ("sudo" in low or "--stdin" in low) and "|" in text:
+        found += [(m.start("v"), m.end("v")) for m in _R21_STDIN.finditer(text)
+                  if _plausible(m.group("v"), "keyword", "password")]
+    if "%" in text and ("-u" in low or "--user" in low):
+        found += [(m.start("v"), m.end("v")) for m in _R21_SMB_USER.finditer(text)
+                  if _plausible(m.group("v").rstrip(_SENTENCE_END), "keyword", "password")]
+    if "||" in text or "??" in text or " or " in text or "${" in text:
+        for m in _R21_ENV_DEFAULT.finditer(text):
+            n, g = ("n", "v") if m.group("n") else ("m", "w")
+            if _r19_name_secret(m.group(n), m.group(g), "keyword"):
+                found.append((m.start(g), m.end(g)))
+    return found
+
+
+_R21_UI_WORDS = frozenset(
+    "cancel submit login logout signin signout signup register continue close back next ok yes "
+    "no done save apply reset retry skip confirm enter user username email name guest anonymous "
+    "password passwd secret admin test demo default none null".split())
+_R21_USER = _rx(r"[a-z0-9][a-z0-9._+-]{0,63}(?:@[a-z0-9.-]{1,100})?")
+
+
+def _r21_login_word(m: re.Match[str]) -> bool:
+    """Whether a login call's second literal is a lower-case word chosen as a password: its first
+    a lower-case user's name or e-mail (``login("admin", "sunshine")``); a form's labels are
+    capitalized (``page.login("Login", "Cancel")``), a word of a form's is no password."""
+    user, v = m.group("u"), m.group("v")
+    return (user is not None and _R21_USER.fullmatch(user) is not None
+            and v.isalpha() and v.islower() and len(v) >= 4 and v not in _R21_UI_WORDS
+            and v != user and _plausible(v, "keyword", "password"))
