@@ -6978,6 +6978,8 @@ def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
     spans: list[tuple[int, int]] = []
     v = m.group("v").rstrip(_SENTENCE_END)
     name = (m.groupdict().get("n") or m.groupdict().get("m") or "password")
+    if v[:1] in "([{<" or "://" in v:
+        return spans  # (a link or a note after the word: "an empty password ([#9850](…))")
     if (rule is _R21_FREE_FOR and not m.group("s")
             or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
             ) and not _r21_strong(v):
@@ -7084,9 +7086,9 @@ def _r21_places(low: str, word: str) -> list[int]:
 def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
     """The spans of the round-21 values in a file's ``text`` (see above; the last text's kept:
     :func:`_r21_hint` and :func:`_round21_findings` ask for the same text's)."""
-    key = (text, filename)
-    if _R21_LAST[0] is not None and _R21_LAST[0][0] is text and _R21_LAST[0][1] == filename:
-        return list(_R21_LAST[0][2])
+    last = _R21_LAST[0]  # (read once: the servers scan on several threads)
+    if last is not None and last[0] is text and last[1] == filename:
+        return list(last[2])
     found: list[tuple[int, int]] = []
     if filename.lower().endswith(DOC_SUFFIXES):
         found += _r21_prose_spans(text, low, doc=True)
@@ -7100,7 +7102,7 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
                     _r19_password_shaped(v) or _r21_login_word(m)):
             found.append((m.start("v"), m.start("v") + len(v.rstrip(_SENTENCE_END)
                                                            if how == "password" else v)))
-    _R21_LAST[0] = (key[0], key[1], tuple(found))
+    _R21_LAST[0] = (text, filename, tuple(found))
     return found
 
 

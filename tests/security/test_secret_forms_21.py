@@ -128,7 +128,9 @@ benign("an expect send with no prompt", 'expect "login:"\nsend "admin\\r"\n', "b
 benign("round 21's look-alikes in a document",
        "The checks pass for Python3.12 and PyPy3.9.\nThe db pass-through mode uses conn_pool2.\n"
        "Set `DB_PASSWORD` to your own value.\nLog in with GitHub / GitLab.\n"
-       "The password hashing changed from bcrypt to argon2id.\n", "README.md")
+       "The password hashing changed from bcrypt to argon2id.\n"
+       "- Fix a source that required an empty password ([#9850](https://x.org/pull/9850)).\n",
+       "README.md")
 benign("a short name's path", 'sshpass = "/usr/bin/sshpass"\nbypass = "Zq9-hunter-77x"\n',
        "a.py")
 for _k, _subject in enumerate((
