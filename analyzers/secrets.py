@@ -7095,7 +7095,8 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
     matches = _r21_matches(text, low, _r21_present(low, filename))
     for m, how in matches:
         v = m.group("v")
-        if how == "name" and _r19_name_secret(m.group("n"), v, "keyword") \
+        if how == "name" and _r19_short_name(m.group("n")) \
+                and _r19_name_secret(m.group("n"), v, "keyword") \
                 or how == "password" and _plausible(v.rstrip(_SENTENCE_END), "keyword",
                                                     "password") \
                 or how == "call" and _plausible(v, "keyword", "password") and (

@@ -120,7 +120,7 @@ benign("shell look-alikes",
        'echo "$SUDO_PASSWORD" | sudo -S true\n'
        'echo "deb http://x stable main" | sudo tee /etc/apt/sources.list\n'
        'date -u +%Y-%m-%d\nps -U root -o %cpu\nPASS="${PASS:-}"\nPORT="${PORT:-8080}"\n'
-       'PASS="${PASS:-changeme}"\n', "a.sh")
+       'PASS="${PASS:-changeme}"\nlocal pwdir=${PASSWORD_STORE_DIR-~/.password-store}\n', "a.sh")
 benign("an environment default of a word", "const mode = process.env.MODE || 'production';\n"
        "const pw = process.env.DB_PW || '';\n", "a.js")
 benign("a format string for smbclient", 'cmd = "smbclient -U %s%%%s" % (user, pw)\n', "a.py")
