@@ -189,7 +189,12 @@ DETECTORS = (
 # "name =", several names at once, setters, C's copies over lines, snprintf and #define, SQL's
 # REPLACE/SELECT/E''/executemany, JSX defaultValue, Perl q{}, short names' unquoted values in
 # shell and settings files; kept: a login call's word, "Passed!", a command after "pass:")
-SCAN_VERSION = 55
+# 55: round-20 forms (git's "set STRIPE_KEY to V", Compose's DBPW: V, os.Setenv, pw = ("V"), ...)
+# 56: round-21 forms (git's and documents' "db pass V", "password for X is V", "password:
+# changed from OLD to V", "set NAME=OLD to V", "log in with admin / V", "V is the new password";
+# a login call's lower-case word after a user's name, a connect call's password place, echo |
+# sudo -S, smbclient -U user%V, short names' environment defaults)
+SCAN_VERSION = 56
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2097,7 +2102,7 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
         return find_secrets("\n".join(text.splitlines()) + "\n", filename)
     if not might_hold_secret(text) and not (filename.lower().endswith(DOC_SUFFIXES)
                                             and _free_hint(text)) and not _config_form_hint(
-            text, filename) and not _r19_hint(text, filename):
+            text, filename) and not _r19_hint(text, filename) and not _r21_hint(text, filename):
         return []
     key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(),
            filename)
@@ -2532,6 +2537,7 @@ def _text_findings(text: str, lines: list[str], filename: str) -> list[Finding]:
     found += _round9_findings(text, lines, filename)
     found += _round18_findings(text, lines, filename)
     found += _round19_findings(text, lines, filename)
+    found += _round21_findings(text, filename)
     return found
 
 
@@ -3732,7 +3738,8 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
             if m.group("e") or _FREE_ENCODED_END.match(text, end):
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return (spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
-            + _r19_free_spans(text, low) + _r20_free_spans(text, low))
+            + _r19_free_spans(text, low) + _r20_free_spans(text, low)
+            + _r21_free_spans(text, low))
 
 
 # In git's free text, a random-looking value right after a secret's word, joined to it by a
@@ -6188,7 +6195,8 @@ def _r16_args(line: str, at: int, wanted: dict[int | str, _Slot]) -> list[_SlotV
 # (either order), and a hash element named in braces (Perl's ``$ENV{DB_PASSWORD} = "V"``).
 _R18_PW = (r"(?:(?:db|database|admin|root|user|usr|my|app|sql|mysql|pg|ftp|sftp|smtp|mail|imap"
            r"|ssh|sudo|su|master|super|login|default|web|rds|redis|ldap|vnc|wifi|wlan|proxy"
-           r"|bind|mqtt|rabbit|vault|svc|service)[_-]?)?pw|pass")
+           r"|bind|mqtt|rabbit|vault|svc|service)[_-]?)?(?:pw|pass)")  # (round 21: the prefixes
+# for "pass" too: the group had held "pw" only)
 _R18_PW_NAME = _rx(rf"(?i){_R18_PW}")
 # After a short password name (read back from its "pw" or "pass": a scan from every place of a
 # text for a name of any of the words above is several times slower): a literal assigned
@@ -6225,7 +6233,7 @@ _R18_RULES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
     (_rx(r"(?i)(?<![\w$])(?:log_?in|sign_?in|authenticate|basic_?auth|set_?basic_?auth"
          r"|http(?:basic|digest)auth|simple_bind_s)\([ \t\n]{0,80}"
          r"(?:[A-Za-z_][\w.]{0,80}[ \t]*,[ \t\n]{0,80})?"  # (round 19: authenticate(request, …))
-         r"(?:(?P<a>[\"'])[^\"'\\\n]{1,160}(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t\n]{0,80}"
+         r"(?:(?P<a>[\"'])(?P<u>[^\"'\\\n]{1,160})(?P=a)|[A-Za-z_][\w.]{0,80})[ \t]*,[ \t\n]{0,80}"
          r"(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)[ \t]*[,)]"),
      ("login(", "log_in(", "signin(", "sign_in(", "authenticate(", "auth(", "bind_s("),
      "password"),
@@ -6322,7 +6330,8 @@ def _r18_value(name: str, m: re.Match[str], how: str) -> bool:
     if how == "password":  # (round 19: a word is a label, ``page.login("Login", "Cancel")``)
         v = m.group("v")
         return _plausible(v, "keyword", "password") and (
-            _r19_password_shaped(v) or _WORDS_PASSWORD.fullmatch(v) is not None)
+            _r19_password_shaped(v) or _WORDS_PASSWORD.fullmatch(v) is not None
+            or _r21_login_word(m))  # (round 21: ``login("admin", "sunshine")``)
     return _r18_secret(m.group("v"), how, name)
 
 
@@ -6950,3 +6959,399 @@ def _r20_jsx(text: str) -> list[tuple[int, int]]:
                                                                     "password"):
             out.append((m.start(g), m.end(g)))
     return out
+
+
+
+# -- round 21 --
+# Forms the earlier rounds did not read. In git's text and in documents: ``db pass V`` (a bare
+# "pass" after the name of what it opens), ``password for the staging db is V``, ``password:
+# changed from OLD to V`` (the old value too), ``set STRIPE_API_KEY=OLD to V``, ``change
+# DB_PASSWORD from OLD to V``, ``replaced DB_PASSWORD OLD with V``, ``NAME=OLD -> V``, ``Set
+# `DB_PASSWORD` to `V```, ``log in with admin / V``, ``V is the new password``, ``use V as the
+# password``, ``passcode V`` (and in documents ``password V``, a value of a chosen password's
+# shape beyond doubt: see :func:`_r21_strong`). In files: a call's lower-case word after a user's
+# name (``login("admin", "sunshine")``; a form's labels, ``page.login("Login", "Cancel")``, are
+# capitalized), a credential's constructor (``new NetworkCredential("admin", "V")``,
+# ``basic_auth("admin", Some("V"))``), the password's place of a database's connect call
+# (``DriverManager.getConnection(url, "admin", "V")``, ``mysql_real_connect(c, "host", "root",
+# "V", …)``, ``new PDO($dsn, "u", "V")``), Go's DSN ``"root:V@tcp(db)/app"``, libpq's ``"host=db
+# password=V"``, curl's ``CURLOPT_USERPWD, "admin:V"``, ``btoa("admin:V")``, ``echo 'V' | sudo
+# -S`` and ``| passwd --stdin``, ``passwd bob <<< 'V'``, ``smbclient -U admin%V``, ``ldapsearch -w
+# V``, ``xfreerdp /p:V``, ``mysqladmin password V``, ``net use … /user:admin V``, ``openssl passwd
+# V``, expect's ``send "V\r"`` after a password prompt, a short name's environment default
+# (``process.env.DB_PW || 'V'``, ``${PASS:-V}``). Round 18's short names read as meant:
+# ``(db|admin|…)?(pw|pass)`` (``ADMINPASS``, ``DBPASS``, ``SSHPASS``; the group had held only
+# "pw"). Each file rule is tried where its word is (found by ``str.find`` in the lower-cased
+# text): a rule tried at every place cost +5% of ``find_secrets`` on the bench clones.
+_R21_OWNER = (r"(?:db|database|admin|root|user|ssh|sudo|su|wifi|wi-fi|wlan|vpn|ftp|sftp|smtp"
+              r"|imap|mail|e-?mail|mysql|postgres|pg|redis|ldap|login|account|staging|prod"
+              r"|production|rds|vnc|proxy|router|server|master|super)")
+_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t]+pass(?:[ \t]+(?:is|was)(?:[ \t]+now)?"
+                     r"[ \t]+|[ \t]*[:=][ \t]*|[ \t]+)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``password for the staging db is V`` (no "is": a value of a chosen password's shape only)
+_R21_FREE_FOR = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw|{_R21_OWNER}[ \t]+pass)"
+                    r"[ \t]+for[ \t]+(?:(?:[\w.@/-]{1,40}[ \t]+){1,3}?(?P<s>is|was|=|:)[ \t]+"
+                    r"|(?:[\w.@/-]{1,40}[ \t]+){1,3}?)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R21_SET_VERB = (r"(?:set|setting|change[ds]?|changing|rotated?|rotates|rotating|reset|resetting"
+                 r"|update[ds]?|updating|replace[ds]?|replacing)")
+# ``set STRIPE_API_KEY=OLD to V``, ``change DB_PASSWORD from OLD to V``, ``replaced DB_PASSWORD
+# OLD with V``, ``Set `DB_PASSWORD` to `V```, ``changed db pw to V``, ``NAME=OLD -> V``
+_R21_FREE_SET = _rx(
+    rf"(?i)(?<![\w-])(?:{_R21_SET_VERB}[ \t]+(?:the[ \t]+)?(?:{_R21_OWNER}[ \t]+)?[`\"']?"
+    rf"(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"']?"
+    r"(?:(?:[ \t]*=[ \t]*|[ \t]+from[ \t]+|[ \t]+)[`\"']?(?P<o>[^\s\"'`]{1,300}?)[`\"']?)?"
+    r"[ \t]+(?:to|with|->|=>|\u2192)"
+    rf"|(?P<m>{_R20_ENV_NAME}|{_R19_FREE_NAME})=[`\"']?(?P<p>[^\s\"'`]{{1,300}}?)[`\"']?"
+    r"[ \t]*(?:->|=>|\u2192))"
+    r"[ \t]+[`\"']?(?P<v>[^\s\"'`]{6,300})")
+# ``password: changed from OLD to V`` (round 20 read no ":" after the name; the old value too)
+_R21_FREE_FROM = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R19_FREE_NAME})[ \t]*:?[ \t]+(?:(?:was|is|has[ \t]+been)[ \t]+)?"
+    r"(?:set|changed|rotated|reset|updated)[ \t]+from[ \t]+[\"'`]?(?P<o>[^\s\"'`]{1,64})[\"'`]?"
+    r"[ \t]+to[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``log in with admin / V``, ``sign in as `admin`/`V``` (round 19 read "login" and "creds")
+_R21_FREE_LOGIN = _rx(r"(?i)(?<![\w-])(?:log[ \t-]in|sign[ \t-]?in)[ \t]+(?:with|as|using)[ \t]+"
+                      r"[`\"']?[\w.@+-]{1,64}[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
+# ``passcode V`` (round 20 read pw, pwd, passwd and password: in documents these too)
+_R21_FREE_PW = _rx(r"(?i)(?<![\w-])(?P<n>passcode|passphrase|pass(?:word|wd)|pwd|pw)[ \t]*:?"
+                   r"[ \t]+[\"'`]?(?P<v>[^\s\"'`]{8,300})")
+# ``V is the new password``, ``use V as the password`` (found from "is the", the value read back)
+_R21_FREE_IS_THE = _rx(r"(?i)[`\"']?[ \t]+(?:is|was|as)[ \t]+(?:the|our|my|your|a)[ \t]+"
+                       rf"(?:new[ \t]+)?(?:{_R21_OWNER}[ \t]+)?(?:password|passwd|passphrase|pw"
+                       r"|pwd)(?![\w-])")
+_R21_WORD_BACK = _rx(r"[^\s\"'`]{6,300}$")
+_R21_LOGIN_WORDS = _rx(r"log[ \t-]in|sign[ \t-]?in")  # (on the lower-cased text)
+_R21_FREE_RULES = (_R21_FREE_PASS, _R21_FREE_FOR, _R21_FREE_SET, _R21_FREE_FROM, _R21_FREE_LOGIN,
+                   _R21_FREE_PW)
+
+
+def _r21_strong(v: str) -> bool:
+    """Whether ``v`` reads as a chosen password beyond doubt: a digit, and a symbol or both
+    cases (``Zq9-hunter-77x``, ``Xk3#pq9vLm2z``; not ``macos-14``, ``python3``)."""
+    return _has_digit(v) and (any(c in _R18_SYMBOLS for c in v)
+                              or (any(c.isupper() for c in v) and any(c.islower() for c in v)))
+
+
+def _r21_old_value(old: str) -> bool:
+    """Whether a value replaced (``changed from OLD to V``) reads as a chosen password."""
+    return (len(old) >= 6 and "[redacted:" not in old and _r19_password_shaped(old)
+            and _SECRET_STEM.search(old) is None and not _VERSION.match(old))
+
+
+def _r21_prose_spans(text: str, low: str, doc: bool = False) -> list[tuple[int, int]]:
+    """The values of the round-21 forms of prose (git's text; a document's, ``doc``: its
+    ``password V`` only of :func:`_r21_strong` shape; see above). Only the lines holding one of
+    :data:`_R21_PROSE_WORDS` are read (a whole document read by each rule cost 0.2 s over the
+    bench clones' 40 largest)."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(text, low, _R21_PROSE_WORDS):
+        for rule in _R21_FREE_RULES:
+            for m in rule.finditer(text, a, b):
+                spans += _r21_prose_match(m, rule, doc)
+        if " is " in low[a:b] or " was " in low[a:b] or " as " in low[a:b]:
+            for m in _R21_FREE_IS_THE.finditer(text, a, b):
+                back = _R21_WORD_BACK.search(text, max(m.start() - 300, a), m.start())
+                if back is not None:
+                    v = back.group().lstrip("`\"'(")
+                    if _r21_strong(v) and _r19_free_value(v, "password"):
+                        spans.append((m.start() - len(v), m.start()))
+    return spans
+
+
+_R21_PROSE_WORDS = ("pass", "pw", "key", "token", "secret", "cred", "log in", "log-in", "sign")
+
+
+def _r21_lines(text: str, low: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The lines of ``text`` (start, end) that hold one of ``words`` (``low``: in lower case)."""
+    starts = sorted({at for w in words for at in _places(low, w)})
+    out: list[tuple[int, int]] = []
+    for at in starts:
+        if out and at < out[-1][1]:
+            continue
+        out.append((text.rfind("\n", 0, at) + 1, _line_end(text, at)))
+    return out
+
+
+def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
+                     ) -> list[tuple[int, int]]:
+    """The spans of a prose rule's match ``m``: its value, and an old value replaced."""
+    spans: list[tuple[int, int]] = []
+    v = m.group("v").rstrip(_SENTENCE_END)
+    name = (m.groupdict().get("n") or m.groupdict().get("m") or "password")
+    if v[:1] in "([{<" or "://" in v:
+        return spans  # (a link or a note after the word: "an empty password ([#9850](…))")
+    if (rule is _R21_FREE_FOR and not m.group("s")
+            or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
+            ) and not _r21_strong(v):
+        return spans
+    if _r19_free_value(v, name):
+        spans.append((m.start("v"), m.start("v") + len(v)))
+    for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
+        old = (m.groupdict().get(g) or "").rstrip(_SENTENCE_END)
+        if _r21_old_value(old):
+            spans.append((m.start(g), m.start(g) + len(old)))
+    return spans
+
+
+def _r21_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of the round-21 forms of git's text (see above)."""
+    return [(a, b, "Secret In Prose") for a, b in _r21_prose_spans(text, low)]
+
+
+# a call's two literals: a user's name, then a password (``Some("V")`` in Rust)
+_R21_LIT = r"(?P<{g}q>[\"'])(?P<{g}>[^\"'\\\n]{{1,300}})(?P={g}q)"
+_R21_PAIR = (rf"[ \t]*{_R21_LIT.format(g='u')}[ \t]*,[ \t]*(?:Some\([ \t]*)?"
+             rf"{_R21_LIT.format(g='v')}[ \t]*[,).]")
+_R21_ARGS = [_rx(r"\(" + r"[^,()\n]{1,300}," * n + _R21_PAIR) for n in range(3)]
+# a database's connect call: how many arguments come before its user's name (from its "(")
+_R21_CONNECTS = {"getconnection(": 1, "pdo(": 1, "mysqli(": 1, "mysqli_connect(": 1,
+                 "mysql_connect(": 1, "pymysql.connect(": 1, "mysqldb.connect(": 1,
+                 "ldap_bind(": 1, "ftp_login(": 1, "mysql_real_connect(": 2,
+                 "mysqli_real_connect(": 2}
+# a credential's constructor or an auth call: its user's name and its password first
+_R21_CREDENTIALS = ("basic_auth(", "basicauth(", "credentials(", "credential(",
+                    "authentication(", "authenticationtoken(")
+# Go's DSN ``"root:V@tcp(db)/app"`` (read back from its "@tcp(")
+_R21_DSN_BACK = _rx(r"[\"'`][A-Za-z_][\w.-]{0,63}:(?P<v>[^\s\"'`@:/]{1,300})$")
+_R21_DSN_AT = ("@tcp(", "@unix(")
+# curl's ``CURLOPT_USERPWD, "admin:V"``, ``CURLOPT_PASSWORD, "V"``
+_R21_CURLOPT = _rx(r"(?i)curlopt_(?:proxy)?(?:userpwd[ \t]*,[ \t]*L?\"[^\":\s\\]{0,64}:"
+                   r"|(?:password|keypasswd|sslkeypasswd|tlsauth_password)[ \t]*,[ \t]*L?\")"
+                   r"(?P<v>[^\"\s\\]{1,300})\"")
+# libpq's ``"host=db user=app password=V"`` (a conninfo: another of its keys on the line)
+_R21_CONNINFO = _rx(r"(?i)password[ \t]*=[ \t]*(?P<v>[^\s\"'\\;]{1,300})")
+_R21_CONNINFO_KEY = _rx(r"(?i)(?<![\w-])(?:host|hostaddr|user|dbname|port|sslmode)=[^\s=]")
+# ``btoa("admin:V")``, ``b64encode(b"admin:V")``: a Basic credential encoded
+_R21_ENCODED = _rx(r"\([ \t]*b?[\"'`][A-Za-z][\w.@+-]{0,63}:(?P<v>[^\"'`\s]{1,300})[\"'`]")
+_R21_ENCODERS = ("btoa(", "b64encode(", "encodetostring(", "encodebase64(", "base64encode(")
+# ``echo 'V' | sudo -S …``, ``echo "V" | passwd --stdin admin``
+_R21_STDIN = _rx(r"(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?(?P<q>[\"']?)"
+                 r"(?P<v>[^\s\"'|;&$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:[^\n|;&]{0,80}?"
+                 r"[ \t])?(?:-[A-Za-z]*S|--stdin)(?![\w-])|passwd[ \t]+--stdin)")
+# ``passwd bob <<< 'V'``, ``chpasswd <<< 'bob:V'``
+_R21_HERE = _rx(r"(?:ch)?passwd(?:[ \t]+[\w.-]{1,32})?[ \t]*<<<[ \t]*(?P<q>[\"']?)"
+                r"(?:[\w.-]{1,32}:)?(?P<v>[^\s\"'$`\\]{1,300})(?P=q)")
+# ``smbclient -U admin%V``, ``--user=admin%V`` (read back from its "%")
+_R21_SMB_BACK = _rx(r"(?<![\w-])(?:-U|--user(?:name)?=?)[ \t]*[\"']?[A-Za-z][\w.\\@-]{0,63}$")
+_R21_SMB_VALUE = _rx(r"%(?P<v>[^\s\"'%]{4,300})")
+# command lines' password options: ``ldapsearch -w V``, ``xfreerdp /p:V``, ``mysqladmin
+# password V``, ``net use … /user:admin V``, ``openssl passwd -1 V``
+_R21_COMMANDS = (
+    ("ldap", _rx(r"ldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn|exop)[ \t]"
+                 r"[^\n|;&]{0,200}?[ \t]-w[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")),
+    ("freerdp", _rx(r"freerdp[^\n|;&]{0,200}?[ \t]/p:(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")),
+    ("net use", _rx(r"net[ \t]+use[ \t][^\n|;&]{0,200}?/user:[^\s/]{1,100}[ \t]+(?P<q>[\"']?)"
+                    r"(?P<v>[^\s\"'$/*]{1,300})(?P=q)")),
+    ("mysqladmin", _rx(r"mysqladmin[ \t][^\n|;&]{0,200}?(?<![\w-])password[ \t]+(?P<q>[\"']?)"
+                       r"(?P<v>[^\s\"'$]{1,300})(?P=q)")),
+    ("openssl", _rx(r"openssl[ \t]+passwd(?:[ \t]+-(?:1|5|6|apr1|aixmd5|crypt))?"
+                    r"(?:[ \t]+-salt[ \t]+[^\s]{1,100})?[ \t]+(?P<q>[\"']?)"
+                    r"(?P<v>[^\s\"'$)(-][^\s\"')]{0,299})(?P=q)")),
+)
+# expect's ``send "V\r"`` after a password's prompt
+_R21_SEND = _rx(r"send[ \t]+(?:--[ \t]+)?[\"{](?P<v>[^\"{}\s\\$]{1,300})(?:\\r|\\n)?[\"}]")
+_R21_PROMPT = _rx(r"(?i)expect[^\n]{0,120}?(?:assword|passphrase)[^\n]{0,120}$")
+# a short name's environment default: ``process.env.DB_PW || 'V'``, ``${PASS:-V}``
+_R21_ENV_LOOKUP = _rx(
+    r"(?i)(?:process\.env\.|env\[[ \t]*[\"']|environ(?:\.get\(|\[)[ \t]*[\"']|getenv\([ \t]*[\"'])"
+    r"(?P<n>\w{1,80})[\"']?[ \t]*[\])]?[ \t]*(?:\|\||\?\?|\bor\b)[ \t]*"
+    r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+_R21_ENV_LOOKUPS = ("process.env.", "env[", "environ", "getenv(")
+_R21_SHELL_DEFAULT = _rx(r"\$\{(?P<n>\w{1,80}):?[-=](?P<v>[^}\s\"'`]{1,300})\}")
+def _r21_hint(text: str, filename: str = "") -> bool:
+    """Whether ``text`` may hold a round-21 form the prefilters' words miss (see above)."""
+    low = text.lower()
+    if filename.lower().endswith(DOC_SUFFIXES) and ("pass" in low or "pw" in low or (
+            "/" in text and _R21_LOGIN_WORDS.search(low) is not None)):
+        return bool(_round21_spans(text, filename, low))
+    return bool(_round21_spans(text, filename, low))
+
+
+def _round21_findings(text: str, filename: str) -> list[Finding]:
+    """The values of the round-21 forms (see above) found in a file's ``text``."""
+    found = _round21_spans(text, filename, text.lower())
+    if not found:
+        return []
+    starts = _line_starts(text)
+    return [_r18_finding(starts, a, b) for a, b in found]
+
+
+def _r21_places(low: str, word: str) -> list[int]:
+    """Where ``word`` (lower-case) starts in ``low``, a word of its own (no letter, digit or
+    "_" before it)."""
+    return [at for at in _places(low, word) if at == 0 or not (low[at - 1].isalnum()
+                                                               or low[at - 1] == "_")]
+
+
+def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
+    """The spans of the round-21 values in a file's ``text`` (see above; the last text's kept:
+    :func:`_r21_hint` and :func:`_round21_findings` ask for the same text's)."""
+    last = _R21_LAST[0]  # (read once: the servers scan on several threads)
+    if last is not None and last[0] is text and last[1] == filename:
+        return list(last[2])
+    found: list[tuple[int, int]] = []
+    if filename.lower().endswith(DOC_SUFFIXES):
+        found += _r21_prose_spans(text, low, doc=True)
+    matches = _r21_matches(text, low, _r21_present(low, filename))
+    for m, how in matches:
+        v = m.group("v")
+        if how == "name" and _r19_short_name(m.group("n")) \
+                and _r19_name_secret(m.group("n"), v, "keyword") \
+                or how == "password" and _plausible(v.rstrip(_SENTENCE_END), "keyword",
+                                                    "password") \
+                or how == "call" and _plausible(v, "keyword", "password") and (
+                    _r19_password_shaped(v) or _r21_login_word(m)):
+            found.append((m.start("v"), m.start("v") + len(v.rstrip(_SENTENCE_END)
+                                                           if how == "password" else v)))
+    _R21_LAST[0] = (text, filename, tuple(found))
+    return found
+
+
+_R21_LAST: list[tuple[str, str, tuple[tuple[int, int], ...]] | None] = [None]
+
+
+def _r21_matches(text: str, low: str, present: set[str]) -> list[tuple[re.Match[str], str]]:
+    """The round-21 file rules' matches in ``text``, each with the check its value passes
+    (``password``: a password's place; ``name``: a secret's name's; ``call``: a login call's).
+    Each rule is tried when its word is ``present`` (see :func:`_r21_present`)."""
+    matches: list[tuple[re.Match[str], str]] = []
+    if "pass" in present or "pw" in present:
+        matches += _r21_pw_matches(text, low, "sudo" in present)
+    if "(" in text:
+        matches += _r21_calls(text, low, present)
+    if "sudo" in present and "|" in text:
+        matches += [(m, "password") for w in ("echo", "printf") for at in _r21_places(low, w)
+                    if (m := _R21_STDIN.match(text, at)) is not None]
+    for word, rule in _R21_COMMANDS[:3]:  # (ldap, freerdp, net use: no password's word)
+        if word in present:
+            matches += [(m, "password") for m in rule.finditer(text)]
+    if "--user" in present or "-U" in present:
+        for at in _places(text, "%"):
+            if _R21_SMB_BACK.search(text, max(at - 80, 0), at) is not None:
+                m = _R21_SMB_VALUE.match(text, at)
+                if m is not None:
+                    matches.append((m, "password"))
+    return matches
+
+
+def _r21_pw_matches(text: str, low: str, commands: bool) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r21_matches` of the rules whose text holds "pass" or "pw" (a name, a prompt, an
+    option or a command of a password's; ``commands``: command lines' too)."""
+    matches: list[tuple[re.Match[str], str]] = []
+    if "curlopt_" in low:
+        matches += [(m, "password") for m in _R21_CURLOPT.finditer(text)]
+    if "password" in low and "=" in text:
+        matches += [(m, "password") for m in _R21_CONNINFO.finditer(text)
+                    if _R21_CONNINFO_KEY.search(text, text.rfind("\n", 0, m.start()) + 1,
+                                                _line_end(text, m.end())) is not None]
+    if not commands:
+        return matches + _r21_env_matches(text, low)
+    if "--stdin" in low and "|" in text:
+        matches += [(m, "password") for w in ("echo", "printf") for at in _r21_places(low, w)
+                    if (m := _R21_STDIN.match(text, at)) is not None and "sudo" not in low]
+    if "<<<" in text:
+        matches += [(m, "password") for at in _r21_places(low, "passwd")
+                    + _r21_places(low, "chpasswd") if (m := _R21_HERE.match(text, at))]
+    for word, rule in _R21_COMMANDS[3:]:  # (mysqladmin password, openssl passwd)
+        if word in low:
+            matches += [(m, "password") for m in rule.finditer(text)]
+    if "send" in text and "expect" in low:
+        for at in _r21_places(low, "send"):
+            m = _R21_SEND.match(text, at)
+            if m is not None and _R21_PROMPT.search(text, max(at - 240, 0), at) is not None:
+                matches.append((m, "password"))
+    return matches + _r21_env_matches(text, low)
+
+
+def _r21_env_matches(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r21_matches` of a short name's environment default."""
+    matches: list[tuple[re.Match[str], str]] = []
+    if "||" in text or "??" in text or " or " in text:
+        matches += [(m, "name") for w in _R21_ENV_LOOKUPS for at in _places(low, w)
+                    if (m := _R21_ENV_LOOKUP.match(text, at)) is not None]
+    if "${" in text:
+        matches += [(m, "name") for at in _places(text, "${")
+                    if (m := _R21_SHELL_DEFAULT.match(text, at)) is not None]
+    return matches
+
+
+def _line_end(text: str, at: int) -> int:
+    """Where the line holding ``text[at]`` ends."""
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
+def _r21_calls(text: str, low: str, present: set[str]) -> list[tuple[re.Match[str], str]]:
+    """The round-21 calls' values (a connect call's, a credential's, an encoder's, a DSN's)."""
+    out: list[tuple[re.Match[str], str]] = []
+    if "connect" in present or present & _R21_PHP_WORDS:
+        for word, before in _R21_CONNECTS.items():
+            for at in _r21_places(low, word) if word in low else ():
+                start = at + len(word) - 1  # (its "(")
+                m = _R21_ARGS[before].match(text, start)
+                if m is None and word == "getconnection(":  # (a DataSource's: user, password)
+                    m = _R21_ARGS[0].match(text, start)
+                    m = m if m is not None and m.group().endswith(")") else None
+                if m is not None:
+                    out.append((m, "password"))
+    if "auth" in present or "credential" in present:
+        for word in _R21_CREDENTIALS:
+            for at in _places(low, word) if word in low else ():
+                m = _R21_ARGS[0].match(text, at + len(word) - 1)
+                if m is not None:
+                    out.append((m, "call"))
+    for word in _R21_ENCODERS if "encode" in present or "btoa(" in present else ():
+        for at in _places(low, word) if word in low else ():
+            m = _R21_ENCODED.match(text, at + len(word) - 1)
+            if m is not None:
+                out.append((m, "password"))
+    for word in _R21_DSN_AT if "@tcp(" in present or "@unix(" in present else ():
+        for at in _places(low, word) if word in low else ():
+            m = _R21_DSN_BACK.search(text, max(at - 320, 0), at)
+            if m is not None:
+                out.append((m, "password"))
+    return out
+
+
+# The words the file rules are tried after, each tested with ``in`` (a search for all at once
+# costs more on long texts: its first letters are frequent). A program's source is read for
+# its language's calls only: command lines (``sudo``, ``ldapsearch``, ``smbclient``, ``net
+# use``…) are read in scripts, documents and settings (each word tested cost +0.1% of
+# ``find_secrets`` over the bench clones).
+_R21_PHP_WORDS = frozenset(("pdo(", "mysqli(", "_bind(", "ftp_login("))
+_R21_CODE_WORDS = ("pass", "pw", "auth", "encode", "connect", "credential")
+_R21_LANGUAGE_WORDS = {".php": tuple(_R21_PHP_WORDS), ".go": ("@tcp(", "@unix("),
+                       ".js": ("btoa(",), ".ts": ("btoa(",), ".jsx": ("btoa(",),
+                       ".tsx": ("btoa(",), ".mjs": ("btoa(",), ".cjs": ("btoa(",)}
+_R21_OTHER_WORDS = (*_R21_CODE_WORDS, *sorted(_R21_PHP_WORDS), "btoa(", "@tcp(", "@unix(",
+                    "sudo", "ldap", "freerdp", "net use", "--user")
+
+
+def _r21_present(low: str, filename: str) -> set[str]:
+    """The words of :data:`_R21_OTHER_WORDS` (a program's source: of its language's) in
+    ``low``; a text not a program's holding "sudo" or "-U" is read for command lines."""
+    if filename and _r18_code(filename):
+        ext = posixpath.splitext(filename.lower())[1]
+        words: tuple[str, ...] = _R21_CODE_WORDS + _R21_LANGUAGE_WORDS.get(ext, ())
+        return {w for w in words if w in low}
+    present = {w for w in _R21_OTHER_WORDS if w in low}
+    if present & {"pass", "pw", "ldap", "freerdp", "net use", "--user"}:
+        present.add("sudo")  # (a command line's: read for <<<, openssl, expect too)
+    if "%" in low and "-u" in low:
+        present.add("-U")
+    return present
+_R21_UI_WORDS = frozenset(
+    "cancel submit login logout signin signout signup register continue close back next ok yes "
+    "no done save apply reset retry skip confirm enter user username email name guest anonymous "
+    "password passwd secret admin test demo default none null".split())
+_R21_USER = _rx(r"[a-z0-9][a-z0-9._+-]{0,63}(?:@[a-z0-9.-]{1,100})?")
+
+
+def _r21_login_word(m: re.Match[str]) -> bool:
+    """Whether a login call's second literal is a lower-case word chosen as a password: its first
+    a lower-case user's name or e-mail (``login("admin", "sunshine")``); a form's labels are
+    capitalized (``page.login("Login", "Cancel")``), a word of a form's is no password."""
+    user, v = m.group("u"), m.group("v")
+    return (user is not None and _R21_USER.fullmatch(user) is not None
+            and v.isalpha() and v.islower() and len(v) >= 4 and v not in _R21_UI_WORDS
+            and v != user and _plausible(v, "keyword", "password"))
