@@ -394,3 +394,32 @@ def test_a_focused_function_s_overload_stubs_do_not_take_its_body_s_room(
     assert "# the real ask's first step" in rendered
     assert "# the real ask's step 10" in rendered
     assert rendered.count(") -> str: ...") <= 1  # (a stub at most as a signature)
+
+
+DOCUMENTED = (
+    "import typing as t\n\n\n"
+    + _helpers("format_rule", 20, 10)
+    + "def ask(text, default=None):\n"
+    '    """Ask the user for a value.\n\n'
+    + "".join(f"    :param option_{i}: what option {i} of the question does.\n" for i in range(40))
+    + '    """\n'
+    "    value = read_answer(text)  # the real ask's first step\n"
+    + "".join(f"    value = check_{i}(value)  # the real ask's step {i}\n" for i in range(60))
+    + "    return value  # the real ask's last line\n"
+)
+
+
+@pytest.mark.parametrize("spec", ["prompts.py::ask", "line"])
+def test_a_focused_function_in_part_shows_its_code_before_its_long_docstring(
+        tmp_path: Path, spec: str) -> None:
+    """``--seed src/click/termui.py::prompt --budget 2500`` showed the signature and 40 lines of
+    its docstring, and none of its code; ``termui.py:260`` not even line 260."""
+    root = make_repo(tmp_path / "repo", None, commits=[("prompts", {"prompts.py": DOCUMENTED})])
+    build(root)
+    if spec == "line":
+        spec = f"prompts.py:{line_of(DOCUMENTED, 'the real ask' + chr(39) + 's step 45')}"
+    rendered = make(root, seeds=[spec], budget=2_000).rendered
+    assert "Ask the user for a value." in rendered  # (its first line)
+    assert "# the real ask's first step" in rendered
+    if spec != "prompts.py::ask":
+        assert "# the real ask's step 45" in rendered

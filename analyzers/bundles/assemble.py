@@ -674,10 +674,11 @@ class _Filter:
             link_seed(cand, self.task_words, (rf.names_used for rf in self.ranked
                                                 if rf.path not in seed_paths),
                       index.references(path) if cand.tokens > SMALL_FILE else {})
-            # a PATH:LINE seed's line in no definition (a file with none, a top-level
-            # anonymous function's body): first in its excerpt
+            # a PATH:LINE seed's line: in no definition (a file with none, a top-level
+            # anonymous function's body), first in its excerpt; in a definition too large to
+            # show whole, shown with the lines around it (pack._InFull.take_part)
             cand.task_lines = [s.line for s in self.resolved.seeds
-                               if s.path == path and s.line and not s.symbols]
+                               if s.path == path and s.line]
         elif entry.ranked is not None:
             cand.names = list(entry.ranked.names_used)
             cand.task_words = list(entry.ranked.task_terms)

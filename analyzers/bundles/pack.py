@@ -1195,6 +1195,23 @@ def focused(c: Candidate, cap: float, *, fill: bool = True,
 
 
 POINTED_CONTEXT = 8  # lines shown either side of a seed's line in no definition
+DOCSTRING_KEPT = 4  # a docstring of more lines, first in a body shown in part: first line only
+
+
+def _docstring_end(lines: Sequence[str], start: int, last: int) -> int:
+    """The last line of a Python docstring opening at line ``start`` (1-based; within
+    ``last``), or ``start - 1`` when none opens there."""
+    head = lines[start - 1].lstrip() if 0 < start <= len(lines) else ""
+    m = re.match(r"[rRuUbB]{0,2}(\"\"\"|\'\'\')", head)
+    if m is None:
+        return start - 1
+    quote = m.group(1)
+    if head.count(quote) >= 2:  # (opens and closes on its line)
+        return start
+    for n in range(start + 1, last + 1):
+        if quote in lines[n - 1]:
+            return n
+    return start - 1
 
 
 class _InFull:
@@ -1274,6 +1291,10 @@ class _InFull:
         a, b = self.span(d)
         sig_end = min(b, _signature_end(lines, d))
         self.take_lines(_signature_start(lines, d), sig_end, limit)
+        for ln in self.c.task_lines if self.c.seed else []:  # a PATH:LINE seed's line in it
+            if sig_end < ln <= b:  # (``termui.py:260`` showed prompt's docstring, not line 260)
+                _ = any(self.take_lines(ln - k, min(b, ln + k), limit)
+                        for k in (POINTED_CONTEXT, 2, 0))
         for ln in _task_lines_after(self.c, sig_end, b) if self.c.task_words else []:
             _ = self.take_lines(ln - EXCERPT_CONTEXT, min(b, ln + EXCERPT_CONTEXT), limit) \
                 or self.take_lines(ln, ln, limit)
@@ -1292,6 +1313,14 @@ class _InFull:
                       if not shown.shown[n]), None)
         if start is None:
             return
+        doc_end = _docstring_end(self.c.lines, start, b)
+        if doc_end - start >= DOCSTRING_KEPT:  # a long docstring: its first line, then the code
+            # (click's prompt at 2,500 tokens: 40 lines of :param: text and none of its body);
+            # the rest of it comes when the body is all shown (the next grow starts there)
+            self.take_lines(start, start, limit)
+            start = next((n for n in range(doc_end + 1, b + 1) if not shown.shown[n]), None)
+            if start is None:
+                return
         lo, hi = start - 1, b  # the last line that fits: lo (start - 1 when none does)
         while lo < hi:
             mid = (lo + hi + 1) // 2
