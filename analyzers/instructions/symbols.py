@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 
 from analyzers import gitrepo
 from analyzers.instructions.checkview import CheckView
@@ -189,15 +188,23 @@ def _checked(name: str) -> bool:
     return name not in COMMON_APIS and len(name) >= 3 and not placeholder_name(name)
 
 
-# Words that make an identifier an example's (Go's ``BenchmarkXxx``, ``fooBar``, ``do_qux``).
-_EXAMPLE_WORDS = frozenset({"xxx", "foo", "baz", "qux", "placeholder"})
-_MY = re.compile(r"(?:my|your)(?:_|[A-Z][a-z])|(?:My|Your)[A-Z][a-z]")
+# Words that make an identifier an example's: one of these (Go's ``BenchmarkXxx``), or two of
+# the metasyntactic ones (``fooBar``, ``foo_baz``); a name of "my"/"your" and one word
+# (``MyComponent``, ``my_helper``). A real name that looks like one (``FooService``,
+# ``MyAppConfig``, ``my_config_loader``, deleted from the code) is still checked (verifier: all
+# three were silenced).
+_EXAMPLE_WORDS = frozenset({"xxx", "placeholder"})
+_METASYNTACTIC = frozenset({"foo", "bar", "baz", "qux", "quux"})
+_MY = frozenset({"my", "your"})
 
 
 def placeholder_name(name: str) -> bool:
     """An identifier written as an example: Go's ``TestXxx``/``BenchmarkXxx``, ``fooBar``,
-    ``MyComponent``, ``my_function`` (not ``MySQLDriver``, ``BarChart``)."""
-    return bool(_MY.match(name)) or any(w in _EXAMPLE_WORDS for w in split_identifier(name))
+    ``MyComponent``, ``my_function`` (not ``MySQLDriver``, ``BarChart``, ``FooService``)."""
+    words = split_identifier(name)
+    return any(w in _EXAMPLE_WORDS for w in words) \
+        or sum(w in _METASYNTACTIC for w in words) >= 2 \
+        or (len(words) == 2 and words[0] in _MY and name[:2] != "MY")
 
 
 def check(ctx: FileContext) -> None:
