@@ -656,3 +656,23 @@ async def test_a_task_no_file_matches_is_said_in_the_answer(repo: Path, log: obj
         answer = data(await s.call_tool("suggest_bundle", {"task": "parse the header line",
                                                            "budget": 3000}))
         assert not any("no word of the task" in w for w in answer["warnings"]), answer
+
+
+async def test_a_file_edited_just_before_a_call_is_read_as_it_is_now(
+        repo: Path, log: object) -> None:
+    """An agent edits a file and asks at once: calls within 2 s of the last refresh shared it,
+    and the seed was shown at its old line numbers, or a new definition refused (verifier)."""
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        first = data(await s.call_tool("suggest_bundle", {
+            "seeds": ["app/util.py::parse_header"], "budget": 4000, "format": "json"}))
+        assert "def parse_header(line):" in first["rendered"]
+        moved = "".join(f"# a comment line {i}\n" for i in range(30)) + UTIL + \
+            "\n\ndef brand_new_helper(x):\n    return parse_header(x)\n"
+        write_files(repo, {"app/util.py": moved})
+        again = data(await s.call_tool("suggest_bundle", {
+            "seeds": ["app/util.py::parse_header"], "budget": 4000, "format": "json"}))
+        assert "def parse_header(line):" in again["rendered"], again["rendered"]
+        assert "return name.strip(), value.strip()" in again["rendered"]
+        new = data(await s.call_tool("suggest_bundle", {
+            "seeds": ["app/util.py::brand_new_helper"], "budget": 4000, "format": "json"}))
+        assert "def brand_new_helper(x):" in new["rendered"]

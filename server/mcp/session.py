@@ -14,8 +14,9 @@ cancels its job.
 
 Index freshness: when no usable index exists (cold), a call waits for the build, reporting its
 progress. When one exists, a call never waits for a full re-index: an incremental refresh (walk,
-re-read changed files, read new commits) runs at most every :data:`REFRESH_AFTER` seconds, and a
-call waits for it at most :data:`REFRESH_WAIT` seconds before answering from the index as it is.
+re-read changed files, read new commits) runs for each call (calls that arrive while one runs
+share the next), and a call waits for it at most :data:`REFRESH_WAIT` seconds before answering
+from the index as it is.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ log = logging.getLogger("ctxsteward.mcp")
 T = TypeVar("T")
 Report = Callable[[float, str], Awaitable[Any]]
 
-REFRESH_AFTER = 2.0  # seconds: calls closer together than this share one refresh
 REFRESH_WAIT = 1.5  # seconds a call waits for a refresh before answering from the index as is
 PROGRESS_EVERY = 0.2  # seconds between progress checks while a call waits
 
@@ -182,10 +182,17 @@ class McpSession:
         return warnings
 
     async def _refreshed(self, report: Report | None) -> list[str]:
-        """Start a refresh when the last one is old, wait a little for it; say when the answer
-        comes from the index as it was."""
+        """Refresh the index unless a refresh started since this call arrived (calls at once
+        share one), waiting a little for it; say when the answer comes from the index as it
+        was. A file an agent edited just before asking is read again: calls within 2 s of the
+        last refresh used to share it, and one right after an edit showed the new text at the
+        old line numbers (verifier). A warm refresh costs ~20 ms on click, ~80 ms on saleor."""
+        arrived = time.monotonic()
         job = self._index_job
-        if job is None or (job.done() and time.monotonic() - self._last_refresh > REFRESH_AFTER):
+        if job is not None and not job.done():  # (one running: it may have read the files
+            with anyio.move_on_after(REFRESH_WAIT):  # before this call's edit)
+                await self.wait(job, report, label="refreshing the index", cancel=False)
+        if job is None or (job.done() and self._last_refresh < arrived):
             job = self.index_job()
         if not job.done():
             with anyio.move_on_after(REFRESH_WAIT):
