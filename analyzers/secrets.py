@@ -194,7 +194,10 @@ DETECTORS = (
 # changed from OLD to V", "set NAME=OLD to V", "log in with admin / V", "V is the new password";
 # a login call's lower-case word after a user's name, a connect call's password place, echo |
 # sudo -S, smbclient -U user%V, short names' environment defaults)
-SCAN_VERSION = 56
+# 57: round-22 forms (git's "set NAME=OLD to V" after OLD masked, "… is now V", "use V as
+# password", DB_PASS V, look-alike letters and no-break spaces in prose, "NAME: OLD -> V",
+# "NAME was V" generated, a value on the line after "db pass")
+SCAN_VERSION = 57
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -3739,7 +3742,7 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
                 spans.append((m.start("v"), end, "Basic Auth Credentials"))
     return (spans + _free_phrase_spans(text, low) + _free_word_token_spans(text)
             + _r19_free_spans(text, low) + _r20_free_spans(text, low)
-            + _r21_free_spans(text, low))
+            + _r21_free_spans(text, low) + _r22_free_spans(text, low))
 
 
 # In git's free text, a random-looking value right after a secret's word, joined to it by a
@@ -6986,11 +6989,12 @@ def _r20_jsx(text: str) -> list[tuple[int, int]]:
 _R21_OWNER = (r"(?:db|database|admin|root|user|ssh|sudo|su|wifi|wi-fi|wlan|vpn|ftp|sftp|smtp"
               r"|imap|mail|e-?mail|mysql|postgres|pg|redis|ldap|login|account|staging|prod"
               r"|production|rds|vnc|proxy|router|server|master|super)")
-_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t]+pass(?:[ \t]+(?:is|was)(?:[ \t]+now)?"
+_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t_]+pass(?:[ \t]+(?:is|was)(?:[ \t]+now)?"
                      r"[ \t]+|[ \t]*[:=][ \t]*|[ \t]+)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 # ``password for the staging db is V`` (no "is": a value of a chosen password's shape only)
 _R21_FREE_FOR = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw|{_R21_OWNER}[ \t]+pass)"
-                    r"[ \t]+for[ \t]+(?:(?:[\w.@/-]{1,40}[ \t]+){1,3}?(?P<s>is|was|=|:)[ \t]+"
+                    r"[ \t]+for[ \t]+(?:(?:[\w.@/-]{1,40}[ \t]+){1,3}?"
+                    r"(?P<s>(?:is|was)(?:[ \t]+now)?[ \t]*:?|=|:)[ \t]+"
                     r"|(?:[\w.@/-]{1,40}[ \t]+){1,3}?)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 _R21_SET_VERB = (r"(?:set|setting|change[ds]?|changing|rotated?|rotates|rotating|reset|resetting"
                  r"|update[ds]?|updating|replace[ds]?|replacing)")
@@ -6999,7 +7003,8 @@ _R21_SET_VERB = (r"(?:set|setting|change[ds]?|changing|rotated?|rotates|rotating
 _R21_FREE_SET = _rx(
     rf"(?i)(?<![\w-])(?:{_R21_SET_VERB}[ \t]+(?:the[ \t]+)?(?:{_R21_OWNER}[ \t]+)?[`\"']?"
     rf"(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"']?"
-    r"(?:(?:[ \t]*=[ \t]*|[ \t]+from[ \t]+|[ \t]+)[`\"']?(?P<o>[^\s\"'`]{1,300}?)[`\"']?)?"
+    r"(?:(?:[ \t]*=[ \t]*|[ \t]+from[ \t]+|[ \t]+)[`\"']?"
+    r"(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`]{1,300}?)[`\"']?)?"
     r"[ \t]+(?:to|with|->|=>|\u2192)"
     rf"|(?P<m>{_R20_ENV_NAME}|{_R19_FREE_NAME})=[`\"']?(?P<p>[^\s\"'`]{{1,300}}?)[`\"']?"
     r"[ \t]*(?:->|=>|\u2192))"
@@ -7016,7 +7021,8 @@ _R21_FREE_LOGIN = _rx(r"(?i)(?<![\w-])(?:log[ \t-]in|sign[ \t-]?in)[ \t]+(?:with
 _R21_FREE_PW = _rx(r"(?i)(?<![\w-])(?P<n>passcode|passphrase|pass(?:word|wd)|pwd|pw)[ \t]*:?"
                    r"[ \t]+[\"'`]?(?P<v>[^\s\"'`]{8,300})")
 # ``V is the new password``, ``use V as the password`` (found from "is the", the value read back)
-_R21_FREE_IS_THE = _rx(r"(?i)[`\"']?[ \t]+(?:is|was|as)[ \t]+(?:the|our|my|your|a)[ \t]+"
+_R21_FREE_IS_THE = _rx(r"(?i)[`\"']?[ \t]+(?:(?:is|was)[ \t]+(?:the|our|my|your|a)"
+                       r"|as(?:[ \t]+(?:the|our|my|your|a))?)[ \t]+"
                        rf"(?:new[ \t]+)?(?:{_R21_OWNER}[ \t]+)?(?:password|passwd|passphrase|pw"
                        r"|pwd)(?![\w-])")
 _R21_WORD_BACK = _rx(r"[^\s\"'`]{6,300}$")
@@ -7084,7 +7090,7 @@ def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
             or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
             ) and not _r21_strong(v):
         return spans
-    if _r19_free_value(v, name):
+    if _r19_free_value(v, name) or _r22_stem_value(v, name):
         spans.append((m.start("v"), m.start("v") + len(v)))
     for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
         old = (m.groupdict().get(g) or "").rstrip(_SENTENCE_END)
@@ -7355,3 +7361,62 @@ def _r21_login_word(m: re.Match[str]) -> bool:
     return (user is not None and _R21_USER.fullmatch(user) is not None
             and v.isalpha() and v.islower() and len(v) >= 4 and v not in _R21_UI_WORDS
             and v != user and _plausible(v, "keyword", "password"))
+
+
+# -- round 22 --
+# Forms round 21 left (an independent verifier's, in git's text): ``set DB_PASSWORD=OLD to V``
+# when OLD was masked first (the old value read as ``[redacted: …]``), a quoted chosen value
+# holding a secret's word (``'Gx8#newPass8'``), ``password for the staging db is now V`` and
+# ``… is: V``, ``use V as password``, ``DB_PASS V``, a no-break space after the name, the
+# prose read with look-alike letters folded (``pаssword`` in Cyrillic), arrows after a name
+# (``Password: OLD → V``, ``PASSWORD changed: OLD => V``, ``rotate STRIPE_API_KEY: OLD -> V``),
+# ``AWS_SECRET_ACCESS_KEY was V`` (a generated value after a name's "was" or "is"), and a value
+# alone on the line after a password's name (``staging db pass`` then ``V``).
+_R22_OLD = r"(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`]{1,300}?)"
+_R22_ARROW = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"']?"
+    r"(?:[ \t]+(?:changed|rotated|updated|reset))?[ \t]*:?[ \t]+"
+    rf"(?:from[ \t]+)?[`\"']?{_R22_OLD}[`\"']?[ \t]*(?:->|=>|\u2192)[ \t]*"
+    r"[`\"']?(?P<v>[^\s\"'`]{6,300})")
+_R22_WAS = _rx(rf"(?<![\w-])(?P<n>(?i:{_R20_ENV_NAME}))[`\"']?[ \t]+(?:was|is)"
+               r"(?:[ \t]+now)?[ \t]*:?[ \t]+[`\"']?(?P<v>[A-Za-z0-9+/=_.~-]{16,300})")
+_R22_NEXT_LINE = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+pass|pass(?:word|wd|phrase)|pwd)"
+                     r"[ \t]*:?[ \t]*\n[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\n|$)")
+_R22_SPACES = {c: " " for c in (0xA0, 0x2007, 0x202F, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+                                0x2005, 0x2006, 0x2008, 0x2009, 0x200A, 0x205F, 0x3000)}
+
+
+def _r22_stem_value(v: str, name: str) -> bool:
+    """Whether ``v`` is a chosen password though it holds a secret's word (``Gx8#newPass8``):
+    both cases, a digit and a symbol (``k8s-secrets-v2``, a store's name, has one case)."""
+    return ("[redacted:" not in v and len(v) >= 8 and _has_digit(v)
+            and any(c in _R18_SYMBOLS for c in v) and any(c.isupper() for c in v)
+            and any(c.islower() for c in v) and _plausible(v, "prose", name))
+
+
+def _r22_generated(v: str) -> bool:
+    """Whether ``v`` reads as generated: 16 characters or more, both cases and a digit."""
+    return (len(v) >= 16 and _has_digit(v) and any(c.isupper() for c in v)
+            and any(c.islower() for c in v) and not _named_with_number(v))
+
+
+def _r22_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
+    """:func:`_free_spans` of the round-22 forms of git's text (see above)."""
+    read = _folded(text).translate(_R22_SPACES)
+    spans: list[tuple[int, int]] = []
+    if read != text and len(read) == len(text):  # (look-alike letters, other spaces)
+        spans += _r21_prose_spans(read, read.lower())
+    if "->" in read or "=>" in read or "\u2192" in read:
+        for m in _R22_ARROW.finditer(read):
+            spans += _r21_prose_match(m, _R22_ARROW, False)
+    if " was " in read or " is " in read:
+        for m in _R22_WAS.finditer(read):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r22_generated(v) and "[redacted:" not in v:
+                spans.append((m.start("v"), m.start("v") + len(v)))
+    if "\n" in read and ("pass" in low or "pwd" in low):
+        for m in _R22_NEXT_LINE.finditer(read):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
+                spans.append((m.start("v"), m.start("v") + len(v)))
+    return [(a, b, "Secret In Prose") for a, b in spans]
