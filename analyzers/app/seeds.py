@@ -98,13 +98,15 @@ def resolve_seed(index: Index, spec: str) -> Seed:
                            field="seed")
     defs = index.definitions(rel)
     symbols: list[str] = []
-    if parsed.symbol and not defs and files[rel].size > _parse_max():
+    if parsed.symbol and not defs:
         # (it said "huge.py defines no 'f59999'" of a file whose definitions were never read)
-        PARSE_MAX_BYTES = _parse_max()  # noqa: N806 - the constant, as named where it lives
-        raise RequestError(f"seed {spec!r}: {rel} was not parsed ({files[rel].size:,} bytes, "
-                           f"over the parse limit of {PARSE_MAX_BYTES:,}), so its definitions "
-                           f"are not known: give the file itself ({rel}) with a budget that "
-                           "holds it whole, or another seed", field="seed")
+        from analyzers.indexing.filefacts import PARSE_MAX_BYTES  # (the core, when asked)
+
+        if files[rel].size > PARSE_MAX_BYTES:
+            raise RequestError(f"seed {spec!r}: {rel} was not parsed ({files[rel].size:,} "
+                               f"bytes, over the parse limit of {PARSE_MAX_BYTES:,}), so its "
+                               f"definitions are not known: give the file itself ({rel}) with a "
+                               "budget that holds it whole, or another seed", field="seed")
     if parsed.symbol:
         symbols = [_named(defs, rel, parsed.symbol, spec)]
     elif parsed.line is not None:
@@ -116,12 +118,6 @@ def resolve_seed(index: Index, spec: str) -> Seed:
         best = innermost_definition(defs, line)
         symbols = [best.qualified] if best is not None else []
     return Seed(rel, symbols, spec, line=parsed.line)
-
-
-def _parse_max() -> int:
-    from analyzers.indexing.filefacts import PARSE_MAX_BYTES  # (the core, imported when asked)
-
-    return PARSE_MAX_BYTES
 
 
 def _suffix_unread(index: Index, rel: str, spec: str) -> str | None:
