@@ -1232,6 +1232,13 @@ def verdict(new: dict[str, float], ref: dict[str, float]) -> str:
             + ("GAINS" if ok else "no gain by the rule"))
 
 
+def dump_rankings(path: Path, rows: list[Row], ranked: list[Ranking]) -> None:
+    """Each row's ranking (first 30) beside its truth, for reading the misses."""
+    path.write_text(json.dumps([
+        {"repo": r["repo"], "sha": r["sha"], "mode": r["mode"], "truth": r["truth"],
+         "ranked": ranking[:30]} for r, ranking in zip(rows, ranked, strict=True)]))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=Path, default=Path("/tmp/rows-v3"), help="rows cache folder")
@@ -1292,7 +1299,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument(flag, type=Path, metavar="REPOS_DIR", help=text + " (an experiment)")
     ap.add_argument("--dump", type=Path, metavar="JSON",
                     help="write each row's held-out ranking (first 30) beside its truth, for "
-                         "reading the misses")
+                         "reading the misses (with --nested: the whole ranker held out)")
     ap.add_argument("--json", dest="json_out", type=Path, help="write every column's figures")
     ap.add_argument("--export", type=Path, metavar="NPZ",
                     help="train the task-alone model on every repository and write its trees "
@@ -1340,9 +1347,7 @@ def main(argv: list[str] | None = None) -> int:
                           [int(x) for x in args.seeds.split(",")])
         col = "gbm-in-sample" if args.in_sample else "gbm-loro"
         if args.dump:
-            args.dump.write_text(json.dumps([
-                {"repo": r["repo"], "sha": r["sha"], "mode": r["mode"], "truth": r["truth"],
-                 "ranked": ranking[:30]} for r, ranking in zip(rows, ranked, strict=True)]))
+            dump_rankings(args.dump, rows, ranked)
         columns[col] = macro(rows, ranked)
         repos_fig[col] = per_repo(rows, ranked)
         log(f"gbm LORO in {time.perf_counter() - t0:.0f} s")
@@ -1365,6 +1370,8 @@ def main(argv: list[str] | None = None) -> int:
             columns["nested-loro, no lift"] = macro(rows, held)
             held = lift.apply(rows, held)
         columns["nested-loro"] = macro(rows, held)
+        if args.dump:  # the whole ranker's held-out rankings (the model's, with --no-gbm)
+            dump_rankings(args.dump, rows, held)
         repos_fig["nested-loro"] = per_repo(rows, held)
         log(f"nested LORO in {time.perf_counter() - t0:.0f} s")
         inside = gbm_loro(rows, base, args.top, current, params, modes, False, True, seeds)
