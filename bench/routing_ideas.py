@@ -19,6 +19,12 @@ trust co-change there, which is where the fitted weights fall below co-change al
 
     python bench/routing_ideas.py pairs --rows /tmp/rows-v3 --out /tmp/rows-pairs
     python bench/routing_ideas.py self-tune --rows /tmp/rows-v3 --margin 0.02
+    python bench/routing_ideas.py misses --dump DUMP   # fusion_experiment.py --nested --dump DUMP
+
+``misses`` (session 28) reads the whole ranker's held-out rankings (``fusion_experiment.py
+--nested ... --dump``): issue-style Acc@5 by the number of truth files, what holds the first five
+places of the misses, and the figures after rules moving tests, docs or changelogs behind the
+first five (task-alone rows only; figures over the dump's first 30 places).
 
 Results (2026-12-05, /tmp/rows-v3, 25 repositories; one random state, 7):
 
@@ -169,6 +175,60 @@ def self_tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _moved_back(ranking: list[str], behind: Any, first: int) -> list[str]:
+    """``ranking`` with its first ``first`` files not ``behind`` before everything else."""
+    front = [p for p in ranking if not behind(p)][:first]
+    return front + [p for p in ranking if p not in front]
+
+
+def misses(args: argparse.Namespace) -> int:
+    import statistics
+    from collections import Counter, defaultdict
+
+    import fusion_experiment as fx
+
+    from analyzers.bundles.docsections import is_release_history
+    from analyzers.indexing.filekinds import is_doc_file, is_test_file
+
+    rows = [r for r in json.loads(args.dump.read_text()) if r["mode"] in ("task", "issue")]
+    by_size: dict[int, list[bool]] = defaultdict(list)
+    places: Counter[str] = Counter()
+    for r in rows:
+        if r["mode"] != "issue":
+            continue
+        truth, top = set(r["truth"]), r["ranked"][:5]
+        hit = truth <= set(top)
+        by_size[min(len(truth), 3)].append(hit)
+        for p in () if hit else top:
+            folders = {t.rpartition("/")[0] for t in truth}
+            places["truth" if p in truth else "test" if is_test_file(p) else "doc"
+                   if is_doc_file(p) else "truth's folder" if p.rpartition("/")[0] in folders
+                   else "other source"] += 1
+    for n, hits in sorted(by_size.items()):
+        print(f"issue-style, {n}{'+' if n == 3 else ''} truth file(s): {len(hits)} samples, "
+              f"Acc@5 {sum(hits) / len(hits):.3f} (pooled)")
+    print("first five places of the misses:", dict(places.most_common()))
+
+    def figures(rankings: list[list[str]]) -> str:
+        groups: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
+        for r, ranking in zip(rows, rankings, strict=True):
+            groups[(r["repo"], r["mode"])].append(fx.row_metrics(ranking, r["truth"]))
+        out = []
+        for mode, figs in (("task", ("r@10", "mrr")), ("issue", ("acc@1", "acc@5", "mrr"))):
+            per = [{f: statistics.fmean(m[f] for m in ms) for f in figs}
+                   for (_, md), ms in groups.items() if md == mode]
+            out.append(f"{mode} " + " / ".join(f"{statistics.fmean(x[f] for x in per):.3f}"
+                                              for f in figs))
+        return "   ".join(out)
+
+    rules = {"none": lambda p: False, "changelogs": is_release_history, "docs": is_doc_file,
+             "tests": is_test_file, "tests and docs": lambda p: is_test_file(p) or is_doc_file(p)}
+    for name, behind in rules.items():
+        print(f"{name + ' behind the first five':34s} "
+              + figures([_moved_back(r["ranked"], behind, 5) for r in rows]))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="idea", required=True)
@@ -180,8 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("self-tune", help="a per-repository co-change factor (seeded)")
     s.add_argument("--rows", type=Path, default=Path("/tmp/rows-v3"))
     s.add_argument("--margin", type=float, default=0.02)
+    m = sub.add_parser("misses", help="where held-out issue-style Acc@5 is lost")
+    m.add_argument("--dump", type=Path, required=True,
+                   help="fusion_experiment.py --nested --dump's file")
     args = ap.parse_args(argv)
-    return pairs(args) if args.idea == "pairs" else self_tune(args)
+    return {"pairs": pairs, "self-tune": self_tune, "misses": misses}[args.idea](args)
 
 
 if __name__ == "__main__":
