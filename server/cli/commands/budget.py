@@ -19,7 +19,7 @@ from server.cli.main import (
     workspace_from,
     workspace_paths,
 )
-from server.cli.progress import progress_bar
+from server.cli.progress import progress_bar, say_waiting
 
 DEPTH, TOP = BudgetRequest.depth, BudgetRequest.top
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                             depth=args.depth, top=args.top)
     request.check()  # before any indexing
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        warnings = ws.refresh(progress=bar)  # a read-only checkout: as it is
+        warnings = ws.refresh(progress=bar, waiting=say_waiting)  # a read-only checkout: as it is
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     with ws.snapshot() as snapshot:
