@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel as _PydanticModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
 
 class BaseModel(_PydanticModel):
@@ -140,10 +140,14 @@ class BudgetNode(BaseModel):
         description="Folder (ending in '/') or file path relative to the root; '.' is the root."
     )
     kind: str = Field(description="'dir' or 'file'")
-    tokens: int
+    tokens: int = Field(description="The files' tokens, scaled by the profile's factor once, from "
+                                    "their exact sum (as `ctxsteward index` scales its total)")
     files: int
     share: float = Field(description="tokens / context window")
     children: list[BudgetNode] = Field(default_factory=list)
+    # The encoding's own count (before the profile's factor), so that any sum of nodes is scaled
+    # once (:func:`analyzers.tokentree.scaled_sum`), never a sum of figures each rounded up.
+    _raw: int = PrivateAttr(default=0)
 
 
 class BudgetReport(BaseModel):

@@ -1,4 +1,10 @@
-"""Token budgets: a disk-usage style tree of token counts, largest first."""
+"""Token budgets: a disk-usage style tree of token counts, largest first.
+
+Every figure is the encoding's exact count summed first and scaled by the model profile's factor
+once (as ``ctxsteward index`` scales its total), never a sum of figures each rounded up: with a
+factor (``--profile claude``, ×1.2) the total here is the index's, and a folder's figure is its
+files' exact tokens scaled.
+"""
 
 from __future__ import annotations
 
@@ -49,23 +55,24 @@ def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
         return node
 
     for f in chosen:
-        tokens = counter.scale(f.tokens)
-        leaf = BudgetNode(path=f.path, kind="file", tokens=tokens, files=1, share=0.0)
+        leaf = BudgetNode(path=f.path, kind="file", tokens=0, files=1, share=0.0)
+        leaf._raw = f.tokens  # noqa: SLF001 - set where the node is made
         d = posixpath.dirname(f.path)
         folder(d).children.append(leaf)
         while True:
             n = folder(d)
-            n.tokens += tokens
+            n._raw += f.tokens  # noqa: SLF001
             n.files += 1
             if not d:
                 break
             d = posixpath.dirname(d)
 
     def finish(n: BudgetNode) -> None:
+        n.tokens = counter.scale(n._raw)  # noqa: SLF001 - scaled once, from the exact sum
         n.share = round(n.tokens / window, 6) if window else 0.0
-        n.children.sort(key=lambda c: (-c.tokens, c.path))
         for c in n.children:
             finish(c)
+        n.children.sort(key=lambda c: (-c.tokens, c.path))
 
     root_node = nodes["."]
     finish(root_node)
@@ -73,6 +80,13 @@ def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
         root=str(root), encoding=counter.label, profile=profile.name, context_window=window,
         total_tokens=root_node.tokens, tree=root_node.children, missing=missing,
     )
+
+
+def scaled_sum(nodes: list[BudgetNode], settings: Settings) -> int:
+    """The tokens of ``nodes`` together (of a report made with ``settings``): their exact counts
+    summed, then scaled once, as each node's own figure is."""
+    counter = Counter(settings.encoding, settings.model_profile())
+    return counter.scale(sum(n._raw for n in nodes))  # noqa: SLF001
 
 
 def nodes_by_path(tree: list[BudgetNode]) -> dict[str, BudgetNode]:

@@ -125,7 +125,39 @@ def test_budget_paths_profile_and_window(repo: Path) -> None:
     assert set(files) == {"src/app/core.py", "src/app/util.py", "README.md"}
     raw = tokens(FILES["src/app/core.py"])
     assert files["src/app/core.py"] == math.ceil(raw * PROFILES["claude"].factor)
-    assert report["total_tokens"] == sum(files.values())
+    # The total is the exact tokens scaled once, not a sum of figures each rounded up.
+    exact = sum(tokens(FILES[p]) for p in files)
+    assert report["total_tokens"] == Counter("cl100k_base", PROFILES["claude"]).scale(exact)
+
+
+def test_budget_and_index_give_one_total_rounded_once(tmp_path: Path) -> None:
+    # The new-user review: with a profile's factor (claude, x1.2) `index` said ≈506,157 for click
+    # and `budget` 506,214, which summed each file's figure rounded up; folders and the rows cut
+    # ("…N more") did the same.
+    files: dict[str, str | bytes | None] = {
+        f"pkg/mod{i}.py": f"def f{i}():\n    return {i}\n" * (i + 1) for i in range(12)}
+    repo = make_repo(tmp_path / "repo", files)
+    scale = Counter("cl100k_base", PROFILES["claude"]).scale  # the factor, rounded up
+    exact = {p: tokens(t) for p, t in files.items()}
+    scaled = scale(sum(exact.values()))
+    assert sum(scale(n) for n in exact.values()) > scaled  # rounding each file apart would show
+
+    index = run_cli("index", "--profile", "claude", cwd=repo)
+    assert index.returncode == 0, index.stderr
+    said = next(ln for ln in index.stdout.splitlines() if ln.startswith("  tokens"))
+    assert said.endswith(f"≈ {scaled:,})")
+    proc = run_cli("budget", "--json", "--profile", "claude", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["total_tokens"] == scaled
+    assert report["tree"][0]["path"] == "pkg/" and report["tree"][0]["tokens"] == scaled
+    order = [c["path"] for c in report["tree"][0]["children"]]
+    text = run_cli("budget", "--profile", "claude", "--depth", "2", "--top", "3", cwd=repo)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].split()[0] == f"{scaled:,}"
+    rest = next(ln for ln in lines if ln.endswith("…9 more"))
+    assert rest.split()[0] == f"{scale(sum(exact[p] for p in order[3:])):,}"
 
 
 def test_budget_text_output(repo: Path) -> None:

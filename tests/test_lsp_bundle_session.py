@@ -83,15 +83,17 @@ async def command(client: LanguageClient, name: str, *args: Any) -> Any:
         command=name, arguments=list(args))))
 
 
-def expected(repo: Path, pinned: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
+def expected(repo: Path, pinned: tuple[str, ...] = (), added: tuple[str, ...] = (),
+             **kwargs: Any) -> dict[str, Any]:
     """``make_bundle``'s bundle for this request on the server's index, as the server shows it
-    (the items of the files in ``pinned`` marked)."""
+    (the items of the files in ``pinned``, and ``added`` without a pin, marked)."""
     kwargs.setdefault("budget", Settings().default_budget)
     with Index(repo, Settings()) as idx:
         out = json.loads(json.dumps(make_bundle(idx, BundleRequest(**kwargs)).bundle.model_dump(
             mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["added"] = item["path"] in added
         item["shrunk"] = False  # every pin here fits
     for row in out["excluded"]:  # here only ever the user's removals
         if row["reason"] == "matches an exclude glob":
@@ -123,7 +125,7 @@ async def test_adding_to_no_bundle_gives_that_item_alone(client: LanguageClient,
     # A second file: both, still nothing ranked beside them.
     both = await command(client, "ctxsteward.addToBundle",
                          {"uri": (repo / "app/notes.py").as_uri()})
-    assert both == expected(repo, ("app/big.py", "app/notes.py"),
+    assert both == expected(repo, ("app/big.py",), ("app/notes.py",),
                             seeds=["app/big.py::helper_0"], pins=["app/notes.py"], ranked=False)
     assert sorted(i["path"] for i in both["items"]) == ["app/big.py", "app/notes.py"]
     # Suggest asks for the ranked files: they come beside the pin, which stays; the file added
@@ -149,12 +151,32 @@ async def test_adding_a_file_never_shows_less_of_it(client: LanguageClient, repo
     assert "helper_7" in before["symbols"] and not before["pinned"]
     added = await command(client, "ctxsteward.addToBundle", {"uri": (repo / "app/big.py").as_uri()})
     after = item(added, "app/big.py")
-    assert after is not None and after["pinned"]
+    assert after is not None and after["added"] and not after["pinned"]
     assert after["granularity"] != "skeleton"  # pinned whole, it would be signatures only
     assert set(before["symbols"]) <= set(after["symbols"])
     # Every line it showed is still shown (its heading may be shorter: "pinned" is its reason).
     shown = {n for a, b in after["ranges"] for n in range(a, b + 1)}
     assert all(n in shown for a, b in before["ranges"] for n in range(a, b + 1))
+
+
+async def test_only_what_the_user_pinned_is_marked_pinned(client: LanguageClient,
+                                                         repo: Path) -> None:
+    # The new-user review: VS Code showed a pin on a file added without "pin" (the next
+    # suggestion drops it, so it is no pin): such an item is "added", and only a pin "pinned".
+    await command(client, "ctxsteward.suggestBundle", {"uri": (repo / "app/main.py").as_uri()})
+    added = await command(client, "ctxsteward.addToBundle",
+                          {"uri": (repo / "app/notes.py").as_uri()})
+    notes = item(added, "app/notes.py")
+    assert notes is not None and (notes["pinned"], notes["added"]) == (False, True)
+    assert not any(i["pinned"] or i["added"] for i in added["items"] if i is not notes)
+    pinned = await command(client, "ctxsteward.addToBundle",
+                           {"uri": (repo / "app/notes.py").as_uri(), "pin": True})
+    notes = item(pinned, "app/notes.py")
+    assert notes is not None and (notes["pinned"], notes["added"]) == (True, False)
+    changes = await wait_for(lambda: len(client.changes) >= 3  # type: ignore[attr-defined]
+                             and client.changes, 10, "three changes")  # type: ignore[attr-defined]
+    assert [(c["totals"]["pinned"], c["totals"]["added"]) for c in changes] == [
+        (0, 0), (0, 1), (1, 0)]
 
 
 # -- announced ------------------------------------------------------------------------------------
@@ -171,7 +193,8 @@ async def test_every_change_is_announced_with_the_bundle(client: LanguageClient,
                              and client.changes, 10, "three changes")  # type: ignore[attr-defined]
     assert [(c["version"], c["cause"], c["bundle"]) for c in changes] == [
         (1, "suggest", made), (2, "add", added), (3, "remove", removed)]
-    assert changes[1]["totals"]["pinned"] == 1 and changes[1]["totals"]["unfit_pins"] == []
+    assert changes[1]["totals"]["added"] == 1 and changes[1]["totals"]["pinned"] == 0
+    assert changes[1]["totals"]["unfit_pins"] == []
     assert changes[1]["totals"]["total_tokens"] == added["total_tokens"]
 
 
@@ -281,8 +304,8 @@ async def test_removed_files_stay_out_after_a_restart(repo: Path) -> None:
         # Adding another file recomputes with the removal still in force.
         added = await command(second, "ctxsteward.addToBundle",
                               {"uri": (repo / "app/notes.py").as_uri()})
-        assert added == expected(repo, ("app/notes.py",), seeds=["app/main.py"], budget=3000,
-                                 pins=["app/notes.py"], exclude=["/app/big.py"])
+        assert added == expected(repo, added=("app/notes.py",), seeds=["app/main.py"],
+                                 budget=3000, pins=["app/notes.py"], exclude=["/app/big.py"])
     finally:
         await stop(second)
 
@@ -379,7 +402,7 @@ async def test_removed_files_say_so_and_stay_out_of_later_suggestions(client: La
                           {"uri": (repo / "app/main.py").as_uri()})
     assert item(again, gone) is None
     assert {"path": gone, "reason": "removed by you"} in again["excluded"]
-    # Added back, it is in again (and pinned), and no longer listed as removed.
+    # Added back, it is in again, and no longer listed as removed.
     await command(client, "ctxsteward.addToBundle", {"uri": (repo / gone).as_uri()})
     back = await command(client, "ctxsteward.suggestBundle",
                          {"uri": (repo / "app/main.py").as_uri()})

@@ -152,12 +152,14 @@ def expected(repo: Path, **kwargs: Any) -> Any:
         return make_bundle(idx, BundleRequest(**kwargs))
 
 
-def dump(result: Any, pinned: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The bundle as the server shows it: the items of the files in ``pinned`` marked, the
-    excluded files (here only ever the user's removals) said to be removed by the user."""
+def dump(result: Any, pinned: tuple[str, ...] = (), added: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The bundle as the server shows it: the items of the files in ``pinned`` and ``added``
+    (without a pin) marked, the excluded files (here only ever the user's removals) said to be
+    removed by the user."""
     out = json.loads(json.dumps(result.bundle.model_dump(mode="json")))
     for item in out["items"]:
         item["pinned"] = item["path"] in pinned
+        item["added"] = item["path"] in added
         item["shrunk"] = False  # every pin here fits
     for row in out["excluded"]:
         if row["reason"] == "matches an exclude glob":
@@ -167,11 +169,12 @@ def dump(result: Any, pinned: tuple[str, ...] = ()) -> dict[str, Any]:
 
 def totals(bundle: dict[str, Any]) -> dict[str, Any]:
     pinned = {i["path"] for i in bundle["items"] if i["pinned"]}
+    added = {i["path"] for i in bundle["items"] if i["added"]}
     return {"total_tokens": bundle["total_tokens"], "budget": bundle["budget"],
             "items": len(bundle["items"]), "encoding": bundle["encoding"],
             "over": bundle["budget"] > 0 and bundle["total_tokens"] > bundle["budget"],
             "task": bundle["task"], "seeds": bundle["seeds"], "present": True,
-            "pinned": len(pinned), "unfit_pins": [], "shrunk_pins": []}
+            "pinned": len(pinned), "added": len(added), "unfit_pins": [], "shrunk_pins": []}
 
 
 async def unpin_all(client: LanguageClient, repo: Path) -> None:
@@ -314,9 +317,10 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
     added = await command(client, "ctxsteward.addToBundle",
                           {"uri": (repo / "billing/ledger.py").as_uri()})
     assert added == dump(expected(repo, **base, pins=["billing/ledger.py"]),
-                         pinned=("billing/ledger.py",))
+                         added=("billing/ledger.py",))
     ledger = next(i for i in added["items"] if i["path"] == "billing/ledger.py")
-    assert ledger["reasons"] == ["pinned"] and ledger["pinned"] is True
+    # Forced in (its reason), but not pinned: the next suggestion does not keep it.
+    assert ledger["reasons"] == ["pinned"] and ledger["pinned"] is False and ledger["added"]
     assert await last_budget(client, added) == totals(added)
 
     removed = await command(client, "ctxsteward.removeFromBundle",
@@ -347,13 +351,13 @@ async def add_and_remove(client: LanguageClient, repo: Path) -> None:
     assert item["symbols"] == ["whisper"] and item["granularity"] == "symbols"
     assert await last_budget(client, with_def) == totals(with_def)
 
-    # Adding a removed file back takes it out of the excludes and pins it.
+    # Adding a removed file back takes it out of the excludes and forces it in.
     back = await command(client, "ctxsteward.addToBundle",
                          {"uri": (repo / "app/greet.py").as_uri()})
     assert back == dump(expected(repo, seeds=["app/main.py", "app/style.py::whisper"],
                                  budget=2000, pins=["app/greet.py"],
                                  exclude=["/billing/ledger.py"]),
-                        pinned=("app/style.py", "app/greet.py"))
+                        pinned=("app/style.py",), added=("app/greet.py",))
     assert await command(client, "ctxsteward.currentBundle", {}) == back
     # A new suggestion keeps what was added with pin, not what was added without (it was the
     # last bundle's); what was removed stays out.
@@ -385,7 +389,8 @@ async def test_save_stores_the_current_bundle(client: LanguageClient, repo: Path
                      "items": len(bundle["items"]), "total_tokens": bundle["total_tokens"]}
     on_disk = json.loads((repo / saved["path"]).read_text())
     assert on_disk["bundle"] == {**bundle, "items": [
-        {k: v for k, v in i.items() if k not in ("pinned", "shrunk")} for i in bundle["items"]]}
+        {k: v for k, v in i.items() if k not in ("pinned", "added", "shrunk")}
+        for i in bundle["items"]]}
     with pytest.raises(JsonRpcException, match="bundle name"):
         await command(client, "ctxsteward.saveBundle", {"name": "../evil"})
 
@@ -450,7 +455,7 @@ async def test_code_actions_run_the_bundle_commands(client: LanguageClient, repo
     version = client.changes[-1]["version"]  # type: ignore[attr-defined]
     bundle = await run(actions[0])  # add the definition under the cursor
     assert bundle == dump(expected(repo, seeds=["app/main.py", "billing/ledger.py::compute_total"],
-                                   budget=2000), pinned=("billing/ledger.py",))
+                                   budget=2000), added=("billing/ledger.py",))
     item = next(i for i in bundle["items"] if i["path"] == "billing/ledger.py")
     assert item["symbols"] == ["compute_total"]
     # The editor's view follows: ctxsteward/bundle carries the new bundle, whatever made it.
@@ -460,7 +465,7 @@ async def test_code_actions_run_the_bundle_commands(client: LanguageClient, repo
                       "totals": totals(bundle), "notes": []}
     bundle = await run(actions[1])  # the whole file
     assert bundle == dump(expected(repo, seeds=["app/main.py"], pins=["billing/ledger.py"],
-                                   budget=2000), pinned=("billing/ledger.py",))
+                                   budget=2000), added=("billing/ledger.py",))
     await wait_for(lambda: client.changes[-1]["bundle"] == bundle,  # type: ignore[attr-defined]
                    10, "the change")
     assert client.changes[-1]["version"] == version + 2  # type: ignore[attr-defined]

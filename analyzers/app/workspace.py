@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from analyzers.bundles.decisions import Decision
     from analyzers.bundles.rank import RankedFile
     from analyzers.handoff.note import HandoffNote
+    from analyzers.indexing.buildlock import Waiting
     from analyzers.indexing.index import Index
     from analyzers.instructions.checkview import CheckView
     from analyzers.instructions.findings import CheckReport
@@ -64,29 +65,33 @@ class Workspace:
 
         return index_usable(self.root, self.settings)
 
-    def refresh(self, token: CancelToken = NEVER, progress: Progress = _no_progress
-                ) -> list[str]:
-        """Bring the index up to date (incrementally) and return its warnings."""
+    def refresh(self, token: CancelToken = NEVER, progress: Progress = _no_progress,
+                waiting: Waiting | None = None) -> list[str]:
+        """Bring the index up to date (incrementally) and return its warnings; ``waiting`` is told
+        once when another process's build of it keeps this one waiting
+        (:mod:`analyzers.indexing.buildlock`)."""
         from analyzers.indexing.index import refresh
         from analyzers.indexing.store import stored_generation
 
         before = stored_generation(self.root)
         current = self._graph_current()
-        warnings = refresh(self.root, self.settings, token=token, progress=progress)
+        warnings = refresh(self.root, self.settings, token=token, progress=progress,
+                           waiting=waiting)
         if current:
             self._graph_follows(before, token)
         return warnings
 
-    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress
-              ) -> IndexReport:
-        """Bring the index up to date and summarise it; after a build that read most files (a
-        cold index), build the ranking graph too, so the first bundle does not."""
+    def build(self, token: CancelToken = NEVER, progress: Progress = _no_progress,
+              waiting: Waiting | None = None) -> IndexReport:
+        """Bring the index up to date and summarise it (``waiting``: as :meth:`refresh`); after a
+        build that read most files (a cold index), build the ranking graph too, so the first
+        bundle does not."""
         from analyzers.indexing.index import build
         from analyzers.indexing.store import stored_generation
 
         before = stored_generation(self.root)
         current = self._graph_current()
-        report = build(self.root, self.settings, token=token, progress=progress)
+        report = build(self.root, self.settings, token=token, progress=progress, waiting=waiting)
         if report.files and report.files_parsed >= GRAPH_WITH_INDEX_SHARE * report.files:
             with self.snapshot() as snap:
                 snap.warm_graph(token)
@@ -122,7 +127,8 @@ class Workspace:
             snap.warm_graph(token)
 
     def export_index(self, dest: Path, token: CancelToken = NEVER,
-                     progress: Progress = _no_progress) -> tuple[IndexReport, SnapshotResult]:
+                     progress: Progress = _no_progress, waiting: Waiting | None = None
+                     ) -> tuple[IndexReport, SnapshotResult]:
         """Bring the index and its ranking graph up to date, then pack them into the snapshot
         file ``dest`` (:class:`RequestError` when it cannot be)."""
         from analyzers.indexing.snapshot import SnapshotRefused, check_export, export_snapshot
@@ -131,7 +137,7 @@ class Workspace:
             check_export(self.root, dest)  # before the index is built for nothing
         except SnapshotRefused as e:
             raise RequestError(str(e)) from e
-        report = self.build(token=token, progress=progress)
+        report = self.build(token=token, progress=progress, waiting=waiting)
         with self.snapshot() as snap:
             snap.warm_graph(token)
         try:
@@ -140,7 +146,8 @@ class Workspace:
             raise RequestError(str(e)) from e
 
     def import_index(self, src: Path, token: CancelToken = NEVER,
-                     progress: Progress = _no_progress) -> tuple[SnapshotResult, IndexReport]:
+                     progress: Progress = _no_progress, waiting: Waiting | None = None
+                     ) -> tuple[SnapshotResult, IndexReport]:
         """Check and install the snapshot ``src`` (nothing changes when it is refused, with a
         :class:`RequestError`), then bring the index up to date with this checkout."""
         from analyzers.indexing.snapshot import SnapshotRefused, import_snapshot
@@ -152,7 +159,7 @@ class Workspace:
             raise RequestError(str(e)) from e
         # (a graph installed with the snapshot follows the refresh reading this checkout's
         # changes: only the changed files are read again, and the first query finds it current)
-        return result, self.build(token=token, progress=progress)
+        return result, self.build(token=token, progress=progress, waiting=waiting)
 
     def snapshot(self) -> Snapshot:
         """A read-only view of the index as it is now, unchanged by builds that finish while it

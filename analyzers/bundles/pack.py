@@ -101,6 +101,8 @@ class Candidate:
     # part's lines). A showing of the file that leaves them out says so (:func:`shown_reasons`).
     named_parts: list[tuple[str, str, tuple[int, int]]] = field(default_factory=list)
     relevant: list[Definition] | None = field(default=None, repr=False)  # (a cache)
+    # of the relevant ones, those holding the task's words (set with ``relevant``)
+    worded: list[Definition] | None = field(default=None, repr=False)
     matched: list[int] | None = field(default=None, repr=False)  # (a cache: _task_word_lines)
     held: dict[int, set[str]] | None = field(default=None, repr=False)  # (a cache: _held_words)
     blocks: list[Definition] | None = field(default=None, repr=False)  # (a cache: _blocks)
@@ -240,6 +242,7 @@ def _linked_definitions(c: Candidate) -> list[Definition]:
     scored = set(words) | set(links)
     order = sorted(scored, key=lambda i: (-words.get(i, 0.0), -links.get(i, 0.0),
                                           c.definitions[i].start_line))
+    c.worded = [c.definitions[i] for i in order if words.get(i, 0.0) > 0]
     chosen: list[Definition] = []
     for i in order:
         d = c.definitions[i]
@@ -889,6 +892,8 @@ def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
     """``c`` shown by its relevant definitions ``defs``: those that fit, the first alone, the
     first (a long function) excerpted."""
     cap = SYMBOLS_SHARE * remaining
+    if not c.seed:
+        defs = _told_or_called(c, defs)
     ranges, chosen, named = _chosen_symbols(c, defs, cap)
     yield Option("symbols", _merge(ranges), [d.qualified for d in named])
     if len(chosen) > 1:
@@ -896,6 +901,36 @@ def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
         yield Option("symbols", [(first.start_line, first.end_line)], [first.qualified])
     if not c.seed and defs[0].tokens > cap and not _has_members(c, defs[0]):
         yield from _definition_excerpts(c, defs[0], cap, count)
+
+
+def _told_or_called(c: Candidate, defs: list[Definition]) -> list[Definition]:
+    """Of a task file's relevant definitions ``defs``, those holding the task's words and those
+    they name (a helper they call, a class they make); all of them when none holds a word.
+
+    A definition linked only by a name it shares with the best-ranked files is no part of the
+    task when the file's definitions about the task do not use it: click's ``termui.py`` for
+    "Land the progress bar on its final position" showed ``progressbar`` and, in full beside it,
+    ``echo_via_pager``, ``get_pager_file``, ``edit`` and ``raw_terminal`` (linked to the pager
+    code of ``_termui_impl.py``, the best match): 120 lines about something else."""
+    worded = c.worded or []
+    if not worded or len(worded) == len(defs):
+        return defs
+    told = {id(d) for d in worded}
+    out = []
+    for d in defs:
+        if id(d) in told or any(_names(c, w, d) for w in worded):
+            out.append(d)
+    return out
+
+
+def _names(c: Candidate, w: Definition, d: Definition) -> bool:
+    """Whether ``w``'s lines name ``d`` (``d``'s own lines, when inside ``w``, left out)."""
+    if not d.name:
+        return False
+    lines = c.lines[w.start_line - 1:w.end_line]
+    if w.start_line <= d.start_line and d.end_line <= w.end_line:
+        lines = lines[:d.start_line - w.start_line] + lines[d.end_line - w.start_line + 1:]
+    return re.search(rf"(?<![\w$]){re.escape(d.name)}(?![\w$])", "".join(lines)) is not None
 
 
 # A top-level anonymous function (``export default (async (config) => {``, an IIFE, a

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
 from analyzers.indexing import history as hist
+from analyzers.indexing.buildlock import Waiting, build_lock
 from analyzers.indexing.store import (
     IndexReadOnly,
     RecordRows,
@@ -258,13 +259,16 @@ def build(
     *,
     token: CancelToken = NEVER,
     progress: Progress = _noop,
+    waiting: Waiting | None = None,
 ) -> IndexReport:
     """Bring the index of ``root`` up to date and summarise it.
 
-    A cache found damaged midway (a page the opening checks did not reach) is deleted and the
-    index rebuilt once, with a warning, as when the damage shows at opening.
+    One build at a time per workspace: another process's is waited for, ``waiting`` told once
+    when that takes a while (:mod:`analyzers.indexing.buildlock`). A cache found damaged midway
+    (a page the opening checks did not reach) is deleted and the index rebuilt once, with a
+    warning, as when the damage shows at opening.
     """
-    out = _build_once_more(root, settings, token, progress, summary=True)
+    out = _build_once_more(root, settings, token, progress, waiting, summary=True)
     assert not isinstance(out, list)
     return out
 
@@ -275,6 +279,7 @@ def refresh(
     *,
     token: CancelToken = NEVER,
     progress: Progress = _noop,
+    waiting: Waiting | None = None,
 ) -> list[str]:
     """Bring the index of ``root`` up to date, as :func:`build` does; return only its warnings.
 
@@ -282,7 +287,7 @@ def refresh(
     what a warm :func:`build` spends most of its time on.
     """
     try:
-        out = _build_once_more(root, settings, token, progress, summary=False)
+        out = _build_once_more(root, settings, token, progress, waiting, summary=False)
     except IndexReadOnly as e:
         if not (state_dir(Path(root).resolve()) / "index.sqlite").is_file():
             raise
@@ -292,9 +297,11 @@ def refresh(
 
 
 def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
-                     progress: Progress, *, summary: bool) -> IndexReport | list[str]:
+                     progress: Progress, waiting: Waiting | None, *,
+                     summary: bool) -> IndexReport | list[str]:
     try:
-        return _build(root, settings, token=token, progress=progress, summary=summary)
+        return _build(root, settings, token=token, progress=progress, waiting=waiting,
+                      summary=summary)
     except (sqlite3.DatabaseError, OSError) as e:
         if is_unwritable(e) and not isinstance(e, IndexReadOnly):
             # A read-only checkout or mount: said once, where and why.
@@ -303,7 +310,8 @@ def _build_once_more(root: Path, settings: Settings | None, token: CancelToken,
             raise
         path = state_dir(Path(root).resolve()) / "index.sqlite"
         Store._discard(path)  # noqa: SLF001 - the store's own way to drop a damaged file
-        out = _build(root, settings, token=token, progress=progress, summary=summary)
+        out = _build(root, settings, token=token, progress=progress, waiting=waiting,
+                     summary=summary)
         warnings = out if isinstance(out, list) else out.warnings
         warnings.insert(0, f"the cache {path} was corrupt ({e}); rebuilding it")
         return out
@@ -315,10 +323,11 @@ def _build(
     *,
     token: CancelToken,
     progress: Progress,
+    waiting: Waiting | None = None,
     summary: bool = True,
 ) -> IndexReport | list[str]:
-    """One bring-up-to-date: walk the tree, parse what changed while the history is read, store
-    both, resolve imports; then the summary (or only the warnings)."""
+    """One bring-up-to-date, holding the build lock: walk the tree, parse what changed while the
+    history is read, store both, resolve imports; then the summary (or only the warnings)."""
     t0 = time.perf_counter()
     settings = settings or Settings()
     root = Path(root).resolve()
@@ -328,6 +337,13 @@ def _build(
 
     if not (state_dir(root) / "index.sqlite").exists():
         encoding(settings.encoding)  # fail early, before writing anything, on an unknown encoding
+    with build_lock(root, token, waiting):
+        return _build_held(root, settings, token, progress, summary, t0)
+
+
+def _build_held(root: Path, settings: Settings, token: CancelToken, progress: Progress,
+                summary: bool, t0: float) -> IndexReport | list[str]:
+    """:func:`_build`'s work, the build lock held."""
     run = _Build(root, settings, token, progress, Store.open(root))
     try:
         walked = run.walk()

@@ -38,3 +38,13 @@ def progress_bar(label: str, *, enabled: bool | None = None) -> Iterator[Progres
             bar.update(task, completed=done, total=total or None, current=message[-50:])
 
         yield update
+
+
+def say_waiting(pid: int | None) -> None:
+    """Say on stderr (once per build, from :mod:`analyzers.indexing.buildlock`) that another
+    process's build of this workspace's index keeps this command waiting; stdout stays the
+    command's own (``--json`` too)."""
+    who = f" (pid {pid})" if pid is not None else ""
+    sys.stderr.write(f"ctxsteward: waiting for another ctxsteward process indexing this "
+                     f"workspace{who} ...\n")
+    sys.stderr.flush()  # (a forked child writes it: see server.cli.background)

@@ -13,10 +13,11 @@ definition there), or, for an added definition, ``PATH::QUALIFIED`` - the innerm
 at the position in the buffer's own text, by the core's rule
 (:func:`~analyzers.app.seeds.innermost_definition`).
 
-Everything the user adds is *pinned* in the current bundle: forced in, and marked
-``"pinned": true`` on its item. What is added without ``"pin": true`` belongs to that bundle
-only (it is restored with it after a restart, but the next suggestion does not take it); what is
-added with it is *kept*, by every later suggestion until removed. Adding to no bundle makes a
+Everything the user adds is forced into the current bundle. What is added without
+``"pin": true`` belongs to that bundle only (it is restored with it after a restart, but the next
+suggestion does not take it) and is marked ``"added": true`` on its item; what is added with it
+is *pinned*, kept by every later suggestion until removed, and marked ``"pinned": true`` (an
+item is never both: a file pinned and added is pinned). Adding to no bundle makes a
 bundle of just that item (no ranked files beside it: ``Suggest`` adds those); adding a file
 never shows less of it than the bundle showed (when pinning it whole would leave only its
 signatures, its definitions shown are pinned instead).
@@ -92,14 +93,19 @@ class BudgetTotals(BaseModel):
     task: str | None = None
     seeds: list[str] = Field(default_factory=list)
     present: bool = True
-    pinned: int = Field(default=0, description="Items the user pinned (added).")
+    pinned: int = Field(default=0, description="Items the user pinned (kept by later "
+                                               "suggestions).")
+    added: int = Field(default=0, description="Items the user added without pinning them (this "
+                                              "bundle's only).")
     unfit_pins: list[str] = Field(
-        default_factory=list, description="Pinned files the bundle does not hold (too large for "
-                                          "the budget, or excluded): something to fix.")
+        default_factory=list, description="Files the user added or pinned that the bundle does "
+                                          "not hold (too large for the budget, or excluded): "
+                                          "something to fix.")
     shrunk_pins: list[str] = Field(
-        default_factory=list, description="Pinned files the bundle holds smaller than pinned (a "
-                                          "whole file as signatures or focused, a definition "
-                                          "not in full) to fit the budget: something to fix.")
+        default_factory=list, description="Files the user added or pinned that the bundle holds "
+                                          "smaller than added (a whole file as signatures or "
+                                          "focused, a definition not in full) to fit the "
+                                          "budget: something to fix.")
 
 
 class BundleChanged(BaseModel):
@@ -194,16 +200,19 @@ def exclude_glob(path: str) -> str:
 REMOVED_BY_YOU = "removed by you"  # the reason of an excluded file the user removed
 
 
-def totals(bundle: Any, sticky: list[str] | None = None) -> BudgetTotals:
-    """The bundle's totals; ``sticky``: what the user pinned (``path`` or ``path::qualified``)."""
+def totals(bundle: Any, sticky: list[str] | None = None,
+           kept: list[str] | None = None) -> BudgetTotals:
+    """The bundle's totals; ``sticky``: what the user added (``path`` or ``path::qualified``),
+    ``kept``: those of them pinned."""
     held = {i.path for i in bundle.items}
-    pinned = pinned_paths(sticky or [])
+    forced = pinned_paths(sticky or [])
+    pinned = pinned_paths(kept or []) & forced
     return BudgetTotals(
         total_tokens=bundle.total_tokens, budget=bundle.budget, items=len(bundle.items),
         encoding=bundle.encoding, over=bundle.budget > 0 and bundle.total_tokens > bundle.budget,
         task=bundle.task, seeds=[redact(x) for x in bundle.seeds],
-        pinned=len(held & pinned), unfit_pins=sorted(pinned - held),
-        shrunk_pins=sorted(shrunk_pins(bundle, sticky or [])))
+        pinned=len(held & pinned), added=len(held & (forced - pinned)),
+        unfit_pins=sorted(forced - held), shrunk_pins=sorted(shrunk_pins(bundle, sticky or [])))
 
 
 def shrunk_pins(bundle: Any, sticky: list[str]) -> set[str]:
@@ -353,19 +362,21 @@ class BundleSession:
         self._keep()
 
     def view(self) -> dict[str, Any] | None:
-        """The current bundle as the editor gets it (pinned items marked)."""
+        """The current bundle as the editor gets it (pinned and added items marked)."""
         result = self.result
         if result is None:
             return None
         removed = frozenset(self.spec.excludes) if self.spec is not None else frozenset()
-        return bundle_view(result.bundle, pinned_paths(self.sticky),
-                           shrunk_pins(result.bundle, self.sticky), removed)
+        forced = pinned_paths(self.sticky)
+        pinned = pinned_paths(self.kept) & forced
+        return bundle_view(result.bundle, pinned, shrunk_pins(result.bundle, self.sticky),
+                           removed, added=forced - pinned)
 
     def _announce(self, cause: str, notes: list[str], *, always: bool = False) -> None:
         """``ctxsteward/bundle`` (on a change of the bundle; ``always``: a command made it) and
         ``ctxsteward/budget`` (when the totals moved)."""
         result = self.result
-        sums = None if result is None else totals(result.bundle, self.sticky)
+        sums = None if result is None else totals(result.bundle, self.sticky, self.kept)
         budget = (sums or NO_TOTALS).model_dump(mode="json")
         if budget != self._sent:
             self._sent = budget
@@ -680,14 +691,17 @@ def _with_item(added: list[str], t: Target, item: str) -> list[str]:
 
 def bundle_view(bundle: Any, pinned: frozenset[str] = frozenset(),
                 shrunk: set[str] | frozenset[str] = frozenset(),
-                removed: frozenset[str] = frozenset()) -> dict[str, Any]:
+                removed: frozenset[str] = frozenset(),
+                added: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The bundle as JSON for the editor, with the texts derived from files and git (symbol
     names, reasons, the recent decisions) passed through :func:`analyzers.secrets.redact`; each
-    item says whether the user pinned it (``pinned``: those paths) and whether it shows less than
-    pinned (``shrunk``: those paths); a file the user removed (``removed``) is excluded as such."""
+    item says whether the user pinned it (``pinned``: those paths), added it without pinning it
+    (``added``: those paths) and whether it shows less than added (``shrunk``: those paths); a
+    file the user removed (``removed``) is excluded as such."""
     out: dict[str, Any] = bundle.model_dump(mode="json")
     for item in out.get("items", []):
         item["pinned"] = item["path"] in pinned
+        item["added"] = item["path"] in added and item["path"] not in pinned
         item["shrunk"] = item["path"] in shrunk
         item["symbols"] = [redact(x) for x in item.get("symbols", [])]
         item["reasons"] = [redact(x) for x in item.get("reasons", [])]

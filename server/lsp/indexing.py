@@ -145,7 +145,8 @@ class Indexer:
             try:
                 report = Workspace(root, self.build_settings()).build(
                     token=ctx.token,
-                    progress=lambda done, total, path: ctx.progress(done, total, path))
+                    progress=lambda done, total, path: ctx.progress(done, total, path),
+                    waiting=lambda pid: _waiting(ctx, pid))
                 ok = True
             finally:
                 if progress is not None and not ok:
@@ -264,3 +265,12 @@ class Indexer:
                 except OSError:
                     parts.append(None)
         return tuple(parts)
+
+
+def _waiting(ctx: JobContext, pid: int | None) -> None:
+    """Another process's build of the workspace's index keeps this one waiting: said in the log
+    and the build's progress (:mod:`analyzers.indexing.buildlock`)."""
+    text = f"waiting for another ctxsteward process indexing this workspace (pid {pid})" \
+        if pid is not None else "waiting for another ctxsteward process indexing this workspace"
+    log.info("%s", text)
+    ctx.progress(0, 0, text)

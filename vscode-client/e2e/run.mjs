@@ -1332,8 +1332,9 @@ try {
     await page.locator(".editor-instance").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
     if (await page.locator(".tab").count()) throw new Error(`editors still open: ${JSON.stringify(await page.locator(".tab").allTextContents())}`);
     await roomForView();
-    // A pinned definition (Cart.total, added from the lightbulb) would seed the suggestion too:
-    // the pinned rows out first (they stay out of the next suggestion, as the CLI's excludes).
+    // A pinned row (Pin in Bundle) would seed the suggestion too: the pinned rows out first (they
+    // stay out of the next suggestion, as the CLI's excludes). A row added without a pin (the
+    // lightbulb's Add) is not kept by a suggestion anyway.
     const removedPins = [];
     for (const r of (await itemRows()).filter((x) => /pinned/.test(x))) {
       await inlineAction(pathOf(r), "Remove from Bundle");

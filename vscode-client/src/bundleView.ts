@@ -73,7 +73,7 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
           t.resourceUri = uri;
           t.command = { command: "contextSteward.openItem", title: "Open", arguments: [node] };
         }
-        if (node.item.pinned) t.iconPath = new vscode.ThemeIcon("pinned");
+        if (node.icon) t.iconPath = new vscode.ThemeIcon(node.icon);
         return t;
       }
       case "excluded": {

@@ -88,6 +88,29 @@ describe("buildTree", () => {
     expect(parseBundle({ ...raw, items: [{ ...raw.items[0], shrunk: true }] })!.items[0].shrunk).toBe(false);
   });
 
+  it("gives the pin icon only to what the user pinned, and an addition without a pin its own", () => {
+    // The new-user review: every added file had the pin icon, though the next suggestion drops it.
+    const b = parseBundle({ ...raw, items: [
+      { ...raw.items[0], pinned: false, added: true, shrunk: true, granularity: "focused" },
+      { ...raw.items[1], pinned: true, added: false },
+      { ...raw.items[2] },
+      { ...raw.items[3], pinned: true, added: true }, // both: a pin is a pin
+    ] })!;
+    expect(b.items.map((i) => [i.pinned, i.added])).toEqual([[false, true], [true, false], [false, false], [true, false]]);
+    const rows = buildTree(b).flatMap((n) => (n.kind === "tier" ? n.children : []));
+    const byPath = new Map(rows.map((r) => [r.item.path, r]));
+    const added = byPath.get(raw.items[0].path)!;
+    expect(added.icon).toBe("add");
+    expect(added.contextValue).toBe("bundleItem"); // the inline Pin action stays offered
+    expect(added.tooltip).toContain("Added by you: in this bundle only; the next suggestion starts without it (pin it to keep it).");
+    expect(added.tooltip).not.toContain("Pinned by you");
+    expect(added.tooltip).toContain("Shrunk to fit the budget: shown smaller than you added it.");
+    expect(byPath.get(raw.items[1].path)!.icon).toBe("pinned");
+    expect(byPath.get(raw.items[1].path)!.contextValue).toBe("bundleItem.pinned");
+    expect(byPath.get(raw.items[2].path)!.icon).toBeUndefined();
+    expect(byPath.get(raw.items[3].path)!.icon).toBe("pinned");
+  });
+
   it("groups items by tier in tier order, best first, with token totals", () => {
     const nodes = buildTree(parseBundle(raw, ["docs/http.md"]));
     expect(nodes.map((n) => n.label)).toEqual(["Core", "Related", "Peripheral", "Excluded"]);

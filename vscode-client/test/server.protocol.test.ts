@@ -248,8 +248,9 @@ describe.skipIf(!server)("ctxsteward serve over vscode-jsonrpc (as the extension
     expect(action.kind).toBe("show");
     if (action.kind !== "show") return;
     expect(action.bundle).toEqual(parseBundle(result));
-    // Just that definition, pinned: no suggestion beside it.
-    expect(action.bundle!.items.map((i) => [i.path, i.pinned])).toEqual([["app/retry.py", true]]);
+    // Just that definition, added (not pinned: the code action does not pin): no suggestion beside it.
+    expect(action.bundle!.items.map((i) => [i.path, i.pinned, i.added])).toEqual([["app/retry.py", false, true]]);
+    expect(buildTree(action.bundle).flatMap((n) => (n.kind === "tier" ? n.children : [])).map((r) => r.icon)).toEqual(["add"]);
     expect(action.bundle!.items[0].symbols).toContain("backoff");
     expect(buildTree(action.bundle)[0]).toMatchObject({ kind: "tier", label: "Core" });
     expect(statusView("running", action.totals).text).toMatch(/^\$\(book\) 1 file · [\d.k]+\/4k tokens$/);

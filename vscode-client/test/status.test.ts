@@ -35,12 +35,20 @@ describe("statusView", () => {
     expect(statusView("running", parseBudget({ total_tokens: 400, budget: 16000, items: 1, pinned: 1 })).text).toBe("$(book) 1 file · 400/16k tokens");
   });
 
+  it("counts what the user pinned apart from what they added without a pin", () => {
+    // The new-user review: an addition without a pin was counted as "pinned by you".
+    expect(parseBudget({ total_tokens: 5, budget: 9, items: 5, pinned: 1, added: 2 })).toMatchObject({ pinned: 1, added: 2 });
+    expect(parseBudget({ total_tokens: 5, budget: 9, items: 5, pinned: 1 })).toMatchObject({ added: 0 }); // an older server
+    const v = statusView("running", totals(3000, 16000, { items: 5, pinned: 1, added: 2 }));
+    expect(v.tooltip).toContain("1 pinned by you · 2 added by you · 2 suggested");
+  });
+
   it("warns when a pin is shrunk to fit the budget, and names it", () => {
     expect(parseBudget({ total_tokens: 5, budget: 9, items: 2, shrunk_pins: ["big.py", 3] })).toMatchObject({ shrunkPins: ["big.py"] });
     const shrunk = statusView("running", totals(3000, 3000, { pinned: 3, shrunk_pins: ["src/decorators.py", "src/termui.py"] }));
     expect(shrunk.severity).toBe("warning");
     expect(shrunk.text.startsWith("$(warning) ")).toBe(true);
-    expect(shrunk.tooltip).toContain("Pinned but shrunk to fit the budget (not shown as you added them): src/decorators.py, src/termui.py.");
+    expect(shrunk.tooltip).toContain("Added by you but shrunk to fit the budget (not shown as you added them): src/decorators.py, src/termui.py.");
     expect(statusView("running", totals(3000, 3000, { pinned: 3 })).severity).toBe("normal");
   });
 
@@ -57,7 +65,7 @@ describe("statusView", () => {
     const unfit = statusView("running", totals(9000, 16000, { pinned: 2, unfit_pins: ["src/huge.py"] }));
     expect(unfit.severity).toBe("warning");
     expect(unfit.text).toBe("$(warning) 3 files · 9k/16k tokens");
-    expect(unfit.tooltip).toContain("Pinned but not in the bundle (too large for the budget, or excluded): src/huge.py.");
+    expect(unfit.tooltip).toContain("Added by you but not in the bundle (too large for the budget, or excluded): src/huge.py.");
   });
 
   it("shows the server's state before any bundle", () => {

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from analyzers.app.requests import BudgetRequest
+from analyzers.config import Settings
 from analyzers.results import BudgetNode, BudgetReport
 from server.cli.main import (
     add_root_option,
@@ -19,7 +20,7 @@ from server.cli.main import (
     workspace_from,
     workspace_paths,
 )
-from server.cli.progress import progress_bar
+from server.cli.progress import progress_bar, say_waiting
 
 DEPTH, TOP = BudgetRequest.depth, BudgetRequest.top
 
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                             depth=args.depth, top=args.top)
     request.check()  # before any indexing
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        warnings = ws.refresh(progress=bar)  # a read-only checkout: as it is
+        warnings = ws.refresh(progress=bar, waiting=say_waiting)  # a read-only checkout: as it is
     for warning in warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     with ws.snapshot() as snapshot:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit(dump(report))
         return status
-    _print_tree(report, request, sys.stdout.write)
+    _print_tree(report, request, ws.settings, sys.stdout.write)
     return status
 
 
@@ -92,10 +93,12 @@ def asked_nodes(report: BudgetReport, paths: list[str]) -> list[BudgetNode]:
     return [n for n in found if n is not None]
 
 
-def _print_tree(report: BudgetReport, request: BudgetRequest, w: Callable[[str], object]
-                ) -> None:
-    """The tree as text: a total line, then ``depth`` levels from each path asked for."""
+def _print_tree(report: BudgetReport, request: BudgetRequest, settings: Settings,
+                w: Callable[[str], object]) -> None:
+    """The tree as text: a total line, then ``depth`` levels from each path asked for (the rows
+    cut, "…N more", as one figure scaled once, as every other)."""
     from analyzers.printable import printable
+    from analyzers.tokentree import scaled_sum
 
     window = report.context_window
     w(f"{report.total_tokens:>12,} tokens  {report.total_tokens / window:6.1%}"
@@ -107,7 +110,7 @@ def _print_tree(report: BudgetReport, request: BudgetRequest, w: Callable[[str],
             if n.kind == "dir" and depth + 1 < request.depth:
                 show(n.children, depth + 1)
         if len(nodes) > request.top:
-            rest = sum(n.tokens for n in nodes[request.top:])
+            rest = scaled_sum(nodes[request.top:], settings)
             w(f"{rest:>12,}  {rest / window:6.1%}  {'  ' * depth}…{len(nodes) - request.top} "
               "more\n")
 

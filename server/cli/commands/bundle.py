@@ -22,7 +22,7 @@ from server.cli.main import (
     settings_from,
     workspace_from,
 )
-from server.cli.progress import progress_bar
+from server.cli.progress import progress_bar, say_waiting
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     def refreshed() -> list[str]:
         with progress_bar("indexing", enabled=None if args.format == "markdown" else False) as bar:
-            return ws.refresh(progress=bar)
+            return ws.refresh(progress=bar, waiting=say_waiting)
 
     # The index is brought up to date in a child process while this one loads the ranking code:
     # the two are independent until the query starts. The CLI chooses when; the workspace says

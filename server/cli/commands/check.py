@@ -30,7 +30,7 @@ from server.cli.main import (
     settings_from,
     workspace_paths,
 )
-from server.cli.progress import progress_bar
+from server.cli.progress import progress_bar, say_waiting
 
 if TYPE_CHECKING:
     from analyzers.app.workspace import Snapshot
@@ -110,7 +110,7 @@ def _indexed(ws: Workspace, fmt: str) -> Snapshot | None:
     checks then run without it)."""
     try:
         with progress_bar("indexing", enabled=None if fmt == "text" else False) as bar:
-            for w in ws.refresh(progress=bar):
+            for w in ws.refresh(progress=bar, waiting=say_waiting):
                 if w.startswith("cannot write the index"):  # a read-only checkout
                     sys.stderr.write(f"note: {w}\n")
         return ws.snapshot()

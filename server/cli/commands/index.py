@@ -20,7 +20,7 @@ from server.cli.main import (
     given_root,
     settings_from,
 )
-from server.cli.progress import progress_bar
+from server.cli.progress import progress_bar, say_waiting
 
 if TYPE_CHECKING:
     from analyzers.app.workspace import Workspace
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.export or args.import_:
         return _snapshot(ws, args)
     with progress_bar("indexing", enabled=None if not args.json else False) as bar:
-        report = ws.build(progress=bar)
+        report = ws.build(progress=bar, waiting=say_waiting)
     for warning in report.warnings:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     if args.json:
@@ -139,9 +139,11 @@ def _snapshot(ws: Workspace, args: argparse.Namespace) -> int:
     try:
         with progress_bar("indexing", enabled=None if not args.json else False) as bar:
             if args.export:
-                report, result = ws.export_index(Path(args.export), progress=bar)
+                report, result = ws.export_index(Path(args.export), progress=bar,
+                                                  waiting=say_waiting)
             else:
-                result, report = ws.import_index(Path(args.import_), progress=bar)
+                result, report = ws.import_index(Path(args.import_), progress=bar,
+                                                  waiting=say_waiting)
     except RequestError as e:
         if args.json:
             action = "export" if args.export else "import"

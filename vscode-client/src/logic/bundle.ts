@@ -23,7 +23,9 @@ export interface BundleItem {
   reasons: string[];
   /** Pinned by the user (kept by every later suggestion). */
   pinned: boolean;
-  /** Pinned, but shown smaller than pinned to fit the budget (the server's `shrunk`). */
+  /** Added by the user without a pin (the server's `added`): this bundle's only, never `pinned`. */
+  added: boolean;
+  /** Pinned or added, but shown smaller than added to fit the budget (the server's `shrunk`). */
   shrunk: boolean;
   /** Lines (1-based) shown with a secret value masked as `[redacted: KIND]`; empty for none. */
   redactedLines: number[];
@@ -130,9 +132,11 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
     ? (v.granularity as Granularity)
     : "file";
   const reasons = strings(v.reasons);
-  // The server marks what the user pinned (`pinned: true`); an older server does not, and the
-  // caller may know (`pinnedPaths`). A "pinned" reason alone is not a pin.
+  // The server marks what the user pinned (`pinned: true`) and what they added without a pin
+  // (`added: true`); an older server marks neither, and the caller may know (`pinnedPaths`). A
+  // "pinned" reason alone is not a pin: the server gives it to what is merely added too.
   const pinned = v.pinned === true || pinnedPaths.has(v.path);
+  const added = !pinned && v.added === true;
   return {
     path: v.path,
     tier,
@@ -143,7 +147,8 @@ function item(v: unknown, pinnedPaths: ReadonlySet<string>,
     score: num(v.score),
     reasons,
     pinned,
-    shrunk: pinned && v.shrunk === true,
+    added,
+    shrunk: (pinned || added) && v.shrunk === true,
     redactedLines: masked.get(v.path)?.lines ?? [],
     redactedKinds: masked.get(v.path)?.kinds ?? [],
     focus: focus(v.focus),

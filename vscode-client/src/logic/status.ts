@@ -15,11 +15,13 @@ export interface BudgetTotals {
   seeds: string[];
   /** False when the server says there is no current bundle (cleared, or none suggested yet). */
   present: boolean;
-  /** Items the user pinned (added). */
+  /** Items the user pinned (kept by later suggestions). */
   pinned: number;
-  /** Pinned files the bundle does not hold (too large for the budget, or excluded). */
+  /** Items the user added without a pin (this bundle's only; 0 from an older server). */
+  added: number;
+  /** Files the user pinned or added that the bundle does not hold (too large for the budget, or excluded). */
   unfitPins: string[];
-  /** Pinned files the bundle shows smaller than pinned (whole as signatures, …) to fit the budget. */
+  /** Files the user pinned or added that the bundle shows smaller (whole as signatures, …) to fit the budget. */
   shrunkPins: string[];
 }
 
@@ -59,6 +61,7 @@ export function parseBudget(params: unknown): BudgetTotals | undefined {
     seeds: strings(p.seeds),
     present: true,
     pinned: num(p.pinned) ?? 0,
+    added: num(p.added) ?? 0,
     unfitPins: strings(p.unfit_pins ?? p.unfitPins),
     shrunkPins: strings(p.shrunk_pins ?? p.shrunkPins),
   };
@@ -69,7 +72,7 @@ function strings(v: unknown): string[] {
 }
 
 function emptyTotals(budget = 0): BudgetTotals {
-  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false, pinned: 0, unfitPins: [], shrunkPins: [] };
+  return { totalTokens: 0, budget, items: 0, encoding: "", task: null, seeds: [], present: false, pinned: 0, added: 0, unfitPins: [], shrunkPins: [] };
 }
 
 export type ServerState = "starting" | "running" | "restarting" | "stopped" | "failed";
@@ -145,14 +148,15 @@ export function statusView(server: ServerState, totals: BudgetTotals | undefined
     lines.push(`Over the budget by ${formatTokens(totals.totalTokens - totals.budget)} tokens: remove items or raise the budget.`);
   }
   if (totals.unfitPins.length > 0) {
-    lines.push(`Pinned but not in the bundle (too large for the budget, or excluded): ${totals.unfitPins.join(", ")}.`);
+    lines.push(`Added by you but not in the bundle (too large for the budget, or excluded): ${totals.unfitPins.join(", ")}.`);
   }
   if (totals.shrunkPins.length > 0) {
-    lines.push(`Pinned but shrunk to fit the budget (not shown as you added them): ${totals.shrunkPins.join(", ")}. ` +
+    lines.push(`Added by you but shrunk to fit the budget (not shown as you added them): ${totals.shrunkPins.join(", ")}. ` +
       "Raise the budget or remove items to see them whole.");
   }
-  const suggested = totals.items - totals.pinned;
-  lines.push(`${totals.pinned} pinned by you · ${suggested} suggested${totals.encoding ? ` · tokens counted with ${totals.encoding}` : ""}`);
+  const added = totals.added;
+  const suggested = totals.items - totals.pinned - added;
+  lines.push(`${totals.pinned} pinned by you · ${added ? `${added} added by you · ` : ""}${suggested} suggested${totals.encoding ? ` · tokens counted with ${totals.encoding}` : ""}`);
   if (totals.task) lines.push(`Task: ${totals.task}`);
   if (totals.seeds.length > 0) lines.push(`Seeds: ${totals.seeds.join(", ")}`);
   lines.push(click);

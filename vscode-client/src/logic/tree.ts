@@ -26,6 +26,9 @@ export interface ItemNode {
   tooltip: string;
   /** For `when` clauses of the inline actions: `bundleItem` or `bundleItem.pinned`. */
   contextValue: string;
+  /** The row's codicon: `pinned` for a pin, `add` for what the user added without one, else none
+   * (the file's own icon). */
+  icon: "pinned" | "add" | undefined;
   /** 0-based line to open the file at (the first included range), or 0. */
   openLine: number;
 }
@@ -107,10 +110,12 @@ export function itemTooltip(item: BundleItem): string {
       ` · score ${item.score.toFixed(3)}`,
     item.pinned
       ? "Pinned by you: kept by every later suggestion until you remove it."
-      : "Suggested: the next suggestion may replace it (pin it to keep it).",
+      : item.added
+        ? "Added by you: in this bundle only; the next suggestion starts without it (pin it to keep it)."
+        : "Suggested: the next suggestion may replace it (pin it to keep it).",
   ];
   if (item.shrunk) {
-    lines.push("Shrunk to fit the budget: shown smaller than you pinned it. Raise the budget or remove items to see it whole.");
+    lines.push(`Shrunk to fit the budget: shown smaller than you ${item.pinned ? "pinned" : "added"} it. Raise the budget or remove items to see it whole.`);
   }
   if (item.granularity !== "file" && item.ranges.length > 0) {
     lines.push(`Lines ${rangesText(item.ranges)}`);
@@ -145,7 +150,7 @@ const GRANULARITY_SHORT: Record<BundleItem["granularity"], string> = {
 
 /**
  * A row as short as the default sidebar width allows (300 px): the file's name as the label (a
- * pin icon for what you pinned); in the description its tokens, what of it is shown (`whole`,
+ * pin icon for what you pinned, a plus for what you added without a pin); in the description its tokens, what of it is shown (`whole`,
  * `defs`, `outline`, `focus`, `excerpt`), `shrunk` for a pin shrunk to fit the budget, `masked`
  * for secrets masked, and the folder only when another row has the same file name. The tooltip
  * has the rest.
@@ -164,6 +169,7 @@ function itemNode(item: BundleItem, showFolder: boolean): ItemNode {
     description: parts.join(" · "),
     tooltip: itemTooltip(item),
     contextValue: item.pinned ? "bundleItem.pinned" : "bundleItem",
+    icon: item.pinned ? "pinned" : item.added ? "add" : undefined,
     openLine: openLine(item),
   };
 }
