@@ -32,14 +32,20 @@ class Workspace:
     nor standard, is a third party's; with none, no Go import is judged one). ``js_external``:
     the packages its package.json files depend on that are none of its own packages (an import
     of one of them, or of a Node built-in, is no use of the repository's code).
+    ``python_external``: the distributions its pyproject.toml and requirements files depend on,
+    as import names (``typing-extensions``: ``typing_extensions``), that no folder or module of
+    the repository is called (a distribution imported by another name, ``PyYAML`` as
+    ``yaml``, is not known).
     """
 
     go_modules: tuple[str, ...] = ()
     js_external: frozenset[str] = frozenset()
+    python_external: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """A digest of the contents: files parsed under another are parsed again."""
-        text = "\n".join([*self.go_modules, "", *sorted(self.js_external)])
+        text = "\n".join([*self.go_modules, "", *sorted(self.js_external), "",
+                          *sorted(self.python_external)])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -89,7 +95,7 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
             out.update(_go_bindings(node, workspace))
     elif lang == "python":
         for node in nodes:
-            out.update(_python_std_bindings(node))
+            out.update(_python_bindings(node, workspace))
     else:
         for node in nodes:
             out.update(_js_bindings(node, workspace))
@@ -163,10 +169,11 @@ def _go_bindings(path_node: Node, workspace: Workspace) -> list[bytes]:
     return [c.encode("utf-8") for c in cands if _GO_NAME.fullmatch(c)]
 
 
-def _python_std_bindings(node: Node) -> list[bytes]:
-    """The names a Python import of a standard module binds (``import os.path``: ``os``;
-    ``import json as j``: ``j``; ``from collections import abc``: ``abc``; ``from json import
-    dumps as d``: ``d``, and ``dumps``, the module's name in the statement)."""
+def _python_bindings(node: Node, workspace: Workspace) -> list[bytes]:
+    """The names a Python import of a standard or third-party module binds (``import
+    os.path``: ``os``; ``import json as j``: ``j``; ``from collections import abc``: ``abc``;
+    ``from json import dumps as d``: ``d``, and ``dumps``, the module's name in the
+    statement)."""
     parent = node.parent
     if parent is None:
         return []
@@ -182,7 +189,7 @@ def _python_std_bindings(node: Node) -> list[bytes]:
             return []  # relative: the repository's own
         dotted = module.text or b""
     top = dotted.split(b".", 1)[0].decode("utf-8", "replace")
-    if top not in sys.stdlib_module_names:
+    if top not in sys.stdlib_module_names and top.lower() not in workspace.python_external:
         return []
     name = node.text or b""
     own = name if from_module else name.split(b".", 1)[0]
@@ -300,8 +307,20 @@ def workspace_of(root: Path, files: Iterable[str]) -> Workspace:
     modules: set[str] = set()
     own: set[str] = set()
     deps: set[str] = set()
+    py_deps: set[str] = set()
+    py_local: set[str] = set()
     for f in files:
         base = f.rsplit("/", 1)[-1]
+        if base.endswith((".py", ".pyi")):
+            parts = f.split("/")
+            py_local.update(p.lower() for p in parts[:-1])
+            py_local.add(base.rsplit(".", 1)[0].lower())
+            continue
+        fixture = not _FIXTURES.isdisjoint(f.split("/")[:-1])
+        if _REQUIREMENTS.fullmatch(base) or base == "pyproject.toml":
+            if not fixture:  # a test's sample project depends on "foo": no dependency of ours
+                py_deps.update(_python_requirements(root / f, base))
+            continue
         if base not in ("go.mod", "package.json") or "node_modules/" in f:
             continue
         try:
@@ -324,9 +343,71 @@ def workspace_of(root: Path, files: Iterable[str]) -> Workspace:
             continue
         if isinstance(manifest.get("name"), str):
             own.add(manifest["name"])
-        for key in _DEPENDENCY_FIELDS:
+        for key in () if fixture else _DEPENDENCY_FIELDS:
             listed = manifest.get(key)
             if isinstance(listed, dict):
                 deps.update(k for k in listed if isinstance(k, str))
     return Workspace(tuple(sorted(modules, key=lambda m: (-len(m), m))),
-                     frozenset(deps - own))
+                     frozenset(deps - own), frozenset(py_deps - py_local))
+
+
+# Folders of tests' sample projects: their manifests' dependencies are not the repository's.
+_FIXTURES = frozenset({"test", "tests", "testdata", "fixtures", "__fixtures__", "__tests__",
+                       "testing"})
+_REQUIREMENTS = re.compile(r"requirements[\w.-]*\.(?:txt|in)")
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _import_name(requirement: str) -> str | None:
+    """The import name a requirement's distribution most likely has (``typing-extensions>=4``:
+    ``typing_extensions``), or None (an option line, a URL, a path)."""
+    m = _REQUIREMENT_NAME.match(requirement)
+    if m is None or requirement.lstrip().startswith(("-", ".", "/")) or "://" in requirement:
+        return None
+    return re.sub(r"[-.]+", "_", m.group(1)).lower()
+
+
+def _python_requirements(path: Path, base: str) -> set[str]:
+    """The import names of the distributions a requirements file or a pyproject.toml
+    (``[project]`` dependencies and optional ones, ``[dependency-groups]``, Poetry's) lists."""
+    try:
+        if path.stat().st_size > _MANIFEST_MAX:
+            return set()
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return set()
+    if base != "pyproject.toml":
+        lines = (ln.split("#", 1)[0] for ln in text.splitlines())
+        return {n for ln in lines for n in (_import_name(ln),) if n}
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return set()
+    reqs: list[object] = []
+    project = doc.get("project")
+    if isinstance(project, dict):
+        reqs.extend(_listed(project.get("dependencies")))
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, dict):
+            for group in optional.values():
+                reqs.extend(_listed(group))
+    groups = doc.get("dependency-groups")
+    if isinstance(groups, dict):
+        for group in groups.values():
+            reqs.extend(_listed(group))
+    tool = doc.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    if isinstance(poetry, dict):
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        poetry_groups = poetry.get("group")
+        if isinstance(poetry_groups, dict):
+            tables.extend(g.get("dependencies") for g in poetry_groups.values()
+                          if isinstance(g, dict))
+        reqs.extend(k for t in tables if isinstance(t, dict) for k in t if k != "python")
+    return {n for r in reqs if isinstance(r, str) for n in (_import_name(r),) if n}
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []

@@ -65,6 +65,47 @@ def test_a_name_imported_from_a_python_standard_module_links_nothing(tmp_path: P
     assert refs.get("encode") == [3, 9], refs
 
 
+FETCH_PY = '''\
+from requests import get
+from httpx import Client
+from vendored.http import post
+
+
+def fetch(url):
+    return get(url), Client(), post(url)
+'''
+HTTP_PY = '''\
+def get(url):
+    return url
+
+
+def post(url):
+    return url
+
+
+class Client:
+    pass
+'''
+PYPROJECT = '''\
+[project]
+name = "shop"
+dependencies = ["requests>=2", "httpx[http2]; python_version >= '3.9'", "vendored"]
+'''
+
+
+def test_a_name_imported_from_a_python_dependency_links_nothing(tmp_path: Path) -> None:
+    # requests and httpx are dependencies no folder or module here is called; vendored is
+    # one too, but the repository holds a package of that name: its own.
+    root = make_repo(tmp_path / "repo", {
+        "pyproject.toml": PYPROJECT, "shop/__init__.py": "", "shop/fetch.py": FETCH_PY,
+        "shop/http.py": HTTP_PY, "vendored/__init__.py": "", "vendored/http.py": HTTP_PY})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("shop/fetch.py")
+    assert "get" not in refs and "Client" not in refs, refs
+    assert refs.get("post") == [3, 7], refs
+
+
 ROOT_GO = '''\
 package cmd
 

@@ -430,12 +430,13 @@ class _Build:
 
     def _read_workspace(self, walked: WalkResult) -> None:
         """The repository's own modules and its dependencies (analyzers.foreign): when they
-        changed, the files they are read for (Go, JavaScript, TypeScript) are parsed again."""
+        changed, the files they are read for (Go, JavaScript, TypeScript, Python) are parsed
+        again."""
         self.workspace = workspace_of(self.root, (e.path for e in walked.entries))
         stamp = self.workspace.fingerprint()
         if self.store.get_meta("workspace") == stamp:
             return
-        langs = ("go", "javascript", "typescript", "tsx")
+        langs = ("go", "javascript", "typescript", "tsx", "python")
         stale = [r[0] for r in self.store.conn.execute(
             f"SELECT path FROM files WHERE lang IN ({','.join('?' * len(langs))})", langs)]
         with self.store.transaction():
@@ -844,6 +845,15 @@ class Index:
                 sql.format(f" WHERE path IN ({','.join('?' * len(chunk))})"), chunk))
         out.sort(key=lambda r: r[0])  # stable: each file's own order is kept
         return out
+
+    def workspace(self) -> Workspace:
+        """What the repository's go.mod and package.json files say of its modules, as the
+        index's files were parsed with (:func:`analyzers.foreign.workspace_of`)."""
+        rows = self.conn.execute(
+            "SELECT path FROM files WHERE path LIKE '%go.mod' OR path LIKE '%package.json' "
+            "OR path LIKE '%.py' OR path LIKE '%.pyi' OR path LIKE '%pyproject.toml' "
+            "OR path LIKE '%requirements%'")
+        return workspace_of(self.root, [r[0] for r in rows])
 
     def history_key(self) -> str:
         """What the history the graph reads depends on: the commits held and HEAD."""
