@@ -49,7 +49,43 @@ class Workspace:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+    def to_json(self) -> str:
+        return json.dumps([list(self.go_modules), sorted(self.js_external),
+                           sorted(self.python_external)])
+
+    @classmethod
+    def from_json(cls, text: str) -> Workspace | None:
+        """The workspace :meth:`to_json` wrote, or None for anything else."""
+        try:
+            go, js, py = json.loads(text)
+            return cls(tuple(map(str, go)), frozenset(map(str, js)), frozenset(map(str, py)))
+        except (ValueError, TypeError):
+            return None
+
+
 NO_WORKSPACE = Workspace()
+
+
+def _is_manifest(base: str) -> bool:
+    return base in ("go.mod", "package.json", "pyproject.toml") \
+        or base.startswith("requirements") and _REQUIREMENTS.fullmatch(base) is not None
+
+
+def workspace_key(entries: Iterable[tuple[str, int, int]]) -> str:
+    """A digest of what :func:`workspace_of` reads, from the walk's (path, size, mtime)
+    entries: the manifests' stats and, with a Python manifest, the names of the Python files
+    and their folders. The same key, the same workspace: a warm start reads no manifest."""
+    stats: list[tuple[str, int, int]] = []
+    py_paths: list[str] = []  # in the walk's order: another order only costs a reading
+    for path, size, mtime in entries:
+        if path.endswith((".py", ".pyi")):
+            py_paths.append(path)
+        elif _is_manifest(path[path.rfind("/") + 1:]):
+            stats.append((path, size, mtime))
+    stats.sort()
+    python = any(not p.endswith(("go.mod", "package.json")) for p, _, _ in stats)
+    text = repr(stats) + ("\n".join(py_paths) if python else "")
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 # Go's standard packages are those whose path starts with one of these.
 _GO_STD = frozenset("""
@@ -308,13 +344,14 @@ def workspace_of(root: Path, files: Iterable[str]) -> Workspace:
     own: set[str] = set()
     deps: set[str] = set()
     py_deps: set[str] = set()
-    py_local: set[str] = set()
+    py_dirs: set[str] = set()  # the folders of Python files, and their modules' names:
+    py_local: set[str] = set()  # what an import of the repository's own may start with
     for f in files:
-        base = f.rsplit("/", 1)[-1]
+        slash = f.rfind("/")
+        base = f[slash + 1:]
         if base.endswith((".py", ".pyi")):
-            parts = f.split("/")
-            py_local.update(p.lower() for p in parts[:-1])
-            py_local.add(base.rsplit(".", 1)[0].lower())
+            py_dirs.add(f[:slash])
+            py_local.add(base[:base.rfind(".")].lower())
             continue
         fixture = not _FIXTURES.isdisjoint(f.split("/")[:-1])
         if _REQUIREMENTS.fullmatch(base) or base == "pyproject.toml":
@@ -347,6 +384,8 @@ def workspace_of(root: Path, files: Iterable[str]) -> Workspace:
             listed = manifest.get(key)
             if isinstance(listed, dict):
                 deps.update(k for k in listed if isinstance(k, str))
+    if py_deps:
+        py_local.update(p.lower() for d in py_dirs for p in d.split("/"))
     return Workspace(tuple(sorted(modules, key=lambda m: (-len(m), m))),
                      frozenset(deps - own), frozenset(py_deps - py_local))
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
-from analyzers.foreign import NO_WORKSPACE, Workspace, workspace_of
+from analyzers.foreign import NO_WORKSPACE, Workspace, workspace_key, workspace_of
 from analyzers.indexing import history as hist
 from analyzers.indexing.store import (
     IndexReadOnly,
@@ -432,8 +432,18 @@ class _Build:
         """The repository's own modules and its dependencies (analyzers.foreign): when they
         changed, the files they are read for (Go, JavaScript, TypeScript, Python) are parsed
         again."""
-        self.workspace = workspace_of(self.root, (e.path for e in walked.entries))
-        stamp = self.workspace.fingerprint()
+        store = self.store
+        key = workspace_key(walked.entries)
+        cached = store.get_meta("workspace_read") if store.get_meta("workspace_key") == key \
+            else None
+        known = Workspace.from_json(cached) if cached else None
+        if known is None:
+            known = workspace_of(self.root, (e.path for e in walked.entries))
+            with store.transaction():
+                store.set_meta("workspace_key", key)
+                store.set_meta("workspace_read", known.to_json())
+        self.workspace = known
+        stamp = known.fingerprint()
         if self.store.get_meta("workspace") == stamp:
             return
         langs = ("go", "javascript", "typescript", "tsx", "python")
