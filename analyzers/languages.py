@@ -68,11 +68,13 @@ SPECS: dict[str, LanguageSpec] = {
     "c": LanguageSpec(
         "c", "tree_sitter_c", tag_sources=("tree_sitter_c",), extra_query="c.scm",
         identifiers=("identifier", "type_identifier", "field_identifier"),
+        locals_query=("locals-c.scm",),
     ),
     "cpp": LanguageSpec(
         "cpp", "tree_sitter_cpp", tag_sources=("tree_sitter_cpp",), extra_query="cpp.scm",
         identifiers=("identifier", "type_identifier", "field_identifier",
                      "namespace_identifier"),
+        locals_query=("locals-c.scm",),
     ),
     "csharp": LanguageSpec(
         "csharp", "tree_sitter_c_sharp", tag_sources=("tree_sitter_c_sharp",),

@@ -8,14 +8,13 @@ converted here, where the facts are made.
 
 from __future__ import annotations
 
-import re
-import sys
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
 
+from analyzers import foreign as _foreign
 from analyzers import languages
 from analyzers.secrets import might_hold_secret, redact
 
@@ -176,10 +175,12 @@ def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
         stack.append((start, end, d))
 
 
-def parse(source: bytes, lang: str | None, *, one_walk: bool = True) -> SyntaxFacts:
+def parse(source: bytes, lang: str | None, *, one_walk: bool = True,
+          workspace: _foreign.Workspace = _foreign.NO_WORKSPACE) -> SyntaxFacts:
     """Definitions, references and imports of ``source`` in ``lang``: the tags, imports and
     references queries in one walk of the tree (``one_walk=False``: each on its own, the same
-    facts at a higher cost; tests compare the two)."""
+    facts at a higher cost; tests compare the two). ``workspace``: what the repository says of
+    its modules, to tell a third party's names from its own (:mod:`analyzers.foreign`)."""
     facts = SyntaxFacts()
     if not languages.has_grammar(lang):
         return facts
@@ -204,8 +205,8 @@ def parse(source: bytes, lang: str | None, *, one_walk: bool = True) -> SyntaxFa
     unique = tags.unique_definitions()
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
-    foreign = _foreign_modules(lang, caps, root, combined is not None) \
-        if lang in _FOREIGN_IMPORTS else frozenset()
+    foreign = _foreign.names(lang, caps, root, combined is not None, workspace) \
+        if lang in _foreign.CAPTURES else frozenset()
     facts.references, facts.shadowed = _references(lang, caps, source, tags.name_positions,
                                                    foreign)
     facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
@@ -351,9 +352,10 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     Grouped by the identifier's bytes first, decoded once per distinct identifier. A use of a
     name bound inside the function around it (a parameter, a local) is not a reference to a
     definition elsewhere, nor is a keyword argument's name (the callee's parameter), nor a name
-    reached through a standard library module (``foreign``, :func:`_foreign_modules`:
-    ``http.Handler``, ``json.dumps``, ``os.path.join``): those go to ``shadowed`` instead (still
-    words of the file).
+    reached through a module not the repository's own (``foreign``,
+    :func:`analyzers.foreign.names`: ``http.Handler``, ``json.dumps``, ``dumps`` imported from
+    ``json``, ``render`` from ``'react'``): those go to ``shadowed`` instead (still words of
+    the file).
     """
     bound = _bound_names(lang, caps, source)
     by_bytes: dict[bytes, list[int]] = {}
@@ -368,8 +370,8 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
         spans = bound.get(raw) if bound else None
         local = spans is not None and _inside(spans, start) \
             and not _is_member(lang, node, source, start, end)
-        if not local and foreign and source[start - 1:start] in (b".", b":"):
-            local = _through_foreign(source, start, foreign, bound)
+        if not local and foreign:
+            local = _through_foreign(source, start, raw, foreign, bound)
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
     return _decoded(by_bytes), _decoded(shadowed)
@@ -563,151 +565,14 @@ def _is_member_node(lang: str, node: Node) -> bool:
     return kind == "field_access"
 
 
-# Where a file names the standard library's modules it uses: a use written through one
-# (``http.Handler``, ``json.dumps``) is of that module's definition, never of the repository's
-# own definition of the name. Go's standard packages are those whose path starts with one of
-# these (no dot: a module of the repository or a third party has one, or a path that is none
-# of these); Python's, ``sys.stdlib_module_names``.
-_GO_STD = frozenset("""
-    archive bufio builtin bytes cmp compress container context crypto database debug embed
-    encoding errors expvar flag fmt go hash html image index io iter log maps math mime net os
-    path plugin reflect regexp runtime slices sort strconv strings structs sync syscall testing
-    text time unicode unique unsafe weak C""".split())
-_FOREIGN_IMPORTS = {"go": ("i.import",), "python": ("i.import", "i.from_name"),
-                    "rust": ("i.use",)}
-# Rust's standard crates: a path may start with them without a ``use``.
-_RUST_STD = (b"std", b"core", b"alloc")
-_USE_TOKEN = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*|::|[{},*]")
-_IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def _foreign_modules(lang: str, caps: dict[str, list[Node]], root: Node,
-                     combined: bool) -> frozenset[bytes]:
-    """The names a file binds to standard library modules by its imports: Go's package names
-    (an alias, else the path's last element: ``net/http`` binds ``http``), Python's ``import x``
-    (``x``, or the alias) and ``from x import y`` (``y``) of a standard module ``x``."""
-    if combined:
-        nodes = [n for cap in _FOREIGN_IMPORTS[lang] for n in caps.get(cap, ())]
-    else:  # the tags and imports were matched apart: the import nodes once more
-        query = languages.import_query(lang)
-        found = QueryCursor(query).captures(root) if query is not None else {}
-        nodes = [n for cap in _FOREIGN_IMPORTS[lang] for n in found.get(cap[2:], ())]
-    names: set[bytes] = set()
-    if lang == "rust":
-        names.update(_RUST_STD)
-        for node in nodes:
-            names.update(_rust_std_bindings(node.text or b""))
-        return frozenset(names)
-    for node in nodes:
-        name = _go_std_binding(node) if lang == "go" else _python_std_binding(node)
-        if name:
-            names.add(name)
-    return frozenset(names)
-
-
-def _rust_std_bindings(text: bytes) -> list[bytes]:
-    """The names a Rust ``use`` of the standard crates binds (``std::{fmt, io::{self, Read}}``:
-    ``fmt``, ``io``, ``Read``; ``std::io::Result as IoResult``: ``IoResult``); none for another
-    crate's or the crate's own."""
-    tokens = _USE_TOKEN.findall(text)
-    if tokens[:1] == [b"::"]:
-        tokens = tokens[1:]
-    if not tokens or tokens[0] not in _RUST_STD:
-        return []
-    out: list[bytes] = []
-    stack: list[bytes | None] = []  # the segment before each open brace
-    last: bytes | None = None
-    it = iter(tokens)
-    for tok in it:
-        if tok == b"{":
-            stack.append(last)
-            last = None
-        elif tok in (b",", b"}"):
-            if last is not None:
-                out.append(last)
-            last = None
-            if tok == b"}" and stack:
-                stack.pop()
-        elif tok == b"as":
-            last = next(it, None)
-        elif tok == b"self":
-            last = stack[-1] if stack else None
-        elif tok == b"*":
-            last = None
-        elif tok != b"::":
-            last = tok
-    if last is not None:
-        out.append(last)
-    return [n for n in out if n != b"_"]
-
-
-def _go_std_binding(path_node: Node) -> bytes | None:
-    """The name a Go ``import_spec`` of a standard package binds, or None (another package, a
-    ``.`` or ``_`` import)."""
-    path = (path_node.text or b"").strip(b'"`').decode("utf-8", "replace")
-    parts = path.split("/")
-    if parts[0] not in _GO_STD:
-        return None
-    spec = path_node.parent
-    alias = spec.child_by_field_name("name") if spec is not None else None
-    if alias is not None:
-        return alias.text if alias.type == "package_identifier" else None
-    last = parts[-1]
-    if len(parts) > 1 and last[:1] == "v" and last[1:].isdigit():  # math/rand/v2
-        last = parts[-2]
-    return last.encode("utf-8")
-
-
-def _python_std_binding(node: Node) -> bytes | None:
-    """The name a Python import of a standard module binds (``import os.path``: ``os``;
-    ``import json as j``: ``j``; ``from collections import abc``: ``abc``), or None."""
-    parent = node.parent
-    if parent is None:
-        return None
-    alias = parent.child_by_field_name("alias") if parent.type == "aliased_import" else None
-    statement = parent.parent if alias is not None else parent
-    if statement is None:
-        return None
-    dotted = node.text or b""
-    if statement.type == "import_from_statement":
-        module = statement.child_by_field_name("module_name")
-        if module is None or module.type != "dotted_name":
-            return None  # relative: the repository's own
-        dotted = module.text or b""
-    top = dotted.split(b".", 1)[0].decode("utf-8", "replace")
-    if top not in sys.stdlib_module_names:
-        return None
-    if alias is not None:
-        return alias.text
-    return (node.text or b"").split(b".", 1)[0] if statement.type == "import_statement" \
-        else node.text
-
-
-def _through_foreign(source: bytes, start: int, foreign: frozenset[bytes],
+def _through_foreign(source: bytes, start: int, raw: bytes, foreign: frozenset[bytes],
                      bound: dict[bytes, tuple[list[int], list[int]]]) -> bool:
-    """Whether the identifier at byte ``start`` (a ``.`` before it) ends a chain of names that
-    starts with one of the ``foreign`` module names (``http.Handler``, ``os.path.join``), not a
-    local of the same name. Read from the bytes: a chain is identifiers and dots (Rust's
-    ``::``, ``io::Error``) only."""
-    if source[start - 1] == 58:  # ``:``
-        if source[start - 2:start] != b"::":
-            return False
-        sep = b"::"
-    else:
-        sep = b"."
-    n = len(sep)
-    j = start - n  # the separator
-    while True:
-        k = j
-        while k > 0 and source[k - 1] in _IDENT:
-            k -= 1
-        if k == j:
-            return False  # ``f().x``, ``a[0].x``: a value's member
-        if k >= n and source[k - n:k] == sep:  # another: go on to the chain's first name
-            j = k - n
-            continue
-        name = source[k:j]
-        if name not in foreign:
-            return False
-        spans = bound.get(name) if bound else None
-        return spans is None or not _inside(spans, k)
+    """Whether the identifier ``raw`` at byte ``start`` is reached through one of the
+    ``foreign`` names (:func:`analyzers.foreign.names`): it is one (``dumps`` after ``from json
+    import dumps``) or its chain starts with one (``http.Handler``, ``os.path.join``), not a
+    local of the same name."""
+    head = _foreign.chain_head(source, start, raw)
+    if head is None or head[0] not in foreign:
+        return False
+    spans = bound.get(head[0]) if bound else None
+    return spans is None or not _inside(spans, head[1])

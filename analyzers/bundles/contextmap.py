@@ -144,7 +144,8 @@ class OnDisk:
         from analyzers.indexing.filefacts import read_file
 
         settings = self.index.settings
-        rec = read_file(str(self.index.root), path, settings.encoding, settings.max_file_size)
+        rec = read_file(str(self.index.root), path, settings.encoding, settings.max_file_size,
+                        self.index.workspace())
         return None if row is not None and rec.hash == row[2] and not rec.skip_reason else rec
 
     def facts(self, path: str) -> tuple[list[Definition], dict[str, list[int]]] | None:

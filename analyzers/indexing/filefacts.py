@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from analyzers import languages, lexical, syntax
+from analyzers.foreign import NO_WORKSPACE, Workspace
 from analyzers.indexing import filekinds
 from analyzers.secrets import secret_by_name
 from analyzers.tokens import encoding
@@ -69,7 +70,8 @@ def decode(data: bytes) -> tuple[str | None, str]:
         return None, f"undecodable: not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})"
 
 
-def read_file(root: str, path: str, encoding_name: str, max_size: int) -> FileRecord:
+def read_file(root: str, path: str, encoding_name: str, max_size: int,
+              workspace: Workspace = NO_WORKSPACE) -> FileRecord:
     """Read, classify and analyse ``root/path``; a problem becomes ``skip_reason``, never raises.
 
     One descriptor serves the stat and the read, opened without following a symlink and without
@@ -119,11 +121,15 @@ def read_file(root: str, path: str, encoding_name: str, max_size: int) -> FileRe
         rec.skip_reason = "binary" if why == "binary" else "undecodable"
         rec.skip_detail = why
         return rec
-    analyse(rec, text, data, encoding_name)
+    analyse(rec, text, data, encoding_name, workspace)
     return rec
 
 
-def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None:
+def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str,
+            workspace: Workspace = NO_WORKSPACE) -> None:
+    """Fills ``rec``'s language, kind, token and line counts, and (in a language with a
+    grammar) its definitions, references, imports and words; ``workspace`` tells the
+    repository's own modules from others' (:mod:`analyzers.foreign`)."""
     rec.lang = languages.detect(rec.path, data[:256])
     if rec.lang == "c" and rec.path.endswith(".h") and _CPP_HEADER.search(text):
         rec.lang = "cpp"  # ``.h`` is shared by C and C++: C++ syntax decides
@@ -143,7 +149,7 @@ def analyse(rec: FileRecord, text: str, data: bytes, encoding_name: str) -> None
         rec.note = bound
     if languages.has_grammar(rec.lang) and not bound:
         source = text.encode("utf-8") if data.startswith(b"\xef\xbb\xbf") else data
-        facts = syntax.parse(source, rec.lang)
+        facts = syntax.parse(source, rec.lang, workspace=workspace)
         capped = []
         if len(facts.definitions) > MAX_DEFINITIONS:
             capped.append(f"{len(facts.definitions):,} definitions (kept {MAX_DEFINITIONS:,})")

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 # 14: ... but not Enumerable's (``find``, ``each``, ``select``): a repository defines its own.
 # 15: definition-name words and commit subjects' hold a dunder's whole name (``__getattr__``).
 # 16: no links through standard library modules (store schema 15).
-GRAPH_VERSION = 16
+# 17: nor through names imported from third-party modules (store schema 16).
+GRAPH_VERSION = 17
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
+from analyzers.foreign import NO_WORKSPACE, Workspace, workspace_key, workspace_of
 from analyzers.indexing import history as hist
 from analyzers.indexing.buildlock import Waiting, build_lock
 from analyzers.indexing.store import (
@@ -78,12 +79,12 @@ def _worker_init(encoding_name: str, owner: int, nice: int = 0) -> None:
     token_length_array(encoding_name)  # loads the encoding (and numpy) too
 
 
-def _read_batch(args: tuple[str, list[str], str, int]) -> list[RecordRows]:
+def _read_batch(args: tuple[str, list[str], str, int, Workspace]) -> list[RecordRows]:
     """Read and analyse a batch of files into SQLite rows (in a worker: rows pickle cheaply)."""
     from analyzers.indexing.filefacts import read_file
 
-    root, paths, encoding_name, max_size = args
-    return [record_rows(read_file(root, p, encoding_name, max_size)) for p in paths]
+    root, paths, encoding_name, max_size, workspace = args
+    return [record_rows(read_file(root, p, encoding_name, max_size, workspace)) for p in paths]
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -103,10 +104,11 @@ class _Parser:
     process (fast, and they inherit every module already imported) instead of a forkserver.
     """
 
-    def __init__(self, root: Path, paths: list[str], settings: Settings) -> None:
+    def __init__(self, root: Path, paths: list[str], settings: Settings,
+                 workspace: Workspace = NO_WORKSPACE) -> None:
         self.total = len(paths)
-        self.args = [(str(root), paths[i:i + BATCH], settings.encoding, settings.max_file_size)
-                     for i in range(0, self.total, BATCH)]
+        self.args = [(str(root), paths[i:i + BATCH], settings.encoding, settings.max_file_size,
+                      workspace) for i in range(0, self.total, BATCH)]
         workers = min(settings.workers or os.cpu_count() or 1, len(self.args))
         self.workers = workers
         self.pool: ProcessPoolExecutor | None = None
@@ -416,6 +418,7 @@ class _Build:
         self.store = store
         self.warnings = list(store.warnings)
         self.reader: _Parser | None = None
+        self.workspace = NO_WORKSPACE  # its go.mod modules and package.json dependencies
         self.history: _HistoryThread | None = None
         self.history_summary: dict[str, Any] | None = None  # HistorySummary's fields
         self.parsed: list[str] = []  # files read and parsed
@@ -438,7 +441,33 @@ class _Build:
                 for table in ("files", "defs", "skipped", "resolved_imports"):
                     self.store.conn.execute(f"DELETE FROM {table}")
                 self.store.set_meta("fingerprint", fingerprint)
+        self._read_workspace(walked)
         return walked
+
+    def _read_workspace(self, walked: WalkResult) -> None:
+        """The repository's own modules and its dependencies (analyzers.foreign): when they
+        changed, the files they are read for (Go, JavaScript, TypeScript, Python) are parsed
+        again."""
+        store = self.store
+        key = workspace_key(walked.entries)
+        cached = store.get_meta("workspace_read") if store.get_meta("workspace_key") == key \
+            else None
+        known = Workspace.from_json(cached) if cached else None
+        if known is None:
+            known = workspace_of(self.root, (e.path for e in walked.entries))
+            with store.transaction():
+                store.set_meta("workspace_key", key)
+                store.set_meta("workspace_read", known.to_json())
+        self.workspace = known
+        stamp = known.fingerprint()
+        if self.store.get_meta("workspace") == stamp:
+            return
+        langs = ("go", "javascript", "typescript", "tsx", "python")
+        stale = [r[0] for r in self.store.conn.execute(
+            f"SELECT path FROM files WHERE lang IN ({','.join('?' * len(langs))})", langs)]
+        with self.store.transaction():
+            self.store.delete_files(stale)
+            self.store.set_meta("workspace", stamp)
 
     def changes(self, walked: WalkResult) -> _Changes:
         """The files to read again and those gone, against the cache's rows."""
@@ -489,7 +518,7 @@ class _Build:
             encoding(self.settings.encoding)  # before the pool forks: its workers inherit it
         if len(changes.to_read) >= POOL_THRESHOLD:
             self.store.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: fewer spills in bulk
-        self.reader = _Parser(self.root, changes.to_read, self.settings)
+        self.reader = _Parser(self.root, changes.to_read, self.settings, self.workspace)
 
     def apply_walk(self, walked: WalkResult, changes: _Changes) -> None:
         """Drops the files gone and records those the walk skips."""
@@ -842,6 +871,15 @@ class Index:
                 sql.format(f" WHERE path IN ({','.join('?' * len(chunk))})"), chunk))
         out.sort(key=lambda r: r[0])  # stable: each file's own order is kept
         return out
+
+    def workspace(self) -> Workspace:
+        """What the repository's go.mod and package.json files say of its modules, as the
+        index's files were parsed with (:func:`analyzers.foreign.workspace_of`)."""
+        rows = self.conn.execute(
+            "SELECT path FROM files WHERE path LIKE '%go.mod' OR path LIKE '%package.json' "
+            "OR path LIKE '%.py' OR path LIKE '%.pyi' OR path LIKE '%pyproject.toml' "
+            "OR path LIKE '%requirements%'")
+        return workspace_of(self.root, [r[0] for r in rows])
 
     def history_key(self) -> str:
         """What the history the graph reads depends on: the commits held and HEAD."""

@@ -39,7 +39,11 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 15: a name reached through a standard library module (Go `http.Handler`, Python
 # `json.dumps`, Rust `io::Error`) is no reference (syntax._foreign_modules), nor a Go struct
 # field's own name where its struct declares it.
-SCHEMA_VERSION = 15
+# 16: a name imported from a module not the repository's own is no reference where used bare
+# either (Python `from json import dumps`; Go's third-party modules, JavaScript's and
+# TypeScript's package dependencies: analyzers.foreign), nor a Rust or C struct field's own name
+# where its struct declares it.
+SCHEMA_VERSION = 16
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

@@ -8,7 +8,12 @@
 
 "Files that apply to the same folder" are the files :func:`loaded.loaded_for` lists for the
 file's folder, with imports, for the agents that read this file: Claude Code's ``CLAUDE.md``
-and its imports are not compared with an ``AGENTS.md`` it never reads. A command that runs a
+and its imports are not compared with an ``AGENTS.md`` it never reads. Each is judged within
+its scope (:func:`scope_of`), where it applies: a rule scoped by globs (a ``.cursor/rules``
+file's ``globs``, ``applyTo``, ``paths``) in the folder of the files they match, not in
+``.cursor/rules``; and against the files that apply wherever it does (an ancestor folder's,
+the repository's, a rule of the same scope), never against a narrower one (a nested folder's
+file, a rule scoped to some files), which is judged in its own scope instead. A command that runs a
 variant (``tox r -e stress``, ``npm run test:e2e``, ``pytest -m slow``) is not *the* command for
 its purpose and is compared with nothing.
 """
@@ -22,8 +27,10 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
+from analyzers.instructions import discover
 from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.context import FileContext
+from analyzers.instructions.findings import AgentLoad
 from analyzers.instructions.imports import expansion
 from analyzers.instructions.loaded import loaded_for
 from analyzers.instructions.markdown import Document, Loc
@@ -244,17 +251,96 @@ def _versions_agree(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
+# A file's scope: the folder it applies from and the globs that narrow it (none: all of it).
+Scope = tuple[str, tuple[str, ...]]
+
+
+def scope_of(ws: CheckView, path: str) -> Scope | None:
+    """Where the instruction file ``path`` applies: a folder's ``AGENTS.md``, ``CLAUDE.md``,
+    ``GEMINI.md`` to that folder; repository-wide files (``.github/copilot-instructions.md``,
+    ``.cursorrules``, an ``alwaysApply`` rule) to their root; a rule with ``globs``,
+    ``applyTo`` or ``paths`` to the files those match (a rule Cursor picks by its
+    description, to what it describes). None for a file of no such kind (an imported one:
+    the scope of the file that imports it)."""
+    kind = discover.kind_of(path)
+    folder = posixpath.dirname(path) or "."
+    if kind in (discover.CLAUDE, discover.AGENTS, discover.GEMINI):
+        if folder == ".claude" or folder.endswith("/.claude"):
+            folder = posixpath.dirname(folder) or "."
+        return folder, ()
+    if kind in (discover.COPILOT, discover.CURSOR_LEGACY, discover.WINDSURF):
+        return ".", ()
+    key = {discover.CURSOR_RULE: "globs", discover.COPILOT_SCOPED: "applyTo",
+           discover.CLAUDE_RULE: "paths"}.get(kind)
+    if key is None:
+        return None
+    base = path.split(".cursor/rules/")[0].rstrip("/") or "." \
+        if kind == discover.CURSOR_RULE else "."
+    doc = ws.document(path)
+    entries = doc.frontmatter.entries if doc is not None and doc.frontmatter else {}
+    always = entries.get("alwaysApply")
+    if kind == discover.CURSOR_RULE and always is not None and always.value is True:
+        return base, ()
+    e = entries.get(key)
+    globs = tuple(sorted(discover.split_globs(e.value))) if e is not None else ()
+    if not globs and kind == discover.CURSOR_RULE and "description" in entries:
+        return base, ("description: " + path,)  # what it describes: its own scope
+    return base, globs
+
+
+def _scopes(ws: CheckView, agents: list[AgentLoad]) -> dict[str, Scope | None]:
+    """The scope of each file the ``agents`` load: its own, else (an imported file) that of
+    the file importing it."""
+    out: dict[str, Scope | None] = {}
+    for a in agents:
+        for f in a.files:
+            if f.path in out:
+                continue
+            own = scope_of(ws, f.path)
+            if own is None and f.reason.startswith("imported by "):
+                own = out.get(f.reason.removeprefix("imported by "))
+            out[f.path] = own
+    return out
+
+
+def _covers(other: Scope | None, mine: Scope | None, folder: str) -> bool:
+    """Whether a file of scope ``other`` applies wherever one of scope ``mine``, judged in
+    ``folder``, does (an unknown scope: as if it did). A narrower one (a nested folder's file,
+    a rule scoped by globs) is no contradiction of a broader one: it overrides it for its own
+    files, and is judged there, against the broader one, when its own turn comes."""
+    if other is None or mine is None:
+        return True
+    if other[1]:
+        return other == mine  # a rule scoped by globs covers only its own scope
+    base = other[0]
+    return base == "." or folder == base or folder.startswith(base + "/")
+
+
+def _scope_folder(ws: CheckView, folder: str, scope: Scope | None) -> str:
+    """The folder a file is judged in: where the first file its globs match lies (a rule in
+    ``.cursor/rules`` applies there, not in ``.cursor/rules``), else its own ``folder``."""
+    if scope is None or not scope[1] or scope[1][0].startswith("description: "):
+        return folder
+    rx = discover.compile_globs(scope[1])
+    hits = [f for f in ws.files() if rx is not None and rx.match(f)]
+    return posixpath.dirname(min(hits)) or "." if hits else folder
+
+
 def check(ctx: FileContext) -> None:
     _claude_beside_agents(ctx)
-    report = loaded_for(ctx.ws, ctx.folder)
+    mine_scope = scope_of(ctx.ws, ctx.path)
+    folder = _scope_folder(ctx.ws, ctx.folder, mine_scope)
+    report = loaded_for(ctx.ws, folder)
     own = set(expansion(ctx).files)
     # Only files one agent reads together with this one (Claude Code reads CLAUDE.md and its
     # imports, Codex AGENTS.md): a file no agent here reads is compared with all of them.
     readers = [a for a in report.agents if any(f.path == ctx.path for f in a.files)]
+    scopes = _scopes(ctx.ws, report.agents)
+    mine_scope = mine_scope or scopes.get(ctx.path)
     by_file: dict[str, list[str]] = {}
     for a in readers or report.agents:
         for f in a.files:
-            if f.path not in own:
+            if f.path not in own and _covers(scopes.get(f.path), mine_scope, folder):
                 by_file.setdefault(f.path, []).append(a.agent)
     if not by_file:
         return

@@ -16,6 +16,7 @@ Every failure (no git, a partial clone missing blobs) degrades to fewer facts pl
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -67,6 +68,10 @@ class Drift:
     baseline: CommitRef | None
     paths: set[str] = field(default_factory=set)  # the referenced paths this answer covers
     touches: dict[str, list[Touch]] = field(default_factory=dict)  # newest first
+
+
+IGNORED_ENTRIES = 20_000  # entries of ignored folders looked at for a bare file name
+_NOT_LOOKED_INTO = frozenset({"node_modules", ".git"})
 
 
 class GitInfo:
@@ -300,6 +305,43 @@ class GitInfo:
             for p in todo:
                 self._ignored[p] = p in hit
         return {p for p in paths if self._ignored.get(p)}
+
+    def ignored_on_disk(self, names: list[str]) -> set[str]:
+        """Which of the file ``names`` (no folder) a file or folder the ignore rules match
+        carries on disk: a build's output (``dist/assets/app.css``), a coverage report, a local
+        file. Asked afresh each time (the work tree changes); the ignored folders are looked
+        into breadth first, at most :data:`IGNORED_ENTRIES` entries, node_modules and .git
+        left out."""
+        if not self.available or not names:
+            return set()
+        out = self._git("ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+                        "--directory", "--no-empty-directory")
+        if out is None:
+            return set()
+        wanted = set(names)
+        found: set[str] = set()
+        folders: list[Path] = []
+        for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+            name = entry.rstrip("/").rsplit("/", 1)[-1]
+            if name in wanted:
+                found.add(name)
+            if entry.endswith("/") and name not in _NOT_LOOKED_INTO:
+                folders.append(self.root / entry)
+        seen = 0
+        while folders and seen < IGNORED_ENTRIES and found != wanted:
+            self.token.check()
+            folder = folders.pop(0)
+            try:
+                with os.scandir(folder) as it:
+                    for e in it:
+                        seen += 1
+                        if e.name in wanted:
+                            found.add(e.name)
+                        if e.name not in _NOT_LOOKED_INTO and e.is_dir(follow_symlinks=False):
+                            folders.append(Path(e.path))
+            except OSError:
+                continue
+        return found
 
     def modified(self, paths: list[str]) -> set[str]:
         """Which of ``paths`` differ from HEAD in the work tree (one ``git diff`` per new set)."""

@@ -373,15 +373,19 @@ def history(ctx: FileContext, ref: PathRef) -> bool:
 
 
 def _never_known(ctx: FileContext, unsure: list[Resolved]) -> list[Resolved]:
-    """The bare names among ``unsure`` that git never knew and the ignore rules do not match."""
+    """The bare names among ``unsure`` that git never knew, the ignore rules do not match, and
+    no ignored file on disk carries (``app.css`` of a build's ``dist/assets/app.css``: it
+    exists, ignored or not)."""
     git = ctx.ws.git
     bare = [r for r in bare_names(ctx) if r in unsure]
     if git is None or not bare:
         return []
     known = git.ever_named([r.ref.path for r in bare])
     ignored = git.ignored([c for r in bare for c in r.candidates])
-    return [r for r in bare if r.ref.path not in known
+    left = [r for r in bare if r.ref.path not in known
             and not any(c in ignored for c in r.candidates)]
+    on_disk = git.ignored_on_disk([r.ref.path for r in left]) if left else set()
+    return [r for r in left if r.ref.path not in on_disk]
 
 
 def _ignore_pairs(ctx: FileContext) -> dict[int, list[tuple[str, str]]]:

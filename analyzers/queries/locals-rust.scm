@@ -22,3 +22,7 @@
 ; Attributes (`#[test]`, `#[cfg(test)]`): their names, and the words of some, are no uses of the
 ; crate's definitions (see syntax._rust_attribute_spans).
 (attribute) @attribute
+
+; A struct field's name where its struct declares it (`name: String`): the file's own field, no
+; use of a definition elsewhere (a word of the file still).
+(field_declaration name: (field_identifier) @keyword)

@@ -1,0 +1,105 @@
+"""``ctxsteward check``: a file a build left on disk (ignored) is not missing (CS001); a nested or
+glob-scoped instruction file is judged within its scope (CS010).
+
+Real git repositories built here, checked by the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from gitutil import make_repo, run_cli
+
+
+def _findings(root: Path) -> list[dict[str, object]]:
+    proc = run_cli("check", "--format", "json", cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)["diagnostics"]
+
+
+def _codes(root: Path, code: str) -> list[tuple[str, str]]:
+    return [(str(d["path"]), str(d["message"])) for d in _findings(root) if d["code"] == code]
+
+
+NOTES_MD = """\
+# Notes
+
+- The build writes `dist/`, with the bundle `app.css` in `dist/assets/`.
+- Coverage: open `index.html` from the coverage report.
+- The schema is described in `schema_v2.sql`.
+"""
+
+
+def test_a_bare_name_of_an_ignored_file_on_disk_is_not_missing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        ".gitignore": "dist/\ncoverage\n", "CLAUDE.md": NOTES_MD, "src/main.js": "x\n"})
+    for rel in ("dist/assets/app.css", "coverage/lcov-report/index.html"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("built\n")
+    found = _codes(root, "CS001")
+    # dist/assets/app.css and coverage/lcov-report/index.html exist, ignored: not missing;
+    # schema_v2.sql exists nowhere (and no ignore rule matches it): still reported.
+    assert [m.split(" ", 1)[0] for _, m in found] == ["schema_v2.sql"], found
+
+
+ROOT_AGENTS = """\
+# Agents
+
+- Run the tests with `pytest -q`.
+- Use 4-space indentation.
+"""
+WEB_AGENTS = """\
+# Web
+
+- Run the tests with `npm test`.
+- Use 2-space indentation.
+"""
+GENERAL_MDC = """\
+---
+alwaysApply: true
+---
+
+- Use 4-space indentation.
+"""
+WEB_MDC = """\
+---
+description: the web package
+globs: packages/web/**/*.ts
+alwaysApply: false
+---
+
+- Use 2-space indentation.
+"""
+WEB_TS_MDC = """\
+---
+description: the web package's TypeScript
+globs: packages/web/**/*.ts
+alwaysApply: false
+---
+
+- Use 3-space indentation.
+"""
+
+
+def test_scoped_files_are_judged_within_their_scope(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "AGENTS.md": ROOT_AGENTS, "packages/web/AGENTS.md": WEB_AGENTS,
+        "packages/web/package.json": "{}\n", "packages/web/src/app.ts": "x\n",
+        "src/app.py": "x\n", ".cursor/rules/general.mdc": GENERAL_MDC,
+        ".cursor/rules/web.mdc": WEB_MDC, ".cursor/rules/web-ts.mdc": WEB_TS_MDC})
+    found = _codes(root, "CS010")
+    # The repository-wide files are not judged against the narrower ones (they override them
+    # for their own files): no finding on AGENTS.md or general.mdc.
+    assert not [p for p, _ in found if p in ("AGENTS.md", ".cursor/rules/general.mdc")], found
+    # The glob-scoped rule is judged where its files are (packages/web/src), against what
+    # applies there too: the repository's files, the package's AGENTS.md, the rule of the
+    # same globs that says 3.
+    web = sorted(m.split(" but ", 1)[1].split(" (", 1)[0]
+                 for p, m in found if p == ".cursor/rules/web.mdc")
+    assert web == [".cursor/rules/general.mdc", ".cursor/rules/web-ts.mdc", "AGENTS.md"], found
+    # The nested AGENTS.md, against the root's (as before), not against the rules narrower
+    # than it.
+    nested = {m.split(" but ", 1)[1].split(" (", 1)[0]
+              for p, m in found if p == "packages/web/AGENTS.md"}
+    assert nested == {"AGENTS.md", ".cursor/rules/general.mdc"}, found
