@@ -82,13 +82,19 @@ alwaysApply: false
 """
 
 
-def test_scoped_files_are_judged_within_their_scope(tmp_path: Path) -> None:
-    root = make_repo(tmp_path / "r", {
+def _scoped_repo(tmp_path: Path, manifest: bool) -> Path:
+    files = {
         "AGENTS.md": ROOT_AGENTS, "packages/web/AGENTS.md": WEB_AGENTS,
-        "packages/web/package.json": "{}\n", "packages/web/src/app.ts": "x\n",
+        "packages/web/src/app.ts": "x\n",
         "src/app.py": "x\n", ".cursor/rules/general.mdc": GENERAL_MDC,
-        ".cursor/rules/web.mdc": WEB_MDC, ".cursor/rules/web-ts.mdc": WEB_TS_MDC})
-    found = _codes(root, "CS010")
+        ".cursor/rules/web.mdc": WEB_MDC, ".cursor/rules/web-ts.mdc": WEB_TS_MDC}
+    if manifest:
+        files["packages/web/package.json"] = "{}\n"
+    return make_repo(tmp_path / "r", files)
+
+
+def test_scoped_files_are_judged_within_their_scope(tmp_path: Path) -> None:
+    found = _codes(_scoped_repo(tmp_path, manifest=False), "CS010")
     # The repository-wide files are not judged against the narrower ones (they override them
     # for their own files): no finding on AGENTS.md or general.mdc.
     assert not [p for p, _ in found if p in ("AGENTS.md", ".cursor/rules/general.mdc")], found
@@ -98,8 +104,19 @@ def test_scoped_files_are_judged_within_their_scope(tmp_path: Path) -> None:
     web = sorted(m.split(" but ", 1)[1].split(" (", 1)[0]
                  for p, m in found if p == ".cursor/rules/web.mdc")
     assert web == [".cursor/rules/general.mdc", ".cursor/rules/web-ts.mdc", "AGENTS.md"], found
-    # The nested AGENTS.md, against the root's (as before), not against the rules narrower
-    # than it.
+    # The nested AGENTS.md (a plain folder of the same project), against the root's, not
+    # against the rules narrower than it.
     nested = {m.split(" but ", 1)[1].split(" (", 1)[0]
               for p, m in found if p == "packages/web/AGENTS.md"}
     assert nested == {"AGENTS.md", ".cursor/rules/general.mdc"}, found
+
+
+def test_a_project_of_its_own_overrides_the_root(tmp_path: Path) -> None:
+    # packages/web holds its own package.json: its AGENTS.md's `npm test` and 2-space
+    # indentation are that project's (the nearer file wins), not contradictions of the root's
+    # `pytest -q` and 4 spaces; two rules of the same globs that disagree still are.
+    found = _codes(_scoped_repo(tmp_path, manifest=True), "CS010")
+    assert not [p for p, _ in found if p == "packages/web/AGENTS.md"], found
+    web = sorted(m.split(" but ", 1)[1].split(" (", 1)[0]
+                 for p, m in found if p == ".cursor/rules/web.mdc")
+    assert web == [".cursor/rules/web-ts.mdc"], found

@@ -15,7 +15,9 @@ file's ``globs``, ``applyTo``, ``paths``) in the folder of the files they match,
 the repository's, a rule of the same scope), never against a narrower one (a nested folder's
 file, a rule scoped to some files), which is judged in its own scope instead. A command that runs a
 variant (``tox r -e stress``, ``npm run test:e2e``, ``pytest -m slow``) is not *the* command for
-its purpose and is compared with nothing.
+its purpose and is compared with nothing. A nested file of a project of its own (its folder, or
+one between it and the ancestor's, holds a manifest: ``api/pyproject.toml``) overrides the
+ancestor's commands and settings: only drifted duplicate sections are reported there.
 """
 
 from __future__ import annotations
@@ -350,6 +352,9 @@ def check(ctx: FileContext) -> None:
         if doc is None:
             continue
         theirs = cached_facts(ctx.ws, doc)
+        if _own_project_below(ctx.ws, scopes.get(other), folder):
+            _duplicates(ctx, mine, theirs, other)  # another project's commands: an override
+            continue
         agents = by_file[other]
         why = f"which {_joined(agents)} also read{'s' if len(agents) == 1 else ''}" \
             if readers else "which applies here too"
@@ -364,6 +369,34 @@ def check(ctx: FileContext) -> None:
                            f"{key}: this file says {value} but {other} ({why}) says "
                            f"{other_values[0][0]}: make them agree.")
         _duplicates(ctx, mine, theirs, other)
+
+
+# A folder holding one of these is a project of its own (a monorepo's package, a service in
+# another language): its instruction file's commands and settings override an ancestor's.
+PROJECT_MANIFESTS = ("package.json", "pyproject.toml", "setup.py", "setup.cfg", "go.mod",
+                     "Cargo.toml", "pom.xml", "build.gradle", "build.gradle.kts", "Gemfile",
+                     "composer.json", "mix.exs", "Package.swift", "deno.json", "pubspec.yaml")
+
+
+def _own_project_below(ws: CheckView, other: Scope | None, folder: str) -> bool:
+    """Whether ``folder`` lies in a project of its own below the folder ``other`` applies
+    from: a manifest in ``folder`` or a folder between them (``api/`` with its pyproject.toml
+    under a root whose AGENTS.md says ``npm test``). Agents read the nearer file as the one
+    that wins (Codex: "closer files override"), so its different test command or Node version
+    is that project's, not a contradiction; a nested file in a plain folder of the same project
+    that says otherwise than the root is still reported."""
+    if other is None or other[1] or folder == other[0]:
+        return False
+    base = "" if other[0] == "." else other[0] + "/"
+    if folder != "." and not (folder + "/").startswith(base):
+        return False
+    files = ws.files()
+    at = folder
+    while at not in (".", "") and (at + "/") != base:
+        if any(f"{at}/{name}" in files for name in PROJECT_MANIFESTS):
+            return True
+        at = posixpath.dirname(at)
+    return False
 
 
 def _joined(names: list[str]) -> str:
