@@ -99,6 +99,9 @@ class HooksStatus(BaseModel):
     root: str
     runs_file: str
     runs_problem: str | None = None
+    # why the hooks do nothing in this folder (it is in no git repository: the hook finds its
+    # workspace by git, so every event there does nothing and records no run)
+    workspace_problem: str | None = None
     agents: list[AgentState]
 
 
@@ -213,7 +216,20 @@ def status(root: Path, agent: str | None = None, scope: str | None = None) -> Ho
 
             notes = codex_config.notes(root, scopes)
         agents.append(AgentState(agent=spec.name, scopes=states, notes=notes))
-    return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem, agents=agents)
+    return HooksStatus(root=str(root), runs_file=RUNS_FILE, runs_problem=problem,
+                       workspace_problem=_workspace_problem(root), agents=agents)
+
+
+def _workspace_problem(root: Path) -> str | None:
+    """Why hooks run for ``root`` do nothing (None: it is in a git repository, as the hook's
+    :func:`server.hooks.run.workspace` finds it)."""
+    from server.hooks.run import workspace
+
+    if workspace(root) is not None:
+        return None
+    return (f"{root} is not in a git repository: hooks run here do nothing at all (no map, no "
+            "note, no log, no run recorded); run `git init` here, or use the hooks in a "
+            "repository")
 
 
 def installed_scopes(agent: AgentState) -> list[str]:
@@ -234,6 +250,8 @@ def several_scopes(agent: str, scopes: list[str]) -> str:
 def status_text(report: HooksStatus) -> str:
     """The report for a person."""
     lines = []
+    if report.workspace_problem:
+        lines.append(f"NOTE: {report.workspace_problem}")
     if report.runs_problem:
         lines.append(f"(last runs unknown: {report.runs_problem})")
     for agent in report.agents:

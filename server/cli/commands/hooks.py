@@ -98,7 +98,7 @@ def run_change(args: argparse.Namespace) -> int:
     root = root_from(args.root)
     scope = args.scope or DEFAULT_SCOPE[args.agent]
     if scope != "user" and args.verb == "install":
-        _refuse_outside_a_repository(root, scope, given=args.root is not None)
+        _refuse_outside_a_repository(root, scope)
     try:
         with _lock(args, scope, root) as held:
             plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
@@ -328,9 +328,11 @@ def _undone_words(outcome: Outcome, plan: Plan) -> list[str]:
     return lines
 
 
-def _refuse_outside_a_repository(root: Path, scope: str, *, given: bool) -> None:
+def _refuse_outside_a_repository(root: Path, scope: str) -> None:
     """A project or local install writes into a repository: refused in a folder outside any
-    (unless ``--root`` names it), and where the project's file would be the user's own."""
+    (``--root`` naming it too: the hook finds its workspace by git, so outside a repository every
+    event would do nothing, log nothing, and ``status`` would say "never ran" forever), and where
+    the project's file would be the user's own."""
     from analyzers import gitrepo
 
     try:
@@ -342,10 +344,11 @@ def _refuse_outside_a_repository(root: Path, scope: str, *, given: bool) -> None
         raise UserError(f"{root} is your home folder: a {scope} install here would write your "
                         "user settings file. cd into a repository, name one with --root DIR, "
                         "or use --scope user")
-    if not in_repo and not given:
-        raise UserError(f"{root} is not in a git repository: the {scope} scope writes into a "
-                        "repository's settings. cd into a repository, name the folder with "
-                        "--root DIR, or use --scope user")
+    if not in_repo:
+        raise UserError(f"{root} is not in a git repository: the hooks find their workspace "
+                        "by git, so here every event would do nothing (no map, no note, no "
+                        "log); nothing was written. Run `git init` there first, cd into a "
+                        "repository or name one with --root DIR, or use --scope user")
 
 
 def run_status(args: argparse.Namespace) -> int:
