@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from gitutil import cli_command, git_env, make_repo, run_cli
 
 
@@ -55,3 +56,51 @@ def test_install_refuses_a_folder_outside_any_repository_even_named_with_root(
     report = json.loads(run_cli("hooks", "status", "--agent", "claude", "--root", ".", "--json",
                                 cwd=plain, env=env).stdout)
     assert report["workspace_problem"] is None
+
+
+def _installed(root: Path, event: str) -> str:
+    """The command the install wrote for Claude Code's ``event`` (local scope)."""
+    settings = json.loads((root / ".claude/settings.local.json").read_text("utf-8"))
+    return settings["hooks"][event][0]["hooks"][0]["command"]
+
+
+@pytest.mark.parametrize("option,why", [
+    ("--budget 50", "--budget must be 100-20000"),
+    ("--limit 0", "--limit >= 1"),
+    ("--skip '[unclosed'", "--skip is not a regular expression"),
+])
+def test_a_refused_run_is_recorded_as_failed_and_status_names_the_option(
+        tmp_path: Path, option: str, why: str) -> None:
+    """After a run that went well, the installed command edited to an option the hook refuses
+    made every run do nothing (said only in hook.log) while ``hooks status`` kept showing the old
+    ok run. The refused run is recorded as failed, with why, and status shows it; status also
+    checks the installed line's options itself."""
+    root = make_repo(tmp_path / "repo", {"a.py": "print(1)\n"})
+    env = _env(tmp_path)
+    assert run_cli("hooks", "install", "--agent", "claude", cwd=root, env=env).returncode == 0
+    start = {"session_id": "z", "cwd": str(root), "hook_event_name": "SessionStart",
+             "source": "startup", "transcript_path": ""}
+
+    def run_installed() -> dict:
+        done = _hook(root, "SessionStart", start,
+                     command=["bash", "-c", _installed(root, "SessionStart")])
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+        return runs["claude-code SessionStart"]
+
+    assert run_installed()["ok"] is True
+    path = root / ".claude/settings.local.json"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace('--agent claude-code"', f'--agent claude-code {option}"'),
+                    "utf-8")
+    assert option in _installed(root, "SessionStart")
+    record = run_installed()
+    assert record["ok"] is False and why in record["reason"], record
+    status = run_cli("hooks", "status", "--agent", "claude", cwd=root, env=env)
+    line = next(ln for ln in status.stdout.splitlines() if "SessionStart" in ln)
+    assert "(failed," in line and "OPTIONS REFUSED" in line and why in line, status.stdout
+    report = json.loads(run_cli("hooks", "status", "--agent", "claude", "--scope", "local",
+                                "--json", cwd=root, env=env).stdout)
+    hooks = {h["event"]: h for h in report["agents"][0]["scopes"][0]["hooks"]}
+    assert why in hooks["UserPromptSubmit"]["options_problem"]  # (not run yet: checked anyway)
+    assert hooks["SessionStart"]["last_run"]["ok"] is False

@@ -310,6 +310,23 @@ def invokes(command: object) -> tuple[str, str] | None:
     return args.event, args.agent
 
 
+def options_problem(command: str) -> str | None:
+    """Why the hook refuses the options ``command`` gives it (a simple line running it: the
+    hook's own check, :func:`server.hooks.options.parse`), None when it takes them or the line is
+    not simple."""
+    words = _words(command)
+    found = _hook_args(words) if words else None
+    if found is None or not found[1] or found[1][0] != "hook":
+        return None
+    from server.hooks.options import OptionError, parse
+
+    try:
+        parse(found[1][1:])
+    except OptionError as e:
+        return str(e)
+    return None
+
+
 def runs_hook(command: object, depth: int = 0) -> tuple[str, str] | None:
     """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand anywhere in it: as
     :func:`invokes` does, or as one of several commands (``cd /x && ctxsteward hook ...``), with

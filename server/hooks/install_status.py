@@ -29,7 +29,7 @@ from server.hooks.install import (
     spec_of,
     split_event,
 )
-from server.hooks.install_agents import SPECS, AgentSpec, program_of, script_of
+from server.hooks.install_agents import SPECS, AgentSpec, options_problem, program_of, script_of
 from server.hooks.settings_files import Node
 
 RUNS_FILE = ".ctxsteward/hooks/runs.json"
@@ -41,6 +41,8 @@ class LastRun(BaseModel):
     at: str
     ok: bool
     ms: int
+    # why a run that was not ok failed (an option refused, an error), as the hook log says it
+    reason: str | None = None
 
 
 class HookState(BaseModel):
@@ -57,6 +59,9 @@ class HookState(BaseModel):
     # file", each time the agent runs the hook)
     missing: str | None = None
     last_run: LastRun | None = None
+    # why the hook refuses the options of ``command`` (``--budget 50``, ``--limit 0``, a
+    # ``--skip`` that is no regular expression): every run of it does nothing but log that
+    options_problem: str | None = None
     # ``command`` is the install's line changed since, beyond a simple edit (a redirection, a
     # wrapper, its timeout or matcher): it runs, and the uninstall leaves it
     changed: bool = False
@@ -179,6 +184,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             event=ev.name, installed=bool(ours), command=command, program=program,
             program_exists=None if program is None else missing is None, missing=missing,
             last_run=runs.get(f"{spec.name} {ev.name}"),
+            options_problem=options_problem(command) if command else None,
             yours=got.theirs[0].command.value if got.theirs else None,
             changed=not got.mine and bool(got.changed),
             moved_to=sorted({where for where, _ in away.get(ev.name, [])}),
@@ -303,10 +309,17 @@ def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
     ran = ("never ran" if h.last_run is None else
            f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
            f"{h.last_run.ms} ms)")
+    if h.last_run is not None and not h.last_run.ok and h.last_run.reason and \
+            h.last_run.reason != f"options refused: {h.options_problem}":  # (said below)
+        ran += f": {h.last_run.reason}"
+
     if not h.program_exists and h.last_run is not None:
         # (runs are kept by agent and event: that run was another program's)
         ran = f"cannot run (the last run, {h.last_run.at}, was another program's)"
     exists = "" if h.program_exists else f"  MISSING PROGRAM {h.missing or h.program}"
+    if h.options_problem:
+        exists += (f"  OPTIONS REFUSED ({h.options_problem}): every run does nothing; fix the "
+                   f"line in {s.file}")
     changed = ("  (changed since the install: uninstall leaves it)" if h.changed
                else "  (a comment of yours is inside our entry: uninstall leaves "
                "it, with the comment)" if h.commented else "")

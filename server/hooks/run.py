@@ -73,6 +73,7 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
         return 0
     if options is None:
         log(root, f"hook {' '.join(argv)[:200]!r}: {problem}")
+        _record_refused(root, argv, problem, started)
         return 0
     role = EVENTS.get(options.agent, {}).get(options.event)
     if role is None:
@@ -88,7 +89,8 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     _emit(stdout, text)
     ms = int((time.monotonic() - started) * 1000)
     try:
-        record_run(root, run.agent, run.event, ok, ms)
+        why = [n for n in run.notes if n.startswith(("failed", "stopped"))] or run.notes
+        record_run(root, run.agent, run.event, ok, ms, reason="; ".join(why))
     except Exception as e:  # noqa: BLE001 - the answer is out: a record lost is logged
         run.note(f"run not recorded: {type(e).__name__}: {e}")
     log(root, f"{run.agent} {run.event} {'ok' if ok else 'FAILED'} {ms} ms: "
@@ -96,6 +98,36 @@ def main(argv: list[str], stdin: IO[bytes] | None = None, stdout: IO[str] | None
     if ok and role == PROMPT and context:
         _refresh_later(root)
     return 0
+
+
+def _record_refused(root: Path, argv: list[str], problem: str, started: float) -> None:
+    """Record a run whose options were refused as a failed run of its agent and event, with
+    why (``hooks status`` shows it: else it showed an older run that went well while every run
+    since did nothing). Nothing when the agent or event is none of ours (said on stderr)."""
+    agent = _agent(None, argv)
+    event = _event_named(argv)
+    if event not in EVENTS.get(agent, {}):
+        return
+    ms = int((time.monotonic() - started) * 1000)
+    try:
+        record_run(root, agent, event, False, ms, reason=problem)
+    except Exception as e:  # noqa: BLE001 - a record lost is logged
+        log(root, f"run not recorded: {type(e).__name__}: {e}")
+
+
+def _event_named(argv: list[str]) -> str:
+    """The event in ``argv`` read without checking the options' values (the first word that is
+    no option nor an option's value), "" when none."""
+    takes_value = {flag for action in parser()._actions if action.nargs != 0
+                   for flag in action.option_strings}
+    words = iter(argv)
+    for word in words:
+        if word.startswith("-"):
+            if word in takes_value:
+                next(words, None)
+            continue
+        return word
+    return ""
 
 
 def _agent(options: Options | None, argv: list[str]) -> str:

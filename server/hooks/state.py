@@ -4,7 +4,8 @@ each agent session (the files already shown), and the lock of the background ind
 * ``hooks/hook.log``: one line per run (never the prompt: its length and a hash), kept under
   :data:`LOG_BYTES` (the older half moves to ``hook.log.1``);
 * ``hooks/runs.json``: ``{"<agent> <EVENT>": {"at": ISO 8601 UTC, "ok": bool, "ms": int}}``,
-  rewritten atomically under a lock (``ctxsteward hooks status`` reads it);
+  and for a run that failed or was refused (an option it cannot use) ``"reason"``: why, as the
+  log says it; rewritten atomically under a lock (``ctxsteward hooks status`` reads it);
 * ``sessions/<session>.json``: the files a session was shown, each with its size, modification
   time and content hash when shown (``{"updated": T, "shown": {path: {"size", "mtime_ns",
   "sha256"}}}``: one changed since is shown again), expired after :data:`SESSION_TTL` seconds,
@@ -85,14 +86,21 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def record_run(root: Path, agent: str, event: str, ok: bool, ms: int) -> None:
-    """Record this run in ``runs.json`` (atomically, under a lock)."""
+REASON_CHARS = 300  # of a failed run's reason kept in runs.json
+
+
+def record_run(root: Path, agent: str, event: str, ok: bool, ms: int, reason: str = "") -> None:
+    """Record this run in ``runs.json`` (atomically, under a lock); ``reason``: why a run that
+    was not ok failed (kept only for those)."""
     from analyzers.fsutil import write_atomic
 
     d = hooks_dir(root)
     with locked(d / "runs.lock"):
         runs = _read_json(d / "runs.json")
-        runs[f"{agent} {event}"] = {"at": now_iso(), "ok": ok, "ms": ms}
+        record: dict[str, Any] = {"at": now_iso(), "ok": ok, "ms": ms}
+        if not ok and reason:
+            record["reason"] = " ".join(reason.split())[:REASON_CHARS]
+        runs[f"{agent} {event}"] = record
         write_atomic(d / "runs.json", json.dumps(runs, indent=1, sort_keys=True) + "\n")
 
 
