@@ -104,3 +104,31 @@ def test_a_refused_run_is_recorded_as_failed_and_status_names_the_option(
     hooks = {h["event"]: h for h in report["agents"][0]["scopes"][0]["hooks"]}
     assert why in hooks["UserPromptSubmit"]["options_problem"]  # (not run yet: checked anyway)
     assert hooks["SessionStart"]["last_run"]["ok"] is False
+
+
+def test_a_read_only_settings_file_is_refused_before_any_diff(tmp_path: Path) -> None:
+    """``hooks install`` on a settings file at mode 444 printed the whole ---/+++ diff on stdout,
+    then refused on stderr (exit 2): a change it would not make, shown as if made. It refuses
+    first now, install and uninstall alike; ``--dry-run`` still shows the diff (it writes
+    nothing)."""
+    root = make_repo(tmp_path / "repo", {"README.md": "# r\n"})
+    env = _env(tmp_path)
+    path = root / ".claude/settings.json"
+    path.parent.mkdir()
+    path.write_text('{"env": {"A": "1"}}\n', "utf-8")
+    path.chmod(0o444)
+    args = ("--agent", "claude", "--scope", "project")
+    done = run_cli("hooks", "install", *args, cwd=root, env=env)
+    assert done.returncode == 2 and "read-only (mode 444)" in done.stderr, done.stderr
+    assert done.stdout == "", done.stdout
+    assert path.read_text("utf-8") == '{"env": {"A": "1"}}\n'
+    dry = run_cli("hooks", "install", *args, "--dry-run", cwd=root, env=env)
+    assert dry.returncode == 0 and "+++ b/.claude/settings.json" in dry.stdout, dry.stderr
+    path.chmod(0o644)
+    assert run_cli("hooks", "install", *args, cwd=root, env=env).returncode == 0
+    installed = path.read_text("utf-8")
+    path.chmod(0o444)
+    done = run_cli("hooks", "uninstall", *args, cwd=root, env=env)
+    assert done.returncode == 2 and "read-only (mode 444)" in done.stderr, done.stderr
+    assert done.stdout == "", done.stdout
+    assert path.read_text("utf-8") == installed

@@ -1029,7 +1029,7 @@ def apply(plan: Plan) -> Outcome:
         # Only our entries leave the file (the diff shows them): no backup is written. The
         # install's backup is the person's text before it: redundant when the file is that
         # text again, else theirs to keep.
-        _refuse_read_only(plan)
+        refuse_read_only(plan)
         _write(plan, write_atomic)
         if plan.logical is not None:  # what the record said the install added is out
             folders.forget_created(plan.logical, plan.theirs, plan.entries)
@@ -1088,7 +1088,7 @@ def _apply_over(plan: Plan, spec: AgentSpec, out: Outcome) -> Outcome:
     from analyzers.fsutil import write_atomic
 
     assert plan.before is not None
-    _refuse_read_only(plan)
+    refuse_read_only(plan)
     # The backup is as private as the file: a settings file at 600 is not copied at 644.
     # Never over another backup (an earlier install's, kept): plan.backup_to is a free name.
     mode = stat.S_IMODE(plan.path.stat().st_mode)
@@ -1113,9 +1113,11 @@ def _apply_over(plan: Plan, spec: AgentSpec, out: Outcome) -> Outcome:
     return out
 
 
-def _refuse_read_only(plan: Plan) -> None:
+def refuse_read_only(plan: Plan) -> None:
     """A file that may not be written (no write permission for anyone, or not for us) is the
-    person's to keep as it is: refused, nothing written (root could replace it anyway)."""
+    person's to keep as it is: refused, nothing written (root could replace it anyway). Checked
+    by ``hooks install|uninstall`` before it prints the diff too (a change refused is shown as no
+    diff), and again when writing."""
     try:
         mode = plan.path.stat().st_mode
     except OSError:
@@ -1174,7 +1176,7 @@ def _apply_made(plan: Plan, out: Outcome) -> Outcome:
     counted as the install's. Every other backup beside it stays, named."""
     from analyzers.fsutil import write_atomic
 
-    _refuse_read_only(plan)
+    refuse_read_only(plan)
     if plan.after is None:
         plan.path.unlink()
         out.backup_removed = _drop_backup(plan, out) if plan.restores else None

@@ -103,6 +103,8 @@ def run_change(args: argparse.Namespace) -> int:
         with _lock(args, scope, root) as held:
             plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
                 args.agent, scope, root)
+            if plan.changed and not args.dry_run:  # refused before a diff of it is printed
+                install.refuse_read_only(plan)
             diff = plan.diff()
             if diff:
                 sys.stdout.write(diff)
