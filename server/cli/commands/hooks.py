@@ -103,11 +103,7 @@ def run_change(args: argparse.Namespace) -> int:
         with _lock(args, scope, root) as held:
             plan = (install.plan_install if args.verb == "install" else install.plan_uninstall)(
                 args.agent, scope, root)
-            if plan.changed and not args.dry_run:  # refused before a diff of it is printed
-                install.refuse_read_only(plan)
-            diff = plan.diff()
-            if diff:
-                sys.stdout.write(diff)
+            _print_diff(plan, args.dry_run)
             # temporary files an interrupted run left (killed while writing): ours, and no other
             # run of ours is writing while we hold the lock
             swept = install.sweep_temps(plan) if held and not args.dry_run else []
@@ -147,6 +143,19 @@ def run_change(args: argparse.Namespace) -> int:
               "hand", file=sys.stderr)
         return 2
     return 0
+
+
+def _print_diff(plan: Plan, dry_run: bool) -> None:
+    """Print the plan's diff; a change the file refuses (read-only: mode 444, a read-only
+    mount) is refused first, its diff never printed (``--dry-run``, which writes nothing, prints
+    it)."""
+    from server.hooks import install
+
+    if plan.changed and not dry_run:
+        install.refuse_read_only(plan)
+    diff = plan.diff()
+    if diff:
+        sys.stdout.write(diff)
 
 
 @contextmanager
