@@ -132,3 +132,49 @@ def test_a_read_only_settings_file_is_refused_before_any_diff(tmp_path: Path) ->
     assert done.returncode == 2 and "read-only (mode 444)" in done.stderr, done.stderr
     assert done.stdout == "", done.stdout
     assert path.read_text("utf-8") == installed
+
+
+TOKEN = "ghp_" + "Zq7Ab3Xk9LmN2pQr5StUv8WxYz1234567890"
+CLICK = {
+    "src/click/_cfg.py": f'API_TOKEN = "{TOKEN}"\n',
+    "src/click/client.py": (
+        "class Client:\n    \"\"\"The API client.\"\"\"\n\n    def __init__(self, token):\n"
+        "        self.token = token\n\n    def configure(self, base_url):\n"
+        "        self.base_url = base_url\n"),
+    "src/click/app.py": ("from click.client import Client\n\n\ndef make_client(token):\n"
+                         "    return Client(token)\n"),
+    "README.md": "# click\n",
+}
+
+
+def _map(root: Path, session: str, prompt: str) -> str:
+    data = {"session_id": session, "cwd": str(root), "hook_event_name": "UserPromptSubmit",
+            "prompt": prompt}
+    done = _hook(root, "UserPromptSubmit", data)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
+
+
+def test_the_map_leaves_out_files_bundles_exclude_as_secret_material(tmp_path: Path) -> None:
+    """A file holding only an API token ranked first in the prompt's map
+    (``src/click/_cfg.py — API_TOKEN (L1)``) while ``bundle --seed`` refuses it as secret
+    material as a whole. The map leaves out what bundles leave out whole, also a file that became
+    secret material since the index read it."""
+    from test_hooks import background_index, wait_for_background_index
+
+    root = make_repo(tmp_path / "click", CLICK)
+    assert run_cli("index", cwd=root).returncode == 0
+    background_index(root)  # the index and its ranking graph, as the hooks keep them
+    refused = run_cli("bundle", "--seed", "src/click/_cfg.py", cwd=root)
+    assert refused.returncode != 0 and "secret material as a whole" in refused.stderr
+    text = _map(root, "s1", "where is the API token configured for the client")
+    assert "src/click/client.py" in text and "src/click/app.py" in text, text
+    assert "_cfg.py" not in text and TOKEN not in text, text
+    assert (root / ".ctxsteward/secrets.json").is_file()  # the scans kept for the next map
+    # a file that became secret material after the index read it (the index not refreshed)
+    wait_for_background_index(root)
+    (root / "src/click/app.py").write_text(f'CLIENT_TOKEN = "{TOKEN}"\n', "utf-8")
+    text = _map(root, "s2", "where is the API token configured for the client")
+    assert "src/click/client.py" in text, text
+    assert "app.py" not in text and "_cfg.py" not in text, text
+    wait_for_background_index(root)

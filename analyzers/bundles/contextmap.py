@@ -15,8 +15,9 @@ the user or the agent) is listed again with its line ranges as they are now, and
 "recent decision: <date> `<sha>`: <subject>" (``MapRequest.decisions``). With ``bodies`` the
 best file's relevant definitions follow in full, secret values masked as in a bundle.
 
-Paths come from the index (secret-bearing names are left out here too); every reason and
-definition name goes through :func:`analyzers.secrets.redact`.
+Paths come from the index; the files a bundle leaves out whole are left out here too (a
+secret-bearing name, or secret material as a whole: :meth:`OnDisk.excluded`, through the cached
+scans); every reason and definition name goes through :func:`analyzers.secrets.redact`.
 
 The index may be behind the disk (the hook answers from it as it is and refreshes it after the
 prompt): a map never lists a file that is gone, and its line ranges are those of the file as it
@@ -39,7 +40,7 @@ from analyzers.bundles.render import FENCE_LANG, select_lines, short_reason
 from analyzers.cancel import NEVER, CancelToken
 from analyzers.confine import file_inside
 from analyzers.printable import printable
-from analyzers.secrets import redact, remembered_redactions, secret_by_name
+from analyzers.secrets import ScanCache, redact, remembered_redactions, secret_by_name
 from analyzers.tokens import Counter
 
 if TYPE_CHECKING:
@@ -119,6 +120,30 @@ class OnDisk:
     def __init__(self, index: Index) -> None:
         self.index = index
         self._read: dict[str, FileRecord | None] = {}
+        self._scans: ScanCache | None = None
+
+    def excluded(self, path: str) -> bool:
+        """Whether a bundle leaves ``path`` out whole: secret-bearing by name, or secret material
+        as a whole (its content as it is now, scanned as a bundle scans it, through the cached
+        scans in ``.ctxsteward/secrets.json``: a file read again only when its content is not
+        there). A bundle refuses such a file even as a seed; a map never names it."""
+        if secret_by_name(path) is not None:
+            return True
+        rec = self.fresh(path)
+        if rec is not None and rec.skip_reason:
+            return False  # (not read now: never listed either, :func:`_entry`)
+        row = self.index.files().get(path)
+        digest = rec.hash if rec is not None else row.hash if row is not None else ""
+        if self._scans is None:
+            from analyzers.indexing.store import state_dir
+
+            self._scans = ScanCache(state_dir(self.index.root) / "secrets.json")
+        return self._scans.scan_file(self.index.root, path, digest).whole is not None
+
+    def save(self) -> None:
+        """Keep the scans made for the cache (:meth:`excluded`)."""
+        if self._scans is not None:
+            self._scans.save()
 
     def exists(self, path: str) -> bool:
         """Whether ``path`` is a file in the workspace now (:func:`analyzers.confine.file_inside`:
@@ -307,13 +332,21 @@ def make_map(index: Index, request: MapRequest, token: CancelToken = NEVER) -> C
 
 def _make_map(index: Index, request: MapRequest, token: CancelToken) -> ContextMap:
     disk = OnDisk(index)
+    try:
+        return _fill_map(index, request, token, disk)
+    finally:
+        disk.save()
+
+
+def _fill_map(index: Index, request: MapRequest, token: CancelToken, disk: OnDisk) -> ContextMap:
     pool = _pool(index, request, token, disk)
     settings = index.settings
     fit = _Fitting(Counter(settings.encoding, settings.model_profile()), request.budget,
                    request.max_chars)
     skip = set(request.skip) - set(request.changed)
     out = ContextMap(repeated=[rf.path for rf in pool if rf.path in skip])
-    out.also = [rf.path for rf in pool[:ALSO_TOP] if rf.path in skip]
+    out.also = [rf.path for rf in pool[:ALSO_TOP] if rf.path in skip
+                and not disk.excluded(rf.path)]
     tail = _tail(out.repeated, out.also)
     reserve = sum(fit.counter.count(line + "\n") for line in tail)
     recent = latest_per_file(index, [rf.path for rf in pool if rf.path not in skip]
@@ -324,6 +357,8 @@ def _make_map(index: Index, request: MapRequest, token: CancelToken) -> ContextM
             continue
         if len(out.entries) >= request.limit:
             break
+        if disk.excluded(rf.path):  # secret material as a whole: a bundle leaves it out too
+            continue
         entry = _entry(index, rf, disk)
         if entry is None or not entry.reason:  # every file listed says why it is there
             continue
