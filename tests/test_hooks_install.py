@@ -279,7 +279,7 @@ def test_status_says_what_is_installed_where_and_when_it_last_ran(tmp_path: Path
     hooks = {h["event"]: h for h in local["hooks"]}
     assert all(h["installed"] and h["program_exists"] for h in hooks.values())
     assert hooks["UserPromptSubmit"]["last_run"] == {"at": "2026-12-05T03:04:05Z", "ok": True,
-                                                     "ms": 212}
+                                                     "ms": 212, "reason": None}
     assert hooks["PreCompact"]["last_run"]["ok"] is False
     assert hooks["SessionEnd"]["last_run"] is None
     assert not any(h["installed"] for h in scopes["project"]["hooks"])
