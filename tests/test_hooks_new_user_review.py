@@ -178,3 +178,25 @@ def test_the_map_leaves_out_files_bundles_exclude_as_secret_material(tmp_path: P
     assert "src/click/client.py" in text, text
     assert "app.py" not in text and "_cfg.py" not in text, text
     wait_for_background_index(root)
+
+
+def test_a_refused_run_is_recorded_under_the_agent_and_event_named(tmp_path: Path) -> None:
+    """The refused run's record goes under the agent and event its command line names (flags
+    before the event, ``--agent=NAME``), and none is made for an agent that is not ours (said on
+    stderr instead)."""
+    root = make_repo(tmp_path / "repo", {"a.py": "print(1)\n"})
+    data = {"session_id": "z", "cwd": str(root)}
+    runs = root / ".ctxsteward/hooks/runs.json"
+    done = _hook(root, "", data, command=[*cli_command(), "hook", "SessionStart", "--agent",
+                                          "emacs", "--budget", "5"])
+    assert done.returncode == 0 and "unknown agent 'emacs'" in done.stderr
+    assert not runs.exists()
+    for words in (["--budget", "5", "sessionStart", "--agent", "cursor"],
+                  ["--limit=0", "SessionStart", "--agent=codex"]):
+        done = _hook(root, "", data, command=[*cli_command(), "hook", *words])
+        assert done.returncode == 0, done.stderr
+    recorded = json.loads(runs.read_text("utf-8"))
+    assert set(recorded) == {"cursor sessionStart", "codex SessionStart"}, recorded
+    assert "--budget must be 100-20000" in recorded["cursor sessionStart"]["reason"]
+    assert "--limit >= 1" in recorded["codex SessionStart"]["reason"]
+    assert not any(r["ok"] for r in recorded.values())

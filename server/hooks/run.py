@@ -104,9 +104,10 @@ def _record_refused(root: Path, argv: list[str], problem: str, started: float) -
     """Record a run whose options were refused as a failed run of its agent and event, with
     why (``hooks status`` shows it: else it showed an older run that went well while every run
     since did nothing). Nothing when the agent or event is none of ours (said on stderr)."""
-    agent = _agent(None, argv)
+    named = _named(None, argv)
+    agent = agent_named(named) if named else DEFAULT_AGENT
     event = _event_named(argv)
-    if event not in EVENTS.get(agent, {}):
+    if agent is None or event not in EVENTS.get(agent, {}):
         return
     ms = int((time.monotonic() - started) * 1000)
     try:
