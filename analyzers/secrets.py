@@ -7037,6 +7037,7 @@ _R21_WORD_BACK = _rx(r"[^\s\"'`]{6,300}$")
 _R21_LOGIN_WORDS = _rx(r"log[ \t-]in|sign[ \t-]?in")  # (on the lower-cased text)
 # (round 23) ``the password will be V``, ``u/p: admin/V``
 _R23_FREE_WILL = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw)[ \t]+(?:{_R23_WILL})"
+                     r"(?:[ \t]+(?:changed|set|reset|rotated|updated)[ \t]+to)?"
                      r"[ \t]*:?[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 _R23_FREE_UP = _rx(r"(?i)(?<![\w/-])(?:u/pw?|user(?:name)?/pass(?:word)?|user/pw"
                    r"|login/pass(?:word)?|creds?|credentials)[ \t]*[:=]?[ \t]+[`\"']?"
@@ -7270,9 +7271,7 @@ def _r21_pw_matches(text: str, low: str, commands: bool) -> list[tuple[re.Match[
     if "curlopt_" in low:
         matches += [(m, "password") for m in _R21_CURLOPT.finditer(text)]
     if "password" in low and "=" in text:
-        matches += [(m, "password") for m in _R21_CONNINFO.finditer(text)
-                    if _R21_CONNINFO_KEY.search(text, text.rfind("\n", 0, m.start()) + 1,
-                                                _line_end(text, m.end())) is not None]
+        matches += [(m, "password") for m in _r21_conninfo(text)]
     if not commands:
         return matches + _r21_env_matches(text, low)
     if "--stdin" in low and "|" in text:
@@ -7290,6 +7289,20 @@ def _r21_pw_matches(text: str, low: str, commands: bool) -> list[tuple[re.Match[
             if m is not None and _R21_PROMPT.search(text, max(at - 240, 0), at) is not None:
                 matches.append((m, "password"))
     return matches + _r21_env_matches(text, low)
+
+
+def _r21_conninfo(text: str) -> list[re.Match[str]]:
+    """libpq's ``password=V`` on a line holding another of a conninfo's keys (each line's keys
+    looked for once: a line of thousands of ``password = %s`` had been read once each, 4 s for
+    2,000; round 23)."""
+    out, keyed = [], {}
+    for m in _R21_CONNINFO.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start not in keyed:
+            keyed[start] = _R21_CONNINFO_KEY.search(text, start, _line_end(text, m.end()))
+        if keyed[start] is not None:
+            out.append(m)
+    return out
 
 
 def _r21_env_matches(text: str, low: str) -> list[tuple[re.Match[str], str]]:
@@ -7430,28 +7443,41 @@ def _r22_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int]] = []
     if read != text and len(read) == len(text):  # (look-alike letters, other spaces)
         spans += _r21_prose_spans(read, read.lower())
-    return [(a, b, "Secret In Prose") for a, b in spans + _r22_prose_spans(read, low)]
+    return [(a, b, "Secret In Prose") for a, b in spans + _r22_prose_spans(read, read.lower())]
 
 
 def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
     """The values of round 22's arrows, "NAME was V" and a value on the next line, in git's
-    text (``read``: folded) and, since round 23, in documents."""
+    text (``read``: folded; ``low``: it in lower case) and, since round 23, in documents: on the
+    lines holding a secret's word (a document read whole by each rule cost +0.7% of
+    ``find_secrets`` over the bench clones)."""
     spans: list[tuple[int, int]] = []
-    if "->" in read or "=>" in read or "\u2192" in read:
-        for m in _R22_ARROW.finditer(read):
-            spans += _r21_prose_match(m, _R22_ARROW, False)
-    if " was " in read or " is " in read:
-        for m in _R22_WAS.finditer(read):
-            v = m.group("v").rstrip(_SENTENCE_END)
-            if _r22_generated(v) and "[redacted:" not in v:
-                spans.append((m.start("v"), m.start("v") + len(v)))
-    if "\n" in read and ("pass" in low or "pwd" in low):
-        for m in _R22_NEXT_LINE.finditer(read):
-            v = m.group("v").rstrip(_SENTENCE_END)
-            if read[m.start() - 1:m.start()] in (",", ";", "|") and m.start():
-                continue  # (round 23: a table's header, ``user,password`` over ``admin,V``)
-            if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
-                spans.append((m.start("v"), m.start("v") + len(v)))
+    for a, b in _r21_lines(read, low, _R21_PROSE_WORDS):
+        line = read[a:b]
+        if "->" in line or "=>" in line or "\u2192" in line:
+            for m in _R22_ARROW.finditer(read, a, b):
+                spans += _r21_prose_match(m, _R22_ARROW, False)
+        if " was " in line or " is " in line:
+            for m in _R22_WAS.finditer(read, a, b):
+                v = m.group("v").rstrip(_SENTENCE_END)
+                if _r22_generated(v) and "[redacted:" not in v:
+                    spans.append((m.start("v"), m.start("v") + len(v)))
+        if b < len(read) and ("pass" in low[a:b] or "pwd" in low[a:b]):
+            after = _line_end(read, _line_end(read, b + 1) + 1)  # (a blank line, then V)
+            spans += _r22_next_line(read, a, b, after)
+    return spans
+
+
+def _r22_next_line(read: str, a: int, b: int, after: int) -> list[tuple[int, int]]:
+    """A value alone on the line after a password's name on the line ``a``..``b`` (or after a
+    blank line: read up to ``after``)."""
+    spans: list[tuple[int, int]] = []
+    for m in _R22_NEXT_LINE.finditer(read, a, after):
+        v = m.group("v").rstrip(_SENTENCE_END)
+        if m.start() >= b or read[m.start() - 1:m.start()] in (",", ";", "|") and m.start():
+            continue  # (round 23: a table's header, ``user,password`` over ``admin,V``)
+        if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
+            spans.append((m.start("v"), m.start("v") + len(v)))
     return spans
 
 
@@ -7484,12 +7510,14 @@ def _r23_weak(v: str) -> bool:
 
 
 _R23_COMMENT = ("#", "//", "/*", "*", "--", ";", "<!--", "%", "'")
+# the words a comment's line is read after (a password's: "key" and "token" are in most programs)
+_R23_COMMENT_WORDS = ("pass", "pw", "login", "log in", "u/p", "cred")
 
 
 def _r23_comment_lines(text: str, low: str) -> list[tuple[int, int]]:
     """The lines of a program's ``text`` holding a word of prose's secrets that are comments
     (start with a comment's mark)."""
-    return [(a, b) for a, b in _r21_lines(text, low, _R21_PROSE_WORDS)
+    return [(a, b) for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS)
             if text[a:b].lstrip().startswith(_R23_COMMENT)]
 
 
@@ -7498,15 +7526,19 @@ _R23_VALUE = r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
 # ``login 'admin', 'V'`` (Ruby), ``sign_in('admin@x', 'V')``, ``login_as "admin", "V"``
 _R23_LOGIN = _rx(r"(?<![\w$])(?:log_?in|sign_?in|login_as|sign_in_as)(?:[ \t]*\([ \t]*|[ \t]+)"
                  rf"{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}")
-# Capybara's ``fill_in 'Password', with: 'V'``, ``fill_in :user_password, with: "V"``
-_R23_FILL_IN = _rx(r"(?i)fill_in[ \t(]+(?:(?P<a>[\"'])[^\"'\n]{0,60}(?:pass|pwd)[^\"'\n]{0,60}"
-                   r"(?P=a)|:\w{0,40}(?:pass|pwd)\w{0,40})[ \t]*,[ \t]*(?::with[ \t]*=>|with:)"
-                   rf"[ \t]*{_R23_VALUE}")
+# Capybara's ``fill_in 'Password', with: 'V'``, ``fill_in :user_password, with: "V"``;
+# Playwright's ``page.fill('#password', 'V')`` (``type``, WebdriverIO's ``setValue``)
+_R23_FILL_IN = _rx(r"(?i)(?:fill_in[ \t(]+|\.(?:fill|type|set_?value)\([ \t]*)"
+                   r"(?:(?P<a>[\"'])[^\"'\n]{0,60}(?:pass|pwd)[^\"'\n]{0,60}"
+                   r"(?P=a)|:\w{0,40}(?:pass|pwd)\w{0,40})[ \t]*,[ \t]*(?:(?::with[ \t]*=>|with:)"
+                   rf"[ \t]*)?{_R23_VALUE}")
 # a template's ``${user}:V@`` (a URL's user a variable, its password written in)
 _R23_TEMPLATE = _rx(r"\$\{[\w.$\[\]'\"]{1,80}\}:(?P<v>[^\s@:/`$\"'{}\\]{1,300})@")
 # ``LOGIN = ("admin", "V")``, ``AUTH = ['admin', 'V']`` (found from its "=", its name read back)
-_R23_PAIR = _rx(rf"=[ \t]*[(\[][ \t]*{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}[ \t]*[)\]]")
-_R23_PAIR_NAME = _rx(r"(?i)(?:login|creds?|credentials?|auth|account|user_?pass\w*)[\w$]{0,40}"
+_R23_PAIR = _rx(rf"=[ \t]*(?:[(\[][ \t]*)?{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}"
+                r"[ \t]*(?:[)\]]|[;#]|$)", re.MULTILINE)  # (Python's ``LOGIN = 'admin', 'V'``)
+_R23_PAIR_NAME = _rx(r"(?i)(?:(?:login|creds?|credentials?|auth|account|user_?pass\w*)[\w$]{0,40}"
+                     r"|(?:pass(?:word|wd)?|pw)[ \t]*[)\]])"  # (``const [user, pass] = […]``)
                      r"[ \t]*(?::[^=\n]{0,40})?$")
 # a format string's DSN: ``Sprintf("postgres://%s:%s@%s/db", "admin", "V", host)``,
 # ``"…%s:%s@…" % ("admin", "V")``, ``"…{}:{}@…".format("admin", "V")`` (found from "%s:%s@"; the
@@ -7521,6 +7553,9 @@ _R23_PLACEHOLDER = _rx(r"%[sv]|\{\d*\}")
 _R23_SUDO_HERE = _rx(r"sudo[ \t](?:[^\n|;&<]{0,80}?[ \t])?(?:-[A-Za-z]*S[A-Za-z]*|--stdin)"
                      r"(?![\w-])[^\n|;&<]{0,200}?<<<[ \t]*(?P<q>[\"']?)"
                      r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)")
+# ``printf 'bob:%s\n' 'V' | chpasswd``
+_R23_CHPASSWD = _rx(r"printf[ \t]+(?P<f>[\"'])[\w.-]{1,32}:%s(?:\\n)?(?P=f)[ \t]+(?P<q>[\"']?)"
+                    r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd")
 # ``openssl enc -aes-256-cbc -k V``, ``-pass pass:V``, ``-passin pass:V``
 _R23_OPENSSL = _rx(r"openssl[ \t][^\n|;&]{0,200}?[ \t](?:-k[ \t]+|-pass(?:in|out)?[ \t]+pass:)"
                    r"(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")
@@ -7533,14 +7568,13 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
     if "login" in low or "sign_in" in low:
         out += [(m, "call") for w in ("login", "sign_in") for at in _r21_places(low, w)
                 if (m := _R23_LOGIN.match(text, at)) is not None]
-    if "fill_in" in low:
-        out += [(m, "call") for at in _places(low, "fill_in")
-                if (m := _R23_FILL_IN.match(text, at)) is not None]
+    if "fill_in" in low or "pass" in low and (".fill(" in low or ".type(" in low
+                                              or "setvalue(" in low or "set_value(" in low):
+        out += [(m, "call") for m in _R23_FILL_IN.finditer(text)]
     if "${" in text and "}:" in text:
         out += [(m, "call") for at in _places(text, "${")
                 if (m := _R23_TEMPLATE.match(text, at)) is not None]
-    if "=" in text and ("login" in low or "cred" in low or "auth" in low or "account" in low
-                        or "pass" in low):
+    if "=" in text:  # (the pairs are few: their names read back)
         out += [(m, "call") for m in _r23_pairs(text)]
     out += [(m, "call") for m in _r23_formats(text)]
     if filename and _r18_code(filename):
@@ -7548,6 +7582,9 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
     if "sudo" in low and "<<<" in text:
         out += [(m, "password") for at in _r21_places(low, "sudo")
                 if (m := _R23_SUDO_HERE.match(text, at)) is not None]
+    if "chpasswd" in low and "printf" in low:
+        out += [(m, "password") for at in _r21_places(low, "printf")
+                if (m := _R23_CHPASSWD.match(text, at)) is not None]
     if "openssl" in low:
         out += [(m, "password") for at in _r21_places(low, "openssl")
                 if (m := _R23_OPENSSL.match(text, at)) is not None]
@@ -7557,11 +7594,10 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
 def _r23_pairs(text: str) -> list[re.Match[str]]:
     """``LOGIN = ("admin", "V")``: a pair of literals assigned to a login's name."""
     out = []
-    for at in _places(text, "="):
-        m = _R23_PAIR.match(text, at)
-        if m is not None and text[at - 1:at] not in ("=", "!", "<", ">") \
-                and _R23_PAIR_NAME.search(text, max(text.rfind("\n", 0, at) + 1, at - 120),
-                                          at) is not None:
+    for m in _R23_PAIR.finditer(text):
+        at = m.start()
+        if text[at - 1:at] not in ("=", "!", "<", ">") and _R23_PAIR_NAME.search(
+                text, max(text.rfind("\n", 0, at) + 1, at - 120), at) is not None:
             out.append(m)
     return out
 

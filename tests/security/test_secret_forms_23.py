@@ -52,6 +52,8 @@ _ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("md password will be", "l.md", "the password will be Wq3&zz8Lk\n", ("Wq3&zz8Lk",)),
     ("txt admin password will be", "c.txt", "The new admin password will be Jm4!rt7Yq.\n",
      ("Jm4!rt7Yq",)),
+    ("md will be changed to", "o.md", f"The staging password will be changed to {V} today.\n",
+     (V,)),
     ("md u/p", "m.md", f"u/p: admin/{V}\n", (V,)),
     ("txt user/pass", "d.txt", "user/pass: deploy/Rt5$wq8Lz\n", ("Rt5$wq8Lz",)),
     # a program's comments
@@ -77,6 +79,9 @@ _ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("js page.login object", "f.js", f"await page.login({{user: 'admin', password: '{V}'}});\n",
      (V,)),
     ("python LOGIN pair", "c.py", f'LOGIN = ("admin", "{V}")\n', (V,)),
+    ("python LOGIN tuple", "f.py", f"LOGIN = 'admin', '{V}'\n", (V,)),
+    ("js destructured pass", "g.js", f"const [user, pass] = ['admin', '{V}'];\n", (V,)),
+    ("js playwright fill", "h.js", f"await page.fill('#password', '{V}');\n", (V,)),
     ("python AUTH list", "d.py", "ADMIN_AUTH = ['admin', 'hunter2hunter2']\n",
      ("hunter2hunter2",)),
     # connect calls over lines, format strings' DSNs
@@ -103,6 +108,7 @@ _ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      "openssl enc -aes-256-cbc -salt -in a -out a.enc -k Vk4Lp9qZx\n", ("Vk4Lp9qZx",)),
     ("shell openssl -pass", "g.sh",
      f"openssl enc -d -aes-256-cbc -in a.enc -out a -pass pass:{V}\n", (V,)),
+    ("shell printf chpasswd", "j.sh", f"printf 'bob:%s\\n' '{V}' | chpasswd\n", (V,)),
     ("shell chpasswd echo", "h.sh", f"echo 'root:{V}' | chpasswd\n", (V,)),
     ("shell chpasswd here-string", "i.sh", f'chpasswd <<< "bob:{V}"\n', (V,)),
     ("md sudo here-string", "n.md", f"Run `sudo -S <<< '{V}' make install`.\n", (V,)),
@@ -147,7 +153,9 @@ benign("login calls of variables and labels",
        "fill_in 'Password', with: password\nfill_in 'Password', with: 'password'\n", "a.rb")
 benign("templates and pairs", "const u = `${user}:${pass}@${host}`;\n"
        "const t = `${hours}:30@noon`;\nLOGIN = (\"admin\", password)\n"
-       "LOGIN_FIELDS = (\"username\", \"password\")\nif auth == (\"a\", \"b\"): pass\n", "a.js")
+       "LOGIN_FIELDS = (\"username\", \"password\")\nif auth == (\"a\", \"b\"): pass\n"
+       "const [user, pass] = [form.user, form.pass];\nawait page.fill('#password', password);\n"
+       "await page.type('#search', 'Sunsh1ne!');\n", "a.js")
 benign("format strings of variables",
        'dsn := fmt.Sprintf("postgres://%s:%s@%s/db", user, pass, host)\n'
        'url = "postgresql://%s:%s@db/app" % (user, password)\n', "a.go")
