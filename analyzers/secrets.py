@@ -7579,6 +7579,12 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
     out += [(m, "call") for m in _r23_formats(text)]
     if filename and _r18_code(filename):
         return out
+    return out + _r23_commands(text, low)
+
+
+def _r23_commands(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r23_matches` of command lines (in scripts, documents and settings)."""
+    out: list[tuple[re.Match[str], str]] = []
     if "sudo" in low and "<<<" in text:
         out += [(m, "password") for at in _r21_places(low, "sudo")
                 if (m := _R23_SUDO_HERE.match(text, at)) is not None]
