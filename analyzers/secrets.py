@@ -197,7 +197,12 @@ DETECTORS = (
 # 57: round-22 forms (git's "set NAME=OLD to V" after OLD masked, "… is now V", "use V as
 # password", DB_PASS V, look-alike letters and no-break spaces in prose, "NAME: OLD -> V",
 # "NAME was V" generated, a value on the line after "db pass")
-SCAN_VERSION = 57
+# 58: round-23 forms (documents' arrows and "NAME was V", "will be V", a blank line before the
+# value, weak values after an arrow, "u/p: admin/V"; code comments' prose; login calls without
+# parentheses, Capybara's fill_in, ${user}:V@ templates, LOGIN = ("admin", "V"), connect calls
+# over lines, format strings' "%s:%s@" DSNs; sudo -S <<<, printf 'V\n' |, smbclient -U u%'V',
+# openssl enc -k)
+SCAN_VERSION = 58
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -6989,12 +6994,15 @@ def _r20_jsx(text: str) -> list[tuple[int, int]]:
 _R21_OWNER = (r"(?:db|database|admin|root|user|ssh|sudo|su|wifi|wi-fi|wlan|vpn|ftp|sftp|smtp"
               r"|imap|mail|e-?mail|mysql|postgres|pg|redis|ldap|login|account|staging|prod"
               r"|production|rds|vnc|proxy|router|server|master|super)")
-_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t_]+pass(?:[ \t]+(?:is|was)(?:[ \t]+now)?"
+# (round 23: "… will be V" where "is V" was read)
+_R23_WILL = r"will[ \t]+(?:now[ \t]+)?be|is[ \t]+going[ \t]+to[ \t]+be|becomes|became"
+_R21_FREE_PASS = _rx(rf"(?i)(?<![\w-]){_R21_OWNER}[ \t_]+pass(?:[ \t]+(?:is|was|{_R23_WILL})"
+                     r"(?:[ \t]+now)?"
                      r"[ \t]+|[ \t]*[:=][ \t]*|[ \t]+)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 # ``password for the staging db is V`` (no "is": a value of a chosen password's shape only)
 _R21_FREE_FOR = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw|{_R21_OWNER}[ \t]+pass)"
                     r"[ \t]+for[ \t]+(?:(?:[\w.@/-]{1,40}[ \t]+){1,3}?"
-                    r"(?P<s>(?:is|was)(?:[ \t]+now)?[ \t]*:?|=|:)[ \t]+"
+                    rf"(?P<s>(?:is|was|{_R23_WILL})(?:[ \t]+now)?[ \t]*:?|=|:)[ \t]+"
                     r"|(?:[\w.@/-]{1,40}[ \t]+){1,3}?)[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 _R21_SET_VERB = (r"(?:set|setting|change[ds]?|changing|rotated?|rotates|rotating|reset|resetting"
                  r"|update[ds]?|updating|replace[ds]?|replacing)")
@@ -7015,7 +7023,7 @@ _R21_FREE_FROM = _rx(
     r"(?:set|changed|rotated|reset|updated)[ \t]+from[ \t]+[\"'`]?(?P<o>[^\s\"'`]{1,64})[\"'`]?"
     r"[ \t]+to[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
 # ``log in with admin / V``, ``sign in as `admin`/`V``` (round 19 read "login" and "creds")
-_R21_FREE_LOGIN = _rx(r"(?i)(?<![\w-])(?:log[ \t-]in|sign[ \t-]?in)[ \t]+(?:with|as|using)[ \t]+"
+_R21_FREE_LOGIN = _rx(r"(?i)(?<![\w-])(?:log[ \t-]?in|sign[ \t-]?in)[ \t]+(?:with|as|using)[ \t]+"
                       r"[`\"']?[\w.@+-]{1,64}[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
 # ``passcode V`` (round 20 read pw, pwd, passwd and password: in documents these too)
 _R21_FREE_PW = _rx(r"(?i)(?<![\w-])(?P<n>passcode|passphrase|pass(?:word|wd)|pwd|pw)[ \t]*:?"
@@ -7027,8 +7035,15 @@ _R21_FREE_IS_THE = _rx(r"(?i)[`\"']?[ \t]+(?:(?:is|was)[ \t]+(?:the|our|my|your|
                        r"|pwd)(?![\w-])")
 _R21_WORD_BACK = _rx(r"[^\s\"'`]{6,300}$")
 _R21_LOGIN_WORDS = _rx(r"log[ \t-]in|sign[ \t-]?in")  # (on the lower-cased text)
+# (round 23) ``the password will be V``, ``u/p: admin/V``
+_R23_FREE_WILL = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw)[ \t]+(?:{_R23_WILL})"
+                     r"(?:[ \t]+(?:changed|set|reset|rotated|updated)[ \t]+to)?"
+                     r"[ \t]*:?[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R23_FREE_UP = _rx(r"(?i)(?<![\w/-])(?:u/pw?|user(?:name)?/pass(?:word)?|user/pw"
+                   r"|login/pass(?:word)?|creds?|credentials)[ \t]*[:=]?[ \t]+[`\"']?"
+                   r"[\w.@+-]{1,64}[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
 _R21_FREE_RULES = (_R21_FREE_PASS, _R21_FREE_FOR, _R21_FREE_SET, _R21_FREE_FROM, _R21_FREE_LOGIN,
-                   _R21_FREE_PW)
+                   _R21_FREE_PW, _R23_FREE_WILL, _R23_FREE_UP)
 
 
 def _r21_strong(v: str) -> bool:
@@ -7044,13 +7059,14 @@ def _r21_old_value(old: str) -> bool:
             and _SECRET_STEM.search(old) is None and not _VERSION.match(old))
 
 
-def _r21_prose_spans(text: str, low: str, doc: bool = False) -> list[tuple[int, int]]:
+def _r21_prose_spans(text: str, low: str, doc: bool = False,
+                     lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """The values of the round-21 forms of prose (git's text; a document's, ``doc``: its
     ``password V`` only of :func:`_r21_strong` shape; see above). Only the lines holding one of
     :data:`_R21_PROSE_WORDS` are read (a whole document read by each rule cost 0.2 s over the
-    bench clones' 40 largest)."""
+    bench clones' 40 largest; ``lines``: those lines only)."""
     spans: list[tuple[int, int]] = []
-    for a, b in _r21_lines(text, low, _R21_PROSE_WORDS):
+    for a, b in _r21_lines(text, low, _R21_PROSE_WORDS) if lines is None else lines:
         for rule in _R21_FREE_RULES:
             for m in rule.finditer(text, a, b):
                 spans += _r21_prose_match(m, rule, doc)
@@ -7064,7 +7080,8 @@ def _r21_prose_spans(text: str, low: str, doc: bool = False) -> list[tuple[int, 
     return spans
 
 
-_R21_PROSE_WORDS = ("pass", "pw", "key", "token", "secret", "cred", "log in", "log-in", "sign")
+_R21_PROSE_WORDS = ("pass", "pw", "key", "token", "secret", "cred", "log in", "log-in", "sign",
+                    "login", "u/p")  # (round 23: "login with admin / V", "u/p: admin/V")
 
 
 def _r21_lines(text: str, low: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -7090,11 +7107,12 @@ def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
             or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
             ) and not _r21_strong(v):
         return spans
-    if _r19_free_value(v, name) or _r22_stem_value(v, name):
+    weak = rule is _R22_ARROW and _R23_PW_WORD.search(name) is not None  # (round 23)
+    if _r19_free_value(v, name) or _r22_stem_value(v, name) or weak and _r23_weak(v):
         spans.append((m.start("v"), m.start("v") + len(v)))
     for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
         old = (m.groupdict().get(g) or "").rstrip(_SENTENCE_END)
-        if _r21_old_value(old):
+        if _r21_old_value(old) or weak and _r23_weak(old):
             spans.append((m.start(g), m.start(g) + len(old)))
     return spans
 
@@ -7106,9 +7124,9 @@ def _r21_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
 
 # a call's two literals: a user's name, then a password (``Some("V")`` in Rust)
 _R21_LIT = r"(?P<{g}q>[\"'])(?P<{g}>[^\"'\\\n]{{1,300}})(?P={g}q)"
-_R21_PAIR = (rf"[ \t]*{_R21_LIT.format(g='u')}[ \t]*,[ \t]*(?:Some\([ \t]*)?"
-             rf"{_R21_LIT.format(g='v')}[ \t]*[,).]")
-_R21_ARGS = [_rx(r"\(" + r"[^,()\n]{1,300}," * n + _R21_PAIR) for n in range(3)]
+_R21_PAIR = (rf"\s{{0,80}}{_R21_LIT.format(g='u')}\s{{0,80}},\s{{0,80}}(?:Some\([ \t]*)?"
+             rf"{_R21_LIT.format(g='v')}\s{{0,80}}[,).]")  # (round 23: over lines)
+_R21_ARGS = [_rx(r"\(" + r"\s{0,80}[^,()\n]{1,300}," * n + _R21_PAIR) for n in range(3)]
 # a database's connect call: how many arguments come before its user's name (from its "(")
 _R21_CONNECTS = {"getconnection(": 1, "pdo(": 1, "mysqli(": 1, "mysqli_connect(": 1,
                  "mysql_connect(": 1, "pymysql.connect(": 1, "mysqldb.connect(": 1,
@@ -7131,8 +7149,10 @@ _R21_CONNINFO_KEY = _rx(r"(?i)(?<![\w-])(?:host|hostaddr|user|dbname|port|sslmod
 _R21_ENCODED = _rx(r"\([ \t]*b?[\"'`][A-Za-z][\w.@+-]{0,63}:(?P<v>[^\"'`\s]{1,300})[\"'`]")
 _R21_ENCODERS = ("btoa(", "b64encode(", "encodetostring(", "encodebase64(", "base64encode(")
 # ``echo 'V' | sudo -S …``, ``echo "V" | passwd --stdin admin``
-_R21_STDIN = _rx(r"(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?(?P<q>[\"']?)"
-                 r"(?P<v>[^\s\"'|;&$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+(?:[^\n|;&]{0,80}?"
+_R21_STDIN = _rx(r"(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?"
+                 r"(?:(?P<f>[\"'])%s(?:\\n)?(?P=f)[ \t]+)?"  # (round 23: printf '%s\n' 'V')
+                 r"(?P<q>[\"']?)(?P<v>[^\s\"'|;&$`\\]{1,300})(?:\\n)?(?P=q)"  # (and 'V\n')
+                 r"[ \t]*\|[ \t]*(?:sudo[ \t]+(?:[^\n|;&]{0,80}?"
                  r"[ \t])?(?:-[A-Za-z]*S|--stdin)(?![\w-])|passwd[ \t]+--stdin)")
 # ``passwd bob <<< 'V'``, ``chpasswd <<< 'bob:V'``
 _R21_HERE = _rx(r"(?:ch)?passwd(?:[ \t]+[\w.-]{1,32})?[ \t]*<<<[ \t]*(?P<q>[\"']?)"
@@ -7140,6 +7160,7 @@ _R21_HERE = _rx(r"(?:ch)?passwd(?:[ \t]+[\w.-]{1,32})?[ \t]*<<<[ \t]*(?P<q>[\"']
 # ``smbclient -U admin%V``, ``--user=admin%V`` (read back from its "%")
 _R21_SMB_BACK = _rx(r"(?<![\w-])(?:-U|--user(?:name)?=?)[ \t]*[\"']?[A-Za-z][\w.\\@-]{0,63}$")
 _R21_SMB_VALUE = _rx(r"%(?P<v>[^\s\"'%]{4,300})")
+_R23_SMB_QUOTED = _rx(r"%(?P<q>[\"'])(?P<v>[^\"'\n]{4,300})(?P=q)")  # (round 23: ``admin%'V'``)
 # command lines' password options: ``ldapsearch -w V``, ``xfreerdp /p:V``, ``mysqladmin
 # password V``, ``net use … /user:admin V``, ``openssl passwd -1 V``
 _R21_COMMANDS = (
@@ -7197,8 +7218,11 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
         return list(last[2])
     found: list[tuple[int, int]] = []
     if filename.lower().endswith(DOC_SUFFIXES):
-        found += _r21_prose_spans(text, low, doc=True)
-    matches = _r21_matches(text, low, _r21_present(low, filename))
+        found += _r21_prose_spans(text, low, doc=True) + _r22_prose_spans(text, low)
+    elif filename and _r18_code(filename):  # (round 23: a comment's prose)
+        found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
+    matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
+        text, low, filename)
     for m, how in matches:
         v = m.group("v")
         if how == "name" and _r19_short_name(m.group("n")) \
@@ -7234,7 +7258,7 @@ def _r21_matches(text: str, low: str, present: set[str]) -> list[tuple[re.Match[
     if "--user" in present or "-U" in present:
         for at in _places(text, "%"):
             if _R21_SMB_BACK.search(text, max(at - 80, 0), at) is not None:
-                m = _R21_SMB_VALUE.match(text, at)
+                m = _R23_SMB_QUOTED.match(text, at) or _R21_SMB_VALUE.match(text, at)
                 if m is not None:
                     matches.append((m, "password"))
     return matches
@@ -7247,9 +7271,7 @@ def _r21_pw_matches(text: str, low: str, commands: bool) -> list[tuple[re.Match[
     if "curlopt_" in low:
         matches += [(m, "password") for m in _R21_CURLOPT.finditer(text)]
     if "password" in low and "=" in text:
-        matches += [(m, "password") for m in _R21_CONNINFO.finditer(text)
-                    if _R21_CONNINFO_KEY.search(text, text.rfind("\n", 0, m.start()) + 1,
-                                                _line_end(text, m.end())) is not None]
+        matches += [(m, "password") for m in _r21_conninfo(text)]
     if not commands:
         return matches + _r21_env_matches(text, low)
     if "--stdin" in low and "|" in text:
@@ -7267,6 +7289,20 @@ def _r21_pw_matches(text: str, low: str, commands: bool) -> list[tuple[re.Match[
             if m is not None and _R21_PROMPT.search(text, max(at - 240, 0), at) is not None:
                 matches.append((m, "password"))
     return matches + _r21_env_matches(text, low)
+
+
+def _r21_conninfo(text: str) -> list[re.Match[str]]:
+    """libpq's ``password=V`` on a line holding another of a conninfo's keys (each line's keys
+    looked for once: a line of thousands of ``password = %s`` had been read once each, 4 s for
+    2,000; round 23)."""
+    out, keyed = [], {}
+    for m in _R21_CONNINFO.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start not in keyed:
+            keyed[start] = _R21_CONNINFO_KEY.search(text, start, _line_end(text, m.end()))
+        if keyed[start] is not None:
+            out.append(m)
+    return out
 
 
 def _r21_env_matches(text: str, low: str) -> list[tuple[re.Match[str], str]]:
@@ -7357,7 +7393,7 @@ def _r21_login_word(m: re.Match[str]) -> bool:
     """Whether a login call's second literal is a lower-case word chosen as a password: its first
     a lower-case user's name or e-mail (``login("admin", "sunshine")``); a form's labels are
     capitalized (``page.login("Login", "Cancel")``), a word of a form's is no password."""
-    user, v = m.group("u"), m.group("v")
+    user, v = m.groupdict().get("u"), m.group("v")
     return (user is not None and _R21_USER.fullmatch(user) is not None
             and v.isalpha() and v.islower() and len(v) >= 4 and v not in _R21_UI_WORDS
             and v != user and _plausible(v, "keyword", "password"))
@@ -7381,7 +7417,8 @@ _R22_ARROW = _rx(
 _R22_WAS = _rx(rf"(?<![\w-])(?P<n>(?i:{_R20_ENV_NAME}))[`\"']?[ \t]+(?:was|is)"
                r"(?:[ \t]+now)?[ \t]*:?[ \t]+[`\"']?(?P<v>[A-Za-z0-9+/=_.~-]{16,300})")
 _R22_NEXT_LINE = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+pass|pass(?:word|wd|phrase)|pwd)"
-                     r"[ \t]*:?[ \t]*\n[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\n|$)")
+                     r"[ \t]*:?[ \t]*\n(?:[ \t]*\n)?"  # (round 23: a blank line between)
+                     r"[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\n|$)")
 _R22_SPACES = {c: " " for c in (0xA0, 0x2007, 0x202F, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
                                 0x2005, 0x2006, 0x2008, 0x2009, 0x200A, 0x205F, 0x3000)}
 
@@ -7406,17 +7443,179 @@ def _r22_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int]] = []
     if read != text and len(read) == len(text):  # (look-alike letters, other spaces)
         spans += _r21_prose_spans(read, read.lower())
-    if "->" in read or "=>" in read or "\u2192" in read:
-        for m in _R22_ARROW.finditer(read):
-            spans += _r21_prose_match(m, _R22_ARROW, False)
-    if " was " in read or " is " in read:
-        for m in _R22_WAS.finditer(read):
-            v = m.group("v").rstrip(_SENTENCE_END)
-            if _r22_generated(v) and "[redacted:" not in v:
-                spans.append((m.start("v"), m.start("v") + len(v)))
-    if "\n" in read and ("pass" in low or "pwd" in low):
-        for m in _R22_NEXT_LINE.finditer(read):
-            v = m.group("v").rstrip(_SENTENCE_END)
-            if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
-                spans.append((m.start("v"), m.start("v") + len(v)))
-    return [(a, b, "Secret In Prose") for a, b in spans]
+    return [(a, b, "Secret In Prose") for a, b in spans + _r22_prose_spans(read, read.lower())]
+
+
+def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
+    """The values of round 22's arrows, "NAME was V" and a value on the next line, in git's
+    text (``read``: folded; ``low``: it in lower case) and, since round 23, in documents: on the
+    lines holding a secret's word (a document read whole by each rule cost +0.7% of
+    ``find_secrets`` over the bench clones)."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(read, low, _R21_PROSE_WORDS):
+        line = read[a:b]
+        if "->" in line or "=>" in line or "\u2192" in line:
+            for m in _R22_ARROW.finditer(read, a, b):
+                spans += _r21_prose_match(m, _R22_ARROW, False)
+        if " was " in line or " is " in line:
+            for m in _R22_WAS.finditer(read, a, b):
+                v = m.group("v").rstrip(_SENTENCE_END)
+                if _r22_generated(v) and "[redacted:" not in v:
+                    spans.append((m.start("v"), m.start("v") + len(v)))
+        if b < len(read) and ("pass" in low[a:b] or "pwd" in low[a:b]):
+            after = _line_end(read, _line_end(read, b + 1) + 1)  # (a blank line, then V)
+            spans += _r22_next_line(read, a, b, after)
+    return spans
+
+
+def _r22_next_line(read: str, a: int, b: int, after: int) -> list[tuple[int, int]]:
+    """A value alone on the line after a password's name on the line ``a``..``b`` (or after a
+    blank line: read up to ``after``)."""
+    spans: list[tuple[int, int]] = []
+    for m in _R22_NEXT_LINE.finditer(read, a, after):
+        v = m.group("v").rstrip(_SENTENCE_END)
+        if m.start() >= b or read[m.start() - 1:m.start()] in (",", ";", "|") and m.start():
+            continue  # (round 23: a table's header, ``user,password`` over ``admin,V``)
+        if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
+            spans.append((m.start("v"), m.start("v") + len(v)))
+    return spans
+
+
+# -- round 23 --
+# Forms round 22 left (an independent verifier's). In documents: round 22's arrows, "NAME was V"
+# and a value on the line after a password's name (git's text had them), a blank line between
+# the name and the value, "the password … will be V", "u/p: admin/V", and after an arrow from a
+# password's name a weak new value (``password: x -> summer2024``; the old one too). In a
+# program's comments the prose of documents (``# the db password is V``, ``// prod password: V``,
+# ``/* login with admin / V */``). In files: a login call with no parentheses (Ruby's ``login
+# 'admin', 'V'``), Capybara's ``fill_in 'Password', with: 'V'``, a template's ``${user}:V@``,
+# ``LOGIN = ("admin", "V")``, a connect call's arguments over lines, a format string's DSN
+# (``Sprintf("postgres://%s:%s@%s/db", "admin", "V", host)``); in scripts and documents ``sudo
+# -S <<< 'V'``, ``printf 'V\n' | sudo -S``, ``smbclient -U admin%'V'``, ``openssl enc -k V``.
+_R23_PW_WORD = _rx(r"(?i)pass|pwd|pw")
+_R23_WEAK = _rx(r"[A-Za-z]{3,40}[0-9]{1,8}[!@#$%^&*?.]{0,3}")
+_R23_ALGORITHMS = _rx(r"(?i)(?:md|sha|sha3_|argon|pbkdf|blake|crc|utf|ucs|base|x|rsa|ecdsa|ed"
+                      r"|aes|hmac|des|tls|ssl|http|python|py|node|java|v|gzip|bzip|lz|scrypt"
+                      r"|bcrypt|yescrypt)\d{1,8}\w*")
+
+
+def _r23_weak(v: str) -> bool:
+    """Whether ``v`` after an arrow from a password's name is a password, weak as it may be:
+    letters then digits (``summer2024``, ``hunter2``, ``OldPass1``) or chosen (see
+    :func:`_r19_password_shaped`); an algorithm or a version (``argon2id``, ``sha256``) is none."""
+    return ("[redacted:" not in v and len(v) >= 6 and not _VERSION.match(v)
+            and _R23_ALGORITHMS.fullmatch(v) is None
+            and (_R23_WEAK.fullmatch(v) is not None or _r19_password_shaped(v))
+            and _plausible(v, "keyword", "password"))
+
+
+_R23_COMMENT = ("#", "//", "/*", "*", "--", ";", "<!--", "%", "'")
+# the words a comment's line is read after (a password's: "key" and "token" are in most programs)
+_R23_COMMENT_WORDS = ("pass", "pw", "login", "log in", "u/p", "cred")
+
+
+def _r23_comment_lines(text: str, low: str) -> list[tuple[int, int]]:
+    """The lines of a program's ``text`` holding a word of prose's secrets that are comments
+    (start with a comment's mark)."""
+    return [(a, b) for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS)
+            if text[a:b].lstrip().startswith(_R23_COMMENT)]
+
+
+_R23_USER = r"(?P<a>[\"'])(?P<u>[^\"'\\\n]{1,160})(?P=a)"
+_R23_VALUE = r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
+# ``login 'admin', 'V'`` (Ruby), ``sign_in('admin@x', 'V')``, ``login_as "admin", "V"``
+_R23_LOGIN = _rx(r"(?<![\w$])(?:log_?in|sign_?in|login_as|sign_in_as)(?:[ \t]*\([ \t]*|[ \t]+)"
+                 rf"{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}")
+# Capybara's ``fill_in 'Password', with: 'V'``, ``fill_in :user_password, with: "V"``;
+# Playwright's ``page.fill('#password', 'V')`` (``type``, WebdriverIO's ``setValue``)
+_R23_FILL_IN = _rx(r"(?i)(?:fill_in[ \t(]+|\.(?:fill|type|set_?value)\([ \t]*)"
+                   r"(?:(?P<a>[\"'])[^\"'\n]{0,60}(?:pass|pwd)[^\"'\n]{0,60}"
+                   r"(?P=a)|:\w{0,40}(?:pass|pwd)\w{0,40})[ \t]*,[ \t]*(?:(?::with[ \t]*=>|with:)"
+                   rf"[ \t]*)?{_R23_VALUE}")
+# a template's ``${user}:V@`` (a URL's user a variable, its password written in)
+_R23_TEMPLATE = _rx(r"\$\{[\w.$\[\]'\"]{1,80}\}:(?P<v>[^\s@:/`$\"'{}\\]{1,300})@")
+# ``LOGIN = ("admin", "V")``, ``AUTH = ['admin', 'V']`` (found from its "=", its name read back)
+_R23_PAIR = _rx(rf"=[ \t]*(?:[(\[][ \t]*)?{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}"
+                r"[ \t]*(?:[)\]]|[;#]|$)", re.MULTILINE)  # (Python's ``LOGIN = 'admin', 'V'``)
+_R23_PAIR_NAME = _rx(r"(?i)(?:(?:login|creds?|credentials?|auth|account|user_?pass\w*)[\w$]{0,40}"
+                     r"|(?:pass(?:word|wd)?|pw)[ \t]*[)\]])"  # (``const [user, pass] = […]``)
+                     r"[ \t]*(?::[^=\n]{0,40})?$")
+# a format string's DSN: ``Sprintf("postgres://%s:%s@%s/db", "admin", "V", host)``,
+# ``"…%s:%s@…" % ("admin", "V")``, ``"…{}:{}@…".format("admin", "V")`` (found from "%s:%s@"; the
+# placeholders before it skip as many arguments)
+_R23_FORMAT_WORDS = ("%s:%s@", "%v:%v@", "{}:{}@")
+_R23_FORMAT_ARGS = [_rx(r"[^\"'`\n]{0,200}[\"'`][ \t]*(?:\)?\.format\(|,|%[ \t]*\(?)"
+                        + r"\s{0,80}[^,()\n]{1,200}," * n
+                        + r"\s{0,80}(?:" + _R23_USER + r"|[\w.$]{1,80})\s{0,80},\s{0,80}"
+                        + _R23_VALUE) for n in range(4)]
+_R23_PLACEHOLDER = _rx(r"%[sv]|\{\d*\}")
+# ``sudo -S <<< 'V' cmd``
+_R23_SUDO_HERE = _rx(r"sudo[ \t](?:[^\n|;&<]{0,80}?[ \t])?(?:-[A-Za-z]*S[A-Za-z]*|--stdin)"
+                     r"(?![\w-])[^\n|;&<]{0,200}?<<<[ \t]*(?P<q>[\"']?)"
+                     r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)")
+# ``printf 'bob:%s\n' 'V' | chpasswd``
+_R23_CHPASSWD = _rx(r"printf[ \t]+(?P<f>[\"'])[\w.-]{1,32}:%s(?:\\n)?(?P=f)[ \t]+(?P<q>[\"']?)"
+                    r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd")
+# ``openssl enc -aes-256-cbc -k V``, ``-pass pass:V``, ``-passin pass:V``
+_R23_OPENSSL = _rx(r"openssl[ \t][^\n|;&]{0,200}?[ \t](?:-k[ \t]+|-pass(?:in|out)?[ \t]+pass:)"
+                   r"(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")
+
+
+def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str], str]]:
+    """The round-23 file rules' matches in ``text`` (see above), each with its value's check
+    (as :func:`_r21_matches`'): a program's calls in its source, command lines elsewhere."""
+    out: list[tuple[re.Match[str], str]] = []
+    if "login" in low or "sign_in" in low:
+        out += [(m, "call") for w in ("login", "sign_in") for at in _r21_places(low, w)
+                if (m := _R23_LOGIN.match(text, at)) is not None]
+    if "fill_in" in low or "pass" in low and (".fill(" in low or ".type(" in low
+                                              or "setvalue(" in low or "set_value(" in low):
+        out += [(m, "call") for m in _R23_FILL_IN.finditer(text)]
+    if "${" in text and "}:" in text:
+        out += [(m, "call") for at in _places(text, "${")
+                if (m := _R23_TEMPLATE.match(text, at)) is not None]
+    if "=" in text:  # (the pairs are few: their names read back)
+        out += [(m, "call") for m in _r23_pairs(text)]
+    out += [(m, "call") for m in _r23_formats(text)]
+    if filename and _r18_code(filename):
+        return out
+    return out + _r23_commands(text, low)
+
+
+def _r23_commands(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r23_matches` of command lines (in scripts, documents and settings)."""
+    out: list[tuple[re.Match[str], str]] = []
+    if "sudo" in low and "<<<" in text:
+        out += [(m, "password") for at in _r21_places(low, "sudo")
+                if (m := _R23_SUDO_HERE.match(text, at)) is not None]
+    if "chpasswd" in low and "printf" in low:
+        out += [(m, "password") for at in _r21_places(low, "printf")
+                if (m := _R23_CHPASSWD.match(text, at)) is not None]
+    if "openssl" in low:
+        out += [(m, "password") for at in _r21_places(low, "openssl")
+                if (m := _R23_OPENSSL.match(text, at)) is not None]
+    return out
+
+
+def _r23_pairs(text: str) -> list[re.Match[str]]:
+    """``LOGIN = ("admin", "V")``: a pair of literals assigned to a login's name."""
+    out = []
+    for m in _R23_PAIR.finditer(text):
+        at = m.start()
+        if text[at - 1:at] not in ("=", "!", "<", ">") and _R23_PAIR_NAME.search(
+                text, max(text.rfind("\n", 0, at) + 1, at - 120), at) is not None:
+            out.append(m)
+    return out
+
+
+def _r23_formats(text: str) -> list[re.Match[str]]:
+    """A format string's DSN (see above): the password's argument after the user's."""
+    out = []
+    for word in _R23_FORMAT_WORDS:
+        for at in _places(text, word) if word in text else ():
+            start = max(text.rfind(q, max(at - 200, 0), at) for q in "\"'`")
+            before = len(_R23_PLACEHOLDER.findall(text, start + 1, at)) if start >= 0 else 0
+            m = _R23_FORMAT_ARGS[min(before, 3)].match(text, at)
+            if m is not None:
+                out.append(m)
+    return out
