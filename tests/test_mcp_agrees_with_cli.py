@@ -67,3 +67,15 @@ async def test_token_budget_of_a_missing_path_is_an_error_as_in_the_cli(repo: Pa
     # One path found: counted, the missing one named in a note (the CLI exits 0 then too).
     assert not some.is_error and "not indexed" in text(some)
     assert run_cli("budget", "app/nosuch", "app/util.py", cwd=repo).returncode == 0
+
+
+async def test_handoff_write_refuses_a_note_made_read_only(repo: Path, log: object) -> None:
+    assert run_cli("handoff", "--no-bundle", "--out", "HANDOFF.md", cwd=repo).returncode == 0
+    note = repo / "HANDOFF.md"
+    note.chmod(0o444)
+    before = note.read_text("utf-8")
+    (repo / "app" / "more.py").write_text("def more():\n    return 2\n", "utf-8")
+    async with session(repo, log) as s:  # type: ignore[arg-type]
+        wrote = await s.call_tool("handoff", {"write": True})
+    assert wrote.is_error and "HANDOFF.md is read-only (mode 444)" in text(wrote), text(wrote)
+    assert note.read_text("utf-8") == before
