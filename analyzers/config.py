@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar, TypeVar
@@ -152,10 +153,20 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     return f.default
 
 
+def error_message(err: Mapping[str, Any]) -> str:
+    """One of pydantic's validation errors (``ValidationError.errors()``) in our words: a
+    validator's own message as it wrote it ("unknown profile 'gpt-5': choose one of ..."), not
+    pydantic's "Value error, ..."; else pydantic's message."""
+    error = (err.get("ctx") or {}).get("error")
+    if err.get("type") == "value_error" and error is not None:
+        return str(error)
+    return str(err.get("msg", "invalid value"))
+
+
 def _known_profile(cls: type, value: str) -> str:  # a pydantic field validator
     if value not in PROFILES:
         raise ValueError(
-            f"unknown profile {value!r}; choose one of: {', '.join(sorted(PROFILES))}"
+            f"unknown profile {value!r}: choose one of {', '.join(sorted(PROFILES))}"
         )
     return value
 

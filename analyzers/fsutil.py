@@ -55,6 +55,22 @@ def remove_stale_temps(path: Path) -> None:
             continue
 
 
+def read_only(path: Path) -> tuple[str, bool] | None:
+    """Why the existing file ``path`` may not be written, and whether its owner froze it (no write
+    permission for anyone: ``chmod a-w``); None when it is absent or writable. Such a file is the
+    person's to keep as it is: an atomic rename would replace it all the same (root could too)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if not mode & 0o222:
+        return f"is read-only (mode {stat.S_IMODE(mode):o})", True
+    if not os.access(path, os.W_OK):
+        return (f"cannot be written by you (mode {stat.S_IMODE(mode):o}, or a read-only file "
+                "system)"), False
+    return None
+
+
 def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,
                  mode: int | None = None) -> None:
     """Replace ``path`` with ``text`` atomically (readers see the old or the new file, never half).

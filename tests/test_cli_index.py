@@ -204,8 +204,9 @@ def test_warnings_go_to_stderr_with_json(tmp_path: Path) -> None:
          "ctxsteward: encoding 'o200k_base' is not available offline; choose one of: "
          "cl100k_base (Context Steward never downloads tokenizer data)\n"),
         (["index", "--profile", "gpt-17"],
-         "ctxsteward: invalid setting: Value error, unknown profile 'gpt-17'; choose one of: "
-         "claude, generic, gpt-4\n"),
+         "ctxsteward: unknown profile 'gpt-17': choose one of claude, generic, gpt-4\n"),
+        (["budget", "--profile", "gpt-5"],
+         "ctxsteward: unknown profile 'gpt-5': choose one of claude, generic, gpt-4\n"),
         (["index", "--max-file-size", "0"], "ctxsteward: invalid setting: "),
         (["budget", "/"], "ctxsteward: refused: path '/' is outside the workspace "),
         (["budget", "--root", "/no/such/folder"], "ctxsteward: /no/such/folder does not exist\n"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -608,6 +609,22 @@ def test_pre_compact_refreshes_the_note_and_keeps_human_text(tmp_path: Path) -> 
              "--timeout", "0.0001")
     assert (root / "HANDOFF.md").read_text("utf-8") == after
     assert "note left as it was" in last_run(root)
+
+
+def test_a_note_made_read_only_is_left_as_it_is(tmp_path: Path) -> None:
+    """A note its owner froze (chmod 444) is theirs, as ``hooks install`` keeps a frozen
+    settings file: the refresh logs why and leaves it (an atomic rename would replace it)."""
+    root = make_project(tmp_path / "calc", index=False)
+    note = root / "HANDOFF.md"
+    note.chmod(0o444)
+    before = note.read_text("utf-8")
+    commit(root, "Speed up is_prime", {"calc/numbers.py": FILES["calc/numbers.py"] + "# fast\n"})
+    for event in ("PreCompact", "SessionEnd"):
+        done = run_hook(root, "claude-code", event, load_fixture("claude-code", event, root),
+                        "--timeout", "120")
+        assert (done.returncode, done.stdout) == (0, "")
+        assert note.read_text("utf-8") == before and stat.S_IMODE(note.stat().st_mode) == 0o444
+        assert "note left alone: HANDOFF.md is read-only (mode 444)" in last_run(root)
 
 
 def test_codex_session_end_refreshes_the_note_within_codex_s_three_seconds(

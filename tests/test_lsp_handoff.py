@@ -319,6 +319,20 @@ async def test_a_path_argument_and_bad_input(client: LanguageClient, repo: Path)
             "commits)")
 
 
+async def test_a_note_made_read_only_is_refused(client: LanguageClient, repo: Path) -> None:
+    note = repo / "notes" / "FROZEN.md"
+    note.parent.mkdir(exist_ok=True)
+    note.write_text("# mine\n", "utf-8")
+    note.chmod(0o444)
+    try:
+        with pytest.raises(JsonRpcException, match=r"notes/FROZEN.md is read-only \(mode 444\)"):
+            await command(client, "ctxsteward.generateHandoff", {"path": "notes/FROZEN.md"})
+        assert note.read_text("utf-8") == "# mine\n"
+    finally:
+        note.chmod(0o644)
+        note.unlink()
+
+
 async def test_a_test_command_is_run_and_recorded(client: LanguageClient, repo: Path) -> None:
     result = await command(client, "ctxsteward.generateHandoff",
                            {"path": "notes/TESTED.md", "testCommand": "echo checking; exit 3"})

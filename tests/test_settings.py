@@ -29,7 +29,7 @@ def test_given_values_are_validated_and_coerced() -> None:
     assert Settings(profile="claude").model_profile() == PROFILES["claude"]
     assert Settings(profile="claude", context_window=9).model_profile() == ModelProfile(
         name="claude", context_window=9, factor=PROFILES["claude"].factor)
-    with pytest.raises(ValidationError, match="unknown profile 'gpt-17'; choose one of"):
+    with pytest.raises(ValidationError, match="unknown profile 'gpt-17': choose one of"):
         Settings(profile="gpt-17")
     with pytest.raises(ValidationError) as err:
         Settings(max_file_size=0, workers="many", import_depth=-1)

@@ -30,9 +30,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from analyzers.agentfiles import agent_state
 from analyzers.bundles.decisions import latest_per_file
 from analyzers.bundles.pack import Candidate, relevant_definitions
 from analyzers.bundles.rank import RankedFile, RankQuery, rank
@@ -56,8 +56,6 @@ NAME_CHARS = 60  # a definition's name shown, at most
 POOL = 60  # ranked files considered
 ALSO_TOP = 5  # a file listed earlier that ranks among this many is named again, compactly
 CHANGED = "changed since an earlier map showed it"  # said of a file listed again for that
-AGENT_STATE = (".claude/settings*.json*", ".cursor/hooks.json*", ".github/hooks/*.json*",
-               ".codex/hooks.json*")
 
 
 @dataclass
@@ -285,15 +283,6 @@ class _Fitting:
                     len(self.lines) <= 2:
                 return text
             self.lines.pop()
-
-
-def agent_state(path: str) -> bool:
-    """Whether ``path`` is an agent's hook settings file (``.claude/settings*.json``,
-    ``.cursor/hooks.json``, ``.github/hooks/*.json``, ``.codex/hooks.json``, their backups and
-    folder records) or our own state (``.ctxsteward/``): never worth a map's line."""
-    p = PurePosixPath(path)
-    return p.parts[:1] == (".ctxsteward",) or ".ctxsteward" in p.parts[:-1] or any(
-        p.match(pattern) for pattern in AGENT_STATE)
 
 
 def _pool(index: Index, request: MapRequest, token: CancelToken,

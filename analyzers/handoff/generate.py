@@ -228,7 +228,7 @@ def generate(
             raise
         except Exception as e:  # noqa: BLE001 - the index is optional here
             suggestion = BundleSuggestion(available=False,
-                                          reason=f"no index ({e.__class__.__name__}: {e})")
+                                          reason=f"no index could be read: {e}")
     try:
         if index is not None:
             goal = redact_git(human.goal, DEFAULT_NOTE) if human.goal else human.goal

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzers import gitrepo
+from analyzers.agentfiles import HELPER_PATHSPECS
 from analyzers.app.errors import F, RequestError
 from analyzers.app.requests import BASE_HINT
 from analyzers.cancel import NEVER, CancelToken
@@ -184,7 +185,9 @@ def resolve_base(
 
 
 def pathspecs(excludes: list[str]) -> list[str]:
-    return ["--", ":/"] + [f":(top,exclude,literal){p}" for p in excludes]
+    """The whole work tree but ``excludes`` (paths from the top) and the files ``hooks install``
+    leaves beside agents' settings (backups, folder records: not work)."""
+    return ["--", ":/", *HELPER_PATHSPECS] + [f":(top,exclude,literal){p}" for p in excludes]
 
 
 def commits_between(

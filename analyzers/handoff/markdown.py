@@ -581,7 +581,8 @@ def _tests_section(note: HandoffNote) -> list[str]:
         out.append("- no test run recorded (`ctxsteward handoff --test-cmd CMD` records one)")
         return out
     verdict = "**passed**" if t.passed else "**failed**"
-    status = "not run" if t.exit_status is None else f"exit {t.exit_status}"
+    status = (f"exit {t.exit_status}" if t.exit_status is not None else
+              f"timed out after {t.timed_out:g} s" if t.timed_out is not None else "not run")
     state = "with uncommitted changes" if t.dirty else "clean"
     out.append(f"- {code(t.command)}: {verdict} ({status}) on {code(short(t.commit))} "
                f"({state}) at {t.ran_at}")

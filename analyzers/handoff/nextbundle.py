@@ -12,6 +12,7 @@ from analyzers.cancel import NEVER, Cancelled, CancelToken
 from analyzers.config import Settings
 from analyzers.handoff.note import BundleFile, BundleSuggestion, FileChange
 from analyzers.indexing.index import Index
+from analyzers.secrets import secret_file_reason
 
 MAX_SEEDS = 3
 
@@ -35,7 +36,9 @@ def suggest(
     index: Index, settings: Settings, changes: list[FileChange], goal: str | None,
     token: CancelToken = NEVER, exclude: list[str] | None = None,
 ) -> BundleSuggestion:
-    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files.
+    """A bundle from the (up-to-date) ``index`` seeded with the most-changed files (not one
+    left out whole as secret-bearing: by name, or secret material as a whole, which a bundle
+    would refuse as a seed; the others seed it).
 
     ``exclude`` lists paths never to suggest, such as the note itself.
     """
@@ -45,10 +48,11 @@ def suggest(
     task = goal.strip() if goal and goal.strip() else None
     try:
         files = index.files()
-        seeds = [p for p in most_changed(changes) if p in files][:MAX_SEEDS]
+        seeds = [p for p in most_changed(changes)
+                 if p in files and secret_file_reason(index.root, p) is None][:MAX_SEEDS]
         if not seeds and not task:
-            return BundleSuggestion(available=False,
-                                    reason="no changed file to seed it and no goal written")
+            return BundleSuggestion(available=False, reason="no changed file to seed it (none "
+                                    "that may be shown) and no goal written")
         budget = settings.default_budget
         request = BundleRequest(seeds=seeds, task=task, budget=budget,
                                            exclude=["/" + e for e in (exclude or [])])
@@ -56,7 +60,7 @@ def suggest(
     except Cancelled:
         raise
     except Exception as e:  # noqa: BLE001 - a bundle failure must not sink the note
-        return BundleSuggestion(available=False, reason=f"{e.__class__.__name__}: {e}")
+        return BundleSuggestion(available=False, reason=f"it could not be made: {e}")
     b = result.bundle
     files_out = [BundleFile(path=i.path, granularity=i.granularity, tokens=i.tokens)
                  for i in b.items]

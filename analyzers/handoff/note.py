@@ -76,7 +76,11 @@ class InstructionSummary(BaseModel):
 
 class TestEvidence(BaseModel):
     command: str
-    exit_status: int | None = Field(description="null when the command could not be run.")
+    exit_status: int | None = Field(description="null when the command could not be run, or "
+                                    "was stopped (timed_out).")
+    timed_out: float | None = Field(
+        default=None, description="Seconds after which the run was stopped (it ran, and did not "
+        "finish in time: failed); null when it ended by itself or could not be run.")
     passed: bool
     failing: list[str] = Field(default_factory=list, description="Failing test ids, as printed.")
     summary: str = Field(default="", description="The last line of the output, trimmed.")

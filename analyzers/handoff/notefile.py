@@ -9,12 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzers.app.errors import RequestError
 from analyzers.confine import OutsideWorkspace, check_write
-from analyzers.fsutil import write_atomic
+from analyzers.fsutil import read_only, write_atomic
 from analyzers.handoff.generate import beside_candidates, note_file, read_existing
 from analyzers.handoff.markdown import kept_blocks, render_markdown
 from analyzers.handoff.note import HandoffNote, WriteResult
 from analyzers.printable import plural
+
+
+class NoteReadOnly(RequestError):
+    """The note file may not be written (its owner made it read-only): left as it is."""
+
+
+def refuse_read_only(root: Path, path: Path) -> None:
+    """:class:`NoteReadOnly` when the note ``path`` exists and may not be written: a note made
+    read-only (``chmod 444``) is kept as it is, as ``hooks install`` keeps a frozen settings
+    file (an atomic rename would replace it all the same)."""
+    found = read_only(path)
+    if found is not None:
+        why, frozen = found
+        what_to_do = "make it writable to update it, or write elsewhere; " if frozen else ""
+        raise NoteReadOnly(f"{_show(root, path)} {why}: {what_to_do}nothing was written")
 
 
 @dataclass(slots=True)
@@ -76,10 +92,12 @@ def plan_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> No
 
 
 def update_note_file(root: Path, path: str | Path | None, note: HandoffNote) -> WriteResult:
-    """Write ``note`` to ``path`` atomically, never overwriting a note it cannot parse."""
+    """Write ``note`` to ``path`` atomically, never overwriting a note it cannot parse, nor one
+    made read-only (:class:`NoteReadOnly`)."""
     plan = plan_note_file(root, path, note)
     changed = plan.previous != plan.text
     if changed:
+        refuse_read_only(root, plan.target)
         write_atomic(plan.target, plan.text, follow_symlinks=True)  # checked in the plan
     return WriteResult(
         requested=_show(root, plan.requested), path=_show(root, plan.target),

@@ -170,7 +170,7 @@ def _wait(proc: subprocess.Popen[bytes], guarded: bool, command: str, *, head: s
                 text = redact(out.decode("utf-8", "replace"))
                 return TestEvidence(
                     command=command, exit_status=None, passed=False,
-                    failing=failing_tests(text), summary=f"timed out after {timeout:g} s",
+                    failing=failing_tests(text), summary=summary_line(text), timed_out=timeout,
                     commit=head, dirty=dirty, ran_at=ran_at,
                 )
     text = redact(out.decode("utf-8", "replace"))

@@ -10,6 +10,8 @@ diagnostic's range) with ``fix.replacement``.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -17,6 +19,16 @@ from pydantic import BaseModel, Field
 from analyzers import positions
 
 Severity = Literal["error", "warning", "information", "hint"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "information", "hint")
+
+
+def severity_counts(severities: Iterable[str]) -> str:
+    """How many problems of each severity, most severe first ("6 errors, 4 warnings, 1
+    information"; "no problems" when none): the one wording of a check's counts, for every
+    edge (the command line, MCP, the language server)."""
+    counts = Counter(severities)
+    return ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'information' else ''}"
+                     for s in SEVERITIES if counts[s]) or "no problems"
 
 
 class Position(BaseModel):

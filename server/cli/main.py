@@ -48,7 +48,7 @@ class UserError(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    from analyzers.config import Settings
+    from analyzers.config import Settings, error_message
 
     values: dict[str, object] = {}
     for name in ("encoding", "profile", "context_window", "max_file_size"):
@@ -68,9 +68,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         field = str(err["loc"][0]) if err.get("loc") else ""
         option = (f"--{field.replace('_', '-')} "
                   if field in ("context_window", "max_file_size") and field in values else "")
+        if err.get("type") == "value_error":  # a validator's own message says it all
+            raise UserError(error_message(err)) from e
         raise UserError(f"invalid setting: {option}{err['msg'].lower()}"
                         f" (got {values.get(field)!r})" if option else
-                        f"invalid setting: {err['msg']}") from e
+                        f"invalid setting: {error_message(err)}") from e
 
 
 def find_root(start: Path) -> Path:

@@ -81,8 +81,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzers.agentfiles import BACKUP_SUFFIX
 from analyzers.confine import OutsideWorkspace, check_write
-from analyzers.fsutil import TEMP_PREFIX
+from analyzers.fsutil import TEMP_PREFIX, read_only
 from server.hooks import install_folders as folders
 from server.hooks import settings_files as sf
 from server.hooks.install_agents import (
@@ -98,7 +99,6 @@ from server.hooks.install_agents import (
     user_scope_problem,
 )
 
-BACKUP_SUFFIX = ".ctxsteward-backup"
 _MAX_BYTES = 4 << 20
 
 
@@ -1118,17 +1118,12 @@ def refuse_read_only(plan: Plan) -> None:
     person's to keep as it is: refused, nothing written (root could replace it anyway). Checked
     by ``hooks install|uninstall`` before it prints the diff too (a change refused is shown as no
     diff), and again when writing."""
-    try:
-        mode = plan.path.stat().st_mode
-    except OSError:
+    found = read_only(plan.path)
+    if found is None:
         return
-    if not mode & 0o222:
-        raise InstallRefused(f"{plan.label} is read-only (mode {stat.S_IMODE(mode):o}): make it "
-                             f"writable to {plan.verb} our hooks; nothing was written")
-    if not os.access(plan.path, os.W_OK):
-        raise InstallRefused(f"{plan.label} cannot be written by you (mode "
-                             f"{stat.S_IMODE(mode):o}, or a read-only file system): nothing was "
-                             "written")
+    why, frozen = found
+    what_to_do = f"make it writable to {plan.verb} our hooks; " if frozen else ""
+    raise InstallRefused(f"{plan.label} {why}: {what_to_do}nothing was written")
 
 
 def _bytes_of(path: Path | None) -> bytes | None:

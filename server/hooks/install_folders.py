@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import TypeGuard
 
 from analyzers import procs
+from analyzers.agentfiles import FOLDERS_SUFFIX
 
-FOLDERS_SUFFIX = ".ctxsteward-folders"
 _MAX_RECORD_BYTES = 64 << 10
 
 

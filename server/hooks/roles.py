@@ -330,6 +330,7 @@ def on_refresh(run: Run) -> str:
     """Refresh the handoff note's generated blocks (``ctxsteward handoff --out NOTE``), only
     when the note exists and can be updated; within ``--timeout`` (and the agent's own limit:
     :func:`refresh_timeout`), else left as it was."""
+    from analyzers.agentfiles import BACKUP_SUFFIX, FOLDERS_SUFFIX
     from analyzers.app.errors import RequestError
     from analyzers.app.requests import DEFAULT_HANDOFF_BUDGET, HandoffRequest
     from analyzers.app.workspace import Workspace
@@ -337,13 +338,18 @@ def on_refresh(run: Run) -> str:
     from analyzers.handoff import DEFAULT_NOTE, update_note_file
     from analyzers.handoff.generate import read_existing
     from analyzers.handoff.markdown import recorded_base
-    from server.hooks.install import BACKUP_SUFFIX, backups
-    from server.hooks.install_folders import FOLDERS_SUFFIX
+    from analyzers.handoff.notefile import NoteReadOnly, refuse_read_only
+    from server.hooks.install import backups
 
     note = _note(run) or run.root / DEFAULT_NOTE
     existing, problems = read_existing(note, run.root)
     if existing is None or problems:
         run.note("no note to refresh" if not problems else f"note left alone: {problems[0]}")
+        return ""
+    try:
+        refuse_read_only(run.root, note)
+    except NoteReadOnly as e:
+        run.note(f"note left alone: {e}")
         return ""
     # The base the note was made with (``--base REF`` recorded in it), else the default.
     request = HandoffRequest(base=recorded_base(existing), budget=DEFAULT_HANDOFF_BUDGET)

@@ -105,6 +105,12 @@ def note_path(state: ServerState, requested: str | None) -> tuple[Path, str]:
         raise CommandError(str(e)) from e
     if full.is_dir():
         raise CommandError(f"the handoff note {shown} is a folder; give a file name")
+    from analyzers.handoff.notefile import NoteReadOnly, refuse_read_only
+
+    try:
+        refuse_read_only(root, full)  # a note made read-only is kept as it is (as by the CLI)
+    except NoteReadOnly as e:
+        raise CommandError(str(e)) from e
     return full, shown
 
 

@@ -250,14 +250,11 @@ def check_all(checks: InstructionChecks, ctx: JobContext, paths: list[str] | Non
 
 
 def _summary(report: CheckReport) -> str:
-    counts: dict[str, int] = {}
-    for d in report.diagnostics:
-        counts[d.severity] = counts.get(d.severity, 0) + 1
+    from analyzers.instructions.findings import severity_counts
+
     n = report.files_checked
     head = f"{n} instruction file{'' if n == 1 else 's'} checked: "
-    parts = [f"{counts[s]} {s if counts[s] == 1 or s == 'information' else s + 's'}"
-             for s in ("error", "warning", "information", "hint") if counts.get(s)]
-    lines = [head + (", ".join(parts) if parts else "no problems")]
+    lines = [head + severity_counts(d.severity for d in report.diagnostics)]
     for d in report.diagnostics:
         start = d.range.core().start
         lines.append(f"{d.path}:{start.line}:{start.character + 1}: {d.code} {d.severity}: "

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from analyzers.config import Settings
+from analyzers.config import Settings, error_message
 
 SECTION = "ctxsteward"
 M = TypeVar("M", bound="BaseModel | Settings")
@@ -97,7 +97,7 @@ def _validated(model: type[M], values: dict[str, Any], problems: list[str]) -> M
             bad = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
             for err in e.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "settings"
-                problems.append(f"setting {where!r}: {err['msg']}; using the default")
+                problems.append(f"setting {where!r}: {error_message(err)}; using the default")
             if not bad or not bad & set(values):
                 return model()
             for k in bad:

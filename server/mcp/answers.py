@@ -517,6 +517,22 @@ def _within(path: str, rels: list[str]) -> bool:
                            for r in rels)
 
 
+def _refuse_all_missing(call: McpCall, rels: list[str], missing: list[str], counted: bool
+                        ) -> None:
+    """A :class:`RequestError` when nothing was counted because no path asked for exists (as
+    ``ctxsteward budget PATH`` then exits 1): an error answer, not "0 tokens"."""
+    from analyzers.app.errors import F, RequestError
+
+    root = call.workspace.root
+    if counted or not rels or any((root / m).exists() or (root / m).is_symlink()
+                                  for m in missing):
+        return
+    shown = ", ".join(repr(m) for m in missing[:5]) + (", …" if len(missing) > 5 else "")
+    raise RequestError(f"no such file or folder in the workspace: {shown}; nothing was counted "
+                       f"(check the {F.paths}, or leave them out for the whole workspace)",
+                       field="paths")
+
+
 def budget_answer(call: McpCall, rels: list[str]) -> tuple[BudgetAnswer, str]:
     """Token counts of ``rels`` (the whole workspace when empty) and the instruction files
     loaded for them."""
@@ -546,6 +562,7 @@ def budget_answer(call: McpCall, rels: list[str]) -> tuple[BudgetAnswer, str]:
             elif node is not None:
                 entries.append(PathTokens(path=node.path, tokens=node.tokens, files=node.files))
     if report.missing:
+        _refuse_all_missing(call, rels, report.missing, counted=bool(report.tree))
         warnings = [*warnings, "not indexed (no such file or folder, or skipped): "
                     + ", ".join(report.missing)]
     loads = [InstructionLoad(path=x.path, tokens=x.tokens, agents=x.agents)
@@ -581,10 +598,11 @@ def budget_answer(call: McpCall, rels: list[str]) -> tuple[BudgetAnswer, str]:
 def check_answer(call: McpCall, rels: list[str]) -> tuple[CheckAnswer, str]:
     """The problems in the instruction files under ``rels`` (all when empty)."""
     from analyzers.app.requests import CheckRequest
+    from analyzers.instructions.findings import SEVERITIES, severity_counts
 
     wanted = None if not rels or rels == ["."] else rels
     report = call.snapshot.check(CheckRequest(paths=wanted), call.jc.token)
-    order = {"error": 0, "warning": 1, "information": 2, "hint": 3}
+    order = {s: i for i, s in enumerate(SEVERITIES)}
     problems = [
         InstructionProblem(path=d.path, line=d.range.start.line + 1, code=d.code,
                            severity=d.severity, message=d.message,
@@ -592,8 +610,7 @@ def check_answer(call: McpCall, rels: list[str]) -> tuple[CheckAnswer, str]:
         for d in sorted(report.diagnostics,
                         key=lambda d: (order.get(d.severity, 9), d.path, d.range.start.line))]
     warnings = [*call.warnings, *report.notes]
-    counts = {s: sum(1 for p in problems if p.severity == s) for s in order}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no problems"
+    summary = severity_counts(p.severity for p in problems)
 
     def build(k: int) -> tuple[CheckAnswer, str]:
         m = CheckAnswer(files_checked=report.files_checked, problems=problems[:k],

@@ -41,9 +41,11 @@ from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
 from analyzers import __version__
-from analyzers.config import Settings
+from analyzers.app.errors import RequestError
+from analyzers.config import Settings, error_message
 from analyzers.tokens import Counter
 from server.mcp.compact import compact_schema, inline_refs
+from server.mcp.errors import MCP_WORDS
 from server.mcp.session import McpSession
 from server.mcp.tools import register
 
@@ -84,9 +86,14 @@ class StewardMcpServer(MCPServer[McpSession]):
             self._strict_arguments(name, arguments)
             return await super().call_tool(name, arguments, context)
         except ToolError as e:
-            if isinstance(e, UnexpectedToolError) or not isinstance(e.__cause__, ValidationError):
+            if isinstance(e, UnexpectedToolError):
                 raise
-            raise ToolError(_argument_errors(name, e.__cause__)) from e.__cause__
+            if isinstance(e.__cause__, ValidationError):
+                raise ToolError(_argument_errors(name, e.__cause__)) from e.__cause__
+            bad = _bad_number(name, e, arguments)
+            if bad is None:
+                raise
+            raise ToolError(bad) from e
 
     def _strict_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         """Refuse unknown arguments and values of the wrong JSON type (``write: "yes"`` is not
@@ -159,8 +166,25 @@ def _argument_errors(tool: str, error: ValidationError) -> str:
             lines.append(f"{where} must be one of {ctx.get('expected', '?')} "
                          f"(got {_shown(err['input'])})")
         else:
-            lines.append(f"{where}: {err['msg'].rstrip('.')} (got {_shown(err['input'])})")
+            lines.append(f"{where}: {error_message(err).rstrip('.')} (got "
+                         f"{_shown(err['input'])})")
     return f"{tool}: bad argument{'s' if len(lines) > 1 else ''}: " + "; ".join(lines)
+
+
+def _bad_number(tool: str, error: ToolError, arguments: dict[str, Any]) -> str | None:
+    """A request's refusal of a number the caller passed (``decisions_share: 5``), in the form
+    of the arguments' own checks (:func:`_argument_errors`): ``TOOL: bad argument: ... (got 5)``;
+    None for any other failure."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, RequestError):
+        cause = cause.__cause__
+    if cause is None or cause.field is None:
+        return None
+    value = arguments.get(cause.field)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return (f"{tool}: bad argument: {cause.worded(MCP_WORDS)} (got {_shown(value)}): pass a "
+            "number in range, or leave it out for the default")
 
 
 def build_server(root: Path, settings: Settings | None = None) -> StewardMcpServer:

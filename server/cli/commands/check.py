@@ -123,7 +123,7 @@ def _print_report(root: Path, report: CheckReport, args: argparse.Namespace,
                   patterns: list[str]) -> None:
     """The report in the format asked for, to stdout or ``--out``; notes to stderr (with no
     instruction file found, the text names the ``patterns`` looked for)."""
-    from analyzers.instructions.findings import CODES
+    from analyzers.instructions.findings import CODES, severity_counts
 
     if args.format == "json":
         emit(dump(report), args.out, root)
@@ -139,10 +139,7 @@ def _print_report(root: Path, report: CheckReport, args: argparse.Namespace,
         start = d.range.core().start  # path:line:column, both from 1 as compilers print them
         lines.append(printable(f"{d.path}:{start.line}:{start.character + 1}"
                                f": {d.severity} {d.code} ({CODES[d.code].name}) {d.message}{fix}"))
-    counts = {s: sum(1 for d in report.diagnostics if d.severity == s)
-              for s in ("error", "warning", "information", "hint")}
-    summary = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'information' else ''}"
-                        for s, n in counts.items() if n) or "no problems"
+    summary = severity_counts(d.severity for d in report.diagnostics)
     files = f"{report.files_checked} instruction file{'s' * (report.files_checked != 1)}"
     lines.append(f"{summary} in {files}")
     if not report.files_checked and not args.paths:

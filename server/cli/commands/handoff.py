@@ -28,7 +28,7 @@ from server.cli.main import (
 )
 
 if TYPE_CHECKING:
-    from analyzers.handoff.note import HandoffNote
+    from analyzers.handoff.note import HandoffNote, HumanSections
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "default branch, else the root commit)")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--out", metavar="FILE",
-                   help="write (or update) this file instead of printing; human sections are kept")
+                   help="write (or update) this file instead of printing; human sections are kept "
+                        "(a JSON note's human fields too)")
     p.add_argument("--test-cmd", metavar="CMD",
                    help="run this shell command at the root and record the outcome")
     p.add_argument("--test-timeout", type=float, metavar="SECONDS",
@@ -68,10 +69,16 @@ def schemas() -> dict[str, type[BaseModel]]:
     return {"handoff": HandoffNote}
 
 
-def _check_json_target(path: Path) -> None:
-    """Refuse to replace a file that is not a JSON note written by us (it may hold human text)."""
+def _json_human(path: Path) -> HumanSections | None:
+    """The human fields of the JSON note at ``path``, kept when it is written again (None: no
+    such file). Refuses to replace a file that is not a JSON note written by us (it may hold
+    human text), or one whose human fields are not text."""
+    from pydantic import ValidationError
+
+    from analyzers.handoff.note import HumanSections
+
     if not path.exists():
-        return
+        return None
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
@@ -79,6 +86,12 @@ def _check_json_target(path: Path) -> None:
                         "(choose another --out, or use --format markdown)") from e
     if not isinstance(data, dict) or data.get("kind") != "ctxsteward.handoff":
         raise UserError(f"{path} exists and is not a JSON handoff note; not overwriting it")
+    try:
+        return HumanSections.model_validate(data.get("human") or {})
+    except ValidationError as e:
+        fields = ", ".join(sorted({str(err["loc"][0]) for err in e.errors() if err["loc"]}))
+        raise UserError(f"{path}: its human fields ({fields or 'human'}) must be text; fix "
+                        "them (they are kept when the note is written again)") from e
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,22 +101,29 @@ def run(args: argparse.Namespace) -> int:
         test_cmd=args.test_cmd, test_timeout=args.test_timeout, bundle=not args.no_bundle,
         checks=not args.no_checks)
     request.check()  # before any work
-    out, where = _output(ws.root, args)
+    out, where, human = _output(ws.root, args)
     note = ws.handoff(request, note_path=out if args.format == "markdown" else None,
                       exclude_paths=[out] if out is not None else [])
+    if human is not None:  # a JSON note's human fields, as its reader edited them
+        note = note.model_copy(update={"human": human})
     _say_fit(note)
     return _write(ws.root, note, args.format, out, where)
 
 
-def _output(root: Path, args: argparse.Namespace) -> tuple[Path | None, str]:
-    """Where ``--out`` writes (None: stdout) and a note for the message; refused before any
-    work when it cannot be written, or would replace a file that is not ours."""
+def _output(root: Path, args: argparse.Namespace
+            ) -> tuple[Path | None, str, HumanSections | None]:
+    """Where ``--out`` writes (None: stdout), a note for the message, and the human fields of
+    the JSON note there (kept); refused before any work when it cannot be written, or would
+    replace a file that is not ours."""
     out, where = out_path(root, args.out) if args.out else (None, "")
-    if out is not None and args.format == "json":
-        _check_json_target(out)
+    human = _json_human(out) if out is not None and args.format == "json" else None
     if out is not None and out.is_dir():
         raise UserError(f"--out {args.out} is a folder; give a file name")
-    return out, where
+    if out is not None:
+        from analyzers.handoff.notefile import refuse_read_only
+
+        refuse_read_only(root, out)  # a note made read-only is kept as it is
+    return out, where, human
 
 
 def _say_fit(note: HandoffNote) -> None:
