@@ -892,7 +892,7 @@ def _symbol_options(c: Candidate, defs: list[Definition], remaining: float,
     """``c`` shown by its relevant definitions ``defs``: those that fit, the first alone, the
     first (a long function) excerpted."""
     cap = SYMBOLS_SHARE * remaining
-    if not c.seed:
+    if not c.seed and not is_design_doc(c.path):  # (a document's sections: by their words)
         defs = _told_or_called(c, defs)
     ranges, chosen, named = _chosen_symbols(c, defs, cap)
     yield Option("symbols", _merge(ranges), [d.qualified for d in named])
