@@ -43,6 +43,29 @@ def test_a_bare_name_of_an_ignored_file_on_disk_is_not_missing(tmp_path: Path) -
     assert [m.split(" ", 1)[0] for _, m in found] == ["schema_v2.sql"], found
 
 
+STALE_MD = """\
+# Layout
+
+- The command line is in `cli.py`, helpers in `utils.py`, settings in `configuration.py`.
+"""
+
+
+def test_an_environment_or_dependency_folder_hides_no_stale_name(tmp_path: Path) -> None:
+    # A virtualenv (any name: its pyvenv.cfg says so), node_modules and a cache are ignored and
+    # on disk, full of third parties' files named like the ones the notes mean: a name found
+    # only there is still missing from the repository.
+    root = make_repo(tmp_path / "r", {
+        ".gitignore": ".venv/\npy311/\nnode_modules/\n.tox/\n", "CLAUDE.md": STALE_MD,
+        "src/cli.py": "x\n"})
+    for rel in (".venv/lib/python3.11/site-packages/pkg/utils.py", "py311/pyvenv.cfg",
+                "py311/lib/configuration.py", "node_modules/pkg/utils.py",
+                ".tox/py/lib/configuration.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x\n")
+    found = sorted(m.split(" ", 1)[0] for _, m in _codes(root, "CS001"))
+    assert found == ["configuration.py", "utils.py"], found
+
+
 ROOT_AGENTS = """\
 # Agents
 

@@ -916,21 +916,23 @@ def _told_or_called(c: Candidate, defs: list[Definition]) -> list[Definition]:
     if not worded or len(worded) == len(defs):
         return defs
     told = {id(d) for d in worded}
+    texts = {id(w): "".join(c.lines[w.start_line - 1:w.end_line]) for w in worded}
     out = []
     for d in defs:
-        if id(d) in told or any(_names(c, w, d) for w in worded):
+        if id(d) in told or any(_names(c, w, d, texts[id(w)]) for w in worded):
             out.append(d)
     return out
 
 
-def _names(c: Candidate, w: Definition, d: Definition) -> bool:
-    """Whether ``w``'s lines name ``d`` (``d``'s own lines, when inside ``w``, left out)."""
-    if not d.name:
+def _names(c: Candidate, w: Definition, d: Definition, text: str) -> bool:
+    """Whether ``w``'s lines (``text``) name ``d`` (``d``'s own lines, when inside ``w``, left
+    out)."""
+    if not d.name or d.name not in text:
         return False
-    lines = c.lines[w.start_line - 1:w.end_line]
     if w.start_line <= d.start_line and d.end_line <= w.end_line:
-        lines = lines[:d.start_line - w.start_line] + lines[d.end_line - w.start_line + 1:]
-    return re.search(rf"(?<![\w$]){re.escape(d.name)}(?![\w$])", "".join(lines)) is not None
+        lines = c.lines[w.start_line - 1:w.end_line]
+        text = "".join(lines[:d.start_line - w.start_line] + lines[d.end_line - w.start_line + 1:])
+    return re.search(rf"(?<![\w$]){re.escape(d.name)}(?![\w$])", text) is not None
 
 
 # A top-level anonymous function (``export default (async (config) => {``, an IIFE, a

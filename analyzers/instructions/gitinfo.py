@@ -71,7 +71,16 @@ class Drift:
 
 
 IGNORED_ENTRIES = 20_000  # entries of ignored folders looked at for a bare file name
-_NOT_LOOKED_INTO = frozenset({"node_modules", ".git"})
+# Not looked into: installed dependencies, environments and tools' caches (a bare name found
+# there, ``utils.py`` in a virtualenv's site-packages, is a third party's file, not one the
+# instructions mean), nor a folder holding a virtualenv's or conda's marker, whatever its name.
+_NOT_LOOKED_INTO = frozenset({
+    "node_modules", ".git", "bower_components", "jspm_packages", ".pnpm-store", ".yarn",
+    ".venv", "venv", ".virtualenv", "virtualenv", ".tox", ".nox", "site-packages",
+    "dist-packages", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache",
+    ".gradle", ".m2", "vendor", ".bundle", ".terraform", "Pods", ".cargo", ".rustup",
+    ".npm", ".pyenv", ".conda", "conda-meta"})
+_ENVIRONMENT_MARKERS = ("pyvenv.cfg", "conda-meta")
 
 
 class GitInfo:
@@ -310,8 +319,8 @@ class GitInfo:
         """Which of the file ``names`` (no folder) a file or folder the ignore rules match
         carries on disk: a build's output (``dist/assets/app.css``), a coverage report, a local
         file. Asked afresh each time (the work tree changes); the ignored folders are looked
-        into breadth first, at most :data:`IGNORED_ENTRIES` entries, node_modules and .git
-        left out."""
+        into breadth first, at most :data:`IGNORED_ENTRIES` entries, dependencies, environments
+        and caches left out (:data:`_NOT_LOOKED_INTO`, a folder holding ``pyvenv.cfg``)."""
         if not self.available or not names:
             return set()
         out = self._git("ls-files", "-z", "--others", "--ignored", "--exclude-standard",
@@ -331,6 +340,8 @@ class GitInfo:
         while folders and seen < IGNORED_ENTRIES and found != wanted:
             self.token.check()
             folder = folders.pop(0)
+            if any(os.path.lexists(folder / m) for m in _ENVIRONMENT_MARKERS):
+                continue  # a virtualenv or conda environment (``env/``, ``py311/``)
             try:
                 with os.scandir(folder) as it:
                     for e in it:
