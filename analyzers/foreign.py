@@ -294,7 +294,12 @@ def _js_bindings(fragment: Node, workspace: Workspace, members: set[int]) -> lis
         return out
     if holder.type == "import_require_clause":  # TypeScript's ``import fs = require('fs')``
         return [c.text for c in holder.named_children if c.type == "identifier" and c.text]
-    value = holder.parent if holder.type == "arguments" else None
+    return _js_require_bindings(holder.parent, members) if holder.type == "arguments" else []
+
+
+def _js_require_bindings(value: Node | None, members: set[int]) -> list[bytes]:
+    """The names a ``require(...)`` call of a foreign module (``value``) binds, and the start
+    bytes of the members named on it, added to ``members`` (see :func:`_js_bindings`)."""
     if value is None:
         return []
     while value.parent is not None and value.parent.type == "member_expression":
