@@ -98,7 +98,9 @@ _NODE_BUILTINS = frozenset("""
     assert async_hooks buffer child_process cluster console constants crypto dgram
     diagnostics_channel dns domain events fs http http2 https inspector module net os path
     perf_hooks process punycode querystring readline repl stream string_decoder sys timers tls
-    trace_events tty url util v8 vm wasi worker_threads zlib test""".split())
+    trace_events tty url util v8 vm wasi worker_threads zlib""".split())
+# (``test``, ``sqlite`` and ``sea`` exist only as ``node:test``...: a bare ``test/helpers`` may
+# be the repository's own folder, by a tsconfig ``baseUrl``.)
 CAPTURES = {"go": ("i.import",), "python": ("i.import", "i.from_name"), "rust": ("i.use",),
             "javascript": ("i.import",), "typescript": ("i.import",), "tsx": ("i.import",)}
 # Rust's standard crates: a path may start with them without a ``use``.
@@ -108,13 +110,30 @@ _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 _GO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+@dataclass(frozen=True, slots=True)
+class Foreign:
+    """What of a file is reached through modules not the repository's own: the ``names`` its
+    imports bind (:func:`names`), and the start bytes of the ``members`` named right on a
+    foreign module (``render`` of ``require('react-dom').render(...)``)."""
+
+    names: frozenset[bytes] = frozenset()
+    members: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.members)
+
+
+NOTHING_FOREIGN = Foreign()
+
+
 def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
-          workspace: Workspace) -> frozenset[bytes]:
+          workspace: Workspace) -> Foreign:
     """The names a file binds to modules not the repository's own by its imports: Go's package
     names (an alias, else the path's last element: ``net/http`` binds ``http``), Python's
     ``import x`` (``x``, or the alias) and ``from x import y`` (``y``) of a standard module
     ``x``, Rust's ``use std::...``, JavaScript's and TypeScript's imported names of a
-    dependency or built-in module."""
+    dependency or built-in module (``import fs = require('fs')``; ``const join =
+    require('path').join``: ``join``, and the member itself)."""
     if combined:
         nodes = [n for cap in CAPTURES[lang] for n in caps.get(cap, ())]
     else:  # the tags and imports were matched apart: the import nodes once more
@@ -122,6 +141,7 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
         found = QueryCursor(query).captures(root) if query is not None else {}
         nodes = [n for cap in CAPTURES[lang] for n in found.get(cap[2:], ())]
     out: set[bytes] = set()
+    members: set[int] = set()
     if lang == "rust":
         out.update(_RUST_STD)
         for node in nodes:
@@ -134,8 +154,8 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
             out.update(_python_bindings(node, workspace))
     else:
         for node in nodes:
-            out.update(_js_bindings(node, workspace))
-    return frozenset(out)
+            out.update(_js_bindings(node, workspace, members))
+    return Foreign(frozenset(out), frozenset(members))
 
 
 def _rust_std_bindings(text: bytes) -> list[bytes]:
@@ -254,10 +274,12 @@ def _js_foreign(spec: str, workspace: Workspace) -> bool:
                                     or package in workspace.js_external)
 
 
-def _js_bindings(fragment: Node, workspace: Workspace) -> list[bytes]:
-    """The names an ``import ... from 'pkg'`` or ``const ... = require('pkg')`` of a foreign
-    module binds: the default, the namespace, each named import (its alias when it has one),
-    the destructured names of a ``require``."""
+def _js_bindings(fragment: Node, workspace: Workspace, members: set[int]) -> list[bytes]:
+    """The names an ``import ... from 'pkg'``, ``import x = require('pkg')`` or ``const ... =
+    require('pkg')`` of a foreign module binds: the default, the namespace, each named import
+    (its alias when it has one), the destructured names of a ``require``, the name given to a
+    member of one (``var resolve = require('node:path').resolve``). The start bytes of the
+    members named on a ``require`` (``require('lodash').debounce``) go to ``members``."""
     if not _js_foreign((fragment.text or b"").decode("utf-8", "replace"), workspace):
         return []
     string = fragment.parent
@@ -270,13 +292,31 @@ def _js_bindings(fragment: Node, workspace: Workspace) -> list[bytes]:
             if clause.type == "import_clause":
                 _js_clause_names(clause, out)
         return out
-    call = holder.parent if holder.type == "arguments" else None
-    declarator = call.parent if call is not None else None
+    if holder.type == "import_require_clause":  # TypeScript's ``import fs = require('fs')``
+        return [c.text for c in holder.named_children if c.type == "identifier" and c.text]
+    return _js_require_bindings(holder.parent, members) if holder.type == "arguments" else []
+
+
+def _js_require_bindings(value: Node | None, members: set[int]) -> list[bytes]:
+    """The names a ``require(...)`` call of a foreign module (``value``) binds, and the start
+    bytes of the members named on it, added to ``members`` (see :func:`_js_bindings`)."""
+    if value is None:
+        return []
+    while value.parent is not None and value.parent.type == "member_expression":
+        prop = value.parent.child_by_field_name("property")
+        if prop is None or prop.type != "property_identifier":
+            break
+        members.add(prop.start_byte)
+        value = value.parent
+    declarator = value.parent
     if declarator is None or declarator.type != "variable_declarator":
         return []
     name = declarator.child_by_field_name("name")
     if name is None:
         return []
+    # ``const { debounce: wait } = require('lodash')``: ``debounce`` is the module's member.
+    members.update(k.start_byte for p in name.named_children if p.type == "pair_pattern"
+                   for k in (p.child_by_field_name("key"),) if k is not None)
     if name.type == "identifier":
         return [name.text or b""]
     return [n.text or b"" for n in name.named_children

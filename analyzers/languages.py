@@ -259,6 +259,7 @@ IMPORT_QUERIES: dict[str, str] = {
     """,
     "typescript": """
         (import_statement source: (string (string_fragment) @import))
+        (import_require_clause source: (string (string_fragment) @import))
         (export_statement source: (string (string_fragment) @import))
         (call_expression function: (identifier) @_f
             arguments: (arguments . (string (string_fragment) @import))

@@ -206,7 +206,7 @@ def parse(source: bytes, lang: str | None, *, one_walk: bool = True,
     _fix_method_kinds(unique)
     facts.definitions = [d for _, _, d in unique]
     foreign = _foreign.names(lang, caps, root, combined is not None, workspace) \
-        if lang in _foreign.CAPTURES else frozenset()
+        if lang in _foreign.CAPTURES else _foreign.NOTHING_FOREIGN
     facts.references, facts.shadowed = _references(lang, caps, source, tags.name_positions,
                                                    foreign)
     facts.imports.sort(key=lambda i: (i.line, i.kind, i.text))
@@ -344,7 +344,8 @@ def _definition(lang: str, cap: str, node: Node, name_node: Node, name: str,
 
 
 def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
-                name_positions: set[tuple[int, int]], foreign: frozenset[bytes] = frozenset()
+                name_positions: set[tuple[int, int]],
+                foreign: _foreign.Foreign = _foreign.NOTHING_FOREIGN
                 ) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """(references, shadowed): the identifiers used in the file, name -> 1-based lines,
     definitions' own names left out.
@@ -354,8 +355,8 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     definition elsewhere, nor is a keyword argument's name (the callee's parameter), nor a name
     reached through a module not the repository's own (``foreign``,
     :func:`analyzers.foreign.names`: ``http.Handler``, ``json.dumps``, ``dumps`` imported from
-    ``json``, ``render`` from ``'react'``): those go to ``shadowed`` instead (still words of
-    the file).
+    ``json``, ``render`` from ``'react'`` or of ``require('react-dom').render``): those go to
+    ``shadowed`` instead (still words of the file).
     """
     bound = _bound_names(lang, caps, source)
     by_bytes: dict[bytes, list[int]] = {}
@@ -371,7 +372,8 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
         local = spans is not None and _inside(spans, start) \
             and not _is_member(lang, node, source, start, end)
         if not local and foreign:
-            local = _through_foreign(source, start, raw, foreign, bound)
+            local = start in foreign.members \
+                or _through_foreign(source, start, raw, foreign.names, bound)
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
     return _decoded(by_bytes), _decoded(shadowed)

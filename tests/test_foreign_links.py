@@ -291,3 +291,154 @@ def test_the_cli_bundle_names_no_link_through_a_dependency(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     assert "src/format.js" in out.stdout, out.stdout
     assert "`render`" not in out.stdout and "`useState`" not in out.stdout, out.stdout
+
+
+APPLICATION_JS = '''\
+var resolve = require('node:path').resolve;
+const join = require('path').join;
+const { debounce: wait } = require('lodash').fp;
+var View = require('./view');
+
+function app() {
+  require('react-dom').render(View(resolve('x'), join('a')));
+  return require('lodash').debounce(wait);
+}
+'''
+VIEW_JS = '''\
+function View(x) { return x; }
+function resolve(x) { return x; }
+function join(x) { return x; }
+function debounce(x) { return x; }
+function render(x) { return x; }
+function wait(x) { return x; }
+module.exports = View;
+'''
+
+
+def test_a_member_of_a_required_package_links_nothing(tmp_path: Path) -> None:
+    # express lib/application.js:24 `var resolve = require('node:path').resolve;` made
+    # lib/view.js, which defines its own `resolve`, look used by application.js.
+    manifest = {"name": "web", "dependencies": {"lodash": "*", "react-dom": "*"}}
+    root = make_repo(tmp_path / "repo", {
+        "package.json": json.dumps(manifest), "lib/application.js": APPLICATION_JS,
+        "lib/view.js": VIEW_JS})
+    ranked = _ranked(root, "lib/application.js")
+    view = _reasons(ranked, "lib/view.js")
+    assert "`View`" in view, ranked
+    assert not {"`resolve`", "`join`", "`debounce`", "`render`", "`wait`"} & set(view.split()), \
+        ranked
+    with Index(root) as index:
+        refs = index.references("lib/application.js")
+    assert not {"resolve", "join", "debounce", "render", "wait"} & set(refs), refs
+    assert refs.get("View") == [4, 7], refs
+
+
+READ_TS = '''\
+import fs = require('fs');
+import { helperFromTest } from 'test/helpers';
+import { run } from 'node:test';
+
+export function read(): string {
+  run();
+  return helperFromTest(fs.readFileSync('x'));
+}
+'''
+HELPERS_TS = '''\
+export function helperFromTest(x: unknown): string {
+  return String(x);
+}
+'''
+FILES_TS = '''\
+export function readFileSync(path: string): string {
+  return path;
+}
+
+export function run(): void {}
+'''
+
+
+def test_typescript_import_require_and_a_bare_test_specifier(tmp_path: Path) -> None:
+    # `import fs = require('fs')` binds a built-in; 'test/helpers' (tsconfig baseUrl ".") is
+    # the repository's own folder: only `node:test` is Node's.
+    root = make_repo(tmp_path / "repo", {
+        "package.json": json.dumps({"name": "tool"}),
+        "tsconfig.json": json.dumps({"compilerOptions": {"baseUrl": "."}}),
+        "src/read.ts": READ_TS, "test/helpers.ts": HELPERS_TS, "src/files.ts": FILES_TS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/read.ts")
+    assert "readFileSync" not in refs and "fs" not in refs and "run" not in refs, refs
+    assert refs.get("helperFromTest") == [2, 7], refs
+
+
+ITEM_RS = '''\
+pub struct Item {
+    pub name: String,
+    pub count: u32,
+}
+
+pub enum Shape {
+    Rect { width: u32, height: u32 },
+}
+
+pub fn make(count: u32) -> Item {
+    let _shape = Shape::Rect { width: 1, height: 2 };
+    Item { name: String::new(), count }
+}
+'''
+SHAPES_RS = '''\
+pub fn width() -> u32 { 1 }
+pub fn height() -> u32 { 2 }
+'''
+INIT_C = '''\
+#include "config.h"
+
+struct config defaults = { .count = 1, .name = "x" };
+'''
+ROUTE_GO = '''\
+package web
+
+type Route struct {
+	Handler string
+	Path    string
+}
+
+const KindA = 0
+
+var names = [...]string{KindA: "a"}
+var weights = map[int]int{KindA: 1}
+
+func Routes() []Route {
+	r := Route{Handler: nameOf("h"), Path: "/"}
+	return []Route{r, {Handler: "x"}}
+}
+
+func nameOf(s string) string { return s }
+'''
+HANDLER_GO = '''\
+package web
+
+type Handler func()
+
+func Path() string { return "" }
+'''
+
+
+def test_a_struct_initializer_key_is_no_use(tmp_path: Path) -> None:
+    # A field key names a field of the struct being built (gin.go:404 `Handler:
+    # nameOfFunction(...)` counted as a use of gin's `Handler` type); the struct's own type
+    # name, and an array's or a map's key, are uses.
+    root = make_repo(tmp_path / "repo", {
+        "src/item.rs": ITEM_RS, "src/shapes.rs": SHAPES_RS, "src/names.rs": NAMES_RS,
+        "c/config.h": CONFIG_C, "c/init.c": INIT_C, "c/names.c": NAMES_C,
+        "web/route.go": ROUTE_GO, "web/handler.go": HANDLER_GO})
+    build(root)
+    with Index(root) as index:
+        rust = index.references("src/item.rs")
+        c = index.references("c/init.c")
+        go = index.references("web/route.go")
+    assert not {"name", "width", "height"} & set(rust), rust
+    assert rust.get("Item") == [10, 12] and rust.get("Shape") == [11], rust
+    assert "count" not in c and "name" not in c and c.get("config") == [3], c
+    assert "Handler" not in go and "Path" not in go, go
+    assert go.get("Route") == [13, 14, 15] and {10, 11} <= set(go.get("KindA", [])), go

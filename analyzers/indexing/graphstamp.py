@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 # 15: definition-name words and commit subjects' hold a dunder's whole name (``__getattr__``).
 # 16: no links through standard library modules (store schema 15).
 # 17: nor through names imported from third-party modules (store schema 16).
-GRAPH_VERSION = 17
+# 18: nor through a member of a required package, nor a struct initializer's field key
+# (store schema 17).
+GRAPH_VERSION = 18
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -43,7 +43,11 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # either (Python `from json import dumps`; Go's third-party modules, JavaScript's and
 # TypeScript's package dependencies: analyzers.foreign), nor a Rust or C struct field's own name
 # where its struct declares it.
-SCHEMA_VERSION = 16
+# 17: nor a member named on a required package (`require('node:path').resolve`), nor a name
+# TypeScript's `import fs = require('fs')` binds (now an import too); a bare 'test' specifier is
+# no Node built-in (only `node:test`); a struct initializer's field key (Rust `Item { name: .. }`,
+# C `{ .count = 1 }`, Go `Route{Handler: h}`) is no reference.
+SCHEMA_VERSION = 17
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

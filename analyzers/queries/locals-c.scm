@@ -13,3 +13,6 @@
   declarator: (function_declarator
     declarator: (parenthesized_declarator (pointer_declarator
       declarator: (field_identifier) @keyword))))
+; A designated initializer's field (`{ .count = 1, .name = "x" }`): a field of the struct being
+; built, no use of a definition elsewhere by that name.
+(field_designator (field_identifier) @keyword)

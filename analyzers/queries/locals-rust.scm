@@ -26,3 +26,9 @@
 ; A struct field's name where its struct declares it (`name: String`): the file's own field, no
 ; use of a definition elsewhere (a word of the file still).
 (field_declaration name: (field_identifier) @keyword)
+
+; A field's name where a struct value is built or matched (`Item { name: String::new() }`,
+; `Shape::Rect { width: 1 }`, `Item { name: n, .. }`): a field of that struct, no use of a
+; definition elsewhere by that name (the struct's own name still is one).
+(field_initializer field: (field_identifier) @keyword)
+(field_pattern name: (field_identifier) @keyword pattern: (_))
