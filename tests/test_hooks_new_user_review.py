@@ -258,3 +258,31 @@ def test_our_line_with_a_value_that_does_not_parse_is_still_ours(
     status = run_cli("hooks", "status", "--agent", "claude-code", "--scope", "local",
                      cwd=root, env=env)
     assert "UserPromptSubmit" not in status.stdout, status.stdout
+
+
+def test_your_own_line_with_a_value_that_does_not_parse_runs_our_hook(tmp_path: Path) -> None:
+    """A line of the person's own, ``ctxsteward hook UserPromptSubmit --budget abc``, runs our
+    hook (each run refused, recorded failed), but was not seen as running it: install added a
+    second line beside it. Install now leaves it alone and adds none, and status shows it as
+    the person's with OPTIONS REFUSED."""
+    root = make_repo(tmp_path / "repo", {"a.py": "print(1)\n"})
+    env = _env(tmp_path)
+    path = root / ".claude/settings.local.json"
+    path.parent.mkdir()
+    theirs = "ctxsteward hook UserPromptSubmit --budget abc"
+    path.write_text(json.dumps({"hooks": {"UserPromptSubmit": [
+        {"hooks": [{"type": "command", "command": theirs}]}]}}), "utf-8")
+    done = run_cli("hooks", "install", "--agent", "claude-code", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    entries = json.loads(path.read_text("utf-8"))["hooks"]["UserPromptSubmit"]
+    assert [h["command"] for e in entries for h in e["hooks"]] == [theirs]
+    status = run_cli("hooks", "status", "--agent", "claude-code", cwd=root, env=env)
+    line = next(ln for ln in status.stdout.splitlines() if "UserPromptSubmit" in ln)
+    assert "your own line runs our hook" in line, status.stdout
+    assert "OPTIONS REFUSED (argument --budget: invalid int value: 'abc')" in line, line
+    report = json.loads(run_cli("hooks", "status", "--agent", "claude-code", "--scope", "local",
+                                "--json", cwd=root, env=env).stdout)
+    hook = next(h for h in report["agents"][0]["scopes"][0]["hooks"]
+                if h["event"] == "UserPromptSubmit")
+    assert hook["installed"] is False and hook["yours"] == theirs
+    assert hook["yours_options_problem"] == "argument --budget: invalid int value: 'abc'"
