@@ -200,3 +200,89 @@ def test_a_refused_run_is_recorded_under_the_agent_and_event_named(tmp_path: Pat
     assert "--budget must be 100-20000" in recorded["cursor sessionStart"]["reason"]
     assert "--limit >= 1" in recorded["codex SessionStart"]["reason"]
     assert not any(r["ok"] for r in recorded.values())
+
+
+@pytest.mark.parametrize("option,why", [
+    ("--budget abc", "argument --budget: invalid int value: 'abc'"),
+    ("--budget 1e3", "argument --budget: invalid int value: '1e3'"),
+    ("--timeout soon", "argument --timeout: invalid float value: 'soon'"),
+    ("--budget", "argument --budget: expected one argument"),
+])
+def test_our_line_with_a_value_that_does_not_parse_is_still_ours(
+        tmp_path: Path, option: str, why: str) -> None:
+    """The installed UserPromptSubmit line edited to ``--budget abc`` (a value no int) was no
+    longer taken as running our hook at all: status said NOT INSTALLED and to install again,
+    which added a second line beside it, and uninstall left it running (refused) on every
+    prompt while status said none installed. It is ours, edited: status shows it installed with
+    OPTIONS REFUSED, install adds nothing, uninstall removes it."""
+    root = make_repo(tmp_path / "repo", {"a.py": "print(1)\n"})
+    env = _env(tmp_path)
+    assert run_cli("hooks", "install", "--agent", "claude-code", cwd=root, env=env
+                   ).returncode == 0
+    path = root / ".claude/settings.local.json"
+    text = path.read_text("utf-8")
+    edited = text.replace('hook UserPromptSubmit --agent claude-code"',
+                          f'hook UserPromptSubmit --agent claude-code {option}"')
+    assert edited != text
+    path.write_text(edited, "utf-8")
+    prompt = {"session_id": "z", "cwd": str(root), "hook_event_name": "UserPromptSubmit",
+              "prompt": "where is the main function printed", "transcript_path": ""}
+    done = _hook(root, "UserPromptSubmit", prompt,
+                 command=["bash", "-c", _installed(root, "UserPromptSubmit")])
+    assert done.returncode == 0 and done.stdout == "", done.stdout + done.stderr
+    runs = json.loads((root / ".ctxsteward/hooks/runs.json").read_text("utf-8"))
+    assert runs["claude-code UserPromptSubmit"]["ok"] is False
+    assert why in runs["claude-code UserPromptSubmit"]["reason"]
+
+    status = run_cli("hooks", "status", "--agent", "claude-code", cwd=root, env=env)
+    assert status.returncode == 0, status.stderr
+    assert "NOT INSTALLED" not in status.stdout and "4 of 4 hooks installed" in status.stdout
+    line = next(ln for ln in status.stdout.splitlines() if "UserPromptSubmit" in ln)
+    assert f"OPTIONS REFUSED ({why})" in line and "(failed," in line, status.stdout
+    report = json.loads(run_cli("hooks", "status", "--agent", "claude-code", "--scope", "local",
+                                "--json", cwd=root, env=env).stdout)
+    hook = next(h for h in report["agents"][0]["scopes"][0]["hooks"]
+                if h["event"] == "UserPromptSubmit")
+    assert hook["installed"] is True and hook["options_problem"] == why, hook
+
+    # install again, as status used to advise: no second line beside the refused one
+    again = run_cli("hooks", "install", "--agent", "claude-code", cwd=root, env=env)
+    assert again.returncode == 0, again.stderr
+    assert path.read_text("utf-8") == edited, again.stdout
+    assert "UserPromptSubmit already installed (as you edited it)" in again.stdout + again.stderr
+
+    gone = run_cli("hooks", "uninstall", "--agent", "claude-code", cwd=root, env=env)
+    assert gone.returncode == 0, gone.stderr
+    assert "removed UserPromptSubmit" in gone.stdout + gone.stderr
+    assert not path.exists() or "hook UserPromptSubmit" not in path.read_text("utf-8")
+    status = run_cli("hooks", "status", "--agent", "claude-code", "--scope", "local",
+                     cwd=root, env=env)
+    assert "UserPromptSubmit" not in status.stdout, status.stdout
+
+
+def test_your_own_line_with_a_value_that_does_not_parse_runs_our_hook(tmp_path: Path) -> None:
+    """A line of the person's own, ``ctxsteward hook UserPromptSubmit --budget abc``, runs our
+    hook (each run refused, recorded failed), but was not seen as running it: install added a
+    second line beside it. Install now leaves it alone and adds none, and status shows it as
+    the person's with OPTIONS REFUSED."""
+    root = make_repo(tmp_path / "repo", {"a.py": "print(1)\n"})
+    env = _env(tmp_path)
+    path = root / ".claude/settings.local.json"
+    path.parent.mkdir()
+    theirs = "ctxsteward hook UserPromptSubmit --budget abc"
+    path.write_text(json.dumps({"hooks": {"UserPromptSubmit": [
+        {"hooks": [{"type": "command", "command": theirs}]}]}}), "utf-8")
+    done = run_cli("hooks", "install", "--agent", "claude-code", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    entries = json.loads(path.read_text("utf-8"))["hooks"]["UserPromptSubmit"]
+    assert [h["command"] for e in entries for h in e["hooks"]] == [theirs]
+    status = run_cli("hooks", "status", "--agent", "claude-code", cwd=root, env=env)
+    line = next(ln for ln in status.stdout.splitlines() if "UserPromptSubmit" in ln)
+    assert "your own line runs our hook" in line, status.stdout
+    assert "OPTIONS REFUSED (argument --budget: invalid int value: 'abc')" in line, line
+    report = json.loads(run_cli("hooks", "status", "--agent", "claude-code", "--scope", "local",
+                                "--json", cwd=root, env=env).stdout)
+    hook = next(h for h in report["agents"][0]["scopes"][0]["hooks"]
+                if h["event"] == "UserPromptSubmit")
+    assert hook["installed"] is False and hook["yours"] == theirs
+    assert hook["yours_options_problem"] == "argument --budget: invalid int value: 'abc'"

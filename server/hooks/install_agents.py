@@ -289,7 +289,8 @@ def invokes(command: object) -> tuple[str, str] | None:
     """(event, agent) when ``command`` runs ctxsteward's ``hook`` subcommand, however written
     (extra words before the program or after the event); None otherwise. Its arguments are read
     by the hook's own parser (:func:`server.hooks.options.parser`), as the hook reads them: no
-    ``--agent`` is claude-code, flags may come before the event, the last ``--agent`` wins."""
+    ``--agent`` is claude-code, flags may come before the event, the last ``--agent`` wins; no
+    other option's value is checked (:func:`server.hooks.options.event_and_agent`)."""
     words = _words(command)
     found = _hook_args(words) if words else None
     if found is None:
@@ -297,17 +298,16 @@ def invokes(command: object) -> tuple[str, str] | None:
     rest = found[1]
     if len(rest) < 2 or rest[0] != "hook":
         return None
-    import argparse
+    from server.hooks.options import event_and_agent
 
-    from server.hooks.options import OptionError, parser
-
-    try:  # as the hook itself reads them: flags anywhere, --agent by default, the last one wins
-        args, _ = parser().parse_known_args(rest[1:])
-    except (OptionError, ValueError, argparse.ArgumentError):
+    # as the hook itself reads them (flags anywhere, --agent by default, the last one wins), no
+    # option's value checked: a line of ours edited to ``--budget abc`` still runs the hook (each
+    # run refused, recorded failed), so it is still found: status says OPTIONS REFUSED, install
+    # adds no second line, uninstall removes it
+    event, agent = event_and_agent(rest[1:])
+    if not _EVENT.match(event) or not _AGENT.match(agent):
         return None
-    if not _EVENT.match(args.event) or not _AGENT.match(args.agent):
-        return None
-    return args.event, args.agent
+    return event, agent
 
 
 def options_problem(command: str) -> str | None:

@@ -71,6 +71,8 @@ class HookState(BaseModel):
     # a line of the person's own that runs our hook for this event (not ours: an install adds
     # none beside it, an uninstall leaves it)
     yours: str | None = None
+    # why the hook refuses the options of ``yours`` (as ``options_problem`` for ours)
+    yours_options_problem: str | None = None
     # the events whose lists hold our line for this event, moved or copied there by hand: it
     # runs there; an install adds no second one, the uninstall leaves it and names it
     moved_to: list[str] = []
@@ -178,6 +180,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
         got = _split(spec, doc, ev.name, own)
         ours = got.mine + got.changed
         command = ours[0].command.value if ours else None
+        yours = got.theirs[0].command.value if got.theirs else None
         program = program_of(command) if command else None
         missing = _missing(program, script_of(command) if command else None, root)
         state.hooks.append(HookState(
@@ -185,7 +188,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             program_exists=None if program is None else missing is None, missing=missing,
             last_run=runs.get(f"{spec.name} {ev.name}"),
             options_problem=options_problem(command) if command else None,
-            yours=got.theirs[0].command.value if got.theirs else None,
+            yours=yours, yours_options_problem=options_problem(yours) if yours else None,
             changed=not got.mine and bool(got.changed),
             moved_to=sorted({where for where, _ in away.get(ev.name, [])}),
             commented=text is not None and any(commented(text, h) for h in got.mine)))
@@ -294,9 +297,11 @@ def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
         lines.append(f"    {h.event:<20} our line for it is under "
                      f"{', '.join(h.moved_to)} (moved or copied there since the "
                      "install: it runs there; uninstall leaves it)")
+    refused = (f"  OPTIONS REFUSED ({h.yours_options_problem}): every run of it does nothing; "
+               f"fix it in {s.file}" if h.yours_options_problem else "")
     if h.yours is not None and not h.installed:
         lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
-                     f"uninstall leaves it): {h.yours}")
+                     f"uninstall leaves it): {h.yours}{refused}")
     if not h.installed:
         if n > 0 and h.yours is None and not h.moved_to:
             lines.append(f"    {h.event:<20} NOT INSTALLED (removed since the "
@@ -305,7 +310,7 @@ def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
         return lines
     if h.yours is not None:  # beside ours: the hook runs twice for the event
         lines.append(f"    {h.event:<20} your own line runs our hook too, beside "
-                     f"ours (the hook runs twice; uninstall leaves yours): {h.yours}")
+                     f"ours (the hook runs twice; uninstall leaves yours): {h.yours}{refused}")
     ran = ("never ran" if h.last_run is None else
            f"last ran {h.last_run.at} ({'ok' if h.last_run.ok else 'failed'}, "
            f"{h.last_run.ms} ms)")

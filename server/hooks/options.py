@@ -84,6 +84,36 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def event_and_agent(argv: list[str]) -> tuple[str, str]:
+    """The event and agent ``argv`` names ("" when no event; the default agent when none), read
+    as the hook reads them but with no option's value checked: ``hook UserPromptSubmit --budget
+    abc`` still names its event (the hook refuses it, records the run as failed and ``hooks
+    status`` says why, so the line is still one that runs it). When even that cannot be read
+    (``--budget`` last, with no value): the first word that is no option nor an option's value,
+    and the last ``--agent``."""
+    p = parser()
+    for action in p._actions:
+        action.type = None  # every value taken as it is written
+    try:
+        ns, _ = p.parse_known_args(argv)
+        return str(ns.event), str(ns.agent)
+    except (OptionError, argparse.ArgumentError):
+        pass
+    takes_value = {flag for action in p._actions if action.nargs != 0
+                   for flag in action.option_strings}
+    event, agent = "", DEFAULT_AGENT
+    words = iter(argv)
+    for word in words:
+        if word.startswith("--agent="):
+            agent = word.split("=", 1)[1]
+        elif word in takes_value:
+            value = next(words, "")
+            agent = value if word == "--agent" else agent
+        elif not word.startswith("-") and not event:
+            event = word
+    return event, agent
+
+
 def parse(argv: list[str]) -> Options:
     """The options in ``argv``, checked; :class:`OptionError` when one cannot be used."""
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from server.hooks.events import DEFAULT_AGENT, EVENTS, PROMPT, agent_named, agents_help, output
-from server.hooks.options import OptionError, Options, parse, parser
+from server.hooks.options import OptionError, Options, event_and_agent, parse, parser
 from server.hooks.payload import read_input, start_folder
 from server.hooks.roles import ROLES, Run
 from server.hooks.state import log, record_run
@@ -106,7 +106,7 @@ def _record_refused(root: Path, argv: list[str], problem: str, started: float) -
     since did nothing). Nothing when the agent or event is none of ours (said on stderr)."""
     named = _named(None, argv)
     agent = agent_named(named) if named else DEFAULT_AGENT
-    event = _event_named(argv)
+    event = event_and_agent(argv)[0]
     if agent is None or event not in EVENTS.get(agent, {}):
         return
     ms = int((time.monotonic() - started) * 1000)
@@ -114,21 +114,6 @@ def _record_refused(root: Path, argv: list[str], problem: str, started: float) -
         record_run(root, agent, event, False, ms, reason=problem)
     except Exception as e:  # noqa: BLE001 - a record lost is logged
         log(root, f"run not recorded: {type(e).__name__}: {e}")
-
-
-def _event_named(argv: list[str]) -> str:
-    """The event in ``argv`` read without checking the options' values (the first word that is
-    no option nor an option's value), "" when none."""
-    takes_value = {flag for action in parser()._actions if action.nargs != 0
-                   for flag in action.option_strings}
-    words = iter(argv)
-    for word in words:
-        if word.startswith("-"):
-            if word in takes_value:
-                next(words, None)
-            continue
-        return word
-    return ""
 
 
 def _agent(options: Options | None, argv: list[str]) -> str:
