@@ -141,7 +141,8 @@ async def test_bundle_handlers_called_directly_seed_through_the_app_layer(
                                               budget=Settings().default_budget))
         inner = innermost_definition(idx.definitions("app/ledger.py"), line + 1)
     assert suggested == {**dump(want.bundle), "items": [  # nothing pinned yet
-        {**i, "pinned": False, "shrunk": False} for i in dump(want.bundle)["items"]]}
+        {**i, "pinned": False, "added": False, "shrunk": False}
+        for i in dump(want.bundle)["items"]]}
     assert inner is not None and inner.qualified == "Account.balance"
 
     # Added at a position: the innermost definition there, by the core's one rule.
