@@ -7263,7 +7263,8 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
         return list(last[2])
     found: list[tuple[int, int]] = []
     if filename.lower().endswith(DOC_SUFFIXES):
-        found += _r21_prose_spans(text, low, doc=True) + _r22_prose_spans(text, low)
+        read = text if text.isascii() else text.translate(_R22_SPACES)  # (round 24: no-break)
+        found += _r21_prose_spans(read, low, doc=True) + _r22_prose_spans(read, low)
     elif filename and _r18_code(filename):  # (round 23: a comment's prose)
         found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
@@ -7467,6 +7468,7 @@ _R22_ARROW = _rx(
 _R22_WAS = _rx(rf"(?<![\w-])(?P<n>(?i:{_R20_ENV_NAME}))[`\"']?[ \t]+(?:was|is)"
                r"(?:[ \t]+now)?[ \t]*:?[ \t]+[`\"']?(?P<v>[A-Za-z0-9+/=_.~-]{16,300})")
 _R22_NEXT_LINE = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+pass|pass(?:word|wd|phrase)|pwd)"
+                     r"(?:[ \t]+(?:below|follows|as[ \t]+follows))?"  # (round 24)
                      r"[ \t]*:?[ \t]*\n(?:[ \t]*\n)?"  # (round 23: a blank line between)
                      r"[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\n|$)")
 _R22_SPACES = {c: " " for c in (0xA0, 0x2007, 0x202F, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
@@ -7507,8 +7509,8 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
         if "->" in line or "=>" in line or "\u2192" in line:
             for m in _R22_ARROW.finditer(read, a, b):
                 spans += _r21_prose_match(m, _R22_ARROW, False)
-        if any(w in line for w in _R24_ARROW_WORDS):
-            for rule in (_R24_ARROW, _R24_TO):
+        if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
+            for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
                 spans += [s for m in rule.finditer(read, a, b)
                           for s in _r21_prose_match(m, _R24_ARROW, False)]
         if " was " in line or " is " in line:
@@ -7702,6 +7704,11 @@ _R24_ARROW = _rx(
     r"(?:from[ \t]+)?[`\"'*~]{0,2}"
     r"(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*~]{1,300}?)[`\"'*~]{0,2}"
     rf"[ \t]*{_R24_ARROWS}[ \t]*[`\"'*]{{0,2}}(?P<v>[^\s\"'`|*]{{6,300}})")
+# Markdown's ``password: ~~OLD~~ V`` (the old value struck through)
+_R24_STRUCK = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}[ \t]*[:=|][ \t]*"
+    r"(?:~~[`\"']?(?P<o>[^\s\"'`~]{1,300})[`\"']?~~|\[redacted:[^\]\n]{1,60}\])[ \t]*"
+    r"[`\"'*]{0,2}(?P<v>[^\s\"'`|*]{6,300})")  # (in git's text: after the mark of ~~OLD~~)
 # ``NAME: OLD to V``, ``NAME changed from OLD to V`` (not ``Pass ctx.obj2 to subcommands``)
 _R24_TO = _rx(
     rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}"

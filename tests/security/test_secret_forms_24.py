@@ -108,6 +108,8 @@ _PROSE: tuple[tuple[str, str, str, str], ...] = (
     ("md u / p", "f.md", f"u / p: admin/{_PW}\n", _PW),
     ("md u/p no space", "g.md", f"u/p:admin/{_PW}\n", _PW),
     ("md u/p colon", "h.md", f"u/p: admin:{_PW}\n", _PW),
+    ("md struck old value", "i.md", "- password: ~~OldPass1~~ New#7xPass\n", "New#7xPass"),
+    ("md value below", "j.md", f"new staging db password below\n{_PW}\n", _PW),
 )
 # a program's comments (after code, a docstring)
 _COMMENTS: tuple[tuple[str, str, str, str], ...] = (
@@ -141,6 +143,8 @@ for _name, _file, _text, _value in _PROSE + _COMMENTS + _CALLS:
     case(_name, _text, _file, (_value,), ())
     case(f"git {_name}", _text, "", (_value,), (), redact_git)
 
+case("md no-break space before a weak arrow", "password:\u00a0x -> summer2024\n", "k.md",
+     ("summer2024",), ())
 benign("prose, comments and calls of variables",
        "the root pw was changed\nthe db password will change to a longer one\n"
        "u / p: see the vault\n", "OPS.md")
