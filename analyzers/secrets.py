@@ -7267,6 +7267,7 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
         found += _r21_prose_spans(read, low, doc=True) + _r22_prose_spans(read, low)
     elif filename and _r18_code(filename):  # (round 23: a comment's prose)
         found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
+        found += _r24_comment_next(text, low)
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
         text, low, filename)
     for m, how in matches:
@@ -7773,3 +7774,23 @@ def _r24_calls(text: str, low: str) -> list[tuple[re.Match[str], str]]:
         out += [(m, "call") for at in _places(text, "#{")
                 if (m := _R24_RUBY_URL.match(text, at)) is not None]
     return out
+
+
+# a comment's password on the next comment line: ``# staging db password:`` then ``# V``
+_R24_COMMENT_NEXT = _rx(r"(?i)(?:#|//|--|\*)[ \t]*(?:[\w-]{1,30}[ \t]+){0,3}"
+                        r"(?:pass(?:word|wd|phrase)?|pwd|pw)[ \t]*:[ \t]*\r?\n[ \t]*(?:#|//|--|\*)"
+                        r"[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\r?\n|$)")
+
+
+def _r24_comment_next(text: str, low: str) -> list[tuple[int, int]]:
+    """See ``_R24_COMMENT_NEXT``: read from the comment lines ending in a password's ":"."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(text, low, ("pass", "pw")) if ":\n" in text else ():
+        if text[b - 1:b] != ":":
+            continue
+        m = _R24_COMMENT_NEXT.search(text, a, _line_end(text, b + 1))
+        if m is not None:
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
+                spans.append((m.start("v"), m.start("v") + len(v)))
+    return spans

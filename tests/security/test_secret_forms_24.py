@@ -143,12 +143,14 @@ for _name, _file, _text, _value in _PROSE + _COMMENTS + _CALLS:
     case(_name, _text, _file, (_value,), ())
     case(f"git {_name}", _text, "", (_value,), (), redact_git)
 
+case("js comment's next line", f"// staging db password:\n// {_PW}\n", "f.js", (_PW,), ())
 case("md no-break space before a weak arrow", "password:\u00a0x -> summer2024\n", "k.md",
      ("summer2024",), ())
 benign("prose, comments and calls of variables",
        "the root pw was changed\nthe db password will change to a longer one\n"
        "u / p: see the vault\n", "OPS.md")
 benign("a program's look-alikes of round 24",
+       "# the password:\n# see settings.PASSWORD\n"
        "x = 1  # the password = see settings\nlog_in(user, password)\n"
        "sign_in(:admin, password)\nADMIN = (\"admin\", get_password())\n"
        "c = DriverManager.getConnection(url, user, password);\n"
