@@ -202,7 +202,10 @@ DETECTORS = (
 # parentheses, Capybara's fill_in, ${user}:V@ templates, LOGIN = ("admin", "V"), connect calls
 # over lines, format strings' "%s:%s@" DSNs; sudo -S <<<, printf 'V\n' |, smbclient -U u%'V',
 # openssl enc -k)
-SCAN_VERSION = 58
+# 59: round-24 forms (arrows after "NAME:" with no space, "NAME = OLD -> V", a table's
+# "| NAME | OLD -> V |", "-->", "⇒", "⟶", "➜", "↦", "—>" and "NAME: OLD to V"); a
+# "[redacted: KIND]" mark never read as a value (redaction idempotent)
+SCAN_VERSION = 59
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -789,6 +792,10 @@ _PLACEHOLDER_WORDS = _rx(
 _TEMPLATE = _rx(
     r"\{\{|\}\}|\$\{|\$\(|%\(|%(?:\[\d+\])?[sdvq]\b|<[A-Za-z][A-Za-z _-]*>|^\$(?=[A-Za-z_])"
     r"|^%\w+%$|^\{\w*\}$")
+# a password hashing algorithm's name (``password: SHA256 -> Argon2id``; round 24)
+_HASH_NAME = _rx(r"(?i)md5|sha-?(?:1|224|256|384|512)|sha3[_-](?:224|256|384|512)"
+                 r"|pbkdf2(?:[_-]sha(?:1|256|512))?|argon2(?:id|i|d)?|bcrypt(?:[_-]sha256)?"
+                 r"|s?crypt|yescrypt|blake2[bs]?|crc32")
 _CODE_WORDS = frozenset(
     "required invalid incorrect missing wrong correct empty set unset none null nil true false "
     "optional needed necessary used stored sent hashed encrypted given provided not also only "
@@ -840,6 +847,8 @@ def _plausible(value: str, check: str, name: str = "") -> bool:
         return v == value and _phrase_value(v, name)
     if _YAML_TAG.fullmatch(v):
         return False  # a YAML tag, not the value after it (password: !secret db_password)
+    if _HASH_NAME.fullmatch(v):
+        return False  # (round 24: a hashing algorithm's name, ``password: SHA256 -> Argon2id``)
     if check == "url":
         return _url_value(v)
     if check == "keyword" and _chosen_password(v, name):
@@ -3470,11 +3479,34 @@ def _masked(text: str, spans: list[tuple[int, int, str]], blank: bool = False) -
     """``text`` with each of the ``spans`` (start, end, kind; not overlapping) replaced by
     ``[redacted: KIND]`` (a space when ``blank``), in one pass (a line of thousands of secrets)."""
     out, at = [], 0
+    if "[redacted:" in text:  # (round 24: a mark is never a value: redaction is idempotent)
+        spans = _outside_marks(text, spans)
     for start, end, kind in sorted(spans):
         out += [text[at:start], " " if blank else f"[redacted: {kind}]"]
         at = end
     out.append(text[at:])
     return "".join(out)
+
+
+_MARK = _rx(r"\[redacted: [^\]\n]{1,60}\]")
+
+
+def _outside_marks(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` without what falls in a ``[redacted: KIND]`` mark of ``text`` (a value read
+    from a mark, ``-k [redacted: Secret Keyword]``, masked again, showed ``…]: Secret Keyword]``):
+    a span starting in a mark is dropped, one running into a mark ends before it."""
+    marks = [m.span() for m in _MARK.finditer(text)]
+    out = []
+    for a, b, kind in spans:
+        for ma, mb in marks:
+            if ma <= a < mb:
+                break
+            if a < ma < b:
+                b = ma
+        else:
+            if text[a:b].strip():
+                out.append((a, b, kind))
+    return out
 
 
 HEAD_MARGIN = 1_000  # characters past a cut read for secrets it may split (a value is <= 300)
@@ -3730,6 +3762,7 @@ def _free_spans(text: str) -> list[tuple[int, int, str]]:
         for m in _FREE_ASSIGN.finditer(text):
             value = m.group(2)
             if ("[redacted:" in value or value.isdigit() or not _free_assign_name(m.group(1))
+                    or _TEMPLATE.match(value)  # (round 24: ``PGPASSWORD=$(vault read …)``)
                     or value.strip("()[]{}<>,.;:'\"`").lower() in _FREE_LITERAL
                     or _phrase_start(text, m.start(2), m.end(2))):
                 continue
@@ -3797,6 +3830,7 @@ def _userinfo_spans(text: str, rules: tuple[re.Pattern[str], ...]
     """The passwords of URLs' credentials the ``rules`` find in free text (see ``_free_spans``)."""
     return [(m.start(1), m.end(1), "Basic Auth Credentials")
             for rule in rules for m in rule.finditer(text) if "[redacted:" not in m.group(1)
+            and _TEMPLATE.search(m.group(1)) is None  # (round 24: ``%s:%s@``, ``{}:{}@``)
             and (rule is not _FREE_IP_USERINFO or _url_value(m.group(1)))
             and (rule is not _FREE_HOST_USERINFO or (_url_value(m.group(1))
                                                      and _prose_value(m.group(1), "")))]
@@ -7039,10 +7073,19 @@ _R21_LOGIN_WORDS = _rx(r"log[ \t-]in|sign[ \t-]?in")  # (on the lower-cased text
 _R23_FREE_WILL = _rx(rf"(?i)(?<![\w-])(?:pass(?:word|wd|phrase)|pwd|pw)[ \t]+(?:{_R23_WILL})"
                      r"(?:[ \t]+(?:changed|set|reset|rotated|updated)[ \t]+to)?"
                      r"[ \t]*:?[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
-_R23_FREE_UP = _rx(r"(?i)(?<![\w/-])(?:u/pw?|user(?:name)?/pass(?:word)?|user/pw"
-                   r"|login/pass(?:word)?|creds?|credentials)[ \t]*[:=]?[ \t]+[`\"']?"
-                   r"[\w.@+-]{1,64}[`\"']?[ \t]*/[ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
-_R21_FREE_RULES = (_R21_FREE_PASS, _R21_FREE_FOR, _R21_FREE_SET, _R21_FREE_FROM, _R21_FREE_LOGIN,
+_R23_FREE_UP = _rx(r"(?i)(?<![\w/-])(?:u[ \t]*/[ \t]*pw?|user(?:name)?/pass(?:word)?|user/pw"
+                   r"|login/pass(?:word)?|creds?|credentials)(?:[ \t]*[:=-][ \t]*|[ \t]+)[`\"']?"
+                   r"[\w.@+-]{1,64}[`\"']?[ \t]*[/:][ \t]*[`\"']?(?P<v>[^\s\"'`/]{6,300})")
+# (round 24) ``the root pw was V``, ``db_password was V``, ``The db password will change to V``,
+# ``admin password is now V``; ``the staging password = V``, ``staging password -> V``, ``pw=V``
+_R24_FREE_WAS = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+)(?:pass(?:word|wd|phrase)?|pwd|pw)"
+                    r"[ \t]+(?:(?:is|was)(?:[ \t]+now)?|(?:will[ \t]+|has[ \t]+been[ \t]+)?"
+                    rf"change[ds]?[ \t]+to|{_R23_WILL})[ \t]*:?[ \t]+[\"'`]?"
+                    r"(?P<v>[^\s\"'`]{6,300})")
+_R24_FREE_EQ = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+)?(?:pass(?:word|wd|phrase)?|pwd|pw)"
+                   r"[ \t]*(?:=|->|=>|\u2192)[ \t]*[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R21_FREE_RULES = (_R24_FREE_WAS, _R24_FREE_EQ,
+                   _R21_FREE_PASS, _R21_FREE_FOR, _R21_FREE_SET, _R21_FREE_FROM, _R21_FREE_LOGIN,
                    _R21_FREE_PW, _R23_FREE_WILL, _R23_FREE_UP)
 
 
@@ -7056,6 +7099,7 @@ def _r21_strong(v: str) -> bool:
 def _r21_old_value(old: str) -> bool:
     """Whether a value replaced (``changed from OLD to V``) reads as a chosen password."""
     return (len(old) >= 6 and "[redacted:" not in old and _r19_password_shaped(old)
+            and _HASH_NAME.fullmatch(old) is None
             and _SECRET_STEM.search(old) is None and not _VERSION.match(old))
 
 
@@ -7081,7 +7125,7 @@ def _r21_prose_spans(text: str, low: str, doc: bool = False,
 
 
 _R21_PROSE_WORDS = ("pass", "pw", "key", "token", "secret", "cred", "log in", "log-in", "sign",
-                    "login", "u/p")  # (round 23: "login with admin / V", "u/p: admin/V")
+                    "login", "u/p", "u / p")  # (round 23: "login with admin / V", "u/p: admin/V")
 
 
 def _r21_lines(text: str, low: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
@@ -7107,7 +7151,8 @@ def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
             or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
             ) and not _r21_strong(v):
         return spans
-    weak = rule is _R22_ARROW and _R23_PW_WORD.search(name) is not None  # (round 23)
+    weak = (rule is _R22_ARROW or rule is _R24_ARROW) and _R23_PW_WORD.search(
+        name) is not None  # (round 23)
     if _r19_free_value(v, name) or _r22_stem_value(v, name) or weak and _r23_weak(v):
         spans.append((m.start("v"), m.start("v") + len(v)))
     for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
@@ -7150,15 +7195,15 @@ _R21_ENCODED = _rx(r"\([ \t]*b?[\"'`][A-Za-z][\w.@+-]{0,63}:(?P<v>[^\"'`\s]{1,30
 _R21_ENCODERS = ("btoa(", "b64encode(", "encodetostring(", "encodebase64(", "base64encode(")
 # ``echo 'V' | sudo -S …``, ``echo "V" | passwd --stdin admin``
 _R21_STDIN = _rx(r"(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?"
-                 r"(?:(?P<f>[\"'])%s(?:\\n)?(?P=f)[ \t]+)?"  # (round 23: printf '%s\n' 'V')
-                 r"(?P<q>[\"']?)(?P<v>[^\s\"'|;&$`\\]{1,300})(?:\\n)?(?P=q)"  # (and 'V\n')
+                 r"(?:(?P<f>[\"'])%s(?:\\{1,2}n)?(?P=f)[ \t]+)?"  # (round 23: printf '%s\n' 'V')
+                 r"(?P<q>[\"']?)(?P<v>[^\s\"'|;&$`\\]{1,300})(?:\\{1,2}n)?(?P=q)"  # (and 'V\n')
                  r"[ \t]*\|[ \t]*(?:sudo[ \t]+(?:[^\n|;&]{0,80}?"
                  r"[ \t])?(?:-[A-Za-z]*S|--stdin)(?![\w-])|passwd[ \t]+--stdin)")
 # ``passwd bob <<< 'V'``, ``chpasswd <<< 'bob:V'``
 _R21_HERE = _rx(r"(?:ch)?passwd(?:[ \t]+[\w.-]{1,32})?[ \t]*<<<[ \t]*(?P<q>[\"']?)"
                 r"(?:[\w.-]{1,32}:)?(?P<v>[^\s\"'$`\\]{1,300})(?P=q)")
 # ``smbclient -U admin%V``, ``--user=admin%V`` (read back from its "%")
-_R21_SMB_BACK = _rx(r"(?<![\w-])(?:-U|--user(?:name)?=?)[ \t]*[\"']?[A-Za-z][\w.\\@-]{0,63}$")
+_R21_SMB_BACK = _rx(r"(?<![\w-])(?:-U=?|--user(?:name)?=?)[ \t]*[\"']?[A-Za-z][\w.\\@-]{0,63}$")
 _R21_SMB_VALUE = _rx(r"%(?P<v>[^\s\"'%]{4,300})")
 _R23_SMB_QUOTED = _rx(r"%(?P<q>[\"'])(?P<v>[^\"'\n]{4,300})(?P=q)")  # (round 23: ``admin%'V'``)
 # command lines' password options: ``ldapsearch -w V``, ``xfreerdp /p:V``, ``mysqladmin
@@ -7218,9 +7263,11 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
         return list(last[2])
     found: list[tuple[int, int]] = []
     if filename.lower().endswith(DOC_SUFFIXES):
-        found += _r21_prose_spans(text, low, doc=True) + _r22_prose_spans(text, low)
+        read = text if text.isascii() else text.translate(_R22_SPACES)  # (round 24: no-break)
+        found += _r21_prose_spans(read, low, doc=True) + _r22_prose_spans(read, low)
     elif filename and _r18_code(filename):  # (round 23: a comment's prose)
         found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
+        found += _r24_comment_next(text, low)
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
         text, low, filename)
     for m, how in matches:
@@ -7375,7 +7422,12 @@ def _r21_present(low: str, filename: str) -> set[str]:
     if filename and _r18_code(filename):
         ext = posixpath.splitext(filename.lower())[1]
         words: tuple[str, ...] = _R21_CODE_WORDS + _R21_LANGUAGE_WORDS.get(ext, ())
-        return {w for w in words if w in low}
+        present = {w for w in words if w in low}
+        if any(w in low for w in _R24_COMMAND_WORDS):  # (round 24: a program's command lines)
+            present |= {w for w in ("sudo", "ldap", "freerdp", "net use", "--user") if w in low}
+            if "%" in low and "-u" in low:
+                present.add("-U")
+        return present
     present = {w for w in _R21_OTHER_WORDS if w in low}
     if present & {"pass", "pw", "ldap", "freerdp", "net use", "--user"}:
         present.add("sudo")  # (a command line's: read for <<<, openssl, expect too)
@@ -7417,6 +7469,7 @@ _R22_ARROW = _rx(
 _R22_WAS = _rx(rf"(?<![\w-])(?P<n>(?i:{_R20_ENV_NAME}))[`\"']?[ \t]+(?:was|is)"
                r"(?:[ \t]+now)?[ \t]*:?[ \t]+[`\"']?(?P<v>[A-Za-z0-9+/=_.~-]{16,300})")
 _R22_NEXT_LINE = _rx(rf"(?i)(?<![\w-])(?:{_R21_OWNER}[ \t_]+pass|pass(?:word|wd|phrase)|pwd)"
+                     r"(?:[ \t]+(?:below|follows|as[ \t]+follows))?"  # (round 24)
                      r"[ \t]*:?[ \t]*\n(?:[ \t]*\n)?"  # (round 23: a blank line between)
                      r"[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\n|$)")
 _R22_SPACES = {c: " " for c in (0xA0, 0x2007, 0x202F, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
@@ -7457,6 +7510,10 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
         if "->" in line or "=>" in line or "\u2192" in line:
             for m in _R22_ARROW.finditer(read, a, b):
                 spans += _r21_prose_match(m, _R22_ARROW, False)
+        if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
+            for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
+                spans += [s for m in rule.finditer(read, a, b)
+                          for s in _r21_prose_match(m, _R24_ARROW, False)]
         if " was " in line or " is " in line:
             for m in _R22_WAS.finditer(read, a, b):
                 v = m.group("v").rstrip(_SENTENCE_END)
@@ -7517,27 +7574,38 @@ _R23_COMMENT_WORDS = ("pass", "pw", "login", "log in", "u/p", "cred")
 def _r23_comment_lines(text: str, low: str) -> list[tuple[int, int]]:
     """The lines of a program's ``text`` holding a word of prose's secrets that are comments
     (start with a comment's mark)."""
-    return [(a, b) for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS)
-            if text[a:b].lstrip().startswith(_R23_COMMENT)]
+    out = []
+    for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS):
+        if text[a:b].lstrip().startswith(_R23_COMMENT):
+            out.append((a, b))
+            continue
+        at = max(text.rfind(" # ", a, b), text.rfind(" // ", a, b), text.find('"""', a, b),
+                 text.find("'''", a, b))  # (round 24: a comment after code, a docstring)
+        if at >= a:
+            out.append((at + 1, b))
+    return out
 
 
 _R23_USER = r"(?P<a>[\"'])(?P<u>[^\"'\\\n]{1,160})(?P=a)"
 _R23_VALUE = r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
 # ``login 'admin', 'V'`` (Ruby), ``sign_in('admin@x', 'V')``, ``login_as "admin", "V"``
-_R23_LOGIN = _rx(r"(?<![\w$])(?:log_?in|sign_?in|login_as|sign_in_as)(?:[ \t]*\([ \t]*|[ \t]+)"
-                 rf"{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}")
+_R23_LOGIN = _rx(r"(?<![\w$])(?:log_?in|sign_?in)(?:_(?:as|user|with))?(?:[ \t]*\([ \t]*|[ \t]+)"
+                 rf"(?:{_R23_USER}|:\w{{1,60}})[ \t]*,\s{{0,80}}{_R23_VALUE}")  # (round 24:
+# ``log_in``, ``login_user``, ``sign_in(:admin, 'V')``, ``login 'admin',`` then 'V' below)
 # Capybara's ``fill_in 'Password', with: 'V'``, ``fill_in :user_password, with: "V"``;
 # Playwright's ``page.fill('#password', 'V')`` (``type``, WebdriverIO's ``setValue``)
 _R23_FILL_IN = _rx(r"(?i)(?:fill_in[ \t(]+|\.(?:fill|type|set_?value)\([ \t]*)"
-                   r"(?:(?P<a>[\"'])[^\"'\n]{0,60}(?:pass|pwd)[^\"'\n]{0,60}"
+                   r"(?:(?P<a>[\"'`])(?:(?!(?P=a))[^\n]){0,60}?(?:pass|pwd)(?:(?!(?P=a))[^\n]){0,60}"
                    r"(?P=a)|:\w{0,40}(?:pass|pwd)\w{0,40})[ \t]*,[ \t]*(?:(?::with[ \t]*=>|with:)"
                    rf"[ \t]*)?{_R23_VALUE}")
 # a template's ``${user}:V@`` (a URL's user a variable, its password written in)
 _R23_TEMPLATE = _rx(r"\$\{[\w.$\[\]'\"]{1,80}\}:(?P<v>[^\s@:/`$\"'{}\\]{1,300})@")
 # ``LOGIN = ("admin", "V")``, ``AUTH = ['admin', 'V']`` (found from its "=", its name read back)
-_R23_PAIR = _rx(rf"=[ \t]*(?:[(\[][ \t]*)?{_R23_USER}[ \t]*,[ \t]*{_R23_VALUE}"
-                r"[ \t]*(?:[)\]]|[;#]|$)", re.MULTILINE)  # (Python's ``LOGIN = 'admin', 'V'``)
-_R23_PAIR_NAME = _rx(r"(?i)(?:(?:login|creds?|credentials?|auth|account|user_?pass\w*)[\w$]{0,40}"
+_R23_PAIR = _rx(rf"=[ \t]*(?:[(\[]\s{{0,80}})?{_R23_USER}\s{{0,80}},\s{{0,80}}{_R23_VALUE}"
+                r"[ \t]*(?:,?\s{0,80}[)\]]|[;#]|$)", re.MULTILINE)
+# (Python's ``LOGIN = 'admin', 'V'``; round 24: over lines)
+_R23_PAIR_NAME = _rx(r"(?i)(?:(?:login|creds?|credentials?|auth|account|user_?pass\w*|admin"
+                     r"|root|superuser)[\w$]{0,40}"
                      r"|(?:pass(?:word|wd)?|pw)[ \t]*[)\]])"  # (``const [user, pass] = […]``)
                      r"[ \t]*(?::[^=\n]{0,40})?$")
 # a format string's DSN: ``Sprintf("postgres://%s:%s@%s/db", "admin", "V", host)``,
@@ -7554,10 +7622,11 @@ _R23_SUDO_HERE = _rx(r"sudo[ \t](?:[^\n|;&<]{0,80}?[ \t])?(?:-[A-Za-z]*S[A-Za-z]
                      r"(?![\w-])[^\n|;&<]{0,200}?<<<[ \t]*(?P<q>[\"']?)"
                      r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)")
 # ``printf 'bob:%s\n' 'V' | chpasswd``
-_R23_CHPASSWD = _rx(r"printf[ \t]+(?P<f>[\"'])[\w.-]{1,32}:%s(?:\\n)?(?P=f)[ \t]+(?P<q>[\"']?)"
+_R23_CHPASSWD = _rx(r"printf[ \t]+(?P<f>[\"'])[\w.-]{1,32}:%s(?:\\{1,2}n)?(?P=f)[ \t]+(?P<q>[\"']?)"
                     r"(?P<v>[^\s\"'$`\\]{1,300})(?P=q)[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd")
 # ``openssl enc -aes-256-cbc -k V``, ``-pass pass:V``, ``-passin pass:V``
-_R23_OPENSSL = _rx(r"openssl[ \t][^\n|;&]{0,200}?[ \t](?:-k[ \t]+|-pass(?:in|out)?[ \t]+pass:)"
+_R23_OPENSSL = _rx(r"openssl[ \t][^\n|;&]{0,200}?[ \t](?:-k(?:[ \t]+|=)"  # (round 24: -k=V,
+                   r"|-pass(?:in|out)?[ \t]+[\"']?pass:)"  # ``-pass 'pass:V'``)
                    r"(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")
 
 
@@ -7565,8 +7634,8 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
     """The round-23 file rules' matches in ``text`` (see above), each with its value's check
     (as :func:`_r21_matches`'): a program's calls in its source, command lines elsewhere."""
     out: list[tuple[re.Match[str], str]] = []
-    if "login" in low or "sign_in" in low:
-        out += [(m, "call") for w in ("login", "sign_in") for at in _r21_places(low, w)
+    if "login" in low or "sign_in" in low or "log_in" in low:
+        out += [(m, "call") for w in ("login", "sign_in", "log_in") for at in _r21_places(low, w)
                 if (m := _R23_LOGIN.match(text, at)) is not None]
     if "fill_in" in low or "pass" in low and (".fill(" in low or ".type(" in low
                                               or "setvalue(" in low or "set_value(" in low):
@@ -7576,10 +7645,10 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
                 if (m := _R23_TEMPLATE.match(text, at)) is not None]
     if "=" in text:  # (the pairs are few: their names read back)
         out += [(m, "call") for m in _r23_pairs(text)]
-    out += [(m, "call") for m in _r23_formats(text)]
-    if filename and _r18_code(filename):
-        return out
-    return out + _r23_commands(text, low)
+    out += [(m, "call") for m in _r23_formats(text)] + _r24_calls(text, low)
+    if filename and _r18_code(filename) and not any(w in low for w in _R24_COMMAND_WORDS):
+        return out  # (round 24: a program's command lines, in a comment or a string, too)
+    return out + _r23_commands(text, low) + _r24_commands(text, low)
 
 
 def _r23_commands(text: str, low: str) -> list[tuple[re.Match[str], str]]:
@@ -7619,3 +7688,109 @@ def _r23_formats(text: str) -> list[re.Match[str]]:
             if m is not None:
                 out.append(m)
     return out
+
+
+# -- round 24 --
+# Forms round 23 left (an independent verifier's): an arrow after ``NAME:`` with no space
+# (``DB_PASSWORD:OLD->V``), after ``NAME = OLD``, in a table's row (``| DB_PASSWORD | OLD -> V
+# |``), the arrows ``-->``, ``⇒``, ``⟶``, ``➜``, ``↦``, ``—>`` and ``NAME: OLD to V``,
+# ``NAME changed from OLD to V`` (the old value too).
+_R24_ARROWS = (r"(?:-{1,2}>|={1,2}>|[\u2192\u21d2\u27f6\u279c\u21a6\u27f9\u2794\u21e8]"
+               r"|[\u2014\u2013]-?>)")
+_R24_ARROW_WORDS = ("->", "=>", " to ", "\u2192", "\u21d2", "\u27f6", "\u279c", "\u21a6",
+                    "\u27f9", "\u2794", "\u21e8", "\u2014>", "\u2013>")
+_R24_ARROW = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}"
+    r"(?:[ \t]+(?:changed|rotated|updated|reset))?(?:[ \t]*[:=|][ \t]*|[ \t]+)"
+    r"(?:from[ \t]+)?[`\"'*~]{0,2}"
+    r"(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*~]{1,300}?)[`\"'*~]{0,2}"
+    rf"[ \t]*{_R24_ARROWS}[ \t]*[`\"'*]{{0,2}}(?P<v>[^\s\"'`|*]{{6,300}})")
+# Markdown's ``password: ~~OLD~~ V`` (the old value struck through)
+_R24_STRUCK = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}[ \t]*[:=|][ \t]*"
+    r"(?:~~[`\"']?(?P<o>[^\s\"'`~]{1,300})[`\"']?~~|\[redacted:[^\]\n]{1,60}\])[ \t]*"
+    r"[`\"'*]{0,2}(?P<v>[^\s\"'`|*]{6,300})")  # (in git's text: after the mark of ~~OLD~~)
+# ``NAME: OLD to V``, ``NAME changed from OLD to V`` (not ``Pass ctx.obj2 to subcommands``)
+_R24_TO = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}"
+    r"(?:[ \t]*[:=|][ \t]*(?:from[ \t]+)?|[ \t]+(?:changed|rotated|updated|reset)[ \t]+from[ \t]+)"
+    r"[`\"'*~]{0,2}(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*~]{1,300}?)[`\"'*~]{0,2}"
+    r"[ \t]+to[ \t]+[`\"'*]{0,2}(?P<v>[^\s\"'`|*]{6,300})")
+
+# In a program's comment or string (``subprocess.run("… | sudo -S …")``, ``execSync(`…`)``) the
+# command lines read in scripts; ``printf 'root:V\n' | chpasswd``, ``printf '%s:%s\n' bob 'V' |
+# chpasswd``; a here-document's first line after ``sudo -S … <<EOF`` or ``chpasswd <<EOF``.
+_R24_COMMAND_WORDS = ("sudo", "smbclient", "openssl", "chpasswd")
+_R24_VALUE = r"(?P<q>[\"']?)(?P<v>[^\s\"'$`\\]{1,300})(?P=q)"
+_R24_CHPASSWD = (
+    _rx(r"printf[ \t]+(?P<q>[\"'])[\w.-]{1,32}:(?P<v>[^\s\"'$`\\%]{1,300})(?:\\{1,2}n)?(?P=q)"
+        r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"),
+    _rx(r"printf[ \t]+(?P<f>[\"'])%s:%s(?:\\{1,2}n)?(?P=f)[ \t]+(?P<u>[\"']?)[\w.-]{1,32}(?P=u)"
+        rf"[ \t]+{_R24_VALUE}[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"),
+)
+_R24_HERE_DOC = (
+    ("sudo", _rx(r"sudo[ \t](?:[^\n|;&<]{0,80}?[ \t])?(?:-[A-Za-z]*S[A-Za-z]*|--stdin)(?![\w-])"
+                 r"[^\n|;&<]{0,200}?<<-?[ \t]*[\"']?\w{1,20}[\"']?[^\n]{0,200}\n[ \t]*"
+                 r"(?P<v>[^\s\"'$`\\]{1,300})[ \t]*(?:\n|$)")),
+    ("chpasswd", _rx(r"chpasswd[^\n<|;&]{0,80}<<-?[ \t]*[\"']?\w{1,20}[\"']?[^\n]{0,200}\n"
+                     r"[ \t]*[\w.-]{1,32}:(?P<v>[^\s\"'$`\\]{1,300})[ \t]*(?:\n|$)")),
+)
+
+
+def _r24_commands(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r23_commands` of round 24's forms (see above)."""
+    out: list[tuple[re.Match[str], str]] = []
+    if "chpasswd" in low and "printf" in low:
+        out += [(m, "password") for at in _r21_places(low, "printf") for rule in _R24_CHPASSWD
+                if (m := rule.match(text, at)) is not None]
+    if "<<" in text:
+        out += [(m, "password") for word, rule in _R24_HERE_DOC for at in _r21_places(low, word)
+                if (m := rule.match(text, at)) is not None]
+    return out
+
+# Browser tests' fields found first: ``page.locator('#password').fill('V')``,
+# ``page.getByLabel('Password').fill('V')``, ``cy.get('#password').type('V')``, Selenium's
+# ``find_element(By.ID, "password").send_keys("V")``; JDBC's ``getConnection(url, user, "V")``;
+# Ruby's ``"postgres://#{user}:V@#{host}"``.
+_R24_FIELD = _rx(r"(?i)(?:locator|getby\w{0,20}|get|find_element\w{0,20}|findelement\w{0,20}"
+                 r"|\$)\([^()\n]{0,80}?(?:pass|pwd)[^()\n]{0,80}\)[ \t]*\.(?:fill|type|send_?keys"
+                 rf"|set_?value|press_?sequentially)\([ \t]*{_R23_VALUE}")
+_R24_FIELD_WORDS = (".fill(", ".type(", "send_keys(", "sendkeys(", "setvalue(", "set_value(",
+                    "presssequentially(")
+_R24_JDBC = _rx(r"getConnection\(\s{0,80}[^,()\n]{1,200},\s{0,80}[\w.]{1,80}\s{0,80},\s{0,80}"
+                rf"{_R23_VALUE}\s{{0,80}}\)")
+_R24_RUBY_URL = _rx(r"#\{[\w.@\[\]'\"]{1,80}\}:(?P<v>[^\s@:/`$\"'{}\\#]{1,300})@")
+
+
+def _r24_calls(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r23_matches` of round 24's calls (see above)."""
+    out: list[tuple[re.Match[str], str]] = []
+    if ("pass" in low or "pwd" in low) and any(w in low for w in _R24_FIELD_WORDS):
+        out += [(m, "call") for m in _R24_FIELD.finditer(text)]
+    if "getConnection(" in text:
+        out += [(m, "call") for at in _places(text, "getConnection(")
+                if (m := _R24_JDBC.match(text, at)) is not None]
+    if "#{" in text and "}:" in text:
+        out += [(m, "call") for at in _places(text, "#{")
+                if (m := _R24_RUBY_URL.match(text, at)) is not None]
+    return out
+
+
+# a comment's password on the next comment line: ``# staging db password:`` then ``# V``
+_R24_COMMENT_NEXT = _rx(r"(?i)(?:#|//|--|\*)[ \t]*(?:[\w-]{1,30}[ \t]+){0,3}"
+                        r"(?:pass(?:word|wd|phrase)?|pwd|pw)[ \t]*:[ \t]*\r?\n[ \t]*(?:#|//|--|\*)"
+                        r"[ \t]*[`\"']?(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\r?\n|$)")
+
+
+def _r24_comment_next(text: str, low: str) -> list[tuple[int, int]]:
+    """See ``_R24_COMMENT_NEXT``: read from the comment lines ending in a password's ":"."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(text, low, ("pass", "pw")) if ":\n" in text else ():
+        if text[b - 1:b] != ":":
+            continue
+        m = _R24_COMMENT_NEXT.search(text, a, _line_end(text, b + 1))
+        if m is not None:
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
+                spans.append((m.start("v"), m.start("v") + len(v)))
+    return spans
