@@ -519,10 +519,11 @@ try {
     throw new Error(`no file lens matching ${want}; lenses: ${JSON.stringify(seen)}`);
   };
   const bundlePane = () => page.locator(".pane").filter({ has: page.locator(".pane-header", { hasText: "Context Bundle" }) });
-  // The view's rows as "PATH DESCRIPTION[ · pinned]", whether the label is the path
+  // The view's rows as "PATH DESCRIPTION[ · pinned| · added]", whether the label is the path
   // ("shop/cart.py" "174 tokens · file") or the file's name ("cart.py" "174 tok · whole", its
   // folder last only when two rows share the name; otherwise the path is the repository's one
-  // file of that name). A pinned row is marked by its pin icon. Only rendered rows are seen, so
+  // file of that name). A pinned row is marked by its pin icon, one added without a pin by its
+  // "add" icon. Only rendered rows are seen, so
   // the view gets the explorer's height (roomForView).
   const repoFiles = () => execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: repo, encoding: "utf8" }).split("\n").filter(Boolean);
   const viewRows = async () => {
@@ -530,7 +531,7 @@ try {
       e.querySelector(".label-name")?.textContent?.trim() ?? "",
       e.querySelector(".label-description")?.textContent?.trim() ?? "",
       e.textContent?.trim() ?? "",
-      e.querySelector(".codicon-pinned") ? " · pinned" : "",
+      e.querySelector(".codicon-pinned") ? " · pinned" : e.querySelector(".codicon-add") ? " · added" : "",
     ]));
     const known = repoFiles();
     return rows.map(([name, desc, text, pin]) => {
@@ -991,6 +992,8 @@ try {
     await run("Context Steward: Add to Bundle");
     const row = await until(`no ${removed} row`, async () => (await itemRows()).find((r) => pathOf(r) === removed));
     if (!rowTokens(row) || !/(whole|defs|outline|focus|excerpt)/.test(row)) throw new Error(`row: ${row}`);
+    // Added without a pin: the "add" icon, not the pin (the pin is Pin in Bundle's, below).
+    if (/ · pinned$/.test(row) || !/ · added$/.test(row)) throw new Error(`not marked added (and only added): ${row}`);
     const after = await until("the status bar did not change with the added file", async () => {
       const t = await statusText();
       return statusFigures(t) && t !== statusWithout ? t : undefined;
