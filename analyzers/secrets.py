@@ -521,6 +521,9 @@ class Pattern(NamedTuple):
     regex: re.Pattern[str]
     check: str = "keyword"  # which value test applies: keyword, token, prose, any
     tail: re.Pattern[str] | None = None  # how a value over 300 characters reads on (unquoted)
+    # Literals one of which every match holds (lower case): an ASCII line holding none is not
+    # read by the pattern, nor is the pattern compiled for it (see :func:`_pattern_findings`)
+    needs: tuple[str, ...] = ()
 
 
 _CLI_TAIL = _rx(r"[^\s\"'`;|&)]*")  # a command line's value ends as its pattern's does
@@ -528,53 +531,58 @@ PATTERNS: tuple[Pattern, ...] = (
     # <add key="DbPassword" value="…"/> (web.config, app.config)
     Pattern("XML Secret Setting", _rx(
         rf"(?i)\bkey\s*=\s*([\"']){_NAME}\1\s+value\s*=\s*([\"'])(?P<v>[^\"'\s]{{4,300}}+)"
-        r"(?:\2|(?=[^\"'\s]))")),
+        r"(?:\2|(?=[^\"'\s]))"), needs=("value",)),
     # <password>…</password>
     Pattern("XML Secret Element", _rx(
         rf"(?i)<(?P<n>{_NAME})>(?P<v>[^<\s]{{6,300}}+)(?:</(?P=n)>|(?=[^<\s]))"),
-        tail=_rx(r"[^<\s]*")),
+        tail=_rx(r"[^<\s]*"), needs=("<",)),
     # password = "…", Password: "…", "api_key": "…", dict(password="…"), $token = '…', x == "…",
     # PASSWORD = b"…", const apiKey: string = "…", password: str = r"…"
     Pattern("Secret Assignment", _rx(
         rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?(?P<q>{_Q})(?:(?P=q){{2}})?"
-        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)")),
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE}|\s*$|\s+(?:#|//)\s)"),
+        needs=(":", "=")),
     # a quoted value of several words: PASSWORD = "correct horse battery staple", password:
     # "Zk8vQ2 wLp9Rt" (the whole literal, up to its closing quote on the line; see _phrase_value)
     Pattern("Secret Keyword", _rx(rf"{_ASSIGN_HEAD}(?:[bruf]{{1,2}}(?={_Q}))?{_PHRASE}"),
-            "phrase"),
+            "phrase",
+        needs=(":", "=")),
     # a secret's default after an environment lookup: process.env.JWT_SECRET || "…", ?? "…",
     # os.environ.get("SECRET_KEY") or "…", ENV['SECRET_KEY_BASE'] || '…' (the name is judged
     # by its words: STRIPE_KEY too)
     Pattern("Secret Keyword", _rx(
         r"(?i)(?:process\.env\.|\benv\[\s*[\"']|environ(?:\.get\(|\[)\s*[\"']|getenv\(\s*[\"'])"
         rf"\w{{1,80}}+[\"']?\s*[\])]?\s*(?:\|\||\?\?|\bor\b)\s*(?P<q>{_Q})"
-        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "envdefault"),
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "envdefault",
+        needs=("env[", "environ", "getenv(", "process.env.")),
     # #define API_KEY "…" (C), ds.setPassword("…") (Java setters)
     Pattern("Secret Keyword", _rx(
         rf"(?i)#\s*define\s+{_NAME}\s+(?P<q>\")(?P<v>{_ESC_VALUE})(?:\"|{_MORE})"
         r"|\.set_?(?:password|passwd|secret|api_?key|token|access_?key|private_?key"
-        rf"|client_?secret|credentials?)\s*\(\s*(?P<a>[\"'])(?P<w>{_ESC_VALUE})(?:(?P=a)\s*\)|{_MORE})")),
+        rf"|client_?secret|credentials?)\s*\(\s*(?P<a>[\"'])(?P<w>{_ESC_VALUE})(?:(?P=a)\s*\)|{_MORE})"),
+        needs=("#", ".set")),
     # os.environ.setdefault("DB_PASSWORD", "…"), getenv("API_KEY", "…"), ("Password", "…"),
     # setattr(cfg, "password", "…") (an object's name before the pair)
     Pattern("Secret Pair", _rx(
         rf"(?i)\(\s*(?:[\w.]{{1,80}}+\s*,\s*)?(?P<a>[\"']){_NAME}(?P=a)\s*,\s*(?P<q>[\"'])(?P<v>[^\"'\s]{{6,300}}+)"
-        r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))")),
+        r"(?:(?P=q)\s*[),]|(?=[^\"'\s]))"), needs=("(",)),
     # Map.of("user", "bob", "password", "…") (Java: keys and values alternate, so the pairs
     # before the name are read two by two), Kotlin's mapOf("password" to "…")
     Pattern("Secret Pair", _rx(
         r"(?i)(?:\bmap\.of\(\s*(?:\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*\"(?:[^\"\\]|\\.){0,300}+\"\s*,\s*)"
         rf"{{0,20}}?\"{_NAME}\"\s*,|\"{_NAME}\"\s+to)\s*(?P<q>\")(?P<v>[^\"\s]{{6,300}}+)"
-        r"(?:\"\s*[),]|(?=[^\"\s]))")),
+        r"(?:\"\s*[),]|(?=[^\"\s]))"), needs=('"',)),
     # Server=db;User Id=sa;Password=…;   (connection strings)
     Pattern("Connection String Password", _rx(
         r"(?i)[\"'](?:password|pwd)\s*=\s*(?P<v>[^;\"'\s]{4,300}+)(?:;|(?=[^;\"'\s]))"
         r"|(?<=;)\s*(?:password|pwd)\s*=\s*(?P<w>[^;\"'\s]{4,300})"), "any",
-        _rx(r"[^;\"'\s]*")),
+        _rx(r"[^;\"'\s]*"), needs=("password", "pwd")),
     # auth=("admin", "…"), credentials=("admin", "…"), HTTPBasicAuth("admin", "…"),
     # BasicAuth('u', '…')
     Pattern("Basic Auth Credentials", _rx(
         r"(?:\b(?i:\w*(?:auth|credentials?|creds))\s*=\s*[(\[]|\b\w*Auth\s*\()\s*(?P<a>[\"'])[^\"'\s]+(?P=a)\s*,\s*(?P<q>[\"'])"
-        r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any"),
+        r"(?P<v>[^\"'\s]{4,300}+)(?:(?P=q)\s*[)\]]|(?=[^\"'\s]))"), "any",
+        needs=("auth", "credential", "creds")),
     # scheme://user:p#ss@host (detect-secrets' detector stops at some symbols); no user too
     # (redis://:pw@cache:6379); an "@" left unencoded in the password (app:P@ssw0rd@db: up to
     # the last "@" before the host, of at most three)
@@ -582,96 +590,104 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)\b[a-z][a-z0-9+.-]{0,30}://[^\s/:@'\"]{0,300}(?:@[^\s/:@'\"]{1,300})?:"
         r"(?P<v>(?=[^\s/'\"]{4})[^\s/@'\"]{1,300}+(?:@[^\s/@'\"]{1,300}+){0,2})"
         r"(?=@[\w.\[-]|[^\s/@'\"]*@[\w.\[-])"),
-        "url", _rx(r"[^\s/@'\"]*")),
+        "url", _rx(r"[^\s/@'\"]*"), needs=("://",)),
     # https://host/r.git?private_token=…, …&access_token=…, ?api_key=… (a URL's query)
     Pattern("URL Query Secret", _rx(
         rf"(?i)[?&](?:{_NAME}|\w*token)=(?P<v>[^&#\s\"'`<>()\[\]]{{12,300}})"), "query",
-        _rx(r"[^&#\s\"'`<>()\[\]]*")),
+        _rx(r"[^&#\s\"'`<>()\[\]]*"),
+        needs=("=",)),
     # "Bearer eyJ…" / "Authorization: Bearer 3f9a…"
     Pattern("Bearer Token", _rx(
-        r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{12,}=*)" + _NO_TRAIL), "token"),
+        r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9\-._~+/]{12,}=*)" + _NO_TRAIL), "token",
+        needs=("bearer",)),
     # "Authorization": "9f8e…" (a token with no scheme, quoted)
     Pattern("Authorization Header", _rx(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*(?P<q>[\"'])(?P<v>[A-Za-z0-9\-._~+/]{20,300}+=*)"
-        r"(?P=q)"), "token"),
+        r"(?P=q)"), "token", needs=("authorization",)),
     # "Authorization": "Token 9f8e…" / Authorization: Basic YWRt… / -H 'Authorization: Digest …'
     Pattern("Authorization Header", _rx(
         r"(?i)\bauthorization[\"']?\s*[:=,]\s*[\"']?(?:token|basic|digest|apikey|sso-key)\s+"
-        r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header"),
+        r"(?P<v>[A-Za-z0-9\-._~+/:]{12,}=*)" + _NO_TRAIL), "header", needs=("authorization",)),
     # X-Auth-Token: …, "X-Vault-Token": "…", -H 'Private-Token: …' (HTTP headers that carry a
     # credential; "X-API-Key" is also a secret's name in prose)
     Pattern("Secret Header", _rx(
         r"(?i)(?<![\w-])(?:x-(?![\w-]{0,40}[xc]srf)[\w-]{0,40}?(?:token|key|secret|auth|password"
         r"|signature|api)|private-token|access-token|auth-token|api-token)[\"']?\]?\s*"
         r"(?:=>|[:=]|,\s*(?=[\"']))\s*[\"']?"
-        r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", _rx(r"[A-Za-z0-9\-._~+/=]*")),
+        r"(?P<v>[A-Za-z0-9\-._~+/=]{12,300}+)"), "token", _rx(r"[A-Za-z0-9\-._~+/=]*"),
+        needs=("x-", "-token")),
     # mysql -pPW, mysqldump --password=PW, sshpass -p PW, redis-cli -a PW (command lines)
     Pattern("Command Line Password", _rx(
         r"(?i)\b(?:mysql\w*|mariadb\w*)\b[^\n#]{0,300}?\s-p(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|\b(?:sshpass\s+-p|redis-cli\b[^\n#]{0,300}?\s-a)\s*[\"']?"
         r"(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
-        _CLI_TAIL),
+        _CLI_TAIL, needs=("mysql", "mariadb", "sshpass", "redis-cli")),
     Pattern("Command Line Password", _rx(
         r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase)[= ](?P<v>[^\s\"'`;|&)]{4,300})"),
-        "cli", _CLI_TAIL),
+        "cli", _CLI_TAIL, needs=("--pass",)),
     # keytool -storepass PW, openssl -passout pass:PW, docker login -p PW, htpasswd -b FILE USER PW,
     # redis' requirepass PW, SQL's IDENTIFIED BY 'PW'
     Pattern("Command Line Password", _rx(
         r"(?i)(?<![\w-])-(?:src|dest)?(?:storepass|keypass)\s+(?P<v>[^\s\"'`;|&)]{4,300})"
-        r"|(?<![\w-])-pass(?:in|out)\s+pass:(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
+        r"|(?<![\w-])-pass(?:in|out)\s+pass:(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL,
+        needs=("pass",)),
     Pattern("Command Line Password", _rx(
         r"(?i)\bdocker\s+login\b[^\n#]{0,300}?\s(?:-p|--password)[= ]\s*[\"']?"
         r"(?P<v>[^\s\"'`;|&)]{4,300})"
         r"|\bhtpasswd(?:\s+-\w{1,10}){0,4}?\s+-\w{0,5}b\w{0,5}(?:\s+-\w{1,10}){0,3}"
-        r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL),
+        r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL,
+        needs=("docker", "htpasswd")),
     Pattern("Command Line Password", _rx(
-        r"(?i)^\s*(?:requirepass|masterauth)\s+[\"']?(?P<v>[^\s\"']{4,300})"), "cli", _CLI_TAIL),
+        r"(?i)^\s*(?:requirepass|masterauth)\s+[\"']?(?P<v>[^\s\"']{4,300})"), "cli", _CLI_TAIL,
+        needs=("requirepass", "masterauth")),
     Pattern("Secret Keyword", _rx(
         r"(?i)\bidentified\s+(?:with\s+\w{1,40}\s+)?by\s+(?P<q>['\"])"
-        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "any"),
+        rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "any", needs=("identified",)),
     # curl -u admin:PW, curl --user admin:PW
     Pattern("Basic Auth Credentials", _rx(
         r"\bcurl\b[^\n#]{0,300}?\s(?:-u|--user)[= ]?\s*[\"']?[^\s:\"'/]+:"
-        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any", _CLI_TAIL),
+        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "any", _CLI_TAIL, needs=("curl",)),
     # OpenAI project/service keys and Anthropic keys (detect-secrets knows only the old form)
     Pattern("OpenAI Token", _rx(
         r"\b(?P<v>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9]{40,}(?![\w-]))"),
-        "whole"),
+        "whole", needs=("sk-",)),
     # any other OpenAI key: "T3BlbkFJ" is "OpenAI" in base64 (sk-None-…, sk-<name>-…)
     Pattern("OpenAI Token", _rx(
         r"(?<![\w-])(?P<v>sk-[A-Za-z0-9_-]{1,200}T3BlbkFJ[A-Za-z0-9_-]{20,200})(?![\w-])"),
-        "whole"),
+        "whole", needs=("t3blbkfj",)),
     Pattern("Anthropic Token", _rx(
-        r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole"),
+        r"\b(?P<v>sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,})"), "whole", needs=("sk-ant-",)),
     # GitHub's fine-grained tokens (detect-secrets knows the ghp_/gho_/... forms only), Google API
     # keys, Discord webhooks' tokens
     # (after a word's "_" too: ``tok_github_pat_...``)
     Pattern("GitHub Token", _rx(r"(?<![A-Za-z0-9])(?P<v>github_pat_[A-Za-z0-9_]{22,255})"),
-            "whole"),
+            "whole", needs=("github_pat_",)),
     # Every one of these on a line, however long, by our own patterns (detect-secrets reads a long
     # line in pieces and each piece again until nothing more is found): GitHub's classic tokens,
     # AWS access key ids, Slack tokens, JSON Web Tokens (a header and claims, each JSON: "eyJ")
     Pattern("GitHub Token", _rx(r"(?<![A-Za-z0-9])(?P<v>gh[pousr]_[A-Za-z0-9]{36,255})"
-                                       r"(?![A-Za-z0-9])"), "whole"),
+                                       r"(?![A-Za-z0-9])"), "whole", needs=("gh",)),
     Pattern("AWS Access Key", _rx(r"(?<![A-Z0-9])(?P<v>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
-                                         r"(?![A-Z0-9])"), "whole"),
-    Pattern("Slack Token", _rx(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole"),
+                                         r"(?![A-Z0-9])"), "whole",
+        needs=("akia", "asia", "abia", "acca")),
+    Pattern("Slack Token", _rx(r"(?<![\w-])(?P<v>xox[abposr]-[A-Za-z0-9-]{10,})"), "whole",
+        needs=("xox",)),
     # Artifactory's API keys in any quotes (detect-secrets' rule wants a blank, "=", ":" or '"'
     # before one: ``{'X-JFrog-Art-Api': 'AKC…'}`` escaped it)
     Pattern("Artifactory Credentials", _rx(
-        r"(?<![A-Za-z0-9])(?P<v>AKC[a-zA-Z0-9]{50,})(?![A-Za-z0-9])"), "whole"),
+        r"(?<![A-Za-z0-9])(?P<v>AKC[a-zA-Z0-9]{50,})(?![A-Za-z0-9])"), "whole", needs=("akc",)),
     # every kind of GitLab token (detect-secrets misses some: glcbt-, glagent-, ...)
     Pattern("GitLab Token", _rx(
         r"(?<![\w-])(?P<v>(?:gl(?:pat|dt|ft|soat|rt|cbt|ptt|agent|oas|imt)-|GR1348941)"
-        r"[A-Za-z0-9_-]{20,64})(?![\w-])"), "whole"),
+        r"[A-Za-z0-9_-]{20,64})(?![\w-])"), "whole", needs=("gl", "gr1348941")),
     # npm's access tokens (detect-secrets knows them only after ``_authToken=``)
     Pattern("NPM Token", _rx(r"(?<![\w-])(?P<v>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])"),
-            "whole"),
+            "whole", needs=("npm_",)),
     Pattern("JSON Web Token", _rx(
         r"(?<![\w-])(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"
-        r"(?![\w-])"), "whole"),
+        r"(?![\w-])"), "whole", needs=("eyj",)),
     Pattern("Google API Key", _rx(r"(?<![A-Za-z0-9])(?P<v>AIza[0-9A-Za-z_-]{35})(?![\w-])"),
-            "whole"),
+            "whole", needs=("aiza",)),
     # vendors' tokens detect-secrets does not know, by their prefixes and shapes (Hugging Face,
     # Vault, Slack app-level, Stripe webhook and test keys, Shopify, DigitalOcean, Linear, Postman,
     # Databricks, Sentry, Grafana, New Relic, Doppler, age, Atlassian, Google OAuth client
@@ -687,27 +703,34 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|ATATT3[A-Za-z0-9_=-]{100,300}"
         r"|GOCSPX-[A-Za-z0-9_-]{28}|sbp_[a-f0-9]{40}|dckr_pat_[A-Za-z0-9_-]{27}"
         r"|pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_.-]{32,64}|rubygems_[a-f0-9]{48}"
-        r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole"),
+        r"|ya29\.[A-Za-z0-9_-]{20,300})(?![\w-])"), "whole",
+        needs=("_v1_", "age-secret-key-1", "atatt3", "dapi", "dckr_pat_", "dp.", "glc_", "glsa_",
+               "gocspx-", "hf_", "hv", "k_test_", "lin_api_", "nrak-", "pmak-", "pscale_",
+               "rubygems_", "sbp_", "shp", "sntry", "whsec_", "xapp-", "ya29.")),
     # a Hugging Face token with no digit (about 1 in 400 of them: 34 random letters of both
     # cases), not an identifier of words that happens to start "hf_"
     # (``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``, ``hf_`` and 34 letters all of one case)
-    Pattern("Vendor Token", _rx(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters"),
+    Pattern("Vendor Token", _rx(r"(?<![\w.-])(?P<v>hf_[A-Za-z]{34})(?![\w-])"), "hfletters",
+        needs=("hf_",)),
     # a private key, base64-encoded ("LS0tLS1CRUdJTi" is "-----BEGIN"): a Kubernetes secret's
     # tls.key, a kubeconfig's client-key-data (a certificate is not one)
     Pattern("Private Key", _rx(
         r"(?<![A-Za-z0-9+/])(?P<v>LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,300}+={0,2})"), "b64key",
-        _rx(r"[A-Za-z0-9+/=]*")),
+        _rx(r"[A-Za-z0-9+/=]*"), needs=("ls0tls1crudjti",)),
     # a token as a URL's user (git clone https://<token>@github.com/…)
     Pattern("Basic Auth Credentials", _rx(
-        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "urluser"),
+        r"(?i)\b[a-z][a-z0-9+.-]{0,30}://(?P<v>[A-Za-z0-9_-]{16,300}+)@(?=[\w.\[-])"), "urluser",
+        needs=("://",)),
     Pattern("Discord Webhook", _rx(
-        r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole"),
+        r"(?i)\bdiscord(?:app)?\.com/api/webhooks/\d+/(?P<v>[\w-]{20,})"), "whole",
+        needs=("webhooks",)),
     # netrc: machine host login user password pw
     Pattern("Netrc Password", _rx(
-        rf"(?i)\blogin\s+\S+\s+password\s+(?P<v>{_NETRC_VALUE})"), "any"),
+        rf"(?i)\blogin\s+\S+\s+password\s+(?P<v>{_NETRC_VALUE})"), "any", needs=("login",)),
     # a netrc entry over several lines: "  password pw" alone on its line
     Pattern("Netrc Password", _rx(
-        rf"(?i)^\s*(?:password|passwd)\s+(?P<v>{_NETRC_VALUE})(?:\s*$|(?=\S))"), "prose"),
+        rf"(?i)^\s*(?:password|passwd)\s+(?P<v>{_NETRC_VALUE})(?:\s*$|(?=\S))"), "prose",
+        needs=("passw",)),
     # # FIXME password is Sup3r!pass on staging
     # The staging password: Sup3r!pass   (the whole value, trailing punctuation too)
     # Markdown: `api_key: R6q…`, **api_key**: R6q…; HTML: <b>Password:</b> R6q…</p> (up to an
@@ -719,26 +742,27 @@ PATTERNS: tuple[Pattern, ...] = (
     # creds: ci / Xk9… (a user, a slash, the password)
     Pattern("Secret In Prose", _rx(
         r"(?i)(?<![\w-])(?:creds|credentials)[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
-        r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "prose"),
+        r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "prose", needs=("cred",)),
     # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
     Pattern("Secret In Prose", _rx(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
     Pattern("AWS Secret Access Key", _rx(
         r"(?i)(?:aws|secret)[\w -]{0,30}?(?:[=:]|\s)\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})"
-        r"(?![A-Za-z0-9/+=])"), "mixed"),
+        r"(?![A-Za-z0-9/+=])"), "mixed", needs=("aws", "secret")),
 )
 _TOKEN_TAIL = _rx(r"[A-Za-z0-9_\-+/=.~]*")
 # In shell scripts and configuration (not source code): PASSWORD=…, export API_KEY=…, key: …
 CONFIG_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)^\s*(?:export\s+|set\s+|ENV\s+)?[\"']?{_NAME}[\"']?\s*(?:[?:+]?=|:)\s*{_YAML_PROPS}"
-    r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config")
+    r"(?P<v>[^\s\"'`;]{8,300}+)(?:\s*(?:\s[#;].*)?$|(?=[^\s\"'`;]))"), "config",
+    needs=(":", "="))
 # Any file: Dockerfile's legacy ``ENV DB_PASSWORD value`` (no "="), a shell or compose default
 # ``${POSTGRES_PASSWORD:-value}``
 DEFAULT_PATTERNS = (
     Pattern("Secret Keyword", _rx(
-        rf"(?i)^\s*ENV\s+{_NAME}\s+(?P<v>[^\s\"'`=]{{8,300}}+)\s*$"), "config"),
+        rf"(?i)^\s*ENV\s+{_NAME}\s+(?P<v>[^\s\"'`=]{{8,300}}+)\s*$"), "config", needs=("env",)),
     Pattern("Secret Keyword", _rx(
-        rf"(?i)\$\{{{_NAME}:?[-=](?P<v>[^}}\s\"'`]{{6,300}}+)\}}"), "config"),
+        rf"(?i)\$\{{{_NAME}:?[-=](?P<v>[^}}\s\"'`]{{6,300}}+)\}}"), "config", needs=("${",)),
 )
 # In configuration, a further name on the same line: a flow mapping (``{password: a, admin_password:
 # b}``), an INI comment (``password = a ; old password = b``): the value ends at , ; } ]
@@ -747,12 +771,12 @@ DEFAULT_PATTERNS = (
 FLOW_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)(?:[{{,;\[]\s*|\s)[\"']?{_NAME}[\"']?\s*(?::=|[:=])\s*(?P<fq>[\"'])?"
     r"(?P<v>[^\s,;}\]\"'`]{6,300}+)(?(fq)(?!\s[^\"'\n]{0,300}[\"']))"),
-    "config")
+    "config", needs=(":", "="))
 # In text, shell, commit subjects (not source code): ``… password=Sup3r!pw for db``, ``make deploy
 # PASSWORD=…`` in a code span: NAME=value anywhere on the line.
 INLINE_PATTERN = Pattern("Secret Keyword", _rx(
     rf"(?i)(?<![\w.$-]){_NAME}=(?P<v>(?:[^\s\"'`;,<>()\[\]{{}}|&]|&(?![\w.-]+=)){{8,300}})"),
-    "inline", _rx(r"[^\s\"'`;,<>()\[\]{}|&]*"))
+    "inline", _rx(r"[^\s\"'`;,<>()\[\]{}|&]*"), needs=("=",))
 # (a query string's next "&name=" ends the value)
 # detect-secrets' allowlist pragma: whoever wrote it says the line (or, "nextline", the next one)
 # holds a secret, whatever the detectors make of it ("SIGNING_KEY = '…'  # pragma: allowlist
@@ -1282,9 +1306,12 @@ _COMMENT_AT = _rx(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)")
 
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out: list[Finding] = []
+    # (an ASCII line's lower case: ``(?i)`` reads some other letters as ASCII ones, ``K`` as k)
+    low = line.lower() if line.isascii() else None
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
-        _pattern_findings(out, number, line, pat, code=not config)
+        if low is None or not pat.needs or any(n in low for n in pat.needs):
+            _pattern_findings(out, number, line, pat, code=not config)
     if "[" in line:  # (in code, quoted items only)
         out += _flow_list_findings(number, line, quoted=not config)
     comment = None if config else _COMMENT_AT.search(line)
