@@ -1304,10 +1304,15 @@ def _is_config(filename: str) -> bool:
 _COMMENT_AT = _rx(r"^\s*(?:#|//|/\*|\*|--|;|<!--)|\s(?:#|//|/\*|--|<!--)")
 
 
+# The four letters other than ASCII ones that ``re.IGNORECASE`` matches to ASCII letters
+# (the re module's documentation): ``İ`` and ``ı`` (i), ``ſ`` (s), ``K`` (the Kelvin sign, k)
+_ASCII_ALIKE = _rx("[\u0130\u0131\u017f\u212a]")
+
+
 def _own_findings(number: int, line: str, config: bool) -> list[Finding]:
     out: list[Finding] = []
-    # (an ASCII line's lower case: ``(?i)`` reads some other letters as ASCII ones, ``K`` as k)
-    low = line.lower() if line.isascii() else None
+    # (not when the line holds a letter ``(?i)`` reads as an ASCII one: ``ſ`` is s, ``K`` k)
+    low = None if _ASCII_ALIKE.search(line) else line.lower()
     for pat in ((*PATTERNS, *DEFAULT_PATTERNS, CONFIG_PATTERN, FLOW_PATTERN, INLINE_PATTERN)
                 if config else (*PATTERNS, *DEFAULT_PATTERNS)):
         if low is None or not pat.needs or any(n in low for n in pat.needs):

@@ -95,7 +95,8 @@ def test_a_line_without_their_literals_compiles_none_of_them() -> None:
     compiles no vendor token's pattern, nor a command line's."""
     code = textwrap.dedent("""
         from analyzers import secrets as s
-        line = "defines `update_order_authorize_data` (used by the seed)"
+        line = ("defines `add_gift_cards_to_order` (4\u00d7), "
+                "`update_order_authorize_data` (3\u00d7), used in `saleor/checkout/complete.py`")
         assert s.might_hold_secret(line)
         assert s.redact(line) == line
         compiled = [p for p in s.PATTERNS if p.regex._compiled is not None]
@@ -126,3 +127,15 @@ def test_gated_patterns_still_find_their_secrets(line: str) -> None:
     assert secrets.find_secrets(line + "\n"), line
     upper = line.upper() if line.startswith("mysql") else line  # (curl's is lower case only)
     assert secrets.find_secrets(upper + "\n"), upper
+
+
+@pytest.mark.parametrize("line", [
+    "sshpa\u017fs -p Zq7vR2pLx9wQ ssh host",  # a long s: (?i) reads it as "s"
+    "mysqldump --pa\u017f\u017fword=Zq7vR2pLx9wQ db",
+    "doc\u212aer login -u ci -p Zq7vR2pLx9wQ",  # the Kelvin sign: "k"
+    "mysql -uroot -pZq7vR2pLx9wQ db  # \u00d7 (another letter: read as ever)",
+])
+def test_letters_ignorecase_reads_as_ascii_ones_are_not_gated(line: str) -> None:
+    """``re.IGNORECASE`` matches four letters to ASCII ones (``İ ı ſ K``): a line holding one is
+    still read (folded to ASCII first, and never gated by its lower case)."""
+    assert secrets.find_secrets(line + "\n"), line
