@@ -110,19 +110,21 @@ NO_WORKSPACE = Workspace()
 
 def _manifest_kind(path: str) -> str | None:
     """What manifest ``path`` is (``go``, ``js``, ``tsconfig``, ``python``, ``rust``), or None
-    for another file."""
+    for another file. Cheap tests first: every file of every warm start passes here."""
     base = path[path.rfind("/") + 1:]
+    if base.endswith(".json"):
+        if base == "package.json" or "config" in base and _TSCONFIG.fullmatch(base):
+            return None if "node_modules/" in path else "js" if base == "package.json" \
+                else "tsconfig"
+        return None
     if base == "go.mod":
         return "go"
-    if base == "package.json":
-        return None if "node_modules/" in path else "js"
     if base == "Cargo.toml":
         return "rust"
-    if base == "pyproject.toml" or _REQUIREMENTS.fullmatch(base) \
-            or _REQUIREMENTS_FOLDER.search(path) and base.endswith((".txt", ".in")):
+    if base == "pyproject.toml" or "requirements" in path and (
+            _REQUIREMENTS.fullmatch(base) or _REQUIREMENTS_FOLDER.search(path)
+            and base.endswith((".txt", ".in"))):
         return "python"
-    if _TSCONFIG.fullmatch(base) and "node_modules/" not in path:
-        return "tsconfig"
     return None
 
 
