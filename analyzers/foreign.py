@@ -543,7 +543,7 @@ def _read_one(kind: str, path: str, text: str, fixture: bool, read: _Read) -> No
     else:
         try:
             manifest = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if not isinstance(manifest, dict):
             return
@@ -559,7 +559,8 @@ def _read_one(kind: str, path: str, text: str, fixture: bool, read: _Read) -> No
                 read.js_deps.update(k for k in listed if isinstance(k, str))
 
 
-_JSONC = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.S)
+# A string (kept), or a comment: an unclosed one ends the text (no scan again from each ``/*``).
+_JSONC = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 
 
@@ -569,7 +570,7 @@ def _tsconfig(path: str, text: str, read: _Read) -> None:
     text = _TRAILING_COMMA.sub(r"\1", _JSONC.sub(lambda m: m.group(1) or "", text))
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return
     options = doc.get("compilerOptions") if isinstance(doc, dict) else None
     if not isinstance(options, dict):
@@ -621,7 +622,7 @@ def _cargo(text: str, fixture: bool, names: set[str], deps: set[str]) -> None:
 
     try:
         doc = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, ValueError):
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         return
     for key in ("package", "lib"):
         table = doc.get(key)
