@@ -6,7 +6,8 @@ module's definition, never of the repository's own definition of the same name:
 :func:`analyzers.syntax.parse` keeps it a word of the file but no reference. Standard libraries
 are known here (Go's standard packages, Python's ``sys.stdlib_module_names``, Rust's ``std``,
 ``core`` and ``alloc``, Node's built-in modules); third-party modules need the repository's
-:class:`Workspace` (its go.mod modules, its package.json dependencies and packages).
+:class:`Workspace` (its go.mod modules, its package.json dependencies and packages, its
+tsconfig aliases, its Cargo.toml and Python dependencies).
 """
 
 from __future__ import annotations
@@ -35,56 +36,116 @@ class Workspace:
     ``python_external``: the distributions its pyproject.toml and requirements files depend on,
     as import names (``typing-extensions``: ``typing_extensions``), that no folder or module of
     the repository is called (a distribution imported by another name, ``PyYAML`` as
-    ``yaml``, is not known).
+    ``yaml``, is not known). ``js_own``: with a package.json, the bare specifiers that are the
+    repository's own (:meth:`js_own_specifier`): any other is a package's, listed or not.
+    ``rust_external``: the crates its Cargo.toml files depend on (as code names them,
+    ``serde-json``: ``serde_json``) that are none of its own crates nor a path in it.
     """
 
     go_modules: tuple[str, ...] = ()
     js_external: frozenset[str] = frozenset()
     python_external: frozenset[str] = frozenset()
+    js_own: JsOwn | None = None
+    rust_external: frozenset[str] = frozenset()
 
     def fingerprint(self) -> str:
         """A digest of the contents: files parsed under another are parsed again."""
-        text = "\n".join([*self.go_modules, "", *sorted(self.js_external), "",
-                          *sorted(self.python_external)])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()[:16]
 
     def to_json(self) -> str:
-        return json.dumps([list(self.go_modules), sorted(self.js_external),
-                           sorted(self.python_external)])
+        own = self.js_own
+        return json.dumps({
+            "go": list(self.go_modules), "js": sorted(self.js_external),
+            "py": sorted(self.python_external), "rust": sorted(self.rust_external),
+            "js_own": None if own is None else [sorted(own.packages), sorted(own.roots),
+                                                sorted(own.aliases)]})
 
     @classmethod
     def from_json(cls, text: str) -> Workspace | None:
         """The workspace :meth:`to_json` wrote, or None for anything else."""
         try:
-            go, js, py = json.loads(text)
-            return cls(tuple(map(str, go)), frozenset(map(str, js)), frozenset(map(str, py)))
-        except (ValueError, TypeError):
+            d = json.loads(text)
+            own = d["js_own"]
+            return cls(tuple(map(str, d["go"])), frozenset(map(str, d["js"])),
+                       frozenset(map(str, d["py"])),
+                       None if own is None else JsOwn(*(frozenset(map(str, x)) for x in own)),
+                       frozenset(map(str, d["rust"])))
+        except (ValueError, TypeError, KeyError, AttributeError):
             return None
+
+    def js_own_specifier(self, spec: str, package: str) -> bool:
+        """Whether a bare specifier (of ``package``) is the repository's own: always without a
+        package.json (nothing is known); else when it names one of its packages, matches a
+        tsconfig or jsconfig ``paths`` alias, or starts with a folder or module found where
+        such a specifier may resolve (:class:`JsOwn`'s ``roots``), ``@`` before it or not."""
+        own = self.js_own
+        if own is None or package in own.packages:
+            return True
+        head = spec.split("/", 1)[0]
+        # ``utils/strings`` and, aliased by a bundler or a framework, ``@utils/strings`` or
+        # ``@theme/Navbar`` (Docusaurus's swizzled src/theme/Navbar) where such a folder is.
+        if head in own.roots or head + "/" in own.roots \
+                or head[:1] == "@" and head[1:] + "/" in own.roots and head != "@types":
+            return True
+        return any(spec.startswith(a[:-1]) if a.endswith("*") else spec == a
+                   for a in own.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class JsOwn:
+    """The bare specifiers a JavaScript or TypeScript repository resolves itself:
+    ``packages``, the names of its package.json files (workspace packages, the repository's
+    own name); ``roots``, the folders (``utils/``) and modules (``utils`` of ``utils.ts``) at
+    the root, in ``src/``, in each package.json's folder and its ``src/`` and in each
+    tsconfig's ``baseUrl``; ``aliases``, its tsconfig and jsconfig ``paths`` keys
+    (``@app/*``)."""
+
+    packages: frozenset[str] = frozenset()
+    roots: frozenset[str] = frozenset()
+    aliases: frozenset[str] = frozenset()
 
 
 NO_WORKSPACE = Workspace()
 
 
-def _is_manifest(base: str) -> bool:
-    return base in ("go.mod", "package.json", "pyproject.toml") \
-        or base.startswith("requirements") and _REQUIREMENTS.fullmatch(base) is not None
+def _manifest_kind(path: str) -> str | None:
+    """What manifest ``path`` is (``go``, ``js``, ``tsconfig``, ``python``, ``rust``), or None
+    for another file. Cheap tests first: every file of every warm start passes here."""
+    base = path[path.rfind("/") + 1:]
+    if base.endswith(".json"):
+        if base == "package.json" or "config" in base and _TSCONFIG.fullmatch(base):
+            return None if "node_modules/" in path else "js" if base == "package.json" \
+                else "tsconfig"
+        return None
+    if base == "go.mod":
+        return "go"
+    if base == "Cargo.toml":
+        return "rust"
+    if base == "pyproject.toml" or "requirements" in path and (
+            _REQUIREMENTS.fullmatch(base) or _REQUIREMENTS_FOLDER.search(path)
+            and base.endswith((".txt", ".in"))):
+        return "python"
+    return None
 
 
 def workspace_key(entries: Iterable[tuple[str, int, int]]) -> str:
     """A digest of what :func:`workspace_of` reads, from the walk's (path, size, mtime)
-    entries: the manifests' stats and, with a Python manifest, the names of the Python files
-    and their folders. The same key, the same workspace: a warm start reads no manifest."""
+    entries: the manifests' stats and, with a Python or JavaScript manifest, the names of the
+    files (Python's folders and modules are its own; so are JavaScript's at the root, in
+    ``src/`` or a ``baseUrl``). The same key, the same workspace: a warm start reads no
+    manifest."""
     stats: list[tuple[str, int, int]] = []
-    py_paths: list[str] = []  # in the walk's order: another order only costs a reading
+    paths: list[str] = []  # in the walk's order: another order only costs a reading
+    kinds: set[str] = set()
     for path, size, mtime in entries:
-        if path.endswith((".py", ".pyi")):
-            py_paths.append(path)
-        elif _is_manifest(path[path.rfind("/") + 1:]):
+        paths.append(path)
+        kind = _manifest_kind(path)
+        if kind is not None:
+            kinds.add(kind)
             stats.append((path, size, mtime))
     stats.sort()
-    python = any(not p.endswith(("go.mod", "package.json")) for p, _, _ in stats)
-    text = repr(stats) + ("\n".join(py_paths) if python else "")
+    names = kinds & {"python", "js", "tsconfig"}
+    text = repr(stats) + ("\n".join(paths) if names else "")
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 # Go's standard packages are those whose path starts with one of these.
@@ -143,9 +204,10 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
     out: set[bytes] = set()
     members: set[int] = set()
     if lang == "rust":
-        out.update(_RUST_STD)
+        crates = frozenset((*_RUST_STD, *(c.encode("utf-8") for c in workspace.rust_external)))
+        out.update(crates)
         for node in nodes:
-            out.update(_rust_std_bindings(node.text or b""))
+            out.update(_rust_std_bindings(node.text or b"", crates))
     elif lang == "go":
         for node in nodes:
             out.update(_go_bindings(node, workspace))
@@ -158,14 +220,15 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
     return Foreign(frozenset(out), frozenset(members))
 
 
-def _rust_std_bindings(text: bytes) -> list[bytes]:
-    """The names a Rust ``use`` of the standard crates binds (``std::{fmt, io::{self, Read}}``:
-    ``fmt``, ``io``, ``Read``; ``std::io::Result as IoResult``: ``IoResult``); none for another
-    crate's or the crate's own."""
+def _rust_std_bindings(text: bytes, crates: frozenset[bytes]) -> list[bytes]:
+    """The names a Rust ``use`` of the standard or the dependencies' ``crates`` binds
+    (``std::{fmt, io::{self, Read}}``: ``fmt``, ``io``, ``Read``; ``std::io::Result as
+    IoResult``: ``IoResult``; ``serde::Serialize``: ``Serialize``); none for the crate's
+    own."""
     tokens = _USE_TOKEN.findall(text)
     if tokens[:1] == [b"::"]:
         tokens = tokens[1:]
-    if not tokens or tokens[0] not in _RUST_STD:
+    if not tokens or tokens[0] not in crates:
         return []
     out: list[bytes] = []
     stack: list[bytes | None] = []  # the segment before each open brace
@@ -265,13 +328,19 @@ def js_package(spec: str) -> str | None:
 
 
 def _js_foreign(spec: str, workspace: Workspace) -> bool:
-    """Whether a JavaScript module specifier names a Node built-in or a package the workspace
-    depends on that is none of its own."""
+    """Whether a JavaScript module specifier names a Node built-in, a package the workspace
+    depends on that is none of its own, or (a package.json known) any bare specifier the
+    workspace does not resolve itself (:meth:`Workspace.js_own_specifier`)."""
     if spec.startswith("node:"):
         return True
     package = js_package(spec)
-    return package is not None and (package in _NODE_BUILTINS
-                                    or package in workspace.js_external)
+    if package is None:
+        return False
+    if package in _NODE_BUILTINS or package in workspace.js_external:
+        return True
+    # Unlisted (a transitive one, a global, a forgotten entry): a package still, unless the
+    # repository resolves it itself.
+    return not workspace.js_own_specifier(spec, package)
 
 
 def _js_bindings(fragment: Node, workspace: Workspace, members: set[int]) -> list[bytes]:
@@ -302,12 +371,7 @@ def _js_require_bindings(value: Node | None, members: set[int]) -> list[bytes]:
     bytes of the members named on it, added to ``members`` (see :func:`_js_bindings`)."""
     if value is None:
         return []
-    while value.parent is not None and value.parent.type == "member_expression":
-        prop = value.parent.child_by_field_name("property")
-        if prop is None or prop.type != "property_identifier":
-            break
-        members.add(prop.start_byte)
-        value = value.parent
+    value = _js_module_value(value, members)
     declarator = value.parent
     if declarator is None or declarator.type != "variable_declarator":
         return []
@@ -323,6 +387,30 @@ def _js_require_bindings(value: Node | None, members: set[int]) -> list[bytes]:
             if n.type == "shorthand_property_identifier_pattern"] + [
         v.text or b"" for p in name.named_children if p.type == "pair_pattern"
         for v in (p.child_by_field_name("value"),) if v is not None and v.type == "identifier"]
+
+
+def _js_module_value(value: Node, members: set[int]) -> Node:
+    """The outermost expression reached from a ``require(...)`` call (``value``) that is still
+    the module's: ``require('lodash').debounce``, ``require('lodash')['debounce']``,
+    ``require('debug')('app')``, ``await import('x')``; the start bytes of the members named
+    on the way go to ``members``."""
+    while value.parent is not None:
+        outer = value.parent
+        if outer.type == "member_expression":
+            prop = outer.child_by_field_name("property")
+            if prop is None or prop.type != "property_identifier":
+                break
+            members.add(prop.start_byte)
+        elif outer.type in ("subscript_expression", "call_expression"):
+            held = outer.child_by_field_name("object" if outer.type == "subscript_expression"
+                                             else "function")
+            if held is None or held.start_byte != value.start_byte \
+                    or held.end_byte != value.end_byte:
+                break
+        elif outer.type not in ("await_expression", "parenthesized_expression"):
+            break
+        value = outer
+    return value
 
 
 def _js_clause_names(clause: Node, out: list[bytes]) -> None:
@@ -373,67 +461,199 @@ def chain_head(source: bytes, start: int, raw: bytes) -> tuple[bytes, int] | Non
 
 _DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies",
                       "optionalDependencies")
-_MANIFEST_MAX = 1 << 20  # a go.mod or package.json larger than this is read for nothing
+_MANIFEST_MAX = 1 << 20  # a manifest larger than this is read for nothing
+
+
+def _read_manifest(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > _MANIFEST_MAX:
+            return None
+        return path.read_text("utf-8", "replace")
+    except OSError:
+        return None
+
+
+@dataclass
+class _Read:
+    """What :func:`workspace_of` gathers, manifest by manifest."""
+
+    modules: set[str]
+    js_names: set[str]
+    js_deps: set[str]
+    js_manifest: bool = False
+    aliases: set[str] | None = None
+    base_dirs: set[str] | None = None
+    rust_names: set[str] | None = None
+    rust_deps: set[str] | None = None
 
 
 def workspace_of(root: Path, files: Iterable[str]) -> Workspace:
     """The :class:`Workspace` of the repository at ``root`` whose (indexed) ``files`` these
     are: the ``module`` line of each go.mod, the name and the dependencies of each
-    package.json (outside node_modules). A manifest that cannot be read counts for nothing."""
-    modules: set[str] = set()
-    own: set[str] = set()
-    deps: set[str] = set()
+    package.json (outside node_modules), the ``paths`` and ``baseUrl`` of each tsconfig or
+    jsconfig, the packages and dependencies of each Cargo.toml, the Python dependencies of
+    pyproject.toml and requirements files. A manifest that cannot be read counts for
+    nothing."""
+    read = _Read(set(), set(), set(), aliases=set(), base_dirs={"", "src"}, rust_names=set(),
+                 rust_deps=set())
     py_deps: set[str] = set()
     py_dirs: set[str] = set()  # the folders of Python files, and their modules' names:
     py_local: set[str] = set()  # what an import of the repository's own may start with
+    paths: list[str] = []
     for f in files:
+        paths.append(f)
         slash = f.rfind("/")
         base = f[slash + 1:]
         if base.endswith((".py", ".pyi")):
             py_dirs.add(f[:slash])
             py_local.add(base[:base.rfind(".")].lower())
             continue
+        kind = _manifest_kind(f)
+        if kind is None:
+            continue
+        # A test's sample project depends on "foo": no dependency of ours.
         fixture = not _FIXTURES.isdisjoint(f.split("/")[:-1])
-        if _REQUIREMENTS.fullmatch(base) or base == "pyproject.toml":
-            if not fixture:  # a test's sample project depends on "foo": no dependency of ours
+        if kind == "python":
+            if not fixture:
                 py_deps.update(_python_requirements(root / f, base))
             continue
-        if base not in ("go.mod", "package.json") or "node_modules/" in f:
-            continue
-        try:
-            path = root / f
-            if path.stat().st_size > _MANIFEST_MAX:
-                continue
-            text = path.read_text("utf-8", "replace")
-        except OSError:
-            continue
-        if base == "go.mod":
-            m = re.search(r"^module\s+(\S+)", text, re.M)
-            if m:
-                modules.add(m.group(1).strip('"'))
-            continue
+        text = _read_manifest(root / f)
+        if text is not None:
+            _read_one(kind, f, text, fixture, read)
+    if py_deps:
+        py_local.update(p.lower() for d in py_dirs for p in d.split("/"))
+    assert read.rust_deps is not None and read.rust_names is not None
+    return Workspace(tuple(sorted(read.modules, key=lambda m: (-len(m), m))),
+                     frozenset(read.js_deps - read.js_names), frozenset(py_deps - py_local),
+                     _js_own(read, paths) if read.js_manifest else None,
+                     frozenset(read.rust_deps - read.rust_names))
+
+
+def _read_one(kind: str, path: str, text: str, fixture: bool, read: _Read) -> None:
+    """What one go.mod, package.json, tsconfig or Cargo.toml (``kind``) says, into ``read``."""
+    if kind == "go":
+        m = re.search(r"^module\s+(\S+)", text, re.M)
+        if m:
+            read.modules.add(m.group(1).strip('"'))
+    elif kind == "rust":
+        assert read.rust_names is not None and read.rust_deps is not None
+        _cargo(text, fixture, read.rust_names, read.rust_deps)
+    elif kind == "tsconfig":
+        _tsconfig(path, text, read)
+    else:
         try:
             manifest = json.loads(text)
-        except ValueError:
-            continue
+        except (ValueError, RecursionError):
+            return
         if not isinstance(manifest, dict):
-            continue
+            return
+        read.js_manifest = True
+        folder = path.rpartition("/")[0]  # a package's folders and modules, and its src/'s
+        assert read.base_dirs is not None
+        read.base_dirs.update((folder, f"{folder}/src" if folder else "src"))
         if isinstance(manifest.get("name"), str):
-            own.add(manifest["name"])
+            read.js_names.add(manifest["name"])
         for key in () if fixture else _DEPENDENCY_FIELDS:
             listed = manifest.get(key)
             if isinstance(listed, dict):
-                deps.update(k for k in listed if isinstance(k, str))
-    if py_deps:
-        py_local.update(p.lower() for d in py_dirs for p in d.split("/"))
-    return Workspace(tuple(sorted(modules, key=lambda m: (-len(m), m))),
-                     frozenset(deps - own), frozenset(py_deps - py_local))
+                read.js_deps.update(k for k in listed if isinstance(k, str))
+
+
+# A string (kept), or a comment: an unclosed one ends the text (no scan again from each ``/*``).
+_JSONC = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def _tsconfig(path: str, text: str, read: _Read) -> None:
+    """A tsconfig's or jsconfig's ``compilerOptions.paths`` keys and ``baseUrl`` folder (from the
+    repository's root), into ``read``; it may hold comments and trailing commas."""
+    text = _TRAILING_COMMA.sub(r"\1", _JSONC.sub(lambda m: m.group(1) or "", text))
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        return
+    options = doc.get("compilerOptions") if isinstance(doc, dict) else None
+    if not isinstance(options, dict):
+        return
+    assert read.aliases is not None and read.base_dirs is not None
+    aliases = options.get("paths")
+    if isinstance(aliases, dict):
+        read.aliases.update(k for k in aliases if isinstance(k, str) and k not in ("*", ""))
+    base_url = options.get("baseUrl")
+    if isinstance(base_url, str):
+        parts: list[str] = []
+        for part in (path.rpartition("/")[0] + "/" + base_url).split("/"):
+            if part == "..":
+                if parts:
+                    parts.pop()
+            elif part not in ("", "."):
+                parts.append(part)
+        read.base_dirs.add("/".join(parts))
+
+
+def _js_own(read: _Read, paths: list[str]) -> JsOwn:
+    """The bare specifiers the repository resolves itself (:class:`JsOwn`)."""
+    assert read.base_dirs is not None and read.aliases is not None
+    bases = read.base_dirs
+    roots: set[str] = set()
+    for p in paths:
+        if "node_modules/" in p:
+            continue
+        parts = p.split("/")
+        prefix = ""
+        for i, part in enumerate(parts):
+            if prefix in bases:
+                roots.add(part + "/" if i < len(parts) - 1 else part.split(".", 1)[0])
+            prefix = f"{prefix}/{part}" if prefix else part
+    roots.discard("")
+    roots.discard("/")
+    return JsOwn(frozenset(read.js_names), frozenset(roots), frozenset(read.aliases))
+
+
+_CARGO_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
+def _cargo(text: str, fixture: bool, names: set[str], deps: set[str]) -> None:
+    """A Cargo.toml's crates, as code names them (``-`` as ``_``): its ``[package]`` and
+    ``[lib]`` names and its path dependencies into ``names``, the others it depends on
+    (``[dependencies]``, dev-, build-, per target, ``[workspace.dependencies]``) into
+    ``deps``."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return
+    for key in ("package", "lib"):
+        table = doc.get(key)
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            names.add(table["name"].replace("-", "_"))
+    tables = [doc.get(t) for t in _CARGO_TABLES]
+    workspace = doc.get("workspace")
+    if isinstance(workspace, dict):
+        tables.append(workspace.get("dependencies"))
+    targets = doc.get("target")
+    if isinstance(targets, dict):
+        tables.extend(t.get(k) for t in targets.values() if isinstance(t, dict)
+                      for k in _CARGO_TABLES)
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for name, spec in table.items():
+            crate = name.replace("-", "_")
+            if isinstance(spec, dict) and "path" in spec:
+                names.add(crate)  # the repository's own crate
+            elif not fixture:
+                deps.add(crate)
 
 
 # Folders of tests' sample projects: their manifests' dependencies are not the repository's.
 _FIXTURES = frozenset({"test", "tests", "testdata", "fixtures", "__fixtures__", "__tests__",
                        "testing"})
-_REQUIREMENTS = re.compile(r"requirements[\w.-]*\.(?:txt|in)")
+# requirements.txt, requirements-dev.txt, dev-requirements.in; any in a requirements/ folder.
+_REQUIREMENTS = re.compile(r"(?:[\w.-]*[-_.])?requirements[\w.-]*\.(?:txt|in)")
+_REQUIREMENTS_FOLDER = re.compile(r"(?:^|/)requirements/")
+_TSCONFIG = re.compile(r"[jt]sconfig(?:\.[\w.-]+)?\.json")
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 

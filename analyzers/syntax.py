@@ -362,6 +362,10 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     by_bytes: dict[bytes, list[int]] = {}
     shadowed: dict[bytes, list[int]] = {}
     keywords = {n.start_byte for n in caps.get("keyword", ())}
+    if lang == "go" and "field_key" in caps:
+        keywords.update(_go_field_keys(caps["field_key"]))
+    elif lang == "rust" and "macro_colon" in caps:
+        keywords.update(_rust_macro_keys(caps["macro_colon"]))
     attributes = _rust_attribute_spans(caps.get("attribute", ()), source)
     for node in caps.get("ref", []):
         start, end = node.start_byte, node.end_byte
@@ -377,6 +381,81 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
     return _decoded(by_bytes), _decoded(shadowed)
+
+
+# A Go composite literal of one of these types builds a struct: its keys are the struct's fields.
+_GO_STRUCT_TYPES = frozenset(("type_identifier", "qualified_type", "generic_type", "struct_type"))
+
+
+def _go_field_keys(keys: Sequence[Node]) -> Iterator[int]:
+    """The start bytes of the composite-literal keys (``field_key`` captures, identifiers) that
+    name a struct's field: the literal's type is a struct's, or a named type (one not known
+    here: a struct's most often), not a map's, array's or slice's (``map[Kind]int{KindA: 1}``
+    uses ``KindA``)."""
+    for key in keys:
+        keyed = key.parent.parent if key.parent is not None else None
+        body = keyed.parent if keyed is not None else None
+        kind = _go_literal_type(body) if body is not None else None
+        if kind is None or kind.type in _GO_STRUCT_TYPES:
+            yield key.start_byte
+
+
+def _go_literal_type(body: Node) -> Node | None:
+    """The type of the Go composite literal whose ``literal_value`` is ``body``: its own, or for
+    an element whose type is left out (``{Handler: h}`` in ``[]Route{...}``), the element, key
+    or value type of the literal holding it (pointers left out). None when not known (the
+    holder's type is a named one)."""
+    holders: list[bool] = []  # from the inside out: whether the element is a map's key
+    node: Node | None = body
+    kind: Node | None = None
+    while node is not None and kind is None:
+        parent = node.parent
+        if parent is not None and parent.type == "composite_literal":
+            kind = parent.child_by_field_name("type")
+            if kind is None:
+                return None
+        elif parent is None or parent.type != "literal_element" or parent.parent is None:
+            return None
+        elif parent.parent.type == "keyed_element":
+            key = parent.parent.child_by_field_name("key")
+            holders.append(key is not None and key.start_byte == parent.start_byte)
+            node = parent.parent.parent
+        else:
+            holders.append(False)
+            node = parent.parent
+    for is_key in reversed(holders):
+        kind = _go_pointee(kind)
+        if kind is None:
+            return None
+        if kind.type == "map_type":
+            kind = kind.child_by_field_name("key" if is_key else "value")
+        elif kind.type in ("slice_type", "array_type", "implicit_length_array_type"):
+            kind = kind.child_by_field_name("element")
+        else:
+            return None
+    return _go_pointee(kind)
+
+
+def _go_pointee(kind: Node | None) -> Node | None:
+    """A Go type with its pointers and parentheses left out (``*Route``: ``Route``)."""
+    while kind is not None and kind.type in ("pointer_type", "parenthesized_type"):
+        kind = kind.named_children[0] if kind.named_children else None
+    return kind
+
+
+def _rust_macro_keys(colons: Sequence[Node]) -> Iterator[int]:
+    """The start bytes of the names before a ``:`` in a Rust macro's tokens (``macro_colon``
+    captures) that are a struct literal's field keys: the name opens a brace's tokens or
+    follows a comma in them (``vec![Item { name: a, count: b }]``), not ``let x: u32``."""
+    for colon in colons:
+        name = colon.prev_sibling
+        if name is None or name.type != "identifier":
+            continue
+        before = name.prev_sibling
+        tree = colon.parent
+        if before is not None and before.type in ("{", ",") and tree is not None \
+                and tree.child_count and tree.children[0].type == "{":
+            yield name.start_byte
 
 
 # Rust attributes whose arguments are configuration words, not names of the crate's definitions

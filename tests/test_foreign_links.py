@@ -219,16 +219,17 @@ def test_a_package_dependency_links_nothing_a_workspace_package_does(tmp_path: P
     assert not {"render", "useState", "useLocalState", "readFileSync"} & set(refs), refs
 
 
-def test_a_dependency_added_later_is_read_again(tmp_path: Path) -> None:
-    # Without react among the dependencies, its names are the repository's as far as it
-    # knows; once package.json lists it, app.jsx (unchanged) is parsed again.
+def test_a_manifest_changed_later_is_read_again(tmp_path: Path) -> None:
+    # A tsconfig alias makes 'react' the repository's own (src/dom.js): its names link; once
+    # the alias is gone, 'react' is a package (listed or not) and app.jsx (unchanged) is
+    # parsed again.
     root = _js_repo(tmp_path, {})
+    tsconfig = {"compilerOptions": {"baseUrl": ".", "paths": {"react": ["src/dom.js"]}}}
+    commit(root, "alias react", {"tsconfig.json": json.dumps(tsconfig)})
     build(root)
     with Index(root) as index:
         assert "render" in index.references("src/app.jsx")
-    manifest = json.loads((root / "package.json").read_text())
-    manifest["dependencies"]["react"] = "^18.0.0"
-    commit(root, "depend on react", {"package.json": json.dumps(manifest)})
+    commit(root, "no alias", {"tsconfig.json": None})
     build(root)
     with Index(root) as index:
         assert "render" not in index.references("src/app.jsx")
@@ -315,20 +316,25 @@ module.exports = View;
 '''
 
 
+def _links_to_view(tmp_path: Path, dependencies: list[str], path: str, text: str,
+                   view_js: str) -> tuple[set[str], dict[str, list[int]]]:
+    """The words of lib/view.js's reasons when ``path`` (``text``) is the seed, in a repository
+    depending on ``dependencies``, and the references of ``path``."""
+    manifest = {"name": "web", "dependencies": dict.fromkeys(dependencies, "*")}
+    root = make_repo(tmp_path / "repo", {
+        "package.json": json.dumps(manifest), path: text, "lib/view.js": view_js})
+    ranked = _ranked(root, path)
+    with Index(root) as index:
+        return set(_reasons(ranked, "lib/view.js").split()), index.references(path)
+
+
 def test_a_member_of_a_required_package_links_nothing(tmp_path: Path) -> None:
     # express lib/application.js:24 `var resolve = require('node:path').resolve;` made
     # lib/view.js, which defines its own `resolve`, look used by application.js.
-    manifest = {"name": "web", "dependencies": {"lodash": "*", "react-dom": "*"}}
-    root = make_repo(tmp_path / "repo", {
-        "package.json": json.dumps(manifest), "lib/application.js": APPLICATION_JS,
-        "lib/view.js": VIEW_JS})
-    ranked = _ranked(root, "lib/application.js")
-    view = _reasons(ranked, "lib/view.js")
-    assert "`View`" in view, ranked
-    assert not {"`resolve`", "`join`", "`debounce`", "`render`", "`wait`"} & set(view.split()), \
-        ranked
-    with Index(root) as index:
-        refs = index.references("lib/application.js")
+    view, refs = _links_to_view(tmp_path, ["lodash", "react-dom"], "lib/application.js",
+                                APPLICATION_JS, VIEW_JS)
+    assert "`View`" in view, view
+    assert not {"`resolve`", "`join`", "`debounce`", "`render`", "`wait`"} & view, view
     assert not {"resolve", "join", "debounce", "render", "wait"} & set(refs), refs
     assert refs.get("View") == [4, 7], refs
 
@@ -442,3 +448,244 @@ def test_a_struct_initializer_key_is_no_use(tmp_path: Path) -> None:
     assert "count" not in c and "name" not in c and c.get("config") == [3], c
     assert "Handler" not in go and "Path" not in go, go
     assert go.get("Route") == [13, 14, 15] and {10, 11} <= set(go.get("KindA", [])), go
+
+
+HANDLERS_JS = '''\
+const debounce = require('lodash')['debounce'];
+const debug = require('debug')('app:handlers');
+const { throttle } = await import('lodash');
+const View = require('./view');
+
+function handle() {
+  return debounce(throttle(View(debug('x'))));
+}
+'''
+HELPERS_JS = '''\
+function View(x) { return x; }
+function debounce(x) { return x; }
+function debug(x) { return x; }
+function throttle(x) { return x; }
+module.exports = View;
+'''
+
+
+def test_a_member_subscripted_or_called_on_a_required_package_links_nothing(
+        tmp_path: Path) -> None:
+    # `const debounce = require('lodash')['debounce']` bound `debounce` to nothing foreign:
+    # its uses linked lib/view.js's own `debounce`.
+    view, refs = _links_to_view(tmp_path, ["lodash", "debug"], "lib/handlers.js", HANDLERS_JS,
+                                HELPERS_JS)
+    assert "`View`" in view, view
+    assert not {"`debounce`", "`debug`", "`throttle`"} & view, view
+    assert not {"debounce", "debug", "throttle"} & set(refs), refs
+    assert refs.get("View") == [4, 7], refs
+
+
+MAIN_TS = '''\
+import leftpad from 'leftpad';
+import { chunk } from 'lodash-es/chunk';
+import { Button } from '@acme/ui';
+import { formatDate } from '@app/dates';
+import { slugify } from 'utils/strings';
+import { tokens } from 'design-tokens';
+import { Navbar } from '@components/Navbar';
+const padStart = require('pad-start');
+
+export function main(): string {
+  return leftpad(padStart(chunk(Button(formatDate(slugify(Navbar(tokens)))))));
+}
+'''
+LOCAL_TS = '''\
+export function leftpad(x: unknown): unknown { return x; }
+export function padStart(x: unknown): unknown { return x; }
+export function chunk(x: unknown): unknown { return x; }
+'''
+
+
+def test_an_unlisted_bare_package_links_nothing_the_repositorys_own_do(tmp_path: Path) -> None:
+    # leftpad, lodash-es and pad-start are listed in no package.json: packages still, not the
+    # repository's. A workspace package (pnpm-workspace.yaml, no "workspaces" field, not listed
+    # either), a tsconfig `paths` alias, a module under its `baseUrl`, an aliased package name
+    # and `@components/...` (a bundler's alias of the src/components folder) are the
+    # repository's own.
+    tsconfig = '''{
+  // comments and trailing commas, as tsc allows
+  "compilerOptions": {
+    "baseUrl": "./src",
+    "paths": {"@app/*": ["app/*"], "design-tokens": ["theme/tokens.ts"],},
+  },
+}'''
+    root = make_repo(tmp_path / "repo", {
+        "package.json": json.dumps({"name": "acme", "private": True}),
+        "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n",
+        "tsconfig.json": tsconfig,
+        "src/main.ts": MAIN_TS, "src/local.ts": LOCAL_TS,
+        "src/app/dates.ts": "export function formatDate(x: unknown) { return x; }\n",
+        "src/utils/strings.ts": "export function slugify(x: unknown) { return x; }\n",
+        "src/theme/tokens.ts": "export const tokens = 1;\n",
+        "src/components/Navbar.ts": "export function Navbar(x: unknown) { return x; }\n",
+        "packages/ui/package.json": json.dumps({"name": "@acme/ui"}),
+        "packages/ui/button.ts": "export function Button(x: unknown) { return x; }\n"})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/main.ts")
+    assert not {"leftpad", "chunk", "padStart"} & set(refs), refs
+    assert {"Button", "formatDate", "slugify", "tokens", "Navbar"} <= set(refs), refs
+
+
+ITEMS_RS = '''\
+use serde::Serialize;
+use serde_json::to_string;
+use tokio::spawn;
+use core_utils::helper;
+
+#[derive(Serialize)]
+pub struct Item {
+    pub name: String,
+    pub count: u32,
+}
+
+pub fn items() -> Vec<Item> {
+    helper();
+    let _ = to_string(&1);
+    spawn();
+    let _ = anyhow::anyhow!("x");
+    vec![Item { name: String::new(), count: 1 }, Item { name: helper(), count: 2 }]
+}
+'''
+OWN_RS = '''\
+pub trait Serialize {}
+pub fn to_string() {}
+pub fn spawn() {}
+pub fn anyhow() {}
+pub fn name() {}
+pub fn count() {}
+'''
+APP_CARGO = '''\
+[package]
+name = "app"
+
+[dependencies]
+serde = { workspace = true }
+serde_json = "1"
+core-utils = { path = "../utils" }
+anyhow = { workspace = true }
+
+[dev-dependencies]
+tokio = "1"
+'''
+ROOT_CARGO = '''\
+[workspace]
+members = ["crates/app", "crates/utils"]
+
+[workspace.dependencies]
+serde = "1"
+anyhow = "1"
+'''
+
+
+def test_rust_macro_struct_keys_and_external_crates_link_nothing(tmp_path: Path) -> None:
+    # vec![Item { name: .. }]: the macro's tokens hold a struct literal whose keys are fields;
+    # serde, serde_json, tokio and anyhow are crates Cargo.toml depends on, core-utils is a
+    # crate of the workspace (its own).
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": ROOT_CARGO, "crates/app/Cargo.toml": APP_CARGO,
+        "crates/app/src/items.rs": ITEMS_RS, "crates/app/src/own.rs": OWN_RS,
+        "crates/utils/Cargo.toml": '[package]\nname = "core-utils"\n',
+        "crates/utils/src/lib.rs": "pub fn helper() -> String { String::new() }\n"})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("crates/app/src/items.rs")
+    assert not {"name", "count", "Serialize", "to_string", "spawn", "anyhow"} & set(refs), refs
+    assert refs.get("helper") == [4, 13, 17] and refs.get("Item") == [12, 17], refs
+
+
+KINDS_GO = '''\
+package web
+
+func Kinds() int {
+	x := struct{ Label string }{Label: "a"}
+	slices := []map[Kind]int{{KindB: 1}}
+	nested := map[string]map[Kind]int{"x": {KindC: 1}}
+	lists := map[Kind][]int{KindA: {KindD: 1}}
+	routes := []*Route{{Handler: "h"}}
+	return len(x.Label) + len(slices) + len(nested) + len(lists) + len(routes)
+}
+'''
+KIND_GO = '''\
+package web
+
+type Kind int
+
+const (
+	KindA Kind = iota
+	KindB
+	KindC
+	KindD
+)
+
+type Route struct{ Handler string }
+
+func Label() string { return "" }
+
+type Handler func()
+'''
+
+
+def test_go_anonymous_struct_keys_are_no_uses_nested_map_keys_are(tmp_path: Path) -> None:
+    # A one-line anonymous struct's key is a field; the keys of a map whose type the outer
+    # literal gives (`[]map[Kind]int{{KindB: 1}}`) are values: uses.
+    root = make_repo(tmp_path / "repo", {
+        "go.mod": "module example.com/web\n", "web/kinds.go": KINDS_GO, "web/kind.go": KIND_GO})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("web/kinds.go")
+    assert refs.get("Label") == [9] and "Handler" not in refs, refs
+    assert {"KindA", "KindB", "KindC", "KindD"} <= set(refs), refs
+
+
+APP_PY = '''\
+from requests import get
+from pytest_mock import MockerFixture
+from httpx import Client
+from attrs import define
+
+from app.own import post
+
+
+def fetch(url):
+    return get(url), MockerFixture, Client(), define, post(url)
+'''
+OWN_PY = '''\
+def get(url):
+    return url
+
+
+def post(url):
+    return url
+
+
+def define(x):
+    return x
+
+
+class MockerFixture:
+    pass
+
+
+class Client:
+    pass
+'''
+
+
+def test_python_dependencies_of_a_requirements_folder_link_nothing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "repo", {
+        "requirements/base.txt": "requests>=2\n",
+        "requirements/dev.txt": "-r base.txt\npytest-mock==3.14\n",
+        "dev-requirements.txt": "httpx\n", "requirements-docs.txt": "attrs\n",
+        "app/__init__.py": "", "app/fetch.py": APP_PY, "app/own.py": OWN_PY})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("app/fetch.py")
+    assert not {"get", "MockerFixture", "Client", "define"} & set(refs), refs
+    assert refs.get("post") == [6, 10], refs

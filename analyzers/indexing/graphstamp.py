@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 # 17: nor through names imported from third-party modules (store schema 16).
 # 18: nor through a member of a required package, nor a struct initializer's field key
 # (store schema 17).
-GRAPH_VERSION = 18
+# 19: nor through unlisted JavaScript packages, Cargo.toml's crates, Rust macros' struct keys, Go
+# anonymous structs' keys; nested Go map keys link again (store schema 18).
+GRAPH_VERSION = 19
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -462,7 +462,7 @@ class _Build:
         stamp = known.fingerprint()
         if self.store.get_meta("workspace") == stamp:
             return
-        langs = ("go", "javascript", "typescript", "tsx", "python")
+        langs = ("go", "javascript", "typescript", "tsx", "python", "rust")
         stale = [r[0] for r in self.store.conn.execute(
             f"SELECT path FROM files WHERE lang IN ({','.join('?' * len(langs))})", langs)]
         with self.store.transaction():
@@ -873,13 +873,14 @@ class Index:
         return out
 
     def workspace(self) -> Workspace:
-        """What the repository's go.mod and package.json files say of its modules, as the
-        index's files were parsed with (:func:`analyzers.foreign.workspace_of`)."""
-        rows = self.conn.execute(
-            "SELECT path FROM files WHERE path LIKE '%go.mod' OR path LIKE '%package.json' "
-            "OR path LIKE '%.py' OR path LIKE '%.pyi' OR path LIKE '%pyproject.toml' "
-            "OR path LIKE '%requirements%'")
-        return workspace_of(self.root, [r[0] for r in rows])
+        """What the repository's manifests (go.mod, package.json, tsconfig, Cargo.toml, Python
+        requirements) say of its modules, as the index's files were parsed with
+        (:func:`analyzers.foreign.workspace_of`)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key='workspace_read'").fetchone()
+        known = Workspace.from_json(row[0]) if row else None
+        if known is not None:
+            return known
+        return workspace_of(self.root, [r[0] for r in self.conn.execute("SELECT path FROM files")])
 
     def history_key(self) -> str:
         """What the history the graph reads depends on: the commits held and HEAD."""

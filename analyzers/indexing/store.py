@@ -47,7 +47,14 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # TypeScript's `import fs = require('fs')` binds (now an import too); a bare 'test' specifier is
 # no Node built-in (only `node:test`); a struct initializer's field key (Rust `Item { name: .. }`,
 # C `{ .count = 1 }`, Go `Route{Handler: h}`) is no reference.
-SCHEMA_VERSION = 17
+# 18: nor a name bound to a package a JavaScript repository does not resolve itself (listed in no
+# package.json either: `import x from 'leftpad'`; tsconfig `paths`, `baseUrl`, workspace
+# packages are its own), nor one from `require('lodash')['debounce']`, `require('debug')('x')`;
+# nor a Rust name from a crate Cargo.toml depends on (`use serde::Serialize`), nor a key of a
+# struct literal in a macro's tokens (`vec![Item { name: .. }]`); a Go anonymous struct's key is
+# no reference, a nested map literal's keys are (`[]map[Kind]int{{KindA: 1}}`); Python
+# requirements/ folders and dev-requirements.txt are read.
+SCHEMA_VERSION = 18
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

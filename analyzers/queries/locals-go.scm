@@ -16,11 +16,8 @@
 ; no use of a definition elsewhere (a word of the file still).
 (field_declaration name: (field_identifier) @keyword)
 
-; A composite literal's key where a struct value is built (`Route{Handler: h}`, and an element
-; whose type is left out, `[]Route{{Handler: h}}`): a field of that struct, no use of a
-; definition elsewhere by that name. An array's, slice's or map's key (`[...]string{KindA: "a"}`)
-; is a value: a use.
-(composite_literal
-  type: [(type_identifier) (qualified_type) (generic_type)]
-  body: (literal_value (keyed_element key: (literal_element (identifier) @keyword))))
-(literal_element (literal_value (keyed_element key: (literal_element (identifier) @keyword))))
+; A composite literal's key (`Route{Handler: h}`, `map[Kind]int{KindA: 1}`): a struct's field
+; (no use of a definition elsewhere by that name) or a map's, array's or slice's key (a value: a
+; use). Which, syntax._go_field_keys tells from the literal's type, or the type of the literal
+; that holds one whose type is left out (`[]Route{{Handler: h}}`, `[]map[Kind]int{{KindA: 1}}`).
+(keyed_element key: (literal_element (identifier) @field_key))

@@ -32,3 +32,8 @@
 ; definition elsewhere by that name (the struct's own name still is one).
 (field_initializer field: (field_identifier) @keyword)
 (field_pattern name: (field_identifier) @keyword pattern: (_))
+
+; A macro's tokens hold struct literals too (`vec![Item { name: a }]`): the colons in them, whose
+; names before them are field keys when they open a brace's tokens or follow a comma
+; (syntax._rust_macro_keys).
+(token_tree ":" @macro_colon)
