@@ -4,7 +4,8 @@ Plain dataclasses, so that reading the defaults imports nothing: a warm CLI quer
 pydantic, which costs it more than its whole ranking. Values given from outside (``Settings(...)``,
 ``Settings.model_validate``: command-line options, editor settings) are validated and coerced by a
 pydantic model generated from these very fields on first use, and a bad value raises pydantic's
-``ValidationError`` with pydantic's message, as when Settings was a pydantic model. The pydantic
+``ValidationError`` with pydantic's message, as when Settings was a pydantic model (the edges
+word it with :func:`error_message`: what the setting must be, never pydantic's words). The pydantic
 methods the edges use (``model_validate``, ``model_construct``, ``model_copy``, ``model_dump``,
 ``model_fields``) keep their meaning.
 """
@@ -153,14 +154,81 @@ def _default(f: dataclasses.Field[Any]) -> Any:
     return f.default
 
 
-def error_message(err: Mapping[str, Any]) -> str:
-    """One of pydantic's validation errors (``ValidationError.errors()``) in our words: a
-    validator's own message as it wrote it ("unknown profile 'gpt-5': choose one of ..."), not
-    pydantic's "Value error, ..."; else pydantic's message."""
+# What a value should have been, by the kind of pydantic's error, in our words.
+_KINDS = {"float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
+          "int_parsing": "a whole number", "int_type": "a whole number",
+          "int_from_float": "a whole number", "bool_parsing": "true or false",
+          "bool_type": "true or false", "string_type": "text (a string)", "list_type": "a list",
+          "dict_type": "an object", "missing": "given"}
+_BOUNDS = {"greater_than_equal": "at least", "greater_than": "more than",
+           "less_than_equal": "at most", "less_than": "less than"}
+
+
+def expected_of(err: Mapping[str, Any]) -> str | None:
+    """What the value of one of pydantic's errors should have been, from the error's kind
+    ("a number", "at least 500"); None for a kind we do not word."""
+    kind = err.get("type")
+    if kind in _BOUNDS:
+        limit = next(iter((err.get("ctx") or {}).values()), "?")
+        return f"{_BOUNDS[kind]} {limit}"
+    return _KINDS.get(str(kind))
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def setting_expects(name: str) -> str | None:
+    """What the setting ``name`` takes, in words, with its default as an example: "a number
+    from 0 to 0.5, such as 0.1 (the default)", "a whole number of at least 1"; None for a name
+    that is no setting."""
+    f = Settings.model_fields.get(name)
+    if f is None:
+        return None
+    hint = typing.get_type_hints(Settings)[name]
+    kinds = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    origin = typing.get_origin(kinds[0])
+    words = {int: "a whole number", float: "a number", str: "text"}.get(kinds[0]) or \
+        ("a list of text (strings)" if origin is list else "a value")
+    limits = (f.metadata or _rule())["constraints"]
+    low, high = limits.get("ge"), limits.get("le")
+    if low is not None and high is not None:
+        words += f" from {_number(low)} to {_number(high)}"
+    elif low is not None:
+        words += f" of at least {_number(low)}"
+    default = _default(f)
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        words += f", such as {_number(default)} (the default)"
+    return words
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def error_message(err: Mapping[str, Any], name: str | None = None, *,
+                  setting: bool = True, named: bool = False) -> str:
+    """One of pydantic's validation errors (``ValidationError.errors()``) in our words, never
+    pydantic's ("Input should be a valid number"): a validator's own message as it wrote it
+    ("unknown profile 'gpt-5': choose one of ..."), not pydantic's "Value error, ..."; else
+    "NAME must be WHAT, not VALUE": NAME as the edge calls it (``name``; else the error's
+    location), WHAT what a setting of that name takes (:func:`setting_expects`, when ``setting``)
+    or else what the error's kind asks for (:func:`expected_of`). ``named``: the validator's
+    message after "NAME: " too."""
+    loc = tuple(err.get("loc") or ())
+    subject = name or ".".join(str(p) for p in loc) or "the value"
     error = (err.get("ctx") or {}).get("error")
     if err.get("type") == "value_error" and error is not None:
-        return str(error)
-    return str(err.get("msg", "invalid value"))
+        return f"{subject}: {error}" if named else str(error)
+    want = setting_expects(str(loc[0])) if setting and len(loc) == 1 else None
+    want = want or expected_of(err)
+    if want is None:
+        msg = str(err.get("msg", "invalid value"))
+        return f"{subject}: {msg[:1].lower()}{msg[1:]}"
+    if err.get("type") == "missing":
+        return f"{subject} must be given"
+    return f"{subject} must be {want}, not {_shown(err.get('input'))}"
 
 
 def _known_profile(cls: type, value: str) -> str:  # a pydantic field validator

@@ -64,11 +64,17 @@ def read_only(path: Path) -> tuple[str, bool] | None:
     except OSError:
         return None
     if not mode & 0o222:
-        return f"is read-only (mode {stat.S_IMODE(mode):o})", True
+        return f"is read-only ({permissions(mode)})", True
     if not os.access(path, os.W_OK):
-        return (f"cannot be written by you (mode {stat.S_IMODE(mode):o}, or a read-only file "
+        return (f"cannot be written by you ({permissions(mode)}; or a read-only file "
                 "system)"), False
     return None
+
+
+def permissions(mode: int) -> str:
+    """A file's permission bits as people read them, in ``ls -l``'s letters and in octal with its
+    leading zero: ``permissions r--r--r--, mode 0444``; ``---r-----, mode 0040`` (not "mode 40")."""
+    return f"permissions {stat.filemode(mode)[1:]}, mode {stat.S_IMODE(mode):04o}"
 
 
 def write_atomic(path: Path, text: str, *, follow_symlinks: bool = False,

@@ -207,7 +207,11 @@ def test_warnings_go_to_stderr_with_json(tmp_path: Path) -> None:
          "ctxsteward: unknown profile 'gpt-17': choose one of claude, generic, gpt-4\n"),
         (["budget", "--profile", "gpt-5"],
          "ctxsteward: unknown profile 'gpt-5': choose one of claude, generic, gpt-4\n"),
-        (["index", "--max-file-size", "0"], "ctxsteward: invalid setting: "),
+        (["index", "--max-file-size", "0"],
+         "ctxsteward: --max-file-size must be a whole number of at least 1, such as 1048576 "
+         "(the default), not 0\n"),
+        (["budget", "--context-window", "-5"],
+         "ctxsteward: --context-window must be a whole number of at least 1, not -5\n"),
         (["budget", "/"], "ctxsteward: refused: path '/' is outside the workspace "),
         (["budget", "--root", "/no/such/folder"], "ctxsteward: /no/such/folder does not exist\n"),
         (["schema", "nope"], "ctxsteward: unknown schema 'nope'; choose one of: "),

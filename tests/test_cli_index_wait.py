@@ -11,6 +11,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,26 +65,35 @@ def stderr_until(proc: subprocess.Popen[str], needle: str) -> str:
     return seen.decode()
 
 
-@pytest.mark.parametrize("args", [("index", "--json"), ("bundle", "--task", "helper",
-                                                         "--format", "json")])
-def test_a_second_build_says_whom_it_waits_for_then_goes_on(repo: Path,
-                                                           args: tuple[str, ...]) -> None:
+def waited(repo: Path, args: tuple[str, ...],
+           while_held: Callable[[], None] = lambda: None) -> tuple[str, str]:
+    """Run ``ctxsteward ARGS`` while a process of ours holds the build lock: it must say whom
+    it waits for (the holder's pid) and keep waiting (``while_held`` checks more), then, the
+    lock released, succeed having said it once. Its stdout, and all it said on stderr."""
     holder = hold(repo)
-    cli = subprocess.Popen([*cli_command(), *args, "--root", str(repo)], cwd=repo,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env=git_env())
+    cli = subprocess.Popen([*cli_command(), *args], cwd=repo, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=git_env())
     try:
         said = stderr_until(cli, WAITING)
         assert f"ctxsteward: {WAITING} (pid {holder.pid}) ...\n" in said
         assert cli.poll() is None  # still waiting: the lock is held
+        while_held()
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(LIMIT_S)
     out, err = cli.communicate(timeout=LIMIT_S)
     assert cli.returncode == 0, said + err
-    json.loads(out)  # stdout stays machine-readable
     assert (said + err).count(WAITING) == 1  # once
+    return out, said + err
+
+
+@pytest.mark.parametrize("args", [("index", "--json"), ("bundle", "--task", "helper",
+                                                         "--format", "json")])
+def test_a_second_build_says_whom_it_waits_for_then_goes_on(repo: Path,
+                                                           args: tuple[str, ...]) -> None:
+    out, _ = waited(repo, (*args, "--root", str(repo)))
+    json.loads(out)  # stdout stays machine-readable
 
 
 def test_a_build_nobody_holds_up_says_nothing_of_waiting(repo: Path) -> None:
@@ -91,3 +101,33 @@ def test_a_build_nobody_holds_up_says_nothing_of_waiting(repo: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert WAITING not in done.stderr
     assert (repo / ".ctxsteward/build.lock").is_file()
+
+
+def test_handoff_says_whom_it_waits_for_then_goes_on(repo: Path) -> None:
+    # The note's suggested bundle brings the index up to date: held up by another process's
+    # build, handoff waited without a word.
+    (repo / "app/util.py").write_text("def helper():\n    return 3\n")  # a seed for the bundle
+    out, _ = waited(repo, ("handoff", "--format", "json", "--no-checks", "--root", str(repo)))
+    assert json.loads(out)["bundle"]["available"] is True
+
+
+def _index_file(repo: Path) -> tuple[int, bytes]:
+    path = repo / ".ctxsteward/index.sqlite"
+    return path.stat().st_ino, path.read_bytes()
+
+
+def test_an_import_waits_for_a_build_before_it_replaces_the_index(repo: Path,
+                                                                  tmp_path: Path) -> None:
+    # `index --import` replaced .ctxsteward/index.sqlite while another process's build held
+    # the lock (only its refresh afterwards waited): an import and a build raced.
+    snap = tmp_path / "index.snapshot"
+    done = run_cli("index", "--export", str(snap), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    before = _index_file(repo)
+
+    def not_replaced() -> None:  # under the build holding the lock
+        assert _index_file(repo) == before
+
+    out, _ = waited(repo, ("index", "--import", str(snap), "--json"), not_replaced)
+    assert json.loads(out)["action"] == "import"
+    assert _index_file(repo)[0] != before[0]  # then installed

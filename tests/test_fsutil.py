@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzers.fsutil import write_atomic
+from analyzers.fsutil import read_only, write_atomic
 
 
 def test_replaces_a_regular_file_and_keeps_its_mode(tmp_path: Path) -> None:
@@ -52,3 +52,21 @@ def test_a_new_file_follows_the_umask(tmp_path: Path) -> None:
     target = tmp_path / "new.md"
     write_atomic(target, "x")
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
+
+
+@pytest.mark.parametrize(("mode", "said"), [
+    (0o444, "is read-only (permissions r--r--r--, mode 0444)"),
+    # readable by its group only: this said "mode 40", a number rather than permissions
+    (0o040, "is read-only (permissions ---r-----, mode 0040)"),
+    (0o500, "is read-only (permissions r-x------, mode 0500)"),
+])
+def test_a_read_only_file_s_permissions_read_as_people_read_them(tmp_path: Path, mode: int,
+                                                                 said: str) -> None:
+    f = tmp_path / "note.md"
+    f.write_text("mine\n")
+    f.chmod(mode)
+    try:
+        assert read_only(f) == (said, True)
+    finally:
+        f.chmod(0o644)
+    assert read_only(f) is None

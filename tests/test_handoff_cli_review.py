@@ -53,19 +53,25 @@ def _frozen(path: Path) -> tuple[str, int]:
     return path.read_text("utf-8"), stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.parametrize("fmt,name", [("markdown", "HANDOFF.md"), ("json", "notes.json")])
-def test_a_note_made_read_only_is_refused_not_replaced(tmp_path: Path, fmt: str,
-                                                        name: str) -> None:
+@pytest.mark.parametrize("fmt,name,mode,said", [
+    ("markdown", "HANDOFF.md", 0o444, "r--r--r--, mode 0444"),
+    ("json", "notes.json", 0o444, "r--r--r--, mode 0444"),
+    # also readable to its group: was "mode 440", now in ls -l's letters too
+    ("markdown", "HANDOFF.md", 0o440, "r--r-----, mode 0440"),
+])
+def test_a_note_made_read_only_is_refused_not_replaced(tmp_path: Path, fmt: str, name: str,
+                                                        mode: int, said: str) -> None:
     repo = feature_repo(tmp_path / "r")
     args = ("handoff", "--no-bundle", "--no-checks", "--format", fmt, "--out", name)
     assert run_cli(*args, cwd=repo.root).returncode == 0
     note = repo.root / name
-    note.chmod(0o444)
+    note.chmod(mode)
     before = _frozen(note)
     write_files(repo.root, {"app/new.py": "def brand_new():\n    pass\n"})
     proc = run_cli(*args, cwd=repo.root)
     assert proc.returncode != 0
-    assert f"{name} is read-only (mode 444): make it writable" in proc.stderr, proc.stderr
+    assert f"{name} is read-only (permissions {said}): make it writable" in proc.stderr, \
+        proc.stderr
     assert "Traceback" not in proc.stderr
     assert _frozen(note) == before
 

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from gitutil import commit, git, make_folder, make_repo, write_files
+from gitutil import commit, git, make_folder, make_repo, run_cli, write_files
 from handoff_repos import feature_repo
 
 from analyzers.handoff import HandoffError, generate
@@ -205,3 +205,37 @@ def test_json_is_stable_between_runs(tmp_path: Path) -> None:
     assert list(a) == [k for k in HandoffNote.model_fields if k != "generated_at"]
     paths = [c["path"] for c in a["committed_changes"]]
     assert paths == sorted(paths)
+
+
+def test_file_modes_are_said_in_words(tmp_path: Path) -> None:
+    # A mode-only change showed as "`run.sh` modified +0 −0" and a symlink as "binary": the
+    # note says what git's mode means (the JSON note's `mode`), never its octal.
+    root = make_repo(tmp_path / "r", {"run.sh": "echo hi\n", "tool.sh": "echo t\n",
+                                      "a.py": "x = 1\n", "old.py": "y = 2\n"})
+    (root / "tool.sh").chmod(0o755)
+    (root / "link.py").symlink_to("a.py")
+    commit(root, "tools")
+    (root / "run.sh").chmod(0o755)
+    (root / "tool.sh").chmod(0o644)
+    (root / "old.py").unlink()
+    (root / "old.py").symlink_to("a.py")  # a file become a symlink
+    (root / "new.py").symlink_to("a.py")  # untracked
+    (root / "new.sh").write_text("echo new\n")
+    (root / "new.sh").chmod(0o755)  # untracked and executable
+    note = note_for(root, base="HEAD~1")
+    assert {c.path: c.mode for c in note.committed_changes} == {
+        "link.py": "symlink", "tool.sh": "now executable"}
+    assert {c.path: c.mode for c in note.uncommitted_changes} == {
+        "run.sh": "now executable", "tool.sh": "no longer executable",
+        "old.py": "now a symlink, was a file", "new.py": "symlink", "new.sh": "executable"}
+    proc = run_cli("handoff", "--no-bundle", "--no-checks", "--base", "HEAD~1", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    lines = set(proc.stdout.splitlines())
+    for line in ("- `run.sh` modified, now executable +0 −0",
+                 "- `tool.sh` modified, no longer executable +0 −0",
+                 "- `old.py` type changed, now a symlink, was a file +1 −1",
+                 "- `new.py` added (untracked), symlink",
+                 "- `new.sh` added (untracked), executable +1 −0",
+                 "- `link.py` added, symlink +1 −0"):
+        assert line in lines, proc.stdout
+    assert "mode 10" not in proc.stdout and "binary" not in proc.stdout

@@ -624,7 +624,8 @@ def test_a_note_made_read_only_is_left_as_it_is(tmp_path: Path) -> None:
                         "--timeout", "120")
         assert (done.returncode, done.stdout) == (0, "")
         assert note.read_text("utf-8") == before and stat.S_IMODE(note.stat().st_mode) == 0o444
-        assert "note left alone: HANDOFF.md is read-only (mode 444)" in last_run(root)
+        assert "note left alone: HANDOFF.md is read-only (permissions r--r--r--, mode 0444)" \
+            in last_run(root)
 
 
 def test_codex_session_end_refreshes_the_note_within_codex_s_three_seconds(

@@ -814,7 +814,8 @@ def test_a_read_only_settings_file_is_refused(tmp_path: Path, verb: str) -> None
     path.chmod(0o444)
     done = _run(verb, "cursor", root, home, scope="project", ok=False)
     assert done.returncode == 2, done.stderr
-    assert ".cursor/hooks.json is read-only (mode 444)" in done.stderr, done.stderr
+    assert ".cursor/hooks.json is read-only (permissions r--r--r--, mode 0444)" in done.stderr, \
+        done.stderr
     assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
 
 

@@ -119,7 +119,8 @@ def test_a_read_only_settings_file_is_refused_before_any_diff(tmp_path: Path) ->
     path.chmod(0o444)
     args = ("--agent", "claude", "--scope", "project")
     done = run_cli("hooks", "install", *args, cwd=root, env=env)
-    assert done.returncode == 2 and "read-only (mode 444)" in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    assert "read-only (permissions r--r--r--, mode 0444)" in done.stderr, done.stderr
     assert done.stdout == "", done.stdout
     assert path.read_text("utf-8") == '{"env": {"A": "1"}}\n'
     dry = run_cli("hooks", "install", *args, "--dry-run", cwd=root, env=env)
@@ -129,7 +130,8 @@ def test_a_read_only_settings_file_is_refused_before_any_diff(tmp_path: Path) ->
     installed = path.read_text("utf-8")
     path.chmod(0o444)
     done = run_cli("hooks", "uninstall", *args, cwd=root, env=env)
-    assert done.returncode == 2 and "read-only (mode 444)" in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    assert "read-only (permissions r--r--r--, mode 0444)" in done.stderr, done.stderr
     assert done.stdout == "", done.stdout
     assert path.read_text("utf-8") == installed
 

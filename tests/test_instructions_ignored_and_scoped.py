@@ -143,3 +143,51 @@ def test_a_project_of_its_own_overrides_the_root(tmp_path: Path) -> None:
     web = sorted(m.split(" but ", 1)[1].split(" (", 1)[0]
                  for p, m in found if p == ".cursor/rules/web.mdc")
     assert web == [".cursor/rules/web-ts.mdc"], found
+
+
+BOTH_MDC = """\
+---
+description: the app and the web client
+globs: app/**/*.ts, web/**/*.js
+alwaysApply: false
+---
+
+- Use 4-space indentation.
+"""
+APP_MDC = """\
+---
+description: the app
+globs:
+  - app/**/*.ts
+---
+
+- Use 3-space indentation.
+"""
+COPILOT_BOTH = """\
+---
+applyTo: "web/**/*.js,app/**/*.ts"
+---
+
+- Use 4-space indentation.
+"""
+
+
+def test_a_rule_of_several_globs_is_judged_where_each_glob_s_files_are(tmp_path: Path) -> None:
+    # both.mdc applies to app/ (its first glob's files) and to web/ (its second's): in web/,
+    # Cursor reads web/AGENTS.md with it (2 spaces against its 4), and in app/ the rule of the
+    # glob app/**/*.ts, written as a list (3 spaces). Judged only where its first file lies
+    # (app/), the contradiction in web/ went unreported, and app.mdc, whose one glob is one of
+    # both.mdc's, was compared with nothing. The Copilot rule of the same two globs (applyTo,
+    # one quoted string) agrees with both.mdc: nothing to report for it.
+    root = make_repo(tmp_path / "r", {
+        "app/main.ts": "x\n", "web/client.js": "x\n", "web/AGENTS.md": WEB_AGENTS,
+        ".cursor/rules/both.mdc": BOTH_MDC, ".cursor/rules/app.mdc": APP_MDC,
+        ".github/instructions/both.instructions.md": COPILOT_BOTH})
+    found = _codes(root, "CS010")
+    said = sorted((p, m.split(" but ", 1)[1].split(" (", 1)[0]) for p, m in found)
+    assert said == [(".cursor/rules/app.mdc", ".cursor/rules/both.mdc"),
+                    (".cursor/rules/both.mdc", ".cursor/rules/app.mdc"),
+                    (".cursor/rules/both.mdc", "web/AGENTS.md")], found
+    # web/AGENTS.md applies to all of web/, not only to the rule's files: it is judged against
+    # the broader files alone, as before (none here), never against the narrower rule.
+    assert not [p for p, _ in found if p == "web/AGENTS.md"], found

@@ -224,6 +224,16 @@ async def test_bad_arguments_get_clear_errors(client: LanguageClient, repo: Path
                       {"uri": (repo / "app/main.py").as_uri(), "position": [1, 2]})
     with pytest.raises(JsonRpcException, match="'format' is 'markdown' or 'xml'"):
         await command(client, "ctxsteward.copyBundle", {"format": "pdf"})
+    # A pin written as a string was silently no pin: it is refused, saying what to write.
+    with pytest.raises(JsonRpcException) as as_text:
+        await command(client, "ctxsteward.addToBundle",
+                      {"uri": (repo / "app/main.py").as_uri(), "pin": "true"})
+    assert 'ctxsteward.addToBundle: "pin" is the string "true", not a boolean: write "pin": ' \
+        'true (without quotes)' in str(as_text.value), as_text.value
+    with pytest.raises(JsonRpcException, match='"pin" must be true or false, got 1: write'):
+        await command(client, "ctxsteward.addToBundle",
+                      {"uri": (repo / "app/main.py").as_uri(), "pin": 1})
+    assert await command(client, "ctxsteward.currentBundle", {}) is None  # nothing was added
     with pytest.raises(JsonRpcException, match="budget .* is too small"):
         await command(client, "ctxsteward.suggestBundle",
                       {"uri": (repo / "app/main.py").as_uri(), "budget": 3})

@@ -325,7 +325,8 @@ async def test_a_note_made_read_only_is_refused(client: LanguageClient, repo: Pa
     note.write_text("# mine\n", "utf-8")
     note.chmod(0o444)
     try:
-        with pytest.raises(JsonRpcException, match=r"notes/FROZEN.md is read-only \(mode 444\)"):
+        with pytest.raises(JsonRpcException, match=r"notes/FROZEN.md is read-only "
+                                                   r"\(permissions r--r--r--, mode 0444\)"):
             await command(client, "ctxsteward.generateHandoff", {"path": "notes/FROZEN.md"})
         assert note.read_text("utf-8") == "# mine\n"
     finally:

@@ -77,5 +77,6 @@ async def test_handoff_write_refuses_a_note_made_read_only(repo: Path, log: obje
     (repo / "app" / "more.py").write_text("def more():\n    return 2\n", "utf-8")
     async with session(repo, log) as s:  # type: ignore[arg-type]
         wrote = await s.call_tool("handoff", {"write": True})
-    assert wrote.is_error and "HANDOFF.md is read-only (mode 444)" in text(wrote), text(wrote)
+    assert wrote.is_error, text(wrote)
+    assert "HANDOFF.md is read-only (permissions r--r--r--, mode 0444)" in text(wrote), text(wrote)
     assert note.read_text("utf-8") == before

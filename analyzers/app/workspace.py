@@ -154,7 +154,8 @@ class Workspace:
         from analyzers.indexing.store import settings_fingerprint
 
         try:
-            result = import_snapshot(self.root, src, settings_fingerprint(self.settings))
+            result = import_snapshot(self.root, src, settings_fingerprint(self.settings), token,
+                                     waiting)
         except SnapshotRefused as e:
             raise RequestError(str(e)) from e
         # (a graph installed with the snapshot follows the refresh reading this checkout's
@@ -219,17 +220,18 @@ class Workspace:
                                workspace=view, token=token)
 
     def handoff(self, request: HandoffRequest, token: CancelToken = NEVER, *,
-                note_path: Path | None = None, exclude_paths: Sequence[Path] = ()
-                ) -> HandoffNote:
+                note_path: Path | None = None, exclude_paths: Sequence[Path] = (),
+                waiting: Waiting | None = None) -> HandoffNote:
         """The handoff note for ``request`` (``note_path``: the note being updated, default
-        HANDOFF.md; ``exclude_paths``: files left out of the changes, e.g. the output)."""
+        HANDOFF.md; ``exclude_paths``: files left out of the changes, e.g. the output;
+        ``waiting``: as :meth:`refresh`, for the index its bundle reads)."""
         request.check()
         from analyzers.handoff import generate
 
         return generate(self.root, request.base, self.settings, request.test_cmd, token,
                         note_path=note_path, budget=request.budget, bundle=request.bundle,
                         checks=request.checks, test_timeout=request.test_timeout,
-                        exclude_paths=exclude_paths)
+                        exclude_paths=exclude_paths, waiting=waiting)
 
     def carried_note(self, note_path: Path | None = None, budget: int = 1_500,
                      max_chars: int = 9_500) -> tuple[str, list[str]]:

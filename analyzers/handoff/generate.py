@@ -42,6 +42,7 @@ from analyzers.handoff.note import (
     TouchedDefinition,
 )
 from analyzers.handoff.todos import added_todos
+from analyzers.indexing.buildlock import Waiting
 from analyzers.indexing.index import Index, refresh
 from analyzers.indexing.store import STATE_DIR
 from analyzers.secrets import redact, redact_git, secret_path
@@ -154,7 +155,7 @@ def generate(
     test_cmd: str | None = None, token: CancelToken = NEVER, *,
     note_path: str | Path | None = None, budget: int = budget_mod.DEFAULT_BUDGET,
     bundle: bool = True, checks: bool = True, test_timeout: float | None = None,
-    exclude_paths: Sequence[str | Path] = (),
+    exclude_paths: Sequence[str | Path] = (), waiting: Waiting | None = None,
 ) -> HandoffNote:
     """The handoff note for the git work tree holding ``root``.
 
@@ -164,7 +165,8 @@ def generate(
     runs through the shell at the root; without it, the last recorded run is reported and
     marked stale if files changed since. ``bundle`` brings the index up to date (shared with the
     instruction checks) and suggests a context bundle; ``checks`` runs the instruction checker on
-    the instruction files that apply.
+    the instruction files that apply; ``waiting`` is told once when another process's build of
+    the index keeps it waiting (:mod:`analyzers.indexing.buildlock`).
     """
     settings = settings or Settings()
     repo, top = open_repository(Path(root))
@@ -222,7 +224,8 @@ def generate(
     suggestion = BundleSuggestion(available=False, reason="not requested")
     if bundle:
         try:
-            refresh(top, settings, token=token)  # a read-only checkout: the index as it is
+            # (a read-only checkout: the index as it is)
+            refresh(top, settings, token=token, waiting=waiting)
             index = Index(top, settings)
         except Cancelled:
             raise

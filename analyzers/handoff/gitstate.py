@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,12 +47,37 @@ class BaseInfo:
 
 @dataclass(slots=True)
 class RawChange:
-    """One entry of ``git diff --raw``: status letter, paths and the blob at the old side."""
+    """One entry of ``git diff --raw``: status letter, paths, the blob at the old side and the
+    file modes on both sides (git's octal, ``000000`` for none)."""
 
     status: str
     path: str
     old_path: str | None
     old_blob: str | None
+    old_mode: str = "000000"
+    new_mode: str = "000000"
+
+
+# git's file modes, as people call them (a mode git never writes is shown as it is).
+_MODES = {"100644": "a file", "100755": "executable", "120000": "a symlink",
+          "160000": "a submodule", "040000": "a folder"}
+_ABSENT = "000000"
+
+
+def mode_words(old: str, new: str) -> str | None:
+    """What a change of git's file mode means, in words ("now executable", "no longer
+    executable", "now a symlink", "symlink" for one whose target changed); None for a plain
+    file whose mode did not change (or one added or deleted as a plain file)."""
+    if old == new:
+        return _MODES[new].removeprefix("a ") if new in ("120000", "160000") else None
+    if old == _ABSENT:  # added
+        return _MODES.get(new, f"mode {new}").removeprefix("a ") if new != "100644" else None
+    if new == _ABSENT:  # deleted
+        return f"was {_MODES[old]}" if old in ("120000", "160000") else None
+    if {old, new} == {"100644", "100755"}:
+        return "now executable" if new == "100755" else "no longer executable"
+    was, now = _MODES.get(old, f"mode {old}"), _MODES.get(new, f"mode {new}")
+    return f"now {now}, was {was}"
 
 
 @dataclass(slots=True)
@@ -228,11 +254,12 @@ def parse_raw_numstat(out: str) -> tuple[list[RawChange], dict[str, tuple[int | 
                 continue
             old_blob, letter = fields[2], fields[4][0]
             blob = None if set(old_blob) == {"0"} else old_blob
+            modes = fields[0], fields[1]
             if letter in "RC" and i + 2 < n:
-                raws.append(RawChange(letter, toks[i + 2], toks[i + 1], blob))
+                raws.append(RawChange(letter, toks[i + 2], toks[i + 1], blob, *modes))
                 i += 3
             elif i + 1 < n:
-                raws.append(RawChange(letter, toks[i + 1], None, blob))
+                raws.append(RawChange(letter, toks[i + 1], None, blob, *modes))
                 i += 2
             else:
                 i += 1
@@ -274,6 +301,7 @@ def to_changes(
         out.append(FileChange(
             path=r.path, status=_STATUS.get(r.status, "modified"),
             old_path=r.old_path, added=added, removed=removed,
+            mode=mode_words(r.old_mode, r.new_mode),
         ))
     out.sort(key=lambda c: (c.path, c.old_path or ""))
     return out
@@ -283,6 +311,17 @@ def untracked_files(repo: Repo, excludes: list[str]) -> list[str]:
     out = repo.text("ls-files", "--others", "--exclude-standard", "-z", *pathspecs(excludes))
     # (a temporary file of our own atomic writes, one a killed write left, is not work)
     return sorted({p for p in out.split("\0") if p and not is_our_temp(p.rsplit("/", 1)[-1])})
+
+
+def untracked_mode(path: Path) -> str | None:
+    """An untracked file's mode as git will record it, in words (:func:`mode_words`)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return mode_words(_ABSENT, "120000")
+    return mode_words(_ABSENT, "100755") if st.st_mode & stat.S_IXUSR else None
 
 
 def count_lines(path: Path, max_size: int) -> int | None:
@@ -336,7 +375,7 @@ def read_state(
     for p in state.untracked:
         n = count_lines(top / p, max_file_size)
         uncommitted.append(FileChange(path=p, status="added", added=n, removed=0 if n is not None
-                                      else None, untracked=True))
+                                      else None, untracked=True, mode=untracked_mode(top / p)))
     uncommitted.sort(key=lambda c: (c.path, c.old_path or ""))
     state.uncommitted = uncommitted
     return state

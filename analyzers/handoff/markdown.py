@@ -513,11 +513,14 @@ def _change_line(c: FileChange) -> str:
     if c.status in ("renamed", "copied") and c.old_path:
         what = f"{code(c.old_path)} → {code(c.path)} {c.status}"
     else:
-        what = f"{code(c.path)} {c.status}"
+        what = f"{code(c.path)} {c.status.replace('_', ' ')}"  # "type changed"
     if c.untracked:
         what += " (untracked)"
+    if c.mode:
+        what += f", {c.mode}"
     if c.added is None and c.removed is None:
-        return f"- {what}, binary"
+        # (a symlink or a submodule has no lines to count, and is not binary either)
+        return f"- {what}" if c.mode and "executable" not in c.mode else f"- {what}, binary"
     return f"- {what} +{_lines(c.added)} −{_lines(c.removed)}"
 
 

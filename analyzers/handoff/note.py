@@ -26,6 +26,10 @@ class FileChange(BaseModel):
     added: int | None = Field(default=None, description="Lines added; null for binary files.")
     removed: int | None = Field(default=None, description="Lines removed; null for binary files.")
     untracked: bool = Field(default=False, description="A new file git does not track yet.")
+    mode: str | None = Field(
+        default=None, description="What git's file mode says, in words, when it matters: "
+        "'now executable', 'no longer executable', 'symlink', 'now a symlink', 'submodule' "
+        "(null: a plain file, its mode unchanged).")
 
 
 class ChangeTotals(BaseModel):

@@ -6,7 +6,9 @@ and take turns at SQLite's write lock, the second with nothing to say for itself
 ``.ctxsteward/build.lock`` instead (``flock``: released when its process ends, however it ends,
 so never stale), with its process id written in it; another build waits for it, says once after
 :data:`NOTICE_AFTER_S` who it waits for (the ``waiting`` callback: the edge decides where that
-goes), and then finds the index up to date but for what changed meanwhile.
+goes), and then finds the index up to date but for what changed meanwhile. An import of a
+snapshot (:func:`analyzers.indexing.snapshot.import_snapshot`) holds it too while it puts the
+snapshot's index in place, so it never replaces the index under a build.
 
 Where the lock cannot be made (a read-only checkout) a build goes without it: SQLite's own locks
 still keep the cache whole.

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from analyzers import __version__
+from analyzers.cancel import NEVER, CancelToken
 from analyzers.config import Settings
 from analyzers.indexing import store as st
+from analyzers.indexing.buildlock import Waiting, build_lock
 from analyzers.results import (
     SnapshotManifest,
     SnapshotMember,
@@ -519,10 +521,13 @@ def _checked_graph(src: Path, path: Path, conn: sqlite3.Connection) -> bool:
     return True
 
 
-def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
+def import_snapshot(root: Path, src: Path, fingerprint: str, token: CancelToken = NEVER,
+                    waiting: Waiting | None = None) -> SnapshotResult:
     """Checks the snapshot ``src`` and installs its index (and its ranking graph, when the clone
     is at the snapshot's commit and matches it) in ``root``, atomically: on any refusal nothing
-    changes. The caller refreshes the index afterwards."""
+    changes. The install holds the build lock (:mod:`analyzers.indexing.buildlock`: waiting
+    for another process's build, ``waiting`` told once whom for), so it never replaces the
+    index under a build writing it. The caller refreshes the index afterwards."""
     if src.is_dir() or not src.exists():  # before the state folder is made for nothing
         raise _refuse_unreadable(src, "a folder" if src.is_dir() else "it does not exist")
     made = not st.state_dir(root).exists()  # removed again when the snapshot is refused
@@ -546,12 +551,14 @@ def import_snapshot(root: Path, src: Path, fingerprint: str) -> SnapshotResult:
             _check_member(src, temps[GRAPH], manifest.get("graph"), "ranking graph")
         head, here = _check_repository(src, root, manifest)
         files, stale, graph = _check_payload(src, temps, fingerprint, manifest, root, has_graph)
-        st.install_copy(temps[PAYLOAD], state / PAYLOAD)
-        # Keyed by the index's generation, the graph is current until the refresh that follows
-        # changes anything (a file that differs here, a commit since): then it is built again.
-        graph = graph and head == here
-        if graph:
-            os.replace(temps[GRAPH], state / GRAPH)
+        with build_lock(root, token, waiting):
+            st.install_copy(temps[PAYLOAD], state / PAYLOAD)
+            # Keyed by the index's generation, the graph is current until the refresh that
+            # follows changes anything (a file that differs here, a commit since): then it is
+            # built again.
+            graph = graph and head == here
+            if graph:
+                os.replace(temps[GRAPH], state / GRAPH)
     except SnapshotRefused:
         if made:
             for tmp in temps.values():

@@ -11,13 +11,15 @@ file's folder, with imports, for the agents that read this file: Claude Code's `
 and its imports are not compared with an ``AGENTS.md`` it never reads. Each is judged within
 its scope (:func:`scope_of`), where it applies: a rule scoped by globs (a ``.cursor/rules``
 file's ``globs``, ``applyTo``, ``paths``) in the folder of the files they match, not in
-``.cursor/rules``; and against the files that apply wherever it does (an ancestor folder's,
-the repository's, a rule of the same scope), never against a narrower one (a nested folder's
-file, a rule scoped to some files), which is judged in its own scope instead. A command that runs a
-variant (``tox r -e stress``, ``npm run test:e2e``, ``pytest -m slow``) is not *the* command for
-its purpose and is compared with nothing. A nested file of a project of its own (its folder, or
-one between it and the ancestor's, holds a manifest: ``api/pyproject.toml``) overrides the
-ancestor's commands and settings: only drifted duplicate sections are reported there.
+``.cursor/rules``, each of several globs where its own files are; and against the files that
+apply wherever it does (an ancestor folder's, the repository's, a rule of the same scope or,
+for one of its globs, one that has that glob too), never against a narrower one (a nested
+folder's file, a rule scoped to some files), which is judged in its own scope instead. A
+command that runs a variant (``tox r -e stress``, ``npm run test:e2e``, ``pytest -m slow``) is
+not *the* command for its purpose and is compared with nothing. A nested file of a project of
+its own (its folder, or one between it and the ancestor's, holds a manifest:
+``api/pyproject.toml``) overrides the ancestor's commands and settings: only drifted duplicate
+sections are reported there.
 """
 
 from __future__ import annotations
@@ -305,59 +307,92 @@ def _scopes(ws: CheckView, agents: list[AgentLoad]) -> dict[str, Scope | None]:
     return out
 
 
-def _covers(other: Scope | None, mine: Scope | None, folder: str) -> bool:
+def _covers(other: Scope | None, mine: Scope | None, folder: str, glob: str | None) -> bool:
     """Whether a file of scope ``other`` applies wherever one of scope ``mine``, judged in
-    ``folder``, does (an unknown scope: as if it did). A narrower one (a nested folder's file,
-    a rule scoped by globs) is no contradiction of a broader one: it overrides it for its own
-    files, and is judged there, against the broader one, when its own turn comes."""
+    ``folder`` for its ``glob`` (None: for all of it), does (an unknown scope: as if it did).
+    A narrower one (a nested folder's file, a rule scoped by globs) is no contradiction of a
+    broader one: it overrides it for its own files, and is judged there, against the broader
+    one, when its own turn comes. A rule scoped by globs covers its own scope, and each of its
+    globs where a rule of several globs is judged for that one (``src/**/*.ts`` of
+    ``src/**/*.ts, lib/**/*.js``)."""
     if other is None or mine is None:
         return True
     if other[1]:
-        return other == mine  # a rule scoped by globs covers only its own scope
+        return other == mine or (glob is not None and glob in other[1])
     base = other[0]
     return base == "." or folder == base or folder.startswith(base + "/")
 
 
-def _scope_folder(ws: CheckView, folder: str, scope: Scope | None) -> str:
-    """The folder a file is judged in: where the first file its globs match lies (a rule in
-    ``.cursor/rules`` applies there, not in ``.cursor/rules``), else its own ``folder``."""
+def _judged_at(ws: CheckView, folder: str, scope: Scope | None) -> list[tuple[str, str | None]]:
+    """Where a file is judged, each folder with the glob judged there: for each of its globs,
+    the folder of the first file that glob matches (a rule in ``.cursor/rules`` applies there,
+    not in ``.cursor/rules``; a rule of several globs, ``src/**/*.ts, lib/**/*.js``, in
+    ``src`` and in ``lib``); else its own ``folder``, for all of it."""
     if scope is None or not scope[1] or scope[1][0].startswith("description: "):
-        return folder
-    rx = discover.compile_globs(scope[1])
-    hits = [f for f in ws.files() if rx is not None and rx.match(f)]
-    return posixpath.dirname(min(hits)) or "." if hits else folder
+        return [(folder, None)]
+    files = ws.files()
+    out: list[tuple[str, str | None]] = []
+    for glob in scope[1]:
+        rx = discover.compile_globs((glob,))
+        hit = min((f for f in files if rx is not None and rx.match(f)), default=None)
+        if hit is not None:
+            out.append((posixpath.dirname(hit) or ".", glob))
+    return out or [(folder, None)]
 
 
-def check(ctx: FileContext) -> None:
-    _claude_beside_agents(ctx)
-    mine_scope = scope_of(ctx.ws, ctx.path)
-    folder = _scope_folder(ctx.ws, ctx.folder, mine_scope)
+@dataclass(slots=True)
+class _Other:
+    """A file this one is compared with: why it counts (who reads both, or that it applies
+    there too), and whether it is only another project's (its commands overridden)."""
+
+    why: str
+    overridden: bool
+
+
+def _others_at(ctx: FileContext, folder: str, glob: str | None, own: set[str],
+               out: dict[str, _Other]) -> None:
+    """Add to ``out`` the files this one is compared with where it is judged in ``folder``
+    (for its ``glob``): those one agent reads with it there that cover its scope. A file met
+    in several of its folders is compared once, in full if in any of them it is not another
+    project's."""
     report = loaded_for(ctx.ws, folder)
-    own = set(expansion(ctx).files)
     # Only files one agent reads together with this one (Claude Code reads CLAUDE.md and its
     # imports, Codex AGENTS.md): a file no agent here reads is compared with all of them.
     readers = [a for a in report.agents if any(f.path == ctx.path for f in a.files)]
     scopes = _scopes(ctx.ws, report.agents)
-    mine_scope = mine_scope or scopes.get(ctx.path)
+    mine_scope = scope_of(ctx.ws, ctx.path) or scopes.get(ctx.path)
     by_file: dict[str, list[str]] = {}
     for a in readers or report.agents:
         for f in a.files:
-            if f.path not in own and _covers(scopes.get(f.path), mine_scope, folder):
+            if f.path not in own and _covers(scopes.get(f.path), mine_scope, folder, glob):
                 by_file.setdefault(f.path, []).append(a.agent)
-    if not by_file:
+    for other, agents in by_file.items():
+        why = f"which {_joined(agents)} also read{'s' if len(agents) == 1 else ''}" \
+            if readers else "which applies here too"
+        overridden = _own_project_below(ctx.ws, scopes.get(other), folder)
+        seen = out.get(other)
+        if seen is None or (seen.overridden and not overridden):
+            out[other] = _Other(why, overridden)
+
+
+def check(ctx: FileContext) -> None:
+    _claude_beside_agents(ctx)
+    own = set(expansion(ctx).files)
+    others: dict[str, _Other] = {}
+    for folder, glob in _judged_at(ctx.ws, ctx.folder, scope_of(ctx.ws, ctx.path)):
+        _others_at(ctx, folder, glob, own, others)
+    if not others:
         return
     mine = cached_facts(ctx.ws, ctx.doc)
-    for other in sorted(by_file):
+    for other in sorted(others):
         doc = ctx.ws.document(other)
         if doc is None:
             continue
         theirs = cached_facts(ctx.ws, doc)
-        if _own_project_below(ctx.ws, scopes.get(other), folder):
+        if others[other].overridden:
             _duplicates(ctx, mine, theirs, other)  # another project's commands: an override
             continue
-        agents = by_file[other]
-        why = f"which {_joined(agents)} also read{'s' if len(agents) == 1 else ''}" \
-            if readers else "which applies here too"
+        why = others[other].why
         _commands(ctx, mine, theirs, other, why)
         for key, values in mine.settings.items():
             other_values = theirs.settings.get(key)

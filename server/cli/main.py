@@ -64,15 +64,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     try:
         return Settings.model_validate(values)
     except ValidationError as e:
-        err = e.errors()[0]
+        err = e.errors()[0]  # (a validator's own message says it all)
         field = str(err["loc"][0]) if err.get("loc") else ""
-        option = (f"--{field.replace('_', '-')} "
-                  if field in ("context_window", "max_file_size") and field in values else "")
-        if err.get("type") == "value_error":  # a validator's own message says it all
-            raise UserError(error_message(err)) from e
-        raise UserError(f"invalid setting: {option}{err['msg'].lower()}"
-                        f" (got {values.get(field)!r})" if option else
-                        f"invalid setting: {error_message(err)}") from e
+        option = f"--{field.replace('_', '-')}" if field in values else None
+        raise UserError(error_message(err, option)) from e
 
 
 def find_root(start: Path) -> Path:
@@ -204,6 +199,24 @@ def dump(model: BaseModel) -> str:
     return text
 
 
+def whole_number(text: str) -> int:
+    """An option's whole number (its range is the setting's or the request's to check)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number such as 100000, got {text!r}") from None
+
+
+def number(text: str) -> float:
+    """An option's number, ``0.25`` or ``1`` (its range is the request's to check)."""
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.25, got {text!r}") \
+            from None
+
+
 def add_settings_options(p: argparse.ArgumentParser, exclude_help: str | None = None) -> None:
     """The settings every command shares (``exclude_help``: what ``--exclude`` does there, when
     it is not keeping files out of the index)."""
@@ -212,9 +225,9 @@ def add_settings_options(p: argparse.ArgumentParser, exclude_help: str | None = 
     p.add_argument("--encoding", help="tokenizer encoding (default cl100k_base, offline)")
     p.add_argument("--profile", metavar="PROFILE",
                    help=f"model profile, one of: {', '.join(sorted(PROFILES))} (default generic)")
-    p.add_argument("--context-window", type=int, metavar="TOKENS",
+    p.add_argument("--context-window", type=whole_number, metavar="TOKENS",
                    help="context window size in tokens (default: the profile's)")
-    p.add_argument("--max-file-size", type=int, metavar="BYTES",
+    p.add_argument("--max-file-size", type=whole_number, metavar="BYTES",
                    help="skip files larger than this (bytes)")
     p.add_argument("--exclude", action="append", metavar="GLOB",
                    help=exclude_help or "leave files matching this gitignore-style glob out of "

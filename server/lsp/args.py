@@ -10,6 +10,7 @@ whose request fields it words as these arguments (:data:`LSP_WORDS`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,22 @@ def opt_int(command: str, obj: dict[str, Any], key: str, *, minimum: int = 0,
     if maximum is not None and v > maximum:
         raise CommandError(f"{command}: {key!r} must be at most {maximum:,}, got {v:,}")
     return v
+
+
+def opt_bool(command: str, obj: dict[str, Any], key: str) -> bool:
+    """``obj[key]``, a JSON boolean (absent or null: false). Anything else is refused, a string
+    ``"true"`` too, rather than silently read as false: the message says what to write."""
+    v = obj.get(key)
+    if v is None or isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        written = v.strip().lower()
+        raise CommandError(f'{command}: "{key}" is the string {json.dumps(v)}, not a boolean: '
+                           f'write "{key}": {written} (without quotes)')
+    shown = json.dumps(v, default=str)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    raise CommandError(f'{command}: "{key}" must be true or false, got {shown}: write "{key}": '
+                       "true, or leave it out")
 
 
 def opt_position(command: str, obj: dict[str, Any]) -> types.Position | None:

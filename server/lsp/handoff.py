@@ -25,6 +25,7 @@ from analyzers.confine import check_write
 from analyzers.fsutil import write_atomic
 from analyzers.positions import Position, Range
 from server.lsp.args import CommandError, first_object, opt_str
+from server.lsp.indexing import say_waiting
 from server.lsp.positions import line_start, split_lines, to_lsp
 from server.lsp.state import Buffer, ServerState
 from server.scheduler import JobContext
@@ -125,7 +126,8 @@ def _generate(state: ServerState, ctx: JobContext, args: HandoffArgs, full: Path
     request = HandoffRequest(base=args.base, budget=state.options.handoff_budget,
                              test_cmd=args.test_command,
                              test_timeout=TEST_TIMEOUT if args.test_command else None)
-    return ws.handoff(request, ctx.token, note_path=full)
+    return ws.handoff(request, ctx.token, note_path=full,
+                      waiting=lambda pid: say_waiting(ctx, pid))
 
 
 def _existing(root: Path, path: Path, buffers: dict[str, Buffer]

@@ -146,7 +146,7 @@ class Indexer:
                 report = Workspace(root, self.build_settings()).build(
                     token=ctx.token,
                     progress=lambda done, total, path: ctx.progress(done, total, path),
-                    waiting=lambda pid: _waiting(ctx, pid))
+                    waiting=lambda pid: say_waiting(ctx, pid))
                 ok = True
             finally:
                 if progress is not None and not ok:
@@ -267,7 +267,7 @@ class Indexer:
         return tuple(parts)
 
 
-def _waiting(ctx: JobContext, pid: int | None) -> None:
+def say_waiting(ctx: JobContext, pid: int | None) -> None:
     """Another process's build of the workspace's index keeps this one waiting: said in the log
     and the build's progress (:mod:`analyzers.indexing.buildlock`)."""
     text = f"waiting for another ctxsteward process indexing this workspace (pid {pid})" \

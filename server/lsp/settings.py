@@ -97,7 +97,8 @@ def _validated(model: type[M], values: dict[str, Any], problems: list[str]) -> M
             bad = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
             for err in e.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "settings"
-                problems.append(f"setting {where!r}: {error_message(err)}; using the default")
+                problems.append(f"setting {error_message(err, repr(where), named=True)}; "
+                                "using the default")
             if not bad or not bad & set(values):
                 return model()
             for k in bad:

@@ -42,7 +42,7 @@ from pydantic import ValidationError
 
 from analyzers import __version__
 from analyzers.app.errors import RequestError
-from analyzers.config import Settings, error_message
+from analyzers.config import Settings, error_message, expected_of
 from analyzers.tokens import Counter
 from server.mcp.compact import compact_schema, inline_refs
 from server.mcp.errors import MCP_WORDS
@@ -165,9 +165,12 @@ def _argument_errors(tool: str, error: ValidationError) -> str:
         elif kind == "literal_error":
             lines.append(f"{where} must be one of {ctx.get('expected', '?')} "
                          f"(got {_shown(err['input'])})")
+        elif expected_of(err) is not None:
+            lines.append(f"{where} must be {expected_of(err)} (got {_shown(err['input'])}): "
+                         "pass one, or leave it out for the default")
         else:
-            lines.append(f"{where}: {error_message(err).rstrip('.')} (got "
-                         f"{_shown(err['input'])})")
+            said = error_message(err, where, setting=False, named=True).rstrip(".")
+            lines.append(f"{said} (got {_shown(err['input'])})")
     return f"{tool}: bad argument{'s' if len(lines) > 1 else ''}: " + "; ".join(lines)
 
 

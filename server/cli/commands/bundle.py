@@ -17,6 +17,7 @@ from server.cli.main import (
     add_settings_options,
     dump,
     emit,
+    number,
     out_path,
     path_base,
     settings_from,
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave files matching this gitignore-style glob out of this bundle "
                         "(repeatable; listed under excluded); the index keeps them")
     p.add_argument("--format", choices=("json", "markdown", "xml"), default="markdown")
-    p.add_argument("--decisions-share", type=float, default=None, metavar="SHARE",
+    p.add_argument("--decisions-share", type=number, default=None, metavar="SHARE",
                    help="share of the budget for the recent decisions section: the last 30 "
                         "days' commits that changed the core files and the handoff note's "
                         "decisions (default 0.1, at most 0.5; 0 turns it off)")

@@ -26,6 +26,7 @@ from server.cli.main import (
     settings_from,
     workspace_from,
 )
+from server.cli.progress import say_waiting
 
 if TYPE_CHECKING:
     from analyzers.handoff.note import HandoffNote, HumanSections
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     request.check()  # before any work
     out, where, human = _output(ws.root, args)
     note = ws.handoff(request, note_path=out if args.format == "markdown" else None,
-                      exclude_paths=[out] if out is not None else [])
+                      exclude_paths=[out] if out is not None else [], waiting=say_waiting)
     if human is not None:  # a JSON note's human fields, as its reader edited them
         note = note.model_copy(update={"human": human})
     _say_fit(note)

@@ -14,6 +14,7 @@ from server.lsp.args import (
     Located,
     first_object,
     located,
+    opt_bool,
     opt_int,
     opt_position,
     opt_str,
@@ -63,7 +64,7 @@ async def add(ls: StewardLanguageServer, args: tuple[Any, ...], call: LspCall) -
     """Add the file, or the definition at the position, to the current bundle (``"pin": true``
     keeps it in later suggestions)."""
     where, obj = located(ADD, args)
-    pin = obj.get("pin") is True
+    pin = opt_bool(ADD, obj, "pin")
     buf = ls.buffer(where.uri)
     codec = ls.workspace.position_codec
     return await indexing_first(

@@ -1,0 +1,75 @@
+"""A setting or argument of the wrong type or out of range is refused in our words (what is
+wrong, what to write), never in pydantic's ("Input should be a valid number..."): from the
+command line (the real CLI on a real repository), the editor's settings (the language server's
+parser of its client's JSON) and the MCP tools (the real server over stdio)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gitutil import make_repo, run_cli
+from mcp_client import session, text
+
+from server.lsp.settings import parse_settings
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", {"app/util.py": "def parse(text):\n    return 1\n"})
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["budget", "--context-window", "-5"],
+     "ctxsteward: --context-window must be a whole number of at least 1, not -5\n"),
+    (["bundle", "--task", "parse", "--context-window", "0"],
+     "ctxsteward: --context-window must be a whole number of at least 1, not 0\n"),
+    (["budget", "--max-file-size", "-1"],
+     "ctxsteward: --max-file-size must be a whole number of at least 1, such as 1048576 (the "
+     "default), not -1\n"),
+    (["bundle", "--task", "parse", "--decisions-share", "lots"],
+     "ctxsteward bundle: error: argument --decisions-share: expected a number such as 0.25, "
+     "got 'lots'\n"),
+    (["budget", "--context-window", "many"],
+     "ctxsteward budget: error: argument --context-window: expected a whole number such as "
+     "100000, got 'many'\n"),
+])
+def test_the_command_line_says_what_to_write(repo: Path, args: list[str], said: str) -> None:
+    proc = run_cli(*args, cwd=repo)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.endswith(said), proc.stderr
+    assert "input should" not in proc.stderr.lower()
+
+
+def test_the_editor_s_settings_are_refused_in_our_words() -> None:
+    _, _, problems = parse_settings({"ctxsteward": {
+        "decisionsShare": "lots", "contextWindow": -5, "exclude": [3], "importDepth": 2.5,
+        "handoffBudget": 5, "codeLensPerDefinition": "maybe", "profile": "gpt-17"}})
+    assert sorted(problems) == sorted([
+        "setting 'decisions_share' must be a number from 0 to 0.5, such as 0.1 (the default), "
+        "not 'lots'; using the default",
+        "setting 'context_window' must be a whole number of at least 1, not -5; using the "
+        "default",
+        "setting 'exclude.0' must be text (a string), not 3; using the default",
+        "setting 'import_depth' must be a whole number of at least 0, such as 5 (the default), "
+        "not 2.5; using the default",
+        "setting 'handoff_budget' must be at least 100, not 5; using the default",
+        "setting 'code_lens_per_definition' must be true or false, not 'maybe'; using the "
+        "default",
+        "setting 'profile': unknown profile 'gpt-17': choose one of claude, generic, gpt-4; "
+        "using the default",
+    ])
+
+
+async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
+        repo: Path, tmp_path: Path) -> None:
+    with (tmp_path / "server.log").open("w+") as log:
+        async with session(repo, log) as s:
+            share = await s.call_tool("suggest_bundle", {"task": "parse",
+                                                         "decisions_share": "lots"})
+            budget = await s.call_tool("suggest_bundle", {"task": "parse", "budget": "many"})
+    assert share.is_error and budget.is_error
+    assert text(share) == ("suggest_bundle: bad argument: decisions_share must be a number "
+                           "(got 'lots'): pass one, or leave it out for the default")
+    assert text(budget) == ("suggest_bundle: bad argument: budget must be a whole number "
+                            "(got 'many'): pass one, or leave it out for the default")
