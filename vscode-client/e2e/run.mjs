@@ -994,6 +994,8 @@ try {
     if (!rowTokens(row) || !/(whole|defs|outline|focus|excerpt)/.test(row)) throw new Error(`row: ${row}`);
     // Added without a pin: the "add" icon, not the pin (the pin is Pin in Bundle's, below).
     if (/ · pinned$/.test(row) || !/ · added$/.test(row)) throw new Error(`not marked added (and only added): ${row}`);
+    // (a picture of the row's icon for a reviewer: out/screenshots, not the docs)
+    await page.screenshot({ path: join(outDir, "bundle-view-added.png") }).catch(() => undefined);
     const after = await until("the status bar did not change with the added file", async () => {
       const t = await statusText();
       return statusFigures(t) && t !== statusWithout ? t : undefined;
