@@ -113,6 +113,8 @@ class Candidate:
         default_factory=dict, repr=False)
     least: dict[tuple[str, ...], float | None] = field(  # (a cache: least_tokens)
         default_factory=dict, repr=False)
+    kept: dict[int, bool] = field(  # (a cache: _told_or_called, by a definition's id)
+        default_factory=dict, repr=False)
 
 
 @dataclass
@@ -915,13 +917,16 @@ def _told_or_called(c: Candidate, defs: list[Definition]) -> list[Definition]:
     worded = c.worded or []
     if not worded or len(worded) == len(defs):
         return defs
-    told = {id(d) for d in worded}
-    texts = {id(w): "".join(c.lines[w.start_line - 1:w.end_line]) for w in worded}
-    out = []
+    kept = c.kept  # (asked again for each way of showing the file: each answer kept)
+    if not kept:
+        kept.update((id(w), True) for w in worded)
+    texts: dict[int, str] | None = None
     for d in defs:
-        if id(d) in told or any(_names(c, w, d, texts[id(w)]) for w in worded):
-            out.append(d)
-    return out
+        if id(d) not in kept:
+            if texts is None:
+                texts = {id(w): "".join(c.lines[w.start_line - 1:w.end_line]) for w in worded}
+            kept[id(d)] = any(_names(c, w, d, texts[id(w)]) for w in worded)
+    return [d for d in defs if kept[id(d)]]
 
 
 def _names(c: Candidate, w: Definition, d: Definition, text: str) -> bool:
