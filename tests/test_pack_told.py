@@ -4,8 +4,13 @@ task's words and those they name, not every definition linked to the best-ranked
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from analyzers import syntax
-from analyzers.bundles.pack import Candidate, pack
+from analyzers.bundles.pack import Candidate, _holds_name, pack
 from analyzers.config import Settings
 from analyzers.tokens import Counter
 
@@ -67,3 +72,13 @@ def test_a_task_file_none_of_whose_definitions_holds_the_task_shows_its_linked_o
     (item,) = pack([c], budget=8000, formats=("markdown",), overhead=0, count=COUNTER.count,
                    limit=None)
     assert item.symbols == ["get_pager_file", "edit"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab_$ .(é1Ⅻ٣\n", max_size=30), st.text(alphabet="ab_é1$", min_size=1,
+                                                               max_size=3))
+def test_a_whole_name_is_told_as_the_expression_tells_it(text: str, name: str) -> None:
+    """``_holds_name`` (no expression compiled per name) agrees with ``(?<![\\w$])NAME(?![\\w$])``
+    on letters, digits and numerals of any script, ``_`` and ``$``."""
+    expected = re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text) is not None
+    assert _holds_name(text, name) == expected
