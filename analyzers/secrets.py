@@ -205,7 +205,8 @@ DETECTORS = (
 # 59: round-24 forms (arrows after "NAME:" with no space, "NAME = OLD -> V", a table's
 # "| NAME | OLD -> V |", "-->", "⇒", "⟶", "➜", "↦", "—>" and "NAME: OLD to V"); a
 # "[redacted: KIND]" mark never read as a value (redaction idempotent)
-SCAN_VERSION = 59
+# 60: "ldapsearch -w V" with -w first; commands with look-alike letters folded ("myſql -pV")
+SCAN_VERSION = 60
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2046,7 +2047,9 @@ _FULLWIDTH_SEP = _rx("(?:(?<=[A-Za-z0-9_])|(?<=[A-Za-z0-9_][ \t\u3000]))[\uff1a\
                      "(?:\u3000(?=\\S))?")
 _SEP_LATIN = {"\uff1a": ":", "\ufe55": ":", "\uff1d": "=", "\ufe66": "="}
 _WORD_AROUND = 80  # characters a hint's word is read either side of it
-_FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer")
+# (and the commands whose options carry a password: ``myſql -pV``, ``redıs-cli -a V``)
+_FOLD_HINT = _rx(r"(?i)pass|pwd|secret|token|key|auth|cred|bearer|mysql|mariadb|redis|identified"
+                 r"|docker|curl|ldap|login")
 
 
 @cache
@@ -7241,7 +7244,7 @@ _R23_SMB_QUOTED = _rx(r"%(?P<q>[\"'])(?P<v>[^\"'\n]{4,300})(?P=q)")  # (round 23
 # command lines' password options: ``ldapsearch -w V``, ``xfreerdp /p:V``, ``mysqladmin
 # password V``, ``net use … /user:admin V``, ``openssl passwd -1 V``
 _R21_COMMANDS = (
-    ("ldap", _rx(r"ldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn|exop)[ \t]"
+    ("ldap", _rx(r"ldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn|exop)(?=[ \t])"
                  r"[^\n|;&]{0,200}?[ \t]-w[ \t]*(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")),
     ("freerdp", _rx(r"freerdp[^\n|;&]{0,200}?[ \t]/p:(?P<q>[\"']?)(?P<v>[^\s\"'$]{1,300})(?P=q)")),
     ("net use", _rx(r"net[ \t]+use[ \t][^\n|;&]{0,200}?/user:[^\s/]{1,100}[ \t]+(?P<q>[\"']?)"
