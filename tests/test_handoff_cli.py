@@ -203,3 +203,28 @@ def test_an_edit_to_a_person_s_section_alone_counts_the_note_anew(tmp_path: Path
     note.write_text(written.replace(blockers, blockers + "\n" + blockers), "utf-8")
     shown = json.loads(run_cli("handoff", "--no-bundle", "--format", "json", cwd=repo.root).stdout)
     assert shown["token_count"] > real, (shown["token_count"], real)
+
+
+def test_out_to_a_pipe_or_a_device_writes_the_note_and_never_reads_it(tmp_path: Path) -> None:
+    """``--out /dev/stdout`` (stdout a pipe), a named pipe with a reader and ``/dev/null``: the
+    note is written to it and the command ends (it read the target first, to keep a person's
+    sections, and waited forever on a pipe)."""
+    import os
+    import threading
+
+    repo = feature_repo(tmp_path / "r")
+    proc = run_cli("handoff", "--no-bundle", "--out", "/dev/stdout", cwd=repo.root, timeout=90)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_note(proc.stdout).ok and "# Handoff: feature" in proc.stdout
+    fifo = tmp_path / "note.fifo"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text("utf-8")), daemon=True)
+    reader.start()
+    proc = run_cli("handoff", "--no-bundle", "--format", "json", "--out", str(fifo),
+                   cwd=repo.root, timeout=90)
+    reader.join(30)
+    assert proc.returncode == 0, proc.stderr
+    assert got and json.loads(got[0])["kind"] == "ctxsteward.handoff"
+    proc = run_cli("handoff", "--no-bundle", "--out", "/dev/null", cwd=repo.root, timeout=90)
+    assert proc.returncode == 0 and "wrote /dev/null" in proc.stderr, proc.stderr

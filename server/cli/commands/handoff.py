@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         checks=not args.no_checks)
     request.check()  # before any work
     out, where, human = _output(ws.root, args)
-    note = ws.handoff(request, note_path=out if args.format == "markdown" else None,
+    kept = args.format == "markdown" and not _stream(out)  # (a note there is read and kept)
+    note = ws.handoff(request, note_path=out if kept else None,
                       exclude_paths=[out] if out is not None else [], waiting=say_waiting)
     if human is not None:  # a JSON note's human fields, as its reader edited them
         note = note.model_copy(update={"human": human})
@@ -117,6 +118,8 @@ def _output(root: Path, args: argparse.Namespace
     the JSON note there (kept); refused before any work when it cannot be written, or would
     replace a file that is not ours."""
     out, where = out_path(root, args.out) if args.out else (None, "")
+    if _stream(out):  # /dev/stdout, a pipe: written to, never read (reading one would wait)
+        return out, where, None
     human = _json_human(out) if out is not None and args.format == "json" else None
     if out is not None and out.is_dir():
         raise UserError(f"--out {args.out} is a folder; give a file name")
@@ -125,6 +128,17 @@ def _output(root: Path, args: argparse.Namespace
 
         refuse_read_only(root, out)  # a note made read-only is kept as it is
     return out, where, human
+
+
+def _stream(out: Path | None) -> bool:
+    """Whether ``out`` is there and no regular file (``/dev/stdout``, ``/dev/null``, a named
+    pipe): the note is written to it as it is, with no note there to read and keep."""
+    import stat
+
+    try:
+        return out is not None and not stat.S_ISREG(out.stat().st_mode) and not out.is_dir()
+    except OSError:
+        return False
 
 
 def _say_fit(note: HandoffNote) -> None:
@@ -156,6 +170,10 @@ def _write(root: Path, note: HandoffNote, fmt: str, out: Path | None, where: str
     if out is None:
         existing, problems = read_existing(root / DEFAULT_NOTE, root)
         emit(shown_text(render_markdown(note, None if problems else existing)))
+        return 0
+    if _stream(out):
+        emit(shown_text(render_markdown(note, None)), str(out), root)
+        sys.stderr.write(f"wrote {out}{where}\n")
         return 0
     result = update_note_file(root, out, note)
     sys.stderr.write(f"{result.message}{where}\n")
