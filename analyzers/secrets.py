@@ -7302,8 +7302,11 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
     if filename.lower().endswith(DOC_SUFFIXES):
         read = text if text.isascii() else text.translate(_R22_SPACES)  # (round 24: no-break)
         found += _r21_prose_spans(read, low, doc=True) + _r22_prose_spans(read, low)
-    elif filename and _r18_code(filename):  # (round 23: a comment's prose)
-        found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
+    elif filename:  # (round 25: a comment's arrows, in scripts and settings too)
+        comments = _r23_comment_lines(text, low)
+        found += [s for a, b in comments for s in _r22_arrow_spans(text, a, b)]
+        if _r18_code(filename):  # (round 23: a comment's prose)
+            found += _r21_prose_spans(text, low, doc=True, lines=comments)
     found += _r24_comment_next(text, low)  # (round 25: in scripts, documents, git's text too)
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
         text, low, filename)
@@ -7545,13 +7548,7 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for a, b in _r21_lines(read, low, _R21_PROSE_WORDS):
         line = read[a:b]
-        if "->" in line or "=>" in line or "\u2192" in line:
-            for m in _R22_ARROW.finditer(read, a, b):
-                spans += _r21_prose_match(m, _R22_ARROW, False)
-        if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
-            for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
-                spans += [s for m in rule.finditer(read, a, b)
-                          for s in _r21_prose_match(m, _R24_ARROW, False)]
+        spans += _r22_arrow_spans(read, a, b)
         if " was " in line or " is " in line:
             for m in _R22_WAS.finditer(read, a, b):
                 v = m.group("v").rstrip(_SENTENCE_END)
@@ -7562,6 +7559,20 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
             spans += _r22_next_line(read, a, b, after)
         if " to " in line or " now " in line:
             spans += _r25_set_to(read, a, b)
+    return spans
+
+
+def _r22_arrow_spans(read: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The values after an arrow (or "to") from a secret's name on the line ``a``..``b``
+    (rounds 22 and 24; see ``_R22_ARROW``, ``_R24_ARROW``)."""
+    line, spans = read[a:b], []
+    if "->" in line or "=>" in line or "\u2192" in line:
+        for m in _R22_ARROW.finditer(read, a, b):
+            spans += _r21_prose_match(m, _R22_ARROW, False)
+    if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
+        for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
+            spans += [s for m in rule.finditer(read, a, b)
+                      for s in _r21_prose_match(m, _R24_ARROW, False)]
     return spans
 
 

@@ -46,6 +46,15 @@ for _name, _text, _values in _ARROWS:
     case(f"txt {_name}", _text + "\n", "ROTATION.txt", _values, ())
     case(f"git {_name}", f"ops: {_text}", "", _values, (), redact_git)
 
+# the same in a script's, a program's or a settings file's comment
+for _file, _mark in (("rotate.sh", "#"), ("db.py", "#"), ("values.yaml", "#"), ("db.go", "//")):
+    for _name, _text, _values in _ARROWS[:3]:
+        case(f"{_file} comment {_name}", f"{_mark} {_text}\n", _file, _values, ())
+benign("a program's comments of arrows of settings",
+       "# password: md5 -> sha256\n# password hashing: bcrypt -> argon2id\n"
+       "# PASSWORD_MIN_LENGTH: 8 -> 12\n# read the password from stdin to avoid the history\n"
+       "x = 1  # password: plain -> hashed\n", "db.py")
+
 _TABLES: tuple[tuple[str, str], ...] = (
     ("old new", f"| Name | Old | New |\n|---|---|---|\n| DB_PASSWORD | {OLD} | {V} |\n"),
     ("before after", f"| Setting | Before | After |\n| --- | --- | --- |\n"
