@@ -7854,8 +7854,8 @@ def _r24_comment_next(text: str, low: str) -> list[tuple[int, int]]:
 # Forms round 24 left (an independent verifier's): a chain of values after a password's name
 # (``DB_PASSWORD: A -> V2 -> V3``: each one after the name; the rules read the first arrow's).
 _R25_LINKS = 16  # links of a chain read at most
-_R25_LINK = _rx(rf"[`\"'*~]{{0,2}}[ \t]*{_R24_ARROWS}[ \t]*[`\"'*]{{0,2}}"
-                r"(?P<v>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*]{6,300})")
+_R25_LINK = _rx(rf"[`\"'*~]{{0,2}}(?:[ \t]*{_R24_ARROWS}|[ \t]+to(?=[ \t]))[ \t]*[`\"'*]{{0,2}}"
+                r"(?P<v>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*]{6,300})")  # (or ``… to V3``)
 
 
 def _r25_chain(m: re.Match[str], name: str, weak: bool) -> list[tuple[int, int]]:

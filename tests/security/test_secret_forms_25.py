@@ -40,6 +40,7 @@ _ARROWS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("a chain of fat arrows", f"ADMIN_PASSWORD = {OLD} => {V2} => {V3}", (OLD, V2, V3)),
     ("a chain of four", f"DB_PASSWORD: {OLD} -> {V2} -> {V3} -> {V}", (OLD, V2, V3, V)),
     ("a chain of tilde arrows", f"db password: {OLD} ~> {V2} ~> {V3}", (OLD, V2, V3)),
+    ("a chain of to", f"DB_PASSWORD changed from {OLD} to {V2} to {V3}", (OLD, V2, V3)),
 )
 for _name, _text, _values in _ARROWS:
     case(f"md {_name}", _text + "\n", "notes.md", _values, ())
