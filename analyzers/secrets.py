@@ -205,8 +205,12 @@ DETECTORS = (
 # 59: round-24 forms (arrows after "NAME:" with no space, "NAME = OLD -> V", a table's
 # "| NAME | OLD -> V |", "-->", "⇒", "⟶", "➜", "↦", "—>" and "NAME: OLD to V"); a
 # "[redacted: KIND]" mark never read as a value (redaction idempotent)
-# 60: "ldapsearch -w V" with -w first; commands with look-alike letters folded ("myſql -pV")
-SCAN_VERSION = 60
+# 60: round-25 forms ("~>", "NAME from OLD to V", chains "NAME: A -> V2 -> V3", a table's Old /
+# New columns, documents' "pass was set to V", Selenium/Detox/Playwright fields, mysql -p"V" and
+# "-pV" arguments, "# pw=V", psycopg2.connect, a value on the next "#" line in scripts, documents
+# and git's text); find_secrets reads no mark as a value; "rotated monthly" is a note
+# 61: "ldapsearch -w V" with -w first; commands with look-alike letters folded ("myſql -pV")
+SCAN_VERSION = 61
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2141,7 +2145,26 @@ def find_secrets(text: str, filename: str = "") -> list[Finding]:
     picks detect-secrets' per-language rules. Cheap on text with no secret keyword. The last
     few texts' findings are kept by digest (a task is masked where each part of a bundle shows
     it). Format characters are left out when reading (see ``_FORMAT_CHARS``); a source map's
-    embedded sources are read as their lines (see :func:`_find_in_source_map`)."""
+    embedded sources are read as their lines (see :func:`_find_in_source_map`). A
+    ``[redacted: KIND]`` mark is no value (round 25: a saved bundle in a repository showed
+    ``-k [redacted: Secret Keyword]`` masked again; see :func:`_outside_marks`)."""
+    found = _find_all(text, filename)
+    if not found or "[redacted:" not in text:
+        return found
+    lines = text.splitlines()
+    out = []
+    for f in found:
+        line = lines[f.line - 1] if f.line <= len(lines) else ""
+        if "[redacted:" not in line:
+            out.append(f)
+            continue
+        out += [Finding(f.line, a, b, kind)
+                for a, b, kind in _outside_marks(line, [(f.start, f.end, f.kind)])]
+    return out
+
+
+def _find_all(text: str, filename: str) -> list[Finding]:
+    """:func:`find_secrets`, marks read as any text."""
     if filename.lower().endswith(".map") and _SOURCE_MAP.match(text):
         return _find_in_source_map(text, filename)
     if _FORMAT_CHARS.search(text) is not None:
@@ -2862,8 +2885,12 @@ _Cell = tuple[int, int, int]  # a table cell: its line (0-based) and its span th
 
 # A secret's column, by what its header says: a secret (any value), a bare "Token" (a search
 # term's, a lexer's as often: a token's value only, long, of letters and digits), a PIN (digits)
-_ANY_COLUMN, _TOKEN_COLUMN, _PIN_COLUMN = range(3)
-_COLUMN_KINDS = 3  # (a column is its index times this, plus its kind: in the index's order)
+# (round 25) or a value's, old or new (``| Name | Old | New |``): a secret's in a row naming one
+_ANY_COLUMN, _TOKEN_COLUMN, _PIN_COLUMN, _VALUE_COLUMN = range(4)
+_COLUMN_KINDS = 4  # (a column is its index times this, plus its kind: in the index's order)
+_VALUE_HEADERS = frozenset((
+    "old", "new", "before", "after", "previous", "current", "was", "now", "value", "old value",
+    "new value", "previous value", "current value"))
 _PIN_CELL = _rx(r"[\s`*]*(?P<v>\d{4,12})[\s`*]*")
 
 
@@ -2874,6 +2901,8 @@ def _column_kind(cell: str) -> int | None:
         return _TOKEN_COLUMN
     if text in ("pin", "pins", "pin code", "pin-code", "pincode"):
         return _PIN_COLUMN
+    if text in _VALUE_HEADERS:
+        return _VALUE_COLUMN
     return _ANY_COLUMN if text in ("pw", "pws") or _is_secret_cell(cell) else None
 
 
@@ -2907,6 +2936,9 @@ def _row_secrets(lines: list[str], row: list[_Cell], columns: list[int]) -> list
         k, kind = divmod(column, _COLUMN_KINDS)
         if k >= len(row):
             break
+        if kind == _VALUE_COLUMN and not any(_is_secret_cell(lines[i][a:b])
+                                             for i, a, b in row[:k]):
+            continue  # (a value's column: a secret's in a row naming one before it)
         i, a, b = row[k]
         span = _column_cell(lines[i], a, b, kind)
         if span is not None:
@@ -2939,7 +2971,10 @@ _NOTE_WORDS = frozenset(
     "tokens key keys credential credentials account accounts login provided given hashed "
     "encrypted plain text long short strong weak unique new old change changed "
     "missing uppercase lowercase upper lower letter digit number numbers symbol symbols special "
-    "length too valid invalid blank wrong incorrect expired minimum maximum ".split())
+    "length too valid invalid blank wrong incorrect expired minimum maximum "
+    # (round 25: a rotation's note, ``# prod password: rotated monthly``)
+    "rotated rotate rotates rotation renewed managed automatically manually daily nightly "
+    "hourly weekly monthly quarterly yearly annually ".split())
 
 
 def _cell_phrase(line: str, a: int, b: int) -> tuple[int, int] | None:
@@ -7186,15 +7221,16 @@ def _r21_prose_match(m: re.Match[str], rule: re.Pattern[str], doc: bool
             or rule is _R21_FREE_PW and (doc or name.lower() not in ("passcode", "passphrase"))
             ) and not _r21_strong(v):
         return spans
-    weak = (rule is _R22_ARROW or rule is _R24_ARROW) and _R23_PW_WORD.search(
-        name) is not None  # (round 23)
-    if _r19_free_value(v, name) or _r22_stem_value(v, name) or weak and _r23_weak(v):
+    arrow = rule is _R22_ARROW or rule is _R24_ARROW
+    weak = arrow and _R23_PW_WORD.search(name) is not None  # (round 23)
+    if _r19_free_value(v, name) or _r22_stem_value(v, name) or weak and _r23_weak(v) or (
+            rule is _R24_FREE_EQ and _r25_assigned_weak(m, v)):
         spans.append((m.start("v"), m.start("v") + len(v)))
     for g in ("o", "p"):  # (an old value: a password too, when it looks chosen)
         old = (m.groupdict().get(g) or "").rstrip(_SENTENCE_END)
         if _r21_old_value(old) or weak and _r23_weak(old):
             spans.append((m.start(g), m.start(g) + len(old)))
-    return spans
+    return spans + _r25_chain(m, name, weak) if arrow else spans
 
 
 def _r21_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
@@ -7210,6 +7246,7 @@ _R21_ARGS = [_rx(r"\(" + r"\s{0,80}[^,()\n]{1,300}," * n + _R21_PAIR) for n in r
 # a database's connect call: how many arguments come before its user's name (from its "(")
 _R21_CONNECTS = {"getconnection(": 1, "pdo(": 1, "mysqli(": 1, "mysqli_connect(": 1,
                  "mysql_connect(": 1, "pymysql.connect(": 1, "mysqldb.connect(": 1,
+                 "psycopg2.connect(": 1,  # (round 25)
                  "ldap_bind(": 1, "ftp_login(": 1, "mysql_real_connect(": 2,
                  "mysqli_real_connect(": 2}
 # a credential's constructor or an auth call: its user's name and its password first
@@ -7300,9 +7337,12 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
     if filename.lower().endswith(DOC_SUFFIXES):
         read = text if text.isascii() else text.translate(_R22_SPACES)  # (round 24: no-break)
         found += _r21_prose_spans(read, low, doc=True) + _r22_prose_spans(read, low)
-    elif filename and _r18_code(filename):  # (round 23: a comment's prose)
-        found += _r21_prose_spans(text, low, doc=True, lines=_r23_comment_lines(text, low))
-        found += _r24_comment_next(text, low)
+    elif filename:  # (round 25: a comment's arrows, in scripts and settings too)
+        comments = _r23_comment_lines(text, low)
+        found += [s for a, b in comments for s in _r22_arrow_spans(text, a, b)]
+        if _r18_code(filename):  # (round 23: a comment's prose)
+            found += _r21_prose_spans(text, low, doc=True, lines=comments)
+    found += _r24_comment_next(text, low)  # (round 25: in scripts, documents, git's text too)
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
         text, low, filename)
     for m, how in matches:
@@ -7531,7 +7571,8 @@ def _r22_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int]] = []
     if read != text and len(read) == len(text):  # (look-alike letters, other spaces)
         spans += _r21_prose_spans(read, read.lower())
-    return [(a, b, "Secret In Prose") for a, b in spans + _r22_prose_spans(read, read.lower())]
+    spans += _r22_prose_spans(read, read.lower()) + _r24_comment_next(read, read.lower())
+    return [(a, b, "Secret In Prose") for a, b in spans]
 
 
 def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
@@ -7542,13 +7583,7 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for a, b in _r21_lines(read, low, _R21_PROSE_WORDS):
         line = read[a:b]
-        if "->" in line or "=>" in line or "\u2192" in line:
-            for m in _R22_ARROW.finditer(read, a, b):
-                spans += _r21_prose_match(m, _R22_ARROW, False)
-        if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
-            for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
-                spans += [s for m in rule.finditer(read, a, b)
-                          for s in _r21_prose_match(m, _R24_ARROW, False)]
+        spans += _r22_arrow_spans(read, a, b)
         if " was " in line or " is " in line:
             for m in _R22_WAS.finditer(read, a, b):
                 v = m.group("v").rstrip(_SENTENCE_END)
@@ -7557,6 +7592,22 @@ def _r22_prose_spans(read: str, low: str) -> list[tuple[int, int]]:
         if b < len(read) and ("pass" in low[a:b] or "pwd" in low[a:b]):
             after = _line_end(read, _line_end(read, b + 1) + 1)  # (a blank line, then V)
             spans += _r22_next_line(read, a, b, after)
+        if " to " in line or " now " in line:
+            spans += _r25_set_to(read, a, b)
+    return spans
+
+
+def _r22_arrow_spans(read: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The values after an arrow (or "to") from a secret's name on the line ``a``..``b``
+    (rounds 22 and 24; see ``_R22_ARROW``, ``_R24_ARROW``)."""
+    line, spans = read[a:b], []
+    if "->" in line or "=>" in line or "\u2192" in line:
+        for m in _R22_ARROW.finditer(read, a, b):
+            spans += _r21_prose_match(m, _R22_ARROW, False)
+    if "~~" in line or "[redacted:" in line or any(w in line for w in _R24_ARROW_WORDS):
+        for rule in (_R24_ARROW, _R24_TO, _R24_STRUCK):
+            spans += [s for m in rule.finditer(read, a, b)
+                      for s in _r21_prose_match(m, _R24_ARROW, False)]
     return spans
 
 
@@ -7681,6 +7732,8 @@ def _r23_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
     if "=" in text:  # (the pairs are few: their names read back)
         out += [(m, "call") for m in _r23_pairs(text)]
     out += [(m, "call") for m in _r23_formats(text)] + _r24_calls(text, low)
+    if ("mysql" in low or "mariadb" in low) and "-p" in text:  # (round 25: any file's)
+        out += [(m, "password") for rule in _R25_MYSQL for m in rule.finditer(text)]
     if filename and _r18_code(filename) and not any(w in low for w in _R24_COMMAND_WORDS):
         return out  # (round 24: a program's command lines, in a comment or a string, too)
     return out + _r23_commands(text, low) + _r24_commands(text, low)
@@ -7730,9 +7783,9 @@ def _r23_formats(text: str) -> list[re.Match[str]]:
 # (``DB_PASSWORD:OLD->V``), after ``NAME = OLD``, in a table's row (``| DB_PASSWORD | OLD -> V
 # |``), the arrows ``-->``, ``⇒``, ``⟶``, ``➜``, ``↦``, ``—>`` and ``NAME: OLD to V``,
 # ``NAME changed from OLD to V`` (the old value too).
-_R24_ARROWS = (r"(?:-{1,2}>|={1,2}>|[\u2192\u21d2\u27f6\u279c\u21a6\u27f9\u2794\u21e8]"
-               r"|[\u2014\u2013]-?>)")
-_R24_ARROW_WORDS = ("->", "=>", " to ", "\u2192", "\u21d2", "\u27f6", "\u279c", "\u21a6",
+_R24_ARROWS = (r"(?:-{1,2}>|={1,2}>|~{1,2}>|[\u2192\u21d2\u27f6\u279c\u21a6\u27f9\u2794"
+               r"\u21e8]|[\u2014\u2013]-?>)")  # (round 25: ``~>``)
+_R24_ARROW_WORDS = ("->", "=>", " to ", "~>", "\u2192", "\u21d2", "\u27f6", "\u279c", "\u21a6",
                     "\u27f9", "\u2794", "\u21e8", "\u2014>", "\u2013>")
 _R24_ARROW = _rx(
     rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}"
@@ -7748,7 +7801,8 @@ _R24_STRUCK = _rx(
 # ``NAME: OLD to V``, ``NAME changed from OLD to V`` (not ``Pass ctx.obj2 to subcommands``)
 _R24_TO = _rx(
     rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}"
-    r"(?:[ \t]*[:=|][ \t]*(?:from[ \t]+)?|[ \t]+(?:changed|rotated|updated|reset)[ \t]+from[ \t]+)"
+    r"(?:[ \t]*[:=|][ \t]*(?:from[ \t]+)?"  # (round 25: ``NAME from OLD to V``)
+    r"|[ \t]+(?:(?:changed|rotated|updated|reset)[ \t]+)?from[ \t]+)"
     r"[`\"'*~]{0,2}(?P<o>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*~]{1,300}?)[`\"'*~]{0,2}"
     r"[ \t]+to[ \t]+[`\"'*]{0,2}(?P<v>[^\s\"'`|*]{6,300})")
 
@@ -7791,7 +7845,7 @@ _R24_FIELD = _rx(r"(?i)(?:locator|getby\w{0,20}|get|find_element\w{0,20}|findele
                  r"|\$)\([^()\n]{0,80}?(?:pass|pwd)[^()\n]{0,80}\)[ \t]*\.(?:fill|type|send_?keys"
                  rf"|set_?value|press_?sequentially)\([ \t]*{_R23_VALUE}")
 _R24_FIELD_WORDS = (".fill(", ".type(", "send_keys(", "sendkeys(", "setvalue(", "set_value(",
-                    "presssequentially(")
+                    "presssequentially(", "press_sequentially(", "typetext(", "replacetext(")
 _R24_JDBC = _rx(r"getConnection\(\s{0,80}[^,()\n]{1,200},\s{0,80}[\w.]{1,80}\s{0,80},\s{0,80}"
                 rf"{_R23_VALUE}\s{{0,80}}\)")
 _R24_RUBY_URL = _rx(r"#\{[\w.@\[\]'\"]{1,80}\}:(?P<v>[^\s@:/`$\"'{}\\#]{1,300})@")
@@ -7801,7 +7855,7 @@ def _r24_calls(text: str, low: str) -> list[tuple[re.Match[str], str]]:
     """:func:`_r23_matches` of round 24's calls (see above)."""
     out: list[tuple[re.Match[str], str]] = []
     if ("pass" in low or "pwd" in low) and any(w in low for w in _R24_FIELD_WORDS):
-        out += [(m, "call") for m in _R24_FIELD.finditer(text)]
+        out += [(m, "call") for m in _R24_FIELD.finditer(text)] + _r25_fields(text)
     if "getConnection(" in text:
         out += [(m, "call") for at in _places(text, "getConnection(")
                 if (m := _R24_JDBC.match(text, at)) is not None]
@@ -7829,3 +7883,98 @@ def _r24_comment_next(text: str, low: str) -> list[tuple[int, int]]:
             if _r21_strong(v) and (_r19_free_value(v, "password") or _r22_stem_value(v, "")):
                 spans.append((m.start("v"), m.start("v") + len(v)))
     return spans
+
+
+# -- round 25 --
+# Forms round 24 left (an independent verifier's): a chain of values after a password's name
+# (``DB_PASSWORD: A -> V2 -> V3``: each one after the name; the rules read the first arrow's).
+_R25_LINKS = 16  # links of a chain read at most
+_R25_LINK = _rx(rf"[`\"'*~]{{0,2}}(?:[ \t]*{_R24_ARROWS}|[ \t]+to(?=[ \t]))[ \t]*[`\"'*]{{0,2}}"
+                r"(?P<v>\[redacted:[^\]\n]{1,60}\]|[^\s\"'`|*]{6,300})")  # (or ``… to V3``)
+
+
+def _r25_chain(m: re.Match[str], name: str, weak: bool) -> list[tuple[int, int]]:
+    """The values after an arrow's match ``m`` (``NAME: OLD -> V``) each after one more arrow:
+    ``-> V2 -> V3`` (a mark, a value masked first, is a link too)."""
+    read, spans = m.string, []
+    mark = _MARK.match(read, m.start("v"))
+    at = mark.end() if mark is not None else m.end("v")
+    for _ in range(_R25_LINKS):
+        link = _R25_LINK.match(read, at)
+        if link is None:
+            break
+        v = link.group("v").rstrip(_SENTENCE_END)
+        if not v.startswith("[redacted:") and (
+                _r19_free_value(v, name) or _r22_stem_value(v, name) or weak and _r23_weak(v)):
+            spans.append((link.start("v"), link.start("v") + len(v)))
+        at = link.end()
+    return spans
+
+
+def _r25_set_to(read: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Round 19's ``NAME was set to V`` (git's text) in documents, a value of
+    :func:`_r21_strong` shape: ``the DB pass was set to V``."""
+    spans = []
+    for m in _R19_FREE_TO.finditer(read, a, b):
+        v = m.group("v").rstrip(_SENTENCE_END)
+        if _r21_strong(v) and _r19_free_value(v, m.group("n") or m.group("m")):
+            spans.append((m.start("v"), m.start("v") + len(v)))
+    return spans
+
+
+# Browser tests' fields (round 24 read ``locator('#password').fill('V')``): a locator's argument
+# holding a call (Selenium's ``findElement(By.id("password")).sendKeys("V")``, Detox's
+# ``element(by.id('password')).typeText('V')``), a chained call over lines, Playwright for
+# Python's ``get_by_label("Password")``, and a field's variable given the value on one of the
+# next lines (``WebElement pw = driver.findElement(By.name("password"));`` then
+# ``pw.sendKeys("V");``).
+_R25_FIELD_CALL = _rx(r"(?i)(?<![\w$])(?:locator|get_?by_?\w{0,20}|get|find_?element\w{0,20}"
+                      r"|element|\$)\((?P<a>[^()\n]{0,80}(?:\([^()\n]{0,80}\)[^()\n]{0,40})?)\)")
+_R25_METHODS = (r"(?:fill|type|type_?text|replace_?text|send_?keys|set_?value|add_?value"
+                r"|press_?sequentially)")
+_R25_FIELD_USE = _rx(rf"(?i)\s{{0,80}}\.{_R25_METHODS}\([ \t]*{_R23_VALUE}")
+_R25_VAR_USE = _rx(rf"(?i)(?<![\w$.])(?P<n>[A-Za-z_$][\w$]{{0,40}})[ \t]*\.{_R25_METHODS}\([ \t]*"
+                   rf"{_R23_VALUE}")
+_R25_ASSIGNED = _rx(r"(?P<n>[A-Za-z_$][\w$]{0,40})[ \t]*(?::[^=\n]{0,40})?=[ \t]*(?:await[ \t]+)?"
+                    r"(?:[\w$]{1,40}(?:\(\))?\.){0,4}$")
+_R25_VAR_LINES = 3  # lines after a field's variable read for its value
+
+
+def _r25_fields(text: str) -> list[tuple[re.Match[str], str]]:
+    """The values of browser tests' fields of a password (see above), as :func:`_r24_calls`."""
+    out: list[tuple[re.Match[str], str]] = []
+    for m in _R25_FIELD_CALL.finditer(text):
+        args = m.group("a").lower()
+        if "pass" not in args and "pwd" not in args:
+            continue
+        use = _R25_FIELD_USE.match(text, m.end())
+        if use is not None:
+            out.append((use, "call"))
+            continue
+        start = text.rfind("\n", 0, m.start()) + 1
+        var = _R25_ASSIGNED.search(text, max(start, m.start() - 200), m.start())
+        if var is None:
+            continue
+        end = m.end()
+        for _ in range(_R25_VAR_LINES + 1):
+            end = _line_end(text, end + 1) if end < len(text) else end
+        out += [(u, "call") for u in _R25_VAR_USE.finditer(text, m.end(), end)
+                if u.group("n") == var.group("n")]
+    return out
+
+
+def _r25_assigned_weak(m: re.Match[str], v: str) -> bool:
+    """Whether ``pw=V`` (``_R24_FREE_EQ``'s match ``m``) assigns a weak password of letters and
+    digits (``# pw=hunter2hunter2``: words with a number read as a name's, round 19)."""
+    return ("=" in m.group() and "=>" not in m.group() and v.isalnum() and len(v) >= 8
+            and _r23_weak(v))
+
+
+# mysql's password quoted (``mysql -uroot -p"V"``, ``-p'V'``) or a program's argument
+# (``exec.Command("mysql", "-uroot", "-pV")``, ``["mysql", "-pV"]``): the pattern of command
+# lines reads ``-pV`` after a blank only
+_R25_MYSQL_HEAD = r"(?<![\w-])(?i:mysql\w{0,20}|mariadb\w{0,20})\b[^\n#]{0,300}?"
+_R25_MYSQL = (_rx(_R25_MYSQL_HEAD + r"[ \t]-p(?P<q>[\"'])(?P<v>[^\"'\s$`\\][^\"'\s`\\]{0,299})"
+                                    r"(?P=q)"),  # (a "$" first: a variable's)
+              _rx(_R25_MYSQL_HEAD + r"(?P<q>[\"'`])-p(?P<v>[^\"'\s$`\\%{][^\"'\s`\\]{0,299})"
+                                    r"(?P=q)"))
