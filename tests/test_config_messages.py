@@ -61,6 +61,21 @@ def test_the_editor_s_settings_are_refused_in_our_words() -> None:
     ])
 
 
+def test_a_list_setting_given_as_text_is_told_to_be_a_list() -> None:
+    """A list setting given one string is text all the same: the message asks for a list (it
+    said "must be text, not 'x'", reading list[str] as str)."""
+    _, _, problems = parse_settings({"exclude": "x", "instructionFiles": "CLAUDE.md",
+                                     "profile": 3, "encoding": [1]})
+    assert sorted(problems) == sorted([
+        """setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using the default""",
+        """setting 'instruction_files' must be a list of text (e.g. ["x"]), not 'CLAUDE.md'; """
+        "using the default",
+        "setting 'profile' must be the name of a profile (claude, generic, gpt-4), not 3; "
+        "using the default",
+        "setting 'encoding' must be text, not [1]; using the default",
+    ])
+
+
 async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
         repo: Path, tmp_path: Path) -> None:
     with (tmp_path / "server.log").open("w+") as log:
