@@ -88,3 +88,37 @@ async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
                            "(got 'lots'): pass one, or leave it out for the default")
     assert text(budget) == ("suggest_bundle: bad argument: budget must be a whole number "
                             "(got 'many'): pass one, or leave it out for the default")
+
+
+async def test_an_mcp_argument_s_message_says_what_to_pass(repo: Path, tmp_path: Path) -> None:
+    """Infinity (sent as null: JSON has none) is told as null, why; an argument without a default
+    (task, save) is not told to be left out "for the default"; a bad bundle name is a bad
+    argument, not the SDK's "Error executing tool"."""
+    calls = [
+        ("suggest_bundle", {"task": "parse", "decisions_share": float("inf")},
+         "decisions_share must be a number (got null; JSON has no Infinity or NaN: a client "
+         "sends them as null): pass one, or leave it out for the default"),
+        ("suggest_bundle", {"task": 5},
+         "task must be text (a string) (got 5): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": 5},
+         "save must be text (a string) (got 5): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": {}},
+         "save must be text (a string) (got {}): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": "../x"},
+         "save must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '../x')"),
+        ("suggest_bundle", {"task": "parse", "save": ""},
+         "save must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '')"),
+        ("verify_bundle", {"name": "../x"},
+         "name must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '../x')"),
+    ]
+    with (tmp_path / "server.log").open("w+") as log:
+        async with session(repo, log) as s:
+            said = [(await s.call_tool(tool, args), tool) for tool, args, _ in calls]
+    for (result, tool), (_, args, expected) in zip(said, calls, strict=True):
+        assert result.is_error, args
+        assert text(result) == f"{tool}: bad argument: {expected}", args
+    assert not (repo / ".ctxsteward" / "bundles").exists() or \
+        not any((repo / ".ctxsteward" / "bundles").iterdir())
