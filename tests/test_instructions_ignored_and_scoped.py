@@ -220,3 +220,44 @@ def test_a_copilot_rule_is_judged_against_the_agents_md_copilot_reads_there(
     assert found == [(".github/instructions/lib.instructions.md",
                       "for test, this file says `npm test` but lib/AGENTS.md (which GitHub "
                       "Copilot also reads) says `yarn jest`: make them agree.")], found
+
+
+def _brace_rule(globs: str) -> str:
+    return f"---\ndescription: the app and the web client\nglobs: {globs}\n---\n\n" \
+        "- Use 4-space indentation.\n"
+
+
+def test_a_brace_glob_is_judged_where_each_alternative_s_files_are(tmp_path: Path) -> None:
+    # {app,web}/**/*.{ts,js} is app/**/*.ts ... and web/**/*.js: judged only in app/ (where
+    # its first file lies), the rule was never compared with web/AGENTS.md (2 spaces against
+    # its 4), quoted or not. Unquoted, it is not YAML (a plain value cannot start with '{'):
+    # Cursor reads it as written, and so does the check, but it says the frontmatter is
+    # malformed for a YAML reader (it said nothing).
+    for globs, malformed in (("{app,web}/**/*.{ts,js}", True),
+                             ('"{app,web}/**/*.{ts,js}"', False), ("*.ts, web/**", False)):
+        root = make_repo(tmp_path / f"r{len(globs)}", {
+            "app/main.ts": "x\n", "web/client.js": "x\n", "web/AGENTS.md": WEB_AGENTS,
+            ".cursor/rules/both.mdc": _brace_rule(globs)})
+        found = _findings(root)
+        said = [(d["code"], str(d["message"])) for d in found if d["code"] in ("CS007", "CS010")]
+        assert ("CS010", "indentation: this file says 4 but web/AGENTS.md (which Cursor also "
+                "reads) says 2: make them agree.") in said, (globs, said)
+        bad = [m for c, m in said if c == "CS007"]
+        if malformed:
+            assert bad == ["malformed frontmatter: globs {app,web}/**/*.{ts,js} is not valid "
+                           "YAML (a plain value cannot start with '{'): Cursor reads it as "
+                           "written, but a YAML reader rejects the whole frontmatter; quote "
+                           "it."], said
+        else:  # quoted, or Cursor's own unquoted *.ts
+            assert bad == [], (globs, said)
+
+
+def test_an_unquoted_copilot_applyto_is_reported_as_malformed(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "app/main.py": "x = 1\n",
+        ".github/instructions/py.instructions.md": "---\napplyTo: **/*.py\n---\n\n- Be kind.\n"})
+    bad = [d for d in _findings(root) if d["code"] == "CS007"]
+    assert [(d["message"], d["fix"]["replacement"]) for d in bad] == [
+        ("malformed frontmatter: applyTo **/*.py is not valid YAML (a plain value cannot start "
+         "with '*'): Copilot reads it as written, but a YAML reader rejects the whole "
+         "frontmatter; quote it.", '"**/*.py"')], bad
