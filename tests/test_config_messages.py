@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
+from lsp_client import start, stop, wait_for
 from mcp_client import session, text
 
 from server.lsp.settings import parse_settings
@@ -74,6 +75,21 @@ def test_a_list_setting_given_as_text_is_told_to_be_a_list() -> None:
         "using the default",
         "setting 'encoding' must be text, not [1]; using the default",
     ])
+
+
+async def test_the_language_server_asks_for_a_list_where_a_setting_is_one(repo: Path) -> None:
+    """The real server, given ``initializationOptions`` of a list setting as one string, shows
+    the editor that it wants a list (it said "must be text, not 'x'")."""
+    client = await start(repo, options={"exclude": "x", "instructionFiles": "CLAUDE.md"})
+    try:
+        await wait_for(lambda: len(client.messages) >= 2, what="settings warnings")
+        texts = [m.message for m in client.messages]
+    finally:
+        await stop(client)
+    assert any("""setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using """
+               "the default" in t for t in texts), texts
+    assert any("""setting 'instruction_files' must be a list of text (e.g. ["x"]), not """
+               "'CLAUDE.md'; using the default" in t for t in texts), texts
 
 
 async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
