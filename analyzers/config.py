@@ -13,6 +13,7 @@ methods the edges use (``model_validate``, ``model_construct``, ``model_copy``, 
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -178,6 +179,27 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+_SCALARS: dict[Any, str] = {bool: "true or false", int: "a whole number", float: "a number",
+                            str: "text"}
+
+
+def _type_words(hint: Any) -> str:
+    """A type annotation in words: ``list[str]`` "a list of text (e.g. ["x"])", ``int | None``
+    "a whole number", ``Literal["a", "b"]`` "one of 'a', 'b'"."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):  # Optional[X] (None: the default) is X
+        kinds = [a for a in args if a is not type(None)]
+        return " or ".join(_type_words(a) for a in kinds) if kinds else "a value"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (list, tuple, set, frozenset):
+        item = args[0] if args else Any
+        example = '["x"]' if item is str else "[1]" if item in (int, float) else "[...]"
+        of = {str: "text", int: "whole numbers", float: "numbers"}.get(item)
+        return f"a list{f' of {of}' if of else ''} (e.g. {example})"
+    return _SCALARS.get(hint, "a value")
+
+
 def setting_expects(name: str) -> str | None:
     """What the setting ``name`` takes, in words, with its default as an example: "a number
     from 0 to 0.5, such as 0.1 (the default)", "a whole number of at least 1"; None for a name
@@ -185,11 +207,9 @@ def setting_expects(name: str) -> str | None:
     f = Settings.model_fields.get(name)
     if f is None:
         return None
-    hint = typing.get_type_hints(Settings)[name]
-    kinds = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    origin = typing.get_origin(kinds[0])
-    words = {int: "a whole number", float: "a number", str: "text"}.get(kinds[0]) or \
-        ("a list of text (strings)" if origin is list else "a value")
+    words = _type_words(typing.get_type_hints(Settings)[name])
+    if name == "profile":
+        words = f"the name of a profile ({', '.join(sorted(PROFILES))})"
     limits = (f.metadata or _rule())["constraints"]
     low, high = limits.get("ge"), limits.get("le")
     if low is not None and high is not None:

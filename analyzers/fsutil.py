@@ -71,6 +71,21 @@ def read_only(path: Path) -> tuple[str, bool] | None:
     return None
 
 
+def read_only_refusal(path: Path, shown: str) -> str | None:
+    """Why an output file the user named (``shown``, as they know it) is not written, as one
+    message ("NOTE.md is read-only (permissions r--r--r--, mode 0444): make it writable to
+    update it, or write elsewhere; nothing was written"); None when ``path`` is absent or
+    writable. The one wording of every command writing a file the user named (``handoff``,
+    ``bundle --out``, ``check --out``, ``index --export``): a file frozen by its owner is kept
+    as it is, even by root, whom the permissions do not stop."""
+    found = read_only(path)
+    if found is None:
+        return None
+    why, frozen = found
+    what_to_do = "make it writable to update it, or write elsewhere; " if frozen else ""
+    return f"{shown} {why}: {what_to_do}nothing was written"
+
+
 def permissions(mode: int) -> str:
     """A file's permission bits as people read them, in ``ls -l``'s letters and in octal with its
     leading zero: ``permissions r--r--r--, mode 0444``; ``---r-----, mode 0040`` (not "mode 40")."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gitutil import make_repo, run_cli
+from lsp_client import start, stop, wait_for
 from mcp_client import session, text
 
 from server.lsp.settings import parse_settings
@@ -61,6 +62,36 @@ def test_the_editor_s_settings_are_refused_in_our_words() -> None:
     ])
 
 
+def test_a_list_setting_given_as_text_is_told_to_be_a_list() -> None:
+    """A list setting given one string is text all the same: the message asks for a list (it
+    said "must be text, not 'x'", reading list[str] as str)."""
+    _, _, problems = parse_settings({"exclude": "x", "instructionFiles": "CLAUDE.md",
+                                     "profile": 3, "encoding": [1]})
+    assert sorted(problems) == sorted([
+        """setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using the default""",
+        """setting 'instruction_files' must be a list of text (e.g. ["x"]), not 'CLAUDE.md'; """
+        "using the default",
+        "setting 'profile' must be the name of a profile (claude, generic, gpt-4), not 3; "
+        "using the default",
+        "setting 'encoding' must be text, not [1]; using the default",
+    ])
+
+
+async def test_the_language_server_asks_for_a_list_where_a_setting_is_one(repo: Path) -> None:
+    """The real server, given ``initializationOptions`` of a list setting as one string, shows
+    the editor that it wants a list (it said "must be text, not 'x'")."""
+    client = await start(repo, options={"exclude": "x", "instructionFiles": "CLAUDE.md"})
+    try:
+        await wait_for(lambda: len(client.messages) >= 2, what="settings warnings")
+        texts = [m.message for m in client.messages]
+    finally:
+        await stop(client)
+    assert any("""setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using """
+               "the default" in t for t in texts), texts
+    assert any("""setting 'instruction_files' must be a list of text (e.g. ["x"]), not """
+               "'CLAUDE.md'; using the default" in t for t in texts), texts
+
+
 async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
         repo: Path, tmp_path: Path) -> None:
     with (tmp_path / "server.log").open("w+") as log:
@@ -73,3 +104,37 @@ async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(
                            "(got 'lots'): pass one, or leave it out for the default")
     assert text(budget) == ("suggest_bundle: bad argument: budget must be a whole number "
                             "(got 'many'): pass one, or leave it out for the default")
+
+
+async def test_an_mcp_argument_s_message_says_what_to_pass(repo: Path, tmp_path: Path) -> None:
+    """Infinity (sent as null: JSON has none) is told as null, why; an argument without a default
+    (task, save) is not told to be left out "for the default"; a bad bundle name is a bad
+    argument, not the SDK's "Error executing tool"."""
+    calls = [
+        ("suggest_bundle", {"task": "parse", "decisions_share": float("inf")},
+         "decisions_share must be a number (got null; JSON has no Infinity or NaN: a client "
+         "sends them as null): pass one, or leave it out for the default"),
+        ("suggest_bundle", {"task": 5},
+         "task must be text (a string) (got 5): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": 5},
+         "save must be text (a string) (got 5): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": {}},
+         "save must be text (a string) (got {}): pass text (a string), or leave it out"),
+        ("suggest_bundle", {"task": "parse", "save": "../x"},
+         "save must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '../x')"),
+        ("suggest_bundle", {"task": "parse", "save": ""},
+         "save must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '')"),
+        ("verify_bundle", {"name": "../x"},
+         "name must be a bundle name of letters, digits, '.', '_' or '-' only, at most 100 "
+         "characters (got '../x')"),
+    ]
+    with (tmp_path / "server.log").open("w+") as log:
+        async with session(repo, log) as s:
+            said = [(await s.call_tool(tool, args), tool) for tool, args, _ in calls]
+    for (result, tool), (_, args, expected) in zip(said, calls, strict=True):
+        assert result.is_error, args
+        assert text(result) == f"{tool}: bad argument: {expected}", args
+    assert not (repo / ".ctxsteward" / "bundles").exists() or \
+        not any((repo / ".ctxsteward" / "bundles").iterdir())

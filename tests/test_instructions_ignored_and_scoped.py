@@ -178,7 +178,9 @@ def test_a_rule_of_several_globs_is_judged_where_each_glob_s_files_are(tmp_path:
     # glob app/**/*.ts, written as a list (3 spaces). Judged only where its first file lies
     # (app/), the contradiction in web/ went unreported, and app.mdc, whose one glob is one of
     # both.mdc's, was compared with nothing. The Copilot rule of the same two globs (applyTo,
-    # one quoted string) agrees with both.mdc: nothing to report for it.
+    # one quoted string) agrees with both.mdc, but GitHub Copilot's coding agent reads
+    # web/AGENTS.md too (the nearest AGENTS.md to the files it works on), which says 2 spaces:
+    # reported in web/, as for both.mdc (it was never compared with an AGENTS.md).
     root = make_repo(tmp_path / "r", {
         "app/main.ts": "x\n", "web/client.js": "x\n", "web/AGENTS.md": WEB_AGENTS,
         ".cursor/rules/both.mdc": BOTH_MDC, ".cursor/rules/app.mdc": APP_MDC,
@@ -187,7 +189,75 @@ def test_a_rule_of_several_globs_is_judged_where_each_glob_s_files_are(tmp_path:
     said = sorted((p, m.split(" but ", 1)[1].split(" (", 1)[0]) for p, m in found)
     assert said == [(".cursor/rules/app.mdc", ".cursor/rules/both.mdc"),
                     (".cursor/rules/both.mdc", ".cursor/rules/app.mdc"),
-                    (".cursor/rules/both.mdc", "web/AGENTS.md")], found
+                    (".cursor/rules/both.mdc", "web/AGENTS.md"),
+                    (".github/instructions/both.instructions.md", "web/AGENTS.md")], found
     # web/AGENTS.md applies to all of web/, not only to the rule's files: it is judged against
     # the broader files alone, as before (none here), never against the narrower rule.
     assert not [p for p, _ in found if p == "web/AGENTS.md"], found
+
+
+LIB_AGENTS = "# Lib\n\n## Testing\n\nRun the tests with `yarn jest`.\n"
+COPILOT_LIB = """\
+---
+applyTo: "lib/**"
+---
+
+## Testing
+
+Run the tests with `npm test`.
+"""
+
+
+def test_a_copilot_rule_is_judged_against_the_agents_md_copilot_reads_there(
+        tmp_path: Path) -> None:
+    # GitHub Copilot's coding agent reads AGENTS.md files, the nearest one to the files it works
+    # on first (docs.github.com, "Adding repository custom instructions"): its rule for lib/**
+    # that says `npm test` where lib/AGENTS.md says `yarn jest` was never reported.
+    root = make_repo(tmp_path / "r", {
+        "lib/x.tsx": "x\n", "lib/AGENTS.md": LIB_AGENTS,
+        ".github/instructions/lib.instructions.md": COPILOT_LIB})
+    found = _codes(root, "CS010")
+    assert found == [(".github/instructions/lib.instructions.md",
+                      "for test, this file says `npm test` but lib/AGENTS.md (which GitHub "
+                      "Copilot also reads) says `yarn jest`: make them agree.")], found
+
+
+def _brace_rule(globs: str) -> str:
+    return f"---\ndescription: the app and the web client\nglobs: {globs}\n---\n\n" \
+        "- Use 4-space indentation.\n"
+
+
+def test_a_brace_glob_is_judged_where_each_alternative_s_files_are(tmp_path: Path) -> None:
+    # {app,web}/**/*.{ts,js} is app/**/*.ts ... and web/**/*.js: judged only in app/ (where
+    # its first file lies), the rule was never compared with web/AGENTS.md (2 spaces against
+    # its 4), quoted or not. Unquoted, it is not YAML (a plain value cannot start with '{'):
+    # Cursor reads it as written, and so does the check, but it says the frontmatter is
+    # malformed for a YAML reader (it said nothing).
+    for globs, malformed in (("{app,web}/**/*.{ts,js}", True),
+                             ('"{app,web}/**/*.{ts,js}"', False), ("*.ts, web/**", False)):
+        root = make_repo(tmp_path / f"r{len(globs)}", {
+            "app/main.ts": "x\n", "web/client.js": "x\n", "web/AGENTS.md": WEB_AGENTS,
+            ".cursor/rules/both.mdc": _brace_rule(globs)})
+        found = _findings(root)
+        said = [(d["code"], str(d["message"])) for d in found if d["code"] in ("CS007", "CS010")]
+        assert ("CS010", "indentation: this file says 4 but web/AGENTS.md (which Cursor also "
+                "reads) says 2: make them agree.") in said, (globs, said)
+        bad = [m for c, m in said if c == "CS007"]
+        if malformed:
+            assert bad == ["malformed frontmatter: globs {app,web}/**/*.{ts,js} is not valid "
+                           "YAML (a plain value cannot start with '{'): Cursor reads it as "
+                           "written, but a YAML reader rejects the whole frontmatter; quote "
+                           "it."], said
+        else:  # quoted, or Cursor's own unquoted *.ts
+            assert bad == [], (globs, said)
+
+
+def test_an_unquoted_copilot_applyto_is_reported_as_malformed(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {
+        "app/main.py": "x = 1\n",
+        ".github/instructions/py.instructions.md": "---\napplyTo: **/*.py\n---\n\n- Be kind.\n"})
+    bad = [d for d in _findings(root) if d["code"] == "CS007"]
+    assert [(d["message"], d["fix"]["replacement"]) for d in bad] == [
+        ("malformed frontmatter: applyTo **/*.py is not valid YAML (a plain value cannot start "
+         "with '*'): Copilot reads it as written, but a YAML reader rejects the whole "
+         "frontmatter; quote it.", '"**/*.py"')], bad

@@ -109,7 +109,9 @@ def test_what_each_agent_loads_in_a_folder(tmp_path: Path) -> None:
     cursor = {f.path: f.conditional for f in agents["Cursor"].files}
     assert cursor == {".cursor/rules/always.mdc": False, ".cursor/rules/py.mdc": True,
                       "AGENTS.md": False, "pkg/AGENTS.md": False}
-    assert [f.path for f in agents["GitHub Copilot"].files] == [".github/copilot-instructions.md"]
+    # Copilot's coding agent reads AGENTS.md files too, the nearest one first.
+    assert [f.path for f in agents["GitHub Copilot"].files] == [
+        ".github/copilot-instructions.md", "AGENTS.md", "pkg/AGENTS.md"]
     total = sum(f.tokens for f in agents["Claude Code"].files if not f.conditional)
     assert agents["Claude Code"].total_tokens == total and not agents["Claude Code"].over_budget
 

@@ -71,6 +71,12 @@ class BundleRequest:
 
 # A saved bundle's name: a file name under .ctxsteward/bundles/, never a path.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+BUNDLE_NAME_RULE = "letters, digits, '.', '_' or '-' only, at most 100 characters"
+
+
+def bundle_name_ok(name: str) -> bool:
+    """Whether ``name`` may name a saved bundle (:func:`check_bundle_name` refuses the rest)."""
+    return bool(name.strip()) and _NAME.match(name) is not None and ".." not in name
 
 
 def check_bundle_name(name: str, field: str = "name") -> None:
@@ -82,8 +88,7 @@ def check_bundle_name(name: str, field: str = "name") -> None:
                            "'-'", field=field)
     if not _NAME.match(name) or ".." in name:
         shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
-        raise RequestError(f"{ref} {shown}: a bundle name uses letters, digits, '.', '_' or "
-                           "'-' only, at most 100 characters", field=field)
+        raise RequestError(f"{ref} {shown}: a bundle name uses {BUNDLE_NAME_RULE}", field=field)
 
 
 @dataclass

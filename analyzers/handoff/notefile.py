@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analyzers.app.errors import RequestError
 from analyzers.confine import OutsideWorkspace, check_write
-from analyzers.fsutil import read_only, write_atomic
+from analyzers.fsutil import read_only_refusal, write_atomic
 from analyzers.handoff.generate import beside_candidates, note_file, read_existing
 from analyzers.handoff.markdown import kept_blocks, render_markdown
 from analyzers.handoff.note import HandoffNote, WriteResult
@@ -26,11 +26,9 @@ def refuse_read_only(root: Path, path: Path) -> None:
     """:class:`NoteReadOnly` when the note ``path`` exists and may not be written: a note made
     read-only (``chmod 444``) is kept as it is, as ``hooks install`` keeps a frozen settings
     file (an atomic rename would replace it all the same)."""
-    found = read_only(path)
-    if found is not None:
-        why, frozen = found
-        what_to_do = "make it writable to update it, or write elsewhere; " if frozen else ""
-        raise NoteReadOnly(f"{_show(root, path)} {why}: {what_to_do}nothing was written")
+    refused = read_only_refusal(path, _show(root, path))
+    if refused is not None:
+        raise NoteReadOnly(refused)
 
 
 @dataclass(slots=True)

@@ -80,14 +80,18 @@ def bad_path(p: Any) -> str | None:
 def check_export(root: Path, dest: Path) -> None:
     """Refuses, before any index is built, an export that cannot be written or named: ``dest``
     a folder or in a missing one, ``root`` outside a git work tree with commits."""
+    from analyzers.fsutil import read_only_refusal
     from analyzers.gitrepo import GitError, Repo
 
+    refused = read_only_refusal(dest, str(dest))  # a snapshot its owner froze is kept
     dest = dest.absolute()
     if dest.is_dir():
         raise SnapshotRefused(f"{dest} is a folder: give the snapshot file's name")
     if dest.exists() and not dest.is_file():  # written through a rename, never into a device
         raise SnapshotRefused(f"{dest} is not a regular file (a device, a pipe or a socket): "
                               "give the snapshot file's name")
+    if refused is not None:
+        raise SnapshotRefused(refused)
     if not dest.parent.is_dir():
         raise SnapshotRefused(f"{dest.parent} is not a folder: write the snapshot elsewhere"
                               if dest.parent.exists() else f"{dest.parent} does not exist: "

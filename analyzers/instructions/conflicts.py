@@ -327,16 +327,21 @@ def _judged_at(ws: CheckView, folder: str, scope: Scope | None) -> list[tuple[st
     """Where a file is judged, each folder with the glob judged there: for each of its globs,
     the folder of the first file that glob matches (a rule in ``.cursor/rules`` applies there,
     not in ``.cursor/rules``; a rule of several globs, ``src/**/*.ts, lib/**/*.js``, in
-    ``src`` and in ``lib``); else its own ``folder``, for all of it."""
+    ``src`` and in ``lib``, and so a glob of several brace alternatives, ``{src,lib}/**``);
+    else its own ``folder``, for all of it."""
     if scope is None or not scope[1] or scope[1][0].startswith("description: "):
         return [(folder, None)]
     files = ws.files()
     out: list[tuple[str, str | None]] = []
     for glob in scope[1]:
-        rx = discover.compile_globs((glob,))
-        hit = min((f for f in files if rx is not None and rx.match(f)), default=None)
-        if hit is not None:
-            out.append((posixpath.dirname(hit) or ".", glob))
+        # Each of a glob's brace alternatives where its own files are: {app,web}/**/*.ts in
+        # app and in web, as if written as two globs.
+        for alternative in discover.expand_braces(glob):
+            rx = discover.compile_globs((alternative,))
+            hit = min((f for f in files if rx is not None and rx.match(f)), default=None)
+            at = (posixpath.dirname(hit) or ".", glob) if hit is not None else None
+            if at is not None and at not in out:
+                out.append(at)
     return out or [(folder, None)]
 
 

@@ -9,7 +9,8 @@ Per agent, following each one's documented behaviour:
 - Codex: ``AGENTS.md`` from the root down to this folder, at most 32 KiB in all.
 - Gemini CLI: ``GEMINI.md`` from the root down to this folder and below it.
 - GitHub Copilot: ``.github/copilot-instructions.md``; ``.github/instructions/*.instructions.md``
-  whose ``applyTo`` matches files here.
+  whose ``applyTo`` matches files here; with any, ``AGENTS.md`` from the root down (its coding
+  agent reads them, the nearest one taking precedence).
 - Cursor: ``.cursorrules``; ``.cursor/rules/*.mdc`` with ``alwaysApply: true`` (with ``globs``
   or only a description: when relevant); ``AGENTS.md`` from the root down.
 - Windsurf: ``.windsurfrules``.
@@ -148,7 +149,10 @@ def _gemini(w: _Where) -> list[_Entry]:
 
 
 def _copilot(w: _Where) -> list[_Entry]:
-    """GitHub Copilot: the repository instructions, and scoped ones whose applyTo matches."""
+    """GitHub Copilot: the repository instructions, and scoped ones whose applyTo matches; with
+    any, ``AGENTS.md`` from the root down too (its coding agent and CLI read them, the nearest
+    to the files at hand taking precedence: docs.github.com, "Adding repository custom
+    instructions", agent instructions)."""
     out: list[_Entry] = []
     for p in sorted(w.instr):
         kind = discover.kind_of(p)
@@ -156,6 +160,8 @@ def _copilot(w: _Where) -> list[_Entry]:
             out.append(_Entry(p, "repository instructions"))
         elif kind == discover.COPILOT_SCOPED and _scoped(w.ws, p, "applyTo", w.folder)[1]:
             out.append(_Entry(p, "applyTo matches files here", True))
+    if out:
+        out.extend(w.down_the_chain("AGENTS.md"))
     return out
 
 

@@ -64,6 +64,7 @@ def check(ctx: FileContext) -> None:
         for loc, problem in fm.problems:
             ctx.report(loc, "CS007", f"malformed frontmatter: {problem}; use 'key: value' lines.")
     entries = fm.entries if fm is not None else {}
+    _not_yaml(ctx, entries)
     if kind == discover.CURSOR_RULE:
         _cursor(ctx, entries, fm is not None)
     elif kind == discover.CLAUDE_RULE:
@@ -79,6 +80,39 @@ def check(ctx: FileContext) -> None:
                        "are for).", severity="information")
         else:
             _check_globs(ctx, e, "applyTo", "Copilot")
+
+
+# What a plain (unquoted) YAML value cannot start with: ``*`` opens an alias, ``{`` a mapping,
+# ``&`` an anchor, ``!`` a tag, the others are reserved. (Cursor's own rule editor writes
+# ``globs: *.ts``: for Cursor, a leading ``*`` is its format, not reported.)
+_NOT_PLAIN = tuple("*{&!%@`")
+# The scoping key of each kind of rule, and the agent reading it.
+_SCOPE_KEYS = {discover.CURSOR_RULE: ("globs", "Cursor"),
+               discover.CLAUDE_RULE: ("paths", "Claude Code"),
+               discover.COPILOT_SCOPED: ("applyTo", "Copilot")}
+
+
+def _not_yaml(ctx: FileContext, entries: dict[str, FrontmatterEntry]) -> None:
+    """Malformed frontmatter: a rule's globs written unquoted where YAML cannot read them
+    (``globs: {app,web}/**/*.{ts,js}`` is a broken mapping, ``paths: **/*.ts`` an alias). The
+    agents read the raw text as comma-separated globs, and so do these checks (its files are
+    checked and compared as the globs written), but a tool reading the frontmatter as YAML
+    (a linter, GitHub's rendering, another agent) rejects all of it: quoting keeps the globs
+    and makes it YAML."""
+    key, agent = _SCOPE_KEYS.get(ctx.kind, ("", ""))
+    e = entries.get(key) if key else None
+    if e is None or e.quoted or e.value_loc is None:
+        return
+    loc = e.value_loc
+    raw = ctx.doc.lines[loc.line][loc.col:loc.end_col]
+    if not raw.startswith(_NOT_PLAIN) or '"' in raw or \
+            (ctx.kind == discover.CURSOR_RULE and raw.startswith("*")):
+        return
+    ctx.report(loc, "CS007",
+               f"malformed frontmatter: {key} {raw} is not valid YAML (a plain value cannot "
+               f"start with '{raw[0]}'): {agent} reads it as written, but a YAML reader rejects "
+               "the whole frontmatter; quote it.", severity="information", fix=f'"{raw}"',
+               fix_title="Quote the globs")
 
 
 def _cursor(ctx: FileContext, entries: dict[str, FrontmatterEntry], has_fm: bool) -> None:

@@ -156,14 +156,19 @@ def workspace_paths(ws: Workspace, paths: Sequence[str], secrets: Secrets) -> li
 def out_path(root: Path, out: str) -> tuple[Path, str]:
     """Where ``--out`` writes, and a note for the message ("" inside the workspace). Refused
     (exit 2): a path in the workspace that is a symlink or goes through one, or whose real
-    location is outside it. A path outside the workspace as typed is the user's choice."""
+    location is outside it; a read-only file (:func:`analyzers.fsutil.read_only_refusal`). A
+    path outside the workspace as typed is the user's choice."""
     from analyzers.confine import check_write, lexically_inside
+    from analyzers.fsutil import read_only_refusal
 
     path = check_write(root, Path(os.path.abspath(os.path.expanduser(out))), typed=True)
     inside = lexically_inside(root, path)
     if not inside and not path.parent.is_dir():  # a typo must not make a tree of folders
         raise UserError(f"--out {out}: the folder {path.parent} does not exist; create it "
                         "first, or write inside the workspace")
+    refused = read_only_refusal(path, out)  # kept as its owner froze it (root too)
+    if refused is not None:
+        raise UserError(refused)
     return path, "" if inside else " (outside the workspace, as you asked with --out)"
 
 

@@ -20,7 +20,7 @@ server.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -39,9 +39,11 @@ from mcp.types import (
 from mcp.types import Resource as MCPResource
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from analyzers import __version__
 from analyzers.app.errors import RequestError
+from analyzers.app.requests import BUNDLE_NAME_RULE, bundle_name_ok
 from analyzers.config import Settings, error_message, expected_of
 from analyzers.tokens import Counter
 from server.mcp.compact import compact_schema, inline_refs
@@ -89,8 +91,10 @@ class StewardMcpServer(MCPServer[McpSession]):
             if isinstance(e, UnexpectedToolError):
                 raise
             if isinstance(e.__cause__, ValidationError):
-                raise ToolError(_argument_errors(name, e.__cause__)) from e.__cause__
-            bad = _bad_number(name, e, arguments)
+                tool = self._tool_manager.get_tool(name)
+                fields = tool.fn_metadata.arg_model.model_fields if tool is not None else {}
+                raise ToolError(_argument_errors(name, e.__cause__, fields)) from e.__cause__
+            bad = _bad_argument(name, e, arguments)
             if bad is None:
                 raise
             raise ToolError(bad) from e
@@ -112,7 +116,7 @@ class StewardMcpServer(MCPServer[McpSession]):
         try:
             meta.arg_model.model_validate(meta.pre_parse_json(arguments), strict=True)
         except ValidationError as e:
-            raise ToolError(_argument_errors(name, e)) from e
+            raise ToolError(_argument_errors(name, e, fields)) from e
 
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None,
                          context: Context[McpSession, Any] | None = None
@@ -143,47 +147,81 @@ class StewardMcpServer(MCPServer[McpSession]):
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    """An argument's value as the caller wrote it: JSON's ``null``, ``true`` and ``false``, not
+    Python's None, True and False."""
+    if value is None or isinstance(value, bool):
+        text = {None: "null", True: "true", False: "false"}[value]
+    else:
+        text = repr(value)
+    if len(text) <= 60:
+        return text
+    if isinstance(value, str):  # a long text's length is told
+        return f"{value[:40]!r}… ({len(value):,} characters)"
+    return text[:59] + "…"
 
 
-def _argument_errors(tool: str, error: ValidationError) -> str:
-    """pydantic's validation errors as one line per argument: what is wrong, what to do."""
-    lines = []
-    for err in error.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "arguments"
-        ctx = err.get("ctx") or {}
-        kind = err["type"]
-        if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-            bound = {"greater_than_equal": "at least", "greater_than": "more than",
-                     "less_than_equal": "at most", "less_than": "less than"}[kind]
-            limit = next(iter(ctx.values()), "?")
-            lines.append(f"{where} must be {bound} {limit} (got {_shown(err['input'])}): pass "
-                         "a number in range, or leave it out for the default")
-        elif kind == "missing":
-            lines.append(f"{where} is required: pass it")
-        elif kind == "literal_error":
-            lines.append(f"{where} must be one of {ctx.get('expected', '?')} "
-                         f"(got {_shown(err['input'])})")
-        elif expected_of(err) is not None:
-            lines.append(f"{where} must be {expected_of(err)} (got {_shown(err['input'])}): "
-                         "pass one, or leave it out for the default")
-        else:
-            said = error_message(err, where, setting=False, named=True).rstrip(".")
-            lines.append(f"{said} (got {_shown(err['input'])})")
+# Where JSON's null may come from when a number was wanted: JSON has no Infinity or NaN, and a
+# client's encoder writes them as null.
+_NULL_NUMBER = "; JSON has no Infinity or NaN: a client sends them as null"
+
+
+def _argument_errors(tool: str, error: ValidationError,
+                     fields: Mapping[str, FieldInfo] | None = None) -> str:
+    """pydantic's validation errors as one line per argument: what is wrong, what to do
+    (``fields``: the tool's arguments, for their defaults)."""
+    lines = [_argument_error(err, fields or {}) for err in error.errors()]
     return f"{tool}: bad argument{'s' if len(lines) > 1 else ''}: " + "; ".join(lines)
 
 
-def _bad_number(tool: str, error: ToolError, arguments: dict[str, Any]) -> str | None:
-    """A request's refusal of a number the caller passed (``decisions_share: 5``), in the form
-    of the arguments' own checks (:func:`_argument_errors`): ``TOOL: bad argument: ... (got 5)``;
-    None for any other failure."""
+def _leave_out(where: str, fields: Mapping[str, FieldInfo]) -> str:
+    """How to leave the argument ``where`` out: "or leave it out for the default" when it has
+    one, "or leave it out" when leaving it out means none (``task``, ``save``)."""
+    f = fields.get(where)
+    if f is not None and f.default is None:
+        return "or leave it out"
+    return "or leave it out for the default"
+
+
+def _argument_error(err: Mapping[str, Any], fields: Mapping[str, FieldInfo]) -> str:
+    """One of pydantic's validation errors of a tool's argument, in our words."""
+    where = ".".join(str(p) for p in err["loc"]) or "arguments"
+    ctx = err.get("ctx") or {}
+    kind, got = err["type"], _shown(err["input"])
+    expected = expected_of(err)
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return (f"{where} must be {expected} (got {got}): pass a number in range, "
+                f"{_leave_out(where, fields)}")
+    if kind == "missing":
+        return f"{where} is required: pass it"
+    if kind == "literal_error":
+        return f"{where} must be {'one of ' + str(ctx.get('expected', '?'))} (got {got})"
+    if expected is not None:
+        why = _NULL_NUMBER if err["input"] is None and "number" in expected else ""
+        one = "one" if "number" in expected or expected.startswith(("a ", "an ")) else expected
+        return f"{where} must be {expected} (got {got}{why}): pass {one}, " \
+            f"{_leave_out(where, fields)}"
+    said = error_message(err, where, setting=False, named=True).rstrip(".")
+    return f"{said} (got {got})"
+
+
+# A tool's argument holding a saved bundle's name, by the request field that checks it.
+_NAME_ARGUMENTS = {"save": "save", "verify": "name"}
+
+
+def _bad_argument(tool: str, error: ToolError, arguments: dict[str, Any]) -> str | None:
+    """A request's refusal of an argument's value the caller passed (``decisions_share: 5``,
+    ``save: "../x"``), in the form of the arguments' own checks (:func:`_argument_errors`):
+    ``TOOL: bad argument: ... (got 5)``; None for any other failure."""
     cause: BaseException | None = error
     while cause is not None and not isinstance(cause, RequestError):
         cause = cause.__cause__
     if cause is None or cause.field is None:
         return None
-    value = arguments.get(cause.field)
+    name = _NAME_ARGUMENTS.get(cause.field)
+    value = arguments.get(name or cause.field)
+    if name is not None and isinstance(value, str) and not bundle_name_ok(value):
+        return (f"{tool}: bad argument: {name} must be a bundle name of {BUNDLE_NAME_RULE} "
+                f"(got {_shown(value)})")
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return None
     return (f"{tool}: bad argument: {cause.worded(MCP_WORDS)} (got {_shown(value)}): pass a "

@@ -131,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     ws = workspace_from(args, settings)
+    if args.out:
+        out_path(ws.root, args.out)  # refused before any work: read-only, a symlink...
     request = _request(ws, args)
     if request is not None and request.task is not None and not request.seeds \
             and not request.pins:
