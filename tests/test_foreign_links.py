@@ -689,3 +689,59 @@ def test_python_dependencies_of_a_requirements_folder_link_nothing(tmp_path: Pat
         refs = index.references("app/fetch.py")
     assert not {"get", "MockerFixture", "Client", "define"} & set(refs), refs
     assert refs.get("post") == [6, 10], refs
+
+
+LAZY_JS = '''\
+export async function ga() {
+  const m = await import('x');
+  return m.loadX();
+}
+
+export function gb() {
+  return import('x').then((m) => m.loadX());
+}
+
+export function gc() {
+  return import('x').then(function ({ loadX: load, loadY }) { return load(loadY()); });
+}
+
+export function gd() {
+  const lod = require('lodash');
+  return lod.debounce();
+}
+
+export async function ge(m) {
+  const own = await import('./own.js');
+  return own.loadOwn(m.loadZ());
+}
+'''
+OWN_JS = '''\
+export function loadX() { return 1; }
+export function loadY() { return 1; }
+export function loadZ() { return 1; }
+export function load() { return 1; }
+export function debounce() { return 1; }
+export function loadOwn() { return 1; }
+'''
+LAZY_TS = '''\
+export function gt(): Promise<number> {
+  return import('x').then((m: typeof import('x')) => m.loadX());
+}
+'''
+
+
+def test_a_dynamic_import_of_a_package_binds_a_foreign_local(tmp_path: Path) -> None:
+    # `const m = await import('x')` inside a function bound `m` as a local of ours: its
+    # member `m.loadX()` linked the repository's own `loadX`; so did the parameter of
+    # `import('x').then((m) => ...)`. A parameter `m` of another function, and a dynamic
+    # import of the repository's own module, still link.
+    root = make_repo(tmp_path / "repo", {
+        "package.json": json.dumps({"name": "web", "dependencies": {"x": "*", "lodash": "*"}}),
+        "lib/lazy.js": LAZY_JS, "lib/own.js": OWN_JS, "lib/lazy.ts": LAZY_TS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("lib/lazy.js")
+        ts = index.references("lib/lazy.ts")
+    assert not {"loadX", "loadY", "load", "debounce", "then"} & set(refs), refs
+    assert refs.get("loadOwn") == [21] and refs.get("loadZ") == [21], refs
+    assert "loadX" not in ts, ts

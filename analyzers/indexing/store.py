@@ -54,7 +54,9 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # struct literal in a macro's tokens (`vec![Item { name: .. }]`); a Go anonymous struct's key is
 # no reference, a nested map literal's keys are (`[]map[Kind]int{{KindA: 1}}`); Python
 # requirements/ folders and dev-requirements.txt are read.
-SCHEMA_VERSION = 18
+# 19: nor a name reached through a local bound to a package inside a function (`const m = await
+# import('x')`, `import('x').then((m) => ..)`, `const lod = require('lodash')`: `m.loadX()`).
+SCHEMA_VERSION = 19
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """
