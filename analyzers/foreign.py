@@ -212,7 +212,7 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
         crates = frozenset((*_RUST_STD, *(c.encode("utf-8") for c in workspace.rust_external)))
         out.update(crates)
         for node in nodes:
-            out.update(_rust_std_bindings(node.text or b"", crates))
+            out.update(_rust_std_bindings(node, crates, members))
     elif lang == "go":
         for node in nodes:
             out.update(_go_bindings(node, workspace))
@@ -225,16 +225,20 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
     return Foreign(frozenset(out), frozenset(members), frozenset(bindings))
 
 
-def _rust_std_bindings(text: bytes, crates: frozenset[bytes]) -> list[bytes]:
-    """The names a Rust ``use`` of the standard or the dependencies' ``crates`` binds
-    (``std::{fmt, io::{self, Read}}``: ``fmt``, ``io``, ``Read``; ``std::io::Result as
-    IoResult``: ``IoResult``; ``serde::Serialize``: ``Serialize``); none for the crate's
-    own."""
-    tokens = _USE_TOKEN.findall(text)
+def _rust_std_bindings(node: Node, crates: frozenset[bytes], members: set[int]) -> list[bytes]:
+    """The names a Rust ``use`` (``node``, its argument) of the standard or the dependencies'
+    ``crates`` binds (``std::{fmt, io::{self, Read}}``: ``fmt``, ``io``, ``Read``;
+    ``std::io::Result as IoResult``: ``IoResult``; ``serde::Serialize``: ``Serialize``); none
+    for the crate's own. The start bytes of every name in such a ``use`` go to ``members``: the
+    crate's, whether bound or not (``Deserialize`` of ``serde::{Deserialize as De}``,
+    ``Serializer`` of ``serde::{ser::Serializer}``)."""
+    found = list(_USE_TOKEN.finditer(node.text or b""))
+    tokens = [m.group(0) for m in found]
     if tokens[:1] == [b"::"]:
-        tokens = tokens[1:]
+        tokens, found = tokens[1:], found[1:]
     if not tokens or tokens[0] not in crates:
         return []
+    members.update(node.start_byte + m.start() for m in found if m.group(0)[0] in _IDENT)
     out: list[bytes] = []
     stack: list[bytes | None] = []  # the segment before each open brace
     last: bytes | None = None

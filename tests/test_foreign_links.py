@@ -745,3 +745,42 @@ def test_a_dynamic_import_of_a_package_binds_a_foreign_local(tmp_path: Path) -> 
     assert not {"loadX", "loadY", "load", "debounce", "then"} & set(refs), refs
     assert refs.get("loadOwn") == [21] and refs.get("loadZ") == [21], refs
     assert "loadX" not in ts, ts
+
+
+TREE_RS = '''\
+use serde::{Deserialize as De};
+use serde::{ser::Serializer, de};
+use serde::{self, Serialize as S, de::{Deserializer}};
+use crate::own::{helper as own_helper, Visitor};
+
+pub fn tree() -> u32 {
+    own_helper();
+    let _v: Option<Visitor> = None;
+    0
+}
+'''
+TREE_OWN_RS = '''\
+pub trait Deserialize {}
+pub trait Serializer {}
+pub trait Serialize {}
+pub trait Deserializer {}
+pub trait Visitor {}
+pub fn helper() {}
+pub mod ser {}
+'''
+
+
+def test_a_rust_use_trees_alias_and_sub_path_of_a_crate_link_nothing(tmp_path: Path) -> None:
+    # Inside a use tree's braces, an external crate's name before `as` (`Deserialize as De`)
+    # and a sub-path's (`ser::Serializer`) were references of the file: they linked the
+    # repository's own `Deserialize`, `Serializer`, `ser`. The crate's own `use crate::...`
+    # still links.
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": '[package]\nname = "app"\n\n[dependencies]\nserde = "1"\n',
+        "src/tree.rs": TREE_RS, "src/own.rs": TREE_OWN_RS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/tree.rs")
+    assert not {"Deserialize", "Serializer", "Serialize", "Deserializer", "ser", "de", "serde"
+                } & set(refs), refs
+    assert refs.get("helper") == [4] and refs.get("Visitor") == [4, 8], refs

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # (store schema 17).
 # 19: nor through unlisted JavaScript packages, Cargo.toml's crates, Rust macros' struct keys, Go
 # anonymous structs' keys; nested Go map keys link again (store schema 18).
-# 20: nor through a local bound to a package inside a function (store schema 19).
+# 20: nor through a local bound to a package inside a function, nor any name of a Rust use tree
+# of an external crate (store schema 19).
 GRAPH_VERSION = 20
 
 MAGIC = b"CSGRAPH\x02"
