@@ -156,12 +156,15 @@ def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
 
     ``defs`` are ``(start_byte, end_byte, definition)`` sorted by start, outermost first.
     Nesting is by byte range: by lines, every definition of a minified one-line file would
-    nest in the one before it (parents ``a.a.a...``, quadratic in the file's size).
+    nest in the one before it (parents ``a.a.a...``, quadratic in the file's size). Two
+    definitions of the same range (Go's ``const a, b = 1, 2``) are no one's parent.
     """
     stack: list[tuple[int, int, Definition]] = []
     for start, end, d in defs:
         while stack and not (stack[-1][0] <= start and end <= stack[-1][1]):
             stack.pop()
+        if stack and stack[-1][0] == start and stack[-1][1] == end:
+            stack.pop()  # a sibling of the same range
         if d.parent is not None:  # an owner found by _owner
             if d.kind == "function":
                 d.kind = "method"

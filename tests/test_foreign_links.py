@@ -784,3 +784,61 @@ def test_a_rust_use_trees_alias_and_sub_path_of_a_crate_link_nothing(tmp_path: P
     assert not {"Deserialize", "Serializer", "Serialize", "Deserializer", "ser", "de", "serde"
                 } & set(refs), refs
     assert refs.get("helper") == [4] and refs.get("Visitor") == [4, 8], refs
+
+
+KINDS_DEF_GO = '''\
+package web
+
+type Kind int
+
+const (
+	KindA Kind = iota
+	KindB
+)
+
+const KindX, KindY Kind = 7, 8
+
+var KindZ Kind = 9
+
+var _ Kind = KindA
+
+func local() int {
+	const inner = 1
+	var scratch = 2
+	return inner + scratch
+}
+'''
+KINDS_USE_GO = '''\
+package web
+
+func Kinds() []Kind {
+	return []Kind{KindA, KindB, KindY, KindZ}
+}
+
+func Sum() int {
+	return inner + scratch
+}
+'''
+
+
+def test_go_package_constants_and_variables_are_definitions(tmp_path: Path) -> None:
+    # `const ( KindA Kind = iota; KindB )`, `const KindX, KindY Kind = 7, 8`, `var KindZ Kind
+    # = 9` defined nothing: their uses in web/use.go linked nowhere. A function's own `const`
+    # and `var`, and `_`, define nothing.
+    root = make_repo(tmp_path / "repo", {
+        "go.mod": "module example.com/web\n", "web/kind.go": KINDS_DEF_GO,
+        "web/use.go": KINDS_USE_GO})
+    build(root)
+    with Index(root) as index:
+        defs = {(d.name, d.kind, d.start_line, d.end_line, d.parent)
+                for d in index.definitions("web/kind.go")}
+        named = {n: [p for p, _ in index.definitions_named(n)]
+                 for n in ("KindY", "KindZ", "inner", "scratch")}
+    assert named == {"KindY": ["web/kind.go"], "KindZ": ["web/kind.go"], "inner": [],
+                     "scratch": []}, named
+    assert {("KindA", "constant", 6, 6, None), ("KindB", "constant", 7, 7, None),
+            ("KindX", "constant", 10, 10, None), ("KindY", "constant", 10, 10, None),
+            ("KindZ", "constant", 12, 12, None)} <= defs, defs
+    assert not {d[0] for d in defs} & {"inner", "scratch", "_"}, defs
+    reasons = _reasons(_ranked(root, "web/use.go"), "web/kind.go")
+    assert "`KindA`" in reasons and "`inner`" not in reasons, reasons

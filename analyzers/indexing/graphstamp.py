@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 # anonymous structs' keys; nested Go map keys link again (store schema 18).
 # 20: nor through a local bound to a package inside a function, nor any name of a Rust use tree
 # of an external crate (store schema 19).
-GRAPH_VERSION = 20
+# 21: a Go package's constants and variables link their uses (store schema 20).
+GRAPH_VERSION = 21
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -58,7 +58,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # import('x')`, `import('x').then((m) => ..)`, `const lod = require('lodash')`: `m.loadX()`),
 # nor any name of a Rust use tree of a crate not the repository's own (`use serde::{Deserialize
 # as De, ser::Serializer}`).
-SCHEMA_VERSION = 19
+# 20: a Go package's `const` and `var` names are definitions (kind constant), not references.
+SCHEMA_VERSION = 20
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """
