@@ -175,10 +175,14 @@ _GO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class Foreign:
     """What of a file is reached through modules not the repository's own: the ``names`` its
     imports bind (:func:`names`), and the start bytes of the ``members`` named right on a
-    foreign module (``render`` of ``require('react-dom').render(...)``)."""
+    foreign module (``render`` of ``require('react-dom').render(...)``), and the start bytes of
+    the ``bindings`` that bind a foreign module inside a function."""
 
     names: frozenset[bytes] = frozenset()
     members: frozenset[int] = frozenset()
+    # The start bytes of the locals bound to a foreign module inside a function (``m`` of
+    # ``const m = await import('x')``, of ``import('x').then((m) => ...)``): no local of ours.
+    bindings: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.names or self.members)
@@ -203,11 +207,12 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
         nodes = [n for cap in CAPTURES[lang] for n in found.get(cap[2:], ())]
     out: set[bytes] = set()
     members: set[int] = set()
+    bindings: set[int] = set()
     if lang == "rust":
         crates = frozenset((*_RUST_STD, *(c.encode("utf-8") for c in workspace.rust_external)))
         out.update(crates)
         for node in nodes:
-            out.update(_rust_std_bindings(node.text or b"", crates))
+            out.update(_rust_std_bindings(node, crates, members))
     elif lang == "go":
         for node in nodes:
             out.update(_go_bindings(node, workspace))
@@ -216,20 +221,24 @@ def names(lang: str, caps: dict[str, list[Node]], root: Node, combined: bool,
             out.update(_python_bindings(node, workspace))
     else:
         for node in nodes:
-            out.update(_js_bindings(node, workspace, members))
-    return Foreign(frozenset(out), frozenset(members))
+            out.update(_js_bindings(node, workspace, members, bindings))
+    return Foreign(frozenset(out), frozenset(members), frozenset(bindings))
 
 
-def _rust_std_bindings(text: bytes, crates: frozenset[bytes]) -> list[bytes]:
-    """The names a Rust ``use`` of the standard or the dependencies' ``crates`` binds
-    (``std::{fmt, io::{self, Read}}``: ``fmt``, ``io``, ``Read``; ``std::io::Result as
-    IoResult``: ``IoResult``; ``serde::Serialize``: ``Serialize``); none for the crate's
-    own."""
-    tokens = _USE_TOKEN.findall(text)
+def _rust_std_bindings(node: Node, crates: frozenset[bytes], members: set[int]) -> list[bytes]:
+    """The names a Rust ``use`` (``node``, its argument) of the standard or the dependencies'
+    ``crates`` binds (``std::{fmt, io::{self, Read}}``: ``fmt``, ``io``, ``Read``;
+    ``std::io::Result as IoResult``: ``IoResult``; ``serde::Serialize``: ``Serialize``); none
+    for the crate's own. The start bytes of every name in such a ``use`` go to ``members``: the
+    crate's, whether bound or not (``Deserialize`` of ``serde::{Deserialize as De}``,
+    ``Serializer`` of ``serde::{ser::Serializer}``)."""
+    found = list(_USE_TOKEN.finditer(node.text or b""))
+    tokens = [m.group(0) for m in found]
     if tokens[:1] == [b"::"]:
-        tokens = tokens[1:]
+        tokens, found = tokens[1:], found[1:]
     if not tokens or tokens[0] not in crates:
         return []
+    members.update(node.start_byte + m.start() for m in found if m.group(0)[0] in _IDENT)
     out: list[bytes] = []
     stack: list[bytes | None] = []  # the segment before each open brace
     last: bytes | None = None
@@ -343,12 +352,15 @@ def _js_foreign(spec: str, workspace: Workspace) -> bool:
     return not workspace.js_own_specifier(spec, package)
 
 
-def _js_bindings(fragment: Node, workspace: Workspace, members: set[int]) -> list[bytes]:
-    """The names an ``import ... from 'pkg'``, ``import x = require('pkg')`` or ``const ... =
-    require('pkg')`` of a foreign module binds: the default, the namespace, each named import
-    (its alias when it has one), the destructured names of a ``require``, the name given to a
-    member of one (``var resolve = require('node:path').resolve``). The start bytes of the
-    members named on a ``require`` (``require('lodash').debounce``) go to ``members``."""
+def _js_bindings(fragment: Node, workspace: Workspace, members: set[int],
+                 bindings: set[int]) -> list[bytes]:
+    """The names an ``import ... from 'pkg'``, ``import x = require('pkg')``, ``const ... =
+    require('pkg')`` or ``await import('pkg')`` of a foreign module binds: the default, the
+    namespace, each named import (its alias when it has one), the destructured names of a
+    ``require``, the name given to a member of one (``var resolve =
+    require('node:path').resolve``), the parameter of ``import('pkg').then((m) => ...)``. The
+    start bytes of the members named on a ``require`` (``require('lodash').debounce``) go to
+    ``members``, those of the names a ``require`` or an ``import()`` binds to ``bindings``."""
     if not _js_foreign((fragment.text or b"").decode("utf-8", "replace"), workspace):
         return []
     string = fragment.parent
@@ -363,30 +375,60 @@ def _js_bindings(fragment: Node, workspace: Workspace, members: set[int]) -> lis
         return out
     if holder.type == "import_require_clause":  # TypeScript's ``import fs = require('fs')``
         return [c.text for c in holder.named_children if c.type == "identifier" and c.text]
-    return _js_require_bindings(holder.parent, members) if holder.type == "arguments" else []
+    if holder.type != "arguments" or holder.parent is None:
+        return []
+    value = _js_module_value(holder.parent, members)
+    target = _js_then_parameter(value)
+    if target is None:
+        declarator = value.parent
+        if declarator is None or declarator.type != "variable_declarator":
+            return []
+        target = declarator.child_by_field_name("name")
+    found = _js_pattern_names(target, members) if target is not None else []
+    bindings.update(n.start_byte for n in found)
+    return [n.text for n in found if n.text]
 
 
-def _js_require_bindings(value: Node | None, members: set[int]) -> list[bytes]:
-    """The names a ``require(...)`` call of a foreign module (``value``) binds, and the start
-    bytes of the members named on it, added to ``members`` (see :func:`_js_bindings`)."""
-    if value is None:
-        return []
-    value = _js_module_value(value, members)
-    declarator = value.parent
-    if declarator is None or declarator.type != "variable_declarator":
-        return []
-    name = declarator.child_by_field_name("name")
-    if name is None:
+def _js_pattern_names(name: Node, members: set[int]) -> list[Node]:
+    """The identifiers a binding target (``m``, ``{ debounce, throttle: wait }``) binds; the
+    start bytes of the module's members it names (``throttle``) go to ``members``."""
+    if name.type == "required_parameter":  # TypeScript's ``(m: Mod) => ...``
+        pattern = name.child_by_field_name("pattern")
+        if pattern is None:
+            return []
+        name = pattern
+    if name.type == "identifier":
+        return [name]
+    if name.type != "object_pattern":
         return []
     # ``const { debounce: wait } = require('lodash')``: ``debounce`` is the module's member.
     members.update(k.start_byte for p in name.named_children if p.type == "pair_pattern"
                    for k in (p.child_by_field_name("key"),) if k is not None)
-    if name.type == "identifier":
-        return [name.text or b""]
-    return [n.text or b"" for n in name.named_children
-            if n.type == "shorthand_property_identifier_pattern"] + [
-        v.text or b"" for p in name.named_children if p.type == "pair_pattern"
-        for v in (p.child_by_field_name("value"),) if v is not None and v.type == "identifier"]
+    return [n for n in name.named_children if n.type == "shorthand_property_identifier_pattern"
+            ] + [v for p in name.named_children if p.type == "pair_pattern"
+                 for v in (p.child_by_field_name("value"),) if v is not None
+                 and v.type == "identifier"]
+
+
+def _js_then_parameter(value: Node) -> Node | None:
+    """The first parameter of the function given to ``.then`` of a dynamic import (``value``,
+    ``import('x')``): ``m`` of ``import('x').then((m) => m.load())``, or None."""
+    outer = value.parent
+    if value.type != "call_expression" or outer is None or outer.type != "member_expression":
+        return None
+    prop = outer.child_by_field_name("property")
+    call = outer.parent
+    if prop is None or prop.text != b"then" or call is None or call.type != "call_expression":
+        return None
+    args = call.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if first is None or first.type not in ("arrow_function", "function_expression", "function"):
+        return None
+    param = first.child_by_field_name("parameter")  # ``m => ...``
+    if param is not None:
+        return param
+    params = first.child_by_field_name("parameters")
+    return params.named_children[0] if params is not None and params.named_children else None
 
 
 def _js_module_value(value: Node, members: set[int]) -> Node:
@@ -401,6 +443,8 @@ def _js_module_value(value: Node, members: set[int]) -> Node:
             if prop is None or prop.type != "property_identifier":
                 break
             members.add(prop.start_byte)
+            if prop.text == b"then":
+                break  # ``import('x').then(...)``: a promise's (:func:`_js_then_parameter`)
         elif outer.type in ("subscript_expression", "call_expression"):
             held = outer.child_by_field_name("object" if outer.type == "subscript_expression"
                                              else "function")

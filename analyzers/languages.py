@@ -51,7 +51,7 @@ SPECS: dict[str, LanguageSpec] = {
         locals_query=("locals-ecmascript.scm", "locals-typescript.scm"),
     ),
     "go": LanguageSpec(
-        "go", "tree_sitter_go", tag_sources=("tree_sitter_go",),
+        "go", "tree_sitter_go", tag_sources=("tree_sitter_go",), extra_query="go.scm",
         identifiers=("identifier", "type_identifier", "field_identifier"),
         locals_query=("locals-go.scm",),
     ),

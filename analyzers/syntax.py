@@ -156,12 +156,15 @@ def _fix_method_kinds(defs: list[tuple[int, int, Definition]]) -> None:
 
     ``defs`` are ``(start_byte, end_byte, definition)`` sorted by start, outermost first.
     Nesting is by byte range: by lines, every definition of a minified one-line file would
-    nest in the one before it (parents ``a.a.a...``, quadratic in the file's size).
+    nest in the one before it (parents ``a.a.a...``, quadratic in the file's size). Two
+    definitions of the same range (Go's ``const a, b = 1, 2``) are no one's parent.
     """
     stack: list[tuple[int, int, Definition]] = []
     for start, end, d in defs:
         while stack and not (stack[-1][0] <= start and end <= stack[-1][1]):
             stack.pop()
+        if stack and stack[-1][0] == start and stack[-1][1] == end:
+            stack.pop()  # a sibling of the same range
         if d.parent is not None:  # an owner found by _owner
             if d.kind == "function":
                 d.kind = "method"
@@ -358,7 +361,7 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     ``json``, ``render`` from ``'react'`` or of ``require('react-dom').render``): those go to
     ``shadowed`` instead (still words of the file).
     """
-    bound = _bound_names(lang, caps, source)
+    bound = _bound_names(lang, caps, source, foreign.bindings)
     by_bytes: dict[bytes, list[int]] = {}
     shadowed: dict[bytes, list[int]] = {}
     keywords = {n.start_byte for n in caps.get("keyword", ())}
@@ -514,10 +517,13 @@ def _decoded(by_bytes: dict[bytes, list[int]]) -> dict[str, list[int]]:
     return {name: lines if len(lines) == 1 else sorted(set(lines)) for name, lines in refs.items()}
 
 
-def _bound_names(lang: str, caps: dict[str, list[Node]],
-                 source: bytes) -> dict[bytes, tuple[list[int], list[int]]]:
+def _bound_names(lang: str, caps: dict[str, list[Node]], source: bytes,
+                 foreign: frozenset[int] = frozenset()
+                 ) -> dict[bytes, tuple[list[int], list[int]]]:
     """Name -> the byte ranges (starts, ends; sorted, disjoint) of the functions (scopes) that
-    bind it: a parameter or a local target.
+    bind it: a parameter or a local target, but for those (by start byte) that bind a foreign
+    module (``foreign``, :attr:`analyzers.foreign.Foreign.bindings`: ``m`` of ``const m = await
+    import('x')`` is the module's, not a local of ours).
 
     A binding belongs to the innermost scope around it. Parameters of pytest tests and fixtures
     are not bindings (pytest passes the fixture of that name), nor are names a scope declares
@@ -531,8 +537,8 @@ def _bound_names(lang: str, caps: dict[str, list[Node]],
         return {}
     fixtures = _pytest_functions(caps, source) if params and lang == "python" else set()
     # (start, end, kind): 0 local, 1 parameter, 2 global declaration.
-    items = [(n.start_byte, n.end_byte, 0) for n in local_nodes]
-    items += [(n.start_byte, n.end_byte, 1) for n in params]
+    items = [(n.start_byte, n.end_byte, 0) for n in local_nodes if n.start_byte not in foreign]
+    items += [(n.start_byte, n.end_byte, 1) for n in params if n.start_byte not in foreign]
     items += [(n.start_byte, n.end_byte, 2) for n in caps.get("global", ())]
     items.sort()
     scopes = sorted({(n.start_byte, n.end_byte) for n in scope_nodes},

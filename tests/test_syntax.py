@@ -836,7 +836,10 @@ def test_bindings_outside_functions_stay_references() -> None:
     python = "order = make()\nfor item in order:\n    use(item)\n"
     assert syntax.parse(python.encode(), "python").references["item"] == [2, 3]
     go = "package p\n\nvar order = Make()\n\nfunc Use() { Take(order) }\n"
-    assert syntax.parse(go.encode(), "go").references["order"] == [3, 5]
+    facts = syntax.parse(go.encode(), "go")
+    assert facts.references["order"] == [5]  # the package's variable: a definition at line 3
+    assert [(d.name, d.kind) for d in facts.definitions] == [("order", "constant"),
+                                                             ("Use", "function")]
     js = "const order = make();\nexport const use = () => take(order);\n"
     assert syntax.parse(js.encode(), "javascript").references["order"] == [1, 2]
 

@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 # (store schema 17).
 # 19: nor through unlisted JavaScript packages, Cargo.toml's crates, Rust macros' struct keys, Go
 # anonymous structs' keys; nested Go map keys link again (store schema 18).
-GRAPH_VERSION = 19
+# 20: nor through a local bound to a package inside a function, nor any name of a Rust use tree
+# of an external crate (store schema 19).
+# 21: a Go package's constants and variables link their uses (store schema 20).
+GRAPH_VERSION = 21
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -858,13 +858,13 @@ class Index:
         """Each file's lexical terms (term -> count), of every file or of ``paths`` only."""
         return self._blobs_of("terms", paths)
 
-    def definition_names(self, paths: list[str] | None) -> list[tuple[str, str]]:
-        """(path, name) of every definition, or of those in ``paths``: by path, then line (ties
-        in the order they were stored), as :meth:`all_definitions` lists them."""
-        sql = "SELECT path, name FROM defs{} ORDER BY path, start_line, rowid"
+    def definition_names(self, paths: list[str] | None) -> list[tuple[str, str, str]]:
+        """(path, name, kind) of every definition, or of those in ``paths``: by path, then line
+        (ties in the order they were stored), as :meth:`all_definitions` lists them."""
+        sql = "SELECT path, name, kind FROM defs{} ORDER BY path, start_line, rowid"
         if paths is None:
             return self.conn.execute(sql.format("")).fetchall()
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, str, str]] = []
         for i in range(0, len(paths), 500):
             chunk = paths[i:i + 500]
             out.extend(self.conn.execute(

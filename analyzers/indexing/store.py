@@ -54,7 +54,12 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # struct literal in a macro's tokens (`vec![Item { name: .. }]`); a Go anonymous struct's key is
 # no reference, a nested map literal's keys are (`[]map[Kind]int{{KindA: 1}}`); Python
 # requirements/ folders and dev-requirements.txt are read.
-SCHEMA_VERSION = 18
+# 19: nor a name reached through a local bound to a package inside a function (`const m = await
+# import('x')`, `import('x').then((m) => ..)`, `const lod = require('lodash')`: `m.loadX()`),
+# nor any name of a Rust use tree of a crate not the repository's own (`use serde::{Deserialize
+# as De, ser::Serializer}`).
+# 20: a Go package's `const` and `var` names are definitions (kind constant), not references.
+SCHEMA_VERSION = 20
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """
