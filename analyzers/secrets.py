@@ -210,7 +210,8 @@ DETECTORS = (
 # "-pV" arguments, "# pw=V", psycopg2.connect, a value on the next "#" line in scripts, documents
 # and git's text); find_secrets reads no mark as a value; "rotated monthly" is a note
 # 61: "ldapsearch -w V" with -w first; commands with look-alike letters folded ("myſql -pV")
-SCAN_VERSION = 61
+# 62: "credentials (for X) are `user` / `V`"
+SCAN_VERSION = 62
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -744,9 +745,10 @@ PATTERNS: tuple[Pattern, ...] = (
         _PROSE_LEAD + r"(?P<q>[\"'`]?)"
         r"(?P<v>(?:[^\s\"'`<]|<(?!/))(?:[^\s\"'`<]|<(?!/[A-Za-z])){4,299}+)(?:(?P=q)(?:[\s`*|\"',;}.)!?:]|$)|(?=[^\s\"'`]))"),
         "prose"),
-    # creds: ci / Xk9… (a user, a slash, the password)
+    # creds: ci / Xk9… (a user, a slash, the password); credentials (for X) are `ci` / `Xk9…`
     Pattern("Secret In Prose", _rx(
-        r"(?i)(?<![\w-])(?:creds|credentials)[*_]{0,2}:[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
+        r"(?i)(?<![\w-])(?:creds|credentials)[*_]{0,2}(?::|[ \t]+(?:for[ \t][^\n:/`]{1,60}?[ \t])?"
+        r"(?:are|is|were|was))[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
         r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "prose", needs=("cred",)),
     # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
     Pattern("Secret In Prose", _rx(_PROSE_LEAD + _PHRASE), "phrase"),

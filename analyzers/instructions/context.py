@@ -11,7 +11,7 @@ from analyzers.instructions.checkview import CheckView
 from analyzers.instructions.findings import CODES, Diagnostic, Fix, Range, Severity
 from analyzers.instructions.markdown import Document, Loc
 from analyzers.instructions.references import References, extract
-from analyzers.secrets import redact
+from analyzers.secrets import find_secrets, redact
 
 
 def to_range(loc: Loc) -> Range:
@@ -51,16 +51,44 @@ class FileContext:
             return normalise(rel)
         return normalise(f"{self.folder}/{rel}")
 
+    @cached_property
+    def secrets(self) -> list[tuple[Loc, str, str]]:
+        """The secret values of this file's text (where, the value, its kind): a check quoting
+        one alone (``CS002``: "`V` appears nowhere in the code") tells nothing :func:`redact`
+        of its message can see."""
+        found = find_secrets(self.doc.text, self.path)
+        out = []
+        for f in found:
+            line = self.doc.lines[f.line - 1] if f.line - 1 < len(self.doc.lines) else ""
+            out.append((Loc(f.line - 1, f.start, f.line - 1, f.end), line[f.start:f.end], f.kind))
+        return out
+
+    def _masked(self, text: str) -> str:
+        """``text`` with this file's secret values masked, and every other secret it holds."""
+        for _, value, kind in sorted(self.secrets, key=lambda s: -len(s[1])):
+            if len(value.strip()) >= 3:
+                text = text.replace(value, f"[redacted: {kind}]")
+        return redact(text)
+
+    def _on_secret(self, loc: Loc) -> bool:
+        """Whether ``loc`` lies in a secret value of the file (no symbol, path or command to
+        check: a check of it would quote the value)."""
+        return any(s.line == loc.line and s.col <= loc.col and loc.end_col <= s.end_col
+                   and loc.end_line == loc.line for s, _, _ in self.secrets)
+
     def report(self, loc: Loc, code: str, message: str, *, severity: Severity | None = None,
                fix: str | None = None, fix_title: str = "", fix_loc: Loc | None = None) -> None:
+        if self.secrets and self._on_secret(loc):
+            return
         rng = to_range(loc)
         f = None
         if fix is not None:
+            fix = self._masked(fix) if self.secrets else fix
             f = Fix(replacement=fix, title=fix_title or f"Replace with {fix!r}",
                     range=to_range(fix_loc) if fix_loc is not None else rng)
         self.diagnostics.append(Diagnostic(
-            path=self.path, range=rng, code=code,
-            severity=severity or CODES[code].severity, message=redact(message), fix=f))
+            path=self.path, range=rng, code=code, severity=severity or CODES[code].severity,
+            message=self._masked(message) if self.secrets else redact(message), fix=f))
 
     def first_line(self) -> Loc:
         """The first non-blank line after the frontmatter (where file-level findings go)."""

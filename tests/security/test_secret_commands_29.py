@@ -39,6 +39,9 @@ case("a dotted capital I in IDENTIFIED BY", _AROUND.format(f"\u0130DENTIFIED BY 
      "init.sql", (_V,), ("BY",))
 case("a Kelvin sign in docker login", _AROUND.format(f"doc\u212aer login -u ci -p {_V}"),
      "run.sh", (_V,), ("login",))
+case("credentials are user / value", "Default credentials for the admin UI are `admin` / "
+     f"`{_V}`.\n", "README.md", (_V,), ("admin",))
+benign("credentials are words", "The credentials are user / password.\n", "README.md")
 benign("ldapsearch with no -w", _AROUND.format("ldapsearch -x -b dc=example,dc=com uid=bob"),
        "run.sh")
 benign("a look-alike command word with no value", "see the myſql docs for the -p option\n",
