@@ -230,7 +230,7 @@ describe("buildTree", () => {
     expect(tip).toContain("Why:\n• imported by the seed\n• co-changed 7 times with src/http/client.py");
     expect(tip).toContain("Lines 10–40, 55");
     expect(tip).toContain("Symbols: Retry, Retry.sleep, backoff, jitter");
-    expect(tip).toContain("900 tokens · the definitions named below · core · score 0.810");
+    expect(tip).toContain("900 tokens as sent, heading and reasons included · the definitions named below · core · score 0.810");
   });
 
   it("describes the view with totals against the budget", () => {

@@ -106,7 +106,7 @@ function rangesText(ranges: [number, number][]): string {
 export function itemTooltip(item: BundleItem): string {
   const lines = [
     `${item.path}`,
-    `${formatTokens(item.tokens)} tokens · ${GRANULARITY_HELP[item.granularity]} · ${TIER_LABELS[item.tier].toLowerCase()}` +
+    `${formatTokens(item.tokens)} tokens as sent, heading and reasons included · ${GRANULARITY_HELP[item.granularity]} · ${TIER_LABELS[item.tier].toLowerCase()}` +
       ` · score ${item.score.toFixed(3)}`,
     item.pinned
       ? "Pinned by you: kept by every later suggestion until you remove it."
