@@ -1316,8 +1316,15 @@ try {
     await page.mouse.move(700, 300); // no status bar tooltip over the toast
     await page.waitForTimeout(800); // the toast slides in
     await page.screenshot({ path: join(mediaDir, "not-installed.png") });
+    // The bundle view keeps its rows while the server is down, and says they are not kept up to
+    // date (fails when the view looks live with no server behind it).
+    const stale = bundlePane().locator(".pane-body", { hasText: "The server is not running" }).first();
+    await stale.waitFor({ timeout: 30_000 });
+    if ((await itemRows()).length === 0) throw new Error("the bundle view lost its rows while the server was down");
     writeFileSync(machineSettings, JSON.stringify({ "ctxsteward.server.command": [ctxsteward, "serve"] }));
     await page.waitForFunction(() => !/error|spin/.test(document.getElementById("ctxsteward.ctxsteward.contextSteward.budget")?.innerHTML ?? "error"), null, { timeout: 60_000 });
+    await until("the view still says the server is not running once it runs again",
+      async () => (await bundlePane().locator(".pane-body", { hasText: "The server is not running" }).count()) === 0, 30_000);
     return text.slice(0, 160);
   });
 

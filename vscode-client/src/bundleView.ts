@@ -2,6 +2,7 @@
 
 import * as vscode from "vscode";
 import type { Bundle } from "./logic/bundle";
+import type { ServerState } from "./logic/status";
 import { buildTree, isGroup, type TreeNode, viewDescription, viewMessage } from "./logic/tree";
 
 export const VIEW_ID = "contextSteward.bundle";
@@ -21,6 +22,8 @@ function leaf(node: { label: string; id: string; description: string; tooltip: s
 
 export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private bundle: Bundle | undefined;
+  private server: ServerState | undefined;
+  private serverDetail: string | undefined;
   private nodes: TreeNode[] = [];
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -38,9 +41,16 @@ export class BundleView implements vscode.TreeDataProvider<TreeNode>, vscode.Dis
     this.bundle = bundle;
     this.nodes = buildTree(bundle);
     this.view.description = viewDescription(bundle);
-    this.view.message = viewMessage(bundle);
+    this.view.message = viewMessage(bundle, this.server, this.serverDetail);
     void vscode.commands.executeCommand("setContext", "contextSteward.hasBundle", bundle !== undefined);
     this.changed.fire(undefined);
+  }
+
+  /** The server's state: while it is down the view says its rows are the last bundle shown. */
+  setServer(state: ServerState, detail?: string): void {
+    this.server = state;
+    this.serverDetail = detail;
+    this.view.message = viewMessage(this.bundle, state, detail);
   }
 
   uriOf(path: string): vscode.Uri | undefined {

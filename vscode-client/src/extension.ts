@@ -31,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   server.onDidChangeState(({ state, detail }) => {
     status.setServer(state, detail);
+    view.setServer(state, detail);
     void vscode.commands.executeCommand("setContext", "contextSteward.serverRunning", state === "running");
     if (state === "starting") {
       // A new server process: its changes are numbered from 1 again; it restores the last bundle.

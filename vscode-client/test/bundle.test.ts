@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { missingAfterAdd, parseBundle } from "../src/logic/bundle";
-import { buildTree, decisionNode, isGroup, itemTooltip, viewDescription, viewMessage } from "../src/logic/tree";
+import { buildTree, decisionNode, isGroup, itemTooltip, staleNote, viewDescription, viewMessage } from "../src/logic/tree";
 
 // The shape `ctxsteward bundle --format json` prints (analyzers.results.Bundle).
 const raw = {
@@ -231,6 +231,19 @@ describe("buildTree", () => {
     expect(tip).toContain("Lines 10–40, 55");
     expect(tip).toContain("Symbols: Retry, Retry.sleep, backoff, jitter");
     expect(tip).toContain("900 tokens as sent, heading and reasons included · the definitions named below · core · score 0.810");
+  });
+
+  it("says when the bundle shown is no longer kept up to date by a running server", () => {
+    const b = parseBundle(raw);
+    const shown = "Task: add retry with backoff to the http client · For client.py · 5,230 of 8,000 tokens (65%)";
+    expect(viewMessage(b, "running")).toBe(shown);
+    expect(viewMessage(b, "starting")).toBe(shown);
+    expect(viewMessage(b, "failed", "crashed repeatedly")).toBe(
+      `The server is not running (crashed repeatedly): this is the last bundle shown, not kept up to date. Run "Context Steward: Restart Server". · ${shown}`);
+    expect(viewMessage(b, "restarting", "attempt 2 in 4 s")).toContain("The server is restarting (attempt 2 in 4 s): this is the last bundle shown");
+    expect(viewMessage(b, "stopped")).toContain("The server is not running: this is the last bundle shown");
+    expect(viewMessage(undefined, "failed")).toBeUndefined();
+    expect(staleNote("running")).toBeUndefined();
   });
 
   it("describes the view with totals against the budget", () => {

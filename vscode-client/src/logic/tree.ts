@@ -6,6 +6,7 @@
 
 import { type Bundle, type BundleItem, type Decision, type ExcludedFile, type Tier, TIERS } from "./bundle";
 import { formatPercent, formatShort, formatTokens } from "./format";
+import type { ServerState } from "./status";
 
 export interface TierNode {
   kind: "tier";
@@ -304,9 +305,29 @@ function outsideRows(bundle: Bundle): string {
 }
 
 /** The view's message (above the tree): what the bundle is for, in a few words. */
-export function viewMessage(bundle: Bundle | undefined): string | undefined {
+/**
+ * What the view says above a bundle the server no longer keeps up to date: while the server is
+ * down, restarting or starting again, the rows are the last bundle shown, and edits, pins and
+ * suggestions do not reach it.
+ */
+export function staleNote(server: ServerState | undefined, detail?: string): string | undefined {
+  const why = detail ? ` (${detail})` : "";
+  switch (server) {
+    case "failed":
+    case "stopped":
+      return `The server is not running${why}: this is the last bundle shown, not kept up to date. Run "Context Steward: Restart Server".`;
+    case "restarting":
+      return `The server is restarting${why}: this is the last bundle shown until it is back.`;
+    default:
+      return undefined;
+  }
+}
+
+export function viewMessage(bundle: Bundle | undefined, server?: ServerState, detail?: string): string | undefined {
   if (!bundle) return undefined;
   const parts: string[] = [];
+  const stale = staleNote(server, detail);
+  if (stale) parts.push(stale);
   if (bundle.task) parts.push(`Task: ${bundle.task.length > 60 ? `${bundle.task.slice(0, 59)}…` : bundle.task}`);
   if (bundle.seeds.length > 0) {
     const shown = bundle.seeds.slice(0, 2).map((s) => splitPath(s)[0]);
