@@ -11,7 +11,14 @@ Nothing else in the code starts git. Each run here:
 - refuses a revision that starts with ``-`` (:func:`revision`): git would take it for an option;
 - when it can print a patch (``git diff``), passes :data:`NO_DIFF_PROGRAMS`: an external diff or a
   textconv driver named in the repository's configuration is a program, and reading a repository
-  must not run its programs.
+  must not run its programs;
+- runs no other program a repository's own configuration (``.git/config``, a worktree's, what they
+  include) names either: never its ``core.fsmonitor`` hook (:data:`GLOBAL_OPTIONS`), no signature
+  program (``log.showSignature`` off), and, for the commands that compare work-tree files with
+  the index (``status``, ``diff``, ``hash-object``: :data:`FILTERING`), none of its clean, smudge
+  or process filter drivers (:func:`filter_overrides`). A folder received with its ``.git`` (an
+  archive, a shared disk) is read without running what it names. Drivers from the user's own
+  configuration (global, system) and git-lfs's standard commands still run.
 
 History is read by one streamed ``git log`` (:func:`stream`), never a git run per commit, and
 blobs by one ``git cat-file --batch`` (:class:`BlobReader`), never a git run per file. A failure
@@ -27,8 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-# Command-line options every run passes before the subcommand.
-GLOBAL_OPTIONS = ("-c", "core.quotePath=false")
+# Command-line options every run passes before the subcommand: raw paths, and none of the
+# programs a repository's configuration can name for every command (an fsmonitor hook, a
+# signature verifier). A setting given with ``-c`` wins over every configuration file.
+GLOBAL_OPTIONS = ("-c", "core.quotePath=false", "-c", "core.fsmonitor=false",
+                  "-c", "log.showSignature=false")
+# The subcommands that may run a filter driver on work-tree files (clean, smudge, process).
+FILTERING = frozenset({"status", "diff", "diff-files", "diff-index", "hash-object", "add"})
+# git-lfs's own driver commands (``git lfs install``): run, whoever configured them.
+_LFS_COMMANDS = frozenset({"git-lfs clean -- %f", "git-lfs smudge -- %f", "git-lfs filter-process",
+                           "git-lfs smudge --skip -- %f", "git-lfs filter-process --skip"})
+_REPO_SCOPES = frozenset({"local", "worktree"})
 # For every command that can print a patch: no external diff, no textconv driver.
 NO_DIFF_PROGRAMS = ("--no-ext-diff", "--no-textconv")
 
@@ -56,8 +72,58 @@ def revision(rev: str) -> str:
 
 
 def _argv(root: Path | str, args: tuple[str, ...]) -> list[str]:
-    """The command line of ``git args`` in ``root``, with the options every run passes."""
-    return ["git", "-C", str(root), *GLOBAL_OPTIONS, *args]
+    """The command line of ``git args`` in ``root``, with the options every run passes (and, for
+    a command that may filter work-tree files, the repository's filter drivers switched off)."""
+    extra = filter_overrides(root) if args and args[0] in FILTERING else ()
+    return ["git", "-C", str(root), *GLOBAL_OPTIONS, *extra, *args]
+
+
+def filter_overrides(root: Path | str) -> tuple[str, ...]:
+    """``-c`` options that switch off every filter driver (``filter.NAME.clean``, ``.smudge``,
+    ``.process``) the repository's own configuration defines, git-lfs's standard commands
+    excepted: a repository's configuration is not the user's, and its drivers are programs.
+
+    One ``git config`` run (it reads files and runs nothing). Where git cannot tell a setting's
+    scope (before 2.26) every driver found is switched off. A driver switched off is not
+    required either: git then compares the file as it is (``git status`` may list a file such a
+    filter would have shown unchanged)."""
+    argv = ["git", "-C", str(root), *GLOBAL_OPTIONS, "config", "-z", "--show-scope",
+            "--get-regexp", r"^filter\."]
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                              check=False, env=_env())
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    scoped = proc.returncode == 0
+    out = proc.stdout
+    if proc.returncode not in (0, 1):  # 1: no such setting; else an old git without scopes
+        try:
+            proc = subprocess.run(argv[:-4] + ["-z", "--get-regexp", r"^filter\."],
+                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                                  check=False, env=_env())
+        except (OSError, subprocess.SubprocessError):
+            return ()
+        out = proc.stdout if proc.returncode == 0 else b""
+    drivers: dict[str, bool] = {}  # name -> whether it is switched off
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    if fields and not fields[-1]:
+        fields.pop()
+    # -z: "KEY\nVALUE\0" each, after "SCOPE\0" with --show-scope
+    pairs = zip(fields[::2], fields[1::2], strict=False) if scoped else \
+        (("local", f) for f in fields)
+    for scope, entry in pairs:
+        key, _, value = entry.partition("\n")
+        name, _, setting = key[len("filter."):].rpartition(".")
+        if not name or setting not in ("clean", "smudge", "process"):
+            continue
+        repo_owned = scope in _REPO_SCOPES and value.strip() not in _LFS_COMMANDS
+        drivers[name] = drivers.get(name, False) or repo_owned
+    out_args: list[str] = []
+    for name, off in sorted(drivers.items()):
+        if off:
+            for setting in ("clean=", "smudge=", "process=", "required=false"):
+                out_args += ["-c", f"filter.{name}.{setting}"]
+    return tuple(out_args)
 
 
 def _env() -> dict[str, str]:
