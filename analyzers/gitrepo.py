@@ -224,12 +224,33 @@ def stream(root: Path | str, *args: str) -> GitProcess:
     return GitProcess(root, args)
 
 
-def toplevel(path: Path | str) -> Path | None:
-    """The top folder of the git work tree holding ``path``; None outside git (or without
-    git)."""
+def _named_toplevel(path: Path | str) -> Path | None:
     out = try_run(path, "rev-parse", "--show-toplevel", timeout=30)
     text = out.decode("utf-8", "surrogateescape").strip() if out is not None else ""
     return Path(text) if text else None
+
+
+def _holds(top: Path, path: Path | str) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(top.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def toplevel(path: Path | str) -> Path | None:
+    """The top folder of the git work tree holding ``path``; None outside git (or without
+    git), and None when git names a work tree that does not hold ``path`` (a repository's
+    ``core.worktree`` pointing elsewhere: see :func:`worktree_elsewhere`)."""
+    top = _named_toplevel(path)
+    return top if top is not None and _holds(top, path) else None
+
+
+def worktree_elsewhere(path: Path | str) -> Path | None:
+    """The work tree git names for ``path`` when it neither is nor holds ``path``: a
+    repository's ``core.worktree`` set to another folder (``/home/you``). Such a folder is
+    read as a plain folder: the workspace is never taken to be somewhere else."""
+    top = _named_toplevel(path)
+    return top if top is not None and not _holds(top, path) else None
 
 
 def git_dir(root: Path | str, *, timeout: float | None = 10) -> Path | None:

@@ -115,6 +115,13 @@ def open_repository(root: Path) -> tuple[Repo, Path]:
     if not root.exists():
         raise HandoffError(f"{root} does not exist")
     top = gitrepo.toplevel(root if root.is_dir() else root.parent)
+    elsewhere = gitrepo.worktree_elsewhere(root if root.is_dir() else root.parent) \
+        if top is None else None
+    if elsewhere is not None:
+        raise HandoffError(
+            f"the repository in {root} sets its work tree to {elsewhere} (core.worktree), "
+            "outside this folder: a handoff note is not built from another folder's state "
+            "(unset it with `git config --unset core.worktree` if it is yours)", field="root")
     if top is None:
         raise HandoffError(
             f"{root} is not inside a git work tree: a handoff note is built from git state "

@@ -239,6 +239,11 @@ def _list_names(root: Path, token: CancelToken) -> tuple[list[str], bool, list[s
             names = _plain_files(root, token, foreign)
             in_git = False
     else:
+        elsewhere = gitrepo.worktree_elsewhere(root) if (root / ".git").exists() else None
+        if elsewhere is not None:
+            notes.append(f"the repository in {root} sets its work tree to {elsewhere} "
+                         "(core.worktree), outside this folder: read as a plain folder, "
+                         "without git history")
         names = _plain_files(root, token, foreign)
     if foreign:
         shown = ", ".join(f"{rel}/ ({why})" for rel, why in foreign[:FOREIGN_SHOWN])

@@ -176,3 +176,40 @@ def test_only_the_repositorys_own_drivers_are_switched_off(hostile: tuple[Path, 
     assert "README.md" in json.dumps(json.loads(done.stdout))
     seen = _marks(marks)
     assert "mine" in seen and not set(seen) & set(MARKS), seen
+
+
+async def test_a_work_tree_set_elsewhere_is_never_the_workspace(tmp_path: Path,
+                                                                log: TextIO) -> None:
+    """``core.worktree`` in the repository's configuration pointing at another folder made that
+    folder the workspace: its files indexed and embedded, ``.ctxsteward`` written there."""
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / "private.py").write_text("API_ROUTES = ['private outside']\n")
+    repo = make_repo(tmp_path / "repo", {"app/core.py": "def total(items):\n    return 1\n"})
+    git("config", "core.worktree", str(outside), cwd=repo)
+    before = sorted(p.name for p in outside.iterdir())
+    done = run_cli("bundle", "--task", "private outside routes", "--format", "json", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    paths = [i["path"] for i in json.loads(done.stdout)["items"]]
+    assert paths == ["app/core.py"], paths
+    assert "core.worktree" in done.stderr and str(outside) in done.stderr
+    index = json.loads(run_cli("index", "--json", cwd=repo).stdout)
+    assert index["root"] == str(repo.resolve()) and index["in_git"] is False
+    refused = run_cli("handoff", cwd=repo)
+    assert refused.returncode == 2 and "core.worktree" in refused.stderr, refused.stderr
+    async with session(repo, log) as s:
+        result = await s.call_tool("suggest_bundle", {"task": "private outside routes"})
+        assert not result.is_error, text(result)
+        assert "private.py" not in text(result)
+    assert sorted(p.name for p in outside.iterdir()) == before  # no .ctxsteward there
+    assert (repo / ".ctxsteward").is_dir()
+
+
+def test_a_work_tree_set_to_its_own_folder_is_still_git(tmp_path: Path) -> None:
+    """The control: ``core.worktree`` naming the folder itself (as a submodule's does) keeps git."""
+    repo = make_repo(tmp_path / "repo", {"app/core.py": "def total(items):\n    return 1\n"},
+                     [("fix the total", {"app/core.py": "def total(items):\n    return 2\n"})])
+    git("config", "core.worktree", str(repo), cwd=repo)
+    index = json.loads(run_cli("index", "--json", cwd=repo).stdout)
+    assert index["in_git"] is True, index
+    assert run_cli("handoff", cwd=repo).returncode == 0
