@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzers import gitrepo
-from analyzers.app.errors import RequestError
+from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.positions import innermost_definition as innermost_definition
 from analyzers.printable import plural, printable
@@ -149,7 +149,7 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
     if skipped:
         # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
         # history alone, would look like an answer about the file and not be one.
-        hint = " (a larger --max-file-size indexes it)" if skipped[0] == "too_large" else ""
+        hint = f" (a larger {F.max_file_size} indexes it)" if skipped[0] == "too_large" else ""
         return f"seed {spec!r} is not indexed: {skip_words(*skipped)}{hint}"
     return not_indexed(index.root, rel, f"seed {spec!r}")
 
