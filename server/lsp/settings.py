@@ -130,7 +130,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _default_of(model: type[BaseModel | Settings], name: str) -> str:
+def _default_of(model: type[Any], name: str) -> str:
     """The default of the field ``name``, as JSON ("" when it has none worth showing)."""
     try:
         value = getattr(model(), name)
