@@ -10,9 +10,11 @@ on the scheduler (:mod:`server.mcp.session`): cancelling a call, or disconnectin
 tools, resources and prompt are top-level functions registered from one table
 (:mod:`server.mcp.tools`).
 
-Errors: a bad argument, a refused path (outside the workspace, secret-bearing) or a failure of the
-analysis is a tool error (``isError: true``) whose text says what went wrong, so the calling model
-can correct itself; a missing resource or a bad prompt argument is a JSON-RPC error (``-32602``).
+Errors: a bad argument, a refused path (outside the workspace, secret-bearing), an unknown tool or
+a failure of the analysis is a tool error (``isError: true``) whose text, in one form whichever
+check refused it, is ``TOOL: what went wrong, what to do`` (:func:`_in_our_words`), so the calling
+model can correct itself; a missing resource or a bad prompt argument is a JSON-RPC error
+(``-32602``): resources and prompts have no error result.
 Failures are worded in one place (:mod:`server.mcp.errors`). Nothing a client sends crashes the
 server.
 """
