@@ -408,7 +408,8 @@ def _rust_renames(clauses: Sequence[Node]) -> dict[bytes, tuple[bytes, int, int]
         if path is not None and path.type == "scoped_identifier":
             path = path.child_by_field_name("name")
         if path is None or alias is None or path.type != "identifier" \
-                or alias.type != "identifier" or not path.text or not alias.text:
+                or alias.type != "identifier" or not path.text or not alias.text \
+                or alias.text == b"_":  # `use x::Trait as _`: its methods, no name
             continue
         out[alias.text] = (path.text, path.start_byte, alias.start_byte)
     return out

@@ -826,6 +826,7 @@ def test_a_rust_use_trees_alias_and_sub_path_of_a_crate_link_nothing(tmp_path: P
 
 
 TREE_RENAMED_RS = '''\
+use crate::own::Serialize as _;
 use crate::own::helper as h;
 use crate::own::{Visitor as V, helper as again};
 use serde::Deserialize as De;
@@ -841,6 +842,10 @@ pub fn other() -> u32 {
     let h = 3;
     h
 }
+
+pub fn name(x: &'_ str) -> &'_ str {
+    x
+}
 '''
 
 
@@ -854,8 +859,10 @@ def test_a_rust_renaming_use_links_the_new_names_uses_to_the_definition(tmp_path
     with Index(root) as index:
         refs = index.references("src/tree.rs")
         linked = {p for p, _ in index.definitions_named("helper")}
-    assert refs.get("helper") == [1, 2, 6, 7], refs
-    assert refs.get("Visitor") == [2, 8], refs
+    # `Trait as _` names nothing: the file's other `_` (a lifetime's) are no uses of the trait.
+    assert refs.get("helper") == [2, 3, 7, 8], refs
+    assert refs.get("Visitor") == [3, 9], refs
+    assert refs.get("Serialize") == [1], refs
     assert not {"again", "V", "De", "Deserialize"} & set(refs), refs
     assert linked == {"src/own.rs"}
 
