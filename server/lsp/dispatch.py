@@ -20,7 +20,8 @@ where the LSP edge turns failures into answers:
   InvalidParams (-32602) for an argument of the wrong shape;
 * anything else: logged with its traceback and answered as InternalError (-32603).
 
-A notification has no answer: its failures are logged (and shown in the client's log).
+A notification has no answer: its failures are logged (and shown in the client's log); bad input
+there is one warning line, as a refused request's is in pygls's log (:class:`OneLineAnswers`).
 """
 
 from __future__ import annotations
@@ -307,10 +308,8 @@ def _notified_error(ls: StewardLanguageServer, route: Route, e: Exception) -> No
         log.warning("%s refused: %s", route.method, message)
         ls.log_message(types.MessageType.Warning, f"{route.method} refused: {message}")
         return
-    else:
-        log.error("%s failed", route.method, exc_info=e)
-        message = f"{type(e).__name__}: {e}"
-    ls.log_message(types.MessageType.Error, f"{route.method} failed: {message}")
+    log.error("%s failed", route.method, exc_info=e)
+    ls.log_message(types.MessageType.Error, f"{route.method} failed: {type(e).__name__}: {e}")
 
 
 def guarded(route: Route) -> Callable[..., Any]:
