@@ -9,7 +9,7 @@ converted here, where the facts are made.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, QueryCursor
@@ -366,10 +366,12 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
     shadowed: dict[bytes, list[int]] = {}
     keywords = {n.start_byte for n in caps.get("keyword", ())}
     if lang == "go" and "field_key" in caps:
-        keywords.update(_go_field_keys(caps["field_key"]))
+        keywords.update(_go_field_keys(caps["field_key"], _go_named_types(caps.get("go_type", ()))))
     elif lang == "rust" and "macro_colon" in caps:
         keywords.update(_rust_macro_keys(caps["macro_colon"]))
     attributes = _rust_attribute_spans(caps.get("attribute", ()), source)
+    renames = _rust_renames(caps["use_as"]) if lang == "rust" and "use_as" in caps else {}
+    linked: set[int] = set()  # start bytes of the uses kept as references
     for node in caps.get("ref", []):
         start, end = node.start_byte, node.end_byte
         if (start, end) in name_positions or attributes and _inside(attributes, start):
@@ -383,27 +385,80 @@ def _references(lang: str, caps: dict[str, list[Node]], source: bytes,
                 or _through_foreign(source, start, raw, foreign.names, bound)
         into = shadowed if local or (keywords and start in keywords) else by_bytes
         into.setdefault(raw, []).append(node.start_point.row + 1)
+        if into is by_bytes and renames:
+            linked.add(start)
+    for alias, (original, original_start, alias_start) in renames.items():
+        # The uses of the new name are uses of the definition imported, when the import links
+        # it (the crate's own; an external crate's name links nothing, nor do its uses).
+        if original_start not in linked or alias not in by_bytes:
+            continue
+        rows = by_bytes.pop(alias)
+        own_row = next((n.start_point.row + 1 for n in caps.get("ref", ())
+                        if n.start_byte == alias_start), None)
+        by_bytes.setdefault(original, []).extend(r for r in rows if r != own_row)
     return _decoded(by_bytes), _decoded(shadowed)
+
+
+def _rust_renames(clauses: Sequence[Node]) -> dict[bytes, tuple[bytes, int, int]]:
+    """Rust's renaming imports (``use_as`` captures: ``helper as own_helper``, ``a::b::helper
+    as h``): the new name -> (the name imported, its start byte, the new name's start byte)."""
+    out: dict[bytes, tuple[bytes, int, int]] = {}
+    for clause in clauses:
+        path, alias = clause.child_by_field_name("path"), clause.child_by_field_name("alias")
+        if path is not None and path.type == "scoped_identifier":
+            path = path.child_by_field_name("name")
+        if path is None or alias is None or path.type != "identifier" \
+                or alias.type != "identifier" or not path.text or not alias.text \
+                or alias.text == b"_":  # `use x::Trait as _`: its methods, no name
+            continue
+        out[alias.text] = (path.text, path.start_byte, alias.start_byte)
+    return out
 
 
 # A Go composite literal of one of these types builds a struct: its keys are the struct's fields.
 _GO_STRUCT_TYPES = frozenset(("type_identifier", "qualified_type", "generic_type", "struct_type"))
 
 
-def _go_field_keys(keys: Sequence[Node]) -> Iterator[int]:
+def _go_named_types(specs: Sequence[Node]) -> dict[bytes, Node]:
+    """The types the file declares (``go_type`` captures, ``type_spec`` nodes): name -> the type
+    it names (``type Counts map[Kind]int``: ``Counts`` -> ``map[Kind]int``)."""
+    out: dict[bytes, Node] = {}
+    for spec in specs:
+        name, kind = spec.child_by_field_name("name"), spec.child_by_field_name("type")
+        if name is not None and kind is not None and name.text:
+            out[name.text] = kind
+    return out
+
+
+def _go_declared(kind: Node | None, named: Mapping[bytes, Node]) -> Node | None:
+    """``kind`` with pointers left out and a type the file declares replaced by what it names
+    (``Counts``: ``map[Kind]int``), through at most a few renamings."""
+    for _ in range(4):
+        kind = _go_pointee(kind)
+        name = kind.text if kind is not None and kind.type == "type_identifier" else None
+        if name is None or name not in named:
+            return kind
+        kind = named[name]
+    return _go_pointee(kind)
+
+
+def _go_field_keys(keys: Sequence[Node], named: Mapping[bytes, Node] | None = None
+                   ) -> Iterator[int]:
     """The start bytes of the composite-literal keys (``field_key`` captures, identifiers) that
-    name a struct's field: the literal's type is a struct's, or a named type (one not known
-    here: a struct's most often), not a map's, array's or slice's (``map[Kind]int{KindA: 1}``
-    uses ``KindA``)."""
+    name a struct's field: the literal's type is a struct's, or a named type declared elsewhere
+    (a struct's most often), not a map's, array's or slice's (``map[Kind]int{KindA: 1}`` uses
+    ``KindA``), nor a named type the file declares as one (``named``: ``type Counts
+    map[Kind]int``, so ``Counts{KindA: 1}`` uses ``KindA``, as an anonymous map's does)."""
+    named = named or {}
     for key in keys:
         keyed = key.parent.parent if key.parent is not None else None
         body = keyed.parent if keyed is not None else None
-        kind = _go_literal_type(body) if body is not None else None
+        kind = _go_literal_type(body, named) if body is not None else None
         if kind is None or kind.type in _GO_STRUCT_TYPES:
             yield key.start_byte
 
 
-def _go_literal_type(body: Node) -> Node | None:
+def _go_literal_type(body: Node, named: Mapping[bytes, Node] | None = None) -> Node | None:
     """The type of the Go composite literal whose ``literal_value`` is ``body``: its own, or for
     an element whose type is left out (``{Handler: h}`` in ``[]Route{...}``), the element, key
     or value type of the literal holding it (pointers left out). None when not known (the
@@ -426,8 +481,9 @@ def _go_literal_type(body: Node) -> Node | None:
         else:
             holders.append(False)
             node = parent.parent
+    named = named or {}
     for is_key in reversed(holders):
-        kind = _go_pointee(kind)
+        kind = _go_declared(kind, named)
         if kind is None:
             return None
         if kind.type == "map_type":
@@ -436,7 +492,7 @@ def _go_literal_type(body: Node) -> Node | None:
             kind = kind.child_by_field_name("element")
         else:
             return None
-    return _go_pointee(kind)
+    return _go_declared(kind, named)
 
 
 def _go_pointee(kind: Node | None) -> Node | None:

@@ -43,22 +43,60 @@ def test_the_command_line_says_what_to_write(repo: Path, args: list[str], said: 
 
 
 def test_the_editor_s_settings_are_refused_in_our_words() -> None:
+    """Each problem names the setting as the user set it: the VS Code setting for a key the
+    extension sends (``contextWindow`` is ``ctxsteward.contextWindow``), else the key as sent
+    (never our snake_case field), what was given and what is accepted."""
     _, _, problems = parse_settings({"ctxsteward": {
         "decisionsShare": "lots", "contextWindow": -5, "exclude": [3], "importDepth": 2.5,
         "handoffBudget": 5, "codeLensPerDefinition": "maybe", "profile": "gpt-17"}})
     assert sorted(problems) == sorted([
-        "setting 'decisions_share' must be a number from 0 to 0.5, such as 0.1 (the default), "
+        "setting decisionsShare must be a number from 0 to 0.5, such as 0.1 (the default), "
         "not 'lots'; using the default",
-        "setting 'context_window' must be a whole number of at least 1, not -5; using the "
-        "default",
-        "setting 'exclude.0' must be text (a string), not 3; using the default",
-        "setting 'import_depth' must be a whole number of at least 0, such as 5 (the default), "
+        "setting ctxsteward.contextWindow must be a whole number of at least 1, not -5; using "
+        "the default",
+        "setting ctxsteward.exclude (entry 1) must be text (a string), not 3; using the default",
+        "setting importDepth must be a whole number of at least 0, such as 5 (the default), "
         "not 2.5; using the default",
-        "setting 'handoff_budget' must be at least 100, not 5; using the default",
-        "setting 'code_lens_per_definition' must be true or false, not 'maybe'; using the "
-        "default",
-        "setting 'profile': unknown profile 'gpt-17': choose one of claude, generic, gpt-4; "
-        "using the default",
+        "setting handoffBudget must be at least 100, not 5; using the default (2000)",
+        "setting codeLensPerDefinition must be true or false, not 'maybe'; using the default",
+        "setting ctxsteward.profile: unknown profile 'gpt-17': choose one of claude, generic, "
+        'gpt-4; using the default ("generic")',
+    ])
+
+
+def test_the_editor_s_setting_names_are_the_ones_the_user_set() -> None:
+    """The names of vscode-client/package.json for what the extension sends (``handoffPath``
+    is ``ctxsteward.handoff.path``, ``inlayHintMinTokens`` ``ctxsteward.inlayHints.minTokens``),
+    the key as written for what another client sends in snake_case; with the value given, what
+    is accepted and the default kept. A negative budget, taken silently before, is refused."""
+    _, opts, problems = parse_settings({"handoffPath": "../notes.md", "inlayHintMinTokens": -1,
+                                        "maxFileSize": 0, "defaultBudget": -5})
+    assert opts.handoff_path == "HANDOFF.md"
+    assert sorted(problems) == sorted([
+        "setting ctxsteward.handoff.path: give a file path relative to the workspace root, "
+        'inside it, such as HANDOFF.md or docs/HANDOFF.md (got "../notes.md"); using the '
+        'default ("HANDOFF.md")',
+        "setting ctxsteward.inlayHints.minTokens must be at least 0, not -1; using the default "
+        "(50)",
+        "setting ctxsteward.maxFileSize must be a whole number of at least 1, such as 1048576 "
+        "(the default), not 0; using the default",
+        "setting ctxsteward.budget must be a whole number of tokens, 0 or more (0 ranks only), "
+        "such as 16,000 (the default), not -5; using the default",
+    ])
+    settings, opts, problems = parse_settings({"handoff_path": "", "budget": -1,
+                                               "max_file_size": "big", "colour": "red"})
+    assert settings.default_budget == 16_000 and opts.handoff_path == "HANDOFF.md"
+    assert sorted(problems) == sorted([
+        "setting handoff_path: give a file path relative to the workspace root, inside it, "
+        'such as HANDOFF.md or docs/HANDOFF.md (got ""); using the default ("HANDOFF.md")',
+        "setting ctxsteward.budget must be a whole number of tokens, 0 or more (0 ranks only), "
+        "such as 16,000 (the default), not -1; using the default",
+        "setting max_file_size must be a whole number of at least 1, such as 1048576 (the "
+        "default), not 'big'; using the default",
+        "unknown setting 'colour' ignored (the extension's settings: ctxsteward.budget, "
+        "ctxsteward.contextWindow, ctxsteward.encoding, ctxsteward.exclude, "
+        "ctxsteward.handoff.path, ctxsteward.inlayHints.minTokens, ctxsteward.instructionFiles, "
+        "ctxsteward.maxFileSize, ctxsteward.profile; the README lists the others)",
     ])
 
 
@@ -68,12 +106,13 @@ def test_a_list_setting_given_as_text_is_told_to_be_a_list() -> None:
     _, _, problems = parse_settings({"exclude": "x", "instructionFiles": "CLAUDE.md",
                                      "profile": 3, "encoding": [1]})
     assert sorted(problems) == sorted([
-        """setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using the default""",
-        """setting 'instruction_files' must be a list of text (e.g. ["x"]), not 'CLAUDE.md'; """
-        "using the default",
-        "setting 'profile' must be the name of a profile (claude, generic, gpt-4), not 3; "
-        "using the default",
-        "setting 'encoding' must be text, not [1]; using the default",
+        """setting ctxsteward.exclude must be a list of text (e.g. ["x"]), not 'x'; using the """
+        "default",
+        """setting ctxsteward.instructionFiles must be a list of text (e.g. ["x"]), not """
+        "'CLAUDE.md'; using the default",
+        "setting ctxsteward.profile must be the name of a profile (claude, generic, gpt-4), "
+        'not 3; using the default ("generic")',
+        'setting ctxsteward.encoding must be text, not [1]; using the default ("cl100k_base")',
     ])
 
 
@@ -86,10 +125,10 @@ async def test_the_language_server_asks_for_a_list_where_a_setting_is_one(repo: 
         texts = [m.message for m in client.messages]
     finally:
         await stop(client)
-    assert any("""setting 'exclude' must be a list of text (e.g. ["x"]), not 'x'; using """
-               "the default" in t for t in texts), texts
-    assert any("""setting 'instruction_files' must be a list of text (e.g. ["x"]), not """
-               "'CLAUDE.md'; using the default" in t for t in texts), texts
+    assert any("""setting ctxsteward.exclude must be a list of text (e.g. ["x"]), not 'x'; """
+               "using the default" in t for t in texts), texts
+    assert any("""setting ctxsteward.instructionFiles must be a list of text (e.g. ["x"]), """
+               "not 'CLAUDE.md'; using the default" in t for t in texts), texts
 
 
 async def test_an_mcp_argument_of_the_wrong_type_is_refused_in_our_words(

@@ -632,6 +632,41 @@ type Handler func()
 '''
 
 
+NAMED_GO = '''\
+package web
+
+type Counts map[Kind]int
+type Lists []Counts
+type Table map[string]Route
+type Ref *Counts
+
+func Named() int {
+	counts := Counts{KindA: 1}
+	lists := Lists{{KindB: 2}}
+	table := Table{"x": {Handler: "h"}}
+	ref := Ref(&Counts{KindC: 3})
+	other := Elsewhere{Label: 1}
+	return len(counts) + len(lists) + len(table) + len(*ref) + other.Label
+}
+'''
+
+
+def test_go_named_map_and_slice_types_keys_are_uses_as_anonymous_ones_are(
+        tmp_path: Path) -> None:
+    # `type Counts map[Kind]int` then `Counts{KindA: 1}`: the key is a value, a use of KindA,
+    # as in `map[Kind]int{KindA: 1}` (it was taken for a struct's field, as a named type
+    # declared elsewhere is: `Elsewhere{Label: 1}`). A named map's values of a struct type
+    # (`Table{"x": {Handler: "h"}}`) keep their field keys.
+    root = make_repo(tmp_path / "repo", {
+        "go.mod": "module example.com/web\n", "web/named.go": NAMED_GO, "web/kind.go": KIND_GO})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("web/named.go")
+    assert refs.get("KindA") == [9] and refs.get("KindB") == [10], refs
+    assert refs.get("KindC") == [12], refs
+    assert "Handler" not in refs and refs.get("Label") == [14], refs
+
+
 def test_go_anonymous_struct_keys_are_no_uses_nested_map_keys_are(tmp_path: Path) -> None:
     # A one-line anonymous struct's key is a field; the keys of a map whose type the outer
     # literal gives (`[]map[Kind]int{{KindB: 1}}`) are values: uses.
@@ -783,7 +818,53 @@ def test_a_rust_use_trees_alias_and_sub_path_of_a_crate_link_nothing(tmp_path: P
         refs = index.references("src/tree.rs")
     assert not {"Deserialize", "Serializer", "Serialize", "Deserializer", "ser", "de", "serde"
                 } & set(refs), refs
-    assert refs.get("helper") == [4] and refs.get("Visitor") == [4, 8], refs
+    # `helper as own_helper`: the uses of `own_helper` are uses of the crate's `helper` (they
+    # were references to `own_helper`, which nothing defines); `De` stays unlinked, as
+    # `Deserialize` is the external crate's.
+    assert refs.get("helper") == [4, 7] and refs.get("Visitor") == [4, 8], refs
+    assert "own_helper" not in refs and "De" not in refs, refs
+
+
+TREE_RENAMED_RS = '''\
+use crate::own::Serialize as _;
+use crate::own::helper as h;
+use crate::own::{Visitor as V, helper as again};
+use serde::Deserialize as De;
+
+pub fn tree() {
+    h();
+    again();
+    let _v: Option<V> = None;
+    let _d: Option<De> = None;
+}
+
+pub fn other() -> u32 {
+    let h = 3;
+    h
+}
+
+pub fn name(x: &'_ str) -> &'_ str {
+    x
+}
+'''
+
+
+def test_a_rust_renaming_use_links_the_new_names_uses_to_the_definition(tmp_path: Path) -> None:
+    # A renamed import's uses link the definition imported, whichever form the use takes (a
+    # plain path, a list), and a local binding of the same name stays the function's own.
+    root = make_repo(tmp_path / "repo", {
+        "Cargo.toml": '[package]\nname = "app"\n\n[dependencies]\nserde = "1"\n',
+        "src/tree.rs": TREE_RENAMED_RS, "src/own.rs": TREE_OWN_RS})
+    build(root)
+    with Index(root) as index:
+        refs = index.references("src/tree.rs")
+        linked = {p for p, _ in index.definitions_named("helper")}
+    # `Trait as _` names nothing: the file's other `_` (a lifetime's) are no uses of the trait.
+    assert refs.get("helper") == [2, 3, 7, 8], refs
+    assert refs.get("Visitor") == [3, 9], refs
+    assert refs.get("Serialize") == [1], refs
+    assert not {"again", "V", "De", "Deserialize"} & set(refs), refs
+    assert linked == {"src/own.rs"}
 
 
 KINDS_DEF_GO = '''\

@@ -427,7 +427,10 @@ async def test_settings_problems_are_reported_and_valid_ones_applied(
     client, root = fresh
     await wait_for(lambda: len(client.messages) >= 2, what="settings warnings")
     texts = [m.message for m in client.messages]
-    assert any("max_file_size" in t for t in texts)
+    # Named as the user set it in VS Code, with the value given (not our field max_file_size).
+    assert any("setting ctxsteward.maxFileSize must be a whole number of at least 1" in t
+               and "not -5" in t for t in texts), texts
+    assert not any("max_file_size" in t for t in texts), texts
     assert any("unknown setting 'colour'" in t for t in texts)
     uri = open_doc(client, root / "app/greet.py")
     lenses = await lenses_of(client, uri)

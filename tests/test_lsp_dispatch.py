@@ -240,10 +240,11 @@ def test_only_an_unexpected_failure_is_logged_with_its_traceback(
     pygls_log = logging.getLogger(PYGLS_RPC_LOG)
     pygls_log.addFilter(one_line := OneLineAnswers())
     try:
-        for failure, traced in ((CommandError("bad input"), False),
-                                (RequestError("no such seed"), False),
-                                (Cancelled("cancelled by the client"), False),
-                                (KeyError("boom"), True)):
+        for failure, traced, level in ((CommandError("bad input"), False, logging.WARNING),
+                                       (RequestError("no such seed"), False, logging.WARNING),
+                                       (Cancelled("cancelled by the client"), False,
+                                        logging.INFO),
+                                       (KeyError("boom"), True, logging.ERROR)):
             caplog.clear()
             with caplog.at_level(logging.INFO):
                 try:
@@ -256,6 +257,8 @@ def test_only_an_unexpected_failure_is_logged_with_its_traceback(
             pygls = [rec for rec in caplog.records if rec.name == PYGLS_RPC_LOG]
             assert len(pygls) == 1 and pygls[0].exc_info is None, failure
             assert str(failure.args[0]) in pygls[0].getMessage()
+            # A refusal is the user's to fix: a warning, never an error of the server.
+            assert pygls[0].levelno == level, failure
             assert [rec.exc_info is not None for rec in caplog.records
                     if rec.name != PYGLS_RPC_LOG] == ([True] if traced else []), failure
     finally:

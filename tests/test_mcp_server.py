@@ -329,16 +329,18 @@ async def test_check_instructions_and_handoff(repo: Path, log: object) -> None:
         assert stale[0]["line"] == 3
         only = data(await s.call_tool("check_instructions", {"paths": ["AGENTS.md"]}))
         assert only["files_checked"] == 1
-        # A missing file is an error, worded as `ctxsteward check nosuch.md` words it (exit 2),
-        # never "no problems in 0 instruction files".
+        # A missing file is an error, as for `ctxsteward check nosuch.md` (exit 2), never "no
+        # problems in 0 instruction files"; named as the tool was given it (relative to the
+        # root, as token_budget names one), with what to do.
         missing = await s.call_tool("check_instructions", {"paths": ["nosuch.md"]})
         cli = run_cli("check", "nosuch.md", cwd=repo)
         assert cli.returncode == 2 and missing.is_error, text(missing)
-        said = cli.stderr.strip().removeprefix("ctxsteward: ")
-        assert said == f"{repo.resolve() / 'nosuch.md'} does not exist"
-        assert said in text(missing), text(missing)
+        assert cli.stderr.strip() == f"ctxsteward: {repo.resolve() / 'nosuch.md'} does not exist"
+        assert text(missing) == (
+            "check_instructions: no such file or folder in the workspace: 'nosuch.md'; nothing "
+            "was checked (check the paths, or leave them out for every instruction file)")
         both = await s.call_tool("check_instructions", {"paths": ["AGENTS.md", "nosuch.md"]})
-        assert both.is_error and "nosuch.md does not exist" in text(both)
+        assert both.is_error and "'nosuch.md'; nothing was checked" in text(both)
 
         before = snapshot(repo)
         note = data(await s.call_tool("handoff", {}))
@@ -489,7 +491,7 @@ async def test_bad_input_is_answered_with_errors_and_the_server_keeps_serving(
             ("token_budget", {"paths": ["../elsewhere/notes.txt"]}, "outside the workspace"),
             ("token_budget", {"paths": [".git/config"]}, "refused"),
             ("check_instructions", {"paths": ["/etc"]}, "outside the workspace"),
-            ("no_such_tool", {}, "Unknown tool"),
+            ("no_such_tool", {}, "unknown tool 'no_such_tool': the tools are"),
         ]
         for name, args, expected in cases:
             result = await s.call_tool(name, args)

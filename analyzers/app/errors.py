@@ -20,7 +20,7 @@ _ALONE = re.compile(f" \\({_OPEN}([a-z_]+){_CLOSE}\\)")  # a field reference alo
 
 FIELDS = ("seed", "task", "budget", "limit", "pin", "exclude", "save", "verify", "base",
           "paths", "name", "root", "format", "rank_only", "depth", "top", "drift_threshold",
-          "import_depth", "test_timeout", "out", "decisions_share")
+          "import_depth", "test_timeout", "out", "decisions_share", "max_file_size")
 
 # How the fields read where no edge words them (str(error), logs, the core's own tests).
 PLAIN_WORDS: dict[str, str] = {
@@ -30,7 +30,7 @@ PLAIN_WORDS: dict[str, str] = {
     "format": "format", "rank_only": "0 ranks only", "depth": "depth", "top": "entries shown",
     "drift_threshold": "drift threshold", "import_depth": "import depth",
     "test_timeout": "test timeout", "out": "output file",
-    "decisions_share": "decisions share",
+    "decisions_share": "decisions share", "max_file_size": "max file size",
 }
 
 

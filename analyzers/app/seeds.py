@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzers import gitrepo
-from analyzers.app.errors import RequestError
+from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.positions import innermost_definition as innermost_definition
 from analyzers.printable import plural, printable
@@ -149,7 +149,7 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
     if skipped:
         # As a binary or undecodable seed: a bundle around a file it cannot show, ranked from
         # history alone, would look like an answer about the file and not be one.
-        hint = " (a larger --max-file-size indexes it)" if skipped[0] == "too_large" else ""
+        hint = f" (a larger {F.max_file_size} indexes it)" if skipped[0] == "too_large" else ""
         return f"seed {spec!r} is not indexed: {skip_words(*skipped)}{hint}"
     return not_indexed(index.root, rel, f"seed {spec!r}")
 
@@ -174,7 +174,8 @@ def not_indexed(root: Path, rel: str, what: str) -> str:
     if (root / rel).is_dir():
         return f"{what} is a folder; give a file inside it"
     if not (root / rel).is_file():
-        return f"{what}: no such file in the index of {root}"
+        return (f"{what}: no such file in the index of {root}; give the path of one of its "
+                "files, relative to that folder")
     out = gitrepo.try_run(root, "check-ignore", "-v", "--no-index", "--", rel, timeout=30)
     rule = out.decode("utf-8", "replace").partition("\t")[0] if out else ""
     # SOURCE:LINE:PATTERN (a source's own path may hold a colon: ``C:\Users\...``)
@@ -215,7 +216,10 @@ def _named(defs: list, rel: str, symbol: str, spec: str) -> str:
     hits = [d for d in defs if d.name == symbol or d.qualified == symbol]
     if not hits:
         close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
-        hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
+        top = list(dict.fromkeys(d.qualified for d in defs if d.parent is None))
+        hint = f"; did you mean {', '.join(close[:3])}?" if close else \
+            (f"; give one it defines ({', '.join(top[:5])}{', …' if len(top) > 5 else ''}) "
+             f"or {rel} alone" if top else f"; it defines none: give {rel} alone")
         raise RequestError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}", field="seed")
     exact = [d for d in hits if d.qualified == symbol]
     candidates = list(dict.fromkeys(d.qualified for d in exact or hits))

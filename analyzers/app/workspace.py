@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzers.app.errors import RequestError
+from analyzers.app.errors import F, RequestError
 from analyzers.app.paths import Secrets, workspace_path
 from analyzers.app.seeds import parse_seed_spec
 from analyzers.cancel import NEVER, CancelToken
@@ -190,7 +190,9 @@ class Workspace:
         for rel in rels:
             full = self.root / rel
             if not os.path.lexists(full):
-                raise RequestError(f"{full.resolve()} does not exist")
+                raise RequestError(f"no such file or folder in the workspace: {rel!r}; nothing "
+                                   f"was checked (check the {F.paths}, or leave them out for "
+                                   "every instruction file)", field="paths")
         return list(rels)
 
     def seed(self, spec: str, *, base: Path | None = None,

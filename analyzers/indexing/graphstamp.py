@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 # 20: nor through a local bound to a package inside a function, nor any name of a Rust use tree
 # of an external crate (store schema 19).
 # 21: a Go package's constants and variables link their uses (store schema 20).
-GRAPH_VERSION = 21
+# 22: a Rust renaming use links the new name's uses to the crate's definition; a Go named map or
+# slice type's literal keys link (store schema 21).
+GRAPH_VERSION = 22
 
 MAGIC = b"CSGRAPH\x02"
 FORMAT = 2

@@ -59,7 +59,10 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # nor any name of a Rust use tree of a crate not the repository's own (`use serde::{Deserialize
 # as De, ser::Serializer}`).
 # 20: a Go package's `const` and `var` names are definitions (kind constant), not references.
-SCHEMA_VERSION = 20
+# 21: a Rust renaming use's new name (`helper as own_helper`) is referenced as the name imported,
+# when the crate's own; a Go literal of a map or slice type the file names (`type Counts
+# map[Kind]int`: `Counts{KindA: 1}`) has keys that are uses, not struct fields.
+SCHEMA_VERSION = 21
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

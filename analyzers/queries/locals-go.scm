@@ -21,3 +21,7 @@
 ; use). Which, syntax._go_field_keys tells from the literal's type, or the type of the literal
 ; that holds one whose type is left out (`[]Route{{Handler: h}}`, `[]map[Kind]int{{KindA: 1}}`).
 (keyed_element key: (literal_element (identifier) @field_key))
+
+; The file's named types (`type Counts map[Kind]int`): a literal of one that is a map, array or
+; slice has keys that are values, not a struct's fields (syntax._go_named_types).
+(type_spec name: (type_identifier) type: (_)) @go_type

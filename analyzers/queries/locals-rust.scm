@@ -37,3 +37,7 @@
 ; names before them are field keys when they open a brace's tokens or follow a comma
 ; (syntax._rust_macro_keys).
 (token_tree ":" @macro_colon)
+
+; A use renaming what it imports (`use crate::own::{helper as own_helper}`): the file's uses of the
+; new name are uses of the definition imported (syntax._rust_renames).
+(use_as_clause) @use_as

@@ -39,7 +39,7 @@ CLI_WORDS: dict[str, str] = {
     "root": "--root", "format": "--format", "rank_only": "--budget 0 ranks only",
     "depth": "--depth", "top": "--top", "drift_threshold": "--drift-threshold",
     "import_depth": "--import-depth", "test_timeout": "--test-timeout", "out": "--out",
-    "decisions_share": "--decisions-share",
+    "decisions_share": "--decisions-share", "max_file_size": "--max-file-size",
 }
 
 

@@ -35,6 +35,8 @@ LSP_WORDS: dict[str, str] = {
     "verify": 'saved bundle name ("name")',
     "base": 'base ref ("base")', "paths": '"paths"', "root": "workspace folder",
     "format": 'format ("format")',
+    # A setting, as the VS Code extension names it (server/lsp/settings.VSCODE_NAMES).
+    "max_file_size": "ctxsteward.maxFileSize setting",
 }
 
 

@@ -321,6 +321,18 @@ class BundleSession:
         if not retried:
             raise NotIndexedYet(f"{t.path} is not indexed yet")
 
+    def _require_known(self, t: Target) -> None:
+        """Refuse to add a file the index does not hold (a bundle would leave it out without a
+        word): one that does not exist, or the core's reason for leaving it out."""
+        root = self.state.root
+        index = self._snapshot().index
+        if root is None or t.path in index.files():
+            return
+        if not (root / t.path).exists():
+            raise CommandError(f"{t.path} does not exist: there is nothing to add")
+        resolve_seed(index, t.path)  # a RequestError says why it is not indexed
+        raise CommandError(f"{t.path} is not indexed, so it cannot be added")
+
     # -- computing -----------------------------------------------------------------------------
     def _snapshot(self) -> Snapshot:
         """The application layer's queries over the current index."""
@@ -521,6 +533,7 @@ class BundleSession:
         if t.is_dir:
             raise CommandError(f"{t.path} is a folder: add the files inside it one by one")
         self._require_indexed(t, buf, retried)
+        self._require_known(t)
         item = t.at_definition()
         with self._lock:
             self._ensure_restored(ctx)
@@ -557,6 +570,10 @@ class BundleSession:
                                    "(ctxsteward.suggestBundle)")
             if t.is_dir:
                 raise CommandError(f"{t.path} is a folder: remove the files inside it one by one")
+            not_held = self._not_held(t)
+            if not_held is not None:
+                self.state.call_soon(self.ls.show_message, types.MessageType.Info,
+                                     f"Context Steward: {not_held}")
             spec = self.spec.copy()
             item = t.at_definition() if t.definition else None
             if item is not None and item in spec.added:
@@ -576,6 +593,24 @@ class BundleSession:
             result = self._compute(ctx, spec)
             self._commit(spec, result, sticky, cause="remove", kept=kept)
             return self.view()
+
+    def _not_held(self, t: Target) -> str | None:
+        """What to tell the user when the current bundle does not hold ``t``'s file (call with
+        the lock held): removing it changes nothing they see, so they are told (None: it is
+        held). A file that does not exist is refused."""
+        spec = self.spec
+        assert spec is not None
+        named = spec.seeds + spec.added + spec.pins + self.sticky
+        if _item_of(self.result, t.path) is not None or \
+                any(seed_path(s) == t.path for s in named):
+            return None
+        root = self.state.root
+        if t.path in spec.excludes:
+            return f"{t.path} is not in the current bundle: it was removed already"
+        if root is not None and not (root / t.path).exists():
+            raise CommandError(f"{t.path} does not exist: there is nothing to remove")
+        return (f"{t.path} is not in the current bundle: nothing was removed (it is kept out "
+                "of later suggestions)")
 
     def copy(self, fmt: str) -> str:
         with self._lock:

@@ -20,7 +20,8 @@ where the LSP edge turns failures into answers:
   InvalidParams (-32602) for an argument of the wrong shape;
 * anything else: logged with its traceback and answered as InternalError (-32603).
 
-A notification has no answer: its failures are logged (and shown in the client's log).
+A notification has no answer: its failures are logged (and shown in the client's log); bad input
+there is one warning line, as a refused request's is in pygls's log (:class:`OneLineAnswers`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from analyzers.app.errors import RequestError
 from analyzers.cancel import Cancelled
 from server.lsp.args import (
     BY_CLIENT,
+    INVALID_PARAMS,
     LSP_WORDS,
     REQUEST_FAILED,
     Answered,
@@ -271,10 +273,23 @@ class OneLineAnswers(logging.Filter):
     logged there, once)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Keep every record; strip the traceback of an :class:`Answered` error's."""
+        """Keep every record; strip the traceback of an :class:`Answered` error's. A refusal
+        (bad input: RequestFailed, InvalidParams) is the user's to fix, no server fault: one
+        line at WARNING; a cancellation at INFO; an internal error stays an ERROR."""
         err = record.exc_info[1] if record.exc_info else None
         if isinstance(err, Answered):
-            record.msg = f"{record.getMessage()}: answered {err.code}: {err.message}"
+            args = record.args if isinstance(record.args, tuple) else ()
+            request = f"request {args[0]}" if args else "a request"
+            if err.code in (REQUEST_FAILED, INVALID_PARAMS):
+                said = err.message if err.message.startswith("refused") else \
+                    f"refused: {err.message}"
+                record.msg, level = f"{request} {said}", logging.WARNING
+            elif err.code in (REQUEST_CANCELLED, SERVER_CANCELLED):
+                record.msg, level = f"{request} cancelled: {err.message}", logging.INFO
+            else:
+                record.msg = f"{record.getMessage()}: answered {err.code}: {err.message}"
+                level = record.levelno
+            record.levelno, record.levelname = level, logging.getLevelName(level)
             record.args = None
             record.exc_info = record.exc_text = None
         return True
@@ -288,12 +303,13 @@ def _notified_error(ls: StewardLanguageServer, route: Route, e: Exception) -> No
     if isinstance(e, Cancelled):
         log.info("%s: %s", route.method, e)
         return
-    if isinstance(e, (RequestError, CommandError)):
+    if isinstance(e, (RequestError, CommandError)):  # bad input: the user's to fix, one line
         message = e.worded(LSP_WORDS) if isinstance(e, RequestError) else str(e)
-    else:
-        log.error("%s failed", route.method, exc_info=e)
-        message = f"{type(e).__name__}: {e}"
-    ls.log_message(types.MessageType.Error, f"{route.method} failed: {message}")
+        log.warning("%s refused: %s", route.method, message)
+        ls.log_message(types.MessageType.Warning, f"{route.method} refused: {message}")
+        return
+    log.error("%s failed", route.method, exc_info=e)
+    ls.log_message(types.MessageType.Error, f"{route.method} failed: {type(e).__name__}: {e}")
 
 
 def guarded(route: Route) -> Callable[..., Any]:

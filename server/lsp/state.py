@@ -173,8 +173,8 @@ class ServerState:
         size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
         if size <= limit:
             return None
-        return (f"this document is too large to analyse (over {limit:,} bytes, the "
-                f"max_file_size limit)")
+        return (f"this document is too large to analyse (over {limit:,} bytes, the limit of "
+                "the ctxsteward.maxFileSize setting)")
 
     # -- the index, one connection per worker thread ----------------------------------------
     def index(self) -> Index | None:

@@ -38,6 +38,7 @@ MCP_WORDS: dict[str, str] = {
     "save": "suggest_bundle's save argument", "verify": "verify_bundle's name", "base": "base",
     "paths": "paths", "name": "bundle name", "root": "the server's --root", "format": "format",
     "rank_only": "", "decisions_share": "decisions_share",
+    "max_file_size": "the server's --max-file-size",
 }
 
 # An endpoint's protocol form for a failure: (the message for the client, the failure).

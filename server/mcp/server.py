@@ -10,9 +10,11 @@ on the scheduler (:mod:`server.mcp.session`): cancelling a call, or disconnectin
 tools, resources and prompt are top-level functions registered from one table
 (:mod:`server.mcp.tools`).
 
-Errors: a bad argument, a refused path (outside the workspace, secret-bearing) or a failure of the
-analysis is a tool error (``isError: true``) whose text says what went wrong, so the calling model
-can correct itself; a missing resource or a bad prompt argument is a JSON-RPC error (``-32602``).
+Errors: a bad argument, a refused path (outside the workspace, secret-bearing), an unknown tool or
+a failure of the analysis is a tool error (``isError: true``) whose text, in one form whichever
+check refused it, is ``TOOL: what went wrong, what to do`` (:func:`_in_our_words`), so the calling
+model can correct itself; a missing resource or a bad prompt argument is a JSON-RPC error
+(``-32602``): resources and prompts have no error result.
 Failures are worded in one place (:mod:`server.mcp.errors`). Nothing a client sends crashes the
 server.
 """
@@ -85,6 +87,10 @@ class StewardMcpServer(MCPServer[McpSession]):
                         context: Context[McpSession, Any] | None = None
                         ) -> CallToolResult | InputRequiredResult:
         try:
+            if self._tool_manager.get_tool(name) is None:
+                known = ", ".join(sorted(t.name for t in self._tool_manager.list_tools()))
+                raise ToolError(f"unknown tool {_shown(name)}: the tools are {known} "
+                                "(tools/list describes them)")
             self._strict_arguments(name, arguments)
             return await super().call_tool(name, arguments, context)
         except ToolError as e:
@@ -95,9 +101,12 @@ class StewardMcpServer(MCPServer[McpSession]):
                 fields = tool.fn_metadata.arg_model.model_fields if tool is not None else {}
                 raise ToolError(_argument_errors(name, e.__cause__, fields)) from e.__cause__
             bad = _bad_argument(name, e, arguments)
-            if bad is None:
+            if bad is not None:
+                raise ToolError(bad) from e
+            said = _in_our_words(name, str(e))
+            if said == str(e):
                 raise
-            raise ToolError(bad) from e
+            raise ToolError(said) from e.__cause__ or e
 
     def _strict_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         """Refuse unknown arguments and values of the wrong JSON type (``write: "yes"`` is not
@@ -144,6 +153,14 @@ class StewardMcpServer(MCPServer[McpSession]):
             description="A saved context bundle (items, line ranges, content hashes).",
             mime_type="application/json") for name in names]
         return out
+
+
+def _in_our_words(tool: str, message: str) -> str:
+    """A tool's refusal as every other one reads: ``TOOL: what is wrong, what to do``, without
+    the SDK's ``Error executing tool TOOL: `` (which only some refusals had)."""
+    said = message.removeprefix(f"Error executing tool {tool}: ")
+    return said if said.startswith((f"{tool}: ", f"{tool} ", "unknown tool ")) else \
+        f"{tool}: {said}"
 
 
 def _shown(value: object) -> str:
@@ -193,6 +210,10 @@ def _argument_error(err: Mapping[str, Any], fields: Mapping[str, FieldInfo]) -> 
                 f"{_leave_out(where, fields)}")
     if kind == "missing":
         return f"{where} is required: pass it"
+    if kind == "string_too_short" and err["input"] == "":
+        return f"{where} is empty (got ''): pass a text, {_leave_out(where, fields)}" \
+            if where in fields and not fields[where].is_required() else \
+            f"{where} is empty (got ''): pass a text"
     if kind == "literal_error":
         return f"{where} must be {'one of ' + str(ctx.get('expected', '?'))} (got {got})"
     if expected is not None:
