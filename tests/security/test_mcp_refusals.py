@@ -59,13 +59,15 @@ REFUSALS = [
     ("suggest_bundle", {"seeds": ["app/main.py::"]},
      "seed 'app/main.py::': the symbol after '::' is missing (give PATH::SYMBOL)"),
     ("suggest_bundle", {"seeds": ["app/missing.py"]},
-     "seed 'app/missing.py': no such file in the index of {root}"),
+     "seed 'app/missing.py': no such file in the index of {root}; give the path of one of its "
+     "files, relative to that folder"),
     ("suggest_bundle", {"seeds": ["app"]}, "seed 'app' is a folder; give a file inside it"),
     ("suggest_bundle", {"seeds": ["app/main.py:99"]},
      "seed 'app/main.py:99': app/main.py has 2 lines; give a line from 1 to 2, or app/main.py "
      "alone"),
     ("suggest_bundle", {"seeds": ["app/main.py::nope"]},
-     "seed 'app/main.py::nope': app/main.py defines no 'nope'"),
+     "seed 'app/main.py::nope': app/main.py defines no 'nope'; give one it defines (main) or "
+     "app/main.py alone"),
     ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
     ("suggest_bundle", {"task": "  "}, "give at least one seed (in seeds) or a task"),
     ("verify_bundle", {"name": "never-saved"},
@@ -137,13 +139,13 @@ async def test_refusals_are_worded_as_before(repo: Path, tmp_path: Path, log: Te
             args = {k: _filled(v, tmp_path, repo) for k, v in args.items()}
             result = await s.call_tool(tool, args)
             assert result.is_error, (tool, args, text(result))
-            assert text(result) == (f"Error executing tool {tool}: "
+            assert text(result) == (f"{tool}: "
                                     f"{_filled(expected, tmp_path, repo)}"), (tool, args)
             assert SECRET not in text(result)
         for seed, expected in NO_PATH:
             result = await s.call_tool("suggest_bundle", {"seeds": [seed]})
             assert result.is_error and text(result) == \
-                f"Error executing tool suggest_bundle: {expected}", (seed, text(result))
+                f"suggest_bundle: {expected}", (seed, text(result))
         with pytest.raises(MCPError) as err:
             await s.read_resource("ctxsteward://bundles/never-saved")
         assert err.value.error.code == INVALID_PARAMS
