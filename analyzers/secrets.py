@@ -8047,7 +8047,8 @@ _R26A_ANY_WORD = _any_of(tuple(sorted(
 _R26A_ANY_NAME = _any_of(_R26A_WORDS)  # (before it: a shorter search, as fast as a test)
 # a command line's argument: escaped quotes (a JSON string's ``\"V\"``), quotes, a bare word;
 # blanks, commas and brackets between (an argument list's)
-_R26A_ARG = _rx(r"(?P<sep>[ \t,\[\]{}]*)(?:\\{1,2}\"(?P<e>[^\"\\\n]{0,300})\\{1,2}\""
+_R26A_ARG = _rx(r"(?P<sep>(?:[ \t,\[\]{}]|\)[ \t]*\.args?\()*)"  # (Rust's ``.arg("-p").arg("V")``)
+                r"(?:\\{1,2}\"(?P<e>[^\"\\\n]{0,300})\\{1,2}\""
                 r"|\"(?P<d>[^\"\n]{0,300})\"|'(?P<s>[^'\n]{0,300})'|`(?P<b>[^`\n]{0,300})`"
                 r"|(?P<w>[^\s\"'`,;|&()\[\]{}\\]{1,300}))")
 _R26A_ARGS = 40  # arguments of a command read at most
@@ -8065,7 +8066,7 @@ class _R26aArg(NamedTuple):
 def _r26a_args(text: str, at: int) -> list[_R26aArg]:
     """The arguments of the command line whose name ends at ``at``: up to its line's end (a
     ``\\`` at a line's end, or a ``,`` or ``[`` of a list, reads on), a pipe, ``;`` or ``&``."""
-    if at < len(text) and text[at] in "\"'`" and text[at - len(text[at]) - 0:at]:
+    if at < len(text) and text[at] in "\"'`":
         at += 1  # (the name's closing quote, in a list)
     elif text.startswith('\\"', at):
         at += 2
@@ -8210,7 +8211,8 @@ _R26A_USERLIST = _rx(r"(?m)^[ \t]*\"[^\"\n]{1,100}\"[ \t]+\"(?P<v>[^\"\n]{1,300}
 _R26A_PSK = _rx(r"(?i)(?<![\w-])(?:psk|sae_password|wpa_passphrase|wpa_psk)[ \t]*=[ \t]*"
                 r"(?:\"(?P<v>[^\"\n]{1,300})\"|(?P<w>[^\s\"#]{8,300}))")
 _R26A_AUTH_ENV = _rx(r"(?i:_auth|_credentials?|_creds)"
-                     r"[\"']?[ \t]*[=:][ \t]*(?P<q>[\"']?)(?:(?P<u>[^\s:\"'@/=$]{1,64}):)?"
+                     r"[\"']?(?:[ \t]*[=:]|[ \t]*\n[ \t]*(?:-[ \t]+)?value:)"  # (a container's env)
+                     r"[ \t]*(?P<q>[\"']?)(?:(?P<u>[^\s:\"'@/=$]{1,64}):)?"
                      r"(?P<v>[^\s\"'#]{1,300})(?P=q)")
 _R26A_FILE_VALUE = _rx(r"(?i).*\.(?:json|ya?ml|txt|pem|key|p12|pfx|ini|cfg|conf|env|crt|toml)")
 

@@ -115,6 +115,11 @@ _ARGV: tuple[tuple[str, str, str], ...] = (
     ("go mongo", "db.go", f'exec.Command("mongo", "-u", "admin", "-p", "{V}").Run()\n'),
     ("py list over lines", "deploy.py",
      f'subprocess.run([\n    "sshpass", "-p",\n    "{V}", "ssh", host,\n])\n'),
+    ("rust Command args", "deploy.rs", f'Command::new("sshpass").args(["-p", "{V}", "ssh"])\n'),
+    ("rust Command arg chain", "deploy.rs",
+     f'Command::new("sshpass").arg("-p").arg("{V}").arg("ssh")\n'),
+    ("java ProcessBuilder", "Deploy.java", f'new ProcessBuilder("sshpass", "-p", "{V}", "ssh")\n'),
+    ("py shell string", "pack.py", f'subprocess.run("zip -P {V} out.zip a", shell=True)\n'),
     ("k8s args flow list", "deploy.yaml",
      f'spec:\n  containers:\n    - name: app\n      args: ["--password", "{V}"]\n'),
     ("k8s args block list", "deploy.yaml",
@@ -184,6 +189,9 @@ case("hostapd wpa_passphrase", f"interface=wlan0\nwpa_passphrase={V}\n", "hostap
      ("interface=wlan0",))
 case("compose REDIS_AUTH", "services:\n  app:\n    environment:\n"
      f"      - REDIS_AUTH={V}\n      - PORT=8080\n", "docker-compose.yml", (V,), ("PORT=8080",))
+case("k8s env REDIS_AUTH", "spec:\n  containers:\n    - name: app\n      env:\n"
+     f'        - name: REDIS_AUTH\n          value: "{V}"\n', "deploy.yaml", (V,),
+     ("REDIS_AUTH",))
 case("env ADMIN_CREDENTIALS", f"HOST=db\nADMIN_CREDENTIALS=admin:{W}\n", "app.env", (W,),
      ("ADMIN_CREDENTIALS=admin:",))
 case("compose ADMIN_CREDENTIALS", "services:\n  app:\n    environment:\n"
