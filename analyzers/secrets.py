@@ -211,7 +211,11 @@ DETECTORS = (
 # and git's text); find_secrets reads no mark as a value; "rotated monthly" is a note
 # 61: "ldapsearch -w V" with -w first; commands with look-alike letters folded ("myſql -pV")
 # 62: "credentials (for X) are `user` / `V`"
-SCAN_VERSION = 62
+# 63: round-26a forms (command lines' password options and places: redis-server --requirepass,
+# mongo -p, zip -P, 7z -p, ssh-keygen -N, net user, rabbitmqctl add_user, echo | docker login
+# --password-stdin...; argument lists, YAML lists, JSON's escaped quotes, Spring/Ruby/PHP
+# defaults, PowerShell -Password, .pgpass, userlist.txt, psk=, REDIS_AUTH, ADMIN_CREDENTIALS)
+SCAN_VERSION = 63
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -439,7 +443,7 @@ def _trigger(text: str, hints: _Hints = _ALL_HINTS) -> int:
         return 2
     if _ANY_OWN.search(low) is not None if every else any(k in low for k in hints.own):
         return 1
-    if ("||" in text or "??" in text or " or " in text) and (
+    if ("||" in text or "??" in text or " or " in text or "?:" in text) and (
             _ANY_ENV.search(low) is not None if every else any(k in low for k in hints.env)):
         return 1  # a secret's default after an environment lookup
     return 1 if "://" in text and "@" in text and _URL_USER.search(text) else 0  # a token as user
@@ -558,7 +562,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # by its words: STRIPE_KEY too)
     Pattern("Secret Keyword", _rx(
         r"(?i)(?:process\.env\.|\benv\[\s*[\"']|environ(?:\.get\(|\[)\s*[\"']|getenv\(\s*[\"'])"
-        rf"\w{{1,80}}+[\"']?\s*[\])]?\s*(?:\|\||\?\?|\bor\b)\s*(?P<q>{_Q})"
+        rf"\w{{1,80}}+[\"']?\s*[\])]?\s*(?:\|\||\?\?|\?:|\bor\b)\s*(?P<q>{_Q})"
         rf"(?P<v>{_ESC_VALUE})(?:(?P=q)|{_MORE})"), "envdefault",
         needs=("env[", "environ", "getenv(", "process.env.")),
     # #define API_KEY "…" (C), ds.setPassword("…") (Java setters)
@@ -629,8 +633,9 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?P<w>[^\s\"'`;|&)]{4,300})"), "any",
         _CLI_TAIL, needs=("mysql", "mariadb", "sshpass", "redis-cli")),
     Pattern("Command Line Password", _rx(
-        r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase)[= ](?P<v>[^\s\"'`;|&)]{4,300})"),
-        "cli", _CLI_TAIL, needs=("--pass",)),
+        r"(?i)(?<![\w-])--(?:password|passwd|pass|passphrase|requirepass|masterauth)[= ]"
+        r"(?P<v>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL,
+        needs=("--pass", "--requirepass", "--masterauth")),  # (round 26a: redis's options)
     # keytool -storepass PW, openssl -passout pass:PW, docker login -p PW, htpasswd -b FILE USER PW,
     # redis' requirepass PW, SQL's IDENTIFIED BY 'PW'
     Pattern("Command Line Password", _rx(
@@ -984,7 +989,7 @@ def _env_default_value(v: str, name: str) -> bool:
     """A literal after an environment variable's lookup: a secret's default when the variable's
     name is a secret's by its words (``JWT_SECRET``, ``STRIPE_KEY``; not ``API_KEY_URL``)."""
     found = re.search(r"(?:env\.|[\[(]\s*[\"'])(\w{1,80})\W*$", name.split("||")[0]
-                      .split("??")[0].rsplit(" or ", 1)[0].rstrip())
+                      .split("??")[0].split("?:")[0].rsplit(" or ", 1)[0].rstrip())
     if found is None:
         return False
     parts = split_identifier(found.group(1))
@@ -7300,7 +7305,7 @@ _R21_PROMPT = _rx(r"(?i)expect[^\n]{0,120}?(?:assword|passphrase)[^\n]{0,120}$")
 # a short name's environment default: ``process.env.DB_PW || 'V'``, ``${PASS:-V}``
 _R21_ENV_LOOKUP = _rx(
     r"(?i)(?:process\.env\.|env\[[ \t]*[\"']|environ(?:\.get\(|\[)[ \t]*[\"']|getenv\([ \t]*[\"'])"
-    r"(?P<n>\w{1,80})[\"']?[ \t]*[\])]?[ \t]*(?:\|\||\?\?|\bor\b)[ \t]*"
+    r"(?P<n>\w{1,80})[\"']?[ \t]*[\])]?[ \t]*(?:\|\||\?\?|\?:|\bor\b)[ \t]*"
     r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
 _R21_ENV_LOOKUPS = ("process.env.", "env[", "environ", "getenv(")
 _R21_SHELL_DEFAULT = _rx(r"\$\{(?P<n>\w{1,80}):?[-=](?P<v>[^}\s\"'`]{1,300})\}")
@@ -7357,6 +7362,7 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
                     _r19_password_shaped(v) or _r21_login_word(m)):
             found.append((m.start("v"), m.start("v") + len(v.rstrip(_SENTENCE_END)
                                                            if how == "password" else v)))
+    found += _r26a_spans(text, low, filename)  # (round 26a)
     _R21_LAST[0] = (text, filename, tuple(found))
     return found
 
@@ -7432,7 +7438,7 @@ def _r21_conninfo(text: str) -> list[re.Match[str]]:
 def _r21_env_matches(text: str, low: str) -> list[tuple[re.Match[str], str]]:
     """:func:`_r21_matches` of a short name's environment default."""
     matches: list[tuple[re.Match[str], str]] = []
-    if "||" in text or "??" in text or " or " in text:
+    if "||" in text or "??" in text or " or " in text or "?:" in text:  # (round 26a: PHP's ?:)
         matches += [(m, "name") for w in _R21_ENV_LOOKUPS for at in _places(low, w)
                     if (m := _R21_ENV_LOOKUP.match(text, at)) is not None]
     if "${" in text:
@@ -7980,3 +7986,333 @@ _R25_MYSQL = (_rx(_R25_MYSQL_HEAD + r"[ \t]-p(?P<q>[\"'])(?P<v>[^\"'\s$`\\][^\"'
                                     r"(?P=q)"),  # (a "$" first: a variable's)
               _rx(_R25_MYSQL_HEAD + r"(?P<q>[\"'`])-p(?P<v>[^\"'\s$`\\%{][^\"'\s`\\]{0,299})"
                                     r"(?P=q)"))
+
+
+# -- round 26a --
+# Forms an independent verifier found shown (session 30). Command lines whose password is an
+# option's argument or a place's (``redis-server --requirepass V``, ``mongo -u admin -p V``,
+# ``zip -P V``, ``7z a -pV``, ``ssh-keygen -N V``, ``sqlcmd -P V``, ``net user alice V /add``,
+# ``rabbitmqctl add_user admin V``, ``cmdkey /pass:V``…), read as their words in a script, a
+# document, a Dockerfile, a compose file's ``command:`` or git's text, and as a program's
+# argument list (``["sshpass", "-p", "V"]``, ``exec.Command("mongo", "-p", "V")``) or a
+# JSON string's escaped quotes (``-p\"V\"``); ``echo V | docker login --password-stdin``; a
+# quoted ``"--password", "V"`` in a list, a YAML list's ``- --password`` then ``- V``;
+# PowerShell's ``-Password V`` after a cmdlet; defaults in code (Spring's ``${db.password:V}``,
+# Ruby's ``password ||= "V"``); JSON's ``password=\"V\"``; ``.pgpass`` lines, pgbouncer's
+# ``userlist.txt``, wpa_supplicant's ``psk="V"``, ``REDIS_AUTH=V``, ``ADMIN_CREDENTIALS=admin:V``.
+class _R26aCommand(NamedTuple):
+    names: tuple[str, ...]  # the command's names (lower case)
+    sub: tuple[str, ...] = ()  # one of these words among its first arguments (lower case)
+    # option -> how its value is given: "n" the next argument (or ``--opt=V``), "a" attached
+    # (``-pV``, ``-p"V"``), "na" either, "e" after "=" only
+    opts: tuple[tuple[str, str], ...] = ()
+    place: int = 0  # the value is this argument after the ``sub`` word (0: none)
+    fold: bool = False  # options in any case (Windows)
+
+
+_R26A_MONGO = ("mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport",
+               "mongostat", "mongotop", "mongofiles")
+_R26A_MYSQL = ("mysql", "mysqldump", "mariadb", "mariadb-dump", "mysqladmin", "mysqlimport",
+               "mysqlshow", "mysqlcheck", "mysqlpump", "mysqlsh")
+_R26A_COMMANDS = (
+    _R26aCommand(("redis-server",), opts=(("--requirepass", "n"), ("--masterauth", "n"))),
+    _R26aCommand(("redis-cli",), opts=(("-a", "na"), ("--pass", "n"))),
+    _R26aCommand(("sshpass",), opts=(("-p", "na"),)),
+    _R26aCommand(_R26A_MONGO, opts=(("-p", "n"), ("--password", "n"))),
+    _R26aCommand(_R26A_MYSQL, opts=(("-p", "a"), ("--password", "e"))),
+    _R26aCommand(("az",), ("login",), (("-p", "n"), ("--password", "n"))),
+    _R26aCommand(("docker", "podman"), ("login",), (("-p", "n"), ("--password", "n"))),
+    _R26aCommand(("useradd", "usermod"), opts=(("-p", "n"), ("--password", "n"))),
+    _R26aCommand(("gh",), ("secret",), (("-b", "n"), ("--body", "n"))),
+    _R26aCommand(("mosquitto_pub", "mosquitto_sub", "mosquitto_rr"),
+                 opts=(("-P", "n"), ("--pw", "n"))),
+    _R26aCommand(("sqlcmd", "bcp", "osql"), opts=(("-P", "na"),)),
+    _R26aCommand(("rdesktop",), opts=(("-p", "na"),)),
+    _R26aCommand(("influx",), opts=(("-password", "n"), ("--password", "n"), ("-p", "n"))),
+    _R26aCommand(("zip",), opts=(("-P", "n"), ("--password", "n"))),
+    _R26aCommand(("unzip",), opts=(("-P", "na"),)),
+    _R26aCommand(("7z", "7za", "7zr", "7zz"), opts=(("-p", "a"),)),
+    _R26aCommand(("ssh-keygen",), opts=(("-N", "na"), ("-P", "na"))),
+    _R26aCommand(("cmdkey",), opts=(("/pass:", "a"),), fold=True),
+    _R26aCommand(("rabbitmqctl", "rabbitmqctl.bat"),
+                 ("add_user", "change_password", "authenticate_user"), place=2),
+    _R26aCommand(("net",), ("user",), place=2, fold=True),
+)
+_R26A_WORDS = tuple(sorted({n for c in _R26A_COMMANDS for n in c.names}))
+# (one search: most texts hold none; a name then what ends it, ``net`` and ``az`` with their
+# subcommand: ``net``, ``zip`` are in many words)
+_R26A_ANY_WORD = _any_of(tuple(sorted(
+    {n + c for n in _R26A_WORDS if n not in ("net", "az", "gh") for c in " \"'\t\\"}
+    | {n + ".exe" for n in _R26A_WORDS} | {"net user", "az login", "gh secret"})))
+_R26A_ANY_NAME = _any_of(_R26A_WORDS)  # (before it: a shorter search, as fast as a test)
+# a command line's argument: escaped quotes (a JSON string's ``\"V\"``), quotes, a bare word;
+# blanks, commas and brackets between (an argument list's)
+_R26A_ARG = _rx(r"(?P<sep>(?:[ \t,\[\]{}]|\)[ \t]*\.args?\()*)"  # (Rust's ``.arg("-p").arg("V")``)
+                r"(?:\\{1,2}\"(?P<e>[^\"\\\n]{0,300})\\{1,2}\""
+                r"|\"(?P<d>[^\"\n]{0,300})\"|'(?P<s>[^'\n]{0,300})'|`(?P<b>[^`\n]{0,300})`"
+                r"|(?P<w>[^\s\"'`,;|&()\[\]{}\\]{1,300}))")
+_R26A_ARGS = 40  # arguments of a command read at most
+_R26A_AFTER_NAME = _rx(r"(?:\.exe)?(?=[\s\"'`,\\\]]|$)")
+
+
+class _R26aArg(NamedTuple):
+    text: str  # the argument's content (unquoted)
+    start: int  # where its content starts in the text
+    end: int
+    bare: bool  # unquoted
+    joined: bool  # right after the argument before it (no blank, no comma)
+
+
+def _r26a_args(text: str, at: int) -> list[_R26aArg]:
+    """The arguments of the command line whose name ends at ``at``: up to its line's end (a
+    ``\\`` at a line's end, or a ``,`` or ``[`` of a list, reads on), a pipe, ``;`` or ``&``."""
+    if at < len(text) and text[at] in "\"'`":
+        at += 1  # (the name's closing quote, in a list)
+    elif text.startswith('\\"', at):
+        at += 2
+    args: list[_R26aArg] = []
+    pos, end, lines = at, len(text), 0
+    while pos < end and len(args) < _R26A_ARGS:
+        m = _R26A_ARG.match(text, pos)
+        if m is None or m.end() == pos:
+            c = text[pos]
+            if c == "\n":
+                before = text[max(pos - 2, at):pos].rstrip()
+                if lines >= 8 or not before.endswith(("\\", ",", "[", "(")):
+                    break
+                lines += 1
+            elif c in "|;&#\"'`":  # (an unmatched quote: a string's or a code span's end)
+                break
+            pos += 1
+            continue
+        g = next(k for k in ("e", "d", "s", "b", "w") if m.group(k) is not None)
+        args.append(_R26aArg(m.group(g), m.start(g), m.end(g), g == "w",
+                             not m.group("sep") and bool(args) and m.start() == args[-1].end
+                             + (0 if args[-1].bare else 1)))
+        pos = m.end()
+    return args
+
+
+def _r26a_value(v: str, option: str) -> bool:
+    """Whether a command line's argument ``v`` in a password's place is one: not empty, a
+    variable, a substitution, an option or a placeholder."""
+    return (bool(v) and v[0] not in "$%<{(-/*@`" and "$(" not in v and _TEMPLATE.search(v) is None
+            and _plausible(v, "cli", option))
+
+
+def _r26a_command(cmd: _R26aCommand, args: list[_R26aArg]) -> list[tuple[int, int]]:
+    """The password's spans in ``args`` of a command ``cmd`` (see ``_R26A_COMMANDS``)."""
+    sub = -1
+    if cmd.sub:
+        sub = next((i for i, a in enumerate(args[:6]) if a.text.lower() in cmd.sub), -1)
+        if sub < 0:
+            return []
+    if cmd.place:
+        got = _r26a_place(cmd, args, sub + cmd.place)
+        return [] if got is None else [(got.start, got.end)]
+    spans: list[tuple[int, int]] = []
+    for i, a in enumerate(args):
+        nxt = args[i + 1] if i + 1 < len(args) else None
+        for opt, how in cmd.opts:
+            got = _r26a_option(a, nxt, opt, how, cmd.fold)
+            if got is not None and _r26a_value(got.text, opt):
+                spans.append((got.start, got.end))
+                break
+    return spans
+
+
+def _r26a_place(cmd: _R26aCommand, args: list[_R26aArg], k: int) -> _R26aArg | None:
+    """The argument ``k`` when it is a password in its place (``rabbitmqctl add_user admin
+    V``): no option before it; for ``net user`` (``fold``), ``… V /add`` or a chosen password's
+    shape ("the net user count grew" is prose)."""
+    if k >= len(args) or any(a.text.startswith(("/", "-")) for a in args[k - cmd.place + 1:k]):
+        return None
+    v = args[k].text
+    if not _r26a_value(v, "password"):
+        return None
+    if cmd.fold and not (_r19_password_shaped(v)
+                         or k + 1 < len(args) and args[k + 1].text.startswith("/")):
+        return None
+    return args[k]
+
+
+def _r26a_option(a: _R26aArg, nxt: _R26aArg | None, opt: str, how: str,
+                 fold: bool) -> _R26aArg | None:
+    """The value of the option ``opt`` (given ``how``: see ``_R26aCommand``) if the argument
+    ``a`` is it (``nxt``: the argument after it)."""
+    text = a.text.lower() if fold else a.text
+    if text == opt and nxt is not None:
+        if "n" in how and not nxt.joined:
+            return nxt
+        if ("a" in how or opt.endswith(":")) and nxt.joined and not nxt.bare:
+            return nxt  # (``-p"V"``, ``-p\\"V\\"``)
+        return None
+    if text == opt + "=" and how != "a" and nxt is not None and nxt.joined:
+        return nxt  # (``--password="V"``)
+    if text.startswith(opt + "=") and how != "a" and len(text) > len(opt) + 1:
+        n = len(opt) + 1
+        return a._replace(text=a.text[n:], start=a.start + n)
+    if "a" in how and text.startswith(opt) and len(text) > len(opt):  # (or ``"-pV"``)
+        return a._replace(text=a.text[len(opt):], start=a.start + len(opt))
+    return None
+
+
+def _r26a_commands(text: str, low: str) -> list[tuple[int, int]]:
+    """The passwords of the command lines of ``_R26A_COMMANDS`` in ``text``."""
+    spans: list[tuple[int, int]] = []
+    for cmd in _R26A_COMMANDS:
+        for name in cmd.names:
+            if name not in low:
+                continue
+            read_to = -1  # (a name among the arguments read of one before it: not read again)
+            for at in _r21_places(low, name):
+                after = _R26A_AFTER_NAME.match(low, at + len(name))
+                if at < read_to or after is None or low[at - 1:at] in (".", "-"):
+                    continue
+                args = _r26a_args(text, after.end())
+                spans += _r26a_command(cmd, args)
+                read_to = args[-1].end if args else read_to
+    return spans
+
+
+# ``echo V | docker login -u me --password-stdin``
+_R26A_STDIN_LOGIN = _rx(
+    r"(?:echo|printf)[ \t]+(?:-[neE]{1,3}[ \t]+)?(?:(?P<f>[\"'])%s(?:\\{1,2}n)?(?P=f)[ \t]+)?"
+    r"(?P<q>[\"']?)(?P<v>[^\s\"'|;&$`\\]{1,300})(?:\\{1,2}n)?(?P=q)[ \t]*\|[ \t]*"
+    r"(?:sudo[ \t]+)?[\w./-]{0,40}?(?:docker|podman|buildah|skopeo|nerdctl|helm|oras|crane"
+    r"|regctl|cosign)(?:[ \t]+(?:registry|auth))?[ \t]+login(?![\w-])[^\n|;&]{0,300}?"
+    r"--password-stdin")
+# a list's quoted ``"--password", "V"`` (a program's argument list, a compose file's or a
+# container's ``args: ["--password", "V"]``) and a YAML list's ``- --password`` then ``- V``
+_R26A_PASS_OPTION = (r"--(?:[a-z0-9]{1,20}-){0,3}(?:password|passwd|pass|passphrase|pw"
+                     r"|requirepass|masterauth)")
+_R26A_LIST_ARG = _rx(rf"(?i)(?P<a>[\"']){_R26A_PASS_OPTION}(?P=a)[ \t]*,\s{{0,80}}"
+                     r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\][^\"'`\s\\]{0,299})(?P=q)")
+_R26A_YAML_ARG = _rx(rf"(?im)^(?P<i>[ \t]*)-[ \t]+(?P<a>[\"']?){_R26A_PASS_OPTION}(?P=a)[ \t]*\n"
+                     r"(?P=i)-[ \t]+(?P<q>[\"']?)(?P<v>[^\s\"'#][^\s\"']{0,299})(?P=q)[ \t]*$")
+# PowerShell's ``-Password V`` on a cmdlet's line (``New-LocalUser … -Password V``)
+_R26A_CMDLET = _rx(r"(?<![\w-])[A-Za-z]{2,20}-[A-Za-z]{2,40}(?![\w-])")
+_R26A_PS_PASSWORD = _rx(r"(?i)(?<![\w-])-(?:[a-z]{0,30}password|passwd|pwd)(?::|[ \t]+)"
+                        r"(?P<q>[\"']?)(?P<v>[^\s\"'$(`@{\[\-][^\s\"'`]{0,299})(?P=q)")
+# defaults in code: Spring's ``@Value("${db.password:V}")``, Ruby's ``password ||= "V"``
+_R26A_SECRET_NAME = (r"[\w.-]{0,60}(?i:pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key"
+                     r"|credentials?)[\w.-]{0,40}")
+_R26A_SPRING = _rx(rf"\$\{{(?P<n>{_R26A_SECRET_NAME}):(?![-=?+])(?P<v>[^}}\s\"'$:]{{1,300}})\}}")
+_R26A_OR_ASSIGN = _rx(r"(?:\|\||&&|\?\?)=[ \t]*(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)")
+# a JSON string's ``password=\"V\"``
+_R26A_ESCAPED = _rx(r"[:=][ \t]*\\{1,2}\"(?P<v>[^\"\\\s]{1,300})\\{1,2}\"")
+_R26A_NAME_WORD = _rx(r"(?i)pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|credential")
+# settings: a ``.pgpass`` line (``host:port:db:user:V``), pgbouncer's ``userlist.txt``
+# (``"user" "V"``), wpa_supplicant's and hostapd's ``psk="V"``, ``REDIS_AUTH=V``,
+# ``ADMIN_CREDENTIALS=admin:V``
+_R26A_PGPASS = _rx(r"(?m)^[ \t]*(?:[-\w.*]{1,253}|\[[\w:.]{1,60}\]):(?:\d{1,5}|\*):[^:\s]{1,100}"
+                   r":[^:\s]{1,100}:(?P<v>\S{1,300})[ \t]*$")
+_R26A_USERLIST = _rx(r"(?m)^[ \t]*\"[^\"\n]{1,100}\"[ \t]+\"(?P<v>[^\"\n]{1,300})\"[ \t]*$")
+_R26A_PSK = _rx(r"(?i)(?<![\w-])(?:psk|sae_password|wpa_passphrase|wpa_psk)[ \t]*=[ \t]*"
+                r"(?:\"(?P<v>[^\"\n]{1,300})\"|(?P<w>[^\s\"#]{8,300}))")
+_R26A_AUTH_ENV = _rx(r"(?i:_auth|_credentials?|_creds)"
+                     r"[\"']?(?:[ \t]*[=:]|[ \t]*\n[ \t]*(?:-[ \t]+)?value:)"  # (a container's env)
+                     r"[ \t]*(?P<q>[\"']?)(?:(?P<u>[^\s:\"'@/=$]{1,64}):)?"
+                     r"(?P<v>[^\s\"'#]{1,300})(?P=q)")
+_R26A_FILE_VALUE = _rx(r"(?i).*\.(?:json|ya?ml|txt|pem|key|p12|pfx|ini|cfg|conf|env|crt|toml)")
+
+
+def _r26a_spans(text: str, low: str, filename: str) -> list[tuple[int, int]]:
+    """The values of round 26a's forms in ``text`` (see above; ``low``: it in lower case)."""
+    spans: list[tuple[int, int]] = []
+    if _R26A_ANY_NAME.search(low) is not None and _R26A_ANY_WORD.search(low) is not None:
+        spans += _r26a_commands(text, low)
+    if "--password-stdin" in low:
+        spans += [(m.start("v"), m.end("v")) for at in _r21_places(low, "echo")
+                  + _r21_places(low, "printf") if (m := _R26A_STDIN_LOGIN.match(text, at))
+                  and _r26a_value(m.group("v"), "password")]
+    if "--" in text and ("pass" in low or "auth" in low):
+        list_arg = '"--' in text or "'--" in text
+        yaml_arg = "- --" in text or '- "--' in text or "- '--" in text
+        for rule in (_R26A_LIST_ARG,) * list_arg + (_R26A_YAML_ARG,) * yaml_arg:
+            spans += [(m.start("v"), m.end("v")) for m in rule.finditer(text)
+                      if _r26a_value(m.group("v"), "password")]
+    if "-pass" in low or "-pwd" in low or "-passwd" in low:
+        spans += _r26a_powershell(text, low)
+    spans += _r26a_defaults(text, low)
+    spans += _r26a_settings(text, low, filename)
+    return spans
+
+
+def _r26a_powershell(text: str, low: str) -> list[tuple[int, int]]:
+    """PowerShell's ``-Password V`` after a cmdlet on its line (a value of a chosen password's
+    shape when not quoted: ``the -Password parameter`` is prose)."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(text, low, ("-pass", "-pwd")):
+        for m in _R26A_PS_PASSWORD.finditer(text, a, b):
+            v = m.group("v")
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if _R26A_CMDLET.search(text, line_start, m.start()) is None:
+                continue
+            if _r26a_value(v, "password") and (m.group("q") or _r19_password_shaped(v)):
+                spans.append((m.start("v"), m.end("v")))
+    return spans
+
+
+def _r26a_defaults(text: str, low: str) -> list[tuple[int, int]]:
+    """Spring's ``${db.password:V}``, Ruby's ``password ||= "V"`` and JSON's escaped
+    ``password=\\"V\\"`` (see above)."""
+    spans: list[tuple[int, int]] = []
+    found: list[re.Match[str]] = []
+    if "${" in text:
+        found += [m for at in _places(text, "${") if (m := _R26A_SPRING.match(text, at))]
+    for m in found:
+        v = m.group("v")
+        if _TEMPLATE.search(v) is None and _plausible(v, "keyword", m.group("n") + " ="):
+            spans.append((m.start("v"), m.end("v")))
+    ors = [at for op in ("||=", "&&=", "??=") for at in _places(text, op)] if "=" in text else []
+    escaped = '\\"' in text and any(op + '\\' in text for op in ("=", ":", ": ", "= "))
+    for m in [m for at in ors if (m := _R26A_OR_ASSIGN.match(text, at))] + (
+            list(_R26A_ESCAPED.finditer(text)) if escaped else []):
+        name = _r26a_name_before(text, m.start())
+        v = m.group("v")
+        if _R26A_NAME_WORD.search(name) is not None and _TEMPLATE.search(v) is None \
+                and _plausible(v, "keyword", name + " ="):
+            spans.append((m.start("v"), m.end("v")))
+    return spans
+
+
+def _r26a_name_before(text: str, at: int) -> str:
+    """The name (letters, digits, ``_``, ``.``, ``-``; at most 100) ending at ``at`` (blanks
+    before ``at`` passed over)."""
+    end = at
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    k = end
+    while k > max(end - 100, 0) and (text[k - 1].isalnum() or text[k - 1] in "_.-"):
+        k -= 1
+    return text[k:end]
+
+
+def _r26a_settings(text: str, low: str, filename: str) -> list[tuple[int, int]]:
+    """The settings files' forms of round 26a (see above)."""
+    spans: list[tuple[int, int]] = []
+    base = posixpath.basename(filename.lower())
+    if "pgpass" in low or base.endswith("pgpass"):
+        spans += [(m.start("v"), m.end("v")) for m in _R26A_PGPASS.finditer(text)
+                  if _url_value(m.group("v")) and m.group("v") != "*"]
+    if base == "userlist.txt" or "userlist" in low and "pgbouncer" in low:
+        spans += [(m.start("v"), m.end("v")) for m in _R26A_USERLIST.finditer(text)
+                  if not _example_value(m.group("v")) and len(m.group("v")) >= 4]
+    if "psk" in low or "wpa_passphrase" in low or "sae_password" in low:
+        for m in _R26A_PSK.finditer(text):
+            g = "v" if m.group("v") is not None else "w"
+            if _url_value(m.group(g)) and _r26a_value(m.group(g), "password"):
+                spans.append((m.start(g), m.end(g)))
+    places = _places(low, "_auth") + _places(low, "_cred") if "_a" in low or "_c" in low else []
+    for at in places:
+        a = _R26A_AUTH_ENV.match(text, at)
+        name = _r26a_name_before(text, at) + text[at:at + 5]  # (``REDIS_AUTH``)
+        if a is None or not name[:1].isalpha():
+            continue
+        v = a.group("v").rstrip(_SENTENCE_END)
+        if not _r26a_value(v, name) or _R26A_FILE_VALUE.fullmatch(v) or "/" in v:
+            continue
+        if a.group("u") is not None and _url_value(v) or _r21_strong(v):
+            spans.append((a.start("v"), a.start("v") + len(v)))
+    return spans

@@ -62,12 +62,16 @@ def shown_text(text: str) -> str:
 def shown_note(note: HandoffNote) -> HandoffNote:
     """``note`` as shown (its JSON): the human sections masked as :func:`shown_text` masks
     them, and the paths of the changes, definitions and TODO lines (a secret in a file's path;
-    every other field is masked as it is made)."""
+    every other field is masked as it is made; and the test command, kept as given to run it
+    again: ``--test-cmd 'mysql -pV'`` showed V in the JSON)."""
     human = HumanSections(**{k: redact_git(v, DEFAULT_NOTE) if v else v
                              for k, v in note.human.model_dump().items()})
+    tests = note.tests
+    if tests is not None:
+        tests = tests.model_copy(update={"command": redact_git(tests.command)})
 
     return note.model_copy(update={
-        "human": human, "committed_changes": masked_paths(note.committed_changes),
+        "human": human, "tests": tests, "committed_changes": masked_paths(note.committed_changes),
         "uncommitted_changes": masked_paths(note.uncommitted_changes),
         "touched_definitions": masked_paths(note.touched_definitions),
         "todos": masked_paths(note.todos)})
