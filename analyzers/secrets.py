@@ -7377,7 +7377,10 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
                                                     "password") \
                 or how == "call" and _plausible(v, "keyword", "password") and (
                     _r19_password_shaped(v) or _r21_login_word(m)) \
-                or how == "strong" and _r21_strong(v) and _plausible(v, "keyword", "password"):
+                or how == "strong" and _r21_strong(v) and _plausible(v, "keyword", "password") \
+                or how == "connect" and _plausible(v, "keyword", "password") and (
+                    _r21_strong(v) or _r19_password_shaped(v)
+                    and m.group("u").lower() in _R26_ACCOUNTS):
             found.append((m.start("v"), m.start("v") + len(v.rstrip(_SENTENCE_END)
                                                            if how == "password" else v)))
     _R21_LAST[0] = (text, filename, tuple(found))
@@ -8044,7 +8047,12 @@ _R26_CALL_ARGS = {n: _r26_args(n) for n in {1, 2, 3, 4}}
 _R26_PARAMIKO = _rx(r"\(\s{0,80}[^,()\n]{1,200},\s{0,80}\d{1,5}\s{0,80},\s{0,80}"
                     r"(?P<uq>[\"'])[^\"'\n]{1,160}(?P=uq)\s{0,80}," + _R26_VALUE)
 # a user's name first: ``Connect("admin", "V")`` (a literal both)
-_R26_USER_FIRST = _rx(r"\(\s{0,80}(?P<uq>[\"'])[^\"'\n\s]{1,160}(?P=uq)\s{0,80}," + _R26_VALUE)
+_R26_USER_FIRST = _rx(r"\(\s{0,80}(?P<uq>[\"'])(?P<u>[^\"'\n\s]{1,160})(?P=uq)\s{0,80},"
+                      + _R26_VALUE)
+# the accounts a connect call's first literal names (else its second is read as a password
+# only when chosen beyond doubt: ``boto.connect("my-bucket", "us-east-1")`` is no login)
+_R26_ACCOUNTS = frozenset("admin administrator root user postgres mysql sa dbo guest operator "
+                          "ftp pi ubuntu oracle system sysdba master app service deploy".split())
 # configparser's ``cfg.set("db", "password", "V")``, ``set_value("db", "pwd", "V")``
 _R26_CF_SET = _rx(r"(?i)\.set(?:_value)?\(\s{0,80}(?P<sq>[\"'])[\w .-]{1,80}(?P=sq)\s{0,80},"
                   r"\s{0,80}(?P<nq>[\"'])(?P<n>[\w.-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|pw"
@@ -8080,13 +8088,21 @@ _R26_UI = (
     _rx(r"(?i)(?<![\w$])onview\(" + _R26_FIELD_ARG + r"\)\s{0,80}\.perform\([^\n;]{0,160}?"
         r"(?:typetext|replacetext)\(\s{0,80}(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)"),
     # ``app.secureTextFields["Password"].typeText("V")``, ``textFields["password"]``
-    _rx(r"(?i)(?:(?P<s>securetextfields)|textfields)\[(?P<a>[^\[\]\n]{0,80})\]"
-        r"(?:\.firstmatch)?\s{0,80}\.typetext\(\s{0,80}(?P<q>\")(?P<v>[^\"\s\\]{1,300})\""),
+    _rx(r"(?i)(?:(?P<s>securetextfields)|textfields)(?:\[(?P<a>[^\[\]\n]{0,80})\])?"
+        r"(?:\.firstmatch|\.element(?:\([^()\n]{0,40}\))?)?\s{0,80}\.typetext\(\s{0,80}"
+        r"(?P<q>\")(?P<v>[^\"\s\\]{1,300})\""),
     # ``document.getElementById('password').value='V'`` (a script in a string too)
     _rx(r"(?i)(?:getelementbyid|queryselector|getelementsbyname)\((?P<a>[^()\n]{0,80})\)"
         r"(?:\[\d\])?\.value[ \t]*=[ \t]*\\?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})\\?(?P=q)"),
 )
-_R26_UI_WORDS = ("userevent", "user.type", "user.paste", "fireevent", "onview(", "textfields[",
+# a field's variable named for a password given a literal (``passwordField.typeText("V")``,
+# ``pwInput.sendKeys("V")``, ``password_input.send_keys("V")``)
+_R26_PW_VAR = _rx(r"(?<![\w$.])(?P<a>[A-Za-z_$][\w$]{0,40})[ \t]*\.(?:typeText|sendKeys|send_keys"
+                  r"|fill|type|setValue|set_value|replaceText|pressSequentially)\([ \t]*"
+                  + _R23_VALUE)
+_R26_VAR_NAME = _rx(r"(?i)(?<!by)(?<!com)(?<!sur)pass(?!ed|es\b|enger|age|ive|port|through|thru)"
+                    r"|pwd|^pw|[a-z_]pw(?![a-z])")
+_R26_UI_WORDS = ("userevent", "user.type", "user.paste", "fireevent", "onview(", "textfields",
                  ".value")
 _R26_VAR_LINES = 12  # lines after a field's variable read for its value (round 25: 3)
 
@@ -8102,10 +8118,13 @@ def _r26_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str]
         out += _r26_answers(text, low)
     if "input" in low and ("input password" in low or "input text" in low):
         out += [(m, "call") for m in _R26_ROBOT.finditer(text)]
+    if ("pass" in low or "pw" in low) and any(w in low for w in _R24_FIELD_WORDS):
+        out += [(m, "call") for m in _R26_PW_VAR.finditer(text)
+                if _R26_VAR_NAME.search(m.group("a")) is not None]
     if any(w in low for w in _R26_UI_WORDS):
         for rule in _R26_UI:
             for m in rule.finditer(text):
-                a = m.group("a").lower()
+                a = (m.group("a") or "").lower()
                 if "pass" in a or "pwd" in a or m.groupdict().get("s"):
                     out.append((m, "call"))
     return out
@@ -8118,21 +8137,24 @@ def _r26_calls(text: str, low: str, filename: str) -> list[tuple[re.Match[str], 
         places = _places if word[0] == "." else _r21_places
         for at in places(low, word) if word in low else ():
             start = at + len(word) - 1
+            how = "call"
             if word == "connect(":
                 if low[at - 1:at] == ".":
                     continue  # (".connect(": read below)
-                m = _R26_USER_FIRST.match(text, start)
+                m, how = _R26_USER_FIRST.match(text, start), "connect"
             elif word == ".connect(":
-                m = _R26_PARAMIKO.match(text, start) or _R26_USER_FIRST.match(text, start)
+                m = _R26_PARAMIKO.match(text, start)
+                if m is None:
+                    m, how = _R26_USER_FIRST.match(text, start), "connect"
             else:
                 m = _R26_CALL_ARGS[before].match(text, start)
             if m is not None:
-                out.append((m, "call"))
+                out.append((m, how))
     if "login(" in low:  # (Go's ``client.Login("admin", "V")``)
         out += [(m, "call") for at in _places(low, ".login(")
                 if (m := _R26_USER_FIRST.match(text, at + 6)) is not None]
-    if ".set" in low:
-        out += [(m, "call") for m in _R26_CF_SET.finditer(text)]
+    if ".set" in low:  # (not a setting about a password: ``"password_url"``)
+        out += [(m, "call") for m in _R26_CF_SET.finditer(text) if not _about_secret(m["n"])]
     test = bool(filename) and _R26_TEST_FILE.search(filename.lower()) is not None
     for word, place in _R26_HASHERS.items():
         for at in _places(low, word) if word in low else ():
@@ -8193,7 +8215,8 @@ _R26_SECRET_WORD = _rx(rf"(?i)(?<![a-z]){_R26_PW}(?![a-z])|password|passphrase|c
 # a password's name alone on its line (a comment's mark, a heading's, no colon), its value
 # alone on the next line: ``# DB password`` then ``V`` (or ``# V``)
 _R26_NAME_NEXT = _rx(r"(?im)^[ \t]*(?:(?:#{1,6}|//|--|;|\*)[ \t]*)?(?:[\w-]{1,30}[ \t]+){0,3}"
-                     rf"{_R26_PW}[ \t]*\r?\n[ \t]*(?:(?:#|//|--|;|\*)[ \t]*)?[`\"']?"
+                     rf"{_R26_PW}[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:#|//|--|;|\*)[ \t]*)?"
+                     r"[`\"']?"
                      r"(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\r?\n|$)")
 
 
@@ -8246,8 +8269,9 @@ def _r26_shell_arrows(text: str, low: str, filename: str) -> list[tuple[int, int
     -> V"``; round 25 read its comments)."""
     if not filename.lower().endswith(_R26_SHELL):
         return []
-    return [s for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS)
-            for s in _r22_arrow_spans(text, a, b)]
+    lines = _r21_lines(text, low, _R23_COMMENT_WORDS)
+    return [s for a, b in lines for s in _r22_arrow_spans(text, a, b)] + _r21_prose_spans(
+        text, low, doc=True, lines=lines)  # (and the prose it echoes: ``echo "pw => V"``)
 
 
 def _r26_file_spans(text: str, low: str, filename: str) -> list[tuple[int, int]]:

@@ -100,7 +100,9 @@ benign("a test's labels in hashing calls",
        'hash_password("password1")\n', "tests/test_auth.py")
 benign("connect calls of hosts and ports",
        'sock.connect(("localhost", 8080))\nws.connect("wss://example.com/feed", "chat")\n'
-       'client.connect("broker.local", 1883)\n', "net.py")
+       'client.connect("broker.local", 1883)\nconn = boto.connect("my-bucket", "us-east-1")\n'
+       'ws.connect("ws://h:8080", "proto-v13")\ndb.connect("sqlite", "app.db")\n'
+       'cfg.set("db", "password_file", "/run/secrets/db2")\n', "net.py")
 
 # -- expect-style dialogues --
 
@@ -140,10 +142,16 @@ _UI: tuple[tuple[str, str, str], ...] = (
     ("espresso with clearText", "LoginTest.kt",
      'onView(withId(R.id.password_input)).perform(clearText(), typeText("{v}"))\n'),
     ("xcuitest", "LoginTests.swift", 'app.secureTextFields["Password"].typeText("{v}")\n'),
+    ("xcuitest first match", "LoginTests.swift",
+     'app.secureTextFields.firstMatch.typeText("{v}")\n'),
     ("xcuitest any secure field", "LoginTests.swift",
      'app.secureTextFields["Enter it"].typeText("{v}")\n'),
     ("selenium execute_script", "test_login.py",
      "driver.execute_script(\"document.getElementById('password').value='{v}'\")\n"),
+    ("xcuitest a field's variable", "LoginTests.swift",
+     'let passwordField = app.secureTextFields["Password"]\npasswordField.tap()\n'
+     'passwordField.typeText("{v}")\n'),
+    ("a password field's variable", "login.spec.js", "await pwInput.type('{v}')\n"),
     ("selenium variable far above", "test_login.py",
      'pw = driver.find_element(By.NAME, "password")\nname = driver.find_element(By.NAME, "u")\n'
      'name.clear()\nname.send_keys("bob")\npw.clear()\nwait.until(ready)\npw.send_keys("{v}")\n'),
@@ -158,7 +166,9 @@ benign("js UI tests of variables and other fields",
        "await userEvent.type(screen.getByLabelText(/password/i), password)\n"
        "await userEvent.type(screen.getByLabelText(/search/i), 'Zq7!vR2pLx9w')\n"
        "fireEvent.change(getByLabelText('Email'), { target: { value: 'Zq7!vR2pLx9w' } })\n"
-       "document.getElementById('password').value = pw\n", "Login.test.js")
+       "document.getElementById('password').value = pw\n"
+       "await bypassInput.type('Zq7!vR2pLx9w')\nawait passengerName.type('Bob2Smith')\n"
+       "await passwordInput.type('password')\n", "Login.test.js")
 benign("mobile UI tests of variables and other fields",
        'onView(withId(R.id.password)).perform(typeText(password));\n'
        'onView(withId(R.id.search)).perform(typeText("Zq7!vR2pLx9w"));\n', "LoginTest.java")
@@ -195,6 +205,9 @@ case("sh comment name then value", f"# DB password\n# {V}\necho start\n", "ops.s
 case("sh echo arrow", f"echo 'DB_PASSWORD: {OLD} -> {V}'\n", "rotate.sh", (OLD, V), ())
 case("sh heredoc arrow", f"cat <<EOF\nDB_PASSWORD: {OLD} -> {V}\nEOF\n", "rotate.sh", (OLD, V), ())
 case("sh echo chain", f'echo "db password: {OLD} ~> {V}"\n', "rotate.sh", (OLD, V), ())
+case("sh echo arrow weak", f"echo 'DB_PASSWORD: {OLD} -> {W}'\n", "rotate.sh", (OLD, W), ())
+case("sh echo prose", f"echo 'the db password is {W}'\n", "rotate.sh", (W,), ())
+case("md heading then a blank line", f"## Staging password\n\n{W}\n", "OPS.md", (W,), ())
 
 # -- look-alikes kept --
 
