@@ -8214,8 +8214,8 @@ _R26_OLD_ONE = _rx(r"(?i)(?<![\w-])(?:old|previous|former|last|current)[ \t]+one
 _R26_SECRET_WORD = _rx(rf"(?i)(?<![a-z]){_R26_PW}(?![a-z])|password|passphrase|credential")
 # a password's name alone on its line (a comment's mark, a heading's, no colon), its value
 # alone on the next line: ``# DB password`` then ``V`` (or ``# V``)
-_R26_NAME_NEXT = _rx(r"(?im)^[ \t]*(?:(?:#{1,6}|//|--|;|\*)[ \t]*)?(?:[\w-]{1,30}[ \t]+){0,3}"
-                     rf"{_R26_PW}[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:#|//|--|;|\*)[ \t]*)?"
+_R26_NAME_NEXT = _rx(r"(?im)^[ \t]*(?:(?:#{1,6}|//|--|;)[ \t]*)?(?:[\w-]{1,30}[ \t]+){0,3}"
+                     rf"{_R26_PW}[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:#|//|--|;)[ \t]*)?"
                      r"[`\"']?"
                      r"(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\r?\n|$)")
 

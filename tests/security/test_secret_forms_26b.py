@@ -225,7 +225,7 @@ benign("prose of passwords with no value",
        "the old one was revoked yesterday\nTODO: rotate the admin password (currently weak)\n"
        "the token for CI is stored in the repository settings\n", "OPS.md")
 benign("a name then words", "# DB password\nKeep it in the vault.\n\n## Password\n"
-       "Use the reset page.\n", "OPS.md")
+       "Use the reset page.\n\nFields:\n\n* Password\n* Email2Me!\n", "OPS.md")
 benign("a shell script's arrows of settings",
        "echo 'password hashing: bcrypt -> argon2id'\necho 'PASSWORD_MIN_LENGTH: 8 -> 12'\n",
        "migrate.sh")
