@@ -215,7 +215,14 @@ DETECTORS = (
 # mongo -p, zip -P, 7z -p, ssh-keygen -N, net user, rabbitmqctl add_user, echo | docker login
 # --password-stdin...; argument lists, YAML lists, JSON's escaped quotes, Spring/Ruby/PHP
 # defaults, PowerShell -Password, .pgpass, userlist.txt, psk=, REDIS_AUTH, ADMIN_CREDENTIALS)
-SCAN_VERSION = 63
+# 64: round-26 forms (a password as a call's argument: create_user, Connect, SMTP.start,
+# add_password, paramiko, configparser's set, check/make/hash_password, hashpw, pbkdf2_hmac;
+# expect-style dialogues; Robot, Testing Library, Espresso, XCUITest, getElementById().value,
+# a field's variable 12 lines above; prose "went from OLD to V", "wifi key is V", "the pw is V",
+# "password (staging): V", "the old one V", "(currently V)", "token for CI is V", "# DB password"
+# then V; Coptic look-alikes; a shell script's arrows); kept: "password: monthly, by …",
+# "password: rotated -> see runbook"
+SCAN_VERSION = 64
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -2049,6 +2056,11 @@ def _original_span(where: list[int], start: int, end: int) -> tuple[int, int]:
 # is). A word with any other letter (Russian's ``Пароль``) is left as it is.
 _CONFUSABLE = "аАВеЕКкМНоОрРсСТуУхХіІјЈѕЅԁһԛԝαΑΒΕΖΗιΙκΚΜνΝοΟρΡΤυΥχΧ\u0131\u017f\u0130"
 _CONFUSABLE_LATIN = "aABeEKkMHoOpPcCTyYxXiIjJsSdhqwaABEZHiIkKMvNoOpPTuYxXisI"  # (ı ſ: 11; İ: 12)
+# (round 26: Coptic's, and more of Cyrillic's, Greek's and Latin's: ``ⲣassword``, ``passwⲟrd``)
+_CONFUSABLE += ("\u2c80\u2c81\u2c82\u2c88\u2c89\u2c8c\u2c8e\u2c92\u2c93\u2c94\u2c95\u2c98"
+                "\u2c9a\u2c9e\u2c9f\u2ca2\u2ca3\u2ca4\u2ca5\u2ca6\u2ca8\u2ca9\u2cac\u2cad"
+                "\u2cb1\u04cf\u04c0\u0461\u051c\u03f2\u03f9\u03f3\u037f\u0251\u0261")
+_CONFUSABLE_LATIN += "AaBEeZHIiKkMNOoPpCcTYyXxwlIwWcCjJag"
 # hyphens standing for "-" in a name (``API－KEY`` fullwidth, ``api‑key`` non-breaking): folded
 # between two Latin letters only (a word's hyphen; an en dash in prose is left as it is)
 _HYPHENS = "\u2010\u2011\u2012\u2212\ufe63\uff0d\u2013\u2014"  # (en and em dashes: round 10)
@@ -4548,12 +4560,21 @@ def _without_phrases(line: str, found: list[Finding]) -> list[Finding]:
     out = []
     for f in found:
         v = line[f.start:f.end]
-        if v.isalpha() and _PHRASE_REST.fullmatch(line, f.end) is not None:
+        word = v.rstrip(",;")  # (round 26: ``password: monthly, by the on-call engineer``)
+        rest = f.end + (line[f.end:f.end + 1] in (",", ";"))
+        if word.isalpha() and _PHRASE_REST.fullmatch(line, rest) is not None:
             phrase = line[f.start:].strip()
             if _phrase_is_text(phrase, phrase.split()):
                 continue
+        if word.isalpha() and word.lower() in _NOTE_WORDS and _NOTE_ARROW.fullmatch(
+                line, f.end) is not None:
+            continue  # (round 26: ``password: rotated -> see runbook``)
         out.append(f)
     return out
+
+
+# a note's word then an arrow to words (``password: rotated -> see runbook``)
+_NOTE_ARROW = _rx(r"[ \t]*(?:->|=>|\u2192)(?:[ \t]+[^\W\d_][\w'\u2019-]*){1,12}[ \t]*[.!?:]?[ \t]*")
 
 
 # -- config-file forms (round 7a) --
@@ -7350,8 +7371,9 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
         if _r18_code(filename):  # (round 23: a comment's prose)
             found += _r21_prose_spans(text, low, doc=True, lines=comments)
     found += _r24_comment_next(text, low)  # (round 25: in scripts, documents, git's text too)
+    found += _r26_file_spans(text, low, filename)
     matches = _r21_matches(text, low, _r21_present(low, filename)) + _r23_matches(
-        text, low, filename)
+        text, low, filename) + _r26_matches(text, low, filename)
     for m, how in matches:
         v = m.group("v")
         if how == "name" and _r19_short_name(m.group("n")) \
@@ -7359,7 +7381,11 @@ def _round21_spans(text: str, filename: str, low: str) -> list[tuple[int, int]]:
                 or how == "password" and _plausible(v.rstrip(_SENTENCE_END), "keyword",
                                                     "password") \
                 or how == "call" and _plausible(v, "keyword", "password") and (
-                    _r19_password_shaped(v) or _r21_login_word(m)):
+                    _r19_password_shaped(v) or _r21_login_word(m)) \
+                or how == "strong" and _r21_strong(v) and _plausible(v, "keyword", "password") \
+                or how == "connect" and _plausible(v, "keyword", "password") and (
+                    _r21_strong(v) or _r19_password_shaped(v)
+                    and m.group("u").lower() in _R26_ACCOUNTS):
             found.append((m.start("v"), m.start("v") + len(v.rstrip(_SENTENCE_END)
                                                            if how == "password" else v)))
     found += _r26a_spans(text, low, filename)  # (round 26a)
@@ -7580,6 +7606,7 @@ def _r22_free_spans(text: str, low: str) -> list[tuple[int, int, str]]:
     if read != text and len(read) == len(text):  # (look-alike letters, other spaces)
         spans += _r21_prose_spans(read, read.lower())
     spans += _r22_prose_spans(read, read.lower()) + _r24_comment_next(read, read.lower())
+    spans += _r26_prose_spans(read, read.lower())  # (round 26)
     return [(a, b, "Secret In Prose") for a, b in spans]
 
 
@@ -7665,11 +7692,12 @@ _R23_COMMENT = ("#", "//", "/*", "*", "--", ";", "<!--", "%", "'")
 _R23_COMMENT_WORDS = ("pass", "pw", "login", "log in", "u/p", "cred")
 
 
-def _r23_comment_lines(text: str, low: str) -> list[tuple[int, int]]:
-    """The lines of a program's ``text`` holding a word of prose's secrets that are comments
-    (start with a comment's mark)."""
+def _r23_comment_lines(text: str, low: str, words: tuple[str, ...] = _R23_COMMENT_WORDS
+                       ) -> list[tuple[int, int]]:
+    """The lines of a program's ``text`` holding a word of prose's secrets (``words``) that are
+    comments (start with a comment's mark)."""
     out = []
-    for a, b in _r21_lines(text, low, _R23_COMMENT_WORDS):
+    for a, b in _r21_lines(text, low, words):
         if text[a:b].lstrip().startswith(_R23_COMMENT):
             out.append((a, b))
             continue
@@ -7945,7 +7973,6 @@ _R25_VAR_USE = _rx(rf"(?i)(?<![\w$.])(?P<n>[A-Za-z_$][\w$]{{0,40}})[ \t]*\.{_R25
                    rf"{_R23_VALUE}")
 _R25_ASSIGNED = _rx(r"(?P<n>[A-Za-z_$][\w$]{0,40})[ \t]*(?::[^=\n]{0,40})?=[ \t]*(?:await[ \t]+)?"
                     r"(?:[\w$]{1,40}(?:\(\))?\.){0,4}$")
-_R25_VAR_LINES = 3  # lines after a field's variable read for its value
 
 
 def _r25_fields(text: str) -> list[tuple[re.Match[str], str]]:
@@ -7964,7 +7991,7 @@ def _r25_fields(text: str) -> list[tuple[re.Match[str], str]]:
         if var is None:
             continue
         end = m.end()
-        for _ in range(_R25_VAR_LINES + 1):
+        for _ in range(_R26_VAR_LINES + 1):  # (round 26: 12 lines, round 25's 3)
             end = _line_end(text, end + 1) if end < len(text) else end
         out += [(u, "call") for u in _R25_VAR_USE.finditer(text, m.end(), end)
                 if u.group("n") == var.group("n")]
@@ -8316,3 +8343,280 @@ def _r26a_settings(text: str, low: str, filename: str) -> list[tuple[int, int]]:
         if a.group("u") is not None and _url_value(v) or _r21_strong(v):
             spans.append((a.start("v"), a.start("v") + len(v)))
     return spans
+
+# -- round 26 --
+# Forms round 25 left (an independent verifier's). A program's calls given a password as an
+# argument: Django's ``create_user("bob", "b@x.io", "V")``, Go's ``db.Connect("admin", "V")``,
+# Ruby's ``Net::SMTP.start(host, 25, helo, 'user', 'V', :plain)``, ``add_password(None, url,
+# "user", "V")``, paramiko's ``connect("h", 22, "u", "V")``, configparser's ``set("db",
+# "password", "V")``; a password hashed or checked (``check_password("V")``, ``make_password``,
+# ``hash_password``, ``bcrypt.hashpw(b"V", …)``, ``pbkdf2_hmac("sha256", b"V", …)``: in a test's
+# file a test's label as often, there a value of :func:`_r21_strong` shape only). Expect-style
+# dialogues (telnetlib's ``read_until(b"Password: ")`` then ``write(b"V\n")``, pexpect's
+# ``expect("[Pp]assword:")`` then ``sendline("V")``). UI tests: Robot Framework's ``Input
+# Password    id=password    V``, Testing Library's ``userEvent.type(getByLabelText(/password/i),
+# "V")`` and ``fireEvent.change(…, { target: { value: 'V' } })``, Espresso's
+# ``onView(withId(R.id.password)).perform(typeText("V"))``, XCUITest's
+# ``app.secureTextFields["Password"].typeText("V")``, a script's ``getElementById('password')
+# .value='V'``, a field's variable used up to :data:`_R26_VAR_LINES` lines below. Prose: "the
+# password went from OLD to V", "the wifi key is V", "the pw is V", "password (staging): V",
+# "the old one V was revoked" after a password's line, "rotate the admin password (currently
+# V)", "the token for CI is V", "# DB password" then the value on the next line with no colon;
+# Coptic and more Cyrillic, Greek look-alike letters; a shell script's arrows outside comments.
+_R26_LIT = r"(?:[bru]{1,2})?(?P<{g}q>[\"'`])(?P<{g}>[^\"'`\\\n]{{0,300}})(?P={g}q)"
+_R26_ARG = r"\s{0,80}(?:[^,()\n\"']{1,200}|[bru]{0,2}\"[^\"\n]{0,200}\"|[bru]{0,2}'[^'\n]{0,200}')"
+_R26_VALUE = (r"\s{0,80}(?:[bru]{1,2})?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?:\\[rn]){0,2}"
+              r"(?P=q)\s{0,80}[,)]")
+
+
+def _r26_args(before: int) -> re.Pattern[str]:
+    """A call's ``before`` arguments (from its "("), then its literal value (group ``v``)."""
+    return _rx(r"\(" + (_R26_ARG + r"\s{0,80},") * before + _R26_VALUE)
+
+
+# a call's name (lower case, with its "(") and how many arguments come before its password
+_R26_CALLS = {"create_user(": 2, "create_superuser(": 2, "add_password(": 3,
+              "smtp.start(": 4, ".connect(": 1, "connect(": 1}
+_R26_CALL_ARGS = {n: _r26_args(n) for n in {1, 2, 3, 4}}
+# paramiko's ``connect("h", 22, "u", "V")`` (host, port, user, then the password)
+_R26_PARAMIKO = _rx(r"\(\s{0,80}[^,()\n]{1,200},\s{0,80}\d{1,5}\s{0,80},\s{0,80}"
+                    r"(?P<uq>[\"'])[^\"'\n]{1,160}(?P=uq)\s{0,80}," + _R26_VALUE)
+# a user's name first: ``Connect("admin", "V")`` (a literal both)
+_R26_USER_FIRST = _rx(r"\(\s{0,80}(?P<uq>[\"'])(?P<u>[^\"'\n\s]{1,160})(?P=uq)\s{0,80},"
+                      + _R26_VALUE)
+# the accounts a connect call's first literal names (else its second is read as a password
+# only when chosen beyond doubt: ``boto.connect("my-bucket", "us-east-1")`` is no login)
+_R26_ACCOUNTS = frozenset("admin administrator root user postgres mysql sa dbo guest operator "
+                          "ftp pi ubuntu oracle system sysdba master app service deploy".split())
+# configparser's ``cfg.set("db", "password", "V")``, ``set_value("db", "pwd", "V")``
+_R26_CF_SET = _rx(r"(?i)\.set(?:_value)?\(\s{0,80}(?P<sq>[\"'])[\w .-]{1,80}(?P=sq)\s{0,80},"
+                  r"\s{0,80}(?P<nq>[\"'])(?P<n>[\w.-]{0,40}(?:pass(?:word|wd|phrase)?|pwd|pw"
+                  r"|secret|api_?key|token)[\w.-]{0,40})(?P=nq)\s{0,80}," + _R26_VALUE)
+# a password hashed or checked: its argument's place (lower case, with "(")
+_R26_HASHERS = {"check_password(": 0, "make_password(": 0, "hash_password(": 0,
+                "generate_password_hash(": 0, "hashpw(": 0, "pbkdf2_hmac(": 1}
+_R26_HASH_ARGS = {0: _rx(r"\(" + _R26_VALUE), 1: _r26_args(1)}
+_R26_TEST_FILE = _rx(r"(?i)(?:^|[/_.-])(?:tests?|specs?|testing|fixtures?)(?:[/_.-]|$)"
+                     r"|(?:test|spec)s?\.[a-z]+$")
+# an expect-style prompt of a password, then what is written to it on one of the next lines
+_R26_PROMPT = _rx(r"(?i)(?:read_?until|expect(?:_exact)?|wait_?for|readuntil|waitfor)"
+                  r"[ \t]*\(?[^\n]{0,120}?(?:assword|passphrase|passcode)[^\n]{0,120}$")
+_R26_ANSWER = _rx(r"(?i)\.(?:write|sendline|send|send_?line|writeline|puts|print)\([ \t]*"
+                  r"(?:[bru]{1,2})?(?P<q>[\"'])(?P<v>[^\"'\s\\$]{1,300})(?:\\[rn]){0,2}(?P=q)")
+_R26_ANSWER_CALL = _rx(r"(?i)\.(?:write|sendline|send|send_?line|writeline|puts|print)\(")
+_R26_ANSWER_LINES = 3
+# Robot Framework: ``Input Password    locator    V``, ``Input Text    id=password    V``
+_R26_ROBOT = _rx(r"(?im)^[ \t]*(?:input[ \t]password|input[ \t]text(?=(?:[ \t]{2,}|\t)[^\s]*"
+                 r"(?:pass|pwd)))(?:[ \t]{2,}|\t)[ \t]*\S{1,200}(?:[ \t]{2,}|\t)[ \t]*"
+                 r"(?P<v>[^\s$@&%][^\s]{0,299})[ \t]*$")
+# a field's argument (a call or a regular expression inside): Testing Library, Espresso
+_R26_FIELD_ARG = r"(?P<a>[^()\n]{0,80}(?:\([^()\n]{0,80}\)[^(),\n]{0,40})?)"
+_R26_UI = (
+    # ``userEvent.type(screen.getByLabelText(/password/i), "V")``
+    _rx(r"(?i)(?<![\w$])(?:userevent|user)\.(?:type|paste)\(\s{0,80}" + _R26_FIELD_ARG
+        + r",\s{0,80}(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"),
+    # ``fireEvent.change(getByLabelText('Password'), { target: { value: 'V' } })``
+    _rx(r"(?i)(?<![\w$])fireevent\.(?:change|input)\(\s{0,80}" + _R26_FIELD_ARG
+        + r",\s{0,80}\{\s{0,80}target\s{0,80}:\s{0,80}\{\s{0,80}value\s{0,80}:\s{0,80}"
+          r"(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"),
+    # ``onView(withId(R.id.password)).perform(clearText(), typeText("V"))``
+    _rx(r"(?i)(?<![\w$])onview\(" + _R26_FIELD_ARG + r"\)\s{0,80}\.perform\([^\n;]{0,160}?"
+        r"(?:typetext|replacetext)\(\s{0,80}(?P<q>[\"'])(?P<v>[^\"'\s\\]{1,300})(?P=q)"),
+    # ``app.secureTextFields["Password"].typeText("V")``, ``textFields["password"]``
+    _rx(r"(?i)(?:(?P<s>securetextfields)|textfields)(?:\[(?P<a>[^\[\]\n]{0,80})\])?"
+        r"(?:\.firstmatch|\.element(?:\([^()\n]{0,40}\))?)?\s{0,80}\.typetext\(\s{0,80}"
+        r"(?P<q>\")(?P<v>[^\"\s\\]{1,300})\""),
+    # ``document.getElementById('password').value='V'`` (a script in a string too)
+    _rx(r"(?i)(?:getelementbyid|queryselector|getelementsbyname)\((?P<a>[^()\n]{0,80})\)"
+        r"(?:\[\d\])?\.value[ \t]*=[ \t]*\\?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})\\?(?P=q)"),
+)
+# a field's variable named for a password given a literal (``passwordField.typeText("V")``,
+# ``pwInput.sendKeys("V")``, ``password_input.send_keys("V")``)
+_R26_PW_VAR = _rx(r"(?<![\w$.])(?P<a>[A-Za-z_$][\w$]{0,40})[ \t]*\.(?:typeText|sendKeys|send_keys"
+                  r"|fill|type|setValue|set_value|replaceText|pressSequentially)\([ \t]*"
+                  + _R23_VALUE)
+_R26_VAR_NAME = _rx(r"(?i)(?<!by)(?<!com)(?<!sur)pass(?!ed|es\b|enger|age|ive|port|through|thru)"
+                    r"|pwd|^pw|[a-z_]pw(?![a-z])")
+_R26_UI_WORDS = ("userevent", "user.type", "user.paste", "fireevent", "onview(", "textfields",
+                 ".value")
+_R26_VAR_LINES = 12  # lines after a field's variable read for its value (round 25: 3)
+
+
+def _r26_matches(text: str, low: str, filename: str) -> list[tuple[re.Match[str], str]]:
+    """The round-26 file rules' matches in ``text`` (see above), each with its value's check
+    (as :func:`_r21_matches`'; ``strong``: a value of :func:`_r21_strong` shape only)."""
+    out: list[tuple[re.Match[str], str]] = []
+    if "(" in text:
+        out += _r26_calls(text, low, filename)
+    if ("assword" in low or "passphrase" in low or "passcode" in low) and (
+            "expect" in low or "read" in low or "wait" in low):
+        out += _r26_answers(text, low)
+    if "input" in low and ("input password" in low or "input text" in low):
+        out += [(m, "call") for m in _R26_ROBOT.finditer(text)]
+    if ("pass" in low or "pw" in low) and any(w in low for w in _R24_FIELD_WORDS):
+        out += [(m, "call") for m in _R26_PW_VAR.finditer(text)
+                if _R26_VAR_NAME.search(m.group("a")) is not None]
+    if any(w in low for w in _R26_UI_WORDS):
+        for rule in _R26_UI:
+            for m in rule.finditer(text):
+                a = (m.group("a") or "").lower()
+                if "pass" in a or "pwd" in a or m.groupdict().get("s"):
+                    out.append((m, "call"))
+    return out
+
+
+def _r26_calls(text: str, low: str, filename: str) -> list[tuple[re.Match[str], str]]:
+    """:func:`_r26_matches` of a program's calls given a password (see above)."""
+    out: list[tuple[re.Match[str], str]] = []
+    for word, before in _R26_CALLS.items():
+        places = _places if word[0] == "." else _r21_places
+        for at in places(low, word) if word in low else ():
+            start = at + len(word) - 1
+            how = "call"
+            if word == "connect(":
+                if low[at - 1:at] == ".":
+                    continue  # (".connect(": read below)
+                m, how = _R26_USER_FIRST.match(text, start), "connect"
+            elif word == ".connect(":
+                m = _R26_PARAMIKO.match(text, start)
+                if m is None:
+                    m, how = _R26_USER_FIRST.match(text, start), "connect"
+            else:
+                m = _R26_CALL_ARGS[before].match(text, start)
+            if m is not None:
+                out.append((m, how))
+    if "login(" in low:  # (Go's ``client.Login("admin", "V")``)
+        out += [(m, "call") for at in _places(low, ".login(")
+                if (m := _R26_USER_FIRST.match(text, at + 6)) is not None]
+    if ".set" in low:  # (not a setting about a password: ``"password_url"``)
+        out += [(m, "call") for m in _R26_CF_SET.finditer(text) if not _about_secret(m["n"])]
+    test = bool(filename) and _R26_TEST_FILE.search(filename.lower()) is not None
+    for word, place in _R26_HASHERS.items():
+        for at in _places(low, word) if word in low else ():
+            if at and (low[at - 1].isalnum() or low[at - 1] == "_"):
+                continue  # (``user_check_password(``: another function)
+            m = _R26_HASH_ARGS[place].match(text, at + len(word) - 1)
+            if m is not None:
+                out.append((m, "strong" if test else "call"))
+    return out
+
+
+def _r26_answers(text: str, low: str) -> list[tuple[re.Match[str], str]]:
+    """What is written after an expect-style password prompt (see ``_R26_PROMPT``)."""
+    out: list[tuple[re.Match[str], str]] = []
+    for a, b in _r21_lines(text, low, ("assword", "passphrase", "passcode")):
+        if _R26_PROMPT.search(text, a, b) is None:
+            continue
+        end = b
+        for _ in range(_R26_ANSWER_LINES):
+            end = _line_end(text, end + 1) if end < len(text) else end
+        call = _R26_ANSWER_CALL.search(text, b, end)  # (the first answer only)
+        m = None if call is None else _R26_ANSWER.match(text, call.start(), end)
+        if m is not None:
+            out.append((m, "call"))
+    return out
+
+
+# prose: ``the password went from OLD to V`` (the old value too), ``the wifi key is V``, ``the pw
+# is V``, ``password (staging): V``, ``the token for CI is V``
+_R26_PW = r"(?:pass(?:word|wd|phrase)?|pwd|pw)"
+_R26_FREE_WENT = _rx(
+    rf"(?i)(?<![\w-])(?P<n>{_R20_ENV_NAME}|{_R19_FREE_NAME})[`\"'*]{{0,2}}[ \t]+"
+    r"(?:went|has[ \t]+gone|was[ \t]+(?:moved|switched)|moved|switched)[ \t]+from[ \t]+"
+    r"[`\"'*]{0,2}(?P<o>[^\s\"'`|*~]{1,300}?)[`\"'*]{0,2}[ \t]+to[ \t]+[`\"'*]{0,2}"
+    r"(?P<v>[^\s\"'`|*]{6,300})")
+_R26_FREE_WIFI = _rx(r"(?i)(?<![\w-])(?:wifi|wi-fi|wlan|wpa2?|wireless|router|hotspot|network)"
+                     r"[ \t]+(?:key|passphrase|psk|code|pass)[ \t]+(?:is|was)(?:[ \t]+now)?"
+                     r"[ \t]*:?[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R26_FREE_IS = _rx(rf"(?i)(?<![\w-])(?:the|my|our|your|his|her|their|its)[ \t]+{_R26_PW}"
+                   r"[ \t]+(?:is|was)(?:[ \t]+now)?[ \t]*:?[ \t]+[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R26_FREE_PAREN = _rx(rf"(?i)(?<![\w-])(?P<n>[\w.-]{{0,40}}{_R26_PW})[ \t]*\([^()\n]{{1,40}}\)"
+                      r"[ \t]*[:=][ \t]*[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+_R26_FREE_FOR = _rx(r"(?i)(?<![\w-])(?P<n>token|secret|api[ _-]?key|access[ _-]?key"
+                    r"|(?:access|auth|api|bot|deploy)[ _-]?token)[ \t]+for[ \t]+"
+                    r"(?:[\w.@/-]{1,40}[ \t]+){1,3}?(?:is|was)(?:[ \t]+now)?[ \t]*:?[ \t]+"
+                    r"[\"'`]?(?P<v>[^\s\"'`]{6,300})")
+# ``rotate the admin password (currently V)``
+_R26_FREE_NOW = _rx(rf"(?i)(?<![\w-])(?P<n>[\w.-]{{0,40}}(?:{_R26_PW}|secret|token|key))[ \t]*"
+                    r"\([ \t]*(?:currently|current(?:ly)?[ \t]+set[ \t]+to|still|was|is|old"
+                    r"|set[ \t]+to)[ \t]*:?[ \t]*[\"'`]?(?P<v>[^\s\"'`)]{6,300})")
+_R26_FREE_RULES = (_R26_FREE_WENT, _R26_FREE_WIFI, _R26_FREE_IS, _R26_FREE_PAREN,
+                   _R26_FREE_FOR, _R26_FREE_NOW)
+_R26_PROSE_WORDS = ("pass", "pw", "key", "token", "secret")
+# ``the old one V was revoked`` (a password named on the line before, or on its own)
+_R26_OLD_ONE = _rx(r"(?i)(?<![\w-])(?:old|previous|former|last|current)[ \t]+one[ \t]*[,:(]?"
+                   r"[ \t]*[\"'`]?(?P<v>[^\s\"'`()]{6,300})")
+_R26_SECRET_WORD = _rx(rf"(?i)(?<![a-z]){_R26_PW}(?![a-z])|password|passphrase|credential")
+# a password's name alone on its line (a comment's mark, a heading's, no colon), its value
+# alone on the next line: ``# DB password`` then ``V`` (or ``# V``)
+_R26_NAME_NEXT = _rx(r"(?im)^[ \t]*(?:(?:#{1,6}|//|--|;)[ \t]*)?(?:[\w-]{1,30}[ \t]+){0,3}"
+                     rf"{_R26_PW}[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?:(?:#|//|--|;)[ \t]*)?"
+                     r"[`\"']?"
+                     r"(?P<v>[^\s\"'`]{6,300})[`\"']?[ \t]*(?:\r?\n|$)")
+
+
+def _r26_value(v: str, name: str) -> bool:
+    """Whether prose's ``v`` after ``name`` is a password: of :func:`_r21_strong` shape
+    (``hunter2Prod`` too: its words and a digit), no secret's word, version or masked value."""
+    return ("[redacted:" not in v and _r21_strong(v) and not _VERSION.match(v)
+            and (_SECRET_STEM.search(v) is None or _r22_stem_value(v, name))
+            and _plausible(v, "keyword", "password") and _plausible(v, "prose", name))
+
+
+def _r26_prose_spans(read: str, low: str, lines: list[tuple[int, int]] | None = None
+                     ) -> list[tuple[int, int]]:
+    """The values of round 26's prose (see above) in a document, a script, git's text or a
+    program's comments (``lines``: those lines only, for the rules of one line)."""
+    spans: list[tuple[int, int]] = []
+    for a, b in _r21_lines(read, low, _R26_PROSE_WORDS) if lines is None else lines:
+        for rule in _R26_FREE_RULES:
+            for m in rule.finditer(read, a, b):
+                v = m.group("v").rstrip(_SENTENCE_END)
+                name = m.groupdict().get("n") or "password"
+                if _r26_value(v, name):
+                    spans.append((m.start("v"), m.start("v") + len(v)))
+                old = (m.groupdict().get("o") or "").rstrip(_SENTENCE_END)
+                if old and (_r21_old_value(old) or _r23_weak(old)):
+                    spans.append((m.start("o"), m.start("o") + len(old)))
+    if " one" in low:
+        for at in _r21_places(low, "one"):
+            one = _R26_OLD_ONE.search(read, max(at - 12, 0), _line_end(read, at))
+            if one is None or not one.start() <= at < one.end():
+                continue
+            v = one.group("v").rstrip(_SENTENCE_END)
+            line = read.rfind("\n", 0, one.start())  # (this line and the one before it)
+            before = read[read.rfind("\n", 0, max(line, 0)) + 1:one.start()]
+            if _R26_SECRET_WORD.search(before) is not None and _r26_value(v, "password"):
+                spans.append((one.start("v"), one.start("v") + len(v)))
+    if "\n" in read:
+        for m in _R26_NAME_NEXT.finditer(read):
+            v = m.group("v").rstrip(_SENTENCE_END)
+            if _r26_value(v, "password"):
+                spans.append((m.start("v"), m.start("v") + len(v)))
+    return spans
+
+
+_R26_SHELL = (".sh", ".bash", ".zsh", ".ksh", ".fish", ".ps1", ".bat", ".cmd", ".psm1")
+
+
+def _r26_shell_arrows(text: str, low: str, filename: str) -> list[tuple[int, int]]:
+    """A shell script's arrows after a password's name on any line (``echo "DB_PASSWORD: OLD
+    -> V"``; round 25 read its comments)."""
+    if not filename.lower().endswith(_R26_SHELL):
+        return []
+    lines = _r21_lines(text, low, _R23_COMMENT_WORDS)
+    return [s for a, b in lines for s in _r22_arrow_spans(text, a, b)] + _r21_prose_spans(
+        text, low, doc=True, lines=lines)  # (and the prose it echoes: ``echo "pw => V"``)
+
+
+def _r26_file_spans(text: str, low: str, filename: str) -> list[tuple[int, int]]:
+    """Round 26's prose in a file: a document's or a script's every line, a program's comments
+    (its rules over two lines: anywhere), a shell script's arrows."""
+    if not filename:
+        return _r26_prose_spans(text, low)
+    if filename.lower().endswith(DOC_SUFFIXES):
+        read = text if text.isascii() else text.translate(_R22_SPACES)
+        return _r26_prose_spans(read, low)
+    if _r18_code(filename):
+        return _r26_prose_spans(text, low, _r23_comment_lines(text, low, _R26_PROSE_WORDS))
+    return _r26_prose_spans(text, low) + _r26_shell_arrows(text, low, filename)
