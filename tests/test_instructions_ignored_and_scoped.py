@@ -243,12 +243,15 @@ def test_a_brace_glob_is_judged_where_each_alternative_s_files_are(tmp_path: Pat
         assert ("CS010", "indentation: this file says 4 but web/AGENTS.md (which Cursor also "
                 "reads) says 2: make them agree.") in said, (globs, said)
         bad = [m for c, m in said if c == "CS007"]
-        if malformed:
+        if malformed:  # quoting would stop Cursor matching it: the alternatives listed
             assert bad == ["malformed frontmatter: globs {app,web}/**/*.{ts,js} is not valid "
-                           "YAML (a plain value cannot start with '{'): Cursor reads it as "
-                           "written, but a YAML reader rejects the whole frontmatter; quote "
-                           "it."], said
-        else:  # quoted, or Cursor's own unquoted *.ts
+                           "YAML (a plain value cannot start with '{'), and quoting it would "
+                           "stop Cursor matching it (its reader keeps the quotes): list the "
+                           "alternatives instead, globs: app/**/*.ts,app/**/*.js,web/**/*.ts,"
+                           "web/**/*.js."], said
+        elif globs.startswith('"'):  # Cursor keeps the quotes: the pattern matches nothing
+            assert len(bad) == 1 and "Cursor keeps the quotes" in bad[0], said
+        else:  # Cursor's own unquoted *.ts
             assert bad == [], (globs, said)
 
 

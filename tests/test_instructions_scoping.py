@@ -15,21 +15,43 @@ def test_cursor_globs_that_match_nothing(tmp_path: Path) -> None:
     dead = ("---\ndescription: Go style\nglobs: **/*.go, cmd/**\nalwaysApply: false\n---\n"
             "Use gofmt.\n")
     live = "---\ndescription: TS\nglobs: src/**/*.{ts,tsx}, *.py\n---\nUse strict mode.\n"
-    partly = "---\nglobs:\n  - src/**/*.ts\n  - legacy/**\n---\nNotes.\n"
+    partly = "---\nglobs: src/**/*.ts, legacy/**\n---\nNotes.\n"
+    # A YAML list: Cursor's line reader sees no globs at all (project-codeguard#121)
+    listed = "---\nglobs:\n  - src/**/*.ts\n  - legacy/**\n---\nNotes.\n"
     root = make_repo(tmp_path / "r", {**CODE, ".cursor/rules/go.mdc": dead,
                                       ".cursor/rules/ts.mdc": live,
-                                      ".cursor/rules/mixed.mdc": partly})
+                                      ".cursor/rules/mixed.mdc": partly,
+                                      ".cursor/rules/listed.mdc": listed})
     report = run(root)
     found = of(report, "CS007")
     assert [(d.path, d.severity) for d in found] == [
-        (".cursor/rules/go.mdc", "warning"), (".cursor/rules/mixed.mdc", "information")]
+        (".cursor/rules/go.mdc", "warning"), (".cursor/rules/listed.mdc", "warning"),
+        (".cursor/rules/mixed.mdc", "information")]
     assert text_at(dead, found[0]) == "**/*.go, cmd/**"
     assert "never applies" in found[0].message
-    assert "legacy/**" in found[1].message and "src/**/*.ts" not in found[1].message
+    assert found[1].message == (
+        "globs is a YAML list, which Cursor's rule reader does not read (it sees no globs), so "
+        "Cursor never applies this rule by its files: write them on the globs line, "
+        "comma-separated: globs: src/**/*.ts,legacy/**")
+    assert "legacy/**" in found[2].message and "src/**/*.ts" not in found[2].message
 
     # Adding a matching file makes the rule fire: nothing to report.
     commit(root, "add go", {"cmd/tool/main.go": "package main\n"})
     assert of(run(root), "CS007", ".cursor/rules/go.mdc") == []
+
+
+def test_quoted_cursor_globs_match_nothing_in_cursor(tmp_path: Path) -> None:
+    """Cursor takes the rest of the globs line as written, quotes and all (Cursor 3.17,
+    project-codeguard#121): a quoted glob matches no file there. The fix removes the quotes."""
+    text = '---\ndescription: TS\nglobs: "src/**/*.ts, *.py"\n---\nUse strict mode.\n'
+    root = make_repo(tmp_path / "r", {**CODE, ".cursor/rules/ts.mdc": text})
+    (d,) = of(run(root), "CS007")
+    assert d.severity == "warning" and text_at(text, d) == '"src/**/*.ts, *.py"'
+    assert "Cursor keeps the quotes as part of the pattern" in d.message
+    assert d.fix is not None and d.fix.replacement == "src/**/*.ts,*.py"
+    fixed = apply_fix(text, d)
+    assert "globs: src/**/*.ts,*.py\n" in fixed
+    assert of(recheck(root, ".cursor/rules/ts.mdc", fixed), "CS007") == []
 
 
 def test_always_apply_as_a_string_gets_a_fix(tmp_path: Path) -> None:

@@ -108,11 +108,48 @@ def _not_yaml(ctx: FileContext, entries: dict[str, FrontmatterEntry]) -> None:
     if not raw.startswith(_NOT_PLAIN) or '"' in raw or \
             (ctx.kind == discover.CURSOR_RULE and raw.startswith("*")):
         return
+    if ctx.kind == discover.CURSOR_RULE:  # quotes would turn it off: its globs one by one
+        alts = [g for item in discover.split_globs(raw) for g in discover.expand_braces(item)]
+        listed = ",".join(alts)
+        fixable = len(alts) > 1 and not listed.startswith(_NOT_PLAIN)
+        ctx.report(loc, "CS007",
+                   f"malformed frontmatter: {key} {raw} is not valid YAML (a plain value cannot "
+                   f"start with '{raw[0]}'), and quoting it would stop Cursor matching it (its "
+                   "reader keeps the quotes): "
+                   + (f"list the alternatives instead, {key}: {listed}." if fixable else
+                      "list the alternatives instead, comma-separated."),
+                   severity="information", fix=listed if fixable else None,
+                   fix_title="List the alternatives")
+        return
     ctx.report(loc, "CS007",
                f"malformed frontmatter: {key} {raw} is not valid YAML (a plain value cannot "
                f"start with '{raw[0]}'): {agent} reads it as written, but a YAML reader rejects "
                "the whole frontmatter; quote it.", severity="information", fix=f'"{raw}"',
                fix_title="Quote the globs")
+
+
+def _cursor_cannot_read(ctx: FileContext, e: FrontmatterEntry) -> bool:
+    """Globs Cursor's frontmatter reader does not see as written (reported; True then): it takes
+    the rest of the ``globs:`` line as it is, so ``globs: "*.py"`` is the pattern ``"*.py"``,
+    quotes and all, and matches no file; a YAML list on the lines below is no globs at all
+    (seen in Cursor 3.17: cosai-oasis/project-codeguard#121)."""
+    globs = discover.split_globs(e.value)
+    if isinstance(e.value, list) and globs:
+        listed = ",".join(globs)
+        ctx.report(_entry_loc(ctx, e), "CS007",
+                   f"globs is a YAML list, which Cursor's rule reader does not read (it sees no "
+                   f"globs), so Cursor never applies this rule by its files: write them on the "
+                   f"globs line, comma-separated: globs: {listed}")
+        return True
+    if e.quoted and globs and e.value_loc is not None:
+        listed = ",".join(globs)
+        ctx.report(e.value_loc, "CS007",
+                   f"globs {ctx.doc.lines[e.value_loc.line][e.value_loc.col:e.value_loc.end_col]}"
+                   f" is quoted: Cursor keeps the quotes as part of the pattern, so it matches "
+                   f"no file and Cursor never applies this rule by its files: write globs: "
+                   f"{listed} without quotes.", fix=listed, fix_title="Remove the quotes")
+        return True
+    return False
 
 
 def _cursor(ctx: FileContext, entries: dict[str, FrontmatterEntry], has_fm: bool) -> None:
@@ -138,7 +175,8 @@ def _cursor(ctx: FileContext, entries: dict[str, FrontmatterEntry], has_fm: bool
             ctx.report(_entry_loc(ctx, always), "CS007",
                        f"alwaysApply must be true or false, not {always.value!r}.")
     globs = entries.get("globs")
-    if globs is not None and not always_on:
+    unread = globs is not None and _cursor_cannot_read(ctx, globs)
+    if globs is not None and not always_on and not unread:
         _check_globs(ctx, globs, "globs", "Cursor")
     has_globs = globs is not None and bool(discover.split_globs(globs.value))
     desc = entries.get("description")
