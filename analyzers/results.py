@@ -160,6 +160,11 @@ class BudgetReport(BaseModel):
     total_tokens: int
     tree: list[BudgetNode]
     missing: list[str] = Field(default_factory=list, description="Requested paths not indexed.")
+    skipped: dict[str, int] = Field(
+        default_factory=dict,
+        description="Files under the paths asked for that the index skips, so not counted, by "
+                    "reason (binary, image: an SVG, too_large, symlink...; `ctxsteward index` "
+                    "lists them).")
 
 
 class BundleItem(BaseModel):
