@@ -62,6 +62,7 @@ from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 from analyzers.indexing.store import state_dir
+from analyzers.printable import plural
 from analyzers.secrets import (
     NO_SECRET,
     Scan,
@@ -776,13 +777,26 @@ def _pack(index: Index, request: BundleRequest, resolved: _Resolved, ranked: lis
                   count=counter.count, limit=request.limit, top_score=top_score)
     shown.scans.save()
     if not packed and offered:
-        _refuse_empty(request, offered[0], request.budget - overhead)
+        _refuse_empty(request, offered[0], request.budget - overhead, _too_large_note(index))
     return _Packing(packed, offered)
 
 
-def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
+def _too_large_note(index: Index) -> str:
+    """" (N files are not indexed, larger than the size limit ...)" when some are,
+    so a refusal made under a small limit says so; else ""."""
+    too_large = sum(1 for reason, _ in index.skipped().values() if reason == "too_large")
+    if not too_large:
+        return ""
+    limit = index.settings.max_file_size
+    return (f" ({plural(too_large, 'file')} {'is' if too_large == 1 else 'are'} not indexed, "
+            f"larger than the size limit of {limit:,} bytes: a larger --max-file-size indexes "
+            f"{'it' if too_large == 1 else 'them'})")
+
+
+def _refuse_empty(request: BundleRequest, best: Candidate, room: int, note: str = "") -> None:
     """Why not one item fits the budget, as a :class:`BundleError` (``best``: the first
-    candidate offered; ``room``: the budget less the document's overhead)."""
+    candidate offered; ``room``: the budget less the document's overhead; ``note``: said
+    last, such as the files the size limit kept out)."""
     if best.tokens <= room:
         # It would fit whole: the packer did not offer it whole (a large file ranked well
         # below the top is shown in parts only) and it has no parts (no definitions).
@@ -790,12 +804,12 @@ def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
             f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
             f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
             "whole and has no definitions to show in part; give seeds or a more precise "
-            "task, or 0 to rank only")
+            f"task, or 0 to rank only{note}")
     raise BundleError(
         f"budget {request.budget} holds the bundle's header but not one item (the best "
         f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
         f"part did not fit either): give a larger {F.budget} (or 0 to rank only), or a "
-        f"{F.seed} naming what to show (PATH::SYMBOL for one definition)",
+        f"{F.seed} naming what to show (PATH::SYMBOL for one definition){note}",
         field="budget")
 
 

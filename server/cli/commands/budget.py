@@ -17,6 +17,7 @@ from server.cli.main import (
     dump,
     emit,
     settings_from,
+    whole_number_of,
     workspace_from,
     workspace_paths,
 )
@@ -38,10 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the whole workspace); each is listed, whatever --depth says")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_root_option(p)
-    p.add_argument("--depth", type=int, default=DEPTH, metavar="N",
+    p.add_argument("--depth", type=whole_number_of("levels", "2"), default=DEPTH, metavar="N",
                    help="levels shown in text output, the top-level entries or each PATH "
                         "being the first (default %(default)s)")
-    p.add_argument("--top", type=int, default=TOP, metavar="N",
+    p.add_argument("--top", type=whole_number_of("entries", "15"), default=TOP, metavar="N",
                    help="entries shown per folder in text output (default %(default)s)")
     add_settings_options(p)
     p.set_defaults(func=run)
