@@ -329,7 +329,7 @@ def test_save_then_verify_reports_changed_and_vanished(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("request_args", "message"), [
-    ({"task": "   "}, "give at least one seed"),
+    ({"task": "   "}, "the task is empty \\(or only blanks\\)"),
     ({"seeds": []}, "give at least one seed"),
     ({"task": "bill", "limit": 0}, "limit must be at least 1"),
     ({"task": "bill", "budget": -1}, "budget must be 0"),

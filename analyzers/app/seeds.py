@@ -170,9 +170,14 @@ def close_file(index: Index, rel: str) -> str | None:
     same = [p for p in files if p.rpartition("/")[2] == base]
     if len(same) == 1:
         return same[0]
-    pool = same or list(files)
-    hits = difflib.get_close_matches(rel, pool, n=1, cutoff=0.8)
-    return hits[0] if hits else None
+    if same:
+        hits = difflib.get_close_matches(rel, same, n=1, cutoff=0.0)
+        return hits[0] if hits else same[0]
+    # a slip in the name itself, judged on the names alone (a shared folder is no likeness)
+    folder = rel.rpartition("/")[0]
+    scored = sorted(((difflib.SequenceMatcher(None, base, p.rpartition("/")[2]).ratio(),
+                      p.rpartition("/")[0] == folder, p) for p in files), reverse=True)
+    return scored[0][2] if scored and scored[0][0] >= 0.85 else None
 
 
 def skip_words(reason: str, detail: str) -> str:

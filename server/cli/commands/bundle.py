@@ -210,6 +210,9 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         load_saved(ws.root, args.verify)
         return None
     task = _task_argument(args.task)
+    if task is not None and not task.strip() and args.seed:
+        sys.stderr.write("note: --task is empty (or only blanks): the bundle is ranked from "
+                         "the seeds alone\n")
     if args.task_file:
         task = _read_task_file(args.task_file)
         if not task.strip() and not args.seed:  # (with a seed: a bundle of the seeds alone)
