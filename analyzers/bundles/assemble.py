@@ -323,6 +323,27 @@ UNMATCHED_TASK = ("no word of the task was found in any file's text, path, defin
 NOTHING_RANKED = "no file of the workspace is indexed: there is nothing to choose from"
 
 
+def _why_nothing_indexed(index: Index) -> str:
+    """Why the workspace has no indexed file: every file skipped (by reason), every file
+    ignored, or no file at all (the wrong folder)."""
+    skipped = index.skipped()
+    if skipped:
+        reasons: dict[str, int] = {}
+        for reason, _ in skipped.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        said = ", ".join(f"{r} {n:,}" for r, n in sorted(reasons.items()))
+        return (f"its {plural(len(skipped), 'file')} {'is' if len(skipped) == 1 else 'are'} "
+                f"skipped: {said}; ctxsteward index lists them")
+    try:
+        with os.scandir(index.root) as entries:
+            held = any(e.name not in (".git", ".ctxsteward", ".gitignore") for e in entries)
+    except OSError:
+        held = False
+    if held:
+        return f"every file in {index.root} is ignored, by a .gitignore rule or an exclude glob"
+    return f"{index.root} holds no file: is it the project's folder?"
+
+
 def _nothing_ranked(index: Index) -> str:
     """Why a task alone ranked no file, truly: no file indexed, or (outside git, or before the
     first commit) no history to rank by when no word of the task is found."""
@@ -330,7 +351,7 @@ def _nothing_ranked(index: Index) -> str:
 
     indexed = len(index.files())
     if not indexed:
-        return NOTHING_RANKED
+        return f"{NOTHING_RANKED} ({_why_nothing_indexed(index)})"
     files = f"{indexed:,} file is" if indexed == 1 else f"{indexed:,} files are"
     if index.head() is not None:
         return ("no file ranked for the task, though "
