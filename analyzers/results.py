@@ -316,6 +316,12 @@ class VerifiedItem(BaseModel):
         default_factory=list,
         description="Where those lines are now, pairwise with ranges (unchanged and moved items; "
         "empty when changed or vanished).")
+    path_now: str | None = Field(
+        default=None,
+        description="Vanished items only: the file it was renamed or moved to since (git's rename "
+        "detection against the commit the bundle was saved at, committed, staged or not; else a "
+        "file of the same name with the same text), when one is found; detail says whether the "
+        "lines the agent saw are there.")
 
 
 class VerifyReport(BaseModel):

@@ -1181,6 +1181,64 @@ def verify_item(root: Path, h: SavedItem, whole: bool,
                            f"(were {ranges_label(h.ranges)})", now)
 
 
+def _renames(root: Path, since: str | None) -> dict[str, str]:
+    """Files renamed since the commit ``since`` (old path: new path), by git's rename detection
+    between that commit and the work tree: committed, staged (``git mv``) or not yet; empty
+    outside git or when that commit is gone."""
+    from analyzers import gitrepo
+
+    out = None
+    for base in ([since] if since else []) + ["HEAD"]:
+        out = gitrepo.try_run(root, "diff", "-M", "--name-status", "-z", "--no-color", base, "--",
+                              timeout=60)
+        if out is not None:
+            break
+    if not out:
+        return {}
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if status.startswith("R"):
+                found[fields[i + 1]] = fields[i + 2]
+            i += 3
+        else:
+            i += 2
+    return found
+
+
+def _moved_file(index: Index, item: VerifiedItem, h: SavedItem, whole: bool, scans: ScanCache,
+                renames: dict[str, str]) -> None:
+    """A vanished item whose file was renamed or moved (``renames``; else a file of the same
+    name with the same text, moved outside git): ``path_now``, and a detail that says so and
+    whether the lines the agent saw are there. It stays vanished: the path the agent knows is
+    gone."""
+    new = renames.get(h.path)
+    if new is None or _shown_lines(index.root, new, scans) is None:
+        new = None
+        base = h.path.rpartition("/")[2]
+        for p in sorted(index.files()):
+            if p != h.path and p.rpartition("/")[2] == base:
+                lines = _shown_lines(index.root, p, scans)
+                if lines is not None and _hash("".join(lines)) == h.file_hash:
+                    new = p
+                    break
+    if new is None:
+        return
+    there = verify_item(index.root, h.model_copy(update={"path": new}), whole, scans)
+    if there.status == "unchanged":
+        said = "the lines the agent saw are there unchanged"
+    elif there.status == "moved":
+        said = (f"the lines the agent saw are there at {ranges_label(there.ranges_now)} "
+                 f"(were {ranges_label(h.ranges)})")
+    else:
+        said = "the lines the agent saw differ there"
+    item.path_now = new
+    item.detail = f"the file moved to {new}: {said}"
+
+
 def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> VerifyReport:
     """Which items of a saved bundle are unchanged, moved, changed or vanished since it was
     saved."""
@@ -1191,9 +1249,15 @@ def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> Verify
     whole = {i.path for i in saved.bundle.items if i.granularity == "file"}
     items: list[VerifiedItem] = []
     scans = ScanCache(state_dir(index.root) / "secrets.json")
+    renames: dict[str, str] | None = None
     for h in saved.hashes:
         token.check()
-        items.append(verify_item(index.root, h, h.path in whole, scans))
+        item = verify_item(index.root, h, h.path in whole, scans)
+        if item.status == "vanished":
+            if renames is None:
+                renames = _renames(index.root, saved.head)
+            _moved_file(index, item, h, h.path in whole, scans, renames)
+        items.append(item)
     count = {s: sum(1 for i in items if i.status == s)
              for s in ("unchanged", "moved", "changed", "vanished")}
     return VerifyReport(name=name, created_at=saved.created_at, head_then=saved.head,
