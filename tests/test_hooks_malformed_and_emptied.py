@@ -65,7 +65,8 @@ def test_uninstall_of_an_emptied_file_leaves_no_record(tmp_path):
     (folder / "settings.local.json").write_text("")  # emptied by hand
     proc = _cli(root, tmp_path, "uninstall", "--agent", "claude-code")
     assert proc.returncode == 0, proc.stderr
-    assert "an empty file, made by the install: removed" in proc.stdout
+    assert ("nothing installed: an empty file the install made (it goes, with our record "
+            "beside it)") in proc.stdout
     assert not folder.exists(), sorted(p.name for p in folder.iterdir())
 
 
@@ -77,7 +78,8 @@ def test_uninstall_of_an_emptied_file_of_the_person_s_keeps_it(tmp_path):
     settings.write_text("")
     proc = _cli(root, tmp_path, "uninstall", "--agent", "claude-code")
     assert proc.returncode == 0, proc.stderr
-    assert "our record of the install beside it: removed" in proc.stdout
+    assert "nothing installed: an empty file (our record of the install beside it goes)" \
+        in proc.stdout
     left = sorted(p.name for p in settings.parent.iterdir())
     # the person's (empty) file, and the backup of their text before the install, named
     assert left == ["settings.local.json", "settings.local.json.ctxsteward-backup"], left

@@ -721,8 +721,9 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
         if before is not None and record is not None:
             # (the record stayed behind: an emptied file is nothing of ours, and the record of
             # what the install added goes; a file the install made goes with it, blank)
-            why += (", made by the install: removed" if isinstance(record.get("created"), str)
-                    else "; our record of the install beside it: removed")
+            why += (" the install made (it goes, with our record beside it)"
+                    if isinstance(record.get("created"), str)
+                    else " (our record of the install beside it goes)")
         return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
                     logical=logical, base=base)
     found = os.path.lexists(_backup_path(path))
