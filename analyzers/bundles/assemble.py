@@ -810,7 +810,7 @@ def _too_large_note(index: Index) -> str:
         return ""
     limit = index.settings.max_file_size
     return (f" ({plural(too_large, 'file')} {'is' if too_large == 1 else 'are'} not indexed, "
-            f"larger than the size limit of {limit:,} bytes: a larger --max-file-size indexes "
+            f"larger than the size limit of {limit:,} bytes: a larger {F.max_file_size} indexes "
             f"{'it' if too_large == 1 else 'them'})")
 
 
