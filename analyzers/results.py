@@ -160,6 +160,11 @@ class BudgetReport(BaseModel):
     total_tokens: int
     tree: list[BudgetNode]
     missing: list[str] = Field(default_factory=list, description="Requested paths not indexed.")
+    skipped: dict[str, int] = Field(
+        default_factory=dict,
+        description="Files under the paths asked for that the index skips, so not counted, by "
+                    "reason (binary, image: an SVG, too_large, symlink...; `ctxsteward index` "
+                    "lists them).")
 
 
 class BundleItem(BaseModel):
@@ -311,6 +316,12 @@ class VerifiedItem(BaseModel):
         default_factory=list,
         description="Where those lines are now, pairwise with ranges (unchanged and moved items; "
         "empty when changed or vanished).")
+    path_now: str | None = Field(
+        default=None,
+        description="Vanished items only: the file it was renamed or moved to since (git's rename "
+        "detection against the commit the bundle was saved at, committed, staged or not; else a "
+        "file of the same name with the same text), when one is found; detail says whether the "
+        "lines the agent saw are there.")
 
 
 class VerifyReport(BaseModel):

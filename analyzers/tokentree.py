@@ -34,13 +34,28 @@ def _selected(files: dict[str, FileInfo], wanted: list[str]) -> tuple[list[FileI
     return list(chosen.values()), missing
 
 
+def _skipped_under(skipped: dict[str, str], wanted: list[str]) -> dict[str, int]:
+    """How many of the files the index skipped (path: reason) lie under ``wanted``, by reason."""
+    roots = [posixpath.normpath(w).strip("/") for w in wanted]
+    if not roots or any(r in ("", ".") for r in roots):
+        roots = []
+    counts: dict[str, int] = {}
+    for p, reason in skipped.items():
+        if not roots or any(p == r or p.startswith(r + "/") for r in roots):
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
-           paths: list[str] | None = None) -> BudgetReport:
-    """The token tree of ``paths`` (relative to ``root``; all files when empty)."""
+           paths: list[str] | None = None, skipped: dict[str, str] | None = None
+           ) -> BudgetReport:
+    """The token tree of ``paths`` (relative to ``root``; all files when empty). ``skipped``
+    (path: reason) are the files the index skips: never counted, and said so by reason."""
     profile = settings.model_profile()
     counter = Counter(settings.encoding, profile)
     window = profile.context_window
     chosen, missing = _selected(files, paths or [])
+    not_counted = _skipped_under(skipped or {}, paths or [])
 
     nodes: dict[str, BudgetNode] = {".": BudgetNode(path=".", kind="dir", tokens=0, files=0,
                                                     share=0.0)}
@@ -79,6 +94,7 @@ def budget(root: Path, files: dict[str, FileInfo], settings: Settings,
     return BudgetReport(
         root=str(root), encoding=counter.label, profile=profile.name, context_window=window,
         total_tokens=root_node.tokens, tree=root_node.children, missing=missing,
+        skipped=not_counted,
     )
 
 

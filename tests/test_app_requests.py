@@ -58,7 +58,7 @@ def refused(request: Any) -> RequestError:
 
 @pytest.mark.parametrize(("request_", "field", "cli"), [
     (BundleRequest(), "seed", "give at least one --seed PATH or a --task TEXT"),
-    (BundleRequest(task="   "), "seed", "give at least one --seed PATH"),
+    (BundleRequest(task="   "), "task", "the --task TEXT is empty (or only blanks): say what"),
     (BundleRequest(pins=["a.py"]), "seed", "give at least one --seed PATH"),  # ranked for what?
     (BundleRequest(task="x", budget=-1), "budget", "--budget must be 0 (rank only)"),
     (BundleRequest(task="x", budget=MAX_BUDGET + 1), "budget",

@@ -130,7 +130,7 @@ def test_resolve_finds_the_file_and_the_symbols_in_focus(index: Index, spec: str
     ("pkg/nested.py:99", "seed 'pkg/nested.py:99': pkg/nested.py has 13 lines; give a line "
                          "from 1 to 13, or pkg/nested.py alone"),
     ("pkg/nested.py::nothing", "pkg/nested.py defines no 'nothing'"),
-    ("pkg/nested.py::Other", "defines no 'Other'; did you mean Outer.other?"),
+    ("pkg/nested.py::Other", "defines no 'Other'; did you mean pkg/nested.py::Outer.other?"),
     ("pkg/twice.py::run", "is ambiguous: pkg/twice.py defines A.run, B.run"),
     ("pkg", "seed 'pkg' is a folder; give a file inside it"),
     ("pkg/none.py", "no such file in the index"),

@@ -329,7 +329,7 @@ def test_save_then_verify_reports_changed_and_vanished(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("request_args", "message"), [
-    ({"task": "   "}, "give at least one seed"),
+    ({"task": "   "}, "the task is empty \\(or only blanks\\)"),
     ({"seeds": []}, "give at least one seed"),
     ({"task": "bill", "limit": 0}, "limit must be at least 1"),
     ({"task": "bill", "budget": -1}, "budget must be 0"),
@@ -536,7 +536,8 @@ def test_outside_git_a_task_that_ranks_nothing_says_why_truly(tmp_path: Path) ->
     empty = make_folder(tmp_path / "empty", {})  # where it is true, it is still said
     proc = run_cli("bundle", "--task", "zzqx frobnicate wibble", "--format", "json", cwd=empty)
     assert json.loads(proc.stdout)["notes"] == [
-        "no file of the workspace is indexed: there is nothing to choose from"], proc.stderr
+        "no file of the workspace is indexed: there is nothing to choose from "
+        f"({empty.resolve()} holds no file: is it the project's folder?)"], proc.stderr
 
 
 def test_counts_of_one_are_singular(tmp_path: Path) -> None:

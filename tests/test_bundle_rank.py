@@ -395,7 +395,7 @@ def test_overloads_of_a_symbol_seed_are_named_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("spec", "message"), [
     ("shop/checkout.py::nothing", "defines no 'nothing'"),
-    ("shop/checkout.py::check", "did you mean checkout"),
+    ("shop/checkout.py::check", "did you mean shop/checkout.py::checkout"),
     ("shop/missing.py", "no such file"),
     ("shop", "is a folder"),
     ("../../etc/passwd", "outside the workspace"),

@@ -32,8 +32,8 @@ def repo(tmp_path: Path) -> Path:
      "ctxsteward bundle: error: argument --decisions-share: expected a number such as 0.25, "
      "got 'lots'\n"),
     (["budget", "--context-window", "many"],
-     "ctxsteward budget: error: argument --context-window: expected a whole number such as "
-     "100000, got 'many'\n"),
+     "ctxsteward budget: error: argument --context-window: expected a whole number of tokens, "
+     "such as 200000, got 'many'\n"),
 ])
 def test_the_command_line_says_what_to_write(repo: Path, args: list[str], said: str) -> None:
     proc = run_cli(*args, cwd=repo)

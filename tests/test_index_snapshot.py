@@ -212,6 +212,29 @@ def test_an_incompatible_schema_is_refused(origin: tuple[Path, Path, dict], clon
     _refused(clone, bad, f"index schema {manifest['schema_version']}")
 
 
+def test_another_build_of_the_same_release_is_named_so(
+        origin: tuple[Path, Path, dict], clone: Path, tmp_path: Path) -> None:
+    """The same release number with another schema said "made by 0.1.0 ...; this is 0.1.0"."""
+    members = _members(origin[1])
+    manifest = json.loads(members["manifest.json"])
+    manifest["schema_version"] += 1
+    bad = tmp_path / "newer.snapshot"
+    _write(bad, {**members, "manifest.json": json.dumps(manifest).encode()})
+    _refused(clone, bad, f"was made by another build of Context Steward {manifest['tool_version']}"
+                         f" (snapshot format {manifest['format_version']}, index schema "
+                         f"{manifest['schema_version']}); this one reads format")
+
+
+def test_other_settings_are_named_by_their_options(origin: tuple[Path, Path, dict], clone: Path,
+                                                   tmp_path: Path) -> None:
+    snap = tmp_path / "big.snapshot"
+    made = run_cli("index", "--export", str(snap), "--max-file-size", "5000000", cwd=origin[0])
+    assert made.returncode == 0, made.stderr
+    _refused(clone, snap, "was indexed with other settings (--max-file-size 5000000, here "
+                          "1048576): import it with the same options, or export it again")
+    assert run_cli("index", cwd=origin[0]).returncode == 0  # (the origin's index as it was)
+
+
 def test_a_file_that_is_no_snapshot_is_refused(clone: Path, tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("just some text\n")

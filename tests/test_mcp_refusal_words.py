@@ -22,7 +22,8 @@ FILES = {"a.py": "def alpha():\n    return 1\n\n\ndef beta():\n    return 2\n",
 # (tool, arguments, what the text must hold after "TOOL: ")
 REFUSALS: list[tuple[str, dict[str, Any], str]] = [
     ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
-    ("suggest_bundle", {"task": "   "}, "give at least one seed (in seeds) or a task"),
+    ("suggest_bundle", {"task": "   "}, "the task is empty (or only blanks): say what the agent "
+     "is asked to do in words, or give a seed (in seeds)"),
     ("suggest_bundle", {"seeds": ["nope.py"]},
      "; give the path of one of its files, relative to that folder"),
     ("suggest_bundle", {"seeds": ["../etc/passwd"]}, "is outside the workspace"),

@@ -75,6 +75,12 @@ def workspace_path(root: Path, raw: str, *, what: str = "path", base: Path | Non
         problem = "a symlink that never resolves" if isinstance(e, RuntimeError) else str(e)
         raise PathRefused(f"{what} {raw!r}: {problem}", field=what) from None
     rel = "." if rel in ("", ".") else rel
+    if what in _FILES_NAMED and full.is_symlink() and full.is_dir():
+        # (it said "seed 'src/requests' is a folder" of the link 'reqlink' typed)
+        raise PathRefused(f"{what} {raw!r} is a symbolic link to the folder {rel}/, not a "
+                          f"file: give a file inside it, as {rel}/NAME"
+                          + ("" if (base or root).resolve() == root else
+                             " (relative to the repository root)"), field=what)
     if what in _FILES_NAMED and base is not None and not p.is_absolute():
         _from_root_hint(root, base, p, rel, what, raw, suffix)
     top = rel.split("/", 1)[0]

@@ -58,6 +58,9 @@ class BundleRequest:
             raise RequestError(f"{F.limit} must be at least 1", field="limit")
         if not self.seeds and not (self.task and self.task.strip()) and \
                 not (self.pins and not self.ranked):
+            if self.task is not None:  # given, but blank (a script's empty variable)
+                raise RequestError(f"the {F.task} is empty (or only blanks): say what the agent "
+                                   f"is asked to do in words, or give a {F.seed}", field="task")
             raise RequestError(f"give at least one {F.seed} or a {F.task}", field="seed")
         if self.format not in FORMATS:
             raise RequestError(f"{F.format} must be one of {', '.join(FORMATS)}",

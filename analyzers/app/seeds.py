@@ -151,7 +151,33 @@ def _not_indexed(index: Index, rel: str, spec: str) -> str:
         # history alone, would look like an answer about the file and not be one.
         hint = f" (a larger {F.max_file_size} indexes it)" if skipped[0] == "too_large" else ""
         return f"seed {spec!r} is not indexed: {skip_words(*skipped)}{hint}"
-    return not_indexed(index.root, rel, f"seed {spec!r}")
+    said = not_indexed(index.root, rel, f"seed {spec!r}")
+    if f"no such file in the index of {index.root}" in said:
+        meant = close_file(index, rel)
+        if meant:
+            said += f"; did you mean {meant}?"
+    return said
+
+
+def close_file(index: Index, rel: str) -> str | None:
+    """The indexed file ``rel`` (no such file) most likely means: one of the same name
+    elsewhere when it is the only one, else the closest path by spelling; None when none is
+    close."""
+    import difflib
+
+    files = index.files()
+    base = rel.rpartition("/")[2]
+    same = [p for p in files if p.rpartition("/")[2] == base]
+    if len(same) == 1:
+        return same[0]
+    if same:
+        hits = difflib.get_close_matches(rel, same, n=1, cutoff=0.0)
+        return hits[0] if hits else same[0]
+    # a slip in the name itself, judged on the names alone (a shared folder is no likeness)
+    folder = rel.rpartition("/")[0]
+    scored = sorted(((difflib.SequenceMatcher(None, base, p.rpartition("/")[2]).ratio(),
+                      p.rpartition("/")[0] == folder, p) for p in files), reverse=True)
+    return scored[0][2] if scored and scored[0][0] >= 0.85 else None
 
 
 def skip_words(reason: str, detail: str) -> str:
@@ -210,17 +236,41 @@ def _rule_file(root: Path, source: str) -> str:
     return f"the git exclude file {printable(shown)},"
 
 
+def _symbol_hint(defs: list, rel: str, symbol: str) -> str:
+    """What to give instead of ``symbol``, which none of ``rel``'s definitions is named: the
+    closest names (a slip of the keyboard, a part of the name, another case), else the file's
+    top-level definitions, else that it has none."""
+    import difflib
+
+    qualified = list(dict.fromkeys(d.qualified for d in defs))
+    if not qualified:
+        return f"; it defines none: give {rel} alone"
+    low = symbol.lower()
+    by_lower: dict[str, str] = {}
+    for q in qualified:  # a short name means its qualified one (the first that has it)
+        by_lower.setdefault(q.lower(), q)
+        by_lower.setdefault(q.rpartition(".")[2].lower(), q)
+    ratios = sorted(((difflib.SequenceMatcher(None, low, n).ratio(), n) for n in by_lower),
+                    reverse=True)
+    best = ratios[0][0] if ratios else 0.0
+    # the closest spellings only: "Session.requst" means Session.request, not Session.put
+    close = [by_lower[n] for r, n in ratios if r >= 0.75 and r >= best - 0.05]
+    close += sorted(q for q in qualified if low in q.lower())
+    close = list(dict.fromkeys(close))
+    if close:
+        return f"; did you mean {', '.join(f'{rel}::{q}' for q in close[:3])}?"
+    top = list(dict.fromkeys(d.qualified for d in defs if d.parent is None)) or qualified
+    return (f"; give one it defines ({', '.join(top[:5])}{', …' if len(top) > 5 else ''}) "
+            f"or {rel} alone")
+
+
 def _named(defs: list, rel: str, symbol: str, spec: str) -> str:
     """The qualified name ``symbol`` means among ``rel``'s definitions; none or several is a
     :class:`RequestError` with the names to choose from."""
     hits = [d for d in defs if d.name == symbol or d.qualified == symbol]
     if not hits:
-        close = sorted({d.qualified for d in defs if symbol.lower() in d.qualified.lower()})
-        top = list(dict.fromkeys(d.qualified for d in defs if d.parent is None))
-        hint = f"; did you mean {', '.join(close[:3])}?" if close else \
-            (f"; give one it defines ({', '.join(top[:5])}{', …' if len(top) > 5 else ''}) "
-             f"or {rel} alone" if top else f"; it defines none: give {rel} alone")
-        raise RequestError(f"seed {spec!r}: {rel} defines no {symbol!r}{hint}", field="seed")
+        raise RequestError(f"seed {spec!r}: {rel} defines no {symbol!r}"
+                           f"{_symbol_hint(defs, rel, symbol)}", field="seed")
     exact = [d for d in hits if d.qualified == symbol]
     candidates = list(dict.fromkeys(d.qualified for d in exact or hits))
     if len(candidates) > 1:

@@ -354,9 +354,12 @@ class Snapshot:
         from analyzers.tokentree import budget
 
         files = self.index.files()
+        skipped = {p: r for p, (r, _) in self.index.skipped().items()}
         if keep is not None:
             files = {p: f for p, f in files.items() if keep(p)}
-        return budget(self.workspace.root, files, self.workspace.settings, request.paths)
+            skipped = {p: r for p, r in skipped.items() if keep(p)}
+        return budget(self.workspace.root, files, self.workspace.settings, request.paths,
+                      skipped)
 
     def check(self, request: CheckRequest, token: CancelToken = NEVER) -> CheckReport:
         """The instruction files ``request`` names, checked with this index's symbols."""

@@ -62,6 +62,7 @@ from analyzers.confine import read_bytes_inside
 from analyzers.fsutil import write_atomic
 from analyzers.indexing.index import Index
 from analyzers.indexing.store import state_dir
+from analyzers.printable import plural
 from analyzers.secrets import (
     NO_SECRET,
     Scan,
@@ -322,6 +323,27 @@ UNMATCHED_TASK = ("no word of the task was found in any file's text, path, defin
 NOTHING_RANKED = "no file of the workspace is indexed: there is nothing to choose from"
 
 
+def _why_nothing_indexed(index: Index) -> str:
+    """Why the workspace has no indexed file: every file skipped (by reason), every file
+    ignored, or no file at all (the wrong folder)."""
+    skipped = index.skipped()
+    if skipped:
+        reasons: dict[str, int] = {}
+        for reason, _ in skipped.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        said = ", ".join(f"{r} {n:,}" for r, n in sorted(reasons.items()))
+        return (f"its {plural(len(skipped), 'file')} {'is' if len(skipped) == 1 else 'are'} "
+                f"skipped: {said}; ctxsteward index lists them")
+    try:
+        with os.scandir(index.root) as entries:
+            held = any(e.name not in (".git", ".ctxsteward", ".gitignore") for e in entries)
+    except OSError:
+        held = False
+    if held:
+        return f"every file in {index.root} is ignored, by a .gitignore rule or an exclude glob"
+    return f"{index.root} holds no file: is it the project's folder?"
+
+
 def _nothing_ranked(index: Index) -> str:
     """Why a task alone ranked no file, truly: no file indexed, or (outside git, or before the
     first commit) no history to rank by when no word of the task is found."""
@@ -329,7 +351,7 @@ def _nothing_ranked(index: Index) -> str:
 
     indexed = len(index.files())
     if not indexed:
-        return NOTHING_RANKED
+        return f"{NOTHING_RANKED} ({_why_nothing_indexed(index)})"
     files = f"{indexed:,} file is" if indexed == 1 else f"{indexed:,} files are"
     if index.head() is not None:
         return ("no file ranked for the task, though "
@@ -776,13 +798,26 @@ def _pack(index: Index, request: BundleRequest, resolved: _Resolved, ranked: lis
                   count=counter.count, limit=request.limit, top_score=top_score)
     shown.scans.save()
     if not packed and offered:
-        _refuse_empty(request, offered[0], request.budget - overhead)
+        _refuse_empty(request, offered[0], request.budget - overhead, _too_large_note(index))
     return _Packing(packed, offered)
 
 
-def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
+def _too_large_note(index: Index) -> str:
+    """" (N files are not indexed, larger than the size limit ...)" when some are,
+    so a refusal made under a small limit says so; else ""."""
+    too_large = sum(1 for reason, _ in index.skipped().values() if reason == "too_large")
+    if not too_large:
+        return ""
+    limit = index.settings.max_file_size
+    return (f" ({plural(too_large, 'file')} {'is' if too_large == 1 else 'are'} not indexed, "
+            f"larger than the size limit of {limit:,} bytes: a larger {F.max_file_size} indexes "
+            f"{'it' if too_large == 1 else 'them'})")
+
+
+def _refuse_empty(request: BundleRequest, best: Candidate, room: int, note: str = "") -> None:
     """Why not one item fits the budget, as a :class:`BundleError` (``best``: the first
-    candidate offered; ``room``: the budget less the document's overhead)."""
+    candidate offered; ``room``: the budget less the document's overhead; ``note``: said
+    last, such as the files the size limit kept out)."""
     if best.tokens <= room:
         # It would fit whole: the packer did not offer it whole (a large file ranked well
         # below the top is shown in parts only) and it has no parts (no definitions).
@@ -790,12 +825,12 @@ def _refuse_empty(request: BundleRequest, best: Candidate, room: int) -> None:
             f"no item fits the budget of {request.budget:,} tokens: the best candidate, "
             f"{best.path} ({best.tokens:,} tokens), ranks too far below the top to go in "
             "whole and has no definitions to show in part; give seeds or a more precise "
-            "task, or 0 to rank only")
+            f"task, or 0 to rank only{note}")
     raise BundleError(
         f"budget {request.budget} holds the bundle's header but not one item (the best "
         f"candidate, {best.path}, is {best.tokens:,} tokens whole; its smallest "
         f"part did not fit either): give a larger {F.budget} (or 0 to rank only), or a "
-        f"{F.seed} naming what to show (PATH::SYMBOL for one definition)",
+        f"{F.seed} naming what to show (PATH::SYMBOL for one definition){note}",
         field="budget")
 
 
@@ -1146,6 +1181,64 @@ def verify_item(root: Path, h: SavedItem, whole: bool,
                            f"(were {ranges_label(h.ranges)})", now)
 
 
+def _renames(root: Path, since: str | None) -> dict[str, str]:
+    """Files renamed since the commit ``since`` (old path: new path), by git's rename detection
+    between that commit and the work tree: committed, staged (``git mv``) or not yet; empty
+    outside git or when that commit is gone."""
+    from analyzers import gitrepo
+
+    out = None
+    for base in ([since] if since else []) + ["HEAD"]:
+        out = gitrepo.try_run(root, "diff", "-M", "--name-status", "-z", "--no-color", base, "--",
+                              timeout=60)
+        if out is not None:
+            break
+    if not out:
+        return {}
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status.startswith(("R", "C")) and i + 2 < len(fields):
+            if status.startswith("R"):
+                found[fields[i + 1]] = fields[i + 2]
+            i += 3
+        else:
+            i += 2
+    return found
+
+
+def _moved_file(index: Index, item: VerifiedItem, h: SavedItem, whole: bool, scans: ScanCache,
+                renames: dict[str, str]) -> None:
+    """A vanished item whose file was renamed or moved (``renames``; else a file of the same
+    name with the same text, moved outside git): ``path_now``, and a detail that says so and
+    whether the lines the agent saw are there. It stays vanished: the path the agent knows is
+    gone."""
+    new = renames.get(h.path)
+    if new is None or _shown_lines(index.root, new, scans) is None:
+        new = None
+        base = h.path.rpartition("/")[2]
+        for p in sorted(index.files()):
+            if p != h.path and p.rpartition("/")[2] == base:
+                lines = _shown_lines(index.root, p, scans)
+                if lines is not None and _hash("".join(lines)) == h.file_hash:
+                    new = p
+                    break
+    if new is None:
+        return
+    there = verify_item(index.root, h.model_copy(update={"path": new}), whole, scans)
+    if there.status == "unchanged":
+        said = "the lines the agent saw are there unchanged"
+    elif there.status == "moved":
+        said = (f"the lines the agent saw are there at {ranges_label(there.ranges_now)} "
+                 f"(were {ranges_label(h.ranges)})")
+    else:
+        said = "the lines the agent saw differ there"
+    item.path_now = new
+    item.detail = f"the file moved to {new}: {said}"
+
+
 def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> VerifyReport:
     """Which items of a saved bundle are unchanged, moved, changed or vanished since it was
     saved."""
@@ -1156,9 +1249,15 @@ def verify_bundle(index: Index, name: str, token: CancelToken = NEVER) -> Verify
     whole = {i.path for i in saved.bundle.items if i.granularity == "file"}
     items: list[VerifiedItem] = []
     scans = ScanCache(state_dir(index.root) / "secrets.json")
+    renames: dict[str, str] | None = None
     for h in saved.hashes:
         token.check()
-        items.append(verify_item(index.root, h, h.path in whole, scans))
+        item = verify_item(index.root, h, h.path in whole, scans)
+        if item.status == "vanished":
+            if renames is None:
+                renames = _renames(index.root, saved.head)
+            _moved_file(index, item, h, h.path in whole, scans, renames)
+        items.append(item)
     count = {s: sum(1 for i in items if i.status == s)
              for s in ("unchanged", "moved", "changed", "vanished")}
     return VerifyReport(name=name, created_at=saved.created_at, head_then=saved.head,

@@ -21,6 +21,9 @@ from analyzers.secrets import secret_by_name
 from analyzers.tokens import encoding
 
 BINARY_SNIFF = 8192
+# Images written as text (XML): skipped like binary images, never read as source.
+MARKUP_IMAGES = (".svg",)
+IMAGE_DETAIL = "an SVG image: markup, not source an agent reads"
 # Bounds on the work one file may cost (a 20 MB minified bundle once took minutes and gigabytes):
 # past them a file's tokens are still counted, its syntax is not read (or only in part), and
 # the record says why.
@@ -116,6 +119,12 @@ def read_file(root: str, path: str, encoding_name: str, max_size: int,
         return FileRecord(path, len(data), st.st_mtime_ns, skip_reason="too_large",
                           skip_detail=f"grew past the limit of {max_size:,} bytes while indexing")
     rec = FileRecord(path, len(data), st.st_mtime_ns, hash=content_hash(data))
+    if path.lower().endswith(MARKUP_IMAGES):
+        # An image written as markup is skipped as a PNG is: no agent reads a drawing's path data
+        # (requests' logo SVG is 560,000 tokens), and counted it swamps every budget.
+        rec.skip_reason = "image"
+        rec.skip_detail = IMAGE_DETAIL
+        return rec
     text, why = decode(data)
     if text is None:
         rec.skip_reason = "binary" if why == "binary" else "undecodable"

@@ -406,19 +406,36 @@ def zlib_error() -> type[Exception]:
     return zlib.error
 
 
+def _settings_words(theirs: object, ours: str) -> str:
+    """How the snapshot's settings (a fingerprint, ``encoding|max file size``) differ from these,
+    as the options that set them: "--max-file-size 5000000, here 1048576"."""
+    names = ("--encoding", "--max-file-size")
+    if not isinstance(theirs, str) or theirs.count("|") != ours.count("|"):
+        return f"{theirs!r}, here {ours!r}"
+    said = [f"{name} {a}, here {b}" for name, a, b in zip(names, theirs.split("|"),
+                                                           ours.split("|"), strict=False)
+            if a != b]
+    return "; ".join(said) or f"{theirs!r}, here {ours!r}"
+
+
 def _check_manifest(src: Path, m: dict[str, Any], fingerprint: str) -> None:
     """Refuses a manifest of another format, schema or settings, or with a bad path."""
     if m.get("format_version") != FORMAT_VERSION or m.get("schema_version") != st.SCHEMA_VERSION:
+        tool = m.get("tool_version", "?")
+        # (the same release number with another schema: a build between releases)
+        made = (f"another build of Context Steward {tool}" if tool == __version__
+                else f"Context Steward {tool}")
         raise SnapshotRefused(
-            f"{src} was made by Context Steward {m.get('tool_version', '?')} (snapshot format "
-            f"{m.get('format_version', '?')}, index schema {m.get('schema_version', '?')}); this "
-            f"is {__version__} (format {FORMAT_VERSION}, schema {st.SCHEMA_VERSION}): export it "
-            "again with this version, or run `ctxsteward index` to build the index here")
+            f"{src} was made by {made} (snapshot format {m.get('format_version', '?')}, index "
+            f"schema {m.get('schema_version', '?')}); this one reads format {FORMAT_VERSION}, "
+            f"schema {st.SCHEMA_VERSION}: export it again with this version (the CI job that "
+            "makes it runs an older or newer ctxsteward), or run `ctxsteward index` to build "
+            "the index here")
     if m.get("fingerprint") != fingerprint:
+        differ = _settings_words(m.get("fingerprint"), fingerprint)
         raise SnapshotRefused(
-            f"{src} was indexed with other settings (encoding|max file size "
-            f"{m.get('fingerprint')!r}, here {fingerprint!r}): import it with the same settings, "
-            "or export it again with these")
+            f"{src} was indexed with other settings ({differ}): import it with the same "
+            "options, or export it again with these")
     files = m.get("files")
     if not isinstance(files, list) or not all(
             isinstance(e, list) and len(e) == 2 and isinstance(e[1], str) for e in files):

@@ -62,7 +62,8 @@ if TYPE_CHECKING:  # reading files (tree-sitter parsers, the tokenizer) is not a
 # 21: a Rust renaming use's new name (`helper as own_helper`) is referenced as the name imported,
 # when the crate's own; a Go literal of a map or slice type the file names (`type Counts
 # map[Kind]int`: `Counts{KindA: 1}`) has keys that are uses, not struct fields.
-SCHEMA_VERSION = 21
+# 22: an SVG image is skipped (reason "image"), as a binary image is, never indexed as text.
+SCHEMA_VERSION = 22
 GRAPH_FILE = "graph.bin"  # the ranking graph's cache, in the state folder (indexing/graph.py)
 
 SCHEMA = """

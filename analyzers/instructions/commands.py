@@ -764,8 +764,33 @@ def _missing_file(ctx: FileContext, word: Word, tries: list[str], what: str) -> 
         ctx.report(word.loc, "CS003", f"{what} {word.text} was deleted in {r.commit.describe()}: "
                                       "update or remove the command.")
     elif not placeholder_path(word.text):  # `./my-app/run.sh`: an example's name
+        from analyzers.instructions.paths import close_path
+
+        # A slip in the name gets the did-you-mean CS001 gives a path (a test file, a script).
+        close = close_path(ctx.ws, tries, normalise(word.text))
+        if close is not None:
+            new_text = _as_written(word.text, close[0], close[1])
+            ctx.report(word.loc, "CS003", f"{what} {word.text} does not exist; did you mean "
+                                          f"{new_text}?", fix=new_text,
+                       fix_title=f"Replace with {new_text}")
+            return
         ctx.report(word.loc, "CS003", f"{what} {word.text} does not exist: update or remove the "
                                       "command.")
+
+
+def _as_written(text: str, tried: str, path: str) -> str:
+    """``path`` (root-relative, in place of the try ``tried``) written as ``text`` was: from
+    the same folder as the try when the text is the try's end (``./run.sh`` from a sub-folder),
+    with its ``./`` kept."""
+    written = normalise(text)
+    if tried.endswith(written) and tried != written:
+        base = tried[: len(tried) - len(written)].rstrip("/") or "."
+        new_text = posixpath.relpath(path, base)
+    else:
+        new_text = path
+    if text.startswith("./") and not new_text.startswith("."):
+        new_text = "./" + new_text
+    return new_text
 
 
 _PYTEST_OPTS = ("-k", "-m", "-p", "-c", "-o", "--rootdir", "--maxfail", "--tb", "-n",

@@ -3,11 +3,14 @@ changed. The section may describe code that is no longer there.
 
 The baseline is the instruction file's last commit; changes are the commits and changed lines
 (``git log --numstat``) of the files and folders the section references, newer than that commit.
-Information from ``drift_threshold`` changed lines, a warning from five times as many.
+Information from ``drift_threshold`` changed lines, a warning from five times as many. Files that
+are not the repository's own code (lock files, generated, vendored and minified ones:
+:mod:`analyzers.indexing.filekinds`) are no drift, named or under a folder named.
 """
 
 from __future__ import annotations
 
+from analyzers.indexing.filekinds import path_kind
 from analyzers.instructions.context import FileContext
 from analyzers.instructions.gitinfo import CommitRef, Touch
 from analyzers.instructions.markdown import Loc, normalise_newlines, parse
@@ -22,6 +25,10 @@ def section_paths(ctx: FileContext) -> dict[int, set[str]]:
         if r.target is None or r.target in (ctx.path, ctx.real_path, "."):
             continue
         if ctx.ws.is_instruction_file(r.target):
+            continue
+        if path_kind(r.target) is not None:
+            # a lock file (uv.lock), a generated, vendored or minified one: it changes by
+            # thousands of lines when dependencies move, and the section naming it still holds
             continue
         line = r.ref.loc.line
         for i, s in enumerate(sections):

@@ -27,7 +27,9 @@ from analyzers.cancel import NEVER, CancelToken
 from analyzers.secrets import clip_masked, redact_git
 
 CACHE_NAME = "instructions-git.json"
-CACHE_VERSION = 2  # 2: the bare file names ever added (``named``)
+# 2: the bare file names ever added (``named``); 3: a referenced folder's drift leaves out its lock,
+# generated, vendored and minified files (filekinds)
+CACHE_VERSION = 3
 
 
 @dataclass(slots=True)
@@ -402,6 +404,8 @@ class GitInfo:
         return {i: self._drift[i] for i in wanted if i in self._drift}
 
     def _read_drift(self, todo: dict[str, set[str]]) -> None:
+        from analyzers.indexing.filekinds import path_kind
+
         referenced = set().union(*todo.values())
         spec = sorted(set(todo) | referenced)
         position: dict[str, int] = {}  # baseline sha -> position in the log
@@ -414,6 +418,8 @@ class GitInfo:
                     baseline[name] = commit
                     position[commit.sha] = n
                 for p in _covering(name, referenced):
+                    if p != name and path_kind(name) is not None:
+                        continue  # a lock file's churn under a folder is no drift of its code
                     hit = seen[p].get(commit.sha)
                     if hit is None:
                         seen[p][commit.sha] = (n, Touch(commit, added, deleted))

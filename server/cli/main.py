@@ -204,13 +204,17 @@ def dump(model: BaseModel) -> str:
     return text
 
 
-def whole_number(text: str) -> int:
-    """An option's whole number (its range is the setting's or the request's to check)."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number such as 100000, got {text!r}") from None
+def whole_number_of(unit: str, example: str) -> Callable[[str], int]:
+    """A converter for an option's whole number of ``unit`` whose refusal says what to give:
+    "expected a whole number of tokens, such as 8000 (0 ranks only), got '8k'"."""
+    def convert(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {unit}, such as {example}, got {text!r}") from None
+    convert.__name__ = f"whole number of {unit}"
+    return convert
 
 
 def number(text: str) -> float:
@@ -230,9 +234,11 @@ def add_settings_options(p: argparse.ArgumentParser, exclude_help: str | None = 
     p.add_argument("--encoding", help="tokenizer encoding (default cl100k_base, offline)")
     p.add_argument("--profile", metavar="PROFILE",
                    help=f"model profile, one of: {', '.join(sorted(PROFILES))} (default generic)")
-    p.add_argument("--context-window", type=whole_number, metavar="TOKENS",
+    p.add_argument("--context-window", type=whole_number_of("tokens", "200000"),
+                   metavar="TOKENS",
                    help="context window size in tokens (default: the profile's)")
-    p.add_argument("--max-file-size", type=whole_number, metavar="BYTES",
+    p.add_argument("--max-file-size", type=whole_number_of("bytes", "1048576 (the default)"),
+                   metavar="BYTES",
                    help="skip files larger than this (bytes)")
     p.add_argument("--exclude", action="append", metavar="GLOB",
                    help=exclude_help or "leave files matching this gitignore-style glob out of "

@@ -718,6 +718,12 @@ def plan_uninstall(agent: str, scope: str, root: Path) -> Plan:
     record = read_record(logical, label)
     if before is None or not before.strip():
         why = "nothing installed: " + ("no file" if before is None else "an empty file")
+        if before is not None and record is not None:
+            # (the record stayed behind: an emptied file is nothing of ours, and the record of
+            # what the install added goes; a file the install made goes with it, blank)
+            why += (" the install made (it goes, with our record beside it)"
+                    if isinstance(record.get("created"), str)
+                    else " (our record of the install beside it goes)")
         return Plan(agent, scope, path, label, before, before, [why], verb="uninstall",
                     logical=logical, base=base)
     found = os.path.lexists(_backup_path(path))
@@ -1063,6 +1069,18 @@ def _apply_unchanged(plan: Plan, out: Outcome) -> Outcome:
         # the file is gone already (removed by hand): the folders made for it may go too
         out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
         out.backups_left = backups(plan.path)  # an earlier install's: kept, and named
+    elif (plan.verb == "uninstall" and plan.before is not None and not plan.before.strip()
+          and plan.logical is not None):
+        # emptied by hand: nothing of ours is in it, so the record of what we added goes (it
+        # stayed behind); a file the install made is nobody's now, and goes with its folders
+        record = read_record(plan.logical, plan.label)
+        if record is not None and isinstance(record.get("created"), str):
+            refuse_read_only(plan)
+            plan.path.unlink()
+            out.folders = folders.remove_folders(plan.path, plan.logical, plan.base)
+        elif record is not None:
+            folders.forget_created(plan.logical, [], {})
+        out.backups_left = backups(plan.path)
     elif (plan.verb == "uninstall" and plan.backup_found and plan.restores
           and plan.logical is not None):
         # ours are out already and the file is its backup's text again, byte for byte (the

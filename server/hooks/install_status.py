@@ -87,6 +87,9 @@ class ScopeState(BaseModel):
     problem: str | None = None  # why the file could not be read (then ``hooks`` says nothing)
     # why our install record beside it could not be read (install and uninstall refuse)
     record_problem: str | None = None
+    # hook entries of the file in a shape the agent cannot run (edited by hand): where, and
+    # what is wrong ("hooks.SessionStart[0].hooks: an object, not a list")
+    malformed: list[str] = []
     hooks: list[HookState]
 
 
@@ -176,6 +179,7 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             " (nothing was written)", "")
         return state
     away = moved(spec, text, label, own) if text is not None else {}
+    state.malformed = malformed(spec, doc)
     for ev in spec.events:
         got = _split(spec, doc, ev.name, own)
         ours = got.mine + got.changed
@@ -193,6 +197,68 @@ def _scope_state(spec: AgentSpec, scope: str, root: Path, runs: dict[str, LastRu
             moved_to=sorted({where for where, _ in away.get(ev.name, [])}),
             commented=text is not None and any(commented(text, h) for h in got.mine)))
     return state
+
+
+_KINDS = {"object": "an object", "array": "a list", "string": "a string", "number": "a number",
+          "literal": "true, false or null"}
+
+
+def malformed(spec: AgentSpec, doc: Node | None) -> list[str]:
+    """The hook entries of ``doc`` in a shape ``spec``'s agent cannot run: each as where it is
+    and what is wrong. Only the hooks of the events we install are looked at, and a handler of
+    another type than a command (Claude Code's ``"type": "prompt"``) is no problem."""
+    hooks = doc.get("hooks") if doc is not None else None
+    if hooks is None:
+        return []
+    if hooks.kind != "object":
+        return [f"hooks: {_KINDS.get(hooks.kind, hooks.kind)}, not an object of events"]
+    out: list[str] = []
+    for ev in spec.events:
+        lst = hooks.get(ev.name)
+        where = f"hooks.{ev.name}"
+        if lst is None:
+            continue
+        if lst.kind != "array":
+            out.append(f"{where}: {_KINDS.get(lst.kind, lst.kind)}, not a list")
+            continue
+        for i, entry in enumerate(lst.items):
+            at = f"{where}[{i}]"
+            if entry.kind != "object":
+                out.append(f"{at}: {_KINDS.get(entry.kind, entry.kind)}, not an object")
+                continue
+            if not spec.nested:
+                out += _handler_problems(spec, entry, at)
+                continue
+            inner = entry.get("hooks")
+            if inner is None:
+                out.append(f"{at}: no \"hooks\" list")
+            elif inner.kind != "array":
+                out.append(f"{at}.hooks: {_KINDS.get(inner.kind, inner.kind)}, not a list")
+            else:
+                for j, h in enumerate(inner.items):
+                    if h.kind != "object":
+                        out.append(f"{at}.hooks[{j}]: {_KINDS.get(h.kind, h.kind)}, not an "
+                                   "object")
+                    else:
+                        out += _handler_problems(spec, h, f"{at}.hooks[{j}]")
+    return out
+
+
+def _handler_problems(spec: AgentSpec, h: Node, at: str) -> list[str]:
+    """What is wrong with one handler object (a command handler with no command line)."""
+    kind = h.get("type")
+    if kind is not None and (kind.kind != "string" or kind.value != "command"):
+        return []  # another kind of handler: not ours to judge
+    fields = [h.get(name) for name in spec.command_fields]
+    if any(f is not None and f.kind == "string" and f.value.strip() for f in fields):
+        return []
+    bad = [(name, f) for name, f in zip(spec.command_fields, fields, strict=True)
+           if f is not None]
+    if bad:
+        name, f = bad[0]
+        what = "empty" if f.kind == "string" else f"{_KINDS.get(f.kind, f.kind)}, not a string"
+        return [f"{at}.{name}: {what}"]
+    return [f"{at}: no \"{spec.command_fields[0]}\" (a command handler with no command line)"]
 
 
 def _split(spec: AgentSpec, doc: Node | None, event: str, own: Owned = LEGACY) -> Split:
@@ -281,6 +347,9 @@ def status_text(report: HooksStatus) -> str:
             lines.append(f"  {s.scope:<8} {s.file}: {what}")
             if s.record_problem:
                 lines.append(f"    {s.record_problem}")
+            for m in s.malformed:
+                lines.append(f"    MALFORMED {m}: {agent.agent} cannot run it (and may refuse "
+                             f"the whole file); fix it in {s.file} by hand")
             for h in s.hooks:
                 lines += _hook_lines(agent.agent, s, h, n)
             programs = sorted({h.program for h in s.hooks if h.installed and h.program})
@@ -303,7 +372,10 @@ def _hook_lines(agent: str, s: ScopeState, h: HookState, n: int) -> list[str]:
         lines.append(f"    {h.event:<20} your own line runs our hook (not ours: "
                      f"uninstall leaves it): {h.yours}{refused}")
     if not h.installed:
-        if n > 0 and h.yours is None and not h.moved_to:
+        if any(m.startswith((f"hooks.{h.event}:", f"hooks.{h.event}[")) for m in s.malformed):
+            lines.append(f"    {h.event:<20} NOT INSTALLED as the agent reads it: its entry "
+                         "is malformed (above)")
+        elif n > 0 and h.yours is None and not h.moved_to:
             lines.append(f"    {h.event:<20} NOT INSTALLED (removed since the "
                          "install? ctxsteward hooks install --agent "
                          f"{agent} --scope {s.scope} adds it again)")

@@ -69,7 +69,8 @@ REFUSALS = [
      "seed 'app/main.py::nope': app/main.py defines no 'nope'; give one it defines (main) or "
      "app/main.py alone"),
     ("suggest_bundle", {}, "give at least one seed (in seeds) or a task"),
-    ("suggest_bundle", {"task": "  "}, "give at least one seed (in seeds) or a task"),
+    ("suggest_bundle", {"task": "  "}, "the task is empty (or only blanks): say what the agent "
+     "is asked to do in words, or give a seed (in seeds)"),
     ("verify_bundle", {"name": "never-saved"},
      "no saved bundle named 'never-saved' (none saved yet: use suggest_bundle's save "
      "argument)"),

@@ -17,6 +17,7 @@ from server.cli.main import (
     dump,
     emit,
     settings_from,
+    whole_number_of,
     workspace_from,
     workspace_paths,
 )
@@ -38,10 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "the whole workspace); each is listed, whatever --depth says")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_root_option(p)
-    p.add_argument("--depth", type=int, default=DEPTH, metavar="N",
+    p.add_argument("--depth", type=whole_number_of("levels", "2"), default=DEPTH, metavar="N",
                    help="levels shown in text output, the top-level entries or each PATH "
                         "being the first (default %(default)s)")
-    p.add_argument("--top", type=int, default=TOP, metavar="N",
+    p.add_argument("--top", type=whole_number_of("entries", "15"), default=TOP, metavar="N",
                    help="entries shown per folder in text output (default %(default)s)")
     add_settings_options(p)
     p.set_defaults(func=run)
@@ -66,11 +67,16 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"warning: {printable(warning)}\n")
     with ws.snapshot() as snapshot:
         report = snapshot.budget(request)
+        skips = snapshot.index.skipped() if report.missing else {}
     for m in report.missing:
         sub = (ws.root / m / ".git").exists()  # (a submodule: a repository of its own)
+        why = skips.get(m)
         sys.stderr.write(f"warning: {printable(m)} is " + (
             f"a git submodule, a repository of its own: run ctxsteward there (--root "
-            f"{printable(m)})" if sub else "not an indexed file or folder") + "\n")
+            f"{printable(m)})" if sub else
+            f"not counted: the index skips it ({printable(why[0])}"
+            f"{': ' + printable(why[1]) if why[1] else ''})" if why else
+            "not an indexed file or folder") + "\n")
     if not report.tree and not report.missing:
         sys.stderr.write(f"warning: no indexed files in {printable(report.root)}\n")
     status = 1 if not report.tree else 0  # nothing found (README: exit status)
@@ -115,3 +121,10 @@ def _print_tree(report: BudgetReport, request: BudgetRequest, settings: Settings
               "more\n")
 
     show(asked_nodes(report, request.paths), 0)
+    if report.skipped:
+        n = sum(report.skipped.values())
+        reasons = ", ".join(f"{r} {c:,}" for r, c in report.skipped.items())
+        why = "; an SVG is an image, not source an agent reads" if "image" in report.skipped \
+            else ""
+        w(f"  not counted: {n:,} file{'s' if n != 1 else ''} the index skips ({reasons}{why}); "
+          "ctxsteward index lists them\n")

@@ -21,6 +21,7 @@ from server.cli.main import (
     out_path,
     path_base,
     settings_from,
+    whole_number_of,
     workspace_from,
 )
 from server.cli.progress import progress_bar, say_waiting
@@ -49,10 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     task.add_argument("--task-file", metavar="PATH",
                       help="read the task text from this file ('-': standard input); UTF-8, "
                            "UTF-16 or UTF-32 with a byte order mark, another byte replaced")
-    p.add_argument("--budget", type=int, default=None,
+    p.add_argument("--budget", type=whole_number_of("tokens", "8000 (0 ranks only)"),
+                   default=None,
                    help="token budget (default 16000; 0 = rank only: the ranked files, their "
                         "sizes and reasons, no content)")
-    p.add_argument("--limit", type=int,
+    p.add_argument("--limit", type=whole_number_of("items", "20"),
                    help="at most this many items (with --budget 0: default 50)")
     p.add_argument("--pin", action="append", default=[], metavar="PATH",
                    help="always include this file")
@@ -208,6 +210,9 @@ def _request(ws: Workspace, args: argparse.Namespace) -> BundleRequest | None:
         load_saved(ws.root, args.verify)
         return None
     task = _task_argument(args.task)
+    if task is not None and not task.strip() and args.seed:
+        sys.stderr.write("note: --task is empty (or only blanks): the bundle is ranked from "
+                         "the seeds alone\n")
     if args.task_file:
         task = _read_task_file(args.task_file)
         if not task.strip() and not args.seed:  # (with a seed: a bundle of the seeds alone)

@@ -28,6 +28,7 @@ from server.cli.main import (
     out_path,
     path_base,
     settings_from,
+    whole_number_of,
     workspace_paths,
 )
 from server.cli.progress import progress_bar, say_waiting
@@ -49,12 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output format (default text)")
     add_root_option(p)
     p.add_argument("--out", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--budget", type=int, help="token budget per file and per folder "
-                                              "(default 5000)")
-    p.add_argument("--drift-threshold", type=int, metavar="N",
+    p.add_argument("--budget", type=whole_number_of("tokens", "5000"),
+                   help="token budget per file and per folder (default 5000)")
+    p.add_argument("--drift-threshold", type=whole_number_of("lines", "40"), metavar="N",
                    help="changed lines in a section's files, since the instruction file last "
                         "changed, from which the section drifts (CS004; default 40)")
-    p.add_argument("--import-depth", type=int, metavar="N",
+    p.add_argument("--import-depth", type=whole_number_of("hops", "5"), metavar="N",
                    help="@import hops Claude Code follows (CS006; default 5)")
     p.add_argument("--no-index", action="store_true",
                    help="do not build or use the index (no symbol suggestions)")

@@ -24,6 +24,7 @@ from server.cli.main import (
     emit,
     out_path,
     settings_from,
+    whole_number_of,
     workspace_from,
 )
 from server.cli.progress import say_waiting
@@ -51,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test-timeout", type=float, metavar="SECONDS",
                    help="stop the test command after this long")
     add_root_option(p)
-    p.add_argument("--budget", type=int, default=None, metavar="TOKENS",
+    p.add_argument("--budget", type=whole_number_of("tokens", "2000"), default=None,
+                   metavar="TOKENS",
                    help=f"token budget of the note (default {DEFAULT_HANDOFF_BUDGET}, at least "
                         f"{MIN_HANDOFF_BUDGET}): long lists are "
                         "shortened, then the least useful generated parts left out; text people "
