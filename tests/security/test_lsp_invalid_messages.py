@@ -172,8 +172,8 @@ def test_the_server_still_answers_after_broken_requests(server: tuple[Raw, str])
 
 def test_bad_commands_are_logged_one_line_each_without_a_traceback(
         tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Bad input is no server fault: the server's stderr gets one line per refused command
-    (what was answered), no traceback (those are for unexpected failures)."""
+    """Bad input is no server fault: the server's stderr gets one warning line per refused
+    command (what was answered), no traceback (those are for unexpected failures)."""
     base = tmp_path_factory.mktemp("raw-log")
     root = make_repo(base / "repo", {"app/greet.py": GREET})
     log = base / "stderr.txt"
@@ -197,5 +197,5 @@ def test_bad_commands_are_logged_one_line_each_without_a_traceback(
     text = log.read_text()
     assert "Traceback" not in text, text
     for i, (_, _, why) in enumerate(bad):
-        lines = [ln for ln in text.splitlines() if f'message "{10 + i}"' in ln]
-        assert len(lines) == 1 and why in lines[0], text
+        lines = [ln for ln in text.splitlines() if f"request {10 + i} refused: " in ln]
+        assert len(lines) == 1 and why in lines[0] and lines[0].startswith("WARNING"), text
