@@ -13,12 +13,15 @@ Nothing else in the code starts git. Each run here:
   textconv driver named in the repository's configuration is a program, and reading a repository
   must not run its programs;
 - runs no other program a repository's own configuration (``.git/config``, a worktree's, what they
-  include) names either: never its ``core.fsmonitor`` hook (:data:`GLOBAL_OPTIONS`), no signature
-  program (``log.showSignature`` off), and, for the commands that compare work-tree files with
-  the index (``status``, ``diff``, ``hash-object``: :data:`FILTERING`), none of its clean, smudge
-  or process filter drivers (:func:`filter_overrides`). A folder received with its ``.git`` (an
-  archive, a shared disk) is read without running what it names. Drivers from the user's own
-  configuration (global, system) and git-lfs's standard commands still run.
+  include) or hooks folder names either: never its ``core.fsmonitor`` hook, no signature program
+  (``log.showSignature`` off), none of git's own hooks (``core.hooksPath=/dev/null``; with
+  ``--no-optional-locks`` ``status`` writes no index), no look into a submodule's work tree
+  (its own drivers and hooks), all :data:`GLOBAL_OPTIONS` and ``_SUBCOMMAND_OPTIONS``; and, for
+  the commands that compare work-tree files with the index (``status``, ``diff``,
+  ``hash-object``: :data:`FILTERING`), none of its clean, smudge or process filter drivers
+  (:func:`filter_overrides`, given as ``GIT_CONFIG_COUNT`` settings). A folder received with
+  its ``.git`` (an archive, a shared disk) is read without running what it names. Drivers
+  from the user's own configuration (global, system) and git-lfs's standard commands still run.
 
 History is read by one streamed ``git log`` (:func:`stream`), never a git run per commit, and
 blobs by one ``git cat-file --batch`` (:class:`BlobReader`), never a git run per file. A failure
@@ -36,9 +39,16 @@ from typing import IO
 
 # Command-line options every run passes before the subcommand: raw paths, and none of the
 # programs a repository's configuration can name for every command (an fsmonitor hook, a
-# signature verifier). A setting given with ``-c`` wins over every configuration file.
-GLOBAL_OPTIONS = ("-c", "core.quotePath=false", "-c", "core.fsmonitor=false",
-                  "-c", "log.showSignature=false")
+# signature verifier, a hook git itself runs: ``post-index-change`` when ``status`` refreshes
+# the index, which with ``--no-optional-locks`` it does not write either). A setting given with
+# ``-c`` wins over every configuration file, and reaches the git runs git starts itself.
+GLOBAL_OPTIONS = ("--no-optional-locks", "-c", "core.quotePath=false",
+                  "-c", "core.fsmonitor=false", "-c", "log.showSignature=false",
+                  "-c", "core.hooksPath=/dev/null")
+# Options of the subcommands that compare the work tree: a submodule's own work tree is not
+# looked into (``git status`` in it would run its own filters and hooks); its commit is.
+_SUBCOMMAND_OPTIONS = {"status": ("--ignore-submodules=dirty",),
+                       "diff": ("--ignore-submodules=dirty",)}
 # The subcommands that may run a filter driver on work-tree files (clean, smudge, process).
 FILTERING = frozenset({"status", "diff", "diff-files", "diff-index", "hash-object", "add"})
 # git-lfs's own driver commands (``git lfs install``): run, whoever configured them.
@@ -72,16 +82,35 @@ def revision(rev: str) -> str:
 
 
 def _argv(root: Path | str, args: tuple[str, ...]) -> list[str]:
-    """The command line of ``git args`` in ``root``, with the options every run passes (and, for
-    a command that may filter work-tree files, the repository's filter drivers switched off)."""
-    extra = filter_overrides(root) if args and args[0] in FILTERING else ()
-    return ["git", "-C", str(root), *GLOBAL_OPTIONS, *extra, *args]
+    """The command line of ``git args`` in ``root``, with the options every run passes."""
+    sub = _SUBCOMMAND_OPTIONS.get(args[0], ()) if args else ()
+    return ["git", "-C", str(root), *GLOBAL_OPTIONS, *args[:1], *sub, *args[1:]]
 
 
-def filter_overrides(root: Path | str) -> tuple[str, ...]:
-    """``-c`` options that switch off every filter driver (``filter.NAME.clean``, ``.smudge``,
-    ``.process``) the repository's own configuration defines, git-lfs's standard commands
-    excepted: a repository's configuration is not the user's, and its drivers are programs.
+def _run_env(root: Path | str, args: tuple[str, ...]) -> dict[str, str]:
+    """The environment of ``git args`` in ``root``: :func:`_env`, and for a command that may
+    filter work-tree files the repository's filter drivers switched off (as environment
+    settings: a driver's name may hold a "=", which ``-c`` would split at)."""
+    env = _env()
+    if args and args[0] in FILTERING:
+        pairs = filter_overrides(root)
+        if pairs:
+            try:
+                n = int(env.get("GIT_CONFIG_COUNT", "0"))
+            except ValueError:
+                n = 0
+            for i, (key, value) in enumerate(pairs, start=n):
+                env[f"GIT_CONFIG_KEY_{i}"] = key
+                env[f"GIT_CONFIG_VALUE_{i}"] = value
+            env["GIT_CONFIG_COUNT"] = str(n + len(pairs))
+    return env
+
+
+def filter_overrides(root: Path | str) -> tuple[tuple[str, str], ...]:
+    """Settings (key, value) that switch off every filter driver (``filter.NAME.clean``,
+    ``.smudge``, ``.process``) the repository's own configuration defines, git-lfs's standard
+    commands excepted: a repository's configuration is not the user's, and its drivers are
+    programs.
 
     One ``git config`` run (it reads files and runs nothing). Where git cannot tell a setting's
     scope (before 2.26) every driver found is switched off. A driver switched off is not
@@ -95,7 +124,7 @@ def filter_overrides(root: Path | str) -> tuple[str, ...]:
     except (OSError, subprocess.SubprocessError):
         return ()
     scoped = proc.returncode == 0
-    out = proc.stdout
+    found = proc.stdout
     if proc.returncode not in (0, 1):  # 1: no such setting; else an old git without scopes
         try:
             proc = subprocess.run(argv[:-4] + ["-z", "--get-regexp", r"^filter\."],
@@ -103,9 +132,9 @@ def filter_overrides(root: Path | str) -> tuple[str, ...]:
                                   check=False, env=_env())
         except (OSError, subprocess.SubprocessError):
             return ()
-        out = proc.stdout if proc.returncode == 0 else b""
+        found = proc.stdout if proc.returncode == 0 else b""
     drivers: dict[str, bool] = {}  # name -> whether it is switched off
-    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    fields = found.decode("utf-8", "surrogateescape").split("\0")
     if fields and not fields[-1]:
         fields.pop()
     # -z: "KEY\nVALUE\0" each, after "SCOPE\0" with --show-scope
@@ -118,12 +147,12 @@ def filter_overrides(root: Path | str) -> tuple[str, ...]:
             continue
         repo_owned = scope in _REPO_SCOPES and value.strip() not in _LFS_COMMANDS
         drivers[name] = drivers.get(name, False) or repo_owned
-    out_args: list[str] = []
+    out: list[tuple[str, str]] = []
     for name, off in sorted(drivers.items()):
         if off:
-            for setting in ("clean=", "smudge=", "process=", "required=false"):
-                out_args += ["-c", f"filter.{name}.{setting}"]
-    return tuple(out_args)
+            out += [(f"filter.{name}.{setting}", value) for setting, value in
+                    (("clean", ""), ("smudge", ""), ("process", ""), ("required", "false"))]
+    return tuple(out)
 
 
 def _env() -> dict[str, str]:
@@ -143,7 +172,8 @@ def run(root: Path | str, *args: str, timeout: float | None = None,
     try:
         proc = subprocess.run(_argv(root, args), input=stdin,
                               stdin=subprocess.DEVNULL if stdin is None else None,
-                              capture_output=True, timeout=timeout, check=False, env=_env())
+                              capture_output=True, timeout=timeout, check=False,
+                              env=_run_env(root, args))
     except (OSError, subprocess.SubprocessError) as e:
         raise GitError(_what(args), str(e)) from e
     if proc.returncode != 0:
@@ -170,7 +200,7 @@ class GitProcess:
         try:
             self._proc = subprocess.Popen(
                 _argv(root, args), stdin=subprocess.PIPE if writable else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_run_env(root, args))
         except OSError as e:
             raise GitError(self.what, str(e)) from e
         self._ended: tuple[int, str] | None = None

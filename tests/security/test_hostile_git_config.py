@@ -155,11 +155,10 @@ def test_only_the_repositorys_own_drivers_are_switched_off(hostile: tuple[Path, 
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    pairs = [args[i + 1] for i in range(0, len(args), 2)]
-    assert all(args[i] == "-c" for i in range(0, len(args), 2))
-    assert "filter.evil.clean=" in pairs and "filter.evil.required=false" in pairs
-    assert "filter.proc.process=" in pairs
-    assert not any(p.startswith(("filter.mine.", "filter.lfs.")) for p in pairs), pairs
+    pairs = dict(args)
+    assert pairs["filter.evil.clean"] == "" and pairs["filter.evil.required"] == "false"
+    assert pairs["filter.proc.process"] == ""
+    assert not any(k.startswith(("filter.mine.", "filter.lfs.")) for k in pairs), pairs
     # The user's own driver does run in a command that filters: a file of the same size
     # rewritten, whose content git compares through the driver
     with (repo / ".gitattributes").open("a") as f:
@@ -213,3 +212,66 @@ def test_a_work_tree_set_to_its_own_folder_is_still_git(tmp_path: Path) -> None:
     index = json.loads(run_cli("index", "--json", cwd=repo).stdout)
     assert index["in_git"] is True, index
     assert run_cli("handoff", cwd=repo).returncode == 0
+
+
+def _mark_hook(path: Path, mark: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _script(path, mark, "exit 0")
+
+
+def test_git_s_own_hooks_do_not_run(tmp_path: Path) -> None:
+    """``git status`` refreshing a stat-dirty index ran ``post-index-change`` from the default
+    hooks folder (no configuration needed), on every bundle, handoff and agent prompt."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    repo = make_repo(tmp_path / "repo", {"a.py": "def f():\n    return 1\n", "README.md": "# x\n"})
+    _mark_hook(repo / ".git" / "hooks" / "post-index-change", marks / "hook")
+    import subprocess
+
+    os.utime(repo / "a.py", (1, 1))
+    subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], env=git_env(),
+                   capture_output=True, check=False)
+    assert _marks(marks) == ["hook"]  # the control: plain git runs it
+    _clear(marks)
+    for args in (("bundle", "--seed", "a.py", "--format", "json"), ("handoff", "--format", "json"),
+                 ("bundle", "--task", "the helper f", "--format", "json")):
+        os.utime(repo / "a.py", (2, 2))
+        done = run_cli(*args, cwd=repo)
+        assert done.returncode == 0, done.stderr
+        assert _marks(marks) == [], args
+
+
+def test_a_submodule_s_own_drivers_and_hooks_do_not_run(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    inner = make_repo(tmp_path / "inner", {".gitattributes": "*.txt filter=s\n",
+                                            "s.txt": "x\n", "lib.py": "def g():\n    pass\n"})
+    outer = make_repo(tmp_path / "outer", {"a.py": "def f():\n    return 1\n"})
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "sub", cwd=outer)
+    commit(outer, "add the submodule")
+    sub = outer / "sub"
+    git("config", "filter.s.clean", _script(tmp_path / "sclean", marks / "sub-clean"), cwd=sub)
+    git("config", "filter.s.required", "true", cwd=sub)
+    _mark_hook(outer / ".git" / "modules" / "sub" / "hooks" / "post-index-change",
+               marks / "sub-hook")
+    (sub / "lib.py").write_text("def g():\n    return 2\n")
+    for args in (("bundle", "--seed", "a.py", "--format", "json"), ("handoff", "--format", "json"),
+                 ("handoff", "--no-bundle")):
+        os.utime(sub / "s.txt")
+        done = run_cli(*args, cwd=outer)
+        assert done.returncode == 0, (args, done.stderr)
+        assert _marks(marks) == [], (args, _marks(marks))
+
+
+def test_a_driver_whose_name_holds_an_equals_sign_is_switched_off(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    repo = make_repo(tmp_path / "repo", {".gitattributes": "*.q filter=a=b\n", "f.q": "hi\n",
+                                         "a.py": "def f():\n    return 1\n"})
+    git("config", "filter.a=b.clean", _script(tmp_path / "eq", marks / "eq"), cwd=repo)
+    assert dict(gitrepo.filter_overrides(repo))["filter.a=b.clean"] == ""
+    for args in (("bundle", "--seed", "a.py", "--format", "json"), ("handoff", "--format", "json")):
+        os.utime(repo / "f.q", (3, 3))
+        done = run_cli(*args, cwd=repo)
+        assert done.returncode == 0, (args, done.stderr)
+        assert _marks(marks) == [], args
