@@ -100,7 +100,7 @@ SECRET_NAME_PATTERNS = (
     "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks",
     "*.keystore", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".netrc", ".pypirc",
     ".npmrc", "credentials", "credentials.json", "*.kdbx", "secrets.y*ml", ".htpasswd",
-    "*.ppk", ".pgpass",
+    "*.ppk", ".pgpass", "pgpass.conf", "*.pgpass",
 )
 EXAMPLE_SUFFIXES = (".example", ".sample", ".template", ".dist")
 
@@ -222,7 +222,9 @@ DETECTORS = (
 # "password (staging): V", "the old one V", "(currently V)", "token for CI is V", "# DB password"
 # then V; Coptic look-alikes; a shell script's arrows); kept: "password: monthly, by …",
 # "password: rotated -> see runbook"
-SCAN_VERSION = 64
+# 65: a verifier's forms: pgpass.conf by name, "redis requirepass V" mid-line,
+# set_password("admin", "V"), wpa_passphrase SSID V
+SCAN_VERSION = 65
 # 40: round-9 forms (setProperty, IDENTIFIED BY, fish set, Lua long strings,
 # backslash continuations, Object.freeze, concat!, ...; look-alike hyphens; PascalCase kept)
 
@@ -367,7 +369,9 @@ _OWN_WORDS = (*KEYWORDS_LOWER[6:], *_VENDOR_HINTS, "_pass", "identified", "requi
               "htpasswd", "pw:", "pw*", "pass:", "pass*", "setproperty",
               "passwort", "kennwort", "mot de passe", "senha",  # (a document's labels: round 13)
               "contrase", "wachtwoord", "\u043f\u0430\u0440\u043e\u043b\u044c",  # (and 14)
-              "clave", "parola d", "_pw", "chpasswd", "securestring")  # (and 15)
+              "clave", "parola d", "_pw", "chpasswd", "securestring",  # (and 15)
+              "login is", "logins are", "login was", "logins were",
+              "wpa_passphrase")  # (session 30)
 _ENV_HINTS = ("process.env", "environ", "getenv", "env[")  # with "||", "??" or " or " only
 _URL_USER = _rx(r"://[A-Za-z0-9_-]{16,}@")
 # Each of _DS_WORDS holds one of these: a substring test first, the regex only on a hit.
@@ -656,7 +660,8 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\s+\S{1,300}\s+\S{1,300}\s+(?P<w>[^\s\"'`;|&)]{4,300})"), "cli", _CLI_TAIL,
         needs=("docker", "htpasswd")),
     Pattern("Command Line Password", _rx(
-        r"(?i)^\s*(?:requirepass|masterauth)\s+[\"']?(?P<v>[^\s\"']{4,300})"), "cli", _CLI_TAIL,
+        r"(?i)(?<![\w-])(?:requirepass|masterauth)[ \t]+[\"']?(?P<v>[^\s\"']{4,300})"), "cli",
+        _CLI_TAIL,
         needs=("requirepass", "masterauth")),
     Pattern("Secret Keyword", _rx(
         r"(?i)\bidentified\s+(?:with\s+\w{1,40}\s+)?by\s+(?P<q>['\"])"
@@ -762,6 +767,12 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i)(?<![\w-])(?:creds|credentials)[*_]{0,2}(?::|[ \t]+(?:for[ \t][^\n:/`]{1,60}?[ \t])?"
         r"(?:are|is|were|was))[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
         r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "prose", needs=("cred",)),
+    # the admin login is `admin` / `Xk9…` (a user, a slash, the password; session 30's verifier)
+    Pattern("Secret In Prose", _rx(
+        r"(?i)(?<![\w-])logins?[*_]{0,2}[ \t]+(?:are|is|were|was)"  # ("login: a / V": round 7)
+        r"[*_]{0,2}[ \t]+[`\"']?[^\s/`\"']{1,64}+"
+        r"[`\"']?[ \t]*/[ \t]*(?P<q>[\"'`]?)(?P<v>[^\s\"'`]{5,300}+)"), "cli",
+        needs=("login",)),
     # the password is 'purple monkey dishwasher' (a quoted phrase: the whole of it)
     Pattern("Secret In Prose", _rx(_PROSE_LEAD + _PHRASE), "phrase"),
     # aws_secret_access_key = wJalr…  /  "secret key wJalr…" (40 characters, unquoted too)
@@ -6640,8 +6651,8 @@ _R19_MULTI = _rx(
 # a setter given the secret: ``db.SetPassword(`V`)``, ``cfg.set_password("V")``
 _R19_SETTER = _rx(
     r"(?i)(?<![\w$])set_?(?P<n>\w{0,30}?(?:password|passwd|passphrase|pwd|pass|pw|secret"
-    r"|api_?key|token))[ \t]*\([ \t]*(?:L|u8|U)?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)"
-    r"[ \t]*\)")
+    r"|api_?key|token))[ \t]*\([ \t]*(?:(?:L|u8|U)?[\"'`][^\"'`\n\\]{1,64}[\"'`][ \t]*,[ \t]*)?"
+    r"(?:L|u8|U)?(?P<q>[\"'`])(?P<v>[^\"'`\s\\]{1,300})(?P=q)[ \t]*\)")
 # C's copy with its literal on the next line (round 15's rule over a line break)
 _R19_COPY = _rx(
     r"\b(?:str[ln]?cpy|stpn?cpy|strn?cpy_s|wcsn?cpy|g_strlcpy|memcpy)\([ \t]*"
@@ -8064,6 +8075,7 @@ _R26A_COMMANDS = (
     _R26aCommand(("rabbitmqctl", "rabbitmqctl.bat"),
                  ("add_user", "change_password", "authenticate_user"), place=2),
     _R26aCommand(("net",), ("user",), place=2, fold=True),
+    _R26aCommand(("wpa_passphrase",), place=2),  # wpa_passphrase SSID V (session 30's verifier)
 )
 _R26A_WORDS = tuple(sorted({n for c in _R26A_COMMANDS for n in c.names}))
 # (one search: most texts hold none; a name then what ends it, ``net`` and ``az`` with their
