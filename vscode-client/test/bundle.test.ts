@@ -239,9 +239,9 @@ describe("buildTree", () => {
     expect(viewMessage(b, "running")).toBe(shown);
     expect(viewMessage(b, "starting")).toBe(shown);
     expect(viewMessage(b, "failed", "crashed repeatedly")).toBe(
-      `The server is not running (crashed repeatedly): this is the last bundle shown, not kept up to date. Run "Context Steward: Restart Server". · ${shown}`);
-    expect(viewMessage(b, "restarting", "attempt 2 in 4 s")).toContain("The server is restarting (attempt 2 in 4 s): this is the last bundle shown");
-    expect(viewMessage(b, "stopped")).toContain("The server is not running: this is the last bundle shown");
+      `The server is not running (crashed repeatedly): the last bundle shown, not kept up to date · ${shown}`);
+    expect(viewMessage(b, "restarting", "attempt 2 in 4 s")).toContain("The server is restarting (attempt 2 in 4 s): the last bundle shown, until it is back · ");
+    expect(viewMessage(b, "stopped")).toContain("The server is not running: the last bundle shown");
     expect(viewMessage(undefined, "failed")).toBeUndefined();
     expect(staleNote("running")).toBeUndefined();
   });

@@ -315,9 +315,9 @@ export function staleNote(server: ServerState | undefined, detail?: string): str
   switch (server) {
     case "failed":
     case "stopped":
-      return `The server is not running${why}: this is the last bundle shown, not kept up to date. Run "Context Steward: Restart Server".`;
+      return `The server is not running${why}: the last bundle shown, not kept up to date`;
     case "restarting":
-      return `The server is restarting${why}: this is the last bundle shown until it is back.`;
+      return `The server is restarting${why}: the last bundle shown, until it is back`;
     default:
       return undefined;
   }
